@@ -1,0 +1,64 @@
+/** A model artifact as read from disk (or later, from a registry). */
+
+/** One column or tensor of a model signature, normalised from MLmodel or schema.json. */
+export interface SignatureField {
+  /** Column name; tensors without a name get `#index`. */
+  name: string
+  /** Type as written (`double`, `long`, `string`, `tensor:float32[-1,4]`, ...). */
+  type: string
+  /** False when the source marks the column optional (`required: false` / `optional: true`). */
+  required: boolean
+}
+
+export interface Signature {
+  /** Where it came from, relative to the candidate directory: `MLmodel` or `schema.json`. */
+  source: string
+  inputs: SignatureField[]
+  outputs: SignatureField[]
+}
+
+/** `model.yaml`: facts about the version that the audit record carries. */
+export interface ModelInfo {
+  version?: string
+  run_id?: string
+  training_data_snapshot?: string
+  feature_view_version?: string
+  owner?: string
+}
+
+export interface CandidateFile {
+  /** POSIX path relative to the candidate directory. */
+  path: string
+  size: number
+  sha256: string
+}
+
+/** The result of checking the files against a sha256sum-format checksums file. */
+export interface ChecksumReport {
+  /** Path of the checksums file, relative to the candidate directory. */
+  file: string
+  /** Entries whose hash matched. */
+  verified: string[]
+  /** Listed but not present. */
+  missing: string[]
+  /** Present but with another hash: path, expected, actual. */
+  mismatched: Array<{ path: string; expected: string; actual: string }>
+  /** Present but not listed (the checksums file itself excluded). */
+  unlisted: string[]
+}
+
+export interface Candidate {
+  /** Absolute path of the directory read. */
+  dir: string
+  /** Valid metrics, flattened with dots: `eval.accuracy`. */
+  metrics: Record<string, number>
+  /** Leaves of metrics.json that are not finite numbers, with why: `is a string ("n/a")`, `is NaN`. */
+  invalidMetrics: Record<string, string>
+  signature?: Signature
+  info?: ModelInfo
+  /** Every regular file, sorted by path, hashed. */
+  files: CandidateFile[]
+  totalBytes: number
+  /** Present when a checksums file was found. */
+  checksums?: ChecksumReport
+}

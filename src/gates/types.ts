@@ -1,0 +1,63 @@
+/**
+ * What every gate returns. Gates are pure: `(context) => GateResult`. They never
+ * render; the report renders gate results.
+ */
+export type GateStatus = 'pass' | 'fail' | 'pending' | 'skipped'
+
+/** One metric compared against one rule, the numbers behind a row of the report's table. */
+export interface MetricCheck {
+  metric: string
+  /** The candidate's value; absent when missing or invalid (see `problem`). */
+  candidate?: number
+  /** The champion's value, for regression rules. */
+  champion?: number
+  /** Human-readable rule, e.g. `≥ 0.85` or `drop ≤ 0.005`. */
+  rule: string
+  status: GateStatus
+  /** Why the check failed or was skipped, when it did: `missing`, `is NaN`, ... */
+  problem?: string
+}
+
+export interface GateResult {
+  /** Stable identifier: `thresholds`, `regression`, `schema`, `artifact`, ... */
+  gate: string
+  status: GateStatus
+  /** One line a reviewer reads. */
+  summary: string
+  /** Metric-by-metric numbers, for gates that compare metrics. */
+  checks?: MetricCheck[]
+  /** Further facts, one line each (a missing file, a changed column, ...). */
+  details?: string[]
+}
+
+/**
+ * The overall decision. `pass-with-warnings` means no gate failed or is pending,
+ * but something deserves a look (a skipped gate, a bad value the policy does not use).
+ */
+export type Decision = 'pass' | 'pass-with-warnings' | 'pending' | 'blocked'
+
+/** The side of a comparison as the report shows it. */
+export interface ModelSide {
+  /** How the report names it: a version (`v1.3.0`) or a directory. */
+  label: string
+  version?: string
+  metrics: Record<string, number>
+}
+
+/** Everything one evaluation decided, the single input of the report renderer and the JSON output. */
+export interface Evaluation {
+  model: string
+  /** The target stage. */
+  stage: string
+  candidate: ModelSide & {
+    invalidMetrics: Record<string, string>
+    totalBytes: number
+    fileCount: number
+  }
+  /** Absent on a first promotion (no version holds the stage yet). */
+  champion?: ModelSide
+  gates: GateResult[]
+  /** Things worth a look that fail no gate. */
+  warnings: string[]
+  decision: Decision
+}
