@@ -4,9 +4,13 @@ export default {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {
-    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: { ignoreCodes: [151002] } }]
+    '^.+\\.ts$': [
+      'ts-jest',
+      { useESM: true, tsconfig: 'tsconfig.json', diagnostics: { ignoreCodes: [151002] } }
+    ]
   },
   testMatch: ['**/__tests__/**/*.test.ts'],
   testTimeout: 60000,
+  reporters: ['default', '<rootDir>/scripts/summary-reporter.js'],
   collectCoverageFrom: ['src/**/*.ts']
 }

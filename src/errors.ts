@@ -25,6 +25,8 @@ export interface SourceLocation {
   column?: number
   /** Dotted key path inside the file, e.g. `stages.production.thresholds.accuracy.min`. */
   keyPath?: string
+  /** What is wrong at this place, when an error lists several places. */
+  problem?: string
 }
 
 /** An error a user can cause: it carries the exit code and, where known, the places at fault. */
@@ -78,6 +80,9 @@ export function formatLocation(location: SourceLocation): string {
 
 /** A message for any thrown value, including non-Errors. */
 export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message
+  // Duck-typed, not instanceof: errors from another realm (vm contexts, workers) are Errors too.
+  if (typeof error === 'object' && error !== null && typeof (error as Error).message === 'string') {
+    return (error as Error).message
+  }
   return typeof error === 'string' ? error : JSON.stringify(error)
 }

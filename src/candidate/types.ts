@@ -56,9 +56,14 @@ export interface Candidate {
   invalidMetrics: Record<string, string>
   signature?: Signature
   info?: ModelInfo
-  /** Every regular file, sorted by path, hashed. */
+  /**
+   * Every regular file (a symlink to a file inside the directory counts, under the
+   * link's path), sorted by path in code-unit order, hashed. Nothing is skipped.
+   */
   files: CandidateFile[]
   totalBytes: number
   /** Present when a checksums file was found. */
   checksums?: ChecksumReport
+  /** Things worth telling a reviewer that are not errors, e.g. which of MLmodel and schema.json was used. */
+  notes?: string[]
 }

@@ -42,6 +42,8 @@ export interface ModelSide {
   label: string
   version?: string
   metrics: Record<string, number>
+  /** Metrics present but unusable, with why (`is NaN`, `is a string ("n/a")`). */
+  invalidMetrics?: Record<string, string>
 }
 
 /** Everything one evaluation decided, the single input of the report renderer and the JSON output. */
@@ -49,6 +51,8 @@ export interface Evaluation {
   model: string
   /** The target stage. */
   stage: string
+  /** The `now` the gates were evaluated at, as an ISO 8601 UTC timestamp. */
+  evaluatedAt: string
   candidate: ModelSide & {
     invalidMetrics: Record<string, string>
     totalBytes: number

@@ -4,6 +4,11 @@ import { z } from 'zod'
  * The promotion policy. This zod schema is the single source of truth: the
  * TypeScript types, the committed JSON Schema (`npm run schema`) and the README's
  * policy reference all derive from it. Every object is strict: unknown keys are errors.
+ *
+ * Rules about one object (a threshold needs a bound) are refinements on that object;
+ * rules that cross-reference the policy (a stage's `from`, a regression's metric
+ * direction) are one refinement on the whole policy, `crossReferenceProblems`.
+ * Refinements run only on data of the right shape, and the JSON Schema leaves them out.
  */
 
 /** GTO's NAME rule, shared by model (artifact) and stage names so every tag we write parses. */
@@ -13,8 +18,14 @@ export const MODEL_NAME_PATTERN = /^[a-zA-Z0-9]([a-zA-Z0-9\-/_.:]*[a-zA-Z0-9])?$
 /** The pseudo-stage every newly registered version starts in. */
 export const CANDIDATE_STAGE = 'candidate'
 
-const finite = z.number().refine(Number.isFinite, { message: 'must be a finite number' })
-const nonNegative = finite.refine(n => n >= 0, { message: 'must be zero or more' })
+const STAGE_NAME_RULE =
+  'must be letters, digits, - _ or /, starting and ending with a letter or digit'
+const stageName = z.string().regex(NAME_PATTERN, STAGE_NAME_RULE)
+const metricName = z.string().min(1)
+const teamSlug = z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'must be org/team-slug')
+const login = z.string().min(1)
+// zod 4 numbers are finite already: NaN and infinities are rejected.
+const nonNegative = z.number().min(0)
 
 export const MetricDirection = z
   .strictObject({
@@ -24,8 +35,16 @@ export const MetricDirection = z
 
 export const Threshold = z
   .strictObject({
-    min: finite.optional().describe('The candidate must be at least this (inclusive).'),
-    max: finite.optional().describe('The candidate must be at most this (inclusive).')
+    min: z.number().optional().describe('The candidate must be at least this (inclusive).'),
+    max: z.number().optional().describe('The candidate must be at most this (inclusive).')
+  })
+  .superRefine((t, ctx) => {
+    if (t.min === undefined && t.max === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'needs min, max or both' })
+    } else if (t.min !== undefined && t.max !== undefined && t.min > t.max) {
+      const message = `${t.min} is above max ${t.max}, so no value can pass`
+      ctx.addIssue({ code: 'custom', path: ['min'], message })
+    }
   })
   .describe('Absolute bounds on one metric of the candidate.')
 
@@ -39,6 +58,9 @@ export const Regression = z
     max_relative_drop: nonNegative
       .optional()
       .describe('Largest allowed worsening vs the champion as a fraction of its value (0.01 = 1%).')
+  })
+  .refine(r => r.max_drop !== undefined || r.max_relative_drop !== undefined, {
+    message: 'needs max_drop, max_relative_drop or both'
   })
   .describe('How much worse than the current champion the candidate may be on one metric.')
 
@@ -73,12 +95,21 @@ export const SchemaRules = z
 export const ApprovalGroup = z
   .strictObject({
     name: z.string().min(1).describe('Shown in the report.'),
-    teams: z
-      .array(z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'must be org/team-slug'))
-      .optional()
-      .describe('Teams as `org/team-slug`.'),
-    users: z.array(z.string().min(1)).optional().describe('GitHub logins.'),
+    teams: z.array(teamSlug).optional().describe('Teams as `org/team-slug`.'),
+    users: z.array(login).optional().describe('GitHub logins.'),
     min: z.number().int().min(1).default(1).describe('Approvals needed from this group.')
+  })
+  .superRefine((g, ctx) => {
+    const users = g.users?.length ?? 0
+    if (users === 0 && !g.teams?.length) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'lists no users and no teams, so nobody can approve'
+      })
+    } else if (!g.teams?.length && users < g.min) {
+      const message = `needs ${g.min} approvals but lists only ${users} user${users === 1 ? '' : 's'}`
+      ctx.addIssue({ code: 'custom', path: ['min'], message })
+    }
   })
   .describe('A group of reviewers of which at least `min` must approve.')
 
@@ -93,6 +124,7 @@ export const Approvals = z
     exclude_author: z
       .boolean()
       .default(true)
+      .refine(v => v, { message: "cannot be turned off: the PR author's own review never counts" })
       .describe("The PR author's own review never counts (kept on: it cannot be turned off)."),
     stale_after_push: z
       .boolean()
@@ -105,12 +137,14 @@ export const Approvals = z
 export const Stage = z
   .strictObject({
     from: z
-      .array(z.string().regex(NAME_PATTERN, 'must be a stage name'))
+      .array(stageName)
       .min(1)
-      .describe(`Stages a version may be promoted from; \`${CANDIDATE_STAGE}\` means any registered version.`),
-    thresholds: z.record(z.string().min(1), Threshold).optional().describe('Absolute bounds by metric.'),
+      .describe(
+        `Stages a version may be promoted from; \`${CANDIDATE_STAGE}\` means any registered version.`
+      ),
+    thresholds: z.record(metricName, Threshold).optional().describe('Absolute bounds by metric.'),
     regression: z
-      .record(z.string().min(1), Regression)
+      .record(metricName, Regression)
       .optional()
       .describe('Limits vs the champion by metric; each metric needs a direction under `metrics`.'),
     schema: SchemaRules.optional(),
@@ -132,7 +166,10 @@ export const RegistryConfig = z
     z
       .strictObject({
         type: z.literal('mlflow'),
-        uri: z.string().url().optional().describe('Tracking URI; else the `registry-uri` input.')
+        uri: z
+          .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+          .optional()
+          .describe('Tracking URI; else the `registry-uri` input.')
       })
       .describe('An MLflow Model Registry (OSS or Databricks Unity Catalog).')
   ])
@@ -146,32 +183,119 @@ export const RollbackRules = z
           .enum(['write', 'maintain', 'admin'])
           .default('maintain')
           .describe('Lowest repository permission allowed to roll back.'),
-        teams: z.array(z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'must be org/team-slug')).optional(),
-        users: z.array(z.string().min(1)).optional()
+        teams: z.array(teamSlug).optional().describe('Teams as `org/team-slug`.'),
+        users: z.array(login).optional().describe('GitHub logins.')
       })
       .describe('Who may roll back: the permission, or any listed user or team member.')
   })
   .describe('Rollback rules.')
 
-export const Policy = z
-  .strictObject({
-    $schema: z.string().optional().describe('Editor hint; ignored.'),
-    model: z
-      .string()
-      .regex(MODEL_NAME_PATTERN, 'must be a registry name (letters, digits, - _ / . :)')
-      .describe('The registered model name.'),
-    registry: RegistryConfig.default({ type: 'git' }),
-    metrics: z
-      .record(z.string().min(1), MetricDirection)
-      .default({})
-      .describe('Direction of each metric the policy compares.'),
-    stages: z
-      .record(z.string().regex(NAME_PATTERN, 'must be a stage name'), Stage)
-      .refine(stages => Object.keys(stages).length > 0, { message: 'must define at least one stage' })
-      .describe('Target stages and their gates.'),
-    rollback: RollbackRules.optional()
-  })
-  .describe('A ModelGate promotion policy.')
+const PolicyShape = z.strictObject({
+  $schema: z.string().optional().describe('Editor hint; ignored.'),
+  model: z
+    .string()
+    .regex(MODEL_NAME_PATTERN, 'must be a registry name (letters, digits, - _ / . :)')
+    .describe('The registered model name.'),
+  registry: RegistryConfig.default({ type: 'git' }),
+  metrics: z
+    .record(metricName, MetricDirection)
+    .default({})
+    .describe('Direction of each metric the policy compares.'),
+  stages: z
+    .record(stageName, Stage)
+    .refine(stages => Object.keys(stages).length > 0, { message: 'must define at least one stage' })
+    .describe('Target stages and their gates.'),
+  rollback: RollbackRules.optional()
+})
+
+/** A problem found by `crossReferenceProblems`: where (a key path) and what. */
+export interface PolicyProblem {
+  path: (string | number)[]
+  message: string
+}
+
+/**
+ * The rules that need the whole policy: every `from` names a stage of the policy (or
+ * `candidate`), every stage is reachable from `candidate`, and every regression metric
+ * has a direction. Pure; the empty list means the policy is consistent.
+ */
+export function crossReferenceProblems(policy: z.infer<typeof PolicyShape>): PolicyProblem[] {
+  const problems: PolicyProblem[] = []
+  const stageNames = Object.keys(policy.stages)
+  // Own keys only: `from: [constructor]` must not find Object.prototype.
+  const isKnown = (source: string) =>
+    source === CANDIDATE_STAGE || Object.hasOwn(policy.stages, source)
+  const badSources = new Set<string>()
+
+  for (const [name, stage] of Object.entries(policy.stages)) {
+    if (name === CANDIDATE_STAGE) {
+      problems.push({
+        path: ['stages', name],
+        message: `"${CANDIDATE_STAGE}" is where every new version starts; it cannot be a target stage`
+      })
+    }
+    stage.from.forEach((source, i) => {
+      if (source === name) {
+        badSources.add(name)
+        problems.push({
+          path: ['stages', name, 'from', i],
+          message: 'a stage cannot be promoted from itself'
+        })
+      } else if (!isKnown(source)) {
+        const known = [...new Set([CANDIDATE_STAGE, ...stageNames])]
+          .filter(s => s !== name)
+          .join(', ')
+        badSources.add(name)
+        problems.push({
+          path: ['stages', name, 'from', i],
+          message: `names the stage "${source}", which this policy does not define (known: ${known})`
+        })
+      }
+    })
+    for (const metric of Object.keys(stage.regression ?? {})) {
+      if (!Object.hasOwn(policy.metrics, metric)) {
+        problems.push({
+          path: ['stages', name, 'regression', metric],
+          message: `metric "${metric}" has no direction: give it a goal (maximize or minimize) under metrics`
+        })
+      }
+    }
+  }
+
+  const reachable = reachableStages(policy.stages)
+  for (const name of stageNames) {
+    if (!reachable.has(name) && !badSources.has(name) && name !== CANDIDATE_STAGE) {
+      problems.push({
+        path: ['stages', name],
+        message: `cannot be reached: no chain of "from" stages leads to it from ${CANDIDATE_STAGE}`
+      })
+    }
+  }
+  return problems
+}
+
+/** Stages a version can reach from `candidate` by following `from` edges forwards. */
+function reachableStages(stages: Record<string, { from: string[] }>): Set<string> {
+  const reached = new Set<string>([CANDIDATE_STAGE])
+  let grew = true
+  while (grew) {
+    grew = false
+    for (const [name, stage] of Object.entries(stages)) {
+      if (!reached.has(name) && stage.from.some(source => reached.has(source))) {
+        reached.add(name)
+        grew = true
+      }
+    }
+  }
+  reached.delete(CANDIDATE_STAGE)
+  return reached
+}
+
+export const Policy = PolicyShape.superRefine((policy, ctx) => {
+  for (const problem of crossReferenceProblems(policy)) {
+    ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message })
+  }
+}).describe('A ModelGate promotion policy.')
 
 export type Policy = z.infer<typeof Policy>
 export type StagePolicy = z.infer<typeof Stage>

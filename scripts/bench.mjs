@@ -1,0 +1,140 @@
+// `npm run bench`: every figure is a ratio against a baseline measured in this same run,
+// printed as a table, then one `name: value` line each for machines to read.
+import { execFileSync, spawnSync } from 'node:child_process'
+import {
+  mkdtempSync,
+  openSync,
+  closeSync,
+  writeSync,
+  rmSync,
+  statSync,
+  writeFileSync
+} from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { randomFillSync } from 'node:crypto'
+
+const root = path.resolve(import.meta.dirname, '..')
+const scratch = mkdtempSync(path.join(tmpdir(), 'modelgate-bench-'))
+const figures = []
+const rows = []
+
+function figure(name, value, target, note) {
+  figures.push([name, value])
+  rows.push([name, value, target, note])
+}
+
+/** Median wall time, in seconds, of `runs` runs of a command (after one warm-up run). */
+function medianSeconds(runs, command, args, options = {}) {
+  spawnSync(command, args, options)
+  const times = []
+  for (let i = 0; i < runs; i++) {
+    const started = process.hrtime.bigint()
+    const result = spawnSync(command, args, { ...options, stdio: ['ignore', 'ignore', 'pipe'] })
+    times.push(Number(process.hrtime.bigint() - started) / 1e9)
+    if (result.status !== 0 && !options.allowFailure) {
+      throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${result.stderr}`)
+    }
+  }
+  times.sort((a, b) => a - b)
+  return times[Math.floor(times.length / 2)]
+}
+
+function buildProbe(name, entry) {
+  const out = path.join(root, '.build', 'bench', name)
+  execFileSync(
+    process.execPath,
+    [
+      path.join(root, 'node_modules/@vercel/ncc/dist/ncc/cli.js'),
+      'build',
+      entry,
+      '-o',
+      out,
+      '-q',
+      '-t'
+    ],
+    { cwd: root, stdio: 'inherit' }
+  )
+  return path.join(out, 'index.js')
+}
+
+function coldStart() {
+  const workdir = path.join(scratch, 'action')
+  execFileSync('mkdir', ['-p', workdir])
+  const outputFile = path.join(workdir, 'output')
+  const summaryFile = path.join(workdir, 'summary')
+  writeFileSync(outputFile, '')
+  writeFileSync(summaryFile, '')
+  const env = {
+    PATH: process.env.PATH,
+    GITHUB_WORKSPACE: root,
+    GITHUB_OUTPUT: outputFile,
+    GITHUB_STEP_SUMMARY: summaryFile,
+    INPUT_POLICY: 'policies/clinical-classifier.yml',
+    INPUT_CANDIDATE: 'examples/clinical-classifier/candidate',
+    INPUT_CHAMPION: 'examples/clinical-classifier/champion',
+    INPUT_STAGE: 'production',
+    'INPUT_FAIL-ON-BLOCKED': 'true'
+  }
+  const node = medianSeconds(15, process.execPath, ['-e', '0'])
+  const action = medianSeconds(15, process.execPath, [path.join(root, 'dist/index.js')], {
+    cwd: root,
+    env
+  })
+  figure(
+    'cold_start_vs_node',
+    round(action / node),
+    '< 4',
+    `${ms(action)} vs node -e 0 ${ms(node)}`
+  )
+  figure(
+    'bundle_kb',
+    Math.round(statSync(path.join(root, 'dist/index.js')).size / 1024),
+    '',
+    'dist/index.js'
+  )
+}
+
+function hashing() {
+  const probe = buildProbe('hash-file', 'scripts/bench/hash-file.ts')
+  const file = path.join(scratch, 'model-1gib.bin')
+  const chunk = Buffer.alloc(16 * 1024 * 1024)
+  randomFillSync(chunk)
+  const fd = openSync(file, 'w')
+  for (let i = 0; i < 64; i++) writeSync(fd, chunk)
+  closeSync(fd)
+  const runOnce = () =>
+    JSON.parse(execFileSync(process.execPath, [probe, file], { encoding: 'utf8' }))
+  runOnce() // warm the page cache for both contenders
+  const ours = [runOnce(), runOnce(), runOnce()].sort((a, b) => a.seconds - b.seconds)[1]
+  const sha256sum = medianSeconds(3, 'sha256sum', [file])
+  const expected = execFileSync('sha256sum', [file], { encoding: 'utf8' }).split(' ')[0]
+  if (expected !== ours.sha256) throw new Error('hashFile and sha256sum disagree on the bench file')
+  figure(
+    'hash_vs_sha256sum',
+    round(sha256sum / ours.seconds),
+    '≥ 0.9',
+    `1 GiB: ${ms(ours.seconds)} vs sha256sum ${ms(sha256sum)} (speed ratio)`
+  )
+  figure('hash_peak_rss_mb', Math.round(ours.peakRssMb), '< 150', 'peak RSS of the hashing process')
+  rmSync(file)
+}
+
+const round = n => Math.round(n * 100) / 100
+const ms = s => `${Math.round(s * 1000)} ms`
+
+try {
+  coldStart()
+  hashing()
+} finally {
+  rmSync(scratch, { recursive: true, force: true })
+}
+
+const header = ['figure', 'value', 'target', 'measured']
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map(r => String(r[i]).length)))
+const line = r => r.map((c, i) => String(c).padEnd(widths[i])).join('  ')
+console.log(line(header))
+console.log(widths.map(w => '-'.repeat(w)).join('  '))
+for (const r of rows) console.log(line(r))
+console.log('')
+for (const [name, value] of figures) console.log(`${name}: ${value}`)

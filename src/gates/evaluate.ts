@@ -1,0 +1,280 @@
+import type { Candidate, Signature } from '../candidate/types.js'
+import { NotFoundError } from '../errors.js'
+import type { Policy, StagePolicy } from '../policy/schema.js'
+import { artifactGate } from './artifact.js'
+import { plural } from './format.js'
+import { minDaysGate } from './min-days.js'
+import { regressionGate } from './regression.js'
+import { schemaGate } from './schema.js'
+import { thresholdsGate } from './thresholds.js'
+import type { Decision, Evaluation, GateResult, ModelSide } from './types.js'
+
+/**
+ * Context a caller may be unable to supply. The gates needing it are then reported as
+ * `skipped` (with a warning), never passed: `check` runs outside any pull request or registry.
+ */
+export type UnavailableContext = 'approvals' | 'checks' | 'source-stage-dates'
+
+export interface EvaluateInput {
+  policy: Policy
+  /** The target stage. */
+  stage: string
+  candidate: Candidate & { label: string; version?: string }
+  /** The version holding the target stage now; absent on a first promotion. */
+  champion?: ModelSide & { signature?: Signature }
+  now: Date
+  /** The stage the candidate is promoted from and when it entered it, for the soak gate. */
+  source?: { stage: string; enteredAt: Date }
+  /** What the caller could not provide. */
+  unavailable?: readonly UnavailableContext[]
+  /** The command evaluating, named in skipped gates: `not evaluated by check: …`. */
+  evaluator?: string
+}
+
+/**
+ * Run every gate the target stage configures and decide. Pure: no I/O, no clock (`now` comes in).
+ *
+ * A gate counts as configured when it asks for something: a threshold or regression list with
+ * at least one metric, a `schema` or `artifact` section, `min_days_in_source_stage` above 0,
+ * at least one required check, an `approvals` section. The artifact gate also runs, with
+ * `checksums: optional` semantics, whenever the candidate came with a checksums file, so a
+ * mismatched or missing file always fails even on a stage without artifact rules.
+ *
+ * Gates needing context the caller listed as unavailable are `skipped`; gates needing context
+ * the caller did not list but did not supply either fail (fail closed). Approvals and required
+ * checks have no evaluator yet: they are skipped when unavailable and fail otherwise.
+ *
+ * Decision: any `fail` → `blocked`; else any `pending` → `pending`; else any warning (every
+ * skipped gate adds one) → `pass-with-warnings`; else `pass`. A stage with no gates configured
+ * is never a plain `pass`: it warns that nothing was checked.
+ *
+ * @throws NotFoundError when the policy has no such stage (exit code 3).
+ */
+export function evaluateStage(input: EvaluateInput): Evaluation {
+  const { policy, candidate, champion, now } = input
+  const stagePolicy = findStage(policy, input.stage)
+  const unavailable = new Set(input.unavailable ?? [])
+  const notEvaluated = `not evaluated ${input.evaluator ? `by ${input.evaluator}` : 'in this run'}`
+  const gates: GateResult[] = []
+  let configured = 0
+
+  const thresholds = stagePolicy.thresholds ?? {}
+  if (Object.keys(thresholds).length > 0) {
+    configured++
+    gates.push(thresholdsGate({ rules: thresholds, candidate, champion }))
+  }
+
+  const regression = stagePolicy.regression ?? {}
+  if (Object.keys(regression).length > 0) {
+    configured++
+    gates.push(
+      regressionGate({
+        rules: regression,
+        goals: policy.metrics,
+        candidate,
+        champion,
+        stage: input.stage
+      })
+    )
+  }
+
+  if (stagePolicy.schema) {
+    configured++
+    gates.push(
+      schemaGate({
+        compatibility: stagePolicy.schema.compatibility,
+        candidate: candidate.signature,
+        champion: champion && { label: champion.label, signature: champion.signature },
+        stage: input.stage
+      })
+    )
+  }
+
+  if (stagePolicy.artifact) configured++
+  if (stagePolicy.artifact || candidate.checksums) {
+    gates.push(
+      artifactGate({
+        rules: stagePolicy.artifact,
+        files: candidate.files,
+        totalBytes: candidate.totalBytes,
+        checksums: candidate.checksums
+      })
+    )
+  }
+
+  const minDays = stagePolicy.min_days_in_source_stage
+  if (minDays !== undefined && minDays > 0) {
+    configured++
+    const sourceStage = input.source?.stage ?? onlySource(stagePolicy)
+    if (unavailable.has('source-stage-dates')) {
+      gates.push({
+        gate: 'min_days_in_source_stage',
+        status: 'skipped',
+        summary: `${notEvaluated}: needs the date the version entered ${sourceStage ?? stagePolicy.from.join(' or ')}`,
+        details: [`${plural(minDays, 'day')} in the source stage required`]
+      })
+    } else {
+      gates.push(minDaysGate({ minDays, sourceStage, enteredAt: input.source?.enteredAt, now }))
+    }
+  }
+
+  const checks = stagePolicy.checks ?? []
+  if (checks.length > 0) {
+    configured++
+    const details = checks.map(name => `required: ${name}`)
+    gates.push(
+      unavailable.has('checks')
+        ? {
+            gate: 'checks',
+            status: 'skipped',
+            summary: `${notEvaluated}: needs the check runs on the head commit`,
+            details
+          }
+        : {
+            gate: 'checks',
+            status: 'fail',
+            summary:
+              'no check-run results were supplied, so the required checks cannot be verified',
+            details
+          }
+    )
+  }
+
+  if (stagePolicy.approvals) {
+    configured++
+    const details = describeApprovals(stagePolicy.approvals)
+    gates.push(
+      unavailable.has('approvals')
+        ? {
+            gate: 'approvals',
+            status: 'skipped',
+            summary: `${notEvaluated}: needs pull-request reviews`,
+            details
+          }
+        : {
+            gate: 'approvals',
+            status: 'fail',
+            summary: 'no pull-request reviews were supplied, so approvals cannot be verified',
+            details
+          }
+    )
+  }
+
+  const warnings: string[] = []
+  if (configured === 0) warnings.push(`${input.stage} configures no gates, so nothing was checked`)
+  for (const gate of gates) {
+    if (gate.status === 'skipped') warnings.push(skippedWarning(gate))
+  }
+  warnings.push(...unusedInvalidMetrics(input, gates))
+
+  const evaluation: Evaluation = {
+    model: policy.model,
+    stage: input.stage,
+    evaluatedAt: now.toISOString(),
+    candidate: {
+      label: candidate.label,
+      ...optional('version', candidate.version ?? candidate.info?.version),
+      metrics: { ...candidate.metrics },
+      invalidMetrics: { ...candidate.invalidMetrics },
+      totalBytes: candidate.totalBytes,
+      fileCount: candidate.files.length
+    },
+    gates,
+    warnings,
+    decision: decide(gates, warnings)
+  }
+  if (champion) {
+    evaluation.champion = {
+      label: champion.label,
+      ...optional('version', champion.version),
+      metrics: { ...champion.metrics },
+      ...optional('invalidMetrics', champion.invalidMetrics && { ...champion.invalidMetrics })
+    }
+  }
+  return evaluation
+}
+
+/** The warning a skipped gate adds; the report recognises it by this exact text. */
+export function skippedWarning(gate: GateResult): string {
+  return `${gate.gate} skipped: ${gate.summary}`
+}
+
+/** The overall decision from the gates and warnings (see {@link evaluateStage}). */
+export function decide(gates: readonly GateResult[], warnings: readonly string[]): Decision {
+  if (gates.some(gate => gate.status === 'fail')) return 'blocked'
+  if (gates.some(gate => gate.status === 'pending')) return 'pending'
+  if (warnings.length > 0 || gates.some(gate => gate.status === 'skipped')) {
+    return 'pass-with-warnings'
+  }
+  return 'pass'
+}
+
+function findStage(policy: Policy, stage: string): StagePolicy {
+  const stagePolicy = Object.hasOwn(policy.stages, stage) ? policy.stages[stage] : undefined
+  if (!stagePolicy) {
+    const known = Object.keys(policy.stages)
+    throw new NotFoundError(
+      `stage "${stage}" is not defined in the policy for ${policy.model}; it defines: ${known.join(', ')}`
+    )
+  }
+  return stagePolicy
+}
+
+function onlySource(stage: StagePolicy): string | undefined {
+  return stage.from.length === 1 ? stage.from[0] : undefined
+}
+
+function describeApprovals(approvals: NonNullable<StagePolicy['approvals']>): string[] {
+  const lines: string[] = []
+  if (approvals.required > 0) {
+    lines.push(`${plural(approvals.required, 'approval')} from reviewers with write access`)
+  }
+  for (const group of approvals.groups ?? []) {
+    const members = [
+      ...(group.teams ?? []).map(team => `team ${team}`),
+      ...(group.users ?? []).map(user => `user ${user}`)
+    ]
+    lines.push(
+      `${group.name}: ${group.min} of ${members.length > 0 ? members.join(', ') : 'nobody listed'}`
+    )
+  }
+  if (lines.length === 0) lines.push('an approvals section with no required count or groups')
+  return lines
+}
+
+/**
+ * One warning per unusable candidate metric that no evaluated check looked at: it fails no
+ * gate, but it is probably a bug in the training job's output.
+ */
+function unusedInvalidMetrics(input: EvaluateInput, gates: readonly GateResult[]): string[] {
+  const checked = new Set(
+    gates.flatMap(gate =>
+      (gate.checks ?? []).filter(c => c.status !== 'skipped').map(c => c.metric)
+    )
+  )
+  const used = metricsNamedByPolicy(input.policy)
+  return Object.keys(input.candidate.invalidMetrics)
+    .filter(name => !checked.has(name))
+    .sort()
+    .map(name => {
+      const why = input.candidate.invalidMetrics[name] ?? 'is not a number'
+      const consequence = used.has(name)
+        ? `not checked for ${input.stage}`
+        : 'not used by this policy'
+      return `metrics.json: ${name} ${why} — ${consequence}`
+    })
+}
+
+function metricsNamedByPolicy(policy: Policy): Set<string> {
+  const names = new Set(Object.keys(policy.metrics))
+  for (const stage of Object.values(policy.stages)) {
+    for (const name of Object.keys(stage.thresholds ?? {})) names.add(name)
+    for (const name of Object.keys(stage.regression ?? {})) names.add(name)
+  }
+  return names
+}
+
+/** `{ key: value }` when the value is defined, `{}` otherwise: keeps absent fields absent. */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V })
+}

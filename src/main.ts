@@ -1,0 +1,64 @@
+import path from 'node:path'
+import * as core from '@actions/core'
+import { check } from './commands/check.js'
+import { ExitCode, ModelGateError, errorMessage } from './errors.js'
+import { getInputs } from './inputs.js'
+
+/**
+ * The action's entry: read inputs, run the command, publish the report. The one
+ * error boundary: every failure ends here as a failed step with a readable message.
+ */
+export async function run(): Promise<void> {
+  try {
+    const settings = getInputs()
+    const outcome = await core.group('Evaluate the candidate', () =>
+      check({
+        policyFile: settings.policy,
+        candidateDir: settings.candidate,
+        stage: settings.stage,
+        championDir: settings.champion
+      })
+    )
+    const { decision } = outcome.evaluation
+    core.setOutput('decision', decision)
+    core.setOutput('report', outcome.markdown)
+    core.setOutput('report-json', outcome.json)
+    await core.summary.addRaw(outcome.markdown, true).write()
+    core.info(outcome.markdown)
+
+    if (outcome.exitCode >= ExitCode.Blocked) {
+      const message = `ModelGate: ${settings.stage} promotion is ${decision}; see the report.`
+      if (settings.failOnBlocked) fail(message, outcome.exitCode)
+      else core.warning(message)
+    }
+  } catch (error) {
+    if (error instanceof ModelGateError) {
+      // Point at the policy line itself, so the annotation shows in the PR's file view.
+      for (const location of error.locations) {
+        core.error(location.problem ?? error.message, {
+          title: 'ModelGate',
+          file: workspacePath(location.file),
+          startLine: location.line,
+          startColumn: location.column
+        })
+      }
+      fail(error.message, error.exitCode)
+    } else {
+      fail(`ModelGate failed unexpectedly: ${errorMessage(error)}`, ExitCode.Blocked)
+    }
+  }
+}
+
+/** Annotations want the path relative to the repository root; outside it, keep it whole. */
+function workspacePath(file: string): string {
+  const workspace = process.env.GITHUB_WORKSPACE
+  if (!workspace) return file
+  const relative = path.relative(workspace, path.resolve(workspace, file))
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative
+}
+
+/** Fails the step with the documented exit code, not just 1, so callers can tell why. */
+function fail(message: string, exitCode: ExitCode): void {
+  core.setFailed(message)
+  process.exitCode = exitCode
+}

@@ -1,0 +1,177 @@
+import { readFile } from 'node:fs/promises'
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml'
+import type { Document, YAMLError } from 'yaml'
+import type { z } from 'zod'
+import { InvalidInputError, NotFoundError } from '../errors.js'
+import type { SourceLocation } from '../errors.js'
+import { formatKeyPath, isMergeKey, keyName, offsetOf, pathAt, start } from './locate.js'
+import type { KeyPath, Target } from './locate.js'
+import { plainMessage } from './messages.js'
+import { Policy } from './schema.js'
+
+/**
+ * One problem in a policy file: where (file, 1-based line and column, key path) and
+ * what is wrong (`problem`, words that complete the key path: `must be a number, …`).
+ */
+export interface PolicyProblemLocation extends SourceLocation {
+  line: number
+  column: number
+  problem: string
+}
+
+/** Read and validate a policy file. Missing: `NotFoundError` (exit 3); anything else wrong: `InvalidInputError` (exit 2). */
+export async function loadPolicy(file: string): Promise<Policy> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    const locations = [{ file }]
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new NotFoundError(`Policy file not found: ${file}`, { locations, cause: error })
+    }
+    if (code === 'EISDIR') {
+      throw new InvalidInputError(`Policy file ${file} is a directory, not a YAML file`, {
+        locations,
+        cause: error
+      })
+    }
+    throw new InvalidInputError(`Cannot read policy file ${file}: ${(error as Error).message}`, {
+      locations,
+      cause: error
+    })
+  }
+  return parsePolicy(text, file)
+}
+
+/**
+ * Validate policy YAML. Throws one `InvalidInputError` listing every problem found,
+ * each as `file:line:col key.path: what is wrong`. YAML syntax problems are reported
+ * alone, since the structure around them cannot be trusted; the schema's cross-stage
+ * rules run once every stage has the right shape.
+ */
+export function parsePolicy(text: string, file: string): Policy {
+  const lineCounter = new LineCounter()
+  const doc = parseDocument(text, {
+    lineCounter,
+    prettyErrors: false,
+    merge: true,
+    // `1:` and `"1":` become the same key once parsed: they are duplicates too.
+    uniqueKeys: (a, b) => a === b || (isScalar(a) && isScalar(b) && keyName(a) === keyName(b))
+  })
+  const locate = (offset: number, path: KeyPath, problem: string): PolicyProblemLocation => {
+    const { line, col } = lineCounter.linePos(offset)
+    const keyPath = path.length > 0 ? formatKeyPath(path) : undefined
+    return { file, line, column: col, ...(keyPath && { keyPath }), problem }
+  }
+
+  const yamlProblems = [...doc.errors, ...doc.warnings].map(e =>
+    locate(e.pos[0], e.code === 'MULTIPLE_DOCS' ? [] : pathAt(doc, e.pos[0]), yamlMessage(e))
+  )
+  if (yamlProblems.length > 0) throw policyError(file, yamlProblems)
+  const aliasProblems = badAliases(doc).map(p => locate(p.offset, pathAt(doc, p.offset), p.message))
+  if (aliasProblems.length > 0) throw policyError(file, aliasProblems)
+
+  const root = doc.contents
+  if (root === null || (isScalar(root) && root.value === null)) {
+    throw policyError(file, [locate(0, [], EMPTY)])
+  }
+  if (!isMap(root)) {
+    const got = isSeq(root) ? 'a list' : `the value ${JSON.stringify(root.toJSON())}`
+    throw policyError(file, [locate(root.range?.[0] ?? 0, [], `${MAPPING}, got ${got}`)])
+  }
+
+  let data: unknown
+  try {
+    data = doc.toJS() // expands aliases, up to the yaml library's limit on their count
+  } catch (error) {
+    const message = `the policy cannot be read as data: ${(error as Error).message}`
+    throw policyError(file, [locate(0, [], message)], error)
+  }
+  const result = Policy.safeParse(data, { error: plainMessage })
+  if (result.success) return result.data
+  const problems = result.error.issues.flatMap(issue =>
+    zodProblems(issue).map(p => locate(offsetOf(doc, p.path, p.target), p.path, p.message))
+  )
+  throw policyError(file, problems)
+}
+
+const MAPPING = 'a policy must be a mapping with at least `model` and `stages`'
+const EMPTY = `the policy is empty: ${MAPPING}`
+
+/**
+ * Aliases the yaml library only rejects when it builds the data, with no position:
+ * an alias with no anchor before it, a merge key (`<<`) that does not name a mapping.
+ */
+function badAliases(doc: Document): { offset: number; message: string }[] {
+  const problems: { offset: number; message: string }[] = []
+  visit(doc, {
+    Alias(_, alias) {
+      if (alias.resolve(doc) === undefined) {
+        const message = `the alias *${alias.source} has no anchor &${alias.source} before it`
+        problems.push({ offset: start(alias) ?? 0, message })
+      }
+    },
+    Pair(_, pair) {
+      if (!isMergeKey(pair.key)) return
+      const sources = isSeq(pair.value) ? pair.value.items : [pair.value]
+      const resolved = sources.map(s => (isAlias(s) ? s.resolve(doc) : s))
+      if (resolved.some(s => s !== undefined && !isMap(s))) {
+        const message = 'a merge key (<<) must name a mapping or a list of mappings'
+        problems.push({ offset: start(pair.value) ?? start(pair.key) ?? 0, message })
+      }
+    }
+  })
+  return problems
+}
+
+/** One zod issue as the problems to report: an issue about several unknown keys is one problem per key. */
+function zodProblems(
+  issue: z.core.$ZodIssue
+): { path: KeyPath; target: Target; message: string }[] {
+  const path = issue.path.map(segment => (typeof segment === 'number' ? segment : String(segment)))
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map(key => ({
+      path: [...path, key],
+      target: 'key',
+      message: `unknown key "${key}" (${issue.message})`
+    }))
+  }
+  return [{ path, target: issue.code === 'invalid_key' ? 'key' : 'value', message: issue.message }]
+}
+
+function yamlMessage(error: YAMLError): string {
+  switch (error.code) {
+    case 'DUPLICATE_KEY':
+      return 'duplicate key: each key may appear only once in a mapping'
+    case 'TAB_AS_INDENT':
+      return 'a tab is used for indentation: YAML indents with spaces only'
+    case 'MULTIPLE_DOCS':
+      return 'the file holds more than one YAML document (---): a policy is one document'
+    default: {
+      const message = error.message.replace(/\s+/g, ' ').trim()
+      return `invalid YAML: ${message.charAt(0).toLowerCase()}${message.slice(1)}`
+    }
+  }
+}
+
+function policyError(
+  file: string,
+  problems: PolicyProblemLocation[],
+  cause?: unknown
+): InvalidInputError {
+  const sorted = [...problems].sort((a, b) => a.line - b.line || a.column - b.column)
+  const lines = [
+    ...new Set(
+      sorted.map(p => {
+        const where = `${p.file}:${p.line}:${p.column}`
+        return p.keyPath ? `${where} ${p.keyPath}: ${p.problem}` : `${where}: ${p.problem}`
+      })
+    )
+  ]
+  const count = lines.length === 1 ? 'a problem' : `${lines.length} problems`
+  return new InvalidInputError(`Policy ${file} has ${count}:\n${lines.join('\n')}`, {
+    locations: sorted,
+    cause
+  })
+}
