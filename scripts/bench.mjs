@@ -13,8 +13,9 @@ import {
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { randomFillSync } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
 
-const root = path.resolve(import.meta.dirname, '..')
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const scratch = mkdtempSync(path.join(tmpdir(), 'modelgate-bench-'))
 const figures = []
 const rows = []

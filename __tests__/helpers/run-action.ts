@@ -2,8 +2,9 @@ import { execFile } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 
-export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..')
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const ACTION_ENTRY = path.join(REPO_ROOT, 'dist', 'index.js')
 export const CLI_ENTRY = path.join(REPO_ROOT, 'dist', 'cli', 'index.js')
 
