@@ -33,11 +33,7 @@ export interface StageHolder {
 }
 
 export type RegistryEventKind =
-  | 'registration'
-  | 'deregistration'
-  | 'assignment'
-  | 'unassignment'
-  | 'deprecation'
+  'registration' | 'deregistration' | 'assignment' | 'unassignment' | 'deprecation'
 
 export interface RegistryEvent {
   kind: RegistryEventKind
