@@ -3,9 +3,11 @@
 export default class SummaryReporter {
   onRunComplete(_contexts, results) {
     const skipped = results.numPendingTests + results.numTodoTests
-    const counted = results.numFailedTests + results.numRuntimeErrorTestSuites
-    // A run that failed outside any test (a broken config, a missing module) still says so.
-    const failed = counted === 0 && !results.success ? 1 : counted
+    // A suite that failed outside any test (it could not load) counts as one failure.
+    const failed = Math.max(
+      results.numFailedTests + results.numRuntimeErrorTestSuites,
+      results.numFailedTestSuites
+    )
     process.stdout.write(
       `tests: ${results.numPassedTests} passed, ${failed} failed` +
         (skipped ? `, ${skipped} skipped` : '') +
