@@ -202,7 +202,7 @@ describe('parsePolicy', () => {
       await problemsOf(`owner: ml-team\n${VALID}    approvals: { requird: 1 }\n`),
       'p.yml',
       [
-        '1:1 owner: unknown key "owner" (allowed here: $schema, model, registry, metrics, stages, rollback)',
+        '1:1 owner: unknown key "owner" (allowed here: $schema, model, registry, path, metrics, stages, rollback)',
         '8:18 stages.staging.approvals.requird: unknown key "requird" (allowed here: required, exclude_author, stale_after_push, groups)'
       ]
     )
@@ -260,7 +260,7 @@ stages2: {}
       '10:17 stages.staging.regression.accuracy: needs max_drop, max_relative_drop or both',
       "12:23 stages.staging.approvals.exclude_author: cannot be turned off: the PR author's own review never counts",
       '14:11 stages.staging.approvals.groups[0]: lists no users and no teams, so nobody can approve',
-      '15:1 stages2: unknown key "stages2" (allowed here: $schema, model, registry, metrics, stages, rollback)'
+      '15:1 stages2: unknown key "stages2" (allowed here: $schema, model, registry, path, metrics, stages, rollback)'
     ])
   })
 

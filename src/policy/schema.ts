@@ -197,6 +197,16 @@ const PolicyShape = z.strictObject({
     .regex(MODEL_NAME_PATTERN, 'must be a registry name (letters, digits, - _ / . :)')
     .describe('The registered model name.'),
   registry: RegistryConfig.default({ type: 'git' }),
+  path: z
+    .string()
+    .min(1)
+    .refine(p => !p.startsWith('/') && !p.split('/').includes('..'), {
+      message: 'must be a path inside the repository'
+    })
+    .optional()
+    .describe(
+      "Directory of the model's files in the repository (metrics.json, MLmodel, ...), used to read a version's files at its commit. Default: `path` of the model under `artifacts:` in dvc.yaml."
+    ),
   metrics: z
     .record(metricName, MetricDirection)
     .default({})

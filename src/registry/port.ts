@@ -1,26 +1,50 @@
 /**
  * The Registry port: the one interface every backend (git tags, MLflow)
- * implements. Commands talk only to this. DRAFT: the git-registry work owns
- * and may refine it; keep it small and backend-neutral.
+ * implements. Commands talk only to this; only the composition root (main.ts,
+ * the CLI) picks an adapter.
+ *
+ * Backend-neutral on purpose: a `model` is the registry's name for it (GTO
+ * artifact, MLflow registered model), a `version` is the registry's version
+ * label (`v1.2.0` in git, `7` in MLflow), a `stage` is a GTO stage or an MLflow
+ * alias. What a backend stores beyond that (tag names, counters, run ids) stays
+ * in `id` and `ref`.
+ *
+ * Every write re-reads the registry itself before writing, is idempotent (a
+ * re-run that would change nothing writes nothing and says why), and can be
+ * previewed with `dryRun`.
  */
 
 /** Facts recorded with every write, so history can answer who, why and on what evidence. */
 export interface AuditFacts {
+  /** Who acts: a GitHub login, or a person's name on the CLI. */
   actor: string
-  /** Required for rollbacks and forced promotions. */
+  /** The actor's e-mail, when known (git: the tagger e-mail). */
+  actorEmail?: string
+  /** Required for rollbacks and forced promotions (the commands enforce it). */
   reason?: string
   forced?: boolean
-  /** Free-form structured facts (gates, metrics snapshot, ...), kept as JSON. */
+  /** Free-form structured facts (gates, metrics snapshot, PR number, ...), kept as JSON. */
   record?: Record<string, unknown>
+}
+
+/** A stage a version holds now, and since when. */
+export interface VersionStage {
+  stage: string
+  /** When the version entered the stage (its latest assignment there). */
+  since: Date
 }
 
 export interface VersionRecord {
   model: string
   version: string
-  /** The commit (git) or run (mlflow) the version points at. */
+  /** The commit (git) or run / source (mlflow) the version points at. */
   ref?: string
   registeredAt: Date
   registeredBy: string
+  /** False once deregistered (git) or deleted/archived (mlflow): it can no longer be promoted. */
+  active: boolean
+  /** The stages the version is in now (several are possible, e.g. staging and production). */
+  stages: VersionStage[]
 }
 
 export interface StageHolder {
@@ -29,11 +53,25 @@ export interface StageHolder {
   version: string
   assignedAt: Date
   assignedBy: string
+  /** The commit (git) or run (mlflow) of the version. */
   ref?: string
+  /** Backend identifier of the assignment (git: the tag name). */
+  eventId: string
+  /** The audit record written with the assignment, when ModelGate wrote it. */
+  audit?: Record<string, unknown>
+}
+
+/** One model's current state: who holds each stage. */
+export interface ModelStatus {
+  model: string
+  /** GTO's `NAME@deprecated` (git); an archived model (mlflow). */
+  deprecated: boolean
+  /** One holder per stage that has one, sorted by stage name. */
+  stages: StageHolder[]
 }
 
 export type RegistryEventKind =
-  'registration' | 'deregistration' | 'assignment' | 'unassignment' | 'deprecation'
+  'registration' | 'deregistration' | 'assignment' | 'unassignment' | 'deprecation' | 'creation'
 
 export interface RegistryEvent {
   kind: RegistryEventKind
@@ -42,16 +80,101 @@ export interface RegistryEvent {
   stage?: string
   at: Date
   by: string
-  /** Backend identifier of the event (a tag name). */
+  byEmail?: string
+  /** Backend identifier of the event (git: the tag name). */
   id: string
-  /** The audit record written with the event, when there is one. */
+  /** The commit (git) or run (mlflow) the event points at. */
+  ref?: string
+  /** The readable first line of the event's message, when there is one. */
+  summary?: string
+  /** The audit record written with the event, when ModelGate wrote it. */
   audit?: Record<string, unknown>
 }
+
+/** What a write's `revalidate` callback sees: the registry as freshly re-read before the attempt. */
+export interface RevalidateContext {
+  model: string
+  /** The stage being written; undefined for registrations. */
+  stage?: string
+  /** The stage's holder right now (the champion to evaluate against). */
+  holder: StageHolder | undefined
+  /** 1 for the first attempt; more after a lost race. */
+  attempt: number
+}
+
+export interface WriteOptions {
+  /** Compute and return what would be written; write nothing. */
+  dryRun?: boolean
+  /**
+   * Called before every write attempt (the first included: the adapter re-reads
+   * the registry first) with the current holder. Throw to stop the write (the
+   * error propagates unchanged); return new audit facts to replace the ones
+   * passed in (e.g. gates re-evaluated against a new champion).
+   */
+  revalidate?: (context: RevalidateContext) => void | AuditFacts | Promise<void | AuditFacts>
+}
+
+/** Why a write wrote nothing. */
+export type NoWriteReason = 'already in stage' | 'already registered' | 'not in stage'
+
+export type WriteResult =
+  | {
+      written: true
+      /** The events written, oldest first. */
+      events: RegistryEvent[]
+      /** How many attempts it took (more than 1 after a lost race). */
+      attempts: number
+    }
+  | { written: false; reason: NoWriteReason }
+  | {
+      written: false
+      reason: 'dry run'
+      /** Exactly what would be written, oldest first. */
+      planned: RegistryEvent[]
+    }
 
 export interface Registry {
   getVersion(model: string, version: string): Promise<VersionRecord | undefined>
   /** The version that holds `stage` now, if any. */
   getStage(model: string, stage: string): Promise<StageHolder | undefined>
+  /** Each stage's current holder, for one model or every model. */
+  status(model?: string): Promise<ModelStatus[]>
   /** Every event, newest first. */
   history(model?: string): Promise<RegistryEvent[]>
+
+  /** Record `version` of `model` at `ref` (git: a commit-ish; mlflow: a run or source). */
+  register(
+    model: string,
+    version: string,
+    ref: string,
+    audit: AuditFacts,
+    options?: WriteOptions
+  ): Promise<WriteResult>
+  /** Make `version` the holder of `stage`. Writes nothing if it already holds it. */
+  assign(
+    model: string,
+    version: string,
+    stage: string,
+    audit: AuditFacts,
+    options?: WriteOptions
+  ): Promise<WriteResult>
+  /** Take `version` out of `stage`. Writes nothing if it is not in it. */
+  unassign(
+    model: string,
+    version: string,
+    stage: string,
+    audit: AuditFacts,
+    options?: WriteOptions
+  ): Promise<WriteResult>
+  /**
+   * Put `toVersion` (default: the stage's previous holder) back in `stage` and
+   * take the current holder out, so every reader agrees on the holder.
+   */
+  rollback(
+    model: string,
+    stage: string,
+    toVersion: string | undefined,
+    audit: AuditFacts,
+    options?: WriteOptions
+  ): Promise<WriteResult>
 }

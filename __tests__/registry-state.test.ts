@@ -1,0 +1,227 @@
+import { mkdir } from 'node:fs/promises'
+import path from 'node:path'
+import { InvalidInputError } from '../src/errors.js'
+import { createGitRegistry } from '../src/registry/git/adapter.js'
+import { generateBenchRepo } from '../src/registry/git/bench-repo.js'
+import { parseGtoStages } from '../src/registry/git/gto-config.js'
+import { formatMessage, parseMessage } from '../src/registry/git/message.js'
+import type { GitRunner } from '../src/registry/git/runner.js'
+import type { TagRecord } from '../src/registry/git/state.js'
+import {
+  buildState,
+  parseForEachRef,
+  previousHolder,
+  readState
+} from '../src/registry/git/state.js'
+import type { Sandbox } from './helpers/git-sandbox.js'
+import { hermeticGit, makeSandbox, tagNames } from './helpers/git-sandbox.js'
+
+const C1 = '1'.repeat(40)
+const C2 = '2'.repeat(40)
+const C3 = '3'.repeat(40)
+
+let serial = 0
+function rec(
+  name: string,
+  commit: string,
+  time: number,
+  extra: Partial<TagRecord> = {}
+): TagRecord {
+  serial += 1
+  return {
+    name,
+    objectType: 'tag',
+    objectId: serial.toString(16).padStart(40, 'a'),
+    targetType: 'commit',
+    targetId: commit,
+    taggerName: 'someone',
+    taggerEmail: 'someone@example.com',
+    taggerTime: time,
+    message: `message of ${name}\n`,
+    ...extra
+  }
+}
+
+describe('parseForEachRef', () => {
+  it('splits NUL-separated records, multi-line messages and signatures included', () => {
+    const field = (...values: string[]) => values.map(v => `${v}\0`).join('') + '\n'
+    const signature = '-----BEGIN PGP SIGNATURE-----\nabc\n-----END PGP SIGNATURE-----\n'
+    const out =
+      field(
+        'refs/tags/m@v1.0.0',
+        'tag',
+        'a'.repeat(40),
+        'commit',
+        C1,
+        'Ann',
+        '<ann@x.org>',
+        '1700000000',
+        'Register\n\n{"a":\n1}\n',
+        ''
+      ) +
+      field(
+        'refs/tags/m#prod#1',
+        'tag',
+        'b'.repeat(40),
+        'commit',
+        C1,
+        'Bo',
+        '<bo@x.org>',
+        '1700000001',
+        `Signed\n${signature}`,
+        signature
+      ) +
+      field('refs/tags/light', 'commit', C2, '', '', '', '', '', 'commit message\n', '')
+    const records = parseForEachRef(out)
+    expect(records).toHaveLength(3)
+    expect(records[0]).toMatchObject({
+      name: 'm@v1.0.0',
+      taggerEmail: 'ann@x.org',
+      taggerTime: 1700000000,
+      message: 'Register\n\n{"a":\n1}\n'
+    })
+    expect(records[1]?.message).toBe('Signed\n')
+    expect(records[2]).toMatchObject({ name: 'light', objectType: 'commit', taggerTime: undefined })
+    expect(parseForEachRef('')).toEqual([])
+    expect(() => parseForEachRef('refs/tags/x\0tag\0\n')).toThrow(/Cannot read the tags/)
+  })
+})
+
+describe('buildState', () => {
+  it('breaks ties within one second by counter, deterministically', () => {
+    const records = [
+      rec('m@v1.0.0', C1, 100),
+      rec('m@v2.0.0', C2, 100),
+      // Same second: the higher counter is the later event, whatever the input order.
+      rec('m#prod#3', C1, 200),
+      rec('m#prod#2', C2, 200)
+    ]
+    for (const order of [records, [...records].reverse()]) {
+      const artifact = buildState(order).artifacts.get('m')
+      expect(artifact?.holders.get('prod')?.version).toBe('v1.0.0')
+      expect(artifact?.events.map(e => e.tag)).toEqual([
+        'm@v1.0.0',
+        'm@v2.0.0',
+        'm#prod#2',
+        'm#prod#3'
+      ])
+    }
+  })
+
+  it('orders by tagger time, not by counter', () => {
+    const state = buildState([
+      rec('m@v1.0.0', C1, 100),
+      rec('m@v2.0.0', C2, 101),
+      rec('m#prod#9', C1, 300),
+      rec('m#prod#10', C2, 200)
+    ])
+    expect(state.artifacts.get('m')?.holders.get('prod')?.version).toBe('v1.0.0')
+    expect(state.counters.get('m')).toBe(10)
+  })
+
+  it('ignores non-GTO tags and GTO tags that are not annotated tags of commits', () => {
+    const state = buildState([
+      rec('v1.0.0', C1, 100),
+      rec('m@v1.0.0', C1, 100),
+      rec('m#prod#7', C1, 0, { objectType: 'commit', targetType: '', taggerTime: undefined }),
+      rec('m#dev#2', C1, 0, { targetType: 'tree' }),
+      rec('m#qa#3', C1, 0, { taggerTime: undefined })
+    ])
+    expect(state.ignored.map(i => i.tag)).toEqual(['m#prod#7', 'm#dev#2', 'm#qa#3'])
+    expect(state.counters.get('m')).toBe(7)
+    expect(state.artifacts.get('m')?.holders.size).toBe(0)
+    expect(state.artifacts.has('v1.0.0')).toBe(false)
+  })
+
+  it('finds the previous holder, skipping versions taken out since', () => {
+    const state = buildState([
+      rec('m@v1.0.0', C1, 1),
+      rec('m@v2.0.0', C2, 2),
+      rec('m@v3.0.0', C3, 3),
+      rec('m#prod#1', C1, 10),
+      rec('m#prod#2', C2, 11),
+      rec('m#prod#3', C3, 12)
+    ])
+    const artifact = state.artifacts.get('m')!
+    expect(artifact.holders.get('prod')?.version).toBe('v3.0.0')
+    expect(previousHolder(artifact, 'prod')).toBe('v2.0.0')
+
+    const rolledBack = buildState([
+      ...[...state.artifacts.get('m')!.events].map(e => rec(e.tag, e.commit, e.time)),
+      rec('m#prod!#4', C3, 13),
+      rec('m#prod!#5', C2, 14)
+    ]).artifacts.get('m')!
+    // v3 and v2 were taken out: v1 holds prod again, and no earlier holder remains.
+    expect(rolledBack.holders.get('prod')?.version).toBe('v1.0.0')
+    expect(previousHolder(rolledBack, 'prod')).toBeUndefined()
+  })
+})
+
+describe('messages', () => {
+  it('round-trips the audit record and keeps foreign messages as summary only', () => {
+    const text = formatMessage('Promote m v1.0.0 to prod', {
+      actor: 'alice',
+      reason: 'line one\nline two',
+      record: { metrics: { accuracy: 0.9 } }
+    })
+    expect(text.split('\n')[1]).toBe('')
+    expect(parseMessage(text)).toEqual({
+      summary: 'Promote m v1.0.0 to prod',
+      audit: {
+        modelgate: 1,
+        actor: 'alice',
+        reason: 'line one\nline two',
+        record: { metrics: { accuracy: 0.9 } }
+      }
+    })
+    expect(parseMessage('Released by hand\n\n{"not": "ours"}\n')).toEqual({
+      summary: 'Released by hand'
+    })
+    expect(parseMessage('')).toEqual({ summary: '' })
+  })
+})
+
+describe('.gto stages', () => {
+  it('reads the stage list, case-insensitively, and validates it', () => {
+    expect(parseGtoStages('stages: [dev, staging, prod]\n')).toEqual(['dev', 'staging', 'prod'])
+    expect(parseGtoStages('STAGES:\n  - dev\n')).toEqual(['dev'])
+    expect(parseGtoStages('types: [model]\n')).toBeUndefined()
+    expect(parseGtoStages('')).toBeUndefined()
+    expect(() => parseGtoStages('stages: [dev, "pro d"]\n')).toThrow(InvalidInputError)
+    expect(() => parseGtoStages('stages: dev\n')).toThrow(InvalidInputError)
+  })
+})
+
+describe('bench repository generator', () => {
+  let sandbox: Sandbox
+  beforeAll(async () => {
+    sandbox = await makeSandbox()
+  })
+  afterAll(async () => {
+    await sandbox.cleanup()
+  })
+
+  it('generates versions and tags in one fast-import, readable with one git process', async () => {
+    const dir = path.join(sandbox.root, 'bench')
+    await mkdir(dir)
+    const git = hermeticGit(dir)
+    const repo = await generateBenchRepo(git, { versions: 40, tags: 400 })
+    expect(repo).toMatchObject({ versions: 40, tags: 400 })
+    expect(await tagNames(git)).toHaveLength(400)
+
+    const state = await readState(git)
+    const artifact = state.artifacts.get('churn-model')!
+    expect(artifact.events).toHaveLength(400)
+    expect(state.counters.get('churn-model')).toBe(360)
+    expect([...artifact.versions.values()].filter(v => v.registered)).toHaveLength(40)
+
+    let calls = 0
+    const counting: GitRunner = (args, options) => {
+      calls += 1
+      return git(args, options)
+    }
+    const status = await createGitRegistry({ git: counting }).status()
+    expect(calls).toBe(1)
+    expect(status[0]?.stages.map(h => h.stage).sort()).toEqual([...artifact.holders.keys()].sort())
+  })
+})

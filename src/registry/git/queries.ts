@@ -1,0 +1,109 @@
+/** Answers read from a RegistryState, in the port's terms. Pure. */
+import type {
+  ModelStatus,
+  RegistryEvent,
+  RegistryEventKind,
+  StageHolder,
+  VersionRecord
+} from '../port.js'
+import { parseMessage } from './message.js'
+import type { ArtifactState, RegistryState, TagEvent } from './state.js'
+import { compareEvents } from './state.js'
+
+const KIND: Record<TagEvent['action'], RegistryEventKind> = {
+  register: 'registration',
+  deregister: 'deregistration',
+  assign: 'assignment',
+  unassign: 'unassignment',
+  deprecate: 'deprecation',
+  create: 'creation'
+}
+
+export function eventKind(action: TagEvent['action']): RegistryEventKind {
+  return KIND[action]
+}
+
+export function toRegistryEvent(event: TagEvent): RegistryEvent {
+  const { summary, audit } = parseMessage(event.message)
+  return {
+    kind: KIND[event.action],
+    model: event.model,
+    ...(event.version === undefined ? {} : { version: event.version }),
+    ...(event.stage === undefined ? {} : { stage: event.stage }),
+    at: new Date(event.time * 1000),
+    by: event.by,
+    ...(event.byEmail ? { byEmail: event.byEmail } : {}),
+    id: event.tag,
+    ref: event.commit,
+    ...(summary ? { summary } : {}),
+    ...(audit ? { audit } : {})
+  }
+}
+
+export function stageHolder(
+  state: RegistryState,
+  model: string,
+  stage: string
+): StageHolder | undefined {
+  const holder = state.artifacts.get(model)?.holders.get(stage)
+  if (!holder) return undefined
+  const event = holder.assignment
+  const { audit } = parseMessage(event.message)
+  return {
+    model,
+    stage,
+    version: holder.version,
+    assignedAt: new Date(event.time * 1000),
+    assignedBy: event.by,
+    ref: event.commit,
+    eventId: event.tag,
+    ...(audit ? { audit } : {})
+  }
+}
+
+/** Each stage's holder, models and stages sorted by name; `[]` for an unknown model. */
+export function statusOf(state: RegistryState, model?: string): ModelStatus[] {
+  const names = model === undefined ? [...state.artifacts.keys()].sort() : [model]
+  const result: ModelStatus[] = []
+  for (const name of names) {
+    const artifact = state.artifacts.get(name)
+    if (!artifact) continue
+    const stages = [...artifact.holders.keys()].sort()
+    result.push({
+      model: name,
+      deprecated: artifact.deprecated,
+      stages: stages.flatMap(stage => stageHolder(state, name, stage) ?? [])
+    })
+  }
+  return result
+}
+
+/** Every event, newest first. */
+export function historyOf(state: RegistryState, model?: string): RegistryEvent[] {
+  const events: TagEvent[] =
+    model === undefined
+      ? [...state.artifacts.values()].flatMap(a => a.events).sort(compareEvents)
+      : [...(state.artifacts.get(model)?.events ?? [])]
+  return events.reverse().map(toRegistryEvent)
+}
+
+/** A registered version with the stages it is in now; undefined when not registered. */
+export function versionRecord(artifact: ArtifactState, version: string): VersionRecord | undefined {
+  const found = artifact.versions.get(version)
+  if (!found?.registered || !found.registration) return undefined
+  const stages = found.active
+    ? [...found.stages]
+        .filter(([, vs]) => vs.latest.action === 'assign')
+        .map(([stage, vs]) => ({ stage, since: new Date(vs.latest.time * 1000) }))
+        .sort((a, b) => (a.stage < b.stage ? -1 : a.stage > b.stage ? 1 : 0))
+    : []
+  return {
+    model: artifact.model,
+    version,
+    ref: found.commit,
+    registeredAt: new Date(found.registration.time * 1000),
+    registeredBy: found.registration.by,
+    active: found.active,
+    stages
+  }
+}

@@ -1,0 +1,82 @@
+import { spawn } from 'node:child_process'
+
+/** What one `git` invocation returned. A non-zero `code` is returned, never thrown. */
+export interface GitResult {
+  stdout: string
+  stderr: string
+  code: number
+}
+
+export interface GitRunOptions {
+  /** Written to git's standard input (then closed). */
+  input?: string | Buffer
+  /** Extra environment for this invocation only (e.g. GIT_COMMITTER_DATE). */
+  env?: Record<string, string>
+}
+
+/**
+ * The port through which the git registry talks to git: argv in, output out.
+ * Never a shell. Tests and adapters receive one; they never construct it.
+ */
+export type GitRunner = (args: readonly string[], options?: GitRunOptions) => Promise<GitResult>
+
+export interface GitRunnerSettings {
+  /** The git executable; `git` from PATH by default. */
+  gitPath?: string
+  /** The base environment; `process.env` by default. */
+  env?: NodeJS.ProcessEnv
+}
+
+/**
+ * The real runner: `git` run with `cwd` as the checkout, no shell, no terminal
+ * prompts (GIT_TERMINAL_PROMPT=0), so a missing credential fails instead of hanging.
+ */
+export function createGitRunner(cwd: string, settings: GitRunnerSettings = {}): GitRunner {
+  const gitPath = settings.gitPath ?? 'git'
+  const baseEnv = settings.env ?? process.env
+  return (args, options = {}) =>
+    new Promise<GitResult>((resolve, reject) => {
+      const child = spawn(gitPath, [...args], {
+        cwd,
+        env: { ...baseEnv, GIT_TERMINAL_PROMPT: '0', ...options.env },
+        shell: false,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        windowsHide: true
+      })
+      const out: Buffer[] = []
+      const err: Buffer[] = []
+      child.stdout.on('data', (chunk: Buffer) => out.push(chunk))
+      child.stderr.on('data', (chunk: Buffer) => err.push(chunk))
+      child.on('error', error =>
+        reject(
+          new Error(`Could not run ${gitPath} ${args[0] ?? ''}: ${error.message}`, { cause: error })
+        )
+      )
+      child.on('close', (code, signal) => {
+        const stderr = Buffer.concat(err).toString('utf8')
+        resolve({
+          stdout: Buffer.concat(out).toString('utf8'),
+          stderr: signal ? `${stderr}\ngit killed by ${signal}` : stderr,
+          code: code ?? 128
+        })
+      })
+      // git may exit before reading its input (EPIPE): the exit code tells what happened.
+      child.stdin.on('error', () => undefined)
+      child.stdin.end(options.input ?? '')
+    })
+}
+
+/** Runs git and returns stdout; a non-zero exit becomes an Error naming the command and git's message. */
+export async function gitOk(
+  git: GitRunner,
+  args: readonly string[],
+  options?: GitRunOptions
+): Promise<string> {
+  const result = await git(args, options)
+  if (result.code !== 0) {
+    throw new Error(
+      `git ${args.slice(0, 2).join(' ')} failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`
+    )
+  }
+  return result.stdout
+}
