@@ -1,6 +1,19 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { check } from '../commands/check.js'
-import { ExitCode, InvalidInputError, ModelGateError, errorMessage } from '../errors.js'
+import { promote } from '../commands/promote.js'
+import { register } from '../commands/register.js'
+import type { CommandOutcome } from '../commands/registry-context.js'
+import { rollback } from '../commands/rollback.js'
+import { history, status } from '../commands/status.js'
+import {
+  ExitCode,
+  InvalidInputError,
+  ModelGateError,
+  NotFoundError,
+  errorMessage
+} from '../errors.js'
+import type { Policy } from '../policy/schema.js'
+import { openCliRegistry, type CliRegistry } from './context.js'
 
 /** Where the CLI writes; passed in so tests read what a user would see. */
 export interface CliIO {
@@ -11,7 +24,12 @@ export interface CliIO {
 const USAGE = `Usage: modelgate <command> [options]
 
 Commands:
-  check    Evaluate a candidate model directory against a stage of a policy.
+  check      Evaluate a candidate model directory against a stage of a policy.
+  register   Record a version of a model on a commit (git registry).
+  promote    Evaluate a version against a stage's gates and, if they pass, assign the stage.
+  rollback   Put a stage back on its previous holder (or a named version).
+  status     Show which version holds each stage.
+  history    Show every registry event, newest first.
 
 Run "modelgate <command> --help" for a command's options.
 
@@ -32,7 +50,18 @@ type OptionValues = Record<string, string | boolean | Array<string | boolean> | 
 interface Command {
   usage: string
   options: NonNullable<ParseArgsConfig['options']>
-  run(values: OptionValues, io: CliIO): Promise<number>
+  /** How many positional arguments it takes at most (the model name). */
+  positionals?: number
+  run(values: OptionValues, io: CliIO, positionals: string[]): Promise<number>
+}
+
+const REPO_OPTION = { repo: { type: 'string', default: '.' } } as const
+const JSON_OPTION = { json: { type: 'boolean' } } as const
+
+/** Prints a command's outcome as markdown or JSON and returns its exit code. */
+function print(io: CliIO, values: OptionValues, outcome: CommandOutcome): number {
+  io.stdout(values.json ? outcome.json + '\n' : outcome.markdown)
+  return outcome.exitCode
 }
 
 const COMMANDS: Record<string, Command> = {
@@ -52,8 +81,160 @@ const COMMANDS: Record<string, Command> = {
         stage: required(values, 'stage'),
         championDir: optional(values, 'champion')
       })
-      io.stdout(values.json ? outcome.json : outcome.markdown)
+      io.stdout(values.json ? outcome.json + '\n' : outcome.markdown)
       return outcome.exitCode
+    }
+  },
+  register: {
+    usage: `Usage: modelgate register MODEL --version vX.Y.Z [--ref REF] [--dry-run] [--repo DIR] [--json]
+
+  --version vX.Y.Z  the version (a full semver with a leading v)
+  --ref REF         the commit it is made of (default HEAD)
+  --dry-run         print what would be written; write nothing`,
+    options: {
+      version: { type: 'string' },
+      ref: { type: 'string', default: 'HEAD' },
+      'dry-run': { type: 'boolean' },
+      ...REPO_OPTION,
+      ...JSON_OPTION
+    },
+    positionals: 1,
+    async run(values, io, [model]) {
+      const cli = await openCliRegistry({ repo: repoOf(values), model: requiredModel(model) })
+      const commit = await resolveCommit(cli, required(values, 'ref'))
+      return print(
+        io,
+        values,
+        await register(cli.context, {
+          model: requiredModel(model),
+          version: required(values, 'version'),
+          commit,
+          dryRun: values['dry-run'] === true
+        })
+      )
+    }
+  },
+  promote: {
+    usage: `Usage: modelgate promote MODEL --to STAGE [--version vX.Y.Z] [--candidate DIR] [--policy FILE]
+                         [--dry-run] [--force --reason TEXT] [--repo DIR] [--json]
+
+  --to STAGE        the target stage
+  --version vX.Y.Z  the registered version to promote (default: the candidate's model.yaml version)
+  --candidate DIR   the candidate's files (default: the version's files at its commit)
+  --policy FILE     default policies/MODEL.yml
+  --dry-run         evaluate and print what would be written; write nothing
+  --force           promote although gates fail (needs --reason; recorded)
+  --reason TEXT     why, for a forced promotion`,
+    options: {
+      to: { type: 'string' },
+      version: { type: 'string' },
+      candidate: { type: 'string' },
+      policy: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      force: { type: 'boolean' },
+      reason: { type: 'string' },
+      ...REPO_OPTION,
+      ...JSON_OPTION
+    },
+    positionals: 1,
+    async run(values, io, [model]) {
+      const cli = await openCliRegistry({
+        repo: repoOf(values),
+        model: requiredModel(model),
+        policyFile: optional(values, 'policy'),
+        requirePolicy: true
+      })
+      return print(
+        io,
+        values,
+        await promote(cli.context, {
+          policy: cli.policy as Policy,
+          stage: required(values, 'to'),
+          version: optional(values, 'version'),
+          candidateDir: optional(values, 'candidate'),
+          dryRun: values['dry-run'] === true,
+          force: values.force === true,
+          reason: optional(values, 'reason')
+        })
+      )
+    }
+  },
+  rollback: {
+    usage: `Usage: modelgate rollback MODEL --stage STAGE --reason TEXT [--to vX.Y.Z] [--dry-run] [--repo DIR] [--json]
+
+  --stage STAGE     the stage to roll back
+  --to vX.Y.Z       the version to restore (default: the stage's previous holder)
+  --reason TEXT     why (required; recorded)
+  --dry-run         print what would be written; write nothing`,
+    options: {
+      stage: { type: 'string' },
+      to: { type: 'string' },
+      reason: { type: 'string' },
+      policy: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      ...REPO_OPTION,
+      ...JSON_OPTION
+    },
+    positionals: 1,
+    async run(values, io, [model]) {
+      const cli = await openCliRegistry({
+        repo: repoOf(values),
+        model: requiredModel(model),
+        policyFile: optional(values, 'policy')
+      })
+      return print(
+        io,
+        values,
+        await rollback(cli.context, {
+          model: requiredModel(model),
+          stage: required(values, 'stage'),
+          toVersion: optional(values, 'to'),
+          reason: required(values, 'reason'),
+          dryRun: values['dry-run'] === true
+        })
+      )
+    }
+  },
+  status: {
+    usage: `Usage: modelgate status [MODEL] [--repo DIR] [--json]`,
+    options: { policy: { type: 'string' }, ...REPO_OPTION, ...JSON_OPTION },
+    positionals: 1,
+    async run(values, io, [model]) {
+      const cli = await openCliRegistry({
+        repo: repoOf(values),
+        model,
+        policyFile: optional(values, 'policy')
+      })
+      return print(io, values, await status(cli.context, model))
+    }
+  },
+  history: {
+    usage: `Usage: modelgate history [MODEL] [--since DATE] [--stage STAGE] [--repo DIR] [--json]
+
+  --since DATE      only events at or after this date (ISO 8601, e.g. 2026-11-01)
+  --stage STAGE     only events of this stage`,
+    options: {
+      since: { type: 'string' },
+      stage: { type: 'string' },
+      policy: { type: 'string' },
+      ...REPO_OPTION,
+      ...JSON_OPTION
+    },
+    positionals: 1,
+    async run(values, io, [model]) {
+      const cli = await openCliRegistry({
+        repo: repoOf(values),
+        model,
+        policyFile: optional(values, 'policy')
+      })
+      return print(
+        io,
+        values,
+        await history(cli.context, model, {
+          since: optionalDate(values, 'since'),
+          stage: optional(values, 'stage')
+        })
+      )
     }
   }
 }
@@ -75,8 +256,11 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     return ExitCode.Pass
   }
   try {
-    const { values } = parseCommandArgs(command, rest)
-    return await command.run(values, io)
+    const { values, positionals } = parseCommandArgs(command, rest)
+    if (positionals.length > (command.positionals ?? 0)) {
+      throw new UsageError(`unexpected argument "${positionals[command.positionals ?? 0]}"`)
+    }
+    return await command.run(values, io, positionals)
   } catch (error) {
     return reportError(error, io, command.usage)
   }
@@ -84,7 +268,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
 
 function parseCommandArgs(command: Command, args: string[]) {
   try {
-    return parseArgs({ args, options: command.options, strict: true, allowPositionals: false })
+    return parseArgs({ args, options: command.options, strict: true, allowPositionals: true })
   } catch (error) {
     // node:util's messages name the offending option; keep them, drop the error code prefix.
     throw new InvalidInputError(errorMessage(error).replace(/^[A-Z_]+: /, ''), { cause: error })
@@ -113,4 +297,31 @@ function required(values: OptionValues, name: string): string {
 function optional(values: OptionValues, name: string): string | undefined {
   const value = values[name]
   return typeof value === 'string' && value !== '' ? value : undefined
+}
+
+function requiredModel(model: string | undefined): string {
+  if (!model) throw new UsageError('name the model: the first argument')
+  return model
+}
+
+function repoOf(values: OptionValues): string {
+  return optional(values, 'repo') ?? '.'
+}
+
+function optionalDate(values: OptionValues, name: string): Date | undefined {
+  const text = optional(values, name)
+  if (text === undefined) return undefined
+  const date = new Date(text)
+  if (Number.isNaN(date.getTime())) {
+    throw new UsageError(
+      `--${name} must be a date such as 2026-11-01 or 2026-11-01T12:00:00Z, got "${text}"`
+    )
+  }
+  return date
+}
+
+async function resolveCommit(cli: CliRegistry, ref: string): Promise<string> {
+  const resolved = await cli.git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])
+  if (resolved.code !== 0) throw new NotFoundError(`No commit named ${ref} in this repository`)
+  return resolved.stdout.trim()
 }

@@ -40,6 +40,7 @@ const GATE_TITLE: Record<string, string> = {
   thresholds: 'Thresholds',
   regression: 'Regression vs champion',
   schema: 'Signature compatibility',
+  transition: 'Stage order',
   artifact: 'Artifact integrity',
   min_days_in_source_stage: 'Days in source stage',
   checks: 'Required checks',

@@ -1,0 +1,218 @@
+import { loadCandidate } from '../candidate/load.js'
+import type { Candidate } from '../candidate/types.js'
+import { ExitCode, InvalidInputError, ModelGateError, NotFoundError } from '../errors.js'
+import { decide, evaluateStage } from '../gates/evaluate.js'
+import { transitionGate } from '../gates/transition.js'
+import type { Evaluation } from '../gates/types.js'
+import type { Policy } from '../policy/schema.js'
+import type { AuditFacts, RegistryEvent, StageHolder, WriteResult } from '../registry/port.js'
+import { toJson } from '../report/json.js'
+import { renderMarkdown } from '../report/markdown.js'
+import { exitCodeFor } from './exit-code.js'
+import type { CommandOutcome, RegistryContext } from './registry-context.js'
+
+export interface PromoteOptions {
+  policy: Policy
+  stage: string
+  /** The version to promote; else the candidate directory's model.yaml version. */
+  version?: string
+  /** A directory holding the candidate's files; else the version's files in the registry. */
+  candidateDir?: string
+  dryRun?: boolean
+  /** Promote although gates fail; needs a reason, and is recorded. */
+  force?: boolean
+  reason?: string
+}
+
+/**
+ * `modelgate promote`: evaluate every gate of the target stage against the
+ * stage's current holder and, only when all pass (or on an audited force),
+ * assign the stage. A version already in the stage writes nothing.
+ */
+export async function promote(
+  context: RegistryContext,
+  options: PromoteOptions
+): Promise<CommandOutcome> {
+  if (options.force && !options.reason?.trim()) {
+    throw new InvalidInputError('--force needs --reason: a forced promotion is recorded with why')
+  }
+  const model = options.policy.model
+  const candidateFromDir = options.candidateDir
+    ? await loadCandidate(options.candidateDir)
+    : undefined
+  const version = options.version ?? candidateFromDir?.info?.version
+  if (!version) {
+    throw new InvalidInputError(
+      'Name the version to promote with --version (or a version in the candidate model.yaml)'
+    )
+  }
+  const record = await context.registry.getVersion(model, version)
+  if (!record) {
+    throw new NotFoundError(
+      `${model} ${version} is not registered; run \`modelgate register\` first`
+    )
+  }
+  const candidate = candidateFromDir ?? (await context.models.loadVersion(model, version))
+  const evaluate = async (holder: StageHolder | undefined) =>
+    evaluatePromotion(context, options, { version, candidate, holder, record })
+
+  const holder = await context.registry.getStage(model, options.stage)
+  if (holder?.version === version) {
+    return nothingToDo(model, version, options.stage, holder)
+  }
+  let evaluation = await evaluate(holder)
+  const allowed = evaluation.decision === 'pass' || evaluation.decision === 'pass-with-warnings'
+  if (!allowed && !options.force) {
+    return outcome(evaluation, `Not promoted: the promotion is ${evaluation.decision}.`, false)
+  }
+
+  const result = await context.registry.assign(
+    model,
+    version,
+    options.stage,
+    auditFor(context, options, evaluation),
+    {
+      dryRun: options.dryRun,
+      // Another run may have moved the stage since we read it: judge again against the new holder.
+      revalidate: async ({ holder: current }) => {
+        if (current?.version === holder?.version) return undefined
+        evaluation = await evaluate(current)
+        const stillAllowed =
+          evaluation.decision === 'pass' || evaluation.decision === 'pass-with-warnings'
+        if (!stillAllowed && !options.force) {
+          throw new ModelGateError(
+            `${options.stage} changed hands to ${current?.version ?? 'nobody'} while promoting, and ${version} no longer passes against it`,
+            ExitCode.Blocked
+          )
+        }
+        return auditFor(context, options, evaluation)
+      }
+    }
+  )
+  return outcome(evaluation, describeWrite(result, version, options, holder), result.written)
+}
+
+async function evaluatePromotion(
+  context: RegistryContext,
+  options: PromoteOptions,
+  subject: {
+    version: string
+    candidate: Candidate
+    holder: StageHolder | undefined
+    record: NonNullable<Awaited<ReturnType<RegistryContext['registry']['getVersion']>>>
+  }
+): Promise<Evaluation> {
+  const { policy, stage } = options
+  const stagePolicy = policy.stages[stage]
+  if (!stagePolicy) {
+    throw new NotFoundError(
+      `stage "${stage}" is not defined in the policy for ${policy.model}; it defines: ${Object.keys(policy.stages).join(', ')}`
+    )
+  }
+  const transition = transitionGate({
+    version: subject.version,
+    targetStage: stage,
+    allowedFrom: stagePolicy.from,
+    currentStages: subject.record.stages,
+    registeredAt: subject.record.registeredAt
+  })
+  const champion = subject.holder
+    ? await context.models.loadVersion(policy.model, subject.holder.version)
+    : undefined
+  const evaluation = evaluateStage({
+    policy,
+    stage,
+    candidate: { ...subject.candidate, label: subject.version, version: subject.version },
+    champion: champion && {
+      label: champion.info?.version ?? subject.holder?.version ?? 'champion',
+      version: subject.holder?.version,
+      metrics: champion.metrics,
+      invalidMetrics: champion.invalidMetrics,
+      signature: champion.signature
+    },
+    now: context.now(),
+    source: transition.source,
+    // A terminal has no pull request: approvals and checks fail closed unless forced.
+    evaluator: 'promote'
+  })
+  const gates = [transition.gate, ...evaluation.gates]
+  return { ...evaluation, gates, decision: decide(gates, evaluation.warnings) }
+}
+
+function auditFor(
+  context: RegistryContext,
+  options: PromoteOptions,
+  evaluation: Evaluation
+): AuditFacts {
+  return {
+    actor: context.actor,
+    actorEmail: context.actorEmail,
+    reason: options.reason,
+    forced: options.force && evaluation.decision !== 'pass' ? true : undefined,
+    record: {
+      ...context.runFacts,
+      decision: evaluation.decision,
+      gates: evaluation.gates.map(gate => ({
+        gate: gate.gate,
+        status: gate.status,
+        summary: gate.summary
+      })),
+      metrics: {
+        candidate: evaluation.candidate.metrics,
+        champion: evaluation.champion?.metrics
+      },
+      champion: evaluation.champion?.version
+    }
+  }
+}
+
+function describeWrite(
+  result: WriteResult,
+  version: string,
+  options: PromoteOptions,
+  previous: StageHolder | undefined
+): string {
+  const from = previous ? ` (replacing ${previous.version})` : ' (first holder of the stage)'
+  if (result.written) {
+    const forced = options.force ? ' by force' : ''
+    return `Promoted ${version} to ${options.stage}${forced}${from}. Wrote:\n${listEvents(result.events)}`
+  }
+  if (result.reason === 'dry run') {
+    return `Dry run: would promote ${version} to ${options.stage}${from}. Would write:\n${listEvents(result.planned)}`
+  }
+  return `Nothing written: ${version} ${result.reason}.`
+}
+
+function listEvents(events: readonly RegistryEvent[]): string {
+  return events
+    .map(event => `- \`${event.id}\`${event.summary ? `: ${event.summary}` : ''}`)
+    .join('\n')
+}
+
+function nothingToDo(
+  model: string,
+  version: string,
+  stage: string,
+  holder: StageHolder
+): CommandOutcome {
+  const markdown = `${model} ${version} already holds ${stage} (since ${holder.assignedAt.toISOString()}, by ${holder.assignedBy}). Nothing written.\n`
+  const json = JSON.stringify(
+    { model, version, stage, written: false, reason: 'already in stage' },
+    null,
+    2
+  )
+  return { markdown, json, exitCode: ExitCode.Pass, decision: 'pass' }
+}
+
+function outcome(evaluation: Evaluation, action: string, written: boolean): CommandOutcome {
+  // A forced promotion did happen: it exits as a warning, not as blocked.
+  const exitCode = written
+    ? Math.min(exitCodeFor(evaluation.decision), ExitCode.PassWithWarnings)
+    : exitCodeFor(evaluation.decision)
+  return {
+    markdown: `${renderMarkdown(evaluation)}\n${action}\n`,
+    json: JSON.stringify({ ...JSON.parse(toJson(evaluation)), action, written }, null, 2),
+    exitCode,
+    decision: evaluation.decision
+  }
+}

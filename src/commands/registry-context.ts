@@ -1,0 +1,24 @@
+import type { ModelSource } from '../registry/model-source.js'
+import type { Registry } from '../registry/port.js'
+
+/** What registry commands are given by the composition root (the CLI or main.ts). */
+export interface RegistryContext {
+  registry: Registry
+  /** Reads a registered version's metrics, signature and files. */
+  models: ModelSource
+  /** Who acts: a GitHub login in the action, the git user on a terminal. */
+  actor: string
+  actorEmail?: string
+  now: () => Date
+  /** Facts about the run that go into every audit record (event, run URL, ...). */
+  runFacts?: Record<string, unknown>
+}
+
+/** What every command returns: text for a person, JSON for a machine, and the exit code. */
+export interface CommandOutcome {
+  markdown: string
+  json: string
+  exitCode: number
+  /** The promotion decision, for commands that evaluate gates. */
+  decision?: string
+}

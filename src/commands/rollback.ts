@@ -1,0 +1,81 @@
+import { ExitCode, InvalidInputError, NotFoundError } from '../errors.js'
+import type { RegistryEvent } from '../registry/port.js'
+import type { CommandOutcome, RegistryContext } from './registry-context.js'
+
+export interface RollbackOptions {
+  model: string
+  stage: string
+  /** The version to restore; else the stage's previous holder. */
+  toVersion?: string
+  reason: string
+  dryRun?: boolean
+}
+
+/**
+ * `modelgate rollback`: put the stage back on its previous holder (or a named
+ * version), writing both the restored assignment and the removal of the current
+ * holder so every GTO reader agrees. Needs a reason; always audited.
+ */
+export async function rollback(
+  context: RegistryContext,
+  options: RollbackOptions
+): Promise<CommandOutcome> {
+  if (!options.reason.trim()) {
+    throw new InvalidInputError('rollback needs --reason: every rollback is recorded with why')
+  }
+  const current = await context.registry.getStage(options.model, options.stage)
+  if (!current) {
+    throw new NotFoundError(`${options.model} has no version in ${options.stage} to roll back`)
+  }
+  const result = await context.registry.rollback(
+    options.model,
+    options.stage,
+    options.toVersion,
+    {
+      actor: context.actor,
+      actorEmail: context.actorEmail,
+      reason: options.reason,
+      record: { ...context.runFacts, rolledBack: current.version, reason: options.reason }
+    },
+    { dryRun: options.dryRun }
+  )
+  const lines = [`## ↩️ Rollback: ${options.model} → ${options.stage}`, '']
+  let restored: string | undefined
+  if (result.written || result.reason === 'dry run') {
+    const events = result.written ? result.events : result.planned
+    restored = events.find(event => event.kind === 'assignment')?.version
+    lines.push(
+      result.written
+        ? `${options.stage} is back on **${restored}** (was ${current.version}).`
+        : `Dry run: would put ${options.stage} back on **${restored}** (now ${current.version}).`,
+      '',
+      `Reason: ${options.reason}`,
+      '',
+      result.written ? 'Wrote:' : 'Would write:',
+      ...events.map(describe)
+    )
+  } else {
+    lines.push(`Nothing written: ${result.reason}.`)
+  }
+  return {
+    markdown: lines.join('\n') + '\n',
+    json: JSON.stringify(
+      {
+        model: options.model,
+        stage: options.stage,
+        rolledBack: current.version,
+        restored,
+        reason: options.reason,
+        written: result.written,
+        events: result.written ? result.events : result.reason === 'dry run' ? result.planned : []
+      },
+      null,
+      2
+    ),
+    exitCode: ExitCode.Pass
+  }
+}
+
+function describe(event: RegistryEvent): string {
+  return `- \`${event.id}\`${event.summary ? `: ${event.summary}` : ''}`
+}

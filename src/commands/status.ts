@@ -1,0 +1,84 @@
+import { ExitCode, NotFoundError } from '../errors.js'
+import type { ModelStatus, RegistryEvent } from '../registry/port.js'
+import { escape } from '../report/markdown.js'
+import type { CommandOutcome, RegistryContext } from './registry-context.js'
+
+/** `modelgate status`: who holds each stage, since when, assigned by whom. */
+export async function status(
+  context: Pick<RegistryContext, 'registry'>,
+  model?: string
+): Promise<CommandOutcome> {
+  const models = await context.registry.status(model)
+  if (model && models.length === 0)
+    throw new NotFoundError(`No model named ${model} in the registry`)
+  return {
+    markdown: renderStatus(models),
+    json: JSON.stringify(models, null, 2),
+    exitCode: ExitCode.Pass
+  }
+}
+
+export function renderStatus(models: readonly ModelStatus[]): string {
+  if (models.length === 0) return 'The registry holds no models yet.\n'
+  const rows = models.flatMap(entry =>
+    entry.stages.length === 0
+      ? [`| ${escape(entry.model)} | — | — | — | — |`]
+      : entry.stages.map(
+          holder =>
+            `| ${escape(entry.model)}${entry.deprecated ? ' (deprecated)' : ''} | ${escape(holder.stage)} | ${escape(holder.version)} | ${isoSeconds(holder.assignedAt)} | ${escape(holder.assignedBy)} |`
+        )
+  )
+  return (
+    ['| Model | Stage | Version | Since | By |', '| :-- | :-- | :-- | :-- | :-- |', ...rows].join(
+      '\n'
+    ) + '\n'
+  )
+}
+
+export interface HistoryFilter {
+  /** Only events at or after this time. */
+  since?: Date
+  stage?: string
+}
+
+/** `modelgate history`: every event, newest first, from the registry alone. */
+export async function history(
+  context: Pick<RegistryContext, 'registry'>,
+  model: string | undefined,
+  filter: HistoryFilter = {}
+): Promise<CommandOutcome> {
+  const events = (await context.registry.history(model)).filter(
+    event =>
+      (!filter.since || event.at >= filter.since) && (!filter.stage || event.stage === filter.stage)
+  )
+  if (model && events.length === 0 && !filter.since && !filter.stage) {
+    throw new NotFoundError(`No model named ${model} in the registry`)
+  }
+  return {
+    markdown: renderHistory(events),
+    json: JSON.stringify(events, null, 2),
+    exitCode: ExitCode.Pass
+  }
+}
+
+export function renderHistory(events: readonly RegistryEvent[]): string {
+  if (events.length === 0) return 'No events.\n'
+  const rows = events.map(
+    event =>
+      `| ${isoSeconds(event.at)} | ${escape(event.model)} | ${event.kind} | ${escape(event.version ?? '—')} | ${escape(event.stage ?? '—')} | ${escape(event.by)} | ${escape(event.summary ?? '')} |`
+  )
+  return (
+    [
+      '| When (UTC) | Model | Event | Version | Stage | By | Summary |',
+      '| :-- | :-- | :-- | :-- | :-- | :-- | :-- |',
+      ...rows
+    ].join('\n') + '\n'
+  )
+}
+
+function isoSeconds(date: Date): string {
+  return date
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, '')
+}

@@ -1,0 +1,93 @@
+import { execFile } from 'node:child_process'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { parse as parseYaml } from 'yaml'
+import { loadCandidate } from '../candidate/load.js'
+import type { Candidate } from '../candidate/types.js'
+import { InvalidInputError, NotFoundError } from '../errors.js'
+import type { GitRunner } from './git/runner.js'
+import type { ModelSource } from './model-source.js'
+import type { Registry } from './port.js'
+
+export interface GitModelSourceOptions {
+  git: GitRunner
+  registry: Pick<Registry, 'getVersion'>
+  /** The model's directory in the repository, from the policy's `path`; else dvc.yaml decides. */
+  modelPath?: string
+}
+
+/**
+ * Reads a registered version's files as they were at its registration commit:
+ * the model directory (policy `path`, else `artifacts.<model>.path` in that
+ * commit's dvc.yaml, as GTO reads it) is exported with `git archive` into a
+ * temporary directory, loaded like any candidate, then removed.
+ */
+export function createGitModelSource(options: GitModelSourceOptions): ModelSource {
+  return {
+    async loadVersion(model, version) {
+      const record = await options.registry.getVersion(model, version)
+      if (!record?.ref) throw new NotFoundError(`${model} has no registered version ${version}`)
+      const commit = record.ref
+      const modelPath = options.modelPath ?? (await dvcArtifactPath(options.git, commit, model))
+      return withExport(options.git, commit, modelPath, async dir => {
+        const candidate = await loadCandidate(dir)
+        return { ...candidate, dir: `${modelPath} at ${commit.slice(0, 12)}` }
+      })
+    }
+  }
+}
+
+/** `artifacts.<model>.path` from dvc.yaml at `commit`, as GTO and DVC Studio read it. */
+async function dvcArtifactPath(git: GitRunner, commit: string, model: string): Promise<string> {
+  const shown = await git(['show', `${commit}:dvc.yaml`])
+  const hint = `set \`path\` in the policy, or \`artifacts: ${model}: path:\` in dvc.yaml`
+  if (shown.code !== 0) {
+    throw new NotFoundError(`Cannot find ${model}'s files at ${commit.slice(0, 12)}: ${hint}`)
+  }
+  let artifactPath: unknown
+  try {
+    const dvc = parseYaml(shown.stdout) as { artifacts?: Record<string, { path?: unknown }> }
+    artifactPath = dvc?.artifacts?.[model]?.path
+  } catch (error) {
+    throw new InvalidInputError(`dvc.yaml at ${commit.slice(0, 12)} is not valid YAML`, {
+      locations: [{ file: 'dvc.yaml' }],
+      cause: error
+    })
+  }
+  if (typeof artifactPath !== 'string' || artifactPath === '') {
+    throw new NotFoundError(
+      `dvc.yaml at ${commit.slice(0, 12)} names no path for ${model}: ${hint}`
+    )
+  }
+  return artifactPath
+}
+
+const execFileAsync = promisify(execFile)
+
+/** Exports `modelPath` at `commit` into a temporary directory for `use`, then removes it. */
+async function withExport<T>(
+  git: GitRunner,
+  commit: string,
+  modelPath: string,
+  use: (dir: string) => Promise<T>
+): Promise<T> {
+  const scratch = await mkdtemp(path.join(tmpdir(), 'modelgate-version-'))
+  try {
+    const archive = path.join(scratch, 'version.tar')
+    const exported = await git(['archive', '--format=tar', '-o', archive, commit, '--', modelPath])
+    if (exported.code !== 0) {
+      throw new NotFoundError(
+        `Cannot read ${modelPath} at ${commit.slice(0, 12)}: ${exported.stderr.trim() || 'git archive failed'}`
+      )
+    }
+    const tree = path.join(scratch, 'tree')
+    await mkdir(tree)
+    // git archive writes only paths inside the repository; loadCandidate still refuses links that leave.
+    await execFileAsync('tar', ['-xf', archive, '-C', tree])
+    return await use(path.join(tree, modelPath))
+  } finally {
+    await rm(scratch, { recursive: true, force: true })
+  }
+}
