@@ -42,7 +42,7 @@ describe('the bundled action (dist/index.js)', () => {
     })
     expect(run.outputs.decision).toBe('blocked')
     expect(run.exitCode).toBe(2)
-    expect(run.stdout).toMatch(/::error::ModelGate: production promotion is blocked/)
+    expect(run.stdout).toMatch(/::error::ModelGate check: production promotion is blocked/)
   })
 
   it('with fail-on-blocked false, reports blocked but leaves the step green', async () => {
@@ -55,7 +55,7 @@ describe('the bundled action (dist/index.js)', () => {
     })
     expect(run.outputs.decision).toBe('blocked')
     expect(run.exitCode).toBe(0)
-    expect(run.stdout).toMatch(/::warning::ModelGate: production promotion is blocked/)
+    expect(run.stdout).toMatch(/::warning::ModelGate check: production promotion is blocked/)
   })
 
   it('turns a policy error into an annotation on the policy line, exit 2', async () => {
@@ -85,9 +85,9 @@ describe('the bundled action (dist/index.js)', () => {
   it('names every missing input at once', async () => {
     const run = await runAction({ policy: '', candidate: '', stage: '' })
     expect(run.exitCode).toBe(2)
-    expect(run.stdout).toContain('input "policy" is required')
-    expect(run.stdout).toContain('input "candidate" is required')
-    expect(run.stdout).toContain('input "stage" is required')
+    expect(run.stdout).toContain('input "policy" is required for command "check"')
+    expect(run.stdout).toContain('input "candidate" is required for command "check"')
+    expect(run.stdout).toContain('input "stage" is required for command "check"')
   })
 
   it('exits 3 when the candidate directory does not exist', async () => {

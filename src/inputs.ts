@@ -2,42 +2,85 @@ import * as core from '@actions/core'
 import { z } from 'zod'
 import { InvalidInputError } from './errors.js'
 
+export const COMMANDS = ['check', 'register', 'promote', 'rollback', 'status', 'history'] as const
+export type CommandName = (typeof COMMANDS)[number]
+
 /** Every input of action.yml, read once and validated together. */
 export interface Settings {
-  policy: string
-  candidate: string
-  stage: string
+  command: CommandName
+  policy?: string
+  candidate?: string
+  stage?: string
   champion?: string
+  model?: string
+  version?: string
+  reason?: string
+  dryRun: boolean
+  force: boolean
   failOnBlocked: boolean
 }
 
+const bool = (name: string) =>
+  z.enum(['true', 'false', ''], { message: `input "${name}" must be true or false` })
+
 const Inputs = z.object({
-  policy: z.string().min(1, 'is required: the path of the promotion policy'),
-  candidate: z.string().min(1, 'is required: the candidate model directory'),
-  stage: z.string().min(1, 'is required: the target stage'),
+  command: z.enum([...COMMANDS, ''], {
+    message: `input "command" must be one of ${COMMANDS.join(', ')}`
+  }),
+  policy: z.string(),
+  candidate: z.string(),
+  stage: z.string(),
   champion: z.string(),
-  'fail-on-blocked': z.enum(['true', 'false'], { message: 'must be true or false' })
+  model: z.string(),
+  version: z.string(),
+  reason: z.string(),
+  'dry-run': bool('dry-run'),
+  force: bool('force'),
+  'fail-on-blocked': bool('fail-on-blocked')
 })
+
+/** Which inputs each command cannot do without. */
+const REQUIRED: Record<CommandName, ReadonlyArray<keyof Settings>> = {
+  check: ['policy', 'candidate', 'stage'],
+  register: ['version'],
+  promote: ['policy', 'stage'],
+  rollback: ['stage', 'reason'],
+  status: [],
+  history: []
+}
 
 /** Reads and validates the inputs; one error lists every problem. The only caller of core.getInput. */
 export function getInputs(): Settings {
   const raw = Object.fromEntries(
     Object.keys(Inputs.shape).map(name => [name, core.getInput(name).trim()])
   )
-  if (raw['fail-on-blocked'] === '') raw['fail-on-blocked'] = 'true'
   const parsed = Inputs.safeParse(raw)
   if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      issue => `input "${issue.path.join('.')}" ${issue.message}`
-    )
-    throw new InvalidInputError(problems.join('\n'))
+    throw new InvalidInputError(parsed.error.issues.map(issue => issue.message).join('\n'))
   }
   const inputs = parsed.data
-  return {
-    policy: inputs.policy,
-    candidate: inputs.candidate,
-    stage: inputs.stage,
-    champion: inputs.champion || undefined,
-    failOnBlocked: inputs['fail-on-blocked'] === 'true'
+  const text = (value: string) => value || undefined
+  const settings: Settings = {
+    command: inputs.command || 'check',
+    policy: text(inputs.policy),
+    candidate: text(inputs.candidate),
+    stage: text(inputs.stage),
+    champion: text(inputs.champion),
+    model: text(inputs.model),
+    version: text(inputs.version),
+    reason: text(inputs.reason),
+    dryRun: inputs['dry-run'] === 'true',
+    force: inputs.force === 'true',
+    failOnBlocked: inputs['fail-on-blocked'] !== 'false'
   }
+  const missing = REQUIRED[settings.command].filter(key => settings[key] === undefined)
+  if (settings.command === 'register' && !settings.model && !settings.policy) missing.push('model')
+  if (settings.command === 'rollback' && !settings.model && !settings.policy) missing.push('model')
+  if (settings.force && !settings.reason) missing.push('reason')
+  if (missing.length > 0) {
+    throw new InvalidInputError(
+      missing.map(key => `input "${key}" is required for command "${settings.command}"`).join('\n')
+    )
+  }
+  return settings
 }

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import * as core from '@actions/core'
-import { check } from './commands/check.js'
+import { runCommand, type RunnerContext } from './action/commands.js'
 import { ExitCode, ModelGateError, errorMessage } from './errors.js'
 import { getInputs } from './inputs.js'
 
@@ -11,23 +11,18 @@ import { getInputs } from './inputs.js'
 export async function run(): Promise<void> {
   try {
     const settings = getInputs()
-    const outcome = await core.group('Evaluate the candidate', () =>
-      check({
-        policyFile: settings.policy,
-        candidateDir: settings.candidate,
-        stage: settings.stage,
-        championDir: settings.champion
-      })
+    const runner = runnerContext()
+    const outcome = await core.group(`modelgate ${settings.command}`, () =>
+      runCommand(settings, runner)
     )
-    const { decision } = outcome.evaluation
-    core.setOutput('decision', decision)
+    if (outcome.decision) core.setOutput('decision', outcome.decision)
     core.setOutput('report', outcome.markdown)
     core.setOutput('report-json', outcome.json)
     await core.summary.addRaw(outcome.markdown, true).write()
     core.info(outcome.markdown)
 
     if (outcome.exitCode >= ExitCode.Blocked) {
-      const message = `ModelGate: ${settings.stage} promotion is ${decision}; see the report.`
+      const message = `ModelGate ${settings.command}: ${settings.stage ?? 'the'} promotion is ${outcome.decision ?? 'blocked'}; see the report.`
       if (settings.failOnBlocked) fail(message, outcome.exitCode)
       else core.warning(message)
     }
@@ -46,6 +41,22 @@ export async function run(): Promise<void> {
     } else {
       fail(`ModelGate failed unexpectedly: ${errorMessage(error)}`, ExitCode.Blocked)
     }
+  }
+}
+
+/** The GITHUB_* facts of this run; the only place below inputs that reads the runner's variables. */
+function runnerContext(): RunnerContext {
+  const env = process.env
+  const runUrl =
+    env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
+      ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+      : undefined
+  return {
+    workspace: env.GITHUB_WORKSPACE || process.cwd(),
+    actor: env.GITHUB_ACTOR || 'github-actions',
+    eventName: env.GITHUB_EVENT_NAME || 'unknown',
+    sha: env.GITHUB_SHA || undefined,
+    runUrl
   }
 }
 

@@ -22,7 +22,8 @@ export interface ActionRun {
  */
 export async function runAction(
   inputs: Record<string, string>,
-  env: Record<string, string> = {}
+  env: Record<string, string> = {},
+  workspace: string = REPO_ROOT
 ): Promise<ActionRun> {
   const dir = await mkdtemp(path.join(tmpdir(), 'modelgate-action-'))
   try {
@@ -36,11 +37,11 @@ export async function runAction(
         value
       ])
     )
-    const result = await execNode(ACTION_ENTRY, [], {
+    const result = await execNode(ACTION_ENTRY, [], workspace, {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? dir,
       GITHUB_ACTIONS: 'true',
-      GITHUB_WORKSPACE: REPO_ROOT,
+      GITHUB_WORKSPACE: workspace,
       GITHUB_OUTPUT: outputFile,
       GITHUB_STEP_SUMMARY: summaryFile,
       RUNNER_TEMP: dir,
@@ -58,19 +59,23 @@ export async function runAction(
 }
 
 export function runCliBundle(args: string[]): Promise<Omit<ActionRun, 'outputs' | 'summary'>> {
-  return execNode(CLI_ENTRY, args, { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' })
+  return execNode(CLI_ENTRY, args, REPO_ROOT, {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? ''
+  })
 }
 
 function execNode(
   entry: string,
   args: string[],
+  cwd: string,
   env: Record<string, string>
 ): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   return new Promise(resolve => {
     execFile(
       process.execPath,
       [entry, ...args],
-      { cwd: REPO_ROOT, env, maxBuffer: 16 * 1024 * 1024 },
+      { cwd, env, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error && typeof error.code === 'number' ? error.code : error ? -1 : 0
         resolve({ exitCode: code, stdout, stderr })

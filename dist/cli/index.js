@@ -16,18 +16,18 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("process");
 
 /***/ }),
 
-/***/ 7349:
+/***/ 3053:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var resolveBlockMap = __nccwpck_require__(7103);
-var resolveBlockSeq = __nccwpck_require__(334);
-var resolveFlowCollection = __nccwpck_require__(3142);
+var identity = __nccwpck_require__(415);
+var Scalar = __nccwpck_require__(2765);
+var YAMLMap = __nccwpck_require__(1950);
+var YAMLSeq = __nccwpck_require__(7495);
+var resolveBlockMap = __nccwpck_require__(6519);
+var resolveBlockSeq = __nccwpck_require__(2662);
+var resolveFlowCollection = __nccwpck_require__(4206);
 
 function resolveCollection(CN, ctx, token, onError, tagName, tag) {
     const coll = token.type === 'block-map'
@@ -113,15 +113,15 @@ exports.composeCollection = composeCollection;
 
 /***/ }),
 
-/***/ 3683:
+/***/ 5899:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Document = __nccwpck_require__(3021);
-var composeNode = __nccwpck_require__(5937);
-var resolveEnd = __nccwpck_require__(7788);
-var resolveProps = __nccwpck_require__(4631);
+var Document = __nccwpck_require__(6885);
+var composeNode = __nccwpck_require__(4873);
+var resolveEnd = __nccwpck_require__(644);
+var resolveProps = __nccwpck_require__(2207);
 
 function composeDoc(options, directives, { offset, start, value, end }, onError) {
     const opts = Object.assign({ _directives: directives }, options);
@@ -165,17 +165,17 @@ exports.composeDoc = composeDoc;
 
 /***/ }),
 
-/***/ 5937:
+/***/ 4873:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Alias = __nccwpck_require__(4065);
-var identity = __nccwpck_require__(1127);
-var composeCollection = __nccwpck_require__(7349);
-var composeScalar = __nccwpck_require__(5413);
-var resolveEnd = __nccwpck_require__(7788);
-var utilEmptyScalarPosition = __nccwpck_require__(2599);
+var Alias = __nccwpck_require__(7641);
+var identity = __nccwpck_require__(415);
+var composeCollection = __nccwpck_require__(3053);
+var composeScalar = __nccwpck_require__(3293);
+var resolveEnd = __nccwpck_require__(644);
+var utilEmptyScalarPosition = __nccwpck_require__(4831);
 
 const CN = { composeNode, composeEmptyNode };
 function composeNode(ctx, token, props, onError) {
@@ -284,15 +284,15 @@ exports.composeNode = composeNode;
 
 /***/ }),
 
-/***/ 5413:
+/***/ 3293:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var resolveBlockScalar = __nccwpck_require__(8913);
-var resolveFlowScalar = __nccwpck_require__(6842);
+var identity = __nccwpck_require__(415);
+var Scalar = __nccwpck_require__(2765);
+var resolveBlockScalar = __nccwpck_require__(809);
+var resolveFlowScalar = __nccwpck_require__(8066);
 
 function composeScalar(ctx, token, tagToken, onError) {
     const { value, type, comment, range } = token.type === 'block-scalar'
@@ -379,18 +379,18 @@ exports.composeScalar = composeScalar;
 
 /***/ }),
 
-/***/ 9984:
+/***/ 3480:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
 var node_process = __nccwpck_require__(932);
-var directives = __nccwpck_require__(1342);
-var Document = __nccwpck_require__(3021);
-var errors = __nccwpck_require__(1464);
-var identity = __nccwpck_require__(1127);
-var composeDoc = __nccwpck_require__(3683);
-var resolveEnd = __nccwpck_require__(7788);
+var directives = __nccwpck_require__(2342);
+var Document = __nccwpck_require__(6885);
+var errors = __nccwpck_require__(3376);
+var identity = __nccwpck_require__(415);
+var composeDoc = __nccwpck_require__(5899);
+var resolveEnd = __nccwpck_require__(644);
 
 function getErrorPos(src) {
     if (typeof src === 'number')
@@ -610,17 +610,17 @@ exports.Composer = Composer;
 
 /***/ }),
 
-/***/ 7103:
+/***/ 6519:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Pair = __nccwpck_require__(7165);
-var YAMLMap = __nccwpck_require__(4454);
-var resolveProps = __nccwpck_require__(4631);
-var utilContainsNewline = __nccwpck_require__(9499);
-var utilFlowIndentCheck = __nccwpck_require__(4051);
-var utilMapIncludes = __nccwpck_require__(1187);
+var Pair = __nccwpck_require__(4245);
+var YAMLMap = __nccwpck_require__(1950);
+var resolveProps = __nccwpck_require__(2207);
+var utilContainsNewline = __nccwpck_require__(9699);
+var utilFlowIndentCheck = __nccwpck_require__(7723);
+var utilMapIncludes = __nccwpck_require__(8539);
 
 const startColMsg = 'All mapping items must start at the same column';
 function resolveBlockMap({ composeNode, composeEmptyNode }, ctx, bm, onError, tag) {
@@ -734,12 +734,12 @@ exports.resolveBlockMap = resolveBlockMap;
 
 /***/ }),
 
-/***/ 8913:
+/***/ 809:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(2765);
 
 function resolveBlockScalar(ctx, scalar, onError) {
     const start = scalar.offset;
@@ -941,14 +941,14 @@ exports.resolveBlockScalar = resolveBlockScalar;
 
 /***/ }),
 
-/***/ 334:
+/***/ 2662:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var YAMLSeq = __nccwpck_require__(2223);
-var resolveProps = __nccwpck_require__(4631);
-var utilFlowIndentCheck = __nccwpck_require__(4051);
+var YAMLSeq = __nccwpck_require__(7495);
+var resolveProps = __nccwpck_require__(2207);
+var utilFlowIndentCheck = __nccwpck_require__(7723);
 
 function resolveBlockSeq({ composeNode, composeEmptyNode }, ctx, bs, onError, tag) {
     const NodeClass = tag?.nodeClass ?? YAMLSeq.YAMLSeq;
@@ -999,7 +999,7 @@ exports.resolveBlockSeq = resolveBlockSeq;
 
 /***/ }),
 
-/***/ 7788:
+/***/ 644:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1045,19 +1045,19 @@ exports.resolveEnd = resolveEnd;
 
 /***/ }),
 
-/***/ 3142:
+/***/ 4206:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var resolveEnd = __nccwpck_require__(7788);
-var resolveProps = __nccwpck_require__(4631);
-var utilContainsNewline = __nccwpck_require__(9499);
-var utilMapIncludes = __nccwpck_require__(1187);
+var identity = __nccwpck_require__(415);
+var Pair = __nccwpck_require__(4245);
+var YAMLMap = __nccwpck_require__(1950);
+var YAMLSeq = __nccwpck_require__(7495);
+var resolveEnd = __nccwpck_require__(644);
+var resolveProps = __nccwpck_require__(2207);
+var utilContainsNewline = __nccwpck_require__(9699);
+var utilMapIncludes = __nccwpck_require__(8539);
 
 const blockMsg = 'Block collections are not allowed within flow collections';
 const isBlock = (token) => token && (token.type === 'block-map' || token.type === 'block-seq');
@@ -1261,13 +1261,13 @@ exports.resolveFlowCollection = resolveFlowCollection;
 
 /***/ }),
 
-/***/ 6842:
+/***/ 8066:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
-var resolveEnd = __nccwpck_require__(7788);
+var Scalar = __nccwpck_require__(2765);
+var resolveEnd = __nccwpck_require__(644);
 
 function resolveFlowScalar(scalar, strict, onError) {
     const { offset, type, source, end } = scalar;
@@ -1496,7 +1496,7 @@ exports.resolveFlowScalar = resolveFlowScalar;
 
 /***/ }),
 
-/***/ 4631:
+/***/ 2207:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1651,7 +1651,7 @@ exports.resolveProps = resolveProps;
 
 /***/ }),
 
-/***/ 9499:
+/***/ 9699:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1694,7 +1694,7 @@ exports.containsNewline = containsNewline;
 
 /***/ }),
 
-/***/ 2599:
+/***/ 4831:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -1729,12 +1729,12 @@ exports.emptyScalarPosition = emptyScalarPosition;
 
 /***/ }),
 
-/***/ 4051:
+/***/ 7723:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var utilContainsNewline = __nccwpck_require__(9499);
+var utilContainsNewline = __nccwpck_require__(9699);
 
 function flowIndentCheck(indent, fc, onError) {
     if (fc?.type === 'flow-collection') {
@@ -1753,12 +1753,12 @@ exports.flowIndentCheck = flowIndentCheck;
 
 /***/ }),
 
-/***/ 1187:
+/***/ 8539:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(415);
 
 function mapIncludes(ctx, items, search) {
     const { uniqueKeys } = ctx.options;
@@ -1775,22 +1775,22 @@ exports.mapIncludes = mapIncludes;
 
 /***/ }),
 
-/***/ 3021:
+/***/ 6885:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Alias = __nccwpck_require__(4065);
-var Collection = __nccwpck_require__(101);
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var toJS = __nccwpck_require__(4043);
-var Schema = __nccwpck_require__(5840);
-var stringifyDocument = __nccwpck_require__(6829);
-var anchors = __nccwpck_require__(1596);
-var applyReviver = __nccwpck_require__(3661);
-var createNode = __nccwpck_require__(2404);
-var directives = __nccwpck_require__(1342);
+var Alias = __nccwpck_require__(7641);
+var Collection = __nccwpck_require__(3469);
+var identity = __nccwpck_require__(415);
+var Pair = __nccwpck_require__(4245);
+var toJS = __nccwpck_require__(915);
+var Schema = __nccwpck_require__(8296);
+var stringifyDocument = __nccwpck_require__(7653);
+var anchors = __nccwpck_require__(5236);
+var applyReviver = __nccwpck_require__(5797);
+var createNode = __nccwpck_require__(2076);
+var directives = __nccwpck_require__(2342);
 
 class Document {
     constructor(value, replacer, options) {
@@ -2119,13 +2119,13 @@ exports.Document = Document;
 
 /***/ }),
 
-/***/ 1596:
+/***/ 5236:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var visit = __nccwpck_require__(204);
+var identity = __nccwpck_require__(415);
+var visit = __nccwpck_require__(292);
 
 /**
  * Verify that the input string is a valid anchor.
@@ -2202,7 +2202,7 @@ exports.findNewAnchor = findNewAnchor;
 
 /***/ }),
 
-/***/ 3661:
+/***/ 5797:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2266,14 +2266,14 @@ exports.applyReviver = applyReviver;
 
 /***/ }),
 
-/***/ 2404:
+/***/ 2076:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Alias = __nccwpck_require__(4065);
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
+var Alias = __nccwpck_require__(7641);
+var identity = __nccwpck_require__(415);
+var Scalar = __nccwpck_require__(2765);
 
 const defaultTagPrefix = 'tag:yaml.org,2002:';
 function findTagObject(value, tagName, tags) {
@@ -2363,13 +2363,13 @@ exports.createNode = createNode;
 
 /***/ }),
 
-/***/ 1342:
+/***/ 2342:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var visit = __nccwpck_require__(204);
+var identity = __nccwpck_require__(415);
+var visit = __nccwpck_require__(292);
 
 const escapeChars = {
     '!': '%21',
@@ -2548,7 +2548,7 @@ exports.Directives = Directives;
 
 /***/ }),
 
-/***/ 1464:
+/***/ 3376:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -2617,28 +2617,28 @@ exports.prettifyError = prettifyError;
 
 /***/ }),
 
-/***/ 8815:
+/***/ 7207:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 var __webpack_unused_export__;
 
 
-var composer = __nccwpck_require__(9984);
-var Document = __nccwpck_require__(3021);
-var Schema = __nccwpck_require__(5840);
-var errors = __nccwpck_require__(1464);
-var Alias = __nccwpck_require__(4065);
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var Scalar = __nccwpck_require__(3301);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var cst = __nccwpck_require__(3461);
-var lexer = __nccwpck_require__(361);
-var lineCounter = __nccwpck_require__(6628);
-var parser = __nccwpck_require__(3456);
-var publicApi = __nccwpck_require__(4047);
-var visit = __nccwpck_require__(204);
+var composer = __nccwpck_require__(3480);
+var Document = __nccwpck_require__(6885);
+var Schema = __nccwpck_require__(8296);
+var errors = __nccwpck_require__(3376);
+var Alias = __nccwpck_require__(7641);
+var identity = __nccwpck_require__(415);
+var Pair = __nccwpck_require__(4245);
+var Scalar = __nccwpck_require__(2765);
+var YAMLMap = __nccwpck_require__(1950);
+var YAMLSeq = __nccwpck_require__(7495);
+var cst = __nccwpck_require__(5421);
+var lexer = __nccwpck_require__(2081);
+var lineCounter = __nccwpck_require__(4588);
+var parser = __nccwpck_require__(6651);
+var publicApi = __nccwpck_require__(8759);
+var visit = __nccwpck_require__(292);
 
 
 
@@ -2665,7 +2665,7 @@ __webpack_unused_export__ = cst;
 __webpack_unused_export__ = lexer.Lexer;
 exports.HN = lineCounter.LineCounter;
 __webpack_unused_export__ = parser.Parser;
-__webpack_unused_export__ = publicApi.parse;
+exports.qg = publicApi.parse;
 __webpack_unused_export__ = publicApi.parseAllDocuments;
 exports.Tp = publicApi.parseDocument;
 __webpack_unused_export__ = publicApi.stringify;
@@ -2675,7 +2675,7 @@ __webpack_unused_export__ = visit.visitAsync;
 
 /***/ }),
 
-/***/ 7249:
+/***/ 2745:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -2701,16 +2701,16 @@ exports.warn = warn;
 
 /***/ }),
 
-/***/ 4065:
+/***/ 7641:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var anchors = __nccwpck_require__(1596);
-var visit = __nccwpck_require__(204);
-var identity = __nccwpck_require__(1127);
-var Node = __nccwpck_require__(6673);
-var toJS = __nccwpck_require__(4043);
+var anchors = __nccwpck_require__(5236);
+var visit = __nccwpck_require__(292);
+var identity = __nccwpck_require__(415);
+var Node = __nccwpck_require__(6617);
+var toJS = __nccwpck_require__(915);
 
 class Alias extends Node.NodeBase {
     constructor(source) {
@@ -2828,14 +2828,14 @@ exports.Alias = Alias;
 
 /***/ }),
 
-/***/ 101:
+/***/ 3469:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var createNode = __nccwpck_require__(2404);
-var identity = __nccwpck_require__(1127);
-var Node = __nccwpck_require__(6673);
+var createNode = __nccwpck_require__(2076);
+var identity = __nccwpck_require__(415);
+var Node = __nccwpck_require__(6617);
 
 function collectionFromPath(schema, path, value) {
     let v = value;
@@ -2986,14 +2986,14 @@ exports.isEmptyPath = isEmptyPath;
 
 /***/ }),
 
-/***/ 6673:
+/***/ 6617:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var applyReviver = __nccwpck_require__(3661);
-var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(4043);
+var applyReviver = __nccwpck_require__(5797);
+var identity = __nccwpck_require__(415);
+var toJS = __nccwpck_require__(915);
 
 class NodeBase {
     constructor(type) {
@@ -3033,15 +3033,15 @@ exports.NodeBase = NodeBase;
 
 /***/ }),
 
-/***/ 7165:
+/***/ 4245:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var createNode = __nccwpck_require__(2404);
-var stringifyPair = __nccwpck_require__(9748);
-var addPairToJSMap = __nccwpck_require__(7104);
-var identity = __nccwpck_require__(1127);
+var createNode = __nccwpck_require__(2076);
+var stringifyPair = __nccwpck_require__(5004);
+var addPairToJSMap = __nccwpck_require__(9256);
+var identity = __nccwpck_require__(415);
 
 function createPair(key, value, ctx) {
     const k = createNode.createNode(key, undefined, ctx);
@@ -3079,14 +3079,14 @@ exports.createPair = createPair;
 
 /***/ }),
 
-/***/ 3301:
+/***/ 2765:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Node = __nccwpck_require__(6673);
-var toJS = __nccwpck_require__(4043);
+var identity = __nccwpck_require__(415);
+var Node = __nccwpck_require__(6617);
+var toJS = __nccwpck_require__(915);
 
 const isScalarValue = (value) => !value || (typeof value !== 'function' && typeof value !== 'object');
 class Scalar extends Node.NodeBase {
@@ -3113,17 +3113,17 @@ exports.isScalarValue = isScalarValue;
 
 /***/ }),
 
-/***/ 4454:
+/***/ 1950:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyCollection = __nccwpck_require__(1212);
-var addPairToJSMap = __nccwpck_require__(7104);
-var Collection = __nccwpck_require__(101);
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var Scalar = __nccwpck_require__(3301);
+var stringifyCollection = __nccwpck_require__(6340);
+var addPairToJSMap = __nccwpck_require__(9256);
+var Collection = __nccwpck_require__(3469);
+var identity = __nccwpck_require__(415);
+var Pair = __nccwpck_require__(4245);
+var Scalar = __nccwpck_require__(2765);
 
 function findPair(items, key) {
     const k = identity.isScalar(key) ? key.value : key;
@@ -3267,17 +3267,17 @@ exports.findPair = findPair;
 
 /***/ }),
 
-/***/ 2223:
+/***/ 7495:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var createNode = __nccwpck_require__(2404);
-var stringifyCollection = __nccwpck_require__(1212);
-var Collection = __nccwpck_require__(101);
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var toJS = __nccwpck_require__(4043);
+var createNode = __nccwpck_require__(2076);
+var stringifyCollection = __nccwpck_require__(6340);
+var Collection = __nccwpck_require__(3469);
+var identity = __nccwpck_require__(415);
+var Scalar = __nccwpck_require__(2765);
+var toJS = __nccwpck_require__(915);
 
 class YAMLSeq extends Collection.Collection {
     static get tagName() {
@@ -3389,16 +3389,16 @@ exports.YAMLSeq = YAMLSeq;
 
 /***/ }),
 
-/***/ 7104:
+/***/ 9256:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var log = __nccwpck_require__(7249);
-var merge = __nccwpck_require__(452);
-var stringify = __nccwpck_require__(2148);
-var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(4043);
+var log = __nccwpck_require__(2745);
+var merge = __nccwpck_require__(6220);
+var stringify = __nccwpck_require__(732);
+var identity = __nccwpck_require__(415);
+var toJS = __nccwpck_require__(915);
 
 function addPairToJSMap(ctx, map, { key, value }) {
     if (identity.isNode(key) && key.addToJSMap)
@@ -3461,7 +3461,7 @@ exports.addPairToJSMap = addPairToJSMap;
 
 /***/ }),
 
-/***/ 1127:
+/***/ 415:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -3521,12 +3521,12 @@ exports.isSeq = isSeq;
 
 /***/ }),
 
-/***/ 4043:
+/***/ 915:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(415);
 
 /**
  * Recursively convert any node or its contents to native JavaScript
@@ -3567,15 +3567,15 @@ exports.toJS = toJS;
 
 /***/ }),
 
-/***/ 110:
+/***/ 1366:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var resolveBlockScalar = __nccwpck_require__(8913);
-var resolveFlowScalar = __nccwpck_require__(6842);
-var errors = __nccwpck_require__(1464);
-var stringifyString = __nccwpck_require__(3069);
+var resolveBlockScalar = __nccwpck_require__(809);
+var resolveFlowScalar = __nccwpck_require__(8066);
+var errors = __nccwpck_require__(3376);
+var stringifyString = __nccwpck_require__(501);
 
 function resolveAsScalar(token, strict = true, onError) {
     if (token) {
@@ -3792,7 +3792,7 @@ exports.setScalarValue = setScalarValue;
 
 /***/ }),
 
-/***/ 1733:
+/***/ 8013:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -3862,7 +3862,7 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 7715:
+/***/ 4555:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -3968,14 +3968,14 @@ exports.visit = visit;
 
 /***/ }),
 
-/***/ 3461:
+/***/ 5421:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var cstScalar = __nccwpck_require__(110);
-var cstStringify = __nccwpck_require__(1733);
-var cstVisit = __nccwpck_require__(7715);
+var cstScalar = __nccwpck_require__(1366);
+var cstStringify = __nccwpck_require__(8013);
+var cstVisit = __nccwpck_require__(4555);
 
 /** The byte order mark */
 const BOM = '\u{FEFF}';
@@ -4087,12 +4087,12 @@ exports.tokenType = tokenType;
 
 /***/ }),
 
-/***/ 361:
+/***/ 2081:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var cst = __nccwpck_require__(3461);
+var cst = __nccwpck_require__(5421);
 
 /*
 START -> stream
@@ -4817,7 +4817,7 @@ exports.Lexer = Lexer;
 
 /***/ }),
 
-/***/ 6628:
+/***/ 4588:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -4865,14 +4865,14 @@ exports.LineCounter = LineCounter;
 
 /***/ }),
 
-/***/ 3456:
+/***/ 6651:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
 var node_process = __nccwpck_require__(932);
-var cst = __nccwpck_require__(3461);
-var lexer = __nccwpck_require__(361);
+var cst = __nccwpck_require__(5421);
+var lexer = __nccwpck_require__(2081);
 
 function includesToken(list, type) {
     for (let i = 0; i < list.length; ++i)
@@ -5852,18 +5852,18 @@ exports.Parser = Parser;
 
 /***/ }),
 
-/***/ 4047:
+/***/ 8759:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var composer = __nccwpck_require__(9984);
-var Document = __nccwpck_require__(3021);
-var errors = __nccwpck_require__(1464);
-var log = __nccwpck_require__(7249);
-var identity = __nccwpck_require__(1127);
-var lineCounter = __nccwpck_require__(6628);
-var parser = __nccwpck_require__(3456);
+var composer = __nccwpck_require__(3480);
+var Document = __nccwpck_require__(6885);
+var errors = __nccwpck_require__(3376);
+var log = __nccwpck_require__(2745);
+var identity = __nccwpck_require__(415);
+var lineCounter = __nccwpck_require__(4588);
+var parser = __nccwpck_require__(6651);
 
 function parseOptions(options) {
     const prettyErrors = options.prettyErrors !== false;
@@ -5966,16 +5966,16 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 5840:
+/***/ 8296:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var map = __nccwpck_require__(7451);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var tags = __nccwpck_require__(18);
+var identity = __nccwpck_require__(415);
+var map = __nccwpck_require__(7683);
+var seq = __nccwpck_require__(4066);
+var string = __nccwpck_require__(4088);
+var tags = __nccwpck_require__(3578);
 
 const sortMapEntriesByKey = (a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
 class Schema {
@@ -6012,13 +6012,13 @@ exports.Schema = Schema;
 
 /***/ }),
 
-/***/ 7451:
+/***/ 7683:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var YAMLMap = __nccwpck_require__(4454);
+var identity = __nccwpck_require__(415);
+var YAMLMap = __nccwpck_require__(1950);
 
 const map = {
     collection: 'map',
@@ -6038,12 +6038,12 @@ exports.map = map;
 
 /***/ }),
 
-/***/ 3632:
+/***/ 1528:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(2765);
 
 const nullTag = {
     identify: value => value == null,
@@ -6062,13 +6062,13 @@ exports.nullTag = nullTag;
 
 /***/ }),
 
-/***/ 1706:
+/***/ 4066:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var YAMLSeq = __nccwpck_require__(2223);
+var identity = __nccwpck_require__(415);
+var YAMLSeq = __nccwpck_require__(7495);
 
 const seq = {
     collection: 'seq',
@@ -6088,12 +6088,12 @@ exports.seq = seq;
 
 /***/ }),
 
-/***/ 6464:
+/***/ 4088:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyString = __nccwpck_require__(3069);
+var stringifyString = __nccwpck_require__(501);
 
 const string = {
     identify: value => typeof value === 'string',
@@ -6111,12 +6111,12 @@ exports.string = string;
 
 /***/ }),
 
-/***/ 3959:
+/***/ 7247:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(2765);
 
 const boolTag = {
     identify: value => typeof value === 'boolean',
@@ -6139,13 +6139,13 @@ exports.boolTag = boolTag;
 
 /***/ }),
 
-/***/ 8405:
+/***/ 7661:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
-var stringifyNumber = __nccwpck_require__(8689);
+var Scalar = __nccwpck_require__(2765);
+var stringifyNumber = __nccwpck_require__(2729);
 
 const floatNaN = {
     identify: value => typeof value === 'number',
@@ -6193,12 +6193,12 @@ exports.floatNaN = floatNaN;
 
 /***/ }),
 
-/***/ 9874:
+/***/ 9546:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyNumber = __nccwpck_require__(8689);
+var stringifyNumber = __nccwpck_require__(2729);
 
 const intIdentify = (value) => typeof value === 'bigint' || Number.isInteger(value);
 const intResolve = (str, offset, radix, { intAsBigInt }) => (intAsBigInt ? BigInt(str) : parseInt(str.substring(offset), radix));
@@ -6242,18 +6242,18 @@ exports.intOct = intOct;
 
 /***/ }),
 
-/***/ 896:
+/***/ 9032:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var map = __nccwpck_require__(7451);
-var _null = __nccwpck_require__(3632);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var bool = __nccwpck_require__(3959);
-var float = __nccwpck_require__(8405);
-var int = __nccwpck_require__(9874);
+var map = __nccwpck_require__(7683);
+var _null = __nccwpck_require__(1528);
+var seq = __nccwpck_require__(4066);
+var string = __nccwpck_require__(4088);
+var bool = __nccwpck_require__(7247);
+var float = __nccwpck_require__(7661);
+var int = __nccwpck_require__(9546);
 
 const schema = [
     map.map,
@@ -6274,14 +6274,14 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 3559:
+/***/ 7519:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
-var map = __nccwpck_require__(7451);
-var seq = __nccwpck_require__(1706);
+var Scalar = __nccwpck_require__(2765);
+var map = __nccwpck_require__(7683);
+var seq = __nccwpck_require__(4066);
 
 function intIdentify(value) {
     return typeof value === 'bigint' || Number.isInteger(value);
@@ -6345,27 +6345,27 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 18:
+/***/ 3578:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var map = __nccwpck_require__(7451);
-var _null = __nccwpck_require__(3632);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var bool = __nccwpck_require__(3959);
-var float = __nccwpck_require__(8405);
-var int = __nccwpck_require__(9874);
-var schema = __nccwpck_require__(896);
-var schema$1 = __nccwpck_require__(3559);
-var binary = __nccwpck_require__(6083);
-var merge = __nccwpck_require__(452);
-var omap = __nccwpck_require__(303);
-var pairs = __nccwpck_require__(8385);
-var schema$2 = __nccwpck_require__(5913);
-var set = __nccwpck_require__(1528);
-var timestamp = __nccwpck_require__(6752);
+var map = __nccwpck_require__(7683);
+var _null = __nccwpck_require__(1528);
+var seq = __nccwpck_require__(4066);
+var string = __nccwpck_require__(4088);
+var bool = __nccwpck_require__(7247);
+var float = __nccwpck_require__(7661);
+var int = __nccwpck_require__(9546);
+var schema = __nccwpck_require__(9032);
+var schema$1 = __nccwpck_require__(7519);
+var binary = __nccwpck_require__(4011);
+var merge = __nccwpck_require__(6220);
+var omap = __nccwpck_require__(2775);
+var pairs = __nccwpck_require__(1705);
+var schema$2 = __nccwpck_require__(1921);
+var set = __nccwpck_require__(832);
+var timestamp = __nccwpck_require__(168);
 
 const schemas = new Map([
     ['core', schema.schema],
@@ -6451,14 +6451,14 @@ exports.getTags = getTags;
 
 /***/ }),
 
-/***/ 6083:
+/***/ 4011:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
 var node_buffer = __nccwpck_require__(181);
-var Scalar = __nccwpck_require__(3301);
-var stringifyString = __nccwpck_require__(3069);
+var Scalar = __nccwpck_require__(2765);
+var stringifyString = __nccwpck_require__(501);
 
 const binary = {
     identify: value => value instanceof Uint8Array, // Buffer inherits from Uint8Array
@@ -6528,12 +6528,12 @@ exports.binary = binary;
 
 /***/ }),
 
-/***/ 8398:
+/***/ 2214:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
+var Scalar = __nccwpck_require__(2765);
 
 function boolStringify({ value, source }, ctx) {
     const boolObj = value ? trueTag : falseTag;
@@ -6564,13 +6564,13 @@ exports.trueTag = trueTag;
 
 /***/ }),
 
-/***/ 5782:
+/***/ 9614:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
-var stringifyNumber = __nccwpck_require__(8689);
+var Scalar = __nccwpck_require__(2765);
+var stringifyNumber = __nccwpck_require__(2729);
 
 const floatNaN = {
     identify: value => typeof value === 'number',
@@ -6621,12 +6621,12 @@ exports.floatNaN = floatNaN;
 
 /***/ }),
 
-/***/ 873:
+/***/ 6257:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyNumber = __nccwpck_require__(8689);
+var stringifyNumber = __nccwpck_require__(2729);
 
 const intIdentify = (value) => typeof value === 'bigint' || Number.isInteger(value);
 function intResolve(str, offset, radix, { intAsBigInt }) {
@@ -6704,13 +6704,13 @@ exports.intOct = intOct;
 
 /***/ }),
 
-/***/ 452:
+/***/ 6220:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
+var identity = __nccwpck_require__(415);
+var Scalar = __nccwpck_require__(2765);
 
 // If the value associated with a merge key is a single mapping node, each of
 // its key/value pairs is inserted into the current mapping, unless the key
@@ -6782,16 +6782,16 @@ exports.merge = merge;
 
 /***/ }),
 
-/***/ 303:
+/***/ 2775:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var toJS = __nccwpck_require__(4043);
-var YAMLMap = __nccwpck_require__(4454);
-var YAMLSeq = __nccwpck_require__(2223);
-var pairs = __nccwpck_require__(8385);
+var identity = __nccwpck_require__(415);
+var toJS = __nccwpck_require__(915);
+var YAMLMap = __nccwpck_require__(1950);
+var YAMLSeq = __nccwpck_require__(7495);
+var pairs = __nccwpck_require__(1705);
 
 class YAMLOMap extends YAMLSeq.YAMLSeq {
     constructor() {
@@ -6866,15 +6866,15 @@ exports.omap = omap;
 
 /***/ }),
 
-/***/ 8385:
+/***/ 1705:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var Scalar = __nccwpck_require__(3301);
-var YAMLSeq = __nccwpck_require__(2223);
+var identity = __nccwpck_require__(415);
+var Pair = __nccwpck_require__(4245);
+var Scalar = __nccwpck_require__(2765);
+var YAMLSeq = __nccwpck_require__(7495);
 
 function resolvePairs(seq, onError) {
     if (identity.isSeq(seq)) {
@@ -6955,24 +6955,24 @@ exports.resolvePairs = resolvePairs;
 
 /***/ }),
 
-/***/ 5913:
+/***/ 1921:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var map = __nccwpck_require__(7451);
-var _null = __nccwpck_require__(3632);
-var seq = __nccwpck_require__(1706);
-var string = __nccwpck_require__(6464);
-var binary = __nccwpck_require__(6083);
-var bool = __nccwpck_require__(8398);
-var float = __nccwpck_require__(5782);
-var int = __nccwpck_require__(873);
-var merge = __nccwpck_require__(452);
-var omap = __nccwpck_require__(303);
-var pairs = __nccwpck_require__(8385);
-var set = __nccwpck_require__(1528);
-var timestamp = __nccwpck_require__(6752);
+var map = __nccwpck_require__(7683);
+var _null = __nccwpck_require__(1528);
+var seq = __nccwpck_require__(4066);
+var string = __nccwpck_require__(4088);
+var binary = __nccwpck_require__(4011);
+var bool = __nccwpck_require__(2214);
+var float = __nccwpck_require__(9614);
+var int = __nccwpck_require__(6257);
+var merge = __nccwpck_require__(6220);
+var omap = __nccwpck_require__(2775);
+var pairs = __nccwpck_require__(1705);
+var set = __nccwpck_require__(832);
+var timestamp = __nccwpck_require__(168);
 
 const schema = [
     map.map,
@@ -7003,14 +7003,14 @@ exports.schema = schema;
 
 /***/ }),
 
-/***/ 1528:
+/***/ 832:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Pair = __nccwpck_require__(7165);
-var YAMLMap = __nccwpck_require__(4454);
+var identity = __nccwpck_require__(415);
+var Pair = __nccwpck_require__(4245);
+var YAMLMap = __nccwpck_require__(1950);
 
 class YAMLSet extends YAMLMap.YAMLMap {
     constructor(schema) {
@@ -7106,12 +7106,12 @@ exports.set = set;
 
 /***/ }),
 
-/***/ 6752:
+/***/ 168:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var stringifyNumber = __nccwpck_require__(8689);
+var stringifyNumber = __nccwpck_require__(2729);
 
 /** Internal types handle bigint as number, because TS can't figure it out. */
 function parseSexagesimal(str, asBigInt) {
@@ -7218,7 +7218,7 @@ exports.timestamp = timestamp;
 
 /***/ }),
 
-/***/ 4475:
+/***/ 3699:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -7376,15 +7376,15 @@ exports.foldFlowLines = foldFlowLines;
 
 /***/ }),
 
-/***/ 2148:
+/***/ 732:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var anchors = __nccwpck_require__(1596);
-var identity = __nccwpck_require__(1127);
-var stringifyComment = __nccwpck_require__(9799);
-var stringifyString = __nccwpck_require__(3069);
+var anchors = __nccwpck_require__(5236);
+var identity = __nccwpck_require__(415);
+var stringifyComment = __nccwpck_require__(8927);
+var stringifyString = __nccwpck_require__(501);
 
 function createStringifyContext(doc, options) {
     const opt = Object.assign({
@@ -7515,14 +7515,14 @@ exports.stringify = stringify;
 
 /***/ }),
 
-/***/ 1212:
+/***/ 6340:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var stringify = __nccwpck_require__(2148);
-var stringifyComment = __nccwpck_require__(9799);
+var identity = __nccwpck_require__(415);
+var stringify = __nccwpck_require__(732);
+var stringifyComment = __nccwpck_require__(8927);
 
 function stringifyCollection(collection, ctx, options) {
     const flow = ctx.inFlow ?? collection.flow;
@@ -7677,7 +7677,7 @@ exports.stringifyCollection = stringifyCollection;
 
 /***/ }),
 
-/***/ 9799:
+/***/ 8927:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -7708,14 +7708,14 @@ exports.stringifyComment = stringifyComment;
 
 /***/ }),
 
-/***/ 6829:
+/***/ 7653:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var stringify = __nccwpck_require__(2148);
-var stringifyComment = __nccwpck_require__(9799);
+var identity = __nccwpck_require__(415);
+var stringify = __nccwpck_require__(732);
+var stringifyComment = __nccwpck_require__(8927);
 
 function stringifyDocument(doc, options) {
     const lines = [];
@@ -7802,7 +7802,7 @@ exports.stringifyDocument = stringifyDocument;
 
 /***/ }),
 
-/***/ 8689:
+/***/ 2729:
 /***/ ((__unused_webpack_module, exports) => {
 
 
@@ -7836,15 +7836,15 @@ exports.stringifyNumber = stringifyNumber;
 
 /***/ }),
 
-/***/ 9748:
+/***/ 5004:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
-var Scalar = __nccwpck_require__(3301);
-var stringify = __nccwpck_require__(2148);
-var stringifyComment = __nccwpck_require__(9799);
+var identity = __nccwpck_require__(415);
+var Scalar = __nccwpck_require__(2765);
+var stringify = __nccwpck_require__(732);
+var stringifyComment = __nccwpck_require__(8927);
 
 function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
     const { allNullValues, doc, indent, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
@@ -7995,13 +7995,13 @@ exports.stringifyPair = stringifyPair;
 
 /***/ }),
 
-/***/ 3069:
+/***/ 501:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var Scalar = __nccwpck_require__(3301);
-var foldFlowLines = __nccwpck_require__(4475);
+var Scalar = __nccwpck_require__(2765);
+var foldFlowLines = __nccwpck_require__(3699);
 
 const getFoldOptions = (ctx, isBlock) => ({
     indentAtStart: isBlock ? ctx.indent.length : ctx.indentAtStart,
@@ -8340,12 +8340,12 @@ exports.stringifyString = stringifyString;
 
 /***/ }),
 
-/***/ 204:
+/***/ 292:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
 
-var identity = __nccwpck_require__(1127);
+var identity = __nccwpck_require__(415);
 
 const BREAK = Symbol('break visit');
 const SKIP = Symbol('skip children');
@@ -9437,9 +9437,9 @@ function setOwn(target, key, value) {
     });
 }
 
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var dist = __nccwpck_require__(8815);
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
+// EXTERNAL MODULE: ../../work/main/node_modules/yaml/dist/index.js
+var dist = __nccwpck_require__(7207);
+;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/util.js
 
 // functions
 function assertEqual(val) {
@@ -10314,7 +10314,7 @@ function constantCatch(value) {
     return fn;
 }
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/core.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/core.js
 var _a;
 
 /** A special constant with type `never` */
@@ -10457,7 +10457,7 @@ function config(newConfig) {
     return globalConfig;
 }
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/memoizer.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/memoizer.js
 
 class $ZodCyclicError extends Error {
     constructor() {
@@ -10770,7 +10770,7 @@ function isBackEdge(ctx, value) {
     return backEdges !== undefined && isRef(value) && backEdges.has(value);
 }
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/regexes.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/regexes.js
 
 /**
  * @deprecated CUID v1 is deprecated by its authors due to information leakage
@@ -10928,7 +10928,7 @@ const sha512_hex = /^[0-9a-fA-F]{128}$/;
 const sha512_base64 = /*@__PURE__*/ (/* unused pure expression or super */ null && (fixedBase64(86, "==")));
 const sha512_base64url = /*@__PURE__*/ (/* unused pure expression or super */ null && (fixedBase64url(86)));
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/checks.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/checks.js
 // import { $ZodType } from "./schemas.js";
 
 
@@ -11446,7 +11446,7 @@ const $ZodCheckOverwrite = /*@__PURE__*/ $constructor("$ZodCheckOverwrite", (ins
     };
 });
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/doc.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/doc.js
 class Doc {
     constructor(args = [], closed = {}) {
         this.content = [];
@@ -11486,14 +11486,14 @@ class Doc {
     }
 }
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/versions.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/versions.js
 const version = {
     major: 4,
     minor: 6,
     patch: 7,
 };
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/schemas.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/schemas.js
 
 
 
@@ -14131,7 +14131,7 @@ function handleRefineResult(result, payload, input, inst) {
     }
 }
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/registries.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/registries.js
 var registries_a;
 const $output = /*@__PURE__*/ (/* unused pure expression or super */ null && (Symbol("ZodOutput")));
 const $input = /*@__PURE__*/ (/* unused pure expression or super */ null && (Symbol("ZodInput")));
@@ -14184,7 +14184,7 @@ function registry() {
 (registries_a = globalThis).__zod_globalRegistry ?? (registries_a.__zod_globalRegistry = registry());
 const globalRegistry = globalThis.__zod_globalRegistry;
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/api.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/api.js
 
 
 
@@ -15289,7 +15289,7 @@ function _stringFormat(Class, format, fnOrRegex, _params = {}) {
     return inst;
 }
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/to-json-schema.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/to-json-schema.js
 
 
 function assignProps(target, ...sources) {
@@ -15942,7 +15942,7 @@ const createStandardJSONSchemaMethod = (schema, io, processors = {}) => (params)
     return to_json_schema_finalize(ctx, schema);
 };
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/json-schema-processors.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/json-schema-processors.js
 
 
 
@@ -16787,7 +16787,7 @@ function toJSONSchema(input, params) {
     return finalize(ctx, input);
 }
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/locales/en.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/locales/en.js
 
 const error = () => {
     const Sizable = {
@@ -16914,7 +16914,7 @@ const error = () => {
     };
 }
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/errors.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/errors.js
 
 
 /* Computing the message eagerly is expensive (pretty-printed JSON of all
@@ -17183,7 +17183,7 @@ function prettifyError(error) {
     return lines.join("\n");
 }
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/core/parse.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/core/parse.js
 
 
 
@@ -17360,7 +17360,7 @@ const _safeDecodeAsync = (_Err) => async (schema, value, _ctx) => {
 };
 const safeDecodeAsync = /* @__PURE__*/ _safeDecodeAsync($ZodRealError);
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/errors.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/classic/errors.js
 
 
 
@@ -17419,7 +17419,7 @@ const ZodRealError = /*@__PURE__*/ $constructor("ZodError", errors_initializer, 
 // /** @deprecated Use `z.core.$ZodErrorMapCtx` instead. */
 // export type ErrorMapCtx = core.$ZodErrorMapCtx;
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/parse.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/classic/parse.js
 
 
 const classic_parse_parse = /* @__PURE__ */ _parse(ZodRealError);
@@ -17437,7 +17437,7 @@ const parse_safeDecode = /* @__PURE__ */ _safeDecode(ZodRealError);
 const parse_safeEncodeAsync = /* @__PURE__ */ _safeEncodeAsync(ZodRealError);
 const parse_safeDecodeAsync = /* @__PURE__ */ _safeDecodeAsync(ZodRealError);
 
-;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/schemas.js
+;// CONCATENATED MODULE: ../../work/main/node_modules/zod/v4/classic/schemas.js
 
 
 
@@ -20958,6 +20958,13 @@ const PolicyShape = strictObject({
         .regex(MODEL_NAME_PATTERN, 'must be a registry name (letters, digits, - _ / . :)')
         .describe('The registered model name.'),
     registry: RegistryConfig.default({ type: 'git' }),
+    path: schemas_string()
+        .min(1)
+        .refine(p => !p.startsWith('/') && !p.split('/').includes('..'), {
+        message: 'must be a path inside the repository'
+    })
+        .optional()
+        .describe("Directory of the model's files in the repository (metrics.json, MLmodel, ...), used to read a version's files at its commit. Default: `path` of the model under `artifacts:` in dvc.yaml."),
     metrics: record(metricName, MetricDirection)
         .default({})
         .describe('Direction of each metric the policy compares.'),
@@ -21234,6 +21241,7 @@ const GATE_TITLE = {
     thresholds: 'Thresholds',
     regression: 'Regression vs champion',
     schema: 'Signature compatibility',
+    transition: 'Stage order',
     artifact: 'Artifact integrity',
     min_days_in_source_stage: 'Days in source stage',
     checks: 'Required checks',
@@ -21490,18 +21498,1763 @@ async function check_check(options) {
         evaluation,
         markdown: renderMarkdown(evaluation),
         json: toJson(evaluation),
-        exitCode: exitCodeFor(evaluation.decision)
+        exitCode: exitCodeFor(evaluation.decision),
+        decision: evaluation.decision
     };
+}
+
+;// CONCATENATED MODULE: ./src/gates/transition.ts
+
+/**
+ * Stage order: a version may enter a stage only from one its `from:` list names.
+ * `candidate` is any registered version. Among several allowed sources the one
+ * the version entered first counts (the longest soak).
+ */
+function transitionGate(context) {
+    const sources = context.currentStages
+        .filter(entry => context.allowedFrom.includes(entry.stage))
+        .map(entry => ({ stage: entry.stage, enteredAt: entry.since }));
+    if (context.allowedFrom.includes(CANDIDATE_STAGE)) {
+        sources.push({ stage: CANDIDATE_STAGE, enteredAt: context.registeredAt });
+    }
+    sources.sort((a, b) => a.enteredAt.getTime() - b.enteredAt.getTime());
+    const source = sources[0];
+    const from = context.allowedFrom.join(', ');
+    if (!source) {
+        const now = context.currentStages.map(entry => entry.stage);
+        return {
+            gate: {
+                gate: 'transition',
+                status: 'fail',
+                summary: `${context.version} is not in a stage ${context.targetStage} may be entered from (${from})`,
+                details: [`${context.version} is in: ${now.length > 0 ? now.join(', ') : 'no stage'}`]
+            }
+        };
+    }
+    return {
+        source,
+        gate: {
+            gate: 'transition',
+            status: 'pass',
+            summary: source.stage === CANDIDATE_STAGE
+                ? `${context.version} is registered; ${context.targetStage} accepts registered versions`
+                : `${context.version} is in ${source.stage}; ${context.targetStage} may be entered from ${from}`
+        }
+    };
+}
+
+;// CONCATENATED MODULE: ./src/commands/promote.ts
+
+
+
+
+
+
+
+/**
+ * `modelgate promote`: evaluate every gate of the target stage against the
+ * stage's current holder and, only when all pass (or on an audited force),
+ * assign the stage. A version already in the stage writes nothing.
+ */
+async function promote(context, options) {
+    if (options.force && !options.reason?.trim()) {
+        throw new InvalidInputError('--force needs --reason: a forced promotion is recorded with why');
+    }
+    const model = options.policy.model;
+    const candidateFromDir = options.candidateDir
+        ? await loadCandidate(options.candidateDir)
+        : undefined;
+    const version = options.version ?? candidateFromDir?.info?.version;
+    if (!version) {
+        throw new InvalidInputError('Name the version to promote with --version (or a version in the candidate model.yaml)');
+    }
+    const record = await context.registry.getVersion(model, version);
+    if (!record) {
+        throw new NotFoundError(`${model} ${version} is not registered; run \`modelgate register\` first`);
+    }
+    const candidate = candidateFromDir ?? (await context.models.loadVersion(model, version));
+    const evaluate = async (holder) => evaluatePromotion(context, options, { version, candidate, holder, record });
+    const holder = await context.registry.getStage(model, options.stage);
+    if (holder?.version === version) {
+        return nothingToDo(model, version, options.stage, holder);
+    }
+    let evaluation = await evaluate(holder);
+    const allowed = evaluation.decision === 'pass' || evaluation.decision === 'pass-with-warnings';
+    if (!allowed && !options.force) {
+        return outcome(evaluation, `Not promoted: the promotion is ${evaluation.decision}.`, false);
+    }
+    const result = await context.registry.assign(model, version, options.stage, auditFor(context, options, evaluation), {
+        dryRun: options.dryRun,
+        // Another run may have moved the stage since we read it: judge again against the new holder.
+        revalidate: async ({ holder: current }) => {
+            if (current?.version === holder?.version)
+                return undefined;
+            evaluation = await evaluate(current);
+            const stillAllowed = evaluation.decision === 'pass' || evaluation.decision === 'pass-with-warnings';
+            if (!stillAllowed && !options.force) {
+                throw new ModelGateError(`${options.stage} changed hands to ${current?.version ?? 'nobody'} while promoting, and ${version} no longer passes against it`, ExitCode.Blocked);
+            }
+            return auditFor(context, options, evaluation);
+        }
+    });
+    return outcome(evaluation, describeWrite(result, version, options, holder), result.written);
+}
+async function evaluatePromotion(context, options, subject) {
+    const { policy, stage } = options;
+    const stagePolicy = policy.stages[stage];
+    if (!stagePolicy) {
+        throw new NotFoundError(`stage "${stage}" is not defined in the policy for ${policy.model}; it defines: ${Object.keys(policy.stages).join(', ')}`);
+    }
+    const transition = transitionGate({
+        version: subject.version,
+        targetStage: stage,
+        allowedFrom: stagePolicy.from,
+        currentStages: subject.record.stages,
+        registeredAt: subject.record.registeredAt
+    });
+    const champion = subject.holder
+        ? await context.models.loadVersion(policy.model, subject.holder.version)
+        : undefined;
+    const evaluation = evaluateStage({
+        policy,
+        stage,
+        candidate: { ...subject.candidate, label: subject.version, version: subject.version },
+        champion: champion && {
+            label: champion.info?.version ?? subject.holder?.version ?? 'champion',
+            version: subject.holder?.version,
+            metrics: champion.metrics,
+            invalidMetrics: champion.invalidMetrics,
+            signature: champion.signature
+        },
+        now: context.now(),
+        source: transition.source,
+        // A terminal has no pull request: approvals and checks fail closed unless forced.
+        evaluator: 'promote'
+    });
+    const gates = [transition.gate, ...evaluation.gates];
+    return { ...evaluation, gates, decision: decide(gates, evaluation.warnings) };
+}
+function auditFor(context, options, evaluation) {
+    return {
+        actor: context.actor,
+        actorEmail: context.actorEmail,
+        reason: options.reason,
+        forced: options.force && evaluation.decision !== 'pass' ? true : undefined,
+        record: {
+            ...context.runFacts,
+            decision: evaluation.decision,
+            gates: evaluation.gates.map(gate => ({
+                gate: gate.gate,
+                status: gate.status,
+                summary: gate.summary
+            })),
+            metrics: {
+                candidate: evaluation.candidate.metrics,
+                champion: evaluation.champion?.metrics
+            },
+            champion: evaluation.champion?.version
+        }
+    };
+}
+function describeWrite(result, version, options, previous) {
+    const from = previous ? ` (replacing ${previous.version})` : ' (first holder of the stage)';
+    if (result.written) {
+        const forced = options.force ? ' by force' : '';
+        return `Promoted ${version} to ${options.stage}${forced}${from}. Wrote:\n${listEvents(result.events)}`;
+    }
+    if (result.reason === 'dry run') {
+        return `Dry run: would promote ${version} to ${options.stage}${from}. Would write:\n${listEvents(result.planned)}`;
+    }
+    return `Nothing written: ${version} ${result.reason}.`;
+}
+function listEvents(events) {
+    return events
+        .map(event => `- \`${event.id}\`${event.summary ? `: ${event.summary}` : ''}`)
+        .join('\n');
+}
+function nothingToDo(model, version, stage, holder) {
+    const markdown = `${model} ${version} already holds ${stage} (since ${holder.assignedAt.toISOString()}, by ${holder.assignedBy}). Nothing written.\n`;
+    const json = JSON.stringify({ model, version, stage, written: false, reason: 'already in stage' }, null, 2);
+    return { markdown, json, exitCode: ExitCode.Pass, decision: 'pass' };
+}
+function outcome(evaluation, action, written) {
+    // A forced promotion did happen: it exits as a warning, not as blocked.
+    const decided = exitCodeFor(evaluation.decision);
+    const exitCode = written && decided > ExitCode.PassWithWarnings ? ExitCode.PassWithWarnings : decided;
+    return {
+        markdown: `${renderMarkdown(evaluation)}\n${action}\n`,
+        json: JSON.stringify({ ...JSON.parse(toJson(evaluation)), action, written }, null, 2),
+        exitCode,
+        decision: evaluation.decision
+    };
+}
+
+;// CONCATENATED MODULE: ./src/commands/register.ts
+
+/** `modelgate register`: record a version on a commit. Re-registering the same version writes nothing. */
+async function register(context, options) {
+    const result = await context.registry.register(options.model, options.version, options.commit, { actor: context.actor, actorEmail: context.actorEmail, record: { ...context.runFacts } }, { dryRun: options.dryRun });
+    const what = `${options.model} ${options.version} on ${options.commit.slice(0, 12)}`;
+    const text = result.written
+        ? `Registered ${what}: \`${result.events.map(event => event.id).join('`, `')}\``
+        : result.reason === 'dry run'
+            ? `Dry run: would register ${what}: \`${result.planned.map(event => event.id).join('`, `')}\``
+            : `Nothing written: ${options.model} ${options.version} ${result.reason}.`;
+    return {
+        markdown: text + '\n',
+        json: JSON.stringify({ ...options, written: result.written }, null, 2),
+        exitCode: ExitCode.Pass
+    };
+}
+
+;// CONCATENATED MODULE: ./src/commands/rollback.ts
+
+/**
+ * `modelgate rollback`: put the stage back on its previous holder (or a named
+ * version), writing both the restored assignment and the removal of the current
+ * holder so every GTO reader agrees. Needs a reason; always audited.
+ */
+async function rollback(context, options) {
+    if (!options.reason.trim()) {
+        throw new InvalidInputError('rollback needs --reason: every rollback is recorded with why');
+    }
+    const current = await context.registry.getStage(options.model, options.stage);
+    if (!current) {
+        throw new NotFoundError(`${options.model} has no version in ${options.stage} to roll back`);
+    }
+    const result = await context.registry.rollback(options.model, options.stage, options.toVersion, {
+        actor: context.actor,
+        actorEmail: context.actorEmail,
+        reason: options.reason,
+        record: { ...context.runFacts, rolledBack: current.version, reason: options.reason }
+    }, { dryRun: options.dryRun });
+    const lines = [`## ↩️ Rollback: ${options.model} → ${options.stage}`, ''];
+    let restored;
+    if (result.written || result.reason === 'dry run') {
+        const events = result.written ? result.events : result.planned;
+        restored = events.find(event => event.kind === 'assignment')?.version;
+        lines.push(result.written
+            ? `${options.stage} is back on **${restored}** (was ${current.version}).`
+            : `Dry run: would put ${options.stage} back on **${restored}** (now ${current.version}).`, '', `Reason: ${options.reason}`, '', result.written ? 'Wrote:' : 'Would write:', ...events.map(rollback_describe));
+    }
+    else {
+        lines.push(`Nothing written: ${result.reason}.`);
+    }
+    return {
+        markdown: lines.join('\n') + '\n',
+        json: JSON.stringify({
+            model: options.model,
+            stage: options.stage,
+            rolledBack: current.version,
+            restored,
+            reason: options.reason,
+            written: result.written,
+            events: result.written ? result.events : result.reason === 'dry run' ? result.planned : []
+        }, null, 2),
+        exitCode: ExitCode.Pass
+    };
+}
+function rollback_describe(event) {
+    return `- \`${event.id}\`${event.summary ? `: ${event.summary}` : ''}`;
+}
+
+;// CONCATENATED MODULE: ./src/commands/status.ts
+
+
+/** `modelgate status`: who holds each stage, since when, assigned by whom. */
+async function status_status(context, model) {
+    const models = await context.registry.status(model);
+    if (model && models.length === 0)
+        throw new NotFoundError(`No model named ${model} in the registry`);
+    return {
+        markdown: renderStatus(models),
+        json: JSON.stringify(models, null, 2),
+        exitCode: ExitCode.Pass
+    };
+}
+function renderStatus(models) {
+    if (models.length === 0)
+        return 'The registry holds no models yet.\n';
+    const rows = models.flatMap(entry => entry.stages.length === 0
+        ? [`| ${markdown_escape(entry.model)} | — | — | — | — |`]
+        : entry.stages.map(holder => `| ${markdown_escape(entry.model)}${entry.deprecated ? ' (deprecated)' : ''} | ${markdown_escape(holder.stage)} | ${markdown_escape(holder.version)} | ${isoSeconds(holder.assignedAt)} | ${markdown_escape(holder.assignedBy)} |`));
+    return (['| Model | Stage | Version | Since | By |', '| :-- | :-- | :-- | :-- | :-- |', ...rows].join('\n') + '\n');
+}
+/** `modelgate history`: every event, newest first, from the registry alone. */
+async function status_history(context, model, filter = {}) {
+    const events = (await context.registry.history(model)).filter(event => (!filter.since || event.at >= filter.since) && (!filter.stage || event.stage === filter.stage));
+    if (model && events.length === 0 && !filter.since && !filter.stage) {
+        throw new NotFoundError(`No model named ${model} in the registry`);
+    }
+    return {
+        markdown: renderHistory(events),
+        json: JSON.stringify(events, null, 2),
+        exitCode: ExitCode.Pass
+    };
+}
+function renderHistory(events) {
+    if (events.length === 0)
+        return 'No events.\n';
+    const rows = events.map(event => `| ${isoSeconds(event.at)} | ${markdown_escape(event.model)} | ${event.kind} | ${markdown_escape(event.version ?? '—')} | ${markdown_escape(event.stage ?? '—')} | ${markdown_escape(event.by)} | ${markdown_escape(event.summary ?? '')} |`);
+    return ([
+        '| When (UTC) | Model | Event | Version | Stage | By | Summary |',
+        '| :-- | :-- | :-- | :-- | :-- | :-- | :-- |',
+        ...rows
+    ].join('\n') + '\n');
+}
+function isoSeconds(date) {
+    return date
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d{3}Z$/, '');
+}
+
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/registry/git-model-source.ts
+
+
+
+
+
+
+
+
+/**
+ * Reads a registered version's files as they were at its registration commit:
+ * the model directory (policy `path`, else `artifacts.<model>.path` in that
+ * commit's dvc.yaml, as GTO reads it) is exported with `git archive` into a
+ * temporary directory, loaded like any candidate, then removed.
+ */
+function createGitModelSource(options) {
+    return {
+        async loadVersion(model, version) {
+            const record = await options.registry.getVersion(model, version);
+            if (!record?.ref)
+                throw new NotFoundError(`${model} has no registered version ${version}`);
+            const commit = record.ref;
+            const modelPath = options.modelPath ?? (await dvcArtifactPath(options.git, commit, model));
+            return withExport(options.git, commit, modelPath, async (dir) => {
+                const candidate = await loadCandidate(dir);
+                return { ...candidate, dir: `${modelPath} at ${commit.slice(0, 12)}` };
+            });
+        }
+    };
+}
+/** `artifacts.<model>.path` from dvc.yaml at `commit`, as GTO and DVC Studio read it. */
+async function dvcArtifactPath(git, commit, model) {
+    const shown = await git(['show', `${commit}:dvc.yaml`]);
+    const hint = `set \`path\` in the policy, or \`artifacts: ${model}: path:\` in dvc.yaml`;
+    if (shown.code !== 0) {
+        throw new NotFoundError(`Cannot find ${model}'s files at ${commit.slice(0, 12)}: ${hint}`);
+    }
+    let artifactPath;
+    try {
+        const dvc = (0,dist/* parse */.qg)(shown.stdout);
+        artifactPath = dvc?.artifacts?.[model]?.path;
+    }
+    catch (error) {
+        throw new InvalidInputError(`dvc.yaml at ${commit.slice(0, 12)} is not valid YAML`, {
+            locations: [{ file: 'dvc.yaml' }],
+            cause: error
+        });
+    }
+    if (typeof artifactPath !== 'string' || artifactPath === '') {
+        throw new NotFoundError(`dvc.yaml at ${commit.slice(0, 12)} names no path for ${model}: ${hint}`);
+    }
+    return artifactPath;
+}
+const execFileAsync = (0,external_node_util_namespaceObject.promisify)(external_node_child_process_namespaceObject.execFile);
+/** Exports `modelPath` at `commit` into a temporary directory for `use`, then removes it. */
+async function withExport(git, commit, modelPath, use) {
+    const scratch = await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join((0,external_node_os_namespaceObject.tmpdir)(), 'modelgate-version-'));
+    try {
+        const archive = external_node_path_default().join(scratch, 'version.tar');
+        const exported = await git(['archive', '--format=tar', '-o', archive, commit, '--', modelPath]);
+        if (exported.code !== 0) {
+            throw new NotFoundError(`Cannot read ${modelPath} at ${commit.slice(0, 12)}: ${exported.stderr.trim() || 'git archive failed'}`);
+        }
+        const tree = external_node_path_default().join(scratch, 'tree');
+        await (0,promises_namespaceObject.mkdir)(tree);
+        // git archive writes only paths inside the repository; loadCandidate still refuses links that leave.
+        await execFileAsync('tar', ['-xf', archive, '-C', tree]);
+        return await use(external_node_path_default().join(tree, modelPath));
+    }
+    finally {
+        await (0,promises_namespaceObject.rm)(scratch, { recursive: true, force: true });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/registry/errors.ts
+
+/**
+ * The registry changed under a write and the write could not be completed
+ * safely: the race was lost more often than the retry budget allows, or the
+ * registry holds events in the future of this machine's clock. Nothing was
+ * left written. Exit 2 (blocked): re-run later.
+ */
+class RegistryConflictError extends ModelGateError {
+    constructor(message, options = {}) {
+        super(message, ExitCode.Blocked, options);
+        this.name = 'RegistryConflictError';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/message.ts
+/**
+ * Tag messages: a readable first line, a blank line, then the audit facts as
+ * JSON. GTO never parses messages, so anything here is GTO-safe; JSON escapes
+ * every control character, so the message stays one paragraph of text for git.
+ */
+/** Marks a message body as ModelGate's audit record (and its format version). */
+const AUDIT_MARKER = 'modelgate';
+const AUDIT_FORMAT = 1;
+function formatMessage(summary, audit) {
+    const firstLine = summary.replace(/\s+/g, ' ').trim();
+    return `${firstLine}\n\n${JSON.stringify({ [AUDIT_MARKER]: AUDIT_FORMAT, ...audit }, null, 2)}\n`;
+}
+/** Splits a tag message; `audit` only when the body is ModelGate's JSON record. */
+function parseMessage(message) {
+    const text = message.replace(/\r\n/g, '\n').trim();
+    const newline = text.indexOf('\n');
+    const summary = (newline < 0 ? text : text.slice(0, newline)).trim();
+    if (newline < 0)
+        return { summary };
+    const body = text.slice(newline + 1).trim();
+    if (!body.startsWith('{') || !body.includes(`"${AUDIT_MARKER}"`))
+        return { summary };
+    try {
+        const parsed = JSON.parse(body);
+        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && AUDIT_MARKER in parsed) {
+            return { summary, audit: parsed };
+        }
+    }
+    catch {
+        // Not ours, or damaged: keep the summary, drop the record.
+    }
+    return { summary };
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/runner.ts
+
+/**
+ * The real runner: `git` run with `cwd` as the checkout, no shell, no terminal
+ * prompts (GIT_TERMINAL_PROMPT=0), so a missing credential fails instead of hanging.
+ */
+function createGitRunner(cwd, settings = {}) {
+    const gitPath = settings.gitPath ?? 'git';
+    const baseEnv = settings.env ?? process.env;
+    return (args, options = {}) => new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(gitPath, [...args], {
+            cwd,
+            env: { ...baseEnv, GIT_TERMINAL_PROMPT: '0', ...options.env },
+            shell: false,
+            stdio: ['pipe', 'pipe', 'pipe'],
+            windowsHide: true
+        });
+        const out = [];
+        const err = [];
+        child.stdout.on('data', (chunk) => out.push(chunk));
+        child.stderr.on('data', (chunk) => err.push(chunk));
+        child.on('error', error => reject(new Error(`Could not run ${gitPath} ${args[0] ?? ''}: ${error.message}`, { cause: error })));
+        child.on('close', (code, signal) => {
+            const stderr = Buffer.concat(err).toString('utf8');
+            resolve({
+                stdout: Buffer.concat(out).toString('utf8'),
+                stderr: signal ? `${stderr}\ngit killed by ${signal}` : stderr,
+                code: code ?? 128
+            });
+        });
+        // git may exit before reading its input (EPIPE): the exit code tells what happened.
+        child.stdin.on('error', () => undefined);
+        child.stdin.end(options.input ?? '');
+    });
+}
+/** Runs git and returns stdout; a non-zero exit becomes an Error naming the command and git's message. */
+async function gitOk(git, args, options) {
+    const result = await git(args, options);
+    if (result.code !== 0) {
+        throw new Error(`git ${args.slice(0, 2).join(' ')} failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`);
+    }
+    return result.stdout;
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/semver.ts
+/** The SemVer 2.0.0 grammar as GTO writes it (`gto/constants.py`), ASCII digits only. */
+const SEMVER_PATTERN = '(?:0|[1-9][0-9]*)\\.(?:0|[1-9][0-9]*)\\.(?:0|[1-9][0-9]*)' +
+    '(?:-(?:(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?' +
+    '(?:\\+(?:[0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?';
+const VERSION_RE = new RegExp(`^v${SEMVER_PATTERN}$`);
+/** `v` + a full semver: `v1.2.0`, `v1.2.0-rc.1`. Not `1.2.0`, not `v1.2`. */
+function isGtoVersion(value) {
+    return VERSION_RE.test(value);
+}
+function semver_parse(version) {
+    if (!isGtoVersion(version))
+        return undefined;
+    const body = version.slice(1).split('+')[0] ?? '';
+    const dash = body.indexOf('-');
+    const core = (dash < 0 ? body : body.slice(0, dash)).split('.').map(part => BigInt(part));
+    const pre = dash < 0 ? [] : body.slice(dash + 1).split('.');
+    return { core: [core[0] ?? 0n, core[1] ?? 0n, core[2] ?? 0n], pre };
+}
+function compareIdentifiers(a, b) {
+    const aNum = /^[0-9]+$/.test(a);
+    const bNum = /^[0-9]+$/.test(b);
+    if (aNum && bNum)
+        return BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0;
+    if (aNum)
+        return -1;
+    if (bNum)
+        return 1;
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+/**
+ * SemVer precedence of two GTO versions (`v` prefix); build metadata ignored.
+ * Returns undefined when either is not a semver (GTO's commit-hash "versions").
+ */
+function compareVersions(a, b) {
+    const pa = semver_parse(a);
+    const pb = semver_parse(b);
+    if (!pa || !pb)
+        return undefined;
+    for (let i = 0; i < 3; i++) {
+        const x = pa.core[i] ?? 0n;
+        const y = pb.core[i] ?? 0n;
+        if (x !== y)
+            return x < y ? -1 : 1;
+    }
+    if (pa.pre.length === 0 || pb.pre.length === 0) {
+        return pa.pre.length === pb.pre.length ? 0 : pa.pre.length === 0 ? 1 : -1;
+    }
+    for (let i = 0; i < Math.max(pa.pre.length, pb.pre.length); i++) {
+        const x = pa.pre[i];
+        const y = pb.pre[i];
+        if (x === undefined)
+            return -1;
+        if (y === undefined)
+            return 1;
+        const c = compareIdentifiers(x, y);
+        if (c !== 0)
+            return c;
+    }
+    return 0;
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/tag-name.ts
+/**
+ * The GTO tag-name codec (iterative/gto 1.x, `gto/constants.py` and `gto/tag.py`).
+ *
+ *   NAME@vX.Y.Z[#N]     register          NAME@vX.Y.Z![#N]  deregister
+ *   NAME#STAGE[#N]      assign            NAME#STAGE![#N]   unassign
+ *   NAME@deprecated[#N] deprecate         NAME@created[#N]  create
+ *
+ * A monorepo model `dir/sub:model` is written `dir/sub=model` in a tag.
+ *
+ * Reading uses GTO's `tag_re`, translated from Python's `re` one to one
+ * (`(?P<x>` → `(?<x>`), except that `\d` is `[0-9]`: Python's `\d` also matches
+ * non-ASCII decimal digits, which no sane tag carries; such tags are ignored here.
+ *
+ * Legacy (GTO ≤ 0.1.3): `NAME#STAGE-N` was an assignment with counter N. Today's
+ * regex reads it as a stage literally named `STAGE-N`; this codec reads an
+ * assignment without counter whose stage ends in `-<digits>` as the legacy form
+ * (`legacy: true`, stage STAGE, counter N). To keep that unambiguous, ModelGate
+ * refuses to write a stage name ending in `-<digits>`.
+ */
+
+
+/** GTO's `name`: an artifact's base name and a stage. */
+const tag_name_NAME_PATTERN = '[a-zA-Z0-9](?:[a-zA-Z0-9/_-]*[a-zA-Z0-9])?';
+/** GTO's `dirname`: the folder part of a monorepo model name. */
+const DIRNAME_PATTERN = '[a-zA-Z0-9_./-]+';
+/** Between folder and model in a model name (`dir/sub:model`) ... */
+const SEPARATOR_IN_NAME = ':';
+/** ... and in a tag (`dir/sub=model@v1.0.0`). */
+const SEPARATOR_IN_TAG = '=';
+/** GTO's `tag_re`, group for group. */
+const TAG_RE = new RegExp(`^(?<artifact>(?<dirname>${DIRNAME_PATTERN}${SEPARATOR_IN_TAG})?(?<name>${tag_name_NAME_PATTERN}))` +
+    `(((#(?<stage>${tag_name_NAME_PATTERN})|@(?<version>v${SEMVER_PATTERN}))(?<cancel>!?))` +
+    `|@((?<deprecated>deprecated)|(?<created>created)))` +
+    `(#((?<counter>[0-9]+)))?$`);
+const NAME_RE = new RegExp(`^${tag_name_NAME_PATTERN}$`);
+const FULLNAME_RE = new RegExp(`^(?:${DIRNAME_PATTERN}${SEPARATOR_IN_NAME})?${tag_name_NAME_PATTERN}$`);
+const LEGACY_STAGE_RE = new RegExp(`^(?<stage>${tag_name_NAME_PATTERN})-(?<counter>[0-9]+)$`);
+/** `dir/sub:model` → `dir/sub=model`. */
+function modelToTagPart(model) {
+    return model.replace(SEPARATOR_IN_NAME, SEPARATOR_IN_TAG);
+}
+/** `dir/sub=model` → `dir/sub:model`. */
+function tagPartToModel(part) {
+    return part.replace(SEPARATOR_IN_TAG, SEPARATOR_IN_NAME);
+}
+/** Parses a tag name the way GTO does; undefined for a tag GTO ignores. */
+function parseTagName(tag) {
+    const g = TAG_RE.exec(tag)?.groups;
+    if (!g || g.artifact === undefined)
+        return undefined;
+    const model = g.dirname === undefined ? g.artifact : tagPartToModel(g.artifact);
+    let counter;
+    if (g.counter !== undefined) {
+        counter = Number(g.counter);
+        if (!Number.isSafeInteger(counter))
+            return undefined;
+    }
+    const cancelled = g.cancel === '!';
+    let parsed;
+    if (g.version !== undefined) {
+        parsed = { action: cancelled ? 'deregister' : 'register', model, version: g.version };
+    }
+    else if (g.stage !== undefined) {
+        if (!cancelled && counter === undefined) {
+            const legacy = LEGACY_STAGE_RE.exec(g.stage)?.groups;
+            const legacyCounter = Number(legacy?.counter);
+            if (legacy?.stage !== undefined && Number.isSafeInteger(legacyCounter)) {
+                return {
+                    action: 'assign',
+                    model,
+                    stage: legacy.stage,
+                    counter: legacyCounter,
+                    legacy: true
+                };
+            }
+        }
+        parsed = { action: cancelled ? 'unassign' : 'assign', model, stage: g.stage };
+    }
+    else {
+        parsed = { action: g.deprecated !== undefined ? 'deprecate' : 'create', model };
+    }
+    if (counter !== undefined)
+        parsed.counter = counter;
+    return parsed;
+}
+const NAME_RULE = "letters, digits, '-', '_' and '/', starting and ending with a letter or digit";
+/** Throws InvalidInputError unless `model` is a name GTO can carry in a tag. */
+function assertModelName(model) {
+    if (!FULLNAME_RE.test(model)) {
+        throw new InvalidInputError(`Invalid model name "${model}": GTO allows ${NAME_RULE}, optionally after a folder and ':' (dir/sub:model).`);
+    }
+    const tagPart = modelToTagPart(model);
+    const problem = refProblem(tagPart);
+    if (problem)
+        throw new InvalidInputError(`Invalid model name "${model}": ${problem}.`);
+}
+/** Throws InvalidInputError unless `stage` is a stage name GTO can carry in a tag. */
+function assertStageName(stage) {
+    if (!NAME_RE.test(stage)) {
+        throw new InvalidInputError(`Invalid stage name "${stage}": GTO allows ${NAME_RULE}.`);
+    }
+    if (LEGACY_STAGE_RE.test(stage)) {
+        throw new InvalidInputError(`Invalid stage name "${stage}": a stage ending in '-<digits>' reads as GTO's legacy NAME#STAGE-N form; choose another name.`);
+    }
+}
+/** Throws InvalidInputError unless `version` is `v` + a full semver. */
+function assertVersion(version) {
+    if (!isGtoVersion(version)) {
+        throw new InvalidInputError(`Invalid version "${version}": GTO needs 'v' followed by a full semver, e.g. v1.2.0 or v1.2.0-rc.1.`);
+    }
+}
+/**
+ * Why git would refuse `refs/tags/<tag>` (git-check-ref-format, restricted to
+ * what GTO's character set allows), or undefined when it is fine.
+ */
+function refProblem(tag) {
+    if (tag.startsWith('-'))
+        return "a tag cannot start with '-'";
+    if (tag.startsWith('/') || tag.includes('//'))
+        return "it would contain an empty path component ('//')";
+    if (tag.includes('..'))
+        return "git refs cannot contain '..'";
+    for (const component of tag.split('/')) {
+        if (component.startsWith('.'))
+            return "a path component cannot start with '.'";
+        if (component.endsWith('.lock'))
+            return "a path component cannot end with '.lock'";
+    }
+    return undefined;
+}
+/**
+ * The tag name for an event. Validates every part first and throws
+ * InvalidInputError rather than produce a tag GTO cannot parse back.
+ */
+function formatTagName(tag) {
+    assertModelName(tag.model);
+    const artifact = modelToTagPart(tag.model);
+    if (tag.counter !== undefined && !(Number.isSafeInteger(tag.counter) && tag.counter >= 0)) {
+        throw new InvalidInputError(`Invalid tag counter ${tag.counter}: a non-negative integer is needed.`);
+    }
+    const suffix = tag.counter === undefined ? '' : `#${tag.counter}`;
+    let name;
+    switch (tag.action) {
+        case 'register':
+        case 'deregister':
+            assertVersion(tag.version);
+            name = `${artifact}@${tag.version}${tag.action === 'deregister' ? '!' : ''}${suffix}`;
+            break;
+        case 'assign':
+        case 'unassign':
+            if (tag.legacy) {
+                if (tag.action !== 'assign' || tag.counter === undefined) {
+                    throw new InvalidInputError('The legacy NAME#STAGE-N form exists only for assignments with a counter.');
+                }
+                assertStageName(tag.stage);
+                name = `${artifact}#${tag.stage}-${tag.counter}`;
+                break;
+            }
+            assertStageName(tag.stage);
+            name = `${artifact}#${tag.stage}${tag.action === 'unassign' ? '!' : ''}${suffix}`;
+            break;
+        case 'deprecate':
+        case 'create':
+            name = `${artifact}@${tag.action === 'deprecate' ? 'deprecated' : 'created'}${suffix}`;
+            break;
+    }
+    const problem = refProblem(name);
+    const back = parseTagName(name);
+    if (problem || !back || !sameTag(back, tag)) {
+        throw new InvalidInputError(`Refusing to write tag "${name}": ${problem ?? 'GTO would not read it back as written'}.`);
+    }
+    return name;
+}
+function sameTag(a, b) {
+    const norm = (t) => JSON.stringify({
+        action: t.action,
+        model: t.model,
+        version: 'version' in t ? t.version : undefined,
+        stage: 'stage' in t ? t.stage : undefined,
+        counter: t.counter,
+        legacy: 'legacy' in t && t.legacy ? true : undefined
+    });
+    return norm(a) === norm(b);
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/state.ts
+
+
+const FIELDS = [
+    '%(refname)',
+    '%(objecttype)',
+    '%(objectname)',
+    '%(*objecttype)',
+    '%(*objectname)',
+    '%(taggername)',
+    '%(taggeremail)',
+    '%(taggerdate:unix)',
+    '%(contents)',
+    '%(contents:signature)'
+];
+/** NUL after every field: messages may hold any text but NUL. */
+const FOR_EACH_REF_FORMAT = FIELDS.map(field => `${field}%00`).join('');
+/** The one read: every tag with what the state needs. */
+const FOR_EACH_REF_ARGS = [
+    'for-each-ref',
+    `--format=${FOR_EACH_REF_FORMAT}`,
+    'refs/tags'
+];
+/** Parses `git for-each-ref --format=FOR_EACH_REF_FORMAT` output. Throws on output it cannot split. */
+function parseForEachRef(stdout) {
+    if (stdout === '')
+        return [];
+    const tokens = stdout.split('\0');
+    const width = FIELDS.length;
+    if ((tokens.length - 1) % width !== 0 || tokens[tokens.length - 1]?.trim() !== '') {
+        throw new Error(`Cannot read the tags: git for-each-ref printed ${tokens.length - 1} fields, not a multiple of ${width}.`);
+    }
+    const records = [];
+    for (let i = 0; i + width < tokens.length; i += width) {
+        const at = (k) => tokens[i + k] ?? '';
+        const refname = i === 0 ? at(0) : at(0).replace(/^\n/, '');
+        const contents = at(8);
+        const signature = at(9);
+        const message = signature && contents.endsWith(signature) ? contents.slice(0, -signature.length) : contents;
+        const email = at(6);
+        const time = at(7) === '' ? undefined : Number(at(7));
+        records.push({
+            name: refname.startsWith('refs/tags/') ? refname.slice('refs/tags/'.length) : refname,
+            objectType: at(1),
+            objectId: at(2),
+            targetType: at(3),
+            targetId: at(4),
+            taggerName: at(5),
+            taggerEmail: email.startsWith('<') && email.endsWith('>') ? email.slice(1, -1) : email,
+            taggerTime: time !== undefined && Number.isFinite(time) ? time : undefined,
+            message
+        });
+    }
+    return records;
+}
+const PRIORITY = {
+    create: 1,
+    deprecate: 2,
+    register: 3,
+    deregister: 4,
+    assign: 5,
+    unassign: 6
+};
+/** GTO's order (tagger time) with the deterministic tie-break documented above. */
+function compareEvents(a, b) {
+    return (a.time - b.time ||
+        (a.counter ?? 0) - (b.counter ?? 0) ||
+        PRIORITY[a.action] - PRIORITY[b.action] ||
+        (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
+}
+/** Builds the state from tag records. Pure. */
+function buildState(records) {
+    const tags = new Map();
+    const counters = new Map();
+    const ignored = [];
+    const byModel = new Map();
+    for (const record of records) {
+        tags.set(record.name, record.objectId);
+        const parsed = parseTagName(record.name);
+        if (!parsed)
+            continue;
+        if (parsed.counter !== undefined) {
+            counters.set(parsed.model, Math.max(counters.get(parsed.model) ?? 0, parsed.counter));
+        }
+        if (record.objectType !== 'tag') {
+            ignored.push({ tag: record.name, reason: 'lightweight tag' });
+            continue;
+        }
+        if (record.targetType !== 'commit') {
+            ignored.push({
+                tag: record.name,
+                reason: `points at a ${record.targetType || 'missing object'}, not a commit`
+            });
+            continue;
+        }
+        if (record.taggerTime === undefined) {
+            ignored.push({ tag: record.name, reason: 'no tagger date' });
+            continue;
+        }
+        const event = {
+            action: parsed.action,
+            model: parsed.model,
+            version: 'version' in parsed ? parsed.version : undefined,
+            stage: 'stage' in parsed ? parsed.stage : undefined,
+            counter: parsed.counter,
+            legacy: 'legacy' in parsed && parsed.legacy === true,
+            tag: record.name,
+            tagId: record.objectId,
+            commit: record.targetId,
+            time: record.taggerTime,
+            by: record.taggerName,
+            byEmail: record.taggerEmail,
+            message: record.message
+        };
+        let list = byModel.get(parsed.model);
+        if (!list)
+            byModel.set(parsed.model, (list = []));
+        list.push(event);
+    }
+    const artifacts = new Map();
+    for (const [model, events] of byModel)
+        artifacts.set(model, buildArtifact(model, events));
+    return { artifacts, counters, tags, ignored };
+}
+function buildArtifact(model, events) {
+    events.sort(compareEvents);
+    const versions = new Map();
+    // Registrations first: stage events resolve their version through the commit.
+    for (const event of events) {
+        if (event.action !== 'register' && event.action !== 'deregister')
+            continue;
+        const name = event.version ?? '';
+        let version = versions.get(name);
+        if (!version) {
+            version = {
+                version: name,
+                commit: event.commit,
+                registered: false,
+                active: true,
+                stages: new Map()
+            };
+            versions.set(name, version);
+        }
+        if (event.action === 'register') {
+            if (!version.registration) {
+                version.registration = event;
+                version.registered = true;
+                version.commit = event.commit;
+            }
+            version.active = true;
+        }
+        else {
+            version.active = false;
+        }
+    }
+    const byCommit = new Map();
+    for (const version of versions.values()) {
+        if (!version.registered)
+            continue;
+        const seen = byCommit.get(version.commit);
+        if (!seen || (!seen.active && version.active))
+            byCommit.set(version.commit, version);
+    }
+    for (const event of events) {
+        if (event.action !== 'assign' && event.action !== 'unassign')
+            continue;
+        let version = byCommit.get(event.commit);
+        if (!version) {
+            version = versions.get(event.commit);
+            if (!version) {
+                version = {
+                    version: event.commit,
+                    commit: event.commit,
+                    registered: false,
+                    active: true,
+                    stages: new Map()
+                };
+                versions.set(event.commit, version);
+            }
+        }
+        event.version = version.version;
+        const stage = event.stage ?? '';
+        const current = version.stages.get(stage);
+        if (!current) {
+            version.stages.set(stage, {
+                latest: event,
+                lastAssignment: event.action === 'assign' ? event : undefined
+            });
+        }
+        else {
+            current.latest = event;
+            if (event.action === 'assign')
+                current.lastAssignment = event;
+        }
+    }
+    const holders = new Map();
+    for (const version of versions.values()) {
+        if (!version.active)
+            continue;
+        for (const [stage, vs] of version.stages) {
+            if (vs.latest.action !== 'assign')
+                continue;
+            const seen = holders.get(stage);
+            if (!seen || compareEvents(vs.latest, seen.assignment) > 0) {
+                holders.set(stage, { version: version.version, assignment: vs.latest });
+            }
+        }
+    }
+    const last = events[events.length - 1];
+    return {
+        model,
+        events,
+        versions,
+        holders,
+        deprecated: last?.action === 'deprecate',
+        lastEventTime: last ? last.time : 0
+    };
+}
+/** Reads the whole registry with one git process. */
+async function readState(git) {
+    return buildState(parseForEachRef(await gitOk(git, FOR_EACH_REF_ARGS)));
+}
+/** Versions in `stage` now (latest event there an assignment, version active), latest assignment first. */
+function versionsInStage(artifact, stage) {
+    const result = [];
+    for (const version of artifact.versions.values()) {
+        const vs = version.stages.get(stage);
+        if (version.active && vs && vs.latest.action === 'assign') {
+            result.push({ version: version.version, assignment: vs.latest });
+        }
+    }
+    return result.sort((a, b) => compareEvents(b.assignment, a.assignment));
+}
+/**
+ * The version a rollback restores by default: walking the stage's holders back
+ * in time from the current one, the first other version that is still
+ * registered and was not explicitly taken out of the stage since (its latest
+ * event there is not an unassignment, so a version removed by an earlier
+ * rollback is never restored by a later one).
+ */
+function previousHolder(artifact, stage) {
+    const latestKind = new Map();
+    const lastIndex = new Map();
+    const stack = [];
+    const timeline = [];
+    for (const event of artifact.events) {
+        if (event.stage !== stage || event.version === undefined)
+            continue;
+        if (event.action !== 'assign' && event.action !== 'unassign')
+            continue;
+        latestKind.set(event.version, event.action);
+        if (event.action === 'assign') {
+            stack.push(event.version);
+            lastIndex.set(event.version, stack.length - 1);
+        }
+        for (;;) {
+            const top = stack[stack.length - 1];
+            if (top === undefined)
+                break;
+            if (latestKind.get(top) === 'assign' && lastIndex.get(top) === stack.length - 1)
+                break;
+            stack.pop();
+        }
+        const holder = stack[stack.length - 1];
+        if (holder !== undefined && holder !== timeline[timeline.length - 1])
+            timeline.push(holder);
+    }
+    const current = artifact.holders.get(stage)?.version;
+    for (let i = timeline.length - 1; i >= 0; i--) {
+        const candidate = timeline[i];
+        if (candidate === undefined || candidate === current)
+            continue;
+        const version = artifact.versions.get(candidate);
+        if (!version || !version.registered || !version.active)
+            continue;
+        if (latestKind.get(candidate) === 'unassign')
+            continue;
+        return candidate;
+    }
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/queries.ts
+
+
+const KIND = {
+    register: 'registration',
+    deregister: 'deregistration',
+    assign: 'assignment',
+    unassign: 'unassignment',
+    deprecate: 'deprecation',
+    create: 'creation'
+};
+function eventKind(action) {
+    return KIND[action];
+}
+function toRegistryEvent(event) {
+    const { summary, audit } = parseMessage(event.message);
+    return {
+        kind: KIND[event.action],
+        model: event.model,
+        ...(event.version === undefined ? {} : { version: event.version }),
+        ...(event.stage === undefined ? {} : { stage: event.stage }),
+        at: new Date(event.time * 1000),
+        by: event.by,
+        ...(event.byEmail ? { byEmail: event.byEmail } : {}),
+        id: event.tag,
+        ref: event.commit,
+        ...(summary ? { summary } : {}),
+        ...(audit ? { audit } : {})
+    };
+}
+function stageHolder(state, model, stage) {
+    const holder = state.artifacts.get(model)?.holders.get(stage);
+    if (!holder)
+        return undefined;
+    const event = holder.assignment;
+    const { audit } = parseMessage(event.message);
+    return {
+        model,
+        stage,
+        version: holder.version,
+        assignedAt: new Date(event.time * 1000),
+        assignedBy: event.by,
+        ref: event.commit,
+        eventId: event.tag,
+        ...(audit ? { audit } : {})
+    };
+}
+/** Each stage's holder, models and stages sorted by name; `[]` for an unknown model. */
+function statusOf(state, model) {
+    const names = model === undefined ? [...state.artifacts.keys()].sort() : [model];
+    const result = [];
+    for (const name of names) {
+        const artifact = state.artifacts.get(name);
+        if (!artifact)
+            continue;
+        const stages = [...artifact.holders.keys()].sort();
+        result.push({
+            model: name,
+            deprecated: artifact.deprecated,
+            stages: stages.flatMap(stage => stageHolder(state, name, stage) ?? [])
+        });
+    }
+    return result;
+}
+/** Every event, newest first. */
+function historyOf(state, model) {
+    const events = model === undefined
+        ? [...state.artifacts.values()].flatMap(a => a.events).sort(compareEvents)
+        : [...(state.artifacts.get(model)?.events ?? [])];
+    return events.reverse().map(toRegistryEvent);
+}
+/** A registered version with the stages it is in now; undefined when not registered. */
+function versionRecord(artifact, version) {
+    const found = artifact.versions.get(version);
+    if (!found?.registered || !found.registration)
+        return undefined;
+    const stages = found.active
+        ? [...found.stages]
+            .filter(([, vs]) => vs.latest.action === 'assign')
+            .map(([stage, vs]) => ({ stage, since: new Date(vs.latest.time * 1000) }))
+            .sort((a, b) => (a.stage < b.stage ? -1 : a.stage > b.stage ? 1 : 0))
+        : [];
+    return {
+        model: artifact.model,
+        version,
+        ref: found.commit,
+        registeredAt: new Date(found.registration.time * 1000),
+        registeredBy: found.registration.by,
+        active: found.active,
+        stages
+    };
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/adapter.ts
+/**
+ * The git registry: the checkout itself, in GTO's annotated-tag format
+ * (shared/GTO-TAGS.md). Reads are one `git for-each-ref`; writes are annotated
+ * tags on the version's registration commit, pushed to `origin` when it exists.
+ *
+ * Write protocol, per attempt (bounded, 3 by default):
+ *   1. fetch tags from origin (forced: the remote is the truth), read state;
+ *   2. decide (nothing to do → `{ written: false, reason }`), let the caller
+ *      revalidate against the current holder;
+ *   3. create each tag with the artifact-wide next counter and a tagger second
+ *      strictly after the artifact's latest event (waiting for the clock when
+ *      needed), so GTO orders them as intended;
+ *   4. push them atomically together with the artifact's lease ref
+ *      (`refs/modelgate/lease/<artifact>`, --force-with-lease: a
+ *      compare-and-swap, so two runs that read the same state cannot both
+ *      write, even to different stages). If the push fails: delete the local
+ *      tags, fetch, re-read. Our tags there with our ids → the push landed
+ *      (its answer was lost). The lease moved or one of our names is taken →
+ *      lost race: next attempt with the fresh state. Otherwise → the push
+ *      error (PermissionError when it looks like one).
+ *
+ * Without the remote, tags are only created locally.
+ */
+
+
+
+
+
+
+
+
+/**
+ * One ref per artifact outside refs/tags (GTO never reads it), moved by every
+ * ModelGate write in the same atomic push as its tags, with
+ * --force-with-lease: the optimistic lock that makes two concurrent writes of
+ * one artifact conflict even when their tag names differ (other stages).
+ */
+const LEASE_PREFIX = 'refs/modelgate/lease/';
+/** `dir/sub:model` → `refs/modelgate/lease/dir%2Fsub=model` (one level: no D/F clashes). */
+function leaseRefOf(model) {
+    return LEASE_PREFIX + modelToTagPart(model).replaceAll('/', '%2F');
+}
+/** A GitHub login (or app bot): its noreply address is a sound default tagger e-mail. */
+const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
+const sleepTimer = (ms) => new Promise(resolve => setTimeout(resolve, ms));
+class GitRegistry {
+    git;
+    remote;
+    now;
+    sleep;
+    maxAttempts;
+    maxSkew;
+    allowedStages;
+    fetchBeforeWrite;
+    constructor(options) {
+        this.git = options.git;
+        this.remote = options.remote ?? 'origin';
+        this.now = options.now ?? Date.now;
+        this.sleep = options.sleep ?? sleepTimer;
+        this.maxAttempts = Math.max(1, options.maxAttempts ?? 3);
+        this.maxSkew = options.maxClockSkewSeconds ?? 10;
+        this.allowedStages = options.allowedStages;
+        this.fetchBeforeWrite = options.fetchBeforeWrite ?? true;
+    }
+    /** The whole state, from one `git for-each-ref`. */
+    readState() {
+        return readState(this.git);
+    }
+    // ---- reads ---------------------------------------------------------------
+    async getVersion(model, version) {
+        const artifact = (await this.readState()).artifacts.get(model);
+        return artifact && versionRecord(artifact, version);
+    }
+    async getStage(model, stage) {
+        return stageHolder(await this.readState(), model, stage);
+    }
+    async status(model) {
+        return statusOf(await this.readState(), model);
+    }
+    async history(model) {
+        return historyOf(await this.readState(), model);
+    }
+    // ---- writes --------------------------------------------------------------
+    async register(model, version, ref, audit, options = {}) {
+        assertModelName(model);
+        assertVersion(version);
+        assertActor(audit);
+        const commit = await this.resolveCommit(ref);
+        return this.write(model, undefined, audit, options, state => {
+            const artifact = state.artifacts.get(model);
+            assertNotDeprecated(artifact);
+            const existing = artifact?.versions.get(version);
+            if (existing?.registered || existing?.registration) {
+                if (existing.commit === commit && existing.active)
+                    return { noop: 'already registered' };
+                if (existing.commit === commit) {
+                    throw new InvalidInputError(`${model} ${version} was deregistered; GTO does not register a version twice.`);
+                }
+                throw new InvalidInputError(`${model} ${version} is already registered on commit ${existing.commit.slice(0, 12)}, not ${commit.slice(0, 12)}.`);
+            }
+            for (const other of artifact?.versions.values() ?? []) {
+                if (other.registered && other.active && other.commit === commit) {
+                    throw new InvalidInputError(`Commit ${commit.slice(0, 12)} already carries ${model} ${other.version}: one version per commit, so stage tags on it stay unambiguous.`);
+                }
+            }
+            return {
+                write: [
+                    {
+                        tag: { action: 'register', model, version },
+                        version,
+                        counted: false,
+                        commit,
+                        summary: `Register ${model} ${version}`,
+                        facts: { action: 'register', model, version, commit }
+                    }
+                ]
+            };
+        });
+    }
+    async assign(model, version, stage, audit, options = {}) {
+        assertModelName(model);
+        assertVersion(version);
+        this.assertStage(stage);
+        assertActor(audit);
+        return this.write(model, stage, audit, options, state => {
+            const { artifact, target } = registeredVersion(state, model, version);
+            if (artifact.holders.get(stage)?.version === version)
+                return { noop: 'already in stage' };
+            // GTO's other reader (highest semver in the stage) must agree: take out
+            // any version still in the stage that outranks the new one.
+            const outranking = versionsInStage(artifact, stage).filter(h => h.version !== version && (compareVersions(h.version, version) ?? -1) > 0);
+            return {
+                write: [
+                    ...outranking.map(h => unassignDraft(artifact, h, stage, {
+                        summary: `Remove ${model} ${h.version} from ${stage} (replaced by ${version})`,
+                        facts: { replacedBy: version }
+                    })),
+                    {
+                        tag: { action: 'assign', model, stage },
+                        version,
+                        counted: true,
+                        commit: target.commit,
+                        summary: `Promote ${model} ${version} to ${stage}`,
+                        facts: { action: 'assign', model, version, stage }
+                    }
+                ]
+            };
+        });
+    }
+    async unassign(model, version, stage, audit, options = {}) {
+        assertModelName(model);
+        assertVersion(version);
+        this.assertStage(stage);
+        assertActor(audit);
+        return this.write(model, stage, audit, options, state => {
+            const artifact = state.artifacts.get(model);
+            const found = artifact?.versions.get(version);
+            if (!artifact || !found || !found.registered) {
+                throw new NotFoundError(`${model} ${version} is not registered.`);
+            }
+            const inStage = found.stages.get(stage);
+            if (!inStage || inStage.latest.action !== 'assign')
+                return { noop: 'not in stage' };
+            return {
+                write: [
+                    unassignDraft(artifact, { version, assignment: inStage.latest }, stage, {
+                        summary: `Remove ${model} ${version} from ${stage}`,
+                        facts: {}
+                    })
+                ]
+            };
+        });
+    }
+    async rollback(model, stage, toVersion, audit, options = {}) {
+        assertModelName(model);
+        this.assertStage(stage);
+        if (toVersion !== undefined)
+            assertVersion(toVersion);
+        assertActor(audit);
+        return this.write(model, stage, audit, options, state => {
+            const artifact = state.artifacts.get(model);
+            if (!artifact)
+                throw new NotFoundError(`${model} has no versions in the registry.`);
+            const holder = artifact.holders.get(stage);
+            if (!holder)
+                throw new NotFoundError(`No version of ${model} is in ${stage}: nothing to roll back.`);
+            const to = toVersion ?? previousHolder(artifact, stage);
+            if (to === undefined) {
+                throw new NotFoundError(`No earlier version of ${model} held ${stage}: name the version to roll back to.`);
+            }
+            if (to === holder.version)
+                return { noop: 'already in stage' };
+            const { target } = registeredVersion(state, model, to);
+            const rollback = { from: holder.version, to };
+            const remove = [
+                holder,
+                ...versionsInStage(artifact, stage).filter(h => h.version !== to &&
+                    h.version !== holder.version &&
+                    (compareVersions(h.version, to) ?? -1) > 0)
+            ];
+            return {
+                write: [
+                    ...remove.map(h => unassignDraft(artifact, h, stage, {
+                        summary: `Roll back ${model} ${stage}: remove ${h.version}`,
+                        facts: { rollback }
+                    })),
+                    {
+                        tag: { action: 'assign', model, stage },
+                        version: to,
+                        counted: true,
+                        commit: target.commit,
+                        summary: `Roll back ${model} ${stage} to ${to} (from ${holder.version})`,
+                        facts: { action: 'assign', model, version: to, stage, rollback }
+                    }
+                ]
+            };
+        });
+    }
+    // ---- the write protocol ----------------------------------------------------
+    async write(model, stage, auditIn, options, decide) {
+        let audit = auditIn;
+        const remote = await this.hasRemote();
+        let fresh;
+        for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+            let view = fresh;
+            fresh = undefined;
+            if (!view) {
+                if (remote && (attempt > 1 || this.fetchBeforeWrite))
+                    await this.fetch();
+                view = await this.view(model, remote);
+            }
+            const { state, lease } = view;
+            const decision = decide(state);
+            if ('noop' in decision)
+                return { written: false, reason: decision.noop };
+            if (options.revalidate) {
+                const replaced = await options.revalidate({
+                    model,
+                    ...(stage === undefined ? {} : { stage }),
+                    holder: stage === undefined ? undefined : stageHolder(state, model, stage),
+                    attempt
+                });
+                if (replaced) {
+                    assertActor(replaced);
+                    audit = replaced;
+                }
+            }
+            if (options.dryRun) {
+                return {
+                    written: false,
+                    reason: 'dry run',
+                    planned: this.preview(state, model, decision.write, audit)
+                };
+            }
+            const created = await this.createTags(state, model, decision.write, audit);
+            const events = created.map(c => c.event);
+            if (!remote)
+                return { written: true, events, attempts: attempt };
+            // The tags and the artifact's lease ref, all or nothing; the lease makes
+            // the push a compare-and-swap, so two runs never both write from one view.
+            const leaseRef = leaseRefOf(model);
+            const newLease = created[created.length - 1]?.oid ?? '';
+            const push = await this.git([
+                'push',
+                '--atomic',
+                '--porcelain',
+                `--force-with-lease=${leaseRef}:${lease}`,
+                this.remote,
+                ...created.map(c => `refs/tags/${c.name}:refs/tags/${c.name}`),
+                `${newLease}:${leaseRef}`
+            ]);
+            if (push.code === 0) {
+                await this.git(['update-ref', leaseRef, newLease]);
+                return { written: true, events, attempts: attempt };
+            }
+            await this.deleteTags(created.map(c => c.name));
+            await this.fetch();
+            const after = await this.view(model, remote);
+            if (created.every(c => c.oid !== '' && after.state.tags.get(c.name) === c.oid)) {
+                return { written: true, events, attempts: attempt }; // it landed; its answer was lost
+            }
+            if (after.lease !== lease || created.some(c => after.state.tags.has(c.name))) {
+                fresh = after; // lost the race: another run wrote first
+                continue;
+            }
+            const detail = (push.stderr.trim() || push.stdout.trim()).split('\n').slice(-5).join('\n');
+            const message = `Could not push ${created.map(c => c.name).join(', ')} to ${this.remote}: ${detail}`;
+            if (/permission|denied|403|401|authenticat|could not read username/i.test(detail)) {
+                throw new PermissionError(message);
+            }
+            throw new Error(message);
+        }
+        throw new RegistryConflictError(`Gave up writing ${model}${stage ? ` ${stage}` : ''} after ${this.maxAttempts} attempts: other runs kept writing to the registry first. Nothing was written; re-run to evaluate against the new state.`);
+    }
+    /** The tags' tagger seconds: each strictly after the artifact's latest event and the tag before. */
+    async createTags(state, model, drafts, audit) {
+        let after = state.artifacts.get(model)?.lastEventTime ?? 0;
+        let counter = state.counters.get(model) ?? 0;
+        const created = [];
+        try {
+            for (const draft of drafts) {
+                const second = await this.nextSecond(model, after);
+                after = second;
+                const tag = draft.counted ? { ...draft.tag, counter: ++counter } : draft.tag;
+                const name = formatTagName(tag);
+                const record = auditRecord(draft, audit, second);
+                await gitOk(this.git, ['tag', '-a', '--cleanup=whitespace', '-F', '-', '--', name, draft.commit], { input: formatMessage(draft.summary, record), env: identityEnv(audit, second) });
+                created.push({ name, oid: '', event: plannedEvent(draft, name, second, audit, record) });
+            }
+            const ids = (await gitOk(this.git, ['rev-parse', ...created.map(c => `refs/tags/${c.name}`)]))
+                .trim()
+                .split('\n');
+            created.forEach((c, i) => (c.oid = ids[i] ?? ''));
+            return created;
+        }
+        catch (error) {
+            await this.deleteTags(created.map(c => c.name)).catch(() => undefined);
+            throw error;
+        }
+    }
+    preview(state, model, drafts, audit) {
+        let second = Math.max(Math.floor(this.now() / 1000), (state.artifacts.get(model)?.lastEventTime ?? 0) + 1);
+        let counter = state.counters.get(model) ?? 0;
+        return drafts.map((draft, i) => {
+            if (i > 0)
+                second += 1;
+            const tag = draft.counted ? { ...draft.tag, counter: ++counter } : draft.tag;
+            const name = formatTagName(tag);
+            return plannedEvent(draft, name, second, audit, auditRecord(draft, audit, second));
+        });
+    }
+    /** The first whole second after `after`, waiting for the clock when it is not there yet. */
+    async nextSecond(model, after) {
+        for (;;) {
+            const ms = this.now();
+            const second = Math.floor(ms / 1000);
+            if (second > after)
+                return second;
+            if (after - second > this.maxSkew) {
+                throw new RegistryConflictError(`The latest event of ${model} is dated ${after - second}s ahead of this machine's clock; refusing to write an event GTO would order before it.`);
+            }
+            await this.sleep((after + 1) * 1000 - ms);
+        }
+    }
+    assertStage(stage) {
+        assertStageName(stage);
+        if (this.allowedStages && !this.allowedStages.includes(stage)) {
+            throw new InvalidInputError(`Unknown stage "${stage}": the registry allows ${this.allowedStages.join(', ') || 'no stages'} (.gto).`);
+        }
+    }
+    async resolveCommit(ref) {
+        const result = await this.git([
+            'rev-parse',
+            '--verify',
+            '--quiet',
+            '--end-of-options',
+            `${ref}^{commit}`
+        ]);
+        const commit = result.stdout.trim();
+        if (result.code !== 0 || !/^[0-9a-f]{40,64}$/.test(commit)) {
+            throw new NotFoundError(`No commit "${ref}" in this repository.`);
+        }
+        return commit;
+    }
+    async hasRemote() {
+        const remotes = await gitOk(this.git, ['remote']);
+        return remotes.split('\n').some(line => line.trim() === this.remote);
+    }
+    /** Tags and leases from the remote, forced: the remote is the truth. */
+    async fetch() {
+        const result = await this.git([
+            'fetch',
+            '--quiet',
+            '--no-tags',
+            this.remote,
+            '+refs/tags/*:refs/tags/*',
+            `+${LEASE_PREFIX}*:${LEASE_PREFIX}*`
+        ]);
+        if (result.code !== 0) {
+            throw new Error(`Could not fetch tags from ${this.remote}: ${result.stderr.trim()}`);
+        }
+    }
+    /** The state, and (with a remote) the artifact's lease as last fetched. */
+    async view(model, remote) {
+        const state = await this.readState();
+        if (!remote)
+            return { state, lease: '' };
+        const result = await this.git(['rev-parse', '--verify', '--quiet', leaseRefOf(model)]);
+        return { state, lease: result.code === 0 ? result.stdout.trim() : '' };
+    }
+    async deleteTags(names) {
+        if (names.length > 0)
+            await gitOk(this.git, ['tag', '-d', ...names]);
+    }
+}
+// ---- helpers ----------------------------------------------------------------
+function assertNotDeprecated(artifact) {
+    const last = artifact?.events[artifact.events.length - 1];
+    if (artifact?.deprecated && last) {
+        throw new InvalidInputError(`${artifact.model} is deprecated (tag ${last.tag}); remove the deprecation before writing to it.`);
+    }
+}
+/** The version to point a tag at: registered, active, of a live artifact. */
+function registeredVersion(state, model, version) {
+    const artifact = state.artifacts.get(model);
+    assertNotDeprecated(artifact);
+    const target = artifact?.versions.get(version);
+    if (!artifact || !target || !target.registered) {
+        throw new NotFoundError(`${model} ${version} is not registered.`);
+    }
+    if (!target.active)
+        throw new InvalidInputError(`${model} ${version} is deregistered.`);
+    return { artifact, target };
+}
+function unassignDraft(artifact, holder, stage, text) {
+    return {
+        tag: { action: 'unassign', model: artifact.model, stage },
+        version: holder.version,
+        counted: true,
+        // The commit GTO resolves back to this version (its registration commit).
+        commit: holder.assignment.commit,
+        summary: text.summary,
+        facts: {
+            action: 'unassign',
+            model: artifact.model,
+            version: holder.version,
+            stage,
+            ...text.facts
+        }
+    };
+}
+const CRUD = /[<>\n\r\0]/g;
+function actorName(audit) {
+    return audit.actor.replace(CRUD, ' ').trim();
+}
+function actorEmail(audit) {
+    if (audit.actorEmail !== undefined)
+        return audit.actorEmail;
+    return GITHUB_LOGIN.test(audit.actor) ? `${audit.actor}@users.noreply.github.com` : undefined;
+}
+function assertActor(audit) {
+    if (!actorName(audit))
+        throw new InvalidInputError('Every registry write needs an actor (who acts).');
+    const email = audit.actorEmail;
+    if (email !== undefined && (email === '' || /[<>\s]/.test(email))) {
+        throw new InvalidInputError(`Invalid actor e-mail "${email}".`);
+    }
+}
+/** The tagger: the actor, at the chosen second. Without an e-mail, git's own config supplies one. */
+function identityEnv(audit, second) {
+    const email = actorEmail(audit);
+    return {
+        GIT_COMMITTER_NAME: actorName(audit),
+        ...(email === undefined ? {} : { GIT_COMMITTER_EMAIL: email }),
+        GIT_COMMITTER_DATE: `${second} +0000`
+    };
+}
+/** The JSON facts of one tag's message. */
+function auditRecord(draft, audit, second) {
+    const email = actorEmail(audit);
+    return {
+        ...draft.facts,
+        actor: actorName(audit),
+        ...(email === undefined ? {} : { actorEmail: email }),
+        at: new Date(second * 1000).toISOString(),
+        ...(audit.reason === undefined ? {} : { reason: audit.reason }),
+        ...(audit.forced === undefined ? {} : { forced: audit.forced }),
+        ...(audit.record === undefined ? {} : { record: audit.record })
+    };
+}
+function plannedEvent(draft, name, second, audit, record) {
+    const parsed = parseMessage(formatMessage(draft.summary, record));
+    const email = actorEmail(audit);
+    return {
+        kind: eventKind(draft.tag.action),
+        model: draft.tag.model,
+        version: draft.version,
+        ...('stage' in draft.tag ? { stage: draft.tag.stage } : {}),
+        at: new Date(second * 1000),
+        by: actorName(audit),
+        ...(email === undefined ? {} : { byEmail: email }),
+        id: name,
+        ref: draft.commit,
+        summary: parsed.summary,
+        ...(parsed.audit ? { audit: parsed.audit } : {})
+    };
+}
+/** A git registry over the checkout `git` runs in. */
+function createGitRegistry(options) {
+    return new GitRegistry(options);
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/gto-config.ts
+/**
+ * GTO's `.gto` file (YAML, keys case-insensitive): `stages: [dev, prod]`
+ * restricts the stages that may be assigned. Absent file or key: any stage.
+ */
+
+
+
+
+
+const GTO_CONFIG_FILE = '.gto';
+/** Parses `.gto` text; the stage list, or undefined when it sets none. */
+function parseGtoStages(text, file = GTO_CONFIG_FILE) {
+    let config;
+    try {
+        config = (0,dist/* parse */.qg)(text);
+    }
+    catch (error) {
+        throw new InvalidInputError(`${file} is not valid YAML.`, {
+            locations: [{ file }],
+            cause: error
+        });
+    }
+    if (config === null || config === undefined)
+        return undefined;
+    if (typeof config !== 'object' || Array.isArray(config)) {
+        throw new InvalidInputError(`${file} must be a mapping.`, { locations: [{ file }] });
+    }
+    const entry = Object.entries(config).find(([key]) => key.toLowerCase() === 'stages');
+    if (!entry || entry[1] === null || entry[1] === undefined)
+        return undefined;
+    const [key, stages] = entry;
+    if (!Array.isArray(stages) || !stages.every(s => typeof s === 'string')) {
+        throw new InvalidInputError(`${file}: ${key} must be a list of stage names.`, {
+            locations: [{ file, keyPath: key }]
+        });
+    }
+    for (const stage of stages) {
+        try {
+            assertStageName(stage);
+        }
+        catch (error) {
+            throw new InvalidInputError(`${file}: ${error.message}`, {
+                locations: [{ file, keyPath: key }],
+                cause: error
+            });
+        }
+    }
+    return stages;
+}
+/** Reads `<dir>/.gto` when it exists. */
+async function readGtoStages(dir) {
+    const file = external_node_path_default().join(dir, GTO_CONFIG_FILE);
+    let text;
+    try {
+        text = await (0,promises_namespaceObject.readFile)(file, 'utf8');
+    }
+    catch (error) {
+        if (error.code === 'ENOENT')
+            return undefined;
+        throw error;
+    }
+    return parseGtoStages(text, file);
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/index.ts
+/** The git registry adapter: GTO-compatible annotated tags in the checkout. */
+
+
+
+
+
+
+
+
+
+;// CONCATENATED MODULE: ./src/registry/open.ts
+
+
+
+/**
+ * Opens the registry a policy names. Only the composition roots (the CLI and
+ * main.ts) call this. Today: the git registry on the checkout at `cwd`.
+ */
+async function openRegistry(cwd, policy) {
+    const type = policy?.registry.type ?? 'git';
+    if (type !== 'git') {
+        throw new InvalidInputError(`registry type "${type}" is not supported by this version of ModelGate`);
+    }
+    const top = await createGitRunner(cwd)(['rev-parse', '--show-toplevel']);
+    if (top.code !== 0) {
+        throw new InvalidInputError(`${cwd} is not a git checkout: the git registry lives in one`);
+    }
+    // Paths in the policy and dvc.yaml are relative to the repository root: run git there.
+    const git = createGitRunner(top.stdout.trim());
+    const registry = createGitRegistry({ git, allowedStages: await readGtoStages(top.stdout.trim()) });
+    return { registry, models: createGitModelSource({ git, registry, modelPath: policy?.path }), git };
+}
+
+;// CONCATENATED MODULE: ./src/cli/context.ts
+
+
+
+
+
+
+/**
+ * Opens the registry of the checkout at `repo`. The policy is `--policy`, else
+ * `policies/<model>.yml` when it exists; `requirePolicy` makes its absence an error.
+ */
+async function openCliRegistry(options) {
+    const policyFile = options.policyFile ?? (options.model && defaultPolicyFile(options.repo, options.model));
+    if (options.requirePolicy && !policyFile) {
+        throw new NotFoundError(`No policy for ${options.model ?? 'this model'}: pass --policy FILE or add policies/${options.model ?? '<model>'}.yml`);
+    }
+    const policy = policyFile ? await loadPolicy(policyFile) : undefined;
+    if (policy && options.model && policy.model !== options.model) {
+        throw new InvalidInputError(`${policyFile} is the policy for ${policy.model}, not ${options.model}`, { locations: [{ file: String(policyFile), keyPath: 'model' }] });
+    }
+    const opened = await openRegistry(options.repo, policy);
+    const name = (await opened.git(['config', 'user.name'])).stdout.trim();
+    const email = (await opened.git(['config', 'user.email'])).stdout.trim();
+    return {
+        ...opened,
+        policy,
+        context: {
+            registry: opened.registry,
+            models: opened.models,
+            actor: name || (0,external_node_os_namespaceObject.userInfo)().username,
+            actorEmail: email || undefined,
+            now: () => new Date(),
+            runFacts: { event: 'cli' }
+        }
+    };
+}
+function defaultPolicyFile(repo, model) {
+    const file = external_node_path_default().join(repo, 'policies', `${model.replace(/[/:]/g, '-')}.yml`);
+    return (0,external_node_fs_namespaceObject.existsSync)(file) ? file : undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/cli/run.ts
 
 
 
+
+
+
+
+
 const USAGE = `Usage: modelgate <command> [options]
 
 Commands:
-  check    Evaluate a candidate model directory against a stage of a policy.
+  check      Evaluate a candidate model directory against a stage of a policy.
+  register   Record a version of a model on a commit (git registry).
+  promote    Evaluate a version against a stage's gates and, if they pass, assign the stage.
+  rollback   Put a stage back on its previous holder (or a named version).
+  status     Show which version holds each stage.
+  history    Show every registry event, newest first.
 
 Run "modelgate <command> --help" for a command's options.
 
@@ -21514,6 +23267,13 @@ const CHECK_USAGE = `Usage: modelgate check --policy FILE --candidate DIR --stag
   --stage NAME      the target stage, as named in the policy
   --champion DIR    the current holder of the stage, to compare against (optional)
   --json            print the evaluation as JSON instead of markdown`;
+const REPO_OPTION = { repo: { type: 'string', default: '.' } };
+const JSON_OPTION = { json: { type: 'boolean' } };
+/** Prints a command's outcome as markdown or JSON and returns its exit code. */
+function print(io, values, outcome) {
+    io.stdout(values.json ? outcome.json + '\n' : outcome.markdown);
+    return outcome.exitCode;
+}
 const COMMANDS = {
     check: {
         usage: CHECK_USAGE,
@@ -21531,8 +23291,144 @@ const COMMANDS = {
                 stage: run_required(values, 'stage'),
                 championDir: run_optional(values, 'champion')
             });
-            io.stdout(values.json ? outcome.json : outcome.markdown);
+            io.stdout(values.json ? outcome.json + '\n' : outcome.markdown);
             return outcome.exitCode;
+        }
+    },
+    register: {
+        usage: `Usage: modelgate register MODEL --version vX.Y.Z [--ref REF] [--dry-run] [--repo DIR] [--json]
+
+  --version vX.Y.Z  the version (a full semver with a leading v)
+  --ref REF         the commit it is made of (default HEAD)
+  --dry-run         print what would be written; write nothing`,
+        options: {
+            version: { type: 'string' },
+            ref: { type: 'string', default: 'HEAD' },
+            'dry-run': { type: 'boolean' },
+            ...REPO_OPTION,
+            ...JSON_OPTION
+        },
+        positionals: 1,
+        async run(values, io, [model]) {
+            const cli = await openCliRegistry({ repo: repoOf(values), model: requiredModel(model) });
+            const commit = await resolveCommit(cli, run_required(values, 'ref'));
+            return print(io, values, await register(cli.context, {
+                model: requiredModel(model),
+                version: run_required(values, 'version'),
+                commit,
+                dryRun: values['dry-run'] === true
+            }));
+        }
+    },
+    promote: {
+        usage: `Usage: modelgate promote MODEL --to STAGE [--version vX.Y.Z] [--candidate DIR] [--policy FILE]
+                         [--dry-run] [--force --reason TEXT] [--repo DIR] [--json]
+
+  --to STAGE        the target stage
+  --version vX.Y.Z  the registered version to promote (default: the candidate's model.yaml version)
+  --candidate DIR   the candidate's files (default: the version's files at its commit)
+  --policy FILE     default policies/MODEL.yml
+  --dry-run         evaluate and print what would be written; write nothing
+  --force           promote although gates fail (needs --reason; recorded)
+  --reason TEXT     why, for a forced promotion`,
+        options: {
+            to: { type: 'string' },
+            version: { type: 'string' },
+            candidate: { type: 'string' },
+            policy: { type: 'string' },
+            'dry-run': { type: 'boolean' },
+            force: { type: 'boolean' },
+            reason: { type: 'string' },
+            ...REPO_OPTION,
+            ...JSON_OPTION
+        },
+        positionals: 1,
+        async run(values, io, [model]) {
+            const cli = await openCliRegistry({
+                repo: repoOf(values),
+                model: requiredModel(model),
+                policyFile: run_optional(values, 'policy'),
+                requirePolicy: true
+            });
+            return print(io, values, await promote(cli.context, {
+                policy: cli.policy,
+                stage: run_required(values, 'to'),
+                version: run_optional(values, 'version'),
+                candidateDir: run_optional(values, 'candidate'),
+                dryRun: values['dry-run'] === true,
+                force: values.force === true,
+                reason: run_optional(values, 'reason')
+            }));
+        }
+    },
+    rollback: {
+        usage: `Usage: modelgate rollback MODEL --stage STAGE --reason TEXT [--to vX.Y.Z] [--dry-run] [--repo DIR] [--json]
+
+  --stage STAGE     the stage to roll back
+  --to vX.Y.Z       the version to restore (default: the stage's previous holder)
+  --reason TEXT     why (required; recorded)
+  --dry-run         print what would be written; write nothing`,
+        options: {
+            stage: { type: 'string' },
+            to: { type: 'string' },
+            reason: { type: 'string' },
+            policy: { type: 'string' },
+            'dry-run': { type: 'boolean' },
+            ...REPO_OPTION,
+            ...JSON_OPTION
+        },
+        positionals: 1,
+        async run(values, io, [model]) {
+            const cli = await openCliRegistry({
+                repo: repoOf(values),
+                model: requiredModel(model),
+                policyFile: run_optional(values, 'policy')
+            });
+            return print(io, values, await rollback(cli.context, {
+                model: requiredModel(model),
+                stage: run_required(values, 'stage'),
+                toVersion: run_optional(values, 'to'),
+                reason: run_required(values, 'reason'),
+                dryRun: values['dry-run'] === true
+            }));
+        }
+    },
+    status: {
+        usage: `Usage: modelgate status [MODEL] [--repo DIR] [--json]`,
+        options: { policy: { type: 'string' }, ...REPO_OPTION, ...JSON_OPTION },
+        positionals: 1,
+        async run(values, io, [model]) {
+            const cli = await openCliRegistry({
+                repo: repoOf(values),
+                model,
+                policyFile: run_optional(values, 'policy')
+            });
+            return print(io, values, await status_status(cli.context, model));
+        }
+    },
+    history: {
+        usage: `Usage: modelgate history [MODEL] [--since DATE] [--stage STAGE] [--repo DIR] [--json]
+
+  --since DATE      only events at or after this date (ISO 8601, e.g. 2026-11-01)
+  --stage STAGE     only events of this stage`,
+        options: {
+            since: { type: 'string' },
+            stage: { type: 'string' },
+            policy: { type: 'string' },
+            ...REPO_OPTION,
+            ...JSON_OPTION
+        },
+        positionals: 1,
+        async run(values, io, [model]) {
+            const cli = await openCliRegistry({
+                repo: repoOf(values),
+                model,
+                policyFile: run_optional(values, 'policy')
+            });
+            return print(io, values, await status_history(cli.context, model, {
+                since: optionalDate(values, 'since'),
+                stage: run_optional(values, 'stage')
+            }));
         }
     }
 };
@@ -21553,8 +23449,11 @@ async function runCli(argv, io) {
         return ExitCode.Pass;
     }
     try {
-        const { values } = parseCommandArgs(command, rest);
-        return await command.run(values, io);
+        const { values, positionals } = parseCommandArgs(command, rest);
+        if (positionals.length > (command.positionals ?? 0)) {
+            throw new UsageError(`unexpected argument "${positionals[command.positionals ?? 0]}"`);
+        }
+        return await command.run(values, io, positionals);
     }
     catch (error) {
         return reportError(error, io, command.usage);
@@ -21562,7 +23461,7 @@ async function runCli(argv, io) {
 }
 function parseCommandArgs(command, args) {
     try {
-        return (0,external_node_util_namespaceObject.parseArgs)({ args, options: command.options, strict: true, allowPositionals: false });
+        return (0,external_node_util_namespaceObject.parseArgs)({ args, options: command.options, strict: true, allowPositionals: true });
     }
     catch (error) {
         // node:util's messages name the offending option; keep them, drop the error code prefix.
@@ -21591,6 +23490,30 @@ function run_required(values, name) {
 function run_optional(values, name) {
     const value = values[name];
     return typeof value === 'string' && value !== '' ? value : undefined;
+}
+function requiredModel(model) {
+    if (!model)
+        throw new UsageError('name the model: the first argument');
+    return model;
+}
+function repoOf(values) {
+    return run_optional(values, 'repo') ?? '.';
+}
+function optionalDate(values, name) {
+    const text = run_optional(values, name);
+    if (text === undefined)
+        return undefined;
+    const date = new Date(text);
+    if (Number.isNaN(date.getTime())) {
+        throw new UsageError(`--${name} must be a date such as 2026-11-01 or 2026-11-01T12:00:00Z, got "${text}"`);
+    }
+    return date;
+}
+async function resolveCommit(cli, ref) {
+    const resolved = await cli.git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+    if (resolved.code !== 0)
+        throw new NotFoundError(`No commit named ${ref} in this repository`);
+    return resolved.stdout.trim();
 }
 
 ;// CONCATENATED MODULE: ./src/cli.ts

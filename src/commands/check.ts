@@ -4,7 +4,7 @@ import type { Evaluation } from '../gates/types.js'
 import { loadPolicy } from '../policy/load.js'
 import { renderMarkdown } from '../report/markdown.js'
 import { toJson } from '../report/json.js'
-import type { ExitCode } from '../errors.js'
+import type { CommandOutcome } from './registry-context.js'
 import { exitCodeFor } from './exit-code.js'
 
 export interface CheckOptions {
@@ -16,12 +16,9 @@ export interface CheckOptions {
   now?: Date
 }
 
-export interface CheckOutcome {
+export interface CheckOutcome extends CommandOutcome {
   evaluation: Evaluation
-  /** The one rendering: CLI, job summary and `report` output all print this. */
-  markdown: string
-  json: string
-  exitCode: ExitCode
+  decision: Evaluation['decision']
 }
 
 /** What a check needs that it cannot see: it runs outside any pull request or registry. */
@@ -54,6 +51,7 @@ export async function check(options: CheckOptions): Promise<CheckOutcome> {
     evaluation,
     markdown: renderMarkdown(evaluation),
     json: toJson(evaluation),
-    exitCode: exitCodeFor(evaluation.decision)
+    exitCode: exitCodeFor(evaluation.decision),
+    decision: evaluation.decision
   }
 }

@@ -206,9 +206,9 @@ function nothingToDo(
 
 function outcome(evaluation: Evaluation, action: string, written: boolean): CommandOutcome {
   // A forced promotion did happen: it exits as a warning, not as blocked.
-  const exitCode = written
-    ? Math.min(exitCodeFor(evaluation.decision), ExitCode.PassWithWarnings)
-    : exitCodeFor(evaluation.decision)
+  const decided = exitCodeFor(evaluation.decision)
+  const exitCode =
+    written && decided > ExitCode.PassWithWarnings ? ExitCode.PassWithWarnings : decided
   return {
     markdown: `${renderMarkdown(evaluation)}\n${action}\n`,
     json: JSON.stringify({ ...JSON.parse(toJson(evaluation)), action, written }, null, 2),

@@ -1,3 +1,4 @@
+import type { ExitCode } from '../errors.js'
 import type { ModelSource } from '../registry/model-source.js'
 import type { Registry } from '../registry/port.js'
 
@@ -18,7 +19,7 @@ export interface RegistryContext {
 export interface CommandOutcome {
   markdown: string
   json: string
-  exitCode: number
+  exitCode: ExitCode
   /** The promotion decision, for commands that evaluate gates. */
   decision?: string
 }

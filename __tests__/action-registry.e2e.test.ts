@@ -1,0 +1,101 @@
+// The bundled action driving the git registry: register, promote, status, rollback
+// with the `command` input, in a clone whose origin is a local bare repository.
+import { mkdir, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { gitOk } from '../src/registry/git/runner.js'
+import { makeSandbox, tagNames, type Clone, type Sandbox } from './helpers/git-sandbox.js'
+import { runAction } from './helpers/run-action.js'
+
+const POLICY = `model: fraud
+path: model
+metrics:
+  auc: { goal: maximize }
+stages:
+  staging:
+    from: [candidate]
+    thresholds:
+      auc: { min: 0.7 }
+rollback:
+  allowed: { permission: maintain }
+`
+
+describe('the bundled action on the git registry', () => {
+  let sandbox: Sandbox
+  let clone: Clone
+  const commits: string[] = []
+  const env = (sha: string) => ({
+    GITHUB_SHA: sha,
+    GITHUB_ACTOR: 'octocat',
+    GITHUB_EVENT_NAME: 'workflow_dispatch',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_CONFIG_NOSYSTEM: '1'
+  })
+
+  beforeAll(async () => {
+    sandbox = await makeSandbox()
+    clone = await sandbox.clone('workspace')
+    await mkdir(path.join(clone.dir, 'model'))
+    await writeFile(path.join(clone.dir, 'policy.yml'), POLICY)
+    for (const auc of [0.75, 0.8]) {
+      await writeFile(path.join(clone.dir, 'model/metrics.json'), JSON.stringify({ auc }))
+      await gitOk(clone.git, ['add', '-A'])
+      await gitOk(clone.git, ['commit', '--quiet', '-m', `auc ${auc}`])
+      commits.push((await gitOk(clone.git, ['rev-parse', 'HEAD'])).trim())
+    }
+    await gitOk(clone.git, ['push', '--quiet', 'origin', 'main'])
+  })
+  afterAll(() => sandbox.cleanup())
+
+  it('registers, promotes twice, reports status, and rolls back', async () => {
+    const versions = ['v1.0.0', 'v1.1.0']
+    for (const [i, version] of versions.entries()) {
+      const sha = commits[i] as string
+      const registered = await runAction(
+        { command: 'register', policy: 'policy.yml', version },
+        env(sha),
+        clone.dir
+      )
+      expect(registered.stderr).toBe('')
+      expect(registered.exitCode).toBe(0)
+      const promoted = await runAction(
+        { command: 'promote', policy: 'policy.yml', stage: 'staging', version },
+        env(sha),
+        clone.dir
+      )
+      expect(promoted.exitCode).toBe(0)
+      expect(promoted.outputs.decision).toBe('pass')
+      expect(promoted.summary).toContain(`Promoted ${version} to staging`)
+    }
+
+    const status = await runAction(
+      { command: 'status', policy: 'policy.yml' },
+      env('HEAD'),
+      clone.dir
+    )
+    const [model] = JSON.parse(status.outputs['report-json'] ?? '[]')
+    expect(model.stages).toEqual([
+      expect.objectContaining({ stage: 'staging', version: 'v1.1.0', assignedBy: 'octocat' })
+    ])
+
+    const refused = await runAction(
+      { command: 'rollback', policy: 'policy.yml', stage: 'staging' },
+      env('HEAD'),
+      clone.dir
+    )
+    expect(refused.exitCode).toBe(2)
+    expect(refused.stdout).toContain('input "reason" is required for command "rollback"')
+
+    const rolled = await runAction(
+      { command: 'rollback', policy: 'policy.yml', stage: 'staging', reason: 'latency spike' },
+      env('HEAD'),
+      clone.dir
+    )
+    expect(rolled.exitCode).toBe(0)
+    expect(rolled.summary).toContain('staging is back on **v1.0.0** (was v1.1.0)')
+    const remote = await gitOk(clone.git, ['ls-remote', '--tags', 'origin'])
+    expect(remote).toMatch(/refs\/tags\/fraud#staging!#\d+/)
+    expect(await tagNames(clone.git)).toEqual(
+      expect.arrayContaining(['fraud@v1.0.0', 'fraud@v1.1.0'])
+    )
+  })
+})

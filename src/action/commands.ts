@@ -1,0 +1,88 @@
+import { check } from '../commands/check.js'
+import { promote } from '../commands/promote.js'
+import { register } from '../commands/register.js'
+import type { CommandOutcome, RegistryContext } from '../commands/registry-context.js'
+import { rollback } from '../commands/rollback.js'
+import { history, status } from '../commands/status.js'
+import { InvalidInputError, NotFoundError } from '../errors.js'
+import type { Settings } from '../inputs.js'
+import { loadPolicy } from '../policy/load.js'
+import { openRegistry } from '../registry/open.js'
+
+/** What the runner tells a step about its run (GITHUB_* variables), read once by main.ts. */
+export interface RunnerContext {
+  workspace: string
+  actor: string
+  eventName: string
+  sha?: string
+  runUrl?: string
+}
+
+/**
+ * The action's composition root for commands: opens the registry the policy
+ * names on the workspace checkout and runs the command the inputs ask for.
+ */
+export async function runCommand(
+  settings: Settings,
+  runner: RunnerContext
+): Promise<CommandOutcome> {
+  if (settings.command === 'check') {
+    return check({
+      policyFile: settings.policy as string,
+      candidateDir: settings.candidate as string,
+      stage: settings.stage as string,
+      championDir: settings.champion
+    })
+  }
+  const policy = settings.policy ? await loadPolicy(settings.policy) : undefined
+  const model = settings.model ?? policy?.model
+  if (policy && settings.model && settings.model !== policy.model) {
+    throw new InvalidInputError(
+      `input "model" is ${settings.model} but the policy is for ${policy.model}`
+    )
+  }
+  const opened = await openRegistry(runner.workspace, policy)
+  const context: RegistryContext = {
+    registry: opened.registry,
+    models: opened.models,
+    actor: runner.actor,
+    now: () => new Date(),
+    runFacts: { event: runner.eventName, sha: runner.sha, runUrl: runner.runUrl }
+  }
+  switch (settings.command) {
+    case 'register': {
+      const ref = runner.sha ?? 'HEAD'
+      const resolved = await opened.git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])
+      if (resolved.code !== 0) throw new NotFoundError(`No commit ${ref} in the checkout`)
+      return register(context, {
+        model: model as string,
+        version: settings.version as string,
+        commit: resolved.stdout.trim(),
+        dryRun: settings.dryRun
+      })
+    }
+    case 'promote':
+      if (!policy) throw new InvalidInputError('input "policy" is required for command "promote"')
+      return promote(context, {
+        policy,
+        stage: settings.stage as string,
+        version: settings.version,
+        candidateDir: settings.candidate,
+        dryRun: settings.dryRun,
+        force: settings.force,
+        reason: settings.reason
+      })
+    case 'rollback':
+      return rollback(context, {
+        model: model as string,
+        stage: settings.stage as string,
+        toVersion: settings.version,
+        reason: settings.reason as string,
+        dryRun: settings.dryRun
+      })
+    case 'status':
+      return status(context, model)
+    case 'history':
+      return history(context, model, { stage: settings.stage })
+  }
+}
