@@ -2,6 +2,7 @@
 // printed as a table, then one `name: value` line each for machines to read.
 import { execFileSync, spawnSync } from 'node:child_process'
 import {
+  mkdirSync,
   mkdtempSync,
   openSync,
   closeSync,
@@ -121,12 +122,51 @@ function hashing() {
   rmSync(file)
 }
 
+/**
+ * The git registry on a generated repository of 1,000 versions / 10,000 annotated tags:
+ * `status` (tag cache warm, then deleted before each run) and `history` (warm), in-process
+ * through the real adapter and runner, against a bare `git for-each-ref refs/tags` spawned
+ * the same way. The probe checks that cached and uncached answers agree.
+ */
+function registryStatus() {
+  const probe = buildProbe('registry-status', 'scripts/bench/registry-status.ts')
+  const dir = path.join(scratch, 'registry-10k')
+  mkdirSync(dir)
+  const r = JSON.parse(execFileSync(process.execPath, [probe, dir, '31'], { encoding: 'utf8' }))
+  const base = `git for-each-ref refs/tags ${ms(r.forEachRef)}`
+  figure(
+    'status_10k_tags_vs_for_each_ref',
+    round(r.statusWarm / r.forEachRef),
+    '< 2',
+    `status ${ms(r.statusWarm)} (warm tag cache) vs ${base}; without the cache ${ms(r.statusUncached)}`
+  )
+  figure(
+    'status_10k_tags_git_processes',
+    r.warmGitProcesses.length,
+    '1',
+    `warm status runs: ${r.warmGitProcesses.join(', ')}`
+  )
+  figure(
+    'status_10k_tags_cold_vs_for_each_ref',
+    round(r.statusCold / r.forEachRef),
+    '',
+    `status ${ms(r.statusCold)} with the cache deleted first (${r.coldGitProcesses.join(' + ')}, then the ${Math.round(r.cacheBytes / 1024)} KiB cache written) vs ${base}`
+  )
+  figure(
+    'history_10k_tags_vs_for_each_ref',
+    round(r.historyWarm / r.forEachRef),
+    '',
+    `history ${ms(r.historyWarm)} (warm tag cache, 10,000 events) vs ${base}`
+  )
+}
+
 const round = n => Math.round(n * 100) / 100
 const ms = s => `${Math.round(s * 1000)} ms`
 
 try {
   coldStart()
   hashing()
+  registryStatus()
 } finally {
   rmSync(scratch, { recursive: true, force: true })
 }

@@ -56,7 +56,9 @@ function runnerContext(): RunnerContext {
     actor: env.GITHUB_ACTOR || 'github-actions',
     eventName: env.GITHUB_EVENT_NAME || 'unknown',
     sha: env.GITHUB_SHA || undefined,
-    runUrl
+    runUrl,
+    env,
+    onSecret: secret => core.setSecret(secret)
   }
 }
 

@@ -16,6 +16,10 @@ export interface RunnerContext {
   eventName: string
   sha?: string
   runUrl?: string
+  /** The environment MLflow credentials are read from. */
+  env: Record<string, string | undefined>
+  /** Masks a secret in the log before it is used. */
+  onSecret: (secret: string) => void
 }
 
 /**
@@ -41,7 +45,10 @@ export async function runCommand(
       `input "model" is ${settings.model} but the policy is for ${policy.model}`
     )
   }
-  const opened = await openRegistry(runner.workspace, policy)
+  const opened = await openRegistry(runner.workspace, policy, {
+    env: runner.env,
+    onSecret: runner.onSecret
+  })
   const context: RegistryContext = {
     registry: opened.registry,
     models: opened.models,

@@ -37,7 +37,7 @@ export async function openCliRegistry(options: {
       { locations: [{ file: String(policyFile), keyPath: 'model' }] }
     )
   }
-  const opened = await openRegistry(options.repo, policy)
+  const opened = await openRegistry(options.repo, policy, { env: process.env })
   const name = (await opened.git(['config', 'user.name'])).stdout.trim()
   const email = (await opened.git(['config', 'user.email'])).stdout.trim()
   return {

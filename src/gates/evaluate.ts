@@ -1,7 +1,9 @@
 import type { Candidate, Signature } from '../candidate/types.js'
 import { NotFoundError } from '../errors.js'
 import type { Policy, StagePolicy } from '../policy/schema.js'
+import { approvalsGate, type ReviewEvidence } from './approvals.js'
 import { artifactGate } from './artifact.js'
+import { checksGate, type CheckRunEvidence } from './checks.js'
 import { plural } from './format.js'
 import { minDaysGate } from './min-days.js'
 import { regressionGate } from './regression.js'
@@ -29,6 +31,10 @@ export interface EvaluateInput {
   unavailable?: readonly UnavailableContext[]
   /** The command evaluating, named in skipped gates: `not evaluated by check: …`. */
   evaluator?: string
+  /** The pull request's reviews, with permissions and team memberships: runs the approvals gate. */
+  reviews?: ReviewEvidence
+  /** The check runs on the head commit: runs the required-checks gate. */
+  checkRuns?: CheckRunEvidence
 }
 
 /**
@@ -42,7 +48,8 @@ export interface EvaluateInput {
  *
  * Gates needing context the caller listed as unavailable are `skipped`; gates needing context
  * the caller did not list but did not supply either fail (fail closed). Approvals and required
- * checks have no evaluator yet: they are skipped when unavailable and fail otherwise.
+ * checks run on `reviews` and `checkRuns` when given; without them they are skipped when
+ * listed as unavailable and fail otherwise.
  *
  * Decision: any `fail` → `blocked`; else any `pending` → `pending`; else any warning (every
  * skipped gate adds one) → `pass-with-warnings`; else `pass`. A stage with no gates configured
@@ -123,20 +130,22 @@ export function evaluateStage(input: EvaluateInput): Evaluation {
     configured++
     const details = checks.map(name => `required: ${name}`)
     gates.push(
-      unavailable.has('checks')
-        ? {
-            gate: 'checks',
-            status: 'skipped',
-            summary: `${notEvaluated}: needs the check runs on the head commit`,
-            details
-          }
-        : {
-            gate: 'checks',
-            status: 'fail',
-            summary:
-              'no check-run results were supplied, so the required checks cannot be verified',
-            details
-          }
+      input.checkRuns
+        ? checksGate({ ...input.checkRuns, required: checks })
+        : unavailable.has('checks')
+          ? {
+              gate: 'checks',
+              status: 'skipped',
+              summary: `${notEvaluated}: needs the check runs on the head commit`,
+              details
+            }
+          : {
+              gate: 'checks',
+              status: 'fail',
+              summary:
+                'no check-run results were supplied, so the required checks cannot be verified',
+              details
+            }
     )
   }
 
@@ -144,19 +153,21 @@ export function evaluateStage(input: EvaluateInput): Evaluation {
     configured++
     const details = describeApprovals(stagePolicy.approvals)
     gates.push(
-      unavailable.has('approvals')
-        ? {
-            gate: 'approvals',
-            status: 'skipped',
-            summary: `${notEvaluated}: needs pull-request reviews`,
-            details
-          }
-        : {
-            gate: 'approvals',
-            status: 'fail',
-            summary: 'no pull-request reviews were supplied, so approvals cannot be verified',
-            details
-          }
+      input.reviews
+        ? approvalsGate({ ...input.reviews, rules: stagePolicy.approvals })
+        : unavailable.has('approvals')
+          ? {
+              gate: 'approvals',
+              status: 'skipped',
+              summary: `${notEvaluated}: needs pull-request reviews`,
+              details
+            }
+          : {
+              gate: 'approvals',
+              status: 'fail',
+              summary: 'no pull-request reviews were supplied, so approvals cannot be verified',
+              details
+            }
     )
   }
 

@@ -28,6 +28,43 @@ export interface GateResult {
   checks?: MetricCheck[]
   /** Further facts, one line each (a missing file, a changed column, ...). */
   details?: string[]
+  /** The approvals gate only: who counted and what is still missing, for the PR comment. */
+  approvals?: ApprovalTally
+}
+
+/** A reviewer and the commit their review was given on (absent when GitHub did not say). */
+export interface ReviewerAt {
+  login: string
+  commit?: string
+}
+
+/** What the approvals gate counted, in structured form (its `details` say the same in words). */
+export interface ApprovalTally {
+  /** Approvals that count: fresh, by a reviewer with write access who is not the author. */
+  approvedBy: ReviewerAt[]
+  /** Approvals given on an older commit while `stale_after_push` is on. */
+  stale: ReviewerAt[]
+  /**
+   * Reviews from reviewers without write access (`permission`: what they have, or `unknown` for
+   * an approval whose reviewer could not be checked; such a change request blocks instead).
+   */
+  noPermission: (ReviewerAt & { permission: string })[]
+  /** Latest reviews requesting changes that block. */
+  changesRequestedBy: ReviewerAt[]
+  /** The author's own standing review, which never counts. */
+  byAuthor: ReviewerAt[]
+  /** `stages.<stage>.approvals.required` and how many approvals count towards it. */
+  required: { have: number; min: number }
+  groups: ApprovalGroupTally[]
+}
+
+export interface ApprovalGroupTally {
+  name: string
+  min: number
+  /** Counted approvers who belong to the group (listed user or team member). */
+  approvers: string[]
+  /** Teams of the group whose membership the token could not read, with why. */
+  unknownTeams: { team: string; reason: string }[]
 }
 
 /**

@@ -3,6 +3,8 @@ import type { Policy } from '../policy/schema.js'
 import { createGitModelSource } from './git-model-source.js'
 import { createGitRegistry, createGitRunner, readGtoStages } from './git/index.js'
 import type { GitRunner } from './git/runner.js'
+import { withTagCache } from './git/tag-cache.js'
+import { createMlflowRegistry, mlflowAuthFromEnv } from './mlflow/index.js'
 import type { ModelSource } from './model-source.js'
 import type { Registry } from './port.js'
 
@@ -13,23 +15,52 @@ export interface OpenedRegistry {
   git: GitRunner
 }
 
+export interface OpenOptions {
+  /** MLflow tracking URI when the policy names none (the `registry-uri` input, MLFLOW_TRACKING_URI). */
+  registryUri?: string
+  /** Where MLflow credentials come from (MLflow's own variable names). */
+  env?: Record<string, string | undefined>
+  /** Called with every secret before it is used, so the action can mask it. */
+  onSecret?: (secret: string) => void
+}
+
 /**
  * Opens the registry a policy names. Only the composition roots (the CLI and
- * main.ts) call this. Today: the git registry on the checkout at `cwd`.
+ * main.ts) call this: the git registry on the checkout at `cwd` (the default),
+ * or an MLflow registry.
  */
-export async function openRegistry(cwd: string, policy?: Policy): Promise<OpenedRegistry> {
-  const type = policy?.registry.type ?? 'git'
-  if (type !== 'git') {
-    throw new InvalidInputError(
-      `registry type "${type}" is not supported by this version of ModelGate`
-    )
-  }
+export async function openRegistry(
+  cwd: string,
+  policy?: Policy,
+  options: OpenOptions = {}
+): Promise<OpenedRegistry> {
   const top = await createGitRunner(cwd)(['rev-parse', '--show-toplevel'])
+  const root = top.code === 0 ? top.stdout.trim() : cwd
+  if (policy?.registry.type === 'mlflow') {
+    const env = options.env ?? {}
+    const trackingUri = policy.registry.uri ?? options.registryUri ?? env.MLFLOW_TRACKING_URI
+    if (!trackingUri) {
+      throw new InvalidInputError(
+        'The policy uses an MLflow registry but names no tracking URI: set registry.uri, the registry-uri input or MLFLOW_TRACKING_URI'
+      )
+    }
+    const auth = mlflowAuthFromEnv(env)
+    if (auth && 'token' in auth) options.onSecret?.(auth.token)
+    if (auth && 'password' in auth && auth.password) options.onSecret?.(auth.password)
+    const registry = createMlflowRegistry({
+      trackingUri,
+      fetch: globalThis.fetch,
+      auth,
+      stages: Object.keys(policy.stages)
+    })
+    return { registry, models: registry, git: createGitRunner(root) }
+  }
   if (top.code !== 0) {
     throw new InvalidInputError(`${cwd} is not a git checkout: the git registry lives in one`)
   }
   // Paths in the policy and dvc.yaml are relative to the repository root: run git there.
-  const git = createGitRunner(top.stdout.trim())
-  const registry = createGitRegistry({ git, allowedStages: await readGtoStages(top.stdout.trim()) })
+  // The tag cache turns a read of all tags into one cheap `for-each-ref` on a warm cache.
+  const git = withTagCache(createGitRunner(root), { cwd: root })
+  const registry = createGitRegistry({ git, allowedStages: await readGtoStages(root) })
   return { registry, models: createGitModelSource({ git, registry, modelPath: policy?.path }), git }
 }

@@ -35,3 +35,4 @@ export { historyOf, stageHolder, statusOf, toRegistryEvent, versionRecord } from
 export { formatMessage, parseMessage } from './message.js'
 export { compareVersions, isGtoVersion } from './semver.js'
 export { parseGtoStages, readGtoStages } from './gto-config.js'
+export { withTagCache } from './tag-cache.js'

@@ -1,5 +1,6 @@
 /**
- * The registry's state, rebuilt from every tag read by ONE `git for-each-ref`.
+ * The registry's state, rebuilt from every tag, all read by ONE
+ * `git for-each-ref` (through the tag cache when the runner carries one).
  *
  * GTO's semantics (gto/tag.py, gto/base.py):
  * - Events are ordered by tagger timestamp (one-second resolution). Ties within
@@ -20,83 +21,15 @@
  */
 import type { GitRunner } from './runner.js'
 import { gitOk } from './runner.js'
+import type { TagCacheOptions } from './tag-cache.js'
+import { readTagsCached, tagCacheOf } from './tag-cache.js'
 import type { GtoAction } from './tag-name.js'
 import { parseTagName } from './tag-name.js'
+import type { TagRecord } from './tag-records.js'
+import { FOR_EACH_REF_ARGS, parseForEachRef } from './tag-records.js'
 
-const FIELDS = [
-  '%(refname)',
-  '%(objecttype)',
-  '%(objectname)',
-  '%(*objecttype)',
-  '%(*objectname)',
-  '%(taggername)',
-  '%(taggeremail)',
-  '%(taggerdate:unix)',
-  '%(contents)',
-  '%(contents:signature)'
-] as const
-
-/** NUL after every field: messages may hold any text but NUL. */
-export const FOR_EACH_REF_FORMAT = FIELDS.map(field => `${field}%00`).join('')
-
-/** The one read: every tag with what the state needs. */
-export const FOR_EACH_REF_ARGS: readonly string[] = [
-  'for-each-ref',
-  `--format=${FOR_EACH_REF_FORMAT}`,
-  'refs/tags'
-]
-
-/** One tag as `for-each-ref` printed it. */
-export interface TagRecord {
-  /** Without `refs/tags/`. */
-  name: string
-  /** `tag` for an annotated tag, `commit` for a lightweight one. */
-  objectType: string
-  objectId: string
-  /** The type and id of the object an annotated tag points at. */
-  targetType: string
-  targetId: string
-  taggerName: string
-  taggerEmail: string
-  /** Unix seconds; undefined when the tag has no tagger. */
-  taggerTime: number | undefined
-  message: string
-}
-
-/** Parses `git for-each-ref --format=FOR_EACH_REF_FORMAT` output. Throws on output it cannot split. */
-export function parseForEachRef(stdout: string): TagRecord[] {
-  if (stdout === '') return []
-  const tokens = stdout.split('\0')
-  const width = FIELDS.length
-  if ((tokens.length - 1) % width !== 0 || tokens[tokens.length - 1]?.trim() !== '') {
-    throw new Error(
-      `Cannot read the tags: git for-each-ref printed ${tokens.length - 1} fields, not a multiple of ${width}.`
-    )
-  }
-  const records: TagRecord[] = []
-  for (let i = 0; i + width < tokens.length; i += width) {
-    const at = (k: number) => tokens[i + k] ?? ''
-    const refname = i === 0 ? at(0) : at(0).replace(/^\n/, '')
-    const contents = at(8)
-    const signature = at(9)
-    const message =
-      signature && contents.endsWith(signature) ? contents.slice(0, -signature.length) : contents
-    const email = at(6)
-    const time = at(7) === '' ? undefined : Number(at(7))
-    records.push({
-      name: refname.startsWith('refs/tags/') ? refname.slice('refs/tags/'.length) : refname,
-      objectType: at(1),
-      objectId: at(2),
-      targetType: at(3),
-      targetId: at(4),
-      taggerName: at(5),
-      taggerEmail: email.startsWith('<') && email.endsWith('>') ? email.slice(1, -1) : email,
-      taggerTime: time !== undefined && Number.isFinite(time) ? time : undefined,
-      message
-    })
-  }
-  return records
-}
+export { FOR_EACH_REF_ARGS, FOR_EACH_REF_FORMAT, parseForEachRef } from './tag-records.js'
+export type { TagRecord } from './tag-records.js'
 
 /** One GTO event: an annotated tag GTO would read. */
 export interface TagEvent {
@@ -167,6 +100,44 @@ export interface RegistryState {
   ignored: IgnoredTag[]
 }
 
+/**
+ * A TagEvent whose message is read from its record when asked: a cached
+ * record decodes it only then, so status (which reads only the holders')
+ * never decodes the other messages; history reads them all. `message` is an
+ * accessor on the prototype: a spread or JSON.stringify of an event leaves it
+ * out (nothing does either; RegistryEvent is what leaves the adapter).
+ */
+class LazyTagEvent implements TagEvent {
+  tag: string
+  tagId: string
+  commit: string
+  by: string
+  byEmail: string
+  readonly #record: TagRecord
+
+  constructor(
+    public action: GtoAction,
+    public model: string,
+    public version: string | undefined,
+    public stage: string | undefined,
+    public counter: number | undefined,
+    public legacy: boolean,
+    public time: number,
+    record: TagRecord
+  ) {
+    this.tag = record.name
+    this.tagId = record.objectId
+    this.commit = record.targetId
+    this.by = record.taggerName
+    this.byEmail = record.taggerEmail
+    this.#record = record
+  }
+
+  get message(): string {
+    return this.#record.message
+  }
+}
+
 const PRIORITY: Record<GtoAction, number> = {
   create: 1,
   deprecate: 2,
@@ -188,56 +159,73 @@ export function compareEvents(a: TagEvent, b: TagEvent): number {
 
 /** Builds the state from tag records. Pure. */
 export function buildState(records: readonly TagRecord[]): RegistryState {
-  const tags = new Map<string, string>()
-  const counters = new Map<string, number>()
-  const ignored: IgnoredTag[] = []
-  const byModel = new Map<string, TagEvent[]>()
+  const builder = new StateBuilder()
+  for (const record of records) builder.add(record)
+  return builder.finish()
+}
 
-  for (const record of records) {
-    tags.set(record.name, record.objectId)
+/**
+ * buildState one record at a time, so that a caller can do other work
+ * between records (the tag cache drains git's output meanwhile). Records in,
+ * in the listing's order; `finish` once.
+ */
+export class StateBuilder {
+  private readonly tags = new Map<string, string>()
+  private readonly counters = new Map<string, number>()
+  private readonly ignored: IgnoredTag[] = []
+  private readonly byModel = new Map<string, TagEvent[]>()
+  private last: { model: string; events: TagEvent[] } | undefined
+
+  add(record: TagRecord): void {
+    this.tags.set(record.name, record.objectId)
     const parsed = parseTagName(record.name)
-    if (!parsed) continue
+    if (!parsed) return
     if (parsed.counter !== undefined) {
-      counters.set(parsed.model, Math.max(counters.get(parsed.model) ?? 0, parsed.counter))
+      const seen = this.counters.get(parsed.model)
+      if (seen === undefined || parsed.counter > seen) {
+        this.counters.set(parsed.model, parsed.counter)
+      }
     }
     if (record.objectType !== 'tag') {
-      ignored.push({ tag: record.name, reason: 'lightweight tag' })
-      continue
+      this.ignored.push({ tag: record.name, reason: 'lightweight tag' })
+      return
     }
     if (record.targetType !== 'commit') {
-      ignored.push({
+      this.ignored.push({
         tag: record.name,
         reason: `points at a ${record.targetType || 'missing object'}, not a commit`
       })
-      continue
+      return
     }
     if (record.taggerTime === undefined) {
-      ignored.push({ tag: record.name, reason: 'no tagger date' })
-      continue
+      this.ignored.push({ tag: record.name, reason: 'no tagger date' })
+      return
     }
-    const event: TagEvent = {
-      action: parsed.action,
-      model: parsed.model,
-      version: 'version' in parsed ? parsed.version : undefined,
-      stage: 'stage' in parsed ? parsed.stage : undefined,
-      counter: parsed.counter,
-      legacy: 'legacy' in parsed && parsed.legacy === true,
-      tag: record.name,
-      tagId: record.objectId,
-      commit: record.targetId,
-      time: record.taggerTime,
-      by: record.taggerName,
-      byEmail: record.taggerEmail,
-      message: record.message
+    const event = new LazyTagEvent(
+      parsed.action,
+      parsed.model,
+      'version' in parsed ? parsed.version : undefined,
+      'stage' in parsed ? parsed.stage : undefined,
+      parsed.counter,
+      'legacy' in parsed && parsed.legacy === true,
+      record.taggerTime,
+      record
+    )
+    // A listing is sorted by name: one artifact's tags mostly come in a row.
+    let list = this.last?.model === parsed.model ? this.last.events : undefined
+    if (!list) {
+      list = this.byModel.get(parsed.model)
+      if (!list) this.byModel.set(parsed.model, (list = []))
+      this.last = { model: parsed.model, events: list }
     }
-    let list = byModel.get(parsed.model)
-    if (!list) byModel.set(parsed.model, (list = []))
     list.push(event)
   }
 
-  const artifacts = new Map<string, ArtifactState>()
-  for (const [model, events] of byModel) artifacts.set(model, buildArtifact(model, events))
-  return { artifacts, counters, tags, ignored }
+  finish(): RegistryState {
+    const artifacts = new Map<string, ArtifactState>()
+    for (const [model, events] of this.byModel) artifacts.set(model, buildArtifact(model, events))
+    return { artifacts, counters: this.counters, tags: this.tags, ignored: this.ignored }
+  }
 }
 
 function buildArtifact(model: string, events: TagEvent[]): ArtifactState {
@@ -329,8 +317,25 @@ function buildArtifact(model: string, events: TagEvent[]): ArtifactState {
   }
 }
 
-/** Reads the whole registry with one git process. */
-export async function readState(git: GitRunner): Promise<RegistryState> {
+export interface ReadStateOptions {
+  /**
+   * Where the tag cache lives (tag-cache.ts), or `false` for none. Default:
+   * what the runner carries (`withTagCache`); a plain runner reads without it.
+   */
+  cache?: TagCacheOptions | false
+}
+
+/**
+ * Reads the whole registry. With a tag cache: one cheap `git for-each-ref`
+ * plus the cache file (and one `git cat-file --batch` for tag objects not in
+ * it yet). Without: one `git for-each-ref` that reads every tag object.
+ */
+export async function readState(
+  git: GitRunner,
+  options: ReadStateOptions = {}
+): Promise<RegistryState> {
+  const cache = options.cache === undefined ? tagCacheOf(git) : options.cache || undefined
+  if (cache) return readTagsCached(git, cache, () => new StateBuilder())
   return buildState(parseForEachRef(await gitOk(git, FOR_EACH_REF_ARGS)))
 }
 

@@ -1,0 +1,122 @@
+import { checksGate, type CheckRun } from '../src/gates/checks.js'
+
+const HEAD = 'c0ffee1234567890c0ffee1234567890c0ffee12'
+
+const run = (name: string, status: string, conclusion: string | null = null, id = 1): CheckRun => ({
+  id,
+  name,
+  status,
+  conclusion
+})
+
+const gate = (required: string[], runs: CheckRun[]) => checksGate({ required, runs, headSha: HEAD })
+
+describe('checksGate', () => {
+  it('passes when every required check concluded success', () => {
+    const result = gate(
+      ['smoke-tests', 'lint'],
+      [
+        run('smoke-tests', 'completed', 'success'),
+        run('lint', 'completed', 'success', 2),
+        run('unrelated', 'completed', 'failure', 3)
+      ]
+    )
+    expect(result).toEqual({
+      gate: 'checks',
+      status: 'pass',
+      summary: 'smoke-tests and lint have succeeded on c0ffee1',
+      details: ['smoke-tests: success on c0ffee1', 'lint: success on c0ffee1']
+    })
+  })
+
+  it.each(['failure', 'cancelled', 'timed_out', 'action_required', 'stale', 'startup_failure'])(
+    'fails on %s',
+    conclusion => {
+      const result = gate(['smoke-tests'], [run('smoke-tests', 'completed', conclusion)])
+      expect(result.status).toBe('fail')
+      expect(result.summary).toBe('smoke-tests did not succeed on c0ffee1')
+    }
+  )
+
+  it.each(['neutral', 'skipped'])('fails on %s: not success, fail closed', conclusion => {
+    const result = gate(['smoke-tests'], [run('smoke-tests', 'completed', conclusion)])
+    expect(result.status).toBe('fail')
+    expect(result.details).toEqual([`smoke-tests: ${conclusion} on c0ffee1, which is not success`])
+  })
+
+  it('fails a completed run without a conclusion', () => {
+    expect(gate(['smoke-tests'], [run('smoke-tests', 'completed', null)]).status).toBe('fail')
+  })
+
+  it.each(['queued', 'in_progress', 'waiting', 'requested', 'pending'])(
+    'is pending while %s',
+    status => {
+      const result = gate(['smoke-tests'], [run('smoke-tests', status)])
+      expect(result.status).toBe('pending')
+      expect(result.summary).toBe('waiting for smoke-tests on c0ffee1')
+    }
+  )
+
+  it('is pending when the check has not reported yet, and hints at a wrong name', () => {
+    const result = gate(['smoke-tests'], [run('smoke-test', 'completed', 'success')])
+    expect(result.status).toBe('pending')
+    expect(result.details).toEqual([
+      'smoke-tests: no run on c0ffee1 yet (if none ever starts, check the name in the policy)'
+    ])
+  })
+
+  it('matches names exactly', () => {
+    expect(gate(['Smoke-Tests'], [run('smoke-tests', 'completed', 'success')]).status).toBe(
+      'pending'
+    )
+  })
+
+  it('takes the latest run of a name: a successful re-run replaces a failure', () => {
+    const runs = [
+      run('smoke-tests', 'completed', 'success', 20),
+      run('smoke-tests', 'completed', 'failure', 10)
+    ]
+    expect(gate(['smoke-tests'], runs).status).toBe('pass')
+    const rerunning = [
+      run('smoke-tests', 'completed', 'success', 10),
+      run('smoke-tests', 'in_progress', null, 20)
+    ]
+    expect(gate(['smoke-tests'], rerunning).status).toBe('pending')
+  })
+
+  it("does not let one app's success hide another app's failure under the same name", () => {
+    const runs: CheckRun[] = [
+      {
+        id: 30,
+        name: 'smoke-tests',
+        status: 'completed',
+        conclusion: 'success',
+        app: 'github-actions'
+      },
+      { id: 10, name: 'smoke-tests', status: 'completed', conclusion: 'failure', app: 'circleci' }
+    ]
+    const result = gate(['smoke-tests'], runs)
+    expect(result.status).toBe('fail')
+    expect(result.details).toEqual([
+      'smoke-tests (github-actions): success on c0ffee1',
+      'smoke-tests (circleci): failure on c0ffee1'
+    ])
+  })
+
+  it('fails over pending, pending over pass', () => {
+    const result = gate(
+      ['a', 'b', 'c'],
+      [run('a', 'completed', 'success'), run('b', 'queued'), run('c', 'completed', 'timed_out')]
+    )
+    expect(result.status).toBe('fail')
+    expect(result.summary).toBe('c did not succeed on c0ffee1')
+    expect(gate(['a', 'b'], [run('a', 'completed', 'success'), run('b', 'queued')]).status).toBe(
+      'pending'
+    )
+  })
+
+  it('lists a name required twice once', () => {
+    const result = gate(['a', 'a'], [run('a', 'completed', 'success')])
+    expect(result.details).toEqual(['a: success on c0ffee1'])
+  })
+})

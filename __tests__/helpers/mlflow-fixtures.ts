@@ -1,0 +1,76 @@
+/** Shared set-up for the MLflow adapter tests: a registry on a stand-in, seeded models. */
+import { createMlflowRegistry } from '../../src/registry/mlflow/index.js'
+import type { MlflowRegistry, MlflowRegistryOptions } from '../../src/registry/mlflow/index.js'
+import type { AuditFacts, WriteResult } from '../../src/registry/port.js'
+import type { MlflowStandIn } from './mlflow-stand-in.js'
+
+export const alice: AuditFacts = { actor: 'alice', actorEmail: 'alice@example.com' }
+export const bob: AuditFacts = { actor: 'bob', reason: 'accuracy dropped in production' }
+
+/** The MLmodel `signature` block as a training job would write it into the version tag. */
+export const SIGNATURE_TAG = JSON.stringify({
+  inputs: JSON.stringify([
+    { name: 'age', type: 'long', required: true },
+    { name: 'income', type: 'double', required: true }
+  ]),
+  outputs: JSON.stringify([{ type: 'tensor', 'tensor-spec': { dtype: 'float64', shape: [-1] } }])
+})
+
+/** A registry on the stand-in: no real waiting between retries, fixed jitter. */
+export function registryOn(
+  stand: MlflowStandIn,
+  options: Partial<MlflowRegistryOptions> = {}
+): MlflowRegistry {
+  return createMlflowRegistry({
+    trackingUri: stand.url,
+    fetch: globalThis.fetch,
+    retry: { attempts: 5, baseDelayMs: 1, maxDelayMs: 4, timeoutMs: 2_000, deadlineMs: 30_000 },
+    sleep: async () => undefined,
+    random: () => 0.5,
+    ...options
+  })
+}
+
+let models = 0
+const round = (n: number) => Math.round(n * 1000) / 1000
+
+/** A fresh model with `count` READY versions, each from a run with metrics and a signature tag. */
+export function seedModel(stand: MlflowStandIn, count = 3, prefix = 'churn'): string {
+  const name = `${prefix}-${++models}`
+  stand.createModel(name)
+  for (let i = 1; i <= count; i++) {
+    const runId = stand.createRun({
+      metrics: { accuracy: [0.5, round(0.8 + i / 100)], roc_auc: round(0.85 + i / 100) },
+      tags: { 'mlflow.user': 'trainer' }
+    })
+    stand.createVersion(name, {
+      runId,
+      source: `runs:/${runId}/model`,
+      tags: { 'modelgate.signature': SIGNATURE_TAG }
+    })
+  }
+  return name
+}
+
+export function written(result: WriteResult) {
+  if (!result.written) throw new Error(`expected a write, got ${JSON.stringify(result)}`)
+  return result
+}
+
+/** The JSON value of a tag, parsed. */
+export function tagJson(tags: Record<string, string>, key: string): unknown {
+  const value = tags[key]
+  if (value === undefined) throw new Error(`no tag ${key} in ${JSON.stringify(tags)}`)
+  return JSON.parse(value)
+}
+
+export async function rejection(
+  promise: Promise<unknown>
+): Promise<Error & Record<string, unknown>> {
+  try {
+    await promise
+  } catch (error) {
+    return error as Error & Record<string, unknown>
+  }
+  throw new Error('expected a rejection')
+}

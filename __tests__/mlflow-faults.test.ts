@@ -1,0 +1,394 @@
+import { ExitCode, PermissionError } from '../src/errors.js'
+import { RegistryConflictError } from '../src/registry/errors.js'
+import { MlflowUnavailableError, MlflowWriteError } from '../src/registry/mlflow/index.js'
+import type { MlflowRegistry } from '../src/registry/mlflow/index.js'
+import { startMlflowStandIn } from './helpers/mlflow-stand-in.js'
+import type { Fault, MlflowStandIn } from './helpers/mlflow-stand-in.js'
+import { alice, registryOn, rejection, seedModel, written } from './helpers/mlflow-fixtures.js'
+
+let stand: MlflowStandIn
+beforeAll(async () => {
+  stand = await startMlflowStandIn()
+})
+afterAll(async () => {
+  await stand.close()
+})
+beforeEach(() => {
+  stand.clearFaults()
+  stand.resetLog()
+})
+
+const ATTEMPTS = 5
+
+/** A model whose production holds 1 (promoted by ModelGate); the promotion under test puts 2 there. */
+async function withChampion(): Promise<{ model: string; registry: MlflowRegistry }> {
+  const model = seedModel(stand)
+  const registry = registryOn(stand)
+  written(await registry.assign(model, '1', 'production', alice))
+  stand.resetLog()
+  return { model, registry }
+}
+
+const promote = (registry: MlflowRegistry, model: string) =>
+  registry.assign(
+    model,
+    '2',
+    'production',
+    { ...alice, record: { pr: 7 } },
+    { archiveReplaced: true }
+  )
+
+/** The promotion, fully applied: what every path must end in. */
+async function expectFullyApplied(registry: MlflowRegistry, model: string): Promise<void> {
+  const state = stand.snapshot(model)
+  expect(state.aliases).toEqual({ production: '2', 'production-previous': '1' })
+  expect(state.versions['1']?.tags.archived).toBe('true')
+  const history = JSON.parse(state.tags['modelgate.history.production'] ?? '[]') as Array<
+    Record<string, unknown>
+  >
+  expect(history.map(e => [e.kind, e.version, e.from, e.previous, e.archived])).toEqual([
+    ['assign', '2', '1', '1', '1'],
+    ['assign', '1', null, null, undefined]
+  ])
+  const audit = JSON.parse(state.versions['2']?.tags['modelgate.promoted.production'] ?? '{}')
+  expect(audit).toMatchObject({ id: history[0]?.id, action: 'assign', record: { pr: 7 } })
+  expect((await registry.getStage(model, 'production'))?.version).toBe('2')
+}
+
+/** What readers see is one of the two whole states, never a mix. */
+async function expectNoHalfState(registry: MlflowRegistry, model: string): Promise<'old' | 'new'> {
+  const holder = (await registry.getStage(model, 'production'))?.version
+  const history = (await registry.history(model)).filter(e => e.kind !== 'registration')
+  const [status] = await registry.status(model)
+  const production = status?.stages.find(s => s.stage === 'production')
+  if (holder === '1') {
+    expect(history.map(e => e.version)).toEqual(['1'])
+    expect(production).toMatchObject({ version: '1', assignedBy: 'alice' })
+    return 'old'
+  }
+  expect(holder).toBe('2')
+  // The journal was written before the alias moved: the new holder is fully described.
+  expect(history.map(e => e.version)).toEqual(['2', '1'])
+  expect(production).toMatchObject({ version: '2', assignedBy: 'alice' })
+  return 'new'
+}
+
+/** Re-running converges, and the run after that writes nothing. */
+async function expectRerunConverges(registry: MlflowRegistry, model: string): Promise<void> {
+  stand.clearFaults()
+  await promote(registry, model)
+  await expectFullyApplied(registry, model)
+  stand.resetLog()
+  expect(await promote(registry, model)).toEqual({ written: false, reason: 'already in stage' })
+  expect(stand.writes()).toEqual([])
+}
+
+describe('a fault at every write position of a promotion', () => {
+  let writes: Array<{ method: string; path: string }> = []
+
+  beforeAll(async () => {
+    const { model, registry } = await withChampion()
+    written(await promote(registry, model))
+    writes = stand.writes().map(w => ({ method: w.method, path: w.path }))
+  })
+
+  it('has a fixed, small sequence of writes: journal, audit, alias, previous alias, archive', () => {
+    expect(writes).toEqual([
+      { method: 'POST', path: '/api/2.0/mlflow/registered-models/set-tag' },
+      { method: 'POST', path: '/api/2.0/mlflow/model-versions/set-tag' },
+      { method: 'POST', path: '/api/2.0/mlflow/registered-models/alias' },
+      { method: 'POST', path: '/api/2.0/mlflow/registered-models/alias' },
+      { method: 'POST', path: '/api/2.0/mlflow/model-versions/set-tag' }
+    ])
+  })
+
+  const positions = [1, 2, 3, 4, 5]
+  const transient: Array<[string, Omit<Fault, 'nth'>]> = [
+    ['a 500', { kind: 500 }],
+    ['a 503', { kind: 503 }],
+    ['a 429 with Retry-After', { kind: 429, retryAfter: '0' }],
+    ['a proxy HTML 502', { kind: 'html502' }],
+    ['a connection reset', { kind: 'reset' }],
+    ['a lost answer (applied, then reset)', { kind: 'reset', after: true }],
+    ['a lost answer (applied, then 500)', { kind: 500, after: true }]
+  ]
+
+  describe.each(positions)('write %i', position => {
+    it.each(transient)('%s is retried and the promotion fully applied', async (_name, fault) => {
+      const { model, registry } = await withChampion()
+      stand.addFault({ ...fault, writesOnly: true, nth: position, times: 2 })
+      const result = written(await promote(registry, model))
+      expect(result.events[0]).toMatchObject({ version: '2', stage: 'production' })
+      await expectFullyApplied(registry, model)
+      expect(stand.log.filter(r => r.fault).length).toBe(2)
+    })
+
+    it.each([
+      ['failing every attempt', { kind: 500 as const }],
+      ['answers lost on every attempt', { kind: 'reset' as const, after: true }]
+    ])('%s: everything written is reverted, then a re-run converges', async (_name, fault) => {
+      const { model, registry } = await withChampion()
+      const before = stand.snapshot(model)
+      stand.addFault({ ...fault, writesOnly: true, nth: position, times: ATTEMPTS })
+      const error = await rejection(promote(registry, model))
+      expect(error).toBeInstanceOf(MlflowWriteError)
+      const failure = (error as unknown as MlflowWriteError).failure
+      expect(failure.outcome).toBe('reverted')
+      expect(failure.failedStep).toBeGreaterThan(0)
+      expect(error.message).toContain(`after ${ATTEMPTS} attempts`)
+      expect(error.message).toContain('Nothing is left changed: production is still held by 1')
+      expect(error.exitCode).toBe(ExitCode.Blocked)
+      expect(stand.snapshot(model)).toEqual(before)
+      expect(await expectNoHalfState(registry, model)).toBe('old')
+      await expectRerunConverges(registry, model)
+    })
+
+    it('the server going down for good: what is left is a whole state, said so, and a re-run completes it', async () => {
+      const { model, registry } = await withChampion()
+      stand.addFault({ kind: 503, writesOnly: true, nth: position, times: Infinity })
+      const error = await rejection(promote(registry, model))
+      expect(error).toBeInstanceOf(MlflowWriteError)
+      const failure = (error as unknown as MlflowWriteError).failure
+      expect(failure.outcome).toBe('partial')
+      expect(error.message).toContain('Left changed (could not be reverted)')
+      expect(error.message).toContain('Re-run the same command to complete it')
+      stand.clearFaults()
+      const seen = await expectNoHalfState(registry, model)
+      expect(failure.committed).toBe(seen === 'new')
+      expect(error.message).toContain(
+        seen === 'new'
+          ? 'production is now held by 2, but the write is incomplete'
+          : 'production is still held by 1'
+      )
+      await expectRerunConverges(registry, model)
+    })
+  })
+})
+
+describe('a lost answer to the alias move while everything goes down', () => {
+  it('says the stage could not be read, and a re-run completes', async () => {
+    const { model, registry } = await withChampion()
+    let down = false
+    // The alias move lands but its answers are lost; from then on every request fails.
+    stand.addFault({
+      kind: 503,
+      method: 'POST',
+      path: '/api/2.0/mlflow/registered-models/alias',
+      times: ATTEMPTS,
+      after: true,
+      match: () => (down = true)
+    })
+    stand.addFault({ kind: 503, times: Infinity, match: () => down })
+    const error = await rejection(promote(registry, model))
+    const failure = (error as unknown as MlflowWriteError).failure
+    expect(failure.committed).toBe('unknown')
+    expect(error.message).toContain('Where the stage stands could not be read')
+    stand.clearFaults()
+    expect(await expectNoHalfState(registry, model)).toBe('new')
+    await expectRerunConverges(registry, model)
+  })
+})
+
+describe('a fault during a rollback', () => {
+  it('is reverted when the alias cannot be moved back, and completes on a re-run', async () => {
+    const { model, registry } = await withChampion()
+    written(await promote(registry, model))
+    const before = stand.snapshot(model)
+    stand.addFault({
+      kind: 500,
+      method: 'POST',
+      path: '/api/2.0/mlflow/registered-models/alias',
+      times: ATTEMPTS
+    })
+    const error = await rejection(registry.rollback(model, 'production', undefined, alice))
+    expect(error.message).toContain('Nothing is left changed: production is still held by 2')
+    expect(stand.snapshot(model)).toEqual(before)
+    stand.clearFaults()
+    written(await registry.rollback(model, 'production', undefined, alice))
+    expect(stand.snapshot(model).aliases).toEqual({ production: '1' })
+    expect(stand.snapshot(model).versions['1']?.tags.archived).toBeUndefined()
+  })
+})
+
+describe('retries', () => {
+  it('retries reads on 429, 5xx, resets and slow answers, then succeeds', async () => {
+    const model = seedModel(stand)
+    const registry = registryOn(stand, {
+      retry: { attempts: 5, baseDelayMs: 1, maxDelayMs: 2, timeoutMs: 150 }
+    })
+    const path = '/api/2.0/mlflow/registered-models/get'
+    stand.addFault({ path, kind: 429, retryAfter: '0' })
+    stand.addFault({ path, kind: 500, nth: 2 })
+    stand.addFault({ path, kind: 'reset', nth: 3 })
+    stand.addFault({ path, kind: 'slow', delayMs: 600, nth: 4 })
+    expect(await registry.status(model)).toEqual([{ model, deprecated: false, stages: [] }])
+    expect(stand.count(r => r.path === path)).toBe(5)
+  })
+
+  it('waits with bounded exponential backoff and jitter, honouring Retry-After, then gives up saying why', async () => {
+    const model = seedModel(stand)
+    const delays: number[] = []
+    let clock = 0
+    const registry = registryOn(stand, {
+      retry: {},
+      now: () => clock,
+      sleep: async ms => {
+        delays.push(ms)
+        clock += ms
+      },
+      random: () => 0.5
+    })
+    stand.addFault({ method: 'GET', kind: 503, times: Infinity })
+    const error = await rejection(registry.getStage(model, 'production'))
+    expect(error).toBeInstanceOf(MlflowUnavailableError)
+    expect(error.exitCode).toBe(ExitCode.Blocked)
+    expect(error.message).toContain(
+      `did not answer GET /api/2.0/mlflow/registered-models/alias after 5 attempts`
+    )
+    expect(error.message).toContain('last: HTTP 503 TEMPORARILY_UNAVAILABLE')
+    // Defaults: 0.5 s doubling, each between half and all of it (random 0.5 → 3/4), ≤ 8 s.
+    expect(delays).toEqual([375, 750, 1500, 3000])
+    expect(delays.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(30_000)
+
+    stand.clearFaults()
+    delays.length = 0
+    stand.addFault({ method: 'GET', kind: 429, retryAfter: '4' })
+    await registry.getStage(model, 'production')
+    expect(delays).toEqual([4000])
+  })
+
+  it('stops at the deadline', async () => {
+    const model = seedModel(stand)
+    let clock = 0
+    const registry = registryOn(stand, {
+      retry: { attempts: 100, baseDelayMs: 1000, maxDelayMs: 8000, deadlineMs: 20_000 },
+      now: () => clock,
+      sleep: async ms => {
+        clock += ms
+      }
+    })
+    stand.addFault({ method: 'GET', kind: 500, times: Infinity })
+    const error = await rejection(registry.getStage(model, 'production'))
+    expect(clock).toBeLessThanOrEqual(20_000)
+    expect(error.message).toMatch(/after \d attempts/)
+  })
+})
+
+describe('permissions and missing things', () => {
+  it('401 and 403 are exit 4 and never echo the secret', async () => {
+    const secret = 'sekret-token-XYZ'
+    const locked = await startMlflowStandIn({ auth: { token: 'the-right-one' } })
+    try {
+      const model = seedModel(locked)
+      const wrong = registryOn(locked, { auth: { token: secret } })
+      const error = await rejection(wrong.getStage(model, 'production'))
+      expect(error).toBeInstanceOf(PermissionError)
+      expect(error.exitCode).toBe(ExitCode.Permission)
+      expect(error.message).toContain('HTTP 401')
+      expect(error.message).not.toContain(secret)
+      expect(JSON.stringify(error)).not.toContain(secret)
+      const none = await rejection(registryOn(locked).status(model))
+      expect(none.exitCode).toBe(ExitCode.Permission)
+    } finally {
+      await locked.close()
+    }
+  })
+
+  it('basic auth works as MLflow reads MLFLOW_TRACKING_USERNAME / PASSWORD', async () => {
+    const locked = await startMlflowStandIn({ auth: { username: 'ci', password: 'pw' } })
+    try {
+      const model = seedModel(locked)
+      const registry = registryOn(locked, { auth: { username: 'ci', password: 'pw' } })
+      written(await registry.assign(model, '1', 'staging', alice))
+      const wrong = registryOn(locked, { auth: { username: 'ci', password: 'nope' } })
+      const error = await rejection(wrong.getStage(model, 'staging'))
+      expect(error.exitCode).toBe(ExitCode.Permission)
+      expect(error.message).not.toContain('nope')
+    } finally {
+      await locked.close()
+    }
+  })
+
+  it('a 403 on a write: exit 4, and what was written before it is reverted', async () => {
+    const readOnly = await startMlflowStandIn({
+      forbid: r => r.method === 'POST' && r.path.endsWith('/registered-models/alias')
+    })
+    try {
+      const model = seedModel(readOnly)
+      const before = readOnly.snapshot(model)
+      const error = await rejection(registryOn(readOnly).assign(model, '1', 'production', alice))
+      expect(error.exitCode).toBe(ExitCode.Permission)
+      expect(error.message).toContain('HTTP 403')
+      expect(error.message).toContain('Nothing is left changed: production is still empty')
+      expect(readOnly.snapshot(model)).toEqual(before)
+    } finally {
+      await readOnly.close()
+    }
+  })
+
+  it('a missing model is exit 3 and named', async () => {
+    const registry = registryOn(stand)
+    for (const call of [
+      () => registry.getStage('ghost-model', 'production'),
+      () => registry.assign('ghost-model', '1', 'production', alice),
+      () => registry.loadVersion('ghost-model', '1')
+    ]) {
+      const error = await rejection(call())
+      expect(error.exitCode).toBe(ExitCode.NotFound)
+      expect(error.message).toContain('ghost-model')
+    }
+  })
+})
+
+describe('another writer moving the stage meanwhile', () => {
+  it('is noticed before the alias moves: undone, re-read, revalidated, then written', async () => {
+    const { model, registry } = await withChampion()
+    let moved = false
+    stand.addFault({
+      kind: 500,
+      method: 'GET',
+      path: '/api/2.0/mlflow/registered-models/alias',
+      match: () => {
+        if (!moved) {
+          moved = true
+          stand.setAlias(model, 'production', '3') // someone else, between our read and our move
+        }
+        return false
+      }
+    })
+    const holders: Array<string | undefined> = []
+    const result = written(
+      await registry.assign(model, '2', 'production', alice, {
+        revalidate: context => {
+          holders.push(context.holder?.version)
+        }
+      })
+    )
+    expect(result.attempts).toBe(2)
+    expect(holders).toEqual(['1', '3'])
+    const history = JSON.parse(stand.snapshot(model).tags['modelgate.history.production'] ?? '[]')
+    expect(history.map((e: { version: string; from: string }) => [e.version, e.from])).toEqual([
+      ['2', '3'],
+      ['1', null]
+    ])
+  })
+
+  it('gives up after the attempts, leaving nothing of its own', async () => {
+    const { model, registry } = await withChampion()
+    let checks = 0
+    stand.addFault({
+      kind: 500,
+      method: 'GET',
+      path: '/api/2.0/mlflow/registered-models/alias',
+      match: () => {
+        stand.setAlias(model, 'production', ++checks % 2 === 1 ? '3' : '1')
+        return false
+      }
+    })
+    const before = stand.snapshot(model).tags
+    const error = await rejection(registry.assign(model, '2', 'production', alice))
+    expect(error).toBeInstanceOf(RegistryConflictError)
+    expect(error.message).toContain('Nothing was left changed')
+    expect(stand.snapshot(model).tags).toEqual(before)
+  })
+})

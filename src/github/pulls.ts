@@ -1,0 +1,113 @@
+import {
+  apiError,
+  field,
+  numberField,
+  stringField,
+  unexpected,
+  type GitHubApi,
+  type RepoRef
+} from './client.js'
+
+/** What ModelGate needs of a pull request. */
+export interface PullRequestInfo {
+  number: number
+  /** The author's login: their own reviews never count. */
+  author: string
+  /** The head commit: approvals and checks are judged on it, the status is set on it. */
+  headSha: string
+  headRef: string
+  /** The base branch: the policy is read from its commit, never from the head. */
+  baseRef: string
+  baseSha: string
+  /** `open` or `closed`. */
+  state: string
+  merged: boolean
+  /** Once merged: the commit the merge produced on the base branch. */
+  mergeCommitSha?: string
+  title?: string
+  /** The pull request's page, for links. */
+  url?: string
+}
+
+/** A pull request from the REST API (or a webhook payload's `pull_request`); throws on a shape it cannot read. */
+export function parsePullRequest(data: unknown): PullRequestInfo {
+  const number = numberField(data, 'number')
+  const author = stringField(field(data, 'user'), 'login')
+  const head = field(data, 'head')
+  const base = field(data, 'base')
+  const headSha = stringField(head, 'sha')
+  const baseSha = stringField(base, 'sha')
+  const headRef = stringField(head, 'ref')
+  const baseRef = stringField(base, 'ref')
+  if (
+    number === undefined ||
+    !author ||
+    !headSha ||
+    !baseSha ||
+    headRef === undefined ||
+    baseRef === undefined
+  ) {
+    throw unexpected('a pull request (number, user, head and base)', data)
+  }
+  const mergeCommitSha = stringField(data, 'merge_commit_sha')
+  const mergedAt = stringField(data, 'merged_at')
+  const title = stringField(data, 'title')
+  const url = stringField(data, 'html_url')
+  return {
+    number,
+    author,
+    headSha,
+    headRef,
+    baseRef,
+    baseSha,
+    state: stringField(data, 'state') ?? 'open',
+    merged: field(data, 'merged') === true || Boolean(mergedAt),
+    ...(mergeCommitSha ? { mergeCommitSha } : {}),
+    ...(title !== undefined ? { title } : {}),
+    ...(url ? { url } : {})
+  }
+}
+
+/** `GET /repos/{owner}/{repo}/pulls/{pull_number}`. */
+export async function getPullRequest(
+  api: GitHubApi,
+  repo: RepoRef,
+  number: number
+): Promise<PullRequestInfo> {
+  try {
+    const { data } = await api.request('GET /repos/{owner}/{repo}/pulls/{pull_number}', {
+      ...repo,
+      pull_number: number
+    })
+    return parsePullRequest(data)
+  } catch (error) {
+    throw apiError(error, `reading pull request #${number}`, 'pull-requests: read')
+  }
+}
+
+/**
+ * The merged pull request a commit on the default branch came from, for `push` events: among
+ * the pull requests GitHub associates with the commit, the merged one whose merge commit is
+ * this commit (a merge, squash or the last commit of a rebase). Undefined when there is none:
+ * the push was not the merge of a pull request.
+ */
+export async function findMergedPullRequest(
+  api: GitHubApi,
+  repo: RepoRef,
+  sha: string
+): Promise<PullRequestInfo | undefined> {
+  let pulls: unknown[]
+  try {
+    pulls = await api.paginate('GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls', {
+      ...repo,
+      commit_sha: sha,
+      per_page: 100
+    })
+  } catch (error) {
+    throw apiError(error, `finding the pull request of commit ${sha}`, 'pull-requests: read')
+  }
+  const merged = pulls
+    .map(parsePullRequest)
+    .filter(pr => pr.merged && pr.mergeCommitSha?.toLowerCase() === sha.toLowerCase())
+  return merged[0]
+}

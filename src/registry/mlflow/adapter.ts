@@ -1,0 +1,1552 @@
+/**
+ * The MLflow registry: the Registry port (and ModelSource) over MLflow's REST
+ * API 2.0. See index.ts for what it writes and which servers it is for.
+ *
+ * Write protocol (assign, rollback, unassign), per attempt:
+ *   1. read the registered model (aliases and ModelGate's history tags) and
+ *      the version to put in the stage;
+ *   2. decide: nothing to do → `{ written: false, reason }` with no writes; an
+ *      earlier run moved the alias but did not finish → finish it; else let the
+ *      caller revalidate against the current holder, then plan;
+ *   3. run the plan's steps (steps.ts), in this order:
+ *        prepare  history entry on the model (the journal of this write)
+ *        prepare  audit tag on the version
+ *        prepare  (rollback) remove the version's `archived` tag
+ *        check    re-read the alias: another writer moved it → undo, back to 1
+ *        commit   move the alias
+ *        finish   point `<alias>-previous` at the default rollback target
+ *        finish   tag the replaced version `archived` (when asked)
+ *      Each call is retried (http.ts); a step that still fails undoes the
+ *      steps before it, newest first, and the error says what was reverted
+ *      and what, if anything, is left (and that a re-run completes it).
+ */
+import { InvalidInputError, NotFoundError } from '../../errors.js'
+import { parseMlmodelSignature } from '../../candidate/signature.js'
+import type { Candidate, Signature } from '../../candidate/types.js'
+import { RegistryConflictError } from '../errors.js'
+import type { ModelSource } from '../model-source.js'
+import type {
+  AuditFacts,
+  ModelStatus,
+  NoWriteReason,
+  Registry,
+  RegistryEvent,
+  StageHolder,
+  VersionRecord,
+  VersionStage,
+  WriteOptions,
+  WriteResult
+} from '../port.js'
+import { signatureFromTags, toCandidate } from './candidate.js'
+import type { FetchLike, MlflowAuth, Query, RetryPolicy } from './http.js'
+import { MlflowApiError, MlflowHttp } from './http.js'
+import type { JournalEntry, JournalKind } from './journal.js'
+import {
+  appliedEntries,
+  decodeJournal,
+  encodeJournal,
+  holderEntry,
+  previousAfterRollback
+} from './journal.js'
+import type { TagKeys } from './names.js'
+import {
+  OSS_TAG_VALUE_LIMIT,
+  UC_TAG_VALUE_LIMIT,
+  assertAlias,
+  assertModelName,
+  assertVersion,
+  byteLength,
+  isDatabricksHost,
+  legacyStageName,
+  tagKeys,
+  truncateBytes
+} from './names.js'
+import type { Step, StepContext } from './steps.js'
+import { StageMovedError, runSteps } from './steps.js'
+import type { ModelVersionView, RegisteredModelView } from './wire.js'
+import {
+  readModelVersion,
+  readPage,
+  readRegisteredModel,
+  readRun,
+  readVersionObject
+} from './wire.js'
+
+export interface MlflowRegistryOptions {
+  /** The tracking server (OSS) or workspace URL (Databricks), http(s). */
+  trackingUri: string
+  /** Node's global fetch, or a stand-in. */
+  fetch: FetchLike
+  /** Bearer token or basic auth; Unity Catalog takes a token only. */
+  auth?: MlflowAuth
+  /** The alias a policy stage is kept under. Default: the stage name itself. */
+  aliasForStage?: (stage: string) => string
+  /** The policy's stages: lets status/history name a stage whose alias differs from it. */
+  stages?: readonly string[]
+  /** Use MLflow's deprecated stages (transition-stage) instead of aliases. Off by default; not on Unity Catalog. */
+  legacyStages?: boolean
+  /**
+   * Databricks Unity Catalog (`/api/2.0/mlflow/unity-catalog/...`, three-level
+   * names, UC tag rules). Default: on for Databricks workspace hosts
+   * (`*.cloud.databricks.com`, `*.azuredatabricks.net`, `*.gcp.databricks.com`),
+   * off elsewhere; `false` selects the legacy workspace registry there.
+   */
+  unityCatalog?: boolean
+  retry?: Partial<RetryPolicy>
+  sleep?: (ms: number) => Promise<void>
+  /** In [0, 1): retry jitter and event ids. */
+  random?: () => number
+  /** Milliseconds since the epoch. */
+  now?: () => number
+  /** Suffix of the alias that keeps a stage's default rollback target. Default `-previous`. */
+  previousSuffix?: string
+  /** Read a version's MLmodel from the server when no tag has its signature. Default true (OSS only). */
+  readMlmodel?: boolean
+  /** Write attempts when another writer moves the stage meanwhile. Default 3. */
+  maxAttempts?: number
+}
+
+/** The port's WriteOptions, plus what only registries with archiving understand. */
+export interface MlflowWriteOptions extends WriteOptions {
+  /** Tag the version a write takes out of the stage `archived=true` (legacy stages: move it to Archived). */
+  archiveReplaced?: boolean
+}
+
+const ARCHIVED_VALUE = 'true'
+/** Pages of a search followed at most, so a listing is bounded too. */
+const MAX_PAGES = 100
+
+/** What a write reads first: the model and where the stage stands. */
+interface WriteView {
+  rm: RegisteredModelView
+  /** The version holding the stage now. */
+  holder?: string
+  /** `<alias>-previous` now (aliases mode). */
+  previousAlias?: string
+  /** The history tag's value as read (to restore it on undo). */
+  rawJournal?: string
+  entries: JournalEntry[]
+  applied: JournalEntry[]
+  /** Legacy stages: the stage of every version, and those in the target stage. */
+  legacy?: { stageOf: Map<string, string>; inStage: string[] }
+}
+
+interface Plan {
+  event: RegistryEvent
+  steps: Step[]
+  context: StepContext
+}
+
+type Decision =
+  | { noop: NoWriteReason }
+  | { completion: true; plan: Plan }
+  | { completion: false; holder: StageHolder | undefined; build: (audit: AuditFacts) => Plan }
+
+/** Where a stage lives in the registry. */
+interface StageRef {
+  stage: string
+  /** The alias (aliases mode) or the lower-cased legacy stage: what tag keys use. */
+  alias: string
+  /** Legacy mode: `Staging` / `Production`. */
+  legacyStage?: string
+}
+
+const sleepTimer = (ms: number) => new Promise<void>(resolve => setTimeout(resolve, ms))
+
+export class MlflowRegistry implements Registry, ModelSource {
+  readonly unityCatalog: boolean
+  readonly legacyStages: boolean
+  private readonly http: MlflowHttp
+  private readonly keys: TagKeys
+  private readonly aliasForStage: (stage: string) => string
+  private readonly stages: readonly string[] | undefined
+  private readonly now: () => number
+  private readonly random: () => number
+  private readonly previousSuffix: string
+  private readonly readMlmodel: boolean
+  private readonly maxAttempts: number
+  private readonly tagLimit: number
+
+  constructor(options: MlflowRegistryOptions) {
+    this.unityCatalog = options.unityCatalog ?? isDatabricksHost(options.trackingUri)
+    this.legacyStages = options.legacyStages ?? false
+    if (this.unityCatalog && this.legacyStages) {
+      throw new InvalidInputError(
+        'Unity Catalog has no stages, only aliases: legacy stages cannot be used with it.'
+      )
+    }
+    if (this.unityCatalog && options.auth && !('token' in options.auth)) {
+      throw new InvalidInputError(
+        'Unity Catalog takes a bearer token (DATABRICKS_TOKEN / MLFLOW_TRACKING_TOKEN), not a username and password.'
+      )
+    }
+    this.now = options.now ?? Date.now
+    this.random = options.random ?? Math.random
+    this.http = new MlflowHttp({
+      trackingUri: options.trackingUri,
+      fetch: options.fetch,
+      auth: options.auth,
+      retry: options.retry,
+      sleep: options.sleep ?? sleepTimer,
+      random: this.random,
+      now: this.now
+    })
+    this.keys = tagKeys(this.unityCatalog)
+    this.aliasForStage = options.aliasForStage ?? (stage => stage)
+    this.stages = options.stages
+    this.previousSuffix = options.previousSuffix ?? '-previous'
+    this.readMlmodel = options.readMlmodel ?? true
+    this.maxAttempts = Math.max(1, options.maxAttempts ?? 3)
+    this.tagLimit = this.unityCatalog ? UC_TAG_VALUE_LIMIT : OSS_TAG_VALUE_LIMIT
+  }
+
+  /** The server, as messages name it (no credentials). */
+  get server(): string {
+    return this.http.server
+  }
+
+  // ---- reads ---------------------------------------------------------------
+
+  async getStage(model: string, stage: string): Promise<StageHolder | undefined> {
+    this.assertModel(model)
+    const ref = this.stageRef(stage)
+    if (ref.legacyStage) {
+      const rm = await this.readModel(model)
+      const latest = rm.latestVersions
+        .filter(v => v.currentStage === ref.legacyStage)
+        .sort((a, b) => Number(b.version) - Number(a.version))[0]
+      return latest && this.holderFromVersion(model, ref, latest)
+    }
+    const mv = await this.readAlias(model, ref.alias)
+    if (!mv) {
+      await this.readModel(model) // a missing model is NotFoundError, a missing alias is no holder
+      return undefined
+    }
+    return this.holderFromVersion(model, ref, mv)
+  }
+
+  async getVersion(model: string, version: string): Promise<VersionRecord | undefined> {
+    this.assertModel(model)
+    assertVersion(version)
+    let mv: ModelVersionView
+    try {
+      mv = await this.readVersion(model, version)
+    } catch (error) {
+      if (error instanceof NotFoundError) return undefined
+      throw error
+    }
+    const rm = await this.readModel(model)
+    const stages: VersionStage[] = []
+    if (this.legacyStages) {
+      const current = mv.currentStage
+      if (current === 'Staging' || current === 'Production') {
+        const ref = this.legacyRef(current)
+        const entries = this.journalOf(rm, ref.alias)
+        const holder = latestInStage(rm, current)
+        const entry = holderEntry(appliedEntries(entries, holder), version)
+        stages.push({ stage: ref.stage, since: entrySince(entry) })
+      }
+    } else {
+      for (const [alias, holder] of rm.aliases) {
+        if (holder !== version || this.isPreviousAlias(alias)) continue
+        const entries = this.journalOf(rm, alias)
+        const entry = holderEntry(appliedEntries(entries, holder), version)
+        stages.push({ stage: this.stageOfAlias(alias, entries), since: entrySince(entry) })
+      }
+    }
+    stages.sort((a, b) => compareText(a.stage, b.stage))
+    return {
+      model,
+      version,
+      ...refOf(mv),
+      registeredAt: new Date(mv.creationTimestamp ?? Number.NaN),
+      registeredBy: mv.userId ?? 'unknown',
+      active: isActive(mv, this.keys),
+      stages
+    }
+  }
+
+  async status(model?: string): Promise<ModelStatus[]> {
+    const names = model === undefined ? await this.listModels() : [model]
+    if (model !== undefined) this.assertModel(model)
+    const result: ModelStatus[] = []
+    for (const name of names) {
+      const rm = await this.readModelIfAny(name)
+      if (!rm) continue
+      const stages: StageHolder[] = []
+      for (const [ref, holder] of this.stageHolders(rm)) {
+        const entries = this.journalOf(rm, ref.alias)
+        const entry = holderEntry(appliedEntries(entries, holder), holder)
+        if (entry) {
+          stages.push(this.holderFromEntry(name, ref, holder, entry))
+        } else {
+          stages.push(this.holderFromVersion(name, ref, await this.readVersion(name, holder)))
+        }
+      }
+      stages.sort((a, b) => compareText(a.stage, b.stage))
+      result.push({ model: name, deprecated: false, stages })
+    }
+    return result
+  }
+
+  async history(model?: string): Promise<RegistryEvent[]> {
+    const names = model === undefined ? await this.listModels() : [model]
+    if (model !== undefined) this.assertModel(model)
+    const events: Array<{ event: RegistryEvent; order: number }> = []
+    for (const name of names) {
+      const rm = await this.readModelIfAny(name)
+      if (!rm) continue
+      for (const [key, value] of rm.tags) {
+        const keyAlias = this.keys.historyAlias(key)
+        if (keyAlias === undefined) continue
+        const decoded = decodeJournal(value)
+        if ('error' in decoded) continue
+        const ref = this.refForHistoryKey(rm, key, decoded.entries)
+        const holder = this.holderOf(rm, ref)
+        for (const entry of appliedEntries(decoded.entries, holder)) {
+          events.push({ event: this.entryEvent(name, ref, entry), order: events.length })
+        }
+      }
+      for (const mv of await this.searchVersions(name)) {
+        events.push({ event: registrationEvent(name, mv), order: events.length })
+      }
+    }
+    return events
+      .sort((a, b) => b.event.at.getTime() - a.event.at.getTime() || a.order - b.order)
+      .map(e => e.event)
+  }
+
+  /** ModelSource: the version's metrics (its run) and signature (tags, else its MLmodel). */
+  async loadVersion(model: string, version: string): Promise<Candidate> {
+    this.assertModel(model)
+    assertVersion(version)
+    const mv = await this.readVersion(model, version)
+    const run = mv.runId
+      ? readRun(
+          await this.http.call(
+            'GET',
+            '/mlflow/runs/get',
+            { run_id: mv.runId },
+            `Run ${mv.runId} of ${model} version ${version}`
+          )
+        )
+      : undefined
+    const parts = {
+      model,
+      version: mv,
+      ...(run ? { run } : {}),
+      signatureTagKeys: this.keys.signature
+    }
+    let signature: Signature | undefined = signatureFromTags(parts)
+    if (!signature && this.readMlmodel && !this.unityCatalog) {
+      const text = await this.http.getText(
+        '/model-versions/get-artifact',
+        { name: model, version, path: 'MLmodel' },
+        `The MLmodel of ${model} version ${version}`
+      )
+      if (text !== undefined) {
+        signature = parseMlmodelSignature(text, `MLmodel of ${model} version ${version}`)
+      }
+    }
+    return toCandidate(parts, signature)
+  }
+
+  // ---- writes --------------------------------------------------------------
+
+  /**
+   * MLflow numbers versions itself, so ModelGate cannot register one under a
+   * chosen number: this confirms an existing registration (no write) and
+   * refuses anything else.
+   */
+  async register(
+    model: string,
+    version: string,
+    ref: string,
+    audit: AuditFacts
+  ): Promise<WriteResult> {
+    this.assertModel(model)
+    assertVersion(version)
+    assertActor(audit)
+    let mv: ModelVersionView
+    try {
+      mv = await this.readVersion(model, version)
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error
+      throw new InvalidInputError(
+        `${model} has no version ${version}, and MLflow numbers versions itself: register the model from its run (mlflow.register_model), then promote the version MLflow gives it.`,
+        { cause: error }
+      )
+    }
+    if (mv.runId === ref || mv.source === ref)
+      return { written: false, reason: 'already registered' }
+    throw new InvalidInputError(
+      `${model} version ${version} is registered from ${mv.runId ? `run ${mv.runId}` : (mv.source ?? 'another source')}, not ${ref}.`
+    )
+  }
+
+  async assign(
+    model: string,
+    version: string,
+    stage: string,
+    audit: AuditFacts,
+    options: MlflowWriteOptions = {}
+  ): Promise<WriteResult> {
+    this.assertModel(model)
+    assertVersion(version)
+    assertActor(audit)
+    const ref = this.stageRef(stage)
+    return this.write(
+      model,
+      ref,
+      audit,
+      options,
+      `Promoting ${model} ${version} to ${stage}`,
+      async view => {
+        const target = await this.readVersion(model, version)
+        if (view.holder === version) return this.completion(model, ref, view, version)
+        assertPromotable(model, target, this.keys)
+        const holder = await this.currentHolder(model, ref, view)
+        return {
+          completion: false,
+          holder,
+          build: audit =>
+            this.planMove(model, ref, view, {
+              kind: 'assign',
+              target,
+              previous: view.holder ?? view.previousAlias ?? null,
+              archive: options.archiveReplaced ? view.holder : undefined,
+              audit
+            })
+        }
+      }
+    )
+  }
+
+  async unassign(
+    model: string,
+    version: string,
+    stage: string,
+    audit: AuditFacts,
+    options: MlflowWriteOptions = {}
+  ): Promise<WriteResult> {
+    this.assertModel(model)
+    assertVersion(version)
+    assertActor(audit)
+    const ref = this.stageRef(stage)
+    return this.write(
+      model,
+      ref,
+      audit,
+      options,
+      `Removing ${model} ${version} from ${stage}`,
+      async view => {
+        if (view.holder !== version) return { noop: 'not in stage' }
+        const holder = await this.currentHolder(model, ref, view)
+        return {
+          completion: false,
+          holder,
+          build: audit => this.planUnassign(model, ref, view, version, audit)
+        }
+      }
+    )
+  }
+
+  async rollback(
+    model: string,
+    stage: string,
+    toVersion: string | undefined,
+    audit: AuditFacts,
+    options: MlflowWriteOptions = {}
+  ): Promise<WriteResult> {
+    this.assertModel(model)
+    if (toVersion !== undefined) assertVersion(toVersion)
+    assertActor(audit)
+    const ref = this.stageRef(stage)
+    const action = `Rolling back ${model} ${stage}${toVersion ? ` to ${toVersion}` : ''}`
+    return this.write(model, ref, audit, options, action, async view => {
+      const current = view.holder
+      if (current === undefined) {
+        throw new NotFoundError(`No version of ${model} is in ${stage}: nothing to roll back.`)
+      }
+      const entry = holderEntry(view.applied, current)
+      const to = toVersion ?? (entry ? entry.previous : (view.previousAlias ?? null))
+      if (to === null) {
+        throw new NotFoundError(
+          `No earlier version of ${model} held ${stage} as far as the registry records: name the version to roll back to.`
+        )
+      }
+      if (to === current) return this.completion(model, ref, view, current)
+      const target = await this.readVersion(model, to)
+      assertReady(model, target)
+      const holder = await this.currentHolder(model, ref, view)
+      return {
+        completion: false,
+        holder,
+        build: audit =>
+          this.planMove(model, ref, view, {
+            kind: 'rollback',
+            target,
+            previous: previousAfterRollback(view.applied, to, current),
+            archive: options.archiveReplaced ? current : undefined,
+            audit
+          })
+      }
+    })
+  }
+
+  // ---- the write protocol ----------------------------------------------------
+
+  private async write(
+    model: string,
+    ref: StageRef,
+    auditIn: AuditFacts,
+    options: WriteOptions,
+    action: string,
+    decide: (view: WriteView) => Promise<Decision>
+  ): Promise<WriteResult> {
+    for (let attempt = 1; ; attempt++) {
+      const view = await this.writeView(model, ref)
+      const decision = await decide(view)
+      if ('noop' in decision) return { written: false, reason: decision.noop }
+      let plan: Plan
+      if (decision.completion) {
+        // An earlier run moved the stage and stopped short: finishing it is not
+        // a new decision, so there is nothing to revalidate.
+        plan = decision.plan
+      } else {
+        let audit = auditIn
+        if (options.revalidate) {
+          const replaced = await options.revalidate({
+            model,
+            stage: ref.stage,
+            holder: decision.holder,
+            attempt
+          })
+          if (replaced) {
+            assertActor(replaced)
+            audit = replaced
+          }
+        }
+        plan = decision.build(audit)
+      }
+      if (options.dryRun) return { written: false, reason: 'dry run', planned: [plan.event] }
+      try {
+        await runSteps(plan.steps, plan.context)
+        return { written: true, events: [plan.event], attempts: attempt }
+      } catch (error) {
+        if (!(error instanceof StageMovedError)) throw error
+        if (attempt >= this.maxAttempts) {
+          throw new RegistryConflictError(
+            `${action}: gave up after ${attempt} attempts, other writers kept moving ${ref.stage} (${error.message}). Nothing was left changed; re-run to evaluate against the new state.`
+          )
+        }
+      }
+    }
+  }
+
+  private async writeView(model: string, ref: StageRef): Promise<WriteView> {
+    const rm = await this.readModel(model)
+    const rawJournal = rm.tags.get(this.keys.history(ref.alias))
+    const decoded = decodeJournal(rawJournal)
+    if ('error' in decoded) {
+      throw new InvalidInputError(
+        `The tag ${this.keys.history(ref.alias)} of ${model} ${decoded.error}: ModelGate will not overwrite a history it cannot read. Fix or delete the tag.`
+      )
+    }
+    let legacy: WriteView['legacy']
+    let holder: string | undefined
+    if (ref.legacyStage) {
+      const stageOf = new Map<string, string>()
+      for (const mv of await this.searchVersions(model)) {
+        stageOf.set(mv.version, mv.currentStage ?? 'None')
+      }
+      const inStage = [...stageOf]
+        .filter(([, s]) => s === ref.legacyStage)
+        .map(([v]) => v)
+        .sort((a, b) => Number(b) - Number(a))
+      legacy = { stageOf, inStage }
+      holder = inStage[0]
+    } else {
+      holder = rm.aliases.get(ref.alias)
+    }
+    const previousAlias = ref.legacyStage
+      ? undefined
+      : rm.aliases.get(this.previousAliasOf(ref.alias))
+    return {
+      rm,
+      ...(holder === undefined ? {} : { holder }),
+      ...(previousAlias === undefined ? {} : { previousAlias }),
+      ...(rawJournal === undefined ? {} : { rawJournal }),
+      entries: decoded.entries,
+      applied: appliedEntries(decoded.entries, holder),
+      ...(legacy ? { legacy } : {})
+    }
+  }
+
+  /** The stage already holds `version`: finish what an interrupted run left, else nothing. */
+  private async completion(
+    model: string,
+    ref: StageRef,
+    view: WriteView,
+    version: string
+  ): Promise<Decision> {
+    const entry = holderEntry(view.applied, version)
+    const steps: Step[] = []
+    if (ref.legacyStage) {
+      steps.push(...this.legacyMoveOut(model, ref, view, version, entry?.archived !== undefined))
+    } else if (entry) {
+      const previousStep = this.previousAliasStep(model, ref, view, entry.previous)
+      if (previousStep) steps.push(previousStep)
+      if (entry.archived) {
+        const archived = await this.readVersionIfAny(model, entry.archived)
+        if (archived && archived.tags.get(this.keys.archived) !== ARCHIVED_VALUE) {
+          steps.push(this.archiveStep(model, entry.archived))
+        }
+      }
+    }
+    if (steps.length === 0) return { noop: 'already in stage' }
+    const event = entry
+      ? this.entryEvent(model, ref, entry)
+      : completionEvent(model, ref, version, this.now())
+    return {
+      completion: true,
+      plan: {
+        event,
+        steps,
+        context: this.stepContext(model, ref, version, view.holder, 'Completing')
+      }
+    }
+  }
+
+  private planMove(
+    model: string,
+    ref: StageRef,
+    view: WriteView,
+    move: {
+      kind: 'assign' | 'rollback'
+      target: ModelVersionView
+      previous: string | null
+      archive: string | undefined
+      audit: AuditFacts
+    }
+  ): Plan {
+    const version = move.target.version
+    const entry = this.newEntry(
+      move.kind,
+      ref,
+      version,
+      view.holder ?? null,
+      move.previous,
+      move.audit,
+      move.archive
+    )
+    const { value: auditValue, record } = this.auditValue(model, ref, entry, move.audit)
+    const steps: Step[] = [
+      this.journalStep(model, ref, view, entry),
+      this.versionTagStep(model, version, this.keys.promoted(ref.alias), auditValue, move.target)
+    ]
+    const archivedTag = move.target.tags.get(this.keys.archived)
+    if (move.kind === 'rollback' && archivedTag !== undefined) {
+      steps.push(this.deleteVersionTagStep(model, version, this.keys.archived, archivedTag))
+    }
+    if (ref.legacyStage) {
+      steps.push(this.legacyCheckStep(model, ref, view))
+      steps.push(
+        this.transitionStep(
+          model,
+          version,
+          ref.legacyStage,
+          view.legacy?.stageOf.get(version) ?? 'None',
+          'commit'
+        )
+      )
+      steps.push(...this.legacyMoveOut(model, ref, view, version, move.archive !== undefined))
+    } else {
+      steps.push(this.aliasCheckStep(model, ref, view.holder))
+      steps.push(this.aliasStep(model, ref.alias, version, view.holder, 'commit'))
+      const previousStep = this.previousAliasStep(model, ref, view, move.previous)
+      if (previousStep) steps.push(previousStep)
+      if (move.archive) steps.push(this.archiveStep(model, move.archive))
+    }
+    const summary =
+      move.kind === 'assign'
+        ? `Promote ${model} ${version} to ${ref.stage}${view.holder ? ` (replacing ${view.holder})` : ''}`
+        : `Roll back ${model} ${ref.stage} to ${version} (from ${view.holder ?? 'none'})`
+    return {
+      event: {
+        kind: 'assignment',
+        model,
+        version,
+        stage: ref.stage,
+        at: new Date(entry.at),
+        by: entry.by,
+        ...(entry.email ? { byEmail: entry.email } : {}),
+        id: eventId(model, ref, entry.id),
+        ...refOf(move.target),
+        summary,
+        audit: record
+      },
+      steps,
+      context: this.stepContext(
+        model,
+        ref,
+        version,
+        view.holder,
+        move.kind === 'assign' ? 'Promoting' : 'Rolling back'
+      )
+    }
+  }
+
+  private planUnassign(
+    model: string,
+    ref: StageRef,
+    view: WriteView,
+    version: string,
+    audit: AuditFacts
+  ): Plan {
+    const entry = this.newEntry('unassign', ref, null, version, version, audit, undefined)
+    const { record } = this.auditValue(model, ref, entry, audit)
+    const steps: Step[] = [this.journalStep(model, ref, view, entry)]
+    if (ref.legacyStage) {
+      steps.push(this.legacyCheckStep(model, ref, view))
+      steps.push(this.transitionStep(model, version, 'None', ref.legacyStage, 'commit'))
+    } else {
+      steps.push(this.aliasCheckStep(model, ref, view.holder))
+      steps.push({
+        label: `delete alias "${ref.alias}" (was ${version})`,
+        phase: 'commit',
+        run: () => this.deleteAlias(model, ref.alias),
+        undo: {
+          label: `set alias "${ref.alias}" back to ${version}`,
+          run: () => this.setAlias(model, ref.alias, version)
+        }
+      })
+      const previousStep = this.previousAliasStep(model, ref, view, version)
+      if (previousStep) steps.push(previousStep)
+    }
+    return {
+      event: {
+        kind: 'unassignment',
+        model,
+        version,
+        stage: ref.stage,
+        at: new Date(entry.at),
+        by: entry.by,
+        ...(entry.email ? { byEmail: entry.email } : {}),
+        id: eventId(model, ref, entry.id),
+        summary: `Remove ${model} ${version} from ${ref.stage}`,
+        audit: record
+      },
+      steps,
+      context: {
+        probe: async () => (await this.stageHolderNow(model, ref)) !== version,
+        action: `Removing ${model} ${version} from ${ref.stage}`,
+        stageIfCommitted: `${ref.stage} is now empty`,
+        stageIfNot: `${ref.stage} is still held by ${version}`,
+        rerunHint: 'Re-run the same command to complete it.'
+      }
+    }
+  }
+
+  private stepContext(
+    model: string,
+    ref: StageRef,
+    version: string,
+    holder: string | undefined,
+    verb: string
+  ): StepContext {
+    return {
+      probe: async () => (await this.stageHolderNow(model, ref)) === version,
+      action: `${verb} ${model} ${version} ${verb === 'Rolling back' ? 'into' : 'to'} ${ref.stage}`,
+      stageIfCommitted: `${ref.stage} is now held by ${version}, but the write is incomplete`,
+      stageIfNot: holder
+        ? `${ref.stage} is still held by ${holder}`
+        : `${ref.stage} is still empty`,
+      rerunHint: `Re-run the same command to complete it (it finishes what is missing), or roll ${ref.stage} back.`
+    }
+  }
+
+  // ---- steps -----------------------------------------------------------------
+
+  private journalStep(model: string, ref: StageRef, view: WriteView, entry: JournalEntry): Step {
+    const key = this.keys.history(ref.alias)
+    // An entry that never took effect is dropped; the new one goes on top.
+    const value = encodeJournal([entry, ...view.applied], this.tagLimit)
+    const old = view.rawJournal
+    return {
+      label: `set tag ${key} on ${model}`,
+      phase: 'prepare',
+      run: () => this.setModelTag(model, key, value),
+      undo: {
+        label:
+          old === undefined ? `delete tag ${key} on ${model}` : `restore tag ${key} on ${model}`,
+        run: () =>
+          old === undefined ? this.deleteModelTag(model, key) : this.setModelTag(model, key, old)
+      }
+    }
+  }
+
+  private versionTagStep(
+    model: string,
+    version: string,
+    key: string,
+    value: string,
+    before: ModelVersionView
+  ): Step {
+    const old = before.tags.get(key)
+    return {
+      label: `set tag ${key} on ${model} ${version}`,
+      phase: 'prepare',
+      run: () => this.setVersionTag(model, version, key, value),
+      undo: {
+        label:
+          old === undefined
+            ? `delete tag ${key} on ${model} ${version}`
+            : `restore tag ${key} on ${model} ${version}`,
+        run: () =>
+          old === undefined
+            ? this.deleteVersionTag(model, version, key)
+            : this.setVersionTag(model, version, key, old)
+      }
+    }
+  }
+
+  private deleteVersionTagStep(model: string, version: string, key: string, old: string): Step {
+    return {
+      label: `delete tag ${key} on ${model} ${version}`,
+      phase: 'prepare',
+      run: () => this.deleteVersionTag(model, version, key),
+      undo: {
+        label: `restore tag ${key} on ${model} ${version}`,
+        run: () => this.setVersionTag(model, version, key, old)
+      }
+    }
+  }
+
+  private archiveStep(model: string, version: string): Step {
+    const key = this.keys.archived
+    return {
+      label: `tag ${model} ${version} ${key}=${ARCHIVED_VALUE}`,
+      phase: 'finish',
+      run: () => this.setVersionTag(model, version, key, ARCHIVED_VALUE),
+      undo: {
+        label: `delete tag ${key} on ${model} ${version}`,
+        run: () => this.deleteVersionTag(model, version, key)
+      }
+    }
+  }
+
+  private aliasCheckStep(model: string, ref: StageRef, expected: string | undefined): Step {
+    return {
+      label: `check alias "${ref.alias}" still points at ${expected ?? 'nothing'}`,
+      phase: 'check',
+      run: async () => {
+        const now = (await this.readAlias(model, ref.alias))?.version
+        if (now !== expected) {
+          throw new StageMovedError(
+            `alias "${ref.alias}" moved from ${expected ?? 'nothing'} to ${now ?? 'nothing'} meanwhile`
+          )
+        }
+      }
+    }
+  }
+
+  private aliasStep(
+    model: string,
+    alias: string,
+    version: string,
+    before: string | undefined,
+    phase: 'commit' | 'finish'
+  ): Step {
+    return {
+      label: `set alias "${alias}" → ${version}`,
+      phase,
+      run: () => this.setAlias(model, alias, version),
+      undo: {
+        label:
+          before === undefined
+            ? `delete alias "${alias}"`
+            : `set alias "${alias}" back to ${before}`,
+        run: () =>
+          before === undefined
+            ? this.deleteAlias(model, alias)
+            : this.setAlias(model, alias, before)
+      }
+    }
+  }
+
+  /** `<alias>-previous` → `target` (deleted for null); undefined when it already is. */
+  private previousAliasStep(
+    model: string,
+    ref: StageRef,
+    view: WriteView,
+    target: string | null
+  ): Step | undefined {
+    const alias = this.previousAliasOf(ref.alias)
+    const before = view.previousAlias
+    if ((before ?? null) === target) return undefined
+    if (target !== null) return this.aliasStep(model, alias, target, before, 'finish')
+    return {
+      label: `delete alias "${alias}"`,
+      phase: 'finish',
+      run: () => this.deleteAlias(model, alias),
+      undo: {
+        label: `set alias "${alias}" back to ${before ?? ''}`,
+        run: () => this.setAlias(model, alias, before as string)
+      }
+    }
+  }
+
+  /** The stage's holder, read now. */
+  private async stageHolderNow(model: string, ref: StageRef): Promise<string | undefined> {
+    if (ref.legacyStage) return latestInStage(await this.readModel(model), ref.legacyStage)
+    return (await this.readAlias(model, ref.alias))?.version
+  }
+
+  // ---- legacy stages ----------------------------------------------------------
+
+  private legacyCheckStep(model: string, ref: StageRef, view: WriteView): Step {
+    return {
+      label: `check ${ref.legacyStage} is still held by ${view.holder ?? 'nothing'}`,
+      phase: 'check',
+      run: async () => {
+        const rm = await this.readModel(model)
+        const now = latestInStage(rm, ref.legacyStage as string)
+        if (now !== view.holder) {
+          throw new StageMovedError(
+            `${ref.legacyStage} moved from ${view.holder ?? 'nothing'} to ${now ?? 'nothing'} meanwhile`
+          )
+        }
+      }
+    }
+  }
+
+  private transitionStep(
+    model: string,
+    version: string,
+    to: string,
+    from: string,
+    phase: 'commit' | 'finish'
+  ): Step {
+    return {
+      label: `move ${model} ${version} to stage ${to}`,
+      phase,
+      run: () => this.transition(model, version, to),
+      undo: {
+        label: `move ${model} ${version} back to stage ${from}`,
+        run: () => this.transition(model, version, from)
+      }
+    }
+  }
+
+  /** Every other version still in the legacy stage leaves it (to Archived when asked, else None). */
+  private legacyMoveOut(
+    model: string,
+    ref: StageRef,
+    view: WriteView,
+    keep: string,
+    archive: boolean
+  ): Step[] {
+    return (view.legacy?.inStage ?? [])
+      .filter(version => version !== keep)
+      .map(version =>
+        this.transitionStep(
+          model,
+          version,
+          archive ? 'Archived' : 'None',
+          ref.legacyStage as string,
+          'finish'
+        )
+      )
+  }
+
+  // ---- REST calls ---------------------------------------------------------------
+
+  private rmPath(op: string): string {
+    return `/mlflow/${this.unityCatalog ? 'unity-catalog/' : ''}registered-models/${op}`
+  }
+
+  private mvPath(op: string): string {
+    return `/mlflow/${this.unityCatalog ? 'unity-catalog/' : ''}model-versions/${op}`
+  }
+
+  private async readModel(model: string): Promise<RegisteredModelView> {
+    return readRegisteredModel(
+      await this.http.call(
+        'GET',
+        this.rmPath('get'),
+        { name: model },
+        `The registered model "${model}"`
+      )
+    )
+  }
+
+  private async readModelIfAny(model: string): Promise<RegisteredModelView | undefined> {
+    try {
+      return await this.readModel(model)
+    } catch (error) {
+      if (error instanceof NotFoundError) return undefined
+      throw error
+    }
+  }
+
+  private async readVersion(model: string, version: string): Promise<ModelVersionView> {
+    return readModelVersion(
+      await this.http.call(
+        'GET',
+        this.mvPath('get'),
+        { name: model, version },
+        `Version ${version} of the registered model "${model}"`
+      )
+    )
+  }
+
+  private async readVersionIfAny(
+    model: string,
+    version: string
+  ): Promise<ModelVersionView | undefined> {
+    try {
+      return await this.readVersion(model, version)
+    } catch (error) {
+      if (error instanceof NotFoundError) return undefined
+      throw error
+    }
+  }
+
+  /** The version an alias points at; undefined when the alias (or the model) is missing. */
+  private async readAlias(model: string, alias: string): Promise<ModelVersionView | undefined> {
+    try {
+      return readModelVersion(
+        await this.http.call(
+          'GET',
+          this.rmPath('alias'),
+          { name: model, alias },
+          `The alias "${alias}" of "${model}"`
+        )
+      )
+    } catch (error) {
+      // OSS: 400 INVALID_PARAMETER_VALUE "Registered model alias … not found." (for a
+      // missing model too); other servers: 404. Callers tell the two apart.
+      if (error instanceof NotFoundError) return undefined
+      if (
+        error instanceof MlflowApiError &&
+        error.status === 400 &&
+        error.errorCode === 'INVALID_PARAMETER_VALUE' &&
+        /alias\b.*\bnot found/i.test(error.serverMessage)
+      ) {
+        return undefined
+      }
+      throw error
+    }
+  }
+
+  private async searchVersions(model: string): Promise<ModelVersionView[]> {
+    if (model.includes("'")) return []
+    const versions: ModelVersionView[] = []
+    let token: string | undefined
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const query: Query = { filter: `name='${model}'`, max_results: 1000, page_token: token }
+      const { items, next } = readPage(
+        await this.http.call('GET', this.mvPath('search'), query, `Versions of "${model}"`),
+        'model_versions'
+      )
+      versions.push(...items.map(readVersionObject))
+      if (!next) break
+      token = next
+    }
+    return versions
+  }
+
+  private async listModels(): Promise<string[]> {
+    const names: string[] = []
+    let token: string | undefined
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const { items, next } = readPage(
+        await this.http.call('GET', this.rmPath('search'), {
+          max_results: 1000,
+          page_token: token
+        }),
+        'registered_models'
+      )
+      for (const item of items) {
+        const name = (item as { name?: unknown }).name
+        if (typeof name === 'string') names.push(name)
+      }
+      if (!next) break
+      token = next
+    }
+    return names.sort(compareText)
+  }
+
+  private async setAlias(model: string, alias: string, version: string): Promise<void> {
+    await this.http.call(
+      'POST',
+      this.rmPath('alias'),
+      { name: model, alias, version },
+      `Version ${version} of "${model}"`
+    )
+  }
+
+  private async deleteAlias(model: string, alias: string): Promise<void> {
+    await this.http.call(
+      'DELETE',
+      this.rmPath('alias'),
+      { name: model, alias },
+      `The registered model "${model}"`
+    )
+  }
+
+  private async setModelTag(model: string, key: string, value: string): Promise<void> {
+    const path = this.rmPath(this.unityCatalog ? 'tags' : 'set-tag')
+    await this.http.call(
+      'POST',
+      path,
+      { name: model, key, value },
+      `The registered model "${model}"`
+    )
+  }
+
+  private async deleteModelTag(model: string, key: string): Promise<void> {
+    const path = this.rmPath(this.unityCatalog ? 'tags' : 'delete-tag')
+    await this.http.call('DELETE', path, { name: model, key }, `The registered model "${model}"`)
+  }
+
+  private async setVersionTag(
+    model: string,
+    version: string,
+    key: string,
+    value: string
+  ): Promise<void> {
+    const path = this.mvPath(this.unityCatalog ? 'tags' : 'set-tag')
+    await this.http.call(
+      'POST',
+      path,
+      { name: model, version, key, value },
+      `Version ${version} of "${model}"`
+    )
+  }
+
+  private async deleteVersionTag(model: string, version: string, key: string): Promise<void> {
+    const path = this.mvPath(this.unityCatalog ? 'tags' : 'delete-tag')
+    await this.http.call(
+      'DELETE',
+      path,
+      { name: model, version, key },
+      `Version ${version} of "${model}"`
+    )
+  }
+
+  private async transition(model: string, version: string, stage: string): Promise<void> {
+    await this.http.call(
+      'POST',
+      this.mvPath('transition-stage'),
+      { name: model, version, stage, archive_existing_versions: false },
+      `Version ${version} of "${model}"`
+    )
+  }
+
+  // ---- helpers -------------------------------------------------------------------
+
+  private assertModel(model: string): void {
+    assertModelName(model, this.unityCatalog)
+  }
+
+  private stageRef(stage: string): StageRef {
+    if (!stage) throw new InvalidInputError('The stage is empty.')
+    const mapped = this.aliasForStage(stage)
+    if (this.legacyStages) {
+      const legacyStage = legacyStageName(mapped, stage)
+      return { stage, alias: legacyStage.toLowerCase(), legacyStage }
+    }
+    assertAlias(mapped, stage)
+    if (this.isPreviousAlias(mapped)) {
+      throw new InvalidInputError(
+        `Stage "${stage}" maps to the alias "${mapped}", which ends in "${this.previousSuffix}": ModelGate keeps each stage's rollback target under such an alias.`
+      )
+    }
+    assertAlias(this.previousAliasOf(mapped), stage)
+    return { stage, alias: mapped }
+  }
+
+  private legacyRef(legacyStage: string): StageRef {
+    const stage =
+      this.stages?.find(s => legacyStageName(this.aliasForStage(s), s) === legacyStage) ??
+      legacyStage.toLowerCase()
+    return { stage, alias: legacyStage.toLowerCase(), legacyStage }
+  }
+
+  private previousAliasOf(alias: string): string {
+    return `${alias}${this.previousSuffix}`
+  }
+
+  private isPreviousAlias(alias: string): boolean {
+    return alias.endsWith(this.previousSuffix)
+  }
+
+  /** The policy stage an alias keeps: as ModelGate recorded it, else by the stage list, else the alias. */
+  private stageOfAlias(alias: string, entries: JournalEntry[]): string {
+    const recorded = entries[0]?.stage
+    if (recorded && this.safeAlias(recorded) === alias) return recorded
+    return this.stages?.find(stage => this.safeAlias(stage) === alias) ?? alias
+  }
+
+  private safeAlias(stage: string): string | undefined {
+    try {
+      return this.aliasForStage(stage)
+    } catch {
+      return undefined
+    }
+  }
+
+  private journalOf(rm: RegisteredModelView, alias: string): JournalEntry[] {
+    const decoded = decodeJournal(rm.tags.get(this.keys.history(alias)))
+    return 'error' in decoded ? [] : decoded.entries
+  }
+
+  /** Every stage with a holder: aliases (not the `-previous` ones), or legacy stages. */
+  private stageHolders(rm: RegisteredModelView): Array<[StageRef, string]> {
+    if (this.legacyStages) {
+      return (['Staging', 'Production'] as const).flatMap(s => {
+        const holder = latestInStage(rm, s)
+        return holder === undefined ? [] : [[this.legacyRef(s), holder] as [StageRef, string]]
+      })
+    }
+    return [...rm.aliases]
+      .filter(([alias]) => !this.isPreviousAlias(alias))
+      .map(([alias, holder]) => [
+        { stage: this.stageOfAlias(alias, this.journalOf(rm, alias)), alias },
+        holder
+      ])
+  }
+
+  private refForHistoryKey(
+    rm: RegisteredModelView,
+    key: string,
+    entries: JournalEntry[]
+  ): StageRef {
+    if (this.legacyStages) {
+      const legacyStage = (this.keys.historyAlias(key) ?? '').replace(/^./, c => c.toUpperCase())
+      if (legacyStage === 'Staging' || legacyStage === 'Production')
+        return this.legacyRef(legacyStage)
+    }
+    const alias =
+      [...rm.aliases.keys()].find(a => this.keys.history(a) === key) ??
+      (entries[0] ? this.safeAlias(entries[0].stage) : undefined) ??
+      this.keys.historyAlias(key) ??
+      key
+    return { stage: entries[0]?.stage ?? this.stageOfAlias(alias, entries), alias }
+  }
+
+  private holderOf(rm: RegisteredModelView, ref: StageRef): string | undefined {
+    return ref.legacyStage ? latestInStage(rm, ref.legacyStage) : rm.aliases.get(ref.alias)
+  }
+
+  /** The current holder as the port describes it (for revalidate). */
+  private async currentHolder(
+    model: string,
+    ref: StageRef,
+    view: WriteView
+  ): Promise<StageHolder | undefined> {
+    if (view.holder === undefined) return undefined
+    const entry = holderEntry(view.applied, view.holder)
+    if (entry) return this.holderFromEntry(model, ref, view.holder, entry)
+    return this.holderFromVersion(model, ref, await this.readVersion(model, view.holder))
+  }
+
+  private holderFromEntry(
+    model: string,
+    ref: StageRef,
+    version: string,
+    entry: JournalEntry
+  ): StageHolder {
+    return {
+      model,
+      stage: ref.stage,
+      version,
+      assignedAt: new Date(entry.at),
+      assignedBy: entry.by,
+      eventId: eventId(model, ref, entry.id),
+      audit: entryAudit(entry)
+    }
+  }
+
+  /**
+   * From the version's own audit tag when ModelGate put it there; else (an alias
+   * set outside ModelGate) the version's last update stands in for when, and
+   * nobody known for by.
+   */
+  private holderFromVersion(model: string, ref: StageRef, mv: ModelVersionView): StageHolder {
+    const tag = parseAuditTag(mv.tags.get(this.keys.promoted(ref.alias)))
+    if (tag && tag.version === mv.version) {
+      return {
+        model,
+        stage: ref.stage,
+        version: mv.version,
+        assignedAt: new Date(tag.at),
+        assignedBy: tag.actor,
+        ...refOf(mv),
+        eventId: eventId(model, ref, tag.id),
+        audit: tag.raw
+      }
+    }
+    return {
+      model,
+      stage: ref.stage,
+      version: mv.version,
+      assignedAt: new Date(mv.lastUpdatedTimestamp ?? mv.creationTimestamp ?? this.now()),
+      assignedBy: 'unknown (set outside ModelGate)',
+      ...refOf(mv),
+      eventId: `${model}@${ref.alias}`
+    }
+  }
+
+  private entryEvent(model: string, ref: StageRef, entry: JournalEntry): RegistryEvent {
+    const version = entry.version ?? entry.from ?? undefined
+    return {
+      kind: entry.kind === 'unassign' ? 'unassignment' : 'assignment',
+      model,
+      ...(version === undefined ? {} : { version }),
+      stage: ref.stage,
+      at: new Date(entry.at),
+      by: entry.by,
+      ...(entry.email ? { byEmail: entry.email } : {}),
+      id: eventId(model, ref, entry.id),
+      summary: entrySummary(model, ref.stage, entry),
+      audit: entryAudit(entry)
+    }
+  }
+
+  private newEntry(
+    kind: JournalKind,
+    ref: StageRef,
+    version: string | null,
+    from: string | null,
+    previous: string | null,
+    audit: AuditFacts,
+    archived: string | undefined
+  ): JournalEntry {
+    const ms = this.now()
+    const id = `${ms.toString(36)}-${Math.floor(this.random() * 0x1000000)
+      .toString(16)
+      .padStart(6, '0')}`
+    return {
+      id,
+      kind,
+      stage: ref.stage,
+      version,
+      from,
+      previous,
+      at: new Date(ms).toISOString(),
+      by: actorName(audit),
+      ...(audit.actorEmail ? { email: audit.actorEmail } : {}),
+      ...(audit.reason ? { reason: audit.reason } : {}),
+      ...(audit.forced ? { forced: true } : {}),
+      ...(archived ? { archived } : {})
+    }
+  }
+
+  /**
+   * The version's audit tag: the entry's facts plus the caller's record, cut
+   * to the tag-value limit (the record is summarised first, then the reason
+   * shortened), so a write never fails on size.
+   */
+  private auditValue(
+    model: string,
+    ref: StageRef,
+    entry: JournalEntry,
+    audit: AuditFacts
+  ): { value: string; record: Record<string, unknown> } {
+    const base: Record<string, unknown> = {
+      id: entry.id,
+      action: entry.kind,
+      model,
+      version: entry.version ?? entry.from,
+      stage: ref.stage,
+      alias: ref.alias,
+      from: entry.from,
+      at: entry.at,
+      actor: entry.by,
+      ...(entry.email ? { actorEmail: entry.email } : {}),
+      ...(audit.reason ? { reason: audit.reason } : {}),
+      ...(audit.forced ? { forced: true } : {}),
+      ...(entry.archived ? { archived: entry.archived } : {})
+    }
+    const attempts: Array<Record<string, unknown>> = [
+      audit.record === undefined ? base : { ...base, record: audit.record },
+      audit.record === undefined
+        ? base
+        : { ...base, record: { truncated: true, keys: Object.keys(audit.record).slice(0, 30) } },
+      audit.reason
+        ? { ...base, reason: truncateBytes(audit.reason, 500), recordTruncated: true }
+        : base,
+      audit.reason
+        ? { ...base, reason: truncateBytes(audit.reason, 100), recordTruncated: true }
+        : base
+    ]
+    for (const candidate of attempts) {
+      const value = JSON.stringify(candidate)
+      if (byteLength(value) <= this.tagLimit) return { value, record: candidate }
+    }
+    const minimal = {
+      id: entry.id,
+      action: entry.kind,
+      version: base.version,
+      stage: ref.stage,
+      at: entry.at,
+      actor: truncateBytes(entry.by, 60),
+      truncated: true
+    }
+    return { value: JSON.stringify(minimal), record: minimal }
+  }
+}
+
+// ---- pure helpers ------------------------------------------------------------------
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+function eventId(model: string, ref: StageRef, id: string): string {
+  return `${model}@${ref.alias}#${id}`
+}
+
+function refOf(mv: ModelVersionView): { ref?: string } {
+  const ref = mv.runId ?? mv.source
+  return ref === undefined ? {} : { ref }
+}
+
+/** When the version entered the stage: ModelGate's record, else unknown (an invalid Date: gates fail closed). */
+function entrySince(entry: JournalEntry | undefined): Date {
+  return new Date(entry ? entry.at : Number.NaN)
+}
+
+function latestInStage(rm: RegisteredModelView, stage: string): string | undefined {
+  return rm.latestVersions
+    .filter(v => v.currentStage === stage)
+    .map(v => v.version)
+    .sort((a, b) => Number(b) - Number(a))[0]
+}
+
+function isActive(mv: ModelVersionView, keys: TagKeys): boolean {
+  return (
+    (mv.status === undefined || mv.status === 'READY') &&
+    mv.currentStage !== 'Archived' &&
+    mv.tags.get(keys.archived) !== ARCHIVED_VALUE
+  )
+}
+
+function assertReady(model: string, mv: ModelVersionView): void {
+  if (mv.status !== undefined && mv.status !== 'READY') {
+    throw new InvalidInputError(
+      `${model} version ${mv.version} is ${mv.status}: only a READY version can hold a stage.`
+    )
+  }
+}
+
+function assertPromotable(model: string, mv: ModelVersionView, keys: TagKeys): void {
+  assertReady(model, mv)
+  if (mv.tags.get(keys.archived) === ARCHIVED_VALUE || mv.currentStage === 'Archived') {
+    throw new InvalidInputError(
+      `${model} version ${mv.version} is archived: a rollback can restore it, a promotion does not.`
+    )
+  }
+}
+
+const CRUD = /[\n\r\0]/g
+
+function actorName(audit: AuditFacts): string {
+  return audit.actor.replace(CRUD, ' ').trim()
+}
+
+function assertActor(audit: AuditFacts): void {
+  if (!actorName(audit)) {
+    throw new InvalidInputError('Every registry write needs an actor (who acts).')
+  }
+}
+
+function entrySummary(model: string, stage: string, entry: JournalEntry): string {
+  switch (entry.kind) {
+    case 'assign':
+      return `Promote ${model} ${entry.version ?? ''} to ${stage}${entry.from ? ` (replacing ${entry.from})` : ''}`
+    case 'rollback':
+      return `Roll back ${model} ${stage} to ${entry.version ?? ''} (from ${entry.from ?? 'none'})`
+    case 'unassign':
+      return `Remove ${model} ${entry.from ?? ''} from ${stage}`
+  }
+}
+
+function entryAudit(entry: JournalEntry): Record<string, unknown> {
+  return {
+    action: entry.kind,
+    from: entry.from,
+    previous: entry.previous,
+    ...(entry.reason ? { reason: entry.reason } : {}),
+    ...(entry.forced ? { forced: true } : {}),
+    ...(entry.archived ? { archived: entry.archived } : {}),
+    ...(entry.kind === 'rollback' ? { rollback: { from: entry.from, to: entry.version } } : {})
+  }
+}
+
+function completionEvent(
+  model: string,
+  ref: StageRef,
+  version: string,
+  now: number
+): RegistryEvent {
+  return {
+    kind: 'assignment',
+    model,
+    version,
+    stage: ref.stage,
+    at: new Date(now),
+    by: 'unknown',
+    id: `${model}@${ref.alias}`,
+    summary: `Complete ${model} ${version} in ${ref.stage}`
+  }
+}
+
+function registrationEvent(model: string, mv: ModelVersionView): RegistryEvent {
+  return {
+    kind: 'registration',
+    model,
+    version: mv.version,
+    at: new Date(mv.creationTimestamp ?? Number.NaN),
+    by: mv.userId ?? 'unknown',
+    id: `${model}/${mv.version}`,
+    ...refOf(mv),
+    summary: `Register ${model} ${mv.version}`
+  }
+}
+
+interface AuditTag {
+  id: string
+  at: string
+  actor: string
+  version: string
+  raw: Record<string, unknown>
+}
+
+function parseAuditTag(value: string | undefined): AuditTag | undefined {
+  if (!value) return undefined
+  try {
+    const raw = JSON.parse(value) as Record<string, unknown>
+    const { id, at, actor, version } = raw
+    if (
+      typeof id === 'string' &&
+      typeof at === 'string' &&
+      !Number.isNaN(Date.parse(at)) &&
+      typeof actor === 'string' &&
+      typeof version === 'string'
+    ) {
+      return { id, at, actor, version, raw }
+    }
+  } catch {
+    // not ours
+  }
+  return undefined
+}
+
+/** An MLflow registry (OSS or Unity Catalog) behind the Registry and ModelSource ports. */
+export function createMlflowRegistry(options: MlflowRegistryOptions): MlflowRegistry {
+  return new MlflowRegistry(options)
+}

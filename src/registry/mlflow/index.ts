@@ -1,0 +1,77 @@
+/**
+ * The MLflow registry adapter: the Registry port and ModelSource over the
+ * MLflow Model Registry REST API 2.0 (`/api/2.0/mlflow/...`).
+ *
+ * ## Servers it is meant for
+ *
+ * - **OSS MLflow 2.3 or later** (registered-model aliases arrived in 2.3),
+ *   including 3.x. Tested against a stand-in built from MLflow's protos and
+ *   handlers, whose answers follow what real 2.7.1 and 3.9.0rc0 servers gave
+ *   (shared/MLFLOW-API.md); not yet run against a live server in CI.
+ * - **Databricks Unity Catalog** (`catalog.schema.model`), through the paths
+ *   MLflow's own client uses, `/api/2.0/mlflow/unity-catalog/...` (not the
+ *   public `/api/2.1/unity-catalog/models/...` API): aliases only, bearer token
+ *   only. UC is chosen by `unityCatalog: true`, or by default when the tracking
+ *   URI is a Databricks workspace host (`*.cloud.databricks.com`,
+ *   `*.azuredatabricks.net`, `*.gcp.databricks.com`); `unityCatalog: false`
+ *   there selects the workspace registry.
+ * - **Legacy stages** (`legacyStages: true`, off by default): servers (or the
+ *   Databricks workspace registry) that still use `transition-stage`; policy
+ *   stages must map to `Staging` or `Production`.
+ *
+ * ## What it writes
+ *
+ * Stages are aliases (`aliasForStage`, default the stage name, e.g.
+ * `production`). A promotion of version V into stage S (alias A), replacing H:
+ *
+ * | where | key | value |
+ * | --- | --- | --- |
+ * | registered model tag | `modelgate.history.A` | JSON list, newest first, of `{id, kind, stage, version, from, previous, at, by, email?, reason?, forced?, archived?}`; oldest entries dropped to fit the tag limit |
+ * | model version V tag | `modelgate.promoted.A` | JSON audit record of V's latest entry into S: the entry's facts plus the caller's `record` (summarised if it does not fit) |
+ * | alias | `A` | V |
+ * | alias | `A-previous` | H: the default rollback target (after a rollback: the holder before that, never the version rolled back) |
+ * | model version H tag | `archived` | `true`, only when the caller asks to archive the replaced version |
+ *
+ * On Unity Catalog, whose tag keys may not contain `. , - = / :`, the keys are
+ * `modelgate_history_A` and `modelgate_promoted_A` (a `-` in A becomes `_`).
+ * Tag values are kept under 5,000 UTF-8 bytes (OSS) or 1,000 (UC). Rollback
+ * needs nothing but the registry: the target is `A-previous` / the history,
+ * or a named version. In legacy mode the alias steps are `transition-stage`
+ * calls (the replaced version goes to `None`, or `Archived` when asked).
+ *
+ * A version's signature is read from the version tag `modelgate.signature`
+ * (the MLmodel `signature` block as JSON, written by the training job), else
+ * from older MLflow's run tag `mlflow.log-model.history`, else (OSS) from the
+ * version's MLmodel served at `/model-versions/get-artifact`; its metrics from
+ * its run (`runs/get`, the latest value of each metric).
+ *
+ * ## Failures
+ *
+ * Each REST call is retried on 429, 5xx, connection resets and timeouts: at
+ * most 5 attempts, exponential backoff with jitter from 0.5 s capped at 8 s,
+ * 10 s per attempt, no new attempt after 30 s (so ≤ ~40 s per call). A write
+ * is a fixed sequence of idempotent steps, the alias move in the middle; a
+ * step that still fails undoes the earlier ones and the error states what was
+ * changed, reverted, or left for a re-run to complete (a re-run finishes an
+ * interrupted promotion, then changes nothing). RESOURCE_DOES_NOT_EXIST →
+ * exit 3, 401/403 → exit 4. MLflow has no compare-and-swap: the alias is
+ * re-read just before it is moved, and a write backs out if another writer
+ * moved it. Credentials go only into the Authorization header.
+ */
+export { MlflowRegistry, createMlflowRegistry } from './adapter.js'
+export type { MlflowRegistryOptions, MlflowWriteOptions } from './adapter.js'
+export {
+  DEFAULT_RETRY,
+  MlflowApiError,
+  MlflowHttp,
+  MlflowUnavailableError,
+  normaliseTrackingUri
+} from './http.js'
+export type { FetchLike, MlflowAuth, RetryPolicy } from './http.js'
+export { MlflowWriteError } from './steps.js'
+export type { WriteFailure } from './steps.js'
+export { mlflowAuthFromEnv } from './env.js'
+export { LOG_MODEL_HISTORY_TAG, versionUri } from './candidate.js'
+export { OSS_TAG_VALUE_LIMIT, UC_TAG_VALUE_LIMIT, tagKeys } from './names.js'
+export type { TagKeys } from './names.js'
+export type { JournalEntry } from './journal.js'

@@ -1,0 +1,131 @@
+/** Names ModelGate checks before it asks MLflow, and the tag keys it writes. Pure. */
+import { InvalidInputError } from '../../errors.js'
+
+/** MLflow's alias rule (`mlflow/utils/validation.py`). */
+const ALIAS_RE = /^[\w-]+$/
+const VERSION_ALIAS_RE = /^v\d+$/i
+export const MAX_ALIAS_LENGTH = 255
+/** MLflow numbers versions 1, 2, ...; they travel as strings. */
+const VERSION_RE = /^[1-9]\d{0,18}$/
+
+/** Tag value limits: OSS MLflow 5,000 characters; Unity Catalog 1,000. Counted in UTF-8 bytes, the strictest reading. */
+export const OSS_TAG_VALUE_LIMIT = 5000
+export const UC_TAG_VALUE_LIMIT = 1000
+
+export function assertModelName(model: string, unityCatalog: boolean): void {
+  if (!model || model.trim() !== model) {
+    throw new InvalidInputError(`Invalid MLflow model name "${model}".`)
+  }
+  if (unityCatalog) {
+    const parts = model.split('.')
+    if (parts.length !== 3 || parts.some(part => part === '')) {
+      throw new InvalidInputError(
+        `Unity Catalog model names have three levels, catalog.schema.model; got "${model}".`
+      )
+    }
+  }
+}
+
+export function assertVersion(version: string): void {
+  if (!VERSION_RE.test(version)) {
+    throw new InvalidInputError(
+      `Invalid MLflow model version "${version}": MLflow versions are whole numbers (1, 2, ...).`
+    )
+  }
+}
+
+/** An alias MLflow accepts: `[\w-]+`, at most 255 characters, not `latest`, not `v<digits>`. */
+export function assertAlias(alias: string, stage: string): void {
+  const why = !ALIAS_RE.test(alias)
+    ? 'aliases may only hold letters, digits, _ and -'
+    : alias.length > MAX_ALIAS_LENGTH
+      ? `aliases are at most ${MAX_ALIAS_LENGTH} characters`
+      : alias.toLowerCase() === 'latest' || VERSION_ALIAS_RE.test(alias)
+        ? `"${alias}" is reserved by MLflow`
+        : undefined
+  if (why) {
+    throw new InvalidInputError(`Stage "${stage}" maps to the MLflow alias "${alias}": ${why}.`)
+  }
+}
+
+/**
+ * The registry tags ModelGate writes. OSS keys read naturally
+ * (`modelgate.history.production`); Unity Catalog forbids `. , - = / :` in tag
+ * keys, so there every separator is `_` and a `-` in the alias becomes `_`.
+ */
+export interface TagKeys {
+  /** Registered-model tag: the stage's bounded history (JSON list, newest first). */
+  history(alias: string): string
+  /** Model-version tag: the audit record of the version's latest entry into the stage. */
+  promoted(alias: string): string
+  /** Model-version tag set to `true` on a replaced version the caller asked to archive. */
+  readonly archived: string
+  /** Model-version tags a training job may write with the model's signature, in the order read. */
+  readonly signature: readonly string[]
+  /** Recognises a history key, giving back its alias part. */
+  historyAlias(key: string): string | undefined
+}
+
+export function tagKeys(unityCatalog: boolean): TagKeys {
+  if (unityCatalog) {
+    const part = (alias: string) => alias.replaceAll('-', '_')
+    return {
+      history: alias => `modelgate_history_${part(alias)}`,
+      promoted: alias => `modelgate_promoted_${part(alias)}`,
+      archived: 'archived',
+      signature: ['modelgate_signature'],
+      historyAlias: key => (key.startsWith('modelgate_history_') ? key.slice(18) : undefined)
+    }
+  }
+  return {
+    history: alias => `modelgate.history.${alias}`,
+    promoted: alias => `modelgate.promoted.${alias}`,
+    archived: 'archived',
+    signature: ['modelgate.signature', 'modelgate_signature'],
+    historyAlias: key => (key.startsWith('modelgate.history.') ? key.slice(18) : undefined)
+  }
+}
+
+/** Databricks workspace hosts: there the registry is Unity Catalog unless told otherwise. */
+const DATABRICKS_HOST_RE =
+  /(^|\.)(cloud\.databricks\.com|azuredatabricks\.net|gcp\.databricks\.com)$/i
+
+export function isDatabricksHost(trackingUri: string): boolean {
+  try {
+    return DATABRICKS_HOST_RE.test(new URL(trackingUri).hostname)
+  } catch {
+    return false
+  }
+}
+
+/** Legacy MLflow stages, by the names a policy may use for them (any case). */
+const LEGACY_STAGES: Record<string, string> = { staging: 'Staging', production: 'Production' }
+
+export function legacyStageName(name: string, stage: string): string {
+  const canonical = LEGACY_STAGES[name.toLowerCase()]
+  if (!canonical) {
+    throw new InvalidInputError(
+      `Stage "${stage}" cannot be used with legacy MLflow stages: they are only Staging and Production (map the policy's stage to one of them).`
+    )
+  }
+  return canonical
+}
+
+/** UTF-8 length: what every backend's limit is at least as generous as. */
+export function byteLength(text: string): number {
+  return Buffer.byteLength(text, 'utf8')
+}
+
+/** `text` cut to at most `max` UTF-8 bytes on a code point boundary, marked with `…` when cut. */
+export function truncateBytes(text: string, max: number): string {
+  if (byteLength(text) <= max) return text
+  let out = ''
+  let used = byteLength('…')
+  for (const ch of text) {
+    const size = byteLength(ch)
+    if (used + size > max) break
+    out += ch
+    used += size
+  }
+  return `${out}…`
+}
