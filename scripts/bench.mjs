@@ -160,6 +160,34 @@ function registryStatus() {
   )
 }
 
+/**
+ * The MLflow adapter against the REST stand-in on 127.0.0.1: REST calls for a check
+ * (candidate and champion read from the registry) and for a promotion, and 100 status
+ * look-ups against 100 bare HTTP round trips to the same server.
+ */
+function mlflow() {
+  const probe = buildProbe('mlflow', 'scripts/bench/mlflow.ts')
+  const r = JSON.parse(execFileSync(process.execPath, [probe], { encoding: 'utf8' }))
+  figure(
+    'mlflow_check_calls',
+    r.checkCalls,
+    '≤ 5',
+    'REST calls to read candidate, champion and stage'
+  )
+  figure(
+    'mlflow_promote_calls',
+    r.promoteCalls,
+    '≤ 8',
+    `REST calls for a promotion that archives the replaced version (${r.promoteCallsNoArchive} without)`
+  )
+  figure(
+    'mlflow_status_vs_http_roundtrip',
+    round(r.statusVsRoundtrip),
+    '',
+    `100 status look-ups ${Math.round(r.statusMs)} ms vs 100 bare round trips ${Math.round(r.roundtripMs)} ms`
+  )
+}
+
 const round = n => Math.round(n * 100) / 100
 const ms = s => `${Math.round(s * 1000)} ms`
 
@@ -167,6 +195,7 @@ try {
   coldStart()
   hashing()
   registryStatus()
+  mlflow()
 } finally {
   rmSync(scratch, { recursive: true, force: true })
 }
