@@ -112,6 +112,35 @@ stages:
     expect(events[0]).toMatchObject({ stage: 'production', version: '2' })
   })
 
+  it('check reads candidate and champion as registered versions, by number or alias', async () => {
+    const run = await cli(
+      'check',
+      '--policy',
+      policy,
+      '--stage',
+      'production',
+      '--candidate',
+      `mlflow:${model}/1`,
+      '--champion',
+      `mlflow:${model}@production`
+    )
+    // Version 1 is below version 2, which holds the production alias after the rollback above.
+    expect(run.stderr).toBe('')
+    expect(run.stdout).toMatch(/\| accuracy \| 0\.82 \| 0\.81 \|/)
+    expect(run.exitCode).toBe(2)
+    const bad = await cli(
+      'check',
+      '--policy',
+      policy,
+      '--stage',
+      'production',
+      '--candidate',
+      'mlflow:x'
+    )
+    expect(bad.exitCode).toBe(2)
+    expect(bad.stderr).toContain('mlflow:NAME/VERSION')
+  })
+
   it('exits 3 for a model the registry does not have', async () => {
     const other = path.join(scratch, 'missing.yml')
     await writeFile(

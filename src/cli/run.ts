@@ -13,6 +13,7 @@ import {
   errorMessage
 } from '../errors.js'
 import type { Policy } from '../policy/schema.js'
+import { openRegistry } from '../registry/open.js'
 import { openCliRegistry, type CliRegistry } from './context.js'
 
 /** Where the CLI writes; passed in so tests read what a user would see. */
@@ -39,9 +40,11 @@ Exit codes: 0 pass, 1 pass with warnings, 2 blocked or invalid input,
 const CHECK_USAGE = `Usage: modelgate check --policy FILE --candidate DIR --stage NAME [--champion DIR] [--json]
 
   --policy FILE     the promotion policy (YAML)
-  --candidate DIR   the candidate model directory (metrics.json, MLmodel, files)
+  --candidate DIR   the candidate model directory (metrics.json, MLmodel, files), or a
+                    registered version: mlflow:NAME/VERSION or mlflow:NAME@ALIAS
   --stage NAME      the target stage, as named in the policy
-  --champion DIR    the current holder of the stage, to compare against (optional)
+  --champion DIR    the current holder of the stage, to compare against (optional; a
+                    directory or mlflow:NAME/VERSION, mlflow:NAME@ALIAS)
   --json            print the evaluation as JSON instead of markdown`
 
 /** Option values as node:util parseArgs returns them; no option here is `multiple`. */
@@ -75,12 +78,15 @@ const COMMANDS: Record<string, Command> = {
       json: { type: 'boolean' }
     },
     async run(values, io) {
-      const outcome = await check({
-        policyFile: required(values, 'policy'),
-        candidateDir: required(values, 'candidate'),
-        stage: required(values, 'stage'),
-        championDir: optional(values, 'champion')
-      })
+      const outcome = await check(
+        {
+          policyFile: required(values, 'policy'),
+          candidateDir: required(values, 'candidate'),
+          stage: required(values, 'stage'),
+          championDir: optional(values, 'champion')
+        },
+        policy => openRegistry('.', policy, { env: process.env })
+      )
       io.stdout(values.json ? outcome.json + '\n' : outcome.markdown)
       return outcome.exitCode
     }

@@ -1,4 +1,9 @@
 import { loadCandidate } from '../candidate/load.js'
+import type { Candidate } from '../candidate/types.js'
+import { InvalidInputError, NotFoundError } from '../errors.js'
+import type { Policy } from '../policy/schema.js'
+import type { ModelSource } from '../registry/model-source.js'
+import type { Registry } from '../registry/port.js'
 import { evaluateStage } from '../gates/evaluate.js'
 import type { Evaluation } from '../gates/types.js'
 import { loadPolicy } from '../policy/load.js'
@@ -28,10 +33,14 @@ const CHECK_LACKS = ['approvals', 'checks', 'source-stage-dates'] as const
  * `modelgate check`: evaluate a candidate directory against one stage of a policy,
  * optionally against a champion directory. Reads only; never writes anywhere.
  */
-export async function check(options: CheckOptions): Promise<CheckOutcome> {
+export async function check(
+  options: CheckOptions,
+  openRegistry: OpenRegistry = noRegistry
+): Promise<CheckOutcome> {
   const policy = await loadPolicy(options.policyFile)
-  const candidate = await loadCandidate(options.candidateDir)
-  const champion = options.championDir ? await loadCandidate(options.championDir) : undefined
+  const load = (where: string) => loadModel(where, policy, openRegistry)
+  const candidate = await load(options.candidateDir)
+  const champion = options.championDir ? await load(options.championDir) : undefined
   const evaluation = evaluateStage({
     policy,
     stage: options.stage,
@@ -54,4 +63,40 @@ export async function check(options: CheckOptions): Promise<CheckOutcome> {
     exitCode: exitCodeFor(evaluation.decision),
     decision: evaluation.decision
   }
+}
+
+/** `mlflow:NAME/VERSION` or `mlflow:NAME@ALIAS` names a registered version; anything else is a directory. */
+const REGISTERED = /^mlflow:(?<name>[^/@]+)(?:\/(?<version>[^/@]+)|@(?<alias>[^/@]+))$/
+
+async function loadModel(
+  where: string,
+  policy: Policy,
+  openRegistry: OpenRegistry
+): Promise<Candidate> {
+  if (!where.startsWith('mlflow:')) return loadCandidate(where)
+  const match = REGISTERED.exec(where)?.groups
+  if (!match?.name) {
+    throw new InvalidInputError(`"${where}" must be mlflow:NAME/VERSION or mlflow:NAME@ALIAS`)
+  }
+  if (policy.registry.type !== 'mlflow') {
+    throw new InvalidInputError(
+      `"${where}" names an MLflow version, but the policy's registry is ${policy.registry.type}`
+    )
+  }
+  const { registry, models } = await openRegistry(policy)
+  let version = match.version
+  if (match.alias) {
+    const holder = await registry.getStage(match.name, match.alias)
+    if (!holder) throw new NotFoundError(`${match.name} has no version under alias ${match.alias}`)
+    version = holder.version
+  }
+  const candidate = await models.loadVersion(match.name, version as string)
+  return { ...candidate, info: { ...candidate.info, version: candidate.info?.version ?? version } }
+}
+
+/** Opens the policy's registry, for candidates and champions named as registered versions. */
+export type OpenRegistry = (policy: Policy) => Promise<{ registry: Registry; models: ModelSource }>
+
+async function noRegistry(): Promise<never> {
+  throw new InvalidInputError('This command cannot read registered versions here')
 }

@@ -169,7 +169,13 @@ export const RegistryConfig = z
         uri: z
           .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
           .optional()
-          .describe('Tracking URI; else the `registry-uri` input.')
+          .describe('Tracking URI; else the `MLFLOW_TRACKING_URI` environment variable.'),
+        legacy_stages: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Use the deprecated model-version stages (`transition-stage`) instead of aliases, for servers that still rely on them; policy stages must then be `Staging` or `Production`.'
+          )
       })
       .describe('An MLflow Model Registry (OSS or Databricks Unity Catalog).')
   ])

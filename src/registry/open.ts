@@ -51,7 +51,8 @@ export async function openRegistry(
       trackingUri,
       fetch: globalThis.fetch,
       auth,
-      stages: Object.keys(policy.stages)
+      stages: Object.keys(policy.stages),
+      legacyStages: policy.registry.legacy_stages
     })
     return { registry, models: registry, git: createGitRunner(root) }
   }
