@@ -4,6 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { gitOk } from '../src/registry/git/runner.js'
 import { makeSandbox, tagNames, type Clone, type Sandbox } from './helpers/git-sandbox.js'
+import { start, type StandIn } from './helpers/github-stand-in/index.js'
 import { runAction } from './helpers/run-action.js'
 
 const POLICY = `model: fraud
@@ -22,16 +23,23 @@ rollback:
 describe('the bundled action on the git registry', () => {
   let sandbox: Sandbox
   let clone: Clone
+  // Rollback on workflow_dispatch checks the actor's permission through the API.
+  let gh: StandIn
   const commits: string[] = []
   const env = (sha: string) => ({
     GITHUB_SHA: sha,
     GITHUB_ACTOR: 'octocat',
     GITHUB_EVENT_NAME: 'workflow_dispatch',
+    GITHUB_REPOSITORY: 'acme/models',
+    GITHUB_API_URL: gh.url,
+    'INPUT_GITHUB-TOKEN': gh.token,
     GIT_CONFIG_GLOBAL: '/dev/null',
     GIT_CONFIG_NOSYSTEM: '1'
   })
 
   beforeAll(async () => {
+    gh = await start()
+    gh.state.addRepo({ owner: 'acme', name: 'models' }).addCollaborators({ octocat: 'maintain' })
     sandbox = await makeSandbox()
     clone = await sandbox.clone('workspace')
     await mkdir(path.join(clone.dir, 'model'))
@@ -44,7 +52,10 @@ describe('the bundled action on the git registry', () => {
     }
     await gitOk(clone.git, ['push', '--quiet', 'origin', 'main'])
   })
-  afterAll(() => sandbox.cleanup())
+  afterAll(async () => {
+    await gh.close()
+    await sandbox.cleanup()
+  })
 
   it('registers, promotes twice, reports status, and rolls back', async () => {
     const versions = ['v1.0.0', 'v1.1.0']
@@ -97,5 +108,6 @@ describe('the bundled action on the git registry', () => {
     expect(await tagNames(clone.git)).toEqual(
       expect.arrayContaining(['fraud@v1.0.0', 'fraud@v1.1.0'])
     )
+    gh.assertNoViolations()
   })
 })

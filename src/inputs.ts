@@ -18,6 +18,10 @@ export interface Settings {
   dryRun: boolean
   force: boolean
   failOnBlocked: boolean
+  /** The token for the GitHub API (reviews, comments, statuses, permissions); masked. */
+  githubToken?: string
+  /** When a pull request's promotion is written: on merge (default) or once every gate passes. */
+  promoteOn: 'merge' | 'approval'
 }
 
 const bool = (name: string) =>
@@ -36,7 +40,11 @@ const Inputs = z.object({
   reason: z.string(),
   'dry-run': bool('dry-run'),
   force: bool('force'),
-  'fail-on-blocked': bool('fail-on-blocked')
+  'fail-on-blocked': bool('fail-on-blocked'),
+  'github-token': z.string(),
+  'promote-on': z.enum(['merge', 'approval', ''], {
+    message: 'input "promote-on" must be merge or approval'
+  })
 })
 
 /** Which inputs each command cannot do without. */
@@ -71,7 +79,9 @@ export function getInputs(): Settings {
     reason: text(inputs.reason),
     dryRun: inputs['dry-run'] === 'true',
     force: inputs.force === 'true',
-    failOnBlocked: inputs['fail-on-blocked'] !== 'false'
+    failOnBlocked: inputs['fail-on-blocked'] !== 'false',
+    githubToken: text(inputs['github-token']),
+    promoteOn: inputs['promote-on'] || 'merge'
   }
   const missing = REQUIRED[settings.command].filter(key => settings[key] === undefined)
   if (settings.command === 'register' && !settings.model && !settings.policy) missing.push('model')

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import * as core from '@actions/core'
-import { runCommand, type RunnerContext } from './action/commands.js'
+import { runForEvent, type EventContext } from './action/events.js'
 import { ExitCode, ModelGateError, errorMessage } from './errors.js'
 import { getInputs } from './inputs.js'
 
@@ -11,9 +11,11 @@ import { getInputs } from './inputs.js'
 export async function run(): Promise<void> {
   try {
     const settings = getInputs()
+    // Masked before anything can print it.
+    if (settings.githubToken) core.setSecret(settings.githubToken)
     const runner = runnerContext()
     const outcome = await core.group(`modelgate ${settings.command}`, () =>
-      runCommand(settings, runner)
+      runForEvent(settings, runner)
     )
     if (outcome.decision) core.setOutput('decision', outcome.decision)
     core.setOutput('report', outcome.markdown)
@@ -45,7 +47,7 @@ export async function run(): Promise<void> {
 }
 
 /** The GITHUB_* facts of this run; the only place below inputs that reads the runner's variables. */
-function runnerContext(): RunnerContext {
+function runnerContext(): EventContext {
   const env = process.env
   const runUrl =
     env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
@@ -58,7 +60,11 @@ function runnerContext(): RunnerContext {
     sha: env.GITHUB_SHA || undefined,
     runUrl,
     env,
-    onSecret: secret => core.setSecret(secret)
+    onSecret: secret => core.setSecret(secret),
+    repository: env.GITHUB_REPOSITORY || undefined,
+    eventPath: env.GITHUB_EVENT_PATH || undefined,
+    apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
+    logger: { debug: core.debug, info: core.info, warning: message => core.warning(message) }
   }
 }
 

@@ -22020,7 +22020,9 @@ async function evaluatePromotion(context, options, subject) {
         now: context.now(),
         source: transition.source,
         // A terminal has no pull request: approvals and checks fail closed unless forced.
-        evaluator: 'promote'
+        evaluator: 'promote',
+        ...(options.reviews ? { reviews: options.reviews } : {}),
+        ...(options.checkRuns ? { checkRuns: options.checkRuns } : {})
     });
     const gates = [transition.gate, ...evaluation.gates];
     return { ...evaluation, gates, decision: decide(gates, evaluation.warnings) };
@@ -22076,7 +22078,9 @@ function outcome(evaluation, action, written) {
         markdown: `${renderMarkdown(evaluation)}\n${action}\n`,
         json: JSON.stringify({ ...JSON.parse(toJson(evaluation)), action, written }, null, 2),
         exitCode,
-        decision: evaluation.decision
+        decision: evaluation.decision,
+        evaluation,
+        written
     };
 }
 

@@ -1,6 +1,8 @@
 import { loadCandidate } from '../candidate/load.js'
 import type { Candidate } from '../candidate/types.js'
 import { ExitCode, InvalidInputError, ModelGateError, NotFoundError } from '../errors.js'
+import type { ReviewEvidence } from '../gates/approvals.js'
+import type { CheckRunEvidence } from '../gates/checks.js'
 import { decide, evaluateStage } from '../gates/evaluate.js'
 import { transitionGate } from '../gates/transition.js'
 import type { Evaluation } from '../gates/types.js'
@@ -22,6 +24,17 @@ export interface PromoteOptions {
   /** Promote although gates fail; needs a reason, and is recorded. */
   force?: boolean
   reason?: string
+  /** The pull request's reviews (from GitHub): runs the approvals gate instead of failing it. */
+  reviews?: ReviewEvidence
+  /** The check runs on the pull request's head commit: runs the required-checks gate. */
+  checkRuns?: CheckRunEvidence
+}
+
+/** What `promote` returns: the outcome, with the evaluation when one was made. */
+export interface PromoteOutcome extends CommandOutcome {
+  evaluation?: Evaluation
+  /** Whether the stage was assigned (not on a dry run or a refusal). */
+  written?: boolean
 }
 
 /**
@@ -32,7 +45,7 @@ export interface PromoteOptions {
 export async function promote(
   context: RegistryContext,
   options: PromoteOptions
-): Promise<CommandOutcome> {
+): Promise<PromoteOutcome> {
   if (options.force && !options.reason?.trim()) {
     throw new InvalidInputError('--force needs --reason: a forced promotion is recorded with why')
   }
@@ -133,7 +146,9 @@ async function evaluatePromotion(
     now: context.now(),
     source: transition.source,
     // A terminal has no pull request: approvals and checks fail closed unless forced.
-    evaluator: 'promote'
+    evaluator: 'promote',
+    ...(options.reviews ? { reviews: options.reviews } : {}),
+    ...(options.checkRuns ? { checkRuns: options.checkRuns } : {})
   })
   const gates = [transition.gate, ...evaluation.gates]
   return { ...evaluation, gates, decision: decide(gates, evaluation.warnings) }
@@ -204,7 +219,7 @@ function nothingToDo(
   return { markdown, json, exitCode: ExitCode.Pass, decision: 'pass' }
 }
 
-function outcome(evaluation: Evaluation, action: string, written: boolean): CommandOutcome {
+function outcome(evaluation: Evaluation, action: string, written: boolean): PromoteOutcome {
   // A forced promotion did happen: it exits as a warning, not as blocked.
   const decided = exitCodeFor(evaluation.decision)
   const exitCode =
@@ -213,6 +228,8 @@ function outcome(evaluation: Evaluation, action: string, written: boolean): Comm
     markdown: `${renderMarkdown(evaluation)}\n${action}\n`,
     json: JSON.stringify({ ...JSON.parse(toJson(evaluation)), action, written }, null, 2),
     exitCode,
-    decision: evaluation.decision
+    decision: evaluation.decision,
+    evaluation,
+    written
   }
 }

@@ -1,0 +1,291 @@
+// The bundled action on GitHub events, end to end: a git checkout with a bare origin for the
+// registry, the GitHub API stand-in for reviews, comments, statuses and permissions, and
+// event payloads as a runner writes them.
+import { mkdir, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { gitOk } from '../src/registry/git/runner.js'
+import {
+  pullRequestEvent,
+  pullRequestReviewEvent,
+  workflowDispatchEvent,
+  writeEvent,
+  type BuiltEvent,
+  type WrittenEvent
+} from './helpers/events.js'
+import { makeSandbox, tagNames, type Clone, type Sandbox } from './helpers/git-sandbox.js'
+import { start, type StandIn } from './helpers/github-stand-in/index.js'
+import { runAction, type ActionRun } from './helpers/run-action.js'
+
+const POLICY = `model: fraud
+path: model
+metrics:
+  auc: { goal: maximize }
+stages:
+  dev:
+    from: [candidate]
+    thresholds:
+      auc: { min: 0.7 }
+  staging:
+    from: [candidate]
+    thresholds:
+      auc: { min: 0.7 }
+    approvals:
+      required: 1
+rollback:
+  allowed: { permission: maintain }
+`
+
+const REPO = { owner: 'acme', name: 'models' }
+
+describe('the bundled action on GitHub events', () => {
+  let sandbox: Sandbox
+  let clone: Clone
+  let gh: StandIn
+  const commits: string[] = []
+  let headSha = ''
+  const written: WrittenEvent[] = []
+  const hermetic = { GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' }
+
+  const run = async (event: BuiltEvent, inputs: Record<string, string>): Promise<ActionRun> => {
+    const file = await writeEvent(event)
+    written.push(file)
+    const result = await runAction(
+      { 'github-token': gh.token, ...inputs },
+      { ...file.env, ...hermetic, GITHUB_API_URL: gh.url },
+      clone.dir
+    )
+    // The runner takes `::add-mask::` commands out of the log; nothing else may hold the token.
+    const masked = `::add-mask::${gh.token}`
+    expect(result.stdout.split('\n')).toContain(masked)
+    expect(
+      result.stdout
+        .split('\n')
+        .filter(line => line !== masked)
+        .join('\n')
+    ).not.toContain(gh.token)
+    expect(result.stderr).not.toContain(gh.token)
+    expect(result.summary).not.toContain(gh.token)
+    return result
+  }
+  const dispatch = (sender: string) =>
+    workflowDispatchEvent({ repo: REPO, sha: commits[1] as string, sender })
+  const pullRequest = () =>
+    pullRequestEvent({
+      repo: REPO,
+      number: 7,
+      author: 'alice',
+      head: { ref: 'promote-fraud', sha: headSha },
+      base: { ref: 'main', sha: commits[1] as string }
+    })
+  const promoteInputs = {
+    command: 'promote',
+    policy: 'policy.yml',
+    stage: 'staging',
+    version: 'v1.0.0',
+    'fail-on-blocked': 'false'
+  }
+
+  beforeAll(async () => {
+    gh = await start()
+    const repo = gh.state.addRepo(REPO)
+    repo.addCollaborators({
+      alice: 'write',
+      bob: 'write',
+      carol: 'write',
+      mona: 'maintain',
+      reader: 'read'
+    })
+
+    sandbox = await makeSandbox()
+    clone = await sandbox.clone('workspace')
+    await mkdir(path.join(clone.dir, 'model'))
+    await writeFile(path.join(clone.dir, 'policy.yml'), POLICY)
+    for (const auc of [0.75, 0.8]) {
+      await writeFile(path.join(clone.dir, 'model/metrics.json'), JSON.stringify({ auc }))
+      await gitOk(clone.git, ['add', '-A'])
+      await gitOk(clone.git, ['commit', '--quiet', '-m', `auc ${auc}`])
+      commits.push((await gitOk(clone.git, ['rev-parse', 'HEAD'])).trim())
+    }
+    await gitOk(clone.git, ['push', '--quiet', 'origin', 'main'])
+    // The pull request's head: a commit on a branch that asks for the promotion.
+    await gitOk(clone.git, ['commit', '--quiet', '--allow-empty', '-m', 'promote fraud'])
+    headSha = (await gitOk(clone.git, ['rev-parse', 'HEAD'])).trim()
+    repo.addPull({
+      number: 7,
+      author: 'alice',
+      head: { ref: 'promote-fraud', sha: headSha },
+      base: { sha: commits[1] as string }
+    })
+
+    for (const [i, version] of ['v1.0.0', 'v1.1.0'].entries()) {
+      const registered = await runAction(
+        { command: 'register', policy: 'policy.yml', version },
+        {
+          ...hermetic,
+          GITHUB_SHA: commits[i] as string,
+          GITHUB_ACTOR: 'mona',
+          GITHUB_EVENT_NAME: 'workflow_dispatch'
+        },
+        clone.dir
+      )
+      expect(registered.exitCode).toBe(0)
+    }
+  })
+  afterAll(async () => {
+    for (const file of written) await file.cleanup()
+    await gh?.close()
+    await sandbox?.cleanup()
+  })
+
+  it('evaluates a pull request: one sticky comment, edited on re-run, status from the reviews', async () => {
+    const repo = gh.state.repo('acme/models')
+    const tagsBefore = await tagNames(clone.git)
+
+    const first = await run(pullRequest(), promoteInputs)
+    expect(first.exitCode).toBe(0)
+    expect(first.outputs.decision).toBe('pending')
+    expect(repo.commentsOn(7)).toHaveLength(1)
+    expect(repo.commentsOn(7)[0]?.body).toContain('<!-- modelgate:fraud:staging -->')
+    expect(repo.status(headSha, 'modelgate/fraud/staging')?.state).toBe('pending')
+
+    const again = await run(pullRequest(), promoteInputs)
+    expect(again.exitCode).toBe(0)
+    expect(repo.commentsOn(7)).toHaveLength(1)
+    expect(gh.state.count('issues/create-comment')).toBe(1)
+
+    // pull_request_target (the base branch's workflow) evaluates the same way.
+    const target = await run(
+      pullRequestEvent({
+        repo: REPO,
+        target: true,
+        number: 7,
+        author: 'alice',
+        head: { ref: 'promote-fraud', sha: headSha },
+        base: { ref: 'main', sha: commits[1] as string }
+      }),
+      promoteInputs
+    )
+    expect(target.exitCode).toBe(0)
+    expect(target.outputs.decision).toBe('pending')
+    expect(repo.commentsOn(7)).toHaveLength(1)
+
+    repo.addReview(7, { user: 'bob', state: 'APPROVED' })
+    const approved = await run(
+      pullRequestReviewEvent({
+        repo: REPO,
+        number: 7,
+        author: 'alice',
+        head: { ref: 'promote-fraud', sha: headSha },
+        base: { ref: 'main', sha: commits[1] as string },
+        review: { user: 'bob', state: 'approved' }
+      }),
+      promoteInputs
+    )
+    expect(approved.exitCode).toBe(0)
+    expect(approved.outputs.decision).toBe('pass')
+    expect(repo.status(headSha, 'modelgate/fraud/staging')?.state).toBe('success')
+    expect(repo.commentsOn(7)).toHaveLength(1)
+    expect(repo.commentsOn(7)[0]?.body).toMatch(/bob/)
+
+    // A pull-request event never writes the registry...
+    expect(await tagNames(clone.git)).toEqual(tagsBefore)
+    expect([...gh.state.tokensSeen]).toEqual([gh.token])
+    gh.assertNoViolations()
+  })
+
+  it('reads the policy from the base branch, and a change request blocks', async () => {
+    const repo = gh.state.repo('acme/models')
+    const policyFile = path.join(clone.dir, 'policy.yml')
+    // The checkout is the pull request's: it loosens the policy, which must not apply yet.
+    await writeFile(policyFile, POLICY.replace('    approvals:\n      required: 1\n', ''))
+    try {
+      repo.addReview(7, { user: 'carol', state: 'CHANGES_REQUESTED' })
+      const blocked = await run(pullRequest(), promoteInputs)
+      expect(blocked.exitCode).toBe(0)
+      expect(blocked.outputs.decision).toBe('blocked')
+      expect(repo.status(headSha, 'modelgate/fraud/staging')?.state).toBe('failure')
+      const comments = repo.commentsOn(7)
+      expect(comments).toHaveLength(1)
+      expect(comments[0]?.body).toContain('The policy change takes effect after merge')
+    } finally {
+      await writeFile(policyFile, POLICY)
+    }
+    gh.assertNoViolations()
+  })
+
+  it('promotes from the pull request with promote-on: approval once every gate passes', async () => {
+    const repo = gh.state.repo('acme/models')
+    const tagsBefore = await gitOk(clone.git, ['ls-remote', '--tags', 'origin'])
+    const inputs = { ...promoteInputs, 'promote-on': 'approval' }
+    // carol's change request still stands: nothing is written.
+    const refused = await run(pullRequest(), inputs)
+    expect(refused.outputs.decision).toBe('blocked')
+    expect(await gitOk(clone.git, ['ls-remote', '--tags', 'origin'])).toBe(tagsBefore)
+
+    repo.addReview(7, { user: 'carol', state: 'APPROVED' })
+    const promoted = await run(pullRequest(), inputs)
+    expect(promoted.exitCode).toBe(0)
+    expect(promoted.outputs.decision).toBe('pass')
+    expect(promoted.summary).toContain('Promoted v1.0.0 to staging')
+    const tags = await gitOk(clone.git, ['ls-remote', '--tags', 'origin'])
+    expect(tags).not.toBe(tagsBefore)
+    expect(tags).toMatch(/refs\/tags\/fraud#staging#1/)
+    const comments = repo.commentsOn(7)
+    expect(comments).toHaveLength(1)
+    expect(comments[0]?.body).toContain('### ✅ Promoted')
+    expect(comments[0]?.body).toContain('**v1.0.0** is now in **staging**')
+    gh.assertNoViolations()
+  })
+
+  it('rolls back on workflow_dispatch only for an allowed actor', async () => {
+    for (const version of ['v1.0.0', 'v1.1.0']) {
+      const promoted = await run(dispatch('mona'), {
+        command: 'promote',
+        policy: 'policy.yml',
+        stage: 'dev',
+        version
+      })
+      expect(promoted.exitCode).toBe(0)
+    }
+    const rollback = { command: 'rollback', policy: 'policy.yml', stage: 'dev', reason: 'drift' }
+    const before = await gitOk(clone.git, ['ls-remote', '--tags', 'origin'])
+
+    const dispatched = await writeEvent(dispatch('mona'))
+    written.push(dispatched)
+    const tokenless = await runAction(
+      { ...rollback, 'github-token': '' },
+      { ...dispatched.env, ...hermetic, GITHUB_API_URL: gh.url },
+      clone.dir
+    )
+    expect(tokenless.exitCode).toBe(4)
+    expect(tokenless.stdout).toContain('set the github-token input')
+    expect(await gitOk(clone.git, ['ls-remote', '--tags', 'origin'])).toBe(before)
+
+    const refused = await run(dispatch('reader'), rollback)
+    expect(refused.exitCode).toBe(4)
+    expect(refused.stdout).toContain('reader has read permission')
+    expect(await gitOk(clone.git, ['ls-remote', '--tags', 'origin'])).toBe(before)
+
+    const rolled = await run(dispatch('mona'), rollback)
+    expect(rolled.exitCode).toBe(0)
+    expect(rolled.summary).toContain('dev is back on **v1.0.0** (was v1.1.0)')
+    expect(await gitOk(clone.git, ['ls-remote', '--tags', 'origin'])).not.toBe(before)
+    gh.assertNoViolations()
+  })
+
+  it('names the supported events when rollback runs on another one', async () => {
+    const result = await runAction(
+      {
+        'github-token': gh.token,
+        command: 'rollback',
+        policy: 'policy.yml',
+        stage: 'dev',
+        reason: 'drift'
+      },
+      { ...hermetic, GITHUB_EVENT_NAME: 'schedule', GITHUB_API_URL: gh.url },
+      clone.dir
+    )
+    expect(result.exitCode).toBe(2)
+    expect(result.stdout).toContain('Supported events: pull_request, pull_request_target')
+  })
+})
