@@ -54754,6 +54754,7 @@ function decide(gates, warnings) {
     }
     return 'pass';
 }
+/** The policy's rules for `stage`; NotFoundError (exit 3) naming the stages it has. */
 function findStage(policy, stage) {
     const stagePolicy = Object.hasOwn(policy.stages, stage) ? policy.stages[stage] : undefined;
     if (!stagePolicy) {
@@ -55425,10 +55426,7 @@ async function promote(context, options) {
 }
 async function evaluatePromotion(context, options, subject) {
     const { policy, stage } = options;
-    const stagePolicy = policy.stages[stage];
-    if (!stagePolicy) {
-        throw new NotFoundError(`stage "${stage}" is not defined in the policy for ${policy.model}; it defines: ${Object.keys(policy.stages).join(', ')}`);
-    }
+    const stagePolicy = findStage(policy, stage);
     const transition = transitionGate({
         version: subject.version,
         targetStage: stage,
@@ -60134,6 +60132,13 @@ async function openRegistry(cwd, policy, options = {}) {
     const git = withTagCache(createGitRunner(root), { cwd: root });
     const registry = createGitRegistry({ git, allowedStages: await readGtoStages(root) });
     return { registry, models: createGitModelSource({ git, registry, modelPath: policy?.path }), git };
+}
+/** The commit `ref` names in the checkout; NotFoundError (exit 3) when it names none. */
+async function resolveCommit(git, ref) {
+    const resolved = await git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+    if (resolved.code !== 0)
+        throw new NotFoundError(`No commit named ${ref} in this repository`);
+    return resolved.stdout.trim();
 }
 
 ;// CONCATENATED MODULE: ./src/report/comment.ts
@@ -66602,14 +66607,11 @@ async function runCommand(settings, runner) {
     };
     switch (settings.command) {
         case 'register': {
-            const ref = runner.sha ?? 'HEAD';
-            const resolved = await opened.git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
-            if (resolved.code !== 0)
-                throw new NotFoundError(`No commit ${ref} in the checkout`);
+            const commit = await resolveCommit(opened.git, runner.sha ?? 'HEAD');
             return register_register(context, {
                 model: model,
                 version: settings.version,
-                commit: resolved.stdout.trim(),
+                commit,
                 dryRun: settings.dryRun
             });
         }

@@ -20876,6 +20876,7 @@ function decide(gates, warnings) {
     }
     return 'pass';
 }
+/** The policy's rules for `stage`; NotFoundError (exit 3) naming the stages it has. */
 function findStage(policy, stage) {
     const stagePolicy = Object.hasOwn(policy.stages, stage) ? policy.stages[stage] : undefined;
     if (!stagePolicy) {
@@ -21992,10 +21993,7 @@ async function promote(context, options) {
 }
 async function evaluatePromotion(context, options, subject) {
     const { policy, stage } = options;
-    const stagePolicy = policy.stages[stage];
-    if (!stagePolicy) {
-        throw new NotFoundError(`stage "${stage}" is not defined in the policy for ${policy.model}; it defines: ${Object.keys(policy.stages).join(', ')}`);
-    }
+    const stagePolicy = findStage(policy, stage);
     const transition = transitionGate({
         version: subject.version,
         targetStage: stage,
@@ -26444,6 +26442,13 @@ async function openRegistry(cwd, policy, options = {}) {
     const registry = createGitRegistry({ git, allowedStages: await readGtoStages(root) });
     return { registry, models: createGitModelSource({ git, registry, modelPath: policy?.path }), git };
 }
+/** The commit `ref` names in the checkout; NotFoundError (exit 3) when it names none. */
+async function resolveCommit(git, ref) {
+    const resolved = await git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+    if (resolved.code !== 0)
+        throw new NotFoundError(`No commit named ${ref} in this repository`);
+    return resolved.stdout.trim();
+}
 
 ;// CONCATENATED MODULE: ./src/cli/context.ts
 
@@ -26563,7 +26568,7 @@ const COMMANDS = {
         positionals: 1,
         async run(values, io, [model]) {
             const cli = await openCliRegistry({ repo: repoOf(values), model: requiredModel(model) });
-            const commit = await resolveCommit(cli, run_required(values, 'ref'));
+            const commit = await resolveCommit(cli.git, run_required(values, 'ref'));
             return print(io, values, await register(cli.context, {
                 model: requiredModel(model),
                 version: run_required(values, 'version'),
@@ -26760,12 +26765,6 @@ function optionalDate(values, name) {
         throw new UsageError(`--${name} must be a date such as 2026-11-01 or 2026-11-01T12:00:00Z, got "${text}"`);
     }
     return date;
-}
-async function resolveCommit(cli, ref) {
-    const resolved = await cli.git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
-    if (resolved.code !== 0)
-        throw new NotFoundError(`No commit named ${ref} in this repository`);
-    return resolved.stdout.trim();
 }
 
 ;// CONCATENATED MODULE: ./src/cli.ts

@@ -4,10 +4,10 @@ import { register } from '../commands/register.js'
 import type { CommandOutcome, RegistryContext } from '../commands/registry-context.js'
 import { rollback } from '../commands/rollback.js'
 import { history, status } from '../commands/status.js'
-import { InvalidInputError, NotFoundError } from '../errors.js'
+import { InvalidInputError } from '../errors.js'
 import type { Settings } from '../inputs.js'
 import { loadPolicy } from '../policy/load.js'
-import { openRegistry } from '../registry/open.js'
+import { openRegistry, resolveCommit } from '../registry/open.js'
 
 /** What the runner tells a step about its run (GITHUB_* variables), read once by main.ts. */
 export interface RunnerContext {
@@ -58,13 +58,11 @@ export async function runCommand(
   }
   switch (settings.command) {
     case 'register': {
-      const ref = runner.sha ?? 'HEAD'
-      const resolved = await opened.git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])
-      if (resolved.code !== 0) throw new NotFoundError(`No commit ${ref} in the checkout`)
+      const commit = await resolveCommit(opened.git, runner.sha ?? 'HEAD')
       return register(context, {
         model: model as string,
         version: settings.version as string,
-        commit: resolved.stdout.trim(),
+        commit,
         dryRun: settings.dryRun
       })
     }

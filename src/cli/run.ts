@@ -5,16 +5,10 @@ import { register } from '../commands/register.js'
 import type { CommandOutcome } from '../commands/registry-context.js'
 import { rollback } from '../commands/rollback.js'
 import { history, status } from '../commands/status.js'
-import {
-  ExitCode,
-  InvalidInputError,
-  ModelGateError,
-  NotFoundError,
-  errorMessage
-} from '../errors.js'
+import { ExitCode, InvalidInputError, ModelGateError, errorMessage } from '../errors.js'
 import type { Policy } from '../policy/schema.js'
-import { openRegistry } from '../registry/open.js'
-import { openCliRegistry, type CliRegistry } from './context.js'
+import { openRegistry, resolveCommit } from '../registry/open.js'
+import { openCliRegistry } from './context.js'
 
 /** Where the CLI writes; passed in so tests read what a user would see. */
 export interface CliIO {
@@ -107,7 +101,7 @@ const COMMANDS: Record<string, Command> = {
     positionals: 1,
     async run(values, io, [model]) {
       const cli = await openCliRegistry({ repo: repoOf(values), model: requiredModel(model) })
-      const commit = await resolveCommit(cli, required(values, 'ref'))
+      const commit = await resolveCommit(cli.git, required(values, 'ref'))
       return print(
         io,
         values,
@@ -324,10 +318,4 @@ function optionalDate(values: OptionValues, name: string): Date | undefined {
     )
   }
   return date
-}
-
-async function resolveCommit(cli: CliRegistry, ref: string): Promise<string> {
-  const resolved = await cli.git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])
-  if (resolved.code !== 0) throw new NotFoundError(`No commit named ${ref} in this repository`)
-  return resolved.stdout.trim()
 }

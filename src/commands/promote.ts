@@ -3,7 +3,7 @@ import type { Candidate } from '../candidate/types.js'
 import { ExitCode, InvalidInputError, ModelGateError, NotFoundError } from '../errors.js'
 import type { ReviewEvidence } from '../gates/approvals.js'
 import type { CheckRunEvidence } from '../gates/checks.js'
-import { decide, evaluateStage } from '../gates/evaluate.js'
+import { decide, evaluateStage, findStage } from '../gates/evaluate.js'
 import { transitionGate } from '../gates/transition.js'
 import type { Evaluation } from '../gates/types.js'
 import type { Policy } from '../policy/schema.js'
@@ -116,12 +116,7 @@ async function evaluatePromotion(
   }
 ): Promise<Evaluation> {
   const { policy, stage } = options
-  const stagePolicy = policy.stages[stage]
-  if (!stagePolicy) {
-    throw new NotFoundError(
-      `stage "${stage}" is not defined in the policy for ${policy.model}; it defines: ${Object.keys(policy.stages).join(', ')}`
-    )
-  }
+  const stagePolicy = findStage(policy, stage)
   const transition = transitionGate({
     version: subject.version,
     targetStage: stage,

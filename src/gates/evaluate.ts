@@ -220,7 +220,8 @@ export function decide(gates: readonly GateResult[], warnings: readonly string[]
   return 'pass'
 }
 
-function findStage(policy: Policy, stage: string): StagePolicy {
+/** The policy's rules for `stage`; NotFoundError (exit 3) naming the stages it has. */
+export function findStage(policy: Policy, stage: string): StagePolicy {
   const stagePolicy = Object.hasOwn(policy.stages, stage) ? policy.stages[stage] : undefined
   if (!stagePolicy) {
     const known = Object.keys(policy.stages)

@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../errors.js'
+import { InvalidInputError, NotFoundError } from '../errors.js'
 import type { Policy } from '../policy/schema.js'
 import { createGitModelSource } from './git-model-source.js'
 import { createGitRegistry, createGitRunner, readGtoStages } from './git/index.js'
@@ -64,4 +64,11 @@ export async function openRegistry(
   const git = withTagCache(createGitRunner(root), { cwd: root })
   const registry = createGitRegistry({ git, allowedStages: await readGtoStages(root) })
   return { registry, models: createGitModelSource({ git, registry, modelPath: policy?.path }), git }
+}
+
+/** The commit `ref` names in the checkout; NotFoundError (exit 3) when it names none. */
+export async function resolveCommit(git: GitRunner, ref: string): Promise<string> {
+  const resolved = await git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])
+  if (resolved.code !== 0) throw new NotFoundError(`No commit named ${ref} in this repository`)
+  return resolved.stdout.trim()
 }
