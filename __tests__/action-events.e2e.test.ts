@@ -7,13 +7,14 @@ import { gitOk } from '../src/registry/git/runner.js'
 import {
   pullRequestEvent,
   pullRequestReviewEvent,
+  pushEvent,
   workflowDispatchEvent,
   writeEvent,
   type BuiltEvent,
   type WrittenEvent
 } from './helpers/events.js'
 import { makeSandbox, tagNames, type Clone, type Sandbox } from './helpers/git-sandbox.js'
-import { start, type StandIn } from './helpers/github-stand-in/index.js'
+import { fakeSha, start, type StandIn } from './helpers/github-stand-in/index.js'
 import { runAction, type ActionRun } from './helpers/run-action.js'
 
 const POLICY = `model: fraud
@@ -234,6 +235,154 @@ describe('the bundled action on GitHub events', () => {
     expect(comments).toHaveLength(1)
     expect(comments[0]?.body).toContain('### ✅ Promoted')
     expect(comments[0]?.body).toContain('**v1.0.0** is now in **staging**')
+    gh.assertNoViolations()
+  })
+
+  it("counts neither the author's own approval nor one given before the latest push", async () => {
+    const repo = gh.state.repo('acme/models')
+    const first = fakeSha('pr9-first')
+    repo.addPull({
+      number: 9,
+      author: 'bob',
+      head: { ref: 'promote-v1.1', sha: first },
+      base: { sha: commits[1] as string }
+    })
+    const event = (sha: string) =>
+      pullRequestEvent({
+        repo: REPO,
+        number: 9,
+        author: 'bob',
+        head: { ref: 'promote-v1.1', sha },
+        base: { ref: 'main', sha: commits[1] as string }
+      })
+    const inputs = { ...promoteInputs, version: 'v1.1.0' }
+
+    repo.addReview(9, { user: 'bob', state: 'APPROVED' })
+    const own = await run(event(first), inputs)
+    expect(own.outputs.decision).toBe('pending')
+    expect(repo.commentsOn(9)[0]?.body).toContain("The author's own review, not counted: `bob`")
+    expect(repo.status(first, 'modelgate/fraud/staging')?.state).toBe('pending')
+
+    repo.addReview(9, { user: 'carol', state: 'APPROVED' })
+    const approved = await run(event(first), inputs)
+    expect(approved.outputs.decision).toBe('pass')
+    expect(repo.status(first, 'modelgate/fraud/staging')?.state).toBe('success')
+
+    // A new commit on the branch: carol approved the old one, which no longer counts.
+    const second = fakeSha('pr9-second')
+    repo.push(9, second)
+    const pushed = await run(event(second), inputs)
+    expect(pushed.outputs.decision).toBe('pending')
+    expect(repo.status(second, 'modelgate/fraud/staging')?.state).toBe('pending')
+    const comments = repo.commentsOn(9)
+    expect(comments).toHaveLength(1)
+    expect(comments[0]?.body).toContain(
+      `Approved before the latest push, not counted: \`carol\` (${first.slice(0, 7)})`
+    )
+    expect(comments[0]?.body).toContain('Not yet: merging now will not promote **v1.1.0**')
+    gh.assertNoViolations()
+  })
+
+  it('promotes on the push of a merged pull request, says so on it, and a rollback notes it there', async () => {
+    const repo = gh.state.repo('acme/models')
+    const inputs = { ...promoteInputs, version: 'v1.1.0' }
+    const head = fakeSha('pr8-head')
+    repo.addPull({
+      number: 8,
+      author: 'alice',
+      head: { ref: 'promote-v1.1-again', sha: head },
+      base: { sha: commits[1] as string }
+    })
+    const evaluated = await run(
+      pullRequestEvent({
+        repo: REPO,
+        number: 8,
+        author: 'alice',
+        head: { ref: 'promote-v1.1-again', sha: head },
+        base: { ref: 'main', sha: commits[1] as string }
+      }),
+      inputs
+    )
+    expect(evaluated.outputs.decision).toBe('pending')
+    repo.addReview(8, { user: 'bob', state: 'APPROVED' })
+
+    // The merge: a real commit on main (the policy is read from it), known to the stand-in.
+    await gitOk(clone.git, ['commit', '--quiet', '--allow-empty', '-m', 'Merge pull request #8'])
+    const merge = (await gitOk(clone.git, ['rev-parse', 'HEAD'])).trim()
+    await gitOk(clone.git, ['push', '--quiet', 'origin', 'HEAD:main'])
+    repo.merge(8, { mergeCommitSha: merge, mergedBy: 'mona' })
+    const tagsBefore = await gitOk(clone.git, ['ls-remote', '--tags', 'origin'])
+    const pushed = () => pushEvent({ repo: REPO, before: commits[1] as string, after: merge })
+
+    const promoted = await run(pushed(), inputs)
+    expect(promoted.exitCode).toBe(0)
+    expect(promoted.outputs.decision).toBe('pass')
+    expect(promoted.summary).toContain('Promoted v1.1.0 to staging (replacing v1.0.0)')
+    expect(promoted.summary).toContain('Promoted on the merge of pull request #8')
+    expect(await gitOk(clone.git, ['ls-remote', '--tags', 'origin'])).not.toBe(tagsBefore)
+    expect(repo.status(merge, 'modelgate/fraud/staging')?.state).toBe('success')
+    let comments = repo.commentsOn(8)
+    expect(comments).toHaveLength(1)
+    expect(comments[0]?.body).toContain('### ✅ Promoted')
+    expect(comments[0]?.body).toContain(
+      '**v1.1.0** is now in **staging**, replacing v1.0.0 (kept for rollback)'
+    )
+
+    // A re-run of the same push writes nothing and leaves the comment alone.
+    const tagsAfter = await gitOk(clone.git, ['ls-remote', '--tags', 'origin'])
+    const again = await run(pushed(), inputs)
+    expect(again.exitCode).toBe(0)
+    expect(again.summary).toContain('already holds staging')
+    expect(await gitOk(clone.git, ['ls-remote', '--tags', 'origin'])).toBe(tagsAfter)
+    expect(repo.commentsOn(8)).toHaveLength(1)
+
+    const rolled = await run(dispatch('mona'), {
+      command: 'rollback',
+      policy: 'policy.yml',
+      stage: 'staging',
+      reason: 'latency regression'
+    })
+    expect(rolled.exitCode).toBe(0)
+    expect(rolled.summary).toContain('staging is back on **v1.0.0** (was v1.1.0)')
+    expect(rolled.summary).toContain('Noted on pull request #8')
+    comments = repo.commentsOn(8)
+    expect(comments).toHaveLength(1)
+    expect(comments[0]?.body).toContain('### ↩️ Rolled back')
+    expect(comments[0]?.body).toContain('**staging** is back on **v1.0.0** (was v1.1.0)')
+    expect(comments[0]?.body).toContain('Reason: latency regression')
+    expect(comments[0]?.body).toContain('### ✅ Promoted')
+    gh.assertNoViolations()
+  })
+
+  it('does not promote on a push no pull request produced, nor on a push to another branch', async () => {
+    const before = await gitOk(clone.git, ['ls-remote', '--tags', 'origin'])
+    await gitOk(clone.git, ['commit', '--quiet', '--allow-empty', '-m', 'direct push'])
+    const direct = (await gitOk(clone.git, ['rev-parse', 'HEAD'])).trim()
+    await gitOk(clone.git, ['push', '--quiet', 'origin', 'HEAD:main'])
+    gh.state.repo('acme/models').addCommit(direct)
+    const inputs = { ...promoteInputs, version: 'v1.1.0' }
+
+    const unreviewed = await run(
+      pushEvent({ repo: REPO, before: commits[1] as string, after: direct }),
+      inputs
+    )
+    expect(unreviewed.exitCode).toBe(0)
+    expect(unreviewed.outputs.decision).toBe('blocked')
+    expect(unreviewed.summary).toContain('which no merged pull request produced')
+    expect(await gitOk(clone.git, ['ls-remote', '--tags', 'origin'])).toBe(before)
+
+    const feature = await run(
+      pushEvent({
+        repo: REPO,
+        ref: 'refs/heads/feature',
+        before: commits[1] as string,
+        after: direct
+      }),
+      inputs
+    )
+    expect(feature.exitCode).toBe(2)
+    expect(feature.stdout).toContain('this push is to refs/heads/feature')
+    expect(await gitOk(clone.git, ['ls-remote', '--tags', 'origin'])).toBe(before)
     gh.assertNoViolations()
   })
 

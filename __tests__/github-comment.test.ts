@@ -155,6 +155,12 @@ const scenarios: Record<string, () => CommentInput> = {
       runUrl: RUN
     },
     runUrl: RUN
+  }),
+
+  'comment-merged-not-promoted': () => ({
+    evaluation: evaluate({ reviews: reviews([approve('alice', OLD), approve('bob')]) }),
+    merged: true,
+    runUrl: RUN
   })
 }
 
@@ -192,7 +198,8 @@ describe('renderComment', () => {
       'comment-pending': 'pending',
       'comment-blocked': 'blocked',
       'comment-ready': 'pass',
-      'comment-promoted': 'pass'
+      'comment-promoted': 'pass',
+      'comment-merged-not-promoted': 'pending'
     })
   })
 

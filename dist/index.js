@@ -42534,8 +42534,6 @@ function getIDToken(aud) {
  */
 
 //# sourceMappingURL=core.js.map
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: ./src/errors.ts
 /**
  * Exit codes shared by every command, the CLI and the action. They are part of
@@ -42603,6 +42601,8 @@ function errorMessage(error) {
     return typeof error === 'string' ? error : JSON.stringify(error);
 }
 
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: ./src/candidate/problems.ts
 
 /** One InvalidInputError listing every location: `headline` then one `file:line:col (key): problem` a line. */
@@ -54815,6 +54815,233 @@ function evaluate_optional(key, value) {
     return value === undefined ? {} : { [key]: value };
 }
 
+;// CONCATENATED MODULE: ./src/policy/locate.ts
+
+/**
+ * The source offset of the node at `path`, following aliases and merge keys, so
+ * a problem inside an aliased mapping points at the mapping it came from.
+ */
+function offsetOf(doc, path, target) {
+    let node = doc.contents;
+    let key;
+    for (const segment of path) {
+        const next = child(doc, node, segment);
+        if (!next)
+            return start(key) ?? start(node) ?? 0;
+        node = next.value;
+        key = next.key;
+    }
+    if (target === 'key' || pointsByKey(node))
+        return start(key) ?? start(node) ?? 0;
+    return start(node) ?? start(key) ?? 0;
+}
+/**
+ * The key path of the node that holds `offset`, as far as it goes: where a YAML
+ * syntax error sits. A node's end counts as inside it, since the yaml library
+ * reports an unclosed quote or bracket where the node stops.
+ */
+function pathAt(doc, offset) {
+    const path = [];
+    let node = doc.contents;
+    for (;;) {
+        if ((0,dist/* isMap */.jh)(node)) {
+            // The whole entry, so that a tag or anchor between key and value belongs to the key.
+            const pair = node.items.find(p => within(offset, start(p.key) ?? start(p.value), end(p.value) ?? end(p.key)));
+            if (!pair)
+                return path;
+            path.push(keyName(pair.key));
+            if (!contains(pair.value, offset))
+                return path;
+            node = pair.value;
+        }
+        else if ((0,dist/* isSeq */.oP)(node)) {
+            const index = node.items.findIndex(item => contains(item, offset));
+            if (index < 0)
+                return path;
+            path.push(index);
+            node = node.items[index];
+        }
+        else {
+            return path;
+        }
+    }
+}
+/** `stages.production.from[0]`; keys that are not plain words are quoted: `thresholds["eval.auc"]`. */
+function formatKeyPath(path) {
+    return path
+        .map((segment, i) => {
+        if (typeof segment === 'number')
+            return `[${segment}]`;
+        if (/^[A-Za-z0-9_$-]+$/.test(segment))
+            return i === 0 ? segment : `.${segment}`;
+        return `[${JSON.stringify(segment)}]`;
+    })
+        .join('');
+}
+/** The text a key reads as once the document becomes plain data (`1:` is the key "1"). */
+function keyName(key) {
+    if (!(0,dist/* isScalar */.jn)(key))
+        return String(key);
+    // A merge key's value is a symbol whose description is `<<`.
+    return typeof key.value === 'symbol' ? (key.value.description ?? '') : String(key.value);
+}
+function child(doc, node, segment) {
+    const target = (0,dist/* isAlias */.Vj)(node) ? node.resolve(doc) : node;
+    if ((0,dist/* isMap */.jh)(target)) {
+        const pair = findPair(doc, target, String(segment));
+        return pair && { key: pair.key, value: pair.value };
+    }
+    if ((0,dist/* isSeq */.oP)(target) && typeof segment === 'number') {
+        const item = target.items[segment];
+        return item === undefined ? undefined : { value: item };
+    }
+    return undefined;
+}
+/** The entry for `name` in a mapping: its own keys first, then those it merges in with `<<`. */
+function findPair(doc, map, name) {
+    const own = map.items.find(p => !isMergeKey(p.key) && keyName(p.key) === name);
+    if (own)
+        return own;
+    for (const pair of map.items.filter(p => isMergeKey(p.key))) {
+        const sources = (0,dist/* isSeq */.oP)(pair.value) ? pair.value.items : [pair.value];
+        for (const source of sources) {
+            const resolved = (0,dist/* isAlias */.Vj)(source) ? source.resolve(doc) : source;
+            const found = (0,dist/* isMap */.jh)(resolved) ? findPair(doc, resolved, name) : undefined;
+            if (found)
+                return found;
+        }
+    }
+    return undefined;
+}
+/**
+ * A plain `<<` key, which merges the mapping(s) it names into the mapping that holds
+ * it; the yaml library gives it a symbol value (a quoted "<<" is an ordinary key).
+ */
+function isMergeKey(key) {
+    return (0,dist/* isScalar */.jn)(key) && typeof key.value === 'symbol';
+}
+/** A value whose own position says little: a block collection starts on the next line, an empty value nowhere. */
+function pointsByKey(node) {
+    if ((0,dist/* isCollection */.P3)(node))
+        return !node.flow;
+    if ((0,dist/* isScalar */.jn)(node))
+        return node.value === null && node.range?.[0] === node.range?.[1];
+    return node === null || node === undefined;
+}
+function start(node) {
+    return node?.range?.[0];
+}
+function end(node) {
+    return node?.range?.[2];
+}
+function contains(node, offset) {
+    return within(offset, start(node), end(node));
+}
+function within(offset, from, to) {
+    return from !== undefined && to !== undefined && offset >= from && offset <= to;
+}
+
+;// CONCATENATED MODULE: ./src/policy/messages.ts
+/**
+ * Plain-word messages for zod issues, used as the per-parse error map: a message
+ * the schema sets itself (a regex rule, a refinement) takes precedence over these.
+ * Each message completes a sentence whose subject is the key path, e.g.
+ * `stages.staging.thresholds.accuracy.min: must be a number, got the string "0.85"`.
+ */
+function plainMessage(issue) {
+    const got = `, got ${describeValue(issue.input)}`;
+    switch (issue.code) {
+        case 'invalid_type':
+            if (issue.input === undefined)
+                return 'is required';
+            return `must be ${TYPE_NAMES[issue.expected] ?? `a ${issue.expected}`}${got}`;
+        case 'invalid_value':
+            return `must be ${oneOf(issue.values)}${got}`;
+        case 'invalid_union':
+            if (issue.discriminator !== undefined && 'options' in issue && Array.isArray(issue.options)) {
+                // The issue's input is the whole mapping; its path ends at the discriminator key.
+                const value = issue.input[issue.discriminator];
+                const options = oneOf(issue.options);
+                if (value === undefined)
+                    return `is required: ${options}`;
+                return `must be ${options}, got ${describeValue(value)}`;
+            }
+            return `does not match any of the allowed forms${got}`;
+        case 'too_small':
+            return `${bound(issue.origin, issue.minimum, issue.inclusive, 'least', 'more')}${got}`;
+        case 'too_big':
+            return `${bound(issue.origin, issue.maximum, issue.inclusive, 'most', 'less')}${got}`;
+        case 'invalid_format':
+            if (issue.format === 'regex')
+                return `must match the pattern ${issue.pattern ?? ''}${got}`;
+            return `must be a valid ${issue.format}${got}`;
+        case 'not_multiple_of':
+            return `must be a multiple of ${issue.divisor}${got}`;
+        case 'unrecognized_keys':
+            return `allowed here: ${allowedKeys(issue.inst).join(', ') || 'none'}`;
+        case 'invalid_key':
+            return `is not a valid name: ${issue.issues.map(inner => inner.message).join('; ')}`;
+        default:
+            return 'is not valid';
+    }
+}
+const TYPE_NAMES = {
+    number: 'a number',
+    int: 'a whole number',
+    string: 'a string',
+    boolean: 'true or false',
+    array: 'a list',
+    object: 'a mapping (key: value)',
+    record: 'a mapping (key: value)'
+};
+/** How a YAML value reads in a message: `the string "0.85"`, `the number 3`, `a list`. */
+function describeValue(value) {
+    if (value === undefined)
+        return 'nothing';
+    if (value === null)
+        return 'an empty value';
+    if (typeof value === 'string') {
+        const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
+        return `the string ${JSON.stringify(shown)}`;
+    }
+    if (typeof value === 'number') {
+        if (Number.isNaN(value))
+            return '.nan (not a number)';
+        if (!Number.isFinite(value))
+            return `${value > 0 ? '' : '-'}.inf (infinite)`;
+        return `the number ${value}`;
+    }
+    if (typeof value === 'boolean')
+        return `${value}`;
+    if (Array.isArray(value))
+        return 'a list';
+    if (typeof value === 'object')
+        return 'a mapping';
+    return typeof value;
+}
+function oneOf(values) {
+    const shown = values.map(v => JSON.stringify(v));
+    return shown.length === 1 ? `${shown[0]}` : `one of ${shown.join(', ')}`;
+}
+function bound(origin, limit, inclusive, inclusiveWord, exclusiveWord) {
+    if (origin === 'array') {
+        return `must list at ${inclusiveWord} ${limit} item${limit === 1 ? '' : 's'}`;
+    }
+    if (origin === 'string') {
+        if (inclusiveWord === 'least' && limit === 1)
+            return 'must not be empty';
+        return `must be at ${inclusiveWord} ${limit} characters long`;
+    }
+    return inclusive === false
+        ? `must be ${exclusiveWord} than ${limit}`
+        : `must be at ${inclusiveWord} ${limit}`;
+}
+/** The keys a strict object accepts, read from the schema that raised the issue. */
+function allowedKeys(inst) {
+    const shape = inst?.shape;
+    return shape && typeof shape === 'object' ? Object.keys(shape) : [];
+}
+
 ;// CONCATENATED MODULE: ./src/policy/schema.ts
 
 /**
@@ -55067,111 +55294,153 @@ const Policy = PolicyShape.superRefine((policy, ctx) => {
     }
 }).describe('A ModelGate promotion policy.');
 
-;// CONCATENATED MODULE: ./src/gates/transition.ts
+;// CONCATENATED MODULE: ./src/policy/load.ts
 
-/**
- * Stage order: a version may enter a stage only from one its `from:` list names.
- * `candidate` is any registered version. Among several allowed sources the one
- * the version entered first counts (the longest soak).
- */
-function transitionGate(context) {
-    const sources = context.currentStages
-        .filter(entry => context.allowedFrom.includes(entry.stage))
-        .map(entry => ({ stage: entry.stage, enteredAt: entry.since }));
-    if (context.allowedFrom.includes(CANDIDATE_STAGE)) {
-        sources.push({ stage: CANDIDATE_STAGE, enteredAt: context.registeredAt });
+
+
+
+
+
+/** Read and validate a policy file. Missing: `NotFoundError` (exit 3); anything else wrong: `InvalidInputError` (exit 2). */
+async function loadPolicy(file) {
+    let text;
+    try {
+        text = await (0,promises_namespaceObject.readFile)(file, 'utf8');
     }
-    sources.sort((a, b) => a.enteredAt.getTime() - b.enteredAt.getTime());
-    const source = sources[0];
-    const from = context.allowedFrom.join(', ');
-    if (!source) {
-        const now = context.currentStages.map(entry => entry.stage);
-        return {
-            gate: {
-                gate: 'transition',
-                status: 'fail',
-                summary: `${context.version} is not in a stage ${context.targetStage} may be entered from (${from})`,
-                details: [`${context.version} is in: ${now.length > 0 ? now.join(', ') : 'no stage'}`]
-            }
-        };
-    }
-    return {
-        source,
-        gate: {
-            gate: 'transition',
-            status: 'pass',
-            summary: source.stage === CANDIDATE_STAGE
-                ? `${context.version} is registered; ${context.targetStage} accepts registered versions`
-                : `${context.version} is in ${source.stage}; ${context.targetStage} may be entered from ${from}`
+    catch (error) {
+        const code = error.code;
+        const locations = [{ file }];
+        if (code === 'ENOENT' || code === 'ENOTDIR') {
+            throw new NotFoundError(`Policy file not found: ${file}`, { locations, cause: error });
         }
-    };
+        if (code === 'EISDIR') {
+            throw new InvalidInputError(`Policy file ${file} is a directory, not a YAML file`, {
+                locations,
+                cause: error
+            });
+        }
+        throw new InvalidInputError(`Cannot read policy file ${file}: ${error.message}`, {
+            locations,
+            cause: error
+        });
+    }
+    return parsePolicy(text, file);
 }
-
-;// CONCATENATED MODULE: ./src/report/json.ts
 /**
- * The evaluation as stable JSON: the same model the markdown renders, pretty-printed with two
- * spaces, keys in a fixed order (the order of the types in `gates/types.ts`, the decision
- * first after model and stage), metric maps sorted by name, absent fields omitted. No trailing
- * newline, like `JSON.stringify`.
+ * Validate policy YAML. Throws one `InvalidInputError` listing every problem found,
+ * each as `file:line:col key.path: what is wrong`. YAML syntax problems are reported
+ * alone, since the structure around them cannot be trusted; the schema's cross-stage
+ * rules run once every stage has the right shape.
  */
-function toJson(evaluation) {
-    return JSON.stringify(ordered(evaluation), null, 2);
-}
-function ordered(evaluation) {
-    const { candidate } = evaluation;
-    return compact({
-        model: evaluation.model,
-        stage: evaluation.stage,
-        decision: evaluation.decision,
-        evaluatedAt: evaluation.evaluatedAt,
-        candidate: compact({
-            ...side(candidate),
-            invalidMetrics: sortKeys(candidate.invalidMetrics),
-            totalBytes: candidate.totalBytes,
-            fileCount: candidate.fileCount
-        }),
-        champion: evaluation.champion && compact(side(evaluation.champion)),
-        gates: evaluation.gates.map(gate),
-        warnings: [...evaluation.warnings]
+function parsePolicy(text, file) {
+    const lineCounter = new dist/* LineCounter */.HN();
+    const doc = (0,dist/* parseDocument */.Tp)(text, {
+        lineCounter,
+        prettyErrors: false,
+        merge: true,
+        // `1:` and `"1":` become the same key once parsed: they are duplicates too.
+        uniqueKeys: (a, b) => a === b || ((0,dist/* isScalar */.jn)(a) && (0,dist/* isScalar */.jn)(b) && keyName(a) === keyName(b))
     });
-}
-function side(model) {
-    return {
-        label: model.label,
-        version: model.version,
-        metrics: sortKeys(model.metrics),
-        invalidMetrics: model.invalidMetrics && sortKeys(model.invalidMetrics)
+    const locate = (offset, path, problem) => {
+        const { line, col } = lineCounter.linePos(offset);
+        const keyPath = path.length > 0 ? formatKeyPath(path) : undefined;
+        return { file, line, column: col, ...(keyPath && { keyPath }), problem };
     };
+    const yamlProblems = [...doc.errors, ...doc.warnings].map(e => locate(e.pos[0], e.code === 'MULTIPLE_DOCS' ? [] : pathAt(doc, e.pos[0]), yamlMessage(e)));
+    if (yamlProblems.length > 0)
+        throw policyError(file, yamlProblems);
+    const aliasProblems = badAliases(doc).map(p => locate(p.offset, pathAt(doc, p.offset), p.message));
+    if (aliasProblems.length > 0)
+        throw policyError(file, aliasProblems);
+    const root = doc.contents;
+    if (root === null || ((0,dist/* isScalar */.jn)(root) && root.value === null)) {
+        throw policyError(file, [locate(0, [], EMPTY)]);
+    }
+    if (!(0,dist/* isMap */.jh)(root)) {
+        const got = (0,dist/* isSeq */.oP)(root) ? 'a list' : `the value ${JSON.stringify(root.toJSON())}`;
+        throw policyError(file, [locate(root.range?.[0] ?? 0, [], `${MAPPING}, got ${got}`)]);
+    }
+    let data;
+    try {
+        data = doc.toJS(); // expands aliases, up to the yaml library's limit on their count
+    }
+    catch (error) {
+        const message = `the policy cannot be read as data: ${error.message}`;
+        throw policyError(file, [locate(0, [], message)], error);
+    }
+    const result = Policy.safeParse(data, { error: plainMessage });
+    if (result.success)
+        return result.data;
+    const problems = result.error.issues.flatMap(issue => zodProblems(issue).map(p => locate(offsetOf(doc, p.path, p.target), p.path, p.message)));
+    throw policyError(file, problems);
 }
-function gate(result) {
-    return compact({
-        gate: result.gate,
-        status: result.status,
-        summary: result.summary,
-        checks: result.checks?.map(json_check),
-        details: result.details && [...result.details]
+const MAPPING = 'a policy must be a mapping with at least `model` and `stages`';
+const EMPTY = `the policy is empty: ${MAPPING}`;
+/**
+ * Aliases the yaml library only rejects when it builds the data, with no position:
+ * an alias with no anchor before it, a merge key (`<<`) that does not name a mapping.
+ */
+function badAliases(doc) {
+    const problems = [];
+    (0,dist/* visit */.YR)(doc, {
+        Alias(_, alias) {
+            if (alias.resolve(doc) === undefined) {
+                const message = `the alias *${alias.source} has no anchor &${alias.source} before it`;
+                problems.push({ offset: start(alias) ?? 0, message });
+            }
+        },
+        Pair(_, pair) {
+            if (!isMergeKey(pair.key))
+                return;
+            const sources = (0,dist/* isSeq */.oP)(pair.value) ? pair.value.items : [pair.value];
+            const resolved = sources.map(s => ((0,dist/* isAlias */.Vj)(s) ? s.resolve(doc) : s));
+            if (resolved.some(s => s !== undefined && !(0,dist/* isMap */.jh)(s))) {
+                const message = 'a merge key (<<) must name a mapping or a list of mappings';
+                problems.push({ offset: start(pair.value) ?? start(pair.key) ?? 0, message });
+            }
+        }
     });
+    return problems;
 }
-function json_check(row) {
-    return compact({
-        metric: row.metric,
-        candidate: row.candidate,
-        champion: row.champion,
-        rule: row.rule,
-        status: row.status,
-        problem: row.problem
+/** One zod issue as the problems to report: an issue about several unknown keys is one problem per key. */
+function zodProblems(issue) {
+    const path = issue.path.map(segment => (typeof segment === 'number' ? segment : String(segment)));
+    if (issue.code === 'unrecognized_keys') {
+        return issue.keys.map(key => ({
+            path: [...path, key],
+            target: 'key',
+            message: `unknown key "${key}" (${issue.message})`
+        }));
+    }
+    return [{ path, target: issue.code === 'invalid_key' ? 'key' : 'value', message: issue.message }];
+}
+function yamlMessage(error) {
+    switch (error.code) {
+        case 'DUPLICATE_KEY':
+            return 'duplicate key: each key may appear only once in a mapping';
+        case 'TAB_AS_INDENT':
+            return 'a tab is used for indentation: YAML indents with spaces only';
+        case 'MULTIPLE_DOCS':
+            return 'the file holds more than one YAML document (---): a policy is one document';
+        default: {
+            const message = error.message.replace(/\s+/g, ' ').trim();
+            return `invalid YAML: ${message.charAt(0).toLowerCase()}${message.slice(1)}`;
+        }
+    }
+}
+function policyError(file, problems, cause) {
+    const sorted = [...problems].sort((a, b) => a.line - b.line || a.column - b.column);
+    const lines = [
+        ...new Set(sorted.map(p => {
+            const where = `${p.file}:${p.line}:${p.column}`;
+            return p.keyPath ? `${where} ${p.keyPath}: ${p.problem}` : `${where}: ${p.problem}`;
+        }))
+    ];
+    const count = lines.length === 1 ? 'a problem' : `${lines.length} problems`;
+    return new InvalidInputError(`Policy ${file} has ${count}:\n${lines.join('\n')}`, {
+        locations: sorted,
+        cause
     });
-}
-/** A copy with keys in code-point order (not locale order: stable everywhere). */
-function sortKeys(record) {
-    // fromEntries defines own properties, so even a metric named `__proto__` stays a plain key.
-    return Object.fromEntries(Object.keys(record)
-        .sort()
-        .flatMap(key => (record[key] === undefined ? [] : [[key, record[key]]])));
-}
-/** Drops undefined fields, keeping the insertion order of the rest. */
-function compact(object) {
-    return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
 }
 
 ;// CONCATENATED MODULE: ./src/report/markdown.ts
@@ -55353,6 +55622,73 @@ function markdown_escape(text) {
     return text.replace(/\r?\n|\r/g, ' ').replace(/[\\`*[\]<>|~]/g, '\\$&');
 }
 
+;// CONCATENATED MODULE: ./src/report/json.ts
+/**
+ * The evaluation as stable JSON: the same model the markdown renders, pretty-printed with two
+ * spaces, keys in a fixed order (the order of the types in `gates/types.ts`, the decision
+ * first after model and stage), metric maps sorted by name, absent fields omitted. No trailing
+ * newline, like `JSON.stringify`.
+ */
+function toJson(evaluation) {
+    return JSON.stringify(ordered(evaluation), null, 2);
+}
+function ordered(evaluation) {
+    const { candidate } = evaluation;
+    return compact({
+        model: evaluation.model,
+        stage: evaluation.stage,
+        decision: evaluation.decision,
+        evaluatedAt: evaluation.evaluatedAt,
+        candidate: compact({
+            ...side(candidate),
+            invalidMetrics: sortKeys(candidate.invalidMetrics),
+            totalBytes: candidate.totalBytes,
+            fileCount: candidate.fileCount
+        }),
+        champion: evaluation.champion && compact(side(evaluation.champion)),
+        gates: evaluation.gates.map(gate),
+        warnings: [...evaluation.warnings]
+    });
+}
+function side(model) {
+    return {
+        label: model.label,
+        version: model.version,
+        metrics: sortKeys(model.metrics),
+        invalidMetrics: model.invalidMetrics && sortKeys(model.invalidMetrics)
+    };
+}
+function gate(result) {
+    return compact({
+        gate: result.gate,
+        status: result.status,
+        summary: result.summary,
+        checks: result.checks?.map(json_check),
+        details: result.details && [...result.details]
+    });
+}
+function json_check(row) {
+    return compact({
+        metric: row.metric,
+        candidate: row.candidate,
+        champion: row.champion,
+        rule: row.rule,
+        status: row.status,
+        problem: row.problem
+    });
+}
+/** A copy with keys in code-point order (not locale order: stable everywhere). */
+function sortKeys(record) {
+    // fromEntries defines own properties, so even a metric named `__proto__` stays a plain key.
+    return Object.fromEntries(Object.keys(record)
+        .sort()
+        .flatMap(key => (record[key] === undefined ? [] : [[key, record[key]]])));
+}
+/** Drops undefined fields, keeping the insertion order of the rest. */
+function compact(object) {
+    return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
+}
+
 ;// CONCATENATED MODULE: ./src/commands/exit-code.ts
 
 /** The documented exit code for a decision: only `pass` is 0, and nothing blocked exits below 2. */
@@ -55366,6 +55702,115 @@ function exitCodeFor(decision) {
         case 'blocked':
             return errors_ExitCode.Blocked;
     }
+}
+
+;// CONCATENATED MODULE: ./src/commands/check.ts
+
+
+
+
+
+
+
+/** What a check needs that it cannot see: it runs outside any pull request or registry. */
+const CHECK_LACKS = ['approvals', 'checks', 'source-stage-dates'];
+/**
+ * `modelgate check`: evaluate a candidate directory against one stage of a policy,
+ * optionally against a champion directory. Reads only; never writes anywhere.
+ */
+async function check_check(options, openRegistry = noRegistry) {
+    const policy = await loadPolicy(options.policyFile);
+    const load = (where) => loadModel(where, policy, openRegistry);
+    const candidate = await load(options.candidateDir);
+    const champion = options.championDir ? await load(options.championDir) : undefined;
+    const evaluation = evaluateStage({
+        policy,
+        stage: options.stage,
+        candidate: { ...candidate, label: candidate.info?.version ?? options.candidateDir },
+        champion: champion && {
+            label: champion.info?.version ?? options.championDir ?? 'champion',
+            version: champion.info?.version,
+            metrics: champion.metrics,
+            invalidMetrics: champion.invalidMetrics,
+            signature: champion.signature
+        },
+        now: options.now ?? new Date(),
+        unavailable: [...CHECK_LACKS],
+        evaluator: 'check'
+    });
+    return {
+        evaluation,
+        markdown: renderMarkdown(evaluation),
+        json: toJson(evaluation),
+        exitCode: exitCodeFor(evaluation.decision),
+        decision: evaluation.decision
+    };
+}
+/** `mlflow:NAME/VERSION` or `mlflow:NAME@ALIAS` names a registered version; anything else is a directory. */
+const REGISTERED = /^mlflow:(?<name>[^/@]+)(?:\/(?<version>[^/@]+)|@(?<alias>[^/@]+))$/;
+async function loadModel(where, policy, openRegistry) {
+    if (!where.startsWith('mlflow:'))
+        return loadCandidate(where);
+    const match = REGISTERED.exec(where)?.groups;
+    if (!match?.name) {
+        throw new InvalidInputError(`"${where}" must be mlflow:NAME/VERSION or mlflow:NAME@ALIAS`);
+    }
+    if (policy.registry.type !== 'mlflow') {
+        throw new InvalidInputError(`"${where}" names an MLflow version, but the policy's registry is ${policy.registry.type}`);
+    }
+    const { registry, models } = await openRegistry(policy);
+    let version = match.version;
+    if (match.alias) {
+        const holder = await registry.getStage(match.name, match.alias);
+        if (!holder)
+            throw new NotFoundError(`${match.name} has no version under alias ${match.alias}`);
+        version = holder.version;
+    }
+    const candidate = await models.loadVersion(match.name, version);
+    return { ...candidate, info: { ...candidate.info, version: candidate.info?.version ?? version } };
+}
+async function noRegistry() {
+    throw new InvalidInputError('This command cannot read registered versions here');
+}
+
+;// CONCATENATED MODULE: ./src/gates/transition.ts
+
+/**
+ * Stage order: a version may enter a stage only from one its `from:` list names.
+ * `candidate` is any registered version. Among several allowed sources the one
+ * the version entered first counts (the longest soak).
+ */
+function transitionGate(context) {
+    const sources = context.currentStages
+        .filter(entry => context.allowedFrom.includes(entry.stage))
+        .map(entry => ({ stage: entry.stage, enteredAt: entry.since }));
+    if (context.allowedFrom.includes(CANDIDATE_STAGE)) {
+        sources.push({ stage: CANDIDATE_STAGE, enteredAt: context.registeredAt });
+    }
+    sources.sort((a, b) => a.enteredAt.getTime() - b.enteredAt.getTime());
+    const source = sources[0];
+    const from = context.allowedFrom.join(', ');
+    if (!source) {
+        const now = context.currentStages.map(entry => entry.stage);
+        return {
+            gate: {
+                gate: 'transition',
+                status: 'fail',
+                summary: `${context.version} is not in a stage ${context.targetStage} may be entered from (${from})`,
+                details: [`${context.version} is in: ${now.length > 0 ? now.join(', ') : 'no stage'}`]
+            }
+        };
+    }
+    return {
+        source,
+        gate: {
+            gate: 'transition',
+            status: 'pass',
+            summary: source.stage === CANDIDATE_STAGE
+                ? `${context.version} is registered; ${context.targetStage} accepts registered versions`
+                : `${context.version} is in ${source.stage}; ${context.targetStage} may be entered from ${from}`
+        }
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/commands/promote.ts
@@ -55515,428 +55960,131 @@ function outcome(evaluation, action, written) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/policy/locate.ts
+;// CONCATENATED MODULE: ./src/commands/register.ts
 
-/**
- * The source offset of the node at `path`, following aliases and merge keys, so
- * a problem inside an aliased mapping points at the mapping it came from.
- */
-function offsetOf(doc, path, target) {
-    let node = doc.contents;
-    let key;
-    for (const segment of path) {
-        const next = child(doc, node, segment);
-        if (!next)
-            return start(key) ?? start(node) ?? 0;
-        node = next.value;
-        key = next.key;
-    }
-    if (target === 'key' || pointsByKey(node))
-        return start(key) ?? start(node) ?? 0;
-    return start(node) ?? start(key) ?? 0;
-}
-/**
- * The key path of the node that holds `offset`, as far as it goes: where a YAML
- * syntax error sits. A node's end counts as inside it, since the yaml library
- * reports an unclosed quote or bracket where the node stops.
- */
-function pathAt(doc, offset) {
-    const path = [];
-    let node = doc.contents;
-    for (;;) {
-        if ((0,dist/* isMap */.jh)(node)) {
-            // The whole entry, so that a tag or anchor between key and value belongs to the key.
-            const pair = node.items.find(p => within(offset, start(p.key) ?? start(p.value), end(p.value) ?? end(p.key)));
-            if (!pair)
-                return path;
-            path.push(keyName(pair.key));
-            if (!contains(pair.value, offset))
-                return path;
-            node = pair.value;
-        }
-        else if ((0,dist/* isSeq */.oP)(node)) {
-            const index = node.items.findIndex(item => contains(item, offset));
-            if (index < 0)
-                return path;
-            path.push(index);
-            node = node.items[index];
-        }
-        else {
-            return path;
-        }
-    }
-}
-/** `stages.production.from[0]`; keys that are not plain words are quoted: `thresholds["eval.auc"]`. */
-function formatKeyPath(path) {
-    return path
-        .map((segment, i) => {
-        if (typeof segment === 'number')
-            return `[${segment}]`;
-        if (/^[A-Za-z0-9_$-]+$/.test(segment))
-            return i === 0 ? segment : `.${segment}`;
-        return `[${JSON.stringify(segment)}]`;
-    })
-        .join('');
-}
-/** The text a key reads as once the document becomes plain data (`1:` is the key "1"). */
-function keyName(key) {
-    if (!(0,dist/* isScalar */.jn)(key))
-        return String(key);
-    // A merge key's value is a symbol whose description is `<<`.
-    return typeof key.value === 'symbol' ? (key.value.description ?? '') : String(key.value);
-}
-function child(doc, node, segment) {
-    const target = (0,dist/* isAlias */.Vj)(node) ? node.resolve(doc) : node;
-    if ((0,dist/* isMap */.jh)(target)) {
-        const pair = findPair(doc, target, String(segment));
-        return pair && { key: pair.key, value: pair.value };
-    }
-    if ((0,dist/* isSeq */.oP)(target) && typeof segment === 'number') {
-        const item = target.items[segment];
-        return item === undefined ? undefined : { value: item };
-    }
-    return undefined;
-}
-/** The entry for `name` in a mapping: its own keys first, then those it merges in with `<<`. */
-function findPair(doc, map, name) {
-    const own = map.items.find(p => !isMergeKey(p.key) && keyName(p.key) === name);
-    if (own)
-        return own;
-    for (const pair of map.items.filter(p => isMergeKey(p.key))) {
-        const sources = (0,dist/* isSeq */.oP)(pair.value) ? pair.value.items : [pair.value];
-        for (const source of sources) {
-            const resolved = (0,dist/* isAlias */.Vj)(source) ? source.resolve(doc) : source;
-            const found = (0,dist/* isMap */.jh)(resolved) ? findPair(doc, resolved, name) : undefined;
-            if (found)
-                return found;
-        }
-    }
-    return undefined;
-}
-/**
- * A plain `<<` key, which merges the mapping(s) it names into the mapping that holds
- * it; the yaml library gives it a symbol value (a quoted "<<" is an ordinary key).
- */
-function isMergeKey(key) {
-    return (0,dist/* isScalar */.jn)(key) && typeof key.value === 'symbol';
-}
-/** A value whose own position says little: a block collection starts on the next line, an empty value nowhere. */
-function pointsByKey(node) {
-    if ((0,dist/* isCollection */.P3)(node))
-        return !node.flow;
-    if ((0,dist/* isScalar */.jn)(node))
-        return node.value === null && node.range?.[0] === node.range?.[1];
-    return node === null || node === undefined;
-}
-function start(node) {
-    return node?.range?.[0];
-}
-function end(node) {
-    return node?.range?.[2];
-}
-function contains(node, offset) {
-    return within(offset, start(node), end(node));
-}
-function within(offset, from, to) {
-    return from !== undefined && to !== undefined && offset >= from && offset <= to;
-}
-
-;// CONCATENATED MODULE: ./src/policy/messages.ts
-/**
- * Plain-word messages for zod issues, used as the per-parse error map: a message
- * the schema sets itself (a regex rule, a refinement) takes precedence over these.
- * Each message completes a sentence whose subject is the key path, e.g.
- * `stages.staging.thresholds.accuracy.min: must be a number, got the string "0.85"`.
- */
-function plainMessage(issue) {
-    const got = `, got ${describeValue(issue.input)}`;
-    switch (issue.code) {
-        case 'invalid_type':
-            if (issue.input === undefined)
-                return 'is required';
-            return `must be ${TYPE_NAMES[issue.expected] ?? `a ${issue.expected}`}${got}`;
-        case 'invalid_value':
-            return `must be ${oneOf(issue.values)}${got}`;
-        case 'invalid_union':
-            if (issue.discriminator !== undefined && 'options' in issue && Array.isArray(issue.options)) {
-                // The issue's input is the whole mapping; its path ends at the discriminator key.
-                const value = issue.input[issue.discriminator];
-                const options = oneOf(issue.options);
-                if (value === undefined)
-                    return `is required: ${options}`;
-                return `must be ${options}, got ${describeValue(value)}`;
-            }
-            return `does not match any of the allowed forms${got}`;
-        case 'too_small':
-            return `${bound(issue.origin, issue.minimum, issue.inclusive, 'least', 'more')}${got}`;
-        case 'too_big':
-            return `${bound(issue.origin, issue.maximum, issue.inclusive, 'most', 'less')}${got}`;
-        case 'invalid_format':
-            if (issue.format === 'regex')
-                return `must match the pattern ${issue.pattern ?? ''}${got}`;
-            return `must be a valid ${issue.format}${got}`;
-        case 'not_multiple_of':
-            return `must be a multiple of ${issue.divisor}${got}`;
-        case 'unrecognized_keys':
-            return `allowed here: ${allowedKeys(issue.inst).join(', ') || 'none'}`;
-        case 'invalid_key':
-            return `is not a valid name: ${issue.issues.map(inner => inner.message).join('; ')}`;
-        default:
-            return 'is not valid';
-    }
-}
-const TYPE_NAMES = {
-    number: 'a number',
-    int: 'a whole number',
-    string: 'a string',
-    boolean: 'true or false',
-    array: 'a list',
-    object: 'a mapping (key: value)',
-    record: 'a mapping (key: value)'
-};
-/** How a YAML value reads in a message: `the string "0.85"`, `the number 3`, `a list`. */
-function describeValue(value) {
-    if (value === undefined)
-        return 'nothing';
-    if (value === null)
-        return 'an empty value';
-    if (typeof value === 'string') {
-        const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
-        return `the string ${JSON.stringify(shown)}`;
-    }
-    if (typeof value === 'number') {
-        if (Number.isNaN(value))
-            return '.nan (not a number)';
-        if (!Number.isFinite(value))
-            return `${value > 0 ? '' : '-'}.inf (infinite)`;
-        return `the number ${value}`;
-    }
-    if (typeof value === 'boolean')
-        return `${value}`;
-    if (Array.isArray(value))
-        return 'a list';
-    if (typeof value === 'object')
-        return 'a mapping';
-    return typeof value;
-}
-function oneOf(values) {
-    const shown = values.map(v => JSON.stringify(v));
-    return shown.length === 1 ? `${shown[0]}` : `one of ${shown.join(', ')}`;
-}
-function bound(origin, limit, inclusive, inclusiveWord, exclusiveWord) {
-    if (origin === 'array') {
-        return `must list at ${inclusiveWord} ${limit} item${limit === 1 ? '' : 's'}`;
-    }
-    if (origin === 'string') {
-        if (inclusiveWord === 'least' && limit === 1)
-            return 'must not be empty';
-        return `must be at ${inclusiveWord} ${limit} characters long`;
-    }
-    return inclusive === false
-        ? `must be ${exclusiveWord} than ${limit}`
-        : `must be at ${inclusiveWord} ${limit}`;
-}
-/** The keys a strict object accepts, read from the schema that raised the issue. */
-function allowedKeys(inst) {
-    const shape = inst?.shape;
-    return shape && typeof shape === 'object' ? Object.keys(shape) : [];
-}
-
-;// CONCATENATED MODULE: ./src/policy/load.ts
-
-
-
-
-
-
-/** Read and validate a policy file. Missing: `NotFoundError` (exit 3); anything else wrong: `InvalidInputError` (exit 2). */
-async function loadPolicy(file) {
-    let text;
-    try {
-        text = await (0,promises_namespaceObject.readFile)(file, 'utf8');
-    }
-    catch (error) {
-        const code = error.code;
-        const locations = [{ file }];
-        if (code === 'ENOENT' || code === 'ENOTDIR') {
-            throw new NotFoundError(`Policy file not found: ${file}`, { locations, cause: error });
-        }
-        if (code === 'EISDIR') {
-            throw new InvalidInputError(`Policy file ${file} is a directory, not a YAML file`, {
-                locations,
-                cause: error
-            });
-        }
-        throw new InvalidInputError(`Cannot read policy file ${file}: ${error.message}`, {
-            locations,
-            cause: error
-        });
-    }
-    return parsePolicy(text, file);
-}
-/**
- * Validate policy YAML. Throws one `InvalidInputError` listing every problem found,
- * each as `file:line:col key.path: what is wrong`. YAML syntax problems are reported
- * alone, since the structure around them cannot be trusted; the schema's cross-stage
- * rules run once every stage has the right shape.
- */
-function parsePolicy(text, file) {
-    const lineCounter = new dist/* LineCounter */.HN();
-    const doc = (0,dist/* parseDocument */.Tp)(text, {
-        lineCounter,
-        prettyErrors: false,
-        merge: true,
-        // `1:` and `"1":` become the same key once parsed: they are duplicates too.
-        uniqueKeys: (a, b) => a === b || ((0,dist/* isScalar */.jn)(a) && (0,dist/* isScalar */.jn)(b) && keyName(a) === keyName(b))
-    });
-    const locate = (offset, path, problem) => {
-        const { line, col } = lineCounter.linePos(offset);
-        const keyPath = path.length > 0 ? formatKeyPath(path) : undefined;
-        return { file, line, column: col, ...(keyPath && { keyPath }), problem };
+/** `modelgate register`: record a version on a commit. Re-registering the same version writes nothing. */
+async function register(context, options) {
+    const result = await context.registry.register(options.model, options.version, options.commit, { actor: context.actor, actorEmail: context.actorEmail, record: { ...context.runFacts } }, { dryRun: options.dryRun });
+    const what = `${options.model} ${options.version} on ${options.commit.slice(0, 12)}`;
+    const text = result.written
+        ? `Registered ${what}: \`${result.events.map(event => event.id).join('`, `')}\``
+        : result.reason === 'dry run'
+            ? `Dry run: would register ${what}: \`${result.planned.map(event => event.id).join('`, `')}\``
+            : `Nothing written: ${options.model} ${options.version} ${result.reason}.`;
+    return {
+        markdown: text + '\n',
+        json: JSON.stringify({ ...options, written: result.written }, null, 2),
+        exitCode: errors_ExitCode.Pass
     };
-    const yamlProblems = [...doc.errors, ...doc.warnings].map(e => locate(e.pos[0], e.code === 'MULTIPLE_DOCS' ? [] : pathAt(doc, e.pos[0]), yamlMessage(e)));
-    if (yamlProblems.length > 0)
-        throw policyError(file, yamlProblems);
-    const aliasProblems = badAliases(doc).map(p => locate(p.offset, pathAt(doc, p.offset), p.message));
-    if (aliasProblems.length > 0)
-        throw policyError(file, aliasProblems);
-    const root = doc.contents;
-    if (root === null || ((0,dist/* isScalar */.jn)(root) && root.value === null)) {
-        throw policyError(file, [locate(0, [], EMPTY)]);
-    }
-    if (!(0,dist/* isMap */.jh)(root)) {
-        const got = (0,dist/* isSeq */.oP)(root) ? 'a list' : `the value ${JSON.stringify(root.toJSON())}`;
-        throw policyError(file, [locate(root.range?.[0] ?? 0, [], `${MAPPING}, got ${got}`)]);
-    }
-    let data;
-    try {
-        data = doc.toJS(); // expands aliases, up to the yaml library's limit on their count
-    }
-    catch (error) {
-        const message = `the policy cannot be read as data: ${error.message}`;
-        throw policyError(file, [locate(0, [], message)], error);
-    }
-    const result = Policy.safeParse(data, { error: plainMessage });
-    if (result.success)
-        return result.data;
-    const problems = result.error.issues.flatMap(issue => zodProblems(issue).map(p => locate(offsetOf(doc, p.path, p.target), p.path, p.message)));
-    throw policyError(file, problems);
 }
-const MAPPING = 'a policy must be a mapping with at least `model` and `stages`';
-const EMPTY = `the policy is empty: ${MAPPING}`;
+
+;// CONCATENATED MODULE: ./src/commands/rollback.ts
+
 /**
- * Aliases the yaml library only rejects when it builds the data, with no position:
- * an alias with no anchor before it, a merge key (`<<`) that does not name a mapping.
+ * `modelgate rollback`: put the stage back on its previous holder (or a named
+ * version), writing both the restored assignment and the removal of the current
+ * holder so every GTO reader agrees. Needs a reason; always audited.
  */
-function badAliases(doc) {
-    const problems = [];
-    (0,dist/* visit */.YR)(doc, {
-        Alias(_, alias) {
-            if (alias.resolve(doc) === undefined) {
-                const message = `the alias *${alias.source} has no anchor &${alias.source} before it`;
-                problems.push({ offset: start(alias) ?? 0, message });
-            }
-        },
-        Pair(_, pair) {
-            if (!isMergeKey(pair.key))
-                return;
-            const sources = (0,dist/* isSeq */.oP)(pair.value) ? pair.value.items : [pair.value];
-            const resolved = sources.map(s => ((0,dist/* isAlias */.Vj)(s) ? s.resolve(doc) : s));
-            if (resolved.some(s => s !== undefined && !(0,dist/* isMap */.jh)(s))) {
-                const message = 'a merge key (<<) must name a mapping or a list of mappings';
-                problems.push({ offset: start(pair.value) ?? start(pair.key) ?? 0, message });
-            }
-        }
-    });
-    return problems;
-}
-/** One zod issue as the problems to report: an issue about several unknown keys is one problem per key. */
-function zodProblems(issue) {
-    const path = issue.path.map(segment => (typeof segment === 'number' ? segment : String(segment)));
-    if (issue.code === 'unrecognized_keys') {
-        return issue.keys.map(key => ({
-            path: [...path, key],
-            target: 'key',
-            message: `unknown key "${key}" (${issue.message})`
-        }));
+async function rollback(context, options) {
+    if (!options.reason.trim()) {
+        throw new InvalidInputError('rollback needs --reason: every rollback is recorded with why');
     }
-    return [{ path, target: issue.code === 'invalid_key' ? 'key' : 'value', message: issue.message }];
-}
-function yamlMessage(error) {
-    switch (error.code) {
-        case 'DUPLICATE_KEY':
-            return 'duplicate key: each key may appear only once in a mapping';
-        case 'TAB_AS_INDENT':
-            return 'a tab is used for indentation: YAML indents with spaces only';
-        case 'MULTIPLE_DOCS':
-            return 'the file holds more than one YAML document (---): a policy is one document';
-        default: {
-            const message = error.message.replace(/\s+/g, ' ').trim();
-            return `invalid YAML: ${message.charAt(0).toLowerCase()}${message.slice(1)}`;
-        }
+    const current = await context.registry.getStage(options.model, options.stage);
+    if (!current) {
+        throw new NotFoundError(`${options.model} has no version in ${options.stage} to roll back`);
     }
+    const result = await context.registry.rollback(options.model, options.stage, options.toVersion, {
+        actor: context.actor,
+        actorEmail: context.actorEmail,
+        reason: options.reason,
+        record: { ...context.runFacts, rolledBack: current.version, reason: options.reason }
+    }, { dryRun: options.dryRun });
+    const lines = [`## ↩️ Rollback: ${options.model} → ${options.stage}`, ''];
+    let restored;
+    if (result.written || result.reason === 'dry run') {
+        const events = result.written ? result.events : result.planned;
+        restored = events.find(event => event.kind === 'assignment')?.version;
+        lines.push(result.written
+            ? `${options.stage} is back on **${restored}** (was ${current.version}).`
+            : `Dry run: would put ${options.stage} back on **${restored}** (now ${current.version}).`, '', `Reason: ${options.reason}`, '', result.written ? 'Wrote:' : 'Would write:', ...events.map(rollback_describe));
+    }
+    else {
+        lines.push(`Nothing written: ${result.reason}.`);
+    }
+    return {
+        markdown: lines.join('\n') + '\n',
+        json: JSON.stringify({
+            model: options.model,
+            stage: options.stage,
+            rolledBack: current.version,
+            restored,
+            reason: options.reason,
+            written: result.written,
+            events: result.written ? result.events : result.reason === 'dry run' ? result.planned : []
+        }, null, 2),
+        exitCode: errors_ExitCode.Pass,
+        rolledBack: current,
+        ...(restored ? { restored } : {}),
+        written: result.written
+    };
 }
-function policyError(file, problems, cause) {
-    const sorted = [...problems].sort((a, b) => a.line - b.line || a.column - b.column);
-    const lines = [
-        ...new Set(sorted.map(p => {
-            const where = `${p.file}:${p.line}:${p.column}`;
-            return p.keyPath ? `${where} ${p.keyPath}: ${p.problem}` : `${where}: ${p.problem}`;
-        }))
-    ];
-    const count = lines.length === 1 ? 'a problem' : `${lines.length} problems`;
-    return new InvalidInputError(`Policy ${file} has ${count}:\n${lines.join('\n')}`, {
-        locations: sorted,
-        cause
-    });
+function rollback_describe(event) {
+    return `- \`${event.id}\`${event.summary ? `: ${event.summary}` : ''}`;
+}
+
+;// CONCATENATED MODULE: ./src/commands/status.ts
+
+
+/** `modelgate status`: who holds each stage, since when, assigned by whom. */
+async function status_status(context, model) {
+    const models = await context.registry.status(model);
+    if (model && models.length === 0)
+        throw new NotFoundError(`No model named ${model} in the registry`);
+    return {
+        markdown: renderStatus(models),
+        json: JSON.stringify(models, null, 2),
+        exitCode: errors_ExitCode.Pass
+    };
+}
+function renderStatus(models) {
+    if (models.length === 0)
+        return 'The registry holds no models yet.\n';
+    const rows = models.flatMap(entry => entry.stages.length === 0
+        ? [`| ${markdown_escape(entry.model)} | — | — | — | — |`]
+        : entry.stages.map(holder => `| ${markdown_escape(entry.model)}${entry.deprecated ? ' (deprecated)' : ''} | ${markdown_escape(holder.stage)} | ${markdown_escape(holder.version)} | ${isoSeconds(holder.assignedAt)} | ${markdown_escape(holder.assignedBy)} |`));
+    return (['| Model | Stage | Version | Since | By |', '| :-- | :-- | :-- | :-- | :-- |', ...rows].join('\n') + '\n');
+}
+/** `modelgate history`: every event, newest first, from the registry alone. */
+async function status_history(context, model, filter = {}) {
+    const events = (await context.registry.history(model)).filter(event => (!filter.since || event.at >= filter.since) && (!filter.stage || event.stage === filter.stage));
+    if (model && events.length === 0 && !filter.since && !filter.stage) {
+        throw new NotFoundError(`No model named ${model} in the registry`);
+    }
+    return {
+        markdown: renderHistory(events),
+        json: JSON.stringify(events, null, 2),
+        exitCode: errors_ExitCode.Pass
+    };
+}
+function renderHistory(events) {
+    if (events.length === 0)
+        return 'No events.\n';
+    const rows = events.map(event => `| ${isoSeconds(event.at)} | ${markdown_escape(event.model)} | ${event.kind} | ${markdown_escape(event.version ?? '—')} | ${markdown_escape(event.stage ?? '—')} | ${markdown_escape(event.by)} | ${markdown_escape(event.summary ?? '')} |`);
+    return ([
+        '| When (UTC) | Model | Event | Version | Stage | By | Summary |',
+        '| :-- | :-- | :-- | :-- | :-- | :-- | :-- |',
+        ...rows
+    ].join('\n') + '\n');
+}
+function isoSeconds(date) {
+    return date
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d{3}Z$/, '');
 }
 
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ./src/registry/git/runner.ts
-
-/**
- * The real runner: `git` run with `cwd` as the checkout, no shell, no terminal
- * prompts (GIT_TERMINAL_PROMPT=0), so a missing credential fails instead of hanging.
- */
-function createGitRunner(cwd, settings = {}) {
-    const gitPath = settings.gitPath ?? 'git';
-    const baseEnv = settings.env ?? process.env;
-    return (args, options = {}) => new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_namespaceObject.spawn)(gitPath, [...args], {
-            cwd,
-            env: { ...baseEnv, GIT_TERMINAL_PROMPT: '0', ...options.env },
-            shell: false,
-            stdio: ['pipe', 'pipe', 'pipe'],
-            windowsHide: true
-        });
-        const out = [];
-        const err = [];
-        child.stdout.on('data', (chunk) => out.push(chunk));
-        child.stderr.on('data', (chunk) => err.push(chunk));
-        child.on('error', error => reject(new Error(`Could not run ${gitPath} ${args[0] ?? ''}: ${error.message}`, { cause: error })));
-        child.on('close', (code, signal) => {
-            const stderr = Buffer.concat(err).toString('utf8');
-            resolve({
-                stdout: Buffer.concat(out).toString('utf8'),
-                stderr: signal ? `${stderr}\ngit killed by ${signal}` : stderr,
-                code: code ?? 128
-            });
-        });
-        // git may exit before reading its input (EPIPE): the exit code tells what happened.
-        child.stdin.on('error', () => undefined);
-        child.stdin.end(options.input ?? '');
-    });
-}
-/** Runs git and returns stdout; a non-zero exit becomes an Error naming the command and git's message. */
-async function gitOk(git, args, options) {
-    const result = await git(args, options);
-    if (result.code !== 0) {
-        throw new Error(`git ${args.slice(0, 2).join(' ')} failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`);
-    }
-    return result.stdout;
-}
-
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
@@ -56064,6 +56212,50 @@ function parseMessage(message) {
         // Not ours, or damaged: keep the summary, drop the record.
     }
     return { summary };
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/runner.ts
+
+/**
+ * The real runner: `git` run with `cwd` as the checkout, no shell, no terminal
+ * prompts (GIT_TERMINAL_PROMPT=0), so a missing credential fails instead of hanging.
+ */
+function createGitRunner(cwd, settings = {}) {
+    const gitPath = settings.gitPath ?? 'git';
+    const baseEnv = settings.env ?? process.env;
+    return (args, options = {}) => new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(gitPath, [...args], {
+            cwd,
+            env: { ...baseEnv, GIT_TERMINAL_PROMPT: '0', ...options.env },
+            shell: false,
+            stdio: ['pipe', 'pipe', 'pipe'],
+            windowsHide: true
+        });
+        const out = [];
+        const err = [];
+        child.stdout.on('data', (chunk) => out.push(chunk));
+        child.stderr.on('data', (chunk) => err.push(chunk));
+        child.on('error', error => reject(new Error(`Could not run ${gitPath} ${args[0] ?? ''}: ${error.message}`, { cause: error })));
+        child.on('close', (code, signal) => {
+            const stderr = Buffer.concat(err).toString('utf8');
+            resolve({
+                stdout: Buffer.concat(out).toString('utf8'),
+                stderr: signal ? `${stderr}\ngit killed by ${signal}` : stderr,
+                code: code ?? 128
+            });
+        });
+        // git may exit before reading its input (EPIPE): the exit code tells what happened.
+        child.stdin.on('error', () => undefined);
+        child.stdin.end(options.input ?? '');
+    });
+}
+/** Runs git and returns stdout; a non-zero exit becomes an Error naming the command and git's message. */
+async function gitOk(git, args, options) {
+    const result = await git(args, options);
+    if (result.code !== 0) {
+        throw new Error(`git ${args.slice(0, 2).join(' ')} failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`);
+    }
+    return result.stdout;
 }
 
 ;// CONCATENATED MODULE: ./src/registry/git/semver.ts
@@ -60141,6 +60333,87 @@ async function resolveCommit(git, ref) {
     return resolved.stdout.trim();
 }
 
+;// CONCATENATED MODULE: ./src/action/commands.ts
+
+
+
+
+
+
+
+
+/**
+ * The action's composition root for commands: opens the registry the policy
+ * names on the workspace checkout and runs the command the inputs ask for.
+ */
+async function runCommand(settings, runner) {
+    if (settings.command === 'check') {
+        return check_check({
+            policyFile: settings.policy,
+            candidateDir: settings.candidate,
+            stage: settings.stage,
+            championDir: settings.champion
+        });
+    }
+    const { policy, model, context, git } = await openCommandContext(settings, runner);
+    switch (settings.command) {
+        case 'register': {
+            const commit = await resolveCommit(git, runner.sha ?? 'HEAD');
+            return register(context, {
+                // inputs.ts requires model or policy for register and rollback.
+                model: model,
+                version: settings.version,
+                commit,
+                dryRun: settings.dryRun
+            });
+        }
+        case 'promote':
+            if (!policy)
+                throw new InvalidInputError('input "policy" is required for command "promote"');
+            return promote(context, {
+                policy,
+                stage: settings.stage,
+                version: settings.version,
+                candidateDir: settings.candidate,
+                dryRun: settings.dryRun,
+                force: settings.force,
+                reason: settings.reason
+            });
+        case 'rollback':
+            return rollback(context, {
+                model: model,
+                stage: settings.stage,
+                toVersion: settings.version,
+                reason: settings.reason,
+                dryRun: settings.dryRun
+            });
+        case 'status':
+            return status_status(context, model);
+        case 'history':
+            return status_history(context, model, { stage: settings.stage });
+    }
+}
+/** The policy (when given), the model it names and the registry it lives in, for a command. */
+async function openCommandContext(settings, runner) {
+    const policy = settings.policy ? await loadPolicy(settings.policy) : undefined;
+    if (policy && settings.model && settings.model !== policy.model) {
+        throw new InvalidInputError(`input "model" is ${settings.model} but the policy is for ${policy.model}`);
+    }
+    const opened = await openRegistry(runner.workspace, policy, {
+        env: runner.env,
+        onSecret: runner.onSecret
+    });
+    const context = {
+        registry: opened.registry,
+        models: opened.models,
+        actor: runner.actor,
+        now: () => new Date(),
+        runFacts: { event: runner.eventName, sha: runner.sha, runUrl: runner.runUrl }
+    };
+    const model = settings.model ?? policy?.model;
+    return { ...(policy ? { policy } : {}), ...(model ? { model } : {}), context, git: opened.git };
+}
+
 ;// CONCATENATED MODULE: ./src/report/comment.ts
 
 
@@ -60348,6 +60621,8 @@ function mergeSection(input) {
     const waiting = evaluation.gates
         .filter(gate => gate.status === 'pending')
         .map(gate => gate.gate.replace(/_/g, ' '));
+    if (input.merged)
+        return afterMergeSection(evaluation, version, stage, waiting);
     const approval = input.promoteOn === 'approval';
     const heading = approval ? '### On approval' : '### On merge';
     let text;
@@ -60368,6 +60643,14 @@ function mergeSection(input) {
             break;
     }
     return `${heading}\n\n${text}`;
+}
+function afterMergeSection(evaluation, version, stage, waiting) {
+    const why = evaluation.decision === 'pending'
+        ? `waiting on ${waiting.join(', ')}`
+        : evaluation.decision === 'blocked'
+            ? 'gates fail'
+            : 'this run was a dry run';
+    return `### After merge\n\nMerged, but ${version} was **not** promoted to ${stage}: ${why}. A merged pull request takes no more reviews: open a new promotion pull request, or a maintainer can promote by hand from workflow_dispatch (a forced promotion needs a reason and is recorded).`;
 }
 function shortenedNote(what, runUrl) {
     const summary = runUrl ? `[job summary](${runUrl})` : 'job summary of the workflow run';
@@ -60523,7 +60806,7 @@ function getUserAgent() {
 ;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/register.js
 // @ts-check
 
-function register(state, name, method, options) {
+function register_register(state, name, method, options) {
   if (typeof method !== "function") {
     throw new Error("method for before hook must be a function");
   }
@@ -60534,7 +60817,7 @@ function register(state, name, method, options) {
 
   if (Array.isArray(name)) {
     return name.reverse().reduce((callback, name) => {
-      return register.bind(null, state, name, callback, options);
+      return register_register.bind(null, state, name, callback, options);
     }, method)();
   }
 
@@ -60647,7 +60930,7 @@ function Singular() {
   const singularHookState = {
     registry: {},
   };
-  const singularHook = register.bind(null, singularHookState, singularHookName);
+  const singularHook = register_register.bind(null, singularHookState, singularHookName);
   bindApi(singularHook, singularHookState, singularHookName);
   return singularHook;
 }
@@ -60657,7 +60940,7 @@ function Collection() {
     registry: {},
   };
 
-  const hook = register.bind(null, state);
+  const hook = register_register.bind(null, state);
   bindApi(hook, state);
 
   return hook;
@@ -65778,7 +66061,7 @@ function httpStatus(error) {
  * become a {@link PermissionError} (exit 4) that names the permission the workflow needs;
  * anything else keeps its cause. Never includes request headers (the token).
  */
-function client_apiError(error, doing, needs) {
+function apiError(error, doing, needs) {
     if (error instanceof ModelGateError)
         return error;
     const status = httpStatus(error);
@@ -65838,7 +66121,7 @@ function octokitRepoAccess(api, repo) {
                 const status = httpStatus(error);
                 if (status === 403 || status === 404)
                     return unreadable(`${org}/${slug}`, status);
-                throw client_apiError(error, `reading team ${org}/${slug}`);
+                throw apiError(error, `reading team ${org}/${slug}`);
             });
             visibleTeams.set(key, visible);
         }
@@ -65855,7 +66138,7 @@ function octokitRepoAccess(api, repo) {
                 // Not a collaborator and not a user GitHub knows of: no access.
                 if (httpStatus(error) === 404)
                     return 'none';
-                throw client_apiError(error, `reading ${login}'s permission on ${repo.owner}/${repo.repo}`, 'metadata: read');
+                throw apiError(error, `reading ${login}'s permission on ${repo.owner}/${repo.repo}`, 'metadata: read');
             }
             return permissionOf(data, login);
         },
@@ -65873,7 +66156,7 @@ function octokitRepoAccess(api, repo) {
                 }
                 if (status === 403)
                     return unreadable(team, status);
-                throw client_apiError(error, `reading ${login}'s membership of team ${team}`);
+                throw apiError(error, `reading ${login}'s membership of team ${team}`);
             }
         }
     };
@@ -65964,51 +66247,6 @@ async function checkRollbackPermission(access, actor, allowed) {
     return { allowed: false, reason };
 }
 
-;// CONCATENATED MODULE: ./src/github/check-runs.ts
-
-/**
- * The check runs on a commit with the given names (every page; GitHub's own `filter: latest`
- * keeps the newest run per name and app). One name asks GitHub to filter (`check_name`); more
- * names list the commit's runs and keep those named. No names: no request.
- */
-async function listCheckRuns(api, repo, ref, names) {
-    const wanted = new Set(names);
-    if (wanted.size === 0)
-        return [];
-    let data;
-    try {
-        data = await api.paginate('GET /repos/{owner}/{repo}/commits/{ref}/check-runs', {
-            ...repo,
-            ref,
-            filter: 'latest',
-            per_page: 100,
-            ...(wanted.size === 1 ? { check_name: [...wanted][0] } : {})
-        });
-    }
-    catch (error) {
-        throw client_apiError(error, `listing the check runs of ${ref}`, 'checks: read');
-    }
-    return data.map(parseCheckRun).filter(run => wanted.has(run.name));
-}
-function parseCheckRun(data) {
-    const name = stringField(data, 'name');
-    const status = stringField(data, 'status');
-    if (!name || !status)
-        throw unexpected('a check run', data);
-    const id = numberField(data, 'id');
-    const conclusion = stringField(data, 'conclusion');
-    const app = stringField(field(data, 'app'), 'slug');
-    const url = stringField(data, 'html_url');
-    return {
-        name,
-        status,
-        conclusion: conclusion ?? null,
-        ...(id !== undefined ? { id } : {}),
-        ...(app ? { app } : {}),
-        ...(url ? { url } : {})
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/github/comments.ts
 
 
@@ -66033,7 +66271,7 @@ function octokitCommentSink(api, repo, logger) {
                 });
             }
             catch (error) {
-                throw client_apiError(error, `listing the comments of #${issueNumber}`, needs);
+                throw apiError(error, `listing the comments of #${issueNumber}`, needs);
             }
             const ours = comments.filter(comment => stringField(comment, 'body')?.startsWith(marker));
             const [existing, ...duplicates] = ours;
@@ -66044,7 +66282,7 @@ function octokitCommentSink(api, repo, logger) {
                     return result(data, 'created');
                 }
                 catch (error) {
-                    throw client_apiError(error, `commenting on #${issueNumber}`, needs);
+                    throw apiError(error, `commenting on #${issueNumber}`, needs);
                 }
             }
             const author = stringField(field(existing, 'user'), 'login');
@@ -66062,7 +66300,7 @@ function octokitCommentSink(api, repo, logger) {
                     });
                 }
                 catch (error) {
-                    throw client_apiError(error, `deleting duplicate comment ${id} on #${issueNumber}`, needs);
+                    throw apiError(error, `deleting duplicate comment ${id} on #${issueNumber}`, needs);
                 }
             }
             if (stringField(existing, 'body') === text)
@@ -66075,7 +66313,7 @@ function octokitCommentSink(api, repo, logger) {
                 return result(data, 'updated');
             }
             catch (error) {
-                throw client_apiError(error, `updating comment ${id} on #${issueNumber}`, needs);
+                throw apiError(error, `updating comment ${id} on #${issueNumber}`, needs);
             }
         }
     };
@@ -66094,6 +66332,184 @@ function result(data, action) {
         throw unexpected('a comment', data);
     const url = stringField(data, 'html_url');
     return { id, action, ...(url ? { url } : {}) };
+}
+
+;// CONCATENATED MODULE: ./src/action/github-context.ts
+
+
+
+/** The API client over the input token, masked before first use. */
+function apiFor(settings, context, needs) {
+    const token = settings.githubToken;
+    if (!token) {
+        throw new PermissionError(`${needs} needs the GitHub API: set the github-token input (default \${{ github.token }})`);
+    }
+    context.onSecret(token);
+    return context.api
+        ? context.api(token)
+        : createOctokit(token, { baseUrl: context.apiUrl, logger: context.logger });
+}
+function repoRef(context) {
+    const [owner, repo, ...rest] = (context.repository ?? '').split('/');
+    if (!owner || !repo || rest.length > 0) {
+        throw new InvalidInputError(`GITHUB_REPOSITORY is "${context.repository ?? ''}", not owner/name: is this running in GitHub Actions?`);
+    }
+    return { owner, repo };
+}
+/** The webhook payload the runner wrote to `GITHUB_EVENT_PATH`. */
+async function readPayload(context) {
+    if (!context.eventPath) {
+        throw new InvalidInputError(`GITHUB_EVENT_PATH is not set, so the ${context.eventName} payload cannot be read`);
+    }
+    let payload;
+    try {
+        payload = JSON.parse(await (0,promises_namespaceObject.readFile)(context.eventPath, 'utf8'));
+    }
+    catch (error) {
+        throw new InvalidInputError(`cannot read the event payload ${context.eventPath}: ${errorMessage(error)}`);
+    }
+    if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
+        throw new InvalidInputError(`the ${context.eventName} payload is not a JSON object`);
+    }
+    return payload;
+}
+
+;// CONCATENATED MODULE: ./src/action/dispatch.ts
+
+
+
+
+
+
+
+
+/**
+ * `workflow_dispatch` with `command: rollback`: the actor's right first (a refusal is exit 4 with
+ * the registry untouched), then the rollback, then a note on the pull request that had promoted
+ * the version taken out, found from its promotion's audit record.
+ */
+async function rollbackByDispatch(settings, context) {
+    const { api, repo } = await requireRollbackRight(settings, context);
+    const { model, context: registryContext } = await openCommandContext(settings, context);
+    const outcome = await rollback(registryContext, {
+        // inputs.ts requires model or policy for rollback.
+        model: model,
+        stage: settings.stage,
+        toVersion: settings.version,
+        reason: settings.reason,
+        dryRun: settings.dryRun
+    });
+    if (!outcome.written || !outcome.restored)
+        return outcome;
+    const note = await notePromotingPullRequest(api, repo, context, outcome, settings.reason);
+    return note ? { ...outcome, markdown: `${outcome.markdown}\n${note}\n` } : outcome;
+}
+/** `workflow_dispatch` with `command: promote` and `force`: the same right as a rollback. */
+async function forcedPromotionByDispatch(settings, context) {
+    await requireRollbackRight(settings, context);
+    return runCommand(settings, context);
+}
+/**
+ * The actor must be allowed by the policy's `rollback.allowed` (default: maintain permission or
+ * higher). Denied: a PermissionError (exit 4) before the registry is opened.
+ */
+async function requireRollbackRight(settings, context) {
+    const policy = settings.policy ? await loadPolicy(settings.policy) : undefined;
+    const what = settings.command === 'rollback' ? 'roll back' : 'force a promotion';
+    const api = apiFor(settings, context, `Checking ${context.actor}'s right to ${what}`);
+    const repo = repoRef(context);
+    const decision = await checkRollbackPermission(octokitRepoAccess(api, repo), context.actor, policy?.rollback?.allowed);
+    if (!decision.allowed) {
+        throw new PermissionError(`Refused: ${decision.reason}. The registry was not changed.`);
+    }
+    context.logger?.info(`Allowed: ${decision.reason}`);
+    return { api, repo };
+}
+/**
+ * Adds "rolled back" to the sticky comment of the pull request whose merge (or approval)
+ * promoted the version just taken out. The rollback is already written: failing to tell the
+ * pull request is a warning, never a failed rollback.
+ */
+async function notePromotingPullRequest(api, repo, context, outcome, reason) {
+    const holder = outcome.rolledBack;
+    const number = promotingPullRequest(holder);
+    if (number === undefined)
+        return undefined;
+    const done = {
+        action: 'rolled-back',
+        stage: holder.stage,
+        version: outcome.restored,
+        previous: holder.version,
+        actor: context.actor,
+        ...(reason ? { reason } : {}),
+        at: new Date(),
+        ...(context.runUrl ? { runUrl: context.runUrl } : {})
+    };
+    const target = { model: holder.model, stage: holder.stage };
+    try {
+        await octokitCommentSink(api, repo, context.logger).upsert(number, commentMarker(target.model, target.stage), existing => addDone(existing, done, target));
+        return `Noted on pull request #${number}, which had promoted ${holder.version}.`;
+    }
+    catch (error) {
+        context.logger?.warning(`Rolled back, but noting it on pull request #${number} failed: ${errorMessage(error)}`);
+        return undefined;
+    }
+}
+/** The pull request recorded in the audit facts of the holder's promotion, if any. */
+function promotingPullRequest(holder) {
+    const record = holder.audit?.record;
+    const pullRequest = record && typeof record === 'object'
+        ? record.pullRequest
+        : undefined;
+    const number = pullRequest && typeof pullRequest === 'object'
+        ? pullRequest.number
+        : undefined;
+    return typeof number === 'number' && Number.isInteger(number) && number > 0 ? number : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/github/check-runs.ts
+
+/**
+ * The check runs on a commit with the given names (every page; GitHub's own `filter: latest`
+ * keeps the newest run per name and app). One name asks GitHub to filter (`check_name`); more
+ * names list the commit's runs and keep those named. No names: no request.
+ */
+async function listCheckRuns(api, repo, ref, names) {
+    const wanted = new Set(names);
+    if (wanted.size === 0)
+        return [];
+    let data;
+    try {
+        data = await api.paginate('GET /repos/{owner}/{repo}/commits/{ref}/check-runs', {
+            ...repo,
+            ref,
+            filter: 'latest',
+            per_page: 100,
+            ...(wanted.size === 1 ? { check_name: [...wanted][0] } : {})
+        });
+    }
+    catch (error) {
+        throw apiError(error, `listing the check runs of ${ref}`, 'checks: read');
+    }
+    return data.map(parseCheckRun).filter(run => wanted.has(run.name));
+}
+function parseCheckRun(data) {
+    const name = stringField(data, 'name');
+    const status = stringField(data, 'status');
+    if (!name || !status)
+        throw unexpected('a check run', data);
+    const id = numberField(data, 'id');
+    const conclusion = stringField(data, 'conclusion');
+    const app = stringField(field(data, 'app'), 'slug');
+    const url = stringField(data, 'html_url');
+    return {
+        name,
+        status,
+        conclusion: conclusion ?? null,
+        ...(id !== undefined ? { id } : {}),
+        ...(app ? { app } : {}),
+        ...(url ? { url } : {})
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/github/contents.ts
@@ -66117,7 +66533,7 @@ async function readFileAtRef(api, repo, path, ref) {
     catch (error) {
         if (httpStatus(error) === 404)
             return undefined;
-        throw client_apiError(error, `reading ${path} at ${ref}`, 'contents: read');
+        throw apiError(error, `reading ${path} at ${ref}`, 'contents: read');
     }
     if (Array.isArray(data))
         throw new Error(`${path} at ${ref} is a directory, not a file`);
@@ -66183,7 +66599,7 @@ async function getPullRequest(api, repo, number) {
         return parsePullRequest(data);
     }
     catch (error) {
-        throw client_apiError(error, `reading pull request #${number}`, 'pull-requests: read');
+        throw apiError(error, `reading pull request #${number}`, 'pull-requests: read');
     }
 }
 /**
@@ -66232,7 +66648,7 @@ function octokitReviewSource(api, repo) {
                 });
             }
             catch (error) {
-                throw client_apiError(error, `listing the reviews of #${number}`, 'pull-requests: read');
+                throw apiError(error, `listing the reviews of #${number}`, 'pull-requests: read');
             }
             return data.flatMap(parseReview);
         }
@@ -66374,275 +66790,11 @@ async function setCommitStatus(api, repo, status) {
         return numberField(data, 'id');
     }
     catch (error) {
-        throw client_apiError(error, `setting status ${status.context} on ${status.sha}`, 'statuses: write');
+        throw apiError(error, `setting status ${status.context} on ${status.sha}`, 'statuses: write');
     }
 }
 
-;// CONCATENATED MODULE: ./src/commands/check.ts
-
-
-
-
-
-
-
-/** What a check needs that it cannot see: it runs outside any pull request or registry. */
-const CHECK_LACKS = ['approvals', 'checks', 'source-stage-dates'];
-/**
- * `modelgate check`: evaluate a candidate directory against one stage of a policy,
- * optionally against a champion directory. Reads only; never writes anywhere.
- */
-async function check_check(options, openRegistry = noRegistry) {
-    const policy = await loadPolicy(options.policyFile);
-    const load = (where) => loadModel(where, policy, openRegistry);
-    const candidate = await load(options.candidateDir);
-    const champion = options.championDir ? await load(options.championDir) : undefined;
-    const evaluation = evaluateStage({
-        policy,
-        stage: options.stage,
-        candidate: { ...candidate, label: candidate.info?.version ?? options.candidateDir },
-        champion: champion && {
-            label: champion.info?.version ?? options.championDir ?? 'champion',
-            version: champion.info?.version,
-            metrics: champion.metrics,
-            invalidMetrics: champion.invalidMetrics,
-            signature: champion.signature
-        },
-        now: options.now ?? new Date(),
-        unavailable: [...CHECK_LACKS],
-        evaluator: 'check'
-    });
-    return {
-        evaluation,
-        markdown: renderMarkdown(evaluation),
-        json: toJson(evaluation),
-        exitCode: exitCodeFor(evaluation.decision),
-        decision: evaluation.decision
-    };
-}
-/** `mlflow:NAME/VERSION` or `mlflow:NAME@ALIAS` names a registered version; anything else is a directory. */
-const REGISTERED = /^mlflow:(?<name>[^/@]+)(?:\/(?<version>[^/@]+)|@(?<alias>[^/@]+))$/;
-async function loadModel(where, policy, openRegistry) {
-    if (!where.startsWith('mlflow:'))
-        return loadCandidate(where);
-    const match = REGISTERED.exec(where)?.groups;
-    if (!match?.name) {
-        throw new InvalidInputError(`"${where}" must be mlflow:NAME/VERSION or mlflow:NAME@ALIAS`);
-    }
-    if (policy.registry.type !== 'mlflow') {
-        throw new InvalidInputError(`"${where}" names an MLflow version, but the policy's registry is ${policy.registry.type}`);
-    }
-    const { registry, models } = await openRegistry(policy);
-    let version = match.version;
-    if (match.alias) {
-        const holder = await registry.getStage(match.name, match.alias);
-        if (!holder)
-            throw new NotFoundError(`${match.name} has no version under alias ${match.alias}`);
-        version = holder.version;
-    }
-    const candidate = await models.loadVersion(match.name, version);
-    return { ...candidate, info: { ...candidate.info, version: candidate.info?.version ?? version } };
-}
-async function noRegistry() {
-    throw new InvalidInputError('This command cannot read registered versions here');
-}
-
-;// CONCATENATED MODULE: ./src/commands/register.ts
-
-/** `modelgate register`: record a version on a commit. Re-registering the same version writes nothing. */
-async function register_register(context, options) {
-    const result = await context.registry.register(options.model, options.version, options.commit, { actor: context.actor, actorEmail: context.actorEmail, record: { ...context.runFacts } }, { dryRun: options.dryRun });
-    const what = `${options.model} ${options.version} on ${options.commit.slice(0, 12)}`;
-    const text = result.written
-        ? `Registered ${what}: \`${result.events.map(event => event.id).join('`, `')}\``
-        : result.reason === 'dry run'
-            ? `Dry run: would register ${what}: \`${result.planned.map(event => event.id).join('`, `')}\``
-            : `Nothing written: ${options.model} ${options.version} ${result.reason}.`;
-    return {
-        markdown: text + '\n',
-        json: JSON.stringify({ ...options, written: result.written }, null, 2),
-        exitCode: errors_ExitCode.Pass
-    };
-}
-
-;// CONCATENATED MODULE: ./src/commands/rollback.ts
-
-/**
- * `modelgate rollback`: put the stage back on its previous holder (or a named
- * version), writing both the restored assignment and the removal of the current
- * holder so every GTO reader agrees. Needs a reason; always audited.
- */
-async function rollback(context, options) {
-    if (!options.reason.trim()) {
-        throw new InvalidInputError('rollback needs --reason: every rollback is recorded with why');
-    }
-    const current = await context.registry.getStage(options.model, options.stage);
-    if (!current) {
-        throw new NotFoundError(`${options.model} has no version in ${options.stage} to roll back`);
-    }
-    const result = await context.registry.rollback(options.model, options.stage, options.toVersion, {
-        actor: context.actor,
-        actorEmail: context.actorEmail,
-        reason: options.reason,
-        record: { ...context.runFacts, rolledBack: current.version, reason: options.reason }
-    }, { dryRun: options.dryRun });
-    const lines = [`## ↩️ Rollback: ${options.model} → ${options.stage}`, ''];
-    let restored;
-    if (result.written || result.reason === 'dry run') {
-        const events = result.written ? result.events : result.planned;
-        restored = events.find(event => event.kind === 'assignment')?.version;
-        lines.push(result.written
-            ? `${options.stage} is back on **${restored}** (was ${current.version}).`
-            : `Dry run: would put ${options.stage} back on **${restored}** (now ${current.version}).`, '', `Reason: ${options.reason}`, '', result.written ? 'Wrote:' : 'Would write:', ...events.map(rollback_describe));
-    }
-    else {
-        lines.push(`Nothing written: ${result.reason}.`);
-    }
-    return {
-        markdown: lines.join('\n') + '\n',
-        json: JSON.stringify({
-            model: options.model,
-            stage: options.stage,
-            rolledBack: current.version,
-            restored,
-            reason: options.reason,
-            written: result.written,
-            events: result.written ? result.events : result.reason === 'dry run' ? result.planned : []
-        }, null, 2),
-        exitCode: errors_ExitCode.Pass
-    };
-}
-function rollback_describe(event) {
-    return `- \`${event.id}\`${event.summary ? `: ${event.summary}` : ''}`;
-}
-
-;// CONCATENATED MODULE: ./src/commands/status.ts
-
-
-/** `modelgate status`: who holds each stage, since when, assigned by whom. */
-async function status_status(context, model) {
-    const models = await context.registry.status(model);
-    if (model && models.length === 0)
-        throw new NotFoundError(`No model named ${model} in the registry`);
-    return {
-        markdown: renderStatus(models),
-        json: JSON.stringify(models, null, 2),
-        exitCode: errors_ExitCode.Pass
-    };
-}
-function renderStatus(models) {
-    if (models.length === 0)
-        return 'The registry holds no models yet.\n';
-    const rows = models.flatMap(entry => entry.stages.length === 0
-        ? [`| ${markdown_escape(entry.model)} | — | — | — | — |`]
-        : entry.stages.map(holder => `| ${markdown_escape(entry.model)}${entry.deprecated ? ' (deprecated)' : ''} | ${markdown_escape(holder.stage)} | ${markdown_escape(holder.version)} | ${isoSeconds(holder.assignedAt)} | ${markdown_escape(holder.assignedBy)} |`));
-    return (['| Model | Stage | Version | Since | By |', '| :-- | :-- | :-- | :-- | :-- |', ...rows].join('\n') + '\n');
-}
-/** `modelgate history`: every event, newest first, from the registry alone. */
-async function status_history(context, model, filter = {}) {
-    const events = (await context.registry.history(model)).filter(event => (!filter.since || event.at >= filter.since) && (!filter.stage || event.stage === filter.stage));
-    if (model && events.length === 0 && !filter.since && !filter.stage) {
-        throw new NotFoundError(`No model named ${model} in the registry`);
-    }
-    return {
-        markdown: renderHistory(events),
-        json: JSON.stringify(events, null, 2),
-        exitCode: errors_ExitCode.Pass
-    };
-}
-function renderHistory(events) {
-    if (events.length === 0)
-        return 'No events.\n';
-    const rows = events.map(event => `| ${isoSeconds(event.at)} | ${markdown_escape(event.model)} | ${event.kind} | ${markdown_escape(event.version ?? '—')} | ${markdown_escape(event.stage ?? '—')} | ${markdown_escape(event.by)} | ${markdown_escape(event.summary ?? '')} |`);
-    return ([
-        '| When (UTC) | Model | Event | Version | Stage | By | Summary |',
-        '| :-- | :-- | :-- | :-- | :-- | :-- | :-- |',
-        ...rows
-    ].join('\n') + '\n');
-}
-function isoSeconds(date) {
-    return date
-        .toISOString()
-        .replace('T', ' ')
-        .replace(/\.\d{3}Z$/, '');
-}
-
-;// CONCATENATED MODULE: ./src/action/commands.ts
-
-
-
-
-
-
-
-
-/**
- * The action's composition root for commands: opens the registry the policy
- * names on the workspace checkout and runs the command the inputs ask for.
- */
-async function runCommand(settings, runner) {
-    if (settings.command === 'check') {
-        return check_check({
-            policyFile: settings.policy,
-            candidateDir: settings.candidate,
-            stage: settings.stage,
-            championDir: settings.champion
-        });
-    }
-    const policy = settings.policy ? await loadPolicy(settings.policy) : undefined;
-    const model = settings.model ?? policy?.model;
-    if (policy && settings.model && settings.model !== policy.model) {
-        throw new InvalidInputError(`input "model" is ${settings.model} but the policy is for ${policy.model}`);
-    }
-    const opened = await openRegistry(runner.workspace, policy, {
-        env: runner.env,
-        onSecret: runner.onSecret
-    });
-    const context = {
-        registry: opened.registry,
-        models: opened.models,
-        actor: runner.actor,
-        now: () => new Date(),
-        runFacts: { event: runner.eventName, sha: runner.sha, runUrl: runner.runUrl }
-    };
-    switch (settings.command) {
-        case 'register': {
-            const commit = await resolveCommit(opened.git, runner.sha ?? 'HEAD');
-            return register_register(context, {
-                model: model,
-                version: settings.version,
-                commit,
-                dryRun: settings.dryRun
-            });
-        }
-        case 'promote':
-            if (!policy)
-                throw new InvalidInputError('input "policy" is required for command "promote"');
-            return promote(context, {
-                policy,
-                stage: settings.stage,
-                version: settings.version,
-                candidateDir: settings.candidate,
-                dryRun: settings.dryRun,
-                force: settings.force,
-                reason: settings.reason
-            });
-        case 'rollback':
-            return rollback(context, {
-                model: model,
-                stage: settings.stage,
-                toVersion: settings.version,
-                reason: settings.reason,
-                dryRun: settings.dryRun
-            });
-        case 'status':
-            return status_status(context, model);
-        case 'history':
-            return status_history(context, model, { stage: settings.stage });
-    }
-}
-
-;// CONCATENATED MODULE: ./src/action/events.ts
+;// CONCATENATED MODULE: ./src/action/pull-request.ts
 
 
 
@@ -66658,122 +66810,6 @@ async function runCommand(settings, runner) {
 
 
 
-
-
-/** The events whose payload carries the pull request a promotion is evaluated on. */
-const PULL_REQUEST_EVENTS = [
-    'pull_request',
-    'pull_request_target',
-    'pull_request_review'
-];
-/** Every event the action knows what to do with, named in the error for any other. */
-const SUPPORTED_EVENTS = [...PULL_REQUEST_EVENTS, 'workflow_dispatch'];
-/**
- * The action's router by event: `promote` on a pull-request event evaluates the promotion the
- * pull request asks for (writing the registry only with `promote-on: approval` once every gate
- * passes), comments and sets the commit status;
- * `rollback` on `workflow_dispatch` first checks the actor's right. Everything else runs as
- * the command alone.
- */
-async function runForEvent(settings, context) {
-    const event = context.eventName;
-    const isPullRequest = PULL_REQUEST_EVENTS.includes(event);
-    if (settings.command === 'promote' && isPullRequest) {
-        return evaluatePullRequest(settings, context);
-    }
-    if (settings.command === 'rollback') {
-        if (event !== 'workflow_dispatch') {
-            throw unsupported(`command "rollback" runs on workflow_dispatch`, event);
-        }
-        await requireRollbackRight(settings, context);
-    }
-    if (settings.command === 'promote' && settings.force) {
-        if (event !== 'workflow_dispatch') {
-            throw unsupported('a forced promotion runs on workflow_dispatch', event);
-        }
-        await requireRollbackRight(settings, context);
-    }
-    return runCommand(settings, context);
-}
-function unsupported(what, event) {
-    return new InvalidInputError(`ModelGate does not support the ${event} event here: ${what}. Supported events: ${SUPPORTED_EVENTS.join(', ')} (promote on a pull request: ${PULL_REQUEST_EVENTS.join(', ')}; rollback and forced promote: workflow_dispatch)`);
-}
-/** The API client over the input token, masked before first use. */
-function apiFor(settings, context, needs) {
-    const token = settings.githubToken;
-    if (!token) {
-        throw new PermissionError(`${needs} needs the GitHub API: set the github-token input (default \${{ github.token }})`);
-    }
-    context.onSecret(token);
-    return context.api
-        ? context.api(token)
-        : createOctokit(token, { baseUrl: context.apiUrl, logger: context.logger });
-}
-function repoRef(context) {
-    const [owner, repo, ...rest] = (context.repository ?? '').split('/');
-    if (!owner || !repo || rest.length > 0) {
-        throw new InvalidInputError(`GITHUB_REPOSITORY is "${context.repository ?? ''}", not owner/name: is this running in GitHub Actions?`);
-    }
-    return { owner, repo };
-}
-/**
- * `workflow_dispatch` rollback (and forced promote): the actor must be allowed by the policy's
- * `rollback.allowed` (default: maintain permission or higher). Denied: a PermissionError (exit
- * 4) before the registry is opened.
- */
-async function requireRollbackRight(settings, context) {
-    const policy = settings.policy ? await loadPolicy(settings.policy) : undefined;
-    const what = settings.command === 'rollback' ? 'roll back' : 'force a promotion';
-    const api = apiFor(settings, context, `Checking ${context.actor}'s right to ${what}`);
-    const access = octokitRepoAccess(api, repoRef(context));
-    const decision = await checkRollbackPermission(access, context.actor, policy?.rollback?.allowed);
-    if (!decision.allowed) {
-        throw new PermissionError(`Refused: ${decision.reason}. The registry was not changed.`);
-    }
-    context.logger?.info(`Allowed: ${decision.reason}`);
-}
-async function readPullRequest(context) {
-    if (!context.eventPath) {
-        throw new InvalidInputError(`GITHUB_EVENT_PATH is not set, so the ${context.eventName} payload cannot be read`);
-    }
-    let payload;
-    try {
-        payload = JSON.parse(await (0,promises_namespaceObject.readFile)(context.eventPath, 'utf8'));
-    }
-    catch (error) {
-        throw new InvalidInputError(`cannot read the event payload ${context.eventPath}: ${errorMessage(error)}`);
-    }
-    const pull = payload?.pull_request;
-    if (!pull) {
-        throw new InvalidInputError(`the ${context.eventName} payload has no pull_request`);
-    }
-    return parsePullRequest(pull);
-}
-/**
- * The policy as the base branch has it (`git show <base>:<path>` in the checkout, else the
- * contents API), never the pull request's own; and whether the pull request changes it.
- */
-async function basePolicy(file, pr, context, api, repo) {
-    const git = createGitRunner(context.workspace);
-    const relative = external_node_path_default().relative(context.workspace, external_node_path_default().resolve(context.workspace, file));
-    const spec = relative.split((external_node_path_default()).sep).join('/');
-    const shown = await git(['show', `${pr.baseSha}:./${spec}`]);
-    let baseText = shown.code === 0 ? shown.stdout : undefined;
-    if (baseText === undefined) {
-        baseText = (await readFileAtRef(api, repo, spec, pr.baseSha))?.text;
-    }
-    if (baseText === undefined) {
-        throw new InvalidInputError(`${spec} does not exist on the base branch (${pr.baseRef} at ${pr.baseSha.slice(0, 7)}): the policy is read from the base, never from the pull request; merge the policy first`);
-    }
-    let headText;
-    try {
-        headText = await (0,promises_namespaceObject.readFile)(external_node_path_default().resolve(context.workspace, file), 'utf8');
-    }
-    catch {
-        headText = undefined;
-    }
-    return { policy: parsePolicy(baseText, file), changed: headText !== baseText };
-}
 /**
  * A pull-request event with `command: promote`: evaluate the promotion with the pull request's
  * reviews and check runs, as a dry run unless `promote-on: approval` (then `promote` writes only
@@ -66781,17 +66817,127 @@ async function basePolicy(file, pr, context, api, repo) {
  * the head commit.
  */
 async function evaluatePullRequest(settings, context) {
-    const pr = await readPullRequest(context);
+    const payload = await readPayload(context);
+    if (!payload.pull_request) {
+        throw new InvalidInputError(`the ${context.eventName} payload has no pull_request`);
+    }
+    const pr = parsePullRequest(payload.pull_request);
     const repo = repoRef(context);
     const api = apiFor(settings, context, `Evaluating pull request #${pr.number}`);
     const file = settings.policy;
-    const { policy, changed } = await basePolicy(file, pr, context, api, repo);
+    const { policy, text } = await policyAt(file, pr.baseSha, `the base branch (${pr.baseRef})`, {
+        context,
+        api,
+        repo
+    });
+    const changed = (await readWorkspaceFile(context, file)) !== text;
+    const result = await promoteWithEvidence(settings, context, api, repo, {
+        policy,
+        pr,
+        sha: pr.headSha,
+        // Written from a pull request only with `promote-on: approval`, and only when every gate passes.
+        dryRun: settings.promoteOn !== 'approval' || settings.dryRun
+    });
+    const stage = settings.stage;
+    if (!result.evaluation) {
+        // Already in the stage: nothing to evaluate, nothing to wait for.
+        await setCommitStatus(api, repo, {
+            sha: pr.headSha,
+            context: statusContext(policy.model, stage),
+            state: 'success',
+            description: `already in ${stage}: nothing to promote`,
+            ...(context.runUrl ? { targetUrl: context.runUrl } : {})
+        });
+        return result;
+    }
+    const done = result.written ? doneBy(result.evaluation, context) : undefined;
+    await publish(api, repo, context, pr, {
+        sha: pr.headSha,
+        evaluation: result.evaluation,
+        body: renderComment({
+            evaluation: result.evaluation,
+            promoteOn: settings.promoteOn,
+            ...(done ? { done } : {}),
+            ...(changed ? { policyChanged: { path: file } } : {}),
+            ...(context.runUrl ? { runUrl: context.runUrl } : {})
+        }),
+        // Nothing was written unless every gate passed: a failing report fails the step.
+        tolerateFailure: false
+    });
+    const note = result.written
+        ? `Promoted from pull request #${pr.number} (promote-on: approval).\n`
+        : `Evaluated for pull request #${pr.number}; nothing was written to the registry on ${context.eventName} (promote-on: ${settings.promoteOn}).\n`;
+    return { ...result, markdown: `${result.markdown}\n${note}` };
+}
+/**
+ * `push` to the default branch with `command: promote`: the merge of a promotion pull request.
+ * Finds the merged pull request the commit came from, evaluates with its reviews and check runs
+ * (approvals judged on its head commit, as they were given) and the policy of the merged commit,
+ * promotes when every gate passes, and edits the pull request's sticky comment to say what was
+ * done. A push that no pull request produced is evaluated without reviews, so an approvals or
+ * checks gate fails closed.
+ */
+async function promoteOnMerge(settings, context) {
+    const payload = await readPayload(context);
+    const ref = typeof payload.ref === 'string' ? payload.ref : context.ref;
+    const repository = payload.repository;
+    const defaultBranch = typeof repository?.default_branch === 'string' ? repository.default_branch : undefined;
+    if (!defaultBranch || ref !== `refs/heads/${defaultBranch}`) {
+        throw new InvalidInputError(`command "promote" on push promotes merges to the default branch${defaultBranch ? ` (${defaultBranch})` : ''}; this push is to ${ref ?? 'an unknown ref'}. Limit the workflow with on.push.branches: [${defaultBranch ?? 'main'}]`);
+    }
+    if (payload.deleted === true) {
+        throw new InvalidInputError(`the push deleted ${ref}: there is nothing to promote`);
+    }
+    const sha = typeof payload.after === 'string' ? payload.after : context.sha;
+    if (!sha)
+        throw new InvalidInputError('the push payload names no commit (after)');
+    const repo = repoRef(context);
+    const api = apiFor(settings, context, `Finding the pull request merged as ${sha.slice(0, 7)}`);
+    const pr = await findMergedPullRequest(api, repo, sha);
+    const file = settings.policy;
+    const { policy } = await policyAt(file, sha, `the merged commit`, { context, api, repo });
+    const result = await promoteWithEvidence(settings, context, api, repo, {
+        policy,
+        pr,
+        sha,
+        dryRun: settings.dryRun
+    });
+    if (!result.evaluation) {
+        const note = pr
+            ? `Merged pull request #${pr.number}: ${result.markdown.trim()}\n`
+            : result.markdown;
+        return { ...result, markdown: note };
+    }
+    const done = result.written ? doneBy(result.evaluation, context) : undefined;
+    if (pr) {
+        await publish(api, repo, context, pr, {
+            sha,
+            evaluation: result.evaluation,
+            body: renderComment({
+                evaluation: result.evaluation,
+                merged: true,
+                ...(done ? { done } : {}),
+                ...(context.runUrl ? { runUrl: context.runUrl } : {})
+            }),
+            // The registry was written: a comment or status GitHub refuses is a warning, not a failed promotion.
+            tolerateFailure: Boolean(result.written)
+        });
+    }
+    const origin = pr
+        ? `the merge of pull request #${pr.number}`
+        : `commit ${sha.slice(0, 7)}, which no merged pull request produced (so no reviews or check runs were available)`;
+    const note = result.written ? `Promoted on ${origin}.\n` : `Not promoted on ${origin}.\n`;
+    return { ...result, markdown: `${result.markdown}\n${note}` };
+}
+/** Runs `promote` with the pull request's reviews and check runs as evidence. */
+async function promoteWithEvidence(settings, context, api, repo, request) {
+    const { policy, pr } = request;
     const stage = settings.stage;
     const stagePolicy = policy.stages[stage];
-    const reviews = stagePolicy?.approvals
+    const reviews = pr && stagePolicy?.approvals
         ? await gatherReviewEvidence(octokitReviewSource(api, repo), pr, stagePolicy.approvals)
         : undefined;
-    const checkRuns = stagePolicy?.checks?.length
+    const checkRuns = pr && stagePolicy?.checks?.length
         ? {
             headSha: pr.headSha,
             runs: await listCheckRuns(api, repo, pr.headSha, stagePolicy.checks)
@@ -66806,62 +66952,126 @@ async function evaluatePullRequest(settings, context) {
         models: opened.models,
         actor: context.actor,
         now: () => new Date(),
-        runFacts: { event: context.eventName, sha: pr.headSha, runUrl: context.runUrl }
+        runFacts: {
+            event: context.eventName,
+            sha: request.sha,
+            runUrl: context.runUrl,
+            ...(pr ? { pullRequest: { number: pr.number, ...(pr.url ? { url: pr.url } : {}) } } : {})
+        }
     };
-    const result = await promote(registryContext, {
+    return promote(registryContext, {
         policy,
         stage,
         version: settings.version,
         candidateDir: settings.candidate,
-        // Written from a pull request only with `promote-on: approval`, and only when every gate passes.
-        dryRun: settings.promoteOn !== 'approval' || settings.dryRun,
+        dryRun: request.dryRun,
         ...(reviews ? { reviews } : {}),
         ...(checkRuns ? { checkRuns } : {})
     });
-    const statusName = statusContext(policy.model, stage);
-    if (!result.evaluation) {
-        // Already in the stage: nothing to evaluate, nothing to wait for.
+}
+/** The sticky comment on the pull request and the commit status on `sha`. */
+async function publish(api, repo, context, pr, report) {
+    const { evaluation } = report;
+    try {
+        const comment = await octokitCommentSink(api, repo, context.logger).upsert(pr.number, commentMarker(evaluation.model, evaluation.stage), report.body);
+        context.logger?.info(`Sticky comment ${comment.action} on #${pr.number}`);
         await setCommitStatus(api, repo, {
-            sha: pr.headSha,
-            context: statusName,
-            state: 'success',
-            description: `already in ${stage}: nothing to promote`,
+            sha: report.sha,
+            context: statusContext(evaluation.model, evaluation.stage),
+            ...commitStatusFor(evaluation),
             ...(context.runUrl ? { targetUrl: context.runUrl } : {})
         });
-        return result;
     }
-    const evaluation = result.evaluation;
-    const done = result.written
-        ? {
-            action: 'promoted',
-            stage,
-            version: evaluation.candidate.version ?? evaluation.candidate.label,
-            ...(evaluation.champion?.version ? { previous: evaluation.champion.version } : {}),
-            actor: context.actor,
-            at: new Date(),
-            ...(context.runUrl ? { runUrl: context.runUrl } : {})
-        }
-        : undefined;
-    const body = renderComment({
-        evaluation,
-        promoteOn: settings.promoteOn,
-        ...(done ? { done } : {}),
-        ...(changed ? { policyChanged: { path: file } } : {}),
+    catch (error) {
+        if (!report.tolerateFailure)
+            throw error;
+        context.logger?.warning(`The promotion was written, but reporting it on #${pr.number} failed: ${errorMessage(error)}`);
+    }
+}
+function doneBy(evaluation, context) {
+    return {
+        action: 'promoted',
+        stage: evaluation.stage,
+        version: evaluation.candidate.version ?? evaluation.candidate.label,
+        ...(evaluation.champion?.version ? { previous: evaluation.champion.version } : {}),
+        actor: context.actor,
+        at: new Date(),
         ...(context.runUrl ? { runUrl: context.runUrl } : {})
-    });
-    const comment = await octokitCommentSink(api, repo, context.logger).upsert(pr.number, commentMarker(policy.model, stage), body);
-    context.logger?.info(`Sticky comment ${comment.action} on #${pr.number}`);
-    const status = commitStatusFor(evaluation);
-    await setCommitStatus(api, repo, {
-        sha: pr.headSha,
-        context: statusName,
-        ...status,
-        ...(context.runUrl ? { targetUrl: context.runUrl } : {})
-    });
-    const note = result.written
-        ? `Promoted from pull request #${pr.number} (promote-on: approval).\n`
-        : `Evaluated for pull request #${pr.number}; nothing was written to the registry on ${context.eventName} (promote-on: ${settings.promoteOn}).\n`;
-    return { ...result, markdown: `${result.markdown}\n${note}` };
+    };
+}
+/**
+ * The policy as a given commit has it (`git show <sha>:<path>` in the checkout, else the
+ * contents API): for a pull request the base commit, never the head; after a merge, the merge.
+ */
+async function policyAt(file, sha, what, where) {
+    const { context } = where;
+    const git = createGitRunner(context.workspace);
+    const relative = external_node_path_default().relative(context.workspace, external_node_path_default().resolve(context.workspace, file));
+    const spec = relative.split((external_node_path_default()).sep).join('/');
+    const shown = await git(['show', `${sha}:./${spec}`]);
+    let text = shown.code === 0 ? shown.stdout : undefined;
+    if (text === undefined) {
+        text = (await readFileAtRef(where.api, where.repo, spec, sha))?.text;
+    }
+    if (text === undefined) {
+        throw new InvalidInputError(`${spec} does not exist on ${what} at ${sha.slice(0, 7)}: the policy is read from there, never from the pull request; merge the policy first`);
+    }
+    return { policy: parsePolicy(text, file), text };
+}
+async function readWorkspaceFile(context, file) {
+    try {
+        return await (0,promises_namespaceObject.readFile)(external_node_path_default().resolve(context.workspace, file), 'utf8');
+    }
+    catch {
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/action/events.ts
+
+
+
+
+/** The events whose payload carries the pull request a promotion is evaluated on. */
+const PULL_REQUEST_EVENTS = [
+    'pull_request',
+    'pull_request_target',
+    'pull_request_review'
+];
+/** Every event the action knows what to do with, named in the error for any other. */
+const SUPPORTED_EVENTS = [...PULL_REQUEST_EVENTS, 'push', 'workflow_dispatch'];
+/**
+ * The action's router by event. `promote` on a pull-request event evaluates (writing only with
+ * `promote-on: approval`), on `push` promotes the merged pull request; `rollback` and a forced
+ * `promote` run on `workflow_dispatch` after checking the actor's right; any other event is an
+ * error for those two. `check`, `register`, `status` and `history` run on any event.
+ */
+async function runForEvent(settings, context) {
+    const event = context.eventName;
+    const isPullRequest = PULL_REQUEST_EVENTS.includes(event);
+    if (settings.command === 'rollback') {
+        if (event !== 'workflow_dispatch') {
+            throw unsupported(`command "rollback" runs on workflow_dispatch`, event);
+        }
+        return rollbackByDispatch(settings, context);
+    }
+    if (settings.command === 'promote' && settings.force) {
+        if (event !== 'workflow_dispatch') {
+            throw unsupported('a forced promotion runs on workflow_dispatch', event);
+        }
+        return forcedPromotionByDispatch(settings, context);
+    }
+    if (settings.command === 'promote' && isPullRequest)
+        return evaluatePullRequest(settings, context);
+    if (settings.command === 'promote' && event === 'push')
+        return promoteOnMerge(settings, context);
+    if (settings.command === 'promote' && event !== 'workflow_dispatch') {
+        throw unsupported('command "promote" runs on these events only', event);
+    }
+    return runCommand(settings, context);
+}
+function unsupported(what, event) {
+    return new InvalidInputError(`ModelGate does not support the ${event} event here: ${what}. Supported events: ${SUPPORTED_EVENTS.join(', ')} (promote on a pull request: ${PULL_REQUEST_EVENTS.join(', ')}; promote on merge: push; rollback and forced promote: workflow_dispatch)`);
 }
 
 ;// CONCATENATED MODULE: ./src/inputs.ts
@@ -67001,6 +67211,7 @@ function runnerContext() {
         onSecret: secret => core_setSecret(secret),
         repository: env.GITHUB_REPOSITORY || undefined,
         eventPath: env.GITHUB_EVENT_PATH || undefined,
+        ref: env.GITHUB_REF || undefined,
         apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
         logger: { debug: core_debug, info: info, warning: message => warning(message) }
     };

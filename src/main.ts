@@ -63,6 +63,7 @@ function runnerContext(): EventContext {
     onSecret: secret => core.setSecret(secret),
     repository: env.GITHUB_REPOSITORY || undefined,
     eventPath: env.GITHUB_EVENT_PATH || undefined,
+    ref: env.GITHUB_REF || undefined,
     apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
     logger: { debug: core.debug, info: core.info, warning: message => core.warning(message) }
   }

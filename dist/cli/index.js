@@ -22144,7 +22144,10 @@ async function rollback(context, options) {
             written: result.written,
             events: result.written ? result.events : result.reason === 'dry run' ? result.planned : []
         }, null, 2),
-        exitCode: ExitCode.Pass
+        exitCode: ExitCode.Pass,
+        rolledBack: current,
+        ...(restored ? { restored } : {}),
+        written: result.written
     };
 }
 function rollback_describe(event) {

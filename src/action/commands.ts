@@ -7,6 +7,8 @@ import { history, status } from '../commands/status.js'
 import { InvalidInputError } from '../errors.js'
 import type { Settings } from '../inputs.js'
 import { loadPolicy } from '../policy/load.js'
+import type { Policy } from '../policy/schema.js'
+import type { GitRunner } from '../registry/git/runner.js'
 import { openRegistry, resolveCommit } from '../registry/open.js'
 
 /** What the runner tells a step about its run (GITHUB_* variables), read once by main.ts. */
@@ -38,28 +40,12 @@ export async function runCommand(
       championDir: settings.champion
     })
   }
-  const policy = settings.policy ? await loadPolicy(settings.policy) : undefined
-  const model = settings.model ?? policy?.model
-  if (policy && settings.model && settings.model !== policy.model) {
-    throw new InvalidInputError(
-      `input "model" is ${settings.model} but the policy is for ${policy.model}`
-    )
-  }
-  const opened = await openRegistry(runner.workspace, policy, {
-    env: runner.env,
-    onSecret: runner.onSecret
-  })
-  const context: RegistryContext = {
-    registry: opened.registry,
-    models: opened.models,
-    actor: runner.actor,
-    now: () => new Date(),
-    runFacts: { event: runner.eventName, sha: runner.sha, runUrl: runner.runUrl }
-  }
+  const { policy, model, context, git } = await openCommandContext(settings, runner)
   switch (settings.command) {
     case 'register': {
-      const commit = await resolveCommit(opened.git, runner.sha ?? 'HEAD')
+      const commit = await resolveCommit(git, runner.sha ?? 'HEAD')
       return register(context, {
+        // inputs.ts requires model or policy for register and rollback.
         model: model as string,
         version: settings.version as string,
         commit,
@@ -90,4 +76,30 @@ export async function runCommand(
     case 'history':
       return history(context, model, { stage: settings.stage })
   }
+}
+
+/** The policy (when given), the model it names and the registry it lives in, for a command. */
+export async function openCommandContext(
+  settings: Settings,
+  runner: RunnerContext
+): Promise<{ policy?: Policy; model?: string; context: RegistryContext; git: GitRunner }> {
+  const policy = settings.policy ? await loadPolicy(settings.policy) : undefined
+  if (policy && settings.model && settings.model !== policy.model) {
+    throw new InvalidInputError(
+      `input "model" is ${settings.model} but the policy is for ${policy.model}`
+    )
+  }
+  const opened = await openRegistry(runner.workspace, policy, {
+    env: runner.env,
+    onSecret: runner.onSecret
+  })
+  const context: RegistryContext = {
+    registry: opened.registry,
+    models: opened.models,
+    actor: runner.actor,
+    now: () => new Date(),
+    runFacts: { event: runner.eventName, sha: runner.sha, runUrl: runner.runUrl }
+  }
+  const model = settings.model ?? policy?.model
+  return { ...(policy ? { policy } : {}), ...(model ? { model } : {}), context, git: opened.git }
 }

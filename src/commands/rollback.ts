@@ -1,5 +1,5 @@
 import { ExitCode, InvalidInputError, NotFoundError } from '../errors.js'
-import type { RegistryEvent } from '../registry/port.js'
+import type { RegistryEvent, StageHolder } from '../registry/port.js'
 import type { CommandOutcome, RegistryContext } from './registry-context.js'
 
 export interface RollbackOptions {
@@ -11,6 +11,15 @@ export interface RollbackOptions {
   dryRun?: boolean
 }
 
+/** What `rollback` returns: the outcome, with who held the stage and who holds it now. */
+export interface RollbackOutcome extends CommandOutcome {
+  /** The holder taken out of the stage (with the audit record of its promotion). */
+  rolledBack: StageHolder
+  /** The version put back (also on a dry run: the one that would be). */
+  restored?: string
+  written: boolean
+}
+
 /**
  * `modelgate rollback`: put the stage back on its previous holder (or a named
  * version), writing both the restored assignment and the removal of the current
@@ -19,7 +28,7 @@ export interface RollbackOptions {
 export async function rollback(
   context: RegistryContext,
   options: RollbackOptions
-): Promise<CommandOutcome> {
+): Promise<RollbackOutcome> {
   if (!options.reason.trim()) {
     throw new InvalidInputError('rollback needs --reason: every rollback is recorded with why')
   }
@@ -72,7 +81,10 @@ export async function rollback(
       null,
       2
     ),
-    exitCode: ExitCode.Pass
+    exitCode: ExitCode.Pass,
+    rolledBack: current,
+    ...(restored ? { restored } : {}),
+    written: result.written
   }
 }
 

@@ -39,6 +39,8 @@ export interface CommentInput {
    * gate passes on the pull request (`promote-on: approval`). Drives "what happens on merge".
    */
   promoteOn?: 'merge' | 'approval'
+  /** The pull request is merged (the `push` run): say what the merge did, not what it will do. */
+  merged?: boolean
   /** Set when the pull request changes the policy file: the evaluation used the base branch's. */
   policyChanged?: { path: string }
   /** After a promotion or rollback: what was done. */
@@ -257,6 +259,7 @@ function mergeSection(input: CommentInput): string {
   const waiting = evaluation.gates
     .filter(gate => gate.status === 'pending')
     .map(gate => gate.gate.replace(/_/g, ' '))
+  if (input.merged) return afterMergeSection(evaluation, version, stage, waiting)
   const approval = input.promoteOn === 'approval'
   const heading = approval ? '### On approval' : '### On merge'
   let text: string
@@ -277,6 +280,21 @@ function mergeSection(input: CommentInput): string {
       break
   }
   return `${heading}\n\n${text}`
+}
+
+function afterMergeSection(
+  evaluation: Evaluation,
+  version: string,
+  stage: string,
+  waiting: readonly string[]
+): string {
+  const why =
+    evaluation.decision === 'pending'
+      ? `waiting on ${waiting.join(', ')}`
+      : evaluation.decision === 'blocked'
+        ? 'gates fail'
+        : 'this run was a dry run'
+  return `### After merge\n\nMerged, but ${version} was **not** promoted to ${stage}: ${why}. A merged pull request takes no more reviews: open a new promotion pull request, or a maintainer can promote by hand from workflow_dispatch (a forced promotion needs a reason and is recorded).`
 }
 
 function shortenedNote(what: string, runUrl: string | undefined): string {

@@ -1,0 +1,124 @@
+import { rollback, type RollbackOutcome } from '../commands/rollback.js'
+import type { CommandOutcome } from '../commands/registry-context.js'
+import { PermissionError, errorMessage } from '../errors.js'
+import type { Settings } from '../inputs.js'
+import { loadPolicy } from '../policy/load.js'
+import type { StageHolder } from '../registry/port.js'
+import { addDone, commentMarker } from '../report/comment.js'
+import { checkRollbackPermission, octokitRepoAccess } from '../github/access.js'
+import type { GitHubApi, RepoRef } from '../github/client.js'
+import { octokitCommentSink } from '../github/comments.js'
+import { openCommandContext, runCommand } from './commands.js'
+import { apiFor, repoRef, type EventContext } from './github-context.js'
+
+/**
+ * `workflow_dispatch` with `command: rollback`: the actor's right first (a refusal is exit 4 with
+ * the registry untouched), then the rollback, then a note on the pull request that had promoted
+ * the version taken out, found from its promotion's audit record.
+ */
+export async function rollbackByDispatch(
+  settings: Settings,
+  context: EventContext
+): Promise<CommandOutcome> {
+  const { api, repo } = await requireRollbackRight(settings, context)
+  const { model, context: registryContext } = await openCommandContext(settings, context)
+  const outcome = await rollback(registryContext, {
+    // inputs.ts requires model or policy for rollback.
+    model: model as string,
+    stage: settings.stage as string,
+    toVersion: settings.version,
+    reason: settings.reason as string,
+    dryRun: settings.dryRun
+  })
+  if (!outcome.written || !outcome.restored) return outcome
+  const note = await notePromotingPullRequest(api, repo, context, outcome, settings.reason)
+  return note ? { ...outcome, markdown: `${outcome.markdown}\n${note}\n` } : outcome
+}
+
+/** `workflow_dispatch` with `command: promote` and `force`: the same right as a rollback. */
+export async function forcedPromotionByDispatch(
+  settings: Settings,
+  context: EventContext
+): Promise<CommandOutcome> {
+  await requireRollbackRight(settings, context)
+  return runCommand(settings, context)
+}
+
+/**
+ * The actor must be allowed by the policy's `rollback.allowed` (default: maintain permission or
+ * higher). Denied: a PermissionError (exit 4) before the registry is opened.
+ */
+async function requireRollbackRight(
+  settings: Settings,
+  context: EventContext
+): Promise<{ api: GitHubApi; repo: RepoRef }> {
+  const policy = settings.policy ? await loadPolicy(settings.policy) : undefined
+  const what = settings.command === 'rollback' ? 'roll back' : 'force a promotion'
+  const api = apiFor(settings, context, `Checking ${context.actor}'s right to ${what}`)
+  const repo = repoRef(context)
+  const decision = await checkRollbackPermission(
+    octokitRepoAccess(api, repo),
+    context.actor,
+    policy?.rollback?.allowed
+  )
+  if (!decision.allowed) {
+    throw new PermissionError(`Refused: ${decision.reason}. The registry was not changed.`)
+  }
+  context.logger?.info(`Allowed: ${decision.reason}`)
+  return { api, repo }
+}
+
+/**
+ * Adds "rolled back" to the sticky comment of the pull request whose merge (or approval)
+ * promoted the version just taken out. The rollback is already written: failing to tell the
+ * pull request is a warning, never a failed rollback.
+ */
+async function notePromotingPullRequest(
+  api: GitHubApi,
+  repo: RepoRef,
+  context: EventContext,
+  outcome: RollbackOutcome,
+  reason: string | undefined
+): Promise<string | undefined> {
+  const holder = outcome.rolledBack
+  const number = promotingPullRequest(holder)
+  if (number === undefined) return undefined
+  const done = {
+    action: 'rolled-back' as const,
+    stage: holder.stage,
+    version: outcome.restored as string,
+    previous: holder.version,
+    actor: context.actor,
+    ...(reason ? { reason } : {}),
+    at: new Date(),
+    ...(context.runUrl ? { runUrl: context.runUrl } : {})
+  }
+  const target = { model: holder.model, stage: holder.stage }
+  try {
+    await octokitCommentSink(api, repo, context.logger).upsert(
+      number,
+      commentMarker(target.model, target.stage),
+      existing => addDone(existing, done, target)
+    )
+    return `Noted on pull request #${number}, which had promoted ${holder.version}.`
+  } catch (error) {
+    context.logger?.warning(
+      `Rolled back, but noting it on pull request #${number} failed: ${errorMessage(error)}`
+    )
+    return undefined
+  }
+}
+
+/** The pull request recorded in the audit facts of the holder's promotion, if any. */
+export function promotingPullRequest(holder: StageHolder): number | undefined {
+  const record = holder.audit?.record
+  const pullRequest =
+    record && typeof record === 'object'
+      ? (record as { pullRequest?: unknown }).pullRequest
+      : undefined
+  const number =
+    pullRequest && typeof pullRequest === 'object'
+      ? (pullRequest as { number?: unknown }).number
+      : undefined
+  return typeof number === 'number' && Number.isInteger(number) && number > 0 ? number : undefined
+}
