@@ -39,3 +39,30 @@ describe('README and action.yml agree', () => {
     expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js' })
   })
 })
+
+describe("the README's example workflows", () => {
+  const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map(match => match[1] as string)
+  type Step = { uses?: string; with?: Record<string, unknown> }
+  type Workflow = { on?: unknown; permissions?: unknown; jobs?: Record<string, { steps: Step[] }> }
+  const workflows = blocks.map(text => parse(text) as Workflow).filter(w => w.jobs)
+
+  it('parse as YAML, and every ModelGate step uses only inputs action.yml declares', () => {
+    expect(workflows.length).toBeGreaterThanOrEqual(4)
+    for (const workflow of workflows) {
+      const steps = Object.values(workflow.jobs ?? {}).flatMap(job => job.steps)
+      const ours = steps.filter(step => step.uses?.includes('/modelgate@'))
+      expect(ours).toHaveLength(1)
+      for (const key of Object.keys(ours[0]?.with ?? {})) {
+        expect([key, key in action.inputs]).toEqual([key, true])
+      }
+    }
+  })
+
+  it('cover evaluate on PR, promote on merge and rollback by dispatch, each with permissions', () => {
+    const byEvent = (event: string) =>
+      workflows.filter(w => JSON.stringify(w.on ?? {}).includes(event) && w.permissions)
+    expect(byEvent('pull_request_review')).toHaveLength(1)
+    expect(byEvent('push')).toHaveLength(1)
+    expect(byEvent('workflow_dispatch')).toHaveLength(1)
+  })
+})
