@@ -42,7 +42,14 @@ function medianSeconds(runs, command, args, options = {}) {
   return times[Math.floor(times.length / 2)]
 }
 
-function buildProbe(name, entry) {
+/**
+ * Bundles a probe with ncc, transpile-only (`-t`) unless `typecheck`. Transpiling file by file
+ * cannot see package.json's `"type": "module"`, so NodeNext falls back to CommonJS; a module
+ * that declares its own `require = createRequire(import.meta.url)` (the GitHub stand-in, the
+ * event builders) then breaks, and needs the type-checked build, which emits ESM (and needs
+ * the whole tree to type-check, as `npm run lint` does).
+ */
+function buildProbe(name, entry, { typecheck = false } = {}) {
   const out = path.join(root, '.build', 'bench', name)
   execFileSync(
     process.execPath,
@@ -53,7 +60,7 @@ function buildProbe(name, entry) {
       '-o',
       out,
       '-q',
-      '-t'
+      ...(typecheck ? [] : ['-t'])
     ],
     { cwd: root, stdio: 'inherit' }
   )
@@ -188,6 +195,43 @@ function mlflow() {
   )
 }
 
+/**
+ * `dist/index.js` evaluating a pull request with 300 reviews by 100 reviewers (75 standing
+ * approvals, 5 of them without write access) against the GitHub API stand-in: the API requests
+ * of an evaluation that creates the sticky comment, against the floor (the review pages, one
+ * permission look-up per distinct approving reviewer, 4 others), and its wall time against the
+ * engine-only `command: check` on the same candidate and champion, medians of 7 interleaved
+ * runs each. The probe fails unless every run passed, commented and set the commit status, with
+ * no request GitHub would refuse.
+ */
+function prEval() {
+  const probe = buildProbe('pr-eval', 'scripts/bench/pr-eval.ts', { typecheck: true })
+  const r = JSON.parse(execFileSync(process.execPath, [probe, root, '7'], { encoding: 'utf8' }))
+  const { 'pulls/list-reviews': pages, 'repos/get-collaborator-permission-level': lookups } =
+    r.byOperation
+  const others = Object.entries(r.byOperation)
+    .filter(([operation]) => !/list-reviews|collaborator-permission/.test(operation))
+    .map(([operation, count]) => (count > 1 ? `${count} ${operation}` : operation))
+  figure(
+    'pr_eval_api_requests',
+    r.requests,
+    `≤ ${r.floor}`,
+    `${pages} review pages + ${lookups} permission look-ups + ${others.join(', ')}; a re-run with the comment unchanged: ${r.rerunRequests}`
+  )
+  figure(
+    'pr_eval_api_requests_floor',
+    r.floor,
+    '',
+    `${r.reviewPages} review pages + ${r.approvingReviewers} approving reviewers + ${r.others}`
+  )
+  figure(
+    'pr_eval_vs_engine_check',
+    round(r.prEvalSeconds / r.checkSeconds),
+    '',
+    `promote on pull_request ${ms(r.prEvalSeconds)} vs check ${ms(r.checkSeconds)}`
+  )
+}
+
 const round = n => Math.round(n * 100) / 100
 const ms = s => `${Math.round(s * 1000)} ms`
 
@@ -196,6 +240,7 @@ try {
   hashing()
   registryStatus()
   mlflow()
+  prEval()
 } finally {
   rmSync(scratch, { recursive: true, force: true })
 }

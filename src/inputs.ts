@@ -22,6 +22,14 @@ export interface Settings {
   githubToken?: string
   /** When a pull request's promotion is written: on merge (default) or once every gate passes. */
   promoteOn: 'merge' | 'approval'
+  /** An Actions artifact holding the candidate directory, instead of `candidate`. */
+  candidateArtifact?: string
+  /** The workflow run that uploaded it (default: this run). */
+  candidateRunId?: number
+  /** The repository of that run, `owner/name` (default: this repository). */
+  candidateRepository?: string
+  /** Where to POST a notification for every promotion and rollback; a secret (masked). */
+  notifyWebhook?: string
 }
 
 const bool = (name: string) =>
@@ -44,6 +52,16 @@ const Inputs = z.object({
   'github-token': z.string(),
   'promote-on': z.enum(['merge', 'approval', ''], {
     message: 'input "promote-on" must be merge or approval'
+  }),
+  'candidate-artifact': z.string(),
+  'candidate-run-id': z
+    .string()
+    .regex(/^(\d+)?$/, { message: 'input "candidate-run-id" must be a workflow run id (digits)' }),
+  'candidate-repository': z.string().regex(/^([\w.-]+\/[\w.-]+)?$/, {
+    message: 'input "candidate-repository" must be owner/name'
+  }),
+  'notify-webhook': z.string().refine(value => value === '' || /^https?:\/\/[^\s]+$/i.test(value), {
+    message: 'input "notify-webhook" must be an http(s) URL'
   })
 })
 
@@ -81,9 +99,26 @@ export function getInputs(): Settings {
     force: inputs.force === 'true',
     failOnBlocked: inputs['fail-on-blocked'] !== 'false',
     githubToken: text(inputs['github-token']),
-    promoteOn: inputs['promote-on'] || 'merge'
+    promoteOn: inputs['promote-on'] || 'merge',
+    candidateArtifact: text(inputs['candidate-artifact']),
+    candidateRunId: inputs['candidate-run-id'] ? Number(inputs['candidate-run-id']) : undefined,
+    candidateRepository: text(inputs['candidate-repository']),
+    notifyWebhook: text(inputs['notify-webhook'])
   }
-  const missing = REQUIRED[settings.command].filter(key => settings[key] === undefined)
+  if (settings.candidateArtifact && settings.candidate) {
+    throw new InvalidInputError(
+      'inputs "candidate" and "candidate-artifact" both name the candidate: give one'
+    )
+  }
+  if (!settings.candidateArtifact && (settings.candidateRunId || settings.candidateRepository)) {
+    throw new InvalidInputError(
+      'inputs "candidate-run-id" and "candidate-repository" need "candidate-artifact"'
+    )
+  }
+  const missing = REQUIRED[settings.command].filter(
+    // The artifact becomes the candidate directory once downloaded.
+    key => settings[key] === undefined && !(key === 'candidate' && settings.candidateArtifact)
+  )
   if (settings.command === 'register' && !settings.model && !settings.policy) missing.push('model')
   if (settings.command === 'rollback' && !settings.model && !settings.policy) missing.push('model')
   if (settings.force && !settings.reason) missing.push('reason')

@@ -1,6 +1,9 @@
 import path from 'node:path'
 import * as core from '@actions/core'
+import { afterRun } from './action/after-run.js'
 import { runForEvent, type EventContext } from './action/events.js'
+import type { AuditRecord } from './audit/record.js'
+import { actionsArtifactUploader } from './audit/actions-uploader.js'
 import { ExitCode, ModelGateError, errorMessage } from './errors.js'
 import { getInputs } from './inputs.js'
 
@@ -9,14 +12,20 @@ import { getInputs } from './inputs.js'
  * error boundary: every failure ends here as a failed step with a readable message.
  */
 export async function run(): Promise<void> {
+  // Audit records of this run: promotions, rollbacks and refused attempts, also when it fails.
+  const audits: AuditRecord[] = []
+  let webhook: string | undefined
   try {
     const settings = getInputs()
-    // Masked before anything can print it.
+    // Masked before anything can print them.
     if (settings.githubToken) core.setSecret(settings.githubToken)
-    const runner = runnerContext()
+    webhook = settings.notifyWebhook
+    if (webhook) core.setSecret(webhook)
+    const runner = runnerContext(audits)
     const outcome = await core.group(`modelgate ${settings.command}`, () =>
       runForEvent(settings, runner)
     )
+    if (outcome.audit) audits.push(outcome.audit)
     if (outcome.decision) core.setOutput('decision', outcome.decision)
     core.setOutput('report', outcome.markdown)
     core.setOutput('report-json', outcome.json)
@@ -44,10 +53,30 @@ export async function run(): Promise<void> {
       fail(`ModelGate failed unexpectedly: ${errorMessage(error)}`, ExitCode.Blocked)
     }
   }
+  await recordAudits(audits, webhook)
+}
+
+/** The audit trail and notifications; their problems are warnings (the registry is already written). */
+async function recordAudits(audits: readonly AuditRecord[], webhook: string | undefined) {
+  const env = process.env
+  try {
+    await afterRun(audits, {
+      runId: env.GITHUB_RUN_ID || 'local',
+      repository: env.GITHUB_REPOSITORY || undefined,
+      uploader: env.ACTIONS_RUNTIME_TOKEN ? actionsArtifactUploader() : undefined,
+      webhook,
+      summary: async markdown => {
+        await core.summary.addRaw(markdown, true).write()
+      },
+      logger: { debug: core.debug, info: core.info, warning: message => core.warning(message) }
+    })
+  } catch (error) {
+    core.warning(`Recording the audit trail failed: ${errorMessage(error)}`)
+  }
 }
 
 /** The GITHUB_* facts of this run; the only place below inputs that reads the runner's variables. */
-function runnerContext(): EventContext {
+function runnerContext(audits: AuditRecord[]): EventContext {
   const env = process.env
   const runUrl =
     env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
@@ -61,6 +90,7 @@ function runnerContext(): EventContext {
     runUrl,
     env,
     onSecret: secret => core.setSecret(secret),
+    recordAudit: record => audits.push(record),
     repository: env.GITHUB_REPOSITORY || undefined,
     eventPath: env.GITHUB_EVENT_PATH || undefined,
     ref: env.GITHUB_REF || undefined,

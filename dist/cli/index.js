@@ -17763,13 +17763,13 @@ const ZodString = /*@__PURE__*/ $constructor("ZodString", (inst, def) => {
         return this.check(_isoDateTime(ZodISODateTime, params));
     },
     date(params) {
-        return this.check(_isoDate(ZodISODate, params));
+        return this.check(_isoDate(schemas_ZodISODate, params));
     },
     time(params) {
-        return this.check(_isoTime(ZodISOTime, params));
+        return this.check(_isoTime(schemas_ZodISOTime, params));
     },
     duration(params) {
-        return this.check(_isoDuration(ZodISODuration, params));
+        return this.check(_isoDuration(schemas_ZodISODuration, params));
     },
 });
 function schemas_string(params) {
@@ -17783,15 +17783,15 @@ const ZodISODateTime = /*@__PURE__*/ $constructor("ZodISODateTime", (inst, def) 
     $ZodISODateTime.init(inst, def);
     ZodStringFormat.init(inst, def);
 });
-const ZodISODate = /*@__PURE__*/ $constructor("ZodISODate", (inst, def) => {
+const schemas_ZodISODate = /*@__PURE__*/ $constructor("ZodISODate", (inst, def) => {
     $ZodISODate.init(inst, def);
     ZodStringFormat.init(inst, def);
 });
-const ZodISOTime = /*@__PURE__*/ $constructor("ZodISOTime", (inst, def) => {
+const schemas_ZodISOTime = /*@__PURE__*/ $constructor("ZodISOTime", (inst, def) => {
     $ZodISOTime.init(inst, def);
     ZodStringFormat.init(inst, def);
 });
-const ZodISODuration = /*@__PURE__*/ $constructor("ZodISODuration", (inst, def) => {
+const schemas_ZodISODuration = /*@__PURE__*/ $constructor("ZodISODuration", (inst, def) => {
     $ZodISODuration.init(inst, def);
     ZodStringFormat.init(inst, def);
 });
@@ -18341,7 +18341,7 @@ function object(shape, params) {
     const def = {
         type: "object",
         shape: shape ?? {},
-        ...util.normalizeParams(params),
+        ...normalizeParams(params),
     };
     return new ZodObject(def);
 }
@@ -21895,6 +21895,216 @@ async function noRegistry() {
     throw new InvalidInputError('This command cannot read registered versions here');
 }
 
+;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/iso.js
+
+
+
+function iso_datetime(params) {
+    return _isoDateTime(ZodISODateTime, params);
+}
+function iso_date(params) {
+    return core._isoDate(ZodISODate, params);
+}
+function iso_time(params) {
+    return core._isoTime(ZodISOTime, params);
+}
+function iso_duration(params) {
+    return core._isoDuration(ZodISODuration, params);
+}
+
+;// CONCATENATED MODULE: ./src/audit/record.ts
+
+
+/** Names the format of every audit record; a reader refuses records of another. */
+const AUDIT_SCHEMA = 'modelgate.audit/v1';
+const Metrics = record(schemas_string(), schemas_number());
+const GateCheck = object({
+    metric: schemas_string(),
+    candidate: schemas_number().optional(),
+    champion: schemas_number().optional(),
+    rule: schemas_string(),
+    status: schemas_enum(['pass', 'fail', 'pending', 'skipped']),
+    problem: schemas_string().optional()
+});
+const GateRecord = object({
+    gate: schemas_string(),
+    status: schemas_enum(['pass', 'fail', 'pending', 'skipped']),
+    summary: schemas_string(),
+    checks: array(GateCheck).optional().describe('The numbers behind the gate, metric by metric.'),
+    details: array(schemas_string()).optional()
+});
+/**
+ * One promotion, forced promotion, rollback or refused attempt: what was decided, on what
+ * evidence, by whom. Written to the job summary, uploaded as a workflow artifact and (when the
+ * registry was written) stored with the registry's own record of the change.
+ */
+const AuditRecord = object({
+    schema: literal(AUDIT_SCHEMA),
+    kind: schemas_enum(['promotion', 'forced-promotion', 'rollback', 'refused'])
+        .describe('`refused`: an attempt that wrote nothing (a gate failed, or the actor had no right).'),
+    written: schemas_boolean().describe('Whether the registry was changed.'),
+    model: schemas_string(),
+    version: schemas_string()
+        .nullable()
+        .describe('The version promoted, or put back by a rollback; null when never named.'),
+    from: schemas_string()
+        .nullable()
+        .describe('Promotion: the stage the version came from (`candidate` for a registered version). Rollback: the stage.'),
+    to: schemas_string().describe('The stage written (or that would have been).'),
+    previous: schemas_string()
+        .nullable()
+        .describe('The version that held the stage before: the champion, or the version rolled back.'),
+    decision: schemas_enum(['pass', 'pass-with-warnings', 'pending', 'blocked', 'rolled-back', 'denied'])
+        .describe("The gates' decision; `rolled-back` for a rollback; `denied` when the actor had no right."),
+    gates: array(GateRecord),
+    metrics: object({ candidate: Metrics, champion: Metrics.nullable() }),
+    artifact: object({
+        files: array(object({ path: schemas_string(), sha256: schemas_string(), size: schemas_number() })),
+        totalBytes: schemas_number()
+    })
+        .nullable()
+        .describe("The candidate's files as hashed for the evaluation; null for a rollback."),
+    signature: object({ source: schemas_string(), sha256: schemas_string() })
+        .nullable()
+        .describe('Digest of the normalised feature schema / model signature (inputs and outputs).'),
+    trainingData: schemas_string().nullable().describe('model.yaml `training_data_snapshot`.'),
+    featureView: schemas_string().nullable().describe('model.yaml `feature_view_version`.'),
+    pullRequest: object({
+        number: schemas_number().int(),
+        url: schemas_string().optional(),
+        approvers: array(object({ login: schemas_string(), commit: schemas_string().optional() }))
+            .describe('The approvals that counted, with the commit each was given on.')
+    })
+        .nullable(),
+    actor: schemas_string(),
+    event: schemas_string().describe('The GitHub event, or `cli`.'),
+    commitSha: schemas_string().nullable(),
+    runUrl: schemas_string().nullable(),
+    timestamp: iso_datetime(),
+    reason: schemas_string().nullable().describe('Why: required for rollbacks and forced promotions.')
+})
+    .strict();
+/** The record of a promotion attempt, written or not. */
+function promotionAudit(input) {
+    const { evaluation, candidate } = input;
+    const approvals = evaluation.gates.find(gate => gate.gate === 'approvals')?.approvals;
+    return AuditRecord.parse({
+        schema: AUDIT_SCHEMA,
+        kind: !input.written ? 'refused' : input.forced ? 'forced-promotion' : 'promotion',
+        written: input.written,
+        model: evaluation.model,
+        version: input.version,
+        from: input.from,
+        to: evaluation.stage,
+        previous: evaluation.champion?.version ?? null,
+        decision: evaluation.decision,
+        gates: evaluation.gates.map(gateRecord),
+        metrics: {
+            candidate: evaluation.candidate.metrics,
+            champion: evaluation.champion?.metrics ?? null
+        },
+        artifact: {
+            files: candidate.files.map(file => ({
+                path: file.path,
+                sha256: file.sha256,
+                size: file.size
+            })),
+            totalBytes: candidate.totalBytes
+        },
+        signature: candidate.signature
+            ? { source: candidate.signature.source, sha256: signatureDigest(candidate.signature) }
+            : null,
+        trainingData: candidate.info?.training_data_snapshot ?? null,
+        featureView: candidate.info?.feature_view_version ?? null,
+        pullRequest: input.run.pullRequest
+            ? {
+                ...input.run.pullRequest,
+                approvers: (approvals?.approvedBy ?? []).map(r => ({
+                    login: r.login,
+                    ...(r.commit ? { commit: r.commit } : {})
+                }))
+            }
+            : null,
+        ...common(input.actor, input.run, input.at, input.reason)
+    });
+}
+/** The record of a rollback, or of a refused rollback or forced promotion. */
+function rollbackAudit(input) {
+    return AuditRecord.parse({
+        schema: AUDIT_SCHEMA,
+        kind: input.written ? 'rollback' : 'refused',
+        written: input.written,
+        model: input.model,
+        version: input.restored,
+        from: input.stage,
+        to: input.stage,
+        previous: input.rolledBack,
+        decision: input.denied ? 'denied' : 'rolled-back',
+        gates: (input.gates ?? []).map(gateRecord),
+        metrics: { candidate: {}, champion: null },
+        artifact: null,
+        signature: null,
+        trainingData: null,
+        featureView: null,
+        pullRequest: input.run.pullRequest ? { ...input.run.pullRequest, approvers: [] } : null,
+        ...common(input.actor, input.run, input.at, input.reason)
+    });
+}
+function common(actor, run, at, reason) {
+    return {
+        actor,
+        event: run.event ?? 'cli',
+        commitSha: run.sha ?? null,
+        runUrl: run.runUrl ?? null,
+        timestamp: at.toISOString(),
+        reason: reason?.trim() ? reason : null
+    };
+}
+function gateRecord(gate) {
+    return {
+        gate: gate.gate,
+        status: gate.status,
+        summary: gate.summary,
+        ...(gate.checks ? { checks: gate.checks.map(check => ({ ...check })) } : {}),
+        ...(gate.details ? { details: gate.details } : {})
+    };
+}
+/**
+ * SHA-256 of the signature's inputs and outputs as canonical JSON (name, type, required, in
+ * order): two candidates with the same digest take and give the same columns, whichever file
+ * (MLmodel or schema.json) they came from.
+ */
+function signatureDigest(signature) {
+    const side = (fields) => fields.map(field => [field.name, field.type, field.required]);
+    const canonical = JSON.stringify({
+        inputs: side(signature.inputs),
+        outputs: side(signature.outputs)
+    });
+    return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(canonical).digest('hex');
+}
+/**
+ * The audit record stored with a registry event, when it is one: the registries keep it under
+ * `record`. Older ModelGate records (before this format) and damaged ones give undefined.
+ */
+function auditRecordOf(audit) {
+    const parsed = AuditRecord.safeParse(audit?.record);
+    return parsed.success ? parsed.data : undefined;
+}
+/** The artifact name a run uploads a record under: `modelgate-audit-<model>-<version>-<run id>`. */
+function auditArtifactName(record, runId) {
+    const part = (text) => text.replace(/[^A-Za-z0-9._-]+/g, '_');
+    return `modelgate-audit-${part(record.model)}-${part(record.version ?? 'none')}-${part(runId)}`;
+}
+/** The `$id` of the published audit record schema. */
+const AUDIT_SCHEMA_ID = 'urn:modelgate:audit-record:v1';
+/** `schemas/audit-record.schema.json` exactly as `npm run schema` writes it. */
+function auditSchemaFileText() {
+    const schema = z.toJSONSchema(AuditRecord, { target: 'draft-2020-12', io: 'output' });
+    const { $schema, ...rest } = schema;
+    const document = { $schema, $id: AUDIT_SCHEMA_ID, title: 'ModelGate audit record', ...rest };
+    return `${JSON.stringify(document, null, 2)}\n`;
+}
+
 ;// CONCATENATED MODULE: ./src/gates/transition.ts
 
 /**
@@ -21943,6 +22153,7 @@ function transitionGate(context) {
 
 
 
+
 /**
  * `modelgate promote`: evaluate every gate of the target stage against the
  * stage's current holder and, only when all pass (or on an audited force),
@@ -21966,30 +22177,45 @@ async function promote(context, options) {
     }
     const candidate = candidateFromDir ?? (await context.models.loadVersion(model, version));
     const evaluate = async (holder) => evaluatePromotion(context, options, { version, candidate, holder, record });
+    const audit = (judged, written) => promotionAudit({
+        evaluation: judged.evaluation,
+        candidate,
+        version,
+        from: judged.from,
+        written,
+        forced: Boolean(options.force) && !passes(judged.evaluation),
+        actor: context.actor,
+        reason: options.reason,
+        run: context.runFacts ?? {},
+        at: context.now()
+    });
     const holder = await context.registry.getStage(model, options.stage);
     if (holder?.version === version) {
         return nothingToDo(model, version, options.stage, holder);
     }
-    let evaluation = await evaluate(holder);
-    const allowed = evaluation.decision === 'pass' || evaluation.decision === 'pass-with-warnings';
-    if (!allowed && !options.force) {
-        return outcome(evaluation, `Not promoted: the promotion is ${evaluation.decision}.`, false);
+    let judged = await evaluate(holder);
+    if (!passes(judged.evaluation) && !options.force) {
+        return outcome(judged.evaluation, `Not promoted: the promotion is ${judged.evaluation.decision}.`, false, 
+        // A dry run (a pull request's evaluation) attempted nothing, so it leaves no record.
+        options.dryRun ? undefined : audit(judged, false));
     }
-    const result = await context.registry.assign(model, version, options.stage, auditFor(context, options, evaluation), {
+    const result = await context.registry.assign(model, version, options.stage, auditFor(context, options, audit(judged, true)), {
         dryRun: options.dryRun,
         // Another run may have moved the stage since we read it: judge again against the new holder.
         revalidate: async ({ holder: current }) => {
             if (current?.version === holder?.version)
                 return undefined;
-            evaluation = await evaluate(current);
-            const stillAllowed = evaluation.decision === 'pass' || evaluation.decision === 'pass-with-warnings';
-            if (!stillAllowed && !options.force) {
+            judged = await evaluate(current);
+            if (!passes(judged.evaluation) && !options.force) {
                 throw new ModelGateError(`${options.stage} changed hands to ${current?.version ?? 'nobody'} while promoting, and ${version} no longer passes against it`, ExitCode.Blocked);
             }
-            return auditFor(context, options, evaluation);
+            return auditFor(context, options, audit(judged, true));
         }
     });
-    return outcome(evaluation, describeWrite(result, version, options, holder), result.written);
+    return outcome(judged.evaluation, describeWrite(result, version, options, holder), result.written, result.written ? audit(judged, true) : undefined);
+}
+function passes(evaluation) {
+    return evaluation.decision === 'pass' || evaluation.decision === 'pass-with-warnings';
 }
 async function evaluatePromotion(context, options, subject) {
     const { policy, stage } = options;
@@ -22023,28 +22249,19 @@ async function evaluatePromotion(context, options, subject) {
         ...(options.checkRuns ? { checkRuns: options.checkRuns } : {})
     });
     const gates = [transition.gate, ...evaluation.gates];
-    return { ...evaluation, gates, decision: decide(gates, evaluation.warnings) };
+    return {
+        evaluation: { ...evaluation, gates, decision: decide(gates, evaluation.warnings) },
+        from: transition.source?.stage ?? null
+    };
 }
-function auditFor(context, options, evaluation) {
+/** The registry's audit facts: who and why for the backend, and the whole record. */
+function auditFor(context, options, record) {
     return {
         actor: context.actor,
         actorEmail: context.actorEmail,
         reason: options.reason,
-        forced: options.force && evaluation.decision !== 'pass' ? true : undefined,
-        record: {
-            ...context.runFacts,
-            decision: evaluation.decision,
-            gates: evaluation.gates.map(gate => ({
-                gate: gate.gate,
-                status: gate.status,
-                summary: gate.summary
-            })),
-            metrics: {
-                candidate: evaluation.candidate.metrics,
-                champion: evaluation.champion?.metrics
-            },
-            champion: evaluation.champion?.version
-        }
+        forced: record.kind === 'forced-promotion' ? true : undefined,
+        record
     };
 }
 function describeWrite(result, version, options, previous) {
@@ -22068,7 +22285,7 @@ function nothingToDo(model, version, stage, holder) {
     const json = JSON.stringify({ model, version, stage, written: false, reason: 'already in stage' }, null, 2);
     return { markdown, json, exitCode: ExitCode.Pass, decision: 'pass' };
 }
-function outcome(evaluation, action, written) {
+function outcome(evaluation, action, written, audit) {
     // A forced promotion did happen: it exits as a warning, not as blocked.
     const decided = exitCodeFor(evaluation.decision);
     const exitCode = written && decided > ExitCode.PassWithWarnings ? ExitCode.PassWithWarnings : decided;
@@ -22078,7 +22295,8 @@ function outcome(evaluation, action, written) {
         exitCode,
         decision: evaluation.decision,
         evaluation,
-        written
+        written,
+        ...(audit ? { audit } : {})
     };
 }
 
@@ -22102,6 +22320,7 @@ async function register(context, options) {
 
 ;// CONCATENATED MODULE: ./src/commands/rollback.ts
 
+
 /**
  * `modelgate rollback`: put the stage back on its previous holder (or a named
  * version), writing both the restored assignment and the removal of the current
@@ -22115,12 +22334,35 @@ async function rollback(context, options) {
     if (!current) {
         throw new NotFoundError(`${options.model} has no version in ${options.stage} to roll back`);
     }
-    const result = await context.registry.rollback(options.model, options.stage, options.toVersion, {
+    const audit = (restored) => rollbackAudit({
+        model: options.model,
+        stage: options.stage,
+        restored,
+        rolledBack: current.version,
+        written: true,
+        gates: options.checks,
         actor: context.actor,
-        actorEmail: context.actorEmail,
         reason: options.reason,
-        record: { ...context.runFacts, rolledBack: current.version, reason: options.reason }
-    }, { dryRun: options.dryRun });
+        run: context.runFacts ?? {},
+        at: context.now()
+    });
+    const facts = { actor: context.actor, actorEmail: context.actorEmail, reason: options.reason };
+    // The preview names the version put back, so the record written with the change can say it;
+    // the write then pins that version.
+    const preview = await context.registry.rollback(options.model, options.stage, options.toVersion, facts, { dryRun: true });
+    const planned = preview.written === false && preview.reason === 'dry run'
+        ? preview.planned.find(event => event.kind === 'assignment')?.version
+        : undefined;
+    const record = planned && !options.dryRun ? audit(planned) : undefined;
+    const result = options.dryRun || !planned
+        ? preview
+        : await context.registry.rollback(options.model, options.stage, planned, { ...facts, record }, {
+            revalidate: ({ holder }) => {
+                if (holder?.version !== current.version) {
+                    throw new ModelGateError(`${options.stage} changed hands to ${holder?.version ?? 'nobody'} while rolling back ${current.version}: nothing written; look at \`modelgate status\` and run the rollback again`, ExitCode.Blocked);
+                }
+            }
+        });
     const lines = [`## ↩️ Rollback: ${options.model} → ${options.stage}`, ''];
     let restored;
     if (result.written || result.reason === 'dry run') {
@@ -22145,6 +22387,7 @@ async function rollback(context, options) {
             events: result.written ? result.events : result.reason === 'dry run' ? result.planned : []
         }, null, 2),
         exitCode: ExitCode.Pass,
+        ...(result.written && record ? { audit: record } : {}),
         rolledBack: current,
         ...(restored ? { restored } : {}),
         written: result.written
@@ -22155,6 +22398,7 @@ function rollback_describe(event) {
 }
 
 ;// CONCATENATED MODULE: ./src/commands/status.ts
+
 
 
 /** `modelgate status`: who holds each stage, since when, assigned by whom. */
@@ -22188,13 +22432,34 @@ async function status_history(context, model, filter = {}) {
         exitCode: ExitCode.Pass
     };
 }
+/**
+ * The trail as a table, newest first: each event with the audit record ModelGate stored with
+ * it (decision, previous holder, pull request and approvers, reason) when there is one.
+ */
 function renderHistory(events) {
     if (events.length === 0)
         return 'No events.\n';
-    const rows = events.map(event => `| ${isoSeconds(event.at)} | ${markdown_escape(event.model)} | ${event.kind} | ${markdown_escape(event.version ?? '—')} | ${markdown_escape(event.stage ?? '—')} | ${markdown_escape(event.by)} | ${markdown_escape(event.summary ?? '')} |`);
+    const rows = events.map(event => {
+        const record = auditRecordOf(event.audit);
+        const pr = record?.pullRequest;
+        const approvers = pr?.approvers.map(approver => approver.login).join(', ');
+        const cells = [
+            isoSeconds(event.at),
+            markdown_escape(event.model),
+            event.kind,
+            markdown_escape(event.version ?? '—'),
+            markdown_escape(event.stage ?? '—'),
+            markdown_escape(event.by),
+            record ? `${record.kind}: ${record.decision}` : '—',
+            markdown_escape(record?.previous ?? '—'),
+            pr ? `#${pr.number}${approvers ? ` (${markdown_escape(approvers)})` : ''}` : '—',
+            markdown_escape(record?.reason ?? event.summary ?? '')
+        ];
+        return `| ${cells.join(' | ')} |`;
+    });
     return ([
-        '| When (UTC) | Model | Event | Version | Stage | By | Summary |',
-        '| :-- | :-- | :-- | :-- | :-- | :-- | :-- |',
+        '| When (UTC) | Model | Event | Version | Stage | By | Decision | Previous | Pull request | Reason / summary |',
+        '| :-- | :-- | :-- | :-- | :-- | :-- | :-- | :-- | :-- | :-- |',
         ...rows
     ].join('\n') + '\n');
 }

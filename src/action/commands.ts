@@ -1,3 +1,4 @@
+import type { AuditRecord } from '../audit/record.js'
 import { check } from '../commands/check.js'
 import { promote } from '../commands/promote.js'
 import { register } from '../commands/register.js'
@@ -22,6 +23,8 @@ export interface RunnerContext {
   env: Record<string, string | undefined>
   /** Masks a secret in the log before it is used. */
   onSecret: (secret: string) => void
+  /** Keeps an audit record made outside a command's outcome (a refused attempt). */
+  recordAudit?: (record: AuditRecord) => void
 }
 
 /**

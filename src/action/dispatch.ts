@@ -1,4 +1,6 @@
+import { rollbackAudit } from '../audit/record.js'
 import { rollback, type RollbackOutcome } from '../commands/rollback.js'
+import type { GateResult } from '../gates/types.js'
 import type { CommandOutcome } from '../commands/registry-context.js'
 import { PermissionError, errorMessage } from '../errors.js'
 import type { Settings } from '../inputs.js'
@@ -20,7 +22,7 @@ export async function rollbackByDispatch(
   settings: Settings,
   context: EventContext
 ): Promise<CommandOutcome> {
-  const { api, repo } = await requireRollbackRight(settings, context)
+  const { api, repo, permission } = await requireRollbackRight(settings, context)
   const { model, context: registryContext } = await openCommandContext(settings, context)
   const outcome = await rollback(registryContext, {
     // inputs.ts requires model or policy for rollback.
@@ -28,7 +30,8 @@ export async function rollbackByDispatch(
     stage: settings.stage as string,
     toVersion: settings.version,
     reason: settings.reason as string,
-    dryRun: settings.dryRun
+    dryRun: settings.dryRun,
+    checks: [permission]
   })
   if (!outcome.written || !outcome.restored) return outcome
   const note = await notePromotingPullRequest(api, repo, context, outcome, settings.reason)
@@ -51,7 +54,7 @@ export async function forcedPromotionByDispatch(
 async function requireRollbackRight(
   settings: Settings,
   context: EventContext
-): Promise<{ api: GitHubApi; repo: RepoRef }> {
+): Promise<{ api: GitHubApi; repo: RepoRef; permission: GateResult }> {
   const policy = settings.policy ? await loadPolicy(settings.policy) : undefined
   const what = settings.command === 'rollback' ? 'roll back' : 'force a promotion'
   const api = apiFor(settings, context, `Checking ${context.actor}'s right to ${what}`)
@@ -61,11 +64,31 @@ async function requireRollbackRight(
     context.actor,
     policy?.rollback?.allowed
   )
+  const permission: GateResult = {
+    gate: 'permission',
+    status: decision.allowed ? 'pass' : 'fail',
+    summary: decision.reason
+  }
   if (!decision.allowed) {
+    context.recordAudit?.(
+      rollbackAudit({
+        model: settings.model ?? policy?.model ?? 'unknown',
+        stage: settings.stage as string,
+        restored: settings.version ?? null,
+        rolledBack: null,
+        written: false,
+        denied: true,
+        gates: [permission],
+        actor: context.actor,
+        reason: settings.reason,
+        run: { event: context.eventName, sha: context.sha, runUrl: context.runUrl },
+        at: new Date()
+      })
+    )
     throw new PermissionError(`Refused: ${decision.reason}. The registry was not changed.`)
   }
   context.logger?.info(`Allowed: ${decision.reason}`)
-  return { api, repo }
+  return { api, repo, permission }
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { CommandOutcome } from '../commands/registry-context.js'
 import { InvalidInputError } from '../errors.js'
 import type { Settings } from '../inputs.js'
+import { withCandidateArtifact } from './candidate-artifact.js'
 import { runCommand } from './commands.js'
 import { forcedPromotionByDispatch, rollbackByDispatch } from './dispatch.js'
 import type { EventContext } from './github-context.js'
@@ -28,6 +29,10 @@ export async function runForEvent(
   settings: Settings,
   context: EventContext
 ): Promise<CommandOutcome> {
+  return withCandidateArtifact(settings, context, resolved => route(resolved, context))
+}
+
+async function route(settings: Settings, context: EventContext): Promise<CommandOutcome> {
   const event = context.eventName
   const isPullRequest = (PULL_REQUEST_EVENTS as readonly string[]).includes(event)
   if (settings.command === 'rollback') {

@@ -1,3 +1,4 @@
+import { promotionAudit, type AuditRecord } from '../audit/record.js'
 import { loadCandidate } from '../candidate/load.js'
 import type { Candidate } from '../candidate/types.js'
 import { ExitCode, InvalidInputError, ModelGateError, NotFoundError } from '../errors.js'
@@ -68,41 +69,72 @@ export async function promote(
   const candidate = candidateFromDir ?? (await context.models.loadVersion(model, version))
   const evaluate = async (holder: StageHolder | undefined) =>
     evaluatePromotion(context, options, { version, candidate, holder, record })
+  const audit = (judged: Judged, written: boolean): AuditRecord =>
+    promotionAudit({
+      evaluation: judged.evaluation,
+      candidate,
+      version,
+      from: judged.from,
+      written,
+      forced: Boolean(options.force) && !passes(judged.evaluation),
+      actor: context.actor,
+      reason: options.reason,
+      run: context.runFacts ?? {},
+      at: context.now()
+    })
 
   const holder = await context.registry.getStage(model, options.stage)
   if (holder?.version === version) {
     return nothingToDo(model, version, options.stage, holder)
   }
-  let evaluation = await evaluate(holder)
-  const allowed = evaluation.decision === 'pass' || evaluation.decision === 'pass-with-warnings'
-  if (!allowed && !options.force) {
-    return outcome(evaluation, `Not promoted: the promotion is ${evaluation.decision}.`, false)
+  let judged = await evaluate(holder)
+  if (!passes(judged.evaluation) && !options.force) {
+    return outcome(
+      judged.evaluation,
+      `Not promoted: the promotion is ${judged.evaluation.decision}.`,
+      false,
+      // A dry run (a pull request's evaluation) attempted nothing, so it leaves no record.
+      options.dryRun ? undefined : audit(judged, false)
+    )
   }
 
   const result = await context.registry.assign(
     model,
     version,
     options.stage,
-    auditFor(context, options, evaluation),
+    auditFor(context, options, audit(judged, true)),
     {
       dryRun: options.dryRun,
       // Another run may have moved the stage since we read it: judge again against the new holder.
       revalidate: async ({ holder: current }) => {
         if (current?.version === holder?.version) return undefined
-        evaluation = await evaluate(current)
-        const stillAllowed =
-          evaluation.decision === 'pass' || evaluation.decision === 'pass-with-warnings'
-        if (!stillAllowed && !options.force) {
+        judged = await evaluate(current)
+        if (!passes(judged.evaluation) && !options.force) {
           throw new ModelGateError(
             `${options.stage} changed hands to ${current?.version ?? 'nobody'} while promoting, and ${version} no longer passes against it`,
             ExitCode.Blocked
           )
         }
-        return auditFor(context, options, evaluation)
+        return auditFor(context, options, audit(judged, true))
       }
     }
   )
-  return outcome(evaluation, describeWrite(result, version, options, holder), result.written)
+  return outcome(
+    judged.evaluation,
+    describeWrite(result, version, options, holder),
+    result.written,
+    result.written ? audit(judged, true) : undefined
+  )
+}
+
+function passes(evaluation: Evaluation): boolean {
+  return evaluation.decision === 'pass' || evaluation.decision === 'pass-with-warnings'
+}
+
+/** An evaluation, and the stage the transition gate found the version in. */
+interface Judged {
+  evaluation: Evaluation
+  from: string | null
 }
 
 async function evaluatePromotion(
@@ -114,7 +146,7 @@ async function evaluatePromotion(
     holder: StageHolder | undefined
     record: NonNullable<Awaited<ReturnType<RegistryContext['registry']['getVersion']>>>
   }
-): Promise<Evaluation> {
+): Promise<Judged> {
   const { policy, stage } = options
   const stagePolicy = findStage(policy, stage)
   const transition = transitionGate({
@@ -146,33 +178,24 @@ async function evaluatePromotion(
     ...(options.checkRuns ? { checkRuns: options.checkRuns } : {})
   })
   const gates = [transition.gate, ...evaluation.gates]
-  return { ...evaluation, gates, decision: decide(gates, evaluation.warnings) }
+  return {
+    evaluation: { ...evaluation, gates, decision: decide(gates, evaluation.warnings) },
+    from: transition.source?.stage ?? null
+  }
 }
 
+/** The registry's audit facts: who and why for the backend, and the whole record. */
 function auditFor(
   context: RegistryContext,
   options: PromoteOptions,
-  evaluation: Evaluation
+  record: AuditRecord
 ): AuditFacts {
   return {
     actor: context.actor,
     actorEmail: context.actorEmail,
     reason: options.reason,
-    forced: options.force && evaluation.decision !== 'pass' ? true : undefined,
-    record: {
-      ...context.runFacts,
-      decision: evaluation.decision,
-      gates: evaluation.gates.map(gate => ({
-        gate: gate.gate,
-        status: gate.status,
-        summary: gate.summary
-      })),
-      metrics: {
-        candidate: evaluation.candidate.metrics,
-        champion: evaluation.champion?.metrics
-      },
-      champion: evaluation.champion?.version
-    }
+    forced: record.kind === 'forced-promotion' ? true : undefined,
+    record
   }
 }
 
@@ -214,7 +237,12 @@ function nothingToDo(
   return { markdown, json, exitCode: ExitCode.Pass, decision: 'pass' }
 }
 
-function outcome(evaluation: Evaluation, action: string, written: boolean): PromoteOutcome {
+function outcome(
+  evaluation: Evaluation,
+  action: string,
+  written: boolean,
+  audit: AuditRecord | undefined
+): PromoteOutcome {
   // A forced promotion did happen: it exits as a warning, not as blocked.
   const decided = exitCodeFor(evaluation.decision)
   const exitCode =
@@ -225,6 +253,7 @@ function outcome(evaluation: Evaluation, action: string, written: boolean): Prom
     exitCode,
     decision: evaluation.decision,
     evaluation,
-    written
+    written,
+    ...(audit ? { audit } : {})
   }
 }

@@ -1,3 +1,4 @@
+import type { AuditRecord, RunFacts } from '../audit/record.js'
 import type { ExitCode } from '../errors.js'
 import type { ModelSource } from '../registry/model-source.js'
 import type { Registry } from '../registry/port.js'
@@ -11,8 +12,8 @@ export interface RegistryContext {
   actor: string
   actorEmail?: string
   now: () => Date
-  /** Facts about the run that go into every audit record (event, run URL, ...). */
-  runFacts?: Record<string, unknown>
+  /** Facts about the run that go into every audit record (event, commit, run URL, pull request). */
+  runFacts?: RunFacts
 }
 
 /** What every command returns: text for a person, JSON for a machine, and the exit code. */
@@ -22,4 +23,6 @@ export interface CommandOutcome {
   exitCode: ExitCode
   /** The promotion decision, for commands that evaluate gates. */
   decision?: string
+  /** The audit record of a promotion, rollback or refused attempt (none for a dry run). */
+  audit?: AuditRecord
 }

@@ -1,4 +1,6 @@
-import { ExitCode, InvalidInputError, NotFoundError } from '../errors.js'
+import { rollbackAudit, type AuditRecord } from '../audit/record.js'
+import { ExitCode, InvalidInputError, ModelGateError, NotFoundError } from '../errors.js'
+import type { GateResult } from '../gates/types.js'
 import type { RegistryEvent, StageHolder } from '../registry/port.js'
 import type { CommandOutcome, RegistryContext } from './registry-context.js'
 
@@ -9,6 +11,8 @@ export interface RollbackOptions {
   toVersion?: string
   reason: string
   dryRun?: boolean
+  /** What was checked before (the actor's right, in the action), recorded as gates. */
+  checks?: GateResult[]
 }
 
 /** What `rollback` returns: the outcome, with who held the stage and who holds it now. */
@@ -36,18 +40,53 @@ export async function rollback(
   if (!current) {
     throw new NotFoundError(`${options.model} has no version in ${options.stage} to roll back`)
   }
-  const result = await context.registry.rollback(
+  const audit = (restored: string): AuditRecord =>
+    rollbackAudit({
+      model: options.model,
+      stage: options.stage,
+      restored,
+      rolledBack: current.version,
+      written: true,
+      gates: options.checks,
+      actor: context.actor,
+      reason: options.reason,
+      run: context.runFacts ?? {},
+      at: context.now()
+    })
+  const facts = { actor: context.actor, actorEmail: context.actorEmail, reason: options.reason }
+  // The preview names the version put back, so the record written with the change can say it;
+  // the write then pins that version.
+  const preview = await context.registry.rollback(
     options.model,
     options.stage,
     options.toVersion,
-    {
-      actor: context.actor,
-      actorEmail: context.actorEmail,
-      reason: options.reason,
-      record: { ...context.runFacts, rolledBack: current.version, reason: options.reason }
-    },
-    { dryRun: options.dryRun }
+    facts,
+    { dryRun: true }
   )
+  const planned =
+    preview.written === false && preview.reason === 'dry run'
+      ? preview.planned.find(event => event.kind === 'assignment')?.version
+      : undefined
+  const record = planned && !options.dryRun ? audit(planned) : undefined
+  const result =
+    options.dryRun || !planned
+      ? preview
+      : await context.registry.rollback(
+          options.model,
+          options.stage,
+          planned,
+          { ...facts, record },
+          {
+            revalidate: ({ holder }) => {
+              if (holder?.version !== current.version) {
+                throw new ModelGateError(
+                  `${options.stage} changed hands to ${holder?.version ?? 'nobody'} while rolling back ${current.version}: nothing written; look at \`modelgate status\` and run the rollback again`,
+                  ExitCode.Blocked
+                )
+              }
+            }
+          }
+        )
   const lines = [`## ↩️ Rollback: ${options.model} → ${options.stage}`, '']
   let restored: string | undefined
   if (result.written || result.reason === 'dry run') {
@@ -82,6 +121,7 @@ export async function rollback(
       2
     ),
     exitCode: ExitCode.Pass,
+    ...(result.written && record ? { audit: record } : {}),
     rolledBack: current,
     ...(restored ? { restored } : {}),
     written: result.written

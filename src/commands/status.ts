@@ -1,3 +1,4 @@
+import { auditRecordOf } from '../audit/record.js'
 import { ExitCode, NotFoundError } from '../errors.js'
 import type { ModelStatus, RegistryEvent } from '../registry/port.js'
 import { escape } from '../report/markdown.js'
@@ -61,16 +62,34 @@ export async function history(
   }
 }
 
+/**
+ * The trail as a table, newest first: each event with the audit record ModelGate stored with
+ * it (decision, previous holder, pull request and approvers, reason) when there is one.
+ */
 export function renderHistory(events: readonly RegistryEvent[]): string {
   if (events.length === 0) return 'No events.\n'
-  const rows = events.map(
-    event =>
-      `| ${isoSeconds(event.at)} | ${escape(event.model)} | ${event.kind} | ${escape(event.version ?? '—')} | ${escape(event.stage ?? '—')} | ${escape(event.by)} | ${escape(event.summary ?? '')} |`
-  )
+  const rows = events.map(event => {
+    const record = auditRecordOf(event.audit)
+    const pr = record?.pullRequest
+    const approvers = pr?.approvers.map(approver => approver.login).join(', ')
+    const cells = [
+      isoSeconds(event.at),
+      escape(event.model),
+      event.kind,
+      escape(event.version ?? '—'),
+      escape(event.stage ?? '—'),
+      escape(event.by),
+      record ? `${record.kind}: ${record.decision}` : '—',
+      escape(record?.previous ?? '—'),
+      pr ? `#${pr.number}${approvers ? ` (${escape(approvers)})` : ''}` : '—',
+      escape(record?.reason ?? event.summary ?? '')
+    ]
+    return `| ${cells.join(' | ')} |`
+  })
   return (
     [
-      '| When (UTC) | Model | Event | Version | Stage | By | Summary |',
-      '| :-- | :-- | :-- | :-- | :-- | :-- | :-- |',
+      '| When (UTC) | Model | Event | Version | Stage | By | Decision | Previous | Pull request | Reason / summary |',
+      '| :-- | :-- | :-- | :-- | :-- | :-- | :-- | :-- | :-- | :-- |',
       ...rows
     ].join('\n') + '\n'
   )

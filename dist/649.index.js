@@ -1,0 +1,812 @@
+export const id = 649;
+export const ids = [649];
+export const modules = {
+
+/***/ 649:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+
+// EXPORTS
+__webpack_require__.d(__webpack_exports__, {
+  actionsArtifactSource: () => (/* binding */ actionsArtifactSource),
+  fetchCandidateArtifact: () => (/* binding */ fetchCandidateArtifact)
+});
+
+// UNUSED EXPORTS: DEFAULT_MAX_ARTIFACT_BYTES, zipCeiling
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __webpack_require__(51455);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __webpack_require__(48161);
+var external_node_os_default = /*#__PURE__*/__webpack_require__.n(external_node_os_);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __webpack_require__(76760);
+var external_node_path_default = /*#__PURE__*/__webpack_require__.n(external_node_path_);
+// EXTERNAL MODULE: ./node_modules/@actions/artifact/lib/artifact.js + 302 modules
+var artifact = __webpack_require__(91252);
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __webpack_require__(83916);
+// EXTERNAL MODULE: ./src/github/client.ts + 1 modules
+var client = __webpack_require__(43154);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __webpack_require__(73024);
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __webpack_require__(57075);
+// EXTERNAL MODULE: external "node:stream/promises"
+var external_node_stream_promises_ = __webpack_require__(46466);
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __webpack_require__(38522);
+var external_node_zlib_default = /*#__PURE__*/__webpack_require__.n(external_node_zlib_);
+;// CONCATENATED MODULE: ./src/candidate/unzip.ts
+
+
+
+
+
+
+/**
+ * Reading and extracting a zip archive someone else made (a workflow artifact), fail-closed.
+ *
+ * Everything is decided on the central directory before a byte is written:
+ * - an entry whose name is absolute, has a drive letter, a `..`, `.` or empty segment, a
+ *   backslash or a control character is refused (no zip slip, no Windows-only escapes);
+ * - a symbolic link is refused, wherever it points: `@actions/artifact` uploads the file a
+ *   link points to, never the link, so a link in an artifact was put there by hand;
+ * - anything else that is not a regular file or a directory (by its Unix mode) is refused;
+ * - encrypted entries, compression other than stored or deflate, entries spread over several
+ *   disks, duplicate names and a file that is also a parent directory are refused;
+ * - the sum of the declared uncompressed sizes must be within the limit.
+ *
+ * Extraction then trusts none of those claims: each entry is written with `wx` (never over an
+ * existing path, never through a link), stops as soon as it inflates beyond its declared size,
+ * and must end at exactly that size with the declared CRC-32. Names are taken from the central
+ * directory and must match the local header's (no two readings of one archive).
+ * Zip64 archives (over 4 GiB, or over 65,535 entries) are read.
+ */
+/** An archive or an entry in it is refused; `entry` is the name as stored in the archive. */
+class ZipRefusal extends Error {
+    entry;
+    constructor(message, entry) {
+        super(message);
+        this.name = 'ZipRefusal';
+        this.entry = entry;
+    }
+}
+/** An artifact with more entries than this is refused: inode exhaustion is a denial of service too. */
+const DEFAULT_MAX_ZIP_ENTRIES = 100_000;
+/** Largest central directory read into memory (100,000 entries with long names fit well within). */
+const MAX_CENTRAL_DIRECTORY_BYTES = 64 * 1024 * 1024;
+const EOCD_SIGNATURE = 0x06054b50;
+const EOCD_SIZE = 22;
+const ZIP64_LOCATOR_SIGNATURE = 0x07064b50;
+const ZIP64_LOCATOR_SIZE = 20;
+const ZIP64_EOCD_SIGNATURE = 0x06064b50;
+const ZIP64_EOCD_SIZE = 56;
+const CENTRAL_SIGNATURE = 0x02014b50;
+const CENTRAL_SIZE = 46;
+const LOCAL_SIGNATURE = 0x04034b50;
+const LOCAL_SIZE = 30;
+const ZIP64_EXTRA_ID = 0x0001;
+const U16_MAX = 0xffff;
+const U32_MAX = 0xffffffff;
+const HOST_UNIX = 3;
+const HOST_DARWIN = 19;
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
+const S_IFDIR = 0o040000;
+const S_IFLNK = 0o120000;
+/** Read and vet the central directory of the zip file at `file`. Writes nothing. */
+async function readZipDirectory(file, limits) {
+    const handle = await (0,promises_.open)(file, 'r');
+    try {
+        const { size } = await handle.stat();
+        const end = await readEnd(handle, size);
+        const maxEntries = limits.maxEntries ?? DEFAULT_MAX_ZIP_ENTRIES;
+        if (end.entries > maxEntries) {
+            throw new ZipRefusal(`has ${end.entries} entries, more than the ${maxEntries} allowed`);
+        }
+        if (end.directorySize > MAX_CENTRAL_DIRECTORY_BYTES) {
+            throw new ZipRefusal(`has a central directory of ${end.directorySize} bytes; too large`);
+        }
+        const directory = await readAt(handle, end.directoryOffset, end.directorySize);
+        const entries = parseCentralDirectory(directory, end.entries, end.directoryOffset);
+        checkTree(entries);
+        const totalBytes = entries.reduce((sum, entry) => sum + entry.size, 0);
+        if (totalBytes > limits.maxBytes) {
+            throw new ZipRefusal(`expands to ${totalBytes} bytes, above the limit of ${limits.maxBytes} bytes`);
+        }
+        return { entries, totalBytes, centralDirectoryOffset: end.directoryOffset };
+    }
+    finally {
+        await handle.close();
+    }
+}
+/**
+ * Extract the vetted `zip` from `file` into `into`, a directory that must not exist yet (its
+ * parent must). Throws ZipRefusal when the data does not match what the directory declared.
+ */
+async function extractZip(file, zip, into) {
+    await (0,promises_.mkdir)(into);
+    const handle = await (0,promises_.open)(file, 'r');
+    try {
+        for (const entry of zip.entries) {
+            const target = external_node_path_default().join(into, ...entry.path.split('/'));
+            if (entry.kind === 'directory') {
+                await (0,promises_.mkdir)(target, { recursive: true });
+                continue;
+            }
+            await (0,promises_.mkdir)(external_node_path_default().dirname(target), { recursive: true });
+            const start = await dataStart(handle, entry, zip.centralDirectoryOffset);
+            await extractEntry(file, start, entry, target);
+        }
+    }
+    finally {
+        await handle.close();
+    }
+}
+async function readEnd(handle, size) {
+    if (size < EOCD_SIZE)
+        throw new ZipRefusal('is not a zip archive (too short)');
+    const tailLength = Math.min(size, EOCD_SIZE + U16_MAX);
+    const tailStart = size - tailLength;
+    const tail = await readAt(handle, tailStart, tailLength);
+    let at = -1;
+    for (let i = tail.length - EOCD_SIZE; i >= 0; i--) {
+        if (tail.readUInt32LE(i) === EOCD_SIGNATURE &&
+            i + EOCD_SIZE + tail.readUInt16LE(i + 20) === tail.length) {
+            at = i;
+            break;
+        }
+    }
+    if (at < 0)
+        throw new ZipRefusal('is not a zip archive (no end of central directory record)');
+    const eocdOffset = tailStart + at;
+    let disk = tail.readUInt16LE(at + 4);
+    let directoryDisk = tail.readUInt16LE(at + 6);
+    let entriesHere = tail.readUInt16LE(at + 8);
+    let entries = tail.readUInt16LE(at + 10);
+    let directorySize = tail.readUInt32LE(at + 12);
+    let directoryOffset = tail.readUInt32LE(at + 16);
+    let directoryEnd = eocdOffset;
+    const zip64 = entriesHere === U16_MAX ||
+        entries === U16_MAX ||
+        directorySize === U32_MAX ||
+        directoryOffset === U32_MAX;
+    if (zip64) {
+        if (eocdOffset < ZIP64_LOCATOR_SIZE)
+            throw new ZipRefusal('has a damaged zip64 end record');
+        const locator = await readAt(handle, eocdOffset - ZIP64_LOCATOR_SIZE, ZIP64_LOCATOR_SIZE);
+        if (locator.readUInt32LE(0) !== ZIP64_LOCATOR_SIGNATURE) {
+            throw new ZipRefusal('has a damaged zip64 end record (no locator)');
+        }
+        const recordOffset = safeNumber(locator.readBigUInt64LE(8));
+        if (recordOffset + ZIP64_EOCD_SIZE > eocdOffset - ZIP64_LOCATOR_SIZE) {
+            throw new ZipRefusal('has a damaged zip64 end record (out of bounds)');
+        }
+        const record = await readAt(handle, recordOffset, ZIP64_EOCD_SIZE);
+        if (record.readUInt32LE(0) !== ZIP64_EOCD_SIGNATURE) {
+            throw new ZipRefusal('has a damaged zip64 end record');
+        }
+        disk = record.readUInt32LE(16);
+        directoryDisk = record.readUInt32LE(20);
+        entriesHere = safeNumber(record.readBigUInt64LE(24));
+        entries = safeNumber(record.readBigUInt64LE(32));
+        directorySize = safeNumber(record.readBigUInt64LE(40));
+        directoryOffset = safeNumber(record.readBigUInt64LE(48));
+        directoryEnd = recordOffset;
+    }
+    if (disk !== 0 || directoryDisk !== 0 || entriesHere !== entries) {
+        throw new ZipRefusal('spans several disks');
+    }
+    if (directoryOffset + directorySize > directoryEnd) {
+        throw new ZipRefusal('has a central directory that runs past its end record');
+    }
+    return { entries, directoryOffset, directorySize };
+}
+function parseCentralDirectory(directory, count, directoryOffset) {
+    const entries = [];
+    const decoder = new TextDecoder('utf-8', { fatal: true });
+    let p = 0;
+    for (let index = 0; index < count; index++) {
+        if (p + CENTRAL_SIZE > directory.length || directory.readUInt32LE(p) !== CENTRAL_SIGNATURE) {
+            throw new ZipRefusal(`has a damaged central directory (entry ${index + 1} of ${count})`);
+        }
+        const madeBy = directory.readUInt16LE(p + 4);
+        const flags = directory.readUInt16LE(p + 8);
+        const method = directory.readUInt16LE(p + 10);
+        const crc = directory.readUInt32LE(p + 16);
+        let compressedSize = directory.readUInt32LE(p + 20);
+        let size = directory.readUInt32LE(p + 24);
+        const nameLength = directory.readUInt16LE(p + 28);
+        const extraLength = directory.readUInt16LE(p + 30);
+        const commentLength = directory.readUInt16LE(p + 32);
+        let diskStart = directory.readUInt16LE(p + 34);
+        const externalAttributes = directory.readUInt32LE(p + 38);
+        let localHeaderOffset = directory.readUInt32LE(p + 42);
+        const nameStart = p + CENTRAL_SIZE;
+        const extraStart = nameStart + nameLength;
+        const next = extraStart + extraLength + commentLength;
+        if (next > directory.length) {
+            throw new ZipRefusal(`has a damaged central directory (entry ${index + 1} of ${count})`);
+        }
+        const rawName = Buffer.from(directory.subarray(nameStart, extraStart));
+        let name;
+        try {
+            name = decoder.decode(rawName);
+        }
+        catch {
+            throw new ZipRefusal(`has an entry whose name is not UTF-8 (${JSON.stringify(rawName.toString('latin1'))})`);
+        }
+        const refuse = (problem) => {
+            throw new ZipRefusal(`entry ${JSON.stringify(name)} ${problem}`, name);
+        };
+        if (size === U32_MAX ||
+            compressedSize === U32_MAX ||
+            localHeaderOffset === U32_MAX ||
+            diskStart === U16_MAX) {
+            const extra = zip64Extra(directory.subarray(extraStart, extraStart + extraLength));
+            if (!extra)
+                refuse('has no zip64 sizes where it needs them');
+            const fields = extra;
+            let q = 0;
+            const take = () => {
+                if (q + 8 > fields.length)
+                    refuse('has a truncated zip64 extra field');
+                const value = safeNumber(fields.readBigUInt64LE(q));
+                q += 8;
+                return value;
+            };
+            if (size === U32_MAX)
+                size = take();
+            if (compressedSize === U32_MAX)
+                compressedSize = take();
+            if (localHeaderOffset === U32_MAX)
+                localHeaderOffset = take();
+            if (diskStart === U16_MAX) {
+                if (q + 4 > fields.length)
+                    refuse('has a truncated zip64 extra field');
+                diskStart = fields.readUInt32LE(q);
+            }
+        }
+        const relative = checkName(name, refuse);
+        const kind = entryKind(name, madeBy, externalAttributes, refuse);
+        if (diskStart !== 0)
+            refuse('lies on another disk');
+        if ((flags & 0x1) !== 0)
+            refuse('is encrypted');
+        if (method !== 0 && method !== 8) {
+            refuse(`uses compression method ${method}; only stored (0) and deflate (8) are read`);
+        }
+        if (kind === 'directory' && size !== 0)
+            refuse('is a directory with content');
+        if (method === 0 && compressedSize !== size)
+            refuse('is stored with two different sizes');
+        if (localHeaderOffset + LOCAL_SIZE + compressedSize > directoryOffset) {
+            refuse('has data that runs into the central directory');
+        }
+        entries.push({
+            name,
+            path: relative,
+            kind,
+            method,
+            size,
+            compressedSize,
+            crc32: crc,
+            localHeaderOffset,
+            rawName
+        });
+        p = next;
+    }
+    return entries;
+}
+function zip64Extra(extra) {
+    let p = 0;
+    while (p + 4 <= extra.length) {
+        const id = extra.readUInt16LE(p);
+        const length = extra.readUInt16LE(p + 2);
+        if (p + 4 + length > extra.length)
+            return undefined;
+        if (id === ZIP64_EXTRA_ID)
+            return extra.subarray(p + 4, p + 4 + length);
+        p += 4 + length;
+    }
+    return undefined;
+}
+/** The entry's POSIX path without a trailing slash; refuses any name that could escape or alias. */
+function checkName(name, refuse) {
+    if (name === '' || name === '/')
+        refuse('has an empty name');
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f\\]/.test(name)) {
+        refuse('has a backslash or a control character in its name');
+    }
+    if (name.startsWith('/'))
+        refuse('is an absolute path');
+    if (/^[A-Za-z]:/.test(name))
+        refuse('starts with a drive letter');
+    const body = name.endsWith('/') ? name.slice(0, -1) : name;
+    for (const segment of body.split('/')) {
+        if (segment === '..')
+            refuse('escapes the target directory (a ".." segment)');
+        if (segment === '' || segment === '.')
+            refuse('has an empty or "." path segment');
+        if (process.platform === 'win32' && segment.includes(':'))
+            refuse('has a ":" in its name');
+    }
+    return body;
+}
+function entryKind(name, madeBy, externalAttributes, refuse) {
+    const host = madeBy >>> 8;
+    const type = host === HOST_UNIX || host === HOST_DARWIN ? (externalAttributes >>> 16) & S_IFMT : 0;
+    if (type === S_IFLNK) {
+        refuse('is a symbolic link; an artifact holds the files links point to, so a link is refused ' +
+            'wherever it points');
+    }
+    if (type !== 0 && type !== S_IFREG && type !== S_IFDIR) {
+        refuse(`is neither a regular file nor a directory (Unix mode ${type.toString(8)})`);
+    }
+    if (type === S_IFDIR || name.endsWith('/'))
+        return 'directory';
+    return 'file';
+}
+/** Refuse two entries with one path, and a file that another entry needs as a directory. */
+function checkTree(entries) {
+    const kinds = new Map();
+    for (const entry of entries) {
+        const seen = kinds.get(entry.path);
+        if (seen === 'file' || (seen && entry.kind === 'file')) {
+            throw new ZipRefusal(`entry ${JSON.stringify(entry.name)} appears twice`, entry.name);
+        }
+        kinds.set(entry.path, entry.kind);
+    }
+    for (const entry of entries) {
+        const segments = entry.path.split('/');
+        for (let i = 1; i < segments.length; i++) {
+            const parent = segments.slice(0, i).join('/');
+            if (kinds.get(parent) === 'file') {
+                throw new ZipRefusal(`entry ${JSON.stringify(entry.name)} lies under ${JSON.stringify(parent)}, which is a file`, entry.name);
+            }
+        }
+    }
+}
+async function dataStart(handle, entry, directoryOffset) {
+    const header = await readAt(handle, entry.localHeaderOffset, LOCAL_SIZE);
+    const refuse = (problem) => {
+        throw new ZipRefusal(`entry ${JSON.stringify(entry.name)} ${problem}`, entry.name);
+    };
+    if (header.readUInt32LE(0) !== LOCAL_SIGNATURE)
+        refuse('has a damaged local header');
+    const nameLength = header.readUInt16LE(26);
+    const extraLength = header.readUInt16LE(28);
+    const start = entry.localHeaderOffset + LOCAL_SIZE + nameLength + extraLength;
+    if (start + entry.compressedSize > directoryOffset) {
+        refuse('has data that runs into the central directory');
+    }
+    const localName = await readAt(handle, entry.localHeaderOffset + LOCAL_SIZE, nameLength);
+    if (!localName.equals(entry.rawName)) {
+        refuse(`is named ${JSON.stringify(localName.toString('utf8'))} in its local header`);
+    }
+    return start;
+}
+async function extractEntry(file, start, entry, target) {
+    const refusal = (problem) => new ZipRefusal(`entry ${JSON.stringify(entry.name)} ${problem}`, entry.name);
+    if (entry.compressedSize === 0 && entry.method === 0) {
+        await writeNew(target, entry, refusal);
+        return;
+    }
+    const source = entry.compressedSize === 0
+        ? external_node_stream_.Readable.from([])
+        : (0,external_node_fs_.createReadStream)(file, { start, end: start + entry.compressedSize - 1 });
+    const guard = new SizeGuard(entry.size, () => refusal(`expands beyond its declared ${entry.size} bytes`));
+    const sink = (0,external_node_fs_.createWriteStream)(target, { flags: 'wx' });
+    try {
+        if (entry.method === 8)
+            await (0,external_node_stream_promises_.pipeline)(source, external_node_zlib_default().createInflateRaw(), guard, sink);
+        else
+            await (0,external_node_stream_promises_.pipeline)(source, guard, sink);
+    }
+    catch (error) {
+        throw classify(error, refusal);
+    }
+    if (guard.bytes !== entry.size) {
+        throw refusal(`holds ${guard.bytes} bytes, not its declared ${entry.size}`);
+    }
+    if (guard.crc !== entry.crc32)
+        throw refusal('is damaged (CRC-32 mismatch)');
+}
+async function writeNew(target, entry, refusal) {
+    if (entry.size !== 0 || entry.crc32 !== 0)
+        throw refusal('is damaged (no data)');
+    try {
+        await (0,promises_.writeFile)(target, '', { flag: 'wx' });
+    }
+    catch (error) {
+        throw classify(error, refusal);
+    }
+}
+function classify(error, refusal) {
+    if (error instanceof ZipRefusal)
+        return error;
+    const code = error?.code;
+    if (code === 'EEXIST' || code === 'EISDIR' || code === 'ENOTDIR') {
+        return refusal('collides with another entry (names differing only in case?)');
+    }
+    if (typeof code === 'string' && code.startsWith('Z_')) {
+        return refusal(`is damaged (${error.message})`);
+    }
+    return error;
+}
+/** Passes bytes through, computing their CRC-32; fails once more than `limit` bytes came. */
+class SizeGuard extends external_node_stream_.Transform {
+    limit;
+    over;
+    bytes = 0;
+    crc = 0;
+    constructor(limit, over) {
+        super();
+        this.limit = limit;
+        this.over = over;
+    }
+    _transform(chunk, _encoding, callback) {
+        this.bytes += chunk.length;
+        if (this.bytes > this.limit) {
+            callback(this.over());
+            return;
+        }
+        this.crc = crc32(chunk, this.crc);
+        callback(null, chunk);
+    }
+}
+async function readAt(handle, position, length) {
+    const buffer = Buffer.alloc(length);
+    let read = 0;
+    while (read < length) {
+        const { bytesRead } = await handle.read(buffer, read, length - read, position + read);
+        if (bytesRead === 0)
+            throw new ZipRefusal('is truncated');
+        read += bytesRead;
+    }
+    return buffer;
+}
+function safeNumber(value) {
+    if (value > BigInt(Number.MAX_SAFE_INTEGER))
+        throw new ZipRefusal('has an impossible size');
+    return Number(value);
+}
+// zlib.crc32 arrived in Node 20.15 / 22.2; the CLI supports every Node 20.
+const nativeCrc32 = (external_node_zlib_default()).crc32;
+let table;
+/** CRC-32 (IEEE, as zip uses it) of `data`, continuing from `value`. */
+function crc32(data, value = 0) {
+    if (nativeCrc32)
+        return nativeCrc32(data, value);
+    if (!table) {
+        table = new Uint32Array(256);
+        for (let n = 0; n < 256; n++) {
+            let c = n;
+            for (let k = 0; k < 8; k++)
+                c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+            table[n] = c >>> 0;
+        }
+    }
+    let crc = ~value >>> 0;
+    for (const byte of data)
+        crc = table[(crc ^ byte) & 0xff] ^ (crc >>> 8);
+    return ~crc >>> 0;
+}
+
+;// CONCATENATED MODULE: ./src/candidate/artifact.ts
+
+
+
+
+
+
+
+/**
+ * A candidate model from a GitHub Actions artifact: found, size-checked, downloaded as a zip
+ * into a fresh temporary directory, vetted entry by entry on the zip's central directory (see
+ * unzip.ts), and only then extracted. The caller loads the result with `loadCandidate(dir)`.
+ */
+/** The cap when the policy sets no `artifact.max_size_mb`: 10 GiB, so there is always a limit. */
+const DEFAULT_MAX_ARTIFACT_BYTES = 10 * 1024 * 1024 * 1024;
+const MIB = 1024 * 1024;
+/**
+ * Fetch the artifact `request.name` from `deps.source` and extract it into a fresh temporary
+ * directory. Fails closed, removing the temporary directory on every failure:
+ * - NotFoundError (exit 3) when there is no such artifact, or it has expired;
+ * - PermissionError (exit 4) from the source when the token may not read it;
+ * - InvalidInputError (exit 2) naming the artifact, and the entry when there is one, when the
+ *   reported size is above the limit (nothing is downloaded), when the zip's entries would
+ *   escape the directory, include links or special files, or expand beyond the limit
+ *   (nothing is extracted), or when extraction does not match what the zip declared.
+ */
+async function fetchCandidateArtifact(request, deps) {
+    const { source } = deps;
+    const name = request.name.trim();
+    if (name === '')
+        throw new errors/* InvalidInputError */.oC('The candidate artifact name is empty');
+    const maxBytes = request.maxBytes ?? DEFAULT_MAX_ARTIFACT_BYTES;
+    if (!Number.isFinite(maxBytes) || maxBytes < 0) {
+        throw new Error(`internal error: artifact size limit ${maxBytes} is not a byte count`);
+    }
+    const where = source.scope.description;
+    const info = await source.find(name);
+    if (!info) {
+        throw new errors/* NotFoundError */.m_(`The artifact ${name} was not found in ${where}; check the name, and that the run ` +
+            'uploaded it and it has not expired or been deleted');
+    }
+    const label = `The artifact ${name} (id ${info.id}) in ${where}`;
+    if (info.expired) {
+        const when = info.expiresAt ? ` on ${info.expiresAt.toISOString()}` : '';
+        throw new errors/* NotFoundError */.m_(`${label} expired${when}; its files are gone. Re-run the training job, or keep ` +
+            'artifacts longer (retention-days)');
+    }
+    const limitText = `${formatBytes(maxBytes)}${request.maxBytes === undefined ? ' (the default cap)' : ' (artifact.max_size_mb)'}`;
+    if (info.size > zipCeiling(maxBytes)) {
+        throw new errors/* InvalidInputError */.oC(`${label} is ${formatBytes(info.size)} zipped: its contents cannot fit the limit of ` +
+            `${limitText}; not downloaded`);
+    }
+    const work = await (0,promises_.mkdtemp)(external_node_path_default().join(deps.tempRoot ?? external_node_os_default().tmpdir(), 'modelgate-artifact-'));
+    const cleanup = () => (0,promises_.rm)(work, { recursive: true, force: true });
+    try {
+        const downloads = external_node_path_default().join(work, 'zip');
+        const dir = external_node_path_default().join(work, 'candidate');
+        await (0,promises_.mkdir)(downloads);
+        const zipFile = await source.download(info, downloads);
+        const zipSize = (await (0,promises_.lstat)(zipFile)).size;
+        if (zipSize > zipCeiling(maxBytes)) {
+            throw new errors/* InvalidInputError */.oC(`${label} downloaded as ${formatBytes(zipSize)}: its contents cannot fit the limit of ${limitText}`);
+        }
+        const refused = (error) => {
+            if (!(error instanceof ZipRefusal))
+                throw error;
+            throw new errors/* InvalidInputError */.oC(`${label} was refused: the zip ${error.message}`, {
+                cause: error
+            });
+        };
+        const zip = await readZipDirectory(zipFile, { maxBytes }).catch(refused);
+        await extractZip(zipFile, zip, dir).catch(refused);
+        await (0,promises_.rm)(downloads, { recursive: true, force: true });
+        const unpackedBytes = await verifyExtraction(work, dir, maxBytes, label);
+        return {
+            dir,
+            cleanup,
+            artifact: {
+                name: info.name,
+                id: info.id,
+                ...(source.scope.runId === undefined ? {} : { runId: source.scope.runId }),
+                ...(source.scope.repository === undefined ? {} : { repository: source.scope.repository }),
+                sizeBytes: info.size,
+                unpackedBytes
+            }
+        };
+    }
+    catch (error) {
+        await cleanup();
+        throw error;
+    }
+}
+/**
+ * Belt and braces after extraction: the work directory holds only the candidate, and the
+ * candidate only regular files and directories, within the limit. Returns the total size.
+ */
+async function verifyExtraction(work, dir, maxBytes, label) {
+    const left = await (0,promises_.readdir)(work);
+    if (left.length !== 1 || left[0] !== external_node_path_default().basename(dir)) {
+        throw new errors/* InvalidInputError */.oC(`${label} was refused: extraction wrote outside its directory`);
+    }
+    let total = 0;
+    const visit = async (relative) => {
+        const absolute = external_node_path_default().join(dir, relative);
+        for (const entry of await (0,promises_.readdir)(absolute)) {
+            const child = relative === '' ? entry : `${relative}/${entry}`;
+            const stats = await (0,promises_.lstat)(external_node_path_default().join(dir, child));
+            if (stats.isDirectory()) {
+                await visit(child);
+            }
+            else if (stats.isFile()) {
+                total += stats.size;
+            }
+            else {
+                throw new errors/* InvalidInputError */.oC(`${label} was refused: ${child} is neither a regular file nor a directory`);
+            }
+        }
+    };
+    await visit('');
+    if (total > maxBytes) {
+        throw new errors/* InvalidInputError */.oC(`${label} was refused: it unpacked to ${formatBytes(total)}, above the limit of ${formatBytes(maxBytes)}`);
+    }
+    return total;
+}
+/**
+ * The largest zip that may hold contents within `maxBytes`. GitHub reports the zip's size, and a
+ * zip is usually smaller than its contents, but not always: headers cost ~100 bytes plus twice
+ * the name per entry, and deflate can grow incompressible data slightly. Comparing the zip
+ * with the limit itself would refuse a model of incompressible weights just under the limit,
+ * so the zip may exceed it by 1 MiB plus 1%. The exact check is on the unpacked sizes.
+ */
+function zipCeiling(maxBytes) {
+    return maxBytes + MIB + Math.ceil(maxBytes / 100);
+}
+function formatBytes(bytes) {
+    if (bytes < MIB)
+        return `${bytes} bytes`;
+    return `${(bytes / MIB).toFixed(1)} MiB (${bytes} bytes)`;
+}
+/**
+ * The artifact source over `@actions/artifact`.
+ *
+ * With neither a run id nor a repository, and inside a JavaScript action's job (the runner's
+ * `ACTIONS_RUNTIME_TOKEN` and `ACTIONS_RESULTS_URL` are set), it asks the current run's artifact
+ * service. Otherwise it uses the REST API (`GITHUB_API_URL`, read when `@actions/github` is
+ * first imported) with `token`: run `runId` (default `GITHUB_RUN_ID` when the repository is the
+ * current one) of `repository` (default `GITHUB_REPOSITORY`). The token is only sent, never
+ * logged or put in a message.
+ *
+ * The library reports no expiry on find: an expired artifact is found, and its download
+ * answers 410 Gone, which becomes a NotFoundError saying it expired.
+ *
+ * The zip is downloaded with `skipDecompress` and vetted here (unzip.ts) because the library's
+ * own extraction (unzip-stream 0.3.4) rewrites `..` segments to `.` rather than refusing them,
+ * writes link entries as plain files, and has no size limit: a zip bomb would be written out
+ * before any check could run. Its `expectedHash` check is used when the artifact has a digest.
+ */
+function actionsArtifactSource(options) {
+    const env = options.env ?? process.env;
+    const client = options.client ?? new artifact.DefaultArtifactClient();
+    const current = env.GITHUB_REPOSITORY;
+    const repository = options.repository ?? current;
+    if (repository !== undefined && !/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository)) {
+        throw new errors/* InvalidInputError */.oC(`candidate-repository must be owner/name, not ${JSON.stringify(repository)}`);
+    }
+    if (options.runId !== undefined && !(Number.isSafeInteger(options.runId) && options.runId > 0)) {
+        throw new errors/* InvalidInputError */.oC(`candidate-run-id must be a positive integer, not ${options.runId}`);
+    }
+    const internal = options.runId === undefined &&
+        options.repository === undefined &&
+        Boolean(env.ACTIONS_RUNTIME_TOKEN) &&
+        Boolean(env.ACTIONS_RESULTS_URL);
+    if (internal) {
+        const scope = {
+            description: `this workflow run${current ? ` of ${current}` : ''}`
+        };
+        if (current)
+            scope.repository = current;
+        return {
+            scope,
+            find: name => findWith(client, name, undefined, scope),
+            download: (artifact, into) => downloadWith(client, artifact, into, undefined, scope)
+        };
+    }
+    if (repository === undefined) {
+        throw new errors/* InvalidInputError */.oC('candidate-artifact outside a GitHub Actions job needs candidate-repository and ' +
+            'candidate-run-id');
+    }
+    const currentRun = Number(env.GITHUB_RUN_ID);
+    const runId = options.runId ??
+        (repository === current && Number.isSafeInteger(currentRun) && currentRun > 0
+            ? currentRun
+            : undefined);
+    if (runId === undefined) {
+        throw new errors/* InvalidInputError */.oC(`candidate-run-id is required to take an artifact from ${repository}` +
+            (repository === current ? ' outside a workflow run' : ''));
+    }
+    const [owner, name] = repository.split('/');
+    const findBy = {
+        token: options.token,
+        workflowRunId: runId,
+        repositoryOwner: owner,
+        repositoryName: name
+    };
+    const scope = { runId, repository, description: `run ${runId} of ${repository}` };
+    const other = current !== undefined && repository.toLowerCase() !== current.toLowerCase();
+    return {
+        scope,
+        find: artifactName => findWith(client, artifactName, findBy, scope, other),
+        download: (artifact, into) => downloadWith(client, artifact, into, findBy, scope, other)
+    };
+}
+async function findWith(client, name, findBy, scope, other = false) {
+    try {
+        const { artifact } = await client.getArtifact(name, findBy ? { findBy } : undefined);
+        const info = { id: artifact.id, name: artifact.name, size: artifact.size };
+        if (artifact.createdAt)
+            info.createdAt = artifact.createdAt;
+        if (artifact.digest)
+            info.digest = artifact.digest;
+        return info;
+    }
+    catch (error) {
+        if (errorName(error) === 'ArtifactNotFoundError')
+            return undefined;
+        throw libraryError(error, `finding artifact ${name} in ${scope.description}`, scope, other);
+    }
+}
+async function downloadWith(client, artifact, into, findBy, scope, other = false) {
+    const what = `the artifact ${artifact.name} (id ${artifact.id}) in ${scope.description}`;
+    let digestMismatch;
+    try {
+        ;
+        ({ digestMismatch } = await client.downloadArtifact(artifact.id, {
+            path: into,
+            skipDecompress: true,
+            ...(artifact.digest ? { expectedHash: artifact.digest } : {}),
+            ...(findBy ? { findBy } : {})
+        }));
+    }
+    catch (error) {
+        const status = statusOf(error);
+        if (status === 410) {
+            const uploaded = artifact.createdAt ? ` (uploaded ${artifact.createdAt.toISOString()})` : '';
+            throw new errors/* NotFoundError */.m_(`The artifact ${artifact.name} (id ${artifact.id}) in ${scope.description} has expired` +
+                `${uploaded}; its files are gone. Re-run the training job, or keep artifacts longer ` +
+                '(retention-days)', { cause: error });
+        }
+        if (status === 404 || errorName(error) === 'ArtifactNotFoundError') {
+            throw new errors/* NotFoundError */.m_(`${capitalize(what)} could not be downloaded (it was deleted, or has expired)`, { cause: error });
+        }
+        throw libraryError(error, `downloading ${what}`, scope, other);
+    }
+    if (digestMismatch) {
+        throw new errors/* InvalidInputError */.oC(`${capitalize(what)} was refused: the downloaded zip does not match the digest ` +
+            `${artifact.digest ?? ''} recorded at upload`);
+    }
+    const files = await (0,promises_.readdir)(into);
+    if (files.length !== 1 || files[0] === undefined) {
+        throw new Error(`Downloading ${what} left ${files.length} files instead of one zip`);
+    }
+    return external_node_path_default().join(into, files[0]);
+}
+/** A library failure as an error a person can act on. */
+function libraryError(error, doing, scope, other) {
+    if (error instanceof errors/* ModelGateError */.j3)
+        return error;
+    const name = errorName(error);
+    if (name === 'GHESNotSupportedError') {
+        return new errors/* InvalidInputError */.oC('candidate-artifact is not available on GitHub Enterprise Server: @actions/artifact ' +
+            'v2 and later do not support it', { cause: error });
+    }
+    const status = statusOf(error);
+    const repo = scope.repository ?? 'the repository';
+    const needs = `\`actions: read\` on ${repo}` +
+        (other
+            ? ` (the workflow's GITHUB_TOKEN cannot read another repository; pass a token that can)`
+            : '');
+    if (status === 401 || status === 403) {
+        // The runner's artifact service gives the status only in words: give apiError a status.
+        const withStatus = (0,client/* httpStatus */.nG)(error) === undefined ? { status, message: (0,errors/* errorMessage */.gJ)(error) } : error;
+        const mapped = (0,client/* apiError */.pb)(withStatus, doing, needs);
+        if (mapped instanceof errors/* PermissionError */.i_)
+            return mapped;
+        return new errors/* PermissionError */.i_(mapped.message, { cause: error });
+    }
+    if (status === 404 && scope.runId !== undefined) {
+        return new errors/* NotFoundError */.m_(`GitHub API: ${doing} failed (HTTP 404): ${scope.description} does not exist, or the ` +
+            `token cannot see ${repo} (it needs ${needs})`, { cause: error });
+    }
+    return (0,client/* apiError */.pb)(error, doing);
+}
+/**
+ * The HTTP status of a library failure: Octokit's `RequestError.status`, or, from the runner's
+ * artifact service (which only says it in words), the `(403)` in "Failed request: (403) Forbidden".
+ */
+function statusOf(error) {
+    const status = (0,client/* httpStatus */.nG)(error);
+    if (status !== undefined)
+        return status;
+    const match = /Failed request: \((\d{3})\)/.exec((0,errors/* errorMessage */.gJ)(error));
+    return match ? Number(match[1]) : undefined;
+}
+function errorName(error) {
+    const name = error?.name;
+    return typeof name === 'string' ? name : undefined;
+}
+function capitalize(text) {
+    return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+
+/***/ })
+
+};

@@ -1,0 +1,52 @@
+import type { CommandOutcome } from '../commands/registry-context.js'
+import { PermissionError } from '../errors.js'
+import type { Settings } from '../inputs.js'
+import { loadPolicy } from '../policy/load.js'
+import type { EventContext } from './github-context.js'
+
+const MIB = 1024 * 1024
+
+/**
+ * Runs `next` with the `candidate-artifact` downloaded into a fresh temporary directory as the
+ * candidate directory, and removes the directory afterwards. The policy stage's
+ * `artifact.max_size_mb` bounds the download (checked before anything is written out).
+ */
+export async function withCandidateArtifact(
+  settings: Settings,
+  context: EventContext,
+  next: (settings: Settings) => Promise<CommandOutcome>
+): Promise<CommandOutcome> {
+  const name = settings.candidateArtifact
+  if (!name) return next(settings)
+  const token = settings.githubToken
+  if (!token) {
+    throw new PermissionError(
+      `Downloading the candidate artifact ${name} needs a token: set the github-token input (default \${{ github.token }}) with actions: read`
+    )
+  }
+  context.onSecret(token)
+  const policy = settings.policy ? await loadPolicy(settings.policy) : undefined
+  const maxMb = settings.stage ? policy?.stages[settings.stage]?.artifact?.max_size_mb : undefined
+  // Loaded on use: the artifact client is large, and most runs do not need it.
+  const { actionsArtifactSource, fetchCandidateArtifact } = await import('../candidate/artifact.js')
+  const fetched = await fetchCandidateArtifact(
+    { name, ...(maxMb !== undefined ? { maxBytes: Math.floor(maxMb * MIB) } : {}) },
+    {
+      source: actionsArtifactSource({
+        token,
+        ...(settings.candidateRunId ? { runId: settings.candidateRunId } : {}),
+        ...(settings.candidateRepository ? { repository: settings.candidateRepository } : {}),
+        env: context.env
+      }),
+      ...(context.env.RUNNER_TEMP ? { tempRoot: context.env.RUNNER_TEMP } : {})
+    }
+  )
+  context.logger?.info(
+    `Candidate artifact ${name} (id ${fetched.artifact.id}, ${fetched.artifact.unpackedBytes} bytes unpacked) is in ${fetched.dir}`
+  )
+  try {
+    return await next({ ...settings, candidate: fetched.dir })
+  } finally {
+    await fetched.cleanup()
+  }
+}

@@ -1,0 +1,98 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { errorMessage } from '../errors.js'
+import { auditArtifactName, type AuditRecord } from './record.js'
+
+/** Where a run's audit records go besides the registry: a workflow artifact per record. */
+export interface AuditUploader {
+  /** Uploads `files` (absolute paths under `root`) as the artifact `name`. */
+  upload(name: string, files: string[], root: string): Promise<void>
+}
+
+export interface PublishedAudit {
+  record: AuditRecord
+  /** The artifact name, when the upload succeeded. */
+  artifact?: string
+  /** Why the upload failed, when it did. */
+  problem?: string
+}
+
+/**
+ * Uploads each record as `modelgate-audit-<model>-<version>-<run id>` holding `audit.json`.
+ * Runs after the registry was written (or the attempt refused): a failed upload is reported,
+ * never thrown, since the record is also in the job summary and (when written) the registry.
+ */
+export async function uploadAuditRecords(
+  records: readonly AuditRecord[],
+  runId: string,
+  uploader: AuditUploader
+): Promise<PublishedAudit[]> {
+  const published: PublishedAudit[] = []
+  const used = new Set<string>()
+  for (const record of records) {
+    let name = auditArtifactName(record, runId)
+    // Two records of one version in one run (a refusal, then a forced promotion) need two names.
+    for (let n = 2; used.has(name); n++) name = `${auditArtifactName(record, runId)}-${n}`
+    used.add(name)
+    const dir = await mkdtemp(path.join(tmpdir(), 'modelgate-audit-'))
+    try {
+      const file = path.join(dir, 'audit.json')
+      await writeFile(file, `${JSON.stringify(record, null, 2)}\n`)
+      await uploader.upload(name, [file], dir)
+      published.push({ record, artifact: name })
+    } catch (error) {
+      published.push({ record, problem: errorMessage(error) })
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  }
+  return published
+}
+
+/** Longest record shown whole in the job summary (GitHub keeps at most 1 MiB per step). */
+const SUMMARY_RECORD_LIMIT = 256 * 1024
+
+/** The job summary's audit section: each record as JSON, in a collapsed block. */
+export function auditSummaryMarkdown(published: readonly PublishedAudit[]): string {
+  if (published.length === 0) return ''
+  const blocks = published.map(({ record, artifact, problem }) => {
+    const where = artifact
+      ? `uploaded as artifact \`${artifact}\``
+      : `not uploaded as an artifact (${problem ?? 'no artifact service'})`
+    const stored = record.written
+      ? 'stored in the registry with the change'
+      : 'nothing was written to the registry'
+    let json = JSON.stringify(record, null, 2)
+    if (json.length > SUMMARY_RECORD_LIMIT) {
+      const files = record.artifact?.files.length ?? 0
+      json = JSON.stringify(
+        {
+          ...record,
+          artifact: record.artifact && {
+            ...record.artifact,
+            files: `${files} files, listed in the artifact and the registry`
+          }
+        },
+        null,
+        2
+      )
+    }
+    return [
+      `<details><summary>Audit record: ${record.kind} of ${record.model} ${record.version ?? ''} to ${record.to} (${record.decision}); ${stored}; ${where}</summary>`,
+      '',
+      `${fenceFor(json)}json`,
+      json,
+      fenceFor(json),
+      '',
+      '</details>'
+    ].join('\n')
+  })
+  return `\n### Audit\n\n${blocks.join('\n\n')}\n`
+}
+
+/** A code fence longer than any run of backticks in the text (a reason may hold some). */
+function fenceFor(text: string): string {
+  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map(match => match[0].length))
+  return '`'.repeat(Math.max(3, longest + 1))
+}

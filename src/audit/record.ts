@@ -1,0 +1,267 @@
+import { createHash } from 'node:crypto'
+import { z } from 'zod'
+import type { Candidate, Signature } from '../candidate/types.js'
+import type { Evaluation, GateResult } from '../gates/types.js'
+
+/** Names the format of every audit record; a reader refuses records of another. */
+export const AUDIT_SCHEMA = 'modelgate.audit/v1'
+
+const Metrics = z.record(z.string(), z.number())
+
+const GateCheck = z.object({
+  metric: z.string(),
+  candidate: z.number().optional(),
+  champion: z.number().optional(),
+  rule: z.string(),
+  status: z.enum(['pass', 'fail', 'pending', 'skipped']),
+  problem: z.string().optional()
+})
+
+const GateRecord = z.object({
+  gate: z.string(),
+  status: z.enum(['pass', 'fail', 'pending', 'skipped']),
+  summary: z.string(),
+  checks: z.array(GateCheck).optional().describe('The numbers behind the gate, metric by metric.'),
+  details: z.array(z.string()).optional()
+})
+
+/**
+ * One promotion, forced promotion, rollback or refused attempt: what was decided, on what
+ * evidence, by whom. Written to the job summary, uploaded as a workflow artifact and (when the
+ * registry was written) stored with the registry's own record of the change.
+ */
+export const AuditRecord = z
+  .object({
+    schema: z.literal(AUDIT_SCHEMA),
+    kind: z
+      .enum(['promotion', 'forced-promotion', 'rollback', 'refused'])
+      .describe(
+        '`refused`: an attempt that wrote nothing (a gate failed, or the actor had no right).'
+      ),
+    written: z.boolean().describe('Whether the registry was changed.'),
+    model: z.string(),
+    version: z
+      .string()
+      .nullable()
+      .describe('The version promoted, or put back by a rollback; null when never named.'),
+    from: z
+      .string()
+      .nullable()
+      .describe(
+        'Promotion: the stage the version came from (`candidate` for a registered version). Rollback: the stage.'
+      ),
+    to: z.string().describe('The stage written (or that would have been).'),
+    previous: z
+      .string()
+      .nullable()
+      .describe(
+        'The version that held the stage before: the champion, or the version rolled back.'
+      ),
+    decision: z
+      .enum(['pass', 'pass-with-warnings', 'pending', 'blocked', 'rolled-back', 'denied'])
+      .describe(
+        "The gates' decision; `rolled-back` for a rollback; `denied` when the actor had no right."
+      ),
+    gates: z.array(GateRecord),
+    metrics: z.object({ candidate: Metrics, champion: Metrics.nullable() }),
+    artifact: z
+      .object({
+        files: z.array(z.object({ path: z.string(), sha256: z.string(), size: z.number() })),
+        totalBytes: z.number()
+      })
+      .nullable()
+      .describe("The candidate's files as hashed for the evaluation; null for a rollback."),
+    signature: z
+      .object({ source: z.string(), sha256: z.string() })
+      .nullable()
+      .describe('Digest of the normalised feature schema / model signature (inputs and outputs).'),
+    trainingData: z.string().nullable().describe('model.yaml `training_data_snapshot`.'),
+    featureView: z.string().nullable().describe('model.yaml `feature_view_version`.'),
+    pullRequest: z
+      .object({
+        number: z.number().int(),
+        url: z.string().optional(),
+        approvers: z
+          .array(z.object({ login: z.string(), commit: z.string().optional() }))
+          .describe('The approvals that counted, with the commit each was given on.')
+      })
+      .nullable(),
+    actor: z.string(),
+    event: z.string().describe('The GitHub event, or `cli`.'),
+    commitSha: z.string().nullable(),
+    runUrl: z.string().nullable(),
+    timestamp: z.iso.datetime(),
+    reason: z.string().nullable().describe('Why: required for rollbacks and forced promotions.')
+  })
+  .strict()
+
+export type AuditRecord = z.infer<typeof AuditRecord>
+
+/** What the run knows about itself, passed down from the composition root. */
+export interface RunFacts {
+  event?: string
+  sha?: string
+  runUrl?: string
+  pullRequest?: { number: number; url?: string }
+}
+
+export interface PromotionAuditInput {
+  evaluation: Evaluation
+  candidate: Candidate
+  version: string
+  /** The stage the transition gate found the version in. */
+  from: string | null
+  written: boolean
+  forced: boolean
+  actor: string
+  reason?: string
+  run: RunFacts
+  at: Date
+}
+
+/** The record of a promotion attempt, written or not. */
+export function promotionAudit(input: PromotionAuditInput): AuditRecord {
+  const { evaluation, candidate } = input
+  const approvals = evaluation.gates.find(gate => gate.gate === 'approvals')?.approvals
+  return AuditRecord.parse({
+    schema: AUDIT_SCHEMA,
+    kind: !input.written ? 'refused' : input.forced ? 'forced-promotion' : 'promotion',
+    written: input.written,
+    model: evaluation.model,
+    version: input.version,
+    from: input.from,
+    to: evaluation.stage,
+    previous: evaluation.champion?.version ?? null,
+    decision: evaluation.decision,
+    gates: evaluation.gates.map(gateRecord),
+    metrics: {
+      candidate: evaluation.candidate.metrics,
+      champion: evaluation.champion?.metrics ?? null
+    },
+    artifact: {
+      files: candidate.files.map(file => ({
+        path: file.path,
+        sha256: file.sha256,
+        size: file.size
+      })),
+      totalBytes: candidate.totalBytes
+    },
+    signature: candidate.signature
+      ? { source: candidate.signature.source, sha256: signatureDigest(candidate.signature) }
+      : null,
+    trainingData: candidate.info?.training_data_snapshot ?? null,
+    featureView: candidate.info?.feature_view_version ?? null,
+    pullRequest: input.run.pullRequest
+      ? {
+          ...input.run.pullRequest,
+          approvers: (approvals?.approvedBy ?? []).map(r => ({
+            login: r.login,
+            ...(r.commit ? { commit: r.commit } : {})
+          }))
+        }
+      : null,
+    ...common(input.actor, input.run, input.at, input.reason)
+  })
+}
+
+export interface RollbackAuditInput {
+  model: string
+  stage: string
+  /** The version put back; null when the attempt was refused before one was chosen. */
+  restored: string | null
+  rolledBack: string | null
+  written: boolean
+  /** `denied`: the actor had no right (nothing was read from the registry). */
+  denied?: boolean
+  /** Checks made before the rollback (the actor's right), as gates. */
+  gates?: GateResult[]
+  actor: string
+  reason?: string
+  run: RunFacts
+  at: Date
+}
+
+/** The record of a rollback, or of a refused rollback or forced promotion. */
+export function rollbackAudit(input: RollbackAuditInput): AuditRecord {
+  return AuditRecord.parse({
+    schema: AUDIT_SCHEMA,
+    kind: input.written ? 'rollback' : 'refused',
+    written: input.written,
+    model: input.model,
+    version: input.restored,
+    from: input.stage,
+    to: input.stage,
+    previous: input.rolledBack,
+    decision: input.denied ? 'denied' : 'rolled-back',
+    gates: (input.gates ?? []).map(gateRecord),
+    metrics: { candidate: {}, champion: null },
+    artifact: null,
+    signature: null,
+    trainingData: null,
+    featureView: null,
+    pullRequest: input.run.pullRequest ? { ...input.run.pullRequest, approvers: [] } : null,
+    ...common(input.actor, input.run, input.at, input.reason)
+  })
+}
+
+function common(actor: string, run: RunFacts, at: Date, reason: string | undefined) {
+  return {
+    actor,
+    event: run.event ?? 'cli',
+    commitSha: run.sha ?? null,
+    runUrl: run.runUrl ?? null,
+    timestamp: at.toISOString(),
+    reason: reason?.trim() ? reason : null
+  }
+}
+
+function gateRecord(gate: GateResult): z.input<typeof GateRecord> {
+  return {
+    gate: gate.gate,
+    status: gate.status,
+    summary: gate.summary,
+    ...(gate.checks ? { checks: gate.checks.map(check => ({ ...check })) } : {}),
+    ...(gate.details ? { details: gate.details } : {})
+  }
+}
+
+/**
+ * SHA-256 of the signature's inputs and outputs as canonical JSON (name, type, required, in
+ * order): two candidates with the same digest take and give the same columns, whichever file
+ * (MLmodel or schema.json) they came from.
+ */
+export function signatureDigest(signature: Signature): string {
+  const side = (fields: Signature['inputs']) =>
+    fields.map(field => [field.name, field.type, field.required])
+  const canonical = JSON.stringify({
+    inputs: side(signature.inputs),
+    outputs: side(signature.outputs)
+  })
+  return createHash('sha256').update(canonical).digest('hex')
+}
+
+/**
+ * The audit record stored with a registry event, when it is one: the registries keep it under
+ * `record`. Older ModelGate records (before this format) and damaged ones give undefined.
+ */
+export function auditRecordOf(audit: Record<string, unknown> | undefined): AuditRecord | undefined {
+  const parsed = AuditRecord.safeParse(audit?.record)
+  return parsed.success ? parsed.data : undefined
+}
+
+/** The artifact name a run uploads a record under: `modelgate-audit-<model>-<version>-<run id>`. */
+export function auditArtifactName(record: AuditRecord, runId: string): string {
+  const part = (text: string) => text.replace(/[^A-Za-z0-9._-]+/g, '_')
+  return `modelgate-audit-${part(record.model)}-${part(record.version ?? 'none')}-${part(runId)}`
+}
+
+/** The `$id` of the published audit record schema. */
+export const AUDIT_SCHEMA_ID = 'urn:modelgate:audit-record:v1'
+
+/** `schemas/audit-record.schema.json` exactly as `npm run schema` writes it. */
+export function auditSchemaFileText(): string {
+  const schema = z.toJSONSchema(AuditRecord, { target: 'draft-2020-12', io: 'output' })
+  const { $schema, ...rest } = schema
+  const document = { $schema, $id: AUDIT_SCHEMA_ID, title: 'ModelGate audit record', ...rest }
+  return `${JSON.stringify(document, null, 2)}\n`
+}

@@ -1,0 +1,331 @@
+/**
+ * The `notify-webhook` notification: one short JSON POST per promotion or rollback.
+ *
+ * The payload suits a Slack incoming webhook (`text`, in mrkdwn; Slack ignores the other
+ * fields) and any other receiver (`modelgate`, the facts as JSON). Delivery is best effort: a
+ * webhook that fails is a warning, never a failed promotion, so {@link postNotification}
+ * never throws.
+ *
+ * Secrets: the webhook URL is one (Slack's and Discord's carry the token in the path, others
+ * in the query). Nothing here logs it or returns it; messages name the host only, and
+ * {@link maskableParts} gives the caller the strings to mask in the job log.
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Logger } from '../github/client.js'
+import type { Decision } from '../gates/types.js'
+
+/** What happened: a promotion, a rollback, or a promotion forced past failing gates. */
+export type NotificationAction = 'promoted' | 'rolled-back' | 'force-promoted'
+
+/** The facts of one promotion or rollback, as the caller knows them. */
+export interface NotificationEvent {
+  action: NotificationAction
+  model: string
+  /** The version the stage holds now (after a rollback: the version rolled back to). */
+  version: string
+  stage: string
+  /** The version the stage held before, if any. */
+  previous?: string
+  /** Who did it: the GitHub login on a runner, the user in a terminal. */
+  actor: string
+  /** Why, as given (`--reason`); required for a forced promotion. */
+  reason?: string
+  /** The gates' decision; for a forced promotion, the one that was overridden. */
+  decision?: Decision
+  /** The workflow run, e.g. `https://github.com/o/r/actions/runs/1`. */
+  runUrl?: string
+  pullRequest?: { number: number; url?: string }
+  /** `owner/repo`. */
+  repository?: string
+  at: Date
+}
+
+export const NOTIFICATION_SCHEMA = 'modelgate.notification/v1'
+
+/** The body POSTed: Slack's `text` and the facts under `modelgate`. */
+export interface NotificationPayload {
+  /** One line of Slack mrkdwn. */
+  text: string
+  modelgate: {
+    schema: typeof NOTIFICATION_SCHEMA
+    action: NotificationAction
+    model: string
+    version: string
+    stage: string
+    previous?: string
+    actor: string
+    reason?: string
+    decision?: Decision
+    runUrl?: string
+    pullRequest?: { number: number; url?: string }
+    repository?: string
+    /** ISO 8601, UTC. */
+    at: string
+  }
+}
+
+/** Longest reason quoted in `text`; the JSON carries it whole. */
+const MAX_REASON = 120
+
+/** The payload for an event: pure, the same event gives the same payload. */
+export function notificationFor(event: NotificationEvent): NotificationPayload {
+  const facts: NotificationPayload['modelgate'] = {
+    schema: NOTIFICATION_SCHEMA,
+    action: event.action,
+    model: event.model,
+    version: event.version,
+    stage: event.stage,
+    ...(event.previous !== undefined && { previous: event.previous }),
+    actor: event.actor,
+    ...(event.reason !== undefined && { reason: event.reason }),
+    ...(event.decision !== undefined && { decision: event.decision }),
+    ...(event.runUrl !== undefined && { runUrl: event.runUrl }),
+    ...(event.pullRequest !== undefined && { pullRequest: { ...event.pullRequest } }),
+    ...(event.repository !== undefined && { repository: event.repository }),
+    at: event.at.toISOString()
+  }
+  return { text: slackText(event), modelgate: facts }
+}
+
+/**
+ * One line, e.g. ``ModelGate: *fraud* `v1.3.0` promoted to *production* (was `v1.2.0`) by alice
+ * · <https://github.com/o/r/pull/7|o/r#7> · <https://github.com/o/r/actions/runs/1|run>``.
+ */
+function slackText(event: NotificationEvent): string {
+  const model = `*${escapeSlack(event.model)}*`
+  const stage = `*${escapeSlack(event.stage)}*`
+  const version = code(event.version)
+  const by = event.actor.trim() ? ` by ${escapeSlack(event.actor.trim())}` : ''
+  let what: string
+  switch (event.action) {
+    case 'promoted':
+      what = `${model} ${version} promoted to ${stage}${was(event.previous)}`
+      break
+    case 'force-promoted':
+      what =
+        `:warning: ${model} ${version} force-promoted to ${stage}${was(event.previous)}` +
+        (event.decision ? ` despite gates ${event.decision}` : '')
+      break
+    case 'rolled-back':
+      what =
+        `${model} ${stage} rolled back to ${version}` +
+        (event.previous !== undefined ? ` (from ${code(event.previous)})` : '')
+      break
+  }
+  const parts = [`ModelGate: ${what}${by}`]
+  const reason = event.reason?.replace(/\s+/g, ' ').trim()
+  if (reason) parts.push(`reason: “${escapeSlack(truncate(reason, MAX_REASON))}”`)
+  const pr = pullRequestLabel(event)
+  if (pr) parts.push(pr)
+  const run = event.runUrl && slackLink(event.runUrl, 'run')
+  if (run) parts.push(run)
+  return parts.join(' · ')
+}
+
+function was(previous: string | undefined): string {
+  return previous === undefined ? '' : ` (was ${code(previous)})`
+}
+
+function pullRequestLabel(event: NotificationEvent): string | undefined {
+  if (!event.pullRequest) return undefined
+  const label = `${escapeSlack(event.repository ?? '')}#${event.pullRequest.number}`
+  return (event.pullRequest.url && slackLink(event.pullRequest.url, label)) || label
+}
+
+/** `<url|label>`, or nothing for a URL Slack cannot link (not http(s), or with `|`, `<`, `>`, spaces). */
+function slackLink(url: string, label: string): string | undefined {
+  if (!/^https?:\/\/[^\s<>|]+$/i.test(url)) return undefined
+  return `<${url.replace(/&/g, '&amp;')}|${label}>`
+}
+
+/** Slack's three control characters, as Slack asks: nothing else is entity-encoded. */
+export function escapeSlack(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+}
+
+/** An inline code span; a backtick inside would end it early. */
+function code(text: string): string {
+  return `\`${escapeSlack(text.replace(/`/g, "'"))}\``
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text
+}
+
+/** What {@link postNotification} needs of `fetch`: Node's global fetch satisfies it. */
+export type WebhookFetch = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body: string; signal: AbortSignal }
+) => Promise<{
+  status: number
+  headers: { get(name: string): string | null }
+  text(): Promise<string>
+}>
+
+export interface PostNotificationOptions {
+  /** Where warnings (and a line on delivery) go: `@actions/core` fits. */
+  logger: Logger
+  /** Default: the global fetch. */
+  fetch?: WebhookFetch
+  /** One attempt without an answer for this long is abandoned. Default 10 000. */
+  timeoutMs?: number
+  /** The wait before the one retry (a 429's `Retry-After` is honoured up to 5 s). Default 1 000. */
+  retryDelayMs?: number
+}
+
+export interface NotificationResult {
+  delivered: boolean
+  /** The last HTTP status, when the receiver answered. */
+  status?: number
+  /** Why it was not delivered; names the host at most, never the URL. */
+  problem?: string
+}
+
+const DEFAULT_TIMEOUT_MS = 10_000
+const DEFAULT_RETRY_DELAY_MS = 1_000
+const MAX_RETRY_AFTER_MS = 5_000
+
+/**
+ * POSTs the payload as JSON. A 2xx is delivered. Retried once, after a short wait: a connection
+ * error, a 5xx or a 429. Not retried: a timeout (the receiver may have acted on it, and a second
+ * wait doubles the job's delay) and other 4xx. Never throws; a failure, an invalid URL included,
+ * is logged as a warning naming the host only, and returned as `delivered: false`.
+ */
+export async function postNotification(
+  url: string,
+  payload: NotificationPayload,
+  options: PostNotificationOptions
+): Promise<NotificationResult> {
+  const { logger } = options
+  const fail = (problem: string, status?: number): NotificationResult => {
+    logger.warning(`notify-webhook: ${problem}; no notification sent (this does not fail the run)`)
+    return { delivered: false, ...(status !== undefined && { status }), problem }
+  }
+  let target: URL
+  try {
+    target = new URL(url.trim())
+  } catch {
+    return fail('the webhook URL is not a valid URL')
+  }
+  if (target.protocol !== 'http:' && target.protocol !== 'https:') {
+    return fail(`the webhook URL must be http(s), not ${target.protocol.replace(/:$/, '')}`)
+  }
+  const host = target.host
+  try {
+    const send = options.fetch ?? (fetch as unknown as WebhookFetch)
+    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS
+    const body = JSON.stringify(payload)
+    let attempt = await attemptOnce(send, target.href, body, timeoutMs)
+    if (attempt.retry) {
+      logger.debug(`notify-webhook: ${host}: ${attempt.problem}; retrying once`)
+      await sleep(attempt.waitMs ?? options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS)
+      attempt = await attemptOnce(send, target.href, body, timeoutMs)
+    }
+    if (attempt.problem === undefined) {
+      logger.info(`notify-webhook: notified ${host} (HTTP ${attempt.status})`)
+      return { delivered: true, status: attempt.status }
+    }
+    return fail(`${host}: ${attempt.problem}`, attempt.status)
+  } catch (error) {
+    // Nothing above should throw; a bug here must still not fail a promotion.
+    return fail(`${host}: unexpected ${errorName(error)}`)
+  }
+}
+
+interface Attempt {
+  status?: number
+  /** Absent when delivered. */
+  problem?: string
+  retry: boolean
+  /** A 429's Retry-After, capped. */
+  waitMs?: number
+}
+
+async function attemptOnce(
+  send: WebhookFetch,
+  href: string,
+  body: string,
+  timeoutMs: number
+): Promise<Attempt> {
+  let response: Awaited<ReturnType<WebhookFetch>>
+  try {
+    response = await send(href, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': 'modelgate' },
+      body,
+      signal: AbortSignal.timeout(timeoutMs)
+    })
+  } catch (error) {
+    const name = errorName(error)
+    if (name === 'TimeoutError' || name === 'AbortError') {
+      return { problem: `no answer within ${(timeoutMs / 1000).toFixed(1)} s`, retry: false }
+    }
+    return { problem: `connection failed (${networkCode(error)})`, retry: true }
+  }
+  // Read the body: it frees the connection, and Slack explains a refusal in it (`no_service`).
+  const text = await response.text().catch(() => '')
+  const status = response.status
+  if (status >= 200 && status < 300) return { status, retry: false }
+  // Only a short error code is quoted: a longer body could echo the request, URL included.
+  const code = /^[a-z][a-z0-9_]{0,39}$/.test(text.trim()) ? `: ${text.trim()}` : ''
+  const problem = `answered HTTP ${status}${code}`
+  if (status === 429) {
+    const after = Number(response.headers.get('retry-after'))
+    const waitMs = Number.isFinite(after) && after >= 0 ? after * 1000 : undefined
+    return {
+      status,
+      problem,
+      retry: true,
+      ...(waitMs !== undefined && { waitMs: Math.min(waitMs, MAX_RETRY_AFTER_MS) })
+    }
+  }
+  return { status, problem, retry: status >= 500 }
+}
+
+/** The error's name, duck-typed (errors from another realm fail `instanceof Error`). */
+function errorName(error: unknown): string {
+  const name = (error as { name?: unknown } | null)?.name
+  return typeof name === 'string' ? name : typeof error
+}
+
+/** `ECONNREFUSED`, `ENOTFOUND`…: undici puts it on the cause. Never the message (it may hold the URL). */
+function networkCode(error: unknown): string {
+  const err = error as { code?: unknown; cause?: { code?: unknown } } | null
+  const code = err?.cause?.code ?? err?.code
+  return typeof code === 'string' ? code : errorName(error)
+}
+
+/**
+ * The strings of a webhook URL to mask in the job log (`core.setSecret` each): the URL as
+ * given and normalised, its path and query, its credentials, and every path segment or query
+ * value that looks like a token or an id (not a plain word such as `services`: masking that
+ * would mask the word everywhere in the log). An unparseable URL is masked whole.
+ */
+export function maskableParts(url: string): string[] {
+  const given = url.trim()
+  if (!given) return []
+  const parts = new Set<string>([given])
+  let parsed: URL
+  try {
+    parsed = new URL(given)
+  } catch {
+    return [...parts]
+  }
+  parts.add(parsed.href)
+  const tail = `${parsed.pathname}${parsed.search}`
+  if (tail !== '/') parts.add(tail)
+  if (parsed.password) parts.add(parsed.password)
+  const pieces = [
+    parsed.username,
+    ...parsed.pathname.split('/'),
+    ...[...parsed.searchParams.values()],
+    parsed.hash.replace(/^#/, '')
+  ]
+  for (const piece of pieces) if (looksLikeToken(piece)) parts.add(piece)
+  return [...parts]
+}
+
+/** At least 8 characters and not a plain lowercase word: Slack's `T0A1B2C3D`, its token, a UUID. */
+function looksLikeToken(piece: string): boolean {
+  return piece.length >= 8 && !/^[a-z._-]+$/.test(piece)
+}
