@@ -1,4 +1,4 @@
-import type { AuditRecord } from '../audit/record.js'
+import type { AuditRecord, RunFacts } from '../audit/record.js'
 import { check } from '../commands/check.js'
 import { promote } from '../commands/promote.js'
 import { register } from '../commands/register.js'
@@ -6,6 +6,7 @@ import type { CommandOutcome, RegistryContext } from '../commands/registry-conte
 import { rollback } from '../commands/rollback.js'
 import { history, status } from '../commands/status.js'
 import { InvalidInputError } from '../errors.js'
+import type { GateResult } from '../gates/types.js'
 import type { Settings } from '../inputs.js'
 import { loadPolicy } from '../policy/load.js'
 import type { Policy } from '../policy/schema.js'
@@ -33,7 +34,9 @@ export interface RunnerContext {
  */
 export async function runCommand(
   settings: Settings,
-  runner: RunnerContext
+  runner: RunnerContext,
+  /** What the caller checked before (the actor's right to force): recorded with a promotion. */
+  checks?: GateResult[]
 ): Promise<CommandOutcome> {
   if (settings.command === 'check') {
     return check({
@@ -64,7 +67,8 @@ export async function runCommand(
         candidateDir: settings.candidate,
         dryRun: settings.dryRun,
         force: settings.force,
-        reason: settings.reason
+        reason: settings.reason,
+        ...(checks ? { checks } : {})
       })
     case 'rollback':
       return rollback(context, {
@@ -92,6 +96,17 @@ export async function openCommandContext(
       `input "model" is ${settings.model} but the policy is for ${policy.model}`
     )
   }
+  const { context, git } = await openRegistryContext(runner, policy)
+  const model = settings.model ?? policy?.model
+  return { ...(policy ? { policy } : {}), ...(model ? { model } : {}), context, git }
+}
+
+/** The registry the policy names, on the workspace checkout, with this run's facts for audits. */
+export async function openRegistryContext(
+  runner: RunnerContext,
+  policy: Policy | undefined,
+  runFacts: RunFacts = { event: runner.eventName, sha: runner.sha, runUrl: runner.runUrl }
+): Promise<{ context: RegistryContext; git: GitRunner }> {
   const opened = await openRegistry(runner.workspace, policy, {
     env: runner.env,
     onSecret: runner.onSecret
@@ -101,8 +116,7 @@ export async function openCommandContext(
     models: opened.models,
     actor: runner.actor,
     now: () => new Date(),
-    runFacts: { event: runner.eventName, sha: runner.sha, runUrl: runner.runUrl }
+    runFacts
   }
-  const model = settings.model ?? policy?.model
-  return { ...(policy ? { policy } : {}), ...(model ? { model } : {}), context, git: opened.git }
+  return { context, git: opened.git }
 }

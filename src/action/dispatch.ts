@@ -43,8 +43,8 @@ export async function forcedPromotionByDispatch(
   settings: Settings,
   context: EventContext
 ): Promise<CommandOutcome> {
-  await requireRollbackRight(settings, context)
-  return runCommand(settings, context)
+  const { permission } = await requireRollbackRight(settings, context)
+  return runCommand(settings, context, [permission])
 }
 
 /**

@@ -1,14 +1,12 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { promote, type PromoteOutcome } from '../commands/promote.js'
-import type { RegistryContext } from '../commands/registry-context.js'
 import { InvalidInputError, errorMessage } from '../errors.js'
 import type { Evaluation } from '../gates/types.js'
 import type { Settings } from '../inputs.js'
 import { parsePolicy } from '../policy/load.js'
 import type { Policy } from '../policy/schema.js'
 import { createGitRunner } from '../registry/git/runner.js'
-import { openRegistry } from '../registry/open.js'
 import { commentMarker, renderComment, type DoneAction } from '../report/comment.js'
 import { listCheckRuns } from '../github/check-runs.js'
 import type { GitHubApi, RepoRef } from '../github/client.js'
@@ -17,6 +15,7 @@ import { readFileAtRef } from '../github/contents.js'
 import { findMergedPullRequest, parsePullRequest, type PullRequestInfo } from '../github/pulls.js'
 import { gatherReviewEvidence, octokitReviewSource } from '../github/reviews.js'
 import { commitStatusFor, setCommitStatus, statusContext } from '../github/statuses.js'
+import { openRegistryContext } from './commands.js'
 import { apiFor, readPayload, repoRef, type EventContext } from './github-context.js'
 
 /**
@@ -180,22 +179,12 @@ async function promoteWithEvidence(
           runs: await listCheckRuns(api, repo, pr.headSha, stagePolicy.checks)
         }
       : undefined
-  const opened = await openRegistry(context.workspace, policy, {
-    env: context.env,
-    onSecret: context.onSecret
+  const { context: registryContext } = await openRegistryContext(context, policy, {
+    event: context.eventName,
+    sha: request.sha,
+    runUrl: context.runUrl,
+    ...(pr ? { pullRequest: { number: pr.number, ...(pr.url ? { url: pr.url } : {}) } } : {})
   })
-  const registryContext: RegistryContext = {
-    registry: opened.registry,
-    models: opened.models,
-    actor: context.actor,
-    now: () => new Date(),
-    runFacts: {
-      event: context.eventName,
-      sha: request.sha,
-      runUrl: context.runUrl,
-      ...(pr ? { pullRequest: { number: pr.number, ...(pr.url ? { url: pr.url } : {}) } } : {})
-    }
-  }
   return promote(registryContext, {
     policy,
     stage,

@@ -6,7 +6,7 @@ import type { ReviewEvidence } from '../gates/approvals.js'
 import type { CheckRunEvidence } from '../gates/checks.js'
 import { decide, evaluateStage, findStage } from '../gates/evaluate.js'
 import { transitionGate } from '../gates/transition.js'
-import type { Evaluation } from '../gates/types.js'
+import type { Evaluation, GateResult } from '../gates/types.js'
 import type { Policy } from '../policy/schema.js'
 import type { AuditFacts, RegistryEvent, StageHolder, WriteResult } from '../registry/port.js'
 import { toJson } from '../report/json.js'
@@ -29,6 +29,8 @@ export interface PromoteOptions {
   reviews?: ReviewEvidence
   /** The check runs on the pull request's head commit: runs the required-checks gate. */
   checkRuns?: CheckRunEvidence
+  /** What was checked before (the actor's right to force, in the action): recorded as gates. */
+  checks?: GateResult[]
 }
 
 /** What `promote` returns: the outcome, with the evaluation when one was made. */
@@ -71,7 +73,9 @@ export async function promote(
     evaluatePromotion(context, options, { version, candidate, holder, record })
   const audit = (judged: Judged, written: boolean): AuditRecord =>
     promotionAudit({
-      evaluation: judged.evaluation,
+      evaluation: options.checks?.length
+        ? { ...judged.evaluation, gates: [...options.checks, ...judged.evaluation.gates] }
+        : judged.evaluation,
       candidate,
       version,
       from: judged.from,
