@@ -310,7 +310,17 @@ export async function startArtifactStandIn(options: StartOptions = {}): Promise<
             .end()
           return
         }
-        // Put Blob, reads and the rest: the client does not use them, the stand-in serves none.
+        if (method === 'GET' || method === 'HEAD') {
+          // The upload URL is signed for create and write (`sp=cw`), not read.
+          blobError(
+            response,
+            403,
+            'AuthorizationPermissionMismatch',
+            'This request is not authorized to perform this operation using this permission.'
+          )
+          return
+        }
+        // Put Blob and the rest: the client does not use them, the stand-in serves none.
         blobError(
           response,
           400,

@@ -1,7 +1,7 @@
 // A tiny zip writer for tests: real archives, including the ones no honest tool writes
 // (`../` names, symbolic links, sizes that lie), so the reader can be tested against them.
 // Independent of src/candidate/unzip.ts on purpose: its own CRC-32, its own layout.
-import { deflateRawSync } from 'node:zlib'
+import { deflateRawSync, inflateRawSync } from 'node:zlib'
 
 export interface ZipEntrySpec {
   /** Stored as given, byte for byte (UTF-8); a trailing `/` makes a directory. */
@@ -145,4 +145,40 @@ export function crc32(data: Uint8Array): number {
   let crc = 0xffffffff
   for (const byte of data) crc = table[(crc ^ byte) & 0xff]! ^ (crc >>> 8)
   return (crc ^ 0xffffffff) >>> 0
+}
+
+/**
+ * The files of a zip by name, in central-directory order: a small reader for archives an honest
+ * writer made (archiver's, in an uploaded artifact), checking each entry's CRC-32 and size.
+ * Directories are left out; zip64 is not read.
+ */
+export function readZip(zip: Buffer): Map<string, Buffer> {
+  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]))
+  if (end < 0) throw new Error('not a zip: no end of central directory record')
+  const count = zip.readUInt16LE(end + 10)
+  let at = zip.readUInt32LE(end + 16)
+  const files = new Map<string, Buffer>()
+  for (let n = 0; n < count; n++) {
+    if (zip.readUInt32LE(at) !== 0x02014b50) throw new Error(`no central header at ${at}`)
+    const method = zip.readUInt16LE(at + 10)
+    const crc = zip.readUInt32LE(at + 16)
+    const compressedSize = zip.readUInt32LE(at + 20)
+    const size = zip.readUInt32LE(at + 24)
+    const nameLength = zip.readUInt16LE(at + 28)
+    const extraLength = zip.readUInt16LE(at + 30)
+    const commentLength = zip.readUInt16LE(at + 32)
+    const local = zip.readUInt32LE(at + 42)
+    const name = zip.toString('utf8', at + 46, at + 46 + nameLength)
+    at += 46 + nameLength + extraLength + commentLength
+    if (zip.readUInt32LE(local) !== 0x04034b50) throw new Error(`${name}: no local header`)
+    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28)
+    const stored = zip.subarray(start, start + compressedSize)
+    if (name.endsWith('/')) continue
+    const data = method === 8 ? inflateRawSync(stored) : method === 0 ? Buffer.from(stored) : null
+    if (!data) throw new Error(`${name}: compression method ${method} is not read`)
+    if (data.length !== size || crc32(data) !== crc)
+      throw new Error(`${name}: size or CRC mismatch`)
+    files.set(name, data)
+  }
+  return files
 }

@@ -102,11 +102,13 @@ export async function promote(
     )
   }
 
+  // The record stored with the change; judged again (and replaced) if the stage moves meanwhile.
+  let stored = audit(judged, true)
   const result = await context.registry.assign(
     model,
     version,
     options.stage,
-    auditFor(context, options, audit(judged, true)),
+    auditFor(context, options, stored),
     {
       dryRun: options.dryRun,
       // Another run may have moved the stage since we read it: judge again against the new holder.
@@ -119,7 +121,8 @@ export async function promote(
             ExitCode.Blocked
           )
         }
-        return auditFor(context, options, audit(judged, true))
+        stored = audit(judged, true)
+        return auditFor(context, options, stored)
       }
     }
   )
@@ -127,7 +130,7 @@ export async function promote(
     judged.evaluation,
     describeWrite(result, version, options, holder),
     result.written,
-    result.written ? audit(judged, true) : undefined
+    result.written ? stored : undefined
   )
 }
 

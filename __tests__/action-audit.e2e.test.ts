@@ -1,0 +1,383 @@
+// The audit trail end to end: the bundled action (a child process) promotes on a merge with the
+// candidate taken from a workflow artifact, force-promotes and rolls back by dispatch, and is
+// refused once; each leaves its audit record in the job summary, as an uploaded artifact and
+// (when it wrote) in the registry, from which `modelgate history` reproduces it. Stand-ins on
+// 127.0.0.1: GitHub's API, the runner's artifact service, and a webhook receiver.
+import { mkdir, writeFile } from 'node:fs/promises'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import path from 'node:path'
+import { AuditRecord } from '../src/audit/record.js'
+import { gitOk } from '../src/registry/git/runner.js'
+import { startArtifactStandIn, type ArtifactStandIn } from './helpers/artifact-stand-in.js'
+import {
+  pushEvent,
+  workflowDispatchEvent,
+  writeEvent,
+  type BuiltEvent,
+  type WrittenEvent
+} from './helpers/events.js'
+import { makeSandbox, type Clone, type Sandbox } from './helpers/git-sandbox.js'
+import { fakeSha, start, type StandIn } from './helpers/github-stand-in/index.js'
+import { runAction, runCliBundle, type ActionRun } from './helpers/run-action.js'
+import { makeZip, readZip } from './helpers/zip.js'
+
+const POLICY = `model: fraud
+path: model
+metrics:
+  auc: { goal: maximize }
+stages:
+  production:
+    from: [candidate]
+    thresholds:
+      auc: { min: 0.7 }
+    artifact:
+      max_size_mb: 1
+    approvals:
+      required: 1
+rollback:
+  allowed: { permission: maintain }
+`
+
+const REPO = { owner: 'acme', name: 'models' }
+const hermetic = { GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' }
+
+/** A webhook receiver that records JSON bodies and can be told to fail. */
+interface Receiver {
+  url: string
+  bodies: Record<string, unknown>[]
+  failing: number
+  close(): Promise<void>
+}
+
+async function startReceiver(): Promise<Receiver> {
+  const receiver: Receiver = {
+    url: '',
+    bodies: [],
+    failing: 0,
+    close: () => new Promise(resolve => server.close(() => resolve()))
+  }
+  const server: Server = createServer((request, response) => {
+    let body = ''
+    request.on('data', chunk => (body += chunk))
+    request.on('end', () => {
+      if (receiver.failing > 0) {
+        receiver.failing--
+        response.writeHead(500).end('down')
+        return
+      }
+      receiver.bodies.push(JSON.parse(body) as Record<string, unknown>)
+      response.writeHead(200).end('ok')
+    })
+  })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/T000/secret-path`
+  return receiver
+}
+
+/** The records in a job summary: each is a fenced JSON block under "### Audit". */
+function summaryRecords(summary: string): AuditRecord[] {
+  const audit = summary.slice(summary.indexOf('### Audit'))
+  return [...audit.matchAll(/(`{3,})json\n([\s\S]*?)\n\1/g)].map(match =>
+    AuditRecord.parse(JSON.parse(match[2] as string))
+  )
+}
+
+describe('the audit trail of the bundled action', () => {
+  let sandbox: Sandbox
+  let clone: Clone
+  let gh: StandIn
+  let artifacts: ArtifactStandIn
+  let receiver: Receiver
+  const written: WrittenEvent[] = []
+  const commits: string[] = []
+  let runId = 1000
+
+  const run = async (event: BuiltEvent, inputs: Record<string, string>) => {
+    const file = await writeEvent(event)
+    written.push(file)
+    const id = String(++runId)
+    const result = await runAction(
+      { 'github-token': gh.token, 'notify-webhook': receiver.url, ...inputs },
+      {
+        ...file.env,
+        ...hermetic,
+        ...artifacts.env(),
+        GITHUB_API_URL: gh.url,
+        GITHUB_SERVER_URL: 'https://github.com',
+        GITHUB_RUN_ID: id
+      },
+      clone.dir
+    )
+    // Neither the token nor the webhook URL (a secret) may show anywhere but in the mask command.
+    for (const secret of [gh.token, receiver.url]) {
+      const unmasked = result.stdout
+        .split('\n')
+        .filter(line => !line.startsWith('::add-mask::'))
+        .join('\n')
+      expect(unmasked).not.toContain(secret)
+      expect(result.stderr).not.toContain(secret)
+    }
+    return { ...result, runId: id }
+  }
+
+  /** The record uploaded as `modelgate-audit-fraud-<version>-<run id>`. */
+  const uploadedRecord = (version: string, id: string): AuditRecord => {
+    const zip = artifacts.uploaded(`modelgate-audit-fraud-${version}-${id}`)
+    if (!zip) throw new Error(`no audit artifact for ${version} in run ${id}`)
+    const files = readZip(zip)
+    expect([...files.keys()]).toEqual(['audit.json'])
+    return AuditRecord.parse(JSON.parse(files.get('audit.json')?.toString('utf8') ?? ''))
+  }
+
+  /** Every event of the model with its audit record, from the registry alone (a fresh CLI). */
+  const history = async (): Promise<
+    { kind: string; version?: string; audit?: { record?: unknown } }[]
+  > => {
+    const result = await runCliBundle(['history', 'fraud', '--json', '--repo', clone.dir])
+    expect(result.exitCode).toBe(0)
+    return JSON.parse(result.stdout) as { kind: string; audit?: { record?: unknown } }[]
+  }
+
+  const dispatch = (sender: string) =>
+    workflowDispatchEvent({ repo: REPO, sha: commits[1] as string, sender })
+
+  beforeAll(async () => {
+    gh = await start()
+    gh.state
+      .addRepo(REPO)
+      .addCollaborators({ alice: 'write', bob: 'write', mona: 'maintain', reader: 'read' })
+    artifacts = await startArtifactStandIn({ repository: 'acme/models', runId: 7 })
+    receiver = await startReceiver()
+
+    sandbox = await makeSandbox()
+    clone = await sandbox.clone('workspace')
+    await mkdir(path.join(clone.dir, 'model'))
+    await writeFile(path.join(clone.dir, 'policy.yml'), POLICY)
+    for (const auc of [0.75, 0.8]) {
+      await writeFile(path.join(clone.dir, 'model/metrics.json'), JSON.stringify({ auc }))
+      await gitOk(clone.git, ['add', '-A'])
+      await gitOk(clone.git, ['commit', '--quiet', '-m', `auc ${auc}`])
+      commits.push((await gitOk(clone.git, ['rev-parse', 'HEAD'])).trim())
+    }
+    await gitOk(clone.git, ['push', '--quiet', 'origin', 'main'])
+    for (const [i, version] of ['v1.0.0', 'v1.1.0'].entries()) {
+      const registered = await runAction(
+        { command: 'register', policy: 'policy.yml', version },
+        {
+          ...hermetic,
+          GITHUB_SHA: commits[i] as string,
+          GITHUB_ACTOR: 'mona',
+          GITHUB_EVENT_NAME: 'workflow_dispatch'
+        },
+        clone.dir
+      )
+      expect(registered.exitCode).toBe(0)
+    }
+  })
+  afterAll(async () => {
+    for (const file of written) await file.cleanup()
+    await gh?.close()
+    await artifacts?.close()
+    await receiver?.close()
+    await sandbox?.cleanup()
+  })
+
+  it('a forced promotion by dispatch is recorded as forced, with the permission check and reason', async () => {
+    const forced = await run(dispatch('mona'), {
+      command: 'promote',
+      policy: 'policy.yml',
+      stage: 'production',
+      version: 'v1.0.0',
+      force: 'true',
+      reason: 'first champion, no pull request yet'
+    })
+    expect(forced.exitCode).toBe(0)
+    const [record] = summaryRecords(forced.summary)
+    expect(record).toMatchObject({
+      kind: 'forced-promotion',
+      written: true,
+      version: 'v1.0.0',
+      to: 'production',
+      previous: null,
+      decision: 'blocked',
+      actor: 'mona',
+      event: 'workflow_dispatch',
+      reason: 'first champion, no pull request yet'
+    })
+    expect(record?.gates[0]).toMatchObject({ gate: 'permission', status: 'pass' })
+    expect(record?.gates.find(gate => gate.gate === 'approvals')?.status).toBe('fail')
+    expect(uploadedRecord('v1.0.0', forced.runId)).toEqual(record)
+    const stored = (await history()).find(e => e.kind === 'assignment' && e.version === 'v1.0.0')
+    expect(stored?.audit?.record).toEqual(record)
+    expect(receiver.bodies.at(-1)).toMatchObject({
+      modelgate: { action: 'force-promoted', version: 'v1.0.0', stage: 'production' }
+    })
+  })
+
+  it('a merge promotes a candidate from a workflow artifact; the record is in all three places', async () => {
+    const repo = gh.state.repo('acme/models')
+    const files = {
+      'metrics.json': JSON.stringify({ auc: 0.8 }),
+      'model.yaml':
+        'version: v1.1.0\ntraining_data_snapshot: s3://fraud/snapshots/2026-11-20\nfeature_view_version: fraud-features@14\n',
+      'model.bin': 'weights'
+    }
+    artifacts.artifacts.push({
+      id: 501,
+      name: 'fraud-candidate',
+      repository: 'acme/models',
+      runId: 7,
+      current: true,
+      zip: makeZip(Object.entries(files).map(([name, data]) => ({ name, data })))
+    })
+    const head = fakeSha('pr3-head')
+    repo.addPull({
+      number: 3,
+      author: 'alice',
+      head: { ref: 'promote-v1.1', sha: head },
+      base: { sha: commits[1] as string }
+    })
+    repo.addReview(3, { user: 'bob', state: 'APPROVED' })
+    await gitOk(clone.git, ['commit', '--quiet', '--allow-empty', '-m', 'Merge pull request #3'])
+    const merge = (await gitOk(clone.git, ['rev-parse', 'HEAD'])).trim()
+    await gitOk(clone.git, ['push', '--quiet', 'origin', 'HEAD:main'])
+    repo.merge(3, { mergeCommitSha: merge })
+
+    const promoted = await run(
+      pushEvent({ repo: REPO, before: commits[1] as string, after: merge }),
+      {
+        command: 'promote',
+        policy: 'policy.yml',
+        stage: 'production',
+        'candidate-artifact': 'fraud-candidate'
+      }
+    )
+    expect(promoted.exitCode).toBe(0)
+    expect(promoted.outputs.decision).toBe('pass')
+    const records = summaryRecords(promoted.summary)
+    expect(records).toHaveLength(1)
+    const record = records[0] as AuditRecord
+    expect(record).toMatchObject({
+      kind: 'promotion',
+      written: true,
+      model: 'fraud',
+      version: 'v1.1.0',
+      from: 'candidate',
+      to: 'production',
+      previous: 'v1.0.0',
+      decision: 'pass',
+      metrics: { candidate: { auc: 0.8 }, champion: { auc: 0.75 } },
+      trainingData: 's3://fraud/snapshots/2026-11-20',
+      featureView: 'fraud-features@14',
+      pullRequest: { number: 3, approvers: [{ login: 'bob', commit: head }] },
+      actor: 'merger',
+      event: 'push',
+      commitSha: merge,
+      reason: null
+    })
+    expect(record.artifact?.files.map(file => file.path)).toEqual([
+      'metrics.json',
+      'model.bin',
+      'model.yaml'
+    ])
+    expect(record.artifact?.totalBytes).toBe(
+      Object.values(files).reduce((sum, text) => sum + Buffer.byteLength(text), 0)
+    )
+    expect(record.gates.map(gate => gate.gate)).toEqual(
+      expect.arrayContaining(['transition', 'thresholds', 'artifact', 'approvals'])
+    )
+    expect(record.gates.find(g => g.gate === 'thresholds')?.checks?.[0]).toMatchObject({
+      metric: 'auc',
+      candidate: 0.8,
+      status: 'pass'
+    })
+
+    expect(uploadedRecord('v1.1.0', promoted.runId)).toEqual(record)
+    const stored = (await history()).find(e => e.kind === 'assignment' && e.version === 'v1.1.0')
+    expect(stored?.audit?.record).toEqual(record)
+    const table = await runCliBundle([
+      'history',
+      'fraud',
+      '--stage',
+      'production',
+      '--repo',
+      clone.dir
+    ])
+    expect(table.stdout).toContain('| promotion: pass | v1.0.0 | #3 (bob) |')
+
+    expect(receiver.bodies.at(-1)).toMatchObject({
+      text: expect.stringContaining('v1.1.0'),
+      modelgate: {
+        schema: 'modelgate.notification/v1',
+        action: 'promoted',
+        model: 'fraud',
+        version: 'v1.1.0',
+        stage: 'production',
+        previous: 'v1.0.0',
+        pullRequest: { number: 3 }
+      }
+    })
+    expect(repo.commentsOn(3)[0]?.body).toContain('**v1.1.0** is now in **production**')
+    gh.assertNoViolations()
+  })
+
+  it('a rollback is recorded in all three places; a failing webhook is only a warning', async () => {
+    receiver.failing = 2
+    const delivered = receiver.bodies.length
+    const rolled = await run(dispatch('mona'), {
+      command: 'rollback',
+      policy: 'policy.yml',
+      stage: 'production',
+      reason: 'false positives doubled'
+    })
+    expect(rolled.exitCode).toBe(0)
+    expect(rolled.stdout).toMatch(/::warning::.*127\.0\.0\.1/)
+    expect(receiver.bodies).toHaveLength(delivered)
+    const [record] = summaryRecords(rolled.summary)
+    expect(record).toMatchObject({
+      kind: 'rollback',
+      written: true,
+      version: 'v1.0.0',
+      from: 'production',
+      to: 'production',
+      previous: 'v1.1.0',
+      decision: 'rolled-back',
+      actor: 'mona',
+      event: 'workflow_dispatch',
+      reason: 'false positives doubled'
+    })
+    expect(record?.gates).toEqual([expect.objectContaining({ gate: 'permission', status: 'pass' })])
+    expect(uploadedRecord('v1.0.0', rolled.runId)).toEqual(record)
+    const events = await history()
+    // Both tags of the rollback carry it: the restored assignment and the removal.
+    const stored = events.filter(e => (e.audit?.record as { kind?: string })?.kind === 'rollback')
+    expect(stored.map(e => e.kind).sort()).toEqual(['assignment', 'unassignment'])
+    for (const event of stored) expect(event.audit?.record).toEqual(record)
+    expect(gh.state.repo('acme/models').commentsOn(3)[0]?.body).toContain('### ↩️ Rolled back')
+  })
+
+  it('a refused rollback leaves its record in the summary and as an artifact, and nothing in the registry', async () => {
+    const before = await history()
+    const delivered = receiver.bodies.length
+    const refused = await run(dispatch('reader'), {
+      command: 'rollback',
+      policy: 'policy.yml',
+      stage: 'production',
+      reason: 'I think it is broken'
+    })
+    expect(refused.exitCode).toBe(4)
+    const [record] = summaryRecords(refused.summary)
+    expect(record).toMatchObject({
+      kind: 'refused',
+      written: false,
+      decision: 'denied',
+      actor: 'reader',
+      reason: 'I think it is broken'
+    })
+    expect(record?.gates[0]).toMatchObject({ gate: 'permission', status: 'fail' })
+    expect(uploadedRecord('none', refused.runId)).toEqual(record)
+    expect(await history()).toEqual(before)
+    expect(receiver.bodies).toHaveLength(delivered)
+  })
+})
