@@ -2,7 +2,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { auditRecordOf } from '../src/audit/record.js'
 import { runCli } from '../src/cli/run.js'
+import type { RegistryEvent } from '../src/registry/port.js'
 import { seedModel } from './helpers/mlflow-fixtures.js'
 import { startMlflowStandIn, type MlflowStandIn } from './helpers/mlflow-stand-in.js'
 
@@ -110,6 +112,17 @@ stages:
     const events = JSON.parse((await cli('history', model, '--policy', policy, '--json')).stdout)
     expect(events.length).toBeGreaterThanOrEqual(3)
     expect(events[0]).toMatchObject({ stage: 'production', version: '2' })
+    // The whole audit record of each write, read back from the registry alone.
+    const trail = events.filter((e: RegistryEvent) => e.kind === 'assignment')
+    expect(trail.map((e: RegistryEvent) => auditRecordOf(e.audit)?.kind)).toEqual([
+      'rollback',
+      'promotion',
+      'promotion'
+    ])
+    expect(auditRecordOf(trail[1].audit)).toMatchObject({ model, version: '3', previous: '2' })
+    const table = (await cli('history', model, '--policy', policy)).stdout
+    expect(table).toContain('rollback: rolled-back')
+    expect(table).toContain('promotion: pass')
   })
 
   it('check reads candidate and champion as registered versions, by number or alias', async () => {

@@ -1,9 +1,12 @@
+import { createHash } from 'node:crypto'
 import { ExitCode, PermissionError } from '../src/errors.js'
 import { RegistryConflictError } from '../src/registry/errors.js'
 import { MlflowUnavailableError, MlflowWriteError } from '../src/registry/mlflow/index.js'
 import type { MlflowRegistry } from '../src/registry/mlflow/index.js'
 import { startMlflowStandIn } from './helpers/mlflow-stand-in.js'
 import type { Fault, MlflowStandIn } from './helpers/mlflow-stand-in.js'
+import { OSS_TAG_VALUE_LIMIT, UC_TAG_VALUE_LIMIT, tagKeys } from '../src/registry/mlflow/names.js'
+import { recordTags } from '../src/registry/mlflow/record-tags.js'
 import { alice, registryOn, rejection, seedModel, written } from './helpers/mlflow-fixtures.js'
 
 let stand: MlflowStandIn
@@ -20,89 +23,173 @@ beforeEach(() => {
 
 const ATTEMPTS = 5
 
+/**
+ * Something shaped like an audit record (gates, metrics, file checksums, approvers) of about
+ * `bytes` bytes of JSON, with text beyond ASCII; each file's sha256 is as random as a real one
+ * (gzip cannot shrink hex below about half, so the checksums are most of the stored record).
+ */
+function auditLikeRecord(bytes: number): Record<string, unknown> {
+  const files: Array<{ path: string; sha256: string; size: number }> = []
+  const record = {
+    schema: 'modelgate.audit/v1',
+    kind: 'promotion',
+    decision: 'pass',
+    gates: [
+      { gate: 'thresholds', status: 'pass', summary: 'accuracy ≥ 0.8 — ok ✅', checks: [] },
+      { gate: 'approvals', status: 'pass', summary: 'approved by José and 李 🚀' }
+    ],
+    metrics: { candidate: { accuracy: 0.8123456789, roc_auc: 0.9 }, champion: null },
+    artifact: { files, totalBytes: 0 },
+    pullRequest: { number: 42, approvers: [{ login: 'zoë' }] }
+  }
+  for (let i = 0; JSON.stringify(record).length < bytes; i++) {
+    const sha256 = createHash('sha256').update(`file ${i}`).digest('hex')
+    files.push({ path: `model/shard-${i} é.bin`, sha256, size: i * 1024 })
+  }
+  return record
+}
+
+/** A promotion's setting: the backend, the audit record it writes and the parts that takes beside the header. */
+interface Setup {
+  label: string
+  uc: boolean
+  record: Record<string, unknown>
+  parts: number
+}
+
+const SMALL: Setup = { label: 'OSS, a small record', uc: false, record: { pr: 7 }, parts: 0 }
+const SETUPS: Setup[] = [
+  SMALL,
+  { label: 'OSS, a 20 KB record', uc: false, record: auditLikeRecord(20_000), parts: 2 },
+  { label: 'Unity Catalog, a small record', uc: true, record: { pr: 7 }, parts: 0 },
+  { label: 'Unity Catalog, a 20 KB record', uc: true, record: auditLikeRecord(20_000), parts: 10 }
+]
+
+let ucModels = 0
+function seed(setup: Setup): string {
+  if (!setup.uc) return seedModel(stand)
+  const name = `main.faults.churn_${++ucModels}`
+  stand.createModel(name)
+  for (let i = 1; i <= 3; i++) {
+    stand.createVersion(name, { runId: stand.createRun({ metrics: { accuracy: 0.8 + i / 100 } }) })
+  }
+  return name
+}
+
 /** A model whose production holds 1 (promoted by ModelGate); the promotion under test puts 2 there. */
-async function withChampion(): Promise<{ model: string; registry: MlflowRegistry }> {
-  const model = seedModel(stand)
-  const registry = registryOn(stand)
+async function withChampion(
+  setup: Setup = SMALL
+): Promise<{ model: string; registry: MlflowRegistry }> {
+  const model = seed(setup)
+  const registry = registryOn(stand, setup.uc ? { unityCatalog: true } : {})
   written(await registry.assign(model, '1', 'production', alice))
   stand.resetLog()
   return { model, registry }
 }
 
-const promote = (registry: MlflowRegistry, model: string) =>
+const promote = (registry: MlflowRegistry, model: string, setup: Setup = SMALL) =>
   registry.assign(
     model,
     '2',
     'production',
-    { ...alice, record: { pr: 7 } },
+    { ...alice, record: setup.record },
     { archiveReplaced: true }
   )
 
 /** The promotion, fully applied: what every path must end in. */
-async function expectFullyApplied(registry: MlflowRegistry, model: string): Promise<void> {
+async function expectFullyApplied(
+  registry: MlflowRegistry,
+  model: string,
+  setup: Setup = SMALL
+): Promise<void> {
+  const keys = tagKeys(setup.uc)
   const state = stand.snapshot(model)
   expect(state.aliases).toEqual({ production: '2', 'production-previous': '1' })
   expect(state.versions['1']?.tags.archived).toBe('true')
-  const history = JSON.parse(state.tags['modelgate.history.production'] ?? '[]') as Array<
+  const history = JSON.parse(state.tags[keys.history('production')] ?? '[]') as Array<
     Record<string, unknown>
   >
   expect(history.map(e => [e.kind, e.version, e.from, e.previous, e.archived])).toEqual([
     ['assign', '2', '1', '1', '1'],
     ['assign', '1', null, null, undefined]
   ])
-  const audit = JSON.parse(state.versions['2']?.tags['modelgate.promoted.production'] ?? '{}')
-  expect(audit).toMatchObject({ id: history[0]?.id, action: 'assign', record: { pr: 7 } })
-  expect((await registry.getStage(model, 'production'))?.version).toBe('2')
+  const audit = JSON.parse(state.versions['2']?.tags[keys.promoted('production')] ?? '{}')
+  expect(audit).toMatchObject({ id: history[0]?.id, action: 'assign' })
+  expect(state.versions['2']?.tags[keys.auditHeader(history[0]?.id as string)]).toBeDefined()
+  const holder = await registry.getStage(model, 'production')
+  expect(holder?.version).toBe('2')
+  expect(holder?.audit?.record).toEqual(setup.record)
 }
 
 /** What readers see is one of the two whole states, never a mix. */
-async function expectNoHalfState(registry: MlflowRegistry, model: string): Promise<'old' | 'new'> {
-  const holder = (await registry.getStage(model, 'production'))?.version
+async function expectNoHalfState(
+  registry: MlflowRegistry,
+  model: string,
+  setup: Setup = SMALL
+): Promise<'old' | 'new'> {
+  const holder = await registry.getStage(model, 'production')
   const history = (await registry.history(model)).filter(e => e.kind !== 'registration')
   const [status] = await registry.status(model)
   const production = status?.stages.find(s => s.stage === 'production')
-  if (holder === '1') {
+  if (holder?.version === '1') {
     expect(history.map(e => e.version)).toEqual(['1'])
     expect(production).toMatchObject({ version: '1', assignedBy: 'alice' })
     return 'old'
   }
-  expect(holder).toBe('2')
-  // The journal was written before the alias moved: the new holder is fully described.
+  expect(holder?.version).toBe('2')
+  // The journal and the whole record were written before the alias moved: the new holder is fully described.
   expect(history.map(e => e.version)).toEqual(['2', '1'])
+  expect(history[0]?.audit?.record).toEqual(setup.record)
+  expect(holder?.audit?.record).toEqual(setup.record)
   expect(production).toMatchObject({ version: '2', assignedBy: 'alice' })
   return 'new'
 }
 
 /** Re-running converges, and the run after that writes nothing. */
-async function expectRerunConverges(registry: MlflowRegistry, model: string): Promise<void> {
+async function expectRerunConverges(
+  registry: MlflowRegistry,
+  model: string,
+  setup: Setup = SMALL
+): Promise<void> {
   stand.clearFaults()
-  await promote(registry, model)
-  await expectFullyApplied(registry, model)
+  await promote(registry, model, setup)
+  await expectFullyApplied(registry, model, setup)
   stand.resetLog()
-  expect(await promote(registry, model)).toEqual({ written: false, reason: 'already in stage' })
+  expect(await promote(registry, model, setup)).toEqual({
+    written: false,
+    reason: 'already in stage'
+  })
   expect(stand.writes()).toEqual([])
 }
 
-describe('a fault at every write position of a promotion', () => {
-  let writes: Array<{ method: string; path: string }> = []
+/** Where a write goes, for the sequence of writes: the registered model, a version's tags, an alias. */
+function target(path: string): string {
+  return path.replace(/^\/api\/2\.0\/mlflow\/(unity-catalog\/)?/, '')
+}
 
-  beforeAll(async () => {
-    const { model, registry } = await withChampion()
-    written(await promote(registry, model))
-    writes = stand.writes().map(w => ({ method: w.method, path: w.path }))
-  })
+describe.each(SETUPS)('a fault at every write position of a promotion ($label)', setup => {
+  const limit = setup.uc ? UC_TAG_VALUE_LIMIT : OSS_TAG_VALUE_LIMIT
+  const parts = recordTags(tagKeys(setup.uc), 'id', setup.record, limit).parts.length
 
-  it('has a fixed, small sequence of writes: journal, audit, alias, previous alias, archive', () => {
-    expect(writes).toEqual([
-      { method: 'POST', path: '/api/2.0/mlflow/registered-models/set-tag' },
-      { method: 'POST', path: '/api/2.0/mlflow/model-versions/set-tag' },
-      { method: 'POST', path: '/api/2.0/mlflow/registered-models/alias' },
-      { method: 'POST', path: '/api/2.0/mlflow/registered-models/alias' },
-      { method: 'POST', path: '/api/2.0/mlflow/model-versions/set-tag' }
+  it('has a fixed sequence of writes: journal, record parts (if any), record header, audit, alias, previous alias, archive', async () => {
+    const { model, registry } = await withChampion(setup)
+    written(await promote(registry, model, setup))
+    const tagPath = setup.uc ? 'model-versions/tags' : 'model-versions/set-tag'
+    expect(stand.writes().map(w => [w.method, target(w.path)])).toEqual([
+      ['POST', setup.uc ? 'registered-models/tags' : 'registered-models/set-tag'],
+      ...Array.from({ length: parts }, () => ['POST', tagPath]),
+      ['POST', tagPath],
+      ['POST', tagPath],
+      ['POST', 'registered-models/alias'],
+      ['POST', 'registered-models/alias'],
+      ['POST', tagPath]
     ])
+    // The record is gzip+base64: a small one is the header alone, a 20 KB one (mostly file
+    // checksums) the header and 2 parts on OSS, 10 on Unity Catalog.
+    expect(parts).toBe(setup.parts)
   })
 
-  const positions = [1, 2, 3, 4, 5]
+  const positions = Array.from({ length: parts + 6 }, (_, i) => i + 1)
   const transient: Array<[string, Omit<Fault, 'nth'>]> = [
     ['a 500', { kind: 500 }],
     ['a 503', { kind: 503 }],
@@ -115,11 +202,12 @@ describe('a fault at every write position of a promotion', () => {
 
   describe.each(positions)('write %i', position => {
     it.each(transient)('%s is retried and the promotion fully applied', async (_name, fault) => {
-      const { model, registry } = await withChampion()
+      const { model, registry } = await withChampion(setup)
       stand.addFault({ ...fault, writesOnly: true, nth: position, times: 2 })
-      const result = written(await promote(registry, model))
+      const result = written(await promote(registry, model, setup))
       expect(result.events[0]).toMatchObject({ version: '2', stage: 'production' })
-      await expectFullyApplied(registry, model)
+      expect(result.events[0]?.audit?.record).toEqual(setup.record)
+      await expectFullyApplied(registry, model, setup)
       expect(stand.log.filter(r => r.fault).length).toBe(2)
     })
 
@@ -127,10 +215,10 @@ describe('a fault at every write position of a promotion', () => {
       ['failing every attempt', { kind: 500 as const }],
       ['answers lost on every attempt', { kind: 'reset' as const, after: true }]
     ])('%s: everything written is reverted, then a re-run converges', async (_name, fault) => {
-      const { model, registry } = await withChampion()
+      const { model, registry } = await withChampion(setup)
       const before = stand.snapshot(model)
       stand.addFault({ ...fault, writesOnly: true, nth: position, times: ATTEMPTS })
-      const error = await rejection(promote(registry, model))
+      const error = await rejection(promote(registry, model, setup))
       expect(error).toBeInstanceOf(MlflowWriteError)
       const failure = (error as unknown as MlflowWriteError).failure
       expect(failure.outcome).toBe('reverted')
@@ -139,28 +227,30 @@ describe('a fault at every write position of a promotion', () => {
       expect(error.message).toContain('Nothing is left changed: production is still held by 1')
       expect(error.exitCode).toBe(ExitCode.Blocked)
       expect(stand.snapshot(model)).toEqual(before)
-      expect(await expectNoHalfState(registry, model)).toBe('old')
-      await expectRerunConverges(registry, model)
+      expect(await expectNoHalfState(registry, model, setup)).toBe('old')
+      await expectRerunConverges(registry, model, setup)
     })
 
     it('the server going down for good: what is left is a whole state, said so, and a re-run completes it', async () => {
-      const { model, registry } = await withChampion()
+      const { model, registry } = await withChampion(setup)
       stand.addFault({ kind: 503, writesOnly: true, nth: position, times: Infinity })
-      const error = await rejection(promote(registry, model))
+      const error = await rejection(promote(registry, model, setup))
       expect(error).toBeInstanceOf(MlflowWriteError)
       const failure = (error as unknown as MlflowWriteError).failure
       expect(failure.outcome).toBe('partial')
       expect(error.message).toContain('Left changed (could not be reverted)')
       expect(error.message).toContain('Re-run the same command to complete it')
       stand.clearFaults()
-      const seen = await expectNoHalfState(registry, model)
+      const seen = await expectNoHalfState(registry, model, setup)
       expect(failure.committed).toBe(seen === 'new')
+      // The alias moves only after the whole record is written: never a dangling alias.
+      expect(seen).toBe(position > parts + 4 ? 'new' : 'old')
       expect(error.message).toContain(
         seen === 'new'
           ? 'production is now held by 2, but the write is incomplete'
           : 'production is still held by 1'
       )
-      await expectRerunConverges(registry, model)
+      await expectRerunConverges(registry, model, setup)
     })
   })
 })

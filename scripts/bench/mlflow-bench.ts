@@ -5,8 +5,12 @@
  *   champion by alias (getStage), then the candidate's and the champion's
  *   metrics and signature (loadVersion × 2). Target ≤ 5.
  * - `promoteCalls`: REST calls of a promotion that replaces a champion and
- *   archives it (the longest plan: 2 reads, the pre-move check, 5 writes).
- *   Target ≤ 8. Without archiving it is one fewer (`promoteCallsNoArchive`).
+ *   archives it, with the audit record `promote` passes: a real
+ *   `promotionAudit` record for a 5-file candidate (the longest plan: 2 reads,
+ *   the pre-move check, 6 writes, one of them the record, gzip+base64 in a
+ *   single tag). Target ≤ 9. Without archiving it is one fewer
+ *   (`promoteCallsNoArchive`); with a 200-file candidate the record needs
+ *   parts beside its header (`promoteCallsLargeRecord`).
  * - `statusVsRoundtrip`: time of 100 `status(model)` look-ups over the time of
  *   100 bare HTTP round trips to the same endpoint (the adapter's overhead),
  *   the best of 5 alternating rounds each.
@@ -14,6 +18,11 @@
  * No work at import: call benchMlflow(). scripts/bench/mlflow.ts is the probe
  * entry that prints the result as JSON.
  */
+import { createHash } from 'node:crypto'
+import { promotionAudit } from '../../src/audit/record.js'
+import type { Candidate } from '../../src/candidate/types.js'
+import { evaluateStage } from '../../src/gates/evaluate.js'
+import { Policy } from '../../src/policy/schema.js'
 import { createMlflowRegistry } from '../../src/registry/mlflow/index.js'
 import { startMlflowStandIn } from '../../__tests__/helpers/mlflow-stand-in.js'
 
@@ -21,6 +30,11 @@ export interface MlflowBenchResult {
   checkCalls: number
   promoteCalls: number
   promoteCallsNoArchive: number
+  /** The same promotion with a 200-file candidate's record. */
+  promoteCallsLargeRecord: number
+  /** UTF-8 bytes of the JSON of the 5-file and the 200-file record. */
+  recordBytes: number
+  largeRecordBytes: number
   /** 100 status look-ups ÷ 100 bare round trips (1 = no overhead). */
   statusVsRoundtrip: number
   statusMs: number
@@ -31,6 +45,96 @@ const SIGNATURE = JSON.stringify({
   inputs: JSON.stringify([{ name: 'x', type: 'double' }]),
   outputs: JSON.stringify([{ type: 'double' }])
 })
+
+const POLICY = Policy.parse({
+  model: 'bench-model',
+  metrics: { accuracy: { goal: 'maximize' }, roc_auc: { goal: 'maximize' } },
+  stages: {
+    production: {
+      from: ['candidate'],
+      thresholds: { accuracy: { min: 0.8 }, roc_auc: { min: 0.85 } },
+      regression: { accuracy: { max_drop: 0.01 }, roc_auc: { max_relative_drop: 0.02 } },
+      artifact: { max_size_mb: 500, require: ['MLmodel'], checksums: 'required' },
+      approvals: { required: 1 }
+    }
+  }
+})
+
+const MODEL_FILES = ['MLmodel', 'model.pkl', 'conda.yaml', 'python_env.yaml', 'requirements.txt']
+
+/**
+ * The audit record `promote` hands the registry for version `version` of a candidate of
+ * `fileCount` files: each file's sha256 as random as a real one, so it compresses like one.
+ */
+function promotionRecord(version: string, fileCount: number): Record<string, unknown> {
+  const hex = (what: string) => createHash('sha256').update(`${version}:${what}`).digest('hex')
+  const files = Array.from({ length: fileCount }, (_, i) => ({
+    path: MODEL_FILES[i] ?? `model/weights/shard-${String(i).padStart(5, '0')}.safetensors`,
+    size: 1_000 + ((i * 7_919_993) % 400_000_000),
+    sha256: hex(`file ${i}`)
+  }))
+  const candidate: Candidate = {
+    dir: '/tmp/candidate',
+    metrics: { accuracy: 0.88, roc_auc: 0.92 },
+    invalidMetrics: {},
+    signature: {
+      source: 'MLmodel',
+      inputs: [{ name: 'x', type: 'double', required: true }],
+      outputs: [{ name: '#0', type: 'double', required: true }]
+    },
+    info: {
+      version,
+      training_data_snapshot: 's3://bench/snapshots/2026-11-01',
+      feature_view_version: 'fv-12'
+    },
+    files,
+    totalBytes: files.reduce((sum, file) => sum + file.size, 0),
+    checksums: {
+      file: 'checksums.sha256',
+      verified: files.map(file => file.path),
+      missing: [],
+      mismatched: [],
+      unlisted: []
+    }
+  }
+  const head = hex('head').slice(0, 40)
+  const evaluation = evaluateStage({
+    policy: POLICY,
+    stage: 'production',
+    candidate: { ...candidate, label: version, version },
+    champion: {
+      label: '1',
+      version: '1',
+      metrics: { accuracy: 0.87, roc_auc: 0.91 },
+      invalidMetrics: {}
+    },
+    now: new Date('2026-11-23T10:00:00Z'),
+    evaluator: 'promote',
+    reviews: {
+      author: 'alice',
+      headSha: head,
+      reviews: [{ user: 'bob', state: 'APPROVED', commitId: head }],
+      permissions: new Map([['bob', 'write']]),
+      teams: new Map()
+    }
+  })
+  return promotionAudit({
+    evaluation,
+    candidate,
+    version,
+    from: 'candidate',
+    written: true,
+    forced: false,
+    actor: 'bench',
+    run: {
+      event: 'push',
+      sha: hex('merge').slice(0, 40),
+      runUrl: 'https://github.com/acme/models/actions/runs/9876543210',
+      pullRequest: { number: 418, url: 'https://github.com/acme/models/pull/418' }
+    },
+    at: new Date('2026-11-23T10:00:05Z')
+  })
+}
 
 export async function benchMlflow(lookups = 100, rounds = 5): Promise<MlflowBenchResult> {
   const stand = await startMlflowStandIn()
@@ -55,13 +159,25 @@ export async function benchMlflow(lookups = 100, rounds = 5): Promise<MlflowBenc
     await registry.loadVersion(model, champion?.version ?? '1')
     const checkCalls = stand.count()
 
+    const record = promotionRecord('2', 5)
     stand.resetLog()
-    await registry.assign(model, '2', 'production', actor, { archiveReplaced: true })
+    await registry.assign(model, '2', 'production', { ...actor, record }, { archiveReplaced: true })
     const promoteCalls = stand.count()
 
     stand.resetLog()
-    await registry.assign(model, '3', 'production', actor)
+    await registry.assign(model, '3', 'production', { ...actor, record: promotionRecord('3', 5) })
     const promoteCallsNoArchive = stand.count()
+
+    const largeRecord = promotionRecord('4', 200)
+    stand.resetLog()
+    await registry.assign(
+      model,
+      '4',
+      'production',
+      { ...actor, record: largeRecord },
+      { archiveReplaced: true }
+    )
+    const promoteCallsLargeRecord = stand.count()
 
     const url = `${stand.url}/api/2.0/mlflow/registered-models/get?name=${model}`
     const bare = async () => {
@@ -89,6 +205,9 @@ export async function benchMlflow(lookups = 100, rounds = 5): Promise<MlflowBenc
       checkCalls,
       promoteCalls,
       promoteCallsNoArchive,
+      promoteCallsLargeRecord,
+      recordBytes: Buffer.byteLength(JSON.stringify(record)),
+      largeRecordBytes: Buffer.byteLength(JSON.stringify(largeRecord)),
       statusVsRoundtrip: Math.round((statusMs / roundtripMs) * 100) / 100,
       statusMs: Math.round(statusMs),
       roundtripMs: Math.round(roundtripMs)

@@ -10,7 +10,14 @@
  *      caller revalidate against the current holder, then plan;
  *   3. run the plan's steps (steps.ts), in this order:
  *        prepare  history entry on the model (the journal of this write)
- *        prepare  audit tag on the version
+ *        prepare  the caller's full audit record on the version, gzip+base64:
+ *                 the parts that do not fit in the header, if any
+ *                 (`modelgate.audit.<entry id>.<n>`), then the header
+ *                 (`modelgate.audit.<entry id>`: encoding, part count,
+ *                 sha256, the data), see record-tags.ts; a record that would
+ *                 take more than MAX_RECORD_TAGS tags, or (Unity Catalog)
+ *                 tags beyond the version's 50, fails the write before step 3
+ *        prepare  audit tag on the version (`modelgate.promoted.<alias>`)
  *        prepare  (rollback) remove the version's `archived` tag
  *        check    re-read the alias: another writer moved it → undo, back to 1
  *        commit   move the alias
@@ -51,6 +58,7 @@ import {
 import type { TagKeys } from './names.js'
 import {
   OSS_TAG_VALUE_LIMIT,
+  UC_MAX_TAGS_PER_VERSION,
   UC_TAG_VALUE_LIMIT,
   assertAlias,
   assertModelName,
@@ -61,6 +69,14 @@ import {
   tagKeys,
   truncateBytes
 } from './names.js'
+import type { RecordTags, StoredRecord } from './record-tags.js'
+import {
+  MAX_RECORD_TAGS,
+  RECORD_ENCODING,
+  missingRecord,
+  readRecordTags,
+  recordTags
+} from './record-tags.js'
 import type { Step, StepContext } from './steps.js'
 import { StageMovedError, runSteps } from './steps.js'
 import type { ModelVersionView, RegisteredModelView } from './wire.js'
@@ -296,6 +312,7 @@ export class MlflowRegistry implements Registry, ModelSource {
     for (const name of names) {
       const rm = await this.readModelIfAny(name)
       if (!rm) continue
+      const journal: Array<{ ref: StageRef; entry: JournalEntry }> = []
       for (const [key, value] of rm.tags) {
         const keyAlias = this.keys.historyAlias(key)
         if (keyAlias === undefined) continue
@@ -303,11 +320,19 @@ export class MlflowRegistry implements Registry, ModelSource {
         if ('error' in decoded) continue
         const ref = this.refForHistoryKey(rm, key, decoded.entries)
         const holder = this.holderOf(rm, ref)
-        for (const entry of appliedEntries(decoded.entries, holder)) {
-          events.push({ event: this.entryEvent(name, ref, entry), order: events.length })
-        }
+        for (const entry of appliedEntries(decoded.entries, holder)) journal.push({ ref, entry })
       }
-      for (const mv of await this.searchVersions(name)) {
+      const versions = await this.searchVersions(name)
+      const records = await this.storedRecords(
+        name,
+        journal.map(j => j.entry),
+        versions
+      )
+      for (const { ref, entry } of journal) {
+        const event = this.entryEvent(name, ref, entry, records.get(entry.id))
+        events.push({ event, order: events.length })
+      }
+      for (const mv of versions) {
         events.push({ event: registrationEvent(name, mv), order: events.length })
       }
     }
@@ -640,10 +665,20 @@ export class MlflowRegistry implements Registry, ModelSource {
       move.audit,
       move.archive
     )
-    const { value: auditValue, record } = this.auditValue(model, ref, entry, move.audit)
+    const { value: auditValue, audit } = this.auditValue(model, ref, entry, move.audit)
+    const promotedKey = this.keys.promoted(ref.alias)
+    const record = this.recordTagsOf(model, version, entry, move.audit)
+    this.assertTagRoom(model, move.target, [promotedKey], record, move.audit.record)
     const steps: Step[] = [
       this.journalStep(model, ref, view, entry),
-      this.versionTagStep(model, version, this.keys.promoted(ref.alias), auditValue, move.target)
+      ...this.recordSteps(model, version, record),
+      this.versionTagStep(
+        model,
+        version,
+        promotedKey,
+        auditValue,
+        move.target.tags.get(promotedKey)
+      )
     ]
     const archivedTag = move.target.tags.get(this.keys.archived)
     if (move.kind === 'rollback' && archivedTag !== undefined) {
@@ -684,7 +719,7 @@ export class MlflowRegistry implements Registry, ModelSource {
         id: eventId(model, ref, entry.id),
         ...refOf(move.target),
         summary,
-        audit: record
+        audit
       },
       steps,
       context: this.stepContext(
@@ -705,8 +740,11 @@ export class MlflowRegistry implements Registry, ModelSource {
     audit: AuditFacts
   ): Plan {
     const entry = this.newEntry('unassign', ref, null, version, version, audit, undefined)
-    const { record } = this.auditValue(model, ref, entry, audit)
-    const steps: Step[] = [this.journalStep(model, ref, view, entry)]
+    const { audit: eventAudit } = this.auditValue(model, ref, entry, audit)
+    const steps: Step[] = [
+      this.journalStep(model, ref, view, entry),
+      ...this.recordSteps(model, version, this.recordTagsOf(model, version, entry, audit))
+    ]
     if (ref.legacyStage) {
       steps.push(this.legacyCheckStep(model, ref, view))
       steps.push(this.transitionStep(model, version, 'None', ref.legacyStage, 'commit'))
@@ -735,7 +773,7 @@ export class MlflowRegistry implements Registry, ModelSource {
         ...(entry.email ? { byEmail: entry.email } : {}),
         id: eventId(model, ref, entry.id),
         summary: `Remove ${model} ${version} from ${ref.stage}`,
-        audit: record
+        audit: eventAudit
       },
       steps,
       context: {
@@ -786,14 +824,14 @@ export class MlflowRegistry implements Registry, ModelSource {
     }
   }
 
+  /** Sets a version tag; undone by restoring `old` (deleting the tag when there was none). */
   private versionTagStep(
     model: string,
     version: string,
     key: string,
     value: string,
-    before: ModelVersionView
+    old: string | undefined
   ): Step {
-    const old = before.tags.get(key)
     return {
       label: `set tag ${key} on ${model} ${version}`,
       phase: 'prepare',
@@ -809,6 +847,64 @@ export class MlflowRegistry implements Registry, ModelSource {
             : this.setVersionTag(model, version, key, old)
       }
     }
+  }
+
+  /**
+   * The tags that keep the caller's full audit record (record-tags.ts), when
+   * there is one. Refuses, before anything is written, a record that would
+   * take more than MAX_RECORD_TAGS tags.
+   */
+  private recordTagsOf(
+    model: string,
+    version: string,
+    entry: JournalEntry,
+    audit: AuditFacts
+  ): RecordTags | undefined {
+    if (audit.record === undefined) return undefined
+    const tags = recordTags(this.keys, entry.id, audit.record, this.tagLimit)
+    const count = tags.parts.length + 1
+    if (count > MAX_RECORD_TAGS) {
+      const files = fileCount(audit.record)
+      throw new InvalidInputError(
+        `${model} version ${version}: the audit record of this write is ${kb(tags.bytes)} of JSON (${kb(tags.encodedBytes)} as ${RECORD_ENCODING}) and would take ${count} tags of at most ${this.tagLimit} bytes, more than the ${MAX_RECORD_TAGS} ModelGate gives one record${this.unityCatalog ? ` (Unity Catalog allows ${UC_MAX_TAGS_PER_VERSION} tags on a model version)` : ''}. Nothing was written. Most of a record is the candidate's file checksums${files === undefined ? '' : ` (${files} files)`}: put fewer files in the candidate directory, e.g. pack many small files into one archive.`
+      )
+    }
+    return tags
+  }
+
+  /**
+   * Unity Catalog allows UC_MAX_TAGS_PER_VERSION tags on a model version:
+   * refuses, before anything is written, a write that would go beyond it on
+   * `target` (the record's tags plus `keys` it does not have yet). The server
+   * would refuse the tag and the write be undone; this says why, up front.
+   */
+  private assertTagRoom(
+    model: string,
+    target: ModelVersionView,
+    keys: string[],
+    record: RecordTags | undefined,
+    auditRecord: Record<string, unknown> | undefined
+  ): void {
+    if (!this.unityCatalog) return
+    const recordCount = record ? record.parts.length + 1 : 0
+    const added = recordCount + keys.filter(key => !target.tags.has(key)).length
+    if (target.tags.size + added <= UC_MAX_TAGS_PER_VERSION) return
+    const files = auditRecord ? fileCount(auditRecord) : undefined
+    throw new InvalidInputError(
+      `${model} version ${target.version} has ${target.tags.size} tags and this write would add ${added}${record ? ` (${recordCount} for its audit record, ${kb(record.bytes)} of JSON)` : ''}, more than the ${UC_MAX_TAGS_PER_VERSION} Unity Catalog allows on a model version. Nothing was written. Delete tags the version no longer needs (not ${this.keys.auditHeader('')}*: they are its audit trail)${record ? `, or put fewer files in the candidate directory${files === undefined ? '' : ` (${files} now)`} to shrink the record` : ''}.`
+    )
+  }
+
+  /**
+   * The record's tags as steps: the parts, then the header that vouches for
+   * them. The keys hold the new entry's id, so none of them exists yet and
+   * undoing one deletes it.
+   */
+  private recordSteps(model: string, version: string, tags: RecordTags | undefined): Step[] {
+    if (!tags) return []
+    return [...tags.parts, tags.header].map(tag =>
+      this.versionTagStep(model, version, tag.key, tag.value, undefined)
+    )
   }
 
   private deleteVersionTagStep(model: string, version: string, key: string, old: string): Step {
@@ -1286,7 +1382,7 @@ export class MlflowRegistry implements Registry, ModelSource {
         assignedBy: tag.actor,
         ...refOf(mv),
         eventId: eventId(model, ref, tag.id),
-        audit: tag.raw
+        audit: this.withStoredRecord(model, mv, tag)
       }
     }
     return {
@@ -1300,7 +1396,85 @@ export class MlflowRegistry implements Registry, ModelSource {
     }
   }
 
-  private entryEvent(model: string, ref: StageRef, entry: JournalEntry): RegistryEvent {
+  /**
+   * The audit tag's facts with the full record read back from the version's
+   * record tags; a record that cannot be read back whole is marked damaged.
+   * An audit tag without record tags is as it was written (older ModelGate:
+   * the record inline, or its summary).
+   */
+  private withStoredRecord(
+    model: string,
+    mv: ModelVersionView,
+    tag: AuditTag
+  ): Record<string, unknown> {
+    const stored = readRecordTags(this.keys, tag.id, mv.tags)
+    if (stored) return { ...tag.raw, record: stored.ok ? stored.record : stored.damaged }
+    const inline = tag.raw.record
+    const pointer =
+      typeof inline === 'object' && inline !== null
+        ? (inline as Record<string, unknown>).tag
+        : undefined
+    if (pointer === this.keys.auditHeader(tag.id)) {
+      return {
+        ...tag.raw,
+        record: missingRecord(this.keys, tag.id, `${model} version ${mv.version}`)
+      }
+    }
+    return tag.raw
+  }
+
+  /**
+   * The full audit records of `entries` (those marked `recorded`), by entry
+   * id, read from their versions' tags: from the search results when they
+   * carry tags (OSS), else with one `model-versions/get` per version (Unity
+   * Catalog's search leaves tags out).
+   */
+  private async storedRecords(
+    model: string,
+    entries: JournalEntry[],
+    searched: ModelVersionView[]
+  ): Promise<Map<string, Record<string, unknown>>> {
+    const records = new Map<string, Record<string, unknown>>()
+    const wanted = entries.filter(entry => entry.recorded && (entry.version ?? entry.from))
+    if (wanted.length === 0) return records
+    const fromSearch = new Map(searched.map(mv => [mv.version, mv.tags]))
+    const read = new Map<string, Promise<ReadonlyMap<string, string> | undefined>>()
+    const tagsOf = (version: string) => {
+      let tags = read.get(version)
+      if (!tags) {
+        tags = this.readVersionIfAny(model, version).then(mv => mv?.tags)
+        read.set(version, tags)
+      }
+      return tags
+    }
+    for (const entry of wanted) {
+      const version = (entry.version ?? entry.from) as string
+      const header = this.keys.auditHeader(entry.id)
+      const searchedTags = this.unityCatalog ? undefined : fromSearch.get(version)
+      const tags = searchedTags?.has(header) ? searchedTags : await tagsOf(version)
+      const stored: StoredRecord | undefined = tags && readRecordTags(this.keys, entry.id, tags)
+      records.set(
+        entry.id,
+        stored === undefined
+          ? missingRecord(
+              this.keys,
+              entry.id,
+              tags ? `${model} version ${version}` : `${model}: version ${version} is gone`
+            )
+          : stored.ok
+            ? stored.record
+            : stored.damaged
+      )
+    }
+    return records
+  }
+
+  private entryEvent(
+    model: string,
+    ref: StageRef,
+    entry: JournalEntry,
+    record?: Record<string, unknown>
+  ): RegistryEvent {
     const version = entry.version ?? entry.from ?? undefined
     return {
       kind: entry.kind === 'unassign' ? 'unassignment' : 'assignment',
@@ -1312,7 +1486,7 @@ export class MlflowRegistry implements Registry, ModelSource {
       ...(entry.email ? { byEmail: entry.email } : {}),
       id: eventId(model, ref, entry.id),
       summary: entrySummary(model, ref.stage, entry),
-      audit: entryAudit(entry)
+      audit: { ...entryAudit(entry), ...(record === undefined ? {} : { record }) }
     }
   }
 
@@ -1341,21 +1515,25 @@ export class MlflowRegistry implements Registry, ModelSource {
       ...(audit.actorEmail ? { email: audit.actorEmail } : {}),
       ...(audit.reason ? { reason: audit.reason } : {}),
       ...(audit.forced ? { forced: true } : {}),
-      ...(archived ? { archived } : {})
+      ...(archived ? { archived } : {}),
+      ...(audit.record === undefined ? {} : { recorded: true as const })
     }
   }
 
   /**
-   * The version's audit tag: the entry's facts plus the caller's record, cut
-   * to the tag-value limit (the record is summarised first, then the reason
-   * shortened), so a write never fails on size.
+   * The version's audit tag (`modelgate.promoted.<alias>`): the entry's facts
+   * plus the caller's record, cut to the tag-value limit (the record is
+   * summarised first, then the reason shortened), so a write never fails on
+   * size. The whole record is kept in the record tags (recordSteps); a summary
+   * names their header under `record.tag`. `audit` is the event's audit: the
+   * facts with the whole record.
    */
   private auditValue(
     model: string,
     ref: StageRef,
     entry: JournalEntry,
     audit: AuditFacts
-  ): { value: string; record: Record<string, unknown> } {
+  ): { value: string; audit: Record<string, unknown> } {
     const base: Record<string, unknown> = {
       id: entry.id,
       action: entry.kind,
@@ -1371,21 +1549,41 @@ export class MlflowRegistry implements Registry, ModelSource {
       ...(audit.forced ? { forced: true } : {}),
       ...(entry.archived ? { archived: entry.archived } : {})
     }
-    const attempts: Array<Record<string, unknown>> = [
-      audit.record === undefined ? base : { ...base, record: audit.record },
+    const full = audit.record === undefined ? base : { ...base, record: audit.record }
+    const tag = this.keys.auditHeader(entry.id)
+    const summary = (keys: boolean) =>
       audit.record === undefined
-        ? base
-        : { ...base, record: { truncated: true, keys: Object.keys(audit.record).slice(0, 30) } },
+        ? {}
+        : {
+            record: {
+              truncated: true,
+              ...(keys ? { keys: Object.keys(audit.record).slice(0, 30) } : {}),
+              tag
+            }
+          }
+    const attempts: Array<Record<string, unknown>> = [
+      full,
+      { ...base, ...summary(true) },
       audit.reason
-        ? { ...base, reason: truncateBytes(audit.reason, 500), recordTruncated: true }
+        ? {
+            ...base,
+            reason: truncateBytes(audit.reason, 500),
+            ...summary(false),
+            recordTruncated: true
+          }
         : base,
       audit.reason
-        ? { ...base, reason: truncateBytes(audit.reason, 100), recordTruncated: true }
+        ? {
+            ...base,
+            reason: truncateBytes(audit.reason, 100),
+            ...summary(false),
+            recordTruncated: true
+          }
         : base
     ]
     for (const candidate of attempts) {
       const value = JSON.stringify(candidate)
-      if (byteLength(value) <= this.tagLimit) return { value, record: candidate }
+      if (byteLength(value) <= this.tagLimit) return { value, audit: full }
     }
     const minimal = {
       id: entry.id,
@@ -1394,13 +1592,28 @@ export class MlflowRegistry implements Registry, ModelSource {
       stage: ref.stage,
       at: entry.at,
       actor: truncateBytes(entry.by, 60),
-      truncated: true
+      truncated: true,
+      ...summary(false)
     }
-    return { value: JSON.stringify(minimal), record: minimal }
+    return { value: JSON.stringify(minimal), audit: full }
   }
 }
 
 // ---- pure helpers ------------------------------------------------------------------
+
+/** How many candidate files an audit record lists (`artifact.files`), when it lists them. */
+function fileCount(record: Record<string, unknown>): number | undefined {
+  const artifact = record.artifact
+  const files =
+    typeof artifact === 'object' && artifact !== null
+      ? (artifact as Record<string, unknown>).files
+      : undefined
+  return Array.isArray(files) ? files.length : undefined
+}
+
+function kb(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} KB`
+}
 
 function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0

@@ -26,15 +26,20 @@
  *
  * | where | key | value |
  * | --- | --- | --- |
- * | registered model tag | `modelgate.history.A` | JSON list, newest first, of `{id, kind, stage, version, from, previous, at, by, email?, reason?, forced?, archived?}`; oldest entries dropped to fit the tag limit |
- * | model version V tag | `modelgate.promoted.A` | JSON audit record of V's latest entry into S: the entry's facts plus the caller's `record` (summarised if it does not fit) |
+ * | registered model tag | `modelgate.history.A` | JSON list, newest first, of `{id, kind, stage, version, from, previous, at, by, email?, reason?, forced?, archived?, recorded?}`; oldest entries dropped to fit the tag limit |
+ * | model version V tag | `modelgate.audit.<id>.<n>` | only for a record too large for its header: the rest of the encoded data, in parts `1..n` of at most the tag limit; `<id>` is the history entry's id |
+ * | model version V tag | `modelgate.audit.<id>` | the caller's whole `record` (when given): `{encoding: "gzip+base64", parts, bytes, sha256, data}`, the JSON gzipped (level 9) and base64-encoded, `bytes`/`sha256` those of the JSON; `data` is all of it (`parts: 0`, the usual case on OSS: one tag) or what fits, the parts holding the rest; written after the parts. At most 20 tags a record (record-tags.ts); older headers without `encoding` (parts holding the JSON itself) are still read |
+ * | model version V tag | `modelgate.promoted.A` | JSON audit record of V's latest entry into S: the entry's facts plus the caller's `record` (summarised as `{truncated, keys, tag}` if it does not fit; `tag` names the header) |
  * | alias | `A` | V |
  * | alias | `A-previous` | H: the default rollback target (after a rollback: the holder before that, never the version rolled back) |
  * | model version H tag | `archived` | `true`, only when the caller asks to archive the replaced version |
  *
  * On Unity Catalog, whose tag keys may not contain `. , - = / :`, the keys are
- * `modelgate_history_A` and `modelgate_promoted_A` (a `-` in A becomes `_`).
- * Tag values are kept under 5,000 UTF-8 bytes (OSS) or 1,000 (UC). Rollback
+ * `modelgate_history_A`, `modelgate_promoted_A`, `modelgate_audit_<id>` and
+ * `modelgate_audit_<id>_<n>` (a `-` in A or the id becomes `_`).
+ * Tag values are kept under 5,000 UTF-8 bytes (OSS) or 1,000 (UC); UC allows
+ * 50 tags on a model version, and a write that would pass that fails before
+ * it changes anything. Rollback
  * needs nothing but the registry: the target is `A-previous` / the history,
  * or a named version. In legacy mode the alias steps are `transition-stage`
  * calls (the replaced version goes to `None`, or `Archived` when asked).

@@ -34,6 +34,12 @@ export interface JournalEntry {
   forced?: boolean
   /** The replaced version tagged `archived` by this write. */
   archived?: string
+  /**
+   * The caller's full audit record is kept on the version (`version`, else
+   * `from`) under `modelgate.audit.<id>` (record-tags.ts): a reader that finds
+   * no such tag there knows it was lost.
+   */
+  recorded?: true
 }
 
 /** Longest reason kept in the history (the version's audit tag keeps more). */
@@ -83,7 +89,8 @@ function toEntry(item: unknown): JournalEntry | undefined {
     ...(str(o.email) ? { email: o.email as string } : {}),
     ...(str(o.reason) ? { reason: o.reason as string } : {}),
     ...(o.forced === true ? { forced: true } : {}),
-    ...(str(o.archived) ? { archived: o.archived as string } : {})
+    ...(str(o.archived) ? { archived: o.archived as string } : {}),
+    ...(o.recorded === true ? { recorded: true as const } : {})
   }
 }
 

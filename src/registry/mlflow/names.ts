@@ -11,6 +11,8 @@ const VERSION_RE = /^[1-9]\d{0,18}$/
 /** Tag value limits: OSS MLflow 5,000 characters; Unity Catalog 1,000. Counted in UTF-8 bytes, the strictest reading. */
 export const OSS_TAG_VALUE_LIMIT = 5000
 export const UC_TAG_VALUE_LIMIT = 1000
+/** Unity Catalog allows at most 50 tags on one securable object, a model version included (Databricks, "Apply tags to Unity Catalog securable objects"). */
+export const UC_MAX_TAGS_PER_VERSION = 50
 
 export function assertModelName(model: string, unityCatalog: boolean): void {
   if (!model || model.trim() !== model) {
@@ -58,6 +60,14 @@ export interface TagKeys {
   history(alias: string): string
   /** Model-version tag: the audit record of the version's latest entry into the stage. */
   promoted(alias: string): string
+  /**
+   * Model-version tag: the header of write `id`'s full audit record (encoding,
+   * part count, byte length and sha256 of the JSON, and the gzip+base64 data,
+   * or as much of it as fits); the rest of the data is in `auditPart(id,
+   * 1..n)`, each part within the tag-value limit. See record-tags.ts.
+   */
+  auditHeader(id: string): string
+  auditPart(id: string, n: number): string
   /** Model-version tag set to `true` on a replaced version the caller asked to archive. */
   readonly archived: string
   /** Model-version tags a training job may write with the model's signature, in the order read. */
@@ -72,6 +82,8 @@ export function tagKeys(unityCatalog: boolean): TagKeys {
     return {
       history: alias => `modelgate_history_${part(alias)}`,
       promoted: alias => `modelgate_promoted_${part(alias)}`,
+      auditHeader: id => `modelgate_audit_${ucKeyPart(id)}`,
+      auditPart: (id, n) => `modelgate_audit_${ucKeyPart(id)}_${n}`,
       archived: 'archived',
       signature: ['modelgate_signature'],
       historyAlias: key => (key.startsWith('modelgate_history_') ? key.slice(18) : undefined)
@@ -80,10 +92,22 @@ export function tagKeys(unityCatalog: boolean): TagKeys {
   return {
     history: alias => `modelgate.history.${alias}`,
     promoted: alias => `modelgate.promoted.${alias}`,
+    auditHeader: id => `modelgate.audit.${ossKeyPart(id)}`,
+    auditPart: (id, n) => `modelgate.audit.${ossKeyPart(id)}.${n}`,
     archived: 'archived',
     signature: ['modelgate.signature', 'modelgate_signature'],
     historyAlias: key => (key.startsWith('modelgate.history.') ? key.slice(18) : undefined)
   }
+}
+
+/** An entry id as a Unity Catalog tag key part: only letters, digits and `_`. */
+function ucKeyPart(id: string): string {
+  return id.replace(/[^A-Za-z0-9_]/g, '_')
+}
+
+/** An entry id as an OSS tag key part: letters, digits, `_` and `-` (no `.`, `/`: no path tricks). */
+function ossKeyPart(id: string): string {
+  return id.replace(/[^A-Za-z0-9_-]/g, '_')
 }
 
 /** Databricks workspace hosts: there the registry is Unity Catalog unless told otherwise. */
