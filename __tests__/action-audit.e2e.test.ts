@@ -19,7 +19,7 @@ import {
 } from './helpers/events.js'
 import { makeSandbox, type Clone, type Sandbox } from './helpers/git-sandbox.js'
 import { fakeSha, start, type StandIn } from './helpers/github-stand-in/index.js'
-import { runAction, runCliBundle, type ActionRun } from './helpers/run-action.js'
+import { runAction, runCliBundle } from './helpers/run-action.js'
 import { makeZip, readZip } from './helpers/zip.js'
 
 const POLICY = `model: fraud

@@ -351,6 +351,68 @@ describe('the bundled action on GitHub events', () => {
     expect(comments[0]?.body).toContain('**staging** is back on **v1.0.0** (was v1.1.0)')
     expect(comments[0]?.body).toContain('Reason: latency regression')
     expect(comments[0]?.body).toContain('### ✅ Promoted')
+
+    // A re-run of the old merge job does not bring the rolled-back version back...
+    const tagsRolled = await gitOk(clone.git, ['ls-remote', '--tags', 'origin'])
+    const rerun = await run(pushed(), inputs)
+    expect(rerun.exitCode).toBe(0)
+    expect(rerun.summary).toContain(
+      `This commit (${merge.slice(0, 7)}) already promoted fraud v1.1.0 to staging`
+    )
+    expect(await gitOk(clone.git, ['ls-remote', '--tags', 'origin'])).toBe(tagsRolled)
+    // ...nor does another pull request that still names it: only a forced promotion would.
+    const other = fakeSha('pr10-head')
+    repo.addPull({
+      number: 10,
+      author: 'alice',
+      head: { ref: 'again', sha: other },
+      base: { sha: commits[1] as string }
+    })
+    repo.addReview(10, { user: 'bob', state: 'APPROVED' })
+    const again10 = await run(
+      pullRequestEvent({
+        repo: REPO,
+        number: 10,
+        author: 'alice',
+        head: { ref: 'again', sha: other },
+        base: { ref: 'main', sha: commits[1] as string }
+      }),
+      inputs
+    )
+    expect(again10.outputs.decision).toBe('blocked')
+    expect(repo.commentsOn(10)[0]?.body).toContain('v1.1.0 was rolled back out of staging')
+    gh.assertNoViolations()
+  })
+
+  it('a merge into another branch pushed to main brings no approvals; a force-push promotes nothing', async () => {
+    const repo = gh.state.repo('acme/models')
+    const before = await gitOk(clone.git, ['ls-remote', '--tags', 'origin'])
+    await gitOk(clone.git, ['commit', '--quiet', '--allow-empty', '-m', 'Merge #11 into develop'])
+    const merged = (await gitOk(clone.git, ['rev-parse', 'HEAD'])).trim()
+    await gitOk(clone.git, ['push', '--quiet', 'origin', 'HEAD:main'])
+    repo.addPull({
+      number: 11,
+      author: 'alice',
+      head: { ref: 'to-develop', sha: fakeSha('pr11-head') },
+      base: { ref: 'develop', sha: commits[1] as string }
+    })
+    repo.addReview(11, { user: 'bob', state: 'APPROVED' })
+    repo.merge(11, { mergeCommitSha: merged })
+    const inputs = { ...promoteInputs, version: 'v1.1.0', stage: 'dev' }
+    const elsewhere = await run(
+      pushEvent({ repo: REPO, before: commits[1] as string, after: merged }),
+      { ...promoteInputs, stage: 'staging', version: 'v1.1.0' }
+    )
+    expect(elsewhere.outputs.decision).toBe('blocked')
+    expect(elsewhere.summary).toContain('the merge of pull request #11 into develop, not main')
+    expect(repo.commentsOn(11)).toHaveLength(0)
+
+    const forced = pushEvent({ repo: REPO, before: commits[1] as string, after: merged })
+    forced.payload.forced = true
+    const forcePushed = await run(forced, inputs)
+    expect(forcePushed.exitCode).toBe(2)
+    expect(forcePushed.stdout).toContain('was force-pushed')
+    expect(await gitOk(clone.git, ['ls-remote', '--tags', 'origin'])).toBe(before)
     gh.assertNoViolations()
   })
 
@@ -414,6 +476,26 @@ describe('the bundled action on GitHub events', () => {
     expect(refused.exitCode).toBe(4)
     expect(refused.stdout).toContain('reader has read permission')
     expect(await gitOk(clone.git, ['ls-remote', '--tags', 'origin'])).toBe(before)
+
+    // Dispatched on a branch whose policy lets readers roll back: the default branch's decides.
+    const branchPolicy = POLICY.replace('permission: maintain', 'permission: read')
+    await writeFile(path.join(clone.dir, 'policy.yml'), branchPolicy)
+    try {
+      const onBranch = await run(
+        workflowDispatchEvent({
+          repo: REPO,
+          ref: 'refs/heads/loosen',
+          sha: commits[1] as string,
+          sender: 'reader'
+        }),
+        rollback
+      )
+      expect(onBranch.exitCode).toBe(4)
+      expect(onBranch.stdout).toContain('reader has read permission')
+      expect(await gitOk(clone.git, ['ls-remote', '--tags', 'origin'])).toBe(before)
+    } finally {
+      await writeFile(path.join(clone.dir, 'policy.yml'), POLICY)
+    }
 
     const rolled = await run(dispatch('mona'), rollback)
     expect(rolled.exitCode).toBe(0)

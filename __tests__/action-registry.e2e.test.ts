@@ -6,6 +6,7 @@ import { gitOk } from '../src/registry/git/runner.js'
 import { makeSandbox, tagNames, type Clone, type Sandbox } from './helpers/git-sandbox.js'
 import { start, type StandIn } from './helpers/github-stand-in/index.js'
 import { runAction } from './helpers/run-action.js'
+import { workflowDispatchEvent, writeEvent, type WrittenEvent } from './helpers/events.js'
 
 const POLICY = `model: fraud
 path: model
@@ -25,8 +26,11 @@ describe('the bundled action on the git registry', () => {
   let clone: Clone
   // Rollback on workflow_dispatch checks the actor's permission through the API.
   let gh: StandIn
+  let dispatched: WrittenEvent
   const commits: string[] = []
   const env = (sha: string) => ({
+    // The payload a runner writes for workflow_dispatch (the rollback reads its default branch).
+    ...dispatched.env,
     GITHUB_SHA: sha,
     GITHUB_ACTOR: 'octocat',
     GITHUB_EVENT_NAME: 'workflow_dispatch',
@@ -51,8 +55,16 @@ describe('the bundled action on the git registry', () => {
       commits.push((await gitOk(clone.git, ['rev-parse', 'HEAD'])).trim())
     }
     await gitOk(clone.git, ['push', '--quiet', 'origin', 'main'])
+    dispatched = await writeEvent(
+      workflowDispatchEvent({
+        repo: { owner: 'acme', name: 'models' },
+        sha: commits[1] as string,
+        sender: 'octocat'
+      })
+    )
   })
   afterAll(async () => {
+    await dispatched?.cleanup()
     await gh.close()
     await sandbox.cleanup()
   })

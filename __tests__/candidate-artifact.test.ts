@@ -4,6 +4,12 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { ExitCode, InvalidInputError, NotFoundError, PermissionError } from '../src/errors.js'
 import { failure, METRICS, scratchFolder } from './fixtures/candidates/make-candidate.js'
+import {
+  extractZip,
+  readZipDirectory,
+  ZipRefusal,
+  type ZipDirectory
+} from '../src/candidate/unzip.js'
 import { startArtifactStandIn, type ArtifactStandIn } from './helpers/artifact-stand-in.js'
 import { makeZip, type ZipEntrySpec } from './helpers/zip.js'
 
@@ -355,6 +361,29 @@ async function refusal(entries: ZipEntrySpec[] | Buffer, maxBytes?: number) {
   return error.message
 }
 
+/**
+ * For a refusal decided on the central directory alone: vetting then extracting, as the artifact
+ * fetch does, throws a ZipRefusal naming `entry` before the target directory exists (nothing
+ * written, though the good entries come first); end to end, it is an InvalidInputError (exit 2)
+ * and the temporary directory is gone. Returns the end-to-end message.
+ */
+async function refusedBeforeExtraction(entries: ZipEntrySpec[], entry: string): Promise<string> {
+  const dir = await tempRoot()
+  const file = path.join(dir, 'model.zip')
+  await writeFile(file, makeZip(entries))
+  const into = path.join(dir, 'candidate')
+  const error = await readZipDirectory(file, { maxBytes: 1024 * 1024 })
+    .then(zip => extractZip(file, zip, into))
+    .then(
+      () => undefined,
+      (thrown: unknown) => thrown
+    )
+  expect(error).toBeInstanceOf(ZipRefusal)
+  expect((error as ZipRefusal).entry).toBe(entry)
+  expect(await readdir(dir)).toEqual(['model.zip'])
+  return refusal(entries)
+}
+
 describe('vetting the zip before extracting it', () => {
   const metrics: ZipEntrySpec = { name: 'metrics.json', data: METRICS }
 
@@ -480,6 +509,197 @@ describe('vetting the zip before extracting it', () => {
     expect(
       await refusal([metrics, { name: 'a', data: 'x' }, { name: 'a/b', data: 'y' }])
     ).toContain('entry "a/b" lies under "a", which is a file')
+  })
+
+  it.each([
+    [
+      [
+        { name: 'a', data: 'x' },
+        { name: 'a/b', data: 'y' }
+      ],
+      'a/b'
+    ],
+    [
+      [
+        { name: 'a/b', data: 'y' },
+        { name: 'a', data: 'x' }
+      ],
+      'a/b'
+    ],
+    [
+      [
+        { name: 'a/b/c', data: 'y' },
+        { name: 'a/b', data: 'x' }
+      ],
+      'a/b/c'
+    ]
+  ])(
+    'refuses a file that is also a directory before writing anything (%j)',
+    async (entries, entry) => {
+      const parent = entry.slice(0, entry.lastIndexOf('/'))
+      const message = await refusedBeforeExtraction([metrics, ...entries], entry)
+      expect(message).toContain(`entry "${entry}" lies under "${parent}", which is a file`)
+    }
+  )
+
+  it.each([
+    ['CON', 'has a segment Windows reserves for a device ("CON")'],
+    ['con.txt', 'has a segment Windows reserves for a device ("con.txt")'],
+    ['model/Aux.tar.gz', 'has a segment Windows reserves for a device ("Aux.tar.gz")'],
+    ['NUL/weights.bin', 'has a segment Windows reserves for a device ("NUL")'],
+    ['prn/', 'has a segment Windows reserves for a device ("prn")'],
+    ['com1', 'has a segment Windows reserves for a device ("com1")'],
+    ['COM9.json', 'has a segment Windows reserves for a device ("COM9.json")'],
+    ['LPT1', 'has a segment Windows reserves for a device ("LPT1")'],
+    ['lpt9.log', 'has a segment Windows reserves for a device ("lpt9.log")'],
+    ['Com1 .log', 'has a segment Windows reserves for a device ("Com1 .log")'],
+    ['COM\u00b9', 'has a segment Windows reserves for a device ("COM\u00b9")'],
+    ['model.', 'has a segment ending in a dot or a space ("model."), which Windows drops'],
+    ['model ', 'has a segment ending in a dot or a space ("model "), which Windows drops'],
+    ['dir./w.bin', 'has a segment ending in a dot or a space ("dir."), which Windows drops'],
+    ['dir /w.bin', 'has a segment ending in a dot or a space ("dir "), which Windows drops'],
+    ...['<', '>', ':', '"', '|', '?', '*'].map(char => [
+      `model${char}.bin`,
+      'has a character Windows forbids in names (one of <>:"|?*)'
+    ]),
+    ['model/w.bin:stream', 'has a character Windows forbids in names (one of <>:"|?*)'],
+    ['w\u0007.bin', 'has a backslash or a control character in its name'],
+    ['w\t.bin', 'has a backslash or a control character in its name']
+  ])('refuses %j, a name Windows cannot hold, on every platform', async (name, problem) => {
+    const message = await refusedBeforeExtraction([metrics, { name, data: 'x' }], name)
+    expect(message).toContain(`entry ${JSON.stringify(name)} ${problem}`)
+  })
+
+  it('accepts names that only look like the ones Windows reserves', async () => {
+    const names = [
+      'CONSOLE.txt',
+      'con-fig.yaml',
+      'COM10.bin',
+      'nul_model.bin',
+      'lpt/weights.bin',
+      'a.b.c',
+      ' leading space',
+      'caf\u00e9.json'
+    ]
+    const { source } = zipSource(makeZip([metrics, ...names.map(name => ({ name, data: 'x' }))]))
+    const fetched = await artifacts.fetchCandidateArtifact(
+      { name: 'model' },
+      { source, tempRoot: await tempRoot() }
+    )
+    for (const name of names) expect(existsSync(path.join(fetched.dir, name))).toBe(true)
+    await fetched.cleanup()
+  })
+
+  it.each([
+    [
+      'names that differ only in case',
+      [
+        { name: 'Model.bin', data: 'x' },
+        { name: 'model.bin', data: 'y' }
+      ],
+      'entry "model.bin" collides with entry "Model.bin" on Windows and macOS: ' +
+        '"model.bin" and "Model.bin" differ only in case'
+    ],
+    [
+      'one name in NFC and in NFD',
+      [
+        { name: 'caf\u00e9.json', data: 'x' },
+        { name: 'cafe\u0301.json', data: 'y' }
+      ],
+      'entry "cafe\u0301.json" collides with entry "caf\u00e9.json" on Windows and macOS: ' +
+        '"cafe\u0301.json" and "caf\u00e9.json" differ only in Unicode normalisation (NFC and NFD)'
+    ],
+    [
+      'a file and a directory that differ only in case',
+      [
+        { name: 'a', data: 'x' },
+        { name: 'A/b', data: 'y' }
+      ],
+      'entry "A/b" collides with entry "a" on Windows and macOS: "A" and "a" differ only in case'
+    ],
+    [
+      'directories the entries imply that differ only in case',
+      [
+        { name: 'Data/x.bin', data: 'x' },
+        { name: 'data/y.bin', data: 'y' }
+      ],
+      'entry "data/y.bin" collides with entry "Data/x.bin" on Windows and macOS: ' +
+        '"data" and "Data" differ only in case'
+    ],
+    [
+      'directory entries that differ only in case',
+      [{ name: 'out/' }, { name: 'OUT/' }],
+      'entry "OUT/" collides with entry "out/" on Windows and macOS: "OUT" and "out" differ only in case'
+    ],
+    [
+      'names that differ in case and normalisation',
+      [
+        { name: 'Caf\u00e9/w.bin', data: 'x' },
+        { name: 'cafe\u0301', data: 'y' }
+      ],
+      'entry "cafe\u0301" collides with entry "Caf\u00e9/w.bin" on Windows and macOS: ' +
+        '"cafe\u0301" and "Caf\u00e9" differ only in case or Unicode normalisation'
+    ]
+  ])('refuses %s as duplicates before writing anything', async (_what, entries, expected) => {
+    const second = entries[1]!.name
+    const message = await refusedBeforeExtraction([metrics, ...entries], second)
+    expect(message).toContain(expected)
+  })
+
+  it('refuses, naming the entry and not the temporary path, what the file system finds colliding', async () => {
+    // A file system may fold names the checks keep apart (HFS+ ignores some code points): seen
+    // here by giving "b/c" the path "a/c" after vetting, where "a" is already a file.
+    const dir = await tempRoot()
+    const file = path.join(dir, 'model.zip')
+    await writeFile(
+      file,
+      makeZip([
+        metrics,
+        { name: 'd/' },
+        { name: 'a', data: 'x' },
+        { name: 'b/c', data: 'y' },
+        { name: 'e/' }
+      ])
+    )
+    const zip = await readZipDirectory(file, { maxBytes: 1024 })
+    const as = (name: string, where: string) => ({
+      ...zip,
+      entries: zip.entries.map(entry => (entry.name === name ? { ...entry, path: where } : entry))
+    })
+    const cases: [string, ZipDirectory][] = [
+      ['b/c', as('b/c', 'a/c')], // a file under a file
+      ['b/c', as('b/c', 'a')], // a file over a file
+      ['b/c', as('b/c', 'd')], // a file over a directory
+      ['e/', as('e/', 'a')] // a directory over a file
+    ]
+    for (const [index, [entry, vetted]] of cases.entries()) {
+      const error = await extractZip(file, vetted, path.join(dir, `out-${index}`)).then(
+        () => undefined,
+        (thrown: unknown) => thrown
+      )
+      expect(error).toBeInstanceOf(ZipRefusal)
+      expect((error as ZipRefusal).entry).toBe(entry)
+      expect((error as ZipRefusal).message).toMatch(
+        new RegExp(
+          `^entry "${entry}" collides with another entry on this file system, which takes two ` +
+            'names for one \\((EEXIST|ENOTDIR|EISDIR) on \\w+\\)$'
+        )
+      )
+      expect((error as ZipRefusal).message).not.toContain(dir)
+    }
+  })
+
+  it('refuses, without the temporary path, when the target directory cannot be made', async () => {
+    const dir = await tempRoot()
+    const file = path.join(dir, 'model.zip')
+    await writeFile(file, makeZip([metrics]))
+    const zip = await readZipDirectory(file, { maxBytes: 1024 })
+    const error = await extractZip(file, zip, path.join(dir, 'missing', 'candidate')).then(
+      () => undefined,
+      (thrown: unknown) => thrown
+    )
+    expect(error).toBeInstanceOf(ZipRefusal)
+    expect((error as ZipRefusal).message).toBe('could not be extracted (ENOENT on mkdir)')
   })
 
   it('refuses what is not a zip', async () => {

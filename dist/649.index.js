@@ -50,17 +50,24 @@ var external_node_zlib_default = /*#__PURE__*/__webpack_require__.n(external_nod
  * Everything is decided on the central directory before a byte is written:
  * - an entry whose name is absolute, has a drive letter, a `..`, `.` or empty segment, a
  *   backslash or a control character is refused (no zip slip, no Windows-only escapes);
+ * - so is a name Windows cannot hold, on every platform (a candidate must be portable, and the
+ *   action runs on Windows runners too): a device name (`CON`, `nul.txt`, `COM1`), a segment
+ *   ending in a dot or a space, or one of `<>:"|?*`;
  * - a symbolic link is refused, wherever it points: `@actions/artifact` uploads the file a
  *   link points to, never the link, so a link in an artifact was put there by hand;
  * - anything else that is not a regular file or a directory (by its Unix mode) is refused;
  * - encrypted entries, compression other than stored or deflate, entries spread over several
  *   disks, duplicate names and a file that is also a parent directory are refused;
+ * - two paths that differ only in case or in Unicode normalisation (`Model.bin` and `model.bin`,
+ *   `café` in NFC and in NFD, a file `a` and an entry `A/b`) are refused as duplicates: Windows
+ *   and macOS would write them to one place;
  * - the sum of the declared uncompressed sizes must be within the limit.
  *
  * Extraction then trusts none of those claims: each entry is written with `wx` (never over an
  * existing path, never through a link), stops as soon as it inflates beyond its declared size,
  * and must end at exactly that size with the declared CRC-32. Names are taken from the central
- * directory and must match the local header's (no two readings of one archive).
+ * directory and must match the local header's (no two readings of one archive). A file-system
+ * error is a refusal naming the entry, never the temporary path it was written to.
  * Zip64 archives (over 4 GiB, or over 65,535 entries) are read.
  */
 /** An archive or an entry in it is refused; `entry` is the name as stored in the archive. */
@@ -126,18 +133,33 @@ async function readZipDirectory(file, limits) {
  * parent must). Throws ZipRefusal when the data does not match what the directory declared.
  */
 async function extractZip(file, zip, into) {
-    await (0,promises_.mkdir)(into);
-    const handle = await (0,promises_.open)(file, 'r');
+    let handle;
+    try {
+        await (0,promises_.mkdir)(into);
+        handle = await (0,promises_.open)(file, 'r');
+    }
+    catch (error) {
+        const failure = systemFailure(error);
+        if (failure === undefined)
+            throw error;
+        throw new ZipRefusal(`could not be extracted (${failure})`);
+    }
     try {
         for (const entry of zip.entries) {
+            const refusal = (problem) => new ZipRefusal(`entry ${JSON.stringify(entry.name)} ${problem}`, entry.name);
             const target = external_node_path_default().join(into, ...entry.path.split('/'));
-            if (entry.kind === 'directory') {
-                await (0,promises_.mkdir)(target, { recursive: true });
-                continue;
+            try {
+                if (entry.kind === 'directory') {
+                    await (0,promises_.mkdir)(target, { recursive: true });
+                    continue;
+                }
+                await (0,promises_.mkdir)(external_node_path_default().dirname(target), { recursive: true });
+                const start = await dataStart(handle, entry, zip.centralDirectoryOffset);
+                await extractEntry(file, start, entry, target, refusal);
             }
-            await (0,promises_.mkdir)(external_node_path_default().dirname(target), { recursive: true });
-            const start = await dataStart(handle, entry, zip.centralDirectoryOffset);
-            await extractEntry(file, start, entry, target);
+            catch (error) {
+                throw classify(error, refusal);
+            }
         }
     }
     finally {
@@ -312,7 +334,16 @@ function zip64Extra(extra) {
     }
     return undefined;
 }
-/** The entry's POSIX path without a trailing slash; refuses any name that could escape or alias. */
+/**
+ * Device names Windows reserves in every directory, whatever the extension and the case, and
+ * with spaces before the extension (`CON`, `nul.txt`, `Com1 .log`). COM0, LPT0 and the
+ * superscript digits are reserved too (Microsoft's "Naming Files, Paths, and Namespaces").
+ */
+const WINDOWS_DEVICE = /^(?:con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3]) *(?:\.|$)/i;
+/**
+ * The entry's POSIX path without a trailing slash; refuses any name that could escape or alias,
+ * and any name Windows cannot hold, on every platform.
+ */
 function checkName(name, refuse) {
     if (name === '' || name === '/')
         refuse('has an empty name');
@@ -324,14 +355,20 @@ function checkName(name, refuse) {
         refuse('is an absolute path');
     if (/^[A-Za-z]:/.test(name))
         refuse('starts with a drive letter');
+    if (/[<>:"|?*]/.test(name))
+        refuse('has a character Windows forbids in names (one of <>:"|?*)');
     const body = name.endsWith('/') ? name.slice(0, -1) : name;
     for (const segment of body.split('/')) {
         if (segment === '..')
             refuse('escapes the target directory (a ".." segment)');
         if (segment === '' || segment === '.')
             refuse('has an empty or "." path segment');
-        if (process.platform === 'win32' && segment.includes(':'))
-            refuse('has a ":" in its name');
+        if (segment.endsWith('.') || segment.endsWith(' ')) {
+            refuse(`has a segment ending in a dot or a space (${JSON.stringify(segment)}), which Windows drops`);
+        }
+        if (WINDOWS_DEVICE.test(segment)) {
+            refuse(`has a segment Windows reserves for a device (${JSON.stringify(segment)})`);
+        }
     }
     return body;
 }
@@ -349,7 +386,11 @@ function entryKind(name, madeBy, externalAttributes, refuse) {
         return 'directory';
     return 'file';
 }
-/** Refuse two entries with one path, and a file that another entry needs as a directory. */
+/**
+ * Refuse two entries with one path; two paths that a case-insensitive, normalisation-insensitive
+ * file system (Windows, macOS) takes for one, counting the directories entries imply (`a` and
+ * `A/b`); and a file that another entry needs as a directory (`a` and `a/b`).
+ */
 function checkTree(entries) {
     const kinds = new Map();
     for (const entry of entries) {
@@ -358,6 +399,23 @@ function checkTree(entries) {
             throw new ZipRefusal(`entry ${JSON.stringify(entry.name)} appears twice`, entry.name);
         }
         kinds.set(entry.path, entry.kind);
+    }
+    const spellings = new Map();
+    for (const entry of entries) {
+        let prefix = '';
+        for (const segment of entry.path.split('/')) {
+            prefix = prefix === '' ? segment : `${prefix}/${segment}`;
+            const key = foldName(prefix);
+            const seen = spellings.get(key);
+            if (!seen) {
+                spellings.set(key, { path: prefix, entry });
+            }
+            else if (seen.path !== prefix) {
+                throw new ZipRefusal(`entry ${JSON.stringify(entry.name)} collides with entry ${JSON.stringify(seen.entry.name)} ` +
+                    `on Windows and macOS: ${JSON.stringify(prefix)} and ${JSON.stringify(seen.path)} ` +
+                    `differ only ${difference(prefix, seen.path)}`, entry.name);
+            }
+        }
     }
     for (const entry of entries) {
         const segments = entry.path.split('/');
@@ -368,6 +426,21 @@ function checkTree(entries) {
             }
         }
     }
+}
+/**
+ * One spelling for the names a case-insensitive, normalisation-insensitive file system takes for
+ * one: Unicode's canonical caseless match, with case folding approximated by upper- then
+ * lower-casing (which folds more than any file system does: fail closed).
+ */
+function foldName(name) {
+    return name.normalize('NFD').toUpperCase().toLowerCase().normalize('NFD');
+}
+function difference(a, b) {
+    if (a.normalize('NFC') === b.normalize('NFC'))
+        return 'in Unicode normalisation (NFC and NFD)';
+    if (a.toLowerCase() === b.toLowerCase())
+        return 'in case';
+    return 'in case or Unicode normalisation';
 }
 async function dataStart(handle, entry, directoryOffset) {
     const header = await readAt(handle, entry.localHeaderOffset, LOCAL_SIZE);
@@ -388,8 +461,7 @@ async function dataStart(handle, entry, directoryOffset) {
     }
     return start;
 }
-async function extractEntry(file, start, entry, target) {
-    const refusal = (problem) => new ZipRefusal(`entry ${JSON.stringify(entry.name)} ${problem}`, entry.name);
+async function extractEntry(file, start, entry, target, refusal) {
     if (entry.compressedSize === 0 && entry.method === 0) {
         await writeNew(target, entry, refusal);
         return;
@@ -399,15 +471,10 @@ async function extractEntry(file, start, entry, target) {
         : (0,external_node_fs_.createReadStream)(file, { start, end: start + entry.compressedSize - 1 });
     const guard = new SizeGuard(entry.size, () => refusal(`expands beyond its declared ${entry.size} bytes`));
     const sink = (0,external_node_fs_.createWriteStream)(target, { flags: 'wx' });
-    try {
-        if (entry.method === 8)
-            await (0,external_node_stream_promises_.pipeline)(source, external_node_zlib_default().createInflateRaw(), guard, sink);
-        else
-            await (0,external_node_stream_promises_.pipeline)(source, guard, sink);
-    }
-    catch (error) {
-        throw classify(error, refusal);
-    }
+    if (entry.method === 8)
+        await (0,external_node_stream_promises_.pipeline)(source, external_node_zlib_default().createInflateRaw(), guard, sink);
+    else
+        await (0,external_node_stream_promises_.pipeline)(source, guard, sink);
     if (guard.bytes !== entry.size) {
         throw refusal(`holds ${guard.bytes} bytes, not its declared ${entry.size}`);
     }
@@ -417,24 +484,33 @@ async function extractEntry(file, start, entry, target) {
 async function writeNew(target, entry, refusal) {
     if (entry.size !== 0 || entry.crc32 !== 0)
         throw refusal('is damaged (no data)');
-    try {
-        await (0,promises_.writeFile)(target, '', { flag: 'wx' });
-    }
-    catch (error) {
-        throw classify(error, refusal);
-    }
+    await (0,promises_.writeFile)(target, '', { flag: 'wx' });
 }
+/**
+ * An error met while extracting one entry, as a refusal naming that entry. A file-system error's
+ * message holds the temporary path, so only its code and call are kept.
+ */
 function classify(error, refusal) {
     if (error instanceof ZipRefusal)
         return error;
     const code = error?.code;
-    if (code === 'EEXIST' || code === 'EISDIR' || code === 'ENOTDIR') {
-        return refusal('collides with another entry (names differing only in case?)');
-    }
     if (typeof code === 'string' && code.startsWith('Z_')) {
         return refusal(`is damaged (${error.message})`);
     }
-    return error;
+    const failure = systemFailure(error);
+    if (failure === undefined)
+        return error;
+    if (code === 'EEXIST' || code === 'EISDIR' || code === 'ENOTDIR') {
+        return refusal(`collides with another entry on this file system, which takes two names for one (${failure})`);
+    }
+    return refusal(`could not be extracted (${failure})`);
+}
+/** `EACCES on mkdir` for a Node file-system error, without its path; undefined for any other. */
+function systemFailure(error) {
+    const { code, syscall } = (error ?? {});
+    if (typeof code !== 'string' || !/^E[A-Z0-9]+$/.test(code))
+        return undefined;
+    return typeof syscall === 'string' ? `${code} on ${syscall}` : code;
 }
 /** Passes bytes through, computing their CRC-32; fails once more than `limit` bytes came. */
 class SizeGuard extends external_node_stream_.Transform {

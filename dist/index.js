@@ -58216,30 +58216,46 @@ function auditSchemaFileText() {
  * Runs after the registry was written (or the attempt refused): a failed upload is reported,
  * never thrown, since the record is also in the job summary and (when written) the registry.
  */
-async function uploadAuditRecords(records, runId, uploader) {
+async function uploadAuditRecords(records, runId, uploader, 
+/** `GITHUB_RUN_ATTEMPT`: a re-run of the same run gets its own names. */
+attempt = 1) {
     const published = [];
     const used = new Set();
     for (const record of records) {
-        let name = auditArtifactName(record, runId);
-        // Two records of one version in one run (a refusal, then a forced promotion) need two names.
-        for (let n = 2; used.has(name); n++)
-            name = `${auditArtifactName(record, runId)}-${n}`;
-        used.add(name);
+        const base = `${auditArtifactName(record, runId)}${attempt > 1 ? `-attempt${attempt}` : ''}`;
         const dir = await (0,promises_.mkdtemp)(external_node_path_default().join((0,external_node_os_.tmpdir)(), 'modelgate-audit-'));
         try {
             const file = external_node_path_default().join(dir, 'audit.json');
             await (0,promises_.writeFile)(file, `${JSON.stringify(record, null, 2)}\n`);
-            await uploader.upload(name, [file], dir);
-            published.push({ record, artifact: name });
-        }
-        catch (error) {
-            published.push({ record, problem: (0,errors/* errorMessage */.gJ)(error) });
+            published.push(await uploadUnderFreeName(base, used, name => uploader.upload(name, [file], dir), record));
         }
         finally {
             await (0,promises_.rm)(dir, { recursive: true, force: true });
         }
     }
     return published;
+}
+/** Names tried after `base` when it is taken: two records of one version in one run (a refusal, then a forced promotion), or two jobs of a matrix. */
+const MAX_NAME_TRIES = 5;
+async function uploadUnderFreeName(base, used, upload, record) {
+    let problem = '';
+    for (let n = 1; n <= MAX_NAME_TRIES; n++) {
+        const name = n === 1 ? base : `${base}-${n}`;
+        if (used.has(name))
+            continue;
+        used.add(name);
+        try {
+            await upload(name);
+            return { record, artifact: name };
+        }
+        catch (error) {
+            problem = (0,errors/* errorMessage */.gJ)(error);
+            // Another job of this run took the name: try the next; any other failure is final.
+            if (!/\b409\b|already exists|conflict/i.test(problem))
+                break;
+        }
+    }
+    return { record, problem };
 }
 /** Longest record shown whole in the job summary (GitHub keeps at most 1 MiB per step). */
 const SUMMARY_RECORD_LIMIT = 256 * 1024;
@@ -58532,7 +58548,7 @@ async function afterRun(records, options) {
     if (records.length === 0)
         return;
     const published = options.uploader
-        ? await uploadAuditRecords(records, options.runId, options.uploader)
+        ? await uploadAuditRecords(records, options.runId, options.uploader, options.attempt)
         : records.map(record => ({ record, problem: 'not running in GitHub Actions' }));
     for (const { problem, record } of published) {
         if (problem && options.uploader) {
@@ -59223,14 +59239,15 @@ function policyError(file, problems, cause) {
 
 ;// CONCATENATED MODULE: ./src/action/candidate-artifact.ts
 
-
 const MIB = 1024 * 1024;
 /**
  * Runs `next` with the `candidate-artifact` downloaded into a fresh temporary directory as the
- * candidate directory, and removes the directory afterwards. The policy stage's
- * `artifact.max_size_mb` bounds the download (checked before anything is written out).
+ * candidate directory, and removes the directory afterwards. The stage's `artifact.max_size_mb`
+ * in `policy` bounds the download (checked before anything is written out): callers pass the
+ * policy that governs the run (the base branch's on a pull request), never a branch's own copy.
+ * Called after the event and the actor's right are checked, so a refused run downloads nothing.
  */
-async function withCandidateArtifact(settings, context, next) {
+async function withCandidateArtifact(settings, context, policy, next) {
     const name = settings.candidateArtifact;
     if (!name)
         return next(settings);
@@ -59239,7 +59256,6 @@ async function withCandidateArtifact(settings, context, next) {
         throw new errors/* PermissionError */.i_(`Downloading the candidate artifact ${name} needs a token: set the github-token input (default \${{ github.token }}) with actions: read`);
     }
     context.onSecret(token);
-    const policy = settings.policy ? await loadPolicy(settings.policy) : undefined;
     const maxMb = settings.stage ? policy?.stages[settings.stage]?.artifact?.max_size_mb : undefined;
     // Loaded on use: the artifact client is large, and most runs do not need it.
     const { actionsArtifactSource, fetchCandidateArtifact } = await Promise.all(/* import() */[__nccwpck_require__.e(252), __nccwpck_require__.e(649)]).then(__nccwpck_require__.bind(__nccwpck_require__, 649));
@@ -62264,6 +62280,33 @@ async function noRegistry() {
     throw new errors/* InvalidInputError */.oC('This command cannot read registered versions here');
 }
 
+;// CONCATENATED MODULE: ./src/gates/rolled-back.ts
+
+/**
+ * A version rolled back out of a stage does not come back by an ordinary promotion: the latest
+ * written record about this version and stage being a rollback that took it out fails the gate,
+ * so only a forced promotion (a person with the right, and a reason) can return it. A later
+ * promotion of it to the stage clears the mark. Undefined when the version was never rolled back
+ * out of the stage, so reports stay as they were.
+ */
+function rolledBackGate(context) {
+    const concerning = context.records
+        .filter(record => record.written &&
+        record.to === context.stage &&
+        ((record.kind === 'rollback' && record.previous === context.version) ||
+            (record.kind !== 'rollback' && record.version === context.version)))
+        .sort((a, b) => Date.parse(b.timestamp) - Date.parse(a.timestamp));
+    const latest = concerning[0];
+    if (!latest || latest.kind !== 'rollback')
+        return undefined;
+    const why = latest.reason ? ` (${latest.reason})` : '';
+    return {
+        gate: 'rolled_back',
+        status: 'fail',
+        summary: `${context.version} was rolled back out of ${context.stage} at ${utc(new Date(latest.timestamp))} by ${latest.actor}${why}: it returns only by a forced promotion`
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/gates/transition.ts
 
 /**
@@ -62313,6 +62356,7 @@ function transitionGate(context) {
 
 
 
+
 /**
  * `modelgate promote`: evaluate every gate of the target stage against the
  * stage's current holder and, only when all pass (or on an audited force),
@@ -62335,9 +62379,15 @@ async function promote(context, options) {
         throw new errors/* NotFoundError */.m_(`${model} ${version} is not registered; run \`modelgate register\` first`);
     }
     const candidate = candidateFromDir ?? (await context.models.loadVersion(model, version));
-    const evaluate = async (holder) => evaluatePromotion(context, options, { version, candidate, holder, record });
+    const records = (await context.registry.history(model)).flatMap(event => {
+        const stored = auditRecordOf(event.audit);
+        return stored ? [stored] : [];
+    });
+    const evaluate = async (holder) => evaluatePromotion(context, options, { version, candidate, holder, record, records });
     const audit = (judged, written) => promotionAudit({
-        evaluation: judged.evaluation,
+        evaluation: options.checks?.length
+            ? { ...judged.evaluation, gates: [...options.checks, ...judged.evaluation.gates] }
+            : judged.evaluation,
         candidate,
         version,
         from: judged.from,
@@ -62352,26 +62402,40 @@ async function promote(context, options) {
     if (holder?.version === version) {
         return nothingToDo(model, version, options.stage, holder);
     }
+    const done = options.onceForCommit
+        ? records.find(stored => stored.written &&
+            stored.kind !== 'rollback' &&
+            stored.to === options.stage &&
+            stored.commitSha === options.onceForCommit)
+        : undefined;
+    if (done)
+        return alreadyDone(done);
     let judged = await evaluate(holder);
+    // The holder the latest evaluation compared against, so a write judges again only when it moved.
+    let judgedHolder = holder;
     if (!passes(judged.evaluation) && !options.force) {
         return outcome(judged.evaluation, `Not promoted: the promotion is ${judged.evaluation.decision}.`, false, 
         // A dry run (a pull request's evaluation) attempted nothing, so it leaves no record.
         options.dryRun ? undefined : audit(judged, false));
     }
-    const result = await context.registry.assign(model, version, options.stage, auditFor(context, options, audit(judged, true)), {
+    // The record stored with the change; judged again (and replaced) if the stage moves meanwhile.
+    let stored = audit(judged, true);
+    const result = await context.registry.assign(model, version, options.stage, auditFor(context, options, stored), {
         dryRun: options.dryRun,
         // Another run may have moved the stage since we read it: judge again against the new holder.
         revalidate: async ({ holder: current }) => {
-            if (current?.version === holder?.version)
+            if (current?.version === judgedHolder?.version)
                 return undefined;
             judged = await evaluate(current);
+            judgedHolder = current;
             if (!passes(judged.evaluation) && !options.force) {
                 throw new errors/* ModelGateError */.j3(`${options.stage} changed hands to ${current?.version ?? 'nobody'} while promoting, and ${version} no longer passes against it`, errors/* ExitCode */.yU.Blocked);
             }
-            return auditFor(context, options, audit(judged, true));
+            stored = audit(judged, true);
+            return auditFor(context, options, stored);
         }
     });
-    return outcome(judged.evaluation, describeWrite(result, version, options, holder), result.written, result.written ? audit(judged, true) : undefined);
+    return outcome(judged.evaluation, describeWrite(result, version, options, judgedHolder), result.written, result.written ? stored : undefined);
 }
 function passes(evaluation) {
     return evaluation.decision === 'pass' || evaluation.decision === 'pass-with-warnings';
@@ -62407,7 +62471,8 @@ async function evaluatePromotion(context, options, subject) {
         ...(options.reviews ? { reviews: options.reviews } : {}),
         ...(options.checkRuns ? { checkRuns: options.checkRuns } : {})
     });
-    const gates = [transition.gate, ...evaluation.gates];
+    const rolledBack = rolledBackGate({ version: subject.version, stage, records: subject.records });
+    const gates = [transition.gate, ...(rolledBack ? [rolledBack] : []), ...evaluation.gates];
     return {
         evaluation: { ...evaluation, gates, decision: decide(gates, evaluation.warnings) },
         from: transition.source?.stage ?? null
@@ -62442,6 +62507,17 @@ function listEvents(events) {
 function nothingToDo(model, version, stage, holder) {
     const markdown = `${model} ${version} already holds ${stage} (since ${holder.assignedAt.toISOString()}, by ${holder.assignedBy}). Nothing written.\n`;
     const json = JSON.stringify({ model, version, stage, written: false, reason: 'already in stage' }, null, 2);
+    return { markdown, json, exitCode: errors/* ExitCode */.yU.Pass, decision: 'pass' };
+}
+function alreadyDone(done) {
+    const markdown = `This commit (${done.commitSha?.slice(0, 7)}) already promoted ${done.model} ${done.version} to ${done.to} at ${done.timestamp} (${done.runUrl ?? 'run unknown'}). Nothing written.\n`;
+    const json = JSON.stringify({
+        model: done.model,
+        version: done.version,
+        stage: done.to,
+        written: false,
+        reason: 'already promoted from this commit'
+    }, null, 2);
     return { markdown, json, exitCode: errors/* ExitCode */.yU.Pass, decision: 'pass' };
 }
 function outcome(evaluation, action, written, audit) {
@@ -62512,6 +62588,11 @@ async function rollback(context, options) {
     const planned = preview.written === false && preview.reason === 'dry run'
         ? preview.planned.find(event => event.kind === 'assignment')?.version
         : undefined;
+    if (!planned && !options.dryRun) {
+        // The preview wrote nothing and would write nothing: say so rather than report a dry run.
+        const why = preview.written ? 'the preview wrote' : preview.reason;
+        throw new errors/* ModelGateError */.j3(`Cannot roll back ${options.model} ${options.stage} (${current.version}): ${why}. Nothing written.`, errors/* ExitCode */.yU.Blocked);
+    }
     const record = planned && !options.dryRun ? audit(planned) : undefined;
     const result = options.dryRun || !planned
         ? preview
@@ -65154,6 +65235,8 @@ const names_VERSION_RE = /^[1-9]\d{0,18}$/;
 /** Tag value limits: OSS MLflow 5,000 characters; Unity Catalog 1,000. Counted in UTF-8 bytes, the strictest reading. */
 const OSS_TAG_VALUE_LIMIT = 5000;
 const UC_TAG_VALUE_LIMIT = 1000;
+/** Unity Catalog allows at most 50 tags on one securable object, a model version included (Databricks, "Apply tags to Unity Catalog securable objects"). */
+const UC_MAX_TAGS_PER_VERSION = 50;
 function names_assertModelName(model, unityCatalog) {
     if (!model || model.trim() !== model) {
         throw new errors/* InvalidInputError */.oC(`Invalid MLflow model name "${model}".`);
@@ -65189,6 +65272,8 @@ function tagKeys(unityCatalog) {
         return {
             history: alias => `modelgate_history_${part(alias)}`,
             promoted: alias => `modelgate_promoted_${part(alias)}`,
+            auditHeader: id => `modelgate_audit_${ucKeyPart(id)}`,
+            auditPart: (id, n) => `modelgate_audit_${ucKeyPart(id)}_${n}`,
             archived: 'archived',
             signature: ['modelgate_signature'],
             historyAlias: key => (key.startsWith('modelgate_history_') ? key.slice(18) : undefined)
@@ -65197,10 +65282,20 @@ function tagKeys(unityCatalog) {
     return {
         history: alias => `modelgate.history.${alias}`,
         promoted: alias => `modelgate.promoted.${alias}`,
+        auditHeader: id => `modelgate.audit.${ossKeyPart(id)}`,
+        auditPart: (id, n) => `modelgate.audit.${ossKeyPart(id)}.${n}`,
         archived: 'archived',
         signature: ['modelgate.signature', 'modelgate_signature'],
         historyAlias: key => (key.startsWith('modelgate.history.') ? key.slice(18) : undefined)
     };
+}
+/** An entry id as a Unity Catalog tag key part: only letters, digits and `_`. */
+function ucKeyPart(id) {
+    return id.replace(/[^A-Za-z0-9_]/g, '_');
+}
+/** An entry id as an OSS tag key part: letters, digits, `_` and `-` (no `.`, `/`: no path tricks). */
+function ossKeyPart(id) {
+    return id.replace(/[^A-Za-z0-9_-]/g, '_');
 }
 /** Databricks workspace hosts: there the registry is Unity Catalog unless told otherwise. */
 const DATABRICKS_HOST_RE = /(^|\.)(cloud\.databricks\.com|azuredatabricks\.net|gcp\.databricks\.com)$/i;
@@ -65307,7 +65402,8 @@ function toEntry(item) {
         ...(str(o.email) ? { email: o.email } : {}),
         ...(str(o.reason) ? { reason: o.reason } : {}),
         ...(o.forced === true ? { forced: true } : {}),
-        ...(str(o.archived) ? { archived: o.archived } : {})
+        ...(str(o.archived) ? { archived: o.archived } : {}),
+        ...(o.recorded === true ? { recorded: true } : {})
     };
 }
 /**
@@ -65396,6 +65492,186 @@ function previousAfterRollback(applied, restored, removed) {
         }
     }
     return null;
+}
+
+;// CONCATENATED MODULE: ./src/registry/mlflow/record-tags.ts
+/**
+ * A write's full audit record, kept on the model version as tags that each fit
+ * the backend's tag-value limit. Pure.
+ *
+ * The record's JSON (`JSON.stringify(record)`) is compressed (gzip, level 9)
+ * and base64-encoded. The header tag says how it is encoded, the byte length
+ * and sha256 of the original JSON (checked after decoding), and holds as much
+ * of the encoded data as fits within the limit; whatever does not fit goes into
+ * parts, each at most `limit` characters of base64:
+ *
+ *   modelgate.audit.<entry id>     {"encoding":"gzip+base64","parts":0,"bytes":2233,"sha256":"…","data":"H4sI…"}
+ *
+ * or, for a record too large for one tag,
+ *
+ *   modelgate.audit.<entry id>     {"encoding":"gzip+base64","parts":2,"bytes":29927,"sha256":"…","data":"H4sI…"}
+ *   modelgate.audit.<entry id>.1   the next 5,000 characters of base64
+ *   modelgate.audit.<entry id>.2   the rest
+ *
+ * (Unity Catalog: `modelgate_audit_<entry id>` and `…_<n>`, see names.ts.)
+ * Base64 has no spaces, so no value begins or ends with one (Unity Catalog
+ * refuses those).
+ *
+ * Records written before the encoding existed are read too: a header without
+ * `encoding`, `{parts, bytes, sha256}`, and parts `1..parts` that are the JSON
+ * itself, cut on code point boundaries.
+ */
+
+
+const RECORD_ENCODING = 'gzip+base64';
+/**
+ * The most tags one record may take, its header included, on either backend:
+ * 20 × 1,000 characters of base64 on Unity Catalog (a promotion record of
+ * about 280 candidate files), 20 × 5,000 on OSS (about 1,400 files). Unity
+ * Catalog allows 50 tags on a model version, and a version may carry the
+ * records of several writes.
+ */
+const MAX_RECORD_TAGS = 20;
+/** More parts than any sane record needs: a header claiming more is damaged. */
+const MAX_PARTS = 10_000;
+/** Larger than any record ModelGate writes; bounds what a header can make a reader inflate. */
+const MAX_RECORD_BYTES = 64 * 1024 * 1024;
+const SHA256_RE = /^[0-9a-f]{64}$/;
+const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
+function sha256Hex(text) {
+    return (0,external_node_crypto_.createHash)('sha256').update(text, 'utf8').digest('hex');
+}
+function recordTags(keys, id, record, limit) {
+    const json = JSON.stringify(record);
+    const bytes = Buffer.byteLength(json, 'utf8');
+    const sha256 = sha256Hex(json);
+    const data = (0,external_node_zlib_.gzipSync)(Buffer.from(json, 'utf8'), { level: 9 }).toString('base64');
+    const headerWith = (parts, piece) => JSON.stringify({
+        encoding: RECORD_ENCODING,
+        parts,
+        bytes,
+        sha256,
+        data: piece
+    });
+    // The header takes what room its own fields leave; the part count is a field, so settle it first.
+    let parts = 0;
+    let room = 0;
+    for (;;) {
+        room = limit - Buffer.byteLength(headerWith(parts, ''), 'utf8');
+        if (room < 0)
+            throw new RangeError(`A tag-value limit of ${limit} bytes cannot hold a header.`);
+        const needed = data.length <= room ? 0 : Math.ceil((data.length - room) / limit);
+        if (needed <= parts)
+            break;
+        parts = needed;
+    }
+    const rest = data.slice(room);
+    return {
+        header: { key: keys.auditHeader(id), value: headerWith(parts, data.slice(0, room)) },
+        parts: Array.from({ length: parts }, (_, i) => ({
+            key: keys.auditPart(id, i + 1),
+            value: rest.slice(i * limit, (i + 1) * limit)
+        })),
+        bytes,
+        encodedBytes: data.length
+    };
+}
+/**
+ * The record of write `id` from a version's tags: undefined when there is no
+ * header (nothing was stored), else the record, or why it cannot be read back.
+ */
+function readRecordTags(keys, id, tags) {
+    const key = keys.auditHeader(id);
+    const raw = tags.get(key);
+    if (raw === undefined)
+        return undefined;
+    const damaged = (problem) => ({
+        ok: false,
+        damaged: { damaged: true, problem, tag: key }
+    });
+    const header = parseHeader(raw);
+    if (typeof header === 'string')
+        return damaged(`the header tag ${key} ${header}`);
+    const chunks = [];
+    const missing = [];
+    for (let n = 1; n <= header.parts; n++) {
+        const part = tags.get(keys.auditPart(id, n));
+        if (part === undefined)
+            missing.push(n);
+        else
+            chunks.push(part);
+    }
+    if (missing.length > 0) {
+        return damaged(`${missing.length} of ${header.parts} parts missing (${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''})`);
+    }
+    const stored = (header.data ?? '') + chunks.join('');
+    let json = stored;
+    if (header.encoding === RECORD_ENCODING) {
+        if (!BASE64_RE.test(stored))
+            return damaged('the data is not base64');
+        try {
+            json = (0,external_node_zlib_.gunzipSync)(Buffer.from(stored, 'base64'), {
+                maxOutputLength: Math.max(header.bytes, 1)
+            }).toString('utf8');
+        }
+        catch (error) {
+            const why = error instanceof Error ? error.message : String(error);
+            return damaged(`the data does not decompress to the ${header.bytes} bytes the header describes (${why})`);
+        }
+    }
+    if (sha256Hex(json) !== header.sha256) {
+        return damaged(`the ${header.encoding === RECORD_ENCODING ? 'decoded data does' : 'parts do'} not match the header's sha256 (${Buffer.byteLength(json, 'utf8')} bytes, ${header.bytes} expected)`);
+    }
+    let parsed;
+    try {
+        parsed = JSON.parse(json);
+    }
+    catch {
+        return damaged('the record is not valid JSON');
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        return damaged('the record is not a JSON object');
+    }
+    return { ok: true, record: parsed };
+}
+/** A damaged-record stand-in for a header that should be there and is not. */
+function missingRecord(keys, id, where) {
+    const tag = keys.auditHeader(id);
+    return { damaged: true, problem: `the header tag ${tag} is missing from ${where}`, tag };
+}
+/** The header, or what is wrong with it (to follow "the header tag <key>"). */
+function parseHeader(raw) {
+    const invalid = 'is not a valid header';
+    let value;
+    try {
+        value = JSON.parse(raw);
+    }
+    catch {
+        return invalid;
+    }
+    if (typeof value !== 'object' || value === null)
+        return invalid;
+    const { encoding, parts, bytes, sha256, data } = value;
+    if (encoding !== undefined && encoding !== RECORD_ENCODING) {
+        return `names an unknown encoding ${JSON.stringify(encoding)} (written by a newer ModelGate?)`;
+    }
+    const encoded = encoding === RECORD_ENCODING;
+    if (typeof parts !== 'number' ||
+        !Number.isInteger(parts) ||
+        parts < (encoded ? 0 : 1) ||
+        parts > MAX_PARTS ||
+        typeof bytes !== 'number' ||
+        !Number.isInteger(bytes) ||
+        bytes < 0 ||
+        bytes > MAX_RECORD_BYTES ||
+        typeof sha256 !== 'string' ||
+        !SHA256_RE.test(sha256) ||
+        (encoded ? typeof data !== 'string' : data !== undefined)) {
+        return invalid;
+    }
+    return encoded
+        ? { encoding: RECORD_ENCODING, parts, bytes, sha256, data: data }
+        : { parts, bytes, sha256 };
 }
 
 ;// CONCATENATED MODULE: ./src/registry/mlflow/steps.ts
@@ -65638,7 +65914,14 @@ function wire_optional(key, value) {
  *      caller revalidate against the current holder, then plan;
  *   3. run the plan's steps (steps.ts), in this order:
  *        prepare  history entry on the model (the journal of this write)
- *        prepare  audit tag on the version
+ *        prepare  the caller's full audit record on the version, gzip+base64:
+ *                 the parts that do not fit in the header, if any
+ *                 (`modelgate.audit.<entry id>.<n>`), then the header
+ *                 (`modelgate.audit.<entry id>`: encoding, part count,
+ *                 sha256, the data), see record-tags.ts; a record that would
+ *                 take more than MAX_RECORD_TAGS tags, or (Unity Catalog)
+ *                 tags beyond the version's 50, fails the write before step 3
+ *        prepare  audit tag on the version (`modelgate.promoted.<alias>`)
  *        prepare  (rollback) remove the version's `archived` tag
  *        check    re-read the alias: another writer moved it → undo, back to 1
  *        commit   move the alias
@@ -65648,6 +65931,7 @@ function wire_optional(key, value) {
  *      steps before it, newest first, and the error says what was reverted
  *      and what, if anything, is left (and that a re-run completes it).
  */
+
 
 
 
@@ -65802,6 +66086,7 @@ class MlflowRegistry {
             const rm = await this.readModelIfAny(name);
             if (!rm)
                 continue;
+            const journal = [];
             for (const [key, value] of rm.tags) {
                 const keyAlias = this.keys.historyAlias(key);
                 if (keyAlias === undefined)
@@ -65811,11 +66096,16 @@ class MlflowRegistry {
                     continue;
                 const ref = this.refForHistoryKey(rm, key, decoded.entries);
                 const holder = this.holderOf(rm, ref);
-                for (const entry of appliedEntries(decoded.entries, holder)) {
-                    events.push({ event: this.entryEvent(name, ref, entry), order: events.length });
-                }
+                for (const entry of appliedEntries(decoded.entries, holder))
+                    journal.push({ ref, entry });
             }
-            for (const mv of await this.searchVersions(name)) {
+            const versions = await this.searchVersions(name);
+            const records = await this.storedRecords(name, journal.map(j => j.entry), versions);
+            for (const { ref, entry } of journal) {
+                const event = this.entryEvent(name, ref, entry, records.get(entry.id));
+                events.push({ event, order: events.length });
+            }
+            for (const mv of versions) {
                 events.push({ event: registrationEvent(name, mv), order: events.length });
             }
         }
@@ -66060,10 +66350,14 @@ class MlflowRegistry {
     planMove(model, ref, view, move) {
         const version = move.target.version;
         const entry = this.newEntry(move.kind, ref, version, view.holder ?? null, move.previous, move.audit, move.archive);
-        const { value: auditValue, record } = this.auditValue(model, ref, entry, move.audit);
+        const { value: auditValue, audit } = this.auditValue(model, ref, entry, move.audit);
+        const promotedKey = this.keys.promoted(ref.alias);
+        const record = this.recordTagsOf(model, version, entry, move.audit);
+        this.assertTagRoom(model, move.target, [promotedKey], record, move.audit.record);
         const steps = [
             this.journalStep(model, ref, view, entry),
-            this.versionTagStep(model, version, this.keys.promoted(ref.alias), auditValue, move.target)
+            ...this.recordSteps(model, version, record),
+            this.versionTagStep(model, version, promotedKey, auditValue, move.target.tags.get(promotedKey))
         ];
         const archivedTag = move.target.tags.get(this.keys.archived);
         if (move.kind === 'rollback' && archivedTag !== undefined) {
@@ -66098,7 +66392,7 @@ class MlflowRegistry {
                 id: eventId(model, ref, entry.id),
                 ...refOf(move.target),
                 summary,
-                audit: record
+                audit
             },
             steps,
             context: this.stepContext(model, ref, version, view.holder, move.kind === 'assign' ? 'Promoting' : 'Rolling back')
@@ -66106,8 +66400,11 @@ class MlflowRegistry {
     }
     planUnassign(model, ref, view, version, audit) {
         const entry = this.newEntry('unassign', ref, null, version, version, audit, undefined);
-        const { record } = this.auditValue(model, ref, entry, audit);
-        const steps = [this.journalStep(model, ref, view, entry)];
+        const { audit: eventAudit } = this.auditValue(model, ref, entry, audit);
+        const steps = [
+            this.journalStep(model, ref, view, entry),
+            ...this.recordSteps(model, version, this.recordTagsOf(model, version, entry, audit))
+        ];
         if (ref.legacyStage) {
             steps.push(this.legacyCheckStep(model, ref, view));
             steps.push(this.transitionStep(model, version, 'None', ref.legacyStage, 'commit'));
@@ -66138,7 +66435,7 @@ class MlflowRegistry {
                 ...(entry.email ? { byEmail: entry.email } : {}),
                 id: eventId(model, ref, entry.id),
                 summary: `Remove ${model} ${version} from ${ref.stage}`,
-                audit: record
+                audit: eventAudit
             },
             steps,
             context: {
@@ -66177,8 +66474,8 @@ class MlflowRegistry {
             }
         };
     }
-    versionTagStep(model, version, key, value, before) {
-        const old = before.tags.get(key);
+    /** Sets a version tag; undone by restoring `old` (deleting the tag when there was none). */
+    versionTagStep(model, version, key, value, old) {
         return {
             label: `set tag ${key} on ${model} ${version}`,
             phase: 'prepare',
@@ -66192,6 +66489,48 @@ class MlflowRegistry {
                     : this.setVersionTag(model, version, key, old)
             }
         };
+    }
+    /**
+     * The tags that keep the caller's full audit record (record-tags.ts), when
+     * there is one. Refuses, before anything is written, a record that would
+     * take more than MAX_RECORD_TAGS tags.
+     */
+    recordTagsOf(model, version, entry, audit) {
+        if (audit.record === undefined)
+            return undefined;
+        const tags = recordTags(this.keys, entry.id, audit.record, this.tagLimit);
+        const count = tags.parts.length + 1;
+        if (count > MAX_RECORD_TAGS) {
+            const files = fileCount(audit.record);
+            throw new errors/* InvalidInputError */.oC(`${model} version ${version}: the audit record of this write is ${kb(tags.bytes)} of JSON (${kb(tags.encodedBytes)} as ${RECORD_ENCODING}) and would take ${count} tags of at most ${this.tagLimit} bytes, more than the ${MAX_RECORD_TAGS} ModelGate gives one record${this.unityCatalog ? ` (Unity Catalog allows ${UC_MAX_TAGS_PER_VERSION} tags on a model version)` : ''}. Nothing was written. Most of a record is the candidate's file checksums${files === undefined ? '' : ` (${files} files)`}: put fewer files in the candidate directory, e.g. pack many small files into one archive.`);
+        }
+        return tags;
+    }
+    /**
+     * Unity Catalog allows UC_MAX_TAGS_PER_VERSION tags on a model version:
+     * refuses, before anything is written, a write that would go beyond it on
+     * `target` (the record's tags plus `keys` it does not have yet). The server
+     * would refuse the tag and the write be undone; this says why, up front.
+     */
+    assertTagRoom(model, target, keys, record, auditRecord) {
+        if (!this.unityCatalog)
+            return;
+        const recordCount = record ? record.parts.length + 1 : 0;
+        const added = recordCount + keys.filter(key => !target.tags.has(key)).length;
+        if (target.tags.size + added <= UC_MAX_TAGS_PER_VERSION)
+            return;
+        const files = auditRecord ? fileCount(auditRecord) : undefined;
+        throw new errors/* InvalidInputError */.oC(`${model} version ${target.version} has ${target.tags.size} tags and this write would add ${added}${record ? ` (${recordCount} for its audit record, ${kb(record.bytes)} of JSON)` : ''}, more than the ${UC_MAX_TAGS_PER_VERSION} Unity Catalog allows on a model version. Nothing was written. Delete tags the version no longer needs (not ${this.keys.auditHeader('')}*: they are its audit trail)${record ? `, or put fewer files in the candidate directory${files === undefined ? '' : ` (${files} now)`} to shrink the record` : ''}.`);
+    }
+    /**
+     * The record's tags as steps: the parts, then the header that vouches for
+     * them. The keys hold the new entry's id, so none of them exists yet and
+     * undoing one deletes it.
+     */
+    recordSteps(model, version, tags) {
+        if (!tags)
+            return [];
+        return [...tags.parts, tags.header].map(tag => this.versionTagStep(model, version, tag.key, tag.value, undefined));
     }
     deleteVersionTagStep(model, version, key, old) {
         return {
@@ -66524,7 +66863,7 @@ class MlflowRegistry {
                 assignedBy: tag.actor,
                 ...refOf(mv),
                 eventId: eventId(model, ref, tag.id),
-                audit: tag.raw
+                audit: this.withStoredRecord(model, mv, tag)
             };
         }
         return {
@@ -66537,7 +66876,64 @@ class MlflowRegistry {
             eventId: `${model}@${ref.alias}`
         };
     }
-    entryEvent(model, ref, entry) {
+    /**
+     * The audit tag's facts with the full record read back from the version's
+     * record tags; a record that cannot be read back whole is marked damaged.
+     * An audit tag without record tags is as it was written (older ModelGate:
+     * the record inline, or its summary).
+     */
+    withStoredRecord(model, mv, tag) {
+        const stored = readRecordTags(this.keys, tag.id, mv.tags);
+        if (stored)
+            return { ...tag.raw, record: stored.ok ? stored.record : stored.damaged };
+        const inline = tag.raw.record;
+        const pointer = typeof inline === 'object' && inline !== null
+            ? inline.tag
+            : undefined;
+        if (pointer === this.keys.auditHeader(tag.id)) {
+            return {
+                ...tag.raw,
+                record: missingRecord(this.keys, tag.id, `${model} version ${mv.version}`)
+            };
+        }
+        return tag.raw;
+    }
+    /**
+     * The full audit records of `entries` (those marked `recorded`), by entry
+     * id, read from their versions' tags: from the search results when they
+     * carry tags (OSS), else with one `model-versions/get` per version (Unity
+     * Catalog's search leaves tags out).
+     */
+    async storedRecords(model, entries, searched) {
+        const records = new Map();
+        const wanted = entries.filter(entry => entry.recorded && (entry.version ?? entry.from));
+        if (wanted.length === 0)
+            return records;
+        const fromSearch = new Map(searched.map(mv => [mv.version, mv.tags]));
+        const read = new Map();
+        const tagsOf = (version) => {
+            let tags = read.get(version);
+            if (!tags) {
+                tags = this.readVersionIfAny(model, version).then(mv => mv?.tags);
+                read.set(version, tags);
+            }
+            return tags;
+        };
+        for (const entry of wanted) {
+            const version = (entry.version ?? entry.from);
+            const header = this.keys.auditHeader(entry.id);
+            const searchedTags = this.unityCatalog ? undefined : fromSearch.get(version);
+            const tags = searchedTags?.has(header) ? searchedTags : await tagsOf(version);
+            const stored = tags && readRecordTags(this.keys, entry.id, tags);
+            records.set(entry.id, stored === undefined
+                ? missingRecord(this.keys, entry.id, tags ? `${model} version ${version}` : `${model}: version ${version} is gone`)
+                : stored.ok
+                    ? stored.record
+                    : stored.damaged);
+        }
+        return records;
+    }
+    entryEvent(model, ref, entry, record) {
         const version = entry.version ?? entry.from ?? undefined;
         return {
             kind: entry.kind === 'unassign' ? 'unassignment' : 'assignment',
@@ -66549,7 +66945,7 @@ class MlflowRegistry {
             ...(entry.email ? { byEmail: entry.email } : {}),
             id: eventId(model, ref, entry.id),
             summary: entrySummary(model, ref.stage, entry),
-            audit: entryAudit(entry)
+            audit: { ...entryAudit(entry), ...(record === undefined ? {} : { record }) }
         };
     }
     newEntry(kind, ref, version, from, previous, audit, archived) {
@@ -66569,13 +66965,17 @@ class MlflowRegistry {
             ...(audit.actorEmail ? { email: audit.actorEmail } : {}),
             ...(audit.reason ? { reason: audit.reason } : {}),
             ...(audit.forced ? { forced: true } : {}),
-            ...(archived ? { archived } : {})
+            ...(archived ? { archived } : {}),
+            ...(audit.record === undefined ? {} : { recorded: true })
         };
     }
     /**
-     * The version's audit tag: the entry's facts plus the caller's record, cut
-     * to the tag-value limit (the record is summarised first, then the reason
-     * shortened), so a write never fails on size.
+     * The version's audit tag (`modelgate.promoted.<alias>`): the entry's facts
+     * plus the caller's record, cut to the tag-value limit (the record is
+     * summarised first, then the reason shortened), so a write never fails on
+     * size. The whole record is kept in the record tags (recordSteps); a summary
+     * names their header under `record.tag`. `audit` is the event's audit: the
+     * facts with the whole record.
      */
     auditValue(model, ref, entry, audit) {
         const base = {
@@ -66593,22 +66993,41 @@ class MlflowRegistry {
             ...(audit.forced ? { forced: true } : {}),
             ...(entry.archived ? { archived: entry.archived } : {})
         };
+        const full = audit.record === undefined ? base : { ...base, record: audit.record };
+        const tag = this.keys.auditHeader(entry.id);
+        const summary = (keys) => audit.record === undefined
+            ? {}
+            : {
+                record: {
+                    truncated: true,
+                    ...(keys ? { keys: Object.keys(audit.record).slice(0, 30) } : {}),
+                    tag
+                }
+            };
         const attempts = [
-            audit.record === undefined ? base : { ...base, record: audit.record },
-            audit.record === undefined
-                ? base
-                : { ...base, record: { truncated: true, keys: Object.keys(audit.record).slice(0, 30) } },
+            full,
+            { ...base, ...summary(true) },
             audit.reason
-                ? { ...base, reason: truncateBytes(audit.reason, 500), recordTruncated: true }
+                ? {
+                    ...base,
+                    reason: truncateBytes(audit.reason, 500),
+                    ...summary(false),
+                    recordTruncated: true
+                }
                 : base,
             audit.reason
-                ? { ...base, reason: truncateBytes(audit.reason, 100), recordTruncated: true }
+                ? {
+                    ...base,
+                    reason: truncateBytes(audit.reason, 100),
+                    ...summary(false),
+                    recordTruncated: true
+                }
                 : base
         ];
         for (const candidate of attempts) {
             const value = JSON.stringify(candidate);
             if (byteLength(value) <= this.tagLimit)
-                return { value, record: candidate };
+                return { value, audit: full };
         }
         const minimal = {
             id: entry.id,
@@ -66617,12 +67036,24 @@ class MlflowRegistry {
             stage: ref.stage,
             at: entry.at,
             actor: truncateBytes(entry.by, 60),
-            truncated: true
+            truncated: true,
+            ...summary(false)
         };
-        return { value: JSON.stringify(minimal), record: minimal };
+        return { value: JSON.stringify(minimal), audit: full };
     }
 }
 // ---- pure helpers ------------------------------------------------------------------
+/** How many candidate files an audit record lists (`artifact.files`), when it lists them. */
+function fileCount(record) {
+    const artifact = record.artifact;
+    const files = typeof artifact === 'object' && artifact !== null
+        ? artifact.files
+        : undefined;
+    return Array.isArray(files) ? files.length : undefined;
+}
+function kb(bytes) {
+    return `${(bytes / 1024).toFixed(1)} KB`;
+}
 function compareText(a, b) {
     return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -66786,15 +67217,20 @@ function mlflowAuthFromEnv(env) {
  *
  * | where | key | value |
  * | --- | --- | --- |
- * | registered model tag | `modelgate.history.A` | JSON list, newest first, of `{id, kind, stage, version, from, previous, at, by, email?, reason?, forced?, archived?}`; oldest entries dropped to fit the tag limit |
- * | model version V tag | `modelgate.promoted.A` | JSON audit record of V's latest entry into S: the entry's facts plus the caller's `record` (summarised if it does not fit) |
+ * | registered model tag | `modelgate.history.A` | JSON list, newest first, of `{id, kind, stage, version, from, previous, at, by, email?, reason?, forced?, archived?, recorded?}`; oldest entries dropped to fit the tag limit |
+ * | model version V tag | `modelgate.audit.<id>.<n>` | only for a record too large for its header: the rest of the encoded data, in parts `1..n` of at most the tag limit; `<id>` is the history entry's id |
+ * | model version V tag | `modelgate.audit.<id>` | the caller's whole `record` (when given): `{encoding: "gzip+base64", parts, bytes, sha256, data}`, the JSON gzipped (level 9) and base64-encoded, `bytes`/`sha256` those of the JSON; `data` is all of it (`parts: 0`, the usual case on OSS: one tag) or what fits, the parts holding the rest; written after the parts. At most 20 tags a record (record-tags.ts); older headers without `encoding` (parts holding the JSON itself) are still read |
+ * | model version V tag | `modelgate.promoted.A` | JSON audit record of V's latest entry into S: the entry's facts plus the caller's `record` (summarised as `{truncated, keys, tag}` if it does not fit; `tag` names the header) |
  * | alias | `A` | V |
  * | alias | `A-previous` | H: the default rollback target (after a rollback: the holder before that, never the version rolled back) |
  * | model version H tag | `archived` | `true`, only when the caller asks to archive the replaced version |
  *
  * On Unity Catalog, whose tag keys may not contain `. , - = / :`, the keys are
- * `modelgate_history_A` and `modelgate_promoted_A` (a `-` in A becomes `_`).
- * Tag values are kept under 5,000 UTF-8 bytes (OSS) or 1,000 (UC). Rollback
+ * `modelgate_history_A`, `modelgate_promoted_A`, `modelgate_audit_<id>` and
+ * `modelgate_audit_<id>_<n>` (a `-` in A or the id becomes `_`).
+ * Tag values are kept under 5,000 UTF-8 bytes (OSS) or 1,000 (UC); UC allows
+ * 50 tags on a model version, and a write that would pass that fails before
+ * it changes anything. Rollback
  * needs nothing but the registry: the target is `A-previous` / the history,
  * or a named version. In legacy mode the alias steps are `transition-stage`
  * calls (the replaced version goes to `None`, or `Archived` when asked).
@@ -66889,7 +67325,9 @@ async function resolveCommit(git, ref) {
  * The action's composition root for commands: opens the registry the policy
  * names on the workspace checkout and runs the command the inputs ask for.
  */
-async function runCommand(settings, runner) {
+async function runCommand(settings, runner, 
+/** What the caller checked before (the actor's right to force): recorded with a promotion. */
+checks) {
     if (settings.command === 'check') {
         return check_check({
             policyFile: settings.policy,
@@ -66920,7 +67358,8 @@ async function runCommand(settings, runner) {
                 candidateDir: settings.candidate,
                 dryRun: settings.dryRun,
                 force: settings.force,
-                reason: settings.reason
+                reason: settings.reason,
+                ...(checks ? { checks } : {})
             });
         case 'rollback':
             return rollback(context, {
@@ -66942,6 +67381,12 @@ async function openCommandContext(settings, runner) {
     if (policy && settings.model && settings.model !== policy.model) {
         throw new errors/* InvalidInputError */.oC(`input "model" is ${settings.model} but the policy is for ${policy.model}`);
     }
+    const { context, git } = await openRegistryContext(runner, policy);
+    const model = settings.model ?? policy?.model;
+    return { ...(policy ? { policy } : {}), ...(model ? { model } : {}), context, git };
+}
+/** The registry the policy names, on the workspace checkout, with this run's facts for audits. */
+async function openRegistryContext(runner, policy, runFacts = { event: runner.eventName, sha: runner.sha, runUrl: runner.runUrl }) {
     const opened = await openRegistry(runner.workspace, policy, {
         env: runner.env,
         onSecret: runner.onSecret
@@ -66951,10 +67396,9 @@ async function openCommandContext(settings, runner) {
         models: opened.models,
         actor: runner.actor,
         now: () => new Date(),
-        runFacts: { event: runner.eventName, sha: runner.sha, runUrl: runner.runUrl }
+        runFacts
     };
-    const model = settings.model ?? policy?.model;
-    return { ...(policy ? { policy } : {}), ...(model ? { model } : {}), context, git: opened.git };
+    return { context, git: opened.git };
 }
 
 ;// CONCATENATED MODULE: ./src/report/comment.ts
@@ -67498,7 +67942,75 @@ async function readPayload(context) {
     return payload;
 }
 
+;// CONCATENATED MODULE: ./src/github/contents.ts
+
+/**
+ * The file at `path` on `ref` (a branch, tag or commit SHA), via the contents API: how the
+ * policy is read from the base branch of a pull request, never from its head. Undefined when
+ * there is no such file at that ref; a directory, a symlink or submodule, or a file over the
+ * API's 1 MB inline limit is an error.
+ */
+async function readFileAtRef(api, repo, path, ref) {
+    let data;
+    try {
+        ;
+        ({ data } = await api.request('GET /repos/{owner}/{repo}/contents/{path}', {
+            ...repo,
+            path,
+            ref
+        }));
+    }
+    catch (error) {
+        if ((0,client/* httpStatus */.nG)(error) === 404)
+            return undefined;
+        throw (0,client/* apiError */.pb)(error, `reading ${path} at ${ref}`, 'contents: read');
+    }
+    if (Array.isArray(data))
+        throw new Error(`${path} at ${ref} is a directory, not a file`);
+    const type = (0,client/* stringField */.OM)(data, 'type');
+    if (type !== 'file')
+        throw new Error(`${path} at ${ref} is a ${type ?? 'thing'}, not a file`);
+    const sha = (0,client/* stringField */.OM)(data, 'sha');
+    const content = (0,client/* stringField */.OM)(data, 'content');
+    const encoding = (0,client/* stringField */.OM)(data, 'encoding');
+    if (!sha || content === undefined)
+        throw (0,client/* unexpected */.os)(`${path} at ${ref}`, data);
+    if (encoding !== 'base64') {
+        throw new Error(`${path} at ${ref} is too large for the contents API (over 1 MB); a policy should be far smaller`);
+    }
+    return { path, ref, sha, text: Buffer.from(content, 'base64').toString('utf8') };
+}
+
+;// CONCATENATED MODULE: ./src/action/policy-at.ts
+
+
+
+
+
+/**
+ * The policy as a commit or branch has it (`git show <rev>:<path>` in the checkout, else the
+ * contents API at `ref`): for a pull request the base commit, never the head; for a merge's push
+ * the branch before the push; for a dispatch on another branch, the default branch.
+ */
+async function policyAt(file, at, where) {
+    const { context } = where;
+    const git = createGitRunner(context.workspace);
+    const relative = external_node_path_default().relative(context.workspace, external_node_path_default().resolve(context.workspace, file));
+    const spec = relative.split((external_node_path_default()).sep).join('/');
+    const shown = await git(['show', `${at.rev}:./${spec}`]);
+    let text = shown.code === 0 ? shown.stdout : undefined;
+    if (text === undefined) {
+        text = (await readFileAtRef(where.api, where.repo, spec, at.ref ?? at.rev))?.text;
+    }
+    if (text === undefined) {
+        throw new errors/* InvalidInputError */.oC(`${spec} does not exist on ${at.what}: the policy is read from there, never from the branch being changed; merge the policy first`);
+    }
+    return { policy: parsePolicy(text, file), text };
+}
+
 ;// CONCATENATED MODULE: ./src/action/dispatch.ts
+
+
 
 
 
@@ -67532,18 +68044,18 @@ async function rollbackByDispatch(settings, context) {
 }
 /** `workflow_dispatch` with `command: promote` and `force`: the same right as a rollback. */
 async function forcedPromotionByDispatch(settings, context) {
-    await requireRollbackRight(settings, context);
-    return runCommand(settings, context);
+    const { permission, policy } = await requireRollbackRight(settings, context);
+    return withCandidateArtifact(settings, context, policy, resolved => runCommand(resolved, context, [permission]));
 }
 /**
  * The actor must be allowed by the policy's `rollback.allowed` (default: maintain permission or
  * higher). Denied: a PermissionError (exit 4) before the registry is opened.
  */
 async function requireRollbackRight(settings, context) {
-    const policy = settings.policy ? await loadPolicy(settings.policy) : undefined;
     const what = settings.command === 'rollback' ? 'roll back' : 'force a promotion';
     const api = apiFor(settings, context, `Checking ${context.actor}'s right to ${what}`);
     const repo = repoRef(context);
+    const policy = await rightsPolicy(settings, context, api, repo);
     const decision = await checkRollbackPermission(octokitRepoAccess(api, repo), context.actor, policy?.rollback?.allowed);
     const permission = {
         gate: 'permission',
@@ -67567,7 +68079,32 @@ async function requireRollbackRight(settings, context) {
         throw new errors/* PermissionError */.i_(`Refused: ${decision.reason}. The registry was not changed.`);
     }
     context.logger?.info(`Allowed: ${decision.reason}`);
-    return { api, repo, permission };
+    return { api, repo, permission, ...(policy ? { policy } : {}) };
+}
+/**
+ * The policy whose `rollback.allowed` decides. Dispatched on the default branch, the checkout's;
+ * on any other branch, the default branch's (git, else the contents API): a branch could
+ * otherwise name anyone in its own copy.
+ */
+async function rightsPolicy(settings, context, api, repo) {
+    if (!settings.policy)
+        return undefined;
+    const payload = await readPayload(context);
+    const repository = payload.repository;
+    const defaultBranch = typeof repository?.default_branch === 'string' ? repository.default_branch : undefined;
+    if (!defaultBranch) {
+        throw new errors/* PermissionError */.i_(`the ${context.eventName} payload names no default branch, so the rollback rights cannot be read from it`);
+    }
+    const ref = typeof payload.ref === 'string' ? payload.ref : context.ref;
+    if (ref === `refs/heads/${defaultBranch}`)
+        return loadPolicy(settings.policy);
+    const { policy } = await policyAt(settings.policy, {
+        rev: `origin/${defaultBranch}`,
+        ref: defaultBranch,
+        what: `the default branch (${defaultBranch})`
+    }, { context, api, repo });
+    context.logger?.info(`Dispatched on ${ref ?? 'another ref'}: the rights to ${settings.command === 'rollback' ? 'roll back' : 'force'} come from ${defaultBranch}'s policy`);
+    return policy;
 }
 /**
  * Adds "rolled back" to the sticky comment of the pull request whose merge (or approval)
@@ -67654,45 +68191,6 @@ function parseCheckRun(data) {
         ...(app ? { app } : {}),
         ...(url ? { url } : {})
     };
-}
-
-;// CONCATENATED MODULE: ./src/github/contents.ts
-
-/**
- * The file at `path` on `ref` (a branch, tag or commit SHA), via the contents API: how the
- * policy is read from the base branch of a pull request, never from its head. Undefined when
- * there is no such file at that ref; a directory, a symlink or submodule, or a file over the
- * API's 1 MB inline limit is an error.
- */
-async function readFileAtRef(api, repo, path, ref) {
-    let data;
-    try {
-        ;
-        ({ data } = await api.request('GET /repos/{owner}/{repo}/contents/{path}', {
-            ...repo,
-            path,
-            ref
-        }));
-    }
-    catch (error) {
-        if ((0,client/* httpStatus */.nG)(error) === 404)
-            return undefined;
-        throw (0,client/* apiError */.pb)(error, `reading ${path} at ${ref}`, 'contents: read');
-    }
-    if (Array.isArray(data))
-        throw new Error(`${path} at ${ref} is a directory, not a file`);
-    const type = (0,client/* stringField */.OM)(data, 'type');
-    if (type !== 'file')
-        throw new Error(`${path} at ${ref} is a ${type ?? 'thing'}, not a file`);
-    const sha = (0,client/* stringField */.OM)(data, 'sha');
-    const content = (0,client/* stringField */.OM)(data, 'content');
-    const encoding = (0,client/* stringField */.OM)(data, 'encoding');
-    if (!sha || content === undefined)
-        throw (0,client/* unexpected */.os)(`${path} at ${ref}`, data);
-    if (encoding !== 'base64') {
-        throw new Error(`${path} at ${ref} is too large for the contents API (over 1 MB); a policy should be far smaller`);
-    }
-    return { path, ref, sha, text: Buffer.from(content, 'base64').toString('utf8') };
 }
 
 ;// CONCATENATED MODULE: ./src/github/pulls.ts
@@ -67953,7 +68451,6 @@ async function setCommitStatus(api, repo, status) {
 
 
 
-
 /**
  * A pull-request event with `command: promote`: evaluate the promotion with the pull request's
  * reviews and check runs, as a dry run unless `promote-on: approval` (then `promote` writes only
@@ -67969,19 +68466,15 @@ async function evaluatePullRequest(settings, context) {
     const repo = repoRef(context);
     const api = apiFor(settings, context, `Evaluating pull request #${pr.number}`);
     const file = settings.policy;
-    const { policy, text } = await policyAt(file, pr.baseSha, `the base branch (${pr.baseRef})`, {
-        context,
-        api,
-        repo
-    });
+    const { policy, text } = await policyAt(file, { rev: pr.baseSha, what: `the base branch (${pr.baseRef} at ${pr.baseSha.slice(0, 7)})` }, { context, api, repo });
     const changed = (await readWorkspaceFile(context, file)) !== text;
-    const result = await promoteWithEvidence(settings, context, api, repo, {
+    const result = await withCandidateArtifact(settings, context, policy, resolved => promoteWithEvidence(resolved, context, api, repo, {
         policy,
         pr,
         sha: pr.headSha,
         // Written from a pull request only with `promote-on: approval`, and only when every gate passes.
         dryRun: settings.promoteOn !== 'approval' || settings.dryRun
-    });
+    }));
     const stage = settings.stage;
     if (!result.evaluation) {
         // Already in the stage: nothing to evaluate, nothing to wait for.
@@ -68005,13 +68498,19 @@ async function evaluatePullRequest(settings, context) {
             ...(changed ? { policyChanged: { path: file } } : {}),
             ...(context.runUrl ? { runUrl: context.runUrl } : {})
         }),
-        // Nothing was written unless every gate passed: a failing report fails the step.
-        tolerateFailure: false
+        // Once written (promote-on: approval), a comment GitHub refuses must not hide the promotion.
+        tolerateFailure: Boolean(result.written)
     });
     const note = result.written
         ? `Promoted from pull request #${pr.number} (promote-on: approval).\n`
         : `Evaluated for pull request #${pr.number}; nothing was written to the registry on ${context.eventName} (promote-on: ${settings.promoteOn}).\n`;
-    return { ...result, markdown: `${result.markdown}\n${note}` };
+    // Evaluating a pull request attempts nothing until every gate passes: no record of refusals.
+    const { audit, ...rest } = result;
+    return {
+        ...rest,
+        ...(result.written && audit ? { audit } : {}),
+        markdown: `${result.markdown}\n${note}`
+    };
 }
 /**
  * `push` to the default branch with `command: promote`: the merge of a promotion pull request.
@@ -68032,20 +68531,32 @@ async function promoteOnMerge(settings, context) {
     if (payload.deleted === true) {
         throw new errors/* InvalidInputError */.oC(`the push deleted ${ref}: there is nothing to promote`);
     }
+    if (payload.forced === true) {
+        throw new errors/* InvalidInputError */.oC(`${ref} was force-pushed: that is not the merge of a pull request, so nothing is promoted`);
+    }
     const sha = typeof payload.after === 'string' ? payload.after : context.sha;
+    const before = typeof payload.before === 'string' ? payload.before : undefined;
     if (!sha)
         throw new errors/* InvalidInputError */.oC('the push payload names no commit (after)');
+    if (!before || /^0+$/.test(before)) {
+        throw new errors/* InvalidInputError */.oC(`the push created ${ref}: there is no earlier commit to read the policy from`);
+    }
     const repo = repoRef(context);
     const api = apiFor(settings, context, `Finding the pull request merged as ${sha.slice(0, 7)}`);
-    const pr = await findMergedPullRequest(api, repo, sha);
+    const found = await findMergedPullRequest(api, repo, sha);
+    // Only a pull request into this branch: a merge into another branch pushed here brings no approval.
+    const pr = found?.baseRef === defaultBranch ? found : undefined;
     const file = settings.policy;
-    const { policy } = await policyAt(file, sha, `the merged commit`, { context, api, repo });
-    const result = await promoteWithEvidence(settings, context, api, repo, {
+    // The policy as the branch had it before this push, so a merged pull request cannot loosen
+    // the gates it is judged by; its change applies from the next promotion on.
+    const { policy } = await policyAt(file, { rev: before, what: `${defaultBranch} before this push (${before.slice(0, 7)})` }, { context, api, repo });
+    const result = await withCandidateArtifact(settings, context, policy, resolved => promoteWithEvidence(resolved, context, api, repo, {
         policy,
         pr,
         sha,
-        dryRun: settings.dryRun
-    });
+        dryRun: settings.dryRun,
+        onceForCommit: sha
+    }));
     if (!result.evaluation) {
         const note = pr
             ? `Merged pull request #${pr.number}: ${result.markdown.trim()}\n`
@@ -68069,7 +68580,9 @@ async function promoteOnMerge(settings, context) {
     }
     const origin = pr
         ? `the merge of pull request #${pr.number}`
-        : `commit ${sha.slice(0, 7)}, which no merged pull request produced (so no reviews or check runs were available)`;
+        : found
+            ? `commit ${sha.slice(0, 7)}, the merge of pull request #${found.number} into ${found.baseRef}, not ${defaultBranch} (so its reviews and check runs do not count here)`
+            : `commit ${sha.slice(0, 7)}, which no merged pull request produced (so no reviews or check runs were available)`;
     const note = result.written ? `Promoted on ${origin}.\n` : `Not promoted on ${origin}.\n`;
     return { ...result, markdown: `${result.markdown}\n${note}` };
 }
@@ -68087,28 +68600,19 @@ async function promoteWithEvidence(settings, context, api, repo, request) {
             runs: await listCheckRuns(api, repo, pr.headSha, stagePolicy.checks)
         }
         : undefined;
-    const opened = await openRegistry(context.workspace, policy, {
-        env: context.env,
-        onSecret: context.onSecret
+    const { context: registryContext } = await openRegistryContext(context, policy, {
+        event: context.eventName,
+        sha: request.sha,
+        runUrl: context.runUrl,
+        ...(pr ? { pullRequest: { number: pr.number, ...(pr.url ? { url: pr.url } : {}) } } : {})
     });
-    const registryContext = {
-        registry: opened.registry,
-        models: opened.models,
-        actor: context.actor,
-        now: () => new Date(),
-        runFacts: {
-            event: context.eventName,
-            sha: request.sha,
-            runUrl: context.runUrl,
-            ...(pr ? { pullRequest: { number: pr.number, ...(pr.url ? { url: pr.url } : {}) } } : {})
-        }
-    };
     return promote(registryContext, {
         policy,
         stage,
         version: settings.version,
         candidateDir: settings.candidate,
         dryRun: request.dryRun,
+        ...(request.onceForCommit ? { onceForCommit: request.onceForCommit } : {}),
         ...(reviews ? { reviews } : {}),
         ...(checkRuns ? { checkRuns } : {})
     });
@@ -68143,25 +68647,6 @@ function doneBy(evaluation, context) {
         ...(context.runUrl ? { runUrl: context.runUrl } : {})
     };
 }
-/**
- * The policy as a given commit has it (`git show <sha>:<path>` in the checkout, else the
- * contents API): for a pull request the base commit, never the head; after a merge, the merge.
- */
-async function policyAt(file, sha, what, where) {
-    const { context } = where;
-    const git = createGitRunner(context.workspace);
-    const relative = external_node_path_default().relative(context.workspace, external_node_path_default().resolve(context.workspace, file));
-    const spec = relative.split((external_node_path_default()).sep).join('/');
-    const shown = await git(['show', `${sha}:./${spec}`]);
-    let text = shown.code === 0 ? shown.stdout : undefined;
-    if (text === undefined) {
-        text = (await readFileAtRef(where.api, where.repo, spec, sha))?.text;
-    }
-    if (text === undefined) {
-        throw new errors/* InvalidInputError */.oC(`${spec} does not exist on ${what} at ${sha.slice(0, 7)}: the policy is read from there, never from the pull request; merge the policy first`);
-    }
-    return { policy: parsePolicy(text, file), text };
-}
 async function readWorkspaceFile(context, file) {
     try {
         return await (0,promises_.readFile)(external_node_path_default().resolve(context.workspace, file), 'utf8');
@@ -68172,6 +68657,7 @@ async function readWorkspaceFile(context, file) {
 }
 
 ;// CONCATENATED MODULE: ./src/action/events.ts
+
 
 
 
@@ -68192,9 +68678,6 @@ const SUPPORTED_EVENTS = [...PULL_REQUEST_EVENTS, 'push', 'workflow_dispatch'];
  * error for those two. `check`, `register`, `status` and `history` run on any event.
  */
 async function runForEvent(settings, context) {
-    return withCandidateArtifact(settings, context, resolved => route(resolved, context));
-}
-async function route(settings, context) {
     const event = context.eventName;
     const isPullRequest = PULL_REQUEST_EVENTS.includes(event);
     if (settings.command === 'rollback') {
@@ -68216,7 +68699,8 @@ async function route(settings, context) {
     if (settings.command === 'promote' && event !== 'workflow_dispatch') {
         throw unsupported('command "promote" runs on these events only', event);
     }
-    return runCommand(settings, context);
+    const policy = settings.policy ? await loadPolicy(settings.policy) : undefined;
+    return withCandidateArtifact(settings, context, policy, resolved => runCommand(resolved, context));
 }
 function unsupported(what, event) {
     return new errors/* InvalidInputError */.oC(`ModelGate does not support the ${event} event here: ${what}. Supported events: ${SUPPORTED_EVENTS.join(', ')} (promote on a pull request: ${PULL_REQUEST_EVENTS.join(', ')}; promote on merge: push; rollback and forced promote: workflow_dispatch)`);
@@ -68262,8 +68746,9 @@ const Inputs = object({
         message: 'input "promote-on" must be merge or approval'
     }),
     'candidate-artifact': schemas_string(),
-    'candidate-run-id': schemas_string()
-        .regex(/^(\d+)?$/, { message: 'input "candidate-run-id" must be a workflow run id (digits)' }),
+    'candidate-run-id': schemas_string().regex(/^([1-9]\d*)?$/, {
+        message: 'input "candidate-run-id" must be a workflow run id (a positive number)'
+    }),
     'candidate-repository': schemas_string().regex(/^([\w.-]+\/[\w.-]+)?$/, {
         message: 'input "candidate-repository" must be owner/name'
     }),
@@ -68396,6 +68881,7 @@ async function recordAudits(audits, webhook) {
     try {
         await afterRun(audits, {
             runId: env.GITHUB_RUN_ID || 'local',
+            attempt: Number(env.GITHUB_RUN_ATTEMPT) || 1,
             repository: env.GITHUB_REPOSITORY || undefined,
             uploader: env.ACTIONS_RUNTIME_TOKEN ? actionsArtifactUploader() : undefined,
             webhook,

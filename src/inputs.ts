@@ -54,9 +54,9 @@ const Inputs = z.object({
     message: 'input "promote-on" must be merge or approval'
   }),
   'candidate-artifact': z.string(),
-  'candidate-run-id': z
-    .string()
-    .regex(/^(\d+)?$/, { message: 'input "candidate-run-id" must be a workflow run id (digits)' }),
+  'candidate-run-id': z.string().regex(/^([1-9]\d*)?$/, {
+    message: 'input "candidate-run-id" must be a workflow run id (a positive number)'
+  }),
   'candidate-repository': z.string().regex(/^([\w.-]+\/[\w.-]+)?$/, {
     message: 'input "candidate-repository" must be owner/name'
   }),

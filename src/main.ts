@@ -62,6 +62,7 @@ async function recordAudits(audits: readonly AuditRecord[], webhook: string | un
   try {
     await afterRun(audits, {
       runId: env.GITHUB_RUN_ID || 'local',
+      attempt: Number(env.GITHUB_RUN_ATTEMPT) || 1,
       repository: env.GITHUB_REPOSITORY || undefined,
       uploader: env.ACTIONS_RUNTIME_TOKEN ? actionsArtifactUploader() : undefined,
       webhook,

@@ -22105,6 +22105,33 @@ function auditSchemaFileText() {
     return `${JSON.stringify(document, null, 2)}\n`;
 }
 
+;// CONCATENATED MODULE: ./src/gates/rolled-back.ts
+
+/**
+ * A version rolled back out of a stage does not come back by an ordinary promotion: the latest
+ * written record about this version and stage being a rollback that took it out fails the gate,
+ * so only a forced promotion (a person with the right, and a reason) can return it. A later
+ * promotion of it to the stage clears the mark. Undefined when the version was never rolled back
+ * out of the stage, so reports stay as they were.
+ */
+function rolledBackGate(context) {
+    const concerning = context.records
+        .filter(record => record.written &&
+        record.to === context.stage &&
+        ((record.kind === 'rollback' && record.previous === context.version) ||
+            (record.kind !== 'rollback' && record.version === context.version)))
+        .sort((a, b) => Date.parse(b.timestamp) - Date.parse(a.timestamp));
+    const latest = concerning[0];
+    if (!latest || latest.kind !== 'rollback')
+        return undefined;
+    const why = latest.reason ? ` (${latest.reason})` : '';
+    return {
+        gate: 'rolled_back',
+        status: 'fail',
+        summary: `${context.version} was rolled back out of ${context.stage} at ${utc(new Date(latest.timestamp))} by ${latest.actor}${why}: it returns only by a forced promotion`
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/gates/transition.ts
 
 /**
@@ -22154,6 +22181,7 @@ function transitionGate(context) {
 
 
 
+
 /**
  * `modelgate promote`: evaluate every gate of the target stage against the
  * stage's current holder and, only when all pass (or on an audited force),
@@ -22176,9 +22204,15 @@ async function promote(context, options) {
         throw new NotFoundError(`${model} ${version} is not registered; run \`modelgate register\` first`);
     }
     const candidate = candidateFromDir ?? (await context.models.loadVersion(model, version));
-    const evaluate = async (holder) => evaluatePromotion(context, options, { version, candidate, holder, record });
+    const records = (await context.registry.history(model)).flatMap(event => {
+        const stored = auditRecordOf(event.audit);
+        return stored ? [stored] : [];
+    });
+    const evaluate = async (holder) => evaluatePromotion(context, options, { version, candidate, holder, record, records });
     const audit = (judged, written) => promotionAudit({
-        evaluation: judged.evaluation,
+        evaluation: options.checks?.length
+            ? { ...judged.evaluation, gates: [...options.checks, ...judged.evaluation.gates] }
+            : judged.evaluation,
         candidate,
         version,
         from: judged.from,
@@ -22193,26 +22227,40 @@ async function promote(context, options) {
     if (holder?.version === version) {
         return nothingToDo(model, version, options.stage, holder);
     }
+    const done = options.onceForCommit
+        ? records.find(stored => stored.written &&
+            stored.kind !== 'rollback' &&
+            stored.to === options.stage &&
+            stored.commitSha === options.onceForCommit)
+        : undefined;
+    if (done)
+        return alreadyDone(done);
     let judged = await evaluate(holder);
+    // The holder the latest evaluation compared against, so a write judges again only when it moved.
+    let judgedHolder = holder;
     if (!passes(judged.evaluation) && !options.force) {
         return outcome(judged.evaluation, `Not promoted: the promotion is ${judged.evaluation.decision}.`, false, 
         // A dry run (a pull request's evaluation) attempted nothing, so it leaves no record.
         options.dryRun ? undefined : audit(judged, false));
     }
-    const result = await context.registry.assign(model, version, options.stage, auditFor(context, options, audit(judged, true)), {
+    // The record stored with the change; judged again (and replaced) if the stage moves meanwhile.
+    let stored = audit(judged, true);
+    const result = await context.registry.assign(model, version, options.stage, auditFor(context, options, stored), {
         dryRun: options.dryRun,
         // Another run may have moved the stage since we read it: judge again against the new holder.
         revalidate: async ({ holder: current }) => {
-            if (current?.version === holder?.version)
+            if (current?.version === judgedHolder?.version)
                 return undefined;
             judged = await evaluate(current);
+            judgedHolder = current;
             if (!passes(judged.evaluation) && !options.force) {
                 throw new ModelGateError(`${options.stage} changed hands to ${current?.version ?? 'nobody'} while promoting, and ${version} no longer passes against it`, ExitCode.Blocked);
             }
-            return auditFor(context, options, audit(judged, true));
+            stored = audit(judged, true);
+            return auditFor(context, options, stored);
         }
     });
-    return outcome(judged.evaluation, describeWrite(result, version, options, holder), result.written, result.written ? audit(judged, true) : undefined);
+    return outcome(judged.evaluation, describeWrite(result, version, options, judgedHolder), result.written, result.written ? stored : undefined);
 }
 function passes(evaluation) {
     return evaluation.decision === 'pass' || evaluation.decision === 'pass-with-warnings';
@@ -22248,7 +22296,8 @@ async function evaluatePromotion(context, options, subject) {
         ...(options.reviews ? { reviews: options.reviews } : {}),
         ...(options.checkRuns ? { checkRuns: options.checkRuns } : {})
     });
-    const gates = [transition.gate, ...evaluation.gates];
+    const rolledBack = rolledBackGate({ version: subject.version, stage, records: subject.records });
+    const gates = [transition.gate, ...(rolledBack ? [rolledBack] : []), ...evaluation.gates];
     return {
         evaluation: { ...evaluation, gates, decision: decide(gates, evaluation.warnings) },
         from: transition.source?.stage ?? null
@@ -22283,6 +22332,17 @@ function listEvents(events) {
 function nothingToDo(model, version, stage, holder) {
     const markdown = `${model} ${version} already holds ${stage} (since ${holder.assignedAt.toISOString()}, by ${holder.assignedBy}). Nothing written.\n`;
     const json = JSON.stringify({ model, version, stage, written: false, reason: 'already in stage' }, null, 2);
+    return { markdown, json, exitCode: ExitCode.Pass, decision: 'pass' };
+}
+function alreadyDone(done) {
+    const markdown = `This commit (${done.commitSha?.slice(0, 7)}) already promoted ${done.model} ${done.version} to ${done.to} at ${done.timestamp} (${done.runUrl ?? 'run unknown'}). Nothing written.\n`;
+    const json = JSON.stringify({
+        model: done.model,
+        version: done.version,
+        stage: done.to,
+        written: false,
+        reason: 'already promoted from this commit'
+    }, null, 2);
     return { markdown, json, exitCode: ExitCode.Pass, decision: 'pass' };
 }
 function outcome(evaluation, action, written, audit) {
@@ -22353,6 +22413,11 @@ async function rollback(context, options) {
     const planned = preview.written === false && preview.reason === 'dry run'
         ? preview.planned.find(event => event.kind === 'assignment')?.version
         : undefined;
+    if (!planned && !options.dryRun) {
+        // The preview wrote nothing and would write nothing: say so rather than report a dry run.
+        const why = preview.written ? 'the preview wrote' : preview.reason;
+        throw new ModelGateError(`Cannot roll back ${options.model} ${options.stage} (${current.version}): ${why}. Nothing written.`, ExitCode.Blocked);
+    }
     const record = planned && !options.dryRun ? audit(planned) : undefined;
     const result = options.dryRun || !planned
         ? preview
@@ -24996,6 +25061,8 @@ const names_VERSION_RE = /^[1-9]\d{0,18}$/;
 /** Tag value limits: OSS MLflow 5,000 characters; Unity Catalog 1,000. Counted in UTF-8 bytes, the strictest reading. */
 const OSS_TAG_VALUE_LIMIT = 5000;
 const UC_TAG_VALUE_LIMIT = 1000;
+/** Unity Catalog allows at most 50 tags on one securable object, a model version included (Databricks, "Apply tags to Unity Catalog securable objects"). */
+const UC_MAX_TAGS_PER_VERSION = 50;
 function names_assertModelName(model, unityCatalog) {
     if (!model || model.trim() !== model) {
         throw new InvalidInputError(`Invalid MLflow model name "${model}".`);
@@ -25031,6 +25098,8 @@ function tagKeys(unityCatalog) {
         return {
             history: alias => `modelgate_history_${part(alias)}`,
             promoted: alias => `modelgate_promoted_${part(alias)}`,
+            auditHeader: id => `modelgate_audit_${ucKeyPart(id)}`,
+            auditPart: (id, n) => `modelgate_audit_${ucKeyPart(id)}_${n}`,
             archived: 'archived',
             signature: ['modelgate_signature'],
             historyAlias: key => (key.startsWith('modelgate_history_') ? key.slice(18) : undefined)
@@ -25039,10 +25108,20 @@ function tagKeys(unityCatalog) {
     return {
         history: alias => `modelgate.history.${alias}`,
         promoted: alias => `modelgate.promoted.${alias}`,
+        auditHeader: id => `modelgate.audit.${ossKeyPart(id)}`,
+        auditPart: (id, n) => `modelgate.audit.${ossKeyPart(id)}.${n}`,
         archived: 'archived',
         signature: ['modelgate.signature', 'modelgate_signature'],
         historyAlias: key => (key.startsWith('modelgate.history.') ? key.slice(18) : undefined)
     };
+}
+/** An entry id as a Unity Catalog tag key part: only letters, digits and `_`. */
+function ucKeyPart(id) {
+    return id.replace(/[^A-Za-z0-9_]/g, '_');
+}
+/** An entry id as an OSS tag key part: letters, digits, `_` and `-` (no `.`, `/`: no path tricks). */
+function ossKeyPart(id) {
+    return id.replace(/[^A-Za-z0-9_-]/g, '_');
 }
 /** Databricks workspace hosts: there the registry is Unity Catalog unless told otherwise. */
 const DATABRICKS_HOST_RE = /(^|\.)(cloud\.databricks\.com|azuredatabricks\.net|gcp\.databricks\.com)$/i;
@@ -25149,7 +25228,8 @@ function toEntry(item) {
         ...(str(o.email) ? { email: o.email } : {}),
         ...(str(o.reason) ? { reason: o.reason } : {}),
         ...(o.forced === true ? { forced: true } : {}),
-        ...(str(o.archived) ? { archived: o.archived } : {})
+        ...(str(o.archived) ? { archived: o.archived } : {}),
+        ...(o.recorded === true ? { recorded: true } : {})
     };
 }
 /**
@@ -25238,6 +25318,186 @@ function previousAfterRollback(applied, restored, removed) {
         }
     }
     return null;
+}
+
+;// CONCATENATED MODULE: ./src/registry/mlflow/record-tags.ts
+/**
+ * A write's full audit record, kept on the model version as tags that each fit
+ * the backend's tag-value limit. Pure.
+ *
+ * The record's JSON (`JSON.stringify(record)`) is compressed (gzip, level 9)
+ * and base64-encoded. The header tag says how it is encoded, the byte length
+ * and sha256 of the original JSON (checked after decoding), and holds as much
+ * of the encoded data as fits within the limit; whatever does not fit goes into
+ * parts, each at most `limit` characters of base64:
+ *
+ *   modelgate.audit.<entry id>     {"encoding":"gzip+base64","parts":0,"bytes":2233,"sha256":"…","data":"H4sI…"}
+ *
+ * or, for a record too large for one tag,
+ *
+ *   modelgate.audit.<entry id>     {"encoding":"gzip+base64","parts":2,"bytes":29927,"sha256":"…","data":"H4sI…"}
+ *   modelgate.audit.<entry id>.1   the next 5,000 characters of base64
+ *   modelgate.audit.<entry id>.2   the rest
+ *
+ * (Unity Catalog: `modelgate_audit_<entry id>` and `…_<n>`, see names.ts.)
+ * Base64 has no spaces, so no value begins or ends with one (Unity Catalog
+ * refuses those).
+ *
+ * Records written before the encoding existed are read too: a header without
+ * `encoding`, `{parts, bytes, sha256}`, and parts `1..parts` that are the JSON
+ * itself, cut on code point boundaries.
+ */
+
+
+const RECORD_ENCODING = 'gzip+base64';
+/**
+ * The most tags one record may take, its header included, on either backend:
+ * 20 × 1,000 characters of base64 on Unity Catalog (a promotion record of
+ * about 280 candidate files), 20 × 5,000 on OSS (about 1,400 files). Unity
+ * Catalog allows 50 tags on a model version, and a version may carry the
+ * records of several writes.
+ */
+const MAX_RECORD_TAGS = 20;
+/** More parts than any sane record needs: a header claiming more is damaged. */
+const MAX_PARTS = 10_000;
+/** Larger than any record ModelGate writes; bounds what a header can make a reader inflate. */
+const MAX_RECORD_BYTES = 64 * 1024 * 1024;
+const SHA256_RE = /^[0-9a-f]{64}$/;
+const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
+function sha256Hex(text) {
+    return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(text, 'utf8').digest('hex');
+}
+function recordTags(keys, id, record, limit) {
+    const json = JSON.stringify(record);
+    const bytes = Buffer.byteLength(json, 'utf8');
+    const sha256 = sha256Hex(json);
+    const data = (0,external_node_zlib_namespaceObject.gzipSync)(Buffer.from(json, 'utf8'), { level: 9 }).toString('base64');
+    const headerWith = (parts, piece) => JSON.stringify({
+        encoding: RECORD_ENCODING,
+        parts,
+        bytes,
+        sha256,
+        data: piece
+    });
+    // The header takes what room its own fields leave; the part count is a field, so settle it first.
+    let parts = 0;
+    let room = 0;
+    for (;;) {
+        room = limit - Buffer.byteLength(headerWith(parts, ''), 'utf8');
+        if (room < 0)
+            throw new RangeError(`A tag-value limit of ${limit} bytes cannot hold a header.`);
+        const needed = data.length <= room ? 0 : Math.ceil((data.length - room) / limit);
+        if (needed <= parts)
+            break;
+        parts = needed;
+    }
+    const rest = data.slice(room);
+    return {
+        header: { key: keys.auditHeader(id), value: headerWith(parts, data.slice(0, room)) },
+        parts: Array.from({ length: parts }, (_, i) => ({
+            key: keys.auditPart(id, i + 1),
+            value: rest.slice(i * limit, (i + 1) * limit)
+        })),
+        bytes,
+        encodedBytes: data.length
+    };
+}
+/**
+ * The record of write `id` from a version's tags: undefined when there is no
+ * header (nothing was stored), else the record, or why it cannot be read back.
+ */
+function readRecordTags(keys, id, tags) {
+    const key = keys.auditHeader(id);
+    const raw = tags.get(key);
+    if (raw === undefined)
+        return undefined;
+    const damaged = (problem) => ({
+        ok: false,
+        damaged: { damaged: true, problem, tag: key }
+    });
+    const header = parseHeader(raw);
+    if (typeof header === 'string')
+        return damaged(`the header tag ${key} ${header}`);
+    const chunks = [];
+    const missing = [];
+    for (let n = 1; n <= header.parts; n++) {
+        const part = tags.get(keys.auditPart(id, n));
+        if (part === undefined)
+            missing.push(n);
+        else
+            chunks.push(part);
+    }
+    if (missing.length > 0) {
+        return damaged(`${missing.length} of ${header.parts} parts missing (${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''})`);
+    }
+    const stored = (header.data ?? '') + chunks.join('');
+    let json = stored;
+    if (header.encoding === RECORD_ENCODING) {
+        if (!BASE64_RE.test(stored))
+            return damaged('the data is not base64');
+        try {
+            json = (0,external_node_zlib_namespaceObject.gunzipSync)(Buffer.from(stored, 'base64'), {
+                maxOutputLength: Math.max(header.bytes, 1)
+            }).toString('utf8');
+        }
+        catch (error) {
+            const why = error instanceof Error ? error.message : String(error);
+            return damaged(`the data does not decompress to the ${header.bytes} bytes the header describes (${why})`);
+        }
+    }
+    if (sha256Hex(json) !== header.sha256) {
+        return damaged(`the ${header.encoding === RECORD_ENCODING ? 'decoded data does' : 'parts do'} not match the header's sha256 (${Buffer.byteLength(json, 'utf8')} bytes, ${header.bytes} expected)`);
+    }
+    let parsed;
+    try {
+        parsed = JSON.parse(json);
+    }
+    catch {
+        return damaged('the record is not valid JSON');
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        return damaged('the record is not a JSON object');
+    }
+    return { ok: true, record: parsed };
+}
+/** A damaged-record stand-in for a header that should be there and is not. */
+function missingRecord(keys, id, where) {
+    const tag = keys.auditHeader(id);
+    return { damaged: true, problem: `the header tag ${tag} is missing from ${where}`, tag };
+}
+/** The header, or what is wrong with it (to follow "the header tag <key>"). */
+function parseHeader(raw) {
+    const invalid = 'is not a valid header';
+    let value;
+    try {
+        value = JSON.parse(raw);
+    }
+    catch {
+        return invalid;
+    }
+    if (typeof value !== 'object' || value === null)
+        return invalid;
+    const { encoding, parts, bytes, sha256, data } = value;
+    if (encoding !== undefined && encoding !== RECORD_ENCODING) {
+        return `names an unknown encoding ${JSON.stringify(encoding)} (written by a newer ModelGate?)`;
+    }
+    const encoded = encoding === RECORD_ENCODING;
+    if (typeof parts !== 'number' ||
+        !Number.isInteger(parts) ||
+        parts < (encoded ? 0 : 1) ||
+        parts > MAX_PARTS ||
+        typeof bytes !== 'number' ||
+        !Number.isInteger(bytes) ||
+        bytes < 0 ||
+        bytes > MAX_RECORD_BYTES ||
+        typeof sha256 !== 'string' ||
+        !SHA256_RE.test(sha256) ||
+        (encoded ? typeof data !== 'string' : data !== undefined)) {
+        return invalid;
+    }
+    return encoded
+        ? { encoding: RECORD_ENCODING, parts, bytes, sha256, data: data }
+        : { parts, bytes, sha256 };
 }
 
 ;// CONCATENATED MODULE: ./src/registry/mlflow/steps.ts
@@ -25480,7 +25740,14 @@ function wire_optional(key, value) {
  *      caller revalidate against the current holder, then plan;
  *   3. run the plan's steps (steps.ts), in this order:
  *        prepare  history entry on the model (the journal of this write)
- *        prepare  audit tag on the version
+ *        prepare  the caller's full audit record on the version, gzip+base64:
+ *                 the parts that do not fit in the header, if any
+ *                 (`modelgate.audit.<entry id>.<n>`), then the header
+ *                 (`modelgate.audit.<entry id>`: encoding, part count,
+ *                 sha256, the data), see record-tags.ts; a record that would
+ *                 take more than MAX_RECORD_TAGS tags, or (Unity Catalog)
+ *                 tags beyond the version's 50, fails the write before step 3
+ *        prepare  audit tag on the version (`modelgate.promoted.<alias>`)
  *        prepare  (rollback) remove the version's `archived` tag
  *        check    re-read the alias: another writer moved it → undo, back to 1
  *        commit   move the alias
@@ -25490,6 +25757,7 @@ function wire_optional(key, value) {
  *      steps before it, newest first, and the error says what was reverted
  *      and what, if anything, is left (and that a re-run completes it).
  */
+
 
 
 
@@ -25644,6 +25912,7 @@ class MlflowRegistry {
             const rm = await this.readModelIfAny(name);
             if (!rm)
                 continue;
+            const journal = [];
             for (const [key, value] of rm.tags) {
                 const keyAlias = this.keys.historyAlias(key);
                 if (keyAlias === undefined)
@@ -25653,11 +25922,16 @@ class MlflowRegistry {
                     continue;
                 const ref = this.refForHistoryKey(rm, key, decoded.entries);
                 const holder = this.holderOf(rm, ref);
-                for (const entry of appliedEntries(decoded.entries, holder)) {
-                    events.push({ event: this.entryEvent(name, ref, entry), order: events.length });
-                }
+                for (const entry of appliedEntries(decoded.entries, holder))
+                    journal.push({ ref, entry });
             }
-            for (const mv of await this.searchVersions(name)) {
+            const versions = await this.searchVersions(name);
+            const records = await this.storedRecords(name, journal.map(j => j.entry), versions);
+            for (const { ref, entry } of journal) {
+                const event = this.entryEvent(name, ref, entry, records.get(entry.id));
+                events.push({ event, order: events.length });
+            }
+            for (const mv of versions) {
                 events.push({ event: registrationEvent(name, mv), order: events.length });
             }
         }
@@ -25902,10 +26176,14 @@ class MlflowRegistry {
     planMove(model, ref, view, move) {
         const version = move.target.version;
         const entry = this.newEntry(move.kind, ref, version, view.holder ?? null, move.previous, move.audit, move.archive);
-        const { value: auditValue, record } = this.auditValue(model, ref, entry, move.audit);
+        const { value: auditValue, audit } = this.auditValue(model, ref, entry, move.audit);
+        const promotedKey = this.keys.promoted(ref.alias);
+        const record = this.recordTagsOf(model, version, entry, move.audit);
+        this.assertTagRoom(model, move.target, [promotedKey], record, move.audit.record);
         const steps = [
             this.journalStep(model, ref, view, entry),
-            this.versionTagStep(model, version, this.keys.promoted(ref.alias), auditValue, move.target)
+            ...this.recordSteps(model, version, record),
+            this.versionTagStep(model, version, promotedKey, auditValue, move.target.tags.get(promotedKey))
         ];
         const archivedTag = move.target.tags.get(this.keys.archived);
         if (move.kind === 'rollback' && archivedTag !== undefined) {
@@ -25940,7 +26218,7 @@ class MlflowRegistry {
                 id: eventId(model, ref, entry.id),
                 ...refOf(move.target),
                 summary,
-                audit: record
+                audit
             },
             steps,
             context: this.stepContext(model, ref, version, view.holder, move.kind === 'assign' ? 'Promoting' : 'Rolling back')
@@ -25948,8 +26226,11 @@ class MlflowRegistry {
     }
     planUnassign(model, ref, view, version, audit) {
         const entry = this.newEntry('unassign', ref, null, version, version, audit, undefined);
-        const { record } = this.auditValue(model, ref, entry, audit);
-        const steps = [this.journalStep(model, ref, view, entry)];
+        const { audit: eventAudit } = this.auditValue(model, ref, entry, audit);
+        const steps = [
+            this.journalStep(model, ref, view, entry),
+            ...this.recordSteps(model, version, this.recordTagsOf(model, version, entry, audit))
+        ];
         if (ref.legacyStage) {
             steps.push(this.legacyCheckStep(model, ref, view));
             steps.push(this.transitionStep(model, version, 'None', ref.legacyStage, 'commit'));
@@ -25980,7 +26261,7 @@ class MlflowRegistry {
                 ...(entry.email ? { byEmail: entry.email } : {}),
                 id: eventId(model, ref, entry.id),
                 summary: `Remove ${model} ${version} from ${ref.stage}`,
-                audit: record
+                audit: eventAudit
             },
             steps,
             context: {
@@ -26019,8 +26300,8 @@ class MlflowRegistry {
             }
         };
     }
-    versionTagStep(model, version, key, value, before) {
-        const old = before.tags.get(key);
+    /** Sets a version tag; undone by restoring `old` (deleting the tag when there was none). */
+    versionTagStep(model, version, key, value, old) {
         return {
             label: `set tag ${key} on ${model} ${version}`,
             phase: 'prepare',
@@ -26034,6 +26315,48 @@ class MlflowRegistry {
                     : this.setVersionTag(model, version, key, old)
             }
         };
+    }
+    /**
+     * The tags that keep the caller's full audit record (record-tags.ts), when
+     * there is one. Refuses, before anything is written, a record that would
+     * take more than MAX_RECORD_TAGS tags.
+     */
+    recordTagsOf(model, version, entry, audit) {
+        if (audit.record === undefined)
+            return undefined;
+        const tags = recordTags(this.keys, entry.id, audit.record, this.tagLimit);
+        const count = tags.parts.length + 1;
+        if (count > MAX_RECORD_TAGS) {
+            const files = fileCount(audit.record);
+            throw new InvalidInputError(`${model} version ${version}: the audit record of this write is ${kb(tags.bytes)} of JSON (${kb(tags.encodedBytes)} as ${RECORD_ENCODING}) and would take ${count} tags of at most ${this.tagLimit} bytes, more than the ${MAX_RECORD_TAGS} ModelGate gives one record${this.unityCatalog ? ` (Unity Catalog allows ${UC_MAX_TAGS_PER_VERSION} tags on a model version)` : ''}. Nothing was written. Most of a record is the candidate's file checksums${files === undefined ? '' : ` (${files} files)`}: put fewer files in the candidate directory, e.g. pack many small files into one archive.`);
+        }
+        return tags;
+    }
+    /**
+     * Unity Catalog allows UC_MAX_TAGS_PER_VERSION tags on a model version:
+     * refuses, before anything is written, a write that would go beyond it on
+     * `target` (the record's tags plus `keys` it does not have yet). The server
+     * would refuse the tag and the write be undone; this says why, up front.
+     */
+    assertTagRoom(model, target, keys, record, auditRecord) {
+        if (!this.unityCatalog)
+            return;
+        const recordCount = record ? record.parts.length + 1 : 0;
+        const added = recordCount + keys.filter(key => !target.tags.has(key)).length;
+        if (target.tags.size + added <= UC_MAX_TAGS_PER_VERSION)
+            return;
+        const files = auditRecord ? fileCount(auditRecord) : undefined;
+        throw new InvalidInputError(`${model} version ${target.version} has ${target.tags.size} tags and this write would add ${added}${record ? ` (${recordCount} for its audit record, ${kb(record.bytes)} of JSON)` : ''}, more than the ${UC_MAX_TAGS_PER_VERSION} Unity Catalog allows on a model version. Nothing was written. Delete tags the version no longer needs (not ${this.keys.auditHeader('')}*: they are its audit trail)${record ? `, or put fewer files in the candidate directory${files === undefined ? '' : ` (${files} now)`} to shrink the record` : ''}.`);
+    }
+    /**
+     * The record's tags as steps: the parts, then the header that vouches for
+     * them. The keys hold the new entry's id, so none of them exists yet and
+     * undoing one deletes it.
+     */
+    recordSteps(model, version, tags) {
+        if (!tags)
+            return [];
+        return [...tags.parts, tags.header].map(tag => this.versionTagStep(model, version, tag.key, tag.value, undefined));
     }
     deleteVersionTagStep(model, version, key, old) {
         return {
@@ -26366,7 +26689,7 @@ class MlflowRegistry {
                 assignedBy: tag.actor,
                 ...refOf(mv),
                 eventId: eventId(model, ref, tag.id),
-                audit: tag.raw
+                audit: this.withStoredRecord(model, mv, tag)
             };
         }
         return {
@@ -26379,7 +26702,64 @@ class MlflowRegistry {
             eventId: `${model}@${ref.alias}`
         };
     }
-    entryEvent(model, ref, entry) {
+    /**
+     * The audit tag's facts with the full record read back from the version's
+     * record tags; a record that cannot be read back whole is marked damaged.
+     * An audit tag without record tags is as it was written (older ModelGate:
+     * the record inline, or its summary).
+     */
+    withStoredRecord(model, mv, tag) {
+        const stored = readRecordTags(this.keys, tag.id, mv.tags);
+        if (stored)
+            return { ...tag.raw, record: stored.ok ? stored.record : stored.damaged };
+        const inline = tag.raw.record;
+        const pointer = typeof inline === 'object' && inline !== null
+            ? inline.tag
+            : undefined;
+        if (pointer === this.keys.auditHeader(tag.id)) {
+            return {
+                ...tag.raw,
+                record: missingRecord(this.keys, tag.id, `${model} version ${mv.version}`)
+            };
+        }
+        return tag.raw;
+    }
+    /**
+     * The full audit records of `entries` (those marked `recorded`), by entry
+     * id, read from their versions' tags: from the search results when they
+     * carry tags (OSS), else with one `model-versions/get` per version (Unity
+     * Catalog's search leaves tags out).
+     */
+    async storedRecords(model, entries, searched) {
+        const records = new Map();
+        const wanted = entries.filter(entry => entry.recorded && (entry.version ?? entry.from));
+        if (wanted.length === 0)
+            return records;
+        const fromSearch = new Map(searched.map(mv => [mv.version, mv.tags]));
+        const read = new Map();
+        const tagsOf = (version) => {
+            let tags = read.get(version);
+            if (!tags) {
+                tags = this.readVersionIfAny(model, version).then(mv => mv?.tags);
+                read.set(version, tags);
+            }
+            return tags;
+        };
+        for (const entry of wanted) {
+            const version = (entry.version ?? entry.from);
+            const header = this.keys.auditHeader(entry.id);
+            const searchedTags = this.unityCatalog ? undefined : fromSearch.get(version);
+            const tags = searchedTags?.has(header) ? searchedTags : await tagsOf(version);
+            const stored = tags && readRecordTags(this.keys, entry.id, tags);
+            records.set(entry.id, stored === undefined
+                ? missingRecord(this.keys, entry.id, tags ? `${model} version ${version}` : `${model}: version ${version} is gone`)
+                : stored.ok
+                    ? stored.record
+                    : stored.damaged);
+        }
+        return records;
+    }
+    entryEvent(model, ref, entry, record) {
         const version = entry.version ?? entry.from ?? undefined;
         return {
             kind: entry.kind === 'unassign' ? 'unassignment' : 'assignment',
@@ -26391,7 +26771,7 @@ class MlflowRegistry {
             ...(entry.email ? { byEmail: entry.email } : {}),
             id: eventId(model, ref, entry.id),
             summary: entrySummary(model, ref.stage, entry),
-            audit: entryAudit(entry)
+            audit: { ...entryAudit(entry), ...(record === undefined ? {} : { record }) }
         };
     }
     newEntry(kind, ref, version, from, previous, audit, archived) {
@@ -26411,13 +26791,17 @@ class MlflowRegistry {
             ...(audit.actorEmail ? { email: audit.actorEmail } : {}),
             ...(audit.reason ? { reason: audit.reason } : {}),
             ...(audit.forced ? { forced: true } : {}),
-            ...(archived ? { archived } : {})
+            ...(archived ? { archived } : {}),
+            ...(audit.record === undefined ? {} : { recorded: true })
         };
     }
     /**
-     * The version's audit tag: the entry's facts plus the caller's record, cut
-     * to the tag-value limit (the record is summarised first, then the reason
-     * shortened), so a write never fails on size.
+     * The version's audit tag (`modelgate.promoted.<alias>`): the entry's facts
+     * plus the caller's record, cut to the tag-value limit (the record is
+     * summarised first, then the reason shortened), so a write never fails on
+     * size. The whole record is kept in the record tags (recordSteps); a summary
+     * names their header under `record.tag`. `audit` is the event's audit: the
+     * facts with the whole record.
      */
     auditValue(model, ref, entry, audit) {
         const base = {
@@ -26435,22 +26819,41 @@ class MlflowRegistry {
             ...(audit.forced ? { forced: true } : {}),
             ...(entry.archived ? { archived: entry.archived } : {})
         };
+        const full = audit.record === undefined ? base : { ...base, record: audit.record };
+        const tag = this.keys.auditHeader(entry.id);
+        const summary = (keys) => audit.record === undefined
+            ? {}
+            : {
+                record: {
+                    truncated: true,
+                    ...(keys ? { keys: Object.keys(audit.record).slice(0, 30) } : {}),
+                    tag
+                }
+            };
         const attempts = [
-            audit.record === undefined ? base : { ...base, record: audit.record },
-            audit.record === undefined
-                ? base
-                : { ...base, record: { truncated: true, keys: Object.keys(audit.record).slice(0, 30) } },
+            full,
+            { ...base, ...summary(true) },
             audit.reason
-                ? { ...base, reason: truncateBytes(audit.reason, 500), recordTruncated: true }
+                ? {
+                    ...base,
+                    reason: truncateBytes(audit.reason, 500),
+                    ...summary(false),
+                    recordTruncated: true
+                }
                 : base,
             audit.reason
-                ? { ...base, reason: truncateBytes(audit.reason, 100), recordTruncated: true }
+                ? {
+                    ...base,
+                    reason: truncateBytes(audit.reason, 100),
+                    ...summary(false),
+                    recordTruncated: true
+                }
                 : base
         ];
         for (const candidate of attempts) {
             const value = JSON.stringify(candidate);
             if (byteLength(value) <= this.tagLimit)
-                return { value, record: candidate };
+                return { value, audit: full };
         }
         const minimal = {
             id: entry.id,
@@ -26459,12 +26862,24 @@ class MlflowRegistry {
             stage: ref.stage,
             at: entry.at,
             actor: truncateBytes(entry.by, 60),
-            truncated: true
+            truncated: true,
+            ...summary(false)
         };
-        return { value: JSON.stringify(minimal), record: minimal };
+        return { value: JSON.stringify(minimal), audit: full };
     }
 }
 // ---- pure helpers ------------------------------------------------------------------
+/** How many candidate files an audit record lists (`artifact.files`), when it lists them. */
+function fileCount(record) {
+    const artifact = record.artifact;
+    const files = typeof artifact === 'object' && artifact !== null
+        ? artifact.files
+        : undefined;
+    return Array.isArray(files) ? files.length : undefined;
+}
+function kb(bytes) {
+    return `${(bytes / 1024).toFixed(1)} KB`;
+}
 function compareText(a, b) {
     return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -26628,15 +27043,20 @@ function mlflowAuthFromEnv(env) {
  *
  * | where | key | value |
  * | --- | --- | --- |
- * | registered model tag | `modelgate.history.A` | JSON list, newest first, of `{id, kind, stage, version, from, previous, at, by, email?, reason?, forced?, archived?}`; oldest entries dropped to fit the tag limit |
- * | model version V tag | `modelgate.promoted.A` | JSON audit record of V's latest entry into S: the entry's facts plus the caller's `record` (summarised if it does not fit) |
+ * | registered model tag | `modelgate.history.A` | JSON list, newest first, of `{id, kind, stage, version, from, previous, at, by, email?, reason?, forced?, archived?, recorded?}`; oldest entries dropped to fit the tag limit |
+ * | model version V tag | `modelgate.audit.<id>.<n>` | only for a record too large for its header: the rest of the encoded data, in parts `1..n` of at most the tag limit; `<id>` is the history entry's id |
+ * | model version V tag | `modelgate.audit.<id>` | the caller's whole `record` (when given): `{encoding: "gzip+base64", parts, bytes, sha256, data}`, the JSON gzipped (level 9) and base64-encoded, `bytes`/`sha256` those of the JSON; `data` is all of it (`parts: 0`, the usual case on OSS: one tag) or what fits, the parts holding the rest; written after the parts. At most 20 tags a record (record-tags.ts); older headers without `encoding` (parts holding the JSON itself) are still read |
+ * | model version V tag | `modelgate.promoted.A` | JSON audit record of V's latest entry into S: the entry's facts plus the caller's `record` (summarised as `{truncated, keys, tag}` if it does not fit; `tag` names the header) |
  * | alias | `A` | V |
  * | alias | `A-previous` | H: the default rollback target (after a rollback: the holder before that, never the version rolled back) |
  * | model version H tag | `archived` | `true`, only when the caller asks to archive the replaced version |
  *
  * On Unity Catalog, whose tag keys may not contain `. , - = / :`, the keys are
- * `modelgate_history_A` and `modelgate_promoted_A` (a `-` in A becomes `_`).
- * Tag values are kept under 5,000 UTF-8 bytes (OSS) or 1,000 (UC). Rollback
+ * `modelgate_history_A`, `modelgate_promoted_A`, `modelgate_audit_<id>` and
+ * `modelgate_audit_<id>_<n>` (a `-` in A or the id becomes `_`).
+ * Tag values are kept under 5,000 UTF-8 bytes (OSS) or 1,000 (UC); UC allows
+ * 50 tags on a model version, and a write that would pass that fails before
+ * it changes anything. Rollback
  * needs nothing but the registry: the target is `A-previous` / the history,
  * or a named version. In legacy mode the alias steps are `transition-stage`
  * calls (the replaced version goes to `None`, or `Archived` when asked).

@@ -11,6 +11,8 @@ import {
 export interface AfterRunOptions {
   /** `GITHUB_RUN_ID`, part of each audit artifact's name. */
   runId: string
+  /** `GITHUB_RUN_ATTEMPT`. */
+  attempt?: number
   /** `GITHUB_REPOSITORY`, for the notification. */
   repository?: string
   /** Uploads audit artifacts; absent outside a runner (nothing to upload to). */
@@ -35,7 +37,7 @@ export async function afterRun(
 ): Promise<void> {
   if (records.length === 0) return
   const published = options.uploader
-    ? await uploadAuditRecords(records, options.runId, options.uploader)
+    ? await uploadAuditRecords(records, options.runId, options.uploader, options.attempt)
     : records.map(record => ({ record, problem: 'not running in GitHub Actions' }))
   for (const { problem, record } of published) {
     if (problem && options.uploader) {

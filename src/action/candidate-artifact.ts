@@ -1,21 +1,24 @@
 import type { CommandOutcome } from '../commands/registry-context.js'
 import { PermissionError } from '../errors.js'
 import type { Settings } from '../inputs.js'
-import { loadPolicy } from '../policy/load.js'
+import type { Policy } from '../policy/schema.js'
 import type { EventContext } from './github-context.js'
 
 const MIB = 1024 * 1024
 
 /**
  * Runs `next` with the `candidate-artifact` downloaded into a fresh temporary directory as the
- * candidate directory, and removes the directory afterwards. The policy stage's
- * `artifact.max_size_mb` bounds the download (checked before anything is written out).
+ * candidate directory, and removes the directory afterwards. The stage's `artifact.max_size_mb`
+ * in `policy` bounds the download (checked before anything is written out): callers pass the
+ * policy that governs the run (the base branch's on a pull request), never a branch's own copy.
+ * Called after the event and the actor's right are checked, so a refused run downloads nothing.
  */
-export async function withCandidateArtifact(
+export async function withCandidateArtifact<T extends CommandOutcome>(
   settings: Settings,
   context: EventContext,
-  next: (settings: Settings) => Promise<CommandOutcome>
-): Promise<CommandOutcome> {
+  policy: Policy | undefined,
+  next: (settings: Settings) => Promise<T>
+): Promise<T> {
   const name = settings.candidateArtifact
   if (!name) return next(settings)
   const token = settings.githubToken
@@ -25,7 +28,6 @@ export async function withCandidateArtifact(
     )
   }
   context.onSecret(token)
-  const policy = settings.policy ? await loadPolicy(settings.policy) : undefined
   const maxMb = settings.stage ? policy?.stages[settings.stage]?.artifact?.max_size_mb : undefined
   // Loaded on use: the artifact client is large, and most runs do not need it.
   const { actionsArtifactSource, fetchCandidateArtifact } = await import('../candidate/artifact.js')

@@ -5,13 +5,16 @@ import type { CommandOutcome } from '../commands/registry-context.js'
 import { PermissionError, errorMessage } from '../errors.js'
 import type { Settings } from '../inputs.js'
 import { loadPolicy } from '../policy/load.js'
+import type { Policy } from '../policy/schema.js'
 import type { StageHolder } from '../registry/port.js'
 import { addDone, commentMarker } from '../report/comment.js'
 import { checkRollbackPermission, octokitRepoAccess } from '../github/access.js'
 import type { GitHubApi, RepoRef } from '../github/client.js'
 import { octokitCommentSink } from '../github/comments.js'
+import { withCandidateArtifact } from './candidate-artifact.js'
 import { openCommandContext, runCommand } from './commands.js'
-import { apiFor, repoRef, type EventContext } from './github-context.js'
+import { apiFor, readPayload, repoRef, type EventContext } from './github-context.js'
+import { policyAt } from './policy-at.js'
 
 /**
  * `workflow_dispatch` with `command: rollback`: the actor's right first (a refusal is exit 4 with
@@ -43,8 +46,10 @@ export async function forcedPromotionByDispatch(
   settings: Settings,
   context: EventContext
 ): Promise<CommandOutcome> {
-  const { permission } = await requireRollbackRight(settings, context)
-  return runCommand(settings, context, [permission])
+  const { permission, policy } = await requireRollbackRight(settings, context)
+  return withCandidateArtifact(settings, context, policy, resolved =>
+    runCommand(resolved, context, [permission])
+  )
 }
 
 /**
@@ -54,11 +59,11 @@ export async function forcedPromotionByDispatch(
 async function requireRollbackRight(
   settings: Settings,
   context: EventContext
-): Promise<{ api: GitHubApi; repo: RepoRef; permission: GateResult }> {
-  const policy = settings.policy ? await loadPolicy(settings.policy) : undefined
+): Promise<{ api: GitHubApi; repo: RepoRef; permission: GateResult; policy?: Policy }> {
   const what = settings.command === 'rollback' ? 'roll back' : 'force a promotion'
   const api = apiFor(settings, context, `Checking ${context.actor}'s right to ${what}`)
   const repo = repoRef(context)
+  const policy = await rightsPolicy(settings, context, api, repo)
   const decision = await checkRollbackPermission(
     octokitRepoAccess(api, repo),
     context.actor,
@@ -88,7 +93,45 @@ async function requireRollbackRight(
     throw new PermissionError(`Refused: ${decision.reason}. The registry was not changed.`)
   }
   context.logger?.info(`Allowed: ${decision.reason}`)
-  return { api, repo, permission }
+  return { api, repo, permission, ...(policy ? { policy } : {}) }
+}
+
+/**
+ * The policy whose `rollback.allowed` decides. Dispatched on the default branch, the checkout's;
+ * on any other branch, the default branch's (git, else the contents API): a branch could
+ * otherwise name anyone in its own copy.
+ */
+async function rightsPolicy(
+  settings: Settings,
+  context: EventContext,
+  api: GitHubApi,
+  repo: RepoRef
+): Promise<Policy | undefined> {
+  if (!settings.policy) return undefined
+  const payload = await readPayload(context)
+  const repository = payload.repository as { default_branch?: unknown } | undefined
+  const defaultBranch =
+    typeof repository?.default_branch === 'string' ? repository.default_branch : undefined
+  if (!defaultBranch) {
+    throw new PermissionError(
+      `the ${context.eventName} payload names no default branch, so the rollback rights cannot be read from it`
+    )
+  }
+  const ref = typeof payload.ref === 'string' ? payload.ref : context.ref
+  if (ref === `refs/heads/${defaultBranch}`) return loadPolicy(settings.policy)
+  const { policy } = await policyAt(
+    settings.policy,
+    {
+      rev: `origin/${defaultBranch}`,
+      ref: defaultBranch,
+      what: `the default branch (${defaultBranch})`
+    },
+    { context, api, repo }
+  )
+  context.logger?.info(
+    `Dispatched on ${ref ?? 'another ref'}: the rights to ${settings.command === 'rollback' ? 'roll back' : 'force'} come from ${defaultBranch}'s policy`
+  )
+  return policy
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { CommandOutcome } from '../commands/registry-context.js'
 import { InvalidInputError } from '../errors.js'
+import { loadPolicy } from '../policy/load.js'
 import type { Settings } from '../inputs.js'
 import { withCandidateArtifact } from './candidate-artifact.js'
 import { runCommand } from './commands.js'
@@ -29,10 +30,6 @@ export async function runForEvent(
   settings: Settings,
   context: EventContext
 ): Promise<CommandOutcome> {
-  return withCandidateArtifact(settings, context, resolved => route(resolved, context))
-}
-
-async function route(settings: Settings, context: EventContext): Promise<CommandOutcome> {
   const event = context.eventName
   const isPullRequest = (PULL_REQUEST_EVENTS as readonly string[]).includes(event)
   if (settings.command === 'rollback') {
@@ -52,7 +49,8 @@ async function route(settings: Settings, context: EventContext): Promise<Command
   if (settings.command === 'promote' && event !== 'workflow_dispatch') {
     throw unsupported('command "promote" runs on these events only', event)
   }
-  return runCommand(settings, context)
+  const policy = settings.policy ? await loadPolicy(settings.policy) : undefined
+  return withCandidateArtifact(settings, context, policy, resolved => runCommand(resolved, context))
 }
 
 function unsupported(what: string, event: string): InvalidInputError {

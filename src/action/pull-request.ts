@@ -4,19 +4,18 @@ import { promote, type PromoteOutcome } from '../commands/promote.js'
 import { InvalidInputError, errorMessage } from '../errors.js'
 import type { Evaluation } from '../gates/types.js'
 import type { Settings } from '../inputs.js'
-import { parsePolicy } from '../policy/load.js'
 import type { Policy } from '../policy/schema.js'
-import { createGitRunner } from '../registry/git/runner.js'
 import { commentMarker, renderComment, type DoneAction } from '../report/comment.js'
 import { listCheckRuns } from '../github/check-runs.js'
 import type { GitHubApi, RepoRef } from '../github/client.js'
 import { octokitCommentSink } from '../github/comments.js'
-import { readFileAtRef } from '../github/contents.js'
 import { findMergedPullRequest, parsePullRequest, type PullRequestInfo } from '../github/pulls.js'
 import { gatherReviewEvidence, octokitReviewSource } from '../github/reviews.js'
 import { commitStatusFor, setCommitStatus, statusContext } from '../github/statuses.js'
 import { openRegistryContext } from './commands.js'
 import { apiFor, readPayload, repoRef, type EventContext } from './github-context.js'
+import { withCandidateArtifact } from './candidate-artifact.js'
+import { policyAt } from './policy-at.js'
 
 /**
  * A pull-request event with `command: promote`: evaluate the promotion with the pull request's
@@ -36,19 +35,21 @@ export async function evaluatePullRequest(
   const repo = repoRef(context)
   const api = apiFor(settings, context, `Evaluating pull request #${pr.number}`)
   const file = settings.policy as string
-  const { policy, text } = await policyAt(file, pr.baseSha, `the base branch (${pr.baseRef})`, {
-    context,
-    api,
-    repo
-  })
+  const { policy, text } = await policyAt(
+    file,
+    { rev: pr.baseSha, what: `the base branch (${pr.baseRef} at ${pr.baseSha.slice(0, 7)})` },
+    { context, api, repo }
+  )
   const changed = (await readWorkspaceFile(context, file)) !== text
-  const result = await promoteWithEvidence(settings, context, api, repo, {
-    policy,
-    pr,
-    sha: pr.headSha,
-    // Written from a pull request only with `promote-on: approval`, and only when every gate passes.
-    dryRun: settings.promoteOn !== 'approval' || settings.dryRun
-  })
+  const result = await withCandidateArtifact(settings, context, policy, resolved =>
+    promoteWithEvidence(resolved, context, api, repo, {
+      policy,
+      pr,
+      sha: pr.headSha,
+      // Written from a pull request only with `promote-on: approval`, and only when every gate passes.
+      dryRun: settings.promoteOn !== 'approval' || settings.dryRun
+    })
+  )
   const stage = settings.stage as string
   if (!result.evaluation) {
     // Already in the stage: nothing to evaluate, nothing to wait for.
@@ -72,13 +73,19 @@ export async function evaluatePullRequest(
       ...(changed ? { policyChanged: { path: file } } : {}),
       ...(context.runUrl ? { runUrl: context.runUrl } : {})
     }),
-    // Nothing was written unless every gate passed: a failing report fails the step.
-    tolerateFailure: false
+    // Once written (promote-on: approval), a comment GitHub refuses must not hide the promotion.
+    tolerateFailure: Boolean(result.written)
   })
   const note = result.written
     ? `Promoted from pull request #${pr.number} (promote-on: approval).\n`
     : `Evaluated for pull request #${pr.number}; nothing was written to the registry on ${context.eventName} (promote-on: ${settings.promoteOn}).\n`
-  return { ...result, markdown: `${result.markdown}\n${note}` }
+  // Evaluating a pull request attempts nothing until every gate passes: no record of refusals.
+  const { audit, ...rest } = result
+  return {
+    ...rest,
+    ...(result.written && audit ? { audit } : {}),
+    markdown: `${result.markdown}\n${note}`
+  }
 }
 
 /**
@@ -106,20 +113,42 @@ export async function promoteOnMerge(
   if (payload.deleted === true) {
     throw new InvalidInputError(`the push deleted ${ref}: there is nothing to promote`)
   }
+  if (payload.forced === true) {
+    throw new InvalidInputError(
+      `${ref} was force-pushed: that is not the merge of a pull request, so nothing is promoted`
+    )
+  }
   const sha = typeof payload.after === 'string' ? payload.after : context.sha
+  const before = typeof payload.before === 'string' ? payload.before : undefined
   if (!sha) throw new InvalidInputError('the push payload names no commit (after)')
+  if (!before || /^0+$/.test(before)) {
+    throw new InvalidInputError(
+      `the push created ${ref}: there is no earlier commit to read the policy from`
+    )
+  }
 
   const repo = repoRef(context)
   const api = apiFor(settings, context, `Finding the pull request merged as ${sha.slice(0, 7)}`)
-  const pr = await findMergedPullRequest(api, repo, sha)
+  const found = await findMergedPullRequest(api, repo, sha)
+  // Only a pull request into this branch: a merge into another branch pushed here brings no approval.
+  const pr = found?.baseRef === defaultBranch ? found : undefined
   const file = settings.policy as string
-  const { policy } = await policyAt(file, sha, `the merged commit`, { context, api, repo })
-  const result = await promoteWithEvidence(settings, context, api, repo, {
-    policy,
-    pr,
-    sha,
-    dryRun: settings.dryRun
-  })
+  // The policy as the branch had it before this push, so a merged pull request cannot loosen
+  // the gates it is judged by; its change applies from the next promotion on.
+  const { policy } = await policyAt(
+    file,
+    { rev: before, what: `${defaultBranch} before this push (${before.slice(0, 7)})` },
+    { context, api, repo }
+  )
+  const result = await withCandidateArtifact(settings, context, policy, resolved =>
+    promoteWithEvidence(resolved, context, api, repo, {
+      policy,
+      pr,
+      sha,
+      dryRun: settings.dryRun,
+      onceForCommit: sha
+    })
+  )
   if (!result.evaluation) {
     const note = pr
       ? `Merged pull request #${pr.number}: ${result.markdown.trim()}\n`
@@ -143,7 +172,9 @@ export async function promoteOnMerge(
   }
   const origin = pr
     ? `the merge of pull request #${pr.number}`
-    : `commit ${sha.slice(0, 7)}, which no merged pull request produced (so no reviews or check runs were available)`
+    : found
+      ? `commit ${sha.slice(0, 7)}, the merge of pull request #${found.number} into ${found.baseRef}, not ${defaultBranch} (so its reviews and check runs do not count here)`
+      : `commit ${sha.slice(0, 7)}, which no merged pull request produced (so no reviews or check runs were available)`
   const note = result.written ? `Promoted on ${origin}.\n` : `Not promoted on ${origin}.\n`
   return { ...result, markdown: `${result.markdown}\n${note}` }
 }
@@ -155,6 +186,8 @@ interface EvidenceRequest {
   /** The commit this run is about (recorded in the audit facts). */
   sha: string
   dryRun: boolean
+  /** A push: a promotion already written from this commit is not done again. */
+  onceForCommit?: string
 }
 
 /** Runs `promote` with the pull request's reviews and check runs as evidence. */
@@ -191,6 +224,7 @@ async function promoteWithEvidence(
     version: settings.version,
     candidateDir: settings.candidate,
     dryRun: request.dryRun,
+    ...(request.onceForCommit ? { onceForCommit: request.onceForCommit } : {}),
     ...(reviews ? { reviews } : {}),
     ...(checkRuns ? { checkRuns } : {})
   })
@@ -236,33 +270,6 @@ function doneBy(evaluation: Evaluation, context: EventContext): DoneAction {
     at: new Date(),
     ...(context.runUrl ? { runUrl: context.runUrl } : {})
   }
-}
-
-/**
- * The policy as a given commit has it (`git show <sha>:<path>` in the checkout, else the
- * contents API): for a pull request the base commit, never the head; after a merge, the merge.
- */
-async function policyAt(
-  file: string,
-  sha: string,
-  what: string,
-  where: { context: EventContext; api: GitHubApi; repo: RepoRef }
-): Promise<{ policy: Policy; text: string }> {
-  const { context } = where
-  const git = createGitRunner(context.workspace)
-  const relative = path.relative(context.workspace, path.resolve(context.workspace, file))
-  const spec = relative.split(path.sep).join('/')
-  const shown = await git(['show', `${sha}:./${spec}`])
-  let text: string | undefined = shown.code === 0 ? shown.stdout : undefined
-  if (text === undefined) {
-    text = (await readFileAtRef(where.api, where.repo, spec, sha))?.text
-  }
-  if (text === undefined) {
-    throw new InvalidInputError(
-      `${spec} does not exist on ${what} at ${sha.slice(0, 7)}: the policy is read from there, never from the pull request; merge the policy first`
-    )
-  }
-  return { policy: parsePolicy(text, file), text }
 }
 
 async function readWorkspaceFile(context: EventContext, file: string): Promise<string | undefined> {

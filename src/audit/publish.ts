@@ -26,28 +26,52 @@ export interface PublishedAudit {
 export async function uploadAuditRecords(
   records: readonly AuditRecord[],
   runId: string,
-  uploader: AuditUploader
+  uploader: AuditUploader,
+  /** `GITHUB_RUN_ATTEMPT`: a re-run of the same run gets its own names. */
+  attempt = 1
 ): Promise<PublishedAudit[]> {
   const published: PublishedAudit[] = []
   const used = new Set<string>()
   for (const record of records) {
-    let name = auditArtifactName(record, runId)
-    // Two records of one version in one run (a refusal, then a forced promotion) need two names.
-    for (let n = 2; used.has(name); n++) name = `${auditArtifactName(record, runId)}-${n}`
-    used.add(name)
+    const base = `${auditArtifactName(record, runId)}${attempt > 1 ? `-attempt${attempt}` : ''}`
     const dir = await mkdtemp(path.join(tmpdir(), 'modelgate-audit-'))
     try {
       const file = path.join(dir, 'audit.json')
       await writeFile(file, `${JSON.stringify(record, null, 2)}\n`)
-      await uploader.upload(name, [file], dir)
-      published.push({ record, artifact: name })
-    } catch (error) {
-      published.push({ record, problem: errorMessage(error) })
+      published.push(
+        await uploadUnderFreeName(base, used, name => uploader.upload(name, [file], dir), record)
+      )
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
   }
   return published
+}
+
+/** Names tried after `base` when it is taken: two records of one version in one run (a refusal, then a forced promotion), or two jobs of a matrix. */
+const MAX_NAME_TRIES = 5
+
+async function uploadUnderFreeName(
+  base: string,
+  used: Set<string>,
+  upload: (name: string) => Promise<void>,
+  record: AuditRecord
+): Promise<PublishedAudit> {
+  let problem = ''
+  for (let n = 1; n <= MAX_NAME_TRIES; n++) {
+    const name = n === 1 ? base : `${base}-${n}`
+    if (used.has(name)) continue
+    used.add(name)
+    try {
+      await upload(name)
+      return { record, artifact: name }
+    } catch (error) {
+      problem = errorMessage(error)
+      // Another job of this run took the name: try the next; any other failure is final.
+      if (!/\b409\b|already exists|conflict/i.test(problem)) break
+    }
+  }
+  return { record, problem }
 }
 
 /** Longest record shown whole in the job summary (GitHub keeps at most 1 MiB per step). */

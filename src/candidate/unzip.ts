@@ -11,17 +11,24 @@ import zlib from 'node:zlib'
  * Everything is decided on the central directory before a byte is written:
  * - an entry whose name is absolute, has a drive letter, a `..`, `.` or empty segment, a
  *   backslash or a control character is refused (no zip slip, no Windows-only escapes);
+ * - so is a name Windows cannot hold, on every platform (a candidate must be portable, and the
+ *   action runs on Windows runners too): a device name (`CON`, `nul.txt`, `COM1`), a segment
+ *   ending in a dot or a space, or one of `<>:"|?*`;
  * - a symbolic link is refused, wherever it points: `@actions/artifact` uploads the file a
  *   link points to, never the link, so a link in an artifact was put there by hand;
  * - anything else that is not a regular file or a directory (by its Unix mode) is refused;
  * - encrypted entries, compression other than stored or deflate, entries spread over several
  *   disks, duplicate names and a file that is also a parent directory are refused;
+ * - two paths that differ only in case or in Unicode normalisation (`Model.bin` and `model.bin`,
+ *   `café` in NFC and in NFD, a file `a` and an entry `A/b`) are refused as duplicates: Windows
+ *   and macOS would write them to one place;
  * - the sum of the declared uncompressed sizes must be within the limit.
  *
  * Extraction then trusts none of those claims: each entry is written with `wx` (never over an
  * existing path, never through a link), stops as soon as it inflates beyond its declared size,
  * and must end at exactly that size with the declared CRC-32. Names are taken from the central
- * directory and must match the local header's (no two readings of one archive).
+ * directory and must match the local header's (no two readings of one archive). A file-system
+ * error is a refusal naming the entry, never the temporary path it was written to.
  * Zip64 archives (over 4 GiB, or over 65,535 entries) are read.
  */
 
@@ -125,18 +132,31 @@ export async function readZipDirectory(file: string, limits: ZipLimits): Promise
  * parent must). Throws ZipRefusal when the data does not match what the directory declared.
  */
 export async function extractZip(file: string, zip: ZipDirectory, into: string): Promise<void> {
-  await mkdir(into)
-  const handle = await open(file, 'r')
+  let handle: FileHandle
+  try {
+    await mkdir(into)
+    handle = await open(file, 'r')
+  } catch (error) {
+    const failure = systemFailure(error)
+    if (failure === undefined) throw error
+    throw new ZipRefusal(`could not be extracted (${failure})`)
+  }
   try {
     for (const entry of zip.entries) {
+      const refusal = (problem: string): ZipRefusal =>
+        new ZipRefusal(`entry ${JSON.stringify(entry.name)} ${problem}`, entry.name)
       const target = path.join(into, ...entry.path.split('/'))
-      if (entry.kind === 'directory') {
-        await mkdir(target, { recursive: true })
-        continue
+      try {
+        if (entry.kind === 'directory') {
+          await mkdir(target, { recursive: true })
+          continue
+        }
+        await mkdir(path.dirname(target), { recursive: true })
+        const start = await dataStart(handle, entry, zip.centralDirectoryOffset)
+        await extractEntry(file, start, entry, target, refusal)
+      } catch (error) {
+        throw classify(error, refusal)
       }
-      await mkdir(path.dirname(target), { recursive: true })
-      const start = await dataStart(handle, entry, zip.centralDirectoryOffset)
-      await extractEntry(file, start, entry, target)
     }
   } finally {
     await handle.close()
@@ -317,7 +337,18 @@ function zip64Extra(extra: Buffer): Buffer | undefined {
   return undefined
 }
 
-/** The entry's POSIX path without a trailing slash; refuses any name that could escape or alias. */
+/**
+ * Device names Windows reserves in every directory, whatever the extension and the case, and
+ * with spaces before the extension (`CON`, `nul.txt`, `Com1 .log`). COM0, LPT0 and the
+ * superscript digits are reserved too (Microsoft's "Naming Files, Paths, and Namespaces").
+ */
+const WINDOWS_DEVICE =
+  /^(?:con|prn|aux|nul|com[0-9\u00b9\u00b2\u00b3]|lpt[0-9\u00b9\u00b2\u00b3]) *(?:\.|$)/i
+
+/**
+ * The entry's POSIX path without a trailing slash; refuses any name that could escape or alias,
+ * and any name Windows cannot hold, on every platform.
+ */
 function checkName(name: string, refuse: (problem: string) => never): string {
   if (name === '' || name === '/') refuse('has an empty name')
   // eslint-disable-next-line no-control-regex
@@ -326,11 +357,19 @@ function checkName(name: string, refuse: (problem: string) => never): string {
   }
   if (name.startsWith('/')) refuse('is an absolute path')
   if (/^[A-Za-z]:/.test(name)) refuse('starts with a drive letter')
+  if (/[<>:"|?*]/.test(name)) refuse('has a character Windows forbids in names (one of <>:"|?*)')
   const body = name.endsWith('/') ? name.slice(0, -1) : name
   for (const segment of body.split('/')) {
     if (segment === '..') refuse('escapes the target directory (a ".." segment)')
     if (segment === '' || segment === '.') refuse('has an empty or "." path segment')
-    if (process.platform === 'win32' && segment.includes(':')) refuse('has a ":" in its name')
+    if (segment.endsWith('.') || segment.endsWith(' ')) {
+      refuse(
+        `has a segment ending in a dot or a space (${JSON.stringify(segment)}), which Windows drops`
+      )
+    }
+    if (WINDOWS_DEVICE.test(segment)) {
+      refuse(`has a segment Windows reserves for a device (${JSON.stringify(segment)})`)
+    }
   }
   return body
 }
@@ -356,7 +395,11 @@ function entryKind(
   return 'file'
 }
 
-/** Refuse two entries with one path, and a file that another entry needs as a directory. */
+/**
+ * Refuse two entries with one path; two paths that a case-insensitive, normalisation-insensitive
+ * file system (Windows, macOS) takes for one, counting the directories entries imply (`a` and
+ * `A/b`); and a file that another entry needs as a directory (`a` and `a/b`).
+ */
 function checkTree(entries: readonly ZipEntry[]): void {
   const kinds = new Map<string, 'file' | 'directory'>()
   for (const entry of entries) {
@@ -365,6 +408,25 @@ function checkTree(entries: readonly ZipEntry[]): void {
       throw new ZipRefusal(`entry ${JSON.stringify(entry.name)} appears twice`, entry.name)
     }
     kinds.set(entry.path, entry.kind)
+  }
+  const spellings = new Map<string, { path: string; entry: ZipEntry }>()
+  for (const entry of entries) {
+    let prefix = ''
+    for (const segment of entry.path.split('/')) {
+      prefix = prefix === '' ? segment : `${prefix}/${segment}`
+      const key = foldName(prefix)
+      const seen = spellings.get(key)
+      if (!seen) {
+        spellings.set(key, { path: prefix, entry })
+      } else if (seen.path !== prefix) {
+        throw new ZipRefusal(
+          `entry ${JSON.stringify(entry.name)} collides with entry ${JSON.stringify(seen.entry.name)} ` +
+            `on Windows and macOS: ${JSON.stringify(prefix)} and ${JSON.stringify(seen.path)} ` +
+            `differ only ${difference(prefix, seen.path)}`,
+          entry.name
+        )
+      }
+    }
   }
   for (const entry of entries) {
     const segments = entry.path.split('/')
@@ -378,6 +440,21 @@ function checkTree(entries: readonly ZipEntry[]): void {
       }
     }
   }
+}
+
+/**
+ * One spelling for the names a case-insensitive, normalisation-insensitive file system takes for
+ * one: Unicode's canonical caseless match, with case folding approximated by upper- then
+ * lower-casing (which folds more than any file system does: fail closed).
+ */
+function foldName(name: string): string {
+  return name.normalize('NFD').toUpperCase().toLowerCase().normalize('NFD')
+}
+
+function difference(a: string, b: string): string {
+  if (a.normalize('NFC') === b.normalize('NFC')) return 'in Unicode normalisation (NFC and NFD)'
+  if (a.toLowerCase() === b.toLowerCase()) return 'in case'
+  return 'in case or Unicode normalisation'
 }
 
 async function dataStart(
@@ -407,10 +484,9 @@ async function extractEntry(
   file: string,
   start: number,
   entry: ZipEntry,
-  target: string
+  target: string,
+  refusal: (problem: string) => ZipRefusal
 ): Promise<void> {
-  const refusal = (problem: string): ZipRefusal =>
-    new ZipRefusal(`entry ${JSON.stringify(entry.name)} ${problem}`, entry.name)
   if (entry.compressedSize === 0 && entry.method === 0) {
     await writeNew(target, entry, refusal)
     return
@@ -423,12 +499,8 @@ async function extractEntry(
     refusal(`expands beyond its declared ${entry.size} bytes`)
   )
   const sink = createWriteStream(target, { flags: 'wx' })
-  try {
-    if (entry.method === 8) await pipeline(source, zlib.createInflateRaw(), guard, sink)
-    else await pipeline(source, guard, sink)
-  } catch (error) {
-    throw classify(error, refusal)
-  }
+  if (entry.method === 8) await pipeline(source, zlib.createInflateRaw(), guard, sink)
+  else await pipeline(source, guard, sink)
   if (guard.bytes !== entry.size) {
     throw refusal(`holds ${guard.bytes} bytes, not its declared ${entry.size}`)
   }
@@ -441,23 +513,34 @@ async function writeNew(
   refusal: (problem: string) => ZipRefusal
 ): Promise<void> {
   if (entry.size !== 0 || entry.crc32 !== 0) throw refusal('is damaged (no data)')
-  try {
-    await writeFile(target, '', { flag: 'wx' })
-  } catch (error) {
-    throw classify(error, refusal)
-  }
+  await writeFile(target, '', { flag: 'wx' })
 }
 
+/**
+ * An error met while extracting one entry, as a refusal naming that entry. A file-system error's
+ * message holds the temporary path, so only its code and call are kept.
+ */
 function classify(error: unknown, refusal: (problem: string) => ZipRefusal): unknown {
   if (error instanceof ZipRefusal) return error
   const code = (error as { code?: unknown } | null)?.code
-  if (code === 'EEXIST' || code === 'EISDIR' || code === 'ENOTDIR') {
-    return refusal('collides with another entry (names differing only in case?)')
-  }
   if (typeof code === 'string' && code.startsWith('Z_')) {
     return refusal(`is damaged (${(error as Error).message})`)
   }
-  return error
+  const failure = systemFailure(error)
+  if (failure === undefined) return error
+  if (code === 'EEXIST' || code === 'EISDIR' || code === 'ENOTDIR') {
+    return refusal(
+      `collides with another entry on this file system, which takes two names for one (${failure})`
+    )
+  }
+  return refusal(`could not be extracted (${failure})`)
+}
+
+/** `EACCES on mkdir` for a Node file-system error, without its path; undefined for any other. */
+function systemFailure(error: unknown): string | undefined {
+  const { code, syscall } = (error ?? {}) as { code?: unknown; syscall?: unknown }
+  if (typeof code !== 'string' || !/^E[A-Z0-9]+$/.test(code)) return undefined
+  return typeof syscall === 'string' ? `${code} on ${syscall}` : code
 }
 
 /** Passes bytes through, computing their CRC-32; fails once more than `limit` bytes came. */

@@ -1,10 +1,11 @@
-import { promotionAudit, type AuditRecord } from '../audit/record.js'
+import { auditRecordOf, promotionAudit, type AuditRecord } from '../audit/record.js'
 import { loadCandidate } from '../candidate/load.js'
 import type { Candidate } from '../candidate/types.js'
 import { ExitCode, InvalidInputError, ModelGateError, NotFoundError } from '../errors.js'
 import type { ReviewEvidence } from '../gates/approvals.js'
 import type { CheckRunEvidence } from '../gates/checks.js'
 import { decide, evaluateStage, findStage } from '../gates/evaluate.js'
+import { rolledBackGate } from '../gates/rolled-back.js'
 import { transitionGate } from '../gates/transition.js'
 import type { Evaluation, GateResult } from '../gates/types.js'
 import type { Policy } from '../policy/schema.js'
@@ -31,6 +32,11 @@ export interface PromoteOptions {
   checkRuns?: CheckRunEvidence
   /** What was checked before (the actor's right to force, in the action): recorded as gates. */
   checks?: GateResult[]
+  /**
+   * The commit a push promotes from: when the registry already holds a promotion of this model
+   * and stage written from it, the push was handled (a re-run) and nothing is done again.
+   */
+  onceForCommit?: string
 }
 
 /** What `promote` returns: the outcome, with the evaluation when one was made. */
@@ -69,8 +75,12 @@ export async function promote(
     )
   }
   const candidate = candidateFromDir ?? (await context.models.loadVersion(model, version))
+  const records = (await context.registry.history(model)).flatMap(event => {
+    const stored = auditRecordOf(event.audit)
+    return stored ? [stored] : []
+  })
   const evaluate = async (holder: StageHolder | undefined) =>
-    evaluatePromotion(context, options, { version, candidate, holder, record })
+    evaluatePromotion(context, options, { version, candidate, holder, record, records })
   const audit = (judged: Judged, written: boolean): AuditRecord =>
     promotionAudit({
       evaluation: options.checks?.length
@@ -91,7 +101,19 @@ export async function promote(
   if (holder?.version === version) {
     return nothingToDo(model, version, options.stage, holder)
   }
+  const done = options.onceForCommit
+    ? records.find(
+        stored =>
+          stored.written &&
+          stored.kind !== 'rollback' &&
+          stored.to === options.stage &&
+          stored.commitSha === options.onceForCommit
+      )
+    : undefined
+  if (done) return alreadyDone(done)
   let judged = await evaluate(holder)
+  // The holder the latest evaluation compared against, so a write judges again only when it moved.
+  let judgedHolder = holder
   if (!passes(judged.evaluation) && !options.force) {
     return outcome(
       judged.evaluation,
@@ -113,8 +135,9 @@ export async function promote(
       dryRun: options.dryRun,
       // Another run may have moved the stage since we read it: judge again against the new holder.
       revalidate: async ({ holder: current }) => {
-        if (current?.version === holder?.version) return undefined
+        if (current?.version === judgedHolder?.version) return undefined
         judged = await evaluate(current)
+        judgedHolder = current
         if (!passes(judged.evaluation) && !options.force) {
           throw new ModelGateError(
             `${options.stage} changed hands to ${current?.version ?? 'nobody'} while promoting, and ${version} no longer passes against it`,
@@ -128,7 +151,7 @@ export async function promote(
   )
   return outcome(
     judged.evaluation,
-    describeWrite(result, version, options, holder),
+    describeWrite(result, version, options, judgedHolder),
     result.written,
     result.written ? stored : undefined
   )
@@ -152,6 +175,7 @@ async function evaluatePromotion(
     candidate: Candidate
     holder: StageHolder | undefined
     record: NonNullable<Awaited<ReturnType<RegistryContext['registry']['getVersion']>>>
+    records: readonly AuditRecord[]
   }
 ): Promise<Judged> {
   const { policy, stage } = options
@@ -184,7 +208,8 @@ async function evaluatePromotion(
     ...(options.reviews ? { reviews: options.reviews } : {}),
     ...(options.checkRuns ? { checkRuns: options.checkRuns } : {})
   })
-  const gates = [transition.gate, ...evaluation.gates]
+  const rolledBack = rolledBackGate({ version: subject.version, stage, records: subject.records })
+  const gates = [transition.gate, ...(rolledBack ? [rolledBack] : []), ...evaluation.gates]
   return {
     evaluation: { ...evaluation, gates, decision: decide(gates, evaluation.warnings) },
     from: transition.source?.stage ?? null
@@ -238,6 +263,22 @@ function nothingToDo(
   const markdown = `${model} ${version} already holds ${stage} (since ${holder.assignedAt.toISOString()}, by ${holder.assignedBy}). Nothing written.\n`
   const json = JSON.stringify(
     { model, version, stage, written: false, reason: 'already in stage' },
+    null,
+    2
+  )
+  return { markdown, json, exitCode: ExitCode.Pass, decision: 'pass' }
+}
+
+function alreadyDone(done: AuditRecord): CommandOutcome {
+  const markdown = `This commit (${done.commitSha?.slice(0, 7)}) already promoted ${done.model} ${done.version} to ${done.to} at ${done.timestamp} (${done.runUrl ?? 'run unknown'}). Nothing written.\n`
+  const json = JSON.stringify(
+    {
+      model: done.model,
+      version: done.version,
+      stage: done.to,
+      written: false,
+      reason: 'already promoted from this commit'
+    },
     null,
     2
   )

@@ -67,6 +67,14 @@ export async function rollback(
     preview.written === false && preview.reason === 'dry run'
       ? preview.planned.find(event => event.kind === 'assignment')?.version
       : undefined
+  if (!planned && !options.dryRun) {
+    // The preview wrote nothing and would write nothing: say so rather than report a dry run.
+    const why = preview.written ? 'the preview wrote' : preview.reason
+    throw new ModelGateError(
+      `Cannot roll back ${options.model} ${options.stage} (${current.version}): ${why}. Nothing written.`,
+      ExitCode.Blocked
+    )
+  }
   const record = planned && !options.dryRun ? audit(planned) : undefined
   const result =
     options.dryRun || !planned

@@ -1,0 +1,35 @@
+import path from 'node:path'
+import { InvalidInputError } from '../errors.js'
+import { parsePolicy } from '../policy/load.js'
+import type { Policy } from '../policy/schema.js'
+import { createGitRunner } from '../registry/git/runner.js'
+import type { GitHubApi, RepoRef } from '../github/client.js'
+import { readFileAtRef } from '../github/contents.js'
+import type { EventContext } from './github-context.js'
+
+/**
+ * The policy as a commit or branch has it (`git show <rev>:<path>` in the checkout, else the
+ * contents API at `ref`): for a pull request the base commit, never the head; for a merge's push
+ * the branch before the push; for a dispatch on another branch, the default branch.
+ */
+export async function policyAt(
+  file: string,
+  at: { rev: string; ref?: string; what: string },
+  where: { context: EventContext; api: GitHubApi; repo: RepoRef }
+): Promise<{ policy: Policy; text: string }> {
+  const { context } = where
+  const git = createGitRunner(context.workspace)
+  const relative = path.relative(context.workspace, path.resolve(context.workspace, file))
+  const spec = relative.split(path.sep).join('/')
+  const shown = await git(['show', `${at.rev}:./${spec}`])
+  let text: string | undefined = shown.code === 0 ? shown.stdout : undefined
+  if (text === undefined) {
+    text = (await readFileAtRef(where.api, where.repo, spec, at.ref ?? at.rev))?.text
+  }
+  if (text === undefined) {
+    throw new InvalidInputError(
+      `${spec} does not exist on ${at.what}: the policy is read from there, never from the branch being changed; merge the policy first`
+    )
+  }
+  return { policy: parsePolicy(text, file), text }
+}
