@@ -380,13 +380,12 @@ describe('the bundled action on GitHub events', () => {
       inputs
     )
     expect(again10.outputs.decision).toBe('blocked')
-    expect(repo.commentsOn(10)[0]?.body).toContain('v1.1.0 was rolled back out of staging')
+    expect(repo.commentsOn(10)[0]?.body).toContain('v1.1.0 was taken out of staging')
     gh.assertNoViolations()
   })
 
   it('a merge into another branch pushed to main brings no approvals; a force-push promotes nothing', async () => {
     const repo = gh.state.repo('acme/models')
-    const before = await gitOk(clone.git, ['ls-remote', '--tags', 'origin'])
     await gitOk(clone.git, ['commit', '--quiet', '--allow-empty', '-m', 'Merge #11 into develop'])
     const merged = (await gitOk(clone.git, ['rev-parse', 'HEAD'])).trim()
     await gitOk(clone.git, ['push', '--quiet', 'origin', 'HEAD:main'])
@@ -398,21 +397,41 @@ describe('the bundled action on GitHub events', () => {
     })
     repo.addReview(11, { user: 'bob', state: 'APPROVED' })
     repo.merge(11, { mergeCommitSha: merged })
-    const inputs = { ...promoteInputs, version: 'v1.1.0', stage: 'dev' }
+    // A version never rolled back, so only the missing approval can block it.
+    const registered = await runAction(
+      { command: 'register', policy: 'policy.yml', version: 'v1.2.0' },
+      {
+        ...hermetic,
+        GITHUB_SHA: merged,
+        GITHUB_ACTOR: 'mona',
+        GITHUB_EVENT_NAME: 'workflow_dispatch'
+      },
+      clone.dir
+    )
+    expect(registered.exitCode).toBe(0)
+    const inputs = { ...promoteInputs, version: 'v1.2.0' }
     const elsewhere = await run(
       pushEvent({ repo: REPO, before: commits[1] as string, after: merged }),
-      { ...promoteInputs, stage: 'staging', version: 'v1.1.0' }
+      inputs
     )
     expect(elsewhere.outputs.decision).toBe('blocked')
     expect(elsewhere.summary).toContain('the merge of pull request #11 into develop, not main')
+    const gates = JSON.parse(elsewhere.outputs['report-json'] ?? '{}').gates as {
+      gate: string
+      status: string
+    }[]
+    expect(gates.filter(gate => gate.status === 'fail').map(gate => gate.gate)).toEqual([
+      'approvals'
+    ])
     expect(repo.commentsOn(11)).toHaveLength(0)
 
+    const tagsBefore = await gitOk(clone.git, ['ls-remote', '--tags', 'origin'])
     const forced = pushEvent({ repo: REPO, before: commits[1] as string, after: merged })
     forced.payload.forced = true
     const forcePushed = await run(forced, inputs)
     expect(forcePushed.exitCode).toBe(2)
     expect(forcePushed.stdout).toContain('was force-pushed')
-    expect(await gitOk(clone.git, ['ls-remote', '--tags', 'origin'])).toBe(before)
+    expect(await gitOk(clone.git, ['ls-remote', '--tags', 'origin'])).toBe(tagsBefore)
     gh.assertNoViolations()
   })
 
@@ -480,6 +499,8 @@ describe('the bundled action on GitHub events', () => {
     // Dispatched on a branch whose policy lets readers roll back: the default branch's decides.
     const branchPolicy = POLICY.replace('permission: maintain', 'permission: read')
     await writeFile(path.join(clone.dir, 'policy.yml'), branchPolicy)
+    // The default branch's copy, as GitHub serves it (the checkout's origin/main is not asked).
+    gh.state.repo('acme/models').putFile('main', 'policy.yml', POLICY)
     try {
       const onBranch = await run(
         workflowDispatchEvent({

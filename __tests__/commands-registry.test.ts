@@ -219,6 +219,36 @@ describe('registry commands on the git registry', () => {
     expect(added.some(tag => /^demo#staging#\d+$/.test(tag))).toBe(true)
   })
 
+  it('a rolled-back version returns only by force, and a second rollback marks it again', async () => {
+    const promote = (...extra: string[]) =>
+      cli(clone.dir, 'promote', 'demo', '--to', 'staging', '--version', 'v1.2.0', ...extra)
+    const before = await remoteTags(sandbox)
+    const refused = await promote()
+    expect(refused.exitCode).toBe(2)
+    expect(refused.stdout).toContain('v1.2.0 was taken out of staging')
+    expect(refused.stdout).toContain('(bad canary)')
+    expect(await remoteTags(sandbox)).toEqual(before)
+
+    const forced = await promote('--force', '--reason', 'canary fixed upstream')
+    expect(forced.exitCode).toBe(1)
+    expect(forced.stdout).toContain('Promoted v1.2.0 to staging by force')
+    const rolled = await cli(
+      clone.dir,
+      'rollback',
+      'demo',
+      '--stage',
+      'staging',
+      '--to',
+      'v1.0.0',
+      '--reason',
+      'still bad'
+    )
+    expect(rolled.exitCode).toBe(0)
+    const again = await promote()
+    expect(again.exitCode).toBe(2)
+    expect(again.stdout).toContain('(still bad)')
+  })
+
   it('status shows each stage holder; history lists every event newest first', async () => {
     const shown = await cli(clone.dir, 'status', 'demo', '--json')
     const [model] = JSON.parse(shown.stdout)

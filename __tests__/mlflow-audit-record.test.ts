@@ -1,5 +1,5 @@
 /** The whole audit record kept on the MLflow model version, gzip+base64 in its header tag (and parts when it does not fit), and read back. */
-import { gunzipSync } from 'node:zlib'
+import { gunzipSync, gzipSync } from 'node:zlib'
 import { AuditRecord } from '../src/audit/record.js'
 import { ExitCode } from '../src/errors.js'
 import {
@@ -10,8 +10,10 @@ import {
 } from '../src/registry/mlflow/names.js'
 import type { MlflowRegistry } from '../src/registry/mlflow/index.js'
 import {
+  MAX_RECORD_BYTES,
   MAX_RECORD_TAGS,
   readRecordTags,
+  recordSummaryTag,
   recordTags,
   sha256Hex
 } from '../src/registry/mlflow/record-tags.js'
@@ -386,7 +388,17 @@ describe('how many tags a record takes', () => {
         }
         if (tags.parts.length > 0) expect(Buffer.byteLength(tags.header.value)).toBe(limit)
         const map = new Map([...tags.parts, tags.header].map(t => [t.key, t.value]))
-        expect(readRecordTags(keys, 'id', map)).toEqual({ ok: true, record })
+        // The adapter never writes more than MAX_RECORD_TAGS tags a record, and a reader takes no more.
+        expect(readRecordTags(keys, 'id', map)).toEqual(
+          tags.parts.length < MAX_RECORD_TAGS
+            ? { ok: true, record }
+            : {
+                ok: false,
+                damaged: expect.objectContaining({
+                  problem: expect.stringContaining('more than ModelGate ever writes')
+                })
+              }
+        )
       }
     }
   })
@@ -421,14 +433,27 @@ describe('a record too large to keep fails the write before anything is written'
       expect(error.message).toContain('Nothing was written')
       expect(stand.writes()).toEqual([])
       expect(stand.snapshot(model)).toEqual(before)
-      // A dry run says so too, and an unassignment with such a record is refused the same way.
+      // A dry run says so too.
       await expect(
         registry.assign(model, '2', 'production', { ...alice, record }, { dryRun: true })
       ).rejects.toThrow('put fewer files')
-      await expect(
-        registry.unassign(model, '1', 'production', { ...alice, record })
-      ).rejects.toThrow('put fewer files')
       expect(stand.writes()).toEqual([])
+      // An unassignment (the 3 a.m. path) is never refused for it: it keeps a summary instead.
+      const result = written(
+        await registry.unassign(model, '1', 'production', { ...alice, record })
+      )
+      expect(result.events[0]?.audit).toMatchObject({
+        record,
+        recordTruncated: true,
+        recordTruncatedReason: expect.stringContaining(`more than the ${MAX_RECORD_TAGS}`)
+      })
+      const [event] = (await registry.history(model)).filter(e => e.kind === 'unassignment')
+      expect(event?.audit?.record).toMatchObject({
+        recordTruncated: true,
+        bytes: Buffer.byteLength(JSON.stringify(record)),
+        sha256: sha256Hex(JSON.stringify(record)),
+        keys: expect.arrayContaining(['schema', 'artifact'])
+      })
     }
   )
 
@@ -650,5 +675,70 @@ describe('readRecordTags', () => {
     const map = encoded()
     map.set(keys.auditHeader('id-1'), JSON.stringify({ ...header(map), data: 'H4sI' }))
     expect(problem(map)).toContain('does not decompress')
+  })
+
+  it(`refuses a header claiming more than the writer ever writes: ${MAX_RECORD_TAGS - 1} parts, ${MAX_RECORD_BYTES} bytes`, () => {
+    const claim = (change: Record<string, unknown>) => {
+      const map = encoded()
+      map.set(keys.auditHeader('id-1'), JSON.stringify({ ...header(map), ...change }))
+      return problem(map)
+    }
+    expect(claim({ bytes: 64 * 1024 * 1024 })).toBe(
+      `the header tag ${keys.auditHeader('id-1')} claims a record of 67108864 bytes, more than ModelGate ever writes (${MAX_RECORD_BYTES})`
+    )
+    expect(claim({ parts: MAX_RECORD_TAGS })).toContain(
+      `claims ${MAX_RECORD_TAGS} parts, more than ModelGate ever writes (${MAX_RECORD_TAGS - 1})`
+    )
+    expect(claim({ parts: 1e9 })).toContain('more than ModelGate ever writes')
+    // The old format: as many parts as a 1 MiB record needs at 5,000 bytes a part, no more.
+    expect(claim({ encoding: undefined, data: undefined, parts: 100_000 })).toContain(
+      'claims 100000 parts'
+    )
+    // Just within the bound: read as far as the tags go (parts missing), nothing allocated for the claim.
+    expect(claim({ parts: MAX_RECORD_TAGS - 1 })).toContain(`parts missing`)
+  })
+
+  it('a gzip bomb stops at the byte length its header gives (at most 1 MiB), and is damaged', () => {
+    // 64 MiB of zeros: 64 KB of gzip, 87 KB of base64 — the size of 18 OSS tags.
+    const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024), { level: 9 }).toString('base64')
+    expect(bomb.length).toBeLessThan(MAX_RECORD_TAGS * OSS_TAG_VALUE_LIMIT)
+    for (const bytes of [1_000, MAX_RECORD_BYTES]) {
+      const map = new Map([
+        [
+          keys.auditHeader('id-1'),
+          JSON.stringify({
+            encoding: 'gzip+base64',
+            parts: 0,
+            bytes,
+            sha256: sha256Hex('anything'),
+            data: bomb
+          })
+        ]
+      ])
+      const before = process.memoryUsage().arrayBuffers
+      expect(problem(map)).toContain(
+        `the data does not decompress to the ${bytes} bytes the header describes`
+      )
+      // Nothing near 64 MiB was held at once (gunzip's maxOutputLength).
+      expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(16 * 1024 * 1024)
+    }
+  })
+
+  it('reads a summary kept in place of a record', () => {
+    const summary = recordSummaryTag(keys, 'id-1', record, 'no room', 1000)
+    expect(Buffer.byteLength(summary.value)).toBeLessThanOrEqual(1000)
+    const map = new Map([[summary.key, summary.value]])
+    expect(readRecordTags(keys, 'id-1', map)).toEqual({
+      ok: true,
+      record: {
+        recordTruncated: true,
+        why: 'no room',
+        bytes: Buffer.byteLength(JSON.stringify(record)),
+        sha256: sha256Hex(JSON.stringify(record)),
+        keys: Object.keys(record)
+      }
+    })
+    map.set(summary.key, JSON.stringify({ recordTruncated: true, why: 7 }))
+    expect(problem(map)).toContain('is not a valid header')
   })
 })

@@ -255,6 +255,195 @@ describe.each(SETUPS)('a fault at every write position of a promotion ($label)',
   })
 })
 
+/**
+ * The writes that take a version out of a stage or put a marked one back: each has a fixed
+ * sequence, the removal mark among it, and a fault at any position leaves a whole state (the
+ * mark never says "taken out" of a version that holds the stage, nor is it lost from one that
+ * does not) that a re-run completes.
+ */
+interface MarkScenario {
+  label: string
+  uc: boolean
+  /** The state before the write under test. */
+  setup(registry: MlflowRegistry, model: string): Promise<void>
+  write(registry: MlflowRegistry, model: string): Promise<unknown>
+  /** The writes, as [method, target, tag key (for version tags)]. */
+  sequence: Array<[string, string, string?]>
+  /** The stage's holder before and after. */
+  before: string
+  after: string
+  /** The version whose mark the write sets (taken out) or clears (put back). */
+  marked: string
+  marks: boolean
+}
+
+const forcedBack = { actor: 'carol', reason: 'fixed and re-verified', forced: true }
+
+function markScenarios(uc: boolean): MarkScenario[] {
+  const keys = tagKeys(uc)
+  const rmTag = uc ? 'registered-models/tags' : 'registered-models/set-tag'
+  const setTag = uc ? 'model-versions/tags' : 'model-versions/set-tag'
+  const deleteTag = uc ? 'model-versions/tags' : 'model-versions/delete-tag'
+  const backend = uc ? 'Unity Catalog' : 'OSS'
+  const twoThenRollback = async (registry: MlflowRegistry, model: string) => {
+    written(await registry.assign(model, '1', 'production', alice))
+    written(await registry.assign(model, '2', 'production', alice))
+    written(await registry.rollback(model, 'production', undefined, alice))
+  }
+  return [
+    {
+      label: `${backend}, a rollback (marks the version it takes out)`,
+      uc,
+      setup: async (registry, model) => {
+        written(await registry.assign(model, '1', 'production', alice))
+        written(await registry.assign(model, '2', 'production', alice))
+      },
+      // Named: a re-run of a rollback without a version would go one step further back.
+      write: (registry, model) =>
+        registry.rollback(model, 'production', '1', { ...alice, record: { pr: 9 } }),
+      sequence: [
+        ['POST', rmTag],
+        ['POST', setTag, 'audit'],
+        ['POST', setTag, keys.promoted('production')],
+        ['POST', setTag, keys.removed('production')],
+        ['POST', 'registered-models/alias'],
+        ['DELETE', 'registered-models/alias']
+      ],
+      before: '2',
+      after: '1',
+      marked: '2',
+      marks: true
+    },
+    {
+      label: `${backend}, a forced promotion of a rolled-back version (clears its mark)`,
+      uc,
+      setup: twoThenRollback,
+      write: (registry, model) =>
+        registry.assign(model, '2', 'production', { ...forcedBack, record: { pr: 10 } }),
+      sequence: [
+        ['POST', rmTag],
+        ['POST', setTag, 'audit'],
+        ['POST', setTag, keys.promoted('production')],
+        ['POST', 'registered-models/alias'],
+        ['DELETE', deleteTag, keys.removed('production')],
+        ['POST', 'registered-models/alias']
+      ],
+      before: '1',
+      after: '2',
+      marked: '2',
+      marks: false
+    },
+    {
+      label: `${backend}, an unassignment (marks the version)`,
+      uc,
+      setup: async (registry, model) => {
+        written(await registry.assign(model, '1', 'production', alice))
+      },
+      write: (registry, model) =>
+        registry.unassign(model, '1', 'production', { ...alice, record: { pr: 11 } }),
+      sequence: [
+        ['POST', rmTag],
+        ['POST', setTag, 'audit'],
+        ['POST', setTag, keys.removed('production')],
+        ['DELETE', 'registered-models/alias'],
+        ['POST', 'registered-models/alias']
+      ],
+      before: '1',
+      after: 'none',
+      marked: '1',
+      marks: true
+    }
+  ]
+}
+
+describe.each([...markScenarios(false), ...markScenarios(true)])(
+  'a fault at every write position of $label',
+  scenario => {
+    const keys = tagKeys(scenario.uc)
+    const markKey = keys.removed('production')
+
+    async function ready(): Promise<{ model: string; registry: MlflowRegistry }> {
+      const model = seed(scenario.uc ? { ...SMALL, uc: true } : SMALL)
+      const registry = registryOn(stand, scenario.uc ? { unityCatalog: true } : {})
+      await scenario.setup(registry, model)
+      stand.resetLog()
+      return { model, registry }
+    }
+
+    const holderNow = async (registry: MlflowRegistry, model: string) =>
+      (await registry.getStage(model, 'production'))?.version ?? 'none'
+
+    /** Whatever the holder, the mark agrees with it. */
+    async function expectMarkAgrees(registry: MlflowRegistry, model: string): Promise<string> {
+      const holder = await holderNow(registry, model)
+      expect([scenario.before, scenario.after]).toContain(holder)
+      const removal = await registry.takenOutOf(model, scenario.marked, 'production')
+      const takenOut = scenario.marks ? holder === scenario.after : holder === scenario.before
+      expect(removal !== undefined).toBe(takenOut)
+      return holder
+    }
+
+    async function expectApplied(registry: MlflowRegistry, model: string): Promise<void> {
+      expect(await holderNow(registry, model)).toBe(scenario.after)
+      const tags = stand.snapshot(model).versions[scenario.marked]?.tags ?? {}
+      expect(markKey in tags).toBe(scenario.marks)
+      const removal = await registry.takenOutOf(model, scenario.marked, 'production')
+      expect(removal !== undefined).toBe(scenario.marks)
+    }
+
+    it('has a fixed sequence of writes', async () => {
+      const { model, registry } = await ready()
+      await scenario.write(registry, model)
+      expect(
+        stand.writes().map(w => {
+          const key = (w.body as { key?: string }).key
+          const where = target(w.path)
+          return where.startsWith('model-versions/')
+            ? [w.method, where, key?.startsWith(keys.auditHeader('')) ? 'audit' : key]
+            : [w.method, where]
+        })
+      ).toEqual(scenario.sequence)
+      await expectApplied(registry, model)
+    })
+
+    describe.each(scenario.sequence.map((_, i) => i + 1))('write %i', position => {
+      it.each([
+        ['a 500', { kind: 500 as const }],
+        ['a lost answer (applied, then reset)', { kind: 'reset' as const, after: true }]
+      ])('%s is retried and the write fully applied', async (_name, fault) => {
+        const { model, registry } = await ready()
+        stand.addFault({ ...fault, writesOnly: true, nth: position, times: 2 })
+        await scenario.write(registry, model)
+        await expectApplied(registry, model)
+      })
+
+      it('failing every attempt: everything written is reverted, then a re-run converges', async () => {
+        const { model, registry } = await ready()
+        const before = stand.snapshot(model)
+        stand.addFault({ kind: 500, writesOnly: true, nth: position, times: ATTEMPTS })
+        const error = await rejection(scenario.write(registry, model))
+        expect((error as unknown as MlflowWriteError).failure.outcome).toBe('reverted')
+        expect(stand.snapshot(model)).toEqual(before)
+        expect(await expectMarkAgrees(registry, model)).toBe(scenario.before)
+        stand.clearFaults()
+        await scenario.write(registry, model)
+        await expectApplied(registry, model)
+      })
+
+      it('the server going down for good: the mark agrees with the holder, and a re-run completes', async () => {
+        const { model, registry } = await ready()
+        stand.addFault({ kind: 503, writesOnly: true, nth: position, times: Infinity })
+        const error = await rejection(scenario.write(registry, model))
+        expect(error).toBeInstanceOf(MlflowWriteError)
+        stand.clearFaults()
+        await expectMarkAgrees(registry, model)
+        await scenario.write(registry, model)
+        await expectApplied(registry, model)
+      })
+    })
+  }
+)
+
 describe('a lost answer to the alias move while everything goes down', () => {
   it('says the stage could not be read, and a re-run completes', async () => {
     const { model, registry } = await withChampion()

@@ -199,6 +199,23 @@ describe('the MLflow stand-in', () => {
     expect(bad.status).toBe(400)
   })
 
+  it('Unity Catalog: refuses a 51st tag on a model version, not a new value for one it has', async () => {
+    stand.createModel('main.s.m')
+    stand.createVersion('main.s.m')
+    const tags = stand.models.get('main.s.m')?.versions.get('1')?.tags as Map<string, string>
+    for (let i = 0; tags.size < 50; i++) tags.set(`t_${i}`, 'x')
+    const uc = '/api/2.0/mlflow/unity-catalog/model-versions/tags'
+    const body = (key: string) => ({ name: 'main.s.m', version: '1', key, value: 'y' })
+    const added = await call('POST', uc, body('one_more'))
+    expect([added.status, added.json.error_code]).toEqual([400, 'INVALID_PARAMETER_VALUE'])
+    expect((await call('POST', uc, body('t_0'))).status).toBe(200)
+    expect((await call('DELETE', uc, { name: 'main.s.m', version: '1', key: 't_1' })).status).toBe(
+      200
+    )
+    expect((await call('POST', uc, body('one_more'))).status).toBe(200)
+    expect(tags.size).toBe(50)
+  })
+
   it('injects faults by write number, before or after the write takes effect', async () => {
     stand.addFault({ writesOnly: true, nth: 2, kind: 500, after: true })
     const first = await call('POST', `${API}/registered-models/set-tag`, {

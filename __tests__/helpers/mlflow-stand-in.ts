@@ -19,8 +19,10 @@
  *   OSS server answers, with `unknownRoute: 'html'`); a wrong method: 405 HTML;
  * - auth (bearer or basic → 401 UNAUTHENTICATED), `forbid` → 403;
  * - Unity Catalog routes (`/api/2.0/mlflow/unity-catalog/...`): three-level
- *   names, tag keys without `. , - = / :`, values ≤ 1000 characters, aliases
- *   as `{alias, version}` on versions, a missing alias answered 404;
+ *   names, tag keys without `. , - = / :`, values ≤ 1000 characters, at most
+ *   50 tags on a registered model or a model version (a new key beyond that
+ *   is 400), aliases as `{alias, version}` on versions, a missing alias
+ *   answered 404;
  * - fault injection by method, path, predicate, or write number: 5xx, 429
  *   (with Retry-After), an HTML 502, a connection reset, a slow answer, each
  *   either before or after the request takes effect;
@@ -161,6 +163,8 @@ interface Route {
 const API = '/api/2.0/mlflow'
 const UC = '/api/2.0/mlflow/unity-catalog'
 const STAGES = ['None', 'Staging', 'Production', 'Archived']
+/** Databricks: "You can assign a maximum of 50 tags to a single securable object." */
+const UC_MAX_TAGS = 50
 const WRITE_METHODS = new Set(['POST', 'PATCH', 'PUT', 'DELETE'])
 
 export class MlflowStandIn {
@@ -620,6 +624,7 @@ export class MlflowStandIn {
         const key = str(r.params.key)
         const value = str(r.params.value)
         this.validateTag(key, value, r.uc)
+        this.checkTagCount(model.tags, key, r.uc)
         model.tags.set(key, value)
         model.lastUpdated = this.now()
         return {}
@@ -664,6 +669,7 @@ export class MlflowStandIn {
         const value = str(r.params.value)
         this.validateTag(key, value, r.uc)
         const version = this.versionOf(this.modelOf(r, str(r.params.name)), str(r.params.version))
+        this.checkTagCount(version.tags, key, r.uc)
         version.tags.set(key, value)
         version.lastUpdated = this.now()
         return {}
@@ -770,6 +776,16 @@ export class MlflowStandIn {
       )
     }
     return found
+  }
+
+  /** Unity Catalog: at most 50 tags on one securable object (a registered model, a model version). */
+  private checkTagCount(tags: Map<string, string>, key: string, uc: boolean): void {
+    if (uc && !tags.has(key) && tags.size >= UC_MAX_TAGS) {
+      throw new ApiError(
+        'INVALID_PARAMETER_VALUE',
+        `Cannot add tag '${key}': an object can have at most ${UC_MAX_TAGS} tags.`
+      )
+    }
   }
 
   private validateTag(key: string, value: string, uc: boolean): void {

@@ -22108,27 +22108,21 @@ function auditSchemaFileText() {
 ;// CONCATENATED MODULE: ./src/gates/rolled-back.ts
 
 /**
- * A version rolled back out of a stage does not come back by an ordinary promotion: the latest
- * written record about this version and stage being a rollback that took it out fails the gate,
- * so only a forced promotion (a person with the right, and a reason) can return it. A later
- * promotion of it to the stage clears the mark. Undefined when the version was never rolled back
- * out of the stage, so reports stay as they were.
+ * A version taken out of a stage (rolled back, or unassigned by hand) does not come back by an
+ * ordinary promotion: the gate fails, so only a forced promotion (a person with the right, and a
+ * reason) returns it, which also clears the mark. Undefined when the version was not taken out,
+ * so reports stay as they were.
  */
 function rolledBackGate(context) {
-    const concerning = context.records
-        .filter(record => record.written &&
-        record.to === context.stage &&
-        ((record.kind === 'rollback' && record.previous === context.version) ||
-            (record.kind !== 'rollback' && record.version === context.version)))
-        .sort((a, b) => Date.parse(b.timestamp) - Date.parse(a.timestamp));
-    const latest = concerning[0];
-    if (!latest || latest.kind !== 'rollback')
+    const { removal } = context;
+    if (!removal)
         return undefined;
-    const why = latest.reason ? ` (${latest.reason})` : '';
+    const why = removal.reason ? ` (${removal.reason})` : '';
     return {
         gate: 'rolled_back',
         status: 'fail',
-        summary: `${context.version} was rolled back out of ${context.stage} at ${utc(new Date(latest.timestamp))} by ${latest.actor}${why}: it returns only by a forced promotion`
+        summary: `${context.version} was taken out of ${context.stage} at ${utc(removal.at)} by ${removal.by}${why}: it returns only by a forced promotion`,
+        details: [`registry event: ${removal.eventId}`]
     };
 }
 
@@ -22204,11 +22198,8 @@ async function promote(context, options) {
         throw new NotFoundError(`${model} ${version} is not registered; run \`modelgate register\` first`);
     }
     const candidate = candidateFromDir ?? (await context.models.loadVersion(model, version));
-    const records = (await context.registry.history(model)).flatMap(event => {
-        const stored = auditRecordOf(event.audit);
-        return stored ? [stored] : [];
-    });
-    const evaluate = async (holder) => evaluatePromotion(context, options, { version, candidate, holder, record, records });
+    const removal = await context.registry.takenOutOf(model, version, options.stage);
+    const evaluate = async (holder) => evaluatePromotion(context, options, { version, candidate, holder, record, removal });
     const audit = (judged, written) => promotionAudit({
         evaluation: options.checks?.length
             ? { ...judged.evaluation, gates: [...options.checks, ...judged.evaluation.gates] }
@@ -22227,6 +22218,12 @@ async function promote(context, options) {
     if (holder?.version === version) {
         return nothingToDo(model, version, options.stage, holder);
     }
+    const records = options.onceForCommit
+        ? (await context.registry.history(model)).flatMap(event => {
+            const stored = auditRecordOf(event.audit);
+            return stored ? [stored] : [];
+        })
+        : [];
     const done = options.onceForCommit
         ? records.find(stored => stored.written &&
             stored.kind !== 'rollback' &&
@@ -22296,7 +22293,7 @@ async function evaluatePromotion(context, options, subject) {
         ...(options.reviews ? { reviews: options.reviews } : {}),
         ...(options.checkRuns ? { checkRuns: options.checkRuns } : {})
     });
-    const rolledBack = rolledBackGate({ version: subject.version, stage, records: subject.records });
+    const rolledBack = rolledBackGate({ version: subject.version, stage, removal: subject.removal });
     const gates = [transition.gate, ...(rolledBack ? [rolledBack] : []), ...evaluation.gates];
     return {
         evaluation: { ...evaluation, gates, decision: decide(gates, evaluation.warnings) },
@@ -22415,8 +22412,10 @@ async function rollback(context, options) {
         : undefined;
     if (!planned && !options.dryRun) {
         // The preview wrote nothing and would write nothing: say so rather than report a dry run.
-        const why = preview.written ? 'the preview wrote' : preview.reason;
-        throw new ModelGateError(`Cannot roll back ${options.model} ${options.stage} (${current.version}): ${why}. Nothing written.`, ExitCode.Blocked);
+        if (preview.written) {
+            throw new Error(`the registry wrote during a rollback preview of ${options.model} ${options.stage}`);
+        }
+        throw new ModelGateError(`Cannot roll back ${options.model} ${options.stage} (${current.version}): ${preview.reason}. Nothing written.`, ExitCode.Blocked);
     }
     const record = planned && !options.dryRun ? audit(planned) : undefined;
     const result = options.dryRun || !planned
@@ -24081,6 +24080,24 @@ function versionRecord(artifact, version) {
         stages
     };
 }
+/**
+ * When `version` was last taken out of `stage` (its latest event there is an unassignment: a
+ * rollback's removal, GTO's `NAME#STAGE!#N`, by ModelGate or by hand), in GTO's own event order;
+ * undefined while its latest event there is an assignment, or it never was in the stage.
+ */
+function takenOutOf(state, model, version, stage) {
+    const latest = state.artifacts.get(model)?.versions.get(version)?.stages.get(stage)?.latest;
+    if (!latest || latest.action !== 'unassign')
+        return undefined;
+    const { audit } = parseMessage(latest.message);
+    const reason = typeof audit?.reason === 'string' ? audit.reason : undefined;
+    return {
+        at: new Date(latest.time * 1000),
+        by: latest.by,
+        ...(reason ? { reason } : {}),
+        eventId: latest.tag
+    };
+}
 
 ;// CONCATENATED MODULE: ./src/registry/git/adapter.ts
 /**
@@ -24164,6 +24181,9 @@ class GitRegistry {
     }
     async history(model) {
         return historyOf(await this.readState(), model);
+    }
+    async takenOutOf(model, version, stage) {
+        return takenOutOf(await this.readState(), model, version, stage);
     }
     // ---- writes --------------------------------------------------------------
     async register(model, version, ref, audit, options = {}) {
@@ -25100,6 +25120,7 @@ function tagKeys(unityCatalog) {
             promoted: alias => `modelgate_promoted_${part(alias)}`,
             auditHeader: id => `modelgate_audit_${ucKeyPart(id)}`,
             auditPart: (id, n) => `modelgate_audit_${ucKeyPart(id)}_${n}`,
+            removed: alias => `modelgate_removed_${part(alias)}`,
             archived: 'archived',
             signature: ['modelgate_signature'],
             historyAlias: key => (key.startsWith('modelgate_history_') ? key.slice(18) : undefined)
@@ -25110,6 +25131,7 @@ function tagKeys(unityCatalog) {
         promoted: alias => `modelgate.promoted.${alias}`,
         auditHeader: id => `modelgate.audit.${ossKeyPart(id)}`,
         auditPart: (id, n) => `modelgate.audit.${ossKeyPart(id)}.${n}`,
+        removed: alias => `modelgate.removed.${alias}`,
         archived: 'archived',
         signature: ['modelgate.signature', 'modelgate_signature'],
         historyAlias: key => (key.startsWith('modelgate.history.') ? key.slice(18) : undefined)
@@ -25346,7 +25368,18 @@ function previousAfterRollback(applied, restored, removed) {
  * Records written before the encoding existed are read too: a header without
  * `encoding`, `{parts, bytes, sha256}`, and parts `1..parts` that are the JSON
  * itself, cut on code point boundaries.
+ *
+ * A rollback or an unassignment whose record cannot be kept whole (too large,
+ * or no room left among a Unity Catalog version's 50 tags) keeps a summary in
+ * the header tag instead, and no parts:
+ *
+ *   modelgate.audit.<entry id>     {"recordTruncated":true,"why":"…","bytes":29927,"sha256":"…","keys":["schema",…]}
+ *
+ * Reading never trusts the header: it takes at most MAX_RECORD_TAGS - 1 parts,
+ * at most MAX_RECORD_BYTES of JSON, and gunzip stops at the byte length the
+ * header gives, so a hostile header or a gzip bomb cannot make it allocate.
  */
+
 
 
 const RECORD_ENCODING = 'gzip+base64';
@@ -25358,10 +25391,24 @@ const RECORD_ENCODING = 'gzip+base64';
  * records of several writes.
  */
 const MAX_RECORD_TAGS = 20;
-/** More parts than any sane record needs: a header claiming more is damaged. */
-const MAX_PARTS = 10_000;
-/** Larger than any record ModelGate writes; bounds what a header can make a reader inflate. */
-const MAX_RECORD_BYTES = 64 * 1024 * 1024;
+/** The writer never uses more: a gzip+base64 header claiming more parts is damaged. */
+const MAX_ENCODED_PARTS = MAX_RECORD_TAGS - 1;
+/**
+ * Parts of the old, uncompressed format: the JSON itself, at most 5,000 bytes a
+ * part on OSS (a record of MAX_RECORD_BYTES takes 210), at most 49 on a Unity
+ * Catalog version.
+ */
+const MAX_LEGACY_PARTS = 256;
+/**
+ * The largest record JSON ModelGate writes (UTF-8 bytes); a header claiming
+ * more is damaged, and gunzip stops there. 20 tags hold 100,000 characters of
+ * base64 (OSS), 75,000 bytes of gzip, which deflate (at most about 1,032 to 1)
+ * could inflate to some 77 MB: the writer refuses (a promotion) or summarises
+ * (a rollback, an unassignment) a record over this bound instead. A real
+ * promotion record that fills 20 OSS tags (about 1,400 files) is about 230 KB
+ * of JSON, its checksums compressing about 2 to 1.
+ */
+const MAX_RECORD_BYTES = 1024 * 1024;
 const SHA256_RE = /^[0-9a-f]{64}$/;
 const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
 function sha256Hex(text) {
@@ -25403,6 +25450,25 @@ function recordTags(keys, id, record, limit) {
     };
 }
 /**
+ * The header tag of a record kept as a summary (see the top of this file),
+ * within `limit`: the keys are dropped, then `why` cut, to fit.
+ */
+function recordSummaryTag(keys, id, record, why, limit) {
+    const json = JSON.stringify(record);
+    const base = { recordTruncated: true, bytes: Buffer.byteLength(json, 'utf8') };
+    const sha256 = sha256Hex(json);
+    const names = Object.keys(record);
+    const attempts = [
+        { ...base, why, sha256, keys: names.slice(0, 30) },
+        { ...base, why, sha256, keys: names.slice(0, 5) },
+        { ...base, why: truncateBytes(why, 200), sha256, keys: [] },
+        { ...base, why: truncateBytes(why, 40), sha256, keys: [] }
+    ];
+    const summary = attempts.find(s => Buffer.byteLength(JSON.stringify(s), 'utf8') <= limit) ??
+        attempts[attempts.length - 1];
+    return { key: keys.auditHeader(id), value: JSON.stringify(summary), summary };
+}
+/**
  * The record of write `id` from a version's tags: undefined when there is no
  * header (nothing was stored), else the record, or why it cannot be read back.
  */
@@ -25418,6 +25484,8 @@ function readRecordTags(keys, id, tags) {
     const header = parseHeader(raw);
     if (typeof header === 'string')
         return damaged(`the header tag ${key} ${header}`);
+    if ('recordTruncated' in header)
+        return { ok: true, record: header };
     const chunks = [];
     const missing = [];
     for (let n = 1; n <= header.parts; n++) {
@@ -25465,7 +25533,7 @@ function missingRecord(keys, id, where) {
     const tag = keys.auditHeader(id);
     return { damaged: true, problem: `the header tag ${tag} is missing from ${where}`, tag };
 }
-/** The header, or what is wrong with it (to follow "the header tag <key>"). */
+/** The header (or a summary), or what is wrong with it (to follow "the header tag <key>"). */
 function parseHeader(raw) {
     const invalid = 'is not a valid header';
     let value;
@@ -25475,21 +25543,28 @@ function parseHeader(raw) {
     catch {
         return invalid;
     }
-    if (typeof value !== 'object' || value === null)
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
         return invalid;
-    const { encoding, parts, bytes, sha256, data } = value;
+    const fields = value;
+    if (fields.recordTruncated === true)
+        return parseSummary(fields) ?? invalid;
+    const { encoding, parts, bytes, sha256, data } = fields;
     if (encoding !== undefined && encoding !== RECORD_ENCODING) {
         return `names an unknown encoding ${JSON.stringify(encoding)} (written by a newer ModelGate?)`;
     }
     const encoded = encoding === RECORD_ENCODING;
+    if (typeof parts === 'number' && parts > (encoded ? MAX_ENCODED_PARTS : MAX_LEGACY_PARTS)) {
+        return `claims ${parts} parts, more than ModelGate ever writes (${encoded ? MAX_ENCODED_PARTS : MAX_LEGACY_PARTS})`;
+    }
+    if (typeof bytes === 'number' && bytes > MAX_RECORD_BYTES) {
+        return `claims a record of ${bytes} bytes, more than ModelGate ever writes (${MAX_RECORD_BYTES})`;
+    }
     if (typeof parts !== 'number' ||
         !Number.isInteger(parts) ||
         parts < (encoded ? 0 : 1) ||
-        parts > MAX_PARTS ||
         typeof bytes !== 'number' ||
         !Number.isInteger(bytes) ||
         bytes < 0 ||
-        bytes > MAX_RECORD_BYTES ||
         typeof sha256 !== 'string' ||
         !SHA256_RE.test(sha256) ||
         (encoded ? typeof data !== 'string' : data !== undefined)) {
@@ -25498,6 +25573,88 @@ function parseHeader(raw) {
     return encoded
         ? { encoding: RECORD_ENCODING, parts, bytes, sha256, data: data }
         : { parts, bytes, sha256 };
+}
+function parseSummary(fields) {
+    const { why, bytes, sha256, keys } = fields;
+    if (typeof why !== 'string' ||
+        typeof bytes !== 'number' ||
+        !Number.isInteger(bytes) ||
+        bytes < 0 ||
+        typeof sha256 !== 'string' ||
+        !SHA256_RE.test(sha256) ||
+        !Array.isArray(keys) ||
+        !keys.every(k => typeof k === 'string')) {
+        return undefined;
+    }
+    return { recordTruncated: true, why, bytes, sha256, keys: keys };
+}
+
+;// CONCATENATED MODULE: ./src/registry/mlflow/removal-mark.ts
+
+const MAX_MARK_ACTOR = 100;
+/** The mark of `entry` (a rollback or an unassignment), within `limit` UTF-8 bytes: the reason is cut to fit. */
+function encodeRemovalMark(entry, limit) {
+    const base = {
+        removed: true,
+        kind: entry.kind,
+        stage: entry.stage,
+        at: entry.at,
+        by: truncateBytes(entry.by, MAX_MARK_ACTOR),
+        id: entry.id
+    };
+    const bare = JSON.stringify(base);
+    if (entry.reason === undefined)
+        return bare;
+    // The reason takes what the rest leaves; escaping may take more, so cut again by the excess.
+    for (let room = limit - byteLength(bare) - byteLength(',"reason":""'); room > 0;) {
+        const value = JSON.stringify({ ...base, reason: truncateBytes(entry.reason, room) });
+        const excess = byteLength(value) - limit;
+        if (excess <= 0)
+            return value;
+        room -= excess;
+    }
+    return bare;
+}
+/** A mark's value read back; `{ error }` when it is not one ModelGate could have written. */
+function decodeRemovalMark(value) {
+    let parsed;
+    try {
+        parsed = JSON.parse(value);
+    }
+    catch {
+        return { error: 'is not valid JSON' };
+    }
+    if (!isMarkShaped(parsed))
+        return { error: 'is not a removal mark' };
+    const { kind, stage, at, by, reason, id } = parsed;
+    const text = (v) => typeof v === 'string' && v !== '';
+    if ((kind !== 'rollback' && kind !== 'unassign') ||
+        !text(stage) ||
+        !text(at) ||
+        Number.isNaN(Date.parse(at)) ||
+        !text(by) ||
+        !text(id) ||
+        (reason !== undefined && typeof reason !== 'string')) {
+        return { error: 'is not a valid removal mark' };
+    }
+    return { mark: { kind, stage, at, by, ...(text(reason) ? { reason } : {}), id } };
+}
+/** Whether a tag value claims to be a removal mark (`"removed": true`), however well formed otherwise. */
+function isRemovalMark(value) {
+    if (value === undefined)
+        return false;
+    try {
+        return isMarkShaped(JSON.parse(value));
+    }
+    catch {
+        return false;
+    }
+}
+function isMarkShaped(value) {
+    return (typeof value === 'object' &&
+        value !== null &&
+        !Array.isArray(value) &&
+        value.removed === true);
 }
 
 ;// CONCATENATED MODULE: ./src/registry/mlflow/steps.ts
@@ -25744,19 +25901,26 @@ function wire_optional(key, value) {
  *                 the parts that do not fit in the header, if any
  *                 (`modelgate.audit.<entry id>.<n>`), then the header
  *                 (`modelgate.audit.<entry id>`: encoding, part count,
- *                 sha256, the data), see record-tags.ts; a record that would
- *                 take more than MAX_RECORD_TAGS tags, or (Unity Catalog)
- *                 tags beyond the version's 50, fails the write before step 3
+ *                 sha256, the data), see record-tags.ts; a promotion whose
+ *                 record would take more than MAX_RECORD_TAGS tags, more than
+ *                 MAX_RECORD_BYTES, or (Unity Catalog) tags beyond the
+ *                 version's 50, fails before step 3; a rollback or an
+ *                 unassignment never does: it keeps a summary in the header
+ *                 tag instead (or, with no tag to spare, nothing)
  *        prepare  audit tag on the version (`modelgate.promoted.<alias>`)
+ *        prepare  (rollback, unassign) the removal mark on the version taken
+ *                 out (`modelgate.removed.<alias>`, removal-mark.ts)
  *        prepare  (rollback) remove the version's `archived` tag
  *        check    re-read the alias: another writer moved it → undo, back to 1
  *        commit   move the alias
+ *        finish   remove the removal mark of the version put in, if it has one
  *        finish   point `<alias>-previous` at the default rollback target
  *        finish   tag the replaced version `archived` (when asked)
  *      Each call is retried (http.ts); a step that still fails undoes the
  *      steps before it, newest first, and the error says what was reverted
  *      and what, if anything, is left (and that a re-run completes it).
  */
+
 
 
 
@@ -25878,6 +26042,45 @@ class MlflowRegistry {
             stages
         };
     }
+    /**
+     * From the version's removal mark (removal-mark.ts), one `model-versions/get`:
+     * undefined when the version is gone, holds the stage now, or carries no
+     * mark. A mark that cannot be read still counts (fails closed).
+     */
+    async takenOutOf(model, version, stage) {
+        this.assertModel(model);
+        names_assertVersion(version);
+        const ref = this.stageRef(stage);
+        const mv = await this.readVersionIfAny(model, version);
+        if (!mv || this.holdsStage(mv, ref))
+            return undefined;
+        const markKey = this.keys.removed(ref.alias);
+        const promotedKey = this.keys.promoted(ref.alias);
+        const promoted = mv.tags.get(promotedKey);
+        const [key, raw] = mv.tags.has(markKey)
+            ? [markKey, mv.tags.get(markKey)]
+            : isRemovalMark(promoted)
+                ? [promotedKey, promoted]
+                : [undefined, undefined];
+        if (key === undefined)
+            return undefined;
+        const decoded = decodeRemovalMark(raw);
+        if ('error' in decoded) {
+            return {
+                at: new Date(mv.lastUpdatedTimestamp ?? mv.creationTimestamp ?? 0),
+                by: 'unknown',
+                reason: `the tag ${key} on ${model} version ${version} ${decoded.error}; it says the version was taken out of ${stage}`,
+                eventId: `${model}@${ref.alias}`
+            };
+        }
+        const { mark } = decoded;
+        return {
+            at: new Date(mark.at),
+            by: mark.by,
+            ...(mark.reason ? { reason: mark.reason } : {}),
+            eventId: eventId(model, ref, mark.id)
+        };
+    }
     async status(model) {
         const names = model === undefined ? await this.listModels() : [model];
         if (model !== undefined)
@@ -25993,7 +26196,7 @@ class MlflowRegistry {
         return this.write(model, ref, audit, options, `Promoting ${model} ${version} to ${stage}`, async (view) => {
             const target = await this.readVersion(model, version);
             if (view.holder === version)
-                return this.completion(model, ref, view, version);
+                return this.completion(model, ref, view, target);
             assertPromotable(model, target, this.keys);
             const holder = await this.currentHolder(model, ref, view);
             return {
@@ -26017,11 +26220,12 @@ class MlflowRegistry {
         return this.write(model, ref, audit, options, `Removing ${model} ${version} from ${stage}`, async (view) => {
             if (view.holder !== version)
                 return { noop: 'not in stage' };
+            const removed = await this.readVersion(model, version);
             const holder = await this.currentHolder(model, ref, view);
             return {
                 completion: false,
                 holder,
-                build: audit => this.planUnassign(model, ref, view, version, audit)
+                build: audit => this.planUnassign(model, ref, view, removed, audit)
             };
         });
     }
@@ -26042,10 +26246,12 @@ class MlflowRegistry {
             if (to === null) {
                 throw new NotFoundError(`No earlier version of ${model} held ${stage} as far as the registry records: name the version to roll back to.`);
             }
-            if (to === current)
-                return this.completion(model, ref, view, current);
+            if (to === current) {
+                return this.completion(model, ref, view, await this.readVersion(model, current));
+            }
             const target = await this.readVersion(model, to);
             assertReady(model, target);
+            const removed = await this.readVersionIfAny(model, current);
             const holder = await this.currentHolder(model, ref, view);
             return {
                 completion: false,
@@ -26055,7 +26261,8 @@ class MlflowRegistry {
                     target,
                     previous: previousAfterRollback(view.applied, to, current),
                     archive: options.archiveReplaced ? current : undefined,
-                    audit
+                    audit,
+                    ...(removed ? { removed } : {})
                 })
             };
         });
@@ -26141,10 +26348,14 @@ class MlflowRegistry {
             ...(legacy ? { legacy } : {})
         };
     }
-    /** The stage already holds `version`: finish what an interrupted run left, else nothing. */
-    async completion(model, ref, view, version) {
+    /** The stage already holds `mv`: finish what an interrupted run left, else nothing. */
+    async completion(model, ref, view, mv) {
+        const version = mv.version;
         const entry = holderEntry(view.applied, version);
         const steps = [];
+        const clearMark = this.clearMarkStep(model, ref, mv);
+        if (clearMark)
+            steps.push(clearMark);
         if (ref.legacyStage) {
             steps.push(...this.legacyMoveOut(model, ref, view, version, entry?.archived !== undefined));
         }
@@ -26174,34 +26385,65 @@ class MlflowRegistry {
         };
     }
     planMove(model, ref, view, move) {
-        const version = move.target.version;
-        const entry = this.newEntry(move.kind, ref, version, view.holder ?? null, move.previous, move.audit, move.archive);
-        const { value: auditValue, audit } = this.auditValue(model, ref, entry, move.audit);
+        const target = move.target;
+        const version = target.version;
+        const rollback = move.kind === 'rollback';
         const promotedKey = this.keys.promoted(ref.alias);
-        const record = this.recordTagsOf(model, version, entry, move.audit);
-        this.assertTagRoom(model, move.target, [promotedKey], record, move.audit.record);
+        const promotedNew = target.tags.has(promotedKey) ? 0 : 1;
+        const room = this.roomOn(target);
+        // A rollback is never refused for want of room on Unity Catalog: the removal mark on the
+        // version it takes out comes first, then its audit tag, then its record (whole, or a summary).
+        const writePromoted = !rollback || room >= promotedNew;
+        let archive = move.archive;
+        let place;
+        if (rollback && move.removed) {
+            const archiveNeed = archive !== undefined && !move.removed.tags.has(this.keys.archived) ? 1 : 0;
+            place = this.markPlace(ref, move.removed, archiveNeed);
+            if (this.roomOn(move.removed) - place.slots < archiveNeed)
+                archive = undefined;
+        }
+        const entry = this.newEntry(move.kind, ref, version, view.holder ?? null, move.previous, move.audit, archive);
+        const record = this.recordPlan(model, version, entry, move.audit.record, rollback ? room - (writePromoted ? promotedNew : 0) : undefined);
+        if (!rollback) {
+            this.assertTagRoom(model, target, [promotedKey], record.whole, move.audit.record);
+        }
+        if (record.tags.length === 0)
+            delete entry.recorded;
+        const { value: auditValue, audit } = this.auditValue(model, ref, entry, move.audit, record);
         const steps = [
             this.journalStep(model, ref, view, entry),
             ...this.recordSteps(model, version, record),
-            this.versionTagStep(model, version, promotedKey, auditValue, move.target.tags.get(promotedKey))
+            ...(writePromoted
+                ? [
+                    this.versionTagStep(model, version, promotedKey, auditValue, target.tags.get(promotedKey))
+                ]
+                : []),
+            ...this.markSteps(model, move.removed, place, entry)
         ];
-        const archivedTag = move.target.tags.get(this.keys.archived);
-        if (move.kind === 'rollback' && archivedTag !== undefined) {
-            steps.push(this.deleteVersionTagStep(model, version, this.keys.archived, archivedTag));
+        const archivedTag = target.tags.get(this.keys.archived);
+        if (rollback && archivedTag !== undefined) {
+            steps.push(this.deleteVersionTagStep(model, version, this.keys.archived, archivedTag, 'prepare'));
         }
+        // The target's removal mark goes once it holds the stage again (any write that puts it
+        // back, forced or not), never before: a write that stops short leaves it marked.
+        const clearMark = this.clearMarkStep(model, ref, target);
         if (ref.legacyStage) {
             steps.push(this.legacyCheckStep(model, ref, view));
             steps.push(this.transitionStep(model, version, ref.legacyStage, view.legacy?.stageOf.get(version) ?? 'None', 'commit'));
-            steps.push(...this.legacyMoveOut(model, ref, view, version, move.archive !== undefined));
+            if (clearMark)
+                steps.push(clearMark);
+            steps.push(...this.legacyMoveOut(model, ref, view, version, archive !== undefined));
         }
         else {
             steps.push(this.aliasCheckStep(model, ref, view.holder));
             steps.push(this.aliasStep(model, ref.alias, version, view.holder, 'commit'));
+            if (clearMark)
+                steps.push(clearMark);
             const previousStep = this.previousAliasStep(model, ref, view, move.previous);
             if (previousStep)
                 steps.push(previousStep);
-            if (move.archive)
-                steps.push(this.archiveStep(model, move.archive));
+            if (archive)
+                steps.push(this.archiveStep(model, archive));
         }
         const summary = move.kind === 'assign'
             ? `Promote ${model} ${version} to ${ref.stage}${view.holder ? ` (replacing ${view.holder})` : ''}`
@@ -26216,7 +26458,7 @@ class MlflowRegistry {
                 by: entry.by,
                 ...(entry.email ? { byEmail: entry.email } : {}),
                 id: eventId(model, ref, entry.id),
-                ...refOf(move.target),
+                ...refOf(target),
                 summary,
                 audit
             },
@@ -26224,12 +26466,19 @@ class MlflowRegistry {
             context: this.stepContext(model, ref, version, view.holder, move.kind === 'assign' ? 'Promoting' : 'Rolling back')
         };
     }
-    planUnassign(model, ref, view, version, audit) {
+    planUnassign(model, ref, view, removed, audit) {
+        const version = removed.version;
         const entry = this.newEntry('unassign', ref, null, version, version, audit, undefined);
-        const { audit: eventAudit } = this.auditValue(model, ref, entry, audit);
+        // Never refused for want of room: the removal mark first, then the record (whole, or a summary).
+        const place = this.markPlace(ref, removed, 0);
+        const record = this.recordPlan(model, version, entry, audit.record, this.roomOn(removed) - place.slots);
+        if (record.tags.length === 0)
+            delete entry.recorded;
+        const { audit: eventAudit } = this.auditValue(model, ref, entry, audit, record);
         const steps = [
             this.journalStep(model, ref, view, entry),
-            ...this.recordSteps(model, version, this.recordTagsOf(model, version, entry, audit))
+            ...this.recordSteps(model, version, record),
+            ...this.markSteps(model, removed, place, entry)
         ];
         if (ref.legacyStage) {
             steps.push(this.legacyCheckStep(model, ref, view));
@@ -26317,26 +26566,56 @@ class MlflowRegistry {
         };
     }
     /**
-     * The tags that keep the caller's full audit record (record-tags.ts), when
-     * there is one. Refuses, before anything is written, a record that would
-     * take more than MAX_RECORD_TAGS tags.
+     * How the caller's record (if any) is kept on the version (record-tags.ts).
+     * `room` undefined: a promotion, which refuses, before anything is written,
+     * a record that cannot be kept whole (more than MAX_RECORD_BYTES of JSON or
+     * MAX_RECORD_TAGS tags; Unity Catalog's tag count is assertTagRoom's). A
+     * number: a rollback or an unassignment, never refused: the record is kept
+     * whole when it fits in `room` more tags, else as a summary in its header
+     * tag when one more fits, else not on the version (the event's audit still
+     * has it whole, for the job summary and the artifact).
      */
-    recordTagsOf(model, version, entry, audit) {
-        if (audit.record === undefined)
-            return undefined;
-        const tags = recordTags(this.keys, entry.id, audit.record, this.tagLimit);
-        const count = tags.parts.length + 1;
-        if (count > MAX_RECORD_TAGS) {
-            const files = fileCount(audit.record);
-            throw new InvalidInputError(`${model} version ${version}: the audit record of this write is ${kb(tags.bytes)} of JSON (${kb(tags.encodedBytes)} as ${RECORD_ENCODING}) and would take ${count} tags of at most ${this.tagLimit} bytes, more than the ${MAX_RECORD_TAGS} ModelGate gives one record${this.unityCatalog ? ` (Unity Catalog allows ${UC_MAX_TAGS_PER_VERSION} tags on a model version)` : ''}. Nothing was written. Most of a record is the candidate's file checksums${files === undefined ? '' : ` (${files} files)`}: put fewer files in the candidate directory, e.g. pack many small files into one archive.`);
+    recordPlan(model, version, entry, record, room) {
+        if (record === undefined)
+            return { tags: [] };
+        const files = fileCount(record);
+        const fewerFiles = `Most of a record is the candidate's file checksums${files === undefined ? '' : ` (${files} files)`}: put fewer files in the candidate directory, e.g. pack many small files into one archive.`;
+        let whole;
+        let truncated;
+        const bytes = byteLength(JSON.stringify(record));
+        if (bytes > MAX_RECORD_BYTES) {
+            if (room === undefined) {
+                throw new InvalidInputError(`${model} version ${version}: the audit record of this write is ${kb(bytes)} of JSON, more than the ${kb(MAX_RECORD_BYTES)} ModelGate keeps on a version. Nothing was written. ${fewerFiles}`);
+            }
+            truncated = `the record is ${kb(bytes)} of JSON, more than the ${kb(MAX_RECORD_BYTES)} ModelGate keeps on a version`;
         }
-        return tags;
+        else {
+            whole = recordTags(this.keys, entry.id, record, this.tagLimit);
+            const count = whole.parts.length + 1;
+            if (count > MAX_RECORD_TAGS) {
+                if (room === undefined) {
+                    throw new InvalidInputError(`${model} version ${version}: the audit record of this write is ${kb(whole.bytes)} of JSON (${kb(whole.encodedBytes)} as ${RECORD_ENCODING}) and would take ${count} tags of at most ${this.tagLimit} bytes, more than the ${MAX_RECORD_TAGS} ModelGate gives one record${this.unityCatalog ? ` (Unity Catalog allows ${UC_MAX_TAGS_PER_VERSION} tags on a model version)` : ''}. Nothing was written. ${fewerFiles}`);
+                }
+                truncated = `the record would take ${count} tags, more than the ${MAX_RECORD_TAGS} ModelGate gives one record`;
+            }
+            else if (room !== undefined && count > room) {
+                truncated = `the record would take ${count} tags and ${model} version ${version} had room for ${Math.max(room, 0)} more of the ${UC_MAX_TAGS_PER_VERSION} Unity Catalog allows`;
+            }
+        }
+        if (truncated === undefined && whole)
+            return { tags: [...whole.parts, whole.header], whole };
+        const why = truncated ?? 'the record was not kept';
+        if (room !== undefined && room < 1)
+            return { tags: [], truncated: why };
+        const summary = recordSummaryTag(this.keys, entry.id, record, why, this.tagLimit);
+        return { tags: [{ key: summary.key, value: summary.value }], truncated: why };
     }
     /**
      * Unity Catalog allows UC_MAX_TAGS_PER_VERSION tags on a model version:
-     * refuses, before anything is written, a write that would go beyond it on
-     * `target` (the record's tags plus `keys` it does not have yet). The server
-     * would refuse the tag and the write be undone; this says why, up front.
+     * refuses, before anything is written, a promotion that would go beyond it
+     * on `target` (the record's tags plus `keys` it does not have yet). The
+     * server would refuse the tag and the write be undone; this says why, up
+     * front.
      */
     assertTagRoom(model, target, keys, record, auditRecord) {
         if (!this.unityCatalog)
@@ -26348,20 +26627,61 @@ class MlflowRegistry {
         const files = auditRecord ? fileCount(auditRecord) : undefined;
         throw new InvalidInputError(`${model} version ${target.version} has ${target.tags.size} tags and this write would add ${added}${record ? ` (${recordCount} for its audit record, ${kb(record.bytes)} of JSON)` : ''}, more than the ${UC_MAX_TAGS_PER_VERSION} Unity Catalog allows on a model version. Nothing was written. Delete tags the version no longer needs (not ${this.keys.auditHeader('')}*: they are its audit trail)${record ? `, or put fewer files in the candidate directory${files === undefined ? '' : ` (${files} now)`} to shrink the record` : ''}.`);
     }
+    /** How many more tags `mv` can take: Unity Catalog's limit less what it has; unbounded elsewhere. */
+    roomOn(mv) {
+        return this.unityCatalog ? UC_MAX_TAGS_PER_VERSION - mv.tags.size : Infinity;
+    }
+    /**
+     * Where the removal mark goes on `removed`, the version a write takes out of
+     * the stage: its own tag (overwritten if there), else, when Unity Catalog
+     * has no room for one more tag (`reserve` more kept for the archived tag),
+     * in place of the version's audit tag for the stage (removal-mark.ts), else
+     * in a new tag if one still fits, else nowhere.
+     */
+    markPlace(ref, removed, reserve) {
+        const key = this.keys.removed(ref.alias);
+        const old = removed.tags.get(key);
+        if (old !== undefined)
+            return { key, old, slots: 0 };
+        const room = this.roomOn(removed);
+        if (room >= 1 + reserve)
+            return { key, slots: 1 };
+        const promotedKey = this.keys.promoted(ref.alias);
+        const promoted = removed.tags.get(promotedKey);
+        if (promoted !== undefined)
+            return { key: promotedKey, old: promoted, slots: 0 };
+        return room >= 1 ? { key, slots: 1 } : { slots: 0 };
+    }
+    markSteps(model, removed, place, entry) {
+        if (!removed || !place?.key)
+            return [];
+        const value = encodeRemovalMark(entry, this.tagLimit);
+        return [this.versionTagStep(model, removed.version, place.key, value, place.old)];
+    }
+    /**
+     * Deletes `mv`'s removal mark for the stage, when it has one, once it holds
+     * the stage (a mark that took the place of its audit tag is overwritten by
+     * the write instead).
+     */
+    clearMarkStep(model, ref, mv) {
+        const key = this.keys.removed(ref.alias);
+        const old = mv.tags.get(key);
+        return old === undefined
+            ? undefined
+            : this.deleteVersionTagStep(model, mv.version, key, old, 'finish');
+    }
     /**
      * The record's tags as steps: the parts, then the header that vouches for
-     * them. The keys hold the new entry's id, so none of them exists yet and
-     * undoing one deletes it.
+     * them (or the summary alone). The keys hold the new entry's id, so none of
+     * them exists yet and undoing one deletes it.
      */
-    recordSteps(model, version, tags) {
-        if (!tags)
-            return [];
-        return [...tags.parts, tags.header].map(tag => this.versionTagStep(model, version, tag.key, tag.value, undefined));
+    recordSteps(model, version, record) {
+        return record.tags.map(tag => this.versionTagStep(model, version, tag.key, tag.value, undefined));
     }
-    deleteVersionTagStep(model, version, key, old) {
+    deleteVersionTagStep(model, version, key, old, phase) {
         return {
             label: `delete tag ${key} on ${model} ${version}`,
-            phase: 'prepare',
+            phase,
             run: () => this.deleteVersionTag(model, version, key),
             undo: {
                 label: `restore tag ${key} on ${model} ${version}`,
@@ -26650,6 +26970,10 @@ class MlflowRegistry {
             key;
         return { stage: entries[0]?.stage ?? this.stageOfAlias(alias, entries), alias };
     }
+    /** Whether the version, as read, holds the stage (its aliases, or its legacy stage). */
+    holdsStage(mv, ref) {
+        return ref.legacyStage ? mv.currentStage === ref.legacyStage : mv.aliases.includes(ref.alias);
+    }
     holderOf(rm, ref) {
         return ref.legacyStage ? latestInStage(rm, ref.legacyStage) : rm.aliases.get(ref.alias);
     }
@@ -26803,7 +27127,7 @@ class MlflowRegistry {
      * names their header under `record.tag`. `audit` is the event's audit: the
      * facts with the whole record.
      */
-    auditValue(model, ref, entry, audit) {
+    auditValue(model, ref, entry, audit, kept) {
         const base = {
             id: entry.id,
             action: entry.kind,
@@ -26819,20 +27143,28 @@ class MlflowRegistry {
             ...(audit.forced ? { forced: true } : {}),
             ...(entry.archived ? { archived: entry.archived } : {})
         };
-        const full = audit.record === undefined ? base : { ...base, record: audit.record };
-        const tag = this.keys.auditHeader(entry.id);
+        // A record not kept whole on the version (a rollback's or an unassignment's, short of room)
+        // is said so, and why, here and in the event.
+        const note = kept.truncated === undefined
+            ? {}
+            : { recordTruncated: true, recordTruncatedReason: truncateBytes(kept.truncated, 300) };
+        const full = {
+            ...(audit.record === undefined ? base : { ...base, record: audit.record }),
+            ...note
+        };
+        const tag = kept.tags.length > 0 ? this.keys.auditHeader(entry.id) : undefined;
         const summary = (keys) => audit.record === undefined
             ? {}
             : {
                 record: {
                     truncated: true,
                     ...(keys ? { keys: Object.keys(audit.record).slice(0, 30) } : {}),
-                    tag
+                    ...(tag ? { tag } : {})
                 }
             };
         const attempts = [
-            full,
-            { ...base, ...summary(true) },
+            ...(kept.truncated === undefined ? [full] : []),
+            { ...base, ...summary(true), ...note },
             audit.reason
                 ? {
                     ...base,
@@ -26863,7 +27195,8 @@ class MlflowRegistry {
             at: entry.at,
             actor: truncateBytes(entry.by, 60),
             truncated: true,
-            ...summary(false)
+            ...summary(false),
+            ...(kept.truncated === undefined ? {} : { recordTruncated: true })
         };
         return { value: JSON.stringify(minimal), audit: full };
     }
@@ -27047,16 +27380,23 @@ function mlflowAuthFromEnv(env) {
  * | model version V tag | `modelgate.audit.<id>.<n>` | only for a record too large for its header: the rest of the encoded data, in parts `1..n` of at most the tag limit; `<id>` is the history entry's id |
  * | model version V tag | `modelgate.audit.<id>` | the caller's whole `record` (when given): `{encoding: "gzip+base64", parts, bytes, sha256, data}`, the JSON gzipped (level 9) and base64-encoded, `bytes`/`sha256` those of the JSON; `data` is all of it (`parts: 0`, the usual case on OSS: one tag) or what fits, the parts holding the rest; written after the parts. At most 20 tags a record (record-tags.ts); older headers without `encoding` (parts holding the JSON itself) are still read |
  * | model version V tag | `modelgate.promoted.A` | JSON audit record of V's latest entry into S: the entry's facts plus the caller's `record` (summarised as `{truncated, keys, tag}` if it does not fit; `tag` names the header) |
+ * | model version V tag | `modelgate.removed.A` | deleted (after the alias moves) when V had one: V is back in S |
+ * | model version H tag | `modelgate.removed.A` | rollback and unassign only, on the version taken out: `{removed: true, kind, stage, at, by, reason?, id}` (removal-mark.ts), what `takenOutOf` reads; kept whatever the history trims |
  * | alias | `A` | V |
  * | alias | `A-previous` | H: the default rollback target (after a rollback: the holder before that, never the version rolled back) |
  * | model version H tag | `archived` | `true`, only when the caller asks to archive the replaced version |
  *
  * On Unity Catalog, whose tag keys may not contain `. , - = / :`, the keys are
- * `modelgate_history_A`, `modelgate_promoted_A`, `modelgate_audit_<id>` and
- * `modelgate_audit_<id>_<n>` (a `-` in A or the id becomes `_`).
- * Tag values are kept under 5,000 UTF-8 bytes (OSS) or 1,000 (UC); UC allows
- * 50 tags on a model version, and a write that would pass that fails before
- * it changes anything. Rollback
+ * `modelgate_history_A`, `modelgate_promoted_A`, `modelgate_removed_A`,
+ * `modelgate_audit_<id>` and `modelgate_audit_<id>_<n>` (a `-` in A or the id
+ * becomes `_`). Tag values are kept under 5,000 UTF-8 bytes (OSS) or 1,000
+ * (UC); UC allows 50 tags on a model version, and a promotion that would pass
+ * that fails before it changes anything. A rollback or an unassignment never
+ * fails for it: the removal mark comes first (in place of H's
+ * `modelgate_promoted_A` when no tag is left), then the audit tag, then the
+ * record, kept whole if it fits, else as a summary in its header tag
+ * (`{recordTruncated, why, bytes, sha256, keys}`), else only in the write's
+ * answer. Rollback
  * needs nothing but the registry: the target is `A-previous` / the history,
  * or a named version. In legacy mode the alias steps are `transition-stage`
  * calls (the replaced version goes to `None`, or `Archived` when asked).

@@ -35,8 +35,7 @@ export interface RunnerContext {
 export async function runCommand(
   settings: Settings,
   runner: RunnerContext,
-  /** What the caller checked before (the actor's right to force): recorded with a promotion. */
-  checks?: GateResult[]
+  checked: CheckedBefore = {}
 ): Promise<CommandOutcome> {
   if (settings.command === 'check') {
     return check({
@@ -46,7 +45,7 @@ export async function runCommand(
       championDir: settings.champion
     })
   }
-  const { policy, model, context, git } = await openCommandContext(settings, runner)
+  const { policy, model, context, git } = await openCommandContext(settings, runner, checked.policy)
   switch (settings.command) {
     case 'register': {
       const commit = await resolveCommit(git, runner.sha ?? 'HEAD')
@@ -68,7 +67,7 @@ export async function runCommand(
         dryRun: settings.dryRun,
         force: settings.force,
         reason: settings.reason,
-        ...(checks ? { checks } : {})
+        ...(checked.checks ? { checks: checked.checks } : {})
       })
     case 'rollback':
       return rollback(context, {
@@ -85,12 +84,21 @@ export async function runCommand(
   }
 }
 
+/** What the event router checked before running a command. */
+export interface CheckedBefore {
+  /** The actor's right to force, recorded with a promotion. */
+  checks?: GateResult[]
+  /** The policy the checks read (the default branch's), used instead of the checkout's. */
+  policy?: Policy
+}
+
 /** The policy (when given), the model it names and the registry it lives in, for a command. */
 export async function openCommandContext(
   settings: Settings,
-  runner: RunnerContext
+  runner: RunnerContext,
+  given?: Policy
 ): Promise<{ policy?: Policy; model?: string; context: RegistryContext; git: GitRunner }> {
-  const policy = settings.policy ? await loadPolicy(settings.policy) : undefined
+  const policy = given ?? (settings.policy ? await loadPolicy(settings.policy) : undefined)
   if (policy && settings.model && settings.model !== policy.model) {
     throw new InvalidInputError(
       `input "model" is ${settings.model} but the policy is for ${policy.model}`

@@ -4,7 +4,6 @@ import type { GateResult } from '../gates/types.js'
 import type { CommandOutcome } from '../commands/registry-context.js'
 import { PermissionError, errorMessage } from '../errors.js'
 import type { Settings } from '../inputs.js'
-import { loadPolicy } from '../policy/load.js'
 import type { Policy } from '../policy/schema.js'
 import type { StageHolder } from '../registry/port.js'
 import { addDone, commentMarker } from '../report/comment.js'
@@ -25,8 +24,8 @@ export async function rollbackByDispatch(
   settings: Settings,
   context: EventContext
 ): Promise<CommandOutcome> {
-  const { api, repo, permission } = await requireRollbackRight(settings, context)
-  const { model, context: registryContext } = await openCommandContext(settings, context)
+  const { api, repo, permission, policy } = await requireRollbackRight(settings, context)
+  const { model, context: registryContext } = await openCommandContext(settings, context, policy)
   const outcome = await rollback(registryContext, {
     // inputs.ts requires model or policy for rollback.
     model: model as string,
@@ -48,7 +47,7 @@ export async function forcedPromotionByDispatch(
 ): Promise<CommandOutcome> {
   const { permission, policy } = await requireRollbackRight(settings, context)
   return withCandidateArtifact(settings, context, policy, resolved =>
-    runCommand(resolved, context, [permission])
+    runCommand(resolved, context, { checks: [permission], ...(policy ? { policy } : {}) })
   )
 }
 
@@ -118,19 +117,21 @@ async function rightsPolicy(
     )
   }
   const ref = typeof payload.ref === 'string' ? payload.ref : context.ref
-  if (ref === `refs/heads/${defaultBranch}`) return loadPolicy(settings.policy)
+  const onDefault = ref === `refs/heads/${defaultBranch}`
+  // On the default branch, the dispatched commit (not whatever the job checked out); elsewhere,
+  // the default branch as GitHub has it now (a local origin/<branch> may be absent or stale).
   const { policy } = await policyAt(
     settings.policy,
-    {
-      rev: `origin/${defaultBranch}`,
-      ref: defaultBranch,
-      what: `the default branch (${defaultBranch})`
-    },
+    onDefault && context.sha
+      ? { rev: context.sha, what: `${defaultBranch} at ${context.sha.slice(0, 7)}` }
+      : { ref: defaultBranch, what: `the default branch (${defaultBranch})` },
     { context, api, repo }
   )
-  context.logger?.info(
-    `Dispatched on ${ref ?? 'another ref'}: the rights to ${settings.command === 'rollback' ? 'roll back' : 'force'} come from ${defaultBranch}'s policy`
-  )
+  if (!onDefault) {
+    context.logger?.info(
+      `Dispatched on ${ref ?? 'another ref'}: the policy (and who may ${settings.command === 'rollback' ? 'roll back' : 'force'}) comes from ${defaultBranch}`
+    )
+  }
   return policy
 }
 

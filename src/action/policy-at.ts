@@ -9,22 +9,25 @@ import type { EventContext } from './github-context.js'
 
 /**
  * The policy as a commit or branch has it (`git show <rev>:<path>` in the checkout, else the
- * contents API at `ref`): for a pull request the base commit, never the head; for a merge's push
+ * contents API at `ref`, default `rev`): for a pull request the base commit, never the head; for a merge's push
  * the branch before the push; for a dispatch on another branch, the default branch.
  */
 export async function policyAt(
   file: string,
-  at: { rev: string; ref?: string; what: string },
+  at: { rev?: string; ref?: string; what: string },
   where: { context: EventContext; api: GitHubApi; repo: RepoRef }
 ): Promise<{ policy: Policy; text: string }> {
   const { context } = where
-  const git = createGitRunner(context.workspace)
   const relative = path.relative(context.workspace, path.resolve(context.workspace, file))
   const spec = relative.split(path.sep).join('/')
-  const shown = await git(['show', `${at.rev}:./${spec}`])
-  let text: string | undefined = shown.code === 0 ? shown.stdout : undefined
-  if (text === undefined) {
-    text = (await readFileAtRef(where.api, where.repo, spec, at.ref ?? at.rev))?.text
+  let text: string | undefined
+  if (at.rev) {
+    const shown = await createGitRunner(context.workspace)(['show', `${at.rev}:./${spec}`])
+    if (shown.code === 0) text = shown.stdout
+  }
+  const ref = at.ref ?? at.rev
+  if (text === undefined && ref) {
+    text = (await readFileAtRef(where.api, where.repo, spec, ref))?.text
   }
   if (text === undefined) {
     throw new InvalidInputError(

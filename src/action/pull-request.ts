@@ -9,7 +9,7 @@ import { commentMarker, renderComment, type DoneAction } from '../report/comment
 import { listCheckRuns } from '../github/check-runs.js'
 import type { GitHubApi, RepoRef } from '../github/client.js'
 import { octokitCommentSink } from '../github/comments.js'
-import { findMergedPullRequest, parsePullRequest, type PullRequestInfo } from '../github/pulls.js'
+import { findMergedPullRequests, parsePullRequest, type PullRequestInfo } from '../github/pulls.js'
 import { gatherReviewEvidence, octokitReviewSource } from '../github/reviews.js'
 import { commitStatusFor, setCommitStatus, statusContext } from '../github/statuses.js'
 import { openRegistryContext } from './commands.js'
@@ -129,9 +129,10 @@ export async function promoteOnMerge(
 
   const repo = repoRef(context)
   const api = apiFor(settings, context, `Finding the pull request merged as ${sha.slice(0, 7)}`)
-  const found = await findMergedPullRequest(api, repo, sha)
+  const merged = await findMergedPullRequests(api, repo, sha)
   // Only a pull request into this branch: a merge into another branch pushed here brings no approval.
-  const pr = found?.baseRef === defaultBranch ? found : undefined
+  const pr = merged.find(candidate => candidate.baseRef === defaultBranch)
+  const found = pr ?? merged[0]
   const file = settings.policy as string
   // The policy as the branch had it before this push, so a merged pull request cannot loosen
   // the gates it is judged by; its change applies from the next promotion on.

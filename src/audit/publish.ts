@@ -49,7 +49,7 @@ export async function uploadAuditRecords(
 }
 
 /** Names tried after `base` when it is taken: two records of one version in one run (a refusal, then a forced promotion), or two jobs of a matrix. */
-const MAX_NAME_TRIES = 5
+const MAX_NAME_TRIES = 20
 
 async function uploadUnderFreeName(
   base: string,

@@ -9,7 +9,13 @@ import { rolledBackGate } from '../gates/rolled-back.js'
 import { transitionGate } from '../gates/transition.js'
 import type { Evaluation, GateResult } from '../gates/types.js'
 import type { Policy } from '../policy/schema.js'
-import type { AuditFacts, RegistryEvent, StageHolder, WriteResult } from '../registry/port.js'
+import type {
+  AuditFacts,
+  RegistryEvent,
+  StageHolder,
+  StageRemoval,
+  WriteResult
+} from '../registry/port.js'
 import { toJson } from '../report/json.js'
 import { renderMarkdown } from '../report/markdown.js'
 import { exitCodeFor } from './exit-code.js'
@@ -75,12 +81,9 @@ export async function promote(
     )
   }
   const candidate = candidateFromDir ?? (await context.models.loadVersion(model, version))
-  const records = (await context.registry.history(model)).flatMap(event => {
-    const stored = auditRecordOf(event.audit)
-    return stored ? [stored] : []
-  })
+  const removal = await context.registry.takenOutOf(model, version, options.stage)
   const evaluate = async (holder: StageHolder | undefined) =>
-    evaluatePromotion(context, options, { version, candidate, holder, record, records })
+    evaluatePromotion(context, options, { version, candidate, holder, record, removal })
   const audit = (judged: Judged, written: boolean): AuditRecord =>
     promotionAudit({
       evaluation: options.checks?.length
@@ -101,6 +104,12 @@ export async function promote(
   if (holder?.version === version) {
     return nothingToDo(model, version, options.stage, holder)
   }
+  const records = options.onceForCommit
+    ? (await context.registry.history(model)).flatMap(event => {
+        const stored = auditRecordOf(event.audit)
+        return stored ? [stored] : []
+      })
+    : []
   const done = options.onceForCommit
     ? records.find(
         stored =>
@@ -175,7 +184,7 @@ async function evaluatePromotion(
     candidate: Candidate
     holder: StageHolder | undefined
     record: NonNullable<Awaited<ReturnType<RegistryContext['registry']['getVersion']>>>
-    records: readonly AuditRecord[]
+    removal: StageRemoval | undefined
   }
 ): Promise<Judged> {
   const { policy, stage } = options
@@ -208,7 +217,7 @@ async function evaluatePromotion(
     ...(options.reviews ? { reviews: options.reviews } : {}),
     ...(options.checkRuns ? { checkRuns: options.checkRuns } : {})
   })
-  const rolledBack = rolledBackGate({ version: subject.version, stage, records: subject.records })
+  const rolledBack = rolledBackGate({ version: subject.version, stage, removal: subject.removal })
   const gates = [transition.gate, ...(rolledBack ? [rolledBack] : []), ...evaluation.gates]
   return {
     evaluation: { ...evaluation, gates, decision: decide(gates, evaluation.warnings) },

@@ -69,9 +69,13 @@ export async function rollback(
       : undefined
   if (!planned && !options.dryRun) {
     // The preview wrote nothing and would write nothing: say so rather than report a dry run.
-    const why = preview.written ? 'the preview wrote' : preview.reason
+    if (preview.written) {
+      throw new Error(
+        `the registry wrote during a rollback preview of ${options.model} ${options.stage}`
+      )
+    }
     throw new ModelGateError(
-      `Cannot roll back ${options.model} ${options.stage} (${current.version}): ${why}. Nothing written.`,
+      `Cannot roll back ${options.model} ${options.stage} (${current.version}): ${preview.reason}. Nothing written.`,
       ExitCode.Blocked
     )
   }

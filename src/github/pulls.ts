@@ -86,16 +86,16 @@ export async function getPullRequest(
 }
 
 /**
- * The merged pull request a commit on the default branch came from, for `push` events: among
- * the pull requests GitHub associates with the commit, the merged one whose merge commit is
- * this commit (a merge, squash or the last commit of a rebase). Undefined when there is none:
- * the push was not the merge of a pull request.
+ * The merged pull requests a commit on the default branch came from, for `push` events: among
+ * the pull requests GitHub associates with the commit, those merged with this commit as their
+ * merge commit (a merge, squash or the last commit of a rebase), newest first. Empty when the
+ * push was not the merge of a pull request.
  */
-export async function findMergedPullRequest(
+export async function findMergedPullRequests(
   api: GitHubApi,
   repo: RepoRef,
   sha: string
-): Promise<PullRequestInfo | undefined> {
+): Promise<PullRequestInfo[]> {
   let pulls: unknown[]
   try {
     pulls = await api.paginate('GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls', {
@@ -106,8 +106,18 @@ export async function findMergedPullRequest(
   } catch (error) {
     throw apiError(error, `finding the pull request of commit ${sha}`, 'pull-requests: read')
   }
-  const merged = pulls
+  return pulls
     .map(parsePullRequest)
     .filter(pr => pr.merged && pr.mergeCommitSha?.toLowerCase() === sha.toLowerCase())
-  return merged[0]
+}
+
+/** The merged pull request into `base` whose merge commit `sha` is, if any. */
+export async function findMergedPullRequest(
+  api: GitHubApi,
+  repo: RepoRef,
+  sha: string,
+  base?: string
+): Promise<PullRequestInfo | undefined> {
+  const merged = await findMergedPullRequests(api, repo, sha)
+  return merged.find(pr => base === undefined || pr.baseRef === base)
 }

@@ -61,6 +61,16 @@ export interface StageHolder {
   audit?: Record<string, unknown>
 }
 
+/** A version taken out of a stage (by a rollback or an unassignment) and not put back since. */
+export interface StageRemoval {
+  at: Date
+  by: string
+  /** Why, when the registry recorded it (rollbacks always have a reason). */
+  reason?: string
+  /** Backend identifier of the removal (git: the tag name). */
+  eventId: string
+}
+
 /** One model's current state: who holds each stage. */
 export interface ModelStatus {
   model: string
@@ -141,6 +151,12 @@ export interface Registry {
   status(model?: string): Promise<ModelStatus[]>
   /** Every event, newest first. */
   history(model?: string): Promise<RegistryEvent[]>
+  /**
+   * When `version` was last taken out of `stage` (a rollback or an unassignment), if it has not
+   * been assigned to it since. Kept for as long as the registry keeps the version: never
+   * forgotten because history was trimmed, so a rolled-back version cannot slip back in.
+   */
+  takenOutOf(model: string, version: string, stage: string): Promise<StageRemoval | undefined>
 
   /** Record `version` of `model` at `ref` (git: a commit-ish; mlflow: a run or source). */
   register(

@@ -30,6 +30,7 @@ import type {
   Registry,
   RegistryEvent,
   StageHolder,
+  StageRemoval,
   VersionRecord,
   WriteOptions,
   WriteResult
@@ -38,7 +39,14 @@ import { formatMessage, parseMessage } from './message.js'
 import type { GitRunner } from './runner.js'
 import { gitOk } from './runner.js'
 import { compareVersions } from './semver.js'
-import { eventKind, historyOf, stageHolder, statusOf, versionRecord } from './queries.js'
+import {
+  eventKind,
+  historyOf,
+  stageHolder,
+  statusOf,
+  takenOutOf,
+  versionRecord
+} from './queries.js'
 import type { ArtifactState, RegistryState, StageHolderState, VersionState } from './state.js'
 import { previousHolder, readState, versionsInStage } from './state.js'
 import type { GtoTag } from './tag-name.js'
@@ -159,6 +167,14 @@ export class GitRegistry implements Registry {
 
   async history(model?: string): Promise<RegistryEvent[]> {
     return historyOf(await this.readState(), model)
+  }
+
+  async takenOutOf(
+    model: string,
+    version: string,
+    stage: string
+  ): Promise<StageRemoval | undefined> {
+    return takenOutOf(await this.readState(), model, version, stage)
   }
 
   // ---- writes --------------------------------------------------------------

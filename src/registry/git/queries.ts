@@ -4,6 +4,7 @@ import type {
   RegistryEvent,
   RegistryEventKind,
   StageHolder,
+  StageRemoval,
   VersionRecord
 } from '../port.js'
 import { parseMessage } from './message.js'
@@ -105,5 +106,28 @@ export function versionRecord(artifact: ArtifactState, version: string): Version
     registeredBy: found.registration.by,
     active: found.active,
     stages
+  }
+}
+
+/**
+ * When `version` was last taken out of `stage` (its latest event there is an unassignment: a
+ * rollback's removal, GTO's `NAME#STAGE!#N`, by ModelGate or by hand), in GTO's own event order;
+ * undefined while its latest event there is an assignment, or it never was in the stage.
+ */
+export function takenOutOf(
+  state: RegistryState,
+  model: string,
+  version: string,
+  stage: string
+): StageRemoval | undefined {
+  const latest = state.artifacts.get(model)?.versions.get(version)?.stages.get(stage)?.latest
+  if (!latest || latest.action !== 'unassign') return undefined
+  const { audit } = parseMessage(latest.message)
+  const reason = typeof audit?.reason === 'string' ? audit.reason : undefined
+  return {
+    at: new Date(latest.time * 1000),
+    by: latest.by,
+    ...(reason ? { reason } : {}),
+    eventId: latest.tag
   }
 }

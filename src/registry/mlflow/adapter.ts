@@ -14,13 +14,19 @@
  *                 the parts that do not fit in the header, if any
  *                 (`modelgate.audit.<entry id>.<n>`), then the header
  *                 (`modelgate.audit.<entry id>`: encoding, part count,
- *                 sha256, the data), see record-tags.ts; a record that would
- *                 take more than MAX_RECORD_TAGS tags, or (Unity Catalog)
- *                 tags beyond the version's 50, fails the write before step 3
+ *                 sha256, the data), see record-tags.ts; a promotion whose
+ *                 record would take more than MAX_RECORD_TAGS tags, more than
+ *                 MAX_RECORD_BYTES, or (Unity Catalog) tags beyond the
+ *                 version's 50, fails before step 3; a rollback or an
+ *                 unassignment never does: it keeps a summary in the header
+ *                 tag instead (or, with no tag to spare, nothing)
  *        prepare  audit tag on the version (`modelgate.promoted.<alias>`)
+ *        prepare  (rollback, unassign) the removal mark on the version taken
+ *                 out (`modelgate.removed.<alias>`, removal-mark.ts)
  *        prepare  (rollback) remove the version's `archived` tag
  *        check    re-read the alias: another writer moved it → undo, back to 1
  *        commit   move the alias
+ *        finish   remove the removal mark of the version put in, if it has one
  *        finish   point `<alias>-previous` at the default rollback target
  *        finish   tag the replaced version `archived` (when asked)
  *      Each call is retried (http.ts); a step that still fails undoes the
@@ -39,6 +45,7 @@ import type {
   Registry,
   RegistryEvent,
   StageHolder,
+  StageRemoval,
   VersionRecord,
   VersionStage,
   WriteOptions,
@@ -71,12 +78,15 @@ import {
 } from './names.js'
 import type { RecordTags, StoredRecord } from './record-tags.js'
 import {
+  MAX_RECORD_BYTES,
   MAX_RECORD_TAGS,
   RECORD_ENCODING,
   missingRecord,
   readRecordTags,
+  recordSummaryTag,
   recordTags
 } from './record-tags.js'
+import { decodeRemovalMark, encodeRemovalMark, isRemovalMark } from './removal-mark.js'
 import type { Step, StepContext } from './steps.js'
 import { StageMovedError, runSteps } from './steps.js'
 import type { ModelVersionView, RegisteredModelView } from './wire.js'
@@ -157,6 +167,26 @@ type Decision =
   | { noop: NoWriteReason }
   | { completion: true; plan: Plan }
   | { completion: false; holder: StageHolder | undefined; build: (audit: AuditFacts) => Plan }
+
+/** How a write keeps the caller's audit record on the version. */
+interface RecordPlan {
+  /** The tags to write, in order: the parts, then the header; or a summary in the header tag alone; or none. */
+  tags: Array<{ key: string; value: string }>
+  /** The whole record's tags, when it is kept whole. */
+  whole?: RecordTags
+  /** Why the record is not kept whole (a rollback or an unassignment only: a promotion refuses). */
+  truncated?: string
+}
+
+/** Where a removal mark goes on the version taken out (removal-mark.ts). */
+interface MarkPlace {
+  /** The tag: the mark's own, or (Unity Catalog, no room) the version's audit tag for the stage; none when nothing fits. */
+  key?: string
+  /** Its value before the write, to restore on undo. */
+  old?: string
+  /** New tags it takes on the version (0 or 1). */
+  slots: number
+}
 
 /** Where a stage lives in the registry. */
 interface StageRef {
@@ -279,6 +309,48 @@ export class MlflowRegistry implements Registry, ModelSource {
       registeredBy: mv.userId ?? 'unknown',
       active: isActive(mv, this.keys),
       stages
+    }
+  }
+
+  /**
+   * From the version's removal mark (removal-mark.ts), one `model-versions/get`:
+   * undefined when the version is gone, holds the stage now, or carries no
+   * mark. A mark that cannot be read still counts (fails closed).
+   */
+  async takenOutOf(
+    model: string,
+    version: string,
+    stage: string
+  ): Promise<StageRemoval | undefined> {
+    this.assertModel(model)
+    assertVersion(version)
+    const ref = this.stageRef(stage)
+    const mv = await this.readVersionIfAny(model, version)
+    if (!mv || this.holdsStage(mv, ref)) return undefined
+    const markKey = this.keys.removed(ref.alias)
+    const promotedKey = this.keys.promoted(ref.alias)
+    const promoted = mv.tags.get(promotedKey)
+    const [key, raw] = mv.tags.has(markKey)
+      ? [markKey, mv.tags.get(markKey) as string]
+      : isRemovalMark(promoted)
+        ? [promotedKey, promoted as string]
+        : [undefined, undefined]
+    if (key === undefined) return undefined
+    const decoded = decodeRemovalMark(raw)
+    if ('error' in decoded) {
+      return {
+        at: new Date(mv.lastUpdatedTimestamp ?? mv.creationTimestamp ?? 0),
+        by: 'unknown',
+        reason: `the tag ${key} on ${model} version ${version} ${decoded.error}; it says the version was taken out of ${stage}`,
+        eventId: `${model}@${ref.alias}`
+      }
+    }
+    const { mark } = decoded
+    return {
+      at: new Date(mark.at),
+      by: mark.by,
+      ...(mark.reason ? { reason: mark.reason } : {}),
+      eventId: eventId(model, ref, mark.id)
     }
   }
 
@@ -428,7 +500,7 @@ export class MlflowRegistry implements Registry, ModelSource {
       `Promoting ${model} ${version} to ${stage}`,
       async view => {
         const target = await this.readVersion(model, version)
-        if (view.holder === version) return this.completion(model, ref, view, version)
+        if (view.holder === version) return this.completion(model, ref, view, target)
         assertPromotable(model, target, this.keys)
         const holder = await this.currentHolder(model, ref, view)
         return {
@@ -466,11 +538,12 @@ export class MlflowRegistry implements Registry, ModelSource {
       `Removing ${model} ${version} from ${stage}`,
       async view => {
         if (view.holder !== version) return { noop: 'not in stage' }
+        const removed = await this.readVersion(model, version)
         const holder = await this.currentHolder(model, ref, view)
         return {
           completion: false,
           holder,
-          build: audit => this.planUnassign(model, ref, view, version, audit)
+          build: audit => this.planUnassign(model, ref, view, removed, audit)
         }
       }
     )
@@ -500,9 +573,12 @@ export class MlflowRegistry implements Registry, ModelSource {
           `No earlier version of ${model} held ${stage} as far as the registry records: name the version to roll back to.`
         )
       }
-      if (to === current) return this.completion(model, ref, view, current)
+      if (to === current) {
+        return this.completion(model, ref, view, await this.readVersion(model, current))
+      }
       const target = await this.readVersion(model, to)
       assertReady(model, target)
+      const removed = await this.readVersionIfAny(model, current)
       const holder = await this.currentHolder(model, ref, view)
       return {
         completion: false,
@@ -513,7 +589,8 @@ export class MlflowRegistry implements Registry, ModelSource {
             target,
             previous: previousAfterRollback(view.applied, to, current),
             archive: options.archiveReplaced ? current : undefined,
-            audit
+            audit,
+            ...(removed ? { removed } : {})
           })
       }
     })
@@ -608,15 +685,18 @@ export class MlflowRegistry implements Registry, ModelSource {
     }
   }
 
-  /** The stage already holds `version`: finish what an interrupted run left, else nothing. */
+  /** The stage already holds `mv`: finish what an interrupted run left, else nothing. */
   private async completion(
     model: string,
     ref: StageRef,
     view: WriteView,
-    version: string
+    mv: ModelVersionView
   ): Promise<Decision> {
+    const version = mv.version
     const entry = holderEntry(view.applied, version)
     const steps: Step[] = []
+    const clearMark = this.clearMarkStep(model, ref, mv)
+    if (clearMark) steps.push(clearMark)
     if (ref.legacyStage) {
       steps.push(...this.legacyMoveOut(model, ref, view, version, entry?.archived !== undefined))
     } else if (entry) {
@@ -653,9 +733,27 @@ export class MlflowRegistry implements Registry, ModelSource {
       previous: string | null
       archive: string | undefined
       audit: AuditFacts
+      /** A rollback: the version it takes out (the holder now), for its removal mark. */
+      removed?: ModelVersionView
     }
   ): Plan {
-    const version = move.target.version
+    const target = move.target
+    const version = target.version
+    const rollback = move.kind === 'rollback'
+    const promotedKey = this.keys.promoted(ref.alias)
+    const promotedNew = target.tags.has(promotedKey) ? 0 : 1
+    const room = this.roomOn(target)
+    // A rollback is never refused for want of room on Unity Catalog: the removal mark on the
+    // version it takes out comes first, then its audit tag, then its record (whole, or a summary).
+    const writePromoted = !rollback || room >= promotedNew
+    let archive = move.archive
+    let place: MarkPlace | undefined
+    if (rollback && move.removed) {
+      const archiveNeed =
+        archive !== undefined && !move.removed.tags.has(this.keys.archived) ? 1 : 0
+      place = this.markPlace(ref, move.removed, archiveNeed)
+      if (this.roomOn(move.removed) - place.slots < archiveNeed) archive = undefined
+    }
     const entry = this.newEntry(
       move.kind,
       ref,
@@ -663,27 +761,45 @@ export class MlflowRegistry implements Registry, ModelSource {
       view.holder ?? null,
       move.previous,
       move.audit,
-      move.archive
+      archive
     )
-    const { value: auditValue, audit } = this.auditValue(model, ref, entry, move.audit)
-    const promotedKey = this.keys.promoted(ref.alias)
-    const record = this.recordTagsOf(model, version, entry, move.audit)
-    this.assertTagRoom(model, move.target, [promotedKey], record, move.audit.record)
+    const record = this.recordPlan(
+      model,
+      version,
+      entry,
+      move.audit.record,
+      rollback ? room - (writePromoted ? promotedNew : 0) : undefined
+    )
+    if (!rollback) {
+      this.assertTagRoom(model, target, [promotedKey], record.whole, move.audit.record)
+    }
+    if (record.tags.length === 0) delete entry.recorded
+    const { value: auditValue, audit } = this.auditValue(model, ref, entry, move.audit, record)
     const steps: Step[] = [
       this.journalStep(model, ref, view, entry),
       ...this.recordSteps(model, version, record),
-      this.versionTagStep(
-        model,
-        version,
-        promotedKey,
-        auditValue,
-        move.target.tags.get(promotedKey)
-      )
+      ...(writePromoted
+        ? [
+            this.versionTagStep(
+              model,
+              version,
+              promotedKey,
+              auditValue,
+              target.tags.get(promotedKey)
+            )
+          ]
+        : []),
+      ...this.markSteps(model, move.removed, place, entry)
     ]
-    const archivedTag = move.target.tags.get(this.keys.archived)
-    if (move.kind === 'rollback' && archivedTag !== undefined) {
-      steps.push(this.deleteVersionTagStep(model, version, this.keys.archived, archivedTag))
+    const archivedTag = target.tags.get(this.keys.archived)
+    if (rollback && archivedTag !== undefined) {
+      steps.push(
+        this.deleteVersionTagStep(model, version, this.keys.archived, archivedTag, 'prepare')
+      )
     }
+    // The target's removal mark goes once it holds the stage again (any write that puts it
+    // back, forced or not), never before: a write that stops short leaves it marked.
+    const clearMark = this.clearMarkStep(model, ref, target)
     if (ref.legacyStage) {
       steps.push(this.legacyCheckStep(model, ref, view))
       steps.push(
@@ -695,13 +811,15 @@ export class MlflowRegistry implements Registry, ModelSource {
           'commit'
         )
       )
-      steps.push(...this.legacyMoveOut(model, ref, view, version, move.archive !== undefined))
+      if (clearMark) steps.push(clearMark)
+      steps.push(...this.legacyMoveOut(model, ref, view, version, archive !== undefined))
     } else {
       steps.push(this.aliasCheckStep(model, ref, view.holder))
       steps.push(this.aliasStep(model, ref.alias, version, view.holder, 'commit'))
+      if (clearMark) steps.push(clearMark)
       const previousStep = this.previousAliasStep(model, ref, view, move.previous)
       if (previousStep) steps.push(previousStep)
-      if (move.archive) steps.push(this.archiveStep(model, move.archive))
+      if (archive) steps.push(this.archiveStep(model, archive))
     }
     const summary =
       move.kind === 'assign'
@@ -717,7 +835,7 @@ export class MlflowRegistry implements Registry, ModelSource {
         by: entry.by,
         ...(entry.email ? { byEmail: entry.email } : {}),
         id: eventId(model, ref, entry.id),
-        ...refOf(move.target),
+        ...refOf(target),
         summary,
         audit
       },
@@ -736,14 +854,26 @@ export class MlflowRegistry implements Registry, ModelSource {
     model: string,
     ref: StageRef,
     view: WriteView,
-    version: string,
+    removed: ModelVersionView,
     audit: AuditFacts
   ): Plan {
+    const version = removed.version
     const entry = this.newEntry('unassign', ref, null, version, version, audit, undefined)
-    const { audit: eventAudit } = this.auditValue(model, ref, entry, audit)
+    // Never refused for want of room: the removal mark first, then the record (whole, or a summary).
+    const place = this.markPlace(ref, removed, 0)
+    const record = this.recordPlan(
+      model,
+      version,
+      entry,
+      audit.record,
+      this.roomOn(removed) - place.slots
+    )
+    if (record.tags.length === 0) delete entry.recorded
+    const { audit: eventAudit } = this.auditValue(model, ref, entry, audit, record)
     const steps: Step[] = [
       this.journalStep(model, ref, view, entry),
-      ...this.recordSteps(model, version, this.recordTagsOf(model, version, entry, audit))
+      ...this.recordSteps(model, version, record),
+      ...this.markSteps(model, removed, place, entry)
     ]
     if (ref.legacyStage) {
       steps.push(this.legacyCheckStep(model, ref, view))
@@ -850,33 +980,62 @@ export class MlflowRegistry implements Registry, ModelSource {
   }
 
   /**
-   * The tags that keep the caller's full audit record (record-tags.ts), when
-   * there is one. Refuses, before anything is written, a record that would
-   * take more than MAX_RECORD_TAGS tags.
+   * How the caller's record (if any) is kept on the version (record-tags.ts).
+   * `room` undefined: a promotion, which refuses, before anything is written,
+   * a record that cannot be kept whole (more than MAX_RECORD_BYTES of JSON or
+   * MAX_RECORD_TAGS tags; Unity Catalog's tag count is assertTagRoom's). A
+   * number: a rollback or an unassignment, never refused: the record is kept
+   * whole when it fits in `room` more tags, else as a summary in its header
+   * tag when one more fits, else not on the version (the event's audit still
+   * has it whole, for the job summary and the artifact).
    */
-  private recordTagsOf(
+  private recordPlan(
     model: string,
     version: string,
     entry: JournalEntry,
-    audit: AuditFacts
-  ): RecordTags | undefined {
-    if (audit.record === undefined) return undefined
-    const tags = recordTags(this.keys, entry.id, audit.record, this.tagLimit)
-    const count = tags.parts.length + 1
-    if (count > MAX_RECORD_TAGS) {
-      const files = fileCount(audit.record)
-      throw new InvalidInputError(
-        `${model} version ${version}: the audit record of this write is ${kb(tags.bytes)} of JSON (${kb(tags.encodedBytes)} as ${RECORD_ENCODING}) and would take ${count} tags of at most ${this.tagLimit} bytes, more than the ${MAX_RECORD_TAGS} ModelGate gives one record${this.unityCatalog ? ` (Unity Catalog allows ${UC_MAX_TAGS_PER_VERSION} tags on a model version)` : ''}. Nothing was written. Most of a record is the candidate's file checksums${files === undefined ? '' : ` (${files} files)`}: put fewer files in the candidate directory, e.g. pack many small files into one archive.`
-      )
+    record: Record<string, unknown> | undefined,
+    room: number | undefined
+  ): RecordPlan {
+    if (record === undefined) return { tags: [] }
+    const files = fileCount(record)
+    const fewerFiles = `Most of a record is the candidate's file checksums${files === undefined ? '' : ` (${files} files)`}: put fewer files in the candidate directory, e.g. pack many small files into one archive.`
+    let whole: RecordTags | undefined
+    let truncated: string | undefined
+    const bytes = byteLength(JSON.stringify(record))
+    if (bytes > MAX_RECORD_BYTES) {
+      if (room === undefined) {
+        throw new InvalidInputError(
+          `${model} version ${version}: the audit record of this write is ${kb(bytes)} of JSON, more than the ${kb(MAX_RECORD_BYTES)} ModelGate keeps on a version. Nothing was written. ${fewerFiles}`
+        )
+      }
+      truncated = `the record is ${kb(bytes)} of JSON, more than the ${kb(MAX_RECORD_BYTES)} ModelGate keeps on a version`
+    } else {
+      whole = recordTags(this.keys, entry.id, record, this.tagLimit)
+      const count = whole.parts.length + 1
+      if (count > MAX_RECORD_TAGS) {
+        if (room === undefined) {
+          throw new InvalidInputError(
+            `${model} version ${version}: the audit record of this write is ${kb(whole.bytes)} of JSON (${kb(whole.encodedBytes)} as ${RECORD_ENCODING}) and would take ${count} tags of at most ${this.tagLimit} bytes, more than the ${MAX_RECORD_TAGS} ModelGate gives one record${this.unityCatalog ? ` (Unity Catalog allows ${UC_MAX_TAGS_PER_VERSION} tags on a model version)` : ''}. Nothing was written. ${fewerFiles}`
+          )
+        }
+        truncated = `the record would take ${count} tags, more than the ${MAX_RECORD_TAGS} ModelGate gives one record`
+      } else if (room !== undefined && count > room) {
+        truncated = `the record would take ${count} tags and ${model} version ${version} had room for ${Math.max(room, 0)} more of the ${UC_MAX_TAGS_PER_VERSION} Unity Catalog allows`
+      }
     }
-    return tags
+    if (truncated === undefined && whole) return { tags: [...whole.parts, whole.header], whole }
+    const why = truncated ?? 'the record was not kept'
+    if (room !== undefined && room < 1) return { tags: [], truncated: why }
+    const summary = recordSummaryTag(this.keys, entry.id, record, why, this.tagLimit)
+    return { tags: [{ key: summary.key, value: summary.value }], truncated: why }
   }
 
   /**
    * Unity Catalog allows UC_MAX_TAGS_PER_VERSION tags on a model version:
-   * refuses, before anything is written, a write that would go beyond it on
-   * `target` (the record's tags plus `keys` it does not have yet). The server
-   * would refuse the tag and the write be undone; this says why, up front.
+   * refuses, before anything is written, a promotion that would go beyond it
+   * on `target` (the record's tags plus `keys` it does not have yet). The
+   * server would refuse the tag and the write be undone; this says why, up
+   * front.
    */
   private assertTagRoom(
     model: string,
@@ -895,22 +1054,75 @@ export class MlflowRegistry implements Registry, ModelSource {
     )
   }
 
+  /** How many more tags `mv` can take: Unity Catalog's limit less what it has; unbounded elsewhere. */
+  private roomOn(mv: ModelVersionView): number {
+    return this.unityCatalog ? UC_MAX_TAGS_PER_VERSION - mv.tags.size : Infinity
+  }
+
+  /**
+   * Where the removal mark goes on `removed`, the version a write takes out of
+   * the stage: its own tag (overwritten if there), else, when Unity Catalog
+   * has no room for one more tag (`reserve` more kept for the archived tag),
+   * in place of the version's audit tag for the stage (removal-mark.ts), else
+   * in a new tag if one still fits, else nowhere.
+   */
+  private markPlace(ref: StageRef, removed: ModelVersionView, reserve: number): MarkPlace {
+    const key = this.keys.removed(ref.alias)
+    const old = removed.tags.get(key)
+    if (old !== undefined) return { key, old, slots: 0 }
+    const room = this.roomOn(removed)
+    if (room >= 1 + reserve) return { key, slots: 1 }
+    const promotedKey = this.keys.promoted(ref.alias)
+    const promoted = removed.tags.get(promotedKey)
+    if (promoted !== undefined) return { key: promotedKey, old: promoted, slots: 0 }
+    return room >= 1 ? { key, slots: 1 } : { slots: 0 }
+  }
+
+  private markSteps(
+    model: string,
+    removed: ModelVersionView | undefined,
+    place: MarkPlace | undefined,
+    entry: JournalEntry
+  ): Step[] {
+    if (!removed || !place?.key) return []
+    const value = encodeRemovalMark(entry, this.tagLimit)
+    return [this.versionTagStep(model, removed.version, place.key, value, place.old)]
+  }
+
+  /**
+   * Deletes `mv`'s removal mark for the stage, when it has one, once it holds
+   * the stage (a mark that took the place of its audit tag is overwritten by
+   * the write instead).
+   */
+  private clearMarkStep(model: string, ref: StageRef, mv: ModelVersionView): Step | undefined {
+    const key = this.keys.removed(ref.alias)
+    const old = mv.tags.get(key)
+    return old === undefined
+      ? undefined
+      : this.deleteVersionTagStep(model, mv.version, key, old, 'finish')
+  }
+
   /**
    * The record's tags as steps: the parts, then the header that vouches for
-   * them. The keys hold the new entry's id, so none of them exists yet and
-   * undoing one deletes it.
+   * them (or the summary alone). The keys hold the new entry's id, so none of
+   * them exists yet and undoing one deletes it.
    */
-  private recordSteps(model: string, version: string, tags: RecordTags | undefined): Step[] {
-    if (!tags) return []
-    return [...tags.parts, tags.header].map(tag =>
+  private recordSteps(model: string, version: string, record: RecordPlan): Step[] {
+    return record.tags.map(tag =>
       this.versionTagStep(model, version, tag.key, tag.value, undefined)
     )
   }
 
-  private deleteVersionTagStep(model: string, version: string, key: string, old: string): Step {
+  private deleteVersionTagStep(
+    model: string,
+    version: string,
+    key: string,
+    old: string,
+    phase: 'prepare' | 'finish'
+  ): Step {
     return {
       label: `delete tag ${key} on ${model} ${version}`,
-      phase: 'prepare',
+      phase,
       run: () => this.deleteVersionTag(model, version, key),
       undo: {
         label: `restore tag ${key} on ${model} ${version}`,
@@ -1333,6 +1545,11 @@ export class MlflowRegistry implements Registry, ModelSource {
     return { stage: entries[0]?.stage ?? this.stageOfAlias(alias, entries), alias }
   }
 
+  /** Whether the version, as read, holds the stage (its aliases, or its legacy stage). */
+  private holdsStage(mv: ModelVersionView, ref: StageRef): boolean {
+    return ref.legacyStage ? mv.currentStage === ref.legacyStage : mv.aliases.includes(ref.alias)
+  }
+
   private holderOf(rm: RegisteredModelView, ref: StageRef): string | undefined {
     return ref.legacyStage ? latestInStage(rm, ref.legacyStage) : rm.aliases.get(ref.alias)
   }
@@ -1532,7 +1749,8 @@ export class MlflowRegistry implements Registry, ModelSource {
     model: string,
     ref: StageRef,
     entry: JournalEntry,
-    audit: AuditFacts
+    audit: AuditFacts,
+    kept: RecordPlan
   ): { value: string; audit: Record<string, unknown> } {
     const base: Record<string, unknown> = {
       id: entry.id,
@@ -1549,8 +1767,17 @@ export class MlflowRegistry implements Registry, ModelSource {
       ...(audit.forced ? { forced: true } : {}),
       ...(entry.archived ? { archived: entry.archived } : {})
     }
-    const full = audit.record === undefined ? base : { ...base, record: audit.record }
-    const tag = this.keys.auditHeader(entry.id)
+    // A record not kept whole on the version (a rollback's or an unassignment's, short of room)
+    // is said so, and why, here and in the event.
+    const note =
+      kept.truncated === undefined
+        ? {}
+        : { recordTruncated: true, recordTruncatedReason: truncateBytes(kept.truncated, 300) }
+    const full = {
+      ...(audit.record === undefined ? base : { ...base, record: audit.record }),
+      ...note
+    }
+    const tag = kept.tags.length > 0 ? this.keys.auditHeader(entry.id) : undefined
     const summary = (keys: boolean) =>
       audit.record === undefined
         ? {}
@@ -1558,12 +1785,12 @@ export class MlflowRegistry implements Registry, ModelSource {
             record: {
               truncated: true,
               ...(keys ? { keys: Object.keys(audit.record).slice(0, 30) } : {}),
-              tag
+              ...(tag ? { tag } : {})
             }
           }
     const attempts: Array<Record<string, unknown>> = [
-      full,
-      { ...base, ...summary(true) },
+      ...(kept.truncated === undefined ? [full] : []),
+      { ...base, ...summary(true), ...note },
       audit.reason
         ? {
             ...base,
@@ -1593,7 +1820,8 @@ export class MlflowRegistry implements Registry, ModelSource {
       at: entry.at,
       actor: truncateBytes(entry.by, 60),
       truncated: true,
-      ...summary(false)
+      ...summary(false),
+      ...(kept.truncated === undefined ? {} : { recordTruncated: true })
     }
     return { value: JSON.stringify(minimal), audit: full }
   }

@@ -30,16 +30,23 @@
  * | model version V tag | `modelgate.audit.<id>.<n>` | only for a record too large for its header: the rest of the encoded data, in parts `1..n` of at most the tag limit; `<id>` is the history entry's id |
  * | model version V tag | `modelgate.audit.<id>` | the caller's whole `record` (when given): `{encoding: "gzip+base64", parts, bytes, sha256, data}`, the JSON gzipped (level 9) and base64-encoded, `bytes`/`sha256` those of the JSON; `data` is all of it (`parts: 0`, the usual case on OSS: one tag) or what fits, the parts holding the rest; written after the parts. At most 20 tags a record (record-tags.ts); older headers without `encoding` (parts holding the JSON itself) are still read |
  * | model version V tag | `modelgate.promoted.A` | JSON audit record of V's latest entry into S: the entry's facts plus the caller's `record` (summarised as `{truncated, keys, tag}` if it does not fit; `tag` names the header) |
+ * | model version V tag | `modelgate.removed.A` | deleted (after the alias moves) when V had one: V is back in S |
+ * | model version H tag | `modelgate.removed.A` | rollback and unassign only, on the version taken out: `{removed: true, kind, stage, at, by, reason?, id}` (removal-mark.ts), what `takenOutOf` reads; kept whatever the history trims |
  * | alias | `A` | V |
  * | alias | `A-previous` | H: the default rollback target (after a rollback: the holder before that, never the version rolled back) |
  * | model version H tag | `archived` | `true`, only when the caller asks to archive the replaced version |
  *
  * On Unity Catalog, whose tag keys may not contain `. , - = / :`, the keys are
- * `modelgate_history_A`, `modelgate_promoted_A`, `modelgate_audit_<id>` and
- * `modelgate_audit_<id>_<n>` (a `-` in A or the id becomes `_`).
- * Tag values are kept under 5,000 UTF-8 bytes (OSS) or 1,000 (UC); UC allows
- * 50 tags on a model version, and a write that would pass that fails before
- * it changes anything. Rollback
+ * `modelgate_history_A`, `modelgate_promoted_A`, `modelgate_removed_A`,
+ * `modelgate_audit_<id>` and `modelgate_audit_<id>_<n>` (a `-` in A or the id
+ * becomes `_`). Tag values are kept under 5,000 UTF-8 bytes (OSS) or 1,000
+ * (UC); UC allows 50 tags on a model version, and a promotion that would pass
+ * that fails before it changes anything. A rollback or an unassignment never
+ * fails for it: the removal mark comes first (in place of H's
+ * `modelgate_promoted_A` when no tag is left), then the audit tag, then the
+ * record, kept whole if it fits, else as a summary in its header tag
+ * (`{recordTruncated, why, bytes, sha256, keys}`), else only in the write's
+ * answer. Rollback
  * needs nothing but the registry: the target is `A-previous` / the history,
  * or a named version. In legacy mode the alias steps are `transition-stage`
  * calls (the replaced version goes to `None`, or `Archived` when asked).

@@ -68,6 +68,12 @@ export interface TagKeys {
    */
   auditHeader(id: string): string
   auditPart(id: string, n: number): string
+  /**
+   * Model-version tag: when the version was last taken out of the stage (a
+   * rollback or an unassignment) and not put back since, as a small JSON
+   * (removal-mark.ts). Deleted by the write that puts it back.
+   */
+  removed(alias: string): string
   /** Model-version tag set to `true` on a replaced version the caller asked to archive. */
   readonly archived: string
   /** Model-version tags a training job may write with the model's signature, in the order read. */
@@ -84,6 +90,7 @@ export function tagKeys(unityCatalog: boolean): TagKeys {
       promoted: alias => `modelgate_promoted_${part(alias)}`,
       auditHeader: id => `modelgate_audit_${ucKeyPart(id)}`,
       auditPart: (id, n) => `modelgate_audit_${ucKeyPart(id)}_${n}`,
+      removed: alias => `modelgate_removed_${part(alias)}`,
       archived: 'archived',
       signature: ['modelgate_signature'],
       historyAlias: key => (key.startsWith('modelgate_history_') ? key.slice(18) : undefined)
@@ -94,6 +101,7 @@ export function tagKeys(unityCatalog: boolean): TagKeys {
     promoted: alias => `modelgate.promoted.${alias}`,
     auditHeader: id => `modelgate.audit.${ossKeyPart(id)}`,
     auditPart: (id, n) => `modelgate.audit.${ossKeyPart(id)}.${n}`,
+    removed: alias => `modelgate.removed.${alias}`,
     archived: 'archived',
     signature: ['modelgate.signature', 'modelgate_signature'],
     historyAlias: key => (key.startsWith('modelgate.history.') ? key.slice(18) : undefined)

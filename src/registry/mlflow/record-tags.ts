@@ -23,10 +23,21 @@
  * Records written before the encoding existed are read too: a header without
  * `encoding`, `{parts, bytes, sha256}`, and parts `1..parts` that are the JSON
  * itself, cut on code point boundaries.
+ *
+ * A rollback or an unassignment whose record cannot be kept whole (too large,
+ * or no room left among a Unity Catalog version's 50 tags) keeps a summary in
+ * the header tag instead, and no parts:
+ *
+ *   modelgate.audit.<entry id>     {"recordTruncated":true,"why":"…","bytes":29927,"sha256":"…","keys":["schema",…]}
+ *
+ * Reading never trusts the header: it takes at most MAX_RECORD_TAGS - 1 parts,
+ * at most MAX_RECORD_BYTES of JSON, and gunzip stops at the byte length the
+ * header gives, so a hostile header or a gzip bomb cannot make it allocate.
  */
 import { createHash } from 'node:crypto'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import type { TagKeys } from './names.js'
+import { truncateBytes } from './names.js'
 
 export const RECORD_ENCODING = 'gzip+base64'
 
@@ -75,10 +86,24 @@ export interface DamagedRecord extends Record<string, unknown> {
   tag: string
 }
 
-/** More parts than any sane record needs: a header claiming more is damaged. */
-const MAX_PARTS = 10_000
-/** Larger than any record ModelGate writes; bounds what a header can make a reader inflate. */
-const MAX_RECORD_BYTES = 64 * 1024 * 1024
+/** The writer never uses more: a gzip+base64 header claiming more parts is damaged. */
+const MAX_ENCODED_PARTS = MAX_RECORD_TAGS - 1
+/**
+ * Parts of the old, uncompressed format: the JSON itself, at most 5,000 bytes a
+ * part on OSS (a record of MAX_RECORD_BYTES takes 210), at most 49 on a Unity
+ * Catalog version.
+ */
+const MAX_LEGACY_PARTS = 256
+/**
+ * The largest record JSON ModelGate writes (UTF-8 bytes); a header claiming
+ * more is damaged, and gunzip stops there. 20 tags hold 100,000 characters of
+ * base64 (OSS), 75,000 bytes of gzip, which deflate (at most about 1,032 to 1)
+ * could inflate to some 77 MB: the writer refuses (a promotion) or summarises
+ * (a rollback, an unassignment) a record over this bound instead. A real
+ * promotion record that fills 20 OSS tags (about 1,400 files) is about 230 KB
+ * of JSON, its checksums compressing about 2 to 1.
+ */
+export const MAX_RECORD_BYTES = 1024 * 1024
 const SHA256_RE = /^[0-9a-f]{64}$/
 const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/
 
@@ -126,6 +151,45 @@ export function recordTags(
   }
 }
 
+/** What a reader gives back for a record that was kept as a summary (the header tag's value). */
+export interface RecordSummary extends Record<string, unknown> {
+  recordTruncated: true
+  /** Why the whole record was not kept, for people. */
+  why: string
+  /** UTF-8 length and sha256 of the record's JSON (it is kept in full elsewhere: the job summary, the artifact). */
+  bytes: number
+  sha256: string
+  /** The record's top-level keys (at most 30). */
+  keys: string[]
+}
+
+/**
+ * The header tag of a record kept as a summary (see the top of this file),
+ * within `limit`: the keys are dropped, then `why` cut, to fit.
+ */
+export function recordSummaryTag(
+  keys: TagKeys,
+  id: string,
+  record: Record<string, unknown>,
+  why: string,
+  limit: number
+): { key: string; value: string; summary: RecordSummary } {
+  const json = JSON.stringify(record)
+  const base = { recordTruncated: true as const, bytes: Buffer.byteLength(json, 'utf8') }
+  const sha256 = sha256Hex(json)
+  const names = Object.keys(record)
+  const attempts: RecordSummary[] = [
+    { ...base, why, sha256, keys: names.slice(0, 30) },
+    { ...base, why, sha256, keys: names.slice(0, 5) },
+    { ...base, why: truncateBytes(why, 200), sha256, keys: [] },
+    { ...base, why: truncateBytes(why, 40), sha256, keys: [] }
+  ]
+  const summary =
+    attempts.find(s => Buffer.byteLength(JSON.stringify(s), 'utf8') <= limit) ??
+    (attempts[attempts.length - 1] as RecordSummary)
+  return { key: keys.auditHeader(id), value: JSON.stringify(summary), summary }
+}
+
 /**
  * The record of write `id` from a version's tags: undefined when there is no
  * header (nothing was stored), else the record, or why it cannot be read back.
@@ -144,6 +208,7 @@ export function readRecordTags(
   })
   const header = parseHeader(raw)
   if (typeof header === 'string') return damaged(`the header tag ${key} ${header}`)
+  if ('recordTruncated' in header) return { ok: true, record: header }
   const chunks: string[] = []
   const missing: number[] = []
   for (let n = 1; n <= header.parts; n++) {
@@ -194,8 +259,8 @@ export function missingRecord(keys: TagKeys, id: string, where: string): Damaged
   return { damaged: true, problem: `the header tag ${tag} is missing from ${where}`, tag }
 }
 
-/** The header, or what is wrong with it (to follow "the header tag <key>"). */
-function parseHeader(raw: string): RecordHeader | string {
+/** The header (or a summary), or what is wrong with it (to follow "the header tag <key>"). */
+function parseHeader(raw: string): RecordHeader | RecordSummary | string {
   const invalid = 'is not a valid header'
   let value: unknown
   try {
@@ -203,21 +268,27 @@ function parseHeader(raw: string): RecordHeader | string {
   } catch {
     return invalid
   }
-  if (typeof value !== 'object' || value === null) return invalid
-  const { encoding, parts, bytes, sha256, data } = value as Record<string, unknown>
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return invalid
+  const fields = value as Record<string, unknown>
+  if (fields.recordTruncated === true) return parseSummary(fields) ?? invalid
+  const { encoding, parts, bytes, sha256, data } = fields
   if (encoding !== undefined && encoding !== RECORD_ENCODING) {
     return `names an unknown encoding ${JSON.stringify(encoding)} (written by a newer ModelGate?)`
   }
   const encoded = encoding === RECORD_ENCODING
+  if (typeof parts === 'number' && parts > (encoded ? MAX_ENCODED_PARTS : MAX_LEGACY_PARTS)) {
+    return `claims ${parts} parts, more than ModelGate ever writes (${encoded ? MAX_ENCODED_PARTS : MAX_LEGACY_PARTS})`
+  }
+  if (typeof bytes === 'number' && bytes > MAX_RECORD_BYTES) {
+    return `claims a record of ${bytes} bytes, more than ModelGate ever writes (${MAX_RECORD_BYTES})`
+  }
   if (
     typeof parts !== 'number' ||
     !Number.isInteger(parts) ||
     parts < (encoded ? 0 : 1) ||
-    parts > MAX_PARTS ||
     typeof bytes !== 'number' ||
     !Number.isInteger(bytes) ||
     bytes < 0 ||
-    bytes > MAX_RECORD_BYTES ||
     typeof sha256 !== 'string' ||
     !SHA256_RE.test(sha256) ||
     (encoded ? typeof data !== 'string' : data !== undefined)
@@ -227,4 +298,21 @@ function parseHeader(raw: string): RecordHeader | string {
   return encoded
     ? { encoding: RECORD_ENCODING, parts, bytes, sha256, data: data as string }
     : { parts, bytes, sha256 }
+}
+
+function parseSummary(fields: Record<string, unknown>): RecordSummary | undefined {
+  const { why, bytes, sha256, keys } = fields
+  if (
+    typeof why !== 'string' ||
+    typeof bytes !== 'number' ||
+    !Number.isInteger(bytes) ||
+    bytes < 0 ||
+    typeof sha256 !== 'string' ||
+    !SHA256_RE.test(sha256) ||
+    !Array.isArray(keys) ||
+    !keys.every(k => typeof k === 'string')
+  ) {
+    return undefined
+  }
+  return { recordTruncated: true, why, bytes, sha256, keys: keys as string[] }
 }
