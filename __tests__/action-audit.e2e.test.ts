@@ -3,23 +3,22 @@
 // refused once; each leaves its audit record in the job summary, as an uploaded artifact and
 // (when it wrote) in the registry, from which `modelgate history` reproduces it. Stand-ins on
 // 127.0.0.1: GitHub's API, the runner's artifact service, and a webhook receiver.
-import { mkdir, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import path from 'node:path'
 import { AuditRecord } from '../src/audit/record.js'
-import { gitOk } from '../src/registry/git/runner.js'
-import { startArtifactStandIn, type ArtifactStandIn } from './helpers/artifact-stand-in.js'
 import {
-  pushEvent,
-  workflowDispatchEvent,
-  writeEvent,
-  type BuiltEvent,
-  type WrittenEvent
-} from './helpers/events.js'
-import { makeSandbox, type Clone, type Sandbox } from './helpers/git-sandbox.js'
+  eventRunner,
+  modelWorkspace,
+  pushCommit,
+  registerVersions,
+  type EventRunner,
+  type ModelWorkspace
+} from './helpers/action-workspace.js'
+import { startArtifactStandIn, type ArtifactStandIn } from './helpers/artifact-stand-in.js'
+import { pushEvent, workflowDispatchEvent, type BuiltEvent } from './helpers/events.js'
+import type { Clone } from './helpers/git-sandbox.js'
 import { fakeSha, start, type StandIn } from './helpers/github-stand-in/index.js'
-import { runAction, runCliBundle } from './helpers/run-action.js'
+import { runCliBundle } from './helpers/run-action.js'
 import { makeZip, readZip } from './helpers/zip.js'
 
 const POLICY = `model: fraud
@@ -40,7 +39,6 @@ rollback:
 `
 
 const REPO = { owner: 'acme', name: 'models' }
-const hermetic = { GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' }
 
 /** A webhook receiver that records JSON bodies and can be told to fail. */
 interface Receiver {
@@ -84,41 +82,19 @@ function summaryRecords(summary: string): AuditRecord[] {
 }
 
 describe('the audit trail of the bundled action', () => {
-  let sandbox: Sandbox
+  let workspace: ModelWorkspace
   let clone: Clone
+  let commits: string[]
   let gh: StandIn
   let artifacts: ArtifactStandIn
   let receiver: Receiver
-  const written: WrittenEvent[] = []
-  const commits: string[] = []
+  let runner: EventRunner
   let runId = 1000
 
+  /** A run with its own GITHUB_RUN_ID, which names its audit artifact. */
   const run = async (event: BuiltEvent, inputs: Record<string, string>) => {
-    const file = await writeEvent(event)
-    written.push(file)
     const id = String(++runId)
-    const result = await runAction(
-      { 'github-token': gh.token, 'notify-webhook': receiver.url, ...inputs },
-      {
-        ...file.env,
-        ...hermetic,
-        ...artifacts.env(),
-        GITHUB_API_URL: gh.url,
-        GITHUB_SERVER_URL: 'https://github.com',
-        GITHUB_RUN_ID: id
-      },
-      clone.dir
-    )
-    // Neither the token nor the webhook URL (a secret) may show anywhere but in the mask command.
-    for (const secret of [gh.token, receiver.url]) {
-      const unmasked = result.stdout
-        .split('\n')
-        .filter(line => !line.startsWith('::add-mask::'))
-        .join('\n')
-      expect(unmasked).not.toContain(secret)
-      expect(result.stderr).not.toContain(secret)
-    }
-    return { ...result, runId: id }
+    return { ...(await runner.run(event, inputs, { GITHUB_RUN_ID: id })), runId: id }
   }
 
   /** The record uploaded as `modelgate-audit-fraud-<version>-<run id>`. */
@@ -150,37 +126,28 @@ describe('the audit trail of the bundled action', () => {
     artifacts = await startArtifactStandIn({ repository: 'acme/models', runId: 7 })
     receiver = await startReceiver()
 
-    sandbox = await makeSandbox()
-    clone = await sandbox.clone('workspace')
-    await mkdir(path.join(clone.dir, 'model'))
-    await writeFile(path.join(clone.dir, 'policy.yml'), POLICY)
-    for (const auc of [0.75, 0.8]) {
-      await writeFile(path.join(clone.dir, 'model/metrics.json'), JSON.stringify({ auc }))
-      await gitOk(clone.git, ['add', '-A'])
-      await gitOk(clone.git, ['commit', '--quiet', '-m', `auc ${auc}`])
-      commits.push((await gitOk(clone.git, ['rev-parse', 'HEAD'])).trim())
-    }
-    await gitOk(clone.git, ['push', '--quiet', 'origin', 'main'])
-    for (const [i, version] of ['v1.0.0', 'v1.1.0'].entries()) {
-      const registered = await runAction(
-        { command: 'register', policy: 'policy.yml', version },
-        {
-          ...hermetic,
-          GITHUB_SHA: commits[i] as string,
-          GITHUB_ACTOR: 'mona',
-          GITHUB_EVENT_NAME: 'workflow_dispatch'
-        },
-        clone.dir
-      )
-      expect(registered.exitCode).toBe(0)
-    }
+    workspace = await modelWorkspace({ policy: POLICY, aucs: [0.75, 0.8] })
+    clone = workspace.clone
+    commits = workspace.commits
+    // The webhook URL is a secret too: it may show only in its mask command.
+    runner = eventRunner({
+      workspace: clone.dir,
+      gh,
+      inputs: { 'notify-webhook': receiver.url },
+      env: { ...artifacts.env(), GITHUB_SERVER_URL: 'https://github.com' },
+      secrets: [receiver.url]
+    })
+    await registerVersions(clone, {
+      actor: 'mona',
+      versions: { 'v1.0.0': commits[0] as string, 'v1.1.0': commits[1] as string }
+    })
   })
   afterAll(async () => {
-    for (const file of written) await file.cleanup()
+    await runner?.cleanup()
     await gh?.close()
     await artifacts?.close()
     await receiver?.close()
-    await sandbox?.cleanup()
+    await workspace?.cleanup()
   })
 
   it('a forced promotion by dispatch is recorded as forced, with the permission check and reason', async () => {
@@ -239,9 +206,7 @@ describe('the audit trail of the bundled action', () => {
       base: { sha: commits[1] as string }
     })
     repo.addReview(3, { user: 'bob', state: 'APPROVED' })
-    await gitOk(clone.git, ['commit', '--quiet', '--allow-empty', '-m', 'Merge pull request #3'])
-    const merge = (await gitOk(clone.git, ['rev-parse', 'HEAD'])).trim()
-    await gitOk(clone.git, ['push', '--quiet', 'origin', 'HEAD:main'])
+    const merge = await pushCommit(clone, 'Merge pull request #3')
     repo.merge(3, { mergeCommitSha: merge })
 
     const promoted = await run(

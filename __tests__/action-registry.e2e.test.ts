@@ -1,9 +1,12 @@
 // The bundled action driving the git registry: register, promote, status, rollback
 // with the `command` input, in a clone whose origin is a local bare repository.
-import { mkdir, writeFile } from 'node:fs/promises'
-import path from 'node:path'
-import { gitOk } from '../src/registry/git/runner.js'
-import { makeSandbox, tagNames, type Clone, type Sandbox } from './helpers/git-sandbox.js'
+import {
+  HERMETIC_GIT,
+  modelWorkspace,
+  remoteTags,
+  type ModelWorkspace
+} from './helpers/action-workspace.js'
+import { tagNames, type Clone } from './helpers/git-sandbox.js'
 import { start, type StandIn } from './helpers/github-stand-in/index.js'
 import { runAction } from './helpers/run-action.js'
 import { workflowDispatchEvent, writeEvent, type WrittenEvent } from './helpers/events.js'
@@ -22,12 +25,12 @@ rollback:
 `
 
 describe('the bundled action on the git registry', () => {
-  let sandbox: Sandbox
+  let workspace: ModelWorkspace
   let clone: Clone
   // Rollback on workflow_dispatch checks the actor's permission through the API.
   let gh: StandIn
   let dispatched: WrittenEvent
-  const commits: string[] = []
+  let commits: string[]
   const env = (sha: string) => ({
     // The payload a runner writes for workflow_dispatch (the rollback reads its default branch).
     ...dispatched.env,
@@ -37,24 +40,15 @@ describe('the bundled action on the git registry', () => {
     GITHUB_REPOSITORY: 'acme/models',
     GITHUB_API_URL: gh.url,
     'INPUT_GITHUB-TOKEN': gh.token,
-    GIT_CONFIG_GLOBAL: '/dev/null',
-    GIT_CONFIG_NOSYSTEM: '1'
+    ...HERMETIC_GIT
   })
 
   beforeAll(async () => {
     gh = await start()
     gh.state.addRepo({ owner: 'acme', name: 'models' }).addCollaborators({ octocat: 'maintain' })
-    sandbox = await makeSandbox()
-    clone = await sandbox.clone('workspace')
-    await mkdir(path.join(clone.dir, 'model'))
-    await writeFile(path.join(clone.dir, 'policy.yml'), POLICY)
-    for (const auc of [0.75, 0.8]) {
-      await writeFile(path.join(clone.dir, 'model/metrics.json'), JSON.stringify({ auc }))
-      await gitOk(clone.git, ['add', '-A'])
-      await gitOk(clone.git, ['commit', '--quiet', '-m', `auc ${auc}`])
-      commits.push((await gitOk(clone.git, ['rev-parse', 'HEAD'])).trim())
-    }
-    await gitOk(clone.git, ['push', '--quiet', 'origin', 'main'])
+    workspace = await modelWorkspace({ policy: POLICY, aucs: [0.75, 0.8] })
+    clone = workspace.clone
+    commits = workspace.commits
     dispatched = await writeEvent(
       workflowDispatchEvent({
         repo: { owner: 'acme', name: 'models' },
@@ -66,7 +60,7 @@ describe('the bundled action on the git registry', () => {
   afterAll(async () => {
     await dispatched?.cleanup()
     await gh.close()
-    await sandbox.cleanup()
+    await workspace.cleanup()
   })
 
   it('registers, promotes twice, reports status, and rolls back', async () => {
@@ -115,7 +109,7 @@ describe('the bundled action on the git registry', () => {
     )
     expect(rolled.exitCode).toBe(0)
     expect(rolled.summary).toContain('staging is back on **v1.0.0** (was v1.1.0)')
-    const remote = await gitOk(clone.git, ['ls-remote', '--tags', 'origin'])
+    const remote = await remoteTags(clone)
     expect(remote).toMatch(/refs\/tags\/fraud#staging!#\d+/)
     expect(await tagNames(clone.git)).toEqual(
       expect.arrayContaining(['fraud@v1.0.0', 'fraud@v1.1.0'])

@@ -17,21 +17,22 @@ import {
   recordTags,
   sha256Hex
 } from '../src/registry/mlflow/record-tags.js'
-import { startMlflowStandIn } from './helpers/mlflow-stand-in.js'
 import type { MlflowStandIn } from './helpers/mlflow-stand-in.js'
-import { alice, bob, registryOn, rejection, seedModel, written } from './helpers/mlflow-fixtures.js'
+import {
+  alice,
+  bob,
+  newestEntryId,
+  registryOn,
+  rejection,
+  seedModel,
+  seedUcModel,
+  useMlflowStandIn,
+  versionTags,
+  written
+} from './helpers/mlflow-fixtures.js'
 
 let stand: MlflowStandIn
-beforeAll(async () => {
-  stand = await startMlflowStandIn()
-})
-afterAll(async () => {
-  await stand.close()
-})
-beforeEach(() => {
-  stand.clearFaults()
-  stand.resetLog()
-})
+useMlflowStandIn(started => (stand = started))
 
 /**
  * Something shaped like an audit record (gates, metrics, file checksums, approvers) of about
@@ -188,15 +189,7 @@ function legacyTags(
   ])
 }
 
-let ucCount = 0
-function ucModel(): string {
-  const name = `main.audit.churn_${++ucCount}`
-  stand.createModel(name)
-  for (let i = 1; i <= 3; i++) {
-    stand.createVersion(name, { runId: stand.createRun({ metrics: { accuracy: 0.8 + i / 100 } }) })
-  }
-  return name
-}
+const ucModel = () => seedUcModel(stand, { schema: 'audit' })
 
 const backends = [
   {
@@ -215,18 +208,6 @@ const backends = [
   }
 ]
 
-function versionTags(model: string, version: string): Map<string, string> {
-  const tags = stand.models.get(model)?.versions.get(version)?.tags
-  if (!tags) throw new Error(`no version ${version} of ${model}`)
-  return tags
-}
-
-/** The entry id of the stage's newest history entry. */
-function newestEntryId(model: string, uc: boolean, alias = 'production'): string {
-  const history = JSON.parse(stand.snapshot(model).tags[tagKeys(uc).history(alias)] ?? '[]')
-  return (history as Array<{ id: string }>)[0]?.id ?? ''
-}
-
 describe.each(backends)('a ~20 KB audit record on $label', backend => {
   const record = auditLikeRecord(20_000)
   const keys = tagKeys(backend.uc)
@@ -236,12 +217,12 @@ describe.each(backends)('a ~20 KB audit record on $label', backend => {
     const registry = backend.registry()
     written(await registry.assign(model, '1', 'production', { ...alice, record: { pr: 1 } }))
     written(await registry.assign(model, '2', 'production', { ...bob, record }))
-    return { model, registry, id: newestEntryId(model, backend.uc) }
+    return { model, registry, id: newestEntryId(stand, model, backend.uc) }
   }
 
   it('is kept whole, gzip+base64, in tags within the limit, and read back deep-equal by history() and getStage()', async () => {
     const { model, registry, id } = await promoted()
-    const tags = versionTags(model, '2')
+    const tags = versionTags(stand, model, '2')
     const { header, json } = decodeByHand(keys, id, tags)
     expect(json).toBe(JSON.stringify(record))
     expect(header).toMatchObject({
@@ -281,7 +262,7 @@ describe.each(backends)('a ~20 KB audit record on $label', backend => {
 
   it('a damaged part is reported as damaged, not passed off as the record', async () => {
     const { model, registry, id } = await promoted()
-    const tags = versionTags(model, '2')
+    const tags = versionTags(stand, model, '2')
     const key = keys.auditPart(id, 1)
     const part = tags.get(key) ?? ''
     tags.set(key, part.slice(0, 100) + (part[100] === 'A' ? 'B' : 'A') + part.slice(101))
@@ -297,7 +278,7 @@ describe.each(backends)('a ~20 KB audit record on $label', backend => {
 
   it('a missing part, or a missing header, is reported as damaged', async () => {
     const { model, registry, id } = await promoted()
-    const tags = versionTags(model, '2')
+    const tags = versionTags(stand, model, '2')
     tags.delete(keys.auditPart(id, 1))
     const holder = await registry.getStage(model, 'production')
     expect(holder?.audit?.record).toMatchObject({
@@ -315,7 +296,7 @@ describe.each(backends)('a ~20 KB audit record on $label', backend => {
 
   it('a record in the old, uncompressed format (no encoding) is still read back', async () => {
     const { model, registry, id } = await promoted()
-    const tags = versionTags(model, '2')
+    const tags = versionTags(stand, model, '2')
     for (const key of [...tags.keys()]) {
       if (key.startsWith(keys.auditHeader(id))) tags.delete(key)
     }
@@ -463,7 +444,7 @@ describe('a record too large to keep fails the write before anything is written'
     written(await registry.assign(model, '1', 'production', alice))
     const record = auditLikeRecord(20_000)
     expect(tagCount(record, UC_TAG_VALUE_LIMIT)).toBe(10)
-    const tags = versionTags(model, '2')
+    const tags = versionTags(stand, model, '2')
     for (let i = tags.size; i < UC_MAX_TAGS_PER_VERSION - 10; i++) tags.set(`team_tag_${i}`, 'x')
     // 40 tags, the record's 10 and the audit tag: one too many.
     const before = stand.snapshot(model)
@@ -481,7 +462,7 @@ describe('a record too large to keep fails the write before anything is written'
     // One tag fewer, and it fits exactly.
     tags.delete('team_tag_39')
     written(await registry.assign(model, '2', 'production', { ...alice, record }))
-    expect(versionTags(model, '2').size).toBe(UC_MAX_TAGS_PER_VERSION)
+    expect(versionTags(stand, model, '2').size).toBe(UC_MAX_TAGS_PER_VERSION)
     expect((await registry.getStage(model, 'production'))?.audit?.record).toEqual(record)
   })
 })

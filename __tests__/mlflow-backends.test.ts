@@ -1,46 +1,23 @@
 /** Unity Catalog and legacy-stage modes of the MLflow adapter, through the stand-in. */
 import { InvalidInputError } from '../src/errors.js'
 import { createMlflowRegistry } from '../src/registry/mlflow/index.js'
-import { startMlflowStandIn } from './helpers/mlflow-stand-in.js'
 import type { MlflowStandIn } from './helpers/mlflow-stand-in.js'
-import { SIGNATURE_TAG, alice, bob, registryOn, written } from './helpers/mlflow-fixtures.js'
+import {
+  alice,
+  bob,
+  registryOn,
+  seedLegacyModel,
+  seedUcModel,
+  useMlflowStandIn,
+  written
+} from './helpers/mlflow-fixtures.js'
 
-let stand: MlflowStandIn
 const TOKEN = 'dapi-test-token'
-beforeAll(async () => {
-  stand = await startMlflowStandIn({ auth: { token: TOKEN } })
-})
-afterAll(async () => {
-  await stand.close()
-})
-beforeEach(() => {
-  stand.clearFaults()
-  stand.resetLog()
-})
+let stand: MlflowStandIn
+useMlflowStandIn(started => (stand = started), { auth: { token: TOKEN } })
 
-let count = 0
-function ucModel(versions = 3): string {
-  const name = `main.ml.churn_${++count}`
-  stand.createModel(name)
-  for (let i = 1; i <= versions; i++) {
-    const runId = stand.createRun({ metrics: { accuracy: 0.8 + i / 100 } })
-    stand.createVersion(name, {
-      runId,
-      source: `dbfs:/databricks/mlflow/${runId}/artifacts/model`,
-      tags: { modelgate_signature: SIGNATURE_TAG }
-    })
-  }
-  return name
-}
-
-function legacyModel(versions = 3): string {
-  const name = `legacy-${++count}`
-  stand.createModel(name)
-  for (let i = 1; i <= versions; i++) {
-    stand.createVersion(name, { runId: stand.createRun({ metrics: { accuracy: 0.8 } }) })
-  }
-  return name
-}
+const ucModel = (versions = 3) => seedUcModel(stand, { schema: 'ml', versions, signed: true })
+const legacyModel = (versions = 3) => seedLegacyModel(stand, versions)
 
 describe('Unity Catalog', () => {
   const uc = () => registryOn(stand, { unityCatalog: true, auth: { token: TOKEN } })

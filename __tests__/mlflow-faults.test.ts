@@ -7,19 +7,18 @@ import { startMlflowStandIn } from './helpers/mlflow-stand-in.js'
 import type { Fault, MlflowStandIn } from './helpers/mlflow-stand-in.js'
 import { OSS_TAG_VALUE_LIMIT, UC_TAG_VALUE_LIMIT, tagKeys } from '../src/registry/mlflow/names.js'
 import { recordTags } from '../src/registry/mlflow/record-tags.js'
-import { alice, registryOn, rejection, seedModel, written } from './helpers/mlflow-fixtures.js'
+import {
+  alice,
+  registryOn,
+  rejection,
+  seedModel,
+  seedUcModel,
+  useMlflowStandIn,
+  written
+} from './helpers/mlflow-fixtures.js'
 
 let stand: MlflowStandIn
-beforeAll(async () => {
-  stand = await startMlflowStandIn()
-})
-afterAll(async () => {
-  await stand.close()
-})
-beforeEach(() => {
-  stand.clearFaults()
-  stand.resetLog()
-})
+useMlflowStandIn(started => (stand = started))
 
 const ATTEMPTS = 5
 
@@ -65,16 +64,8 @@ const SETUPS: Setup[] = [
   { label: 'Unity Catalog, a 20 KB record', uc: true, record: auditLikeRecord(20_000), parts: 10 }
 ]
 
-let ucModels = 0
-function seed(setup: Setup): string {
-  if (!setup.uc) return seedModel(stand)
-  const name = `main.faults.churn_${++ucModels}`
-  stand.createModel(name)
-  for (let i = 1; i <= 3; i++) {
-    stand.createVersion(name, { runId: stand.createRun({ metrics: { accuracy: 0.8 + i / 100 } }) })
-  }
-  return name
-}
+const seed = (setup: Setup): string =>
+  setup.uc ? seedUcModel(stand, { schema: 'faults' }) : seedModel(stand)
 
 /** A model whose production holds 1 (promoted by ModelGate); the promotion under test puts 2 there. */
 async function withChampion(
@@ -486,6 +477,21 @@ describe('a fault during a rollback', () => {
     written(await registry.rollback(model, 'production', undefined, alice))
     expect(stand.snapshot(model).aliases).toEqual({ production: '1' })
     expect(stand.snapshot(model).versions['1']?.tags.archived).toBeUndefined()
+  })
+
+  it('left half done, tells to re-run naming the version, which completes it without going further back', async () => {
+    const { model, registry } = await withChampion()
+    written(await promote(registry, model))
+    // Every write fails from the sixth on, the undos too: what was written stays.
+    stand.addFault({ kind: 503, writesOnly: true, nth: 6, times: Infinity })
+    const error = await rejection(registry.rollback(model, 'production', '1', alice))
+    expect(error).toBeInstanceOf(MlflowWriteError)
+    const failure = (error as unknown as MlflowWriteError).failure
+    expect(failure.outcome).toBe('partial')
+    expect(error.message).toContain('Re-run the rollback naming the version (--to 1')
+    stand.clearFaults()
+    await registry.rollback(model, 'production', '1', alice)
+    expect(stand.snapshot(model).aliases).toEqual({ production: '1' })
   })
 })
 

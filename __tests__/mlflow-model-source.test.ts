@@ -1,5 +1,4 @@
 import { ExitCode, InvalidInputError } from '../src/errors.js'
-import { startMlflowStandIn } from './helpers/mlflow-stand-in.js'
 import type { MlflowStandIn } from './helpers/mlflow-stand-in.js'
 import {
   SIGNATURE_TAG,
@@ -7,20 +6,12 @@ import {
   registryOn,
   rejection,
   seedModel,
+  useMlflowStandIn,
   written
 } from './helpers/mlflow-fixtures.js'
 
 let stand: MlflowStandIn
-beforeAll(async () => {
-  stand = await startMlflowStandIn()
-})
-afterAll(async () => {
-  await stand.close()
-})
-beforeEach(() => {
-  stand.clearFaults()
-  stand.resetLog()
-})
+useMlflowStandIn(started => (stand = started))
 
 const MLMODEL = `artifact_path: model
 flavors:

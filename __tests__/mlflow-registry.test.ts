@@ -9,20 +9,12 @@ import {
   rejection,
   seedModel,
   tagJson,
+  useMlflowStandIn,
   written
 } from './helpers/mlflow-fixtures.js'
 
 let stand: MlflowStandIn
-beforeAll(async () => {
-  stand = await startMlflowStandIn()
-})
-afterAll(async () => {
-  await stand.close()
-})
-beforeEach(() => {
-  stand.clearFaults()
-  stand.resetLog()
-})
+useMlflowStandIn(started => (stand = started))
 
 describe('getStage', () => {
   it('is undefined for a stage nobody holds, and one REST call when it is held', async () => {

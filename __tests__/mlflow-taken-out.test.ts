@@ -13,53 +13,26 @@ import {
 } from '../src/registry/mlflow/record-tags.js'
 import { UC_TAG_VALUE_LIMIT } from '../src/registry/mlflow/names.js'
 import type { AuditFacts } from '../src/registry/port.js'
-import { startMlflowStandIn } from './helpers/mlflow-stand-in.js'
 import type { MlflowStandIn } from './helpers/mlflow-stand-in.js'
-import { alice, bob, registryOn, rejection, seedModel, written } from './helpers/mlflow-fixtures.js'
+import {
+  alice,
+  bob,
+  newestEntryId,
+  registryOn,
+  rejection,
+  seedLegacyModel,
+  seedModel,
+  seedUcModel,
+  useMlflowStandIn,
+  versionTags,
+  written
+} from './helpers/mlflow-fixtures.js'
 
 let stand: MlflowStandIn
-beforeAll(async () => {
-  stand = await startMlflowStandIn()
-})
-afterAll(async () => {
-  await stand.close()
-})
-beforeEach(() => {
-  stand.clearFaults()
-  stand.resetLog()
-})
+useMlflowStandIn(started => (stand = started))
 
-let ucCount = 0
-function ucModel(versions = 3): string {
-  const name = `main.removals.churn_${++ucCount}`
-  stand.createModel(name)
-  for (let i = 1; i <= versions; i++) {
-    stand.createVersion(name, { runId: stand.createRun({ metrics: { accuracy: 0.8 + i / 100 } }) })
-  }
-  return name
-}
-
-let legacyCount = 0
-function legacyModel(versions = 3): string {
-  const name = `legacy-removals-${++legacyCount}`
-  stand.createModel(name)
-  for (let i = 1; i <= versions; i++) {
-    stand.createVersion(name, { runId: stand.createRun({ metrics: { accuracy: 0.8 } }) })
-  }
-  return name
-}
-
-function versionTags(model: string, version: string): Map<string, string> {
-  const tags = stand.models.get(model)?.versions.get(version)?.tags
-  if (!tags) throw new Error(`no version ${version} of ${model}`)
-  return tags
-}
-
-/** The newest history entry's id: the write's event id is `<model>@<alias>#<id>`. */
-function newestEntryId(model: string, uc: boolean, alias = 'production'): string {
-  const history = JSON.parse(stand.snapshot(model).tags[tagKeys(uc).history(alias)] ?? '[]')
-  return (history as Array<{ id: string }>)[0]?.id ?? ''
-}
+const ucModel = () => seedUcModel(stand, { schema: 'removals' })
+const legacyModel = () => seedLegacyModel(stand, 3, 'legacy-removals')
 
 /** A sha256-laden record of about `files` files: a 20 KB one takes 10 tags on Unity Catalog. */
 function bigRecord(files: number): Record<string, unknown> {
@@ -92,8 +65,8 @@ describe.each([
     expect(await registry.takenOutOf(model, '2', 'production')).toBeUndefined()
 
     written(await registry.rollback(model, 'production', undefined, bob))
-    const id = newestEntryId(model, uc)
-    const mark = JSON.parse(versionTags(model, '2').get(keys.removed('production')) ?? '{}')
+    const id = newestEntryId(stand, model, uc)
+    const mark = JSON.parse(versionTags(stand, model, '2').get(keys.removed('production')) ?? '{}')
     expect(mark).toEqual({
       removed: true,
       kind: 'rollback',
@@ -126,7 +99,7 @@ describe.each([
     written(await registry.assign(model, '2', 'production', forced('hotfix verified')))
     const deletes = stand.writes().filter(w => w.method === 'DELETE')
     expect(deletes.map(w => (w.body as { key: string }).key)).toEqual([keys.removed('production')])
-    expect(versionTags(model, '2').has(keys.removed('production'))).toBe(false)
+    expect(versionTags(stand, model, '2').has(keys.removed('production'))).toBe(false)
     expect(await registry.takenOutOf(model, '2', 'production')).toBeUndefined()
 
     // Rolled back again: marked again, by the new rollback.
@@ -135,7 +108,7 @@ describe.each([
       at: expect.any(Date),
       by: 'dave',
       reason: 'again',
-      eventId: `${model}@production#${newestEntryId(model, uc)}`
+      eventId: `${model}@production#${newestEntryId(stand, model, uc)}`
     })
   })
 
@@ -147,10 +120,10 @@ describe.each([
     expect(await registry.takenOutOf(model, '1', 'staging')).toEqual({
       at: expect.any(Date),
       by: 'erin',
-      eventId: `${model}@staging#${newestEntryId(model, uc, 'staging')}`
+      eventId: `${model}@staging#${newestEntryId(stand, model, uc, 'staging')}`
     })
     written(await registry.assign(model, '1', 'staging', alice))
-    expect(versionTags(model, '1').has(keys.removed('staging'))).toBe(false)
+    expect(versionTags(stand, model, '1').has(keys.removed('staging'))).toBe(false)
     expect(await registry.takenOutOf(model, '1', 'staging')).toBeUndefined()
   })
 
@@ -170,7 +143,7 @@ describe.each([
     written(await registry.assign(model, '1', 'production', alice))
     written(await registry.assign(model, '2', 'production', alice))
     written(await registry.rollback(model, 'production', undefined, bob))
-    const id = newestEntryId(model, uc)
+    const id = newestEntryId(stand, model, uc)
     for (let i = 0; i < (uc ? 10 : 20); i++) {
       written(
         await registry.assign(model, i % 2 === 0 ? '3' : '1', 'production', {
@@ -199,7 +172,7 @@ describe.each([
     expect(await registry.takenOutOf(model, '2', 'production')).toBeUndefined()
     // A re-run of the promotion finishes the job: the stale mark goes.
     written(await registry.assign(model, '2', 'production', alice))
-    expect(versionTags(model, '2').has(keys.removed('production'))).toBe(false)
+    expect(versionTags(stand, model, '2').has(keys.removed('production'))).toBe(false)
   })
 
   it('a mark it cannot read still counts (fails closed); a long reason is cut to fit the tag', async () => {
@@ -209,19 +182,19 @@ describe.each([
     written(await registry.assign(model, '2', 'production', alice))
     const reason = 'the model drifted — ' + 'détails '.repeat(800)
     written(await registry.rollback(model, 'production', undefined, { actor: 'bob', reason }))
-    const value = versionTags(model, '2').get(keys.removed('production')) ?? ''
+    const value = versionTags(stand, model, '2').get(keys.removed('production')) ?? ''
     expect(Buffer.byteLength(value)).toBeLessThanOrEqual(uc ? 1000 : 5000)
     const removal = await registry.takenOutOf(model, '2', 'production')
     expect(removal?.reason?.endsWith('…')).toBe(true)
     expect(reason.startsWith(removal?.reason?.slice(0, -1) ?? '-')).toBe(true)
 
-    versionTags(model, '2').set(keys.removed('production'), '{"removed":true,"kind":"oops"}')
+    versionTags(stand, model, '2').set(keys.removed('production'), '{"removed":true,"kind":"oops"}')
     expect(await registry.takenOutOf(model, '2', 'production')).toMatchObject({
       by: 'unknown',
       reason: expect.stringContaining('is not a valid removal mark'),
       eventId: `${model}@production`
     })
-    versionTags(model, '2').set(keys.removed('production'), 'not json')
+    versionTags(stand, model, '2').set(keys.removed('production'), 'not json')
     expect((await registry.takenOutOf(model, '2', 'production'))?.at.getTime()).not.toBeNaN()
   })
 })
@@ -236,7 +209,7 @@ describe('takenOutOf with legacy stages', () => {
     written(await registry.assign(model, '2', 'production', alice))
     written(await registry.rollback(model, 'production', undefined, bob))
     expect(stand.snapshot(model).versions['2']?.stage).toBe('None')
-    expect(versionTags(model, '2').has('modelgate.removed.production')).toBe(true)
+    expect(versionTags(stand, model, '2').has('modelgate.removed.production')).toBe(true)
     expect(await registry.takenOutOf(model, '2', 'production')).toMatchObject({
       by: 'bob',
       reason: bob.reason,
@@ -244,7 +217,7 @@ describe('takenOutOf with legacy stages', () => {
     })
     expect(await registry.takenOutOf(model, '1', 'production')).toBeUndefined()
     written(await registry.assign(model, '2', 'production', forced('fixed')))
-    expect(versionTags(model, '2').has('modelgate.removed.production')).toBe(false)
+    expect(versionTags(stand, model, '2').has('modelgate.removed.production')).toBe(false)
     expect(await registry.takenOutOf(model, '2', 'production')).toBeUndefined()
 
     written(await registry.unassign(model, '2', 'production', alice))
@@ -259,7 +232,7 @@ describe(`Unity Catalog: a version near ${UC_MAX_TAGS_PER_VERSION} tags never bl
 
   /** Fills a version with team tags until it has `count`. */
   function fill(model: string, version: string, count: number): void {
-    const tags = versionTags(model, version)
+    const tags = versionTags(stand, model, version)
     for (let i = 0; tags.size < count; i++) tags.set(`team_tag_${i}`, 'x')
   }
 
@@ -278,7 +251,7 @@ describe(`Unity Catalog: a version near ${UC_MAX_TAGS_PER_VERSION} tags never bl
       await registry.rollback(model, 'production', undefined, { ...bob, record })
     )
     expect(stand.snapshot(model).aliases.production).toBe('1')
-    expect(versionTags(model, '1').size).toBe(UC_MAX_TAGS_PER_VERSION)
+    expect(versionTags(stand, model, '1').size).toBe(UC_MAX_TAGS_PER_VERSION)
     expect(result.events[0]?.audit).toMatchObject({
       record,
       recordTruncated: true,
@@ -299,8 +272,10 @@ describe(`Unity Catalog: a version near ${UC_MAX_TAGS_PER_VERSION} tags never bl
     written(await registry.assign(model, '2', 'production', forced('try again')))
     written(await registry.rollback(model, 'production', '1', { ...bob, record }))
     expect(stand.snapshot(model).aliases.production).toBe('1')
-    expect(versionTags(model, '1').size).toBe(UC_MAX_TAGS_PER_VERSION)
-    const audit = JSON.parse(versionTags(model, '1').get(keys.promoted('production')) ?? '{}')
+    expect(versionTags(stand, model, '1').size).toBe(UC_MAX_TAGS_PER_VERSION)
+    const audit = JSON.parse(
+      versionTags(stand, model, '1').get(keys.promoted('production')) ?? '{}'
+    )
     expect(audit).toMatchObject({
       action: 'rollback',
       recordTruncated: true,
@@ -317,10 +292,10 @@ describe(`Unity Catalog: a version near ${UC_MAX_TAGS_PER_VERSION} tags never bl
     written(await registry.assign(model, '1', 'production', alice))
     written(await registry.assign(model, '2', 'production', { ...alice, record }))
     fill(model, '2', UC_MAX_TAGS_PER_VERSION)
-    const before = new Map(versionTags(model, '2'))
+    const before = new Map(versionTags(stand, model, '2'))
     written(await registry.rollback(model, 'production', undefined, bob))
     expect(stand.snapshot(model).aliases.production).toBe('1')
-    const tags = versionTags(model, '2')
+    const tags = versionTags(stand, model, '2')
     expect(tags.size).toBe(UC_MAX_TAGS_PER_VERSION)
     expect(tags.has(keys.removed('production'))).toBe(false)
     expect(JSON.parse(tags.get(keys.promoted('production')) ?? '{}')).toMatchObject({
@@ -338,7 +313,7 @@ describe(`Unity Catalog: a version near ${UC_MAX_TAGS_PER_VERSION} tags never bl
     expect(await registry.takenOutOf(model, '2', 'production')).toMatchObject({
       by: 'bob',
       reason: bob.reason,
-      eventId: `${model}@production#${newestEntryId(model, true)}`
+      eventId: `${model}@production#${newestEntryId(stand, model, true)}`
     })
     // A forced promotion back overwrites it with its own audit: no longer taken out.
     written(await registry.assign(model, '2', 'production', forced('fixed')))
@@ -354,7 +329,7 @@ describe(`Unity Catalog: a version near ${UC_MAX_TAGS_PER_VERSION} tags never bl
     fill(model, '1', UC_MAX_TAGS_PER_VERSION - 2)
     const result = written(await registry.unassign(model, '1', 'production', { ...bob, record }))
     expect(result.events[0]?.audit).toMatchObject({ recordTruncated: true })
-    expect(versionTags(model, '1').size).toBe(UC_MAX_TAGS_PER_VERSION)
+    expect(versionTags(stand, model, '1').size).toBe(UC_MAX_TAGS_PER_VERSION)
     expect(stand.snapshot(model).aliases).toEqual({ 'production-previous': '1' })
     expect(await registry.takenOutOf(model, '1', 'production')).toMatchObject({ by: 'bob' })
     const [event] = (await registry.history(model)).filter(e => e.kind === 'unassignment')
@@ -371,7 +346,7 @@ describe(`Unity Catalog: a version near ${UC_MAX_TAGS_PER_VERSION} tags never bl
     fill(model, '1', UC_MAX_TAGS_PER_VERSION)
     written(await registry.unassign(model, '1', 'production', { ...bob, record }))
     expect(stand.snapshot(model).aliases).toEqual({ 'production-previous': '1' })
-    expect(versionTags(model, '1').size).toBe(UC_MAX_TAGS_PER_VERSION)
+    expect(versionTags(stand, model, '1').size).toBe(UC_MAX_TAGS_PER_VERSION)
     expect(await registry.takenOutOf(model, '1', 'production')).toMatchObject({ by: 'bob' })
     const [event] = (await registry.history(model)).filter(e => e.kind === 'unassignment')
     expect(event?.audit).not.toHaveProperty('record')

@@ -1,8 +1,10 @@
 /** Shared set-up for the MLflow adapter tests: a registry on a stand-in, seeded models. */
 import { createMlflowRegistry } from '../../src/registry/mlflow/index.js'
 import type { MlflowRegistry, MlflowRegistryOptions } from '../../src/registry/mlflow/index.js'
+import { tagKeys } from '../../src/registry/mlflow/names.js'
 import type { AuditFacts, WriteResult } from '../../src/registry/port.js'
-import type { MlflowStandIn } from './mlflow-stand-in.js'
+import { startMlflowStandIn } from './mlflow-stand-in.js'
+import type { MlflowStandIn, StandInOptions } from './mlflow-stand-in.js'
 
 export const alice: AuditFacts = { actor: 'alice', actorEmail: 'alice@example.com' }
 export const bob: AuditFacts = { actor: 'bob', reason: 'accuracy dropped in production' }
@@ -15,6 +17,28 @@ export const SIGNATURE_TAG = JSON.stringify({
   ]),
   outputs: JSON.stringify([{ type: 'tensor', 'tensor-spec': { dtype: 'float64', shape: [-1] } }])
 })
+
+/**
+ * One stand-in for the whole test file: started before the first test (and handed to `onStart`),
+ * closed after the last, its faults and request log cleared before each test.
+ */
+export function useMlflowStandIn(
+  onStart: (stand: MlflowStandIn) => void,
+  options: StandInOptions = {}
+): void {
+  let stand: MlflowStandIn
+  beforeAll(async () => {
+    stand = await startMlflowStandIn(options)
+    onStart(stand)
+  })
+  afterAll(async () => {
+    await stand.close()
+  })
+  beforeEach(() => {
+    stand.clearFaults()
+    stand.resetLog()
+  })
+}
 
 /** A registry on the stand-in: no real waiting between retries, fixed jitter. */
 export function registryOn(
@@ -50,6 +74,68 @@ export function seedModel(stand: MlflowStandIn, count = 3, prefix = 'churn'): st
     })
   }
   return name
+}
+
+let ucModels = 0
+
+/**
+ * A fresh Unity Catalog model `main.<schema>.churn_<n>` with `versions` READY versions, each from
+ * a run with one accuracy; `signed` gives each a Databricks source and the UC signature tag.
+ */
+export function seedUcModel(
+  stand: MlflowStandIn,
+  { schema, versions = 3, signed = false }: { schema: string; versions?: number; signed?: boolean }
+): string {
+  const name = `main.${schema}.churn_${++ucModels}`
+  stand.createModel(name)
+  for (let i = 1; i <= versions; i++) {
+    const runId = stand.createRun({ metrics: { accuracy: 0.8 + i / 100 } })
+    stand.createVersion(
+      name,
+      signed
+        ? {
+            runId,
+            source: `dbfs:/databricks/mlflow/${runId}/artifacts/model`,
+            tags: { modelgate_signature: SIGNATURE_TAG }
+          }
+        : { runId }
+    )
+  }
+  return name
+}
+
+let legacyModels = 0
+
+/** A fresh model for the legacy-stage mode: `versions` versions, each from a run with accuracy 0.8. */
+export function seedLegacyModel(stand: MlflowStandIn, versions = 3, prefix = 'legacy'): string {
+  const name = `${prefix}-${++legacyModels}`
+  stand.createModel(name)
+  for (let i = 1; i <= versions; i++) {
+    stand.createVersion(name, { runId: stand.createRun({ metrics: { accuracy: 0.8 } }) })
+  }
+  return name
+}
+
+/** The tags on one version, as the stand-in holds them. */
+export function versionTags(
+  stand: MlflowStandIn,
+  model: string,
+  version: string
+): Map<string, string> {
+  const tags = stand.models.get(model)?.versions.get(version)?.tags
+  if (!tags) throw new Error(`no version ${version} of ${model}`)
+  return tags
+}
+
+/** The id of the stage's newest history entry: the write's event id is `<model>@<alias>#<id>`. */
+export function newestEntryId(
+  stand: MlflowStandIn,
+  model: string,
+  uc: boolean,
+  alias = 'production'
+): string {
+  const history = JSON.parse(stand.snapshot(model).tags[tagKeys(uc).history(alias)] ?? '[]')
+  return (history as Array<{ id: string }>)[0]?.id ?? ''
 }
 
 export function written(result: WriteResult) {
