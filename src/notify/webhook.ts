@@ -46,19 +46,9 @@ export const NOTIFICATION_SCHEMA = 'modelgate.notification/v1'
 export interface NotificationPayload {
   /** One line of Slack mrkdwn. */
   text: string
-  modelgate: {
+  /** The event's facts as JSON, with the format's name. */
+  modelgate: Omit<NotificationEvent, 'at'> & {
     schema: typeof NOTIFICATION_SCHEMA
-    action: NotificationAction
-    model: string
-    version: string
-    stage: string
-    previous?: string
-    actor: string
-    reason?: string
-    decision?: Decision
-    runUrl?: string
-    pullRequest?: { number: number; url?: string }
-    repository?: string
     /** ISO 8601, UTC. */
     at: string
   }
