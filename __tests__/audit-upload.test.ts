@@ -72,6 +72,10 @@ const since = (): (() => string[]) => {
  */
 async function withFastClock<T>(work: () => Promise<T>): Promise<T> {
   jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] })
+  // The client's stall watchdog reads the same clock: on a busy machine the fake seconds run
+  // past its 5 minutes while a real request is still in flight. The test's own timeout bounds it.
+  const stallTimeout = process.env.ACTIONS_ARTIFACT_UPLOAD_TIMEOUT_MS
+  process.env.ACTIONS_ARTIFACT_UPLOAD_TIMEOUT_MS = String(24 * 60 * 60 * 1000)
   try {
     let settled = false
     const result = work().finally(() => {
@@ -85,6 +89,8 @@ async function withFastClock<T>(work: () => Promise<T>): Promise<T> {
     return await result
   } finally {
     jest.useRealTimers()
+    if (stallTimeout === undefined) delete process.env.ACTIONS_ARTIFACT_UPLOAD_TIMEOUT_MS
+    else process.env.ACTIONS_ARTIFACT_UPLOAD_TIMEOUT_MS = stallTimeout
   }
 }
 
