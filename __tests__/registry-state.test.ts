@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { InvalidInputError } from '../src/errors.js'
 import { createGitRegistry } from '../src/registry/git/adapter.js'
+import { takenOutOf } from '../src/registry/git/queries.js'
 import { generateBenchRepo } from '../src/registry/git/bench-repo.js'
 import { parseGtoStages } from '../src/registry/git/gto-config.js'
 import { formatMessage, parseMessage } from '../src/registry/git/message.js'
@@ -223,5 +224,45 @@ describe('bench repository generator', () => {
     const status = await createGitRegistry({ git: counting }).status()
     expect(calls).toBe(1)
     expect(status[0]?.stages.map(h => h.stage).sort()).toEqual([...artifact.holders.keys()].sort())
+  })
+})
+
+describe('takenOutOf', () => {
+  const audit = (facts: Record<string, unknown>) => formatMessage('summary', facts)
+  const state = (...records: TagRecord[]) => buildState(records)
+
+  it('is the latest unassignment of the version in the stage, with its reason', () => {
+    const built = state(
+      rec('m@v1.0.0', C1, 100),
+      rec('m#prod#1', C1, 110),
+      rec('m#prod!#2', C1, 120, { message: audit({ reason: 'drift', rollback: {} }) })
+    )
+    expect(takenOutOf(built, 'm', 'v1.0.0', 'prod')).toEqual({
+      at: new Date(120_000),
+      by: 'someone',
+      reason: 'drift',
+      eventId: 'm#prod!#2'
+    })
+    expect(takenOutOf(built, 'm', 'v1.0.0', 'staging')).toBeUndefined()
+    expect(takenOutOf(built, 'm', 'v9.9.9', 'prod')).toBeUndefined()
+  })
+
+  it('counts a hand-written GTO removal, and forgets it once the version is assigned again', () => {
+    const removed = [rec('m@v1.0.0', C1, 100), rec('m#prod#1', C1, 110), rec('m#prod!#2', C1, 120)]
+    expect(takenOutOf(state(...removed), 'm', 'v1.0.0', 'prod')?.eventId).toBe('m#prod!#2')
+    expect(
+      takenOutOf(state(...removed, rec('m#prod#3', C1, 130)), 'm', 'v1.0.0', 'prod')
+    ).toBeUndefined()
+  })
+
+  it('does not count a removal that only lets a lower version take the stage', () => {
+    const built = state(
+      rec('m@v1.0.0', C1, 100),
+      rec('m@v2.0.0', C2, 101),
+      rec('m#prod#1', C2, 110),
+      rec('m#prod!#2', C2, 120, { message: audit({ replacedBy: 'v1.0.0' }) }),
+      rec('m#prod#3', C1, 120)
+    )
+    expect(takenOutOf(built, 'm', 'v2.0.0', 'prod')).toBeUndefined()
   })
 })

@@ -105,6 +105,15 @@ export function getInputs(): Settings {
     candidateRepository: text(inputs['candidate-repository']),
     notifyWebhook: text(inputs['notify-webhook'])
   }
+  if (
+    settings.candidateArtifact &&
+    settings.command !== 'check' &&
+    settings.command !== 'promote'
+  ) {
+    throw new InvalidInputError(
+      `input "candidate-artifact" is for commands check and promote, not ${settings.command}`
+    )
+  }
   if (settings.candidateArtifact && settings.candidate) {
     throw new InvalidInputError(
       'inputs "candidate" and "candidate-artifact" both name the candidate: give one'

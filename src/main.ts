@@ -2,7 +2,8 @@ import path from 'node:path'
 import * as core from '@actions/core'
 import { afterRun } from './action/after-run.js'
 import { runForEvent, type EventContext } from './action/events.js'
-import type { AuditRecord } from './audit/record.js'
+import { auditOfError, type AuditRecord } from './audit/record.js'
+import { maskableParts } from './notify/webhook.js'
 import { actionsArtifactUploader } from './audit/actions-uploader.js'
 import { ExitCode, ModelGateError, errorMessage } from './errors.js'
 import { getInputs } from './inputs.js'
@@ -20,7 +21,8 @@ export async function run(): Promise<void> {
     // Masked before anything can print them.
     if (settings.githubToken) core.setSecret(settings.githubToken)
     webhook = settings.notifyWebhook
-    if (webhook) core.setSecret(webhook)
+    // Slack-style URLs carry the secret in the path: mask the parts too, wherever they appear.
+    if (webhook) for (const part of maskableParts(webhook)) core.setSecret(part)
     const runner = runnerContext(audits)
     const outcome = await core.group(`modelgate ${settings.command}`, () =>
       runForEvent(settings, runner)
@@ -29,7 +31,7 @@ export async function run(): Promise<void> {
     if (outcome.decision) core.setOutput('decision', outcome.decision)
     core.setOutput('report', outcome.markdown)
     core.setOutput('report-json', outcome.json)
-    await core.summary.addRaw(outcome.markdown, true).write()
+    await writeSummary(outcome.markdown)
     core.info(outcome.markdown)
 
     if (outcome.exitCode >= ExitCode.Blocked) {
@@ -38,6 +40,8 @@ export async function run(): Promise<void> {
       else core.warning(message)
     }
   } catch (error) {
+    const refused = auditOfError(error)
+    if (refused) audits.push(refused)
     if (error instanceof ModelGateError) {
       // Point at the policy line itself, so the annotation shows in the PR's file view.
       for (const location of error.locations) {
@@ -66,9 +70,7 @@ async function recordAudits(audits: readonly AuditRecord[], webhook: string | un
       repository: env.GITHUB_REPOSITORY || undefined,
       uploader: env.ACTIONS_RUNTIME_TOKEN ? actionsArtifactUploader() : undefined,
       webhook,
-      summary: async markdown => {
-        await core.summary.addRaw(markdown, true).write()
-      },
+      summary: writeSummary,
       logger: { debug: core.debug, info: core.info, warning: message => core.warning(message) }
     })
   } catch (error) {
@@ -97,6 +99,15 @@ function runnerContext(audits: AuditRecord[]): EventContext {
     ref: env.GITHUB_REF || undefined,
     apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
     logger: { debug: core.debug, info: core.info, warning: message => core.warning(message) }
+  }
+}
+
+/** Appends to the job summary; a summary that cannot be written is a warning, never a failed run. */
+async function writeSummary(markdown: string): Promise<void> {
+  try {
+    await core.summary.addRaw(markdown, true).write()
+  } catch (error) {
+    core.warning(`The job summary could not be written: ${errorMessage(error)}`)
   }
 }
 

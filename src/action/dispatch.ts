@@ -1,4 +1,4 @@
-import { rollbackAudit } from '../audit/record.js'
+import { rollbackAudit, type AuditRecord } from '../audit/record.js'
 import { rollback, type RollbackOutcome } from '../commands/rollback.js'
 import type { GateResult } from '../gates/types.js'
 import type { CommandOutcome } from '../commands/registry-context.js'
@@ -62,7 +62,14 @@ async function requireRollbackRight(
   const what = settings.command === 'rollback' ? 'roll back' : 'force a promotion'
   const api = apiFor(settings, context, `Checking ${context.actor}'s right to ${what}`)
   const repo = repoRef(context)
-  const policy = await rightsPolicy(settings, context, api, repo)
+  let policy: Policy | undefined
+  try {
+    policy = await rightsPolicy(settings, context, api, repo)
+  } catch (error) {
+    // The rights could not be read: a refused attempt, recorded like a denial.
+    context.recordAudit?.(deniedAudit(settings, context, undefined, errorMessage(error)))
+    throw error
+  }
   const decision = await checkRollbackPermission(
     octokitRepoAccess(api, repo),
     context.actor,
@@ -74,25 +81,33 @@ async function requireRollbackRight(
     summary: decision.reason
   }
   if (!decision.allowed) {
-    context.recordAudit?.(
-      rollbackAudit({
-        model: settings.model ?? policy?.model ?? 'unknown',
-        stage: settings.stage as string,
-        restored: settings.version ?? null,
-        rolledBack: null,
-        written: false,
-        denied: true,
-        gates: [permission],
-        actor: context.actor,
-        reason: settings.reason,
-        run: { event: context.eventName, sha: context.sha, runUrl: context.runUrl },
-        at: new Date()
-      })
-    )
+    context.recordAudit?.(deniedAudit(settings, context, policy, decision.reason))
     throw new PermissionError(`Refused: ${decision.reason}. The registry was not changed.`)
   }
   context.logger?.info(`Allowed: ${decision.reason}`)
   return { api, repo, permission, ...(policy ? { policy } : {}) }
+}
+
+/** The record of a rollback or forced promotion refused before the registry was touched. */
+function deniedAudit(
+  settings: Settings,
+  context: EventContext,
+  policy: Policy | undefined,
+  reason: string
+): AuditRecord {
+  return rollbackAudit({
+    model: settings.model ?? policy?.model ?? 'unknown',
+    stage: settings.stage as string,
+    restored: settings.version ?? null,
+    rolledBack: null,
+    written: false,
+    denied: true,
+    gates: [{ gate: 'permission', status: 'fail', summary: reason }],
+    actor: context.actor,
+    reason: settings.reason,
+    run: { event: context.eventName, sha: context.sha, runUrl: context.runUrl },
+    at: new Date()
+  })
 }
 
 /**

@@ -34,15 +34,20 @@ export async function uploadAuditRecords(
   const used = new Set<string>()
   for (const record of records) {
     const base = `${auditArtifactName(record, runId)}${attempt > 1 ? `-attempt${attempt}` : ''}`
-    const dir = await mkdtemp(path.join(tmpdir(), 'modelgate-audit-'))
+    let dir: string | undefined
     try {
+      dir = await mkdtemp(path.join(tmpdir(), 'modelgate-audit-'))
       const file = path.join(dir, 'audit.json')
       await writeFile(file, `${JSON.stringify(record, null, 2)}\n`)
+      const root = dir
       published.push(
-        await uploadUnderFreeName(base, used, name => uploader.upload(name, [file], dir), record)
+        await uploadUnderFreeName(base, used, name => uploader.upload(name, [file], root), record)
       )
+    } catch (error) {
+      // Writing the file failed: this record is not uploaded; the others still are.
+      published.push({ record, problem: errorMessage(error) })
     } finally {
-      await rm(dir, { recursive: true, force: true })
+      if (dir) await rm(dir, { recursive: true, force: true })
     }
   }
   return published

@@ -1,4 +1,4 @@
-import { auditRecordOf, promotionAudit, type AuditRecord } from '../audit/record.js'
+import { auditRecordOf, promotionAudit, withAudit, type AuditRecord } from '../audit/record.js'
 import { loadCandidate } from '../candidate/load.js'
 import type { Candidate } from '../candidate/types.js'
 import { ExitCode, InvalidInputError, ModelGateError, NotFoundError } from '../errors.js'
@@ -81,7 +81,7 @@ export async function promote(
     )
   }
   const candidate = candidateFromDir ?? (await context.models.loadVersion(model, version))
-  const removal = await context.registry.takenOutOf(model, version, options.stage)
+  let removal = await context.registry.takenOutOf(model, version, options.stage)
   const evaluate = async (holder: StageHolder | undefined) =>
     evaluatePromotion(context, options, { version, candidate, holder, record, removal })
   const audit = (judged: Judged, written: boolean): AuditRecord =>
@@ -115,7 +115,9 @@ export async function promote(
         stored =>
           stored.written &&
           stored.kind !== 'rollback' &&
+          stored.event === 'push' &&
           stored.to === options.stage &&
+          stored.version === version &&
           stored.commitSha === options.onceForCommit
       )
     : undefined
@@ -144,13 +146,22 @@ export async function promote(
       dryRun: options.dryRun,
       // Another run may have moved the stage since we read it: judge again against the new holder.
       revalidate: async ({ holder: current }) => {
-        if (current?.version === judgedHolder?.version) return undefined
+        // Taken out of the stage meanwhile (a rollback racing this run): judged again too.
+        const removalNow = await context.registry.takenOutOf(model, version, options.stage)
+        const removalMoved = removalNow?.eventId !== removal?.eventId
+        if (current?.version === judgedHolder?.version && !removalMoved) return undefined
+        removal = removalNow
         judged = await evaluate(current)
         judgedHolder = current
         if (!passes(judged.evaluation) && !options.force) {
-          throw new ModelGateError(
-            `${options.stage} changed hands to ${current?.version ?? 'nobody'} while promoting, and ${version} no longer passes against it`,
-            ExitCode.Blocked
+          throw withAudit(
+            new ModelGateError(
+              removalMoved
+                ? `${version} was taken out of ${options.stage} while promoting: nothing written`
+                : `${options.stage} changed hands to ${current?.version ?? 'nobody'} while promoting, and ${version} no longer passes against it`,
+              ExitCode.Blocked
+            ),
+            options.dryRun ? undefined : audit(judged, false)
           )
         }
         stored = audit(judged, true)

@@ -112,7 +112,8 @@ export function versionRecord(artifact: ArtifactState, version: string): Version
 /**
  * When `version` was last taken out of `stage` (its latest event there is an unassignment: a
  * rollback's removal, GTO's `NAME#STAGE!#N`, by ModelGate or by hand), in GTO's own event order;
- * undefined while its latest event there is an assignment, or it never was in the stage.
+ * undefined while its latest event there is an assignment, it never was in the stage, or it was
+ * only replaced by a lower version (ModelGate then writes an unassignment marked `replacedBy`).
  */
 export function takenOutOf(
   state: RegistryState,
@@ -123,6 +124,9 @@ export function takenOutOf(
   const latest = state.artifacts.get(model)?.versions.get(version)?.stages.get(stage)?.latest
   if (!latest || latest.action !== 'unassign') return undefined
   const { audit } = parseMessage(latest.message)
+  // Taken out only so GTO's highest-version reader agrees with a newer, lower holder: replaced,
+  // not withdrawn. Any other removal (a rollback's, or a hand-written `!#` tag) counts.
+  if (audit?.replacedBy !== undefined) return undefined
   const reason = typeof audit?.reason === 'string' ? audit.reason : undefined
   return {
     at: new Date(latest.time * 1000),

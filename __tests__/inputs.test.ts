@@ -1,0 +1,103 @@
+// The action's inputs as the runner hands them over (INPUT_* variables), validated together.
+import { getInputs } from '../src/inputs.js'
+
+const NAMES = [
+  'command',
+  'policy',
+  'candidate',
+  'stage',
+  'champion',
+  'model',
+  'version',
+  'reason',
+  'dry-run',
+  'force',
+  'fail-on-blocked',
+  'github-token',
+  'promote-on',
+  'candidate-artifact',
+  'candidate-run-id',
+  'candidate-repository',
+  'notify-webhook'
+]
+
+function withInputs(inputs: Record<string, string>, read: () => unknown): unknown {
+  const saved = { ...process.env }
+  for (const name of NAMES) delete process.env[`INPUT_${name.toUpperCase()}`]
+  for (const [name, value] of Object.entries(inputs)) {
+    process.env[`INPUT_${name.toUpperCase()}`] = value
+  }
+  try {
+    return read()
+  } finally {
+    process.env = saved
+  }
+}
+
+const problem = (inputs: Record<string, string>): string => {
+  try {
+    withInputs(inputs, getInputs)
+  } catch (error) {
+    return (error as Error).message
+  }
+  throw new Error('the inputs were accepted')
+}
+
+const promote = { command: 'promote', policy: 'policy.yml', stage: 'production' }
+
+describe('getInputs', () => {
+  it('takes a candidate artifact for promote and check, with its run and repository', () => {
+    const settings = withInputs(
+      {
+        ...promote,
+        'candidate-artifact': 'model',
+        'candidate-run-id': '42',
+        'candidate-repository': 'acme/training',
+        'notify-webhook': 'https://hooks.example.com/T0/secret'
+      },
+      getInputs
+    )
+    expect(settings).toMatchObject({
+      candidateArtifact: 'model',
+      candidateRunId: 42,
+      candidateRepository: 'acme/training',
+      notifyWebhook: 'https://hooks.example.com/T0/secret'
+    })
+    expect(
+      withInputs({ ...promote, command: 'check', 'candidate-artifact': 'm' }, getInputs)
+    ).toMatchObject({
+      command: 'check',
+      candidateArtifact: 'm'
+    })
+  })
+
+  it('names the input at fault', () => {
+    expect(problem({ ...promote, 'candidate-run-id': '0', 'candidate-artifact': 'm' })).toContain(
+      'input "candidate-run-id" must be a workflow run id'
+    )
+    expect(
+      problem({ ...promote, 'candidate-repository': 'acme', 'candidate-artifact': 'm' })
+    ).toContain('input "candidate-repository" must be owner/name')
+    expect(problem({ ...promote, 'notify-webhook': 'ftp://hooks.example.com/x' })).toBe(
+      'input "notify-webhook" must be an http(s) URL'
+    )
+    expect(problem({ ...promote, candidate: 'dir', 'candidate-artifact': 'm' })).toContain(
+      'inputs "candidate" and "candidate-artifact" both name the candidate'
+    )
+    expect(problem({ ...promote, 'candidate-run-id': '7' })).toContain('need "candidate-artifact"')
+    expect(
+      problem({
+        command: 'rollback',
+        stage: 'production',
+        reason: 'x',
+        model: 'm',
+        'candidate-artifact': 'a'
+      })
+    ).toBe('input "candidate-artifact" is for commands check and promote, not rollback')
+  })
+
+  it('never puts the webhook URL in a message', () => {
+    const url = 'mailto:secret-token-123'
+    expect(problem({ ...promote, 'notify-webhook': url })).not.toContain('secret-token-123')
+  })
+})
