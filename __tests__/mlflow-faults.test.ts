@@ -5,10 +5,16 @@ import { MlflowUnavailableError, MlflowWriteError } from '../src/registry/mlflow
 import type { MlflowRegistry } from '../src/registry/mlflow/index.js'
 import { startMlflowStandIn } from './helpers/mlflow-stand-in.js'
 import type { Fault, MlflowStandIn } from './helpers/mlflow-stand-in.js'
-import { OSS_TAG_VALUE_LIMIT, UC_TAG_VALUE_LIMIT, tagKeys } from '../src/registry/mlflow/names.js'
+import {
+  OSS_TAG_VALUE_LIMIT,
+  UC_MAX_TAGS_PER_VERSION,
+  UC_TAG_VALUE_LIMIT,
+  tagKeys
+} from '../src/registry/mlflow/names.js'
 import { recordTags } from '../src/registry/mlflow/record-tags.js'
 import {
   alice,
+  fillVersionTags,
   registryOn,
   rejection,
   seedModel,
@@ -324,6 +330,7 @@ function markScenarios(uc: boolean): MarkScenario[] {
       marked: '2',
       marks: false
     },
+    ...(uc ? [evictingRollback(keys, rmTag, setTag, deleteTag)] : []),
     {
       label: `${backend}, an unassignment (marks the version)`,
       uc,
@@ -345,6 +352,53 @@ function markScenarios(uc: boolean): MarkScenario[] {
       marks: true
     }
   ]
+}
+
+/** A record that takes the header and 2 parts on Unity Catalog. */
+const THREE_TAG_RECORD = auditLikeRecord(4_000)
+
+/**
+ * Unity Catalog: a rollback out of a version set by hand into production and full (no audit tag
+ * for the stage to take the place of): the mark's room is made by deleting ModelGate's only record
+ * on it, parts first, then the header, as steps undone like any other.
+ */
+function evictingRollback(
+  keys: ReturnType<typeof tagKeys>,
+  rmTag: string,
+  setTag: string,
+  deleteTag: string
+): MarkScenario {
+  const parts = recordTags(keys, 'id', THREE_TAG_RECORD, UC_TAG_VALUE_LIMIT).parts.length
+  return {
+    label:
+      'Unity Catalog, a rollback out of a full version (evicts its oldest record, then marks it)',
+    uc: true,
+    setup: async (registry, model) => {
+      expect(parts).toBe(2)
+      written(await registry.assign(model, '1', 'production', alice))
+      written(await registry.assign(model, '2', 'staging', { ...alice, record: THREE_TAG_RECORD }))
+      stand.setAlias(model, 'production', '2')
+      fillVersionTags(stand, model, '2', UC_MAX_TAGS_PER_VERSION)
+    },
+    write: (registry, model) =>
+      registry.rollback(model, 'production', '1', { ...alice, record: { pr: 12 } }),
+    sequence: [
+      ['POST', rmTag],
+      ...Array.from({ length: parts + 1 }, (): [string, string, string] => [
+        'DELETE',
+        deleteTag,
+        'audit'
+      ]),
+      ['POST', setTag, 'audit'],
+      ['POST', setTag, keys.promoted('production')],
+      ['POST', setTag, keys.removed('production')],
+      ['POST', 'registered-models/alias']
+    ],
+    before: '2',
+    after: '1',
+    marked: '2',
+    marks: true
+  }
 }
 
 describe.each([...markScenarios(false), ...markScenarios(true)])(

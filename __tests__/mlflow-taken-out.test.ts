@@ -17,6 +17,7 @@ import type { MlflowStandIn } from './helpers/mlflow-stand-in.js'
 import {
   alice,
   bob,
+  fillVersionTags,
   newestEntryId,
   registryOn,
   rejection,
@@ -230,11 +231,8 @@ describe(`Unity Catalog: a version near ${UC_MAX_TAGS_PER_VERSION} tags never bl
   const keys = tagKeys(true)
   const record = bigRecord(165)
 
-  /** Fills a version with team tags until it has `count`. */
-  function fill(model: string, version: string, count: number): void {
-    const tags = versionTags(stand, model, version)
-    for (let i = 0; tags.size < count; i++) tags.set(`team_tag_${i}`, 'x')
-  }
+  const fill = (model: string, version: string, count: number) =>
+    fillVersionTags(stand, model, version, count)
 
   it('the record takes 10 tags here', () => {
     expect(recordTags(keys, 'x', record, UC_TAG_VALUE_LIMIT).parts.length + 1).toBe(10)
@@ -350,6 +348,113 @@ describe(`Unity Catalog: a version near ${UC_MAX_TAGS_PER_VERSION} tags never bl
     expect(await registry.takenOutOf(model, '1', 'production')).toMatchObject({ by: 'bob' })
     const [event] = (await registry.history(model)).filter(e => e.kind === 'unassignment')
     expect(event?.audit).not.toHaveProperty('record')
+  })
+
+  /** A clock a second apart each reading: the records' ids (and so their age) are in write order. */
+  const ticking = () => {
+    let at = Date.parse('2026-11-23T10:00:00Z')
+    return () => (at += 1000)
+  }
+
+  it('rolling back out of a full version with no audit tag for the stage: the oldest ModelGate record goes, the mark is written', async () => {
+    const model = ucModel()
+    const registry = registryOn(stand, { unityCatalog: true, now: ticking() })
+    written(await registry.assign(model, '1', 'production', alice))
+    // Version 2 carries two ModelGate records (staging, then canary); production was set by hand.
+    written(await registry.assign(model, '2', 'staging', { ...alice, record }))
+    const oldest = newestEntryId(stand, model, true, 'staging')
+    written(await registry.assign(model, '2', 'canary', { ...alice, record: { pr: 8 } }))
+    const newer = newestEntryId(stand, model, true, 'canary')
+    stand.setAlias(model, 'production', '2')
+    const tags = versionTags(stand, model, '2')
+    // A tag that only looks like ModelGate's is never deleted.
+    tags.set(`${keys.auditHeader('')}team_notes`, 'kept by the team')
+    fill(model, '2', UC_MAX_TAGS_PER_VERSION)
+    expect(tags.has(keys.promoted('production'))).toBe(false)
+    const before = new Map(tags)
+    const evicted = [...before.keys()].filter(k => k.startsWith(keys.auditHeader(oldest)))
+    expect(evicted).toHaveLength(10)
+
+    const result = written(await registry.rollback(model, 'production', '1', bob))
+    expect(stand.snapshot(model).aliases.production).toBe('1')
+    const after = versionTags(stand, model, '2')
+    // The oldest record's 10 tags went; the mark took one of them; nothing else was touched.
+    expect(after.size).toBe(UC_MAX_TAGS_PER_VERSION - 10 + 1)
+    for (const [key, value] of before) {
+      if (evicted.includes(key)) expect(after.has(key)).toBe(false)
+      else expect(after.get(key)).toBe(value)
+    }
+    expect(after.has(keys.auditHeader(newer))).toBe(true)
+    const id = newestEntryId(stand, model, true)
+    expect(JSON.parse(after.get(keys.removed('production')) ?? '{}')).toMatchObject({
+      removed: true,
+      kind: 'rollback',
+      by: 'bob',
+      id
+    })
+    expect(await registry.takenOutOf(model, '2', 'production')).toEqual({
+      at: expect.any(Date),
+      by: 'bob',
+      reason: bob.reason,
+      eventId: `${model}@production#${id}`
+    })
+    // Said in the write's event (its summary and audit) and in the audit tag it left on 1.
+    const [event] = result.events
+    expect(event?.audit).toMatchObject({ evicted: [oldest] })
+    expect(event?.audit).not.toHaveProperty('notMarked')
+    expect(event?.summary).toContain(
+      `to mark 2 as taken out, deleted the oldest audit record ModelGate kept on it (${oldest})`
+    )
+    const audit = JSON.parse(
+      versionTags(stand, model, '1').get(keys.promoted('production')) ?? '{}'
+    )
+    expect(audit).toMatchObject({ action: 'rollback', evicted: [oldest] })
+    // History says the staging record is gone from the registry rather than inventing one.
+    const staging = (await registry.history(model)).find(e => e.stage === 'staging')
+    expect(staging?.audit?.record).toMatchObject({
+      damaged: true,
+      problem: expect.stringContaining('is missing')
+    })
+  })
+
+  it('unassigning a full version with no audit tag for the stage: the oldest record makes room for the mark, then a summary', async () => {
+    const model = ucModel()
+    const registry = registryOn(stand, { unityCatalog: true, now: ticking() })
+    written(await registry.assign(model, '1', 'staging', { ...alice, record }))
+    const oldest = newestEntryId(stand, model, true, 'staging')
+    stand.setAlias(model, 'production', '1')
+    fill(model, '1', UC_MAX_TAGS_PER_VERSION)
+    const result = written(await registry.unassign(model, '1', 'production', { ...bob, record }))
+    expect(stand.snapshot(model).aliases).toEqual({
+      staging: '1',
+      'production-previous': '1'
+    })
+    expect(await registry.takenOutOf(model, '1', 'production')).toMatchObject({ by: 'bob' })
+    expect(result.events[0]?.audit).toMatchObject({ evicted: [oldest], recordTruncated: true })
+    expect(result.events[0]?.summary).toContain(`(${oldest})`)
+    // 10 freed: 1 for the mark, the rest would not hold the 10-tag record, so its summary.
+    expect(versionTags(stand, model, '1').size).toBe(UC_MAX_TAGS_PER_VERSION - 10 + 2)
+  })
+
+  it('rolling back out of a version full of tags ModelGate did not write: goes through, unmarked, and says so', async () => {
+    const model = ucModel()
+    const registry = uc()
+    written(await registry.assign(model, '1', 'production', alice))
+    stand.setAlias(model, 'production', '2')
+    versionTags(stand, model, '2').set(`${keys.auditHeader('')}team_notes`, '{"parts":0}')
+    fill(model, '2', UC_MAX_TAGS_PER_VERSION)
+    const before = stand.snapshot(model).versions['2']
+    const result = written(await registry.rollback(model, 'production', '1', bob))
+    expect(stand.snapshot(model).aliases.production).toBe('1')
+    expect(stand.snapshot(model).versions['2']).toEqual(before)
+    expect(await registry.takenOutOf(model, '2', 'production')).toBeUndefined()
+    const [event] = result.events
+    expect(event?.summary).toContain('not marked as taken out: no tag room on version 2')
+    expect(event?.summary).toContain('the rolled_back gate cannot see')
+    expect(event?.audit).toMatchObject({
+      notMarked: expect.stringContaining('no tag room on version 2')
+    })
+    expect(event?.audit).not.toHaveProperty('evicted')
   })
 
   it('a promotion into a full version is still refused before anything is written', async () => {

@@ -58204,6 +58204,21 @@ function auditSchemaFileText() {
     const document = { $schema, $id: AUDIT_SCHEMA_ID, title: 'ModelGate audit record', ...rest };
     return `${JSON.stringify(document, null, 2)}\n`;
 }
+/**
+ * An error that carries the audit record of the refused attempt it ended, so the action can
+ * still publish it (the summary, the artifact) on the failure path.
+ */
+function withAudit(error, record) {
+    if (record)
+        Object.defineProperty(error, 'audit', { value: record, enumerable: false });
+    return error;
+}
+/** The record an error carries (see {@link withAudit}), if any. */
+function auditOfError(error) {
+    const record = error?.audit;
+    const parsed = record === undefined ? undefined : AuditRecord.safeParse(record);
+    return parsed?.success ? parsed.data : undefined;
+}
 
 ;// CONCATENATED MODULE: ./src/audit/publish.ts
 
@@ -58223,14 +58238,21 @@ attempt = 1) {
     const used = new Set();
     for (const record of records) {
         const base = `${auditArtifactName(record, runId)}${attempt > 1 ? `-attempt${attempt}` : ''}`;
-        const dir = await (0,promises_.mkdtemp)(external_node_path_default().join((0,external_node_os_.tmpdir)(), 'modelgate-audit-'));
+        let dir;
         try {
+            dir = await (0,promises_.mkdtemp)(external_node_path_default().join((0,external_node_os_.tmpdir)(), 'modelgate-audit-'));
             const file = external_node_path_default().join(dir, 'audit.json');
             await (0,promises_.writeFile)(file, `${JSON.stringify(record, null, 2)}\n`);
-            published.push(await uploadUnderFreeName(base, used, name => uploader.upload(name, [file], dir), record));
+            const root = dir;
+            published.push(await uploadUnderFreeName(base, used, name => uploader.upload(name, [file], root), record));
+        }
+        catch (error) {
+            // Writing the file failed: this record is not uploaded; the others still are.
+            published.push({ record, problem: (0,errors/* errorMessage */.gJ)(error) });
         }
         finally {
-            await (0,promises_.rm)(dir, { recursive: true, force: true });
+            if (dir)
+                await (0,promises_.rm)(dir, { recursive: true, force: true });
         }
     }
     return published;
@@ -62373,7 +62395,7 @@ async function promote(context, options) {
         throw new errors/* NotFoundError */.m_(`${model} ${version} is not registered; run \`modelgate register\` first`);
     }
     const candidate = candidateFromDir ?? (await context.models.loadVersion(model, version));
-    const removal = await context.registry.takenOutOf(model, version, options.stage);
+    let removal = await context.registry.takenOutOf(model, version, options.stage);
     const evaluate = async (holder) => evaluatePromotion(context, options, { version, candidate, holder, record, removal });
     const audit = (judged, written) => promotionAudit({
         evaluation: options.checks?.length
@@ -62402,7 +62424,9 @@ async function promote(context, options) {
     const done = options.onceForCommit
         ? records.find(stored => stored.written &&
             stored.kind !== 'rollback' &&
+            stored.event === 'push' &&
             stored.to === options.stage &&
+            stored.version === version &&
             stored.commitSha === options.onceForCommit)
         : undefined;
     if (done)
@@ -62421,12 +62445,18 @@ async function promote(context, options) {
         dryRun: options.dryRun,
         // Another run may have moved the stage since we read it: judge again against the new holder.
         revalidate: async ({ holder: current }) => {
-            if (current?.version === judgedHolder?.version)
+            // Taken out of the stage meanwhile (a rollback racing this run): judged again too.
+            const removalNow = await context.registry.takenOutOf(model, version, options.stage);
+            const removalMoved = removalNow?.eventId !== removal?.eventId;
+            if (current?.version === judgedHolder?.version && !removalMoved)
                 return undefined;
+            removal = removalNow;
             judged = await evaluate(current);
             judgedHolder = current;
             if (!passes(judged.evaluation) && !options.force) {
-                throw new errors/* ModelGateError */.j3(`${options.stage} changed hands to ${current?.version ?? 'nobody'} while promoting, and ${version} no longer passes against it`, errors/* ExitCode */.yU.Blocked);
+                throw withAudit(new errors/* ModelGateError */.j3(removalMoved
+                    ? `${version} was taken out of ${options.stage} while promoting: nothing written`
+                    : `${options.stage} changed hands to ${current?.version ?? 'nobody'} while promoting, and ${version} no longer passes against it`, errors/* ExitCode */.yU.Blocked), options.dryRun ? undefined : audit(judged, false));
             }
             stored = audit(judged, true);
             return auditFor(context, options, stored);
@@ -64257,13 +64287,18 @@ function versionRecord(artifact, version) {
 /**
  * When `version` was last taken out of `stage` (its latest event there is an unassignment: a
  * rollback's removal, GTO's `NAME#STAGE!#N`, by ModelGate or by hand), in GTO's own event order;
- * undefined while its latest event there is an assignment, or it never was in the stage.
+ * undefined while its latest event there is an assignment, it never was in the stage, or it was
+ * only replaced by a lower version (ModelGate then writes an unassignment marked `replacedBy`).
  */
 function takenOutOf(state, model, version, stage) {
     const latest = state.artifacts.get(model)?.versions.get(version)?.stages.get(stage)?.latest;
     if (!latest || latest.action !== 'unassign')
         return undefined;
     const { audit } = parseMessage(latest.message);
+    // Taken out only so GTO's highest-version reader agrees with a newer, lower holder: replaced,
+    // not withdrawn. Any other removal (a rollback's, or a hand-written `!#` tag) counts.
+    if (audit?.replacedBy !== undefined)
+        return undefined;
     const reason = typeof audit?.reason === 'string' ? audit.reason : undefined;
     return {
         at: new Date(latest.time * 1000),
@@ -65702,6 +65737,44 @@ function readRecordTags(keys, id, tags) {
     }
     return { ok: true, record: parsed };
 }
+/** An entry id as the adapter makes them: the time in base 36, `-`, 6 hex digits (as a key part, `-` may be `_`). */
+const ENTRY_ID_KEY_RE = /^([0-9a-z]{1,12})[-_]([0-9a-f]{6})$/;
+/**
+ * The records ModelGate wrote among `tags`, oldest first: each header whose
+ * key holds an entry id in the adapter's format and whose value is a header
+ * (or a summary) ModelGate could have written, with the parts it names that
+ * are there. Anything else, a team's tag or a `modelgate…audit…` tag that is
+ * not one of these, is left out: what a caller deletes from this list is only
+ * ever ModelGate's own.
+ */
+function keptRecords(keys, tags) {
+    const prefix = keys.auditHeader('');
+    const found = [];
+    for (const [key, value] of tags) {
+        if (!key.startsWith(prefix))
+            continue;
+        const match = ENTRY_ID_KEY_RE.exec(key.slice(prefix.length));
+        if (!match)
+            continue;
+        const id = `${match[1]}-${match[2]}`;
+        const at = Number.parseInt(match[1], 36);
+        if (keys.auditHeader(id) !== key || !Number.isSafeInteger(at))
+            continue;
+        const header = parseHeader(value);
+        if (typeof header === 'string')
+            continue;
+        const parts = [];
+        const count = 'recordTruncated' in header ? 0 : header.parts;
+        for (let n = 1; n <= count; n++) {
+            const part = keys.auditPart(id, n);
+            const stored = tags.get(part);
+            if (stored !== undefined)
+                parts.push({ key: part, value: stored });
+        }
+        found.push({ id, at, tags: [...parts, { key, value }] });
+    }
+    return found.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
 /** A damaged-record stand-in for a header that should be there and is not. */
 function missingRecord(keys, id, where) {
     const tag = keys.auditHeader(id);
@@ -66071,6 +66144,13 @@ function wire_optional(key, value) {
  *      caller revalidate against the current holder, then plan;
  *   3. run the plan's steps (steps.ts), in this order:
  *        prepare  history entry on the model (the journal of this write)
+ *        prepare  (rollback, unassign; Unity Catalog) when the version taken
+ *                 out has no tag to spare and no audit tag for the stage for
+ *                 the removal mark to take the place of: delete ModelGate's
+ *                 own oldest audit records on it (parts, then header; never a
+ *                 tag it did not write) to make room; the event's summary and
+ *                 audit (`evicted`) say which. With none to delete, the write
+ *                 goes on unmarked and says so (`notMarked`)
  *        prepare  the caller's full audit record on the version, gzip+base64:
  *                 the parts that do not fit in the header, if any
  *                 (`modelgate.audit.<entry id>.<n>`), then the header
@@ -66573,7 +66653,7 @@ class MlflowRegistry {
         if (rollback && move.removed) {
             const archiveNeed = archive !== undefined && !move.removed.tags.has(this.keys.archived) ? 1 : 0;
             place = this.markPlace(ref, move.removed, archiveNeed);
-            if (this.roomOn(move.removed) - place.slots < archiveNeed)
+            if (this.roomAfterMark(move.removed, place) < archiveNeed)
                 archive = undefined;
         }
         const entry = this.newEntry(move.kind, ref, version, view.holder ?? null, move.previous, move.audit, archive);
@@ -66583,9 +66663,10 @@ class MlflowRegistry {
         }
         if (record.tags.length === 0)
             delete entry.recorded;
-        const { value: auditValue, audit } = this.auditValue(model, ref, entry, move.audit, record);
+        const { value: auditValue, audit } = this.auditValue(model, ref, entry, move.audit, record, markFacts(place));
         const steps = [
             this.journalStep(model, ref, view, entry),
+            ...this.evictSteps(model, place),
             ...this.recordSteps(model, version, record),
             ...(writePromoted
                 ? [
@@ -66621,7 +66702,7 @@ class MlflowRegistry {
         }
         const summary = move.kind === 'assign'
             ? `Promote ${model} ${version} to ${ref.stage}${view.holder ? ` (replacing ${view.holder})` : ''}`
-            : `Roll back ${model} ${ref.stage} to ${version} (from ${view.holder ?? 'none'})`;
+            : `Roll back ${model} ${ref.stage} to ${version} (from ${view.holder ?? 'none'})${markNote(place)}`;
         return {
             event: {
                 kind: 'assignment',
@@ -66645,12 +66726,13 @@ class MlflowRegistry {
         const entry = this.newEntry('unassign', ref, null, version, version, audit, undefined);
         // Never refused for want of room: the removal mark first, then the record (whole, or a summary).
         const place = this.markPlace(ref, removed, 0);
-        const record = this.recordPlan(model, version, entry, audit.record, this.roomOn(removed) - place.slots);
+        const record = this.recordPlan(model, version, entry, audit.record, this.roomAfterMark(removed, place));
         if (record.tags.length === 0)
             delete entry.recorded;
-        const { audit: eventAudit } = this.auditValue(model, ref, entry, audit, record);
+        const { audit: eventAudit } = this.auditValue(model, ref, entry, audit, record, markFacts(place));
         const steps = [
             this.journalStep(model, ref, view, entry),
+            ...this.evictSteps(model, place),
             ...this.recordSteps(model, version, record),
             ...this.markSteps(model, removed, place, entry)
         ];
@@ -66683,7 +66765,7 @@ class MlflowRegistry {
                 by: entry.by,
                 ...(entry.email ? { byEmail: entry.email } : {}),
                 id: eventId(model, ref, entry.id),
-                summary: `Remove ${model} ${version} from ${ref.stage}`,
+                summary: `Remove ${model} ${version} from ${ref.stage}${markNote(place)}`,
                 audit: eventAudit
             },
             steps,
@@ -66813,21 +66895,55 @@ class MlflowRegistry {
      * the stage: its own tag (overwritten if there), else, when Unity Catalog
      * has no room for one more tag (`reserve` more kept for the archived tag),
      * in place of the version's audit tag for the stage (removal-mark.ts), else
-     * in a new tag if one still fits, else nowhere.
+     * in a new tag if one still fits, else in a new tag once ModelGate's own
+     * oldest audit records on the version are deleted to make room (never a tag
+     * ModelGate did not write), else nowhere, and the write says so.
      */
     markPlace(ref, removed, reserve) {
+        const version = removed.version;
         const key = this.keys.removed(ref.alias);
+        const none = { version, evict: [], freed: 0 };
         const old = removed.tags.get(key);
         if (old !== undefined)
-            return { key, old, slots: 0 };
+            return { ...none, key, old, slots: 0 };
         const room = this.roomOn(removed);
         if (room >= 1 + reserve)
-            return { key, slots: 1 };
+            return { ...none, key, slots: 1 };
         const promotedKey = this.keys.promoted(ref.alias);
         const promoted = removed.tags.get(promotedKey);
         if (promoted !== undefined)
-            return { key: promotedKey, old: promoted, slots: 0 };
-        return room >= 1 ? { key, slots: 1 } : { slots: 0 };
+            return { ...none, key: promotedKey, old: promoted, slots: 0 };
+        if (room >= 1)
+            return { ...none, key, slots: 1 };
+        const evict = [];
+        let freed = 0;
+        for (const record of keptRecords(this.keys, removed.tags)) {
+            if (room + freed >= 1)
+                break;
+            evict.push(record);
+            freed += record.tags.length;
+        }
+        if (room + freed >= 1)
+            return { version, key, slots: 1, evict, freed };
+        return {
+            ...none,
+            slots: 0,
+            unmarked: `no tag room on version ${version} (its ${removed.tags.size} tags, the most Unity Catalog allows, hold no audit record ModelGate may delete), so the rolled_back gate cannot see that it was taken out of ${ref.stage}`
+        };
+    }
+    /** How many more tags `mv` can take once the removal mark is placed (and what it evicts deleted). */
+    roomAfterMark(mv, place) {
+        return this.roomOn(mv) + place.freed - place.slots;
+    }
+    /**
+     * Deletes the records `place` evicts, each the parts then the header (a
+     * write stopped between them leaves a header that still names the parts it
+     * lost, which the next eviction takes too); undone by restoring every tag.
+     */
+    evictSteps(model, place) {
+        if (!place)
+            return [];
+        return place.evict.flatMap(record => record.tags.map(tag => this.deleteVersionTagStep(model, place.version, tag.key, tag.value, 'prepare')));
     }
     markSteps(model, removed, place, entry) {
         if (!removed || !place?.key)
@@ -67304,7 +67420,9 @@ class MlflowRegistry {
      * names their header under `record.tag`. `audit` is the event's audit: the
      * facts with the whole record.
      */
-    auditValue(model, ref, entry, audit, kept) {
+    auditValue(model, ref, entry, audit, kept, 
+    /** What the write did about the removal mark, when it is not the plain case (markFacts). */
+    markedFacts = {}) {
         const base = {
             id: entry.id,
             action: entry.kind,
@@ -67318,7 +67436,8 @@ class MlflowRegistry {
             ...(entry.email ? { actorEmail: entry.email } : {}),
             ...(audit.reason ? { reason: audit.reason } : {}),
             ...(audit.forced ? { forced: true } : {}),
-            ...(entry.archived ? { archived: entry.archived } : {})
+            ...(entry.archived ? { archived: entry.archived } : {}),
+            ...markedFacts
         };
         // A record not kept whole on the version (a rollback's or an unassignment's, short of room)
         // is said so, and why, here and in the event.
@@ -67373,7 +67492,8 @@ class MlflowRegistry {
             actor: truncateBytes(entry.by, 60),
             truncated: true,
             ...summary(false),
-            ...(kept.truncated === undefined ? {} : { recordTruncated: true })
+            ...(kept.truncated === undefined ? {} : { recordTruncated: true }),
+            ...markedFacts
         };
         return { value: JSON.stringify(minimal), audit: full };
     }
@@ -67386,6 +67506,31 @@ function fileCount(record) {
         ? artifact.files
         : undefined;
     return Array.isArray(files) ? files.length : undefined;
+}
+/**
+ * The audit facts of a removal mark that is not the plain case: the ids of the
+ * records deleted to make room for it (`evicted`), or why there is no mark
+ * (`notMarked`).
+ */
+function markFacts(place) {
+    if (!place)
+        return {};
+    return {
+        ...(place.evict.length > 0 ? { evicted: place.evict.map(record => record.id) } : {}),
+        ...(place.unmarked === undefined ? {} : { notMarked: place.unmarked })
+    };
+}
+/** The same, for the event's summary line (empty in the plain case). */
+function markNote(place) {
+    if (!place)
+        return '';
+    if (place.unmarked !== undefined)
+        return `; not marked as taken out: ${place.unmarked}`;
+    const n = place.evict.length;
+    if (n === 0)
+        return '';
+    const ids = place.evict.map(record => record.id).join(', ');
+    return `; to mark ${place.version} as taken out, deleted ${n === 1 ? 'the oldest audit record' : `the ${n} oldest audit records`} ModelGate kept on it (${ids}): only the registry's copy, the audit artifact a workflow run published keeps its own`;
 }
 function kb(bytes) {
     return `${(bytes / 1024).toFixed(1)} KB`;
@@ -67570,7 +67715,10 @@ function mlflowAuthFromEnv(env) {
  * (UC); UC allows 50 tags on a model version, and a promotion that would pass
  * that fails before it changes anything. A rollback or an unassignment never
  * fails for it: the removal mark comes first (in place of H's
- * `modelgate_promoted_A` when no tag is left), then the audit tag, then the
+ * `modelgate_promoted_A` when no tag is left; without one, in a tag freed by
+ * deleting ModelGate's own oldest `modelgate_audit_<id>` records on H, which
+ * the event names under `evicted`; with none either, not at all, which the
+ * event says under `notMarked`), then the audit tag, then the
  * record, kept whole if it fits, else as a summary in its header tag
  * (`{recordTruncated, why, bytes, sha256, keys}`), else only in the write's
  * answer. Rollback
@@ -68399,7 +68547,15 @@ async function requireRollbackRight(settings, context) {
     const what = settings.command === 'rollback' ? 'roll back' : 'force a promotion';
     const api = apiFor(settings, context, `Checking ${context.actor}'s right to ${what}`);
     const repo = repoRef(context);
-    const policy = await rightsPolicy(settings, context, api, repo);
+    let policy;
+    try {
+        policy = await rightsPolicy(settings, context, api, repo);
+    }
+    catch (error) {
+        // The rights could not be read: a refused attempt, recorded like a denial.
+        context.recordAudit?.(deniedAudit(settings, context, undefined, (0,errors/* errorMessage */.gJ)(error)));
+        throw error;
+    }
     const decision = await checkRollbackPermission(octokitRepoAccess(api, repo), context.actor, policy?.rollback?.allowed);
     const permission = {
         gate: 'permission',
@@ -68407,23 +68563,27 @@ async function requireRollbackRight(settings, context) {
         summary: decision.reason
     };
     if (!decision.allowed) {
-        context.recordAudit?.(rollbackAudit({
-            model: settings.model ?? policy?.model ?? 'unknown',
-            stage: settings.stage,
-            restored: settings.version ?? null,
-            rolledBack: null,
-            written: false,
-            denied: true,
-            gates: [permission],
-            actor: context.actor,
-            reason: settings.reason,
-            run: { event: context.eventName, sha: context.sha, runUrl: context.runUrl },
-            at: new Date()
-        }));
+        context.recordAudit?.(deniedAudit(settings, context, policy, decision.reason));
         throw new errors/* PermissionError */.i_(`Refused: ${decision.reason}. The registry was not changed.`);
     }
     context.logger?.info(`Allowed: ${decision.reason}`);
     return { api, repo, permission, ...(policy ? { policy } : {}) };
+}
+/** The record of a rollback or forced promotion refused before the registry was touched. */
+function deniedAudit(settings, context, policy, reason) {
+    return rollbackAudit({
+        model: settings.model ?? policy?.model ?? 'unknown',
+        stage: settings.stage,
+        restored: settings.version ?? null,
+        rolledBack: null,
+        written: false,
+        denied: true,
+        gates: [{ gate: 'permission', status: 'fail', summary: reason }],
+        actor: context.actor,
+        reason: settings.reason,
+        run: { event: context.eventName, sha: context.sha, runUrl: context.runUrl },
+        at: new Date()
+    });
 }
 /**
  * The policy whose `rollback.allowed` decides. Dispatched on the default branch, the checkout's;
@@ -69143,6 +69303,11 @@ function getInputs() {
         candidateRepository: text(inputs['candidate-repository']),
         notifyWebhook: text(inputs['notify-webhook'])
     };
+    if (settings.candidateArtifact &&
+        settings.command !== 'check' &&
+        settings.command !== 'promote') {
+        throw new errors/* InvalidInputError */.oC(`input "candidate-artifact" is for commands check and promote, not ${settings.command}`);
+    }
     if (settings.candidateArtifact && settings.candidate) {
         throw new errors/* InvalidInputError */.oC('inputs "candidate" and "candidate-artifact" both name the candidate: give one');
     }
@@ -69172,6 +69337,8 @@ function getInputs() {
 
 
 
+
+
 /**
  * The action's entry: read inputs, run the command, publish the report. The one
  * error boundary: every failure ends here as a failed step with a readable message.
@@ -69186,8 +69353,10 @@ async function run() {
         if (settings.githubToken)
             lib_core/* setSecret */.Pq(settings.githubToken);
         webhook = settings.notifyWebhook;
+        // Slack-style URLs carry the secret in the path: mask the parts too, wherever they appear.
         if (webhook)
-            lib_core/* setSecret */.Pq(webhook);
+            for (const part of maskableParts(webhook))
+                lib_core/* setSecret */.Pq(part);
         const runner = runnerContext(audits);
         const outcome = await lib_core/* group */.Os(`modelgate ${settings.command}`, () => runForEvent(settings, runner));
         if (outcome.audit)
@@ -69196,7 +69365,7 @@ async function run() {
             lib_core/* setOutput */.uH('decision', outcome.decision);
         lib_core/* setOutput */.uH('report', outcome.markdown);
         lib_core/* setOutput */.uH('report-json', outcome.json);
-        await lib_core/* summary */.z.addRaw(outcome.markdown, true).write();
+        await writeSummary(outcome.markdown);
         lib_core/* info */.pq(outcome.markdown);
         if (outcome.exitCode >= errors/* ExitCode */.yU.Blocked) {
             const message = `ModelGate ${settings.command}: ${settings.stage ?? 'the'} promotion is ${outcome.decision ?? 'blocked'}; see the report.`;
@@ -69207,6 +69376,9 @@ async function run() {
         }
     }
     catch (error) {
+        const refused = auditOfError(error);
+        if (refused)
+            audits.push(refused);
         if (error instanceof errors/* ModelGateError */.j3) {
             // Point at the policy line itself, so the annotation shows in the PR's file view.
             for (const location of error.locations) {
@@ -69235,9 +69407,7 @@ async function recordAudits(audits, webhook) {
             repository: env.GITHUB_REPOSITORY || undefined,
             uploader: env.ACTIONS_RUNTIME_TOKEN ? actionsArtifactUploader() : undefined,
             webhook,
-            summary: async (markdown) => {
-                await lib_core/* summary */.z.addRaw(markdown, true).write();
-            },
+            summary: writeSummary,
             logger: { debug: lib_core/* debug */.Yz, info: lib_core/* info */.pq, warning: message => lib_core/* warning */.$e(message) }
         });
     }
@@ -69266,6 +69436,15 @@ function runnerContext(audits) {
         apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
         logger: { debug: lib_core/* debug */.Yz, info: lib_core/* info */.pq, warning: message => lib_core/* warning */.$e(message) }
     };
+}
+/** Appends to the job summary; a summary that cannot be written is a warning, never a failed run. */
+async function writeSummary(markdown) {
+    try {
+        await lib_core/* summary */.z.addRaw(markdown, true).write();
+    }
+    catch (error) {
+        lib_core/* warning */.$e(`The job summary could not be written: ${(0,errors/* errorMessage */.gJ)(error)}`);
+    }
 }
 /** Annotations want the path relative to the repository root; outside it, keep it whole. */
 function workspacePath(file) {

@@ -127,6 +127,17 @@ export function versionTags(
   return tags
 }
 
+/** Fills a version with a team's tags (`team_tag_<n>`, none of them ModelGate's) until it has `count`. */
+export function fillVersionTags(
+  stand: MlflowStandIn,
+  model: string,
+  version: string,
+  count: number
+): void {
+  const tags = versionTags(stand, model, version)
+  for (let i = 0; tags.size < count; i++) tags.set(`team_tag_${i}`, 'x')
+}
+
 /** The id of the stage's newest history entry: the write's event id is `<model>@<alias>#<id>`. */
 export function newestEntryId(
   stand: MlflowStandIn,

@@ -22104,6 +22104,21 @@ function auditSchemaFileText() {
     const document = { $schema, $id: AUDIT_SCHEMA_ID, title: 'ModelGate audit record', ...rest };
     return `${JSON.stringify(document, null, 2)}\n`;
 }
+/**
+ * An error that carries the audit record of the refused attempt it ended, so the action can
+ * still publish it (the summary, the artifact) on the failure path.
+ */
+function withAudit(error, record) {
+    if (record)
+        Object.defineProperty(error, 'audit', { value: record, enumerable: false });
+    return error;
+}
+/** The record an error carries (see {@link withAudit}), if any. */
+function auditOfError(error) {
+    const record = error?.audit;
+    const parsed = record === undefined ? undefined : AuditRecord.safeParse(record);
+    return parsed?.success ? parsed.data : undefined;
+}
 
 ;// CONCATENATED MODULE: ./src/gates/rolled-back.ts
 
@@ -22198,7 +22213,7 @@ async function promote(context, options) {
         throw new NotFoundError(`${model} ${version} is not registered; run \`modelgate register\` first`);
     }
     const candidate = candidateFromDir ?? (await context.models.loadVersion(model, version));
-    const removal = await context.registry.takenOutOf(model, version, options.stage);
+    let removal = await context.registry.takenOutOf(model, version, options.stage);
     const evaluate = async (holder) => evaluatePromotion(context, options, { version, candidate, holder, record, removal });
     const audit = (judged, written) => promotionAudit({
         evaluation: options.checks?.length
@@ -22227,7 +22242,9 @@ async function promote(context, options) {
     const done = options.onceForCommit
         ? records.find(stored => stored.written &&
             stored.kind !== 'rollback' &&
+            stored.event === 'push' &&
             stored.to === options.stage &&
+            stored.version === version &&
             stored.commitSha === options.onceForCommit)
         : undefined;
     if (done)
@@ -22246,12 +22263,18 @@ async function promote(context, options) {
         dryRun: options.dryRun,
         // Another run may have moved the stage since we read it: judge again against the new holder.
         revalidate: async ({ holder: current }) => {
-            if (current?.version === judgedHolder?.version)
+            // Taken out of the stage meanwhile (a rollback racing this run): judged again too.
+            const removalNow = await context.registry.takenOutOf(model, version, options.stage);
+            const removalMoved = removalNow?.eventId !== removal?.eventId;
+            if (current?.version === judgedHolder?.version && !removalMoved)
                 return undefined;
+            removal = removalNow;
             judged = await evaluate(current);
             judgedHolder = current;
             if (!passes(judged.evaluation) && !options.force) {
-                throw new ModelGateError(`${options.stage} changed hands to ${current?.version ?? 'nobody'} while promoting, and ${version} no longer passes against it`, ExitCode.Blocked);
+                throw withAudit(new ModelGateError(removalMoved
+                    ? `${version} was taken out of ${options.stage} while promoting: nothing written`
+                    : `${options.stage} changed hands to ${current?.version ?? 'nobody'} while promoting, and ${version} no longer passes against it`, ExitCode.Blocked), options.dryRun ? undefined : audit(judged, false));
             }
             stored = audit(judged, true);
             return auditFor(context, options, stored);
@@ -24083,13 +24106,18 @@ function versionRecord(artifact, version) {
 /**
  * When `version` was last taken out of `stage` (its latest event there is an unassignment: a
  * rollback's removal, GTO's `NAME#STAGE!#N`, by ModelGate or by hand), in GTO's own event order;
- * undefined while its latest event there is an assignment, or it never was in the stage.
+ * undefined while its latest event there is an assignment, it never was in the stage, or it was
+ * only replaced by a lower version (ModelGate then writes an unassignment marked `replacedBy`).
  */
 function takenOutOf(state, model, version, stage) {
     const latest = state.artifacts.get(model)?.versions.get(version)?.stages.get(stage)?.latest;
     if (!latest || latest.action !== 'unassign')
         return undefined;
     const { audit } = parseMessage(latest.message);
+    // Taken out only so GTO's highest-version reader agrees with a newer, lower holder: replaced,
+    // not withdrawn. Any other removal (a rollback's, or a hand-written `!#` tag) counts.
+    if (audit?.replacedBy !== undefined)
+        return undefined;
     const reason = typeof audit?.reason === 'string' ? audit.reason : undefined;
     return {
         at: new Date(latest.time * 1000),
@@ -25528,6 +25556,44 @@ function readRecordTags(keys, id, tags) {
     }
     return { ok: true, record: parsed };
 }
+/** An entry id as the adapter makes them: the time in base 36, `-`, 6 hex digits (as a key part, `-` may be `_`). */
+const ENTRY_ID_KEY_RE = /^([0-9a-z]{1,12})[-_]([0-9a-f]{6})$/;
+/**
+ * The records ModelGate wrote among `tags`, oldest first: each header whose
+ * key holds an entry id in the adapter's format and whose value is a header
+ * (or a summary) ModelGate could have written, with the parts it names that
+ * are there. Anything else, a team's tag or a `modelgate…audit…` tag that is
+ * not one of these, is left out: what a caller deletes from this list is only
+ * ever ModelGate's own.
+ */
+function keptRecords(keys, tags) {
+    const prefix = keys.auditHeader('');
+    const found = [];
+    for (const [key, value] of tags) {
+        if (!key.startsWith(prefix))
+            continue;
+        const match = ENTRY_ID_KEY_RE.exec(key.slice(prefix.length));
+        if (!match)
+            continue;
+        const id = `${match[1]}-${match[2]}`;
+        const at = Number.parseInt(match[1], 36);
+        if (keys.auditHeader(id) !== key || !Number.isSafeInteger(at))
+            continue;
+        const header = parseHeader(value);
+        if (typeof header === 'string')
+            continue;
+        const parts = [];
+        const count = 'recordTruncated' in header ? 0 : header.parts;
+        for (let n = 1; n <= count; n++) {
+            const part = keys.auditPart(id, n);
+            const stored = tags.get(part);
+            if (stored !== undefined)
+                parts.push({ key: part, value: stored });
+        }
+        found.push({ id, at, tags: [...parts, { key, value }] });
+    }
+    return found.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
 /** A damaged-record stand-in for a header that should be there and is not. */
 function missingRecord(keys, id, where) {
     const tag = keys.auditHeader(id);
@@ -25897,6 +25963,13 @@ function wire_optional(key, value) {
  *      caller revalidate against the current holder, then plan;
  *   3. run the plan's steps (steps.ts), in this order:
  *        prepare  history entry on the model (the journal of this write)
+ *        prepare  (rollback, unassign; Unity Catalog) when the version taken
+ *                 out has no tag to spare and no audit tag for the stage for
+ *                 the removal mark to take the place of: delete ModelGate's
+ *                 own oldest audit records on it (parts, then header; never a
+ *                 tag it did not write) to make room; the event's summary and
+ *                 audit (`evicted`) say which. With none to delete, the write
+ *                 goes on unmarked and says so (`notMarked`)
  *        prepare  the caller's full audit record on the version, gzip+base64:
  *                 the parts that do not fit in the header, if any
  *                 (`modelgate.audit.<entry id>.<n>`), then the header
@@ -26399,7 +26472,7 @@ class MlflowRegistry {
         if (rollback && move.removed) {
             const archiveNeed = archive !== undefined && !move.removed.tags.has(this.keys.archived) ? 1 : 0;
             place = this.markPlace(ref, move.removed, archiveNeed);
-            if (this.roomOn(move.removed) - place.slots < archiveNeed)
+            if (this.roomAfterMark(move.removed, place) < archiveNeed)
                 archive = undefined;
         }
         const entry = this.newEntry(move.kind, ref, version, view.holder ?? null, move.previous, move.audit, archive);
@@ -26409,9 +26482,10 @@ class MlflowRegistry {
         }
         if (record.tags.length === 0)
             delete entry.recorded;
-        const { value: auditValue, audit } = this.auditValue(model, ref, entry, move.audit, record);
+        const { value: auditValue, audit } = this.auditValue(model, ref, entry, move.audit, record, markFacts(place));
         const steps = [
             this.journalStep(model, ref, view, entry),
+            ...this.evictSteps(model, place),
             ...this.recordSteps(model, version, record),
             ...(writePromoted
                 ? [
@@ -26447,7 +26521,7 @@ class MlflowRegistry {
         }
         const summary = move.kind === 'assign'
             ? `Promote ${model} ${version} to ${ref.stage}${view.holder ? ` (replacing ${view.holder})` : ''}`
-            : `Roll back ${model} ${ref.stage} to ${version} (from ${view.holder ?? 'none'})`;
+            : `Roll back ${model} ${ref.stage} to ${version} (from ${view.holder ?? 'none'})${markNote(place)}`;
         return {
             event: {
                 kind: 'assignment',
@@ -26471,12 +26545,13 @@ class MlflowRegistry {
         const entry = this.newEntry('unassign', ref, null, version, version, audit, undefined);
         // Never refused for want of room: the removal mark first, then the record (whole, or a summary).
         const place = this.markPlace(ref, removed, 0);
-        const record = this.recordPlan(model, version, entry, audit.record, this.roomOn(removed) - place.slots);
+        const record = this.recordPlan(model, version, entry, audit.record, this.roomAfterMark(removed, place));
         if (record.tags.length === 0)
             delete entry.recorded;
-        const { audit: eventAudit } = this.auditValue(model, ref, entry, audit, record);
+        const { audit: eventAudit } = this.auditValue(model, ref, entry, audit, record, markFacts(place));
         const steps = [
             this.journalStep(model, ref, view, entry),
+            ...this.evictSteps(model, place),
             ...this.recordSteps(model, version, record),
             ...this.markSteps(model, removed, place, entry)
         ];
@@ -26509,7 +26584,7 @@ class MlflowRegistry {
                 by: entry.by,
                 ...(entry.email ? { byEmail: entry.email } : {}),
                 id: eventId(model, ref, entry.id),
-                summary: `Remove ${model} ${version} from ${ref.stage}`,
+                summary: `Remove ${model} ${version} from ${ref.stage}${markNote(place)}`,
                 audit: eventAudit
             },
             steps,
@@ -26639,21 +26714,55 @@ class MlflowRegistry {
      * the stage: its own tag (overwritten if there), else, when Unity Catalog
      * has no room for one more tag (`reserve` more kept for the archived tag),
      * in place of the version's audit tag for the stage (removal-mark.ts), else
-     * in a new tag if one still fits, else nowhere.
+     * in a new tag if one still fits, else in a new tag once ModelGate's own
+     * oldest audit records on the version are deleted to make room (never a tag
+     * ModelGate did not write), else nowhere, and the write says so.
      */
     markPlace(ref, removed, reserve) {
+        const version = removed.version;
         const key = this.keys.removed(ref.alias);
+        const none = { version, evict: [], freed: 0 };
         const old = removed.tags.get(key);
         if (old !== undefined)
-            return { key, old, slots: 0 };
+            return { ...none, key, old, slots: 0 };
         const room = this.roomOn(removed);
         if (room >= 1 + reserve)
-            return { key, slots: 1 };
+            return { ...none, key, slots: 1 };
         const promotedKey = this.keys.promoted(ref.alias);
         const promoted = removed.tags.get(promotedKey);
         if (promoted !== undefined)
-            return { key: promotedKey, old: promoted, slots: 0 };
-        return room >= 1 ? { key, slots: 1 } : { slots: 0 };
+            return { ...none, key: promotedKey, old: promoted, slots: 0 };
+        if (room >= 1)
+            return { ...none, key, slots: 1 };
+        const evict = [];
+        let freed = 0;
+        for (const record of keptRecords(this.keys, removed.tags)) {
+            if (room + freed >= 1)
+                break;
+            evict.push(record);
+            freed += record.tags.length;
+        }
+        if (room + freed >= 1)
+            return { version, key, slots: 1, evict, freed };
+        return {
+            ...none,
+            slots: 0,
+            unmarked: `no tag room on version ${version} (its ${removed.tags.size} tags, the most Unity Catalog allows, hold no audit record ModelGate may delete), so the rolled_back gate cannot see that it was taken out of ${ref.stage}`
+        };
+    }
+    /** How many more tags `mv` can take once the removal mark is placed (and what it evicts deleted). */
+    roomAfterMark(mv, place) {
+        return this.roomOn(mv) + place.freed - place.slots;
+    }
+    /**
+     * Deletes the records `place` evicts, each the parts then the header (a
+     * write stopped between them leaves a header that still names the parts it
+     * lost, which the next eviction takes too); undone by restoring every tag.
+     */
+    evictSteps(model, place) {
+        if (!place)
+            return [];
+        return place.evict.flatMap(record => record.tags.map(tag => this.deleteVersionTagStep(model, place.version, tag.key, tag.value, 'prepare')));
     }
     markSteps(model, removed, place, entry) {
         if (!removed || !place?.key)
@@ -27130,7 +27239,9 @@ class MlflowRegistry {
      * names their header under `record.tag`. `audit` is the event's audit: the
      * facts with the whole record.
      */
-    auditValue(model, ref, entry, audit, kept) {
+    auditValue(model, ref, entry, audit, kept, 
+    /** What the write did about the removal mark, when it is not the plain case (markFacts). */
+    markedFacts = {}) {
         const base = {
             id: entry.id,
             action: entry.kind,
@@ -27144,7 +27255,8 @@ class MlflowRegistry {
             ...(entry.email ? { actorEmail: entry.email } : {}),
             ...(audit.reason ? { reason: audit.reason } : {}),
             ...(audit.forced ? { forced: true } : {}),
-            ...(entry.archived ? { archived: entry.archived } : {})
+            ...(entry.archived ? { archived: entry.archived } : {}),
+            ...markedFacts
         };
         // A record not kept whole on the version (a rollback's or an unassignment's, short of room)
         // is said so, and why, here and in the event.
@@ -27199,7 +27311,8 @@ class MlflowRegistry {
             actor: truncateBytes(entry.by, 60),
             truncated: true,
             ...summary(false),
-            ...(kept.truncated === undefined ? {} : { recordTruncated: true })
+            ...(kept.truncated === undefined ? {} : { recordTruncated: true }),
+            ...markedFacts
         };
         return { value: JSON.stringify(minimal), audit: full };
     }
@@ -27212,6 +27325,31 @@ function fileCount(record) {
         ? artifact.files
         : undefined;
     return Array.isArray(files) ? files.length : undefined;
+}
+/**
+ * The audit facts of a removal mark that is not the plain case: the ids of the
+ * records deleted to make room for it (`evicted`), or why there is no mark
+ * (`notMarked`).
+ */
+function markFacts(place) {
+    if (!place)
+        return {};
+    return {
+        ...(place.evict.length > 0 ? { evicted: place.evict.map(record => record.id) } : {}),
+        ...(place.unmarked === undefined ? {} : { notMarked: place.unmarked })
+    };
+}
+/** The same, for the event's summary line (empty in the plain case). */
+function markNote(place) {
+    if (!place)
+        return '';
+    if (place.unmarked !== undefined)
+        return `; not marked as taken out: ${place.unmarked}`;
+    const n = place.evict.length;
+    if (n === 0)
+        return '';
+    const ids = place.evict.map(record => record.id).join(', ');
+    return `; to mark ${place.version} as taken out, deleted ${n === 1 ? 'the oldest audit record' : `the ${n} oldest audit records`} ModelGate kept on it (${ids}): only the registry's copy, the audit artifact a workflow run published keeps its own`;
 }
 function kb(bytes) {
     return `${(bytes / 1024).toFixed(1)} KB`;
@@ -27396,7 +27534,10 @@ function mlflowAuthFromEnv(env) {
  * (UC); UC allows 50 tags on a model version, and a promotion that would pass
  * that fails before it changes anything. A rollback or an unassignment never
  * fails for it: the removal mark comes first (in place of H's
- * `modelgate_promoted_A` when no tag is left), then the audit tag, then the
+ * `modelgate_promoted_A` when no tag is left; without one, in a tag freed by
+ * deleting ModelGate's own oldest `modelgate_audit_<id>` records on H, which
+ * the event names under `evicted`; with none either, not at all, which the
+ * event says under `notMarked`), then the audit tag, then the
  * record, kept whole if it fits, else as a summary in its header tag
  * (`{recordTruncated, why, bytes, sha256, keys}`), else only in the write's
  * answer. Rollback

@@ -10,6 +10,13 @@
  *      caller revalidate against the current holder, then plan;
  *   3. run the plan's steps (steps.ts), in this order:
  *        prepare  history entry on the model (the journal of this write)
+ *        prepare  (rollback, unassign; Unity Catalog) when the version taken
+ *                 out has no tag to spare and no audit tag for the stage for
+ *                 the removal mark to take the place of: delete ModelGate's
+ *                 own oldest audit records on it (parts, then header; never a
+ *                 tag it did not write) to make room; the event's summary and
+ *                 audit (`evicted`) say which. With none to delete, the write
+ *                 goes on unmarked and says so (`notMarked`)
  *        prepare  the caller's full audit record on the version, gzip+base64:
  *                 the parts that do not fit in the header, if any
  *                 (`modelgate.audit.<entry id>.<n>`), then the header
@@ -76,11 +83,12 @@ import {
   tagKeys,
   truncateBytes
 } from './names.js'
-import type { RecordTags, StoredRecord } from './record-tags.js'
+import type { KeptRecord, RecordTags, StoredRecord } from './record-tags.js'
 import {
   MAX_RECORD_BYTES,
   MAX_RECORD_TAGS,
   RECORD_ENCODING,
+  keptRecords,
   missingRecord,
   readRecordTags,
   recordSummaryTag,
@@ -180,12 +188,24 @@ interface RecordPlan {
 
 /** Where a removal mark goes on the version taken out (removal-mark.ts). */
 interface MarkPlace {
+  /** The version taken out. */
+  version: string
   /** The tag: the mark's own, or (Unity Catalog, no room) the version's audit tag for the stage; none when nothing fits. */
   key?: string
   /** Its value before the write, to restore on undo. */
   old?: string
   /** New tags it takes on the version (0 or 1). */
   slots: number
+  /**
+   * Unity Catalog, no tag to spare and no audit tag for the stage to take the
+   * place of: ModelGate's own oldest audit records on the version, deleted
+   * (before the mark is set) to make room for it.
+   */
+  evict: KeptRecord[]
+  /** Tags the eviction frees. */
+  freed: number
+  /** Why no mark is written (no `key`): for the event and its audit. */
+  unmarked?: string
 }
 
 /** Where a stage lives in the registry. */
@@ -752,7 +772,7 @@ export class MlflowRegistry implements Registry, ModelSource {
       const archiveNeed =
         archive !== undefined && !move.removed.tags.has(this.keys.archived) ? 1 : 0
       place = this.markPlace(ref, move.removed, archiveNeed)
-      if (this.roomOn(move.removed) - place.slots < archiveNeed) archive = undefined
+      if (this.roomAfterMark(move.removed, place) < archiveNeed) archive = undefined
     }
     const entry = this.newEntry(
       move.kind,
@@ -774,9 +794,17 @@ export class MlflowRegistry implements Registry, ModelSource {
       this.assertTagRoom(model, target, [promotedKey], record.whole, move.audit.record)
     }
     if (record.tags.length === 0) delete entry.recorded
-    const { value: auditValue, audit } = this.auditValue(model, ref, entry, move.audit, record)
+    const { value: auditValue, audit } = this.auditValue(
+      model,
+      ref,
+      entry,
+      move.audit,
+      record,
+      markFacts(place)
+    )
     const steps: Step[] = [
       this.journalStep(model, ref, view, entry),
+      ...this.evictSteps(model, place),
       ...this.recordSteps(model, version, record),
       ...(writePromoted
         ? [
@@ -824,7 +852,7 @@ export class MlflowRegistry implements Registry, ModelSource {
     const summary =
       move.kind === 'assign'
         ? `Promote ${model} ${version} to ${ref.stage}${view.holder ? ` (replacing ${view.holder})` : ''}`
-        : `Roll back ${model} ${ref.stage} to ${version} (from ${view.holder ?? 'none'})`
+        : `Roll back ${model} ${ref.stage} to ${version} (from ${view.holder ?? 'none'})${markNote(place)}`
     return {
       event: {
         kind: 'assignment',
@@ -866,12 +894,20 @@ export class MlflowRegistry implements Registry, ModelSource {
       version,
       entry,
       audit.record,
-      this.roomOn(removed) - place.slots
+      this.roomAfterMark(removed, place)
     )
     if (record.tags.length === 0) delete entry.recorded
-    const { audit: eventAudit } = this.auditValue(model, ref, entry, audit, record)
+    const { audit: eventAudit } = this.auditValue(
+      model,
+      ref,
+      entry,
+      audit,
+      record,
+      markFacts(place)
+    )
     const steps: Step[] = [
       this.journalStep(model, ref, view, entry),
+      ...this.evictSteps(model, place),
       ...this.recordSteps(model, version, record),
       ...this.markSteps(model, removed, place, entry)
     ]
@@ -902,7 +938,7 @@ export class MlflowRegistry implements Registry, ModelSource {
         by: entry.by,
         ...(entry.email ? { byEmail: entry.email } : {}),
         id: eventId(model, ref, entry.id),
-        summary: `Remove ${model} ${version} from ${ref.stage}`,
+        summary: `Remove ${model} ${version} from ${ref.stage}${markNote(place)}`,
         audit: eventAudit
       },
       steps,
@@ -1068,18 +1104,54 @@ export class MlflowRegistry implements Registry, ModelSource {
    * the stage: its own tag (overwritten if there), else, when Unity Catalog
    * has no room for one more tag (`reserve` more kept for the archived tag),
    * in place of the version's audit tag for the stage (removal-mark.ts), else
-   * in a new tag if one still fits, else nowhere.
+   * in a new tag if one still fits, else in a new tag once ModelGate's own
+   * oldest audit records on the version are deleted to make room (never a tag
+   * ModelGate did not write), else nowhere, and the write says so.
    */
   private markPlace(ref: StageRef, removed: ModelVersionView, reserve: number): MarkPlace {
+    const version = removed.version
     const key = this.keys.removed(ref.alias)
+    const none = { version, evict: [], freed: 0 }
     const old = removed.tags.get(key)
-    if (old !== undefined) return { key, old, slots: 0 }
+    if (old !== undefined) return { ...none, key, old, slots: 0 }
     const room = this.roomOn(removed)
-    if (room >= 1 + reserve) return { key, slots: 1 }
+    if (room >= 1 + reserve) return { ...none, key, slots: 1 }
     const promotedKey = this.keys.promoted(ref.alias)
     const promoted = removed.tags.get(promotedKey)
-    if (promoted !== undefined) return { key: promotedKey, old: promoted, slots: 0 }
-    return room >= 1 ? { key, slots: 1 } : { slots: 0 }
+    if (promoted !== undefined) return { ...none, key: promotedKey, old: promoted, slots: 0 }
+    if (room >= 1) return { ...none, key, slots: 1 }
+    const evict: KeptRecord[] = []
+    let freed = 0
+    for (const record of keptRecords(this.keys, removed.tags)) {
+      if (room + freed >= 1) break
+      evict.push(record)
+      freed += record.tags.length
+    }
+    if (room + freed >= 1) return { version, key, slots: 1, evict, freed }
+    return {
+      ...none,
+      slots: 0,
+      unmarked: `no tag room on version ${version} (its ${removed.tags.size} tags, the most Unity Catalog allows, hold no audit record ModelGate may delete), so the rolled_back gate cannot see that it was taken out of ${ref.stage}`
+    }
+  }
+
+  /** How many more tags `mv` can take once the removal mark is placed (and what it evicts deleted). */
+  private roomAfterMark(mv: ModelVersionView, place: MarkPlace): number {
+    return this.roomOn(mv) + place.freed - place.slots
+  }
+
+  /**
+   * Deletes the records `place` evicts, each the parts then the header (a
+   * write stopped between them leaves a header that still names the parts it
+   * lost, which the next eviction takes too); undone by restoring every tag.
+   */
+  private evictSteps(model: string, place: MarkPlace | undefined): Step[] {
+    if (!place) return []
+    return place.evict.flatMap(record =>
+      record.tags.map(tag =>
+        this.deleteVersionTagStep(model, place.version, tag.key, tag.value, 'prepare')
+      )
+    )
   }
 
   private markSteps(
@@ -1754,7 +1826,9 @@ export class MlflowRegistry implements Registry, ModelSource {
     ref: StageRef,
     entry: JournalEntry,
     audit: AuditFacts,
-    kept: RecordPlan
+    kept: RecordPlan,
+    /** What the write did about the removal mark, when it is not the plain case (markFacts). */
+    markedFacts: Record<string, unknown> = {}
   ): { value: string; audit: Record<string, unknown> } {
     const base: Record<string, unknown> = {
       id: entry.id,
@@ -1769,7 +1843,8 @@ export class MlflowRegistry implements Registry, ModelSource {
       ...(entry.email ? { actorEmail: entry.email } : {}),
       ...(audit.reason ? { reason: audit.reason } : {}),
       ...(audit.forced ? { forced: true } : {}),
-      ...(entry.archived ? { archived: entry.archived } : {})
+      ...(entry.archived ? { archived: entry.archived } : {}),
+      ...markedFacts
     }
     // A record not kept whole on the version (a rollback's or an unassignment's, short of room)
     // is said so, and why, here and in the event.
@@ -1825,7 +1900,8 @@ export class MlflowRegistry implements Registry, ModelSource {
       actor: truncateBytes(entry.by, 60),
       truncated: true,
       ...summary(false),
-      ...(kept.truncated === undefined ? {} : { recordTruncated: true })
+      ...(kept.truncated === undefined ? {} : { recordTruncated: true }),
+      ...markedFacts
     }
     return { value: JSON.stringify(minimal), audit: full }
   }
@@ -1841,6 +1917,29 @@ function fileCount(record: Record<string, unknown>): number | undefined {
       ? (artifact as Record<string, unknown>).files
       : undefined
   return Array.isArray(files) ? files.length : undefined
+}
+
+/**
+ * The audit facts of a removal mark that is not the plain case: the ids of the
+ * records deleted to make room for it (`evicted`), or why there is no mark
+ * (`notMarked`).
+ */
+function markFacts(place: MarkPlace | undefined): Record<string, unknown> {
+  if (!place) return {}
+  return {
+    ...(place.evict.length > 0 ? { evicted: place.evict.map(record => record.id) } : {}),
+    ...(place.unmarked === undefined ? {} : { notMarked: place.unmarked })
+  }
+}
+
+/** The same, for the event's summary line (empty in the plain case). */
+function markNote(place: MarkPlace | undefined): string {
+  if (!place) return ''
+  if (place.unmarked !== undefined) return `; not marked as taken out: ${place.unmarked}`
+  const n = place.evict.length
+  if (n === 0) return ''
+  const ids = place.evict.map(record => record.id).join(', ')
+  return `; to mark ${place.version} as taken out, deleted ${n === 1 ? 'the oldest audit record' : `the ${n} oldest audit records`} ModelGate kept on it (${ids}): only the registry's copy, the audit artifact a workflow run published keeps its own`
 }
 
 function kb(bytes: number): string {

@@ -43,7 +43,10 @@
  * (UC); UC allows 50 tags on a model version, and a promotion that would pass
  * that fails before it changes anything. A rollback or an unassignment never
  * fails for it: the removal mark comes first (in place of H's
- * `modelgate_promoted_A` when no tag is left), then the audit tag, then the
+ * `modelgate_promoted_A` when no tag is left; without one, in a tag freed by
+ * deleting ModelGate's own oldest `modelgate_audit_<id>` records on H, which
+ * the event names under `evicted`; with none either, not at all, which the
+ * event says under `notMarked`), then the audit tag, then the
  * record, kept whole if it fits, else as a summary in its header tag
  * (`{recordTruncated, why, bytes, sha256, keys}`), else only in the write's
  * answer. Rollback

@@ -253,6 +253,51 @@ export function readRecordTags(
   return { ok: true, record: parsed as Record<string, unknown> }
 }
 
+/** A record ModelGate keeps on a version, as found among the version's tags. */
+export interface KeptRecord {
+  /** The history entry id of the write that kept it. */
+  id: string
+  /** When that write was made, in ms since the epoch (from the id). */
+  at: number
+  /** Its tags as they are: the parts it has, in order, then the header. */
+  tags: Array<{ key: string; value: string }>
+}
+
+/** An entry id as the adapter makes them: the time in base 36, `-`, 6 hex digits (as a key part, `-` may be `_`). */
+const ENTRY_ID_KEY_RE = /^([0-9a-z]{1,12})[-_]([0-9a-f]{6})$/
+
+/**
+ * The records ModelGate wrote among `tags`, oldest first: each header whose
+ * key holds an entry id in the adapter's format and whose value is a header
+ * (or a summary) ModelGate could have written, with the parts it names that
+ * are there. Anything else, a team's tag or a `modelgate…audit…` tag that is
+ * not one of these, is left out: what a caller deletes from this list is only
+ * ever ModelGate's own.
+ */
+export function keptRecords(keys: TagKeys, tags: ReadonlyMap<string, string>): KeptRecord[] {
+  const prefix = keys.auditHeader('')
+  const found: KeptRecord[] = []
+  for (const [key, value] of tags) {
+    if (!key.startsWith(prefix)) continue
+    const match = ENTRY_ID_KEY_RE.exec(key.slice(prefix.length))
+    if (!match) continue
+    const id = `${match[1]}-${match[2]}`
+    const at = Number.parseInt(match[1] as string, 36)
+    if (keys.auditHeader(id) !== key || !Number.isSafeInteger(at)) continue
+    const header = parseHeader(value)
+    if (typeof header === 'string') continue
+    const parts: Array<{ key: string; value: string }> = []
+    const count = 'recordTruncated' in header ? 0 : header.parts
+    for (let n = 1; n <= count; n++) {
+      const part = keys.auditPart(id, n)
+      const stored = tags.get(part)
+      if (stored !== undefined) parts.push({ key: part, value: stored })
+    }
+    found.push({ id, at, tags: [...parts, { key, value }] })
+  }
+  return found.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+}
+
 /** A damaged-record stand-in for a header that should be there and is not. */
 export function missingRecord(keys: TagKeys, id: string, where: string): DamagedRecord {
   const tag = keys.auditHeader(id)

@@ -12,6 +12,10 @@
  * for one more tag, the same value takes the place of the version's
  * `modelgate.promoted.<alias>` (which describes an entry into the stage the
  * version no longer holds); a write that puts it back overwrites that tag.
+ * A full version without that tag gets the mark in a tag freed by deleting
+ * ModelGate's own oldest audit records on it (never a tag ModelGate did not
+ * write); one with none of those either is left unmarked, and the write's
+ * event says so.
  */
 import type { JournalEntry } from './journal.js'
 import { byteLength, truncateBytes } from './names.js'
