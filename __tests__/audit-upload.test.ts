@@ -6,6 +6,7 @@ import path from 'node:path'
 import { startArtifactStandIn, type ArtifactStandIn } from './helpers/artifact-stand-in.js'
 import { REPO_ROOT } from './helpers/run-action.js'
 import { readZip } from './helpers/zip.js'
+import { quietActionsCore } from './helpers/quiet-core.js'
 
 // The real `@actions/artifact` client, in-process, against the stand-in on 127.0.0.1. It reads
 // ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL when it makes a request, so they are set here.
@@ -22,16 +23,7 @@ const ENV_KEYS = ['ACTIONS_RUNTIME_TOKEN', 'ACTIONS_RESULTS_URL', 'GITHUB_SERVER
 const savedEnv = Object.fromEntries(ENV_KEYS.map(key => [key, process.env[key]]))
 
 // The library logs through @actions/core (progress, `::add-mask::`, a warning on failure).
-const quiet = () => undefined
-jest.unstable_mockModule('@actions/core', () => ({
-  debug: quiet,
-  info: quiet,
-  notice: quiet,
-  warning: quiet,
-  error: quiet,
-  setSecret: quiet,
-  isDebug: () => false
-}))
+jest.unstable_mockModule('@actions/core', quietActionsCore)
 
 beforeAll(async () => {
   scratch = await mkdtemp(path.join(tmpdir(), 'modelgate-audit-upload-'))

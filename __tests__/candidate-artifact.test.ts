@@ -12,6 +12,7 @@ import {
 } from '../src/candidate/unzip.js'
 import { startArtifactStandIn, type ArtifactStandIn } from './helpers/artifact-stand-in.js'
 import { makeZip, type ZipEntrySpec } from './helpers/zip.js'
+import { quietActionsCore } from './helpers/quiet-core.js'
 
 // `@actions/github` reads GITHUB_API_URL once, when first imported: the modules under test are
 // imported only after the stand-in is listening and the variable points at it.
@@ -34,16 +35,7 @@ const ENV_KEYS = [
 const savedEnv = Object.fromEntries(ENV_KEYS.map(key => [key, process.env[key]]))
 
 // The library logs through @actions/core (download progress, `::debug::` lines): kept quiet.
-const quiet = () => undefined
-jest.unstable_mockModule('@actions/core', () => ({
-  debug: quiet,
-  info: quiet,
-  notice: quiet,
-  warning: quiet,
-  error: quiet,
-  setSecret: quiet,
-  isDebug: () => false
-}))
+jest.unstable_mockModule('@actions/core', quietActionsCore)
 
 beforeAll(async () => {
   scratch = await scratchFolder('artifact')
@@ -113,7 +105,7 @@ function otherRun(token = stand.token) {
 describe('through @actions/artifact, against a stand-in on 127.0.0.1', () => {
   // Octokit's request log reports every 4xx on console.error; the tests assert on the errors.
   beforeAll(() => {
-    jest.spyOn(console, 'error').mockImplementation(quiet)
+    jest.spyOn(console, 'error').mockImplementation(() => undefined)
   })
   afterAll(() => {
     jest.restoreAllMocks()
