@@ -119,19 +119,25 @@ function codePoints(text: string): number {
   return Array.from(text).length
 }
 
+/**
+ * GitHub's answer when an installation token (GITHUB_TOKEN, a GitHub App's) may not do
+ * something: `GET /user`, a write with a read-only token, teams without the Members permission.
+ */
+export function notAccessibleByIntegration(context: Pick<HandlerContext, 'docsUrl'>): Reply {
+  return {
+    status: 403,
+    body: {
+      message: 'Resource not accessible by integration',
+      documentation_url: context.docsUrl,
+      status: '403'
+    }
+  }
+}
+
 /** Teams are invisible to a token that cannot read them (GITHUB_TOKEN): 404, or 403 for apps. */
 function teamAccess(context: HandlerContext): Reply | undefined {
   if (context.token.canReadOrgTeams) return undefined
-  if (context.token.teamReadDenial === 403) {
-    return {
-      status: 403,
-      body: {
-        message: 'Resource not accessible by integration',
-        documentation_url: context.docsUrl,
-        status: '403'
-      }
-    }
-  }
+  if (context.token.teamReadDenial === 403) return notAccessibleByIntegration(context)
   return notFound(context)
 }
 
@@ -140,6 +146,12 @@ export const HANDLERS: Record<string, Handler> = {
     const { limit, used, resetAt } = context.token
     return { status: 200, body: context.shapes.rateLimit(limit, used, resetAt) }
   },
+
+  // A personal access token's user; an installation token (GITHUB_TOKEN, an app's) is refused.
+  'users/get-authenticated': context =>
+    context.token.app
+      ? notAccessibleByIntegration(context)
+      : { status: 200, body: context.shapes.authenticatedUser(context.token.login) },
 
   'repos/get': withRepo((context, repo) => ({
     status: 200,
@@ -216,7 +228,11 @@ export const HANDLERS: Record<string, Handler> = {
     const body = String(context.body?.body)
     const tooLong = commentTooLong(context, body)
     if (tooLong) return tooLong
-    const comment = repo.addComment(number, { user: context.token.login, body })
+    const comment = repo.addComment(number, {
+      user: context.token.login,
+      body,
+      viaApp: context.token.app ?? null
+    })
     const shaped = context.shapes.comment(repo, comment)
     return { status: 201, body: shaped, headers: { location: String(shaped.url) } }
   }),

@@ -4,7 +4,8 @@
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { HANDLERS, type Reply } from './handlers.js'
+import { GRAPHQL_OPERATION, GRAPHQL_PATH, graphqlHandler } from './graphql.js'
+import { HANDLERS, notAccessibleByIntegration, type Reply } from './handlers.js'
 import { describeValue, formatProblem } from './schema.js'
 import { Shapes } from './shapes.js'
 import { loadSpec, type Operation, type Spec, type SpecStats } from './spec.js'
@@ -179,8 +180,11 @@ function serve(
     })
   }
 
-  // 1. The route and the method must exist in the description.
-  const match = spec.match(method, url.pathname)
+  // 1. The route and the method must exist in the description (GraphQL is outside it).
+  const graphql = method === 'POST' && GRAPHQL_PATH.test(url.pathname)
+  const match = graphql
+    ? { kind: 'match' as const, operation: GRAPHQL_OPERATION, params: {} }
+    : spec.match(method, url.pathname)
   if (match.kind === 'no-route') {
     return refuse('route', 404, `${method} ${record.path} matches no path in GitHub's REST API`)
   }
@@ -316,8 +320,12 @@ function serve(
     record.fault = fault.kind
     return reply(faultReply(fault, operation, token, context.id), token)
   }
+  const docsUrl = operation.docsUrl ?? REST_DOCS
+  if (token.readOnly && !graphql && method !== 'GET' && method !== 'HEAD') {
+    return reply(notAccessibleByIntegration({ docsUrl }), token)
+  }
 
-  const handler = HANDLERS[operation.operationId]
+  const handler = graphql ? graphqlHandler(raw) : HANDLERS[operation.operationId]
   if (!handler) {
     return refuse(
       'not-implemented',
@@ -337,7 +345,7 @@ function serve(
     shapes: context.shapes,
     accept: String(request.headers.accept ?? ''),
     url,
-    docsUrl: operation.docsUrl ?? REST_DOCS
+    docsUrl
   })
   if (result.limit) {
     state.violations.push({
@@ -423,7 +431,7 @@ function faultReply(fault: Fault, operation: Operation, token: Token, id: number
   if (fault.kind === 'secondary-rate-limit') {
     return {
       status: fault.status,
-      headers: { 'retry-after': String(fault.retryAfter) },
+      headers: fault.retryAfter === null ? {} : { 'retry-after': String(fault.retryAfter) },
       body: {
         message:
           'You have exceeded a secondary rate limit. Please wait a few minutes before you try ' +
@@ -440,7 +448,7 @@ function faultReply(fault: Fault, operation: Operation, token: Token, id: number
       headers: {
         'x-ratelimit-remaining': '0',
         'x-ratelimit-used': String(token.limit),
-        'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + fault.retryAfter)
+        'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + (fault.retryAfter ?? 60))
       },
       body: {
         message: `API rate limit exceeded for ${token.login}.`,

@@ -20,6 +20,9 @@ import type {
 
 type Json = Record<string, unknown>
 
+/** The placeholder account GitHub shows for a deleted user where the schema needs a user. */
+const GHOST = 'ghost'
+
 export class Shapes {
   constructor(
     private readonly spec: Spec,
@@ -125,7 +128,9 @@ export class Shapes {
       state: pull.state,
       locked: false,
       title: pull.title,
-      user: this.user(pull.author),
+      // A single pull request always has a user (the schema requires one): GitHub shows a
+      // deleted account as its placeholder `ghost`; lists answer null (see pullSimple).
+      user: this.user(pull.author ?? GHOST),
       body: pull.body,
       labels: pull.labels.map((name, index) => ({
         id: pull.id * 100 + index,
@@ -179,7 +184,39 @@ export class Shapes {
 
   /** `pull-request-simple` (lists): the full object less what lists leave out, e.g. `merged`. */
   pullSimple(repo: Repo, pull: Pull): Json {
-    return this.project(this.pull(repo, pull), '#/components/schemas/pull-request-simple')
+    return {
+      ...this.project(this.pull(repo, pull), '#/components/schemas/pull-request-simple'),
+      user: this.user(pull.author)
+    }
+  }
+
+  /** `private-user` (GET /user with a personal access token). */
+  authenticatedUser(login: string): Json {
+    const at = this.state.clock.iso()
+    return {
+      ...this.user(login),
+      user_view_type: 'private',
+      name: null,
+      company: null,
+      blog: '',
+      location: null,
+      email: null,
+      hireable: null,
+      bio: null,
+      twitter_username: null,
+      public_repos: 0,
+      public_gists: 0,
+      followers: 0,
+      following: 0,
+      created_at: at,
+      updated_at: at,
+      private_gists: 0,
+      total_private_repos: 0,
+      owned_private_repos: 0,
+      disk_usage: 0,
+      collaborators: 0,
+      two_factor_authentication: true
+    }
   }
 
   review(repo: Repo, review: Review): Json {
@@ -214,7 +251,9 @@ export class Shapes {
       updated_at: comment.updatedAt,
       issue_url: `${apiRepo}/issues/${comment.issueNumber}`,
       author_association: this.association(repo, comment.user),
-      performed_via_github_app: null
+      performed_via_github_app: comment.viaApp
+        ? this.app(comment.viaApp.id, comment.viaApp.slug)
+        : null
     }
   }
 
@@ -441,12 +480,13 @@ export class Shapes {
     }
   }
 
-  private association(repo: Repo, login: string): string {
+  private association(repo: Repo, login: string | null): string {
+    if (login === null) return 'NONE'
     if (repo.ownerType === 'User' && login.toLowerCase() === repo.owner.toLowerCase())
       return 'OWNER'
     if (repo.collaborators.has(login.toLowerCase())) return 'COLLABORATOR'
     const authored = [...repo.pulls.values()].some(
-      pull => pull.merged && pull.author.toLowerCase() === login.toLowerCase()
+      pull => pull.merged && pull.author?.toLowerCase() === login.toLowerCase()
     )
     return authored ? 'CONTRIBUTOR' : 'NONE'
   }

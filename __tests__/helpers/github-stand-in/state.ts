@@ -38,6 +38,16 @@ export interface TokenOptions {
   teamReadDenial?: 403 | 404
   /** x-ratelimit-limit for the token (GITHUB_TOKEN: 1000 an hour a repository; PAT: 5000). */
   rateLimit?: number
+  /**
+   * Reads only: every write (POST, PATCH, PUT, DELETE) answers 403 "Resource not accessible by
+   * integration", as GitHub answers the GITHUB_TOKEN of a pull request from a fork (or from
+   * Dependabot) whatever the workflow's `permissions:` say.
+   */
+  readOnly?: boolean
+  /** For `kind: 'app'`: the app's slug (default `modelgate-app`); its bot is `<slug>[bot]`. */
+  appSlug?: string
+  /** For `kind: 'app'`: the app's id (default 90210). */
+  appId?: number
 }
 
 export interface Token {
@@ -49,6 +59,9 @@ export interface Token {
   limit: number
   used: number
   resetAt: number
+  readOnly: boolean
+  /** The GitHub App the token belongs to (GITHUB_TOKEN: github-actions, id 15368); none for a PAT. */
+  app?: { id: number; slug: string }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -106,14 +119,20 @@ export interface FaultOptions {
   status?: number
   /** How many matching requests it answers (default 1). */
   times?: number
-  /** Seconds for `retry-after` / x-ratelimit-reset (default 1). */
-  retryAfter?: number
+  /**
+   * Seconds for `retry-after` / x-ratelimit-reset (default 1). `null`: a secondary limit with
+   * no `retry-after` header (GitHub sends none on some; a client should then wait a minute).
+   */
+  retryAfter?: number | null
 }
 
-export interface Fault extends Required<Omit<FaultOptions, 'operationId' | 'method' | 'route'>> {
+export interface Fault extends Required<
+  Omit<FaultOptions, 'operationId' | 'method' | 'route' | 'retryAfter'>
+> {
   operationId?: string
   method?: string
   route?: string
+  retryAfter: number | null
   fired: number
 }
 
@@ -129,9 +148,11 @@ export interface User {
 export interface Review {
   id: number
   pullNumber: number
-  user: string
+  /** null: a deleted account (GitHub answers `user: null`). */
+  user: string | null
   state: ReviewStateName
-  commitId: string
+  /** null: the commit was garbage-collected or force-pushed away (GitHub answers `commit_id: null`). */
+  commitId: string | null
   submittedAt?: string
   body: string
 }
@@ -141,6 +162,8 @@ export interface IssueComment {
   issueNumber: number
   user: string
   body: string
+  /** `performed_via_github_app`: the app whose installation token wrote it (GITHUB_TOKEN: github-actions). */
+  viaApp: { id: number; slug: string } | null
   createdAt: string
   updatedAt: string
 }
@@ -185,7 +208,8 @@ export interface Pull {
   number: number
   title: string
   body: string | null
-  author: string
+  /** null: a deleted account. Lists answer `user: null`; `pulls/get` answers GitHub's `ghost`. */
+  author: string | null
   headRef: string
   headSha: string
   baseRef: string
@@ -209,8 +233,8 @@ export interface PullSeed {
   number?: number
   title?: string
   body?: string | null
-  /** The PR's author (default `pr-author`). */
-  author?: string
+  /** The PR's author (default `pr-author`); null for a deleted account. */
+  author?: string | null
   head: { ref: string; sha: string }
   base?: { ref?: string; sha?: string }
   state?: 'open' | 'closed'
@@ -227,10 +251,11 @@ export interface PullSeed {
 }
 
 export interface ReviewSeed {
-  user: string
+  /** null: a review by a deleted account (`user: null`). */
+  user: string | null
   state: ReviewStateName
-  /** Default: the PR's current head SHA. */
-  commitId?: string
+  /** Default: the PR's current head SHA; null as GitHub answers for a commit that is gone. */
+  commitId?: string | null
   /** Default: the stand-in's clock (one minute later than the previous event). */
   submittedAt?: string
   body?: string
@@ -322,7 +347,7 @@ export class Repo {
       number,
       title: seed.title ?? `Promote model (#${number})`,
       body: seed.body === undefined ? 'Promotion request.' : seed.body,
-      author: seed.author ?? 'pr-author',
+      author: seed.author === undefined ? 'pr-author' : seed.author,
       headRef: seed.head.ref,
       headSha: seed.head.sha,
       baseRef,
@@ -346,7 +371,7 @@ export class Repo {
       labels: seed.labels ?? []
     }
     this.pulls.set(number, pull)
-    this.state.user(pull.author)
+    if (pull.author !== null) this.state.user(pull.author)
     if (pull.mergedBy) this.state.user(pull.mergedBy)
     for (const sha of [...pull.commits, baseSha, pull.mergeCommitSha])
       if (sha) this.commits.add(sha)
@@ -393,13 +418,13 @@ export class Repo {
 
   addReview(pullNumber: number, seed: ReviewSeed): Review {
     const pull = this.pull(pullNumber)
-    this.state.user(seed.user)
+    if (seed.user !== null) this.state.user(seed.user)
     const review: Review = {
       id: this.state.nextId(),
       pullNumber,
       user: seed.user,
       state: seed.state,
-      commitId: seed.commitId ?? pull.headSha,
+      commitId: seed.commitId === undefined ? pull.headSha : seed.commitId,
       submittedAt:
         seed.state === 'PENDING' ? undefined : (seed.submittedAt ?? this.state.clock.tick()),
       body: seed.body ?? ''
@@ -489,8 +514,14 @@ export class Repo {
     return this
   }
 
-  /** Seeds an existing comment (e.g. a sticky comment from an earlier run). */
-  addComment(issueNumber: number, seed: { user: string; body: string }): IssueComment {
+  /**
+   * Seeds an existing comment (e.g. a sticky comment from an earlier run, or a PR author's
+   * imitation of one). `viaApp`: the app a bot's comment was written through.
+   */
+  addComment(
+    issueNumber: number,
+    seed: { user: string; body: string; viaApp?: IssueComment['viaApp'] }
+  ): IssueComment {
     this.state.user(seed.user)
     const at = this.state.clock.tick()
     const comment: IssueComment = {
@@ -498,6 +529,7 @@ export class Repo {
       issueNumber,
       user: seed.user,
       body: seed.body,
+      viaApp: seed.viaApp ?? null,
       createdAt: at,
       updatedAt: at
     }
@@ -608,10 +640,18 @@ export class GitHubState {
 
   addToken(value: string, options: TokenOptions = {}): Token {
     const kind = options.kind ?? 'github-token'
+    const app =
+      kind === 'github-token'
+        ? { id: 15368, slug: 'github-actions' }
+        : kind === 'app'
+          ? { id: options.appId ?? 90210, slug: options.appSlug ?? 'modelgate-app' }
+          : undefined
     const token: Token = {
       value,
-      login: options.login ?? (kind === 'github-token' ? 'github-actions[bot]' : 'token-owner'),
+      login: options.login ?? (app ? `${app.slug}[bot]` : 'token-owner'),
       kind,
+      readOnly: options.readOnly ?? false,
+      ...(app ? { app } : {}),
       canReadOrgTeams: options.canReadOrgTeams ?? kind !== 'github-token',
       teamReadDenial: options.teamReadDenial ?? 404,
       limit: options.rateLimit ?? (kind === 'github-token' ? 1000 : 5000),
@@ -717,7 +757,7 @@ export class GitHubState {
       kind,
       status: options.status ?? (kind === 'error' ? 500 : 403),
       times: options.times ?? 1,
-      retryAfter: options.retryAfter ?? 1,
+      retryAfter: options.retryAfter === undefined ? 1 : options.retryAfter,
       fired: 0
     }
     this.faults.push(fault)
