@@ -1,8 +1,10 @@
 /**
- * createOctokit with its retry and throttling plugins, over a hand-written fake `fetch` that
- * answers a scripted sequence of responses. Waits are scaled down with `retryAfterBaseMs`.
+ * createOctokit with its one retry policy, over a hand-written fake `fetch` that answers a
+ * scripted sequence of responses. Waits are scaled down with `retryAfterBaseMs`.
  */
-import { createOctokit, type GitHubApi, type Logger } from '../src/github/client.js'
+import { apiError, createOctokit, type GitHubApi, type Logger } from '../src/github/client.js'
+import { RateLimitedError } from '../src/github/retry.js'
+import { PermissionError } from '../src/errors.js'
 
 const TOKEN = 'ghs_secretTokenValue123'
 const BASE_URL = 'https://ghe.example.test/api/v3'
@@ -85,7 +87,7 @@ describe('createOctokit', () => {
       fetch,
       logger,
       retryAfterBaseMs: 1,
-      rateLimitRetries: 2
+      maxAttempts: 3
     })
     await expect(
       octokit.request('GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews', {
@@ -93,16 +95,18 @@ describe('createOctokit', () => {
         repo: 'models',
         pull_number: 7
       })
-    ).rejects.toMatchObject({ status: 403 })
+    ).rejects.toMatchObject({
+      status: 403,
+      message: expect.stringContaining('still limited after 3 requests; re-run the job later')
+    })
     expect(seen).toHaveLength(3)
     const warnings = logger.lines.filter(line =>
       line.startsWith('warning: GitHub primary rate limit')
     )
-    expect(warnings).toHaveLength(3)
+    expect(warnings).toHaveLength(2)
     expect(warnings[0]).toMatch(
-      /^warning: GitHub primary rate limit hit by GET \/repos\/\{owner\}\/\{repo\}\/pulls\/\{pull_number\}\/reviews; retry 1 of 2 in \d+ s$/
+      /^warning: GitHub primary rate limit on GET \/repos\/\{owner\}\/\{repo\}\/pulls\/\{pull_number\}\/reviews; retry 1 of 2 in \d+ s$/
     )
-    expect(warnings[2]).toContain('not retrying (2 retries used)')
     expect(logger.lines.join('\n')).not.toContain(TOKEN)
   })
 
@@ -118,9 +122,13 @@ describe('createOctokit', () => {
     const inAnHour = String(Math.floor(Date.now() / 1000) + 3600)
     const { fetch, seen } = fakeFetch([rateLimited(inAnHour)])
     const octokit = createOctokit(TOKEN, { baseUrl: BASE_URL, fetch, logger, retryAfterBaseMs: 1 })
-    await expect(octokit.request('GET /rate_limit')).rejects.toMatchObject({ status: 403 })
+    await expect(octokit.request('GET /rate_limit')).rejects.toMatchObject({
+      status: 403,
+      message: expect.stringMatching(
+        /^GitHub primary rate limit on GET \/rate_limit \(HTTP 403\): GitHub asks to wait \d+ s, longer than ModelGate waits \(120 s\); re-run the job later$/
+      )
+    })
     expect(seen).toHaveLength(1)
-    expect(logger.lines.at(-1)).toMatch(/not retrying \(the limit resets in \d+ s\)$/)
   })
 
   it('retries a secondary rate limit after the wait GitHub asks for', async () => {
@@ -137,7 +145,106 @@ describe('createOctokit', () => {
     await expect(octokit.request('GET /rate_limit')).resolves.toMatchObject({ status: 200 })
     expect(seen).toHaveLength(2)
     expect(logger.lines).toEqual([
-      'warning: GitHub secondary rate limit hit by GET /rate_limit; retry 1 of 2 in 3 s'
+      'warning: GitHub secondary rate limit on GET /rate_limit; retry 1 of 3 in 3 s'
     ])
+  })
+
+  describe('one retry policy per call (issue 10, item 12)', () => {
+    const limited429 = (retryAfter?: string): Scripted => ({
+      status: 429,
+      body: { message: 'You have exceeded a secondary rate limit.' },
+      headers: retryAfter === undefined ? {} : { 'retry-after': retryAfter }
+    })
+
+    it('a persistent 429 is 4 requests, each after the retry-after GitHub gave', async () => {
+      const logger = recordingLogger()
+      const { fetch, seen } = fakeFetch(Array.from({ length: 20 }, () => limited429('2')))
+      const octokit = createOctokit(TOKEN, {
+        baseUrl: BASE_URL,
+        fetch,
+        logger,
+        retryAfterBaseMs: 1,
+        writeGapMs: 1
+      })
+      await expect(
+        octokit.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+          owner: 'acme',
+          repo: 'models',
+          issue_number: 7,
+          body: 'x'
+        })
+      ).rejects.toMatchObject({
+        status: 429,
+        message:
+          'GitHub secondary rate limit on POST /repos/{owner}/{repo}/issues/{issue_number}/comments (HTTP 429): still limited after 4 requests; re-run the job later'
+      })
+      expect(seen).toHaveLength(4)
+      expect(logger.lines).toEqual(
+        [1, 2, 3].map(
+          n =>
+            `warning: GitHub secondary rate limit on POST /repos/{owner}/{repo}/issues/{issue_number}/comments; retry ${n} of 3 in 2 s`
+        )
+      )
+    })
+
+    it('a persistent 403 secondary limit is 4 requests too', async () => {
+      const secondary: Scripted = {
+        status: 403,
+        body: { message: 'You have exceeded a secondary rate limit. Please wait a few minutes.' },
+        headers: { 'retry-after': '1' }
+      }
+      const { fetch, seen } = fakeFetch(Array.from({ length: 20 }, () => secondary))
+      const octokit = createOctokit(TOKEN, { baseUrl: BASE_URL, fetch, retryAfterBaseMs: 1 })
+      await expect(octokit.request('GET /rate_limit')).rejects.toMatchObject({ status: 403 })
+      expect(seen).toHaveLength(4)
+    })
+
+    it('a 429 without retry-after waits the minute GitHub advises', async () => {
+      const logger = recordingLogger()
+      const { fetch, seen } = fakeFetch([limited429(), { status: 200, body: {} }])
+      const octokit = createOctokit(TOKEN, {
+        baseUrl: BASE_URL,
+        fetch,
+        logger,
+        retryAfterBaseMs: 1
+      })
+      await expect(octokit.request('GET /rate_limit')).resolves.toMatchObject({ status: 200 })
+      expect(seen).toHaveLength(2)
+      expect(logger.lines).toEqual([
+        'warning: GitHub secondary rate limit on GET /rate_limit; retry 1 of 3 in 60 s'
+      ])
+    })
+
+    it('a retry-after over the bound fails at once, saying so, and is not a permission error', async () => {
+      const { fetch, seen } = fakeFetch([limited429('3600')])
+      const octokit = createOctokit(TOKEN, { baseUrl: BASE_URL, fetch, retryAfterBaseMs: 1 })
+      const error = await octokit.request('GET /rate_limit').catch((e: unknown) => e)
+      expect(seen).toHaveLength(1)
+      expect(error).toBeInstanceOf(RateLimitedError)
+      expect((error as Error).message).toBe(
+        'GitHub secondary rate limit on GET /rate_limit (HTTP 429): GitHub asks to wait 3600 s, longer than ModelGate waits (120 s); re-run the job later'
+      )
+      const reported = apiError(error, 'listing the comments of #7', 'pull-requests: write')
+      expect(reported).not.toBeInstanceOf(PermissionError)
+      expect(reported.message).toBe(
+        'GitHub API: listing the comments of #7 failed: GitHub secondary rate limit on GET /rate_limit (HTTP 429): GitHub asks to wait 3600 s, longer than ModelGate waits (120 s); re-run the job later'
+      )
+    })
+
+    it('a server error that persists is 4 requests, not more', async () => {
+      const { fetch, seen } = fakeFetch(Array.from({ length: 20 }, () => ({ status: 502 })))
+      const octokit = createOctokit(TOKEN, { baseUrl: BASE_URL, fetch, retryAfterBaseMs: 1 })
+      await expect(octokit.request('GET /rate_limit')).rejects.toMatchObject({ status: 502 })
+      expect(seen).toHaveLength(4)
+    })
+
+    it('a refused permission (403 without a limit) is one request', async () => {
+      const { fetch, seen } = fakeFetch([
+        { status: 403, body: { message: 'Resource not accessible by integration' } }
+      ])
+      const octokit = createOctokit(TOKEN, { baseUrl: BASE_URL, fetch, retryAfterBaseMs: 1 })
+      await expect(octokit.request('GET /rate_limit')).rejects.toMatchObject({ status: 403 })
+      expect(seen).toHaveLength(1)
+    })
   })
 })

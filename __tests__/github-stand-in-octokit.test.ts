@@ -1,9 +1,8 @@
-// A real Octokit (@actions/github's, with the retry and throttling plugins ModelGate uses)
+// A real Octokit (@actions/github's, and ModelGate's with its retry policy)
 // against the stand-in: what Octokit sends is what GitHub's description accepts, and what the
 // stand-in answers is what Octokit's consumers read.
 import { getOctokit } from '@actions/github'
-import { retry } from '@octokit/plugin-retry'
-import { throttling } from '@octokit/plugin-throttling'
+import { createOctokit } from '../src/github/client.js'
 import { fakeSha, start, type Repo, type StandIn } from './helpers/github-stand-in/index.js'
 
 const HEAD = fakeSha('octokit-head')
@@ -170,26 +169,13 @@ describe('GitHub API stand-in, through a real Octokit', () => {
     expect(gh.takeViolations().map(violation => violation.kind)).toEqual(['body'])
   })
 
-  it('the retry plugin rides out an injected 500; throttling waits out a secondary rate limit', async () => {
-    const waits: number[] = []
-    const onSecondaryRateLimit = (retryAfter: number) => {
-      waits.push(retryAfter)
-      return true
-    }
-    const octokit = getOctokit(
-      gh.token,
-      {
-        baseUrl: gh.url,
-        retry: { retryAfterBaseValue: 1 },
-        throttle: {
-          retryAfterBaseValue: 1,
-          onRateLimit: () => false,
-          onSecondaryRateLimit
-        }
-      },
-      retry,
-      throttling
-    )
+  it("ModelGate's Octokit rides out an injected 500 and waits out a 429 with retry-after", async () => {
+    const waits: string[] = []
+    const octokit = createOctokit(gh.token, {
+      baseUrl: gh.url,
+      retryAfterBaseMs: 1,
+      logger: { debug: () => {}, info: () => {}, warning: message => waits.push(message) }
+    })
     const fault = gh.state.injectFault({ operationId: 'pulls/get', status: 502 })
     const before = gh.state.count('pulls/get')
     const { data } = await octokit.rest.pulls.get({ owner, repo: name, pull_number: 12 })
@@ -197,10 +183,23 @@ describe('GitHub API stand-in, through a real Octokit', () => {
     expect(fault.fired).toBe(1)
     expect(gh.state.count('pulls/get') - before).toBe(2)
 
-    // A read, not a comment: throttling spaces writes that notify by 3 s, which a test need not wait.
-    gh.state.injectFault({ operationId: 'repos/get', kind: 'secondary-rate-limit', retryAfter: 1 })
+    gh.state.injectFault({
+      operationId: 'repos/get',
+      kind: 'secondary-rate-limit',
+      status: 429,
+      retryAfter: 7
+    })
     const { data: repository } = await octokit.rest.repos.get({ owner, repo: name })
     expect(repository.full_name).toBe('acme/models')
-    expect(waits).toEqual([1])
+    expect(waits).toEqual([
+      'GitHub server error (HTTP 502) on GET /repos/{owner}/{repo}/pulls/{pull_number}; retry 1 of 3 in 1 s',
+      'GitHub secondary rate limit on GET /repos/{owner}/{repo}; retry 1 of 3 in 7 s'
+    ])
+  })
+
+  it('GraphQL viewer through Octokit says who the token is', async () => {
+    const octokit = createOctokit(pat, { baseUrl: gh.url })
+    const answer = await octokit.graphql<{ viewer: { login: string } }>('{ viewer { login } }')
+    expect(answer.viewer.login).toBe('release-bot')
   })
 })

@@ -1,7 +1,6 @@
 import { getOctokit } from '@actions/github'
-import { retry } from '@octokit/plugin-retry'
-import { throttling } from '@octokit/plugin-throttling'
 import { ModelGateError, PermissionError, errorMessage } from '../errors.js'
+import { DEFAULT_RETRY_POLICY, RateLimitedError, withRetries, type RetryPolicy } from './retry.js'
 
 /**
  * The part of an Octokit the adapters use: a route request and `paginate`. The Octokit from
@@ -35,56 +34,62 @@ export interface OctokitOptions {
   baseUrl: string
   /** Rate-limit waits and retries are reported here; nothing logged carries the token. */
   logger?: Logger
-  /** Retries after hitting the primary or secondary rate limit. Default 2. */
-  rateLimitRetries?: number
+  /** Requests per call, the first included (server errors and rate limits alike). Default 4. */
+  maxAttempts?: number
   /**
-   * Longest wait, in seconds, for a rate-limit reset that is still worth retrying for; a later
-   * reset fails the request at once (a job should not sleep for an hour). Default 120.
+   * Longest single wait, in seconds, that is still worth retrying for; GitHub asking for longer
+   * (`retry-after`, or a rate-limit reset) fails the call at once. Default 120.
    */
   maxRateLimitWaitSeconds?: number
-  /** Multiplies every retry delay GitHub or the plugins ask for, in ms per second. Default 1000. */
+  /** Multiplies every wait GitHub asks for or the backoff chooses, in ms per second. Default 1000. */
   retryAfterBaseMs?: number
+  /** Least time between two writes (POST, PATCH, PUT, DELETE), in ms, as GitHub asks of integrations. Default 1000. */
+  writeGapMs?: number
   /** A `fetch` to send requests with; default: the proxy-aware one of `@actions/github`. */
   fetch?: typeof fetch
 }
 
-/** The Octokit {@link createOctokit} returns: REST methods, `paginate`, retry and throttling. */
+/** The Octokit {@link createOctokit} returns: REST methods, `paginate`, `graphql`, retries. */
 export type Octokit = ReturnType<typeof getOctokit>
 
 /**
- * An Octokit for the action: `@actions/github`'s (proxy support, REST methods, `paginate`),
- * with the retry plugin (server errors and timeouts: 3 retries, growing waits; never 4xx) and
- * the throttling plugin (GitHub's pacing of writes; on a primary or secondary rate limit it
- * retries at most `rateLimitRetries` times, and only when the wait is at most
- * `maxRateLimitWaitSeconds`). The token goes into the auth header only; it is never logged.
+ * An Octokit for the action: `@actions/github`'s (proxy support, REST methods, `paginate`,
+ * `graphql`), with one retry policy per call (see {@link withRetries}: at most `maxAttempts`
+ * requests, honouring `retry-after`, never waiting longer than `maxRateLimitWaitSeconds`) and
+ * writes spaced by `writeGapMs`. The token goes into the auth header only; it is never logged.
  */
 export function createOctokit(token: string, options: OctokitOptions): Octokit {
   const logger = options.logger ?? silent
-  const retries = options.rateLimitRetries ?? 2
-  const maxWait = options.maxRateLimitWaitSeconds ?? 120
-  const baseMs = options.retryAfterBaseMs ?? 1000
-  const onLimit =
-    (kind: string) =>
-    (
-      retryAfter: number,
-      request: { method?: string; url?: string },
-      _o: unknown,
-      count: number
-    ) => {
-      const what = `${request.method ?? 'GET'} ${request.url ?? ''}`.trim()
-      if (count < retries && retryAfter <= maxWait) {
-        logger.warning(
-          `GitHub ${kind} rate limit hit by ${what}; retry ${count + 1} of ${retries} in ${retryAfter} s`
-        )
-        return true
-      }
-      logger.warning(
-        `GitHub ${kind} rate limit hit by ${what}; not retrying (${
-          count >= retries ? `${retries} retries used` : `the limit resets in ${retryAfter} s`
-        })`
+  const policy: RetryPolicy = {
+    maxAttempts: options.maxAttempts ?? DEFAULT_RETRY_POLICY.maxAttempts,
+    maxWaitSeconds: options.maxRateLimitWaitSeconds ?? DEFAULT_RETRY_POLICY.maxWaitSeconds,
+    baseMs: options.retryAfterBaseMs ?? DEFAULT_RETRY_POLICY.baseMs
+  }
+  const writeGapMs = options.writeGapMs ?? 1000
+  let nextWriteAt = 0
+  /** Reserves the next write slot at once (so concurrent writes queue), then waits for it. */
+  const paceWrite = async () => {
+    const now = Date.now()
+    const at = Math.max(now, nextWriteAt)
+    nextWriteAt = at + writeGapMs
+    if (at > now) await sleep(at - now)
+  }
+  const retrying: OctokitPlugin = octokit => {
+    octokit.hook.wrap('request', async (request, requestOptions) => {
+      const method = String(requestOptions.method ?? 'GET').toUpperCase()
+      const url = String(requestOptions.url ?? '')
+      const isWrite = method !== 'GET' && method !== 'HEAD' && !/\/graphql$/.test(url)
+      return withRetries(
+        async () => {
+          if (isWrite) await paceWrite()
+          return request(requestOptions)
+        },
+        `${method} ${url}`,
+        policy,
+        logger
       )
-      return false
-    }
+    })
+  }
   return getOctokit(
     token,
     {
@@ -95,20 +100,18 @@ export function createOctokit(token: string, options: OctokitOptions): Octokit {
         warn: (message: string) => logger.warning(String(message)),
         error: (message: string) => logger.warning(String(message))
       },
-      retry: { retryAfterBaseValue: baseMs },
-      throttle: {
-        retryAfterBaseValue: baseMs,
-        onRateLimit: onLimit('primary'),
-        onSecondaryRateLimit: onLimit('secondary')
-      },
       // Only when given: `@actions/github`'s defaults hold the proxy-aware fetch, and a
       // `request` option here would replace them all.
       ...(options.fetch ? { request: { fetch: options.fetch } } : {})
     },
-    retry,
-    throttling
+    retrying
   )
 }
+
+/** An Octokit plugin, as `getOctokit` takes them after its options. */
+type OctokitPlugin = NonNullable<Parameters<typeof getOctokit>[2]>
+
+const sleep = (ms: number) => new Promise<void>(resolve => setTimeout(resolve, ms))
 
 const silent: Logger = { debug: () => {}, info: () => {}, warning: () => {} }
 
@@ -124,6 +127,14 @@ export function httpStatus(error: unknown): number | undefined {
  * anything else keeps its cause. Never includes request headers (the token).
  */
 export function apiError(error: unknown, doing: string, needs?: string): ModelGateError | Error {
+  if (error instanceof RateLimitedError) {
+    // A limit, not a permission: never advise a permission for it.
+    return new RateLimitedError(
+      `GitHub API: ${doing} failed: ${error.message}`,
+      error.status,
+      error
+    )
+  }
   if (error instanceof ModelGateError) return error
   const status = httpStatus(error)
   const message = `GitHub API: ${doing} failed${status ? ` (HTTP ${status})` : ''}: ${firstLine(errorMessage(error))}`
