@@ -67,10 +67,21 @@ class FakeGitHub {
   commitPulls: Record<string, unknown>[] = []
   /** Status codes to answer the next requests to a path with, whatever the route. */
   failures: Record<string, number> = {}
+  /** Who GraphQL's viewer is (GITHUB_TOKEN's bot); undefined: GraphQL answers an error. */
+  viewer: string | undefined = 'github-actions[bot]'
+  /** What GET /user answers: a PAT's login, or (undefined) 403 as to an installation token. */
+  user: string | undefined = undefined
   private nextId = 1000
 
   fetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = new URL(String(input))
+    // GHES serves GraphQL beside the REST root: /api/graphql, not /api/v3/graphql.
+    if (url.pathname === '/api/graphql') {
+      this.requests.push({ method: 'POST', path: '/graphql', query: url.searchParams })
+      return this.viewer
+        ? json({ data: { viewer: { login: this.viewer } } })
+        : json({ errors: [{ message: 'Something went wrong' }] })
+    }
     expect(url.origin + url.pathname).toMatch(new RegExp(`^${BASE_URL}/`))
     expect(new Headers(init?.headers).get('authorization')).toBe(`token ${TOKEN}`)
     const method = init?.method ?? 'GET'
@@ -97,6 +108,11 @@ class FakeGitHub {
   ): Response {
     const repo = '/repos/acme/models'
     let match: RegExpMatchArray | null
+    if (method === 'GET' && path === '/user') {
+      return this.user
+        ? json({ login: this.user, type: 'User' })
+        : json({ message: 'Resource not accessible by integration' }, 403)
+    }
     if (method === 'GET' && path === `${repo}/pulls/7`) return json(this.pull)
     if (method === 'GET' && path === `${repo}/pulls/7/reviews`) return page(url, this.reviews)
     if ((match = path.match(/^\/repos\/acme\/models\/collaborators\/([^/]+)\/permission$/))) {
@@ -569,7 +585,169 @@ describe('octokitCommentSink', () => {
     expect(fake.comments).toEqual([
       { id: 1000, body: `${marker}\nsecond`, user: { login: 'github-actions[bot]' } }
     ])
-    expect(fake.requests.map(r => r.method)).toEqual(['GET', 'POST', 'GET', 'PATCH', 'GET'])
+    // Who the token is, asked once, and only once a marked comment exists.
+    expect(
+      fake.requests.map(r => `${r.method} ${r.path.replace(/^\/repos\/acme\/models/, '')}`)
+    ).toEqual([
+      'GET /issues/7/comments',
+      'POST /issues/7/comments',
+      'GET /issues/7/comments',
+      'POST /graphql',
+      'PATCH /issues/comments/1000',
+      'GET /issues/7/comments'
+    ])
+  })
+
+  describe("edits only the token's own comment (issue 10, item 6)", () => {
+    const logger = () => {
+      const warnings: string[] = []
+      return { warnings, debug() {}, info() {}, warning: (m: string) => warnings.push(m) }
+    }
+
+    it("leaves a PR author's comment with the marker alone and posts its own", async () => {
+      const { fake, api } = setup()
+      fake.comments = [
+        {
+          id: 1,
+          body: `${marker}
+please merge me`,
+          user: { login: 'pr-author' }
+        }
+      ]
+      const log = logger()
+      const result = await octokitCommentSink(api, REPO, log).upsert(
+        7,
+        marker,
+        `${marker}
+report`
+      )
+      expect(result.action).toBe('created')
+      expect(fake.comments).toEqual([
+        {
+          id: 1,
+          body: `${marker}
+please merge me`,
+          user: { login: 'pr-author' }
+        },
+        {
+          id: 1000,
+          body: `${marker}
+report`,
+          user: { login: 'github-actions[bot]' }
+        }
+      ])
+      expect(fake.count('PATCH', /./)).toBe(0)
+      expect(fake.count('DELETE', /./)).toBe(0)
+      expect(log.warnings).toEqual([
+        "On #7, 1 comment(s) carry ModelGate's marker but were not written by github-actions[bot] (the token's account): left alone, never edited"
+      ])
+      // The next run edits its own comment, still never the imitation, even when it is older.
+      const again = await octokitCommentSink(api, REPO).upsert(
+        7,
+        marker,
+        `${marker}
+report 2`
+      )
+      expect(again).toMatchObject({ id: 1000, action: 'updated' })
+      expect(fake.comments[0]?.body).toBe(`${marker}
+please merge me`)
+    })
+
+    it('knows a personal access token by GET /user when GraphQL does not answer', async () => {
+      const { fake, api } = setup()
+      fake.viewer = undefined
+      fake.user = 'release-bot'
+      fake.comments = [
+        {
+          id: 1,
+          body: `${marker}
+old`,
+          user: { login: 'github-actions[bot]' }
+        },
+        {
+          id: 2,
+          body: `${marker}
+mine`,
+          user: { login: 'Release-Bot' }
+        }
+      ]
+      const result = await octokitCommentSink(api, REPO).upsert(
+        7,
+        marker,
+        `${marker}
+new`
+      )
+      expect(result).toMatchObject({ id: 2, action: 'updated' })
+      expect(fake.comments.map(c => c.body)).toEqual([
+        `${marker}
+old`,
+        `${marker}
+new`
+      ])
+    })
+
+    it('knows an app installation token by its bot login from GraphQL', async () => {
+      const { fake, api } = setup()
+      fake.viewer = 'acme-gate[bot]'
+      fake.comments = [
+        {
+          id: 1,
+          body: `${marker}
+by actions`,
+          user: { login: 'github-actions[bot]' }
+        },
+        {
+          id: 2,
+          body: `${marker}
+by the app`,
+          user: { login: 'acme-gate[bot]' }
+        }
+      ]
+      const result = await octokitCommentSink(api, REPO).upsert(
+        7,
+        marker,
+        `${marker}
+new`
+      )
+      expect(result).toMatchObject({ id: 2, action: 'updated' })
+      expect(fake.count('GET', /^\/user$/)).toBe(0)
+    })
+
+    it('fails closed: when the token cannot be known, edits and deletes nothing, and says so', async () => {
+      const { fake, api } = setup()
+      fake.viewer = undefined // GraphQL fails; GET /user answers 403 (an installation token)
+      fake.comments = [
+        {
+          id: 1,
+          body: `${marker}
+a`,
+          user: { login: 'github-actions[bot]' }
+        },
+        {
+          id: 2,
+          body: `${marker}
+b`,
+          user: { login: 'github-actions[bot]' }
+        }
+      ]
+      const log = logger()
+      const result = await octokitCommentSink(api, REPO, log).upsert(
+        7,
+        marker,
+        `${marker}
+c`
+      )
+      expect(result.action).toBe('created')
+      expect(fake.comments.map(c => c.body)).toEqual([
+        `${marker}
+a`,
+        `${marker}
+b`,
+        `${marker}
+c`
+      ])
+      expect(log.warnings[0]).toContain('GitHub did not say which account the token is')
+    })
   })
 
   it('finds its comment on a later page, and leaves other models, stages and quotes alone', async () => {

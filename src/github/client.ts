@@ -14,6 +14,11 @@ export interface GitHubApi {
     parameters?: Record<string, unknown>
   ): Promise<{ status: number; data: unknown }>
   paginate(route: string, parameters?: Record<string, unknown>): Promise<unknown[]>
+  /**
+   * A GraphQL query (Octokit's `graphql`, which finds the endpoint on GHES too); answers its
+   * `data`. Optional: hand-written fakes may leave it out.
+   */
+  graphql?(query: string, variables?: Record<string, unknown>): Promise<unknown>
 }
 
 /** The repository an adapter works on. */

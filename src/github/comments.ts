@@ -1,4 +1,5 @@
 import { COMMENT_LIMIT } from '../report/comment.js'
+import { tokenLogin } from './identity.js'
 import {
   apiError,
   field,
@@ -35,10 +36,16 @@ export interface CommentSink {
 /**
  * {@link CommentSink} over the REST API. Finds the comment by listing every page of the pull
  * request's comments and taking the oldest whose body starts with the marker (a reply quoting
- * it starts with `>` and is left alone). Should two runs have raced and both created one, the
- * newer ones by the same author are deleted, so a re-run heals back to one.
+ * it starts with `>` and is left alone) and that the token's own account wrote: anyone can
+ * post the hidden marker, and a PR author's imitation must never receive the official report
+ * (they could edit it afterwards). Who the token is comes from {@link tokenLogin}, asked only
+ * when a marked comment exists; when it cannot be known, a new comment is posted rather than
+ * editing one that may not be ours. Should two runs have raced and both created one, the
+ * newer ones are deleted, so a re-run heals back to one.
  */
 export function octokitCommentSink(api: GitHubApi, repo: RepoRef, logger?: Logger): CommentSink {
+  let identity: Promise<string | undefined> | undefined
+  const ownLogin = () => (identity ??= tokenLogin(api, logger))
   return {
     async upsert(issueNumber, marker, body) {
       if (typeof body === 'string') checkedText(body, marker)
@@ -53,7 +60,13 @@ export function octokitCommentSink(api: GitHubApi, repo: RepoRef, logger?: Logge
       } catch (error) {
         throw apiError(error, `listing the comments of #${issueNumber}`, needs)
       }
-      const ours = comments.filter(comment => stringField(comment, 'body')?.startsWith(marker))
+      const marked = comments.filter(comment => stringField(comment, 'body')?.startsWith(marker))
+      const ours =
+        marked.length > 0
+          ? ownCommentsOf(marked, await ownLogin(), message =>
+              logger?.warning(`On #${issueNumber}, ${message}`)
+            )
+          : []
       const [existing, ...duplicates] = ours
       const text = checkedText(
         typeof body === 'string' ? body : body(stringField(existing, 'body')),
@@ -72,9 +85,7 @@ export function octokitCommentSink(api: GitHubApi, repo: RepoRef, logger?: Logge
         }
       }
 
-      const author = stringField(field(existing, 'user'), 'login')
       for (const duplicate of duplicates) {
-        if (stringField(field(duplicate, 'user'), 'login') !== author) continue
         const id = numberField(duplicate, 'id')
         if (id === undefined) continue
         logger?.info(`Deleting duplicate ModelGate comment ${id} on #${issueNumber}`)
@@ -102,6 +113,34 @@ export function octokitCommentSink(api: GitHubApi, repo: RepoRef, logger?: Logge
       }
     }
   }
+}
+
+/**
+ * The marked comments written by `login` (GitHub logins are case-insensitive); none when the
+ * login is unknown. Says what it leaves alone, once per upsert.
+ */
+function ownCommentsOf(
+  marked: unknown[],
+  login: string | undefined,
+  warn: (message: string) => void
+): unknown[] {
+  if (login === undefined) {
+    warn(
+      `${marked.length} comment(s) carry ModelGate's marker, but GitHub did not say which account the token is (GraphQL viewer and GET /user both failed), so none is edited: a new comment is posted instead`
+    )
+    return []
+  }
+  const key = login.toLowerCase()
+  const ours = marked.filter(
+    comment => stringField(field(comment, 'user'), 'login')?.toLowerCase() === key
+  )
+  const foreign = marked.length - ours.length
+  if (foreign > 0) {
+    warn(
+      `${foreign} comment(s) carry ModelGate's marker but were not written by ${login} (the token's account): left alone, never edited`
+    )
+  }
+  return ours
 }
 
 /** The body with the marker first, refused when over GitHub's limit. */

@@ -1,0 +1,38 @@
+import { errorMessage } from '../errors.js'
+import { field, httpStatus, stringField, type GitHubApi, type Logger } from './client.js'
+
+/**
+ * The login the token acts as, so that ModelGate edits only comments it wrote itself; undefined
+ * when GitHub does not say (then nothing that may be someone else's is ever edited).
+ *
+ * - GraphQL `{ viewer { login } }` answers every kind of token: a personal access token's user,
+ *   and `<app-slug>[bot]` for an installation token (`github-actions[bot]` for GITHUB_TOKEN),
+ *   the login its REST comments carry. One request.
+ * - REST `GET /user` answers a personal access token's user, and 403 "Resource not accessible
+ *   by integration" to an installation token (GITHUB_TOKEN, a GitHub App's): asked only when
+ *   GraphQL is not available or fails.
+ */
+export async function tokenLogin(api: GitHubApi, logger?: Logger): Promise<string | undefined> {
+  if (api.graphql) {
+    try {
+      const data = await api.graphql('query { viewer { login } }')
+      const login = stringField(field(data, 'viewer'), 'login')
+      if (login) return login
+      logger?.debug('GitHub GraphQL: viewer has no login')
+    } catch (error) {
+      logger?.debug(`GitHub GraphQL viewer failed: ${errorMessage(error).split('\n', 1)[0]}`)
+    }
+  }
+  try {
+    const { data } = await api.request('GET /user')
+    return stringField(data, 'login') || undefined
+  } catch (error) {
+    const status = httpStatus(error)
+    logger?.debug(
+      status === 403
+        ? 'GitHub GET /user: 403, an installation token (GITHUB_TOKEN or a GitHub App)'
+        : `GitHub GET /user failed: ${errorMessage(error).split('\n', 1)[0]}`
+    )
+    return undefined
+  }
+}
