@@ -129,7 +129,7 @@ export async function promoteOnMerge(
 
   const repo = repoRef(context)
   const api = apiFor(settings, context, `Finding the pull request merged as ${sha.slice(0, 7)}`)
-  const merged = await findMergedPullRequests(api, repo, sha)
+  const merged = await findMergedPullRequests(api, repo, sha, context.logger)
   // Only a pull request into this branch: a merge into another branch pushed here brings no approval.
   const pr = merged.find(candidate => candidate.baseRef === defaultBranch)
   const found = pr ?? merged[0]
@@ -204,7 +204,11 @@ async function promoteWithEvidence(
   const stagePolicy = policy.stages[stage]
   const reviews =
     pr && stagePolicy?.approvals
-      ? await gatherReviewEvidence(octokitReviewSource(api, repo), pr, stagePolicy.approvals)
+      ? await gatherReviewEvidence(
+          octokitReviewSource(api, repo, context.logger),
+          pr,
+          stagePolicy.approvals
+        )
       : undefined
   const checkRuns =
     pr && stagePolicy?.checks?.length

@@ -5,6 +5,7 @@ import {
   stringField,
   unexpected,
   type GitHubApi,
+  type Logger,
   type RepoRef
 } from './client.js'
 
@@ -39,6 +40,11 @@ export function parsePullRequest(data: unknown): PullRequestInfo {
   const baseSha = stringField(base, 'sha')
   const headRef = stringField(head, 'ref')
   const baseRef = stringField(base, 'ref')
+  if (number !== undefined && field(data, 'user') === null) {
+    throw new Error(
+      `GitHub API: pull request #${number} has no author (user: null, a deleted account), so whose reviews count cannot be judged`
+    )
+  }
   if (
     number === undefined ||
     !author ||
@@ -89,12 +95,15 @@ export async function getPullRequest(
  * The merged pull requests a commit on the default branch came from, for `push` events: among
  * the pull requests GitHub associates with the commit, those merged with this commit as their
  * merge commit (a merge, squash or the last commit of a rebase), newest first. Empty when the
- * push was not the merge of a pull request.
+ * push was not the merge of a pull request. Only those are read: another pull request that
+ * contains the commit never fails the search (GitHub answers `user: null` for one by a deleted
+ * account). A merged one without an author cannot be judged: it is skipped, with a warning.
  */
 export async function findMergedPullRequests(
   api: GitHubApi,
   repo: RepoRef,
-  sha: string
+  sha: string,
+  logger?: Logger
 ): Promise<PullRequestInfo[]> {
   let pulls: unknown[]
   try {
@@ -106,9 +115,20 @@ export async function findMergedPullRequests(
   } catch (error) {
     throw apiError(error, `finding the pull request of commit ${sha}`, 'pull-requests: read')
   }
-  return pulls
-    .map(parsePullRequest)
-    .filter(pr => pr.merged && pr.mergeCommitSha?.toLowerCase() === sha.toLowerCase())
+  const found: PullRequestInfo[] = []
+  for (const pull of pulls) {
+    const merged = field(pull, 'merged') === true || Boolean(stringField(pull, 'merged_at'))
+    const mergeCommit = stringField(pull, 'merge_commit_sha')
+    if (!merged || mergeCommit?.toLowerCase() !== sha.toLowerCase()) continue
+    if (field(pull, 'user') === null) {
+      logger?.warning(
+        `Pull request #${numberField(pull, 'number') ?? '?'}, merged as ${sha.slice(0, 7)}, has no author (GitHub answers user: null for a deleted account): whose reviews count cannot be judged, so it is not taken as this commit's pull request`
+      )
+      continue
+    }
+    found.push(parsePullRequest(pull))
+  }
+  return found
 }
 
 /** The merged pull request into `base` whose merge commit `sha` is, if any. */
@@ -116,8 +136,9 @@ export async function findMergedPullRequest(
   api: GitHubApi,
   repo: RepoRef,
   sha: string,
-  base?: string
+  base?: string,
+  logger?: Logger
 ): Promise<PullRequestInfo | undefined> {
-  const merged = await findMergedPullRequests(api, repo, sha)
+  const merged = await findMergedPullRequests(api, repo, sha, logger)
   return merged.find(pr => base === undefined || pr.baseRef === base)
 }

@@ -9,7 +9,15 @@ import {
 } from '../gates/approvals.js'
 import type { ApprovalsPolicy } from '../policy/schema.js'
 import { octokitRepoAccess, type RepoAccess } from './access.js'
-import { apiError, field, stringField, unexpected, type GitHubApi, type RepoRef } from './client.js'
+import {
+  apiError,
+  field,
+  stringField,
+  unexpected,
+  type GitHubApi,
+  type Logger,
+  type RepoRef
+} from './client.js'
 import { getPullRequest, type PullRequestInfo } from './pulls.js'
 
 /** Where pull requests and their reviews come from, and who the reviewers are. */
@@ -19,8 +27,11 @@ export interface ReviewSource extends RepoAccess {
   listReviews(number: number): Promise<Review[]>
 }
 
-/** {@link ReviewSource} over the REST API. */
-export function octokitReviewSource(api: GitHubApi, repo: RepoRef): ReviewSource {
+/**
+ * {@link ReviewSource} over the REST API. Reviews by deleted accounts (`user: null`) cannot be
+ * judged (whose permission? the author's own?): they are left out, with a warning to `logger`.
+ */
+export function octokitReviewSource(api: GitHubApi, repo: RepoRef, logger?: Logger): ReviewSource {
   const access = octokitRepoAccess(api, repo)
   return {
     getPermission: login => access.getPermission(login),
@@ -37,17 +48,29 @@ export function octokitReviewSource(api: GitHubApi, repo: RepoRef): ReviewSource
       } catch (error) {
         throw apiError(error, `listing the reviews of #${number}`, 'pull-requests: read')
       }
-      return data.flatMap(parseReview)
+      const reviews = data.flatMap(parseReview)
+      const ghosts = data.length - reviews.length
+      if (ghosts > 0) {
+        logger?.warning(
+          `${ghosts} review(s) of #${number} by deleted accounts (GitHub answers user: null) are not counted: whose they were cannot be judged`
+        )
+      }
+      return reviews
     }
   }
 }
 
-/** A review from the API; none for a review by a deleted account (GitHub's "ghost"). */
+/**
+ * A review from the API; none for a review by a deleted account (GitHub's "ghost", `user:
+ * null`). A `commit_id: null` (the commit was garbage-collected or force-pushed away) leaves
+ * `commitId` out: the gate then takes the review as given on an unknown commit, never the head.
+ */
 function parseReview(data: unknown): Review[] {
   const state = stringField(data, 'state')
   if (!state) throw unexpected('a pull-request review', data)
+  if (field(data, 'user') === null) return []
   const user = stringField(field(data, 'user'), 'login')
-  if (!user) return []
+  if (!user) throw unexpected('a pull-request review (user)', data)
   const commitId = stringField(data, 'commit_id')
   const submittedAt = stringField(data, 'submitted_at')
   return [
