@@ -89,7 +89,8 @@ export function createOctokit(token: string, options: OctokitOptions): Octokit {
           if (isWrite) await paceWrite()
           return request(requestOptions)
         },
-        `${method} ${url}`,
+        // The route or path only: paginate's later pages come as full URLs with a query.
+        `${method} ${url.replace(/^https?:\/\/[^/]+/, '').replace(/\?.*$/, '')}`,
         policy,
         logger
       )
