@@ -3,7 +3,7 @@
  * scripted sequence of responses. Waits are scaled down with `retryAfterBaseMs`.
  */
 import { apiError, createOctokit, type GitHubApi, type Logger } from '../src/github/client.js'
-import { RateLimitedError } from '../src/github/retry.js'
+import { DEFAULT_RETRY_POLICY, RateLimitedError, withRetries } from '../src/github/retry.js'
 import { PermissionError } from '../src/errors.js'
 
 const TOKEN = 'ghs_secretTokenValue123'
@@ -236,6 +236,29 @@ describe('createOctokit', () => {
       const octokit = createOctokit(TOKEN, { baseUrl: BASE_URL, fetch, retryAfterBaseMs: 1 })
       await expect(octokit.request('GET /rate_limit')).rejects.toMatchObject({ status: 502 })
       expect(seen).toHaveLength(4)
+    })
+
+    it('a request that gets no answer is retried (Octokit calls it 500); a bug is not', async () => {
+      let calls = 0
+      const fetch = (async () => {
+        calls++
+        throw new TypeError('fetch failed', { cause: new Error('ECONNRESET') })
+      }) as unknown as typeof globalThis.fetch
+      const octokit = createOctokit(TOKEN, { baseUrl: BASE_URL, fetch, retryAfterBaseMs: 1 })
+      await expect(octokit.request('GET /rate_limit')).rejects.toMatchObject({ status: 500 })
+      expect(calls).toBe(4)
+      let sent = 0
+      const bug = withRetries(
+        async () => {
+          sent++
+          throw new TypeError('cannot read properties of undefined')
+        },
+        'GET /x',
+        DEFAULT_RETRY_POLICY,
+        { warning() {} }
+      )
+      await expect(bug).rejects.toThrow(TypeError)
+      expect(sent).toBe(1)
     })
 
     it('a refused permission (403 without a limit) is one request', async () => {

@@ -43,10 +43,10 @@ interface FailedRequest {
 }
 
 /**
- * Reads a failed request: a 5xx (or no answer) is worth retrying after a short backoff; 429,
- * and 403 with `retry-after` or "secondary rate limit", are secondary limits; 403 (or 429) with
- * `x-ratelimit-remaining: 0` is the primary limit, lifted at `x-ratelimit-reset`. Any other
- * 4xx is final: a refused permission stays refused.
+ * Reads a failed request: a 5xx (Octokit's 500 for no answer too) is worth retrying after a
+ * short backoff; 429, and 403 with `retry-after` or "secondary rate limit", are secondary
+ * limits; 403 (or 429) with `x-ratelimit-remaining: 0` is the primary limit, lifted at
+ * `x-ratelimit-reset`. Any other 4xx is final: a refused permission stays refused.
  */
 export function classify(error: unknown, nowMs: number): Failure {
   const failed = (error ?? {}) as FailedRequest
@@ -57,8 +57,10 @@ export function classify(error: unknown, nowMs: number): Failure {
     return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined
   }
   const retryAfter = seconds(header('retry-after'))
-  if (status === undefined || status >= 500) {
-    // No status: the request never got an answer (a reset connection, a timeout).
+  // No status: not an answer from GitHub but a bug or a bad argument; retrying cannot help.
+  // (Octokit reports a request that got no answer, a reset connection or a timeout, as 500.)
+  if (status === undefined) return { kind: 'final' }
+  if (status >= 500) {
     return retryAfter === undefined
       ? { kind: 'server' }
       : { kind: 'server', waitSeconds: retryAfter }
