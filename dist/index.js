@@ -58076,7 +58076,11 @@ const AuditRecord = object({
             .describe('The approvals that counted, with the commit each was given on.')
     })
         .nullable(),
-    actor: schemas_string(),
+    actor: schemas_string()
+        .describe('Who acted and whose rights were checked: on a re-run, whoever re-ran it (`GITHUB_TRIGGERING_ACTOR`).'),
+    initialActor: schemas_string()
+        .optional()
+        .describe("`GITHUB_ACTOR`: who started the run's first attempt, which a re-run keeps; absent outside GitHub Actions."),
     event: schemas_string().describe('The GitHub event, or `cli`.'),
     commitSha: schemas_string().nullable(),
     runUrl: schemas_string().nullable(),
@@ -58153,6 +58157,7 @@ function rollbackAudit(input) {
 function common(actor, run, at, reason) {
     return {
         actor,
+        ...(run.initialActor ? { initialActor: run.initialActor } : {}),
         event: run.event ?? 'cli',
         commitSha: run.sha ?? null,
         runUrl: run.runUrl ?? null,
@@ -62413,7 +62418,12 @@ async function promote(context, options) {
     });
     const holder = await context.registry.getStage(model, options.stage);
     if (holder?.version === version) {
-        return nothingToDo(model, version, options.stage, holder);
+        if (!options.evaluateHeld)
+            return nothingToDo(model, version, options.stage, holder);
+        // A pull request's status is earned by an evaluation, never assumed from the registry.
+        const held = await evaluate(holder);
+        const note = `${model} ${version} already holds ${options.stage}: nothing to write.`;
+        return outcome(held.evaluation, note, false, undefined);
     }
     const records = options.onceForCommit
         ? (await context.registry.history(model)).flatMap(event => {
@@ -67875,7 +67885,7 @@ async function openCommandContext(settings, runner, given) {
     return { ...(policy ? { policy } : {}), ...(model ? { model } : {}), context, git };
 }
 /** The registry the policy names, on the workspace checkout, with this run's facts for audits. */
-async function openRegistryContext(runner, policy, runFacts = { event: runner.eventName, sha: runner.sha, runUrl: runner.runUrl }) {
+async function openRegistryContext(runner, policy, runFacts = runFactsOf(runner)) {
     const opened = await openRegistry(runner.workspace, policy, {
         env: runner.env,
         onSecret: runner.onSecret
@@ -67888,6 +67898,16 @@ async function openRegistryContext(runner, policy, runFacts = { event: runner.ev
         runFacts
     };
     return { context, git: opened.git };
+}
+/** This run's facts for audit records: event, commit, run page and both actors. */
+function runFactsOf(runner, extra = {}) {
+    return {
+        event: runner.eventName,
+        sha: runner.sha,
+        runUrl: runner.runUrl,
+        ...(runner.initialActor ? { initialActor: runner.initialActor } : {}),
+        ...extra
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/report/comment.ts
@@ -68534,6 +68554,15 @@ async function rollbackByDispatch(settings, context) {
     const note = await notePromotingPullRequest(api, repo, context, outcome, settings.reason);
     return note ? { ...outcome, markdown: `${outcome.markdown}\n${note}\n` } : outcome;
 }
+/**
+ * `workflow_dispatch` with `command: promote`, not forced: every gate must pass (approvals and
+ * checks fail closed, as there is no pull request), judged by the default branch's policy.
+ */
+async function promotionByDispatch(settings, context) {
+    const api = apiFor(settings, context, "Reading the default branch's policy");
+    const policy = await defaultBranchPolicy(settings, context, api, repoRef(context));
+    return withCandidateArtifact(settings, context, policy, resolved => runCommand(resolved, context, policy ? { policy } : {}));
+}
 /** `workflow_dispatch` with `command: promote` and `force`: the same right as a rollback. */
 async function forcedPromotionByDispatch(settings, context) {
     const { permission, policy } = await requireRollbackRight(settings, context);
@@ -68549,7 +68578,7 @@ async function requireRollbackRight(settings, context) {
     const repo = repoRef(context);
     let policy;
     try {
-        policy = await rightsPolicy(settings, context, api, repo);
+        policy = await defaultBranchPolicy(settings, context, api, repo);
     }
     catch (error) {
         // The rights could not be read: a refused attempt, recorded like a denial.
@@ -68564,10 +68593,17 @@ async function requireRollbackRight(settings, context) {
     };
     if (!decision.allowed) {
         context.recordAudit?.(deniedAudit(settings, context, policy, decision.reason));
-        throw new errors/* PermissionError */.i_(`Refused: ${decision.reason}. The registry was not changed.`);
+        throw new errors/* PermissionError */.i_(`Refused: ${decision.reason}${rerunNote(context)}. The registry was not changed.`);
     }
-    context.logger?.info(`Allowed: ${decision.reason}`);
+    context.logger?.info(`Allowed: ${decision.reason}${rerunNote(context)}`);
     return { api, repo, permission, ...(policy ? { policy } : {}) };
+}
+/** On a re-run by someone else: whose right was checked, and why not the first attempt's actor. */
+function rerunNote(context) {
+    const first = context.initialActor;
+    return first && first !== context.actor
+        ? ` (${context.actor} re-ran a run ${first} started: the person who re-runs it is checked)`
+        : '';
 }
 /** The record of a rollback or forced promotion refused before the registry was touched. */
 function deniedAudit(settings, context, policy, reason) {
@@ -68581,23 +68617,24 @@ function deniedAudit(settings, context, policy, reason) {
         gates: [{ gate: 'permission', status: 'fail', summary: reason }],
         actor: context.actor,
         reason: settings.reason,
-        run: { event: context.eventName, sha: context.sha, runUrl: context.runUrl },
+        run: runFactsOf(context),
         at: new Date()
     });
 }
 /**
- * The policy whose `rollback.allowed` decides. Dispatched on the default branch, the checkout's;
- * on any other branch, the default branch's (git, else the contents API): a branch could
- * otherwise name anyone in its own copy.
+ * The policy every registry write by dispatch is judged by, and whose `rollback.allowed`
+ * decides. Dispatched on the default branch, the dispatched commit's; on any other branch, the
+ * default branch's (git, else the contents API): a branch could otherwise loosen its own gates or
+ * name anyone in its own copy.
  */
-async function rightsPolicy(settings, context, api, repo) {
+async function defaultBranchPolicy(settings, context, api, repo) {
     if (!settings.policy)
         return undefined;
     const payload = await readPayload(context);
     const repository = payload.repository;
     const defaultBranch = typeof repository?.default_branch === 'string' ? repository.default_branch : undefined;
     if (!defaultBranch) {
-        throw new errors/* PermissionError */.i_(`the ${context.eventName} payload names no default branch, so the rollback rights cannot be read from it`);
+        throw new errors/* PermissionError */.i_(`the ${context.eventName} payload names no default branch, so the policy cannot be read from it`);
     }
     const ref = typeof payload.ref === 'string' ? payload.ref : context.ref;
     const onDefault = ref === `refs/heads/${defaultBranch}`;
@@ -68607,7 +68644,7 @@ async function rightsPolicy(settings, context, api, repo) {
         ? { rev: context.sha, what: `${defaultBranch} at ${context.sha.slice(0, 7)}` }
         : { ref: defaultBranch, what: `the default branch (${defaultBranch})` }, { context, api, repo });
     if (!onDefault) {
-        context.logger?.info(`Dispatched on ${ref ?? 'another ref'}: the policy (and who may ${settings.command === 'rollback' ? 'roll back' : 'force'}) comes from ${defaultBranch}`);
+        context.logger?.info(`Dispatched on ${ref ?? 'another ref'}: the policy comes from ${defaultBranch}, never from the dispatched branch`);
     }
     return policy;
 }
@@ -68960,11 +68997,16 @@ async function setCommitStatus(api, repo, status) {
 
 
 
+
+
 /**
  * A pull-request event with `command: promote`: evaluate the promotion with the pull request's
  * reviews and check runs, as a dry run unless `promote-on: approval` (then `promote` writes only
  * when every gate passes), then post or edit the sticky comment and set the commit status on
- * the head commit.
+ * the head commit. Only a pull request into the default branch can write, and only it sets the
+ * status context branch protection requires (`modelgate/<model>/<stage>`); one into another
+ * branch is reported under a context naming its base. A token that may not write the comment or
+ * status (a fork's, Dependabot's) leaves the evaluation standing: a warning says why.
  */
 async function evaluatePullRequest(settings, context) {
     const payload = await readPayload(context);
@@ -68972,6 +69014,8 @@ async function evaluatePullRequest(settings, context) {
         throw new errors/* InvalidInputError */.oC(`the ${context.eventName} payload has no pull_request`);
     }
     const pr = parsePullRequest(payload.pull_request);
+    const defaultBranch = (0,client/* stringField */.OM)(payload.repository, 'default_branch');
+    const intoDefault = defaultBranch !== undefined && pr.baseRef === defaultBranch;
     const repo = repoRef(context);
     const api = apiFor(settings, context, `Evaluating pull request #${pr.number}`);
     const file = settings.policy;
@@ -68981,44 +69025,63 @@ async function evaluatePullRequest(settings, context) {
         policy,
         pr,
         sha: pr.headSha,
-        // Written from a pull request only with `promote-on: approval`, and only when every gate passes.
-        dryRun: settings.promoteOn !== 'approval' || settings.dryRun
+        // Written from a pull request only into the default branch with `promote-on: approval`,
+        // and only when every gate passes.
+        dryRun: !intoDefault || settings.promoteOn !== 'approval' || settings.dryRun,
+        evaluateHeld: true
     }));
-    const stage = settings.stage;
-    if (!result.evaluation) {
-        // Already in the stage: nothing to evaluate, nothing to wait for.
-        await setCommitStatus(api, repo, {
-            sha: pr.headSha,
-            context: statusContext(policy.model, stage),
-            state: 'success',
-            description: `already in ${stage}: nothing to promote`,
-            ...(context.runUrl ? { targetUrl: context.runUrl } : {})
-        });
+    if (!result.evaluation)
         return result;
-    }
-    const done = result.written ? doneBy(result.evaluation, context) : undefined;
+    const { evaluation } = result;
+    const stage = settings.stage;
+    const elsewhere = intoDefault
+        ? undefined
+        : `pull request #${pr.number} is into ${pr.baseRef}, not the default branch (${defaultBranch ?? 'unknown: the payload names none'})`;
+    const done = result.written ? doneBy(evaluation, context) : undefined;
+    const comment = renderComment({
+        evaluation,
+        promoteOn: settings.promoteOn,
+        ...(done ? { done } : {}),
+        ...(changed ? { policyChanged: { path: file } } : {}),
+        ...(context.runUrl ? { runUrl: context.runUrl } : {})
+    });
+    const shared = statusContext(policy.model, stage);
+    const status = changed ? policyChangeStatus(evaluation) : commitStatusFor(evaluation);
     await publish(api, repo, context, pr, {
         sha: pr.headSha,
-        evaluation: result.evaluation,
-        body: renderComment({
-            evaluation: result.evaluation,
-            promoteOn: settings.promoteOn,
-            ...(done ? { done } : {}),
-            ...(changed ? { policyChanged: { path: file } } : {}),
-            ...(context.runUrl ? { runUrl: context.runUrl } : {})
-        }),
-        // Once written (promote-on: approval), a comment GitHub refuses must not hide the promotion.
-        tolerateFailure: Boolean(result.written)
+        marker: commentMarker(evaluation.model, evaluation.stage),
+        body: elsewhere
+            ? withNote(comment, evaluation, `This ${elsewhere}: ModelGate reports on it and writes nothing to the registry, on approval or on merge.`)
+            : comment,
+        // Another base must not move the status the default branch's protection reads.
+        status: { ...status, context: elsewhere ? `${shared}@${pr.baseRef}` : shared },
+        written: Boolean(result.written),
+        readOnly: readOnlyReason(payload.pull_request, context)
     });
     const note = result.written
         ? `Promoted from pull request #${pr.number} (promote-on: approval).\n`
-        : `Evaluated for pull request #${pr.number}; nothing was written to the registry on ${context.eventName} (promote-on: ${settings.promoteOn}).\n`;
+        : elsewhere
+            ? `Evaluated: ${markdown_escape(elsewhere)}, so nothing was written to the registry and the status is ${markdown_escape(`${shared}@${pr.baseRef}`)}, not ${markdown_escape(shared)}.\n`
+            : `Evaluated for pull request #${pr.number}; nothing was written to the registry on ${context.eventName} (promote-on: ${settings.promoteOn}).\n`;
     // Evaluating a pull request attempts nothing until every gate passes: no record of refusals.
     const { audit, ...rest } = result;
     return {
         ...rest,
         ...(result.written && audit ? { audit } : {}),
         markdown: `${result.markdown}\n${note}`
+    };
+}
+/**
+ * The status of a pull request that changes the policy: never `success`, whatever the
+ * evaluation under the base policy says, since the change itself is what a person must judge;
+ * `failure` when the gates already fail, else `pending`.
+ */
+function policyChangeStatus(evaluation) {
+    const evaluated = commitStatusFor(evaluation);
+    const subject = `${evaluation.candidate.version ?? evaluation.candidate.label} → ${evaluation.stage}`;
+    return {
+        state: evaluated.state === 'failure' ? 'failure' : 'pending',
+        description: `This pull request changes the policy (takes effect after merge); ${subject} is ${evaluation.decision} under the base policy`
     };
 }
 /**
@@ -69077,15 +69140,19 @@ async function promoteOnMerge(settings, context) {
     if (pr) {
         await publish(api, repo, context, pr, {
             sha,
-            evaluation: result.evaluation,
+            marker: commentMarker(result.evaluation.model, result.evaluation.stage),
             body: renderComment({
                 evaluation: result.evaluation,
                 merged: true,
                 ...(done ? { done } : {}),
                 ...(context.runUrl ? { runUrl: context.runUrl } : {})
             }),
+            status: {
+                context: statusContext(result.evaluation.model, result.evaluation.stage),
+                ...commitStatusFor(result.evaluation)
+            },
             // The registry was written: a comment or status GitHub refuses is a warning, not a failed promotion.
-            tolerateFailure: Boolean(result.written)
+            written: Boolean(result.written)
         });
     }
     const origin = pr
@@ -69110,12 +69177,10 @@ async function promoteWithEvidence(settings, context, api, repo, request) {
             runs: await listCheckRuns(api, repo, pr.headSha, stagePolicy.checks)
         }
         : undefined;
-    const { context: registryContext } = await openRegistryContext(context, policy, {
-        event: context.eventName,
+    const { context: registryContext } = await openRegistryContext(context, policy, runFactsOf(context, {
         sha: request.sha,
-        runUrl: context.runUrl,
         ...(pr ? { pullRequest: { number: pr.number, ...(pr.url ? { url: pr.url } : {}) } } : {})
-    });
+    }));
     return promote(registryContext, {
         policy,
         stage,
@@ -69123,28 +69188,72 @@ async function promoteWithEvidence(settings, context, api, repo, request) {
         candidateDir: settings.candidate,
         dryRun: request.dryRun,
         ...(request.onceForCommit ? { onceForCommit: request.onceForCommit } : {}),
+        ...(request.evaluateHeld ? { evaluateHeld: true } : {}),
         ...(reviews ? { reviews } : {}),
         ...(checkRuns ? { checkRuns } : {})
     });
 }
-/** The sticky comment on the pull request and the commit status on `sha`. */
+/**
+ * The sticky comment on the pull request and the commit status on `sha`, in that order. Once the
+ * registry was written, or when the token may not write (HTTP 401/403: a fork's or Dependabot's
+ * read-only token, a missing permission), a refusal is a warning: the decision, the outputs and
+ * the job summary stand, and a status never set keeps branch protection waiting.
+ */
 async function publish(api, repo, context, pr, report) {
-    const { evaluation } = report;
+    const tolerate = (what, error) => {
+        if (!report.written && !(error instanceof errors/* PermissionError */.i_))
+            throw error;
+        const why = error instanceof errors/* PermissionError */.i_ && report.readOnly
+            ? `GitHub refused it with this run's read-only token: ${report.readOnly}. The evaluation is in the job summary and the decision and report outputs; see "Fork pull requests" in the README`
+            : (0,errors/* errorMessage */.gJ)(error);
+        const lead = report.written ? 'The promotion was written, but ' : '';
+        context.logger?.warning(`${lead}the ${what} on #${pr.number} could not be written: ${why}`);
+    };
     try {
-        const comment = await octokitCommentSink(api, repo, context.logger).upsert(pr.number, commentMarker(evaluation.model, evaluation.stage), report.body);
+        const comment = await octokitCommentSink(api, repo, context.logger).upsert(pr.number, report.marker, report.body);
         context.logger?.info(`Sticky comment ${comment.action} on #${pr.number}`);
+    }
+    catch (error) {
+        tolerate('sticky comment', error);
+    }
+    try {
         await setCommitStatus(api, repo, {
             sha: report.sha,
-            context: statusContext(evaluation.model, evaluation.stage),
-            ...commitStatusFor(evaluation),
+            ...report.status,
             ...(context.runUrl ? { targetUrl: context.runUrl } : {})
         });
     }
     catch (error) {
-        if (!report.tolerateFailure)
-            throw error;
-        context.logger?.warning(`The promotion was written, but reporting it on #${pr.number} failed: ${(0,errors/* errorMessage */.gJ)(error)}`);
+        tolerate(`commit status ${report.status.context}`, error);
     }
+}
+/**
+ * Why GitHub gives this pull-request run a read-only token whatever `permissions:` says: the
+ * head is in a fork (`head.repo` another repository, or null once the fork is deleted), or
+ * Dependabot triggered the run. Undefined when the event shows neither.
+ */
+function readOnlyReason(pullRequest, context) {
+    const head = (0,client/* field */.ZZ)(pullRequest, 'head');
+    const headRepo = (0,client/* field */.ZZ)(head, 'repo');
+    const baseRepo = (0,client/* stringField */.OM)((0,client/* field */.ZZ)((0,client/* field */.ZZ)(pullRequest, 'base'), 'repo'), 'full_name');
+    if (head !== undefined && headRepo === null) {
+        return 'the pull request comes from a fork that no longer exists, and GitHub gives fork pull requests a read-only token';
+    }
+    const headName = (0,client/* stringField */.OM)(headRepo, 'full_name');
+    if (headName && baseRepo && headName.toLowerCase() !== baseRepo.toLowerCase()) {
+        return `the pull request comes from the fork ${headName}, and GitHub gives fork pull requests a read-only token`;
+    }
+    const dependabot = 'dependabot[bot]';
+    if (context.actor === dependabot || context.initialActor === dependabot) {
+        return 'Dependabot triggered this run, and GitHub gives runs Dependabot triggers a read-only token';
+    }
+    return undefined;
+}
+/** The comment with a note under its marker (the marker stays first, so it is found again). */
+function withNote(body, evaluation, note) {
+    const marker = commentMarker(evaluation.model, evaluation.stage);
+    const rest = body.startsWith(marker) ? body.slice(marker.length).replace(/^\n+/, '') : body;
+    return `${marker}\n\n> [!NOTE]\n> ${markdown_escape(note)}\n\n${rest}`;
 }
 function doneBy(evaluation, context) {
     return {
@@ -69206,7 +69315,10 @@ async function runForEvent(settings, context) {
         return evaluatePullRequest(settings, context);
     if (settings.command === 'promote' && event === 'push')
         return promoteOnMerge(settings, context);
-    if (settings.command === 'promote' && event !== 'workflow_dispatch') {
+    if (settings.command === 'promote' && event === 'workflow_dispatch') {
+        return promotionByDispatch(settings, context);
+    }
+    if (settings.command === 'promote') {
         throw unsupported('command "promote" runs on these events only', event);
     }
     const policy = settings.policy ? await loadPolicy(settings.policy) : undefined;
@@ -69423,7 +69535,10 @@ function runnerContext(audits) {
         : undefined;
     return {
         workspace: env.GITHUB_WORKSPACE || process.cwd(),
-        actor: env.GITHUB_ACTOR || 'github-actions',
+        // A re-run keeps GITHUB_ACTOR (the first attempt's) and names who re-ran it here: the person
+        // acting, whose rights are checked. Unset outside a runner: the actor.
+        actor: env.GITHUB_TRIGGERING_ACTOR || env.GITHUB_ACTOR || 'github-actions',
+        ...(env.GITHUB_ACTOR ? { initialActor: env.GITHUB_ACTOR } : {}),
         eventName: env.GITHUB_EVENT_NAME || 'unknown',
         sha: env.GITHUB_SHA || undefined,
         runUrl,

@@ -87,7 +87,10 @@ function runnerContext(audits: AuditRecord[]): EventContext {
       : undefined
   return {
     workspace: env.GITHUB_WORKSPACE || process.cwd(),
-    actor: env.GITHUB_ACTOR || 'github-actions',
+    // A re-run keeps GITHUB_ACTOR (the first attempt's) and names who re-ran it here: the person
+    // acting, whose rights are checked. Unset outside a runner: the actor.
+    actor: env.GITHUB_TRIGGERING_ACTOR || env.GITHUB_ACTOR || 'github-actions',
+    ...(env.GITHUB_ACTOR ? { initialActor: env.GITHUB_ACTOR } : {}),
     eventName: env.GITHUB_EVENT_NAME || 'unknown',
     sha: env.GITHUB_SHA || undefined,
     runUrl,
