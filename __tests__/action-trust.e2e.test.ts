@@ -199,6 +199,25 @@ describe('whom and what the bundled action trusts', () => {
     })
   })
 
+  it('refuses a name that is not a name before building any record (item 9, inputs)', async () => {
+    const before = await remoteTags(clone)
+    const version = 'v1.0.0</summary><img src=x>'
+    const refused = await run(dispatch('reader'), {
+      command: 'rollback',
+      policy: 'policy.yml',
+      stage: 'dev',
+      version,
+      reason: 'drift'
+    })
+    expect(refused.exitCode).toBe(2)
+    expect(refused.stdout).toContain('input "version" must be a version')
+    expect(refused.stdout).not.toContain('</summary>')
+    expect(refused.summary).not.toContain('### Audit')
+    expect(refused.summary).not.toContain('</summary>')
+    expect(await remoteTags(clone)).toBe(before)
+    gh.assertNoViolations()
+  })
+
   it("promotes by dispatch on another branch under the default branch's policy (item 8)", async () => {
     const policyFile = path.join(clone.dir, 'policy.yml')
     // The dispatched branch's copy lets anything into dev; main's asks for auc 0.7.

@@ -69347,7 +69347,18 @@ function actionsArtifactUploader() {
 
 
 
+
 const COMMANDS = ['check', 'register', 'promote', 'rollback', 'status', 'history'];
+/**
+ * A name that reaches the registry, audit records, the log and the summary: checked here, before
+ * any record is built, so nothing downstream ever holds markup or a workflow command in one.
+ * The message never repeats the value (it may be hostile).
+ */
+const inputs_name = (input, pattern, rule, max) => schemas_string().refine(value => value === '' || (value.length <= max && pattern.test(value)), {
+    message: `input "${input}" must be ${rule}, at most ${max} characters`
+});
+/** GTO's `v` + semver (`v1.2.0-rc.1+build.5`) and MLflow's version numbers (`12`). */
+const VERSION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9.+-]*$/;
 const bool = (name) => schemas_enum(['true', 'false', ''], { message: `input "${name}" must be true or false` });
 const Inputs = object({
     command: schemas_enum([...COMMANDS, ''], {
@@ -69355,10 +69366,10 @@ const Inputs = object({
     }),
     policy: schemas_string(),
     candidate: schemas_string(),
-    stage: schemas_string(),
+    stage: inputs_name('stage', NAME_PATTERN, 'a stage name: letters, digits, - _ or /, starting and ending with a letter or digit', 100),
     champion: schemas_string(),
-    model: schemas_string(),
-    version: schemas_string(),
+    model: inputs_name('model', MODEL_NAME_PATTERN, 'a model name: letters, digits, - _ / . or :, starting and ending with a letter or digit', 200),
+    version: inputs_name('version', VERSION_PATTERN, 'a version: letters, digits, . + or -, starting with a letter or digit (v1.2.0, or an MLflow version number)', 128),
     reason: schemas_string(),
     'dry-run': bool('dry-run'),
     force: bool('force'),
@@ -69387,9 +69398,18 @@ const REQUIRED = {
     status: [],
     history: []
 };
-/** Reads and validates the inputs; one error lists every problem. The only caller of core.getInput. */
-function getInputs() {
+/** Inputs that are secrets: handed to `onSecret` before anything is validated. */
+const SECRET_INPUTS = ['github-token', 'notify-webhook'];
+/**
+ * Reads and validates the inputs; one error lists every problem. The only caller of
+ * core.getInput. `onSecret` (the action masks) sees every secret input first, so a run whose
+ * other inputs are refused still never shows them.
+ */
+function getInputs(options = {}) {
     const raw = Object.fromEntries(Object.keys(Inputs.shape).map(name => [name, lib_core/* getInput */.V4(name).trim()]));
+    for (const secret of SECRET_INPUTS)
+        if (raw[secret])
+            options.onSecret?.(raw[secret]);
     const parsed = Inputs.safeParse(raw);
     if (!parsed.success) {
         throw new errors/* InvalidInputError */.oC(parsed.error.issues.map(issue => issue.message).join('\n'));
@@ -69460,10 +69480,8 @@ async function run() {
     const audits = [];
     let webhook;
     try {
-        const settings = getInputs();
-        // Masked before anything can print them.
-        if (settings.githubToken)
-            lib_core/* setSecret */.Pq(settings.githubToken);
+        // Secrets are masked before anything, even a refusal of the other inputs, can print them.
+        const settings = getInputs({ onSecret: secret => lib_core/* setSecret */.Pq(secret) });
         webhook = settings.notifyWebhook;
         // Slack-style URLs carry the secret in the path: mask the parts too, wherever they appear.
         if (webhook)

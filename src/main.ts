@@ -17,9 +17,8 @@ export async function run(): Promise<void> {
   const audits: AuditRecord[] = []
   let webhook: string | undefined
   try {
-    const settings = getInputs()
-    // Masked before anything can print them.
-    if (settings.githubToken) core.setSecret(settings.githubToken)
+    // Secrets are masked before anything, even a refusal of the other inputs, can print them.
+    const settings = getInputs({ onSecret: secret => core.setSecret(secret) })
     webhook = settings.notifyWebhook
     // Slack-style URLs carry the secret in the path: mask the parts too, wherever they appear.
     if (webhook) for (const part of maskableParts(webhook)) core.setSecret(part)
