@@ -330,6 +330,23 @@ describe('whom and what the bundled action trusts', () => {
       gh.assertNoViolations()
     })
 
+    it('never gets success on pull_request_target when the pull request changes the policy', async () => {
+      // pull_request_target checks out the base: only the pull request's files show the change.
+      const head = { ref: 'edit-policy', sha: fakeSha('pr32-head') }
+      const pull = { repo: REPO, number: 32, author: 'alice', head }
+      const base = { ref: 'main', sha: commits[1] as string }
+      repo().addPull({ ...pull, base, files: [{ filename: 'policy.yml', status: 'modified' }] })
+      repo().addReview(32, { user: 'bob', state: 'APPROVED' })
+      const inputs = { ...evaluate, stage: 'production', version: 'v1.0.0' }
+      const result = await run(pullRequestEvent({ ...pull, base, target: true }), inputs)
+      expect(result.outputs.decision).toBe('pass')
+      expect(repo().status(head.sha, 'modelgate/fraud/production')?.state).toBe('pending')
+      const body = repo().commentsOn(32)[0]?.body
+      expect(body).toContain('The policy change takes effect after merge')
+      expect(body).toContain('v1.0.0 already holds production: merging writes nothing')
+      gh.assertNoViolations()
+    })
+
     it('is evaluated on a pull request that leaves the policy alone: success only once earned', async () => {
       const head = { ref: 'name-holder', sha: fakeSha('pr31-head') }
       const pull = openPull(31, head)

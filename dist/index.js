@@ -68503,8 +68503,7 @@ async function readFileAtRef(api, repo, path, ref) {
  */
 async function policyAt(file, at, where) {
     const { context } = where;
-    const relative = external_node_path_default().relative(context.workspace, external_node_path_default().resolve(context.workspace, file));
-    const spec = relative.split((external_node_path_default()).sep).join('/');
+    const spec = repositoryPath(context, file);
     let text;
     if (at.rev) {
         const shown = await createGitRunner(context.workspace)(['show', `${at.rev}:./${spec}`]);
@@ -68519,6 +68518,11 @@ async function policyAt(file, at, where) {
         throw new errors/* InvalidInputError */.oC(`${spec} does not exist on ${at.what}: the policy is read from there, never from the branch being changed; merge the policy first`);
     }
     return { policy: parsePolicy(text, file), text };
+}
+/** A workspace file as a path in the repository (`/`-separated, relative to its root). */
+function repositoryPath(context, file) {
+    const relative = external_node_path_default().relative(context.workspace, external_node_path_default().resolve(context.workspace, file));
+    return relative.split((external_node_path_default()).sep).join('/');
 }
 
 ;// CONCATENATED MODULE: ./src/action/dispatch.ts
@@ -69020,7 +69024,10 @@ async function evaluatePullRequest(settings, context) {
     const api = apiFor(settings, context, `Evaluating pull request #${pr.number}`);
     const file = settings.policy;
     const { policy, text } = await policyAt(file, { rev: pr.baseSha, what: `the base branch (${pr.baseRef} at ${pr.baseSha.slice(0, 7)})` }, { context, api, repo });
-    const changed = (await readWorkspaceFile(context, file)) !== text;
+    // The checkout differs (pull_request), or the pull request's files name it (pull_request_target
+    // checks out the base, where it never differs).
+    const changed = (await readWorkspaceFile(context, file)) !== text ||
+        (await changesFile(api, repo, pr.number, repositoryPath(context, file)));
     const result = await withCandidateArtifact(settings, context, policy, resolved => promoteWithEvidence(resolved, context, api, repo, {
         policy,
         pr,
@@ -69034,9 +69041,17 @@ async function evaluatePullRequest(settings, context) {
         return result;
     const { evaluation } = result;
     const stage = settings.stage;
+    const notes = [];
+    const held = evaluation.candidate.version;
+    if (held !== undefined && evaluation.champion?.version === held) {
+        notes.push(`${held} already holds ${stage}: merging writes nothing.`);
+    }
     const elsewhere = intoDefault
         ? undefined
         : `pull request #${pr.number} is into ${pr.baseRef}, not the default branch (${defaultBranch ?? 'unknown: the payload names none'})`;
+    if (elsewhere) {
+        notes.push(`This ${elsewhere}: ModelGate reports on it and writes nothing to the registry, on approval or on merge.`);
+    }
     const done = result.written ? doneBy(evaluation, context) : undefined;
     const comment = renderComment({
         evaluation,
@@ -69050,9 +69065,7 @@ async function evaluatePullRequest(settings, context) {
     await publish(api, repo, context, pr, {
         sha: pr.headSha,
         marker: commentMarker(evaluation.model, evaluation.stage),
-        body: elsewhere
-            ? withNote(comment, evaluation, `This ${elsewhere}: ModelGate reports on it and writes nothing to the registry, on approval or on merge.`)
-            : comment,
+        body: notes.length > 0 ? withNotes(comment, evaluation, notes) : comment,
         // Another base must not move the status the default branch's protection reads.
         status: { ...status, context: elsewhere ? `${shared}@${pr.baseRef}` : shared },
         written: Boolean(result.written),
@@ -69249,11 +69262,34 @@ function readOnlyReason(pullRequest, context) {
     }
     return undefined;
 }
-/** The comment with a note under its marker (the marker stays first, so it is found again). */
-function withNote(body, evaluation, note) {
+/** The comment with notes under its marker (the marker stays first, so it is found again). */
+function withNotes(body, evaluation, notes) {
     const marker = commentMarker(evaluation.model, evaluation.stage);
     const rest = body.startsWith(marker) ? body.slice(marker.length).replace(/^\n+/, '') : body;
-    return `${marker}\n\n> [!NOTE]\n> ${markdown_escape(note)}\n\n${rest}`;
+    const block = ['> [!NOTE]', ...notes.map(note => `> ${markdown_escape(note)}`)].join('\n>\n');
+    return `${marker}\n\n${block}\n\n${rest}`;
+}
+/** GitHub lists at most this many files of a pull request. */
+const PULL_FILES_LIMIT = 3000;
+/**
+ * Whether the pull request adds, edits, renames or removes `file`, from its list of files. A list
+ * GitHub cuts short cannot show it is absent: then it counts as changed (never a green status).
+ */
+async function changesFile(api, repo, number, file) {
+    let files;
+    try {
+        files = await api.paginate('GET /repos/{owner}/{repo}/pulls/{pull_number}/files', {
+            ...repo,
+            pull_number: number,
+            per_page: 100
+        });
+    }
+    catch (error) {
+        throw (0,client/* apiError */.pb)(error, `listing the files of #${number}`, 'pull-requests: read');
+    }
+    if (files.length >= PULL_FILES_LIMIT)
+        return true;
+    return files.some(entry => (0,client/* stringField */.OM)(entry, 'filename') === file || (0,client/* stringField */.OM)(entry, 'previous_filename') === file);
 }
 function doneBy(evaluation, context) {
     return {

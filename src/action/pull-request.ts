@@ -8,7 +8,7 @@ import type { Policy } from '../policy/schema.js'
 import { commentMarker, renderComment, type DoneAction } from '../report/comment.js'
 import { escape } from '../report/markdown.js'
 import { listCheckRuns } from '../github/check-runs.js'
-import { field, stringField, type GitHubApi, type RepoRef } from '../github/client.js'
+import { apiError, field, stringField, type GitHubApi, type RepoRef } from '../github/client.js'
 import { octokitCommentSink } from '../github/comments.js'
 import { findMergedPullRequests, parsePullRequest, type PullRequestInfo } from '../github/pulls.js'
 import { gatherReviewEvidence, octokitReviewSource } from '../github/reviews.js'
@@ -21,7 +21,7 @@ import {
 import { openRegistryContext, runFactsOf } from './commands.js'
 import { apiFor, readPayload, repoRef, type EventContext } from './github-context.js'
 import { withCandidateArtifact } from './candidate-artifact.js'
-import { policyAt } from './policy-at.js'
+import { policyAt, repositoryPath } from './policy-at.js'
 
 /**
  * A pull-request event with `command: promote`: evaluate the promotion with the pull request's
@@ -51,7 +51,11 @@ export async function evaluatePullRequest(
     { rev: pr.baseSha, what: `the base branch (${pr.baseRef} at ${pr.baseSha.slice(0, 7)})` },
     { context, api, repo }
   )
-  const changed = (await readWorkspaceFile(context, file)) !== text
+  // The checkout differs (pull_request), or the pull request's files name it (pull_request_target
+  // checks out the base, where it never differs).
+  const changed =
+    (await readWorkspaceFile(context, file)) !== text ||
+    (await changesFile(api, repo, pr.number, repositoryPath(context, file)))
   const result = await withCandidateArtifact(settings, context, policy, resolved =>
     promoteWithEvidence(resolved, context, api, repo, {
       policy,
@@ -66,9 +70,19 @@ export async function evaluatePullRequest(
   if (!result.evaluation) return result
   const { evaluation } = result
   const stage = settings.stage as string
+  const notes: string[] = []
+  const held = evaluation.candidate.version
+  if (held !== undefined && evaluation.champion?.version === held) {
+    notes.push(`${held} already holds ${stage}: merging writes nothing.`)
+  }
   const elsewhere = intoDefault
     ? undefined
     : `pull request #${pr.number} is into ${pr.baseRef}, not the default branch (${defaultBranch ?? 'unknown: the payload names none'})`
+  if (elsewhere) {
+    notes.push(
+      `This ${elsewhere}: ModelGate reports on it and writes nothing to the registry, on approval or on merge.`
+    )
+  }
   const done = result.written ? doneBy(evaluation, context) : undefined
   const comment = renderComment({
     evaluation,
@@ -82,13 +96,7 @@ export async function evaluatePullRequest(
   await publish(api, repo, context, pr, {
     sha: pr.headSha,
     marker: commentMarker(evaluation.model, evaluation.stage),
-    body: elsewhere
-      ? withNote(
-          comment,
-          evaluation,
-          `This ${elsewhere}: ModelGate reports on it and writes nothing to the registry, on approval or on merge.`
-        )
-      : comment,
+    body: notes.length > 0 ? withNotes(comment, evaluation, notes) : comment,
     // Another base must not move the status the default branch's protection reads.
     status: { ...status, context: elsewhere ? `${shared}@${pr.baseRef}` : shared },
     written: Boolean(result.written),
@@ -348,11 +356,42 @@ export function readOnlyReason(pullRequest: unknown, context: EventContext): str
   return undefined
 }
 
-/** The comment with a note under its marker (the marker stays first, so it is found again). */
-function withNote(body: string, evaluation: Evaluation, note: string): string {
+/** The comment with notes under its marker (the marker stays first, so it is found again). */
+function withNotes(body: string, evaluation: Evaluation, notes: readonly string[]): string {
   const marker = commentMarker(evaluation.model, evaluation.stage)
   const rest = body.startsWith(marker) ? body.slice(marker.length).replace(/^\n+/, '') : body
-  return `${marker}\n\n> [!NOTE]\n> ${escape(note)}\n\n${rest}`
+  const block = ['> [!NOTE]', ...notes.map(note => `> ${escape(note)}`)].join('\n>\n')
+  return `${marker}\n\n${block}\n\n${rest}`
+}
+
+/** GitHub lists at most this many files of a pull request. */
+const PULL_FILES_LIMIT = 3000
+
+/**
+ * Whether the pull request adds, edits, renames or removes `file`, from its list of files. A list
+ * GitHub cuts short cannot show it is absent: then it counts as changed (never a green status).
+ */
+async function changesFile(
+  api: GitHubApi,
+  repo: RepoRef,
+  number: number,
+  file: string
+): Promise<boolean> {
+  let files: unknown[]
+  try {
+    files = await api.paginate('GET /repos/{owner}/{repo}/pulls/{pull_number}/files', {
+      ...repo,
+      pull_number: number,
+      per_page: 100
+    })
+  } catch (error) {
+    throw apiError(error, `listing the files of #${number}`, 'pull-requests: read')
+  }
+  if (files.length >= PULL_FILES_LIMIT) return true
+  return files.some(
+    entry =>
+      stringField(entry, 'filename') === file || stringField(entry, 'previous_filename') === file
+  )
 }
 
 function doneBy(evaluation: Evaluation, context: EventContext): DoneAction {
