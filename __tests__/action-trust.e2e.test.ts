@@ -393,8 +393,10 @@ describe('whom and what the bundled action trusts', () => {
     it('exits by the decision when the fork is gone (head.repo null) and fail-on-blocked is true', async () => {
       const head = { ref: 'patch-2', sha: fakeSha('pr41-head') }
       const pull = openPull(41, head, undefined, { fork: 'deleted' })
+      const event = pullRequestEvent(pull)
+      expect((event.payload.pull_request as { head: { repo: unknown } }).head.repo).toBeNull()
       denyWrites()
-      const result = await run(pullRequestEvent(pull), {
+      const result = await run(event, {
         ...evaluate,
         stage: 'staging',
         'fail-on-blocked': 'true'

@@ -69217,10 +69217,10 @@ async function publish(api, repo, context, pr, report) {
         if (!report.written && !(error instanceof errors/* PermissionError */.i_))
             throw error;
         const why = error instanceof errors/* PermissionError */.i_ && report.readOnly
-            ? `GitHub refused it with this run's read-only token: ${report.readOnly}. The evaluation is in the job summary and the decision and report outputs; see "Fork pull requests" in the README`
+            ? `${report.readOnly}, whatever \`permissions:\` says. The evaluation stands: it is in the job summary and the decision and report outputs (see "Fork pull requests" in the README)`
             : (0,errors/* errorMessage */.gJ)(error);
-        const lead = report.written ? 'The promotion was written, but ' : '';
-        context.logger?.warning(`${lead}the ${what} on #${pr.number} could not be written: ${why}`);
+        const lead = report.written ? 'The promotion was written, but the' : 'The';
+        context.logger?.warning(`${lead} ${what} on #${pr.number} could not be written: ${why}`);
     };
     try {
         const comment = await octokitCommentSink(api, repo, context.logger).upsert(pr.number, report.marker, report.body);

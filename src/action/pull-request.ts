@@ -307,10 +307,10 @@ async function publish(
     if (!report.written && !(error instanceof PermissionError)) throw error
     const why =
       error instanceof PermissionError && report.readOnly
-        ? `GitHub refused it with this run's read-only token: ${report.readOnly}. The evaluation is in the job summary and the decision and report outputs; see "Fork pull requests" in the README`
+        ? `${report.readOnly}, whatever \`permissions:\` says. The evaluation stands: it is in the job summary and the decision and report outputs (see "Fork pull requests" in the README)`
         : errorMessage(error)
-    const lead = report.written ? 'The promotion was written, but ' : ''
-    context.logger?.warning(`${lead}the ${what} on #${pr.number} could not be written: ${why}`)
+    const lead = report.written ? 'The promotion was written, but the' : 'The'
+    context.logger?.warning(`${lead} ${what} on #${pr.number} could not be written: ${why}`)
   }
   try {
     const comment = await octokitCommentSink(api, repo, context.logger).upsert(
