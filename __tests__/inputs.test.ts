@@ -96,6 +96,23 @@ describe('getInputs', () => {
     ).toBe('input "candidate-artifact" is for commands check and promote, not rollback')
   })
 
+  it('refuses model, stage and version inputs that are not names, without repeating them', () => {
+    const rollback = { command: 'rollback', model: 'fraud', stage: 'production', reason: 'x' }
+    const hostile = ['v1</summary><img src=x>', 'v1\n::add-mask::x', '@octocat', 'a b', 'v1`x`']
+    for (const value of hostile) {
+      expect(problem({ ...rollback, version: value })).toMatch(/^input "version" must be a version/)
+      expect(problem({ ...rollback, stage: value })).toMatch(/^input "stage" must be a stage name/)
+      expect(problem({ ...rollback, model: value })).toMatch(/^input "model" must be a model name/)
+      expect(problem({ ...rollback, version: value })).not.toContain(value)
+    }
+    expect(problem({ ...rollback, version: 'v1.0.0', stage: 'x'.repeat(101) })).toContain(
+      'at most 100 characters'
+    )
+    const names = { model: 'main.ml:churn-model', stage: 'team/prod_eu', version: 'v1.2.0-rc.1+b5' }
+    expect(withInputs({ ...rollback, ...names }, getInputs)).toMatchObject(names)
+    expect(withInputs({ ...rollback, version: '12' }, getInputs)).toMatchObject({ version: '12' })
+  })
+
   it('never puts the webhook URL in a message', () => {
     const url = 'mailto:secret-token-123'
     expect(problem({ ...promote, 'notify-webhook': url })).not.toContain('secret-token-123')

@@ -56325,7 +56325,11 @@ const AuditRecord = object({
             .describe('The approvals that counted, with the commit each was given on.')
     })
         .nullable(),
-    actor: schemas_string(),
+    actor: schemas_string()
+        .describe('Who acted and whose rights were checked: on a re-run, whoever re-ran it (`GITHUB_TRIGGERING_ACTOR`).'),
+    initialActor: schemas_string()
+        .optional()
+        .describe("`GITHUB_ACTOR`: who started the run's first attempt, which a re-run keeps; absent outside GitHub Actions."),
     event: schemas_string().describe('The GitHub event, or `cli`.'),
     commitSha: schemas_string().nullable(),
     runUrl: schemas_string().nullable(),
@@ -56402,6 +56406,7 @@ function rollbackAudit(input) {
 function common(actor, run, at, reason) {
     return {
         actor,
+        ...(run.initialActor ? { initialActor: run.initialActor } : {}),
         event: run.event ?? 'cli',
         commitSha: run.sha ?? null,
         runUrl: run.runUrl ?? null,
@@ -60662,7 +60667,12 @@ async function promote(context, options) {
     });
     const holder = await context.registry.getStage(model, options.stage);
     if (holder?.version === version) {
-        return nothingToDo(model, version, options.stage, holder);
+        if (!options.evaluateHeld)
+            return nothingToDo(model, version, options.stage, holder);
+        // A pull request's status is earned by an evaluation, never assumed from the registry.
+        const held = await evaluate(holder);
+        const note = `${model} ${version} already holds ${options.stage}: nothing to write.`;
+        return outcome(held.evaluation, note, false, undefined);
     }
     const records = options.onceForCommit
         ? (await context.registry.history(model)).flatMap(event => {
@@ -66124,7 +66134,7 @@ async function openCommandContext(settings, runner, given) {
     return { ...(policy ? { policy } : {}), ...(model ? { model } : {}), context, git };
 }
 /** The registry the policy names, on the workspace checkout, with this run's facts for audits. */
-async function openRegistryContext(runner, policy, runFacts = { event: runner.eventName, sha: runner.sha, runUrl: runner.runUrl }) {
+async function openRegistryContext(runner, policy, runFacts = runFactsOf(runner)) {
     const opened = await openRegistry(runner.workspace, policy, {
         env: runner.env,
         onSecret: runner.onSecret
@@ -66137,6 +66147,16 @@ async function openRegistryContext(runner, policy, runFacts = { event: runner.ev
         runFacts
     };
     return { context, git: opened.git };
+}
+/** This run's facts for audit records: event, commit, run page and both actors. */
+function runFactsOf(runner, extra = {}) {
+    return {
+        event: runner.eventName,
+        sha: runner.sha,
+        runUrl: runner.runUrl,
+        ...(runner.initialActor ? { initialActor: runner.initialActor } : {}),
+        ...extra
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/report/comment.ts
@@ -66796,8 +66816,7 @@ async function readFileAtRef(api, repo, path, ref) {
  */
 async function policyAt(file, at, where) {
     const { context } = where;
-    const relative = external_node_path_default().relative(context.workspace, external_node_path_default().resolve(context.workspace, file));
-    const spec = relative.split((external_node_path_default()).sep).join('/');
+    const spec = repositoryPath(context, file);
     let text;
     if (at.rev) {
         const shown = await createGitRunner(context.workspace)(['show', `${at.rev}:./${spec}`]);
@@ -66812,6 +66831,11 @@ async function policyAt(file, at, where) {
         throw new errors/* InvalidInputError */.oC(`${spec} does not exist on ${at.what}: the policy is read from there, never from the branch being changed; merge the policy first`);
     }
     return { policy: parsePolicy(text, file), text };
+}
+/** A workspace file as a path in the repository (`/`-separated, relative to its root). */
+function repositoryPath(context, file) {
+    const relative = external_node_path_default().relative(context.workspace, external_node_path_default().resolve(context.workspace, file));
+    return relative.split((external_node_path_default()).sep).join('/');
 }
 
 ;// CONCATENATED MODULE: ./src/action/dispatch.ts
@@ -66847,6 +66871,15 @@ async function rollbackByDispatch(settings, context) {
     const note = await notePromotingPullRequest(api, repo, context, outcome, settings.reason);
     return note ? { ...outcome, markdown: `${outcome.markdown}\n${note}\n` } : outcome;
 }
+/**
+ * `workflow_dispatch` with `command: promote`, not forced: every gate must pass (approvals and
+ * checks fail closed, as there is no pull request), judged by the default branch's policy.
+ */
+async function promotionByDispatch(settings, context) {
+    const api = apiFor(settings, context, "Reading the default branch's policy");
+    const policy = await defaultBranchPolicy(settings, context, api, repoRef(context));
+    return withCandidateArtifact(settings, context, policy, resolved => runCommand(resolved, context, policy ? { policy } : {}));
+}
 /** `workflow_dispatch` with `command: promote` and `force`: the same right as a rollback. */
 async function forcedPromotionByDispatch(settings, context) {
     const { permission, policy } = await requireRollbackRight(settings, context);
@@ -66862,7 +66895,7 @@ async function requireRollbackRight(settings, context) {
     const repo = repoRef(context);
     let policy;
     try {
-        policy = await rightsPolicy(settings, context, api, repo);
+        policy = await defaultBranchPolicy(settings, context, api, repo);
     }
     catch (error) {
         // The rights could not be read: a refused attempt, recorded like a denial.
@@ -66877,10 +66910,17 @@ async function requireRollbackRight(settings, context) {
     };
     if (!decision.allowed) {
         context.recordAudit?.(deniedAudit(settings, context, policy, decision.reason));
-        throw new errors/* PermissionError */.i_(`Refused: ${decision.reason}. The registry was not changed.`);
+        throw new errors/* PermissionError */.i_(`Refused: ${decision.reason}${rerunNote(context)}. The registry was not changed.`);
     }
-    context.logger?.info(`Allowed: ${decision.reason}`);
+    context.logger?.info(`Allowed: ${decision.reason}${rerunNote(context)}`);
     return { api, repo, permission, ...(policy ? { policy } : {}) };
+}
+/** On a re-run by someone else: whose right was checked, and why not the first attempt's actor. */
+function rerunNote(context) {
+    const first = context.initialActor;
+    return first && first !== context.actor
+        ? ` (${context.actor} re-ran a run ${first} started: the person who re-runs it is checked)`
+        : '';
 }
 /** The record of a rollback or forced promotion refused before the registry was touched. */
 function deniedAudit(settings, context, policy, reason) {
@@ -66894,23 +66934,24 @@ function deniedAudit(settings, context, policy, reason) {
         gates: [{ gate: 'permission', status: 'fail', summary: reason }],
         actor: context.actor,
         reason: settings.reason,
-        run: { event: context.eventName, sha: context.sha, runUrl: context.runUrl },
+        run: runFactsOf(context),
         at: new Date()
     });
 }
 /**
- * The policy whose `rollback.allowed` decides. Dispatched on the default branch, the checkout's;
- * on any other branch, the default branch's (git, else the contents API): a branch could
- * otherwise name anyone in its own copy.
+ * The policy every registry write by dispatch is judged by, and whose `rollback.allowed`
+ * decides. Dispatched on the default branch, the dispatched commit's; on any other branch, the
+ * default branch's (git, else the contents API): a branch could otherwise loosen its own gates or
+ * name anyone in its own copy.
  */
-async function rightsPolicy(settings, context, api, repo) {
+async function defaultBranchPolicy(settings, context, api, repo) {
     if (!settings.policy)
         return undefined;
     const payload = await readPayload(context);
     const repository = payload.repository;
     const defaultBranch = typeof repository?.default_branch === 'string' ? repository.default_branch : undefined;
     if (!defaultBranch) {
-        throw new errors/* PermissionError */.i_(`the ${context.eventName} payload names no default branch, so the rollback rights cannot be read from it`);
+        throw new errors/* PermissionError */.i_(`the ${context.eventName} payload names no default branch, so the policy cannot be read from it`);
     }
     const ref = typeof payload.ref === 'string' ? payload.ref : context.ref;
     const onDefault = ref === `refs/heads/${defaultBranch}`;
@@ -66920,7 +66961,7 @@ async function rightsPolicy(settings, context, api, repo) {
         ? { rev: context.sha, what: `${defaultBranch} at ${context.sha.slice(0, 7)}` }
         : { ref: defaultBranch, what: `the default branch (${defaultBranch})` }, { context, api, repo });
     if (!onDefault) {
-        context.logger?.info(`Dispatched on ${ref ?? 'another ref'}: the policy (and who may ${settings.command === 'rollback' ? 'roll back' : 'force'}) comes from ${defaultBranch}`);
+        context.logger?.info(`Dispatched on ${ref ?? 'another ref'}: the policy comes from ${defaultBranch}, never from the dispatched branch`);
     }
     return policy;
 }
@@ -67302,11 +67343,16 @@ async function setCommitStatus(api, repo, status) {
 
 
 
+
+
 /**
  * A pull-request event with `command: promote`: evaluate the promotion with the pull request's
  * reviews and check runs, as a dry run unless `promote-on: approval` (then `promote` writes only
  * when every gate passes), then post or edit the sticky comment and set the commit status on
- * the head commit.
+ * the head commit. Only a pull request into the default branch can write, and only it sets the
+ * status context branch protection requires (`modelgate/<model>/<stage>`); one into another
+ * branch is reported under a context naming its base. A token that may not write the comment or
+ * status (a fork's, Dependabot's) leaves the evaluation standing: a warning says why.
  */
 async function evaluatePullRequest(settings, context) {
     const payload = await readPayload(context);
@@ -67314,53 +67360,83 @@ async function evaluatePullRequest(settings, context) {
         throw new errors/* InvalidInputError */.oC(`the ${context.eventName} payload has no pull_request`);
     }
     const pr = parsePullRequest(payload.pull_request);
+    const defaultBranch = (0,client/* stringField */.OM)(payload.repository, 'default_branch');
+    const intoDefault = defaultBranch !== undefined && pr.baseRef === defaultBranch;
     const repo = repoRef(context);
     const api = apiFor(settings, context, `Evaluating pull request #${pr.number}`);
     const file = settings.policy;
     const { policy, text } = await policyAt(file, { rev: pr.baseSha, what: `the base branch (${pr.baseRef} at ${pr.baseSha.slice(0, 7)})` }, { context, api, repo });
-    const changed = (await readWorkspaceFile(context, file)) !== text;
+    // The checkout differs (pull_request), or the pull request's files name it (pull_request_target
+    // checks out the base, where it never differs).
+    const changed = (await readWorkspaceFile(context, file)) !== text ||
+        (await changesFile(api, repo, pr.number, repositoryPath(context, file)));
     const result = await withCandidateArtifact(settings, context, policy, resolved => promoteWithEvidence(resolved, context, api, repo, {
         policy,
         pr,
         sha: pr.headSha,
-        // Written from a pull request only with `promote-on: approval`, and only when every gate passes.
-        dryRun: settings.promoteOn !== 'approval' || settings.dryRun
+        // Written from a pull request only into the default branch with `promote-on: approval`,
+        // and only when every gate passes.
+        dryRun: !intoDefault || settings.promoteOn !== 'approval' || settings.dryRun,
+        evaluateHeld: true
     }));
-    const stage = settings.stage;
-    if (!result.evaluation) {
-        // Already in the stage: nothing to evaluate, nothing to wait for.
-        await setCommitStatus(api, repo, {
-            sha: pr.headSha,
-            context: statusContext(policy.model, stage),
-            state: 'success',
-            description: `already in ${stage}: nothing to promote`,
-            ...(context.runUrl ? { targetUrl: context.runUrl } : {})
-        });
+    if (!result.evaluation)
         return result;
+    const { evaluation } = result;
+    const stage = settings.stage;
+    const notes = [];
+    const held = evaluation.candidate.version;
+    if (held !== undefined && evaluation.champion?.version === held) {
+        notes.push(`${held} already holds ${stage}: merging writes nothing.`);
     }
-    const done = result.written ? doneBy(result.evaluation, context) : undefined;
+    const elsewhere = intoDefault
+        ? undefined
+        : `pull request #${pr.number} is into ${pr.baseRef}, not the default branch (${defaultBranch ?? 'unknown: the payload names none'})`;
+    if (elsewhere) {
+        notes.push(`This ${elsewhere}: ModelGate reports on it and writes nothing to the registry, on approval or on merge.`);
+    }
+    const done = result.written ? doneBy(evaluation, context) : undefined;
+    const comment = renderComment({
+        evaluation,
+        promoteOn: settings.promoteOn,
+        ...(done ? { done } : {}),
+        ...(changed ? { policyChanged: { path: file } } : {}),
+        ...(context.runUrl ? { runUrl: context.runUrl } : {})
+    });
+    const shared = statusContext(policy.model, stage);
+    const status = changed ? policyChangeStatus(evaluation) : commitStatusFor(evaluation);
     await publish(api, repo, context, pr, {
         sha: pr.headSha,
-        evaluation: result.evaluation,
-        body: renderComment({
-            evaluation: result.evaluation,
-            promoteOn: settings.promoteOn,
-            ...(done ? { done } : {}),
-            ...(changed ? { policyChanged: { path: file } } : {}),
-            ...(context.runUrl ? { runUrl: context.runUrl } : {})
-        }),
-        // Once written (promote-on: approval), a comment GitHub refuses must not hide the promotion.
-        tolerateFailure: Boolean(result.written)
+        marker: commentMarker(evaluation.model, evaluation.stage),
+        body: notes.length > 0 ? withNotes(comment, evaluation, notes) : comment,
+        // Another base must not move the status the default branch's protection reads.
+        status: { ...status, context: elsewhere ? `${shared}@${pr.baseRef}` : shared },
+        written: Boolean(result.written),
+        readOnly: readOnlyReason(payload.pull_request, context)
     });
     const note = result.written
         ? `Promoted from pull request #${pr.number} (promote-on: approval).\n`
-        : `Evaluated for pull request #${pr.number}; nothing was written to the registry on ${context.eventName} (promote-on: ${settings.promoteOn}).\n`;
+        : elsewhere
+            ? `Evaluated: ${markdown_escape(elsewhere)}, so nothing was written to the registry and the status is ${markdown_escape(`${shared}@${pr.baseRef}`)}, not ${markdown_escape(shared)}.\n`
+            : `Evaluated for pull request #${pr.number}; nothing was written to the registry on ${context.eventName} (promote-on: ${settings.promoteOn}).\n`;
     // Evaluating a pull request attempts nothing until every gate passes: no record of refusals.
     const { audit, ...rest } = result;
     return {
         ...rest,
         ...(result.written && audit ? { audit } : {}),
         markdown: `${result.markdown}\n${note}`
+    };
+}
+/**
+ * The status of a pull request that changes the policy: never `success`, whatever the
+ * evaluation under the base policy says, since the change itself is what a person must judge;
+ * `failure` when the gates already fail, else `pending`.
+ */
+function policyChangeStatus(evaluation) {
+    const evaluated = commitStatusFor(evaluation);
+    const subject = `${evaluation.candidate.version ?? evaluation.candidate.label} → ${evaluation.stage}`;
+    return {
+        state: evaluated.state === 'failure' ? 'failure' : 'pending',
+        description: `This pull request changes the policy (takes effect after merge); ${subject} is ${evaluation.decision} under the base policy`
     };
 }
 /**
@@ -67419,15 +67495,19 @@ async function promoteOnMerge(settings, context) {
     if (pr) {
         await publish(api, repo, context, pr, {
             sha,
-            evaluation: result.evaluation,
+            marker: commentMarker(result.evaluation.model, result.evaluation.stage),
             body: renderComment({
                 evaluation: result.evaluation,
                 merged: true,
                 ...(done ? { done } : {}),
                 ...(context.runUrl ? { runUrl: context.runUrl } : {})
             }),
+            status: {
+                context: statusContext(result.evaluation.model, result.evaluation.stage),
+                ...commitStatusFor(result.evaluation)
+            },
             // The registry was written: a comment or status GitHub refuses is a warning, not a failed promotion.
-            tolerateFailure: Boolean(result.written)
+            written: Boolean(result.written)
         });
     }
     const origin = pr
@@ -67452,12 +67532,10 @@ async function promoteWithEvidence(settings, context, api, repo, request) {
             runs: await listCheckRuns(api, repo, pr.headSha, stagePolicy.checks)
         }
         : undefined;
-    const { context: registryContext } = await openRegistryContext(context, policy, {
-        event: context.eventName,
+    const { context: registryContext } = await openRegistryContext(context, policy, runFactsOf(context, {
         sha: request.sha,
-        runUrl: context.runUrl,
         ...(pr ? { pullRequest: { number: pr.number, ...(pr.url ? { url: pr.url } : {}) } } : {})
-    });
+    }));
     return promote(registryContext, {
         policy,
         stage,
@@ -67465,28 +67543,95 @@ async function promoteWithEvidence(settings, context, api, repo, request) {
         candidateDir: settings.candidate,
         dryRun: request.dryRun,
         ...(request.onceForCommit ? { onceForCommit: request.onceForCommit } : {}),
+        ...(request.evaluateHeld ? { evaluateHeld: true } : {}),
         ...(reviews ? { reviews } : {}),
         ...(checkRuns ? { checkRuns } : {})
     });
 }
-/** The sticky comment on the pull request and the commit status on `sha`. */
+/**
+ * The sticky comment on the pull request and the commit status on `sha`, in that order. Once the
+ * registry was written, or when the token may not write (HTTP 401/403: a fork's or Dependabot's
+ * read-only token, a missing permission), a refusal is a warning: the decision, the outputs and
+ * the job summary stand, and a status never set keeps branch protection waiting.
+ */
 async function publish(api, repo, context, pr, report) {
-    const { evaluation } = report;
+    const tolerate = (what, error) => {
+        if (!report.written && !(error instanceof errors/* PermissionError */.i_))
+            throw error;
+        const why = error instanceof errors/* PermissionError */.i_ && report.readOnly
+            ? `${report.readOnly}, whatever \`permissions:\` says. The evaluation stands: it is in the job summary and the decision and report outputs (see "Fork pull requests" in the README)`
+            : (0,errors/* errorMessage */.gJ)(error);
+        const lead = report.written ? 'The promotion was written, but the' : 'The';
+        context.logger?.warning(`${lead} ${what} on #${pr.number} could not be written: ${why}`);
+    };
     try {
-        const comment = await octokitCommentSink(api, repo, context.logger).upsert(pr.number, commentMarker(evaluation.model, evaluation.stage), report.body);
+        const comment = await octokitCommentSink(api, repo, context.logger).upsert(pr.number, report.marker, report.body);
         context.logger?.info(`Sticky comment ${comment.action} on #${pr.number}`);
+    }
+    catch (error) {
+        tolerate('sticky comment', error);
+    }
+    try {
         await setCommitStatus(api, repo, {
             sha: report.sha,
-            context: statusContext(evaluation.model, evaluation.stage),
-            ...commitStatusFor(evaluation),
+            ...report.status,
             ...(context.runUrl ? { targetUrl: context.runUrl } : {})
         });
     }
     catch (error) {
-        if (!report.tolerateFailure)
-            throw error;
-        context.logger?.warning(`The promotion was written, but reporting it on #${pr.number} failed: ${(0,errors/* errorMessage */.gJ)(error)}`);
+        tolerate(`commit status ${report.status.context}`, error);
     }
+}
+/**
+ * Why GitHub gives this pull-request run a read-only token whatever `permissions:` says: the
+ * head is in a fork (`head.repo` another repository, or null once the fork is deleted), or
+ * Dependabot triggered the run. Undefined when the event shows neither.
+ */
+function readOnlyReason(pullRequest, context) {
+    const head = (0,client/* field */.ZZ)(pullRequest, 'head');
+    const headRepo = (0,client/* field */.ZZ)(head, 'repo');
+    const baseRepo = (0,client/* stringField */.OM)((0,client/* field */.ZZ)((0,client/* field */.ZZ)(pullRequest, 'base'), 'repo'), 'full_name');
+    if (head !== undefined && headRepo === null) {
+        return 'the pull request comes from a fork that no longer exists, and GitHub gives fork pull requests a read-only token';
+    }
+    const headName = (0,client/* stringField */.OM)(headRepo, 'full_name');
+    if (headName && baseRepo && headName.toLowerCase() !== baseRepo.toLowerCase()) {
+        return `the pull request comes from the fork ${headName}, and GitHub gives fork pull requests a read-only token`;
+    }
+    const dependabot = 'dependabot[bot]';
+    if (context.actor === dependabot || context.initialActor === dependabot) {
+        return 'Dependabot triggered this run, and GitHub gives runs Dependabot triggers a read-only token';
+    }
+    return undefined;
+}
+/** The comment with notes under its marker (the marker stays first, so it is found again). */
+function withNotes(body, evaluation, notes) {
+    const marker = commentMarker(evaluation.model, evaluation.stage);
+    const rest = body.startsWith(marker) ? body.slice(marker.length).replace(/^\n+/, '') : body;
+    const block = ['> [!NOTE]', ...notes.map(note => `> ${markdown_escape(note)}`)].join('\n>\n');
+    return `${marker}\n\n${block}\n\n${rest}`;
+}
+/** GitHub lists at most this many files of a pull request. */
+const PULL_FILES_LIMIT = 3000;
+/**
+ * Whether the pull request adds, edits, renames or removes `file`, from its list of files. A list
+ * GitHub cuts short cannot show it is absent: then it counts as changed (never a green status).
+ */
+async function changesFile(api, repo, number, file) {
+    let files;
+    try {
+        files = await api.paginate('GET /repos/{owner}/{repo}/pulls/{pull_number}/files', {
+            ...repo,
+            pull_number: number,
+            per_page: 100
+        });
+    }
+    catch (error) {
+        throw (0,client/* apiError */.pb)(error, `listing the files of #${number}`, 'pull-requests: read');
+    }
+    if (files.length >= PULL_FILES_LIMIT)
+        return true;
+    return files.some(entry => (0,client/* stringField */.OM)(entry, 'filename') === file || (0,client/* stringField */.OM)(entry, 'previous_filename') === file);
 }
 function doneBy(evaluation, context) {
     return {
@@ -67548,7 +67693,10 @@ async function runForEvent(settings, context) {
         return evaluatePullRequest(settings, context);
     if (settings.command === 'promote' && event === 'push')
         return promoteOnMerge(settings, context);
-    if (settings.command === 'promote' && event !== 'workflow_dispatch') {
+    if (settings.command === 'promote' && event === 'workflow_dispatch') {
+        return promotionByDispatch(settings, context);
+    }
+    if (settings.command === 'promote') {
         throw unsupported('command "promote" runs on these events only', event);
     }
     const policy = settings.policy ? await loadPolicy(settings.policy) : undefined;
@@ -67577,7 +67725,18 @@ function actionsArtifactUploader() {
 
 
 
+
 const COMMANDS = ['check', 'register', 'promote', 'rollback', 'status', 'history'];
+/**
+ * A name that reaches the registry, audit records, the log and the summary: checked here, before
+ * any record is built, so nothing downstream ever holds markup or a workflow command in one.
+ * The message never repeats the value (it may be hostile).
+ */
+const inputs_name = (input, pattern, rule, max) => schemas_string().refine(value => value === '' || (value.length <= max && pattern.test(value)), {
+    message: `input "${input}" must be ${rule}, at most ${max} characters`
+});
+/** GTO's `v` + semver (`v1.2.0-rc.1+build.5`) and MLflow's version numbers (`12`). */
+const VERSION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9.+-]*$/;
 const bool = (name) => schemas_enum(['true', 'false', ''], { message: `input "${name}" must be true or false` });
 const Inputs = object({
     command: schemas_enum([...COMMANDS, ''], {
@@ -67585,10 +67744,10 @@ const Inputs = object({
     }),
     policy: schemas_string(),
     candidate: schemas_string(),
-    stage: schemas_string(),
+    stage: inputs_name('stage', NAME_PATTERN, 'a stage name: letters, digits, - _ or /, starting and ending with a letter or digit', 100),
     champion: schemas_string(),
-    model: schemas_string(),
-    version: schemas_string(),
+    model: inputs_name('model', MODEL_NAME_PATTERN, 'a model name: letters, digits, - _ / . or :, starting and ending with a letter or digit', 200),
+    version: inputs_name('version', VERSION_PATTERN, 'a version: letters, digits, . + or -, starting with a letter or digit (v1.2.0, or an MLflow version number)', 128),
     reason: schemas_string(),
     'dry-run': bool('dry-run'),
     force: bool('force'),
@@ -67617,9 +67776,18 @@ const REQUIRED = {
     status: [],
     history: []
 };
-/** Reads and validates the inputs; one error lists every problem. The only caller of core.getInput. */
-function getInputs() {
+/** Inputs that are secrets: handed to `onSecret` before anything is validated. */
+const SECRET_INPUTS = ['github-token', 'notify-webhook'];
+/**
+ * Reads and validates the inputs; one error lists every problem. The only caller of
+ * core.getInput. `onSecret` (the action masks) sees every secret input first, so a run whose
+ * other inputs are refused still never shows them.
+ */
+function getInputs(options = {}) {
     const raw = Object.fromEntries(Object.keys(Inputs.shape).map(name => [name, lib_core/* getInput */.V4(name).trim()]));
+    for (const secret of SECRET_INPUTS)
+        if (raw[secret])
+            options.onSecret?.(raw[secret]);
     const parsed = Inputs.safeParse(raw);
     if (!parsed.success) {
         throw new errors/* InvalidInputError */.oC(parsed.error.issues.map(issue => issue.message).join('\n'));
@@ -67690,10 +67858,8 @@ async function run() {
     const audits = [];
     let webhook;
     try {
-        const settings = getInputs();
-        // Masked before anything can print them.
-        if (settings.githubToken)
-            lib_core/* setSecret */.Pq(settings.githubToken);
+        // Secrets are masked before anything, even a refusal of the other inputs, can print them.
+        const settings = getInputs({ onSecret: secret => lib_core/* setSecret */.Pq(secret) });
         webhook = settings.notifyWebhook;
         // Slack-style URLs carry the secret in the path: mask the parts too, wherever they appear.
         if (webhook)
@@ -67765,7 +67931,10 @@ function runnerContext(audits) {
         : undefined;
     return {
         workspace: env.GITHUB_WORKSPACE || process.cwd(),
-        actor: env.GITHUB_ACTOR || 'github-actions',
+        // A re-run keeps GITHUB_ACTOR (the first attempt's) and names who re-ran it here: the person
+        // acting, whose rights are checked. Unset outside a runner: the actor.
+        actor: env.GITHUB_TRIGGERING_ACTOR || env.GITHUB_ACTOR || 'github-actions',
+        ...(env.GITHUB_ACTOR ? { initialActor: env.GITHUB_ACTOR } : {}),
         eventName: env.GITHUB_EVENT_NAME || 'unknown',
         sha: env.GITHUB_SHA || undefined,
         runUrl,

@@ -1,6 +1,7 @@
 import * as core from '@actions/core'
 import { z } from 'zod'
 import { InvalidInputError } from './errors.js'
+import { MODEL_NAME_PATTERN, NAME_PATTERN } from './policy/schema.js'
 
 export const COMMANDS = ['check', 'register', 'promote', 'rollback', 'status', 'history'] as const
 export type CommandName = (typeof COMMANDS)[number]
@@ -32,6 +33,18 @@ export interface Settings {
   notifyWebhook?: string
 }
 
+/**
+ * A name that reaches the registry, audit records, the log and the summary: checked here, before
+ * any record is built, so nothing downstream ever holds markup or a workflow command in one.
+ * The message never repeats the value (it may be hostile).
+ */
+const name = (input: string, pattern: RegExp, rule: string, max: number) =>
+  z.string().refine(value => value === '' || (value.length <= max && pattern.test(value)), {
+    message: `input "${input}" must be ${rule}, at most ${max} characters`
+  })
+/** GTO's `v` + semver (`v1.2.0-rc.1+build.5`) and MLflow's version numbers (`12`). */
+const VERSION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9.+-]*$/
+
 const bool = (name: string) =>
   z.enum(['true', 'false', ''], { message: `input "${name}" must be true or false` })
 
@@ -41,10 +54,25 @@ const Inputs = z.object({
   }),
   policy: z.string(),
   candidate: z.string(),
-  stage: z.string(),
+  stage: name(
+    'stage',
+    NAME_PATTERN,
+    'a stage name: letters, digits, - _ or /, starting and ending with a letter or digit',
+    100
+  ),
   champion: z.string(),
-  model: z.string(),
-  version: z.string(),
+  model: name(
+    'model',
+    MODEL_NAME_PATTERN,
+    'a model name: letters, digits, - _ / . or :, starting and ending with a letter or digit',
+    200
+  ),
+  version: name(
+    'version',
+    VERSION_PATTERN,
+    'a version: letters, digits, . + or -, starting with a letter or digit (v1.2.0, or an MLflow version number)',
+    128
+  ),
   reason: z.string(),
   'dry-run': bool('dry-run'),
   force: bool('force'),
@@ -75,11 +103,19 @@ const REQUIRED: Record<CommandName, ReadonlyArray<keyof Settings>> = {
   history: []
 }
 
-/** Reads and validates the inputs; one error lists every problem. The only caller of core.getInput. */
-export function getInputs(): Settings {
-  const raw = Object.fromEntries(
+/** Inputs that are secrets: handed to `onSecret` before anything is validated. */
+const SECRET_INPUTS = ['github-token', 'notify-webhook'] as const
+
+/**
+ * Reads and validates the inputs; one error lists every problem. The only caller of
+ * core.getInput. `onSecret` (the action masks) sees every secret input first, so a run whose
+ * other inputs are refused still never shows them.
+ */
+export function getInputs(options: { onSecret?: (secret: string) => void } = {}): Settings {
+  const raw: Record<string, string> = Object.fromEntries(
     Object.keys(Inputs.shape).map(name => [name, core.getInput(name).trim()])
   )
+  for (const secret of SECRET_INPUTS) if (raw[secret]) options.onSecret?.(raw[secret])
   const parsed = Inputs.safeParse(raw)
   if (!parsed.success) {
     throw new InvalidInputError(parsed.error.issues.map(issue => issue.message).join('\n'))

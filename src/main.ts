@@ -17,9 +17,8 @@ export async function run(): Promise<void> {
   const audits: AuditRecord[] = []
   let webhook: string | undefined
   try {
-    const settings = getInputs()
-    // Masked before anything can print them.
-    if (settings.githubToken) core.setSecret(settings.githubToken)
+    // Secrets are masked before anything, even a refusal of the other inputs, can print them.
+    const settings = getInputs({ onSecret: secret => core.setSecret(secret) })
     webhook = settings.notifyWebhook
     // Slack-style URLs carry the secret in the path: mask the parts too, wherever they appear.
     if (webhook) for (const part of maskableParts(webhook)) core.setSecret(part)
@@ -87,7 +86,10 @@ function runnerContext(audits: AuditRecord[]): EventContext {
       : undefined
   return {
     workspace: env.GITHUB_WORKSPACE || process.cwd(),
-    actor: env.GITHUB_ACTOR || 'github-actions',
+    // A re-run keeps GITHUB_ACTOR (the first attempt's) and names who re-ran it here: the person
+    // acting, whose rights are checked. Unset outside a runner: the actor.
+    actor: env.GITHUB_TRIGGERING_ACTOR || env.GITHUB_ACTOR || 'github-actions',
+    ...(env.GITHUB_ACTOR ? { initialActor: env.GITHUB_ACTOR } : {}),
     eventName: env.GITHUB_EVENT_NAME || 'unknown',
     sha: env.GITHUB_SHA || undefined,
     runUrl,

@@ -55,6 +55,11 @@ export interface PullRequestEventOptions {
   mergeSha?: string
   merged?: boolean
   mergeCommitSha?: string
+  /**
+   * The head is in a fork: `head.repo` is that repository (`owner`, default name the base's), or
+   * `null` when the fork was deleted, as GitHub sends it. Fork runs get a read-only token.
+   */
+  fork?: { owner: string; name?: string } | 'deleted'
 }
 
 export interface PullRequestReviewEventOptions extends Omit<
@@ -206,6 +211,31 @@ function pullRequestObject(payload: Json, options: PullRequestEventOptions): Jso
     user: repository.owner,
     repo: repository
   })
+  const head = side(options.head.ref, options.head.sha)
+  const fork = options.fork
+  if (fork === 'deleted') {
+    Object.assign(head, { label: `unknown:${options.head.ref}`, repo: null })
+  } else if (fork) {
+    const forkName = fork.name ?? options.repo.name
+    const fullName = `${fork.owner}/${forkName}`
+    const forkRepo = replaceText(repository, String(repository.full_name), fullName) as Json
+    const owner = userLike(repository.owner as Json, fork.owner, 'User')
+    Object.assign(head, {
+      label: `${fork.owner}:${options.head.ref}`,
+      user: owner,
+      repo: {
+        ...forkRepo,
+        id: idFor(fullName),
+        node_id: `R_${Buffer.from(fullName).toString('base64url')}`,
+        name: forkName,
+        full_name: fullName,
+        owner,
+        fork: true,
+        private: false,
+        visibility: 'public'
+      }
+    })
+  }
   const merged = options.merged ?? false
   return {
     ...issueFixed,
@@ -228,7 +258,7 @@ function pullRequestObject(payload: Json, options: PullRequestEventOptions): Jso
     labels: [],
     milestone: null,
     statuses_url: `https://api.github.com/repos/${repository.full_name}/statuses/${options.head.sha}`,
-    head: side(options.head.ref, options.head.sha),
+    head,
     base: side(baseRef, options.base.sha)
   }
 }
@@ -255,7 +285,22 @@ function commonEnv(repo: RepoRef, name: string, actor: string): Record<string, s
     GITHUB_REPOSITORY_OWNER: repo.owner,
     GITHUB_REPOSITORY_ID: String(idFor(`${repo.owner}/${repo.name}`)),
     GITHUB_ACTOR: actor,
-    GITHUB_TRIGGERING_ACTOR: actor
+    GITHUB_TRIGGERING_ACTOR: actor,
+    GITHUB_RUN_ATTEMPT: '1'
+  }
+}
+
+/**
+ * The same event re-run from the Actions tab: GitHub replays the original payload and keeps
+ * `GITHUB_ACTOR` (the first attempt's actor), but names whoever re-ran it in
+ * `GITHUB_TRIGGERING_ACTOR` and counts up `GITHUB_RUN_ATTEMPT`.
+ */
+export function rerun(event: BuiltEvent, options: { by: string; attempt?: number }): BuiltEvent {
+  const attempt = options.attempt ?? Number(event.env.GITHUB_RUN_ATTEMPT ?? '1') + 1
+  return {
+    ...event,
+    payload: structuredClone(event.payload),
+    env: { ...event.env, GITHUB_TRIGGERING_ACTOR: options.by, GITHUB_RUN_ATTEMPT: String(attempt) }
   }
 }
 

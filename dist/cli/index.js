@@ -21976,7 +21976,11 @@ const AuditRecord = object({
             .describe('The approvals that counted, with the commit each was given on.')
     })
         .nullable(),
-    actor: schemas_string(),
+    actor: schemas_string()
+        .describe('Who acted and whose rights were checked: on a re-run, whoever re-ran it (`GITHUB_TRIGGERING_ACTOR`).'),
+    initialActor: schemas_string()
+        .optional()
+        .describe("`GITHUB_ACTOR`: who started the run's first attempt, which a re-run keeps; absent outside GitHub Actions."),
     event: schemas_string().describe('The GitHub event, or `cli`.'),
     commitSha: schemas_string().nullable(),
     runUrl: schemas_string().nullable(),
@@ -22053,6 +22057,7 @@ function rollbackAudit(input) {
 function common(actor, run, at, reason) {
     return {
         actor,
+        ...(run.initialActor ? { initialActor: run.initialActor } : {}),
         event: run.event ?? 'cli',
         commitSha: run.sha ?? null,
         runUrl: run.runUrl ?? null,
@@ -22231,7 +22236,12 @@ async function promote(context, options) {
     });
     const holder = await context.registry.getStage(model, options.stage);
     if (holder?.version === version) {
-        return nothingToDo(model, version, options.stage, holder);
+        if (!options.evaluateHeld)
+            return nothingToDo(model, version, options.stage, holder);
+        // A pull request's status is earned by an evaluation, never assumed from the registry.
+        const held = await evaluate(holder);
+        const note = `${model} ${version} already holds ${options.stage}: nothing to write.`;
+        return outcome(held.evaluation, note, false, undefined);
     }
     const records = options.onceForCommit
         ? (await context.registry.history(model)).flatMap(event => {

@@ -16,7 +16,13 @@ import { openRegistry, resolveCommit } from '../registry/open.js'
 /** What the runner tells a step about its run (GITHUB_* variables), read once by main.ts. */
 export interface RunnerContext {
   workspace: string
+  /**
+   * Who acts, and whose rights are checked: whoever triggered this attempt
+   * (`GITHUB_TRIGGERING_ACTOR`, which names who re-ran a run), else `GITHUB_ACTOR`.
+   */
   actor: string
+  /** `GITHUB_ACTOR`: the first attempt's actor, which a re-run keeps; recorded, never trusted. */
+  initialActor?: string
   eventName: string
   sha?: string
   runUrl?: string
@@ -113,7 +119,7 @@ export async function openCommandContext(
 export async function openRegistryContext(
   runner: RunnerContext,
   policy: Policy | undefined,
-  runFacts: RunFacts = { event: runner.eventName, sha: runner.sha, runUrl: runner.runUrl }
+  runFacts: RunFacts = runFactsOf(runner)
 ): Promise<{ context: RegistryContext; git: GitRunner }> {
   const opened = await openRegistry(runner.workspace, policy, {
     env: runner.env,
@@ -127,4 +133,15 @@ export async function openRegistryContext(
     runFacts
   }
   return { context, git: opened.git }
+}
+
+/** This run's facts for audit records: event, commit, run page and both actors. */
+export function runFactsOf(runner: RunnerContext, extra: Partial<RunFacts> = {}): RunFacts {
+  return {
+    event: runner.eventName,
+    sha: runner.sha,
+    runUrl: runner.runUrl,
+    ...(runner.initialActor ? { initialActor: runner.initialActor } : {}),
+    ...extra
+  }
 }

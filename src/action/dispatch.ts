@@ -11,7 +11,7 @@ import { checkRollbackPermission, octokitRepoAccess } from '../github/access.js'
 import type { GitHubApi, RepoRef } from '../github/client.js'
 import { octokitCommentSink } from '../github/comments.js'
 import { withCandidateArtifact } from './candidate-artifact.js'
-import { openCommandContext, runCommand } from './commands.js'
+import { openCommandContext, runCommand, runFactsOf } from './commands.js'
 import { apiFor, readPayload, repoRef, type EventContext } from './github-context.js'
 import { policyAt } from './policy-at.js'
 
@@ -40,6 +40,21 @@ export async function rollbackByDispatch(
   return note ? { ...outcome, markdown: `${outcome.markdown}\n${note}\n` } : outcome
 }
 
+/**
+ * `workflow_dispatch` with `command: promote`, not forced: every gate must pass (approvals and
+ * checks fail closed, as there is no pull request), judged by the default branch's policy.
+ */
+export async function promotionByDispatch(
+  settings: Settings,
+  context: EventContext
+): Promise<CommandOutcome> {
+  const api = apiFor(settings, context, "Reading the default branch's policy")
+  const policy = await defaultBranchPolicy(settings, context, api, repoRef(context))
+  return withCandidateArtifact(settings, context, policy, resolved =>
+    runCommand(resolved, context, policy ? { policy } : {})
+  )
+}
+
 /** `workflow_dispatch` with `command: promote` and `force`: the same right as a rollback. */
 export async function forcedPromotionByDispatch(
   settings: Settings,
@@ -64,7 +79,7 @@ async function requireRollbackRight(
   const repo = repoRef(context)
   let policy: Policy | undefined
   try {
-    policy = await rightsPolicy(settings, context, api, repo)
+    policy = await defaultBranchPolicy(settings, context, api, repo)
   } catch (error) {
     // The rights could not be read: a refused attempt, recorded like a denial.
     context.recordAudit?.(deniedAudit(settings, context, undefined, errorMessage(error)))
@@ -82,10 +97,20 @@ async function requireRollbackRight(
   }
   if (!decision.allowed) {
     context.recordAudit?.(deniedAudit(settings, context, policy, decision.reason))
-    throw new PermissionError(`Refused: ${decision.reason}. The registry was not changed.`)
+    throw new PermissionError(
+      `Refused: ${decision.reason}${rerunNote(context)}. The registry was not changed.`
+    )
   }
-  context.logger?.info(`Allowed: ${decision.reason}`)
+  context.logger?.info(`Allowed: ${decision.reason}${rerunNote(context)}`)
   return { api, repo, permission, ...(policy ? { policy } : {}) }
+}
+
+/** On a re-run by someone else: whose right was checked, and why not the first attempt's actor. */
+function rerunNote(context: EventContext): string {
+  const first = context.initialActor
+  return first && first !== context.actor
+    ? ` (${context.actor} re-ran a run ${first} started: the person who re-runs it is checked)`
+    : ''
 }
 
 /** The record of a rollback or forced promotion refused before the registry was touched. */
@@ -105,17 +130,18 @@ function deniedAudit(
     gates: [{ gate: 'permission', status: 'fail', summary: reason }],
     actor: context.actor,
     reason: settings.reason,
-    run: { event: context.eventName, sha: context.sha, runUrl: context.runUrl },
+    run: runFactsOf(context),
     at: new Date()
   })
 }
 
 /**
- * The policy whose `rollback.allowed` decides. Dispatched on the default branch, the checkout's;
- * on any other branch, the default branch's (git, else the contents API): a branch could
- * otherwise name anyone in its own copy.
+ * The policy every registry write by dispatch is judged by, and whose `rollback.allowed`
+ * decides. Dispatched on the default branch, the dispatched commit's; on any other branch, the
+ * default branch's (git, else the contents API): a branch could otherwise loosen its own gates or
+ * name anyone in its own copy.
  */
-async function rightsPolicy(
+async function defaultBranchPolicy(
   settings: Settings,
   context: EventContext,
   api: GitHubApi,
@@ -128,7 +154,7 @@ async function rightsPolicy(
     typeof repository?.default_branch === 'string' ? repository.default_branch : undefined
   if (!defaultBranch) {
     throw new PermissionError(
-      `the ${context.eventName} payload names no default branch, so the rollback rights cannot be read from it`
+      `the ${context.eventName} payload names no default branch, so the policy cannot be read from it`
     )
   }
   const ref = typeof payload.ref === 'string' ? payload.ref : context.ref
@@ -144,7 +170,7 @@ async function rightsPolicy(
   )
   if (!onDefault) {
     context.logger?.info(
-      `Dispatched on ${ref ?? 'another ref'}: the policy (and who may ${settings.command === 'rollback' ? 'roll back' : 'force'}) comes from ${defaultBranch}`
+      `Dispatched on ${ref ?? 'another ref'}: the policy comes from ${defaultBranch}, never from the dispatched branch`
     )
   }
   return policy

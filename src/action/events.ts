@@ -4,7 +4,7 @@ import { loadPolicy } from '../policy/load.js'
 import type { Settings } from '../inputs.js'
 import { withCandidateArtifact } from './candidate-artifact.js'
 import { runCommand } from './commands.js'
-import { forcedPromotionByDispatch, rollbackByDispatch } from './dispatch.js'
+import { forcedPromotionByDispatch, promotionByDispatch, rollbackByDispatch } from './dispatch.js'
 import type { EventContext } from './github-context.js'
 import { evaluatePullRequest, promoteOnMerge } from './pull-request.js'
 
@@ -46,7 +46,10 @@ export async function runForEvent(
   }
   if (settings.command === 'promote' && isPullRequest) return evaluatePullRequest(settings, context)
   if (settings.command === 'promote' && event === 'push') return promoteOnMerge(settings, context)
-  if (settings.command === 'promote' && event !== 'workflow_dispatch') {
+  if (settings.command === 'promote' && event === 'workflow_dispatch') {
+    return promotionByDispatch(settings, context)
+  }
+  if (settings.command === 'promote') {
     throw unsupported('command "promote" runs on these events only', event)
   }
   const policy = settings.policy ? await loadPolicy(settings.policy) : undefined

@@ -18,8 +18,7 @@ export async function policyAt(
   where: { context: EventContext; api: GitHubApi; repo: RepoRef }
 ): Promise<{ policy: Policy; text: string }> {
   const { context } = where
-  const relative = path.relative(context.workspace, path.resolve(context.workspace, file))
-  const spec = relative.split(path.sep).join('/')
+  const spec = repositoryPath(context, file)
   let text: string | undefined
   if (at.rev) {
     const shown = await createGitRunner(context.workspace)(['show', `${at.rev}:./${spec}`])
@@ -35,4 +34,10 @@ export async function policyAt(
     )
   }
   return { policy: parsePolicy(text, file), text }
+}
+
+/** A workspace file as a path in the repository (`/`-separated, relative to its root). */
+export function repositoryPath(context: EventContext, file: string): string {
+  const relative = path.relative(context.workspace, path.resolve(context.workspace, file))
+  return relative.split(path.sep).join('/')
 }

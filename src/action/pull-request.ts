@@ -1,27 +1,36 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { promote, type PromoteOutcome } from '../commands/promote.js'
-import { InvalidInputError, errorMessage } from '../errors.js'
+import { InvalidInputError, PermissionError, errorMessage } from '../errors.js'
 import type { Evaluation } from '../gates/types.js'
 import type { Settings } from '../inputs.js'
 import type { Policy } from '../policy/schema.js'
 import { commentMarker, renderComment, type DoneAction } from '../report/comment.js'
+import { escape } from '../report/markdown.js'
 import { listCheckRuns } from '../github/check-runs.js'
-import type { GitHubApi, RepoRef } from '../github/client.js'
+import { apiError, field, stringField, type GitHubApi, type RepoRef } from '../github/client.js'
 import { octokitCommentSink } from '../github/comments.js'
 import { findMergedPullRequests, parsePullRequest, type PullRequestInfo } from '../github/pulls.js'
 import { gatherReviewEvidence, octokitReviewSource } from '../github/reviews.js'
-import { commitStatusFor, setCommitStatus, statusContext } from '../github/statuses.js'
-import { openRegistryContext } from './commands.js'
+import {
+  commitStatusFor,
+  setCommitStatus,
+  statusContext,
+  type CommitState
+} from '../github/statuses.js'
+import { openRegistryContext, runFactsOf } from './commands.js'
 import { apiFor, readPayload, repoRef, type EventContext } from './github-context.js'
 import { withCandidateArtifact } from './candidate-artifact.js'
-import { policyAt } from './policy-at.js'
+import { policyAt, repositoryPath } from './policy-at.js'
 
 /**
  * A pull-request event with `command: promote`: evaluate the promotion with the pull request's
  * reviews and check runs, as a dry run unless `promote-on: approval` (then `promote` writes only
  * when every gate passes), then post or edit the sticky comment and set the commit status on
- * the head commit.
+ * the head commit. Only a pull request into the default branch can write, and only it sets the
+ * status context branch protection requires (`modelgate/<model>/<stage>`); one into another
+ * branch is reported under a context naming its base. A token that may not write the comment or
+ * status (a fork's, Dependabot's) leaves the evaluation standing: a warning says why.
  */
 export async function evaluatePullRequest(
   settings: Settings,
@@ -32,6 +41,8 @@ export async function evaluatePullRequest(
     throw new InvalidInputError(`the ${context.eventName} payload has no pull_request`)
   }
   const pr = parsePullRequest(payload.pull_request)
+  const defaultBranch = stringField(payload.repository, 'default_branch')
+  const intoDefault = defaultBranch !== undefined && pr.baseRef === defaultBranch
   const repo = repoRef(context)
   const api = apiFor(settings, context, `Evaluating pull request #${pr.number}`)
   const file = settings.policy as string
@@ -40,51 +51,82 @@ export async function evaluatePullRequest(
     { rev: pr.baseSha, what: `the base branch (${pr.baseRef} at ${pr.baseSha.slice(0, 7)})` },
     { context, api, repo }
   )
-  const changed = (await readWorkspaceFile(context, file)) !== text
+  // The checkout differs (pull_request), or the pull request's files name it (pull_request_target
+  // checks out the base, where it never differs).
+  const changed =
+    (await readWorkspaceFile(context, file)) !== text ||
+    (await changesFile(api, repo, pr.number, repositoryPath(context, file)))
   const result = await withCandidateArtifact(settings, context, policy, resolved =>
     promoteWithEvidence(resolved, context, api, repo, {
       policy,
       pr,
       sha: pr.headSha,
-      // Written from a pull request only with `promote-on: approval`, and only when every gate passes.
-      dryRun: settings.promoteOn !== 'approval' || settings.dryRun
+      // Written from a pull request only into the default branch with `promote-on: approval`,
+      // and only when every gate passes.
+      dryRun: !intoDefault || settings.promoteOn !== 'approval' || settings.dryRun,
+      evaluateHeld: true
     })
   )
+  if (!result.evaluation) return result
+  const { evaluation } = result
   const stage = settings.stage as string
-  if (!result.evaluation) {
-    // Already in the stage: nothing to evaluate, nothing to wait for.
-    await setCommitStatus(api, repo, {
-      sha: pr.headSha,
-      context: statusContext(policy.model, stage),
-      state: 'success',
-      description: `already in ${stage}: nothing to promote`,
-      ...(context.runUrl ? { targetUrl: context.runUrl } : {})
-    })
-    return result
+  const notes: string[] = []
+  const held = evaluation.candidate.version
+  if (held !== undefined && evaluation.champion?.version === held) {
+    notes.push(`${held} already holds ${stage}: merging writes nothing.`)
   }
-  const done = result.written ? doneBy(result.evaluation, context) : undefined
+  const elsewhere = intoDefault
+    ? undefined
+    : `pull request #${pr.number} is into ${pr.baseRef}, not the default branch (${defaultBranch ?? 'unknown: the payload names none'})`
+  if (elsewhere) {
+    notes.push(
+      `This ${elsewhere}: ModelGate reports on it and writes nothing to the registry, on approval or on merge.`
+    )
+  }
+  const done = result.written ? doneBy(evaluation, context) : undefined
+  const comment = renderComment({
+    evaluation,
+    promoteOn: settings.promoteOn,
+    ...(done ? { done } : {}),
+    ...(changed ? { policyChanged: { path: file } } : {}),
+    ...(context.runUrl ? { runUrl: context.runUrl } : {})
+  })
+  const shared = statusContext(policy.model, stage)
+  const status = changed ? policyChangeStatus(evaluation) : commitStatusFor(evaluation)
   await publish(api, repo, context, pr, {
     sha: pr.headSha,
-    evaluation: result.evaluation,
-    body: renderComment({
-      evaluation: result.evaluation,
-      promoteOn: settings.promoteOn,
-      ...(done ? { done } : {}),
-      ...(changed ? { policyChanged: { path: file } } : {}),
-      ...(context.runUrl ? { runUrl: context.runUrl } : {})
-    }),
-    // Once written (promote-on: approval), a comment GitHub refuses must not hide the promotion.
-    tolerateFailure: Boolean(result.written)
+    marker: commentMarker(evaluation.model, evaluation.stage),
+    body: notes.length > 0 ? withNotes(comment, evaluation, notes) : comment,
+    // Another base must not move the status the default branch's protection reads.
+    status: { ...status, context: elsewhere ? `${shared}@${pr.baseRef}` : shared },
+    written: Boolean(result.written),
+    readOnly: readOnlyReason(payload.pull_request, context)
   })
   const note = result.written
     ? `Promoted from pull request #${pr.number} (promote-on: approval).\n`
-    : `Evaluated for pull request #${pr.number}; nothing was written to the registry on ${context.eventName} (promote-on: ${settings.promoteOn}).\n`
+    : elsewhere
+      ? `Evaluated: ${escape(elsewhere)}, so nothing was written to the registry and the status is ${escape(`${shared}@${pr.baseRef}`)}, not ${escape(shared)}.\n`
+      : `Evaluated for pull request #${pr.number}; nothing was written to the registry on ${context.eventName} (promote-on: ${settings.promoteOn}).\n`
   // Evaluating a pull request attempts nothing until every gate passes: no record of refusals.
   const { audit, ...rest } = result
   return {
     ...rest,
     ...(result.written && audit ? { audit } : {}),
     markdown: `${result.markdown}\n${note}`
+  }
+}
+
+/**
+ * The status of a pull request that changes the policy: never `success`, whatever the
+ * evaluation under the base policy says, since the change itself is what a person must judge;
+ * `failure` when the gates already fail, else `pending`.
+ */
+function policyChangeStatus(evaluation: Evaluation): { state: CommitState; description: string } {
+  const evaluated = commitStatusFor(evaluation)
+  const subject = `${evaluation.candidate.version ?? evaluation.candidate.label} → ${evaluation.stage}`
+  return {
+    state: evaluated.state === 'failure' ? 'failure' : 'pending',
+    description: `This pull request changes the policy (takes effect after merge); ${subject} is ${evaluation.decision} under the base policy`
   }
 }
 
@@ -160,15 +202,19 @@ export async function promoteOnMerge(
   if (pr) {
     await publish(api, repo, context, pr, {
       sha,
-      evaluation: result.evaluation,
+      marker: commentMarker(result.evaluation.model, result.evaluation.stage),
       body: renderComment({
         evaluation: result.evaluation,
         merged: true,
         ...(done ? { done } : {}),
         ...(context.runUrl ? { runUrl: context.runUrl } : {})
       }),
+      status: {
+        context: statusContext(result.evaluation.model, result.evaluation.stage),
+        ...commitStatusFor(result.evaluation)
+      },
       // The registry was written: a comment or status GitHub refuses is a warning, not a failed promotion.
-      tolerateFailure: Boolean(result.written)
+      written: Boolean(result.written)
     })
   }
   const origin = pr
@@ -189,6 +235,8 @@ interface EvidenceRequest {
   dryRun: boolean
   /** A push: a promotion already written from this commit is not done again. */
   onceForCommit?: string
+  /** A pull request: a version already in the stage is evaluated all the same. */
+  evaluateHeld?: boolean
 }
 
 /** Runs `promote` with the pull request's reviews and check runs as evidence. */
@@ -217,12 +265,14 @@ async function promoteWithEvidence(
           runs: await listCheckRuns(api, repo, pr.headSha, stagePolicy.checks)
         }
       : undefined
-  const { context: registryContext } = await openRegistryContext(context, policy, {
-    event: context.eventName,
-    sha: request.sha,
-    runUrl: context.runUrl,
-    ...(pr ? { pullRequest: { number: pr.number, ...(pr.url ? { url: pr.url } : {}) } } : {})
-  })
+  const { context: registryContext } = await openRegistryContext(
+    context,
+    policy,
+    runFactsOf(context, {
+      sha: request.sha,
+      ...(pr ? { pullRequest: { number: pr.number, ...(pr.url ? { url: pr.url } : {}) } } : {})
+    })
+  )
   return promote(registryContext, {
     policy,
     stage,
@@ -230,39 +280,122 @@ async function promoteWithEvidence(
     candidateDir: settings.candidate,
     dryRun: request.dryRun,
     ...(request.onceForCommit ? { onceForCommit: request.onceForCommit } : {}),
+    ...(request.evaluateHeld ? { evaluateHeld: true } : {}),
     ...(reviews ? { reviews } : {}),
     ...(checkRuns ? { checkRuns } : {})
   })
 }
 
-/** The sticky comment on the pull request and the commit status on `sha`. */
+/**
+ * The sticky comment on the pull request and the commit status on `sha`, in that order. Once the
+ * registry was written, or when the token may not write (HTTP 401/403: a fork's or Dependabot's
+ * read-only token, a missing permission), a refusal is a warning: the decision, the outputs and
+ * the job summary stand, and a status never set keeps branch protection waiting.
+ */
 async function publish(
   api: GitHubApi,
   repo: RepoRef,
   context: EventContext,
   pr: PullRequestInfo,
-  report: { sha: string; evaluation: Evaluation; body: string; tolerateFailure: boolean }
+  report: {
+    sha: string
+    marker: string
+    body: string
+    status: { context: string; state: CommitState; description: string }
+    written: boolean
+    /** Why the token is read-only, when the event says so (a fork, Dependabot). */
+    readOnly?: string
+  }
 ): Promise<void> {
-  const { evaluation } = report
+  const tolerate = (what: string, error: unknown) => {
+    if (!report.written && !(error instanceof PermissionError)) throw error
+    const why =
+      error instanceof PermissionError && report.readOnly
+        ? `${report.readOnly}, whatever \`permissions:\` says. The evaluation stands: it is in the job summary and the decision and report outputs (see "Fork pull requests" in the README)`
+        : errorMessage(error)
+    const lead = report.written ? 'The promotion was written, but the' : 'The'
+    context.logger?.warning(`${lead} ${what} on #${pr.number} could not be written: ${why}`)
+  }
   try {
     const comment = await octokitCommentSink(api, repo, context.logger).upsert(
       pr.number,
-      commentMarker(evaluation.model, evaluation.stage),
+      report.marker,
       report.body
     )
     context.logger?.info(`Sticky comment ${comment.action} on #${pr.number}`)
+  } catch (error) {
+    tolerate('sticky comment', error)
+  }
+  try {
     await setCommitStatus(api, repo, {
       sha: report.sha,
-      context: statusContext(evaluation.model, evaluation.stage),
-      ...commitStatusFor(evaluation),
+      ...report.status,
       ...(context.runUrl ? { targetUrl: context.runUrl } : {})
     })
   } catch (error) {
-    if (!report.tolerateFailure) throw error
-    context.logger?.warning(
-      `The promotion was written, but reporting it on #${pr.number} failed: ${errorMessage(error)}`
-    )
+    tolerate(`commit status ${report.status.context}`, error)
   }
+}
+
+/**
+ * Why GitHub gives this pull-request run a read-only token whatever `permissions:` says: the
+ * head is in a fork (`head.repo` another repository, or null once the fork is deleted), or
+ * Dependabot triggered the run. Undefined when the event shows neither.
+ */
+export function readOnlyReason(pullRequest: unknown, context: EventContext): string | undefined {
+  const head = field(pullRequest, 'head')
+  const headRepo = field(head, 'repo')
+  const baseRepo = stringField(field(field(pullRequest, 'base'), 'repo'), 'full_name')
+  if (head !== undefined && headRepo === null) {
+    return 'the pull request comes from a fork that no longer exists, and GitHub gives fork pull requests a read-only token'
+  }
+  const headName = stringField(headRepo, 'full_name')
+  if (headName && baseRepo && headName.toLowerCase() !== baseRepo.toLowerCase()) {
+    return `the pull request comes from the fork ${headName}, and GitHub gives fork pull requests a read-only token`
+  }
+  const dependabot = 'dependabot[bot]'
+  if (context.actor === dependabot || context.initialActor === dependabot) {
+    return 'Dependabot triggered this run, and GitHub gives runs Dependabot triggers a read-only token'
+  }
+  return undefined
+}
+
+/** The comment with notes under its marker (the marker stays first, so it is found again). */
+function withNotes(body: string, evaluation: Evaluation, notes: readonly string[]): string {
+  const marker = commentMarker(evaluation.model, evaluation.stage)
+  const rest = body.startsWith(marker) ? body.slice(marker.length).replace(/^\n+/, '') : body
+  const block = ['> [!NOTE]', ...notes.map(note => `> ${escape(note)}`)].join('\n>\n')
+  return `${marker}\n\n${block}\n\n${rest}`
+}
+
+/** GitHub lists at most this many files of a pull request. */
+const PULL_FILES_LIMIT = 3000
+
+/**
+ * Whether the pull request adds, edits, renames or removes `file`, from its list of files. A list
+ * GitHub cuts short cannot show it is absent: then it counts as changed (never a green status).
+ */
+async function changesFile(
+  api: GitHubApi,
+  repo: RepoRef,
+  number: number,
+  file: string
+): Promise<boolean> {
+  let files: unknown[]
+  try {
+    files = await api.paginate('GET /repos/{owner}/{repo}/pulls/{pull_number}/files', {
+      ...repo,
+      pull_number: number,
+      per_page: 100
+    })
+  } catch (error) {
+    throw apiError(error, `listing the files of #${number}`, 'pull-requests: read')
+  }
+  if (files.length >= PULL_FILES_LIMIT) return true
+  return files.some(
+    entry =>
+      stringField(entry, 'filename') === file || stringField(entry, 'previous_filename') === file
+  )
 }
 
 function doneBy(evaluation: Evaluation, context: EventContext): DoneAction {

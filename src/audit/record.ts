@@ -86,7 +86,17 @@ export const AuditRecord = z
           .describe('The approvals that counted, with the commit each was given on.')
       })
       .nullable(),
-    actor: z.string(),
+    actor: z
+      .string()
+      .describe(
+        'Who acted and whose rights were checked: on a re-run, whoever re-ran it (`GITHUB_TRIGGERING_ACTOR`).'
+      ),
+    initialActor: z
+      .string()
+      .optional()
+      .describe(
+        "`GITHUB_ACTOR`: who started the run's first attempt, which a re-run keeps; absent outside GitHub Actions."
+      ),
     event: z.string().describe('The GitHub event, or `cli`.'),
     commitSha: z.string().nullable(),
     runUrl: z.string().nullable(),
@@ -103,6 +113,8 @@ export interface RunFacts {
   sha?: string
   runUrl?: string
   pullRequest?: { number: number; url?: string }
+  /** `GITHUB_ACTOR`, kept on re-runs; the record's `actor` is whoever triggered this attempt. */
+  initialActor?: string
 }
 
 export interface PromotionAuditInput {
@@ -207,6 +219,7 @@ export function rollbackAudit(input: RollbackAuditInput): AuditRecord {
 function common(actor: string, run: RunFacts, at: Date, reason: string | undefined) {
   return {
     actor,
+    ...(run.initialActor ? { initialActor: run.initialActor } : {}),
     event: run.event ?? 'cli',
     commitSha: run.sha ?? null,
     runUrl: run.runUrl ?? null,

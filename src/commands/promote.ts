@@ -43,6 +43,8 @@ export interface PromoteOptions {
    * and stage written from it, the push was handled (a re-run) and nothing is done again.
    */
   onceForCommit?: string
+  /** A pull request: a version already in the stage is evaluated all the same (nothing written). */
+  evaluateHeld?: boolean
 }
 
 /** What `promote` returns: the outcome, with the evaluation when one was made. */
@@ -102,7 +104,11 @@ export async function promote(
 
   const holder = await context.registry.getStage(model, options.stage)
   if (holder?.version === version) {
-    return nothingToDo(model, version, options.stage, holder)
+    if (!options.evaluateHeld) return nothingToDo(model, version, options.stage, holder)
+    // A pull request's status is earned by an evaluation, never assumed from the registry.
+    const held = await evaluate(holder)
+    const note = `${model} ${version} already holds ${options.stage}: nothing to write.`
+    return outcome(held.evaluation, note, false, undefined)
   }
   const records = options.onceForCommit
     ? (await context.registry.history(model)).flatMap(event => {
