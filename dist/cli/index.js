@@ -21736,12 +21736,42 @@ function value(number) {
     return number === undefined ? '—' : formatNumber(number);
 }
 /**
- * Inline text made inert: markdown punctuation that could start emphasis, code, links or HTML
- * is backslash-escaped, `|` too (table cells), and line breaks become spaces. `_` is left alone:
- * GitHub does not emphasise inside words, and metric names are full of it.
+ * Inline text made inert: markdown punctuation that could start emphasis, code, links, HTML or
+ * entities is backslash-escaped, `|` too (table cells), and line breaks become spaces. `_` is
+ * left alone: GitHub does not emphasise inside words, and metric names are full of it.
+ * Then {@link unlinked}: no @-mention, bare URL or issue reference renders live.
  */
 function markdown_escape(text) {
-    return text.replace(/\r?\n|\r/g, ' ').replace(/[\\`*[\]<>|~]/g, '\\$&');
+    return unlinked(text.replace(/\r?\n|\r/g, ' ').replace(/[\\`*[\]<>|~&]/g, '\\$&'));
+}
+const ZERO_WIDTH_SPACE = '\u200B';
+/**
+ * Text that GitHub shows as typed but links nothing: a zero-width space after every `@` (a
+ * mention `@user`, `@org/team` or an email address needs a name character right after it),
+ * inside `://` and `www.` (bare URLs), and after a `#` before a digit (`#12`, `owner/repo#12`
+ * reference an issue and notify it). Invisible when read; not for code spans, which link nothing.
+ */
+function unlinked(text) {
+    return text
+        .replace(/@/g, `@${ZERO_WIDTH_SPACE}`)
+        .replace(/:(?=\/\/)/g, `:${ZERO_WIDTH_SPACE}`)
+        .replace(/(www)(?=\.)/gi, `$1${ZERO_WIDTH_SPACE}`)
+        .replace(/#(?=\d)/g, `#${ZERO_WIDTH_SPACE}`);
+}
+/**
+ * Text inside an HTML block (a `<summary>`), where markdown escapes do not apply: `&`, `<`,
+ * `>` and quotes as entities, line breaks as spaces, and {@link unlinked}.
+ */
+function escapeHtml(text) {
+    const entities = {
+        '&': '&amp;',
+        '<': '&lt;',
+        '>': '&gt;',
+        '"': '&quot;',
+        "'": '&#39;'
+    };
+    // unlinked first: its `#` rule would split the `&#39;` entity.
+    return unlinked(text.replace(/\r?\n|\r/g, ' ')).replace(/[&<>"']/g, c => entities[c] ?? c);
 }
 
 ;// CONCATENATED MODULE: ./src/report/json.ts
@@ -21957,7 +21987,14 @@ const AuditRecord = object({
     decision: schemas_enum(['pass', 'pass-with-warnings', 'pending', 'blocked', 'rolled-back', 'denied'])
         .describe("The gates' decision; `rolled-back` for a rollback; `denied` when the actor had no right."),
     gates: array(GateRecord),
-    metrics: object({ candidate: Metrics, champion: Metrics.nullable() }),
+    metrics: object({
+        candidate: Metrics,
+        champion: Metrics.nullable(),
+        unused: object({ candidate: schemas_number().int(), champion: schemas_number().int() })
+            .optional()
+            .describe('How many metrics of each side no gate of the stage used, left out above.')
+    })
+        .describe('The metrics the gates used; the others are only counted, to bound the record.'),
     artifact: object({
         files: array(object({ path: schemas_string(), sha256: schemas_string(), size: schemas_number() })),
         totalBytes: schemas_number()
@@ -21999,10 +22036,7 @@ function promotionAudit(input) {
         previous: evaluation.champion?.version ?? null,
         decision: evaluation.decision,
         gates: evaluation.gates.map(gateRecord),
-        metrics: {
-            candidate: evaluation.candidate.metrics,
-            champion: evaluation.champion?.metrics ?? null
-        },
+        metrics: usedMetrics(evaluation),
         artifact: {
             files: candidate.files.map(file => ({
                 path: file.path,
@@ -22049,6 +22083,27 @@ function rollbackAudit(input) {
         pullRequest: input.run.pullRequest ? { ...input.run.pullRequest, approvers: [] } : null,
         ...common(input.actor, input.run, input.at, input.reason)
     });
+}
+/**
+ * The metrics the stage's gates looked at, and a count of the rest: a metrics.json may hold
+ * any number of metrics no gate uses (100k made a 5.6 MB record), and the record is stored in
+ * a tag, a job summary and an artifact.
+ */
+function usedMetrics(evaluation) {
+    const used = new Set(evaluation.gates.flatMap(gate => (gate.checks ?? []).map(c => c.metric)));
+    const keep = (metrics) => {
+        const entries = Object.entries(metrics);
+        // fromEntries defines own properties: a metric named `__proto__` stays a plain key.
+        const kept = Object.fromEntries(entries.filter(([name]) => used.has(name)));
+        return { kept, unused: entries.length - Object.keys(kept).length };
+    };
+    const candidate = keep(evaluation.candidate.metrics);
+    const champion = evaluation.champion ? keep(evaluation.champion.metrics) : undefined;
+    return {
+        candidate: candidate.kept,
+        champion: champion?.kept ?? null,
+        unused: { candidate: candidate.unused, champion: champion?.unused ?? 0 }
+    };
 }
 function common(actor, run, at, reason) {
     return {
