@@ -62,6 +62,7 @@ describe('what the bundled action prints and stores', () => {
   let runner: EventRunner
   let commits: string[]
   let bigCommit: string
+  let loudCommit: string
 
   const dispatch = (sender: string) =>
     workflowDispatchEvent({ repo: REPO, sha: commits[1] as string, sender })
@@ -82,6 +83,13 @@ describe('what the bundled action prints and stores', () => {
     await gitOk(clone.git, ['add', '-A'])
     await gitOk(clone.git, ['commit', '--quiet', '-m', 'many metrics'])
     bigCommit = (await gitOk(clone.git, ['rev-parse', 'HEAD'])).trim()
+    // A version with 40k unusable metrics: one warning each, a report of some 3 MB.
+    const bad: Record<string, number | string> = { auc: 0.9 }
+    for (let i = 0; i < 40_000; i++) bad[`bad_metric_${i}`] = 'not a number'
+    await writeFile(path.join(clone.dir, 'model/metrics.json'), JSON.stringify(bad))
+    await gitOk(clone.git, ['add', '-A'])
+    await gitOk(clone.git, ['commit', '--quiet', '-m', 'many bad metrics'])
+    loudCommit = (await gitOk(clone.git, ['rev-parse', 'HEAD'])).trim()
     await gitOk(clone.git, ['push', '--quiet', 'origin', 'main'])
     runner = eventRunner({ workspace: clone.dir, gh })
     await registerVersions(clone, {
@@ -89,7 +97,8 @@ describe('what the bundled action prints and stores', () => {
       versions: {
         'v1.0.0': commits[0] as string,
         'v1.1.0': commits[1] as string,
-        'v2.0.0': bigCommit
+        'v2.0.0': bigCommit,
+        'v3.0.0': loudCommit
       }
     })
   })
@@ -177,6 +186,22 @@ describe('what the bundled action prints and stores', () => {
     for (const line of tags.trim().split('\n')) {
       expect(Number(line.split(' ')[0])).toBeLessThan(64 * 1024)
     }
+  })
+
+  it('cuts a report too large for the job summary, with a note, and keeps the audit record', async () => {
+    const forced = await run(dispatch('mona'), {
+      command: 'promote',
+      stage: 'staging',
+      version: 'v3.0.0',
+      force: 'true',
+      reason: 'many warnings'
+    })
+    expect(forced.exitCode).toBe(0)
+    expect(forced.outputs.report?.length).toBeGreaterThan(2 * MIB)
+    expect(Buffer.byteLength(forced.summary)).toBeLessThan(MIB)
+    expect(forced.summary).toContain("shortened here to stay within GitHub's 1 MiB limit")
+    const [record] = summaryRecords(forced.summary)
+    expect(record).toMatchObject({ kind: 'promotion', written: true, version: 'v3.0.0' })
   })
 
   it('a PR-controlled name neither @-mentions nor links in the sticky comment', async () => {
