@@ -177,12 +177,25 @@ describe('what the bundled action prints and stores', () => {
     expect(record?.metrics.unused).toEqual({ candidate: 100_000, champion: 0 })
 
     // The tag that carries the record is small too.
-    const history = await runCliBundle(['history', 'fraud', '--json', '--repo', workspace.clone.dir])
+    const history = await runCliBundle([
+      'history',
+      'fraud',
+      '--json',
+      '--repo',
+      workspace.clone.dir
+    ])
     expect(history.exitCode).toBe(0)
-    const events = JSON.parse(history.stdout) as { version?: string; audit?: { record?: unknown } }[]
+    const events = JSON.parse(history.stdout) as {
+      version?: string
+      audit?: { record?: unknown }
+    }[]
     const stored = events.find(e => e.version === 'v2.0.0' && e.audit?.record)
     expect(stored?.audit?.record).toEqual(record)
-    const tags = await gitOk(workspace.clone.git, ['for-each-ref', '--format=%(objectsize) %(refname)', 'refs/tags'])
+    const tags = await gitOk(workspace.clone.git, [
+      'for-each-ref',
+      '--format=%(objectsize) %(refname)',
+      'refs/tags'
+    ])
     for (const line of tags.trim().split('\n')) {
       expect(Number(line.split(' ')[0])).toBeLessThan(64 * 1024)
     }

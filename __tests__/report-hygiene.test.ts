@@ -140,7 +140,9 @@ describe('the audit section of the job summary', () => {
   })
 
   it('a record too large for the summary points at the artifact instead', () => {
-    const gates = [{ gate: 'checks', status: 'pass' as const, summary: 's', details: [] as string[] }]
+    const gates = [
+      { gate: 'checks', status: 'pass' as const, summary: 's', details: [] as string[] }
+    ]
     for (let i = 0; i < 20_000; i++) gates[0]?.details.push(`detail ${i} ${'z'.repeat(20)}`)
     const markdown = auditSummaryMarkdown([{ record: { ...record, gates }, artifact: 'a' }])
     expect(markdown.length).toBeLessThan(2_000)

@@ -24896,7 +24896,9 @@ function toCandidate(parts, signature) {
  * safe.
  *
  * Secrets: the token or password only ever goes into the Authorization header.
- * Messages name the server by origin and path, never with credentials or headers.
+ * Messages name the server by origin and path, never with credentials or headers;
+ * a server message quoted in one has every credential taken out first (a server
+ * may echo the request's headers), and {@link authSecrets} lists what to mask.
  */
 
 const DEFAULT_RETRY = {
@@ -24941,6 +24943,8 @@ class MlflowHttp {
     server;
     fetch;
     authHeader;
+    /** Every form of the credentials a server could echo back, longest first. */
+    secrets;
     retry;
     sleep;
     random;
@@ -24949,6 +24953,7 @@ class MlflowHttp {
         this.server = normaliseTrackingUri(options.trackingUri);
         this.fetch = options.fetch;
         this.authHeader = authorization(options.auth);
+        this.secrets = echoableForms(options.auth);
         this.retry = { ...DEFAULT_RETRY, ...options.retry };
         this.retry.attempts = Math.max(1, Math.floor(this.retry.attempts));
         this.sleep = options.sleep ?? http_sleepTimer;
@@ -25052,7 +25057,10 @@ class MlflowHttp {
         return Math.round(full / 2 + (this.random() * full) / 2);
     }
     errorFor(method, path, status, text, what) {
-        const { errorCode, message } = parseErrorBody(text);
+        const parsed = parseErrorBody(text);
+        const errorCode = parsed.errorCode;
+        // Also what the error keeps: a caller may print serverMessage.
+        const message = redact(parsed.message, this.secrets);
         const quoted = message ? `: ${http_quote(message)}` : '';
         const at = `${method} ${path}`;
         if (status === 401 || status === 403) {
@@ -25107,6 +25115,47 @@ function authorization(auth) {
     if (!auth.username)
         throw new InvalidInputError('The MLflow username is empty.');
     return `Basic ${Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64')}`;
+}
+/**
+ * The strings to mask in a log for these credentials: the token, or the password and the
+ * Basic header's base64 of `user:password` (which hides neither unless masked itself).
+ */
+function authSecrets(auth) {
+    if (!auth)
+        return [];
+    if ('token' in auth)
+        return auth.token ? [auth.token] : [];
+    return [
+        ...(auth.password ? [auth.password] : []),
+        Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64')
+    ];
+}
+/** {@link authSecrets} and the forms a server could echo them in (URL-encoded, `user:password`). */
+function echoableForms(auth) {
+    const forms = new Set();
+    for (const secret of authSecrets(auth)) {
+        forms.add(secret);
+        forms.add(encodeURIComponent(secret));
+    }
+    if (auth && 'username' in auth && auth.password)
+        forms.add(`${auth.username}:${auth.password}`);
+    // Longest first: `user:password` goes whole before `password` is found inside it.
+    return [...forms].filter(form => form.length > 0).sort((a, b) => b.length - a.length);
+}
+const REDACTED = '[redacted]';
+/**
+ * A server's message without credentials: the client's own secrets wherever they appear, and
+ * any `Bearer …`, `Basic …`, `Token …` value or `Authorization`/`password`/`token`/`secret`
+ * field it echoes, whoever's they are.
+ */
+function redact(message, secrets = []) {
+    let text = message;
+    for (const secret of secrets)
+        text = text.split(secret).join(REDACTED);
+    return (text
+        // A credential has a digit or symbol; `basic authentication`, `token expired` stay.
+        .replace(/\b(bearer|basic|token)(\s+)(?=[A-Za-z0-9._~+/=-]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{8,}/gi, `$1$2${REDACTED}`)
+        .replace(/\b(authorization|proxy-authorization|password|passwd|pwd|secret|token|api[_-]?key)(["']?\s*[:=]\s*["']?)(?!\[redacted\])(?:(?:bearer|basic|token)\s+)?[^\s"',;}&]+/gi, `$1$2${REDACTED}`));
 }
 /** MLflow's `{"error_code", "message"}`; any other body (HTML, text) gives no code. */
 function parseErrorBody(text) {
@@ -27632,6 +27681,7 @@ function mlflowAuthFromEnv(env) {
 
 
 
+
 /**
  * Opens the registry a policy names. Only the composition roots (the CLI and
  * main.ts) call this: the git registry on the checkout at `cwd` (the default),
@@ -27647,10 +27697,9 @@ async function openRegistry(cwd, policy, options = {}) {
             throw new InvalidInputError('The policy uses an MLflow registry but names no tracking URI: set registry.uri, the registry-uri input or MLFLOW_TRACKING_URI');
         }
         const auth = mlflowAuthFromEnv(env);
-        if (auth && 'token' in auth)
-            options.onSecret?.(auth.token);
-        if (auth && 'password' in auth && auth.password)
-            options.onSecret?.(auth.password);
+        // The Basic header's base64 too: a server may echo it.
+        for (const secret of authSecrets(auth))
+            options.onSecret?.(secret);
         const registry = createMlflowRegistry({
             trackingUri,
             fetch: globalThis.fetch,

@@ -103,13 +103,9 @@ export function auditSummaryMarkdown(published: readonly PublishedAudit[]): stri
       json === undefined
         ? `The record is too large for the job summary (over ${SUMMARY_RECORD_LIMIT / 1024} KiB): it is in the artifact${record.written ? ' and the registry' : ''}.`
         : [`${fenceFor(json)}json`, json, fenceFor(json)].join('\n')
-    return [
-      `<details><summary>${escapeHtml(title)}</summary>`,
-      '',
-      body,
-      '',
-      '</details>'
-    ].join('\n')
+    return [`<details><summary>${escapeHtml(title)}</summary>`, '', body, '', '</details>'].join(
+      '\n'
+    )
   })
   return `\n### Audit\n\n${blocks.join('\n\n')}\n`
 }
