@@ -59784,13 +59784,7 @@ function auditSummaryMarkdown(published) {
         const body = json === undefined
             ? `The record is too large for the job summary (over ${SUMMARY_RECORD_LIMIT / 1024} KiB): it is in the artifact${record.written ? ' and the registry' : ''}.`
             : [`${fenceFor(json)}json`, json, fenceFor(json)].join('\n');
-        return [
-            `<details><summary>${escapeHtml(title)}</summary>`,
-            '',
-            body,
-            '',
-            '</details>'
-        ].join('\n');
+        return [`<details><summary>${escapeHtml(title)}</summary>`, '', body, '', '</details>'].join('\n');
     });
     return `\n### Audit\n\n${blocks.join('\n\n')}\n`;
 }
@@ -64881,6 +64875,7 @@ function createGitRegistry(options) {
 
 
 
+
 const GTO_CONFIG_FILE = '.gto';
 /** Parses `.gto` text; the stage list, or undefined when it sets none. */
 function parseGtoStages(text, file = GTO_CONFIG_FILE) {
@@ -64921,19 +64916,60 @@ function parseGtoStages(text, file = GTO_CONFIG_FILE) {
     }
     return stages;
 }
-/** Reads `<dir>/.gto` when it exists. */
+/** Not following a link when opening; 0 where the platform has no such flag (lstat still checks). */
+const NOFOLLOW = external_node_fs_.constants.O_NOFOLLOW ?? 0;
+/** Longest `.gto` read: a stage list is a few lines; GTO's own config has a handful of keys. */
+const GTO_CONFIG_LIMIT = 64 * 1024;
+/**
+ * Reads `<dir>/.gto` when it exists: a regular file of at most {@link GTO_CONFIG_LIMIT}
+ * bytes. A link (to `/dev/zero`, or out of the checkout), a FIFO, a device or a larger file is
+ * an error naming it, found before reading: opened without following links and without
+ * blocking, then checked on the open descriptor, so it cannot be swapped in between.
+ */
 async function readGtoStages(dir) {
     const file = external_node_path_default().join(dir, GTO_CONFIG_FILE);
-    let text;
+    const refuse = (why, cause) => new errors/* InvalidInputError */.oC(`${file} ${why}; ModelGate reads it only as a small regular file.`, {
+        locations: [{ file }],
+        ...(cause === undefined ? {} : { cause })
+    });
+    let info;
     try {
-        text = await (0,promises_.readFile)(file, 'utf8');
+        info = await (0,promises_.lstat)(file);
     }
     catch (error) {
         if (error.code === 'ENOENT')
             return undefined;
-        throw error;
+        throw refuse('cannot be read', error);
     }
-    return parseGtoStages(text, file);
+    if (info.isSymbolicLink())
+        throw refuse('is a symbolic link');
+    let handle;
+    try {
+        handle = await (0,promises_.open)(file, external_node_fs_.constants.O_RDONLY | NOFOLLOW | external_node_fs_.constants.O_NONBLOCK);
+    }
+    catch (error) {
+        const code = error.code;
+        if (code === 'ENOENT')
+            return undefined;
+        throw refuse(code === 'ELOOP' ? 'is a symbolic link' : 'cannot be read', error);
+    }
+    try {
+        const opened = await handle.stat();
+        if (!opened.isFile())
+            throw refuse('is not a regular file');
+        if (opened.size > GTO_CONFIG_LIMIT) {
+            throw refuse(`is larger than ${GTO_CONFIG_LIMIT / 1024} KiB (${opened.size} bytes)`);
+        }
+        // One byte more than allowed: a file that grew since the stat is caught too.
+        const buffer = Buffer.alloc(GTO_CONFIG_LIMIT + 1);
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+        if (bytesRead > GTO_CONFIG_LIMIT)
+            throw refuse(`is larger than ${GTO_CONFIG_LIMIT / 1024} KiB`);
+        return parseGtoStages(buffer.subarray(0, bytesRead).toString('utf8'), file);
+    }
+    finally {
+        await handle.close();
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/registry/git/index.ts
