@@ -126,7 +126,8 @@ describe('what the bundled action prints and stores', () => {
       '\t::warning title=x::fake warning',
       '##[error]fake error',
       'text ##[add-mask]v1.0.0',
-      '\r::error::after a carriage return'
+      '\r::error::after a carriage return',
+      '<img src=x onerror=alert(1)> and <!-- hides the audit section'
     ].join('\n')
     const rolled = await run(dispatch('mona'), { command: 'rollback', stage: 'production', reason })
     expect(rolled.exitCode).toBe(0)
@@ -139,6 +140,12 @@ describe('what the bundled action prints and stores', () => {
     )
     expect(injected).toEqual([])
     expect(rolled.outputs.decision).toBeUndefined()
+    // In the job summary the reason is text: outside the fenced JSON, no markup of its own.
+    const summary = rolled.summary.replace(/(`{3,})json\n[\s\S]*?\n\1/g, '')
+    expect(summary).toContain('hides the audit section')
+    // A backslash before `<` makes it text.
+    expect(summary).not.toMatch(/(^|[^\\])<(img|!--)/m)
+    expect(summaryRecords(rolled.summary)).toHaveLength(1)
   })
 
   it("a refused rollback's version and stage stay inside the job summary's markup", async () => {

@@ -22456,6 +22456,7 @@ async function register(context, options) {
 ;// CONCATENATED MODULE: ./src/commands/rollback.ts
 
 
+
 /**
  * `modelgate rollback`: put the stage back on its previous holder (or a named
  * version), writing both the restored assignment and the removal of the current
@@ -22505,17 +22506,19 @@ async function rollback(context, options) {
                 }
             }
         });
-    const lines = [`## ↩️ Rollback: ${options.model} → ${options.stage}`, ''];
+    // Names and the reason are user text: escaped, as everything printed to the summary.
+    const [model, stage, was] = [options.model, options.stage, current.version].map(markdown_escape);
+    const lines = [`## ↩️ Rollback: ${model} → ${stage}`, ''];
     let restored;
     if (result.written || result.reason === 'dry run') {
         const events = result.written ? result.events : result.planned;
         restored = events.find(event => event.kind === 'assignment')?.version;
         lines.push(result.written
-            ? `${options.stage} is back on **${restored}** (was ${current.version}).`
-            : `Dry run: would put ${options.stage} back on **${restored}** (now ${current.version}).`, '', `Reason: ${options.reason}`, '', result.written ? 'Wrote:' : 'Would write:', ...events.map(rollback_describe));
+            ? `${stage} is back on **${markdown_escape(String(restored))}** (was ${was}).`
+            : `Dry run: would put ${stage} back on **${markdown_escape(String(restored))}** (now ${was}).`, '', `Reason: ${markdown_escape(options.reason)}`, '', result.written ? 'Wrote:' : 'Would write:', ...events.map(rollback_describe));
     }
     else {
-        lines.push(`Nothing written: ${result.reason}.`);
+        lines.push(`Nothing written: ${markdown_escape(result.reason)}.`);
     }
     return {
         markdown: lines.join('\n') + '\n',
