@@ -135,6 +135,34 @@ describe('the audit record', () => {
     expect(promotion(false)).toMatchObject({ kind: 'refused', written: false })
   })
 
+  it('keeps only the metrics the gates used, and counts the rest', () => {
+    const many: Record<string, number> = { auc: 0.91, __proto__unused: 1 }
+    for (let i = 0; i < 1000; i++) many[`unused_${i}`] = i
+    const record = promotionAudit({
+      evaluation: {
+        ...evaluation,
+        candidate: { ...evaluation.candidate, metrics: many },
+        champion: evaluation.champion && {
+          ...evaluation.champion,
+          metrics: { auc: 0.9, other: 1, more: 2 }
+        }
+      },
+      candidate,
+      version: 'v2.0.0',
+      from: 'candidate',
+      written: true,
+      forced: false,
+      actor: 'mona',
+      run,
+      at: new Date('2026-11-23T10:00:05Z')
+    })
+    expect(record.metrics).toEqual({
+      candidate: { auc: 0.91 },
+      champion: { auc: 0.9 },
+      unused: { candidate: 1001, champion: 2 }
+    })
+  })
+
   it('validates against the committed JSON Schema, which is what the zod schema generates', () => {
     const committed = readFileSync('schemas/audit-record.schema.json', 'utf8')
     expect(committed).toBe(auditSchemaFileText())

@@ -7,6 +7,7 @@ import {
   normaliseTrackingUri
 } from '../src/registry/mlflow/index.js'
 import type { FetchLike } from '../src/registry/mlflow/index.js'
+import { authSecrets, redact } from '../src/registry/mlflow/http.js'
 import { startMlflowStandIn } from './helpers/mlflow-stand-in.js'
 import type { MlflowStandIn } from './helpers/mlflow-stand-in.js'
 import { registryOn, rejection } from './helpers/mlflow-fixtures.js'
@@ -98,6 +99,39 @@ describe('the MLflow HTTP client', () => {
     expect(error.message).toContain('connection failed (ECONNREFUSED)')
     expect(error.message).not.toContain(secret)
     expect(JSON.stringify(error)).not.toContain(secret)
+  })
+
+  it('quotes a server that echoes the credentials without them', async () => {
+    const auth = { username: 'alice', password: 'p@ss w:rd' }
+    const basic = Buffer.from('alice:p@ss w:rd').toString('base64')
+    const echo = JSON.stringify({
+      error_code: 'INVALID_PARAMETER_VALUE',
+      message: `denied; headers {"Authorization": "Basic ${basic}"}; login alice:p@ss w:rd; p=${encodeURIComponent('p@ss w:rd')}`
+    })
+    const http = new MlflowHttp({ trackingUri: 'http://x.test', fetch: answering(400, echo), auth })
+    const error = (await http
+      .call('GET', '/mlflow/registered-models/get', { name: 'm' })
+      .catch((e: unknown) => e)) as MlflowApiError
+    expect(error.message).toContain('denied; headers')
+    for (const secret of ['p@ss w:rd', basic, encodeURIComponent('p@ss w:rd')]) {
+      expect(error.message).not.toContain(secret)
+      expect(error.serverMessage).not.toContain(secret)
+    }
+    expect(authSecrets(auth)).toEqual(['p@ss w:rd', basic])
+    expect(authSecrets({ token: 't0k' })).toEqual(['t0k'])
+  })
+
+  it.each([
+    ['Authorization: Bearer abcdef123456', 'Authorization: [redacted]'],
+    ["{'Authorization': 'Basic YWxpY2U6cHc='}", "{'Authorization': '[redacted]'}"],
+    ['sent bearer eyJhbGciOi.eyJzdWIi.sig', 'sent bearer [redacted]'],
+    ['password=hunter2&user=bob', 'password=[redacted]&user=bob'],
+    ['{"token": "abc123xyz"}', '{"token": "[redacted]"}'],
+    ['api_key: k-9', 'api_key: [redacted]'],
+    ['no credentials here: basic facts', 'no credentials here: basic facts'],
+    ['basic authentication failed, token expired', 'basic authentication failed, token expired']
+  ])('strips credentials anyone echoes: %s', (message, redacted) => {
+    expect(redact(message)).toBe(redacted)
   })
 
   it('reads credentials from the environment as MLflow does', () => {

@@ -46707,6 +46707,1463 @@ var external_node_os_ = __nccwpck_require__(48161);
 var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_);
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(83916);
+;// CONCATENATED MODULE: ./src/gates/format.ts
+/**
+ * Number and size formatting shared by the gates (in their messages) and the report
+ * (in its table), so a number reads the same everywhere. Locale-independent on purpose:
+ * the report must be byte-for-byte stable on any machine.
+ */
+/**
+ * A metric value for people: at most 4 decimals for values of 1 or more (`118`, `64.5`,
+ * `0.8949`), at least 4 significant digits below 1 (`0.0051`, `0.00001234`), trailing zeros
+ * trimmed, never `-0`. Below 1e-6 it switches to exponent form (`1.5e-9`).
+ */
+function formatNumber(value) {
+    if (!Number.isFinite(value))
+        return String(value);
+    if (value === 0)
+        return '0';
+    const magnitude = Math.abs(value);
+    let text;
+    if (magnitude < 1e-6) {
+        text = value.toPrecision(4).replace(/\.?0+e/, 'e');
+    }
+    else if (magnitude >= 1e21) {
+        text = String(value);
+    }
+    else {
+        const decimals = magnitude >= 1 ? 4 : Math.max(4, 3 - Math.floor(Math.log10(magnitude)));
+        text = trimZeros(value.toFixed(decimals));
+    }
+    return text === '-0' ? '0' : text;
+}
+/**
+ * Two numbers formatted so that they read differently whenever they differ: `0.84999` vs
+ * `0.85`, where {@link formatNumber} alone would print `0.85` twice. Used in messages that
+ * compare a value with a bound.
+ */
+function formatApart(a, b) {
+    let left = formatNumber(a);
+    let right = formatNumber(b);
+    for (let precision = 5; left === right && a !== b && precision <= 17; precision++) {
+        left = String(Number(a.toPrecision(precision)));
+        right = String(Number(b.toPrecision(precision)));
+    }
+    return [left, right];
+}
+/** A difference with its sign always shown: `+0.007`, `-0.013`, `0`. */
+function formatSigned(value) {
+    const text = formatNumber(value);
+    return text === '0' || text.startsWith('-') || !Number.isFinite(value) ? text : `+${text}`;
+}
+/** A fraction as a percentage: 0.01 → `1%`, 0.005 → `0.5%`. */
+function formatPercent(fraction) {
+    return `${formatNumber(fraction * 100)}%`;
+}
+/** An integer with thousands separators, locale-independent: `124,151,398`. */
+function formatInteger(value) {
+    const sign = value < 0 ? '-' : '';
+    return (sign +
+        Math.trunc(Math.abs(value))
+            .toString()
+            .replace(/\B(?=(\d{3})+(?!\d))/g, ','));
+}
+const MIB = 1_048_576;
+/** A size for people, binary units: `512 bytes`, `1.4 KiB`, `118.4 MiB`, `2.00 GiB`. */
+function formatBytes(bytes) {
+    if (bytes < 1024)
+        return `${formatInteger(bytes)} ${bytes === 1 ? 'byte' : 'bytes'}`;
+    if (bytes < MIB)
+        return `${(bytes / 1024).toFixed(1)} KiB`;
+    if (bytes < 1024 * MIB)
+        return `${(bytes / MIB).toFixed(1)} MiB`;
+    return `${(bytes / (1024 * MIB)).toFixed(2)} GiB`;
+}
+/** A size with its exact byte count when the unit rounds: `46.1 MiB (48,318,221 bytes)`, `512 bytes`. */
+function formatSize(bytes) {
+    return bytes < 1024 ? formatBytes(bytes) : `${formatBytes(bytes)} (${formatInteger(bytes)} bytes)`;
+}
+/** `1 file`, `3 files`. */
+function plural(count, singular, pluralForm = `${singular}s`) {
+    return `${count} ${count === 1 ? singular : pluralForm}`;
+}
+function trimZeros(text) {
+    return text.includes('.') ? text.replace(/\.?0+$/, '') : text;
+}
+
+;// CONCATENATED MODULE: ./src/gates/approvals.ts
+
+/** Rank of each permission, for "at least" comparisons. */
+const PERMISSION_RANK = {
+    none: 0,
+    read: 1,
+    triage: 2,
+    write: 3,
+    maintain: 4,
+    admin: 5
+};
+/** Said wherever team membership cannot be read: which token would fix it. */
+const TEAM_TOKEN_ADVICE = 'give the action a token that can read team membership: a personal access token with read:org, ' +
+    'or a GitHub App installation token with the organization permission "Members: read" ' +
+    '(the default GITHUB_TOKEN cannot)';
+const WRITE_RANK = PERMISSION_RANK.write;
+/**
+ * The standing review of each reviewer, keyed by lower-cased login (logins are
+ * case-insensitive). Walks the reviews in list order: `APPROVED` and `CHANGES_REQUESTED` set a
+ * reviewer's standing, `DISMISSED` clears it, `COMMENTED` (and anything else) leaves it as it
+ * was, so a comment after an approval does not cancel the approval.
+ */
+function latestStandings(reviews) {
+    const standings = new Map();
+    for (const review of reviews) {
+        const key = review.user.toLowerCase();
+        switch (review.state.toUpperCase()) {
+            case 'APPROVED':
+            case 'CHANGES_REQUESTED':
+                standings.set(key, review);
+                break;
+            case 'DISMISSED':
+                standings.delete(key);
+                break;
+        }
+    }
+    return standings;
+}
+/**
+ * The reviewers whose repository permission the gate needs: everyone but the author whose
+ * standing review requests changes, or approves and is not stale. Each login once, in the
+ * spelling of their latest review. The adapter looks up exactly these.
+ */
+function reviewersToVerify(evidence, rules) {
+    const author = evidence.author.toLowerCase();
+    const logins = [];
+    for (const [key, review] of latestStandings(evidence.reviews)) {
+        if (key === author)
+            continue;
+        if (isApproval(review) && isStale(review, evidence.headSha, rules))
+            continue;
+        logins.push(review.user);
+    }
+    return logins;
+}
+/**
+ * Approvers that count before groups are considered: fresh approvals from reviewers with
+ * write access who are not the author, in list order of their standing review.
+ */
+function countedApprovers(evidence, rules) {
+    return classify(evidence, rules).approvedBy;
+}
+/**
+ * The approvals gate. Counts the standing review of each reviewer (see {@link latestStandings});
+ * never the author's; not approvals on an older commit when `stale_after_push` is on; only
+ * reviewers with write, maintain or admin permission. `required` counts distinct approvers;
+ * each group needs `min` of them among its users or members of its teams. One approver may
+ * count towards `required` and any number of groups.
+ *
+ * - `fail` when a reviewer with write access (not the author) has a standing
+ *   `CHANGES_REQUESTED`, whatever commit it was given on, as GitHub's branch protection does.
+ *   A reviewer whose permission could not be checked also blocks (fail closed).
+ * - `pending` when approvals are missing, naming how many each requirement still needs; when a
+ *   group with teams is short and a team's membership cannot be read, the summary says which
+ *   token to give. Never `pass` on what could not be verified.
+ * - `pass` otherwise.
+ */
+function approvalsGate(context) {
+    const gate = 'approvals';
+    const { rules } = context;
+    const facts = classify(context, rules);
+    const counted = facts.approvedBy.map(approver => approver.login);
+    const countedKeys = new Set(counted.map(login => login.toLowerCase()));
+    const teams = normalisedTeams(context.teams);
+    const groups = (rules.groups ?? []).map(group => {
+        const users = new Set((group.users ?? []).map(login => login.toLowerCase()));
+        const unknownTeams = [];
+        const memberSets = [];
+        for (const team of group.teams ?? []) {
+            const membership = teams.get(team.toLowerCase());
+            if (membership === undefined) {
+                unknownTeams.push({ team, reason: 'its membership was not looked up' });
+            }
+            else if (isUnknown(membership)) {
+                unknownTeams.push({ team, reason: membership.reason });
+            }
+            else {
+                memberSets.push(membership);
+            }
+        }
+        const approvers = counted.filter(login => {
+            const key = login.toLowerCase();
+            return users.has(key) || memberSets.some(members => members.has(key));
+        });
+        return { name: group.name, min: group.min, approvers, unknownTeams };
+    });
+    const tally = {
+        ...facts,
+        required: { have: countedKeys.size, min: rules.required },
+        groups
+    };
+    const details = describe(tally, context.headSha, rules);
+    if (tally.changesRequestedBy.length > 0) {
+        const who = tally.changesRequestedBy.map(reviewer => reviewer.login);
+        return {
+            gate,
+            status: 'fail',
+            summary: `changes requested by ${listed(who)}; blocked until ${who.length === 1 ? 'that review is' : 'those reviews are'} dismissed or followed by an approval`,
+            details,
+            approvals: tally
+        };
+    }
+    const needs = [];
+    const unreadable = new Set();
+    for (const group of groups) {
+        const missing = group.min - group.approvers.length;
+        if (missing <= 0)
+            continue;
+        needs.push(`${missing} more from ${group.name}`);
+        for (const team of group.unknownTeams)
+            unreadable.add(team.team);
+    }
+    const missingRequired = rules.required - countedKeys.size;
+    if (missingRequired > 0)
+        needs.push(`${missingRequired} more from anyone with write access`);
+    if (needs.length > 0) {
+        let summary = `needs ${needs.join(', ')}`;
+        if (unreadable.size > 0) {
+            summary += `; the membership of ${listed([...unreadable])} cannot be read, so ${TEAM_TOKEN_ADVICE}`;
+        }
+        return { gate, status: 'pending', summary, details, approvals: tally };
+    }
+    const summary = counted.length === 0
+        ? 'the policy requires no approvals (required: 0, no groups)'
+        : `approved by ${listed(counted)}; every approval requirement is met`;
+    return { gate, status: 'pass', summary, details, approvals: tally };
+}
+function classify(evidence, rules) {
+    const author = evidence.author.toLowerCase();
+    const permissions = new Map();
+    for (const [login, permission] of evidence.permissions) {
+        permissions.set(login.toLowerCase(), permission);
+    }
+    const facts = {
+        approvedBy: [],
+        stale: [],
+        noPermission: [],
+        changesRequestedBy: [],
+        byAuthor: []
+    };
+    for (const [key, review] of latestStandings(evidence.reviews)) {
+        const who = at(review);
+        if (key === author) {
+            facts.byAuthor.push(who);
+            continue;
+        }
+        if (isApproval(review) && isStale(review, evidence.headSha, rules)) {
+            facts.stale.push(who);
+            continue;
+        }
+        const permission = permissions.get(key);
+        const canWrite = permission !== undefined && PERMISSION_RANK[permission] >= WRITE_RANK;
+        if (!isApproval(review)) {
+            // Changes requested: blocks from anyone with write access, or whose access is unknown.
+            if (canWrite || permission === undefined)
+                facts.changesRequestedBy.push(who);
+            else
+                facts.noPermission.push({ ...who, permission });
+        }
+        else if (canWrite) {
+            facts.approvedBy.push(who);
+        }
+        else {
+            facts.noPermission.push({ ...who, permission: permission ?? 'unknown' });
+        }
+    }
+    return facts;
+}
+function describe(tally, headSha, rules) {
+    const lines = [];
+    for (const reviewer of tally.approvedBy) {
+        lines.push(`approved by ${reviewer.login} at ${approvals_short(reviewer.commit)}`);
+    }
+    for (const reviewer of tally.changesRequestedBy) {
+        lines.push(`changes requested by ${reviewer.login} at ${approvals_short(reviewer.commit)}: blocks until dismissed or followed by an approval`);
+    }
+    for (const reviewer of tally.stale) {
+        lines.push(`not counted: ${reviewer.login} approved ${approvals_short(reviewer.commit)}, before the latest push (head ${approvals_short(headSha)}); a new approval is needed`);
+    }
+    for (const reviewer of tally.noPermission) {
+        lines.push(reviewer.permission === 'unknown'
+            ? `not counted: ${reviewer.login} approved, but their repository permission could not be checked`
+            : `not counted: ${reviewer.login} has ${reviewer.permission} permission (write, maintain or admin needed)`);
+    }
+    for (const reviewer of tally.byAuthor) {
+        lines.push(`not counted: ${reviewer.login} is the author of the pull request`);
+    }
+    if (rules.required > 0) {
+        const { have, min } = tally.required;
+        lines.push(`required: ${Math.min(have, min)} of ${plural(min, 'approval')} from reviewers with write access${have >= min ? '' : ` — needs ${min - have} more`}`);
+    }
+    for (const group of tally.groups) {
+        const have = group.approvers.length;
+        const by = have > 0 ? ` (${group.approvers.join(', ')})` : '';
+        const missing = group.min - have;
+        lines.push(`group ${group.name}: ${Math.min(have, group.min)} of ${group.min}${by}${missing > 0 ? ` — needs ${missing} more` : ''}`);
+        if (missing > 0) {
+            for (const team of group.unknownTeams) {
+                lines.push(`group ${group.name}: members of ${team.team} unknown: ${team.reason}`);
+            }
+        }
+    }
+    return lines;
+}
+function isApproval(review) {
+    return review.state.toUpperCase() === 'APPROVED';
+}
+function isStale(review, headSha, rules) {
+    return rules.stale_after_push && review.commitId?.toLowerCase() !== headSha.toLowerCase();
+}
+function isUnknown(membership) {
+    return membership.unknown === true;
+}
+/** Teams keyed by lower-cased slug, members lower-cased: slugs and logins are case-insensitive. */
+function normalisedTeams(teams) {
+    const normalised = new Map();
+    for (const [team, membership] of teams) {
+        normalised.set(team.toLowerCase(), isUnknown(membership)
+            ? membership
+            : new Set([...membership].map(login => login.toLowerCase())));
+    }
+    return normalised;
+}
+function at(review) {
+    return review.commitId === undefined
+        ? { login: review.user }
+        : { login: review.user, commit: review.commitId };
+}
+/** The 7-character commit GitHub shows. */
+function approvals_short(sha) {
+    return sha ? sha.slice(0, 7) : 'an unknown commit';
+}
+/** `a`, `a and b`, `a, b and c`. */
+function listed(items) {
+    if (items.length <= 1)
+        return items.join('');
+    return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+;// CONCATENATED MODULE: ./src/gates/artifact.ts
+
+/** How many hex digits of a SHA-256 the messages show; the full hashes are in the audit record. */
+const HASH_PREFIX = 12;
+/**
+ * Integrity of the candidate files.
+ *
+ * - `require`: each listed path must exist, as a file or as a directory holding files.
+ * - `max_size_mb`: total size ≤ the limit, in MiB (1,048,576 bytes), inclusive.
+ * - checksums: a listed file that is missing or whose hash differs always fails. With
+ *   `checksums: required`, a missing checksums file fails and so does every file it does not
+ *   list. With `optional` (the default), no checksums file passes with a note that hashes were
+ *   only recorded, and unlisted files are noted as not verified.
+ *
+ * Problems come first in the details, then the facts behind a pass.
+ */
+function artifactGate(context) {
+    const rules = context.rules ?? {};
+    const mode = rules.checksums ?? 'optional';
+    const problems = [];
+    const notes = [];
+    if (rules.require && rules.require.length > 0) {
+        const present = [];
+        for (const wanted of rules.require) {
+            if (exists(normalise(wanted), context.files))
+                present.push(wanted);
+            else
+                problems.push(`required file ${wanted} is missing`);
+        }
+        if (present.length > 0)
+            notes.push(`required ${present.length === 1 ? 'file' : 'files'} present: ${present.join(', ')}`);
+    }
+    if (rules.max_size_mb !== undefined) {
+        const limit = rules.max_size_mb * MIB;
+        const size = formatSize(context.totalBytes);
+        const limitText = `${formatNumber(rules.max_size_mb)} MiB`;
+        if (!Number.isFinite(context.totalBytes) || context.totalBytes < 0) {
+            problems.push('total size unknown');
+        }
+        else if (context.totalBytes > limit) {
+            problems.push(`total size ${size} is over the ${limitText} limit (${formatInteger(Math.floor(limit))} bytes)`);
+        }
+        else {
+            notes.push(`total size ${size}, limit ${limitText}`);
+        }
+    }
+    const report = context.checksums;
+    if (report) {
+        const before = problems.length;
+        for (const path of report.missing)
+            problems.push(`${path} is listed in ${report.file} but missing`);
+        for (const { path, expected, actual } of report.mismatched) {
+            problems.push(`${path}: checksum mismatch, ${report.file} says ${artifact_short(expected)}, file has ${artifact_short(actual)}`);
+        }
+        for (const path of report.unlisted) {
+            if (mode === 'required')
+                problems.push(`${path} is not listed in ${report.file}`);
+            else
+                notes.push(`${path} is not listed in ${report.file}, so it is not verified`);
+        }
+        if (problems.length === before) {
+            const verb = report.verified.length === 1 ? 'matches' : 'match';
+            notes.push(`${plural(report.verified.length, 'file')} ${verb} ${report.file}`);
+        }
+    }
+    else if (mode === 'required') {
+        problems.push('no checksums file (the policy sets checksums: required)');
+    }
+    else {
+        notes.push('no checksums file; hashes recorded only');
+    }
+    const failed = problems.length > 0;
+    let summary;
+    if (failed) {
+        summary = `${plural(problems.length, 'problem')} with the candidate files`;
+    }
+    else {
+        summary = `${plural(context.files.length, 'file')}, ${formatBytes(context.totalBytes)}`;
+        summary += report ? `, checksums verified against ${report.file}` : ', no checksums file';
+    }
+    const result = { gate: 'artifact', status: failed ? 'fail' : 'pass', summary };
+    const details = [...problems, ...notes];
+    if (details.length > 0)
+        result.details = details;
+    return result;
+}
+/** `./model/` → `model`, so policies can write paths either way. */
+function normalise(path) {
+    return path.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+}
+function exists(path, files) {
+    return files.some(file => file.path === path || file.path.startsWith(`${path}/`));
+}
+function artifact_short(hash) {
+    return hash.length > HASH_PREFIX ? `${hash.slice(0, HASH_PREFIX)}…` : hash;
+}
+
+;// CONCATENATED MODULE: ./src/gates/checks.ts
+
+/**
+ * Required check runs on the head commit. For each required name, the latest run (highest id)
+ * of each app reporting that name is taken, so a re-run replaces its earlier attempt but one
+ * app's success never hides another app's failure.
+ *
+ * - `pass` only when every required name has runs and every latest run concluded `success`.
+ * - `fail` when a latest run completed with anything else: `failure`, `cancelled`,
+ *   `timed_out`, `action_required`, `stale`, and also `neutral` and `skipped` (fail closed: a
+ *   check that did not run did not show the model is safe), or no conclusion at all.
+ * - `pending` when a latest run has not completed yet (`queued`, `in_progress`, ...), or no
+ *   run of that name exists on the head commit yet: a workflow may not have started. A name
+ *   that never appears (a typo in the policy) therefore stays pending, never passes; the
+ *   detail says to check the name.
+ */
+function checksGate(context) {
+    const gate = 'checks';
+    const commit = approvals_short(context.headSha);
+    const details = [];
+    const statuses = [];
+    const failed = [];
+    const waiting = [];
+    for (const name of unique(context.required)) {
+        const runs = latestByApp(context.runs.filter(run => run.name === name));
+        if (runs.length === 0) {
+            statuses.push('pending');
+            waiting.push(name);
+            details.push(`${name}: no run on ${commit} yet (if none ever starts, check the name in the policy)`);
+            continue;
+        }
+        for (const run of runs) {
+            const status = runStatus(run);
+            statuses.push(status);
+            const from = runs.length > 1 && run.app ? ` (${run.app})` : '';
+            if (status === 'pass') {
+                details.push(`${name}${from}: success on ${commit}`);
+            }
+            else if (status === 'pending') {
+                waiting.push(name);
+                details.push(`${name}${from}: ${run.status.replace(/_/g, ' ')} on ${commit}`);
+            }
+            else {
+                failed.push(name);
+                const conclusion = run.conclusion ?? 'no conclusion';
+                const why = conclusion === 'neutral' || conclusion === 'skipped' ? ', which is not success' : '';
+                details.push(`${name}${from}: ${conclusion.replace(/_/g, ' ')} on ${commit}${why}`);
+            }
+        }
+    }
+    const names = unique(context.required);
+    if (statuses.includes('fail')) {
+        return {
+            gate,
+            status: 'fail',
+            summary: `${listed(unique(failed))} did not succeed on ${commit}`,
+            details
+        };
+    }
+    if (statuses.includes('pending')) {
+        return {
+            gate,
+            status: 'pending',
+            summary: `waiting for ${listed(unique(waiting))} on ${commit}`,
+            details
+        };
+    }
+    return {
+        gate,
+        status: 'pass',
+        summary: `${listed(names)} ${names.length === 1 ? 'has' : 'have'} succeeded on ${commit}`,
+        details
+    };
+}
+function runStatus(run) {
+    if (run.status !== 'completed')
+        return 'pending';
+    return run.conclusion === 'success' ? 'pass' : 'fail';
+}
+/** The newest run per app: highest id, else the later in the list. */
+function latestByApp(runs) {
+    const latest = new Map();
+    for (const run of runs) {
+        const key = run.app ?? '';
+        const seen = latest.get(key);
+        if (!seen || (run.id ?? Infinity) >= (seen.id ?? -Infinity))
+            latest.set(key, run);
+    }
+    return [...latest.values()];
+}
+function unique(items) {
+    return [...new Set(items)];
+}
+
+;// CONCATENATED MODULE: ./src/gates/min-days.ts
+
+const DAY_MS = 86_400_000;
+/**
+ * Time the version has spent in its source stage (a soak period). Enough days → `pass`; not
+ * yet → `pending`, with the moment it becomes eligible (time alone will fix it). Fails closed:
+ * no entry date, an invalid date, or an entry date after `now` → `fail`. A caller that cannot
+ * know the date at all (the `check` command has no registry) does not call this gate:
+ * `evaluateStage` marks it skipped instead.
+ */
+function minDaysGate(context) {
+    const gate = 'min_days_in_source_stage';
+    const source = context.sourceStage ?? 'its source stage';
+    const needed = dayCount(context.minDays);
+    const { enteredAt, now } = context;
+    if (Number.isNaN(now.getTime())) {
+        return { gate, status: 'fail', summary: 'the current time is not a valid date' };
+    }
+    if (!enteredAt || Number.isNaN(enteredAt.getTime())) {
+        return {
+            gate,
+            status: 'fail',
+            summary: `needs ${needed} in ${source}, but there is no record of when the version entered it`
+        };
+    }
+    const elapsedMs = now.getTime() - enteredAt.getTime();
+    const details = [`entered ${source} at ${utc(enteredAt)}`];
+    if (elapsedMs < 0) {
+        return {
+            gate,
+            status: 'fail',
+            summary: `the recorded entry into ${source} (${utc(enteredAt)}) is after now (${utc(now)})`,
+            details
+        };
+    }
+    const requiredMs = context.minDays * DAY_MS;
+    // Rounded down, so a version 6.96 days in never reads as "7 days" while still pending.
+    const days = dayCount(Math.floor((elapsedMs / DAY_MS) * 10) / 10);
+    if (elapsedMs >= requiredMs) {
+        return {
+            gate,
+            status: 'pass',
+            summary: `${days} in ${source}, at least ${needed} required`,
+            details
+        };
+    }
+    // Rounded up to the minute shown, so "eligible from" is never a moment when it is not.
+    const eligible = new Date(Math.ceil((enteredAt.getTime() + requiredMs) / 60_000) * 60_000);
+    return {
+        gate,
+        status: 'pending',
+        summary: `${days} in ${source} of the ${needed} required; eligible from ${utc(eligible)}`,
+        details
+    };
+}
+function dayCount(days) {
+    return `${formatNumber(days)} ${days === 1 ? 'day' : 'days'}`;
+}
+/** `2026-11-23 09:00 UTC`: minutes are enough for people; the JSON keeps the exact `now`. */
+function utc(date) {
+    return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+;// CONCATENATED MODULE: ./src/gates/metrics.ts
+/** Reading one metric from one side, failing closed: anything but a finite number is a problem. */
+/**
+ * The value of `name`, or why there is none: `is missing`, or the reason the candidate
+ * reader gave (`is NaN`). A listed invalid reason wins over a value, and a value that is
+ * not a finite number (a reader bug, a registry returning NaN) is caught here as well.
+ * Own properties only, so a metric named `constructor` is not found on the prototype.
+ */
+function readMetric(source, name) {
+    const invalid = source.invalidMetrics;
+    if (invalid && Object.hasOwn(invalid, name)) {
+        return { ok: false, problem: invalid[name] ?? 'is not a number' };
+    }
+    if (!Object.hasOwn(source.metrics, name))
+        return { ok: false, problem: 'is missing' };
+    const value = source.metrics[name];
+    if (typeof value !== 'number') {
+        return { ok: false, problem: value === null ? 'is null' : `is a ${typeof value}` };
+    }
+    if (Number.isNaN(value))
+        return { ok: false, problem: 'is NaN' };
+    if (!Number.isFinite(value))
+        return { ok: false, problem: 'is infinite' };
+    return { ok: true, value };
+}
+
+;// CONCATENATED MODULE: ./src/gates/regression.ts
+
+
+/**
+ * Relative tolerance of the comparison. `0.9 - 0.895` is `0.005000000000000004` in binary
+ * floating point, which would fail `max_drop: 0.005` by a rounding error; a worsening within
+ * `1e-12 × max(|champion|, |candidate|)` of the allowance counts as within it. That is about
+ * ten thousand times the rounding error of the subtraction and far below any difference a
+ * metric can meaningfully show.
+ */
+const RELATIVE_EPSILON = 1e-12;
+/**
+ * The candidate against the champion, metric by metric, in the metric's direction: for
+ * `maximize` the worsening is `champion − candidate`, for `minimize` it is
+ * `candidate − champion`. `max_drop` bounds it in the metric's units, `max_relative_drop` as a
+ * fraction of `|champion|`; with both, both must hold. A rule with neither allows no worsening.
+ *
+ * A champion of 0 with `max_relative_drop` allows no worsening at all (any fraction of 0 is 0);
+ * the gate says so in its details.
+ *
+ * Fails closed: a candidate or champion value that is missing or unusable fails the metric, as
+ * does a metric without a direction. With no champion (first promotion) the gate is `skipped`.
+ */
+function regressionGate(context) {
+    const entries = Object.entries(context.rules);
+    if (entries.length === 0) {
+        return { gate: 'regression', status: 'skipped', summary: 'no regression limits configured' };
+    }
+    const champion = context.champion;
+    if (!champion) {
+        return {
+            gate: 'regression',
+            status: 'skipped',
+            summary: `no champion in ${context.stage} yet (first promotion), nothing to compare against`,
+            checks: entries.map(([metric, rule]) => skippedCheck(metric, rule, context))
+        };
+    }
+    const checks = [];
+    const details = [];
+    for (const [metric, rule] of entries) {
+        const { check, detail, note } = compareOne(metric, rule, context, champion);
+        checks.push(check);
+        if (detail)
+            details.push(detail);
+        if (note)
+            details.push(note);
+    }
+    const failed = checks.filter(check => check.status === 'fail').length;
+    const result = {
+        gate: 'regression',
+        status: failed > 0 ? 'fail' : 'pass',
+        summary: failed > 0
+            ? `${failed} of ${plural(entries.length, 'metric')} ${failed === 1 ? 'fails' : 'fail'} against champion ${champion.label}`
+            : `${entries.length === 1 ? `${entries[0]?.[0]} is` : `all ${entries.length} metrics are`} within the allowed regression vs champion ${champion.label}`,
+        checks
+    };
+    if (details.length > 0)
+        result.details = details;
+    return result;
+}
+function compareOne(metric, rule, context, champion) {
+    const goal = Object.hasOwn(context.goals, metric) ? context.goals[metric]?.goal : undefined;
+    const check = { metric, rule: describeRegression(rule, goal), status: 'fail' };
+    const candidateValue = readMetric(context.candidate, metric);
+    const championValue = readMetric(champion, metric);
+    if (candidateValue.ok)
+        check.candidate = candidateValue.value;
+    if (championValue.ok)
+        check.champion = championValue.value;
+    if (!goal) {
+        check.problem = 'no direction under metrics';
+        return {
+            check,
+            detail: `${metric} has no direction (maximize or minimize) under metrics; cannot compare`
+        };
+    }
+    if (!candidateValue.ok || !championValue.ok) {
+        const problems = [];
+        const sentences = [];
+        if (!candidateValue.ok) {
+            problems.push(candidateValue.problem);
+            sentences.push(`${metric} ${candidateValue.problem}`);
+        }
+        if (!championValue.ok) {
+            problems.push(`champion's value ${championValue.problem}`);
+            sentences.push(`${metric}: champion ${champion.label}'s value ${championValue.problem}, cannot compare`);
+        }
+        check.problem = problems.join('; ');
+        return { check, detail: sentences.join('; ') };
+    }
+    const candidate = candidateValue.value;
+    const championNumber = championValue.value;
+    const worsening = goal === 'maximize' ? championNumber - candidate : candidate - championNumber;
+    const allowed = allowance(rule, championNumber);
+    const epsilon = RELATIVE_EPSILON * Math.max(Math.abs(championNumber), Math.abs(candidate));
+    const note = rule.max_relative_drop !== undefined && championNumber === 0
+        ? `${metric}: the champion's value is 0, so max_relative_drop allows no ${worseningNoun(goal)}`
+        : undefined;
+    if (worsening <= allowed + epsilon) {
+        check.status = 'pass';
+        return { check, note };
+    }
+    const verb = goal === 'maximize' ? 'dropped' : 'rose';
+    const [shown, limit] = formatApart(worsening, allowed);
+    check.problem =
+        allowed === 0
+            ? `${verb} ${shown}, no ${worseningNoun(goal)} allowed`
+            : `${verb} ${shown}, more than the ${limit} allowed`;
+    const from = `${formatNumber(championNumber)} → ${formatNumber(candidate)}`;
+    return { check, detail: `${metric} ${check.problem} (${from})`, note };
+}
+/** The largest worsening the rule allows against this champion value: the tighter of the two limits. */
+function allowance(rule, champion) {
+    const limits = [];
+    if (rule.max_drop !== undefined)
+        limits.push(rule.max_drop);
+    if (rule.max_relative_drop !== undefined)
+        limits.push(rule.max_relative_drop * Math.abs(champion));
+    return limits.length > 0 ? Math.min(...limits) : 0;
+}
+function skippedCheck(metric, rule, context) {
+    const goal = Object.hasOwn(context.goals, metric) ? context.goals[metric]?.goal : undefined;
+    const check = {
+        metric,
+        rule: describeRegression(rule, goal),
+        status: 'skipped',
+        problem: 'no champion yet'
+    };
+    const reading = readMetric(context.candidate, metric);
+    if (reading.ok)
+        check.candidate = reading.value;
+    else
+        check.problem = `no champion yet; the candidate's value ${reading.problem}`;
+    return check;
+}
+function worseningNoun(goal) {
+    return goal === 'maximize' ? 'drop' : 'rise';
+}
+/** `drop ≤ 0.005`, `no drop`, `rise ≤ 10%`, `drop ≤ 0.005 and ≤ 1%`. */
+function describeRegression(rule, goal) {
+    const noun = goal ? worseningNoun(goal) : 'worsening';
+    const none = rule.max_drop === 0 ||
+        rule.max_relative_drop === 0 ||
+        (rule.max_drop === undefined && rule.max_relative_drop === undefined);
+    if (none) {
+        return `no ${noun}`;
+    }
+    const parts = [];
+    if (rule.max_drop !== undefined)
+        parts.push(`≤ ${formatNumber(rule.max_drop)}`);
+    if (rule.max_relative_drop !== undefined)
+        parts.push(`≤ ${formatPercent(rule.max_relative_drop)}`);
+    return `${noun} ${parts.join(' and ')}`;
+}
+
+;// CONCATENATED MODULE: ./src/gates/schema.ts
+
+/**
+ * Signature compatibility with the champion. Fields are matched by name, order-insensitive;
+ * types are compared as written (`double` ≠ `float`).
+ *
+ * - `exact`: the same inputs and outputs, with the same types and the same `required` flags.
+ * - `backward`: every request the champion accepted is still accepted, and every output a
+ *   consumer read is still produced. So an input the candidate requires must have been
+ *   required by the champion too, with the same type (an input that was optional may be
+ *   omitted by callers); an input both know keeps its type; new optional inputs and dropped
+ *   inputs are allowed (callers' extra columns are ignored); every champion output remains,
+ *   with its type, and stays required if it was. Allowed changes are listed too.
+ *
+ * No champion → `skipped`. Either side without a signature → `fail`: compatibility cannot be
+ * verified. A field listed twice on one side is ambiguous and fails.
+ */
+function schemaGate(context) {
+    const { compatibility, candidate, champion, stage } = context;
+    if (!champion) {
+        const result = {
+            gate: 'schema',
+            status: 'skipped',
+            summary: `no champion in ${stage} yet (first promotion), no signature to compare with`
+        };
+        if (!candidate) {
+            result.details = [
+                `the candidate has no signature (MLmodel signature or schema.json); the next promotion into ${stage} cannot be verified against it`
+            ];
+        }
+        return result;
+    }
+    if (!candidate || !champion.signature) {
+        const lacking = [
+            ...(candidate ? [] : ['the candidate']),
+            ...(champion.signature ? [] : [`champion ${champion.label}`])
+        ];
+        return {
+            gate: 'schema',
+            status: 'fail',
+            summary: `cannot verify ${compatibility} compatibility: ${lacking.join(' and ')} ${lacking.length === 1 ? 'has' : 'have'} no signature`,
+            details: lacking.map(side => `${side}: no MLmodel signature or schema.json`)
+        };
+    }
+    const { breaking, allowed } = compare(compatibility, candidate, champion.signature);
+    const details = [...breaking, ...allowed.map(change => `allowed: ${change}`)];
+    const shape = `${plural(candidate.inputs.length, 'input')}, ${plural(candidate.outputs.length, 'output')}`;
+    let summary;
+    if (breaking.length > 0) {
+        summary = `${plural(breaking.length, 'incompatible change')} vs champion ${champion.label} (${compatibility})`;
+    }
+    else if (allowed.length > 0) {
+        summary = `backward compatible with champion ${champion.label}: ${plural(allowed.length, 'allowed change')} (${shape})`;
+    }
+    else {
+        summary = `same signature as champion ${champion.label} (${shape})`;
+    }
+    const result = {
+        gate: 'schema',
+        status: breaking.length > 0 ? 'fail' : 'pass',
+        summary
+    };
+    if (details.length > 0)
+        result.details = details;
+    return result;
+}
+function compare(compatibility, candidate, champion) {
+    const changes = { breaking: [], allowed: [] };
+    const candidateInputs = index('input', candidate.inputs, 'the candidate', changes);
+    const championInputs = index('input', champion.inputs, 'the champion', changes);
+    const candidateOutputs = index('output', candidate.outputs, 'the candidate', changes);
+    const championOutputs = index('output', champion.outputs, 'the champion', changes);
+    if (compatibility === 'exact') {
+        compareExact('input', candidateInputs, championInputs, changes);
+        compareExact('output', candidateOutputs, championOutputs, changes);
+    }
+    else {
+        compareBackwardInputs(candidateInputs, championInputs, changes);
+        compareBackwardOutputs(candidateOutputs, championOutputs, changes);
+    }
+    return changes;
+}
+/** Fields by name, in their listed order; a repeated name is recorded as breaking. */
+function index(kind, fields, side, changes) {
+    const byName = new Map();
+    for (const field of fields) {
+        if (byName.has(field.name))
+            changes.breaking.push(`${side} lists ${kind} ${field.name} twice`);
+        else
+            byName.set(field.name, field);
+    }
+    return byName;
+}
+function schema_describe(field) {
+    return `${field.type}, ${field.required ? 'required' : 'optional'}`;
+}
+function compareExact(kind, candidate, champion, changes) {
+    for (const [name, old] of champion) {
+        const now = candidate.get(name);
+        if (!now) {
+            changes.breaking.push(`${kind} ${name} removed (was ${schema_describe(old)})`);
+            continue;
+        }
+        if (now.type !== old.type) {
+            changes.breaking.push(`${kind} ${name} type changed: ${old.type} → ${now.type}`);
+        }
+        if (now.required !== old.required) {
+            changes.breaking.push(`${kind} ${name} is now ${now.required ? 'required' : 'optional'} (was ${old.required ? 'required' : 'optional'})`);
+        }
+    }
+    for (const [name, added] of candidate) {
+        if (!champion.has(name))
+            changes.breaking.push(`${kind} ${name} added (${schema_describe(added)})`);
+    }
+}
+function compareBackwardInputs(candidate, champion, changes) {
+    for (const [name, now] of candidate) {
+        const old = champion.get(name);
+        if (!old) {
+            if (now.required) {
+                changes.breaking.push(`input ${name} added as required (${now.type}); callers of the champion do not send it`);
+            }
+            else {
+                changes.allowed.push(`input ${name} added (${schema_describe(now)})`);
+            }
+            continue;
+        }
+        if (now.type !== old.type) {
+            changes.breaking.push(`input ${name} type changed: ${old.type} → ${now.type}`);
+        }
+        if (now.required && !old.required) {
+            changes.breaking.push(`input ${name} is now required (was optional); callers may omit it`);
+        }
+        else if (!now.required && old.required) {
+            changes.allowed.push(`input ${name} is now optional (was required)`);
+        }
+    }
+    for (const [name, old] of champion) {
+        if (!candidate.has(name)) {
+            changes.allowed.push(`input ${name} dropped (was ${old.type}); callers' extra columns are ignored`);
+        }
+    }
+}
+function compareBackwardOutputs(candidate, champion, changes) {
+    for (const [name, old] of champion) {
+        const now = candidate.get(name);
+        if (!now) {
+            changes.breaking.push(`output ${name} removed (was ${old.type})`);
+            continue;
+        }
+        if (now.type !== old.type) {
+            changes.breaking.push(`output ${name} type changed: ${old.type} → ${now.type}`);
+        }
+        if (old.required && !now.required) {
+            changes.breaking.push(`output ${name} is now optional (was required)`);
+        }
+    }
+    for (const [name, added] of candidate) {
+        if (!champion.has(name))
+            changes.allowed.push(`output ${name} added (${added.type})`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/gates/thresholds.ts
+
+
+/**
+ * Absolute bounds on the candidate's metrics, both inclusive. A metric that is missing or
+ * unusable (NaN, infinite, a string, null) fails, named with why. Values are compared exactly:
+ * no arithmetic happens, so `0.85 ≥ 0.85` holds without any tolerance. A rule with neither
+ * `min` nor `max` still requires the metric to be present and a finite number.
+ */
+function thresholdsGate(context) {
+    const entries = Object.entries(context.rules);
+    if (entries.length === 0) {
+        return { gate: 'thresholds', status: 'skipped', summary: 'no thresholds configured' };
+    }
+    const checks = [];
+    const details = [];
+    for (const [metric, rule] of entries) {
+        const check = checkOne(metric, rule, context);
+        checks.push(check);
+        if (check.status === 'fail')
+            details.push(`${metric} ${check.problem ?? 'fails'}`);
+    }
+    const failed = checks.filter(check => check.status === 'fail').length;
+    const result = {
+        gate: 'thresholds',
+        status: failed > 0 ? 'fail' : 'pass',
+        summary: failed > 0
+            ? `${failed} of ${plural(entries.length, 'metric')} out of bounds or unusable`
+            : `${entries.length === 1 ? `${entries[0]?.[0]} is` : `all ${entries.length} metrics are`} within bounds`,
+        checks
+    };
+    if (details.length > 0)
+        result.details = details;
+    return result;
+}
+function checkOne(metric, rule, context) {
+    const check = { metric, rule: describeRule(rule), status: 'fail' };
+    const champion = context.champion && readMetric(context.champion, metric);
+    if (champion?.ok)
+        check.champion = champion.value;
+    const reading = readMetric(context.candidate, metric);
+    if (!reading.ok) {
+        check.problem = reading.problem;
+        return check;
+    }
+    const value = reading.value;
+    check.candidate = value;
+    if (rule.min !== undefined && value < rule.min) {
+        const [shown, bound] = formatApart(value, rule.min);
+        check.problem = `is ${shown}, below the minimum ${bound}`;
+    }
+    else if (rule.max !== undefined && value > rule.max) {
+        const [shown, bound] = formatApart(value, rule.max);
+        check.problem = `is ${shown}, above the maximum ${bound}`;
+    }
+    else {
+        check.status = 'pass';
+    }
+    return check;
+}
+/** `≥ 0.85`, `≤ 100`, `≥ 0.8 and ≤ 0.9`, or `present` for a rule with no bound. */
+function describeRule(rule) {
+    const parts = [];
+    if (rule.min !== undefined)
+        parts.push(`≥ ${formatNumber(rule.min)}`);
+    if (rule.max !== undefined)
+        parts.push(`≤ ${formatNumber(rule.max)}`);
+    return parts.length > 0 ? parts.join(' and ') : 'present';
+}
+
+;// CONCATENATED MODULE: ./src/gates/evaluate.ts
+
+
+
+
+
+
+
+
+
+/**
+ * Run every gate the target stage configures and decide. Pure: no I/O, no clock (`now` comes in).
+ *
+ * A gate counts as configured when it asks for something: a threshold or regression list with
+ * at least one metric, a `schema` or `artifact` section, `min_days_in_source_stage` above 0,
+ * at least one required check, an `approvals` section. The artifact gate also runs, with
+ * `checksums: optional` semantics, whenever the candidate came with a checksums file, so a
+ * mismatched or missing file always fails even on a stage without artifact rules.
+ *
+ * Gates needing context the caller listed as unavailable are `skipped`; gates needing context
+ * the caller did not list but did not supply either fail (fail closed). Approvals and required
+ * checks run on `reviews` and `checkRuns` when given; without them they are skipped when
+ * listed as unavailable and fail otherwise.
+ *
+ * Decision: any `fail` → `blocked`; else any `pending` → `pending`; else any warning (every
+ * skipped gate adds one) → `pass-with-warnings`; else `pass`. A stage with no gates configured
+ * is never a plain `pass`: it warns that nothing was checked.
+ *
+ * @throws NotFoundError when the policy has no such stage (exit code 3).
+ */
+function evaluateStage(input) {
+    const { policy, candidate, champion, now } = input;
+    const stagePolicy = findStage(policy, input.stage);
+    const unavailable = new Set(input.unavailable ?? []);
+    const notEvaluated = `not evaluated ${input.evaluator ? `by ${input.evaluator}` : 'in this run'}`;
+    const gates = [];
+    let configured = 0;
+    const thresholds = stagePolicy.thresholds ?? {};
+    if (Object.keys(thresholds).length > 0) {
+        configured++;
+        gates.push(thresholdsGate({ rules: thresholds, candidate, champion }));
+    }
+    const regression = stagePolicy.regression ?? {};
+    if (Object.keys(regression).length > 0) {
+        configured++;
+        gates.push(regressionGate({
+            rules: regression,
+            goals: policy.metrics,
+            candidate,
+            champion,
+            stage: input.stage
+        }));
+    }
+    if (stagePolicy.schema) {
+        configured++;
+        gates.push(schemaGate({
+            compatibility: stagePolicy.schema.compatibility,
+            candidate: candidate.signature,
+            champion: champion && { label: champion.label, signature: champion.signature },
+            stage: input.stage
+        }));
+    }
+    if (stagePolicy.artifact)
+        configured++;
+    if (stagePolicy.artifact || candidate.checksums) {
+        gates.push(artifactGate({
+            rules: stagePolicy.artifact,
+            files: candidate.files,
+            totalBytes: candidate.totalBytes,
+            checksums: candidate.checksums
+        }));
+    }
+    const minDays = stagePolicy.min_days_in_source_stage;
+    if (minDays !== undefined && minDays > 0) {
+        configured++;
+        const sourceStage = input.source?.stage ?? onlySource(stagePolicy);
+        if (unavailable.has('source-stage-dates')) {
+            gates.push({
+                gate: 'min_days_in_source_stage',
+                status: 'skipped',
+                summary: `${notEvaluated}: needs the date the version entered ${sourceStage ?? stagePolicy.from.join(' or ')}`,
+                details: [`${plural(minDays, 'day')} in the source stage required`]
+            });
+        }
+        else {
+            gates.push(minDaysGate({ minDays, sourceStage, enteredAt: input.source?.enteredAt, now }));
+        }
+    }
+    const checks = stagePolicy.checks ?? [];
+    if (checks.length > 0) {
+        configured++;
+        const details = checks.map(name => `required: ${name}`);
+        gates.push(input.checkRuns
+            ? checksGate({ ...input.checkRuns, required: checks })
+            : unavailable.has('checks')
+                ? {
+                    gate: 'checks',
+                    status: 'skipped',
+                    summary: `${notEvaluated}: needs the check runs on the head commit`,
+                    details
+                }
+                : {
+                    gate: 'checks',
+                    status: 'fail',
+                    summary: 'no check-run results were supplied, so the required checks cannot be verified',
+                    details
+                });
+    }
+    if (stagePolicy.approvals) {
+        configured++;
+        const details = describeApprovals(stagePolicy.approvals);
+        gates.push(input.reviews
+            ? approvalsGate({ ...input.reviews, rules: stagePolicy.approvals })
+            : unavailable.has('approvals')
+                ? {
+                    gate: 'approvals',
+                    status: 'skipped',
+                    summary: `${notEvaluated}: needs pull-request reviews`,
+                    details
+                }
+                : {
+                    gate: 'approvals',
+                    status: 'fail',
+                    summary: 'no pull-request reviews were supplied, so approvals cannot be verified',
+                    details
+                });
+    }
+    const warnings = [];
+    if (configured === 0)
+        warnings.push(`${input.stage} configures no gates, so nothing was checked`);
+    for (const gate of gates) {
+        if (gate.status === 'skipped')
+            warnings.push(skippedWarning(gate));
+    }
+    warnings.push(...unusedInvalidMetrics(input, gates));
+    const evaluation = {
+        model: policy.model,
+        stage: input.stage,
+        evaluatedAt: now.toISOString(),
+        candidate: {
+            label: candidate.label,
+            ...optional('version', candidate.version ?? candidate.info?.version),
+            metrics: { ...candidate.metrics },
+            invalidMetrics: { ...candidate.invalidMetrics },
+            totalBytes: candidate.totalBytes,
+            fileCount: candidate.files.length
+        },
+        gates,
+        warnings,
+        decision: decide(gates, warnings)
+    };
+    if (champion) {
+        evaluation.champion = {
+            label: champion.label,
+            ...optional('version', champion.version),
+            metrics: { ...champion.metrics },
+            ...optional('invalidMetrics', champion.invalidMetrics && { ...champion.invalidMetrics })
+        };
+    }
+    return evaluation;
+}
+/** The warning a skipped gate adds; the report recognises it by this exact text. */
+function skippedWarning(gate) {
+    return `${gate.gate} skipped: ${gate.summary}`;
+}
+/** The overall decision from the gates and warnings (see {@link evaluateStage}). */
+function decide(gates, warnings) {
+    if (gates.some(gate => gate.status === 'fail'))
+        return 'blocked';
+    if (gates.some(gate => gate.status === 'pending'))
+        return 'pending';
+    if (warnings.length > 0 || gates.some(gate => gate.status === 'skipped')) {
+        return 'pass-with-warnings';
+    }
+    return 'pass';
+}
+/** The policy's rules for `stage`; NotFoundError (exit 3) naming the stages it has. */
+function findStage(policy, stage) {
+    const stagePolicy = Object.hasOwn(policy.stages, stage) ? policy.stages[stage] : undefined;
+    if (!stagePolicy) {
+        const known = Object.keys(policy.stages);
+        throw new errors/* NotFoundError */.m_(`stage "${stage}" is not defined in the policy for ${policy.model}; it defines: ${known.join(', ')}`);
+    }
+    return stagePolicy;
+}
+function onlySource(stage) {
+    return stage.from.length === 1 ? stage.from[0] : undefined;
+}
+function describeApprovals(approvals) {
+    const lines = [];
+    if (approvals.required > 0) {
+        lines.push(`${plural(approvals.required, 'approval')} from reviewers with write access`);
+    }
+    for (const group of approvals.groups ?? []) {
+        const members = [
+            ...(group.teams ?? []).map(team => `team ${team}`),
+            ...(group.users ?? []).map(user => `user ${user}`)
+        ];
+        lines.push(`${group.name}: ${group.min} of ${members.length > 0 ? members.join(', ') : 'nobody listed'}`);
+    }
+    if (lines.length === 0)
+        lines.push('an approvals section with no required count or groups');
+    return lines;
+}
+/**
+ * One warning per unusable candidate metric that no evaluated check looked at: it fails no
+ * gate, but it is probably a bug in the training job's output.
+ */
+function unusedInvalidMetrics(input, gates) {
+    const checked = new Set(gates.flatMap(gate => (gate.checks ?? []).filter(c => c.status !== 'skipped').map(c => c.metric)));
+    const used = metricsNamedByPolicy(input.policy);
+    return Object.keys(input.candidate.invalidMetrics)
+        .filter(name => !checked.has(name))
+        .sort()
+        .map(name => {
+        const why = input.candidate.invalidMetrics[name] ?? 'is not a number';
+        const consequence = used.has(name)
+            ? `not checked for ${input.stage}`
+            : 'not used by this policy';
+        return `metrics.json: ${name} ${why} — ${consequence}`;
+    });
+}
+function metricsNamedByPolicy(policy) {
+    const names = new Set(Object.keys(policy.metrics));
+    for (const stage of Object.values(policy.stages)) {
+        for (const name of Object.keys(stage.thresholds ?? {}))
+            names.add(name);
+        for (const name of Object.keys(stage.regression ?? {}))
+            names.add(name);
+    }
+    return names;
+}
+/** `{ key: value }` when the value is defined, `{}` otherwise: keeps absent fields absent. */
+function optional(key, value) {
+    return value === undefined ? {} : { [key]: value };
+}
+
+;// CONCATENATED MODULE: ./src/report/markdown.ts
+
+
+
+
+/**
+ * The one report: the sticky PR comment, the job summary, the CLI and the `report` output all
+ * print exactly this. Pure and deterministic: the same evaluation gives the same bytes.
+ * Text that comes from users (model and metric names, labels, file names, messages quoting
+ * them) is escaped, so it cannot break the table or inject markup. Ends with a newline.
+ */
+function renderMarkdown(evaluation) {
+    const blocks = [heading(evaluation), overview(evaluation)];
+    const table = metricTable(evaluation);
+    if (table)
+        blocks.push(table);
+    blocks.push(gateList(evaluation.gates));
+    const warnings = otherWarnings(evaluation);
+    if (warnings.length > 0)
+        blocks.push(warningList(warnings));
+    blocks.push(footer(evaluation));
+    return `${blocks.join('\n\n')}\n`;
+}
+const STATUS_SYMBOL = {
+    pass: '✅',
+    fail: '❌',
+    pending: '⏳',
+    skipped: '⏭️'
+};
+const DECISION_TEXT = {
+    pass: '✅ Passed',
+    'pass-with-warnings': '⚠️ Passed with warnings',
+    pending: '⏳ Pending',
+    blocked: '❌ Blocked'
+};
+/** How the report names each gate; an unknown gate is shown by its identifier. */
+const GATE_TITLE = {
+    thresholds: 'Thresholds',
+    regression: 'Regression vs champion',
+    schema: 'Signature compatibility',
+    transition: 'Stage order',
+    artifact: 'Artifact integrity',
+    min_days_in_source_stage: 'Days in source stage',
+    checks: 'Required checks',
+    approvals: 'Approvals'
+};
+/** Details shown per gate; the rest are counted, and all of them are in the JSON report. */
+const MAX_DETAILS = 20;
+function heading(evaluation) {
+    return `## ${DECISION_TEXT[evaluation.decision]}: ${markdown_escape(evaluation.model)} → ${markdown_escape(evaluation.stage)}`;
+}
+function overview(evaluation) {
+    const candidate = `Candidate **${markdown_escape(evaluation.candidate.label)}**`;
+    const stage = markdown_escape(evaluation.stage);
+    const against = evaluation.champion
+        ? `${candidate} vs champion **${markdown_escape(evaluation.champion.label)}**, the version in ${stage} now.`
+        : `${candidate}; no champion in ${stage} yet (first promotion).`;
+    return `${against}\n\n${verdict(evaluation)}`;
+}
+/** One sentence saying why the decision is what it is. */
+function verdict(evaluation) {
+    const named = (status) => evaluation.gates.filter(gate => gate.status === status).map(gate => title(gate.gate));
+    const failed = named('fail');
+    const pending = named('pending');
+    const skipped = named('skipped').length;
+    const warnings = otherWarnings(evaluation).length;
+    const notes = [
+        ...(skipped > 0 ? [`${plural(skipped, 'gate')} skipped`] : []),
+        ...(warnings > 0 ? [`${plural(warnings, 'warning')} below`] : [])
+    ];
+    switch (evaluation.decision) {
+        case 'blocked':
+            return `Blocked by ${failed.length === 1 ? 'a failing gate' : `${failed.length} failing gates`}: ${failed.join(', ')}.`;
+        case 'pending':
+            return `Nothing failed; waiting on: ${pending.join(', ')}.`;
+        case 'pass-with-warnings':
+            return evaluation.gates.length === 0
+                ? 'Nothing was checked: see the warning below.'
+                : `No gate failed; ${notes.join(', ')}.`;
+        case 'pass':
+            return 'Every gate passed.';
+    }
+}
+function metricTable(evaluation) {
+    const rows = groupByMetric(evaluation.gates.flatMap(gate => gate.checks ?? []));
+    if (rows.length === 0)
+        return undefined;
+    const lines = [
+        '| Metric | Champion | Candidate | Δ | Rule | Result |',
+        '| :-- | --: | --: | --: | :-- | :-- |'
+    ];
+    for (const check of rows) {
+        const delta = check.candidate !== undefined && check.champion !== undefined
+            ? formatSigned(difference(check.candidate, check.champion))
+            : '—';
+        // Problems are worded to follow the metric name (`is NaN`); after `fail:` the `is` goes.
+        const result = check.problem
+            ? `${STATUS_SYMBOL[check.status]} ${check.status}: ${check.problem.replace(/^is /, '')}`
+            : `${STATUS_SYMBOL[check.status]} ${check.status}`;
+        const cells = [
+            check.metric,
+            value(check.champion),
+            value(check.candidate),
+            delta,
+            check.rule,
+            result
+        ];
+        lines.push(`| ${cells.map(cell => markdown_escape(cell)).join(' | ')} |`);
+    }
+    return lines.join('\n');
+}
+/** Rows of the same metric together, metrics in order of first appearance, gates in their order. */
+function groupByMetric(checks) {
+    const order = [];
+    const byMetric = new Map();
+    for (const check of checks) {
+        const group = byMetric.get(check.metric);
+        if (group)
+            group.push(check);
+        else {
+            order.push(check.metric);
+            byMetric.set(check.metric, [check]);
+        }
+    }
+    return order.flatMap(metric => byMetric.get(metric) ?? []);
+}
+function gateList(gates) {
+    if (gates.length === 0)
+        return '### Gates\n\nNo gates are configured for this stage.';
+    const lines = ['### Gates', ''];
+    for (const gate of gates) {
+        lines.push(`- ${STATUS_SYMBOL[gate.status]} **${title(gate.gate)}** ${gate.status}: ${markdown_escape(gate.summary)}`);
+        const details = gate.details ?? [];
+        for (const detail of details.slice(0, MAX_DETAILS))
+            lines.push(`  - ${markdown_escape(detail)}`);
+        if (details.length > MAX_DETAILS) {
+            lines.push(`  - … and ${details.length - MAX_DETAILS} more in the JSON report`);
+        }
+    }
+    return lines.join('\n');
+}
+/** Warnings other than "gate X skipped", which the gate list already shows as skipped. */
+function otherWarnings(evaluation) {
+    const shown = new Set(evaluation.gates.filter(gate => gate.status === 'skipped').map(gate => skippedWarning(gate)));
+    return evaluation.warnings.filter(warning => !shown.has(warning));
+}
+function warningList(warnings) {
+    return ['### ⚠️ Warnings', '', ...warnings.map(warning => `- ${markdown_escape(warning)}`)].join('\n');
+}
+function footer(evaluation) {
+    const { candidate } = evaluation;
+    const size = formatSize(candidate.totalBytes);
+    const when = utc(new Date(evaluation.evaluatedAt));
+    return `*ModelGate · candidate ${markdown_escape(candidate.label)}: ${plural(candidate.fileCount, 'file')}, ${size} · evaluated ${when}*`;
+}
+/**
+ * `candidate − champion`, with a rounding residue (`0.3 − (0.1 + 0.2)` is `-5.6e-17`) shown
+ * as the 0 it is, using the regression gate's own tolerance.
+ */
+function difference(candidate, champion) {
+    const delta = candidate - champion;
+    const tolerance = RELATIVE_EPSILON * Math.max(Math.abs(candidate), Math.abs(champion));
+    return Math.abs(delta) <= tolerance ? 0 : delta;
+}
+function title(gate) {
+    return Object.hasOwn(GATE_TITLE, gate) ? (GATE_TITLE[gate] ?? gate) : markdown_escape(gate);
+}
+function value(number) {
+    return number === undefined ? '—' : formatNumber(number);
+}
+/**
+ * Inline text made inert: markdown punctuation that could start emphasis, code, links, HTML or
+ * entities is backslash-escaped, `|` too (table cells), and line breaks become spaces. `_` is
+ * left alone: GitHub does not emphasise inside words, and metric names are full of it.
+ * Then {@link unlinked}: no @-mention, bare URL or issue reference renders live.
+ */
+function markdown_escape(text) {
+    return unlinked(text.replace(/\r?\n|\r/g, ' ').replace(/[\\`*[\]<>|~&]/g, '\\$&'));
+}
+const ZERO_WIDTH_SPACE = '\u200B';
+/**
+ * Text that GitHub shows as typed but links nothing: a zero-width space after every `@` (a
+ * mention `@user`, `@org/team` or an email address needs a name character right after it),
+ * inside `://` and `www.` (bare URLs), and after a `#` before a digit (`#12`, `owner/repo#12`
+ * reference an issue and notify it). Invisible when read; not for code spans, which link nothing.
+ */
+function unlinked(text) {
+    return text
+        .replace(/@/g, `@${ZERO_WIDTH_SPACE}`)
+        .replace(/:(?=\/\/)/g, `:${ZERO_WIDTH_SPACE}`)
+        .replace(/(www)(?=\.)/gi, `$1${ZERO_WIDTH_SPACE}`)
+        .replace(/#(?=\d)/g, `#${ZERO_WIDTH_SPACE}`);
+}
+/**
+ * Text inside an HTML block (a `<summary>`), where markdown escapes do not apply: `&`, `<`,
+ * `>` and quotes as entities, line breaks as spaces, and {@link unlinked}.
+ */
+function escapeHtml(text) {
+    const entities = {
+        '&': '&amp;',
+        '<': '&lt;',
+        '>': '&gt;',
+        '"': '&quot;',
+        "'": '&#39;'
+    };
+    // unlinked first: its `#` rule would split the `&#39;` entity.
+    return unlinked(text.replace(/\r?\n|\r/g, ' ')).replace(/[&<>"']/g, c => entities[c] ?? c);
+}
+
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(77598);
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
@@ -52462,7 +53919,7 @@ function _check(fn, params) {
     return ch;
 }
 // @__NO_SIDE_EFFECTS__
-function describe(description) {
+function api_describe(description) {
     const ch = new $ZodCheck({ check: "describe" });
     ch._zod.onattach = [
         (inst) => {
@@ -54765,7 +56222,7 @@ const ZodType = /*@__PURE__*/ $constructor("ZodType", (inst, def) => {
         return this.check(_overwrite(fn));
     },
     optional() {
-        return optional(this);
+        return schemas_optional(this);
     },
     exactOptional() {
         return exactOptional(this);
@@ -54774,7 +56231,7 @@ const ZodType = /*@__PURE__*/ $constructor("ZodType", (inst, def) => {
         return nullable(this);
     },
     nullish() {
-        return optional(nullable(this));
+        return schemas_optional(nullable(this));
     },
     nonoptional(params) {
         return nonoptional(this, params);
@@ -55948,7 +57405,7 @@ const ZodOptional = /*@__PURE__*/ $constructor("ZodOptional", (inst, def) => {
     inst._zod.processJSONSchema = (ctx, json, params) => optionalProcessor(inst, ctx, json, params);
     inst.unwrap = () => inst._zod.def.innerType;
 });
-function optional(innerType) {
+function schemas_optional(innerType) {
     return new ZodOptional({
         type: "optional",
         innerType: innerType,
@@ -55980,7 +57437,7 @@ function nullable(innerType) {
 }
 // nullish
 function schemas_nullish(innerType) {
-    return optional(nullable(innerType));
+    return schemas_optional(nullable(innerType));
 }
 const ZodDefault = /*@__PURE__*/ $constructor("ZodDefault", (inst, def) => {
     $ZodDefault.init(inst, def);
@@ -56189,7 +57646,7 @@ function superRefine(fn, params) {
     return _superRefine(fn, params);
 }
 // Re-export describe and meta from core
-const schemas_describe = describe;
+const schemas_describe = api_describe;
 const schemas_meta = meta;
 const ZodInstanceOf = /*@__PURE__*/ $constructor("ZodInstanceOf", (inst, def) => {
     ZodCustom.init(inst, def);
@@ -56306,7 +57763,14 @@ const AuditRecord = object({
     decision: schemas_enum(['pass', 'pass-with-warnings', 'pending', 'blocked', 'rolled-back', 'denied'])
         .describe("The gates' decision; `rolled-back` for a rollback; `denied` when the actor had no right."),
     gates: array(GateRecord),
-    metrics: object({ candidate: Metrics, champion: Metrics.nullable() }),
+    metrics: object({
+        candidate: Metrics,
+        champion: Metrics.nullable(),
+        unused: object({ candidate: schemas_number().int(), champion: schemas_number().int() })
+            .optional()
+            .describe('How many metrics of each side no gate of the stage used, left out above.')
+    })
+        .describe('The metrics the gates used; the others are only counted, to bound the record.'),
     artifact: object({
         files: array(object({ path: schemas_string(), sha256: schemas_string(), size: schemas_number() })),
         totalBytes: schemas_number()
@@ -56352,10 +57816,7 @@ function promotionAudit(input) {
         previous: evaluation.champion?.version ?? null,
         decision: evaluation.decision,
         gates: evaluation.gates.map(gateRecord),
-        metrics: {
-            candidate: evaluation.candidate.metrics,
-            champion: evaluation.champion?.metrics ?? null
-        },
+        metrics: usedMetrics(evaluation),
         artifact: {
             files: candidate.files.map(file => ({
                 path: file.path,
@@ -56402,6 +57863,27 @@ function rollbackAudit(input) {
         pullRequest: input.run.pullRequest ? { ...input.run.pullRequest, approvers: [] } : null,
         ...common(input.actor, input.run, input.at, input.reason)
     });
+}
+/**
+ * The metrics the stage's gates looked at, and a count of the rest: a metrics.json may hold
+ * any number of metrics no gate uses (100k made a 5.6 MB record), and the record is stored in
+ * a tag, a job summary and an artifact.
+ */
+function usedMetrics(evaluation) {
+    const used = new Set(evaluation.gates.flatMap(gate => (gate.checks ?? []).map(c => c.metric)));
+    const keep = (metrics) => {
+        const entries = Object.entries(metrics);
+        // fromEntries defines own properties: a metric named `__proto__` stays a plain key.
+        const kept = Object.fromEntries(entries.filter(([name]) => used.has(name)));
+        return { kept, unused: entries.length - Object.keys(kept).length };
+    };
+    const candidate = keep(evaluation.candidate.metrics);
+    const champion = evaluation.champion ? keep(evaluation.champion.metrics) : undefined;
+    return {
+        candidate: candidate.kept,
+        champion: champion?.kept ?? null,
+        unused: { candidate: candidate.unused, champion: champion?.unused ?? 0 }
+    };
 }
 function common(actor, run, at, reason) {
     return {
@@ -56480,6 +57962,7 @@ function auditOfError(error) {
 
 
 
+
 /**
  * Uploads each record as `modelgate-audit-<model>-<version>-<run id>` holding `audit.json`.
  * Runs after the registry was written (or the attempt refused): a failed upload is reported,
@@ -56535,7 +58018,11 @@ async function uploadUnderFreeName(base, used, upload, record) {
 }
 /** Longest record shown whole in the job summary (GitHub keeps at most 1 MiB per step). */
 const SUMMARY_RECORD_LIMIT = 256 * 1024;
-/** The job summary's audit section: each record as JSON, in a collapsed block. */
+/**
+ * The job summary's audit section: each record as JSON, in a collapsed block. Every value in
+ * the block's title is HTML-escaped (names and versions come from users); the JSON sits in a
+ * fence longer than any run of backticks in it, so nothing inside renders.
+ */
 function auditSummaryMarkdown(published) {
     if (published.length === 0)
         return '';
@@ -56546,28 +58033,29 @@ function auditSummaryMarkdown(published) {
         const stored = record.written
             ? 'stored in the registry with the change'
             : 'nothing was written to the registry';
-        let json = JSON.stringify(record, null, 2);
-        if (json.length > SUMMARY_RECORD_LIMIT) {
-            const files = record.artifact?.files.length ?? 0;
-            json = JSON.stringify({
-                ...record,
-                artifact: record.artifact && {
-                    ...record.artifact,
-                    files: `${files} files, listed in the artifact and the registry`
-                }
-            }, null, 2);
-        }
-        return [
-            `<details><summary>Audit record: ${record.kind} of ${record.model} ${record.version ?? ''} to ${record.to} (${record.decision}); ${stored}; ${where}</summary>`,
-            '',
-            `${fenceFor(json)}json`,
-            json,
-            fenceFor(json),
-            '',
-            '</details>'
-        ].join('\n');
+        const title = `Audit record: ${record.kind} of ${record.model} ${record.version ?? ''} to ${record.to} (${record.decision}); ${stored}; ${where}`;
+        const json = summaryJson(record);
+        const body = json === undefined
+            ? `The record is too large for the job summary (over ${SUMMARY_RECORD_LIMIT / 1024} KiB): it is in the artifact${record.written ? ' and the registry' : ''}.`
+            : [`${fenceFor(json)}json`, json, fenceFor(json)].join('\n');
+        return [`<details><summary>${escapeHtml(title)}</summary>`, '', body, '', '</details>'].join('\n');
     });
     return `\n### Audit\n\n${blocks.join('\n\n')}\n`;
+}
+/** The record as JSON within the limit: whole, else without its file list, else undefined. */
+function summaryJson(record) {
+    const json = JSON.stringify(record, null, 2);
+    if (json.length <= SUMMARY_RECORD_LIMIT)
+        return json;
+    const files = record.artifact?.files.length ?? 0;
+    const shorter = JSON.stringify({
+        ...record,
+        artifact: record.artifact && {
+            ...record.artifact,
+            files: `${files} files, listed in the artifact and the registry`
+        }
+    }, null, 2);
+    return shorter.length <= SUMMARY_RECORD_LIMIT ? shorter : undefined;
 }
 /** A code fence longer than any run of backticks in the text (a reason may hold some). */
 function fenceFor(text) {
@@ -57515,7 +59003,7 @@ function policyError(file, problems, cause) {
 
 ;// CONCATENATED MODULE: ./src/action/candidate-artifact.ts
 
-const MIB = 1024 * 1024;
+const candidate_artifact_MIB = 1024 * 1024;
 /**
  * Runs `next` with the `candidate-artifact` downloaded into a fresh temporary directory as the
  * candidate directory, and removes the directory afterwards. The stage's `artifact.max_size_mb`
@@ -57535,7 +59023,7 @@ async function withCandidateArtifact(settings, context, policy, next) {
     const maxMb = settings.stage ? policy?.stages[settings.stage]?.artifact?.max_size_mb : undefined;
     // Loaded on use: the artifact client is large, and most runs do not need it.
     const { actionsArtifactSource, fetchCandidateArtifact } = await Promise.all(/* import() */[__nccwpck_require__.e(645), __nccwpck_require__.e(649)]).then(__nccwpck_require__.bind(__nccwpck_require__, 649));
-    const fetched = await fetchCandidateArtifact({ name, ...(maxMb !== undefined ? { maxBytes: Math.floor(maxMb * MIB) } : {}) }, {
+    const fetched = await fetchCandidateArtifact({ name, ...(maxMb !== undefined ? { maxBytes: Math.floor(maxMb * candidate_artifact_MIB) } : {}) }, {
         source: actionsArtifactSource({
             token,
             ...(settings.candidateRunId ? { runId: settings.candidateRunId } : {}),
@@ -57607,7 +59095,7 @@ function parseChecksums(text, file) {
             problem('malformed line: bad escape in the file name');
             return;
         }
-        const normalised = normalise(unescaped);
+        const normalised = checksums_normalise(unescaped);
         if (normalised.kind === 'escapes') {
             problem(`the path ${JSON.stringify(unescaped)} is absolute or leaves the candidate directory`);
             return;
@@ -57685,7 +59173,7 @@ function checksums_unescape(name) {
     }
     return out;
 }
-function normalise(name) {
+function checksums_normalise(name) {
     if (name.includes('\0'))
         return { kind: 'bad' };
     // Absolute on any platform: /x, \x, C:\x, C:/x.
@@ -58978,1433 +60466,6 @@ async function hashAll(walked, known, display, concurrency = DEFAULT_HASH_CONCUR
     });
 }
 
-;// CONCATENATED MODULE: ./src/gates/format.ts
-/**
- * Number and size formatting shared by the gates (in their messages) and the report
- * (in its table), so a number reads the same everywhere. Locale-independent on purpose:
- * the report must be byte-for-byte stable on any machine.
- */
-/**
- * A metric value for people: at most 4 decimals for values of 1 or more (`118`, `64.5`,
- * `0.8949`), at least 4 significant digits below 1 (`0.0051`, `0.00001234`), trailing zeros
- * trimmed, never `-0`. Below 1e-6 it switches to exponent form (`1.5e-9`).
- */
-function formatNumber(value) {
-    if (!Number.isFinite(value))
-        return String(value);
-    if (value === 0)
-        return '0';
-    const magnitude = Math.abs(value);
-    let text;
-    if (magnitude < 1e-6) {
-        text = value.toPrecision(4).replace(/\.?0+e/, 'e');
-    }
-    else if (magnitude >= 1e21) {
-        text = String(value);
-    }
-    else {
-        const decimals = magnitude >= 1 ? 4 : Math.max(4, 3 - Math.floor(Math.log10(magnitude)));
-        text = trimZeros(value.toFixed(decimals));
-    }
-    return text === '-0' ? '0' : text;
-}
-/**
- * Two numbers formatted so that they read differently whenever they differ: `0.84999` vs
- * `0.85`, where {@link formatNumber} alone would print `0.85` twice. Used in messages that
- * compare a value with a bound.
- */
-function formatApart(a, b) {
-    let left = formatNumber(a);
-    let right = formatNumber(b);
-    for (let precision = 5; left === right && a !== b && precision <= 17; precision++) {
-        left = String(Number(a.toPrecision(precision)));
-        right = String(Number(b.toPrecision(precision)));
-    }
-    return [left, right];
-}
-/** A difference with its sign always shown: `+0.007`, `-0.013`, `0`. */
-function formatSigned(value) {
-    const text = formatNumber(value);
-    return text === '0' || text.startsWith('-') || !Number.isFinite(value) ? text : `+${text}`;
-}
-/** A fraction as a percentage: 0.01 → `1%`, 0.005 → `0.5%`. */
-function formatPercent(fraction) {
-    return `${formatNumber(fraction * 100)}%`;
-}
-/** An integer with thousands separators, locale-independent: `124,151,398`. */
-function formatInteger(value) {
-    const sign = value < 0 ? '-' : '';
-    return (sign +
-        Math.trunc(Math.abs(value))
-            .toString()
-            .replace(/\B(?=(\d{3})+(?!\d))/g, ','));
-}
-const format_MIB = 1_048_576;
-/** A size for people, binary units: `512 bytes`, `1.4 KiB`, `118.4 MiB`, `2.00 GiB`. */
-function formatBytes(bytes) {
-    if (bytes < 1024)
-        return `${formatInteger(bytes)} ${bytes === 1 ? 'byte' : 'bytes'}`;
-    if (bytes < format_MIB)
-        return `${(bytes / 1024).toFixed(1)} KiB`;
-    if (bytes < 1024 * format_MIB)
-        return `${(bytes / format_MIB).toFixed(1)} MiB`;
-    return `${(bytes / (1024 * format_MIB)).toFixed(2)} GiB`;
-}
-/** A size with its exact byte count when the unit rounds: `46.1 MiB (48,318,221 bytes)`, `512 bytes`. */
-function formatSize(bytes) {
-    return bytes < 1024 ? formatBytes(bytes) : `${formatBytes(bytes)} (${formatInteger(bytes)} bytes)`;
-}
-/** `1 file`, `3 files`. */
-function plural(count, singular, pluralForm = `${singular}s`) {
-    return `${count} ${count === 1 ? singular : pluralForm}`;
-}
-function trimZeros(text) {
-    return text.includes('.') ? text.replace(/\.?0+$/, '') : text;
-}
-
-;// CONCATENATED MODULE: ./src/gates/approvals.ts
-
-/** Rank of each permission, for "at least" comparisons. */
-const PERMISSION_RANK = {
-    none: 0,
-    read: 1,
-    triage: 2,
-    write: 3,
-    maintain: 4,
-    admin: 5
-};
-/** Said wherever team membership cannot be read: which token would fix it. */
-const TEAM_TOKEN_ADVICE = 'give the action a token that can read team membership: a personal access token with read:org, ' +
-    'or a GitHub App installation token with the organization permission "Members: read" ' +
-    '(the default GITHUB_TOKEN cannot)';
-const WRITE_RANK = PERMISSION_RANK.write;
-/**
- * The standing review of each reviewer, keyed by lower-cased login (logins are
- * case-insensitive). Walks the reviews in list order: `APPROVED` and `CHANGES_REQUESTED` set a
- * reviewer's standing, `DISMISSED` clears it, `COMMENTED` (and anything else) leaves it as it
- * was, so a comment after an approval does not cancel the approval.
- */
-function latestStandings(reviews) {
-    const standings = new Map();
-    for (const review of reviews) {
-        const key = review.user.toLowerCase();
-        switch (review.state.toUpperCase()) {
-            case 'APPROVED':
-            case 'CHANGES_REQUESTED':
-                standings.set(key, review);
-                break;
-            case 'DISMISSED':
-                standings.delete(key);
-                break;
-        }
-    }
-    return standings;
-}
-/**
- * The reviewers whose repository permission the gate needs: everyone but the author whose
- * standing review requests changes, or approves and is not stale. Each login once, in the
- * spelling of their latest review. The adapter looks up exactly these.
- */
-function reviewersToVerify(evidence, rules) {
-    const author = evidence.author.toLowerCase();
-    const logins = [];
-    for (const [key, review] of latestStandings(evidence.reviews)) {
-        if (key === author)
-            continue;
-        if (isApproval(review) && isStale(review, evidence.headSha, rules))
-            continue;
-        logins.push(review.user);
-    }
-    return logins;
-}
-/**
- * Approvers that count before groups are considered: fresh approvals from reviewers with
- * write access who are not the author, in list order of their standing review.
- */
-function countedApprovers(evidence, rules) {
-    return classify(evidence, rules).approvedBy;
-}
-/**
- * The approvals gate. Counts the standing review of each reviewer (see {@link latestStandings});
- * never the author's; not approvals on an older commit when `stale_after_push` is on; only
- * reviewers with write, maintain or admin permission. `required` counts distinct approvers;
- * each group needs `min` of them among its users or members of its teams. One approver may
- * count towards `required` and any number of groups.
- *
- * - `fail` when a reviewer with write access (not the author) has a standing
- *   `CHANGES_REQUESTED`, whatever commit it was given on, as GitHub's branch protection does.
- *   A reviewer whose permission could not be checked also blocks (fail closed).
- * - `pending` when approvals are missing, naming how many each requirement still needs; when a
- *   group with teams is short and a team's membership cannot be read, the summary says which
- *   token to give. Never `pass` on what could not be verified.
- * - `pass` otherwise.
- */
-function approvalsGate(context) {
-    const gate = 'approvals';
-    const { rules } = context;
-    const facts = classify(context, rules);
-    const counted = facts.approvedBy.map(approver => approver.login);
-    const countedKeys = new Set(counted.map(login => login.toLowerCase()));
-    const teams = normalisedTeams(context.teams);
-    const groups = (rules.groups ?? []).map(group => {
-        const users = new Set((group.users ?? []).map(login => login.toLowerCase()));
-        const unknownTeams = [];
-        const memberSets = [];
-        for (const team of group.teams ?? []) {
-            const membership = teams.get(team.toLowerCase());
-            if (membership === undefined) {
-                unknownTeams.push({ team, reason: 'its membership was not looked up' });
-            }
-            else if (isUnknown(membership)) {
-                unknownTeams.push({ team, reason: membership.reason });
-            }
-            else {
-                memberSets.push(membership);
-            }
-        }
-        const approvers = counted.filter(login => {
-            const key = login.toLowerCase();
-            return users.has(key) || memberSets.some(members => members.has(key));
-        });
-        return { name: group.name, min: group.min, approvers, unknownTeams };
-    });
-    const tally = {
-        ...facts,
-        required: { have: countedKeys.size, min: rules.required },
-        groups
-    };
-    const details = approvals_describe(tally, context.headSha, rules);
-    if (tally.changesRequestedBy.length > 0) {
-        const who = tally.changesRequestedBy.map(reviewer => reviewer.login);
-        return {
-            gate,
-            status: 'fail',
-            summary: `changes requested by ${listed(who)}; blocked until ${who.length === 1 ? 'that review is' : 'those reviews are'} dismissed or followed by an approval`,
-            details,
-            approvals: tally
-        };
-    }
-    const needs = [];
-    const unreadable = new Set();
-    for (const group of groups) {
-        const missing = group.min - group.approvers.length;
-        if (missing <= 0)
-            continue;
-        needs.push(`${missing} more from ${group.name}`);
-        for (const team of group.unknownTeams)
-            unreadable.add(team.team);
-    }
-    const missingRequired = rules.required - countedKeys.size;
-    if (missingRequired > 0)
-        needs.push(`${missingRequired} more from anyone with write access`);
-    if (needs.length > 0) {
-        let summary = `needs ${needs.join(', ')}`;
-        if (unreadable.size > 0) {
-            summary += `; the membership of ${listed([...unreadable])} cannot be read, so ${TEAM_TOKEN_ADVICE}`;
-        }
-        return { gate, status: 'pending', summary, details, approvals: tally };
-    }
-    const summary = counted.length === 0
-        ? 'the policy requires no approvals (required: 0, no groups)'
-        : `approved by ${listed(counted)}; every approval requirement is met`;
-    return { gate, status: 'pass', summary, details, approvals: tally };
-}
-function classify(evidence, rules) {
-    const author = evidence.author.toLowerCase();
-    const permissions = new Map();
-    for (const [login, permission] of evidence.permissions) {
-        permissions.set(login.toLowerCase(), permission);
-    }
-    const facts = {
-        approvedBy: [],
-        stale: [],
-        noPermission: [],
-        changesRequestedBy: [],
-        byAuthor: []
-    };
-    for (const [key, review] of latestStandings(evidence.reviews)) {
-        const who = at(review);
-        if (key === author) {
-            facts.byAuthor.push(who);
-            continue;
-        }
-        if (isApproval(review) && isStale(review, evidence.headSha, rules)) {
-            facts.stale.push(who);
-            continue;
-        }
-        const permission = permissions.get(key);
-        const canWrite = permission !== undefined && PERMISSION_RANK[permission] >= WRITE_RANK;
-        if (!isApproval(review)) {
-            // Changes requested: blocks from anyone with write access, or whose access is unknown.
-            if (canWrite || permission === undefined)
-                facts.changesRequestedBy.push(who);
-            else
-                facts.noPermission.push({ ...who, permission });
-        }
-        else if (canWrite) {
-            facts.approvedBy.push(who);
-        }
-        else {
-            facts.noPermission.push({ ...who, permission: permission ?? 'unknown' });
-        }
-    }
-    return facts;
-}
-function approvals_describe(tally, headSha, rules) {
-    const lines = [];
-    for (const reviewer of tally.approvedBy) {
-        lines.push(`approved by ${reviewer.login} at ${approvals_short(reviewer.commit)}`);
-    }
-    for (const reviewer of tally.changesRequestedBy) {
-        lines.push(`changes requested by ${reviewer.login} at ${approvals_short(reviewer.commit)}: blocks until dismissed or followed by an approval`);
-    }
-    for (const reviewer of tally.stale) {
-        lines.push(`not counted: ${reviewer.login} approved ${approvals_short(reviewer.commit)}, before the latest push (head ${approvals_short(headSha)}); a new approval is needed`);
-    }
-    for (const reviewer of tally.noPermission) {
-        lines.push(reviewer.permission === 'unknown'
-            ? `not counted: ${reviewer.login} approved, but their repository permission could not be checked`
-            : `not counted: ${reviewer.login} has ${reviewer.permission} permission (write, maintain or admin needed)`);
-    }
-    for (const reviewer of tally.byAuthor) {
-        lines.push(`not counted: ${reviewer.login} is the author of the pull request`);
-    }
-    if (rules.required > 0) {
-        const { have, min } = tally.required;
-        lines.push(`required: ${Math.min(have, min)} of ${plural(min, 'approval')} from reviewers with write access${have >= min ? '' : ` — needs ${min - have} more`}`);
-    }
-    for (const group of tally.groups) {
-        const have = group.approvers.length;
-        const by = have > 0 ? ` (${group.approvers.join(', ')})` : '';
-        const missing = group.min - have;
-        lines.push(`group ${group.name}: ${Math.min(have, group.min)} of ${group.min}${by}${missing > 0 ? ` — needs ${missing} more` : ''}`);
-        if (missing > 0) {
-            for (const team of group.unknownTeams) {
-                lines.push(`group ${group.name}: members of ${team.team} unknown: ${team.reason}`);
-            }
-        }
-    }
-    return lines;
-}
-function isApproval(review) {
-    return review.state.toUpperCase() === 'APPROVED';
-}
-function isStale(review, headSha, rules) {
-    return rules.stale_after_push && review.commitId?.toLowerCase() !== headSha.toLowerCase();
-}
-function isUnknown(membership) {
-    return membership.unknown === true;
-}
-/** Teams keyed by lower-cased slug, members lower-cased: slugs and logins are case-insensitive. */
-function normalisedTeams(teams) {
-    const normalised = new Map();
-    for (const [team, membership] of teams) {
-        normalised.set(team.toLowerCase(), isUnknown(membership)
-            ? membership
-            : new Set([...membership].map(login => login.toLowerCase())));
-    }
-    return normalised;
-}
-function at(review) {
-    return review.commitId === undefined
-        ? { login: review.user }
-        : { login: review.user, commit: review.commitId };
-}
-/** The 7-character commit GitHub shows. */
-function approvals_short(sha) {
-    return sha ? sha.slice(0, 7) : 'an unknown commit';
-}
-/** `a`, `a and b`, `a, b and c`. */
-function listed(items) {
-    if (items.length <= 1)
-        return items.join('');
-    return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
-}
-
-;// CONCATENATED MODULE: ./src/gates/artifact.ts
-
-/** How many hex digits of a SHA-256 the messages show; the full hashes are in the audit record. */
-const HASH_PREFIX = 12;
-/**
- * Integrity of the candidate files.
- *
- * - `require`: each listed path must exist, as a file or as a directory holding files.
- * - `max_size_mb`: total size ≤ the limit, in MiB (1,048,576 bytes), inclusive.
- * - checksums: a listed file that is missing or whose hash differs always fails. With
- *   `checksums: required`, a missing checksums file fails and so does every file it does not
- *   list. With `optional` (the default), no checksums file passes with a note that hashes were
- *   only recorded, and unlisted files are noted as not verified.
- *
- * Problems come first in the details, then the facts behind a pass.
- */
-function artifactGate(context) {
-    const rules = context.rules ?? {};
-    const mode = rules.checksums ?? 'optional';
-    const problems = [];
-    const notes = [];
-    if (rules.require && rules.require.length > 0) {
-        const present = [];
-        for (const wanted of rules.require) {
-            if (exists(artifact_normalise(wanted), context.files))
-                present.push(wanted);
-            else
-                problems.push(`required file ${wanted} is missing`);
-        }
-        if (present.length > 0)
-            notes.push(`required ${present.length === 1 ? 'file' : 'files'} present: ${present.join(', ')}`);
-    }
-    if (rules.max_size_mb !== undefined) {
-        const limit = rules.max_size_mb * format_MIB;
-        const size = formatSize(context.totalBytes);
-        const limitText = `${formatNumber(rules.max_size_mb)} MiB`;
-        if (!Number.isFinite(context.totalBytes) || context.totalBytes < 0) {
-            problems.push('total size unknown');
-        }
-        else if (context.totalBytes > limit) {
-            problems.push(`total size ${size} is over the ${limitText} limit (${formatInteger(Math.floor(limit))} bytes)`);
-        }
-        else {
-            notes.push(`total size ${size}, limit ${limitText}`);
-        }
-    }
-    const report = context.checksums;
-    if (report) {
-        const before = problems.length;
-        for (const path of report.missing)
-            problems.push(`${path} is listed in ${report.file} but missing`);
-        for (const { path, expected, actual } of report.mismatched) {
-            problems.push(`${path}: checksum mismatch, ${report.file} says ${artifact_short(expected)}, file has ${artifact_short(actual)}`);
-        }
-        for (const path of report.unlisted) {
-            if (mode === 'required')
-                problems.push(`${path} is not listed in ${report.file}`);
-            else
-                notes.push(`${path} is not listed in ${report.file}, so it is not verified`);
-        }
-        if (problems.length === before) {
-            const verb = report.verified.length === 1 ? 'matches' : 'match';
-            notes.push(`${plural(report.verified.length, 'file')} ${verb} ${report.file}`);
-        }
-    }
-    else if (mode === 'required') {
-        problems.push('no checksums file (the policy sets checksums: required)');
-    }
-    else {
-        notes.push('no checksums file; hashes recorded only');
-    }
-    const failed = problems.length > 0;
-    let summary;
-    if (failed) {
-        summary = `${plural(problems.length, 'problem')} with the candidate files`;
-    }
-    else {
-        summary = `${plural(context.files.length, 'file')}, ${formatBytes(context.totalBytes)}`;
-        summary += report ? `, checksums verified against ${report.file}` : ', no checksums file';
-    }
-    const result = { gate: 'artifact', status: failed ? 'fail' : 'pass', summary };
-    const details = [...problems, ...notes];
-    if (details.length > 0)
-        result.details = details;
-    return result;
-}
-/** `./model/` → `model`, so policies can write paths either way. */
-function artifact_normalise(path) {
-    return path.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
-}
-function exists(path, files) {
-    return files.some(file => file.path === path || file.path.startsWith(`${path}/`));
-}
-function artifact_short(hash) {
-    return hash.length > HASH_PREFIX ? `${hash.slice(0, HASH_PREFIX)}…` : hash;
-}
-
-;// CONCATENATED MODULE: ./src/gates/checks.ts
-
-/**
- * Required check runs on the head commit. For each required name, the latest run (highest id)
- * of each app reporting that name is taken, so a re-run replaces its earlier attempt but one
- * app's success never hides another app's failure.
- *
- * - `pass` only when every required name has runs and every latest run concluded `success`.
- * - `fail` when a latest run completed with anything else: `failure`, `cancelled`,
- *   `timed_out`, `action_required`, `stale`, and also `neutral` and `skipped` (fail closed: a
- *   check that did not run did not show the model is safe), or no conclusion at all.
- * - `pending` when a latest run has not completed yet (`queued`, `in_progress`, ...), or no
- *   run of that name exists on the head commit yet: a workflow may not have started. A name
- *   that never appears (a typo in the policy) therefore stays pending, never passes; the
- *   detail says to check the name.
- */
-function checksGate(context) {
-    const gate = 'checks';
-    const commit = approvals_short(context.headSha);
-    const details = [];
-    const statuses = [];
-    const failed = [];
-    const waiting = [];
-    for (const name of unique(context.required)) {
-        const runs = latestByApp(context.runs.filter(run => run.name === name));
-        if (runs.length === 0) {
-            statuses.push('pending');
-            waiting.push(name);
-            details.push(`${name}: no run on ${commit} yet (if none ever starts, check the name in the policy)`);
-            continue;
-        }
-        for (const run of runs) {
-            const status = runStatus(run);
-            statuses.push(status);
-            const from = runs.length > 1 && run.app ? ` (${run.app})` : '';
-            if (status === 'pass') {
-                details.push(`${name}${from}: success on ${commit}`);
-            }
-            else if (status === 'pending') {
-                waiting.push(name);
-                details.push(`${name}${from}: ${run.status.replace(/_/g, ' ')} on ${commit}`);
-            }
-            else {
-                failed.push(name);
-                const conclusion = run.conclusion ?? 'no conclusion';
-                const why = conclusion === 'neutral' || conclusion === 'skipped' ? ', which is not success' : '';
-                details.push(`${name}${from}: ${conclusion.replace(/_/g, ' ')} on ${commit}${why}`);
-            }
-        }
-    }
-    const names = unique(context.required);
-    if (statuses.includes('fail')) {
-        return {
-            gate,
-            status: 'fail',
-            summary: `${listed(unique(failed))} did not succeed on ${commit}`,
-            details
-        };
-    }
-    if (statuses.includes('pending')) {
-        return {
-            gate,
-            status: 'pending',
-            summary: `waiting for ${listed(unique(waiting))} on ${commit}`,
-            details
-        };
-    }
-    return {
-        gate,
-        status: 'pass',
-        summary: `${listed(names)} ${names.length === 1 ? 'has' : 'have'} succeeded on ${commit}`,
-        details
-    };
-}
-function runStatus(run) {
-    if (run.status !== 'completed')
-        return 'pending';
-    return run.conclusion === 'success' ? 'pass' : 'fail';
-}
-/** The newest run per app: highest id, else the later in the list. */
-function latestByApp(runs) {
-    const latest = new Map();
-    for (const run of runs) {
-        const key = run.app ?? '';
-        const seen = latest.get(key);
-        if (!seen || (run.id ?? Infinity) >= (seen.id ?? -Infinity))
-            latest.set(key, run);
-    }
-    return [...latest.values()];
-}
-function unique(items) {
-    return [...new Set(items)];
-}
-
-;// CONCATENATED MODULE: ./src/gates/min-days.ts
-
-const DAY_MS = 86_400_000;
-/**
- * Time the version has spent in its source stage (a soak period). Enough days → `pass`; not
- * yet → `pending`, with the moment it becomes eligible (time alone will fix it). Fails closed:
- * no entry date, an invalid date, or an entry date after `now` → `fail`. A caller that cannot
- * know the date at all (the `check` command has no registry) does not call this gate:
- * `evaluateStage` marks it skipped instead.
- */
-function minDaysGate(context) {
-    const gate = 'min_days_in_source_stage';
-    const source = context.sourceStage ?? 'its source stage';
-    const needed = dayCount(context.minDays);
-    const { enteredAt, now } = context;
-    if (Number.isNaN(now.getTime())) {
-        return { gate, status: 'fail', summary: 'the current time is not a valid date' };
-    }
-    if (!enteredAt || Number.isNaN(enteredAt.getTime())) {
-        return {
-            gate,
-            status: 'fail',
-            summary: `needs ${needed} in ${source}, but there is no record of when the version entered it`
-        };
-    }
-    const elapsedMs = now.getTime() - enteredAt.getTime();
-    const details = [`entered ${source} at ${utc(enteredAt)}`];
-    if (elapsedMs < 0) {
-        return {
-            gate,
-            status: 'fail',
-            summary: `the recorded entry into ${source} (${utc(enteredAt)}) is after now (${utc(now)})`,
-            details
-        };
-    }
-    const requiredMs = context.minDays * DAY_MS;
-    // Rounded down, so a version 6.96 days in never reads as "7 days" while still pending.
-    const days = dayCount(Math.floor((elapsedMs / DAY_MS) * 10) / 10);
-    if (elapsedMs >= requiredMs) {
-        return {
-            gate,
-            status: 'pass',
-            summary: `${days} in ${source}, at least ${needed} required`,
-            details
-        };
-    }
-    // Rounded up to the minute shown, so "eligible from" is never a moment when it is not.
-    const eligible = new Date(Math.ceil((enteredAt.getTime() + requiredMs) / 60_000) * 60_000);
-    return {
-        gate,
-        status: 'pending',
-        summary: `${days} in ${source} of the ${needed} required; eligible from ${utc(eligible)}`,
-        details
-    };
-}
-function dayCount(days) {
-    return `${formatNumber(days)} ${days === 1 ? 'day' : 'days'}`;
-}
-/** `2026-11-23 09:00 UTC`: minutes are enough for people; the JSON keeps the exact `now`. */
-function utc(date) {
-    return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-}
-
-;// CONCATENATED MODULE: ./src/gates/metrics.ts
-/** Reading one metric from one side, failing closed: anything but a finite number is a problem. */
-/**
- * The value of `name`, or why there is none: `is missing`, or the reason the candidate
- * reader gave (`is NaN`). A listed invalid reason wins over a value, and a value that is
- * not a finite number (a reader bug, a registry returning NaN) is caught here as well.
- * Own properties only, so a metric named `constructor` is not found on the prototype.
- */
-function readMetric(source, name) {
-    const invalid = source.invalidMetrics;
-    if (invalid && Object.hasOwn(invalid, name)) {
-        return { ok: false, problem: invalid[name] ?? 'is not a number' };
-    }
-    if (!Object.hasOwn(source.metrics, name))
-        return { ok: false, problem: 'is missing' };
-    const value = source.metrics[name];
-    if (typeof value !== 'number') {
-        return { ok: false, problem: value === null ? 'is null' : `is a ${typeof value}` };
-    }
-    if (Number.isNaN(value))
-        return { ok: false, problem: 'is NaN' };
-    if (!Number.isFinite(value))
-        return { ok: false, problem: 'is infinite' };
-    return { ok: true, value };
-}
-
-;// CONCATENATED MODULE: ./src/gates/regression.ts
-
-
-/**
- * Relative tolerance of the comparison. `0.9 - 0.895` is `0.005000000000000004` in binary
- * floating point, which would fail `max_drop: 0.005` by a rounding error; a worsening within
- * `1e-12 × max(|champion|, |candidate|)` of the allowance counts as within it. That is about
- * ten thousand times the rounding error of the subtraction and far below any difference a
- * metric can meaningfully show.
- */
-const RELATIVE_EPSILON = 1e-12;
-/**
- * The candidate against the champion, metric by metric, in the metric's direction: for
- * `maximize` the worsening is `champion − candidate`, for `minimize` it is
- * `candidate − champion`. `max_drop` bounds it in the metric's units, `max_relative_drop` as a
- * fraction of `|champion|`; with both, both must hold. A rule with neither allows no worsening.
- *
- * A champion of 0 with `max_relative_drop` allows no worsening at all (any fraction of 0 is 0);
- * the gate says so in its details.
- *
- * Fails closed: a candidate or champion value that is missing or unusable fails the metric, as
- * does a metric without a direction. With no champion (first promotion) the gate is `skipped`.
- */
-function regressionGate(context) {
-    const entries = Object.entries(context.rules);
-    if (entries.length === 0) {
-        return { gate: 'regression', status: 'skipped', summary: 'no regression limits configured' };
-    }
-    const champion = context.champion;
-    if (!champion) {
-        return {
-            gate: 'regression',
-            status: 'skipped',
-            summary: `no champion in ${context.stage} yet (first promotion), nothing to compare against`,
-            checks: entries.map(([metric, rule]) => skippedCheck(metric, rule, context))
-        };
-    }
-    const checks = [];
-    const details = [];
-    for (const [metric, rule] of entries) {
-        const { check, detail, note } = compareOne(metric, rule, context, champion);
-        checks.push(check);
-        if (detail)
-            details.push(detail);
-        if (note)
-            details.push(note);
-    }
-    const failed = checks.filter(check => check.status === 'fail').length;
-    const result = {
-        gate: 'regression',
-        status: failed > 0 ? 'fail' : 'pass',
-        summary: failed > 0
-            ? `${failed} of ${plural(entries.length, 'metric')} ${failed === 1 ? 'fails' : 'fail'} against champion ${champion.label}`
-            : `${entries.length === 1 ? `${entries[0]?.[0]} is` : `all ${entries.length} metrics are`} within the allowed regression vs champion ${champion.label}`,
-        checks
-    };
-    if (details.length > 0)
-        result.details = details;
-    return result;
-}
-function compareOne(metric, rule, context, champion) {
-    const goal = Object.hasOwn(context.goals, metric) ? context.goals[metric]?.goal : undefined;
-    const check = { metric, rule: describeRegression(rule, goal), status: 'fail' };
-    const candidateValue = readMetric(context.candidate, metric);
-    const championValue = readMetric(champion, metric);
-    if (candidateValue.ok)
-        check.candidate = candidateValue.value;
-    if (championValue.ok)
-        check.champion = championValue.value;
-    if (!goal) {
-        check.problem = 'no direction under metrics';
-        return {
-            check,
-            detail: `${metric} has no direction (maximize or minimize) under metrics; cannot compare`
-        };
-    }
-    if (!candidateValue.ok || !championValue.ok) {
-        const problems = [];
-        const sentences = [];
-        if (!candidateValue.ok) {
-            problems.push(candidateValue.problem);
-            sentences.push(`${metric} ${candidateValue.problem}`);
-        }
-        if (!championValue.ok) {
-            problems.push(`champion's value ${championValue.problem}`);
-            sentences.push(`${metric}: champion ${champion.label}'s value ${championValue.problem}, cannot compare`);
-        }
-        check.problem = problems.join('; ');
-        return { check, detail: sentences.join('; ') };
-    }
-    const candidate = candidateValue.value;
-    const championNumber = championValue.value;
-    const worsening = goal === 'maximize' ? championNumber - candidate : candidate - championNumber;
-    const allowed = allowance(rule, championNumber);
-    const epsilon = RELATIVE_EPSILON * Math.max(Math.abs(championNumber), Math.abs(candidate));
-    const note = rule.max_relative_drop !== undefined && championNumber === 0
-        ? `${metric}: the champion's value is 0, so max_relative_drop allows no ${worseningNoun(goal)}`
-        : undefined;
-    if (worsening <= allowed + epsilon) {
-        check.status = 'pass';
-        return { check, note };
-    }
-    const verb = goal === 'maximize' ? 'dropped' : 'rose';
-    const [shown, limit] = formatApart(worsening, allowed);
-    check.problem =
-        allowed === 0
-            ? `${verb} ${shown}, no ${worseningNoun(goal)} allowed`
-            : `${verb} ${shown}, more than the ${limit} allowed`;
-    const from = `${formatNumber(championNumber)} → ${formatNumber(candidate)}`;
-    return { check, detail: `${metric} ${check.problem} (${from})`, note };
-}
-/** The largest worsening the rule allows against this champion value: the tighter of the two limits. */
-function allowance(rule, champion) {
-    const limits = [];
-    if (rule.max_drop !== undefined)
-        limits.push(rule.max_drop);
-    if (rule.max_relative_drop !== undefined)
-        limits.push(rule.max_relative_drop * Math.abs(champion));
-    return limits.length > 0 ? Math.min(...limits) : 0;
-}
-function skippedCheck(metric, rule, context) {
-    const goal = Object.hasOwn(context.goals, metric) ? context.goals[metric]?.goal : undefined;
-    const check = {
-        metric,
-        rule: describeRegression(rule, goal),
-        status: 'skipped',
-        problem: 'no champion yet'
-    };
-    const reading = readMetric(context.candidate, metric);
-    if (reading.ok)
-        check.candidate = reading.value;
-    else
-        check.problem = `no champion yet; the candidate's value ${reading.problem}`;
-    return check;
-}
-function worseningNoun(goal) {
-    return goal === 'maximize' ? 'drop' : 'rise';
-}
-/** `drop ≤ 0.005`, `no drop`, `rise ≤ 10%`, `drop ≤ 0.005 and ≤ 1%`. */
-function describeRegression(rule, goal) {
-    const noun = goal ? worseningNoun(goal) : 'worsening';
-    const none = rule.max_drop === 0 ||
-        rule.max_relative_drop === 0 ||
-        (rule.max_drop === undefined && rule.max_relative_drop === undefined);
-    if (none) {
-        return `no ${noun}`;
-    }
-    const parts = [];
-    if (rule.max_drop !== undefined)
-        parts.push(`≤ ${formatNumber(rule.max_drop)}`);
-    if (rule.max_relative_drop !== undefined)
-        parts.push(`≤ ${formatPercent(rule.max_relative_drop)}`);
-    return `${noun} ${parts.join(' and ')}`;
-}
-
-;// CONCATENATED MODULE: ./src/gates/schema.ts
-
-/**
- * Signature compatibility with the champion. Fields are matched by name, order-insensitive;
- * types are compared as written (`double` ≠ `float`).
- *
- * - `exact`: the same inputs and outputs, with the same types and the same `required` flags.
- * - `backward`: every request the champion accepted is still accepted, and every output a
- *   consumer read is still produced. So an input the candidate requires must have been
- *   required by the champion too, with the same type (an input that was optional may be
- *   omitted by callers); an input both know keeps its type; new optional inputs and dropped
- *   inputs are allowed (callers' extra columns are ignored); every champion output remains,
- *   with its type, and stays required if it was. Allowed changes are listed too.
- *
- * No champion → `skipped`. Either side without a signature → `fail`: compatibility cannot be
- * verified. A field listed twice on one side is ambiguous and fails.
- */
-function schemaGate(context) {
-    const { compatibility, candidate, champion, stage } = context;
-    if (!champion) {
-        const result = {
-            gate: 'schema',
-            status: 'skipped',
-            summary: `no champion in ${stage} yet (first promotion), no signature to compare with`
-        };
-        if (!candidate) {
-            result.details = [
-                `the candidate has no signature (MLmodel signature or schema.json); the next promotion into ${stage} cannot be verified against it`
-            ];
-        }
-        return result;
-    }
-    if (!candidate || !champion.signature) {
-        const lacking = [
-            ...(candidate ? [] : ['the candidate']),
-            ...(champion.signature ? [] : [`champion ${champion.label}`])
-        ];
-        return {
-            gate: 'schema',
-            status: 'fail',
-            summary: `cannot verify ${compatibility} compatibility: ${lacking.join(' and ')} ${lacking.length === 1 ? 'has' : 'have'} no signature`,
-            details: lacking.map(side => `${side}: no MLmodel signature or schema.json`)
-        };
-    }
-    const { breaking, allowed } = compare(compatibility, candidate, champion.signature);
-    const details = [...breaking, ...allowed.map(change => `allowed: ${change}`)];
-    const shape = `${plural(candidate.inputs.length, 'input')}, ${plural(candidate.outputs.length, 'output')}`;
-    let summary;
-    if (breaking.length > 0) {
-        summary = `${plural(breaking.length, 'incompatible change')} vs champion ${champion.label} (${compatibility})`;
-    }
-    else if (allowed.length > 0) {
-        summary = `backward compatible with champion ${champion.label}: ${plural(allowed.length, 'allowed change')} (${shape})`;
-    }
-    else {
-        summary = `same signature as champion ${champion.label} (${shape})`;
-    }
-    const result = {
-        gate: 'schema',
-        status: breaking.length > 0 ? 'fail' : 'pass',
-        summary
-    };
-    if (details.length > 0)
-        result.details = details;
-    return result;
-}
-function compare(compatibility, candidate, champion) {
-    const changes = { breaking: [], allowed: [] };
-    const candidateInputs = index('input', candidate.inputs, 'the candidate', changes);
-    const championInputs = index('input', champion.inputs, 'the champion', changes);
-    const candidateOutputs = index('output', candidate.outputs, 'the candidate', changes);
-    const championOutputs = index('output', champion.outputs, 'the champion', changes);
-    if (compatibility === 'exact') {
-        compareExact('input', candidateInputs, championInputs, changes);
-        compareExact('output', candidateOutputs, championOutputs, changes);
-    }
-    else {
-        compareBackwardInputs(candidateInputs, championInputs, changes);
-        compareBackwardOutputs(candidateOutputs, championOutputs, changes);
-    }
-    return changes;
-}
-/** Fields by name, in their listed order; a repeated name is recorded as breaking. */
-function index(kind, fields, side, changes) {
-    const byName = new Map();
-    for (const field of fields) {
-        if (byName.has(field.name))
-            changes.breaking.push(`${side} lists ${kind} ${field.name} twice`);
-        else
-            byName.set(field.name, field);
-    }
-    return byName;
-}
-function schema_describe(field) {
-    return `${field.type}, ${field.required ? 'required' : 'optional'}`;
-}
-function compareExact(kind, candidate, champion, changes) {
-    for (const [name, old] of champion) {
-        const now = candidate.get(name);
-        if (!now) {
-            changes.breaking.push(`${kind} ${name} removed (was ${schema_describe(old)})`);
-            continue;
-        }
-        if (now.type !== old.type) {
-            changes.breaking.push(`${kind} ${name} type changed: ${old.type} → ${now.type}`);
-        }
-        if (now.required !== old.required) {
-            changes.breaking.push(`${kind} ${name} is now ${now.required ? 'required' : 'optional'} (was ${old.required ? 'required' : 'optional'})`);
-        }
-    }
-    for (const [name, added] of candidate) {
-        if (!champion.has(name))
-            changes.breaking.push(`${kind} ${name} added (${schema_describe(added)})`);
-    }
-}
-function compareBackwardInputs(candidate, champion, changes) {
-    for (const [name, now] of candidate) {
-        const old = champion.get(name);
-        if (!old) {
-            if (now.required) {
-                changes.breaking.push(`input ${name} added as required (${now.type}); callers of the champion do not send it`);
-            }
-            else {
-                changes.allowed.push(`input ${name} added (${schema_describe(now)})`);
-            }
-            continue;
-        }
-        if (now.type !== old.type) {
-            changes.breaking.push(`input ${name} type changed: ${old.type} → ${now.type}`);
-        }
-        if (now.required && !old.required) {
-            changes.breaking.push(`input ${name} is now required (was optional); callers may omit it`);
-        }
-        else if (!now.required && old.required) {
-            changes.allowed.push(`input ${name} is now optional (was required)`);
-        }
-    }
-    for (const [name, old] of champion) {
-        if (!candidate.has(name)) {
-            changes.allowed.push(`input ${name} dropped (was ${old.type}); callers' extra columns are ignored`);
-        }
-    }
-}
-function compareBackwardOutputs(candidate, champion, changes) {
-    for (const [name, old] of champion) {
-        const now = candidate.get(name);
-        if (!now) {
-            changes.breaking.push(`output ${name} removed (was ${old.type})`);
-            continue;
-        }
-        if (now.type !== old.type) {
-            changes.breaking.push(`output ${name} type changed: ${old.type} → ${now.type}`);
-        }
-        if (old.required && !now.required) {
-            changes.breaking.push(`output ${name} is now optional (was required)`);
-        }
-    }
-    for (const [name, added] of candidate) {
-        if (!champion.has(name))
-            changes.allowed.push(`output ${name} added (${added.type})`);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/gates/thresholds.ts
-
-
-/**
- * Absolute bounds on the candidate's metrics, both inclusive. A metric that is missing or
- * unusable (NaN, infinite, a string, null) fails, named with why. Values are compared exactly:
- * no arithmetic happens, so `0.85 ≥ 0.85` holds without any tolerance. A rule with neither
- * `min` nor `max` still requires the metric to be present and a finite number.
- */
-function thresholdsGate(context) {
-    const entries = Object.entries(context.rules);
-    if (entries.length === 0) {
-        return { gate: 'thresholds', status: 'skipped', summary: 'no thresholds configured' };
-    }
-    const checks = [];
-    const details = [];
-    for (const [metric, rule] of entries) {
-        const check = checkOne(metric, rule, context);
-        checks.push(check);
-        if (check.status === 'fail')
-            details.push(`${metric} ${check.problem ?? 'fails'}`);
-    }
-    const failed = checks.filter(check => check.status === 'fail').length;
-    const result = {
-        gate: 'thresholds',
-        status: failed > 0 ? 'fail' : 'pass',
-        summary: failed > 0
-            ? `${failed} of ${plural(entries.length, 'metric')} out of bounds or unusable`
-            : `${entries.length === 1 ? `${entries[0]?.[0]} is` : `all ${entries.length} metrics are`} within bounds`,
-        checks
-    };
-    if (details.length > 0)
-        result.details = details;
-    return result;
-}
-function checkOne(metric, rule, context) {
-    const check = { metric, rule: describeRule(rule), status: 'fail' };
-    const champion = context.champion && readMetric(context.champion, metric);
-    if (champion?.ok)
-        check.champion = champion.value;
-    const reading = readMetric(context.candidate, metric);
-    if (!reading.ok) {
-        check.problem = reading.problem;
-        return check;
-    }
-    const value = reading.value;
-    check.candidate = value;
-    if (rule.min !== undefined && value < rule.min) {
-        const [shown, bound] = formatApart(value, rule.min);
-        check.problem = `is ${shown}, below the minimum ${bound}`;
-    }
-    else if (rule.max !== undefined && value > rule.max) {
-        const [shown, bound] = formatApart(value, rule.max);
-        check.problem = `is ${shown}, above the maximum ${bound}`;
-    }
-    else {
-        check.status = 'pass';
-    }
-    return check;
-}
-/** `≥ 0.85`, `≤ 100`, `≥ 0.8 and ≤ 0.9`, or `present` for a rule with no bound. */
-function describeRule(rule) {
-    const parts = [];
-    if (rule.min !== undefined)
-        parts.push(`≥ ${formatNumber(rule.min)}`);
-    if (rule.max !== undefined)
-        parts.push(`≤ ${formatNumber(rule.max)}`);
-    return parts.length > 0 ? parts.join(' and ') : 'present';
-}
-
-;// CONCATENATED MODULE: ./src/gates/evaluate.ts
-
-
-
-
-
-
-
-
-
-/**
- * Run every gate the target stage configures and decide. Pure: no I/O, no clock (`now` comes in).
- *
- * A gate counts as configured when it asks for something: a threshold or regression list with
- * at least one metric, a `schema` or `artifact` section, `min_days_in_source_stage` above 0,
- * at least one required check, an `approvals` section. The artifact gate also runs, with
- * `checksums: optional` semantics, whenever the candidate came with a checksums file, so a
- * mismatched or missing file always fails even on a stage without artifact rules.
- *
- * Gates needing context the caller listed as unavailable are `skipped`; gates needing context
- * the caller did not list but did not supply either fail (fail closed). Approvals and required
- * checks run on `reviews` and `checkRuns` when given; without them they are skipped when
- * listed as unavailable and fail otherwise.
- *
- * Decision: any `fail` → `blocked`; else any `pending` → `pending`; else any warning (every
- * skipped gate adds one) → `pass-with-warnings`; else `pass`. A stage with no gates configured
- * is never a plain `pass`: it warns that nothing was checked.
- *
- * @throws NotFoundError when the policy has no such stage (exit code 3).
- */
-function evaluateStage(input) {
-    const { policy, candidate, champion, now } = input;
-    const stagePolicy = findStage(policy, input.stage);
-    const unavailable = new Set(input.unavailable ?? []);
-    const notEvaluated = `not evaluated ${input.evaluator ? `by ${input.evaluator}` : 'in this run'}`;
-    const gates = [];
-    let configured = 0;
-    const thresholds = stagePolicy.thresholds ?? {};
-    if (Object.keys(thresholds).length > 0) {
-        configured++;
-        gates.push(thresholdsGate({ rules: thresholds, candidate, champion }));
-    }
-    const regression = stagePolicy.regression ?? {};
-    if (Object.keys(regression).length > 0) {
-        configured++;
-        gates.push(regressionGate({
-            rules: regression,
-            goals: policy.metrics,
-            candidate,
-            champion,
-            stage: input.stage
-        }));
-    }
-    if (stagePolicy.schema) {
-        configured++;
-        gates.push(schemaGate({
-            compatibility: stagePolicy.schema.compatibility,
-            candidate: candidate.signature,
-            champion: champion && { label: champion.label, signature: champion.signature },
-            stage: input.stage
-        }));
-    }
-    if (stagePolicy.artifact)
-        configured++;
-    if (stagePolicy.artifact || candidate.checksums) {
-        gates.push(artifactGate({
-            rules: stagePolicy.artifact,
-            files: candidate.files,
-            totalBytes: candidate.totalBytes,
-            checksums: candidate.checksums
-        }));
-    }
-    const minDays = stagePolicy.min_days_in_source_stage;
-    if (minDays !== undefined && minDays > 0) {
-        configured++;
-        const sourceStage = input.source?.stage ?? onlySource(stagePolicy);
-        if (unavailable.has('source-stage-dates')) {
-            gates.push({
-                gate: 'min_days_in_source_stage',
-                status: 'skipped',
-                summary: `${notEvaluated}: needs the date the version entered ${sourceStage ?? stagePolicy.from.join(' or ')}`,
-                details: [`${plural(minDays, 'day')} in the source stage required`]
-            });
-        }
-        else {
-            gates.push(minDaysGate({ minDays, sourceStage, enteredAt: input.source?.enteredAt, now }));
-        }
-    }
-    const checks = stagePolicy.checks ?? [];
-    if (checks.length > 0) {
-        configured++;
-        const details = checks.map(name => `required: ${name}`);
-        gates.push(input.checkRuns
-            ? checksGate({ ...input.checkRuns, required: checks })
-            : unavailable.has('checks')
-                ? {
-                    gate: 'checks',
-                    status: 'skipped',
-                    summary: `${notEvaluated}: needs the check runs on the head commit`,
-                    details
-                }
-                : {
-                    gate: 'checks',
-                    status: 'fail',
-                    summary: 'no check-run results were supplied, so the required checks cannot be verified',
-                    details
-                });
-    }
-    if (stagePolicy.approvals) {
-        configured++;
-        const details = describeApprovals(stagePolicy.approvals);
-        gates.push(input.reviews
-            ? approvalsGate({ ...input.reviews, rules: stagePolicy.approvals })
-            : unavailable.has('approvals')
-                ? {
-                    gate: 'approvals',
-                    status: 'skipped',
-                    summary: `${notEvaluated}: needs pull-request reviews`,
-                    details
-                }
-                : {
-                    gate: 'approvals',
-                    status: 'fail',
-                    summary: 'no pull-request reviews were supplied, so approvals cannot be verified',
-                    details
-                });
-    }
-    const warnings = [];
-    if (configured === 0)
-        warnings.push(`${input.stage} configures no gates, so nothing was checked`);
-    for (const gate of gates) {
-        if (gate.status === 'skipped')
-            warnings.push(skippedWarning(gate));
-    }
-    warnings.push(...unusedInvalidMetrics(input, gates));
-    const evaluation = {
-        model: policy.model,
-        stage: input.stage,
-        evaluatedAt: now.toISOString(),
-        candidate: {
-            label: candidate.label,
-            ...evaluate_optional('version', candidate.version ?? candidate.info?.version),
-            metrics: { ...candidate.metrics },
-            invalidMetrics: { ...candidate.invalidMetrics },
-            totalBytes: candidate.totalBytes,
-            fileCount: candidate.files.length
-        },
-        gates,
-        warnings,
-        decision: decide(gates, warnings)
-    };
-    if (champion) {
-        evaluation.champion = {
-            label: champion.label,
-            ...evaluate_optional('version', champion.version),
-            metrics: { ...champion.metrics },
-            ...evaluate_optional('invalidMetrics', champion.invalidMetrics && { ...champion.invalidMetrics })
-        };
-    }
-    return evaluation;
-}
-/** The warning a skipped gate adds; the report recognises it by this exact text. */
-function skippedWarning(gate) {
-    return `${gate.gate} skipped: ${gate.summary}`;
-}
-/** The overall decision from the gates and warnings (see {@link evaluateStage}). */
-function decide(gates, warnings) {
-    if (gates.some(gate => gate.status === 'fail'))
-        return 'blocked';
-    if (gates.some(gate => gate.status === 'pending'))
-        return 'pending';
-    if (warnings.length > 0 || gates.some(gate => gate.status === 'skipped')) {
-        return 'pass-with-warnings';
-    }
-    return 'pass';
-}
-/** The policy's rules for `stage`; NotFoundError (exit 3) naming the stages it has. */
-function findStage(policy, stage) {
-    const stagePolicy = Object.hasOwn(policy.stages, stage) ? policy.stages[stage] : undefined;
-    if (!stagePolicy) {
-        const known = Object.keys(policy.stages);
-        throw new errors/* NotFoundError */.m_(`stage "${stage}" is not defined in the policy for ${policy.model}; it defines: ${known.join(', ')}`);
-    }
-    return stagePolicy;
-}
-function onlySource(stage) {
-    return stage.from.length === 1 ? stage.from[0] : undefined;
-}
-function describeApprovals(approvals) {
-    const lines = [];
-    if (approvals.required > 0) {
-        lines.push(`${plural(approvals.required, 'approval')} from reviewers with write access`);
-    }
-    for (const group of approvals.groups ?? []) {
-        const members = [
-            ...(group.teams ?? []).map(team => `team ${team}`),
-            ...(group.users ?? []).map(user => `user ${user}`)
-        ];
-        lines.push(`${group.name}: ${group.min} of ${members.length > 0 ? members.join(', ') : 'nobody listed'}`);
-    }
-    if (lines.length === 0)
-        lines.push('an approvals section with no required count or groups');
-    return lines;
-}
-/**
- * One warning per unusable candidate metric that no evaluated check looked at: it fails no
- * gate, but it is probably a bug in the training job's output.
- */
-function unusedInvalidMetrics(input, gates) {
-    const checked = new Set(gates.flatMap(gate => (gate.checks ?? []).filter(c => c.status !== 'skipped').map(c => c.metric)));
-    const used = metricsNamedByPolicy(input.policy);
-    return Object.keys(input.candidate.invalidMetrics)
-        .filter(name => !checked.has(name))
-        .sort()
-        .map(name => {
-        const why = input.candidate.invalidMetrics[name] ?? 'is not a number';
-        const consequence = used.has(name)
-            ? `not checked for ${input.stage}`
-            : 'not used by this policy';
-        return `metrics.json: ${name} ${why} — ${consequence}`;
-    });
-}
-function metricsNamedByPolicy(policy) {
-    const names = new Set(Object.keys(policy.metrics));
-    for (const stage of Object.values(policy.stages)) {
-        for (const name of Object.keys(stage.thresholds ?? {}))
-            names.add(name);
-        for (const name of Object.keys(stage.regression ?? {}))
-            names.add(name);
-    }
-    return names;
-}
-/** `{ key: value }` when the value is defined, `{}` otherwise: keeps absent fields absent. */
-function evaluate_optional(key, value) {
-    return value === undefined ? {} : { [key]: value };
-}
-
-;// CONCATENATED MODULE: ./src/report/markdown.ts
-
-
-
-
-/**
- * The one report: the sticky PR comment, the job summary, the CLI and the `report` output all
- * print exactly this. Pure and deterministic: the same evaluation gives the same bytes.
- * Text that comes from users (model and metric names, labels, file names, messages quoting
- * them) is escaped, so it cannot break the table or inject markup. Ends with a newline.
- */
-function renderMarkdown(evaluation) {
-    const blocks = [heading(evaluation), overview(evaluation)];
-    const table = metricTable(evaluation);
-    if (table)
-        blocks.push(table);
-    blocks.push(gateList(evaluation.gates));
-    const warnings = otherWarnings(evaluation);
-    if (warnings.length > 0)
-        blocks.push(warningList(warnings));
-    blocks.push(footer(evaluation));
-    return `${blocks.join('\n\n')}\n`;
-}
-const STATUS_SYMBOL = {
-    pass: '✅',
-    fail: '❌',
-    pending: '⏳',
-    skipped: '⏭️'
-};
-const DECISION_TEXT = {
-    pass: '✅ Passed',
-    'pass-with-warnings': '⚠️ Passed with warnings',
-    pending: '⏳ Pending',
-    blocked: '❌ Blocked'
-};
-/** How the report names each gate; an unknown gate is shown by its identifier. */
-const GATE_TITLE = {
-    thresholds: 'Thresholds',
-    regression: 'Regression vs champion',
-    schema: 'Signature compatibility',
-    transition: 'Stage order',
-    artifact: 'Artifact integrity',
-    min_days_in_source_stage: 'Days in source stage',
-    checks: 'Required checks',
-    approvals: 'Approvals'
-};
-/** Details shown per gate; the rest are counted, and all of them are in the JSON report. */
-const MAX_DETAILS = 20;
-function heading(evaluation) {
-    return `## ${DECISION_TEXT[evaluation.decision]}: ${markdown_escape(evaluation.model)} → ${markdown_escape(evaluation.stage)}`;
-}
-function overview(evaluation) {
-    const candidate = `Candidate **${markdown_escape(evaluation.candidate.label)}**`;
-    const stage = markdown_escape(evaluation.stage);
-    const against = evaluation.champion
-        ? `${candidate} vs champion **${markdown_escape(evaluation.champion.label)}**, the version in ${stage} now.`
-        : `${candidate}; no champion in ${stage} yet (first promotion).`;
-    return `${against}\n\n${verdict(evaluation)}`;
-}
-/** One sentence saying why the decision is what it is. */
-function verdict(evaluation) {
-    const named = (status) => evaluation.gates.filter(gate => gate.status === status).map(gate => title(gate.gate));
-    const failed = named('fail');
-    const pending = named('pending');
-    const skipped = named('skipped').length;
-    const warnings = otherWarnings(evaluation).length;
-    const notes = [
-        ...(skipped > 0 ? [`${plural(skipped, 'gate')} skipped`] : []),
-        ...(warnings > 0 ? [`${plural(warnings, 'warning')} below`] : [])
-    ];
-    switch (evaluation.decision) {
-        case 'blocked':
-            return `Blocked by ${failed.length === 1 ? 'a failing gate' : `${failed.length} failing gates`}: ${failed.join(', ')}.`;
-        case 'pending':
-            return `Nothing failed; waiting on: ${pending.join(', ')}.`;
-        case 'pass-with-warnings':
-            return evaluation.gates.length === 0
-                ? 'Nothing was checked: see the warning below.'
-                : `No gate failed; ${notes.join(', ')}.`;
-        case 'pass':
-            return 'Every gate passed.';
-    }
-}
-function metricTable(evaluation) {
-    const rows = groupByMetric(evaluation.gates.flatMap(gate => gate.checks ?? []));
-    if (rows.length === 0)
-        return undefined;
-    const lines = [
-        '| Metric | Champion | Candidate | Δ | Rule | Result |',
-        '| :-- | --: | --: | --: | :-- | :-- |'
-    ];
-    for (const check of rows) {
-        const delta = check.candidate !== undefined && check.champion !== undefined
-            ? formatSigned(difference(check.candidate, check.champion))
-            : '—';
-        // Problems are worded to follow the metric name (`is NaN`); after `fail:` the `is` goes.
-        const result = check.problem
-            ? `${STATUS_SYMBOL[check.status]} ${check.status}: ${check.problem.replace(/^is /, '')}`
-            : `${STATUS_SYMBOL[check.status]} ${check.status}`;
-        const cells = [
-            check.metric,
-            value(check.champion),
-            value(check.candidate),
-            delta,
-            check.rule,
-            result
-        ];
-        lines.push(`| ${cells.map(cell => markdown_escape(cell)).join(' | ')} |`);
-    }
-    return lines.join('\n');
-}
-/** Rows of the same metric together, metrics in order of first appearance, gates in their order. */
-function groupByMetric(checks) {
-    const order = [];
-    const byMetric = new Map();
-    for (const check of checks) {
-        const group = byMetric.get(check.metric);
-        if (group)
-            group.push(check);
-        else {
-            order.push(check.metric);
-            byMetric.set(check.metric, [check]);
-        }
-    }
-    return order.flatMap(metric => byMetric.get(metric) ?? []);
-}
-function gateList(gates) {
-    if (gates.length === 0)
-        return '### Gates\n\nNo gates are configured for this stage.';
-    const lines = ['### Gates', ''];
-    for (const gate of gates) {
-        lines.push(`- ${STATUS_SYMBOL[gate.status]} **${title(gate.gate)}** ${gate.status}: ${markdown_escape(gate.summary)}`);
-        const details = gate.details ?? [];
-        for (const detail of details.slice(0, MAX_DETAILS))
-            lines.push(`  - ${markdown_escape(detail)}`);
-        if (details.length > MAX_DETAILS) {
-            lines.push(`  - … and ${details.length - MAX_DETAILS} more in the JSON report`);
-        }
-    }
-    return lines.join('\n');
-}
-/** Warnings other than "gate X skipped", which the gate list already shows as skipped. */
-function otherWarnings(evaluation) {
-    const shown = new Set(evaluation.gates.filter(gate => gate.status === 'skipped').map(gate => skippedWarning(gate)));
-    return evaluation.warnings.filter(warning => !shown.has(warning));
-}
-function warningList(warnings) {
-    return ['### ⚠️ Warnings', '', ...warnings.map(warning => `- ${markdown_escape(warning)}`)].join('\n');
-}
-function footer(evaluation) {
-    const { candidate } = evaluation;
-    const size = formatSize(candidate.totalBytes);
-    const when = utc(new Date(evaluation.evaluatedAt));
-    return `*ModelGate · candidate ${markdown_escape(candidate.label)}: ${plural(candidate.fileCount, 'file')}, ${size} · evaluated ${when}*`;
-}
-/**
- * `candidate − champion`, with a rounding residue (`0.3 − (0.1 + 0.2)` is `-5.6e-17`) shown
- * as the 0 it is, using the regression gate's own tolerance.
- */
-function difference(candidate, champion) {
-    const delta = candidate - champion;
-    const tolerance = RELATIVE_EPSILON * Math.max(Math.abs(candidate), Math.abs(champion));
-    return Math.abs(delta) <= tolerance ? 0 : delta;
-}
-function title(gate) {
-    return Object.hasOwn(GATE_TITLE, gate) ? (GATE_TITLE[gate] ?? gate) : markdown_escape(gate);
-}
-function value(number) {
-    return number === undefined ? '—' : formatNumber(number);
-}
-/**
- * Inline text made inert: markdown punctuation that could start emphasis, code, links or HTML
- * is backslash-escaped, `|` too (table cells), and line breaks become spaces. `_` is left alone:
- * GitHub does not emphasise inside words, and metric names are full of it.
- */
-function markdown_escape(text) {
-    return text.replace(/\r?\n|\r/g, ' ').replace(/[\\`*[\]<>|~]/g, '\\$&');
-}
-
 ;// CONCATENATED MODULE: ./src/report/json.ts
 /**
  * The evaluation as stable JSON: the same model the markdown renders, pretty-printed with two
@@ -60842,6 +60903,7 @@ async function register(context, options) {
 ;// CONCATENATED MODULE: ./src/commands/rollback.ts
 
 
+
 /**
  * `modelgate rollback`: put the stage back on its previous holder (or a named
  * version), writing both the restored assignment and the removal of the current
@@ -60891,17 +60953,19 @@ async function rollback(context, options) {
                 }
             }
         });
-    const lines = [`## ↩️ Rollback: ${options.model} → ${options.stage}`, ''];
+    // Names and the reason are user text: escaped, as everything printed to the summary.
+    const [model, stage, was] = [options.model, options.stage, current.version].map(markdown_escape);
+    const lines = [`## ↩️ Rollback: ${model} → ${stage}`, ''];
     let restored;
     if (result.written || result.reason === 'dry run') {
         const events = result.written ? result.events : result.planned;
         restored = events.find(event => event.kind === 'assignment')?.version;
         lines.push(result.written
-            ? `${options.stage} is back on **${restored}** (was ${current.version}).`
-            : `Dry run: would put ${options.stage} back on **${restored}** (now ${current.version}).`, '', `Reason: ${options.reason}`, '', result.written ? 'Wrote:' : 'Would write:', ...events.map(rollback_describe));
+            ? `${stage} is back on **${markdown_escape(String(restored))}** (was ${was}).`
+            : `Dry run: would put ${stage} back on **${markdown_escape(String(restored))}** (now ${was}).`, '', `Reason: ${markdown_escape(options.reason)}`, '', result.written ? 'Wrote:' : 'Would write:', ...events.map(rollback_describe));
     }
     else {
-        lines.push(`Nothing written: ${result.reason}.`);
+        lines.push(`Nothing written: ${markdown_escape(result.reason)}.`);
     }
     return {
         markdown: lines.join('\n') + '\n',
@@ -63073,6 +63137,7 @@ function createGitRegistry(options) {
 
 
 
+
 const GTO_CONFIG_FILE = '.gto';
 /** Parses `.gto` text; the stage list, or undefined when it sets none. */
 function parseGtoStages(text, file = GTO_CONFIG_FILE) {
@@ -63113,19 +63178,60 @@ function parseGtoStages(text, file = GTO_CONFIG_FILE) {
     }
     return stages;
 }
-/** Reads `<dir>/.gto` when it exists. */
+/** Not following a link when opening; 0 where the platform has no such flag (lstat still checks). */
+const NOFOLLOW = external_node_fs_.constants.O_NOFOLLOW ?? 0;
+/** Longest `.gto` read: a stage list is a few lines; GTO's own config has a handful of keys. */
+const GTO_CONFIG_LIMIT = 64 * 1024;
+/**
+ * Reads `<dir>/.gto` when it exists: a regular file of at most {@link GTO_CONFIG_LIMIT}
+ * bytes. A link (to `/dev/zero`, or out of the checkout), a FIFO, a device or a larger file is
+ * an error naming it, found before reading: opened without following links and without
+ * blocking, then checked on the open descriptor, so it cannot be swapped in between.
+ */
 async function readGtoStages(dir) {
     const file = external_node_path_default().join(dir, GTO_CONFIG_FILE);
-    let text;
+    const refuse = (why, cause) => new errors/* InvalidInputError */.oC(`${file} ${why}; ModelGate reads it only as a small regular file.`, {
+        locations: [{ file }],
+        ...(cause === undefined ? {} : { cause })
+    });
+    let info;
     try {
-        text = await (0,promises_.readFile)(file, 'utf8');
+        info = await (0,promises_.lstat)(file);
     }
     catch (error) {
         if (error.code === 'ENOENT')
             return undefined;
-        throw error;
+        throw refuse('cannot be read', error);
     }
-    return parseGtoStages(text, file);
+    if (info.isSymbolicLink())
+        throw refuse('is a symbolic link');
+    let handle;
+    try {
+        handle = await (0,promises_.open)(file, external_node_fs_.constants.O_RDONLY | NOFOLLOW | external_node_fs_.constants.O_NONBLOCK);
+    }
+    catch (error) {
+        const code = error.code;
+        if (code === 'ENOENT')
+            return undefined;
+        throw refuse(code === 'ELOOP' ? 'is a symbolic link' : 'cannot be read', error);
+    }
+    try {
+        const opened = await handle.stat();
+        if (!opened.isFile())
+            throw refuse('is not a regular file');
+        if (opened.size > GTO_CONFIG_LIMIT) {
+            throw refuse(`is larger than ${GTO_CONFIG_LIMIT / 1024} KiB (${opened.size} bytes)`);
+        }
+        // One byte more than allowed: a file that grew since the stat is caught too.
+        const buffer = Buffer.alloc(GTO_CONFIG_LIMIT + 1);
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+        if (bytesRead > GTO_CONFIG_LIMIT)
+            throw refuse(`is larger than ${GTO_CONFIG_LIMIT / 1024} KiB`);
+        return parseGtoStages(buffer.subarray(0, bytesRead).toString('utf8'), file);
+    }
+    finally {
+        await handle.close();
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/registry/git/index.ts
@@ -63281,7 +63387,9 @@ function toCandidate(parts, signature) {
  * safe.
  *
  * Secrets: the token or password only ever goes into the Authorization header.
- * Messages name the server by origin and path, never with credentials or headers.
+ * Messages name the server by origin and path, never with credentials or headers;
+ * a server message quoted in one has every credential taken out first (a server
+ * may echo the request's headers), and {@link authSecrets} lists what to mask.
  */
 
 const DEFAULT_RETRY = {
@@ -63326,6 +63434,8 @@ class MlflowHttp {
     server;
     fetch;
     authHeader;
+    /** Every form of the credentials a server could echo back, longest first. */
+    secrets;
     retry;
     sleep;
     random;
@@ -63334,6 +63444,7 @@ class MlflowHttp {
         this.server = normaliseTrackingUri(options.trackingUri);
         this.fetch = options.fetch;
         this.authHeader = authorization(options.auth);
+        this.secrets = echoableForms(options.auth);
         this.retry = { ...DEFAULT_RETRY, ...options.retry };
         this.retry.attempts = Math.max(1, Math.floor(this.retry.attempts));
         this.sleep = options.sleep ?? http_sleepTimer;
@@ -63437,7 +63548,10 @@ class MlflowHttp {
         return Math.round(full / 2 + (this.random() * full) / 2);
     }
     errorFor(method, path, status, text, what) {
-        const { errorCode, message } = parseErrorBody(text);
+        const parsed = parseErrorBody(text);
+        const errorCode = parsed.errorCode;
+        // Also what the error keeps: a caller may print serverMessage.
+        const message = redact(parsed.message, this.secrets);
         const quoted = message ? `: ${http_quote(message)}` : '';
         const at = `${method} ${path}`;
         if (status === 401 || status === 403) {
@@ -63492,6 +63606,47 @@ function authorization(auth) {
     if (!auth.username)
         throw new errors/* InvalidInputError */.oC('The MLflow username is empty.');
     return `Basic ${Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64')}`;
+}
+/**
+ * The strings to mask in a log for these credentials: the token, or the password and the
+ * Basic header's base64 of `user:password` (which hides neither unless masked itself).
+ */
+function authSecrets(auth) {
+    if (!auth)
+        return [];
+    if ('token' in auth)
+        return auth.token ? [auth.token] : [];
+    return [
+        ...(auth.password ? [auth.password] : []),
+        Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64')
+    ];
+}
+/** {@link authSecrets} and the forms a server could echo them in (URL-encoded, `user:password`). */
+function echoableForms(auth) {
+    const forms = new Set();
+    for (const secret of authSecrets(auth)) {
+        forms.add(secret);
+        forms.add(encodeURIComponent(secret));
+    }
+    if (auth && 'username' in auth && auth.password)
+        forms.add(`${auth.username}:${auth.password}`);
+    // Longest first: `user:password` goes whole before `password` is found inside it.
+    return [...forms].filter(form => form.length > 0).sort((a, b) => b.length - a.length);
+}
+const REDACTED = '[redacted]';
+/**
+ * A server's message without credentials: the client's own secrets wherever they appear, and
+ * any `Bearer …`, `Basic …`, `Token …` value or `Authorization`/`password`/`token`/`secret`
+ * field it echoes, whoever's they are.
+ */
+function redact(message, secrets = []) {
+    let text = message;
+    for (const secret of secrets)
+        text = text.split(secret).join(REDACTED);
+    return (text
+        // A credential has a digit or symbol; `basic authentication`, `token expired` stay.
+        .replace(/\b(bearer|basic|token)(\s+)(?=[A-Za-z0-9._~+/=-]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{8,}/gi, `$1$2${REDACTED}`)
+        .replace(/\b(authorization|proxy-authorization|password|passwd|pwd|secret|token|api[_-]?key)(["']?\s*[:=]\s*["']?)(?!\[redacted\])(?:(?:bearer|basic|token)\s+)?[^\s"',;}&]+/gi, `$1$2${REDACTED}`));
 }
 /** MLflow's `{"error_code", "message"}`; any other body (HTML, text) gives no code. */
 function parseErrorBody(text) {
@@ -66017,6 +66172,7 @@ function mlflowAuthFromEnv(env) {
 
 
 
+
 /**
  * Opens the registry a policy names. Only the composition roots (the CLI and
  * main.ts) call this: the git registry on the checkout at `cwd` (the default),
@@ -66032,10 +66188,9 @@ async function openRegistry(cwd, policy, options = {}) {
             throw new errors/* InvalidInputError */.oC('The policy uses an MLflow registry but names no tracking URI: set registry.uri, the registry-uri input or MLFLOW_TRACKING_URI');
         }
         const auth = mlflowAuthFromEnv(env);
-        if (auth && 'token' in auth)
-            options.onSecret?.(auth.token);
-        if (auth && 'password' in auth && auth.password)
-            options.onSecret?.(auth.password);
+        // The Basic header's base64 too: a server may echo it.
+        for (const secret of authSecrets(auth))
+            options.onSecret?.(secret);
         const registry = createMlflowRegistry({
             trackingUri,
             fetch: globalThis.fetch,
@@ -66170,7 +66325,8 @@ const COMMENT_LIMIT = 65_536;
  * Stage names cannot hold `:`, so `model:stage` is unambiguous even for `dir/sub:model` names.
  */
 function commentMarker(model, stage) {
-    return `<!-- modelgate:${model}:${stage} -->`;
+    // Without `>` no name can end the HTML comment early (`-->`, `--!>`) and inject markup.
+    return `<!-- modelgate:${`${model}:${stage}`.replace(/>/g, '&gt;')} -->`;
 }
 /** Names listed per line of the reviews section before "and N more". */
 const MAX_NAMES = 30;
@@ -67839,7 +67995,120 @@ function getInputs(options = {}) {
     return settings;
 }
 
+;// CONCATENATED MODULE: ./src/report/log.ts
+/**
+ * Text for the job log, made unable to act as a workflow command. Pure: the action's entry
+ * (`main.ts`) passes every message it prints (`info`, `warning`, `error`, `setFailed`, the
+ * loggers it hands down) through {@link neutraliseCommands}.
+ *
+ * The runner reads the step's output line by line (`\n`, `\r` and `\r\n` end a line) and acts
+ * on two grammars: `::name …::data` at the start of a line after leading whitespace, and the
+ * older `##[name …]data` anywhere in a line; the log viewer also draws `##[error]`,
+ * `##[group]` and the like. A zero-width space goes between the two `:` of a `::` that opens a
+ * line (after any whitespace or invisible characters), and between the two `#` of every `##[`,
+ * so neither grammar matches. Nothing else changes, so the text reads the same and a secret
+ * inside it stays whole for the runner's masking.
+ *
+ * Chosen over `::stop-commands::<token>` … `::<token>::`: it also covers the viewer's `##[`
+ * markup (which stop-commands does not), holds no state (a killed process or an interleaved
+ * write cannot leave commands switched off for the rest of the step), and gives the one-line
+ * data of `::warning::` and the multi-line report printed with `info` the same treatment.
+ */
+const log_ZERO_WIDTH_SPACE = '\u200B';
+/** Line starts: every line break .NET or JavaScript knows. */
+const LINE_BREAK = '\\r\\n\\u0085\\u2028\\u2029';
+/** Whatever a reader could trim before the `::`: whitespace and zero-width characters. */
+const LEADING = '\\s\\u0085\\u180E\\u200B-\\u200D\\u2060\\uFEFF';
+const COMMAND_AT_LINE_START = new RegExp(`(^|[${LINE_BREAK}])([${LEADING}]*):(?=:)`, 'g');
+function neutraliseCommands(text) {
+    return text
+        .replace(COMMAND_AT_LINE_START, `$1$2:${log_ZERO_WIDTH_SPACE}`)
+        .replace(/#(?=#\[)/g, `#${log_ZERO_WIDTH_SPACE}`);
+}
+
+;// CONCATENATED MODULE: ./src/report/summary.ts
+/**
+ * The job summary's size bound. GitHub drops a step's summary over 1 MiB whole, so a run's
+ * writes (the report, then the audit section) share one budget; a write that does not fit is
+ * cut at a line, any code fence and `<details>` it leaves open are closed, and a note says
+ * where the rest is.
+ */
+/** GitHub's limit for one step's summary, in bytes. */
+const SUMMARY_LIMIT = 1024 * 1024;
+/** Kept free below the limit: the note, the closing markup, line ends. */
+const MARGIN = 4 * 1024;
+/** What the first write (the report) leaves for the later ones: two whole audit records. */
+const LATER_WRITES = 520 * 1024;
+const SUMMARY_SHORTENED_NOTE = [
+    '> [!NOTE]',
+    "> The job summary is shortened here to stay within GitHub's 1 MiB limit. The full report is the step's `report` output (`report-json` as JSON); each audit record is uploaded as a `modelgate-audit-…` artifact and, when the registry was written, stored in it."
+].join('\n');
+function summaryBudget(limit = SUMMARY_LIMIT) {
+    let left = limit - MARGIN;
+    let writes = 0;
+    let full = false;
+    return {
+        fit(markdown) {
+            if (full)
+                return '';
+            const room = writes++ === 0 ? Math.min(left, Math.max(0, left - LATER_WRITES)) : left;
+            // @actions/core adds a line end to each write.
+            const size = Buffer.byteLength(markdown) + 1;
+            if (size <= room) {
+                left -= size;
+                return markdown;
+            }
+            const shortened = shorten(markdown, room);
+            left -= Buffer.byteLength(shortened) + 1;
+            // After the report, a later write still gets the room kept for it; after that, nothing.
+            if (writes > 1)
+                full = true;
+            return shortened;
+        }
+    };
+}
+/** The longest run of whole lines within `bytes`, open markup closed, then the note. */
+function shorten(markdown, bytes) {
+    const kept = [];
+    let used = 0;
+    for (const line of markdown.split('\n')) {
+        const size = Buffer.byteLength(line) + 1;
+        if (used + size > bytes)
+            break;
+        kept.push(line);
+        used += size;
+    }
+    return `${[...kept, ...closers(kept)].join('\n')}\n\n${SUMMARY_SHORTENED_NOTE}\n`;
+}
+/** What closes the code fence and the `<details>` blocks left open by `lines`. */
+function closers(lines) {
+    let fence;
+    let details = 0;
+    for (const line of lines) {
+        if (fence !== undefined) {
+            if (new RegExp(`^ {0,3}${fence[0]}{${fence.length},}\\s*$`).test(line))
+                fence = undefined;
+            continue;
+        }
+        const opening = /^ {0,3}(`{3,}|~{3,})/.exec(line);
+        if (opening) {
+            fence = opening[1];
+            continue;
+        }
+        details += (line.match(/<details\b/gi) ?? []).length;
+        details -= (line.match(/<\/details>/gi) ?? []).length;
+    }
+    const close = [];
+    if (fence !== undefined)
+        close.push(fence);
+    for (let i = 0; i < details; i++)
+        close.push('', '</details>');
+    return close;
+}
+
 ;// CONCATENATED MODULE: ./src/main.ts
+
+
 
 
 
@@ -67856,6 +68125,7 @@ function getInputs(options = {}) {
 async function run() {
     // Audit records of this run: promotions, rollbacks and refused attempts, also when it fails.
     const audits = [];
+    summary = summaryBudget();
     let webhook;
     try {
         // Secrets are masked before anything, even a refusal of the other inputs, can print them.
@@ -67874,13 +68144,13 @@ async function run() {
         lib_core/* setOutput */.uH('report', outcome.markdown);
         lib_core/* setOutput */.uH('report-json', outcome.json);
         await writeSummary(outcome.markdown);
-        lib_core/* info */.pq(outcome.markdown);
+        log.info(outcome.markdown);
         if (outcome.exitCode >= errors/* ExitCode */.yU.Blocked) {
             const message = `ModelGate ${settings.command}: ${settings.stage ?? 'the'} promotion is ${outcome.decision ?? 'blocked'}; see the report.`;
             if (settings.failOnBlocked)
                 fail(message, outcome.exitCode);
             else
-                lib_core/* warning */.$e(message);
+                log.warning(message);
         }
     }
     catch (error) {
@@ -67890,7 +68160,7 @@ async function run() {
         if (error instanceof errors/* ModelGateError */.j3) {
             // Point at the policy line itself, so the annotation shows in the PR's file view.
             for (const location of error.locations) {
-                lib_core/* error */.z3(location.problem ?? error.message, {
+                lib_core/* error */.z3(neutraliseCommands(location.problem ?? error.message), {
                     title: 'ModelGate',
                     file: workspacePath(location.file),
                     startLine: location.line,
@@ -67905,6 +68175,12 @@ async function run() {
     }
     await recordAudits(audits, webhook);
 }
+/** Every message printed to the log, user text included, cannot act as a workflow command. */
+const log = {
+    debug: (message) => lib_core/* debug */.Yz(neutraliseCommands(message)),
+    info: (message) => lib_core/* info */.pq(neutraliseCommands(message)),
+    warning: (message) => lib_core/* warning */.$e(neutraliseCommands(message))
+};
 /** The audit trail and notifications; their problems are warnings (the registry is already written). */
 async function recordAudits(audits, webhook) {
     const env = process.env;
@@ -67916,11 +68192,11 @@ async function recordAudits(audits, webhook) {
             uploader: env.ACTIONS_RUNTIME_TOKEN ? actionsArtifactUploader() : undefined,
             webhook,
             summary: writeSummary,
-            logger: { debug: lib_core/* debug */.Yz, info: lib_core/* info */.pq, warning: message => lib_core/* warning */.$e(message) }
+            logger: log
         });
     }
     catch (error) {
-        lib_core/* warning */.$e(`Recording the audit trail failed: ${(0,errors/* errorMessage */.gJ)(error)}`);
+        log.warning(`Recording the audit trail failed: ${(0,errors/* errorMessage */.gJ)(error)}`);
     }
 }
 /** The GITHUB_* facts of this run; the only place below inputs that reads the runner's variables. */
@@ -67945,16 +68221,20 @@ function runnerContext(audits) {
         eventPath: env.GITHUB_EVENT_PATH || undefined,
         ref: env.GITHUB_REF || undefined,
         apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
-        logger: { debug: lib_core/* debug */.Yz, info: lib_core/* info */.pq, warning: message => lib_core/* warning */.$e(message) }
+        logger: log
     };
 }
+/** The run's writes to the job summary share GitHub's 1 MiB. */
+let summary = summaryBudget();
 /** Appends to the job summary; a summary that cannot be written is a warning, never a failed run. */
 async function writeSummary(markdown) {
     try {
-        await lib_core/* summary */.z.addRaw(markdown, true).write();
+        const fitted = summary.fit(markdown);
+        if (fitted)
+            await lib_core/* summary */.z.addRaw(fitted, true).write();
     }
     catch (error) {
-        lib_core/* warning */.$e(`The job summary could not be written: ${(0,errors/* errorMessage */.gJ)(error)}`);
+        log.warning(`The job summary could not be written: ${(0,errors/* errorMessage */.gJ)(error)}`);
     }
 }
 /** Annotations want the path relative to the repository root; outside it, keep it whole. */
@@ -67967,7 +68247,7 @@ function workspacePath(file) {
 }
 /** Fails the step with the documented exit code, not just 1, so callers can tell why. */
 function fail(message, exitCode) {
-    lib_core/* setFailed */.C1(message);
+    lib_core/* setFailed */.C1(neutraliseCommands(message));
     process.exitCode = exitCode;
 }
 

@@ -7,6 +7,8 @@ import { maskableParts } from './notify/webhook.js'
 import { actionsArtifactUploader } from './audit/actions-uploader.js'
 import { ExitCode, ModelGateError, errorMessage } from './errors.js'
 import { getInputs } from './inputs.js'
+import { neutraliseCommands } from './report/log.js'
+import { summaryBudget } from './report/summary.js'
 
 /**
  * The action's entry: read inputs, run the command, publish the report. The one
@@ -15,6 +17,7 @@ import { getInputs } from './inputs.js'
 export async function run(): Promise<void> {
   // Audit records of this run: promotions, rollbacks and refused attempts, also when it fails.
   const audits: AuditRecord[] = []
+  summary = summaryBudget()
   let webhook: string | undefined
   try {
     // Secrets are masked before anything, even a refusal of the other inputs, can print them.
@@ -31,12 +34,12 @@ export async function run(): Promise<void> {
     core.setOutput('report', outcome.markdown)
     core.setOutput('report-json', outcome.json)
     await writeSummary(outcome.markdown)
-    core.info(outcome.markdown)
+    log.info(outcome.markdown)
 
     if (outcome.exitCode >= ExitCode.Blocked) {
       const message = `ModelGate ${settings.command}: ${settings.stage ?? 'the'} promotion is ${outcome.decision ?? 'blocked'}; see the report.`
       if (settings.failOnBlocked) fail(message, outcome.exitCode)
-      else core.warning(message)
+      else log.warning(message)
     }
   } catch (error) {
     const refused = auditOfError(error)
@@ -44,7 +47,7 @@ export async function run(): Promise<void> {
     if (error instanceof ModelGateError) {
       // Point at the policy line itself, so the annotation shows in the PR's file view.
       for (const location of error.locations) {
-        core.error(location.problem ?? error.message, {
+        core.error(neutraliseCommands(location.problem ?? error.message), {
           title: 'ModelGate',
           file: workspacePath(location.file),
           startLine: location.line,
@@ -59,6 +62,13 @@ export async function run(): Promise<void> {
   await recordAudits(audits, webhook)
 }
 
+/** Every message printed to the log, user text included, cannot act as a workflow command. */
+const log = {
+  debug: (message: string) => core.debug(neutraliseCommands(message)),
+  info: (message: string) => core.info(neutraliseCommands(message)),
+  warning: (message: string) => core.warning(neutraliseCommands(message))
+}
+
 /** The audit trail and notifications; their problems are warnings (the registry is already written). */
 async function recordAudits(audits: readonly AuditRecord[], webhook: string | undefined) {
   const env = process.env
@@ -70,10 +80,10 @@ async function recordAudits(audits: readonly AuditRecord[], webhook: string | un
       uploader: env.ACTIONS_RUNTIME_TOKEN ? actionsArtifactUploader() : undefined,
       webhook,
       summary: writeSummary,
-      logger: { debug: core.debug, info: core.info, warning: message => core.warning(message) }
+      logger: log
     })
   } catch (error) {
-    core.warning(`Recording the audit trail failed: ${errorMessage(error)}`)
+    log.warning(`Recording the audit trail failed: ${errorMessage(error)}`)
   }
 }
 
@@ -100,16 +110,20 @@ function runnerContext(audits: AuditRecord[]): EventContext {
     eventPath: env.GITHUB_EVENT_PATH || undefined,
     ref: env.GITHUB_REF || undefined,
     apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
-    logger: { debug: core.debug, info: core.info, warning: message => core.warning(message) }
+    logger: log
   }
 }
+
+/** The run's writes to the job summary share GitHub's 1 MiB. */
+let summary = summaryBudget()
 
 /** Appends to the job summary; a summary that cannot be written is a warning, never a failed run. */
 async function writeSummary(markdown: string): Promise<void> {
   try {
-    await core.summary.addRaw(markdown, true).write()
+    const fitted = summary.fit(markdown)
+    if (fitted) await core.summary.addRaw(fitted, true).write()
   } catch (error) {
-    core.warning(`The job summary could not be written: ${errorMessage(error)}`)
+    log.warning(`The job summary could not be written: ${errorMessage(error)}`)
   }
 }
 
@@ -123,6 +137,6 @@ function workspacePath(file: string): string {
 
 /** Fails the step with the documented exit code, not just 1, so callers can tell why. */
 function fail(message: string, exitCode: ExitCode): void {
-  core.setFailed(message)
+  core.setFailed(neutraliseCommands(message))
   process.exitCode = exitCode
 }

@@ -21736,12 +21736,42 @@ function value(number) {
     return number === undefined ? '—' : formatNumber(number);
 }
 /**
- * Inline text made inert: markdown punctuation that could start emphasis, code, links or HTML
- * is backslash-escaped, `|` too (table cells), and line breaks become spaces. `_` is left alone:
- * GitHub does not emphasise inside words, and metric names are full of it.
+ * Inline text made inert: markdown punctuation that could start emphasis, code, links, HTML or
+ * entities is backslash-escaped, `|` too (table cells), and line breaks become spaces. `_` is
+ * left alone: GitHub does not emphasise inside words, and metric names are full of it.
+ * Then {@link unlinked}: no @-mention, bare URL or issue reference renders live.
  */
 function markdown_escape(text) {
-    return text.replace(/\r?\n|\r/g, ' ').replace(/[\\`*[\]<>|~]/g, '\\$&');
+    return unlinked(text.replace(/\r?\n|\r/g, ' ').replace(/[\\`*[\]<>|~&]/g, '\\$&'));
+}
+const ZERO_WIDTH_SPACE = '\u200B';
+/**
+ * Text that GitHub shows as typed but links nothing: a zero-width space after every `@` (a
+ * mention `@user`, `@org/team` or an email address needs a name character right after it),
+ * inside `://` and `www.` (bare URLs), and after a `#` before a digit (`#12`, `owner/repo#12`
+ * reference an issue and notify it). Invisible when read; not for code spans, which link nothing.
+ */
+function unlinked(text) {
+    return text
+        .replace(/@/g, `@${ZERO_WIDTH_SPACE}`)
+        .replace(/:(?=\/\/)/g, `:${ZERO_WIDTH_SPACE}`)
+        .replace(/(www)(?=\.)/gi, `$1${ZERO_WIDTH_SPACE}`)
+        .replace(/#(?=\d)/g, `#${ZERO_WIDTH_SPACE}`);
+}
+/**
+ * Text inside an HTML block (a `<summary>`), where markdown escapes do not apply: `&`, `<`,
+ * `>` and quotes as entities, line breaks as spaces, and {@link unlinked}.
+ */
+function escapeHtml(text) {
+    const entities = {
+        '&': '&amp;',
+        '<': '&lt;',
+        '>': '&gt;',
+        '"': '&quot;',
+        "'": '&#39;'
+    };
+    // unlinked first: its `#` rule would split the `&#39;` entity.
+    return unlinked(text.replace(/\r?\n|\r/g, ' ')).replace(/[&<>"']/g, c => entities[c] ?? c);
 }
 
 ;// CONCATENATED MODULE: ./src/report/json.ts
@@ -21957,7 +21987,14 @@ const AuditRecord = object({
     decision: schemas_enum(['pass', 'pass-with-warnings', 'pending', 'blocked', 'rolled-back', 'denied'])
         .describe("The gates' decision; `rolled-back` for a rollback; `denied` when the actor had no right."),
     gates: array(GateRecord),
-    metrics: object({ candidate: Metrics, champion: Metrics.nullable() }),
+    metrics: object({
+        candidate: Metrics,
+        champion: Metrics.nullable(),
+        unused: object({ candidate: schemas_number().int(), champion: schemas_number().int() })
+            .optional()
+            .describe('How many metrics of each side no gate of the stage used, left out above.')
+    })
+        .describe('The metrics the gates used; the others are only counted, to bound the record.'),
     artifact: object({
         files: array(object({ path: schemas_string(), sha256: schemas_string(), size: schemas_number() })),
         totalBytes: schemas_number()
@@ -22003,10 +22040,7 @@ function promotionAudit(input) {
         previous: evaluation.champion?.version ?? null,
         decision: evaluation.decision,
         gates: evaluation.gates.map(gateRecord),
-        metrics: {
-            candidate: evaluation.candidate.metrics,
-            champion: evaluation.champion?.metrics ?? null
-        },
+        metrics: usedMetrics(evaluation),
         artifact: {
             files: candidate.files.map(file => ({
                 path: file.path,
@@ -22053,6 +22087,27 @@ function rollbackAudit(input) {
         pullRequest: input.run.pullRequest ? { ...input.run.pullRequest, approvers: [] } : null,
         ...common(input.actor, input.run, input.at, input.reason)
     });
+}
+/**
+ * The metrics the stage's gates looked at, and a count of the rest: a metrics.json may hold
+ * any number of metrics no gate uses (100k made a 5.6 MB record), and the record is stored in
+ * a tag, a job summary and an artifact.
+ */
+function usedMetrics(evaluation) {
+    const used = new Set(evaluation.gates.flatMap(gate => (gate.checks ?? []).map(c => c.metric)));
+    const keep = (metrics) => {
+        const entries = Object.entries(metrics);
+        // fromEntries defines own properties: a metric named `__proto__` stays a plain key.
+        const kept = Object.fromEntries(entries.filter(([name]) => used.has(name)));
+        return { kept, unused: entries.length - Object.keys(kept).length };
+    };
+    const candidate = keep(evaluation.candidate.metrics);
+    const champion = evaluation.champion ? keep(evaluation.champion.metrics) : undefined;
+    return {
+        candidate: candidate.kept,
+        champion: champion?.kept ?? null,
+        unused: { candidate: candidate.unused, champion: champion?.unused ?? 0 }
+    };
 }
 function common(actor, run, at, reason) {
     return {
@@ -22411,6 +22466,7 @@ async function register(context, options) {
 ;// CONCATENATED MODULE: ./src/commands/rollback.ts
 
 
+
 /**
  * `modelgate rollback`: put the stage back on its previous holder (or a named
  * version), writing both the restored assignment and the removal of the current
@@ -22460,17 +22516,19 @@ async function rollback(context, options) {
                 }
             }
         });
-    const lines = [`## ↩️ Rollback: ${options.model} → ${options.stage}`, ''];
+    // Names and the reason are user text: escaped, as everything printed to the summary.
+    const [model, stage, was] = [options.model, options.stage, current.version].map(markdown_escape);
+    const lines = [`## ↩️ Rollback: ${model} → ${stage}`, ''];
     let restored;
     if (result.written || result.reason === 'dry run') {
         const events = result.written ? result.events : result.planned;
         restored = events.find(event => event.kind === 'assignment')?.version;
         lines.push(result.written
-            ? `${options.stage} is back on **${restored}** (was ${current.version}).`
-            : `Dry run: would put ${options.stage} back on **${restored}** (now ${current.version}).`, '', `Reason: ${options.reason}`, '', result.written ? 'Wrote:' : 'Would write:', ...events.map(rollback_describe));
+            ? `${stage} is back on **${markdown_escape(String(restored))}** (was ${was}).`
+            : `Dry run: would put ${stage} back on **${markdown_escape(String(restored))}** (now ${was}).`, '', `Reason: ${markdown_escape(options.reason)}`, '', result.written ? 'Wrote:' : 'Would write:', ...events.map(rollback_describe));
     }
     else {
-        lines.push(`Nothing written: ${result.reason}.`);
+        lines.push(`Nothing written: ${markdown_escape(result.reason)}.`);
     }
     return {
         markdown: lines.join('\n') + '\n',
@@ -24643,6 +24701,7 @@ function createGitRegistry(options) {
 
 
 
+
 const GTO_CONFIG_FILE = '.gto';
 /** Parses `.gto` text; the stage list, or undefined when it sets none. */
 function parseGtoStages(text, file = GTO_CONFIG_FILE) {
@@ -24683,19 +24742,60 @@ function parseGtoStages(text, file = GTO_CONFIG_FILE) {
     }
     return stages;
 }
-/** Reads `<dir>/.gto` when it exists. */
+/** Not following a link when opening; 0 where the platform has no such flag (lstat still checks). */
+const NOFOLLOW = external_node_fs_namespaceObject.constants.O_NOFOLLOW ?? 0;
+/** Longest `.gto` read: a stage list is a few lines; GTO's own config has a handful of keys. */
+const GTO_CONFIG_LIMIT = 64 * 1024;
+/**
+ * Reads `<dir>/.gto` when it exists: a regular file of at most {@link GTO_CONFIG_LIMIT}
+ * bytes. A link (to `/dev/zero`, or out of the checkout), a FIFO, a device or a larger file is
+ * an error naming it, found before reading: opened without following links and without
+ * blocking, then checked on the open descriptor, so it cannot be swapped in between.
+ */
 async function readGtoStages(dir) {
     const file = external_node_path_default().join(dir, GTO_CONFIG_FILE);
-    let text;
+    const refuse = (why, cause) => new InvalidInputError(`${file} ${why}; ModelGate reads it only as a small regular file.`, {
+        locations: [{ file }],
+        ...(cause === undefined ? {} : { cause })
+    });
+    let info;
     try {
-        text = await (0,promises_namespaceObject.readFile)(file, 'utf8');
+        info = await (0,promises_namespaceObject.lstat)(file);
     }
     catch (error) {
         if (error.code === 'ENOENT')
             return undefined;
-        throw error;
+        throw refuse('cannot be read', error);
     }
-    return parseGtoStages(text, file);
+    if (info.isSymbolicLink())
+        throw refuse('is a symbolic link');
+    let handle;
+    try {
+        handle = await (0,promises_namespaceObject.open)(file, external_node_fs_namespaceObject.constants.O_RDONLY | NOFOLLOW | external_node_fs_namespaceObject.constants.O_NONBLOCK);
+    }
+    catch (error) {
+        const code = error.code;
+        if (code === 'ENOENT')
+            return undefined;
+        throw refuse(code === 'ELOOP' ? 'is a symbolic link' : 'cannot be read', error);
+    }
+    try {
+        const opened = await handle.stat();
+        if (!opened.isFile())
+            throw refuse('is not a regular file');
+        if (opened.size > GTO_CONFIG_LIMIT) {
+            throw refuse(`is larger than ${GTO_CONFIG_LIMIT / 1024} KiB (${opened.size} bytes)`);
+        }
+        // One byte more than allowed: a file that grew since the stat is caught too.
+        const buffer = Buffer.alloc(GTO_CONFIG_LIMIT + 1);
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+        if (bytesRead > GTO_CONFIG_LIMIT)
+            throw refuse(`is larger than ${GTO_CONFIG_LIMIT / 1024} KiB`);
+        return parseGtoStages(buffer.subarray(0, bytesRead).toString('utf8'), file);
+    }
+    finally {
+        await handle.close();
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/registry/git/index.ts
@@ -24851,7 +24951,9 @@ function toCandidate(parts, signature) {
  * safe.
  *
  * Secrets: the token or password only ever goes into the Authorization header.
- * Messages name the server by origin and path, never with credentials or headers.
+ * Messages name the server by origin and path, never with credentials or headers;
+ * a server message quoted in one has every credential taken out first (a server
+ * may echo the request's headers), and {@link authSecrets} lists what to mask.
  */
 
 const DEFAULT_RETRY = {
@@ -24896,6 +24998,8 @@ class MlflowHttp {
     server;
     fetch;
     authHeader;
+    /** Every form of the credentials a server could echo back, longest first. */
+    secrets;
     retry;
     sleep;
     random;
@@ -24904,6 +25008,7 @@ class MlflowHttp {
         this.server = normaliseTrackingUri(options.trackingUri);
         this.fetch = options.fetch;
         this.authHeader = authorization(options.auth);
+        this.secrets = echoableForms(options.auth);
         this.retry = { ...DEFAULT_RETRY, ...options.retry };
         this.retry.attempts = Math.max(1, Math.floor(this.retry.attempts));
         this.sleep = options.sleep ?? http_sleepTimer;
@@ -25007,7 +25112,10 @@ class MlflowHttp {
         return Math.round(full / 2 + (this.random() * full) / 2);
     }
     errorFor(method, path, status, text, what) {
-        const { errorCode, message } = parseErrorBody(text);
+        const parsed = parseErrorBody(text);
+        const errorCode = parsed.errorCode;
+        // Also what the error keeps: a caller may print serverMessage.
+        const message = redact(parsed.message, this.secrets);
         const quoted = message ? `: ${http_quote(message)}` : '';
         const at = `${method} ${path}`;
         if (status === 401 || status === 403) {
@@ -25062,6 +25170,47 @@ function authorization(auth) {
     if (!auth.username)
         throw new InvalidInputError('The MLflow username is empty.');
     return `Basic ${Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64')}`;
+}
+/**
+ * The strings to mask in a log for these credentials: the token, or the password and the
+ * Basic header's base64 of `user:password` (which hides neither unless masked itself).
+ */
+function authSecrets(auth) {
+    if (!auth)
+        return [];
+    if ('token' in auth)
+        return auth.token ? [auth.token] : [];
+    return [
+        ...(auth.password ? [auth.password] : []),
+        Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64')
+    ];
+}
+/** {@link authSecrets} and the forms a server could echo them in (URL-encoded, `user:password`). */
+function echoableForms(auth) {
+    const forms = new Set();
+    for (const secret of authSecrets(auth)) {
+        forms.add(secret);
+        forms.add(encodeURIComponent(secret));
+    }
+    if (auth && 'username' in auth && auth.password)
+        forms.add(`${auth.username}:${auth.password}`);
+    // Longest first: `user:password` goes whole before `password` is found inside it.
+    return [...forms].filter(form => form.length > 0).sort((a, b) => b.length - a.length);
+}
+const REDACTED = '[redacted]';
+/**
+ * A server's message without credentials: the client's own secrets wherever they appear, and
+ * any `Bearer …`, `Basic …`, `Token …` value or `Authorization`/`password`/`token`/`secret`
+ * field it echoes, whoever's they are.
+ */
+function redact(message, secrets = []) {
+    let text = message;
+    for (const secret of secrets)
+        text = text.split(secret).join(REDACTED);
+    return (text
+        // A credential has a digit or symbol; `basic authentication`, `token expired` stay.
+        .replace(/\b(bearer|basic|token)(\s+)(?=[A-Za-z0-9._~+/=-]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{8,}/gi, `$1$2${REDACTED}`)
+        .replace(/\b(authorization|proxy-authorization|password|passwd|pwd|secret|token|api[_-]?key)(["']?\s*[:=]\s*["']?)(?!\[redacted\])(?:(?:bearer|basic|token)\s+)?[^\s"',;}&]+/gi, `$1$2${REDACTED}`));
 }
 /** MLflow's `{"error_code", "message"}`; any other body (HTML, text) gives no code. */
 function parseErrorBody(text) {
@@ -27587,6 +27736,7 @@ function mlflowAuthFromEnv(env) {
 
 
 
+
 /**
  * Opens the registry a policy names. Only the composition roots (the CLI and
  * main.ts) call this: the git registry on the checkout at `cwd` (the default),
@@ -27602,10 +27752,9 @@ async function openRegistry(cwd, policy, options = {}) {
             throw new InvalidInputError('The policy uses an MLflow registry but names no tracking URI: set registry.uri, the registry-uri input or MLFLOW_TRACKING_URI');
         }
         const auth = mlflowAuthFromEnv(env);
-        if (auth && 'token' in auth)
-            options.onSecret?.(auth.token);
-        if (auth && 'password' in auth && auth.password)
-            options.onSecret?.(auth.password);
+        // The Basic header's base64 too: a server may echo it.
+        for (const secret of authSecrets(auth))
+            options.onSecret?.(secret);
         const registry = createMlflowRegistry({
             trackingUri,
             fetch: globalThis.fetch,

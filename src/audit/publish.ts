@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { errorMessage } from '../errors.js'
+import { escapeHtml } from '../report/markdown.js'
 import { auditArtifactName, type AuditRecord } from './record.js'
 
 /** Where a run's audit records go besides the registry: a workflow artifact per record. */
@@ -82,7 +83,11 @@ async function uploadUnderFreeName(
 /** Longest record shown whole in the job summary (GitHub keeps at most 1 MiB per step). */
 const SUMMARY_RECORD_LIMIT = 256 * 1024
 
-/** The job summary's audit section: each record as JSON, in a collapsed block. */
+/**
+ * The job summary's audit section: each record as JSON, in a collapsed block. Every value in
+ * the block's title is HTML-escaped (names and versions come from users); the JSON sits in a
+ * fence longer than any run of backticks in it, so nothing inside renders.
+ */
 export function auditSummaryMarkdown(published: readonly PublishedAudit[]): string {
   if (published.length === 0) return ''
   const blocks = published.map(({ record, artifact, problem }) => {
@@ -92,32 +97,36 @@ export function auditSummaryMarkdown(published: readonly PublishedAudit[]): stri
     const stored = record.written
       ? 'stored in the registry with the change'
       : 'nothing was written to the registry'
-    let json = JSON.stringify(record, null, 2)
-    if (json.length > SUMMARY_RECORD_LIMIT) {
-      const files = record.artifact?.files.length ?? 0
-      json = JSON.stringify(
-        {
-          ...record,
-          artifact: record.artifact && {
-            ...record.artifact,
-            files: `${files} files, listed in the artifact and the registry`
-          }
-        },
-        null,
-        2
-      )
-    }
-    return [
-      `<details><summary>Audit record: ${record.kind} of ${record.model} ${record.version ?? ''} to ${record.to} (${record.decision}); ${stored}; ${where}</summary>`,
-      '',
-      `${fenceFor(json)}json`,
-      json,
-      fenceFor(json),
-      '',
-      '</details>'
-    ].join('\n')
+    const title = `Audit record: ${record.kind} of ${record.model} ${record.version ?? ''} to ${record.to} (${record.decision}); ${stored}; ${where}`
+    const json = summaryJson(record)
+    const body =
+      json === undefined
+        ? `The record is too large for the job summary (over ${SUMMARY_RECORD_LIMIT / 1024} KiB): it is in the artifact${record.written ? ' and the registry' : ''}.`
+        : [`${fenceFor(json)}json`, json, fenceFor(json)].join('\n')
+    return [`<details><summary>${escapeHtml(title)}</summary>`, '', body, '', '</details>'].join(
+      '\n'
+    )
   })
   return `\n### Audit\n\n${blocks.join('\n\n')}\n`
+}
+
+/** The record as JSON within the limit: whole, else without its file list, else undefined. */
+function summaryJson(record: AuditRecord): string | undefined {
+  const json = JSON.stringify(record, null, 2)
+  if (json.length <= SUMMARY_RECORD_LIMIT) return json
+  const files = record.artifact?.files.length ?? 0
+  const shorter = JSON.stringify(
+    {
+      ...record,
+      artifact: record.artifact && {
+        ...record.artifact,
+        files: `${files} files, listed in the artifact and the registry`
+      }
+    },
+    null,
+    2
+  )
+  return shorter.length <= SUMMARY_RECORD_LIMIT ? shorter : undefined
 }
 
 /** A code fence longer than any run of backticks in the text (a reason may hold some). */

@@ -63,7 +63,16 @@ export const AuditRecord = z
         "The gates' decision; `rolled-back` for a rollback; `denied` when the actor had no right."
       ),
     gates: z.array(GateRecord),
-    metrics: z.object({ candidate: Metrics, champion: Metrics.nullable() }),
+    metrics: z
+      .object({
+        candidate: Metrics,
+        champion: Metrics.nullable(),
+        unused: z
+          .object({ candidate: z.number().int(), champion: z.number().int() })
+          .optional()
+          .describe('How many metrics of each side no gate of the stage used, left out above.')
+      })
+      .describe('The metrics the gates used; the others are only counted, to bound the record.'),
     artifact: z
       .object({
         files: z.array(z.object({ path: z.string(), sha256: z.string(), size: z.number() })),
@@ -146,10 +155,7 @@ export function promotionAudit(input: PromotionAuditInput): AuditRecord {
     previous: evaluation.champion?.version ?? null,
     decision: evaluation.decision,
     gates: evaluation.gates.map(gateRecord),
-    metrics: {
-      candidate: evaluation.candidate.metrics,
-      champion: evaluation.champion?.metrics ?? null
-    },
+    metrics: usedMetrics(evaluation),
     artifact: {
       files: candidate.files.map(file => ({
         path: file.path,
@@ -214,6 +220,28 @@ export function rollbackAudit(input: RollbackAuditInput): AuditRecord {
     pullRequest: input.run.pullRequest ? { ...input.run.pullRequest, approvers: [] } : null,
     ...common(input.actor, input.run, input.at, input.reason)
   })
+}
+
+/**
+ * The metrics the stage's gates looked at, and a count of the rest: a metrics.json may hold
+ * any number of metrics no gate uses (100k made a 5.6 MB record), and the record is stored in
+ * a tag, a job summary and an artifact.
+ */
+function usedMetrics(evaluation: Evaluation): AuditRecord['metrics'] {
+  const used = new Set(evaluation.gates.flatMap(gate => (gate.checks ?? []).map(c => c.metric)))
+  const keep = (metrics: Record<string, number>) => {
+    const entries = Object.entries(metrics)
+    // fromEntries defines own properties: a metric named `__proto__` stays a plain key.
+    const kept = Object.fromEntries(entries.filter(([name]) => used.has(name)))
+    return { kept, unused: entries.length - Object.keys(kept).length }
+  }
+  const candidate = keep(evaluation.candidate.metrics)
+  const champion = evaluation.champion ? keep(evaluation.champion.metrics) : undefined
+  return {
+    candidate: candidate.kept,
+    champion: champion?.kept ?? null,
+    unused: { candidate: candidate.unused, champion: champion?.unused ?? 0 }
+  }
 }
 
 function common(actor: string, run: RunFacts, at: Date, reason: string | undefined) {

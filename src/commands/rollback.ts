@@ -3,6 +3,7 @@ import { ExitCode, InvalidInputError, ModelGateError, NotFoundError } from '../e
 import type { GateResult } from '../gates/types.js'
 import type { RegistryEvent, StageHolder } from '../registry/port.js'
 import type { CommandOutcome, RegistryContext } from './registry-context.js'
+import { escape } from '../report/markdown.js'
 
 export interface RollbackOptions {
   model: string
@@ -99,23 +100,25 @@ export async function rollback(
             }
           }
         )
-  const lines = [`## ↩️ Rollback: ${options.model} → ${options.stage}`, '']
+  // Names and the reason are user text: escaped, as everything printed to the summary.
+  const [model, stage, was] = [options.model, options.stage, current.version].map(escape)
+  const lines = [`## ↩️ Rollback: ${model} → ${stage}`, '']
   let restored: string | undefined
   if (result.written || result.reason === 'dry run') {
     const events = result.written ? result.events : result.planned
     restored = events.find(event => event.kind === 'assignment')?.version
     lines.push(
       result.written
-        ? `${options.stage} is back on **${restored}** (was ${current.version}).`
-        : `Dry run: would put ${options.stage} back on **${restored}** (now ${current.version}).`,
+        ? `${stage} is back on **${escape(String(restored))}** (was ${was}).`
+        : `Dry run: would put ${stage} back on **${escape(String(restored))}** (now ${was}).`,
       '',
-      `Reason: ${options.reason}`,
+      `Reason: ${escape(options.reason)}`,
       '',
       result.written ? 'Wrote:' : 'Would write:',
       ...events.map(describe)
     )
   } else {
-    lines.push(`Nothing written: ${result.reason}.`)
+    lines.push(`Nothing written: ${escape(result.reason)}.`)
   }
   return {
     markdown: lines.join('\n') + '\n',

@@ -5,6 +5,7 @@ import { createGitRegistry, createGitRunner, readGtoStages } from './git/index.j
 import type { GitRunner } from './git/runner.js'
 import { withTagCache } from './git/tag-cache.js'
 import { createMlflowRegistry, mlflowAuthFromEnv } from './mlflow/index.js'
+import { authSecrets } from './mlflow/http.js'
 import type { ModelSource } from './model-source.js'
 import type { Registry } from './port.js'
 
@@ -45,8 +46,8 @@ export async function openRegistry(
       )
     }
     const auth = mlflowAuthFromEnv(env)
-    if (auth && 'token' in auth) options.onSecret?.(auth.token)
-    if (auth && 'password' in auth && auth.password) options.onSecret?.(auth.password)
+    // The Basic header's base64 too: a server may echo it.
+    for (const secret of authSecrets(auth)) options.onSecret?.(secret)
     const registry = createMlflowRegistry({
       trackingUri,
       fetch: globalThis.fetch,

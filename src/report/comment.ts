@@ -11,7 +11,8 @@ export const COMMENT_LIMIT = 65_536
  * Stage names cannot hold `:`, so `model:stage` is unambiguous even for `dir/sub:model` names.
  */
 export function commentMarker(model: string, stage: string): string {
-  return `<!-- modelgate:${model}:${stage} -->`
+  // Without `>` no name can end the HTML comment early (`-->`, `--!>`) and inject markup.
+  return `<!-- modelgate:${`${model}:${stage}`.replace(/>/g, '&gt;')} -->`
 }
 
 /** What a run did to the registry, shown at the top of the comment once it happened. */

@@ -187,10 +187,43 @@ function value(number: number | undefined): string {
 }
 
 /**
- * Inline text made inert: markdown punctuation that could start emphasis, code, links or HTML
- * is backslash-escaped, `|` too (table cells), and line breaks become spaces. `_` is left alone:
- * GitHub does not emphasise inside words, and metric names are full of it.
+ * Inline text made inert: markdown punctuation that could start emphasis, code, links, HTML or
+ * entities is backslash-escaped, `|` too (table cells), and line breaks become spaces. `_` is
+ * left alone: GitHub does not emphasise inside words, and metric names are full of it.
+ * Then {@link unlinked}: no @-mention, bare URL or issue reference renders live.
  */
 export function escape(text: string): string {
-  return text.replace(/\r?\n|\r/g, ' ').replace(/[\\`*[\]<>|~]/g, '\\$&')
+  return unlinked(text.replace(/\r?\n|\r/g, ' ').replace(/[\\`*[\]<>|~&]/g, '\\$&'))
+}
+
+const ZERO_WIDTH_SPACE = '\u200B'
+
+/**
+ * Text that GitHub shows as typed but links nothing: a zero-width space after every `@` (a
+ * mention `@user`, `@org/team` or an email address needs a name character right after it),
+ * inside `://` and `www.` (bare URLs), and after a `#` before a digit (`#12`, `owner/repo#12`
+ * reference an issue and notify it). Invisible when read; not for code spans, which link nothing.
+ */
+export function unlinked(text: string): string {
+  return text
+    .replace(/@/g, `@${ZERO_WIDTH_SPACE}`)
+    .replace(/:(?=\/\/)/g, `:${ZERO_WIDTH_SPACE}`)
+    .replace(/(www)(?=\.)/gi, `$1${ZERO_WIDTH_SPACE}`)
+    .replace(/#(?=\d)/g, `#${ZERO_WIDTH_SPACE}`)
+}
+
+/**
+ * Text inside an HTML block (a `<summary>`), where markdown escapes do not apply: `&`, `<`,
+ * `>` and quotes as entities, line breaks as spaces, and {@link unlinked}.
+ */
+export function escapeHtml(text: string): string {
+  const entities: Record<string, string> = {
+    '&': '&amp;',
+    '<': '&lt;',
+    '>': '&gt;',
+    '"': '&quot;',
+    "'": '&#39;'
+  }
+  // unlinked first: its `#` rule would split the `&#39;` entity.
+  return unlinked(text.replace(/\r?\n|\r/g, ' ')).replace(/[&<>"']/g, c => entities[c] ?? c)
 }

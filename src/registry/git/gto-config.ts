@@ -2,7 +2,8 @@
  * GTO's `.gto` file (YAML, keys case-insensitive): `stages: [dev, prod]`
  * restricts the stages that may be assigned. Absent file or key: any stage.
  */
-import { readFile } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { lstat, open } from 'node:fs/promises'
 import path from 'node:path'
 import { parse } from 'yaml'
 import { InvalidInputError } from '../../errors.js'
@@ -46,15 +47,53 @@ export function parseGtoStages(text: string, file = GTO_CONFIG_FILE): string[] |
   return stages
 }
 
-/** Reads `<dir>/.gto` when it exists. */
+/** Not following a link when opening; 0 where the platform has no such flag (lstat still checks). */
+const NOFOLLOW = constants.O_NOFOLLOW ?? 0
+
+/** Longest `.gto` read: a stage list is a few lines; GTO's own config has a handful of keys. */
+export const GTO_CONFIG_LIMIT = 64 * 1024
+
+/**
+ * Reads `<dir>/.gto` when it exists: a regular file of at most {@link GTO_CONFIG_LIMIT}
+ * bytes. A link (to `/dev/zero`, or out of the checkout), a FIFO, a device or a larger file is
+ * an error naming it, found before reading: opened without following links and without
+ * blocking, then checked on the open descriptor, so it cannot be swapped in between.
+ */
 export async function readGtoStages(dir: string): Promise<string[] | undefined> {
   const file = path.join(dir, GTO_CONFIG_FILE)
-  let text: string
+  const refuse = (why: string, cause?: unknown) =>
+    new InvalidInputError(`${file} ${why}; ModelGate reads it only as a small regular file.`, {
+      locations: [{ file }],
+      ...(cause === undefined ? {} : { cause })
+    })
+  let info
   try {
-    text = await readFile(file, 'utf8')
+    info = await lstat(file)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw error
+    throw refuse('cannot be read', error)
   }
-  return parseGtoStages(text, file)
+  if (info.isSymbolicLink()) throw refuse('is a symbolic link')
+  let handle
+  try {
+    handle = await open(file, constants.O_RDONLY | NOFOLLOW | constants.O_NONBLOCK)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return undefined
+    throw refuse(code === 'ELOOP' ? 'is a symbolic link' : 'cannot be read', error)
+  }
+  try {
+    const opened = await handle.stat()
+    if (!opened.isFile()) throw refuse('is not a regular file')
+    if (opened.size > GTO_CONFIG_LIMIT) {
+      throw refuse(`is larger than ${GTO_CONFIG_LIMIT / 1024} KiB (${opened.size} bytes)`)
+    }
+    // One byte more than allowed: a file that grew since the stat is caught too.
+    const buffer = Buffer.alloc(GTO_CONFIG_LIMIT + 1)
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0)
+    if (bytesRead > GTO_CONFIG_LIMIT) throw refuse(`is larger than ${GTO_CONFIG_LIMIT / 1024} KiB`)
+    return parseGtoStages(buffer.subarray(0, bytesRead).toString('utf8'), file)
+  } finally {
+    await handle.close()
+  }
 }

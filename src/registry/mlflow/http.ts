@@ -14,7 +14,9 @@
  * safe.
  *
  * Secrets: the token or password only ever goes into the Authorization header.
- * Messages name the server by origin and path, never with credentials or headers.
+ * Messages name the server by origin and path, never with credentials or headers;
+ * a server message quoted in one has every credential taken out first (a server
+ * may echo the request's headers), and {@link authSecrets} lists what to mask.
  */
 import {
   ExitCode,
@@ -132,6 +134,8 @@ export class MlflowHttp {
   readonly server: string
   private readonly fetch: FetchLike
   private readonly authHeader: string | undefined
+  /** Every form of the credentials a server could echo back, longest first. */
+  private readonly secrets: string[]
   private readonly retry: RetryPolicy
   private readonly sleep: (ms: number) => Promise<void>
   private readonly random: () => number
@@ -141,6 +145,7 @@ export class MlflowHttp {
     this.server = normaliseTrackingUri(options.trackingUri)
     this.fetch = options.fetch
     this.authHeader = authorization(options.auth)
+    this.secrets = echoableForms(options.auth)
     this.retry = { ...DEFAULT_RETRY, ...options.retry }
     this.retry.attempts = Math.max(1, Math.floor(this.retry.attempts))
     this.sleep = options.sleep ?? sleepTimer
@@ -264,7 +269,10 @@ export class MlflowHttp {
     text: string,
     what: string | undefined
   ): ModelGateError {
-    const { errorCode, message } = parseErrorBody(text)
+    const parsed = parseErrorBody(text)
+    const errorCode = parsed.errorCode
+    // Also what the error keeps: a caller may print serverMessage.
+    const message = redact(parsed.message, this.secrets)
     const quoted = message ? `: ${quote(message)}` : ''
     const at = `${method} ${path}`
     if (status === 401 || status === 403) {
@@ -336,6 +344,55 @@ function authorization(auth: MlflowAuth): string | undefined {
   }
   if (!auth.username) throw new InvalidInputError('The MLflow username is empty.')
   return `Basic ${Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64')}`
+}
+
+/**
+ * The strings to mask in a log for these credentials: the token, or the password and the
+ * Basic header's base64 of `user:password` (which hides neither unless masked itself).
+ */
+export function authSecrets(auth: MlflowAuth): string[] {
+  if (!auth) return []
+  if ('token' in auth) return auth.token ? [auth.token] : []
+  return [
+    ...(auth.password ? [auth.password] : []),
+    Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64')
+  ]
+}
+
+/** {@link authSecrets} and the forms a server could echo them in (URL-encoded, `user:password`). */
+function echoableForms(auth: MlflowAuth): string[] {
+  const forms = new Set<string>()
+  for (const secret of authSecrets(auth)) {
+    forms.add(secret)
+    forms.add(encodeURIComponent(secret))
+  }
+  if (auth && 'username' in auth && auth.password) forms.add(`${auth.username}:${auth.password}`)
+  // Longest first: `user:password` goes whole before `password` is found inside it.
+  return [...forms].filter(form => form.length > 0).sort((a, b) => b.length - a.length)
+}
+
+const REDACTED = '[redacted]'
+
+/**
+ * A server's message without credentials: the client's own secrets wherever they appear, and
+ * any `Bearer …`, `Basic …`, `Token …` value or `Authorization`/`password`/`token`/`secret`
+ * field it echoes, whoever's they are.
+ */
+export function redact(message: string, secrets: readonly string[] = []): string {
+  let text = message
+  for (const secret of secrets) text = text.split(secret).join(REDACTED)
+  return (
+    text
+      // A credential has a digit or symbol; `basic authentication`, `token expired` stay.
+      .replace(
+        /\b(bearer|basic|token)(\s+)(?=[A-Za-z0-9._~+/=-]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{8,}/gi,
+        `$1$2${REDACTED}`
+      )
+      .replace(
+        /\b(authorization|proxy-authorization|password|passwd|pwd|secret|token|api[_-]?key)(["']?\s*[:=]\s*["']?)(?!\[redacted\])(?:(?:bearer|basic|token)\s+)?[^\s"',;}&]+/gi,
+        `$1$2${REDACTED}`
+      )
+  )
 }
 
 /** MLflow's `{"error_code", "message"}`; any other body (HTML, text) gives no code. */
