@@ -148,25 +148,38 @@ describe('what the bundled action prints and stores', () => {
     expect(summaryRecords(rolled.summary)).toHaveLength(1)
   })
 
-  it("a refused rollback's version and stage stay inside the job summary's markup", async () => {
-    const hostile = 'v9</summary></details><img src=x onerror=alert(1)><!--'
+  it("a refused rollback's reason stays inside the job summary's markup; a hostile version is refused before any record", async () => {
     const refused = await run(dispatch('reader'), {
       command: 'rollback',
       stage: 'production',
-      version: hostile,
-      reason: 'the reason </summary></details> ends here'
+      version: 'v1.0.0',
+      reason: 'the reason </summary></details><img src=x onerror=alert(1)><!-- ends here'
     })
-    expect(refused.exitCode).not.toBe(0)
+    expect(refused.exitCode).toBe(4)
     // Outside the fenced JSON (where nothing renders) no user text is markup.
     const summary = refused.summary.replace(/(`{3,})json\n[\s\S]*?\n\1/g, '')
-    expect(refused.summary).toContain('"version": "v9</summary>')
+    expect(refused.summary).toContain('"reason": "the reason </summary>')
+    expect(summaryRecords(refused.summary)).toHaveLength(1)
     expect(summary).not.toContain('<img')
     expect(summary).not.toContain('<!--')
     // Only ModelGate's own markup: one <details> per record, each closed once.
     const opened = summary.match(/<details>/g)?.length ?? 0
+    expect(opened).toBe(1)
     expect(summary.match(/<\/summary>/g)?.length ?? 0).toBe(opened)
     expect(summary.match(/<\/details>/g)?.length ?? 0).toBe(opened)
     expect(commandsIn(refused.stdout).filter(line => /img|ends here/.test(line))).toEqual([])
+
+    // A version that is not a name never reaches a record: the inputs refuse it (exit 2).
+    const hostile = await run(dispatch('reader'), {
+      command: 'rollback',
+      stage: 'production',
+      version: 'v9</summary></details><img src=x onerror=alert(1)><!--',
+      reason: 'r'
+    })
+    expect(hostile.exitCode).toBe(2)
+    expect(summaryRecords(hostile.summary)).toHaveLength(0)
+    expect(hostile.summary).not.toContain('<img')
+    expect(hostile.stdout + hostile.stderr).not.toContain('<img')
   })
 
   it('keeps only the metrics the policy uses in records and tags, and the summary under 1 MiB', async () => {
