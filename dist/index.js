@@ -59580,6 +59580,169 @@ function describeFsError(error) {
     return error instanceof Error ? error.message : String(error);
 }
 
+;// CONCATENATED MODULE: ./src/candidate/walk.ts
+
+
+
+
+/**
+ * Walk `root` (an absolute, already realpath-resolved directory) recursively.
+ * `displayRoot` is how messages name the root (the path as the user gave it).
+ */
+async function walkCandidate(root, displayRoot) {
+    const files = [];
+    const directories = new Set();
+    const display = (relative) => external_node_path_default().join(displayRoot, relative);
+    const visit = async (relativeDir) => {
+        const absoluteDir = relativeDir === '' ? root : external_node_path_default().join(root, ...relativeDir.split('/'));
+        let entries;
+        try {
+            entries = await (0,promises_.readdir)(absoluteDir, { withFileTypes: true });
+        }
+        catch (error) {
+            throw new errors/* InvalidInputError */.oC(`Cannot list ${display(relativeDir) || '.'}: ${describeFsError(error)}`, { locations: [{ file: display(relativeDir) }], cause: error });
+        }
+        for (const entry of entries) {
+            const relative = relativeDir === '' ? entry.name : `${relativeDir}/${entry.name}`;
+            const absolute = external_node_path_default().join(absoluteDir, entry.name);
+            if (entry.isDirectory()) {
+                directories.add(relative);
+                await visit(relative);
+            }
+            else if (entry.isFile()) {
+                files.push({ path: relative, openPath: absolute });
+            }
+            else if (entry.isSymbolicLink()) {
+                files.push(await vetLink(root, relative, absolute, display(relative)));
+            }
+            else {
+                throw new errors/* InvalidInputError */.oC(`${display(relative)} is not a regular file or a directory (a FIFO, socket or device); ` +
+                    'a candidate may hold only files and directories', { locations: [{ file: display(relative) }] });
+            }
+        }
+    };
+    await visit('');
+    files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return { files, directories };
+}
+/** True when `target` is `root` itself or lies below it (both absolute and resolved). */
+function isInside(root, target) {
+    const relative = external_node_path_default().relative(root, target);
+    return (relative === '' ||
+        (relative !== '..' && !relative.startsWith(`..${(external_node_path_default()).sep}`) && !external_node_path_default().isAbsolute(relative)));
+}
+async function vetLink(root, relative, absolute, displayPath) {
+    const linkTarget = await (0,promises_.readlink)(absolute);
+    const refuse = (why, cause) => new errors/* InvalidInputError */.oC(`Refusing symlink ${displayPath} -> ${linkTarget}: ${why}. ` +
+        'ModelGate only follows links to files inside the candidate directory.', { locations: [{ file: displayPath }], cause });
+    let resolved;
+    try {
+        resolved = await (0,promises_.realpath)(absolute);
+    }
+    catch (error) {
+        const code = error?.code;
+        // Say "outside" when it is, even for a dangling target: that is the real problem.
+        if (!isInside(root, external_node_path_default().resolve(external_node_path_default().dirname(absolute), linkTarget))) {
+            throw refuse('it points outside the candidate directory', error);
+        }
+        throw refuse(code === 'ENOENT'
+            ? 'its target does not exist'
+            : code === 'ELOOP'
+                ? 'it is part of a symlink loop'
+                : `it cannot be resolved (${describeFsError(error)})`, error);
+    }
+    if (!isInside(root, resolved)) {
+        const direct = resolved === external_node_path_default().resolve(external_node_path_default().dirname(absolute), linkTarget);
+        throw refuse(direct
+            ? 'it points outside the candidate directory'
+            : `it resolves to ${resolved}, outside the candidate directory`);
+    }
+    const targetStat = await (0,promises_.stat)(resolved);
+    if (targetStat.isDirectory())
+        throw refuse('it points to a directory');
+    if (!targetStat.isFile())
+        throw refuse('its target is not a regular file');
+    return { path: relative, openPath: resolved, linkTarget };
+}
+
+;// CONCATENATED MODULE: ./src/candidate/digest.ts
+
+
+
+
+
+
+/** What a candidate digest starts with: the algorithm, as in OCI and npm digests. */
+const DIGEST_PREFIX = 'sha256:';
+/** `sha256:` and 64 lower-case hex digits. */
+const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
+/**
+ * The content digest of a candidate: which files it holds and what is in them, so a directory
+ * can be compared with a registered version cheaply.
+ *
+ * Definition: the SHA-256 of the listing `sha256sum` would print for the candidate's files,
+ * `<file sha256 hex>  <relative POSIX path>\n` per file, lines ordered by the paths' UTF-8 bytes
+ * (what `LC_ALL=C sort` does), a path holding `\`, a newline or a CR written as GNU sha256sum
+ * does (the line starts with `\`; those characters become `\\`, `\n`, `\r`), prefixed
+ * `sha256:`. Reproduce it in a shell with
+ * `find . -type f -printf '%P\0' | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum`
+ * for a directory without such names or links.
+ *
+ * It covers every file the candidate walk lists (walk.ts): every regular file below the
+ * directory, dotfiles, `metrics.json`, `model.yaml` and checksums files included, and a link
+ * to a file inside the directory under the link's own path with the target's content. Empty
+ * directories, file modes and times are not part of it.
+ */
+function candidateDigest(files) {
+    const sorted = [...files].sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    for (const file of sorted) {
+        const escaped = /[\\\n\r]/.test(file.path);
+        const name = escaped
+            ? file.path.replaceAll('\\', '\\\\').replaceAll('\n', '\\n').replaceAll('\r', '\\r')
+            : file.path;
+        hash.update(`${escaped ? '\\' : ''}${file.sha256}  ${name}\n`, 'utf8');
+    }
+    return DIGEST_PREFIX + hash.digest('hex');
+}
+/**
+ * Refuses a candidate directory that is itself a symlink, or that lies in `root` (the
+ * repository or workspace) as written but resolves outside it through a linked parent: a
+ * pull request can replace `model/` with a link to anywhere on the runner. A path written
+ * outside `root` (an absolute path the caller chose, such as a downloaded artifact's
+ * temporary directory) is the caller's choice and is only refused when it is a link.
+ */
+async function assertCandidateLocation(dir, root) {
+    // Relative to the working directory, as loadCandidate reads it.
+    const absolute = external_node_path_default().resolve(dir);
+    let isLink = false;
+    try {
+        isLink = (await (0,promises_.lstat)(absolute)).isSymbolicLink();
+    }
+    catch {
+        return; // a missing directory is loadCandidate's to report (exit 3)
+    }
+    if (isLink) {
+        throw new errors/* InvalidInputError */.oC(`Refusing the candidate directory ${dir}: it is a symlink. Name the real directory; ModelGate does not follow a candidate directory that is a link.`, { locations: [{ file: dir }] });
+    }
+    const rootReal = await (0,promises_.realpath)(root).catch(() => external_node_path_default().resolve(root));
+    if (!isInside(external_node_path_default().resolve(root), absolute) && !isInside(rootReal, absolute))
+        return;
+    let real;
+    try {
+        real = await (0,promises_.realpath)(absolute);
+    }
+    catch (error) {
+        throw new errors/* InvalidInputError */.oC(`Cannot resolve the candidate directory ${dir}: ${describeFsError(error)}`, {
+            locations: [{ file: dir }],
+            cause: error
+        });
+    }
+    if (!isInside(rootReal, real)) {
+        throw new errors/* InvalidInputError */.oC(`Refusing the candidate directory ${dir}: it resolves to ${real}, outside the repository ${rootReal} (a parent of it is a symlink).`, { locations: [{ file: dir }] });
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/candidate/json.ts
 /**
  * A small JSON parser that keeps the position of every value, so errors in
@@ -60494,92 +60657,8 @@ function entry(node, key) {
     return node.entries.find(candidate => candidate.key === key)?.value;
 }
 
-;// CONCATENATED MODULE: ./src/candidate/walk.ts
-
-
-
-
-/**
- * Walk `root` (an absolute, already realpath-resolved directory) recursively.
- * `displayRoot` is how messages name the root (the path as the user gave it).
- */
-async function walkCandidate(root, displayRoot) {
-    const files = [];
-    const directories = new Set();
-    const display = (relative) => external_node_path_default().join(displayRoot, relative);
-    const visit = async (relativeDir) => {
-        const absoluteDir = relativeDir === '' ? root : external_node_path_default().join(root, ...relativeDir.split('/'));
-        let entries;
-        try {
-            entries = await (0,promises_.readdir)(absoluteDir, { withFileTypes: true });
-        }
-        catch (error) {
-            throw new errors/* InvalidInputError */.oC(`Cannot list ${display(relativeDir) || '.'}: ${describeFsError(error)}`, { locations: [{ file: display(relativeDir) }], cause: error });
-        }
-        for (const entry of entries) {
-            const relative = relativeDir === '' ? entry.name : `${relativeDir}/${entry.name}`;
-            const absolute = external_node_path_default().join(absoluteDir, entry.name);
-            if (entry.isDirectory()) {
-                directories.add(relative);
-                await visit(relative);
-            }
-            else if (entry.isFile()) {
-                files.push({ path: relative, openPath: absolute });
-            }
-            else if (entry.isSymbolicLink()) {
-                files.push(await vetLink(root, relative, absolute, display(relative)));
-            }
-            else {
-                throw new errors/* InvalidInputError */.oC(`${display(relative)} is not a regular file or a directory (a FIFO, socket or device); ` +
-                    'a candidate may hold only files and directories', { locations: [{ file: display(relative) }] });
-            }
-        }
-    };
-    await visit('');
-    files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    return { files, directories };
-}
-/** True when `target` is `root` itself or lies below it (both absolute and resolved). */
-function isInside(root, target) {
-    const relative = external_node_path_default().relative(root, target);
-    return (relative === '' ||
-        (relative !== '..' && !relative.startsWith(`..${(external_node_path_default()).sep}`) && !external_node_path_default().isAbsolute(relative)));
-}
-async function vetLink(root, relative, absolute, displayPath) {
-    const linkTarget = await (0,promises_.readlink)(absolute);
-    const refuse = (why, cause) => new errors/* InvalidInputError */.oC(`Refusing symlink ${displayPath} -> ${linkTarget}: ${why}. ` +
-        'ModelGate only follows links to files inside the candidate directory.', { locations: [{ file: displayPath }], cause });
-    let resolved;
-    try {
-        resolved = await (0,promises_.realpath)(absolute);
-    }
-    catch (error) {
-        const code = error?.code;
-        // Say "outside" when it is, even for a dangling target: that is the real problem.
-        if (!isInside(root, external_node_path_default().resolve(external_node_path_default().dirname(absolute), linkTarget))) {
-            throw refuse('it points outside the candidate directory', error);
-        }
-        throw refuse(code === 'ENOENT'
-            ? 'its target does not exist'
-            : code === 'ELOOP'
-                ? 'it is part of a symlink loop'
-                : `it cannot be resolved (${describeFsError(error)})`, error);
-    }
-    if (!isInside(root, resolved)) {
-        const direct = resolved === external_node_path_default().resolve(external_node_path_default().dirname(absolute), linkTarget);
-        throw refuse(direct
-            ? 'it points outside the candidate directory'
-            : `it resolves to ${resolved}, outside the candidate directory`);
-    }
-    const targetStat = await (0,promises_.stat)(resolved);
-    if (targetStat.isDirectory())
-        throw refuse('it points to a directory');
-    if (!targetStat.isFile())
-        throw refuse('its target is not a regular file');
-    return { path: relative, openPath: resolved, linkTarget };
-}
-
 ;// CONCATENATED MODULE: ./src/candidate/load.ts
+
 
 
 
@@ -60610,32 +60689,10 @@ const MODEL_INFO_FILE = 'model.yaml';
  * fails fast; their recorded hashes are of exactly the bytes parsed.
  */
 async function loadCandidate(dir, options = {}) {
+    if (options.within !== undefined)
+        await assertCandidateLocation(dir, options.within);
     const absolute = external_node_path_default().resolve(dir);
-    let root;
-    try {
-        const rootStat = await (0,promises_.stat)(absolute);
-        if (!rootStat.isDirectory()) {
-            throw new errors/* InvalidInputError */.oC(`The candidate ${dir} is not a directory`, {
-                locations: [{ file: dir }]
-            });
-        }
-        root = await (0,promises_.realpath)(absolute);
-    }
-    catch (error) {
-        if (error instanceof errors/* InvalidInputError */.oC)
-            throw error;
-        const code = error?.code;
-        if (code === 'ENOENT' || code === 'ENOTDIR') {
-            throw new errors/* NotFoundError */.m_(`The candidate directory ${dir} does not exist`, {
-                locations: [{ file: dir }],
-                cause: error
-            });
-        }
-        throw new errors/* InvalidInputError */.oC(`Cannot read the candidate directory ${dir}: ${describeFsError(error)}`, {
-            locations: [{ file: dir }],
-            cause: error
-        });
-    }
+    const root = await resolveRoot(dir);
     const display = (relative) => external_node_path_default().join(dir, relative);
     const walk = await walkCandidate(root, dir);
     const byPath = new Map(walk.files.map(file => [file.path, file]));
@@ -60694,6 +60751,44 @@ async function loadCandidate(dir, options = {}) {
     if (notes.length > 0)
         candidate.notes = notes;
     return candidate;
+}
+/** The directory's real path; NotFoundError when it is missing, InvalidInputError when not a directory. */
+async function resolveRoot(dir) {
+    const absolute = external_node_path_default().resolve(dir);
+    try {
+        const rootStat = await (0,promises_.stat)(absolute);
+        if (!rootStat.isDirectory()) {
+            throw new errors/* InvalidInputError */.oC(`The candidate ${dir} is not a directory`, {
+                locations: [{ file: dir }]
+            });
+        }
+        return await (0,promises_.realpath)(absolute);
+    }
+    catch (error) {
+        if (error instanceof errors/* InvalidInputError */.oC)
+            throw error;
+        const code = error?.code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') {
+            throw new errors/* NotFoundError */.m_(`The candidate directory ${dir} does not exist`, {
+                locations: [{ file: dir }],
+                cause: error
+            });
+        }
+        throw new errors/* InvalidInputError */.oC(`Cannot read the candidate directory ${dir}: ${describeFsError(error)}`, {
+            locations: [{ file: dir }],
+            cause: error
+        });
+    }
+}
+/**
+ * Every file of a directory, walked and hashed as loadCandidate does (the same list), without
+ * reading what any of them means: what a content digest is computed from.
+ */
+async function walkAndHash(dir, display = dir) {
+    const root = await resolveRoot(dir);
+    const walk = await walkCandidate(root, display);
+    const files = await hashAll(walk.files, new Map(), relative => external_node_path_default().join(display, relative));
+    return { files };
 }
 async function readSignature(readMetadata, display, notes) {
     const mlmodelText = await readMetadata(MLMODEL_FILE);
@@ -62249,7 +62344,8 @@ const CHECK_LACKS = ['approvals', 'checks', 'source-stage-dates'];
  */
 async function check_check(options, openRegistry = noRegistry) {
     const policy = await loadPolicy(options.policyFile);
-    const load = (where) => loadModel(where, policy, openRegistry);
+    const within = options.within ?? process.cwd();
+    const load = (where) => loadModel(where, policy, openRegistry, within);
     const candidate = await load(options.candidateDir);
     const champion = options.championDir ? await load(options.championDir) : undefined;
     const evaluation = evaluateStage({
@@ -62277,9 +62373,9 @@ async function check_check(options, openRegistry = noRegistry) {
 }
 /** `mlflow:NAME/VERSION` or `mlflow:NAME@ALIAS` names a registered version; anything else is a directory. */
 const REGISTERED = /^mlflow:(?<name>[^/@]+)(?:\/(?<version>[^/@]+)|@(?<alias>[^/@]+))$/;
-async function loadModel(where, policy, openRegistry) {
+async function loadModel(where, policy, openRegistry, within) {
     if (!where.startsWith('mlflow:'))
-        return loadCandidate(where);
+        return loadCandidate(where, { within });
     const match = REGISTERED.exec(where)?.groups;
     if (!match?.name) {
         throw new errors/* InvalidInputError */.oC(`"${where}" must be mlflow:NAME/VERSION or mlflow:NAME@ALIAS`);
@@ -62363,7 +62459,58 @@ function transitionGate(context) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/commands/bind-candidate.ts
+
+
+/**
+ * The version a promotion names, checked against the candidate directory's model.yaml: a
+ * directory that says it is another version is an error naming both, never a silent choice.
+ */
+function versionToPromote(named, dir, fromDir) {
+    const inFile = fromDir?.info?.version;
+    if (named !== undefined && inFile !== undefined && inFile !== named) {
+        throw new errors/* InvalidInputError */.oC(`The candidate ${dir ?? 'directory'} is version ${inFile} (its model.yaml), but the version to promote is ${named}: a directory is judged only as the version it is. Promote ${inFile}, or name the directory of ${named}.`, { locations: [{ file: `${dir ?? '.'}/model.yaml`, keyPath: 'version' }] });
+    }
+    return named ?? inFile;
+}
+/**
+ * What ModelGate judges for `version` when a candidate directory is given: the directory, but
+ * only when its content digest (candidate/digest.ts) equals the version's: the digest recorded
+ * at registration, else the digest of the version's own files (git: at its registration commit).
+ * When neither can be had, the directory is refused (fails closed): the caller can promote
+ * without it, and the version's own files or run are judged.
+ */
+async function bindCandidate(context, record, dir, fromDir) {
+    const { model, version } = record;
+    const actual = candidateDigest(fromDir.files);
+    const expected = record.candidateDigest
+        ? { digest: record.candidateDigest, source: 'recorded at its registration' }
+        : await ownDigest(context, model, version, dir);
+    if (expected.digest !== actual) {
+        throw new errors/* InvalidInputError */.oC(`The candidate directory ${dir} is not the files of ${model} ${version}: its content digest is ${actual}, the version's is ${expected.digest} (${expected.source}). ` +
+            `ModelGate judges only what it promotes: promote without a candidate directory to judge ${version}'s own files, or register the directory's content as a new version.`, { locations: [{ file: dir }] });
+    }
+    return fromDir;
+}
+async function ownDigest(context, model, version, dir) {
+    const refuse = (why, cause) => new errors/* InvalidInputError */.oC(`Refusing the candidate directory ${dir}: ${model} ${version} has no content digest recorded at registration, and ${why}, so the directory cannot be shown to be that version. ` +
+        `Promote without a candidate directory (${version} is then judged on its own files or run), or register the version with ModelGate, which records the digest.`, { locations: [{ file: dir }], ...(cause ? { cause } : {}) });
+    let own;
+    try {
+        own = await context.models.loadVersion(model, version);
+    }
+    catch (error) {
+        if (error instanceof errors/* ModelGateError */.j3)
+            throw refuse(`its files cannot be read (${error.message})`, error);
+        throw error;
+    }
+    if (own.files.length === 0)
+        throw refuse('the registry keeps no files of it to compare with');
+    return { digest: candidateDigest(own.files), source: "computed from the version's own files" };
+}
+
 ;// CONCATENATED MODULE: ./src/commands/promote.ts
+
 
 
 
@@ -62384,9 +62531,9 @@ async function promote(context, options) {
     }
     const model = options.policy.model;
     const candidateFromDir = options.candidateDir
-        ? await loadCandidate(options.candidateDir)
+        ? await loadCandidate(options.candidateDir, { within: context.workspace ?? process.cwd() })
         : undefined;
-    const version = options.version ?? candidateFromDir?.info?.version;
+    const version = versionToPromote(options.version, options.candidateDir, candidateFromDir);
     if (!version) {
         throw new errors/* InvalidInputError */.oC('Name the version to promote with --version (or a version in the candidate model.yaml)');
     }
@@ -62394,7 +62541,10 @@ async function promote(context, options) {
     if (!record) {
         throw new errors/* NotFoundError */.m_(`${model} ${version} is not registered; run \`modelgate register\` first`);
     }
-    const candidate = candidateFromDir ?? (await context.models.loadVersion(model, version));
+    // What is judged is what is promoted: a directory only when it is the version's own content.
+    const candidate = options.candidateDir && candidateFromDir
+        ? await bindCandidate(context, record, options.candidateDir, candidateFromDir)
+        : await context.models.loadVersion(model, version);
     let removal = await context.registry.takenOutOf(model, version, options.stage);
     const evaluate = async (holder) => evaluatePromotion(context, options, { version, candidate, holder, record, removal });
     const audit = (judged, written) => promotionAudit({
@@ -62564,20 +62714,53 @@ function outcome(evaluation, action, written, audit) {
 
 ;// CONCATENATED MODULE: ./src/commands/register.ts
 
-/** `modelgate register`: record a version on a commit. Re-registering the same version writes nothing. */
+/**
+ * `modelgate register`: record a version on a commit, with the content digest of the model's
+ * files there (when the backend can read them), so a candidate directory can later be
+ * compared with the version. Re-registering the same version writes nothing.
+ */
 async function register(context, options) {
-    const result = await context.registry.register(options.model, options.version, options.commit, { actor: context.actor, actorEmail: context.actorEmail, record: { ...context.runFacts } }, { dryRun: options.dryRun });
+    const digest = await digestOf(context, options);
+    const result = await context.registry.register(options.model, options.version, options.commit, {
+        actor: context.actor,
+        actorEmail: context.actorEmail,
+        record: { ...context.runFacts },
+        ...('digest' in digest ? { candidateDigest: digest.digest } : {})
+    }, { dryRun: options.dryRun });
     const what = `${options.model} ${options.version} on ${options.commit.slice(0, 12)}`;
     const text = result.written
         ? `Registered ${what}: \`${result.events.map(event => event.id).join('`, `')}\``
         : result.reason === 'dry run'
             ? `Dry run: would register ${what}: \`${result.planned.map(event => event.id).join('`, `')}\``
             : `Nothing written: ${options.model} ${options.version} ${result.reason}.`;
+    const note = 'digest' in digest
+        ? `Candidate digest: ${digest.digest}`
+        : `No candidate digest recorded (${digest.why}): a candidate directory is compared with the version's own files instead, or refused when they cannot be read.`;
     return {
-        markdown: text + '\n',
-        json: JSON.stringify({ ...options, written: result.written }, null, 2),
+        markdown: `${text}\n${result.written || result.reason === 'dry run' ? `${note}\n` : ''}`,
+        json: JSON.stringify({
+            ...options,
+            written: result.written,
+            ...('digest' in digest ? { candidateDigest: digest.digest } : {})
+        }, null, 2),
         exitCode: errors/* ExitCode */.yU.Pass
     };
+}
+/** The digest of the model's files at the commit, or why there is none. */
+async function digestOf(context, options) {
+    if (!context.models.digestAt)
+        return { why: 'this registry keeps no files for ModelGate to read' };
+    try {
+        const digest = await context.models.digestAt(options.model, options.commit);
+        return digest ? { digest } : { why: 'no files at the commit' };
+    }
+    catch (error) {
+        // A model whose files cannot be found can still be registered (GTO allows it); its
+        // promotions are then judged on what loadVersion reads, and a directory is refused.
+        if (error instanceof errors/* ModelGateError */.j3)
+            return { why: error.message };
+        throw error;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/commands/rollback.ts
@@ -62752,6 +62935,7 @@ var external_node_util_ = __nccwpck_require__(57975);
 
 
 
+
 /**
  * Reads a registered version's files as they were at its registration commit:
  * the model directory (policy `path`, else `artifacts.<model>.path` in that
@@ -62769,6 +62953,13 @@ function createGitModelSource(options) {
             return withExport(options.git, commit, modelPath, async (dir) => {
                 const candidate = await loadCandidate(dir);
                 return { ...candidate, dir: `${modelPath} at ${commit.slice(0, 12)}` };
+            });
+        },
+        async digestAt(model, commit) {
+            const modelPath = options.modelPath ?? (await dvcArtifactPath(options.git, commit, model));
+            return withExport(options.git, commit, modelPath, async (dir) => {
+                const { files } = await walkAndHash(dir, `${modelPath} at ${commit.slice(0, 12)}`);
+                return candidateDigest(files);
             });
         }
     };
@@ -64193,6 +64384,8 @@ function previousHolder(artifact, stage) {
 }
 
 ;// CONCATENATED MODULE: ./src/registry/git/queries.ts
+/** Answers read from a RegistryState, in the port's terms. Pure. */
+
 
 
 const KIND = {
@@ -64281,8 +64474,14 @@ function versionRecord(artifact, version) {
         registeredAt: new Date(found.registration.time * 1000),
         registeredBy: found.registration.by,
         active: found.active,
-        stages
+        stages,
+        ...registeredDigest(found.registration.message)
     };
+}
+/** The candidate digest ModelGate recorded in a registration tag's message, if any. */
+function registeredDigest(message) {
+    const digest = parseMessage(message).audit?.candidateDigest;
+    return typeof digest === 'string' && DIGEST_RE.test(digest) ? { candidateDigest: digest } : {};
 }
 /**
  * When `version` was last taken out of `stage` (its latest event there is an unassignment: a
@@ -64332,6 +64531,7 @@ function takenOutOf(state, model, version, stage) {
  *
  * Without the remote, tags are only created locally.
  */
+
 
 
 
@@ -64399,6 +64599,9 @@ class GitRegistry {
         assertModelName(model);
         assertVersion(version);
         assertActor(audit);
+        if (audit.candidateDigest !== undefined && !DIGEST_RE.test(audit.candidateDigest)) {
+            throw new errors/* InvalidInputError */.oC(`Invalid candidate digest "${audit.candidateDigest}"`);
+        }
         const commit = await this.resolveCommit(ref);
         return this.write(model, undefined, audit, options, state => {
             const artifact = state.artifacts.get(model);
@@ -64425,7 +64628,14 @@ class GitRegistry {
                         counted: false,
                         commit,
                         summary: `Register ${model} ${version}`,
-                        facts: { action: 'register', model, version, commit }
+                        // GTO never reads the message: the digest rides along for promotions to compare.
+                        facts: {
+                            action: 'register',
+                            model,
+                            version,
+                            commit,
+                            ...(audit.candidateDigest ? { candidateDigest: audit.candidateDigest } : {})
+                        }
                     }
                 ]
             };
@@ -65332,6 +65542,7 @@ function tagKeys(unityCatalog) {
             removed: alias => `modelgate_removed_${part(alias)}`,
             archived: 'archived',
             signature: ['modelgate_signature'],
+            candidateDigest: 'modelgate_candidate_digest',
             historyAlias: key => (key.startsWith('modelgate_history_') ? key.slice(18) : undefined)
         };
     }
@@ -65343,6 +65554,7 @@ function tagKeys(unityCatalog) {
         removed: alias => `modelgate.removed.${alias}`,
         archived: 'archived',
         signature: ['modelgate.signature', 'modelgate_signature'],
+        candidateDigest: 'modelgate.candidate_digest',
         historyAlias: key => (key.startsWith('modelgate.history.') ? key.slice(18) : undefined)
     };
 }
@@ -66185,6 +66397,7 @@ function wire_optional(key, value) {
 
 
 
+
 const ARCHIVED_VALUE = 'true';
 /** Pages of a search followed at most, so a listing is bounded too. */
 const MAX_PAGES = 100;
@@ -66293,7 +66506,8 @@ class MlflowRegistry {
             registeredAt: new Date(mv.creationTimestamp ?? Number.NaN),
             registeredBy: mv.userId ?? 'unknown',
             active: isActive(mv, this.keys),
-            stages
+            stages,
+            ...recordedDigest(mv.tags.get(this.keys.candidateDigest))
         };
     }
     /**
@@ -67534,6 +67748,11 @@ function markNote(place) {
 }
 function kb(bytes) {
     return `${(bytes / 1024).toFixed(1)} KB`;
+}
+/** The candidate digest a training job tagged the version with, when it is one. */
+function recordedDigest(value) {
+    const digest = value?.trim().toLowerCase();
+    return digest !== undefined && DIGEST_RE.test(digest) ? { candidateDigest: digest } : {};
 }
 function compareText(a, b) {
     return a < b ? -1 : a > b ? 1 : 0;

@@ -8653,6 +8653,8 @@ var __webpack_exports__ = {};
 
 ;// CONCATENATED MODULE: external "node:util"
 const external_node_util_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
+;// CONCATENATED MODULE: external "node:crypto"
+const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: external "node:path"
@@ -8723,6 +8725,303 @@ function errorMessage(error) {
         return error.message;
     }
     return typeof error === 'string' ? error : JSON.stringify(error);
+}
+
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: ./src/candidate/hash.ts
+
+
+
+
+/**
+ * Size of each of the two read buffers per file being hashed.
+ *
+ * Measured on a 1 GiB file (Node 20, Linux, page cache warm): a FileHandle
+ * read loop with two alternating 2 MiB buffers (the next read runs on the
+ * libuv pool while the current buffer is hashed) took 0.62 s; the same loop
+ * with one buffer 0.82 s; `createReadStream` piped to the hash, 1 to 4 MiB
+ * highWaterMark, 0.85-0.95 s and 30 MB more peak RSS. Memory stays at
+ * 2 x HASH_BUFFER_BYTES per file in flight, whatever the file size.
+ */
+const HASH_BUFFER_BYTES = 2 * 1024 * 1024;
+/** Files hashed at the same time by `hashFiles` unless told otherwise. */
+const DEFAULT_HASH_CONCURRENCY = 4;
+/**
+ * Open flags for every file ModelGate reads from a candidate: never follow a
+ * symlink at the last component (the walk already resolved and vetted links,
+ * so meeting one here means the tree changed under us), and never block on a
+ * FIFO swapped in after the walk. Both flags are 0 where the platform lacks them.
+ */
+const SAFE_READ_FLAGS = external_node_fs_namespaceObject.constants.O_RDONLY | (external_node_fs_namespaceObject.constants.O_NOFOLLOW ?? 0) | (external_node_fs_namespaceObject.constants.O_NONBLOCK ?? 0);
+/**
+ * SHA-256 of one regular file, read in a stream with two reused buffers:
+ * memory stays flat whatever the size. This is the function `npm run bench`
+ * times against `sha256sum`.
+ *
+ * `displayPath` names the file in errors (defaults to `file`). Throws
+ * InvalidInputError when the path is not a regular file (or is a symlink) or
+ * when its size changes while it is read.
+ */
+async function hashFile(file, displayPath = file) {
+    let handle;
+    try {
+        handle = await (0,promises_namespaceObject.open)(file, SAFE_READ_FLAGS);
+    }
+    catch (error) {
+        throw new InvalidInputError(`Cannot read ${displayPath}: ${describeFsError(error)}`, {
+            locations: [{ file: displayPath }],
+            cause: error
+        });
+    }
+    try {
+        const stat = await handle.stat();
+        if (!stat.isFile()) {
+            throw new InvalidInputError(`${displayPath} is not a regular file`, {
+                locations: [{ file: displayPath }]
+            });
+        }
+        const hash = (0,external_node_crypto_namespaceObject.createHash)('sha256');
+        const size = Math.max(1, Math.min(HASH_BUFFER_BYTES, stat.size));
+        let current = Buffer.allocUnsafe(size);
+        let spare = Buffer.allocUnsafe(size);
+        let total = 0;
+        let pending = handle.read(current, 0, size, null);
+        for (;;) {
+            const { bytesRead } = await pending;
+            if (bytesRead === 0)
+                break;
+            total += bytesRead;
+            // Start the next read into the spare buffer before hashing this one: I/O and hashing overlap.
+            pending = handle.read(spare, 0, size, null);
+            hash.update(current.subarray(0, bytesRead));
+            const hashed = current;
+            current = spare;
+            spare = hashed;
+        }
+        if (total !== stat.size) {
+            throw new InvalidInputError(`${displayPath} changed while it was being hashed (${stat.size} bytes at open, ${total} read)`, { locations: [{ file: displayPath }] });
+        }
+        return { sha256: hash.digest('hex'), size: total };
+    }
+    catch (error) {
+        if (error instanceof InvalidInputError)
+            throw error;
+        throw new InvalidInputError(`Cannot read ${displayPath}: ${describeFsError(error)}`, {
+            locations: [{ file: displayPath }],
+            cause: error
+        });
+    }
+    finally {
+        await handle.close();
+    }
+}
+/**
+ * Hash many files, at most `concurrency` at a time, results in input order.
+ * The first failure stops new files from starting and is rethrown once the
+ * files already in flight have finished.
+ */
+async function hashFiles(jobs, concurrency = DEFAULT_HASH_CONCURRENCY) {
+    const results = new Array(jobs.length);
+    let nextIndex = 0;
+    let failure;
+    const worker = async () => {
+        while (failure === undefined && nextIndex < jobs.length) {
+            const index = nextIndex++;
+            const job = jobs[index];
+            if (!job)
+                continue;
+            try {
+                results[index] = await hashFile(job.file, job.displayPath);
+            }
+            catch (error) {
+                failure ??= { error };
+            }
+        }
+    };
+    const workers = Math.max(1, Math.min(Math.floor(concurrency) || 1, jobs.length));
+    await Promise.all(Array.from({ length: workers }, worker));
+    if (failure)
+        throw failure.error;
+    return results;
+}
+/** `ENOENT: no such file or directory` style text for a Node fs error. */
+function describeFsError(error) {
+    if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string') {
+        const text = {
+            ENOENT: 'no such file or directory',
+            EACCES: 'permission denied',
+            EPERM: 'operation not permitted',
+            ELOOP: 'is a symlink or has too many levels of symlinks',
+            EISDIR: 'is a directory',
+            ENOTDIR: 'a parent is not a directory'
+        };
+        return `${error.code}: ${text[error.code] ?? (error instanceof Error ? error.message : 'error')}`;
+    }
+    return error instanceof Error ? error.message : String(error);
+}
+
+;// CONCATENATED MODULE: ./src/candidate/walk.ts
+
+
+
+
+/**
+ * Walk `root` (an absolute, already realpath-resolved directory) recursively.
+ * `displayRoot` is how messages name the root (the path as the user gave it).
+ */
+async function walkCandidate(root, displayRoot) {
+    const files = [];
+    const directories = new Set();
+    const display = (relative) => external_node_path_default().join(displayRoot, relative);
+    const visit = async (relativeDir) => {
+        const absoluteDir = relativeDir === '' ? root : external_node_path_default().join(root, ...relativeDir.split('/'));
+        let entries;
+        try {
+            entries = await (0,promises_namespaceObject.readdir)(absoluteDir, { withFileTypes: true });
+        }
+        catch (error) {
+            throw new InvalidInputError(`Cannot list ${display(relativeDir) || '.'}: ${describeFsError(error)}`, { locations: [{ file: display(relativeDir) }], cause: error });
+        }
+        for (const entry of entries) {
+            const relative = relativeDir === '' ? entry.name : `${relativeDir}/${entry.name}`;
+            const absolute = external_node_path_default().join(absoluteDir, entry.name);
+            if (entry.isDirectory()) {
+                directories.add(relative);
+                await visit(relative);
+            }
+            else if (entry.isFile()) {
+                files.push({ path: relative, openPath: absolute });
+            }
+            else if (entry.isSymbolicLink()) {
+                files.push(await vetLink(root, relative, absolute, display(relative)));
+            }
+            else {
+                throw new InvalidInputError(`${display(relative)} is not a regular file or a directory (a FIFO, socket or device); ` +
+                    'a candidate may hold only files and directories', { locations: [{ file: display(relative) }] });
+            }
+        }
+    };
+    await visit('');
+    files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return { files, directories };
+}
+/** True when `target` is `root` itself or lies below it (both absolute and resolved). */
+function isInside(root, target) {
+    const relative = external_node_path_default().relative(root, target);
+    return (relative === '' ||
+        (relative !== '..' && !relative.startsWith(`..${(external_node_path_default()).sep}`) && !external_node_path_default().isAbsolute(relative)));
+}
+async function vetLink(root, relative, absolute, displayPath) {
+    const linkTarget = await (0,promises_namespaceObject.readlink)(absolute);
+    const refuse = (why, cause) => new InvalidInputError(`Refusing symlink ${displayPath} -> ${linkTarget}: ${why}. ` +
+        'ModelGate only follows links to files inside the candidate directory.', { locations: [{ file: displayPath }], cause });
+    let resolved;
+    try {
+        resolved = await (0,promises_namespaceObject.realpath)(absolute);
+    }
+    catch (error) {
+        const code = error?.code;
+        // Say "outside" when it is, even for a dangling target: that is the real problem.
+        if (!isInside(root, external_node_path_default().resolve(external_node_path_default().dirname(absolute), linkTarget))) {
+            throw refuse('it points outside the candidate directory', error);
+        }
+        throw refuse(code === 'ENOENT'
+            ? 'its target does not exist'
+            : code === 'ELOOP'
+                ? 'it is part of a symlink loop'
+                : `it cannot be resolved (${describeFsError(error)})`, error);
+    }
+    if (!isInside(root, resolved)) {
+        const direct = resolved === external_node_path_default().resolve(external_node_path_default().dirname(absolute), linkTarget);
+        throw refuse(direct
+            ? 'it points outside the candidate directory'
+            : `it resolves to ${resolved}, outside the candidate directory`);
+    }
+    const targetStat = await (0,promises_namespaceObject.stat)(resolved);
+    if (targetStat.isDirectory())
+        throw refuse('it points to a directory');
+    if (!targetStat.isFile())
+        throw refuse('its target is not a regular file');
+    return { path: relative, openPath: resolved, linkTarget };
+}
+
+;// CONCATENATED MODULE: ./src/candidate/digest.ts
+
+
+
+
+
+
+/** What a candidate digest starts with: the algorithm, as in OCI and npm digests. */
+const DIGEST_PREFIX = 'sha256:';
+/** `sha256:` and 64 lower-case hex digits. */
+const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
+/**
+ * The content digest of a candidate: which files it holds and what is in them, so a directory
+ * can be compared with a registered version cheaply.
+ *
+ * Definition: the SHA-256 of the listing `sha256sum` would print for the candidate's files,
+ * `<file sha256 hex>  <relative POSIX path>\n` per file, lines ordered by the paths' UTF-8 bytes
+ * (what `LC_ALL=C sort` does), a path holding `\`, a newline or a CR written as GNU sha256sum
+ * does (the line starts with `\`; those characters become `\\`, `\n`, `\r`), prefixed
+ * `sha256:`. Reproduce it in a shell with
+ * `find . -type f -printf '%P\0' | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum`
+ * for a directory without such names or links.
+ *
+ * It covers every file the candidate walk lists (walk.ts): every regular file below the
+ * directory, dotfiles, `metrics.json`, `model.yaml` and checksums files included, and a link
+ * to a file inside the directory under the link's own path with the target's content. Empty
+ * directories, file modes and times are not part of it.
+ */
+function candidateDigest(files) {
+    const sorted = [...files].sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
+    const hash = (0,external_node_crypto_namespaceObject.createHash)('sha256');
+    for (const file of sorted) {
+        const escaped = /[\\\n\r]/.test(file.path);
+        const name = escaped
+            ? file.path.replaceAll('\\', '\\\\').replaceAll('\n', '\\n').replaceAll('\r', '\\r')
+            : file.path;
+        hash.update(`${escaped ? '\\' : ''}${file.sha256}  ${name}\n`, 'utf8');
+    }
+    return DIGEST_PREFIX + hash.digest('hex');
+}
+/**
+ * Refuses a candidate directory that is itself a symlink, or that lies in `root` (the
+ * repository or workspace) as written but resolves outside it through a linked parent: a
+ * pull request can replace `model/` with a link to anywhere on the runner. A path written
+ * outside `root` (an absolute path the caller chose, such as a downloaded artifact's
+ * temporary directory) is the caller's choice and is only refused when it is a link.
+ */
+async function assertCandidateLocation(dir, root) {
+    // Relative to the working directory, as loadCandidate reads it.
+    const absolute = external_node_path_default().resolve(dir);
+    let isLink = false;
+    try {
+        isLink = (await (0,promises_namespaceObject.lstat)(absolute)).isSymbolicLink();
+    }
+    catch {
+        return; // a missing directory is loadCandidate's to report (exit 3)
+    }
+    if (isLink) {
+        throw new InvalidInputError(`Refusing the candidate directory ${dir}: it is a symlink. Name the real directory; ModelGate does not follow a candidate directory that is a link.`, { locations: [{ file: dir }] });
+    }
+    const rootReal = await (0,promises_namespaceObject.realpath)(root).catch(() => external_node_path_default().resolve(root));
+    if (!isInside(external_node_path_default().resolve(root), absolute) && !isInside(rootReal, absolute))
+        return;
+    let real;
+    try {
+        real = await (0,promises_namespaceObject.realpath)(absolute);
+    }
+    catch (error) {
+        throw new InvalidInputError(`Cannot resolve the candidate directory ${dir}: ${describeFsError(error)}`, {
+            locations: [{ file: dir }],
+            cause: error
+        });
+    }
+    if (!isInside(rootReal, real)) {
+        throw new InvalidInputError(`Refusing the candidate directory ${dir}: it resolves to ${real}, outside the repository ${rootReal} (a parent of it is a symlink).`, { locations: [{ file: dir }] });
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/candidate/problems.ts
@@ -8870,142 +9169,6 @@ function normalise(name) {
     if (normalised === '.' || normalised.endsWith('/'))
         return { kind: 'bad' };
     return { kind: 'ok', path: normalised };
-}
-
-;// CONCATENATED MODULE: external "node:crypto"
-const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: ./src/candidate/hash.ts
-
-
-
-
-/**
- * Size of each of the two read buffers per file being hashed.
- *
- * Measured on a 1 GiB file (Node 20, Linux, page cache warm): a FileHandle
- * read loop with two alternating 2 MiB buffers (the next read runs on the
- * libuv pool while the current buffer is hashed) took 0.62 s; the same loop
- * with one buffer 0.82 s; `createReadStream` piped to the hash, 1 to 4 MiB
- * highWaterMark, 0.85-0.95 s and 30 MB more peak RSS. Memory stays at
- * 2 x HASH_BUFFER_BYTES per file in flight, whatever the file size.
- */
-const HASH_BUFFER_BYTES = 2 * 1024 * 1024;
-/** Files hashed at the same time by `hashFiles` unless told otherwise. */
-const DEFAULT_HASH_CONCURRENCY = 4;
-/**
- * Open flags for every file ModelGate reads from a candidate: never follow a
- * symlink at the last component (the walk already resolved and vetted links,
- * so meeting one here means the tree changed under us), and never block on a
- * FIFO swapped in after the walk. Both flags are 0 where the platform lacks them.
- */
-const SAFE_READ_FLAGS = external_node_fs_namespaceObject.constants.O_RDONLY | (external_node_fs_namespaceObject.constants.O_NOFOLLOW ?? 0) | (external_node_fs_namespaceObject.constants.O_NONBLOCK ?? 0);
-/**
- * SHA-256 of one regular file, read in a stream with two reused buffers:
- * memory stays flat whatever the size. This is the function `npm run bench`
- * times against `sha256sum`.
- *
- * `displayPath` names the file in errors (defaults to `file`). Throws
- * InvalidInputError when the path is not a regular file (or is a symlink) or
- * when its size changes while it is read.
- */
-async function hashFile(file, displayPath = file) {
-    let handle;
-    try {
-        handle = await (0,promises_namespaceObject.open)(file, SAFE_READ_FLAGS);
-    }
-    catch (error) {
-        throw new InvalidInputError(`Cannot read ${displayPath}: ${describeFsError(error)}`, {
-            locations: [{ file: displayPath }],
-            cause: error
-        });
-    }
-    try {
-        const stat = await handle.stat();
-        if (!stat.isFile()) {
-            throw new InvalidInputError(`${displayPath} is not a regular file`, {
-                locations: [{ file: displayPath }]
-            });
-        }
-        const hash = (0,external_node_crypto_namespaceObject.createHash)('sha256');
-        const size = Math.max(1, Math.min(HASH_BUFFER_BYTES, stat.size));
-        let current = Buffer.allocUnsafe(size);
-        let spare = Buffer.allocUnsafe(size);
-        let total = 0;
-        let pending = handle.read(current, 0, size, null);
-        for (;;) {
-            const { bytesRead } = await pending;
-            if (bytesRead === 0)
-                break;
-            total += bytesRead;
-            // Start the next read into the spare buffer before hashing this one: I/O and hashing overlap.
-            pending = handle.read(spare, 0, size, null);
-            hash.update(current.subarray(0, bytesRead));
-            const hashed = current;
-            current = spare;
-            spare = hashed;
-        }
-        if (total !== stat.size) {
-            throw new InvalidInputError(`${displayPath} changed while it was being hashed (${stat.size} bytes at open, ${total} read)`, { locations: [{ file: displayPath }] });
-        }
-        return { sha256: hash.digest('hex'), size: total };
-    }
-    catch (error) {
-        if (error instanceof InvalidInputError)
-            throw error;
-        throw new InvalidInputError(`Cannot read ${displayPath}: ${describeFsError(error)}`, {
-            locations: [{ file: displayPath }],
-            cause: error
-        });
-    }
-    finally {
-        await handle.close();
-    }
-}
-/**
- * Hash many files, at most `concurrency` at a time, results in input order.
- * The first failure stops new files from starting and is rethrown once the
- * files already in flight have finished.
- */
-async function hashFiles(jobs, concurrency = DEFAULT_HASH_CONCURRENCY) {
-    const results = new Array(jobs.length);
-    let nextIndex = 0;
-    let failure;
-    const worker = async () => {
-        while (failure === undefined && nextIndex < jobs.length) {
-            const index = nextIndex++;
-            const job = jobs[index];
-            if (!job)
-                continue;
-            try {
-                results[index] = await hashFile(job.file, job.displayPath);
-            }
-            catch (error) {
-                failure ??= { error };
-            }
-        }
-    };
-    const workers = Math.max(1, Math.min(Math.floor(concurrency) || 1, jobs.length));
-    await Promise.all(Array.from({ length: workers }, worker));
-    if (failure)
-        throw failure.error;
-    return results;
-}
-/** `ENOENT: no such file or directory` style text for a Node fs error. */
-function describeFsError(error) {
-    if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string') {
-        const text = {
-            ENOENT: 'no such file or directory',
-            EACCES: 'permission denied',
-            EPERM: 'operation not permitted',
-            ELOOP: 'is a symlink or has too many levels of symlinks',
-            EISDIR: 'is a directory',
-            ENOTDIR: 'a parent is not a directory'
-        };
-        return `${error.code}: ${text[error.code] ?? (error instanceof Error ? error.message : 'error')}`;
-    }
-    return error instanceof Error ? error.message : String(error);
 }
 
 ;// CONCATENATED MODULE: ./src/candidate/json.ts
@@ -19459,92 +19622,8 @@ function entry(node, key) {
     return node.entries.find(candidate => candidate.key === key)?.value;
 }
 
-;// CONCATENATED MODULE: ./src/candidate/walk.ts
-
-
-
-
-/**
- * Walk `root` (an absolute, already realpath-resolved directory) recursively.
- * `displayRoot` is how messages name the root (the path as the user gave it).
- */
-async function walkCandidate(root, displayRoot) {
-    const files = [];
-    const directories = new Set();
-    const display = (relative) => external_node_path_default().join(displayRoot, relative);
-    const visit = async (relativeDir) => {
-        const absoluteDir = relativeDir === '' ? root : external_node_path_default().join(root, ...relativeDir.split('/'));
-        let entries;
-        try {
-            entries = await (0,promises_namespaceObject.readdir)(absoluteDir, { withFileTypes: true });
-        }
-        catch (error) {
-            throw new InvalidInputError(`Cannot list ${display(relativeDir) || '.'}: ${describeFsError(error)}`, { locations: [{ file: display(relativeDir) }], cause: error });
-        }
-        for (const entry of entries) {
-            const relative = relativeDir === '' ? entry.name : `${relativeDir}/${entry.name}`;
-            const absolute = external_node_path_default().join(absoluteDir, entry.name);
-            if (entry.isDirectory()) {
-                directories.add(relative);
-                await visit(relative);
-            }
-            else if (entry.isFile()) {
-                files.push({ path: relative, openPath: absolute });
-            }
-            else if (entry.isSymbolicLink()) {
-                files.push(await vetLink(root, relative, absolute, display(relative)));
-            }
-            else {
-                throw new InvalidInputError(`${display(relative)} is not a regular file or a directory (a FIFO, socket or device); ` +
-                    'a candidate may hold only files and directories', { locations: [{ file: display(relative) }] });
-            }
-        }
-    };
-    await visit('');
-    files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    return { files, directories };
-}
-/** True when `target` is `root` itself or lies below it (both absolute and resolved). */
-function isInside(root, target) {
-    const relative = external_node_path_default().relative(root, target);
-    return (relative === '' ||
-        (relative !== '..' && !relative.startsWith(`..${(external_node_path_default()).sep}`) && !external_node_path_default().isAbsolute(relative)));
-}
-async function vetLink(root, relative, absolute, displayPath) {
-    const linkTarget = await (0,promises_namespaceObject.readlink)(absolute);
-    const refuse = (why, cause) => new InvalidInputError(`Refusing symlink ${displayPath} -> ${linkTarget}: ${why}. ` +
-        'ModelGate only follows links to files inside the candidate directory.', { locations: [{ file: displayPath }], cause });
-    let resolved;
-    try {
-        resolved = await (0,promises_namespaceObject.realpath)(absolute);
-    }
-    catch (error) {
-        const code = error?.code;
-        // Say "outside" when it is, even for a dangling target: that is the real problem.
-        if (!isInside(root, external_node_path_default().resolve(external_node_path_default().dirname(absolute), linkTarget))) {
-            throw refuse('it points outside the candidate directory', error);
-        }
-        throw refuse(code === 'ENOENT'
-            ? 'its target does not exist'
-            : code === 'ELOOP'
-                ? 'it is part of a symlink loop'
-                : `it cannot be resolved (${describeFsError(error)})`, error);
-    }
-    if (!isInside(root, resolved)) {
-        const direct = resolved === external_node_path_default().resolve(external_node_path_default().dirname(absolute), linkTarget);
-        throw refuse(direct
-            ? 'it points outside the candidate directory'
-            : `it resolves to ${resolved}, outside the candidate directory`);
-    }
-    const targetStat = await (0,promises_namespaceObject.stat)(resolved);
-    if (targetStat.isDirectory())
-        throw refuse('it points to a directory');
-    if (!targetStat.isFile())
-        throw refuse('its target is not a regular file');
-    return { path: relative, openPath: resolved, linkTarget };
-}
-
 ;// CONCATENATED MODULE: ./src/candidate/load.ts
+
 
 
 
@@ -19575,32 +19654,10 @@ const MODEL_INFO_FILE = 'model.yaml';
  * fails fast; their recorded hashes are of exactly the bytes parsed.
  */
 async function loadCandidate(dir, options = {}) {
+    if (options.within !== undefined)
+        await assertCandidateLocation(dir, options.within);
     const absolute = external_node_path_default().resolve(dir);
-    let root;
-    try {
-        const rootStat = await (0,promises_namespaceObject.stat)(absolute);
-        if (!rootStat.isDirectory()) {
-            throw new InvalidInputError(`The candidate ${dir} is not a directory`, {
-                locations: [{ file: dir }]
-            });
-        }
-        root = await (0,promises_namespaceObject.realpath)(absolute);
-    }
-    catch (error) {
-        if (error instanceof InvalidInputError)
-            throw error;
-        const code = error?.code;
-        if (code === 'ENOENT' || code === 'ENOTDIR') {
-            throw new NotFoundError(`The candidate directory ${dir} does not exist`, {
-                locations: [{ file: dir }],
-                cause: error
-            });
-        }
-        throw new InvalidInputError(`Cannot read the candidate directory ${dir}: ${describeFsError(error)}`, {
-            locations: [{ file: dir }],
-            cause: error
-        });
-    }
+    const root = await resolveRoot(dir);
     const display = (relative) => external_node_path_default().join(dir, relative);
     const walk = await walkCandidate(root, dir);
     const byPath = new Map(walk.files.map(file => [file.path, file]));
@@ -19659,6 +19716,44 @@ async function loadCandidate(dir, options = {}) {
     if (notes.length > 0)
         candidate.notes = notes;
     return candidate;
+}
+/** The directory's real path; NotFoundError when it is missing, InvalidInputError when not a directory. */
+async function resolveRoot(dir) {
+    const absolute = external_node_path_default().resolve(dir);
+    try {
+        const rootStat = await (0,promises_namespaceObject.stat)(absolute);
+        if (!rootStat.isDirectory()) {
+            throw new InvalidInputError(`The candidate ${dir} is not a directory`, {
+                locations: [{ file: dir }]
+            });
+        }
+        return await (0,promises_namespaceObject.realpath)(absolute);
+    }
+    catch (error) {
+        if (error instanceof InvalidInputError)
+            throw error;
+        const code = error?.code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') {
+            throw new NotFoundError(`The candidate directory ${dir} does not exist`, {
+                locations: [{ file: dir }],
+                cause: error
+            });
+        }
+        throw new InvalidInputError(`Cannot read the candidate directory ${dir}: ${describeFsError(error)}`, {
+            locations: [{ file: dir }],
+            cause: error
+        });
+    }
+}
+/**
+ * Every file of a directory, walked and hashed as loadCandidate does (the same list), without
+ * reading what any of them means: what a content digest is computed from.
+ */
+async function walkAndHash(dir, display = dir) {
+    const root = await resolveRoot(dir);
+    const walk = await walkCandidate(root, display);
+    const files = await hashAll(walk.files, new Map(), relative => external_node_path_default().join(display, relative));
+    return { files };
 }
 async function readSignature(readMetadata, display, notes) {
     const mlmodelText = await readMetadata(MLMODEL_FILE);
@@ -21842,7 +21937,8 @@ const CHECK_LACKS = ['approvals', 'checks', 'source-stage-dates'];
  */
 async function check_check(options, openRegistry = noRegistry) {
     const policy = await loadPolicy(options.policyFile);
-    const load = (where) => loadModel(where, policy, openRegistry);
+    const within = options.within ?? process.cwd();
+    const load = (where) => loadModel(where, policy, openRegistry, within);
     const candidate = await load(options.candidateDir);
     const champion = options.championDir ? await load(options.championDir) : undefined;
     const evaluation = evaluateStage({
@@ -21870,9 +21966,9 @@ async function check_check(options, openRegistry = noRegistry) {
 }
 /** `mlflow:NAME/VERSION` or `mlflow:NAME@ALIAS` names a registered version; anything else is a directory. */
 const REGISTERED = /^mlflow:(?<name>[^/@]+)(?:\/(?<version>[^/@]+)|@(?<alias>[^/@]+))$/;
-async function loadModel(where, policy, openRegistry) {
+async function loadModel(where, policy, openRegistry, within) {
     if (!where.startsWith('mlflow:'))
-        return loadCandidate(where);
+        return loadCandidate(where, { within });
     const match = REGISTERED.exec(where)?.groups;
     if (!match?.name) {
         throw new InvalidInputError(`"${where}" must be mlflow:NAME/VERSION or mlflow:NAME@ALIAS`);
@@ -22181,7 +22277,58 @@ function transitionGate(context) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/commands/bind-candidate.ts
+
+
+/**
+ * The version a promotion names, checked against the candidate directory's model.yaml: a
+ * directory that says it is another version is an error naming both, never a silent choice.
+ */
+function versionToPromote(named, dir, fromDir) {
+    const inFile = fromDir?.info?.version;
+    if (named !== undefined && inFile !== undefined && inFile !== named) {
+        throw new InvalidInputError(`The candidate ${dir ?? 'directory'} is version ${inFile} (its model.yaml), but the version to promote is ${named}: a directory is judged only as the version it is. Promote ${inFile}, or name the directory of ${named}.`, { locations: [{ file: `${dir ?? '.'}/model.yaml`, keyPath: 'version' }] });
+    }
+    return named ?? inFile;
+}
+/**
+ * What ModelGate judges for `version` when a candidate directory is given: the directory, but
+ * only when its content digest (candidate/digest.ts) equals the version's: the digest recorded
+ * at registration, else the digest of the version's own files (git: at its registration commit).
+ * When neither can be had, the directory is refused (fails closed): the caller can promote
+ * without it, and the version's own files or run are judged.
+ */
+async function bindCandidate(context, record, dir, fromDir) {
+    const { model, version } = record;
+    const actual = candidateDigest(fromDir.files);
+    const expected = record.candidateDigest
+        ? { digest: record.candidateDigest, source: 'recorded at its registration' }
+        : await ownDigest(context, model, version, dir);
+    if (expected.digest !== actual) {
+        throw new InvalidInputError(`The candidate directory ${dir} is not the files of ${model} ${version}: its content digest is ${actual}, the version's is ${expected.digest} (${expected.source}). ` +
+            `ModelGate judges only what it promotes: promote without a candidate directory to judge ${version}'s own files, or register the directory's content as a new version.`, { locations: [{ file: dir }] });
+    }
+    return fromDir;
+}
+async function ownDigest(context, model, version, dir) {
+    const refuse = (why, cause) => new InvalidInputError(`Refusing the candidate directory ${dir}: ${model} ${version} has no content digest recorded at registration, and ${why}, so the directory cannot be shown to be that version. ` +
+        `Promote without a candidate directory (${version} is then judged on its own files or run), or register the version with ModelGate, which records the digest.`, { locations: [{ file: dir }], ...(cause ? { cause } : {}) });
+    let own;
+    try {
+        own = await context.models.loadVersion(model, version);
+    }
+    catch (error) {
+        if (error instanceof ModelGateError)
+            throw refuse(`its files cannot be read (${error.message})`, error);
+        throw error;
+    }
+    if (own.files.length === 0)
+        throw refuse('the registry keeps no files of it to compare with');
+    return { digest: candidateDigest(own.files), source: "computed from the version's own files" };
+}
+
 ;// CONCATENATED MODULE: ./src/commands/promote.ts
+
 
 
 
@@ -22202,9 +22349,9 @@ async function promote(context, options) {
     }
     const model = options.policy.model;
     const candidateFromDir = options.candidateDir
-        ? await loadCandidate(options.candidateDir)
+        ? await loadCandidate(options.candidateDir, { within: context.workspace ?? process.cwd() })
         : undefined;
-    const version = options.version ?? candidateFromDir?.info?.version;
+    const version = versionToPromote(options.version, options.candidateDir, candidateFromDir);
     if (!version) {
         throw new InvalidInputError('Name the version to promote with --version (or a version in the candidate model.yaml)');
     }
@@ -22212,7 +22359,10 @@ async function promote(context, options) {
     if (!record) {
         throw new NotFoundError(`${model} ${version} is not registered; run \`modelgate register\` first`);
     }
-    const candidate = candidateFromDir ?? (await context.models.loadVersion(model, version));
+    // What is judged is what is promoted: a directory only when it is the version's own content.
+    const candidate = options.candidateDir && candidateFromDir
+        ? await bindCandidate(context, record, options.candidateDir, candidateFromDir)
+        : await context.models.loadVersion(model, version);
     let removal = await context.registry.takenOutOf(model, version, options.stage);
     const evaluate = async (holder) => evaluatePromotion(context, options, { version, candidate, holder, record, removal });
     const audit = (judged, written) => promotionAudit({
@@ -22382,20 +22532,53 @@ function outcome(evaluation, action, written, audit) {
 
 ;// CONCATENATED MODULE: ./src/commands/register.ts
 
-/** `modelgate register`: record a version on a commit. Re-registering the same version writes nothing. */
+/**
+ * `modelgate register`: record a version on a commit, with the content digest of the model's
+ * files there (when the backend can read them), so a candidate directory can later be
+ * compared with the version. Re-registering the same version writes nothing.
+ */
 async function register(context, options) {
-    const result = await context.registry.register(options.model, options.version, options.commit, { actor: context.actor, actorEmail: context.actorEmail, record: { ...context.runFacts } }, { dryRun: options.dryRun });
+    const digest = await digestOf(context, options);
+    const result = await context.registry.register(options.model, options.version, options.commit, {
+        actor: context.actor,
+        actorEmail: context.actorEmail,
+        record: { ...context.runFacts },
+        ...('digest' in digest ? { candidateDigest: digest.digest } : {})
+    }, { dryRun: options.dryRun });
     const what = `${options.model} ${options.version} on ${options.commit.slice(0, 12)}`;
     const text = result.written
         ? `Registered ${what}: \`${result.events.map(event => event.id).join('`, `')}\``
         : result.reason === 'dry run'
             ? `Dry run: would register ${what}: \`${result.planned.map(event => event.id).join('`, `')}\``
             : `Nothing written: ${options.model} ${options.version} ${result.reason}.`;
+    const note = 'digest' in digest
+        ? `Candidate digest: ${digest.digest}`
+        : `No candidate digest recorded (${digest.why}): a candidate directory is compared with the version's own files instead, or refused when they cannot be read.`;
     return {
-        markdown: text + '\n',
-        json: JSON.stringify({ ...options, written: result.written }, null, 2),
+        markdown: `${text}\n${result.written || result.reason === 'dry run' ? `${note}\n` : ''}`,
+        json: JSON.stringify({
+            ...options,
+            written: result.written,
+            ...('digest' in digest ? { candidateDigest: digest.digest } : {})
+        }, null, 2),
         exitCode: ExitCode.Pass
     };
+}
+/** The digest of the model's files at the commit, or why there is none. */
+async function digestOf(context, options) {
+    if (!context.models.digestAt)
+        return { why: 'this registry keeps no files for ModelGate to read' };
+    try {
+        const digest = await context.models.digestAt(options.model, options.commit);
+        return digest ? { digest } : { why: 'no files at the commit' };
+    }
+    catch (error) {
+        // A model whose files cannot be found can still be registered (GTO allows it); its
+        // promotions are then judged on what loadVersion reads, and a directory is refused.
+        if (error instanceof ModelGateError)
+            return { why: error.message };
+        throw error;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/commands/rollback.ts
@@ -22571,6 +22754,7 @@ var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_
 
 
 
+
 /**
  * Reads a registered version's files as they were at its registration commit:
  * the model directory (policy `path`, else `artifacts.<model>.path` in that
@@ -22588,6 +22772,13 @@ function createGitModelSource(options) {
             return withExport(options.git, commit, modelPath, async (dir) => {
                 const candidate = await loadCandidate(dir);
                 return { ...candidate, dir: `${modelPath} at ${commit.slice(0, 12)}` };
+            });
+        },
+        async digestAt(model, commit) {
+            const modelPath = options.modelPath ?? (await dvcArtifactPath(options.git, commit, model));
+            return withExport(options.git, commit, modelPath, async (dir) => {
+                const { files } = await walkAndHash(dir, `${modelPath} at ${commit.slice(0, 12)}`);
+                return candidateDigest(files);
             });
         }
     };
@@ -24012,6 +24203,8 @@ function previousHolder(artifact, stage) {
 }
 
 ;// CONCATENATED MODULE: ./src/registry/git/queries.ts
+/** Answers read from a RegistryState, in the port's terms. Pure. */
+
 
 
 const KIND = {
@@ -24100,8 +24293,14 @@ function versionRecord(artifact, version) {
         registeredAt: new Date(found.registration.time * 1000),
         registeredBy: found.registration.by,
         active: found.active,
-        stages
+        stages,
+        ...registeredDigest(found.registration.message)
     };
+}
+/** The candidate digest ModelGate recorded in a registration tag's message, if any. */
+function registeredDigest(message) {
+    const digest = parseMessage(message).audit?.candidateDigest;
+    return typeof digest === 'string' && DIGEST_RE.test(digest) ? { candidateDigest: digest } : {};
 }
 /**
  * When `version` was last taken out of `stage` (its latest event there is an unassignment: a
@@ -24151,6 +24350,7 @@ function takenOutOf(state, model, version, stage) {
  *
  * Without the remote, tags are only created locally.
  */
+
 
 
 
@@ -24218,6 +24418,9 @@ class GitRegistry {
         assertModelName(model);
         assertVersion(version);
         assertActor(audit);
+        if (audit.candidateDigest !== undefined && !DIGEST_RE.test(audit.candidateDigest)) {
+            throw new InvalidInputError(`Invalid candidate digest "${audit.candidateDigest}"`);
+        }
         const commit = await this.resolveCommit(ref);
         return this.write(model, undefined, audit, options, state => {
             const artifact = state.artifacts.get(model);
@@ -24244,7 +24447,14 @@ class GitRegistry {
                         counted: false,
                         commit,
                         summary: `Register ${model} ${version}`,
-                        facts: { action: 'register', model, version, commit }
+                        // GTO never reads the message: the digest rides along for promotions to compare.
+                        facts: {
+                            action: 'register',
+                            model,
+                            version,
+                            commit,
+                            ...(audit.candidateDigest ? { candidateDigest: audit.candidateDigest } : {})
+                        }
                     }
                 ]
             };
@@ -25151,6 +25361,7 @@ function tagKeys(unityCatalog) {
             removed: alias => `modelgate_removed_${part(alias)}`,
             archived: 'archived',
             signature: ['modelgate_signature'],
+            candidateDigest: 'modelgate_candidate_digest',
             historyAlias: key => (key.startsWith('modelgate_history_') ? key.slice(18) : undefined)
         };
     }
@@ -25162,6 +25373,7 @@ function tagKeys(unityCatalog) {
         removed: alias => `modelgate.removed.${alias}`,
         archived: 'archived',
         signature: ['modelgate.signature', 'modelgate_signature'],
+        candidateDigest: 'modelgate.candidate_digest',
         historyAlias: key => (key.startsWith('modelgate.history.') ? key.slice(18) : undefined)
     };
 }
@@ -26004,6 +26216,7 @@ function wire_optional(key, value) {
 
 
 
+
 const ARCHIVED_VALUE = 'true';
 /** Pages of a search followed at most, so a listing is bounded too. */
 const MAX_PAGES = 100;
@@ -26112,7 +26325,8 @@ class MlflowRegistry {
             registeredAt: new Date(mv.creationTimestamp ?? Number.NaN),
             registeredBy: mv.userId ?? 'unknown',
             active: isActive(mv, this.keys),
-            stages
+            stages,
+            ...recordedDigest(mv.tags.get(this.keys.candidateDigest))
         };
     }
     /**
@@ -27354,6 +27568,11 @@ function markNote(place) {
 function kb(bytes) {
     return `${(bytes / 1024).toFixed(1)} KB`;
 }
+/** The candidate digest a training job tagged the version with, when it is one. */
+function recordedDigest(value) {
+    const digest = value?.trim().toLowerCase();
+    return digest !== undefined && DIGEST_RE.test(digest) ? { candidateDigest: digest } : {};
+}
 function compareText(a, b) {
     return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -27654,7 +27873,8 @@ async function openCliRegistry(options) {
             actor: name || (0,external_node_os_namespaceObject.userInfo)().username,
             actorEmail: email || undefined,
             now: () => new Date(),
-            runFacts: { event: 'cli' }
+            runFacts: { event: 'cli' },
+            workspace: external_node_path_default().resolve(options.repo)
         }
     };
 }
@@ -27673,6 +27893,8 @@ function defaultPolicyFile(repo, model) {
 
 
 
+
+
 const USAGE = `Usage: modelgate <command> [options]
 
 Commands:
@@ -27680,6 +27902,7 @@ Commands:
   register   Record a version of a model on a commit (git registry).
   promote    Evaluate a version against a stage's gates and, if they pass, assign the stage.
   rollback   Put a stage back on its previous holder (or a named version).
+  digest     Print the content digest of a candidate directory (what promotions compare).
   status     Show which version holds each stage.
   history    Show every registry event, newest first.
 
@@ -27820,6 +28043,26 @@ const COMMANDS = {
                 reason: run_required(values, 'reason'),
                 dryRun: values['dry-run'] === true
             }));
+        }
+    },
+    digest: {
+        usage: `Usage: modelgate digest DIR [--json]
+
+  Prints the content digest of a candidate directory: sha256 over the sorted list of its
+  files' sha256 and paths (as sha256sum prints them). A candidate directory is promoted as a
+  version only when its digest equals the version's (git: recorded at registration; MLflow:
+  the version tag modelgate.candidate_digest, which a training job can set to this value).`,
+        options: { ...JSON_OPTION },
+        positionals: 1,
+        async run(values, io, [dir]) {
+            if (!dir)
+                throw new UsageError('name the candidate directory: the first argument');
+            const { files } = await walkAndHash(dir);
+            const digest = candidateDigest(files);
+            io.stdout(values.json
+                ? JSON.stringify({ dir, digest, files: files.length }, null, 2) + '\n'
+                : `${digest}\n`);
+            return ExitCode.Pass;
         }
     },
     status: {

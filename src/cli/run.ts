@@ -1,4 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { candidateDigest } from '../candidate/digest.js'
+import { walkAndHash } from '../candidate/load.js'
 import { check } from '../commands/check.js'
 import { promote } from '../commands/promote.js'
 import { register } from '../commands/register.js'
@@ -23,6 +25,7 @@ Commands:
   register   Record a version of a model on a commit (git registry).
   promote    Evaluate a version against a stage's gates and, if they pass, assign the stage.
   rollback   Put a stage back on its previous holder (or a named version).
+  digest     Print the content digest of a candidate directory (what promotions compare).
   status     Show which version holds each stage.
   history    Show every registry event, newest first.
 
@@ -193,6 +196,27 @@ const COMMANDS: Record<string, Command> = {
           dryRun: values['dry-run'] === true
         })
       )
+    }
+  },
+  digest: {
+    usage: `Usage: modelgate digest DIR [--json]
+
+  Prints the content digest of a candidate directory: sha256 over the sorted list of its
+  files' sha256 and paths (as sha256sum prints them). A candidate directory is promoted as a
+  version only when its digest equals the version's (git: recorded at registration; MLflow:
+  the version tag modelgate.candidate_digest, which a training job can set to this value).`,
+    options: { ...JSON_OPTION },
+    positionals: 1,
+    async run(values, io, [dir]) {
+      if (!dir) throw new UsageError('name the candidate directory: the first argument')
+      const { files } = await walkAndHash(dir)
+      const digest = candidateDigest(files)
+      io.stdout(
+        values.json
+          ? JSON.stringify({ dir, digest, files: files.length }, null, 2) + '\n'
+          : `${digest}\n`
+      )
+      return ExitCode.Pass
     }
   },
   status: {

@@ -21,6 +21,7 @@
  *
  * Without the remote, tags are only created locally.
  */
+import { DIGEST_RE } from '../../candidate/digest.js'
 import { InvalidInputError, NotFoundError, PermissionError } from '../../errors.js'
 import { RegistryConflictError } from '../errors.js'
 import type {
@@ -189,6 +190,9 @@ export class GitRegistry implements Registry {
     assertModelName(model)
     assertVersion(version)
     assertActor(audit)
+    if (audit.candidateDigest !== undefined && !DIGEST_RE.test(audit.candidateDigest)) {
+      throw new InvalidInputError(`Invalid candidate digest "${audit.candidateDigest}"`)
+    }
     const commit = await this.resolveCommit(ref)
     return this.write(model, undefined, audit, options, state => {
       const artifact = state.artifacts.get(model)
@@ -220,7 +224,14 @@ export class GitRegistry implements Registry {
             counted: false,
             commit,
             summary: `Register ${model} ${version}`,
-            facts: { action: 'register', model, version, commit }
+            // GTO never reads the message: the digest rides along for promotions to compare.
+            facts: {
+              action: 'register',
+              model,
+              version,
+              commit,
+              ...(audit.candidateDigest ? { candidateDigest: audit.candidateDigest } : {})
+            }
           }
         ]
       }
