@@ -1,12 +1,11 @@
 // What is judged is what is promoted (issue 10, items 1 and 10), through the bundled CLI
 // (dist/cli/index.js) on real git: a bare origin and a clone, the policy and model committed.
-import { execFile } from 'node:child_process'
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { gitOk } from '../src/registry/git/runner.js'
 import { makeSandbox, type Clone, type Sandbox } from './helpers/git-sandbox.js'
-import { CLI_ENTRY } from './helpers/run-action.js'
+import { bundledCli } from './helpers/cli-bundle.js'
 
 const POLICY = `model: demo
 path: models/demo
@@ -18,30 +17,6 @@ stages:
     thresholds:
       accuracy: { min: 0.8 }
 `
-
-/** The bundled CLI in `cwd`, with a git that reads no global or system config. */
-export function bundledCli(cwd: string, args: string[]) {
-  return new Promise<{ exitCode: number; stdout: string; stderr: string }>(resolve => {
-    execFile(
-      process.execPath,
-      [CLI_ENTRY, ...args],
-      {
-        cwd,
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: process.env.HOME ?? '',
-          GIT_CONFIG_GLOBAL: '/dev/null',
-          GIT_CONFIG_NOSYSTEM: '1',
-          LC_ALL: 'C'
-        }
-      },
-      (error, stdout, stderr) => {
-        const exitCode = error && typeof error.code === 'number' ? error.code : error ? -1 : 0
-        resolve({ exitCode, stdout, stderr })
-      }
-    )
-  })
-}
 
 async function writeModel(dir: string, accuracy: number, version?: string): Promise<void> {
   await mkdir(dir, { recursive: true })

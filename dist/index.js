@@ -64513,8 +64513,14 @@ function takenOutOf(state, model, version, stage) {
  * (shared/GTO-TAGS.md). Reads are one `git for-each-ref`; writes are annotated
  * tags on the version's registration commit, pushed to `origin` when it exists.
  *
+ * Reads: the first read of a model fetches its tags from origin with prune
+ * (`+refs/tags/NAME@*`, `+refs/tags/NAME#*`, forced), so the state any decision
+ * reads is origin's: a local tag that never reached origin (a write killed
+ * mid-push) is removed, never believed. Other tags in the clone are untouched.
+ *
  * Write protocol, per attempt (bounded, 3 by default):
- *   1. fetch tags from origin (forced: the remote is the truth), read state;
+ *   1. fetch the model's tags from origin (forced, pruned: the remote is the
+ *      truth), read state;
  *   2. decide (nothing to do → `{ written: false, reason }`), let the caller
  *      revalidate against the current holder;
  *   3. create each tag with the artifact-wide next counter and a tagger second
@@ -64563,6 +64569,8 @@ class GitRegistry {
     maxSkew;
     allowedStages;
     fetchBeforeWrite;
+    /** Models (key '' for all) whose tags this object has reconciled with origin. */
+    reconciled = new Map();
     constructor(options) {
         this.git = options.git;
         this.remote = options.remote ?? 'origin';
@@ -64579,19 +64587,24 @@ class GitRegistry {
     }
     // ---- reads ---------------------------------------------------------------
     async getVersion(model, version) {
+        await this.reconcileOnce(model);
         const artifact = (await this.readState()).artifacts.get(model);
         return artifact && versionRecord(artifact, version);
     }
     async getStage(model, stage) {
+        await this.reconcileOnce(model);
         return stageHolder(await this.readState(), model, stage);
     }
     async status(model) {
+        await this.reconcileOnce(model);
         return statusOf(await this.readState(), model);
     }
     async history(model) {
+        await this.reconcileOnce(model);
         return historyOf(await this.readState(), model);
     }
     async takenOutOf(model, version, stage) {
+        await this.reconcileOnce(model);
         return takenOutOf(await this.readState(), model, version, stage);
     }
     // ---- writes --------------------------------------------------------------
@@ -64750,7 +64763,7 @@ class GitRegistry {
             fresh = undefined;
             if (!view) {
                 if (remote && (attempt > 1 || this.fetchBeforeWrite))
-                    await this.fetch();
+                    await this.fetch([model]);
                 view = await this.view(model, remote);
             }
             const { state, lease } = view;
@@ -64798,7 +64811,7 @@ class GitRegistry {
                 return { written: true, events, attempts: attempt };
             }
             await this.deleteTags(created.map(c => c.name));
-            await this.fetch();
+            await this.fetch([model]);
             const after = await this.view(model, remote);
             if (created.every(c => c.oid !== '' && after.state.tags.get(c.name) === c.oid)) {
                 return { written: true, events, attempts: attempt }; // it landed; its answer was lost
@@ -64890,18 +64903,63 @@ class GitRegistry {
         const remotes = await gitOk(this.git, ['remote']);
         return remotes.split('\n').some(line => line.trim() === this.remote);
     }
-    /** Tags and leases from the remote, forced: the remote is the truth. */
-    async fetch() {
+    /**
+     * Once per model (or once for all, `undefined`) for this registry object, before its first
+     * read: the models' tags made exactly origin's (fetch), so a decision never reads a local
+     * tag that never reached origin (a write killed mid-push leaves one). Writes fetch again
+     * before every attempt. Without the remote, the local tags are the registry.
+     */
+    reconcileOnce(model) {
+        if (!this.fetchBeforeWrite)
+            return Promise.resolve();
+        const key = model ?? '';
+        let done = this.reconciled.get(key);
+        if (!done) {
+            done = (async () => {
+                if (!(await this.hasRemote()))
+                    return;
+                if (model !== undefined)
+                    return this.fetch([model]);
+                // Every model: origin's tags first (models this clone has not seen), then each known
+                // model's tags reconciled, local-only ones removed.
+                await this.fetch();
+                const state = await this.readState();
+                const models = [...new Set([...state.artifacts.keys(), ...state.counters.keys()])];
+                if (models.length > 0)
+                    await this.fetch(models);
+            })();
+            this.reconciled.set(key, done);
+            done.catch(() => this.reconciled.delete(key));
+        }
+        return done;
+    }
+    /**
+     * Tags and leases from the remote, forced: the remote is the truth. With `models`, exactly
+     * those models' GTO tags (`NAME@…`, `NAME#…`) are made origin's, pruning the local ones
+     * origin does not have (a write killed before its push landed); other tags are left alone.
+     * Without, every tag is fetched and nothing pruned.
+     */
+    async fetch(models) {
+        const tags = models
+            ? models.flatMap(model => {
+                const part = modelToTagPart(model);
+                return [
+                    `+refs/tags/${part}@*:refs/tags/${part}@*`,
+                    `+refs/tags/${part}#*:refs/tags/${part}#*`
+                ];
+            })
+            : ['+refs/tags/*:refs/tags/*'];
         const result = await this.git([
             'fetch',
             '--quiet',
             '--no-tags',
+            ...(models ? ['--prune'] : []),
             this.remote,
-            '+refs/tags/*:refs/tags/*',
+            ...tags,
             `+${LEASE_PREFIX}*:${LEASE_PREFIX}*`
         ]);
         if (result.code !== 0) {
-            throw new Error(`Could not fetch tags from ${this.remote}: ${result.stderr.trim()}`);
+            throw new Error(`Could not fetch the registry's tags from ${this.remote}: ${result.stderr.trim()}. ModelGate decides only on ${this.remote}'s tags; check the remote and re-run.`);
         }
     }
     /** The state, and (with a remote) the artifact's lease as last fetched. */

@@ -3,8 +3,14 @@
  * (shared/GTO-TAGS.md). Reads are one `git for-each-ref`; writes are annotated
  * tags on the version's registration commit, pushed to `origin` when it exists.
  *
+ * Reads: the first read of a model fetches its tags from origin with prune
+ * (`+refs/tags/NAME@*`, `+refs/tags/NAME#*`, forced), so the state any decision
+ * reads is origin's: a local tag that never reached origin (a write killed
+ * mid-push) is removed, never believed. Other tags in the clone are untouched.
+ *
  * Write protocol, per attempt (bounded, 3 by default):
- *   1. fetch tags from origin (forced: the remote is the truth), read state;
+ *   1. fetch the model's tags from origin (forced, pruned: the remote is the
+ *      truth), read state;
  *   2. decide (nothing to do → `{ written: false, reason }`), let the caller
  *      revalidate against the current holder;
  *   3. create each tag with the artifact-wide next counter and a tagger second
@@ -77,7 +83,10 @@ export interface GitRegistryOptions {
   maxClockSkewSeconds?: number
   /** The stages allowed (e.g. from `.gto`); any valid stage when absent. */
   allowedStages?: readonly string[]
-  /** Fetch tags before the first write attempt too. Default true. */
+  /**
+   * Reconcile with the remote before deciding: before the first write attempt, and before the
+   * first read of each model. Default true; false only to test stale views.
+   */
   fetchBeforeWrite?: boolean
 }
 
@@ -134,6 +143,9 @@ export class GitRegistry implements Registry {
   private readonly maxSkew: number
   private readonly allowedStages: readonly string[] | undefined
   private readonly fetchBeforeWrite: boolean
+  /** Models (key '' for all) whose tags this object has reconciled with origin. */
+  private readonly reconciled = new Map<string, Promise<void>>()
+  private remoteKnown: Promise<boolean> | undefined
 
   constructor(options: GitRegistryOptions) {
     this.git = options.git
@@ -154,19 +166,23 @@ export class GitRegistry implements Registry {
   // ---- reads ---------------------------------------------------------------
 
   async getVersion(model: string, version: string): Promise<VersionRecord | undefined> {
+    await this.reconcileOnce(model)
     const artifact = (await this.readState()).artifacts.get(model)
     return artifact && versionRecord(artifact, version)
   }
 
   async getStage(model: string, stage: string): Promise<StageHolder | undefined> {
+    await this.reconcileOnce(model)
     return stageHolder(await this.readState(), model, stage)
   }
 
   async status(model?: string): Promise<ModelStatus[]> {
+    await this.reconcileOnce(model)
     return statusOf(await this.readState(), model)
   }
 
   async history(model?: string): Promise<RegistryEvent[]> {
+    await this.reconcileOnce(model)
     return historyOf(await this.readState(), model)
   }
 
@@ -175,6 +191,7 @@ export class GitRegistry implements Registry {
     version: string,
     stage: string
   ): Promise<StageRemoval | undefined> {
+    await this.reconcileOnce(model)
     return takenOutOf(await this.readState(), model, version, stage)
   }
 
@@ -380,7 +397,7 @@ export class GitRegistry implements Registry {
       let view = fresh
       fresh = undefined
       if (!view) {
-        if (remote && (attempt > 1 || this.fetchBeforeWrite)) await this.fetch()
+        if (remote && (attempt > 1 || this.fetchBeforeWrite)) await this.fetch([model])
         view = await this.view(model, remote)
       }
       const { state, lease } = view
@@ -428,7 +445,7 @@ export class GitRegistry implements Registry {
       }
 
       await this.deleteTags(created.map(c => c.name))
-      await this.fetch()
+      await this.fetch([model])
       const after = await this.view(model, remote)
       if (created.every(c => c.oid !== '' && after.state.tags.get(c.name) === c.oid)) {
         return { written: true, events, attempts: attempt } // it landed; its answer was lost
@@ -542,23 +559,72 @@ export class GitRegistry implements Registry {
     return commit
   }
 
-  private async hasRemote(): Promise<boolean> {
-    const remotes = await gitOk(this.git, ['remote'])
-    return remotes.split('\n').some(line => line.trim() === this.remote)
+  /** Whether the checkout has the remote: asked once per registry object. */
+  private hasRemote(): Promise<boolean> {
+    this.remoteKnown ??= gitOk(this.git, ['remote']).then(remotes =>
+      remotes.split('\n').some(line => line.trim() === this.remote)
+    )
+    this.remoteKnown.catch(() => (this.remoteKnown = undefined))
+    return this.remoteKnown
   }
 
-  /** Tags and leases from the remote, forced: the remote is the truth. */
-  private async fetch(): Promise<void> {
+  /**
+   * Once per model (or once for all, `undefined`) for this registry object, before its first
+   * read: the models' tags made exactly origin's (fetch), so a decision never reads a local
+   * tag that never reached origin (a write killed mid-push leaves one). Writes fetch again
+   * before every attempt. Without the remote, the local tags are the registry.
+   */
+  private reconcileOnce(model: string | undefined): Promise<void> {
+    if (!this.fetchBeforeWrite) return Promise.resolve()
+    const key = model ?? ''
+    // Reconciling every model covers each one.
+    let done = this.reconciled.get(key) ?? this.reconciled.get('')
+    if (!done) {
+      done = (async () => {
+        if (!(await this.hasRemote())) return
+        if (model !== undefined) return this.fetch([model])
+        // Every model: origin's tags first (models this clone has not seen), then each known
+        // model's tags reconciled, local-only ones removed.
+        await this.fetch()
+        const state = await this.readState()
+        const models = [...new Set([...state.artifacts.keys(), ...state.counters.keys()])]
+        if (models.length > 0) await this.fetch(models)
+      })()
+      this.reconciled.set(key, done)
+      done.catch(() => this.reconciled.delete(key))
+    }
+    return done
+  }
+
+  /**
+   * Tags and leases from the remote, forced: the remote is the truth. With `models`, exactly
+   * those models' GTO tags (`NAME@…`, `NAME#…`) are made origin's, pruning the local ones
+   * origin does not have (a write killed before its push landed); other tags are left alone.
+   * Without, every tag is fetched and nothing pruned.
+   */
+  private async fetch(models?: readonly string[]): Promise<void> {
+    const tags = models
+      ? models.flatMap(model => {
+          const part = modelToTagPart(model)
+          return [
+            `+refs/tags/${part}@*:refs/tags/${part}@*`,
+            `+refs/tags/${part}#*:refs/tags/${part}#*`
+          ]
+        })
+      : ['+refs/tags/*:refs/tags/*']
     const result = await this.git([
       'fetch',
       '--quiet',
       '--no-tags',
+      ...(models ? ['--prune'] : []),
       this.remote,
-      '+refs/tags/*:refs/tags/*',
+      ...tags,
       `+${LEASE_PREFIX}*:${LEASE_PREFIX}*`
     ])
     if (result.code !== 0) {
-      throw new Error(`Could not fetch tags from ${this.remote}: ${result.stderr.trim()}`)
+      throw new Error(
+        `Could not fetch the registry's tags from ${this.remote}: ${result.stderr.trim()}. ModelGate decides only on ${this.remote}'s tags; check the remote and re-run.`
+      )
     }
   }
 
