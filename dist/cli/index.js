@@ -22581,7 +22581,72 @@ async function digestOf(context, options) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/commands/rollback-rerun.ts
+
+/**
+ * How long after a rollback a rollback of the same stage, by the same person, with the same
+ * reason and no version named, is taken for a re-run of it (a crash, a cancel, an answer lost)
+ * rather than a request to go one more step back. Long enough for a person to notice and run
+ * it again; a second step back within it names the holder to remove (`--from`).
+ */
+const RERUN_WINDOW_MS = 15 * 60 * 1000;
+/**
+ * The earlier rollback this request repeats, if any: newest first, a written rollback of the
+ * stage from the same workflow run (any attempt, however late), or by the same actor with the
+ * same reason within RERUN_WINDOW_MS.
+ */
+function findRerunOf(history, request) {
+    for (const event of history) {
+        if (event.kind !== 'assignment' || event.stage !== request.stage)
+            continue;
+        const prior = priorRollback(event);
+        if (!prior)
+            continue;
+        const sameRun = request.runUrl !== undefined && prior.runUrl === request.runUrl;
+        const age = request.now.getTime() - prior.at.getTime();
+        const sameAsk = prior.actor === request.actor &&
+            prior.reason?.trim() === request.reason.trim() &&
+            age >= 0 &&
+            age <= RERUN_WINDOW_MS;
+        if (sameRun || sameAsk)
+            return prior;
+    }
+    return undefined;
+}
+/** A rollback as the registry keeps it: the full audit record, else the backend's own facts. */
+function priorRollback(event) {
+    const record = auditRecordOf(event.audit);
+    if (record) {
+        if (record.kind !== 'rollback' || !record.written || record.previous === null)
+            return undefined;
+        return {
+            removed: record.previous,
+            restored: record.version ?? undefined,
+            actor: record.actor,
+            reason: record.reason ?? undefined,
+            at: new Date(record.timestamp),
+            runUrl: record.runUrl ?? undefined,
+            id: event.id
+        };
+    }
+    // Written without a record (by hand, by another tool) or its record was trimmed: the
+    // `rollback: {from, to}` facts both backends keep with the event.
+    const facts = event.audit?.rollback;
+    if (!facts || typeof facts.from !== 'string')
+        return undefined;
+    return {
+        removed: facts.from,
+        restored: typeof facts.to === 'string' ? facts.to : undefined,
+        actor: event.by,
+        reason: typeof event.audit?.reason === 'string' ? event.audit.reason : undefined,
+        at: event.at,
+        runUrl: undefined,
+        id: event.id
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/commands/rollback.ts
+
 
 
 /**
@@ -22597,6 +22662,9 @@ async function rollback(context, options) {
     if (!current) {
         throw new NotFoundError(`${options.model} has no version in ${options.stage} to roll back`);
     }
+    const stale = await rollback_alreadyDone(context, options, current);
+    if (stale)
+        return stale;
     const audit = (restored) => rollbackAudit({
         model: options.model,
         stage: options.stage,
@@ -22661,6 +22729,48 @@ async function rollback(context, options) {
         rolledBack: current,
         ...(restored ? { restored } : {}),
         written: result.written
+    };
+}
+/**
+ * The outcome of a rollback that is already done, or undefined to go on: the holder named with
+ * `fromVersion` is no longer in the stage, or this is a re-run of a rollback the registry
+ * recorded and the holder that one removed is still out. Either way nothing is written.
+ */
+async function rollback_alreadyDone(context, options, current) {
+    const { model, stage } = options;
+    let text;
+    if (options.fromVersion !== undefined) {
+        if (current.version === options.fromVersion)
+            return undefined;
+        text = `${stage} is held by ${current.version}, not ${options.fromVersion}: ${options.fromVersion} is already out of it. Nothing written.`;
+    }
+    else if (options.toVersion === undefined) {
+        const prior = findRerunOf(await context.registry.history(model), {
+            stage,
+            actor: context.actor,
+            reason: options.reason,
+            now: context.now(),
+            ...(context.runFacts?.runUrl ? { runUrl: context.runFacts.runUrl } : {})
+        });
+        // The removed holder is back (promoted again since): this rollback is needed again.
+        if (!prior || prior.removed === current.version)
+            return undefined;
+        text =
+            `Nothing written: ${stage} was already rolled back from ${prior.removed}${prior.restored ? ` to ${prior.restored}` : ''} by ${prior.actor} at ${prior.at.toISOString()} (${prior.runUrl ?? prior.id}), and this is a re-run of it; ${stage} holds ${current.version} now. ` +
+                `To take ${current.version} out too, run the rollback again naming it: --from ${current.version} (or name the version to restore).`;
+    }
+    else {
+        return undefined;
+    }
+    return {
+        markdown: `## ↩️ Rollback: ${model} → ${stage}
+
+${text}
+`,
+        json: JSON.stringify({ model, stage, holder: current.version, written: false, reason: 'already rolled back' }, null, 2),
+        exitCode: ExitCode.Pass,
+        rolledBack: current,
+        written: false
     };
 }
 function rollback_describe(event) {
@@ -24390,6 +24500,7 @@ class GitRegistry {
     fetchBeforeWrite;
     /** Models (key '' for all) whose tags this object has reconciled with origin. */
     reconciled = new Map();
+    remoteKnown;
     constructor(options) {
         this.git = options.git;
         this.remote = options.remote ?? 'origin';
@@ -24718,9 +24829,11 @@ class GitRegistry {
         }
         return commit;
     }
-    async hasRemote() {
-        const remotes = await gitOk(this.git, ['remote']);
-        return remotes.split('\n').some(line => line.trim() === this.remote);
+    /** Whether the checkout has the remote: asked once per registry object. */
+    hasRemote() {
+        this.remoteKnown ??= gitOk(this.git, ['remote']).then(remotes => remotes.split('\n').some(line => line.trim() === this.remote));
+        this.remoteKnown.catch(() => (this.remoteKnown = undefined));
+        return this.remoteKnown;
     }
     /**
      * Once per model (or once for all, `undefined`) for this registry object, before its first
@@ -24732,7 +24845,8 @@ class GitRegistry {
         if (!this.fetchBeforeWrite)
             return Promise.resolve();
         const key = model ?? '';
-        let done = this.reconciled.get(key);
+        // Reconciling every model covers each one.
+        let done = this.reconciled.get(key) ?? this.reconciled.get('');
         if (!done) {
             done = (async () => {
                 if (!(await this.hasRemote()))
@@ -28072,15 +28186,20 @@ const COMMANDS = {
         }
     },
     rollback: {
-        usage: `Usage: modelgate rollback MODEL --stage STAGE --reason TEXT [--to vX.Y.Z] [--dry-run] [--repo DIR] [--json]
+        usage: `Usage: modelgate rollback MODEL --stage STAGE --reason TEXT [--to vX.Y.Z] [--from vX.Y.Z]
+                          [--dry-run] [--repo DIR] [--json]
 
   --stage STAGE     the stage to roll back
   --to vX.Y.Z       the version to restore (default: the stage's previous holder)
+  --from vX.Y.Z     the holder to take out: when the stage no longer holds it, nothing is
+                    written (safe to re-run). Without --from or --to, the same rollback (same
+                    person and reason) within 15 minutes is taken for a re-run and writes nothing
   --reason TEXT     why (required; recorded)
   --dry-run         print what would be written; write nothing`,
         options: {
             stage: { type: 'string' },
             to: { type: 'string' },
+            from: { type: 'string' },
             reason: { type: 'string' },
             policy: { type: 'string' },
             'dry-run': { type: 'boolean' },
@@ -28098,6 +28217,7 @@ const COMMANDS = {
                 model: requiredModel(model),
                 stage: run_required(values, 'stage'),
                 toVersion: run_optional(values, 'to'),
+                fromVersion: run_optional(values, 'from'),
                 reason: run_required(values, 'reason'),
                 dryRun: values['dry-run'] === true
             }));

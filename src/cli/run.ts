@@ -163,15 +163,20 @@ const COMMANDS: Record<string, Command> = {
     }
   },
   rollback: {
-    usage: `Usage: modelgate rollback MODEL --stage STAGE --reason TEXT [--to vX.Y.Z] [--dry-run] [--repo DIR] [--json]
+    usage: `Usage: modelgate rollback MODEL --stage STAGE --reason TEXT [--to vX.Y.Z] [--from vX.Y.Z]
+                          [--dry-run] [--repo DIR] [--json]
 
   --stage STAGE     the stage to roll back
   --to vX.Y.Z       the version to restore (default: the stage's previous holder)
+  --from vX.Y.Z     the holder to take out: when the stage no longer holds it, nothing is
+                    written (safe to re-run). Without --from or --to, the same rollback (same
+                    person and reason) within 15 minutes is taken for a re-run and writes nothing
   --reason TEXT     why (required; recorded)
   --dry-run         print what would be written; write nothing`,
     options: {
       stage: { type: 'string' },
       to: { type: 'string' },
+      from: { type: 'string' },
       reason: { type: 'string' },
       policy: { type: 'string' },
       'dry-run': { type: 'boolean' },
@@ -192,6 +197,7 @@ const COMMANDS: Record<string, Command> = {
           model: requiredModel(model),
           stage: required(values, 'stage'),
           toVersion: optional(values, 'to'),
+          fromVersion: optional(values, 'from'),
           reason: required(values, 'reason'),
           dryRun: values['dry-run'] === true
         })

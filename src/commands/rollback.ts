@@ -3,12 +3,19 @@ import { ExitCode, InvalidInputError, ModelGateError, NotFoundError } from '../e
 import type { GateResult } from '../gates/types.js'
 import type { RegistryEvent, StageHolder } from '../registry/port.js'
 import type { CommandOutcome, RegistryContext } from './registry-context.js'
+import { findRerunOf } from './rollback-rerun.js'
 
 export interface RollbackOptions {
   model: string
   stage: string
   /** The version to restore; else the stage's previous holder. */
   toVersion?: string
+  /**
+   * The holder this rollback takes out: when the stage no longer holds it (an earlier run did
+   * it), nothing is written. Without it (and without `toVersion`), a re-run is recognised from
+   * the registry's records (rollback-rerun.ts).
+   */
+  fromVersion?: string
   reason: string
   dryRun?: boolean
   /** What was checked before (the actor's right, in the action), recorded as gates. */
@@ -40,6 +47,8 @@ export async function rollback(
   if (!current) {
     throw new NotFoundError(`${options.model} has no version in ${options.stage} to roll back`)
   }
+  const stale = await alreadyDone(context, options, current)
+  if (stale) return stale
   const audit = (restored: string): AuditRecord =>
     rollbackAudit({
       model: options.model,
@@ -137,6 +146,53 @@ export async function rollback(
     rolledBack: current,
     ...(restored ? { restored } : {}),
     written: result.written
+  }
+}
+
+/**
+ * The outcome of a rollback that is already done, or undefined to go on: the holder named with
+ * `fromVersion` is no longer in the stage, or this is a re-run of a rollback the registry
+ * recorded and the holder that one removed is still out. Either way nothing is written.
+ */
+async function alreadyDone(
+  context: RegistryContext,
+  options: RollbackOptions,
+  current: StageHolder
+): Promise<RollbackOutcome | undefined> {
+  const { model, stage } = options
+  let text: string | undefined
+  if (options.fromVersion !== undefined) {
+    if (current.version === options.fromVersion) return undefined
+    text = `${stage} is held by ${current.version}, not ${options.fromVersion}: ${options.fromVersion} is already out of it. Nothing written.`
+  } else if (options.toVersion === undefined) {
+    const prior = findRerunOf(await context.registry.history(model), {
+      stage,
+      actor: context.actor,
+      reason: options.reason,
+      now: context.now(),
+      ...(context.runFacts?.runUrl ? { runUrl: context.runFacts.runUrl } : {})
+    })
+    // The removed holder is back (promoted again since): this rollback is needed again.
+    if (!prior || prior.removed === current.version) return undefined
+    text =
+      `Nothing written: ${stage} was already rolled back from ${prior.removed}${prior.restored ? ` to ${prior.restored}` : ''} by ${prior.actor} at ${prior.at.toISOString()} (${prior.runUrl ?? prior.id}), and this is a re-run of it; ${stage} holds ${current.version} now. ` +
+      `To take ${current.version} out too, run the rollback again naming it: --from ${current.version} (or name the version to restore).`
+  } else {
+    return undefined
+  }
+  return {
+    markdown: `## ↩️ Rollback: ${model} → ${stage}
+
+${text}
+`,
+    json: JSON.stringify(
+      { model, stage, holder: current.version, written: false, reason: 'already rolled back' },
+      null,
+      2
+    ),
+    exitCode: ExitCode.Pass,
+    rolledBack: current,
+    written: false
   }
 }
 
