@@ -23093,6 +23093,297 @@ function compareVersions(a, b) {
     return 0;
 }
 
+;// CONCATENATED MODULE: ./src/registry/git/tag-name.ts
+/**
+ * The GTO tag-name codec (iterative/gto 1.x, `gto/constants.py` and `gto/tag.py`).
+ *
+ *   NAME@vX.Y.Z[#N]     register          NAME@vX.Y.Z![#N]  deregister
+ *   NAME#STAGE[#N]      assign            NAME#STAGE![#N]   unassign
+ *   NAME@deprecated[#N] deprecate         NAME@created[#N]  create
+ *
+ * A monorepo model `dir/sub:model` is written `dir/sub=model` in a tag.
+ *
+ * Reading uses GTO's `tag_re`, translated from Python's `re` one to one
+ * (`(?P<x>` → `(?<x>`), except that `\d` is `[0-9]`: Python's `\d` also matches
+ * non-ASCII decimal digits, which no sane tag carries; such tags are ignored here.
+ *
+ * Legacy (GTO ≤ 0.1.3): `NAME#STAGE-N` was an assignment with counter N. Today's
+ * regex reads it as a stage literally named `STAGE-N`; this codec reads an
+ * assignment without counter whose stage ends in `-<digits>` as the legacy form
+ * (`legacy: true`, stage STAGE, counter N). To keep that unambiguous, ModelGate
+ * refuses to write a stage name ending in `-<digits>`.
+ */
+
+
+/** GTO's `name`: an artifact's base name and a stage. */
+const tag_name_NAME_PATTERN = '[a-zA-Z0-9](?:[a-zA-Z0-9/_-]*[a-zA-Z0-9])?';
+/** GTO's `dirname`: the folder part of a monorepo model name. */
+const DIRNAME_PATTERN = '[a-zA-Z0-9_./-]+';
+/** Between folder and model in a model name (`dir/sub:model`) ... */
+const SEPARATOR_IN_NAME = ':';
+/** ... and in a tag (`dir/sub=model@v1.0.0`). */
+const SEPARATOR_IN_TAG = '=';
+/** GTO's `tag_re`, group for group. */
+const TAG_RE = new RegExp(`^(?<artifact>(?<dirname>${DIRNAME_PATTERN}${SEPARATOR_IN_TAG})?(?<name>${tag_name_NAME_PATTERN}))` +
+    `(((#(?<stage>${tag_name_NAME_PATTERN})|@(?<version>v${SEMVER_PATTERN}))(?<cancel>!?))` +
+    `|@((?<deprecated>deprecated)|(?<created>created)))` +
+    `(#((?<counter>[0-9]+)))?$`);
+const NAME_RE = new RegExp(`^${tag_name_NAME_PATTERN}$`);
+const FULLNAME_RE = new RegExp(`^(?:${DIRNAME_PATTERN}${SEPARATOR_IN_NAME})?${tag_name_NAME_PATTERN}$`);
+const LEGACY_STAGE_RE = new RegExp(`^(?<stage>${tag_name_NAME_PATTERN})-(?<counter>[0-9]+)$`);
+/** `dir/sub:model` → `dir/sub=model`. */
+function modelToTagPart(model) {
+    return model.replace(SEPARATOR_IN_NAME, SEPARATOR_IN_TAG);
+}
+/** `dir/sub=model` → `dir/sub:model`. */
+function tagPartToModel(part) {
+    return part.replace(SEPARATOR_IN_TAG, SEPARATOR_IN_NAME);
+}
+/** Parses a tag name the way GTO does; undefined for a tag GTO ignores. */
+function parseTagName(tag) {
+    const g = TAG_RE.exec(tag)?.groups;
+    if (!g || g.artifact === undefined)
+        return undefined;
+    const model = g.dirname === undefined ? g.artifact : tagPartToModel(g.artifact);
+    let counter;
+    if (g.counter !== undefined) {
+        counter = Number(g.counter);
+        if (!Number.isSafeInteger(counter))
+            return undefined;
+    }
+    const cancelled = g.cancel === '!';
+    let parsed;
+    if (g.version !== undefined) {
+        parsed = { action: cancelled ? 'deregister' : 'register', model, version: g.version };
+    }
+    else if (g.stage !== undefined) {
+        if (!cancelled && counter === undefined) {
+            const legacy = LEGACY_STAGE_RE.exec(g.stage)?.groups;
+            const legacyCounter = Number(legacy?.counter);
+            if (legacy?.stage !== undefined && Number.isSafeInteger(legacyCounter)) {
+                return {
+                    action: 'assign',
+                    model,
+                    stage: legacy.stage,
+                    counter: legacyCounter,
+                    legacy: true
+                };
+            }
+        }
+        parsed = { action: cancelled ? 'unassign' : 'assign', model, stage: g.stage };
+    }
+    else {
+        parsed = { action: g.deprecated !== undefined ? 'deprecate' : 'create', model };
+    }
+    if (counter !== undefined)
+        parsed.counter = counter;
+    return parsed;
+}
+const NAME_RULE = "letters, digits, '-', '_' and '/', starting and ending with a letter or digit";
+/** Throws InvalidInputError unless `model` is a name GTO can carry in a tag. */
+function assertModelName(model) {
+    if (!FULLNAME_RE.test(model)) {
+        throw new InvalidInputError(`Invalid model name "${model}": GTO allows ${NAME_RULE}, optionally after a folder and ':' (dir/sub:model).`);
+    }
+    const tagPart = modelToTagPart(model);
+    const problem = refProblem(tagPart);
+    if (problem)
+        throw new InvalidInputError(`Invalid model name "${model}": ${problem}.`);
+}
+/** Throws InvalidInputError unless `stage` is a stage name GTO can carry in a tag. */
+function assertStageName(stage) {
+    if (!NAME_RE.test(stage)) {
+        throw new InvalidInputError(`Invalid stage name "${stage}": GTO allows ${NAME_RULE}.`);
+    }
+    if (LEGACY_STAGE_RE.test(stage)) {
+        throw new InvalidInputError(`Invalid stage name "${stage}": a stage ending in '-<digits>' reads as GTO's legacy NAME#STAGE-N form; choose another name.`);
+    }
+}
+/** Throws InvalidInputError unless `version` is `v` + a full semver. */
+function assertVersion(version) {
+    if (!isGtoVersion(version)) {
+        throw new InvalidInputError(`Invalid version "${version}": GTO needs 'v' followed by a full semver, e.g. v1.2.0 or v1.2.0-rc.1.`);
+    }
+}
+/**
+ * Why git would refuse `refs/tags/<tag>` (git-check-ref-format, restricted to
+ * what GTO's character set allows), or undefined when it is fine.
+ */
+function refProblem(tag) {
+    if (tag.startsWith('-'))
+        return "a tag cannot start with '-'";
+    if (tag.startsWith('/') || tag.includes('//'))
+        return "it would contain an empty path component ('//')";
+    if (tag.includes('..'))
+        return "git refs cannot contain '..'";
+    for (const component of tag.split('/')) {
+        if (component.startsWith('.'))
+            return "a path component cannot start with '.'";
+        if (component.endsWith('.lock'))
+            return "a path component cannot end with '.lock'";
+    }
+    return undefined;
+}
+/**
+ * The tag name for an event. Validates every part first and throws
+ * InvalidInputError rather than produce a tag GTO cannot parse back.
+ */
+function formatTagName(tag) {
+    assertModelName(tag.model);
+    const artifact = modelToTagPart(tag.model);
+    if (tag.counter !== undefined && !(Number.isSafeInteger(tag.counter) && tag.counter >= 0)) {
+        throw new InvalidInputError(`Invalid tag counter ${tag.counter}: a non-negative integer is needed.`);
+    }
+    const suffix = tag.counter === undefined ? '' : `#${tag.counter}`;
+    let name;
+    switch (tag.action) {
+        case 'register':
+        case 'deregister':
+            assertVersion(tag.version);
+            name = `${artifact}@${tag.version}${tag.action === 'deregister' ? '!' : ''}${suffix}`;
+            break;
+        case 'assign':
+        case 'unassign':
+            if (tag.legacy) {
+                if (tag.action !== 'assign' || tag.counter === undefined) {
+                    throw new InvalidInputError('The legacy NAME#STAGE-N form exists only for assignments with a counter.');
+                }
+                assertStageName(tag.stage);
+                name = `${artifact}#${tag.stage}-${tag.counter}`;
+                break;
+            }
+            assertStageName(tag.stage);
+            name = `${artifact}#${tag.stage}${tag.action === 'unassign' ? '!' : ''}${suffix}`;
+            break;
+        case 'deprecate':
+        case 'create':
+            name = `${artifact}@${tag.action === 'deprecate' ? 'deprecated' : 'created'}${suffix}`;
+            break;
+    }
+    const problem = refProblem(name);
+    const back = parseTagName(name);
+    if (problem || !back || !sameTag(back, tag)) {
+        throw new InvalidInputError(`Refusing to write tag "${name}": ${problem ?? 'GTO would not read it back as written'}.`);
+    }
+    return name;
+}
+function sameTag(a, b) {
+    const norm = (t) => JSON.stringify({
+        action: t.action,
+        model: t.model,
+        version: 'version' in t ? t.version : undefined,
+        stage: 'stage' in t ? t.stage : undefined,
+        counter: t.counter,
+        legacy: 'legacy' in t && t.legacy ? true : undefined
+    });
+    return norm(a) === norm(b);
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/origin.ts
+/**
+ * The remote's side of the git registry: origin's tags are the registry's truth (DESIGN.md,
+ * "What ModelGate trusts"), local tags that never reached origin are not.
+ *
+ * Before the first read of a model, and before every write attempt, the model's GTO tags
+ * (`NAME@…`, `NAME#…`) are fetched from origin forced and pruned, so a tag a write left
+ * behind when it was killed mid-push (tags are created locally, then pushed) is removed, never
+ * believed. Other tags in the clone are left alone. Chosen over creating tags only after the
+ * push lands because it also repairs clones left so by earlier runs or older versions, and
+ * because a clone that is merely behind (another run wrote since) is brought up to date too.
+ * Without the remote, the local tags are the registry and nothing is fetched.
+ */
+
+
+
+/**
+ * One ref per artifact outside refs/tags (GTO never reads it), moved by every
+ * ModelGate write in the same atomic push as its tags, with
+ * --force-with-lease: the optimistic lock that makes two concurrent writes of
+ * one artifact conflict even when their tag names differ (other stages).
+ */
+const LEASE_PREFIX = 'refs/modelgate/lease/';
+/** `dir/sub:model` → `refs/modelgate/lease/dir%2Fsub=model` (one level: no D/F clashes). */
+function leaseRefOf(model) {
+    return LEASE_PREFIX + modelToTagPart(model).replaceAll('/', '%2F');
+}
+/** Fetches and reconciles one checkout's registry tags with its remote. */
+class OriginTags {
+    git;
+    remote;
+    readState;
+    /** Models (key '' for all) whose tags have been reconciled. */
+    reconciled = new Map();
+    remoteKnown;
+    constructor(git, remote, readState) {
+        this.git = git;
+        this.remote = remote;
+        this.readState = readState;
+    }
+    /** Whether the checkout has the remote: asked once. */
+    hasRemote() {
+        this.remoteKnown ??= gitOk(this.git, ['remote']).then(remotes => remotes.split('\n').some(line => line.trim() === this.remote));
+        this.remoteKnown.catch(() => (this.remoteKnown = undefined));
+        return this.remoteKnown;
+    }
+    /** Once per model (or once for all, `undefined`): its tags made exactly origin's. */
+    reconcileOnce(model) {
+        const key = model ?? '';
+        // Reconciling every model covers each one.
+        let done = this.reconciled.get(key) ?? this.reconciled.get('');
+        if (!done) {
+            done = (async () => {
+                if (!(await this.hasRemote()))
+                    return;
+                if (model !== undefined)
+                    return this.fetch([model]);
+                // Every model: origin's tags first (models this clone has not seen), then each known
+                // model's tags reconciled, local-only ones removed.
+                await this.fetch();
+                const state = await this.readState();
+                const models = [...new Set([...state.artifacts.keys(), ...state.counters.keys()])];
+                if (models.length > 0)
+                    await this.fetch(models);
+            })();
+            this.reconciled.set(key, done);
+            done.catch(() => this.reconciled.delete(key));
+        }
+        return done;
+    }
+    /**
+     * Tags and leases from the remote, forced: the remote is the truth. With `models`, exactly
+     * those models' GTO tags are made origin's, pruning the local ones origin does not have;
+     * other tags are left alone. Without, every tag is fetched and nothing pruned.
+     */
+    async fetch(models) {
+        const tags = models
+            ? models.flatMap(model => {
+                const part = modelToTagPart(model);
+                return [
+                    `+refs/tags/${part}@*:refs/tags/${part}@*`,
+                    `+refs/tags/${part}#*:refs/tags/${part}#*`
+                ];
+            })
+            : ['+refs/tags/*:refs/tags/*'];
+        const result = await this.git([
+            'fetch',
+            '--quiet',
+            '--no-tags',
+            ...(models ? ['--prune'] : []),
+            this.remote,
+            ...tags,
+            `+${LEASE_PREFIX}*:${LEASE_PREFIX}*`
+        ]);
+        if (result.code !== 0) {
+            const detail = result.stderr.trim().split('\n').slice(-3).join(' ');
+            const message = `Could not fetch the registry's tags from ${this.remote}: ${detail}. ModelGate decides only on ${this.remote}'s tags; check the remote (or remove it to keep the registry in local tags) and re-run.`;
+            if (/permission|denied|403|401|authenticat|could not read username/i.test(detail)) {
+                throw new PermissionError(message);
+            }
+            throw new ModelGateError(message, ExitCode.Blocked);
+        }
+    }
+}
+
 ;// CONCATENATED MODULE: external "node:zlib"
 const external_node_zlib_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 var external_node_zlib_default = /*#__PURE__*/__nccwpck_require__.n(external_node_zlib_namespaceObject);
@@ -23838,192 +24129,6 @@ function feed(sink, records) {
     return sink.finish();
 }
 
-;// CONCATENATED MODULE: ./src/registry/git/tag-name.ts
-/**
- * The GTO tag-name codec (iterative/gto 1.x, `gto/constants.py` and `gto/tag.py`).
- *
- *   NAME@vX.Y.Z[#N]     register          NAME@vX.Y.Z![#N]  deregister
- *   NAME#STAGE[#N]      assign            NAME#STAGE![#N]   unassign
- *   NAME@deprecated[#N] deprecate         NAME@created[#N]  create
- *
- * A monorepo model `dir/sub:model` is written `dir/sub=model` in a tag.
- *
- * Reading uses GTO's `tag_re`, translated from Python's `re` one to one
- * (`(?P<x>` → `(?<x>`), except that `\d` is `[0-9]`: Python's `\d` also matches
- * non-ASCII decimal digits, which no sane tag carries; such tags are ignored here.
- *
- * Legacy (GTO ≤ 0.1.3): `NAME#STAGE-N` was an assignment with counter N. Today's
- * regex reads it as a stage literally named `STAGE-N`; this codec reads an
- * assignment without counter whose stage ends in `-<digits>` as the legacy form
- * (`legacy: true`, stage STAGE, counter N). To keep that unambiguous, ModelGate
- * refuses to write a stage name ending in `-<digits>`.
- */
-
-
-/** GTO's `name`: an artifact's base name and a stage. */
-const tag_name_NAME_PATTERN = '[a-zA-Z0-9](?:[a-zA-Z0-9/_-]*[a-zA-Z0-9])?';
-/** GTO's `dirname`: the folder part of a monorepo model name. */
-const DIRNAME_PATTERN = '[a-zA-Z0-9_./-]+';
-/** Between folder and model in a model name (`dir/sub:model`) ... */
-const SEPARATOR_IN_NAME = ':';
-/** ... and in a tag (`dir/sub=model@v1.0.0`). */
-const SEPARATOR_IN_TAG = '=';
-/** GTO's `tag_re`, group for group. */
-const TAG_RE = new RegExp(`^(?<artifact>(?<dirname>${DIRNAME_PATTERN}${SEPARATOR_IN_TAG})?(?<name>${tag_name_NAME_PATTERN}))` +
-    `(((#(?<stage>${tag_name_NAME_PATTERN})|@(?<version>v${SEMVER_PATTERN}))(?<cancel>!?))` +
-    `|@((?<deprecated>deprecated)|(?<created>created)))` +
-    `(#((?<counter>[0-9]+)))?$`);
-const NAME_RE = new RegExp(`^${tag_name_NAME_PATTERN}$`);
-const FULLNAME_RE = new RegExp(`^(?:${DIRNAME_PATTERN}${SEPARATOR_IN_NAME})?${tag_name_NAME_PATTERN}$`);
-const LEGACY_STAGE_RE = new RegExp(`^(?<stage>${tag_name_NAME_PATTERN})-(?<counter>[0-9]+)$`);
-/** `dir/sub:model` → `dir/sub=model`. */
-function modelToTagPart(model) {
-    return model.replace(SEPARATOR_IN_NAME, SEPARATOR_IN_TAG);
-}
-/** `dir/sub=model` → `dir/sub:model`. */
-function tagPartToModel(part) {
-    return part.replace(SEPARATOR_IN_TAG, SEPARATOR_IN_NAME);
-}
-/** Parses a tag name the way GTO does; undefined for a tag GTO ignores. */
-function parseTagName(tag) {
-    const g = TAG_RE.exec(tag)?.groups;
-    if (!g || g.artifact === undefined)
-        return undefined;
-    const model = g.dirname === undefined ? g.artifact : tagPartToModel(g.artifact);
-    let counter;
-    if (g.counter !== undefined) {
-        counter = Number(g.counter);
-        if (!Number.isSafeInteger(counter))
-            return undefined;
-    }
-    const cancelled = g.cancel === '!';
-    let parsed;
-    if (g.version !== undefined) {
-        parsed = { action: cancelled ? 'deregister' : 'register', model, version: g.version };
-    }
-    else if (g.stage !== undefined) {
-        if (!cancelled && counter === undefined) {
-            const legacy = LEGACY_STAGE_RE.exec(g.stage)?.groups;
-            const legacyCounter = Number(legacy?.counter);
-            if (legacy?.stage !== undefined && Number.isSafeInteger(legacyCounter)) {
-                return {
-                    action: 'assign',
-                    model,
-                    stage: legacy.stage,
-                    counter: legacyCounter,
-                    legacy: true
-                };
-            }
-        }
-        parsed = { action: cancelled ? 'unassign' : 'assign', model, stage: g.stage };
-    }
-    else {
-        parsed = { action: g.deprecated !== undefined ? 'deprecate' : 'create', model };
-    }
-    if (counter !== undefined)
-        parsed.counter = counter;
-    return parsed;
-}
-const NAME_RULE = "letters, digits, '-', '_' and '/', starting and ending with a letter or digit";
-/** Throws InvalidInputError unless `model` is a name GTO can carry in a tag. */
-function assertModelName(model) {
-    if (!FULLNAME_RE.test(model)) {
-        throw new InvalidInputError(`Invalid model name "${model}": GTO allows ${NAME_RULE}, optionally after a folder and ':' (dir/sub:model).`);
-    }
-    const tagPart = modelToTagPart(model);
-    const problem = refProblem(tagPart);
-    if (problem)
-        throw new InvalidInputError(`Invalid model name "${model}": ${problem}.`);
-}
-/** Throws InvalidInputError unless `stage` is a stage name GTO can carry in a tag. */
-function assertStageName(stage) {
-    if (!NAME_RE.test(stage)) {
-        throw new InvalidInputError(`Invalid stage name "${stage}": GTO allows ${NAME_RULE}.`);
-    }
-    if (LEGACY_STAGE_RE.test(stage)) {
-        throw new InvalidInputError(`Invalid stage name "${stage}": a stage ending in '-<digits>' reads as GTO's legacy NAME#STAGE-N form; choose another name.`);
-    }
-}
-/** Throws InvalidInputError unless `version` is `v` + a full semver. */
-function assertVersion(version) {
-    if (!isGtoVersion(version)) {
-        throw new InvalidInputError(`Invalid version "${version}": GTO needs 'v' followed by a full semver, e.g. v1.2.0 or v1.2.0-rc.1.`);
-    }
-}
-/**
- * Why git would refuse `refs/tags/<tag>` (git-check-ref-format, restricted to
- * what GTO's character set allows), or undefined when it is fine.
- */
-function refProblem(tag) {
-    if (tag.startsWith('-'))
-        return "a tag cannot start with '-'";
-    if (tag.startsWith('/') || tag.includes('//'))
-        return "it would contain an empty path component ('//')";
-    if (tag.includes('..'))
-        return "git refs cannot contain '..'";
-    for (const component of tag.split('/')) {
-        if (component.startsWith('.'))
-            return "a path component cannot start with '.'";
-        if (component.endsWith('.lock'))
-            return "a path component cannot end with '.lock'";
-    }
-    return undefined;
-}
-/**
- * The tag name for an event. Validates every part first and throws
- * InvalidInputError rather than produce a tag GTO cannot parse back.
- */
-function formatTagName(tag) {
-    assertModelName(tag.model);
-    const artifact = modelToTagPart(tag.model);
-    if (tag.counter !== undefined && !(Number.isSafeInteger(tag.counter) && tag.counter >= 0)) {
-        throw new InvalidInputError(`Invalid tag counter ${tag.counter}: a non-negative integer is needed.`);
-    }
-    const suffix = tag.counter === undefined ? '' : `#${tag.counter}`;
-    let name;
-    switch (tag.action) {
-        case 'register':
-        case 'deregister':
-            assertVersion(tag.version);
-            name = `${artifact}@${tag.version}${tag.action === 'deregister' ? '!' : ''}${suffix}`;
-            break;
-        case 'assign':
-        case 'unassign':
-            if (tag.legacy) {
-                if (tag.action !== 'assign' || tag.counter === undefined) {
-                    throw new InvalidInputError('The legacy NAME#STAGE-N form exists only for assignments with a counter.');
-                }
-                assertStageName(tag.stage);
-                name = `${artifact}#${tag.stage}-${tag.counter}`;
-                break;
-            }
-            assertStageName(tag.stage);
-            name = `${artifact}#${tag.stage}${tag.action === 'unassign' ? '!' : ''}${suffix}`;
-            break;
-        case 'deprecate':
-        case 'create':
-            name = `${artifact}@${tag.action === 'deprecate' ? 'deprecated' : 'created'}${suffix}`;
-            break;
-    }
-    const problem = refProblem(name);
-    const back = parseTagName(name);
-    if (problem || !back || !sameTag(back, tag)) {
-        throw new InvalidInputError(`Refusing to write tag "${name}": ${problem ?? 'GTO would not read it back as written'}.`);
-    }
-    return name;
-}
-function sameTag(a, b) {
-    const norm = (t) => JSON.stringify({
-        action: t.action,
-        model: t.model,
-        version: 'version' in t ? t.version : undefined,
-        stage: 'stage' in t ? t.stage : undefined,
-        counter: t.counter,
-        legacy: 'legacy' in t && t.legacy ? true : undefined
-    });
-    return norm(a) === norm(b);
-}
-
 ;// CONCATENATED MODULE: ./src/registry/git/state.ts
 
 
@@ -24475,17 +24580,7 @@ function takenOutOf(state, model, version, stage) {
 
 
 
-/**
- * One ref per artifact outside refs/tags (GTO never reads it), moved by every
- * ModelGate write in the same atomic push as its tags, with
- * --force-with-lease: the optimistic lock that makes two concurrent writes of
- * one artifact conflict even when their tag names differ (other stages).
- */
-const LEASE_PREFIX = 'refs/modelgate/lease/';
-/** `dir/sub:model` → `refs/modelgate/lease/dir%2Fsub=model` (one level: no D/F clashes). */
-function leaseRefOf(model) {
-    return LEASE_PREFIX + modelToTagPart(model).replaceAll('/', '%2F');
-}
+
 /** A GitHub login (or app bot): its noreply address is a sound default tagger e-mail. */
 const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
 const sleepTimer = (ms) => new Promise(resolve => setTimeout(resolve, ms));
@@ -24498,9 +24593,8 @@ class GitRegistry {
     maxSkew;
     allowedStages;
     fetchBeforeWrite;
-    /** Models (key '' for all) whose tags this object has reconciled with origin. */
-    reconciled = new Map();
-    remoteKnown;
+    /** The remote's tags: fetched and reconciled with (origin.ts). */
+    origin;
     constructor(options) {
         this.git = options.git;
         this.remote = options.remote ?? 'origin';
@@ -24510,6 +24604,7 @@ class GitRegistry {
         this.maxSkew = options.maxClockSkewSeconds ?? 10;
         this.allowedStages = options.allowedStages;
         this.fetchBeforeWrite = options.fetchBeforeWrite ?? true;
+        this.origin = new OriginTags(this.git, this.remote, () => this.readState());
     }
     /** The whole state, from one `git for-each-ref`. */
     readState() {
@@ -24517,24 +24612,24 @@ class GitRegistry {
     }
     // ---- reads ---------------------------------------------------------------
     async getVersion(model, version) {
-        await this.reconcileOnce(model);
+        await this.reconcile(model);
         const artifact = (await this.readState()).artifacts.get(model);
         return artifact && versionRecord(artifact, version);
     }
     async getStage(model, stage) {
-        await this.reconcileOnce(model);
+        await this.reconcile(model);
         return stageHolder(await this.readState(), model, stage);
     }
     async status(model) {
-        await this.reconcileOnce(model);
+        await this.reconcile(model);
         return statusOf(await this.readState(), model);
     }
     async history(model) {
-        await this.reconcileOnce(model);
+        await this.reconcile(model);
         return historyOf(await this.readState(), model);
     }
     async takenOutOf(model, version, stage) {
-        await this.reconcileOnce(model);
+        await this.reconcile(model);
         return takenOutOf(await this.readState(), model, version, stage);
     }
     // ---- writes --------------------------------------------------------------
@@ -24686,14 +24781,14 @@ class GitRegistry {
     // ---- the write protocol ----------------------------------------------------
     async write(model, stage, auditIn, options, decide) {
         let audit = auditIn;
-        const remote = await this.hasRemote();
+        const remote = await this.origin.hasRemote();
         let fresh;
         for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
             let view = fresh;
             fresh = undefined;
             if (!view) {
                 if (remote && (attempt > 1 || this.fetchBeforeWrite))
-                    await this.fetch([model]);
+                    await this.origin.fetch([model]);
                 view = await this.view(model, remote);
             }
             const { state, lease } = view;
@@ -24741,7 +24836,7 @@ class GitRegistry {
                 return { written: true, events, attempts: attempt };
             }
             await this.deleteTags(created.map(c => c.name));
-            await this.fetch([model]);
+            await this.origin.fetch([model]);
             const after = await this.view(model, remote);
             if (created.every(c => c.oid !== '' && after.state.tags.get(c.name) === c.oid)) {
                 return { written: true, events, attempts: attempt }; // it landed; its answer was lost
@@ -24829,71 +24924,9 @@ class GitRegistry {
         }
         return commit;
     }
-    /** Whether the checkout has the remote: asked once per registry object. */
-    hasRemote() {
-        this.remoteKnown ??= gitOk(this.git, ['remote']).then(remotes => remotes.split('\n').some(line => line.trim() === this.remote));
-        this.remoteKnown.catch(() => (this.remoteKnown = undefined));
-        return this.remoteKnown;
-    }
-    /**
-     * Once per model (or once for all, `undefined`) for this registry object, before its first
-     * read: the models' tags made exactly origin's (fetch), so a decision never reads a local
-     * tag that never reached origin (a write killed mid-push leaves one). Writes fetch again
-     * before every attempt. Without the remote, the local tags are the registry.
-     */
-    reconcileOnce(model) {
-        if (!this.fetchBeforeWrite)
-            return Promise.resolve();
-        const key = model ?? '';
-        // Reconciling every model covers each one.
-        let done = this.reconciled.get(key) ?? this.reconciled.get('');
-        if (!done) {
-            done = (async () => {
-                if (!(await this.hasRemote()))
-                    return;
-                if (model !== undefined)
-                    return this.fetch([model]);
-                // Every model: origin's tags first (models this clone has not seen), then each known
-                // model's tags reconciled, local-only ones removed.
-                await this.fetch();
-                const state = await this.readState();
-                const models = [...new Set([...state.artifacts.keys(), ...state.counters.keys()])];
-                if (models.length > 0)
-                    await this.fetch(models);
-            })();
-            this.reconciled.set(key, done);
-            done.catch(() => this.reconciled.delete(key));
-        }
-        return done;
-    }
-    /**
-     * Tags and leases from the remote, forced: the remote is the truth. With `models`, exactly
-     * those models' GTO tags (`NAME@…`, `NAME#…`) are made origin's, pruning the local ones
-     * origin does not have (a write killed before its push landed); other tags are left alone.
-     * Without, every tag is fetched and nothing pruned.
-     */
-    async fetch(models) {
-        const tags = models
-            ? models.flatMap(model => {
-                const part = modelToTagPart(model);
-                return [
-                    `+refs/tags/${part}@*:refs/tags/${part}@*`,
-                    `+refs/tags/${part}#*:refs/tags/${part}#*`
-                ];
-            })
-            : ['+refs/tags/*:refs/tags/*'];
-        const result = await this.git([
-            'fetch',
-            '--quiet',
-            '--no-tags',
-            ...(models ? ['--prune'] : []),
-            this.remote,
-            ...tags,
-            `+${LEASE_PREFIX}*:${LEASE_PREFIX}*`
-        ]);
-        if (result.code !== 0) {
-            throw new Error(`Could not fetch the registry's tags from ${this.remote}: ${result.stderr.trim()}. ModelGate decides only on ${this.remote}'s tags; check the remote and re-run.`);
-        }
+    /** Before a model's first read: its tags made origin's (origin.ts), unless told not to. */
+    reconcile(model) {
+        return this.fetchBeforeWrite ? this.origin.reconcileOnce(model) : Promise.resolve();
     }
     /** The state, and (with a remote) the artifact's lease as last fetched. */
     async view(model, remote) {
@@ -24908,6 +24941,7 @@ class GitRegistry {
             await gitOk(this.git, ['tag', '-d', ...names]);
     }
 }
+
 // ---- helpers ----------------------------------------------------------------
 function assertNotDeprecated(artifact) {
     const last = artifact?.events[artifact.events.length - 1];

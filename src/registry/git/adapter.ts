@@ -43,6 +43,7 @@ import type {
   WriteResult
 } from '../port.js'
 import { formatMessage, parseMessage } from './message.js'
+import { LEASE_PREFIX, OriginTags, leaseRefOf } from './origin.js'
 import type { GitRunner } from './runner.js'
 import { gitOk } from './runner.js'
 import { compareVersions } from './semver.js'
@@ -57,13 +58,7 @@ import {
 import type { ArtifactState, RegistryState, StageHolderState, VersionState } from './state.js'
 import { previousHolder, readState, versionsInStage } from './state.js'
 import type { GtoTag } from './tag-name.js'
-import {
-  assertModelName,
-  assertStageName,
-  assertVersion,
-  formatTagName,
-  modelToTagPart
-} from './tag-name.js'
+import { assertModelName, assertStageName, assertVersion, formatTagName } from './tag-name.js'
 
 export interface GitRegistryOptions {
   /** Runs git in the checkout that is the registry. */
@@ -109,19 +104,6 @@ interface View {
   lease: string
 }
 
-/**
- * One ref per artifact outside refs/tags (GTO never reads it), moved by every
- * ModelGate write in the same atomic push as its tags, with
- * --force-with-lease: the optimistic lock that makes two concurrent writes of
- * one artifact conflict even when their tag names differ (other stages).
- */
-export const LEASE_PREFIX = 'refs/modelgate/lease/'
-
-/** `dir/sub:model` → `refs/modelgate/lease/dir%2Fsub=model` (one level: no D/F clashes). */
-export function leaseRefOf(model: string): string {
-  return LEASE_PREFIX + modelToTagPart(model).replaceAll('/', '%2F')
-}
-
 interface Created {
   name: string
   /** The tag object's id, to recognise our own tag on the remote. */
@@ -143,9 +125,8 @@ export class GitRegistry implements Registry {
   private readonly maxSkew: number
   private readonly allowedStages: readonly string[] | undefined
   private readonly fetchBeforeWrite: boolean
-  /** Models (key '' for all) whose tags this object has reconciled with origin. */
-  private readonly reconciled = new Map<string, Promise<void>>()
-  private remoteKnown: Promise<boolean> | undefined
+  /** The remote's tags: fetched and reconciled with (origin.ts). */
+  private readonly origin: OriginTags
 
   constructor(options: GitRegistryOptions) {
     this.git = options.git
@@ -156,6 +137,7 @@ export class GitRegistry implements Registry {
     this.maxSkew = options.maxClockSkewSeconds ?? 10
     this.allowedStages = options.allowedStages
     this.fetchBeforeWrite = options.fetchBeforeWrite ?? true
+    this.origin = new OriginTags(this.git, this.remote, () => this.readState())
   }
 
   /** The whole state, from one `git for-each-ref`. */
@@ -166,23 +148,23 @@ export class GitRegistry implements Registry {
   // ---- reads ---------------------------------------------------------------
 
   async getVersion(model: string, version: string): Promise<VersionRecord | undefined> {
-    await this.reconcileOnce(model)
+    await this.reconcile(model)
     const artifact = (await this.readState()).artifacts.get(model)
     return artifact && versionRecord(artifact, version)
   }
 
   async getStage(model: string, stage: string): Promise<StageHolder | undefined> {
-    await this.reconcileOnce(model)
+    await this.reconcile(model)
     return stageHolder(await this.readState(), model, stage)
   }
 
   async status(model?: string): Promise<ModelStatus[]> {
-    await this.reconcileOnce(model)
+    await this.reconcile(model)
     return statusOf(await this.readState(), model)
   }
 
   async history(model?: string): Promise<RegistryEvent[]> {
-    await this.reconcileOnce(model)
+    await this.reconcile(model)
     return historyOf(await this.readState(), model)
   }
 
@@ -191,7 +173,7 @@ export class GitRegistry implements Registry {
     version: string,
     stage: string
   ): Promise<StageRemoval | undefined> {
-    await this.reconcileOnce(model)
+    await this.reconcile(model)
     return takenOutOf(await this.readState(), model, version, stage)
   }
 
@@ -391,13 +373,13 @@ export class GitRegistry implements Registry {
     decide: (state: RegistryState) => Decision
   ): Promise<WriteResult> {
     let audit = auditIn
-    const remote = await this.hasRemote()
+    const remote = await this.origin.hasRemote()
     let fresh: View | undefined
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       let view = fresh
       fresh = undefined
       if (!view) {
-        if (remote && (attempt > 1 || this.fetchBeforeWrite)) await this.fetch([model])
+        if (remote && (attempt > 1 || this.fetchBeforeWrite)) await this.origin.fetch([model])
         view = await this.view(model, remote)
       }
       const { state, lease } = view
@@ -445,7 +427,7 @@ export class GitRegistry implements Registry {
       }
 
       await this.deleteTags(created.map(c => c.name))
-      await this.fetch([model])
+      await this.origin.fetch([model])
       const after = await this.view(model, remote)
       if (created.every(c => c.oid !== '' && after.state.tags.get(c.name) === c.oid)) {
         return { written: true, events, attempts: attempt } // it landed; its answer was lost
@@ -559,73 +541,9 @@ export class GitRegistry implements Registry {
     return commit
   }
 
-  /** Whether the checkout has the remote: asked once per registry object. */
-  private hasRemote(): Promise<boolean> {
-    this.remoteKnown ??= gitOk(this.git, ['remote']).then(remotes =>
-      remotes.split('\n').some(line => line.trim() === this.remote)
-    )
-    this.remoteKnown.catch(() => (this.remoteKnown = undefined))
-    return this.remoteKnown
-  }
-
-  /**
-   * Once per model (or once for all, `undefined`) for this registry object, before its first
-   * read: the models' tags made exactly origin's (fetch), so a decision never reads a local
-   * tag that never reached origin (a write killed mid-push leaves one). Writes fetch again
-   * before every attempt. Without the remote, the local tags are the registry.
-   */
-  private reconcileOnce(model: string | undefined): Promise<void> {
-    if (!this.fetchBeforeWrite) return Promise.resolve()
-    const key = model ?? ''
-    // Reconciling every model covers each one.
-    let done = this.reconciled.get(key) ?? this.reconciled.get('')
-    if (!done) {
-      done = (async () => {
-        if (!(await this.hasRemote())) return
-        if (model !== undefined) return this.fetch([model])
-        // Every model: origin's tags first (models this clone has not seen), then each known
-        // model's tags reconciled, local-only ones removed.
-        await this.fetch()
-        const state = await this.readState()
-        const models = [...new Set([...state.artifacts.keys(), ...state.counters.keys()])]
-        if (models.length > 0) await this.fetch(models)
-      })()
-      this.reconciled.set(key, done)
-      done.catch(() => this.reconciled.delete(key))
-    }
-    return done
-  }
-
-  /**
-   * Tags and leases from the remote, forced: the remote is the truth. With `models`, exactly
-   * those models' GTO tags (`NAME@…`, `NAME#…`) are made origin's, pruning the local ones
-   * origin does not have (a write killed before its push landed); other tags are left alone.
-   * Without, every tag is fetched and nothing pruned.
-   */
-  private async fetch(models?: readonly string[]): Promise<void> {
-    const tags = models
-      ? models.flatMap(model => {
-          const part = modelToTagPart(model)
-          return [
-            `+refs/tags/${part}@*:refs/tags/${part}@*`,
-            `+refs/tags/${part}#*:refs/tags/${part}#*`
-          ]
-        })
-      : ['+refs/tags/*:refs/tags/*']
-    const result = await this.git([
-      'fetch',
-      '--quiet',
-      '--no-tags',
-      ...(models ? ['--prune'] : []),
-      this.remote,
-      ...tags,
-      `+${LEASE_PREFIX}*:${LEASE_PREFIX}*`
-    ])
-    if (result.code !== 0) {
-      throw new Error(
-        `Could not fetch the registry's tags from ${this.remote}: ${result.stderr.trim()}. ModelGate decides only on ${this.remote}'s tags; check the remote and re-run.`
-      )
-    }
+  /** Before a model's first read: its tags made origin's (origin.ts), unless told not to. */
+  private reconcile(model: string | undefined): Promise<void> {
+    return this.fetchBeforeWrite ? this.origin.reconcileOnce(model) : Promise.resolve()
   }
 
   /** The state, and (with a remote) the artifact's lease as last fetched. */
@@ -640,6 +558,8 @@ export class GitRegistry implements Registry {
     if (names.length > 0) await gitOk(this.git, ['tag', '-d', ...names])
   }
 }
+
+export { LEASE_PREFIX, leaseRefOf }
 
 // ---- helpers ----------------------------------------------------------------
 
