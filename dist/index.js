@@ -62493,19 +62493,23 @@ async function bindCandidate(context, record, dir, fromDir) {
     return fromDir;
 }
 async function ownDigest(context, model, version, dir) {
-    const refuse = (why, cause) => new errors/* InvalidInputError */.oC(`Refusing the candidate directory ${dir}: ${model} ${version} has no content digest recorded at registration, and ${why}, so the directory cannot be shown to be that version. ` +
-        `Promote without a candidate directory (${version} is then judged on its own files or run), or register the version with ModelGate, which records the digest.`, { locations: [{ file: dir }], ...(cause ? { cause } : {}) });
+    const refuse = (why, record, cause) => new errors/* InvalidInputError */.oC(`Refusing the candidate directory ${dir}: ${model} ${version} has no content digest recorded at registration, and ${why}, so the directory cannot be shown to be that version. ` +
+        `Promote without a candidate directory (${version} is then judged on its own files or run), or ${record}.`, { locations: [{ file: dir }], ...(cause ? { cause } : {}) });
+    const gitRecord = 'register versions with `modelgate register`, which records the digest of the files at the commit';
+    const runRecord = 'have the job that registers each version record the digest of the files it logged (`modelgate digest DIR`) in the version tag modelgate.candidate_digest';
     let own;
     try {
         own = await context.models.loadVersion(model, version);
     }
     catch (error) {
-        if (error instanceof errors/* ModelGateError */.j3)
-            throw refuse(`its files cannot be read (${error.message})`, error);
+        if (error instanceof errors/* ModelGateError */.j3) {
+            throw refuse(`its files cannot be read (${error.message})`, gitRecord, error);
+        }
         throw error;
     }
-    if (own.files.length === 0)
-        throw refuse('the registry keeps no files of it to compare with');
+    if (own.files.length === 0) {
+        throw refuse('the registry keeps no files of it to compare with', runRecord);
+    }
     return { digest: candidateDigest(own.files), source: "computed from the version's own files" };
 }
 

@@ -123,7 +123,9 @@ const COMMANDS: Record<string, Command> = {
 
   --to STAGE        the target stage
   --version vX.Y.Z  the registered version to promote (default: the candidate's model.yaml version)
-  --candidate DIR   the candidate's files (default: the version's files at its commit)
+  --candidate DIR   the candidate's files (default: the version's files at its commit); used
+                    only when its content digest (modelgate digest) is the version's, and never
+                    when it is a symlink or resolves outside the repository
   --policy FILE     default policies/MODEL.yml
   --dry-run         evaluate and print what would be written; write nothing
   --force           promote although gates fail (needs --reason; recorded)

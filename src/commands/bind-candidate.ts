@@ -57,20 +57,27 @@ async function ownDigest(
   version: string,
   dir: string
 ): Promise<{ digest: string; source: string }> {
-  const refuse = (why: string, cause?: unknown) =>
+  const refuse = (why: string, record: string, cause?: unknown) =>
     new InvalidInputError(
       `Refusing the candidate directory ${dir}: ${model} ${version} has no content digest recorded at registration, and ${why}, so the directory cannot be shown to be that version. ` +
-        `Promote without a candidate directory (${version} is then judged on its own files or run), or register the version with ModelGate, which records the digest.`,
+        `Promote without a candidate directory (${version} is then judged on its own files or run), or ${record}.`,
       { locations: [{ file: dir }], ...(cause ? { cause } : {}) }
     )
+  const gitRecord =
+    'register versions with `modelgate register`, which records the digest of the files at the commit'
+  const runRecord =
+    'have the job that registers each version record the digest of the files it logged (`modelgate digest DIR`) in the version tag modelgate.candidate_digest'
   let own: Candidate
   try {
     own = await context.models.loadVersion(model, version)
   } catch (error) {
-    if (error instanceof ModelGateError)
-      throw refuse(`its files cannot be read (${error.message})`, error)
+    if (error instanceof ModelGateError) {
+      throw refuse(`its files cannot be read (${error.message})`, gitRecord, error)
+    }
     throw error
   }
-  if (own.files.length === 0) throw refuse('the registry keeps no files of it to compare with')
+  if (own.files.length === 0) {
+    throw refuse('the registry keeps no files of it to compare with', runRecord)
+  }
   return { digest: candidateDigest(own.files), source: "computed from the version's own files" }
 }
