@@ -142,6 +142,39 @@ describe('a rollback re-run on the git registry', () => {
   })
 })
 
+describe('a rollback to a named version, re-run', () => {
+  it('writes nothing and exits 0 once the stage holds that version', async () => {
+    const sandbox = await makeSandbox()
+    try {
+      const clone = await sandbox.clone('work')
+      const run = (...args: string[]) => cli(...args, '--repo', clone.dir)
+      for (const version of ['v1.0.0', 'v2.0.0']) {
+        await gitOk(clone.git, ['commit', '--quiet', '--allow-empty', '-m', version])
+        expect((await run('register', 'm', '--version', version)).exitCode).toBe(0)
+      }
+      // Assigned by hand through the registry's own write (no model files needed).
+      const assign = async (version: string) => {
+        const { openRegistry } = await import('../src/registry/open.js')
+        const { registry } = await openRegistry(clone.dir)
+        await registry.assign('m', version, 'dev', { actor: 'tester' })
+      }
+      await assign('v1.0.0')
+      await assign('v2.0.0')
+      const args = ['rollback', 'm', '--stage', 'dev', '--to', 'v1.0.0', '--reason', 'bad v2']
+      const first = await run(...args)
+      expect(first.stdout).toContain('back on **v1.0.0** (was v2.0.0)')
+      const tags = await tagNames(clone.git)
+      const again = await run(...args)
+      expect(again.stderr).toBe('')
+      expect(again.exitCode).toBe(0)
+      expect(again.stdout).toContain('dev already holds v1.0.0')
+      expect(await tagNames(clone.git)).toEqual(tags)
+    } finally {
+      await sandbox.cleanup()
+    }
+  })
+})
+
 describe('a rollback re-run on an MLflow registry', () => {
   let stand: MlflowStandIn
   let scratch: string

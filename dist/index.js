@@ -62945,6 +62945,10 @@ async function rollback_alreadyDone(context, options, current) {
             `Nothing written: ${stage} was already rolled back from ${prior.removed}${prior.restored ? ` to ${prior.restored}` : ''} by ${prior.actor} at ${prior.at.toISOString()} (${prior.runUrl ?? prior.id}), and this is a re-run of it; ${stage} holds ${current.version} now. ` +
                 `To take ${current.version} out too, run the rollback again naming it: --from ${current.version} (or name the version to restore).`;
     }
+    else if (current.version === options.toVersion) {
+        // A re-run of a rollback to a named version that landed: done, not an error.
+        text = `${stage} already holds ${current.version}: nothing to roll back. Nothing written.`;
+    }
     else {
         return undefined;
     }

@@ -177,6 +177,9 @@ async function alreadyDone(
     text =
       `Nothing written: ${stage} was already rolled back from ${prior.removed}${prior.restored ? ` to ${prior.restored}` : ''} by ${prior.actor} at ${prior.at.toISOString()} (${prior.runUrl ?? prior.id}), and this is a re-run of it; ${stage} holds ${current.version} now. ` +
       `To take ${current.version} out too, run the rollback again naming it: --from ${current.version} (or name the version to restore).`
+  } else if (current.version === options.toVersion) {
+    // A re-run of a rollback to a named version that landed: done, not an error.
+    text = `${stage} already holds ${current.version}: nothing to roll back. Nothing written.`
   } else {
     return undefined
   }
