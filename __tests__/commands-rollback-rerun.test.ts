@@ -154,7 +154,6 @@ describe('a rollback to a named version, re-run', () => {
       }
       // Assigned by hand through the registry's own write (no model files needed).
       const assign = async (version: string) => {
-        const { openRegistry } = await import('../src/registry/open.js')
         const { registry } = await openRegistry(clone.dir)
         await registry.assign('m', version, 'dev', { actor: 'tester' })
       }
