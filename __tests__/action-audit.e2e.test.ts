@@ -184,12 +184,9 @@ describe('the audit trail of the bundled action', () => {
 
   it('a merge promotes a candidate from a workflow artifact; the record is in all three places', async () => {
     const repo = gh.state.repo('acme/models')
-    const files = {
-      'metrics.json': JSON.stringify({ auc: 0.8 }),
-      'model.yaml':
-        'version: v1.1.0\ntraining_data_snapshot: s3://fraud/snapshots/2026-11-20\nfeature_view_version: fraud-features@14\n',
-      'model.bin': 'weights'
-    }
+    // Exactly v1.1.0's files (model/ at its registration commit): an artifact is promoted as a
+    // version only when its content digest is the version's.
+    const files = { 'metrics.json': JSON.stringify({ auc: 0.8 }) }
     artifacts.artifacts.push({
       id: 501,
       name: 'fraud-candidate',
@@ -215,6 +212,7 @@ describe('the audit trail of the bundled action', () => {
         command: 'promote',
         policy: 'policy.yml',
         stage: 'production',
+        version: 'v1.1.0',
         'candidate-artifact': 'fraud-candidate'
       }
     )
@@ -233,19 +231,15 @@ describe('the audit trail of the bundled action', () => {
       previous: 'v1.0.0',
       decision: 'pass',
       metrics: { candidate: { auc: 0.8 }, champion: { auc: 0.75 } },
-      trainingData: 's3://fraud/snapshots/2026-11-20',
-      featureView: 'fraud-features@14',
+      trainingData: null,
+      featureView: null,
       pullRequest: { number: 3, approvers: [{ login: 'bob', commit: head }] },
       actor: 'merger',
       event: 'push',
       commitSha: merge,
       reason: null
     })
-    expect(record.artifact?.files.map(file => file.path)).toEqual([
-      'metrics.json',
-      'model.bin',
-      'model.yaml'
-    ])
+    expect(record.artifact?.files.map(file => file.path)).toEqual(['metrics.json'])
     expect(record.artifact?.totalBytes).toBe(
       Object.values(files).reduce((sum, text) => sum + Buffer.byteLength(text), 0)
     )

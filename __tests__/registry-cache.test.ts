@@ -248,8 +248,9 @@ describe('the tag cache', () => {
     const status = await registry.status()
     const history = await registry.history('churn-model')
     const second = await readState(warm.git)
-    expect(warm.commands()).toEqual(['for-each-ref', 'for-each-ref', 'for-each-ref'])
-    expect(warm.calls[0]?.args).toEqual([
+    // `remote` once per registry object: without origin, the local tags are the registry.
+    expect(warm.commands()).toEqual(['remote', 'for-each-ref', 'for-each-ref', 'for-each-ref'])
+    expect(warm.calls[1]?.args).toEqual([
       'for-each-ref',
       '--format=%(objectname) %(objecttype) %(refname:lstrip=2)',
       'refs/tags'

@@ -8653,6 +8653,8 @@ var __webpack_exports__ = {};
 
 ;// CONCATENATED MODULE: external "node:util"
 const external_node_util_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
+;// CONCATENATED MODULE: external "node:crypto"
+const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: external "node:path"
@@ -8723,6 +8725,303 @@ function errorMessage(error) {
         return error.message;
     }
     return typeof error === 'string' ? error : JSON.stringify(error);
+}
+
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: ./src/candidate/hash.ts
+
+
+
+
+/**
+ * Size of each of the two read buffers per file being hashed.
+ *
+ * Measured on a 1 GiB file (Node 20, Linux, page cache warm): a FileHandle
+ * read loop with two alternating 2 MiB buffers (the next read runs on the
+ * libuv pool while the current buffer is hashed) took 0.62 s; the same loop
+ * with one buffer 0.82 s; `createReadStream` piped to the hash, 1 to 4 MiB
+ * highWaterMark, 0.85-0.95 s and 30 MB more peak RSS. Memory stays at
+ * 2 x HASH_BUFFER_BYTES per file in flight, whatever the file size.
+ */
+const HASH_BUFFER_BYTES = 2 * 1024 * 1024;
+/** Files hashed at the same time by `hashFiles` unless told otherwise. */
+const DEFAULT_HASH_CONCURRENCY = 4;
+/**
+ * Open flags for every file ModelGate reads from a candidate: never follow a
+ * symlink at the last component (the walk already resolved and vetted links,
+ * so meeting one here means the tree changed under us), and never block on a
+ * FIFO swapped in after the walk. Both flags are 0 where the platform lacks them.
+ */
+const SAFE_READ_FLAGS = external_node_fs_namespaceObject.constants.O_RDONLY | (external_node_fs_namespaceObject.constants.O_NOFOLLOW ?? 0) | (external_node_fs_namespaceObject.constants.O_NONBLOCK ?? 0);
+/**
+ * SHA-256 of one regular file, read in a stream with two reused buffers:
+ * memory stays flat whatever the size. This is the function `npm run bench`
+ * times against `sha256sum`.
+ *
+ * `displayPath` names the file in errors (defaults to `file`). Throws
+ * InvalidInputError when the path is not a regular file (or is a symlink) or
+ * when its size changes while it is read.
+ */
+async function hashFile(file, displayPath = file) {
+    let handle;
+    try {
+        handle = await (0,promises_namespaceObject.open)(file, SAFE_READ_FLAGS);
+    }
+    catch (error) {
+        throw new InvalidInputError(`Cannot read ${displayPath}: ${describeFsError(error)}`, {
+            locations: [{ file: displayPath }],
+            cause: error
+        });
+    }
+    try {
+        const stat = await handle.stat();
+        if (!stat.isFile()) {
+            throw new InvalidInputError(`${displayPath} is not a regular file`, {
+                locations: [{ file: displayPath }]
+            });
+        }
+        const hash = (0,external_node_crypto_namespaceObject.createHash)('sha256');
+        const size = Math.max(1, Math.min(HASH_BUFFER_BYTES, stat.size));
+        let current = Buffer.allocUnsafe(size);
+        let spare = Buffer.allocUnsafe(size);
+        let total = 0;
+        let pending = handle.read(current, 0, size, null);
+        for (;;) {
+            const { bytesRead } = await pending;
+            if (bytesRead === 0)
+                break;
+            total += bytesRead;
+            // Start the next read into the spare buffer before hashing this one: I/O and hashing overlap.
+            pending = handle.read(spare, 0, size, null);
+            hash.update(current.subarray(0, bytesRead));
+            const hashed = current;
+            current = spare;
+            spare = hashed;
+        }
+        if (total !== stat.size) {
+            throw new InvalidInputError(`${displayPath} changed while it was being hashed (${stat.size} bytes at open, ${total} read)`, { locations: [{ file: displayPath }] });
+        }
+        return { sha256: hash.digest('hex'), size: total };
+    }
+    catch (error) {
+        if (error instanceof InvalidInputError)
+            throw error;
+        throw new InvalidInputError(`Cannot read ${displayPath}: ${describeFsError(error)}`, {
+            locations: [{ file: displayPath }],
+            cause: error
+        });
+    }
+    finally {
+        await handle.close();
+    }
+}
+/**
+ * Hash many files, at most `concurrency` at a time, results in input order.
+ * The first failure stops new files from starting and is rethrown once the
+ * files already in flight have finished.
+ */
+async function hashFiles(jobs, concurrency = DEFAULT_HASH_CONCURRENCY) {
+    const results = new Array(jobs.length);
+    let nextIndex = 0;
+    let failure;
+    const worker = async () => {
+        while (failure === undefined && nextIndex < jobs.length) {
+            const index = nextIndex++;
+            const job = jobs[index];
+            if (!job)
+                continue;
+            try {
+                results[index] = await hashFile(job.file, job.displayPath);
+            }
+            catch (error) {
+                failure ??= { error };
+            }
+        }
+    };
+    const workers = Math.max(1, Math.min(Math.floor(concurrency) || 1, jobs.length));
+    await Promise.all(Array.from({ length: workers }, worker));
+    if (failure)
+        throw failure.error;
+    return results;
+}
+/** `ENOENT: no such file or directory` style text for a Node fs error. */
+function describeFsError(error) {
+    if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string') {
+        const text = {
+            ENOENT: 'no such file or directory',
+            EACCES: 'permission denied',
+            EPERM: 'operation not permitted',
+            ELOOP: 'is a symlink or has too many levels of symlinks',
+            EISDIR: 'is a directory',
+            ENOTDIR: 'a parent is not a directory'
+        };
+        return `${error.code}: ${text[error.code] ?? (error instanceof Error ? error.message : 'error')}`;
+    }
+    return error instanceof Error ? error.message : String(error);
+}
+
+;// CONCATENATED MODULE: ./src/candidate/walk.ts
+
+
+
+
+/**
+ * Walk `root` (an absolute, already realpath-resolved directory) recursively.
+ * `displayRoot` is how messages name the root (the path as the user gave it).
+ */
+async function walkCandidate(root, displayRoot) {
+    const files = [];
+    const directories = new Set();
+    const display = (relative) => external_node_path_default().join(displayRoot, relative);
+    const visit = async (relativeDir) => {
+        const absoluteDir = relativeDir === '' ? root : external_node_path_default().join(root, ...relativeDir.split('/'));
+        let entries;
+        try {
+            entries = await (0,promises_namespaceObject.readdir)(absoluteDir, { withFileTypes: true });
+        }
+        catch (error) {
+            throw new InvalidInputError(`Cannot list ${display(relativeDir) || '.'}: ${describeFsError(error)}`, { locations: [{ file: display(relativeDir) }], cause: error });
+        }
+        for (const entry of entries) {
+            const relative = relativeDir === '' ? entry.name : `${relativeDir}/${entry.name}`;
+            const absolute = external_node_path_default().join(absoluteDir, entry.name);
+            if (entry.isDirectory()) {
+                directories.add(relative);
+                await visit(relative);
+            }
+            else if (entry.isFile()) {
+                files.push({ path: relative, openPath: absolute });
+            }
+            else if (entry.isSymbolicLink()) {
+                files.push(await vetLink(root, relative, absolute, display(relative)));
+            }
+            else {
+                throw new InvalidInputError(`${display(relative)} is not a regular file or a directory (a FIFO, socket or device); ` +
+                    'a candidate may hold only files and directories', { locations: [{ file: display(relative) }] });
+            }
+        }
+    };
+    await visit('');
+    files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return { files, directories };
+}
+/** True when `target` is `root` itself or lies below it (both absolute and resolved). */
+function isInside(root, target) {
+    const relative = external_node_path_default().relative(root, target);
+    return (relative === '' ||
+        (relative !== '..' && !relative.startsWith(`..${(external_node_path_default()).sep}`) && !external_node_path_default().isAbsolute(relative)));
+}
+async function vetLink(root, relative, absolute, displayPath) {
+    const linkTarget = await (0,promises_namespaceObject.readlink)(absolute);
+    const refuse = (why, cause) => new InvalidInputError(`Refusing symlink ${displayPath} -> ${linkTarget}: ${why}. ` +
+        'ModelGate only follows links to files inside the candidate directory.', { locations: [{ file: displayPath }], cause });
+    let resolved;
+    try {
+        resolved = await (0,promises_namespaceObject.realpath)(absolute);
+    }
+    catch (error) {
+        const code = error?.code;
+        // Say "outside" when it is, even for a dangling target: that is the real problem.
+        if (!isInside(root, external_node_path_default().resolve(external_node_path_default().dirname(absolute), linkTarget))) {
+            throw refuse('it points outside the candidate directory', error);
+        }
+        throw refuse(code === 'ENOENT'
+            ? 'its target does not exist'
+            : code === 'ELOOP'
+                ? 'it is part of a symlink loop'
+                : `it cannot be resolved (${describeFsError(error)})`, error);
+    }
+    if (!isInside(root, resolved)) {
+        const direct = resolved === external_node_path_default().resolve(external_node_path_default().dirname(absolute), linkTarget);
+        throw refuse(direct
+            ? 'it points outside the candidate directory'
+            : `it resolves to ${resolved}, outside the candidate directory`);
+    }
+    const targetStat = await (0,promises_namespaceObject.stat)(resolved);
+    if (targetStat.isDirectory())
+        throw refuse('it points to a directory');
+    if (!targetStat.isFile())
+        throw refuse('its target is not a regular file');
+    return { path: relative, openPath: resolved, linkTarget };
+}
+
+;// CONCATENATED MODULE: ./src/candidate/digest.ts
+
+
+
+
+
+
+/** What a candidate digest starts with: the algorithm, as in OCI and npm digests. */
+const DIGEST_PREFIX = 'sha256:';
+/** `sha256:` and 64 lower-case hex digits. */
+const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
+/**
+ * The content digest of a candidate: which files it holds and what is in them, so a directory
+ * can be compared with a registered version cheaply.
+ *
+ * Definition: the SHA-256 of the listing `sha256sum` would print for the candidate's files,
+ * `<file sha256 hex>  <relative POSIX path>\n` per file, lines ordered by the paths' UTF-8 bytes
+ * (what `LC_ALL=C sort` does), a path holding `\`, a newline or a CR written as GNU sha256sum
+ * does (the line starts with `\`; those characters become `\\`, `\n`, `\r`), prefixed
+ * `sha256:`. Reproduce it in a shell with
+ * `find . -type f -printf '%P\0' | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum`
+ * for a directory without such names or links.
+ *
+ * It covers every file the candidate walk lists (walk.ts): every regular file below the
+ * directory, dotfiles, `metrics.json`, `model.yaml` and checksums files included, and a link
+ * to a file inside the directory under the link's own path with the target's content. Empty
+ * directories, file modes and times are not part of it.
+ */
+function candidateDigest(files) {
+    const sorted = [...files].sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
+    const hash = (0,external_node_crypto_namespaceObject.createHash)('sha256');
+    for (const file of sorted) {
+        const escaped = /[\\\n\r]/.test(file.path);
+        const name = escaped
+            ? file.path.replaceAll('\\', '\\\\').replaceAll('\n', '\\n').replaceAll('\r', '\\r')
+            : file.path;
+        hash.update(`${escaped ? '\\' : ''}${file.sha256}  ${name}\n`, 'utf8');
+    }
+    return DIGEST_PREFIX + hash.digest('hex');
+}
+/**
+ * Refuses a candidate directory that is itself a symlink, or that lies in `root` (the
+ * repository or workspace) as written but resolves outside it through a linked parent: a
+ * pull request can replace `model/` with a link to anywhere on the runner. A path written
+ * outside `root` (an absolute path the caller chose, such as a downloaded artifact's
+ * temporary directory) is the caller's choice and is only refused when it is a link.
+ */
+async function assertCandidateLocation(dir, root) {
+    // Relative to the working directory, as loadCandidate reads it.
+    const absolute = external_node_path_default().resolve(dir);
+    let isLink = false;
+    try {
+        isLink = (await (0,promises_namespaceObject.lstat)(absolute)).isSymbolicLink();
+    }
+    catch {
+        return; // a missing directory is loadCandidate's to report (exit 3)
+    }
+    if (isLink) {
+        throw new InvalidInputError(`Refusing the candidate directory ${dir}: it is a symlink. Name the real directory; ModelGate does not follow a candidate directory that is a link.`, { locations: [{ file: dir }] });
+    }
+    const rootReal = await (0,promises_namespaceObject.realpath)(root).catch(() => external_node_path_default().resolve(root));
+    if (!isInside(external_node_path_default().resolve(root), absolute) && !isInside(rootReal, absolute))
+        return;
+    let real;
+    try {
+        real = await (0,promises_namespaceObject.realpath)(absolute);
+    }
+    catch (error) {
+        throw new InvalidInputError(`Cannot resolve the candidate directory ${dir}: ${describeFsError(error)}`, {
+            locations: [{ file: dir }],
+            cause: error
+        });
+    }
+    if (!isInside(rootReal, real)) {
+        throw new InvalidInputError(`Refusing the candidate directory ${dir}: it resolves to ${real}, outside the repository ${rootReal} (a parent of it is a symlink).`, { locations: [{ file: dir }] });
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/candidate/problems.ts
@@ -8870,142 +9169,6 @@ function normalise(name) {
     if (normalised === '.' || normalised.endsWith('/'))
         return { kind: 'bad' };
     return { kind: 'ok', path: normalised };
-}
-
-;// CONCATENATED MODULE: external "node:crypto"
-const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: ./src/candidate/hash.ts
-
-
-
-
-/**
- * Size of each of the two read buffers per file being hashed.
- *
- * Measured on a 1 GiB file (Node 20, Linux, page cache warm): a FileHandle
- * read loop with two alternating 2 MiB buffers (the next read runs on the
- * libuv pool while the current buffer is hashed) took 0.62 s; the same loop
- * with one buffer 0.82 s; `createReadStream` piped to the hash, 1 to 4 MiB
- * highWaterMark, 0.85-0.95 s and 30 MB more peak RSS. Memory stays at
- * 2 x HASH_BUFFER_BYTES per file in flight, whatever the file size.
- */
-const HASH_BUFFER_BYTES = 2 * 1024 * 1024;
-/** Files hashed at the same time by `hashFiles` unless told otherwise. */
-const DEFAULT_HASH_CONCURRENCY = 4;
-/**
- * Open flags for every file ModelGate reads from a candidate: never follow a
- * symlink at the last component (the walk already resolved and vetted links,
- * so meeting one here means the tree changed under us), and never block on a
- * FIFO swapped in after the walk. Both flags are 0 where the platform lacks them.
- */
-const SAFE_READ_FLAGS = external_node_fs_namespaceObject.constants.O_RDONLY | (external_node_fs_namespaceObject.constants.O_NOFOLLOW ?? 0) | (external_node_fs_namespaceObject.constants.O_NONBLOCK ?? 0);
-/**
- * SHA-256 of one regular file, read in a stream with two reused buffers:
- * memory stays flat whatever the size. This is the function `npm run bench`
- * times against `sha256sum`.
- *
- * `displayPath` names the file in errors (defaults to `file`). Throws
- * InvalidInputError when the path is not a regular file (or is a symlink) or
- * when its size changes while it is read.
- */
-async function hashFile(file, displayPath = file) {
-    let handle;
-    try {
-        handle = await (0,promises_namespaceObject.open)(file, SAFE_READ_FLAGS);
-    }
-    catch (error) {
-        throw new InvalidInputError(`Cannot read ${displayPath}: ${describeFsError(error)}`, {
-            locations: [{ file: displayPath }],
-            cause: error
-        });
-    }
-    try {
-        const stat = await handle.stat();
-        if (!stat.isFile()) {
-            throw new InvalidInputError(`${displayPath} is not a regular file`, {
-                locations: [{ file: displayPath }]
-            });
-        }
-        const hash = (0,external_node_crypto_namespaceObject.createHash)('sha256');
-        const size = Math.max(1, Math.min(HASH_BUFFER_BYTES, stat.size));
-        let current = Buffer.allocUnsafe(size);
-        let spare = Buffer.allocUnsafe(size);
-        let total = 0;
-        let pending = handle.read(current, 0, size, null);
-        for (;;) {
-            const { bytesRead } = await pending;
-            if (bytesRead === 0)
-                break;
-            total += bytesRead;
-            // Start the next read into the spare buffer before hashing this one: I/O and hashing overlap.
-            pending = handle.read(spare, 0, size, null);
-            hash.update(current.subarray(0, bytesRead));
-            const hashed = current;
-            current = spare;
-            spare = hashed;
-        }
-        if (total !== stat.size) {
-            throw new InvalidInputError(`${displayPath} changed while it was being hashed (${stat.size} bytes at open, ${total} read)`, { locations: [{ file: displayPath }] });
-        }
-        return { sha256: hash.digest('hex'), size: total };
-    }
-    catch (error) {
-        if (error instanceof InvalidInputError)
-            throw error;
-        throw new InvalidInputError(`Cannot read ${displayPath}: ${describeFsError(error)}`, {
-            locations: [{ file: displayPath }],
-            cause: error
-        });
-    }
-    finally {
-        await handle.close();
-    }
-}
-/**
- * Hash many files, at most `concurrency` at a time, results in input order.
- * The first failure stops new files from starting and is rethrown once the
- * files already in flight have finished.
- */
-async function hashFiles(jobs, concurrency = DEFAULT_HASH_CONCURRENCY) {
-    const results = new Array(jobs.length);
-    let nextIndex = 0;
-    let failure;
-    const worker = async () => {
-        while (failure === undefined && nextIndex < jobs.length) {
-            const index = nextIndex++;
-            const job = jobs[index];
-            if (!job)
-                continue;
-            try {
-                results[index] = await hashFile(job.file, job.displayPath);
-            }
-            catch (error) {
-                failure ??= { error };
-            }
-        }
-    };
-    const workers = Math.max(1, Math.min(Math.floor(concurrency) || 1, jobs.length));
-    await Promise.all(Array.from({ length: workers }, worker));
-    if (failure)
-        throw failure.error;
-    return results;
-}
-/** `ENOENT: no such file or directory` style text for a Node fs error. */
-function describeFsError(error) {
-    if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string') {
-        const text = {
-            ENOENT: 'no such file or directory',
-            EACCES: 'permission denied',
-            EPERM: 'operation not permitted',
-            ELOOP: 'is a symlink or has too many levels of symlinks',
-            EISDIR: 'is a directory',
-            ENOTDIR: 'a parent is not a directory'
-        };
-        return `${error.code}: ${text[error.code] ?? (error instanceof Error ? error.message : 'error')}`;
-    }
-    return error instanceof Error ? error.message : String(error);
 }
 
 ;// CONCATENATED MODULE: ./src/candidate/json.ts
@@ -19459,92 +19622,8 @@ function entry(node, key) {
     return node.entries.find(candidate => candidate.key === key)?.value;
 }
 
-;// CONCATENATED MODULE: ./src/candidate/walk.ts
-
-
-
-
-/**
- * Walk `root` (an absolute, already realpath-resolved directory) recursively.
- * `displayRoot` is how messages name the root (the path as the user gave it).
- */
-async function walkCandidate(root, displayRoot) {
-    const files = [];
-    const directories = new Set();
-    const display = (relative) => external_node_path_default().join(displayRoot, relative);
-    const visit = async (relativeDir) => {
-        const absoluteDir = relativeDir === '' ? root : external_node_path_default().join(root, ...relativeDir.split('/'));
-        let entries;
-        try {
-            entries = await (0,promises_namespaceObject.readdir)(absoluteDir, { withFileTypes: true });
-        }
-        catch (error) {
-            throw new InvalidInputError(`Cannot list ${display(relativeDir) || '.'}: ${describeFsError(error)}`, { locations: [{ file: display(relativeDir) }], cause: error });
-        }
-        for (const entry of entries) {
-            const relative = relativeDir === '' ? entry.name : `${relativeDir}/${entry.name}`;
-            const absolute = external_node_path_default().join(absoluteDir, entry.name);
-            if (entry.isDirectory()) {
-                directories.add(relative);
-                await visit(relative);
-            }
-            else if (entry.isFile()) {
-                files.push({ path: relative, openPath: absolute });
-            }
-            else if (entry.isSymbolicLink()) {
-                files.push(await vetLink(root, relative, absolute, display(relative)));
-            }
-            else {
-                throw new InvalidInputError(`${display(relative)} is not a regular file or a directory (a FIFO, socket or device); ` +
-                    'a candidate may hold only files and directories', { locations: [{ file: display(relative) }] });
-            }
-        }
-    };
-    await visit('');
-    files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    return { files, directories };
-}
-/** True when `target` is `root` itself or lies below it (both absolute and resolved). */
-function isInside(root, target) {
-    const relative = external_node_path_default().relative(root, target);
-    return (relative === '' ||
-        (relative !== '..' && !relative.startsWith(`..${(external_node_path_default()).sep}`) && !external_node_path_default().isAbsolute(relative)));
-}
-async function vetLink(root, relative, absolute, displayPath) {
-    const linkTarget = await (0,promises_namespaceObject.readlink)(absolute);
-    const refuse = (why, cause) => new InvalidInputError(`Refusing symlink ${displayPath} -> ${linkTarget}: ${why}. ` +
-        'ModelGate only follows links to files inside the candidate directory.', { locations: [{ file: displayPath }], cause });
-    let resolved;
-    try {
-        resolved = await (0,promises_namespaceObject.realpath)(absolute);
-    }
-    catch (error) {
-        const code = error?.code;
-        // Say "outside" when it is, even for a dangling target: that is the real problem.
-        if (!isInside(root, external_node_path_default().resolve(external_node_path_default().dirname(absolute), linkTarget))) {
-            throw refuse('it points outside the candidate directory', error);
-        }
-        throw refuse(code === 'ENOENT'
-            ? 'its target does not exist'
-            : code === 'ELOOP'
-                ? 'it is part of a symlink loop'
-                : `it cannot be resolved (${describeFsError(error)})`, error);
-    }
-    if (!isInside(root, resolved)) {
-        const direct = resolved === external_node_path_default().resolve(external_node_path_default().dirname(absolute), linkTarget);
-        throw refuse(direct
-            ? 'it points outside the candidate directory'
-            : `it resolves to ${resolved}, outside the candidate directory`);
-    }
-    const targetStat = await (0,promises_namespaceObject.stat)(resolved);
-    if (targetStat.isDirectory())
-        throw refuse('it points to a directory');
-    if (!targetStat.isFile())
-        throw refuse('its target is not a regular file');
-    return { path: relative, openPath: resolved, linkTarget };
-}
-
 ;// CONCATENATED MODULE: ./src/candidate/load.ts
+
 
 
 
@@ -19575,32 +19654,10 @@ const MODEL_INFO_FILE = 'model.yaml';
  * fails fast; their recorded hashes are of exactly the bytes parsed.
  */
 async function loadCandidate(dir, options = {}) {
+    if (options.within !== undefined)
+        await assertCandidateLocation(dir, options.within);
     const absolute = external_node_path_default().resolve(dir);
-    let root;
-    try {
-        const rootStat = await (0,promises_namespaceObject.stat)(absolute);
-        if (!rootStat.isDirectory()) {
-            throw new InvalidInputError(`The candidate ${dir} is not a directory`, {
-                locations: [{ file: dir }]
-            });
-        }
-        root = await (0,promises_namespaceObject.realpath)(absolute);
-    }
-    catch (error) {
-        if (error instanceof InvalidInputError)
-            throw error;
-        const code = error?.code;
-        if (code === 'ENOENT' || code === 'ENOTDIR') {
-            throw new NotFoundError(`The candidate directory ${dir} does not exist`, {
-                locations: [{ file: dir }],
-                cause: error
-            });
-        }
-        throw new InvalidInputError(`Cannot read the candidate directory ${dir}: ${describeFsError(error)}`, {
-            locations: [{ file: dir }],
-            cause: error
-        });
-    }
+    const root = await resolveRoot(dir);
     const display = (relative) => external_node_path_default().join(dir, relative);
     const walk = await walkCandidate(root, dir);
     const byPath = new Map(walk.files.map(file => [file.path, file]));
@@ -19659,6 +19716,44 @@ async function loadCandidate(dir, options = {}) {
     if (notes.length > 0)
         candidate.notes = notes;
     return candidate;
+}
+/** The directory's real path; NotFoundError when it is missing, InvalidInputError when not a directory. */
+async function resolveRoot(dir) {
+    const absolute = external_node_path_default().resolve(dir);
+    try {
+        const rootStat = await (0,promises_namespaceObject.stat)(absolute);
+        if (!rootStat.isDirectory()) {
+            throw new InvalidInputError(`The candidate ${dir} is not a directory`, {
+                locations: [{ file: dir }]
+            });
+        }
+        return await (0,promises_namespaceObject.realpath)(absolute);
+    }
+    catch (error) {
+        if (error instanceof InvalidInputError)
+            throw error;
+        const code = error?.code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') {
+            throw new NotFoundError(`The candidate directory ${dir} does not exist`, {
+                locations: [{ file: dir }],
+                cause: error
+            });
+        }
+        throw new InvalidInputError(`Cannot read the candidate directory ${dir}: ${describeFsError(error)}`, {
+            locations: [{ file: dir }],
+            cause: error
+        });
+    }
+}
+/**
+ * Every file of a directory, walked and hashed as loadCandidate does (the same list), without
+ * reading what any of them means: what a content digest is computed from.
+ */
+async function walkAndHash(dir, display = dir) {
+    const root = await resolveRoot(dir);
+    const walk = await walkCandidate(root, display);
+    const files = await hashAll(walk.files, new Map(), relative => external_node_path_default().join(display, relative));
+    return { files };
 }
 async function readSignature(readMetadata, display, notes) {
     const mlmodelText = await readMetadata(MLMODEL_FILE);
@@ -21872,7 +21967,8 @@ const CHECK_LACKS = ['approvals', 'checks', 'source-stage-dates'];
  */
 async function check_check(options, openRegistry = noRegistry) {
     const policy = await loadPolicy(options.policyFile);
-    const load = (where) => loadModel(where, policy, openRegistry);
+    const within = options.within ?? process.cwd();
+    const load = (where) => loadModel(where, policy, openRegistry, within);
     const candidate = await load(options.candidateDir);
     const champion = options.championDir ? await load(options.championDir) : undefined;
     const evaluation = evaluateStage({
@@ -21900,9 +21996,9 @@ async function check_check(options, openRegistry = noRegistry) {
 }
 /** `mlflow:NAME/VERSION` or `mlflow:NAME@ALIAS` names a registered version; anything else is a directory. */
 const REGISTERED = /^mlflow:(?<name>[^/@]+)(?:\/(?<version>[^/@]+)|@(?<alias>[^/@]+))$/;
-async function loadModel(where, policy, openRegistry) {
+async function loadModel(where, policy, openRegistry, within) {
     if (!where.startsWith('mlflow:'))
-        return loadCandidate(where);
+        return loadCandidate(where, { within });
     const match = REGISTERED.exec(where)?.groups;
     if (!match?.name) {
         throw new InvalidInputError(`"${where}" must be mlflow:NAME/VERSION or mlflow:NAME@ALIAS`);
@@ -22241,7 +22337,62 @@ function transitionGate(context) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/commands/bind-candidate.ts
+
+
+/**
+ * The version a promotion names, checked against the candidate directory's model.yaml: a
+ * directory that says it is another version is an error naming both, never a silent choice.
+ */
+function versionToPromote(named, dir, fromDir) {
+    const inFile = fromDir?.info?.version;
+    if (named !== undefined && inFile !== undefined && inFile !== named) {
+        throw new InvalidInputError(`The candidate ${dir ?? 'directory'} is version ${inFile} (its model.yaml), but the version to promote is ${named}: a directory is judged only as the version it is. Promote ${inFile}, or name the directory of ${named}.`, { locations: [{ file: `${dir ?? '.'}/model.yaml`, keyPath: 'version' }] });
+    }
+    return named ?? inFile;
+}
+/**
+ * What ModelGate judges for `version` when a candidate directory is given: the directory, but
+ * only when its content digest (candidate/digest.ts) equals the version's: the digest recorded
+ * at registration, else the digest of the version's own files (git: at its registration commit).
+ * When neither can be had, the directory is refused (fails closed): the caller can promote
+ * without it, and the version's own files or run are judged.
+ */
+async function bindCandidate(context, record, dir, fromDir) {
+    const { model, version } = record;
+    const actual = candidateDigest(fromDir.files);
+    const expected = record.candidateDigest
+        ? { digest: record.candidateDigest, source: 'recorded at its registration' }
+        : await ownDigest(context, model, version, dir);
+    if (expected.digest !== actual) {
+        throw new InvalidInputError(`The candidate directory ${dir} is not the files of ${model} ${version}: its content digest is ${actual}, the version's is ${expected.digest} (${expected.source}). ` +
+            `ModelGate judges only what it promotes: promote without a candidate directory to judge ${version}'s own files, or register the directory's content as a new version.`, { locations: [{ file: dir }] });
+    }
+    return fromDir;
+}
+async function ownDigest(context, model, version, dir) {
+    const refuse = (why, record, cause) => new InvalidInputError(`Refusing the candidate directory ${dir}: ${model} ${version} has no content digest recorded at registration, and ${why}, so the directory cannot be shown to be that version. ` +
+        `Promote without a candidate directory (${version} is then judged on its own files or run), or ${record}.`, { locations: [{ file: dir }], ...(cause ? { cause } : {}) });
+    const gitRecord = 'register versions with `modelgate register`, which records the digest of the files at the commit';
+    const runRecord = 'have the job that registers each version record the digest of the files it logged (`modelgate digest DIR`) in the version tag modelgate.candidate_digest';
+    let own;
+    try {
+        own = await context.models.loadVersion(model, version);
+    }
+    catch (error) {
+        if (error instanceof ModelGateError) {
+            throw refuse(`its files cannot be read (${error.message})`, gitRecord, error);
+        }
+        throw error;
+    }
+    if (own.files.length === 0) {
+        throw refuse('the registry keeps no files of it to compare with', runRecord);
+    }
+    return { digest: candidateDigest(own.files), source: "computed from the version's own files" };
+}
+
 ;// CONCATENATED MODULE: ./src/commands/promote.ts
+
 
 
 
@@ -22262,9 +22413,9 @@ async function promote(context, options) {
     }
     const model = options.policy.model;
     const candidateFromDir = options.candidateDir
-        ? await loadCandidate(options.candidateDir)
+        ? await loadCandidate(options.candidateDir, { within: context.workspace ?? process.cwd() })
         : undefined;
-    const version = options.version ?? candidateFromDir?.info?.version;
+    const version = versionToPromote(options.version, options.candidateDir, candidateFromDir);
     if (!version) {
         throw new InvalidInputError('Name the version to promote with --version (or a version in the candidate model.yaml)');
     }
@@ -22272,7 +22423,10 @@ async function promote(context, options) {
     if (!record) {
         throw new NotFoundError(`${model} ${version} is not registered; run \`modelgate register\` first`);
     }
-    const candidate = candidateFromDir ?? (await context.models.loadVersion(model, version));
+    // What is judged is what is promoted: a directory only when it is the version's own content.
+    const candidate = options.candidateDir && candidateFromDir
+        ? await bindCandidate(context, record, options.candidateDir, candidateFromDir)
+        : await context.models.loadVersion(model, version);
     let removal = await context.registry.takenOutOf(model, version, options.stage);
     const evaluate = async (holder) => evaluatePromotion(context, options, { version, candidate, holder, record, removal });
     const audit = (judged, written) => promotionAudit({
@@ -22447,19 +22601,116 @@ function outcome(evaluation, action, written, audit) {
 
 ;// CONCATENATED MODULE: ./src/commands/register.ts
 
-/** `modelgate register`: record a version on a commit. Re-registering the same version writes nothing. */
+/**
+ * `modelgate register`: record a version on a commit, with the content digest of the model's
+ * files there (when the backend can read them), so a candidate directory can later be
+ * compared with the version. Re-registering the same version writes nothing.
+ */
 async function register(context, options) {
-    const result = await context.registry.register(options.model, options.version, options.commit, { actor: context.actor, actorEmail: context.actorEmail, record: { ...context.runFacts } }, { dryRun: options.dryRun });
+    const digest = await digestOf(context, options);
+    const result = await context.registry.register(options.model, options.version, options.commit, {
+        actor: context.actor,
+        actorEmail: context.actorEmail,
+        record: { ...context.runFacts },
+        ...('digest' in digest ? { candidateDigest: digest.digest } : {})
+    }, { dryRun: options.dryRun });
     const what = `${options.model} ${options.version} on ${options.commit.slice(0, 12)}`;
     const text = result.written
         ? `Registered ${what}: \`${result.events.map(event => event.id).join('`, `')}\``
         : result.reason === 'dry run'
             ? `Dry run: would register ${what}: \`${result.planned.map(event => event.id).join('`, `')}\``
             : `Nothing written: ${options.model} ${options.version} ${result.reason}.`;
+    const note = 'digest' in digest
+        ? `Candidate digest: ${digest.digest}`
+        : `No candidate digest recorded (${digest.why}): a candidate directory is compared with the version's own files instead, or refused when they cannot be read.`;
     return {
-        markdown: text + '\n',
-        json: JSON.stringify({ ...options, written: result.written }, null, 2),
+        markdown: `${text}\n${result.written || result.reason === 'dry run' ? `${note}\n` : ''}`,
+        json: JSON.stringify({
+            ...options,
+            written: result.written,
+            ...('digest' in digest ? { candidateDigest: digest.digest } : {})
+        }, null, 2),
         exitCode: ExitCode.Pass
+    };
+}
+/** The digest of the model's files at the commit, or why there is none. */
+async function digestOf(context, options) {
+    if (!context.models.digestAt)
+        return { why: 'this registry keeps no files for ModelGate to read' };
+    try {
+        const digest = await context.models.digestAt(options.model, options.commit);
+        return digest ? { digest } : { why: 'no files at the commit' };
+    }
+    catch (error) {
+        // A model whose files cannot be found can still be registered (GTO allows it); its
+        // promotions are then judged on what loadVersion reads, and a directory is refused.
+        if (error instanceof ModelGateError)
+            return { why: error.message };
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/commands/rollback-rerun.ts
+
+/**
+ * How long after a rollback a rollback of the same stage, by the same person, with the same
+ * reason and no version named, is taken for a re-run of it (a crash, a cancel, an answer lost)
+ * rather than a request to go one more step back. Long enough for a person to notice and run
+ * it again; a second step back within it names the holder to remove (`--from`).
+ */
+const RERUN_WINDOW_MS = 15 * 60 * 1000;
+/**
+ * The earlier rollback this request repeats, if any: newest first, a written rollback of the
+ * stage from the same workflow run (any attempt, however late), or by the same actor with the
+ * same reason within RERUN_WINDOW_MS.
+ */
+function findRerunOf(history, request) {
+    for (const event of history) {
+        if (event.kind !== 'assignment' || event.stage !== request.stage)
+            continue;
+        const prior = priorRollback(event);
+        if (!prior)
+            continue;
+        const sameRun = request.runUrl !== undefined && prior.runUrl === request.runUrl;
+        const age = request.now.getTime() - prior.at.getTime();
+        const sameAsk = prior.actor === request.actor &&
+            prior.reason?.trim() === request.reason.trim() &&
+            age >= 0 &&
+            age <= RERUN_WINDOW_MS;
+        if (sameRun || sameAsk)
+            return prior;
+    }
+    return undefined;
+}
+/** A rollback as the registry keeps it: the full audit record, else the backend's own facts. */
+function priorRollback(event) {
+    const record = auditRecordOf(event.audit);
+    if (record) {
+        if (record.kind !== 'rollback' || !record.written || record.previous === null)
+            return undefined;
+        return {
+            removed: record.previous,
+            restored: record.version ?? undefined,
+            actor: record.actor,
+            reason: record.reason ?? undefined,
+            at: new Date(record.timestamp),
+            runUrl: record.runUrl ?? undefined,
+            id: event.id
+        };
+    }
+    // Written without a record (by hand, by another tool) or its record was trimmed: the
+    // `rollback: {from, to}` facts both backends keep with the event.
+    const facts = event.audit?.rollback;
+    if (!facts || typeof facts.from !== 'string')
+        return undefined;
+    return {
+        removed: facts.from,
+        restored: typeof facts.to === 'string' ? facts.to : undefined,
+        actor: event.by,
+        reason: typeof event.audit?.reason === 'string' ? event.audit.reason : undefined,
+        at: event.at,
+        runUrl: undefined,
+        id: event.id
     };
 }
 
@@ -22480,6 +22731,9 @@ async function rollback(context, options) {
     if (!current) {
         throw new NotFoundError(`${options.model} has no version in ${options.stage} to roll back`);
     }
+    const stale = await rollback_alreadyDone(context, options, current);
+    if (stale)
+        return stale;
     const audit = (restored) => rollbackAudit({
         model: options.model,
         stage: options.stage,
@@ -22546,6 +22800,52 @@ async function rollback(context, options) {
         rolledBack: current,
         ...(restored ? { restored } : {}),
         written: result.written
+    };
+}
+/**
+ * The outcome of a rollback that is already done, or undefined to go on: the holder named with
+ * `fromVersion` is no longer in the stage, or this is a re-run of a rollback the registry
+ * recorded and the holder that one removed is still out. Either way nothing is written.
+ */
+async function rollback_alreadyDone(context, options, current) {
+    const { model, stage } = options;
+    let text;
+    if (options.fromVersion !== undefined) {
+        if (current.version === options.fromVersion)
+            return undefined;
+        text = `${stage} is held by ${current.version}, not ${options.fromVersion}: ${options.fromVersion} is already out of it. Nothing written.`;
+    }
+    else if (options.toVersion === undefined) {
+        const prior = findRerunOf(await context.registry.history(model), {
+            stage,
+            actor: context.actor,
+            reason: options.reason,
+            now: context.now(),
+            ...(context.runFacts?.runUrl ? { runUrl: context.runFacts.runUrl } : {})
+        });
+        // The removed holder is back (promoted again since): this rollback is needed again.
+        if (!prior || prior.removed === current.version)
+            return undefined;
+        text =
+            `Nothing written: ${stage} was already rolled back from ${prior.removed}${prior.restored ? ` to ${prior.restored}` : ''} by ${prior.actor} at ${prior.at.toISOString()} (${prior.runUrl ?? prior.id}), and this is a re-run of it; ${stage} holds ${current.version} now. ` +
+                `To take ${current.version} out too, run the rollback again naming it: --from ${current.version} (or name the version to restore).`;
+    }
+    else if (current.version === options.toVersion) {
+        // A re-run of a rollback to a named version that landed: done, not an error.
+        text = `${stage} already holds ${current.version}: nothing to roll back. Nothing written.`;
+    }
+    else {
+        return undefined;
+    }
+    return {
+        markdown: `## ↩️ Rollback: ${model} → ${stage}
+
+${text}
+`,
+        json: JSON.stringify({ model, stage, holder: current.version, written: false, reason: 'already rolled back' }, null, 2),
+        exitCode: ExitCode.Pass,
+        rolledBack: current,
+        written: false
     };
 }
 function rollback_describe(event) {
@@ -22639,6 +22939,7 @@ var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_
 
 
 
+
 /**
  * Reads a registered version's files as they were at its registration commit:
  * the model directory (policy `path`, else `artifacts.<model>.path` in that
@@ -22656,6 +22957,13 @@ function createGitModelSource(options) {
             return withExport(options.git, commit, modelPath, async (dir) => {
                 const candidate = await loadCandidate(dir);
                 return { ...candidate, dir: `${modelPath} at ${commit.slice(0, 12)}` };
+            });
+        },
+        async digestAt(model, commit) {
+            const modelPath = options.modelPath ?? (await dvcArtifactPath(options.git, commit, model));
+            return withExport(options.git, commit, modelPath, async (dir) => {
+                const { files } = await walkAndHash(dir, `${modelPath} at ${commit.slice(0, 12)}`);
+                return candidateDigest(files);
             });
         }
     };
@@ -22858,6 +23166,297 @@ function compareVersions(a, b) {
             return c;
     }
     return 0;
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/tag-name.ts
+/**
+ * The GTO tag-name codec (iterative/gto 1.x, `gto/constants.py` and `gto/tag.py`).
+ *
+ *   NAME@vX.Y.Z[#N]     register          NAME@vX.Y.Z![#N]  deregister
+ *   NAME#STAGE[#N]      assign            NAME#STAGE![#N]   unassign
+ *   NAME@deprecated[#N] deprecate         NAME@created[#N]  create
+ *
+ * A monorepo model `dir/sub:model` is written `dir/sub=model` in a tag.
+ *
+ * Reading uses GTO's `tag_re`, translated from Python's `re` one to one
+ * (`(?P<x>` → `(?<x>`), except that `\d` is `[0-9]`: Python's `\d` also matches
+ * non-ASCII decimal digits, which no sane tag carries; such tags are ignored here.
+ *
+ * Legacy (GTO ≤ 0.1.3): `NAME#STAGE-N` was an assignment with counter N. Today's
+ * regex reads it as a stage literally named `STAGE-N`; this codec reads an
+ * assignment without counter whose stage ends in `-<digits>` as the legacy form
+ * (`legacy: true`, stage STAGE, counter N). To keep that unambiguous, ModelGate
+ * refuses to write a stage name ending in `-<digits>`.
+ */
+
+
+/** GTO's `name`: an artifact's base name and a stage. */
+const tag_name_NAME_PATTERN = '[a-zA-Z0-9](?:[a-zA-Z0-9/_-]*[a-zA-Z0-9])?';
+/** GTO's `dirname`: the folder part of a monorepo model name. */
+const DIRNAME_PATTERN = '[a-zA-Z0-9_./-]+';
+/** Between folder and model in a model name (`dir/sub:model`) ... */
+const SEPARATOR_IN_NAME = ':';
+/** ... and in a tag (`dir/sub=model@v1.0.0`). */
+const SEPARATOR_IN_TAG = '=';
+/** GTO's `tag_re`, group for group. */
+const TAG_RE = new RegExp(`^(?<artifact>(?<dirname>${DIRNAME_PATTERN}${SEPARATOR_IN_TAG})?(?<name>${tag_name_NAME_PATTERN}))` +
+    `(((#(?<stage>${tag_name_NAME_PATTERN})|@(?<version>v${SEMVER_PATTERN}))(?<cancel>!?))` +
+    `|@((?<deprecated>deprecated)|(?<created>created)))` +
+    `(#((?<counter>[0-9]+)))?$`);
+const NAME_RE = new RegExp(`^${tag_name_NAME_PATTERN}$`);
+const FULLNAME_RE = new RegExp(`^(?:${DIRNAME_PATTERN}${SEPARATOR_IN_NAME})?${tag_name_NAME_PATTERN}$`);
+const LEGACY_STAGE_RE = new RegExp(`^(?<stage>${tag_name_NAME_PATTERN})-(?<counter>[0-9]+)$`);
+/** `dir/sub:model` → `dir/sub=model`. */
+function modelToTagPart(model) {
+    return model.replace(SEPARATOR_IN_NAME, SEPARATOR_IN_TAG);
+}
+/** `dir/sub=model` → `dir/sub:model`. */
+function tagPartToModel(part) {
+    return part.replace(SEPARATOR_IN_TAG, SEPARATOR_IN_NAME);
+}
+/** Parses a tag name the way GTO does; undefined for a tag GTO ignores. */
+function parseTagName(tag) {
+    const g = TAG_RE.exec(tag)?.groups;
+    if (!g || g.artifact === undefined)
+        return undefined;
+    const model = g.dirname === undefined ? g.artifact : tagPartToModel(g.artifact);
+    let counter;
+    if (g.counter !== undefined) {
+        counter = Number(g.counter);
+        if (!Number.isSafeInteger(counter))
+            return undefined;
+    }
+    const cancelled = g.cancel === '!';
+    let parsed;
+    if (g.version !== undefined) {
+        parsed = { action: cancelled ? 'deregister' : 'register', model, version: g.version };
+    }
+    else if (g.stage !== undefined) {
+        if (!cancelled && counter === undefined) {
+            const legacy = LEGACY_STAGE_RE.exec(g.stage)?.groups;
+            const legacyCounter = Number(legacy?.counter);
+            if (legacy?.stage !== undefined && Number.isSafeInteger(legacyCounter)) {
+                return {
+                    action: 'assign',
+                    model,
+                    stage: legacy.stage,
+                    counter: legacyCounter,
+                    legacy: true
+                };
+            }
+        }
+        parsed = { action: cancelled ? 'unassign' : 'assign', model, stage: g.stage };
+    }
+    else {
+        parsed = { action: g.deprecated !== undefined ? 'deprecate' : 'create', model };
+    }
+    if (counter !== undefined)
+        parsed.counter = counter;
+    return parsed;
+}
+const NAME_RULE = "letters, digits, '-', '_' and '/', starting and ending with a letter or digit";
+/** Throws InvalidInputError unless `model` is a name GTO can carry in a tag. */
+function assertModelName(model) {
+    if (!FULLNAME_RE.test(model)) {
+        throw new InvalidInputError(`Invalid model name "${model}": GTO allows ${NAME_RULE}, optionally after a folder and ':' (dir/sub:model).`);
+    }
+    const tagPart = modelToTagPart(model);
+    const problem = refProblem(tagPart);
+    if (problem)
+        throw new InvalidInputError(`Invalid model name "${model}": ${problem}.`);
+}
+/** Throws InvalidInputError unless `stage` is a stage name GTO can carry in a tag. */
+function assertStageName(stage) {
+    if (!NAME_RE.test(stage)) {
+        throw new InvalidInputError(`Invalid stage name "${stage}": GTO allows ${NAME_RULE}.`);
+    }
+    if (LEGACY_STAGE_RE.test(stage)) {
+        throw new InvalidInputError(`Invalid stage name "${stage}": a stage ending in '-<digits>' reads as GTO's legacy NAME#STAGE-N form; choose another name.`);
+    }
+}
+/** Throws InvalidInputError unless `version` is `v` + a full semver. */
+function assertVersion(version) {
+    if (!isGtoVersion(version)) {
+        throw new InvalidInputError(`Invalid version "${version}": GTO needs 'v' followed by a full semver, e.g. v1.2.0 or v1.2.0-rc.1.`);
+    }
+}
+/**
+ * Why git would refuse `refs/tags/<tag>` (git-check-ref-format, restricted to
+ * what GTO's character set allows), or undefined when it is fine.
+ */
+function refProblem(tag) {
+    if (tag.startsWith('-'))
+        return "a tag cannot start with '-'";
+    if (tag.startsWith('/') || tag.includes('//'))
+        return "it would contain an empty path component ('//')";
+    if (tag.includes('..'))
+        return "git refs cannot contain '..'";
+    for (const component of tag.split('/')) {
+        if (component.startsWith('.'))
+            return "a path component cannot start with '.'";
+        if (component.endsWith('.lock'))
+            return "a path component cannot end with '.lock'";
+    }
+    return undefined;
+}
+/**
+ * The tag name for an event. Validates every part first and throws
+ * InvalidInputError rather than produce a tag GTO cannot parse back.
+ */
+function formatTagName(tag) {
+    assertModelName(tag.model);
+    const artifact = modelToTagPart(tag.model);
+    if (tag.counter !== undefined && !(Number.isSafeInteger(tag.counter) && tag.counter >= 0)) {
+        throw new InvalidInputError(`Invalid tag counter ${tag.counter}: a non-negative integer is needed.`);
+    }
+    const suffix = tag.counter === undefined ? '' : `#${tag.counter}`;
+    let name;
+    switch (tag.action) {
+        case 'register':
+        case 'deregister':
+            assertVersion(tag.version);
+            name = `${artifact}@${tag.version}${tag.action === 'deregister' ? '!' : ''}${suffix}`;
+            break;
+        case 'assign':
+        case 'unassign':
+            if (tag.legacy) {
+                if (tag.action !== 'assign' || tag.counter === undefined) {
+                    throw new InvalidInputError('The legacy NAME#STAGE-N form exists only for assignments with a counter.');
+                }
+                assertStageName(tag.stage);
+                name = `${artifact}#${tag.stage}-${tag.counter}`;
+                break;
+            }
+            assertStageName(tag.stage);
+            name = `${artifact}#${tag.stage}${tag.action === 'unassign' ? '!' : ''}${suffix}`;
+            break;
+        case 'deprecate':
+        case 'create':
+            name = `${artifact}@${tag.action === 'deprecate' ? 'deprecated' : 'created'}${suffix}`;
+            break;
+    }
+    const problem = refProblem(name);
+    const back = parseTagName(name);
+    if (problem || !back || !sameTag(back, tag)) {
+        throw new InvalidInputError(`Refusing to write tag "${name}": ${problem ?? 'GTO would not read it back as written'}.`);
+    }
+    return name;
+}
+function sameTag(a, b) {
+    const norm = (t) => JSON.stringify({
+        action: t.action,
+        model: t.model,
+        version: 'version' in t ? t.version : undefined,
+        stage: 'stage' in t ? t.stage : undefined,
+        counter: t.counter,
+        legacy: 'legacy' in t && t.legacy ? true : undefined
+    });
+    return norm(a) === norm(b);
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/origin.ts
+/**
+ * The remote's side of the git registry: origin's tags are the registry's truth (DESIGN.md,
+ * "What ModelGate trusts"), local tags that never reached origin are not.
+ *
+ * Before the first read of a model, and before every write attempt, the model's GTO tags
+ * (`NAME@…`, `NAME#…`) are fetched from origin forced and pruned, so a tag a write left
+ * behind when it was killed mid-push (tags are created locally, then pushed) is removed, never
+ * believed. Other tags in the clone are left alone. Chosen over creating tags only after the
+ * push lands because it also repairs clones left so by earlier runs or older versions, and
+ * because a clone that is merely behind (another run wrote since) is brought up to date too.
+ * Without the remote, the local tags are the registry and nothing is fetched.
+ */
+
+
+
+/**
+ * One ref per artifact outside refs/tags (GTO never reads it), moved by every
+ * ModelGate write in the same atomic push as its tags, with
+ * --force-with-lease: the optimistic lock that makes two concurrent writes of
+ * one artifact conflict even when their tag names differ (other stages).
+ */
+const LEASE_PREFIX = 'refs/modelgate/lease/';
+/** `dir/sub:model` → `refs/modelgate/lease/dir%2Fsub=model` (one level: no D/F clashes). */
+function leaseRefOf(model) {
+    return LEASE_PREFIX + modelToTagPart(model).replaceAll('/', '%2F');
+}
+/** Fetches and reconciles one checkout's registry tags with its remote. */
+class OriginTags {
+    git;
+    remote;
+    readState;
+    /** Models (key '' for all) whose tags have been reconciled. */
+    reconciled = new Map();
+    remoteKnown;
+    constructor(git, remote, readState) {
+        this.git = git;
+        this.remote = remote;
+        this.readState = readState;
+    }
+    /** Whether the checkout has the remote: asked once. */
+    hasRemote() {
+        this.remoteKnown ??= gitOk(this.git, ['remote']).then(remotes => remotes.split('\n').some(line => line.trim() === this.remote));
+        this.remoteKnown.catch(() => (this.remoteKnown = undefined));
+        return this.remoteKnown;
+    }
+    /** Once per model (or once for all, `undefined`): its tags made exactly origin's. */
+    reconcileOnce(model) {
+        const key = model ?? '';
+        // Reconciling every model covers each one.
+        let done = this.reconciled.get(key) ?? this.reconciled.get('');
+        if (!done) {
+            done = (async () => {
+                if (!(await this.hasRemote()))
+                    return;
+                if (model !== undefined)
+                    return this.fetch([model]);
+                // Every model: origin's tags first (models this clone has not seen), then each known
+                // model's tags reconciled, local-only ones removed.
+                await this.fetch();
+                const state = await this.readState();
+                const models = [...new Set([...state.artifacts.keys(), ...state.counters.keys()])];
+                if (models.length > 0)
+                    await this.fetch(models);
+            })();
+            this.reconciled.set(key, done);
+            done.catch(() => this.reconciled.delete(key));
+        }
+        return done;
+    }
+    /**
+     * Tags and leases from the remote, forced: the remote is the truth. With `models`, exactly
+     * those models' GTO tags are made origin's, pruning the local ones origin does not have;
+     * other tags are left alone. Without, every tag is fetched and nothing pruned.
+     */
+    async fetch(models) {
+        const tags = models
+            ? models.flatMap(model => {
+                const part = modelToTagPart(model);
+                return [
+                    `+refs/tags/${part}@*:refs/tags/${part}@*`,
+                    `+refs/tags/${part}#*:refs/tags/${part}#*`
+                ];
+            })
+            : ['+refs/tags/*:refs/tags/*'];
+        const result = await this.git([
+            'fetch',
+            '--quiet',
+            '--no-tags',
+            ...(models ? ['--prune'] : []),
+            this.remote,
+            ...tags,
+            `+${LEASE_PREFIX}*:${LEASE_PREFIX}*`
+        ]);
+        if (result.code !== 0) {
+            const detail = result.stderr.trim().split('\n').slice(-3).join(' ');
+            const message = `Could not fetch the registry's tags from ${this.remote}: ${detail}. ModelGate decides only on ${this.remote}'s tags; check the remote (or remove it to keep the registry in local tags) and re-run.`;
+            if (/permission|denied|403|401|authenticat|could not read username/i.test(detail)) {
+                throw new PermissionError(message);
+            }
+            throw new ModelGateError(message, ExitCode.Blocked);
+        }
+    }
 }
 
 ;// CONCATENATED MODULE: external "node:zlib"
@@ -23605,192 +24204,6 @@ function feed(sink, records) {
     return sink.finish();
 }
 
-;// CONCATENATED MODULE: ./src/registry/git/tag-name.ts
-/**
- * The GTO tag-name codec (iterative/gto 1.x, `gto/constants.py` and `gto/tag.py`).
- *
- *   NAME@vX.Y.Z[#N]     register          NAME@vX.Y.Z![#N]  deregister
- *   NAME#STAGE[#N]      assign            NAME#STAGE![#N]   unassign
- *   NAME@deprecated[#N] deprecate         NAME@created[#N]  create
- *
- * A monorepo model `dir/sub:model` is written `dir/sub=model` in a tag.
- *
- * Reading uses GTO's `tag_re`, translated from Python's `re` one to one
- * (`(?P<x>` → `(?<x>`), except that `\d` is `[0-9]`: Python's `\d` also matches
- * non-ASCII decimal digits, which no sane tag carries; such tags are ignored here.
- *
- * Legacy (GTO ≤ 0.1.3): `NAME#STAGE-N` was an assignment with counter N. Today's
- * regex reads it as a stage literally named `STAGE-N`; this codec reads an
- * assignment without counter whose stage ends in `-<digits>` as the legacy form
- * (`legacy: true`, stage STAGE, counter N). To keep that unambiguous, ModelGate
- * refuses to write a stage name ending in `-<digits>`.
- */
-
-
-/** GTO's `name`: an artifact's base name and a stage. */
-const tag_name_NAME_PATTERN = '[a-zA-Z0-9](?:[a-zA-Z0-9/_-]*[a-zA-Z0-9])?';
-/** GTO's `dirname`: the folder part of a monorepo model name. */
-const DIRNAME_PATTERN = '[a-zA-Z0-9_./-]+';
-/** Between folder and model in a model name (`dir/sub:model`) ... */
-const SEPARATOR_IN_NAME = ':';
-/** ... and in a tag (`dir/sub=model@v1.0.0`). */
-const SEPARATOR_IN_TAG = '=';
-/** GTO's `tag_re`, group for group. */
-const TAG_RE = new RegExp(`^(?<artifact>(?<dirname>${DIRNAME_PATTERN}${SEPARATOR_IN_TAG})?(?<name>${tag_name_NAME_PATTERN}))` +
-    `(((#(?<stage>${tag_name_NAME_PATTERN})|@(?<version>v${SEMVER_PATTERN}))(?<cancel>!?))` +
-    `|@((?<deprecated>deprecated)|(?<created>created)))` +
-    `(#((?<counter>[0-9]+)))?$`);
-const NAME_RE = new RegExp(`^${tag_name_NAME_PATTERN}$`);
-const FULLNAME_RE = new RegExp(`^(?:${DIRNAME_PATTERN}${SEPARATOR_IN_NAME})?${tag_name_NAME_PATTERN}$`);
-const LEGACY_STAGE_RE = new RegExp(`^(?<stage>${tag_name_NAME_PATTERN})-(?<counter>[0-9]+)$`);
-/** `dir/sub:model` → `dir/sub=model`. */
-function modelToTagPart(model) {
-    return model.replace(SEPARATOR_IN_NAME, SEPARATOR_IN_TAG);
-}
-/** `dir/sub=model` → `dir/sub:model`. */
-function tagPartToModel(part) {
-    return part.replace(SEPARATOR_IN_TAG, SEPARATOR_IN_NAME);
-}
-/** Parses a tag name the way GTO does; undefined for a tag GTO ignores. */
-function parseTagName(tag) {
-    const g = TAG_RE.exec(tag)?.groups;
-    if (!g || g.artifact === undefined)
-        return undefined;
-    const model = g.dirname === undefined ? g.artifact : tagPartToModel(g.artifact);
-    let counter;
-    if (g.counter !== undefined) {
-        counter = Number(g.counter);
-        if (!Number.isSafeInteger(counter))
-            return undefined;
-    }
-    const cancelled = g.cancel === '!';
-    let parsed;
-    if (g.version !== undefined) {
-        parsed = { action: cancelled ? 'deregister' : 'register', model, version: g.version };
-    }
-    else if (g.stage !== undefined) {
-        if (!cancelled && counter === undefined) {
-            const legacy = LEGACY_STAGE_RE.exec(g.stage)?.groups;
-            const legacyCounter = Number(legacy?.counter);
-            if (legacy?.stage !== undefined && Number.isSafeInteger(legacyCounter)) {
-                return {
-                    action: 'assign',
-                    model,
-                    stage: legacy.stage,
-                    counter: legacyCounter,
-                    legacy: true
-                };
-            }
-        }
-        parsed = { action: cancelled ? 'unassign' : 'assign', model, stage: g.stage };
-    }
-    else {
-        parsed = { action: g.deprecated !== undefined ? 'deprecate' : 'create', model };
-    }
-    if (counter !== undefined)
-        parsed.counter = counter;
-    return parsed;
-}
-const NAME_RULE = "letters, digits, '-', '_' and '/', starting and ending with a letter or digit";
-/** Throws InvalidInputError unless `model` is a name GTO can carry in a tag. */
-function assertModelName(model) {
-    if (!FULLNAME_RE.test(model)) {
-        throw new InvalidInputError(`Invalid model name "${model}": GTO allows ${NAME_RULE}, optionally after a folder and ':' (dir/sub:model).`);
-    }
-    const tagPart = modelToTagPart(model);
-    const problem = refProblem(tagPart);
-    if (problem)
-        throw new InvalidInputError(`Invalid model name "${model}": ${problem}.`);
-}
-/** Throws InvalidInputError unless `stage` is a stage name GTO can carry in a tag. */
-function assertStageName(stage) {
-    if (!NAME_RE.test(stage)) {
-        throw new InvalidInputError(`Invalid stage name "${stage}": GTO allows ${NAME_RULE}.`);
-    }
-    if (LEGACY_STAGE_RE.test(stage)) {
-        throw new InvalidInputError(`Invalid stage name "${stage}": a stage ending in '-<digits>' reads as GTO's legacy NAME#STAGE-N form; choose another name.`);
-    }
-}
-/** Throws InvalidInputError unless `version` is `v` + a full semver. */
-function assertVersion(version) {
-    if (!isGtoVersion(version)) {
-        throw new InvalidInputError(`Invalid version "${version}": GTO needs 'v' followed by a full semver, e.g. v1.2.0 or v1.2.0-rc.1.`);
-    }
-}
-/**
- * Why git would refuse `refs/tags/<tag>` (git-check-ref-format, restricted to
- * what GTO's character set allows), or undefined when it is fine.
- */
-function refProblem(tag) {
-    if (tag.startsWith('-'))
-        return "a tag cannot start with '-'";
-    if (tag.startsWith('/') || tag.includes('//'))
-        return "it would contain an empty path component ('//')";
-    if (tag.includes('..'))
-        return "git refs cannot contain '..'";
-    for (const component of tag.split('/')) {
-        if (component.startsWith('.'))
-            return "a path component cannot start with '.'";
-        if (component.endsWith('.lock'))
-            return "a path component cannot end with '.lock'";
-    }
-    return undefined;
-}
-/**
- * The tag name for an event. Validates every part first and throws
- * InvalidInputError rather than produce a tag GTO cannot parse back.
- */
-function formatTagName(tag) {
-    assertModelName(tag.model);
-    const artifact = modelToTagPart(tag.model);
-    if (tag.counter !== undefined && !(Number.isSafeInteger(tag.counter) && tag.counter >= 0)) {
-        throw new InvalidInputError(`Invalid tag counter ${tag.counter}: a non-negative integer is needed.`);
-    }
-    const suffix = tag.counter === undefined ? '' : `#${tag.counter}`;
-    let name;
-    switch (tag.action) {
-        case 'register':
-        case 'deregister':
-            assertVersion(tag.version);
-            name = `${artifact}@${tag.version}${tag.action === 'deregister' ? '!' : ''}${suffix}`;
-            break;
-        case 'assign':
-        case 'unassign':
-            if (tag.legacy) {
-                if (tag.action !== 'assign' || tag.counter === undefined) {
-                    throw new InvalidInputError('The legacy NAME#STAGE-N form exists only for assignments with a counter.');
-                }
-                assertStageName(tag.stage);
-                name = `${artifact}#${tag.stage}-${tag.counter}`;
-                break;
-            }
-            assertStageName(tag.stage);
-            name = `${artifact}#${tag.stage}${tag.action === 'unassign' ? '!' : ''}${suffix}`;
-            break;
-        case 'deprecate':
-        case 'create':
-            name = `${artifact}@${tag.action === 'deprecate' ? 'deprecated' : 'created'}${suffix}`;
-            break;
-    }
-    const problem = refProblem(name);
-    const back = parseTagName(name);
-    if (problem || !back || !sameTag(back, tag)) {
-        throw new InvalidInputError(`Refusing to write tag "${name}": ${problem ?? 'GTO would not read it back as written'}.`);
-    }
-    return name;
-}
-function sameTag(a, b) {
-    const norm = (t) => JSON.stringify({
-        action: t.action,
-        model: t.model,
-        version: 'version' in t ? t.version : undefined,
-        stage: 'stage' in t ? t.stage : undefined,
-        counter: t.counter,
-        legacy: 'legacy' in t && t.legacy ? true : undefined
-    });
-    return norm(a) === norm(b);
-}
-
 ;// CONCATENATED MODULE: ./src/registry/git/state.ts
 
 
@@ -24080,6 +24493,8 @@ function previousHolder(artifact, stage) {
 }
 
 ;// CONCATENATED MODULE: ./src/registry/git/queries.ts
+/** Answers read from a RegistryState, in the port's terms. Pure. */
+
 
 
 const KIND = {
@@ -24168,8 +24583,14 @@ function versionRecord(artifact, version) {
         registeredAt: new Date(found.registration.time * 1000),
         registeredBy: found.registration.by,
         active: found.active,
-        stages
+        stages,
+        ...registeredDigest(found.registration.message)
     };
+}
+/** The candidate digest ModelGate recorded in a registration tag's message, if any. */
+function registeredDigest(message) {
+    const digest = parseMessage(message).audit?.candidateDigest;
+    return typeof digest === 'string' && DIGEST_RE.test(digest) ? { candidateDigest: digest } : {};
 }
 /**
  * When `version` was last taken out of `stage` (its latest event there is an unassignment: a
@@ -24201,8 +24622,14 @@ function takenOutOf(state, model, version, stage) {
  * (shared/GTO-TAGS.md). Reads are one `git for-each-ref`; writes are annotated
  * tags on the version's registration commit, pushed to `origin` when it exists.
  *
+ * Reads: the first read of a model fetches its tags from origin with prune
+ * (`+refs/tags/NAME@*`, `+refs/tags/NAME#*`, forced), so the state any decision
+ * reads is origin's: a local tag that never reached origin (a write killed
+ * mid-push) is removed, never believed. Other tags in the clone are untouched.
+ *
  * Write protocol, per attempt (bounded, 3 by default):
- *   1. fetch tags from origin (forced: the remote is the truth), read state;
+ *   1. fetch the model's tags from origin (forced, pruned: the remote is the
+ *      truth), read state;
  *   2. decide (nothing to do → `{ written: false, reason }`), let the caller
  *      revalidate against the current holder;
  *   3. create each tag with the artifact-wide next counter and a tagger second
@@ -24227,17 +24654,8 @@ function takenOutOf(state, model, version, stage) {
 
 
 
-/**
- * One ref per artifact outside refs/tags (GTO never reads it), moved by every
- * ModelGate write in the same atomic push as its tags, with
- * --force-with-lease: the optimistic lock that makes two concurrent writes of
- * one artifact conflict even when their tag names differ (other stages).
- */
-const LEASE_PREFIX = 'refs/modelgate/lease/';
-/** `dir/sub:model` → `refs/modelgate/lease/dir%2Fsub=model` (one level: no D/F clashes). */
-function leaseRefOf(model) {
-    return LEASE_PREFIX + modelToTagPart(model).replaceAll('/', '%2F');
-}
+
+
 /** A GitHub login (or app bot): its noreply address is a sound default tagger e-mail. */
 const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
 const sleepTimer = (ms) => new Promise(resolve => setTimeout(resolve, ms));
@@ -24250,6 +24668,8 @@ class GitRegistry {
     maxSkew;
     allowedStages;
     fetchBeforeWrite;
+    /** The remote's tags: fetched and reconciled with (origin.ts). */
+    origin;
     constructor(options) {
         this.git = options.git;
         this.remote = options.remote ?? 'origin';
@@ -24259,6 +24679,7 @@ class GitRegistry {
         this.maxSkew = options.maxClockSkewSeconds ?? 10;
         this.allowedStages = options.allowedStages;
         this.fetchBeforeWrite = options.fetchBeforeWrite ?? true;
+        this.origin = new OriginTags(this.git, this.remote, () => this.readState());
     }
     /** The whole state, from one `git for-each-ref`. */
     readState() {
@@ -24266,19 +24687,24 @@ class GitRegistry {
     }
     // ---- reads ---------------------------------------------------------------
     async getVersion(model, version) {
+        await this.reconcile(model);
         const artifact = (await this.readState()).artifacts.get(model);
         return artifact && versionRecord(artifact, version);
     }
     async getStage(model, stage) {
+        await this.reconcile(model);
         return stageHolder(await this.readState(), model, stage);
     }
     async status(model) {
+        await this.reconcile(model);
         return statusOf(await this.readState(), model);
     }
     async history(model) {
+        await this.reconcile(model);
         return historyOf(await this.readState(), model);
     }
     async takenOutOf(model, version, stage) {
+        await this.reconcile(model);
         return takenOutOf(await this.readState(), model, version, stage);
     }
     // ---- writes --------------------------------------------------------------
@@ -24286,6 +24712,9 @@ class GitRegistry {
         assertModelName(model);
         assertVersion(version);
         assertActor(audit);
+        if (audit.candidateDigest !== undefined && !DIGEST_RE.test(audit.candidateDigest)) {
+            throw new InvalidInputError(`Invalid candidate digest "${audit.candidateDigest}"`);
+        }
         const commit = await this.resolveCommit(ref);
         return this.write(model, undefined, audit, options, state => {
             const artifact = state.artifacts.get(model);
@@ -24312,7 +24741,14 @@ class GitRegistry {
                         counted: false,
                         commit,
                         summary: `Register ${model} ${version}`,
-                        facts: { action: 'register', model, version, commit }
+                        // GTO never reads the message: the digest rides along for promotions to compare.
+                        facts: {
+                            action: 'register',
+                            model,
+                            version,
+                            commit,
+                            ...(audit.candidateDigest ? { candidateDigest: audit.candidateDigest } : {})
+                        }
                     }
                 ]
             };
@@ -24420,14 +24856,14 @@ class GitRegistry {
     // ---- the write protocol ----------------------------------------------------
     async write(model, stage, auditIn, options, decide) {
         let audit = auditIn;
-        const remote = await this.hasRemote();
+        const remote = await this.origin.hasRemote();
         let fresh;
         for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
             let view = fresh;
             fresh = undefined;
             if (!view) {
                 if (remote && (attempt > 1 || this.fetchBeforeWrite))
-                    await this.fetch();
+                    await this.origin.fetch([model]);
                 view = await this.view(model, remote);
             }
             const { state, lease } = view;
@@ -24475,7 +24911,7 @@ class GitRegistry {
                 return { written: true, events, attempts: attempt };
             }
             await this.deleteTags(created.map(c => c.name));
-            await this.fetch();
+            await this.origin.fetch([model]);
             const after = await this.view(model, remote);
             if (created.every(c => c.oid !== '' && after.state.tags.get(c.name) === c.oid)) {
                 return { written: true, events, attempts: attempt }; // it landed; its answer was lost
@@ -24563,23 +24999,9 @@ class GitRegistry {
         }
         return commit;
     }
-    async hasRemote() {
-        const remotes = await gitOk(this.git, ['remote']);
-        return remotes.split('\n').some(line => line.trim() === this.remote);
-    }
-    /** Tags and leases from the remote, forced: the remote is the truth. */
-    async fetch() {
-        const result = await this.git([
-            'fetch',
-            '--quiet',
-            '--no-tags',
-            this.remote,
-            '+refs/tags/*:refs/tags/*',
-            `+${LEASE_PREFIX}*:${LEASE_PREFIX}*`
-        ]);
-        if (result.code !== 0) {
-            throw new Error(`Could not fetch tags from ${this.remote}: ${result.stderr.trim()}`);
-        }
+    /** Before a model's first read: its tags made origin's (origin.ts), unless told not to. */
+    reconcile(model) {
+        return this.fetchBeforeWrite ? this.origin.reconcileOnce(model) : Promise.resolve();
     }
     /** The state, and (with a remote) the artifact's lease as last fetched. */
     async view(model, remote) {
@@ -24594,6 +25016,7 @@ class GitRegistry {
             await gitOk(this.git, ['tag', '-d', ...names]);
     }
 }
+
 // ---- helpers ----------------------------------------------------------------
 function assertNotDeprecated(artifact) {
     const last = artifact?.events[artifact.events.length - 1];
@@ -25310,6 +25733,7 @@ function tagKeys(unityCatalog) {
             removed: alias => `modelgate_removed_${part(alias)}`,
             archived: 'archived',
             signature: ['modelgate_signature'],
+            candidateDigest: 'modelgate_candidate_digest',
             historyAlias: key => (key.startsWith('modelgate_history_') ? key.slice(18) : undefined)
         };
     }
@@ -25321,6 +25745,7 @@ function tagKeys(unityCatalog) {
         removed: alias => `modelgate.removed.${alias}`,
         archived: 'archived',
         signature: ['modelgate.signature', 'modelgate_signature'],
+        candidateDigest: 'modelgate.candidate_digest',
         historyAlias: key => (key.startsWith('modelgate.history.') ? key.slice(18) : undefined)
     };
 }
@@ -26163,6 +26588,7 @@ function wire_optional(key, value) {
 
 
 
+
 const ARCHIVED_VALUE = 'true';
 /** Pages of a search followed at most, so a listing is bounded too. */
 const MAX_PAGES = 100;
@@ -26271,7 +26697,8 @@ class MlflowRegistry {
             registeredAt: new Date(mv.creationTimestamp ?? Number.NaN),
             registeredBy: mv.userId ?? 'unknown',
             active: isActive(mv, this.keys),
-            stages
+            stages,
+            ...recordedDigest(mv.tags.get(this.keys.candidateDigest))
         };
     }
     /**
@@ -27513,6 +27940,11 @@ function markNote(place) {
 function kb(bytes) {
     return `${(bytes / 1024).toFixed(1)} KB`;
 }
+/** The candidate digest a training job tagged the version with, when it is one. */
+function recordedDigest(value) {
+    const digest = value?.trim().toLowerCase();
+    return digest !== undefined && DIGEST_RE.test(digest) ? { candidateDigest: digest } : {};
+}
 function compareText(a, b) {
     return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -27813,7 +28245,8 @@ async function openCliRegistry(options) {
             actor: name || (0,external_node_os_namespaceObject.userInfo)().username,
             actorEmail: email || undefined,
             now: () => new Date(),
-            runFacts: { event: 'cli' }
+            runFacts: { event: 'cli' },
+            workspace: external_node_path_default().resolve(options.repo)
         }
     };
 }
@@ -27832,6 +28265,8 @@ function defaultPolicyFile(repo, model) {
 
 
 
+
+
 const USAGE = `Usage: modelgate <command> [options]
 
 Commands:
@@ -27839,6 +28274,7 @@ Commands:
   register   Record a version of a model on a commit (git registry).
   promote    Evaluate a version against a stage's gates and, if they pass, assign the stage.
   rollback   Put a stage back on its previous holder (or a named version).
+  digest     Print the content digest of a candidate directory (what promotions compare).
   status     Show which version holds each stage.
   history    Show every registry event, newest first.
 
@@ -27914,7 +28350,9 @@ const COMMANDS = {
 
   --to STAGE        the target stage
   --version vX.Y.Z  the registered version to promote (default: the candidate's model.yaml version)
-  --candidate DIR   the candidate's files (default: the version's files at its commit)
+  --candidate DIR   the candidate's files (default: the version's files at its commit); used
+                    only when its content digest (modelgate digest) is the version's, and never
+                    when it is a symlink or resolves outside the repository
   --policy FILE     default policies/MODEL.yml
   --dry-run         evaluate and print what would be written; write nothing
   --force           promote although gates fail (needs --reason; recorded)
@@ -27950,15 +28388,20 @@ const COMMANDS = {
         }
     },
     rollback: {
-        usage: `Usage: modelgate rollback MODEL --stage STAGE --reason TEXT [--to vX.Y.Z] [--dry-run] [--repo DIR] [--json]
+        usage: `Usage: modelgate rollback MODEL --stage STAGE --reason TEXT [--to vX.Y.Z] [--from vX.Y.Z]
+                          [--dry-run] [--repo DIR] [--json]
 
   --stage STAGE     the stage to roll back
   --to vX.Y.Z       the version to restore (default: the stage's previous holder)
+  --from vX.Y.Z     the holder to take out: when the stage no longer holds it, nothing is
+                    written (safe to re-run). Without --from or --to, the same rollback (same
+                    person and reason) within 15 minutes is taken for a re-run and writes nothing
   --reason TEXT     why (required; recorded)
   --dry-run         print what would be written; write nothing`,
         options: {
             stage: { type: 'string' },
             to: { type: 'string' },
+            from: { type: 'string' },
             reason: { type: 'string' },
             policy: { type: 'string' },
             'dry-run': { type: 'boolean' },
@@ -27976,9 +28419,30 @@ const COMMANDS = {
                 model: requiredModel(model),
                 stage: run_required(values, 'stage'),
                 toVersion: run_optional(values, 'to'),
+                fromVersion: run_optional(values, 'from'),
                 reason: run_required(values, 'reason'),
                 dryRun: values['dry-run'] === true
             }));
+        }
+    },
+    digest: {
+        usage: `Usage: modelgate digest DIR [--json]
+
+  Prints the content digest of a candidate directory: sha256 over the sorted list of its
+  files' sha256 and paths (as sha256sum prints them). A candidate directory is promoted as a
+  version only when its digest equals the version's (git: recorded at registration; MLflow:
+  the version tag modelgate.candidate_digest, which a training job can set to this value).`,
+        options: { ...JSON_OPTION },
+        positionals: 1,
+        async run(values, io, [dir]) {
+            if (!dir)
+                throw new UsageError('name the candidate directory: the first argument');
+            const { files } = await walkAndHash(dir);
+            const digest = candidateDigest(files);
+            io.stdout(values.json
+                ? JSON.stringify({ dir, digest, files: files.length }, null, 2) + '\n'
+                : `${digest}\n`);
+            return ExitCode.Pass;
         }
     },
     status: {

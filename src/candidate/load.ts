@@ -7,6 +7,7 @@ import {
   verifyChecksums,
   type ChecksumEntry
 } from './checksums.js'
+import { assertCandidateLocation } from './digest.js'
 import { DEFAULT_HASH_CONCURRENCY, describeFsError, hashFiles, type FileDigest } from './hash.js'
 import { parseMetrics } from './metrics.js'
 import { parseModelInfo } from './model-info.js'
@@ -24,6 +25,11 @@ export const MODEL_INFO_FILE = 'model.yaml'
 export interface LoadCandidateOptions {
   /** Files hashed at the same time (default 4). */
   concurrency?: number
+  /**
+   * The repository or workspace the directory is named in: a directory that is a symlink, or
+   * that is written inside `within` but resolves outside it, is refused (digest.ts).
+   */
+  within?: string
 }
 
 /**
@@ -44,33 +50,9 @@ export async function loadCandidate(
   dir: string,
   options: LoadCandidateOptions = {}
 ): Promise<Candidate> {
+  if (options.within !== undefined) await assertCandidateLocation(dir, options.within)
   const absolute = path.resolve(dir)
-  let root: string
-  try {
-    const rootStat = await stat(absolute)
-    if (!rootStat.isDirectory()) {
-      throw new InvalidInputError(`The candidate ${dir} is not a directory`, {
-        locations: [{ file: dir }]
-      })
-    }
-    root = await realpath(absolute)
-  } catch (error) {
-    if (error instanceof InvalidInputError) throw error
-    const code = (error as NodeJS.ErrnoException | undefined)?.code
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new NotFoundError(`The candidate directory ${dir} does not exist`, {
-        locations: [{ file: dir }],
-        cause: error
-      })
-    }
-    throw new InvalidInputError(
-      `Cannot read the candidate directory ${dir}: ${describeFsError(error)}`,
-      {
-        locations: [{ file: dir }],
-        cause: error
-      }
-    )
-  }
+  const root = await resolveRoot(dir)
 
   const display = (relative: string): string => path.join(dir, relative)
   const walk = await walkCandidate(root, dir)
@@ -142,6 +124,50 @@ export async function loadCandidate(
   }
   if (notes.length > 0) candidate.notes = notes
   return candidate
+}
+
+/** The directory's real path; NotFoundError when it is missing, InvalidInputError when not a directory. */
+async function resolveRoot(dir: string): Promise<string> {
+  const absolute = path.resolve(dir)
+  try {
+    const rootStat = await stat(absolute)
+    if (!rootStat.isDirectory()) {
+      throw new InvalidInputError(`The candidate ${dir} is not a directory`, {
+        locations: [{ file: dir }]
+      })
+    }
+    return await realpath(absolute)
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw error
+    const code = (error as NodeJS.ErrnoException | undefined)?.code
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      throw new NotFoundError(`The candidate directory ${dir} does not exist`, {
+        locations: [{ file: dir }],
+        cause: error
+      })
+    }
+    throw new InvalidInputError(
+      `Cannot read the candidate directory ${dir}: ${describeFsError(error)}`,
+      {
+        locations: [{ file: dir }],
+        cause: error
+      }
+    )
+  }
+}
+
+/**
+ * Every file of a directory, walked and hashed as loadCandidate does (the same list), without
+ * reading what any of them means: what a content digest is computed from.
+ */
+export async function walkAndHash(
+  dir: string,
+  display: string = dir
+): Promise<{ files: CandidateFile[] }> {
+  const root = await resolveRoot(dir)
+  const walk = await walkCandidate(root, display)
+  const files = await hashAll(walk.files, new Map(), relative => path.join(display, relative))
+  return { files }
 }
 
 async function readSignature(

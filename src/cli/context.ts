@@ -49,7 +49,8 @@ export async function openCliRegistry(options: {
       actor: name || userInfo().username,
       actorEmail: email || undefined,
       now: () => new Date(),
-      runFacts: { event: 'cli' }
+      runFacts: { event: 'cli' },
+      workspace: path.resolve(options.repo)
     }
   }
 }

@@ -1,4 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util'
+import { candidateDigest } from '../candidate/digest.js'
+import { walkAndHash } from '../candidate/load.js'
 import { check } from '../commands/check.js'
 import { promote } from '../commands/promote.js'
 import { register } from '../commands/register.js'
@@ -23,6 +25,7 @@ Commands:
   register   Record a version of a model on a commit (git registry).
   promote    Evaluate a version against a stage's gates and, if they pass, assign the stage.
   rollback   Put a stage back on its previous holder (or a named version).
+  digest     Print the content digest of a candidate directory (what promotions compare).
   status     Show which version holds each stage.
   history    Show every registry event, newest first.
 
@@ -120,7 +123,9 @@ const COMMANDS: Record<string, Command> = {
 
   --to STAGE        the target stage
   --version vX.Y.Z  the registered version to promote (default: the candidate's model.yaml version)
-  --candidate DIR   the candidate's files (default: the version's files at its commit)
+  --candidate DIR   the candidate's files (default: the version's files at its commit); used
+                    only when its content digest (modelgate digest) is the version's, and never
+                    when it is a symlink or resolves outside the repository
   --policy FILE     default policies/MODEL.yml
   --dry-run         evaluate and print what would be written; write nothing
   --force           promote although gates fail (needs --reason; recorded)
@@ -160,15 +165,20 @@ const COMMANDS: Record<string, Command> = {
     }
   },
   rollback: {
-    usage: `Usage: modelgate rollback MODEL --stage STAGE --reason TEXT [--to vX.Y.Z] [--dry-run] [--repo DIR] [--json]
+    usage: `Usage: modelgate rollback MODEL --stage STAGE --reason TEXT [--to vX.Y.Z] [--from vX.Y.Z]
+                          [--dry-run] [--repo DIR] [--json]
 
   --stage STAGE     the stage to roll back
   --to vX.Y.Z       the version to restore (default: the stage's previous holder)
+  --from vX.Y.Z     the holder to take out: when the stage no longer holds it, nothing is
+                    written (safe to re-run). Without --from or --to, the same rollback (same
+                    person and reason) within 15 minutes is taken for a re-run and writes nothing
   --reason TEXT     why (required; recorded)
   --dry-run         print what would be written; write nothing`,
     options: {
       stage: { type: 'string' },
       to: { type: 'string' },
+      from: { type: 'string' },
       reason: { type: 'string' },
       policy: { type: 'string' },
       'dry-run': { type: 'boolean' },
@@ -189,10 +199,32 @@ const COMMANDS: Record<string, Command> = {
           model: requiredModel(model),
           stage: required(values, 'stage'),
           toVersion: optional(values, 'to'),
+          fromVersion: optional(values, 'from'),
           reason: required(values, 'reason'),
           dryRun: values['dry-run'] === true
         })
       )
+    }
+  },
+  digest: {
+    usage: `Usage: modelgate digest DIR [--json]
+
+  Prints the content digest of a candidate directory: sha256 over the sorted list of its
+  files' sha256 and paths (as sha256sum prints them). A candidate directory is promoted as a
+  version only when its digest equals the version's (git: recorded at registration; MLflow:
+  the version tag modelgate.candidate_digest, which a training job can set to this value).`,
+    options: { ...JSON_OPTION },
+    positionals: 1,
+    async run(values, io, [dir]) {
+      if (!dir) throw new UsageError('name the candidate directory: the first argument')
+      const { files } = await walkAndHash(dir)
+      const digest = candidateDigest(files)
+      io.stdout(
+        values.json
+          ? JSON.stringify({ dir, digest, files: files.length }, null, 2) + '\n'
+          : `${digest}\n`
+      )
+      return ExitCode.Pass
     }
   },
   status: {

@@ -19,6 +19,11 @@ export interface CheckOptions {
   /** A directory holding the champion's artifact; without it there is no champion (first promotion). */
   championDir?: string
   now?: Date
+  /**
+   * Where the directories are named: one that is a symlink or resolves outside it is refused.
+   * Default: the working directory.
+   */
+  within?: string
 }
 
 export interface CheckOutcome extends CommandOutcome {
@@ -38,7 +43,8 @@ export async function check(
   openRegistry: OpenRegistry = noRegistry
 ): Promise<CheckOutcome> {
   const policy = await loadPolicy(options.policyFile)
-  const load = (where: string) => loadModel(where, policy, openRegistry)
+  const within = options.within ?? process.cwd()
+  const load = (where: string) => loadModel(where, policy, openRegistry, within)
   const candidate = await load(options.candidateDir)
   const champion = options.championDir ? await load(options.championDir) : undefined
   const evaluation = evaluateStage({
@@ -71,9 +77,10 @@ const REGISTERED = /^mlflow:(?<name>[^/@]+)(?:\/(?<version>[^/@]+)|@(?<alias>[^/
 async function loadModel(
   where: string,
   policy: Policy,
-  openRegistry: OpenRegistry
+  openRegistry: OpenRegistry,
+  within: string
 ): Promise<Candidate> {
-  if (!where.startsWith('mlflow:')) return loadCandidate(where)
+  if (!where.startsWith('mlflow:')) return loadCandidate(where, { within })
   const match = REGISTERED.exec(where)?.groups
   if (!match?.name) {
     throw new InvalidInputError(`"${where}" must be mlflow:NAME/VERSION or mlflow:NAME@ALIAS`)

@@ -18,6 +18,7 @@ import type {
 } from '../registry/port.js'
 import { toJson } from '../report/json.js'
 import { renderMarkdown } from '../report/markdown.js'
+import { bindCandidate, versionToPromote } from './bind-candidate.js'
 import { exitCodeFor } from './exit-code.js'
 import type { CommandOutcome, RegistryContext } from './registry-context.js'
 
@@ -26,7 +27,10 @@ export interface PromoteOptions {
   stage: string
   /** The version to promote; else the candidate directory's model.yaml version. */
   version?: string
-  /** A directory holding the candidate's files; else the version's files in the registry. */
+  /**
+   * A directory holding the candidate's files; else the version's files in the registry. Used
+   * only when its content digest equals the version's (bind-candidate.ts).
+   */
   candidateDir?: string
   dryRun?: boolean
   /** Promote although gates fail; needs a reason, and is recorded. */
@@ -68,9 +72,9 @@ export async function promote(
   }
   const model = options.policy.model
   const candidateFromDir = options.candidateDir
-    ? await loadCandidate(options.candidateDir)
+    ? await loadCandidate(options.candidateDir, { within: context.workspace ?? process.cwd() })
     : undefined
-  const version = options.version ?? candidateFromDir?.info?.version
+  const version = versionToPromote(options.version, options.candidateDir, candidateFromDir)
   if (!version) {
     throw new InvalidInputError(
       'Name the version to promote with --version (or a version in the candidate model.yaml)'
@@ -82,7 +86,11 @@ export async function promote(
       `${model} ${version} is not registered; run \`modelgate register\` first`
     )
   }
-  const candidate = candidateFromDir ?? (await context.models.loadVersion(model, version))
+  // What is judged is what is promoted: a directory only when it is the version's own content.
+  const candidate =
+    options.candidateDir && candidateFromDir
+      ? await bindCandidate(context, record, options.candidateDir, candidateFromDir)
+      : await context.models.loadVersion(model, version)
   let removal = await context.registry.takenOutOf(model, version, options.stage)
   const evaluate = async (holder: StageHolder | undefined) =>
     evaluatePromotion(context, options, { version, candidate, holder, record, removal })

@@ -1,4 +1,4 @@
-import { ExitCode } from '../errors.js'
+import { ExitCode, ModelGateError } from '../errors.js'
 import type { CommandOutcome, RegistryContext } from './registry-context.js'
 
 export interface RegisterOptions {
@@ -9,16 +9,26 @@ export interface RegisterOptions {
   dryRun?: boolean
 }
 
-/** `modelgate register`: record a version on a commit. Re-registering the same version writes nothing. */
+/**
+ * `modelgate register`: record a version on a commit, with the content digest of the model's
+ * files there (when the backend can read them), so a candidate directory can later be
+ * compared with the version. Re-registering the same version writes nothing.
+ */
 export async function register(
   context: RegistryContext,
   options: RegisterOptions
 ): Promise<CommandOutcome> {
+  const digest = await digestOf(context, options)
   const result = await context.registry.register(
     options.model,
     options.version,
     options.commit,
-    { actor: context.actor, actorEmail: context.actorEmail, record: { ...context.runFacts } },
+    {
+      actor: context.actor,
+      actorEmail: context.actorEmail,
+      record: { ...context.runFacts },
+      ...('digest' in digest ? { candidateDigest: digest.digest } : {})
+    },
     { dryRun: options.dryRun }
   )
   const what = `${options.model} ${options.version} on ${options.commit.slice(0, 12)}`
@@ -27,9 +37,38 @@ export async function register(
     : result.reason === 'dry run'
       ? `Dry run: would register ${what}: \`${result.planned.map(event => event.id).join('`, `')}\``
       : `Nothing written: ${options.model} ${options.version} ${result.reason}.`
+  const note =
+    'digest' in digest
+      ? `Candidate digest: ${digest.digest}`
+      : `No candidate digest recorded (${digest.why}): a candidate directory is compared with the version's own files instead, or refused when they cannot be read.`
   return {
-    markdown: text + '\n',
-    json: JSON.stringify({ ...options, written: result.written }, null, 2),
+    markdown: `${text}\n${result.written || result.reason === 'dry run' ? `${note}\n` : ''}`,
+    json: JSON.stringify(
+      {
+        ...options,
+        written: result.written,
+        ...('digest' in digest ? { candidateDigest: digest.digest } : {})
+      },
+      null,
+      2
+    ),
     exitCode: ExitCode.Pass
+  }
+}
+
+/** The digest of the model's files at the commit, or why there is none. */
+async function digestOf(
+  context: RegistryContext,
+  options: RegisterOptions
+): Promise<{ digest: string } | { why: string }> {
+  if (!context.models.digestAt) return { why: 'this registry keeps no files for ModelGate to read' }
+  try {
+    const digest = await context.models.digestAt(options.model, options.commit)
+    return digest ? { digest } : { why: 'no files at the commit' }
+  } catch (error) {
+    // A model whose files cannot be found can still be registered (GTO allows it); its
+    // promotions are then judged on what loadVersion reads, and a directory is refused.
+    if (error instanceof ModelGateError) return { why: error.message }
+    throw error
   }
 }

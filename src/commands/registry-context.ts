@@ -14,6 +14,11 @@ export interface RegistryContext {
   now: () => Date
   /** Facts about the run that go into every audit record (event, commit, run URL, pull request). */
   runFacts?: RunFacts
+  /**
+   * The repository or workspace candidate directories are named in: one that is a symlink or
+   * resolves outside it is refused. Default: the working directory.
+   */
+  workspace?: string
 }
 
 /** What every command returns: text for a person, JSON for a machine, and the exit code. */

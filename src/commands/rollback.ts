@@ -4,12 +4,19 @@ import type { GateResult } from '../gates/types.js'
 import type { RegistryEvent, StageHolder } from '../registry/port.js'
 import type { CommandOutcome, RegistryContext } from './registry-context.js'
 import { escape } from '../report/markdown.js'
+import { findRerunOf } from './rollback-rerun.js'
 
 export interface RollbackOptions {
   model: string
   stage: string
   /** The version to restore; else the stage's previous holder. */
   toVersion?: string
+  /**
+   * The holder this rollback takes out: when the stage no longer holds it (an earlier run did
+   * it), nothing is written. Without it (and without `toVersion`), a re-run is recognised from
+   * the registry's records (rollback-rerun.ts).
+   */
+  fromVersion?: string
   reason: string
   dryRun?: boolean
   /** What was checked before (the actor's right, in the action), recorded as gates. */
@@ -41,6 +48,8 @@ export async function rollback(
   if (!current) {
     throw new NotFoundError(`${options.model} has no version in ${options.stage} to roll back`)
   }
+  const stale = await alreadyDone(context, options, current)
+  if (stale) return stale
   const audit = (restored: string): AuditRecord =>
     rollbackAudit({
       model: options.model,
@@ -140,6 +149,60 @@ export async function rollback(
     rolledBack: current,
     ...(restored ? { restored } : {}),
     written: result.written
+  }
+}
+
+/**
+ * The outcome of a rollback that is already done, or undefined to go on: the holder named with
+ * `fromVersion` is no longer in the stage, or this is a re-run of a rollback the registry
+ * recorded and the holder that one removed is still out. Either way nothing is written.
+ */
+async function alreadyDone(
+  context: RegistryContext,
+  options: RollbackOptions,
+  current: StageHolder
+): Promise<RollbackOutcome | undefined> {
+  const { model, stage } = options
+  // Registry and user text is escaped once here, for the markdown below.
+  const [md, holder] = [stage, current.version].map(escape)
+  let text: string | undefined
+  if (options.fromVersion !== undefined) {
+    if (current.version === options.fromVersion) return undefined
+    const from = escape(options.fromVersion)
+    text = `${md} is held by ${holder}, not ${from}: ${from} is already out of it. Nothing written.`
+  } else if (options.toVersion === undefined) {
+    const prior = findRerunOf(await context.registry.history(model), {
+      stage,
+      actor: context.actor,
+      reason: options.reason,
+      now: context.now(),
+      ...(context.runFacts?.runUrl ? { runUrl: context.runFacts.runUrl } : {})
+    })
+    // The removed holder is back (promoted again since): this rollback is needed again.
+    if (!prior || prior.removed === current.version) return undefined
+    const restored = prior.restored ? ` to ${escape(prior.restored)}` : ''
+    text =
+      `Nothing written: ${md} was already rolled back from ${escape(prior.removed)}${restored} by ${escape(prior.actor)} at ${prior.at.toISOString()} (${escape(prior.runUrl ?? prior.id)}), and this is a re-run of it; ${md} holds ${holder} now. ` +
+      `To take ${holder} out too, run the rollback again naming it: --from ${holder} (or name the version to restore).`
+  } else if (current.version === options.toVersion) {
+    // A re-run of a rollback to a named version that landed: done, not an error.
+    text = `${md} already holds ${holder}: nothing to roll back. Nothing written.`
+  } else {
+    return undefined
+  }
+  return {
+    markdown: `## ↩️ Rollback: ${escape(model)} → ${md}
+
+${text}
+`,
+    json: JSON.stringify(
+      { model, stage, holder: current.version, written: false, reason: 'already rolled back' },
+      null,
+      2
+    ),
+    exitCode: ExitCode.Pass,
+    rolledBack: current,
+    written: false
   }
 }
 

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { parse as parseYaml } from 'yaml'
-import { loadCandidate } from '../candidate/load.js'
+import { candidateDigest } from '../candidate/digest.js'
+import { loadCandidate, walkAndHash } from '../candidate/load.js'
 import { InvalidInputError, NotFoundError } from '../errors.js'
 import type { GitRunner } from './git/runner.js'
 import type { ModelSource } from './model-source.js'
@@ -33,6 +34,13 @@ export function createGitModelSource(options: GitModelSourceOptions): ModelSourc
       return withExport(options.git, commit, modelPath, async dir => {
         const candidate = await loadCandidate(dir)
         return { ...candidate, dir: `${modelPath} at ${commit.slice(0, 12)}` }
+      })
+    },
+    async digestAt(model, commit) {
+      const modelPath = options.modelPath ?? (await dvcArtifactPath(options.git, commit, model))
+      return withExport(options.git, commit, modelPath, async dir => {
+        const { files } = await walkAndHash(dir, `${modelPath} at ${commit.slice(0, 12)}`)
+        return candidateDigest(files)
       })
     }
   }

@@ -14,4 +14,9 @@ export interface ModelSource {
    * the model or version does not exist.
    */
   loadVersion(model: string, version: string): Promise<Candidate>
+  /**
+   * The content digest (candidate/digest.ts) of the model's files at `ref` (git: a commit),
+   * for a registration to record; undefined when the backend has no files to read there.
+   */
+  digestAt?(model: string, ref: string): Promise<string | undefined>
 }

@@ -25,6 +25,12 @@ export interface AuditFacts {
   forced?: boolean
   /** Free-form structured facts (gates, metrics snapshot, PR number, ...), kept as JSON. */
   record?: Record<string, unknown>
+  /**
+   * Registrations only: the content digest of the version's candidate files
+   * (candidate/digest.ts), kept with the registration so a candidate directory can be
+   * compared with the version cheaply.
+   */
+  candidateDigest?: string
 }
 
 /** A stage a version holds now, and since when. */
@@ -45,6 +51,12 @@ export interface VersionRecord {
   active: boolean
   /** The stages the version is in now (several are possible, e.g. staging and production). */
   stages: VersionStage[]
+  /**
+   * The content digest of the version's candidate files recorded at registration
+   * (candidate/digest.ts); absent for versions registered without one (GTO, MLflow's own
+   * client, older ModelGate).
+   */
+  candidateDigest?: string
 }
 
 export interface StageHolder {

@@ -3,8 +3,14 @@
  * (shared/GTO-TAGS.md). Reads are one `git for-each-ref`; writes are annotated
  * tags on the version's registration commit, pushed to `origin` when it exists.
  *
+ * Reads: the first read of a model fetches its tags from origin with prune
+ * (`+refs/tags/NAME@*`, `+refs/tags/NAME#*`, forced), so the state any decision
+ * reads is origin's: a local tag that never reached origin (a write killed
+ * mid-push) is removed, never believed. Other tags in the clone are untouched.
+ *
  * Write protocol, per attempt (bounded, 3 by default):
- *   1. fetch tags from origin (forced: the remote is the truth), read state;
+ *   1. fetch the model's tags from origin (forced, pruned: the remote is the
+ *      truth), read state;
  *   2. decide (nothing to do → `{ written: false, reason }`), let the caller
  *      revalidate against the current holder;
  *   3. create each tag with the artifact-wide next counter and a tagger second
@@ -21,6 +27,7 @@
  *
  * Without the remote, tags are only created locally.
  */
+import { DIGEST_RE } from '../../candidate/digest.js'
 import { InvalidInputError, NotFoundError, PermissionError } from '../../errors.js'
 import { RegistryConflictError } from '../errors.js'
 import type {
@@ -36,6 +43,7 @@ import type {
   WriteResult
 } from '../port.js'
 import { formatMessage, parseMessage } from './message.js'
+import { LEASE_PREFIX, OriginTags, leaseRefOf } from './origin.js'
 import type { GitRunner } from './runner.js'
 import { gitOk } from './runner.js'
 import { compareVersions } from './semver.js'
@@ -50,13 +58,7 @@ import {
 import type { ArtifactState, RegistryState, StageHolderState, VersionState } from './state.js'
 import { previousHolder, readState, versionsInStage } from './state.js'
 import type { GtoTag } from './tag-name.js'
-import {
-  assertModelName,
-  assertStageName,
-  assertVersion,
-  formatTagName,
-  modelToTagPart
-} from './tag-name.js'
+import { assertModelName, assertStageName, assertVersion, formatTagName } from './tag-name.js'
 
 export interface GitRegistryOptions {
   /** Runs git in the checkout that is the registry. */
@@ -76,7 +78,10 @@ export interface GitRegistryOptions {
   maxClockSkewSeconds?: number
   /** The stages allowed (e.g. from `.gto`); any valid stage when absent. */
   allowedStages?: readonly string[]
-  /** Fetch tags before the first write attempt too. Default true. */
+  /**
+   * Reconcile with the remote before deciding: before the first write attempt, and before the
+   * first read of each model. Default true; false only to test stale views.
+   */
   fetchBeforeWrite?: boolean
 }
 
@@ -97,19 +102,6 @@ interface View {
   state: RegistryState
   /** The lease ref's object id, '' when there is none yet. */
   lease: string
-}
-
-/**
- * One ref per artifact outside refs/tags (GTO never reads it), moved by every
- * ModelGate write in the same atomic push as its tags, with
- * --force-with-lease: the optimistic lock that makes two concurrent writes of
- * one artifact conflict even when their tag names differ (other stages).
- */
-export const LEASE_PREFIX = 'refs/modelgate/lease/'
-
-/** `dir/sub:model` → `refs/modelgate/lease/dir%2Fsub=model` (one level: no D/F clashes). */
-export function leaseRefOf(model: string): string {
-  return LEASE_PREFIX + modelToTagPart(model).replaceAll('/', '%2F')
 }
 
 interface Created {
@@ -133,6 +125,8 @@ export class GitRegistry implements Registry {
   private readonly maxSkew: number
   private readonly allowedStages: readonly string[] | undefined
   private readonly fetchBeforeWrite: boolean
+  /** The remote's tags: fetched and reconciled with (origin.ts). */
+  private readonly origin: OriginTags
 
   constructor(options: GitRegistryOptions) {
     this.git = options.git
@@ -143,6 +137,7 @@ export class GitRegistry implements Registry {
     this.maxSkew = options.maxClockSkewSeconds ?? 10
     this.allowedStages = options.allowedStages
     this.fetchBeforeWrite = options.fetchBeforeWrite ?? true
+    this.origin = new OriginTags(this.git, this.remote, () => this.readState())
   }
 
   /** The whole state, from one `git for-each-ref`. */
@@ -153,19 +148,23 @@ export class GitRegistry implements Registry {
   // ---- reads ---------------------------------------------------------------
 
   async getVersion(model: string, version: string): Promise<VersionRecord | undefined> {
+    await this.reconcile(model)
     const artifact = (await this.readState()).artifacts.get(model)
     return artifact && versionRecord(artifact, version)
   }
 
   async getStage(model: string, stage: string): Promise<StageHolder | undefined> {
+    await this.reconcile(model)
     return stageHolder(await this.readState(), model, stage)
   }
 
   async status(model?: string): Promise<ModelStatus[]> {
+    await this.reconcile(model)
     return statusOf(await this.readState(), model)
   }
 
   async history(model?: string): Promise<RegistryEvent[]> {
+    await this.reconcile(model)
     return historyOf(await this.readState(), model)
   }
 
@@ -174,6 +173,7 @@ export class GitRegistry implements Registry {
     version: string,
     stage: string
   ): Promise<StageRemoval | undefined> {
+    await this.reconcile(model)
     return takenOutOf(await this.readState(), model, version, stage)
   }
 
@@ -189,6 +189,9 @@ export class GitRegistry implements Registry {
     assertModelName(model)
     assertVersion(version)
     assertActor(audit)
+    if (audit.candidateDigest !== undefined && !DIGEST_RE.test(audit.candidateDigest)) {
+      throw new InvalidInputError(`Invalid candidate digest "${audit.candidateDigest}"`)
+    }
     const commit = await this.resolveCommit(ref)
     return this.write(model, undefined, audit, options, state => {
       const artifact = state.artifacts.get(model)
@@ -220,7 +223,14 @@ export class GitRegistry implements Registry {
             counted: false,
             commit,
             summary: `Register ${model} ${version}`,
-            facts: { action: 'register', model, version, commit }
+            // GTO never reads the message: the digest rides along for promotions to compare.
+            facts: {
+              action: 'register',
+              model,
+              version,
+              commit,
+              ...(audit.candidateDigest ? { candidateDigest: audit.candidateDigest } : {})
+            }
           }
         ]
       }
@@ -363,13 +373,13 @@ export class GitRegistry implements Registry {
     decide: (state: RegistryState) => Decision
   ): Promise<WriteResult> {
     let audit = auditIn
-    const remote = await this.hasRemote()
+    const remote = await this.origin.hasRemote()
     let fresh: View | undefined
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       let view = fresh
       fresh = undefined
       if (!view) {
-        if (remote && (attempt > 1 || this.fetchBeforeWrite)) await this.fetch()
+        if (remote && (attempt > 1 || this.fetchBeforeWrite)) await this.origin.fetch([model])
         view = await this.view(model, remote)
       }
       const { state, lease } = view
@@ -417,7 +427,7 @@ export class GitRegistry implements Registry {
       }
 
       await this.deleteTags(created.map(c => c.name))
-      await this.fetch()
+      await this.origin.fetch([model])
       const after = await this.view(model, remote)
       if (created.every(c => c.oid !== '' && after.state.tags.get(c.name) === c.oid)) {
         return { written: true, events, attempts: attempt } // it landed; its answer was lost
@@ -531,24 +541,9 @@ export class GitRegistry implements Registry {
     return commit
   }
 
-  private async hasRemote(): Promise<boolean> {
-    const remotes = await gitOk(this.git, ['remote'])
-    return remotes.split('\n').some(line => line.trim() === this.remote)
-  }
-
-  /** Tags and leases from the remote, forced: the remote is the truth. */
-  private async fetch(): Promise<void> {
-    const result = await this.git([
-      'fetch',
-      '--quiet',
-      '--no-tags',
-      this.remote,
-      '+refs/tags/*:refs/tags/*',
-      `+${LEASE_PREFIX}*:${LEASE_PREFIX}*`
-    ])
-    if (result.code !== 0) {
-      throw new Error(`Could not fetch tags from ${this.remote}: ${result.stderr.trim()}`)
-    }
+  /** Before a model's first read: its tags made origin's (origin.ts), unless told not to. */
+  private reconcile(model: string | undefined): Promise<void> {
+    return this.fetchBeforeWrite ? this.origin.reconcileOnce(model) : Promise.resolve()
   }
 
   /** The state, and (with a remote) the artifact's lease as last fetched. */
@@ -563,6 +558,8 @@ export class GitRegistry implements Registry {
     if (names.length > 0) await gitOk(this.git, ['tag', '-d', ...names])
   }
 }
+
+export { LEASE_PREFIX, leaseRefOf }
 
 // ---- helpers ----------------------------------------------------------------
 

@@ -1,4 +1,5 @@
 /** Answers read from a RegistryState, in the port's terms. Pure. */
+import { DIGEST_RE } from '../../candidate/digest.js'
 import type {
   ModelStatus,
   RegistryEvent,
@@ -105,8 +106,15 @@ export function versionRecord(artifact: ArtifactState, version: string): Version
     registeredAt: new Date(found.registration.time * 1000),
     registeredBy: found.registration.by,
     active: found.active,
-    stages
+    stages,
+    ...registeredDigest(found.registration.message)
   }
+}
+
+/** The candidate digest ModelGate recorded in a registration tag's message, if any. */
+function registeredDigest(message: string): { candidateDigest?: string } {
+  const digest = parseMessage(message).audit?.candidateDigest
+  return typeof digest === 'string' && DIGEST_RE.test(digest) ? { candidateDigest: digest } : {}
 }
 
 /**

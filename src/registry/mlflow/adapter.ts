@@ -41,6 +41,7 @@
  *      and what, if anything, is left (and that a re-run completes it).
  */
 import { InvalidInputError, NotFoundError } from '../../errors.js'
+import { DIGEST_RE } from '../../candidate/digest.js'
 import { parseMlmodelSignature } from '../../candidate/signature.js'
 import type { Candidate, Signature } from '../../candidate/types.js'
 import { RegistryConflictError } from '../errors.js'
@@ -328,7 +329,8 @@ export class MlflowRegistry implements Registry, ModelSource {
       registeredAt: new Date(mv.creationTimestamp ?? Number.NaN),
       registeredBy: mv.userId ?? 'unknown',
       active: isActive(mv, this.keys),
-      stages
+      stages,
+      ...recordedDigest(mv.tags.get(this.keys.candidateDigest))
     }
   }
 
@@ -1944,6 +1946,12 @@ function markNote(place: MarkPlace | undefined): string {
 
 function kb(bytes: number): string {
   return `${(bytes / 1024).toFixed(1)} KB`
+}
+
+/** The candidate digest a training job tagged the version with, when it is one. */
+function recordedDigest(value: string | undefined): { candidateDigest?: string } {
+  const digest = value?.trim().toLowerCase()
+  return digest !== undefined && DIGEST_RE.test(digest) ? { candidateDigest: digest } : {}
 }
 
 function compareText(a: string, b: string): number {

@@ -78,6 +78,12 @@ export interface TagKeys {
   readonly archived: string
   /** Model-version tags a training job may write with the model's signature, in the order read. */
   readonly signature: readonly string[]
+  /**
+   * Model-version tag a training job may write with the content digest of the version's
+   * candidate files (`modelgate digest DIR`, candidate/digest.ts): a candidate directory is
+   * accepted for the version only when its digest is this.
+   */
+  readonly candidateDigest: string
   /** Recognises a history key, giving back its alias part. */
   historyAlias(key: string): string | undefined
 }
@@ -93,6 +99,7 @@ export function tagKeys(unityCatalog: boolean): TagKeys {
       removed: alias => `modelgate_removed_${part(alias)}`,
       archived: 'archived',
       signature: ['modelgate_signature'],
+      candidateDigest: 'modelgate_candidate_digest',
       historyAlias: key => (key.startsWith('modelgate_history_') ? key.slice(18) : undefined)
     }
   }
@@ -104,6 +111,7 @@ export function tagKeys(unityCatalog: boolean): TagKeys {
     removed: alias => `modelgate.removed.${alias}`,
     archived: 'archived',
     signature: ['modelgate.signature', 'modelgate_signature'],
+    candidateDigest: 'modelgate.candidate_digest',
     historyAlias: key => (key.startsWith('modelgate.history.') ? key.slice(18) : undefined)
   }
 }

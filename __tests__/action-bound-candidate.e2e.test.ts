@@ -1,0 +1,110 @@
+// The bundled action (dist/index.js) with the `candidate` input (issue 10, item 1): a candidate
+// directory is judged only when it is the version's own content.
+import { writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { gitOk } from '../src/registry/git/runner.js'
+import {
+  HERMETIC_GIT,
+  modelWorkspace,
+  remoteTags,
+  type ModelWorkspace
+} from './helpers/action-workspace.js'
+import type { Clone } from './helpers/git-sandbox.js'
+import { start, type StandIn } from './helpers/github-stand-in/index.js'
+import { runAction } from './helpers/run-action.js'
+import { workflowDispatchEvent, writeEvent, type WrittenEvent } from './helpers/events.js'
+
+const POLICY = `model: fraud
+path: model
+metrics:
+  auc: { goal: maximize }
+stages:
+  staging:
+    from: [candidate]
+    thresholds:
+      auc: { min: 0.7 }
+`
+
+describe('the bundled action judges a candidate directory only as the version it is', () => {
+  let workspace: ModelWorkspace
+  let clone: Clone
+  let gh: StandIn
+  let dispatched: WrittenEvent
+  let commits: string[]
+  const env = (sha: string) => ({
+    ...dispatched.env,
+    GITHUB_SHA: sha,
+    GITHUB_ACTOR: 'octocat',
+    GITHUB_EVENT_NAME: 'workflow_dispatch',
+    GITHUB_REPOSITORY: 'acme/models',
+    GITHUB_API_URL: gh.url,
+    'INPUT_GITHUB-TOKEN': gh.token,
+    ...HERMETIC_GIT
+  })
+
+  beforeAll(async () => {
+    gh = await start()
+    gh.state.addRepo({ owner: 'acme', name: 'models' }).addCollaborators({ octocat: 'maintain' })
+    // v1.0.0 is registered where model/metrics.json says auc 0.5: below the staging threshold.
+    workspace = await modelWorkspace({ policy: POLICY, aucs: [0.5] })
+    clone = workspace.clone
+    commits = workspace.commits
+    dispatched = await writeEvent(
+      workflowDispatchEvent({
+        repo: { owner: 'acme', name: 'models' },
+        sha: commits[0] as string,
+        sender: 'octocat'
+      })
+    )
+    const registered = await runAction(
+      { command: 'register', policy: 'policy.yml', version: 'v1.0.0' },
+      env(commits[0] as string),
+      clone.dir
+    )
+    expect(registered.exitCode).toBe(0)
+  })
+  afterAll(async () => {
+    await dispatched?.cleanup()
+    await gh?.close()
+    await workspace?.cleanup()
+  })
+
+  it('refuses `candidate: model` holding invented metrics and a model.yaml naming v1.0.0', async () => {
+    await writeFile(path.join(clone.dir, 'model/metrics.json'), JSON.stringify({ auc: 0.99 }))
+    await writeFile(path.join(clone.dir, 'model/model.yaml'), 'version: v1.0.0\n')
+    try {
+      const before = await remoteTags(clone)
+      const run = await runAction(
+        { command: 'promote', policy: 'policy.yml', stage: 'staging', candidate: 'model' },
+        env(commits[0] as string),
+        clone.dir
+      )
+      expect(run.exitCode).toBe(2)
+      expect(run.stdout).toMatch(/not the files of fraud v1\.0\.0/)
+      expect(run.summary).not.toContain('Promoted')
+      expect(await remoteTags(clone)).toEqual(before)
+    } finally {
+      await gitOk(clone.git, ['checkout', '--', 'model'])
+      await gitOk(clone.git, ['clean', '-fdq', 'model'])
+    }
+  })
+
+  it('judges `candidate: model` when it holds exactly v1.0.0, on its own numbers', async () => {
+    const before = await remoteTags(clone)
+    const run = await runAction(
+      {
+        command: 'promote',
+        policy: 'policy.yml',
+        stage: 'staging',
+        version: 'v1.0.0',
+        candidate: 'model'
+      },
+      env(commits[0] as string),
+      clone.dir
+    )
+    expect(run.exitCode).toBe(2)
+    expect(run.outputs.decision).toBe('blocked')
+    expect(run.summary).toContain('0.5')
+    expect(await remoteTags(clone)).toEqual(before)
+  })
+})
