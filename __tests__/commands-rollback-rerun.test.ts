@@ -29,7 +29,8 @@ const RUN_URL = 'https://github.com/acme/models/actions/runs/4242'
 async function actionContext(
   repo: string,
   policyFile: string,
-  now: Date
+  now: Date,
+  runUrl = RUN_URL
 ): Promise<RegistryContext> {
   const policy = await loadPolicy(policyFile)
   const opened = await openRegistry(repo, policy, { env: {} })
@@ -38,7 +39,7 @@ async function actionContext(
     models: opened.models,
     actor: 'mona',
     now: () => now,
-    runFacts: { event: 'workflow_dispatch', runUrl: RUN_URL }
+    runFacts: { event: 'workflow_dispatch', runUrl }
   }
 }
 
@@ -136,9 +137,20 @@ describe('a rollback re-run on the git registry', () => {
     })
     expect(rerun.written).toBe(false)
     expect(rerun.markdown).toMatch(/already rolled back/)
-    expect(rerun.markdown).toContain(RUN_URL)
+    // The run named, as text (registry text is escaped: no live link).
+    expect(rerun.markdown).toContain(RUN_URL.split('//')[1])
     expect(await tagNames(clone.git)).toEqual(tags)
     expect(await holder('dev')).toBe('v1.0.0')
+  })
+
+  it('in the action, a new run with the same person and reason is a new request, not a re-run', async () => {
+    // dev holds v1.0.0 now, with no earlier holder: a new request goes one step further back and
+    // so is refused for want of a version, where a re-run would have said "already rolled back".
+    const policy = path.join(clone.dir, 'policies/demo.yml')
+    const context = await actionContext(clone.dir, policy, new Date(), `${RUN_URL}9`)
+    await expect(
+      rollback(context, { model: 'demo', stage: 'dev', reason: 'incident 7' })
+    ).rejects.toThrow(/No earlier version of demo held dev/)
   })
 })
 

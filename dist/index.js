@@ -61098,8 +61098,9 @@ async function digestOf(context, options) {
 const RERUN_WINDOW_MS = 15 * 60 * 1000;
 /**
  * The earlier rollback this request repeats, if any: newest first, a written rollback of the
- * stage from the same workflow run (any attempt, however late), or by the same actor with the
- * same reason within RERUN_WINDOW_MS.
+ * stage from the same workflow run (any attempt, however late), or, outside a workflow run (a
+ * terminal, which has no run identity), by the same actor with the same reason within
+ * RERUN_WINDOW_MS. In the action a new dispatch is a new run: a new request, never a re-run.
  */
 function findRerunOf(history, request) {
     for (const event of history) {
@@ -61110,7 +61111,8 @@ function findRerunOf(history, request) {
             continue;
         const sameRun = request.runUrl !== undefined && prior.runUrl === request.runUrl;
         const age = request.now.getTime() - prior.at.getTime();
-        const sameAsk = prior.actor === request.actor &&
+        const sameAsk = request.runUrl === undefined &&
+            prior.actor === request.actor &&
             prior.reason?.trim() === request.reason.trim() &&
             age >= 0 &&
             age <= RERUN_WINDOW_MS;
@@ -61152,6 +61154,7 @@ function priorRollback(event) {
 }
 
 ;// CONCATENATED MODULE: ./src/commands/rollback.ts
+
 
 
 
@@ -61246,11 +61249,14 @@ async function rollback(context, options) {
  */
 async function rollback_alreadyDone(context, options, current) {
     const { model, stage } = options;
+    // Registry and user text is escaped once here, for the markdown below.
+    const [md, holder] = [stage, current.version].map(markdown_escape);
     let text;
     if (options.fromVersion !== undefined) {
         if (current.version === options.fromVersion)
             return undefined;
-        text = `${stage} is held by ${current.version}, not ${options.fromVersion}: ${options.fromVersion} is already out of it. Nothing written.`;
+        const from = markdown_escape(options.fromVersion);
+        text = `${md} is held by ${holder}, not ${from}: ${from} is already out of it. Nothing written.`;
     }
     else if (options.toVersion === undefined) {
         const prior = findRerunOf(await context.registry.history(model), {
@@ -61263,19 +61269,20 @@ async function rollback_alreadyDone(context, options, current) {
         // The removed holder is back (promoted again since): this rollback is needed again.
         if (!prior || prior.removed === current.version)
             return undefined;
+        const restored = prior.restored ? ` to ${markdown_escape(prior.restored)}` : '';
         text =
-            `Nothing written: ${stage} was already rolled back from ${prior.removed}${prior.restored ? ` to ${prior.restored}` : ''} by ${prior.actor} at ${prior.at.toISOString()} (${prior.runUrl ?? prior.id}), and this is a re-run of it; ${stage} holds ${current.version} now. ` +
-                `To take ${current.version} out too, run the rollback again naming it: --from ${current.version} (or name the version to restore).`;
+            `Nothing written: ${md} was already rolled back from ${markdown_escape(prior.removed)}${restored} by ${markdown_escape(prior.actor)} at ${prior.at.toISOString()} (${markdown_escape(prior.runUrl ?? prior.id)}), and this is a re-run of it; ${md} holds ${holder} now. ` +
+                `To take ${holder} out too, run the rollback again naming it: --from ${holder} (or name the version to restore).`;
     }
     else if (current.version === options.toVersion) {
         // A re-run of a rollback to a named version that landed: done, not an error.
-        text = `${stage} already holds ${current.version}: nothing to roll back. Nothing written.`;
+        text = `${md} already holds ${holder}: nothing to roll back. Nothing written.`;
     }
     else {
         return undefined;
     }
     return {
-        markdown: `## ↩️ Rollback: ${model} → ${stage}
+        markdown: `## ↩️ Rollback: ${markdown_escape(model)} → ${md}
 
 ${text}
 `,
