@@ -253,3 +253,60 @@ describe('a rollback re-run on an MLflow registry', () => {
     expect(holder()).toBe('2')
   })
 })
+
+describe('a terminal rollback after a new promotion', () => {
+  it('is a new request even with the same words: the new holder is taken out', async () => {
+    const sandbox = await makeSandbox()
+    try {
+      const clone = await sandbox.clone('work')
+      const git = (...args: string[]) => cli(...args, '--repo', clone.dir)
+      await mkdir(path.join(clone.dir, 'policies'))
+      await writeFile(
+        path.join(clone.dir, 'policies/fraud.yml'),
+        'model: fraud\npath: models/fraud\nstages:\n  prod:\n    from: [candidate]\n'
+      )
+      await mkdir(path.join(clone.dir, 'models/fraud'), { recursive: true })
+      for (const version of ['v1.0.0', 'v2.0.0', 'v3.0.0']) {
+        await writeFile(path.join(clone.dir, 'models/fraud/metrics.json'), `{"n": "${version}"}`)
+        await gitOk(clone.git, ['add', '-A'])
+        await gitOk(clone.git, ['commit', '--quiet', '-m', version])
+        await gitOk(clone.git, ['push', '--quiet', 'origin', 'HEAD'])
+        expect((await git('register', 'fraud', '--version', version)).exitCode).toBe(0)
+      }
+      for (const version of ['v1.0.0', 'v2.0.0']) {
+        expect(
+          (await git('promote', 'fraud', '--to', 'prod', '--version', version)).exitCode
+        ).toBeLessThanOrEqual(1)
+      }
+      const first = await git('rollback', 'fraud', '--stage', 'prod', '--reason', 'bad model')
+      expect(first.stdout).toContain('back on **v1.0.0** (was v2.0.0)')
+      expect(
+        (await git('promote', 'fraud', '--to', 'prod', '--version', 'v3.0.0')).exitCode
+      ).toBeLessThanOrEqual(1)
+
+      const second = await git('rollback', 'fraud', '--stage', 'prod', '--reason', 'bad model')
+      expect(second.stderr).toBe('')
+      expect(second.exitCode).toBe(0)
+      expect(second.stdout).not.toMatch(/already rolled back/)
+      expect(second.stdout).toContain('back on **v1.0.0** (was v3.0.0)')
+
+      // A --from that names no registered version is a typo, not "already out": exit 3.
+      const tags = await tagNames(clone.git)
+      const typo = await git(
+        'rollback',
+        'fraud',
+        '--stage',
+        'prod',
+        '--reason',
+        'r',
+        '--from',
+        'v9.9.9'
+      )
+      expect(typo.exitCode).toBe(3)
+      expect(typo.stderr).toContain('v9.9.9 is not registered')
+      expect(await tagNames(clone.git)).toEqual(tags)
+    } finally {
+      await sandbox.cleanup()
+    }
+  })
+})

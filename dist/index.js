@@ -60990,28 +60990,42 @@ function auditFor(context, options, record) {
     };
 }
 function describeWrite(result, version, options, previous) {
-    const from = previous ? ` (replacing ${previous.version})` : ' (first holder of the stage)';
+    const from = previous
+        ? ` (replacing ${markdown_escape(previous.version)})`
+        : ' (first holder of the stage)';
+    const [v, stage] = [version, options.stage].map(markdown_escape);
     if (result.written) {
         const forced = options.force ? ' by force' : '';
-        return `Promoted ${version} to ${options.stage}${forced}${from}. Wrote:\n${listEvents(result.events)}`;
+        return `Promoted ${v} to ${stage}${forced}${from}. Wrote:\n${listEvents(result.events)}`;
     }
     if (result.reason === 'dry run') {
-        return `Dry run: would promote ${version} to ${options.stage}${from}. Would write:\n${listEvents(result.planned)}`;
+        return `Dry run: would promote ${v} to ${stage}${from}. Would write:\n${listEvents(result.planned)}`;
     }
-    return `Nothing written: ${version} ${result.reason}.`;
+    return `Nothing written: ${v} ${result.reason}.`;
 }
 function listEvents(events) {
     return events
-        .map(event => `- \`${event.id}\`${event.summary ? `: ${event.summary}` : ''}`)
+        .map(event => `- \`${event.id}\`${event.summary ? `: ${markdown_escape(event.summary)}` : ''}`)
         .join('\n');
 }
 function nothingToDo(model, version, stage, holder) {
-    const markdown = `${model} ${version} already holds ${stage} (since ${holder.assignedAt.toISOString()}, by ${holder.assignedBy}). Nothing written.\n`;
+    // The holder's author is registry text (a tag's tagger): escaped like every name here.
+    const [m, v, st, by] = [model, version, stage, holder.assignedBy].map(markdown_escape);
+    const markdown = `${m} ${v} already holds ${st} (since ${holder.assignedAt.toISOString()}, by ${by}). Nothing written.\n`;
     const json = JSON.stringify({ model, version, stage, written: false, reason: 'already in stage' }, null, 2);
     return { markdown, json, exitCode: errors/* ExitCode */.yU.Pass, decision: 'pass' };
 }
 function alreadyDone(done) {
-    const markdown = `This commit (${done.commitSha?.slice(0, 7)}) already promoted ${done.model} ${done.version} to ${done.to} at ${done.timestamp} (${done.runUrl ?? 'run unknown'}). Nothing written.\n`;
+    // Read back from the registry, where anyone who can push tags can write: escaped.
+    const [commit, model, version, stage, at, run] = [
+        done.commitSha?.slice(0, 7) ?? '',
+        done.model,
+        done.version ?? '',
+        done.to,
+        done.timestamp,
+        done.runUrl ?? 'run unknown'
+    ].map(markdown_escape);
+    const markdown = `This commit (${commit}) already promoted ${model} ${version} to ${stage} at ${at} (${run}). Nothing written.\n`;
     const json = JSON.stringify({
         model: done.model,
         version: done.version,
@@ -61038,6 +61052,7 @@ function outcome(evaluation, action, written, audit) {
 
 ;// CONCATENATED MODULE: ./src/commands/register.ts
 
+
 /**
  * `modelgate register`: record a version on a commit, with the content digest of the model's
  * files there (when the backend can read them), so a candidate directory can later be
@@ -61051,15 +61066,17 @@ async function register(context, options) {
         record: { ...context.runFacts },
         ...('digest' in digest ? { candidateDigest: digest.digest } : {})
     }, { dryRun: options.dryRun });
-    const what = `${options.model} ${options.version} on ${options.commit.slice(0, 12)}`;
+    // Names from the command line or a workflow input: escaped for the markdown below.
+    const [model, version] = [options.model, options.version].map(markdown_escape);
+    const what = `${model} ${version} on ${options.commit.slice(0, 12)}`;
     const text = result.written
         ? `Registered ${what}: \`${result.events.map(event => event.id).join('`, `')}\``
         : result.reason === 'dry run'
             ? `Dry run: would register ${what}: \`${result.planned.map(event => event.id).join('`, `')}\``
-            : `Nothing written: ${options.model} ${options.version} ${result.reason}.`;
+            : `Nothing written: ${model} ${version} ${result.reason}.`;
     const note = 'digest' in digest
         ? `Candidate digest: ${digest.digest}`
-        : `No candidate digest recorded (${digest.why}): a candidate directory is compared with the version's own files instead, or refused when they cannot be read.`;
+        : `No candidate digest recorded (${markdown_escape(digest.why)}): a candidate directory is compared with the version's own files instead, or refused when they cannot be read.`;
     return {
         markdown: `${text}\n${result.written || result.reason === 'dry run' ? `${note}\n` : ''}`,
         json: JSON.stringify({
@@ -61100,18 +61117,25 @@ const RERUN_WINDOW_MS = 15 * 60 * 1000;
  * The earlier rollback this request repeats, if any: newest first, a written rollback of the
  * stage from the same workflow run (any attempt, however late), or, outside a workflow run (a
  * terminal, which has no run identity), by the same actor with the same reason within
- * RERUN_WINDOW_MS. In the action a new dispatch is a new run: a new request, never a re-run.
+ * RERUN_WINDOW_MS, while that rollback is still the stage's latest assignment. In the action a new
+ * dispatch is a new run: a new request, never a re-run.
  */
 function findRerunOf(history, request) {
+    // Only the stage's latest assignment can be the rollback a terminal re-run repeats: once
+    // anything was assigned since, the same words ask to take out the new holder.
+    let latest = true;
     for (const event of history) {
         if (event.kind !== 'assignment' || event.stage !== request.stage)
             continue;
         const prior = priorRollback(event);
+        const wasLatest = latest;
+        latest = false;
         if (!prior)
             continue;
         const sameRun = request.runUrl !== undefined && prior.runUrl === request.runUrl;
         const age = request.now.getTime() - prior.at.getTime();
         const sameAsk = request.runUrl === undefined &&
+            wasLatest &&
             prior.actor === request.actor &&
             prior.reason?.trim() === request.reason.trim() &&
             age >= 0 &&
@@ -61255,6 +61279,10 @@ async function rollback_alreadyDone(context, options, current) {
     if (options.fromVersion !== undefined) {
         if (current.version === options.fromVersion)
             return undefined;
+        // A typo must not read as "already out" and exit 0 with the bad holder still in place.
+        if (!(await context.registry.getVersion(model, options.fromVersion))) {
+            throw new errors/* NotFoundError */.m_(`${model} ${options.fromVersion} is not registered: --from names the version to take out of ${stage}, which ${current.version} holds now. Nothing written.`);
+        }
         const from = markdown_escape(options.fromVersion);
         text = `${md} is held by ${holder}, not ${from}: ${from} is already out of it. Nothing written.`;
     }
@@ -61892,7 +61920,15 @@ class OriginTags {
             `+${LEASE_PREFIX}*:${LEASE_PREFIX}*`
         ]);
         if (result.code !== 0) {
-            const detail = result.stderr.trim().split('\n').slice(-3).join(' ');
+            // git's last lines, on one line, without its own closing period or runs of spaces.
+            const detail = result.stderr
+                .trim()
+                .split('\n')
+                .slice(-3)
+                .map(line => line.trim())
+                .join(' ')
+                .replace(/\s+/g, ' ')
+                .replace(/\.+$/, '');
             const message = `Could not fetch the registry's tags from ${this.remote}: ${detail}. ModelGate decides only on ${this.remote}'s tags; check the remote (or remove it to keep the registry in local tags) and re-run.`;
             if (/permission|denied|403|401|authenticat|could not read username/i.test(detail)) {
                 throw new errors/* PermissionError */.i_(message);
@@ -68463,6 +68499,16 @@ function neutraliseCommands(text) {
     return text
         .replace(COMMAND_AT_LINE_START, `$1$2:${log_ZERO_WIDTH_SPACE}`)
         .replace(/#(?=#\[)/g, `#${log_ZERO_WIDTH_SPACE}`);
+}
+/**
+ * Text for a terminal or a workflow `run:` step, where the CLI prints: control characters that
+ * move the cursor, retitle or clear a terminal (C0 but tab and newline, DEL, C1) are dropped,
+ * and workflow commands are made inert as above. Registry text and file names reach the CLI's
+ * output and errors, and anyone who can push a tag or a file writes those.
+ */
+function forTerminal(text) {
+    // eslint-disable-next-line no-control-regex
+    return neutraliseCommands(text.replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, ''));
 }
 
 ;// CONCATENATED MODULE: ./src/report/summary.ts

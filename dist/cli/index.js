@@ -22553,28 +22553,42 @@ function auditFor(context, options, record) {
     };
 }
 function describeWrite(result, version, options, previous) {
-    const from = previous ? ` (replacing ${previous.version})` : ' (first holder of the stage)';
+    const from = previous
+        ? ` (replacing ${markdown_escape(previous.version)})`
+        : ' (first holder of the stage)';
+    const [v, stage] = [version, options.stage].map(markdown_escape);
     if (result.written) {
         const forced = options.force ? ' by force' : '';
-        return `Promoted ${version} to ${options.stage}${forced}${from}. Wrote:\n${listEvents(result.events)}`;
+        return `Promoted ${v} to ${stage}${forced}${from}. Wrote:\n${listEvents(result.events)}`;
     }
     if (result.reason === 'dry run') {
-        return `Dry run: would promote ${version} to ${options.stage}${from}. Would write:\n${listEvents(result.planned)}`;
+        return `Dry run: would promote ${v} to ${stage}${from}. Would write:\n${listEvents(result.planned)}`;
     }
-    return `Nothing written: ${version} ${result.reason}.`;
+    return `Nothing written: ${v} ${result.reason}.`;
 }
 function listEvents(events) {
     return events
-        .map(event => `- \`${event.id}\`${event.summary ? `: ${event.summary}` : ''}`)
+        .map(event => `- \`${event.id}\`${event.summary ? `: ${markdown_escape(event.summary)}` : ''}`)
         .join('\n');
 }
 function nothingToDo(model, version, stage, holder) {
-    const markdown = `${model} ${version} already holds ${stage} (since ${holder.assignedAt.toISOString()}, by ${holder.assignedBy}). Nothing written.\n`;
+    // The holder's author is registry text (a tag's tagger): escaped like every name here.
+    const [m, v, st, by] = [model, version, stage, holder.assignedBy].map(markdown_escape);
+    const markdown = `${m} ${v} already holds ${st} (since ${holder.assignedAt.toISOString()}, by ${by}). Nothing written.\n`;
     const json = JSON.stringify({ model, version, stage, written: false, reason: 'already in stage' }, null, 2);
     return { markdown, json, exitCode: ExitCode.Pass, decision: 'pass' };
 }
 function alreadyDone(done) {
-    const markdown = `This commit (${done.commitSha?.slice(0, 7)}) already promoted ${done.model} ${done.version} to ${done.to} at ${done.timestamp} (${done.runUrl ?? 'run unknown'}). Nothing written.\n`;
+    // Read back from the registry, where anyone who can push tags can write: escaped.
+    const [commit, model, version, stage, at, run] = [
+        done.commitSha?.slice(0, 7) ?? '',
+        done.model,
+        done.version ?? '',
+        done.to,
+        done.timestamp,
+        done.runUrl ?? 'run unknown'
+    ].map(markdown_escape);
+    const markdown = `This commit (${commit}) already promoted ${model} ${version} to ${stage} at ${at} (${run}). Nothing written.\n`;
     const json = JSON.stringify({
         model: done.model,
         version: done.version,
@@ -22601,6 +22615,7 @@ function outcome(evaluation, action, written, audit) {
 
 ;// CONCATENATED MODULE: ./src/commands/register.ts
 
+
 /**
  * `modelgate register`: record a version on a commit, with the content digest of the model's
  * files there (when the backend can read them), so a candidate directory can later be
@@ -22614,15 +22629,17 @@ async function register(context, options) {
         record: { ...context.runFacts },
         ...('digest' in digest ? { candidateDigest: digest.digest } : {})
     }, { dryRun: options.dryRun });
-    const what = `${options.model} ${options.version} on ${options.commit.slice(0, 12)}`;
+    // Names from the command line or a workflow input: escaped for the markdown below.
+    const [model, version] = [options.model, options.version].map(markdown_escape);
+    const what = `${model} ${version} on ${options.commit.slice(0, 12)}`;
     const text = result.written
         ? `Registered ${what}: \`${result.events.map(event => event.id).join('`, `')}\``
         : result.reason === 'dry run'
             ? `Dry run: would register ${what}: \`${result.planned.map(event => event.id).join('`, `')}\``
-            : `Nothing written: ${options.model} ${options.version} ${result.reason}.`;
+            : `Nothing written: ${model} ${version} ${result.reason}.`;
     const note = 'digest' in digest
         ? `Candidate digest: ${digest.digest}`
-        : `No candidate digest recorded (${digest.why}): a candidate directory is compared with the version's own files instead, or refused when they cannot be read.`;
+        : `No candidate digest recorded (${markdown_escape(digest.why)}): a candidate directory is compared with the version's own files instead, or refused when they cannot be read.`;
     return {
         markdown: `${text}\n${result.written || result.reason === 'dry run' ? `${note}\n` : ''}`,
         json: JSON.stringify({
@@ -22663,18 +22680,25 @@ const RERUN_WINDOW_MS = 15 * 60 * 1000;
  * The earlier rollback this request repeats, if any: newest first, a written rollback of the
  * stage from the same workflow run (any attempt, however late), or, outside a workflow run (a
  * terminal, which has no run identity), by the same actor with the same reason within
- * RERUN_WINDOW_MS. In the action a new dispatch is a new run: a new request, never a re-run.
+ * RERUN_WINDOW_MS, while that rollback is still the stage's latest assignment. In the action a new
+ * dispatch is a new run: a new request, never a re-run.
  */
 function findRerunOf(history, request) {
+    // Only the stage's latest assignment can be the rollback a terminal re-run repeats: once
+    // anything was assigned since, the same words ask to take out the new holder.
+    let latest = true;
     for (const event of history) {
         if (event.kind !== 'assignment' || event.stage !== request.stage)
             continue;
         const prior = priorRollback(event);
+        const wasLatest = latest;
+        latest = false;
         if (!prior)
             continue;
         const sameRun = request.runUrl !== undefined && prior.runUrl === request.runUrl;
         const age = request.now.getTime() - prior.at.getTime();
         const sameAsk = request.runUrl === undefined &&
+            wasLatest &&
             prior.actor === request.actor &&
             prior.reason?.trim() === request.reason.trim() &&
             age >= 0 &&
@@ -22818,6 +22842,10 @@ async function rollback_alreadyDone(context, options, current) {
     if (options.fromVersion !== undefined) {
         if (current.version === options.fromVersion)
             return undefined;
+        // A typo must not read as "already out" and exit 0 with the bad holder still in place.
+        if (!(await context.registry.getVersion(model, options.fromVersion))) {
+            throw new NotFoundError(`${model} ${options.fromVersion} is not registered: --from names the version to take out of ${stage}, which ${current.version} holds now. Nothing written.`);
+        }
         const from = markdown_escape(options.fromVersion);
         text = `${md} is held by ${holder}, not ${from}: ${from} is already out of it. Nothing written.`;
     }
@@ -23456,7 +23484,15 @@ class OriginTags {
             `+${LEASE_PREFIX}*:${LEASE_PREFIX}*`
         ]);
         if (result.code !== 0) {
-            const detail = result.stderr.trim().split('\n').slice(-3).join(' ');
+            // git's last lines, on one line, without its own closing period or runs of spaces.
+            const detail = result.stderr
+                .trim()
+                .split('\n')
+                .slice(-3)
+                .map(line => line.trim())
+                .join(' ')
+                .replace(/\s+/g, ' ')
+                .replace(/\.+$/, '');
             const message = `Could not fetch the registry's tags from ${this.remote}: ${detail}. ModelGate decides only on ${this.remote}'s tags; check the remote (or remove it to keep the registry in local tags) and re-run.`;
             if (/permission|denied|403|401|authenticat|could not read username/i.test(detail)) {
                 throw new PermissionError(message);
@@ -28220,6 +28256,47 @@ async function resolveCommit(git, ref) {
     return resolved.stdout.trim();
 }
 
+;// CONCATENATED MODULE: ./src/report/log.ts
+/**
+ * Text for the job log, made unable to act as a workflow command. Pure: the action's entry
+ * (`main.ts`) passes every message it prints (`info`, `warning`, `error`, `setFailed`, the
+ * loggers it hands down) through {@link neutraliseCommands}.
+ *
+ * The runner reads the step's output line by line (`\n`, `\r` and `\r\n` end a line) and acts
+ * on two grammars: `::name …::data` at the start of a line after leading whitespace, and the
+ * older `##[name …]data` anywhere in a line; the log viewer also draws `##[error]`,
+ * `##[group]` and the like. A zero-width space goes between the two `:` of a `::` that opens a
+ * line (after any whitespace or invisible characters), and between the two `#` of every `##[`,
+ * so neither grammar matches. Nothing else changes, so the text reads the same and a secret
+ * inside it stays whole for the runner's masking.
+ *
+ * Chosen over `::stop-commands::<token>` … `::<token>::`: it also covers the viewer's `##[`
+ * markup (which stop-commands does not), holds no state (a killed process or an interleaved
+ * write cannot leave commands switched off for the rest of the step), and gives the one-line
+ * data of `::warning::` and the multi-line report printed with `info` the same treatment.
+ */
+const log_ZERO_WIDTH_SPACE = '\u200B';
+/** Line starts: every line break .NET or JavaScript knows. */
+const LINE_BREAK = '\\r\\n\\u0085\\u2028\\u2029';
+/** Whatever a reader could trim before the `::`: whitespace and zero-width characters. */
+const LEADING = '\\s\\u0085\\u180E\\u200B-\\u200D\\u2060\\uFEFF';
+const COMMAND_AT_LINE_START = new RegExp(`(^|[${LINE_BREAK}])([${LEADING}]*):(?=:)`, 'g');
+function neutraliseCommands(text) {
+    return text
+        .replace(COMMAND_AT_LINE_START, `$1$2:${log_ZERO_WIDTH_SPACE}`)
+        .replace(/#(?=#\[)/g, `#${log_ZERO_WIDTH_SPACE}`);
+}
+/**
+ * Text for a terminal or a workflow `run:` step, where the CLI prints: control characters that
+ * move the cursor, retitle or clear a terminal (C0 but tab and newline, DEL, C1) are dropped,
+ * and workflow commands are made inert as above. Registry text and file names reach the CLI's
+ * output and errors, and anyone who can push a tag or a file writes those.
+ */
+function forTerminal(text) {
+    // eslint-disable-next-line no-control-regex
+    return neutraliseCommands(text.replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, ''));
+}
+
 ;// CONCATENATED MODULE: ./src/cli/context.ts
 
 
@@ -28263,6 +28340,7 @@ function defaultPolicyFile(repo, model) {
 }
 
 ;// CONCATENATED MODULE: ./src/cli/run.ts
+
 
 
 
@@ -28444,6 +28522,8 @@ const COMMANDS = {
         async run(values, io, [dir]) {
             if (!dir)
                 throw new UsageError('name the candidate directory: the first argument');
+            // The same refusal as promote's: a digest of a directory promote would not read misleads.
+            await assertCandidateLocation(dir, process.cwd());
             const { files } = await walkAndHash(dir);
             const digest = candidateDigest(files);
             io.stdout(values.json
@@ -28492,7 +28572,13 @@ const COMMANDS = {
     }
 };
 /** Runs one CLI invocation and returns its exit code. Never throws. */
-async function runCli(argv, io) {
+async function runCli(argv, given) {
+    // Everything printed passes through one filter: registry text, file names and messages can
+    // hold workflow commands or terminal control sequences.
+    const io = {
+        stdout: text => given.stdout(forTerminal(text)),
+        stderr: text => given.stderr(forTerminal(text))
+    };
     const [name, ...rest] = argv;
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
         io.stdout(USAGE + '\n');

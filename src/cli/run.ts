@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import { candidateDigest } from '../candidate/digest.js'
+import { assertCandidateLocation, candidateDigest } from '../candidate/digest.js'
 import { walkAndHash } from '../candidate/load.js'
 import { check } from '../commands/check.js'
 import { promote } from '../commands/promote.js'
@@ -10,6 +10,7 @@ import { history, status } from '../commands/status.js'
 import { ExitCode, InvalidInputError, ModelGateError, errorMessage } from '../errors.js'
 import type { Policy } from '../policy/schema.js'
 import { openRegistry, resolveCommit } from '../registry/open.js'
+import { forTerminal } from '../report/log.js'
 import { openCliRegistry } from './context.js'
 
 /** Where the CLI writes; passed in so tests read what a user would see. */
@@ -217,6 +218,8 @@ const COMMANDS: Record<string, Command> = {
     positionals: 1,
     async run(values, io, [dir]) {
       if (!dir) throw new UsageError('name the candidate directory: the first argument')
+      // The same refusal as promote's: a digest of a directory promote would not read misleads.
+      await assertCandidateLocation(dir, process.cwd())
       const { files } = await walkAndHash(dir)
       const digest = candidateDigest(files)
       io.stdout(
@@ -272,7 +275,13 @@ const COMMANDS: Record<string, Command> = {
 }
 
 /** Runs one CLI invocation and returns its exit code. Never throws. */
-export async function runCli(argv: string[], io: CliIO): Promise<number> {
+export async function runCli(argv: string[], given: CliIO): Promise<number> {
+  // Everything printed passes through one filter: registry text, file names and messages can
+  // hold workflow commands or terminal control sequences.
+  const io: CliIO = {
+    stdout: text => given.stdout(forTerminal(text)),
+    stderr: text => given.stderr(forTerminal(text))
+  }
   const [name, ...rest] = argv
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout(USAGE + '\n')

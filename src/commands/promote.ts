@@ -17,7 +17,7 @@ import type {
   WriteResult
 } from '../registry/port.js'
 import { toJson } from '../report/json.js'
-import { renderMarkdown } from '../report/markdown.js'
+import { escape, renderMarkdown } from '../report/markdown.js'
 import { bindCandidate, versionToPromote } from './bind-candidate.js'
 import { exitCodeFor } from './exit-code.js'
 import type { CommandOutcome, RegistryContext } from './registry-context.js'
@@ -271,20 +271,23 @@ function describeWrite(
   options: PromoteOptions,
   previous: StageHolder | undefined
 ): string {
-  const from = previous ? ` (replacing ${previous.version})` : ' (first holder of the stage)'
+  const from = previous
+    ? ` (replacing ${escape(previous.version)})`
+    : ' (first holder of the stage)'
+  const [v, stage] = [version, options.stage].map(escape)
   if (result.written) {
     const forced = options.force ? ' by force' : ''
-    return `Promoted ${version} to ${options.stage}${forced}${from}. Wrote:\n${listEvents(result.events)}`
+    return `Promoted ${v} to ${stage}${forced}${from}. Wrote:\n${listEvents(result.events)}`
   }
   if (result.reason === 'dry run') {
-    return `Dry run: would promote ${version} to ${options.stage}${from}. Would write:\n${listEvents(result.planned)}`
+    return `Dry run: would promote ${v} to ${stage}${from}. Would write:\n${listEvents(result.planned)}`
   }
-  return `Nothing written: ${version} ${result.reason}.`
+  return `Nothing written: ${v} ${result.reason}.`
 }
 
 function listEvents(events: readonly RegistryEvent[]): string {
   return events
-    .map(event => `- \`${event.id}\`${event.summary ? `: ${event.summary}` : ''}`)
+    .map(event => `- \`${event.id}\`${event.summary ? `: ${escape(event.summary)}` : ''}`)
     .join('\n')
 }
 
@@ -294,7 +297,9 @@ function nothingToDo(
   stage: string,
   holder: StageHolder
 ): CommandOutcome {
-  const markdown = `${model} ${version} already holds ${stage} (since ${holder.assignedAt.toISOString()}, by ${holder.assignedBy}). Nothing written.\n`
+  // The holder's author is registry text (a tag's tagger): escaped like every name here.
+  const [m, v, st, by] = [model, version, stage, holder.assignedBy].map(escape)
+  const markdown = `${m} ${v} already holds ${st} (since ${holder.assignedAt.toISOString()}, by ${by}). Nothing written.\n`
   const json = JSON.stringify(
     { model, version, stage, written: false, reason: 'already in stage' },
     null,
@@ -304,7 +309,16 @@ function nothingToDo(
 }
 
 function alreadyDone(done: AuditRecord): CommandOutcome {
-  const markdown = `This commit (${done.commitSha?.slice(0, 7)}) already promoted ${done.model} ${done.version} to ${done.to} at ${done.timestamp} (${done.runUrl ?? 'run unknown'}). Nothing written.\n`
+  // Read back from the registry, where anyone who can push tags can write: escaped.
+  const [commit, model, version, stage, at, run] = [
+    done.commitSha?.slice(0, 7) ?? '',
+    done.model,
+    done.version ?? '',
+    done.to,
+    done.timestamp,
+    done.runUrl ?? 'run unknown'
+  ].map(escape)
+  const markdown = `This commit (${commit}) already promoted ${model} ${version} to ${stage} at ${at} (${run}). Nothing written.\n`
   const json = JSON.stringify(
     {
       model: done.model,

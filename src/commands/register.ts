@@ -1,3 +1,4 @@
+import { escape } from '../report/markdown.js'
 import { ExitCode, ModelGateError } from '../errors.js'
 import type { CommandOutcome, RegistryContext } from './registry-context.js'
 
@@ -31,16 +32,18 @@ export async function register(
     },
     { dryRun: options.dryRun }
   )
-  const what = `${options.model} ${options.version} on ${options.commit.slice(0, 12)}`
+  // Names from the command line or a workflow input: escaped for the markdown below.
+  const [model, version] = [options.model, options.version].map(escape)
+  const what = `${model} ${version} on ${options.commit.slice(0, 12)}`
   const text = result.written
     ? `Registered ${what}: \`${result.events.map(event => event.id).join('`, `')}\``
     : result.reason === 'dry run'
       ? `Dry run: would register ${what}: \`${result.planned.map(event => event.id).join('`, `')}\``
-      : `Nothing written: ${options.model} ${options.version} ${result.reason}.`
+      : `Nothing written: ${model} ${version} ${result.reason}.`
   const note =
     'digest' in digest
       ? `Candidate digest: ${digest.digest}`
-      : `No candidate digest recorded (${digest.why}): a candidate directory is compared with the version's own files instead, or refused when they cannot be read.`
+      : `No candidate digest recorded (${escape(digest.why)}): a candidate directory is compared with the version's own files instead, or refused when they cannot be read.`
   return {
     markdown: `${text}\n${result.written || result.reason === 'dry run' ? `${note}\n` : ''}`,
     json: JSON.stringify(

@@ -35,20 +35,27 @@ export interface RollbackRequest {
  * The earlier rollback this request repeats, if any: newest first, a written rollback of the
  * stage from the same workflow run (any attempt, however late), or, outside a workflow run (a
  * terminal, which has no run identity), by the same actor with the same reason within
- * RERUN_WINDOW_MS. In the action a new dispatch is a new run: a new request, never a re-run.
+ * RERUN_WINDOW_MS, while that rollback is still the stage's latest assignment. In the action a new
+ * dispatch is a new run: a new request, never a re-run.
  */
 export function findRerunOf(
   history: readonly RegistryEvent[],
   request: RollbackRequest
 ): PriorRollback | undefined {
+  // Only the stage's latest assignment can be the rollback a terminal re-run repeats: once
+  // anything was assigned since, the same words ask to take out the new holder.
+  let latest = true
   for (const event of history) {
     if (event.kind !== 'assignment' || event.stage !== request.stage) continue
     const prior = priorRollback(event)
+    const wasLatest = latest
+    latest = false
     if (!prior) continue
     const sameRun = request.runUrl !== undefined && prior.runUrl === request.runUrl
     const age = request.now.getTime() - prior.at.getTime()
     const sameAsk =
       request.runUrl === undefined &&
+      wasLatest &&
       prior.actor === request.actor &&
       prior.reason?.trim() === request.reason.trim() &&
       age >= 0 &&

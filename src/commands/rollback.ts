@@ -168,6 +168,12 @@ async function alreadyDone(
   let text: string | undefined
   if (options.fromVersion !== undefined) {
     if (current.version === options.fromVersion) return undefined
+    // A typo must not read as "already out" and exit 0 with the bad holder still in place.
+    if (!(await context.registry.getVersion(model, options.fromVersion))) {
+      throw new NotFoundError(
+        `${model} ${options.fromVersion} is not registered: --from names the version to take out of ${stage}, which ${current.version} holds now. Nothing written.`
+      )
+    }
     const from = escape(options.fromVersion)
     text = `${md} is held by ${holder}, not ${from}: ${from} is already out of it. Nothing written.`
   } else if (options.toVersion === undefined) {

@@ -30,3 +30,14 @@ export function neutraliseCommands(text: string): string {
     .replace(COMMAND_AT_LINE_START, `$1$2:${ZERO_WIDTH_SPACE}`)
     .replace(/#(?=#\[)/g, `#${ZERO_WIDTH_SPACE}`)
 }
+
+/**
+ * Text for a terminal or a workflow `run:` step, where the CLI prints: control characters that
+ * move the cursor, retitle or clear a terminal (C0 but tab and newline, DEL, C1) are dropped,
+ * and workflow commands are made inert as above. Registry text and file names reach the CLI's
+ * output and errors, and anyone who can push a tag or a file writes those.
+ */
+export function forTerminal(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return neutraliseCommands(text.replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, ''))
+}

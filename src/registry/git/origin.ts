@@ -97,7 +97,15 @@ export class OriginTags {
       `+${LEASE_PREFIX}*:${LEASE_PREFIX}*`
     ])
     if (result.code !== 0) {
-      const detail = result.stderr.trim().split('\n').slice(-3).join(' ')
+      // git's last lines, on one line, without its own closing period or runs of spaces.
+      const detail = result.stderr
+        .trim()
+        .split('\n')
+        .slice(-3)
+        .map(line => line.trim())
+        .join(' ')
+        .replace(/\s+/g, ' ')
+        .replace(/\.+$/, '')
       const message = `Could not fetch the registry's tags from ${this.remote}: ${detail}. ModelGate decides only on ${this.remote}'s tags; check the remote (or remove it to keep the registry in local tags) and re-run.`
       if (/permission|denied|403|401|authenticat|could not read username/i.test(detail)) {
         throw new PermissionError(message)
