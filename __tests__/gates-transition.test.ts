@@ -72,7 +72,9 @@ describe('transition gate (stage order)', () => {
     ]) {
       const result = transitionGate({ ...both, currentStages })
       expect(result.source).toEqual({ stage: 'dev', enteredAt: inDev.since })
-      expect(result.gate.summary).toBe('v1.3.0 is in dev; production may be entered from dev, staging')
+      expect(result.gate.summary).toBe(
+        'v1.3.0 is in dev; production may be entered from dev, staging'
+      )
     }
   })
 

@@ -28,6 +28,9 @@ const HASH_PREFIX = 12
  *   list. With `optional` (the default), no checksums file passes with a note that hashes were
  *   only recorded, and unlisted files are noted as not verified.
  *
+ * Fails closed: with no files listed (a registry version, whose files are unknown) every rule
+ * fails, as does `max_size_mb` on a total that is not a finite, non-negative number.
+ *
  * Problems come first in the details, then the facts behind a pass.
  */
 export function artifactGate(context: ArtifactContext): GateResult {
@@ -35,6 +38,12 @@ export function artifactGate(context: ArtifactContext): GateResult {
   const mode = rules.checksums ?? 'optional'
   const problems: string[] = []
   const notes: string[] = []
+  // A candidate always has files (metrics.json at least); none listed means they are unknown,
+  // as for a registry version (`files: []`, `totalBytes: 0`), and nothing here can be verified.
+  const unknownFiles = context.files.length === 0
+  if (unknownFiles) {
+    problems.push('no files are known for the candidate, so the artifact rules cannot be verified')
+  }
 
   if (rules.require && rules.require.length > 0) {
     const present: string[] = []
@@ -52,7 +61,7 @@ export function artifactGate(context: ArtifactContext): GateResult {
     const limit = rules.max_size_mb * MIB
     const size = formatSize(context.totalBytes)
     const limitText = `${formatNumber(rules.max_size_mb)} MiB`
-    if (!Number.isFinite(context.totalBytes) || context.totalBytes < 0) {
+    if (unknownFiles || !Number.isFinite(context.totalBytes) || context.totalBytes < 0) {
       problems.push('total size unknown')
     } else if (context.totalBytes > limit) {
       problems.push(
@@ -83,7 +92,7 @@ export function artifactGate(context: ArtifactContext): GateResult {
     }
   } else if (mode === 'required') {
     problems.push('no checksums file (the policy sets checksums: required)')
-  } else {
+  } else if (!unknownFiles) {
     notes.push('no checksums file; hashes recorded only')
   }
 
