@@ -125,6 +125,22 @@ describe('regression gate', () => {
       expect(result.checks?.[0]?.rule).toBe('rise ≤ 10%')
     })
 
+    it('says nothing about a champion of 0 when the champion is not 0', () => {
+      const rule = { accuracy: { max_relative_drop: 0.5 } }
+      const result = run(rule, { accuracy: 0.9 }, { accuracy: 0.9 })
+      expect(result.status).toBe('pass')
+      expect(result.details).toBeUndefined()
+      const fails = run(rule, { accuracy: 0.1 }, { accuracy: 0.9 })
+      expect(fails.details).toEqual([
+        'accuracy dropped 0.8, more than the 0.45 allowed (0.9 → 0.1)'
+      ])
+    })
+
+    it('says nothing about a champion of 0 for a max_drop rule', () => {
+      const result = run({ accuracy: { max_drop: 0.1 } }, { accuracy: 0 }, { accuracy: 0 })
+      expect(result.details).toBeUndefined()
+    })
+
     it('uses the magnitude of a negative champion', () => {
       // 1% of |-2| is 0.02
       expect(
@@ -196,6 +212,34 @@ describe('regression gate', () => {
         run({ accuracy: { max_relative_drop: 0.05 } }, { accuracy: 0.8549 }, { accuracy: 0.9 })
           .status
       ).toBe('fail')
+    })
+
+    it('scales the tolerance with the larger magnitude: 1e-12 × 1,000,000 = 1e-6 either side', () => {
+      const rule = { accuracy: { max_drop: 0.005 } }
+      // 1000000.9 - 1000000.895 is 0.005 plus about 5e-12 of rounding: within the tolerance.
+      expect(run(rule, { accuracy: 1_000_000.895 }, { accuracy: 1_000_000.9 }).status).toBe('pass')
+      // 5e-7 beyond the allowance: within 1e-6.
+      expect(run(rule, { accuracy: 999_999.9949995 }, { accuracy: 1_000_000 }).status).toBe('pass')
+      // 2e-6 beyond: not rounding any more.
+      expect(run(rule, { accuracy: 999_999.994998 }, { accuracy: 1_000_000 }).status).toBe('fail')
+    })
+
+    it('takes the larger of the two magnitudes, whichever side holds it', () => {
+      // A drop of 999,999.5 against 999,999.4999999: 1e-7 beyond, within 1e-12 × 1,000,000
+      // though far beyond 1e-12 × 0.5 (the smaller side).
+      const rule = { accuracy: { max_drop: 999_999.4999999 } }
+      expect(run(rule, { accuracy: 0.5 }, { accuracy: 1_000_000 }).status).toBe('pass')
+      const rise = { latency_p95_ms: { max_drop: 999_999.4999999 } }
+      expect(run(rise, { latency_p95_ms: 1_000_000 }, { latency_p95_ms: 0.5 }).status).toBe('pass')
+      // 2e-6 beyond: fails on either side.
+      const tight = { accuracy: { max_drop: 999_999.499998 } }
+      expect(run(tight, { accuracy: 0.5 }, { accuracy: 1_000_000 }).status).toBe('fail')
+    })
+
+    it('has no tolerance at all when both values are 0: an equal 0 passes exactly', () => {
+      const result = run({ accuracy: { max_drop: 0 } }, { accuracy: 0 }, { accuracy: 0 })
+      expect(result.status).toBe('pass')
+      expect(result.details).toBeUndefined()
     })
 
     it('shows a worsening just beyond the limit with enough digits to differ', () => {
