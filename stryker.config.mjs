@@ -12,7 +12,7 @@ export default {
   jest: {
     projectType: 'custom',
     configFile: 'jest.stryker.config.js',
-    enableFindRelatedTests: false
+    enableFindRelatedTests: true
   },
   // Jest runs the ESM test files under node's VM modules, as `npm test` does.
   testRunnerNodeArgs: ['--experimental-vm-modules', '--no-warnings'],

@@ -157,6 +157,18 @@ describe('approvalsGate', () => {
     expect(result.details?.[0]).toContain('alice approved an unknown commit')
   })
 
+  it('records the commit of each review only when GitHub gave one', () => {
+    const result = approvalsGate(
+      context({
+        rules: rules({ required: 1, stale_after_push: true }),
+        reviews: [{ user: 'alice', state: 'APPROVED' }, approve('bob')]
+      })
+    )
+    expect(result.status).toBe('pass')
+    expect(result.approvals?.stale).toStrictEqual([{ login: 'alice' }])
+    expect(result.approvals?.approvedBy).toStrictEqual([{ login: 'bob', commit: HEAD }])
+  })
+
   it('counts only reviewers with write, maintain or admin permission', () => {
     const result = approvalsGate(
       context({
@@ -315,6 +327,61 @@ describe('approvalsGate', () => {
         })
       )
       expect(result.status).toBe('pass')
+    })
+
+    it('says nothing of unreadable teams of a group whose minimum is met exactly', () => {
+      const result = approvalsGate(
+        context({
+          rules: rules({
+            groups: [{ name: 'ds', teams: ['acme/ds-leads'], users: ['bob'], min: 1 }]
+          }),
+          reviews: [approve('bob')],
+          teams: { 'acme/ds-leads': { unknown: true, reason: 'HTTP 403' } }
+        })
+      )
+      expect(result.status).toBe('pass')
+      expect(result.details).toEqual(['approved by bob at c0ffee1', 'group ds: 1 of 1 (bob)'])
+    })
+
+    it('names unreadable teams of a group one approval short, and how many it needs', () => {
+      const result = approvalsGate(
+        context({
+          rules: rules({
+            groups: [{ name: 'ds', teams: ['acme/ds-leads'], users: ['bob'], min: 2 }]
+          }),
+          reviews: [approve('bob')],
+          teams: { 'acme/ds-leads': { unknown: true, reason: 'HTTP 403' } }
+        })
+      )
+      expect(result.status).toBe('pending')
+      expect(result.details).toEqual([
+        'approved by bob at c0ffee1',
+        'group ds: 1 of 2 (bob) — needs 1 more',
+        'group ds: members of acme/ds-leads unknown: HTTP 403'
+      ])
+    })
+
+    it('with required: 0, counts only the groups and shows no required line', () => {
+      const result = approvalsGate(
+        context({
+          rules: rules({ required: 0, groups: [{ name: 'leads', users: ['bob'] }] }),
+          reviews: [approve('bob')]
+        })
+      )
+      expect(result.status).toBe('pass')
+      expect(result.details).toEqual(['approved by bob at c0ffee1', 'group leads: 1 of 1 (bob)'])
+    })
+
+    it('with required: 1 met exactly, passes and shows the required line without a need', () => {
+      const result = approvalsGate(
+        context({ rules: rules({ required: 1 }), reviews: [approve('bob')] })
+      )
+      expect(result.status).toBe('pass')
+      expect(result.summary).toBe('approved by bob; every approval requirement is met')
+      expect(result.details).toEqual([
+        'approved by bob at c0ffee1',
+        'required: 1 of 1 approval from reviewers with write access'
+      ])
     })
 
     it('needs both required and groups when both are set', () => {
