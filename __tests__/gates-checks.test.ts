@@ -84,6 +84,26 @@ describe('checksGate', () => {
     expect(gate(['smoke-tests'], rerunning).status).toBe('pending')
   })
 
+  it('between two runs of one app with the same id, takes the later in the list', () => {
+    const failureLast = [
+      run('smoke-tests', 'completed', 'success', 10),
+      run('smoke-tests', 'completed', 'failure', 10)
+    ]
+    expect(gate(['smoke-tests'], failureLast).status).toBe('fail')
+    const successLast = [
+      run('smoke-tests', 'completed', 'failure', 10),
+      run('smoke-tests', 'completed', 'success', 10)
+    ]
+    expect(gate(['smoke-tests'], successLast).status).toBe('pass')
+  })
+
+  it('without ids, takes the later in the list', () => {
+    const failed: CheckRun = { name: 'smoke-tests', status: 'completed', conclusion: 'failure' }
+    const passed: CheckRun = { name: 'smoke-tests', status: 'completed', conclusion: 'success' }
+    expect(gate(['smoke-tests'], [failed, passed]).status).toBe('pass')
+    expect(gate(['smoke-tests'], [passed, failed]).status).toBe('fail')
+  })
+
   it("does not let one app's success hide another app's failure under the same name", () => {
     const runs: CheckRun[] = [
       {
