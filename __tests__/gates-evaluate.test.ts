@@ -198,6 +198,82 @@ describe('evaluateStage', () => {
       expect(soak?.status).toBe('fail')
     })
 
+    describe('which source stage the soak gate names', () => {
+      const soakPolicy = Policy.parse({
+        model: 'clinical-risk',
+        metrics: {},
+        stages: {
+          dev: { from: ['candidate'] },
+          staging: { from: ['dev'] },
+          canary: { from: ['dev'] },
+          production: { from: ['staging'], min_days_in_source_stage: 7 },
+          'production-eu': { from: ['staging', 'canary'], min_days_in_source_stage: 7 }
+        }
+      })
+      const soak = (stage: string, extra: Partial<EvaluateInput>) =>
+        evaluateStage({ policy: soakPolicy, stage, candidate: candidate(), now, ...extra }).gates[0]
+
+      it('the only stage of from:, when the date is unavailable or missing', () => {
+        expect(soak('production', { unavailable: ['source-stage-dates'] })?.summary).toBe(
+          'not evaluated in this run: needs the date the version entered staging'
+        )
+        expect(soak('production', {})?.summary).toBe(
+          'needs 7 days in staging, but there is no record of when the version entered it'
+        )
+      })
+
+      it('every stage of a from: listing several, when the date is unavailable', () => {
+        expect(soak('production-eu', { unavailable: ['source-stage-dates'] })).toEqual({
+          gate: 'min_days_in_source_stage',
+          status: 'skipped',
+          summary:
+            'not evaluated in this run: needs the date the version entered staging or canary',
+          details: ['7 days in the source stage required']
+        })
+        expect(soak('production-eu', {})?.summary).toBe(
+          'needs 7 days in its source stage, but there is no record of when the version entered it'
+        )
+      })
+
+      it('the stage the caller found the version in, over the only stage of from:', () => {
+        const source = { stage: 'canary', enteredAt: new Date('2026-11-01T09:00:00Z') }
+        expect(soak('production-eu', { source })?.summary).toBe(
+          '22 days in canary, at least 7 days required'
+        )
+        expect(soak('production', { source, unavailable: ['source-stage-dates'] })?.summary).toBe(
+          'not evaluated in this run: needs the date the version entered canary'
+        )
+      })
+    })
+
+    it('describes what an approvals section asks when reviews are unavailable', () => {
+      const approvalsPolicy = (approvals: Record<string, unknown>) =>
+        Policy.parse({
+          model: 'clinical-risk',
+          metrics: {},
+          stages: { dev: { from: ['candidate'], approvals } }
+        })
+      const details = (approvals: Record<string, unknown>) =>
+        evaluateStage({
+          policy: approvalsPolicy(approvals),
+          stage: 'dev',
+          candidate: candidate(),
+          now,
+          unavailable: ['approvals']
+        }).gates[0]?.details
+      expect(details({ required: 0 })).toEqual([
+        'an approvals section with no required count or groups'
+      ])
+      expect(details({ required: 1 })).toEqual(['1 approval from reviewers with write access'])
+      expect(
+        details({ required: 0, groups: [{ name: 'leads', users: ['bob'], teams: ['acme/x'] }] })
+      ).toEqual(['leads: 1 of team acme/x, user bob'])
+      expect(details({ required: 2, groups: [{ name: 'leads', users: ['bob', 'eve'] }] })).toEqual([
+        '2 approvals from reviewers with write access',
+        'leads: 1 of user bob, user eve'
+      ])
+    })
+
     it('is pending while the soak period runs', () => {
       const evaluation = evaluateStage({
         policy,
