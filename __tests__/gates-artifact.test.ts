@@ -249,6 +249,19 @@ describe('artifact gate', () => {
       ])
     })
 
+    it('shows a hash of up to 12 digits whole, and cuts a longer one to 12', () => {
+      const result = artifactGate({
+        files,
+        totalBytes,
+        checksums: report({
+          mismatched: [{ path: 'MLmodel', expected: 'a'.repeat(12), actual: 'b'.repeat(13) }]
+        })
+      })
+      expect(result.details).toEqual([
+        'MLmodel: checksum mismatch, SHA256SUMS says aaaaaaaaaaaa, file has bbbbbbbbbbbb…'
+      ])
+    })
+
     it('verifies a checksums file even without artifact rules', () => {
       const bad = artifactGate({
         files,

@@ -35,7 +35,7 @@ const HASH_PREFIX = 12
  */
 export function artifactGate(context: ArtifactContext): GateResult {
   const rules = context.rules ?? {}
-  const mode = rules.checksums ?? 'optional'
+  const checksumsRequired = rules.checksums === 'required'
   const problems: string[] = []
   const notes: string[] = []
   // A candidate always has files (metrics.json at least); none listed means they are unknown,
@@ -45,16 +45,13 @@ export function artifactGate(context: ArtifactContext): GateResult {
     problems.push('no files are known for the candidate, so the artifact rules cannot be verified')
   }
 
-  if (rules.require && rules.require.length > 0) {
-    const present: string[] = []
-    for (const wanted of rules.require) {
-      if (exists(normalise(wanted), context.files)) present.push(wanted)
-      else problems.push(`required file ${wanted} is missing`)
-    }
-    if (present.length > 0)
-      notes.push(
-        `required ${present.length === 1 ? 'file' : 'files'} present: ${present.join(', ')}`
-      )
+  const present: string[] = []
+  for (const wanted of rules.require ?? []) {
+    if (exists(normalise(wanted), context.files)) present.push(wanted)
+    else problems.push(`required file ${wanted} is missing`)
+  }
+  if (present.length > 0) {
+    notes.push(`required ${present.length === 1 ? 'file' : 'files'} present: ${present.join(', ')}`)
   }
 
   if (rules.max_size_mb !== undefined) {
@@ -83,14 +80,14 @@ export function artifactGate(context: ArtifactContext): GateResult {
       )
     }
     for (const path of report.unlisted) {
-      if (mode === 'required') problems.push(`${path} is not listed in ${report.file}`)
+      if (checksumsRequired) problems.push(`${path} is not listed in ${report.file}`)
       else notes.push(`${path} is not listed in ${report.file}, so it is not verified`)
     }
     if (problems.length === before) {
       const verb = report.verified.length === 1 ? 'matches' : 'match'
       notes.push(`${plural(report.verified.length, 'file')} ${verb} ${report.file}`)
     }
-  } else if (mode === 'required') {
+  } else if (checksumsRequired) {
     problems.push('no checksums file (the policy sets checksums: required)')
   } else if (!unknownFiles) {
     notes.push('no checksums file; hashes recorded only')
@@ -104,10 +101,9 @@ export function artifactGate(context: ArtifactContext): GateResult {
     summary = `${plural(context.files.length, 'file')}, ${formatBytes(context.totalBytes)}`
     summary += report ? `, checksums verified against ${report.file}` : ', no checksums file'
   }
-  const result: GateResult = { gate: 'artifact', status: failed ? 'fail' : 'pass', summary }
+  // Never empty: the checksums step always adds a problem or a note.
   const details = [...problems, ...notes]
-  if (details.length > 0) result.details = details
-  return result
+  return { gate: 'artifact', status: failed ? 'fail' : 'pass', summary, details }
 }
 
 /** `./model/` → `model`, so policies can write paths either way. */
