@@ -1,6 +1,8 @@
 import {
   approvalsGate,
   latestStandings,
+  listed,
+  short,
   reviewersToVerify,
   TEAM_TOKEN_ADVICE,
   type ApprovalsContext,
@@ -463,6 +465,72 @@ describe('approvalsGate', () => {
     const result = approvalsGate(context({ rules: rules({}) }))
     expect(result.status).toBe('pass')
     expect(result.summary).toBe('the policy requires no approvals (required: 0, no groups)')
+  })
+})
+
+describe('approval counts beyond the minimum, and commit spelling', () => {
+  it('shows required and group counts capped at the minimum, listing every approver', () => {
+    const result = approvalsGate(
+      context({
+        rules: rules({ required: 1, groups: [{ name: 'leads', users: ['alice', 'bob'] }] }),
+        reviews: [approve('alice'), approve('bob')]
+      })
+    )
+    expect(result.status).toBe('pass')
+    expect(result.summary).toBe('approved by alice and bob; every approval requirement is met')
+    expect(result.details).toEqual([
+      'approved by alice at c0ffee1',
+      'approved by bob at c0ffee1',
+      'required: 1 of 1 approval from reviewers with write access',
+      'group leads: 1 of 1 (alice, bob)'
+    ])
+    expect(result.approvals?.required).toEqual({ have: 2, min: 1 })
+  })
+
+  it('matches the head commit whatever the case of its hex digits', () => {
+    const result = approvalsGate(
+      context({
+        rules: rules({ required: 1, stale_after_push: true }),
+        reviews: [approve('alice', HEAD.toUpperCase())]
+      })
+    )
+    expect(result.status).toBe('pass')
+  })
+
+  it('blocks on several change requests, naming each', () => {
+    const result = approvalsGate(
+      context({
+        reviews: [requestChanges('alice'), requestChanges('bob'), requestChanges('carol')]
+      })
+    )
+    expect(result.summary).toBe(
+      'changes requested by alice, bob and carol; blocked until those reviews are dismissed or followed by an approval'
+    )
+  })
+
+  it('says why a team it was not given is unknown', () => {
+    const result = approvalsGate(
+      context({
+        rules: rules({ groups: [{ name: 'ds', teams: ['acme/ds-leads'] }] }),
+        reviews: [approve('alice')]
+      })
+    )
+    expect(result.details).toContain(
+      'group ds: members of acme/ds-leads unknown: its membership was not looked up'
+    )
+    expect(result.approvals?.groups[0]?.unknownTeams).toEqual([
+      { team: 'acme/ds-leads', reason: 'its membership was not looked up' }
+    ])
+  })
+
+  it('lists names in prose, and shortens a commit to 7 characters', () => {
+    expect(listed([])).toBe('')
+    expect(listed(['a'])).toBe('a')
+    expect(listed(['a', 'b'])).toBe('a and b')
+    expect(listed(['a', 'b', 'c'])).toBe('a, b and c')
+    expect(short(HEAD)).toBe('c0ffee1')
+    expect(short(undefined)).toBe('an unknown commit')
+    expect(short('')).toBe('an unknown commit')
   })
 })
 
