@@ -345,6 +345,30 @@ describe('evaluateStage', () => {
     })
   })
 
+  it('blocks a registry version (no files known) on a stage with artifact rules', () => {
+    const sizeOnly = Policy.parse({
+      model: 'clinical-risk',
+      metrics: {},
+      stages: { production: { from: ['candidate'], artifact: { max_size_mb: 100 } } }
+    })
+    const evaluation = evaluateStage({
+      policy: sizeOnly,
+      stage: 'production',
+      candidate: candidate({ files: [], totalBytes: 0 }),
+      now
+    })
+    expect(evaluation.gates.map(gate => [gate.gate, gate.status])).toEqual([['artifact', 'fail']])
+    expect(evaluation.decision).toBe('blocked')
+    // Without artifact rules there is nothing to verify, and no artifact gate.
+    const noRules = evaluateStage({
+      policy,
+      stage: 'dev',
+      candidate: candidate({ files: [], totalBytes: 0 }),
+      now
+    })
+    expect(noRules.gates).toEqual([])
+  })
+
   describe('invalid candidate metrics', () => {
     it('warns about each one no gate looked at', () => {
       const evaluation = evaluateStage({
