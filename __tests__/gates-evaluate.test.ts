@@ -99,6 +99,38 @@ describe('evaluateStage', () => {
     expect(evaluation.champion).not.toHaveProperty('signature')
   })
 
+  it('records the sides exactly: a version given wins over model.yaml, absent fields stay absent', () => {
+    const given = evaluateStage({
+      policy,
+      stage: 'dev',
+      candidate: { ...candidate({ invalidMetrics: { f1: 'is NaN' } }), version: 'v2.0.0' },
+      champion: { label: 'main', metrics: { accuracy: 0.8 }, invalidMetrics: { f1: 'is null' } },
+      now
+    })
+    expect(given.candidate).toStrictEqual({
+      label: 'v1.4.0',
+      version: 'v2.0.0',
+      metrics: { accuracy: 0.881, roc_auc: 0.915 },
+      invalidMetrics: { f1: 'is NaN' },
+      totalBytes: 750,
+      fileCount: 2
+    })
+    expect(given.champion).toStrictEqual({
+      label: 'main',
+      metrics: { accuracy: 0.8 },
+      invalidMetrics: { f1: 'is null' }
+    })
+    const bare = evaluateStage({
+      policy,
+      stage: 'dev',
+      candidate: candidate({ info: undefined }),
+      champion: { label: 'main', metrics: {} },
+      now
+    })
+    expect(bare.candidate).not.toHaveProperty('version')
+    expect(bare.champion).toStrictEqual({ label: 'main', metrics: {} })
+  })
+
   it('omits the champion on a first promotion', () => {
     const evaluation = evaluateStage({ policy, stage: 'staging', candidate: candidate(), now })
     expect(evaluation).not.toHaveProperty('champion')
