@@ -74,6 +74,27 @@ describe('regression gate', () => {
     expect(result.checks?.[0]?.problem).toBe('dropped 0.013, more than the 0.01 allowed')
   })
 
+  it('words its summary for one metric and for several failing', () => {
+    expect(run({ accuracy: { max_drop: 0 } }, { accuracy: 0.9 }, { accuracy: 0.9 }).summary).toBe(
+      'accuracy is within the allowed regression vs champion v1.3.0'
+    )
+    const two = run(
+      { accuracy: { max_drop: 0 }, roc_auc: { max_drop: 0 }, latency_p95_ms: { max_drop: 0 } },
+      { accuracy: 0.8, roc_auc: 0.8, latency_p95_ms: 61 },
+      { accuracy: 0.9, roc_auc: 0.9, latency_p95_ms: 61 }
+    )
+    expect(two.summary).toBe('2 of 3 metrics fail against champion v1.3.0')
+    expect(two.checks?.map(check => check.status)).toEqual(['fail', 'fail', 'pass'])
+  })
+
+  it('is skipped, not passed, with no rules', () => {
+    expect(run({}, { accuracy: 0.9 }, { accuracy: 0.9 })).toEqual({
+      gate: 'regression',
+      status: 'skipped',
+      summary: 'no regression limits configured'
+    })
+  })
+
   it('says no drop is allowed when max_drop is 0', () => {
     const result = run({ accuracy: { max_drop: 0 } }, { accuracy: 0.861 }, { accuracy: 0.874 })
     expect(result.details).toEqual(['accuracy dropped 0.013, no drop allowed (0.874 → 0.861)'])
