@@ -64,9 +64,11 @@ describe('min_days_in_source_stage gate', () => {
       expect(minDaysGate({ minDays: 7, enteredAt: new Date('not a date'), now }).status).toBe(
         'fail'
       )
-      expect(minDaysGate({ minDays: 7, enteredAt: now, now: new Date(Number.NaN) }).status).toBe(
-        'fail'
-      )
+      expect(minDaysGate({ minDays: 7, enteredAt: now, now: new Date(Number.NaN) })).toEqual({
+        gate: 'min_days_in_source_stage',
+        status: 'fail',
+        summary: 'the current time is not a valid date'
+      })
     })
 
     it('fails an entry one millisecond after now; an entry at now is 0 days, pending', () => {
