@@ -1,5 +1,6 @@
 import {
   approvalsGate,
+  countedApprovers,
   latestStandings,
   listed,
   short,
@@ -521,6 +522,28 @@ describe('approval counts beyond the minimum, and commit spelling', () => {
     expect(result.approvals?.groups[0]?.unknownTeams).toEqual([
       { team: 'acme/ds-leads', reason: 'its membership was not looked up' }
     ])
+  })
+
+  it('countedApprovers gives the fresh approvals of writers who are not the author', () => {
+    const evidence = context({
+      reviews: [approve('alice'), approve('bob', OLD), approve('pr-author'), approve('dave')],
+      permissions: { alice: 'write', bob: 'admin', dave: 'read' }
+    })
+    expect(countedApprovers(evidence, { stale_after_push: true })).toStrictEqual([
+      { login: 'alice', commit: HEAD }
+    ])
+    expect(countedApprovers(evidence, { stale_after_push: false })).toStrictEqual([
+      { login: 'alice', commit: HEAD },
+      { login: 'bob', commit: OLD }
+    ])
+  })
+
+  it('names the tokens that can read team membership, and the one that cannot', () => {
+    expect(TEAM_TOKEN_ADVICE).toBe(
+      'give the action a token that can read team membership: a personal access token with read:org, ' +
+        'or a GitHub App installation token with the organization permission "Members: read" ' +
+        '(the default GITHUB_TOKEN cannot)'
+    )
   })
 
   it('lists names in prose, and shortens a commit to 7 characters', () => {

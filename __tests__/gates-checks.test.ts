@@ -150,6 +150,10 @@ describe('checksGate', () => {
     const passed: CheckRun = { name: 'smoke-tests', status: 'completed', conclusion: 'success' }
     expect(gate(['smoke-tests'], [failed, passed]).status).toBe('pass')
     expect(gate(['smoke-tests'], [passed, failed]).status).toBe('fail')
+    // Mixed: a run without an id counts as older than any later run and newer than any earlier.
+    const failed99: CheckRun = { ...failed, id: 99 }
+    expect(gate(['smoke-tests'], [passed, failed99]).status).toBe('fail')
+    expect(gate(['smoke-tests'], [failed99, passed]).status).toBe('pass')
   })
 
   it("does not let one app's success hide another app's failure under the same name", () => {

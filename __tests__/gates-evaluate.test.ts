@@ -401,6 +401,122 @@ describe('evaluateStage', () => {
     expect(noRules.gates).toEqual([])
   })
 
+  it('counts each configured gate once: two gates are never "no gates"', () => {
+    const stagePolicy = (stage: Record<string, unknown>) =>
+      Policy.parse({
+        model: 'clinical-risk',
+        metrics: { accuracy: { goal: 'maximize' } },
+        stages: { dev: { from: ['candidate'], thresholds: { accuracy: { min: 0 } }, ...stage } }
+      })
+    for (const stage of [
+      { regression: { accuracy: { max_drop: 0 } } },
+      { schema: { compatibility: 'exact' } },
+      { min_days_in_source_stage: 1 },
+      { artifact: { max_size_mb: 100 } }
+    ]) {
+      const evaluation = evaluateStage({
+        policy: stagePolicy(stage),
+        stage: 'dev',
+        candidate: candidate(),
+        now,
+        unavailable: ['source-stage-dates']
+      })
+      expect({ stage, warnings: evaluation.warnings.filter(w => w.includes('no gates')) }).toEqual({
+        stage,
+        warnings: []
+      })
+    }
+    const artifactOnly = Policy.parse({
+      model: 'clinical-risk',
+      metrics: {},
+      stages: { dev: { from: ['candidate'], artifact: { max_size_mb: 100 } } }
+    })
+    const evaluation = evaluateStage({
+      policy: artifactOnly,
+      stage: 'dev',
+      candidate: candidate(),
+      now
+    })
+    expect(evaluation.warnings).toEqual([])
+    expect(evaluation.decision).toBe('pass')
+  })
+
+  it('runs the checks gate on the check runs given', () => {
+    const checksPolicy = Policy.parse({
+      model: 'clinical-risk',
+      metrics: {},
+      stages: { dev: { from: ['candidate'], checks: ['smoke-tests'] } }
+    })
+    const evaluation = evaluateStage({
+      policy: checksPolicy,
+      stage: 'dev',
+      candidate: candidate(),
+      now,
+      checkRuns: {
+        headSha: 'c0ffee1234567890',
+        runs: [{ id: 1, name: 'smoke-tests', status: 'completed', conclusion: 'failure' }]
+      }
+    })
+    expect(evaluation.gates[0]).toMatchObject({ gate: 'checks', status: 'fail' })
+    const missing = evaluateStage({
+      policy: checksPolicy,
+      stage: 'dev',
+      candidate: candidate(),
+      now
+    })
+    expect(missing.gates[0]?.summary).toBe(
+      'no check-run results were supplied, so the required checks cannot be verified'
+    )
+  })
+
+  it('describes a group listing nobody (a policy built without the parser)', () => {
+    const built = {
+      ...policy,
+      stages: {
+        dev: {
+          from: ['candidate'],
+          approvals: { required: 0, stale_after_push: true, groups: [{ name: 'leads', min: 1 }] }
+        }
+      }
+    } as unknown as Policy
+    const evaluation = evaluateStage({
+      policy: built,
+      stage: 'dev',
+      candidate: candidate(),
+      now,
+      unavailable: ['approvals']
+    })
+    expect(evaluation.gates[0]?.details).toEqual(['leads: 1 of nobody listed'])
+  })
+
+  it('says an invalid metric another stage checks is not checked here, not unused', () => {
+    const evaluation = evaluateStage({
+      policy,
+      stage: 'dev',
+      candidate: candidate({ invalidMetrics: { recall: 'is NaN' } }),
+      now
+    })
+    expect(evaluation.warnings).toContain('metrics.json: recall is NaN — not used by this policy')
+    const other = Policy.parse({
+      model: 'clinical-risk',
+      metrics: {},
+      stages: {
+        dev: { from: ['candidate'] },
+        staging: { from: ['dev'], thresholds: { recall: { min: 0.5 } } }
+      }
+    })
+    const named = evaluateStage({
+      policy: other,
+      stage: 'dev',
+      candidate: candidate({ invalidMetrics: { recall: 'is NaN' } }),
+      now
+    })
+    expect(named.warnings).toEqual([
+      'dev configures no gates, so nothing was checked',
+      'metrics.json: recall is NaN — not checked for dev'
+    ])
+  })
+
   describe('invalid candidate metrics', () => {
     it('warns about each one no gate looked at', () => {
       const evaluation = evaluateStage({

@@ -30,6 +30,7 @@ function run(
 describe('regression gate', () => {
   it('is skipped with no champion, saying so, and keeps the rows', () => {
     const result = run({ accuracy: { max_drop: 0 } }, { accuracy: 0.9 }, undefined)
+    expect(result.gate).toBe('regression')
     expect(result.status).toBe('skipped')
     expect(result.summary).toBe(
       'no champion in production yet (first promotion), nothing to compare against'
@@ -72,6 +73,32 @@ describe('regression gate', () => {
       'accuracy dropped 0.013, more than the 0.01 allowed (0.874 → 0.861)'
     ])
     expect(result.checks?.[0]?.problem).toBe('dropped 0.013, more than the 0.01 allowed')
+  })
+
+  it('leaves out a side that has no usable value, and says why each side failed', () => {
+    const result = run({ accuracy: { max_drop: 0 } }, {}, { accuracy: Number.NaN })
+    expect(result.checks).toStrictEqual([
+      {
+        metric: 'accuracy',
+        rule: 'no drop',
+        status: 'fail',
+        problem: "is missing; champion's value is NaN"
+      }
+    ])
+    expect(result.details).toEqual([
+      "accuracy is missing; accuracy: champion v1.3.0's value is NaN, cannot compare"
+    ])
+    const noGoal = run({ f1: { max_drop: 0 } }, { f1: 0.5 }, { f1: 0.6 })
+    expect(noGoal.checks).toStrictEqual([
+      {
+        metric: 'f1',
+        rule: 'no worsening',
+        status: 'fail',
+        candidate: 0.5,
+        champion: 0.6,
+        problem: 'no direction under metrics'
+      }
+    ])
   })
 
   it('words its summary for one metric and for several failing', () => {
