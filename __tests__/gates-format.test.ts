@@ -34,6 +34,11 @@ describe('gate number formats at their boundaries', () => {
     expect(formatNumber(999_999_999_999_999_900_000)).toBe('999999999999999868928')
   })
 
+  it('prints 1e21 and above in exponent form, keeping the exponent whole', () => {
+    expect(formatNumber(1.5e30)).toBe('1.5e+30')
+    expect(formatNumber(-2.5e40)).toBe('-2.5e+40')
+  })
+
   it('trims trailing zeros of decimals only', () => {
     expect(formatNumber(100)).toBe('100')
     expect(formatNumber(1.5)).toBe('1.5')

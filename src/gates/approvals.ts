@@ -349,6 +349,7 @@ export function short(sha: string | undefined): string {
 
 /** `a`, `a and b`, `a, b and c`. */
 export function listed(items: readonly string[]): string {
+  // Stryker disable next-line StringLiteral: no separator shows between fewer than two items
   if (items.length <= 1) return items.join('')
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`
 }

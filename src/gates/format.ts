@@ -84,6 +84,7 @@ export function plural(count: number, singular: string, pluralForm = `${singular
   return `${count} ${count === 1 ? singular : pluralForm}`
 }
 
+/** Trailing zeros of a `toFixed` with decimals, and the point if nothing follows it. */
 function trimZeros(text: string): string {
-  return text.includes('.') ? text.replace(/\.?0+$/, '') : text
+  return text.replace(/\.?0+$/, '')
 }
