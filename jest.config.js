@@ -10,6 +10,8 @@ export default {
     ]
   },
   testMatch: ['**/__tests__/**/*.test.ts'],
+  // Stryker's sandbox copies under .build/ are not this checkout's tests.
+  testPathIgnorePatterns: ['/node_modules/', '/.build/'],
   testTimeout: 60000,
   reporters: ['default', '<rootDir>/scripts/summary-reporter.js'],
   collectCoverageFrom: ['src/**/*.ts']

@@ -1,6 +1,9 @@
 import {
   approvalsGate,
+  countedApprovers,
   latestStandings,
+  listed,
+  short,
   reviewersToVerify,
   TEAM_TOKEN_ADVICE,
   type ApprovalsContext,
@@ -155,6 +158,18 @@ describe('approvalsGate', () => {
     const result = approvalsGate(context({ reviews: [{ user: 'alice', state: 'APPROVED' }] }))
     expect(result.status).toBe('pending')
     expect(result.details?.[0]).toContain('alice approved an unknown commit')
+  })
+
+  it('records the commit of each review only when GitHub gave one', () => {
+    const result = approvalsGate(
+      context({
+        rules: rules({ required: 1, stale_after_push: true }),
+        reviews: [{ user: 'alice', state: 'APPROVED' }, approve('bob')]
+      })
+    )
+    expect(result.status).toBe('pass')
+    expect(result.approvals?.stale).toStrictEqual([{ login: 'alice' }])
+    expect(result.approvals?.approvedBy).toStrictEqual([{ login: 'bob', commit: HEAD }])
   })
 
   it('counts only reviewers with write, maintain or admin permission', () => {
@@ -317,6 +332,61 @@ describe('approvalsGate', () => {
       expect(result.status).toBe('pass')
     })
 
+    it('says nothing of unreadable teams of a group whose minimum is met exactly', () => {
+      const result = approvalsGate(
+        context({
+          rules: rules({
+            groups: [{ name: 'ds', teams: ['acme/ds-leads'], users: ['bob'], min: 1 }]
+          }),
+          reviews: [approve('bob')],
+          teams: { 'acme/ds-leads': { unknown: true, reason: 'HTTP 403' } }
+        })
+      )
+      expect(result.status).toBe('pass')
+      expect(result.details).toEqual(['approved by bob at c0ffee1', 'group ds: 1 of 1 (bob)'])
+    })
+
+    it('names unreadable teams of a group one approval short, and how many it needs', () => {
+      const result = approvalsGate(
+        context({
+          rules: rules({
+            groups: [{ name: 'ds', teams: ['acme/ds-leads'], users: ['bob'], min: 2 }]
+          }),
+          reviews: [approve('bob')],
+          teams: { 'acme/ds-leads': { unknown: true, reason: 'HTTP 403' } }
+        })
+      )
+      expect(result.status).toBe('pending')
+      expect(result.details).toEqual([
+        'approved by bob at c0ffee1',
+        'group ds: 1 of 2 (bob) — needs 1 more',
+        'group ds: members of acme/ds-leads unknown: HTTP 403'
+      ])
+    })
+
+    it('with required: 0, counts only the groups and shows no required line', () => {
+      const result = approvalsGate(
+        context({
+          rules: rules({ required: 0, groups: [{ name: 'leads', users: ['bob'] }] }),
+          reviews: [approve('bob')]
+        })
+      )
+      expect(result.status).toBe('pass')
+      expect(result.details).toEqual(['approved by bob at c0ffee1', 'group leads: 1 of 1 (bob)'])
+    })
+
+    it('with required: 1 met exactly, passes and shows the required line without a need', () => {
+      const result = approvalsGate(
+        context({ rules: rules({ required: 1 }), reviews: [approve('bob')] })
+      )
+      expect(result.status).toBe('pass')
+      expect(result.summary).toBe('approved by bob; every approval requirement is met')
+      expect(result.details).toEqual([
+        'approved by bob at c0ffee1',
+        'required: 1 of 1 approval from reviewers with write access'
+      ])
+    })
+
     it('needs both required and groups when both are set', () => {
       const result = approvalsGate(
         context({
@@ -396,6 +466,94 @@ describe('approvalsGate', () => {
     const result = approvalsGate(context({ rules: rules({}) }))
     expect(result.status).toBe('pass')
     expect(result.summary).toBe('the policy requires no approvals (required: 0, no groups)')
+  })
+})
+
+describe('approval counts beyond the minimum, and commit spelling', () => {
+  it('shows required and group counts capped at the minimum, listing every approver', () => {
+    const result = approvalsGate(
+      context({
+        rules: rules({ required: 1, groups: [{ name: 'leads', users: ['alice', 'bob'] }] }),
+        reviews: [approve('alice'), approve('bob')]
+      })
+    )
+    expect(result.status).toBe('pass')
+    expect(result.summary).toBe('approved by alice and bob; every approval requirement is met')
+    expect(result.details).toEqual([
+      'approved by alice at c0ffee1',
+      'approved by bob at c0ffee1',
+      'required: 1 of 1 approval from reviewers with write access',
+      'group leads: 1 of 1 (alice, bob)'
+    ])
+    expect(result.approvals?.required).toEqual({ have: 2, min: 1 })
+  })
+
+  it('matches the head commit whatever the case of its hex digits', () => {
+    const result = approvalsGate(
+      context({
+        rules: rules({ required: 1, stale_after_push: true }),
+        reviews: [approve('alice', HEAD.toUpperCase())]
+      })
+    )
+    expect(result.status).toBe('pass')
+  })
+
+  it('blocks on several change requests, naming each', () => {
+    const result = approvalsGate(
+      context({
+        reviews: [requestChanges('alice'), requestChanges('bob'), requestChanges('carol')]
+      })
+    )
+    expect(result.summary).toBe(
+      'changes requested by alice, bob and carol; blocked until those reviews are dismissed or followed by an approval'
+    )
+  })
+
+  it('says why a team it was not given is unknown', () => {
+    const result = approvalsGate(
+      context({
+        rules: rules({ groups: [{ name: 'ds', teams: ['acme/ds-leads'] }] }),
+        reviews: [approve('alice')]
+      })
+    )
+    expect(result.details).toContain(
+      'group ds: members of acme/ds-leads unknown: its membership was not looked up'
+    )
+    expect(result.approvals?.groups[0]?.unknownTeams).toEqual([
+      { team: 'acme/ds-leads', reason: 'its membership was not looked up' }
+    ])
+  })
+
+  it('countedApprovers gives the fresh approvals of writers who are not the author', () => {
+    const evidence = context({
+      reviews: [approve('alice'), approve('bob', OLD), approve('pr-author'), approve('dave')],
+      permissions: { alice: 'write', bob: 'admin', dave: 'read' }
+    })
+    expect(countedApprovers(evidence, { stale_after_push: true })).toStrictEqual([
+      { login: 'alice', commit: HEAD }
+    ])
+    expect(countedApprovers(evidence, { stale_after_push: false })).toStrictEqual([
+      { login: 'alice', commit: HEAD },
+      { login: 'bob', commit: OLD }
+    ])
+  })
+
+  it('names the tokens that can read team membership, and the one that cannot', () => {
+    expect(TEAM_TOKEN_ADVICE).toBe(
+      'give the action a token that can read team membership: a personal access token with read:org, ' +
+        'or a GitHub App installation token with the organization permission "Members: read" ' +
+        '(the default GITHUB_TOKEN cannot)'
+    )
+  })
+
+  it('lists names in prose, and shortens a commit to 7 characters', () => {
+    expect(listed([])).toBe('')
+    expect(listed(['a'])).toBe('a')
+    expect(listed(['a', 'b'])).toBe('a and b')
+    expect(listed(['a', 'b', 'c'])).toBe('a, b and c')
+    expect(short(HEAD)).toBe('c0ffee1')
+    expect(short(undefined)).toBe('an unknown commit')
+    expect(short('')).toBe('an unknown commit')
   })
 })
 

@@ -60,7 +60,84 @@ describe('artifact gate', () => {
         totalBytes
       })
       expect(result.status).toBe('pass')
+      expect(result.details?.[0]).toBe('required files present: model, ./model/, model/model.pkl')
       expect(artifactGate({ rules: { require: ['mode'] }, files, totalBytes }).status).toBe('fail')
+    })
+
+    it('strips each leading ./ and trailing /, and nothing else', () => {
+      for (const wanted of ['././model', 'model//', './MLmodel', 'MLmodel/']) {
+        const result = artifactGate({ rules: { require: [wanted] }, files, totalBytes })
+        expect({ wanted, status: result.status }).toEqual({ wanted, status: 'pass' })
+      }
+      // A `./` or `/` inside the path, or a prefix of a name, is not stripped or matched.
+      for (const wanted of ['model/./model.pkl', '/model', 'model/model', 'x./model', 'MLmodel.']) {
+        const result = artifactGate({ rules: { require: [wanted] }, files, totalBytes })
+        expect({ wanted, status: result.status }).toEqual({ wanted, status: 'fail' })
+        expect(result.details?.[0]).toBe(`required file ${wanted} is missing`)
+      }
+    })
+
+    it('with an empty require list, requires nothing and says nothing about it', () => {
+      const result = artifactGate({ rules: { require: [] }, files, totalBytes })
+      expect(result.status).toBe('pass')
+      expect(result.details).toEqual(['no checksums file; hashes recorded only'])
+    })
+
+    it('says "file" for one present and "files" for several', () => {
+      const one = artifactGate({ rules: { require: ['MLmodel', 'nope'] }, files, totalBytes })
+      expect(one.details).toEqual([
+        'required file nope is missing',
+        'required file present: MLmodel',
+        'no checksums file; hashes recorded only'
+      ])
+    })
+  })
+
+  describe('files unknown (a registry version lists none): every rule fails closed', () => {
+    const unknown = { files: [], totalBytes: 0 }
+    const said = 'no files are known for the candidate, so the artifact rules cannot be verified'
+
+    it('fails max_size_mb, whatever the checksums mode', () => {
+      for (const checksums of [undefined, 'optional', 'required'] as const) {
+        const result = artifactGate({ rules: { max_size_mb: 100, checksums }, ...unknown })
+        expect(result.status).toBe('fail')
+        expect(result.details?.[0]).toBe(said)
+        expect(result.details).toContain('total size unknown')
+      }
+    })
+
+    it('fails an artifact section with checksums: optional alone', () => {
+      const result = artifactGate({ rules: { checksums: 'optional' }, ...unknown })
+      expect(result.status).toBe('fail')
+      expect(result.summary).toBe('1 problem with the candidate files')
+      expect(result.details).toEqual([said])
+    })
+
+    it('fails an empty artifact section', () => {
+      expect(artifactGate({ rules: {}, ...unknown }).status).toBe('fail')
+    })
+
+    it('fails required files and required checksums, naming each', () => {
+      const result = artifactGate({
+        rules: { require: ['MLmodel'], checksums: 'required' },
+        ...unknown
+      })
+      expect(result.status).toBe('fail')
+      expect(result.details).toEqual([
+        said,
+        'required file MLmodel is missing',
+        'no checksums file (the policy sets checksums: required)'
+      ])
+    })
+
+    it('a candidate with one file is known, even of 0 bytes', () => {
+      const result = artifactGate({
+        rules: { max_size_mb: 1 },
+        files: [{ path: 'metrics.json', size: 0 }],
+        totalBytes: 0
+      })
+      expect(result.status).toBe('pass')
+      expect(result.summary).toBe('1 file, 0 bytes, no checksums file')
     })
   })
 
@@ -77,6 +154,24 @@ describe('artifact gate', () => {
       expect(result.details?.[0]).toBe(
         'total size 100.0 MiB (104,857,601 bytes) is over the 100 MiB limit (104,857,600 bytes)'
       )
+    })
+
+    it('fails closed on a total that is not a finite, non-negative number', () => {
+      for (const bad of [Number.NaN, Infinity, -Infinity, -1, -0.5]) {
+        const result = artifactGate({ rules: { max_size_mb: 100 }, files, totalBytes: bad })
+        expect({ bad, status: result.status }).toEqual({ bad, status: 'fail' })
+        expect(result.details?.[0]).toBe('total size unknown')
+      }
+    })
+
+    it('passes a total of 0 bytes with files known, and a limit of 0 only then', () => {
+      const empty = [{ path: 'metrics.json', size: 0 }]
+      const zero = artifactGate({ rules: { max_size_mb: 0 }, files: empty, totalBytes: 0 })
+      expect(zero.status).toBe('pass')
+      expect(zero.details?.[0]).toBe('total size 0 bytes, limit 0 MiB')
+      const one = artifactGate({ rules: { max_size_mb: 0 }, files: empty, totalBytes: 1 })
+      expect(one.status).toBe('fail')
+      expect(one.details?.[0]).toBe('total size 1 byte is over the 0 MiB limit (0 bytes)')
     })
 
     it('handles fractional limits', () => {
@@ -151,6 +246,19 @@ describe('artifact gate', () => {
       expect(result.details).toEqual([
         'notes.txt is not listed in SHA256SUMS, so it is not verified',
         '1 file matches SHA256SUMS'
+      ])
+    })
+
+    it('shows a hash of up to 12 digits whole, and cuts a longer one to 12', () => {
+      const result = artifactGate({
+        files,
+        totalBytes,
+        checksums: report({
+          mismatched: [{ path: 'MLmodel', expected: 'a'.repeat(12), actual: 'b'.repeat(13) }]
+        })
+      })
+      expect(result.details).toEqual([
+        'MLmodel: checksum mismatch, SHA256SUMS says aaaaaaaaaaaa, file has bbbbbbbbbbbb…'
       ])
     })
 

@@ -44,8 +44,56 @@ describe('checksGate', () => {
     expect(result.details).toEqual([`smoke-tests: ${conclusion} on c0ffee1, which is not success`])
   })
 
-  it('fails a completed run without a conclusion', () => {
-    expect(gate(['smoke-tests'], [run('smoke-tests', 'completed', null)]).status).toBe('fail')
+  it('fails a completed run without a conclusion, and says so', () => {
+    const result = gate(['smoke-tests'], [run('smoke-tests', 'completed', null)])
+    expect(result.status).toBe('fail')
+    expect(result.details).toEqual(['smoke-tests: no conclusion on c0ffee1'])
+  })
+
+  it('spells statuses and conclusions with spaces in the details', () => {
+    expect(gate(['a'], [run('a', 'completed', 'timed_out')]).details).toEqual([
+      'a: timed out on c0ffee1'
+    ])
+    expect(gate(['a'], [run('a', 'in_progress')]).details).toEqual(['a: in progress on c0ffee1'])
+    expect(gate(['a'], [run('a', 'completed', 'action_required_now')]).details).toEqual([
+      'a: action required now on c0ffee1'
+    ])
+  })
+
+  it('names the app only when several apps report the name', () => {
+    const one: CheckRun = {
+      id: 1,
+      name: 'a',
+      status: 'completed',
+      conclusion: 'success',
+      app: 'github-actions'
+    }
+    expect(gate(['a'], [one]).details).toEqual(['a: success on c0ffee1'])
+    const pending: CheckRun[] = [one, { id: 2, name: 'a', status: 'queued', app: 'circleci' }]
+    const result = gate(['a'], pending)
+    expect(result.status).toBe('pending')
+    expect(result.summary).toBe('waiting for a on c0ffee1')
+    expect(result.details).toEqual([
+      'a (github-actions): success on c0ffee1',
+      'a (circleci): queued on c0ffee1'
+    ])
+  })
+
+  it('says "has" for one required name, and lists each failing or waiting name once', () => {
+    expect(gate(['a'], [run('a', 'completed', 'success')]).summary).toBe(
+      'a has succeeded on c0ffee1'
+    )
+    const twoApps = (status: string, conclusion: string | null): CheckRun[] => [
+      { id: 1, name: 'a', status, conclusion, app: 'x' },
+      { id: 2, name: 'a', status, conclusion, app: 'y' }
+    ]
+    expect(gate(['a'], twoApps('completed', 'failure')).summary).toBe(
+      'a did not succeed on c0ffee1'
+    )
+    expect(gate(['a'], twoApps('queued', null)).summary).toBe('waiting for a on c0ffee1')
+    expect(
+      gate(['a', 'b'], [run('a', 'completed', 'failure'), run('b', 'completed', 'failure')]).summary
+    ).toBe('a and b did not succeed on c0ffee1')
   })
 
   it.each(['queued', 'in_progress', 'waiting', 'requested', 'pending'])(
@@ -82,6 +130,30 @@ describe('checksGate', () => {
       run('smoke-tests', 'in_progress', null, 20)
     ]
     expect(gate(['smoke-tests'], rerunning).status).toBe('pending')
+  })
+
+  it('between two runs of one app with the same id, takes the later in the list', () => {
+    const failureLast = [
+      run('smoke-tests', 'completed', 'success', 10),
+      run('smoke-tests', 'completed', 'failure', 10)
+    ]
+    expect(gate(['smoke-tests'], failureLast).status).toBe('fail')
+    const successLast = [
+      run('smoke-tests', 'completed', 'failure', 10),
+      run('smoke-tests', 'completed', 'success', 10)
+    ]
+    expect(gate(['smoke-tests'], successLast).status).toBe('pass')
+  })
+
+  it('without ids, takes the later in the list', () => {
+    const failed: CheckRun = { name: 'smoke-tests', status: 'completed', conclusion: 'failure' }
+    const passed: CheckRun = { name: 'smoke-tests', status: 'completed', conclusion: 'success' }
+    expect(gate(['smoke-tests'], [failed, passed]).status).toBe('pass')
+    expect(gate(['smoke-tests'], [passed, failed]).status).toBe('fail')
+    // Mixed: a run without an id counts as older than any later run and newer than any earlier.
+    const failed99: CheckRun = { ...failed, id: 99 }
+    expect(gate(['smoke-tests'], [passed, failed99]).status).toBe('fail')
+    expect(gate(['smoke-tests'], [failed99, passed]).status).toBe('pass')
   })
 
   it("does not let one app's success hide another app's failure under the same name", () => {

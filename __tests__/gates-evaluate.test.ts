@@ -99,6 +99,38 @@ describe('evaluateStage', () => {
     expect(evaluation.champion).not.toHaveProperty('signature')
   })
 
+  it('records the sides exactly: a version given wins over model.yaml, absent fields stay absent', () => {
+    const given = evaluateStage({
+      policy,
+      stage: 'dev',
+      candidate: { ...candidate({ invalidMetrics: { f1: 'is NaN' } }), version: 'v2.0.0' },
+      champion: { label: 'main', metrics: { accuracy: 0.8 }, invalidMetrics: { f1: 'is null' } },
+      now
+    })
+    expect(given.candidate).toStrictEqual({
+      label: 'v1.4.0',
+      version: 'v2.0.0',
+      metrics: { accuracy: 0.881, roc_auc: 0.915 },
+      invalidMetrics: { f1: 'is NaN' },
+      totalBytes: 750,
+      fileCount: 2
+    })
+    expect(given.champion).toStrictEqual({
+      label: 'main',
+      metrics: { accuracy: 0.8 },
+      invalidMetrics: { f1: 'is null' }
+    })
+    const bare = evaluateStage({
+      policy,
+      stage: 'dev',
+      candidate: candidate({ info: undefined }),
+      champion: { label: 'main', metrics: {} },
+      now
+    })
+    expect(bare.candidate).not.toHaveProperty('version')
+    expect(bare.champion).toStrictEqual({ label: 'main', metrics: {} })
+  })
+
   it('omits the champion on a first promotion', () => {
     const evaluation = evaluateStage({ policy, stage: 'staging', candidate: candidate(), now })
     expect(evaluation).not.toHaveProperty('champion')
@@ -198,6 +230,82 @@ describe('evaluateStage', () => {
       expect(soak?.status).toBe('fail')
     })
 
+    describe('which source stage the soak gate names', () => {
+      const soakPolicy = Policy.parse({
+        model: 'clinical-risk',
+        metrics: {},
+        stages: {
+          dev: { from: ['candidate'] },
+          staging: { from: ['dev'] },
+          canary: { from: ['dev'] },
+          production: { from: ['staging'], min_days_in_source_stage: 7 },
+          'production-eu': { from: ['staging', 'canary'], min_days_in_source_stage: 7 }
+        }
+      })
+      const soak = (stage: string, extra: Partial<EvaluateInput>) =>
+        evaluateStage({ policy: soakPolicy, stage, candidate: candidate(), now, ...extra }).gates[0]
+
+      it('the only stage of from:, when the date is unavailable or missing', () => {
+        expect(soak('production', { unavailable: ['source-stage-dates'] })?.summary).toBe(
+          'not evaluated in this run: needs the date the version entered staging'
+        )
+        expect(soak('production', {})?.summary).toBe(
+          'needs 7 days in staging, but there is no record of when the version entered it'
+        )
+      })
+
+      it('every stage of a from: listing several, when the date is unavailable', () => {
+        expect(soak('production-eu', { unavailable: ['source-stage-dates'] })).toEqual({
+          gate: 'min_days_in_source_stage',
+          status: 'skipped',
+          summary:
+            'not evaluated in this run: needs the date the version entered staging or canary',
+          details: ['7 days in the source stage required']
+        })
+        expect(soak('production-eu', {})?.summary).toBe(
+          'needs 7 days in its source stage, but there is no record of when the version entered it'
+        )
+      })
+
+      it('the stage the caller found the version in, over the only stage of from:', () => {
+        const source = { stage: 'canary', enteredAt: new Date('2026-11-01T09:00:00Z') }
+        expect(soak('production-eu', { source })?.summary).toBe(
+          '22 days in canary, at least 7 days required'
+        )
+        expect(soak('production', { source, unavailable: ['source-stage-dates'] })?.summary).toBe(
+          'not evaluated in this run: needs the date the version entered canary'
+        )
+      })
+    })
+
+    it('describes what an approvals section asks when reviews are unavailable', () => {
+      const approvalsPolicy = (approvals: Record<string, unknown>) =>
+        Policy.parse({
+          model: 'clinical-risk',
+          metrics: {},
+          stages: { dev: { from: ['candidate'], approvals } }
+        })
+      const details = (approvals: Record<string, unknown>) =>
+        evaluateStage({
+          policy: approvalsPolicy(approvals),
+          stage: 'dev',
+          candidate: candidate(),
+          now,
+          unavailable: ['approvals']
+        }).gates[0]?.details
+      expect(details({ required: 0 })).toEqual([
+        'an approvals section with no required count or groups'
+      ])
+      expect(details({ required: 1 })).toEqual(['1 approval from reviewers with write access'])
+      expect(
+        details({ required: 0, groups: [{ name: 'leads', users: ['bob'], teams: ['acme/x'] }] })
+      ).toEqual(['leads: 1 of team acme/x, user bob'])
+      expect(details({ required: 2, groups: [{ name: 'leads', users: ['bob', 'eve'] }] })).toEqual([
+        '2 approvals from reviewers with write access',
+        'leads: 1 of user bob, user eve'
+      ])
+    })
+
     it('is pending while the soak period runs', () => {
       const evaluation = evaluateStage({
         policy,
@@ -267,6 +375,146 @@ describe('evaluateStage', () => {
       expect(fine.gates.map(gate => [gate.gate, gate.status])).toEqual([['artifact', 'pass']])
       expect(fine.decision).toBe('pass-with-warnings')
     })
+  })
+
+  it('blocks a registry version (no files known) on a stage with artifact rules', () => {
+    const sizeOnly = Policy.parse({
+      model: 'clinical-risk',
+      metrics: {},
+      stages: { production: { from: ['candidate'], artifact: { max_size_mb: 100 } } }
+    })
+    const evaluation = evaluateStage({
+      policy: sizeOnly,
+      stage: 'production',
+      candidate: candidate({ files: [], totalBytes: 0 }),
+      now
+    })
+    expect(evaluation.gates.map(gate => [gate.gate, gate.status])).toEqual([['artifact', 'fail']])
+    expect(evaluation.decision).toBe('blocked')
+    // Without artifact rules there is nothing to verify, and no artifact gate.
+    const noRules = evaluateStage({
+      policy,
+      stage: 'dev',
+      candidate: candidate({ files: [], totalBytes: 0 }),
+      now
+    })
+    expect(noRules.gates).toEqual([])
+  })
+
+  it('counts each configured gate once: two gates are never "no gates"', () => {
+    const stagePolicy = (stage: Record<string, unknown>) =>
+      Policy.parse({
+        model: 'clinical-risk',
+        metrics: { accuracy: { goal: 'maximize' } },
+        stages: { dev: { from: ['candidate'], thresholds: { accuracy: { min: 0 } }, ...stage } }
+      })
+    for (const stage of [
+      { regression: { accuracy: { max_drop: 0 } } },
+      { schema: { compatibility: 'exact' } },
+      { min_days_in_source_stage: 1 },
+      { artifact: { max_size_mb: 100 } }
+    ]) {
+      const evaluation = evaluateStage({
+        policy: stagePolicy(stage),
+        stage: 'dev',
+        candidate: candidate(),
+        now,
+        unavailable: ['source-stage-dates']
+      })
+      expect({ stage, warnings: evaluation.warnings.filter(w => w.includes('no gates')) }).toEqual({
+        stage,
+        warnings: []
+      })
+    }
+    const artifactOnly = Policy.parse({
+      model: 'clinical-risk',
+      metrics: {},
+      stages: { dev: { from: ['candidate'], artifact: { max_size_mb: 100 } } }
+    })
+    const evaluation = evaluateStage({
+      policy: artifactOnly,
+      stage: 'dev',
+      candidate: candidate(),
+      now
+    })
+    expect(evaluation.warnings).toEqual([])
+    expect(evaluation.decision).toBe('pass')
+  })
+
+  it('runs the checks gate on the check runs given', () => {
+    const checksPolicy = Policy.parse({
+      model: 'clinical-risk',
+      metrics: {},
+      stages: { dev: { from: ['candidate'], checks: ['smoke-tests'] } }
+    })
+    const evaluation = evaluateStage({
+      policy: checksPolicy,
+      stage: 'dev',
+      candidate: candidate(),
+      now,
+      checkRuns: {
+        headSha: 'c0ffee1234567890',
+        runs: [{ id: 1, name: 'smoke-tests', status: 'completed', conclusion: 'failure' }]
+      }
+    })
+    expect(evaluation.gates[0]).toMatchObject({ gate: 'checks', status: 'fail' })
+    const missing = evaluateStage({
+      policy: checksPolicy,
+      stage: 'dev',
+      candidate: candidate(),
+      now
+    })
+    expect(missing.gates[0]?.summary).toBe(
+      'no check-run results were supplied, so the required checks cannot be verified'
+    )
+  })
+
+  it('describes a group listing nobody (a policy built without the parser)', () => {
+    const built = {
+      ...policy,
+      stages: {
+        dev: {
+          from: ['candidate'],
+          approvals: { required: 0, stale_after_push: true, groups: [{ name: 'leads', min: 1 }] }
+        }
+      }
+    } as unknown as Policy
+    const evaluation = evaluateStage({
+      policy: built,
+      stage: 'dev',
+      candidate: candidate(),
+      now,
+      unavailable: ['approvals']
+    })
+    expect(evaluation.gates[0]?.details).toEqual(['leads: 1 of nobody listed'])
+  })
+
+  it('says an invalid metric another stage checks is not checked here, not unused', () => {
+    const evaluation = evaluateStage({
+      policy,
+      stage: 'dev',
+      candidate: candidate({ invalidMetrics: { recall: 'is NaN' } }),
+      now
+    })
+    expect(evaluation.warnings).toContain('metrics.json: recall is NaN — not used by this policy')
+    const other = Policy.parse({
+      model: 'clinical-risk',
+      metrics: {},
+      stages: {
+        dev: { from: ['candidate'] },
+        staging: { from: ['dev'], thresholds: { recall: { min: 0.5 } } }
+      }
+    })
+    const named = evaluateStage({
+      policy: other,
+      stage: 'dev',
+      candidate: candidate({ invalidMetrics: { recall: 'is NaN' } }),
+      now
+    })
+    expect(named.warnings).toEqual([
+      'dev configures no gates, so nothing was checked',
+      'metrics.json: recall is NaN — not checked for dev'
+    ])
   })
 
   describe('invalid candidate metrics', () => {

@@ -37,6 +37,15 @@ describe('min_days_in_source_stage gate', () => {
     )
   })
 
+  it('is pending one millisecond short of the minimum, eligible from the next whole minute', () => {
+    const enteredAt = new Date(now.getTime() - 7 * 86_400_000 + 1)
+    const result = minDaysGate({ minDays: 7, enteredAt, now })
+    expect(result.status).toBe('pending')
+    expect(result.summary).toBe(
+      '6.9 days in its source stage of the 7 days required; eligible from 2026-11-23 09:01 UTC'
+    )
+  })
+
   it('says 1 day, not 1 days', () => {
     const result = minDaysGate({ minDays: 1, enteredAt: new Date('2026-11-22T09:00:00Z'), now })
     expect(result.summary).toBe('1 day in its source stage, at least 1 day required')
@@ -55,9 +64,23 @@ describe('min_days_in_source_stage gate', () => {
       expect(minDaysGate({ minDays: 7, enteredAt: new Date('not a date'), now }).status).toBe(
         'fail'
       )
-      expect(minDaysGate({ minDays: 7, enteredAt: now, now: new Date(Number.NaN) }).status).toBe(
-        'fail'
-      )
+      expect(minDaysGate({ minDays: 7, enteredAt: now, now: new Date(Number.NaN) })).toEqual({
+        gate: 'min_days_in_source_stage',
+        status: 'fail',
+        summary: 'the current time is not a valid date'
+      })
+    })
+
+    it('fails an entry one millisecond after now; an entry at now is 0 days, pending', () => {
+      const after = minDaysGate({ minDays: 7, enteredAt: new Date(now.getTime() + 1), now })
+      expect(after.status).toBe('fail')
+      const atNow = minDaysGate({ minDays: 7, sourceStage: 'staging', enteredAt: now, now })
+      expect(atNow).toEqual({
+        gate: 'min_days_in_source_stage',
+        status: 'pending',
+        summary: '0 days in staging of the 7 days required; eligible from 2026-11-30 09:00 UTC',
+        details: ['entered staging at 2026-11-23 09:00 UTC']
+      })
     })
 
     it('fails on an entry after now', () => {

@@ -30,6 +30,7 @@ function run(
 describe('regression gate', () => {
   it('is skipped with no champion, saying so, and keeps the rows', () => {
     const result = run({ accuracy: { max_drop: 0 } }, { accuracy: 0.9 }, undefined)
+    expect(result.gate).toBe('regression')
     expect(result.status).toBe('skipped')
     expect(result.summary).toBe(
       'no champion in production yet (first promotion), nothing to compare against'
@@ -72,6 +73,53 @@ describe('regression gate', () => {
       'accuracy dropped 0.013, more than the 0.01 allowed (0.874 → 0.861)'
     ])
     expect(result.checks?.[0]?.problem).toBe('dropped 0.013, more than the 0.01 allowed')
+  })
+
+  it('leaves out a side that has no usable value, and says why each side failed', () => {
+    const result = run({ accuracy: { max_drop: 0 } }, {}, { accuracy: Number.NaN })
+    expect(result.checks).toStrictEqual([
+      {
+        metric: 'accuracy',
+        rule: 'no drop',
+        status: 'fail',
+        problem: "is missing; champion's value is NaN"
+      }
+    ])
+    expect(result.details).toEqual([
+      "accuracy is missing; accuracy: champion v1.3.0's value is NaN, cannot compare"
+    ])
+    const noGoal = run({ f1: { max_drop: 0 } }, { f1: 0.5 }, { f1: 0.6 })
+    expect(noGoal.checks).toStrictEqual([
+      {
+        metric: 'f1',
+        rule: 'no worsening',
+        status: 'fail',
+        candidate: 0.5,
+        champion: 0.6,
+        problem: 'no direction under metrics'
+      }
+    ])
+  })
+
+  it('words its summary for one metric and for several failing', () => {
+    expect(run({ accuracy: { max_drop: 0 } }, { accuracy: 0.9 }, { accuracy: 0.9 }).summary).toBe(
+      'accuracy is within the allowed regression vs champion v1.3.0'
+    )
+    const two = run(
+      { accuracy: { max_drop: 0 }, roc_auc: { max_drop: 0 }, latency_p95_ms: { max_drop: 0 } },
+      { accuracy: 0.8, roc_auc: 0.8, latency_p95_ms: 61 },
+      { accuracy: 0.9, roc_auc: 0.9, latency_p95_ms: 61 }
+    )
+    expect(two.summary).toBe('2 of 3 metrics fail against champion v1.3.0')
+    expect(two.checks?.map(check => check.status)).toEqual(['fail', 'fail', 'pass'])
+  })
+
+  it('is skipped, not passed, with no rules', () => {
+    expect(run({}, { accuracy: 0.9 }, { accuracy: 0.9 })).toEqual({
+      gate: 'regression',
+      status: 'skipped',
+      summary: 'no regression limits configured'
+    })
   })
 
   it('says no drop is allowed when max_drop is 0', () => {
@@ -123,6 +171,22 @@ describe('regression gate', () => {
         'latency_p95_ms rose 6.2, more than the 6.1 allowed (61 → 67.2)'
       ])
       expect(result.checks?.[0]?.rule).toBe('rise ≤ 10%')
+    })
+
+    it('says nothing about a champion of 0 when the champion is not 0', () => {
+      const rule = { accuracy: { max_relative_drop: 0.5 } }
+      const result = run(rule, { accuracy: 0.9 }, { accuracy: 0.9 })
+      expect(result.status).toBe('pass')
+      expect(result.details).toBeUndefined()
+      const fails = run(rule, { accuracy: 0.1 }, { accuracy: 0.9 })
+      expect(fails.details).toEqual([
+        'accuracy dropped 0.8, more than the 0.45 allowed (0.9 → 0.1)'
+      ])
+    })
+
+    it('says nothing about a champion of 0 for a max_drop rule', () => {
+      const result = run({ accuracy: { max_drop: 0.1 } }, { accuracy: 0 }, { accuracy: 0 })
+      expect(result.details).toBeUndefined()
     })
 
     it('uses the magnitude of a negative champion', () => {
@@ -196,6 +260,34 @@ describe('regression gate', () => {
         run({ accuracy: { max_relative_drop: 0.05 } }, { accuracy: 0.8549 }, { accuracy: 0.9 })
           .status
       ).toBe('fail')
+    })
+
+    it('scales the tolerance with the larger magnitude: 1e-12 × 1,000,000 = 1e-6 either side', () => {
+      const rule = { accuracy: { max_drop: 0.005 } }
+      // 1000000.9 - 1000000.895 is 0.005 plus about 5e-12 of rounding: within the tolerance.
+      expect(run(rule, { accuracy: 1_000_000.895 }, { accuracy: 1_000_000.9 }).status).toBe('pass')
+      // 5e-7 beyond the allowance: within 1e-6.
+      expect(run(rule, { accuracy: 999_999.9949995 }, { accuracy: 1_000_000 }).status).toBe('pass')
+      // 2e-6 beyond: not rounding any more.
+      expect(run(rule, { accuracy: 999_999.994998 }, { accuracy: 1_000_000 }).status).toBe('fail')
+    })
+
+    it('takes the larger of the two magnitudes, whichever side holds it', () => {
+      // A drop of 999,999.5 against 999,999.4999999: 1e-7 beyond, within 1e-12 × 1,000,000
+      // though far beyond 1e-12 × 0.5 (the smaller side).
+      const rule = { accuracy: { max_drop: 999_999.4999999 } }
+      expect(run(rule, { accuracy: 0.5 }, { accuracy: 1_000_000 }).status).toBe('pass')
+      const rise = { latency_p95_ms: { max_drop: 999_999.4999999 } }
+      expect(run(rise, { latency_p95_ms: 1_000_000 }, { latency_p95_ms: 0.5 }).status).toBe('pass')
+      // 2e-6 beyond: fails on either side.
+      const tight = { accuracy: { max_drop: 999_999.499998 } }
+      expect(run(tight, { accuracy: 0.5 }, { accuracy: 1_000_000 }).status).toBe('fail')
+    })
+
+    it('has no tolerance at all when both values are 0: an equal 0 passes exactly', () => {
+      const result = run({ accuracy: { max_drop: 0 } }, { accuracy: 0 }, { accuracy: 0 })
+      expect(result.status).toBe('pass')
+      expect(result.details).toBeUndefined()
     })
 
     it('shows a worsening just beyond the limit with enough digits to differ', () => {

@@ -26,4 +26,15 @@ describe('rolled_back gate', () => {
       details: ['registry event: churn#production!#7']
     })
   })
+
+  it('leaves out the reason when the registry recorded none', () => {
+    const gate = rolledBackGate({
+      version: 'v2',
+      stage: 'production',
+      removal: { at: new Date('2026-11-02T03:00:00Z'), by: 'mona', eventId: 'e1' }
+    })
+    expect(gate?.summary).toBe(
+      'v2 was taken out of production at 2026-11-02 03:00 UTC by mona: it returns only by a forced promotion'
+    )
+  })
 })

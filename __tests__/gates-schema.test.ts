@@ -183,6 +183,37 @@ describe('schema gate', () => {
     })
   })
 
+  it('names the side and kind of each field listed twice', () => {
+    const twiceOut = signature(championSignature.inputs, [
+      field('risk', 'double'),
+      field('risk', 'double')
+    ])
+    const twiceIn = signature([field('age', 'double'), field('age', 'double')])
+    expect(run('exact', championSignature, twiceOut).details?.[0]).toBe(
+      'the champion lists output risk twice'
+    )
+    expect(run('exact', twiceOut).details?.[0]).toBe('the candidate lists output risk twice')
+    expect(run('backward', championSignature, twiceIn).details?.[0]).toBe(
+      'the champion lists input age twice'
+    )
+  })
+
+  it('exact: says which way a required flag changed', () => {
+    const relaxed = signature(championSignature.inputs, [field('risk', 'double', false)])
+    expect(run('exact', relaxed).details).toEqual(['output risk is now optional (was required)'])
+    expect(run('exact', championSignature, relaxed).details).toEqual([
+      'output risk is now required (was optional)'
+    ])
+  })
+
+  it('is the schema gate in every outcome', () => {
+    expect(run('exact', championSignature).gate).toBe('schema')
+    expect(run('exact', undefined).gate).toBe('schema')
+    expect(
+      schemaGate({ compatibility: 'exact', candidate: championSignature, stage: 'production' }).gate
+    ).toBe('schema')
+  })
+
   describe('no champion', () => {
     it('is skipped and says there is no champion yet', () => {
       const result = schemaGate({

@@ -143,6 +143,20 @@ describe('thresholds gate', () => {
     expect(result.checks?.[0]?.champion).toBe(0.5)
   })
 
+  it('says so for one metric within bounds, and is skipped exactly with no rules', () => {
+    expect(thresholdsGate({ rules: {}, candidate: { metrics: {} } })).toEqual({
+      gate: 'thresholds',
+      status: 'skipped',
+      summary: 'no thresholds configured'
+    })
+    expect(
+      thresholdsGate({
+        rules: { accuracy: { min: 0.5 } },
+        candidate: { metrics: { accuracy: 0.6 } }
+      }).summary
+    ).toBe('accuracy is within bounds')
+  })
+
   it('is skipped, not passed, with no rules', () => {
     expect(thresholdsGate({ rules: {}, candidate: { metrics: {} } }).status).toBe('skipped')
   })

@@ -289,6 +289,58 @@ stages:
     ])
   })
 
+  it('rejects a path that leaves the repository, at the path key', async () => {
+    for (const path of ['../x', '/etc', 'models/../../x', '..', 'a/..']) {
+      const text = `path: "${path}"\n${VALID}`
+      expectProblems(await problemsOf(text), 'p.yml', [
+        '1:7 path: must be a path inside the repository'
+      ])
+    }
+  })
+
+  it('accepts a path inside the repository', () => {
+    for (const path of ['models/clf', 'models/..clf', 'x..', '.hidden/model', 'a']) {
+      expect(parsePolicy(`path: "${path}"\n${VALID}`, 'p.yml').path).toBe(path)
+    }
+  })
+
+  it('reads a threshold with both bounds, and refuses min above max', async () => {
+    const both = `${VALID}    thresholds:\n      accuracy: { min: 0.8, max: 0.99 }\n`
+    expect(parsePolicy(both, 'p.yml').stages.staging?.thresholds).toEqual({
+      accuracy: { min: 0.8, max: 0.99 }
+    })
+    const equal = `${VALID}    thresholds:\n      accuracy: { min: 0.9, max: 0.9 }\n`
+    expect(parsePolicy(equal, 'p.yml').stages.staging?.thresholds?.accuracy).toEqual({
+      min: 0.9,
+      max: 0.9
+    })
+    const crossed = `${VALID}    thresholds:\n      accuracy: { min: 0.99, max: 0.8 }\n`
+    expectProblems(await problemsOf(crossed), 'p.yml', [
+      '8:24 stages.staging.thresholds.accuracy.min: 0.99 is above max 0.8, so no value can pass'
+    ])
+  })
+
+  it('reaches stages listed in any order, and still finds one that cannot be reached', async () => {
+    const reversed = `model: m
+stages:
+  production: { from: [canary] }
+  canary: { from: [staging] }
+  staging: { from: [dev] }
+  dev: { from: [candidate] }
+`
+    expect(Object.keys(parsePolicy(reversed, 'p.yml').stages)).toEqual([
+      'production',
+      'canary',
+      'staging',
+      'dev'
+    ])
+    const island = `${reversed}  shadow: { from: [mirror] }\n  mirror: { from: [shadow] }\n`
+    expectProblems(await problemsOf(island), 'p.yml', [
+      '7:11 stages.shadow: cannot be reached: no chain of "from" stages leads to it from candidate',
+      '8:11 stages.mirror: cannot be reached: no chain of "from" stages leads to it from candidate'
+    ])
+  })
+
   it('quotes a metric name with a dot in the key path', async () => {
     const text = `${VALID}    regression:\n      eval.auc: { max_drop: 0 }\n      toString: { max_drop: 0 }\n`
     expectProblems(await problemsOf(text), 'p.yml', [

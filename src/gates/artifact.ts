@@ -28,31 +28,37 @@ const HASH_PREFIX = 12
  *   list. With `optional` (the default), no checksums file passes with a note that hashes were
  *   only recorded, and unlisted files are noted as not verified.
  *
+ * Fails closed: with no files listed (a registry version, whose files are unknown) every rule
+ * fails, as does `max_size_mb` on a total that is not a finite, non-negative number.
+ *
  * Problems come first in the details, then the facts behind a pass.
  */
 export function artifactGate(context: ArtifactContext): GateResult {
   const rules = context.rules ?? {}
-  const mode = rules.checksums ?? 'optional'
+  const checksumsRequired = rules.checksums === 'required'
   const problems: string[] = []
   const notes: string[] = []
+  // A candidate always has files (metrics.json at least); none listed means they are unknown,
+  // as for a registry version (`files: []`, `totalBytes: 0`), and nothing here can be verified.
+  const unknownFiles = context.files.length === 0
+  if (unknownFiles) {
+    problems.push('no files are known for the candidate, so the artifact rules cannot be verified')
+  }
 
-  if (rules.require && rules.require.length > 0) {
-    const present: string[] = []
-    for (const wanted of rules.require) {
-      if (exists(normalise(wanted), context.files)) present.push(wanted)
-      else problems.push(`required file ${wanted} is missing`)
-    }
-    if (present.length > 0)
-      notes.push(
-        `required ${present.length === 1 ? 'file' : 'files'} present: ${present.join(', ')}`
-      )
+  const present: string[] = []
+  for (const wanted of rules.require ?? []) {
+    if (exists(normalise(wanted), context.files)) present.push(wanted)
+    else problems.push(`required file ${wanted} is missing`)
+  }
+  if (present.length > 0) {
+    notes.push(`required ${present.length === 1 ? 'file' : 'files'} present: ${present.join(', ')}`)
   }
 
   if (rules.max_size_mb !== undefined) {
     const limit = rules.max_size_mb * MIB
     const size = formatSize(context.totalBytes)
     const limitText = `${formatNumber(rules.max_size_mb)} MiB`
-    if (!Number.isFinite(context.totalBytes) || context.totalBytes < 0) {
+    if (unknownFiles || !Number.isFinite(context.totalBytes) || context.totalBytes < 0) {
       problems.push('total size unknown')
     } else if (context.totalBytes > limit) {
       problems.push(
@@ -74,16 +80,16 @@ export function artifactGate(context: ArtifactContext): GateResult {
       )
     }
     for (const path of report.unlisted) {
-      if (mode === 'required') problems.push(`${path} is not listed in ${report.file}`)
+      if (checksumsRequired) problems.push(`${path} is not listed in ${report.file}`)
       else notes.push(`${path} is not listed in ${report.file}, so it is not verified`)
     }
     if (problems.length === before) {
       const verb = report.verified.length === 1 ? 'matches' : 'match'
       notes.push(`${plural(report.verified.length, 'file')} ${verb} ${report.file}`)
     }
-  } else if (mode === 'required') {
+  } else if (checksumsRequired) {
     problems.push('no checksums file (the policy sets checksums: required)')
-  } else {
+  } else if (!unknownFiles) {
     notes.push('no checksums file; hashes recorded only')
   }
 
@@ -95,10 +101,9 @@ export function artifactGate(context: ArtifactContext): GateResult {
     summary = `${plural(context.files.length, 'file')}, ${formatBytes(context.totalBytes)}`
     summary += report ? `, checksums verified against ${report.file}` : ', no checksums file'
   }
-  const result: GateResult = { gate: 'artifact', status: failed ? 'fail' : 'pass', summary }
+  // Never empty: the checksums step always adds a problem or a note.
   const details = [...problems, ...notes]
-  if (details.length > 0) result.details = details
-  return result
+  return { gate: 'artifact', status: failed ? 'fail' : 'pass', summary, details }
 }
 
 /** `./model/` → `model`, so policies can write paths either way. */

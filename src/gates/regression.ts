@@ -66,7 +66,8 @@ export function regressionGate(context: RegressionContext): GateResult {
     summary:
       failed > 0
         ? `${failed} of ${plural(entries.length, 'metric')} ${failed === 1 ? 'fails' : 'fail'} against champion ${champion.label}`
-        : `${entries.length === 1 ? `${entries[0]?.[0]} is` : `all ${entries.length} metrics are`} within the allowed regression vs champion ${champion.label}`,
+        : // Stryker disable next-line OptionalChaining: entries is not empty here
+          `${entries.length === 1 ? `${entries[0]?.[0]} is` : `all ${entries.length} metrics are`} within the allowed regression vs champion ${champion.label}`,
     checks
   }
   if (details.length > 0) result.details = details
@@ -87,6 +88,7 @@ function compareOne(
   context: RegressionContext,
   champion: MetricSource & { label: string }
 ): Comparison {
+  // Stryker disable next-line OptionalChaining: hasOwn has just found the entry
   const goal = Object.hasOwn(context.goals, metric) ? context.goals[metric]?.goal : undefined
   const check: MetricCheck = { metric, rule: describeRegression(rule, goal), status: 'fail' }
   const candidateValue = readMetric(context.candidate, metric)
@@ -155,6 +157,7 @@ function skippedCheck(
   rule: RegressionRule,
   context: RegressionContext
 ): MetricCheck {
+  // Stryker disable next-line OptionalChaining: hasOwn has just found the entry
   const goal = Object.hasOwn(context.goals, metric) ? context.goals[metric]?.goal : undefined
   const check: MetricCheck = {
     metric,

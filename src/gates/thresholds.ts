@@ -27,7 +27,8 @@ export function thresholdsGate(context: ThresholdsContext): GateResult {
   for (const [metric, rule] of entries) {
     const check = checkOne(metric, rule, context)
     checks.push(check)
-    if (check.status === 'fail') details.push(`${metric} ${check.problem ?? 'fails'}`)
+    // checkOne sets a problem on every failing check.
+    if (check.status === 'fail') details.push(`${metric} ${check.problem}`)
   }
   const failed = checks.filter(check => check.status === 'fail').length
   const result: GateResult = {
@@ -36,7 +37,8 @@ export function thresholdsGate(context: ThresholdsContext): GateResult {
     summary:
       failed > 0
         ? `${failed} of ${plural(entries.length, 'metric')} out of bounds or unusable`
-        : `${entries.length === 1 ? `${entries[0]?.[0]} is` : `all ${entries.length} metrics are`} within bounds`,
+        : // Stryker disable next-line OptionalChaining: entries is not empty here
+          `${entries.length === 1 ? `${entries[0]?.[0]} is` : `all ${entries.length} metrics are`} within bounds`,
     checks
   }
   if (details.length > 0) result.details = details
