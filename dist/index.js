@@ -59063,6 +59063,102 @@ async function withCandidateArtifact(settings, context, policy, next) {
     }
 }
 
+// EXTERNAL MODULE: ./src/github/client.ts + 1 modules
+var client = __nccwpck_require__(89298);
+;// CONCATENATED MODULE: ./src/github/pulls.ts
+
+/** A pull request from the REST API (or a webhook payload's `pull_request`); throws on a shape it cannot read. */
+function parsePullRequest(data) {
+    const number = (0,client/* numberField */.sJ)(data, 'number');
+    const author = (0,client/* stringField */.OM)((0,client/* field */.ZZ)(data, 'user'), 'login');
+    const head = (0,client/* field */.ZZ)(data, 'head');
+    const base = (0,client/* field */.ZZ)(data, 'base');
+    const headSha = (0,client/* stringField */.OM)(head, 'sha');
+    const baseSha = (0,client/* stringField */.OM)(base, 'sha');
+    const headRef = (0,client/* stringField */.OM)(head, 'ref');
+    const baseRef = (0,client/* stringField */.OM)(base, 'ref');
+    if (number !== undefined && (0,client/* field */.ZZ)(data, 'user') === null) {
+        throw new Error(`GitHub API: pull request #${number} has no author (user: null, a deleted account), so whose reviews count cannot be judged`);
+    }
+    if (number === undefined ||
+        !author ||
+        !headSha ||
+        !baseSha ||
+        headRef === undefined ||
+        baseRef === undefined) {
+        throw (0,client/* unexpected */.os)('a pull request (number, user, head and base)', data);
+    }
+    const mergeCommitSha = (0,client/* stringField */.OM)(data, 'merge_commit_sha');
+    const mergedAt = (0,client/* stringField */.OM)(data, 'merged_at');
+    const title = (0,client/* stringField */.OM)(data, 'title');
+    const url = (0,client/* stringField */.OM)(data, 'html_url');
+    return {
+        number,
+        author,
+        headSha,
+        headRef,
+        baseRef,
+        baseSha,
+        state: (0,client/* stringField */.OM)(data, 'state') ?? 'open',
+        merged: (0,client/* field */.ZZ)(data, 'merged') === true || Boolean(mergedAt),
+        ...(mergeCommitSha ? { mergeCommitSha } : {}),
+        ...(title !== undefined ? { title } : {}),
+        ...(url ? { url } : {})
+    };
+}
+/** `GET /repos/{owner}/{repo}/pulls/{pull_number}`. */
+async function getPullRequest(api, repo, number) {
+    try {
+        const { data } = await api.request('GET /repos/{owner}/{repo}/pulls/{pull_number}', {
+            ...repo,
+            pull_number: number
+        });
+        return parsePullRequest(data);
+    }
+    catch (error) {
+        throw (0,client/* apiError */.pb)(error, `reading pull request #${number}`, 'pull-requests: read');
+    }
+}
+/**
+ * The merged pull requests a commit on the default branch came from, for `push` events: among
+ * the pull requests GitHub associates with the commit, those merged with this commit as their
+ * merge commit (a merge, squash or the last commit of a rebase), newest first. Empty when the
+ * push was not the merge of a pull request. Only those are read: another pull request that
+ * contains the commit never fails the search (GitHub answers `user: null` for one by a deleted
+ * account). A merged one without an author cannot be judged: it is skipped, with a warning.
+ */
+async function findMergedPullRequests(api, repo, sha, logger) {
+    let pulls;
+    try {
+        pulls = await api.paginate('GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls', {
+            ...repo,
+            commit_sha: sha,
+            per_page: 100
+        });
+    }
+    catch (error) {
+        throw (0,client/* apiError */.pb)(error, `finding the pull request of commit ${sha}`, 'pull-requests: read');
+    }
+    const found = [];
+    for (const pull of pulls) {
+        const merged = (0,client/* field */.ZZ)(pull, 'merged') === true || Boolean((0,client/* stringField */.OM)(pull, 'merged_at'));
+        const mergeCommit = (0,client/* stringField */.OM)(pull, 'merge_commit_sha');
+        if (!merged || mergeCommit?.toLowerCase() !== sha.toLowerCase())
+            continue;
+        if ((0,client/* field */.ZZ)(pull, 'user') === null) {
+            logger?.warning(`Pull request #${(0,client/* numberField */.sJ)(pull, 'number') ?? '?'}, merged as ${sha.slice(0, 7)}, has no author (GitHub answers user: null for a deleted account): whose reviews count cannot be judged, so it is not taken as this commit's pull request`);
+            continue;
+        }
+        found.push(parsePullRequest(pull));
+    }
+    return found;
+}
+/** The merged pull request into `base` whose merge commit `sha` is, if any. */
+async function findMergedPullRequest(api, repo, sha, base, logger) {
+    const merged = await findMergedPullRequests(api, repo, sha, logger);
+    return merged.find(pr => base === undefined || pr.baseRef === base);
+}
+
 ;// CONCATENATED MODULE: ./src/candidate/problems.ts
 
 /** One InvalidInputError listing every location: `headline` then one `file:line:col (key): problem` a line. */
@@ -60680,7 +60776,7 @@ const CHECK_LACKS = ['approvals', 'checks', 'source-stage-dates'];
  * optionally against a champion directory. Reads only; never writes anywhere.
  */
 async function check_check(options, openRegistry = noRegistry) {
-    const policy = await loadPolicy(options.policyFile);
+    const policy = options.policy ?? (await loadPolicy(options.policyFile));
     const within = options.within ?? process.cwd();
     const load = (where) => loadModel(where, policy, openRegistry, within);
     const candidate = await load(options.candidateDir);
@@ -66731,6 +66827,7 @@ async function runCommand(settings, runner, checked = {}) {
     if (settings.command === 'check') {
         return check_check({
             policyFile: settings.policy,
+            ...(checked.policy ? { policy: checked.policy } : {}),
             candidateDir: settings.candidate,
             stage: settings.stage,
             championDir: settings.champion
@@ -66809,6 +66906,155 @@ function runFactsOf(runner, extra = {}) {
         ...(runner.initialActor ? { initialActor: runner.initialActor } : {}),
         ...extra
     };
+}
+
+;// CONCATENATED MODULE: ./src/action/github-context.ts
+
+
+
+/** The API client over the input token, masked before first use. */
+function apiFor(settings, context, needs) {
+    const token = settings.githubToken;
+    if (!token) {
+        throw new errors/* PermissionError */.i_(`${needs} needs the GitHub API: set the github-token input (default \${{ github.token }})`);
+    }
+    context.onSecret(token);
+    return context.api
+        ? context.api(token)
+        : (0,client/* createOctokit */.Qi)(token, { baseUrl: context.apiUrl, logger: context.logger });
+}
+function repoRef(context) {
+    const [owner, repo, ...rest] = (context.repository ?? '').split('/');
+    if (!owner || !repo || rest.length > 0) {
+        throw new errors/* InvalidInputError */.oC(`GITHUB_REPOSITORY is "${context.repository ?? ''}", not owner/name: is this running in GitHub Actions?`);
+    }
+    return { owner, repo };
+}
+/** The webhook payload the runner wrote to `GITHUB_EVENT_PATH`. */
+async function readPayload(context) {
+    if (!context.eventPath) {
+        throw new errors/* InvalidInputError */.oC(`GITHUB_EVENT_PATH is not set, so the ${context.eventName} payload cannot be read`);
+    }
+    let payload;
+    try {
+        payload = JSON.parse(await (0,promises_.readFile)(context.eventPath, 'utf8'));
+    }
+    catch (error) {
+        throw new errors/* InvalidInputError */.oC(`cannot read the event payload ${context.eventPath}: ${(0,errors/* errorMessage */.gJ)(error)}`);
+    }
+    if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
+        throw new errors/* InvalidInputError */.oC(`the ${context.eventName} payload is not a JSON object`);
+    }
+    return payload;
+}
+
+;// CONCATENATED MODULE: ./src/github/contents.ts
+
+/**
+ * The file at `path` on `ref` (a branch, tag or commit SHA), via the contents API: how the
+ * policy is read from the base branch of a pull request, never from its head. Undefined when
+ * there is no such file at that ref; a directory, a symlink or submodule, or a file over the
+ * API's 1 MB inline limit is an error.
+ */
+async function readFileAtRef(api, repo, path, ref) {
+    let data;
+    try {
+        ;
+        ({ data } = await api.request('GET /repos/{owner}/{repo}/contents/{path}', {
+            ...repo,
+            path,
+            ref
+        }));
+    }
+    catch (error) {
+        if ((0,client/* httpStatus */.nG)(error) === 404)
+            return undefined;
+        throw (0,client/* apiError */.pb)(error, `reading ${path} at ${ref}`, 'contents: read');
+    }
+    if (Array.isArray(data))
+        throw new Error(`${path} at ${ref} is a directory, not a file`);
+    const type = (0,client/* stringField */.OM)(data, 'type');
+    if (type !== 'file')
+        throw new Error(`${path} at ${ref} is a ${type ?? 'thing'}, not a file`);
+    const sha = (0,client/* stringField */.OM)(data, 'sha');
+    const content = (0,client/* stringField */.OM)(data, 'content');
+    const encoding = (0,client/* stringField */.OM)(data, 'encoding');
+    if (!sha || content === undefined)
+        throw (0,client/* unexpected */.os)(`${path} at ${ref}`, data);
+    if (encoding !== 'base64') {
+        throw new Error(`${path} at ${ref} is too large for the contents API (over 1 MB); a policy should be far smaller`);
+    }
+    return { path, ref, sha, text: Buffer.from(content, 'base64').toString('utf8') };
+}
+
+;// CONCATENATED MODULE: ./src/action/policy-at.ts
+
+
+
+
+
+/**
+ * The policy as a commit or branch has it (`git show <rev>:<path>` in the checkout, else the
+ * contents API at `ref`, default `rev`): for a pull request the base commit, never the head; for a merge's push
+ * the branch before the push; for a dispatch on another branch, the default branch.
+ */
+async function policyAt(file, at, where) {
+    const found = await policyIfAt(file, at, where);
+    if (!found) {
+        const spec = repositoryPath(where.context, file);
+        throw new errors/* InvalidInputError */.oC(`${spec} does not exist on ${at.what}: the policy is read from there, never from the branch being changed; merge the policy first`);
+    }
+    return found;
+}
+/** {@link policyAt}, but undefined when the file does not exist there. */
+async function policyIfAt(file, at, where) {
+    const { context } = where;
+    const spec = repositoryPath(context, file);
+    let text;
+    if (at.rev) {
+        const shown = await createGitRunner(context.workspace)(['show', `${at.rev}:./${spec}`]);
+        if (shown.code === 0)
+            text = shown.stdout;
+    }
+    const ref = at.ref ?? at.rev;
+    if (text === undefined && ref) {
+        text = (await readFileAtRef(where.api, where.repo, spec, ref))?.text;
+    }
+    return text === undefined ? undefined : { policy: parsePolicy(text, file), text };
+}
+/** A workspace file as a path in the repository (`/`-separated, relative to its root). */
+function repositoryPath(context, file) {
+    const relative = external_node_path_default().relative(context.workspace, external_node_path_default().resolve(context.workspace, file));
+    return relative.split((external_node_path_default()).sep).join('/');
+}
+
+;// CONCATENATED MODULE: ./src/action/check.ts
+
+
+
+
+
+
+
+/**
+ * `command: check` on a pull-request event: judged by the policy as the base commit has it,
+ * never as the pull request changes it, or a pull request could loosen the gates of its own
+ * check step. The candidate is still the checkout's (the pull request's) files: `check` is
+ * advisory and writes nothing; what is promoted is judged again on merge.
+ */
+async function checkOnPullRequest(settings, context) {
+    const payload = await readPayload(context);
+    if (!payload.pull_request) {
+        throw new errors/* InvalidInputError */.oC(`the ${context.eventName} payload has no pull_request`);
+    }
+    const pr = parsePullRequest(payload.pull_request);
+    const api = apiFor(settings, context, `Reading the policy of pull request #${pr.number}'s base`);
+    const file = settings.policy;
+    const what = `the base branch (${pr.baseRef} at ${pr.baseSha.slice(0, 7)})`;
+    const { policy } = await policyAt(file, { rev: pr.baseSha, what }, { context, api, repo: repoRef(context) });
+    const outcome = await withCandidateArtifact(settings, context, policy, resolved => runCommand(resolved, context, { policy }));
+    const note = `Judged by ${markdown_escape(file)} as ${markdown_escape(what)} has it, not as pull request #${pr.number} changes it; the candidate is the pull request's files.`;
+    return { ...outcome, markdown: `${outcome.markdown}\n${note}\n` };
 }
 
 ;// CONCATENATED MODULE: ./src/report/comment.ts
@@ -67078,8 +67324,6 @@ function comment_code(text) {
     return text.includes('`') ? markdown_escape(text) : `\`${text.replace(/\r?\n|\r/g, ' ')}\``;
 }
 
-// EXTERNAL MODULE: ./src/github/client.ts + 1 modules
-var client = __nccwpck_require__(89298);
 ;// CONCATENATED MODULE: ./src/github/access.ts
 
 
@@ -67377,120 +67621,6 @@ function result(data, action) {
     return { id, action, ...(url ? { url } : {}) };
 }
 
-;// CONCATENATED MODULE: ./src/action/github-context.ts
-
-
-
-/** The API client over the input token, masked before first use. */
-function apiFor(settings, context, needs) {
-    const token = settings.githubToken;
-    if (!token) {
-        throw new errors/* PermissionError */.i_(`${needs} needs the GitHub API: set the github-token input (default \${{ github.token }})`);
-    }
-    context.onSecret(token);
-    return context.api
-        ? context.api(token)
-        : (0,client/* createOctokit */.Qi)(token, { baseUrl: context.apiUrl, logger: context.logger });
-}
-function repoRef(context) {
-    const [owner, repo, ...rest] = (context.repository ?? '').split('/');
-    if (!owner || !repo || rest.length > 0) {
-        throw new errors/* InvalidInputError */.oC(`GITHUB_REPOSITORY is "${context.repository ?? ''}", not owner/name: is this running in GitHub Actions?`);
-    }
-    return { owner, repo };
-}
-/** The webhook payload the runner wrote to `GITHUB_EVENT_PATH`. */
-async function readPayload(context) {
-    if (!context.eventPath) {
-        throw new errors/* InvalidInputError */.oC(`GITHUB_EVENT_PATH is not set, so the ${context.eventName} payload cannot be read`);
-    }
-    let payload;
-    try {
-        payload = JSON.parse(await (0,promises_.readFile)(context.eventPath, 'utf8'));
-    }
-    catch (error) {
-        throw new errors/* InvalidInputError */.oC(`cannot read the event payload ${context.eventPath}: ${(0,errors/* errorMessage */.gJ)(error)}`);
-    }
-    if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
-        throw new errors/* InvalidInputError */.oC(`the ${context.eventName} payload is not a JSON object`);
-    }
-    return payload;
-}
-
-;// CONCATENATED MODULE: ./src/github/contents.ts
-
-/**
- * The file at `path` on `ref` (a branch, tag or commit SHA), via the contents API: how the
- * policy is read from the base branch of a pull request, never from its head. Undefined when
- * there is no such file at that ref; a directory, a symlink or submodule, or a file over the
- * API's 1 MB inline limit is an error.
- */
-async function readFileAtRef(api, repo, path, ref) {
-    let data;
-    try {
-        ;
-        ({ data } = await api.request('GET /repos/{owner}/{repo}/contents/{path}', {
-            ...repo,
-            path,
-            ref
-        }));
-    }
-    catch (error) {
-        if ((0,client/* httpStatus */.nG)(error) === 404)
-            return undefined;
-        throw (0,client/* apiError */.pb)(error, `reading ${path} at ${ref}`, 'contents: read');
-    }
-    if (Array.isArray(data))
-        throw new Error(`${path} at ${ref} is a directory, not a file`);
-    const type = (0,client/* stringField */.OM)(data, 'type');
-    if (type !== 'file')
-        throw new Error(`${path} at ${ref} is a ${type ?? 'thing'}, not a file`);
-    const sha = (0,client/* stringField */.OM)(data, 'sha');
-    const content = (0,client/* stringField */.OM)(data, 'content');
-    const encoding = (0,client/* stringField */.OM)(data, 'encoding');
-    if (!sha || content === undefined)
-        throw (0,client/* unexpected */.os)(`${path} at ${ref}`, data);
-    if (encoding !== 'base64') {
-        throw new Error(`${path} at ${ref} is too large for the contents API (over 1 MB); a policy should be far smaller`);
-    }
-    return { path, ref, sha, text: Buffer.from(content, 'base64').toString('utf8') };
-}
-
-;// CONCATENATED MODULE: ./src/action/policy-at.ts
-
-
-
-
-
-/**
- * The policy as a commit or branch has it (`git show <rev>:<path>` in the checkout, else the
- * contents API at `ref`, default `rev`): for a pull request the base commit, never the head; for a merge's push
- * the branch before the push; for a dispatch on another branch, the default branch.
- */
-async function policyAt(file, at, where) {
-    const { context } = where;
-    const spec = repositoryPath(context, file);
-    let text;
-    if (at.rev) {
-        const shown = await createGitRunner(context.workspace)(['show', `${at.rev}:./${spec}`]);
-        if (shown.code === 0)
-            text = shown.stdout;
-    }
-    const ref = at.ref ?? at.rev;
-    if (text === undefined && ref) {
-        text = (await readFileAtRef(where.api, where.repo, spec, ref))?.text;
-    }
-    if (text === undefined) {
-        throw new errors/* InvalidInputError */.oC(`${spec} does not exist on ${at.what}: the policy is read from there, never from the branch being changed; merge the policy first`);
-    }
-    return { policy: parsePolicy(text, file), text };
-}
-/** A workspace file as a path in the repository (`/`-separated, relative to its root). */
-function repositoryPath(context, file) {
-    const relative = external_node_path_default().relative(context.workspace, external_node_path_default().resolve(context.workspace, file));
-    return relative.split((external_node_path_default()).sep).join('/');
-}
-
 ;// CONCATENATED MODULE: ./src/action/dispatch.ts
 
 
@@ -67568,10 +67698,26 @@ async function requireRollbackRight(settings, context) {
     context.logger?.info(`Allowed: ${decision.reason}${rerunNote(context)}`);
     return { api, repo, permission, ...(policy ? { policy } : {}) };
 }
+/**
+ * A registry write by dispatch (rollback, promote, register) on a re-run whose runner did not
+ * name who re-ran it: refused (exit 4) before anything is read, as `GITHUB_ACTOR` names whoever
+ * started the first attempt, and anyone with write access may re-run a run.
+ */
+function requireKnownActor(settings, context) {
+    const attempt = context.unknownRerun;
+    if (attempt === undefined)
+        return;
+    const reason = `who re-ran this run is unknown: attempt ${attempt} has no GITHUB_TRIGGERING_ACTOR (older GitHub Enterprise Server or another runner), and GITHUB_ACTOR (${context.initialActor ?? 'unset'}) names who started the first attempt, not who re-ran it`;
+    if (settings.command !== 'register') {
+        context.recordAudit?.(deniedAudit(settings, { ...context, actor: 'unknown' }, undefined, reason));
+    }
+    throw new errors/* PermissionError */.i_(`Refused: ${reason}. Start a new run (workflow_dispatch) instead of re-running this one. The registry was not changed.`);
+}
 /** On a re-run by someone else: whose right was checked, and why not the first attempt's actor. */
 function rerunNote(context) {
     const first = context.initialActor;
-    return first && first !== context.actor
+    // GitHub logins are case-insensitive: Mona re-running mona's run is the same person.
+    return first && first.toLowerCase() !== context.actor.toLowerCase()
         ? ` (${context.actor} re-ran a run ${first} started: the person who re-runs it is checked)`
         : '';
 }
@@ -67595,10 +67741,13 @@ function deniedAudit(settings, context, policy, reason) {
  * The policy every registry write by dispatch is judged by, and whose `rollback.allowed`
  * decides. Dispatched on the default branch, the dispatched commit's; on any other branch, the
  * default branch's (git, else the contents API): a branch could otherwise loosen its own gates or
- * name anyone in its own copy.
+ * name anyone in its own copy. Without a `policy` input, the file the CLI defaults to
+ * (`policies/<model>.yml`) as the default branch has it: its rights and registry apply; where it
+ * has none, the default right (maintain) and the git registry do, and the log says so.
  */
 async function defaultBranchPolicy(settings, context, api, repo) {
-    if (!settings.policy)
+    const file = settings.policy ?? (settings.model && defaultPolicyFile(settings.model));
+    if (!file)
         return undefined;
     const payload = await readPayload(context);
     const repository = payload.repository;
@@ -67610,13 +67759,23 @@ async function defaultBranchPolicy(settings, context, api, repo) {
     const onDefault = ref === `refs/heads/${defaultBranch}`;
     // On the default branch, the dispatched commit (not whatever the job checked out); elsewhere,
     // the default branch as GitHub has it now (a local origin/<branch> may be absent or stale).
-    const { policy } = await policyAt(settings.policy, onDefault && context.sha
+    const at = onDefault && context.sha
         ? { rev: context.sha, what: `${defaultBranch} at ${context.sha.slice(0, 7)}` }
-        : { ref: defaultBranch, what: `the default branch (${defaultBranch})` }, { context, api, repo });
+        : { ref: defaultBranch, what: `the default branch (${defaultBranch})` };
     if (!onDefault) {
         context.logger?.info(`Dispatched on ${ref ?? 'another ref'}: the policy comes from ${defaultBranch}, never from the dispatched branch`);
     }
-    return policy;
+    if (settings.policy)
+        return (await policyAt(settings.policy, at, { context, api, repo })).policy;
+    const found = await policyIfAt(file, at, { context, api, repo });
+    context.logger?.info(found
+        ? `No policy input: the rights and registry come from ${file} on ${at.what}`
+        : `No policy input: looked for ${file} (the CLI's default for ${settings.model}), which does not exist on ${at.what}: the default right applies (maintain permission or higher), on the git registry`);
+    return found?.policy;
+}
+/** The CLI's default policy file for a model (src/cli/context.ts), relative to the repository root. */
+function defaultPolicyFile(model) {
+    return `policies/${model.replace(/[/:]/g, '-')}.yml`;
 }
 /**
  * Adds "rolled back" to the sticky comment of the pull request whose merge (or approval)
@@ -67703,100 +67862,6 @@ function parseCheckRun(data) {
         ...(app ? { app } : {}),
         ...(url ? { url } : {})
     };
-}
-
-;// CONCATENATED MODULE: ./src/github/pulls.ts
-
-/** A pull request from the REST API (or a webhook payload's `pull_request`); throws on a shape it cannot read. */
-function parsePullRequest(data) {
-    const number = (0,client/* numberField */.sJ)(data, 'number');
-    const author = (0,client/* stringField */.OM)((0,client/* field */.ZZ)(data, 'user'), 'login');
-    const head = (0,client/* field */.ZZ)(data, 'head');
-    const base = (0,client/* field */.ZZ)(data, 'base');
-    const headSha = (0,client/* stringField */.OM)(head, 'sha');
-    const baseSha = (0,client/* stringField */.OM)(base, 'sha');
-    const headRef = (0,client/* stringField */.OM)(head, 'ref');
-    const baseRef = (0,client/* stringField */.OM)(base, 'ref');
-    if (number !== undefined && (0,client/* field */.ZZ)(data, 'user') === null) {
-        throw new Error(`GitHub API: pull request #${number} has no author (user: null, a deleted account), so whose reviews count cannot be judged`);
-    }
-    if (number === undefined ||
-        !author ||
-        !headSha ||
-        !baseSha ||
-        headRef === undefined ||
-        baseRef === undefined) {
-        throw (0,client/* unexpected */.os)('a pull request (number, user, head and base)', data);
-    }
-    const mergeCommitSha = (0,client/* stringField */.OM)(data, 'merge_commit_sha');
-    const mergedAt = (0,client/* stringField */.OM)(data, 'merged_at');
-    const title = (0,client/* stringField */.OM)(data, 'title');
-    const url = (0,client/* stringField */.OM)(data, 'html_url');
-    return {
-        number,
-        author,
-        headSha,
-        headRef,
-        baseRef,
-        baseSha,
-        state: (0,client/* stringField */.OM)(data, 'state') ?? 'open',
-        merged: (0,client/* field */.ZZ)(data, 'merged') === true || Boolean(mergedAt),
-        ...(mergeCommitSha ? { mergeCommitSha } : {}),
-        ...(title !== undefined ? { title } : {}),
-        ...(url ? { url } : {})
-    };
-}
-/** `GET /repos/{owner}/{repo}/pulls/{pull_number}`. */
-async function getPullRequest(api, repo, number) {
-    try {
-        const { data } = await api.request('GET /repos/{owner}/{repo}/pulls/{pull_number}', {
-            ...repo,
-            pull_number: number
-        });
-        return parsePullRequest(data);
-    }
-    catch (error) {
-        throw (0,client/* apiError */.pb)(error, `reading pull request #${number}`, 'pull-requests: read');
-    }
-}
-/**
- * The merged pull requests a commit on the default branch came from, for `push` events: among
- * the pull requests GitHub associates with the commit, those merged with this commit as their
- * merge commit (a merge, squash or the last commit of a rebase), newest first. Empty when the
- * push was not the merge of a pull request. Only those are read: another pull request that
- * contains the commit never fails the search (GitHub answers `user: null` for one by a deleted
- * account). A merged one without an author cannot be judged: it is skipped, with a warning.
- */
-async function findMergedPullRequests(api, repo, sha, logger) {
-    let pulls;
-    try {
-        pulls = await api.paginate('GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls', {
-            ...repo,
-            commit_sha: sha,
-            per_page: 100
-        });
-    }
-    catch (error) {
-        throw (0,client/* apiError */.pb)(error, `finding the pull request of commit ${sha}`, 'pull-requests: read');
-    }
-    const found = [];
-    for (const pull of pulls) {
-        const merged = (0,client/* field */.ZZ)(pull, 'merged') === true || Boolean((0,client/* stringField */.OM)(pull, 'merged_at'));
-        const mergeCommit = (0,client/* stringField */.OM)(pull, 'merge_commit_sha');
-        if (!merged || mergeCommit?.toLowerCase() !== sha.toLowerCase())
-            continue;
-        if ((0,client/* field */.ZZ)(pull, 'user') === null) {
-            logger?.warning(`Pull request #${(0,client/* numberField */.sJ)(pull, 'number') ?? '?'}, merged as ${sha.slice(0, 7)}, has no author (GitHub answers user: null for a deleted account): whose reviews count cannot be judged, so it is not taken as this commit's pull request`);
-            continue;
-        }
-        found.push(parsePullRequest(pull));
-    }
-    return found;
-}
-/** The merged pull request into `base` whose merge commit `sha` is, if any. */
-async function findMergedPullRequest(api, repo, sha, base, logger) {
-    const merged = await findMergedPullRequests(api, repo, sha, logger);
-    return merged.find(pr => base === undefined || pr.baseRef === base);
 }
 
 ;// CONCATENATED MODULE: ./src/github/reviews.ts
@@ -68313,12 +68378,15 @@ async function readWorkspaceFile(context, file) {
 
 
 
+
 /** The events whose payload carries the pull request a promotion is evaluated on. */
 const PULL_REQUEST_EVENTS = [
     'pull_request',
     'pull_request_target',
     'pull_request_review'
 ];
+/** The commands that write the registry when dispatched, and so need to know who acts. */
+const DISPATCH_WRITES = ['rollback', 'promote', 'register'];
 /** Every event the action knows what to do with, named in the error for any other. */
 const SUPPORTED_EVENTS = [...PULL_REQUEST_EVENTS, 'push', 'workflow_dispatch'];
 /**
@@ -68330,6 +68398,9 @@ const SUPPORTED_EVENTS = [...PULL_REQUEST_EVENTS, 'push', 'workflow_dispatch'];
 async function runForEvent(settings, context) {
     const event = context.eventName;
     const isPullRequest = PULL_REQUEST_EVENTS.includes(event);
+    if (event === 'workflow_dispatch' && DISPATCH_WRITES.includes(settings.command)) {
+        requireKnownActor(settings, context);
+    }
     if (settings.command === 'rollback') {
         if (event !== 'workflow_dispatch') {
             throw unsupported(`command "rollback" runs on workflow_dispatch`, event);
@@ -68352,6 +68423,8 @@ async function runForEvent(settings, context) {
     if (settings.command === 'promote') {
         throw unsupported('command "promote" runs on these events only', event);
     }
+    if (settings.command === 'check' && isPullRequest)
+        return checkOnPullRequest(settings, context);
     const policy = settings.policy ? await loadPolicy(settings.policy) : undefined;
     return withCandidateArtifact(settings, context, policy, resolved => runCommand(resolved, context));
 }
@@ -68712,12 +68785,16 @@ function runnerContext(audits) {
     const runUrl = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
         ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
         : undefined;
+    const attempt = Number(env.GITHUB_RUN_ATTEMPT) || 1;
     return {
         workspace: env.GITHUB_WORKSPACE || process.cwd(),
         // A re-run keeps GITHUB_ACTOR (the first attempt's) and names who re-ran it here: the person
         // acting, whose rights are checked. Unset outside a runner: the actor.
         actor: env.GITHUB_TRIGGERING_ACTOR || env.GITHUB_ACTOR || 'github-actions',
         ...(env.GITHUB_ACTOR ? { initialActor: env.GITHUB_ACTOR } : {}),
+        // A re-run on a runner that does not name who re-ran it (older GHES, other runners):
+        // GITHUB_ACTOR is then someone else's name, so nobody's right can be checked.
+        ...(attempt > 1 && !env.GITHUB_TRIGGERING_ACTOR ? { unknownRerun: attempt } : {}),
         eventName: env.GITHUB_EVENT_NAME || 'unknown',
         sha: env.GITHUB_SHA || undefined,
         runUrl,

@@ -94,12 +94,16 @@ function runnerContext(audits: AuditRecord[]): EventContext {
     env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
       ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
       : undefined
+  const attempt = Number(env.GITHUB_RUN_ATTEMPT) || 1
   return {
     workspace: env.GITHUB_WORKSPACE || process.cwd(),
     // A re-run keeps GITHUB_ACTOR (the first attempt's) and names who re-ran it here: the person
     // acting, whose rights are checked. Unset outside a runner: the actor.
     actor: env.GITHUB_TRIGGERING_ACTOR || env.GITHUB_ACTOR || 'github-actions',
     ...(env.GITHUB_ACTOR ? { initialActor: env.GITHUB_ACTOR } : {}),
+    // A re-run on a runner that does not name who re-ran it (older GHES, other runners):
+    // GITHUB_ACTOR is then someone else's name, so nobody's right can be checked.
+    ...(attempt > 1 && !env.GITHUB_TRIGGERING_ACTOR ? { unknownRerun: attempt } : {}),
     eventName: env.GITHUB_EVENT_NAME || 'unknown',
     sha: env.GITHUB_SHA || undefined,
     runUrl,

@@ -482,3 +482,26 @@ export async function writeEvent(event: BuiltEvent, directory?: string): Promise
     }
   }
 }
+
+/**
+ * A re-run on a runner that does not name who re-ran it (older GHES, other runners):
+ * `GITHUB_RUN_ATTEMPT` counts up, `GITHUB_ACTOR` stays the first attempt's, and
+ * `GITHUB_TRIGGERING_ACTOR` is unset, or set but empty with `empty`.
+ */
+export function rerunUnnamed(
+  event: BuiltEvent,
+  options: { attempt?: number; empty?: boolean } = {}
+): BuiltEvent {
+  const attempt = options.attempt ?? Number(event.env.GITHUB_RUN_ATTEMPT ?? '1') + 1
+  const env = { ...event.env }
+  delete env.GITHUB_TRIGGERING_ACTOR
+  return {
+    ...event,
+    payload: structuredClone(event.payload),
+    env: {
+      ...env,
+      ...(options.empty ? { GITHUB_TRIGGERING_ACTOR: '' } : {}),
+      GITHUB_RUN_ATTEMPT: String(attempt)
+    }
+  }
+}

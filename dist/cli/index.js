@@ -21988,7 +21988,7 @@ const CHECK_LACKS = ['approvals', 'checks', 'source-stage-dates'];
  * optionally against a champion directory. Reads only; never writes anywhere.
  */
 async function check_check(options, openRegistry = noRegistry) {
-    const policy = await loadPolicy(options.policyFile);
+    const policy = options.policy ?? (await loadPolicy(options.policyFile));
     const within = options.within ?? process.cwd();
     const load = (where) => loadModel(where, policy, openRegistry, within);
     const candidate = await load(options.candidateDir);

@@ -23,6 +23,11 @@ export interface RunnerContext {
   actor: string
   /** `GITHUB_ACTOR`: the first attempt's actor, which a re-run keeps; recorded, never trusted. */
   initialActor?: string
+  /**
+   * The attempt number of a re-run whose runner did not say who re-ran it (no
+   * `GITHUB_TRIGGERING_ACTOR`): `actor` is then the first attempt's, not the person acting.
+   */
+  unknownRerun?: number
   eventName: string
   sha?: string
   runUrl?: string
@@ -46,6 +51,7 @@ export async function runCommand(
   if (settings.command === 'check') {
     return check({
       policyFile: settings.policy as string,
+      ...(checked.policy ? { policy: checked.policy } : {}),
       candidateDir: settings.candidate as string,
       stage: settings.stage as string,
       championDir: settings.champion
@@ -94,7 +100,7 @@ export async function runCommand(
 export interface CheckedBefore {
   /** The actor's right to force, recorded with a promotion. */
   checks?: GateResult[]
-  /** The policy the checks read (the default branch's), used instead of the checkout's. */
+  /** The policy the checks read (the default or base branch's), used instead of the checkout's. */
   policy?: Policy
 }
 

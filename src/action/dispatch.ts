@@ -13,7 +13,7 @@ import { octokitCommentSink } from '../github/comments.js'
 import { withCandidateArtifact } from './candidate-artifact.js'
 import { openCommandContext, runCommand, runFactsOf } from './commands.js'
 import { apiFor, readPayload, repoRef, type EventContext } from './github-context.js'
-import { policyAt } from './policy-at.js'
+import { policyAt, policyIfAt } from './policy-at.js'
 
 /**
  * `workflow_dispatch` with `command: rollback`: the actor's right first (a refusal is exit 4 with
@@ -105,10 +105,30 @@ async function requireRollbackRight(
   return { api, repo, permission, ...(policy ? { policy } : {}) }
 }
 
+/**
+ * A registry write by dispatch (rollback, promote, register) on a re-run whose runner did not
+ * name who re-ran it: refused (exit 4) before anything is read, as `GITHUB_ACTOR` names whoever
+ * started the first attempt, and anyone with write access may re-run a run.
+ */
+export function requireKnownActor(settings: Settings, context: EventContext): void {
+  const attempt = context.unknownRerun
+  if (attempt === undefined) return
+  const reason = `who re-ran this run is unknown: attempt ${attempt} has no GITHUB_TRIGGERING_ACTOR (older GitHub Enterprise Server or another runner), and GITHUB_ACTOR (${context.initialActor ?? 'unset'}) names who started the first attempt, not who re-ran it`
+  if (settings.command !== 'register') {
+    context.recordAudit?.(
+      deniedAudit(settings, { ...context, actor: 'unknown' }, undefined, reason)
+    )
+  }
+  throw new PermissionError(
+    `Refused: ${reason}. Start a new run (workflow_dispatch) instead of re-running this one. The registry was not changed.`
+  )
+}
+
 /** On a re-run by someone else: whose right was checked, and why not the first attempt's actor. */
 function rerunNote(context: EventContext): string {
   const first = context.initialActor
-  return first && first !== context.actor
+  // GitHub logins are case-insensitive: Mona re-running mona's run is the same person.
+  return first && first.toLowerCase() !== context.actor.toLowerCase()
     ? ` (${context.actor} re-ran a run ${first} started: the person who re-runs it is checked)`
     : ''
 }
@@ -139,7 +159,9 @@ function deniedAudit(
  * The policy every registry write by dispatch is judged by, and whose `rollback.allowed`
  * decides. Dispatched on the default branch, the dispatched commit's; on any other branch, the
  * default branch's (git, else the contents API): a branch could otherwise loosen its own gates or
- * name anyone in its own copy.
+ * name anyone in its own copy. Without a `policy` input, the file the CLI defaults to
+ * (`policies/<model>.yml`) as the default branch has it: its rights and registry apply; where it
+ * has none, the default right (maintain) and the git registry do, and the log says so.
  */
 async function defaultBranchPolicy(
   settings: Settings,
@@ -147,7 +169,8 @@ async function defaultBranchPolicy(
   api: GitHubApi,
   repo: RepoRef
 ): Promise<Policy | undefined> {
-  if (!settings.policy) return undefined
+  const file = settings.policy ?? (settings.model && defaultPolicyFile(settings.model))
+  if (!file) return undefined
   const payload = await readPayload(context)
   const repository = payload.repository as { default_branch?: unknown } | undefined
   const defaultBranch =
@@ -161,19 +184,28 @@ async function defaultBranchPolicy(
   const onDefault = ref === `refs/heads/${defaultBranch}`
   // On the default branch, the dispatched commit (not whatever the job checked out); elsewhere,
   // the default branch as GitHub has it now (a local origin/<branch> may be absent or stale).
-  const { policy } = await policyAt(
-    settings.policy,
+  const at =
     onDefault && context.sha
       ? { rev: context.sha, what: `${defaultBranch} at ${context.sha.slice(0, 7)}` }
-      : { ref: defaultBranch, what: `the default branch (${defaultBranch})` },
-    { context, api, repo }
-  )
+      : { ref: defaultBranch, what: `the default branch (${defaultBranch})` }
   if (!onDefault) {
     context.logger?.info(
       `Dispatched on ${ref ?? 'another ref'}: the policy comes from ${defaultBranch}, never from the dispatched branch`
     )
   }
-  return policy
+  if (settings.policy) return (await policyAt(settings.policy, at, { context, api, repo })).policy
+  const found = await policyIfAt(file, at, { context, api, repo })
+  context.logger?.info(
+    found
+      ? `No policy input: the rights and registry come from ${file} on ${at.what}`
+      : `No policy input: looked for ${file} (the CLI's default for ${settings.model}), which does not exist on ${at.what}: the default right applies (maintain permission or higher), on the git registry`
+  )
+  return found?.policy
+}
+
+/** The CLI's default policy file for a model (src/cli/context.ts), relative to the repository root. */
+function defaultPolicyFile(model: string): string {
+  return `policies/${model.replace(/[/:]/g, '-')}.yml`
 }
 
 /**

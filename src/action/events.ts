@@ -3,8 +3,14 @@ import { InvalidInputError } from '../errors.js'
 import { loadPolicy } from '../policy/load.js'
 import type { Settings } from '../inputs.js'
 import { withCandidateArtifact } from './candidate-artifact.js'
+import { checkOnPullRequest } from './check.js'
 import { runCommand } from './commands.js'
-import { forcedPromotionByDispatch, promotionByDispatch, rollbackByDispatch } from './dispatch.js'
+import {
+  forcedPromotionByDispatch,
+  promotionByDispatch,
+  requireKnownActor,
+  rollbackByDispatch
+} from './dispatch.js'
 import type { EventContext } from './github-context.js'
 import { evaluatePullRequest, promoteOnMerge } from './pull-request.js'
 
@@ -16,6 +22,9 @@ export const PULL_REQUEST_EVENTS = [
   'pull_request_target',
   'pull_request_review'
 ] as const
+
+/** The commands that write the registry when dispatched, and so need to know who acts. */
+const DISPATCH_WRITES: readonly string[] = ['rollback', 'promote', 'register']
 
 /** Every event the action knows what to do with, named in the error for any other. */
 export const SUPPORTED_EVENTS = [...PULL_REQUEST_EVENTS, 'push', 'workflow_dispatch'] as const
@@ -32,6 +41,9 @@ export async function runForEvent(
 ): Promise<CommandOutcome> {
   const event = context.eventName
   const isPullRequest = (PULL_REQUEST_EVENTS as readonly string[]).includes(event)
+  if (event === 'workflow_dispatch' && DISPATCH_WRITES.includes(settings.command)) {
+    requireKnownActor(settings, context)
+  }
   if (settings.command === 'rollback') {
     if (event !== 'workflow_dispatch') {
       throw unsupported(`command "rollback" runs on workflow_dispatch`, event)
@@ -52,6 +64,7 @@ export async function runForEvent(
   if (settings.command === 'promote') {
     throw unsupported('command "promote" runs on these events only', event)
   }
+  if (settings.command === 'check' && isPullRequest) return checkOnPullRequest(settings, context)
   const policy = settings.policy ? await loadPolicy(settings.policy) : undefined
   return withCandidateArtifact(settings, context, policy, resolved => runCommand(resolved, context))
 }

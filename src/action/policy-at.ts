@@ -17,6 +17,22 @@ export async function policyAt(
   at: { rev?: string; ref?: string; what: string },
   where: { context: EventContext; api: GitHubApi; repo: RepoRef }
 ): Promise<{ policy: Policy; text: string }> {
+  const found = await policyIfAt(file, at, where)
+  if (!found) {
+    const spec = repositoryPath(where.context, file)
+    throw new InvalidInputError(
+      `${spec} does not exist on ${at.what}: the policy is read from there, never from the branch being changed; merge the policy first`
+    )
+  }
+  return found
+}
+
+/** {@link policyAt}, but undefined when the file does not exist there. */
+export async function policyIfAt(
+  file: string,
+  at: { rev?: string; ref?: string; what: string },
+  where: { context: EventContext; api: GitHubApi; repo: RepoRef }
+): Promise<{ policy: Policy; text: string } | undefined> {
   const { context } = where
   const spec = repositoryPath(context, file)
   let text: string | undefined
@@ -28,12 +44,7 @@ export async function policyAt(
   if (text === undefined && ref) {
     text = (await readFileAtRef(where.api, where.repo, spec, ref))?.text
   }
-  if (text === undefined) {
-    throw new InvalidInputError(
-      `${spec} does not exist on ${at.what}: the policy is read from there, never from the branch being changed; merge the policy first`
-    )
-  }
-  return { policy: parsePolicy(text, file), text }
+  return text === undefined ? undefined : { policy: parsePolicy(text, file), text }
 }
 
 /** A workspace file as a path in the repository (`/`-separated, relative to its root). */

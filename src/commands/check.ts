@@ -14,6 +14,8 @@ import { exitCodeFor } from './exit-code.js'
 
 export interface CheckOptions {
   policyFile: string
+  /** The policy already read from `policyFile` elsewhere (a pull request's base); else read here. */
+  policy?: Policy
   candidateDir: string
   stage: string
   /** A directory holding the champion's artifact; without it there is no champion (first promotion). */
@@ -42,7 +44,7 @@ export async function check(
   options: CheckOptions,
   openRegistry: OpenRegistry = noRegistry
 ): Promise<CheckOutcome> {
-  const policy = await loadPolicy(options.policyFile)
+  const policy = options.policy ?? (await loadPolicy(options.policyFile))
   const within = options.within ?? process.cwd()
   const load = (where: string) => loadModel(where, policy, openRegistry, within)
   const candidate = await load(options.candidateDir)

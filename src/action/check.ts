@@ -1,0 +1,39 @@
+import type { CommandOutcome } from '../commands/registry-context.js'
+import { InvalidInputError } from '../errors.js'
+import { parsePullRequest } from '../github/pulls.js'
+import type { Settings } from '../inputs.js'
+import { escape } from '../report/markdown.js'
+import { withCandidateArtifact } from './candidate-artifact.js'
+import { runCommand } from './commands.js'
+import { apiFor, readPayload, repoRef, type EventContext } from './github-context.js'
+import { policyAt } from './policy-at.js'
+
+/**
+ * `command: check` on a pull-request event: judged by the policy as the base commit has it,
+ * never as the pull request changes it, or a pull request could loosen the gates of its own
+ * check step. The candidate is still the checkout's (the pull request's) files: `check` is
+ * advisory and writes nothing; what is promoted is judged again on merge.
+ */
+export async function checkOnPullRequest(
+  settings: Settings,
+  context: EventContext
+): Promise<CommandOutcome> {
+  const payload = await readPayload(context)
+  if (!payload.pull_request) {
+    throw new InvalidInputError(`the ${context.eventName} payload has no pull_request`)
+  }
+  const pr = parsePullRequest(payload.pull_request)
+  const api = apiFor(settings, context, `Reading the policy of pull request #${pr.number}'s base`)
+  const file = settings.policy as string
+  const what = `the base branch (${pr.baseRef} at ${pr.baseSha.slice(0, 7)})`
+  const { policy } = await policyAt(
+    file,
+    { rev: pr.baseSha, what },
+    { context, api, repo: repoRef(context) }
+  )
+  const outcome = await withCandidateArtifact(settings, context, policy, resolved =>
+    runCommand(resolved, context, { policy })
+  )
+  const note = `Judged by ${escape(file)} as ${escape(what)} has it, not as pull request #${pr.number} changes it; the candidate is the pull request's files.`
+  return { ...outcome, markdown: `${outcome.markdown}\n${note}\n` }
+}
