@@ -62055,11 +62055,11 @@ function feed(sink, records) {
  * (`(?P<x>` → `(?<x>`), except that `\d` is `[0-9]`: Python's `\d` also matches
  * non-ASCII decimal digits, which no sane tag carries; such tags are ignored here.
  *
- * Legacy (GTO ≤ 0.1.3): `NAME#STAGE-N` was an assignment with counter N. Today's
- * regex reads it as a stage literally named `STAGE-N`; this codec reads an
- * assignment without counter whose stage ends in `-<digits>` as the legacy form
- * (`legacy: true`, stage STAGE, counter N). To keep that unambiguous, ModelGate
- * refuses to write a stage name ending in `-<digits>`.
+ * A stage ending in `-<digits>` (`m#prod-3`, `m#eu-1`) is an ordinary stage
+ * name, as GTO 1.10 reads it (`gto check-ref m#prod-3` says stage `prod-3`) and
+ * writes it (`gto assign --stage eu-1 --simple true`). GTO ≤ 0.1.3 once wrote
+ * `NAME#STAGE-N` for "stage STAGE, counter N"; no GTO since reads it that way,
+ * so neither does ModelGate.
  */
 
 
@@ -62078,7 +62078,6 @@ const TAG_RE = new RegExp(`^(?<artifact>(?<dirname>${DIRNAME_PATTERN}${SEPARATOR
     `(#((?<counter>[0-9]+)))?$`);
 const NAME_RE = new RegExp(`^${tag_name_NAME_PATTERN}$`);
 const FULLNAME_RE = new RegExp(`^(?:${DIRNAME_PATTERN}${SEPARATOR_IN_NAME})?${tag_name_NAME_PATTERN}$`);
-const LEGACY_STAGE_RE = new RegExp(`^(?<stage>${tag_name_NAME_PATTERN})-(?<counter>[0-9]+)$`);
 /** `dir/sub:model` → `dir/sub=model`. */
 function modelToTagPart(model) {
     return model.replace(SEPARATOR_IN_NAME, SEPARATOR_IN_TAG);
@@ -62105,19 +62104,6 @@ function parseTagName(tag) {
         parsed = { action: cancelled ? 'deregister' : 'register', model, version: g.version };
     }
     else if (g.stage !== undefined) {
-        if (!cancelled && counter === undefined) {
-            const legacy = LEGACY_STAGE_RE.exec(g.stage)?.groups;
-            const legacyCounter = Number(legacy?.counter);
-            if (legacy?.stage !== undefined && Number.isSafeInteger(legacyCounter)) {
-                return {
-                    action: 'assign',
-                    model,
-                    stage: legacy.stage,
-                    counter: legacyCounter,
-                    legacy: true
-                };
-            }
-        }
         parsed = { action: cancelled ? 'unassign' : 'assign', model, stage: g.stage };
     }
     else {
@@ -62142,9 +62128,6 @@ function assertModelName(model) {
 function assertStageName(stage) {
     if (!NAME_RE.test(stage)) {
         throw new errors/* InvalidInputError */.oC(`Invalid stage name "${stage}": GTO allows ${NAME_RULE}.`);
-    }
-    if (LEGACY_STAGE_RE.test(stage)) {
-        throw new errors/* InvalidInputError */.oC(`Invalid stage name "${stage}": a stage ending in '-<digits>' reads as GTO's legacy NAME#STAGE-N form; choose another name.`);
     }
 }
 /** Throws InvalidInputError unless `version` is `v` + a full semver. */
@@ -62192,14 +62175,6 @@ function formatTagName(tag) {
             break;
         case 'assign':
         case 'unassign':
-            if (tag.legacy) {
-                if (tag.action !== 'assign' || tag.counter === undefined) {
-                    throw new errors/* InvalidInputError */.oC('The legacy NAME#STAGE-N form exists only for assignments with a counter.');
-                }
-                assertStageName(tag.stage);
-                name = `${artifact}#${tag.stage}-${tag.counter}`;
-                break;
-            }
             assertStageName(tag.stage);
             name = `${artifact}#${tag.stage}${tag.action === 'unassign' ? '!' : ''}${suffix}`;
             break;
@@ -62221,8 +62196,7 @@ function sameTag(a, b) {
         model: t.model,
         version: 'version' in t ? t.version : undefined,
         stage: 'stage' in t ? t.stage : undefined,
-        counter: t.counter,
-        legacy: 'legacy' in t && t.legacy ? true : undefined
+        counter: t.counter
     });
     return norm(a) === norm(b);
 }
@@ -62246,7 +62220,6 @@ class LazyTagEvent {
     version;
     stage;
     counter;
-    legacy;
     time;
     tag;
     tagId;
@@ -62254,13 +62227,12 @@ class LazyTagEvent {
     by;
     byEmail;
     #record;
-    constructor(action, model, version, stage, counter, legacy, time, record) {
+    constructor(action, model, version, stage, counter, time, record) {
         this.action = action;
         this.model = model;
         this.version = version;
         this.stage = stage;
         this.counter = counter;
-        this.legacy = legacy;
         this.time = time;
         this.tag = record.name;
         this.tagId = record.objectId;
@@ -62281,12 +62253,16 @@ const PRIORITY = {
     assign: 5,
     unassign: 6
 };
-/** GTO's order (tagger time) with the deterministic tie-break documented above. */
+function byName(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+/** GTO's order of one artifact's events, ties within a second included (see the top). */
 function compareEvents(a, b) {
-    return (a.time - b.time ||
-        (a.counter ?? 0) - (b.counter ?? 0) ||
-        PRIORITY[a.action] - PRIORITY[b.action] ||
-        (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
+    return a.time - b.time || PRIORITY[a.action] - PRIORITY[b.action] || byName(a.tag, b.tag);
+}
+/** GTO's collection order of one kind of event: stable by time over tags sorted by name. */
+function compareCollected(a, b) {
+    return a.time - b.time || byName(a.tag, b.tag);
 }
 /** Builds the state from tag records. Pure. */
 function buildState(records) {
@@ -62332,7 +62308,7 @@ class StateBuilder {
             this.ignored.push({ tag: record.name, reason: 'no tagger date' });
             return;
         }
-        const event = new LazyTagEvent(parsed.action, parsed.model, 'version' in parsed ? parsed.version : undefined, 'stage' in parsed ? parsed.stage : undefined, parsed.counter, 'legacy' in parsed && parsed.legacy === true, record.taggerTime, record);
+        const event = new LazyTagEvent(parsed.action, parsed.model, 'version' in parsed ? parsed.version : undefined, 'stage' in parsed ? parsed.stage : undefined, parsed.counter, record.taggerTime, record);
         // A listing is sorted by name: one artifact's tags mostly come in a row.
         let list = this.last?.model === parsed.model ? this.last.events : undefined;
         if (!list) {
@@ -62365,7 +62341,8 @@ function buildArtifact(model, events) {
                 commit: event.commit,
                 registered: false,
                 active: true,
-                stages: new Map()
+                stages: new Map(),
+                rank: { time: event.time, seen: 0 }
             };
             versions.set(name, version);
         }
@@ -62401,7 +62378,8 @@ function buildArtifact(model, events) {
                     commit: event.commit,
                     registered: false,
                     active: true,
-                    stages: new Map()
+                    stages: new Map(),
+                    rank: { time: event.time, seen: 0 }
                 };
                 versions.set(event.commit, version);
             }
@@ -62421,18 +62399,30 @@ function buildArtifact(model, events) {
                 current.lastAssignment = event;
         }
     }
+    rankVersions(events, versions);
     const holders = new Map();
+    const inStage = new Map();
     for (const version of versions.values()) {
         if (!version.active)
             continue;
         for (const [stage, vs] of version.stages) {
             if (vs.latest.action !== 'assign')
                 continue;
-            const seen = holders.get(stage);
-            if (!seen || compareEvents(vs.latest, seen.assignment) > 0) {
-                holders.set(stage, { version: version.version, assignment: vs.latest });
-            }
+            const held = { version: version.version, assignment: vs.latest };
+            const list = inStage.get(stage);
+            if (list)
+                list.push(held);
+            else
+                inStage.set(stage, [held]);
         }
+    }
+    for (const [stage, list] of inStage) {
+        list.sort((a, b) => holderOrder(versions, a, b));
+        const [first] = list;
+        if (!first)
+            continue;
+        const tied = list.filter(h => h !== first && h.assignment.time === first.assignment.time);
+        holders.set(stage, tied.length > 0 ? { ...first, tiedWith: tied.map(h => h.version) } : first);
     }
     const last = events[events.length - 1];
     return {
@@ -62443,6 +62433,46 @@ function buildArtifact(model, events) {
         deprecated: last?.action === 'deprecate',
         lastEventTime: last ? last.time : 0
     };
+}
+/**
+ * Sets each version's `rank`: GTO creates versions while reading registration
+ * tags in its collection order, then (discovered versions) stage tags; `gto show`
+ * lists versions by their latest registration, newest first, ties in reverse
+ * creation order.
+ */
+function rankVersions(events, versions) {
+    const direct = events.filter(e => e.action === 'register' || e.action === 'deregister');
+    const staged = events.filter(e => e.action === 'assign' || e.action === 'unassign');
+    const seen = new Map();
+    const latest = new Map();
+    for (const event of [...direct.sort(compareCollected), ...staged.sort(compareCollected)]) {
+        const name = event.version ?? '';
+        if (!seen.has(name))
+            seen.set(name, seen.size);
+        const version = versions.get(name);
+        // A registered version ranks by its latest registration, a discovered one by its latest event.
+        const counts = version?.registered ? event.action === 'register' : event.version !== undefined;
+        if (counts && event.time >= (latest.get(name) ?? -Infinity))
+            latest.set(name, event.time);
+    }
+    for (const version of versions.values()) {
+        version.rank = {
+            time: latest.get(version.version) ?? 0,
+            seen: seen.get(version.version) ?? seen.size
+        };
+    }
+}
+/**
+ * `gto show`'s order of the versions in one stage: latest assignment first; in
+ * the same second, the version GTO lists last among versions sorted newest
+ * registration first, i.e. the lowest rank (earliest registration).
+ */
+function holderOrder(versions, a, b) {
+    const ra = versions.get(a.version)?.rank;
+    const rb = versions.get(b.version)?.rank;
+    return (b.assignment.time - a.assignment.time ||
+        (ra?.time ?? 0) - (rb?.time ?? 0) ||
+        (ra?.seen ?? 0) - (rb?.seen ?? 0));
 }
 /**
  * Reads the whole registry. With a tag cache: one cheap `git for-each-ref`
@@ -62464,7 +62494,7 @@ function versionsInStage(artifact, stage) {
             result.push({ version: version.version, assignment: vs.latest });
         }
     }
-    return result.sort((a, b) => compareEvents(b.assignment, a.assignment));
+    return result.sort((a, b) => holderOrder(artifact.versions, a, b));
 }
 /**
  * The version a rollback restores by default: walking the stage's holders back
@@ -63129,8 +63159,17 @@ function createGitRegistry(options) {
 
 ;// CONCATENATED MODULE: ./src/registry/git/gto-config.ts
 /**
- * GTO's `.gto` file (YAML, keys case-insensitive): `stages: [dev, prod]`
- * restricts the stages that may be assigned. Absent file or key: any stage.
+ * GTO's configuration as GTO 1.10 reads it (gto/config.py): the `.gto` file at
+ * the repository root (YAML) and `GTO_*` environment variables, of which
+ * ModelGate needs the stage list. GTO refuses the whole configuration, and
+ * so every command, with "Wrong config file '<path>'" when the file is not a
+ * YAML mapping of its own keys (exact and case-sensitive: `Stages:` is not
+ * `stages:`), a value is of the wrong type, a stage is not a valid name, or
+ * `GTO_STAGES` is not JSON; ModelGate refuses the same, with the reason.
+ *
+ * Stage list: `GTO_STAGES` (a JSON list; the variable's name is matched
+ * ignoring case) replaces the file's `stages`; `null` in either means "not
+ * set". Neither set: any valid stage. `[]`: no stage may be assigned.
  */
 
 
@@ -63139,56 +63178,150 @@ function createGitRegistry(options) {
 
 
 const GTO_CONFIG_FILE = '.gto';
-/** Parses `.gto` text; the stage list, or undefined when it sets none. */
-function parseGtoStages(text, file = GTO_CONFIG_FILE) {
-    let config;
-    try {
-        config = (0,dist/* parse */.qg)(text);
-    }
-    catch (error) {
-        throw new errors/* InvalidInputError */.oC(`${file} is not valid YAML.`, {
-            locations: [{ file }],
-            cause: error
-        });
-    }
-    if (config === null || config === undefined)
+const GTO_STAGES_VARIABLE = 'GTO_STAGES';
+/** What GTO 1.10 says before it stops; ModelGate's messages quote it. */
+const gtoRefusal = (file) => `GTO 1.10 stops every command on it with "Wrong config file '${file}'"`;
+const isBool = value => typeof value === 'boolean' ||
+    value === 0 ||
+    value === 1 ||
+    (typeof value === 'string' && /^(0|1|true|false|t|f|yes|no|y|n|on|off)$/i.test(value))
+    ? undefined
+    : 'must be true or false';
+const isString = value => (typeof value === 'string' ? undefined : 'must be a string');
+const isOptionalString = value => value === null || typeof value === 'string' ? undefined : 'must be a string';
+const isNameList = value => {
+    if (value === null)
         return undefined;
-    if (typeof config !== 'object' || Array.isArray(config)) {
-        throw new errors/* InvalidInputError */.oC(`${file} must be a mapping.`, { locations: [{ file }] });
-    }
-    const entry = Object.entries(config).find(([key]) => key.toLowerCase() === 'stages');
-    if (!entry || entry[1] === null || entry[1] === undefined)
-        return undefined;
-    const [key, stages] = entry;
-    if (!Array.isArray(stages) || !stages.every(s => typeof s === 'string')) {
-        throw new errors/* InvalidInputError */.oC(`${file}: ${key} must be a list of stage names.`, {
-            locations: [{ file, keyPath: key }]
-        });
-    }
-    for (const stage of stages) {
+    if (!Array.isArray(value) || !value.every(v => typeof v === 'string'))
+        return 'must be a list of names';
+    for (const name of value) {
         try {
-            assertStageName(stage);
+            assertStageName(name);
         }
         catch (error) {
-            throw new errors/* InvalidInputError */.oC(`${file}: ${error.message}`, {
-                locations: [{ file, keyPath: key }],
-                cause: error
-            });
+            return error.message;
         }
     }
+    return undefined;
+};
+const isEnrichmentList = value => Array.isArray(value) &&
+    value.every(e => e !== null &&
+        typeof e === 'object' &&
+        !Array.isArray(e) &&
+        typeof e.type === 'string' &&
+        Object.keys(e).every(k => k === 'type' || k === 'config') &&
+        (e.config === undefined ||
+            (e.config !== null &&
+                typeof e.config === 'object' &&
+                !Array.isArray(e.config))))
+    ? undefined
+    : 'must be a list of {type, config} entries';
+/** GTO 1.10's settings: their exact names in `.gto`, and what each accepts. */
+const GTO_KEYS = {
+    INDEX: isString,
+    CONFIG_FILE_NAME: isOptionalString,
+    LOG_LEVEL: isString,
+    DEBUG: isBool,
+    EMOJIS: isBool,
+    types: isNameList,
+    stages: isNameList,
+    enrichments: isEnrichmentList,
+    autoload_enrichments: isBool
+};
+/**
+ * Parses `.gto` text as GTO does; the stage list, or undefined when it sets
+ * none. Throws InvalidInputError (exit 2) naming the file, line and key where
+ * GTO would refuse the file.
+ */
+function parseGtoStages(text, file = GTO_CONFIG_FILE) {
+    const lines = new dist/* LineCounter */.HN();
+    const doc = (0,dist/* parseDocument */.Tp)(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    const refuse = (why, where = {}, cause) => new errors/* InvalidInputError */.oC(`${file}${where.line ? `:${where.line}` : ''}: ${why}; ${gtoRefusal(file)}.`, {
+        locations: [{ file, ...where }],
+        ...(cause === undefined ? {} : { cause })
+    });
+    const at = (offset) => {
+        if (offset === undefined)
+            return {};
+        const { line, col } = lines.linePos(offset);
+        return { line, column: col };
+    };
+    const [error] = doc.errors;
+    if (error)
+        throw refuse(`is not valid YAML (${error.message})`, at(error.pos[0]), error);
+    // GTO reads the file with `yaml.load(...) or {}`: an empty or false document sets nothing.
+    const config = doc.toJS();
+    if (!config)
+        return undefined;
+    if (!(0,dist/* isMap */.jh)(doc.contents))
+        throw refuse('must be a mapping of GTO settings');
+    let stages;
+    for (const pair of doc.contents.items) {
+        const key = (0,dist/* isScalar */.jn)(pair.key) ? pair.key.value : pair.key;
+        const where = { ...at((0,dist/* isScalar */.jn)(pair.key) ? pair.key.range?.[0] : undefined) };
+        if (typeof key !== 'string' || !Object.hasOwn(GTO_KEYS, key)) {
+            const name = typeof key === 'string' ? key : JSON.stringify(key);
+            const lower = typeof key === 'string' ? key.toLowerCase() : '';
+            const meant = Object.keys(GTO_KEYS).find(k => k.toLowerCase() === lower);
+            throw refuse(`unknown key "${name}"${meant ? ` (GTO's keys are exact: "${meant}")` : ''}; GTO knows ${Object.keys(GTO_KEYS).join(', ')}`, { ...where, keyPath: name });
+        }
+        const value = config[key];
+        const problem = GTO_KEYS[key]?.(value);
+        if (problem)
+            throw refuse(`${key} ${problem}`, { ...where, keyPath: key });
+        if (key === 'stages' && Array.isArray(value))
+            stages = value;
+    }
     return stages;
+}
+/**
+ * The stage list `GTO_STAGES` sets: a list, `undefined` when the variable is
+ * absent or `null` (then `.gto` decides). Throws InvalidInputError (exit 2)
+ * when GTO would refuse it.
+ */
+function parseGtoStagesVariable(env) {
+    // pydantic-settings matches variable names ignoring case.
+    const name = env[GTO_STAGES_VARIABLE] !== undefined
+        ? GTO_STAGES_VARIABLE
+        : Object.keys(env).find(k => k.toUpperCase() === GTO_STAGES_VARIABLE);
+    const raw = name === undefined ? undefined : env[name];
+    if (name === undefined || raw === undefined)
+        return undefined;
+    const refuse = (why, cause) => new errors/* InvalidInputError */.oC(`The ${name} environment variable ${why}; ${gtoRefusal(GTO_CONFIG_FILE)}.`, { locations: [{ file: `$${name}` }], ...(cause === undefined ? {} : { cause }) });
+    let value;
+    try {
+        value = JSON.parse(raw);
+    }
+    catch (error) {
+        throw refuse('is not JSON: write a JSON list such as ["dev", "prod"]', error);
+    }
+    if (value === null)
+        return undefined;
+    const problem = isNameList(value);
+    if (problem)
+        throw refuse(problem.startsWith('must') ? problem : `names an invalid stage: ${problem}`);
+    return value;
 }
 /** Not following a link when opening; 0 where the platform has no such flag (lstat still checks). */
 const NOFOLLOW = external_node_fs_.constants.O_NOFOLLOW ?? 0;
 /** Longest `.gto` read: a stage list is a few lines; GTO's own config has a handful of keys. */
 const GTO_CONFIG_LIMIT = 64 * 1024;
 /**
+ * The stages GTO would let be assigned in the repository at `dir`: `GTO_STAGES`
+ * when set, else `.gto`'s `stages`; undefined: any valid stage. The file is
+ * checked even when the variable decides, as GTO reads both.
+ */
+async function readGtoStages(dir, env = process.env) {
+    const fromFile = await readGtoFileStages(dir);
+    return parseGtoStagesVariable(env) ?? fromFile;
+}
+/**
  * Reads `<dir>/.gto` when it exists: a regular file of at most {@link GTO_CONFIG_LIMIT}
  * bytes. A link (to `/dev/zero`, or out of the checkout), a FIFO, a device or a larger file is
  * an error naming it, found before reading: opened without following links and without
  * blocking, then checked on the open descriptor, so it cannot be swapped in between.
  */
-async function readGtoStages(dir) {
+async function readGtoFileStages(dir) {
     const file = external_node_path_default().join(dir, GTO_CONFIG_FILE);
     const refuse = (why, cause) => new errors/* InvalidInputError */.oC(`${file} ${why}; ModelGate reads it only as a small regular file.`, {
         locations: [{ file }],
