@@ -77,8 +77,9 @@ export interface VersionState {
    * Where `gto show` lists the version among same-second rivals: its latest
    * registration's time (a discovered version: its latest stage event's), then
    * the order in which GTO first met it. Lower wins a tie (see `holderOrder`).
+   * Set only when an artifact has assignments to one stage in the same second.
    */
-  rank: { time: number; seen: number }
+  rank?: { time: number; seen: number }
 }
 
 export interface StageHolderState {
@@ -262,8 +263,7 @@ function buildArtifact(model: string, events: TagEvent[]): ArtifactState {
         commit: event.commit,
         registered: false,
         active: true,
-        stages: new Map(),
-        rank: { time: event.time, seen: 0 }
+        stages: new Map()
       }
       versions.set(name, version)
     }
@@ -296,8 +296,7 @@ function buildArtifact(model: string, events: TagEvent[]): ArtifactState {
           commit: event.commit,
           registered: false,
           active: true,
-          stages: new Map(),
-          rank: { time: event.time, seen: 0 }
+          stages: new Map()
         }
         versions.set(event.commit, version)
       }
@@ -316,7 +315,6 @@ function buildArtifact(model: string, events: TagEvent[]): ArtifactState {
     }
   }
 
-  rankVersions(events, versions)
   const holders = new Map<string, StageHolderState>()
   const inStage = new Map<string, StageHolderState[]>()
   for (const version of versions.values()) {
@@ -329,7 +327,13 @@ function buildArtifact(model: string, events: TagEvent[]): ArtifactState {
       else inStage.set(stage, [held])
     }
   }
+  // Ranks matter only to order assignments made in the same second; rarely computed.
+  let ranked = false
   for (const [stage, list] of inStage) {
+    if (!ranked && hasTie(list)) {
+      rankVersions(events, versions)
+      ranked = true
+    }
     list.sort((a, b) => holderOrder(versions, a, b))
     const [first] = list
     if (!first) continue
@@ -372,6 +376,15 @@ function rankVersions(events: readonly TagEvent[], versions: Map<string, Version
       seen: seen.get(version.version) ?? seen.size
     }
   }
+}
+
+function hasTie(list: readonly StageHolderState[]): boolean {
+  const times = new Set<number>()
+  for (const held of list) {
+    if (times.has(held.assignment.time)) return true
+    times.add(held.assignment.time)
+  }
+  return false
 }
 
 /**
