@@ -172,8 +172,11 @@ export function tagCachePath(options: TagCacheOptions): string | undefined {
 // ---- the file ----------------------------------------------------------------
 
 /** zlib.crc32 (Node ≥ 20.15); without it the cache is not used. */
-const crc32: ((data: Uint8Array) => number) | undefined =
-  typeof zlib.crc32 === 'function' ? (data: Uint8Array) => zlib.crc32(data) : undefined
+const crc32Of: ((data: Uint8Array, value?: number) => number) | undefined =
+  typeof zlib.crc32 === 'function'
+    ? (data: Uint8Array, value = 0) => zlib.crc32(data, value)
+    : undefined
+const crc32 = crc32Of && ((data: Uint8Array) => crc32Of(data))
 
 /** Numbers are stored in this machine's byte order; a file of the other order is ignored. */
 const BYTE_ORDER = os.endianness()
@@ -191,7 +194,13 @@ function listingLine(record: TagRecord): string {
  * order): the listing they make, and an entry per annotated tag.
  */
 export function encodeTagCache(records: readonly TagRecord[]): Buffer {
-  if (!crc32) throw new Error('The tag cache needs zlib.crc32 (Node 20.15 or later).')
+  return Buffer.concat(encodeTagCacheParts(records))
+}
+
+/** encodeTagCache's bytes in pieces, header first, to write without copying them together. */
+function encodeTagCacheParts(records: readonly TagRecord[]): Uint8Array[] {
+  const crc = crc32Of
+  if (!crc) throw new Error('The tag cache needs zlib.crc32 (Node 20.15 or later).')
   const tags = records.filter(r => r.objectType === 'tag')
   const count = tags.length
   const strings: string[] = []
@@ -214,16 +223,16 @@ export function encodeTagCache(records: readonly TagRecord[]): Buffer {
   })
   const table = Buffer.from(JSON.stringify(strings), 'utf8')
   const listing = Buffer.from(records.map(listingLine).join(''), 'utf8')
-  const body = Buffer.concat([
+  const body = [
     new Uint8Array(times.buffer),
     new Uint8Array(ints.buffer),
     table,
     listing,
     ...messages.parts
-  ])
+  ]
   const header = [MAGIC, FORMAT, BYTE_ORDER, count, table.length, listing.length]
-  header.push(crc32(body).toString(16))
-  return Buffer.concat([Buffer.from(`${header.join(' ')}\n`, 'latin1'), body])
+  header.push(body.reduce((sum, part) => crc(part, sum), 0).toString(16))
+  return [Buffer.from(`${header.join(' ')}\n`, 'latin1'), ...body]
 }
 
 /**
@@ -404,7 +413,7 @@ export function loadTagCache(file: string): TagCache | undefined {
 export async function saveTagCache(file: string, records: readonly TagRecord[]): Promise<boolean> {
   const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
   try {
-    await writeFile(temp, encodeTagCache(records), { flag: 'wx' })
+    await writeFile(temp, encodeTagCacheParts(records), { flag: 'wx' })
     await rename(temp, file)
     return true
   } catch {
