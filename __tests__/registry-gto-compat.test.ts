@@ -9,6 +9,7 @@
  * last event wins; `gto show` lists versions newest registration first and takes
  * the last of a stable sort by assignment time.
  */
+import { renderStatus } from '../src/commands/status.js'
 import { createGitRegistry } from '../src/registry/git/adapter.js'
 import type { GitRunner } from '../src/registry/git/runner.js'
 import { gitOk } from '../src/registry/git/runner.js'
@@ -176,10 +177,12 @@ describe('events of one artifact in the same second, written by other tools (ite
     const { c1, c2 } = await twoVersions(a)
     await handTag(a.git, 'm#prod#3', c1, T0 + 20)
     await handTag(a.git, 'm#prod#4', c2, T0 + 20)
-    const state = await registry(a).readState()
-    expect(state.artifacts.get('m')?.holders.get('prod')).toMatchObject({
-      version: 'v1.0.0',
-      tiedWith: ['v2.0.0']
-    })
+    const models = await registry(a).status('m')
+    expect(models[0]?.stages).toEqual([
+      expect.objectContaining({ stage: 'prod', version: 'v1.0.0', sameSecondAs: ['v2.0.0'] })
+    ])
+    expect(renderStatus(models)).toContain(
+      '- m prod: v1.0.0 was assigned in the same second as v2.0.0; the order within that second is ambiguous, GTO 1.10 shows v1.0.0'
+    )
   })
 })
