@@ -22573,7 +22573,15 @@ function renderStatus(models) {
     const rows = models.flatMap(entry => entry.stages.length === 0
         ? [`| ${markdown_escape(entry.model)} | — | — | — | — |`]
         : entry.stages.map(holder => `| ${markdown_escape(entry.model)}${entry.deprecated ? ' (deprecated)' : ''} | ${markdown_escape(holder.stage)} | ${markdown_escape(holder.version)} | ${isoSeconds(holder.assignedAt)} | ${markdown_escape(holder.assignedBy)} |`));
-    return (['| Model | Stage | Version | Since | By |', '| :-- | :-- | :-- | :-- | :-- |', ...rows].join('\n') + '\n');
+    // Holders decided among assignments made in the same second (by other tools).
+    const ties = models.flatMap(entry => entry.stages.flatMap(holder => holder.sameSecondAs?.length
+        ? [
+            `- ${markdown_escape(entry.model)} ${markdown_escape(holder.stage)}: ${markdown_escape(holder.version)} was assigned in the same second as ${holder.sameSecondAs.map(markdown_escape).join(', ')}; the order within that second is ambiguous, GTO 1.10 shows ${markdown_escape(holder.version)} (it breaks such ties by registration order), and so does ModelGate.`
+        ]
+        : []));
+    return (['| Model | Stage | Version | Since | By |', '| :-- | :-- | :-- | :-- | :-- |', ...rows].join('\n') +
+        '\n' +
+        (ties.length > 0 ? `\n${ties.join('\n')}\n` : ''));
 }
 /** `modelgate history`: every event, newest first, from the registry alone. */
 async function status_history(context, model, filter = {}) {
@@ -22938,9 +22946,10 @@ const OBJECT_TYPES = new Set(['commit', 'tree', 'blob', 'tag']);
  * would print for it. Undefined when git itself would refuse the object
  * (its first lines are not `object <id>`, `type <type>` and `tag <name>`).
  */
-function parseTagObject(raw) {
-    // git reads the object as a C string.
-    const nul = raw.indexOf('\0');
+function parseTagObject(raw, known = {}) {
+    // git reads the object as a C string. (`known`: what the caller already checked on a
+    // whole batch, so that 10,000 objects are not scanned twice each.)
+    const nul = known.noNul ? -1 : raw.indexOf('\0');
     const text = nul < 0 ? raw : raw.slice(0, nul);
     const objectLine = /^object ([0-9a-f]+)\ntype ([a-z]+)\ntag /.exec(text);
     const id = objectLine?.[1];
@@ -22966,7 +22975,7 @@ function parseTagObject(raw) {
         taggerName: taggerAt < 0 ? '' : identName(text, taggerAt),
         taggerEmail: taggerAt < 0 ? '' : unbracket(identEmail(text, taggerAt)),
         taggerTime: taggerAt < 0 ? undefined : identTime(text, taggerAt),
-        message: withoutSignature(contents, signatureOf(text))
+        message: known.noSignature ? contents : withoutSignature(contents, signatureOf(text))
     };
 }
 /** `%(contents)` minus `%(contents:signature)`, as the state keeps messages. */
@@ -23181,7 +23190,10 @@ function tagCachePath(options) {
 }
 // ---- the file ----------------------------------------------------------------
 /** zlib.crc32 (Node ≥ 20.15); without it the cache is not used. */
-const crc32 = typeof (external_node_zlib_default()).crc32 === 'function' ? (data) => external_node_zlib_default().crc32(data) : undefined;
+const crc32Of = typeof (external_node_zlib_default()).crc32 === 'function'
+    ? (data, value = 0) => external_node_zlib_default().crc32(data, value)
+    : undefined;
+const crc32 = crc32Of && ((data) => crc32Of(data));
 /** Numbers are stored in this machine's byte order; a file of the other order is ignored. */
 const BYTE_ORDER = external_node_os_default().endianness();
 /** Per annotated tag: target type, target id, tagger name, tagger e-mail (string indexes), message length. */
@@ -23195,7 +23207,12 @@ function listingLine(record) {
  * order): the listing they make, and an entry per annotated tag.
  */
 function encodeTagCache(records) {
-    if (!crc32)
+    return Buffer.concat(encodeTagCacheParts(records));
+}
+/** encodeTagCache's bytes in pieces, header first, to write without copying them together. */
+function encodeTagCacheParts(records) {
+    const crc = crc32Of;
+    if (!crc)
         throw new Error('The tag cache needs zlib.crc32 (Node 20.15 or later).');
     const tags = records.filter(r => r.objectType === 'tag');
     const count = tags.length;
@@ -23220,16 +23237,16 @@ function encodeTagCache(records) {
     });
     const table = Buffer.from(JSON.stringify(strings), 'utf8');
     const listing = Buffer.from(records.map(listingLine).join(''), 'utf8');
-    const body = Buffer.concat([
+    const body = [
         new Uint8Array(times.buffer),
         new Uint8Array(ints.buffer),
         table,
         listing,
         ...messages.parts
-    ]);
+    ];
     const header = [MAGIC, FORMAT, BYTE_ORDER, count, table.length, listing.length];
-    header.push(crc32(body).toString(16));
-    return Buffer.concat([Buffer.from(`${header.join(' ')}\n`, 'latin1'), body]);
+    header.push(body.reduce((sum, part) => crc(part, sum), 0).toString(16));
+    return [Buffer.from(`${header.join(' ')}\n`, 'latin1'), ...body];
 }
 /**
  * The messages' UTF-8 bytes, in as few buffers as runs allow (a cached
@@ -23416,7 +23433,7 @@ function loadTagCache(file) {
 async function saveTagCache(file, records) {
     const temp = `${file}.${process.pid}.${(0,external_node_crypto_namespaceObject.randomBytes)(6).toString('hex')}.tmp`;
     try {
-        await (0,promises_namespaceObject.writeFile)(temp, encodeTagCache(records), { flag: 'wx' });
+        await (0,promises_namespaceObject.writeFile)(temp, encodeTagCacheParts(records), { flag: 'wx' });
         await (0,promises_namespaceObject.rename)(temp, file);
         return true;
     }
@@ -23487,6 +23504,11 @@ function parseCatFileBatch(stdout, objectIds) {
     const ascii = Buffer.byteLength(stdout, 'utf8') === stdout.length;
     const bytes = ascii ? undefined : Buffer.from(stdout, 'utf8');
     const length = bytes ? bytes.length : stdout.length;
+    // Scanned once for the whole batch rather than once per object.
+    const known = {
+        noNul: !stdout.includes('\0'),
+        noSignature: !stdout.includes('-----BEGIN ')
+    };
     const objects = [];
     let pos = 0;
     for (const objectId of objectIds) {
@@ -23502,7 +23524,7 @@ function parseCatFileBatch(stdout, objectIds) {
         const end = start + Number(header.slice(afterId));
         if (end >= length || (bytes ? bytes[end] !== 10 : stdout.charCodeAt(end) !== 10))
             return undefined;
-        const fields = parseTagObject(bytes ? bytes.toString('utf8', start, end) : stdout.slice(start, end));
+        const fields = parseTagObject(bytes ? bytes.toString('utf8', start, end) : stdout.slice(start, end), known);
         if (!fields)
             return undefined;
         objects.push(fields);
@@ -23567,8 +23589,7 @@ async function readTagsCached(git, options, sink) {
     });
     if (missing.size > 0) {
         const ids = [...missing.keys()];
-        const result = await git(CAT_FILE_ARGS, { input: `${ids.join('\n')}\n` });
-        const objects = result.code === 0 ? parseCatFileBatch(result.stdout, ids) : undefined;
+        const objects = await readTagObjects(git, ids);
         if (!objects) {
             const all = parseForEachRef(await gitOk(git, FOR_EACH_REF_ARGS));
             await saveTagCache(file, all);
@@ -23595,9 +23616,21 @@ async function readTagsCached(git, options, sink) {
         });
     }
     const complete = records;
-    if (missing.size > 0 || cache?.listing !== live)
-        await saveTagCache(file, complete);
-    return feed(sink(), complete);
+    // The file is written while the answer is built: the write's I/O overlaps the CPU work.
+    const saved = missing.size > 0 || cache?.listing !== live ? saveTagCache(file, complete) : undefined;
+    const answer = feed(sink(), complete);
+    await saved;
+    return answer;
+}
+/**
+ * The tag objects `ids` name, in order, read with ONE `git cat-file --batch`
+ * (splitting a large read over two processes does not pay: each spawn of this
+ * process costs about as much as the half it saves). Undefined when the answer
+ * is not exactly what was asked for.
+ */
+async function readTagObjects(git, ids) {
+    const result = await git(CAT_FILE_ARGS, { input: `${ids.join('\n')}\n` });
+    return result.code === 0 ? parseCatFileBatch(result.stdout, ids) : undefined;
 }
 function feed(sink, records) {
     for (const record of records)
@@ -23905,8 +23938,7 @@ function buildArtifact(model, events) {
                 commit: event.commit,
                 registered: false,
                 active: true,
-                stages: new Map(),
-                rank: { time: event.time, seen: 0 }
+                stages: new Map()
             };
             versions.set(name, version);
         }
@@ -23942,8 +23974,7 @@ function buildArtifact(model, events) {
                     commit: event.commit,
                     registered: false,
                     active: true,
-                    stages: new Map(),
-                    rank: { time: event.time, seen: 0 }
+                    stages: new Map()
                 };
                 versions.set(event.commit, version);
             }
@@ -23963,7 +23994,6 @@ function buildArtifact(model, events) {
                 current.lastAssignment = event;
         }
     }
-    rankVersions(events, versions);
     const holders = new Map();
     const inStage = new Map();
     for (const version of versions.values()) {
@@ -23980,7 +24010,13 @@ function buildArtifact(model, events) {
                 inStage.set(stage, [held]);
         }
     }
+    // Ranks matter only to order assignments made in the same second; rarely computed.
+    let ranked = false;
     for (const [stage, list] of inStage) {
+        if (!ranked && hasTie(list)) {
+            rankVersions(events, versions);
+            ranked = true;
+        }
         list.sort((a, b) => holderOrder(versions, a, b));
         const [first] = list;
         if (!first)
@@ -24025,6 +24061,15 @@ function rankVersions(events, versions) {
             seen: seen.get(version.version) ?? seen.size
         };
     }
+}
+function hasTie(list) {
+    const times = new Set();
+    for (const held of list) {
+        if (times.has(held.assignment.time))
+            return true;
+        times.add(held.assignment.time);
+    }
+    return false;
 }
 /**
  * `gto show`'s order of the versions in one stage: latest assignment first; in
@@ -24153,7 +24198,8 @@ function stageHolder(state, model, stage) {
         assignedBy: event.by,
         ref: event.commit,
         eventId: event.tag,
-        ...(audit ? { audit } : {})
+        ...(audit ? { audit } : {}),
+        ...(holder.tiedWith ? { sameSecondAs: [...holder.tiedWith] } : {})
     };
 }
 /** Each stage's holder, models and stages sorted by name; `[]` for an unknown model. */
