@@ -260,7 +260,8 @@ function messageBytes(tags: readonly TagRecord[]): { parts: Uint8Array[]; length
     }
   }
   flush()
-  return { parts, lengths }
+  // One buffer: the file is written piece by piece, and 10,000 small pieces are 10,000 writes.
+  return { parts: parts.length > 1 ? [Buffer.concat(parts)] : parts, lengths }
 }
 
 /** A loaded cache: typed arrays, a string table, the listing; messages stay bytes until read. */
@@ -493,6 +494,26 @@ export function parseCatFileBatch(
   stdout: string,
   objectIds: readonly string[]
 ): TagObjectFields[] | undefined {
+  return readCatFileBatch(stdout, objectIds)?.map(o => o.fields)
+}
+
+/** A tag object read by `cat-file`; `message` lies at `bytes[start, end)` when `bytes` is set. */
+interface ReadTagObject {
+  fields: TagObjectFields
+  bytes?: Buffer
+  start: number
+  end: number
+}
+
+/**
+ * parseCatFileBatch, keeping where each message lies: for plain output (ASCII,
+ * no NUL, no signature block: the usual case) the messages are not cut out
+ * one by one but left in one copy of the output's bytes, decoded when read.
+ */
+function readCatFileBatch(
+  stdout: string,
+  objectIds: readonly string[]
+): ReadTagObject[] | undefined {
   // Sizes count bytes. The runner decoded UTF-8: pure ASCII output (the usual
   // case) is read as the string itself; otherwise re-encoded, which gives the
   // same bytes unless an object holds invalid UTF-8 (then sizes disagree and
@@ -501,11 +522,17 @@ export function parseCatFileBatch(
   const bytes = ascii ? undefined : Buffer.from(stdout, 'utf8')
   const length = bytes ? bytes.length : stdout.length
   // Scanned once for the whole batch rather than once per object.
+  const noNul = !stdout.includes('\0')
+  const noSignature = !stdout.includes('-----BEGIN ')
+  // ASCII: a byte offset is a character offset, so the messages can stay in these bytes.
+  const kept = ascii && noNul && noSignature ? Buffer.from(stdout, 'latin1') : undefined
+  let messageStart = -1
   const known = {
-    noNul: !stdout.includes('\0'),
-    noSignature: !stdout.includes('-----BEGIN ')
+    noNul,
+    noSignature,
+    ...(kept ? { messageAt: (offset: number) => void (messageStart = offset) } : {})
   }
-  const objects: TagObjectFields[] = []
+  const objects: ReadTagObject[] = []
   let pos = 0
   for (const objectId of objectIds) {
     // `<id> tag <size>\n<content>\n`
@@ -524,7 +551,12 @@ export function parseCatFileBatch(
       known
     )
     if (!fields) return undefined
-    objects.push(fields)
+    objects.push(
+      kept && messageStart >= 0
+        ? { fields, bytes: kept, start: start + messageStart, end }
+        : { fields, start, end }
+    )
+    messageStart = -1
     pos = end + 1
   }
   return pos === length ? objects : undefined
@@ -601,21 +633,35 @@ export async function readTagsCached<T>(
       return feed(sink(), all)
     }
     ids.forEach((id, k) => {
-      const fields = objects[k]
+      const object = objects[k]
       for (const i of missing.get(id) ?? []) {
         const ref = refs[i]
-        if (!ref || !fields) continue
-        records[i] = {
-          name: ref.name,
-          objectType: ref.objectType,
-          objectId: ref.objectId,
-          targetType: fields.targetType,
-          targetId: fields.targetId,
-          taggerName: fields.taggerName,
-          taggerEmail: fields.taggerEmail,
-          taggerTime: fields.taggerTime,
-          message: fields.message
-        }
+        if (!ref || !object) continue
+        const { fields, bytes } = object
+        records[i] = bytes
+          ? new CachedTagRecord(
+              ref.name,
+              ref.objectId,
+              fields.targetType,
+              fields.targetId,
+              fields.taggerName,
+              fields.taggerEmail,
+              fields.taggerTime,
+              bytes,
+              object.start,
+              object.end
+            )
+          : {
+              name: ref.name,
+              objectType: ref.objectType,
+              objectId: ref.objectId,
+              targetType: fields.targetType,
+              targetId: fields.targetId,
+              taggerName: fields.taggerName,
+              taggerEmail: fields.taggerEmail,
+              taggerTime: fields.taggerTime,
+              message: fields.message
+            }
       }
     })
   }
@@ -637,9 +683,9 @@ export async function readTagsCached<T>(
 async function readTagObjects(
   git: GitRunner,
   ids: readonly string[]
-): Promise<TagObjectFields[] | undefined> {
+): Promise<ReadTagObject[] | undefined> {
   const result = await git(CAT_FILE_ARGS, { input: `${ids.join('\n')}\n` })
-  return result.code === 0 ? parseCatFileBatch(result.stdout, ids) : undefined
+  return result.code === 0 ? readCatFileBatch(result.stdout, ids) : undefined
 }
 
 function feed<T>(sink: RecordSink<T>, records: readonly TagRecord[]): T {

@@ -105,7 +105,7 @@ const OBJECT_TYPES = new Set(['commit', 'tree', 'blob', 'tag'])
  */
 export function parseTagObject(
   raw: string,
-  known: { noNul?: boolean; noSignature?: boolean } = {}
+  known: { noNul?: boolean; noSignature?: boolean; messageAt?: (offset: number) => void } = {}
 ): TagObjectFields | undefined {
   // git reads the object as a C string. (`known`: what the caller already checked on a
   // whole batch, so that 10,000 objects are not scanned twice each.)
@@ -126,7 +126,11 @@ export function parseTagObject(
     pos = eol < 0 ? text.length : eol + 1
   }
   while (text.charCodeAt(pos) === 10) pos++
-  const contents = text.slice(pos)
+  // Without NUL or signature the message is the rest of the object: a caller that keeps the
+  // object's bytes can take it from there when needed (`message` is then left empty).
+  const messageAt = known.noNul && known.noSignature ? known.messageAt : undefined
+  messageAt?.(pos)
+  const contents = messageAt ? '' : text.slice(pos)
 
   return {
     targetType: objectLine[2] ?? '',
