@@ -61404,7 +61404,11 @@ function parseTagObject(raw, known = {}) {
     }
     while (text.charCodeAt(pos) === 10)
         pos++;
-    const contents = text.slice(pos);
+    // Without NUL or signature the message is the rest of the object: a caller that keeps the
+    // object's bytes can take it from there when needed (`message` is then left empty).
+    const messageAt = known.noNul && known.noSignature ? known.messageAt : undefined;
+    messageAt?.(pos);
+    const contents = messageAt ? '' : text.slice(pos);
     return {
         targetType: objectLine[2] ?? '',
         targetId: objectLine[1] ?? '',
@@ -61711,7 +61715,8 @@ function messageBytes(tags) {
         }
     }
     flush();
-    return { parts, lengths };
+    // One buffer: the file is written piece by piece, and 10,000 small pieces are 10,000 writes.
+    return { parts: parts.length > 1 ? [Buffer.concat(parts)] : parts, lengths };
 }
 /** A loaded cache: typed arrays, a string table, the listing; messages stay bytes until read. */
 class TagCache {
@@ -61933,6 +61938,14 @@ function lightweight(ref) {
  * fall back.
  */
 function parseCatFileBatch(stdout, objectIds) {
+    return readCatFileBatch(stdout, objectIds)?.map(o => o.fields);
+}
+/**
+ * parseCatFileBatch, keeping where each message lies: for plain output (ASCII,
+ * no NUL, no signature block: the usual case) the messages are not cut out
+ * one by one but left in one copy of the output's bytes, decoded when read.
+ */
+function readCatFileBatch(stdout, objectIds) {
     // Sizes count bytes. The runner decoded UTF-8: pure ASCII output (the usual
     // case) is read as the string itself; otherwise re-encoded, which gives the
     // same bytes unless an object holds invalid UTF-8 (then sizes disagree and
@@ -61941,9 +61954,15 @@ function parseCatFileBatch(stdout, objectIds) {
     const bytes = ascii ? undefined : Buffer.from(stdout, 'utf8');
     const length = bytes ? bytes.length : stdout.length;
     // Scanned once for the whole batch rather than once per object.
+    const noNul = !stdout.includes('\0');
+    const noSignature = !stdout.includes('-----BEGIN ');
+    // ASCII: a byte offset is a character offset, so the messages can stay in these bytes.
+    const kept = ascii && noNul && noSignature ? Buffer.from(stdout, 'latin1') : undefined;
+    let messageStart = -1;
     const known = {
-        noNul: !stdout.includes('\0'),
-        noSignature: !stdout.includes('-----BEGIN ')
+        noNul,
+        noSignature,
+        ...(kept ? { messageAt: (offset) => void (messageStart = offset) } : {})
     };
     const objects = [];
     let pos = 0;
@@ -61963,7 +61982,10 @@ function parseCatFileBatch(stdout, objectIds) {
         const fields = parseTagObject(bytes ? bytes.toString('utf8', start, end) : stdout.slice(start, end), known);
         if (!fields)
             return undefined;
-        objects.push(fields);
+        objects.push(kept && messageStart >= 0
+            ? { fields, bytes: kept, start: start + messageStart, end }
+            : { fields, start, end });
+        messageStart = -1;
         pos = end + 1;
     }
     return pos === length ? objects : undefined;
@@ -62032,22 +62054,25 @@ async function readTagsCached(git, options, sink) {
             return feed(sink(), all);
         }
         ids.forEach((id, k) => {
-            const fields = objects[k];
+            const object = objects[k];
             for (const i of missing.get(id) ?? []) {
                 const ref = refs[i];
-                if (!ref || !fields)
+                if (!ref || !object)
                     continue;
-                records[i] = {
-                    name: ref.name,
-                    objectType: ref.objectType,
-                    objectId: ref.objectId,
-                    targetType: fields.targetType,
-                    targetId: fields.targetId,
-                    taggerName: fields.taggerName,
-                    taggerEmail: fields.taggerEmail,
-                    taggerTime: fields.taggerTime,
-                    message: fields.message
-                };
+                const { fields, bytes } = object;
+                records[i] = bytes
+                    ? new CachedTagRecord(ref.name, ref.objectId, fields.targetType, fields.targetId, fields.taggerName, fields.taggerEmail, fields.taggerTime, bytes, object.start, object.end)
+                    : {
+                        name: ref.name,
+                        objectType: ref.objectType,
+                        objectId: ref.objectId,
+                        targetType: fields.targetType,
+                        targetId: fields.targetId,
+                        taggerName: fields.taggerName,
+                        taggerEmail: fields.taggerEmail,
+                        taggerTime: fields.taggerTime,
+                        message: fields.message
+                    };
             }
         });
     }
@@ -62066,7 +62091,7 @@ async function readTagsCached(git, options, sink) {
  */
 async function readTagObjects(git, ids) {
     const result = await git(CAT_FILE_ARGS, { input: `${ids.join('\n')}\n` });
-    return result.code === 0 ? parseCatFileBatch(result.stdout, ids) : undefined;
+    return result.code === 0 ? readCatFileBatch(result.stdout, ids) : undefined;
 }
 function feed(sink, records) {
     for (const record of records)
