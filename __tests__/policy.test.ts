@@ -403,3 +403,18 @@ stages:
     })
   })
 })
+
+describe('stage names GTO 1.10 accepts (issue 11, item 8)', () => {
+  it('accepts stages ending in -<digits>, such as canary-2 and eu-1', () => {
+    const policy = parsePolicy(
+      `model: m
+stages:
+  canary-2: { from: [candidate] }
+  eu-1: { from: [canary-2] }
+  prod-3: { from: [eu-1] }
+`,
+      'p.yml'
+    )
+    expect(Object.keys(policy.stages)).toEqual(['canary-2', 'eu-1', 'prod-3'])
+  })
+})

@@ -496,7 +496,7 @@ describe('tags written by hand in GTO forms', () => {
     }
   }
 
-  it('reads simple, counter and legacy forms, and ignores lightweight tags', async () => {
+  it('reads simple and counter forms (m#prod-3 is stage prod-3, as in GTO 1.10), and ignores lightweight tags', async () => {
     const s = await sandbox()
     const a = await s.clone('a')
     const c1 = await commit(a.git, 'v1')
@@ -516,7 +516,7 @@ describe('tags written by hand in GTO forms', () => {
     const [status] = await reg.status('m')
     expect(status?.stages.map(h => [h.stage, h.version, h.assignedBy, h.eventId])).toEqual([
       ['dev', 'v1.0.0', 'Gto User', 'm#dev'],
-      ['prod', 'v1.0.0', 'Gto User', 'm#prod-3'],
+      ['prod-3', 'v1.0.0', 'Gto User', 'm#prod-3'],
       ['staging', 'v2.0.0', 'Gto User', 'm#staging#3']
     ])
     const history = await reg.history('m')

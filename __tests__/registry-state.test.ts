@@ -4,7 +4,7 @@ import { InvalidInputError } from '../src/errors.js'
 import { createGitRegistry } from '../src/registry/git/adapter.js'
 import { takenOutOf } from '../src/registry/git/queries.js'
 import { generateBenchRepo } from '../src/registry/git/bench-repo.js'
-import { parseGtoStages } from '../src/registry/git/gto-config.js'
+import { parseGtoStages, parseGtoStagesVariable } from '../src/registry/git/gto-config.js'
 import { formatMessage, parseMessage } from '../src/registry/git/message.js'
 import type { GitRunner } from '../src/registry/git/runner.js'
 import type { TagRecord } from '../src/registry/git/state.js'
@@ -183,14 +183,89 @@ describe('messages', () => {
 })
 
 describe('.gto stages', () => {
-  it('reads the stage list, case-insensitively, and validates it', () => {
+  it('reads the stage list and validates it', () => {
     expect(parseGtoStages('stages: [dev, staging, prod]\n')).toEqual(['dev', 'staging', 'prod'])
-    expect(parseGtoStages('STAGES:\n  - dev\n')).toEqual(['dev'])
     expect(parseGtoStages('types: [model]\n')).toBeUndefined()
+    expect(parseGtoStages('stages: null\n')).toBeUndefined()
+    expect(parseGtoStages('stages: []\n')).toEqual([])
+    expect(parseGtoStages('stages: [canary-2, eu-1]\n')).toEqual(['canary-2', 'eu-1'])
     expect(parseGtoStages('')).toBeUndefined()
     expect(() => parseGtoStages('stages: [dev, "pro d"]\n')).toThrow(InvalidInputError)
     expect(() => parseGtoStages('stages: dev\n')).toThrow(InvalidInputError)
   })
+
+  it('accepts every key GTO 1.10 knows, with values of the right type', () => {
+    const text = `INDEX: artifacts.yaml
+CONFIG_FILE_NAME: .gto
+LOG_LEVEL: INFO
+DEBUG: false
+EMOJIS: true
+types: [model, dataset]
+stages: [dev, prod]
+enrichments: [{ type: dvc, config: {} }]
+autoload_enrichments: true
+`
+    expect(parseGtoStages(text)).toEqual(['dev', 'prod'])
+  })
+
+  // GTO 1.10: keys are exact; anything else fails every command with "Wrong config file".
+  it.each([
+    [
+      'Stages: [dev, staging]\n',
+      1,
+      'Stages',
+      /unknown key "Stages" \(GTO's keys are exact: "stages"\)/
+    ],
+    ['STAGES:\n  - dev\n', 1, 'STAGES', /unknown key "STAGES"/],
+    ['stages: [dev]\nstage: [prod]\n', 2, 'stage', /unknown key "stage"/],
+    ['stages: [dev]\nindex: x.yaml\n', 2, 'index', /exact: "INDEX"/],
+    ['stages: [dev, 1]\n', 1, 'stages', /stages must be a list of names/],
+    ['types: model\n', 1, 'types', /types must be a list of names/],
+    ['DEBUG: maybe\n', 1, 'DEBUG', /DEBUG must be true or false/],
+    ['INDEX: null\n', 1, 'INDEX', /INDEX must be a string/]
+  ])('refuses %j as GTO does, naming file, line and key', (text, line, key, reason) => {
+    let error: unknown
+    try {
+      parseGtoStages(text, '/repo/.gto')
+    } catch (caught) {
+      error = caught
+    }
+    expect(error).toBeInstanceOf(InvalidInputError)
+    const refused = error as InvalidInputError
+    expect(refused.exitCode).toBe(2)
+    expect(refused.message).toMatch(reason)
+    expect(refused.message).toContain(`Wrong config file '/repo/.gto'`)
+    expect(refused.locations).toEqual([
+      expect.objectContaining({ file: '/repo/.gto', line, keyPath: key })
+    ])
+  })
+
+  it.each(['- dev\n- prod\n', 'just text\n', 'stages: [dev\n', 'stages: [a]\nstages: [b]\n'])(
+    'refuses %j (not a mapping, or not YAML GTO reads)',
+    text => {
+      expect(() => parseGtoStages(text)).toThrow(/Wrong config file/)
+    }
+  )
+})
+
+describe('GTO_STAGES', () => {
+  it('is a JSON list of stages, or null for "not set", its name matched ignoring case', () => {
+    expect(parseGtoStagesVariable({ GTO_STAGES: '["dev"]' })).toEqual(['dev'])
+    expect(parseGtoStagesVariable({ gto_stages: '["dev", "eu-1"]' })).toEqual(['dev', 'eu-1'])
+    expect(parseGtoStagesVariable({ GTO_STAGES: '[]' })).toEqual([])
+    expect(parseGtoStagesVariable({ GTO_STAGES: 'null' })).toBeUndefined()
+    expect(parseGtoStagesVariable({})).toBeUndefined()
+  })
+
+  it.each(['dev', 'dev,prod', '', '"dev"', '[1]', '["pro d"]', '{"stages": []}'])(
+    'refuses %j, as GTO does (exit 2)',
+    raw => {
+      expect(() => parseGtoStagesVariable({ GTO_STAGES: raw })).toThrow(InvalidInputError)
+      expect(() => parseGtoStagesVariable({ GTO_STAGES: raw })).toThrow(
+        /GTO_STAGES.*Wrong config file/
+      )
+    }
+  )
 })
 
 describe('bench repository generator', () => {

@@ -3,6 +3,7 @@ import type { GtoTag } from '../src/registry/git/tag-name.js'
 import {
   TAG_RE,
   assertModelName,
+  assertStageName,
   formatTagName,
   parseTagName
 } from '../src/registry/git/tag-name.js'
@@ -87,10 +88,10 @@ describe('parseTagName', () => {
       { action: 'unassign', model: 'churn-model', stage: 'prod', counter: 12 }
     ],
     ['churn-model#prod!', { action: 'unassign', model: 'churn-model', stage: 'prod' }],
-    [
-      'churn-model#prod-3',
-      { action: 'assign', model: 'churn-model', stage: 'prod', counter: 3, legacy: true }
-    ],
+    ['churn-model#prod-3', { action: 'assign', model: 'churn-model', stage: 'prod-3' }],
+    ['m#eu-1', { action: 'assign', model: 'm', stage: 'eu-1' }],
+    ['m#canary-2#4', { action: 'assign', model: 'm', stage: 'canary-2', counter: 4 }],
+    ['m#eu-1!#5', { action: 'unassign', model: 'm', stage: 'eu-1', counter: 5 }],
     ['churn-model@deprecated', { action: 'deprecate', model: 'churn-model' }],
     ['churn-model@deprecated#9', { action: 'deprecate', model: 'churn-model', counter: 9 }],
     ['churn-model@created', { action: 'create', model: 'churn-model' }],
@@ -146,11 +147,9 @@ describe('formatTagName refuses what GTO or git cannot read', () => {
     ['name with //', { action: 'assign', model: 'a//b', stage: 'prod' }],
     ['stage with space', { action: 'assign', model: 'm', stage: 'pro d' }],
     ['stage with !', { action: 'assign', model: 'm', stage: 'prod!' }],
-    ['stage ending in -N', { action: 'assign', model: 'm', stage: 'canary-2' }],
     ['empty stage', { action: 'assign', model: 'm', stage: '' }],
     ['negative counter', { action: 'assign', model: 'm', stage: 'prod', counter: -1 }],
-    ['fractional counter', { action: 'assign', model: 'm', stage: 'prod', counter: 1.5 }],
-    ['legacy unassign', { action: 'unassign', model: 'm', stage: 'prod', counter: 2, legacy: true }]
+    ['fractional counter', { action: 'assign', model: 'm', stage: 'prod', counter: 1.5 }]
   ]
   it.each(bad)('%s', (_label, tag) => {
     expect(() => formatTagName(tag)).toThrow(InvalidInputError)
@@ -171,6 +170,15 @@ describe('formatTagName refuses what GTO or git cannot read', () => {
     expect(name).toBe('ml/models=churn#prod#5')
     expect(GTO_TAG_RE.test(name)).toBe(true)
     expect(() => assertModelName('ml/models:churn')).not.toThrow()
+  })
+})
+
+describe('stages ending in -<digits> (GTO 1.10)', () => {
+  it.each(['prod-3', 'eu-1', 'canary-2', 'a-0'])('%s is an ordinary stage name', stage => {
+    expect(() => assertStageName(stage)).not.toThrow()
+    expect(parseTagName(`m#${stage}`)).toEqual({ action: 'assign', model: 'm', stage })
+    expect(formatTagName({ action: 'assign', model: 'm', stage, counter: 7 })).toBe(`m#${stage}#7`)
+    expect(GTO_TAG_RE.exec(`m#${stage}`)?.groups?.stage).toBe(stage)
   })
 })
 

@@ -167,7 +167,7 @@ function registryStatus() {
   figure(
     'status_10k_tags_cold_vs_for_each_ref',
     round(r.statusCold / r.forEachRef),
-    '',
+    '≤ 3',
     `status ${ms(r.statusCold)} with the cache deleted first (${r.coldGitProcesses.join(' + ')}, then the ${Math.round(r.cacheBytes / 1024)} KiB cache written) vs ${base}`
   )
   figure(

@@ -8653,8 +8653,6 @@ var __webpack_exports__ = {};
 
 ;// CONCATENATED MODULE: external "node:util"
 const external_node_util_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
-;// CONCATENATED MODULE: external "node:crypto"
-const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
 ;// CONCATENATED MODULE: external "node:fs/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
 ;// CONCATENATED MODULE: external "node:path"
@@ -8725,303 +8723,6 @@ function errorMessage(error) {
         return error.message;
     }
     return typeof error === 'string' ? error : JSON.stringify(error);
-}
-
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-;// CONCATENATED MODULE: ./src/candidate/hash.ts
-
-
-
-
-/**
- * Size of each of the two read buffers per file being hashed.
- *
- * Measured on a 1 GiB file (Node 20, Linux, page cache warm): a FileHandle
- * read loop with two alternating 2 MiB buffers (the next read runs on the
- * libuv pool while the current buffer is hashed) took 0.62 s; the same loop
- * with one buffer 0.82 s; `createReadStream` piped to the hash, 1 to 4 MiB
- * highWaterMark, 0.85-0.95 s and 30 MB more peak RSS. Memory stays at
- * 2 x HASH_BUFFER_BYTES per file in flight, whatever the file size.
- */
-const HASH_BUFFER_BYTES = 2 * 1024 * 1024;
-/** Files hashed at the same time by `hashFiles` unless told otherwise. */
-const DEFAULT_HASH_CONCURRENCY = 4;
-/**
- * Open flags for every file ModelGate reads from a candidate: never follow a
- * symlink at the last component (the walk already resolved and vetted links,
- * so meeting one here means the tree changed under us), and never block on a
- * FIFO swapped in after the walk. Both flags are 0 where the platform lacks them.
- */
-const SAFE_READ_FLAGS = external_node_fs_namespaceObject.constants.O_RDONLY | (external_node_fs_namespaceObject.constants.O_NOFOLLOW ?? 0) | (external_node_fs_namespaceObject.constants.O_NONBLOCK ?? 0);
-/**
- * SHA-256 of one regular file, read in a stream with two reused buffers:
- * memory stays flat whatever the size. This is the function `npm run bench`
- * times against `sha256sum`.
- *
- * `displayPath` names the file in errors (defaults to `file`). Throws
- * InvalidInputError when the path is not a regular file (or is a symlink) or
- * when its size changes while it is read.
- */
-async function hashFile(file, displayPath = file) {
-    let handle;
-    try {
-        handle = await (0,promises_namespaceObject.open)(file, SAFE_READ_FLAGS);
-    }
-    catch (error) {
-        throw new InvalidInputError(`Cannot read ${displayPath}: ${describeFsError(error)}`, {
-            locations: [{ file: displayPath }],
-            cause: error
-        });
-    }
-    try {
-        const stat = await handle.stat();
-        if (!stat.isFile()) {
-            throw new InvalidInputError(`${displayPath} is not a regular file`, {
-                locations: [{ file: displayPath }]
-            });
-        }
-        const hash = (0,external_node_crypto_namespaceObject.createHash)('sha256');
-        const size = Math.max(1, Math.min(HASH_BUFFER_BYTES, stat.size));
-        let current = Buffer.allocUnsafe(size);
-        let spare = Buffer.allocUnsafe(size);
-        let total = 0;
-        let pending = handle.read(current, 0, size, null);
-        for (;;) {
-            const { bytesRead } = await pending;
-            if (bytesRead === 0)
-                break;
-            total += bytesRead;
-            // Start the next read into the spare buffer before hashing this one: I/O and hashing overlap.
-            pending = handle.read(spare, 0, size, null);
-            hash.update(current.subarray(0, bytesRead));
-            const hashed = current;
-            current = spare;
-            spare = hashed;
-        }
-        if (total !== stat.size) {
-            throw new InvalidInputError(`${displayPath} changed while it was being hashed (${stat.size} bytes at open, ${total} read)`, { locations: [{ file: displayPath }] });
-        }
-        return { sha256: hash.digest('hex'), size: total };
-    }
-    catch (error) {
-        if (error instanceof InvalidInputError)
-            throw error;
-        throw new InvalidInputError(`Cannot read ${displayPath}: ${describeFsError(error)}`, {
-            locations: [{ file: displayPath }],
-            cause: error
-        });
-    }
-    finally {
-        await handle.close();
-    }
-}
-/**
- * Hash many files, at most `concurrency` at a time, results in input order.
- * The first failure stops new files from starting and is rethrown once the
- * files already in flight have finished.
- */
-async function hashFiles(jobs, concurrency = DEFAULT_HASH_CONCURRENCY) {
-    const results = new Array(jobs.length);
-    let nextIndex = 0;
-    let failure;
-    const worker = async () => {
-        while (failure === undefined && nextIndex < jobs.length) {
-            const index = nextIndex++;
-            const job = jobs[index];
-            if (!job)
-                continue;
-            try {
-                results[index] = await hashFile(job.file, job.displayPath);
-            }
-            catch (error) {
-                failure ??= { error };
-            }
-        }
-    };
-    const workers = Math.max(1, Math.min(Math.floor(concurrency) || 1, jobs.length));
-    await Promise.all(Array.from({ length: workers }, worker));
-    if (failure)
-        throw failure.error;
-    return results;
-}
-/** `ENOENT: no such file or directory` style text for a Node fs error. */
-function describeFsError(error) {
-    if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string') {
-        const text = {
-            ENOENT: 'no such file or directory',
-            EACCES: 'permission denied',
-            EPERM: 'operation not permitted',
-            ELOOP: 'is a symlink or has too many levels of symlinks',
-            EISDIR: 'is a directory',
-            ENOTDIR: 'a parent is not a directory'
-        };
-        return `${error.code}: ${text[error.code] ?? (error instanceof Error ? error.message : 'error')}`;
-    }
-    return error instanceof Error ? error.message : String(error);
-}
-
-;// CONCATENATED MODULE: ./src/candidate/walk.ts
-
-
-
-
-/**
- * Walk `root` (an absolute, already realpath-resolved directory) recursively.
- * `displayRoot` is how messages name the root (the path as the user gave it).
- */
-async function walkCandidate(root, displayRoot) {
-    const files = [];
-    const directories = new Set();
-    const display = (relative) => external_node_path_default().join(displayRoot, relative);
-    const visit = async (relativeDir) => {
-        const absoluteDir = relativeDir === '' ? root : external_node_path_default().join(root, ...relativeDir.split('/'));
-        let entries;
-        try {
-            entries = await (0,promises_namespaceObject.readdir)(absoluteDir, { withFileTypes: true });
-        }
-        catch (error) {
-            throw new InvalidInputError(`Cannot list ${display(relativeDir) || '.'}: ${describeFsError(error)}`, { locations: [{ file: display(relativeDir) }], cause: error });
-        }
-        for (const entry of entries) {
-            const relative = relativeDir === '' ? entry.name : `${relativeDir}/${entry.name}`;
-            const absolute = external_node_path_default().join(absoluteDir, entry.name);
-            if (entry.isDirectory()) {
-                directories.add(relative);
-                await visit(relative);
-            }
-            else if (entry.isFile()) {
-                files.push({ path: relative, openPath: absolute });
-            }
-            else if (entry.isSymbolicLink()) {
-                files.push(await vetLink(root, relative, absolute, display(relative)));
-            }
-            else {
-                throw new InvalidInputError(`${display(relative)} is not a regular file or a directory (a FIFO, socket or device); ` +
-                    'a candidate may hold only files and directories', { locations: [{ file: display(relative) }] });
-            }
-        }
-    };
-    await visit('');
-    files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    return { files, directories };
-}
-/** True when `target` is `root` itself or lies below it (both absolute and resolved). */
-function isInside(root, target) {
-    const relative = external_node_path_default().relative(root, target);
-    return (relative === '' ||
-        (relative !== '..' && !relative.startsWith(`..${(external_node_path_default()).sep}`) && !external_node_path_default().isAbsolute(relative)));
-}
-async function vetLink(root, relative, absolute, displayPath) {
-    const linkTarget = await (0,promises_namespaceObject.readlink)(absolute);
-    const refuse = (why, cause) => new InvalidInputError(`Refusing symlink ${displayPath} -> ${linkTarget}: ${why}. ` +
-        'ModelGate only follows links to files inside the candidate directory.', { locations: [{ file: displayPath }], cause });
-    let resolved;
-    try {
-        resolved = await (0,promises_namespaceObject.realpath)(absolute);
-    }
-    catch (error) {
-        const code = error?.code;
-        // Say "outside" when it is, even for a dangling target: that is the real problem.
-        if (!isInside(root, external_node_path_default().resolve(external_node_path_default().dirname(absolute), linkTarget))) {
-            throw refuse('it points outside the candidate directory', error);
-        }
-        throw refuse(code === 'ENOENT'
-            ? 'its target does not exist'
-            : code === 'ELOOP'
-                ? 'it is part of a symlink loop'
-                : `it cannot be resolved (${describeFsError(error)})`, error);
-    }
-    if (!isInside(root, resolved)) {
-        const direct = resolved === external_node_path_default().resolve(external_node_path_default().dirname(absolute), linkTarget);
-        throw refuse(direct
-            ? 'it points outside the candidate directory'
-            : `it resolves to ${resolved}, outside the candidate directory`);
-    }
-    const targetStat = await (0,promises_namespaceObject.stat)(resolved);
-    if (targetStat.isDirectory())
-        throw refuse('it points to a directory');
-    if (!targetStat.isFile())
-        throw refuse('its target is not a regular file');
-    return { path: relative, openPath: resolved, linkTarget };
-}
-
-;// CONCATENATED MODULE: ./src/candidate/digest.ts
-
-
-
-
-
-
-/** What a candidate digest starts with: the algorithm, as in OCI and npm digests. */
-const DIGEST_PREFIX = 'sha256:';
-/** `sha256:` and 64 lower-case hex digits. */
-const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
-/**
- * The content digest of a candidate: which files it holds and what is in them, so a directory
- * can be compared with a registered version cheaply.
- *
- * Definition: the SHA-256 of the listing `sha256sum` would print for the candidate's files,
- * `<file sha256 hex>  <relative POSIX path>\n` per file, lines ordered by the paths' UTF-8 bytes
- * (what `LC_ALL=C sort` does), a path holding `\`, a newline or a CR written as GNU sha256sum
- * does (the line starts with `\`; those characters become `\\`, `\n`, `\r`), prefixed
- * `sha256:`. Reproduce it in a shell with
- * `find . -type f -printf '%P\0' | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum`
- * for a directory without such names or links.
- *
- * It covers every file the candidate walk lists (walk.ts): every regular file below the
- * directory, dotfiles, `metrics.json`, `model.yaml` and checksums files included, and a link
- * to a file inside the directory under the link's own path with the target's content. Empty
- * directories, file modes and times are not part of it.
- */
-function candidateDigest(files) {
-    const sorted = [...files].sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
-    const hash = (0,external_node_crypto_namespaceObject.createHash)('sha256');
-    for (const file of sorted) {
-        const escaped = /[\\\n\r]/.test(file.path);
-        const name = escaped
-            ? file.path.replaceAll('\\', '\\\\').replaceAll('\n', '\\n').replaceAll('\r', '\\r')
-            : file.path;
-        hash.update(`${escaped ? '\\' : ''}${file.sha256}  ${name}\n`, 'utf8');
-    }
-    return DIGEST_PREFIX + hash.digest('hex');
-}
-/**
- * Refuses a candidate directory that is itself a symlink, or that lies in `root` (the
- * repository or workspace) as written but resolves outside it through a linked parent: a
- * pull request can replace `model/` with a link to anywhere on the runner. A path written
- * outside `root` (an absolute path the caller chose, such as a downloaded artifact's
- * temporary directory) is the caller's choice and is only refused when it is a link.
- */
-async function assertCandidateLocation(dir, root) {
-    // Relative to the working directory, as loadCandidate reads it.
-    const absolute = external_node_path_default().resolve(dir);
-    let isLink = false;
-    try {
-        isLink = (await (0,promises_namespaceObject.lstat)(absolute)).isSymbolicLink();
-    }
-    catch {
-        return; // a missing directory is loadCandidate's to report (exit 3)
-    }
-    if (isLink) {
-        throw new InvalidInputError(`Refusing the candidate directory ${dir}: it is a symlink. Name the real directory; ModelGate does not follow a candidate directory that is a link.`, { locations: [{ file: dir }] });
-    }
-    const rootReal = await (0,promises_namespaceObject.realpath)(root).catch(() => external_node_path_default().resolve(root));
-    if (!isInside(external_node_path_default().resolve(root), absolute) && !isInside(rootReal, absolute))
-        return;
-    let real;
-    try {
-        real = await (0,promises_namespaceObject.realpath)(absolute);
-    }
-    catch (error) {
-        throw new InvalidInputError(`Cannot resolve the candidate directory ${dir}: ${describeFsError(error)}`, {
-            locations: [{ file: dir }],
-            cause: error
-        });
-    }
-    if (!isInside(rootReal, real)) {
-        throw new InvalidInputError(`Refusing the candidate directory ${dir}: it resolves to ${real}, outside the repository ${rootReal} (a parent of it is a symlink).`, { locations: [{ file: dir }] });
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/candidate/problems.ts
@@ -9169,6 +8870,142 @@ function normalise(name) {
     if (normalised === '.' || normalised.endsWith('/'))
         return { kind: 'bad' };
     return { kind: 'ok', path: normalised };
+}
+
+;// CONCATENATED MODULE: external "node:crypto"
+const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: ./src/candidate/hash.ts
+
+
+
+
+/**
+ * Size of each of the two read buffers per file being hashed.
+ *
+ * Measured on a 1 GiB file (Node 20, Linux, page cache warm): a FileHandle
+ * read loop with two alternating 2 MiB buffers (the next read runs on the
+ * libuv pool while the current buffer is hashed) took 0.62 s; the same loop
+ * with one buffer 0.82 s; `createReadStream` piped to the hash, 1 to 4 MiB
+ * highWaterMark, 0.85-0.95 s and 30 MB more peak RSS. Memory stays at
+ * 2 x HASH_BUFFER_BYTES per file in flight, whatever the file size.
+ */
+const HASH_BUFFER_BYTES = 2 * 1024 * 1024;
+/** Files hashed at the same time by `hashFiles` unless told otherwise. */
+const DEFAULT_HASH_CONCURRENCY = 4;
+/**
+ * Open flags for every file ModelGate reads from a candidate: never follow a
+ * symlink at the last component (the walk already resolved and vetted links,
+ * so meeting one here means the tree changed under us), and never block on a
+ * FIFO swapped in after the walk. Both flags are 0 where the platform lacks them.
+ */
+const SAFE_READ_FLAGS = external_node_fs_namespaceObject.constants.O_RDONLY | (external_node_fs_namespaceObject.constants.O_NOFOLLOW ?? 0) | (external_node_fs_namespaceObject.constants.O_NONBLOCK ?? 0);
+/**
+ * SHA-256 of one regular file, read in a stream with two reused buffers:
+ * memory stays flat whatever the size. This is the function `npm run bench`
+ * times against `sha256sum`.
+ *
+ * `displayPath` names the file in errors (defaults to `file`). Throws
+ * InvalidInputError when the path is not a regular file (or is a symlink) or
+ * when its size changes while it is read.
+ */
+async function hashFile(file, displayPath = file) {
+    let handle;
+    try {
+        handle = await (0,promises_namespaceObject.open)(file, SAFE_READ_FLAGS);
+    }
+    catch (error) {
+        throw new InvalidInputError(`Cannot read ${displayPath}: ${describeFsError(error)}`, {
+            locations: [{ file: displayPath }],
+            cause: error
+        });
+    }
+    try {
+        const stat = await handle.stat();
+        if (!stat.isFile()) {
+            throw new InvalidInputError(`${displayPath} is not a regular file`, {
+                locations: [{ file: displayPath }]
+            });
+        }
+        const hash = (0,external_node_crypto_namespaceObject.createHash)('sha256');
+        const size = Math.max(1, Math.min(HASH_BUFFER_BYTES, stat.size));
+        let current = Buffer.allocUnsafe(size);
+        let spare = Buffer.allocUnsafe(size);
+        let total = 0;
+        let pending = handle.read(current, 0, size, null);
+        for (;;) {
+            const { bytesRead } = await pending;
+            if (bytesRead === 0)
+                break;
+            total += bytesRead;
+            // Start the next read into the spare buffer before hashing this one: I/O and hashing overlap.
+            pending = handle.read(spare, 0, size, null);
+            hash.update(current.subarray(0, bytesRead));
+            const hashed = current;
+            current = spare;
+            spare = hashed;
+        }
+        if (total !== stat.size) {
+            throw new InvalidInputError(`${displayPath} changed while it was being hashed (${stat.size} bytes at open, ${total} read)`, { locations: [{ file: displayPath }] });
+        }
+        return { sha256: hash.digest('hex'), size: total };
+    }
+    catch (error) {
+        if (error instanceof InvalidInputError)
+            throw error;
+        throw new InvalidInputError(`Cannot read ${displayPath}: ${describeFsError(error)}`, {
+            locations: [{ file: displayPath }],
+            cause: error
+        });
+    }
+    finally {
+        await handle.close();
+    }
+}
+/**
+ * Hash many files, at most `concurrency` at a time, results in input order.
+ * The first failure stops new files from starting and is rethrown once the
+ * files already in flight have finished.
+ */
+async function hashFiles(jobs, concurrency = DEFAULT_HASH_CONCURRENCY) {
+    const results = new Array(jobs.length);
+    let nextIndex = 0;
+    let failure;
+    const worker = async () => {
+        while (failure === undefined && nextIndex < jobs.length) {
+            const index = nextIndex++;
+            const job = jobs[index];
+            if (!job)
+                continue;
+            try {
+                results[index] = await hashFile(job.file, job.displayPath);
+            }
+            catch (error) {
+                failure ??= { error };
+            }
+        }
+    };
+    const workers = Math.max(1, Math.min(Math.floor(concurrency) || 1, jobs.length));
+    await Promise.all(Array.from({ length: workers }, worker));
+    if (failure)
+        throw failure.error;
+    return results;
+}
+/** `ENOENT: no such file or directory` style text for a Node fs error. */
+function describeFsError(error) {
+    if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string') {
+        const text = {
+            ENOENT: 'no such file or directory',
+            EACCES: 'permission denied',
+            EPERM: 'operation not permitted',
+            ELOOP: 'is a symlink or has too many levels of symlinks',
+            EISDIR: 'is a directory',
+            ENOTDIR: 'a parent is not a directory'
+        };
+        return `${error.code}: ${text[error.code] ?? (error instanceof Error ? error.message : 'error')}`;
+    }
+    return error instanceof Error ? error.message : String(error);
 }
 
 ;// CONCATENATED MODULE: ./src/candidate/json.ts
@@ -19622,8 +19459,92 @@ function entry(node, key) {
     return node.entries.find(candidate => candidate.key === key)?.value;
 }
 
-;// CONCATENATED MODULE: ./src/candidate/load.ts
+;// CONCATENATED MODULE: ./src/candidate/walk.ts
 
+
+
+
+/**
+ * Walk `root` (an absolute, already realpath-resolved directory) recursively.
+ * `displayRoot` is how messages name the root (the path as the user gave it).
+ */
+async function walkCandidate(root, displayRoot) {
+    const files = [];
+    const directories = new Set();
+    const display = (relative) => external_node_path_default().join(displayRoot, relative);
+    const visit = async (relativeDir) => {
+        const absoluteDir = relativeDir === '' ? root : external_node_path_default().join(root, ...relativeDir.split('/'));
+        let entries;
+        try {
+            entries = await (0,promises_namespaceObject.readdir)(absoluteDir, { withFileTypes: true });
+        }
+        catch (error) {
+            throw new InvalidInputError(`Cannot list ${display(relativeDir) || '.'}: ${describeFsError(error)}`, { locations: [{ file: display(relativeDir) }], cause: error });
+        }
+        for (const entry of entries) {
+            const relative = relativeDir === '' ? entry.name : `${relativeDir}/${entry.name}`;
+            const absolute = external_node_path_default().join(absoluteDir, entry.name);
+            if (entry.isDirectory()) {
+                directories.add(relative);
+                await visit(relative);
+            }
+            else if (entry.isFile()) {
+                files.push({ path: relative, openPath: absolute });
+            }
+            else if (entry.isSymbolicLink()) {
+                files.push(await vetLink(root, relative, absolute, display(relative)));
+            }
+            else {
+                throw new InvalidInputError(`${display(relative)} is not a regular file or a directory (a FIFO, socket or device); ` +
+                    'a candidate may hold only files and directories', { locations: [{ file: display(relative) }] });
+            }
+        }
+    };
+    await visit('');
+    files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return { files, directories };
+}
+/** True when `target` is `root` itself or lies below it (both absolute and resolved). */
+function isInside(root, target) {
+    const relative = external_node_path_default().relative(root, target);
+    return (relative === '' ||
+        (relative !== '..' && !relative.startsWith(`..${(external_node_path_default()).sep}`) && !external_node_path_default().isAbsolute(relative)));
+}
+async function vetLink(root, relative, absolute, displayPath) {
+    const linkTarget = await (0,promises_namespaceObject.readlink)(absolute);
+    const refuse = (why, cause) => new InvalidInputError(`Refusing symlink ${displayPath} -> ${linkTarget}: ${why}. ` +
+        'ModelGate only follows links to files inside the candidate directory.', { locations: [{ file: displayPath }], cause });
+    let resolved;
+    try {
+        resolved = await (0,promises_namespaceObject.realpath)(absolute);
+    }
+    catch (error) {
+        const code = error?.code;
+        // Say "outside" when it is, even for a dangling target: that is the real problem.
+        if (!isInside(root, external_node_path_default().resolve(external_node_path_default().dirname(absolute), linkTarget))) {
+            throw refuse('it points outside the candidate directory', error);
+        }
+        throw refuse(code === 'ENOENT'
+            ? 'its target does not exist'
+            : code === 'ELOOP'
+                ? 'it is part of a symlink loop'
+                : `it cannot be resolved (${describeFsError(error)})`, error);
+    }
+    if (!isInside(root, resolved)) {
+        const direct = resolved === external_node_path_default().resolve(external_node_path_default().dirname(absolute), linkTarget);
+        throw refuse(direct
+            ? 'it points outside the candidate directory'
+            : `it resolves to ${resolved}, outside the candidate directory`);
+    }
+    const targetStat = await (0,promises_namespaceObject.stat)(resolved);
+    if (targetStat.isDirectory())
+        throw refuse('it points to a directory');
+    if (!targetStat.isFile())
+        throw refuse('its target is not a regular file');
+    return { path: relative, openPath: resolved, linkTarget };
+}
+
+;// CONCATENATED MODULE: ./src/candidate/load.ts
 
 
 
@@ -19654,10 +19575,32 @@ const MODEL_INFO_FILE = 'model.yaml';
  * fails fast; their recorded hashes are of exactly the bytes parsed.
  */
 async function loadCandidate(dir, options = {}) {
-    if (options.within !== undefined)
-        await assertCandidateLocation(dir, options.within);
     const absolute = external_node_path_default().resolve(dir);
-    const root = await resolveRoot(dir);
+    let root;
+    try {
+        const rootStat = await (0,promises_namespaceObject.stat)(absolute);
+        if (!rootStat.isDirectory()) {
+            throw new InvalidInputError(`The candidate ${dir} is not a directory`, {
+                locations: [{ file: dir }]
+            });
+        }
+        root = await (0,promises_namespaceObject.realpath)(absolute);
+    }
+    catch (error) {
+        if (error instanceof InvalidInputError)
+            throw error;
+        const code = error?.code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') {
+            throw new NotFoundError(`The candidate directory ${dir} does not exist`, {
+                locations: [{ file: dir }],
+                cause: error
+            });
+        }
+        throw new InvalidInputError(`Cannot read the candidate directory ${dir}: ${describeFsError(error)}`, {
+            locations: [{ file: dir }],
+            cause: error
+        });
+    }
     const display = (relative) => external_node_path_default().join(dir, relative);
     const walk = await walkCandidate(root, dir);
     const byPath = new Map(walk.files.map(file => [file.path, file]));
@@ -19717,44 +19660,6 @@ async function loadCandidate(dir, options = {}) {
         candidate.notes = notes;
     return candidate;
 }
-/** The directory's real path; NotFoundError when it is missing, InvalidInputError when not a directory. */
-async function resolveRoot(dir) {
-    const absolute = external_node_path_default().resolve(dir);
-    try {
-        const rootStat = await (0,promises_namespaceObject.stat)(absolute);
-        if (!rootStat.isDirectory()) {
-            throw new InvalidInputError(`The candidate ${dir} is not a directory`, {
-                locations: [{ file: dir }]
-            });
-        }
-        return await (0,promises_namespaceObject.realpath)(absolute);
-    }
-    catch (error) {
-        if (error instanceof InvalidInputError)
-            throw error;
-        const code = error?.code;
-        if (code === 'ENOENT' || code === 'ENOTDIR') {
-            throw new NotFoundError(`The candidate directory ${dir} does not exist`, {
-                locations: [{ file: dir }],
-                cause: error
-            });
-        }
-        throw new InvalidInputError(`Cannot read the candidate directory ${dir}: ${describeFsError(error)}`, {
-            locations: [{ file: dir }],
-            cause: error
-        });
-    }
-}
-/**
- * Every file of a directory, walked and hashed as loadCandidate does (the same list), without
- * reading what any of them means: what a content digest is computed from.
- */
-async function walkAndHash(dir, display = dir) {
-    const root = await resolveRoot(dir);
-    const walk = await walkCandidate(root, display);
-    const files = await hashAll(walk.files, new Map(), relative => external_node_path_default().join(display, relative));
-    return { files };
-}
 async function readSignature(readMetadata, display, notes) {
     const mlmodelText = await readMetadata(MLMODEL_FILE);
     const schemaText = await readMetadata(SCHEMA_FILE);
@@ -19812,8 +19717,6 @@ function formatNumber(value) {
         const decimals = magnitude >= 1 ? 4 : Math.max(4, 3 - Math.floor(Math.log10(magnitude)));
         text = trimZeros(value.toFixed(decimals));
     }
-    // A guard: with at least 4 significant digits no branch above rounds a non-zero value to -0.
-    // Stryker disable next-line StringLiteral: unreachable, see above
     return text === '-0' ? '0' : text;
 }
 /**
@@ -19866,9 +19769,8 @@ function formatSize(bytes) {
 function plural(count, singular, pluralForm = `${singular}s`) {
     return `${count} ${count === 1 ? singular : pluralForm}`;
 }
-/** Trailing zeros of a `toFixed` with decimals, and the point if nothing follows it. */
 function trimZeros(text) {
-    return text.replace(/\.?0+$/, '');
+    return text.includes('.') ? text.replace(/\.?0+$/, '') : text;
 }
 
 ;// CONCATENATED MODULE: ./src/gates/approvals.ts
@@ -19952,11 +19854,10 @@ function approvalsGate(context) {
     const gate = 'approvals';
     const { rules } = context;
     const facts = classify(context, rules);
-    // One standing review per lower-cased login, so each counted approver is distinct.
     const counted = facts.approvedBy.map(approver => approver.login);
+    const countedKeys = new Set(counted.map(login => login.toLowerCase()));
     const teams = normalisedTeams(context.teams);
     const groups = (rules.groups ?? []).map(group => {
-        // Stryker disable next-line ArrayDeclaration: a made-up entry is no GitHub login, so it matches no approver
         const users = new Set((group.users ?? []).map(login => login.toLowerCase()));
         const unknownTeams = [];
         const memberSets = [];
@@ -19980,7 +19881,7 @@ function approvalsGate(context) {
     });
     const tally = {
         ...facts,
-        required: { have: counted.length, min: rules.required },
+        required: { have: countedKeys.size, min: rules.required },
         groups
     };
     const details = approvals_describe(tally, context.headSha, rules);
@@ -20004,7 +19905,7 @@ function approvalsGate(context) {
         for (const team of group.unknownTeams)
             unreadable.add(team.team);
     }
-    const missingRequired = rules.required - counted.length;
+    const missingRequired = rules.required - countedKeys.size;
     if (missingRequired > 0)
         needs.push(`${missingRequired} more from anyone with write access`);
     if (needs.length > 0) {
@@ -20126,7 +20027,6 @@ function approvals_short(sha) {
 }
 /** `a`, `a and b`, `a, b and c`. */
 function listed(items) {
-    // Stryker disable next-line StringLiteral: no separator shows between fewer than two items
     if (items.length <= 1)
         return items.join('');
     return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
@@ -20146,37 +20046,29 @@ const HASH_PREFIX = 12;
  *   list. With `optional` (the default), no checksums file passes with a note that hashes were
  *   only recorded, and unlisted files are noted as not verified.
  *
- * Fails closed: with no files listed (a registry version, whose files are unknown) every rule
- * fails, as does `max_size_mb` on a total that is not a finite, non-negative number.
- *
  * Problems come first in the details, then the facts behind a pass.
  */
 function artifactGate(context) {
     const rules = context.rules ?? {};
-    const checksumsRequired = rules.checksums === 'required';
+    const mode = rules.checksums ?? 'optional';
     const problems = [];
     const notes = [];
-    // A candidate always has files (metrics.json at least); none listed means they are unknown,
-    // as for a registry version (`files: []`, `totalBytes: 0`), and nothing here can be verified.
-    const unknownFiles = context.files.length === 0;
-    if (unknownFiles) {
-        problems.push('no files are known for the candidate, so the artifact rules cannot be verified');
-    }
-    const present = [];
-    for (const wanted of rules.require ?? []) {
-        if (exists(artifact_normalise(wanted), context.files))
-            present.push(wanted);
-        else
-            problems.push(`required file ${wanted} is missing`);
-    }
-    if (present.length > 0) {
-        notes.push(`required ${present.length === 1 ? 'file' : 'files'} present: ${present.join(', ')}`);
+    if (rules.require && rules.require.length > 0) {
+        const present = [];
+        for (const wanted of rules.require) {
+            if (exists(artifact_normalise(wanted), context.files))
+                present.push(wanted);
+            else
+                problems.push(`required file ${wanted} is missing`);
+        }
+        if (present.length > 0)
+            notes.push(`required ${present.length === 1 ? 'file' : 'files'} present: ${present.join(', ')}`);
     }
     if (rules.max_size_mb !== undefined) {
         const limit = rules.max_size_mb * MIB;
         const size = formatSize(context.totalBytes);
         const limitText = `${formatNumber(rules.max_size_mb)} MiB`;
-        if (unknownFiles || !Number.isFinite(context.totalBytes) || context.totalBytes < 0) {
+        if (!Number.isFinite(context.totalBytes) || context.totalBytes < 0) {
             problems.push('total size unknown');
         }
         else if (context.totalBytes > limit) {
@@ -20195,7 +20087,7 @@ function artifactGate(context) {
             problems.push(`${path}: checksum mismatch, ${report.file} says ${artifact_short(expected)}, file has ${artifact_short(actual)}`);
         }
         for (const path of report.unlisted) {
-            if (checksumsRequired)
+            if (mode === 'required')
                 problems.push(`${path} is not listed in ${report.file}`);
             else
                 notes.push(`${path} is not listed in ${report.file}, so it is not verified`);
@@ -20205,10 +20097,10 @@ function artifactGate(context) {
             notes.push(`${plural(report.verified.length, 'file')} ${verb} ${report.file}`);
         }
     }
-    else if (checksumsRequired) {
+    else if (mode === 'required') {
         problems.push('no checksums file (the policy sets checksums: required)');
     }
-    else if (!unknownFiles) {
+    else {
         notes.push('no checksums file; hashes recorded only');
     }
     const failed = problems.length > 0;
@@ -20220,9 +20112,11 @@ function artifactGate(context) {
         summary = `${plural(context.files.length, 'file')}, ${formatBytes(context.totalBytes)}`;
         summary += report ? `, checksums verified against ${report.file}` : ', no checksums file';
     }
-    // Never empty: the checksums step always adds a problem or a note.
+    const result = { gate: 'artifact', status: failed ? 'fail' : 'pass', summary };
     const details = [...problems, ...notes];
-    return { gate: 'artifact', status: failed ? 'fail' : 'pass', summary, details };
+    if (details.length > 0)
+        result.details = details;
+    return result;
 }
 /** `./model/` → `model`, so policies can write paths either way. */
 function artifact_normalise(path) {
@@ -20255,7 +20149,6 @@ function checksGate(context) {
     const gate = 'checks';
     const commit = approvals_short(context.headSha);
     const details = [];
-    // Stryker disable next-line ArrayDeclaration: only 'fail' and 'pending' entries are looked for
     const statuses = [];
     const failed = [];
     const waiting = [];
@@ -20319,7 +20212,6 @@ function runStatus(run) {
 function latestByApp(runs) {
     const latest = new Map();
     for (const run of runs) {
-        // Stryker disable next-line StringLiteral: every run without an app shares the one key, whichever it is
         const key = run.app ?? '';
         const seen = latest.get(key);
         if (!seen || (run.id ?? Infinity) >= (seen.id ?? -Infinity))
@@ -20473,8 +20365,7 @@ function regressionGate(context) {
         status: failed > 0 ? 'fail' : 'pass',
         summary: failed > 0
             ? `${failed} of ${plural(entries.length, 'metric')} ${failed === 1 ? 'fails' : 'fail'} against champion ${champion.label}`
-            : // Stryker disable next-line OptionalChaining: entries is not empty here
-                `${entries.length === 1 ? `${entries[0]?.[0]} is` : `all ${entries.length} metrics are`} within the allowed regression vs champion ${champion.label}`,
+            : `${entries.length === 1 ? `${entries[0]?.[0]} is` : `all ${entries.length} metrics are`} within the allowed regression vs champion ${champion.label}`,
         checks
     };
     if (details.length > 0)
@@ -20482,7 +20373,6 @@ function regressionGate(context) {
     return result;
 }
 function compareOne(metric, rule, context, champion) {
-    // Stryker disable next-line OptionalChaining: hasOwn has just found the entry
     const goal = Object.hasOwn(context.goals, metric) ? context.goals[metric]?.goal : undefined;
     const check = { metric, rule: describeRegression(rule, goal), status: 'fail' };
     const candidateValue = readMetric(context.candidate, metric);
@@ -20543,7 +20433,6 @@ function allowance(rule, champion) {
     return limits.length > 0 ? Math.min(...limits) : 0;
 }
 function skippedCheck(metric, rule, context) {
-    // Stryker disable next-line OptionalChaining: hasOwn has just found the entry
     const goal = Object.hasOwn(context.goals, metric) ? context.goals[metric]?.goal : undefined;
     const check = {
         metric,
@@ -20760,9 +20649,8 @@ function thresholdsGate(context) {
     for (const [metric, rule] of entries) {
         const check = checkOne(metric, rule, context);
         checks.push(check);
-        // checkOne sets a problem on every failing check.
         if (check.status === 'fail')
-            details.push(`${metric} ${check.problem}`);
+            details.push(`${metric} ${check.problem ?? 'fails'}`);
     }
     const failed = checks.filter(check => check.status === 'fail').length;
     const result = {
@@ -20770,8 +20658,7 @@ function thresholdsGate(context) {
         status: failed > 0 ? 'fail' : 'pass',
         summary: failed > 0
             ? `${failed} of ${plural(entries.length, 'metric')} out of bounds or unusable`
-            : // Stryker disable next-line OptionalChaining: entries is not empty here
-                `${entries.length === 1 ? `${entries[0]?.[0]} is` : `all ${entries.length} metrics are`} within bounds`,
+            : `${entries.length === 1 ? `${entries[0]?.[0]} is` : `all ${entries.length} metrics are`} within bounds`,
         checks
     };
     if (details.length > 0)
@@ -20846,7 +20733,6 @@ function describeRule(rule) {
 function evaluateStage(input) {
     const { policy, candidate, champion, now } = input;
     const stagePolicy = findStage(policy, input.stage);
-    // Stryker disable next-line ArrayDeclaration: a made-up entry names no context, so nothing reads it
     const unavailable = new Set(input.unavailable ?? []);
     const notEvaluated = `not evaluated ${input.evaluator ? `by ${input.evaluator}` : 'in this run'}`;
     const gates = [];
@@ -20886,8 +20772,8 @@ function evaluateStage(input) {
             checksums: candidate.checksums
         }));
     }
-    const minDays = stagePolicy.min_days_in_source_stage ?? 0;
-    if (minDays > 0) {
+    const minDays = stagePolicy.min_days_in_source_stage;
+    if (minDays !== undefined && minDays > 0) {
         configured++;
         const sourceStage = input.source?.stage ?? onlySource(stagePolicy);
         if (unavailable.has('source-stage-dates')) {
@@ -21023,15 +20909,12 @@ function describeApprovals(approvals) {
  * gate, but it is probably a bug in the training job's output.
  */
 function unusedInvalidMetrics(input, gates) {
-    const checked = new Set(gates.flatMap(gate => 
-    // Stryker disable next-line ArrayDeclaration: a made-up entry has no metric name, so it marks none checked
-    (gate.checks ?? []).filter(c => c.status !== 'skipped').map(c => c.metric)));
+    const checked = new Set(gates.flatMap(gate => (gate.checks ?? []).filter(c => c.status !== 'skipped').map(c => c.metric)));
     const used = metricsNamedByPolicy(input.policy);
     return Object.keys(input.candidate.invalidMetrics)
         .filter(name => !checked.has(name))
         .sort()
         .map(name => {
-        // Stryker disable next-line StringLiteral: name comes from the keys of this record, so the fallback never applies
         const why = input.candidate.invalidMetrics[name] ?? 'is not a number';
         const consequence = used.has(name)
             ? `not checked for ${input.stage}`
@@ -21988,9 +21871,8 @@ const CHECK_LACKS = ['approvals', 'checks', 'source-stage-dates'];
  * optionally against a champion directory. Reads only; never writes anywhere.
  */
 async function check_check(options, openRegistry = noRegistry) {
-    const policy = options.policy ?? (await loadPolicy(options.policyFile));
-    const within = options.within ?? process.cwd();
-    const load = (where) => loadModel(where, policy, openRegistry, within);
+    const policy = await loadPolicy(options.policyFile);
+    const load = (where) => loadModel(where, policy, openRegistry);
     const candidate = await load(options.candidateDir);
     const champion = options.championDir ? await load(options.championDir) : undefined;
     const evaluation = evaluateStage({
@@ -22018,9 +21900,9 @@ async function check_check(options, openRegistry = noRegistry) {
 }
 /** `mlflow:NAME/VERSION` or `mlflow:NAME@ALIAS` names a registered version; anything else is a directory. */
 const REGISTERED = /^mlflow:(?<name>[^/@]+)(?:\/(?<version>[^/@]+)|@(?<alias>[^/@]+))$/;
-async function loadModel(where, policy, openRegistry, within) {
+async function loadModel(where, policy, openRegistry) {
     if (!where.startsWith('mlflow:'))
-        return loadCandidate(where, { within });
+        return loadCandidate(where);
     const match = REGISTERED.exec(where)?.groups;
     if (!match?.name) {
         throw new InvalidInputError(`"${where}" must be mlflow:NAME/VERSION or mlflow:NAME@ALIAS`);
@@ -22359,62 +22241,7 @@ function transitionGate(context) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/commands/bind-candidate.ts
-
-
-/**
- * The version a promotion names, checked against the candidate directory's model.yaml: a
- * directory that says it is another version is an error naming both, never a silent choice.
- */
-function versionToPromote(named, dir, fromDir) {
-    const inFile = fromDir?.info?.version;
-    if (named !== undefined && inFile !== undefined && inFile !== named) {
-        throw new InvalidInputError(`The candidate ${dir ?? 'directory'} is version ${inFile} (its model.yaml), but the version to promote is ${named}: a directory is judged only as the version it is. Promote ${inFile}, or name the directory of ${named}.`, { locations: [{ file: `${dir ?? '.'}/model.yaml`, keyPath: 'version' }] });
-    }
-    return named ?? inFile;
-}
-/**
- * What ModelGate judges for `version` when a candidate directory is given: the directory, but
- * only when its content digest (candidate/digest.ts) equals the version's: the digest recorded
- * at registration, else the digest of the version's own files (git: at its registration commit).
- * When neither can be had, the directory is refused (fails closed): the caller can promote
- * without it, and the version's own files or run are judged.
- */
-async function bindCandidate(context, record, dir, fromDir) {
-    const { model, version } = record;
-    const actual = candidateDigest(fromDir.files);
-    const expected = record.candidateDigest
-        ? { digest: record.candidateDigest, source: 'recorded at its registration' }
-        : await ownDigest(context, model, version, dir);
-    if (expected.digest !== actual) {
-        throw new InvalidInputError(`The candidate directory ${dir} is not the files of ${model} ${version}: its content digest is ${actual}, the version's is ${expected.digest} (${expected.source}). ` +
-            `ModelGate judges only what it promotes: promote without a candidate directory to judge ${version}'s own files, or register the directory's content as a new version.`, { locations: [{ file: dir }] });
-    }
-    return fromDir;
-}
-async function ownDigest(context, model, version, dir) {
-    const refuse = (why, record, cause) => new InvalidInputError(`Refusing the candidate directory ${dir}: ${model} ${version} has no content digest recorded at registration, and ${why}, so the directory cannot be shown to be that version. ` +
-        `Promote without a candidate directory (${version} is then judged on its own files or run), or ${record}.`, { locations: [{ file: dir }], ...(cause ? { cause } : {}) });
-    const gitRecord = 'register versions with `modelgate register`, which records the digest of the files at the commit';
-    const runRecord = 'have the job that registers each version record the digest of the files it logged (`modelgate digest DIR`) in the version tag modelgate.candidate_digest';
-    let own;
-    try {
-        own = await context.models.loadVersion(model, version);
-    }
-    catch (error) {
-        if (error instanceof ModelGateError) {
-            throw refuse(`its files cannot be read (${error.message})`, gitRecord, error);
-        }
-        throw error;
-    }
-    if (own.files.length === 0) {
-        throw refuse('the registry keeps no files of it to compare with', runRecord);
-    }
-    return { digest: candidateDigest(own.files), source: "computed from the version's own files" };
-}
-
 ;// CONCATENATED MODULE: ./src/commands/promote.ts
-
 
 
 
@@ -22435,9 +22262,9 @@ async function promote(context, options) {
     }
     const model = options.policy.model;
     const candidateFromDir = options.candidateDir
-        ? await loadCandidate(options.candidateDir, { within: context.workspace ?? process.cwd() })
+        ? await loadCandidate(options.candidateDir)
         : undefined;
-    const version = versionToPromote(options.version, options.candidateDir, candidateFromDir);
+    const version = options.version ?? candidateFromDir?.info?.version;
     if (!version) {
         throw new InvalidInputError('Name the version to promote with --version (or a version in the candidate model.yaml)');
     }
@@ -22445,10 +22272,7 @@ async function promote(context, options) {
     if (!record) {
         throw new NotFoundError(`${model} ${version} is not registered; run \`modelgate register\` first`);
     }
-    // What is judged is what is promoted: a directory only when it is the version's own content.
-    const candidate = options.candidateDir && candidateFromDir
-        ? await bindCandidate(context, record, options.candidateDir, candidateFromDir)
-        : await context.models.loadVersion(model, version);
+    const candidate = candidateFromDir ?? (await context.models.loadVersion(model, version));
     let removal = await context.registry.takenOutOf(model, version, options.stage);
     const evaluate = async (holder) => evaluatePromotion(context, options, { version, candidate, holder, record, removal });
     const audit = (judged, written) => promotionAudit({
@@ -22575,42 +22399,28 @@ function auditFor(context, options, record) {
     };
 }
 function describeWrite(result, version, options, previous) {
-    const from = previous
-        ? ` (replacing ${markdown_escape(previous.version)})`
-        : ' (first holder of the stage)';
-    const [v, stage] = [version, options.stage].map(markdown_escape);
+    const from = previous ? ` (replacing ${previous.version})` : ' (first holder of the stage)';
     if (result.written) {
         const forced = options.force ? ' by force' : '';
-        return `Promoted ${v} to ${stage}${forced}${from}. Wrote:\n${listEvents(result.events)}`;
+        return `Promoted ${version} to ${options.stage}${forced}${from}. Wrote:\n${listEvents(result.events)}`;
     }
     if (result.reason === 'dry run') {
-        return `Dry run: would promote ${v} to ${stage}${from}. Would write:\n${listEvents(result.planned)}`;
+        return `Dry run: would promote ${version} to ${options.stage}${from}. Would write:\n${listEvents(result.planned)}`;
     }
-    return `Nothing written: ${v} ${result.reason}.`;
+    return `Nothing written: ${version} ${result.reason}.`;
 }
 function listEvents(events) {
     return events
-        .map(event => `- \`${event.id}\`${event.summary ? `: ${markdown_escape(event.summary)}` : ''}`)
+        .map(event => `- \`${event.id}\`${event.summary ? `: ${event.summary}` : ''}`)
         .join('\n');
 }
 function nothingToDo(model, version, stage, holder) {
-    // The holder's author is registry text (a tag's tagger): escaped like every name here.
-    const [m, v, st, by] = [model, version, stage, holder.assignedBy].map(markdown_escape);
-    const markdown = `${m} ${v} already holds ${st} (since ${holder.assignedAt.toISOString()}, by ${by}). Nothing written.\n`;
+    const markdown = `${model} ${version} already holds ${stage} (since ${holder.assignedAt.toISOString()}, by ${holder.assignedBy}). Nothing written.\n`;
     const json = JSON.stringify({ model, version, stage, written: false, reason: 'already in stage' }, null, 2);
     return { markdown, json, exitCode: ExitCode.Pass, decision: 'pass' };
 }
 function alreadyDone(done) {
-    // Read back from the registry, where anyone who can push tags can write: escaped.
-    const [commit, model, version, stage, at, run] = [
-        done.commitSha?.slice(0, 7) ?? '',
-        done.model,
-        done.version ?? '',
-        done.to,
-        done.timestamp,
-        done.runUrl ?? 'run unknown'
-    ].map(markdown_escape);
-    const markdown = `This commit (${commit}) already promoted ${model} ${version} to ${stage} at ${at} (${run}). Nothing written.\n`;
+    const markdown = `This commit (${done.commitSha?.slice(0, 7)}) already promoted ${done.model} ${done.version} to ${done.to} at ${done.timestamp} (${done.runUrl ?? 'run unknown'}). Nothing written.\n`;
     const json = JSON.stringify({
         model: done.model,
         version: done.version,
@@ -22637,133 +22447,23 @@ function outcome(evaluation, action, written, audit) {
 
 ;// CONCATENATED MODULE: ./src/commands/register.ts
 
-
-/**
- * `modelgate register`: record a version on a commit, with the content digest of the model's
- * files there (when the backend can read them), so a candidate directory can later be
- * compared with the version. Re-registering the same version writes nothing.
- */
+/** `modelgate register`: record a version on a commit. Re-registering the same version writes nothing. */
 async function register(context, options) {
-    const digest = await digestOf(context, options);
-    const result = await context.registry.register(options.model, options.version, options.commit, {
-        actor: context.actor,
-        actorEmail: context.actorEmail,
-        record: { ...context.runFacts },
-        ...('digest' in digest ? { candidateDigest: digest.digest } : {})
-    }, { dryRun: options.dryRun });
-    // Names from the command line or a workflow input: escaped for the markdown below.
-    const [model, version] = [options.model, options.version].map(markdown_escape);
-    const what = `${model} ${version} on ${options.commit.slice(0, 12)}`;
+    const result = await context.registry.register(options.model, options.version, options.commit, { actor: context.actor, actorEmail: context.actorEmail, record: { ...context.runFacts } }, { dryRun: options.dryRun });
+    const what = `${options.model} ${options.version} on ${options.commit.slice(0, 12)}`;
     const text = result.written
         ? `Registered ${what}: \`${result.events.map(event => event.id).join('`, `')}\``
         : result.reason === 'dry run'
             ? `Dry run: would register ${what}: \`${result.planned.map(event => event.id).join('`, `')}\``
-            : `Nothing written: ${model} ${version} ${result.reason}.`;
-    const note = 'digest' in digest
-        ? `Candidate digest: ${digest.digest}`
-        : `No candidate digest recorded (${markdown_escape(digest.why)}): a candidate directory is compared with the version's own files instead, or refused when they cannot be read.`;
+            : `Nothing written: ${options.model} ${options.version} ${result.reason}.`;
     return {
-        markdown: `${text}\n${result.written || result.reason === 'dry run' ? `${note}\n` : ''}`,
-        json: JSON.stringify({
-            ...options,
-            written: result.written,
-            ...('digest' in digest ? { candidateDigest: digest.digest } : {})
-        }, null, 2),
+        markdown: text + '\n',
+        json: JSON.stringify({ ...options, written: result.written }, null, 2),
         exitCode: ExitCode.Pass
-    };
-}
-/** The digest of the model's files at the commit, or why there is none. */
-async function digestOf(context, options) {
-    if (!context.models.digestAt)
-        return { why: 'this registry keeps no files for ModelGate to read' };
-    try {
-        const digest = await context.models.digestAt(options.model, options.commit);
-        return digest ? { digest } : { why: 'no files at the commit' };
-    }
-    catch (error) {
-        // A model whose files cannot be found can still be registered (GTO allows it); its
-        // promotions are then judged on what loadVersion reads, and a directory is refused.
-        if (error instanceof ModelGateError)
-            return { why: error.message };
-        throw error;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/commands/rollback-rerun.ts
-
-/**
- * How long after a rollback a rollback of the same stage, by the same person, with the same
- * reason and no version named, is taken for a re-run of it (a crash, a cancel, an answer lost)
- * rather than a request to go one more step back. Long enough for a person to notice and run
- * it again; a second step back within it names the holder to remove (`--from`).
- */
-const RERUN_WINDOW_MS = 15 * 60 * 1000;
-/**
- * The earlier rollback this request repeats, if any: newest first, a written rollback of the
- * stage from the same workflow run (any attempt, however late), or, outside a workflow run (a
- * terminal, which has no run identity), by the same actor with the same reason within
- * RERUN_WINDOW_MS, while that rollback is still the stage's latest assignment. In the action a new
- * dispatch is a new run: a new request, never a re-run.
- */
-function findRerunOf(history, request) {
-    // Only the stage's latest assignment can be the rollback a terminal re-run repeats: once
-    // anything was assigned since, the same words ask to take out the new holder.
-    let latest = true;
-    for (const event of history) {
-        if (event.kind !== 'assignment' || event.stage !== request.stage)
-            continue;
-        const prior = priorRollback(event);
-        const wasLatest = latest;
-        latest = false;
-        if (!prior)
-            continue;
-        const sameRun = request.runUrl !== undefined && prior.runUrl === request.runUrl;
-        const age = request.now.getTime() - prior.at.getTime();
-        const sameAsk = request.runUrl === undefined &&
-            wasLatest &&
-            prior.actor === request.actor &&
-            prior.reason?.trim() === request.reason.trim() &&
-            age >= 0 &&
-            age <= RERUN_WINDOW_MS;
-        if (sameRun || sameAsk)
-            return prior;
-    }
-    return undefined;
-}
-/** A rollback as the registry keeps it: the full audit record, else the backend's own facts. */
-function priorRollback(event) {
-    const record = auditRecordOf(event.audit);
-    if (record) {
-        if (record.kind !== 'rollback' || !record.written || record.previous === null)
-            return undefined;
-        return {
-            removed: record.previous,
-            restored: record.version ?? undefined,
-            actor: record.actor,
-            reason: record.reason ?? undefined,
-            at: new Date(record.timestamp),
-            runUrl: record.runUrl ?? undefined,
-            id: event.id
-        };
-    }
-    // Written without a record (by hand, by another tool) or its record was trimmed: the
-    // `rollback: {from, to}` facts both backends keep with the event.
-    const facts = event.audit?.rollback;
-    if (!facts || typeof facts.from !== 'string')
-        return undefined;
-    return {
-        removed: facts.from,
-        restored: typeof facts.to === 'string' ? facts.to : undefined,
-        actor: event.by,
-        reason: typeof event.audit?.reason === 'string' ? event.audit.reason : undefined,
-        at: event.at,
-        runUrl: undefined,
-        id: event.id
     };
 }
 
 ;// CONCATENATED MODULE: ./src/commands/rollback.ts
-
 
 
 
@@ -22780,9 +22480,6 @@ async function rollback(context, options) {
     if (!current) {
         throw new NotFoundError(`${options.model} has no version in ${options.stage} to roll back`);
     }
-    const stale = await rollback_alreadyDone(context, options, current);
-    if (stale)
-        return stale;
     const audit = (restored) => rollbackAudit({
         model: options.model,
         stage: options.stage,
@@ -22851,60 +22548,6 @@ async function rollback(context, options) {
         written: result.written
     };
 }
-/**
- * The outcome of a rollback that is already done, or undefined to go on: the holder named with
- * `fromVersion` is no longer in the stage, or this is a re-run of a rollback the registry
- * recorded and the holder that one removed is still out. Either way nothing is written.
- */
-async function rollback_alreadyDone(context, options, current) {
-    const { model, stage } = options;
-    // Registry and user text is escaped once here, for the markdown below.
-    const [md, holder] = [stage, current.version].map(markdown_escape);
-    let text;
-    if (options.fromVersion !== undefined) {
-        if (current.version === options.fromVersion)
-            return undefined;
-        // A typo must not read as "already out" and exit 0 with the bad holder still in place.
-        if (!(await context.registry.getVersion(model, options.fromVersion))) {
-            throw new NotFoundError(`${model} ${options.fromVersion} is not registered: --from names the version to take out of ${stage}, which ${current.version} holds now. Nothing written.`);
-        }
-        const from = markdown_escape(options.fromVersion);
-        text = `${md} is held by ${holder}, not ${from}: ${from} is already out of it. Nothing written.`;
-    }
-    else if (options.toVersion === undefined) {
-        const prior = findRerunOf(await context.registry.history(model), {
-            stage,
-            actor: context.actor,
-            reason: options.reason,
-            now: context.now(),
-            ...(context.runFacts?.runUrl ? { runUrl: context.runFacts.runUrl } : {})
-        });
-        // The removed holder is back (promoted again since): this rollback is needed again.
-        if (!prior || prior.removed === current.version)
-            return undefined;
-        const restored = prior.restored ? ` to ${markdown_escape(prior.restored)}` : '';
-        text =
-            `Nothing written: ${md} was already rolled back from ${markdown_escape(prior.removed)}${restored} by ${markdown_escape(prior.actor)} at ${prior.at.toISOString()} (${markdown_escape(prior.runUrl ?? prior.id)}), and this is a re-run of it; ${md} holds ${holder} now. ` +
-                `To take ${holder} out too, run the rollback again naming it: --from ${holder} (or name the version to restore).`;
-    }
-    else if (current.version === options.toVersion) {
-        // A re-run of a rollback to a named version that landed: done, not an error.
-        text = `${md} already holds ${holder}: nothing to roll back. Nothing written.`;
-    }
-    else {
-        return undefined;
-    }
-    return {
-        markdown: `## ↩️ Rollback: ${markdown_escape(model)} → ${md}
-
-${text}
-`,
-        json: JSON.stringify({ model, stage, holder: current.version, written: false, reason: 'already rolled back' }, null, 2),
-        exitCode: ExitCode.Pass,
-        rolledBack: current,
-        written: false
-    };
-}
 function rollback_describe(event) {
     return `- \`${event.id}\`${event.summary ? `: ${event.summary}` : ''}`;
 }
@@ -22930,7 +22573,15 @@ function renderStatus(models) {
     const rows = models.flatMap(entry => entry.stages.length === 0
         ? [`| ${markdown_escape(entry.model)} | — | — | — | — |`]
         : entry.stages.map(holder => `| ${markdown_escape(entry.model)}${entry.deprecated ? ' (deprecated)' : ''} | ${markdown_escape(holder.stage)} | ${markdown_escape(holder.version)} | ${isoSeconds(holder.assignedAt)} | ${markdown_escape(holder.assignedBy)} |`));
-    return (['| Model | Stage | Version | Since | By |', '| :-- | :-- | :-- | :-- | :-- |', ...rows].join('\n') + '\n');
+    // Holders decided among assignments made in the same second (by other tools).
+    const ties = models.flatMap(entry => entry.stages.flatMap(holder => holder.sameSecondAs?.length
+        ? [
+            `- ${markdown_escape(entry.model)} ${markdown_escape(holder.stage)}: ${markdown_escape(holder.version)} was assigned in the same second as ${holder.sameSecondAs.map(markdown_escape).join(', ')}; the order within that second is ambiguous, GTO 1.10 shows ${markdown_escape(holder.version)} (it breaks such ties by registration order), and so does ModelGate.`
+        ]
+        : []));
+    return (['| Model | Stage | Version | Since | By |', '| :-- | :-- | :-- | :-- | :-- |', ...rows].join('\n') +
+        '\n' +
+        (ties.length > 0 ? `\n${ties.join('\n')}\n` : ''));
 }
 /** `modelgate history`: every event, newest first, from the registry alone. */
 async function status_history(context, model, filter = {}) {
@@ -22996,7 +22647,6 @@ var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_
 
 
 
-
 /**
  * Reads a registered version's files as they were at its registration commit:
  * the model directory (policy `path`, else `artifacts.<model>.path` in that
@@ -23014,13 +22664,6 @@ function createGitModelSource(options) {
             return withExport(options.git, commit, modelPath, async (dir) => {
                 const candidate = await loadCandidate(dir);
                 return { ...candidate, dir: `${modelPath} at ${commit.slice(0, 12)}` };
-            });
-        },
-        async digestAt(model, commit) {
-            const modelPath = options.modelPath ?? (await dvcArtifactPath(options.git, commit, model));
-            return withExport(options.git, commit, modelPath, async (dir) => {
-                const { files } = await walkAndHash(dir, `${modelPath} at ${commit.slice(0, 12)}`);
-                return candidateDigest(files);
             });
         }
     };
@@ -23225,305 +22868,6 @@ function compareVersions(a, b) {
     return 0;
 }
 
-;// CONCATENATED MODULE: ./src/registry/git/tag-name.ts
-/**
- * The GTO tag-name codec (iterative/gto 1.x, `gto/constants.py` and `gto/tag.py`).
- *
- *   NAME@vX.Y.Z[#N]     register          NAME@vX.Y.Z![#N]  deregister
- *   NAME#STAGE[#N]      assign            NAME#STAGE![#N]   unassign
- *   NAME@deprecated[#N] deprecate         NAME@created[#N]  create
- *
- * A monorepo model `dir/sub:model` is written `dir/sub=model` in a tag.
- *
- * Reading uses GTO's `tag_re`, translated from Python's `re` one to one
- * (`(?P<x>` → `(?<x>`), except that `\d` is `[0-9]`: Python's `\d` also matches
- * non-ASCII decimal digits, which no sane tag carries; such tags are ignored here.
- *
- * Legacy (GTO ≤ 0.1.3): `NAME#STAGE-N` was an assignment with counter N. Today's
- * regex reads it as a stage literally named `STAGE-N`; this codec reads an
- * assignment without counter whose stage ends in `-<digits>` as the legacy form
- * (`legacy: true`, stage STAGE, counter N). To keep that unambiguous, ModelGate
- * refuses to write a stage name ending in `-<digits>`.
- */
-
-
-/** GTO's `name`: an artifact's base name and a stage. */
-const tag_name_NAME_PATTERN = '[a-zA-Z0-9](?:[a-zA-Z0-9/_-]*[a-zA-Z0-9])?';
-/** GTO's `dirname`: the folder part of a monorepo model name. */
-const DIRNAME_PATTERN = '[a-zA-Z0-9_./-]+';
-/** Between folder and model in a model name (`dir/sub:model`) ... */
-const SEPARATOR_IN_NAME = ':';
-/** ... and in a tag (`dir/sub=model@v1.0.0`). */
-const SEPARATOR_IN_TAG = '=';
-/** GTO's `tag_re`, group for group. */
-const TAG_RE = new RegExp(`^(?<artifact>(?<dirname>${DIRNAME_PATTERN}${SEPARATOR_IN_TAG})?(?<name>${tag_name_NAME_PATTERN}))` +
-    `(((#(?<stage>${tag_name_NAME_PATTERN})|@(?<version>v${SEMVER_PATTERN}))(?<cancel>!?))` +
-    `|@((?<deprecated>deprecated)|(?<created>created)))` +
-    `(#((?<counter>[0-9]+)))?$`);
-const NAME_RE = new RegExp(`^${tag_name_NAME_PATTERN}$`);
-const FULLNAME_RE = new RegExp(`^(?:${DIRNAME_PATTERN}${SEPARATOR_IN_NAME})?${tag_name_NAME_PATTERN}$`);
-const LEGACY_STAGE_RE = new RegExp(`^(?<stage>${tag_name_NAME_PATTERN})-(?<counter>[0-9]+)$`);
-/** `dir/sub:model` → `dir/sub=model`. */
-function modelToTagPart(model) {
-    return model.replace(SEPARATOR_IN_NAME, SEPARATOR_IN_TAG);
-}
-/** `dir/sub=model` → `dir/sub:model`. */
-function tagPartToModel(part) {
-    return part.replace(SEPARATOR_IN_TAG, SEPARATOR_IN_NAME);
-}
-/** Parses a tag name the way GTO does; undefined for a tag GTO ignores. */
-function parseTagName(tag) {
-    const g = TAG_RE.exec(tag)?.groups;
-    if (!g || g.artifact === undefined)
-        return undefined;
-    const model = g.dirname === undefined ? g.artifact : tagPartToModel(g.artifact);
-    let counter;
-    if (g.counter !== undefined) {
-        counter = Number(g.counter);
-        if (!Number.isSafeInteger(counter))
-            return undefined;
-    }
-    const cancelled = g.cancel === '!';
-    let parsed;
-    if (g.version !== undefined) {
-        parsed = { action: cancelled ? 'deregister' : 'register', model, version: g.version };
-    }
-    else if (g.stage !== undefined) {
-        if (!cancelled && counter === undefined) {
-            const legacy = LEGACY_STAGE_RE.exec(g.stage)?.groups;
-            const legacyCounter = Number(legacy?.counter);
-            if (legacy?.stage !== undefined && Number.isSafeInteger(legacyCounter)) {
-                return {
-                    action: 'assign',
-                    model,
-                    stage: legacy.stage,
-                    counter: legacyCounter,
-                    legacy: true
-                };
-            }
-        }
-        parsed = { action: cancelled ? 'unassign' : 'assign', model, stage: g.stage };
-    }
-    else {
-        parsed = { action: g.deprecated !== undefined ? 'deprecate' : 'create', model };
-    }
-    if (counter !== undefined)
-        parsed.counter = counter;
-    return parsed;
-}
-const NAME_RULE = "letters, digits, '-', '_' and '/', starting and ending with a letter or digit";
-/** Throws InvalidInputError unless `model` is a name GTO can carry in a tag. */
-function assertModelName(model) {
-    if (!FULLNAME_RE.test(model)) {
-        throw new InvalidInputError(`Invalid model name "${model}": GTO allows ${NAME_RULE}, optionally after a folder and ':' (dir/sub:model).`);
-    }
-    const tagPart = modelToTagPart(model);
-    const problem = refProblem(tagPart);
-    if (problem)
-        throw new InvalidInputError(`Invalid model name "${model}": ${problem}.`);
-}
-/** Throws InvalidInputError unless `stage` is a stage name GTO can carry in a tag. */
-function assertStageName(stage) {
-    if (!NAME_RE.test(stage)) {
-        throw new InvalidInputError(`Invalid stage name "${stage}": GTO allows ${NAME_RULE}.`);
-    }
-    if (LEGACY_STAGE_RE.test(stage)) {
-        throw new InvalidInputError(`Invalid stage name "${stage}": a stage ending in '-<digits>' reads as GTO's legacy NAME#STAGE-N form; choose another name.`);
-    }
-}
-/** Throws InvalidInputError unless `version` is `v` + a full semver. */
-function assertVersion(version) {
-    if (!isGtoVersion(version)) {
-        throw new InvalidInputError(`Invalid version "${version}": GTO needs 'v' followed by a full semver, e.g. v1.2.0 or v1.2.0-rc.1.`);
-    }
-}
-/**
- * Why git would refuse `refs/tags/<tag>` (git-check-ref-format, restricted to
- * what GTO's character set allows), or undefined when it is fine.
- */
-function refProblem(tag) {
-    if (tag.startsWith('-'))
-        return "a tag cannot start with '-'";
-    if (tag.startsWith('/') || tag.includes('//'))
-        return "it would contain an empty path component ('//')";
-    if (tag.includes('..'))
-        return "git refs cannot contain '..'";
-    for (const component of tag.split('/')) {
-        if (component.startsWith('.'))
-            return "a path component cannot start with '.'";
-        if (component.endsWith('.lock'))
-            return "a path component cannot end with '.lock'";
-    }
-    return undefined;
-}
-/**
- * The tag name for an event. Validates every part first and throws
- * InvalidInputError rather than produce a tag GTO cannot parse back.
- */
-function formatTagName(tag) {
-    assertModelName(tag.model);
-    const artifact = modelToTagPart(tag.model);
-    if (tag.counter !== undefined && !(Number.isSafeInteger(tag.counter) && tag.counter >= 0)) {
-        throw new InvalidInputError(`Invalid tag counter ${tag.counter}: a non-negative integer is needed.`);
-    }
-    const suffix = tag.counter === undefined ? '' : `#${tag.counter}`;
-    let name;
-    switch (tag.action) {
-        case 'register':
-        case 'deregister':
-            assertVersion(tag.version);
-            name = `${artifact}@${tag.version}${tag.action === 'deregister' ? '!' : ''}${suffix}`;
-            break;
-        case 'assign':
-        case 'unassign':
-            if (tag.legacy) {
-                if (tag.action !== 'assign' || tag.counter === undefined) {
-                    throw new InvalidInputError('The legacy NAME#STAGE-N form exists only for assignments with a counter.');
-                }
-                assertStageName(tag.stage);
-                name = `${artifact}#${tag.stage}-${tag.counter}`;
-                break;
-            }
-            assertStageName(tag.stage);
-            name = `${artifact}#${tag.stage}${tag.action === 'unassign' ? '!' : ''}${suffix}`;
-            break;
-        case 'deprecate':
-        case 'create':
-            name = `${artifact}@${tag.action === 'deprecate' ? 'deprecated' : 'created'}${suffix}`;
-            break;
-    }
-    const problem = refProblem(name);
-    const back = parseTagName(name);
-    if (problem || !back || !sameTag(back, tag)) {
-        throw new InvalidInputError(`Refusing to write tag "${name}": ${problem ?? 'GTO would not read it back as written'}.`);
-    }
-    return name;
-}
-function sameTag(a, b) {
-    const norm = (t) => JSON.stringify({
-        action: t.action,
-        model: t.model,
-        version: 'version' in t ? t.version : undefined,
-        stage: 'stage' in t ? t.stage : undefined,
-        counter: t.counter,
-        legacy: 'legacy' in t && t.legacy ? true : undefined
-    });
-    return norm(a) === norm(b);
-}
-
-;// CONCATENATED MODULE: ./src/registry/git/origin.ts
-/**
- * The remote's side of the git registry: origin's tags are the registry's truth (DESIGN.md,
- * "What ModelGate trusts"), local tags that never reached origin are not.
- *
- * Before the first read of a model, and before every write attempt, the model's GTO tags
- * (`NAME@…`, `NAME#…`) are fetched from origin forced and pruned, so a tag a write left
- * behind when it was killed mid-push (tags are created locally, then pushed) is removed, never
- * believed. Other tags in the clone are left alone. Chosen over creating tags only after the
- * push lands because it also repairs clones left so by earlier runs or older versions, and
- * because a clone that is merely behind (another run wrote since) is brought up to date too.
- * Without the remote, the local tags are the registry and nothing is fetched.
- */
-
-
-
-/**
- * One ref per artifact outside refs/tags (GTO never reads it), moved by every
- * ModelGate write in the same atomic push as its tags, with
- * --force-with-lease: the optimistic lock that makes two concurrent writes of
- * one artifact conflict even when their tag names differ (other stages).
- */
-const LEASE_PREFIX = 'refs/modelgate/lease/';
-/** `dir/sub:model` → `refs/modelgate/lease/dir%2Fsub=model` (one level: no D/F clashes). */
-function leaseRefOf(model) {
-    return LEASE_PREFIX + modelToTagPart(model).replaceAll('/', '%2F');
-}
-/** Fetches and reconciles one checkout's registry tags with its remote. */
-class OriginTags {
-    git;
-    remote;
-    readState;
-    /** Models (key '' for all) whose tags have been reconciled. */
-    reconciled = new Map();
-    remoteKnown;
-    constructor(git, remote, readState) {
-        this.git = git;
-        this.remote = remote;
-        this.readState = readState;
-    }
-    /** Whether the checkout has the remote: asked once. */
-    hasRemote() {
-        this.remoteKnown ??= gitOk(this.git, ['remote']).then(remotes => remotes.split('\n').some(line => line.trim() === this.remote));
-        this.remoteKnown.catch(() => (this.remoteKnown = undefined));
-        return this.remoteKnown;
-    }
-    /** Once per model (or once for all, `undefined`): its tags made exactly origin's. */
-    reconcileOnce(model) {
-        const key = model ?? '';
-        // Reconciling every model covers each one.
-        let done = this.reconciled.get(key) ?? this.reconciled.get('');
-        if (!done) {
-            done = (async () => {
-                if (!(await this.hasRemote()))
-                    return;
-                if (model !== undefined)
-                    return this.fetch([model]);
-                // Every model: origin's tags first (models this clone has not seen), then each known
-                // model's tags reconciled, local-only ones removed.
-                await this.fetch();
-                const state = await this.readState();
-                const models = [...new Set([...state.artifacts.keys(), ...state.counters.keys()])];
-                if (models.length > 0)
-                    await this.fetch(models);
-            })();
-            this.reconciled.set(key, done);
-            done.catch(() => this.reconciled.delete(key));
-        }
-        return done;
-    }
-    /**
-     * Tags and leases from the remote, forced: the remote is the truth. With `models`, exactly
-     * those models' GTO tags are made origin's, pruning the local ones origin does not have;
-     * other tags are left alone. Without, every tag is fetched and nothing pruned.
-     */
-    async fetch(models) {
-        const tags = models
-            ? models.flatMap(model => {
-                const part = modelToTagPart(model);
-                return [
-                    `+refs/tags/${part}@*:refs/tags/${part}@*`,
-                    `+refs/tags/${part}#*:refs/tags/${part}#*`
-                ];
-            })
-            : ['+refs/tags/*:refs/tags/*'];
-        const result = await this.git([
-            'fetch',
-            '--quiet',
-            '--no-tags',
-            ...(models ? ['--prune'] : []),
-            this.remote,
-            ...tags,
-            `+${LEASE_PREFIX}*:${LEASE_PREFIX}*`
-        ]);
-        if (result.code !== 0) {
-            // git's last lines, on one line, without its own closing period or runs of spaces.
-            const detail = result.stderr
-                .trim()
-                .split('\n')
-                .slice(-3)
-                .map(line => line.trim())
-                .join(' ')
-                .replace(/\s+/g, ' ')
-                .replace(/\.+$/, '');
-            const message = `Could not fetch the registry's tags from ${this.remote}: ${detail}. ModelGate decides only on ${this.remote}'s tags; check the remote (or remove it to keep the registry in local tags) and re-run.`;
-            if (/permission|denied|403|401|authenticat|could not read username/i.test(detail)) {
-                throw new PermissionError(message);
-            }
-            throw new ModelGateError(message, ExitCode.Blocked);
-        }
-    }
-}
-
 ;// CONCATENATED MODULE: external "node:zlib"
 const external_node_zlib_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
 var external_node_zlib_default = /*#__PURE__*/__nccwpck_require__.n(external_node_zlib_namespaceObject);
@@ -23602,9 +22946,10 @@ const OBJECT_TYPES = new Set(['commit', 'tree', 'blob', 'tag']);
  * would print for it. Undefined when git itself would refuse the object
  * (its first lines are not `object <id>`, `type <type>` and `tag <name>`).
  */
-function parseTagObject(raw) {
-    // git reads the object as a C string.
-    const nul = raw.indexOf('\0');
+function parseTagObject(raw, known = {}) {
+    // git reads the object as a C string. (`known`: what the caller already checked on a
+    // whole batch, so that 10,000 objects are not scanned twice each.)
+    const nul = known.noNul ? -1 : raw.indexOf('\0');
     const text = nul < 0 ? raw : raw.slice(0, nul);
     const objectLine = /^object ([0-9a-f]+)\ntype ([a-z]+)\ntag /.exec(text);
     const id = objectLine?.[1];
@@ -23623,14 +22968,18 @@ function parseTagObject(raw) {
     }
     while (text.charCodeAt(pos) === 10)
         pos++;
-    const contents = text.slice(pos);
+    // Without NUL or signature the message is the rest of the object: a caller that keeps the
+    // object's bytes can take it from there when needed (`message` is then left empty).
+    const messageAt = known.noNul && known.noSignature ? known.messageAt : undefined;
+    messageAt?.(pos);
+    const contents = messageAt ? '' : text.slice(pos);
     return {
         targetType: objectLine[2] ?? '',
         targetId: objectLine[1] ?? '',
         taggerName: taggerAt < 0 ? '' : identName(text, taggerAt),
         taggerEmail: taggerAt < 0 ? '' : unbracket(identEmail(text, taggerAt)),
         taggerTime: taggerAt < 0 ? undefined : identTime(text, taggerAt),
-        message: withoutSignature(contents, signatureOf(text))
+        message: known.noSignature ? contents : withoutSignature(contents, signatureOf(text))
     };
 }
 /** `%(contents)` minus `%(contents:signature)`, as the state keeps messages. */
@@ -23845,7 +23194,10 @@ function tagCachePath(options) {
 }
 // ---- the file ----------------------------------------------------------------
 /** zlib.crc32 (Node ≥ 20.15); without it the cache is not used. */
-const crc32 = typeof (external_node_zlib_default()).crc32 === 'function' ? (data) => external_node_zlib_default().crc32(data) : undefined;
+const crc32Of = typeof (external_node_zlib_default()).crc32 === 'function'
+    ? (data, value = 0) => external_node_zlib_default().crc32(data, value)
+    : undefined;
+const crc32 = crc32Of && ((data) => crc32Of(data));
 /** Numbers are stored in this machine's byte order; a file of the other order is ignored. */
 const BYTE_ORDER = external_node_os_default().endianness();
 /** Per annotated tag: target type, target id, tagger name, tagger e-mail (string indexes), message length. */
@@ -23859,7 +23211,12 @@ function listingLine(record) {
  * order): the listing they make, and an entry per annotated tag.
  */
 function encodeTagCache(records) {
-    if (!crc32)
+    return Buffer.concat(encodeTagCacheParts(records));
+}
+/** encodeTagCache's bytes in pieces, header first, to write without copying them together. */
+function encodeTagCacheParts(records) {
+    const crc = crc32Of;
+    if (!crc)
         throw new Error('The tag cache needs zlib.crc32 (Node 20.15 or later).');
     const tags = records.filter(r => r.objectType === 'tag');
     const count = tags.length;
@@ -23884,16 +23241,16 @@ function encodeTagCache(records) {
     });
     const table = Buffer.from(JSON.stringify(strings), 'utf8');
     const listing = Buffer.from(records.map(listingLine).join(''), 'utf8');
-    const body = Buffer.concat([
+    const body = [
         new Uint8Array(times.buffer),
         new Uint8Array(ints.buffer),
         table,
         listing,
         ...messages.parts
-    ]);
+    ];
     const header = [MAGIC, FORMAT, BYTE_ORDER, count, table.length, listing.length];
-    header.push(crc32(body).toString(16));
-    return Buffer.concat([Buffer.from(`${header.join(' ')}\n`, 'latin1'), body]);
+    header.push(body.reduce((sum, part) => crc(part, sum), 0).toString(16));
+    return [Buffer.from(`${header.join(' ')}\n`, 'latin1'), ...body];
 }
 /**
  * The messages' UTF-8 bytes, in as few buffers as runs allow (a cached
@@ -23922,7 +23279,8 @@ function messageBytes(tags) {
         }
     }
     flush();
-    return { parts, lengths };
+    // One buffer: the file is written piece by piece, and 10,000 small pieces are 10,000 writes.
+    return { parts: parts.length > 1 ? [Buffer.concat(parts)] : parts, lengths };
 }
 /** A loaded cache: typed arrays, a string table, the listing; messages stay bytes until read. */
 class TagCache {
@@ -24080,7 +23438,7 @@ function loadTagCache(file) {
 async function saveTagCache(file, records) {
     const temp = `${file}.${process.pid}.${(0,external_node_crypto_namespaceObject.randomBytes)(6).toString('hex')}.tmp`;
     try {
-        await (0,promises_namespaceObject.writeFile)(temp, encodeTagCache(records), { flag: 'wx' });
+        await (0,promises_namespaceObject.writeFile)(temp, encodeTagCacheParts(records), { flag: 'wx' });
         await (0,promises_namespaceObject.rename)(temp, file);
         return true;
     }
@@ -24144,6 +23502,14 @@ function lightweight(ref) {
  * fall back.
  */
 function parseCatFileBatch(stdout, objectIds) {
+    return readCatFileBatch(stdout, objectIds)?.map(o => o.fields);
+}
+/**
+ * parseCatFileBatch, keeping where each message lies: for plain output (ASCII,
+ * no NUL, no signature block: the usual case) the messages are not cut out
+ * one by one but left in one copy of the output's bytes, decoded when read.
+ */
+function readCatFileBatch(stdout, objectIds) {
     // Sizes count bytes. The runner decoded UTF-8: pure ASCII output (the usual
     // case) is read as the string itself; otherwise re-encoded, which gives the
     // same bytes unless an object holds invalid UTF-8 (then sizes disagree and
@@ -24151,6 +23517,17 @@ function parseCatFileBatch(stdout, objectIds) {
     const ascii = Buffer.byteLength(stdout, 'utf8') === stdout.length;
     const bytes = ascii ? undefined : Buffer.from(stdout, 'utf8');
     const length = bytes ? bytes.length : stdout.length;
+    // Scanned once for the whole batch rather than once per object.
+    const noNul = !stdout.includes('\0');
+    const noSignature = !stdout.includes('-----BEGIN ');
+    // ASCII: a byte offset is a character offset, so the messages can stay in these bytes.
+    const kept = ascii && noNul && noSignature ? Buffer.from(stdout, 'latin1') : undefined;
+    let messageStart = -1;
+    const known = {
+        noNul,
+        noSignature,
+        ...(kept ? { messageAt: (offset) => void (messageStart = offset) } : {})
+    };
     const objects = [];
     let pos = 0;
     for (const objectId of objectIds) {
@@ -24166,10 +23543,13 @@ function parseCatFileBatch(stdout, objectIds) {
         const end = start + Number(header.slice(afterId));
         if (end >= length || (bytes ? bytes[end] !== 10 : stdout.charCodeAt(end) !== 10))
             return undefined;
-        const fields = parseTagObject(bytes ? bytes.toString('utf8', start, end) : stdout.slice(start, end));
+        const fields = parseTagObject(bytes ? bytes.toString('utf8', start, end) : stdout.slice(start, end), known);
         if (!fields)
             return undefined;
-        objects.push(fields);
+        objects.push(kept && messageStart >= 0
+            ? { fields, bytes: kept, start: start + messageStart, end }
+            : { fields, start, end });
+        messageStart = -1;
         pos = end + 1;
     }
     return pos === length ? objects : undefined;
@@ -24231,42 +23611,216 @@ async function readTagsCached(git, options, sink) {
     });
     if (missing.size > 0) {
         const ids = [...missing.keys()];
-        const result = await git(CAT_FILE_ARGS, { input: `${ids.join('\n')}\n` });
-        const objects = result.code === 0 ? parseCatFileBatch(result.stdout, ids) : undefined;
+        const objects = await readTagObjects(git, ids);
         if (!objects) {
             const all = parseForEachRef(await gitOk(git, FOR_EACH_REF_ARGS));
             await saveTagCache(file, all);
             return feed(sink(), all);
         }
         ids.forEach((id, k) => {
-            const fields = objects[k];
+            const object = objects[k];
             for (const i of missing.get(id) ?? []) {
                 const ref = refs[i];
-                if (!ref || !fields)
+                if (!ref || !object)
                     continue;
-                records[i] = {
-                    name: ref.name,
-                    objectType: ref.objectType,
-                    objectId: ref.objectId,
-                    targetType: fields.targetType,
-                    targetId: fields.targetId,
-                    taggerName: fields.taggerName,
-                    taggerEmail: fields.taggerEmail,
-                    taggerTime: fields.taggerTime,
-                    message: fields.message
-                };
+                const { fields, bytes } = object;
+                records[i] = bytes
+                    ? new CachedTagRecord(ref.name, ref.objectId, fields.targetType, fields.targetId, fields.taggerName, fields.taggerEmail, fields.taggerTime, bytes, object.start, object.end)
+                    : {
+                        name: ref.name,
+                        objectType: ref.objectType,
+                        objectId: ref.objectId,
+                        targetType: fields.targetType,
+                        targetId: fields.targetId,
+                        taggerName: fields.taggerName,
+                        taggerEmail: fields.taggerEmail,
+                        taggerTime: fields.taggerTime,
+                        message: fields.message
+                    };
             }
         });
     }
     const complete = records;
-    if (missing.size > 0 || cache?.listing !== live)
-        await saveTagCache(file, complete);
-    return feed(sink(), complete);
+    // The file is written while the answer is built: the write's I/O overlaps the CPU work.
+    const saved = missing.size > 0 || cache?.listing !== live ? saveTagCache(file, complete) : undefined;
+    const answer = feed(sink(), complete);
+    await saved;
+    return answer;
+}
+/**
+ * The tag objects `ids` name, in order, read with ONE `git cat-file --batch`
+ * (splitting a large read over two processes does not pay: each spawn of this
+ * process costs about as much as the half it saves). Undefined when the answer
+ * is not exactly what was asked for.
+ */
+async function readTagObjects(git, ids) {
+    const result = await git(CAT_FILE_ARGS, { input: `${ids.join('\n')}\n` });
+    return result.code === 0 ? readCatFileBatch(result.stdout, ids) : undefined;
 }
 function feed(sink, records) {
     for (const record of records)
         sink.add(record);
     return sink.finish();
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/tag-name.ts
+/**
+ * The GTO tag-name codec (iterative/gto 1.x, `gto/constants.py` and `gto/tag.py`).
+ *
+ *   NAME@vX.Y.Z[#N]     register          NAME@vX.Y.Z![#N]  deregister
+ *   NAME#STAGE[#N]      assign            NAME#STAGE![#N]   unassign
+ *   NAME@deprecated[#N] deprecate         NAME@created[#N]  create
+ *
+ * A monorepo model `dir/sub:model` is written `dir/sub=model` in a tag.
+ *
+ * Reading uses GTO's `tag_re`, translated from Python's `re` one to one
+ * (`(?P<x>` → `(?<x>`), except that `\d` is `[0-9]`: Python's `\d` also matches
+ * non-ASCII decimal digits, which no sane tag carries; such tags are ignored here.
+ *
+ * A stage ending in `-<digits>` (`m#prod-3`, `m#eu-1`) is an ordinary stage
+ * name, as GTO 1.10 reads it (`gto check-ref m#prod-3` says stage `prod-3`) and
+ * writes it (`gto assign --stage eu-1 --simple true`). GTO ≤ 0.1.3 once wrote
+ * `NAME#STAGE-N` for "stage STAGE, counter N"; no GTO since reads it that way,
+ * so neither does ModelGate.
+ */
+
+
+/** GTO's `name`: an artifact's base name and a stage. */
+const tag_name_NAME_PATTERN = '[a-zA-Z0-9](?:[a-zA-Z0-9/_-]*[a-zA-Z0-9])?';
+/** GTO's `dirname`: the folder part of a monorepo model name. */
+const DIRNAME_PATTERN = '[a-zA-Z0-9_./-]+';
+/** Between folder and model in a model name (`dir/sub:model`) ... */
+const SEPARATOR_IN_NAME = ':';
+/** ... and in a tag (`dir/sub=model@v1.0.0`). */
+const SEPARATOR_IN_TAG = '=';
+/** GTO's `tag_re`, group for group. */
+const TAG_RE = new RegExp(`^(?<artifact>(?<dirname>${DIRNAME_PATTERN}${SEPARATOR_IN_TAG})?(?<name>${tag_name_NAME_PATTERN}))` +
+    `(((#(?<stage>${tag_name_NAME_PATTERN})|@(?<version>v${SEMVER_PATTERN}))(?<cancel>!?))` +
+    `|@((?<deprecated>deprecated)|(?<created>created)))` +
+    `(#((?<counter>[0-9]+)))?$`);
+const NAME_RE = new RegExp(`^${tag_name_NAME_PATTERN}$`);
+const FULLNAME_RE = new RegExp(`^(?:${DIRNAME_PATTERN}${SEPARATOR_IN_NAME})?${tag_name_NAME_PATTERN}$`);
+/** `dir/sub:model` → `dir/sub=model`. */
+function modelToTagPart(model) {
+    return model.replace(SEPARATOR_IN_NAME, SEPARATOR_IN_TAG);
+}
+/** `dir/sub=model` → `dir/sub:model`. */
+function tagPartToModel(part) {
+    return part.replace(SEPARATOR_IN_TAG, SEPARATOR_IN_NAME);
+}
+/** Parses a tag name the way GTO does; undefined for a tag GTO ignores. */
+function parseTagName(tag) {
+    const g = TAG_RE.exec(tag)?.groups;
+    if (!g || g.artifact === undefined)
+        return undefined;
+    const model = g.dirname === undefined ? g.artifact : tagPartToModel(g.artifact);
+    let counter;
+    if (g.counter !== undefined) {
+        counter = Number(g.counter);
+        if (!Number.isSafeInteger(counter))
+            return undefined;
+    }
+    const cancelled = g.cancel === '!';
+    let parsed;
+    if (g.version !== undefined) {
+        parsed = { action: cancelled ? 'deregister' : 'register', model, version: g.version };
+    }
+    else if (g.stage !== undefined) {
+        parsed = { action: cancelled ? 'unassign' : 'assign', model, stage: g.stage };
+    }
+    else {
+        parsed = { action: g.deprecated !== undefined ? 'deprecate' : 'create', model };
+    }
+    if (counter !== undefined)
+        parsed.counter = counter;
+    return parsed;
+}
+const NAME_RULE = "letters, digits, '-', '_' and '/', starting and ending with a letter or digit";
+/** Throws InvalidInputError unless `model` is a name GTO can carry in a tag. */
+function assertModelName(model) {
+    if (!FULLNAME_RE.test(model)) {
+        throw new InvalidInputError(`Invalid model name "${model}": GTO allows ${NAME_RULE}, optionally after a folder and ':' (dir/sub:model).`);
+    }
+    const tagPart = modelToTagPart(model);
+    const problem = refProblem(tagPart);
+    if (problem)
+        throw new InvalidInputError(`Invalid model name "${model}": ${problem}.`);
+}
+/** Throws InvalidInputError unless `stage` is a stage name GTO can carry in a tag. */
+function assertStageName(stage) {
+    if (!NAME_RE.test(stage)) {
+        throw new InvalidInputError(`Invalid stage name "${stage}": GTO allows ${NAME_RULE}.`);
+    }
+}
+/** Throws InvalidInputError unless `version` is `v` + a full semver. */
+function assertVersion(version) {
+    if (!isGtoVersion(version)) {
+        throw new InvalidInputError(`Invalid version "${version}": GTO needs 'v' followed by a full semver, e.g. v1.2.0 or v1.2.0-rc.1.`);
+    }
+}
+/**
+ * Why git would refuse `refs/tags/<tag>` (git-check-ref-format, restricted to
+ * what GTO's character set allows), or undefined when it is fine.
+ */
+function refProblem(tag) {
+    if (tag.startsWith('-'))
+        return "a tag cannot start with '-'";
+    if (tag.startsWith('/') || tag.includes('//'))
+        return "it would contain an empty path component ('//')";
+    if (tag.includes('..'))
+        return "git refs cannot contain '..'";
+    for (const component of tag.split('/')) {
+        if (component.startsWith('.'))
+            return "a path component cannot start with '.'";
+        if (component.endsWith('.lock'))
+            return "a path component cannot end with '.lock'";
+    }
+    return undefined;
+}
+/**
+ * The tag name for an event. Validates every part first and throws
+ * InvalidInputError rather than produce a tag GTO cannot parse back.
+ */
+function formatTagName(tag) {
+    assertModelName(tag.model);
+    const artifact = modelToTagPart(tag.model);
+    if (tag.counter !== undefined && !(Number.isSafeInteger(tag.counter) && tag.counter >= 0)) {
+        throw new InvalidInputError(`Invalid tag counter ${tag.counter}: a non-negative integer is needed.`);
+    }
+    const suffix = tag.counter === undefined ? '' : `#${tag.counter}`;
+    let name;
+    switch (tag.action) {
+        case 'register':
+        case 'deregister':
+            assertVersion(tag.version);
+            name = `${artifact}@${tag.version}${tag.action === 'deregister' ? '!' : ''}${suffix}`;
+            break;
+        case 'assign':
+        case 'unassign':
+            assertStageName(tag.stage);
+            name = `${artifact}#${tag.stage}${tag.action === 'unassign' ? '!' : ''}${suffix}`;
+            break;
+        case 'deprecate':
+        case 'create':
+            name = `${artifact}@${tag.action === 'deprecate' ? 'deprecated' : 'created'}${suffix}`;
+            break;
+    }
+    const problem = refProblem(name);
+    const back = parseTagName(name);
+    if (problem || !back || !sameTag(back, tag)) {
+        throw new InvalidInputError(`Refusing to write tag "${name}": ${problem ?? 'GTO would not read it back as written'}.`);
+    }
+    return name;
+}
+function sameTag(a, b) {
+    const norm = (t) => JSON.stringify({
+        action: t.action,
+        model: t.model,
+        version: 'version' in t ? t.version : undefined,
+        stage: 'stage' in t ? t.stage : undefined,
+        counter: t.counter
+    });
+    return norm(a) === norm(b);
 }
 
 ;// CONCATENATED MODULE: ./src/registry/git/state.ts
@@ -24288,7 +23842,6 @@ class LazyTagEvent {
     version;
     stage;
     counter;
-    legacy;
     time;
     tag;
     tagId;
@@ -24296,13 +23849,12 @@ class LazyTagEvent {
     by;
     byEmail;
     #record;
-    constructor(action, model, version, stage, counter, legacy, time, record) {
+    constructor(action, model, version, stage, counter, time, record) {
         this.action = action;
         this.model = model;
         this.version = version;
         this.stage = stage;
         this.counter = counter;
-        this.legacy = legacy;
         this.time = time;
         this.tag = record.name;
         this.tagId = record.objectId;
@@ -24323,12 +23875,16 @@ const PRIORITY = {
     assign: 5,
     unassign: 6
 };
-/** GTO's order (tagger time) with the deterministic tie-break documented above. */
+function byName(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+/** GTO's order of one artifact's events, ties within a second included (see the top). */
 function compareEvents(a, b) {
-    return (a.time - b.time ||
-        (a.counter ?? 0) - (b.counter ?? 0) ||
-        PRIORITY[a.action] - PRIORITY[b.action] ||
-        (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
+    return a.time - b.time || PRIORITY[a.action] - PRIORITY[b.action] || byName(a.tag, b.tag);
+}
+/** GTO's collection order of one kind of event: stable by time over tags sorted by name. */
+function compareCollected(a, b) {
+    return a.time - b.time || byName(a.tag, b.tag);
 }
 /** Builds the state from tag records. Pure. */
 function buildState(records) {
@@ -24374,7 +23930,7 @@ class StateBuilder {
             this.ignored.push({ tag: record.name, reason: 'no tagger date' });
             return;
         }
-        const event = new LazyTagEvent(parsed.action, parsed.model, 'version' in parsed ? parsed.version : undefined, 'stage' in parsed ? parsed.stage : undefined, parsed.counter, 'legacy' in parsed && parsed.legacy === true, record.taggerTime, record);
+        const event = new LazyTagEvent(parsed.action, parsed.model, 'version' in parsed ? parsed.version : undefined, 'stage' in parsed ? parsed.stage : undefined, parsed.counter, record.taggerTime, record);
         // A listing is sorted by name: one artifact's tags mostly come in a row.
         let list = this.last?.model === parsed.model ? this.last.events : undefined;
         if (!list) {
@@ -24464,17 +24020,34 @@ function buildArtifact(model, events) {
         }
     }
     const holders = new Map();
+    const inStage = new Map();
     for (const version of versions.values()) {
         if (!version.active)
             continue;
         for (const [stage, vs] of version.stages) {
             if (vs.latest.action !== 'assign')
                 continue;
-            const seen = holders.get(stage);
-            if (!seen || compareEvents(vs.latest, seen.assignment) > 0) {
-                holders.set(stage, { version: version.version, assignment: vs.latest });
-            }
+            const held = { version: version.version, assignment: vs.latest };
+            const list = inStage.get(stage);
+            if (list)
+                list.push(held);
+            else
+                inStage.set(stage, [held]);
         }
+    }
+    // Ranks matter only to order assignments made in the same second; rarely computed.
+    let ranked = false;
+    for (const [stage, list] of inStage) {
+        if (!ranked && hasTie(list)) {
+            rankVersions(events, versions);
+            ranked = true;
+        }
+        list.sort((a, b) => holderOrder(versions, a, b));
+        const [first] = list;
+        if (!first)
+            continue;
+        const tied = list.filter(h => h !== first && h.assignment.time === first.assignment.time);
+        holders.set(stage, tied.length > 0 ? { ...first, tiedWith: tied.map(h => h.version) } : first);
     }
     const last = events[events.length - 1];
     return {
@@ -24485,6 +24058,55 @@ function buildArtifact(model, events) {
         deprecated: last?.action === 'deprecate',
         lastEventTime: last ? last.time : 0
     };
+}
+/**
+ * Sets each version's `rank`: GTO creates versions while reading registration
+ * tags in its collection order, then (discovered versions) stage tags; `gto show`
+ * lists versions by their latest registration, newest first, ties in reverse
+ * creation order.
+ */
+function rankVersions(events, versions) {
+    const direct = events.filter(e => e.action === 'register' || e.action === 'deregister');
+    const staged = events.filter(e => e.action === 'assign' || e.action === 'unassign');
+    const seen = new Map();
+    const latest = new Map();
+    for (const event of [...direct.sort(compareCollected), ...staged.sort(compareCollected)]) {
+        const name = event.version ?? '';
+        if (!seen.has(name))
+            seen.set(name, seen.size);
+        const version = versions.get(name);
+        // A registered version ranks by its latest registration, a discovered one by its latest event.
+        const counts = version?.registered ? event.action === 'register' : event.version !== undefined;
+        if (counts && event.time >= (latest.get(name) ?? -Infinity))
+            latest.set(name, event.time);
+    }
+    for (const version of versions.values()) {
+        version.rank = {
+            time: latest.get(version.version) ?? 0,
+            seen: seen.get(version.version) ?? seen.size
+        };
+    }
+}
+function hasTie(list) {
+    const times = new Set();
+    for (const held of list) {
+        if (times.has(held.assignment.time))
+            return true;
+        times.add(held.assignment.time);
+    }
+    return false;
+}
+/**
+ * `gto show`'s order of the versions in one stage: latest assignment first; in
+ * the same second, the version GTO lists last among versions sorted newest
+ * registration first, i.e. the lowest rank (earliest registration).
+ */
+function holderOrder(versions, a, b) {
+    const ra = versions.get(a.version)?.rank;
+    const rb = versions.get(b.version)?.rank;
+    return (b.assignment.time - a.assignment.time ||
+        (ra?.time ?? 0) - (rb?.time ?? 0) ||
+        (ra?.seen ?? 0) - (rb?.seen ?? 0));
 }
 /**
  * Reads the whole registry. With a tag cache: one cheap `git for-each-ref`
@@ -24506,7 +24128,7 @@ function versionsInStage(artifact, stage) {
             result.push({ version: version.version, assignment: vs.latest });
         }
     }
-    return result.sort((a, b) => compareEvents(b.assignment, a.assignment));
+    return result.sort((a, b) => holderOrder(artifact.versions, a, b));
 }
 /**
  * The version a rollback restores by default: walking the stage's holders back
@@ -24558,8 +24180,6 @@ function previousHolder(artifact, stage) {
 }
 
 ;// CONCATENATED MODULE: ./src/registry/git/queries.ts
-/** Answers read from a RegistryState, in the port's terms. Pure. */
-
 
 
 const KIND = {
@@ -24603,7 +24223,8 @@ function stageHolder(state, model, stage) {
         assignedBy: event.by,
         ref: event.commit,
         eventId: event.tag,
-        ...(audit ? { audit } : {})
+        ...(audit ? { audit } : {}),
+        ...(holder.tiedWith ? { sameSecondAs: [...holder.tiedWith] } : {})
     };
 }
 /** Each stage's holder, models and stages sorted by name; `[]` for an unknown model. */
@@ -24648,14 +24269,8 @@ function versionRecord(artifact, version) {
         registeredAt: new Date(found.registration.time * 1000),
         registeredBy: found.registration.by,
         active: found.active,
-        stages,
-        ...registeredDigest(found.registration.message)
+        stages
     };
-}
-/** The candidate digest ModelGate recorded in a registration tag's message, if any. */
-function registeredDigest(message) {
-    const digest = parseMessage(message).audit?.candidateDigest;
-    return typeof digest === 'string' && DIGEST_RE.test(digest) ? { candidateDigest: digest } : {};
 }
 /**
  * When `version` was last taken out of `stage` (its latest event there is an unassignment: a
@@ -24687,14 +24302,8 @@ function takenOutOf(state, model, version, stage) {
  * (shared/GTO-TAGS.md). Reads are one `git for-each-ref`; writes are annotated
  * tags on the version's registration commit, pushed to `origin` when it exists.
  *
- * Reads: the first read of a model fetches its tags from origin with prune
- * (`+refs/tags/NAME@*`, `+refs/tags/NAME#*`, forced), so the state any decision
- * reads is origin's: a local tag that never reached origin (a write killed
- * mid-push) is removed, never believed. Other tags in the clone are untouched.
- *
  * Write protocol, per attempt (bounded, 3 by default):
- *   1. fetch the model's tags from origin (forced, pruned: the remote is the
- *      truth), read state;
+ *   1. fetch tags from origin (forced: the remote is the truth), read state;
  *   2. decide (nothing to do → `{ written: false, reason }`), let the caller
  *      revalidate against the current holder;
  *   3. create each tag with the artifact-wide next counter and a tagger second
@@ -24719,8 +24328,17 @@ function takenOutOf(state, model, version, stage) {
 
 
 
-
-
+/**
+ * One ref per artifact outside refs/tags (GTO never reads it), moved by every
+ * ModelGate write in the same atomic push as its tags, with
+ * --force-with-lease: the optimistic lock that makes two concurrent writes of
+ * one artifact conflict even when their tag names differ (other stages).
+ */
+const LEASE_PREFIX = 'refs/modelgate/lease/';
+/** `dir/sub:model` → `refs/modelgate/lease/dir%2Fsub=model` (one level: no D/F clashes). */
+function leaseRefOf(model) {
+    return LEASE_PREFIX + modelToTagPart(model).replaceAll('/', '%2F');
+}
 /** A GitHub login (or app bot): its noreply address is a sound default tagger e-mail. */
 const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
 const sleepTimer = (ms) => new Promise(resolve => setTimeout(resolve, ms));
@@ -24733,8 +24351,6 @@ class GitRegistry {
     maxSkew;
     allowedStages;
     fetchBeforeWrite;
-    /** The remote's tags: fetched and reconciled with (origin.ts). */
-    origin;
     constructor(options) {
         this.git = options.git;
         this.remote = options.remote ?? 'origin';
@@ -24744,7 +24360,6 @@ class GitRegistry {
         this.maxSkew = options.maxClockSkewSeconds ?? 10;
         this.allowedStages = options.allowedStages;
         this.fetchBeforeWrite = options.fetchBeforeWrite ?? true;
-        this.origin = new OriginTags(this.git, this.remote, () => this.readState());
     }
     /** The whole state, from one `git for-each-ref`. */
     readState() {
@@ -24752,24 +24367,19 @@ class GitRegistry {
     }
     // ---- reads ---------------------------------------------------------------
     async getVersion(model, version) {
-        await this.reconcile(model);
         const artifact = (await this.readState()).artifacts.get(model);
         return artifact && versionRecord(artifact, version);
     }
     async getStage(model, stage) {
-        await this.reconcile(model);
         return stageHolder(await this.readState(), model, stage);
     }
     async status(model) {
-        await this.reconcile(model);
         return statusOf(await this.readState(), model);
     }
     async history(model) {
-        await this.reconcile(model);
         return historyOf(await this.readState(), model);
     }
     async takenOutOf(model, version, stage) {
-        await this.reconcile(model);
         return takenOutOf(await this.readState(), model, version, stage);
     }
     // ---- writes --------------------------------------------------------------
@@ -24777,9 +24387,6 @@ class GitRegistry {
         assertModelName(model);
         assertVersion(version);
         assertActor(audit);
-        if (audit.candidateDigest !== undefined && !DIGEST_RE.test(audit.candidateDigest)) {
-            throw new InvalidInputError(`Invalid candidate digest "${audit.candidateDigest}"`);
-        }
         const commit = await this.resolveCommit(ref);
         return this.write(model, undefined, audit, options, state => {
             const artifact = state.artifacts.get(model);
@@ -24806,14 +24413,7 @@ class GitRegistry {
                         counted: false,
                         commit,
                         summary: `Register ${model} ${version}`,
-                        // GTO never reads the message: the digest rides along for promotions to compare.
-                        facts: {
-                            action: 'register',
-                            model,
-                            version,
-                            commit,
-                            ...(audit.candidateDigest ? { candidateDigest: audit.candidateDigest } : {})
-                        }
+                        facts: { action: 'register', model, version, commit }
                     }
                 ]
             };
@@ -24921,14 +24521,14 @@ class GitRegistry {
     // ---- the write protocol ----------------------------------------------------
     async write(model, stage, auditIn, options, decide) {
         let audit = auditIn;
-        const remote = await this.origin.hasRemote();
+        const remote = await this.hasRemote();
         let fresh;
         for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
             let view = fresh;
             fresh = undefined;
             if (!view) {
                 if (remote && (attempt > 1 || this.fetchBeforeWrite))
-                    await this.origin.fetch([model]);
+                    await this.fetch();
                 view = await this.view(model, remote);
             }
             const { state, lease } = view;
@@ -24976,7 +24576,7 @@ class GitRegistry {
                 return { written: true, events, attempts: attempt };
             }
             await this.deleteTags(created.map(c => c.name));
-            await this.origin.fetch([model]);
+            await this.fetch();
             const after = await this.view(model, remote);
             if (created.every(c => c.oid !== '' && after.state.tags.get(c.name) === c.oid)) {
                 return { written: true, events, attempts: attempt }; // it landed; its answer was lost
@@ -25064,9 +24664,23 @@ class GitRegistry {
         }
         return commit;
     }
-    /** Before a model's first read: its tags made origin's (origin.ts), unless told not to. */
-    reconcile(model) {
-        return this.fetchBeforeWrite ? this.origin.reconcileOnce(model) : Promise.resolve();
+    async hasRemote() {
+        const remotes = await gitOk(this.git, ['remote']);
+        return remotes.split('\n').some(line => line.trim() === this.remote);
+    }
+    /** Tags and leases from the remote, forced: the remote is the truth. */
+    async fetch() {
+        const result = await this.git([
+            'fetch',
+            '--quiet',
+            '--no-tags',
+            this.remote,
+            '+refs/tags/*:refs/tags/*',
+            `+${LEASE_PREFIX}*:${LEASE_PREFIX}*`
+        ]);
+        if (result.code !== 0) {
+            throw new Error(`Could not fetch tags from ${this.remote}: ${result.stderr.trim()}`);
+        }
     }
     /** The state, and (with a remote) the artifact's lease as last fetched. */
     async view(model, remote) {
@@ -25081,7 +24695,6 @@ class GitRegistry {
             await gitOk(this.git, ['tag', '-d', ...names]);
     }
 }
-
 // ---- helpers ----------------------------------------------------------------
 function assertNotDeprecated(artifact) {
     const last = artifact?.events[artifact.events.length - 1];
@@ -25181,8 +24794,17 @@ function createGitRegistry(options) {
 
 ;// CONCATENATED MODULE: ./src/registry/git/gto-config.ts
 /**
- * GTO's `.gto` file (YAML, keys case-insensitive): `stages: [dev, prod]`
- * restricts the stages that may be assigned. Absent file or key: any stage.
+ * GTO's configuration as GTO 1.10 reads it (gto/config.py): the `.gto` file at
+ * the repository root (YAML) and `GTO_*` environment variables, of which
+ * ModelGate needs the stage list. GTO refuses the whole configuration, and
+ * so every command, with "Wrong config file '<path>'" when the file is not a
+ * YAML mapping of its own keys (exact and case-sensitive: `Stages:` is not
+ * `stages:`), a value is of the wrong type, a stage is not a valid name, or
+ * `GTO_STAGES` is not JSON; ModelGate refuses the same, with the reason.
+ *
+ * Stage list: `GTO_STAGES` (a JSON list; the variable's name is matched
+ * ignoring case) replaces the file's `stages`; `null` in either means "not
+ * set". Neither set: any valid stage. `[]`: no stage may be assigned.
  */
 
 
@@ -25191,56 +24813,150 @@ function createGitRegistry(options) {
 
 
 const GTO_CONFIG_FILE = '.gto';
-/** Parses `.gto` text; the stage list, or undefined when it sets none. */
-function parseGtoStages(text, file = GTO_CONFIG_FILE) {
-    let config;
-    try {
-        config = (0,dist/* parse */.qg)(text);
-    }
-    catch (error) {
-        throw new InvalidInputError(`${file} is not valid YAML.`, {
-            locations: [{ file }],
-            cause: error
-        });
-    }
-    if (config === null || config === undefined)
+const GTO_STAGES_VARIABLE = 'GTO_STAGES';
+/** What GTO 1.10 says before it stops; ModelGate's messages quote it. */
+const gtoRefusal = (file) => `GTO 1.10 stops every command on it with "Wrong config file '${file}'"`;
+const isBool = value => typeof value === 'boolean' ||
+    value === 0 ||
+    value === 1 ||
+    (typeof value === 'string' && /^(0|1|true|false|t|f|yes|no|y|n|on|off)$/i.test(value))
+    ? undefined
+    : 'must be true or false';
+const isString = value => (typeof value === 'string' ? undefined : 'must be a string');
+const isOptionalString = value => value === null || typeof value === 'string' ? undefined : 'must be a string';
+const isNameList = value => {
+    if (value === null)
         return undefined;
-    if (typeof config !== 'object' || Array.isArray(config)) {
-        throw new InvalidInputError(`${file} must be a mapping.`, { locations: [{ file }] });
-    }
-    const entry = Object.entries(config).find(([key]) => key.toLowerCase() === 'stages');
-    if (!entry || entry[1] === null || entry[1] === undefined)
-        return undefined;
-    const [key, stages] = entry;
-    if (!Array.isArray(stages) || !stages.every(s => typeof s === 'string')) {
-        throw new InvalidInputError(`${file}: ${key} must be a list of stage names.`, {
-            locations: [{ file, keyPath: key }]
-        });
-    }
-    for (const stage of stages) {
+    if (!Array.isArray(value) || !value.every(v => typeof v === 'string'))
+        return 'must be a list of names';
+    for (const name of value) {
         try {
-            assertStageName(stage);
+            assertStageName(name);
         }
         catch (error) {
-            throw new InvalidInputError(`${file}: ${error.message}`, {
-                locations: [{ file, keyPath: key }],
-                cause: error
-            });
+            return error.message;
         }
     }
+    return undefined;
+};
+const isEnrichmentList = value => Array.isArray(value) &&
+    value.every(e => e !== null &&
+        typeof e === 'object' &&
+        !Array.isArray(e) &&
+        typeof e.type === 'string' &&
+        Object.keys(e).every(k => k === 'type' || k === 'config') &&
+        (e.config === undefined ||
+            (e.config !== null &&
+                typeof e.config === 'object' &&
+                !Array.isArray(e.config))))
+    ? undefined
+    : 'must be a list of {type, config} entries';
+/** GTO 1.10's settings: their exact names in `.gto`, and what each accepts. */
+const GTO_KEYS = {
+    INDEX: isString,
+    CONFIG_FILE_NAME: isOptionalString,
+    LOG_LEVEL: isString,
+    DEBUG: isBool,
+    EMOJIS: isBool,
+    types: isNameList,
+    stages: isNameList,
+    enrichments: isEnrichmentList,
+    autoload_enrichments: isBool
+};
+/**
+ * Parses `.gto` text as GTO does; the stage list, or undefined when it sets
+ * none. Throws InvalidInputError (exit 2) naming the file, line and key where
+ * GTO would refuse the file.
+ */
+function parseGtoStages(text, file = GTO_CONFIG_FILE) {
+    const lines = new dist/* LineCounter */.HN();
+    const doc = (0,dist/* parseDocument */.Tp)(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    const refuse = (why, where = {}, cause) => new InvalidInputError(`${file}${where.line ? `:${where.line}` : ''}: ${why}; ${gtoRefusal(file)}.`, {
+        locations: [{ file, ...where }],
+        ...(cause === undefined ? {} : { cause })
+    });
+    const at = (offset) => {
+        if (offset === undefined)
+            return {};
+        const { line, col } = lines.linePos(offset);
+        return { line, column: col };
+    };
+    const [error] = doc.errors;
+    if (error)
+        throw refuse(`is not valid YAML (${error.message})`, at(error.pos[0]), error);
+    // GTO reads the file with `yaml.load(...) or {}`: an empty or false document sets nothing.
+    const config = doc.toJS();
+    if (!config)
+        return undefined;
+    if (!(0,dist/* isMap */.jh)(doc.contents))
+        throw refuse('must be a mapping of GTO settings');
+    let stages;
+    for (const pair of doc.contents.items) {
+        const key = (0,dist/* isScalar */.jn)(pair.key) ? pair.key.value : pair.key;
+        const where = { ...at((0,dist/* isScalar */.jn)(pair.key) ? pair.key.range?.[0] : undefined) };
+        if (typeof key !== 'string' || !Object.hasOwn(GTO_KEYS, key)) {
+            const name = typeof key === 'string' ? key : JSON.stringify(key);
+            const lower = typeof key === 'string' ? key.toLowerCase() : '';
+            const meant = Object.keys(GTO_KEYS).find(k => k.toLowerCase() === lower);
+            throw refuse(`unknown key "${name}"${meant ? ` (GTO's keys are exact: "${meant}")` : ''}; GTO knows ${Object.keys(GTO_KEYS).join(', ')}`, { ...where, keyPath: name });
+        }
+        const value = config[key];
+        const problem = GTO_KEYS[key]?.(value);
+        if (problem)
+            throw refuse(`${key} ${problem}`, { ...where, keyPath: key });
+        if (key === 'stages' && Array.isArray(value))
+            stages = value;
+    }
     return stages;
+}
+/**
+ * The stage list `GTO_STAGES` sets: a list, `undefined` when the variable is
+ * absent or `null` (then `.gto` decides). Throws InvalidInputError (exit 2)
+ * when GTO would refuse it.
+ */
+function parseGtoStagesVariable(env) {
+    // pydantic-settings matches variable names ignoring case.
+    const name = env[GTO_STAGES_VARIABLE] !== undefined
+        ? GTO_STAGES_VARIABLE
+        : Object.keys(env).find(k => k.toUpperCase() === GTO_STAGES_VARIABLE);
+    const raw = name === undefined ? undefined : env[name];
+    if (name === undefined || raw === undefined)
+        return undefined;
+    const refuse = (why, cause) => new InvalidInputError(`The ${name} environment variable ${why}; ${gtoRefusal(GTO_CONFIG_FILE)}.`, { locations: [{ file: `$${name}` }], ...(cause === undefined ? {} : { cause }) });
+    let value;
+    try {
+        value = JSON.parse(raw);
+    }
+    catch (error) {
+        throw refuse('is not JSON: write a JSON list such as ["dev", "prod"]', error);
+    }
+    if (value === null)
+        return undefined;
+    const problem = isNameList(value);
+    if (problem)
+        throw refuse(problem.startsWith('must') ? problem : `names an invalid stage: ${problem}`);
+    return value;
 }
 /** Not following a link when opening; 0 where the platform has no such flag (lstat still checks). */
 const NOFOLLOW = external_node_fs_namespaceObject.constants.O_NOFOLLOW ?? 0;
 /** Longest `.gto` read: a stage list is a few lines; GTO's own config has a handful of keys. */
 const GTO_CONFIG_LIMIT = 64 * 1024;
 /**
+ * The stages GTO would let be assigned in the repository at `dir`: `GTO_STAGES`
+ * when set, else `.gto`'s `stages`; undefined: any valid stage. The file is
+ * checked even when the variable decides, as GTO reads both.
+ */
+async function readGtoStages(dir, env = process.env) {
+    const fromFile = await readGtoFileStages(dir);
+    return parseGtoStagesVariable(env) ?? fromFile;
+}
+/**
  * Reads `<dir>/.gto` when it exists: a regular file of at most {@link GTO_CONFIG_LIMIT}
  * bytes. A link (to `/dev/zero`, or out of the checkout), a FIFO, a device or a larger file is
  * an error naming it, found before reading: opened without following links and without
  * blocking, then checked on the open descriptor, so it cannot be swapped in between.
  */
-async function readGtoStages(dir) {
+async function readGtoFileStages(dir) {
     const file = external_node_path_default().join(dir, GTO_CONFIG_FILE);
     const refuse = (why, cause) => new InvalidInputError(`${file} ${why}; ModelGate reads it only as a small regular file.`, {
         locations: [{ file }],
@@ -25798,7 +25514,6 @@ function tagKeys(unityCatalog) {
             removed: alias => `modelgate_removed_${part(alias)}`,
             archived: 'archived',
             signature: ['modelgate_signature'],
-            candidateDigest: 'modelgate_candidate_digest',
             historyAlias: key => (key.startsWith('modelgate_history_') ? key.slice(18) : undefined)
         };
     }
@@ -25810,7 +25525,6 @@ function tagKeys(unityCatalog) {
         removed: alias => `modelgate.removed.${alias}`,
         archived: 'archived',
         signature: ['modelgate.signature', 'modelgate_signature'],
-        candidateDigest: 'modelgate.candidate_digest',
         historyAlias: key => (key.startsWith('modelgate.history.') ? key.slice(18) : undefined)
     };
 }
@@ -26653,7 +26367,6 @@ function wire_optional(key, value) {
 
 
 
-
 const ARCHIVED_VALUE = 'true';
 /** Pages of a search followed at most, so a listing is bounded too. */
 const MAX_PAGES = 100;
@@ -26762,8 +26475,7 @@ class MlflowRegistry {
             registeredAt: new Date(mv.creationTimestamp ?? Number.NaN),
             registeredBy: mv.userId ?? 'unknown',
             active: isActive(mv, this.keys),
-            stages,
-            ...recordedDigest(mv.tags.get(this.keys.candidateDigest))
+            stages
         };
     }
     /**
@@ -28005,11 +27717,6 @@ function markNote(place) {
 function kb(bytes) {
     return `${(bytes / 1024).toFixed(1)} KB`;
 }
-/** The candidate digest a training job tagged the version with, when it is one. */
-function recordedDigest(value) {
-    const digest = value?.trim().toLowerCase();
-    return digest !== undefined && DIGEST_RE.test(digest) ? { candidateDigest: digest } : {};
-}
 function compareText(a, b) {
     return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -28278,47 +27985,6 @@ async function resolveCommit(git, ref) {
     return resolved.stdout.trim();
 }
 
-;// CONCATENATED MODULE: ./src/report/log.ts
-/**
- * Text for the job log, made unable to act as a workflow command. Pure: the action's entry
- * (`main.ts`) passes every message it prints (`info`, `warning`, `error`, `setFailed`, the
- * loggers it hands down) through {@link neutraliseCommands}.
- *
- * The runner reads the step's output line by line (`\n`, `\r` and `\r\n` end a line) and acts
- * on two grammars: `::name …::data` at the start of a line after leading whitespace, and the
- * older `##[name …]data` anywhere in a line; the log viewer also draws `##[error]`,
- * `##[group]` and the like. A zero-width space goes between the two `:` of a `::` that opens a
- * line (after any whitespace or invisible characters), and between the two `#` of every `##[`,
- * so neither grammar matches. Nothing else changes, so the text reads the same and a secret
- * inside it stays whole for the runner's masking.
- *
- * Chosen over `::stop-commands::<token>` … `::<token>::`: it also covers the viewer's `##[`
- * markup (which stop-commands does not), holds no state (a killed process or an interleaved
- * write cannot leave commands switched off for the rest of the step), and gives the one-line
- * data of `::warning::` and the multi-line report printed with `info` the same treatment.
- */
-const log_ZERO_WIDTH_SPACE = '\u200B';
-/** Line starts: every line break .NET or JavaScript knows. */
-const LINE_BREAK = '\\r\\n\\u0085\\u2028\\u2029';
-/** Whatever a reader could trim before the `::`: whitespace and zero-width characters. */
-const LEADING = '\\s\\u0085\\u180E\\u200B-\\u200D\\u2060\\uFEFF';
-const COMMAND_AT_LINE_START = new RegExp(`(^|[${LINE_BREAK}])([${LEADING}]*):(?=:)`, 'g');
-function neutraliseCommands(text) {
-    return text
-        .replace(COMMAND_AT_LINE_START, `$1$2:${log_ZERO_WIDTH_SPACE}`)
-        .replace(/#(?=#\[)/g, `#${log_ZERO_WIDTH_SPACE}`);
-}
-/**
- * Text for a terminal or a workflow `run:` step, where the CLI prints: control characters that
- * move the cursor, retitle or clear a terminal (C0 but tab and newline, DEL, C1) are dropped,
- * and workflow commands are made inert as above. Registry text and file names reach the CLI's
- * output and errors, and anyone who can push a tag or a file writes those.
- */
-function forTerminal(text) {
-    // eslint-disable-next-line no-control-regex
-    return neutraliseCommands(text.replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, ''));
-}
-
 ;// CONCATENATED MODULE: ./src/cli/context.ts
 
 
@@ -28351,8 +28017,7 @@ async function openCliRegistry(options) {
             actor: name || (0,external_node_os_namespaceObject.userInfo)().username,
             actorEmail: email || undefined,
             now: () => new Date(),
-            runFacts: { event: 'cli' },
-            workspace: external_node_path_default().resolve(options.repo)
+            runFacts: { event: 'cli' }
         }
     };
 }
@@ -28371,9 +28036,6 @@ function defaultPolicyFile(repo, model) {
 
 
 
-
-
-
 const USAGE = `Usage: modelgate <command> [options]
 
 Commands:
@@ -28381,7 +28043,6 @@ Commands:
   register   Record a version of a model on a commit (git registry).
   promote    Evaluate a version against a stage's gates and, if they pass, assign the stage.
   rollback   Put a stage back on its previous holder (or a named version).
-  digest     Print the content digest of a candidate directory (what promotions compare).
   status     Show which version holds each stage.
   history    Show every registry event, newest first.
 
@@ -28457,9 +28118,7 @@ const COMMANDS = {
 
   --to STAGE        the target stage
   --version vX.Y.Z  the registered version to promote (default: the candidate's model.yaml version)
-  --candidate DIR   the candidate's files (default: the version's files at its commit); used
-                    only when its content digest (modelgate digest) is the version's, and never
-                    when it is a symlink or resolves outside the repository
+  --candidate DIR   the candidate's files (default: the version's files at its commit)
   --policy FILE     default policies/MODEL.yml
   --dry-run         evaluate and print what would be written; write nothing
   --force           promote although gates fail (needs --reason; recorded)
@@ -28495,20 +28154,15 @@ const COMMANDS = {
         }
     },
     rollback: {
-        usage: `Usage: modelgate rollback MODEL --stage STAGE --reason TEXT [--to vX.Y.Z] [--from vX.Y.Z]
-                          [--dry-run] [--repo DIR] [--json]
+        usage: `Usage: modelgate rollback MODEL --stage STAGE --reason TEXT [--to vX.Y.Z] [--dry-run] [--repo DIR] [--json]
 
   --stage STAGE     the stage to roll back
   --to vX.Y.Z       the version to restore (default: the stage's previous holder)
-  --from vX.Y.Z     the holder to take out: when the stage no longer holds it, nothing is
-                    written (safe to re-run). Without --from or --to, the same rollback (same
-                    person and reason) within 15 minutes is taken for a re-run and writes nothing
   --reason TEXT     why (required; recorded)
   --dry-run         print what would be written; write nothing`,
         options: {
             stage: { type: 'string' },
             to: { type: 'string' },
-            from: { type: 'string' },
             reason: { type: 'string' },
             policy: { type: 'string' },
             'dry-run': { type: 'boolean' },
@@ -28526,32 +28180,9 @@ const COMMANDS = {
                 model: requiredModel(model),
                 stage: run_required(values, 'stage'),
                 toVersion: run_optional(values, 'to'),
-                fromVersion: run_optional(values, 'from'),
                 reason: run_required(values, 'reason'),
                 dryRun: values['dry-run'] === true
             }));
-        }
-    },
-    digest: {
-        usage: `Usage: modelgate digest DIR [--json]
-
-  Prints the content digest of a candidate directory: sha256 over the sorted list of its
-  files' sha256 and paths (as sha256sum prints them). A candidate directory is promoted as a
-  version only when its digest equals the version's (git: recorded at registration; MLflow:
-  the version tag modelgate.candidate_digest, which a training job can set to this value).`,
-        options: { ...JSON_OPTION },
-        positionals: 1,
-        async run(values, io, [dir]) {
-            if (!dir)
-                throw new UsageError('name the candidate directory: the first argument');
-            // The same refusal as promote's: a digest of a directory promote would not read misleads.
-            await assertCandidateLocation(dir, process.cwd());
-            const { files } = await walkAndHash(dir);
-            const digest = candidateDigest(files);
-            io.stdout(values.json
-                ? JSON.stringify({ dir, digest, files: files.length }, null, 2) + '\n'
-                : `${digest}\n`);
-            return ExitCode.Pass;
         }
     },
     status: {
@@ -28594,13 +28225,7 @@ const COMMANDS = {
     }
 };
 /** Runs one CLI invocation and returns its exit code. Never throws. */
-async function runCli(argv, given) {
-    // Everything printed passes through one filter: registry text, file names and messages can
-    // hold workflow commands or terminal control sequences.
-    const io = {
-        stdout: text => given.stdout(forTerminal(text)),
-        stderr: text => given.stderr(forTerminal(text))
-    };
+async function runCli(argv, io) {
     const [name, ...rest] = argv;
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
         io.stdout(USAGE + '\n');

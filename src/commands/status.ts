@@ -29,10 +29,22 @@ export function renderStatus(models: readonly ModelStatus[]): string {
             `| ${escape(entry.model)}${entry.deprecated ? ' (deprecated)' : ''} | ${escape(holder.stage)} | ${escape(holder.version)} | ${isoSeconds(holder.assignedAt)} | ${escape(holder.assignedBy)} |`
         )
   )
+  // Holders decided among assignments made in the same second (by other tools).
+  const ties = models.flatMap(entry =>
+    entry.stages.flatMap(holder =>
+      holder.sameSecondAs?.length
+        ? [
+            `- ${escape(entry.model)} ${escape(holder.stage)}: ${escape(holder.version)} was assigned in the same second as ${holder.sameSecondAs.map(escape).join(', ')}; the order within that second is ambiguous, GTO 1.10 shows ${escape(holder.version)} (it breaks such ties by registration order), and so does ModelGate.`
+          ]
+        : []
+    )
+  )
   return (
     ['| Model | Stage | Version | Since | By |', '| :-- | :-- | :-- | :-- | :-- |', ...rows].join(
       '\n'
-    ) + '\n'
+    ) +
+    '\n' +
+    (ties.length > 0 ? `\n${ties.join('\n')}\n` : '')
   )
 }
 

@@ -71,6 +71,12 @@ export interface StageHolder {
   eventId: string
   /** The audit record written with the assignment, when ModelGate wrote it. */
   audit?: Record<string, unknown>
+  /**
+   * Git: other versions assigned to the stage in the same second (by other tools; ModelGate
+   * never writes two stage events of a model in one second). GTO orders events within a second
+   * by its own collection order; `version` is the one `gto show` shows.
+   */
+  sameSecondAs?: string[]
 }
 
 /** A version taken out of a stage (by a rollback or an unassignment) and not put back since. */

@@ -59,7 +59,8 @@ export function stageHolder(
     assignedBy: event.by,
     ref: event.commit,
     eventId: event.tag,
-    ...(audit ? { audit } : {})
+    ...(audit ? { audit } : {}),
+    ...(holder.tiedWith ? { sameSecondAs: [...holder.tiedWith] } : {})
   }
 }
 

@@ -2,22 +2,30 @@
  * The registry's state, rebuilt from every tag, all read by ONE
  * `git for-each-ref` (through the tag cache when the runner carries one).
  *
- * GTO's semantics (gto/tag.py, gto/base.py):
- * - Events are ordered by tagger timestamp (one-second resolution). Ties within
- *   one second, which GTO leaves to chance, are broken here deterministically:
- *   by counter (a tag without counter counts as 0), then by GTO's event priority
- *   (creation, deprecation, registration, deregistration, assignment,
- *   unassignment), then by tag name.
+ * GTO 1.10's semantics (gto/tag.py, gto/base.py, gto/registry.py), ties within
+ * one second included, so that `gto show` and ModelGate name the same holders:
+ * - GTO collects tags sorted by name, then sorts them by tagger time (one-second
+ *   resolution) with a stable sort; the counter plays no part in the order.
+ * - A version is active unless its latest registration event is a
+ *   deregistration; a version is in a stage while its latest event there is an
+ *   assignment. GTO puts a version's assignments before its unassignments
+ *   (registrations before deregistrations) and picks the last of a stable sort:
+ *   in a tie, the unassignment (deregistration) wins. An artifact is deprecated
+ *   when its latest event is a deprecation, and any version event in the same
+ *   second comes after it. `compareEvents` orders events exactly so: time, then
+ *   GTO's event priority (creation, deprecation, registration, deregistration,
+ *   assignment, unassignment), then tag name.
  * - An assignment or unassignment points at a commit; its version is the
  *   version registered on that commit (the active one, else the earliest). A
  *   commit without registration is a version named by its hash, as in GTO.
- * - A version is in a stage while its latest event there is an assignment, and
- *   it is active (its latest registration event is not a deregistration).
- * - The stage's holder is the version in it with the latest assignment
- *   (what `gto show` prints).
+ * - The stage's holder (what `gto show` prints) is the version in it with the
+ *   latest assignment. Two versions assigned in the same second: `gto show`
+ *   lists versions newest registration first, then takes the last of a stable
+ *   sort by assignment time, so the version registered EARLIER wins (equal
+ *   registration times: the one GTO created first). See `holderOrder`.
  * - The counter of the next tag is 1 + the highest counter on any tag of the
- *   artifact, lightweight tags and legacy `#STAGE-N` tags included, so a new
- *   tag never collides with an existing name.
+ *   artifact, lightweight tags included, so a new tag never collides with an
+ *   existing name.
  */
 import type { GitRunner } from './runner.js'
 import { gitOk } from './runner.js'
@@ -39,8 +47,6 @@ export interface TagEvent {
   version: string | undefined
   stage: string | undefined
   counter: number | undefined
-  /** Read from GTO ≤ 0.1.3's `NAME#STAGE-N`. */
-  legacy: boolean
   tag: string
   tagId: string
   commit: string
@@ -67,11 +73,23 @@ export interface VersionState {
   active: boolean
   registration?: TagEvent
   stages: Map<string, VersionStageState>
+  /**
+   * Where `gto show` lists the version among same-second rivals: its latest
+   * registration's time (a discovered version: its latest stage event's), then
+   * the order in which GTO first met it. Lower wins a tie (see `holderOrder`).
+   * Set only when an artifact has assignments to one stage in the same second.
+   */
+  rank?: { time: number; seen: number }
 }
 
 export interface StageHolderState {
   version: string
   assignment: TagEvent
+  /**
+   * Other versions assigned to the stage in the same second as the holder and
+   * still in it: `gto show` picks among them by registration order (see the top).
+   */
+  tiedWith?: string[]
 }
 
 export interface ArtifactState {
@@ -121,7 +139,6 @@ class LazyTagEvent implements TagEvent {
     public version: string | undefined,
     public stage: string | undefined,
     public counter: number | undefined,
-    public legacy: boolean,
     public time: number,
     record: TagRecord
   ) {
@@ -147,14 +164,18 @@ const PRIORITY: Record<GtoAction, number> = {
   unassign: 6
 }
 
-/** GTO's order (tagger time) with the deterministic tie-break documented above. */
+function byName(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+/** GTO's order of one artifact's events, ties within a second included (see the top). */
 export function compareEvents(a: TagEvent, b: TagEvent): number {
-  return (
-    a.time - b.time ||
-    (a.counter ?? 0) - (b.counter ?? 0) ||
-    PRIORITY[a.action] - PRIORITY[b.action] ||
-    (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0)
-  )
+  return a.time - b.time || PRIORITY[a.action] - PRIORITY[b.action] || byName(a.tag, b.tag)
+}
+
+/** GTO's collection order of one kind of event: stable by time over tags sorted by name. */
+function compareCollected(a: TagEvent, b: TagEvent): number {
+  return a.time - b.time || byName(a.tag, b.tag)
 }
 
 /** Builds the state from tag records. Pure. */
@@ -207,7 +228,6 @@ export class StateBuilder {
       'version' in parsed ? parsed.version : undefined,
       'stage' in parsed ? parsed.stage : undefined,
       parsed.counter,
-      'legacy' in parsed && parsed.legacy === true,
       record.taggerTime,
       record
     )
@@ -296,15 +316,29 @@ function buildArtifact(model: string, events: TagEvent[]): ArtifactState {
   }
 
   const holders = new Map<string, StageHolderState>()
+  const inStage = new Map<string, StageHolderState[]>()
   for (const version of versions.values()) {
     if (!version.active) continue
     for (const [stage, vs] of version.stages) {
       if (vs.latest.action !== 'assign') continue
-      const seen = holders.get(stage)
-      if (!seen || compareEvents(vs.latest, seen.assignment) > 0) {
-        holders.set(stage, { version: version.version, assignment: vs.latest })
-      }
+      const held = { version: version.version, assignment: vs.latest }
+      const list = inStage.get(stage)
+      if (list) list.push(held)
+      else inStage.set(stage, [held])
     }
+  }
+  // Ranks matter only to order assignments made in the same second; rarely computed.
+  let ranked = false
+  for (const [stage, list] of inStage) {
+    if (!ranked && hasTie(list)) {
+      rankVersions(events, versions)
+      ranked = true
+    }
+    list.sort((a, b) => holderOrder(versions, a, b))
+    const [first] = list
+    if (!first) continue
+    const tied = list.filter(h => h !== first && h.assignment.time === first.assignment.time)
+    holders.set(stage, tied.length > 0 ? { ...first, tiedWith: tied.map(h => h.version) } : first)
   }
   const last = events[events.length - 1]
   return {
@@ -315,6 +349,61 @@ function buildArtifact(model: string, events: TagEvent[]): ArtifactState {
     deprecated: last?.action === 'deprecate',
     lastEventTime: last ? last.time : 0
   }
+}
+
+/**
+ * Sets each version's `rank`: GTO creates versions while reading registration
+ * tags in its collection order, then (discovered versions) stage tags; `gto show`
+ * lists versions by their latest registration, newest first, ties in reverse
+ * creation order.
+ */
+function rankVersions(events: readonly TagEvent[], versions: Map<string, VersionState>): void {
+  const direct = events.filter(e => e.action === 'register' || e.action === 'deregister')
+  const staged = events.filter(e => e.action === 'assign' || e.action === 'unassign')
+  const seen = new Map<string, number>()
+  const latest = new Map<string, number>()
+  for (const event of [...direct.sort(compareCollected), ...staged.sort(compareCollected)]) {
+    const name = event.version ?? ''
+    if (!seen.has(name)) seen.set(name, seen.size)
+    const version = versions.get(name)
+    // A registered version ranks by its latest registration, a discovered one by its latest event.
+    const counts = version?.registered ? event.action === 'register' : event.version !== undefined
+    if (counts && event.time >= (latest.get(name) ?? -Infinity)) latest.set(name, event.time)
+  }
+  for (const version of versions.values()) {
+    version.rank = {
+      time: latest.get(version.version) ?? 0,
+      seen: seen.get(version.version) ?? seen.size
+    }
+  }
+}
+
+function hasTie(list: readonly StageHolderState[]): boolean {
+  const times = new Set<number>()
+  for (const held of list) {
+    if (times.has(held.assignment.time)) return true
+    times.add(held.assignment.time)
+  }
+  return false
+}
+
+/**
+ * `gto show`'s order of the versions in one stage: latest assignment first; in
+ * the same second, the version GTO lists last among versions sorted newest
+ * registration first, i.e. the lowest rank (earliest registration).
+ */
+function holderOrder(
+  versions: ReadonlyMap<string, VersionState>,
+  a: StageHolderState,
+  b: StageHolderState
+): number {
+  const ra = versions.get(a.version)?.rank
+  const rb = versions.get(b.version)?.rank
+  return (
+    b.assignment.time - a.assignment.time ||
+    (ra?.time ?? 0) - (rb?.time ?? 0) ||
+    (ra?.seen ?? 0) - (rb?.seen ?? 0)
+  )
 }
 
 export interface ReadStateOptions {
@@ -348,7 +437,7 @@ export function versionsInStage(artifact: ArtifactState, stage: string): StageHo
       result.push({ version: version.version, assignment: vs.latest })
     }
   }
-  return result.sort((a, b) => compareEvents(b.assignment, a.assignment))
+  return result.sort((a, b) => holderOrder(artifact.versions, a, b))
 }
 
 /**

@@ -172,8 +172,11 @@ export function tagCachePath(options: TagCacheOptions): string | undefined {
 // ---- the file ----------------------------------------------------------------
 
 /** zlib.crc32 (Node ≥ 20.15); without it the cache is not used. */
-const crc32: ((data: Uint8Array) => number) | undefined =
-  typeof zlib.crc32 === 'function' ? (data: Uint8Array) => zlib.crc32(data) : undefined
+const crc32Of: ((data: Uint8Array, value?: number) => number) | undefined =
+  typeof zlib.crc32 === 'function'
+    ? (data: Uint8Array, value = 0) => zlib.crc32(data, value)
+    : undefined
+const crc32 = crc32Of && ((data: Uint8Array) => crc32Of(data))
 
 /** Numbers are stored in this machine's byte order; a file of the other order is ignored. */
 const BYTE_ORDER = os.endianness()
@@ -191,7 +194,13 @@ function listingLine(record: TagRecord): string {
  * order): the listing they make, and an entry per annotated tag.
  */
 export function encodeTagCache(records: readonly TagRecord[]): Buffer {
-  if (!crc32) throw new Error('The tag cache needs zlib.crc32 (Node 20.15 or later).')
+  return Buffer.concat(encodeTagCacheParts(records))
+}
+
+/** encodeTagCache's bytes in pieces, header first, to write without copying them together. */
+function encodeTagCacheParts(records: readonly TagRecord[]): Uint8Array[] {
+  const crc = crc32Of
+  if (!crc) throw new Error('The tag cache needs zlib.crc32 (Node 20.15 or later).')
   const tags = records.filter(r => r.objectType === 'tag')
   const count = tags.length
   const strings: string[] = []
@@ -214,16 +223,16 @@ export function encodeTagCache(records: readonly TagRecord[]): Buffer {
   })
   const table = Buffer.from(JSON.stringify(strings), 'utf8')
   const listing = Buffer.from(records.map(listingLine).join(''), 'utf8')
-  const body = Buffer.concat([
+  const body = [
     new Uint8Array(times.buffer),
     new Uint8Array(ints.buffer),
     table,
     listing,
     ...messages.parts
-  ])
+  ]
   const header = [MAGIC, FORMAT, BYTE_ORDER, count, table.length, listing.length]
-  header.push(crc32(body).toString(16))
-  return Buffer.concat([Buffer.from(`${header.join(' ')}\n`, 'latin1'), body])
+  header.push(body.reduce((sum, part) => crc(part, sum), 0).toString(16))
+  return [Buffer.from(`${header.join(' ')}\n`, 'latin1'), ...body]
 }
 
 /**
@@ -251,7 +260,8 @@ function messageBytes(tags: readonly TagRecord[]): { parts: Uint8Array[]; length
     }
   }
   flush()
-  return { parts, lengths }
+  // One buffer: the file is written piece by piece, and 10,000 small pieces are 10,000 writes.
+  return { parts: parts.length > 1 ? [Buffer.concat(parts)] : parts, lengths }
 }
 
 /** A loaded cache: typed arrays, a string table, the listing; messages stay bytes until read. */
@@ -404,7 +414,7 @@ export function loadTagCache(file: string): TagCache | undefined {
 export async function saveTagCache(file: string, records: readonly TagRecord[]): Promise<boolean> {
   const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
   try {
-    await writeFile(temp, encodeTagCache(records), { flag: 'wx' })
+    await writeFile(temp, encodeTagCacheParts(records), { flag: 'wx' })
     await rename(temp, file)
     return true
   } catch {
@@ -484,6 +494,26 @@ export function parseCatFileBatch(
   stdout: string,
   objectIds: readonly string[]
 ): TagObjectFields[] | undefined {
+  return readCatFileBatch(stdout, objectIds)?.map(o => o.fields)
+}
+
+/** A tag object read by `cat-file`; `message` lies at `bytes[start, end)` when `bytes` is set. */
+interface ReadTagObject {
+  fields: TagObjectFields
+  bytes?: Buffer
+  start: number
+  end: number
+}
+
+/**
+ * parseCatFileBatch, keeping where each message lies: for plain output (ASCII,
+ * no NUL, no signature block: the usual case) the messages are not cut out
+ * one by one but left in one copy of the output's bytes, decoded when read.
+ */
+function readCatFileBatch(
+  stdout: string,
+  objectIds: readonly string[]
+): ReadTagObject[] | undefined {
   // Sizes count bytes. The runner decoded UTF-8: pure ASCII output (the usual
   // case) is read as the string itself; otherwise re-encoded, which gives the
   // same bytes unless an object holds invalid UTF-8 (then sizes disagree and
@@ -491,7 +521,18 @@ export function parseCatFileBatch(
   const ascii = Buffer.byteLength(stdout, 'utf8') === stdout.length
   const bytes = ascii ? undefined : Buffer.from(stdout, 'utf8')
   const length = bytes ? bytes.length : stdout.length
-  const objects: TagObjectFields[] = []
+  // Scanned once for the whole batch rather than once per object.
+  const noNul = !stdout.includes('\0')
+  const noSignature = !stdout.includes('-----BEGIN ')
+  // ASCII: a byte offset is a character offset, so the messages can stay in these bytes.
+  const kept = ascii && noNul && noSignature ? Buffer.from(stdout, 'latin1') : undefined
+  let messageStart = -1
+  const known = {
+    noNul,
+    noSignature,
+    ...(kept ? { messageAt: (offset: number) => void (messageStart = offset) } : {})
+  }
+  const objects: ReadTagObject[] = []
   let pos = 0
   for (const objectId of objectIds) {
     // `<id> tag <size>\n<content>\n`
@@ -506,10 +547,16 @@ export function parseCatFileBatch(
     if (end >= length || (bytes ? bytes[end] !== 10 : stdout.charCodeAt(end) !== 10))
       return undefined
     const fields = parseTagObject(
-      bytes ? bytes.toString('utf8', start, end) : stdout.slice(start, end)
+      bytes ? bytes.toString('utf8', start, end) : stdout.slice(start, end),
+      known
     )
     if (!fields) return undefined
-    objects.push(fields)
+    objects.push(
+      kept && messageStart >= 0
+        ? { fields, bytes: kept, start: start + messageStart, end }
+        : { fields, start, end }
+    )
+    messageStart = -1
     pos = end + 1
   }
   return pos === length ? objects : undefined
@@ -579,35 +626,66 @@ export async function readTagsCached<T>(
   })
   if (missing.size > 0) {
     const ids = [...missing.keys()]
-    const result = await git(CAT_FILE_ARGS, { input: `${ids.join('\n')}\n` })
-    const objects = result.code === 0 ? parseCatFileBatch(result.stdout, ids) : undefined
+    const objects = await readTagObjects(git, ids)
     if (!objects) {
       const all = parseForEachRef(await gitOk(git, FOR_EACH_REF_ARGS))
       await saveTagCache(file, all)
       return feed(sink(), all)
     }
     ids.forEach((id, k) => {
-      const fields = objects[k]
+      const object = objects[k]
       for (const i of missing.get(id) ?? []) {
         const ref = refs[i]
-        if (!ref || !fields) continue
-        records[i] = {
-          name: ref.name,
-          objectType: ref.objectType,
-          objectId: ref.objectId,
-          targetType: fields.targetType,
-          targetId: fields.targetId,
-          taggerName: fields.taggerName,
-          taggerEmail: fields.taggerEmail,
-          taggerTime: fields.taggerTime,
-          message: fields.message
-        }
+        if (!ref || !object) continue
+        const { fields, bytes } = object
+        records[i] = bytes
+          ? new CachedTagRecord(
+              ref.name,
+              ref.objectId,
+              fields.targetType,
+              fields.targetId,
+              fields.taggerName,
+              fields.taggerEmail,
+              fields.taggerTime,
+              bytes,
+              object.start,
+              object.end
+            )
+          : {
+              name: ref.name,
+              objectType: ref.objectType,
+              objectId: ref.objectId,
+              targetType: fields.targetType,
+              targetId: fields.targetId,
+              taggerName: fields.taggerName,
+              taggerEmail: fields.taggerEmail,
+              taggerTime: fields.taggerTime,
+              message: fields.message
+            }
       }
     })
   }
   const complete = records as TagRecord[]
-  if (missing.size > 0 || cache?.listing !== live) await saveTagCache(file, complete)
-  return feed(sink(), complete)
+  // The file is written while the answer is built: the write's I/O overlaps the CPU work.
+  const saved =
+    missing.size > 0 || cache?.listing !== live ? saveTagCache(file, complete) : undefined
+  const answer = feed(sink(), complete)
+  await saved
+  return answer
+}
+
+/**
+ * The tag objects `ids` name, in order, read with ONE `git cat-file --batch`
+ * (splitting a large read over two processes does not pay: each spawn of this
+ * process costs about as much as the half it saves). Undefined when the answer
+ * is not exactly what was asked for.
+ */
+async function readTagObjects(
+  git: GitRunner,
+  ids: readonly string[]
+): Promise<ReadTagObject[] | undefined> {
+  const result = await git(CAT_FILE_ARGS, { input: `${ids.join('\n')}\n` })
+  return result.code === 0 ? readCatFileBatch(result.stdout, ids) : undefined
 }
 
 function feed<T>(sink: RecordSink<T>, records: readonly TagRecord[]): T {

@@ -11,11 +11,11 @@
  * (`(?P<x>` → `(?<x>`), except that `\d` is `[0-9]`: Python's `\d` also matches
  * non-ASCII decimal digits, which no sane tag carries; such tags are ignored here.
  *
- * Legacy (GTO ≤ 0.1.3): `NAME#STAGE-N` was an assignment with counter N. Today's
- * regex reads it as a stage literally named `STAGE-N`; this codec reads an
- * assignment without counter whose stage ends in `-<digits>` as the legacy form
- * (`legacy: true`, stage STAGE, counter N). To keep that unambiguous, ModelGate
- * refuses to write a stage name ending in `-<digits>`.
+ * A stage ending in `-<digits>` (`m#prod-3`, `m#eu-1`) is an ordinary stage
+ * name, as GTO 1.10 reads it (`gto check-ref m#prod-3` says stage `prod-3`) and
+ * writes it (`gto assign --stage eu-1 --simple true`). GTO ≤ 0.1.3 once wrote
+ * `NAME#STAGE-N` for "stage STAGE, counter N"; no GTO since reads it that way,
+ * so neither does ModelGate.
  */
 import { InvalidInputError } from '../../errors.js'
 import { SEMVER_PATTERN, isGtoVersion } from './semver.js'
@@ -39,18 +39,10 @@ export const TAG_RE = new RegExp(
 
 const NAME_RE = new RegExp(`^${NAME_PATTERN}$`)
 const FULLNAME_RE = new RegExp(`^(?:${DIRNAME_PATTERN}${SEPARATOR_IN_NAME})?${NAME_PATTERN}$`)
-const LEGACY_STAGE_RE = new RegExp(`^(?<stage>${NAME_PATTERN})-(?<counter>[0-9]+)$`)
 
 export type GtoTag =
   | { action: 'register' | 'deregister'; model: string; version: string; counter?: number }
-  | {
-      action: 'assign' | 'unassign'
-      model: string
-      stage: string
-      counter?: number
-      /** Read from GTO ≤ 0.1.3's `NAME#STAGE-N` (assignments only). */
-      legacy?: boolean
-    }
+  | { action: 'assign' | 'unassign'; model: string; stage: string; counter?: number }
   | { action: 'deprecate' | 'create'; model: string; counter?: number }
 
 export type GtoAction = GtoTag['action']
@@ -80,19 +72,6 @@ export function parseTagName(tag: string): GtoTag | undefined {
   if (g.version !== undefined) {
     parsed = { action: cancelled ? 'deregister' : 'register', model, version: g.version }
   } else if (g.stage !== undefined) {
-    if (!cancelled && counter === undefined) {
-      const legacy = LEGACY_STAGE_RE.exec(g.stage)?.groups
-      const legacyCounter = Number(legacy?.counter)
-      if (legacy?.stage !== undefined && Number.isSafeInteger(legacyCounter)) {
-        return {
-          action: 'assign',
-          model,
-          stage: legacy.stage,
-          counter: legacyCounter,
-          legacy: true
-        }
-      }
-    }
     parsed = { action: cancelled ? 'unassign' : 'assign', model, stage: g.stage }
   } else {
     parsed = { action: g.deprecated !== undefined ? 'deprecate' : 'create', model }
@@ -119,11 +98,6 @@ export function assertModelName(model: string): void {
 export function assertStageName(stage: string): void {
   if (!NAME_RE.test(stage)) {
     throw new InvalidInputError(`Invalid stage name "${stage}": GTO allows ${NAME_RULE}.`)
-  }
-  if (LEGACY_STAGE_RE.test(stage)) {
-    throw new InvalidInputError(
-      `Invalid stage name "${stage}": a stage ending in '-<digits>' reads as GTO's legacy NAME#STAGE-N form; choose another name.`
-    )
   }
 }
 
@@ -174,16 +148,6 @@ export function formatTagName(tag: GtoTag): string {
       break
     case 'assign':
     case 'unassign':
-      if (tag.legacy) {
-        if (tag.action !== 'assign' || tag.counter === undefined) {
-          throw new InvalidInputError(
-            'The legacy NAME#STAGE-N form exists only for assignments with a counter.'
-          )
-        }
-        assertStageName(tag.stage)
-        name = `${artifact}#${tag.stage}-${tag.counter}`
-        break
-      }
       assertStageName(tag.stage)
       name = `${artifact}#${tag.stage}${tag.action === 'unassign' ? '!' : ''}${suffix}`
       break
@@ -209,8 +173,7 @@ function sameTag(a: GtoTag, b: GtoTag): boolean {
       model: t.model,
       version: 'version' in t ? t.version : undefined,
       stage: 'stage' in t ? t.stage : undefined,
-      counter: t.counter,
-      legacy: 'legacy' in t && t.legacy ? true : undefined
+      counter: t.counter
     })
   return norm(a) === norm(b)
 }
