@@ -63680,7 +63680,7 @@ class GitRegistry {
     assertStage(stage) {
         assertStageName(stage);
         if (this.allowedStages && !this.allowedStages.includes(stage)) {
-            throw new errors/* InvalidInputError */.oC(`Unknown stage "${stage}": the registry allows ${this.allowedStages.join(', ') || 'no stages'} (.gto).`);
+            throw new errors/* InvalidInputError */.oC(`Unknown stage "${stage}": the registry allows ${this.allowedStages.join(', ') || 'no stages'} (GTO_STAGES, else .gto).`);
         }
     }
     async resolveCommit(ref) {

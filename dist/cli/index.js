@@ -25148,7 +25148,7 @@ class GitRegistry {
     assertStage(stage) {
         assertStageName(stage);
         if (this.allowedStages && !this.allowedStages.includes(stage)) {
-            throw new InvalidInputError(`Unknown stage "${stage}": the registry allows ${this.allowedStages.join(', ') || 'no stages'} (.gto).`);
+            throw new InvalidInputError(`Unknown stage "${stage}": the registry allows ${this.allowedStages.join(', ') || 'no stages'} (GTO_STAGES, else .gto).`);
         }
     }
     async resolveCommit(ref) {

@@ -521,7 +521,7 @@ export class GitRegistry implements Registry {
     assertStageName(stage)
     if (this.allowedStages && !this.allowedStages.includes(stage)) {
       throw new InvalidInputError(
-        `Unknown stage "${stage}": the registry allows ${this.allowedStages.join(', ') || 'no stages'} (.gto).`
+        `Unknown stage "${stage}": the registry allows ${this.allowedStages.join(', ') || 'no stages'} (GTO_STAGES, else .gto).`
       )
     }
   }
