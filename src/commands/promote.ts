@@ -294,7 +294,7 @@ function nothingToDo(
   stage: string,
   holder: StageHolder
 ): CommandOutcome {
-  const markdown = `${model} ${version} already holds ${stage} (since ${holder.assignedAt.toISOString()}, by ${holder.assignedBy}). Nothing written.\n`
+  const markdown = `${model} ${version} already holds ${stage} (since ${Number.isNaN(holder.assignedAt.getTime()) ? 'an unknown time' : holder.assignedAt.toISOString()}, by ${holder.assignedBy}). Nothing written.\n`
   const json = JSON.stringify(
     { model, version, stage, written: false, reason: 'already in stage' },
     null,

@@ -71,6 +71,8 @@ export interface StageHolder {
   eventId: string
   /** The audit record written with the assignment, when ModelGate wrote it. */
   audit?: Record<string, unknown>
+  /** The stage points at a version that no longer exists (MLflow keeps aliases of deleted versions). */
+  dangling?: true
 }
 
 /** A version taken out of a stage (by a rollback or an unassignment) and not put back since. */

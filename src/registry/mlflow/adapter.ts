@@ -59,7 +59,7 @@ import type {
   WriteOptions,
   WriteResult
 } from '../port.js'
-import { signatureFromTags, toCandidate } from './candidate.js'
+import { artifactPathOf, signatureFromTags, toCandidate } from './candidate.js'
 import type { FetchLike, MlflowAuth, Query, RetryPolicy } from './http.js'
 import { MlflowApiError, MlflowHttp } from './http.js'
 import type { JournalEntry, JournalKind } from './journal.js'
@@ -96,6 +96,7 @@ import {
   recordTags
 } from './record-tags.js'
 import { decodeRemovalMark, encodeRemovalMark, isRemovalMark } from './removal-mark.js'
+import { rollbackCandidates, trustedEntry } from './stage-facts.js'
 import type { Step, StepContext } from './steps.js'
 import { StageMovedError, runSteps } from './steps.js'
 import type { ModelVersionView, RegisteredModelView } from './wire.js'
@@ -233,6 +234,8 @@ export class MlflowRegistry implements Registry, ModelSource {
   private readonly readMlmodel: boolean
   private readonly maxAttempts: number
   private readonly tagLimit: number
+  /** Versions getStage read, for loadVersion to use once; forgotten by any write. */
+  private readonly heldRead = new Map<string, ModelVersionView>()
 
   constructor(options: MlflowRegistryOptions) {
     this.unityCatalog = options.unityCatalog ?? isDatabricksHost(options.trackingUri)
@@ -282,14 +285,26 @@ export class MlflowRegistry implements Registry, ModelSource {
       const latest = rm.latestVersions
         .filter(v => v.currentStage === ref.legacyStage)
         .sort((a, b) => Number(b.version) - Number(a.version))[0]
-      return latest && this.holderFromVersion(model, ref, latest)
+      return (
+        latest &&
+        this.holderFromVersion(model, ref, latest, this.journalOf(rm, ref.alias), undefined)
+      )
     }
-    const mv = await this.readAlias(model, ref.alias)
-    if (!mv) {
-      await this.readModel(model) // a missing model is NotFoundError, a missing alias is no holder
-      return undefined
-    }
-    return this.holderFromVersion(model, ref, mv)
+    // The model first: its history says whether the holder's audit tag is still current.
+    const rm = await this.readModel(model) // a missing model is NotFoundError
+    const holder = rm.aliases.get(ref.alias)
+    if (holder === undefined) return undefined
+    const mv = await this.readVersionIfAny(model, holder)
+    // A dangling alias (its version deleted) holds nothing to compare with or roll back.
+    if (!mv) return undefined
+    this.heldRead.set(`${model}\0${holder}`, mv)
+    return this.holderFromVersion(
+      model,
+      ref,
+      mv,
+      this.journalOf(rm, ref.alias),
+      this.previousAliasIn(rm, ref)
+    )
   }
 
   async getVersion(model: string, version: string): Promise<VersionRecord | undefined> {
@@ -310,14 +325,18 @@ export class MlflowRegistry implements Registry, ModelSource {
         const ref = this.legacyRef(current)
         const entries = this.journalOf(rm, ref.alias)
         const holder = latestInStage(rm, current)
-        const entry = holderEntry(appliedEntries(entries, holder), version)
+        const entry = holder === version ? trustedEntry(entries, version, undefined) : undefined
         stages.push({ stage: ref.stage, since: entrySince(entry) })
       }
     } else {
       for (const [alias, holder] of rm.aliases) {
         if (holder !== version || this.isPreviousAlias(alias)) continue
         const entries = this.journalOf(rm, alias)
-        const entry = holderEntry(appliedEntries(entries, holder), version)
+        const entry = trustedEntry(
+          entries,
+          version,
+          rm.aliases.get(this.previousAliasOf(alias)) ?? null
+        )
         stages.push({ stage: this.stageOfAlias(alias, entries), since: entrySince(entry) })
       }
     }
@@ -383,15 +402,31 @@ export class MlflowRegistry implements Registry, ModelSource {
     for (const name of names) {
       const rm = await this.readModelIfAny(name)
       if (!rm) continue
+      const holders = this.stageHolders(rm)
+      // One search says which holders still exist (and their runs), whatever the aliases.
+      const existing =
+        this.legacyStages || holders.length === 0 ? undefined : await this.versionsByNumber(name)
       const stages: StageHolder[] = []
-      for (const [ref, holder] of this.stageHolders(rm)) {
-        const entries = this.journalOf(rm, ref.alias)
-        const entry = holderEntry(appliedEntries(entries, holder), holder)
-        if (entry) {
-          stages.push(this.holderFromEntry(name, ref, holder, entry))
-        } else {
-          stages.push(this.holderFromVersion(name, ref, await this.readVersion(name, holder)))
+      for (const [ref, holder] of holders) {
+        const mv = existing
+          ? existing.get(holder)
+          : this.legacyStages
+            ? rm.latestVersions.find(v => v.version === holder)
+            : await this.readVersionIfAny(name, holder)
+        if (!mv) {
+          stages.push(danglingHolder(name, ref, holder))
+          continue
         }
+        const entry = trustedEntry(
+          this.journalOf(rm, ref.alias),
+          holder,
+          this.previousAliasIn(rm, ref)
+        )
+        stages.push(
+          entry
+            ? { ...this.holderFromEntry(name, ref, holder, entry), ...refOf(mv) }
+            : unknownHolder(name, ref, mv)
+        )
       }
       stages.sort((a, b) => compareText(a.stage, b.stage))
       result.push({ model: name, deprecated: false, stages })
@@ -439,7 +474,10 @@ export class MlflowRegistry implements Registry, ModelSource {
   async loadVersion(model: string, version: string): Promise<Candidate> {
     this.assertModel(model)
     assertVersion(version)
-    const mv = await this.readVersion(model, version)
+    // The champion's version as getStage just read it, once (a command reads each object once).
+    const key = `${model}\0${version}`
+    const mv = this.heldRead.get(key) ?? (await this.readVersion(model, version))
+    this.heldRead.delete(key)
     const run = mv.runId
       ? readRun(
           await this.http.call(
@@ -458,16 +496,37 @@ export class MlflowRegistry implements Registry, ModelSource {
     }
     let signature: Signature | undefined = signatureFromTags(parts)
     if (!signature && this.readMlmodel && !this.unityCatalog) {
-      const text = await this.http.getText(
-        '/model-versions/get-artifact',
-        { name: model, version, path: 'MLmodel' },
-        `The MLmodel of ${model} version ${version}`
-      )
+      const text = await this.readMlmodelText(model, mv)
       if (text !== undefined) {
         signature = parseMlmodelSignature(text, `MLmodel of ${model} version ${version}`)
       }
     }
     return toCandidate(parts, signature)
+  }
+
+  /**
+   * The version's MLmodel. For a `runs:/<run>/<path>` source through the run's own artifacts
+   * (`/get-artifact?run_uuid=&path=`, handlers.get_artifact_handler, which finds the run in the
+   * backend store): 2.7.1's `/model-versions/get-artifact` resolves such a source through the
+   * server's default tracking URI and answers 404 for a run `runs/get` returns. Else through
+   * the version.
+   */
+  private async readMlmodelText(model: string, mv: ModelVersionView): Promise<string | undefined> {
+    const what = `The MLmodel of ${model} version ${mv.version}`
+    const runs = /^runs:\/([^/]+)\//.exec(mv.source ?? '')
+    const path = artifactPathOf(mv)
+    if (runs && path !== undefined) {
+      return this.http.getText(
+        '/get-artifact',
+        { run_uuid: runs[1] as string, path: `${path}/MLmodel` },
+        what
+      )
+    }
+    return this.http.getText(
+      '/model-versions/get-artifact',
+      { name: model, version: mv.version, path: 'MLmodel' },
+      what
+    )
   }
 
   // ---- writes --------------------------------------------------------------
@@ -589,17 +648,27 @@ export class MlflowRegistry implements Registry, ModelSource {
         throw new NotFoundError(`No version of ${model} is in ${stage}: nothing to roll back.`)
       }
       const entry = holderEntry(view.applied, current)
-      const to = toVersion ?? (entry ? entry.previous : (view.previousAlias ?? null))
-      if (to === null) {
-        throw new NotFoundError(
-          `No earlier version of ${model} held ${stage} as far as the registry records: name the version to roll back to.`
-        )
-      }
-      if (to === current) {
+      const recorded = entry ? entry.previous : (view.previousAlias ?? null)
+      if (toVersion === current) {
         return this.completion(model, ref, view, await this.readVersion(model, current))
       }
-      const target = await this.readVersion(model, to)
+      const found = toVersion
+        ? { target: await this.readVersion(model, toVersion), gone: new Set<string>() }
+        : await this.firstExisting(model, rollbackCandidates(view.applied, current, recorded))
+      if (!found) {
+        throw new NotFoundError(
+          `No earlier version of ${model} held ${stage} as far as the registry records${recorded === null ? '' : ', or every earlier holder was deleted'}: name the version to roll back to.`
+        )
+      }
+      const { target, gone } = found
+      const to = target.version
       assertReady(model, target)
+      const previous = await this.existingPrevious(
+        model,
+        previousAfterRollback(view.applied, to, current),
+        gone,
+        rollbackCandidates(view.applied, current, recorded).filter(v => v !== to)
+      )
       const removed = await this.readVersionIfAny(model, current)
       const holder = await this.currentHolder(model, ref, view)
       return {
@@ -609,7 +678,7 @@ export class MlflowRegistry implements Registry, ModelSource {
           this.planMove(model, ref, view, {
             kind: 'rollback',
             target,
-            previous: previousAfterRollback(view.applied, to, current),
+            previous,
             archive: options.archiveReplaced ? current : undefined,
             audit,
             ...(removed ? { removed } : {})
@@ -628,6 +697,7 @@ export class MlflowRegistry implements Registry, ModelSource {
     action: string,
     decide: (view: WriteView) => Promise<Decision>
   ): Promise<WriteResult> {
+    this.heldRead.clear()
     for (let attempt = 1; ; attempt++) {
       const view = await this.writeView(model, ref)
       const decision = await decide(view)
@@ -1561,6 +1631,11 @@ export class MlflowRegistry implements Registry, ModelSource {
     return { stage, alias: legacyStage.toLowerCase(), legacyStage }
   }
 
+  /** `<alias>-previous` as `rm` has it (null: unset); undefined for legacy stages, which have none. */
+  private previousAliasIn(rm: RegisteredModelView, ref: StageRef): string | null | undefined {
+    return ref.legacyStage ? undefined : (rm.aliases.get(this.previousAliasOf(ref.alias)) ?? null)
+  }
+
   private previousAliasOf(alias: string): string {
     return `${alias}${this.previousSuffix}`
   }
@@ -1639,9 +1714,53 @@ export class MlflowRegistry implements Registry, ModelSource {
     view: WriteView
   ): Promise<StageHolder | undefined> {
     if (view.holder === undefined) return undefined
-    const entry = holderEntry(view.applied, view.holder)
+    const entry = trustedEntry(
+      view.entries,
+      view.holder,
+      ref.legacyStage ? undefined : (view.previousAlias ?? null)
+    )
     if (entry) return this.holderFromEntry(model, ref, view.holder, entry)
-    return this.holderFromVersion(model, ref, await this.readVersion(model, view.holder))
+    const mv = await this.readVersionIfAny(model, view.holder)
+    return mv ? unknownHolder(model, ref, mv) : danglingHolder(model, ref, view.holder)
+  }
+
+  /** The first of `versions` that still exists (read in order), with those found deleted. */
+  private async firstExisting(
+    model: string,
+    versions: string[]
+  ): Promise<{ target: ModelVersionView; gone: Set<string> } | undefined> {
+    const gone = new Set<string>()
+    for (const version of versions) {
+      const mv = await this.readVersionIfAny(model, version)
+      if (mv) return { target: mv, gone }
+      gone.add(version)
+    }
+    return undefined
+  }
+
+  /**
+   * The rollback target's successor as `<alias>-previous`: `previous` when it still exists,
+   * else the next of `others` that does (MLflow refuses an alias on a deleted version).
+   */
+  private async existingPrevious(
+    model: string,
+    previous: string | null,
+    gone: Set<string>,
+    others: string[]
+  ): Promise<string | null> {
+    if (previous === null) return null
+    const order = [previous, ...others.filter(v => v !== previous)]
+    for (const version of order) {
+      if (gone.has(version)) continue
+      if (await this.readVersionIfAny(model, version)) return version
+      gone.add(version)
+    }
+    return null
+  }
+
+  /** Every version of the model by number (one search page up to 1,000 versions). */
+  private async versionsByNumber(model: string): Promise<Map<string, ModelVersionView>> {
+    return new Map((await this.searchVersions(model)).map(mv => [mv.version, mv]))
   }
 
   private holderFromEntry(
@@ -1666,9 +1785,18 @@ export class MlflowRegistry implements Registry, ModelSource {
    * set outside ModelGate) the version's last update stands in for when, and
    * nobody known for by.
    */
-  private holderFromVersion(model: string, ref: StageRef, mv: ModelVersionView): StageHolder {
+  private holderFromVersion(
+    model: string,
+    ref: StageRef,
+    mv: ModelVersionView,
+    entries: readonly JournalEntry[],
+    previousAlias: string | null | undefined
+  ): StageHolder {
+    // Trusted only when the history vouches for this version's entry (stage-facts.ts).
+    const entry = trustedEntry(entries, mv.version, previousAlias)
+    if (!entry) return unknownHolder(model, ref, mv)
     const tag = parseAuditTag(mv.tags.get(this.keys.promoted(ref.alias)))
-    if (tag && tag.version === mv.version) {
+    if (tag && tag.version === mv.version && tag.id === entry.id) {
       return {
         model,
         stage: ref.stage,
@@ -1680,15 +1808,7 @@ export class MlflowRegistry implements Registry, ModelSource {
         audit: this.withStoredRecord(model, mv, tag)
       }
     }
-    return {
-      model,
-      stage: ref.stage,
-      version: mv.version,
-      assignedAt: new Date(mv.lastUpdatedTimestamp ?? mv.creationTimestamp ?? this.now()),
-      assignedBy: 'unknown (set outside ModelGate)',
-      ...refOf(mv),
-      eventId: `${model}@${ref.alias}`
-    }
+    return { ...this.holderFromEntry(model, ref, mv.version, entry), ...refOf(mv) }
   }
 
   /**
@@ -1965,6 +2085,36 @@ function eventId(model: string, ref: StageRef, id: string): string {
 function refOf(mv: ModelVersionView): { ref?: string } {
   const ref = mv.runId ?? mv.source
   return ref === undefined ? {} : { ref }
+}
+
+/**
+ * A holder no trusted history entry describes (an alias set outside ModelGate): when and by
+ * whom are unknown (an invalid Date: the days gate fails closed). Not the version's own
+ * timestamps: a version's creation is not when it got an alias.
+ */
+function unknownHolder(model: string, ref: StageRef, mv: ModelVersionView): StageHolder {
+  return {
+    model,
+    stage: ref.stage,
+    version: mv.version,
+    assignedAt: new Date(Number.NaN),
+    assignedBy: 'unknown (set outside ModelGate)',
+    ...refOf(mv),
+    eventId: `${model}@${ref.alias}`
+  }
+}
+
+/** An alias that points at a deleted version (MLflow keeps aliases when it deletes a version). */
+function danglingHolder(model: string, ref: StageRef, version: string): StageHolder {
+  return {
+    model,
+    stage: ref.stage,
+    version,
+    assignedAt: new Date(Number.NaN),
+    assignedBy: 'unknown (the version was deleted)',
+    eventId: `${model}@${ref.alias}`,
+    dangling: true
+  }
 }
 
 /** When the version entered the stage: ModelGate's record, else unknown (an invalid Date: gates fail closed). */

@@ -135,7 +135,7 @@ export function toCandidate(parts: CandidateParts, signature: Signature | undefi
   }
   if (!signature) {
     notes.push(
-      `${parts.model} ${parts.version.version}: no signature found (tag ${parts.signatureTagKeys[0]}, run tag ${LOG_MODEL_HISTORY_TAG}, or the version's MLmodel).`
+      `${parts.model} ${parts.version.version}: no signature found for this registry version (tag ${parts.signatureTagKeys[0]}, run tag ${LOG_MODEL_HISTORY_TAG}, or the MLmodel in its run or its registered source).`
     )
   }
   notes.push('Files are not read from MLflow: artifact rules cannot pass on a registry version.')
