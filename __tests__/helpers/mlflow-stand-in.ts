@@ -723,9 +723,15 @@ export class MlflowStandIn {
           },
           r => {
             const model = this.modelOf(r, str(r.params.name))
+            const tags: Record<string, string> = {}
+            for (const tag of (r.params.tags as Array<{ key?: unknown; value?: unknown }>) ?? []) {
+              this.validateTag(str(tag.key), str(tag.value), false)
+              tags[str(tag.key)] = str(tag.value)
+            }
             const version = this.createVersion(model.name, {
               source: str(r.params.source),
-              ...(r.params.run_id ? { runId: str(r.params.run_id) } : {})
+              ...(r.params.run_id ? { runId: str(r.params.run_id) } : {}),
+              tags
             })
             return {
               model_version: this.mvJson(model, this.versionOf(model, version), false, true)

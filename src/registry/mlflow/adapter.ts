@@ -96,6 +96,8 @@ import {
   recordTags
 } from './record-tags.js'
 import { decodeRemovalMark, encodeRemovalMark, isRemovalMark } from './removal-mark.js'
+import type { RegisterFromRun } from './register-run.js'
+import { registerFromRun } from './register-run.js'
 import { rollbackCandidates, trustedEntry } from './stage-facts.js'
 import type { Step, StepContext } from './steps.js'
 import { StageMovedError, runSteps } from './steps.js'
@@ -533,8 +535,9 @@ export class MlflowRegistry implements Registry, ModelSource {
 
   /**
    * MLflow numbers versions itself, so ModelGate cannot register one under a
-   * chosen number: this confirms an existing registration (no write) and
-   * refuses anything else.
+   * chosen number: this confirms an existing registration (no write): `ref`
+   * empty confirms the version exists, else that it was made from run or
+   * source `ref`. To create a version from a run, see registerFromRun.
    */
   async register(
     model: string,
@@ -550,15 +553,31 @@ export class MlflowRegistry implements Registry, ModelSource {
       mv = await this.readVersion(model, version)
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error
-      throw new InvalidInputError(
-        `${model} has no version ${version}, and MLflow numbers versions itself: register the model from its run (mlflow.register_model), then promote the version MLflow gives it.`,
+      throw new NotFoundError(
+        `${model} has no version ${version}, and MLflow numbers versions itself: create one from its run with \`modelgate register ${model} --run RUN_ID\` (or mlflow.register_model), then promote the version MLflow gives it.`,
         { cause: error }
       )
     }
-    if (mv.runId === ref || mv.source === ref)
+    if (ref === '' || mv.runId === ref || mv.source === ref)
       return { written: false, reason: 'already registered' }
     throw new InvalidInputError(
       `${model} version ${version} is registered from ${mv.runId ? `run ${mv.runId}` : (mv.source ?? 'another source')}, not ${ref}.`
+    )
+  }
+
+  /** A new version of `model` from a run's logged model (register-run.ts). */
+  async registerFromRun(request: RegisterFromRun): Promise<WriteResult & { version?: string }> {
+    this.assertModel(request.model)
+    assertActor(request.audit)
+    return registerFromRun(
+      {
+        http: this.http,
+        keys: this.keys,
+        searchVersions: model => this.searchVersions(model),
+        now: this.now,
+        unityCatalog: this.unityCatalog
+      },
+      request
     )
   }
 

@@ -77,7 +77,11 @@ export interface MlflowHttpOptions {
   now?: () => number
 }
 
-export type Query = Record<string, string | number | boolean | undefined>
+/** Query parameters of a GET, or the fields of a JSON body (which may hold a list of tags). */
+export type Query = Record<
+  string,
+  string | number | boolean | undefined | ReadonlyArray<Record<string, string>>
+>
 
 /** An answer of MLflow that is an error and not one of the mapped kinds (400s mostly). */
 export class MlflowApiError extends ModelGateError {
