@@ -8,7 +8,7 @@ import type { CommandOutcome } from '../commands/registry-context.js'
 import { rollback } from '../commands/rollback.js'
 import { history, status } from '../commands/status.js'
 import { ExitCode, InvalidInputError, ModelGateError, errorMessage } from '../errors.js'
-import type { Policy } from '../policy/schema.js'
+import { modelNameProblem, type Policy } from '../policy/schema.js'
 import { MlflowRegistry } from '../registry/mlflow/index.js'
 import { openRegistry, resolveCommit } from '../registry/open.js'
 import { openCliRegistry } from './context.js'
@@ -269,7 +269,8 @@ const COMMANDS: Record<string, Command> = {
     usage: `Usage: modelgate status [MODEL] [--repo DIR] [--json]`,
     options: { policy: { type: 'string' }, ...REPO_OPTION, ...JSON_OPTION },
     positionals: 1,
-    async run(values, io, [model]) {
+    async run(values, io, [named]) {
+      const model = named === undefined ? undefined : requiredModel(named)
       const cli = await openCliRegistry({
         repo: repoOf(values),
         model,
@@ -291,7 +292,8 @@ const COMMANDS: Record<string, Command> = {
       ...JSON_OPTION
     },
     positionals: 1,
-    async run(values, io, [model]) {
+    async run(values, io, [named]) {
+      const model = named === undefined ? undefined : requiredModel(named)
       const cli = await openCliRegistry({
         repo: repoOf(values),
         model,
@@ -371,6 +373,9 @@ function optional(values: OptionValues, name: string): string | undefined {
 
 function requiredModel(model: string | undefined): string {
   if (!model) throw new UsageError('name the model: the first argument')
+  // The same rule as the policy's `model` and the action's input, for every command.
+  const problem = modelNameProblem(model)
+  if (problem) throw new InvalidInputError(problem)
   return model
 }
 
