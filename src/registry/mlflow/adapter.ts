@@ -100,7 +100,9 @@ import type { RegisterFromRun } from './register-run.js'
 import { registerFromRun } from './register-run.js'
 import { rollbackCandidates, trustedEntry } from './stage-facts.js'
 import type { Step, StepContext } from './steps.js'
-import { StageMovedError, runSteps } from './steps.js'
+import { MlflowWriteError, StageMovedError, runSteps } from './steps.js'
+import type { OrphanCheck } from './orphans.js'
+import { sweepOrphans } from './orphans.js'
 import type { ModelVersionView, RegisteredModelView } from './wire.js'
 import {
   readModelVersion,
@@ -142,6 +144,9 @@ export interface MlflowRegistryOptions {
   readMlmodel?: boolean
   /** Write attempts when another writer moves the stage meanwhile. Default 3. */
   maxAttempts?: number
+  /** All MLflow calls of one command (one registry object) together, then undo's grace (budget.ts). */
+  commandBudgetMs?: number
+  undoGraceMs?: number
 }
 
 /** The port's WriteOptions, plus what only registries with archiving understand. */
@@ -173,6 +178,8 @@ interface Plan {
   event: RegistryEvent
   steps: Step[]
   context: StepContext
+  /** What to look for on the version when the attempt is reverted (orphans.ts). */
+  orphans?: OrphanCheck
 }
 
 type Decision =
@@ -261,7 +268,9 @@ export class MlflowRegistry implements Registry, ModelSource {
       retry: options.retry,
       sleep: options.sleep ?? sleepTimer,
       random: this.random,
-      now: this.now
+      now: this.now,
+      commandBudgetMs: options.commandBudgetMs,
+      undoGraceMs: options.undoGraceMs
     })
     this.keys = tagKeys(this.unityCatalog)
     this.aliasForStage = options.aliasForStage ?? (stage => stage)
@@ -744,9 +753,13 @@ export class MlflowRegistry implements Registry, ModelSource {
       }
       if (options.dryRun) return { written: false, reason: 'dry run', planned: [plan.event] }
       try {
-        await runSteps(plan.steps, plan.context)
+        await runSteps(plan.steps, {
+          ...plan.context,
+          beforeUndo: () => this.http.budget.startUndo()
+        })
         return { written: true, events: [plan.event], attempts: attempt }
       } catch (error) {
+        await this.sweepAfter(plan, error)
         if (!(error instanceof StageMovedError)) throw error
         if (attempt >= this.maxAttempts) {
           throw new RegistryConflictError(
@@ -959,6 +972,12 @@ export class MlflowRegistry implements Registry, ModelSource {
         audit
       },
       steps,
+      orphans: {
+        version,
+        entryId: entry.id,
+        promotedKey,
+        ...(target.tags.has(promotedKey) ? { promotedOld: target.tags.get(promotedKey) } : {})
+      },
       context: this.stepContext(
         model,
         ref,
@@ -1741,6 +1760,24 @@ export class MlflowRegistry implements Registry, ModelSource {
     if (entry) return this.holderFromEntry(model, ref, view.holder, entry)
     const mv = await this.readVersionIfAny(model, view.holder)
     return mv ? unknownHolder(model, ref, mv) : danglingHolder(model, ref, view.holder)
+  }
+
+  /**
+   * A reverted attempt (or one backed out for a moved stage): what it wrote and a late-landing
+   * request put back is removed again (orphans.ts). A partial write is left as it is: a re-run
+   * completes it.
+   */
+  private async sweepAfter(plan: Plan, error: unknown): Promise<void> {
+    const reverted =
+      error instanceof StageMovedError ||
+      (error instanceof MlflowWriteError && error.failure.outcome === 'reverted')
+    if (!reverted || !plan.orphans) return
+    const model = plan.event.model
+    await sweepOrphans(this.keys, plan.orphans, {
+      readTags: async version => (await this.readVersionIfAny(model, version))?.tags,
+      deleteTag: (version, key) => this.deleteVersionTag(model, version, key),
+      setTag: (version, key, value) => this.setVersionTag(model, version, key, value)
+    })
   }
 
   /** The first of `versions` that still exists (read in order), with those found deleted. */
