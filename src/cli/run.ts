@@ -76,6 +76,7 @@ const COMMANDS: Record<string, Command> = {
       json: { type: 'boolean' }
     },
     async run(values, io) {
+      let opened: ReturnType<typeof openRegistry> | undefined
       const outcome = await check(
         {
           policyFile: required(values, 'policy'),
@@ -83,7 +84,8 @@ const COMMANDS: Record<string, Command> = {
           stage: required(values, 'stage'),
           championDir: optional(values, 'champion')
         },
-        policy => openRegistry('.', policy, { env: process.env })
+        // One registry for candidate and champion: each object is read once per command.
+        policy => (opened ??= openRegistry('.', policy, { env: process.env }))
       )
       io.stdout(values.json ? outcome.json + '\n' : outcome.markdown)
       return outcome.exitCode

@@ -98,6 +98,7 @@ import {
 import { decodeRemovalMark, encodeRemovalMark, isRemovalMark } from './removal-mark.js'
 import type { RegisterFromRun } from './register-run.js'
 import { registerFromRun } from './register-run.js'
+import { ReadView } from './read-view.js'
 import { rollbackCandidates, trustedEntry } from './stage-facts.js'
 import type { Step, StepContext } from './steps.js'
 import { MlflowWriteError, StageMovedError, runSteps } from './steps.js'
@@ -147,6 +148,11 @@ export interface MlflowRegistryOptions {
   /** All MLflow calls of one command (one registry object) together, then undo's grace (budget.ts). */
   commandBudgetMs?: number
   undoGraceMs?: number
+  /**
+   * One registry object serves one command: read each object once (read-view.ts), forget all
+   * on any write. The composition roots turn it on; off, every read goes to the server.
+   */
+  readOnce?: boolean
 }
 
 /** The port's WriteOptions, plus what only registries with archiving understand. */
@@ -243,6 +249,9 @@ export class MlflowRegistry implements Registry, ModelSource {
   private readonly readMlmodel: boolean
   private readonly maxAttempts: number
   private readonly tagLimit: number
+  /** Each object read once per command (read-view.ts), when `readOnce`. */
+  private readonly view = new ReadView()
+  private readonly readOnce: boolean
   /** Versions getStage read, for loadVersion to use once; forgotten by any write. */
   private readonly heldRead = new Map<string, ModelVersionView>()
 
@@ -279,6 +288,7 @@ export class MlflowRegistry implements Registry, ModelSource {
     this.readMlmodel = options.readMlmodel ?? true
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 3)
     this.tagLimit = this.unityCatalog ? UC_TAG_VALUE_LIMIT : OSS_TAG_VALUE_LIMIT
+    this.readOnce = options.readOnce ?? false
   }
 
   /** The server, as messages name it (no credentials). */
@@ -416,7 +426,7 @@ export class MlflowRegistry implements Registry, ModelSource {
       const holders = this.stageHolders(rm)
       // One search says which holders still exist (and their runs), whatever the aliases.
       const existing =
-        this.legacyStages || holders.length === 0 ? undefined : await this.versionsByNumber(name)
+        this.legacyStages || holders.length === 0 ? undefined : await this.versionsOf(name)
       const stages: StageHolder[] = []
       for (const [ref, holder] of holders) {
         const mv = existing
@@ -462,7 +472,7 @@ export class MlflowRegistry implements Registry, ModelSource {
         const holder = this.holderOf(rm, ref)
         for (const entry of appliedEntries(decoded.entries, holder)) journal.push({ ref, entry })
       }
-      const versions = await this.searchVersions(name)
+      const versions = [...(await this.versionsOf(name)).values()]
       const records = await this.storedRecords(
         name,
         journal.map(j => j.entry),
@@ -489,15 +499,20 @@ export class MlflowRegistry implements Registry, ModelSource {
     const key = `${model}\0${version}`
     const mv = this.heldRead.get(key) ?? (await this.readVersion(model, version))
     this.heldRead.delete(key)
-    const run = mv.runId
-      ? readRun(
-          await this.http.call(
-            'GET',
-            '/mlflow/runs/get',
-            { run_id: mv.runId },
-            `Run ${mv.runId} of ${model} version ${version}`
-          )
+    const runId = mv.runId
+    const fetchRun = async (id: string) =>
+      readRun(
+        await this.http.call(
+          'GET',
+          '/mlflow/runs/get',
+          { run_id: id },
+          `Run ${id} of ${model} version ${version}`
         )
+      )
+    const run = runId
+      ? this.readOnce
+        ? await this.view.get(`run\0${runId}`, () => fetchRun(runId))
+        : await fetchRun(runId)
       : undefined
     const parts = {
       model,
@@ -578,6 +593,7 @@ export class MlflowRegistry implements Registry, ModelSource {
   async registerFromRun(request: RegisterFromRun): Promise<WriteResult & { version?: string }> {
     this.assertModel(request.model)
     assertActor(request.audit)
+    this.view.clear()
     return registerFromRun(
       {
         http: this.http,
@@ -727,6 +743,8 @@ export class MlflowRegistry implements Registry, ModelSource {
   ): Promise<WriteResult> {
     this.heldRead.clear()
     for (let attempt = 1; ; attempt++) {
+      // A later attempt follows another writer's move: nothing read before it holds.
+      if (attempt > 1) this.view.clear()
       const view = await this.writeView(model, ref)
       const decision = await decide(view)
       if ('noop' in decision) return { written: false, reason: decision.noop }
@@ -1465,6 +1483,11 @@ export class MlflowRegistry implements Registry, ModelSource {
   }
 
   private async readModel(model: string): Promise<RegisteredModelView> {
+    if (this.readOnce) return this.view.get(`model\0${model}`, () => this.fetchModel(model))
+    return this.fetchModel(model)
+  }
+
+  private async fetchModel(model: string): Promise<RegisteredModelView> {
     return readRegisteredModel(
       await this.http.call(
         'GET',
@@ -1485,6 +1508,17 @@ export class MlflowRegistry implements Registry, ModelSource {
   }
 
   private async readVersion(model: string, version: string): Promise<ModelVersionView> {
+    // One search for every version the command needs (OSS: search answers carry tags), the
+    // aliases from the model (search answers `aliases: null`); else one get per version.
+    if (this.readOnce && !this.unityCatalog && !model.includes("'")) {
+      const all = await this.versionsOf(model)
+      const found = all.get(version)
+      if (found) {
+        const rm = await this.readModel(model)
+        const aliases = [...rm.aliases].filter(([, v]) => v === version).map(([a]) => a)
+        return { ...found, aliases }
+      }
+    }
     return readModelVersion(
       await this.http.call(
         'GET',
@@ -1573,6 +1607,7 @@ export class MlflowRegistry implements Registry, ModelSource {
   }
 
   private async setAlias(model: string, alias: string, version: string): Promise<void> {
+    this.view.clear()
     await this.http.call(
       'POST',
       this.rmPath('alias'),
@@ -1582,6 +1617,7 @@ export class MlflowRegistry implements Registry, ModelSource {
   }
 
   private async deleteAlias(model: string, alias: string): Promise<void> {
+    this.view.clear()
     await this.http.call(
       'DELETE',
       this.rmPath('alias'),
@@ -1591,6 +1627,7 @@ export class MlflowRegistry implements Registry, ModelSource {
   }
 
   private async setModelTag(model: string, key: string, value: string): Promise<void> {
+    this.view.clear()
     const path = this.rmPath(this.unityCatalog ? 'tags' : 'set-tag')
     await this.http.call(
       'POST',
@@ -1601,6 +1638,7 @@ export class MlflowRegistry implements Registry, ModelSource {
   }
 
   private async deleteModelTag(model: string, key: string): Promise<void> {
+    this.view.clear()
     const path = this.rmPath(this.unityCatalog ? 'tags' : 'delete-tag')
     await this.http.call('DELETE', path, { name: model, key }, `The registered model "${model}"`)
   }
@@ -1611,6 +1649,7 @@ export class MlflowRegistry implements Registry, ModelSource {
     key: string,
     value: string
   ): Promise<void> {
+    this.view.clear()
     const path = this.mvPath(this.unityCatalog ? 'tags' : 'set-tag')
     await this.http.call(
       'POST',
@@ -1621,6 +1660,7 @@ export class MlflowRegistry implements Registry, ModelSource {
   }
 
   private async deleteVersionTag(model: string, version: string, key: string): Promise<void> {
+    this.view.clear()
     const path = this.mvPath(this.unityCatalog ? 'tags' : 'delete-tag')
     await this.http.call(
       'DELETE',
@@ -1631,6 +1671,7 @@ export class MlflowRegistry implements Registry, ModelSource {
   }
 
   private async transition(model: string, version: string, stage: string): Promise<void> {
+    this.view.clear()
     await this.http.call(
       'POST',
       this.mvPath('transition-stage'),
@@ -1812,6 +1853,12 @@ export class MlflowRegistry implements Registry, ModelSource {
       gone.add(version)
     }
     return null
+  }
+
+  /** Every version of the model: searched once per command when readOnce (read-view.ts). */
+  private versionsOf(model: string): Promise<Map<string, ModelVersionView>> {
+    if (!this.readOnce) return this.versionsByNumber(model)
+    return this.view.get(`versions\0${model}`, () => this.versionsByNumber(model))
   }
 
   /** Every version of the model by number (one search page up to 1,000 versions). */
