@@ -29,7 +29,7 @@ var errors = __webpack_require__(83916);
 // EXTERNAL MODULE: ./src/github/client.ts + 1 modules
 var client = __webpack_require__(89298);
 // EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __webpack_require__(73024);
+var external_node_fs_ = __webpack_require__(50643);
 // EXTERNAL MODULE: external "node:stream"
 var external_node_stream_ = __webpack_require__(57075);
 // EXTERNAL MODULE: external "node:stream/promises"
