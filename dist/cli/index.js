@@ -25699,7 +25699,8 @@ class MlflowRegistry {
                 return { ...found, aliases };
             }
         }
-        return readModelVersion(await this.http.call('GET', this.mvPath('get'), { name: model, version }, `Version ${version} of the registered model "${model}"`));
+        const get = async () => readModelVersion(await this.http.call('GET', this.mvPath('get'), { name: model, version }, `Version ${version} of the registered model "${model}"`));
+        return this.readOnce ? this.view.get(`version\0${model}\0${version}`, get) : get();
     }
     async readVersionIfAny(model, version) {
         try {
