@@ -540,11 +540,12 @@ describe('REST calls', () => {
       )
       expect(stand.count()).toBe(8 + 1 + parts)
 
-      // What `check` reads of the champion: still one call, the record included.
+      // What `check` reads of the champion: two calls, the record included.
       stand.resetLog()
       const holder = await registry.getStage(model, 'production')
       expect(holder?.audit?.record).toEqual(record)
-      expect(stand.count()).toBe(1)
+      // The model too: its history says whether the audit tag is still current (issue 11, item 5).
+      expect(stand.count()).toBe(2)
 
       // History: the model, the version search, and (UC, whose search has no tags) one read per version with records.
       stand.resetLog()

@@ -582,7 +582,7 @@ describe('retries', () => {
     expect(error).toBeInstanceOf(MlflowUnavailableError)
     expect(error.exitCode).toBe(ExitCode.Blocked)
     expect(error.message).toContain(
-      `did not answer GET /api/2.0/mlflow/registered-models/alias after 5 attempts`
+      `did not answer GET /api/2.0/mlflow/registered-models/get after 5 attempts`
     )
     expect(error.message).toContain('last: HTTP 503 TEMPORARILY_UNAVAILABLE')
     // Defaults: 0.5 s doubling, each between half and all of it (random 0.5 → 3/4), ≤ 8 s.

@@ -32,7 +32,7 @@ describe('the MLflow HTTP client', () => {
     const registry = registryOn(html, { trackingUri: `${html.url}/not-mlflow` })
     const error = await rejection(registry.getStage('m', 'production'))
     expect(error).toBeInstanceOf(MlflowApiError)
-    expect(error.message).toContain('has no endpoint GET /api/2.0/mlflow/registered-models/alias')
+    expect(error.message).toContain('has no endpoint GET /api/2.0/mlflow/registered-models/get')
     expect(error.message).toContain('MLflow 2.3 or later')
   })
 

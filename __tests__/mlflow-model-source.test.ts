@@ -49,13 +49,19 @@ describe('loadVersion', () => {
     ])
   })
 
-  it('marks metrics MLflow stores as NaN or infinite as invalid', async () => {
+  it('marks metrics MLflow stores as NaN or infinite (clamped to ±DBL_MAX) as invalid', async () => {
     stand.createModel('nan-model')
-    const runId = stand.createRun({ metrics: { ok: 1, bad: Number.NaN, huge: Infinity } })
+    const runId = stand.createRun({
+      metrics: { ok: 1, bad: Number.NaN, huge: Infinity, tiny: -Infinity, big: 1e300 }
+    })
     stand.createVersion('nan-model', { runId })
     const candidate = await registryOn(stand).loadVersion('nan-model', '1')
-    expect(candidate.metrics).toEqual({ ok: 1 })
-    expect(candidate.invalidMetrics).toEqual({ bad: 'is NaN', huge: 'is infinite (Infinity)' })
+    expect(candidate.metrics).toEqual({ ok: 1, big: 1e300 })
+    expect(candidate.invalidMetrics).toEqual({
+      bad: 'is NaN',
+      huge: expect.stringMatching(/^is infinite \(1\.7976931348623157e\+308 = DBL_MAX/),
+      tiny: expect.stringMatching(/^is infinite \(-1\.7976931348623157e\+308 = DBL_MAX/)
+    })
   })
 
   it("falls back to older MLflow's mlflow.log-model.history run tag", async () => {

@@ -358,7 +358,12 @@ describe(`Unity Catalog: a version near ${UC_MAX_TAGS_PER_VERSION} tags never bl
 
   it('rolling back out of a full version with no audit tag for the stage: the oldest ModelGate record goes, the mark is written', async () => {
     const model = ucModel()
-    const registry = registryOn(stand, { unityCatalog: true, now: ticking() })
+    const registry = registryOn(stand, {
+      unityCatalog: true,
+      now: ticking(),
+      // A second per clock reading is not time spent: no command budget here.
+      commandBudgetMs: Infinity
+    })
     written(await registry.assign(model, '1', 'production', alice))
     // Version 2 carries two ModelGate records (staging, then canary); production was set by hand.
     written(await registry.assign(model, '2', 'staging', { ...alice, record }))
@@ -419,7 +424,12 @@ describe(`Unity Catalog: a version near ${UC_MAX_TAGS_PER_VERSION} tags never bl
 
   it('unassigning a full version with no audit tag for the stage: the oldest record makes room for the mark, then a summary', async () => {
     const model = ucModel()
-    const registry = registryOn(stand, { unityCatalog: true, now: ticking() })
+    const registry = registryOn(stand, {
+      unityCatalog: true,
+      now: ticking(),
+      // A second per clock reading is not time spent: no command budget here.
+      commandBudgetMs: Infinity
+    })
     written(await registry.assign(model, '1', 'staging', { ...alice, record }))
     const oldest = newestEntryId(stand, model, true, 'staging')
     stand.setAlias(model, 'production', '1')

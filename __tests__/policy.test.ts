@@ -92,7 +92,7 @@ describe('the bad policies issue 2 lists, each from a file', () => {
     const file = `${FIXTURES}/many-problems.yml`
     const error = await thrown(() => loadPolicy(file))
     expectProblems(error, file, [
-      '1:8 model: must be a registry name (letters, digits, - _ / . :)',
+      "1:8 model: must be letters, digits, - _ / . or :, starting and ending with a letter or digit, at most 200 characters (ModelGate's own limit: names go into git tags, registry tag keys and reports; MLflow itself accepts more)",
       '3:21 metrics.accuracy.goal: must be one of "maximize", "minimize", got the string "higher"',
       '5:3 stages.staging.from: is required',
       '7:24 stages.staging.thresholds.accuracy.min: 0.85 is above max 0.8, so no value can pass',

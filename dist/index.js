@@ -58638,6 +58638,19 @@ function allowedKeys(inst) {
 const NAME_PATTERN = /^[a-zA-Z0-9]([a-zA-Z0-9\-/_]*[a-zA-Z0-9])?$/;
 /** Unity Catalog three-level names and monorepo `dir/sub:model` names are also model names. */
 const MODEL_NAME_PATTERN = /^[a-zA-Z0-9]([a-zA-Z0-9\-/_.:]*[a-zA-Z0-9])?$/;
+const MODEL_NAME_MAX = 200;
+/**
+ * The one model-name rule of every command, the policy and the action's input. ModelGate's own
+ * limit, stricter than MLflow (which accepts any non-empty name, spaces and quotes too): a name
+ * goes into GTO tags, registry tag keys, file names and reports.
+ */
+const MODEL_NAME_RULE = `letters, digits, - _ / . or :, starting and ending with a letter or digit, at most ${MODEL_NAME_MAX} characters (ModelGate's own limit: names go into git tags, registry tag keys and reports; MLflow itself accepts more)`;
+/** Why `name` is not a model name ModelGate accepts; undefined when it is one. */
+function modelNameProblem(name) {
+    if (name.length <= MODEL_NAME_MAX && MODEL_NAME_PATTERN.test(name))
+        return undefined;
+    return `model name ${JSON.stringify(name.slice(0, MODEL_NAME_MAX))}${name.length > MODEL_NAME_MAX ? '…' : ''} must be ${MODEL_NAME_RULE}`;
+}
 /** The pseudo-stage every newly registered version starts in. */
 const CANDIDATE_STAGE = 'candidate';
 const STAGE_NAME_RULE = 'must be letters, digits, - _ or /, starting and ending with a letter or digit';
@@ -58777,7 +58790,8 @@ const RollbackRules = strictObject({
 const PolicyShape = strictObject({
     $schema: schemas_string().optional().describe('Editor hint; ignored.'),
     model: schemas_string()
-        .regex(MODEL_NAME_PATTERN, 'must be a registry name (letters, digits, - _ / . :)')
+        .max(MODEL_NAME_MAX, `must be ${MODEL_NAME_RULE}`)
+        .regex(MODEL_NAME_PATTERN, `must be ${MODEL_NAME_RULE}`)
         .describe('The registered model name.'),
     registry: RegistryConfig.default({ type: 'git' }),
     path: schemas_string()
@@ -60679,6 +60693,55 @@ async function hashAll(walked, known, display, concurrency = DEFAULT_HASH_CONCUR
     });
 }
 
+;// CONCATENATED MODULE: ./src/registry/mlflow/reference.ts
+/**
+ * A registered MLflow version named on the command line: `mlflow:NAME/VERSION` or
+ * `mlflow:NAME@ALIAS`. NAME follows the one model-name rule (policy/schema.ts) and may hold `/`
+ * (`mlflow:team/churn/3`): the version is what follows the last `/`, the alias what follows the
+ * last `@` (a model name holds neither `@` nor a bare number segment that could be mistaken for
+ * it, since the version is always the last segment). A `/` may also be written `%2F`
+ * (`mlflow:team%2Fchurn/3`), the escape for a tool that splits on `/`. Pure.
+ */
+
+
+const VERSION_RE = /^[1-9]\d{0,18}$/;
+const ALIAS_RE = /^[\w-]{1,255}$/;
+const MLFLOW_REFERENCE_FORMS = 'mlflow:NAME/VERSION or mlflow:NAME@ALIAS (a / in NAME may be written %2F)';
+function isMlflowReference(where) {
+    return where.startsWith('mlflow:');
+}
+function parseMlflowReference(where) {
+    const body = where.slice('mlflow:'.length);
+    const fail = (why) => {
+        throw new errors/* InvalidInputError */.oC(`"${where}" must be ${MLFLOW_REFERENCE_FORMS}: ${why}`);
+    };
+    const at = body.lastIndexOf('@');
+    const slash = body.lastIndexOf('/');
+    const cut = at >= 0 ? at : slash;
+    if (cut <= 0)
+        return fail('it names no version or alias');
+    const rawName = body.slice(0, cut);
+    const label = body.slice(cut + 1);
+    let name = rawName;
+    try {
+        name = decodeURIComponent(rawName);
+    }
+    catch {
+        fail(`the name ${JSON.stringify(rawName)} has a broken %-escape`);
+    }
+    const problem = modelNameProblem(name);
+    if (problem)
+        fail(problem);
+    if (at >= 0) {
+        if (!ALIAS_RE.test(label))
+            fail(`the alias ${JSON.stringify(label)} is not an MLflow alias`);
+        return { name, alias: label };
+    }
+    if (!VERSION_RE.test(label))
+        fail(`the version ${JSON.stringify(label)} is not a number`);
+    return { name, version: label };
+}
+
 ;// CONCATENATED MODULE: ./src/report/json.ts
 /**
  * The evaluation as stable JSON: the same model the markdown renders, pretty-printed with two
@@ -60769,6 +60832,7 @@ function exitCodeFor(decision) {
 
 
 
+
 /** What a check needs that it cannot see: it runs outside any pull request or registry. */
 const CHECK_LACKS = ['approvals', 'checks', 'source-stage-dates'];
 /**
@@ -60804,15 +60868,16 @@ async function check_check(options, openRegistry = noRegistry) {
         decision: evaluation.decision
     };
 }
-/** `mlflow:NAME/VERSION` or `mlflow:NAME@ALIAS` names a registered version; anything else is a directory. */
-const REGISTERED = /^mlflow:(?<name>[^/@]+)(?:\/(?<version>[^/@]+)|@(?<alias>[^/@]+))$/;
 async function loadModel(where, policy, openRegistry, within) {
-    if (!where.startsWith('mlflow:'))
+    // `mlflow:NAME/VERSION` or `mlflow:NAME@ALIAS` names a registered version; anything else is a directory.
+    if (!isMlflowReference(where))
         return loadCandidate(where, { within });
-    const match = REGISTERED.exec(where)?.groups;
-    if (!match?.name) {
-        throw new errors/* InvalidInputError */.oC(`"${where}" must be mlflow:NAME/VERSION or mlflow:NAME@ALIAS`);
-    }
+    const reference = parseMlflowReference(where);
+    const match = {
+        name: reference.name,
+        version: 'version' in reference ? reference.version : undefined,
+        alias: 'alias' in reference ? reference.alias : undefined
+    };
     if (policy.registry.type !== 'mlflow') {
         throw new errors/* InvalidInputError */.oC(`"${where}" names an MLflow version, but the policy's registry is ${policy.registry.type}`);
     }
@@ -61129,7 +61194,10 @@ function listEvents(events) {
 function nothingToDo(model, version, stage, holder) {
     // The holder's author is registry text (a tag's tagger): escaped like every name here.
     const [m, v, st, by] = [model, version, stage, holder.assignedBy].map(markdown_escape);
-    const markdown = `${m} ${v} already holds ${st} (since ${holder.assignedAt.toISOString()}, by ${by}). Nothing written.\n`;
+    const since = Number.isNaN(holder.assignedAt.getTime())
+        ? 'an unknown time'
+        : holder.assignedAt.toISOString();
+    const markdown = `${m} ${v} already holds ${st} (since ${since}, by ${by}). Nothing written.\n`;
     const json = JSON.stringify({ model, version, stage, written: false, reason: 'already in stage' }, null, 2);
     return { markdown, json, exitCode: errors/* ExitCode */.yU.Pass, decision: 'pass' };
 }
@@ -61220,6 +61288,56 @@ async function digestOf(context, options) {
             return { why: error.message };
         throw error;
     }
+}
+/**
+ * `modelgate register` on MLflow, where versions are numbered by MLflow and made from runs:
+ * `--run` creates a version from the run (and prints the number MLflow gave it); `--version`
+ * alone confirms a version the training job registered. No git ref is involved.
+ */
+async function registerMlflow(context, registry, options) {
+    const audit = {
+        actor: context.actor,
+        actorEmail: context.actorEmail,
+        ...(options.candidateDigest ? { candidateDigest: options.candidateDigest } : {})
+    };
+    let text;
+    let version = options.version;
+    let written = false;
+    // Names, run ids and paths come from the command line: escaped for the markdown below.
+    const model = escape(options.model);
+    const run = options.runId ? escape(options.runId) : undefined;
+    if (options.version) {
+        // A version MLflow already numbered: confirm it (and, with --run, that it is from that run).
+        await registry.register(options.model, options.version, options.runId ?? '', audit, {
+            dryRun: options.dryRun
+        });
+        text = `${model} version ${escape(options.version)} is registered in MLflow${run ? ` from run ${run}` : ''}; nothing to write.`;
+    }
+    else if (options.runId) {
+        const result = await registry.registerFromRun({
+            model: options.model,
+            runId: options.runId,
+            artifactPath: options.artifactPath ?? 'model',
+            audit,
+            dryRun: options.dryRun
+        });
+        const source = escape(`runs:/${options.runId}/${options.artifactPath ?? 'model'}`);
+        version = result.version ?? version;
+        written = result.written;
+        text = result.written
+            ? `Registered ${model} version ${escape(result.version ?? '?')} from ${source}.`
+            : result.reason === 'dry run'
+                ? `Dry run: would create a version of ${model} from ${source} (MLflow gives it its number).`
+                : `Nothing written: ${model} version ${escape(result.version ?? '?')} is already registered from ${source}.`;
+    }
+    else {
+        throw new InvalidInputError('On MLflow, register needs --run RUN_ID (create a version from the run) or --version N (confirm one that exists).');
+    }
+    return {
+        markdown: `${text}\n${options.candidateDigest && (written || options.dryRun) ? `Candidate digest: ${options.candidateDigest}\n` : ''}`,
+        json: JSON.stringify({ ...options, version, written }, null, 2),
+        exitCode: ExitCode.Pass
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/commands/rollback-rerun.ts
@@ -61462,7 +61580,7 @@ function renderStatus(models) {
         return 'The registry holds no models yet.\n';
     const rows = models.flatMap(entry => entry.stages.length === 0
         ? [`| ${markdown_escape(entry.model)} | — | — | — | — |`]
-        : entry.stages.map(holder => `| ${markdown_escape(entry.model)}${entry.deprecated ? ' (deprecated)' : ''} | ${markdown_escape(holder.stage)} | ${markdown_escape(holder.version)} | ${isoSeconds(holder.assignedAt)} | ${markdown_escape(holder.assignedBy)} |`));
+        : entry.stages.map(holder => `| ${markdown_escape(entry.model)}${entry.deprecated ? ' (deprecated)' : ''} | ${markdown_escape(holder.stage)} | ${markdown_escape(holder.version)}${holder.dangling ? ' (deleted: dangling alias)' : ''} | ${isoSeconds(holder.assignedAt)} | ${markdown_escape(holder.assignedBy)} |`));
     // Holders decided among assignments made in the same second (by other tools).
     const ties = models.flatMap(entry => entry.stages.flatMap(holder => holder.sameSecondAs?.length
         ? [
@@ -61517,6 +61635,9 @@ function renderHistory(events) {
     ].join('\n') + '\n');
 }
 function isoSeconds(date) {
+    // A registry that keeps no date for an assignment (an MLflow alias set by hand).
+    if (Number.isNaN(date.getTime()))
+        return 'unknown';
     return date
         .toISOString()
         .replace('T', ' ')
@@ -61708,10 +61829,10 @@ async function gitOk(git, args, options) {
 const SEMVER_PATTERN = '(?:0|[1-9][0-9]*)\\.(?:0|[1-9][0-9]*)\\.(?:0|[1-9][0-9]*)' +
     '(?:-(?:(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?' +
     '(?:\\+(?:[0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?';
-const VERSION_RE = new RegExp(`^v${SEMVER_PATTERN}$`);
+const semver_VERSION_RE = new RegExp(`^v${SEMVER_PATTERN}$`);
 /** `v` + a full semver: `v1.2.0`, `v1.2.0-rc.1`. Not `1.2.0`, not `v1.2`. */
 function isGtoVersion(value) {
-    return VERSION_RE.test(value);
+    return semver_VERSION_RE.test(value);
 }
 function semver_parse(version) {
     if (!isGtoVersion(version))
@@ -64060,6 +64181,11 @@ const LOG_MODEL_HISTORY_TAG = 'mlflow.log-model.history';
 function versionUri(model, version) {
     return `models:/${model}/${version}`;
 }
+/**
+ * MLflow's SQL store keeps a metric logged as ±Infinity as ±DBL_MAX and gives that back from
+ * `runs/get`: a value this large is an infinity, not a score.
+ */
+const CLAMPED = `${Number.MAX_VALUE} = DBL_MAX, which MLflow's store returns for a metric logged as Infinity`;
 function metricsOf(run) {
     const metrics = {};
     const invalidMetrics = {};
@@ -64073,6 +64199,9 @@ function metricsOf(run) {
         }
         else if (!Number.isFinite(value)) {
             invalidMetrics[key] = `is infinite (${value > 0 ? 'Infinity' : '-Infinity'})`;
+        }
+        else if (Math.abs(value) >= Number.MAX_VALUE) {
+            invalidMetrics[key] = `is infinite (${value > 0 ? '' : '-'}${CLAMPED})`;
         }
         else {
             metrics[key] = value;
@@ -64139,7 +64268,7 @@ function toCandidate(parts, signature) {
         notes.push(`${parts.model} ${parts.version.version} has no run: no metrics (gates on metrics fail).`);
     }
     if (!signature) {
-        notes.push(`${parts.model} ${parts.version.version}: no signature found (tag ${parts.signatureTagKeys[0]}, run tag ${LOG_MODEL_HISTORY_TAG}, or the version's MLmodel).`);
+        notes.push(`${parts.model} ${parts.version.version}: no signature found for this registry version (tag ${parts.signatureTagKeys[0]}, run tag ${LOG_MODEL_HISTORY_TAG}, or the MLmodel in its run or its registered source).`);
     }
     notes.push('Files are not read from MLflow: artifact rules cannot pass on a registry version.');
     return {
@@ -64156,6 +64285,56 @@ function toCandidate(parts, signature) {
         totalBytes: 0,
         notes
     };
+}
+
+;// CONCATENATED MODULE: ./src/registry/mlflow/budget.ts
+/**
+ * The time one command may spend on MLflow calls, all calls together (issue 11, item 7): each
+ * call is bounded on its own (http.ts: ≤ ~40 s), but a write is many calls, and a server that
+ * keeps timing out would otherwise hold a command for minutes. The clock starts at the
+ * command's first call. Once `budgetMs` is spent no new attempt starts; undoing a failed write
+ * gets `undoGraceMs` more, once, so a write that ran out of time is still reverted (or said to
+ * be partial). So a command ends within budget + grace (+ one attempt's timeout).
+ */
+const DEFAULT_COMMAND_BUDGET_MS = 90_000;
+const DEFAULT_UNDO_GRACE_MS = 30_000;
+class CommandBudget {
+    budgetMs;
+    undoGraceMs;
+    now;
+    startedAt;
+    deadline = Infinity;
+    undoing = false;
+    constructor(budgetMs, undoGraceMs, now) {
+        this.budgetMs = budgetMs;
+        this.undoGraceMs = undoGraceMs;
+        this.now = now;
+    }
+    /** Called at every attempt: starts the clock on the first. */
+    touch() {
+        if (this.startedAt === undefined) {
+            this.startedAt = this.now();
+            this.deadline = this.startedAt + this.budgetMs;
+        }
+    }
+    /** Milliseconds left (Infinity before the first call). */
+    remaining() {
+        return this.deadline - this.now();
+    }
+    /** Undoing a failed write: the grace is added once, from now. */
+    startUndo() {
+        if (this.undoing)
+            return;
+        this.undoing = true;
+        this.deadline = Math.max(this.deadline, this.now() + this.undoGraceMs);
+    }
+    /** For messages: `the command's 90 s for MLflow calls is spent`. */
+    describe() {
+        const s = (ms) => `${Math.round(ms / 1000)} s`;
+        return this.undoing
+            ? `the command's ${s(this.budgetMs)} for MLflow calls and ${s(this.undoGraceMs)} for undoing are spent`
+            : `the command's ${s(this.budgetMs)} for MLflow calls is spent`;
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/registry/mlflow/http.ts
@@ -64179,6 +64358,7 @@ function toCandidate(parts, signature) {
  * a server message quoted in one has every credential taken out first (a server
  * may echo the request's headers), and {@link authSecrets} lists what to mask.
  */
+
 
 const DEFAULT_RETRY = {
     attempts: 5,
@@ -64228,6 +64408,7 @@ class MlflowHttp {
     sleep;
     random;
     now;
+    budget;
     constructor(options) {
         this.server = normaliseTrackingUri(options.trackingUri);
         this.fetch = options.fetch;
@@ -64238,6 +64419,7 @@ class MlflowHttp {
         this.sleep = options.sleep ?? http_sleepTimer;
         this.random = options.random ?? Math.random;
         this.now = options.now ?? Date.now;
+        this.budget = new CommandBudget(options.commandBudgetMs ?? DEFAULT_COMMAND_BUDGET_MS, options.undoGraceMs ?? DEFAULT_UNDO_GRACE_MS, this.now);
     }
     /**
      * One REST 2.0 call: `path` under `/api/2.0` (e.g. `/mlflow/registered-models/get`).
@@ -64304,13 +64486,18 @@ class MlflowHttp {
         let attempt = 0;
         for (;;) {
             attempt++;
+            this.budget.touch();
+            const left = this.budget.remaining();
+            if (left <= 0) {
+                throw new MlflowUnavailableError(`MLflow at ${this.server}: ${method} ${path} not ${attempt === 1 ? 'sent' : 'tried again'}: ${this.budget.describe()}${problem ? ` (last: ${problem})` : ''}`, attempt - 1);
+            }
             let retryAfterMs;
             try {
                 const response = await this.fetch(url, {
                     method,
                     headers,
                     ...(body === undefined ? {} : { body }),
-                    signal: AbortSignal.timeout(this.retry.timeoutMs)
+                    signal: AbortSignal.timeout(Math.max(1, Math.min(this.retry.timeoutMs, left)))
                 });
                 const text = await response.text();
                 if (!isTransient(response.status))
@@ -64324,8 +64511,9 @@ class MlflowHttp {
             }
             const elapsed = this.now() - started;
             const delay = Math.min(this.retry.maxDelayMs, Math.max(retryAfterMs ?? 0, this.backoff(attempt)));
-            if (attempt >= this.retry.attempts || elapsed + delay > this.retry.deadlineMs) {
-                throw new MlflowUnavailableError(`MLflow at ${this.server} did not answer ${method} ${path} after ${attempt} attempt${attempt === 1 ? '' : 's'} over ${seconds(elapsed)} (last: ${problem})`, attempt);
+            const outOfTime = delay >= this.budget.remaining();
+            if (attempt >= this.retry.attempts || elapsed + delay > this.retry.deadlineMs || outOfTime) {
+                throw new MlflowUnavailableError(`MLflow at ${this.server} did not answer ${method} ${path} after ${attempt} attempt${attempt === 1 ? '' : 's'} over ${seconds(elapsed)} (last: ${problem})${outOfTime && attempt < this.retry.attempts ? `; ${this.budget.describe()}` : ''}`, attempt);
             }
             await this.sleep(delay);
         }
@@ -64484,7 +64672,7 @@ function dropUndefined(params) {
 /** Names ModelGate checks before it asks MLflow, and the tag keys it writes. Pure. */
 
 /** MLflow's alias rule (`mlflow/utils/validation.py`). */
-const ALIAS_RE = /^[\w-]+$/;
+const names_ALIAS_RE = /^[\w-]+$/;
 const VERSION_ALIAS_RE = /^v\d+$/i;
 const MAX_ALIAS_LENGTH = 255;
 /** MLflow numbers versions 1, 2, ...; they travel as strings. */
@@ -64512,7 +64700,7 @@ function names_assertVersion(version) {
 }
 /** An alias MLflow accepts: `[\w-]+`, at most 255 characters, not `latest`, not `v<digits>`. */
 function assertAlias(alias, stage) {
-    const why = !ALIAS_RE.test(alias)
+    const why = !names_ALIAS_RE.test(alias)
         ? 'aliases may only hold letters, digits, _ and -'
         : alias.length > MAX_ALIAS_LENGTH
             ? `aliases are at most ${MAX_ALIAS_LENGTH} characters`
@@ -65108,129 +65296,6 @@ function isMarkShaped(value) {
         value.removed === true);
 }
 
-;// CONCATENATED MODULE: ./src/registry/mlflow/steps.ts
-/**
- * Runs a write as an ordered list of idempotent steps, so that it is never
- * left half done without saying so.
- *
- * Each REST call inside a step is already retried (http.ts). When a step still
- * fails, the steps done so far are undone newest first (each undo restores the
- * value read before the write, or deletes what did not exist). Undoing stops at
- * the first undo that fails, so what stays written is always a prefix of the
- * plan, the state a re-run of the same write recognises and completes. The
- * error (MlflowWriteError) says which: `reverted` (nothing left changed) or
- * `partial` (listing what is written, what is not, and where the stage stands).
- */
-
-
-/** A `check` step saw that another writer moved the stage: the caller re-reads and tries again. */
-class StageMovedError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'StageMovedError';
-    }
-}
-/** A write that failed after retries; its message says what was and was not changed. */
-class MlflowWriteError extends errors/* ModelGateError */.j3 {
-    failure;
-    constructor(message, failure, exitCode, cause) {
-        super(message, exitCode, { cause });
-        this.name = 'MlflowWriteError';
-        this.failure = failure;
-    }
-}
-/**
- * Runs `steps` in order. Resolves when all ran. On a StageMovedError from a
- * check step, undoes what was done and rethrows it (nothing left changed) —
- * unless an undo fails, then it becomes a partial MlflowWriteError.
- */
-async function runSteps(steps, context) {
-    for (const [index, step] of steps.entries()) {
-        try {
-            await step.run();
-        }
-        catch (error) {
-            // A definite refusal (4xx) wrote nothing; anything else (lost answer,
-            // timeout, 5xx) may have landed, so its own undo runs too.
-            const landedMaybe = step.phase !== 'check' && !isDefiniteRefusal(error);
-            const doneCount = landedMaybe ? index + 1 : index;
-            const undo = await undoSteps(steps, doneCount);
-            if (error instanceof StageMovedError && undo.stuckAt === undefined)
-                throw error;
-            throw await writeError(steps, index, doneCount, undo, error, context);
-        }
-    }
-}
-async function undoSteps(steps, doneCount) {
-    const reverted = [];
-    for (let i = doneCount - 1; i >= 0; i--) {
-        const undo = steps[i].undo;
-        if (!undo)
-            continue;
-        try {
-            await undo.run();
-            reverted.push(i);
-        }
-        catch {
-            return { reverted, stuckAt: i };
-        }
-    }
-    return { reverted };
-}
-async function writeError(steps, index, doneCount, undo, cause, context) {
-    const writes = (from, to) => steps.slice(from, to).filter(step => step.phase !== 'check');
-    let left = undo.stuckAt === undefined ? [] : writes(0, undo.stuckAt + 1);
-    const failedStep = steps[index];
-    let committed = left.some(step => step.phase === 'commit');
-    if (committed && failedStep.phase === 'commit' && left.includes(failedStep)) {
-        // The stage-moving step itself failed and could not be undone: did it land?
-        const landed = await context.probe?.().catch(() => undefined);
-        committed = landed ?? 'unknown';
-        if (landed === false)
-            left = left.filter(step => step !== failedStep);
-    }
-    // The failed step itself may or may not have landed (its answer was lost).
-    const leftLabel = (step) => step === steps[index] ? `${step.label} (if it landed)` : step.label;
-    const notDone = writes(doneCount, steps.length).map(step => step.label);
-    const reverted = undo.reverted.map(i => steps[i].label);
-    const failed = failedStep;
-    const failure = {
-        outcome: left.length === 0 ? 'reverted' : 'partial',
-        failedStep: index + 1,
-        failedLabel: failed.label,
-        leftWritten: left.map(leftLabel),
-        reverted,
-        notDone,
-        committed
-    };
-    const why = cause instanceof Error ? cause.message : String(cause);
-    const lines = [
-        `${context.action} failed at step ${index + 1} of ${steps.length} (${failed.label}): ${why}`
-    ];
-    if (failure.outcome === 'reverted') {
-        lines.push(reverted.length > 0
-            ? `Reverted: ${reverted.join('; ')}. Nothing is left changed: ${context.stageIfNot}.`
-            : `Nothing was changed: ${context.stageIfNot}.`);
-    }
-    else {
-        lines.push(`Left changed (could not be reverted): ${failure.leftWritten.join('; ')}.`, ...(reverted.length > 0 ? [`Reverted: ${reverted.join('; ')}.`] : []), `Not done: ${notDone.length > 0 ? notDone.join('; ') : 'nothing'}.`, `${committed === 'unknown'
-            ? `Where the stage stands could not be read: either ${context.stageIfNot}, or ${context.stageIfCommitted}`
-            : committed
-                ? context.stageIfCommitted
-                : context.stageIfNot}. ${context.rerunHint}`);
-    }
-    const exitCode = cause instanceof errors/* ModelGateError */.j3 ? cause.exitCode : errors/* ExitCode */.yU.Blocked;
-    return new MlflowWriteError(lines.join('\n'), failure, exitCode, cause);
-}
-/** MLflow answered and said no (a 4xx other than 429): the request changed nothing. */
-function isDefiniteRefusal(error) {
-    if (error instanceof MlflowUnavailableError)
-        return false;
-    if (error instanceof MlflowApiError)
-        return error.status >= 400 && error.status < 500;
-    return error instanceof errors/* ModelGateError */.j3;
-}
-
 ;// CONCATENATED MODULE: ./src/registry/mlflow/wire.ts
 /**
  * MLflow's answers, read defensively into plain shapes: a list MLflow leaves
@@ -65335,6 +65400,329 @@ function wire_optional(key, value) {
     return (value === undefined ? {} : { [key]: value });
 }
 
+;// CONCATENATED MODULE: ./src/registry/mlflow/register-run.ts
+/**
+ * `register` on MLflow (issue 11, item 2). MLflow numbers versions itself, so ModelGate cannot
+ * record a version under a number it chooses, and there is no git commit to point at. Two
+ * paths:
+ *
+ * - **from a run**: create a version with `model-versions/create`, source
+ *   `runs:/<run_id>/<path>` (what `mlflow.register_model("runs:/…")` sends), the registered
+ *   model created first when it does not exist; MLflow answers with the version's number. A
+ *   re-run for the same run and path finds that version and writes nothing.
+ * - **confirm**: a version that already exists (registered by the training job) is confirmed
+ *   as it is; no write.
+ *
+ * The candidate digest, when given, goes into the version tag `modelgate.candidate_digest`
+ * with the create call, so a candidate directory can later be bound to the version.
+ */
+
+
+/** MLflow run ids are 32 hex digits; other stores use other ids, so any plain word is let through. */
+const RUN_ID_RE = /^[A-Za-z0-9_-]{1,256}$/;
+function checkRunSource(runId, artifactPath) {
+    if (!RUN_ID_RE.test(runId)) {
+        throw new errors/* InvalidInputError */.oC(`Invalid MLflow run id "${runId}": letters, digits, _ and - only (MLflow's are 32 hex digits).`);
+    }
+    const parts = artifactPath.split('/');
+    if (!artifactPath ||
+        artifactPath.startsWith('/') ||
+        parts.some(p => p === '' || p === '..' || p === '.')) {
+        throw new errors/* InvalidInputError */.oC(`Invalid artifact path "${artifactPath}": a relative path inside the run, e.g. model.`);
+    }
+    return `runs:/${runId}/${artifactPath}`;
+}
+/** Creates (or finds, on a re-run) the version of `model` made from the run's logged model. */
+async function registerFromRun(ports, request) {
+    if (ports.unityCatalog) {
+        throw new errors/* InvalidInputError */.oC('Registering from a run on Unity Catalog is not supported by ModelGate: register with mlflow.register_model (UC needs a signature), then promote the version.');
+    }
+    const { model, runId, artifactPath, audit } = request;
+    const source = checkRunSource(runId, artifactPath);
+    // The run must exist on this server (a missing run is exit 3, named).
+    await ports.http.call('GET', '/mlflow/runs/get', { run_id: runId }, `Run ${runId}`);
+    let exists = true;
+    try {
+        await ports.http.call('GET', '/mlflow/registered-models/get', { name: model }, `"${model}"`);
+    }
+    catch (error) {
+        if (!(error instanceof errors/* NotFoundError */.m_))
+            throw error;
+        exists = false;
+    }
+    if (exists) {
+        const same = (await ports.searchVersions(model)).find(mv => mv.runId === runId && mv.source === source);
+        if (same)
+            return { written: false, reason: 'already registered', version: same.version };
+    }
+    const event = (version) => ({
+        kind: 'registration',
+        model,
+        version,
+        at: new Date(ports.now()),
+        by: audit.actor,
+        ...(audit.actorEmail ? { byEmail: audit.actorEmail } : {}),
+        id: `${model}/${version}`,
+        ref: source,
+        summary: `Register ${model} ${version} from ${source}`
+    });
+    if (request.dryRun) {
+        return { written: false, reason: 'dry run', planned: [event('(numbered by MLflow)')] };
+    }
+    if (!exists) {
+        await ports.http.call('POST', '/mlflow/registered-models/create', { name: model }, `"${model}"`);
+    }
+    const tags = audit.candidateDigest
+        ? [{ key: ports.keys.candidateDigest, value: audit.candidateDigest }]
+        : [];
+    const created = readModelVersion(await ports.http.call('POST', '/mlflow/model-versions/create', { name: model, source, run_id: runId, ...(tags.length ? { tags } : {}) }, `"${model}"`));
+    if (!created.version) {
+        throw new errors/* InvalidInputError */.oC(`MLflow created a version of ${model} but did not say its number.`);
+    }
+    return { written: true, events: [event(created.version)], attempts: 1, version: created.version };
+}
+
+;// CONCATENATED MODULE: ./src/registry/mlflow/read-view.ts
+/**
+ * One command's view of the registry (issue 11, "count whole commands"): each object read
+ * once per command. A command (one registry object, as the CLI and the action open one per
+ * command) reads the registered model, the versions and the runs it needs once; any write
+ * forgets everything, so what is read after a write is read afresh, and a write's own
+ * race check (the alias re-read just before it moves) never comes from here.
+ */
+class ReadView {
+    entries = new Map();
+    /** The cached answer for `key`, else `load()`'s (a failed load is not kept). */
+    get(key, load) {
+        const seen = this.entries.get(key);
+        if (seen)
+            return seen;
+        const loading = load();
+        this.entries.set(key, loading);
+        loading.catch(() => {
+            if (this.entries.get(key) === loading)
+                this.entries.delete(key);
+        });
+        return loading;
+    }
+    clear() {
+        this.entries.clear();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/registry/mlflow/stage-facts.ts
+
+/**
+ * The entry that put `holder` in the stage, when the history can vouch for it: the newest
+ * entry naming it; or, when the newest entry never took effect (a write stopped before it moved
+ * the alias, whose undo could not run), the one before it. A newest entry whose write did
+ * finish (its `<alias>-previous` is in place: `previousAlias`) but whose version no longer
+ * holds the stage was undone by hand: stale, so undefined (date and actor unknown).
+ * `previousAlias` undefined: a registry without one (legacy stages), judged by the alias alone.
+ */
+function trustedEntry(entries, holder, previousAlias) {
+    const [head, next] = entries;
+    if (!head || holder === undefined)
+        return undefined;
+    const names = (entry) => entry !== undefined && entry.kind !== 'unassign' && entry.version === holder;
+    if (names(head))
+        return head;
+    const finished = previousAlias !== undefined && previousAlias === head.previous;
+    return isUnapplied(head, holder) && !finished && names(next) ? next : undefined;
+}
+/**
+ * The versions a rollback from `removed` may restore, best first: `first` (the recorded
+ * previous holder), then every earlier holder in the history, newest first, leaving out
+ * `removed` and the versions rolled back out of the stage and not put back since (GTO's rule).
+ * The caller takes the first one that still exists (MLflow keeps aliases of deleted versions).
+ */
+function rollbackCandidates(applied, removed, first) {
+    const chronological = [...applied].reverse();
+    const holders = [];
+    const excluded = new Set();
+    if (chronological[0]?.from)
+        holders.push(chronological[0].from);
+    for (const entry of chronological) {
+        if (entry.kind === 'rollback' && entry.from)
+            excluded.add(entry.from);
+        if (entry.version) {
+            excluded.delete(entry.version);
+            holders.push(entry.version);
+        }
+    }
+    excluded.add(removed);
+    const out = first !== null && first !== removed ? [first] : [];
+    for (let i = holders.length - 1; i >= 0; i--) {
+        const version = holders[i];
+        if (!excluded.has(version) && !out.includes(version))
+            out.push(version);
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/registry/mlflow/steps.ts
+/**
+ * Runs a write as an ordered list of idempotent steps, so that it is never
+ * left half done without saying so.
+ *
+ * Each REST call inside a step is already retried (http.ts). When a step still
+ * fails, the steps done so far are undone newest first (each undo restores the
+ * value read before the write, or deletes what did not exist). Undoing stops at
+ * the first undo that fails, so what stays written is always a prefix of the
+ * plan, the state a re-run of the same write recognises and completes. The
+ * error (MlflowWriteError) says which: `reverted` (nothing left changed) or
+ * `partial` (listing what is written, what is not, and where the stage stands).
+ */
+
+
+/** A `check` step saw that another writer moved the stage: the caller re-reads and tries again. */
+class StageMovedError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'StageMovedError';
+    }
+}
+/** A write that failed after retries; its message says what was and was not changed. */
+class MlflowWriteError extends errors/* ModelGateError */.j3 {
+    failure;
+    constructor(message, failure, exitCode, cause) {
+        super(message, exitCode, { cause });
+        this.name = 'MlflowWriteError';
+        this.failure = failure;
+    }
+}
+/**
+ * Runs `steps` in order. Resolves when all ran. On a StageMovedError from a
+ * check step, undoes what was done and rethrows it (nothing left changed) —
+ * unless an undo fails, then it becomes a partial MlflowWriteError.
+ */
+async function runSteps(steps, context) {
+    for (const [index, step] of steps.entries()) {
+        try {
+            await step.run();
+        }
+        catch (error) {
+            // A definite refusal (4xx) wrote nothing; anything else (lost answer,
+            // timeout, 5xx) may have landed, so its own undo runs too.
+            const landedMaybe = step.phase !== 'check' && !isDefiniteRefusal(error);
+            const doneCount = landedMaybe ? index + 1 : index;
+            context.beforeUndo?.();
+            const undo = await undoSteps(steps, doneCount);
+            if (error instanceof StageMovedError && undo.stuckAt === undefined)
+                throw error;
+            throw await writeError(steps, index, doneCount, undo, error, context);
+        }
+    }
+}
+async function undoSteps(steps, doneCount) {
+    const reverted = [];
+    for (let i = doneCount - 1; i >= 0; i--) {
+        const undo = steps[i].undo;
+        if (!undo)
+            continue;
+        try {
+            await undo.run();
+            reverted.push(i);
+        }
+        catch {
+            return { reverted, stuckAt: i };
+        }
+    }
+    return { reverted };
+}
+async function writeError(steps, index, doneCount, undo, cause, context) {
+    const writes = (from, to) => steps.slice(from, to).filter(step => step.phase !== 'check');
+    let left = undo.stuckAt === undefined ? [] : writes(0, undo.stuckAt + 1);
+    const failedStep = steps[index];
+    let committed = left.some(step => step.phase === 'commit');
+    if (committed && failedStep.phase === 'commit' && left.includes(failedStep)) {
+        // The stage-moving step itself failed and could not be undone: did it land?
+        const landed = await context.probe?.().catch(() => undefined);
+        committed = landed ?? 'unknown';
+        if (landed === false)
+            left = left.filter(step => step !== failedStep);
+    }
+    // The failed step itself may or may not have landed (its answer was lost).
+    const leftLabel = (step) => step === steps[index] ? `${step.label} (if it landed)` : step.label;
+    const notDone = writes(doneCount, steps.length).map(step => step.label);
+    const reverted = undo.reverted.map(i => steps[i].label);
+    const failed = failedStep;
+    const failure = {
+        outcome: left.length === 0 ? 'reverted' : 'partial',
+        failedStep: index + 1,
+        failedLabel: failed.label,
+        leftWritten: left.map(leftLabel),
+        reverted,
+        notDone,
+        committed
+    };
+    const why = cause instanceof Error ? cause.message : String(cause);
+    const lines = [
+        `${context.action} failed at step ${index + 1} of ${steps.length} (${failed.label}): ${why}`
+    ];
+    if (failure.outcome === 'reverted') {
+        lines.push(reverted.length > 0
+            ? `Reverted: ${reverted.join('; ')}. Nothing is left changed: ${context.stageIfNot}.`
+            : `Nothing was changed: ${context.stageIfNot}.`);
+    }
+    else {
+        lines.push(`Left changed (could not be reverted): ${failure.leftWritten.join('; ')}.`, ...(reverted.length > 0 ? [`Reverted: ${reverted.join('; ')}.`] : []), `Not done: ${notDone.length > 0 ? notDone.join('; ') : 'nothing'}.`, `${committed === 'unknown'
+            ? `Where the stage stands could not be read: either ${context.stageIfNot}, or ${context.stageIfCommitted}`
+            : committed
+                ? context.stageIfCommitted
+                : context.stageIfNot}. ${context.rerunHint}`);
+    }
+    const exitCode = cause instanceof errors/* ModelGateError */.j3 ? cause.exitCode : errors/* ExitCode */.yU.Blocked;
+    return new MlflowWriteError(lines.join('\n'), failure, exitCode, cause);
+}
+/** MLflow answered and said no (a 4xx other than 429): the request changed nothing. */
+function isDefiniteRefusal(error) {
+    if (error instanceof MlflowUnavailableError)
+        return false;
+    if (error instanceof MlflowApiError)
+        return error.status >= 400 && error.status < 500;
+    return error instanceof errors/* ModelGateError */.j3;
+}
+
+;// CONCATENATED MODULE: ./src/registry/mlflow/orphans.ts
+
+/** What the attempt left on the version, as `key` list: none when all is as before. */
+function orphanedTags(keys, check, tags) {
+    const mine = new Set([
+        keys.auditHeader(check.entryId),
+        ...Array.from({ length: MAX_RECORD_TAGS }, (_, i) => keys.auditPart(check.entryId, i + 1))
+    ]);
+    const found = [...tags.keys()].filter(key => mine.has(key));
+    const promoted = tags.get(check.promotedKey);
+    if (promoted !== check.promotedOld &&
+        promoted !== undefined &&
+        promoted.includes(check.entryId)) {
+        found.push(check.promotedKey);
+    }
+    return found;
+}
+/** Reads the version and removes what the reverted attempt left; the keys it could not remove. */
+async function sweepOrphans(keys, check, calls) {
+    const tags = await calls.readTags(check.version).catch(() => undefined);
+    if (!tags)
+        return [];
+    const left = [];
+    for (const key of orphanedTags(keys, check, tags)) {
+        try {
+            if (key === check.promotedKey && check.promotedOld !== undefined) {
+                await calls.setTag(check.version, key, check.promotedOld);
+            }
+            else {
+                await calls.deleteTag(check.version, key);
+            }
+        }
+        catch {
+            left.push(key);
+        }
+    }
+    return left;
+}
+
 ;// CONCATENATED MODULE: ./src/registry/mlflow/adapter.ts
 /**
  * The MLflow registry: the Registry port (and ModelSource) over MLflow's REST
@@ -65390,6 +65778,10 @@ function wire_optional(key, value) {
 
 
 
+
+
+
+
 const ARCHIVED_VALUE = 'true';
 /** Pages of a search followed at most, so a listing is bounded too. */
 const MAX_PAGES = 100;
@@ -65407,6 +65799,11 @@ class MlflowRegistry {
     readMlmodel;
     maxAttempts;
     tagLimit;
+    /** Each object read once per command (read-view.ts), when `readOnce`. */
+    view = new ReadView();
+    readOnce;
+    /** Versions getStage read, for loadVersion to use once; forgotten by any write. */
+    heldRead = new Map();
     constructor(options) {
         this.unityCatalog = options.unityCatalog ?? isDatabricksHost(options.trackingUri);
         this.legacyStages = options.legacyStages ?? false;
@@ -65425,7 +65822,9 @@ class MlflowRegistry {
             retry: options.retry,
             sleep: options.sleep ?? adapter_sleepTimer,
             random: this.random,
-            now: this.now
+            now: this.now,
+            commandBudgetMs: options.commandBudgetMs,
+            undoGraceMs: options.undoGraceMs
         });
         this.keys = tagKeys(this.unityCatalog);
         this.aliasForStage = options.aliasForStage ?? (stage => stage);
@@ -65434,6 +65833,7 @@ class MlflowRegistry {
         this.readMlmodel = options.readMlmodel ?? true;
         this.maxAttempts = Math.max(1, options.maxAttempts ?? 3);
         this.tagLimit = this.unityCatalog ? UC_TAG_VALUE_LIMIT : OSS_TAG_VALUE_LIMIT;
+        this.readOnce = options.readOnce ?? false;
     }
     /** The server, as messages name it (no credentials). */
     get server() {
@@ -65448,14 +65848,20 @@ class MlflowRegistry {
             const latest = rm.latestVersions
                 .filter(v => v.currentStage === ref.legacyStage)
                 .sort((a, b) => Number(b.version) - Number(a.version))[0];
-            return latest && this.holderFromVersion(model, ref, latest);
+            return (latest &&
+                this.holderFromVersion(model, ref, latest, this.journalOf(rm, ref.alias), undefined));
         }
-        const mv = await this.readAlias(model, ref.alias);
-        if (!mv) {
-            await this.readModel(model); // a missing model is NotFoundError, a missing alias is no holder
+        // The model first: its history says whether the holder's audit tag is still current.
+        const rm = await this.readModel(model); // a missing model is NotFoundError
+        const holder = rm.aliases.get(ref.alias);
+        if (holder === undefined)
             return undefined;
-        }
-        return this.holderFromVersion(model, ref, mv);
+        const mv = await this.readVersionIfAny(model, holder);
+        // A dangling alias (its version deleted) holds nothing to compare with or roll back.
+        if (!mv)
+            return undefined;
+        this.heldRead.set(`${model}\0${holder}`, mv);
+        return this.holderFromVersion(model, ref, mv, this.journalOf(rm, ref.alias), this.previousAliasIn(rm, ref));
     }
     async getVersion(model, version) {
         this.assertModel(model);
@@ -65477,7 +65883,7 @@ class MlflowRegistry {
                 const ref = this.legacyRef(current);
                 const entries = this.journalOf(rm, ref.alias);
                 const holder = latestInStage(rm, current);
-                const entry = holderEntry(appliedEntries(entries, holder), version);
+                const entry = holder === version ? trustedEntry(entries, version, undefined) : undefined;
                 stages.push({ stage: ref.stage, since: entrySince(entry) });
             }
         }
@@ -65486,7 +65892,7 @@ class MlflowRegistry {
                 if (holder !== version || this.isPreviousAlias(alias))
                     continue;
                 const entries = this.journalOf(rm, alias);
-                const entry = holderEntry(appliedEntries(entries, holder), version);
+                const entry = trustedEntry(entries, version, rm.aliases.get(this.previousAliasOf(alias)) ?? null);
                 stages.push({ stage: this.stageOfAlias(alias, entries), since: entrySince(entry) });
             }
         }
@@ -65550,16 +65956,24 @@ class MlflowRegistry {
             const rm = await this.readModelIfAny(name);
             if (!rm)
                 continue;
+            const holders = this.stageHolders(rm);
+            // One search says which holders still exist (and their runs), whatever the aliases.
+            const existing = this.legacyStages || holders.length === 0 ? undefined : await this.versionsOf(name);
             const stages = [];
-            for (const [ref, holder] of this.stageHolders(rm)) {
-                const entries = this.journalOf(rm, ref.alias);
-                const entry = holderEntry(appliedEntries(entries, holder), holder);
-                if (entry) {
-                    stages.push(this.holderFromEntry(name, ref, holder, entry));
+            for (const [ref, holder] of holders) {
+                const mv = existing
+                    ? existing.get(holder)
+                    : this.legacyStages
+                        ? rm.latestVersions.find(v => v.version === holder)
+                        : await this.readVersionIfAny(name, holder);
+                if (!mv) {
+                    stages.push(danglingHolder(name, ref, holder));
+                    continue;
                 }
-                else {
-                    stages.push(this.holderFromVersion(name, ref, await this.readVersion(name, holder)));
-                }
+                const entry = trustedEntry(this.journalOf(rm, ref.alias), holder, this.previousAliasIn(rm, ref));
+                stages.push(entry
+                    ? { ...this.holderFromEntry(name, ref, holder, entry), ...refOf(mv) }
+                    : unknownHolder(name, ref, mv));
             }
             stages.sort((a, b) => compareText(a.stage, b.stage));
             result.push({ model: name, deprecated: false, stages });
@@ -65588,7 +66002,7 @@ class MlflowRegistry {
                 for (const entry of appliedEntries(decoded.entries, holder))
                     journal.push({ ref, entry });
             }
-            const versions = await this.searchVersions(name);
+            const versions = [...(await this.versionsOf(name)).values()];
             const records = await this.storedRecords(name, journal.map(j => j.entry), versions);
             for (const { ref, entry } of journal) {
                 const event = this.entryEvent(name, ref, entry, records.get(entry.id));
@@ -65606,9 +66020,16 @@ class MlflowRegistry {
     async loadVersion(model, version) {
         this.assertModel(model);
         names_assertVersion(version);
-        const mv = await this.readVersion(model, version);
-        const run = mv.runId
-            ? readRun(await this.http.call('GET', '/mlflow/runs/get', { run_id: mv.runId }, `Run ${mv.runId} of ${model} version ${version}`))
+        // The champion's version as getStage just read it, once (a command reads each object once).
+        const key = `${model}\0${version}`;
+        const mv = this.heldRead.get(key) ?? (await this.readVersion(model, version));
+        this.heldRead.delete(key);
+        const runId = mv.runId;
+        const fetchRun = async (id) => readRun(await this.http.call('GET', '/mlflow/runs/get', { run_id: id }, `Run ${id} of ${model} version ${version}`));
+        const run = runId
+            ? this.readOnce
+                ? await this.view.get(`run\0${runId}`, () => fetchRun(runId))
+                : await fetchRun(runId)
             : undefined;
         const parts = {
             model,
@@ -65618,18 +66039,35 @@ class MlflowRegistry {
         };
         let signature = signatureFromTags(parts);
         if (!signature && this.readMlmodel && !this.unityCatalog) {
-            const text = await this.http.getText('/model-versions/get-artifact', { name: model, version, path: 'MLmodel' }, `The MLmodel of ${model} version ${version}`);
+            const text = await this.readMlmodelText(model, mv);
             if (text !== undefined) {
                 signature = parseMlmodelSignature(text, `MLmodel of ${model} version ${version}`);
             }
         }
         return toCandidate(parts, signature);
     }
+    /**
+     * The version's MLmodel. For a `runs:/<run>/<path>` source through the run's own artifacts
+     * (`/get-artifact?run_uuid=&path=`, handlers.get_artifact_handler, which finds the run in the
+     * backend store): 2.7.1's `/model-versions/get-artifact` resolves such a source through the
+     * server's default tracking URI and answers 404 for a run `runs/get` returns. Else through
+     * the version.
+     */
+    async readMlmodelText(model, mv) {
+        const what = `The MLmodel of ${model} version ${mv.version}`;
+        const runs = /^runs:\/([^/]+)\//.exec(mv.source ?? '');
+        const path = artifactPathOf(mv);
+        if (runs && path !== undefined) {
+            return this.http.getText('/get-artifact', { run_uuid: runs[1], path: `${path}/MLmodel` }, what);
+        }
+        return this.http.getText('/model-versions/get-artifact', { name: model, version: mv.version, path: 'MLmodel' }, what);
+    }
     // ---- writes --------------------------------------------------------------
     /**
      * MLflow numbers versions itself, so ModelGate cannot register one under a
-     * chosen number: this confirms an existing registration (no write) and
-     * refuses anything else.
+     * chosen number: this confirms an existing registration (no write): `ref`
+     * empty confirms the version exists, else that it was made from run or
+     * source `ref`. To create a version from a run, see registerFromRun.
      */
     async register(model, version, ref, audit) {
         this.assertModel(model);
@@ -65642,11 +66080,24 @@ class MlflowRegistry {
         catch (error) {
             if (!(error instanceof errors/* NotFoundError */.m_))
                 throw error;
-            throw new errors/* InvalidInputError */.oC(`${model} has no version ${version}, and MLflow numbers versions itself: register the model from its run (mlflow.register_model), then promote the version MLflow gives it.`, { cause: error });
+            throw new errors/* NotFoundError */.m_(`${model} has no version ${version}, and MLflow numbers versions itself: create one from its run with \`modelgate register ${model} --run RUN_ID\` (or mlflow.register_model), then promote the version MLflow gives it.`, { cause: error });
         }
-        if (mv.runId === ref || mv.source === ref)
+        if (ref === '' || mv.runId === ref || mv.source === ref)
             return { written: false, reason: 'already registered' };
         throw new errors/* InvalidInputError */.oC(`${model} version ${version} is registered from ${mv.runId ? `run ${mv.runId}` : (mv.source ?? 'another source')}, not ${ref}.`);
+    }
+    /** A new version of `model` from a run's logged model (register-run.ts). */
+    async registerFromRun(request) {
+        this.assertModel(request.model);
+        adapter_assertActor(request.audit);
+        this.view.clear();
+        return registerFromRun({
+            http: this.http,
+            keys: this.keys,
+            searchVersions: model => this.searchVersions(model),
+            now: this.now,
+            unityCatalog: this.unityCatalog
+        }, request);
     }
     async assign(model, version, stage, audit, options = {}) {
         this.assertModel(model);
@@ -65702,15 +66153,20 @@ class MlflowRegistry {
                 throw new errors/* NotFoundError */.m_(`No version of ${model} is in ${stage}: nothing to roll back.`);
             }
             const entry = holderEntry(view.applied, current);
-            const to = toVersion ?? (entry ? entry.previous : (view.previousAlias ?? null));
-            if (to === null) {
-                throw new errors/* NotFoundError */.m_(`No earlier version of ${model} held ${stage} as far as the registry records: name the version to roll back to.`);
-            }
-            if (to === current) {
+            const recorded = entry ? entry.previous : (view.previousAlias ?? null);
+            if (toVersion === current) {
                 return this.completion(model, ref, view, await this.readVersion(model, current));
             }
-            const target = await this.readVersion(model, to);
+            const found = toVersion
+                ? { target: await this.readVersion(model, toVersion), gone: new Set() }
+                : await this.firstExisting(model, rollbackCandidates(view.applied, current, recorded));
+            if (!found) {
+                throw new errors/* NotFoundError */.m_(`No earlier version of ${model} held ${stage} as far as the registry records${recorded === null ? '' : ', or every earlier holder was deleted'}: name the version to roll back to.`);
+            }
+            const { target, gone } = found;
+            const to = target.version;
             assertReady(model, target);
+            const previous = await this.existingPrevious(model, previousAfterRollback(view.applied, to, current), gone, rollbackCandidates(view.applied, current, recorded).filter(v => v !== to));
             const removed = await this.readVersionIfAny(model, current);
             const holder = await this.currentHolder(model, ref, view);
             return {
@@ -65719,7 +66175,7 @@ class MlflowRegistry {
                 build: audit => this.planMove(model, ref, view, {
                     kind: 'rollback',
                     target,
-                    previous: previousAfterRollback(view.applied, to, current),
+                    previous,
                     archive: options.archiveReplaced ? current : undefined,
                     audit,
                     ...(removed ? { removed } : {})
@@ -65729,7 +66185,11 @@ class MlflowRegistry {
     }
     // ---- the write protocol ----------------------------------------------------
     async write(model, ref, auditIn, options, action, decide) {
+        this.heldRead.clear();
         for (let attempt = 1;; attempt++) {
+            // A later attempt follows another writer's move: nothing read before it holds.
+            if (attempt > 1)
+                this.view.clear();
             const view = await this.writeView(model, ref);
             const decision = await decide(view);
             if ('noop' in decision)
@@ -65759,10 +66219,14 @@ class MlflowRegistry {
             if (options.dryRun)
                 return { written: false, reason: 'dry run', planned: [plan.event] };
             try {
-                await runSteps(plan.steps, plan.context);
+                await runSteps(plan.steps, {
+                    ...plan.context,
+                    beforeUndo: () => this.http.budget.startUndo()
+                });
                 return { written: true, events: [plan.event], attempts: attempt };
             }
             catch (error) {
+                await this.sweepAfter(plan, error);
                 if (!(error instanceof StageMovedError))
                     throw error;
                 if (attempt >= this.maxAttempts) {
@@ -65924,6 +66388,12 @@ class MlflowRegistry {
                 audit
             },
             steps,
+            orphans: {
+                version,
+                entryId: entry.id,
+                promotedKey,
+                ...(target.tags.has(promotedKey) ? { promotedOld: target.tags.get(promotedKey) } : {})
+            },
             context: this.stepContext(model, ref, version, view.holder, move.kind === 'assign' ? 'Promoting' : 'Rolling back')
         };
     }
@@ -66290,6 +66760,11 @@ class MlflowRegistry {
         return `/mlflow/${this.unityCatalog ? 'unity-catalog/' : ''}model-versions/${op}`;
     }
     async readModel(model) {
+        if (this.readOnce)
+            return this.view.get(`model\0${model}`, () => this.fetchModel(model));
+        return this.fetchModel(model);
+    }
+    async fetchModel(model) {
         return readRegisteredModel(await this.http.call('GET', this.rmPath('get'), { name: model }, `The registered model "${model}"`));
     }
     async readModelIfAny(model) {
@@ -66303,7 +66778,19 @@ class MlflowRegistry {
         }
     }
     async readVersion(model, version) {
-        return readModelVersion(await this.http.call('GET', this.mvPath('get'), { name: model, version }, `Version ${version} of the registered model "${model}"`));
+        // One search for every version the command needs (OSS: search answers carry tags), the
+        // aliases from the model (search answers `aliases: null`); else one get per version.
+        if (this.readOnce && !this.unityCatalog && !model.includes("'")) {
+            const all = await this.versionsOf(model);
+            const found = all.get(version);
+            if (found) {
+                const rm = await this.readModel(model);
+                const aliases = [...rm.aliases].filter(([, v]) => v === version).map(([a]) => a);
+                return { ...found, aliases };
+            }
+        }
+        const get = async () => readModelVersion(await this.http.call('GET', this.mvPath('get'), { name: model, version }, `Version ${version} of the registered model "${model}"`));
+        return this.readOnce ? this.view.get(`version\0${model}\0${version}`, get) : get();
     }
     async readVersionIfAny(model, version) {
         try {
@@ -66369,28 +66856,35 @@ class MlflowRegistry {
         return names.sort(compareText);
     }
     async setAlias(model, alias, version) {
+        this.view.clear();
         await this.http.call('POST', this.rmPath('alias'), { name: model, alias, version }, `Version ${version} of "${model}"`);
     }
     async deleteAlias(model, alias) {
+        this.view.clear();
         await this.http.call('DELETE', this.rmPath('alias'), { name: model, alias }, `The registered model "${model}"`);
     }
     async setModelTag(model, key, value) {
+        this.view.clear();
         const path = this.rmPath(this.unityCatalog ? 'tags' : 'set-tag');
         await this.http.call('POST', path, { name: model, key, value }, `The registered model "${model}"`);
     }
     async deleteModelTag(model, key) {
+        this.view.clear();
         const path = this.rmPath(this.unityCatalog ? 'tags' : 'delete-tag');
         await this.http.call('DELETE', path, { name: model, key }, `The registered model "${model}"`);
     }
     async setVersionTag(model, version, key, value) {
+        this.view.clear();
         const path = this.mvPath(this.unityCatalog ? 'tags' : 'set-tag');
         await this.http.call('POST', path, { name: model, version, key, value }, `Version ${version} of "${model}"`);
     }
     async deleteVersionTag(model, version, key) {
+        this.view.clear();
         const path = this.mvPath(this.unityCatalog ? 'tags' : 'delete-tag');
         await this.http.call('DELETE', path, { name: model, version, key }, `Version ${version} of "${model}"`);
     }
     async transition(model, version, stage) {
+        this.view.clear();
         await this.http.call('POST', this.mvPath('transition-stage'), { name: model, version, stage, archive_existing_versions: false }, `Version ${version} of "${model}"`);
     }
     // ---- helpers -------------------------------------------------------------------
@@ -66416,6 +66910,10 @@ class MlflowRegistry {
         const stage = this.stages?.find(s => legacyStageName(this.aliasForStage(s), s) === legacyStage) ??
             legacyStage.toLowerCase();
         return { stage, alias: legacyStage.toLowerCase(), legacyStage };
+    }
+    /** `<alias>-previous` as `rm` has it (null: unset); undefined for legacy stages, which have none. */
+    previousAliasIn(rm, ref) {
+        return ref.legacyStage ? undefined : (rm.aliases.get(this.previousAliasOf(ref.alias)) ?? null);
     }
     previousAliasOf(alias) {
         return `${alias}${this.previousSuffix}`;
@@ -66480,10 +66978,66 @@ class MlflowRegistry {
     async currentHolder(model, ref, view) {
         if (view.holder === undefined)
             return undefined;
-        const entry = holderEntry(view.applied, view.holder);
+        const entry = trustedEntry(view.entries, view.holder, ref.legacyStage ? undefined : (view.previousAlias ?? null));
         if (entry)
             return this.holderFromEntry(model, ref, view.holder, entry);
-        return this.holderFromVersion(model, ref, await this.readVersion(model, view.holder));
+        const mv = await this.readVersionIfAny(model, view.holder);
+        return mv ? unknownHolder(model, ref, mv) : danglingHolder(model, ref, view.holder);
+    }
+    /**
+     * A reverted attempt (or one backed out for a moved stage): what it wrote and a late-landing
+     * request put back is removed again (orphans.ts). A partial write is left as it is: a re-run
+     * completes it.
+     */
+    async sweepAfter(plan, error) {
+        const reverted = error instanceof StageMovedError ||
+            (error instanceof MlflowWriteError && error.failure.outcome === 'reverted');
+        if (!reverted || !plan.orphans)
+            return;
+        const model = plan.event.model;
+        await sweepOrphans(this.keys, plan.orphans, {
+            readTags: async (version) => (await this.readVersionIfAny(model, version))?.tags,
+            deleteTag: (version, key) => this.deleteVersionTag(model, version, key),
+            setTag: (version, key, value) => this.setVersionTag(model, version, key, value)
+        });
+    }
+    /** The first of `versions` that still exists (read in order), with those found deleted. */
+    async firstExisting(model, versions) {
+        const gone = new Set();
+        for (const version of versions) {
+            const mv = await this.readVersionIfAny(model, version);
+            if (mv)
+                return { target: mv, gone };
+            gone.add(version);
+        }
+        return undefined;
+    }
+    /**
+     * The rollback target's successor as `<alias>-previous`: `previous` when it still exists,
+     * else the next of `others` that does (MLflow refuses an alias on a deleted version).
+     */
+    async existingPrevious(model, previous, gone, others) {
+        if (previous === null)
+            return null;
+        const order = [previous, ...others.filter(v => v !== previous)];
+        for (const version of order) {
+            if (gone.has(version))
+                continue;
+            if (await this.readVersionIfAny(model, version))
+                return version;
+            gone.add(version);
+        }
+        return null;
+    }
+    /** Every version of the model: searched once per command when readOnce (read-view.ts). */
+    versionsOf(model) {
+        if (!this.readOnce)
+            return this.versionsByNumber(model);
+        return this.view.get(`versions\0${model}`, () => this.versionsByNumber(model));
+    }
+    /** Every version of the model by number (one search page up to 1,000 versions). */
+    async versionsByNumber(model) {
+        return new Map((await this.searchVersions(model)).map(mv => [mv.version, mv]));
     }
     holderFromEntry(model, ref, version, entry) {
         return {
@@ -66501,9 +67055,13 @@ class MlflowRegistry {
      * set outside ModelGate) the version's last update stands in for when, and
      * nobody known for by.
      */
-    holderFromVersion(model, ref, mv) {
+    holderFromVersion(model, ref, mv, entries, previousAlias) {
+        // Trusted only when the history vouches for this version's entry (stage-facts.ts).
+        const entry = trustedEntry(entries, mv.version, previousAlias);
+        if (!entry)
+            return unknownHolder(model, ref, mv);
         const tag = parseAuditTag(mv.tags.get(this.keys.promoted(ref.alias)));
-        if (tag && tag.version === mv.version) {
+        if (tag && tag.version === mv.version && tag.id === entry.id) {
             return {
                 model,
                 stage: ref.stage,
@@ -66515,15 +67073,7 @@ class MlflowRegistry {
                 audit: this.withStoredRecord(model, mv, tag)
             };
         }
-        return {
-            model,
-            stage: ref.stage,
-            version: mv.version,
-            assignedAt: new Date(mv.lastUpdatedTimestamp ?? mv.creationTimestamp ?? this.now()),
-            assignedBy: 'unknown (set outside ModelGate)',
-            ...refOf(mv),
-            eventId: `${model}@${ref.alias}`
-        };
+        return { ...this.holderFromEntry(model, ref, mv.version, entry), ...refOf(mv) };
     }
     /**
      * The audit tag's facts with the full record read back from the version's
@@ -66756,6 +67306,34 @@ function refOf(mv) {
     const ref = mv.runId ?? mv.source;
     return ref === undefined ? {} : { ref };
 }
+/**
+ * A holder no trusted history entry describes (an alias set outside ModelGate): when and by
+ * whom are unknown (an invalid Date: the days gate fails closed). Not the version's own
+ * timestamps: a version's creation is not when it got an alias.
+ */
+function unknownHolder(model, ref, mv) {
+    return {
+        model,
+        stage: ref.stage,
+        version: mv.version,
+        assignedAt: new Date(Number.NaN),
+        assignedBy: 'unknown (set outside ModelGate)',
+        ...refOf(mv),
+        eventId: `${model}@${ref.alias}`
+    };
+}
+/** An alias that points at a deleted version (MLflow keeps aliases when it deletes a version). */
+function danglingHolder(model, ref, version) {
+    return {
+        model,
+        stage: ref.stage,
+        version,
+        assignedAt: new Date(Number.NaN),
+        assignedBy: 'unknown (the version was deleted)',
+        eventId: `${model}@${ref.alias}`,
+        dangling: true
+    };
+}
 /** When the version entered the stage: ModelGate's record, else unknown (an invalid Date: gates fail closed). */
 function entrySince(entry) {
     return new Date(entry ? entry.at : Number.NaN);
@@ -66940,14 +67518,34 @@ function mlflowAuthFromEnv(env) {
  * A version's signature is read from the version tag `modelgate.signature`
  * (the MLmodel `signature` block as JSON, written by the training job), else
  * from older MLflow's run tag `mlflow.log-model.history`, else (OSS) from the
- * version's MLmodel served at `/model-versions/get-artifact`; its metrics from
- * its run (`runs/get`, the latest value of each metric).
+ * MLmodel: for a `runs:/<run>/<path>` source through the run's own artifacts
+ * (`/get-artifact?run_uuid=&path=<path>/MLmodel`, which 2.7.1 resolves from its
+ * backend store; its `/model-versions/get-artifact` answers 404 for such a
+ * source), else through `/model-versions/get-artifact`; its metrics from its
+ * run (`runs/get`, the latest value of each metric; ±1.7976931348623157e308,
+ * what the SQL store returns for a metric logged as ±Infinity, is infinite).
+ *
+ * ## What it reads, and when it trusts it
+ *
+ * A command reads the registered model once, every version with one search,
+ * each run once (`readOnce`, read-view.ts; any write forgets it all). Aliases
+ * carry no date and no author: a stage's date and actor come from ModelGate's
+ * history only while its newest entry names the version the alias points at
+ * now (stage-facts.ts); else they are unknown and the days gate fails closed.
+ * An alias left on a deleted version is shown as dangling and skipped by a
+ * rollback, which restores the next earlier holder that still exists.
+ *
+ * `register` (register-run.ts): `--run` creates a version from the run with
+ * `model-versions/create` (`runs:/<run>/<path>`, the candidate digest as the
+ * version tag `modelgate.candidate_digest`); `--version` confirms one.
  *
  * ## Failures
  *
  * Each REST call is retried on 429, 5xx, connection resets and timeouts: at
  * most 5 attempts, exponential backoff with jitter from 0.5 s capped at 8 s,
- * 10 s per attempt, no new attempt after 30 s (so ≤ ~40 s per call). A write
+ * 10 s per attempt, no new attempt after 30 s (so ≤ ~40 s per call). All
+ * calls of one command together get 90 s, then 30 s more to undo a failed
+ * write (budget.ts): a command ends within about two minutes. A write
  * is a fixed sequence of idempotent steps, the alias move in the middle; a
  * step that still fails undoes the earlier ones and the error states what was
  * changed, reverted, or left for a re-run to complete (a re-run finishes an
@@ -66993,7 +67591,9 @@ async function openRegistry(cwd, policy, options = {}) {
             fetch: globalThis.fetch,
             auth,
             stages: Object.keys(policy.stages),
-            legacyStages: policy.registry.legacy_stages
+            legacyStages: policy.registry.legacy_stages,
+            // One registry per command: each object is read once, then afresh after a write.
+            readOnce: true
         });
         return { registry, models: registry, git: createGitRunner(root) };
     }

@@ -191,13 +191,25 @@ function mlflow() {
     'mlflow_check_calls',
     r.checkCalls,
     '≤ 5',
-    'REST calls to read candidate, champion and stage'
+    'every REST call of `check --candidate mlflow:M/2 --champion mlflow:M@production`'
   )
   figure(
     'mlflow_promote_calls',
-    r.promoteCalls,
-    '≤ 9',
-    `REST calls for a promotion that archives the replaced version, its 5-file audit record in one tag (${r.promoteCallsNoArchive} without; 200 files: ${r.promoteCallsLargeRecord})`
+    r.commandPromoteCalls,
+    '≤ 10',
+    `every REST call of \`promote\` replacing the holder (write phase alone, archiving, 5-file record: ${r.promoteCalls}; ${r.promoteCallsNoArchive} without archiving; 200 files: ${r.promoteCallsLargeRecord})`
+  )
+  figure(
+    'mlflow_rollback_calls',
+    r.rollbackCalls,
+    '≤ 8',
+    'every REST call of `rollback` to the previous holder: 2 reads, 4 tags (history, record, audit tag, removal mark), the alias check, 2 alias calls'
+  )
+  figure(
+    'mlflow_status_calls',
+    r.statusCalls,
+    '≤ 2',
+    '`status` with four aliases, three of them set outside ModelGate'
   )
   figure(
     'mlflow_status_vs_http_roundtrip',

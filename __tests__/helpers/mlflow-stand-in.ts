@@ -26,7 +26,16 @@
  * - fault injection by method, path, predicate, or write number: 5xx, 429
  *   (with Retry-After), an HTML 502, a connection reset, a slow answer, each
  *   either before or after the request takes effect;
- * - a request log, for counting calls.
+ * - a request log, for counting calls;
+ * - what a real 2.7.1 server (SQLite store) did on a second look: a metric
+ *   logged as ±Infinity comes back from `runs/get` clamped to ±DBL_MAX, NaN as
+ *   the string "NaN"; `model-versions/delete` leaves the version's aliases in
+ *   place, and reading such a dangling alias answers 404 RESOURCE_DOES_NOT_EXIST;
+ *   `/model-versions/get-artifact` answers 404 "Run '<id>' not found" for a
+ *   `runs:/` source while `/get-artifact?run_uuid=&path=` (the run's own
+ *   artifacts, resolved from the backend store) serves it; aliases carry no
+ *   timestamp; searches answer `aliases: null`; any non-empty model name is
+ *   accepted (`/`, spaces, quotes).
  */
 import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
@@ -119,6 +128,8 @@ interface RunState {
   metrics: MetricPoint[]
   params: Map<string, string>
   tags: Map<string, string>
+  /** Artifact path inside the run (`model/MLmodel`) → file content. */
+  artifacts: Map<string, string>
 }
 
 class ApiError extends Error {
@@ -247,7 +258,8 @@ export class MlflowStandIn {
       start,
       metrics,
       params: new Map(),
-      tags: new Map(Object.entries(spec.tags ?? {}))
+      tags: new Map(Object.entries(spec.tags ?? {})),
+      artifacts: new Map()
     })
     return runId
   }
@@ -283,8 +295,19 @@ export class MlflowStandIn {
       status: spec.status ?? 'READY',
       tags: new Map(Object.entries(spec.tags ?? {}))
     })
-    if (spec.mlmodel !== undefined) model.artifacts.set(`${version}/MLmodel`, spec.mlmodel)
+    if (spec.mlmodel !== undefined) {
+      model.artifacts.set(`${version}/MLmodel`, spec.mlmodel)
+      // `log_model` wrote it into the run's artifacts: the run routes serve it from there.
+      const runs = /^runs:\/([^/]+)\/(.+?)\/?$/.exec(spec.source ?? '')
+      const run = runs ? this.runs.get(runs[1] as string) : undefined
+      if (run) run.artifacts.set(`${runs?.[2]}/MLmodel`, spec.mlmodel)
+    }
     return version
+  }
+
+  /** `model-versions/delete` as 2.7.1 does it: the version goes, its aliases stay (dangling). */
+  deleteVersion(name: string, version: string): void {
+    if (!this.model(name).versions.delete(version)) throw new Error(`no version ${version}`)
   }
 
   setAlias(name: string, alias: string, version: string): void {
@@ -390,7 +413,7 @@ export class MlflowStandIn {
       answer = error(e.code, e.message)
     }
     if (fault && fault.kind !== 'slow' && fault.after) return this.fail(res, logged, fault)
-    if (route === this.artifactRoute && status === 200) {
+    if (this.textRoutes.has(route) && status === 200) {
       logged.status = 200
       res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' })
       res.end(String(answer))
@@ -399,7 +422,8 @@ export class MlflowStandIn {
     this.send(res, logged, status, answer)
   }
 
-  private artifactRoute: Route | undefined
+  /** Routes that answer a file, not JSON. */
+  private readonly textRoutes = new Set<Route>()
 
   private authenticated(req: IncomingMessage): boolean {
     const auth = this.options.auth
@@ -496,7 +520,7 @@ export class MlflowStandIn {
     if (logged.method === 'GET') {
       params = { ...logged.query }
     } else {
-      if ((logged.method === 'POST' || logged.method === 'PUT') && route !== this.artifactRoute) {
+      if ((logged.method === 'POST' || logged.method === 'PUT') && !this.textRoutes.has(route)) {
         const type = (logged.contentType ?? '').split(';')[0]?.trim()
         if (type !== 'application/json') {
           throw new ApiError(
@@ -699,9 +723,15 @@ export class MlflowStandIn {
           },
           r => {
             const model = this.modelOf(r, str(r.params.name))
+            const tags: Record<string, string> = {}
+            for (const tag of (r.params.tags as Array<{ key?: unknown; value?: unknown }>) ?? []) {
+              this.validateTag(str(tag.key), str(tag.value), false)
+              tags[str(tag.key)] = str(tag.value)
+            }
             const version = this.createVersion(model.name, {
               source: str(r.params.source),
-              ...(r.params.run_id ? { runId: str(r.params.run_id) } : {})
+              ...(r.params.run_id ? { runId: str(r.params.run_id) } : {}),
+              tags
             })
             return {
               model_version: this.mvJson(model, this.versionOf(model, version), false, true)
@@ -720,14 +750,31 @@ export class MlflowStandIn {
           r => this.transition(r)
         )
         this.route('GET', `${base}/runs/get`, { run_id: S(), run_uuid: S() }, r => this.getRun(r))
+        this.route(
+          'DELETE',
+          `${base}/model-versions/delete`,
+          { name: S(true), version: S(true) },
+          r => {
+            const model = this.modelOf(r, str(r.params.name))
+            this.versionOf(model, str(r.params.version))
+            this.deleteVersion(model.name, str(r.params.version))
+            return {}
+          }
+        )
       }
     }
-    this.artifactRoute = this.route(
+    const versionArtifact = this.route(
       'GET',
       '/model-versions/get-artifact',
       { name: S(true), version: S(true), path: S(true) },
       r => {
         const model = this.modelOf(r, str(r.params.name))
+        const source = model.versions.get(str(r.params.version))?.source ?? ''
+        const runs = /^runs:\/([^/]+)/.exec(source)
+        if (runs) {
+          // 2.7.1 resolves a runs:/ source through its default tracking URI, not its backend store.
+          throw new ApiError('RESOURCE_DOES_NOT_EXIST', `Run '${runs[1]}' not found`)
+        }
         const text = model.artifacts.get(`${str(r.params.version)}/${str(r.params.path)}`)
         if (text === undefined) {
           throw new ApiError('RESOURCE_DOES_NOT_EXIST', `File ${str(r.params.path)} not found`)
@@ -735,6 +782,24 @@ export class MlflowStandIn {
         return text
       }
     )
+    this.textRoutes.add(versionArtifact)
+    // handlers.get_artifact_handler: `run_id` or `run_uuid`, `path`; the run from the backend store.
+    const runArtifact = this.route(
+      'GET',
+      '/get-artifact',
+      { run_id: S(), run_uuid: S(), path: S(true) },
+      r => {
+        const id = str(r.params.run_id) || str(r.params.run_uuid)
+        const run = this.runs.get(id)
+        if (!run) throw new ApiError('RESOURCE_DOES_NOT_EXIST', `Run with id=${id} not found`)
+        const text = run.artifacts.get(str(r.params.path))
+        if (text === undefined) {
+          throw new ApiError('RESOURCE_DOES_NOT_EXIST', `File ${str(r.params.path)} not found`)
+        }
+        return text
+      }
+    )
+    this.textRoutes.add(runArtifact)
   }
 
   private checkName(name: string, uc: boolean): void {
@@ -934,7 +999,11 @@ export class MlflowStandIn {
     }
     const { page, next } = paginate(names, r.params)
     return omitEmpty({
-      registered_models: page.map(n => this.rmJson(this.model(n), r.uc)),
+      // 2.7.1's searches answer `aliases: null`.
+      registered_models: page.map(n => ({
+        ...(this.rmJson(this.model(n), r.uc) as object),
+        aliases: null
+      })),
       ...(next ? { next_page_token: next } : {})
     })
   }
@@ -954,7 +1023,10 @@ export class MlflowStandIn {
     )
     const { page, next } = paginate(versions, r.params)
     return omitEmpty({
-      model_versions: page.map(({ m, v }) => this.mvJson(m, v, uc, false)),
+      model_versions: page.map(({ m, v }) => ({
+        ...(this.mvJson(m, v, uc, false) as object),
+        aliases: null
+      })),
       ...(next ? { next_page_token: next } : {})
     })
   }
@@ -1089,10 +1161,10 @@ function posixNormalise(path: string): string {
   return absolute ? `/${joined}` : joined || '.'
 }
 
-/** MLflow (protobuf JSON) writes non-finite doubles as strings. */
+/** The SQL store clamps ±Infinity to ±DBL_MAX; NaN comes back as the string "NaN". */
 function jsonDouble(value: number): number | string {
   if (Number.isNaN(value)) return 'NaN'
-  if (!Number.isFinite(value)) return value > 0 ? 'Infinity' : '-Infinity'
+  if (!Number.isFinite(value)) return value > 0 ? Number.MAX_VALUE : -Number.MAX_VALUE
   return value
 }
 

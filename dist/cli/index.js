@@ -19784,6 +19784,321 @@ async function hashAll(walked, known, display, concurrency = DEFAULT_HASH_CONCUR
     });
 }
 
+;// CONCATENATED MODULE: ./src/policy/schema.ts
+
+/**
+ * The promotion policy. This zod schema is the single source of truth: the
+ * TypeScript types, the committed JSON Schema (`npm run schema`) and the README's
+ * policy reference all derive from it. Every object is strict: unknown keys are errors.
+ *
+ * Rules about one object (a threshold needs a bound) are refinements on that object;
+ * rules that cross-reference the policy (a stage's `from`, a regression's metric
+ * direction) are one refinement on the whole policy, `crossReferenceProblems`.
+ * Refinements run only on data of the right shape, and the JSON Schema leaves them out.
+ */
+/** GTO's NAME rule, shared by model (artifact) and stage names so every tag we write parses. */
+const NAME_PATTERN = /^[a-zA-Z0-9]([a-zA-Z0-9\-/_]*[a-zA-Z0-9])?$/;
+/** Unity Catalog three-level names and monorepo `dir/sub:model` names are also model names. */
+const MODEL_NAME_PATTERN = /^[a-zA-Z0-9]([a-zA-Z0-9\-/_.:]*[a-zA-Z0-9])?$/;
+const MODEL_NAME_MAX = 200;
+/**
+ * The one model-name rule of every command, the policy and the action's input. ModelGate's own
+ * limit, stricter than MLflow (which accepts any non-empty name, spaces and quotes too): a name
+ * goes into GTO tags, registry tag keys, file names and reports.
+ */
+const MODEL_NAME_RULE = `letters, digits, - _ / . or :, starting and ending with a letter or digit, at most ${MODEL_NAME_MAX} characters (ModelGate's own limit: names go into git tags, registry tag keys and reports; MLflow itself accepts more)`;
+/** Why `name` is not a model name ModelGate accepts; undefined when it is one. */
+function modelNameProblem(name) {
+    if (name.length <= MODEL_NAME_MAX && MODEL_NAME_PATTERN.test(name))
+        return undefined;
+    return `model name ${JSON.stringify(name.slice(0, MODEL_NAME_MAX))}${name.length > MODEL_NAME_MAX ? '…' : ''} must be ${MODEL_NAME_RULE}`;
+}
+/** The pseudo-stage every newly registered version starts in. */
+const CANDIDATE_STAGE = 'candidate';
+const STAGE_NAME_RULE = 'must be letters, digits, - _ or /, starting and ending with a letter or digit';
+const stageName = schemas_string().regex(NAME_PATTERN, STAGE_NAME_RULE);
+const metricName = schemas_string().min(1);
+const teamSlug = schemas_string().regex(/^[^/\s]+\/[^/\s]+$/, 'must be org/team-slug');
+const login = schemas_string().min(1);
+// zod 4 numbers are finite already: NaN and infinities are rejected.
+const nonNegative = schemas_number().min(0);
+const MetricDirection = strictObject({
+    goal: schemas_enum(['maximize', 'minimize']).describe('Whether a higher or a lower value is better.')
+})
+    .describe('The direction of one metric.');
+const Threshold = strictObject({
+    min: schemas_number().optional().describe('The candidate must be at least this (inclusive).'),
+    max: schemas_number().optional().describe('The candidate must be at most this (inclusive).')
+})
+    .superRefine((t, ctx) => {
+    if (t.min === undefined && t.max === undefined) {
+        ctx.addIssue({ code: 'custom', message: 'needs min, max or both' });
+    }
+    else if (t.min !== undefined && t.max !== undefined && t.min > t.max) {
+        const message = `${t.min} is above max ${t.max}, so no value can pass`;
+        ctx.addIssue({ code: 'custom', path: ['min'], message });
+    }
+})
+    .describe('Absolute bounds on one metric of the candidate.');
+const Regression = strictObject({
+    max_drop: nonNegative
+        .optional()
+        .describe("Largest allowed worsening vs the champion, in the metric's own units (a drop for maximize, a rise for minimize)."),
+    max_relative_drop: nonNegative
+        .optional()
+        .describe('Largest allowed worsening vs the champion as a fraction of its value (0.01 = 1%).')
+})
+    .refine(r => r.max_drop !== undefined || r.max_relative_drop !== undefined, {
+    message: 'needs max_drop, max_relative_drop or both'
+})
+    .describe('How much worse than the current champion the candidate may be on one metric.');
+const ArtifactRules = strictObject({
+    max_size_mb: nonNegative
+        .optional()
+        .describe('Largest total size of the candidate files, in MiB (1,048,576 bytes).'),
+    require: array(schemas_string().min(1))
+        .optional()
+        .describe('Paths, relative to the candidate directory, that must exist.'),
+    checksums: schemas_enum(['required', 'optional'])
+        .default('optional')
+        .describe('`required`: a sha256sum-format checksums file must exist and list every file. `optional`: verified when present.')
+})
+    .describe('Integrity rules for the candidate files.');
+const SchemaRules = strictObject({
+    compatibility: schemas_enum(['exact', 'backward'])
+        .describe("`exact`: same inputs and outputs as the champion. `backward`: every input the candidate requires is one the champion accepted, with the same type, and the champion's outputs remain.")
+})
+    .describe('Signature compatibility with the champion.');
+const ApprovalGroup = strictObject({
+    name: schemas_string().min(1).describe('Shown in the report.'),
+    teams: array(teamSlug).optional().describe('Teams as `org/team-slug`.'),
+    users: array(login).optional().describe('GitHub logins.'),
+    min: schemas_number().int().min(1).default(1).describe('Approvals needed from this group.')
+})
+    .superRefine((g, ctx) => {
+    const users = g.users?.length ?? 0;
+    if (users === 0 && !g.teams?.length) {
+        ctx.addIssue({
+            code: 'custom',
+            message: 'lists no users and no teams, so nobody can approve'
+        });
+    }
+    else if (!g.teams?.length && users < g.min) {
+        const message = `needs ${g.min} approvals but lists only ${users} user${users === 1 ? '' : 's'}`;
+        ctx.addIssue({ code: 'custom', path: ['min'], message });
+    }
+})
+    .describe('A group of reviewers of which at least `min` must approve.');
+const Approvals = strictObject({
+    required: schemas_number()
+        .int()
+        .min(0)
+        .default(0)
+        .describe('Approvals needed in all, from anyone with write access.'),
+    exclude_author: schemas_boolean()
+        .default(true)
+        .refine(v => v, { message: "cannot be turned off: the PR author's own review never counts" })
+        .describe("The PR author's own review never counts (kept on: it cannot be turned off)."),
+    stale_after_push: schemas_boolean()
+        .default(true)
+        .describe('Approvals given before the latest push do not count.'),
+    groups: array(ApprovalGroup).optional().describe('Groups that must each approve.')
+})
+    .describe('Pull-request review approvals required to promote.');
+const Stage = strictObject({
+    from: array(stageName)
+        .min(1)
+        .describe(`Stages a version may be promoted from; \`${CANDIDATE_STAGE}\` means any registered version.`),
+    thresholds: record(metricName, Threshold).optional().describe('Absolute bounds by metric.'),
+    regression: record(metricName, Regression)
+        .optional()
+        .describe('Limits vs the champion by metric; each metric needs a direction under `metrics`.'),
+    schema: SchemaRules.optional(),
+    artifact: ArtifactRules.optional(),
+    min_days_in_source_stage: nonNegative
+        .optional()
+        .describe('Days the version must have spent in its source stage.'),
+    checks: array(schemas_string().min(1))
+        .optional()
+        .describe('Check runs that must have concluded successfully on the head commit.'),
+    approvals: Approvals.optional()
+})
+    .describe('The gates for promoting into one stage.');
+const RegistryConfig = discriminatedUnion('type', [
+    strictObject({ type: literal('git') }).describe('The repository itself, as GTO tags.'),
+    strictObject({
+        type: literal('mlflow'),
+        uri: url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+            .optional()
+            .describe('Tracking URI; else the `MLFLOW_TRACKING_URI` environment variable.'),
+        legacy_stages: schemas_boolean()
+            .default(false)
+            .describe('Use the deprecated model-version stages (`transition-stage`) instead of aliases, for servers that still rely on them; policy stages must then be `Staging` or `Production`.')
+    })
+        .describe('An MLflow Model Registry (OSS or Databricks Unity Catalog).')
+])
+    .describe('Where stages are recorded.');
+const RollbackRules = strictObject({
+    allowed: strictObject({
+        permission: schemas_enum(['write', 'maintain', 'admin'])
+            .default('maintain')
+            .describe('Lowest repository permission allowed to roll back.'),
+        teams: array(teamSlug).optional().describe('Teams as `org/team-slug`.'),
+        users: array(login).optional().describe('GitHub logins.')
+    })
+        .describe('Who may roll back: the permission, or any listed user or team member.')
+})
+    .describe('Rollback rules.');
+const PolicyShape = strictObject({
+    $schema: schemas_string().optional().describe('Editor hint; ignored.'),
+    model: schemas_string()
+        .max(MODEL_NAME_MAX, `must be ${MODEL_NAME_RULE}`)
+        .regex(MODEL_NAME_PATTERN, `must be ${MODEL_NAME_RULE}`)
+        .describe('The registered model name.'),
+    registry: RegistryConfig.default({ type: 'git' }),
+    path: schemas_string()
+        .min(1)
+        .refine(p => !p.startsWith('/') && !p.split('/').includes('..'), {
+        message: 'must be a path inside the repository'
+    })
+        .optional()
+        .describe("Directory of the model's files in the repository (metrics.json, MLmodel, ...), used to read a version's files at its commit. Default: `path` of the model under `artifacts:` in dvc.yaml."),
+    metrics: record(metricName, MetricDirection)
+        .default({})
+        .describe('Direction of each metric the policy compares.'),
+    stages: record(stageName, Stage)
+        .refine(stages => Object.keys(stages).length > 0, { message: 'must define at least one stage' })
+        .describe('Target stages and their gates.'),
+    rollback: RollbackRules.optional()
+});
+/**
+ * The rules that need the whole policy: every `from` names a stage of the policy (or
+ * `candidate`), every stage is reachable from `candidate`, and every regression metric
+ * has a direction. Pure; the empty list means the policy is consistent.
+ */
+function crossReferenceProblems(policy) {
+    const problems = [];
+    const stageNames = Object.keys(policy.stages);
+    // Own keys only: `from: [constructor]` must not find Object.prototype.
+    const isKnown = (source) => source === CANDIDATE_STAGE || Object.hasOwn(policy.stages, source);
+    const badSources = new Set();
+    for (const [name, stage] of Object.entries(policy.stages)) {
+        if (name === CANDIDATE_STAGE) {
+            problems.push({
+                path: ['stages', name],
+                message: `"${CANDIDATE_STAGE}" is where every new version starts; it cannot be a target stage`
+            });
+        }
+        stage.from.forEach((source, i) => {
+            if (source === name) {
+                badSources.add(name);
+                problems.push({
+                    path: ['stages', name, 'from', i],
+                    message: 'a stage cannot be promoted from itself'
+                });
+            }
+            else if (!isKnown(source)) {
+                const known = [...new Set([CANDIDATE_STAGE, ...stageNames])]
+                    .filter(s => s !== name)
+                    .join(', ');
+                badSources.add(name);
+                problems.push({
+                    path: ['stages', name, 'from', i],
+                    message: `names the stage "${source}", which this policy does not define (known: ${known})`
+                });
+            }
+        });
+        for (const metric of Object.keys(stage.regression ?? {})) {
+            if (!Object.hasOwn(policy.metrics, metric)) {
+                problems.push({
+                    path: ['stages', name, 'regression', metric],
+                    message: `metric "${metric}" has no direction: give it a goal (maximize or minimize) under metrics`
+                });
+            }
+        }
+    }
+    const reachable = reachableStages(policy.stages);
+    for (const name of stageNames) {
+        if (!reachable.has(name) && !badSources.has(name) && name !== CANDIDATE_STAGE) {
+            problems.push({
+                path: ['stages', name],
+                message: `cannot be reached: no chain of "from" stages leads to it from ${CANDIDATE_STAGE}`
+            });
+        }
+    }
+    return problems;
+}
+/** Stages a version can reach from `candidate` by following `from` edges forwards. */
+function reachableStages(stages) {
+    const reached = new Set([CANDIDATE_STAGE]);
+    let grew = true;
+    while (grew) {
+        grew = false;
+        for (const [name, stage] of Object.entries(stages)) {
+            if (!reached.has(name) && stage.from.some(source => reached.has(source))) {
+                reached.add(name);
+                grew = true;
+            }
+        }
+    }
+    reached.delete(CANDIDATE_STAGE);
+    return reached;
+}
+const Policy = PolicyShape.superRefine((policy, ctx) => {
+    for (const problem of crossReferenceProblems(policy)) {
+        ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+    }
+}).describe('A ModelGate promotion policy.');
+
+;// CONCATENATED MODULE: ./src/registry/mlflow/reference.ts
+/**
+ * A registered MLflow version named on the command line: `mlflow:NAME/VERSION` or
+ * `mlflow:NAME@ALIAS`. NAME follows the one model-name rule (policy/schema.ts) and may hold `/`
+ * (`mlflow:team/churn/3`): the version is what follows the last `/`, the alias what follows the
+ * last `@` (a model name holds neither `@` nor a bare number segment that could be mistaken for
+ * it, since the version is always the last segment). A `/` may also be written `%2F`
+ * (`mlflow:team%2Fchurn/3`), the escape for a tool that splits on `/`. Pure.
+ */
+
+
+const VERSION_RE = /^[1-9]\d{0,18}$/;
+const ALIAS_RE = /^[\w-]{1,255}$/;
+const MLFLOW_REFERENCE_FORMS = 'mlflow:NAME/VERSION or mlflow:NAME@ALIAS (a / in NAME may be written %2F)';
+function isMlflowReference(where) {
+    return where.startsWith('mlflow:');
+}
+function parseMlflowReference(where) {
+    const body = where.slice('mlflow:'.length);
+    const fail = (why) => {
+        throw new InvalidInputError(`"${where}" must be ${MLFLOW_REFERENCE_FORMS}: ${why}`);
+    };
+    const at = body.lastIndexOf('@');
+    const slash = body.lastIndexOf('/');
+    const cut = at >= 0 ? at : slash;
+    if (cut <= 0)
+        return fail('it names no version or alias');
+    const rawName = body.slice(0, cut);
+    const label = body.slice(cut + 1);
+    let name = rawName;
+    try {
+        name = decodeURIComponent(rawName);
+    }
+    catch {
+        fail(`the name ${JSON.stringify(rawName)} has a broken %-escape`);
+    }
+    const problem = modelNameProblem(name);
+    if (problem)
+        fail(problem);
+    if (at >= 0) {
+        if (!ALIAS_RE.test(label))
+            fail(`the alias ${JSON.stringify(label)} is not an MLflow alias`);
+        return { name, alias: label };
+    }
+    if (!VERSION_RE.test(label))
+        fail(`the version ${JSON.stringify(label)} is not a number`);
+    return { name, version: label };
+}
+
 ;// CONCATENATED MODULE: ./src/gates/format.ts
 /**
  * Number and size formatting shared by the gates (in their messages) and the report
@@ -21281,258 +21596,6 @@ function allowedKeys(inst) {
     return shape && typeof shape === 'object' ? Object.keys(shape) : [];
 }
 
-;// CONCATENATED MODULE: ./src/policy/schema.ts
-
-/**
- * The promotion policy. This zod schema is the single source of truth: the
- * TypeScript types, the committed JSON Schema (`npm run schema`) and the README's
- * policy reference all derive from it. Every object is strict: unknown keys are errors.
- *
- * Rules about one object (a threshold needs a bound) are refinements on that object;
- * rules that cross-reference the policy (a stage's `from`, a regression's metric
- * direction) are one refinement on the whole policy, `crossReferenceProblems`.
- * Refinements run only on data of the right shape, and the JSON Schema leaves them out.
- */
-/** GTO's NAME rule, shared by model (artifact) and stage names so every tag we write parses. */
-const NAME_PATTERN = /^[a-zA-Z0-9]([a-zA-Z0-9\-/_]*[a-zA-Z0-9])?$/;
-/** Unity Catalog three-level names and monorepo `dir/sub:model` names are also model names. */
-const MODEL_NAME_PATTERN = /^[a-zA-Z0-9]([a-zA-Z0-9\-/_.:]*[a-zA-Z0-9])?$/;
-/** The pseudo-stage every newly registered version starts in. */
-const CANDIDATE_STAGE = 'candidate';
-const STAGE_NAME_RULE = 'must be letters, digits, - _ or /, starting and ending with a letter or digit';
-const stageName = schemas_string().regex(NAME_PATTERN, STAGE_NAME_RULE);
-const metricName = schemas_string().min(1);
-const teamSlug = schemas_string().regex(/^[^/\s]+\/[^/\s]+$/, 'must be org/team-slug');
-const login = schemas_string().min(1);
-// zod 4 numbers are finite already: NaN and infinities are rejected.
-const nonNegative = schemas_number().min(0);
-const MetricDirection = strictObject({
-    goal: schemas_enum(['maximize', 'minimize']).describe('Whether a higher or a lower value is better.')
-})
-    .describe('The direction of one metric.');
-const Threshold = strictObject({
-    min: schemas_number().optional().describe('The candidate must be at least this (inclusive).'),
-    max: schemas_number().optional().describe('The candidate must be at most this (inclusive).')
-})
-    .superRefine((t, ctx) => {
-    if (t.min === undefined && t.max === undefined) {
-        ctx.addIssue({ code: 'custom', message: 'needs min, max or both' });
-    }
-    else if (t.min !== undefined && t.max !== undefined && t.min > t.max) {
-        const message = `${t.min} is above max ${t.max}, so no value can pass`;
-        ctx.addIssue({ code: 'custom', path: ['min'], message });
-    }
-})
-    .describe('Absolute bounds on one metric of the candidate.');
-const Regression = strictObject({
-    max_drop: nonNegative
-        .optional()
-        .describe("Largest allowed worsening vs the champion, in the metric's own units (a drop for maximize, a rise for minimize)."),
-    max_relative_drop: nonNegative
-        .optional()
-        .describe('Largest allowed worsening vs the champion as a fraction of its value (0.01 = 1%).')
-})
-    .refine(r => r.max_drop !== undefined || r.max_relative_drop !== undefined, {
-    message: 'needs max_drop, max_relative_drop or both'
-})
-    .describe('How much worse than the current champion the candidate may be on one metric.');
-const ArtifactRules = strictObject({
-    max_size_mb: nonNegative
-        .optional()
-        .describe('Largest total size of the candidate files, in MiB (1,048,576 bytes).'),
-    require: array(schemas_string().min(1))
-        .optional()
-        .describe('Paths, relative to the candidate directory, that must exist.'),
-    checksums: schemas_enum(['required', 'optional'])
-        .default('optional')
-        .describe('`required`: a sha256sum-format checksums file must exist and list every file. `optional`: verified when present.')
-})
-    .describe('Integrity rules for the candidate files.');
-const SchemaRules = strictObject({
-    compatibility: schemas_enum(['exact', 'backward'])
-        .describe("`exact`: same inputs and outputs as the champion. `backward`: every input the candidate requires is one the champion accepted, with the same type, and the champion's outputs remain.")
-})
-    .describe('Signature compatibility with the champion.');
-const ApprovalGroup = strictObject({
-    name: schemas_string().min(1).describe('Shown in the report.'),
-    teams: array(teamSlug).optional().describe('Teams as `org/team-slug`.'),
-    users: array(login).optional().describe('GitHub logins.'),
-    min: schemas_number().int().min(1).default(1).describe('Approvals needed from this group.')
-})
-    .superRefine((g, ctx) => {
-    const users = g.users?.length ?? 0;
-    if (users === 0 && !g.teams?.length) {
-        ctx.addIssue({
-            code: 'custom',
-            message: 'lists no users and no teams, so nobody can approve'
-        });
-    }
-    else if (!g.teams?.length && users < g.min) {
-        const message = `needs ${g.min} approvals but lists only ${users} user${users === 1 ? '' : 's'}`;
-        ctx.addIssue({ code: 'custom', path: ['min'], message });
-    }
-})
-    .describe('A group of reviewers of which at least `min` must approve.');
-const Approvals = strictObject({
-    required: schemas_number()
-        .int()
-        .min(0)
-        .default(0)
-        .describe('Approvals needed in all, from anyone with write access.'),
-    exclude_author: schemas_boolean()
-        .default(true)
-        .refine(v => v, { message: "cannot be turned off: the PR author's own review never counts" })
-        .describe("The PR author's own review never counts (kept on: it cannot be turned off)."),
-    stale_after_push: schemas_boolean()
-        .default(true)
-        .describe('Approvals given before the latest push do not count.'),
-    groups: array(ApprovalGroup).optional().describe('Groups that must each approve.')
-})
-    .describe('Pull-request review approvals required to promote.');
-const Stage = strictObject({
-    from: array(stageName)
-        .min(1)
-        .describe(`Stages a version may be promoted from; \`${CANDIDATE_STAGE}\` means any registered version.`),
-    thresholds: record(metricName, Threshold).optional().describe('Absolute bounds by metric.'),
-    regression: record(metricName, Regression)
-        .optional()
-        .describe('Limits vs the champion by metric; each metric needs a direction under `metrics`.'),
-    schema: SchemaRules.optional(),
-    artifact: ArtifactRules.optional(),
-    min_days_in_source_stage: nonNegative
-        .optional()
-        .describe('Days the version must have spent in its source stage.'),
-    checks: array(schemas_string().min(1))
-        .optional()
-        .describe('Check runs that must have concluded successfully on the head commit.'),
-    approvals: Approvals.optional()
-})
-    .describe('The gates for promoting into one stage.');
-const RegistryConfig = discriminatedUnion('type', [
-    strictObject({ type: literal('git') }).describe('The repository itself, as GTO tags.'),
-    strictObject({
-        type: literal('mlflow'),
-        uri: url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-            .optional()
-            .describe('Tracking URI; else the `MLFLOW_TRACKING_URI` environment variable.'),
-        legacy_stages: schemas_boolean()
-            .default(false)
-            .describe('Use the deprecated model-version stages (`transition-stage`) instead of aliases, for servers that still rely on them; policy stages must then be `Staging` or `Production`.')
-    })
-        .describe('An MLflow Model Registry (OSS or Databricks Unity Catalog).')
-])
-    .describe('Where stages are recorded.');
-const RollbackRules = strictObject({
-    allowed: strictObject({
-        permission: schemas_enum(['write', 'maintain', 'admin'])
-            .default('maintain')
-            .describe('Lowest repository permission allowed to roll back.'),
-        teams: array(teamSlug).optional().describe('Teams as `org/team-slug`.'),
-        users: array(login).optional().describe('GitHub logins.')
-    })
-        .describe('Who may roll back: the permission, or any listed user or team member.')
-})
-    .describe('Rollback rules.');
-const PolicyShape = strictObject({
-    $schema: schemas_string().optional().describe('Editor hint; ignored.'),
-    model: schemas_string()
-        .regex(MODEL_NAME_PATTERN, 'must be a registry name (letters, digits, - _ / . :)')
-        .describe('The registered model name.'),
-    registry: RegistryConfig.default({ type: 'git' }),
-    path: schemas_string()
-        .min(1)
-        .refine(p => !p.startsWith('/') && !p.split('/').includes('..'), {
-        message: 'must be a path inside the repository'
-    })
-        .optional()
-        .describe("Directory of the model's files in the repository (metrics.json, MLmodel, ...), used to read a version's files at its commit. Default: `path` of the model under `artifacts:` in dvc.yaml."),
-    metrics: record(metricName, MetricDirection)
-        .default({})
-        .describe('Direction of each metric the policy compares.'),
-    stages: record(stageName, Stage)
-        .refine(stages => Object.keys(stages).length > 0, { message: 'must define at least one stage' })
-        .describe('Target stages and their gates.'),
-    rollback: RollbackRules.optional()
-});
-/**
- * The rules that need the whole policy: every `from` names a stage of the policy (or
- * `candidate`), every stage is reachable from `candidate`, and every regression metric
- * has a direction. Pure; the empty list means the policy is consistent.
- */
-function crossReferenceProblems(policy) {
-    const problems = [];
-    const stageNames = Object.keys(policy.stages);
-    // Own keys only: `from: [constructor]` must not find Object.prototype.
-    const isKnown = (source) => source === CANDIDATE_STAGE || Object.hasOwn(policy.stages, source);
-    const badSources = new Set();
-    for (const [name, stage] of Object.entries(policy.stages)) {
-        if (name === CANDIDATE_STAGE) {
-            problems.push({
-                path: ['stages', name],
-                message: `"${CANDIDATE_STAGE}" is where every new version starts; it cannot be a target stage`
-            });
-        }
-        stage.from.forEach((source, i) => {
-            if (source === name) {
-                badSources.add(name);
-                problems.push({
-                    path: ['stages', name, 'from', i],
-                    message: 'a stage cannot be promoted from itself'
-                });
-            }
-            else if (!isKnown(source)) {
-                const known = [...new Set([CANDIDATE_STAGE, ...stageNames])]
-                    .filter(s => s !== name)
-                    .join(', ');
-                badSources.add(name);
-                problems.push({
-                    path: ['stages', name, 'from', i],
-                    message: `names the stage "${source}", which this policy does not define (known: ${known})`
-                });
-            }
-        });
-        for (const metric of Object.keys(stage.regression ?? {})) {
-            if (!Object.hasOwn(policy.metrics, metric)) {
-                problems.push({
-                    path: ['stages', name, 'regression', metric],
-                    message: `metric "${metric}" has no direction: give it a goal (maximize or minimize) under metrics`
-                });
-            }
-        }
-    }
-    const reachable = reachableStages(policy.stages);
-    for (const name of stageNames) {
-        if (!reachable.has(name) && !badSources.has(name) && name !== CANDIDATE_STAGE) {
-            problems.push({
-                path: ['stages', name],
-                message: `cannot be reached: no chain of "from" stages leads to it from ${CANDIDATE_STAGE}`
-            });
-        }
-    }
-    return problems;
-}
-/** Stages a version can reach from `candidate` by following `from` edges forwards. */
-function reachableStages(stages) {
-    const reached = new Set([CANDIDATE_STAGE]);
-    let grew = true;
-    while (grew) {
-        grew = false;
-        for (const [name, stage] of Object.entries(stages)) {
-            if (!reached.has(name) && stage.from.some(source => reached.has(source))) {
-                reached.add(name);
-                grew = true;
-            }
-        }
-    }
-    reached.delete(CANDIDATE_STAGE);
-    return reached;
-}
-const Policy = PolicyShape.superRefine((policy, ctx) => {
-    for (const problem of crossReferenceProblems(policy)) {
-        ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
-    }
-}).describe('A ModelGate promotion policy.');
-
 ;// CONCATENATED MODULE: ./src/policy/load.ts
 
 
@@ -21981,6 +22044,7 @@ function exitCodeFor(decision) {
 
 
 
+
 /** What a check needs that it cannot see: it runs outside any pull request or registry. */
 const CHECK_LACKS = ['approvals', 'checks', 'source-stage-dates'];
 /**
@@ -22016,15 +22080,16 @@ async function check_check(options, openRegistry = noRegistry) {
         decision: evaluation.decision
     };
 }
-/** `mlflow:NAME/VERSION` or `mlflow:NAME@ALIAS` names a registered version; anything else is a directory. */
-const REGISTERED = /^mlflow:(?<name>[^/@]+)(?:\/(?<version>[^/@]+)|@(?<alias>[^/@]+))$/;
 async function loadModel(where, policy, openRegistry, within) {
-    if (!where.startsWith('mlflow:'))
+    // `mlflow:NAME/VERSION` or `mlflow:NAME@ALIAS` names a registered version; anything else is a directory.
+    if (!isMlflowReference(where))
         return loadCandidate(where, { within });
-    const match = REGISTERED.exec(where)?.groups;
-    if (!match?.name) {
-        throw new InvalidInputError(`"${where}" must be mlflow:NAME/VERSION or mlflow:NAME@ALIAS`);
-    }
+    const reference = parseMlflowReference(where);
+    const match = {
+        name: reference.name,
+        version: 'version' in reference ? reference.version : undefined,
+        alias: 'alias' in reference ? reference.alias : undefined
+    };
     if (policy.registry.type !== 'mlflow') {
         throw new InvalidInputError(`"${where}" names an MLflow version, but the policy's registry is ${policy.registry.type}`);
     }
@@ -22596,7 +22661,10 @@ function listEvents(events) {
 function nothingToDo(model, version, stage, holder) {
     // The holder's author is registry text (a tag's tagger): escaped like every name here.
     const [m, v, st, by] = [model, version, stage, holder.assignedBy].map(markdown_escape);
-    const markdown = `${m} ${v} already holds ${st} (since ${holder.assignedAt.toISOString()}, by ${by}). Nothing written.\n`;
+    const since = Number.isNaN(holder.assignedAt.getTime())
+        ? 'an unknown time'
+        : holder.assignedAt.toISOString();
+    const markdown = `${m} ${v} already holds ${st} (since ${since}, by ${by}). Nothing written.\n`;
     const json = JSON.stringify({ model, version, stage, written: false, reason: 'already in stage' }, null, 2);
     return { markdown, json, exitCode: ExitCode.Pass, decision: 'pass' };
 }
@@ -22687,6 +22755,56 @@ async function digestOf(context, options) {
             return { why: error.message };
         throw error;
     }
+}
+/**
+ * `modelgate register` on MLflow, where versions are numbered by MLflow and made from runs:
+ * `--run` creates a version from the run (and prints the number MLflow gave it); `--version`
+ * alone confirms a version the training job registered. No git ref is involved.
+ */
+async function registerMlflow(context, registry, options) {
+    const audit = {
+        actor: context.actor,
+        actorEmail: context.actorEmail,
+        ...(options.candidateDigest ? { candidateDigest: options.candidateDigest } : {})
+    };
+    let text;
+    let version = options.version;
+    let written = false;
+    // Names, run ids and paths come from the command line: escaped for the markdown below.
+    const model = markdown_escape(options.model);
+    const run = options.runId ? markdown_escape(options.runId) : undefined;
+    if (options.version) {
+        // A version MLflow already numbered: confirm it (and, with --run, that it is from that run).
+        await registry.register(options.model, options.version, options.runId ?? '', audit, {
+            dryRun: options.dryRun
+        });
+        text = `${model} version ${markdown_escape(options.version)} is registered in MLflow${run ? ` from run ${run}` : ''}; nothing to write.`;
+    }
+    else if (options.runId) {
+        const result = await registry.registerFromRun({
+            model: options.model,
+            runId: options.runId,
+            artifactPath: options.artifactPath ?? 'model',
+            audit,
+            dryRun: options.dryRun
+        });
+        const source = markdown_escape(`runs:/${options.runId}/${options.artifactPath ?? 'model'}`);
+        version = result.version ?? version;
+        written = result.written;
+        text = result.written
+            ? `Registered ${model} version ${markdown_escape(result.version ?? '?')} from ${source}.`
+            : result.reason === 'dry run'
+                ? `Dry run: would create a version of ${model} from ${source} (MLflow gives it its number).`
+                : `Nothing written: ${model} version ${markdown_escape(result.version ?? '?')} is already registered from ${source}.`;
+    }
+    else {
+        throw new InvalidInputError('On MLflow, register needs --run RUN_ID (create a version from the run) or --version N (confirm one that exists).');
+    }
+    return {
+        markdown: `${text}\n${options.candidateDigest && (written || options.dryRun) ? `Candidate digest: ${options.candidateDigest}\n` : ''}`,
+        json: JSON.stringify({ ...options, version, written }, null, 2),
+        exitCode: ExitCode.Pass
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/commands/rollback-rerun.ts
@@ -22929,7 +23047,7 @@ function renderStatus(models) {
         return 'The registry holds no models yet.\n';
     const rows = models.flatMap(entry => entry.stages.length === 0
         ? [`| ${markdown_escape(entry.model)} | — | — | — | — |`]
-        : entry.stages.map(holder => `| ${markdown_escape(entry.model)}${entry.deprecated ? ' (deprecated)' : ''} | ${markdown_escape(holder.stage)} | ${markdown_escape(holder.version)} | ${isoSeconds(holder.assignedAt)} | ${markdown_escape(holder.assignedBy)} |`));
+        : entry.stages.map(holder => `| ${markdown_escape(entry.model)}${entry.deprecated ? ' (deprecated)' : ''} | ${markdown_escape(holder.stage)} | ${markdown_escape(holder.version)}${holder.dangling ? ' (deleted: dangling alias)' : ''} | ${isoSeconds(holder.assignedAt)} | ${markdown_escape(holder.assignedBy)} |`));
     // Holders decided among assignments made in the same second (by other tools).
     const ties = models.flatMap(entry => entry.stages.flatMap(holder => holder.sameSecondAs?.length
         ? [
@@ -22984,11 +23102,3438 @@ function renderHistory(events) {
     ].join('\n') + '\n');
 }
 function isoSeconds(date) {
+    // A registry that keeps no date for an assignment (an MLflow alias set by hand).
+    if (Number.isNaN(date.getTime()))
+        return 'unknown';
     return date
         .toISOString()
         .replace('T', ' ')
         .replace(/\.\d{3}Z$/, '');
 }
+
+;// CONCATENATED MODULE: ./src/registry/errors.ts
+
+/**
+ * The registry changed under a write and the write could not be completed
+ * safely: the race was lost more often than the retry budget allows, or the
+ * registry holds events in the future of this machine's clock. Nothing was
+ * left written. Exit 2 (blocked): re-run later.
+ */
+class RegistryConflictError extends ModelGateError {
+    constructor(message, options = {}) {
+        super(message, ExitCode.Blocked, options);
+        this.name = 'RegistryConflictError';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/registry/mlflow/candidate.ts
+/**
+ * A registered MLflow version as a Candidate: metrics from its run, the
+ * signature from the first of these that has one. Pure; the adapter fetches.
+ *
+ * 1. the version tag `modelgate.signature` (`modelgate_signature` on Unity
+ *    Catalog), written by the training job: the `signature` block of the
+ *    MLmodel as JSON, `{"inputs": "<json>", "outputs": "<json>"}` (what
+ *    `ModelSignature.to_dict()` returns); a YAML/JSON list per side works too;
+ * 2. the run tag `mlflow.log-model.history` (older MLflow versions wrote each
+ *    logged model's signature there): the entry whose `artifact_path` is the
+ *    version's source path;
+ * 3. the version's MLmodel file, where the server serves it
+ *    (`/model-versions/get-artifact`, OSS servers only; the adapter asks only
+ *    when 1 and 2 have none).
+ *
+ * No signature: none is returned, with a note; the schema gate fails closed.
+ * Files are never listed (`files: []`, `totalBytes: 0`), so artifact rules
+ * fail closed too.
+ */
+
+const LOG_MODEL_HISTORY_TAG = 'mlflow.log-model.history';
+/** `models:/name/version`: MLflow's own URI of the version, used as the candidate's `dir`. */
+function versionUri(model, version) {
+    return `models:/${model}/${version}`;
+}
+/**
+ * MLflow's SQL store keeps a metric logged as ±Infinity as ±DBL_MAX and gives that back from
+ * `runs/get`: a value this large is an infinity, not a score.
+ */
+const CLAMPED = `${Number.MAX_VALUE} = DBL_MAX, which MLflow's store returns for a metric logged as Infinity`;
+function metricsOf(run) {
+    const metrics = {};
+    const invalidMetrics = {};
+    for (const [key, raw] of run?.metrics ?? []) {
+        const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+        if (typeof value !== 'number') {
+            invalidMetrics[key] = `is not a number (${JSON.stringify(raw)})`;
+        }
+        else if (Number.isNaN(value)) {
+            invalidMetrics[key] = 'is NaN';
+        }
+        else if (!Number.isFinite(value)) {
+            invalidMetrics[key] = `is infinite (${value > 0 ? 'Infinity' : '-Infinity'})`;
+        }
+        else if (Math.abs(value) >= Number.MAX_VALUE) {
+            invalidMetrics[key] = `is infinite (${value > 0 ? '' : '-'}${CLAMPED})`;
+        }
+        else {
+            metrics[key] = value;
+        }
+    }
+    return { metrics, invalidMetrics };
+}
+/** The signature from tags (1 and 2 above); undefined when neither has one. */
+function signatureFromTags(parts) {
+    for (const key of parts.signatureTagKeys) {
+        const value = parts.version.tags.get(key);
+        if (value !== undefined && value.trim() !== '') {
+            let parsed = value;
+            try {
+                parsed = JSON.parse(value);
+            }
+            catch {
+                // left a string: parseMlmodelSignature then says it is not a mapping
+            }
+            return parseMlmodelSignature(JSON.stringify({ signature: parsed }), `tag ${key} of ${parts.model} ${parts.version.version}`, `tag:${key}`);
+        }
+    }
+    const history = parts.run?.tags.get(LOG_MODEL_HISTORY_TAG);
+    if (!history)
+        return undefined;
+    const artifactPath = artifactPathOf(parts.version);
+    let entries;
+    try {
+        entries = JSON.parse(history);
+    }
+    catch {
+        return undefined;
+    }
+    if (!Array.isArray(entries) || artifactPath === undefined)
+        return undefined;
+    const matches = entries.filter((entry) => typeof entry === 'object' &&
+        entry !== null &&
+        entry.artifact_path === artifactPath &&
+        typeof entry.signature === 'object' &&
+        entry.signature !== null);
+    const latest = matches[matches.length - 1];
+    if (!latest)
+        return undefined;
+    return parseMlmodelSignature(JSON.stringify({ signature: latest.signature }), `run tag ${LOG_MODEL_HISTORY_TAG} of run ${parts.run?.runId ?? ''}`, `run:${LOG_MODEL_HISTORY_TAG}`);
+}
+/**
+ * The artifact path inside the run that the version's source points at:
+ * `runs:/<id>/model` → `model`; `…/<run id>/artifacts/model` → `model`.
+ */
+function artifactPathOf(version) {
+    const source = version.source;
+    if (!source)
+        return undefined;
+    const runs = /^runs:\/[^/]+\/(.+?)\/?$/.exec(source);
+    if (runs)
+        return runs[1];
+    const artifacts = /\/artifacts\/(.+?)\/?$/.exec(source);
+    return artifacts ? artifacts[1] : undefined;
+}
+function toCandidate(parts, signature) {
+    const { metrics, invalidMetrics } = metricsOf(parts.run);
+    const notes = [...(parts.notes ?? [])];
+    if (!parts.run) {
+        notes.push(`${parts.model} ${parts.version.version} has no run: no metrics (gates on metrics fail).`);
+    }
+    if (!signature) {
+        notes.push(`${parts.model} ${parts.version.version}: no signature found for this registry version (tag ${parts.signatureTagKeys[0]}, run tag ${LOG_MODEL_HISTORY_TAG}, or the MLmodel in its run or its registered source).`);
+    }
+    notes.push('Files are not read from MLflow: artifact rules cannot pass on a registry version.');
+    return {
+        dir: versionUri(parts.model, parts.version.version),
+        metrics,
+        invalidMetrics,
+        ...(signature ? { signature } : {}),
+        info: {
+            version: parts.version.version,
+            ...(parts.version.runId ? { run_id: parts.version.runId } : {}),
+            ...(parts.version.userId ? { owner: parts.version.userId } : {})
+        },
+        files: [],
+        totalBytes: 0,
+        notes
+    };
+}
+
+;// CONCATENATED MODULE: ./src/registry/mlflow/budget.ts
+/**
+ * The time one command may spend on MLflow calls, all calls together (issue 11, item 7): each
+ * call is bounded on its own (http.ts: ≤ ~40 s), but a write is many calls, and a server that
+ * keeps timing out would otherwise hold a command for minutes. The clock starts at the
+ * command's first call. Once `budgetMs` is spent no new attempt starts; undoing a failed write
+ * gets `undoGraceMs` more, once, so a write that ran out of time is still reverted (or said to
+ * be partial). So a command ends within budget + grace (+ one attempt's timeout).
+ */
+const DEFAULT_COMMAND_BUDGET_MS = 90_000;
+const DEFAULT_UNDO_GRACE_MS = 30_000;
+class CommandBudget {
+    budgetMs;
+    undoGraceMs;
+    now;
+    startedAt;
+    deadline = Infinity;
+    undoing = false;
+    constructor(budgetMs, undoGraceMs, now) {
+        this.budgetMs = budgetMs;
+        this.undoGraceMs = undoGraceMs;
+        this.now = now;
+    }
+    /** Called at every attempt: starts the clock on the first. */
+    touch() {
+        if (this.startedAt === undefined) {
+            this.startedAt = this.now();
+            this.deadline = this.startedAt + this.budgetMs;
+        }
+    }
+    /** Milliseconds left (Infinity before the first call). */
+    remaining() {
+        return this.deadline - this.now();
+    }
+    /** Undoing a failed write: the grace is added once, from now. */
+    startUndo() {
+        if (this.undoing)
+            return;
+        this.undoing = true;
+        this.deadline = Math.max(this.deadline, this.now() + this.undoGraceMs);
+    }
+    /** For messages: `the command's 90 s for MLflow calls is spent`. */
+    describe() {
+        const s = (ms) => `${Math.round(ms / 1000)} s`;
+        return this.undoing
+            ? `the command's ${s(this.budgetMs)} for MLflow calls and ${s(this.undoGraceMs)} for undoing are spent`
+            : `the command's ${s(this.budgetMs)} for MLflow calls is spent`;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/registry/mlflow/http.ts
+/**
+ * The MLflow REST client: one request, retried when the failure is transient,
+ * mapped to ModelGate errors when it is not. No registry logic here.
+ *
+ * Retry policy (defaults, see DEFAULT_RETRY): a call is tried at most 5 times;
+ * between attempts it waits an exponential backoff with jitter (0.5 s, 1 s,
+ * 2 s, 4 s, each between half and the full value, capped at 8 s; a 429's
+ * `Retry-After` is honoured up to the cap); each attempt is abandoned after
+ * 10 s without an answer; no new attempt starts 30 s after the first. So one
+ * call gives up after at most ~30 s plus one attempt's timeout (≤ 40 s).
+ * Retried: 429, 5xx, connection errors (resets, refusals) and timeouts. Every
+ * write ModelGate sends is idempotent (setting an alias or tag to the value it
+ * already has changes nothing), so retrying a write whose answer was lost is
+ * safe.
+ *
+ * Secrets: the token or password only ever goes into the Authorization header.
+ * Messages name the server by origin and path, never with credentials or headers;
+ * a server message quoted in one has every credential taken out first (a server
+ * may echo the request's headers), and {@link authSecrets} lists what to mask.
+ */
+
+
+const DEFAULT_RETRY = {
+    attempts: 5,
+    baseDelayMs: 500,
+    maxDelayMs: 8_000,
+    timeoutMs: 10_000,
+    deadlineMs: 30_000
+};
+/** An answer of MLflow that is an error and not one of the mapped kinds (400s mostly). */
+class MlflowApiError extends ModelGateError {
+    status;
+    /** `INVALID_PARAMETER_VALUE`, ...; undefined when the body was not MLflow's error JSON. */
+    errorCode;
+    serverMessage;
+    method;
+    path;
+    constructor(message, details, exitCode = ExitCode.Blocked) {
+        super(message, exitCode);
+        this.name = 'MlflowApiError';
+        this.status = details.status;
+        this.errorCode = details.errorCode;
+        this.serverMessage = details.serverMessage;
+        this.method = details.method;
+        this.path = details.path;
+    }
+}
+/** Every attempt of one call failed transiently (429, 5xx, reset, timeout). Exit 2. */
+class MlflowUnavailableError extends ModelGateError {
+    attempts;
+    constructor(message, attempts) {
+        super(message, ExitCode.Blocked);
+        this.name = 'MlflowUnavailableError';
+        this.attempts = attempts;
+    }
+}
+const sleepTimer = (ms) => new Promise(resolve => setTimeout(resolve, ms));
+/** Longest server message quoted in an error: enough to act on, not a page of HTML. */
+const MAX_QUOTED = 300;
+class MlflowHttp {
+    /** `https://host/prefix`, without a trailing slash: what messages show. */
+    server;
+    fetch;
+    authHeader;
+    /** Every form of the credentials a server could echo back, longest first. */
+    secrets;
+    retry;
+    sleep;
+    random;
+    now;
+    budget;
+    constructor(options) {
+        this.server = normaliseTrackingUri(options.trackingUri);
+        this.fetch = options.fetch;
+        this.authHeader = authorization(options.auth);
+        this.secrets = echoableForms(options.auth);
+        this.retry = { ...DEFAULT_RETRY, ...options.retry };
+        this.retry.attempts = Math.max(1, Math.floor(this.retry.attempts));
+        this.sleep = options.sleep ?? sleepTimer;
+        this.random = options.random ?? Math.random;
+        this.now = options.now ?? Date.now;
+        this.budget = new CommandBudget(options.commandBudgetMs ?? DEFAULT_COMMAND_BUDGET_MS, options.undoGraceMs ?? DEFAULT_UNDO_GRACE_MS, this.now);
+    }
+    /**
+     * One REST 2.0 call: `path` under `/api/2.0` (e.g. `/mlflow/registered-models/get`).
+     * GET sends `params` as the query; other methods as a JSON body. Resolves with
+     * the answer's JSON object (`{}` for an empty body).
+     *
+     * Throws NotFoundError (`RESOURCE_DOES_NOT_EXIST`, naming `what`),
+     * PermissionError (401/403), MlflowUnavailableError (retries exhausted),
+     * MlflowApiError (any other error answer).
+     */
+    async call(method, path, params, what) {
+        const answer = await this.request(method, `/api/2.0${path}`, params);
+        if (answer.status >= 200 && answer.status < 300) {
+            if (answer.text.trim() === '')
+                return {};
+            try {
+                const parsed = JSON.parse(answer.text);
+                if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
+                    return parsed;
+                }
+            }
+            catch {
+                // fall through
+            }
+            throw new MlflowApiError(`${this.server} answered ${method} /api/2.0${path} with HTTP ${answer.status} but not a JSON object: is the tracking URI an MLflow server?`, { status: answer.status, errorCode: undefined, serverMessage: '', method, path });
+        }
+        throw this.errorFor(method, `/api/2.0${path}`, answer.status, answer.text, what);
+    }
+    /**
+     * A GET outside the REST API that answers a file (e.g. `/model-versions/get-artifact`).
+     * Resolves undefined when the server says 404 (no such file or endpoint).
+     */
+    async getText(path, params, what) {
+        const answer = await this.request('GET', path, params);
+        if (answer.status >= 200 && answer.status < 300)
+            return answer.text;
+        if (answer.status === 404)
+            return undefined;
+        throw this.errorFor('GET', path, answer.status, answer.text, what);
+    }
+    /** The request with retries; resolves with the final non-transient answer. */
+    async request(method, path, params) {
+        const headers = { Accept: 'application/json' };
+        if (this.authHeader)
+            headers.Authorization = this.authHeader;
+        let url = this.server + path;
+        let body;
+        if (method === 'GET') {
+            const query = new URLSearchParams();
+            for (const [key, value] of Object.entries(params)) {
+                if (value !== undefined)
+                    query.set(key, String(value));
+            }
+            const text = query.toString();
+            if (text)
+                url += `?${text}`;
+        }
+        else {
+            headers['Content-Type'] = 'application/json';
+            body = JSON.stringify(dropUndefined(params));
+        }
+        const started = this.now();
+        let problem = '';
+        let attempt = 0;
+        for (;;) {
+            attempt++;
+            this.budget.touch();
+            const left = this.budget.remaining();
+            if (left <= 0) {
+                throw new MlflowUnavailableError(`MLflow at ${this.server}: ${method} ${path} not ${attempt === 1 ? 'sent' : 'tried again'}: ${this.budget.describe()}${problem ? ` (last: ${problem})` : ''}`, attempt - 1);
+            }
+            let retryAfterMs;
+            try {
+                const response = await this.fetch(url, {
+                    method,
+                    headers,
+                    ...(body === undefined ? {} : { body }),
+                    signal: AbortSignal.timeout(Math.max(1, Math.min(this.retry.timeoutMs, left)))
+                });
+                const text = await response.text();
+                if (!isTransient(response.status))
+                    return { status: response.status, text };
+                const error = parseErrorBody(text);
+                problem = `HTTP ${response.status}${error.errorCode ? ` ${error.errorCode}` : ''}`;
+                retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), this.now());
+            }
+            catch (error) {
+                problem = describeNetworkError(error, this.retry.timeoutMs);
+            }
+            const elapsed = this.now() - started;
+            const delay = Math.min(this.retry.maxDelayMs, Math.max(retryAfterMs ?? 0, this.backoff(attempt)));
+            const outOfTime = delay >= this.budget.remaining();
+            if (attempt >= this.retry.attempts || elapsed + delay > this.retry.deadlineMs || outOfTime) {
+                throw new MlflowUnavailableError(`MLflow at ${this.server} did not answer ${method} ${path} after ${attempt} attempt${attempt === 1 ? '' : 's'} over ${seconds(elapsed)} (last: ${problem})${outOfTime && attempt < this.retry.attempts ? `; ${this.budget.describe()}` : ''}`, attempt);
+            }
+            await this.sleep(delay);
+        }
+    }
+    /** Exponential backoff with "equal jitter": between half and all of base·2^(n-1), capped. */
+    backoff(attempt) {
+        const full = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
+        return Math.round(full / 2 + (this.random() * full) / 2);
+    }
+    errorFor(method, path, status, text, what) {
+        const parsed = parseErrorBody(text);
+        const errorCode = parsed.errorCode;
+        // Also what the error keeps: a caller may print serverMessage.
+        const message = redact(parsed.message, this.secrets);
+        const quoted = message ? `: ${http_quote(message)}` : '';
+        const at = `${method} ${path}`;
+        if (status === 401 || status === 403) {
+            return new PermissionError(`MLflow at ${this.server} refused ${at} (HTTP ${status}${errorCode ? ` ${errorCode}` : ''})${quoted}. ` +
+                (status === 401
+                    ? 'Check the credentials: MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD.'
+                    : 'The credentials are valid but lack the permission for this call.'));
+        }
+        if (errorCode === 'RESOURCE_DOES_NOT_EXIST') {
+            return new NotFoundError(`${what ?? 'The requested resource'} does not exist in MLflow at ${this.server}${quoted}`);
+        }
+        const details = { status, errorCode, serverMessage: message, method, path };
+        if ((status === 404 || status === 405) && (!errorCode || errorCode === 'ENDPOINT_NOT_FOUND')) {
+            return new MlflowApiError(`MLflow at ${this.server} has no endpoint ${at} (HTTP ${status}): check the tracking URI, and that the server is MLflow 2.3 or later (model aliases).`, details);
+        }
+        return new MlflowApiError(`MLflow at ${this.server} rejected ${at} (HTTP ${status}${errorCode ? ` ${errorCode}` : ''})${quoted}`, details);
+    }
+}
+/** 429 and 5xx: worth another attempt. */
+function isTransient(status) {
+    return status === 429 || status >= 500;
+}
+/** The tracking URI, checked: http(s), no credentials in it, no query; no trailing slash. */
+function normaliseTrackingUri(uri) {
+    let url;
+    try {
+        url = new URL(uri);
+    }
+    catch {
+        throw new InvalidInputError('The MLflow tracking URI is not a URL (expected e.g. https://mlflow.example.com).');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        throw new InvalidInputError(`The MLflow tracking URI must be http(s), not ${url.protocol.replace(':', '')}.`);
+    }
+    if (url.username || url.password) {
+        // Never echo the URI: it holds a secret.
+        throw new InvalidInputError('The MLflow tracking URI contains credentials; pass them as MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD (or a token) instead.');
+    }
+    if (url.search || url.hash) {
+        throw new InvalidInputError('The MLflow tracking URI must not have a query or fragment (they may hold secrets and MLflow does not use them).');
+    }
+    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+function authorization(auth) {
+    if (!auth)
+        return undefined;
+    if ('token' in auth) {
+        if (!auth.token)
+            throw new InvalidInputError('The MLflow token is empty.');
+        return `Bearer ${auth.token}`;
+    }
+    if (!auth.username)
+        throw new InvalidInputError('The MLflow username is empty.');
+    return `Basic ${Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64')}`;
+}
+/**
+ * The strings to mask in a log for these credentials: the token, or the password and the
+ * Basic header's base64 of `user:password` (which hides neither unless masked itself).
+ */
+function authSecrets(auth) {
+    if (!auth)
+        return [];
+    if ('token' in auth)
+        return auth.token ? [auth.token] : [];
+    return [
+        ...(auth.password ? [auth.password] : []),
+        Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64')
+    ];
+}
+/** {@link authSecrets} and the forms a server could echo them in (URL-encoded, `user:password`). */
+function echoableForms(auth) {
+    const forms = new Set();
+    for (const secret of authSecrets(auth)) {
+        forms.add(secret);
+        forms.add(encodeURIComponent(secret));
+    }
+    if (auth && 'username' in auth && auth.password)
+        forms.add(`${auth.username}:${auth.password}`);
+    // Longest first: `user:password` goes whole before `password` is found inside it.
+    return [...forms].filter(form => form.length > 0).sort((a, b) => b.length - a.length);
+}
+const REDACTED = '[redacted]';
+/**
+ * A server's message without credentials: the client's own secrets wherever they appear, and
+ * any `Bearer …`, `Basic …`, `Token …` value or `Authorization`/`password`/`token`/`secret`
+ * field it echoes, whoever's they are.
+ */
+function redact(message, secrets = []) {
+    let text = message;
+    for (const secret of secrets)
+        text = text.split(secret).join(REDACTED);
+    return (text
+        // A credential has a digit or symbol; `basic authentication`, `token expired` stay.
+        .replace(/\b(bearer|basic|token)(\s+)(?=[A-Za-z0-9._~+/=-]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{8,}/gi, `$1$2${REDACTED}`)
+        .replace(/\b(authorization|proxy-authorization|password|passwd|pwd|secret|token|api[_-]?key)(["']?\s*[:=]\s*["']?)(?!\[redacted\])(?:(?:bearer|basic|token)\s+)?[^\s"',;}&]+/gi, `$1$2${REDACTED}`));
+}
+/** MLflow's `{"error_code", "message"}`; any other body (HTML, text) gives no code. */
+function parseErrorBody(text) {
+    try {
+        const parsed = JSON.parse(text);
+        if (typeof parsed === 'object' && parsed !== null) {
+            return {
+                errorCode: typeof parsed.error_code === 'string' ? parsed.error_code : undefined,
+                message: typeof parsed.message === 'string' ? parsed.message : ''
+            };
+        }
+    }
+    catch {
+        // not JSON
+    }
+    return { errorCode: undefined, message: '' };
+}
+function parseRetryAfter(value, now) {
+    if (!value)
+        return undefined;
+    const secondsValue = Number(value);
+    if (Number.isFinite(secondsValue) && secondsValue >= 0)
+        return secondsValue * 1000;
+    const date = Date.parse(value);
+    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+function describeNetworkError(error, timeoutMs) {
+    const err = error;
+    if (err?.name === 'TimeoutError' || err?.name === 'AbortError') {
+        return `no answer within ${seconds(timeoutMs)}`;
+    }
+    const code = err?.cause?.code;
+    return code ? `connection failed (${code})` : `connection failed (${err?.message ?? 'unknown'})`;
+}
+function http_quote(message) {
+    const flat = message.replace(/\s+/g, ' ').trim();
+    return JSON.stringify(flat.length > MAX_QUOTED ? `${flat.slice(0, MAX_QUOTED)}…` : flat);
+}
+function seconds(ms) {
+    return `${(ms / 1000).toFixed(1)} s`;
+}
+function dropUndefined(params) {
+    return Object.fromEntries(Object.entries(params).filter(([, value]) => value !== undefined));
+}
+
+;// CONCATENATED MODULE: ./src/registry/mlflow/names.ts
+/** Names ModelGate checks before it asks MLflow, and the tag keys it writes. Pure. */
+
+/** MLflow's alias rule (`mlflow/utils/validation.py`). */
+const names_ALIAS_RE = /^[\w-]+$/;
+const VERSION_ALIAS_RE = /^v\d+$/i;
+const MAX_ALIAS_LENGTH = 255;
+/** MLflow numbers versions 1, 2, ...; they travel as strings. */
+const names_VERSION_RE = /^[1-9]\d{0,18}$/;
+/** Tag value limits: OSS MLflow 5,000 characters; Unity Catalog 1,000. Counted in UTF-8 bytes, the strictest reading. */
+const OSS_TAG_VALUE_LIMIT = 5000;
+const UC_TAG_VALUE_LIMIT = 1000;
+/** Unity Catalog allows at most 50 tags on one securable object, a model version included (Databricks, "Apply tags to Unity Catalog securable objects"). */
+const UC_MAX_TAGS_PER_VERSION = 50;
+function assertModelName(model, unityCatalog) {
+    if (!model || model.trim() !== model) {
+        throw new InvalidInputError(`Invalid MLflow model name "${model}".`);
+    }
+    if (unityCatalog) {
+        const parts = model.split('.');
+        if (parts.length !== 3 || parts.some(part => part === '')) {
+            throw new InvalidInputError(`Unity Catalog model names have three levels, catalog.schema.model; got "${model}".`);
+        }
+    }
+}
+function assertVersion(version) {
+    if (!names_VERSION_RE.test(version)) {
+        throw new InvalidInputError(`Invalid MLflow model version "${version}": MLflow versions are whole numbers (1, 2, ...).`);
+    }
+}
+/** An alias MLflow accepts: `[\w-]+`, at most 255 characters, not `latest`, not `v<digits>`. */
+function assertAlias(alias, stage) {
+    const why = !names_ALIAS_RE.test(alias)
+        ? 'aliases may only hold letters, digits, _ and -'
+        : alias.length > MAX_ALIAS_LENGTH
+            ? `aliases are at most ${MAX_ALIAS_LENGTH} characters`
+            : alias.toLowerCase() === 'latest' || VERSION_ALIAS_RE.test(alias)
+                ? `"${alias}" is reserved by MLflow`
+                : undefined;
+    if (why) {
+        throw new InvalidInputError(`Stage "${stage}" maps to the MLflow alias "${alias}": ${why}.`);
+    }
+}
+function tagKeys(unityCatalog) {
+    if (unityCatalog) {
+        const part = (alias) => alias.replaceAll('-', '_');
+        return {
+            history: alias => `modelgate_history_${part(alias)}`,
+            promoted: alias => `modelgate_promoted_${part(alias)}`,
+            auditHeader: id => `modelgate_audit_${ucKeyPart(id)}`,
+            auditPart: (id, n) => `modelgate_audit_${ucKeyPart(id)}_${n}`,
+            removed: alias => `modelgate_removed_${part(alias)}`,
+            archived: 'archived',
+            signature: ['modelgate_signature'],
+            candidateDigest: 'modelgate_candidate_digest',
+            historyAlias: key => (key.startsWith('modelgate_history_') ? key.slice(18) : undefined)
+        };
+    }
+    return {
+        history: alias => `modelgate.history.${alias}`,
+        promoted: alias => `modelgate.promoted.${alias}`,
+        auditHeader: id => `modelgate.audit.${ossKeyPart(id)}`,
+        auditPart: (id, n) => `modelgate.audit.${ossKeyPart(id)}.${n}`,
+        removed: alias => `modelgate.removed.${alias}`,
+        archived: 'archived',
+        signature: ['modelgate.signature', 'modelgate_signature'],
+        candidateDigest: 'modelgate.candidate_digest',
+        historyAlias: key => (key.startsWith('modelgate.history.') ? key.slice(18) : undefined)
+    };
+}
+/** An entry id as a Unity Catalog tag key part: only letters, digits and `_`. */
+function ucKeyPart(id) {
+    return id.replace(/[^A-Za-z0-9_]/g, '_');
+}
+/** An entry id as an OSS tag key part: letters, digits, `_` and `-` (no `.`, `/`: no path tricks). */
+function ossKeyPart(id) {
+    return id.replace(/[^A-Za-z0-9_-]/g, '_');
+}
+/** Databricks workspace hosts: there the registry is Unity Catalog unless told otherwise. */
+const DATABRICKS_HOST_RE = /(^|\.)(cloud\.databricks\.com|azuredatabricks\.net|gcp\.databricks\.com)$/i;
+function isDatabricksHost(trackingUri) {
+    try {
+        return DATABRICKS_HOST_RE.test(new URL(trackingUri).hostname);
+    }
+    catch {
+        return false;
+    }
+}
+/** Legacy MLflow stages, by the names a policy may use for them (any case). */
+const LEGACY_STAGES = { staging: 'Staging', production: 'Production' };
+function legacyStageName(name, stage) {
+    const canonical = LEGACY_STAGES[name.toLowerCase()];
+    if (!canonical) {
+        throw new InvalidInputError(`Stage "${stage}" cannot be used with legacy MLflow stages: they are only Staging and Production (map the policy's stage to one of them).`);
+    }
+    return canonical;
+}
+/** UTF-8 length: what every backend's limit is at least as generous as. */
+function byteLength(text) {
+    return Buffer.byteLength(text, 'utf8');
+}
+/** `text` cut to at most `max` UTF-8 bytes on a code point boundary, marked with `…` when cut. */
+function truncateBytes(text, max) {
+    if (byteLength(text) <= max)
+        return text;
+    let out = '';
+    let used = byteLength('…');
+    for (const ch of text) {
+        const size = byteLength(ch);
+        if (used + size > max)
+            break;
+        out += ch;
+        used += size;
+    }
+    return `${out}…`;
+}
+
+;// CONCATENATED MODULE: ./src/registry/mlflow/journal.ts
+/**
+ * The stage history ModelGate keeps in one registered-model tag per stage
+ * alias (`modelgate.history.<alias>`): a JSON list of entries, newest first,
+ * trimmed (oldest first) to fit the backend's tag-value limit. Pure.
+ *
+ * The entry of a write is written *before* the alias moves (it is the write's
+ * journal), so a run that fails after moving the alias leaves enough behind
+ * for the next run to finish the job. An entry that never took effect can only
+ * be the newest one, and is recognised by the alias still pointing at the
+ * version the entry says it replaced (`isUnapplied`); readers skip it and the
+ * next write drops it.
+ */
+
+/** Longest reason kept in the history (the version's audit tag keeps more). */
+const MAX_HISTORY_REASON = 200;
+const MAX_HISTORY_ACTOR = 100;
+/** Entries of a history tag; `{ error }` when the value is not a list of entries. */
+function decodeJournal(value) {
+    if (value === undefined || value === '')
+        return { entries: [] };
+    let parsed;
+    try {
+        parsed = JSON.parse(value);
+    }
+    catch {
+        return { error: 'is not valid JSON' };
+    }
+    if (!Array.isArray(parsed))
+        return { error: 'is not a JSON list' };
+    const entries = [];
+    for (const [i, item] of parsed.entries()) {
+        const entry = toEntry(item);
+        if (!entry)
+            return { error: `has an invalid entry at index ${i}` };
+        entries.push(entry);
+    }
+    return { entries };
+}
+function toEntry(item) {
+    if (typeof item !== 'object' || item === null)
+        return undefined;
+    const o = item;
+    const kind = o.kind;
+    if (kind !== 'assign' && kind !== 'rollback' && kind !== 'unassign')
+        return undefined;
+    const str = (v) => typeof v === 'string' && v !== '';
+    const nullableStr = (v) => v === null || v === undefined || str(v);
+    if (!str(o.id) || !str(o.stage) || !str(o.at) || !str(o.by))
+        return undefined;
+    if (!nullableStr(o.version) || !nullableStr(o.from) || !nullableStr(o.previous))
+        return undefined;
+    if (Number.isNaN(Date.parse(o.at)))
+        return undefined;
+    return {
+        id: o.id,
+        kind,
+        stage: o.stage,
+        version: o.version ?? null,
+        from: o.from ?? null,
+        previous: o.previous ?? null,
+        at: o.at,
+        by: o.by,
+        ...(str(o.email) ? { email: o.email } : {}),
+        ...(str(o.reason) ? { reason: o.reason } : {}),
+        ...(o.forced === true ? { forced: true } : {}),
+        ...(str(o.archived) ? { archived: o.archived } : {}),
+        ...(o.recorded === true ? { recorded: true } : {})
+    };
+}
+/**
+ * The tag value for `entries` (newest first): as many as fit in `limit` UTF-8
+ * bytes, oldest dropped first. The newest entry always fits (its free text is
+ * cut to size).
+ */
+function encodeJournal(entries, limit) {
+    const [newest, ...older] = entries;
+    if (!newest)
+        return '[]';
+    const kept = [journal_compact(newest)];
+    let text = JSON.stringify(kept);
+    if (byteLength(text) > limit) {
+        const bare = { ...kept[0], by: truncateBytes(newest.by, 40) };
+        delete bare.reason;
+        delete bare.email;
+        kept[0] = bare;
+        text = JSON.stringify(kept);
+    }
+    for (const entry of older) {
+        const next = JSON.stringify([...kept, journal_compact(entry)]);
+        if (byteLength(next) > limit)
+            break;
+        kept.push(journal_compact(entry));
+        text = next;
+    }
+    return text;
+}
+function journal_compact(entry) {
+    return {
+        ...entry,
+        by: truncateBytes(entry.by, MAX_HISTORY_ACTOR),
+        ...(entry.reason === undefined
+            ? {}
+            : { reason: truncateBytes(entry.reason, MAX_HISTORY_REASON) })
+    };
+}
+/** The newest entry never took effect: the alias still points where it pointed before. */
+function isUnapplied(entry, holder) {
+    const now = holder ?? null;
+    return entry.version !== now && entry.from === now;
+}
+/** The entries that took effect (an unapplied newest entry left out), newest first. */
+function appliedEntries(entries, holder) {
+    const [head, ...rest] = entries;
+    return head && isUnapplied(head, holder) ? rest : entries;
+}
+/**
+ * The newest applied entry that put the current holder in: its facts describe
+ * the holder. Undefined when the holder got there another way (an alias set
+ * outside ModelGate) or the entry was trimmed away.
+ */
+function holderEntry(applied, holder) {
+    const head = applied[0];
+    return head && holder !== undefined && head.version === holder ? head : undefined;
+}
+/**
+ * What `<alias>-previous` should point at after rolling the stage back from
+ * `removed` to `restored`: the latest earlier holder that is neither of them
+ * nor rolled back out since (GTO's rule, so rolling back twice goes back two
+ * steps and never returns to a version that was rolled back). Null when the
+ * history knows none.
+ */
+function previousAfterRollback(applied, restored, removed) {
+    const chronological = [...applied].reverse();
+    const holders = [];
+    const excluded = new Set();
+    const oldest = chronological[0];
+    if (oldest?.from)
+        holders.push(oldest.from);
+    for (const entry of chronological) {
+        if (entry.kind === 'rollback' && entry.from)
+            excluded.add(entry.from);
+        if (entry.version) {
+            excluded.delete(entry.version);
+            holders.push(entry.version);
+        }
+    }
+    excluded.add(removed);
+    excluded.delete(restored);
+    for (let i = holders.length - 1; i >= 0; i--) {
+        const candidate = holders[i];
+        if (candidate !== undefined && candidate !== restored && !excluded.has(candidate)) {
+            return candidate;
+        }
+    }
+    return null;
+}
+
+;// CONCATENATED MODULE: external "node:zlib"
+const external_node_zlib_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
+var external_node_zlib_default = /*#__PURE__*/__nccwpck_require__.n(external_node_zlib_namespaceObject);
+;// CONCATENATED MODULE: ./src/registry/mlflow/record-tags.ts
+/**
+ * A write's full audit record, kept on the model version as tags that each fit
+ * the backend's tag-value limit. Pure.
+ *
+ * The record's JSON (`JSON.stringify(record)`) is compressed (gzip, level 9)
+ * and base64-encoded. The header tag says how it is encoded, the byte length
+ * and sha256 of the original JSON (checked after decoding), and holds as much
+ * of the encoded data as fits within the limit; whatever does not fit goes into
+ * parts, each at most `limit` characters of base64:
+ *
+ *   modelgate.audit.<entry id>     {"encoding":"gzip+base64","parts":0,"bytes":2233,"sha256":"…","data":"H4sI…"}
+ *
+ * or, for a record too large for one tag,
+ *
+ *   modelgate.audit.<entry id>     {"encoding":"gzip+base64","parts":2,"bytes":29927,"sha256":"…","data":"H4sI…"}
+ *   modelgate.audit.<entry id>.1   the next 5,000 characters of base64
+ *   modelgate.audit.<entry id>.2   the rest
+ *
+ * (Unity Catalog: `modelgate_audit_<entry id>` and `…_<n>`, see names.ts.)
+ * Base64 has no spaces, so no value begins or ends with one (Unity Catalog
+ * refuses those).
+ *
+ * Records written before the encoding existed are read too: a header without
+ * `encoding`, `{parts, bytes, sha256}`, and parts `1..parts` that are the JSON
+ * itself, cut on code point boundaries.
+ *
+ * A rollback or an unassignment whose record cannot be kept whole (too large,
+ * or no room left among a Unity Catalog version's 50 tags) keeps a summary in
+ * the header tag instead, and no parts:
+ *
+ *   modelgate.audit.<entry id>     {"recordTruncated":true,"why":"…","bytes":29927,"sha256":"…","keys":["schema",…]}
+ *
+ * Reading never trusts the header: it takes at most MAX_RECORD_TAGS - 1 parts,
+ * at most MAX_RECORD_BYTES of JSON, and gunzip stops at the byte length the
+ * header gives, so a hostile header or a gzip bomb cannot make it allocate.
+ */
+
+
+
+const RECORD_ENCODING = 'gzip+base64';
+/**
+ * The most tags one record may take, its header included, on either backend:
+ * 20 × 1,000 characters of base64 on Unity Catalog (a promotion record of
+ * about 280 candidate files), 20 × 5,000 on OSS (about 1,400 files). Unity
+ * Catalog allows 50 tags on a model version, and a version may carry the
+ * records of several writes.
+ */
+const MAX_RECORD_TAGS = 20;
+/** The writer never uses more: a gzip+base64 header claiming more parts is damaged. */
+const MAX_ENCODED_PARTS = MAX_RECORD_TAGS - 1;
+/**
+ * Parts of the old, uncompressed format: the JSON itself, at most 5,000 bytes a
+ * part on OSS (a record of MAX_RECORD_BYTES takes 210), at most 49 on a Unity
+ * Catalog version.
+ */
+const MAX_LEGACY_PARTS = 256;
+/**
+ * The largest record JSON ModelGate writes (UTF-8 bytes); a header claiming
+ * more is damaged, and gunzip stops there. 20 tags hold 100,000 characters of
+ * base64 (OSS), 75,000 bytes of gzip, which deflate (at most about 1,032 to 1)
+ * could inflate to some 77 MB: the writer refuses (a promotion) or summarises
+ * (a rollback, an unassignment) a record over this bound instead. A real
+ * promotion record that fills 20 OSS tags (about 1,400 files) is about 230 KB
+ * of JSON, its checksums compressing about 2 to 1.
+ */
+const MAX_RECORD_BYTES = 1024 * 1024;
+const SHA256_RE = /^[0-9a-f]{64}$/;
+const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
+function sha256Hex(text) {
+    return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(text, 'utf8').digest('hex');
+}
+function recordTags(keys, id, record, limit) {
+    const json = JSON.stringify(record);
+    const bytes = Buffer.byteLength(json, 'utf8');
+    const sha256 = sha256Hex(json);
+    const data = (0,external_node_zlib_namespaceObject.gzipSync)(Buffer.from(json, 'utf8'), { level: 9 }).toString('base64');
+    const headerWith = (parts, piece) => JSON.stringify({
+        encoding: RECORD_ENCODING,
+        parts,
+        bytes,
+        sha256,
+        data: piece
+    });
+    // The header takes what room its own fields leave; the part count is a field, so settle it first.
+    let parts = 0;
+    let room = 0;
+    for (;;) {
+        room = limit - Buffer.byteLength(headerWith(parts, ''), 'utf8');
+        if (room < 0)
+            throw new RangeError(`A tag-value limit of ${limit} bytes cannot hold a header.`);
+        const needed = data.length <= room ? 0 : Math.ceil((data.length - room) / limit);
+        if (needed <= parts)
+            break;
+        parts = needed;
+    }
+    const rest = data.slice(room);
+    return {
+        header: { key: keys.auditHeader(id), value: headerWith(parts, data.slice(0, room)) },
+        parts: Array.from({ length: parts }, (_, i) => ({
+            key: keys.auditPart(id, i + 1),
+            value: rest.slice(i * limit, (i + 1) * limit)
+        })),
+        bytes,
+        encodedBytes: data.length
+    };
+}
+/**
+ * The header tag of a record kept as a summary (see the top of this file),
+ * within `limit`: the keys are dropped, then `why` cut, to fit.
+ */
+function recordSummaryTag(keys, id, record, why, limit) {
+    const json = JSON.stringify(record);
+    const base = { recordTruncated: true, bytes: Buffer.byteLength(json, 'utf8') };
+    const sha256 = sha256Hex(json);
+    const names = Object.keys(record);
+    const attempts = [
+        { ...base, why, sha256, keys: names.slice(0, 30) },
+        { ...base, why, sha256, keys: names.slice(0, 5) },
+        { ...base, why: truncateBytes(why, 200), sha256, keys: [] },
+        { ...base, why: truncateBytes(why, 40), sha256, keys: [] }
+    ];
+    const summary = attempts.find(s => Buffer.byteLength(JSON.stringify(s), 'utf8') <= limit) ??
+        attempts[attempts.length - 1];
+    return { key: keys.auditHeader(id), value: JSON.stringify(summary), summary };
+}
+/**
+ * The record of write `id` from a version's tags: undefined when there is no
+ * header (nothing was stored), else the record, or why it cannot be read back.
+ */
+function readRecordTags(keys, id, tags) {
+    const key = keys.auditHeader(id);
+    const raw = tags.get(key);
+    if (raw === undefined)
+        return undefined;
+    const damaged = (problem) => ({
+        ok: false,
+        damaged: { damaged: true, problem, tag: key }
+    });
+    const header = parseHeader(raw);
+    if (typeof header === 'string')
+        return damaged(`the header tag ${key} ${header}`);
+    if ('recordTruncated' in header)
+        return { ok: true, record: header };
+    const chunks = [];
+    const missing = [];
+    for (let n = 1; n <= header.parts; n++) {
+        const part = tags.get(keys.auditPart(id, n));
+        if (part === undefined)
+            missing.push(n);
+        else
+            chunks.push(part);
+    }
+    if (missing.length > 0) {
+        return damaged(`${missing.length} of ${header.parts} parts missing (${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''})`);
+    }
+    const stored = (header.data ?? '') + chunks.join('');
+    let json = stored;
+    if (header.encoding === RECORD_ENCODING) {
+        if (!BASE64_RE.test(stored))
+            return damaged('the data is not base64');
+        try {
+            json = (0,external_node_zlib_namespaceObject.gunzipSync)(Buffer.from(stored, 'base64'), {
+                maxOutputLength: Math.max(header.bytes, 1)
+            }).toString('utf8');
+        }
+        catch (error) {
+            const why = error instanceof Error ? error.message : String(error);
+            return damaged(`the data does not decompress to the ${header.bytes} bytes the header describes (${why})`);
+        }
+    }
+    if (sha256Hex(json) !== header.sha256) {
+        return damaged(`the ${header.encoding === RECORD_ENCODING ? 'decoded data does' : 'parts do'} not match the header's sha256 (${Buffer.byteLength(json, 'utf8')} bytes, ${header.bytes} expected)`);
+    }
+    let parsed;
+    try {
+        parsed = JSON.parse(json);
+    }
+    catch {
+        return damaged('the record is not valid JSON');
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        return damaged('the record is not a JSON object');
+    }
+    return { ok: true, record: parsed };
+}
+/** An entry id as the adapter makes them: the time in base 36, `-`, 6 hex digits (as a key part, `-` may be `_`). */
+const ENTRY_ID_KEY_RE = /^([0-9a-z]{1,12})[-_]([0-9a-f]{6})$/;
+/**
+ * The records ModelGate wrote among `tags`, oldest first: each header whose
+ * key holds an entry id in the adapter's format and whose value is a header
+ * (or a summary) ModelGate could have written, with the parts it names that
+ * are there. Anything else, a team's tag or a `modelgate…audit…` tag that is
+ * not one of these, is left out: what a caller deletes from this list is only
+ * ever ModelGate's own.
+ */
+function keptRecords(keys, tags) {
+    const prefix = keys.auditHeader('');
+    const found = [];
+    for (const [key, value] of tags) {
+        if (!key.startsWith(prefix))
+            continue;
+        const match = ENTRY_ID_KEY_RE.exec(key.slice(prefix.length));
+        if (!match)
+            continue;
+        const id = `${match[1]}-${match[2]}`;
+        const at = Number.parseInt(match[1], 36);
+        if (keys.auditHeader(id) !== key || !Number.isSafeInteger(at))
+            continue;
+        const header = parseHeader(value);
+        if (typeof header === 'string')
+            continue;
+        const parts = [];
+        const count = 'recordTruncated' in header ? 0 : header.parts;
+        for (let n = 1; n <= count; n++) {
+            const part = keys.auditPart(id, n);
+            const stored = tags.get(part);
+            if (stored !== undefined)
+                parts.push({ key: part, value: stored });
+        }
+        found.push({ id, at, tags: [...parts, { key, value }] });
+    }
+    return found.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+/** A damaged-record stand-in for a header that should be there and is not. */
+function missingRecord(keys, id, where) {
+    const tag = keys.auditHeader(id);
+    return { damaged: true, problem: `the header tag ${tag} is missing from ${where}`, tag };
+}
+/** The header (or a summary), or what is wrong with it (to follow "the header tag <key>"). */
+function parseHeader(raw) {
+    const invalid = 'is not a valid header';
+    let value;
+    try {
+        value = JSON.parse(raw);
+    }
+    catch {
+        return invalid;
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+        return invalid;
+    const fields = value;
+    if (fields.recordTruncated === true)
+        return parseSummary(fields) ?? invalid;
+    const { encoding, parts, bytes, sha256, data } = fields;
+    if (encoding !== undefined && encoding !== RECORD_ENCODING) {
+        return `names an unknown encoding ${JSON.stringify(encoding)} (written by a newer ModelGate?)`;
+    }
+    const encoded = encoding === RECORD_ENCODING;
+    if (typeof parts === 'number' && parts > (encoded ? MAX_ENCODED_PARTS : MAX_LEGACY_PARTS)) {
+        return `claims ${parts} parts, more than ModelGate ever writes (${encoded ? MAX_ENCODED_PARTS : MAX_LEGACY_PARTS})`;
+    }
+    if (typeof bytes === 'number' && bytes > MAX_RECORD_BYTES) {
+        return `claims a record of ${bytes} bytes, more than ModelGate ever writes (${MAX_RECORD_BYTES})`;
+    }
+    if (typeof parts !== 'number' ||
+        !Number.isInteger(parts) ||
+        parts < (encoded ? 0 : 1) ||
+        typeof bytes !== 'number' ||
+        !Number.isInteger(bytes) ||
+        bytes < 0 ||
+        typeof sha256 !== 'string' ||
+        !SHA256_RE.test(sha256) ||
+        (encoded ? typeof data !== 'string' : data !== undefined)) {
+        return invalid;
+    }
+    return encoded
+        ? { encoding: RECORD_ENCODING, parts, bytes, sha256, data: data }
+        : { parts, bytes, sha256 };
+}
+function parseSummary(fields) {
+    const { why, bytes, sha256, keys } = fields;
+    if (typeof why !== 'string' ||
+        typeof bytes !== 'number' ||
+        !Number.isInteger(bytes) ||
+        bytes < 0 ||
+        typeof sha256 !== 'string' ||
+        !SHA256_RE.test(sha256) ||
+        !Array.isArray(keys) ||
+        !keys.every(k => typeof k === 'string')) {
+        return undefined;
+    }
+    return { recordTruncated: true, why, bytes, sha256, keys: keys };
+}
+
+;// CONCATENATED MODULE: ./src/registry/mlflow/removal-mark.ts
+
+const MAX_MARK_ACTOR = 100;
+/** The mark of `entry` (a rollback or an unassignment), within `limit` UTF-8 bytes: the reason is cut to fit. */
+function encodeRemovalMark(entry, limit) {
+    const base = {
+        removed: true,
+        kind: entry.kind,
+        stage: entry.stage,
+        at: entry.at,
+        by: truncateBytes(entry.by, MAX_MARK_ACTOR),
+        id: entry.id
+    };
+    const bare = JSON.stringify(base);
+    if (entry.reason === undefined)
+        return bare;
+    // The reason takes what the rest leaves; escaping may take more, so cut again by the excess.
+    for (let room = limit - byteLength(bare) - byteLength(',"reason":""'); room > 0;) {
+        const value = JSON.stringify({ ...base, reason: truncateBytes(entry.reason, room) });
+        const excess = byteLength(value) - limit;
+        if (excess <= 0)
+            return value;
+        room -= excess;
+    }
+    return bare;
+}
+/** A mark's value read back; `{ error }` when it is not one ModelGate could have written. */
+function decodeRemovalMark(value) {
+    let parsed;
+    try {
+        parsed = JSON.parse(value);
+    }
+    catch {
+        return { error: 'is not valid JSON' };
+    }
+    if (!isMarkShaped(parsed))
+        return { error: 'is not a removal mark' };
+    const { kind, stage, at, by, reason, id } = parsed;
+    const text = (v) => typeof v === 'string' && v !== '';
+    if ((kind !== 'rollback' && kind !== 'unassign') ||
+        !text(stage) ||
+        !text(at) ||
+        Number.isNaN(Date.parse(at)) ||
+        !text(by) ||
+        !text(id) ||
+        (reason !== undefined && typeof reason !== 'string')) {
+        return { error: 'is not a valid removal mark' };
+    }
+    return { mark: { kind, stage, at, by, ...(text(reason) ? { reason } : {}), id } };
+}
+/** Whether a tag value claims to be a removal mark (`"removed": true`), however well formed otherwise. */
+function isRemovalMark(value) {
+    if (value === undefined)
+        return false;
+    try {
+        return isMarkShaped(JSON.parse(value));
+    }
+    catch {
+        return false;
+    }
+}
+function isMarkShaped(value) {
+    return (typeof value === 'object' &&
+        value !== null &&
+        !Array.isArray(value) &&
+        value.removed === true);
+}
+
+;// CONCATENATED MODULE: ./src/registry/mlflow/wire.ts
+/**
+ * MLflow's answers, read defensively into plain shapes: a list MLflow leaves
+ * out when empty is an empty list, an alias list may be strings (OSS model
+ * version) or `{alias, version}` (registered model, Unity Catalog), numbers may
+ * come as strings. Pure.
+ */
+function obj(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {};
+}
+function list(value) {
+    return Array.isArray(value) ? value : [];
+}
+function str(value) {
+    if (typeof value === 'string')
+        return value;
+    if (typeof value === 'number' && Number.isFinite(value))
+        return String(value);
+    return undefined;
+}
+function num(value) {
+    const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+    return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
+}
+function tagMap(value) {
+    const tags = new Map();
+    for (const item of list(value)) {
+        const tag = obj(item);
+        const key = str(tag.key);
+        if (key !== undefined)
+            tags.set(key, str(tag.value) ?? '');
+    }
+    return tags;
+}
+function readRegisteredModel(answer) {
+    const rm = obj(answer.registered_model);
+    const aliases = new Map();
+    for (const item of list(rm.aliases)) {
+        const alias = obj(item);
+        const name = str(alias.alias);
+        const version = str(alias.version);
+        if (name !== undefined && version !== undefined)
+            aliases.set(name, version);
+    }
+    return {
+        name: str(rm.name) ?? '',
+        ...wire_optional('creationTimestamp', num(rm.creation_timestamp)),
+        ...wire_optional('lastUpdatedTimestamp', num(rm.last_updated_timestamp)),
+        tags: tagMap(rm.tags),
+        aliases,
+        latestVersions: list(rm.latest_versions).map(readVersionObject)
+    };
+}
+function readModelVersion(answer) {
+    return readVersionObject(answer.model_version);
+}
+function readVersionObject(value) {
+    const mv = obj(value);
+    const aliases = [];
+    for (const item of list(mv.aliases)) {
+        const alias = typeof item === 'string' ? item : str(obj(item).alias);
+        if (alias)
+            aliases.push(alias);
+    }
+    return {
+        name: str(mv.name) ?? '',
+        version: str(mv.version) ?? '',
+        ...wire_optional('creationTimestamp', num(mv.creation_timestamp)),
+        ...wire_optional('lastUpdatedTimestamp', num(mv.last_updated_timestamp)),
+        ...wire_optional('userId', str(mv.user_id) || undefined),
+        ...wire_optional('currentStage', str(mv.current_stage) || undefined),
+        ...wire_optional('source', str(mv.source) || undefined),
+        ...wire_optional('runId', str(mv.run_id) || undefined),
+        ...wire_optional('status', str(mv.status) || undefined),
+        tags: tagMap(mv.tags),
+        aliases
+    };
+}
+function readRun(answer) {
+    const run = obj(answer.run);
+    const info = obj(run.info);
+    const data = obj(run.data);
+    const metrics = new Map();
+    for (const item of list(data.metrics)) {
+        const metric = obj(item);
+        const key = str(metric.key);
+        if (key !== undefined)
+            metrics.set(key, metric.value);
+    }
+    return {
+        runId: str(info.run_id) ?? str(info.run_uuid) ?? '',
+        metrics,
+        tags: tagMap(data.tags)
+    };
+}
+/** A page of `model-versions/search` or `registered-models/search`. */
+function readPage(answer, field) {
+    const next = str(answer.next_page_token);
+    return { items: list(answer[field]), ...(next ? { next } : {}) };
+}
+function wire_optional(key, value) {
+    return (value === undefined ? {} : { [key]: value });
+}
+
+;// CONCATENATED MODULE: ./src/registry/mlflow/register-run.ts
+/**
+ * `register` on MLflow (issue 11, item 2). MLflow numbers versions itself, so ModelGate cannot
+ * record a version under a number it chooses, and there is no git commit to point at. Two
+ * paths:
+ *
+ * - **from a run**: create a version with `model-versions/create`, source
+ *   `runs:/<run_id>/<path>` (what `mlflow.register_model("runs:/…")` sends), the registered
+ *   model created first when it does not exist; MLflow answers with the version's number. A
+ *   re-run for the same run and path finds that version and writes nothing.
+ * - **confirm**: a version that already exists (registered by the training job) is confirmed
+ *   as it is; no write.
+ *
+ * The candidate digest, when given, goes into the version tag `modelgate.candidate_digest`
+ * with the create call, so a candidate directory can later be bound to the version.
+ */
+
+
+/** MLflow run ids are 32 hex digits; other stores use other ids, so any plain word is let through. */
+const RUN_ID_RE = /^[A-Za-z0-9_-]{1,256}$/;
+function checkRunSource(runId, artifactPath) {
+    if (!RUN_ID_RE.test(runId)) {
+        throw new InvalidInputError(`Invalid MLflow run id "${runId}": letters, digits, _ and - only (MLflow's are 32 hex digits).`);
+    }
+    const parts = artifactPath.split('/');
+    if (!artifactPath ||
+        artifactPath.startsWith('/') ||
+        parts.some(p => p === '' || p === '..' || p === '.')) {
+        throw new InvalidInputError(`Invalid artifact path "${artifactPath}": a relative path inside the run, e.g. model.`);
+    }
+    return `runs:/${runId}/${artifactPath}`;
+}
+/** Creates (or finds, on a re-run) the version of `model` made from the run's logged model. */
+async function registerFromRun(ports, request) {
+    if (ports.unityCatalog) {
+        throw new InvalidInputError('Registering from a run on Unity Catalog is not supported by ModelGate: register with mlflow.register_model (UC needs a signature), then promote the version.');
+    }
+    const { model, runId, artifactPath, audit } = request;
+    const source = checkRunSource(runId, artifactPath);
+    // The run must exist on this server (a missing run is exit 3, named).
+    await ports.http.call('GET', '/mlflow/runs/get', { run_id: runId }, `Run ${runId}`);
+    let exists = true;
+    try {
+        await ports.http.call('GET', '/mlflow/registered-models/get', { name: model }, `"${model}"`);
+    }
+    catch (error) {
+        if (!(error instanceof NotFoundError))
+            throw error;
+        exists = false;
+    }
+    if (exists) {
+        const same = (await ports.searchVersions(model)).find(mv => mv.runId === runId && mv.source === source);
+        if (same)
+            return { written: false, reason: 'already registered', version: same.version };
+    }
+    const event = (version) => ({
+        kind: 'registration',
+        model,
+        version,
+        at: new Date(ports.now()),
+        by: audit.actor,
+        ...(audit.actorEmail ? { byEmail: audit.actorEmail } : {}),
+        id: `${model}/${version}`,
+        ref: source,
+        summary: `Register ${model} ${version} from ${source}`
+    });
+    if (request.dryRun) {
+        return { written: false, reason: 'dry run', planned: [event('(numbered by MLflow)')] };
+    }
+    if (!exists) {
+        await ports.http.call('POST', '/mlflow/registered-models/create', { name: model }, `"${model}"`);
+    }
+    const tags = audit.candidateDigest
+        ? [{ key: ports.keys.candidateDigest, value: audit.candidateDigest }]
+        : [];
+    const created = readModelVersion(await ports.http.call('POST', '/mlflow/model-versions/create', { name: model, source, run_id: runId, ...(tags.length ? { tags } : {}) }, `"${model}"`));
+    if (!created.version) {
+        throw new InvalidInputError(`MLflow created a version of ${model} but did not say its number.`);
+    }
+    return { written: true, events: [event(created.version)], attempts: 1, version: created.version };
+}
+
+;// CONCATENATED MODULE: ./src/registry/mlflow/read-view.ts
+/**
+ * One command's view of the registry (issue 11, "count whole commands"): each object read
+ * once per command. A command (one registry object, as the CLI and the action open one per
+ * command) reads the registered model, the versions and the runs it needs once; any write
+ * forgets everything, so what is read after a write is read afresh, and a write's own
+ * race check (the alias re-read just before it moves) never comes from here.
+ */
+class ReadView {
+    entries = new Map();
+    /** The cached answer for `key`, else `load()`'s (a failed load is not kept). */
+    get(key, load) {
+        const seen = this.entries.get(key);
+        if (seen)
+            return seen;
+        const loading = load();
+        this.entries.set(key, loading);
+        loading.catch(() => {
+            if (this.entries.get(key) === loading)
+                this.entries.delete(key);
+        });
+        return loading;
+    }
+    clear() {
+        this.entries.clear();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/registry/mlflow/stage-facts.ts
+
+/**
+ * The entry that put `holder` in the stage, when the history can vouch for it: the newest
+ * entry naming it; or, when the newest entry never took effect (a write stopped before it moved
+ * the alias, whose undo could not run), the one before it. A newest entry whose write did
+ * finish (its `<alias>-previous` is in place: `previousAlias`) but whose version no longer
+ * holds the stage was undone by hand: stale, so undefined (date and actor unknown).
+ * `previousAlias` undefined: a registry without one (legacy stages), judged by the alias alone.
+ */
+function trustedEntry(entries, holder, previousAlias) {
+    const [head, next] = entries;
+    if (!head || holder === undefined)
+        return undefined;
+    const names = (entry) => entry !== undefined && entry.kind !== 'unassign' && entry.version === holder;
+    if (names(head))
+        return head;
+    const finished = previousAlias !== undefined && previousAlias === head.previous;
+    return isUnapplied(head, holder) && !finished && names(next) ? next : undefined;
+}
+/**
+ * The versions a rollback from `removed` may restore, best first: `first` (the recorded
+ * previous holder), then every earlier holder in the history, newest first, leaving out
+ * `removed` and the versions rolled back out of the stage and not put back since (GTO's rule).
+ * The caller takes the first one that still exists (MLflow keeps aliases of deleted versions).
+ */
+function rollbackCandidates(applied, removed, first) {
+    const chronological = [...applied].reverse();
+    const holders = [];
+    const excluded = new Set();
+    if (chronological[0]?.from)
+        holders.push(chronological[0].from);
+    for (const entry of chronological) {
+        if (entry.kind === 'rollback' && entry.from)
+            excluded.add(entry.from);
+        if (entry.version) {
+            excluded.delete(entry.version);
+            holders.push(entry.version);
+        }
+    }
+    excluded.add(removed);
+    const out = first !== null && first !== removed ? [first] : [];
+    for (let i = holders.length - 1; i >= 0; i--) {
+        const version = holders[i];
+        if (!excluded.has(version) && !out.includes(version))
+            out.push(version);
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/registry/mlflow/steps.ts
+/**
+ * Runs a write as an ordered list of idempotent steps, so that it is never
+ * left half done without saying so.
+ *
+ * Each REST call inside a step is already retried (http.ts). When a step still
+ * fails, the steps done so far are undone newest first (each undo restores the
+ * value read before the write, or deletes what did not exist). Undoing stops at
+ * the first undo that fails, so what stays written is always a prefix of the
+ * plan, the state a re-run of the same write recognises and completes. The
+ * error (MlflowWriteError) says which: `reverted` (nothing left changed) or
+ * `partial` (listing what is written, what is not, and where the stage stands).
+ */
+
+
+/** A `check` step saw that another writer moved the stage: the caller re-reads and tries again. */
+class StageMovedError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'StageMovedError';
+    }
+}
+/** A write that failed after retries; its message says what was and was not changed. */
+class MlflowWriteError extends ModelGateError {
+    failure;
+    constructor(message, failure, exitCode, cause) {
+        super(message, exitCode, { cause });
+        this.name = 'MlflowWriteError';
+        this.failure = failure;
+    }
+}
+/**
+ * Runs `steps` in order. Resolves when all ran. On a StageMovedError from a
+ * check step, undoes what was done and rethrows it (nothing left changed) —
+ * unless an undo fails, then it becomes a partial MlflowWriteError.
+ */
+async function runSteps(steps, context) {
+    for (const [index, step] of steps.entries()) {
+        try {
+            await step.run();
+        }
+        catch (error) {
+            // A definite refusal (4xx) wrote nothing; anything else (lost answer,
+            // timeout, 5xx) may have landed, so its own undo runs too.
+            const landedMaybe = step.phase !== 'check' && !isDefiniteRefusal(error);
+            const doneCount = landedMaybe ? index + 1 : index;
+            context.beforeUndo?.();
+            const undo = await undoSteps(steps, doneCount);
+            if (error instanceof StageMovedError && undo.stuckAt === undefined)
+                throw error;
+            throw await writeError(steps, index, doneCount, undo, error, context);
+        }
+    }
+}
+async function undoSteps(steps, doneCount) {
+    const reverted = [];
+    for (let i = doneCount - 1; i >= 0; i--) {
+        const undo = steps[i].undo;
+        if (!undo)
+            continue;
+        try {
+            await undo.run();
+            reverted.push(i);
+        }
+        catch {
+            return { reverted, stuckAt: i };
+        }
+    }
+    return { reverted };
+}
+async function writeError(steps, index, doneCount, undo, cause, context) {
+    const writes = (from, to) => steps.slice(from, to).filter(step => step.phase !== 'check');
+    let left = undo.stuckAt === undefined ? [] : writes(0, undo.stuckAt + 1);
+    const failedStep = steps[index];
+    let committed = left.some(step => step.phase === 'commit');
+    if (committed && failedStep.phase === 'commit' && left.includes(failedStep)) {
+        // The stage-moving step itself failed and could not be undone: did it land?
+        const landed = await context.probe?.().catch(() => undefined);
+        committed = landed ?? 'unknown';
+        if (landed === false)
+            left = left.filter(step => step !== failedStep);
+    }
+    // The failed step itself may or may not have landed (its answer was lost).
+    const leftLabel = (step) => step === steps[index] ? `${step.label} (if it landed)` : step.label;
+    const notDone = writes(doneCount, steps.length).map(step => step.label);
+    const reverted = undo.reverted.map(i => steps[i].label);
+    const failed = failedStep;
+    const failure = {
+        outcome: left.length === 0 ? 'reverted' : 'partial',
+        failedStep: index + 1,
+        failedLabel: failed.label,
+        leftWritten: left.map(leftLabel),
+        reverted,
+        notDone,
+        committed
+    };
+    const why = cause instanceof Error ? cause.message : String(cause);
+    const lines = [
+        `${context.action} failed at step ${index + 1} of ${steps.length} (${failed.label}): ${why}`
+    ];
+    if (failure.outcome === 'reverted') {
+        lines.push(reverted.length > 0
+            ? `Reverted: ${reverted.join('; ')}. Nothing is left changed: ${context.stageIfNot}.`
+            : `Nothing was changed: ${context.stageIfNot}.`);
+    }
+    else {
+        lines.push(`Left changed (could not be reverted): ${failure.leftWritten.join('; ')}.`, ...(reverted.length > 0 ? [`Reverted: ${reverted.join('; ')}.`] : []), `Not done: ${notDone.length > 0 ? notDone.join('; ') : 'nothing'}.`, `${committed === 'unknown'
+            ? `Where the stage stands could not be read: either ${context.stageIfNot}, or ${context.stageIfCommitted}`
+            : committed
+                ? context.stageIfCommitted
+                : context.stageIfNot}. ${context.rerunHint}`);
+    }
+    const exitCode = cause instanceof ModelGateError ? cause.exitCode : ExitCode.Blocked;
+    return new MlflowWriteError(lines.join('\n'), failure, exitCode, cause);
+}
+/** MLflow answered and said no (a 4xx other than 429): the request changed nothing. */
+function isDefiniteRefusal(error) {
+    if (error instanceof MlflowUnavailableError)
+        return false;
+    if (error instanceof MlflowApiError)
+        return error.status >= 400 && error.status < 500;
+    return error instanceof ModelGateError;
+}
+
+;// CONCATENATED MODULE: ./src/registry/mlflow/orphans.ts
+
+/** What the attempt left on the version, as `key` list: none when all is as before. */
+function orphanedTags(keys, check, tags) {
+    const mine = new Set([
+        keys.auditHeader(check.entryId),
+        ...Array.from({ length: MAX_RECORD_TAGS }, (_, i) => keys.auditPart(check.entryId, i + 1))
+    ]);
+    const found = [...tags.keys()].filter(key => mine.has(key));
+    const promoted = tags.get(check.promotedKey);
+    if (promoted !== check.promotedOld &&
+        promoted !== undefined &&
+        promoted.includes(check.entryId)) {
+        found.push(check.promotedKey);
+    }
+    return found;
+}
+/** Reads the version and removes what the reverted attempt left; the keys it could not remove. */
+async function sweepOrphans(keys, check, calls) {
+    const tags = await calls.readTags(check.version).catch(() => undefined);
+    if (!tags)
+        return [];
+    const left = [];
+    for (const key of orphanedTags(keys, check, tags)) {
+        try {
+            if (key === check.promotedKey && check.promotedOld !== undefined) {
+                await calls.setTag(check.version, key, check.promotedOld);
+            }
+            else {
+                await calls.deleteTag(check.version, key);
+            }
+        }
+        catch {
+            left.push(key);
+        }
+    }
+    return left;
+}
+
+;// CONCATENATED MODULE: ./src/registry/mlflow/adapter.ts
+/**
+ * The MLflow registry: the Registry port (and ModelSource) over MLflow's REST
+ * API 2.0. See index.ts for what it writes and which servers it is for.
+ *
+ * Write protocol (assign, rollback, unassign), per attempt:
+ *   1. read the registered model (aliases and ModelGate's history tags) and
+ *      the version to put in the stage;
+ *   2. decide: nothing to do → `{ written: false, reason }` with no writes; an
+ *      earlier run moved the alias but did not finish → finish it; else let the
+ *      caller revalidate against the current holder, then plan;
+ *   3. run the plan's steps (steps.ts), in this order:
+ *        prepare  history entry on the model (the journal of this write)
+ *        prepare  (rollback, unassign; Unity Catalog) when the version taken
+ *                 out has no tag to spare and no audit tag for the stage for
+ *                 the removal mark to take the place of: delete ModelGate's
+ *                 own oldest audit records on it (parts, then header; never a
+ *                 tag it did not write) to make room; the event's summary and
+ *                 audit (`evicted`) say which. With none to delete, the write
+ *                 goes on unmarked and says so (`notMarked`)
+ *        prepare  the caller's full audit record on the version, gzip+base64:
+ *                 the parts that do not fit in the header, if any
+ *                 (`modelgate.audit.<entry id>.<n>`), then the header
+ *                 (`modelgate.audit.<entry id>`: encoding, part count,
+ *                 sha256, the data), see record-tags.ts; a promotion whose
+ *                 record would take more than MAX_RECORD_TAGS tags, more than
+ *                 MAX_RECORD_BYTES, or (Unity Catalog) tags beyond the
+ *                 version's 50, fails before step 3; a rollback or an
+ *                 unassignment never does: it keeps a summary in the header
+ *                 tag instead (or, with no tag to spare, nothing)
+ *        prepare  audit tag on the version (`modelgate.promoted.<alias>`)
+ *        prepare  (rollback, unassign) the removal mark on the version taken
+ *                 out (`modelgate.removed.<alias>`, removal-mark.ts)
+ *        prepare  (rollback) remove the version's `archived` tag
+ *        check    re-read the alias: another writer moved it → undo, back to 1
+ *        commit   move the alias
+ *        finish   remove the removal mark of the version put in, if it has one
+ *        finish   point `<alias>-previous` at the default rollback target
+ *        finish   tag the replaced version `archived` (when asked)
+ *      Each call is retried (http.ts); a step that still fails undoes the
+ *      steps before it, newest first, and the error says what was reverted
+ *      and what, if anything, is left (and that a re-run completes it).
+ */
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+const ARCHIVED_VALUE = 'true';
+/** Pages of a search followed at most, so a listing is bounded too. */
+const MAX_PAGES = 100;
+const adapter_sleepTimer = (ms) => new Promise(resolve => setTimeout(resolve, ms));
+class MlflowRegistry {
+    unityCatalog;
+    legacyStages;
+    http;
+    keys;
+    aliasForStage;
+    stages;
+    now;
+    random;
+    previousSuffix;
+    readMlmodel;
+    maxAttempts;
+    tagLimit;
+    /** Each object read once per command (read-view.ts), when `readOnce`. */
+    view = new ReadView();
+    readOnce;
+    /** Versions getStage read, for loadVersion to use once; forgotten by any write. */
+    heldRead = new Map();
+    constructor(options) {
+        this.unityCatalog = options.unityCatalog ?? isDatabricksHost(options.trackingUri);
+        this.legacyStages = options.legacyStages ?? false;
+        if (this.unityCatalog && this.legacyStages) {
+            throw new InvalidInputError('Unity Catalog has no stages, only aliases: legacy stages cannot be used with it.');
+        }
+        if (this.unityCatalog && options.auth && !('token' in options.auth)) {
+            throw new InvalidInputError('Unity Catalog takes a bearer token (DATABRICKS_TOKEN / MLFLOW_TRACKING_TOKEN), not a username and password.');
+        }
+        this.now = options.now ?? Date.now;
+        this.random = options.random ?? Math.random;
+        this.http = new MlflowHttp({
+            trackingUri: options.trackingUri,
+            fetch: options.fetch,
+            auth: options.auth,
+            retry: options.retry,
+            sleep: options.sleep ?? adapter_sleepTimer,
+            random: this.random,
+            now: this.now,
+            commandBudgetMs: options.commandBudgetMs,
+            undoGraceMs: options.undoGraceMs
+        });
+        this.keys = tagKeys(this.unityCatalog);
+        this.aliasForStage = options.aliasForStage ?? (stage => stage);
+        this.stages = options.stages;
+        this.previousSuffix = options.previousSuffix ?? '-previous';
+        this.readMlmodel = options.readMlmodel ?? true;
+        this.maxAttempts = Math.max(1, options.maxAttempts ?? 3);
+        this.tagLimit = this.unityCatalog ? UC_TAG_VALUE_LIMIT : OSS_TAG_VALUE_LIMIT;
+        this.readOnce = options.readOnce ?? false;
+    }
+    /** The server, as messages name it (no credentials). */
+    get server() {
+        return this.http.server;
+    }
+    // ---- reads ---------------------------------------------------------------
+    async getStage(model, stage) {
+        this.assertModel(model);
+        const ref = this.stageRef(stage);
+        if (ref.legacyStage) {
+            const rm = await this.readModel(model);
+            const latest = rm.latestVersions
+                .filter(v => v.currentStage === ref.legacyStage)
+                .sort((a, b) => Number(b.version) - Number(a.version))[0];
+            return (latest &&
+                this.holderFromVersion(model, ref, latest, this.journalOf(rm, ref.alias), undefined));
+        }
+        // The model first: its history says whether the holder's audit tag is still current.
+        const rm = await this.readModel(model); // a missing model is NotFoundError
+        const holder = rm.aliases.get(ref.alias);
+        if (holder === undefined)
+            return undefined;
+        const mv = await this.readVersionIfAny(model, holder);
+        // A dangling alias (its version deleted) holds nothing to compare with or roll back.
+        if (!mv)
+            return undefined;
+        this.heldRead.set(`${model}\0${holder}`, mv);
+        return this.holderFromVersion(model, ref, mv, this.journalOf(rm, ref.alias), this.previousAliasIn(rm, ref));
+    }
+    async getVersion(model, version) {
+        this.assertModel(model);
+        assertVersion(version);
+        let mv;
+        try {
+            mv = await this.readVersion(model, version);
+        }
+        catch (error) {
+            if (error instanceof NotFoundError)
+                return undefined;
+            throw error;
+        }
+        const rm = await this.readModel(model);
+        const stages = [];
+        if (this.legacyStages) {
+            const current = mv.currentStage;
+            if (current === 'Staging' || current === 'Production') {
+                const ref = this.legacyRef(current);
+                const entries = this.journalOf(rm, ref.alias);
+                const holder = latestInStage(rm, current);
+                const entry = holder === version ? trustedEntry(entries, version, undefined) : undefined;
+                stages.push({ stage: ref.stage, since: entrySince(entry) });
+            }
+        }
+        else {
+            for (const [alias, holder] of rm.aliases) {
+                if (holder !== version || this.isPreviousAlias(alias))
+                    continue;
+                const entries = this.journalOf(rm, alias);
+                const entry = trustedEntry(entries, version, rm.aliases.get(this.previousAliasOf(alias)) ?? null);
+                stages.push({ stage: this.stageOfAlias(alias, entries), since: entrySince(entry) });
+            }
+        }
+        stages.sort((a, b) => compareText(a.stage, b.stage));
+        return {
+            model,
+            version,
+            ...refOf(mv),
+            registeredAt: new Date(mv.creationTimestamp ?? Number.NaN),
+            registeredBy: mv.userId ?? 'unknown',
+            active: isActive(mv, this.keys),
+            stages,
+            ...recordedDigest(mv.tags.get(this.keys.candidateDigest))
+        };
+    }
+    /**
+     * From the version's removal mark (removal-mark.ts), one `model-versions/get`:
+     * undefined when the version is gone, holds the stage now, or carries no
+     * mark. A mark that cannot be read still counts (fails closed).
+     */
+    async takenOutOf(model, version, stage) {
+        this.assertModel(model);
+        assertVersion(version);
+        const ref = this.stageRef(stage);
+        const mv = await this.readVersionIfAny(model, version);
+        if (!mv || this.holdsStage(mv, ref))
+            return undefined;
+        const markKey = this.keys.removed(ref.alias);
+        const promotedKey = this.keys.promoted(ref.alias);
+        const promoted = mv.tags.get(promotedKey);
+        const [key, raw] = mv.tags.has(markKey)
+            ? [markKey, mv.tags.get(markKey)]
+            : isRemovalMark(promoted)
+                ? [promotedKey, promoted]
+                : [undefined, undefined];
+        if (key === undefined)
+            return undefined;
+        const decoded = decodeRemovalMark(raw);
+        if ('error' in decoded) {
+            return {
+                at: new Date(mv.lastUpdatedTimestamp ?? mv.creationTimestamp ?? 0),
+                by: 'unknown',
+                reason: `the tag ${key} on ${model} version ${version} ${decoded.error}; it says the version was taken out of ${stage}`,
+                eventId: `${model}@${ref.alias}`
+            };
+        }
+        const { mark } = decoded;
+        return {
+            at: new Date(mark.at),
+            by: mark.by,
+            ...(mark.reason ? { reason: mark.reason } : {}),
+            eventId: eventId(model, ref, mark.id)
+        };
+    }
+    async status(model) {
+        const names = model === undefined ? await this.listModels() : [model];
+        if (model !== undefined)
+            this.assertModel(model);
+        const result = [];
+        for (const name of names) {
+            const rm = await this.readModelIfAny(name);
+            if (!rm)
+                continue;
+            const holders = this.stageHolders(rm);
+            // One search says which holders still exist (and their runs), whatever the aliases.
+            const existing = this.legacyStages || holders.length === 0 ? undefined : await this.versionsOf(name);
+            const stages = [];
+            for (const [ref, holder] of holders) {
+                const mv = existing
+                    ? existing.get(holder)
+                    : this.legacyStages
+                        ? rm.latestVersions.find(v => v.version === holder)
+                        : await this.readVersionIfAny(name, holder);
+                if (!mv) {
+                    stages.push(danglingHolder(name, ref, holder));
+                    continue;
+                }
+                const entry = trustedEntry(this.journalOf(rm, ref.alias), holder, this.previousAliasIn(rm, ref));
+                stages.push(entry
+                    ? { ...this.holderFromEntry(name, ref, holder, entry), ...refOf(mv) }
+                    : unknownHolder(name, ref, mv));
+            }
+            stages.sort((a, b) => compareText(a.stage, b.stage));
+            result.push({ model: name, deprecated: false, stages });
+        }
+        return result;
+    }
+    async history(model) {
+        const names = model === undefined ? await this.listModels() : [model];
+        if (model !== undefined)
+            this.assertModel(model);
+        const events = [];
+        for (const name of names) {
+            const rm = await this.readModelIfAny(name);
+            if (!rm)
+                continue;
+            const journal = [];
+            for (const [key, value] of rm.tags) {
+                const keyAlias = this.keys.historyAlias(key);
+                if (keyAlias === undefined)
+                    continue;
+                const decoded = decodeJournal(value);
+                if ('error' in decoded)
+                    continue;
+                const ref = this.refForHistoryKey(rm, key, decoded.entries);
+                const holder = this.holderOf(rm, ref);
+                for (const entry of appliedEntries(decoded.entries, holder))
+                    journal.push({ ref, entry });
+            }
+            const versions = [...(await this.versionsOf(name)).values()];
+            const records = await this.storedRecords(name, journal.map(j => j.entry), versions);
+            for (const { ref, entry } of journal) {
+                const event = this.entryEvent(name, ref, entry, records.get(entry.id));
+                events.push({ event, order: events.length });
+            }
+            for (const mv of versions) {
+                events.push({ event: registrationEvent(name, mv), order: events.length });
+            }
+        }
+        return events
+            .sort((a, b) => b.event.at.getTime() - a.event.at.getTime() || a.order - b.order)
+            .map(e => e.event);
+    }
+    /** ModelSource: the version's metrics (its run) and signature (tags, else its MLmodel). */
+    async loadVersion(model, version) {
+        this.assertModel(model);
+        assertVersion(version);
+        // The champion's version as getStage just read it, once (a command reads each object once).
+        const key = `${model}\0${version}`;
+        const mv = this.heldRead.get(key) ?? (await this.readVersion(model, version));
+        this.heldRead.delete(key);
+        const runId = mv.runId;
+        const fetchRun = async (id) => readRun(await this.http.call('GET', '/mlflow/runs/get', { run_id: id }, `Run ${id} of ${model} version ${version}`));
+        const run = runId
+            ? this.readOnce
+                ? await this.view.get(`run\0${runId}`, () => fetchRun(runId))
+                : await fetchRun(runId)
+            : undefined;
+        const parts = {
+            model,
+            version: mv,
+            ...(run ? { run } : {}),
+            signatureTagKeys: this.keys.signature
+        };
+        let signature = signatureFromTags(parts);
+        if (!signature && this.readMlmodel && !this.unityCatalog) {
+            const text = await this.readMlmodelText(model, mv);
+            if (text !== undefined) {
+                signature = parseMlmodelSignature(text, `MLmodel of ${model} version ${version}`);
+            }
+        }
+        return toCandidate(parts, signature);
+    }
+    /**
+     * The version's MLmodel. For a `runs:/<run>/<path>` source through the run's own artifacts
+     * (`/get-artifact?run_uuid=&path=`, handlers.get_artifact_handler, which finds the run in the
+     * backend store): 2.7.1's `/model-versions/get-artifact` resolves such a source through the
+     * server's default tracking URI and answers 404 for a run `runs/get` returns. Else through
+     * the version.
+     */
+    async readMlmodelText(model, mv) {
+        const what = `The MLmodel of ${model} version ${mv.version}`;
+        const runs = /^runs:\/([^/]+)\//.exec(mv.source ?? '');
+        const path = artifactPathOf(mv);
+        if (runs && path !== undefined) {
+            return this.http.getText('/get-artifact', { run_uuid: runs[1], path: `${path}/MLmodel` }, what);
+        }
+        return this.http.getText('/model-versions/get-artifact', { name: model, version: mv.version, path: 'MLmodel' }, what);
+    }
+    // ---- writes --------------------------------------------------------------
+    /**
+     * MLflow numbers versions itself, so ModelGate cannot register one under a
+     * chosen number: this confirms an existing registration (no write): `ref`
+     * empty confirms the version exists, else that it was made from run or
+     * source `ref`. To create a version from a run, see registerFromRun.
+     */
+    async register(model, version, ref, audit) {
+        this.assertModel(model);
+        assertVersion(version);
+        assertActor(audit);
+        let mv;
+        try {
+            mv = await this.readVersion(model, version);
+        }
+        catch (error) {
+            if (!(error instanceof NotFoundError))
+                throw error;
+            throw new NotFoundError(`${model} has no version ${version}, and MLflow numbers versions itself: create one from its run with \`modelgate register ${model} --run RUN_ID\` (or mlflow.register_model), then promote the version MLflow gives it.`, { cause: error });
+        }
+        if (ref === '' || mv.runId === ref || mv.source === ref)
+            return { written: false, reason: 'already registered' };
+        throw new InvalidInputError(`${model} version ${version} is registered from ${mv.runId ? `run ${mv.runId}` : (mv.source ?? 'another source')}, not ${ref}.`);
+    }
+    /** A new version of `model` from a run's logged model (register-run.ts). */
+    async registerFromRun(request) {
+        this.assertModel(request.model);
+        assertActor(request.audit);
+        this.view.clear();
+        return registerFromRun({
+            http: this.http,
+            keys: this.keys,
+            searchVersions: model => this.searchVersions(model),
+            now: this.now,
+            unityCatalog: this.unityCatalog
+        }, request);
+    }
+    async assign(model, version, stage, audit, options = {}) {
+        this.assertModel(model);
+        assertVersion(version);
+        assertActor(audit);
+        const ref = this.stageRef(stage);
+        return this.write(model, ref, audit, options, `Promoting ${model} ${version} to ${stage}`, async (view) => {
+            const target = await this.readVersion(model, version);
+            if (view.holder === version)
+                return this.completion(model, ref, view, target);
+            assertPromotable(model, target, this.keys);
+            const holder = await this.currentHolder(model, ref, view);
+            return {
+                completion: false,
+                holder,
+                build: audit => this.planMove(model, ref, view, {
+                    kind: 'assign',
+                    target,
+                    previous: view.holder ?? view.previousAlias ?? null,
+                    archive: options.archiveReplaced ? view.holder : undefined,
+                    audit
+                })
+            };
+        });
+    }
+    async unassign(model, version, stage, audit, options = {}) {
+        this.assertModel(model);
+        assertVersion(version);
+        assertActor(audit);
+        const ref = this.stageRef(stage);
+        return this.write(model, ref, audit, options, `Removing ${model} ${version} from ${stage}`, async (view) => {
+            if (view.holder !== version)
+                return { noop: 'not in stage' };
+            const removed = await this.readVersion(model, version);
+            const holder = await this.currentHolder(model, ref, view);
+            return {
+                completion: false,
+                holder,
+                build: audit => this.planUnassign(model, ref, view, removed, audit)
+            };
+        });
+    }
+    async rollback(model, stage, toVersion, audit, options = {}) {
+        this.assertModel(model);
+        if (toVersion !== undefined)
+            assertVersion(toVersion);
+        assertActor(audit);
+        const ref = this.stageRef(stage);
+        const action = `Rolling back ${model} ${stage}${toVersion ? ` to ${toVersion}` : ''}`;
+        return this.write(model, ref, audit, options, action, async (view) => {
+            const current = view.holder;
+            if (current === undefined) {
+                throw new NotFoundError(`No version of ${model} is in ${stage}: nothing to roll back.`);
+            }
+            const entry = holderEntry(view.applied, current);
+            const recorded = entry ? entry.previous : (view.previousAlias ?? null);
+            if (toVersion === current) {
+                return this.completion(model, ref, view, await this.readVersion(model, current));
+            }
+            const found = toVersion
+                ? { target: await this.readVersion(model, toVersion), gone: new Set() }
+                : await this.firstExisting(model, rollbackCandidates(view.applied, current, recorded));
+            if (!found) {
+                throw new NotFoundError(`No earlier version of ${model} held ${stage} as far as the registry records${recorded === null ? '' : ', or every earlier holder was deleted'}: name the version to roll back to.`);
+            }
+            const { target, gone } = found;
+            const to = target.version;
+            assertReady(model, target);
+            const previous = await this.existingPrevious(model, previousAfterRollback(view.applied, to, current), gone, rollbackCandidates(view.applied, current, recorded).filter(v => v !== to));
+            const removed = await this.readVersionIfAny(model, current);
+            const holder = await this.currentHolder(model, ref, view);
+            return {
+                completion: false,
+                holder,
+                build: audit => this.planMove(model, ref, view, {
+                    kind: 'rollback',
+                    target,
+                    previous,
+                    archive: options.archiveReplaced ? current : undefined,
+                    audit,
+                    ...(removed ? { removed } : {})
+                })
+            };
+        });
+    }
+    // ---- the write protocol ----------------------------------------------------
+    async write(model, ref, auditIn, options, action, decide) {
+        this.heldRead.clear();
+        for (let attempt = 1;; attempt++) {
+            // A later attempt follows another writer's move: nothing read before it holds.
+            if (attempt > 1)
+                this.view.clear();
+            const view = await this.writeView(model, ref);
+            const decision = await decide(view);
+            if ('noop' in decision)
+                return { written: false, reason: decision.noop };
+            let plan;
+            if (decision.completion) {
+                // An earlier run moved the stage and stopped short: finishing it is not
+                // a new decision, so there is nothing to revalidate.
+                plan = decision.plan;
+            }
+            else {
+                let audit = auditIn;
+                if (options.revalidate) {
+                    const replaced = await options.revalidate({
+                        model,
+                        stage: ref.stage,
+                        holder: decision.holder,
+                        attempt
+                    });
+                    if (replaced) {
+                        assertActor(replaced);
+                        audit = replaced;
+                    }
+                }
+                plan = decision.build(audit);
+            }
+            if (options.dryRun)
+                return { written: false, reason: 'dry run', planned: [plan.event] };
+            try {
+                await runSteps(plan.steps, {
+                    ...plan.context,
+                    beforeUndo: () => this.http.budget.startUndo()
+                });
+                return { written: true, events: [plan.event], attempts: attempt };
+            }
+            catch (error) {
+                await this.sweepAfter(plan, error);
+                if (!(error instanceof StageMovedError))
+                    throw error;
+                if (attempt >= this.maxAttempts) {
+                    throw new RegistryConflictError(`${action}: gave up after ${attempt} attempts, other writers kept moving ${ref.stage} (${error.message}). Nothing was left changed; re-run to evaluate against the new state.`);
+                }
+            }
+        }
+    }
+    async writeView(model, ref) {
+        const rm = await this.readModel(model);
+        const rawJournal = rm.tags.get(this.keys.history(ref.alias));
+        const decoded = decodeJournal(rawJournal);
+        if ('error' in decoded) {
+            throw new InvalidInputError(`The tag ${this.keys.history(ref.alias)} of ${model} ${decoded.error}: ModelGate will not overwrite a history it cannot read. Fix or delete the tag.`);
+        }
+        let legacy;
+        let holder;
+        if (ref.legacyStage) {
+            const stageOf = new Map();
+            for (const mv of await this.searchVersions(model)) {
+                stageOf.set(mv.version, mv.currentStage ?? 'None');
+            }
+            const inStage = [...stageOf]
+                .filter(([, s]) => s === ref.legacyStage)
+                .map(([v]) => v)
+                .sort((a, b) => Number(b) - Number(a));
+            legacy = { stageOf, inStage };
+            holder = inStage[0];
+        }
+        else {
+            holder = rm.aliases.get(ref.alias);
+        }
+        const previousAlias = ref.legacyStage
+            ? undefined
+            : rm.aliases.get(this.previousAliasOf(ref.alias));
+        return {
+            rm,
+            ...(holder === undefined ? {} : { holder }),
+            ...(previousAlias === undefined ? {} : { previousAlias }),
+            ...(rawJournal === undefined ? {} : { rawJournal }),
+            entries: decoded.entries,
+            applied: appliedEntries(decoded.entries, holder),
+            ...(legacy ? { legacy } : {})
+        };
+    }
+    /** The stage already holds `mv`: finish what an interrupted run left, else nothing. */
+    async completion(model, ref, view, mv) {
+        const version = mv.version;
+        const entry = holderEntry(view.applied, version);
+        const steps = [];
+        const clearMark = this.clearMarkStep(model, ref, mv);
+        if (clearMark)
+            steps.push(clearMark);
+        if (ref.legacyStage) {
+            steps.push(...this.legacyMoveOut(model, ref, view, version, entry?.archived !== undefined));
+        }
+        else if (entry) {
+            const previousStep = this.previousAliasStep(model, ref, view, entry.previous);
+            if (previousStep)
+                steps.push(previousStep);
+            if (entry.archived) {
+                const archived = await this.readVersionIfAny(model, entry.archived);
+                if (archived && archived.tags.get(this.keys.archived) !== ARCHIVED_VALUE) {
+                    steps.push(this.archiveStep(model, entry.archived));
+                }
+            }
+        }
+        if (steps.length === 0)
+            return { noop: 'already in stage' };
+        const event = entry
+            ? this.entryEvent(model, ref, entry)
+            : completionEvent(model, ref, version, this.now());
+        return {
+            completion: true,
+            plan: {
+                event,
+                steps,
+                context: this.stepContext(model, ref, version, view.holder, 'Completing')
+            }
+        };
+    }
+    planMove(model, ref, view, move) {
+        const target = move.target;
+        const version = target.version;
+        const rollback = move.kind === 'rollback';
+        const promotedKey = this.keys.promoted(ref.alias);
+        const promotedNew = target.tags.has(promotedKey) ? 0 : 1;
+        const room = this.roomOn(target);
+        // A rollback is never refused for want of room on Unity Catalog: the removal mark on the
+        // version it takes out comes first, then its audit tag, then its record (whole, or a summary).
+        const writePromoted = !rollback || room >= promotedNew;
+        let archive = move.archive;
+        let place;
+        if (rollback && move.removed) {
+            const archiveNeed = archive !== undefined && !move.removed.tags.has(this.keys.archived) ? 1 : 0;
+            place = this.markPlace(ref, move.removed, archiveNeed);
+            if (this.roomAfterMark(move.removed, place) < archiveNeed)
+                archive = undefined;
+        }
+        const entry = this.newEntry(move.kind, ref, version, view.holder ?? null, move.previous, move.audit, archive);
+        const record = this.recordPlan(model, version, entry, move.audit.record, rollback ? room - (writePromoted ? promotedNew : 0) : undefined);
+        if (!rollback) {
+            this.assertTagRoom(model, target, [promotedKey], record.whole, move.audit.record);
+        }
+        if (record.tags.length === 0)
+            delete entry.recorded;
+        const { value: auditValue, audit } = this.auditValue(model, ref, entry, move.audit, record, markFacts(place));
+        const steps = [
+            this.journalStep(model, ref, view, entry),
+            ...this.evictSteps(model, place),
+            ...this.recordSteps(model, version, record),
+            ...(writePromoted
+                ? [
+                    this.versionTagStep(model, version, promotedKey, auditValue, target.tags.get(promotedKey))
+                ]
+                : []),
+            ...this.markSteps(model, move.removed, place, entry)
+        ];
+        const archivedTag = target.tags.get(this.keys.archived);
+        if (rollback && archivedTag !== undefined) {
+            steps.push(this.deleteVersionTagStep(model, version, this.keys.archived, archivedTag, 'prepare'));
+        }
+        // The target's removal mark goes once it holds the stage again (any write that puts it
+        // back, forced or not), never before: a write that stops short leaves it marked.
+        const clearMark = this.clearMarkStep(model, ref, target);
+        if (ref.legacyStage) {
+            steps.push(this.legacyCheckStep(model, ref, view));
+            steps.push(this.transitionStep(model, version, ref.legacyStage, view.legacy?.stageOf.get(version) ?? 'None', 'commit'));
+            if (clearMark)
+                steps.push(clearMark);
+            steps.push(...this.legacyMoveOut(model, ref, view, version, archive !== undefined));
+        }
+        else {
+            steps.push(this.aliasCheckStep(model, ref, view.holder));
+            steps.push(this.aliasStep(model, ref.alias, version, view.holder, 'commit'));
+            if (clearMark)
+                steps.push(clearMark);
+            const previousStep = this.previousAliasStep(model, ref, view, move.previous);
+            if (previousStep)
+                steps.push(previousStep);
+            if (archive)
+                steps.push(this.archiveStep(model, archive));
+        }
+        const summary = move.kind === 'assign'
+            ? `Promote ${model} ${version} to ${ref.stage}${view.holder ? ` (replacing ${view.holder})` : ''}`
+            : `Roll back ${model} ${ref.stage} to ${version} (from ${view.holder ?? 'none'})${markNote(place)}`;
+        return {
+            event: {
+                kind: 'assignment',
+                model,
+                version,
+                stage: ref.stage,
+                at: new Date(entry.at),
+                by: entry.by,
+                ...(entry.email ? { byEmail: entry.email } : {}),
+                id: eventId(model, ref, entry.id),
+                ...refOf(target),
+                summary,
+                audit
+            },
+            steps,
+            orphans: {
+                version,
+                entryId: entry.id,
+                promotedKey,
+                ...(target.tags.has(promotedKey) ? { promotedOld: target.tags.get(promotedKey) } : {})
+            },
+            context: this.stepContext(model, ref, version, view.holder, move.kind === 'assign' ? 'Promoting' : 'Rolling back')
+        };
+    }
+    planUnassign(model, ref, view, removed, audit) {
+        const version = removed.version;
+        const entry = this.newEntry('unassign', ref, null, version, version, audit, undefined);
+        // Never refused for want of room: the removal mark first, then the record (whole, or a summary).
+        const place = this.markPlace(ref, removed, 0);
+        const record = this.recordPlan(model, version, entry, audit.record, this.roomAfterMark(removed, place));
+        if (record.tags.length === 0)
+            delete entry.recorded;
+        const { audit: eventAudit } = this.auditValue(model, ref, entry, audit, record, markFacts(place));
+        const steps = [
+            this.journalStep(model, ref, view, entry),
+            ...this.evictSteps(model, place),
+            ...this.recordSteps(model, version, record),
+            ...this.markSteps(model, removed, place, entry)
+        ];
+        if (ref.legacyStage) {
+            steps.push(this.legacyCheckStep(model, ref, view));
+            steps.push(this.transitionStep(model, version, 'None', ref.legacyStage, 'commit'));
+        }
+        else {
+            steps.push(this.aliasCheckStep(model, ref, view.holder));
+            steps.push({
+                label: `delete alias "${ref.alias}" (was ${version})`,
+                phase: 'commit',
+                run: () => this.deleteAlias(model, ref.alias),
+                undo: {
+                    label: `set alias "${ref.alias}" back to ${version}`,
+                    run: () => this.setAlias(model, ref.alias, version)
+                }
+            });
+            const previousStep = this.previousAliasStep(model, ref, view, version);
+            if (previousStep)
+                steps.push(previousStep);
+        }
+        return {
+            event: {
+                kind: 'unassignment',
+                model,
+                version,
+                stage: ref.stage,
+                at: new Date(entry.at),
+                by: entry.by,
+                ...(entry.email ? { byEmail: entry.email } : {}),
+                id: eventId(model, ref, entry.id),
+                summary: `Remove ${model} ${version} from ${ref.stage}${markNote(place)}`,
+                audit: eventAudit
+            },
+            steps,
+            context: {
+                probe: async () => (await this.stageHolderNow(model, ref)) !== version,
+                action: `Removing ${model} ${version} from ${ref.stage}`,
+                stageIfCommitted: `${ref.stage} is now empty`,
+                stageIfNot: `${ref.stage} is still held by ${version}`,
+                rerunHint: 'Re-run the same command to complete it.'
+            }
+        };
+    }
+    stepContext(model, ref, version, holder, verb) {
+        return {
+            probe: async () => (await this.stageHolderNow(model, ref)) === version,
+            action: `${verb} ${model} ${version} ${verb === 'Rolling back' ? 'into' : 'to'} ${ref.stage}`,
+            stageIfCommitted: `${ref.stage} is now held by ${version}, but the write is incomplete`,
+            stageIfNot: holder
+                ? `${ref.stage} is still held by ${holder}`
+                : `${ref.stage} is still empty`,
+            rerunHint: verb === 'Rolling back'
+                ? // Without the version named, a re-run would take the half-restored version as the holder to roll back.
+                    `Re-run the rollback naming the version (--to ${version}, or the action's version input) to complete it (it finishes what is missing).`
+                : `Re-run the same command to complete it (it finishes what is missing), or roll ${ref.stage} back.`
+        };
+    }
+    // ---- steps -----------------------------------------------------------------
+    journalStep(model, ref, view, entry) {
+        const key = this.keys.history(ref.alias);
+        // An entry that never took effect is dropped; the new one goes on top.
+        const value = encodeJournal([entry, ...view.applied], this.tagLimit);
+        const old = view.rawJournal;
+        return {
+            label: `set tag ${key} on ${model}`,
+            phase: 'prepare',
+            run: () => this.setModelTag(model, key, value),
+            undo: {
+                label: old === undefined ? `delete tag ${key} on ${model}` : `restore tag ${key} on ${model}`,
+                run: () => old === undefined ? this.deleteModelTag(model, key) : this.setModelTag(model, key, old)
+            }
+        };
+    }
+    /** Sets a version tag; undone by restoring `old` (deleting the tag when there was none). */
+    versionTagStep(model, version, key, value, old) {
+        return {
+            label: `set tag ${key} on ${model} ${version}`,
+            phase: 'prepare',
+            run: () => this.setVersionTag(model, version, key, value),
+            undo: {
+                label: old === undefined
+                    ? `delete tag ${key} on ${model} ${version}`
+                    : `restore tag ${key} on ${model} ${version}`,
+                run: () => old === undefined
+                    ? this.deleteVersionTag(model, version, key)
+                    : this.setVersionTag(model, version, key, old)
+            }
+        };
+    }
+    /**
+     * How the caller's record (if any) is kept on the version (record-tags.ts).
+     * `room` undefined: a promotion, which refuses, before anything is written,
+     * a record that cannot be kept whole (more than MAX_RECORD_BYTES of JSON or
+     * MAX_RECORD_TAGS tags; Unity Catalog's tag count is assertTagRoom's). A
+     * number: a rollback or an unassignment, never refused: the record is kept
+     * whole when it fits in `room` more tags, else as a summary in its header
+     * tag when one more fits, else not on the version (the event's audit still
+     * has it whole, for the job summary and the artifact).
+     */
+    recordPlan(model, version, entry, record, room) {
+        if (record === undefined)
+            return { tags: [] };
+        const files = fileCount(record);
+        const fewerFiles = `Most of a record is the candidate's file checksums${files === undefined ? '' : ` (${files} files)`}: put fewer files in the candidate directory, e.g. pack many small files into one archive.`;
+        let whole;
+        let truncated;
+        const bytes = byteLength(JSON.stringify(record));
+        if (bytes > MAX_RECORD_BYTES) {
+            if (room === undefined) {
+                throw new InvalidInputError(`${model} version ${version}: the audit record of this write is ${kb(bytes)} of JSON, more than the ${kb(MAX_RECORD_BYTES)} ModelGate keeps on a version. Nothing was written. ${fewerFiles}`);
+            }
+            truncated = `the record is ${kb(bytes)} of JSON, more than the ${kb(MAX_RECORD_BYTES)} ModelGate keeps on a version`;
+        }
+        else {
+            whole = recordTags(this.keys, entry.id, record, this.tagLimit);
+            const count = whole.parts.length + 1;
+            if (count > MAX_RECORD_TAGS) {
+                if (room === undefined) {
+                    throw new InvalidInputError(`${model} version ${version}: the audit record of this write is ${kb(whole.bytes)} of JSON (${kb(whole.encodedBytes)} as ${RECORD_ENCODING}) and would take ${count} tags of at most ${this.tagLimit} bytes, more than the ${MAX_RECORD_TAGS} ModelGate gives one record${this.unityCatalog ? ` (Unity Catalog allows ${UC_MAX_TAGS_PER_VERSION} tags on a model version)` : ''}. Nothing was written. ${fewerFiles}`);
+                }
+                truncated = `the record would take ${count} tags, more than the ${MAX_RECORD_TAGS} ModelGate gives one record`;
+            }
+            else if (room !== undefined && count > room) {
+                truncated = `the record would take ${count} tags and ${model} version ${version} had room for ${Math.max(room, 0)} more of the ${UC_MAX_TAGS_PER_VERSION} Unity Catalog allows`;
+            }
+        }
+        if (truncated === undefined && whole)
+            return { tags: [...whole.parts, whole.header], whole };
+        const why = truncated ?? 'the record was not kept';
+        if (room !== undefined && room < 1)
+            return { tags: [], truncated: why };
+        const summary = recordSummaryTag(this.keys, entry.id, record, why, this.tagLimit);
+        return { tags: [{ key: summary.key, value: summary.value }], truncated: why };
+    }
+    /**
+     * Unity Catalog allows UC_MAX_TAGS_PER_VERSION tags on a model version:
+     * refuses, before anything is written, a promotion that would go beyond it
+     * on `target` (the record's tags plus `keys` it does not have yet). The
+     * server would refuse the tag and the write be undone; this says why, up
+     * front.
+     */
+    assertTagRoom(model, target, keys, record, auditRecord) {
+        if (!this.unityCatalog)
+            return;
+        const recordCount = record ? record.parts.length + 1 : 0;
+        const added = recordCount + keys.filter(key => !target.tags.has(key)).length;
+        if (target.tags.size + added <= UC_MAX_TAGS_PER_VERSION)
+            return;
+        const files = auditRecord ? fileCount(auditRecord) : undefined;
+        throw new InvalidInputError(`${model} version ${target.version} has ${target.tags.size} tags and this write would add ${added}${record ? ` (${recordCount} for its audit record, ${kb(record.bytes)} of JSON)` : ''}, more than the ${UC_MAX_TAGS_PER_VERSION} Unity Catalog allows on a model version. Nothing was written. Delete tags the version no longer needs (not ${this.keys.auditHeader('')}*: they are its audit trail)${record ? `, or put fewer files in the candidate directory${files === undefined ? '' : ` (${files} now)`} to shrink the record` : ''}.`);
+    }
+    /** How many more tags `mv` can take: Unity Catalog's limit less what it has; unbounded elsewhere. */
+    roomOn(mv) {
+        return this.unityCatalog ? UC_MAX_TAGS_PER_VERSION - mv.tags.size : Infinity;
+    }
+    /**
+     * Where the removal mark goes on `removed`, the version a write takes out of
+     * the stage: its own tag (overwritten if there), else, when Unity Catalog
+     * has no room for one more tag (`reserve` more kept for the archived tag),
+     * in place of the version's audit tag for the stage (removal-mark.ts), else
+     * in a new tag if one still fits, else in a new tag once ModelGate's own
+     * oldest audit records on the version are deleted to make room (never a tag
+     * ModelGate did not write), else nowhere, and the write says so.
+     */
+    markPlace(ref, removed, reserve) {
+        const version = removed.version;
+        const key = this.keys.removed(ref.alias);
+        const none = { version, evict: [], freed: 0 };
+        const old = removed.tags.get(key);
+        if (old !== undefined)
+            return { ...none, key, old, slots: 0 };
+        const room = this.roomOn(removed);
+        if (room >= 1 + reserve)
+            return { ...none, key, slots: 1 };
+        const promotedKey = this.keys.promoted(ref.alias);
+        const promoted = removed.tags.get(promotedKey);
+        if (promoted !== undefined)
+            return { ...none, key: promotedKey, old: promoted, slots: 0 };
+        if (room >= 1)
+            return { ...none, key, slots: 1 };
+        const evict = [];
+        let freed = 0;
+        for (const record of keptRecords(this.keys, removed.tags)) {
+            if (room + freed >= 1)
+                break;
+            evict.push(record);
+            freed += record.tags.length;
+        }
+        if (room + freed >= 1)
+            return { version, key, slots: 1, evict, freed };
+        return {
+            ...none,
+            slots: 0,
+            unmarked: `no tag room on version ${version} (its ${removed.tags.size} tags, the most Unity Catalog allows, hold no audit record ModelGate may delete), so the rolled_back gate cannot see that it was taken out of ${ref.stage}`
+        };
+    }
+    /** How many more tags `mv` can take once the removal mark is placed (and what it evicts deleted). */
+    roomAfterMark(mv, place) {
+        return this.roomOn(mv) + place.freed - place.slots;
+    }
+    /**
+     * Deletes the records `place` evicts, each the parts then the header (a
+     * write stopped between them leaves a header that still names the parts it
+     * lost, which the next eviction takes too); undone by restoring every tag.
+     */
+    evictSteps(model, place) {
+        if (!place)
+            return [];
+        return place.evict.flatMap(record => record.tags.map(tag => this.deleteVersionTagStep(model, place.version, tag.key, tag.value, 'prepare')));
+    }
+    markSteps(model, removed, place, entry) {
+        if (!removed || !place?.key)
+            return [];
+        const value = encodeRemovalMark(entry, this.tagLimit);
+        return [this.versionTagStep(model, removed.version, place.key, value, place.old)];
+    }
+    /**
+     * Deletes `mv`'s removal mark for the stage, when it has one, once it holds
+     * the stage (a mark that took the place of its audit tag is overwritten by
+     * the write instead).
+     */
+    clearMarkStep(model, ref, mv) {
+        const key = this.keys.removed(ref.alias);
+        const old = mv.tags.get(key);
+        return old === undefined
+            ? undefined
+            : this.deleteVersionTagStep(model, mv.version, key, old, 'finish');
+    }
+    /**
+     * The record's tags as steps: the parts, then the header that vouches for
+     * them (or the summary alone). The keys hold the new entry's id, so none of
+     * them exists yet and undoing one deletes it.
+     */
+    recordSteps(model, version, record) {
+        return record.tags.map(tag => this.versionTagStep(model, version, tag.key, tag.value, undefined));
+    }
+    deleteVersionTagStep(model, version, key, old, phase) {
+        return {
+            label: `delete tag ${key} on ${model} ${version}`,
+            phase,
+            run: () => this.deleteVersionTag(model, version, key),
+            undo: {
+                label: `restore tag ${key} on ${model} ${version}`,
+                run: () => this.setVersionTag(model, version, key, old)
+            }
+        };
+    }
+    archiveStep(model, version) {
+        const key = this.keys.archived;
+        return {
+            label: `tag ${model} ${version} ${key}=${ARCHIVED_VALUE}`,
+            phase: 'finish',
+            run: () => this.setVersionTag(model, version, key, ARCHIVED_VALUE),
+            undo: {
+                label: `delete tag ${key} on ${model} ${version}`,
+                run: () => this.deleteVersionTag(model, version, key)
+            }
+        };
+    }
+    aliasCheckStep(model, ref, expected) {
+        return {
+            label: `check alias "${ref.alias}" still points at ${expected ?? 'nothing'}`,
+            phase: 'check',
+            run: async () => {
+                const now = (await this.readAlias(model, ref.alias))?.version;
+                if (now !== expected) {
+                    throw new StageMovedError(`alias "${ref.alias}" moved from ${expected ?? 'nothing'} to ${now ?? 'nothing'} meanwhile`);
+                }
+            }
+        };
+    }
+    aliasStep(model, alias, version, before, phase) {
+        return {
+            label: `set alias "${alias}" → ${version}`,
+            phase,
+            run: () => this.setAlias(model, alias, version),
+            undo: {
+                label: before === undefined
+                    ? `delete alias "${alias}"`
+                    : `set alias "${alias}" back to ${before}`,
+                run: () => before === undefined
+                    ? this.deleteAlias(model, alias)
+                    : this.setAlias(model, alias, before)
+            }
+        };
+    }
+    /** `<alias>-previous` → `target` (deleted for null); undefined when it already is. */
+    previousAliasStep(model, ref, view, target) {
+        const alias = this.previousAliasOf(ref.alias);
+        const before = view.previousAlias;
+        if ((before ?? null) === target)
+            return undefined;
+        if (target !== null)
+            return this.aliasStep(model, alias, target, before, 'finish');
+        return {
+            label: `delete alias "${alias}"`,
+            phase: 'finish',
+            run: () => this.deleteAlias(model, alias),
+            undo: {
+                label: `set alias "${alias}" back to ${before ?? ''}`,
+                run: () => this.setAlias(model, alias, before)
+            }
+        };
+    }
+    /** The stage's holder, read now. */
+    async stageHolderNow(model, ref) {
+        if (ref.legacyStage)
+            return latestInStage(await this.readModel(model), ref.legacyStage);
+        return (await this.readAlias(model, ref.alias))?.version;
+    }
+    // ---- legacy stages ----------------------------------------------------------
+    legacyCheckStep(model, ref, view) {
+        return {
+            label: `check ${ref.legacyStage} is still held by ${view.holder ?? 'nothing'}`,
+            phase: 'check',
+            run: async () => {
+                const rm = await this.readModel(model);
+                const now = latestInStage(rm, ref.legacyStage);
+                if (now !== view.holder) {
+                    throw new StageMovedError(`${ref.legacyStage} moved from ${view.holder ?? 'nothing'} to ${now ?? 'nothing'} meanwhile`);
+                }
+            }
+        };
+    }
+    transitionStep(model, version, to, from, phase) {
+        return {
+            label: `move ${model} ${version} to stage ${to}`,
+            phase,
+            run: () => this.transition(model, version, to),
+            undo: {
+                label: `move ${model} ${version} back to stage ${from}`,
+                run: () => this.transition(model, version, from)
+            }
+        };
+    }
+    /** Every other version still in the legacy stage leaves it (to Archived when asked, else None). */
+    legacyMoveOut(model, ref, view, keep, archive) {
+        return (view.legacy?.inStage ?? [])
+            .filter(version => version !== keep)
+            .map(version => this.transitionStep(model, version, archive ? 'Archived' : 'None', ref.legacyStage, 'finish'));
+    }
+    // ---- REST calls ---------------------------------------------------------------
+    rmPath(op) {
+        return `/mlflow/${this.unityCatalog ? 'unity-catalog/' : ''}registered-models/${op}`;
+    }
+    mvPath(op) {
+        return `/mlflow/${this.unityCatalog ? 'unity-catalog/' : ''}model-versions/${op}`;
+    }
+    async readModel(model) {
+        if (this.readOnce)
+            return this.view.get(`model\0${model}`, () => this.fetchModel(model));
+        return this.fetchModel(model);
+    }
+    async fetchModel(model) {
+        return readRegisteredModel(await this.http.call('GET', this.rmPath('get'), { name: model }, `The registered model "${model}"`));
+    }
+    async readModelIfAny(model) {
+        try {
+            return await this.readModel(model);
+        }
+        catch (error) {
+            if (error instanceof NotFoundError)
+                return undefined;
+            throw error;
+        }
+    }
+    async readVersion(model, version) {
+        // One search for every version the command needs (OSS: search answers carry tags), the
+        // aliases from the model (search answers `aliases: null`); else one get per version.
+        if (this.readOnce && !this.unityCatalog && !model.includes("'")) {
+            const all = await this.versionsOf(model);
+            const found = all.get(version);
+            if (found) {
+                const rm = await this.readModel(model);
+                const aliases = [...rm.aliases].filter(([, v]) => v === version).map(([a]) => a);
+                return { ...found, aliases };
+            }
+        }
+        const get = async () => readModelVersion(await this.http.call('GET', this.mvPath('get'), { name: model, version }, `Version ${version} of the registered model "${model}"`));
+        return this.readOnce ? this.view.get(`version\0${model}\0${version}`, get) : get();
+    }
+    async readVersionIfAny(model, version) {
+        try {
+            return await this.readVersion(model, version);
+        }
+        catch (error) {
+            if (error instanceof NotFoundError)
+                return undefined;
+            throw error;
+        }
+    }
+    /** The version an alias points at; undefined when the alias (or the model) is missing. */
+    async readAlias(model, alias) {
+        try {
+            return readModelVersion(await this.http.call('GET', this.rmPath('alias'), { name: model, alias }, `The alias "${alias}" of "${model}"`));
+        }
+        catch (error) {
+            // OSS: 400 INVALID_PARAMETER_VALUE "Registered model alias … not found." (for a
+            // missing model too); other servers: 404. Callers tell the two apart.
+            if (error instanceof NotFoundError)
+                return undefined;
+            if (error instanceof MlflowApiError &&
+                error.status === 400 &&
+                error.errorCode === 'INVALID_PARAMETER_VALUE' &&
+                /alias\b.*\bnot found/i.test(error.serverMessage)) {
+                return undefined;
+            }
+            throw error;
+        }
+    }
+    async searchVersions(model) {
+        if (model.includes("'"))
+            return [];
+        const versions = [];
+        let token;
+        for (let page = 0; page < MAX_PAGES; page++) {
+            const query = { filter: `name='${model}'`, max_results: 1000, page_token: token };
+            const { items, next } = readPage(await this.http.call('GET', this.mvPath('search'), query, `Versions of "${model}"`), 'model_versions');
+            versions.push(...items.map(readVersionObject));
+            if (!next)
+                break;
+            token = next;
+        }
+        return versions;
+    }
+    async listModels() {
+        const names = [];
+        let token;
+        for (let page = 0; page < MAX_PAGES; page++) {
+            const { items, next } = readPage(await this.http.call('GET', this.rmPath('search'), {
+                max_results: 1000,
+                page_token: token
+            }), 'registered_models');
+            for (const item of items) {
+                const name = item.name;
+                if (typeof name === 'string')
+                    names.push(name);
+            }
+            if (!next)
+                break;
+            token = next;
+        }
+        return names.sort(compareText);
+    }
+    async setAlias(model, alias, version) {
+        this.view.clear();
+        await this.http.call('POST', this.rmPath('alias'), { name: model, alias, version }, `Version ${version} of "${model}"`);
+    }
+    async deleteAlias(model, alias) {
+        this.view.clear();
+        await this.http.call('DELETE', this.rmPath('alias'), { name: model, alias }, `The registered model "${model}"`);
+    }
+    async setModelTag(model, key, value) {
+        this.view.clear();
+        const path = this.rmPath(this.unityCatalog ? 'tags' : 'set-tag');
+        await this.http.call('POST', path, { name: model, key, value }, `The registered model "${model}"`);
+    }
+    async deleteModelTag(model, key) {
+        this.view.clear();
+        const path = this.rmPath(this.unityCatalog ? 'tags' : 'delete-tag');
+        await this.http.call('DELETE', path, { name: model, key }, `The registered model "${model}"`);
+    }
+    async setVersionTag(model, version, key, value) {
+        this.view.clear();
+        const path = this.mvPath(this.unityCatalog ? 'tags' : 'set-tag');
+        await this.http.call('POST', path, { name: model, version, key, value }, `Version ${version} of "${model}"`);
+    }
+    async deleteVersionTag(model, version, key) {
+        this.view.clear();
+        const path = this.mvPath(this.unityCatalog ? 'tags' : 'delete-tag');
+        await this.http.call('DELETE', path, { name: model, version, key }, `Version ${version} of "${model}"`);
+    }
+    async transition(model, version, stage) {
+        this.view.clear();
+        await this.http.call('POST', this.mvPath('transition-stage'), { name: model, version, stage, archive_existing_versions: false }, `Version ${version} of "${model}"`);
+    }
+    // ---- helpers -------------------------------------------------------------------
+    assertModel(model) {
+        assertModelName(model, this.unityCatalog);
+    }
+    stageRef(stage) {
+        if (!stage)
+            throw new InvalidInputError('The stage is empty.');
+        const mapped = this.aliasForStage(stage);
+        if (this.legacyStages) {
+            const legacyStage = legacyStageName(mapped, stage);
+            return { stage, alias: legacyStage.toLowerCase(), legacyStage };
+        }
+        assertAlias(mapped, stage);
+        if (this.isPreviousAlias(mapped)) {
+            throw new InvalidInputError(`Stage "${stage}" maps to the alias "${mapped}", which ends in "${this.previousSuffix}": ModelGate keeps each stage's rollback target under such an alias.`);
+        }
+        assertAlias(this.previousAliasOf(mapped), stage);
+        return { stage, alias: mapped };
+    }
+    legacyRef(legacyStage) {
+        const stage = this.stages?.find(s => legacyStageName(this.aliasForStage(s), s) === legacyStage) ??
+            legacyStage.toLowerCase();
+        return { stage, alias: legacyStage.toLowerCase(), legacyStage };
+    }
+    /** `<alias>-previous` as `rm` has it (null: unset); undefined for legacy stages, which have none. */
+    previousAliasIn(rm, ref) {
+        return ref.legacyStage ? undefined : (rm.aliases.get(this.previousAliasOf(ref.alias)) ?? null);
+    }
+    previousAliasOf(alias) {
+        return `${alias}${this.previousSuffix}`;
+    }
+    isPreviousAlias(alias) {
+        return alias.endsWith(this.previousSuffix);
+    }
+    /** The policy stage an alias keeps: as ModelGate recorded it, else by the stage list, else the alias. */
+    stageOfAlias(alias, entries) {
+        const recorded = entries[0]?.stage;
+        if (recorded && this.safeAlias(recorded) === alias)
+            return recorded;
+        return this.stages?.find(stage => this.safeAlias(stage) === alias) ?? alias;
+    }
+    safeAlias(stage) {
+        try {
+            return this.aliasForStage(stage);
+        }
+        catch {
+            return undefined;
+        }
+    }
+    journalOf(rm, alias) {
+        const decoded = decodeJournal(rm.tags.get(this.keys.history(alias)));
+        return 'error' in decoded ? [] : decoded.entries;
+    }
+    /** Every stage with a holder: aliases (not the `-previous` ones), or legacy stages. */
+    stageHolders(rm) {
+        if (this.legacyStages) {
+            return ['Staging', 'Production'].flatMap(s => {
+                const holder = latestInStage(rm, s);
+                return holder === undefined ? [] : [[this.legacyRef(s), holder]];
+            });
+        }
+        return [...rm.aliases]
+            .filter(([alias]) => !this.isPreviousAlias(alias))
+            .map(([alias, holder]) => [
+            { stage: this.stageOfAlias(alias, this.journalOf(rm, alias)), alias },
+            holder
+        ]);
+    }
+    refForHistoryKey(rm, key, entries) {
+        if (this.legacyStages) {
+            const legacyStage = (this.keys.historyAlias(key) ?? '').replace(/^./, c => c.toUpperCase());
+            if (legacyStage === 'Staging' || legacyStage === 'Production')
+                return this.legacyRef(legacyStage);
+        }
+        const alias = [...rm.aliases.keys()].find(a => this.keys.history(a) === key) ??
+            (entries[0] ? this.safeAlias(entries[0].stage) : undefined) ??
+            this.keys.historyAlias(key) ??
+            key;
+        return { stage: entries[0]?.stage ?? this.stageOfAlias(alias, entries), alias };
+    }
+    /** Whether the version, as read, holds the stage (its aliases, or its legacy stage). */
+    holdsStage(mv, ref) {
+        return ref.legacyStage ? mv.currentStage === ref.legacyStage : mv.aliases.includes(ref.alias);
+    }
+    holderOf(rm, ref) {
+        return ref.legacyStage ? latestInStage(rm, ref.legacyStage) : rm.aliases.get(ref.alias);
+    }
+    /** The current holder as the port describes it (for revalidate). */
+    async currentHolder(model, ref, view) {
+        if (view.holder === undefined)
+            return undefined;
+        const entry = trustedEntry(view.entries, view.holder, ref.legacyStage ? undefined : (view.previousAlias ?? null));
+        if (entry)
+            return this.holderFromEntry(model, ref, view.holder, entry);
+        const mv = await this.readVersionIfAny(model, view.holder);
+        return mv ? unknownHolder(model, ref, mv) : danglingHolder(model, ref, view.holder);
+    }
+    /**
+     * A reverted attempt (or one backed out for a moved stage): what it wrote and a late-landing
+     * request put back is removed again (orphans.ts). A partial write is left as it is: a re-run
+     * completes it.
+     */
+    async sweepAfter(plan, error) {
+        const reverted = error instanceof StageMovedError ||
+            (error instanceof MlflowWriteError && error.failure.outcome === 'reverted');
+        if (!reverted || !plan.orphans)
+            return;
+        const model = plan.event.model;
+        await sweepOrphans(this.keys, plan.orphans, {
+            readTags: async (version) => (await this.readVersionIfAny(model, version))?.tags,
+            deleteTag: (version, key) => this.deleteVersionTag(model, version, key),
+            setTag: (version, key, value) => this.setVersionTag(model, version, key, value)
+        });
+    }
+    /** The first of `versions` that still exists (read in order), with those found deleted. */
+    async firstExisting(model, versions) {
+        const gone = new Set();
+        for (const version of versions) {
+            const mv = await this.readVersionIfAny(model, version);
+            if (mv)
+                return { target: mv, gone };
+            gone.add(version);
+        }
+        return undefined;
+    }
+    /**
+     * The rollback target's successor as `<alias>-previous`: `previous` when it still exists,
+     * else the next of `others` that does (MLflow refuses an alias on a deleted version).
+     */
+    async existingPrevious(model, previous, gone, others) {
+        if (previous === null)
+            return null;
+        const order = [previous, ...others.filter(v => v !== previous)];
+        for (const version of order) {
+            if (gone.has(version))
+                continue;
+            if (await this.readVersionIfAny(model, version))
+                return version;
+            gone.add(version);
+        }
+        return null;
+    }
+    /** Every version of the model: searched once per command when readOnce (read-view.ts). */
+    versionsOf(model) {
+        if (!this.readOnce)
+            return this.versionsByNumber(model);
+        return this.view.get(`versions\0${model}`, () => this.versionsByNumber(model));
+    }
+    /** Every version of the model by number (one search page up to 1,000 versions). */
+    async versionsByNumber(model) {
+        return new Map((await this.searchVersions(model)).map(mv => [mv.version, mv]));
+    }
+    holderFromEntry(model, ref, version, entry) {
+        return {
+            model,
+            stage: ref.stage,
+            version,
+            assignedAt: new Date(entry.at),
+            assignedBy: entry.by,
+            eventId: eventId(model, ref, entry.id),
+            audit: entryAudit(entry)
+        };
+    }
+    /**
+     * From the version's own audit tag when ModelGate put it there; else (an alias
+     * set outside ModelGate) the version's last update stands in for when, and
+     * nobody known for by.
+     */
+    holderFromVersion(model, ref, mv, entries, previousAlias) {
+        // Trusted only when the history vouches for this version's entry (stage-facts.ts).
+        const entry = trustedEntry(entries, mv.version, previousAlias);
+        if (!entry)
+            return unknownHolder(model, ref, mv);
+        const tag = parseAuditTag(mv.tags.get(this.keys.promoted(ref.alias)));
+        if (tag && tag.version === mv.version && tag.id === entry.id) {
+            return {
+                model,
+                stage: ref.stage,
+                version: mv.version,
+                assignedAt: new Date(tag.at),
+                assignedBy: tag.actor,
+                ...refOf(mv),
+                eventId: eventId(model, ref, tag.id),
+                audit: this.withStoredRecord(model, mv, tag)
+            };
+        }
+        return { ...this.holderFromEntry(model, ref, mv.version, entry), ...refOf(mv) };
+    }
+    /**
+     * The audit tag's facts with the full record read back from the version's
+     * record tags; a record that cannot be read back whole is marked damaged.
+     * An audit tag without record tags is as it was written (older ModelGate:
+     * the record inline, or its summary).
+     */
+    withStoredRecord(model, mv, tag) {
+        const stored = readRecordTags(this.keys, tag.id, mv.tags);
+        if (stored)
+            return { ...tag.raw, record: stored.ok ? stored.record : stored.damaged };
+        const inline = tag.raw.record;
+        const pointer = typeof inline === 'object' && inline !== null
+            ? inline.tag
+            : undefined;
+        if (pointer === this.keys.auditHeader(tag.id)) {
+            return {
+                ...tag.raw,
+                record: missingRecord(this.keys, tag.id, `${model} version ${mv.version}`)
+            };
+        }
+        return tag.raw;
+    }
+    /**
+     * The full audit records of `entries` (those marked `recorded`), by entry
+     * id, read from their versions' tags: from the search results when they
+     * carry tags (OSS), else with one `model-versions/get` per version (Unity
+     * Catalog's search leaves tags out).
+     */
+    async storedRecords(model, entries, searched) {
+        const records = new Map();
+        const wanted = entries.filter(entry => entry.recorded && (entry.version ?? entry.from));
+        if (wanted.length === 0)
+            return records;
+        const fromSearch = new Map(searched.map(mv => [mv.version, mv.tags]));
+        const read = new Map();
+        const tagsOf = (version) => {
+            let tags = read.get(version);
+            if (!tags) {
+                tags = this.readVersionIfAny(model, version).then(mv => mv?.tags);
+                read.set(version, tags);
+            }
+            return tags;
+        };
+        for (const entry of wanted) {
+            const version = (entry.version ?? entry.from);
+            const header = this.keys.auditHeader(entry.id);
+            const searchedTags = this.unityCatalog ? undefined : fromSearch.get(version);
+            const tags = searchedTags?.has(header) ? searchedTags : await tagsOf(version);
+            const stored = tags && readRecordTags(this.keys, entry.id, tags);
+            records.set(entry.id, stored === undefined
+                ? missingRecord(this.keys, entry.id, tags ? `${model} version ${version}` : `${model}: version ${version} is gone`)
+                : stored.ok
+                    ? stored.record
+                    : stored.damaged);
+        }
+        return records;
+    }
+    entryEvent(model, ref, entry, record) {
+        const version = entry.version ?? entry.from ?? undefined;
+        return {
+            kind: entry.kind === 'unassign' ? 'unassignment' : 'assignment',
+            model,
+            ...(version === undefined ? {} : { version }),
+            stage: ref.stage,
+            at: new Date(entry.at),
+            by: entry.by,
+            ...(entry.email ? { byEmail: entry.email } : {}),
+            id: eventId(model, ref, entry.id),
+            summary: entrySummary(model, ref.stage, entry),
+            audit: { ...entryAudit(entry), ...(record === undefined ? {} : { record }) }
+        };
+    }
+    newEntry(kind, ref, version, from, previous, audit, archived) {
+        const ms = this.now();
+        const id = `${ms.toString(36)}-${Math.floor(this.random() * 0x1000000)
+            .toString(16)
+            .padStart(6, '0')}`;
+        return {
+            id,
+            kind,
+            stage: ref.stage,
+            version,
+            from,
+            previous,
+            at: new Date(ms).toISOString(),
+            by: actorName(audit),
+            ...(audit.actorEmail ? { email: audit.actorEmail } : {}),
+            ...(audit.reason ? { reason: audit.reason } : {}),
+            ...(audit.forced ? { forced: true } : {}),
+            ...(archived ? { archived } : {}),
+            ...(audit.record === undefined ? {} : { recorded: true })
+        };
+    }
+    /**
+     * The version's audit tag (`modelgate.promoted.<alias>`): the entry's facts
+     * plus the caller's record, cut to the tag-value limit (the record is
+     * summarised first, then the reason shortened), so a write never fails on
+     * size. The whole record is kept in the record tags (recordSteps); a summary
+     * names their header under `record.tag`. `audit` is the event's audit: the
+     * facts with the whole record.
+     */
+    auditValue(model, ref, entry, audit, kept, 
+    /** What the write did about the removal mark, when it is not the plain case (markFacts). */
+    markedFacts = {}) {
+        const base = {
+            id: entry.id,
+            action: entry.kind,
+            model,
+            version: entry.version ?? entry.from,
+            stage: ref.stage,
+            alias: ref.alias,
+            from: entry.from,
+            at: entry.at,
+            actor: entry.by,
+            ...(entry.email ? { actorEmail: entry.email } : {}),
+            ...(audit.reason ? { reason: audit.reason } : {}),
+            ...(audit.forced ? { forced: true } : {}),
+            ...(entry.archived ? { archived: entry.archived } : {}),
+            ...markedFacts
+        };
+        // A record not kept whole on the version (a rollback's or an unassignment's, short of room)
+        // is said so, and why, here and in the event.
+        const note = kept.truncated === undefined
+            ? {}
+            : { recordTruncated: true, recordTruncatedReason: truncateBytes(kept.truncated, 300) };
+        const full = {
+            ...(audit.record === undefined ? base : { ...base, record: audit.record }),
+            ...note
+        };
+        const tag = kept.tags.length > 0 ? this.keys.auditHeader(entry.id) : undefined;
+        const summary = (keys) => audit.record === undefined
+            ? {}
+            : {
+                record: {
+                    truncated: true,
+                    ...(keys ? { keys: Object.keys(audit.record).slice(0, 30) } : {}),
+                    ...(tag ? { tag } : {})
+                }
+            };
+        const attempts = [
+            ...(kept.truncated === undefined ? [full] : []),
+            { ...base, ...summary(true), ...note },
+            audit.reason
+                ? {
+                    ...base,
+                    reason: truncateBytes(audit.reason, 500),
+                    ...summary(false),
+                    recordTruncated: true
+                }
+                : base,
+            audit.reason
+                ? {
+                    ...base,
+                    reason: truncateBytes(audit.reason, 100),
+                    ...summary(false),
+                    recordTruncated: true
+                }
+                : base
+        ];
+        for (const candidate of attempts) {
+            const value = JSON.stringify(candidate);
+            if (byteLength(value) <= this.tagLimit)
+                return { value, audit: full };
+        }
+        const minimal = {
+            id: entry.id,
+            action: entry.kind,
+            version: base.version,
+            stage: ref.stage,
+            at: entry.at,
+            actor: truncateBytes(entry.by, 60),
+            truncated: true,
+            ...summary(false),
+            ...(kept.truncated === undefined ? {} : { recordTruncated: true }),
+            ...markedFacts
+        };
+        return { value: JSON.stringify(minimal), audit: full };
+    }
+}
+// ---- pure helpers ------------------------------------------------------------------
+/** How many candidate files an audit record lists (`artifact.files`), when it lists them. */
+function fileCount(record) {
+    const artifact = record.artifact;
+    const files = typeof artifact === 'object' && artifact !== null
+        ? artifact.files
+        : undefined;
+    return Array.isArray(files) ? files.length : undefined;
+}
+/**
+ * The audit facts of a removal mark that is not the plain case: the ids of the
+ * records deleted to make room for it (`evicted`), or why there is no mark
+ * (`notMarked`).
+ */
+function markFacts(place) {
+    if (!place)
+        return {};
+    return {
+        ...(place.evict.length > 0 ? { evicted: place.evict.map(record => record.id) } : {}),
+        ...(place.unmarked === undefined ? {} : { notMarked: place.unmarked })
+    };
+}
+/** The same, for the event's summary line (empty in the plain case). */
+function markNote(place) {
+    if (!place)
+        return '';
+    if (place.unmarked !== undefined)
+        return `; not marked as taken out: ${place.unmarked}`;
+    const n = place.evict.length;
+    if (n === 0)
+        return '';
+    const ids = place.evict.map(record => record.id).join(', ');
+    return `; to mark ${place.version} as taken out, deleted ${n === 1 ? 'the oldest audit record' : `the ${n} oldest audit records`} ModelGate kept on it (${ids}): only the registry's copy, the audit artifact a workflow run published keeps its own`;
+}
+function kb(bytes) {
+    return `${(bytes / 1024).toFixed(1)} KB`;
+}
+/** The candidate digest a training job tagged the version with, when it is one. */
+function recordedDigest(value) {
+    const digest = value?.trim().toLowerCase();
+    return digest !== undefined && DIGEST_RE.test(digest) ? { candidateDigest: digest } : {};
+}
+function compareText(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+function eventId(model, ref, id) {
+    return `${model}@${ref.alias}#${id}`;
+}
+function refOf(mv) {
+    const ref = mv.runId ?? mv.source;
+    return ref === undefined ? {} : { ref };
+}
+/**
+ * A holder no trusted history entry describes (an alias set outside ModelGate): when and by
+ * whom are unknown (an invalid Date: the days gate fails closed). Not the version's own
+ * timestamps: a version's creation is not when it got an alias.
+ */
+function unknownHolder(model, ref, mv) {
+    return {
+        model,
+        stage: ref.stage,
+        version: mv.version,
+        assignedAt: new Date(Number.NaN),
+        assignedBy: 'unknown (set outside ModelGate)',
+        ...refOf(mv),
+        eventId: `${model}@${ref.alias}`
+    };
+}
+/** An alias that points at a deleted version (MLflow keeps aliases when it deletes a version). */
+function danglingHolder(model, ref, version) {
+    return {
+        model,
+        stage: ref.stage,
+        version,
+        assignedAt: new Date(Number.NaN),
+        assignedBy: 'unknown (the version was deleted)',
+        eventId: `${model}@${ref.alias}`,
+        dangling: true
+    };
+}
+/** When the version entered the stage: ModelGate's record, else unknown (an invalid Date: gates fail closed). */
+function entrySince(entry) {
+    return new Date(entry ? entry.at : Number.NaN);
+}
+function latestInStage(rm, stage) {
+    return rm.latestVersions
+        .filter(v => v.currentStage === stage)
+        .map(v => v.version)
+        .sort((a, b) => Number(b) - Number(a))[0];
+}
+function isActive(mv, keys) {
+    return ((mv.status === undefined || mv.status === 'READY') &&
+        mv.currentStage !== 'Archived' &&
+        mv.tags.get(keys.archived) !== ARCHIVED_VALUE);
+}
+function assertReady(model, mv) {
+    if (mv.status !== undefined && mv.status !== 'READY') {
+        throw new InvalidInputError(`${model} version ${mv.version} is ${mv.status}: only a READY version can hold a stage.`);
+    }
+}
+function assertPromotable(model, mv, keys) {
+    assertReady(model, mv);
+    if (mv.tags.get(keys.archived) === ARCHIVED_VALUE || mv.currentStage === 'Archived') {
+        throw new InvalidInputError(`${model} version ${mv.version} is archived: a rollback can restore it, a promotion does not.`);
+    }
+}
+const CRUD = /[\n\r\0]/g;
+function actorName(audit) {
+    return audit.actor.replace(CRUD, ' ').trim();
+}
+function assertActor(audit) {
+    if (!actorName(audit)) {
+        throw new InvalidInputError('Every registry write needs an actor (who acts).');
+    }
+}
+function entrySummary(model, stage, entry) {
+    switch (entry.kind) {
+        case 'assign':
+            return `Promote ${model} ${entry.version ?? ''} to ${stage}${entry.from ? ` (replacing ${entry.from})` : ''}`;
+        case 'rollback':
+            return `Roll back ${model} ${stage} to ${entry.version ?? ''} (from ${entry.from ?? 'none'})`;
+        case 'unassign':
+            return `Remove ${model} ${entry.from ?? ''} from ${stage}`;
+    }
+}
+function entryAudit(entry) {
+    return {
+        action: entry.kind,
+        from: entry.from,
+        previous: entry.previous,
+        ...(entry.reason ? { reason: entry.reason } : {}),
+        ...(entry.forced ? { forced: true } : {}),
+        ...(entry.archived ? { archived: entry.archived } : {}),
+        ...(entry.kind === 'rollback' ? { rollback: { from: entry.from, to: entry.version } } : {})
+    };
+}
+function completionEvent(model, ref, version, now) {
+    return {
+        kind: 'assignment',
+        model,
+        version,
+        stage: ref.stage,
+        at: new Date(now),
+        by: 'unknown',
+        id: `${model}@${ref.alias}`,
+        summary: `Complete ${model} ${version} in ${ref.stage}`
+    };
+}
+function registrationEvent(model, mv) {
+    return {
+        kind: 'registration',
+        model,
+        version: mv.version,
+        at: new Date(mv.creationTimestamp ?? Number.NaN),
+        by: mv.userId ?? 'unknown',
+        id: `${model}/${mv.version}`,
+        ...refOf(mv),
+        summary: `Register ${model} ${mv.version}`
+    };
+}
+function parseAuditTag(value) {
+    if (!value)
+        return undefined;
+    try {
+        const raw = JSON.parse(value);
+        const { id, at, actor, version } = raw;
+        if (typeof id === 'string' &&
+            typeof at === 'string' &&
+            !Number.isNaN(Date.parse(at)) &&
+            typeof actor === 'string' &&
+            typeof version === 'string') {
+            return { id, at, actor, version, raw };
+        }
+    }
+    catch {
+        // not ours
+    }
+    return undefined;
+}
+/** An MLflow registry (OSS or Unity Catalog) behind the Registry and ModelSource ports. */
+function createMlflowRegistry(options) {
+    return new MlflowRegistry(options);
+}
+
+;// CONCATENATED MODULE: ./src/registry/mlflow/env.ts
+/**
+ * Credentials as MLflow's own clients read them: `MLFLOW_TRACKING_TOKEN`
+ * (bearer), else `MLFLOW_TRACKING_USERNAME` + `MLFLOW_TRACKING_PASSWORD`
+ * (basic), else `DATABRICKS_TOKEN` (bearer). For the composition root; the
+ * adapter itself never reads the environment.
+ */
+function mlflowAuthFromEnv(env) {
+    const token = env.MLFLOW_TRACKING_TOKEN;
+    if (token)
+        return { token };
+    const username = env.MLFLOW_TRACKING_USERNAME;
+    if (username)
+        return { username, password: env.MLFLOW_TRACKING_PASSWORD ?? '' };
+    const databricks = env.DATABRICKS_TOKEN;
+    if (databricks)
+        return { token: databricks };
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/registry/mlflow/index.ts
+/**
+ * The MLflow registry adapter: the Registry port and ModelSource over the
+ * MLflow Model Registry REST API 2.0 (`/api/2.0/mlflow/...`).
+ *
+ * ## Servers it is meant for
+ *
+ * - **OSS MLflow 2.3 or later** (registered-model aliases arrived in 2.3),
+ *   including 3.x. Tested against a stand-in built from MLflow's protos and
+ *   handlers, whose answers follow what real 2.7.1 and 3.9.0rc0 servers gave
+ *   (shared/MLFLOW-API.md); not yet run against a live server in CI.
+ * - **Databricks Unity Catalog** (`catalog.schema.model`), through the paths
+ *   MLflow's own client uses, `/api/2.0/mlflow/unity-catalog/...` (not the
+ *   public `/api/2.1/unity-catalog/models/...` API): aliases only, bearer token
+ *   only. UC is chosen by `unityCatalog: true`, or by default when the tracking
+ *   URI is a Databricks workspace host (`*.cloud.databricks.com`,
+ *   `*.azuredatabricks.net`, `*.gcp.databricks.com`); `unityCatalog: false`
+ *   there selects the workspace registry.
+ * - **Legacy stages** (`legacyStages: true`, off by default): servers (or the
+ *   Databricks workspace registry) that still use `transition-stage`; policy
+ *   stages must map to `Staging` or `Production`.
+ *
+ * ## What it writes
+ *
+ * Stages are aliases (`aliasForStage`, default the stage name, e.g.
+ * `production`). A promotion of version V into stage S (alias A), replacing H:
+ *
+ * | where | key | value |
+ * | --- | --- | --- |
+ * | registered model tag | `modelgate.history.A` | JSON list, newest first, of `{id, kind, stage, version, from, previous, at, by, email?, reason?, forced?, archived?, recorded?}`; oldest entries dropped to fit the tag limit |
+ * | model version V tag | `modelgate.audit.<id>.<n>` | only for a record too large for its header: the rest of the encoded data, in parts `1..n` of at most the tag limit; `<id>` is the history entry's id |
+ * | model version V tag | `modelgate.audit.<id>` | the caller's whole `record` (when given): `{encoding: "gzip+base64", parts, bytes, sha256, data}`, the JSON gzipped (level 9) and base64-encoded, `bytes`/`sha256` those of the JSON; `data` is all of it (`parts: 0`, the usual case on OSS: one tag) or what fits, the parts holding the rest; written after the parts. At most 20 tags a record (record-tags.ts); older headers without `encoding` (parts holding the JSON itself) are still read |
+ * | model version V tag | `modelgate.promoted.A` | JSON audit record of V's latest entry into S: the entry's facts plus the caller's `record` (summarised as `{truncated, keys, tag}` if it does not fit; `tag` names the header) |
+ * | model version V tag | `modelgate.removed.A` | deleted (after the alias moves) when V had one: V is back in S |
+ * | model version H tag | `modelgate.removed.A` | rollback and unassign only, on the version taken out: `{removed: true, kind, stage, at, by, reason?, id}` (removal-mark.ts), what `takenOutOf` reads; kept whatever the history trims |
+ * | alias | `A` | V |
+ * | alias | `A-previous` | H: the default rollback target (after a rollback: the holder before that, never the version rolled back) |
+ * | model version H tag | `archived` | `true`, only when the caller asks to archive the replaced version |
+ *
+ * On Unity Catalog, whose tag keys may not contain `. , - = / :`, the keys are
+ * `modelgate_history_A`, `modelgate_promoted_A`, `modelgate_removed_A`,
+ * `modelgate_audit_<id>` and `modelgate_audit_<id>_<n>` (a `-` in A or the id
+ * becomes `_`). Tag values are kept under 5,000 UTF-8 bytes (OSS) or 1,000
+ * (UC); UC allows 50 tags on a model version, and a promotion that would pass
+ * that fails before it changes anything. A rollback or an unassignment never
+ * fails for it: the removal mark comes first (in place of H's
+ * `modelgate_promoted_A` when no tag is left; without one, in a tag freed by
+ * deleting ModelGate's own oldest `modelgate_audit_<id>` records on H, which
+ * the event names under `evicted`; with none either, not at all, which the
+ * event says under `notMarked`), then the audit tag, then the
+ * record, kept whole if it fits, else as a summary in its header tag
+ * (`{recordTruncated, why, bytes, sha256, keys}`), else only in the write's
+ * answer. Rollback
+ * needs nothing but the registry: the target is `A-previous` / the history,
+ * or a named version. In legacy mode the alias steps are `transition-stage`
+ * calls (the replaced version goes to `None`, or `Archived` when asked).
+ *
+ * A version's signature is read from the version tag `modelgate.signature`
+ * (the MLmodel `signature` block as JSON, written by the training job), else
+ * from older MLflow's run tag `mlflow.log-model.history`, else (OSS) from the
+ * MLmodel: for a `runs:/<run>/<path>` source through the run's own artifacts
+ * (`/get-artifact?run_uuid=&path=<path>/MLmodel`, which 2.7.1 resolves from its
+ * backend store; its `/model-versions/get-artifact` answers 404 for such a
+ * source), else through `/model-versions/get-artifact`; its metrics from its
+ * run (`runs/get`, the latest value of each metric; ±1.7976931348623157e308,
+ * what the SQL store returns for a metric logged as ±Infinity, is infinite).
+ *
+ * ## What it reads, and when it trusts it
+ *
+ * A command reads the registered model once, every version with one search,
+ * each run once (`readOnce`, read-view.ts; any write forgets it all). Aliases
+ * carry no date and no author: a stage's date and actor come from ModelGate's
+ * history only while its newest entry names the version the alias points at
+ * now (stage-facts.ts); else they are unknown and the days gate fails closed.
+ * An alias left on a deleted version is shown as dangling and skipped by a
+ * rollback, which restores the next earlier holder that still exists.
+ *
+ * `register` (register-run.ts): `--run` creates a version from the run with
+ * `model-versions/create` (`runs:/<run>/<path>`, the candidate digest as the
+ * version tag `modelgate.candidate_digest`); `--version` confirms one.
+ *
+ * ## Failures
+ *
+ * Each REST call is retried on 429, 5xx, connection resets and timeouts: at
+ * most 5 attempts, exponential backoff with jitter from 0.5 s capped at 8 s,
+ * 10 s per attempt, no new attempt after 30 s (so ≤ ~40 s per call). All
+ * calls of one command together get 90 s, then 30 s more to undo a failed
+ * write (budget.ts): a command ends within about two minutes. A write
+ * is a fixed sequence of idempotent steps, the alias move in the middle; a
+ * step that still fails undoes the earlier ones and the error states what was
+ * changed, reverted, or left for a re-run to complete (a re-run finishes an
+ * interrupted promotion, then changes nothing). RESOURCE_DOES_NOT_EXIST →
+ * exit 3, 401/403 → exit 4. MLflow has no compare-and-swap: the alias is
+ * re-read just before it is moved, and a write backs out if another writer
+ * moved it. Credentials go only into the Authorization header.
+ */
+
+
+
+
+
+
 
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
@@ -23077,21 +26622,6 @@ async function withExport(git, commit, modelPath, use) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/registry/errors.ts
-
-/**
- * The registry changed under a write and the write could not be completed
- * safely: the race was lost more often than the retry budget allows, or the
- * registry holds events in the future of this machine's clock. Nothing was
- * left written. Exit 2 (blocked): re-run later.
- */
-class RegistryConflictError extends ModelGateError {
-    constructor(message, options = {}) {
-        super(message, ExitCode.Blocked, options);
-        this.name = 'RegistryConflictError';
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/registry/git/message.ts
 /**
  * Tag messages: a readable first line, a blank line, then the audit facts as
@@ -23176,10 +26706,10 @@ async function gitOk(git, args, options) {
 const SEMVER_PATTERN = '(?:0|[1-9][0-9]*)\\.(?:0|[1-9][0-9]*)\\.(?:0|[1-9][0-9]*)' +
     '(?:-(?:(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?' +
     '(?:\\+(?:[0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?';
-const VERSION_RE = new RegExp(`^v${SEMVER_PATTERN}$`);
+const semver_VERSION_RE = new RegExp(`^v${SEMVER_PATTERN}$`);
 /** `v` + a full semver: `v1.2.0`, `v1.2.0-rc.1`. Not `1.2.0`, not `v1.2`. */
 function isGtoVersion(value) {
-    return VERSION_RE.test(value);
+    return semver_VERSION_RE.test(value);
 }
 function semver_parse(version) {
     if (!isGtoVersion(version))
@@ -23307,7 +26837,7 @@ function parseTagName(tag) {
 }
 const NAME_RULE = "letters, digits, '-', '_' and '/', starting and ending with a letter or digit";
 /** Throws InvalidInputError unless `model` is a name GTO can carry in a tag. */
-function assertModelName(model) {
+function tag_name_assertModelName(model) {
     if (!FULLNAME_RE.test(model)) {
         throw new InvalidInputError(`Invalid model name "${model}": GTO allows ${NAME_RULE}, optionally after a folder and ':' (dir/sub:model).`);
     }
@@ -23323,7 +26853,7 @@ function assertStageName(stage) {
     }
 }
 /** Throws InvalidInputError unless `version` is `v` + a full semver. */
-function assertVersion(version) {
+function tag_name_assertVersion(version) {
     if (!isGtoVersion(version)) {
         throw new InvalidInputError(`Invalid version "${version}": GTO needs 'v' followed by a full semver, e.g. v1.2.0 or v1.2.0-rc.1.`);
     }
@@ -23352,7 +26882,7 @@ function refProblem(tag) {
  * InvalidInputError rather than produce a tag GTO cannot parse back.
  */
 function formatTagName(tag) {
-    assertModelName(tag.model);
+    tag_name_assertModelName(tag.model);
     const artifact = modelToTagPart(tag.model);
     if (tag.counter !== undefined && !(Number.isSafeInteger(tag.counter) && tag.counter >= 0)) {
         throw new InvalidInputError(`Invalid tag counter ${tag.counter}: a non-negative integer is needed.`);
@@ -23362,7 +26892,7 @@ function formatTagName(tag) {
     switch (tag.action) {
         case 'register':
         case 'deregister':
-            assertVersion(tag.version);
+            tag_name_assertVersion(tag.version);
             name = `${artifact}@${tag.version}${tag.action === 'deregister' ? '!' : ''}${suffix}`;
             break;
         case 'assign':
@@ -23506,9 +27036,6 @@ class OriginTags {
     }
 }
 
-;// CONCATENATED MODULE: external "node:zlib"
-const external_node_zlib_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
-var external_node_zlib_default = /*#__PURE__*/__nccwpck_require__.n(external_node_zlib_namespaceObject);
 ;// CONCATENATED MODULE: ./src/registry/git/tag-records.ts
 /**
  * Tag records: what the state needs of each tag, read two ways with one meaning.
@@ -24824,7 +28351,7 @@ function takenOutOf(state, model, version, stage) {
 
 /** A GitHub login (or app bot): its noreply address is a sound default tagger e-mail. */
 const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
-const sleepTimer = (ms) => new Promise(resolve => setTimeout(resolve, ms));
+const git_adapter_sleepTimer = (ms) => new Promise(resolve => setTimeout(resolve, ms));
 class GitRegistry {
     git;
     remote;
@@ -24840,7 +28367,7 @@ class GitRegistry {
         this.git = options.git;
         this.remote = options.remote ?? 'origin';
         this.now = options.now ?? Date.now;
-        this.sleep = options.sleep ?? sleepTimer;
+        this.sleep = options.sleep ?? git_adapter_sleepTimer;
         this.maxAttempts = Math.max(1, options.maxAttempts ?? 3);
         this.maxSkew = options.maxClockSkewSeconds ?? 10;
         this.allowedStages = options.allowedStages;
@@ -24875,9 +28402,9 @@ class GitRegistry {
     }
     // ---- writes --------------------------------------------------------------
     async register(model, version, ref, audit, options = {}) {
-        assertModelName(model);
-        assertVersion(version);
-        assertActor(audit);
+        tag_name_assertModelName(model);
+        tag_name_assertVersion(version);
+        adapter_assertActor(audit);
         if (audit.candidateDigest !== undefined && !DIGEST_RE.test(audit.candidateDigest)) {
             throw new InvalidInputError(`Invalid candidate digest "${audit.candidateDigest}"`);
         }
@@ -24921,10 +28448,10 @@ class GitRegistry {
         });
     }
     async assign(model, version, stage, audit, options = {}) {
-        assertModelName(model);
-        assertVersion(version);
+        tag_name_assertModelName(model);
+        tag_name_assertVersion(version);
         this.assertStage(stage);
-        assertActor(audit);
+        adapter_assertActor(audit);
         return this.write(model, stage, audit, options, state => {
             const { artifact, target } = registeredVersion(state, model, version);
             if (artifact.holders.get(stage)?.version === version)
@@ -24951,10 +28478,10 @@ class GitRegistry {
         });
     }
     async unassign(model, version, stage, audit, options = {}) {
-        assertModelName(model);
-        assertVersion(version);
+        tag_name_assertModelName(model);
+        tag_name_assertVersion(version);
         this.assertStage(stage);
-        assertActor(audit);
+        adapter_assertActor(audit);
         return this.write(model, stage, audit, options, state => {
             const artifact = state.artifacts.get(model);
             const found = artifact?.versions.get(version);
@@ -24975,11 +28502,11 @@ class GitRegistry {
         });
     }
     async rollback(model, stage, toVersion, audit, options = {}) {
-        assertModelName(model);
+        tag_name_assertModelName(model);
         this.assertStage(stage);
         if (toVersion !== undefined)
-            assertVersion(toVersion);
-        assertActor(audit);
+            tag_name_assertVersion(toVersion);
+        adapter_assertActor(audit);
         return this.write(model, stage, audit, options, state => {
             const artifact = state.artifacts.get(model);
             if (!artifact)
@@ -25044,7 +28571,7 @@ class GitRegistry {
                     attempt
                 });
                 if (replaced) {
-                    assertActor(replaced);
+                    adapter_assertActor(replaced);
                     audit = replaced;
                 }
             }
@@ -25219,17 +28746,17 @@ function unassignDraft(artifact, holder, stage, text) {
         }
     };
 }
-const CRUD = /[<>\n\r\0]/g;
-function actorName(audit) {
-    return audit.actor.replace(CRUD, ' ').trim();
+const adapter_CRUD = /[<>\n\r\0]/g;
+function adapter_actorName(audit) {
+    return audit.actor.replace(adapter_CRUD, ' ').trim();
 }
 function actorEmail(audit) {
     if (audit.actorEmail !== undefined)
         return audit.actorEmail;
     return GITHUB_LOGIN.test(audit.actor) ? `${audit.actor}@users.noreply.github.com` : undefined;
 }
-function assertActor(audit) {
-    if (!actorName(audit))
+function adapter_assertActor(audit) {
+    if (!adapter_actorName(audit))
         throw new InvalidInputError('Every registry write needs an actor (who acts).');
     const email = audit.actorEmail;
     if (email !== undefined && (email === '' || /[<>\s]/.test(email))) {
@@ -25240,7 +28767,7 @@ function assertActor(audit) {
 function identityEnv(audit, second) {
     const email = actorEmail(audit);
     return {
-        GIT_COMMITTER_NAME: actorName(audit),
+        GIT_COMMITTER_NAME: adapter_actorName(audit),
         ...(email === undefined ? {} : { GIT_COMMITTER_EMAIL: email }),
         GIT_COMMITTER_DATE: `${second} +0000`
     };
@@ -25250,7 +28777,7 @@ function auditRecord(draft, audit, second) {
     const email = actorEmail(audit);
     return {
         ...draft.facts,
-        actor: actorName(audit),
+        actor: adapter_actorName(audit),
         ...(email === undefined ? {} : { actorEmail: email }),
         at: new Date(second * 1000).toISOString(),
         ...(audit.reason === undefined ? {} : { reason: audit.reason }),
@@ -25267,7 +28794,7 @@ function plannedEvent(draft, name, second, audit, record) {
         version: draft.version,
         ...('stage' in draft.tag ? { stage: draft.tag.stage } : {}),
         at: new Date(second * 1000),
-        by: actorName(audit),
+        by: adapter_actorName(audit),
         ...(email === undefined ? {} : { byEmail: email }),
         id: name,
         ref: draft.commit,
@@ -25502,2935 +29029,6 @@ async function readGtoFileStages(dir) {
 
 
 
-;// CONCATENATED MODULE: ./src/registry/mlflow/candidate.ts
-/**
- * A registered MLflow version as a Candidate: metrics from its run, the
- * signature from the first of these that has one. Pure; the adapter fetches.
- *
- * 1. the version tag `modelgate.signature` (`modelgate_signature` on Unity
- *    Catalog), written by the training job: the `signature` block of the
- *    MLmodel as JSON, `{"inputs": "<json>", "outputs": "<json>"}` (what
- *    `ModelSignature.to_dict()` returns); a YAML/JSON list per side works too;
- * 2. the run tag `mlflow.log-model.history` (older MLflow versions wrote each
- *    logged model's signature there): the entry whose `artifact_path` is the
- *    version's source path;
- * 3. the version's MLmodel file, where the server serves it
- *    (`/model-versions/get-artifact`, OSS servers only; the adapter asks only
- *    when 1 and 2 have none).
- *
- * No signature: none is returned, with a note; the schema gate fails closed.
- * Files are never listed (`files: []`, `totalBytes: 0`), so artifact rules
- * fail closed too.
- */
-
-const LOG_MODEL_HISTORY_TAG = 'mlflow.log-model.history';
-/** `models:/name/version`: MLflow's own URI of the version, used as the candidate's `dir`. */
-function versionUri(model, version) {
-    return `models:/${model}/${version}`;
-}
-function metricsOf(run) {
-    const metrics = {};
-    const invalidMetrics = {};
-    for (const [key, raw] of run?.metrics ?? []) {
-        const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-        if (typeof value !== 'number') {
-            invalidMetrics[key] = `is not a number (${JSON.stringify(raw)})`;
-        }
-        else if (Number.isNaN(value)) {
-            invalidMetrics[key] = 'is NaN';
-        }
-        else if (!Number.isFinite(value)) {
-            invalidMetrics[key] = `is infinite (${value > 0 ? 'Infinity' : '-Infinity'})`;
-        }
-        else {
-            metrics[key] = value;
-        }
-    }
-    return { metrics, invalidMetrics };
-}
-/** The signature from tags (1 and 2 above); undefined when neither has one. */
-function signatureFromTags(parts) {
-    for (const key of parts.signatureTagKeys) {
-        const value = parts.version.tags.get(key);
-        if (value !== undefined && value.trim() !== '') {
-            let parsed = value;
-            try {
-                parsed = JSON.parse(value);
-            }
-            catch {
-                // left a string: parseMlmodelSignature then says it is not a mapping
-            }
-            return parseMlmodelSignature(JSON.stringify({ signature: parsed }), `tag ${key} of ${parts.model} ${parts.version.version}`, `tag:${key}`);
-        }
-    }
-    const history = parts.run?.tags.get(LOG_MODEL_HISTORY_TAG);
-    if (!history)
-        return undefined;
-    const artifactPath = artifactPathOf(parts.version);
-    let entries;
-    try {
-        entries = JSON.parse(history);
-    }
-    catch {
-        return undefined;
-    }
-    if (!Array.isArray(entries) || artifactPath === undefined)
-        return undefined;
-    const matches = entries.filter((entry) => typeof entry === 'object' &&
-        entry !== null &&
-        entry.artifact_path === artifactPath &&
-        typeof entry.signature === 'object' &&
-        entry.signature !== null);
-    const latest = matches[matches.length - 1];
-    if (!latest)
-        return undefined;
-    return parseMlmodelSignature(JSON.stringify({ signature: latest.signature }), `run tag ${LOG_MODEL_HISTORY_TAG} of run ${parts.run?.runId ?? ''}`, `run:${LOG_MODEL_HISTORY_TAG}`);
-}
-/**
- * The artifact path inside the run that the version's source points at:
- * `runs:/<id>/model` → `model`; `…/<run id>/artifacts/model` → `model`.
- */
-function artifactPathOf(version) {
-    const source = version.source;
-    if (!source)
-        return undefined;
-    const runs = /^runs:\/[^/]+\/(.+?)\/?$/.exec(source);
-    if (runs)
-        return runs[1];
-    const artifacts = /\/artifacts\/(.+?)\/?$/.exec(source);
-    return artifacts ? artifacts[1] : undefined;
-}
-function toCandidate(parts, signature) {
-    const { metrics, invalidMetrics } = metricsOf(parts.run);
-    const notes = [...(parts.notes ?? [])];
-    if (!parts.run) {
-        notes.push(`${parts.model} ${parts.version.version} has no run: no metrics (gates on metrics fail).`);
-    }
-    if (!signature) {
-        notes.push(`${parts.model} ${parts.version.version}: no signature found (tag ${parts.signatureTagKeys[0]}, run tag ${LOG_MODEL_HISTORY_TAG}, or the version's MLmodel).`);
-    }
-    notes.push('Files are not read from MLflow: artifact rules cannot pass on a registry version.');
-    return {
-        dir: versionUri(parts.model, parts.version.version),
-        metrics,
-        invalidMetrics,
-        ...(signature ? { signature } : {}),
-        info: {
-            version: parts.version.version,
-            ...(parts.version.runId ? { run_id: parts.version.runId } : {}),
-            ...(parts.version.userId ? { owner: parts.version.userId } : {})
-        },
-        files: [],
-        totalBytes: 0,
-        notes
-    };
-}
-
-;// CONCATENATED MODULE: ./src/registry/mlflow/http.ts
-/**
- * The MLflow REST client: one request, retried when the failure is transient,
- * mapped to ModelGate errors when it is not. No registry logic here.
- *
- * Retry policy (defaults, see DEFAULT_RETRY): a call is tried at most 5 times;
- * between attempts it waits an exponential backoff with jitter (0.5 s, 1 s,
- * 2 s, 4 s, each between half and the full value, capped at 8 s; a 429's
- * `Retry-After` is honoured up to the cap); each attempt is abandoned after
- * 10 s without an answer; no new attempt starts 30 s after the first. So one
- * call gives up after at most ~30 s plus one attempt's timeout (≤ 40 s).
- * Retried: 429, 5xx, connection errors (resets, refusals) and timeouts. Every
- * write ModelGate sends is idempotent (setting an alias or tag to the value it
- * already has changes nothing), so retrying a write whose answer was lost is
- * safe.
- *
- * Secrets: the token or password only ever goes into the Authorization header.
- * Messages name the server by origin and path, never with credentials or headers;
- * a server message quoted in one has every credential taken out first (a server
- * may echo the request's headers), and {@link authSecrets} lists what to mask.
- */
-
-const DEFAULT_RETRY = {
-    attempts: 5,
-    baseDelayMs: 500,
-    maxDelayMs: 8_000,
-    timeoutMs: 10_000,
-    deadlineMs: 30_000
-};
-/** An answer of MLflow that is an error and not one of the mapped kinds (400s mostly). */
-class MlflowApiError extends ModelGateError {
-    status;
-    /** `INVALID_PARAMETER_VALUE`, ...; undefined when the body was not MLflow's error JSON. */
-    errorCode;
-    serverMessage;
-    method;
-    path;
-    constructor(message, details, exitCode = ExitCode.Blocked) {
-        super(message, exitCode);
-        this.name = 'MlflowApiError';
-        this.status = details.status;
-        this.errorCode = details.errorCode;
-        this.serverMessage = details.serverMessage;
-        this.method = details.method;
-        this.path = details.path;
-    }
-}
-/** Every attempt of one call failed transiently (429, 5xx, reset, timeout). Exit 2. */
-class MlflowUnavailableError extends ModelGateError {
-    attempts;
-    constructor(message, attempts) {
-        super(message, ExitCode.Blocked);
-        this.name = 'MlflowUnavailableError';
-        this.attempts = attempts;
-    }
-}
-const http_sleepTimer = (ms) => new Promise(resolve => setTimeout(resolve, ms));
-/** Longest server message quoted in an error: enough to act on, not a page of HTML. */
-const MAX_QUOTED = 300;
-class MlflowHttp {
-    /** `https://host/prefix`, without a trailing slash: what messages show. */
-    server;
-    fetch;
-    authHeader;
-    /** Every form of the credentials a server could echo back, longest first. */
-    secrets;
-    retry;
-    sleep;
-    random;
-    now;
-    constructor(options) {
-        this.server = normaliseTrackingUri(options.trackingUri);
-        this.fetch = options.fetch;
-        this.authHeader = authorization(options.auth);
-        this.secrets = echoableForms(options.auth);
-        this.retry = { ...DEFAULT_RETRY, ...options.retry };
-        this.retry.attempts = Math.max(1, Math.floor(this.retry.attempts));
-        this.sleep = options.sleep ?? http_sleepTimer;
-        this.random = options.random ?? Math.random;
-        this.now = options.now ?? Date.now;
-    }
-    /**
-     * One REST 2.0 call: `path` under `/api/2.0` (e.g. `/mlflow/registered-models/get`).
-     * GET sends `params` as the query; other methods as a JSON body. Resolves with
-     * the answer's JSON object (`{}` for an empty body).
-     *
-     * Throws NotFoundError (`RESOURCE_DOES_NOT_EXIST`, naming `what`),
-     * PermissionError (401/403), MlflowUnavailableError (retries exhausted),
-     * MlflowApiError (any other error answer).
-     */
-    async call(method, path, params, what) {
-        const answer = await this.request(method, `/api/2.0${path}`, params);
-        if (answer.status >= 200 && answer.status < 300) {
-            if (answer.text.trim() === '')
-                return {};
-            try {
-                const parsed = JSON.parse(answer.text);
-                if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
-                    return parsed;
-                }
-            }
-            catch {
-                // fall through
-            }
-            throw new MlflowApiError(`${this.server} answered ${method} /api/2.0${path} with HTTP ${answer.status} but not a JSON object: is the tracking URI an MLflow server?`, { status: answer.status, errorCode: undefined, serverMessage: '', method, path });
-        }
-        throw this.errorFor(method, `/api/2.0${path}`, answer.status, answer.text, what);
-    }
-    /**
-     * A GET outside the REST API that answers a file (e.g. `/model-versions/get-artifact`).
-     * Resolves undefined when the server says 404 (no such file or endpoint).
-     */
-    async getText(path, params, what) {
-        const answer = await this.request('GET', path, params);
-        if (answer.status >= 200 && answer.status < 300)
-            return answer.text;
-        if (answer.status === 404)
-            return undefined;
-        throw this.errorFor('GET', path, answer.status, answer.text, what);
-    }
-    /** The request with retries; resolves with the final non-transient answer. */
-    async request(method, path, params) {
-        const headers = { Accept: 'application/json' };
-        if (this.authHeader)
-            headers.Authorization = this.authHeader;
-        let url = this.server + path;
-        let body;
-        if (method === 'GET') {
-            const query = new URLSearchParams();
-            for (const [key, value] of Object.entries(params)) {
-                if (value !== undefined)
-                    query.set(key, String(value));
-            }
-            const text = query.toString();
-            if (text)
-                url += `?${text}`;
-        }
-        else {
-            headers['Content-Type'] = 'application/json';
-            body = JSON.stringify(dropUndefined(params));
-        }
-        const started = this.now();
-        let problem = '';
-        let attempt = 0;
-        for (;;) {
-            attempt++;
-            let retryAfterMs;
-            try {
-                const response = await this.fetch(url, {
-                    method,
-                    headers,
-                    ...(body === undefined ? {} : { body }),
-                    signal: AbortSignal.timeout(this.retry.timeoutMs)
-                });
-                const text = await response.text();
-                if (!isTransient(response.status))
-                    return { status: response.status, text };
-                const error = parseErrorBody(text);
-                problem = `HTTP ${response.status}${error.errorCode ? ` ${error.errorCode}` : ''}`;
-                retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), this.now());
-            }
-            catch (error) {
-                problem = describeNetworkError(error, this.retry.timeoutMs);
-            }
-            const elapsed = this.now() - started;
-            const delay = Math.min(this.retry.maxDelayMs, Math.max(retryAfterMs ?? 0, this.backoff(attempt)));
-            if (attempt >= this.retry.attempts || elapsed + delay > this.retry.deadlineMs) {
-                throw new MlflowUnavailableError(`MLflow at ${this.server} did not answer ${method} ${path} after ${attempt} attempt${attempt === 1 ? '' : 's'} over ${seconds(elapsed)} (last: ${problem})`, attempt);
-            }
-            await this.sleep(delay);
-        }
-    }
-    /** Exponential backoff with "equal jitter": between half and all of base·2^(n-1), capped. */
-    backoff(attempt) {
-        const full = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
-        return Math.round(full / 2 + (this.random() * full) / 2);
-    }
-    errorFor(method, path, status, text, what) {
-        const parsed = parseErrorBody(text);
-        const errorCode = parsed.errorCode;
-        // Also what the error keeps: a caller may print serverMessage.
-        const message = redact(parsed.message, this.secrets);
-        const quoted = message ? `: ${http_quote(message)}` : '';
-        const at = `${method} ${path}`;
-        if (status === 401 || status === 403) {
-            return new PermissionError(`MLflow at ${this.server} refused ${at} (HTTP ${status}${errorCode ? ` ${errorCode}` : ''})${quoted}. ` +
-                (status === 401
-                    ? 'Check the credentials: MLFLOW_TRACKING_TOKEN, or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD.'
-                    : 'The credentials are valid but lack the permission for this call.'));
-        }
-        if (errorCode === 'RESOURCE_DOES_NOT_EXIST') {
-            return new NotFoundError(`${what ?? 'The requested resource'} does not exist in MLflow at ${this.server}${quoted}`);
-        }
-        const details = { status, errorCode, serverMessage: message, method, path };
-        if ((status === 404 || status === 405) && (!errorCode || errorCode === 'ENDPOINT_NOT_FOUND')) {
-            return new MlflowApiError(`MLflow at ${this.server} has no endpoint ${at} (HTTP ${status}): check the tracking URI, and that the server is MLflow 2.3 or later (model aliases).`, details);
-        }
-        return new MlflowApiError(`MLflow at ${this.server} rejected ${at} (HTTP ${status}${errorCode ? ` ${errorCode}` : ''})${quoted}`, details);
-    }
-}
-/** 429 and 5xx: worth another attempt. */
-function isTransient(status) {
-    return status === 429 || status >= 500;
-}
-/** The tracking URI, checked: http(s), no credentials in it, no query; no trailing slash. */
-function normaliseTrackingUri(uri) {
-    let url;
-    try {
-        url = new URL(uri);
-    }
-    catch {
-        throw new InvalidInputError('The MLflow tracking URI is not a URL (expected e.g. https://mlflow.example.com).');
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        throw new InvalidInputError(`The MLflow tracking URI must be http(s), not ${url.protocol.replace(':', '')}.`);
-    }
-    if (url.username || url.password) {
-        // Never echo the URI: it holds a secret.
-        throw new InvalidInputError('The MLflow tracking URI contains credentials; pass them as MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD (or a token) instead.');
-    }
-    if (url.search || url.hash) {
-        throw new InvalidInputError('The MLflow tracking URI must not have a query or fragment (they may hold secrets and MLflow does not use them).');
-    }
-    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
-}
-function authorization(auth) {
-    if (!auth)
-        return undefined;
-    if ('token' in auth) {
-        if (!auth.token)
-            throw new InvalidInputError('The MLflow token is empty.');
-        return `Bearer ${auth.token}`;
-    }
-    if (!auth.username)
-        throw new InvalidInputError('The MLflow username is empty.');
-    return `Basic ${Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64')}`;
-}
-/**
- * The strings to mask in a log for these credentials: the token, or the password and the
- * Basic header's base64 of `user:password` (which hides neither unless masked itself).
- */
-function authSecrets(auth) {
-    if (!auth)
-        return [];
-    if ('token' in auth)
-        return auth.token ? [auth.token] : [];
-    return [
-        ...(auth.password ? [auth.password] : []),
-        Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64')
-    ];
-}
-/** {@link authSecrets} and the forms a server could echo them in (URL-encoded, `user:password`). */
-function echoableForms(auth) {
-    const forms = new Set();
-    for (const secret of authSecrets(auth)) {
-        forms.add(secret);
-        forms.add(encodeURIComponent(secret));
-    }
-    if (auth && 'username' in auth && auth.password)
-        forms.add(`${auth.username}:${auth.password}`);
-    // Longest first: `user:password` goes whole before `password` is found inside it.
-    return [...forms].filter(form => form.length > 0).sort((a, b) => b.length - a.length);
-}
-const REDACTED = '[redacted]';
-/**
- * A server's message without credentials: the client's own secrets wherever they appear, and
- * any `Bearer …`, `Basic …`, `Token …` value or `Authorization`/`password`/`token`/`secret`
- * field it echoes, whoever's they are.
- */
-function redact(message, secrets = []) {
-    let text = message;
-    for (const secret of secrets)
-        text = text.split(secret).join(REDACTED);
-    return (text
-        // A credential has a digit or symbol; `basic authentication`, `token expired` stay.
-        .replace(/\b(bearer|basic|token)(\s+)(?=[A-Za-z0-9._~+/=-]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{8,}/gi, `$1$2${REDACTED}`)
-        .replace(/\b(authorization|proxy-authorization|password|passwd|pwd|secret|token|api[_-]?key)(["']?\s*[:=]\s*["']?)(?!\[redacted\])(?:(?:bearer|basic|token)\s+)?[^\s"',;}&]+/gi, `$1$2${REDACTED}`));
-}
-/** MLflow's `{"error_code", "message"}`; any other body (HTML, text) gives no code. */
-function parseErrorBody(text) {
-    try {
-        const parsed = JSON.parse(text);
-        if (typeof parsed === 'object' && parsed !== null) {
-            return {
-                errorCode: typeof parsed.error_code === 'string' ? parsed.error_code : undefined,
-                message: typeof parsed.message === 'string' ? parsed.message : ''
-            };
-        }
-    }
-    catch {
-        // not JSON
-    }
-    return { errorCode: undefined, message: '' };
-}
-function parseRetryAfter(value, now) {
-    if (!value)
-        return undefined;
-    const secondsValue = Number(value);
-    if (Number.isFinite(secondsValue) && secondsValue >= 0)
-        return secondsValue * 1000;
-    const date = Date.parse(value);
-    return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-function describeNetworkError(error, timeoutMs) {
-    const err = error;
-    if (err?.name === 'TimeoutError' || err?.name === 'AbortError') {
-        return `no answer within ${seconds(timeoutMs)}`;
-    }
-    const code = err?.cause?.code;
-    return code ? `connection failed (${code})` : `connection failed (${err?.message ?? 'unknown'})`;
-}
-function http_quote(message) {
-    const flat = message.replace(/\s+/g, ' ').trim();
-    return JSON.stringify(flat.length > MAX_QUOTED ? `${flat.slice(0, MAX_QUOTED)}…` : flat);
-}
-function seconds(ms) {
-    return `${(ms / 1000).toFixed(1)} s`;
-}
-function dropUndefined(params) {
-    return Object.fromEntries(Object.entries(params).filter(([, value]) => value !== undefined));
-}
-
-;// CONCATENATED MODULE: ./src/registry/mlflow/names.ts
-/** Names ModelGate checks before it asks MLflow, and the tag keys it writes. Pure. */
-
-/** MLflow's alias rule (`mlflow/utils/validation.py`). */
-const ALIAS_RE = /^[\w-]+$/;
-const VERSION_ALIAS_RE = /^v\d+$/i;
-const MAX_ALIAS_LENGTH = 255;
-/** MLflow numbers versions 1, 2, ...; they travel as strings. */
-const names_VERSION_RE = /^[1-9]\d{0,18}$/;
-/** Tag value limits: OSS MLflow 5,000 characters; Unity Catalog 1,000. Counted in UTF-8 bytes, the strictest reading. */
-const OSS_TAG_VALUE_LIMIT = 5000;
-const UC_TAG_VALUE_LIMIT = 1000;
-/** Unity Catalog allows at most 50 tags on one securable object, a model version included (Databricks, "Apply tags to Unity Catalog securable objects"). */
-const UC_MAX_TAGS_PER_VERSION = 50;
-function names_assertModelName(model, unityCatalog) {
-    if (!model || model.trim() !== model) {
-        throw new InvalidInputError(`Invalid MLflow model name "${model}".`);
-    }
-    if (unityCatalog) {
-        const parts = model.split('.');
-        if (parts.length !== 3 || parts.some(part => part === '')) {
-            throw new InvalidInputError(`Unity Catalog model names have three levels, catalog.schema.model; got "${model}".`);
-        }
-    }
-}
-function names_assertVersion(version) {
-    if (!names_VERSION_RE.test(version)) {
-        throw new InvalidInputError(`Invalid MLflow model version "${version}": MLflow versions are whole numbers (1, 2, ...).`);
-    }
-}
-/** An alias MLflow accepts: `[\w-]+`, at most 255 characters, not `latest`, not `v<digits>`. */
-function assertAlias(alias, stage) {
-    const why = !ALIAS_RE.test(alias)
-        ? 'aliases may only hold letters, digits, _ and -'
-        : alias.length > MAX_ALIAS_LENGTH
-            ? `aliases are at most ${MAX_ALIAS_LENGTH} characters`
-            : alias.toLowerCase() === 'latest' || VERSION_ALIAS_RE.test(alias)
-                ? `"${alias}" is reserved by MLflow`
-                : undefined;
-    if (why) {
-        throw new InvalidInputError(`Stage "${stage}" maps to the MLflow alias "${alias}": ${why}.`);
-    }
-}
-function tagKeys(unityCatalog) {
-    if (unityCatalog) {
-        const part = (alias) => alias.replaceAll('-', '_');
-        return {
-            history: alias => `modelgate_history_${part(alias)}`,
-            promoted: alias => `modelgate_promoted_${part(alias)}`,
-            auditHeader: id => `modelgate_audit_${ucKeyPart(id)}`,
-            auditPart: (id, n) => `modelgate_audit_${ucKeyPart(id)}_${n}`,
-            removed: alias => `modelgate_removed_${part(alias)}`,
-            archived: 'archived',
-            signature: ['modelgate_signature'],
-            candidateDigest: 'modelgate_candidate_digest',
-            historyAlias: key => (key.startsWith('modelgate_history_') ? key.slice(18) : undefined)
-        };
-    }
-    return {
-        history: alias => `modelgate.history.${alias}`,
-        promoted: alias => `modelgate.promoted.${alias}`,
-        auditHeader: id => `modelgate.audit.${ossKeyPart(id)}`,
-        auditPart: (id, n) => `modelgate.audit.${ossKeyPart(id)}.${n}`,
-        removed: alias => `modelgate.removed.${alias}`,
-        archived: 'archived',
-        signature: ['modelgate.signature', 'modelgate_signature'],
-        candidateDigest: 'modelgate.candidate_digest',
-        historyAlias: key => (key.startsWith('modelgate.history.') ? key.slice(18) : undefined)
-    };
-}
-/** An entry id as a Unity Catalog tag key part: only letters, digits and `_`. */
-function ucKeyPart(id) {
-    return id.replace(/[^A-Za-z0-9_]/g, '_');
-}
-/** An entry id as an OSS tag key part: letters, digits, `_` and `-` (no `.`, `/`: no path tricks). */
-function ossKeyPart(id) {
-    return id.replace(/[^A-Za-z0-9_-]/g, '_');
-}
-/** Databricks workspace hosts: there the registry is Unity Catalog unless told otherwise. */
-const DATABRICKS_HOST_RE = /(^|\.)(cloud\.databricks\.com|azuredatabricks\.net|gcp\.databricks\.com)$/i;
-function isDatabricksHost(trackingUri) {
-    try {
-        return DATABRICKS_HOST_RE.test(new URL(trackingUri).hostname);
-    }
-    catch {
-        return false;
-    }
-}
-/** Legacy MLflow stages, by the names a policy may use for them (any case). */
-const LEGACY_STAGES = { staging: 'Staging', production: 'Production' };
-function legacyStageName(name, stage) {
-    const canonical = LEGACY_STAGES[name.toLowerCase()];
-    if (!canonical) {
-        throw new InvalidInputError(`Stage "${stage}" cannot be used with legacy MLflow stages: they are only Staging and Production (map the policy's stage to one of them).`);
-    }
-    return canonical;
-}
-/** UTF-8 length: what every backend's limit is at least as generous as. */
-function byteLength(text) {
-    return Buffer.byteLength(text, 'utf8');
-}
-/** `text` cut to at most `max` UTF-8 bytes on a code point boundary, marked with `…` when cut. */
-function truncateBytes(text, max) {
-    if (byteLength(text) <= max)
-        return text;
-    let out = '';
-    let used = byteLength('…');
-    for (const ch of text) {
-        const size = byteLength(ch);
-        if (used + size > max)
-            break;
-        out += ch;
-        used += size;
-    }
-    return `${out}…`;
-}
-
-;// CONCATENATED MODULE: ./src/registry/mlflow/journal.ts
-/**
- * The stage history ModelGate keeps in one registered-model tag per stage
- * alias (`modelgate.history.<alias>`): a JSON list of entries, newest first,
- * trimmed (oldest first) to fit the backend's tag-value limit. Pure.
- *
- * The entry of a write is written *before* the alias moves (it is the write's
- * journal), so a run that fails after moving the alias leaves enough behind
- * for the next run to finish the job. An entry that never took effect can only
- * be the newest one, and is recognised by the alias still pointing at the
- * version the entry says it replaced (`isUnapplied`); readers skip it and the
- * next write drops it.
- */
-
-/** Longest reason kept in the history (the version's audit tag keeps more). */
-const MAX_HISTORY_REASON = 200;
-const MAX_HISTORY_ACTOR = 100;
-/** Entries of a history tag; `{ error }` when the value is not a list of entries. */
-function decodeJournal(value) {
-    if (value === undefined || value === '')
-        return { entries: [] };
-    let parsed;
-    try {
-        parsed = JSON.parse(value);
-    }
-    catch {
-        return { error: 'is not valid JSON' };
-    }
-    if (!Array.isArray(parsed))
-        return { error: 'is not a JSON list' };
-    const entries = [];
-    for (const [i, item] of parsed.entries()) {
-        const entry = toEntry(item);
-        if (!entry)
-            return { error: `has an invalid entry at index ${i}` };
-        entries.push(entry);
-    }
-    return { entries };
-}
-function toEntry(item) {
-    if (typeof item !== 'object' || item === null)
-        return undefined;
-    const o = item;
-    const kind = o.kind;
-    if (kind !== 'assign' && kind !== 'rollback' && kind !== 'unassign')
-        return undefined;
-    const str = (v) => typeof v === 'string' && v !== '';
-    const nullableStr = (v) => v === null || v === undefined || str(v);
-    if (!str(o.id) || !str(o.stage) || !str(o.at) || !str(o.by))
-        return undefined;
-    if (!nullableStr(o.version) || !nullableStr(o.from) || !nullableStr(o.previous))
-        return undefined;
-    if (Number.isNaN(Date.parse(o.at)))
-        return undefined;
-    return {
-        id: o.id,
-        kind,
-        stage: o.stage,
-        version: o.version ?? null,
-        from: o.from ?? null,
-        previous: o.previous ?? null,
-        at: o.at,
-        by: o.by,
-        ...(str(o.email) ? { email: o.email } : {}),
-        ...(str(o.reason) ? { reason: o.reason } : {}),
-        ...(o.forced === true ? { forced: true } : {}),
-        ...(str(o.archived) ? { archived: o.archived } : {}),
-        ...(o.recorded === true ? { recorded: true } : {})
-    };
-}
-/**
- * The tag value for `entries` (newest first): as many as fit in `limit` UTF-8
- * bytes, oldest dropped first. The newest entry always fits (its free text is
- * cut to size).
- */
-function encodeJournal(entries, limit) {
-    const [newest, ...older] = entries;
-    if (!newest)
-        return '[]';
-    const kept = [journal_compact(newest)];
-    let text = JSON.stringify(kept);
-    if (byteLength(text) > limit) {
-        const bare = { ...kept[0], by: truncateBytes(newest.by, 40) };
-        delete bare.reason;
-        delete bare.email;
-        kept[0] = bare;
-        text = JSON.stringify(kept);
-    }
-    for (const entry of older) {
-        const next = JSON.stringify([...kept, journal_compact(entry)]);
-        if (byteLength(next) > limit)
-            break;
-        kept.push(journal_compact(entry));
-        text = next;
-    }
-    return text;
-}
-function journal_compact(entry) {
-    return {
-        ...entry,
-        by: truncateBytes(entry.by, MAX_HISTORY_ACTOR),
-        ...(entry.reason === undefined
-            ? {}
-            : { reason: truncateBytes(entry.reason, MAX_HISTORY_REASON) })
-    };
-}
-/** The newest entry never took effect: the alias still points where it pointed before. */
-function isUnapplied(entry, holder) {
-    const now = holder ?? null;
-    return entry.version !== now && entry.from === now;
-}
-/** The entries that took effect (an unapplied newest entry left out), newest first. */
-function appliedEntries(entries, holder) {
-    const [head, ...rest] = entries;
-    return head && isUnapplied(head, holder) ? rest : entries;
-}
-/**
- * The newest applied entry that put the current holder in: its facts describe
- * the holder. Undefined when the holder got there another way (an alias set
- * outside ModelGate) or the entry was trimmed away.
- */
-function holderEntry(applied, holder) {
-    const head = applied[0];
-    return head && holder !== undefined && head.version === holder ? head : undefined;
-}
-/**
- * What `<alias>-previous` should point at after rolling the stage back from
- * `removed` to `restored`: the latest earlier holder that is neither of them
- * nor rolled back out since (GTO's rule, so rolling back twice goes back two
- * steps and never returns to a version that was rolled back). Null when the
- * history knows none.
- */
-function previousAfterRollback(applied, restored, removed) {
-    const chronological = [...applied].reverse();
-    const holders = [];
-    const excluded = new Set();
-    const oldest = chronological[0];
-    if (oldest?.from)
-        holders.push(oldest.from);
-    for (const entry of chronological) {
-        if (entry.kind === 'rollback' && entry.from)
-            excluded.add(entry.from);
-        if (entry.version) {
-            excluded.delete(entry.version);
-            holders.push(entry.version);
-        }
-    }
-    excluded.add(removed);
-    excluded.delete(restored);
-    for (let i = holders.length - 1; i >= 0; i--) {
-        const candidate = holders[i];
-        if (candidate !== undefined && candidate !== restored && !excluded.has(candidate)) {
-            return candidate;
-        }
-    }
-    return null;
-}
-
-;// CONCATENATED MODULE: ./src/registry/mlflow/record-tags.ts
-/**
- * A write's full audit record, kept on the model version as tags that each fit
- * the backend's tag-value limit. Pure.
- *
- * The record's JSON (`JSON.stringify(record)`) is compressed (gzip, level 9)
- * and base64-encoded. The header tag says how it is encoded, the byte length
- * and sha256 of the original JSON (checked after decoding), and holds as much
- * of the encoded data as fits within the limit; whatever does not fit goes into
- * parts, each at most `limit` characters of base64:
- *
- *   modelgate.audit.<entry id>     {"encoding":"gzip+base64","parts":0,"bytes":2233,"sha256":"…","data":"H4sI…"}
- *
- * or, for a record too large for one tag,
- *
- *   modelgate.audit.<entry id>     {"encoding":"gzip+base64","parts":2,"bytes":29927,"sha256":"…","data":"H4sI…"}
- *   modelgate.audit.<entry id>.1   the next 5,000 characters of base64
- *   modelgate.audit.<entry id>.2   the rest
- *
- * (Unity Catalog: `modelgate_audit_<entry id>` and `…_<n>`, see names.ts.)
- * Base64 has no spaces, so no value begins or ends with one (Unity Catalog
- * refuses those).
- *
- * Records written before the encoding existed are read too: a header without
- * `encoding`, `{parts, bytes, sha256}`, and parts `1..parts` that are the JSON
- * itself, cut on code point boundaries.
- *
- * A rollback or an unassignment whose record cannot be kept whole (too large,
- * or no room left among a Unity Catalog version's 50 tags) keeps a summary in
- * the header tag instead, and no parts:
- *
- *   modelgate.audit.<entry id>     {"recordTruncated":true,"why":"…","bytes":29927,"sha256":"…","keys":["schema",…]}
- *
- * Reading never trusts the header: it takes at most MAX_RECORD_TAGS - 1 parts,
- * at most MAX_RECORD_BYTES of JSON, and gunzip stops at the byte length the
- * header gives, so a hostile header or a gzip bomb cannot make it allocate.
- */
-
-
-
-const RECORD_ENCODING = 'gzip+base64';
-/**
- * The most tags one record may take, its header included, on either backend:
- * 20 × 1,000 characters of base64 on Unity Catalog (a promotion record of
- * about 280 candidate files), 20 × 5,000 on OSS (about 1,400 files). Unity
- * Catalog allows 50 tags on a model version, and a version may carry the
- * records of several writes.
- */
-const MAX_RECORD_TAGS = 20;
-/** The writer never uses more: a gzip+base64 header claiming more parts is damaged. */
-const MAX_ENCODED_PARTS = MAX_RECORD_TAGS - 1;
-/**
- * Parts of the old, uncompressed format: the JSON itself, at most 5,000 bytes a
- * part on OSS (a record of MAX_RECORD_BYTES takes 210), at most 49 on a Unity
- * Catalog version.
- */
-const MAX_LEGACY_PARTS = 256;
-/**
- * The largest record JSON ModelGate writes (UTF-8 bytes); a header claiming
- * more is damaged, and gunzip stops there. 20 tags hold 100,000 characters of
- * base64 (OSS), 75,000 bytes of gzip, which deflate (at most about 1,032 to 1)
- * could inflate to some 77 MB: the writer refuses (a promotion) or summarises
- * (a rollback, an unassignment) a record over this bound instead. A real
- * promotion record that fills 20 OSS tags (about 1,400 files) is about 230 KB
- * of JSON, its checksums compressing about 2 to 1.
- */
-const MAX_RECORD_BYTES = 1024 * 1024;
-const SHA256_RE = /^[0-9a-f]{64}$/;
-const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
-function sha256Hex(text) {
-    return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(text, 'utf8').digest('hex');
-}
-function recordTags(keys, id, record, limit) {
-    const json = JSON.stringify(record);
-    const bytes = Buffer.byteLength(json, 'utf8');
-    const sha256 = sha256Hex(json);
-    const data = (0,external_node_zlib_namespaceObject.gzipSync)(Buffer.from(json, 'utf8'), { level: 9 }).toString('base64');
-    const headerWith = (parts, piece) => JSON.stringify({
-        encoding: RECORD_ENCODING,
-        parts,
-        bytes,
-        sha256,
-        data: piece
-    });
-    // The header takes what room its own fields leave; the part count is a field, so settle it first.
-    let parts = 0;
-    let room = 0;
-    for (;;) {
-        room = limit - Buffer.byteLength(headerWith(parts, ''), 'utf8');
-        if (room < 0)
-            throw new RangeError(`A tag-value limit of ${limit} bytes cannot hold a header.`);
-        const needed = data.length <= room ? 0 : Math.ceil((data.length - room) / limit);
-        if (needed <= parts)
-            break;
-        parts = needed;
-    }
-    const rest = data.slice(room);
-    return {
-        header: { key: keys.auditHeader(id), value: headerWith(parts, data.slice(0, room)) },
-        parts: Array.from({ length: parts }, (_, i) => ({
-            key: keys.auditPart(id, i + 1),
-            value: rest.slice(i * limit, (i + 1) * limit)
-        })),
-        bytes,
-        encodedBytes: data.length
-    };
-}
-/**
- * The header tag of a record kept as a summary (see the top of this file),
- * within `limit`: the keys are dropped, then `why` cut, to fit.
- */
-function recordSummaryTag(keys, id, record, why, limit) {
-    const json = JSON.stringify(record);
-    const base = { recordTruncated: true, bytes: Buffer.byteLength(json, 'utf8') };
-    const sha256 = sha256Hex(json);
-    const names = Object.keys(record);
-    const attempts = [
-        { ...base, why, sha256, keys: names.slice(0, 30) },
-        { ...base, why, sha256, keys: names.slice(0, 5) },
-        { ...base, why: truncateBytes(why, 200), sha256, keys: [] },
-        { ...base, why: truncateBytes(why, 40), sha256, keys: [] }
-    ];
-    const summary = attempts.find(s => Buffer.byteLength(JSON.stringify(s), 'utf8') <= limit) ??
-        attempts[attempts.length - 1];
-    return { key: keys.auditHeader(id), value: JSON.stringify(summary), summary };
-}
-/**
- * The record of write `id` from a version's tags: undefined when there is no
- * header (nothing was stored), else the record, or why it cannot be read back.
- */
-function readRecordTags(keys, id, tags) {
-    const key = keys.auditHeader(id);
-    const raw = tags.get(key);
-    if (raw === undefined)
-        return undefined;
-    const damaged = (problem) => ({
-        ok: false,
-        damaged: { damaged: true, problem, tag: key }
-    });
-    const header = parseHeader(raw);
-    if (typeof header === 'string')
-        return damaged(`the header tag ${key} ${header}`);
-    if ('recordTruncated' in header)
-        return { ok: true, record: header };
-    const chunks = [];
-    const missing = [];
-    for (let n = 1; n <= header.parts; n++) {
-        const part = tags.get(keys.auditPart(id, n));
-        if (part === undefined)
-            missing.push(n);
-        else
-            chunks.push(part);
-    }
-    if (missing.length > 0) {
-        return damaged(`${missing.length} of ${header.parts} parts missing (${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''})`);
-    }
-    const stored = (header.data ?? '') + chunks.join('');
-    let json = stored;
-    if (header.encoding === RECORD_ENCODING) {
-        if (!BASE64_RE.test(stored))
-            return damaged('the data is not base64');
-        try {
-            json = (0,external_node_zlib_namespaceObject.gunzipSync)(Buffer.from(stored, 'base64'), {
-                maxOutputLength: Math.max(header.bytes, 1)
-            }).toString('utf8');
-        }
-        catch (error) {
-            const why = error instanceof Error ? error.message : String(error);
-            return damaged(`the data does not decompress to the ${header.bytes} bytes the header describes (${why})`);
-        }
-    }
-    if (sha256Hex(json) !== header.sha256) {
-        return damaged(`the ${header.encoding === RECORD_ENCODING ? 'decoded data does' : 'parts do'} not match the header's sha256 (${Buffer.byteLength(json, 'utf8')} bytes, ${header.bytes} expected)`);
-    }
-    let parsed;
-    try {
-        parsed = JSON.parse(json);
-    }
-    catch {
-        return damaged('the record is not valid JSON');
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-        return damaged('the record is not a JSON object');
-    }
-    return { ok: true, record: parsed };
-}
-/** An entry id as the adapter makes them: the time in base 36, `-`, 6 hex digits (as a key part, `-` may be `_`). */
-const ENTRY_ID_KEY_RE = /^([0-9a-z]{1,12})[-_]([0-9a-f]{6})$/;
-/**
- * The records ModelGate wrote among `tags`, oldest first: each header whose
- * key holds an entry id in the adapter's format and whose value is a header
- * (or a summary) ModelGate could have written, with the parts it names that
- * are there. Anything else, a team's tag or a `modelgate…audit…` tag that is
- * not one of these, is left out: what a caller deletes from this list is only
- * ever ModelGate's own.
- */
-function keptRecords(keys, tags) {
-    const prefix = keys.auditHeader('');
-    const found = [];
-    for (const [key, value] of tags) {
-        if (!key.startsWith(prefix))
-            continue;
-        const match = ENTRY_ID_KEY_RE.exec(key.slice(prefix.length));
-        if (!match)
-            continue;
-        const id = `${match[1]}-${match[2]}`;
-        const at = Number.parseInt(match[1], 36);
-        if (keys.auditHeader(id) !== key || !Number.isSafeInteger(at))
-            continue;
-        const header = parseHeader(value);
-        if (typeof header === 'string')
-            continue;
-        const parts = [];
-        const count = 'recordTruncated' in header ? 0 : header.parts;
-        for (let n = 1; n <= count; n++) {
-            const part = keys.auditPart(id, n);
-            const stored = tags.get(part);
-            if (stored !== undefined)
-                parts.push({ key: part, value: stored });
-        }
-        found.push({ id, at, tags: [...parts, { key, value }] });
-    }
-    return found.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-}
-/** A damaged-record stand-in for a header that should be there and is not. */
-function missingRecord(keys, id, where) {
-    const tag = keys.auditHeader(id);
-    return { damaged: true, problem: `the header tag ${tag} is missing from ${where}`, tag };
-}
-/** The header (or a summary), or what is wrong with it (to follow "the header tag <key>"). */
-function parseHeader(raw) {
-    const invalid = 'is not a valid header';
-    let value;
-    try {
-        value = JSON.parse(raw);
-    }
-    catch {
-        return invalid;
-    }
-    if (typeof value !== 'object' || value === null || Array.isArray(value))
-        return invalid;
-    const fields = value;
-    if (fields.recordTruncated === true)
-        return parseSummary(fields) ?? invalid;
-    const { encoding, parts, bytes, sha256, data } = fields;
-    if (encoding !== undefined && encoding !== RECORD_ENCODING) {
-        return `names an unknown encoding ${JSON.stringify(encoding)} (written by a newer ModelGate?)`;
-    }
-    const encoded = encoding === RECORD_ENCODING;
-    if (typeof parts === 'number' && parts > (encoded ? MAX_ENCODED_PARTS : MAX_LEGACY_PARTS)) {
-        return `claims ${parts} parts, more than ModelGate ever writes (${encoded ? MAX_ENCODED_PARTS : MAX_LEGACY_PARTS})`;
-    }
-    if (typeof bytes === 'number' && bytes > MAX_RECORD_BYTES) {
-        return `claims a record of ${bytes} bytes, more than ModelGate ever writes (${MAX_RECORD_BYTES})`;
-    }
-    if (typeof parts !== 'number' ||
-        !Number.isInteger(parts) ||
-        parts < (encoded ? 0 : 1) ||
-        typeof bytes !== 'number' ||
-        !Number.isInteger(bytes) ||
-        bytes < 0 ||
-        typeof sha256 !== 'string' ||
-        !SHA256_RE.test(sha256) ||
-        (encoded ? typeof data !== 'string' : data !== undefined)) {
-        return invalid;
-    }
-    return encoded
-        ? { encoding: RECORD_ENCODING, parts, bytes, sha256, data: data }
-        : { parts, bytes, sha256 };
-}
-function parseSummary(fields) {
-    const { why, bytes, sha256, keys } = fields;
-    if (typeof why !== 'string' ||
-        typeof bytes !== 'number' ||
-        !Number.isInteger(bytes) ||
-        bytes < 0 ||
-        typeof sha256 !== 'string' ||
-        !SHA256_RE.test(sha256) ||
-        !Array.isArray(keys) ||
-        !keys.every(k => typeof k === 'string')) {
-        return undefined;
-    }
-    return { recordTruncated: true, why, bytes, sha256, keys: keys };
-}
-
-;// CONCATENATED MODULE: ./src/registry/mlflow/removal-mark.ts
-
-const MAX_MARK_ACTOR = 100;
-/** The mark of `entry` (a rollback or an unassignment), within `limit` UTF-8 bytes: the reason is cut to fit. */
-function encodeRemovalMark(entry, limit) {
-    const base = {
-        removed: true,
-        kind: entry.kind,
-        stage: entry.stage,
-        at: entry.at,
-        by: truncateBytes(entry.by, MAX_MARK_ACTOR),
-        id: entry.id
-    };
-    const bare = JSON.stringify(base);
-    if (entry.reason === undefined)
-        return bare;
-    // The reason takes what the rest leaves; escaping may take more, so cut again by the excess.
-    for (let room = limit - byteLength(bare) - byteLength(',"reason":""'); room > 0;) {
-        const value = JSON.stringify({ ...base, reason: truncateBytes(entry.reason, room) });
-        const excess = byteLength(value) - limit;
-        if (excess <= 0)
-            return value;
-        room -= excess;
-    }
-    return bare;
-}
-/** A mark's value read back; `{ error }` when it is not one ModelGate could have written. */
-function decodeRemovalMark(value) {
-    let parsed;
-    try {
-        parsed = JSON.parse(value);
-    }
-    catch {
-        return { error: 'is not valid JSON' };
-    }
-    if (!isMarkShaped(parsed))
-        return { error: 'is not a removal mark' };
-    const { kind, stage, at, by, reason, id } = parsed;
-    const text = (v) => typeof v === 'string' && v !== '';
-    if ((kind !== 'rollback' && kind !== 'unassign') ||
-        !text(stage) ||
-        !text(at) ||
-        Number.isNaN(Date.parse(at)) ||
-        !text(by) ||
-        !text(id) ||
-        (reason !== undefined && typeof reason !== 'string')) {
-        return { error: 'is not a valid removal mark' };
-    }
-    return { mark: { kind, stage, at, by, ...(text(reason) ? { reason } : {}), id } };
-}
-/** Whether a tag value claims to be a removal mark (`"removed": true`), however well formed otherwise. */
-function isRemovalMark(value) {
-    if (value === undefined)
-        return false;
-    try {
-        return isMarkShaped(JSON.parse(value));
-    }
-    catch {
-        return false;
-    }
-}
-function isMarkShaped(value) {
-    return (typeof value === 'object' &&
-        value !== null &&
-        !Array.isArray(value) &&
-        value.removed === true);
-}
-
-;// CONCATENATED MODULE: ./src/registry/mlflow/steps.ts
-/**
- * Runs a write as an ordered list of idempotent steps, so that it is never
- * left half done without saying so.
- *
- * Each REST call inside a step is already retried (http.ts). When a step still
- * fails, the steps done so far are undone newest first (each undo restores the
- * value read before the write, or deletes what did not exist). Undoing stops at
- * the first undo that fails, so what stays written is always a prefix of the
- * plan, the state a re-run of the same write recognises and completes. The
- * error (MlflowWriteError) says which: `reverted` (nothing left changed) or
- * `partial` (listing what is written, what is not, and where the stage stands).
- */
-
-
-/** A `check` step saw that another writer moved the stage: the caller re-reads and tries again. */
-class StageMovedError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'StageMovedError';
-    }
-}
-/** A write that failed after retries; its message says what was and was not changed. */
-class MlflowWriteError extends ModelGateError {
-    failure;
-    constructor(message, failure, exitCode, cause) {
-        super(message, exitCode, { cause });
-        this.name = 'MlflowWriteError';
-        this.failure = failure;
-    }
-}
-/**
- * Runs `steps` in order. Resolves when all ran. On a StageMovedError from a
- * check step, undoes what was done and rethrows it (nothing left changed) —
- * unless an undo fails, then it becomes a partial MlflowWriteError.
- */
-async function runSteps(steps, context) {
-    for (const [index, step] of steps.entries()) {
-        try {
-            await step.run();
-        }
-        catch (error) {
-            // A definite refusal (4xx) wrote nothing; anything else (lost answer,
-            // timeout, 5xx) may have landed, so its own undo runs too.
-            const landedMaybe = step.phase !== 'check' && !isDefiniteRefusal(error);
-            const doneCount = landedMaybe ? index + 1 : index;
-            const undo = await undoSteps(steps, doneCount);
-            if (error instanceof StageMovedError && undo.stuckAt === undefined)
-                throw error;
-            throw await writeError(steps, index, doneCount, undo, error, context);
-        }
-    }
-}
-async function undoSteps(steps, doneCount) {
-    const reverted = [];
-    for (let i = doneCount - 1; i >= 0; i--) {
-        const undo = steps[i].undo;
-        if (!undo)
-            continue;
-        try {
-            await undo.run();
-            reverted.push(i);
-        }
-        catch {
-            return { reverted, stuckAt: i };
-        }
-    }
-    return { reverted };
-}
-async function writeError(steps, index, doneCount, undo, cause, context) {
-    const writes = (from, to) => steps.slice(from, to).filter(step => step.phase !== 'check');
-    let left = undo.stuckAt === undefined ? [] : writes(0, undo.stuckAt + 1);
-    const failedStep = steps[index];
-    let committed = left.some(step => step.phase === 'commit');
-    if (committed && failedStep.phase === 'commit' && left.includes(failedStep)) {
-        // The stage-moving step itself failed and could not be undone: did it land?
-        const landed = await context.probe?.().catch(() => undefined);
-        committed = landed ?? 'unknown';
-        if (landed === false)
-            left = left.filter(step => step !== failedStep);
-    }
-    // The failed step itself may or may not have landed (its answer was lost).
-    const leftLabel = (step) => step === steps[index] ? `${step.label} (if it landed)` : step.label;
-    const notDone = writes(doneCount, steps.length).map(step => step.label);
-    const reverted = undo.reverted.map(i => steps[i].label);
-    const failed = failedStep;
-    const failure = {
-        outcome: left.length === 0 ? 'reverted' : 'partial',
-        failedStep: index + 1,
-        failedLabel: failed.label,
-        leftWritten: left.map(leftLabel),
-        reverted,
-        notDone,
-        committed
-    };
-    const why = cause instanceof Error ? cause.message : String(cause);
-    const lines = [
-        `${context.action} failed at step ${index + 1} of ${steps.length} (${failed.label}): ${why}`
-    ];
-    if (failure.outcome === 'reverted') {
-        lines.push(reverted.length > 0
-            ? `Reverted: ${reverted.join('; ')}. Nothing is left changed: ${context.stageIfNot}.`
-            : `Nothing was changed: ${context.stageIfNot}.`);
-    }
-    else {
-        lines.push(`Left changed (could not be reverted): ${failure.leftWritten.join('; ')}.`, ...(reverted.length > 0 ? [`Reverted: ${reverted.join('; ')}.`] : []), `Not done: ${notDone.length > 0 ? notDone.join('; ') : 'nothing'}.`, `${committed === 'unknown'
-            ? `Where the stage stands could not be read: either ${context.stageIfNot}, or ${context.stageIfCommitted}`
-            : committed
-                ? context.stageIfCommitted
-                : context.stageIfNot}. ${context.rerunHint}`);
-    }
-    const exitCode = cause instanceof ModelGateError ? cause.exitCode : ExitCode.Blocked;
-    return new MlflowWriteError(lines.join('\n'), failure, exitCode, cause);
-}
-/** MLflow answered and said no (a 4xx other than 429): the request changed nothing. */
-function isDefiniteRefusal(error) {
-    if (error instanceof MlflowUnavailableError)
-        return false;
-    if (error instanceof MlflowApiError)
-        return error.status >= 400 && error.status < 500;
-    return error instanceof ModelGateError;
-}
-
-;// CONCATENATED MODULE: ./src/registry/mlflow/wire.ts
-/**
- * MLflow's answers, read defensively into plain shapes: a list MLflow leaves
- * out when empty is an empty list, an alias list may be strings (OSS model
- * version) or `{alias, version}` (registered model, Unity Catalog), numbers may
- * come as strings. Pure.
- */
-function obj(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {};
-}
-function list(value) {
-    return Array.isArray(value) ? value : [];
-}
-function str(value) {
-    if (typeof value === 'string')
-        return value;
-    if (typeof value === 'number' && Number.isFinite(value))
-        return String(value);
-    return undefined;
-}
-function num(value) {
-    const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-    return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
-}
-function tagMap(value) {
-    const tags = new Map();
-    for (const item of list(value)) {
-        const tag = obj(item);
-        const key = str(tag.key);
-        if (key !== undefined)
-            tags.set(key, str(tag.value) ?? '');
-    }
-    return tags;
-}
-function readRegisteredModel(answer) {
-    const rm = obj(answer.registered_model);
-    const aliases = new Map();
-    for (const item of list(rm.aliases)) {
-        const alias = obj(item);
-        const name = str(alias.alias);
-        const version = str(alias.version);
-        if (name !== undefined && version !== undefined)
-            aliases.set(name, version);
-    }
-    return {
-        name: str(rm.name) ?? '',
-        ...wire_optional('creationTimestamp', num(rm.creation_timestamp)),
-        ...wire_optional('lastUpdatedTimestamp', num(rm.last_updated_timestamp)),
-        tags: tagMap(rm.tags),
-        aliases,
-        latestVersions: list(rm.latest_versions).map(readVersionObject)
-    };
-}
-function readModelVersion(answer) {
-    return readVersionObject(answer.model_version);
-}
-function readVersionObject(value) {
-    const mv = obj(value);
-    const aliases = [];
-    for (const item of list(mv.aliases)) {
-        const alias = typeof item === 'string' ? item : str(obj(item).alias);
-        if (alias)
-            aliases.push(alias);
-    }
-    return {
-        name: str(mv.name) ?? '',
-        version: str(mv.version) ?? '',
-        ...wire_optional('creationTimestamp', num(mv.creation_timestamp)),
-        ...wire_optional('lastUpdatedTimestamp', num(mv.last_updated_timestamp)),
-        ...wire_optional('userId', str(mv.user_id) || undefined),
-        ...wire_optional('currentStage', str(mv.current_stage) || undefined),
-        ...wire_optional('source', str(mv.source) || undefined),
-        ...wire_optional('runId', str(mv.run_id) || undefined),
-        ...wire_optional('status', str(mv.status) || undefined),
-        tags: tagMap(mv.tags),
-        aliases
-    };
-}
-function readRun(answer) {
-    const run = obj(answer.run);
-    const info = obj(run.info);
-    const data = obj(run.data);
-    const metrics = new Map();
-    for (const item of list(data.metrics)) {
-        const metric = obj(item);
-        const key = str(metric.key);
-        if (key !== undefined)
-            metrics.set(key, metric.value);
-    }
-    return {
-        runId: str(info.run_id) ?? str(info.run_uuid) ?? '',
-        metrics,
-        tags: tagMap(data.tags)
-    };
-}
-/** A page of `model-versions/search` or `registered-models/search`. */
-function readPage(answer, field) {
-    const next = str(answer.next_page_token);
-    return { items: list(answer[field]), ...(next ? { next } : {}) };
-}
-function wire_optional(key, value) {
-    return (value === undefined ? {} : { [key]: value });
-}
-
-;// CONCATENATED MODULE: ./src/registry/mlflow/adapter.ts
-/**
- * The MLflow registry: the Registry port (and ModelSource) over MLflow's REST
- * API 2.0. See index.ts for what it writes and which servers it is for.
- *
- * Write protocol (assign, rollback, unassign), per attempt:
- *   1. read the registered model (aliases and ModelGate's history tags) and
- *      the version to put in the stage;
- *   2. decide: nothing to do → `{ written: false, reason }` with no writes; an
- *      earlier run moved the alias but did not finish → finish it; else let the
- *      caller revalidate against the current holder, then plan;
- *   3. run the plan's steps (steps.ts), in this order:
- *        prepare  history entry on the model (the journal of this write)
- *        prepare  (rollback, unassign; Unity Catalog) when the version taken
- *                 out has no tag to spare and no audit tag for the stage for
- *                 the removal mark to take the place of: delete ModelGate's
- *                 own oldest audit records on it (parts, then header; never a
- *                 tag it did not write) to make room; the event's summary and
- *                 audit (`evicted`) say which. With none to delete, the write
- *                 goes on unmarked and says so (`notMarked`)
- *        prepare  the caller's full audit record on the version, gzip+base64:
- *                 the parts that do not fit in the header, if any
- *                 (`modelgate.audit.<entry id>.<n>`), then the header
- *                 (`modelgate.audit.<entry id>`: encoding, part count,
- *                 sha256, the data), see record-tags.ts; a promotion whose
- *                 record would take more than MAX_RECORD_TAGS tags, more than
- *                 MAX_RECORD_BYTES, or (Unity Catalog) tags beyond the
- *                 version's 50, fails before step 3; a rollback or an
- *                 unassignment never does: it keeps a summary in the header
- *                 tag instead (or, with no tag to spare, nothing)
- *        prepare  audit tag on the version (`modelgate.promoted.<alias>`)
- *        prepare  (rollback, unassign) the removal mark on the version taken
- *                 out (`modelgate.removed.<alias>`, removal-mark.ts)
- *        prepare  (rollback) remove the version's `archived` tag
- *        check    re-read the alias: another writer moved it → undo, back to 1
- *        commit   move the alias
- *        finish   remove the removal mark of the version put in, if it has one
- *        finish   point `<alias>-previous` at the default rollback target
- *        finish   tag the replaced version `archived` (when asked)
- *      Each call is retried (http.ts); a step that still fails undoes the
- *      steps before it, newest first, and the error says what was reverted
- *      and what, if anything, is left (and that a re-run completes it).
- */
-
-
-
-
-
-
-
-
-
-
-
-
-const ARCHIVED_VALUE = 'true';
-/** Pages of a search followed at most, so a listing is bounded too. */
-const MAX_PAGES = 100;
-const adapter_sleepTimer = (ms) => new Promise(resolve => setTimeout(resolve, ms));
-class MlflowRegistry {
-    unityCatalog;
-    legacyStages;
-    http;
-    keys;
-    aliasForStage;
-    stages;
-    now;
-    random;
-    previousSuffix;
-    readMlmodel;
-    maxAttempts;
-    tagLimit;
-    constructor(options) {
-        this.unityCatalog = options.unityCatalog ?? isDatabricksHost(options.trackingUri);
-        this.legacyStages = options.legacyStages ?? false;
-        if (this.unityCatalog && this.legacyStages) {
-            throw new InvalidInputError('Unity Catalog has no stages, only aliases: legacy stages cannot be used with it.');
-        }
-        if (this.unityCatalog && options.auth && !('token' in options.auth)) {
-            throw new InvalidInputError('Unity Catalog takes a bearer token (DATABRICKS_TOKEN / MLFLOW_TRACKING_TOKEN), not a username and password.');
-        }
-        this.now = options.now ?? Date.now;
-        this.random = options.random ?? Math.random;
-        this.http = new MlflowHttp({
-            trackingUri: options.trackingUri,
-            fetch: options.fetch,
-            auth: options.auth,
-            retry: options.retry,
-            sleep: options.sleep ?? adapter_sleepTimer,
-            random: this.random,
-            now: this.now
-        });
-        this.keys = tagKeys(this.unityCatalog);
-        this.aliasForStage = options.aliasForStage ?? (stage => stage);
-        this.stages = options.stages;
-        this.previousSuffix = options.previousSuffix ?? '-previous';
-        this.readMlmodel = options.readMlmodel ?? true;
-        this.maxAttempts = Math.max(1, options.maxAttempts ?? 3);
-        this.tagLimit = this.unityCatalog ? UC_TAG_VALUE_LIMIT : OSS_TAG_VALUE_LIMIT;
-    }
-    /** The server, as messages name it (no credentials). */
-    get server() {
-        return this.http.server;
-    }
-    // ---- reads ---------------------------------------------------------------
-    async getStage(model, stage) {
-        this.assertModel(model);
-        const ref = this.stageRef(stage);
-        if (ref.legacyStage) {
-            const rm = await this.readModel(model);
-            const latest = rm.latestVersions
-                .filter(v => v.currentStage === ref.legacyStage)
-                .sort((a, b) => Number(b.version) - Number(a.version))[0];
-            return latest && this.holderFromVersion(model, ref, latest);
-        }
-        const mv = await this.readAlias(model, ref.alias);
-        if (!mv) {
-            await this.readModel(model); // a missing model is NotFoundError, a missing alias is no holder
-            return undefined;
-        }
-        return this.holderFromVersion(model, ref, mv);
-    }
-    async getVersion(model, version) {
-        this.assertModel(model);
-        names_assertVersion(version);
-        let mv;
-        try {
-            mv = await this.readVersion(model, version);
-        }
-        catch (error) {
-            if (error instanceof NotFoundError)
-                return undefined;
-            throw error;
-        }
-        const rm = await this.readModel(model);
-        const stages = [];
-        if (this.legacyStages) {
-            const current = mv.currentStage;
-            if (current === 'Staging' || current === 'Production') {
-                const ref = this.legacyRef(current);
-                const entries = this.journalOf(rm, ref.alias);
-                const holder = latestInStage(rm, current);
-                const entry = holderEntry(appliedEntries(entries, holder), version);
-                stages.push({ stage: ref.stage, since: entrySince(entry) });
-            }
-        }
-        else {
-            for (const [alias, holder] of rm.aliases) {
-                if (holder !== version || this.isPreviousAlias(alias))
-                    continue;
-                const entries = this.journalOf(rm, alias);
-                const entry = holderEntry(appliedEntries(entries, holder), version);
-                stages.push({ stage: this.stageOfAlias(alias, entries), since: entrySince(entry) });
-            }
-        }
-        stages.sort((a, b) => compareText(a.stage, b.stage));
-        return {
-            model,
-            version,
-            ...refOf(mv),
-            registeredAt: new Date(mv.creationTimestamp ?? Number.NaN),
-            registeredBy: mv.userId ?? 'unknown',
-            active: isActive(mv, this.keys),
-            stages,
-            ...recordedDigest(mv.tags.get(this.keys.candidateDigest))
-        };
-    }
-    /**
-     * From the version's removal mark (removal-mark.ts), one `model-versions/get`:
-     * undefined when the version is gone, holds the stage now, or carries no
-     * mark. A mark that cannot be read still counts (fails closed).
-     */
-    async takenOutOf(model, version, stage) {
-        this.assertModel(model);
-        names_assertVersion(version);
-        const ref = this.stageRef(stage);
-        const mv = await this.readVersionIfAny(model, version);
-        if (!mv || this.holdsStage(mv, ref))
-            return undefined;
-        const markKey = this.keys.removed(ref.alias);
-        const promotedKey = this.keys.promoted(ref.alias);
-        const promoted = mv.tags.get(promotedKey);
-        const [key, raw] = mv.tags.has(markKey)
-            ? [markKey, mv.tags.get(markKey)]
-            : isRemovalMark(promoted)
-                ? [promotedKey, promoted]
-                : [undefined, undefined];
-        if (key === undefined)
-            return undefined;
-        const decoded = decodeRemovalMark(raw);
-        if ('error' in decoded) {
-            return {
-                at: new Date(mv.lastUpdatedTimestamp ?? mv.creationTimestamp ?? 0),
-                by: 'unknown',
-                reason: `the tag ${key} on ${model} version ${version} ${decoded.error}; it says the version was taken out of ${stage}`,
-                eventId: `${model}@${ref.alias}`
-            };
-        }
-        const { mark } = decoded;
-        return {
-            at: new Date(mark.at),
-            by: mark.by,
-            ...(mark.reason ? { reason: mark.reason } : {}),
-            eventId: eventId(model, ref, mark.id)
-        };
-    }
-    async status(model) {
-        const names = model === undefined ? await this.listModels() : [model];
-        if (model !== undefined)
-            this.assertModel(model);
-        const result = [];
-        for (const name of names) {
-            const rm = await this.readModelIfAny(name);
-            if (!rm)
-                continue;
-            const stages = [];
-            for (const [ref, holder] of this.stageHolders(rm)) {
-                const entries = this.journalOf(rm, ref.alias);
-                const entry = holderEntry(appliedEntries(entries, holder), holder);
-                if (entry) {
-                    stages.push(this.holderFromEntry(name, ref, holder, entry));
-                }
-                else {
-                    stages.push(this.holderFromVersion(name, ref, await this.readVersion(name, holder)));
-                }
-            }
-            stages.sort((a, b) => compareText(a.stage, b.stage));
-            result.push({ model: name, deprecated: false, stages });
-        }
-        return result;
-    }
-    async history(model) {
-        const names = model === undefined ? await this.listModels() : [model];
-        if (model !== undefined)
-            this.assertModel(model);
-        const events = [];
-        for (const name of names) {
-            const rm = await this.readModelIfAny(name);
-            if (!rm)
-                continue;
-            const journal = [];
-            for (const [key, value] of rm.tags) {
-                const keyAlias = this.keys.historyAlias(key);
-                if (keyAlias === undefined)
-                    continue;
-                const decoded = decodeJournal(value);
-                if ('error' in decoded)
-                    continue;
-                const ref = this.refForHistoryKey(rm, key, decoded.entries);
-                const holder = this.holderOf(rm, ref);
-                for (const entry of appliedEntries(decoded.entries, holder))
-                    journal.push({ ref, entry });
-            }
-            const versions = await this.searchVersions(name);
-            const records = await this.storedRecords(name, journal.map(j => j.entry), versions);
-            for (const { ref, entry } of journal) {
-                const event = this.entryEvent(name, ref, entry, records.get(entry.id));
-                events.push({ event, order: events.length });
-            }
-            for (const mv of versions) {
-                events.push({ event: registrationEvent(name, mv), order: events.length });
-            }
-        }
-        return events
-            .sort((a, b) => b.event.at.getTime() - a.event.at.getTime() || a.order - b.order)
-            .map(e => e.event);
-    }
-    /** ModelSource: the version's metrics (its run) and signature (tags, else its MLmodel). */
-    async loadVersion(model, version) {
-        this.assertModel(model);
-        names_assertVersion(version);
-        const mv = await this.readVersion(model, version);
-        const run = mv.runId
-            ? readRun(await this.http.call('GET', '/mlflow/runs/get', { run_id: mv.runId }, `Run ${mv.runId} of ${model} version ${version}`))
-            : undefined;
-        const parts = {
-            model,
-            version: mv,
-            ...(run ? { run } : {}),
-            signatureTagKeys: this.keys.signature
-        };
-        let signature = signatureFromTags(parts);
-        if (!signature && this.readMlmodel && !this.unityCatalog) {
-            const text = await this.http.getText('/model-versions/get-artifact', { name: model, version, path: 'MLmodel' }, `The MLmodel of ${model} version ${version}`);
-            if (text !== undefined) {
-                signature = parseMlmodelSignature(text, `MLmodel of ${model} version ${version}`);
-            }
-        }
-        return toCandidate(parts, signature);
-    }
-    // ---- writes --------------------------------------------------------------
-    /**
-     * MLflow numbers versions itself, so ModelGate cannot register one under a
-     * chosen number: this confirms an existing registration (no write) and
-     * refuses anything else.
-     */
-    async register(model, version, ref, audit) {
-        this.assertModel(model);
-        names_assertVersion(version);
-        adapter_assertActor(audit);
-        let mv;
-        try {
-            mv = await this.readVersion(model, version);
-        }
-        catch (error) {
-            if (!(error instanceof NotFoundError))
-                throw error;
-            throw new InvalidInputError(`${model} has no version ${version}, and MLflow numbers versions itself: register the model from its run (mlflow.register_model), then promote the version MLflow gives it.`, { cause: error });
-        }
-        if (mv.runId === ref || mv.source === ref)
-            return { written: false, reason: 'already registered' };
-        throw new InvalidInputError(`${model} version ${version} is registered from ${mv.runId ? `run ${mv.runId}` : (mv.source ?? 'another source')}, not ${ref}.`);
-    }
-    async assign(model, version, stage, audit, options = {}) {
-        this.assertModel(model);
-        names_assertVersion(version);
-        adapter_assertActor(audit);
-        const ref = this.stageRef(stage);
-        return this.write(model, ref, audit, options, `Promoting ${model} ${version} to ${stage}`, async (view) => {
-            const target = await this.readVersion(model, version);
-            if (view.holder === version)
-                return this.completion(model, ref, view, target);
-            assertPromotable(model, target, this.keys);
-            const holder = await this.currentHolder(model, ref, view);
-            return {
-                completion: false,
-                holder,
-                build: audit => this.planMove(model, ref, view, {
-                    kind: 'assign',
-                    target,
-                    previous: view.holder ?? view.previousAlias ?? null,
-                    archive: options.archiveReplaced ? view.holder : undefined,
-                    audit
-                })
-            };
-        });
-    }
-    async unassign(model, version, stage, audit, options = {}) {
-        this.assertModel(model);
-        names_assertVersion(version);
-        adapter_assertActor(audit);
-        const ref = this.stageRef(stage);
-        return this.write(model, ref, audit, options, `Removing ${model} ${version} from ${stage}`, async (view) => {
-            if (view.holder !== version)
-                return { noop: 'not in stage' };
-            const removed = await this.readVersion(model, version);
-            const holder = await this.currentHolder(model, ref, view);
-            return {
-                completion: false,
-                holder,
-                build: audit => this.planUnassign(model, ref, view, removed, audit)
-            };
-        });
-    }
-    async rollback(model, stage, toVersion, audit, options = {}) {
-        this.assertModel(model);
-        if (toVersion !== undefined)
-            names_assertVersion(toVersion);
-        adapter_assertActor(audit);
-        const ref = this.stageRef(stage);
-        const action = `Rolling back ${model} ${stage}${toVersion ? ` to ${toVersion}` : ''}`;
-        return this.write(model, ref, audit, options, action, async (view) => {
-            const current = view.holder;
-            if (current === undefined) {
-                throw new NotFoundError(`No version of ${model} is in ${stage}: nothing to roll back.`);
-            }
-            const entry = holderEntry(view.applied, current);
-            const to = toVersion ?? (entry ? entry.previous : (view.previousAlias ?? null));
-            if (to === null) {
-                throw new NotFoundError(`No earlier version of ${model} held ${stage} as far as the registry records: name the version to roll back to.`);
-            }
-            if (to === current) {
-                return this.completion(model, ref, view, await this.readVersion(model, current));
-            }
-            const target = await this.readVersion(model, to);
-            assertReady(model, target);
-            const removed = await this.readVersionIfAny(model, current);
-            const holder = await this.currentHolder(model, ref, view);
-            return {
-                completion: false,
-                holder,
-                build: audit => this.planMove(model, ref, view, {
-                    kind: 'rollback',
-                    target,
-                    previous: previousAfterRollback(view.applied, to, current),
-                    archive: options.archiveReplaced ? current : undefined,
-                    audit,
-                    ...(removed ? { removed } : {})
-                })
-            };
-        });
-    }
-    // ---- the write protocol ----------------------------------------------------
-    async write(model, ref, auditIn, options, action, decide) {
-        for (let attempt = 1;; attempt++) {
-            const view = await this.writeView(model, ref);
-            const decision = await decide(view);
-            if ('noop' in decision)
-                return { written: false, reason: decision.noop };
-            let plan;
-            if (decision.completion) {
-                // An earlier run moved the stage and stopped short: finishing it is not
-                // a new decision, so there is nothing to revalidate.
-                plan = decision.plan;
-            }
-            else {
-                let audit = auditIn;
-                if (options.revalidate) {
-                    const replaced = await options.revalidate({
-                        model,
-                        stage: ref.stage,
-                        holder: decision.holder,
-                        attempt
-                    });
-                    if (replaced) {
-                        adapter_assertActor(replaced);
-                        audit = replaced;
-                    }
-                }
-                plan = decision.build(audit);
-            }
-            if (options.dryRun)
-                return { written: false, reason: 'dry run', planned: [plan.event] };
-            try {
-                await runSteps(plan.steps, plan.context);
-                return { written: true, events: [plan.event], attempts: attempt };
-            }
-            catch (error) {
-                if (!(error instanceof StageMovedError))
-                    throw error;
-                if (attempt >= this.maxAttempts) {
-                    throw new RegistryConflictError(`${action}: gave up after ${attempt} attempts, other writers kept moving ${ref.stage} (${error.message}). Nothing was left changed; re-run to evaluate against the new state.`);
-                }
-            }
-        }
-    }
-    async writeView(model, ref) {
-        const rm = await this.readModel(model);
-        const rawJournal = rm.tags.get(this.keys.history(ref.alias));
-        const decoded = decodeJournal(rawJournal);
-        if ('error' in decoded) {
-            throw new InvalidInputError(`The tag ${this.keys.history(ref.alias)} of ${model} ${decoded.error}: ModelGate will not overwrite a history it cannot read. Fix or delete the tag.`);
-        }
-        let legacy;
-        let holder;
-        if (ref.legacyStage) {
-            const stageOf = new Map();
-            for (const mv of await this.searchVersions(model)) {
-                stageOf.set(mv.version, mv.currentStage ?? 'None');
-            }
-            const inStage = [...stageOf]
-                .filter(([, s]) => s === ref.legacyStage)
-                .map(([v]) => v)
-                .sort((a, b) => Number(b) - Number(a));
-            legacy = { stageOf, inStage };
-            holder = inStage[0];
-        }
-        else {
-            holder = rm.aliases.get(ref.alias);
-        }
-        const previousAlias = ref.legacyStage
-            ? undefined
-            : rm.aliases.get(this.previousAliasOf(ref.alias));
-        return {
-            rm,
-            ...(holder === undefined ? {} : { holder }),
-            ...(previousAlias === undefined ? {} : { previousAlias }),
-            ...(rawJournal === undefined ? {} : { rawJournal }),
-            entries: decoded.entries,
-            applied: appliedEntries(decoded.entries, holder),
-            ...(legacy ? { legacy } : {})
-        };
-    }
-    /** The stage already holds `mv`: finish what an interrupted run left, else nothing. */
-    async completion(model, ref, view, mv) {
-        const version = mv.version;
-        const entry = holderEntry(view.applied, version);
-        const steps = [];
-        const clearMark = this.clearMarkStep(model, ref, mv);
-        if (clearMark)
-            steps.push(clearMark);
-        if (ref.legacyStage) {
-            steps.push(...this.legacyMoveOut(model, ref, view, version, entry?.archived !== undefined));
-        }
-        else if (entry) {
-            const previousStep = this.previousAliasStep(model, ref, view, entry.previous);
-            if (previousStep)
-                steps.push(previousStep);
-            if (entry.archived) {
-                const archived = await this.readVersionIfAny(model, entry.archived);
-                if (archived && archived.tags.get(this.keys.archived) !== ARCHIVED_VALUE) {
-                    steps.push(this.archiveStep(model, entry.archived));
-                }
-            }
-        }
-        if (steps.length === 0)
-            return { noop: 'already in stage' };
-        const event = entry
-            ? this.entryEvent(model, ref, entry)
-            : completionEvent(model, ref, version, this.now());
-        return {
-            completion: true,
-            plan: {
-                event,
-                steps,
-                context: this.stepContext(model, ref, version, view.holder, 'Completing')
-            }
-        };
-    }
-    planMove(model, ref, view, move) {
-        const target = move.target;
-        const version = target.version;
-        const rollback = move.kind === 'rollback';
-        const promotedKey = this.keys.promoted(ref.alias);
-        const promotedNew = target.tags.has(promotedKey) ? 0 : 1;
-        const room = this.roomOn(target);
-        // A rollback is never refused for want of room on Unity Catalog: the removal mark on the
-        // version it takes out comes first, then its audit tag, then its record (whole, or a summary).
-        const writePromoted = !rollback || room >= promotedNew;
-        let archive = move.archive;
-        let place;
-        if (rollback && move.removed) {
-            const archiveNeed = archive !== undefined && !move.removed.tags.has(this.keys.archived) ? 1 : 0;
-            place = this.markPlace(ref, move.removed, archiveNeed);
-            if (this.roomAfterMark(move.removed, place) < archiveNeed)
-                archive = undefined;
-        }
-        const entry = this.newEntry(move.kind, ref, version, view.holder ?? null, move.previous, move.audit, archive);
-        const record = this.recordPlan(model, version, entry, move.audit.record, rollback ? room - (writePromoted ? promotedNew : 0) : undefined);
-        if (!rollback) {
-            this.assertTagRoom(model, target, [promotedKey], record.whole, move.audit.record);
-        }
-        if (record.tags.length === 0)
-            delete entry.recorded;
-        const { value: auditValue, audit } = this.auditValue(model, ref, entry, move.audit, record, markFacts(place));
-        const steps = [
-            this.journalStep(model, ref, view, entry),
-            ...this.evictSteps(model, place),
-            ...this.recordSteps(model, version, record),
-            ...(writePromoted
-                ? [
-                    this.versionTagStep(model, version, promotedKey, auditValue, target.tags.get(promotedKey))
-                ]
-                : []),
-            ...this.markSteps(model, move.removed, place, entry)
-        ];
-        const archivedTag = target.tags.get(this.keys.archived);
-        if (rollback && archivedTag !== undefined) {
-            steps.push(this.deleteVersionTagStep(model, version, this.keys.archived, archivedTag, 'prepare'));
-        }
-        // The target's removal mark goes once it holds the stage again (any write that puts it
-        // back, forced or not), never before: a write that stops short leaves it marked.
-        const clearMark = this.clearMarkStep(model, ref, target);
-        if (ref.legacyStage) {
-            steps.push(this.legacyCheckStep(model, ref, view));
-            steps.push(this.transitionStep(model, version, ref.legacyStage, view.legacy?.stageOf.get(version) ?? 'None', 'commit'));
-            if (clearMark)
-                steps.push(clearMark);
-            steps.push(...this.legacyMoveOut(model, ref, view, version, archive !== undefined));
-        }
-        else {
-            steps.push(this.aliasCheckStep(model, ref, view.holder));
-            steps.push(this.aliasStep(model, ref.alias, version, view.holder, 'commit'));
-            if (clearMark)
-                steps.push(clearMark);
-            const previousStep = this.previousAliasStep(model, ref, view, move.previous);
-            if (previousStep)
-                steps.push(previousStep);
-            if (archive)
-                steps.push(this.archiveStep(model, archive));
-        }
-        const summary = move.kind === 'assign'
-            ? `Promote ${model} ${version} to ${ref.stage}${view.holder ? ` (replacing ${view.holder})` : ''}`
-            : `Roll back ${model} ${ref.stage} to ${version} (from ${view.holder ?? 'none'})${markNote(place)}`;
-        return {
-            event: {
-                kind: 'assignment',
-                model,
-                version,
-                stage: ref.stage,
-                at: new Date(entry.at),
-                by: entry.by,
-                ...(entry.email ? { byEmail: entry.email } : {}),
-                id: eventId(model, ref, entry.id),
-                ...refOf(target),
-                summary,
-                audit
-            },
-            steps,
-            context: this.stepContext(model, ref, version, view.holder, move.kind === 'assign' ? 'Promoting' : 'Rolling back')
-        };
-    }
-    planUnassign(model, ref, view, removed, audit) {
-        const version = removed.version;
-        const entry = this.newEntry('unassign', ref, null, version, version, audit, undefined);
-        // Never refused for want of room: the removal mark first, then the record (whole, or a summary).
-        const place = this.markPlace(ref, removed, 0);
-        const record = this.recordPlan(model, version, entry, audit.record, this.roomAfterMark(removed, place));
-        if (record.tags.length === 0)
-            delete entry.recorded;
-        const { audit: eventAudit } = this.auditValue(model, ref, entry, audit, record, markFacts(place));
-        const steps = [
-            this.journalStep(model, ref, view, entry),
-            ...this.evictSteps(model, place),
-            ...this.recordSteps(model, version, record),
-            ...this.markSteps(model, removed, place, entry)
-        ];
-        if (ref.legacyStage) {
-            steps.push(this.legacyCheckStep(model, ref, view));
-            steps.push(this.transitionStep(model, version, 'None', ref.legacyStage, 'commit'));
-        }
-        else {
-            steps.push(this.aliasCheckStep(model, ref, view.holder));
-            steps.push({
-                label: `delete alias "${ref.alias}" (was ${version})`,
-                phase: 'commit',
-                run: () => this.deleteAlias(model, ref.alias),
-                undo: {
-                    label: `set alias "${ref.alias}" back to ${version}`,
-                    run: () => this.setAlias(model, ref.alias, version)
-                }
-            });
-            const previousStep = this.previousAliasStep(model, ref, view, version);
-            if (previousStep)
-                steps.push(previousStep);
-        }
-        return {
-            event: {
-                kind: 'unassignment',
-                model,
-                version,
-                stage: ref.stage,
-                at: new Date(entry.at),
-                by: entry.by,
-                ...(entry.email ? { byEmail: entry.email } : {}),
-                id: eventId(model, ref, entry.id),
-                summary: `Remove ${model} ${version} from ${ref.stage}${markNote(place)}`,
-                audit: eventAudit
-            },
-            steps,
-            context: {
-                probe: async () => (await this.stageHolderNow(model, ref)) !== version,
-                action: `Removing ${model} ${version} from ${ref.stage}`,
-                stageIfCommitted: `${ref.stage} is now empty`,
-                stageIfNot: `${ref.stage} is still held by ${version}`,
-                rerunHint: 'Re-run the same command to complete it.'
-            }
-        };
-    }
-    stepContext(model, ref, version, holder, verb) {
-        return {
-            probe: async () => (await this.stageHolderNow(model, ref)) === version,
-            action: `${verb} ${model} ${version} ${verb === 'Rolling back' ? 'into' : 'to'} ${ref.stage}`,
-            stageIfCommitted: `${ref.stage} is now held by ${version}, but the write is incomplete`,
-            stageIfNot: holder
-                ? `${ref.stage} is still held by ${holder}`
-                : `${ref.stage} is still empty`,
-            rerunHint: verb === 'Rolling back'
-                ? // Without the version named, a re-run would take the half-restored version as the holder to roll back.
-                    `Re-run the rollback naming the version (--to ${version}, or the action's version input) to complete it (it finishes what is missing).`
-                : `Re-run the same command to complete it (it finishes what is missing), or roll ${ref.stage} back.`
-        };
-    }
-    // ---- steps -----------------------------------------------------------------
-    journalStep(model, ref, view, entry) {
-        const key = this.keys.history(ref.alias);
-        // An entry that never took effect is dropped; the new one goes on top.
-        const value = encodeJournal([entry, ...view.applied], this.tagLimit);
-        const old = view.rawJournal;
-        return {
-            label: `set tag ${key} on ${model}`,
-            phase: 'prepare',
-            run: () => this.setModelTag(model, key, value),
-            undo: {
-                label: old === undefined ? `delete tag ${key} on ${model}` : `restore tag ${key} on ${model}`,
-                run: () => old === undefined ? this.deleteModelTag(model, key) : this.setModelTag(model, key, old)
-            }
-        };
-    }
-    /** Sets a version tag; undone by restoring `old` (deleting the tag when there was none). */
-    versionTagStep(model, version, key, value, old) {
-        return {
-            label: `set tag ${key} on ${model} ${version}`,
-            phase: 'prepare',
-            run: () => this.setVersionTag(model, version, key, value),
-            undo: {
-                label: old === undefined
-                    ? `delete tag ${key} on ${model} ${version}`
-                    : `restore tag ${key} on ${model} ${version}`,
-                run: () => old === undefined
-                    ? this.deleteVersionTag(model, version, key)
-                    : this.setVersionTag(model, version, key, old)
-            }
-        };
-    }
-    /**
-     * How the caller's record (if any) is kept on the version (record-tags.ts).
-     * `room` undefined: a promotion, which refuses, before anything is written,
-     * a record that cannot be kept whole (more than MAX_RECORD_BYTES of JSON or
-     * MAX_RECORD_TAGS tags; Unity Catalog's tag count is assertTagRoom's). A
-     * number: a rollback or an unassignment, never refused: the record is kept
-     * whole when it fits in `room` more tags, else as a summary in its header
-     * tag when one more fits, else not on the version (the event's audit still
-     * has it whole, for the job summary and the artifact).
-     */
-    recordPlan(model, version, entry, record, room) {
-        if (record === undefined)
-            return { tags: [] };
-        const files = fileCount(record);
-        const fewerFiles = `Most of a record is the candidate's file checksums${files === undefined ? '' : ` (${files} files)`}: put fewer files in the candidate directory, e.g. pack many small files into one archive.`;
-        let whole;
-        let truncated;
-        const bytes = byteLength(JSON.stringify(record));
-        if (bytes > MAX_RECORD_BYTES) {
-            if (room === undefined) {
-                throw new InvalidInputError(`${model} version ${version}: the audit record of this write is ${kb(bytes)} of JSON, more than the ${kb(MAX_RECORD_BYTES)} ModelGate keeps on a version. Nothing was written. ${fewerFiles}`);
-            }
-            truncated = `the record is ${kb(bytes)} of JSON, more than the ${kb(MAX_RECORD_BYTES)} ModelGate keeps on a version`;
-        }
-        else {
-            whole = recordTags(this.keys, entry.id, record, this.tagLimit);
-            const count = whole.parts.length + 1;
-            if (count > MAX_RECORD_TAGS) {
-                if (room === undefined) {
-                    throw new InvalidInputError(`${model} version ${version}: the audit record of this write is ${kb(whole.bytes)} of JSON (${kb(whole.encodedBytes)} as ${RECORD_ENCODING}) and would take ${count} tags of at most ${this.tagLimit} bytes, more than the ${MAX_RECORD_TAGS} ModelGate gives one record${this.unityCatalog ? ` (Unity Catalog allows ${UC_MAX_TAGS_PER_VERSION} tags on a model version)` : ''}. Nothing was written. ${fewerFiles}`);
-                }
-                truncated = `the record would take ${count} tags, more than the ${MAX_RECORD_TAGS} ModelGate gives one record`;
-            }
-            else if (room !== undefined && count > room) {
-                truncated = `the record would take ${count} tags and ${model} version ${version} had room for ${Math.max(room, 0)} more of the ${UC_MAX_TAGS_PER_VERSION} Unity Catalog allows`;
-            }
-        }
-        if (truncated === undefined && whole)
-            return { tags: [...whole.parts, whole.header], whole };
-        const why = truncated ?? 'the record was not kept';
-        if (room !== undefined && room < 1)
-            return { tags: [], truncated: why };
-        const summary = recordSummaryTag(this.keys, entry.id, record, why, this.tagLimit);
-        return { tags: [{ key: summary.key, value: summary.value }], truncated: why };
-    }
-    /**
-     * Unity Catalog allows UC_MAX_TAGS_PER_VERSION tags on a model version:
-     * refuses, before anything is written, a promotion that would go beyond it
-     * on `target` (the record's tags plus `keys` it does not have yet). The
-     * server would refuse the tag and the write be undone; this says why, up
-     * front.
-     */
-    assertTagRoom(model, target, keys, record, auditRecord) {
-        if (!this.unityCatalog)
-            return;
-        const recordCount = record ? record.parts.length + 1 : 0;
-        const added = recordCount + keys.filter(key => !target.tags.has(key)).length;
-        if (target.tags.size + added <= UC_MAX_TAGS_PER_VERSION)
-            return;
-        const files = auditRecord ? fileCount(auditRecord) : undefined;
-        throw new InvalidInputError(`${model} version ${target.version} has ${target.tags.size} tags and this write would add ${added}${record ? ` (${recordCount} for its audit record, ${kb(record.bytes)} of JSON)` : ''}, more than the ${UC_MAX_TAGS_PER_VERSION} Unity Catalog allows on a model version. Nothing was written. Delete tags the version no longer needs (not ${this.keys.auditHeader('')}*: they are its audit trail)${record ? `, or put fewer files in the candidate directory${files === undefined ? '' : ` (${files} now)`} to shrink the record` : ''}.`);
-    }
-    /** How many more tags `mv` can take: Unity Catalog's limit less what it has; unbounded elsewhere. */
-    roomOn(mv) {
-        return this.unityCatalog ? UC_MAX_TAGS_PER_VERSION - mv.tags.size : Infinity;
-    }
-    /**
-     * Where the removal mark goes on `removed`, the version a write takes out of
-     * the stage: its own tag (overwritten if there), else, when Unity Catalog
-     * has no room for one more tag (`reserve` more kept for the archived tag),
-     * in place of the version's audit tag for the stage (removal-mark.ts), else
-     * in a new tag if one still fits, else in a new tag once ModelGate's own
-     * oldest audit records on the version are deleted to make room (never a tag
-     * ModelGate did not write), else nowhere, and the write says so.
-     */
-    markPlace(ref, removed, reserve) {
-        const version = removed.version;
-        const key = this.keys.removed(ref.alias);
-        const none = { version, evict: [], freed: 0 };
-        const old = removed.tags.get(key);
-        if (old !== undefined)
-            return { ...none, key, old, slots: 0 };
-        const room = this.roomOn(removed);
-        if (room >= 1 + reserve)
-            return { ...none, key, slots: 1 };
-        const promotedKey = this.keys.promoted(ref.alias);
-        const promoted = removed.tags.get(promotedKey);
-        if (promoted !== undefined)
-            return { ...none, key: promotedKey, old: promoted, slots: 0 };
-        if (room >= 1)
-            return { ...none, key, slots: 1 };
-        const evict = [];
-        let freed = 0;
-        for (const record of keptRecords(this.keys, removed.tags)) {
-            if (room + freed >= 1)
-                break;
-            evict.push(record);
-            freed += record.tags.length;
-        }
-        if (room + freed >= 1)
-            return { version, key, slots: 1, evict, freed };
-        return {
-            ...none,
-            slots: 0,
-            unmarked: `no tag room on version ${version} (its ${removed.tags.size} tags, the most Unity Catalog allows, hold no audit record ModelGate may delete), so the rolled_back gate cannot see that it was taken out of ${ref.stage}`
-        };
-    }
-    /** How many more tags `mv` can take once the removal mark is placed (and what it evicts deleted). */
-    roomAfterMark(mv, place) {
-        return this.roomOn(mv) + place.freed - place.slots;
-    }
-    /**
-     * Deletes the records `place` evicts, each the parts then the header (a
-     * write stopped between them leaves a header that still names the parts it
-     * lost, which the next eviction takes too); undone by restoring every tag.
-     */
-    evictSteps(model, place) {
-        if (!place)
-            return [];
-        return place.evict.flatMap(record => record.tags.map(tag => this.deleteVersionTagStep(model, place.version, tag.key, tag.value, 'prepare')));
-    }
-    markSteps(model, removed, place, entry) {
-        if (!removed || !place?.key)
-            return [];
-        const value = encodeRemovalMark(entry, this.tagLimit);
-        return [this.versionTagStep(model, removed.version, place.key, value, place.old)];
-    }
-    /**
-     * Deletes `mv`'s removal mark for the stage, when it has one, once it holds
-     * the stage (a mark that took the place of its audit tag is overwritten by
-     * the write instead).
-     */
-    clearMarkStep(model, ref, mv) {
-        const key = this.keys.removed(ref.alias);
-        const old = mv.tags.get(key);
-        return old === undefined
-            ? undefined
-            : this.deleteVersionTagStep(model, mv.version, key, old, 'finish');
-    }
-    /**
-     * The record's tags as steps: the parts, then the header that vouches for
-     * them (or the summary alone). The keys hold the new entry's id, so none of
-     * them exists yet and undoing one deletes it.
-     */
-    recordSteps(model, version, record) {
-        return record.tags.map(tag => this.versionTagStep(model, version, tag.key, tag.value, undefined));
-    }
-    deleteVersionTagStep(model, version, key, old, phase) {
-        return {
-            label: `delete tag ${key} on ${model} ${version}`,
-            phase,
-            run: () => this.deleteVersionTag(model, version, key),
-            undo: {
-                label: `restore tag ${key} on ${model} ${version}`,
-                run: () => this.setVersionTag(model, version, key, old)
-            }
-        };
-    }
-    archiveStep(model, version) {
-        const key = this.keys.archived;
-        return {
-            label: `tag ${model} ${version} ${key}=${ARCHIVED_VALUE}`,
-            phase: 'finish',
-            run: () => this.setVersionTag(model, version, key, ARCHIVED_VALUE),
-            undo: {
-                label: `delete tag ${key} on ${model} ${version}`,
-                run: () => this.deleteVersionTag(model, version, key)
-            }
-        };
-    }
-    aliasCheckStep(model, ref, expected) {
-        return {
-            label: `check alias "${ref.alias}" still points at ${expected ?? 'nothing'}`,
-            phase: 'check',
-            run: async () => {
-                const now = (await this.readAlias(model, ref.alias))?.version;
-                if (now !== expected) {
-                    throw new StageMovedError(`alias "${ref.alias}" moved from ${expected ?? 'nothing'} to ${now ?? 'nothing'} meanwhile`);
-                }
-            }
-        };
-    }
-    aliasStep(model, alias, version, before, phase) {
-        return {
-            label: `set alias "${alias}" → ${version}`,
-            phase,
-            run: () => this.setAlias(model, alias, version),
-            undo: {
-                label: before === undefined
-                    ? `delete alias "${alias}"`
-                    : `set alias "${alias}" back to ${before}`,
-                run: () => before === undefined
-                    ? this.deleteAlias(model, alias)
-                    : this.setAlias(model, alias, before)
-            }
-        };
-    }
-    /** `<alias>-previous` → `target` (deleted for null); undefined when it already is. */
-    previousAliasStep(model, ref, view, target) {
-        const alias = this.previousAliasOf(ref.alias);
-        const before = view.previousAlias;
-        if ((before ?? null) === target)
-            return undefined;
-        if (target !== null)
-            return this.aliasStep(model, alias, target, before, 'finish');
-        return {
-            label: `delete alias "${alias}"`,
-            phase: 'finish',
-            run: () => this.deleteAlias(model, alias),
-            undo: {
-                label: `set alias "${alias}" back to ${before ?? ''}`,
-                run: () => this.setAlias(model, alias, before)
-            }
-        };
-    }
-    /** The stage's holder, read now. */
-    async stageHolderNow(model, ref) {
-        if (ref.legacyStage)
-            return latestInStage(await this.readModel(model), ref.legacyStage);
-        return (await this.readAlias(model, ref.alias))?.version;
-    }
-    // ---- legacy stages ----------------------------------------------------------
-    legacyCheckStep(model, ref, view) {
-        return {
-            label: `check ${ref.legacyStage} is still held by ${view.holder ?? 'nothing'}`,
-            phase: 'check',
-            run: async () => {
-                const rm = await this.readModel(model);
-                const now = latestInStage(rm, ref.legacyStage);
-                if (now !== view.holder) {
-                    throw new StageMovedError(`${ref.legacyStage} moved from ${view.holder ?? 'nothing'} to ${now ?? 'nothing'} meanwhile`);
-                }
-            }
-        };
-    }
-    transitionStep(model, version, to, from, phase) {
-        return {
-            label: `move ${model} ${version} to stage ${to}`,
-            phase,
-            run: () => this.transition(model, version, to),
-            undo: {
-                label: `move ${model} ${version} back to stage ${from}`,
-                run: () => this.transition(model, version, from)
-            }
-        };
-    }
-    /** Every other version still in the legacy stage leaves it (to Archived when asked, else None). */
-    legacyMoveOut(model, ref, view, keep, archive) {
-        return (view.legacy?.inStage ?? [])
-            .filter(version => version !== keep)
-            .map(version => this.transitionStep(model, version, archive ? 'Archived' : 'None', ref.legacyStage, 'finish'));
-    }
-    // ---- REST calls ---------------------------------------------------------------
-    rmPath(op) {
-        return `/mlflow/${this.unityCatalog ? 'unity-catalog/' : ''}registered-models/${op}`;
-    }
-    mvPath(op) {
-        return `/mlflow/${this.unityCatalog ? 'unity-catalog/' : ''}model-versions/${op}`;
-    }
-    async readModel(model) {
-        return readRegisteredModel(await this.http.call('GET', this.rmPath('get'), { name: model }, `The registered model "${model}"`));
-    }
-    async readModelIfAny(model) {
-        try {
-            return await this.readModel(model);
-        }
-        catch (error) {
-            if (error instanceof NotFoundError)
-                return undefined;
-            throw error;
-        }
-    }
-    async readVersion(model, version) {
-        return readModelVersion(await this.http.call('GET', this.mvPath('get'), { name: model, version }, `Version ${version} of the registered model "${model}"`));
-    }
-    async readVersionIfAny(model, version) {
-        try {
-            return await this.readVersion(model, version);
-        }
-        catch (error) {
-            if (error instanceof NotFoundError)
-                return undefined;
-            throw error;
-        }
-    }
-    /** The version an alias points at; undefined when the alias (or the model) is missing. */
-    async readAlias(model, alias) {
-        try {
-            return readModelVersion(await this.http.call('GET', this.rmPath('alias'), { name: model, alias }, `The alias "${alias}" of "${model}"`));
-        }
-        catch (error) {
-            // OSS: 400 INVALID_PARAMETER_VALUE "Registered model alias … not found." (for a
-            // missing model too); other servers: 404. Callers tell the two apart.
-            if (error instanceof NotFoundError)
-                return undefined;
-            if (error instanceof MlflowApiError &&
-                error.status === 400 &&
-                error.errorCode === 'INVALID_PARAMETER_VALUE' &&
-                /alias\b.*\bnot found/i.test(error.serverMessage)) {
-                return undefined;
-            }
-            throw error;
-        }
-    }
-    async searchVersions(model) {
-        if (model.includes("'"))
-            return [];
-        const versions = [];
-        let token;
-        for (let page = 0; page < MAX_PAGES; page++) {
-            const query = { filter: `name='${model}'`, max_results: 1000, page_token: token };
-            const { items, next } = readPage(await this.http.call('GET', this.mvPath('search'), query, `Versions of "${model}"`), 'model_versions');
-            versions.push(...items.map(readVersionObject));
-            if (!next)
-                break;
-            token = next;
-        }
-        return versions;
-    }
-    async listModels() {
-        const names = [];
-        let token;
-        for (let page = 0; page < MAX_PAGES; page++) {
-            const { items, next } = readPage(await this.http.call('GET', this.rmPath('search'), {
-                max_results: 1000,
-                page_token: token
-            }), 'registered_models');
-            for (const item of items) {
-                const name = item.name;
-                if (typeof name === 'string')
-                    names.push(name);
-            }
-            if (!next)
-                break;
-            token = next;
-        }
-        return names.sort(compareText);
-    }
-    async setAlias(model, alias, version) {
-        await this.http.call('POST', this.rmPath('alias'), { name: model, alias, version }, `Version ${version} of "${model}"`);
-    }
-    async deleteAlias(model, alias) {
-        await this.http.call('DELETE', this.rmPath('alias'), { name: model, alias }, `The registered model "${model}"`);
-    }
-    async setModelTag(model, key, value) {
-        const path = this.rmPath(this.unityCatalog ? 'tags' : 'set-tag');
-        await this.http.call('POST', path, { name: model, key, value }, `The registered model "${model}"`);
-    }
-    async deleteModelTag(model, key) {
-        const path = this.rmPath(this.unityCatalog ? 'tags' : 'delete-tag');
-        await this.http.call('DELETE', path, { name: model, key }, `The registered model "${model}"`);
-    }
-    async setVersionTag(model, version, key, value) {
-        const path = this.mvPath(this.unityCatalog ? 'tags' : 'set-tag');
-        await this.http.call('POST', path, { name: model, version, key, value }, `Version ${version} of "${model}"`);
-    }
-    async deleteVersionTag(model, version, key) {
-        const path = this.mvPath(this.unityCatalog ? 'tags' : 'delete-tag');
-        await this.http.call('DELETE', path, { name: model, version, key }, `Version ${version} of "${model}"`);
-    }
-    async transition(model, version, stage) {
-        await this.http.call('POST', this.mvPath('transition-stage'), { name: model, version, stage, archive_existing_versions: false }, `Version ${version} of "${model}"`);
-    }
-    // ---- helpers -------------------------------------------------------------------
-    assertModel(model) {
-        names_assertModelName(model, this.unityCatalog);
-    }
-    stageRef(stage) {
-        if (!stage)
-            throw new InvalidInputError('The stage is empty.');
-        const mapped = this.aliasForStage(stage);
-        if (this.legacyStages) {
-            const legacyStage = legacyStageName(mapped, stage);
-            return { stage, alias: legacyStage.toLowerCase(), legacyStage };
-        }
-        assertAlias(mapped, stage);
-        if (this.isPreviousAlias(mapped)) {
-            throw new InvalidInputError(`Stage "${stage}" maps to the alias "${mapped}", which ends in "${this.previousSuffix}": ModelGate keeps each stage's rollback target under such an alias.`);
-        }
-        assertAlias(this.previousAliasOf(mapped), stage);
-        return { stage, alias: mapped };
-    }
-    legacyRef(legacyStage) {
-        const stage = this.stages?.find(s => legacyStageName(this.aliasForStage(s), s) === legacyStage) ??
-            legacyStage.toLowerCase();
-        return { stage, alias: legacyStage.toLowerCase(), legacyStage };
-    }
-    previousAliasOf(alias) {
-        return `${alias}${this.previousSuffix}`;
-    }
-    isPreviousAlias(alias) {
-        return alias.endsWith(this.previousSuffix);
-    }
-    /** The policy stage an alias keeps: as ModelGate recorded it, else by the stage list, else the alias. */
-    stageOfAlias(alias, entries) {
-        const recorded = entries[0]?.stage;
-        if (recorded && this.safeAlias(recorded) === alias)
-            return recorded;
-        return this.stages?.find(stage => this.safeAlias(stage) === alias) ?? alias;
-    }
-    safeAlias(stage) {
-        try {
-            return this.aliasForStage(stage);
-        }
-        catch {
-            return undefined;
-        }
-    }
-    journalOf(rm, alias) {
-        const decoded = decodeJournal(rm.tags.get(this.keys.history(alias)));
-        return 'error' in decoded ? [] : decoded.entries;
-    }
-    /** Every stage with a holder: aliases (not the `-previous` ones), or legacy stages. */
-    stageHolders(rm) {
-        if (this.legacyStages) {
-            return ['Staging', 'Production'].flatMap(s => {
-                const holder = latestInStage(rm, s);
-                return holder === undefined ? [] : [[this.legacyRef(s), holder]];
-            });
-        }
-        return [...rm.aliases]
-            .filter(([alias]) => !this.isPreviousAlias(alias))
-            .map(([alias, holder]) => [
-            { stage: this.stageOfAlias(alias, this.journalOf(rm, alias)), alias },
-            holder
-        ]);
-    }
-    refForHistoryKey(rm, key, entries) {
-        if (this.legacyStages) {
-            const legacyStage = (this.keys.historyAlias(key) ?? '').replace(/^./, c => c.toUpperCase());
-            if (legacyStage === 'Staging' || legacyStage === 'Production')
-                return this.legacyRef(legacyStage);
-        }
-        const alias = [...rm.aliases.keys()].find(a => this.keys.history(a) === key) ??
-            (entries[0] ? this.safeAlias(entries[0].stage) : undefined) ??
-            this.keys.historyAlias(key) ??
-            key;
-        return { stage: entries[0]?.stage ?? this.stageOfAlias(alias, entries), alias };
-    }
-    /** Whether the version, as read, holds the stage (its aliases, or its legacy stage). */
-    holdsStage(mv, ref) {
-        return ref.legacyStage ? mv.currentStage === ref.legacyStage : mv.aliases.includes(ref.alias);
-    }
-    holderOf(rm, ref) {
-        return ref.legacyStage ? latestInStage(rm, ref.legacyStage) : rm.aliases.get(ref.alias);
-    }
-    /** The current holder as the port describes it (for revalidate). */
-    async currentHolder(model, ref, view) {
-        if (view.holder === undefined)
-            return undefined;
-        const entry = holderEntry(view.applied, view.holder);
-        if (entry)
-            return this.holderFromEntry(model, ref, view.holder, entry);
-        return this.holderFromVersion(model, ref, await this.readVersion(model, view.holder));
-    }
-    holderFromEntry(model, ref, version, entry) {
-        return {
-            model,
-            stage: ref.stage,
-            version,
-            assignedAt: new Date(entry.at),
-            assignedBy: entry.by,
-            eventId: eventId(model, ref, entry.id),
-            audit: entryAudit(entry)
-        };
-    }
-    /**
-     * From the version's own audit tag when ModelGate put it there; else (an alias
-     * set outside ModelGate) the version's last update stands in for when, and
-     * nobody known for by.
-     */
-    holderFromVersion(model, ref, mv) {
-        const tag = parseAuditTag(mv.tags.get(this.keys.promoted(ref.alias)));
-        if (tag && tag.version === mv.version) {
-            return {
-                model,
-                stage: ref.stage,
-                version: mv.version,
-                assignedAt: new Date(tag.at),
-                assignedBy: tag.actor,
-                ...refOf(mv),
-                eventId: eventId(model, ref, tag.id),
-                audit: this.withStoredRecord(model, mv, tag)
-            };
-        }
-        return {
-            model,
-            stage: ref.stage,
-            version: mv.version,
-            assignedAt: new Date(mv.lastUpdatedTimestamp ?? mv.creationTimestamp ?? this.now()),
-            assignedBy: 'unknown (set outside ModelGate)',
-            ...refOf(mv),
-            eventId: `${model}@${ref.alias}`
-        };
-    }
-    /**
-     * The audit tag's facts with the full record read back from the version's
-     * record tags; a record that cannot be read back whole is marked damaged.
-     * An audit tag without record tags is as it was written (older ModelGate:
-     * the record inline, or its summary).
-     */
-    withStoredRecord(model, mv, tag) {
-        const stored = readRecordTags(this.keys, tag.id, mv.tags);
-        if (stored)
-            return { ...tag.raw, record: stored.ok ? stored.record : stored.damaged };
-        const inline = tag.raw.record;
-        const pointer = typeof inline === 'object' && inline !== null
-            ? inline.tag
-            : undefined;
-        if (pointer === this.keys.auditHeader(tag.id)) {
-            return {
-                ...tag.raw,
-                record: missingRecord(this.keys, tag.id, `${model} version ${mv.version}`)
-            };
-        }
-        return tag.raw;
-    }
-    /**
-     * The full audit records of `entries` (those marked `recorded`), by entry
-     * id, read from their versions' tags: from the search results when they
-     * carry tags (OSS), else with one `model-versions/get` per version (Unity
-     * Catalog's search leaves tags out).
-     */
-    async storedRecords(model, entries, searched) {
-        const records = new Map();
-        const wanted = entries.filter(entry => entry.recorded && (entry.version ?? entry.from));
-        if (wanted.length === 0)
-            return records;
-        const fromSearch = new Map(searched.map(mv => [mv.version, mv.tags]));
-        const read = new Map();
-        const tagsOf = (version) => {
-            let tags = read.get(version);
-            if (!tags) {
-                tags = this.readVersionIfAny(model, version).then(mv => mv?.tags);
-                read.set(version, tags);
-            }
-            return tags;
-        };
-        for (const entry of wanted) {
-            const version = (entry.version ?? entry.from);
-            const header = this.keys.auditHeader(entry.id);
-            const searchedTags = this.unityCatalog ? undefined : fromSearch.get(version);
-            const tags = searchedTags?.has(header) ? searchedTags : await tagsOf(version);
-            const stored = tags && readRecordTags(this.keys, entry.id, tags);
-            records.set(entry.id, stored === undefined
-                ? missingRecord(this.keys, entry.id, tags ? `${model} version ${version}` : `${model}: version ${version} is gone`)
-                : stored.ok
-                    ? stored.record
-                    : stored.damaged);
-        }
-        return records;
-    }
-    entryEvent(model, ref, entry, record) {
-        const version = entry.version ?? entry.from ?? undefined;
-        return {
-            kind: entry.kind === 'unassign' ? 'unassignment' : 'assignment',
-            model,
-            ...(version === undefined ? {} : { version }),
-            stage: ref.stage,
-            at: new Date(entry.at),
-            by: entry.by,
-            ...(entry.email ? { byEmail: entry.email } : {}),
-            id: eventId(model, ref, entry.id),
-            summary: entrySummary(model, ref.stage, entry),
-            audit: { ...entryAudit(entry), ...(record === undefined ? {} : { record }) }
-        };
-    }
-    newEntry(kind, ref, version, from, previous, audit, archived) {
-        const ms = this.now();
-        const id = `${ms.toString(36)}-${Math.floor(this.random() * 0x1000000)
-            .toString(16)
-            .padStart(6, '0')}`;
-        return {
-            id,
-            kind,
-            stage: ref.stage,
-            version,
-            from,
-            previous,
-            at: new Date(ms).toISOString(),
-            by: adapter_actorName(audit),
-            ...(audit.actorEmail ? { email: audit.actorEmail } : {}),
-            ...(audit.reason ? { reason: audit.reason } : {}),
-            ...(audit.forced ? { forced: true } : {}),
-            ...(archived ? { archived } : {}),
-            ...(audit.record === undefined ? {} : { recorded: true })
-        };
-    }
-    /**
-     * The version's audit tag (`modelgate.promoted.<alias>`): the entry's facts
-     * plus the caller's record, cut to the tag-value limit (the record is
-     * summarised first, then the reason shortened), so a write never fails on
-     * size. The whole record is kept in the record tags (recordSteps); a summary
-     * names their header under `record.tag`. `audit` is the event's audit: the
-     * facts with the whole record.
-     */
-    auditValue(model, ref, entry, audit, kept, 
-    /** What the write did about the removal mark, when it is not the plain case (markFacts). */
-    markedFacts = {}) {
-        const base = {
-            id: entry.id,
-            action: entry.kind,
-            model,
-            version: entry.version ?? entry.from,
-            stage: ref.stage,
-            alias: ref.alias,
-            from: entry.from,
-            at: entry.at,
-            actor: entry.by,
-            ...(entry.email ? { actorEmail: entry.email } : {}),
-            ...(audit.reason ? { reason: audit.reason } : {}),
-            ...(audit.forced ? { forced: true } : {}),
-            ...(entry.archived ? { archived: entry.archived } : {}),
-            ...markedFacts
-        };
-        // A record not kept whole on the version (a rollback's or an unassignment's, short of room)
-        // is said so, and why, here and in the event.
-        const note = kept.truncated === undefined
-            ? {}
-            : { recordTruncated: true, recordTruncatedReason: truncateBytes(kept.truncated, 300) };
-        const full = {
-            ...(audit.record === undefined ? base : { ...base, record: audit.record }),
-            ...note
-        };
-        const tag = kept.tags.length > 0 ? this.keys.auditHeader(entry.id) : undefined;
-        const summary = (keys) => audit.record === undefined
-            ? {}
-            : {
-                record: {
-                    truncated: true,
-                    ...(keys ? { keys: Object.keys(audit.record).slice(0, 30) } : {}),
-                    ...(tag ? { tag } : {})
-                }
-            };
-        const attempts = [
-            ...(kept.truncated === undefined ? [full] : []),
-            { ...base, ...summary(true), ...note },
-            audit.reason
-                ? {
-                    ...base,
-                    reason: truncateBytes(audit.reason, 500),
-                    ...summary(false),
-                    recordTruncated: true
-                }
-                : base,
-            audit.reason
-                ? {
-                    ...base,
-                    reason: truncateBytes(audit.reason, 100),
-                    ...summary(false),
-                    recordTruncated: true
-                }
-                : base
-        ];
-        for (const candidate of attempts) {
-            const value = JSON.stringify(candidate);
-            if (byteLength(value) <= this.tagLimit)
-                return { value, audit: full };
-        }
-        const minimal = {
-            id: entry.id,
-            action: entry.kind,
-            version: base.version,
-            stage: ref.stage,
-            at: entry.at,
-            actor: truncateBytes(entry.by, 60),
-            truncated: true,
-            ...summary(false),
-            ...(kept.truncated === undefined ? {} : { recordTruncated: true }),
-            ...markedFacts
-        };
-        return { value: JSON.stringify(minimal), audit: full };
-    }
-}
-// ---- pure helpers ------------------------------------------------------------------
-/** How many candidate files an audit record lists (`artifact.files`), when it lists them. */
-function fileCount(record) {
-    const artifact = record.artifact;
-    const files = typeof artifact === 'object' && artifact !== null
-        ? artifact.files
-        : undefined;
-    return Array.isArray(files) ? files.length : undefined;
-}
-/**
- * The audit facts of a removal mark that is not the plain case: the ids of the
- * records deleted to make room for it (`evicted`), or why there is no mark
- * (`notMarked`).
- */
-function markFacts(place) {
-    if (!place)
-        return {};
-    return {
-        ...(place.evict.length > 0 ? { evicted: place.evict.map(record => record.id) } : {}),
-        ...(place.unmarked === undefined ? {} : { notMarked: place.unmarked })
-    };
-}
-/** The same, for the event's summary line (empty in the plain case). */
-function markNote(place) {
-    if (!place)
-        return '';
-    if (place.unmarked !== undefined)
-        return `; not marked as taken out: ${place.unmarked}`;
-    const n = place.evict.length;
-    if (n === 0)
-        return '';
-    const ids = place.evict.map(record => record.id).join(', ');
-    return `; to mark ${place.version} as taken out, deleted ${n === 1 ? 'the oldest audit record' : `the ${n} oldest audit records`} ModelGate kept on it (${ids}): only the registry's copy, the audit artifact a workflow run published keeps its own`;
-}
-function kb(bytes) {
-    return `${(bytes / 1024).toFixed(1)} KB`;
-}
-/** The candidate digest a training job tagged the version with, when it is one. */
-function recordedDigest(value) {
-    const digest = value?.trim().toLowerCase();
-    return digest !== undefined && DIGEST_RE.test(digest) ? { candidateDigest: digest } : {};
-}
-function compareText(a, b) {
-    return a < b ? -1 : a > b ? 1 : 0;
-}
-function eventId(model, ref, id) {
-    return `${model}@${ref.alias}#${id}`;
-}
-function refOf(mv) {
-    const ref = mv.runId ?? mv.source;
-    return ref === undefined ? {} : { ref };
-}
-/** When the version entered the stage: ModelGate's record, else unknown (an invalid Date: gates fail closed). */
-function entrySince(entry) {
-    return new Date(entry ? entry.at : Number.NaN);
-}
-function latestInStage(rm, stage) {
-    return rm.latestVersions
-        .filter(v => v.currentStage === stage)
-        .map(v => v.version)
-        .sort((a, b) => Number(b) - Number(a))[0];
-}
-function isActive(mv, keys) {
-    return ((mv.status === undefined || mv.status === 'READY') &&
-        mv.currentStage !== 'Archived' &&
-        mv.tags.get(keys.archived) !== ARCHIVED_VALUE);
-}
-function assertReady(model, mv) {
-    if (mv.status !== undefined && mv.status !== 'READY') {
-        throw new InvalidInputError(`${model} version ${mv.version} is ${mv.status}: only a READY version can hold a stage.`);
-    }
-}
-function assertPromotable(model, mv, keys) {
-    assertReady(model, mv);
-    if (mv.tags.get(keys.archived) === ARCHIVED_VALUE || mv.currentStage === 'Archived') {
-        throw new InvalidInputError(`${model} version ${mv.version} is archived: a rollback can restore it, a promotion does not.`);
-    }
-}
-const adapter_CRUD = /[\n\r\0]/g;
-function adapter_actorName(audit) {
-    return audit.actor.replace(adapter_CRUD, ' ').trim();
-}
-function adapter_assertActor(audit) {
-    if (!adapter_actorName(audit)) {
-        throw new InvalidInputError('Every registry write needs an actor (who acts).');
-    }
-}
-function entrySummary(model, stage, entry) {
-    switch (entry.kind) {
-        case 'assign':
-            return `Promote ${model} ${entry.version ?? ''} to ${stage}${entry.from ? ` (replacing ${entry.from})` : ''}`;
-        case 'rollback':
-            return `Roll back ${model} ${stage} to ${entry.version ?? ''} (from ${entry.from ?? 'none'})`;
-        case 'unassign':
-            return `Remove ${model} ${entry.from ?? ''} from ${stage}`;
-    }
-}
-function entryAudit(entry) {
-    return {
-        action: entry.kind,
-        from: entry.from,
-        previous: entry.previous,
-        ...(entry.reason ? { reason: entry.reason } : {}),
-        ...(entry.forced ? { forced: true } : {}),
-        ...(entry.archived ? { archived: entry.archived } : {}),
-        ...(entry.kind === 'rollback' ? { rollback: { from: entry.from, to: entry.version } } : {})
-    };
-}
-function completionEvent(model, ref, version, now) {
-    return {
-        kind: 'assignment',
-        model,
-        version,
-        stage: ref.stage,
-        at: new Date(now),
-        by: 'unknown',
-        id: `${model}@${ref.alias}`,
-        summary: `Complete ${model} ${version} in ${ref.stage}`
-    };
-}
-function registrationEvent(model, mv) {
-    return {
-        kind: 'registration',
-        model,
-        version: mv.version,
-        at: new Date(mv.creationTimestamp ?? Number.NaN),
-        by: mv.userId ?? 'unknown',
-        id: `${model}/${mv.version}`,
-        ...refOf(mv),
-        summary: `Register ${model} ${mv.version}`
-    };
-}
-function parseAuditTag(value) {
-    if (!value)
-        return undefined;
-    try {
-        const raw = JSON.parse(value);
-        const { id, at, actor, version } = raw;
-        if (typeof id === 'string' &&
-            typeof at === 'string' &&
-            !Number.isNaN(Date.parse(at)) &&
-            typeof actor === 'string' &&
-            typeof version === 'string') {
-            return { id, at, actor, version, raw };
-        }
-    }
-    catch {
-        // not ours
-    }
-    return undefined;
-}
-/** An MLflow registry (OSS or Unity Catalog) behind the Registry and ModelSource ports. */
-function createMlflowRegistry(options) {
-    return new MlflowRegistry(options);
-}
-
-;// CONCATENATED MODULE: ./src/registry/mlflow/env.ts
-/**
- * Credentials as MLflow's own clients read them: `MLFLOW_TRACKING_TOKEN`
- * (bearer), else `MLFLOW_TRACKING_USERNAME` + `MLFLOW_TRACKING_PASSWORD`
- * (basic), else `DATABRICKS_TOKEN` (bearer). For the composition root; the
- * adapter itself never reads the environment.
- */
-function mlflowAuthFromEnv(env) {
-    const token = env.MLFLOW_TRACKING_TOKEN;
-    if (token)
-        return { token };
-    const username = env.MLFLOW_TRACKING_USERNAME;
-    if (username)
-        return { username, password: env.MLFLOW_TRACKING_PASSWORD ?? '' };
-    const databricks = env.DATABRICKS_TOKEN;
-    if (databricks)
-        return { token: databricks };
-    return undefined;
-}
-
-;// CONCATENATED MODULE: ./src/registry/mlflow/index.ts
-/**
- * The MLflow registry adapter: the Registry port and ModelSource over the
- * MLflow Model Registry REST API 2.0 (`/api/2.0/mlflow/...`).
- *
- * ## Servers it is meant for
- *
- * - **OSS MLflow 2.3 or later** (registered-model aliases arrived in 2.3),
- *   including 3.x. Tested against a stand-in built from MLflow's protos and
- *   handlers, whose answers follow what real 2.7.1 and 3.9.0rc0 servers gave
- *   (shared/MLFLOW-API.md); not yet run against a live server in CI.
- * - **Databricks Unity Catalog** (`catalog.schema.model`), through the paths
- *   MLflow's own client uses, `/api/2.0/mlflow/unity-catalog/...` (not the
- *   public `/api/2.1/unity-catalog/models/...` API): aliases only, bearer token
- *   only. UC is chosen by `unityCatalog: true`, or by default when the tracking
- *   URI is a Databricks workspace host (`*.cloud.databricks.com`,
- *   `*.azuredatabricks.net`, `*.gcp.databricks.com`); `unityCatalog: false`
- *   there selects the workspace registry.
- * - **Legacy stages** (`legacyStages: true`, off by default): servers (or the
- *   Databricks workspace registry) that still use `transition-stage`; policy
- *   stages must map to `Staging` or `Production`.
- *
- * ## What it writes
- *
- * Stages are aliases (`aliasForStage`, default the stage name, e.g.
- * `production`). A promotion of version V into stage S (alias A), replacing H:
- *
- * | where | key | value |
- * | --- | --- | --- |
- * | registered model tag | `modelgate.history.A` | JSON list, newest first, of `{id, kind, stage, version, from, previous, at, by, email?, reason?, forced?, archived?, recorded?}`; oldest entries dropped to fit the tag limit |
- * | model version V tag | `modelgate.audit.<id>.<n>` | only for a record too large for its header: the rest of the encoded data, in parts `1..n` of at most the tag limit; `<id>` is the history entry's id |
- * | model version V tag | `modelgate.audit.<id>` | the caller's whole `record` (when given): `{encoding: "gzip+base64", parts, bytes, sha256, data}`, the JSON gzipped (level 9) and base64-encoded, `bytes`/`sha256` those of the JSON; `data` is all of it (`parts: 0`, the usual case on OSS: one tag) or what fits, the parts holding the rest; written after the parts. At most 20 tags a record (record-tags.ts); older headers without `encoding` (parts holding the JSON itself) are still read |
- * | model version V tag | `modelgate.promoted.A` | JSON audit record of V's latest entry into S: the entry's facts plus the caller's `record` (summarised as `{truncated, keys, tag}` if it does not fit; `tag` names the header) |
- * | model version V tag | `modelgate.removed.A` | deleted (after the alias moves) when V had one: V is back in S |
- * | model version H tag | `modelgate.removed.A` | rollback and unassign only, on the version taken out: `{removed: true, kind, stage, at, by, reason?, id}` (removal-mark.ts), what `takenOutOf` reads; kept whatever the history trims |
- * | alias | `A` | V |
- * | alias | `A-previous` | H: the default rollback target (after a rollback: the holder before that, never the version rolled back) |
- * | model version H tag | `archived` | `true`, only when the caller asks to archive the replaced version |
- *
- * On Unity Catalog, whose tag keys may not contain `. , - = / :`, the keys are
- * `modelgate_history_A`, `modelgate_promoted_A`, `modelgate_removed_A`,
- * `modelgate_audit_<id>` and `modelgate_audit_<id>_<n>` (a `-` in A or the id
- * becomes `_`). Tag values are kept under 5,000 UTF-8 bytes (OSS) or 1,000
- * (UC); UC allows 50 tags on a model version, and a promotion that would pass
- * that fails before it changes anything. A rollback or an unassignment never
- * fails for it: the removal mark comes first (in place of H's
- * `modelgate_promoted_A` when no tag is left; without one, in a tag freed by
- * deleting ModelGate's own oldest `modelgate_audit_<id>` records on H, which
- * the event names under `evicted`; with none either, not at all, which the
- * event says under `notMarked`), then the audit tag, then the
- * record, kept whole if it fits, else as a summary in its header tag
- * (`{recordTruncated, why, bytes, sha256, keys}`), else only in the write's
- * answer. Rollback
- * needs nothing but the registry: the target is `A-previous` / the history,
- * or a named version. In legacy mode the alias steps are `transition-stage`
- * calls (the replaced version goes to `None`, or `Archived` when asked).
- *
- * A version's signature is read from the version tag `modelgate.signature`
- * (the MLmodel `signature` block as JSON, written by the training job), else
- * from older MLflow's run tag `mlflow.log-model.history`, else (OSS) from the
- * version's MLmodel served at `/model-versions/get-artifact`; its metrics from
- * its run (`runs/get`, the latest value of each metric).
- *
- * ## Failures
- *
- * Each REST call is retried on 429, 5xx, connection resets and timeouts: at
- * most 5 attempts, exponential backoff with jitter from 0.5 s capped at 8 s,
- * 10 s per attempt, no new attempt after 30 s (so ≤ ~40 s per call). A write
- * is a fixed sequence of idempotent steps, the alias move in the middle; a
- * step that still fails undoes the earlier ones and the error states what was
- * changed, reverted, or left for a re-run to complete (a re-run finishes an
- * interrupted promotion, then changes nothing). RESOURCE_DOES_NOT_EXIST →
- * exit 3, 401/403 → exit 4. MLflow has no compare-and-swap: the alias is
- * re-read just before it is moved, and a write backs out if another writer
- * moved it. Credentials go only into the Authorization header.
- */
-
-
-
-
-
-
-
 ;// CONCATENATED MODULE: ./src/registry/open.ts
 
 
@@ -28461,7 +29059,9 @@ async function openRegistry(cwd, policy, options = {}) {
             fetch: globalThis.fetch,
             auth,
             stages: Object.keys(policy.stages),
-            legacyStages: policy.registry.legacy_stages
+            legacyStages: policy.registry.legacy_stages,
+            // One registry per command: each object is read once, then afresh after a write.
+            readOnce: true
         });
         return { registry, models: registry, git: createGitRunner(root) };
     }
@@ -28578,11 +29178,13 @@ function defaultPolicyFile(repo, model) {
 
 
 
+
+
 const USAGE = `Usage: modelgate <command> [options]
 
 Commands:
   check      Evaluate a candidate model directory against a stage of a policy.
-  register   Record a version of a model on a commit (git registry).
+  register   Record a version of a model on a commit (git), or from a run (MLflow).
   promote    Evaluate a version against a stage's gates and, if they pass, assign the stage.
   rollback   Put a stage back on its previous holder (or a named version).
   digest     Print the content digest of a candidate directory (what promotions compare).
@@ -28620,33 +29222,67 @@ const COMMANDS = {
             json: { type: 'boolean' }
         },
         async run(values, io) {
+            let opened;
             const outcome = await check_check({
                 policyFile: run_required(values, 'policy'),
                 candidateDir: run_required(values, 'candidate'),
                 stage: run_required(values, 'stage'),
                 championDir: run_optional(values, 'champion')
-            }, policy => openRegistry('.', policy, { env: process.env }));
+            }, 
+            // One registry for candidate and champion: each object is read once per command.
+            policy => (opened ??= openRegistry('.', policy, { env: process.env })));
             io.stdout(values.json ? outcome.json + '\n' : outcome.markdown);
             return outcome.exitCode;
         }
     },
     register: {
         usage: `Usage: modelgate register MODEL --version vX.Y.Z [--ref REF] [--dry-run] [--repo DIR] [--json]
+       modelgate register MODEL --run RUN_ID [--artifact-path PATH] [--candidate DIR] [--policy FILE] [--dry-run]
+       modelgate register MODEL --version N [--run RUN_ID] [--policy FILE]
 
-  --version vX.Y.Z  the version (a full semver with a leading v)
-  --ref REF         the commit it is made of (default HEAD)
+  --version vX.Y.Z  the version (git: a full semver with a leading v; MLflow: the number
+                    MLflow gave it, confirmed as it is)
+  --ref REF         git: the commit it is made of (default HEAD)
+  --run RUN_ID      MLflow: create a version from the run's logged model (runs:/RUN_ID/PATH);
+                    MLflow numbers it, and the number is printed
+  --artifact-path PATH  MLflow: the model's path inside the run (default model)
+  --candidate DIR   MLflow: the files the run logged, whose digest is kept with the version
+                    (version tag modelgate.candidate_digest)
+  --policy FILE     the policy that names the registry (default policies/MODEL.yml)
   --dry-run         print what would be written; write nothing`,
         options: {
             version: { type: 'string' },
-            ref: { type: 'string', default: 'HEAD' },
+            ref: { type: 'string' },
+            run: { type: 'string' },
+            'artifact-path': { type: 'string' },
+            candidate: { type: 'string' },
+            policy: { type: 'string' },
             'dry-run': { type: 'boolean' },
             ...REPO_OPTION,
             ...JSON_OPTION
         },
         positionals: 1,
         async run(values, io, [model]) {
-            const cli = await openCliRegistry({ repo: repoOf(values), model: requiredModel(model) });
-            const commit = await resolveCommit(cli.git, run_required(values, 'ref'));
+            const cli = await openCliRegistry({
+                repo: repoOf(values),
+                model: requiredModel(model),
+                policyFile: run_optional(values, 'policy')
+            });
+            if (cli.registry instanceof MlflowRegistry) {
+                if (run_optional(values, 'ref') !== undefined) {
+                    throw new InvalidInputError('--ref names a git commit; an MLflow version is made from a run: use --run RUN_ID (or --version N to confirm an existing one)');
+                }
+                const dir = run_optional(values, 'candidate');
+                return print(io, values, await registerMlflow(cli.context, cli.registry, {
+                    model: requiredModel(model),
+                    version: run_optional(values, 'version'),
+                    runId: run_optional(values, 'run'),
+                    artifactPath: run_optional(values, 'artifact-path'),
+                    ...(dir ? { candidateDigest: candidateDigest((await walkAndHash(dir)).files) } : {}),
+                    dryRun: values['dry-run'] === true
+                }));
+            }
+            const commit = await resolveCommit(cli.git, run_optional(values, 'ref') ?? 'HEAD');
             return print(io, values, await register(cli.context, {
                 model: requiredModel(model),
                 version: run_required(values, 'version'),
@@ -28762,7 +29398,8 @@ const COMMANDS = {
         usage: `Usage: modelgate status [MODEL] [--repo DIR] [--json]`,
         options: { policy: { type: 'string' }, ...REPO_OPTION, ...JSON_OPTION },
         positionals: 1,
-        async run(values, io, [model]) {
+        async run(values, io, [named]) {
+            const model = named === undefined ? undefined : requiredModel(named);
             const cli = await openCliRegistry({
                 repo: repoOf(values),
                 model,
@@ -28784,7 +29421,8 @@ const COMMANDS = {
             ...JSON_OPTION
         },
         positionals: 1,
-        async run(values, io, [model]) {
+        async run(values, io, [named]) {
+            const model = named === undefined ? undefined : requiredModel(named);
             const cli = await openCliRegistry({
                 repo: repoOf(values),
                 model,
@@ -28865,6 +29503,10 @@ function run_optional(values, name) {
 function requiredModel(model) {
     if (!model)
         throw new UsageError('name the model: the first argument');
+    // The same rule as the policy's `model` and the action's input, for every command.
+    const problem = modelNameProblem(model);
+    if (problem)
+        throw new InvalidInputError(problem);
     return model;
 }
 function repoOf(values) {

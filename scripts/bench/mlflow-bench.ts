@@ -1,16 +1,16 @@
 /**
  * MLflow adapter figures for `npm run bench`, against the stand-in on 127.0.0.1:
  *
- * - `checkCalls`: REST calls of what `check` needs from the registry — the
- *   champion by alias (getStage), then the candidate's and the champion's
- *   metrics and signature (loadVersion × 2). Target ≤ 5.
- * - `promoteCalls`: REST calls of a promotion that replaces a champion and
- *   archives it, with the audit record `promote` passes: a real
- *   `promotionAudit` record for a 5-file candidate (the longest plan: 2 reads,
- *   the pre-move check, 6 writes, one of them the record, gzip+base64 in a
- *   single tag). Target ≤ 9. Without archiving it is one fewer
- *   (`promoteCallsNoArchive`); with a 200-file candidate the record needs
- *   parts beside its header (`promoteCallsLargeRecord`).
+ * - whole commands, every REST call counted (issue 11), through the CLI as a user runs
+ *   them, with three aliases ModelGate did not set beside production:
+ *   `checkCalls` (`check --candidate mlflow:M/2 --champion mlflow:M@production`,
+ *   target ≤ 5), `commandPromoteCalls` (`promote` replacing the holder, ≤ 10),
+ *   `rollbackCalls` (`rollback` to the previous holder, ≤ 8), `statusCalls`
+ *   (`status`, ≤ 2 whatever the aliases);
+ * - `promoteCalls`: the write phase alone of a promotion that replaces a champion and
+ *   archives it, with a real `promotionAudit` record for a 5-file candidate.
+ *   Without archiving it is one fewer (`promoteCallsNoArchive`); with a 200-file
+ *   candidate the record needs parts beside its header (`promoteCallsLargeRecord`).
  * - `statusVsRoundtrip`: time of 100 `status(model)` look-ups over the time of
  *   100 bare HTTP round trips to the same endpoint (the adapter's overhead),
  *   the best of 5 alternating rounds each.
@@ -19,6 +19,10 @@
  * entry that prints the result as JSON.
  */
 import { createHash } from 'node:crypto'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { runCli } from '../../src/cli/run.js'
 import { promotionAudit } from '../../src/audit/record.js'
 import type { Candidate } from '../../src/candidate/types.js'
 import { evaluateStage } from '../../src/gates/evaluate.js'
@@ -28,6 +32,9 @@ import { startMlflowStandIn } from '../../__tests__/helpers/mlflow-stand-in.js'
 
 export interface MlflowBenchResult {
   checkCalls: number
+  commandPromoteCalls: number
+  rollbackCalls: number
+  statusCalls: number
   promoteCalls: number
   promoteCallsNoArchive: number
   /** The same promotion with a 200-file candidate's record. */
@@ -136,6 +143,56 @@ function promotionRecord(version: string, fileCount: number): Record<string, unk
   })
 }
 
+/** Every REST call of each whole command, run through the CLI as a user runs it. */
+async function commandCalls(
+  stand: Awaited<ReturnType<typeof startMlflowStandIn>>,
+  model: string
+): Promise<
+  Pick<MlflowBenchResult, 'checkCalls' | 'commandPromoteCalls' | 'rollbackCalls' | 'statusCalls'>
+> {
+  for (const [alias, version] of [
+    ['staging', '3'],
+    ['canary', '2'],
+    ['shadow', '4']
+  ] as const) {
+    stand.setAlias(model, alias, version)
+  }
+  const scratch = mkdtempSync(path.join(tmpdir(), 'modelgate-bench-mlflow-'))
+  const policy = path.join(scratch, 'policy.yml')
+  writeFileSync(
+    policy,
+    `model: ${model}\nregistry: { type: mlflow, uri: "${stand.url}" }\nmetrics:\n  accuracy: { goal: maximize }\nstages:\n  production:\n    from: [candidate]\n    thresholds:\n      accuracy: { min: 0.8 }\n    regression:\n      accuracy: { max_drop: 0.01 }\n`
+  )
+  const calls = async (...args: string[]) => {
+    stand.resetLog()
+    let stderr = ''
+    const code = await runCli([...args, '--policy', policy], {
+      stdout: () => undefined,
+      stderr: text => (stderr += text)
+    })
+    if (code > 1) throw new Error(`modelgate ${args.join(' ')} exited ${code}: ${stderr}`)
+    return stand.count()
+  }
+  try {
+    return {
+      checkCalls: await calls(
+        'check',
+        '--stage',
+        'production',
+        '--candidate',
+        `mlflow:${model}/2`,
+        '--champion',
+        `mlflow:${model}@production`
+      ),
+      commandPromoteCalls: await calls('promote', model, '--to', 'production', '--version', '2'),
+      rollbackCalls: await calls('rollback', model, '--stage', 'production', '--reason', 'bench'),
+      statusCalls: await calls('status', model)
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true })
+  }
+}
+
 export async function benchMlflow(lookups = 100, rounds = 5): Promise<MlflowBenchResult> {
   const stand = await startMlflowStandIn()
   try {
@@ -153,11 +210,19 @@ export async function benchMlflow(lookups = 100, rounds = 5): Promise<MlflowBenc
     const actor = { actor: 'bench' }
     await registry.assign(model, '1', 'production', actor)
 
-    stand.resetLog()
-    const champion = await registry.getStage(model, 'production')
-    await registry.loadVersion(model, '2')
-    await registry.loadVersion(model, champion?.version ?? '1')
-    const checkCalls = stand.count()
+    // Whole commands on a model of their own, seeded the same way.
+    const cliModel = 'bench-cli-model'
+    stand.createModel(cliModel)
+    for (let i = 1; i <= 4; i++) {
+      const runId = stand.createRun({ metrics: { accuracy: 0.8 + i / 100, roc_auc: 0.9 } })
+      stand.createVersion(cliModel, {
+        runId,
+        source: `runs:/${runId}/model`,
+        tags: { 'modelgate.signature': SIGNATURE }
+      })
+    }
+    await registry.assign(cliModel, '1', 'production', actor)
+    const commands = await commandCalls(stand, cliModel)
 
     const record = promotionRecord('2', 5)
     stand.resetLog()
@@ -202,7 +267,7 @@ export async function benchMlflow(lookups = 100, rounds = 5): Promise<MlflowBenc
       stand.resetLog()
     }
     return {
-      checkCalls,
+      ...commands,
       promoteCalls,
       promoteCallsNoArchive,
       promoteCallsLargeRecord,

@@ -3,12 +3,13 @@ import { assertCandidateLocation, candidateDigest } from '../candidate/digest.js
 import { walkAndHash } from '../candidate/load.js'
 import { check } from '../commands/check.js'
 import { promote } from '../commands/promote.js'
-import { register } from '../commands/register.js'
+import { register, registerMlflow } from '../commands/register.js'
 import type { CommandOutcome } from '../commands/registry-context.js'
 import { rollback } from '../commands/rollback.js'
 import { history, status } from '../commands/status.js'
 import { ExitCode, InvalidInputError, ModelGateError, errorMessage } from '../errors.js'
-import type { Policy } from '../policy/schema.js'
+import { modelNameProblem, type Policy } from '../policy/schema.js'
+import { MlflowRegistry } from '../registry/mlflow/index.js'
 import { openRegistry, resolveCommit } from '../registry/open.js'
 import { forTerminal } from '../report/log.js'
 import { openCliRegistry } from './context.js'
@@ -23,7 +24,7 @@ const USAGE = `Usage: modelgate <command> [options]
 
 Commands:
   check      Evaluate a candidate model directory against a stage of a policy.
-  register   Record a version of a model on a commit (git registry).
+  register   Record a version of a model on a commit (git), or from a run (MLflow).
   promote    Evaluate a version against a stage's gates and, if they pass, assign the stage.
   rollback   Put a stage back on its previous holder (or a named version).
   digest     Print the content digest of a candidate directory (what promotions compare).
@@ -76,6 +77,7 @@ const COMMANDS: Record<string, Command> = {
       json: { type: 'boolean' }
     },
     async run(values, io) {
+      let opened: ReturnType<typeof openRegistry> | undefined
       const outcome = await check(
         {
           policyFile: required(values, 'policy'),
@@ -83,7 +85,8 @@ const COMMANDS: Record<string, Command> = {
           stage: required(values, 'stage'),
           championDir: optional(values, 'champion')
         },
-        policy => openRegistry('.', policy, { env: process.env })
+        // One registry for candidate and champion: each object is read once per command.
+        policy => (opened ??= openRegistry('.', policy, { env: process.env }))
       )
       io.stdout(values.json ? outcome.json + '\n' : outcome.markdown)
       return outcome.exitCode
@@ -91,21 +94,58 @@ const COMMANDS: Record<string, Command> = {
   },
   register: {
     usage: `Usage: modelgate register MODEL --version vX.Y.Z [--ref REF] [--dry-run] [--repo DIR] [--json]
+       modelgate register MODEL --run RUN_ID [--artifact-path PATH] [--candidate DIR] [--policy FILE] [--dry-run]
+       modelgate register MODEL --version N [--run RUN_ID] [--policy FILE]
 
-  --version vX.Y.Z  the version (a full semver with a leading v)
-  --ref REF         the commit it is made of (default HEAD)
+  --version vX.Y.Z  the version (git: a full semver with a leading v; MLflow: the number
+                    MLflow gave it, confirmed as it is)
+  --ref REF         git: the commit it is made of (default HEAD)
+  --run RUN_ID      MLflow: create a version from the run's logged model (runs:/RUN_ID/PATH);
+                    MLflow numbers it, and the number is printed
+  --artifact-path PATH  MLflow: the model's path inside the run (default model)
+  --candidate DIR   MLflow: the files the run logged, whose digest is kept with the version
+                    (version tag modelgate.candidate_digest)
+  --policy FILE     the policy that names the registry (default policies/MODEL.yml)
   --dry-run         print what would be written; write nothing`,
     options: {
       version: { type: 'string' },
-      ref: { type: 'string', default: 'HEAD' },
+      ref: { type: 'string' },
+      run: { type: 'string' },
+      'artifact-path': { type: 'string' },
+      candidate: { type: 'string' },
+      policy: { type: 'string' },
       'dry-run': { type: 'boolean' },
       ...REPO_OPTION,
       ...JSON_OPTION
     },
     positionals: 1,
     async run(values, io, [model]) {
-      const cli = await openCliRegistry({ repo: repoOf(values), model: requiredModel(model) })
-      const commit = await resolveCommit(cli.git, required(values, 'ref'))
+      const cli = await openCliRegistry({
+        repo: repoOf(values),
+        model: requiredModel(model),
+        policyFile: optional(values, 'policy')
+      })
+      if (cli.registry instanceof MlflowRegistry) {
+        if (optional(values, 'ref') !== undefined) {
+          throw new InvalidInputError(
+            '--ref names a git commit; an MLflow version is made from a run: use --run RUN_ID (or --version N to confirm an existing one)'
+          )
+        }
+        const dir = optional(values, 'candidate')
+        return print(
+          io,
+          values,
+          await registerMlflow(cli.context, cli.registry, {
+            model: requiredModel(model),
+            version: optional(values, 'version'),
+            runId: optional(values, 'run'),
+            artifactPath: optional(values, 'artifact-path'),
+            ...(dir ? { candidateDigest: candidateDigest((await walkAndHash(dir)).files) } : {}),
+            dryRun: values['dry-run'] === true
+          })
+        )
+      }
+      const commit = await resolveCommit(cli.git, optional(values, 'ref') ?? 'HEAD')
       return print(
         io,
         values,
@@ -234,7 +274,8 @@ const COMMANDS: Record<string, Command> = {
     usage: `Usage: modelgate status [MODEL] [--repo DIR] [--json]`,
     options: { policy: { type: 'string' }, ...REPO_OPTION, ...JSON_OPTION },
     positionals: 1,
-    async run(values, io, [model]) {
+    async run(values, io, [named]) {
+      const model = named === undefined ? undefined : requiredModel(named)
       const cli = await openCliRegistry({
         repo: repoOf(values),
         model,
@@ -256,7 +297,8 @@ const COMMANDS: Record<string, Command> = {
       ...JSON_OPTION
     },
     positionals: 1,
-    async run(values, io, [model]) {
+    async run(values, io, [named]) {
+      const model = named === undefined ? undefined : requiredModel(named)
       const cli = await openCliRegistry({
         repo: repoOf(values),
         model,
@@ -342,6 +384,9 @@ function optional(values: OptionValues, name: string): string | undefined {
 
 function requiredModel(model: string | undefined): string {
   if (!model) throw new UsageError('name the model: the first argument')
+  // The same rule as the policy's `model` and the action's input, for every command.
+  const problem = modelNameProblem(model)
+  if (problem) throw new InvalidInputError(problem)
   return model
 }
 

@@ -3,6 +3,7 @@ import type { Candidate } from '../candidate/types.js'
 import { InvalidInputError, NotFoundError } from '../errors.js'
 import type { Policy } from '../policy/schema.js'
 import type { ModelSource } from '../registry/model-source.js'
+import { isMlflowReference, parseMlflowReference } from '../registry/mlflow/reference.js'
 import type { Registry } from '../registry/port.js'
 import { evaluateStage } from '../gates/evaluate.js'
 import type { Evaluation } from '../gates/types.js'
@@ -73,19 +74,19 @@ export async function check(
   }
 }
 
-/** `mlflow:NAME/VERSION` or `mlflow:NAME@ALIAS` names a registered version; anything else is a directory. */
-const REGISTERED = /^mlflow:(?<name>[^/@]+)(?:\/(?<version>[^/@]+)|@(?<alias>[^/@]+))$/
-
 async function loadModel(
   where: string,
   policy: Policy,
   openRegistry: OpenRegistry,
   within: string
 ): Promise<Candidate> {
-  if (!where.startsWith('mlflow:')) return loadCandidate(where, { within })
-  const match = REGISTERED.exec(where)?.groups
-  if (!match?.name) {
-    throw new InvalidInputError(`"${where}" must be mlflow:NAME/VERSION or mlflow:NAME@ALIAS`)
+  // `mlflow:NAME/VERSION` or `mlflow:NAME@ALIAS` names a registered version; anything else is a directory.
+  if (!isMlflowReference(where)) return loadCandidate(where, { within })
+  const reference = parseMlflowReference(where)
+  const match = {
+    name: reference.name,
+    version: 'version' in reference ? reference.version : undefined,
+    alias: 'alias' in reference ? reference.alias : undefined
   }
   if (policy.registry.type !== 'mlflow') {
     throw new InvalidInputError(

@@ -299,7 +299,10 @@ function nothingToDo(
 ): CommandOutcome {
   // The holder's author is registry text (a tag's tagger): escaped like every name here.
   const [m, v, st, by] = [model, version, stage, holder.assignedBy].map(escape)
-  const markdown = `${m} ${v} already holds ${st} (since ${holder.assignedAt.toISOString()}, by ${by}). Nothing written.\n`
+  const since = Number.isNaN(holder.assignedAt.getTime())
+    ? 'an unknown time'
+    : holder.assignedAt.toISOString()
+  const markdown = `${m} ${v} already holds ${st} (since ${since}, by ${by}). Nothing written.\n`
   const json = JSON.stringify(
     { model, version, stage, written: false, reason: 'already in stage' },
     null,

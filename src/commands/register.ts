@@ -1,5 +1,5 @@
 import { escape } from '../report/markdown.js'
-import { ExitCode, ModelGateError } from '../errors.js'
+import { ExitCode, InvalidInputError, ModelGateError } from '../errors.js'
 import type { CommandOutcome, RegistryContext } from './registry-context.js'
 
 export interface RegisterOptions {
@@ -73,5 +73,88 @@ async function digestOf(
     // promotions are then judged on what loadVersion reads, and a directory is refused.
     if (error instanceof ModelGateError) return { why: error.message }
     throw error
+  }
+}
+
+export interface RegisterMlflowOptions {
+  model: string
+  /** Confirm this existing version (no write). */
+  version?: string
+  /** Create a version from this run's logged model (`model-versions/create`). */
+  runId?: string
+  /** The model's artifact path inside the run. Default `model`. */
+  artifactPath?: string
+  /** The digest of the files the run logged (`modelgate digest DIR`), kept as a version tag. */
+  candidateDigest?: string
+  dryRun?: boolean
+}
+
+/** What `register` needs of an MLflow registry (registry/mlflow/register-run.ts). */
+export interface MlflowRegistration {
+  register: RegistryContext['registry']['register']
+  registerFromRun(request: {
+    model: string
+    runId: string
+    artifactPath: string
+    audit: { actor: string; actorEmail?: string; candidateDigest?: string }
+    dryRun?: boolean
+  }): Promise<WriteResultWithVersion>
+}
+type WriteResultWithVersion = Awaited<ReturnType<RegistryContext['registry']['register']>> & {
+  version?: string
+}
+
+/**
+ * `modelgate register` on MLflow, where versions are numbered by MLflow and made from runs:
+ * `--run` creates a version from the run (and prints the number MLflow gave it); `--version`
+ * alone confirms a version the training job registered. No git ref is involved.
+ */
+export async function registerMlflow(
+  context: RegistryContext,
+  registry: MlflowRegistration,
+  options: RegisterMlflowOptions
+): Promise<CommandOutcome> {
+  const audit = {
+    actor: context.actor,
+    actorEmail: context.actorEmail,
+    ...(options.candidateDigest ? { candidateDigest: options.candidateDigest } : {})
+  }
+  let text: string
+  let version = options.version
+  let written = false
+  // Names, run ids and paths come from the command line: escaped for the markdown below.
+  const model = escape(options.model)
+  const run = options.runId ? escape(options.runId) : undefined
+  if (options.version) {
+    // A version MLflow already numbered: confirm it (and, with --run, that it is from that run).
+    await registry.register(options.model, options.version, options.runId ?? '', audit, {
+      dryRun: options.dryRun
+    })
+    text = `${model} version ${escape(options.version)} is registered in MLflow${run ? ` from run ${run}` : ''}; nothing to write.`
+  } else if (options.runId) {
+    const result = await registry.registerFromRun({
+      model: options.model,
+      runId: options.runId,
+      artifactPath: options.artifactPath ?? 'model',
+      audit,
+      dryRun: options.dryRun
+    })
+    const source = escape(`runs:/${options.runId}/${options.artifactPath ?? 'model'}`)
+    version = result.version ?? version
+    written = result.written
+    text = result.written
+      ? `Registered ${model} version ${escape(result.version ?? '?')} from ${source}.`
+      : result.reason === 'dry run'
+        ? `Dry run: would create a version of ${model} from ${source} (MLflow gives it its number).`
+        : `Nothing written: ${model} version ${escape(result.version ?? '?')} is already registered from ${source}.`
+  } else {
+    throw new InvalidInputError(
+      'On MLflow, register needs --run RUN_ID (create a version from the run) or --version N (confirm one that exists).'
+    )
+  }
+  return {
+    markdown: `${text}\n${options.candidateDigest && (written || options.dryRun) ? `Candidate digest: ${options.candidateDigest}\n` : ''}`,
+    json: JSON.stringify({ ...options, version, written }, null, 2),
+    exitCode: ExitCode.Pass
   }
 }

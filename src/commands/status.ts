@@ -26,7 +26,7 @@ export function renderStatus(models: readonly ModelStatus[]): string {
       ? [`| ${escape(entry.model)} | — | — | — | — |`]
       : entry.stages.map(
           holder =>
-            `| ${escape(entry.model)}${entry.deprecated ? ' (deprecated)' : ''} | ${escape(holder.stage)} | ${escape(holder.version)} | ${isoSeconds(holder.assignedAt)} | ${escape(holder.assignedBy)} |`
+            `| ${escape(entry.model)}${entry.deprecated ? ' (deprecated)' : ''} | ${escape(holder.stage)} | ${escape(holder.version)}${holder.dangling ? ' (deleted: dangling alias)' : ''} | ${isoSeconds(holder.assignedAt)} | ${escape(holder.assignedBy)} |`
         )
   )
   // Holders decided among assignments made in the same second (by other tools).
@@ -108,6 +108,8 @@ export function renderHistory(events: readonly RegistryEvent[]): string {
 }
 
 function isoSeconds(date: Date): string {
+  // A registry that keeps no date for an assignment (an MLflow alias set by hand).
+  if (Number.isNaN(date.getTime())) return 'unknown'
   return date
     .toISOString()
     .replace('T', ' ')

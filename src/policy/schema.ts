@@ -15,6 +15,19 @@ import { z } from 'zod'
 export const NAME_PATTERN = /^[a-zA-Z0-9]([a-zA-Z0-9\-/_]*[a-zA-Z0-9])?$/
 /** Unity Catalog three-level names and monorepo `dir/sub:model` names are also model names. */
 export const MODEL_NAME_PATTERN = /^[a-zA-Z0-9]([a-zA-Z0-9\-/_.:]*[a-zA-Z0-9])?$/
+export const MODEL_NAME_MAX = 200
+/**
+ * The one model-name rule of every command, the policy and the action's input. ModelGate's own
+ * limit, stricter than MLflow (which accepts any non-empty name, spaces and quotes too): a name
+ * goes into GTO tags, registry tag keys, file names and reports.
+ */
+export const MODEL_NAME_RULE = `letters, digits, - _ / . or :, starting and ending with a letter or digit, at most ${MODEL_NAME_MAX} characters (ModelGate's own limit: names go into git tags, registry tag keys and reports; MLflow itself accepts more)`
+
+/** Why `name` is not a model name ModelGate accepts; undefined when it is one. */
+export function modelNameProblem(name: string): string | undefined {
+  if (name.length <= MODEL_NAME_MAX && MODEL_NAME_PATTERN.test(name)) return undefined
+  return `model name ${JSON.stringify(name.slice(0, MODEL_NAME_MAX))}${name.length > MODEL_NAME_MAX ? '…' : ''} must be ${MODEL_NAME_RULE}`
+}
 /** The pseudo-stage every newly registered version starts in. */
 export const CANDIDATE_STAGE = 'candidate'
 
@@ -200,7 +213,8 @@ const PolicyShape = z.strictObject({
   $schema: z.string().optional().describe('Editor hint; ignored.'),
   model: z
     .string()
-    .regex(MODEL_NAME_PATTERN, 'must be a registry name (letters, digits, - _ / . :)')
+    .max(MODEL_NAME_MAX, `must be ${MODEL_NAME_RULE}`)
+    .regex(MODEL_NAME_PATTERN, `must be ${MODEL_NAME_RULE}`)
     .describe('The registered model name.'),
   registry: RegistryConfig.default({ type: 'git' }),
   path: z

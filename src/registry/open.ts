@@ -53,7 +53,9 @@ export async function openRegistry(
       fetch: globalThis.fetch,
       auth,
       stages: Object.keys(policy.stages),
-      legacyStages: policy.registry.legacy_stages
+      legacyStages: policy.registry.legacy_stages,
+      // One registry per command: each object is read once, then afresh after a write.
+      readOnce: true
     })
     return { registry, models: registry, git: createGitRunner(root) }
   }

@@ -77,6 +77,8 @@ export interface StageHolder {
    * by its own collection order; `version` is the one `gto show` shows.
    */
   sameSecondAs?: string[]
+  /** The stage points at a version that no longer exists (MLflow keeps aliases of deleted versions). */
+  dangling?: true
 }
 
 /** A version taken out of a stage (by a rollback or an unassignment) and not put back since. */

@@ -59,7 +59,7 @@ import type {
   WriteOptions,
   WriteResult
 } from '../port.js'
-import { signatureFromTags, toCandidate } from './candidate.js'
+import { artifactPathOf, signatureFromTags, toCandidate } from './candidate.js'
 import type { FetchLike, MlflowAuth, Query, RetryPolicy } from './http.js'
 import { MlflowApiError, MlflowHttp } from './http.js'
 import type { JournalEntry, JournalKind } from './journal.js'
@@ -96,8 +96,14 @@ import {
   recordTags
 } from './record-tags.js'
 import { decodeRemovalMark, encodeRemovalMark, isRemovalMark } from './removal-mark.js'
+import type { RegisterFromRun } from './register-run.js'
+import { registerFromRun } from './register-run.js'
+import { ReadView } from './read-view.js'
+import { rollbackCandidates, trustedEntry } from './stage-facts.js'
 import type { Step, StepContext } from './steps.js'
-import { StageMovedError, runSteps } from './steps.js'
+import { MlflowWriteError, StageMovedError, runSteps } from './steps.js'
+import type { OrphanCheck } from './orphans.js'
+import { sweepOrphans } from './orphans.js'
 import type { ModelVersionView, RegisteredModelView } from './wire.js'
 import {
   readModelVersion,
@@ -139,6 +145,14 @@ export interface MlflowRegistryOptions {
   readMlmodel?: boolean
   /** Write attempts when another writer moves the stage meanwhile. Default 3. */
   maxAttempts?: number
+  /** All MLflow calls of one command (one registry object) together, then undo's grace (budget.ts). */
+  commandBudgetMs?: number
+  undoGraceMs?: number
+  /**
+   * One registry object serves one command: read each object once (read-view.ts), forget all
+   * on any write. The composition roots turn it on; off, every read goes to the server.
+   */
+  readOnce?: boolean
 }
 
 /** The port's WriteOptions, plus what only registries with archiving understand. */
@@ -170,6 +184,8 @@ interface Plan {
   event: RegistryEvent
   steps: Step[]
   context: StepContext
+  /** What to look for on the version when the attempt is reverted (orphans.ts). */
+  orphans?: OrphanCheck
 }
 
 type Decision =
@@ -233,6 +249,11 @@ export class MlflowRegistry implements Registry, ModelSource {
   private readonly readMlmodel: boolean
   private readonly maxAttempts: number
   private readonly tagLimit: number
+  /** Each object read once per command (read-view.ts), when `readOnce`. */
+  private readonly view = new ReadView()
+  private readonly readOnce: boolean
+  /** Versions getStage read, for loadVersion to use once; forgotten by any write. */
+  private readonly heldRead = new Map<string, ModelVersionView>()
 
   constructor(options: MlflowRegistryOptions) {
     this.unityCatalog = options.unityCatalog ?? isDatabricksHost(options.trackingUri)
@@ -256,7 +277,9 @@ export class MlflowRegistry implements Registry, ModelSource {
       retry: options.retry,
       sleep: options.sleep ?? sleepTimer,
       random: this.random,
-      now: this.now
+      now: this.now,
+      commandBudgetMs: options.commandBudgetMs,
+      undoGraceMs: options.undoGraceMs
     })
     this.keys = tagKeys(this.unityCatalog)
     this.aliasForStage = options.aliasForStage ?? (stage => stage)
@@ -265,6 +288,7 @@ export class MlflowRegistry implements Registry, ModelSource {
     this.readMlmodel = options.readMlmodel ?? true
     this.maxAttempts = Math.max(1, options.maxAttempts ?? 3)
     this.tagLimit = this.unityCatalog ? UC_TAG_VALUE_LIMIT : OSS_TAG_VALUE_LIMIT
+    this.readOnce = options.readOnce ?? false
   }
 
   /** The server, as messages name it (no credentials). */
@@ -282,14 +306,26 @@ export class MlflowRegistry implements Registry, ModelSource {
       const latest = rm.latestVersions
         .filter(v => v.currentStage === ref.legacyStage)
         .sort((a, b) => Number(b.version) - Number(a.version))[0]
-      return latest && this.holderFromVersion(model, ref, latest)
+      return (
+        latest &&
+        this.holderFromVersion(model, ref, latest, this.journalOf(rm, ref.alias), undefined)
+      )
     }
-    const mv = await this.readAlias(model, ref.alias)
-    if (!mv) {
-      await this.readModel(model) // a missing model is NotFoundError, a missing alias is no holder
-      return undefined
-    }
-    return this.holderFromVersion(model, ref, mv)
+    // The model first: its history says whether the holder's audit tag is still current.
+    const rm = await this.readModel(model) // a missing model is NotFoundError
+    const holder = rm.aliases.get(ref.alias)
+    if (holder === undefined) return undefined
+    const mv = await this.readVersionIfAny(model, holder)
+    // A dangling alias (its version deleted) holds nothing to compare with or roll back.
+    if (!mv) return undefined
+    this.heldRead.set(`${model}\0${holder}`, mv)
+    return this.holderFromVersion(
+      model,
+      ref,
+      mv,
+      this.journalOf(rm, ref.alias),
+      this.previousAliasIn(rm, ref)
+    )
   }
 
   async getVersion(model: string, version: string): Promise<VersionRecord | undefined> {
@@ -310,14 +346,18 @@ export class MlflowRegistry implements Registry, ModelSource {
         const ref = this.legacyRef(current)
         const entries = this.journalOf(rm, ref.alias)
         const holder = latestInStage(rm, current)
-        const entry = holderEntry(appliedEntries(entries, holder), version)
+        const entry = holder === version ? trustedEntry(entries, version, undefined) : undefined
         stages.push({ stage: ref.stage, since: entrySince(entry) })
       }
     } else {
       for (const [alias, holder] of rm.aliases) {
         if (holder !== version || this.isPreviousAlias(alias)) continue
         const entries = this.journalOf(rm, alias)
-        const entry = holderEntry(appliedEntries(entries, holder), version)
+        const entry = trustedEntry(
+          entries,
+          version,
+          rm.aliases.get(this.previousAliasOf(alias)) ?? null
+        )
         stages.push({ stage: this.stageOfAlias(alias, entries), since: entrySince(entry) })
       }
     }
@@ -383,15 +423,31 @@ export class MlflowRegistry implements Registry, ModelSource {
     for (const name of names) {
       const rm = await this.readModelIfAny(name)
       if (!rm) continue
+      const holders = this.stageHolders(rm)
+      // One search says which holders still exist (and their runs), whatever the aliases.
+      const existing =
+        this.legacyStages || holders.length === 0 ? undefined : await this.versionsOf(name)
       const stages: StageHolder[] = []
-      for (const [ref, holder] of this.stageHolders(rm)) {
-        const entries = this.journalOf(rm, ref.alias)
-        const entry = holderEntry(appliedEntries(entries, holder), holder)
-        if (entry) {
-          stages.push(this.holderFromEntry(name, ref, holder, entry))
-        } else {
-          stages.push(this.holderFromVersion(name, ref, await this.readVersion(name, holder)))
+      for (const [ref, holder] of holders) {
+        const mv = existing
+          ? existing.get(holder)
+          : this.legacyStages
+            ? rm.latestVersions.find(v => v.version === holder)
+            : await this.readVersionIfAny(name, holder)
+        if (!mv) {
+          stages.push(danglingHolder(name, ref, holder))
+          continue
         }
+        const entry = trustedEntry(
+          this.journalOf(rm, ref.alias),
+          holder,
+          this.previousAliasIn(rm, ref)
+        )
+        stages.push(
+          entry
+            ? { ...this.holderFromEntry(name, ref, holder, entry), ...refOf(mv) }
+            : unknownHolder(name, ref, mv)
+        )
       }
       stages.sort((a, b) => compareText(a.stage, b.stage))
       result.push({ model: name, deprecated: false, stages })
@@ -416,7 +472,7 @@ export class MlflowRegistry implements Registry, ModelSource {
         const holder = this.holderOf(rm, ref)
         for (const entry of appliedEntries(decoded.entries, holder)) journal.push({ ref, entry })
       }
-      const versions = await this.searchVersions(name)
+      const versions = [...(await this.versionsOf(name)).values()]
       const records = await this.storedRecords(
         name,
         journal.map(j => j.entry),
@@ -439,16 +495,24 @@ export class MlflowRegistry implements Registry, ModelSource {
   async loadVersion(model: string, version: string): Promise<Candidate> {
     this.assertModel(model)
     assertVersion(version)
-    const mv = await this.readVersion(model, version)
-    const run = mv.runId
-      ? readRun(
-          await this.http.call(
-            'GET',
-            '/mlflow/runs/get',
-            { run_id: mv.runId },
-            `Run ${mv.runId} of ${model} version ${version}`
-          )
+    // The champion's version as getStage just read it, once (a command reads each object once).
+    const key = `${model}\0${version}`
+    const mv = this.heldRead.get(key) ?? (await this.readVersion(model, version))
+    this.heldRead.delete(key)
+    const runId = mv.runId
+    const fetchRun = async (id: string) =>
+      readRun(
+        await this.http.call(
+          'GET',
+          '/mlflow/runs/get',
+          { run_id: id },
+          `Run ${id} of ${model} version ${version}`
         )
+      )
+    const run = runId
+      ? this.readOnce
+        ? await this.view.get(`run\0${runId}`, () => fetchRun(runId))
+        : await fetchRun(runId)
       : undefined
     const parts = {
       model,
@@ -458,11 +522,7 @@ export class MlflowRegistry implements Registry, ModelSource {
     }
     let signature: Signature | undefined = signatureFromTags(parts)
     if (!signature && this.readMlmodel && !this.unityCatalog) {
-      const text = await this.http.getText(
-        '/model-versions/get-artifact',
-        { name: model, version, path: 'MLmodel' },
-        `The MLmodel of ${model} version ${version}`
-      )
+      const text = await this.readMlmodelText(model, mv)
       if (text !== undefined) {
         signature = parseMlmodelSignature(text, `MLmodel of ${model} version ${version}`)
       }
@@ -470,12 +530,38 @@ export class MlflowRegistry implements Registry, ModelSource {
     return toCandidate(parts, signature)
   }
 
+  /**
+   * The version's MLmodel. For a `runs:/<run>/<path>` source through the run's own artifacts
+   * (`/get-artifact?run_uuid=&path=`, handlers.get_artifact_handler, which finds the run in the
+   * backend store): 2.7.1's `/model-versions/get-artifact` resolves such a source through the
+   * server's default tracking URI and answers 404 for a run `runs/get` returns. Else through
+   * the version.
+   */
+  private async readMlmodelText(model: string, mv: ModelVersionView): Promise<string | undefined> {
+    const what = `The MLmodel of ${model} version ${mv.version}`
+    const runs = /^runs:\/([^/]+)\//.exec(mv.source ?? '')
+    const path = artifactPathOf(mv)
+    if (runs && path !== undefined) {
+      return this.http.getText(
+        '/get-artifact',
+        { run_uuid: runs[1] as string, path: `${path}/MLmodel` },
+        what
+      )
+    }
+    return this.http.getText(
+      '/model-versions/get-artifact',
+      { name: model, version: mv.version, path: 'MLmodel' },
+      what
+    )
+  }
+
   // ---- writes --------------------------------------------------------------
 
   /**
    * MLflow numbers versions itself, so ModelGate cannot register one under a
-   * chosen number: this confirms an existing registration (no write) and
-   * refuses anything else.
+   * chosen number: this confirms an existing registration (no write): `ref`
+   * empty confirms the version exists, else that it was made from run or
+   * source `ref`. To create a version from a run, see registerFromRun.
    */
   async register(
     model: string,
@@ -491,15 +577,32 @@ export class MlflowRegistry implements Registry, ModelSource {
       mv = await this.readVersion(model, version)
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error
-      throw new InvalidInputError(
-        `${model} has no version ${version}, and MLflow numbers versions itself: register the model from its run (mlflow.register_model), then promote the version MLflow gives it.`,
+      throw new NotFoundError(
+        `${model} has no version ${version}, and MLflow numbers versions itself: create one from its run with \`modelgate register ${model} --run RUN_ID\` (or mlflow.register_model), then promote the version MLflow gives it.`,
         { cause: error }
       )
     }
-    if (mv.runId === ref || mv.source === ref)
+    if (ref === '' || mv.runId === ref || mv.source === ref)
       return { written: false, reason: 'already registered' }
     throw new InvalidInputError(
       `${model} version ${version} is registered from ${mv.runId ? `run ${mv.runId}` : (mv.source ?? 'another source')}, not ${ref}.`
+    )
+  }
+
+  /** A new version of `model` from a run's logged model (register-run.ts). */
+  async registerFromRun(request: RegisterFromRun): Promise<WriteResult & { version?: string }> {
+    this.assertModel(request.model)
+    assertActor(request.audit)
+    this.view.clear()
+    return registerFromRun(
+      {
+        http: this.http,
+        keys: this.keys,
+        searchVersions: model => this.searchVersions(model),
+        now: this.now,
+        unityCatalog: this.unityCatalog
+      },
+      request
     )
   }
 
@@ -589,17 +692,27 @@ export class MlflowRegistry implements Registry, ModelSource {
         throw new NotFoundError(`No version of ${model} is in ${stage}: nothing to roll back.`)
       }
       const entry = holderEntry(view.applied, current)
-      const to = toVersion ?? (entry ? entry.previous : (view.previousAlias ?? null))
-      if (to === null) {
-        throw new NotFoundError(
-          `No earlier version of ${model} held ${stage} as far as the registry records: name the version to roll back to.`
-        )
-      }
-      if (to === current) {
+      const recorded = entry ? entry.previous : (view.previousAlias ?? null)
+      if (toVersion === current) {
         return this.completion(model, ref, view, await this.readVersion(model, current))
       }
-      const target = await this.readVersion(model, to)
+      const found = toVersion
+        ? { target: await this.readVersion(model, toVersion), gone: new Set<string>() }
+        : await this.firstExisting(model, rollbackCandidates(view.applied, current, recorded))
+      if (!found) {
+        throw new NotFoundError(
+          `No earlier version of ${model} held ${stage} as far as the registry records${recorded === null ? '' : ', or every earlier holder was deleted'}: name the version to roll back to.`
+        )
+      }
+      const { target, gone } = found
+      const to = target.version
       assertReady(model, target)
+      const previous = await this.existingPrevious(
+        model,
+        previousAfterRollback(view.applied, to, current),
+        gone,
+        rollbackCandidates(view.applied, current, recorded).filter(v => v !== to)
+      )
       const removed = await this.readVersionIfAny(model, current)
       const holder = await this.currentHolder(model, ref, view)
       return {
@@ -609,7 +722,7 @@ export class MlflowRegistry implements Registry, ModelSource {
           this.planMove(model, ref, view, {
             kind: 'rollback',
             target,
-            previous: previousAfterRollback(view.applied, to, current),
+            previous,
             archive: options.archiveReplaced ? current : undefined,
             audit,
             ...(removed ? { removed } : {})
@@ -628,7 +741,10 @@ export class MlflowRegistry implements Registry, ModelSource {
     action: string,
     decide: (view: WriteView) => Promise<Decision>
   ): Promise<WriteResult> {
+    this.heldRead.clear()
     for (let attempt = 1; ; attempt++) {
+      // A later attempt follows another writer's move: nothing read before it holds.
+      if (attempt > 1) this.view.clear()
       const view = await this.writeView(model, ref)
       const decision = await decide(view)
       if ('noop' in decision) return { written: false, reason: decision.noop }
@@ -655,9 +771,13 @@ export class MlflowRegistry implements Registry, ModelSource {
       }
       if (options.dryRun) return { written: false, reason: 'dry run', planned: [plan.event] }
       try {
-        await runSteps(plan.steps, plan.context)
+        await runSteps(plan.steps, {
+          ...plan.context,
+          beforeUndo: () => this.http.budget.startUndo()
+        })
         return { written: true, events: [plan.event], attempts: attempt }
       } catch (error) {
+        await this.sweepAfter(plan, error)
         if (!(error instanceof StageMovedError)) throw error
         if (attempt >= this.maxAttempts) {
           throw new RegistryConflictError(
@@ -870,6 +990,12 @@ export class MlflowRegistry implements Registry, ModelSource {
         audit
       },
       steps,
+      orphans: {
+        version,
+        entryId: entry.id,
+        promotedKey,
+        ...(target.tags.has(promotedKey) ? { promotedOld: target.tags.get(promotedKey) } : {})
+      },
       context: this.stepContext(
         model,
         ref,
@@ -1357,6 +1483,11 @@ export class MlflowRegistry implements Registry, ModelSource {
   }
 
   private async readModel(model: string): Promise<RegisteredModelView> {
+    if (this.readOnce) return this.view.get(`model\0${model}`, () => this.fetchModel(model))
+    return this.fetchModel(model)
+  }
+
+  private async fetchModel(model: string): Promise<RegisteredModelView> {
     return readRegisteredModel(
       await this.http.call(
         'GET',
@@ -1377,14 +1508,27 @@ export class MlflowRegistry implements Registry, ModelSource {
   }
 
   private async readVersion(model: string, version: string): Promise<ModelVersionView> {
-    return readModelVersion(
-      await this.http.call(
-        'GET',
-        this.mvPath('get'),
-        { name: model, version },
-        `Version ${version} of the registered model "${model}"`
+    // One search for every version the command needs (OSS: search answers carry tags), the
+    // aliases from the model (search answers `aliases: null`); else one get per version.
+    if (this.readOnce && !this.unityCatalog && !model.includes("'")) {
+      const all = await this.versionsOf(model)
+      const found = all.get(version)
+      if (found) {
+        const rm = await this.readModel(model)
+        const aliases = [...rm.aliases].filter(([, v]) => v === version).map(([a]) => a)
+        return { ...found, aliases }
+      }
+    }
+    const get = async () =>
+      readModelVersion(
+        await this.http.call(
+          'GET',
+          this.mvPath('get'),
+          { name: model, version },
+          `Version ${version} of the registered model "${model}"`
+        )
       )
-    )
+    return this.readOnce ? this.view.get(`version\0${model}\0${version}`, get) : get()
   }
 
   private async readVersionIfAny(
@@ -1465,6 +1609,7 @@ export class MlflowRegistry implements Registry, ModelSource {
   }
 
   private async setAlias(model: string, alias: string, version: string): Promise<void> {
+    this.view.clear()
     await this.http.call(
       'POST',
       this.rmPath('alias'),
@@ -1474,6 +1619,7 @@ export class MlflowRegistry implements Registry, ModelSource {
   }
 
   private async deleteAlias(model: string, alias: string): Promise<void> {
+    this.view.clear()
     await this.http.call(
       'DELETE',
       this.rmPath('alias'),
@@ -1483,6 +1629,7 @@ export class MlflowRegistry implements Registry, ModelSource {
   }
 
   private async setModelTag(model: string, key: string, value: string): Promise<void> {
+    this.view.clear()
     const path = this.rmPath(this.unityCatalog ? 'tags' : 'set-tag')
     await this.http.call(
       'POST',
@@ -1493,6 +1640,7 @@ export class MlflowRegistry implements Registry, ModelSource {
   }
 
   private async deleteModelTag(model: string, key: string): Promise<void> {
+    this.view.clear()
     const path = this.rmPath(this.unityCatalog ? 'tags' : 'delete-tag')
     await this.http.call('DELETE', path, { name: model, key }, `The registered model "${model}"`)
   }
@@ -1503,6 +1651,7 @@ export class MlflowRegistry implements Registry, ModelSource {
     key: string,
     value: string
   ): Promise<void> {
+    this.view.clear()
     const path = this.mvPath(this.unityCatalog ? 'tags' : 'set-tag')
     await this.http.call(
       'POST',
@@ -1513,6 +1662,7 @@ export class MlflowRegistry implements Registry, ModelSource {
   }
 
   private async deleteVersionTag(model: string, version: string, key: string): Promise<void> {
+    this.view.clear()
     const path = this.mvPath(this.unityCatalog ? 'tags' : 'delete-tag')
     await this.http.call(
       'DELETE',
@@ -1523,6 +1673,7 @@ export class MlflowRegistry implements Registry, ModelSource {
   }
 
   private async transition(model: string, version: string, stage: string): Promise<void> {
+    this.view.clear()
     await this.http.call(
       'POST',
       this.mvPath('transition-stage'),
@@ -1559,6 +1710,11 @@ export class MlflowRegistry implements Registry, ModelSource {
       this.stages?.find(s => legacyStageName(this.aliasForStage(s), s) === legacyStage) ??
       legacyStage.toLowerCase()
     return { stage, alias: legacyStage.toLowerCase(), legacyStage }
+  }
+
+  /** `<alias>-previous` as `rm` has it (null: unset); undefined for legacy stages, which have none. */
+  private previousAliasIn(rm: RegisteredModelView, ref: StageRef): string | null | undefined {
+    return ref.legacyStage ? undefined : (rm.aliases.get(this.previousAliasOf(ref.alias)) ?? null)
   }
 
   private previousAliasOf(alias: string): string {
@@ -1639,9 +1795,77 @@ export class MlflowRegistry implements Registry, ModelSource {
     view: WriteView
   ): Promise<StageHolder | undefined> {
     if (view.holder === undefined) return undefined
-    const entry = holderEntry(view.applied, view.holder)
+    const entry = trustedEntry(
+      view.entries,
+      view.holder,
+      ref.legacyStage ? undefined : (view.previousAlias ?? null)
+    )
     if (entry) return this.holderFromEntry(model, ref, view.holder, entry)
-    return this.holderFromVersion(model, ref, await this.readVersion(model, view.holder))
+    const mv = await this.readVersionIfAny(model, view.holder)
+    return mv ? unknownHolder(model, ref, mv) : danglingHolder(model, ref, view.holder)
+  }
+
+  /**
+   * A reverted attempt (or one backed out for a moved stage): what it wrote and a late-landing
+   * request put back is removed again (orphans.ts). A partial write is left as it is: a re-run
+   * completes it.
+   */
+  private async sweepAfter(plan: Plan, error: unknown): Promise<void> {
+    const reverted =
+      error instanceof StageMovedError ||
+      (error instanceof MlflowWriteError && error.failure.outcome === 'reverted')
+    if (!reverted || !plan.orphans) return
+    const model = plan.event.model
+    await sweepOrphans(this.keys, plan.orphans, {
+      readTags: async version => (await this.readVersionIfAny(model, version))?.tags,
+      deleteTag: (version, key) => this.deleteVersionTag(model, version, key),
+      setTag: (version, key, value) => this.setVersionTag(model, version, key, value)
+    })
+  }
+
+  /** The first of `versions` that still exists (read in order), with those found deleted. */
+  private async firstExisting(
+    model: string,
+    versions: string[]
+  ): Promise<{ target: ModelVersionView; gone: Set<string> } | undefined> {
+    const gone = new Set<string>()
+    for (const version of versions) {
+      const mv = await this.readVersionIfAny(model, version)
+      if (mv) return { target: mv, gone }
+      gone.add(version)
+    }
+    return undefined
+  }
+
+  /**
+   * The rollback target's successor as `<alias>-previous`: `previous` when it still exists,
+   * else the next of `others` that does (MLflow refuses an alias on a deleted version).
+   */
+  private async existingPrevious(
+    model: string,
+    previous: string | null,
+    gone: Set<string>,
+    others: string[]
+  ): Promise<string | null> {
+    if (previous === null) return null
+    const order = [previous, ...others.filter(v => v !== previous)]
+    for (const version of order) {
+      if (gone.has(version)) continue
+      if (await this.readVersionIfAny(model, version)) return version
+      gone.add(version)
+    }
+    return null
+  }
+
+  /** Every version of the model: searched once per command when readOnce (read-view.ts). */
+  private versionsOf(model: string): Promise<Map<string, ModelVersionView>> {
+    if (!this.readOnce) return this.versionsByNumber(model)
+    return this.view.get(`versions\0${model}`, () => this.versionsByNumber(model))
+  }
+
+  /** Every version of the model by number (one search page up to 1,000 versions). */
+  private async versionsByNumber(model: string): Promise<Map<string, ModelVersionView>> {
+    return new Map((await this.searchVersions(model)).map(mv => [mv.version, mv]))
   }
 
   private holderFromEntry(
@@ -1666,9 +1890,18 @@ export class MlflowRegistry implements Registry, ModelSource {
    * set outside ModelGate) the version's last update stands in for when, and
    * nobody known for by.
    */
-  private holderFromVersion(model: string, ref: StageRef, mv: ModelVersionView): StageHolder {
+  private holderFromVersion(
+    model: string,
+    ref: StageRef,
+    mv: ModelVersionView,
+    entries: readonly JournalEntry[],
+    previousAlias: string | null | undefined
+  ): StageHolder {
+    // Trusted only when the history vouches for this version's entry (stage-facts.ts).
+    const entry = trustedEntry(entries, mv.version, previousAlias)
+    if (!entry) return unknownHolder(model, ref, mv)
     const tag = parseAuditTag(mv.tags.get(this.keys.promoted(ref.alias)))
-    if (tag && tag.version === mv.version) {
+    if (tag && tag.version === mv.version && tag.id === entry.id) {
       return {
         model,
         stage: ref.stage,
@@ -1680,15 +1913,7 @@ export class MlflowRegistry implements Registry, ModelSource {
         audit: this.withStoredRecord(model, mv, tag)
       }
     }
-    return {
-      model,
-      stage: ref.stage,
-      version: mv.version,
-      assignedAt: new Date(mv.lastUpdatedTimestamp ?? mv.creationTimestamp ?? this.now()),
-      assignedBy: 'unknown (set outside ModelGate)',
-      ...refOf(mv),
-      eventId: `${model}@${ref.alias}`
-    }
+    return { ...this.holderFromEntry(model, ref, mv.version, entry), ...refOf(mv) }
   }
 
   /**
@@ -1965,6 +2190,36 @@ function eventId(model: string, ref: StageRef, id: string): string {
 function refOf(mv: ModelVersionView): { ref?: string } {
   const ref = mv.runId ?? mv.source
   return ref === undefined ? {} : { ref }
+}
+
+/**
+ * A holder no trusted history entry describes (an alias set outside ModelGate): when and by
+ * whom are unknown (an invalid Date: the days gate fails closed). Not the version's own
+ * timestamps: a version's creation is not when it got an alias.
+ */
+function unknownHolder(model: string, ref: StageRef, mv: ModelVersionView): StageHolder {
+  return {
+    model,
+    stage: ref.stage,
+    version: mv.version,
+    assignedAt: new Date(Number.NaN),
+    assignedBy: 'unknown (set outside ModelGate)',
+    ...refOf(mv),
+    eventId: `${model}@${ref.alias}`
+  }
+}
+
+/** An alias that points at a deleted version (MLflow keeps aliases when it deletes a version). */
+function danglingHolder(model: string, ref: StageRef, version: string): StageHolder {
+  return {
+    model,
+    stage: ref.stage,
+    version,
+    assignedAt: new Date(Number.NaN),
+    assignedBy: 'unknown (the version was deleted)',
+    eventId: `${model}@${ref.alias}`,
+    dangling: true
+  }
 }
 
 /** When the version entered the stage: ModelGate's record, else unknown (an invalid Date: gates fail closed). */

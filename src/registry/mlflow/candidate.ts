@@ -38,6 +38,12 @@ export function versionUri(model: string, version: string): string {
   return `models:/${model}/${version}`
 }
 
+/**
+ * MLflow's SQL store keeps a metric logged as ±Infinity as ±DBL_MAX and gives that back from
+ * `runs/get`: a value this large is an infinity, not a score.
+ */
+const CLAMPED = `${Number.MAX_VALUE} = DBL_MAX, which MLflow's store returns for a metric logged as Infinity`
+
 export function metricsOf(run: RunView | undefined): {
   metrics: Record<string, number>
   invalidMetrics: Record<string, string>
@@ -52,6 +58,8 @@ export function metricsOf(run: RunView | undefined): {
       invalidMetrics[key] = 'is NaN'
     } else if (!Number.isFinite(value)) {
       invalidMetrics[key] = `is infinite (${value > 0 ? 'Infinity' : '-Infinity'})`
+    } else if (Math.abs(value) >= Number.MAX_VALUE) {
+      invalidMetrics[key] = `is infinite (${value > 0 ? '' : '-'}${CLAMPED})`
     } else {
       metrics[key] = value
     }
@@ -127,7 +135,7 @@ export function toCandidate(parts: CandidateParts, signature: Signature | undefi
   }
   if (!signature) {
     notes.push(
-      `${parts.model} ${parts.version.version}: no signature found (tag ${parts.signatureTagKeys[0]}, run tag ${LOG_MODEL_HISTORY_TAG}, or the version's MLmodel).`
+      `${parts.model} ${parts.version.version}: no signature found for this registry version (tag ${parts.signatureTagKeys[0]}, run tag ${LOG_MODEL_HISTORY_TAG}, or the MLmodel in its run or its registered source).`
     )
   }
   notes.push('Files are not read from MLflow: artifact rules cannot pass on a registry version.')

@@ -18,6 +18,7 @@
  * a server message quoted in one has every credential taken out first (a server
  * may echo the request's headers), and {@link authSecrets} lists what to mask.
  */
+import { CommandBudget, DEFAULT_COMMAND_BUDGET_MS, DEFAULT_UNDO_GRACE_MS } from './budget.js'
 import {
   ExitCode,
   InvalidInputError,
@@ -75,9 +76,17 @@ export interface MlflowHttpOptions {
   random?: () => number
   /** Milliseconds since the epoch. Default Date.now. */
   now?: () => number
+  /** All calls of one command together (budget.ts). Default 90 s. */
+  commandBudgetMs?: number
+  /** More time, once, for undoing a failed write. Default 30 s. */
+  undoGraceMs?: number
 }
 
-export type Query = Record<string, string | number | boolean | undefined>
+/** Query parameters of a GET, or the fields of a JSON body (which may hold a list of tags). */
+export type Query = Record<
+  string,
+  string | number | boolean | undefined | ReadonlyArray<Record<string, string>>
+>
 
 /** An answer of MLflow that is an error and not one of the mapped kinds (400s mostly). */
 export class MlflowApiError extends ModelGateError {
@@ -140,6 +149,7 @@ export class MlflowHttp {
   private readonly sleep: (ms: number) => Promise<void>
   private readonly random: () => number
   private readonly now: () => number
+  readonly budget: CommandBudget
 
   constructor(options: MlflowHttpOptions) {
     this.server = normaliseTrackingUri(options.trackingUri)
@@ -151,6 +161,11 @@ export class MlflowHttp {
     this.sleep = options.sleep ?? sleepTimer
     this.random = options.random ?? Math.random
     this.now = options.now ?? Date.now
+    this.budget = new CommandBudget(
+      options.commandBudgetMs ?? DEFAULT_COMMAND_BUDGET_MS,
+      options.undoGraceMs ?? DEFAULT_UNDO_GRACE_MS,
+      this.now
+    )
   }
 
   /**
@@ -225,13 +240,21 @@ export class MlflowHttp {
     let attempt = 0
     for (;;) {
       attempt++
+      this.budget.touch()
+      const left = this.budget.remaining()
+      if (left <= 0) {
+        throw new MlflowUnavailableError(
+          `MLflow at ${this.server}: ${method} ${path} not ${attempt === 1 ? 'sent' : 'tried again'}: ${this.budget.describe()}${problem ? ` (last: ${problem})` : ''}`,
+          attempt - 1
+        )
+      }
       let retryAfterMs: number | undefined
       try {
         const response = await this.fetch(url, {
           method,
           headers,
           ...(body === undefined ? {} : { body }),
-          signal: AbortSignal.timeout(this.retry.timeoutMs)
+          signal: AbortSignal.timeout(Math.max(1, Math.min(this.retry.timeoutMs, left)))
         })
         const text = await response.text()
         if (!isTransient(response.status)) return { status: response.status, text }
@@ -246,9 +269,10 @@ export class MlflowHttp {
         this.retry.maxDelayMs,
         Math.max(retryAfterMs ?? 0, this.backoff(attempt))
       )
-      if (attempt >= this.retry.attempts || elapsed + delay > this.retry.deadlineMs) {
+      const outOfTime = delay >= this.budget.remaining()
+      if (attempt >= this.retry.attempts || elapsed + delay > this.retry.deadlineMs || outOfTime) {
         throw new MlflowUnavailableError(
-          `MLflow at ${this.server} did not answer ${method} ${path} after ${attempt} attempt${attempt === 1 ? '' : 's'} over ${seconds(elapsed)} (last: ${problem})`,
+          `MLflow at ${this.server} did not answer ${method} ${path} after ${attempt} attempt${attempt === 1 ? '' : 's'} over ${seconds(elapsed)} (last: ${problem})${outOfTime && attempt < this.retry.attempts ? `; ${this.budget.describe()}` : ''}`,
           attempt
         )
       }

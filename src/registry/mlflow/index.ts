@@ -57,14 +57,34 @@
  * A version's signature is read from the version tag `modelgate.signature`
  * (the MLmodel `signature` block as JSON, written by the training job), else
  * from older MLflow's run tag `mlflow.log-model.history`, else (OSS) from the
- * version's MLmodel served at `/model-versions/get-artifact`; its metrics from
- * its run (`runs/get`, the latest value of each metric).
+ * MLmodel: for a `runs:/<run>/<path>` source through the run's own artifacts
+ * (`/get-artifact?run_uuid=&path=<path>/MLmodel`, which 2.7.1 resolves from its
+ * backend store; its `/model-versions/get-artifact` answers 404 for such a
+ * source), else through `/model-versions/get-artifact`; its metrics from its
+ * run (`runs/get`, the latest value of each metric; ±1.7976931348623157e308,
+ * what the SQL store returns for a metric logged as ±Infinity, is infinite).
+ *
+ * ## What it reads, and when it trusts it
+ *
+ * A command reads the registered model once, every version with one search,
+ * each run once (`readOnce`, read-view.ts; any write forgets it all). Aliases
+ * carry no date and no author: a stage's date and actor come from ModelGate's
+ * history only while its newest entry names the version the alias points at
+ * now (stage-facts.ts); else they are unknown and the days gate fails closed.
+ * An alias left on a deleted version is shown as dangling and skipped by a
+ * rollback, which restores the next earlier holder that still exists.
+ *
+ * `register` (register-run.ts): `--run` creates a version from the run with
+ * `model-versions/create` (`runs:/<run>/<path>`, the candidate digest as the
+ * version tag `modelgate.candidate_digest`); `--version` confirms one.
  *
  * ## Failures
  *
  * Each REST call is retried on 429, 5xx, connection resets and timeouts: at
  * most 5 attempts, exponential backoff with jitter from 0.5 s capped at 8 s,
- * 10 s per attempt, no new attempt after 30 s (so ≤ ~40 s per call). A write
+ * 10 s per attempt, no new attempt after 30 s (so ≤ ~40 s per call). All
+ * calls of one command together get 90 s, then 30 s more to undo a failed
+ * write (budget.ts): a command ends within about two minutes. A write
  * is a fixed sequence of idempotent steps, the alias move in the middle; a
  * step that still fails undoes the earlier ones and the error states what was
  * changed, reverted, or left for a re-run to complete (a re-run finishes an

@@ -70,6 +70,8 @@ export interface StepContext {
    * lost and its undo failed too. Undefined when it cannot tell.
    */
   probe?: () => Promise<boolean | undefined>
+  /** Called once before undoing (the HTTP client grants the undo its grace time, budget.ts). */
+  beforeUndo?: () => void
 }
 
 /**
@@ -86,6 +88,7 @@ export async function runSteps(steps: Step[], context: StepContext): Promise<voi
       // timeout, 5xx) may have landed, so its own undo runs too.
       const landedMaybe = step.phase !== 'check' && !isDefiniteRefusal(error)
       const doneCount = landedMaybe ? index + 1 : index
+      context.beforeUndo?.()
       const undo = await undoSteps(steps, doneCount)
       if (error instanceof StageMovedError && undo.stuckAt === undefined) throw error
       throw await writeError(steps, index, doneCount, undo, error, context)
