@@ -167,6 +167,42 @@ describe('the candidate is bound to the version it promotes (bundled CLI)', () =
     expect(await originTags(sandbox)).toEqual(['demo#dev#1', 'demo@v1.0.0', 'demo@v2.0.0'])
   })
 
+  it('does not trust a digest recorded under another policy path: the version files decide', async () => {
+    // The version's own files (under the policy's path) say 0.5; a run registered it under a
+    // policy whose path named other files, so the tag records the digest of those.
+    await writeModel(path.join(clone.dir, 'models/demo'), 0.5, 'v3.0.0')
+    await writeModel(path.join(clone.dir, 'fake'), 0.99, 'v3.0.0')
+    await writeFile(
+      path.join(clone.dir, 'evil.yml'),
+      POLICY.replace('path: models/demo', 'path: fake')
+    )
+    await commitAll(clone, 'a version and other files')
+    const registered = await bundledCli(clone.dir, [
+      'register',
+      'demo',
+      '--version',
+      'v3.0.0',
+      '--policy',
+      'evil.yml'
+    ])
+    expect(registered.exitCode).toBe(0)
+    const tags = await originTags(sandbox)
+    const judged = await bundledCli(clone.dir, [
+      'promote',
+      'demo',
+      '--to',
+      'dev',
+      '--version',
+      'v3.0.0',
+      '--candidate',
+      'fake'
+    ])
+    expect(judged.exitCode).toBe(2)
+    expect(judged.stderr).toMatch(/not the files of demo v3\.0\.0/)
+    expect(judged.stderr).toContain("computed from the version's own files")
+    expect(await originTags(sandbox)).toEqual(tags)
+  })
+
   it('refuses a candidate directory that is a symlink, or that resolves outside the repository (exit 2)', async () => {
     await writeModel(path.join(outside, 'elsewhere'), 0.9, 'v2.0.0')
     await symlink(path.join(outside, 'elsewhere'), path.join(clone.dir, 'linked'))

@@ -60981,19 +60981,29 @@ function versionToPromote(named, dir, fromDir) {
 async function bindCandidate(context, record, dir, fromDir) {
     const { model, version } = record;
     const actual = candidateDigest(fromDir.files);
-    const expected = record.candidateDigest
-        ? { digest: record.candidateDigest, source: 'recorded at its registration' }
-        : await ownDigest(context, model, version, dir);
+    // The version's own files first (git: at its commit, under the judging policy's `path`): a
+    // digest recorded at registration was made under whatever policy the registering run read,
+    // and a tag message is anyone's who can push tags. The recorded digest stands in only where
+    // the registry keeps no files (MLflow: the version tag a training job writes).
+    const own = await ownDigest(context, model, version, dir);
+    const expected = 'digest' in own
+        ? own
+        : record.candidateDigest && own.noFiles
+            ? { digest: record.candidateDigest, source: 'recorded at its registration' }
+            : own.refuse();
     if (expected.digest !== actual) {
         throw new errors/* InvalidInputError */.oC(`The candidate directory ${dir} is not the files of ${model} ${version}: its content digest is ${actual}, the version's is ${expected.digest} (${expected.source}). ` +
             `ModelGate judges only what it promotes: promote without a candidate directory to judge ${version}'s own files, or register the directory's content as a new version.`, { locations: [{ file: dir }] });
     }
     return fromDir;
 }
+/** The digest of the version's own files, or why there is none and the refusal to throw then. */
 async function ownDigest(context, model, version, dir) {
-    const refuse = (why, record, cause) => new errors/* InvalidInputError */.oC(`Refusing the candidate directory ${dir}: ${model} ${version} has no content digest recorded at registration, and ${why}, so the directory cannot be shown to be that version. ` +
-        `Promote without a candidate directory (${version} is then judged on its own files or run), or ${record}.`, { locations: [{ file: dir }], ...(cause ? { cause } : {}) });
-    const gitRecord = 'register versions with `modelgate register`, which records the digest of the files at the commit';
+    const refuse = (why, record, cause) => () => {
+        throw new errors/* InvalidInputError */.oC(`Refusing the candidate directory ${dir}: ${why}, so the directory cannot be shown to be ${model} ${version}. ` +
+            `Promote without a candidate directory (${version} is then judged on its own files or run), or ${record}.`, { locations: [{ file: dir }], ...(cause ? { cause } : {}) });
+    };
+    const gitRecord = `commit ${version}'s files where the policy's path names them`;
     const runRecord = 'have the job that registers each version record the digest of the files it logged (`modelgate digest DIR`) in the version tag modelgate.candidate_digest';
     let own;
     try {
@@ -61001,12 +61011,18 @@ async function ownDigest(context, model, version, dir) {
     }
     catch (error) {
         if (error instanceof errors/* ModelGateError */.j3) {
-            throw refuse(`its files cannot be read (${error.message})`, gitRecord, error);
+            return {
+                noFiles: false,
+                refuse: refuse(`the files of ${version} cannot be read (${error.message})`, gitRecord, error)
+            };
         }
         throw error;
     }
     if (own.files.length === 0) {
-        throw refuse('the registry keeps no files of it to compare with', runRecord);
+        return {
+            noFiles: true,
+            refuse: refuse(`the registry keeps no files of ${version} and has no content digest recorded at registration`, runRecord)
+        };
     }
     return { digest: candidateDigest(own.files), source: "computed from the version's own files" };
 }
