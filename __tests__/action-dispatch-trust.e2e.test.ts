@@ -124,19 +124,20 @@ describe('dispatches and checks the review found holes in', () => {
       gh.assertNoViolations()
     })
 
-    it('applies the default right, and names the policy looked for, when the default branch has none', async () => {
-      // Dispatched on main before policies/fraud.yml was added.
-      const allowed = await run(dispatch('mona', commits[2] as string), {
+    it('refuses, naming the policy looked for, when the default branch has none (fail closed)', async () => {
+      // Dispatched on main before policies/fraud.yml was added: the model's policy may live
+      // under another name with stricter rights, so no default right is assumed.
+      const refused = await run(dispatch('mona', commits[2] as string), {
         ...rollback,
         'dry-run': 'true'
       })
-      expect(allowed.exitCode).toBe(0)
-      expect(allowed.stdout).toContain('looked for policies/fraud.yml')
-      expect(allowed.stdout).toContain(
+      expect(refused.exitCode).toBe(3)
+      expect(refused.stdout).toContain('policies/fraud.yml')
+      expect(refused.stdout).toContain(
         `does not exist on main at ${(commits[2] as string).slice(0, 7)}`
       )
-      expect(allowed.stdout).toContain('the default right applies')
-      expect(allowed.stdout).toContain('Allowed: mona')
+      expect(refused.stdout).toContain('name the model')
+      expect(refused.stdout).not.toContain('Allowed: mona')
     })
   })
 

@@ -305,6 +305,29 @@ describe('a terminal rollback after a new promotion', () => {
       expect(typo.exitCode).toBe(3)
       expect(typo.stderr).toContain('v9.9.9 is not registered')
       expect(await tagNames(clone.git)).toEqual(tags)
+
+      // A registered version that never held the stage is not "already out" of it either: exit 2.
+      await writeFile(path.join(clone.dir, 'models/fraud/metrics.json'), '{"n": "v4.0.0"}')
+      await gitOk(clone.git, ['add', '-A'])
+      await gitOk(clone.git, ['commit', '--quiet', '-m', 'v4.0.0'])
+      await gitOk(clone.git, ['push', '--quiet', 'origin', 'HEAD'])
+      expect((await git('register', 'fraud', '--version', 'v4.0.0')).exitCode).toBe(0)
+      const never = await git(
+        'rollback',
+        'fraud',
+        '--stage',
+        'prod',
+        '--reason',
+        'r',
+        '--from',
+        'v4.0.0'
+      )
+      expect(never.exitCode).toBe(2)
+      expect(never.stderr).toContain('v4.0.0 never held prod')
+      const shown = JSON.parse((await git('status', 'fraud', '--json')).stdout) as Array<{
+        stages: Array<{ stage: string; version: string }>
+      }>
+      expect(shown[0]?.stages.find(s => s.stage === 'prod')?.version).toBe('v1.0.0')
     } finally {
       await sandbox.cleanup()
     }

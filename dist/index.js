@@ -61535,6 +61535,13 @@ async function rollback_alreadyDone(context, options, current) {
         if (!(await context.registry.getVersion(model, options.fromVersion))) {
             throw new errors/* NotFoundError */.m_(`${model} ${options.fromVersion} is not registered: --from names the version to take out of ${stage}, which ${current.version} holds now. Nothing written.`);
         }
+        // "Already out" only of a stage it was in: --from a version that never held it is a mistake.
+        const heldIt = (await context.registry.history(model)).some(event => event.kind === 'assignment' &&
+            event.stage === stage &&
+            event.version === options.fromVersion);
+        if (!heldIt) {
+            throw new errors/* InvalidInputError */.oC(`${model} ${options.fromVersion} never held ${stage}: --from names the version to take out of it, which ${current.version} holds now. Nothing written.`);
+        }
         const from = markdown_escape(options.fromVersion);
         text = `${md} is held by ${holder}, not ${from}: ${from} is already out of it. Nothing written.`;
     }
@@ -68588,10 +68595,12 @@ async function defaultBranchPolicy(settings, context, api, repo) {
     if (settings.policy)
         return (await policyAt(settings.policy, at, { context, api, repo })).policy;
     const found = await policyIfAt(file, at, { context, api, repo });
-    context.logger?.info(found
-        ? `No policy input: the rights and registry come from ${file} on ${at.what}`
-        : `No policy input: looked for ${file} (the CLI's default for ${settings.model}), which does not exist on ${at.what}: the default right applies (maintain permission or higher), on the git registry`);
-    return found?.policy;
+    if (!found) {
+        // Fail closed: the model's policy may live under another name with stricter rights.
+        throw new errors/* NotFoundError */.m_(`No policy input, and ${file} (the CLI's default for ${settings.model}) does not exist on ${at.what}: name the model's policy with the policy input, so its rights and registry apply. Nothing written.`);
+    }
+    context.logger?.info(`No policy input: the rights and registry come from ${file} on ${at.what}`);
+    return found.policy;
 }
 /** The CLI's default policy file for a model (src/cli/context.ts), relative to the repository root. */
 function defaultPolicyFile(model) {

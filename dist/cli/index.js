@@ -23002,6 +23002,13 @@ async function rollback_alreadyDone(context, options, current) {
         if (!(await context.registry.getVersion(model, options.fromVersion))) {
             throw new NotFoundError(`${model} ${options.fromVersion} is not registered: --from names the version to take out of ${stage}, which ${current.version} holds now. Nothing written.`);
         }
+        // "Already out" only of a stage it was in: --from a version that never held it is a mistake.
+        const heldIt = (await context.registry.history(model)).some(event => event.kind === 'assignment' &&
+            event.stage === stage &&
+            event.version === options.fromVersion);
+        if (!heldIt) {
+            throw new InvalidInputError(`${model} ${options.fromVersion} never held ${stage}: --from names the version to take out of it, which ${current.version} holds now. Nothing written.`);
+        }
         const from = markdown_escape(options.fromVersion);
         text = `${md} is held by ${holder}, not ${from}: ${from} is already out of it. Nothing written.`;
     }

@@ -2,7 +2,7 @@ import { rollbackAudit, type AuditRecord } from '../audit/record.js'
 import { rollback, type RollbackOutcome } from '../commands/rollback.js'
 import type { GateResult } from '../gates/types.js'
 import type { CommandOutcome } from '../commands/registry-context.js'
-import { PermissionError, errorMessage } from '../errors.js'
+import { NotFoundError, PermissionError, errorMessage } from '../errors.js'
 import type { Settings } from '../inputs.js'
 import type { Policy } from '../policy/schema.js'
 import type { StageHolder } from '../registry/port.js'
@@ -195,12 +195,14 @@ async function defaultBranchPolicy(
   }
   if (settings.policy) return (await policyAt(settings.policy, at, { context, api, repo })).policy
   const found = await policyIfAt(file, at, { context, api, repo })
-  context.logger?.info(
-    found
-      ? `No policy input: the rights and registry come from ${file} on ${at.what}`
-      : `No policy input: looked for ${file} (the CLI's default for ${settings.model}), which does not exist on ${at.what}: the default right applies (maintain permission or higher), on the git registry`
-  )
-  return found?.policy
+  if (!found) {
+    // Fail closed: the model's policy may live under another name with stricter rights.
+    throw new NotFoundError(
+      `No policy input, and ${file} (the CLI's default for ${settings.model}) does not exist on ${at.what}: name the model's policy with the policy input, so its rights and registry apply. Nothing written.`
+    )
+  }
+  context.logger?.info(`No policy input: the rights and registry come from ${file} on ${at.what}`)
+  return found.policy
 }
 
 /** The CLI's default policy file for a model (src/cli/context.ts), relative to the repository root. */
