@@ -38,6 +38,8 @@ var external_node_stream_promises_ = __webpack_require__(46466);
 var external_node_zlib_ = __webpack_require__(38522);
 var external_node_zlib_default = /*#__PURE__*/__webpack_require__.n(external_node_zlib_);
 ;// CONCATENATED MODULE: ./src/candidate/unzip.ts
+// Over 600 lines of hand-written zip parsing: issue 13 moves the parsing to yauzl and keeps
+// only ModelGate's own rules (collisions, links, totals, CRC, the declared size bound) here.
 
 
 

@@ -1,3 +1,5 @@
+// Over 600 lines of hand-written zip parsing: issue 13 moves the parsing to yauzl and keeps
+// only ModelGate's own rules (collisions, links, totals, CRC, the declared size bound) here.
 import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdir, open, writeFile, type FileHandle } from 'node:fs/promises'
 import path from 'node:path'

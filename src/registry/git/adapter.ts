@@ -26,6 +26,9 @@
  *      error (PermissionError when it looks like one).
  *
  * Without the remote, tags are only created locally.
+ *
+ * About 690 lines: the port's methods; origin.ts, state.ts and queries.ts beside it hold the rest.
+ * Issue 13's shared write protocol for both registries takes the write loop out of it.
  */
 import { DIGEST_RE } from '../../candidate/digest.js'
 import { InvalidInputError, NotFoundError, PermissionError } from '../../errors.js'

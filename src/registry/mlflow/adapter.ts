@@ -39,6 +39,10 @@
  *      Each call is retried (http.ts); a step that still fails undoes the
  *      steps before it, newest first, and the error says what was reverted
  *      and what, if anything, is left (and that a re-run completes it).
+ *
+ * Over 600 lines: two families in one room (the port's methods and the write planning, steps,
+ * REST wrappers and audit tags); issue 13 splits it as the git adapter is split. New logic goes
+ * into small modules beside it (budget.ts, orphans.ts, read-view.ts, stage-facts.ts).
  */
 import { InvalidInputError, NotFoundError } from '../../errors.js'
 import { DIGEST_RE } from '../../candidate/digest.js'
