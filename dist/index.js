@@ -64940,19 +64940,16 @@ function holderEntry(applied, holder) {
     return head && holder !== undefined && head.version === holder ? head : undefined;
 }
 /**
- * What `<alias>-previous` should point at after rolling the stage back from
- * `removed` to `restored`: the latest earlier holder that is neither of them
- * nor rolled back out since (GTO's rule, so rolling back twice goes back two
- * steps and never returns to a version that was rolled back). Null when the
- * history knows none.
+ * The stage's earlier holders, newest first and each once, leaving out `removed` and the versions
+ * rolled back out of the stage and not put back since (GTO's rule, so rolling back twice goes
+ * back two steps and never returns to a version that was rolled back).
  */
-function previousAfterRollback(applied, restored, removed) {
+function earlierHolders(applied, removed) {
     const chronological = [...applied].reverse();
     const holders = [];
     const excluded = new Set();
-    const oldest = chronological[0];
-    if (oldest?.from)
-        holders.push(oldest.from);
+    if (chronological[0]?.from)
+        holders.push(chronological[0].from);
     for (const entry of chronological) {
         if (entry.kind === 'rollback' && entry.from)
             excluded.add(entry.from);
@@ -64962,14 +64959,21 @@ function previousAfterRollback(applied, restored, removed) {
         }
     }
     excluded.add(removed);
-    excluded.delete(restored);
+    const out = [];
     for (let i = holders.length - 1; i >= 0; i--) {
-        const candidate = holders[i];
-        if (candidate !== undefined && candidate !== restored && !excluded.has(candidate)) {
-            return candidate;
-        }
+        const version = holders[i];
+        if (!excluded.has(version) && !out.includes(version))
+            out.push(version);
     }
-    return null;
+    return out;
+}
+/**
+ * What `<alias>-previous` should point at after rolling the stage back from `removed` to
+ * `restored`: the latest earlier holder that is neither of them nor rolled back out since.
+ * Null when the history knows none.
+ */
+function previousAfterRollback(applied, restored, removed) {
+    return earlierHolders(applied, removed).find(version => version !== restored) ?? null;
 }
 
 ;// CONCATENATED MODULE: ./src/registry/mlflow/record-tags.ts
@@ -65566,24 +65570,9 @@ function trustedEntry(entries, holder, previousAlias) {
  * The caller takes the first one that still exists (MLflow keeps aliases of deleted versions).
  */
 function rollbackCandidates(applied, removed, first) {
-    const chronological = [...applied].reverse();
-    const holders = [];
-    const excluded = new Set();
-    if (chronological[0]?.from)
-        holders.push(chronological[0].from);
-    for (const entry of chronological) {
-        if (entry.kind === 'rollback' && entry.from)
-            excluded.add(entry.from);
-        if (entry.version) {
-            excluded.delete(entry.version);
-            holders.push(entry.version);
-        }
-    }
-    excluded.add(removed);
     const out = first !== null && first !== removed ? [first] : [];
-    for (let i = holders.length - 1; i >= 0; i--) {
-        const version = holders[i];
-        if (!excluded.has(version) && !out.includes(version))
+    for (const version of earlierHolders(applied, removed)) {
+        if (!out.includes(version))
             out.push(version);
     }
     return out;

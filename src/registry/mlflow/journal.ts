@@ -159,22 +159,15 @@ export function holderEntry(
 }
 
 /**
- * What `<alias>-previous` should point at after rolling the stage back from
- * `removed` to `restored`: the latest earlier holder that is neither of them
- * nor rolled back out since (GTO's rule, so rolling back twice goes back two
- * steps and never returns to a version that was rolled back). Null when the
- * history knows none.
+ * The stage's earlier holders, newest first and each once, leaving out `removed` and the versions
+ * rolled back out of the stage and not put back since (GTO's rule, so rolling back twice goes
+ * back two steps and never returns to a version that was rolled back).
  */
-export function previousAfterRollback(
-  applied: JournalEntry[],
-  restored: string,
-  removed: string
-): string | null {
+export function earlierHolders(applied: readonly JournalEntry[], removed: string): string[] {
   const chronological = [...applied].reverse()
   const holders: string[] = []
   const excluded = new Set<string>()
-  const oldest = chronological[0]
-  if (oldest?.from) holders.push(oldest.from)
+  if (chronological[0]?.from) holders.push(chronological[0].from)
   for (const entry of chronological) {
     if (entry.kind === 'rollback' && entry.from) excluded.add(entry.from)
     if (entry.version) {
@@ -183,12 +176,23 @@ export function previousAfterRollback(
     }
   }
   excluded.add(removed)
-  excluded.delete(restored)
+  const out: string[] = []
   for (let i = holders.length - 1; i >= 0; i--) {
-    const candidate = holders[i]
-    if (candidate !== undefined && candidate !== restored && !excluded.has(candidate)) {
-      return candidate
-    }
+    const version = holders[i] as string
+    if (!excluded.has(version) && !out.includes(version)) out.push(version)
   }
-  return null
+  return out
+}
+
+/**
+ * What `<alias>-previous` should point at after rolling the stage back from `removed` to
+ * `restored`: the latest earlier holder that is neither of them nor rolled back out since.
+ * Null when the history knows none.
+ */
+export function previousAfterRollback(
+  applied: JournalEntry[],
+  restored: string,
+  removed: string
+): string | null {
+  return earlierHolders(applied, removed).find(version => version !== restored) ?? null
 }

@@ -9,7 +9,7 @@
  * closed for it.
  */
 import type { JournalEntry } from './journal.js'
-import { isUnapplied } from './journal.js'
+import { earlierHolders, isUnapplied } from './journal.js'
 
 /**
  * The entry that put `holder` in the stage, when the history can vouch for it: the newest
@@ -44,22 +44,9 @@ export function rollbackCandidates(
   removed: string,
   first: string | null
 ): string[] {
-  const chronological = [...applied].reverse()
-  const holders: string[] = []
-  const excluded = new Set<string>()
-  if (chronological[0]?.from) holders.push(chronological[0].from)
-  for (const entry of chronological) {
-    if (entry.kind === 'rollback' && entry.from) excluded.add(entry.from)
-    if (entry.version) {
-      excluded.delete(entry.version)
-      holders.push(entry.version)
-    }
-  }
-  excluded.add(removed)
   const out: string[] = first !== null && first !== removed ? [first] : []
-  for (let i = holders.length - 1; i >= 0; i--) {
-    const version = holders[i] as string
-    if (!excluded.has(version) && !out.includes(version)) out.push(version)
+  for (const version of earlierHolders(applied, removed)) {
+    if (!out.includes(version)) out.push(version)
   }
   return out
 }
