@@ -694,6 +694,73 @@ describe('vetting the zip before extracting it', () => {
     expect((error as ZipRefusal).message).toBe('could not be extracted (ENOENT on mkdir)')
   })
 
+  /** The byte offset of the `index`th central directory header of `zip`. */
+  function centralHeader(zip: Buffer, index: number): number {
+    let at = -1
+    for (let i = 0; i <= index; i++) at = zip.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]), at + 1)
+    expect(at).toBeGreaterThan(0)
+    return at
+  }
+
+  it('refuses two entries that share bytes (one record read as two files)', async () => {
+    // "a" is stored and its data is a whole local record of "b"; b's central entry points there.
+    const inner = makeZip([{ name: 'b', data: 'x', method: 'store' }], { streamed: false })
+    const record = inner.subarray(0, 30 + 1 + 1)
+    const zip = makeZip(
+      [
+        { name: 'a', data: record, method: 'store' },
+        { name: 'b', data: 'x', method: 'store' },
+        metrics
+      ],
+      { streamed: false }
+    )
+    zip.writeUInt32LE(30 + 1, centralHeader(zip, 1) + 42)
+    expect(await refusal(zip)).toContain(
+      'entry "b" overlaps entry "a" in the archive (two entries sharing bytes)'
+    )
+  })
+
+  it('refuses more entries than the limit before reading them', async () => {
+    const dir = await tempRoot()
+    const file = path.join(dir, 'model.zip')
+    await writeFile(file, makeZip([metrics, { name: 'a', data: 'x' }, { name: 'b', data: 'y' }]))
+    await expect(readZipDirectory(file, { maxBytes: 1024, maxEntries: 2 })).rejects.toThrow(
+      'has 3 entries, more than the 2 allowed'
+    )
+    await expect(readZipDirectory(file, { maxBytes: 1024, maxEntries: 3 })).resolves.toMatchObject({
+      totalBytes: METRICS.length + 2
+    })
+  })
+
+  it.each([
+    ['encrypted', 8, 0x0801, 'entry "w.bin" is encrypted'],
+    [
+      'compressed with bzip2',
+      10,
+      12,
+      'entry "w.bin" uses compression method 12; only stored (0) and deflate (8) are read'
+    ]
+  ])('refuses an entry %s', async (_what, field, value, expected) => {
+    const zip = makeZip([{ name: 'w.bin', data: 'hello' }, metrics])
+    zip.writeUInt16LE(value, centralHeader(zip, 0) + field)
+    expect(await refusal(zip)).toContain(expected)
+  })
+
+  it('refuses an entry whose name is not UTF-8', async () => {
+    const zip = makeZip([metrics, { name: 'wX.bin', data: 'x' }])
+    for (let at = zip.indexOf('wX.bin'); at >= 0; at = zip.indexOf('wX.bin', at + 1)) {
+      zip[at + 1] = 0xff
+    }
+    expect(await refusal(zip)).toContain('has an entry whose name is not UTF-8 ("w\u00ff.bin")')
+  })
+
+  it('refuses a truncated archive and one whose directory points past its end', async () => {
+    const zip = makeZip([metrics, { name: 'w.bin', data: 'x'.repeat(100) }])
+    expect(await refusal(zip.subarray(0, zip.length - 10))).toContain('is not a zip archive')
+    zip.writeUInt32LE(zip.length + 100, centralHeader(zip, 1) + 42)
+    expect(await refusal(zip)).toMatch(/entry "w\.bin" has a damaged local header|is truncated/)
+  })
+
   it('refuses what is not a zip', async () => {
     expect(await refusal(Buffer.from('<html>not a zip</html>'.repeat(3)))).toContain(
       'is not a zip archive'

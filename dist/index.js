@@ -59058,7 +59058,7 @@ async function withCandidateArtifact(settings, context, policy, next) {
     context.onSecret(token);
     const maxMb = settings.stage ? policy?.stages[settings.stage]?.artifact?.max_size_mb : undefined;
     // Loaded on use: the artifact client is large, and most runs do not need it.
-    const { actionsArtifactSource, fetchCandidateArtifact } = await Promise.all(/* import() */[__nccwpck_require__.e(645), __nccwpck_require__.e(649)]).then(__nccwpck_require__.bind(__nccwpck_require__, 649));
+    const { actionsArtifactSource, fetchCandidateArtifact } = await Promise.all(/* import() */[__nccwpck_require__.e(645), __nccwpck_require__.e(663), __nccwpck_require__.e(649)]).then(__nccwpck_require__.bind(__nccwpck_require__, 649));
     const fetched = await fetchCandidateArtifact({ name, ...(maxMb !== undefined ? { maxBytes: Math.floor(maxMb * candidate_artifact_MIB) } : {}) }, {
         source: actionsArtifactSource({
             token,

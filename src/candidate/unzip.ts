@@ -1,37 +1,40 @@
-// Over 600 lines of hand-written zip parsing: issue 13 moves the parsing to yauzl and keeps
-// only ModelGate's own rules (collisions, links, totals, CRC, the declared size bound) here.
-import { createReadStream, createWriteStream } from 'node:fs'
-import { mkdir, open, writeFile, type FileHandle } from 'node:fs/promises'
+import { createWriteStream } from 'node:fs'
+import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { Readable, Transform, type TransformCallback } from 'node:stream'
+import { TextDecoder } from 'node:util'
+import { Transform, type Readable, type TransformCallback } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import zlib from 'node:zlib'
+import yauzl, { type Entry, type ZipFile } from 'yauzl'
 
 /**
  * Reading and extracting a zip archive someone else made (a workflow artifact), fail-closed.
  *
- * Everything is decided on the central directory before a byte is written:
- * - an entry whose name is absolute, has a drive letter, a `..`, `.` or empty segment, a
- *   backslash or a control character is refused (no zip slip, no Windows-only escapes);
+ * yauzl reads the archive's structure (end records, zip64, the central directory, local
+ * headers, the data streams); the rules below are ModelGate's, and everything they decide is
+ * decided on the central directory and local headers before a byte is written:
+ * - an entry whose name is not UTF-8, is absolute, has a drive letter, a `..`, `.` or empty
+ *   segment, a backslash or a control character is refused (no zip slip, no Windows escapes);
  * - so is a name Windows cannot hold, on every platform (a candidate must be portable, and the
  *   action runs on Windows runners too): a device name (`CON`, `nul.txt`, `COM1`), a segment
  *   ending in a dot or a space, or one of `<>:"|?*`;
  * - a symbolic link is refused, wherever it points: `@actions/artifact` uploads the file a
  *   link points to, never the link, so a link in an artifact was put there by hand;
  * - anything else that is not a regular file or a directory (by its Unix mode) is refused;
- * - encrypted entries, compression other than stored or deflate, entries spread over several
+ * - encrypted entries, compression other than stored or deflate, archives spread over several
  *   disks, duplicate names and a file that is also a parent directory are refused;
  * - two paths that differ only in case or in Unicode normalisation (`Model.bin` and `model.bin`,
  *   `café` in NFC and in NFD, a file `a` and an entry `A/b`) are refused as duplicates: Windows
  *   and macOS would write them to one place;
+ * - an entry's local header must carry the central directory's name (no two readings of one
+ *   archive), and no two entries' records may overlap (no data shared between entries);
  * - the sum of the declared uncompressed sizes must be within the limit.
  *
  * Extraction then trusts none of those claims: each entry is written with `wx` (never over an
  * existing path, never through a link), stops as soon as it inflates beyond its declared size,
- * and must end at exactly that size with the declared CRC-32. Names are taken from the central
- * directory and must match the local header's (no two readings of one archive). A file-system
+ * and must end at exactly that size with the declared CRC-32 (yauzl checks neither the CRC nor,
+ * as configured here, the sizes: these checks are ModelGate's, with its messages). A file-system
  * error is a refusal naming the entry, never the temporary path it was written to.
- * Zip64 archives (over 4 GiB, or over 65,535 entries) are read.
  */
 
 /** An archive or an entry in it is refused; `entry` is the name as stored in the archive. */
@@ -56,16 +59,14 @@ export interface ZipEntry {
   size: number
   compressedSize: number
   crc32: number
-  localHeaderOffset: number
-  rawName: Buffer
+  /** Where the entry's data starts in the file, after its local header. */
+  dataStart: number
 }
 
 export interface ZipDirectory {
   entries: ZipEntry[]
   /** Sum of the declared uncompressed sizes. */
   totalBytes: number
-  /** Where the central directory starts: every entry's data must end before it. */
-  centralDirectoryOffset: number
 }
 
 export interface ZipLimits {
@@ -77,22 +78,6 @@ export interface ZipLimits {
 
 /** An artifact with more entries than this is refused: inode exhaustion is a denial of service too. */
 export const DEFAULT_MAX_ZIP_ENTRIES = 100_000
-/** Largest central directory read into memory (100,000 entries with long names fit well within). */
-const MAX_CENTRAL_DIRECTORY_BYTES = 64 * 1024 * 1024
-
-const EOCD_SIGNATURE = 0x06054b50
-const EOCD_SIZE = 22
-const ZIP64_LOCATOR_SIGNATURE = 0x07064b50
-const ZIP64_LOCATOR_SIZE = 20
-const ZIP64_EOCD_SIGNATURE = 0x06064b50
-const ZIP64_EOCD_SIZE = 56
-const CENTRAL_SIGNATURE = 0x02014b50
-const CENTRAL_SIZE = 46
-const LOCAL_SIGNATURE = 0x04034b50
-const LOCAL_SIZE = 30
-const ZIP64_EXTRA_ID = 0x0001
-const U16_MAX = 0xffff
-const U32_MAX = 0xffffffff
 
 const HOST_UNIX = 3
 const HOST_DARWIN = 19
@@ -101,31 +86,36 @@ const S_IFREG = 0o100000
 const S_IFDIR = 0o040000
 const S_IFLNK = 0o120000
 
-/** Read and vet the central directory of the zip file at `file`. Writes nothing. */
+/** Raw names and no size checks: the names and sizes are vetted here, with these messages. */
+const YAUZL_OPTIONS = { autoClose: false, decodeStrings: false, validateEntrySizes: false }
+
+/** Read and vet the central directory and local headers of the zip file at `file`. Writes nothing. */
 export async function readZipDirectory(file: string, limits: ZipLimits): Promise<ZipDirectory> {
-  const handle = await open(file, 'r')
+  const zip = await openZip(file)
   try {
-    const { size } = await handle.stat()
-    const end = await readEnd(handle, size)
     const maxEntries = limits.maxEntries ?? DEFAULT_MAX_ZIP_ENTRIES
-    if (end.entries > maxEntries) {
-      throw new ZipRefusal(`has ${end.entries} entries, more than the ${maxEntries} allowed`)
+    if (zip.entryCount > maxEntries) {
+      throw new ZipRefusal(`has ${zip.entryCount} entries, more than the ${maxEntries} allowed`)
     }
-    if (end.directorySize > MAX_CENTRAL_DIRECTORY_BYTES) {
-      throw new ZipRefusal(`has a central directory of ${end.directorySize} bytes; too large`)
+    const entries: ZipEntry[] = []
+    const extents: Extent[] = []
+    const decoder = new TextDecoder('utf-8', { fatal: true })
+    for await (const raw of readEntries(zip)) {
+      const { entry, extent } = await vetEntry(zip, raw, decoder)
+      entries.push(entry)
+      extents.push(extent)
     }
-    const directory = await readAt(handle, end.directoryOffset, end.directorySize)
-    const entries = parseCentralDirectory(directory, end.entries, end.directoryOffset)
     checkTree(entries)
+    checkExtents(extents)
     const totalBytes = entries.reduce((sum, entry) => sum + entry.size, 0)
     if (totalBytes > limits.maxBytes) {
       throw new ZipRefusal(
         `expands to ${totalBytes} bytes, above the limit of ${limits.maxBytes} bytes`
       )
     }
-    return { entries, totalBytes, centralDirectoryOffset: end.directoryOffset }
+    return { entries, totalBytes }
   } finally {
-    await handle.close()
+    zip.close()
   }
 }
 
@@ -134,15 +124,14 @@ export async function readZipDirectory(file: string, limits: ZipLimits): Promise
  * parent must). Throws ZipRefusal when the data does not match what the directory declared.
  */
 export async function extractZip(file: string, zip: ZipDirectory, into: string): Promise<void> {
-  let handle: FileHandle
   try {
     await mkdir(into)
-    handle = await open(file, 'r')
   } catch (error) {
     const failure = systemFailure(error)
     if (failure === undefined) throw error
     throw new ZipRefusal(`could not be extracted (${failure})`)
   }
+  const archive = await openZip(file)
   try {
     for (const entry of zip.entries) {
       const refusal = (problem: string): ZipRefusal =>
@@ -154,189 +143,133 @@ export async function extractZip(file: string, zip: ZipDirectory, into: string):
           continue
         }
         await mkdir(path.dirname(target), { recursive: true })
-        const start = await dataStart(handle, entry, zip.centralDirectoryOffset)
-        await extractEntry(file, start, entry, target, refusal)
+        await extractEntry(archive, entry, target, refusal)
       } catch (error) {
         throw classify(error, refusal)
       }
     }
   } finally {
-    await handle.close()
+    archive.close()
   }
 }
 
-interface EndRecord {
-  entries: number
-  directoryOffset: number
-  directorySize: number
+/** yauzl's answer for an archive it cannot read, as a refusal; a file-system error as it is. */
+async function openZip(file: string): Promise<ZipFile> {
+  try {
+    return await yauzl.openPromise(file, YAUZL_OPTIONS)
+  } catch (error) {
+    throw structureRefusal(error)
+  }
 }
 
-async function readEnd(handle: FileHandle, size: number): Promise<EndRecord> {
-  if (size < EOCD_SIZE) throw new ZipRefusal('is not a zip archive (too short)')
-  const tailLength = Math.min(size, EOCD_SIZE + U16_MAX)
-  const tailStart = size - tailLength
-  const tail = await readAt(handle, tailStart, tailLength)
-  let at = -1
-  for (let i = tail.length - EOCD_SIZE; i >= 0; i--) {
-    if (
-      tail.readUInt32LE(i) === EOCD_SIGNATURE &&
-      i + EOCD_SIZE + tail.readUInt16LE(i + 20) === tail.length
-    ) {
-      at = i
-      break
-    }
-  }
-  if (at < 0) throw new ZipRefusal('is not a zip archive (no end of central directory record)')
-  const eocdOffset = tailStart + at
-  let disk = tail.readUInt16LE(at + 4)
-  let directoryDisk = tail.readUInt16LE(at + 6)
-  let entriesHere = tail.readUInt16LE(at + 8)
-  let entries = tail.readUInt16LE(at + 10)
-  let directorySize = tail.readUInt32LE(at + 12)
-  let directoryOffset = tail.readUInt32LE(at + 16)
-  let directoryEnd = eocdOffset
-  const zip64 =
-    entriesHere === U16_MAX ||
-    entries === U16_MAX ||
-    directorySize === U32_MAX ||
-    directoryOffset === U32_MAX
-  if (zip64) {
-    if (eocdOffset < ZIP64_LOCATOR_SIZE) throw new ZipRefusal('has a damaged zip64 end record')
-    const locator = await readAt(handle, eocdOffset - ZIP64_LOCATOR_SIZE, ZIP64_LOCATOR_SIZE)
-    if (locator.readUInt32LE(0) !== ZIP64_LOCATOR_SIGNATURE) {
-      throw new ZipRefusal('has a damaged zip64 end record (no locator)')
-    }
-    const recordOffset = safeNumber(locator.readBigUInt64LE(8))
-    if (recordOffset + ZIP64_EOCD_SIZE > eocdOffset - ZIP64_LOCATOR_SIZE) {
-      throw new ZipRefusal('has a damaged zip64 end record (out of bounds)')
-    }
-    const record = await readAt(handle, recordOffset, ZIP64_EOCD_SIZE)
-    if (record.readUInt32LE(0) !== ZIP64_EOCD_SIGNATURE) {
-      throw new ZipRefusal('has a damaged zip64 end record')
-    }
-    disk = record.readUInt32LE(16)
-    directoryDisk = record.readUInt32LE(20)
-    entriesHere = safeNumber(record.readBigUInt64LE(24))
-    entries = safeNumber(record.readBigUInt64LE(32))
-    directorySize = safeNumber(record.readBigUInt64LE(40))
-    directoryOffset = safeNumber(record.readBigUInt64LE(48))
-    directoryEnd = recordOffset
-  }
-  if (disk !== 0 || directoryDisk !== 0 || entriesHere !== entries) {
-    throw new ZipRefusal('spans several disks')
-  }
-  if (directoryOffset + directorySize > directoryEnd) {
-    throw new ZipRefusal('has a central directory that runs past its end record')
-  }
-  return { entries, directoryOffset, directorySize }
-}
-
-function parseCentralDirectory(
-  directory: Buffer,
-  count: number,
-  directoryOffset: number
-): ZipEntry[] {
-  const entries: ZipEntry[] = []
-  const decoder = new TextDecoder('utf-8', { fatal: true })
-  let p = 0
-  for (let index = 0; index < count; index++) {
-    if (p + CENTRAL_SIZE > directory.length || directory.readUInt32LE(p) !== CENTRAL_SIGNATURE) {
-      throw new ZipRefusal(`has a damaged central directory (entry ${index + 1} of ${count})`)
-    }
-    const madeBy = directory.readUInt16LE(p + 4)
-    const flags = directory.readUInt16LE(p + 8)
-    const method = directory.readUInt16LE(p + 10)
-    const crc = directory.readUInt32LE(p + 16)
-    let compressedSize = directory.readUInt32LE(p + 20)
-    let size = directory.readUInt32LE(p + 24)
-    const nameLength = directory.readUInt16LE(p + 28)
-    const extraLength = directory.readUInt16LE(p + 30)
-    const commentLength = directory.readUInt16LE(p + 32)
-    let diskStart = directory.readUInt16LE(p + 34)
-    const externalAttributes = directory.readUInt32LE(p + 38)
-    let localHeaderOffset = directory.readUInt32LE(p + 42)
-    const nameStart = p + CENTRAL_SIZE
-    const extraStart = nameStart + nameLength
-    const next = extraStart + extraLength + commentLength
-    if (next > directory.length) {
-      throw new ZipRefusal(`has a damaged central directory (entry ${index + 1} of ${count})`)
-    }
-    const rawName = Buffer.from(directory.subarray(nameStart, extraStart))
-    let name: string
+async function* readEntries(zip: ZipFile): AsyncGenerator<Entry> {
+  const iterator = zip.eachEntry()
+  for (;;) {
+    let next: IteratorResult<Entry>
     try {
-      name = decoder.decode(rawName)
-    } catch {
-      throw new ZipRefusal(
-        `has an entry whose name is not UTF-8 (${JSON.stringify(rawName.toString('latin1'))})`
-      )
+      next = await iterator.next()
+    } catch (error) {
+      throw structureRefusal(error)
     }
-    const refuse = (problem: string): never => {
-      throw new ZipRefusal(`entry ${JSON.stringify(name)} ${problem}`, name)
-    }
+    if (next.done) return
+    yield next.value
+  }
+}
 
-    if (
-      size === U32_MAX ||
-      compressedSize === U32_MAX ||
-      localHeaderOffset === U32_MAX ||
-      diskStart === U16_MAX
-    ) {
-      const extra = zip64Extra(directory.subarray(extraStart, extraStart + extraLength))
-      if (!extra) refuse('has no zip64 sizes where it needs them')
-      const fields = extra as Buffer
-      let q = 0
-      const take = (): number => {
-        if (q + 8 > fields.length) refuse('has a truncated zip64 extra field')
-        const value = safeNumber(fields.readBigUInt64LE(q))
-        q += 8
-        return value
-      }
-      if (size === U32_MAX) size = take()
-      if (compressedSize === U32_MAX) compressedSize = take()
-      if (localHeaderOffset === U32_MAX) localHeaderOffset = take()
-      if (diskStart === U16_MAX) {
-        if (q + 4 > fields.length) refuse('has a truncated zip64 extra field')
-        diskStart = fields.readUInt32LE(q)
-      }
-    }
+function structureRefusal(error: unknown): unknown {
+  if (systemFailure(error) !== undefined || !(error instanceof Error)) return error
+  if (/end of central directory record signature not found/i.test(error.message)) {
+    return new ZipRefusal('is not a zip archive (no end of central directory record)')
+  }
+  if (/multi-disk/i.test(error.message)) return new ZipRefusal('spans several disks')
+  if (/unexpected EOF/i.test(error.message)) return new ZipRefusal('is truncated')
+  return new ZipRefusal(`is damaged (${error.message})`)
+}
 
-    const relative = checkName(name, refuse)
-    const kind = entryKind(name, madeBy, externalAttributes, refuse)
-    if (diskStart !== 0) refuse('lies on another disk')
-    if ((flags & 0x1) !== 0) refuse('is encrypted')
-    if (method !== 0 && method !== 8) {
-      refuse(`uses compression method ${method}; only stored (0) and deflate (8) are read`)
-    }
-    if (kind === 'directory' && size !== 0) refuse('is a directory with content')
-    if (method === 0 && compressedSize !== size) refuse('is stored with two different sizes')
-    if (localHeaderOffset + LOCAL_SIZE + compressedSize > directoryOffset) {
-      refuse('has data that runs into the central directory')
-    }
-    entries.push({
+/** Bytes of the file an entry's records take: local header, name, extra field, data. */
+interface Extent {
+  name: string
+  start: number
+  end: number
+}
+
+async function vetEntry(
+  zip: ZipFile,
+  raw: Entry,
+  decoder: TextDecoder
+): Promise<{ entry: ZipEntry; extent: Extent }> {
+  let name: string
+  try {
+    name = decoder.decode(raw.fileName)
+  } catch {
+    throw new ZipRefusal(
+      `has an entry whose name is not UTF-8 (${JSON.stringify(raw.fileName.toString('latin1'))})`
+    )
+  }
+  const refuse = (problem: string): never => {
+    throw new ZipRefusal(`entry ${JSON.stringify(name)} ${problem}`, name)
+  }
+  const relative = checkName(name, refuse)
+  const kind = entryKind(name, raw.versionMadeBy, raw.externalFileAttributes, refuse)
+  const method = raw.compressionMethod
+  const size = raw.uncompressedSize
+  const compressedSize = raw.compressedSize
+  if ((raw.generalPurposeBitFlag & 0x1) !== 0) refuse('is encrypted')
+  if (method !== 0 && method !== 8) {
+    refuse(`uses compression method ${method}; only stored (0) and deflate (8) are read`)
+  }
+  if (kind === 'directory' && size !== 0) refuse('is a directory with content')
+  if (method === 0 && compressedSize !== size) refuse('is stored with two different sizes')
+
+  let local: { fileDataStart: number; fileName: Buffer }
+  try {
+    local = await zip.readLocalFileHeaderPromise(raw)
+  } catch (error) {
+    const refused = structureRefusal(error)
+    if (!(refused instanceof ZipRefusal)) throw refused
+    refuse(`has a damaged local header (${refused.message})`)
+    throw refused
+  }
+  if (!local.fileName.equals(raw.fileName)) {
+    refuse(`is named ${JSON.stringify(local.fileName.toString('utf8'))} in its local header`)
+  }
+  return {
+    entry: {
       name,
       path: relative,
       kind,
       method,
       size,
       compressedSize,
-      crc32: crc,
-      localHeaderOffset,
-      rawName
-    })
-    p = next
+      crc32: raw.crc32,
+      dataStart: local.fileDataStart
+    },
+    extent: {
+      name,
+      start: raw.relativeOffsetOfLocalHeader,
+      end: local.fileDataStart + compressedSize
+    }
   }
-  return entries
 }
 
-function zip64Extra(extra: Buffer): Buffer | undefined {
-  let p = 0
-  while (p + 4 <= extra.length) {
-    const id = extra.readUInt16LE(p)
-    const length = extra.readUInt16LE(p + 2)
-    if (p + 4 + length > extra.length) return undefined
-    if (id === ZIP64_EXTRA_ID) return extra.subarray(p + 4, p + 4 + length)
-    p += 4 + length
+/**
+ * No two entries may share bytes: an honest writer lays entries one after another, and
+ * overlapping entries (one deflate stream read as many files) are how the densest zip bombs
+ * are built. yauzl already bounds every entry by the end of the file.
+ */
+function checkExtents(extents: readonly Extent[]): void {
+  const sorted = [...extents].sort((a, b) => a.start - b.start)
+  for (let i = 1; i < sorted.length; i++) {
+    const before = sorted[i - 1] as Extent
+    const after = sorted[i] as Extent
+    if (after.start < before.end) {
+      throw new ZipRefusal(
+        `entry ${JSON.stringify(after.name)} overlaps entry ${JSON.stringify(before.name)} ` +
+          'in the archive (two entries sharing bytes)',
+        after.name
+      )
+    }
   }
-  return undefined
 }
 
 /**
@@ -459,50 +392,34 @@ function difference(a: string, b: string): string {
   return 'in case or Unicode normalisation'
 }
 
-async function dataStart(
-  handle: FileHandle,
-  entry: ZipEntry,
-  directoryOffset: number
-): Promise<number> {
-  const header = await readAt(handle, entry.localHeaderOffset, LOCAL_SIZE)
-  const refuse = (problem: string): never => {
-    throw new ZipRefusal(`entry ${JSON.stringify(entry.name)} ${problem}`, entry.name)
-  }
-  if (header.readUInt32LE(0) !== LOCAL_SIGNATURE) refuse('has a damaged local header')
-  const nameLength = header.readUInt16LE(26)
-  const extraLength = header.readUInt16LE(28)
-  const start = entry.localHeaderOffset + LOCAL_SIZE + nameLength + extraLength
-  if (start + entry.compressedSize > directoryOffset) {
-    refuse('has data that runs into the central directory')
-  }
-  const localName = await readAt(handle, entry.localHeaderOffset + LOCAL_SIZE, nameLength)
-  if (!localName.equals(entry.rawName)) {
-    refuse(`is named ${JSON.stringify(localName.toString('utf8'))} in its local header`)
-  }
-  return start
-}
-
 async function extractEntry(
-  file: string,
-  start: number,
+  zip: ZipFile,
   entry: ZipEntry,
   target: string,
   refusal: (problem: string) => ZipRefusal
 ): Promise<void> {
-  if (entry.compressedSize === 0 && entry.method === 0) {
+  if (entry.compressedSize === 0) {
+    if (entry.method !== 0) throw refusal('is damaged (no data)')
     await writeNew(target, entry, refusal)
     return
   }
-  const source =
-    entry.compressedSize === 0
-      ? Readable.from([])
-      : createReadStream(file, { start, end: start + entry.compressedSize - 1 })
+  // yauzl 3.4.0's openReadStreamLowLevelPromise calls the wrong method; the callback form works.
+  const source = await new Promise<Readable>((resolve, reject) =>
+    zip.openReadStreamLowLevel(
+      entry.dataStart,
+      entry.compressedSize,
+      0,
+      entry.compressedSize,
+      entry.method === 8,
+      entry.size,
+      (error, stream) => (error ? reject(error) : resolve(stream))
+    )
+  )
   const guard = new SizeGuard(entry.size, () =>
     refusal(`expands beyond its declared ${entry.size} bytes`)
   )
   const sink = createWriteStream(target, { flags: 'wx' })
-  if (entry.method === 8) await pipeline(source, zlib.createInflateRaw(), guard, sink)
-  else await pipeline(source, guard, sink)
+  await pipeline(source, guard, sink)
   if (guard.bytes !== entry.size) {
     throw refusal(`holds ${guard.bytes} bytes, not its declared ${entry.size}`)
   }
@@ -566,22 +483,6 @@ class SizeGuard extends Transform {
     this.crc = crc32(chunk, this.crc)
     callback(null, chunk)
   }
-}
-
-async function readAt(handle: FileHandle, position: number, length: number): Promise<Buffer> {
-  const buffer = Buffer.alloc(length)
-  let read = 0
-  while (read < length) {
-    const { bytesRead } = await handle.read(buffer, read, length - read, position + read)
-    if (bytesRead === 0) throw new ZipRefusal('is truncated')
-    read += bytesRead
-  }
-  return buffer
-}
-
-function safeNumber(value: bigint): number {
-  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new ZipRefusal('has an impossible size')
-  return Number(value)
 }
 
 // zlib.crc32 arrived in Node 20.15 / 22.2; the CLI supports every Node 20.
