@@ -16,7 +16,8 @@ import { quietActionsCore } from './helpers/quiet-core.js'
 
 // `@actions/github` reads GITHUB_API_URL once, when first imported: the modules under test are
 // imported only after the stand-in is listening and the variable points at it.
-type ArtifactModule = typeof import('../src/candidate/artifact.js')
+type ArtifactModule = typeof import('../src/candidate/artifact.js') &
+  typeof import('../src/github/artifact-source.js')
 type LoadModule = typeof import('../src/candidate/load.js')
 let artifacts: ArtifactModule
 let load: LoadModule
@@ -44,7 +45,10 @@ beforeAll(async () => {
   process.env.GITHUB_SERVER_URL = 'https://github.com'
   delete process.env.ACTIONS_RUNTIME_TOKEN
   delete process.env.ACTIONS_RESULTS_URL
-  artifacts = await import('../src/candidate/artifact.js')
+  artifacts = {
+    ...(await import('../src/candidate/artifact.js')),
+    ...(await import('../src/github/artifact-source.js'))
+  }
   load = await import('../src/candidate/load.js')
 })
 

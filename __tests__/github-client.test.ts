@@ -2,7 +2,8 @@
  * createOctokit with its one retry policy, over a hand-written fake `fetch` that answers a
  * scripted sequence of responses. Waits are scaled down with `retryAfterBaseMs`.
  */
-import { apiError, createOctokit, type GitHubApi, type Logger } from '../src/github/client.js'
+import { apiError, createOctokit, type GitHubApi } from '../src/github/client.js'
+import type { Logger } from '../src/log.js'
 import { DEFAULT_RETRY_POLICY, RateLimitedError, withRetries } from '../src/github/retry.js'
 import { PermissionError } from '../src/errors.js'
 

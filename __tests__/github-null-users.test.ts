@@ -3,7 +3,8 @@
 // judged is skipped and said; nothing crashes. Against the GitHub API stand-in, through
 // ModelGate's own Octokit.
 import { approvalsGate } from '../src/gates/approvals.js'
-import { createOctokit, type Logger } from '../src/github/client.js'
+import { createOctokit } from '../src/github/client.js'
+import type { Logger } from '../src/log.js'
 import { findMergedPullRequests, parsePullRequest } from '../src/github/pulls.js'
 import { gatherReviewEvidence, octokitReviewSource } from '../src/github/reviews.js'
 import { Approvals } from '../src/policy/schema.js'

@@ -6,7 +6,7 @@ import {
   REFERENCE_END,
   REFERENCE_START,
   replaceReferenceSection
-} from '../src/policy/reference.js'
+} from '../scripts/docs/policy-reference.js'
 
 const STALE = 'is stale: run `npm run schema` and commit the result'
 

@@ -6,7 +6,7 @@ import {
   ACTION_START,
   actionReferenceMarkdown,
   replaceSection
-} from '../src/docs/action-reference.js'
+} from '../scripts/docs/action-reference.js'
 
 const actionText = readFileSync('action.yml', 'utf8')
 const action = parse(actionText) as {

@@ -6,13 +6,13 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { auditSchemaFileText } from '../src/audit/record.js'
 import { policyJsonSchema, policySchemaFileText } from '../src/policy/json-schema.js'
-import { policyReferenceMarkdown, replaceReferenceSection } from '../src/policy/reference.js'
+import { policyReferenceMarkdown, replaceReferenceSection } from './docs/policy-reference.js'
 import {
   ACTION_END,
   ACTION_START,
   actionReferenceMarkdown,
   replaceSection
-} from '../src/docs/action-reference.js'
+} from './docs/action-reference.js'
 
 const SCHEMA_FILE = 'policies/policy.schema.json'
 const README = 'README.md'

@@ -20099,6 +20099,18 @@ function parseMlflowReference(where) {
     return { name, version: label };
 }
 
+;// CONCATENATED MODULE: ./src/policy/stages.ts
+
+/** The policy's rules for `stage`; NotFoundError (exit 3) naming the stages it has. */
+function findStage(policy, stage) {
+    const stagePolicy = Object.hasOwn(policy.stages, stage) ? policy.stages[stage] : undefined;
+    if (!stagePolicy) {
+        const known = Object.keys(policy.stages);
+        throw new NotFoundError(`stage "${stage}" is not defined in the policy for ${policy.model}; it defines: ${known.join(', ')}`);
+    }
+    return stagePolicy;
+}
+
 ;// CONCATENATED MODULE: ./src/gates/format.ts
 /**
  * Number and size formatting shared by the gates (in their messages) and the report
@@ -21305,15 +21317,6 @@ function decide(gates, warnings) {
     }
     return 'pass';
 }
-/** The policy's rules for `stage`; NotFoundError (exit 3) naming the stages it has. */
-function findStage(policy, stage) {
-    const stagePolicy = Object.hasOwn(policy.stages, stage) ? policy.stages[stage] : undefined;
-    if (!stagePolicy) {
-        const known = Object.keys(policy.stages);
-        throw new NotFoundError(`stage "${stage}" is not defined in the policy for ${policy.model}; it defines: ${known.join(', ')}`);
-    }
-    return stagePolicy;
-}
 function onlySource(stage) {
     return stage.from.length === 1 ? stage.from[0] : undefined;
 }
@@ -21368,6 +21371,8 @@ function metricsNamedByPolicy(policy) {
 function evaluate_optional(key, value) {
     return value === undefined ? {} : { [key]: value };
 }
+// Callers found it here before it moved to policy/ (gates throw nothing of their own).
+
 
 ;// CONCATENATED MODULE: ./src/policy/locate.ts
 
@@ -26551,14 +26556,10 @@ function mlflowAuthFromEnv(env) {
 
 
 
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
-;// CONCATENATED MODULE: ./src/registry/git-model-source.ts
-
-
+;// CONCATENATED MODULE: ./src/registry/git/model-source.ts
 
 
 
@@ -26569,7 +26570,7 @@ var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_
 /**
  * Reads a registered version's files as they were at its registration commit:
  * the model directory (policy `path`, else `artifacts.<model>.path` in that
- * commit's dvc.yaml, as GTO reads it) is exported with `git archive` into a
+ * commit's dvc.yaml, as GTO reads it) is checked out of that commit into a
  * temporary directory, loaded like any candidate, then removed.
  */
 function createGitModelSource(options) {
@@ -26617,21 +26618,29 @@ async function dvcArtifactPath(git, commit, model) {
     }
     return artifactPath;
 }
-const execFileAsync = (0,external_node_util_namespaceObject.promisify)(external_node_child_process_namespaceObject.execFile);
-/** Exports `modelPath` at `commit` into a temporary directory for `use`, then removes it. */
+/**
+ * Checks `modelPath` at `commit` out into a temporary directory for `use`, then removes it.
+ * Through git alone (a scratch index: the checkout's own index and files are untouched), so
+ * every byte comes past the injected runner, and every file is there (`git archive` would
+ * leave out what `.gitattributes` marks `export-ignore`).
+ */
 async function withExport(git, commit, modelPath, use) {
     const scratch = await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join((0,external_node_os_namespaceObject.tmpdir)(), 'modelgate-version-'));
     try {
-        const archive = external_node_path_default().join(scratch, 'version.tar');
-        const exported = await git(['archive', '--format=tar', '-o', archive, commit, '--', modelPath]);
-        if (exported.code !== 0) {
-            throw new NotFoundError(`Cannot read ${modelPath} at ${commit.slice(0, 12)}: ${exported.stderr.trim() || 'git archive failed'}`);
+        const env = { GIT_INDEX_FILE: external_node_path_default().join(scratch, 'index') };
+        const inside = modelPath.replace(/\/+$/, '');
+        const tree = inside === '' || inside === '.' ? `${commit}^{tree}` : `${commit}:${inside}`;
+        const read = await git(['read-tree', tree], { env });
+        if (read.code !== 0) {
+            throw new NotFoundError(`Cannot read ${modelPath} at ${commit.slice(0, 12)}: ${read.stderr.trim() || 'git read-tree failed'}`);
         }
-        const tree = external_node_path_default().join(scratch, 'tree');
-        await (0,promises_namespaceObject.mkdir)(tree);
-        // git archive writes only paths inside the repository; loadCandidate still refuses links that leave.
-        await execFileAsync('tar', ['-xf', archive, '-C', tree]);
-        return await use(external_node_path_default().join(tree, modelPath));
+        const dir = external_node_path_default().join(scratch, 'tree');
+        const written = await git(['checkout-index', '--all', '--force', `--prefix=${dir}/`], { env });
+        if (written.code !== 0) {
+            throw new Error(`Could not check ${modelPath} at ${commit.slice(0, 12)} out: ${written.stderr.trim()}`);
+        }
+        // loadCandidate refuses links that leave the directory, as for any candidate.
+        return await use(dir);
     }
     finally {
         await (0,promises_namespaceObject.rm)(scratch, { recursive: true, force: true });
@@ -26673,6 +26682,8 @@ function parseMessage(message) {
     return { summary };
 }
 
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./src/registry/git/runner.ts
 
 /**
@@ -29068,9 +29079,9 @@ async function openRegistry(cwd, policy, options = {}) {
     const root = top.code === 0 ? top.stdout.trim() : cwd;
     if (policy?.registry.type === 'mlflow') {
         const env = options.env ?? {};
-        const trackingUri = policy.registry.uri ?? options.registryUri ?? env.MLFLOW_TRACKING_URI;
+        const trackingUri = policy.registry.uri ?? env.MLFLOW_TRACKING_URI;
         if (!trackingUri) {
-            throw new InvalidInputError('The policy uses an MLflow registry but names no tracking URI: set registry.uri, the registry-uri input or MLFLOW_TRACKING_URI');
+            throw new InvalidInputError('The policy uses an MLflow registry but names no tracking URI: set registry.uri in the policy, or MLFLOW_TRACKING_URI in the environment');
         }
         const auth = mlflowAuthFromEnv(env);
         // The Basic header's base64 too: a server may echo it.

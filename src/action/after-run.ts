@@ -1,6 +1,6 @@
 import type { AuditRecord } from '../audit/record.js'
 import { auditSummaryMarkdown, uploadAuditRecords, type AuditUploader } from '../audit/publish.js'
-import type { Logger } from '../github/client.js'
+import type { Logger } from '../log.js'
 import {
   notificationFor,
   postNotification,

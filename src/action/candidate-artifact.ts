@@ -30,7 +30,8 @@ export async function withCandidateArtifact<T extends CommandOutcome>(
   context.onSecret(token)
   const maxMb = settings.stage ? policy?.stages[settings.stage]?.artifact?.max_size_mb : undefined
   // Loaded on use: the artifact client is large, and most runs do not need it.
-  const { actionsArtifactSource, fetchCandidateArtifact } = await import('../candidate/artifact.js')
+  const { fetchCandidateArtifact } = await import('../candidate/artifact.js')
+  const { actionsArtifactSource } = await import('../github/artifact-source.js')
   const fetched = await fetchCandidateArtifact(
     { name, ...(maxMb !== undefined ? { maxBytes: Math.floor(maxMb * MIB) } : {}) },
     {

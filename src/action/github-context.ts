@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises'
 import { InvalidInputError, PermissionError, errorMessage } from '../errors.js'
 import type { Settings } from '../inputs.js'
-import { createOctokit, type GitHubApi, type Logger, type RepoRef } from '../github/client.js'
+import { createOctokit, type GitHubApi, type RepoRef } from '../github/client.js'
+import type { Logger } from '../log.js'
 import type { RunnerContext } from './commands.js'
 
 /** What the event router needs beyond {@link RunnerContext}: where GitHub is and how to log. */

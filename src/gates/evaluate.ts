@@ -1,6 +1,6 @@
 import type { Candidate, Signature } from '../candidate/types.js'
-import { NotFoundError } from '../errors.js'
 import type { Policy, StagePolicy } from '../policy/schema.js'
+import { findStage } from '../policy/stages.js'
 import { approvalsGate, type ReviewEvidence } from './approvals.js'
 import { artifactGate } from './artifact.js'
 import { checksGate, type CheckRunEvidence } from './checks.js'
@@ -221,18 +221,6 @@ export function decide(gates: readonly GateResult[], warnings: readonly string[]
   return 'pass'
 }
 
-/** The policy's rules for `stage`; NotFoundError (exit 3) naming the stages it has. */
-export function findStage(policy: Policy, stage: string): StagePolicy {
-  const stagePolicy = Object.hasOwn(policy.stages, stage) ? policy.stages[stage] : undefined
-  if (!stagePolicy) {
-    const known = Object.keys(policy.stages)
-    throw new NotFoundError(
-      `stage "${stage}" is not defined in the policy for ${policy.model}; it defines: ${known.join(', ')}`
-    )
-  }
-  return stagePolicy
-}
-
 function onlySource(stage: StagePolicy): string | undefined {
   return stage.from.length === 1 ? stage.from[0] : undefined
 }
@@ -293,3 +281,6 @@ function metricsNamedByPolicy(policy: Policy): Set<string> {
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V })
 }
+
+// Callers found it here before it moved to policy/ (gates throw nothing of their own).
+export { findStage }

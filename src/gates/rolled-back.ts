@@ -1,6 +1,17 @@
-import type { StageRemoval } from '../registry/port.js'
 import { utc } from './min-days.js'
 import type { GateResult } from './types.js'
+
+/**
+ * When a version was last taken out of a stage, as this gate reads it. Owned here so gates stay
+ * pure of the registry; the registry port's StageRemoval has this shape.
+ */
+export interface StageRemoval {
+  at: Date
+  by: string
+  reason?: string
+  /** Backend identifier of the removal (git: the tag name). */
+  eventId: string
+}
 
 export interface RolledBackContext {
   version: string

@@ -1,6 +1,7 @@
 import { getOctokit } from '@actions/github'
 import { ModelGateError, PermissionError, errorMessage } from '../errors.js'
 import { DEFAULT_RETRY_POLICY, RateLimitedError, withRetries, type RetryPolicy } from './retry.js'
+import type { Logger } from '../log.js'
 
 /**
  * The part of an Octokit the adapters use: a route request and `paginate`. The Octokit from
@@ -28,12 +29,6 @@ export interface RepoRef {
 }
 
 /** Where the GitHub adapters log: `@actions/core` fits (`core.debug`, `core.info`, `core.warning`). */
-export interface Logger {
-  debug(message: string): void
-  info(message: string): void
-  warning(message: string): void
-}
-
 export interface OctokitOptions {
   /** The REST API root: `GITHUB_API_URL` on a runner (`https://ghe.example.com/api/v3` on GHES). */
   baseUrl: string

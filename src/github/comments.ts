@@ -1,3 +1,4 @@
+import type { Logger } from '../log.js'
 import { COMMENT_LIMIT } from '../report/comment.js'
 import { tokenLogin } from './identity.js'
 import {
@@ -7,7 +8,6 @@ import {
   stringField,
   unexpected,
   type GitHubApi,
-  type Logger,
   type RepoRef
 } from './client.js'
 

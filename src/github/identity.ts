@@ -1,5 +1,6 @@
 import { errorMessage } from '../errors.js'
-import { field, httpStatus, stringField, type GitHubApi, type Logger } from './client.js'
+import type { Logger } from '../log.js'
+import { field, httpStatus, stringField, type GitHubApi } from './client.js'
 
 /**
  * The login the token acts as, so that ModelGate edits only comments it wrote itself; undefined

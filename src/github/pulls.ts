@@ -1,3 +1,4 @@
+import type { Logger } from '../log.js'
 import {
   apiError,
   field,
@@ -5,7 +6,6 @@ import {
   stringField,
   unexpected,
   type GitHubApi,
-  type Logger,
   type RepoRef
 } from './client.js'
 

@@ -1,3 +1,4 @@
+import type { Logger } from '../log.js'
 import {
   countedApprovers,
   reviewersToVerify,
@@ -9,15 +10,7 @@ import {
 } from '../gates/approvals.js'
 import type { ApprovalsPolicy } from '../policy/schema.js'
 import { octokitRepoAccess, type RepoAccess } from './access.js'
-import {
-  apiError,
-  field,
-  stringField,
-  unexpected,
-  type GitHubApi,
-  type Logger,
-  type RepoRef
-} from './client.js'
+import { apiError, field, stringField, unexpected, type GitHubApi, type RepoRef } from './client.js'
 import { getPullRequest, type PullRequestInfo } from './pulls.js'
 
 /** Where pull requests and their reviews come from, and who the reviewers are. */

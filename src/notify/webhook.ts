@@ -11,7 +11,7 @@
  * {@link maskableParts} gives the caller the strings to mask in the job log.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { Logger } from '../github/client.js'
+import type { Logger } from '../log.js'
 import type { Decision } from '../gates/types.js'
 
 /** What happened: a promotion, a rollback, or a promotion forced past failing gates. */

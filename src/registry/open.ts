@@ -1,6 +1,6 @@
 import { InvalidInputError, NotFoundError } from '../errors.js'
 import type { Policy } from '../policy/schema.js'
-import { createGitModelSource } from './git-model-source.js'
+import { createGitModelSource } from './git/model-source.js'
 import { createGitRegistry, createGitRunner, readGtoStages } from './git/index.js'
 import type { GitRunner } from './git/runner.js'
 import { withTagCache } from './git/tag-cache.js'
@@ -17,9 +17,7 @@ export interface OpenedRegistry {
 }
 
 export interface OpenOptions {
-  /** MLflow tracking URI when the policy names none (the `registry-uri` input, MLFLOW_TRACKING_URI). */
-  registryUri?: string
-  /** Where MLflow credentials come from (MLflow's own variable names). */
+  /** Where MLflow's tracking URI (when the policy names none) and credentials come from (MLflow's own variable names). */
   env?: Record<string, string | undefined>
   /** Called with every secret before it is used, so the action can mask it. */
   onSecret?: (secret: string) => void
@@ -39,10 +37,10 @@ export async function openRegistry(
   const root = top.code === 0 ? top.stdout.trim() : cwd
   if (policy?.registry.type === 'mlflow') {
     const env = options.env ?? {}
-    const trackingUri = policy.registry.uri ?? options.registryUri ?? env.MLFLOW_TRACKING_URI
+    const trackingUri = policy.registry.uri ?? env.MLFLOW_TRACKING_URI
     if (!trackingUri) {
       throw new InvalidInputError(
-        'The policy uses an MLflow registry but names no tracking URI: set registry.uri, the registry-uri input or MLFLOW_TRACKING_URI'
+        'The policy uses an MLflow registry but names no tracking URI: set registry.uri in the policy, or MLFLOW_TRACKING_URI in the environment'
       )
     }
     const auth = mlflowAuthFromEnv(env)

@@ -1,15 +1,13 @@
-import { execFile } from 'node:child_process'
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { promisify } from 'node:util'
 import { parse as parseYaml } from 'yaml'
-import { candidateDigest } from '../candidate/digest.js'
-import { loadCandidate, walkAndHash } from '../candidate/load.js'
-import { InvalidInputError, NotFoundError } from '../errors.js'
-import type { GitRunner } from './git/runner.js'
-import type { ModelSource } from './model-source.js'
-import type { Registry } from './port.js'
+import { candidateDigest } from '../../candidate/digest.js'
+import { loadCandidate, walkAndHash } from '../../candidate/load.js'
+import { InvalidInputError, NotFoundError } from '../../errors.js'
+import type { ModelSource } from '../model-source.js'
+import type { Registry } from '../port.js'
+import type { GitRunner } from './runner.js'
 
 export interface GitModelSourceOptions {
   git: GitRunner
@@ -21,7 +19,7 @@ export interface GitModelSourceOptions {
 /**
  * Reads a registered version's files as they were at its registration commit:
  * the model directory (policy `path`, else `artifacts.<model>.path` in that
- * commit's dvc.yaml, as GTO reads it) is exported with `git archive` into a
+ * commit's dvc.yaml, as GTO reads it) is checked out of that commit into a
  * temporary directory, loaded like any candidate, then removed.
  */
 export function createGitModelSource(options: GitModelSourceOptions): ModelSource {
@@ -71,9 +69,12 @@ async function dvcArtifactPath(git: GitRunner, commit: string, model: string): P
   return artifactPath
 }
 
-const execFileAsync = promisify(execFile)
-
-/** Exports `modelPath` at `commit` into a temporary directory for `use`, then removes it. */
+/**
+ * Checks `modelPath` at `commit` out into a temporary directory for `use`, then removes it.
+ * Through git alone (a scratch index: the checkout's own index and files are untouched), so
+ * every byte comes past the injected runner, and every file is there (`git archive` would
+ * leave out what `.gitattributes` marks `export-ignore`).
+ */
 async function withExport<T>(
   git: GitRunner,
   commit: string,
@@ -82,18 +83,24 @@ async function withExport<T>(
 ): Promise<T> {
   const scratch = await mkdtemp(path.join(tmpdir(), 'modelgate-version-'))
   try {
-    const archive = path.join(scratch, 'version.tar')
-    const exported = await git(['archive', '--format=tar', '-o', archive, commit, '--', modelPath])
-    if (exported.code !== 0) {
+    const env = { GIT_INDEX_FILE: path.join(scratch, 'index') }
+    const inside = modelPath.replace(/\/+$/, '')
+    const tree = inside === '' || inside === '.' ? `${commit}^{tree}` : `${commit}:${inside}`
+    const read = await git(['read-tree', tree], { env })
+    if (read.code !== 0) {
       throw new NotFoundError(
-        `Cannot read ${modelPath} at ${commit.slice(0, 12)}: ${exported.stderr.trim() || 'git archive failed'}`
+        `Cannot read ${modelPath} at ${commit.slice(0, 12)}: ${read.stderr.trim() || 'git read-tree failed'}`
       )
     }
-    const tree = path.join(scratch, 'tree')
-    await mkdir(tree)
-    // git archive writes only paths inside the repository; loadCandidate still refuses links that leave.
-    await execFileAsync('tar', ['-xf', archive, '-C', tree])
-    return await use(path.join(tree, modelPath))
+    const dir = path.join(scratch, 'tree')
+    const written = await git(['checkout-index', '--all', '--force', `--prefix=${dir}/`], { env })
+    if (written.code !== 0) {
+      throw new Error(
+        `Could not check ${modelPath} at ${commit.slice(0, 12)} out: ${written.stderr.trim()}`
+      )
+    }
+    // loadCandidate refuses links that leave the directory, as for any candidate.
+    return await use(dir)
   } finally {
     await rm(scratch, { recursive: true, force: true })
   }
