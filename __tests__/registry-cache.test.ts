@@ -1,7 +1,7 @@
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { createGitRegistry } from '../src/registry/git/adapter.js'
-import { generateBenchRepo } from '../src/registry/git/bench-repo.js'
+import { generateBenchRepo } from '../scripts/bench/bench-repo.js'
 import type { GitRunner } from '../src/registry/git/runner.js'
 import { gitOk } from '../src/registry/git/runner.js'
 import type { RegistryState } from '../src/registry/git/state.js'

@@ -5,10 +5,10 @@
  * `git fast-import` stream (seconds, not 10,000 `git tag` processes). Refs
  * are packed afterwards, as in a real clone.
  */
-import { formatMessage } from './message.js'
-import type { GitRunner } from './runner.js'
-import { gitOk } from './runner.js'
-import { formatTagName } from './tag-name.js'
+import { formatMessage } from '../../src/registry/git/message.js'
+import type { GitRunner } from '../../src/registry/git/runner.js'
+import { gitOk } from '../../src/registry/git/runner.js'
+import { formatTagName } from '../../src/registry/git/tag-name.js'
 
 export interface BenchRepoOptions {
   model?: string
