@@ -183,7 +183,12 @@ describe.each(backends.map(backend => [backend.name, backend] as const))(
           [PROD, v1, 'alice']
         ])
 
+        // Every model's status and history include this one's, as the one-model reads give them.
+        const everyStatus = await s.registry.status()
+        expect(everyStatus.find(m => m.model === s.model)).toEqual(status)
         const history = await s.registry.history(s.model)
+        const everyHistory = await s.registry.history()
+        expect(everyHistory.filter(e => e.model === s.model)).toEqual(history)
         expect(gist(history[0] as RegistryEvent)).toEqual(gist(event))
         expect(history[0]?.byEmail).toBe(alice.actorEmail)
         expect(history[0]?.audit?.record).toEqual(RECORD)
@@ -255,6 +260,9 @@ describe.each(backends.map(backend => [backend.name, backend] as const))(
       it('without a version puts the previous holder back; takenOutOf reports the removal, by whom and why', async () => {
         const [v1, v2] = (await promoted(2)) as [string, string]
         const { events } = written(await s.registry.rollback(s.model, PROD, undefined, bob))
+        // The events written, oldest first; the last puts v1 back.
+        const times = events.map(e => e.at.getTime())
+        expect(times).toEqual([...times].sort((a, b) => a - b))
         expect(gist(events[events.length - 1] as RegistryEvent)).toEqual({
           kind: 'assignment',
           model: s.model,
@@ -276,6 +284,32 @@ describe.each(backends.map(backend => [backend.name, backend] as const))(
         expect(removal?.eventId).toEqual(expect.any(String))
         expect(Number.isNaN(removal?.at.getTime())).toBe(false)
         expect(await s.registry.takenOutOf(s.model, v1, PROD)).toBeUndefined()
+      })
+
+      it('a second rollback goes further back, never to the version the first took out', async () => {
+        const [v1, v2, v3] = (await promoted(3)) as [string, string, string]
+        written(await s.registry.rollback(s.model, PROD, undefined, bob))
+        expect((await s.registry.getStage(s.model, PROD))?.version).toBe(v2)
+        written(await s.registry.rollback(s.model, PROD, undefined, bob))
+        expect((await s.registry.getStage(s.model, PROD))?.version).toBe(v1)
+        for (const out of [v2, v3]) {
+          expect(await s.registry.takenOutOf(s.model, out, PROD)).toMatchObject({ by: 'bob' })
+        }
+      })
+
+      // The port: "default: the stage's previous holder". Git fails this today: after a newer
+      // version is replaced by an older one, a rollback finds no earlier holder (NotFoundError),
+      // though its own takenOutOf says the newer one was replaced, not taken out.
+      it('puts the previous holder back even when it is newer than the holder', async () => {
+        const [v1, v2] = (await versions(2)) as [string, string]
+        written(await s.registry.assign(s.model, v2, PROD, alice))
+        written(await s.registry.assign(s.model, v1, PROD, alice))
+        written(await s.registry.rollback(s.model, PROD, undefined, bob))
+        expect((await s.registry.getStage(s.model, PROD))?.version).toBe(v2)
+        expect(await s.registry.takenOutOf(s.model, v1, PROD)).toMatchObject({
+          by: 'bob',
+          reason: bob.reason
+        })
       })
 
       it('assigning the rolled-back version again clears takenOutOf', async () => {
@@ -352,6 +386,15 @@ describe.each(backends.map(backend => [backend.name, backend] as const))(
           reason: bob.reason
         })
       })
+      it('a dry run writes nothing and returns what the real unassignment then writes', async () => {
+        const [v1] = (await promoted(1)) as [string]
+        const before = await s.raw()
+        const plan = planned(await s.registry.unassign(s.model, v1, PROD, bob, { dryRun: true }))
+        expect(await s.raw()).toBe(before)
+        expect((await s.registry.getStage(s.model, PROD))?.version).toBe(v1)
+        const { events } = written(await s.registry.unassign(s.model, v1, PROD, bob))
+        expect(events.map(gist)).toEqual(plan.map(gist))
+      })
     })
 
     describe('revalidate', () => {
@@ -368,12 +411,25 @@ describe.each(backends.map(backend => [backend.name, backend] as const))(
         expect(seen[0]?.context.holder).toBeUndefined()
         expect(seen[0]?.raw).toBe(before)
 
-        before = await s.raw()
-        written(await s.registry.assign(s.model, v2, PROD, alice, { revalidate }))
-        expect(seen).toHaveLength(2)
-        expect(seen[1]?.context).toMatchObject({ model: s.model, stage: PROD, attempt: 1 })
-        expect(seen[1]?.context.holder).toMatchObject({ model: s.model, stage: PROD, version: v1 })
-        expect(seen[1]?.raw).toBe(before)
+        // A replacement, a rollback and an unassignment each see the holder they act on.
+        const writes: Array<[() => Promise<WriteResult>, string]> = [
+          [() => s.registry.assign(s.model, v2, PROD, alice, { revalidate }), v1],
+          [() => s.registry.rollback(s.model, PROD, undefined, bob, { revalidate }), v2],
+          [() => s.registry.unassign(s.model, v1, PROD, bob, { revalidate }), v1]
+        ]
+        for (const [write, holder] of writes) {
+          before = await s.raw()
+          seen.length = 0
+          written(await write())
+          expect(seen).toHaveLength(1)
+          expect(seen[0]?.context).toMatchObject({ model: s.model, stage: PROD, attempt: 1 })
+          expect(seen[0]?.context.holder).toMatchObject({
+            model: s.model,
+            stage: PROD,
+            version: holder
+          })
+          expect(seen[0]?.raw).toBe(before)
+        }
       })
 
       it('is not called when there is nothing to write', async () => {

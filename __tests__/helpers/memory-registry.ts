@@ -290,10 +290,16 @@ function apply(state: ModelState, event: RegistryEvent, audit: AuditFacts): void
   })
 }
 
-/** The newest holder of `stage` before the current one that is not the current one. */
+/**
+ * The version a rollback restores by default: the newest earlier holder of `stage` other than
+ * the current one that no removal stands against (a version a rollback took out never slips
+ * back in through a later one).
+ */
 function previousHolder(state: ModelState, stage: string, current: string): string | undefined {
   const assigned = state.events.filter(e => e.kind === 'assignment' && e.stage === stage)
-  return assigned.reverse().find(e => e.version !== current)?.version
+  return assigned
+    .reverse()
+    .find(e => e.version !== current && !state.removals.has(`${e.version}\0${stage}`))?.version
 }
 
 function registered(state: ModelState | undefined, model: string, version: string): StoredVersion {
