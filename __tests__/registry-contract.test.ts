@@ -432,6 +432,41 @@ describe.each(backends.map(backend => [backend.name, backend] as const))(
         }
       })
 
+      // The port: revalidate is "called before every write attempt"; history is "every event".
+      // MLflow (both modes) fails the last check today: the rival's history entry is lost. Its
+      // first attempt writes the history tag from the journal it read before the rival wrote,
+      // then, finding the alias moved, undoes that step by restoring the value it read: the
+      // rival's entry is overwritten, and its promotion of v3 is gone from history().
+      it('after a lost race is called again with the new holder and the next attempt; the write then lands', async () => {
+        const [v1, v2, v3] = (await versions(3)) as [string, string, string]
+        written(await s.registry.assign(s.model, v1, PROD, alice))
+        const rival = await s.rival()
+        const seen: RevalidateContext[] = []
+        const result = written(
+          await s.registry.assign(s.model, v2, PROD, alice, {
+            revalidate: async context => {
+              seen.push(context)
+              // Another writer promotes v3 after this write read the registry.
+              if (context.attempt === 1) written(await rival.assign(s.model, v3, PROD, bob))
+            }
+          })
+        )
+        expect(seen.map(c => [c.attempt, c.holder?.version])).toEqual([
+          [1, v1],
+          [2, v3]
+        ])
+        expect(result.attempts).toBe(2)
+        expect((await s.registry.getStage(s.model, PROD))?.version).toBe(v2)
+        const assigned = (await s.registry.history(s.model))
+          .filter(e => e.kind === 'assignment')
+          .map(e => [e.version, e.by])
+        expect(assigned).toEqual([
+          [v2, 'alice'],
+          [v3, 'bob'],
+          [v1, 'alice']
+        ])
+      })
+
       it('is not called when there is nothing to write', async () => {
         const [v1] = (await promoted(1)) as [string]
         let calls = 0

@@ -31,6 +31,8 @@ export interface Subject {
   unknownVersion: string
   /** Everything the backend holds for the model, as text: equal before and after = no write. */
   raw(): Promise<string>
+  /** Another writer on the same registry (git: another clone of origin), same clock. */
+  rival(): Promise<Registry>
 }
 
 export interface Backend {
@@ -77,7 +79,11 @@ export function gitBackend(): Backend {
         },
         unknownVersion: 'v99.0.0',
         raw: async () =>
-          `${await refs(clone.git)}\n--- origin\n${await refs(hermeticGit(sandbox.origin))}`
+          `${await refs(clone.git)}\n--- origin\n${await refs(hermeticGit(sandbox.origin))}`,
+        async rival() {
+          const other = await sandbox.clone(`rival-${models}`)
+          return createGitRegistry({ git: other.git, now: clock.now, sleep: clock.sleep })
+        }
       }
     }
   }
@@ -117,7 +123,9 @@ export function mlflowBackend(mode: 'oss' | 'uc'): Backend {
         },
         unknownVersion: '99',
         raw: async () =>
-          JSON.stringify({ state: stand.snapshot(model), writes: stand.writes().length })
+          JSON.stringify({ state: stand.snapshot(model), writes: stand.writes().length }),
+        rival: async () =>
+          registryOn(stand, { unityCatalog: mode === 'uc', auth: { token: TOKEN }, now })
       }
     }
   }
@@ -144,7 +152,9 @@ export function memoryBackend(): Backend {
           return { version: `v${next}.0.0`, ref: `commit-${next}` }
         },
         unknownVersion: 'v99.0.0',
-        raw: async () => registry.dump()
+        raw: async () => registry.dump(),
+        // One process, one store: the rival is the same object, racing through its callbacks.
+        rival: async () => registry
       }
     }
   }

@@ -10,6 +10,7 @@
  * registration is InvalidInputError (exit 2).
  */
 import { InvalidInputError, NotFoundError } from '../../src/errors.js'
+import { RegistryConflictError } from '../../src/registry/errors.js'
 import type {
   AuditFacts,
   ModelStatus,
@@ -44,6 +45,8 @@ interface ModelState {
 type Draft = Omit<RegistryEvent, 'at' | 'by' | 'id' | 'model'>
 
 type Decision = { noop: NoWriteReason } | { drafts: Draft[] }
+
+const MAX_ATTEMPTS = 3
 
 export interface MemoryRegistryOptions {
   /** Milliseconds since the epoch; every write takes one reading. */
@@ -197,7 +200,11 @@ export class MemoryRegistry implements Registry {
 
   // ---- the write protocol --------------------------------------------------
 
-  /** Read → decide → nothing to do → revalidate → dry run → write (one attempt: no races here). */
+  /**
+   * Read → decide → nothing to do → revalidate → dry run → write, per attempt. The callback may
+   * await anything, other writes included: a write that landed meanwhile is a lost race (the
+   * model's event count is the compare-and-swap), and the next attempt decides afresh.
+   */
   private async write(
     model: string,
     stage: string | undefined,
@@ -207,32 +214,39 @@ export class MemoryRegistry implements Registry {
   ): Promise<WriteResult> {
     assertWord(model, 'model')
     assertActor(auditIn)
-    const decision = decide(this.models.get(model))
-    if ('noop' in decision) return { written: false, reason: decision.noop }
-    let audit = auditIn
-    if (options.revalidate) {
-      const holder = stage === undefined ? undefined : await this.getStage(model, stage)
-      const replaced = await options.revalidate({
-        model,
-        ...(stage === undefined ? {} : { stage }),
-        holder,
-        attempt: 1
-      })
-      if (replaced) {
-        assertActor(replaced)
-        audit = replaced
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      const seen = this.models.get(model)?.events.length ?? 0
+      const decision = decide(this.models.get(model))
+      if ('noop' in decision) return { written: false, reason: decision.noop }
+      let audit = auditIn
+      if (options.revalidate) {
+        const holder = stage === undefined ? undefined : await this.getStage(model, stage)
+        const replaced = await options.revalidate({
+          model,
+          ...(stage === undefined ? {} : { stage }),
+          holder,
+          attempt
+        })
+        if (replaced) {
+          assertActor(replaced)
+          audit = replaced
+        }
       }
+      if ((this.models.get(model)?.events.length ?? 0) !== seen) continue
+      const at = new Date(this.now())
+      const events = decision.drafts.map((draft, i) =>
+        this.event(model, draft, audit, at, this.counter + i + 1)
+      )
+      if (options.dryRun) return { written: false, reason: 'dry run', planned: events }
+      this.counter += events.length
+      const state = this.models.get(model) ?? newModel()
+      this.models.set(model, state)
+      for (const event of events) apply(state, event, audit)
+      return { written: true, events: structuredClone(events), attempts: attempt }
     }
-    const at = new Date(this.now())
-    const events = decision.drafts.map((draft, i) =>
-      this.event(model, draft, audit, at, this.counter + i + 1)
+    throw new RegistryConflictError(
+      `Gave up writing ${model} after ${MAX_ATTEMPTS} attempts: other writers kept writing first. Nothing was written.`
     )
-    if (options.dryRun) return { written: false, reason: 'dry run', planned: events }
-    this.counter += events.length
-    const state = this.models.get(model) ?? newModel()
-    this.models.set(model, state)
-    for (const event of events) apply(state, event, audit)
-    return { written: true, events: structuredClone(events), attempts: 1 }
   }
 
   private event(
