@@ -16,7 +16,15 @@ import type {
   WriteResult
 } from '../src/registry/port.js'
 import type { Backend, Subject } from './helpers/contract-backends.js'
-import { gitBackend, memoryBackend, mlflowBackend } from './helpers/contract-backends.js'
+import {
+  gist,
+  gitBackend,
+  memoryBackend,
+  mlflowBackend,
+  planned,
+  rejection,
+  written
+} from './helpers/contract-backends.js'
 
 const alice: AuditFacts = { actor: 'alice', actorEmail: 'alice@example.com' }
 const bob: AuditFacts = { actor: 'bob', reason: 'accuracy dropped in production' }
@@ -29,36 +37,6 @@ const backends: Backend[] = [
   mlflowBackend('uc'),
   memoryBackend()
 ]
-
-function written(result: WriteResult) {
-  if (!result.written) throw new Error(`expected a write, got ${JSON.stringify(result)}`)
-  return result
-}
-
-function planned(result: WriteResult): RegistryEvent[] {
-  if (result.written || result.reason !== 'dry run') {
-    throw new Error(`expected a dry run, got ${JSON.stringify(result)}`)
-  }
-  return result.planned
-}
-
-/** What an event says happened, without when or its backend id (a dry run cannot know them). */
-const gist = (event: RegistryEvent) => ({
-  kind: event.kind,
-  model: event.model,
-  version: event.version,
-  stage: event.stage,
-  by: event.by
-})
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected a rejection')
-}
 
 describe.each(backends.map(backend => [backend.name, backend] as const))(
   'Registry contract: %s',
@@ -126,6 +104,32 @@ describe.each(backends.map(backend => [backend.name, backend] as const))(
         expect(await s.raw()).toBe(before)
       })
 
+      it('a registration is revalidated with no stage and no holder; its dry run writes nothing', async () => {
+        const { version, ref } = await s.newVersion()
+        const seen: RevalidateContext[] = []
+        const revalidate = (context: RevalidateContext) => void seen.push(context)
+        const before = await s.raw()
+        const dry = await s.registry.register(s.model, version, ref, alice, {
+          dryRun: true,
+          revalidate
+        })
+        expect(await s.raw()).toBe(before)
+        if (backend.numbersVersions) {
+          // Confirmed, not written: nothing to revalidate or plan.
+          expect(dry).toEqual({ written: false, reason: 'already registered' })
+          expect(seen).toEqual([])
+          return
+        }
+        expect(planned(dry).map(gist)).toEqual([
+          { kind: 'registration', model: s.model, version, stage: undefined, by: 'alice' }
+        ])
+        expect(seen).toHaveLength(1)
+        expect(seen[0]).toMatchObject({ model: s.model, attempt: 1 })
+        expect(seen[0]?.stage).toBeUndefined()
+        expect(seen[0]?.holder).toBeUndefined()
+        expect(await s.registry.getVersion(s.model, version)).toBeUndefined()
+      })
+
       it('a registration at another ref is refused (exit 2) and writes nothing', async () => {
         const [version] = await versions(1)
         const other = await s.newVersion()
@@ -135,6 +139,24 @@ describe.each(backends.map(backend => [backend.name, backend] as const))(
         )
         expect(error).toBeInstanceOf(ModelGateError)
         expect((error as ModelGateError).exitCode).toBe(ExitCode.Blocked)
+        expect(await s.raw()).toBe(before)
+      })
+    })
+
+    describe('every write', () => {
+      it('without an actor is refused (exit 2) and writes nothing', async () => {
+        const [v1, v2] = (await promoted(2)) as [string, string]
+        const nobody: AuditFacts = { actor: '' }
+        const before = await s.raw()
+        for (const write of [
+          () => s.registry.assign(s.model, v1, PROD, nobody),
+          () => s.registry.unassign(s.model, v2, PROD, nobody),
+          () => s.registry.rollback(s.model, PROD, undefined, nobody)
+        ]) {
+          const error = await rejection(write())
+          expect(error).toBeInstanceOf(ModelGateError)
+          expect((error as ModelGateError).exitCode).toBe(ExitCode.Blocked)
+        }
         expect(await s.raw()).toBe(before)
       })
     })
@@ -244,6 +266,23 @@ describe.each(backends.map(backend => [backend.name, backend] as const))(
         expect((await s.registry.getStage(s.model, PROD))?.version).toBe(v1)
         expect((await s.registry.getVersion(s.model, v2))?.stages.map(x => x.stage)).toEqual([])
         expect(await s.registry.takenOutOf(s.model, v2, PROD)).toBeUndefined()
+      })
+
+      it('a version may hold several stages; status gives one holder per stage, sorted by stage', async () => {
+        const [v1, v2] = (await versions(2)) as [string, string]
+        written(await s.registry.assign(s.model, v1, 'staging', alice))
+        written(await s.registry.assign(s.model, v1, PROD, alice))
+        expect((await s.registry.getVersion(s.model, v1))?.stages.map(x => x.stage)).toEqual([
+          PROD,
+          'staging'
+        ])
+        written(await s.registry.assign(s.model, v2, 'staging', alice))
+        const [status] = await s.registry.status(s.model)
+        expect(status?.stages.map(h => [h.stage, h.version])).toEqual([
+          [PROD, v1],
+          ['staging', v2]
+        ])
+        expect((await s.registry.getStage(s.model, 'staging'))?.version).toBe(v2)
       })
 
       it('an unregistered version is refused: NotFoundError (exit 3), nothing written', async () => {
@@ -519,16 +558,22 @@ describe.each(backends.map(backend => [backend.name, backend] as const))(
           actorEmail: 'carol@example.com',
           record: { gates: 're-evaluated against the new champion' }
         }
-        const { events } = written(
+        const revalidate = () => carol
+        const plan = planned(
           await s.registry.assign(
             s.model,
             v1,
             PROD,
             { ...alice, record: RECORD },
             {
-              revalidate: () => carol
+              dryRun: true,
+              revalidate
             }
           )
+        )
+        expect(plan.map(e => e.by)).toEqual(plan.map(() => 'carol'))
+        const { events } = written(
+          await s.registry.assign(s.model, v1, PROD, { ...alice, record: RECORD }, { revalidate })
         )
         expect(events.map(e => e.by)).toEqual(events.map(() => 'carol'))
         const holder = await s.registry.getStage(s.model, PROD)

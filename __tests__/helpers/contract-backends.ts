@@ -9,7 +9,7 @@
  */
 import { gitOk } from '../../src/registry/git/runner.js'
 import { createGitRegistry } from '../../src/registry/git/adapter.js'
-import type { Registry } from '../../src/registry/port.js'
+import type { Registry, RegistryEvent, WriteResult } from '../../src/registry/port.js'
 import type { Clone, Sandbox } from './git-sandbox.js'
 import { commit, fakeClock, hermeticGit, makeSandbox } from './git-sandbox.js'
 import { registryOn } from './mlflow-fixtures.js'
@@ -158,4 +158,34 @@ export function memoryBackend(): Backend {
       }
     }
   }
+}
+
+export function written(result: WriteResult) {
+  if (!result.written) throw new Error(`expected a write, got ${JSON.stringify(result)}`)
+  return result
+}
+
+export function planned(result: WriteResult): RegistryEvent[] {
+  if (result.written || result.reason !== 'dry run') {
+    throw new Error(`expected a dry run, got ${JSON.stringify(result)}`)
+  }
+  return result.planned
+}
+
+/** What an event says happened, without when or its backend id (a dry run cannot know them). */
+export const gist = (event: RegistryEvent) => ({
+  kind: event.kind,
+  model: event.model,
+  version: event.version,
+  stage: event.stage,
+  by: event.by
+})
+
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise
+  } catch (error) {
+    return error
+  }
+  throw new Error('expected a rejection')
 }
