@@ -5,8 +5,12 @@
  * port's words alone. A new backend adds a fixture (helpers/contract-backends.ts) and starts
  * from this list failing.
  *
- * Where the port leaves a choice to the backend, the check says so and takes either answer the
- * port allows; nowhere does it take an answer the port does not.
+ * Each check is the port's documented behaviour, for every backend alike, with one switch:
+ * `numbersVersions`. MLflow numbers versions itself, so its fixture creates each version from a
+ * run (as a training job does) and the port's `register` confirms it (`already registered`),
+ * as the MLflow adapter documents; the port's own words ("Record `version` ... at `ref`") do not
+ * say so yet. Where a backend disagrees with the port, the check stays as the port says and
+ * fails for that backend; a comment above it says what the backend does instead.
  */
 import { ExitCode, ModelGateError, NotFoundError } from '../src/errors.js'
 import type {
