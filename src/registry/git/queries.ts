@@ -90,13 +90,18 @@ export function historyOf(state: RegistryState, model?: string): RegistryEvent[]
   return events.reverse().map(toRegistryEvent)
 }
 
-/** A registered version with the stages it is in now; undefined when not registered. */
+/**
+ * A registered version with the stages it holds now; undefined when not registered. A version
+ * replaced in a stage by a newer one still has an assignment as its latest event there (GTO
+ * lists it among the stage's versions), but it is no longer the holder: the `from:` and days
+ * gates read these stages, so only the stage's one holder counts, as on MLflow.
+ */
 export function versionRecord(artifact: ArtifactState, version: string): VersionRecord | undefined {
   const found = artifact.versions.get(version)
   if (!found?.registered || !found.registration) return undefined
   const stages = found.active
     ? [...found.stages]
-        .filter(([, vs]) => vs.latest.action === 'assign')
+        .filter(([stage]) => artifact.holders.get(stage)?.version === version)
         .map(([stage, vs]) => ({ stage, since: new Date(vs.latest.time * 1000) }))
         .sort((a, b) => (a.stage < b.stage ? -1 : a.stage > b.stage ? 1 : 0))
     : []

@@ -27,6 +27,7 @@
  *   artifact, lightweight tags included, so a new tag never collides with an
  *   existing name.
  */
+import { parseMessage } from './message.js'
 import type { GitRunner } from './runner.js'
 import { gitOk } from './runner.js'
 import type { TagCacheOptions } from './tag-cache.js'
@@ -445,10 +446,12 @@ export function versionsInStage(artifact: ArtifactState, stage: string): StageHo
  * in time from the current one, the first other version that is still
  * registered and was not explicitly taken out of the stage since (its latest
  * event there is not an unassignment, so a version removed by an earlier
- * rollback is never restored by a later one).
+ * rollback is never restored by a later one; an unassignment marked
+ * `replacedBy`, written when a lower version replaced it, is not a removal).
  */
 export function previousHolder(artifact: ArtifactState, stage: string): string | undefined {
   const latestKind = new Map<string, GtoAction>()
+  const replaced = new Set<string>()
   const lastIndex = new Map<string, number>()
   const stack: string[] = []
   const timeline: string[] = []
@@ -456,6 +459,16 @@ export function previousHolder(artifact: ArtifactState, stage: string): string |
     if (event.stage !== stage || event.version === undefined) continue
     if (event.action !== 'assign' && event.action !== 'unassign') continue
     latestKind.set(event.version, event.action)
+    // Taken out only so GTO's reader agrees with a newer, lower holder: replaced, not withdrawn
+    // (as takenOutOf reads it), so a rollback may put it back.
+    if (
+      event.action === 'unassign' &&
+      parseMessage(event.message).audit?.replacedBy !== undefined
+    ) {
+      replaced.add(event.version)
+    } else {
+      replaced.delete(event.version)
+    }
     if (event.action === 'assign') {
       stack.push(event.version)
       lastIndex.set(event.version, stack.length - 1)
@@ -475,7 +488,7 @@ export function previousHolder(artifact: ArtifactState, stage: string): string |
     if (candidate === undefined || candidate === current) continue
     const version = artifact.versions.get(candidate)
     if (!version || !version.registered || !version.active) continue
-    if (latestKind.get(candidate) === 'unassign') continue
+    if (latestKind.get(candidate) === 'unassign' && !replaced.has(candidate)) continue
     return candidate
   }
   return undefined
