@@ -62,7 +62,9 @@ describe('a forced promotion (bundled CLI)', () => {
     expect(run.stderr).toBe('')
     expect(run.stdout).not.toContain('Blocked')
     expect(run.stdout).toContain('## ⚠️ Forced past 2 failing gates: demo → dev')
-    expect(run.stdout).toContain('Promoted v1.0.0 to dev, forced past 2 failing gates (first holder of the stage)')
+    expect(run.stdout).toContain(
+      'Promoted v1.0.0 to dev, forced past 2 failing gates (first holder of the stage)'
+    )
     expect(run.exitCode).toBe(1)
   })
 
