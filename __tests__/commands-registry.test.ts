@@ -107,6 +107,8 @@ describe('registry commands on the git registry', () => {
     const again = await cli(clone.dir, 'promote', 'demo', '--to', 'staging', '--version', 'v1.0.0')
     expect(again.exitCode).toBe(0)
     expect(again.stdout).toContain('already holds staging')
+    // Times in the house format, zone named: not a raw ISO string (issue 12, item 3).
+    expect(again.stdout).toMatch(/\(since \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC, by Test User\)/)
     expect(await remoteTags(sandbox)).toEqual(tags)
   })
 

@@ -61504,6 +61504,7 @@ function priorRollback(event) {
 
 
 
+
 /**
  * `modelgate rollback`: put the stage back on its previous holder (or a named
  * version), writing both the restored assignment and the removal of the current
@@ -61628,7 +61629,7 @@ async function rollback_alreadyDone(context, options, current) {
             return undefined;
         const restored = prior.restored ? ` to ${markdown_escape(prior.restored)}` : '';
         text =
-            `Nothing written: ${md} was already rolled back from ${markdown_escape(prior.removed)}${restored} by ${markdown_escape(prior.actor)} at ${prior.at.toISOString()} (${markdown_escape(prior.runUrl ?? prior.id)}), and this is a re-run of it; ${md} holds ${holder} now. ` +
+            `Nothing written: ${md} was already rolled back from ${markdown_escape(prior.removed)}${restored} by ${markdown_escape(prior.actor)} at ${utc(prior.at)} (${markdown_escape(prior.runUrl ?? prior.id)}), and this is a re-run of it; ${md} holds ${holder} now. ` +
                 `To take ${holder} out too, run the rollback again naming it: --from ${holder} (or name the version to restore).`;
     }
     else if (current.version === options.toVersion) {
