@@ -150,6 +150,26 @@ describe('the audit trail of the bundled action', () => {
     await workspace?.cleanup()
   })
 
+  it('a forced promotion dry run by dispatch ends as the real run does, and says it would be forced', async () => {
+    const dry = await run(dispatch('mona'), {
+      command: 'promote',
+      policy: 'policy.yml',
+      stage: 'production',
+      version: 'v1.0.0',
+      force: 'true',
+      reason: 'first champion, no pull request yet',
+      'dry-run': 'true'
+    })
+    // Exit 1 (a promotion past a failing gate) does not fail the step: as the real run, below.
+    expect(dry.exitCode).toBe(0)
+    expect(dry.summary).toContain('## ⚠️ Would be forced past 1 failing gate: fraud → production')
+    expect(dry.summary).toContain('Dry run: would promote v1.0.0 to production, forced past')
+    expect(dry.summary).not.toContain('Blocked')
+    expect(
+      (await history()).filter(e => e.kind === 'assignment' && e.version === 'v1.0.0')
+    ).toEqual([])
+  })
+
   it('a forced promotion by dispatch is recorded as forced, with the permission check and reason', async () => {
     const forced = await run(dispatch('mona'), {
       command: 'promote',
@@ -160,6 +180,7 @@ describe('the audit trail of the bundled action', () => {
       reason: 'first champion, no pull request yet'
     })
     expect(forced.exitCode).toBe(0)
+    expect(forced.summary).toContain('## ⚠️ Forced past 1 failing gate: fraud → production')
     const [record] = summaryRecords(forced.summary)
     expect(record).toMatchObject({
       kind: 'forced-promotion',

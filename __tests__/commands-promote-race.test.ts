@@ -191,6 +191,7 @@ describe('promote when the registry moves under it', () => {
     })
     expect(skipped.written).toBeUndefined()
     expect(skipped.markdown).toContain('already promoted churn v2 to production')
+    expect(skipped.markdown).toMatch(/to production at \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC \(/)
     expect(same.writes).toEqual([])
   })
 })

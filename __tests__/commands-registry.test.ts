@@ -107,6 +107,8 @@ describe('registry commands on the git registry', () => {
     const again = await cli(clone.dir, 'promote', 'demo', '--to', 'staging', '--version', 'v1.0.0')
     expect(again.exitCode).toBe(0)
     expect(again.stdout).toContain('already holds staging')
+    // Times in the house format, zone named: not a raw ISO string (issue 12, item 3).
+    expect(again.stdout).toMatch(/\(since \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC, by Test User\)/)
     expect(await remoteTags(sandbox)).toEqual(tags)
   })
 
@@ -149,7 +151,10 @@ describe('registry commands on the git registry', () => {
       'hotfix for incident 42'
     )
     expect(forced.exitCode).toBe(1)
-    expect(forced.stdout).toContain('Promoted v1.0.0 to production by force')
+    expect(forced.stdout).toContain('## ⚠️ Forced past 1 pending gate: demo → production')
+    expect(forced.stdout).toContain(
+      'Promoted v1.0.0 to production, forced past 1 pending gate (first holder of the stage)'
+    )
     const message = await gitOk(clone.git, [
       'tag',
       '-l',
@@ -157,6 +162,9 @@ describe('registry commands on the git registry', () => {
       'demo#production#2'
     ])
     expect(message).toContain('hotfix for incident 42')
+    expect(message.split('\n')[0]).toBe(
+      'Promote demo v1.0.0 to production, forced past 1 pending gate: Days in source stage'
+    )
   })
 
   it('refuses to promote past the stage order and blocks a version below the thresholds', async () => {
@@ -231,7 +239,7 @@ describe('registry commands on the git registry', () => {
 
     const forced = await promote('--force', '--reason', 'canary fixed upstream')
     expect(forced.exitCode).toBe(1)
-    expect(forced.stdout).toContain('Promoted v1.2.0 to staging by force')
+    expect(forced.stdout).toContain('Promoted v1.2.0 to staging, forced past 1 failing gate')
     const rolled = await cli(
       clone.dir,
       'rollback',

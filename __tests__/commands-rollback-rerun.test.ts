@@ -85,6 +85,7 @@ describe('a rollback re-run on the git registry', () => {
     expect(again.stderr).toBe('')
     expect(again.exitCode).toBe(0)
     expect(again.stdout).toMatch(/already rolled back.*v4\.0\.0/)
+    expect(again.stdout).toMatch(/ at \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC \(/)
     expect(again.stdout).toContain('Nothing written')
     expect(again.stdout).toContain('--from v3.0.0')
     expect(await tagNames(clone.git)).toEqual(tags)

@@ -102,6 +102,10 @@ describe.each([
     expect(deletes.map(w => (w.body as { key: string }).key)).toEqual([keys.removed('production')])
     expect(versionTags(stand, model, '2').has(keys.removed('production'))).toBe(false)
     expect(await registry.takenOutOf(model, '2', 'production')).toBeUndefined()
+    // The history's summary says it was forced (issue 12): the entry keeps the flag.
+    expect((await open().history(model))[0]?.summary).toBe(
+      `Promote ${model} 2 to production (replacing 1), forced past the gates`
+    )
 
     // Rolled back again: marked again, by the new rollback.
     written(await registry.rollback(model, 'production', '1', { actor: 'dave', reason: 'again' }))

@@ -253,6 +253,14 @@ describe('golden reports', () => {
     golden('production-blocked.json', `${toJson(scenarios['production-blocked']!())}\n`)
   })
 
+  // A promotion forced past the gates (issue 12): the heading says so, never "Blocked".
+  it.each([
+    ['forced-promotion.md', 'done'],
+    ['forced-promotion-dry-run.md', 'planned']
+  ] as const)('%s', (name, forced) => {
+    golden(name, renderMarkdown(scenarios['production-blocked']!(), { forced }))
+  })
+
   it('decides each scenario as its name says', () => {
     const decisions = Object.fromEntries(
       Object.entries(scenarios).map(([name, build]) => [name, build().decision])

@@ -6,8 +6,15 @@ import {
   formatPercent,
   formatSigned
 } from '../src/gates/format.js'
-import type { Evaluation, GateResult } from '../src/gates/types.js'
-import { MAX_DETAILS, escape, renderMarkdown } from '../src/report/markdown.js'
+import type { Evaluation, GateResult, GateStatus } from '../src/gates/types.js'
+import {
+  MAX_DETAILS,
+  escape,
+  forcedPast,
+  forcedPastNamed,
+  recordOutcome,
+  renderMarkdown
+} from '../src/report/markdown.js'
 
 function evaluation(overrides: Partial<Evaluation> = {}): Evaluation {
   return {
@@ -268,5 +275,38 @@ describe('renderMarkdown', () => {
   it('escapes markdown punctuation but leaves underscores and plain text alone', () => {
     expect(escape('latency_p95_ms')).toBe('latency_p95_ms')
     expect(escape('[x](y) `z` ~s~ \\')).toBe('\\[x\\](y) \\`z\\` \\~s\\~ \\\\')
+  })
+})
+
+describe('a forced promotion in words (issue 12)', () => {
+  const gate = (name: string, status: GateStatus) => ({ gate: name, status })
+
+  it('counts the failing and the pending gates it went past', () => {
+    expect(forcedPast([gate('thresholds', 'fail'), gate('transition', 'pass')])).toBe(
+      'forced past 1 failing gate'
+    )
+    expect(
+      forcedPastNamed([
+        gate('thresholds', 'fail'),
+        gate('approvals', 'fail'),
+        gate('min_days_in_source_stage', 'pending'),
+        gate('schema', 'skipped')
+      ])
+    ).toBe(
+      'forced past 2 failing gates and 1 pending gate: Thresholds, Approvals, Days in source stage'
+    )
+  })
+
+  it('names a written forced promotion in history by what it did, the rest by kind and decision', () => {
+    const gates = [gate('approvals', 'fail'), gate('rolled_back', 'fail')]
+    expect(
+      recordOutcome({ kind: 'forced-promotion', decision: 'blocked', written: true, gates })
+    ).toBe('forced past 2 failing gates')
+    expect(recordOutcome({ kind: 'refused', decision: 'blocked', written: false, gates })).toBe(
+      'refused: blocked'
+    )
+    expect(recordOutcome({ kind: 'promotion', decision: 'pass', written: true, gates: [] })).toBe(
+      'promotion: pass'
+    )
   })
 })

@@ -47993,8 +47993,10 @@ function optional(key, value) {
  * Text that comes from users (model and metric names, labels, file names, messages quoting
  * them) is escaped, so it cannot break the table or inject markup. Ends with a newline.
  */
-function renderMarkdown(evaluation) {
-    const blocks = [heading(evaluation), overview(evaluation)];
+function renderMarkdown(evaluation, options = {}) {
+    // Forced past gates that did not pass: the report says so, never "Blocked" above a promotion.
+    const forced = passed(evaluation.decision) ? undefined : options.forced;
+    const blocks = [heading(evaluation, forced), overview(evaluation, forced)];
     const table = metricTable(evaluation);
     if (table)
         blocks.push(table);
@@ -48030,16 +48032,66 @@ const GATE_TITLE = {
 };
 /** Details shown per gate; the rest are counted, and all of them are in the JSON report. */
 const MAX_DETAILS = 20;
-function heading(evaluation) {
-    return `## ${DECISION_TEXT[evaluation.decision]}: ${markdown_escape(evaluation.model)} → ${markdown_escape(evaluation.stage)}`;
+function heading(evaluation, forced) {
+    const past = forcedPast(evaluation.gates);
+    const decision = forced === 'done'
+        ? `⚠️ ${past.charAt(0).toUpperCase()}${past.slice(1)}`
+        : forced === 'planned'
+            ? `⚠️ Would be ${past}`
+            : DECISION_TEXT[evaluation.decision];
+    return `## ${decision}: ${markdown_escape(evaluation.model)} → ${markdown_escape(evaluation.stage)}`;
 }
-function overview(evaluation) {
+function passed(decision) {
+    return decision === 'pass' || decision === 'pass-with-warnings';
+}
+/** The gates a forced promotion went past: those that failed, and those still pending. */
+function overridden(gates) {
+    return {
+        failing: gates.filter(gate => gate.status === 'fail'),
+        pending: gates.filter(gate => gate.status === 'pending')
+    };
+}
+/**
+ * What a forced promotion did, in the words the report, the registry's record and `history`
+ * all use: `forced past 2 failing gates` (and `1 pending gate`, when one was still pending).
+ */
+function forcedPast(gates) {
+    const { failing, pending } = overridden(gates);
+    const parts = [
+        ...(failing.length > 0 ? [plural(failing.length, 'failing gate')] : []),
+        ...(pending.length > 0 ? [plural(pending.length, 'pending gate')] : [])
+    ];
+    return `forced past ${parts.length > 0 ? parts.join(' and ') : 'no failing gate'}`;
+}
+/** {@link forcedPast} naming the gates, as plain text (a tag message's first line). */
+function forcedPastNamed(gates) {
+    const { failing, pending } = overridden(gates);
+    const names = [...failing, ...pending].map(gate => gateName(gate.gate));
+    return names.length > 0 ? `${forcedPast(gates)}: ${names.join(', ')}` : forcedPast(gates);
+}
+/** An audit record's outcome in a word or two (`history`): a forced promotion by what it did. */
+function recordOutcome(record) {
+    return record.kind === 'forced-promotion' && record.written
+        ? forcedPast(record.gates)
+        : `${record.kind}: ${record.decision}`;
+}
+function overview(evaluation, forced) {
     const candidate = `Candidate **${markdown_escape(evaluation.candidate.label)}**`;
     const stage = markdown_escape(evaluation.stage);
     const against = evaluation.champion
         ? `${candidate} vs champion **${markdown_escape(evaluation.champion.label)}**, the version in ${stage} now.`
         : `${candidate}; no champion in ${stage} yet (first promotion).`;
-    return `${against}\n\n${verdict(evaluation)}`;
+    return `${against}\n\n${forced ? forcedVerdict(evaluation, forced) : verdict(evaluation)}`;
+}
+/** Which gates the force went past, by name and status. */
+function forcedVerdict(evaluation, forced) {
+    const { failing, pending } = overridden(evaluation.gates);
+    const named = (gates) => gates.map(gate => title(gate.gate)).join(', ');
+    const what = [
+        ...(failing.length > 0 ? [`${named(failing)} failed`] : []),
+        ...(pending.length > 0 ? [`${named(pending)} pending`] : [])
+    ].join('; ');
+    return `${forced === 'done' ? 'Overridden' : 'Would be overridden'} by force: ${what}.`;
 }
 /** One sentence saying why the decision is what it is. */
 function verdict(evaluation) {
@@ -48148,6 +48200,10 @@ function difference(candidate, champion) {
 }
 function title(gate) {
     return Object.hasOwn(GATE_TITLE, gate) ? (GATE_TITLE[gate] ?? gate) : markdown_escape(gate);
+}
+/** A gate's name as plain text, for text that is not markdown. */
+function gateName(gate) {
+    return Object.hasOwn(GATE_TITLE, gate) ? (GATE_TITLE[gate] ?? gate) : gate;
 }
 function value(number) {
     return number === undefined ? '—' : formatNumber(number);
@@ -61044,6 +61100,7 @@ async function ownDigest(context, model, version, dir) {
 
 
 
+
 /**
  * `modelgate promote`: evaluate every gate of the target stage against the
  * stage's current holder and, only when all pass (or on an audited force),
@@ -61092,7 +61149,7 @@ async function promote(context, options) {
         // A pull request's status is earned by an evaluation, never assumed from the registry.
         const held = await evaluate(holder);
         const note = `${model} ${version} already holds ${options.stage}: nothing to write.`;
-        return outcome(held.evaluation, note, false, undefined);
+        return outcome(held.evaluation, note, {}, undefined);
     }
     const records = options.onceForCommit
         ? (await context.registry.history(model)).flatMap(event => {
@@ -61114,7 +61171,7 @@ async function promote(context, options) {
     // The holder the latest evaluation compared against, so a write judges again only when it moved.
     let judgedHolder = holder;
     if (!passes(judged.evaluation) && !options.force) {
-        return outcome(judged.evaluation, `Not promoted: the promotion is ${judged.evaluation.decision}.`, false, 
+        return outcome(judged.evaluation, `Not promoted: the promotion is ${judged.evaluation.decision}.`, {}, 
         // A dry run (a pull request's evaluation) attempted nothing, so it leaves no record.
         options.dryRun ? undefined : audit(judged, false));
     }
@@ -61141,7 +61198,14 @@ async function promote(context, options) {
             return auditFor(context, options, stored);
         }
     });
-    return outcome(judged.evaluation, describeWrite(result, version, options, judgedHolder), result.written, result.written ? stored : undefined);
+    // A dry run that would write promotes as the real run would: same report, same exit code.
+    const promoted = result.written || result.reason === 'dry run';
+    const forced = promoted && stored.kind === 'forced-promotion';
+    return outcome(judged.evaluation, describeWrite(result, version, options.stage, judgedHolder, stored), {
+        written: result.written,
+        promoted,
+        ...(forced ? { forced: result.written ? 'done' : 'planned' } : {})
+    }, result.written ? stored : undefined);
 }
 function passes(evaluation) {
     return evaluation.decision === 'pass' || evaluation.decision === 'pass-with-warnings';
@@ -61190,21 +61254,24 @@ function auditFor(context, options, record) {
         actor: context.actor,
         actorEmail: context.actorEmail,
         reason: options.reason,
-        forced: record.kind === 'forced-promotion' ? true : undefined,
+        ...(record.kind === 'forced-promotion'
+            ? { forced: true, forcedPast: forcedPastNamed(record.gates) }
+            : {}),
         record
     };
 }
-function describeWrite(result, version, options, previous) {
+function describeWrite(result, version, targetStage, previous, record) {
     const from = previous
         ? ` (replacing ${markdown_escape(previous.version)})`
         : ' (first holder of the stage)';
-    const [v, stage] = [version, options.stage].map(markdown_escape);
+    const [v, stage] = [version, targetStage].map(markdown_escape);
+    // Only a promotion past gates that did not pass is forced: --force on passing gates is not.
+    const forced = record.kind === 'forced-promotion' ? `, ${forcedPast(record.gates)}` : '';
     if (result.written) {
-        const forced = options.force ? ' by force' : '';
         return `Promoted ${v} to ${stage}${forced}${from}. Wrote:\n${listEvents(result.events)}`;
     }
     if (result.reason === 'dry run') {
-        return `Dry run: would promote ${v} to ${stage}${from}. Would write:\n${listEvents(result.planned)}`;
+        return `Dry run: would promote ${v} to ${stage}${forced}${from}. Would write:\n${listEvents(result.planned)}`;
     }
     return `Nothing written: ${v} ${result.reason}.`;
 }
@@ -61218,7 +61285,7 @@ function nothingToDo(model, version, stage, holder) {
     const [m, v, st, by] = [model, version, stage, holder.assignedBy].map(markdown_escape);
     const since = Number.isNaN(holder.assignedAt.getTime())
         ? 'an unknown time'
-        : holder.assignedAt.toISOString();
+        : utc(holder.assignedAt);
     const markdown = `${m} ${v} already holds ${st} (since ${since}, by ${by}). Nothing written.\n`;
     const json = JSON.stringify({ model, version, stage, written: false, reason: 'already in stage' }, null, 2);
     return { markdown, json, exitCode: errors/* ExitCode */.yU.Pass, decision: 'pass' };
@@ -61230,7 +61297,8 @@ function alreadyDone(done) {
         done.model,
         done.version ?? '',
         done.to,
-        done.timestamp,
+        // The house format, zone named, as every time ModelGate prints (not the raw ISO string).
+        utc(new Date(done.timestamp)),
         done.runUrl ?? 'run unknown'
     ].map(markdown_escape);
     const markdown = `This commit (${commit}) already promoted ${model} ${version} to ${stage} at ${at} (${run}). Nothing written.\n`;
@@ -61243,13 +61311,15 @@ function alreadyDone(done) {
     }, null, 2);
     return { markdown, json, exitCode: errors/* ExitCode */.yU.Pass, decision: 'pass' };
 }
-function outcome(evaluation, action, written, audit) {
-    // A forced promotion did happen: it exits as a warning, not as blocked.
+function outcome(evaluation, action, effect, audit) {
+    // A forced promotion happens (or would, on a dry run): exit 1, as a warning, not 2 as blocked.
     const decided = exitCodeFor(evaluation.decision);
-    const exitCode = written && decided > errors/* ExitCode */.yU.PassWithWarnings ? errors/* ExitCode */.yU.PassWithWarnings : decided;
+    const exitCode = effect.promoted && decided > errors/* ExitCode */.yU.PassWithWarnings ? errors/* ExitCode */.yU.PassWithWarnings : decided;
+    const written = effect.written ?? false;
+    const forced = effect.forced ? { forced: forcedPast(evaluation.gates) } : {};
     return {
-        markdown: `${renderMarkdown(evaluation)}\n${action}\n`,
-        json: JSON.stringify({ ...JSON.parse(toJson(evaluation)), action, written }, null, 2),
+        markdown: `${renderMarkdown(evaluation, effect.forced ? { forced: effect.forced } : {})}\n${action}\n`,
+        json: JSON.stringify({ ...JSON.parse(toJson(evaluation)), action, written, ...forced }, null, 2),
         exitCode,
         decision: evaluation.decision,
         evaluation,
@@ -61440,6 +61510,7 @@ function priorRollback(event) {
 
 
 
+
 /**
  * `modelgate rollback`: put the stage back on its previous holder (or a named
  * version), writing both the restored assignment and the removal of the current
@@ -61564,7 +61635,7 @@ async function rollback_alreadyDone(context, options, current) {
             return undefined;
         const restored = prior.restored ? ` to ${markdown_escape(prior.restored)}` : '';
         text =
-            `Nothing written: ${md} was already rolled back from ${markdown_escape(prior.removed)}${restored} by ${markdown_escape(prior.actor)} at ${prior.at.toISOString()} (${markdown_escape(prior.runUrl ?? prior.id)}), and this is a re-run of it; ${md} holds ${holder} now. ` +
+            `Nothing written: ${md} was already rolled back from ${markdown_escape(prior.removed)}${restored} by ${markdown_escape(prior.actor)} at ${utc(prior.at)} (${markdown_escape(prior.runUrl ?? prior.id)}), and this is a re-run of it; ${md} holds ${holder} now. ` +
                 `To take ${holder} out too, run the rollback again naming it: --from ${holder} (or name the version to restore).`;
     }
     else if (current.version === options.toVersion) {
@@ -61650,7 +61721,7 @@ function renderHistory(events) {
             markdown_escape(event.version ?? '—'),
             markdown_escape(event.stage ?? '—'),
             markdown_escape(event.by),
-            record ? `${record.kind}: ${record.decision}` : '—',
+            record ? recordOutcome(record) : '—',
             markdown_escape(record?.previous ?? '—'),
             pr ? `#${pr.number}${approvers ? ` (${markdown_escape(approvers)})` : ''}` : '—',
             markdown_escape(record?.reason ?? event.summary ?? '')
@@ -61788,6 +61859,13 @@ const AUDIT_FORMAT = 1;
 function formatMessage(summary, audit) {
     const firstLine = summary.replace(/\s+/g, ' ').trim();
     return `${firstLine}\n\n${JSON.stringify({ [AUDIT_MARKER]: AUDIT_FORMAT, ...audit }, null, 2)}\n`;
+}
+/**
+ * The first line of an assignment tag: a forced one says so there, the only line `git tag -n`
+ * and GTO's readers show, and the tag's name stays GTO's `NAME#STAGE#N`.
+ */
+function promoteSummary(model, version, stage, forcedPast) {
+    return `Promote ${model} ${version} to ${stage}${forcedPast ? `, ${forcedPast}` : ''}`;
 }
 /** Splits a tag message; `audit` only when the body is ModelGate's JSON record. */
 function parseMessage(message) {
@@ -63617,7 +63695,7 @@ class GitRegistry {
         assertVersion(version);
         this.assertStage(stage);
         assertActor(audit);
-        return this.write(model, stage, audit, options, state => {
+        return this.write(model, stage, audit, options, (state, facts) => {
             const { artifact, target } = registeredVersion(state, model, version);
             if (artifact.holders.get(stage)?.version === version)
                 return { noop: 'already in stage' };
@@ -63635,7 +63713,7 @@ class GitRegistry {
                         version,
                         counted: true,
                         commit: target.commit,
-                        summary: `Promote ${model} ${version} to ${stage}`,
+                        summary: promoteSummary(model, version, stage, facts.forced ? facts.forcedPast : undefined),
                         facts: { action: 'assign', model, version, stage }
                     }
                 ]
@@ -63712,7 +63790,9 @@ class GitRegistry {
         });
     }
     // ---- the write protocol ----------------------------------------------------
-    async write(model, stage, auditIn, options, decide) {
+    async write(model, stage, auditIn, options, 
+    /** Pure on its inputs: decided again with the audit a revalidation replaces (its first line). */
+    decide) {
         let audit = auditIn;
         const remote = await this.origin.hasRemote();
         let fresh;
@@ -63725,7 +63805,7 @@ class GitRegistry {
                 view = await this.view(model, remote);
             }
             const { state, lease } = view;
-            const decision = decide(state);
+            let decision = decide(state, audit);
             if ('noop' in decision)
                 return { written: false, reason: decision.noop };
             if (options.revalidate) {
@@ -63738,6 +63818,9 @@ class GitRegistry {
                 if (replaced) {
                     assertActor(replaced);
                     audit = replaced;
+                    decision = decide(state, audit);
+                    if ('noop' in decision)
+                        return { written: false, reason: decision.noop };
                 }
             }
             if (options.dryRun) {
@@ -67404,7 +67487,8 @@ function adapter_assertActor(audit) {
 function entrySummary(model, stage, entry) {
     switch (entry.kind) {
         case 'assign':
-            return `Promote ${model} ${entry.version ?? ''} to ${stage}${entry.from ? ` (replacing ${entry.from})` : ''}`;
+            // The history entry keeps only the flag; the audit record says which gates were overridden.
+            return `Promote ${model} ${entry.version ?? ''} to ${stage}${entry.from ? ` (replacing ${entry.from})` : ''}${entry.forced ? ', forced past the gates' : ''}`;
         case 'rollback':
             return `Roll back ${model} ${stage} to ${entry.version ?? ''} (from ${entry.from ?? 'none'})`;
         case 'unassign':

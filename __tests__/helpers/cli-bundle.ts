@@ -13,13 +13,13 @@ export function hermeticCliEnv(): Record<string, string> {
   }
 }
 
-/** Runs the bundled CLI in `cwd` and collects its exit code and output. */
-export function bundledCli(cwd: string, args: string[]) {
+/** Runs the bundled CLI in `cwd` (with `env` added, e.g. a `TZ`) and collects its exit code and output. */
+export function bundledCli(cwd: string, args: string[], env: Record<string, string> = {}) {
   return new Promise<{ exitCode: number; stdout: string; stderr: string }>(resolve => {
     execFile(
       process.execPath,
       [CLI_ENTRY, ...args],
-      { cwd, env: hermeticCliEnv(), maxBuffer: 16 * 1024 * 1024 },
+      { cwd, env: { ...hermeticCliEnv(), ...env }, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const exitCode = error && typeof error.code === 'number' ? error.code : error ? -1 : 0
         resolve({ exitCode, stdout, stderr })

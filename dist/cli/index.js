@@ -21761,8 +21761,10 @@ function policyError(file, problems, cause) {
  * Text that comes from users (model and metric names, labels, file names, messages quoting
  * them) is escaped, so it cannot break the table or inject markup. Ends with a newline.
  */
-function renderMarkdown(evaluation) {
-    const blocks = [heading(evaluation), overview(evaluation)];
+function renderMarkdown(evaluation, options = {}) {
+    // Forced past gates that did not pass: the report says so, never "Blocked" above a promotion.
+    const forced = passed(evaluation.decision) ? undefined : options.forced;
+    const blocks = [heading(evaluation, forced), overview(evaluation, forced)];
     const table = metricTable(evaluation);
     if (table)
         blocks.push(table);
@@ -21798,16 +21800,66 @@ const GATE_TITLE = {
 };
 /** Details shown per gate; the rest are counted, and all of them are in the JSON report. */
 const MAX_DETAILS = 20;
-function heading(evaluation) {
-    return `## ${DECISION_TEXT[evaluation.decision]}: ${markdown_escape(evaluation.model)} → ${markdown_escape(evaluation.stage)}`;
+function heading(evaluation, forced) {
+    const past = forcedPast(evaluation.gates);
+    const decision = forced === 'done'
+        ? `⚠️ ${past.charAt(0).toUpperCase()}${past.slice(1)}`
+        : forced === 'planned'
+            ? `⚠️ Would be ${past}`
+            : DECISION_TEXT[evaluation.decision];
+    return `## ${decision}: ${markdown_escape(evaluation.model)} → ${markdown_escape(evaluation.stage)}`;
 }
-function overview(evaluation) {
+function passed(decision) {
+    return decision === 'pass' || decision === 'pass-with-warnings';
+}
+/** The gates a forced promotion went past: those that failed, and those still pending. */
+function overridden(gates) {
+    return {
+        failing: gates.filter(gate => gate.status === 'fail'),
+        pending: gates.filter(gate => gate.status === 'pending')
+    };
+}
+/**
+ * What a forced promotion did, in the words the report, the registry's record and `history`
+ * all use: `forced past 2 failing gates` (and `1 pending gate`, when one was still pending).
+ */
+function forcedPast(gates) {
+    const { failing, pending } = overridden(gates);
+    const parts = [
+        ...(failing.length > 0 ? [plural(failing.length, 'failing gate')] : []),
+        ...(pending.length > 0 ? [plural(pending.length, 'pending gate')] : [])
+    ];
+    return `forced past ${parts.length > 0 ? parts.join(' and ') : 'no failing gate'}`;
+}
+/** {@link forcedPast} naming the gates, as plain text (a tag message's first line). */
+function forcedPastNamed(gates) {
+    const { failing, pending } = overridden(gates);
+    const names = [...failing, ...pending].map(gate => gateName(gate.gate));
+    return names.length > 0 ? `${forcedPast(gates)}: ${names.join(', ')}` : forcedPast(gates);
+}
+/** An audit record's outcome in a word or two (`history`): a forced promotion by what it did. */
+function recordOutcome(record) {
+    return record.kind === 'forced-promotion' && record.written
+        ? forcedPast(record.gates)
+        : `${record.kind}: ${record.decision}`;
+}
+function overview(evaluation, forced) {
     const candidate = `Candidate **${markdown_escape(evaluation.candidate.label)}**`;
     const stage = markdown_escape(evaluation.stage);
     const against = evaluation.champion
         ? `${candidate} vs champion **${markdown_escape(evaluation.champion.label)}**, the version in ${stage} now.`
         : `${candidate}; no champion in ${stage} yet (first promotion).`;
-    return `${against}\n\n${verdict(evaluation)}`;
+    return `${against}\n\n${forced ? forcedVerdict(evaluation, forced) : verdict(evaluation)}`;
+}
+/** Which gates the force went past, by name and status. */
+function forcedVerdict(evaluation, forced) {
+    const { failing, pending } = overridden(evaluation.gates);
+    const named = (gates) => gates.map(gate => title(gate.gate)).join(', ');
+    const what = [
+        ...(failing.length > 0 ? [`${named(failing)} failed`] : []),
+        ...(pending.length > 0 ? [`${named(pending)} pending`] : [])
+    ].join('; ');
+    return `${forced === 'done' ? 'Overridden' : 'Would be overridden'} by force: ${what}.`;
 }
 /** One sentence saying why the decision is what it is. */
 function verdict(evaluation) {
@@ -21916,6 +21968,10 @@ function difference(candidate, champion) {
 }
 function title(gate) {
     return Object.hasOwn(GATE_TITLE, gate) ? (GATE_TITLE[gate] ?? gate) : markdown_escape(gate);
+}
+/** A gate's name as plain text, for text that is not markdown. */
+function gateName(gate) {
+    return Object.hasOwn(GATE_TITLE, gate) ? (GATE_TITLE[gate] ?? gate) : gate;
 }
 function value(number) {
     return number === undefined ? '—' : formatNumber(number);
@@ -22510,6 +22566,7 @@ async function ownDigest(context, model, version, dir) {
 
 
 
+
 /**
  * `modelgate promote`: evaluate every gate of the target stage against the
  * stage's current holder and, only when all pass (or on an audited force),
@@ -22558,7 +22615,7 @@ async function promote(context, options) {
         // A pull request's status is earned by an evaluation, never assumed from the registry.
         const held = await evaluate(holder);
         const note = `${model} ${version} already holds ${options.stage}: nothing to write.`;
-        return outcome(held.evaluation, note, false, undefined);
+        return outcome(held.evaluation, note, {}, undefined);
     }
     const records = options.onceForCommit
         ? (await context.registry.history(model)).flatMap(event => {
@@ -22580,7 +22637,7 @@ async function promote(context, options) {
     // The holder the latest evaluation compared against, so a write judges again only when it moved.
     let judgedHolder = holder;
     if (!passes(judged.evaluation) && !options.force) {
-        return outcome(judged.evaluation, `Not promoted: the promotion is ${judged.evaluation.decision}.`, false, 
+        return outcome(judged.evaluation, `Not promoted: the promotion is ${judged.evaluation.decision}.`, {}, 
         // A dry run (a pull request's evaluation) attempted nothing, so it leaves no record.
         options.dryRun ? undefined : audit(judged, false));
     }
@@ -22607,7 +22664,14 @@ async function promote(context, options) {
             return auditFor(context, options, stored);
         }
     });
-    return outcome(judged.evaluation, describeWrite(result, version, options, judgedHolder), result.written, result.written ? stored : undefined);
+    // A dry run that would write promotes as the real run would: same report, same exit code.
+    const promoted = result.written || result.reason === 'dry run';
+    const forced = promoted && stored.kind === 'forced-promotion';
+    return outcome(judged.evaluation, describeWrite(result, version, options.stage, judgedHolder, stored), {
+        written: result.written,
+        promoted,
+        ...(forced ? { forced: result.written ? 'done' : 'planned' } : {})
+    }, result.written ? stored : undefined);
 }
 function passes(evaluation) {
     return evaluation.decision === 'pass' || evaluation.decision === 'pass-with-warnings';
@@ -22656,21 +22720,24 @@ function auditFor(context, options, record) {
         actor: context.actor,
         actorEmail: context.actorEmail,
         reason: options.reason,
-        forced: record.kind === 'forced-promotion' ? true : undefined,
+        ...(record.kind === 'forced-promotion'
+            ? { forced: true, forcedPast: forcedPastNamed(record.gates) }
+            : {}),
         record
     };
 }
-function describeWrite(result, version, options, previous) {
+function describeWrite(result, version, targetStage, previous, record) {
     const from = previous
         ? ` (replacing ${markdown_escape(previous.version)})`
         : ' (first holder of the stage)';
-    const [v, stage] = [version, options.stage].map(markdown_escape);
+    const [v, stage] = [version, targetStage].map(markdown_escape);
+    // Only a promotion past gates that did not pass is forced: --force on passing gates is not.
+    const forced = record.kind === 'forced-promotion' ? `, ${forcedPast(record.gates)}` : '';
     if (result.written) {
-        const forced = options.force ? ' by force' : '';
         return `Promoted ${v} to ${stage}${forced}${from}. Wrote:\n${listEvents(result.events)}`;
     }
     if (result.reason === 'dry run') {
-        return `Dry run: would promote ${v} to ${stage}${from}. Would write:\n${listEvents(result.planned)}`;
+        return `Dry run: would promote ${v} to ${stage}${forced}${from}. Would write:\n${listEvents(result.planned)}`;
     }
     return `Nothing written: ${v} ${result.reason}.`;
 }
@@ -22684,7 +22751,7 @@ function nothingToDo(model, version, stage, holder) {
     const [m, v, st, by] = [model, version, stage, holder.assignedBy].map(markdown_escape);
     const since = Number.isNaN(holder.assignedAt.getTime())
         ? 'an unknown time'
-        : holder.assignedAt.toISOString();
+        : utc(holder.assignedAt);
     const markdown = `${m} ${v} already holds ${st} (since ${since}, by ${by}). Nothing written.\n`;
     const json = JSON.stringify({ model, version, stage, written: false, reason: 'already in stage' }, null, 2);
     return { markdown, json, exitCode: ExitCode.Pass, decision: 'pass' };
@@ -22696,7 +22763,8 @@ function alreadyDone(done) {
         done.model,
         done.version ?? '',
         done.to,
-        done.timestamp,
+        // The house format, zone named, as every time ModelGate prints (not the raw ISO string).
+        utc(new Date(done.timestamp)),
         done.runUrl ?? 'run unknown'
     ].map(markdown_escape);
     const markdown = `This commit (${commit}) already promoted ${model} ${version} to ${stage} at ${at} (${run}). Nothing written.\n`;
@@ -22709,13 +22777,15 @@ function alreadyDone(done) {
     }, null, 2);
     return { markdown, json, exitCode: ExitCode.Pass, decision: 'pass' };
 }
-function outcome(evaluation, action, written, audit) {
-    // A forced promotion did happen: it exits as a warning, not as blocked.
+function outcome(evaluation, action, effect, audit) {
+    // A forced promotion happens (or would, on a dry run): exit 1, as a warning, not 2 as blocked.
     const decided = exitCodeFor(evaluation.decision);
-    const exitCode = written && decided > ExitCode.PassWithWarnings ? ExitCode.PassWithWarnings : decided;
+    const exitCode = effect.promoted && decided > ExitCode.PassWithWarnings ? ExitCode.PassWithWarnings : decided;
+    const written = effect.written ?? false;
+    const forced = effect.forced ? { forced: forcedPast(evaluation.gates) } : {};
     return {
-        markdown: `${renderMarkdown(evaluation)}\n${action}\n`,
-        json: JSON.stringify({ ...JSON.parse(toJson(evaluation)), action, written }, null, 2),
+        markdown: `${renderMarkdown(evaluation, effect.forced ? { forced: effect.forced } : {})}\n${action}\n`,
+        json: JSON.stringify({ ...JSON.parse(toJson(evaluation)), action, written, ...forced }, null, 2),
         exitCode,
         decision: evaluation.decision,
         evaluation,
@@ -22906,6 +22976,7 @@ function priorRollback(event) {
 
 
 
+
 /**
  * `modelgate rollback`: put the stage back on its previous holder (or a named
  * version), writing both the restored assignment and the removal of the current
@@ -23030,7 +23101,7 @@ async function rollback_alreadyDone(context, options, current) {
             return undefined;
         const restored = prior.restored ? ` to ${markdown_escape(prior.restored)}` : '';
         text =
-            `Nothing written: ${md} was already rolled back from ${markdown_escape(prior.removed)}${restored} by ${markdown_escape(prior.actor)} at ${prior.at.toISOString()} (${markdown_escape(prior.runUrl ?? prior.id)}), and this is a re-run of it; ${md} holds ${holder} now. ` +
+            `Nothing written: ${md} was already rolled back from ${markdown_escape(prior.removed)}${restored} by ${markdown_escape(prior.actor)} at ${utc(prior.at)} (${markdown_escape(prior.runUrl ?? prior.id)}), and this is a re-run of it; ${md} holds ${holder} now. ` +
                 `To take ${holder} out too, run the rollback again naming it: --from ${holder} (or name the version to restore).`;
     }
     else if (current.version === options.toVersion) {
@@ -23116,7 +23187,7 @@ function renderHistory(events) {
             markdown_escape(event.version ?? '—'),
             markdown_escape(event.stage ?? '—'),
             markdown_escape(event.by),
-            record ? `${record.kind}: ${record.decision}` : '—',
+            record ? recordOutcome(record) : '—',
             markdown_escape(record?.previous ?? '—'),
             pr ? `#${pr.number}${approvers ? ` (${markdown_escape(approvers)})` : ''}` : '—',
             markdown_escape(record?.reason ?? event.summary ?? '')
@@ -26367,7 +26438,8 @@ function assertActor(audit) {
 function entrySummary(model, stage, entry) {
     switch (entry.kind) {
         case 'assign':
-            return `Promote ${model} ${entry.version ?? ''} to ${stage}${entry.from ? ` (replacing ${entry.from})` : ''}`;
+            // The history entry keeps only the flag; the audit record says which gates were overridden.
+            return `Promote ${model} ${entry.version ?? ''} to ${stage}${entry.from ? ` (replacing ${entry.from})` : ''}${entry.forced ? ', forced past the gates' : ''}`;
         case 'rollback':
             return `Roll back ${model} ${stage} to ${entry.version ?? ''} (from ${entry.from ?? 'none'})`;
         case 'unassign':
@@ -26659,6 +26731,13 @@ const AUDIT_FORMAT = 1;
 function formatMessage(summary, audit) {
     const firstLine = summary.replace(/\s+/g, ' ').trim();
     return `${firstLine}\n\n${JSON.stringify({ [AUDIT_MARKER]: AUDIT_FORMAT, ...audit }, null, 2)}\n`;
+}
+/**
+ * The first line of an assignment tag: a forced one says so there, the only line `git tag -n`
+ * and GTO's readers show, and the tag's name stays GTO's `NAME#STAGE#N`.
+ */
+function promoteSummary(model, version, stage, forcedPast) {
+    return `Promote ${model} ${version} to ${stage}${forcedPast ? `, ${forcedPast}` : ''}`;
 }
 /** Splits a tag message; `audit` only when the body is ModelGate's JSON record. */
 function parseMessage(message) {
@@ -28485,7 +28564,7 @@ class GitRegistry {
         tag_name_assertVersion(version);
         this.assertStage(stage);
         adapter_assertActor(audit);
-        return this.write(model, stage, audit, options, state => {
+        return this.write(model, stage, audit, options, (state, facts) => {
             const { artifact, target } = registeredVersion(state, model, version);
             if (artifact.holders.get(stage)?.version === version)
                 return { noop: 'already in stage' };
@@ -28503,7 +28582,7 @@ class GitRegistry {
                         version,
                         counted: true,
                         commit: target.commit,
-                        summary: `Promote ${model} ${version} to ${stage}`,
+                        summary: promoteSummary(model, version, stage, facts.forced ? facts.forcedPast : undefined),
                         facts: { action: 'assign', model, version, stage }
                     }
                 ]
@@ -28580,7 +28659,9 @@ class GitRegistry {
         });
     }
     // ---- the write protocol ----------------------------------------------------
-    async write(model, stage, auditIn, options, decide) {
+    async write(model, stage, auditIn, options, 
+    /** Pure on its inputs: decided again with the audit a revalidation replaces (its first line). */
+    decide) {
         let audit = auditIn;
         const remote = await this.origin.hasRemote();
         let fresh;
@@ -28593,7 +28674,7 @@ class GitRegistry {
                 view = await this.view(model, remote);
             }
             const { state, lease } = view;
-            const decision = decide(state);
+            let decision = decide(state, audit);
             if ('noop' in decision)
                 return { written: false, reason: decision.noop };
             if (options.revalidate) {
@@ -28606,6 +28687,9 @@ class GitRegistry {
                 if (replaced) {
                     adapter_assertActor(replaced);
                     audit = replaced;
+                    decision = decide(state, audit);
+                    if ('noop' in decision)
+                        return { written: false, reason: decision.noop };
                 }
             }
             if (options.dryRun) {
@@ -29198,7 +29282,46 @@ function defaultPolicyFile(repo, model) {
     return (0,external_node_fs_namespaceObject.existsSync)(file) ? file : undefined;
 }
 
+;// CONCATENATED MODULE: ./src/cli/since.ts
+/**
+ * A point in time typed on the command line (`history --since`), read as ModelGate prints times:
+ * in UTC. A zone-less date-time is UTC, never the machine's zone, so a value pasted from the
+ * "When (UTC)" column means on every machine what it says in the table; a bare date is UTC
+ * midnight (as JavaScript already reads it); an explicit `Z`, `UTC` or offset is kept.
+ * Only ISO 8601 shapes are accepted: `Date`'s lenient forms (`11/20/2026`) are local times.
+ */
+const INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*(Z|UTC|[+-]\d{2}(?::?\d{2})?)?)?$/i;
+/** The instant `text` names, or undefined when it is not one of the accepted shapes. */
+function parseInstant(text) {
+    const match = INSTANT.exec(text.trim());
+    if (!match)
+        return undefined;
+    const [, y, mo, d, h = '0', mi = '0', s = '0', fraction = '', zone = 'Z'] = match;
+    const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, s].map(Number);
+    const offset = offsetMinutes(zone);
+    if (offset === undefined || hour > 23 || minute > 59 || second > 59)
+        return undefined;
+    const date = new Date(0);
+    // setUTCFullYear, not Date.UTC: Date.UTC reads years 0-99 as 1900-1999.
+    date.setUTCFullYear(year, month - 1, day);
+    // A day past the month's end (2026-02-30) would roll over into the next month: refused.
+    if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day)
+        return undefined;
+    date.setUTCHours(hour, minute, second, Number(fraction.slice(0, 3).padEnd(3, '0')));
+    return new Date(date.getTime() - offset * 60_000);
+}
+/** `Z`, `UTC`, `+09:00`, `-0500`, `+09` as minutes east of UTC; undefined when out of range. */
+function offsetMinutes(zone) {
+    if (/^(z|utc)$/i.test(zone))
+        return 0;
+    const [, sign, hours, minutes = '0'] = /^([+-])(\d{2}):?(\d{2})?$/.exec(zone) ?? [];
+    if (Number(hours) > 23 || Number(minutes) > 59)
+        return undefined;
+    return (sign === '-' ? -1 : 1) * (Number(hours) * 60 + Number(minutes));
+}
+
 ;// CONCATENATED MODULE: ./src/cli/run.ts
+
 
 
 
@@ -29444,7 +29567,8 @@ const COMMANDS = {
     history: {
         usage: `Usage: modelgate history [MODEL] [--since DATE] [--stage STAGE] [--repo DIR] [--json]
 
-  --since DATE      only events at or after this date (ISO 8601, e.g. 2026-11-01)
+  --since DATE      only events at or after this time, in UTC unless it names its zone
+                    (2026-11-01, 2026-11-01 14:03, 2026-11-01T14:03:00+01:00)
   --stage STAGE     only events of this stage`,
         options: {
             since: { type: 'string' },
@@ -29549,9 +29673,10 @@ function optionalDate(values, name) {
     const text = run_optional(values, name);
     if (text === undefined)
         return undefined;
-    const date = new Date(text);
-    if (Number.isNaN(date.getTime())) {
-        throw new UsageError(`--${name} must be a date such as 2026-11-01 or 2026-11-01T12:00:00Z, got "${text}"`);
+    // A zone-less value is UTC, as every time ModelGate prints (since.ts).
+    const date = parseInstant(text);
+    if (!date) {
+        throw new UsageError(`--${name} must be a date (2026-11-01), a date-time in UTC (2026-11-01 14:03, 2026-11-01T14:03:00) or one with its zone (2026-11-01T14:03:00+01:00), got "${text}"`);
     }
     return date;
 }

@@ -13,6 +13,7 @@ import { MlflowRegistry } from '../registry/mlflow/index.js'
 import { openRegistry, resolveCommit } from '../registry/open.js'
 import { forTerminal } from '../report/log.js'
 import { openCliRegistry } from './context.js'
+import { parseInstant } from './since.js'
 
 /** Where the CLI writes; passed in so tests read what a user would see. */
 export interface CliIO {
@@ -287,7 +288,8 @@ const COMMANDS: Record<string, Command> = {
   history: {
     usage: `Usage: modelgate history [MODEL] [--since DATE] [--stage STAGE] [--repo DIR] [--json]
 
-  --since DATE      only events at or after this date (ISO 8601, e.g. 2026-11-01)
+  --since DATE      only events at or after this time, in UTC unless it names its zone
+                    (2026-11-01, 2026-11-01 14:03, 2026-11-01T14:03:00+01:00)
   --stage STAGE     only events of this stage`,
     options: {
       since: { type: 'string' },
@@ -397,10 +399,11 @@ function repoOf(values: OptionValues): string {
 function optionalDate(values: OptionValues, name: string): Date | undefined {
   const text = optional(values, name)
   if (text === undefined) return undefined
-  const date = new Date(text)
-  if (Number.isNaN(date.getTime())) {
+  // A zone-less value is UTC, as every time ModelGate prints (since.ts).
+  const date = parseInstant(text)
+  if (!date) {
     throw new UsageError(
-      `--${name} must be a date such as 2026-11-01 or 2026-11-01T12:00:00Z, got "${text}"`
+      `--${name} must be a date (2026-11-01), a date-time in UTC (2026-11-01 14:03, 2026-11-01T14:03:00) or one with its zone (2026-11-01T14:03:00+01:00), got "${text}"`
     )
   }
   return date

@@ -5,6 +5,7 @@ import { ExitCode, InvalidInputError, ModelGateError, NotFoundError } from '../e
 import type { ReviewEvidence } from '../gates/approvals.js'
 import type { CheckRunEvidence } from '../gates/checks.js'
 import { decide, evaluateStage, findStage } from '../gates/evaluate.js'
+import { utc } from '../gates/min-days.js'
 import { rolledBackGate } from '../gates/rolled-back.js'
 import { transitionGate } from '../gates/transition.js'
 import type { Evaluation, GateResult } from '../gates/types.js'
@@ -17,7 +18,7 @@ import type {
   WriteResult
 } from '../registry/port.js'
 import { toJson } from '../report/json.js'
-import { escape, renderMarkdown } from '../report/markdown.js'
+import { escape, forcedPast, forcedPastNamed, renderMarkdown } from '../report/markdown.js'
 import { bindCandidate, versionToPromote } from './bind-candidate.js'
 import { exitCodeFor } from './exit-code.js'
 import type { CommandOutcome, RegistryContext } from './registry-context.js'
@@ -116,7 +117,7 @@ export async function promote(
     // A pull request's status is earned by an evaluation, never assumed from the registry.
     const held = await evaluate(holder)
     const note = `${model} ${version} already holds ${options.stage}: nothing to write.`
-    return outcome(held.evaluation, note, false, undefined)
+    return outcome(held.evaluation, note, {}, undefined)
   }
   const records = options.onceForCommit
     ? (await context.registry.history(model)).flatMap(event => {
@@ -143,7 +144,7 @@ export async function promote(
     return outcome(
       judged.evaluation,
       `Not promoted: the promotion is ${judged.evaluation.decision}.`,
-      false,
+      {},
       // A dry run (a pull request's evaluation) attempted nothing, so it leaves no record.
       options.dryRun ? undefined : audit(judged, false)
     )
@@ -183,10 +184,17 @@ export async function promote(
       }
     }
   )
+  // A dry run that would write promotes as the real run would: same report, same exit code.
+  const promoted = result.written || result.reason === 'dry run'
+  const forced = promoted && stored.kind === 'forced-promotion'
   return outcome(
     judged.evaluation,
-    describeWrite(result, version, options, judgedHolder),
-    result.written,
+    describeWrite(result, version, options.stage, judgedHolder, stored),
+    {
+      written: result.written,
+      promoted,
+      ...(forced ? { forced: result.written ? ('done' as const) : ('planned' as const) } : {})
+    },
     result.written ? stored : undefined
   )
 }
@@ -260,7 +268,9 @@ function auditFor(
     actor: context.actor,
     actorEmail: context.actorEmail,
     reason: options.reason,
-    forced: record.kind === 'forced-promotion' ? true : undefined,
+    ...(record.kind === 'forced-promotion'
+      ? { forced: true, forcedPast: forcedPastNamed(record.gates) }
+      : {}),
     record
   }
 }
@@ -268,19 +278,21 @@ function auditFor(
 function describeWrite(
   result: WriteResult,
   version: string,
-  options: PromoteOptions,
-  previous: StageHolder | undefined
+  targetStage: string,
+  previous: StageHolder | undefined,
+  record: AuditRecord
 ): string {
   const from = previous
     ? ` (replacing ${escape(previous.version)})`
     : ' (first holder of the stage)'
-  const [v, stage] = [version, options.stage].map(escape)
+  const [v, stage] = [version, targetStage].map(escape)
+  // Only a promotion past gates that did not pass is forced: --force on passing gates is not.
+  const forced = record.kind === 'forced-promotion' ? `, ${forcedPast(record.gates)}` : ''
   if (result.written) {
-    const forced = options.force ? ' by force' : ''
     return `Promoted ${v} to ${stage}${forced}${from}. Wrote:\n${listEvents(result.events)}`
   }
   if (result.reason === 'dry run') {
-    return `Dry run: would promote ${v} to ${stage}${from}. Would write:\n${listEvents(result.planned)}`
+    return `Dry run: would promote ${v} to ${stage}${forced}${from}. Would write:\n${listEvents(result.planned)}`
   }
   return `Nothing written: ${v} ${result.reason}.`
 }
@@ -301,7 +313,7 @@ function nothingToDo(
   const [m, v, st, by] = [model, version, stage, holder.assignedBy].map(escape)
   const since = Number.isNaN(holder.assignedAt.getTime())
     ? 'an unknown time'
-    : holder.assignedAt.toISOString()
+    : utc(holder.assignedAt)
   const markdown = `${m} ${v} already holds ${st} (since ${since}, by ${by}). Nothing written.\n`
   const json = JSON.stringify(
     { model, version, stage, written: false, reason: 'already in stage' },
@@ -318,7 +330,8 @@ function alreadyDone(done: AuditRecord): CommandOutcome {
     done.model,
     done.version ?? '',
     done.to,
-    done.timestamp,
+    // The house format, zone named, as every time ModelGate prints (not the raw ISO string).
+    utc(new Date(done.timestamp)),
     done.runUrl ?? 'run unknown'
   ].map(escape)
   const markdown = `This commit (${commit}) already promoted ${model} ${version} to ${stage} at ${at} (${run}). Nothing written.\n`
@@ -336,19 +349,34 @@ function alreadyDone(done: AuditRecord): CommandOutcome {
   return { markdown, json, exitCode: ExitCode.Pass, decision: 'pass' }
 }
 
+interface Effect {
+  /** The stage was assigned. */
+  written?: boolean
+  /** The stage was assigned, or would be (a dry run that would write). */
+  promoted?: boolean
+  /** Past gates that did not pass: `done`, or `planned` on a dry run. */
+  forced?: 'done' | 'planned'
+}
+
 function outcome(
   evaluation: Evaluation,
   action: string,
-  written: boolean,
+  effect: Effect,
   audit: AuditRecord | undefined
 ): PromoteOutcome {
-  // A forced promotion did happen: it exits as a warning, not as blocked.
+  // A forced promotion happens (or would, on a dry run): exit 1, as a warning, not 2 as blocked.
   const decided = exitCodeFor(evaluation.decision)
   const exitCode =
-    written && decided > ExitCode.PassWithWarnings ? ExitCode.PassWithWarnings : decided
+    effect.promoted && decided > ExitCode.PassWithWarnings ? ExitCode.PassWithWarnings : decided
+  const written = effect.written ?? false
+  const forced = effect.forced ? { forced: forcedPast(evaluation.gates) } : {}
   return {
-    markdown: `${renderMarkdown(evaluation)}\n${action}\n`,
-    json: JSON.stringify({ ...JSON.parse(toJson(evaluation)), action, written }, null, 2),
+    markdown: `${renderMarkdown(evaluation, effect.forced ? { forced: effect.forced } : {})}\n${action}\n`,
+    json: JSON.stringify(
+      { ...JSON.parse(toJson(evaluation)), action, written, ...forced },
+      null,
+      2
+    ),
     exitCode,
     decision: evaluation.decision,
     evaluation,

@@ -1,5 +1,6 @@
 import { rollbackAudit, type AuditRecord } from '../audit/record.js'
 import { ExitCode, InvalidInputError, ModelGateError, NotFoundError } from '../errors.js'
+import { utc } from '../gates/min-days.js'
 import type { GateResult } from '../gates/types.js'
 import type { RegistryEvent, StageHolder } from '../registry/port.js'
 import type { CommandOutcome, RegistryContext } from './registry-context.js'
@@ -200,7 +201,7 @@ async function alreadyDone(
     if (!prior || prior.removed === current.version) return undefined
     const restored = prior.restored ? ` to ${escape(prior.restored)}` : ''
     text =
-      `Nothing written: ${md} was already rolled back from ${escape(prior.removed)}${restored} by ${escape(prior.actor)} at ${prior.at.toISOString()} (${escape(prior.runUrl ?? prior.id)}), and this is a re-run of it; ${md} holds ${holder} now. ` +
+      `Nothing written: ${md} was already rolled back from ${escape(prior.removed)}${restored} by ${escape(prior.actor)} at ${utc(prior.at)} (${escape(prior.runUrl ?? prior.id)}), and this is a re-run of it; ${md} holds ${holder} now. ` +
       `To take ${holder} out too, run the rollback again naming it: --from ${holder} (or name the version to restore).`
   } else if (current.version === options.toVersion) {
     // A re-run of a rollback to a named version that landed: done, not an error.

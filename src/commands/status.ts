@@ -1,7 +1,7 @@
 import { auditRecordOf } from '../audit/record.js'
 import { ExitCode, NotFoundError } from '../errors.js'
 import type { ModelStatus, RegistryEvent } from '../registry/port.js'
-import { escape } from '../report/markdown.js'
+import { escape, recordOutcome } from '../report/markdown.js'
 import type { CommandOutcome, RegistryContext } from './registry-context.js'
 
 /** `modelgate status`: who holds each stage, since when, assigned by whom. */
@@ -91,7 +91,7 @@ export function renderHistory(events: readonly RegistryEvent[]): string {
       escape(event.version ?? '—'),
       escape(event.stage ?? '—'),
       escape(event.by),
-      record ? `${record.kind}: ${record.decision}` : '—',
+      record ? recordOutcome(record) : '—',
       escape(record?.previous ?? '—'),
       pr ? `#${pr.number}${approvers ? ` (${escape(approvers)})` : ''}` : '—',
       escape(record?.reason ?? event.summary ?? '')

@@ -23,6 +23,11 @@ export interface AuditFacts {
   /** Required for rollbacks and forced promotions (the commands enforce it). */
   reason?: string
   forced?: boolean
+  /**
+   * A forced promotion: what it went past, in words (`forced past 2 failing gates: Thresholds,
+   * Approvals`), for the first line of the registry's record (a GTO tag's message).
+   */
+  forcedPast?: string
   /** Free-form structured facts (gates, metrics snapshot, PR number, ...), kept as JSON. */
   record?: Record<string, unknown>
   /**

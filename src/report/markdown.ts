@@ -10,8 +10,10 @@ import type { Decision, Evaluation, GateResult, GateStatus, MetricCheck } from '
  * Text that comes from users (model and metric names, labels, file names, messages quoting
  * them) is escaped, so it cannot break the table or inject markup. Ends with a newline.
  */
-export function renderMarkdown(evaluation: Evaluation): string {
-  const blocks = [heading(evaluation), overview(evaluation)]
+export function renderMarkdown(evaluation: Evaluation, options: RenderOptions = {}): string {
+  // Forced past gates that did not pass: the report says so, never "Blocked" above a promotion.
+  const forced = passed(evaluation.decision) ? undefined : options.forced
+  const blocks = [heading(evaluation, forced), overview(evaluation, forced)]
   const table = metricTable(evaluation)
   if (table) blocks.push(table)
   blocks.push(gateList(evaluation.gates))
@@ -19,6 +21,11 @@ export function renderMarkdown(evaluation: Evaluation): string {
   if (warnings.length > 0) blocks.push(warningList(warnings))
   blocks.push(footer(evaluation))
   return `${blocks.join('\n\n')}\n`
+}
+
+export interface RenderOptions {
+  /** A promotion forced past the gates: `done` when written, `planned` on a dry run. */
+  forced?: 'done' | 'planned'
 }
 
 const STATUS_SYMBOL: Record<GateStatus, string> = {
@@ -50,17 +57,79 @@ const GATE_TITLE: Record<string, string> = {
 /** Details shown per gate; the rest are counted, and all of them are in the JSON report. */
 export const MAX_DETAILS = 20
 
-function heading(evaluation: Evaluation): string {
-  return `## ${DECISION_TEXT[evaluation.decision]}: ${escape(evaluation.model)} → ${escape(evaluation.stage)}`
+function heading(evaluation: Evaluation, forced: RenderOptions['forced']): string {
+  const past = forcedPast(evaluation.gates)
+  const decision =
+    forced === 'done'
+      ? `⚠️ ${past.charAt(0).toUpperCase()}${past.slice(1)}`
+      : forced === 'planned'
+        ? `⚠️ Would be ${past}`
+        : DECISION_TEXT[evaluation.decision]
+  return `## ${decision}: ${escape(evaluation.model)} → ${escape(evaluation.stage)}`
 }
 
-function overview(evaluation: Evaluation): string {
+function passed(decision: Decision): boolean {
+  return decision === 'pass' || decision === 'pass-with-warnings'
+}
+
+/** The gates a forced promotion went past: those that failed, and those still pending. */
+function overridden<G extends { gate: string; status: GateStatus }>(gates: readonly G[]) {
+  return {
+    failing: gates.filter(gate => gate.status === 'fail'),
+    pending: gates.filter(gate => gate.status === 'pending')
+  }
+}
+
+/**
+ * What a forced promotion did, in the words the report, the registry's record and `history`
+ * all use: `forced past 2 failing gates` (and `1 pending gate`, when one was still pending).
+ */
+export function forcedPast(gates: readonly { gate: string; status: GateStatus }[]): string {
+  const { failing, pending } = overridden(gates)
+  const parts = [
+    ...(failing.length > 0 ? [plural(failing.length, 'failing gate')] : []),
+    ...(pending.length > 0 ? [plural(pending.length, 'pending gate')] : [])
+  ]
+  return `forced past ${parts.length > 0 ? parts.join(' and ') : 'no failing gate'}`
+}
+
+/** {@link forcedPast} naming the gates, as plain text (a tag message's first line). */
+export function forcedPastNamed(gates: readonly { gate: string; status: GateStatus }[]): string {
+  const { failing, pending } = overridden(gates)
+  const names = [...failing, ...pending].map(gate => gateName(gate.gate))
+  return names.length > 0 ? `${forcedPast(gates)}: ${names.join(', ')}` : forcedPast(gates)
+}
+
+/** An audit record's outcome in a word or two (`history`): a forced promotion by what it did. */
+export function recordOutcome(record: {
+  kind: string
+  decision: string
+  written: boolean
+  gates: readonly { gate: string; status: GateStatus }[]
+}): string {
+  return record.kind === 'forced-promotion' && record.written
+    ? forcedPast(record.gates)
+    : `${record.kind}: ${record.decision}`
+}
+
+function overview(evaluation: Evaluation, forced: RenderOptions['forced']): string {
   const candidate = `Candidate **${escape(evaluation.candidate.label)}**`
   const stage = escape(evaluation.stage)
   const against = evaluation.champion
     ? `${candidate} vs champion **${escape(evaluation.champion.label)}**, the version in ${stage} now.`
     : `${candidate}; no champion in ${stage} yet (first promotion).`
-  return `${against}\n\n${verdict(evaluation)}`
+  return `${against}\n\n${forced ? forcedVerdict(evaluation, forced) : verdict(evaluation)}`
+}
+
+/** Which gates the force went past, by name and status. */
+function forcedVerdict(evaluation: Evaluation, forced: 'done' | 'planned'): string {
+  const { failing, pending } = overridden(evaluation.gates)
+  const named = (gates: GateResult[]) => gates.map(gate => title(gate.gate)).join(', ')
+  const what = [
+    ...(failing.length > 0 ? [`${named(failing)} failed`] : []),
+    ...(pending.length > 0 ? [`${named(pending)} pending`] : [])
+  ].join('; ')
+  return `${forced === 'done' ? 'Overridden' : 'Would be overridden'} by force: ${what}.`
 }
 
 /** One sentence saying why the decision is what it is. */
@@ -180,6 +249,11 @@ function difference(candidate: number, champion: number): number {
 
 function title(gate: string): string {
   return Object.hasOwn(GATE_TITLE, gate) ? (GATE_TITLE[gate] ?? gate) : escape(gate)
+}
+
+/** A gate's name as plain text, for text that is not markdown. */
+function gateName(gate: string): string {
+  return Object.hasOwn(GATE_TITLE, gate) ? (GATE_TITLE[gate] ?? gate) : gate
 }
 
 function value(number: number | undefined): string {

@@ -45,7 +45,7 @@ import type {
   WriteOptions,
   WriteResult
 } from '../port.js'
-import { formatMessage, parseMessage } from './message.js'
+import { formatMessage, parseMessage, promoteSummary } from './message.js'
 import { LEASE_PREFIX, OriginTags, leaseRefOf } from './origin.js'
 import type { GitRunner } from './runner.js'
 import { gitOk } from './runner.js'
@@ -251,7 +251,7 @@ export class GitRegistry implements Registry {
     assertVersion(version)
     this.assertStage(stage)
     assertActor(audit)
-    return this.write(model, stage, audit, options, state => {
+    return this.write(model, stage, audit, options, (state, facts) => {
       const { artifact, target } = registeredVersion(state, model, version)
       if (artifact.holders.get(stage)?.version === version) return { noop: 'already in stage' }
       // GTO's other reader (highest semver in the stage) must agree: take out
@@ -272,7 +272,12 @@ export class GitRegistry implements Registry {
             version,
             counted: true,
             commit: target.commit,
-            summary: `Promote ${model} ${version} to ${stage}`,
+            summary: promoteSummary(
+              model,
+              version,
+              stage,
+              facts.forced ? facts.forcedPast : undefined
+            ),
             facts: { action: 'assign', model, version, stage }
           }
         ]
@@ -373,7 +378,8 @@ export class GitRegistry implements Registry {
     stage: string | undefined,
     auditIn: AuditFacts,
     options: WriteOptions,
-    decide: (state: RegistryState) => Decision
+    /** Pure on its inputs: decided again with the audit a revalidation replaces (its first line). */
+    decide: (state: RegistryState, audit: AuditFacts) => Decision
   ): Promise<WriteResult> {
     let audit = auditIn
     const remote = await this.origin.hasRemote()
@@ -386,7 +392,7 @@ export class GitRegistry implements Registry {
         view = await this.view(model, remote)
       }
       const { state, lease } = view
-      const decision = decide(state)
+      let decision = decide(state, audit)
       if ('noop' in decision) return { written: false, reason: decision.noop }
       if (options.revalidate) {
         const replaced = await options.revalidate({
@@ -398,6 +404,8 @@ export class GitRegistry implements Registry {
         if (replaced) {
           assertActor(replaced)
           audit = replaced
+          decision = decide(state, audit)
+          if ('noop' in decision) return { written: false, reason: decision.noop }
         }
       }
       if (options.dryRun) {

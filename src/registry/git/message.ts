@@ -13,6 +13,19 @@ export function formatMessage(summary: string, audit: Record<string, unknown>): 
   return `${firstLine}\n\n${JSON.stringify({ [AUDIT_MARKER]: AUDIT_FORMAT, ...audit }, null, 2)}\n`
 }
 
+/**
+ * The first line of an assignment tag: a forced one says so there, the only line `git tag -n`
+ * and GTO's readers show, and the tag's name stays GTO's `NAME#STAGE#N`.
+ */
+export function promoteSummary(
+  model: string,
+  version: string,
+  stage: string,
+  forcedPast: string | undefined
+): string {
+  return `Promote ${model} ${version} to ${stage}${forcedPast ? `, ${forcedPast}` : ''}`
+}
+
 export interface ParsedMessage {
   summary: string
   audit?: Record<string, unknown>

@@ -2278,7 +2278,8 @@ function assertActor(audit: AuditFacts): void {
 function entrySummary(model: string, stage: string, entry: JournalEntry): string {
   switch (entry.kind) {
     case 'assign':
-      return `Promote ${model} ${entry.version ?? ''} to ${stage}${entry.from ? ` (replacing ${entry.from})` : ''}`
+      // The history entry keeps only the flag; the audit record says which gates were overridden.
+      return `Promote ${model} ${entry.version ?? ''} to ${stage}${entry.from ? ` (replacing ${entry.from})` : ''}${entry.forced ? ', forced past the gates' : ''}`
     case 'rollback':
       return `Roll back ${model} ${stage} to ${entry.version ?? ''} (from ${entry.from ?? 'none'})`
     case 'unassign':
