@@ -63069,6 +63069,36 @@ function feed(sink, records) {
 }
 
 ;// CONCATENATED MODULE: ./src/registry/git/state.ts
+/**
+ * The registry's state, rebuilt from every tag, all read by ONE
+ * `git for-each-ref` (through the tag cache when the runner carries one).
+ *
+ * GTO 1.10's semantics (gto/tag.py, gto/base.py, gto/registry.py), ties within
+ * one second included, so that `gto show` and ModelGate name the same holders:
+ * - GTO collects tags sorted by name, then sorts them by tagger time (one-second
+ *   resolution) with a stable sort; the counter plays no part in the order.
+ * - A version is active unless its latest registration event is a
+ *   deregistration; a version is in a stage while its latest event there is an
+ *   assignment. GTO puts a version's assignments before its unassignments
+ *   (registrations before deregistrations) and picks the last of a stable sort:
+ *   in a tie, the unassignment (deregistration) wins. An artifact is deprecated
+ *   when its latest event is a deprecation, and any version event in the same
+ *   second comes after it. `compareEvents` orders events exactly so: time, then
+ *   GTO's event priority (creation, deprecation, registration, deregistration,
+ *   assignment, unassignment), then tag name.
+ * - An assignment or unassignment points at a commit; its version is the
+ *   version registered on that commit (the active one, else the earliest). A
+ *   commit without registration is a version named by its hash, as in GTO.
+ * - The stage's holder (what `gto show` prints) is the version in it with the
+ *   latest assignment. Two versions assigned in the same second: `gto show`
+ *   lists versions newest registration first, then takes the last of a stable
+ *   sort by assignment time, so the version registered EARLIER wins (equal
+ *   registration times: the one GTO created first). See `holderOrder`.
+ * - The counter of the next tag is 1 + the highest counter on any tag of the
+ *   artifact, lightweight tags included, so a new tag never collides with an
+ *   existing name.
+ */
+
 
 
 
@@ -63380,10 +63410,12 @@ function versionsInStage(artifact, stage) {
  * in time from the current one, the first other version that is still
  * registered and was not explicitly taken out of the stage since (its latest
  * event there is not an unassignment, so a version removed by an earlier
- * rollback is never restored by a later one).
+ * rollback is never restored by a later one; an unassignment marked
+ * `replacedBy`, written when a lower version replaced it, is not a removal).
  */
 function previousHolder(artifact, stage) {
     const latestKind = new Map();
+    const replaced = new Set();
     const lastIndex = new Map();
     const stack = [];
     const timeline = [];
@@ -63393,6 +63425,15 @@ function previousHolder(artifact, stage) {
         if (event.action !== 'assign' && event.action !== 'unassign')
             continue;
         latestKind.set(event.version, event.action);
+        // Taken out only so GTO's reader agrees with a newer, lower holder: replaced, not withdrawn
+        // (as takenOutOf reads it), so a rollback may put it back.
+        if (event.action === 'unassign' &&
+            parseMessage(event.message).audit?.replacedBy !== undefined) {
+            replaced.add(event.version);
+        }
+        else {
+            replaced.delete(event.version);
+        }
         if (event.action === 'assign') {
             stack.push(event.version);
             lastIndex.set(event.version, stack.length - 1);
@@ -63417,7 +63458,7 @@ function previousHolder(artifact, stage) {
         const version = artifact.versions.get(candidate);
         if (!version || !version.registered || !version.active)
             continue;
-        if (latestKind.get(candidate) === 'unassign')
+        if (latestKind.get(candidate) === 'unassign' && !replaced.has(candidate))
             continue;
         return candidate;
     }
@@ -63498,14 +63539,19 @@ function historyOf(state, model) {
         : [...(state.artifacts.get(model)?.events ?? [])];
     return events.reverse().map(toRegistryEvent);
 }
-/** A registered version with the stages it is in now; undefined when not registered. */
+/**
+ * A registered version with the stages it holds now; undefined when not registered. A version
+ * replaced in a stage by a newer one still has an assignment as its latest event there (GTO
+ * lists it among the stage's versions), but it is no longer the holder: the `from:` and days
+ * gates read these stages, so only the stage's one holder counts, as on MLflow.
+ */
 function versionRecord(artifact, version) {
     const found = artifact.versions.get(version);
     if (!found?.registered || !found.registration)
         return undefined;
     const stages = found.active
         ? [...found.stages]
-            .filter(([, vs]) => vs.latest.action === 'assign')
+            .filter(([stage]) => artifact.holders.get(stage)?.version === version)
             .map(([stage, vs]) => ({ stage, since: new Date(vs.latest.time * 1000) }))
             .sort((a, b) => (a.stage < b.stage ? -1 : a.stage > b.stage ? 1 : 0))
         : [];
