@@ -67628,6 +67628,15 @@ async function openRegistry(cwd, policy, options = {}) {
     const registry = createGitRegistry({ git, allowedStages: await readGtoStages(root) });
     return { registry, models: createGitModelSource({ git, registry, modelPath: policy?.path }), git };
 }
+/**
+ * The registry opener `check` takes, for the CLI and the action alike: opened on first use (a
+ * check of two directories opens nothing), then the same one for candidate and champion, so
+ * each object is read once per command.
+ */
+function openOnFirstUse(cwd, options = {}) {
+    let opened;
+    return policy => (opened ??= openRegistry(cwd, policy, options));
+}
 /** The commit `ref` names in the checkout; NotFoundError (exit 3) when it names none. */
 async function resolveCommit(git, ref) {
     const resolved = await git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
@@ -67651,13 +67660,14 @@ async function resolveCommit(git, ref) {
  */
 async function runCommand(settings, runner, checked = {}) {
     if (settings.command === 'check') {
+        // The same opener as the CLI's: a candidate or champion may be mlflow:NAME/VERSION.
         return check_check({
             policyFile: settings.policy,
             ...(checked.policy ? { policy: checked.policy } : {}),
             candidateDir: settings.candidate,
             stage: settings.stage,
             championDir: settings.champion
-        });
+        }, openOnFirstUse(runner.workspace, { env: runner.env, onSecret: runner.onSecret }));
     }
     const { policy, model, context, git } = await openCommandContext(settings, runner, checked.policy);
     switch (settings.command) {

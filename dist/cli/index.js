@@ -29096,6 +29096,15 @@ async function openRegistry(cwd, policy, options = {}) {
     const registry = createGitRegistry({ git, allowedStages: await readGtoStages(root) });
     return { registry, models: createGitModelSource({ git, registry, modelPath: policy?.path }), git };
 }
+/**
+ * The registry opener `check` takes, for the CLI and the action alike: opened on first use (a
+ * check of two directories opens nothing), then the same one for candidate and champion, so
+ * each object is read once per command.
+ */
+function openOnFirstUse(cwd, options = {}) {
+    let opened;
+    return policy => (opened ??= openRegistry(cwd, policy, options));
+}
 /** The commit `ref` names in the checkout; NotFoundError (exit 3) when it names none. */
 async function resolveCommit(git, ref) {
     const resolved = await git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
@@ -29244,15 +29253,12 @@ const COMMANDS = {
             json: { type: 'boolean' }
         },
         async run(values, io) {
-            let opened;
             const outcome = await check_check({
                 policyFile: run_required(values, 'policy'),
                 candidateDir: run_required(values, 'candidate'),
                 stage: run_required(values, 'stage'),
                 championDir: run_optional(values, 'champion')
-            }, 
-            // One registry for candidate and champion: each object is read once per command.
-            policy => (opened ??= openRegistry('.', policy, { env: process.env })));
+            }, openOnFirstUse('.', { env: process.env }));
             io.stdout(values.json ? outcome.json + '\n' : outcome.markdown);
             return outcome.exitCode;
         }

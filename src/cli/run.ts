@@ -10,7 +10,7 @@ import { history, status } from '../commands/status.js'
 import { ExitCode, InvalidInputError, ModelGateError, errorMessage } from '../errors.js'
 import { modelNameProblem, type Policy } from '../policy/schema.js'
 import { MlflowRegistry } from '../registry/mlflow/index.js'
-import { openRegistry, resolveCommit } from '../registry/open.js'
+import { openOnFirstUse, resolveCommit } from '../registry/open.js'
 import { forTerminal } from '../report/log.js'
 import { openCliRegistry } from './context.js'
 
@@ -77,7 +77,6 @@ const COMMANDS: Record<string, Command> = {
       json: { type: 'boolean' }
     },
     async run(values, io) {
-      let opened: ReturnType<typeof openRegistry> | undefined
       const outcome = await check(
         {
           policyFile: required(values, 'policy'),
@@ -85,8 +84,7 @@ const COMMANDS: Record<string, Command> = {
           stage: required(values, 'stage'),
           championDir: optional(values, 'champion')
         },
-        // One registry for candidate and champion: each object is read once per command.
-        policy => (opened ??= openRegistry('.', policy, { env: process.env }))
+        openOnFirstUse('.', { env: process.env })
       )
       io.stdout(values.json ? outcome.json + '\n' : outcome.markdown)
       return outcome.exitCode
