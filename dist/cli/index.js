@@ -29154,6 +29154,14 @@ function forTerminal(text) {
     return neutraliseCommands(text.replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, ''));
 }
 
+;// CONCATENATED MODULE: ./package.json
+const package_namespaceObject = {"rE":"0.1.0"};
+;// CONCATENATED MODULE: ./src/version.ts
+// The package's version, inlined into both bundles at build time (ncc bundles JSON imports), so
+// a release's lone modelgate.mjs still knows which release it is.
+
+const VERSION = package_namespaceObject.rE;
+
 ;// CONCATENATED MODULE: ./src/cli/context.ts
 
 
@@ -29211,6 +29219,7 @@ function defaultPolicyFile(repo, model) {
 
 
 
+
 const USAGE = `Usage: modelgate <command> [options]
 
 Commands:
@@ -29222,7 +29231,7 @@ Commands:
   status     Show which version holds each stage.
   history    Show every registry event, newest first.
 
-Run "modelgate <command> --help" for a command's options.
+Run "modelgate <command> --help" for a command's options, "modelgate --version" for the version.
 
 Exit codes: 0 pass, 1 pass with warnings, 2 blocked or invalid input,
             3 not found, 4 permission or authentication error.`;
@@ -29242,6 +29251,7 @@ function print(io, values, outcome) {
     io.stdout(values.json ? outcome.json + '\n' : outcome.markdown);
     return outcome.exitCode;
 }
+/** Exported for the test that every command's --help names each of its options. */
 const COMMANDS = {
     check: {
         usage: CHECK_USAGE,
@@ -29372,6 +29382,7 @@ const COMMANDS = {
                     written (safe to re-run). Without --from or --to, the same rollback (same
                     person and reason) within 15 minutes is taken for a re-run and writes nothing
   --reason TEXT     why (required; recorded)
+  --policy FILE     default policies/MODEL.yml
   --dry-run         print what would be written; write nothing`,
         options: {
             stage: { type: 'string' },
@@ -29423,7 +29434,7 @@ const COMMANDS = {
         }
     },
     status: {
-        usage: `Usage: modelgate status [MODEL] [--repo DIR] [--json]`,
+        usage: `Usage: modelgate status [MODEL] [--policy FILE] [--repo DIR] [--json]`,
         options: { policy: { type: 'string' }, ...REPO_OPTION, ...JSON_OPTION },
         positionals: 1,
         async run(values, io, [named]) {
@@ -29437,7 +29448,7 @@ const COMMANDS = {
         }
     },
     history: {
-        usage: `Usage: modelgate history [MODEL] [--since DATE] [--stage STAGE] [--repo DIR] [--json]
+        usage: `Usage: modelgate history [MODEL] [--since DATE] [--stage STAGE] [--policy FILE] [--repo DIR] [--json]
 
   --since DATE      only events at or after this date (ISO 8601, e.g. 2026-11-01)
   --stage STAGE     only events of this stage`,
@@ -29472,6 +29483,10 @@ async function runCli(argv, given) {
         stderr: text => given.stderr(forTerminal(text))
     };
     const [name, ...rest] = argv;
+    if (name === '--version' || name === '-V') {
+        io.stdout(`${VERSION}\n`);
+        return ExitCode.Pass;
+    }
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
         io.stdout(USAGE + '\n');
         return name === undefined ? ExitCode.Blocked : ExitCode.Pass;

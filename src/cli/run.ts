@@ -12,6 +12,7 @@ import { modelNameProblem, type Policy } from '../policy/schema.js'
 import { MlflowRegistry } from '../registry/mlflow/index.js'
 import { openOnFirstUse, resolveCommit } from '../registry/open.js'
 import { forTerminal } from '../report/log.js'
+import { VERSION } from '../version.js'
 import { openCliRegistry } from './context.js'
 
 /** Where the CLI writes; passed in so tests read what a user would see. */
@@ -31,7 +32,7 @@ Commands:
   status     Show which version holds each stage.
   history    Show every registry event, newest first.
 
-Run "modelgate <command> --help" for a command's options.
+Run "modelgate <command> --help" for a command's options, "modelgate --version" for the version.
 
 Exit codes: 0 pass, 1 pass with warnings, 2 blocked or invalid input,
             3 not found, 4 permission or authentication error.`
@@ -66,7 +67,8 @@ function print(io: CliIO, values: OptionValues, outcome: CommandOutcome): number
   return outcome.exitCode
 }
 
-const COMMANDS: Record<string, Command> = {
+/** Exported for the test that every command's --help names each of its options. */
+export const COMMANDS: Record<string, Command> = {
   check: {
     usage: CHECK_USAGE,
     options: {
@@ -213,6 +215,7 @@ const COMMANDS: Record<string, Command> = {
                     written (safe to re-run). Without --from or --to, the same rollback (same
                     person and reason) within 15 minutes is taken for a re-run and writes nothing
   --reason TEXT     why (required; recorded)
+  --policy FILE     default policies/MODEL.yml
   --dry-run         print what would be written; write nothing`,
     options: {
       stage: { type: 'string' },
@@ -269,7 +272,7 @@ const COMMANDS: Record<string, Command> = {
     }
   },
   status: {
-    usage: `Usage: modelgate status [MODEL] [--repo DIR] [--json]`,
+    usage: `Usage: modelgate status [MODEL] [--policy FILE] [--repo DIR] [--json]`,
     options: { policy: { type: 'string' }, ...REPO_OPTION, ...JSON_OPTION },
     positionals: 1,
     async run(values, io, [named]) {
@@ -283,7 +286,7 @@ const COMMANDS: Record<string, Command> = {
     }
   },
   history: {
-    usage: `Usage: modelgate history [MODEL] [--since DATE] [--stage STAGE] [--repo DIR] [--json]
+    usage: `Usage: modelgate history [MODEL] [--since DATE] [--stage STAGE] [--policy FILE] [--repo DIR] [--json]
 
   --since DATE      only events at or after this date (ISO 8601, e.g. 2026-11-01)
   --stage STAGE     only events of this stage`,
@@ -323,6 +326,10 @@ export async function runCli(argv: string[], given: CliIO): Promise<number> {
     stderr: text => given.stderr(forTerminal(text))
   }
   const [name, ...rest] = argv
+  if (name === '--version' || name === '-V') {
+    io.stdout(`${VERSION}\n`)
+    return ExitCode.Pass
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout(USAGE + '\n')
     return name === undefined ? ExitCode.Blocked : ExitCode.Pass
