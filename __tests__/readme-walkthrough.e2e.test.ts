@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process'
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { loadPolicy } from '../src/policy/load.js'
 import { bundledCli } from './helpers/cli-bundle.js'
 import { REPO_ROOT } from './helpers/run-action.js'
 
@@ -101,6 +102,17 @@ describe("the README's walkthrough on a terminal", () => {
         'churn-model#staging!#3'
       ])
     )
+  })
+})
+
+describe('the policies the README points at', () => {
+  // Without `path:` (and no dvc.yaml) promote cannot find a version's files: exit 3.
+  it.each([
+    ['clinical-classifier', 'models/clinical-classifier'],
+    ['churn-model', 'models/churn-model']
+  ])('policies/%s.yml says where the model lives: %s', async (model, where) => {
+    const policy = await loadPolicy(path.join(REPO_ROOT, 'policies', `${model}.yml`))
+    expect(policy.path).toBe(where)
   })
 })
 
