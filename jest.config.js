@@ -13,6 +13,7 @@ export default {
   // Stryker's sandbox copies under .build/ are not this checkout's tests.
   testPathIgnorePatterns: ['/node_modules/', '/.build/'],
   testTimeout: 60000,
-  reporters: ['default', '<rootDir>/scripts/summary-reporter.js'],
+  // Jest's default reporter and summary run inside this one, so `tests: N passed, N failed` ends the output.
+  reporters: ['<rootDir>/scripts/summary-reporter.js'],
   collectCoverageFrom: ['src/**/*.ts']
 }

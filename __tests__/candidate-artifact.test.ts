@@ -39,6 +39,11 @@ const savedEnv = Object.fromEntries(ENV_KEYS.map(key => [key, process.env[key]])
 jest.unstable_mockModule('@actions/core', quietActionsCore)
 
 beforeAll(async () => {
+  // @actions/artifact looks artifacts up through an Octokit with the request-log plugin, which
+  // reports every 4xx on console.error, and takes no logger: @octokit/core binds console.error
+  // when it is first imported, so the console is quieted before the modules under test load
+  // (a spy installed later is never called). The tests assert on the errors themselves.
+  jest.spyOn(console, 'error').mockImplementation(() => undefined)
   scratch = await scratchFolder('artifact')
   stand = await startArtifactStandIn()
   process.env.GITHUB_API_URL = stand.url
@@ -53,6 +58,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
+  jest.restoreAllMocks()
   await stand.close()
   await scratch.dispose()
   for (const key of ENV_KEYS) {
@@ -107,14 +113,6 @@ function otherRun(token = stand.token) {
 }
 
 describe('through @actions/artifact, against a stand-in on 127.0.0.1', () => {
-  // Octokit's request log reports every 4xx on console.error; the tests assert on the errors.
-  beforeAll(() => {
-    jest.spyOn(console, 'error').mockImplementation(() => undefined)
-  })
-  afterAll(() => {
-    jest.restoreAllMocks()
-  })
-
   it('finds, downloads and extracts an artifact of another run, which loads as a candidate', async () => {
     const { name, id } = addArtifact()
     const requests = since()

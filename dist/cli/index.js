@@ -29237,6 +29237,15 @@ async function openRegistry(cwd, policy, options = {}) {
     const registry = createGitRegistry({ git, allowedStages: await readGtoStages(root) });
     return { registry, models: createGitModelSource({ git, registry, modelPath: policy?.path }), git };
 }
+/**
+ * The registry opener `check` takes, for the CLI and the action alike: opened on first use (a
+ * check of two directories opens nothing), then the same one for candidate and champion, so
+ * each object is read once per command.
+ */
+function openOnFirstUse(cwd, options = {}) {
+    let opened;
+    return policy => (opened ??= openRegistry(cwd, policy, options));
+}
 /** The commit `ref` names in the checkout; NotFoundError (exit 3) when it names none. */
 async function resolveCommit(git, ref) {
     const resolved = await git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
@@ -29285,6 +29294,14 @@ function forTerminal(text) {
     // eslint-disable-next-line no-control-regex
     return neutraliseCommands(text.replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, ''));
 }
+
+;// CONCATENATED MODULE: ./package.json
+const package_namespaceObject = {"rE":"0.1.0"};
+;// CONCATENATED MODULE: ./src/version.ts
+// The package's version, inlined into both bundles at build time (ncc bundles JSON imports), so
+// a release's lone modelgate.mjs still knows which release it is.
+
+const VERSION = package_namespaceObject.rE;
 
 ;// CONCATENATED MODULE: ./src/cli/context.ts
 
@@ -29393,7 +29410,7 @@ Commands:
   status     Show which version holds each stage.
   history    Show every registry event, newest first.
 
-Run "modelgate <command> --help" for a command's options.
+Run "modelgate <command> --help" for a command's options, "modelgate --version" for the version.
 
 Exit codes: 0 pass, 1 pass with warnings, 2 blocked or invalid input,
             3 not found, 4 permission or authentication error.`;
@@ -29413,6 +29430,7 @@ function print(io, values, outcome) {
     io.stdout(values.json ? outcome.json + '\n' : outcome.markdown);
     return outcome.exitCode;
 }
+/** Exported for the test that every command's --help names each of its options. */
 const COMMANDS = {
     check: {
         usage: CHECK_USAGE,
@@ -29424,15 +29442,12 @@ const COMMANDS = {
             json: { type: 'boolean' }
         },
         async run(values, io) {
-            let opened;
             const outcome = await check_check({
                 policyFile: run_required(values, 'policy'),
                 candidateDir: run_required(values, 'candidate'),
                 stage: run_required(values, 'stage'),
                 championDir: run_optional(values, 'champion')
-            }, 
-            // One registry for candidate and champion: each object is read once per command.
-            policy => (opened ??= openRegistry('.', policy, { env: process.env })));
+            }, openOnFirstUse('.', { env: process.env }));
             io.stdout(values.json ? outcome.json + '\n' : outcome.markdown);
             return outcome.exitCode;
         }
@@ -29546,6 +29561,7 @@ const COMMANDS = {
                     written (safe to re-run). Without --from or --to, the same rollback (same
                     person and reason) within 15 minutes is taken for a re-run and writes nothing
   --reason TEXT     why (required; recorded)
+  --policy FILE     default policies/MODEL.yml
   --dry-run         print what would be written; write nothing`,
         options: {
             stage: { type: 'string' },
@@ -29597,7 +29613,7 @@ const COMMANDS = {
         }
     },
     status: {
-        usage: `Usage: modelgate status [MODEL] [--repo DIR] [--json]`,
+        usage: `Usage: modelgate status [MODEL] [--policy FILE] [--repo DIR] [--json]`,
         options: { policy: { type: 'string' }, ...REPO_OPTION, ...JSON_OPTION },
         positionals: 1,
         async run(values, io, [named]) {
@@ -29611,7 +29627,7 @@ const COMMANDS = {
         }
     },
     history: {
-        usage: `Usage: modelgate history [MODEL] [--since DATE] [--stage STAGE] [--repo DIR] [--json]
+        usage: `Usage: modelgate history [MODEL] [--since DATE] [--stage STAGE] [--policy FILE] [--repo DIR] [--json]
 
   --since DATE      only events at or after this time, in UTC unless it names its zone
                     (2026-11-01, 2026-11-01 14:03, 2026-11-01T14:03:00+01:00)
@@ -29647,6 +29663,10 @@ async function runCli(argv, given) {
         stderr: text => given.stderr(forTerminal(text))
     };
     const [name, ...rest] = argv;
+    if (name === '--version' || name === '-V') {
+        io.stdout(`${VERSION}\n`);
+        return ExitCode.Pass;
+    }
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
         io.stdout(USAGE + '\n');
         return name === undefined ? ExitCode.Blocked : ExitCode.Pass;

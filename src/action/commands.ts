@@ -11,7 +11,7 @@ import type { Settings } from '../inputs.js'
 import { loadPolicy } from '../policy/load.js'
 import type { Policy } from '../policy/schema.js'
 import type { GitRunner } from '../registry/git/runner.js'
-import { openRegistry, resolveCommit } from '../registry/open.js'
+import { openOnFirstUse, openRegistry, resolveCommit } from '../registry/open.js'
 
 /** What the runner tells a step about its run (GITHUB_* variables), read once by main.ts. */
 export interface RunnerContext {
@@ -49,13 +49,17 @@ export async function runCommand(
   checked: CheckedBefore = {}
 ): Promise<CommandOutcome> {
   if (settings.command === 'check') {
-    return check({
-      policyFile: settings.policy as string,
-      ...(checked.policy ? { policy: checked.policy } : {}),
-      candidateDir: settings.candidate as string,
-      stage: settings.stage as string,
-      championDir: settings.champion
-    })
+    // The same opener as the CLI's: a candidate or champion may be mlflow:NAME/VERSION.
+    return check(
+      {
+        policyFile: settings.policy as string,
+        ...(checked.policy ? { policy: checked.policy } : {}),
+        candidateDir: settings.candidate as string,
+        stage: settings.stage as string,
+        championDir: settings.champion
+      },
+      openOnFirstUse(runner.workspace, { env: runner.env, onSecret: runner.onSecret })
+    )
   }
   const { policy, model, context, git } = await openCommandContext(settings, runner, checked.policy)
   switch (settings.command) {

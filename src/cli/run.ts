@@ -10,8 +10,9 @@ import { history, status } from '../commands/status.js'
 import { ExitCode, InvalidInputError, ModelGateError, errorMessage } from '../errors.js'
 import { modelNameProblem, type Policy } from '../policy/schema.js'
 import { MlflowRegistry } from '../registry/mlflow/index.js'
-import { openRegistry, resolveCommit } from '../registry/open.js'
+import { openOnFirstUse, resolveCommit } from '../registry/open.js'
 import { forTerminal } from '../report/log.js'
+import { VERSION } from '../version.js'
 import { openCliRegistry } from './context.js'
 import { parseInstant } from './since.js'
 
@@ -32,7 +33,7 @@ Commands:
   status     Show which version holds each stage.
   history    Show every registry event, newest first.
 
-Run "modelgate <command> --help" for a command's options.
+Run "modelgate <command> --help" for a command's options, "modelgate --version" for the version.
 
 Exit codes: 0 pass, 1 pass with warnings, 2 blocked or invalid input,
             3 not found, 4 permission or authentication error.`
@@ -67,7 +68,8 @@ function print(io: CliIO, values: OptionValues, outcome: CommandOutcome): number
   return outcome.exitCode
 }
 
-const COMMANDS: Record<string, Command> = {
+/** Exported for the test that every command's --help names each of its options. */
+export const COMMANDS: Record<string, Command> = {
   check: {
     usage: CHECK_USAGE,
     options: {
@@ -78,7 +80,6 @@ const COMMANDS: Record<string, Command> = {
       json: { type: 'boolean' }
     },
     async run(values, io) {
-      let opened: ReturnType<typeof openRegistry> | undefined
       const outcome = await check(
         {
           policyFile: required(values, 'policy'),
@@ -86,8 +87,7 @@ const COMMANDS: Record<string, Command> = {
           stage: required(values, 'stage'),
           championDir: optional(values, 'champion')
         },
-        // One registry for candidate and champion: each object is read once per command.
-        policy => (opened ??= openRegistry('.', policy, { env: process.env }))
+        openOnFirstUse('.', { env: process.env })
       )
       io.stdout(values.json ? outcome.json + '\n' : outcome.markdown)
       return outcome.exitCode
@@ -216,6 +216,7 @@ const COMMANDS: Record<string, Command> = {
                     written (safe to re-run). Without --from or --to, the same rollback (same
                     person and reason) within 15 minutes is taken for a re-run and writes nothing
   --reason TEXT     why (required; recorded)
+  --policy FILE     default policies/MODEL.yml
   --dry-run         print what would be written; write nothing`,
     options: {
       stage: { type: 'string' },
@@ -272,7 +273,7 @@ const COMMANDS: Record<string, Command> = {
     }
   },
   status: {
-    usage: `Usage: modelgate status [MODEL] [--repo DIR] [--json]`,
+    usage: `Usage: modelgate status [MODEL] [--policy FILE] [--repo DIR] [--json]`,
     options: { policy: { type: 'string' }, ...REPO_OPTION, ...JSON_OPTION },
     positionals: 1,
     async run(values, io, [named]) {
@@ -286,7 +287,7 @@ const COMMANDS: Record<string, Command> = {
     }
   },
   history: {
-    usage: `Usage: modelgate history [MODEL] [--since DATE] [--stage STAGE] [--repo DIR] [--json]
+    usage: `Usage: modelgate history [MODEL] [--since DATE] [--stage STAGE] [--policy FILE] [--repo DIR] [--json]
 
   --since DATE      only events at or after this time, in UTC unless it names its zone
                     (2026-11-01, 2026-11-01 14:03, 2026-11-01T14:03:00+01:00)
@@ -327,6 +328,10 @@ export async function runCli(argv: string[], given: CliIO): Promise<number> {
     stderr: text => given.stderr(forTerminal(text))
   }
   const [name, ...rest] = argv
+  if (name === '--version' || name === '-V') {
+    io.stdout(`${VERSION}\n`)
+    return ExitCode.Pass
+  }
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout(USAGE + '\n')
     return name === undefined ? ExitCode.Blocked : ExitCode.Pass

@@ -67,6 +67,19 @@ export async function openRegistry(
   return { registry, models: createGitModelSource({ git, registry, modelPath: policy?.path }), git }
 }
 
+/**
+ * The registry opener `check` takes, for the CLI and the action alike: opened on first use (a
+ * check of two directories opens nothing), then the same one for candidate and champion, so
+ * each object is read once per command.
+ */
+export function openOnFirstUse(
+  cwd: string,
+  options: OpenOptions = {}
+): (policy: Policy) => Promise<OpenedRegistry> {
+  let opened: Promise<OpenedRegistry> | undefined
+  return policy => (opened ??= openRegistry(cwd, policy, options))
+}
+
 /** The commit `ref` names in the checkout; NotFoundError (exit 3) when it names none. */
 export async function resolveCommit(git: GitRunner, ref: string): Promise<string> {
   const resolved = await git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])
