@@ -29399,6 +29399,7 @@ function offsetMinutes(zone) {
 
 
 
+
 const USAGE = `Usage: modelgate <command> [options]
 
 Commands:
