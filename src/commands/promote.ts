@@ -18,6 +18,7 @@ import type {
 } from '../registry/port.js'
 import { toJson } from '../report/json.js'
 import { escape, renderMarkdown } from '../report/markdown.js'
+import { describePublication } from '../report/registry-tables.js'
 import { bindCandidate, versionToPromote } from './bind-candidate.js'
 import { exitCodeFor } from './exit-code.js'
 import type { CommandOutcome, RegistryContext } from './registry-context.js'
@@ -277,7 +278,8 @@ function describeWrite(
   const [v, stage] = [version, options.stage].map(escape)
   if (result.written) {
     const forced = options.force ? ' by force' : ''
-    return `Promoted ${v} to ${stage}${forced}${from}. Wrote:\n${listEvents(result.events)}`
+    const pushed = describePublication(result.publication)
+    return `Promoted ${v} to ${stage}${forced}${from}. Wrote:\n${listEvents(result.events)}${pushed ? `\n\n${pushed}` : ''}`
   }
   if (result.reason === 'dry run') {
     return `Dry run: would promote ${v} to ${stage}${from}. Would write:\n${listEvents(result.planned)}`

@@ -25,13 +25,21 @@
  *      lost race: next attempt with the fresh state. Otherwise → the push
  *      error (PermissionError when it looks like one).
  *
- * Without the remote, tags are only created locally.
+ * Without the remote, tags are only created locally; with `push: false` (--no-push) too, marked
+ * so that reconciling keeps them and further writes to the model wait until they are pushed
+ * (origin.ts). A written result says where the tags went (`publication`).
  *
  * About 690 lines: the port's methods; origin.ts, state.ts and queries.ts beside it hold the rest.
  * Issue 13's shared write protocol for both registries takes the write loop out of it.
  */
 import { DIGEST_RE } from '../../candidate/digest.js'
-import { InvalidInputError, NotFoundError, PermissionError } from '../../errors.js'
+import {
+  ExitCode,
+  InvalidInputError,
+  ModelGateError,
+  NotFoundError,
+  PermissionError
+} from '../../errors.js'
 import { RegistryConflictError } from '../errors.js'
 import type {
   AuditFacts,
@@ -46,7 +54,14 @@ import type {
   WriteResult
 } from '../port.js'
 import { formatMessage, parseMessage } from './message.js'
-import { LEASE_PREFIX, OriginTags, leaseRefOf } from './origin.js'
+import {
+  LEASE_PREFIX,
+  OriginTags,
+  dropCommand,
+  leaseRefOf,
+  oneLine,
+  pushCommand
+} from './origin.js'
 import type { GitRunner } from './runner.js'
 import { gitOk } from './runner.js'
 import { compareVersions } from './semver.js'
@@ -86,6 +101,8 @@ export interface GitRegistryOptions {
    * first read of each model. Default true; false only to test stale views.
    */
   fetchBeforeWrite?: boolean
+  /** Push writes to the remote (default); false keeps them in the checkout, marked (--no-push). */
+  push?: boolean
 }
 
 /** One tag to write, before its counter and time are known. */
@@ -128,6 +145,7 @@ export class GitRegistry implements Registry {
   private readonly maxSkew: number
   private readonly allowedStages: readonly string[] | undefined
   private readonly fetchBeforeWrite: boolean
+  private readonly push: boolean
   /** The remote's tags: fetched and reconciled with (origin.ts). */
   private readonly origin: OriginTags
 
@@ -140,6 +158,7 @@ export class GitRegistry implements Registry {
     this.maxSkew = options.maxClockSkewSeconds ?? 10
     this.allowedStages = options.allowedStages
     this.fetchBeforeWrite = options.fetchBeforeWrite ?? true
+    this.push = options.push ?? true
     this.origin = new OriginTags(this.git, this.remote, () => this.readState())
   }
 
@@ -163,7 +182,10 @@ export class GitRegistry implements Registry {
 
   async status(model?: string): Promise<ModelStatus[]> {
     await this.reconcile(model)
-    return statusOf(await this.readState(), model)
+    return statusOf(await this.readState(), model).map(entry => {
+      const localOnly = this.origin.localOnly(entry.model)
+      return localOnly.length > 0 ? { ...entry, localOnly } : entry
+    })
   }
 
   async history(model?: string): Promise<RegistryEvent[]> {
@@ -385,6 +407,7 @@ export class GitRegistry implements Registry {
         if (remote && (attempt > 1 || this.fetchBeforeWrite)) await this.origin.fetch([model])
         view = await this.view(model, remote)
       }
+      if (remote) this.assertNothingKept(model)
       const { state, lease } = view
       const decision = decide(state)
       if ('noop' in decision) return { written: false, reason: decision.noop }
@@ -409,7 +432,12 @@ export class GitRegistry implements Registry {
       }
       const created = await this.createTags(state, model, decision.write, audit)
       const events = created.map(c => c.event)
-      if (!remote) return { written: true, events, attempts: attempt }
+      const tags = created.map(c => c.name)
+      if (!remote || !this.push) {
+        if (remote) await this.origin.keep(created)
+        const local = remote ? 'no-push' : 'no-remote'
+        return { written: true, events, attempts: attempt, publication: { tags, local } }
+      }
 
       // The tags and the artifact's lease ref, all or nothing; the lease makes
       // the push a compare-and-swap, so two runs never both write from one view.
@@ -424,30 +452,55 @@ export class GitRegistry implements Registry {
         ...created.map(c => `refs/tags/${c.name}:refs/tags/${c.name}`),
         `${newLease}:${leaseRef}`
       ])
+      const publication = async () => ({
+        tags,
+        leaseRef,
+        remote: { name: this.remote, url: await this.origin.url() }
+      })
       if (push.code === 0) {
         await this.git(['update-ref', leaseRef, newLease])
-        return { written: true, events, attempts: attempt }
+        return { written: true, events, attempts: attempt, publication: await publication() }
       }
 
       await this.deleteTags(created.map(c => c.name))
       await this.origin.fetch([model])
       const after = await this.view(model, remote)
       if (created.every(c => c.oid !== '' && after.state.tags.get(c.name) === c.oid)) {
-        return { written: true, events, attempts: attempt } // it landed; its answer was lost
+        // It landed; its answer was lost.
+        return { written: true, events, attempts: attempt, publication: await publication() }
       }
       if (after.lease !== lease || created.some(c => after.state.tags.has(c.name))) {
         fresh = after // lost the race: another run wrote first
         continue
       }
-      const detail = (push.stderr.trim() || push.stdout.trim()).split('\n').slice(-5).join('\n')
-      const message = `Could not push ${created.map(c => c.name).join(', ')} to ${this.remote}: ${detail}`
+      // One line naming the remote: git's own output is several, with its progress and hints.
+      const detail = oneLine(push.stderr.trim() || push.stdout.trim())
+      const message = `Could not push ${tags.join(', ')} to ${this.remote} (${await this.origin.url()}): ${detail}. Nothing was written: the tags were removed from this clone and ${this.remote} is unchanged.`
       if (/permission|denied|403|401|authenticat|could not read username/i.test(detail)) {
         throw new PermissionError(message)
       }
-      throw new Error(message)
+      throw new ModelGateError(message, ExitCode.Blocked)
     }
     throw new RegistryConflictError(
       `Gave up writing ${model}${stage ? ` ${stage}` : ''} after ${this.maxAttempts} attempts: other runs kept writing to the registry first. Nothing was written; re-run to evaluate against the new state.`
+    )
+  }
+
+  /**
+   * Refuses to write on top of tags a --no-push write kept in this clone: the next write would
+   * publish them, or a state origin does not have. Fail closed; the message says how to go on.
+   */
+  private assertNothingKept(model: string): void {
+    const kept = this.origin.localOnly(model)
+    if (kept.length === 0) return
+    const names = kept.map(tag => tag.id)
+    const conflicting = kept.filter(tag => tag.conflict).map(tag => tag.id)
+    const remove = dropCommand(names)
+    throw new ModelGateError(
+      conflicting.length > 0
+        ? `${model} has tags kept in this clone (--no-push) whose names ${this.remote} now holds for other events: ${conflicting.join(', ')}. They can never be pushed; remove them (${remove}) and re-run. Nothing written.`
+        : `${model} has tags kept in this clone (--no-push) that ${this.remote} does not have: ${names.join(', ')}. Push them first (${pushCommand(names, this.remote)}) or remove them (${remove}), then re-run. Nothing written.`,
+      ExitCode.Blocked
     )
   }
 

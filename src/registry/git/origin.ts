@@ -9,12 +9,23 @@
  * push lands because it also repairs clones left so by earlier runs or older versions, and
  * because a clone that is merely behind (another run wrote since) is brought up to date too.
  * Without the remote, the local tags are the registry and nothing is fetched.
+ *
+ * Writes kept local on purpose (`--no-push`) are marked, each by a ref
+ * `refs/modelgate/unpushed/<tag>` on the tag object, and the reconciling fetch leaves marked
+ * tags alone (negative refspecs), so they are neither pruned nor overwritten. Each fetch first
+ * settles the marks of the models it fetches, with one `ls-remote` only when there are marks:
+ * a mark whose tag origin now has with the same object (pushed since) or whose local tag is gone
+ * or moved (removed by hand) is dropped; the rest are local only (origin lacks the name) or in
+ * conflict (origin has another object under it). The adapter refuses to write to a model that
+ * has either (fail closed: a write on top of a state origin does not have would publish an
+ * order of events nobody else sees), and status names them.
  */
 import { ModelGateError, ExitCode, PermissionError } from '../../errors.js'
+import type { LocalOnlyEvent } from '../port.js'
 import type { GitRunner } from './runner.js'
 import { gitOk } from './runner.js'
 import type { RegistryState } from './state.js'
-import { modelToTagPart } from './tag-name.js'
+import { modelToTagPart, parseTagName } from './tag-name.js'
 
 /**
  * One ref per artifact outside refs/tags (GTO never reads it), moved by every
@@ -29,11 +40,60 @@ export function leaseRefOf(model: string): string {
   return LEASE_PREFIX + modelToTagPart(model).replaceAll('/', '%2F')
 }
 
+/** Where a --no-push write marks its tags: one ref per tag, on the tag object. */
+export const UNPUSHED_PREFIX = 'refs/modelgate/unpushed/'
+
+/** The command that publishes tags kept local. */
+export function pushCommand(tags: readonly string[], remote = 'origin'): string {
+  return `git push ${remote} ${tags.map(shellWord).join(' ')}`
+}
+
+/** The commands that remove tags kept local, and ModelGate's mark on them. */
+export function dropCommand(tags: readonly string[]): string {
+  return `git tag -d ${tags.map(shellWord).join(' ')} && ${tags.map(tag => `git update-ref -d ${shellWord(UNPUSHED_PREFIX + tag)}`).join(' && ')}`
+}
+
+/** A word a POSIX shell reads as it is: quoted unless it is made of plainly safe characters. */
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9._@#/:+=-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`
+}
+
+/** A tag a --no-push write kept in this clone, as last compared with the remote. */
+interface KeptTag {
+  name: string
+  oid: string
+  /** The remote has another object under this name. */
+  conflict: boolean
+}
+
+/**
+ * A remote URL fit to print: the user and password of `scheme://user:password@host/…` are
+ * dropped (a token often sits there); scp-like `user@host:path` holds no password and stays.
+ */
+export function printableUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1')
+}
+
+/** git's last lines, on one line, without its own closing period or runs of spaces. */
+export function oneLine(output: string, lines = 3): string {
+  return output
+    .trim()
+    .split('\n')
+    .slice(-lines)
+    .map(line => line.trim())
+    .join(' ')
+    .replace(/\s+/g, ' ')
+    .replace(/\.+$/, '')
+}
+
 /** Fetches and reconciles one checkout's registry tags with its remote. */
 export class OriginTags {
   /** Models (key '' for all) whose tags have been reconciled. */
   private readonly reconciled = new Map<string, Promise<void>>()
   private remoteKnown: Promise<boolean> | undefined
+  private urlKnown: Promise<string> | undefined
+  /** Marked tags still not on the remote, by name: settled by each fetch. */
+  private readonly kept = new Map<string, KeptTag>()
 
   constructor(
     private readonly git: GitRunner,
@@ -48,6 +108,110 @@ export class OriginTags {
     )
     this.remoteKnown.catch(() => (this.remoteKnown = undefined))
     return this.remoteKnown
+  }
+
+  /** The remote's URL, without credentials, for messages. */
+  url(): Promise<string> {
+    this.urlKnown ??= this.git(['remote', 'get-url', this.remote]).then(result =>
+      result.code === 0 ? printableUrl(result.stdout.trim()) : this.remote
+    )
+    return this.urlKnown
+  }
+
+  /** Marks tags a --no-push write created, so reconciling keeps them (see the file's comment). */
+  async keep(tags: ReadonlyArray<{ name: string; oid: string }>): Promise<void> {
+    for (const tag of tags) {
+      await gitOk(this.git, ['update-ref', UNPUSHED_PREFIX + tag.name, tag.oid])
+      this.kept.set(tag.name, { ...tag, conflict: false })
+    }
+  }
+
+  /** A model's tags kept local that the remote does not have (as of the last fetch). */
+  localOnly(model: string): LocalOnlyEvent[] {
+    return [...this.kept.values()].flatMap(tag => {
+      const parsed = parseTagName(tag.name)
+      if (!parsed || parsed.model !== model) return []
+      return [
+        {
+          id: tag.name,
+          ...('stage' in parsed ? { stage: parsed.stage } : {}),
+          ...('version' in parsed && parsed.version ? { version: parsed.version } : {}),
+          ...(tag.conflict ? { conflict: true as const } : {})
+        }
+      ]
+    })
+  }
+
+  /**
+   * The marks of these models (every mark without `models`) compared with the local tags and
+   * the remote: marks no longer needed are dropped; the rest are kept in `this.kept`.
+   */
+  private async settleKept(models?: readonly string[]): Promise<KeptTag[]> {
+    const parts = models?.map(modelToTagPart)
+    const marks = (
+      await gitOk(this.git, ['for-each-ref', '--format=%(objectname) %(refname)', UNPUSHED_PREFIX])
+    )
+      .split('\n')
+      .flatMap(line => {
+        const [oid = '', ref = ''] = line.split(' ')
+        const name = ref.slice(UNPUSHED_PREFIX.length)
+        const ofModel =
+          !parts || parts.some(part => name.startsWith(`${part}@`) || name.startsWith(`${part}#`))
+        return oid && ref && ofModel ? [{ name, oid }] : []
+      })
+    for (const mark of marks) this.kept.delete(mark.name)
+    if (marks.length === 0) return []
+    const local = await this.refs(marks.map(mark => `refs/tags/${mark.name}`))
+    const remote = await this.remoteRefs(marks.map(mark => `refs/tags/${mark.name}`))
+    const kept: KeptTag[] = []
+    for (const mark of marks) {
+      const ref = `refs/tags/${mark.name}`
+      const there = remote.get(ref)
+      if (local.get(ref) !== mark.oid || there === mark.oid) {
+        // Removed or replaced by hand, or pushed since: the mark has done its work.
+        await gitOk(this.git, ['update-ref', '-d', UNPUSHED_PREFIX + mark.name])
+        continue
+      }
+      const tag = { ...mark, conflict: there !== undefined }
+      this.kept.set(tag.name, tag)
+      kept.push(tag)
+    }
+    return kept
+  }
+
+  private async refs(names: readonly string[]): Promise<Map<string, string>> {
+    const out = await gitOk(this.git, [
+      'for-each-ref',
+      '--format=%(objectname) %(refname)',
+      ...names
+    ])
+    return new Map(
+      out.split('\n').flatMap(line => {
+        const [oid, ref] = line.split(' ')
+        return oid && ref ? [[ref, oid] as const] : []
+      })
+    )
+  }
+
+  private async remoteRefs(names: readonly string[]): Promise<Map<string, string>> {
+    const result = await this.git(['ls-remote', this.remote, ...names])
+    if (result.code !== 0)
+      throw await this.unreachable("read the registry's tags from", result.stderr)
+    return new Map(
+      result.stdout.split('\n').flatMap(line => {
+        const [oid, ref] = line.split('\t')
+        return oid && ref && !ref.endsWith('^{}') ? [[ref, oid] as const] : []
+      })
+    )
+  }
+
+  /** One line naming the remote and its URL: a fetch, ls-remote or push git could not do. */
+  async unreachable(what: string, stderr: string): Promise<ModelGateError> {
+    const detail = oneLine(stderr)
+    const message = `Could not ${what} ${this.remote} (${await this.url()}): ${detail}. ModelGate decides only on ${this.remote}'s tags; check the remote (or remove it to keep the registry in local tags) and re-run.`
+    return /permission|denied|403|401|authenticat|could not read username/i.test(detail)
+      ? new PermissionError(message)
+      : new ModelGateError(message, ExitCode.Blocked)
   }
 
   /** Once per model (or once for all, `undefined`): its tags made exactly origin's. */
@@ -78,6 +242,7 @@ export class OriginTags {
    * other tags are left alone. Without, every tag is fetched and nothing pruned.
    */
   async fetch(models?: readonly string[]): Promise<void> {
+    const kept = await this.settleKept(models)
     const tags = models
       ? models.flatMap(model => {
           const part = modelToTagPart(model)
@@ -94,23 +259,11 @@ export class OriginTags {
       ...(models ? ['--prune'] : []),
       this.remote,
       ...tags,
+      // Tags kept local (--no-push) are neither pruned nor overwritten.
+      ...kept.map(tag => `^refs/tags/${tag.name}`),
       `+${LEASE_PREFIX}*:${LEASE_PREFIX}*`
     ])
-    if (result.code !== 0) {
-      // git's last lines, on one line, without its own closing period or runs of spaces.
-      const detail = result.stderr
-        .trim()
-        .split('\n')
-        .slice(-3)
-        .map(line => line.trim())
-        .join(' ')
-        .replace(/\s+/g, ' ')
-        .replace(/\.+$/, '')
-      const message = `Could not fetch the registry's tags from ${this.remote}: ${detail}. ModelGate decides only on ${this.remote}'s tags; check the remote (or remove it to keep the registry in local tags) and re-run.`
-      if (/permission|denied|403|401|authenticat|could not read username/i.test(detail)) {
-        throw new PermissionError(message)
-      }
-      throw new ModelGateError(message, ExitCode.Blocked)
-    }
+    if (result.code !== 0)
+      throw await this.unreachable("fetch the registry's tags from", result.stderr)
   }
 }
