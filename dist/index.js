@@ -61554,8 +61554,10 @@ function renderStatus(view, format = 'md') {
 }
 function escapeNote(note) {
     let text = markdown_escape(note.text);
-    for (const code of note.code ?? [])
-        text = text.replace(markdown_escape(code), `\`${code}\``);
+    // Longest first, so a tag name inside a command stays in the command's code span.
+    const codes = [...(note.code ?? [])].sort((a, b) => b.length - a.length);
+    for (const code of codes)
+        text = text.split(markdown_escape(code)).join(`\`${code}\``);
     return text;
 }
 /** Holders decided among assignments made in the same second (by other tools). */
@@ -61580,14 +61582,14 @@ function localOnlyNotes(models) {
             const push = pushCommand(pending);
             notes.push({
                 text: `${entry.model}: ${pending.join(', ')} ${pending.length === 1 ? 'is' : 'are'} local only (written with --no-push; origin does not have ${pending.length === 1 ? 'it' : 'them'}). ModelGate writes nothing more to ${entry.model} until ${pending.length === 1 ? 'it is' : 'they are'} pushed: ${push}`,
-                code: [push]
+                code: [push, ...pending]
             });
         }
         if (conflicting.length > 0) {
             const drop = dropCommand(conflicting);
             notes.push({
                 text: `${entry.model}: origin has other events under the names ${conflicting.join(', ')}; these local ones can never be pushed. Remove them: ${drop}`,
-                code: [drop]
+                code: [drop, ...conflicting]
             });
         }
         return notes;
