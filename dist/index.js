@@ -61239,12 +61239,13 @@ function sameTag(a, b) {
  * because a clone that is merely behind (another run wrote since) is brought up to date too.
  * Without the remote, the local tags are the registry and nothing is fetched.
  *
- * Writes kept local on purpose (`--no-push`) are marked, each by a ref
- * `refs/modelgate/unpushed/<tag>` on the tag object, and the reconciling fetch leaves marked
- * tags alone (negative refspecs), so they are neither pruned nor overwritten. Each fetch first
- * settles the marks of the models it fetches, with one `ls-remote` only when there are marks:
- * a mark whose tag origin now has with the same object (pushed since) or whose local tag is gone
- * or moved (removed by hand) is dropped; the rest are local only (origin lacks the name) or in
+ * Writes kept local on purpose (`--no-push`) are marked, each by a value `<tag> <object id>`
+ * of the clone's git config key `modelgate.unpushed` (read in the one `git config` that also
+ * tells whether the remote exists, so reads cost no extra process), and the reconciling fetch
+ * leaves marked tags alone (negative refspecs), so they are neither pruned nor overwritten.
+ * Each fetch first settles the marks of the models it fetches, with a local `for-each-ref` and
+ * one `ls-remote` only when there are marks: a mark whose tag origin now has with the same
+ * object (pushed since) or whose local tag is gone or moved (removed by hand) is dropped; the rest are local only (origin lacks the name) or in
  * conflict (origin has another object under it). The adapter refuses to write to a model that
  * has either (fail closed: a write on top of a state origin does not have would publish an
  * order of events nobody else sees), and status names them.
@@ -61263,15 +61264,15 @@ const LEASE_PREFIX = 'refs/modelgate/lease/';
 function leaseRefOf(model) {
     return LEASE_PREFIX + modelToTagPart(model).replaceAll('/', '%2F');
 }
-/** Where a --no-push write marks its tags: one ref per tag, on the tag object. */
-const UNPUSHED_PREFIX = 'refs/modelgate/unpushed/';
+/** Where a --no-push write marks its tags: values `<tag> <object id>` of this config key. */
+const UNPUSHED_KEY = 'modelgate.unpushed';
 /** The command that publishes tags kept local. */
 function pushCommand(tags, remote = 'origin') {
     return `git push ${remote} ${tags.map(shellWord).join(' ')}`;
 }
-/** The commands that remove tags kept local, and ModelGate's mark on them. */
+/** The command that removes tags kept local (ModelGate then forgets its mark on them). */
 function dropCommand(tags) {
-    return `git tag -d ${tags.map(shellWord).join(' ')} && ${tags.map(tag => `git update-ref -d ${shellWord(UNPUSHED_PREFIX + tag)}`).join(' && ')}`;
+    return `git tag -d ${tags.map(shellWord).join(' ')}`;
 }
 /** A word a POSIX shell reads as it is: quoted unless it is made of plainly safe characters. */
 function shellWord(word) {
@@ -61302,7 +61303,7 @@ class OriginTags {
     readState;
     /** Models (key '' for all) whose tags have been reconciled. */
     reconciled = new Map();
-    remoteKnown;
+    configKnown;
     urlKnown;
     /** Marked tags still not on the remote, by name: settled by each fetch. */
     kept = new Map();
@@ -61312,10 +61313,36 @@ class OriginTags {
         this.readState = readState;
     }
     /** Whether the checkout has the remote: asked once. */
-    hasRemote() {
-        this.remoteKnown ??= gitOk(this.git, ['remote']).then(remotes => remotes.split('\n').some(line => line.trim() === this.remote));
-        this.remoteKnown.catch(() => (this.remoteKnown = undefined));
-        return this.remoteKnown;
+    async hasRemote() {
+        return (await this.config()).remote;
+    }
+    /** The remote's URL setting and the marks of tags kept local: one `git config`, once. */
+    config() {
+        this.configKnown ??= this.git([
+            'config',
+            '--null',
+            '--get-regexp',
+            `^(remote\\..*\\.url|${UNPUSHED_KEY.replace('.', '\\.')})$`
+        ]).then(result => {
+            // Exit 1: no such key (no remote, no marks).
+            if (result.code !== 0 && result.code !== 1) {
+                throw new Error(`git config failed (exit ${result.code}): ${result.stderr.trim()}`);
+            }
+            let remote = false;
+            const marks = new Map();
+            // --null: each entry is `key\nvalue\0`.
+            for (const entry of result.stdout.split('\0')) {
+                const [key = '', value = ''] = entry.split('\n');
+                if (key === `remote.${this.remote}.url`)
+                    remote = true;
+                const [name, oid] = value.split(' ');
+                if (key === UNPUSHED_KEY && name && oid)
+                    marks.set(name, oid);
+            }
+            return { remote, marks };
+        });
+        this.configKnown.catch(() => (this.configKnown = undefined));
+        return this.configKnown;
     }
     /** The remote's URL, without credentials, for messages. */
     url() {
@@ -61324,8 +61351,10 @@ class OriginTags {
     }
     /** Marks tags a --no-push write created, so reconciling keeps them (see the file's comment). */
     async keep(tags) {
+        const { marks } = await this.config();
         for (const tag of tags) {
-            await gitOk(this.git, ['update-ref', UNPUSHED_PREFIX + tag.name, tag.oid]);
+            await gitOk(this.git, ['config', '--add', UNPUSHED_KEY, `${tag.name} ${tag.oid}`]);
+            marks.set(tag.name, tag.oid);
             this.kept.set(tag.name, { ...tag, conflict: false });
         }
     }
@@ -61351,14 +61380,10 @@ class OriginTags {
      */
     async settleKept(models) {
         const parts = models?.map(modelToTagPart);
-        const marks = (await gitOk(this.git, ['for-each-ref', '--format=%(objectname) %(refname)', UNPUSHED_PREFIX]))
-            .split('\n')
-            .flatMap(line => {
-            const [oid = '', ref = ''] = line.split(' ');
-            const name = ref.slice(UNPUSHED_PREFIX.length);
-            const ofModel = !parts || parts.some(part => name.startsWith(`${part}@`) || name.startsWith(`${part}#`));
-            return oid && ref && ofModel ? [{ name, oid }] : [];
-        });
+        const { marks: all } = await this.config();
+        const marks = [...all].flatMap(([name, oid]) => !parts || parts.some(part => name.startsWith(`${part}@`) || name.startsWith(`${part}#`))
+            ? [{ name, oid }]
+            : []);
         for (const mark of marks)
             this.kept.delete(mark.name);
         if (marks.length === 0)
@@ -61371,7 +61396,18 @@ class OriginTags {
             const there = remote.get(ref);
             if (local.get(ref) !== mark.oid || there === mark.oid) {
                 // Removed or replaced by hand, or pushed since: the mark has done its work.
-                await gitOk(this.git, ['update-ref', '-d', UNPUSHED_PREFIX + mark.name]);
+                // Exit 5: another run dropped it first.
+                const unset = await this.git([
+                    'config',
+                    '--unset-all',
+                    '--fixed-value',
+                    UNPUSHED_KEY,
+                    `${mark.name} ${mark.oid}`
+                ]);
+                if (unset.code !== 0 && unset.code !== 5) {
+                    throw new Error(`git config --unset-all failed (exit ${unset.code}): ${unset.stderr.trim()}`);
+                }
+                all.delete(mark.name);
                 continue;
             }
             const tag = { ...mark, conflict: there !== undefined };

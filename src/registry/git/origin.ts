@@ -10,12 +10,13 @@
  * because a clone that is merely behind (another run wrote since) is brought up to date too.
  * Without the remote, the local tags are the registry and nothing is fetched.
  *
- * Writes kept local on purpose (`--no-push`) are marked, each by a ref
- * `refs/modelgate/unpushed/<tag>` on the tag object, and the reconciling fetch leaves marked
- * tags alone (negative refspecs), so they are neither pruned nor overwritten. Each fetch first
- * settles the marks of the models it fetches, with one `ls-remote` only when there are marks:
- * a mark whose tag origin now has with the same object (pushed since) or whose local tag is gone
- * or moved (removed by hand) is dropped; the rest are local only (origin lacks the name) or in
+ * Writes kept local on purpose (`--no-push`) are marked, each by a value `<tag> <object id>`
+ * of the clone's git config key `modelgate.unpushed` (read in the one `git config` that also
+ * tells whether the remote exists, so reads cost no extra process), and the reconciling fetch
+ * leaves marked tags alone (negative refspecs), so they are neither pruned nor overwritten.
+ * Each fetch first settles the marks of the models it fetches, with a local `for-each-ref` and
+ * one `ls-remote` only when there are marks: a mark whose tag origin now has with the same
+ * object (pushed since) or whose local tag is gone or moved (removed by hand) is dropped; the rest are local only (origin lacks the name) or in
  * conflict (origin has another object under it). The adapter refuses to write to a model that
  * has either (fail closed: a write on top of a state origin does not have would publish an
  * order of events nobody else sees), and status names them.
@@ -40,17 +41,17 @@ export function leaseRefOf(model: string): string {
   return LEASE_PREFIX + modelToTagPart(model).replaceAll('/', '%2F')
 }
 
-/** Where a --no-push write marks its tags: one ref per tag, on the tag object. */
-export const UNPUSHED_PREFIX = 'refs/modelgate/unpushed/'
+/** Where a --no-push write marks its tags: values `<tag> <object id>` of this config key. */
+export const UNPUSHED_KEY = 'modelgate.unpushed'
 
 /** The command that publishes tags kept local. */
 export function pushCommand(tags: readonly string[], remote = 'origin'): string {
   return `git push ${remote} ${tags.map(shellWord).join(' ')}`
 }
 
-/** The commands that remove tags kept local, and ModelGate's mark on them. */
+/** The command that removes tags kept local (ModelGate then forgets its mark on them). */
 export function dropCommand(tags: readonly string[]): string {
-  return `git tag -d ${tags.map(shellWord).join(' ')} && ${tags.map(tag => `git update-ref -d ${shellWord(UNPUSHED_PREFIX + tag)}`).join(' && ')}`
+  return `git tag -d ${tags.map(shellWord).join(' ')}`
 }
 
 /** A word a POSIX shell reads as it is: quoted unless it is made of plainly safe characters. */
@@ -90,7 +91,7 @@ export function oneLine(output: string, lines = 3): string {
 export class OriginTags {
   /** Models (key '' for all) whose tags have been reconciled. */
   private readonly reconciled = new Map<string, Promise<void>>()
-  private remoteKnown: Promise<boolean> | undefined
+  private configKnown: Promise<{ remote: boolean; marks: Map<string, string> }> | undefined
   private urlKnown: Promise<string> | undefined
   /** Marked tags still not on the remote, by name: settled by each fetch. */
   private readonly kept = new Map<string, KeptTag>()
@@ -102,12 +103,35 @@ export class OriginTags {
   ) {}
 
   /** Whether the checkout has the remote: asked once. */
-  hasRemote(): Promise<boolean> {
-    this.remoteKnown ??= gitOk(this.git, ['remote']).then(remotes =>
-      remotes.split('\n').some(line => line.trim() === this.remote)
-    )
-    this.remoteKnown.catch(() => (this.remoteKnown = undefined))
-    return this.remoteKnown
+  async hasRemote(): Promise<boolean> {
+    return (await this.config()).remote
+  }
+
+  /** The remote's URL setting and the marks of tags kept local: one `git config`, once. */
+  private config(): Promise<{ remote: boolean; marks: Map<string, string> }> {
+    this.configKnown ??= this.git([
+      'config',
+      '--null',
+      '--get-regexp',
+      `^(remote\\..*\\.url|${UNPUSHED_KEY.replace('.', '\\.')})$`
+    ]).then(result => {
+      // Exit 1: no such key (no remote, no marks).
+      if (result.code !== 0 && result.code !== 1) {
+        throw new Error(`git config failed (exit ${result.code}): ${result.stderr.trim()}`)
+      }
+      let remote = false
+      const marks = new Map<string, string>()
+      // --null: each entry is `key\nvalue\0`.
+      for (const entry of result.stdout.split('\0')) {
+        const [key = '', value = ''] = entry.split('\n')
+        if (key === `remote.${this.remote}.url`) remote = true
+        const [name, oid] = value.split(' ')
+        if (key === UNPUSHED_KEY && name && oid) marks.set(name, oid)
+      }
+      return { remote, marks }
+    })
+    this.configKnown.catch(() => (this.configKnown = undefined))
+    return this.configKnown
   }
 
   /** The remote's URL, without credentials, for messages. */
@@ -120,8 +144,10 @@ export class OriginTags {
 
   /** Marks tags a --no-push write created, so reconciling keeps them (see the file's comment). */
   async keep(tags: ReadonlyArray<{ name: string; oid: string }>): Promise<void> {
+    const { marks } = await this.config()
     for (const tag of tags) {
-      await gitOk(this.git, ['update-ref', UNPUSHED_PREFIX + tag.name, tag.oid])
+      await gitOk(this.git, ['config', '--add', UNPUSHED_KEY, `${tag.name} ${tag.oid}`])
+      marks.set(tag.name, tag.oid)
       this.kept.set(tag.name, { ...tag, conflict: false })
     }
   }
@@ -148,17 +174,12 @@ export class OriginTags {
    */
   private async settleKept(models?: readonly string[]): Promise<KeptTag[]> {
     const parts = models?.map(modelToTagPart)
-    const marks = (
-      await gitOk(this.git, ['for-each-ref', '--format=%(objectname) %(refname)', UNPUSHED_PREFIX])
+    const { marks: all } = await this.config()
+    const marks = [...all].flatMap(([name, oid]) =>
+      !parts || parts.some(part => name.startsWith(`${part}@`) || name.startsWith(`${part}#`))
+        ? [{ name, oid }]
+        : []
     )
-      .split('\n')
-      .flatMap(line => {
-        const [oid = '', ref = ''] = line.split(' ')
-        const name = ref.slice(UNPUSHED_PREFIX.length)
-        const ofModel =
-          !parts || parts.some(part => name.startsWith(`${part}@`) || name.startsWith(`${part}#`))
-        return oid && ref && ofModel ? [{ name, oid }] : []
-      })
     for (const mark of marks) this.kept.delete(mark.name)
     if (marks.length === 0) return []
     const local = await this.refs(marks.map(mark => `refs/tags/${mark.name}`))
@@ -169,7 +190,20 @@ export class OriginTags {
       const there = remote.get(ref)
       if (local.get(ref) !== mark.oid || there === mark.oid) {
         // Removed or replaced by hand, or pushed since: the mark has done its work.
-        await gitOk(this.git, ['update-ref', '-d', UNPUSHED_PREFIX + mark.name])
+        // Exit 5: another run dropped it first.
+        const unset = await this.git([
+          'config',
+          '--unset-all',
+          '--fixed-value',
+          UNPUSHED_KEY,
+          `${mark.name} ${mark.oid}`
+        ])
+        if (unset.code !== 0 && unset.code !== 5) {
+          throw new Error(
+            `git config --unset-all failed (exit ${unset.code}): ${unset.stderr.trim()}`
+          )
+        }
+        all.delete(mark.name)
         continue
       }
       const tag = { ...mark, conflict: there !== undefined }
