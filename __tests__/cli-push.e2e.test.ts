@@ -146,6 +146,47 @@ describe('git writes say where they went; --no-push keeps them local (issue 12, 
     expect(shown.stdout).toMatch(/\| demo \| dev \| v1\.0\.0 \|/)
   })
 
+  it('a kept write whose name origin took for another event is a conflict: named, writes refused', async () => {
+    const kept = await cli('promote', 'demo', '--to', 'staging', '--version', 'v1.0.0', '--no-push')
+    expect(kept.exitCode).toBe(0)
+    const name = /Kept tag `(demo#staging#\d+)`/.exec(kept.stdout)?.[1] as string
+    expect(name).toBeDefined()
+    // Another clone writes the same stage from origin's state: the same tag name, another object.
+    const other = await sandbox.clone('other')
+    const theirs = await bundledCli(other.dir, [
+      'promote',
+      'demo',
+      '--to',
+      'staging',
+      '--version',
+      'v1.0.0'
+    ])
+    expect(theirs.exitCode).toBe(0)
+    expect(await originTags(sandbox)).toContain(name)
+
+    const shown = await cli('status', 'demo', '--format', 'md')
+    expect(shown.stdout).toContain(
+      `demo: origin has other events under the names \`${name}\`; these local ones can never be pushed. Remove them: \`git tag -d ${name}\``
+    )
+    const refused = await cli(
+      'rollback',
+      'demo',
+      '--stage',
+      'staging',
+      '--reason',
+      'x',
+      '--dry-run'
+    )
+    expect(refused.exitCode).toBe(2)
+    expect(refused.stderr).toContain(`whose names origin now holds for other events: ${name}`)
+
+    await gitOk(clone.git, ['tag', '-d', name])
+    const after = await cli('status', 'demo', '--format', 'md')
+    expect(after.stdout).not.toContain('local only')
+    expect(after.stdout).not.toContain('can never be pushed')
+    expect(await tagNames(clone.git)).toContain(name) // origin's, fetched back
+  })
+
   it('a push the remote refuses is one line naming it, exit 2, and nothing is written', async () => {
     const hook = path.join(sandbox.origin, 'hooks', 'pre-receive')
     await writeFile(hook, '#!/bin/sh\necho "policy says no"\necho "second line"\nexit 1\n')
