@@ -22903,6 +22903,29 @@ class OriginTags {
             return oid && ref && !ref.endsWith('^{}') ? [[ref, oid]] : [];
         }));
     }
+    /**
+     * Refuses to write on top of tags a --no-push write kept in this clone: the next write would
+     * publish them, or a state origin does not have. Fail closed; the message says how to go on.
+     */
+    assertNothingKept(model) {
+        const kept = this.localOnly(model);
+        if (kept.length === 0)
+            return;
+        const names = kept.map(tag => tag.id);
+        const conflicting = kept.filter(tag => tag.conflict).map(tag => tag.id);
+        throw new ModelGateError(conflicting.length > 0
+            ? `${model} has tags kept in this clone (--no-push) whose names ${this.remote} now holds for other events: ${conflicting.join(', ')}. They can never be pushed; remove them (${dropCommand(conflicting)}) and re-run. Nothing written.`
+            : `${model} has tags kept in this clone (--no-push) that ${this.remote} does not have: ${names.join(', ')}. Push them first (${pushCommand(names, this.remote)}) or remove them (${dropCommand(names)}), then re-run. Nothing written.`, ExitCode.Blocked);
+    }
+    /** A push the remote refused: one line naming it; the caller has removed its local tags. */
+    async pushRefused(tags, output) {
+        // git's own output is several lines, with its progress and hints.
+        const detail = oneLine(output);
+        const message = `Could not push ${tags.join(', ')} to ${this.remote} (${await this.url()}): ${detail}. Nothing was written: the tags were removed from this clone and ${this.remote} is unchanged.`;
+        return /permission|denied|403|401|authenticat|could not read username/i.test(detail)
+            ? new PermissionError(message)
+            : new ModelGateError(message, ExitCode.Blocked);
+    }
     /** One line naming the remote and its URL: a fetch, ls-remote or push git could not do. */
     async unreachable(what, stderr) {
         const detail = oneLine(stderr);
@@ -28689,7 +28712,7 @@ function takenOutOf(state, model, version, stage) {
  * so that reconciling keeps them and further writes to the model wait until they are pushed
  * (origin.ts). A written result says where the tags went (`publication`).
  *
- * About 690 lines: the port's methods; origin.ts, state.ts and queries.ts beside it hold the rest.
+ * About 700 lines: the port's methods; origin.ts, state.ts and queries.ts beside it hold the rest.
  * Issue 13's shared write protocol for both registries takes the write loop out of it.
  */
 
@@ -28918,7 +28941,7 @@ class GitRegistry {
                 view = await this.view(model, remote);
             }
             if (remote)
-                this.assertNothingKept(model);
+                this.origin.assertNothingKept(model);
             const { state, lease } = view;
             const decision = decide(state);
             if ('noop' in decision)
@@ -28984,30 +29007,9 @@ class GitRegistry {
                 fresh = after; // lost the race: another run wrote first
                 continue;
             }
-            // One line naming the remote: git's own output is several, with its progress and hints.
-            const detail = oneLine(push.stderr.trim() || push.stdout.trim());
-            const message = `Could not push ${tags.join(', ')} to ${this.remote} (${await this.origin.url()}): ${detail}. Nothing was written: the tags were removed from this clone and ${this.remote} is unchanged.`;
-            if (/permission|denied|403|401|authenticat|could not read username/i.test(detail)) {
-                throw new PermissionError(message);
-            }
-            throw new ModelGateError(message, ExitCode.Blocked);
+            throw await this.origin.pushRefused(tags, push.stderr.trim() || push.stdout.trim());
         }
         throw new RegistryConflictError(`Gave up writing ${model}${stage ? ` ${stage}` : ''} after ${this.maxAttempts} attempts: other runs kept writing to the registry first. Nothing was written; re-run to evaluate against the new state.`);
-    }
-    /**
-     * Refuses to write on top of tags a --no-push write kept in this clone: the next write would
-     * publish them, or a state origin does not have. Fail closed; the message says how to go on.
-     */
-    assertNothingKept(model) {
-        const kept = this.origin.localOnly(model);
-        if (kept.length === 0)
-            return;
-        const names = kept.map(tag => tag.id);
-        const conflicting = kept.filter(tag => tag.conflict).map(tag => tag.id);
-        const remove = dropCommand(names);
-        throw new ModelGateError(conflicting.length > 0
-            ? `${model} has tags kept in this clone (--no-push) whose names ${this.remote} now holds for other events: ${conflicting.join(', ')}. They can never be pushed; remove them (${remove}) and re-run. Nothing written.`
-            : `${model} has tags kept in this clone (--no-push) that ${this.remote} does not have: ${names.join(', ')}. Push them first (${pushCommand(names, this.remote)}) or remove them (${remove}), then re-run. Nothing written.`, ExitCode.Blocked);
     }
     /** The tags' tagger seconds: each strictly after the artifact's latest event and the tag before. */
     async createTags(state, model, drafts, audit) {

@@ -29,17 +29,11 @@
  * so that reconciling keeps them and further writes to the model wait until they are pushed
  * (origin.ts). A written result says where the tags went (`publication`).
  *
- * About 690 lines: the port's methods; origin.ts, state.ts and queries.ts beside it hold the rest.
+ * About 700 lines: the port's methods; origin.ts, state.ts and queries.ts beside it hold the rest.
  * Issue 13's shared write protocol for both registries takes the write loop out of it.
  */
 import { DIGEST_RE } from '../../candidate/digest.js'
-import {
-  ExitCode,
-  InvalidInputError,
-  ModelGateError,
-  NotFoundError,
-  PermissionError
-} from '../../errors.js'
+import { InvalidInputError, NotFoundError } from '../../errors.js'
 import { RegistryConflictError } from '../errors.js'
 import type {
   AuditFacts,
@@ -54,14 +48,7 @@ import type {
   WriteResult
 } from '../port.js'
 import { formatMessage, parseMessage } from './message.js'
-import {
-  LEASE_PREFIX,
-  OriginTags,
-  dropCommand,
-  leaseRefOf,
-  oneLine,
-  pushCommand
-} from './origin.js'
+import { LEASE_PREFIX, OriginTags, leaseRefOf } from './origin.js'
 import type { GitRunner } from './runner.js'
 import { gitOk } from './runner.js'
 import { compareVersions } from './semver.js'
@@ -407,7 +394,7 @@ export class GitRegistry implements Registry {
         if (remote && (attempt > 1 || this.fetchBeforeWrite)) await this.origin.fetch([model])
         view = await this.view(model, remote)
       }
-      if (remote) this.assertNothingKept(model)
+      if (remote) this.origin.assertNothingKept(model)
       const { state, lease } = view
       const decision = decide(state)
       if ('noop' in decision) return { written: false, reason: decision.noop }
@@ -473,34 +460,10 @@ export class GitRegistry implements Registry {
         fresh = after // lost the race: another run wrote first
         continue
       }
-      // One line naming the remote: git's own output is several, with its progress and hints.
-      const detail = oneLine(push.stderr.trim() || push.stdout.trim())
-      const message = `Could not push ${tags.join(', ')} to ${this.remote} (${await this.origin.url()}): ${detail}. Nothing was written: the tags were removed from this clone and ${this.remote} is unchanged.`
-      if (/permission|denied|403|401|authenticat|could not read username/i.test(detail)) {
-        throw new PermissionError(message)
-      }
-      throw new ModelGateError(message, ExitCode.Blocked)
+      throw await this.origin.pushRefused(tags, push.stderr.trim() || push.stdout.trim())
     }
     throw new RegistryConflictError(
       `Gave up writing ${model}${stage ? ` ${stage}` : ''} after ${this.maxAttempts} attempts: other runs kept writing to the registry first. Nothing was written; re-run to evaluate against the new state.`
-    )
-  }
-
-  /**
-   * Refuses to write on top of tags a --no-push write kept in this clone: the next write would
-   * publish them, or a state origin does not have. Fail closed; the message says how to go on.
-   */
-  private assertNothingKept(model: string): void {
-    const kept = this.origin.localOnly(model)
-    if (kept.length === 0) return
-    const names = kept.map(tag => tag.id)
-    const conflicting = kept.filter(tag => tag.conflict).map(tag => tag.id)
-    const remove = dropCommand(names)
-    throw new ModelGateError(
-      conflicting.length > 0
-        ? `${model} has tags kept in this clone (--no-push) whose names ${this.remote} now holds for other events: ${conflicting.join(', ')}. They can never be pushed; remove them (${remove}) and re-run. Nothing written.`
-        : `${model} has tags kept in this clone (--no-push) that ${this.remote} does not have: ${names.join(', ')}. Push them first (${pushCommand(names, this.remote)}) or remove them (${remove}), then re-run. Nothing written.`,
-      ExitCode.Blocked
     )
   }
 

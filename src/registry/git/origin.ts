@@ -239,6 +239,33 @@ export class OriginTags {
     )
   }
 
+  /**
+   * Refuses to write on top of tags a --no-push write kept in this clone: the next write would
+   * publish them, or a state origin does not have. Fail closed; the message says how to go on.
+   */
+  assertNothingKept(model: string): void {
+    const kept = this.localOnly(model)
+    if (kept.length === 0) return
+    const names = kept.map(tag => tag.id)
+    const conflicting = kept.filter(tag => tag.conflict).map(tag => tag.id)
+    throw new ModelGateError(
+      conflicting.length > 0
+        ? `${model} has tags kept in this clone (--no-push) whose names ${this.remote} now holds for other events: ${conflicting.join(', ')}. They can never be pushed; remove them (${dropCommand(conflicting)}) and re-run. Nothing written.`
+        : `${model} has tags kept in this clone (--no-push) that ${this.remote} does not have: ${names.join(', ')}. Push them first (${pushCommand(names, this.remote)}) or remove them (${dropCommand(names)}), then re-run. Nothing written.`,
+      ExitCode.Blocked
+    )
+  }
+
+  /** A push the remote refused: one line naming it; the caller has removed its local tags. */
+  async pushRefused(tags: readonly string[], output: string): Promise<ModelGateError> {
+    // git's own output is several lines, with its progress and hints.
+    const detail = oneLine(output)
+    const message = `Could not push ${tags.join(', ')} to ${this.remote} (${await this.url()}): ${detail}. Nothing was written: the tags were removed from this clone and ${this.remote} is unchanged.`
+    return /permission|denied|403|401|authenticat|could not read username/i.test(detail)
+      ? new PermissionError(message)
+      : new ModelGateError(message, ExitCode.Blocked)
+  }
+
   /** One line naming the remote and its URL: a fetch, ls-remote or push git could not do. */
   async unreachable(what: string, stderr: string): Promise<ModelGateError> {
     const detail = oneLine(stderr)
