@@ -63,12 +63,12 @@ describe('git writes say where they went; --no-push keeps them local (issue 12, 
     const registered = await cli('register', 'demo', '--version', 'v1.0.0')
     expect(registered.exitCode).toBe(0)
     expect(registered.stdout).toContain(
-      `Pushed tag \`demo@v1.0.0\` and lease ref \`refs/modelgate/lease/demo\` to origin (${sandbox.origin}).`
+      `Pushed tag \`demo@v1.0.0\` and lease ref \`refs/modelgate/lease/demo\` to origin (\`${sandbox.origin}\`).`
     )
     const promoted = await cli('promote', 'demo', '--to', 'dev', '--version', 'v1.0.0')
     expect(promoted.exitCode).toBe(0)
     expect(promoted.stdout).toContain(
-      `Pushed tag \`demo#dev#1\` and lease ref \`refs/modelgate/lease/demo\` to origin (${sandbox.origin}).`
+      `Pushed tag \`demo#dev#1\` and lease ref \`refs/modelgate/lease/demo\` to origin (\`${sandbox.origin}\`).`
     )
     expect(await originTags(sandbox)).toEqual(['demo#dev#1', 'demo@v1.0.0'])
   })

@@ -61708,7 +61708,8 @@ function describePublication(publication) {
     if (publication.remote) {
         const { name, url } = publication.remote;
         const lease = publication.leaseRef ? ` and lease ref \`${publication.leaseRef}\`` : '';
-        return `Pushed ${noun} ${list}${lease} to ${markdown_escape(name)} (${markdown_escape(url)}).`;
+        // In a code span, so the URL copies as it is (markdown escapes would insert characters).
+        return `Pushed ${noun} ${list}${lease} to ${markdown_escape(name)} (\`${url.replace(/`/g, '%60')}\`).`;
     }
     if (publication.local === 'no-remote') {
         return `Wrote ${noun} ${list} in this clone: it has no origin, so its tags are the registry.`;

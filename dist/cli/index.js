@@ -23175,7 +23175,8 @@ function describePublication(publication) {
     if (publication.remote) {
         const { name, url } = publication.remote;
         const lease = publication.leaseRef ? ` and lease ref \`${publication.leaseRef}\`` : '';
-        return `Pushed ${noun} ${list}${lease} to ${markdown_escape(name)} (${markdown_escape(url)}).`;
+        // In a code span, so the URL copies as it is (markdown escapes would insert characters).
+        return `Pushed ${noun} ${list}${lease} to ${markdown_escape(name)} (\`${url.replace(/`/g, '%60')}\`).`;
     }
     if (publication.local === 'no-remote') {
         return `Wrote ${noun} ${list} in this clone: it has no origin, so its tags are the registry.`;
@@ -29638,8 +29639,8 @@ const FORMAT_OPTION = { format: { type: 'string' } };
 const NO_PUSH_OPTION = { 'no-push': { type: 'boolean' } };
 const NO_PUSH_USAGE = `  --no-push         git: keep the tags in this clone (origin is not written); status marks
                     them local only, and further writes to the model wait until they are pushed`;
-const FORMAT_USAGE = `  --format md|table  markdown, or columns aligned for a terminal (default: table on a
-                    terminal, markdown when piped)
+const FORMAT_USAGE = `  --format FORMAT   md (markdown) or table (columns aligned for a terminal); default:
+                    table on a terminal, md when piped or redirected
   --json            print JSON`;
 /** The table format: --format, else aligned columns on a terminal and markdown otherwise. */
 function tableFormat(values, io) {

@@ -68,8 +68,8 @@ const FORMAT_OPTION = { format: { type: 'string' } } as const
 const NO_PUSH_OPTION = { 'no-push': { type: 'boolean' } } as const
 const NO_PUSH_USAGE = `  --no-push         git: keep the tags in this clone (origin is not written); status marks
                     them local only, and further writes to the model wait until they are pushed`
-const FORMAT_USAGE = `  --format md|table  markdown, or columns aligned for a terminal (default: table on a
-                    terminal, markdown when piped)
+const FORMAT_USAGE = `  --format FORMAT   md (markdown) or table (columns aligned for a terminal); default:
+                    table on a terminal, md when piped or redirected
   --json            print JSON`
 
 /** The table format: --format, else aligned columns on a terminal and markdown otherwise. */

@@ -164,7 +164,8 @@ export function describePublication(publication: WritePublication | undefined): 
   if (publication.remote) {
     const { name, url } = publication.remote
     const lease = publication.leaseRef ? ` and lease ref \`${publication.leaseRef}\`` : ''
-    return `Pushed ${noun} ${list}${lease} to ${escape(name)} (${escape(url)}).`
+    // In a code span, so the URL copies as it is (markdown escapes would insert characters).
+    return `Pushed ${noun} ${list}${lease} to ${escape(name)} (\`${url.replace(/`/g, '%60')}\`).`
   }
   if (publication.local === 'no-remote') {
     return `Wrote ${noun} ${list} in this clone: it has no origin, so its tags are the registry.`
