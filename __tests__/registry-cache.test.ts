@@ -248,8 +248,8 @@ describe('the tag cache', () => {
     const status = await registry.status()
     const history = await registry.history('churn-model')
     const second = await readState(warm.git)
-    // `remote` once per registry object: without origin, the local tags are the registry.
-    expect(warm.commands()).toEqual(['remote', 'for-each-ref', 'for-each-ref', 'for-each-ref'])
+    // `config` (the remote, --no-push marks) once per registry object: without origin, the local tags are the registry.
+    expect(warm.commands()).toEqual(['config', 'for-each-ref', 'for-each-ref', 'for-each-ref'])
     expect(warm.calls[1]?.args).toEqual([
       'for-each-ref',
       '--format=%(objectname) %(objecttype) %(refname:lstrip=2)',

@@ -463,10 +463,11 @@ describe('status and history', () => {
     await reg.status()
     await reg.history()
     await reg.getStage('m', 'prod')
-    // Once per registry object, the tags are made origin's (remote, fetch, read, fetch-prune);
+    // Once per registry object, the tags are made origin's (config: the remote and the marks of
+    // --no-push tags, fetch, read, fetch-prune);
     // then every read is one process.
     expect(calls.map(c => c[0])).toEqual([
-      'remote',
+      'config',
       'fetch',
       'for-each-ref',
       'fetch',

@@ -9,7 +9,7 @@
  * last event wins; `gto show` lists versions newest registration first and takes
  * the last of a stable sort by assignment time.
  */
-import { renderStatus } from '../src/commands/status.js'
+import { renderStatus } from '../src/report/registry-tables.js'
 import { createGitRegistry } from '../src/registry/git/adapter.js'
 import type { GitRunner } from '../src/registry/git/runner.js'
 import { gitOk } from '../src/registry/git/runner.js'

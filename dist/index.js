@@ -47921,7 +47921,8 @@ const GATE_TITLE = {
     artifact: 'Artifact integrity',
     min_days_in_source_stage: 'Days in source stage',
     checks: 'Required checks',
-    approvals: 'Approvals'
+    approvals: 'Approvals',
+    rolled_back: 'Rolled back from this stage'
 };
 /** Details shown per gate; the rest are counted, and all of them are in the JSON report. */
 const MAX_DETAILS = 20;
@@ -60912,876 +60913,6 @@ function transitionGate(context) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/commands/bind-candidate.ts
-
-
-/**
- * The version a promotion names, checked against the candidate directory's model.yaml: a
- * directory that says it is another version is an error naming both, never a silent choice.
- */
-function versionToPromote(named, dir, fromDir) {
-    const inFile = fromDir?.info?.version;
-    if (named !== undefined && inFile !== undefined && inFile !== named) {
-        throw new errors/* InvalidInputError */.oC(`The candidate ${dir ?? 'directory'} is version ${inFile} (its model.yaml), but the version to promote is ${named}: a directory is judged only as the version it is. Promote ${inFile}, or name the directory of ${named}.`, { locations: [{ file: `${dir ?? '.'}/model.yaml`, keyPath: 'version' }] });
-    }
-    return named ?? inFile;
-}
-/**
- * What ModelGate judges for `version` when a candidate directory is given: the directory, but
- * only when its content digest (candidate/digest.ts) equals the version's: the digest recorded
- * at registration, else the digest of the version's own files (git: at its registration commit).
- * When neither can be had, the directory is refused (fails closed): the caller can promote
- * without it, and the version's own files or run are judged.
- */
-async function bindCandidate(context, record, dir, fromDir) {
-    const { model, version } = record;
-    const actual = candidateDigest(fromDir.files);
-    // The version's own files first (git: at its commit, under the judging policy's `path`): a
-    // digest recorded at registration was made under whatever policy the registering run read,
-    // and a tag message is anyone's who can push tags. The recorded digest stands in only where
-    // the registry keeps no files (MLflow: the version tag a training job writes).
-    const own = await ownDigest(context, model, version, dir);
-    const expected = 'digest' in own
-        ? own
-        : record.candidateDigest && own.noFiles
-            ? { digest: record.candidateDigest, source: 'recorded at its registration' }
-            : own.refuse();
-    if (expected.digest !== actual) {
-        throw new errors/* InvalidInputError */.oC(`The candidate directory ${dir} is not the files of ${model} ${version}: its content digest is ${actual}, the version's is ${expected.digest} (${expected.source}). ` +
-            `ModelGate judges only what it promotes: promote without a candidate directory to judge ${version}'s own files, or register the directory's content as a new version.`, { locations: [{ file: dir }] });
-    }
-    return fromDir;
-}
-/** The digest of the version's own files, or why there is none and the refusal to throw then. */
-async function ownDigest(context, model, version, dir) {
-    const refuse = (why, record, cause) => () => {
-        throw new errors/* InvalidInputError */.oC(`Refusing the candidate directory ${dir}: ${why}, so the directory cannot be shown to be ${model} ${version}. ` +
-            `Promote without a candidate directory (${version} is then judged on its own files or run), or ${record}.`, { locations: [{ file: dir }], ...(cause ? { cause } : {}) });
-    };
-    const gitRecord = `commit ${version}'s files where the policy's path names them`;
-    const runRecord = 'have the job that registers each version record the digest of the files it logged (`modelgate digest DIR`) in the version tag modelgate.candidate_digest';
-    let own;
-    try {
-        own = await context.models.loadVersion(model, version);
-    }
-    catch (error) {
-        if (error instanceof errors/* ModelGateError */.j3) {
-            return {
-                noFiles: false,
-                refuse: refuse(`the files of ${version} cannot be read (${error.message})`, gitRecord, error)
-            };
-        }
-        throw error;
-    }
-    if (own.files.length === 0) {
-        return {
-            noFiles: true,
-            refuse: refuse(`the registry keeps no files of ${version} and has no content digest recorded at registration`, runRecord)
-        };
-    }
-    return { digest: candidateDigest(own.files), source: "computed from the version's own files" };
-}
-
-;// CONCATENATED MODULE: ./src/commands/promote.ts
-
-
-
-
-
-
-
-
-
-
-
-/**
- * `modelgate promote`: evaluate every gate of the target stage against the
- * stage's current holder and, only when all pass (or on an audited force),
- * assign the stage. A version already in the stage writes nothing.
- */
-async function promote(context, options) {
-    if (options.force && !options.reason?.trim()) {
-        throw new errors/* InvalidInputError */.oC('--force needs --reason: a forced promotion is recorded with why');
-    }
-    const model = options.policy.model;
-    const candidateFromDir = options.candidateDir
-        ? await loadCandidate(options.candidateDir, { within: context.workspace ?? process.cwd() })
-        : undefined;
-    const version = versionToPromote(options.version, options.candidateDir, candidateFromDir);
-    if (!version) {
-        throw new errors/* InvalidInputError */.oC('Name the version to promote with --version (or a version in the candidate model.yaml)');
-    }
-    const record = await context.registry.getVersion(model, version);
-    if (!record) {
-        throw new errors/* NotFoundError */.m_(`${model} ${version} is not registered; run \`modelgate register\` first`);
-    }
-    // What is judged is what is promoted: a directory only when it is the version's own content.
-    const candidate = options.candidateDir && candidateFromDir
-        ? await bindCandidate(context, record, options.candidateDir, candidateFromDir)
-        : await context.models.loadVersion(model, version);
-    let removal = await context.registry.takenOutOf(model, version, options.stage);
-    const evaluate = async (holder) => evaluatePromotion(context, options, { version, candidate, holder, record, removal });
-    const audit = (judged, written) => promotionAudit({
-        evaluation: options.checks?.length
-            ? { ...judged.evaluation, gates: [...options.checks, ...judged.evaluation.gates] }
-            : judged.evaluation,
-        candidate,
-        version,
-        from: judged.from,
-        written,
-        forced: Boolean(options.force) && !passes(judged.evaluation),
-        actor: context.actor,
-        reason: options.reason,
-        run: context.runFacts ?? {},
-        at: context.now()
-    });
-    const holder = await context.registry.getStage(model, options.stage);
-    if (holder?.version === version) {
-        if (!options.evaluateHeld)
-            return nothingToDo(model, version, options.stage, holder);
-        // A pull request's status is earned by an evaluation, never assumed from the registry.
-        const held = await evaluate(holder);
-        const note = `${model} ${version} already holds ${options.stage}: nothing to write.`;
-        return outcome(held.evaluation, note, {}, undefined);
-    }
-    const records = options.onceForCommit
-        ? (await context.registry.history(model)).flatMap(event => {
-            const stored = auditRecordOf(event.audit);
-            return stored ? [stored] : [];
-        })
-        : [];
-    const done = options.onceForCommit
-        ? records.find(stored => stored.written &&
-            stored.kind !== 'rollback' &&
-            stored.event === 'push' &&
-            stored.to === options.stage &&
-            stored.version === version &&
-            stored.commitSha === options.onceForCommit)
-        : undefined;
-    if (done)
-        return alreadyDone(done);
-    let judged = await evaluate(holder);
-    // The holder the latest evaluation compared against, so a write judges again only when it moved.
-    let judgedHolder = holder;
-    if (!passes(judged.evaluation) && !options.force) {
-        return outcome(judged.evaluation, `Not promoted: the promotion is ${judged.evaluation.decision}.`, {}, 
-        // A dry run (a pull request's evaluation) attempted nothing, so it leaves no record.
-        options.dryRun ? undefined : audit(judged, false));
-    }
-    // The record stored with the change; judged again (and replaced) if the stage moves meanwhile.
-    let stored = audit(judged, true);
-    const result = await context.registry.assign(model, version, options.stage, auditFor(context, options, stored), {
-        dryRun: options.dryRun,
-        // Another run may have moved the stage since we read it: judge again against the new holder.
-        revalidate: async ({ holder: current }) => {
-            // Taken out of the stage meanwhile (a rollback racing this run): judged again too.
-            const removalNow = await context.registry.takenOutOf(model, version, options.stage);
-            const removalMoved = removalNow?.eventId !== removal?.eventId;
-            if (current?.version === judgedHolder?.version && !removalMoved)
-                return undefined;
-            removal = removalNow;
-            judged = await evaluate(current);
-            judgedHolder = current;
-            if (!passes(judged.evaluation) && !options.force) {
-                throw withAudit(new errors/* ModelGateError */.j3(removalMoved
-                    ? `${version} was taken out of ${options.stage} while promoting: nothing written`
-                    : `${options.stage} changed hands to ${current?.version ?? 'nobody'} while promoting, and ${version} no longer passes against it`, errors/* ExitCode */.yU.Blocked), options.dryRun ? undefined : audit(judged, false));
-            }
-            stored = audit(judged, true);
-            return auditFor(context, options, stored);
-        }
-    });
-    // A dry run that would write promotes as the real run would: same report, same exit code.
-    const promoted = result.written || result.reason === 'dry run';
-    const forced = promoted && stored.kind === 'forced-promotion';
-    return outcome(judged.evaluation, describeWrite(result, version, options.stage, judgedHolder, stored), {
-        written: result.written,
-        promoted,
-        ...(forced ? { forced: result.written ? 'done' : 'planned' } : {})
-    }, result.written ? stored : undefined);
-}
-function passes(evaluation) {
-    return evaluation.decision === 'pass' || evaluation.decision === 'pass-with-warnings';
-}
-async function evaluatePromotion(context, options, subject) {
-    const { policy, stage } = options;
-    const stagePolicy = findStage(policy, stage);
-    const transition = transitionGate({
-        version: subject.version,
-        targetStage: stage,
-        allowedFrom: stagePolicy.from,
-        currentStages: subject.record.stages,
-        registeredAt: subject.record.registeredAt
-    });
-    const champion = subject.holder
-        ? await context.models.loadVersion(policy.model, subject.holder.version)
-        : undefined;
-    const evaluation = evaluateStage({
-        policy,
-        stage,
-        candidate: { ...subject.candidate, label: subject.version, version: subject.version },
-        champion: champion && {
-            label: champion.info?.version ?? subject.holder?.version ?? 'champion',
-            version: subject.holder?.version,
-            metrics: champion.metrics,
-            invalidMetrics: champion.invalidMetrics,
-            signature: champion.signature
-        },
-        now: context.now(),
-        source: transition.source,
-        // A terminal has no pull request: approvals and checks fail closed unless forced.
-        evaluator: 'promote',
-        ...(options.reviews ? { reviews: options.reviews } : {}),
-        ...(options.checkRuns ? { checkRuns: options.checkRuns } : {})
-    });
-    const rolledBack = rolledBackGate({ version: subject.version, stage, removal: subject.removal });
-    const gates = [transition.gate, ...(rolledBack ? [rolledBack] : []), ...evaluation.gates];
-    return {
-        evaluation: { ...evaluation, gates, decision: decide(gates, evaluation.warnings) },
-        from: transition.source?.stage ?? null
-    };
-}
-/** The registry's audit facts: who and why for the backend, and the whole record. */
-function auditFor(context, options, record) {
-    return {
-        actor: context.actor,
-        actorEmail: context.actorEmail,
-        reason: options.reason,
-        ...(record.kind === 'forced-promotion'
-            ? { forced: true, forcedPast: forcedPastNamed(record.gates) }
-            : {}),
-        record
-    };
-}
-function describeWrite(result, version, targetStage, previous, record) {
-    const from = previous
-        ? ` (replacing ${markdown_escape(previous.version)})`
-        : ' (first holder of the stage)';
-    const [v, stage] = [version, targetStage].map(markdown_escape);
-    // Only a promotion past gates that did not pass is forced: --force on passing gates is not.
-    const forced = record.kind === 'forced-promotion' ? `, ${forcedPast(record.gates)}` : '';
-    if (result.written) {
-        return `Promoted ${v} to ${stage}${forced}${from}. Wrote:\n${listEvents(result.events)}`;
-    }
-    if (result.reason === 'dry run') {
-        return `Dry run: would promote ${v} to ${stage}${forced}${from}. Would write:\n${listEvents(result.planned)}`;
-    }
-    return `Nothing written: ${v} ${result.reason}.`;
-}
-function listEvents(events) {
-    return events
-        .map(event => `- \`${event.id}\`${event.summary ? `: ${markdown_escape(event.summary)}` : ''}`)
-        .join('\n');
-}
-function nothingToDo(model, version, stage, holder) {
-    // The holder's author is registry text (a tag's tagger): escaped like every name here.
-    const [m, v, st, by] = [model, version, stage, holder.assignedBy].map(markdown_escape);
-    const since = Number.isNaN(holder.assignedAt.getTime())
-        ? 'an unknown time'
-        : utc(holder.assignedAt);
-    const markdown = `${m} ${v} already holds ${st} (since ${since}, by ${by}). Nothing written.\n`;
-    const json = JSON.stringify({ model, version, stage, written: false, reason: 'already in stage' }, null, 2);
-    return { markdown, json, exitCode: errors/* ExitCode */.yU.Pass, decision: 'pass' };
-}
-function alreadyDone(done) {
-    // Read back from the registry, where anyone who can push tags can write: escaped.
-    const [commit, model, version, stage, at, run] = [
-        done.commitSha?.slice(0, 7) ?? '',
-        done.model,
-        done.version ?? '',
-        done.to,
-        // The house format, zone named, as every time ModelGate prints (not the raw ISO string).
-        utc(new Date(done.timestamp)),
-        done.runUrl ?? 'run unknown'
-    ].map(markdown_escape);
-    const markdown = `This commit (${commit}) already promoted ${model} ${version} to ${stage} at ${at} (${run}). Nothing written.\n`;
-    const json = JSON.stringify({
-        model: done.model,
-        version: done.version,
-        stage: done.to,
-        written: false,
-        reason: 'already promoted from this commit'
-    }, null, 2);
-    return { markdown, json, exitCode: errors/* ExitCode */.yU.Pass, decision: 'pass' };
-}
-function outcome(evaluation, action, effect, audit) {
-    // A forced promotion happens (or would, on a dry run): exit 1, as a warning, not 2 as blocked.
-    const decided = exitCodeFor(evaluation.decision);
-    const exitCode = effect.promoted && decided > errors/* ExitCode */.yU.PassWithWarnings ? errors/* ExitCode */.yU.PassWithWarnings : decided;
-    const written = effect.written ?? false;
-    const forced = effect.forced ? { forced: forcedPast(evaluation.gates) } : {};
-    return {
-        markdown: `${renderMarkdown(evaluation, effect.forced ? { forced: effect.forced } : {})}\n${action}\n`,
-        json: JSON.stringify({ ...JSON.parse(toJson(evaluation)), action, written, ...forced }, null, 2),
-        exitCode,
-        decision: evaluation.decision,
-        evaluation,
-        written,
-        ...(audit ? { audit } : {})
-    };
-}
-
-;// CONCATENATED MODULE: ./src/commands/register.ts
-
-
-/**
- * `modelgate register`: record a version on a commit, with the content digest of the model's
- * files there (when the backend can read them), so a candidate directory can later be
- * compared with the version. Re-registering the same version writes nothing.
- */
-async function register(context, options) {
-    const digest = await digestOf(context, options);
-    const result = await context.registry.register(options.model, options.version, options.commit, {
-        actor: context.actor,
-        actorEmail: context.actorEmail,
-        record: { ...context.runFacts },
-        ...('digest' in digest ? { candidateDigest: digest.digest } : {})
-    }, { dryRun: options.dryRun });
-    // Names from the command line or a workflow input: escaped for the markdown below.
-    const [model, version] = [options.model, options.version].map(markdown_escape);
-    const what = `${model} ${version} on ${options.commit.slice(0, 12)}`;
-    const text = result.written
-        ? `Registered ${what}: \`${result.events.map(event => event.id).join('`, `')}\``
-        : result.reason === 'dry run'
-            ? `Dry run: would register ${what}: \`${result.planned.map(event => event.id).join('`, `')}\``
-            : `Nothing written: ${model} ${version} ${result.reason}.`;
-    const note = 'digest' in digest
-        ? `Candidate digest: ${digest.digest}`
-        : `No candidate digest recorded (${markdown_escape(digest.why)}): a candidate directory is compared with the version's own files instead, or refused when they cannot be read.`;
-    return {
-        markdown: `${text}\n${result.written || result.reason === 'dry run' ? `${note}\n` : ''}`,
-        json: JSON.stringify({
-            ...options,
-            written: result.written,
-            ...('digest' in digest ? { candidateDigest: digest.digest } : {})
-        }, null, 2),
-        exitCode: errors/* ExitCode */.yU.Pass
-    };
-}
-/** The digest of the model's files at the commit, or why there is none. */
-async function digestOf(context, options) {
-    if (!context.models.digestAt)
-        return { why: 'this registry keeps no files for ModelGate to read' };
-    try {
-        const digest = await context.models.digestAt(options.model, options.commit);
-        return digest ? { digest } : { why: 'no files at the commit' };
-    }
-    catch (error) {
-        // A model whose files cannot be found can still be registered (GTO allows it); its
-        // promotions are then judged on what loadVersion reads, and a directory is refused.
-        if (error instanceof errors/* ModelGateError */.j3)
-            return { why: error.message };
-        throw error;
-    }
-}
-/**
- * `modelgate register` on MLflow, where versions are numbered by MLflow and made from runs:
- * `--run` creates a version from the run (and prints the number MLflow gave it); `--version`
- * alone confirms a version the training job registered. No git ref is involved.
- */
-async function registerMlflow(context, registry, options) {
-    const audit = {
-        actor: context.actor,
-        actorEmail: context.actorEmail,
-        ...(options.candidateDigest ? { candidateDigest: options.candidateDigest } : {})
-    };
-    let text;
-    let version = options.version;
-    let written = false;
-    // Names, run ids and paths come from the command line: escaped for the markdown below.
-    const model = escape(options.model);
-    const run = options.runId ? escape(options.runId) : undefined;
-    if (options.version) {
-        // A version MLflow already numbered: confirm it (and, with --run, that it is from that run).
-        await registry.register(options.model, options.version, options.runId ?? '', audit, {
-            dryRun: options.dryRun
-        });
-        text = `${model} version ${escape(options.version)} is registered in MLflow${run ? ` from run ${run}` : ''}; nothing to write.`;
-    }
-    else if (options.runId) {
-        const result = await registry.registerFromRun({
-            model: options.model,
-            runId: options.runId,
-            artifactPath: options.artifactPath ?? 'model',
-            audit,
-            dryRun: options.dryRun
-        });
-        const source = escape(`runs:/${options.runId}/${options.artifactPath ?? 'model'}`);
-        version = result.version ?? version;
-        written = result.written;
-        text = result.written
-            ? `Registered ${model} version ${escape(result.version ?? '?')} from ${source}.`
-            : result.reason === 'dry run'
-                ? `Dry run: would create a version of ${model} from ${source} (MLflow gives it its number).`
-                : `Nothing written: ${model} version ${escape(result.version ?? '?')} is already registered from ${source}.`;
-    }
-    else {
-        throw new InvalidInputError('On MLflow, register needs --run RUN_ID (create a version from the run) or --version N (confirm one that exists).');
-    }
-    return {
-        markdown: `${text}\n${options.candidateDigest && (written || options.dryRun) ? `Candidate digest: ${options.candidateDigest}\n` : ''}`,
-        json: JSON.stringify({ ...options, version, written }, null, 2),
-        exitCode: ExitCode.Pass
-    };
-}
-
-;// CONCATENATED MODULE: ./src/commands/rollback-rerun.ts
-
-/**
- * How long after a rollback a rollback of the same stage, by the same person, with the same
- * reason and no version named, is taken for a re-run of it (a crash, a cancel, an answer lost)
- * rather than a request to go one more step back. Long enough for a person to notice and run
- * it again; a second step back within it names the holder to remove (`--from`).
- */
-const RERUN_WINDOW_MS = 15 * 60 * 1000;
-/**
- * The earlier rollback this request repeats, if any: newest first, a written rollback of the
- * stage from the same workflow run (any attempt, however late), or, outside a workflow run (a
- * terminal, which has no run identity), by the same actor with the same reason within
- * RERUN_WINDOW_MS, while that rollback is still the stage's latest assignment. In the action a new
- * dispatch is a new run: a new request, never a re-run.
- */
-function findRerunOf(history, request) {
-    // Only the stage's latest assignment can be the rollback a terminal re-run repeats: once
-    // anything was assigned since, the same words ask to take out the new holder.
-    let latest = true;
-    for (const event of history) {
-        if (event.kind !== 'assignment' || event.stage !== request.stage)
-            continue;
-        const prior = priorRollback(event);
-        const wasLatest = latest;
-        latest = false;
-        if (!prior)
-            continue;
-        const sameRun = request.runUrl !== undefined && prior.runUrl === request.runUrl;
-        const age = request.now.getTime() - prior.at.getTime();
-        const sameAsk = request.runUrl === undefined &&
-            wasLatest &&
-            prior.actor === request.actor &&
-            prior.reason?.trim() === request.reason.trim() &&
-            age >= 0 &&
-            age <= RERUN_WINDOW_MS;
-        if (sameRun || sameAsk)
-            return prior;
-    }
-    return undefined;
-}
-/** A rollback as the registry keeps it: the full audit record, else the backend's own facts. */
-function priorRollback(event) {
-    const record = auditRecordOf(event.audit);
-    if (record) {
-        if (record.kind !== 'rollback' || !record.written || record.previous === null)
-            return undefined;
-        return {
-            removed: record.previous,
-            restored: record.version ?? undefined,
-            actor: record.actor,
-            reason: record.reason ?? undefined,
-            at: new Date(record.timestamp),
-            runUrl: record.runUrl ?? undefined,
-            id: event.id
-        };
-    }
-    // Written without a record (by hand, by another tool) or its record was trimmed: the
-    // `rollback: {from, to}` facts both backends keep with the event.
-    const facts = event.audit?.rollback;
-    if (!facts || typeof facts.from !== 'string')
-        return undefined;
-    return {
-        removed: facts.from,
-        restored: typeof facts.to === 'string' ? facts.to : undefined,
-        actor: event.by,
-        reason: typeof event.audit?.reason === 'string' ? event.audit.reason : undefined,
-        at: event.at,
-        runUrl: undefined,
-        id: event.id
-    };
-}
-
-;// CONCATENATED MODULE: ./src/commands/rollback.ts
-
-
-
-
-
-/**
- * `modelgate rollback`: put the stage back on its previous holder (or a named
- * version), writing both the restored assignment and the removal of the current
- * holder so every GTO reader agrees. Needs a reason; always audited.
- */
-async function rollback(context, options) {
-    if (!options.reason.trim()) {
-        throw new errors/* InvalidInputError */.oC('rollback needs --reason: every rollback is recorded with why');
-    }
-    const current = await context.registry.getStage(options.model, options.stage);
-    if (!current) {
-        throw new errors/* NotFoundError */.m_(`${options.model} has no version in ${options.stage} to roll back`);
-    }
-    const stale = await rollback_alreadyDone(context, options, current);
-    if (stale)
-        return stale;
-    const audit = (restored) => rollbackAudit({
-        model: options.model,
-        stage: options.stage,
-        restored,
-        rolledBack: current.version,
-        written: true,
-        gates: options.checks,
-        actor: context.actor,
-        reason: options.reason,
-        run: context.runFacts ?? {},
-        at: context.now()
-    });
-    const facts = { actor: context.actor, actorEmail: context.actorEmail, reason: options.reason };
-    // The preview names the version put back, so the record written with the change can say it;
-    // the write then pins that version.
-    const preview = await context.registry.rollback(options.model, options.stage, options.toVersion, facts, { dryRun: true });
-    const planned = preview.written === false && preview.reason === 'dry run'
-        ? preview.planned.find(event => event.kind === 'assignment')?.version
-        : undefined;
-    if (!planned && !options.dryRun) {
-        // The preview wrote nothing and would write nothing: say so rather than report a dry run.
-        if (preview.written) {
-            throw new Error(`the registry wrote during a rollback preview of ${options.model} ${options.stage}`);
-        }
-        throw new errors/* ModelGateError */.j3(`Cannot roll back ${options.model} ${options.stage} (${current.version}): ${preview.reason}. Nothing written.`, errors/* ExitCode */.yU.Blocked);
-    }
-    const record = planned && !options.dryRun ? audit(planned) : undefined;
-    const result = options.dryRun || !planned
-        ? preview
-        : await context.registry.rollback(options.model, options.stage, planned, { ...facts, record }, {
-            revalidate: ({ holder }) => {
-                if (holder?.version !== current.version) {
-                    throw new errors/* ModelGateError */.j3(`${options.stage} changed hands to ${holder?.version ?? 'nobody'} while rolling back ${current.version}: nothing written; look at \`modelgate status\` and run the rollback again`, errors/* ExitCode */.yU.Blocked);
-                }
-            }
-        });
-    // Names and the reason are user text: escaped, as everything printed to the summary.
-    const [model, stage, was] = [options.model, options.stage, current.version].map(markdown_escape);
-    const lines = [`## ↩️ Rollback: ${model} → ${stage}`, ''];
-    let restored;
-    if (result.written || result.reason === 'dry run') {
-        const events = result.written ? result.events : result.planned;
-        restored = events.find(event => event.kind === 'assignment')?.version;
-        lines.push(result.written
-            ? `${stage} is back on **${markdown_escape(String(restored))}** (was ${was}).`
-            : `Dry run: would put ${stage} back on **${markdown_escape(String(restored))}** (now ${was}).`, '', `Reason: ${markdown_escape(options.reason)}`, '', result.written ? 'Wrote:' : 'Would write:', ...events.map(rollback_describe));
-    }
-    else {
-        lines.push(`Nothing written: ${markdown_escape(result.reason)}.`);
-    }
-    return {
-        markdown: lines.join('\n') + '\n',
-        json: JSON.stringify({
-            model: options.model,
-            stage: options.stage,
-            rolledBack: current.version,
-            restored,
-            reason: options.reason,
-            written: result.written,
-            events: result.written ? result.events : result.reason === 'dry run' ? result.planned : []
-        }, null, 2),
-        exitCode: errors/* ExitCode */.yU.Pass,
-        ...(result.written && record ? { audit: record } : {}),
-        rolledBack: current,
-        ...(restored ? { restored } : {}),
-        written: result.written
-    };
-}
-/**
- * The outcome of a rollback that is already done, or undefined to go on: the holder named with
- * `fromVersion` is no longer in the stage, or this is a re-run of a rollback the registry
- * recorded and the holder that one removed is still out. Either way nothing is written.
- */
-async function rollback_alreadyDone(context, options, current) {
-    const { model, stage } = options;
-    // Registry and user text is escaped once here, for the markdown below.
-    const [md, holder] = [stage, current.version].map(markdown_escape);
-    let text;
-    if (options.fromVersion !== undefined) {
-        if (current.version === options.fromVersion)
-            return undefined;
-        // A typo must not read as "already out" and exit 0 with the bad holder still in place.
-        if (!(await context.registry.getVersion(model, options.fromVersion))) {
-            throw new errors/* NotFoundError */.m_(`${model} ${options.fromVersion} is not registered: --from names the version to take out of ${stage}, which ${current.version} holds now. Nothing written.`);
-        }
-        // "Already out" only of a stage it was in: --from a version that never held it is a mistake.
-        const heldIt = (await context.registry.history(model)).some(event => event.kind === 'assignment' &&
-            event.stage === stage &&
-            event.version === options.fromVersion);
-        if (!heldIt) {
-            throw new errors/* InvalidInputError */.oC(`${model} ${options.fromVersion} never held ${stage}: --from names the version to take out of it, which ${current.version} holds now. Nothing written.`);
-        }
-        const from = markdown_escape(options.fromVersion);
-        text = `${md} is held by ${holder}, not ${from}: ${from} is already out of it. Nothing written.`;
-    }
-    else if (options.toVersion === undefined) {
-        const prior = findRerunOf(await context.registry.history(model), {
-            stage,
-            actor: context.actor,
-            reason: options.reason,
-            now: context.now(),
-            ...(context.runFacts?.runUrl ? { runUrl: context.runFacts.runUrl } : {})
-        });
-        // The removed holder is back (promoted again since): this rollback is needed again.
-        if (!prior || prior.removed === current.version)
-            return undefined;
-        const restored = prior.restored ? ` to ${markdown_escape(prior.restored)}` : '';
-        text =
-            `Nothing written: ${md} was already rolled back from ${markdown_escape(prior.removed)}${restored} by ${markdown_escape(prior.actor)} at ${utc(prior.at)} (${markdown_escape(prior.runUrl ?? prior.id)}), and this is a re-run of it; ${md} holds ${holder} now. ` +
-                `To take ${holder} out too, run the rollback again naming it: --from ${holder} (or name the version to restore).`;
-    }
-    else if (current.version === options.toVersion) {
-        // A re-run of a rollback to a named version that landed: done, not an error.
-        text = `${md} already holds ${holder}: nothing to roll back. Nothing written.`;
-    }
-    else {
-        return undefined;
-    }
-    return {
-        markdown: `## ↩️ Rollback: ${markdown_escape(model)} → ${md}
-
-${text}
-`,
-        json: JSON.stringify({ model, stage, holder: current.version, written: false, reason: 'already rolled back' }, null, 2),
-        exitCode: errors/* ExitCode */.yU.Pass,
-        rolledBack: current,
-        written: false
-    };
-}
-function rollback_describe(event) {
-    return `- \`${event.id}\`${event.summary ? `: ${event.summary}` : ''}`;
-}
-
-;// CONCATENATED MODULE: ./src/commands/status.ts
-
-
-
-/** `modelgate status`: who holds each stage, since when, assigned by whom. */
-async function status_status(context, model) {
-    const models = await context.registry.status(model);
-    if (model && models.length === 0)
-        throw new errors/* NotFoundError */.m_(`No model named ${model} in the registry`);
-    return {
-        markdown: renderStatus(models),
-        json: JSON.stringify(models, null, 2),
-        exitCode: errors/* ExitCode */.yU.Pass
-    };
-}
-function renderStatus(models) {
-    if (models.length === 0)
-        return 'The registry holds no models yet.\n';
-    const rows = models.flatMap(entry => entry.stages.length === 0
-        ? [`| ${markdown_escape(entry.model)} | — | — | — | — |`]
-        : entry.stages.map(holder => `| ${markdown_escape(entry.model)}${entry.deprecated ? ' (deprecated)' : ''} | ${markdown_escape(holder.stage)} | ${markdown_escape(holder.version)}${holder.dangling ? ' (deleted: dangling alias)' : ''} | ${isoSeconds(holder.assignedAt)} | ${markdown_escape(holder.assignedBy)} |`));
-    // Holders decided among assignments made in the same second (by other tools).
-    const ties = models.flatMap(entry => entry.stages.flatMap(holder => holder.sameSecondAs?.length
-        ? [
-            `- ${markdown_escape(entry.model)} ${markdown_escape(holder.stage)}: ${markdown_escape(holder.version)} was assigned in the same second as ${holder.sameSecondAs.map(markdown_escape).join(', ')}; the order within that second is ambiguous, GTO 1.10 shows ${markdown_escape(holder.version)} (it breaks such ties by registration order), and so does ModelGate.`
-        ]
-        : []));
-    return (['| Model | Stage | Version | Since | By |', '| :-- | :-- | :-- | :-- | :-- |', ...rows].join('\n') +
-        '\n' +
-        (ties.length > 0 ? `\n${ties.join('\n')}\n` : ''));
-}
-/** `modelgate history`: every event, newest first, from the registry alone. */
-async function status_history(context, model, filter = {}) {
-    const events = (await context.registry.history(model)).filter(event => (!filter.since || event.at >= filter.since) && (!filter.stage || event.stage === filter.stage));
-    if (model && events.length === 0 && !filter.since && !filter.stage) {
-        throw new errors/* NotFoundError */.m_(`No model named ${model} in the registry`);
-    }
-    return {
-        markdown: renderHistory(events),
-        json: JSON.stringify(events, null, 2),
-        exitCode: errors/* ExitCode */.yU.Pass
-    };
-}
-/**
- * The trail as a table, newest first: each event with the audit record ModelGate stored with
- * it (decision, previous holder, pull request and approvers, reason) when there is one.
- */
-function renderHistory(events) {
-    if (events.length === 0)
-        return 'No events.\n';
-    const rows = events.map(event => {
-        const record = auditRecordOf(event.audit);
-        const pr = record?.pullRequest;
-        const approvers = pr?.approvers.map(approver => approver.login).join(', ');
-        const cells = [
-            isoSeconds(event.at),
-            markdown_escape(event.model),
-            event.kind,
-            markdown_escape(event.version ?? '—'),
-            markdown_escape(event.stage ?? '—'),
-            markdown_escape(event.by),
-            record ? recordOutcome(record) : '—',
-            markdown_escape(record?.previous ?? '—'),
-            pr ? `#${pr.number}${approvers ? ` (${markdown_escape(approvers)})` : ''}` : '—',
-            markdown_escape(record?.reason ?? event.summary ?? '')
-        ];
-        return `| ${cells.join(' | ')} |`;
-    });
-    return ([
-        '| When (UTC) | Model | Event | Version | Stage | By | Decision | Previous | Pull request | Reason / summary |',
-        '| :-- | :-- | :-- | :-- | :-- | :-- | :-- | :-- | :-- | :-- |',
-        ...rows
-    ].join('\n') + '\n');
-}
-function isoSeconds(date) {
-    // A registry that keeps no date for an assignment (an MLflow alias set by hand).
-    if (Number.isNaN(date.getTime()))
-        return 'unknown';
-    return date
-        .toISOString()
-        .replace('T', ' ')
-        .replace(/\.\d{3}Z$/, '');
-}
-
-;// CONCATENATED MODULE: ./src/registry/git/model-source.ts
-
-
-
-
-
-
-
-/**
- * Reads a registered version's files as they were at its registration commit:
- * the model directory (policy `path`, else `artifacts.<model>.path` in that
- * commit's dvc.yaml, as GTO reads it) is checked out of that commit into a
- * temporary directory, loaded like any candidate, then removed.
- */
-function createGitModelSource(options) {
-    return {
-        async loadVersion(model, version) {
-            const record = await options.registry.getVersion(model, version);
-            if (!record?.ref)
-                throw new errors/* NotFoundError */.m_(`${model} has no registered version ${version}`);
-            const commit = record.ref;
-            const modelPath = options.modelPath ?? (await dvcArtifactPath(options.git, commit, model));
-            return withExport(options.git, commit, modelPath, async (dir) => {
-                const candidate = await loadCandidate(dir);
-                return { ...candidate, dir: `${modelPath} at ${commit.slice(0, 12)}` };
-            });
-        },
-        async digestAt(model, commit) {
-            const modelPath = options.modelPath ?? (await dvcArtifactPath(options.git, commit, model));
-            return withExport(options.git, commit, modelPath, async (dir) => {
-                const { files } = await walkAndHash(dir, `${modelPath} at ${commit.slice(0, 12)}`);
-                return candidateDigest(files);
-            });
-        }
-    };
-}
-/** `artifacts.<model>.path` from dvc.yaml at `commit`, as GTO and DVC Studio read it. */
-async function dvcArtifactPath(git, commit, model) {
-    const shown = await git(['show', `${commit}:dvc.yaml`]);
-    const hint = `set \`path\` in the policy, or \`artifacts: ${model}: path:\` in dvc.yaml`;
-    if (shown.code !== 0) {
-        throw new errors/* NotFoundError */.m_(`Cannot find ${model}'s files at ${commit.slice(0, 12)}: ${hint}`);
-    }
-    let artifactPath;
-    try {
-        const dvc = (0,dist/* parse */.qg)(shown.stdout);
-        artifactPath = dvc?.artifacts?.[model]?.path;
-    }
-    catch (error) {
-        throw new errors/* InvalidInputError */.oC(`dvc.yaml at ${commit.slice(0, 12)} is not valid YAML`, {
-            locations: [{ file: 'dvc.yaml' }],
-            cause: error
-        });
-    }
-    if (typeof artifactPath !== 'string' || artifactPath === '') {
-        throw new errors/* NotFoundError */.m_(`dvc.yaml at ${commit.slice(0, 12)} names no path for ${model}: ${hint}`);
-    }
-    return artifactPath;
-}
-/**
- * Checks `modelPath` at `commit` out into a temporary directory for `use`, then removes it.
- * Through git alone (a scratch index: the checkout's own index and files are untouched), so
- * every byte comes past the injected runner, and every file is there (`git archive` would
- * leave out what `.gitattributes` marks `export-ignore`).
- */
-async function withExport(git, commit, modelPath, use) {
-    const scratch = await (0,promises_.mkdtemp)(external_node_path_default().join((0,external_node_os_.tmpdir)(), 'modelgate-version-'));
-    try {
-        const env = { GIT_INDEX_FILE: external_node_path_default().join(scratch, 'index') };
-        const inside = modelPath.replace(/\/+$/, '');
-        const tree = inside === '' || inside === '.' ? `${commit}^{tree}` : `${commit}:${inside}`;
-        const read = await git(['read-tree', tree], { env });
-        if (read.code !== 0) {
-            throw new errors/* NotFoundError */.m_(`Cannot read ${modelPath} at ${commit.slice(0, 12)}: ${read.stderr.trim() || 'git read-tree failed'}`);
-        }
-        const dir = external_node_path_default().join(scratch, 'tree');
-        const written = await git(['checkout-index', '--all', '--force', `--prefix=${dir}/`], { env });
-        if (written.code !== 0) {
-            throw new Error(`Could not check ${modelPath} at ${commit.slice(0, 12)} out: ${written.stderr.trim()}`);
-        }
-        // loadCandidate refuses links that leave the directory, as for any candidate.
-        return await use(dir);
-    }
-    finally {
-        await (0,promises_.rm)(scratch, { recursive: true, force: true });
-    }
-}
-
-;// CONCATENATED MODULE: ./src/registry/errors.ts
-
-/**
- * The registry changed under a write and the write could not be completed
- * safely: the race was lost more often than the retry budget allows, or the
- * registry holds events in the future of this machine's clock. Nothing was
- * left written. Exit 2 (blocked): re-run later.
- */
-class RegistryConflictError extends errors/* ModelGateError */.j3 {
-    constructor(message, options = {}) {
-        super(message, errors/* ExitCode */.yU.Blocked, options);
-        this.name = 'RegistryConflictError';
-    }
-}
-
-;// CONCATENATED MODULE: ./src/registry/git/message.ts
-/**
- * Tag messages: a readable first line, a blank line, then the audit facts as
- * JSON. GTO never parses messages, so anything here is GTO-safe; JSON escapes
- * every control character, so the message stays one paragraph of text for git.
- */
-/** Marks a message body as ModelGate's audit record (and its format version). */
-const AUDIT_MARKER = 'modelgate';
-const AUDIT_FORMAT = 1;
-function formatMessage(summary, audit) {
-    const firstLine = summary.replace(/\s+/g, ' ').trim();
-    return `${firstLine}\n\n${JSON.stringify({ [AUDIT_MARKER]: AUDIT_FORMAT, ...audit }, null, 2)}\n`;
-}
-/**
- * The first line of an assignment tag: a forced one says so there, the only line `git tag -n`
- * and GTO's readers show, and the tag's name stays GTO's `NAME#STAGE#N`.
- */
-function promoteSummary(model, version, stage, forcedPast) {
-    return `Promote ${model} ${version} to ${stage}${forcedPast ? `, ${forcedPast}` : ''}`;
-}
-/** Splits a tag message; `audit` only when the body is ModelGate's JSON record. */
-function parseMessage(message) {
-    const text = message.replace(/\r\n/g, '\n').trim();
-    const newline = text.indexOf('\n');
-    const summary = (newline < 0 ? text : text.slice(0, newline)).trim();
-    if (newline < 0)
-        return { summary };
-    const body = text.slice(newline + 1).trim();
-    if (!body.startsWith('{') || !body.includes(`"${AUDIT_MARKER}"`))
-        return { summary };
-    try {
-        const parsed = JSON.parse(body);
-        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && AUDIT_MARKER in parsed) {
-            return { summary, audit: parsed };
-        }
-    }
-    catch {
-        // Not ours, or damaged: keep the summary, drop the record.
-    }
-    return { summary };
-}
-
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./src/registry/git/runner.ts
@@ -62062,6 +61193,17 @@ function sameTag(a, b) {
  * push lands because it also repairs clones left so by earlier runs or older versions, and
  * because a clone that is merely behind (another run wrote since) is brought up to date too.
  * Without the remote, the local tags are the registry and nothing is fetched.
+ *
+ * Writes kept local on purpose (`--no-push`) are marked, each by a value `<tag> <object id>`
+ * of the clone's git config key `modelgate.unpushed` (read in the one `git config` that also
+ * tells whether the remote exists, so reads cost no extra process), and the reconciling fetch
+ * leaves marked tags alone (negative refspecs), so they are neither pruned nor overwritten.
+ * Each fetch first settles the marks of the models it fetches, with a local `for-each-ref` and
+ * one `ls-remote` only when there are marks: a mark whose tag origin now has with the same
+ * object (pushed since) or whose local tag is gone or moved (removed by hand) is dropped; the rest are local only (origin lacks the name) or in
+ * conflict (origin has another object under it). The adapter refuses to write to a model that
+ * has either (fail closed: a write on top of a state origin does not have would publish an
+ * order of events nobody else sees), and status names them.
  */
 
 
@@ -62077,6 +61219,38 @@ const LEASE_PREFIX = 'refs/modelgate/lease/';
 function leaseRefOf(model) {
     return LEASE_PREFIX + modelToTagPart(model).replaceAll('/', '%2F');
 }
+/** Where a --no-push write marks its tags: values `<tag> <object id>` of this config key. */
+const UNPUSHED_KEY = 'modelgate.unpushed';
+/** The command that publishes tags kept local. */
+function pushCommand(tags, remote = 'origin') {
+    return `git push ${remote} ${tags.map(shellWord).join(' ')}`;
+}
+/** The command that removes tags kept local (ModelGate then forgets its mark on them). */
+function dropCommand(tags) {
+    return `git tag -d ${tags.map(shellWord).join(' ')}`;
+}
+/** A word a POSIX shell reads as it is: quoted unless it is made of plainly safe characters. */
+function shellWord(word) {
+    return /^[A-Za-z0-9._@#/:+=-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+/**
+ * A remote URL fit to print: the user and password of `scheme://user:password@host/…` are
+ * dropped (a token often sits there); scp-like `user@host:path` holds no password and stays.
+ */
+function printableUrl(url) {
+    return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
+}
+/** git's last lines, on one line, without its own closing period or runs of spaces. */
+function oneLine(output, lines = 3) {
+    return output
+        .trim()
+        .split('\n')
+        .slice(-lines)
+        .map(line => line.trim())
+        .join(' ')
+        .replace(/\s+/g, ' ')
+        .replace(/\.+$/, '');
+}
 /** Fetches and reconciles one checkout's registry tags with its remote. */
 class OriginTags {
     git;
@@ -62084,17 +61258,169 @@ class OriginTags {
     readState;
     /** Models (key '' for all) whose tags have been reconciled. */
     reconciled = new Map();
-    remoteKnown;
+    configKnown;
+    urlKnown;
+    /** Marked tags still not on the remote, by name: settled by each fetch. */
+    kept = new Map();
     constructor(git, remote, readState) {
         this.git = git;
         this.remote = remote;
         this.readState = readState;
     }
     /** Whether the checkout has the remote: asked once. */
-    hasRemote() {
-        this.remoteKnown ??= gitOk(this.git, ['remote']).then(remotes => remotes.split('\n').some(line => line.trim() === this.remote));
-        this.remoteKnown.catch(() => (this.remoteKnown = undefined));
-        return this.remoteKnown;
+    async hasRemote() {
+        return (await this.config()).remote;
+    }
+    /** The remote's URL setting and the marks of tags kept local: one `git config`, once. */
+    config() {
+        this.configKnown ??= this.git([
+            'config',
+            '--null',
+            '--get-regexp',
+            `^(remote\\..*\\.url|${UNPUSHED_KEY.replace('.', '\\.')})$`
+        ]).then(result => {
+            // Exit 1: no such key (no remote, no marks).
+            if (result.code !== 0 && result.code !== 1) {
+                throw new Error(`git config failed (exit ${result.code}): ${result.stderr.trim()}`);
+            }
+            let remote = false;
+            const marks = new Map();
+            // --null: each entry is `key\nvalue\0`.
+            for (const entry of result.stdout.split('\0')) {
+                const [key = '', value = ''] = entry.split('\n');
+                if (key === `remote.${this.remote}.url`)
+                    remote = true;
+                const [name, oid] = value.split(' ');
+                if (key === UNPUSHED_KEY && name && oid)
+                    marks.set(name, oid);
+            }
+            return { remote, marks };
+        });
+        this.configKnown.catch(() => (this.configKnown = undefined));
+        return this.configKnown;
+    }
+    /** The remote's URL, without credentials, for messages. */
+    url() {
+        this.urlKnown ??= this.git(['remote', 'get-url', this.remote]).then(result => result.code === 0 ? printableUrl(result.stdout.trim()) : this.remote);
+        return this.urlKnown;
+    }
+    /** Marks tags a --no-push write created, so reconciling keeps them (see the file's comment). */
+    async keep(tags) {
+        const { marks } = await this.config();
+        for (const tag of tags) {
+            await gitOk(this.git, ['config', '--add', UNPUSHED_KEY, `${tag.name} ${tag.oid}`]);
+            marks.set(tag.name, tag.oid);
+            this.kept.set(tag.name, { ...tag, conflict: false });
+        }
+    }
+    /** A model's tags kept local that the remote does not have (as of the last fetch). */
+    localOnly(model) {
+        return [...this.kept.values()].flatMap(tag => {
+            const parsed = parseTagName(tag.name);
+            if (!parsed || parsed.model !== model)
+                return [];
+            return [
+                {
+                    id: tag.name,
+                    ...('stage' in parsed ? { stage: parsed.stage } : {}),
+                    ...('version' in parsed && parsed.version ? { version: parsed.version } : {}),
+                    ...(tag.conflict ? { conflict: true } : {})
+                }
+            ];
+        });
+    }
+    /**
+     * The marks of these models (every mark without `models`) compared with the local tags and
+     * the remote: marks no longer needed are dropped; the rest are kept in `this.kept`.
+     */
+    async settleKept(models) {
+        const parts = models?.map(modelToTagPart);
+        const { marks: all } = await this.config();
+        const marks = [...all].flatMap(([name, oid]) => !parts || parts.some(part => name.startsWith(`${part}@`) || name.startsWith(`${part}#`))
+            ? [{ name, oid }]
+            : []);
+        for (const mark of marks)
+            this.kept.delete(mark.name);
+        if (marks.length === 0)
+            return [];
+        const local = await this.refs(marks.map(mark => `refs/tags/${mark.name}`));
+        const remote = await this.remoteRefs(marks.map(mark => `refs/tags/${mark.name}`));
+        const kept = [];
+        for (const mark of marks) {
+            const ref = `refs/tags/${mark.name}`;
+            const there = remote.get(ref);
+            if (local.get(ref) !== mark.oid || there === mark.oid) {
+                // Removed or replaced by hand, or pushed since: the mark has done its work.
+                // Exit 5: another run dropped it first.
+                const unset = await this.git([
+                    'config',
+                    '--unset-all',
+                    '--fixed-value',
+                    UNPUSHED_KEY,
+                    `${mark.name} ${mark.oid}`
+                ]);
+                if (unset.code !== 0 && unset.code !== 5) {
+                    throw new Error(`git config --unset-all failed (exit ${unset.code}): ${unset.stderr.trim()}`);
+                }
+                all.delete(mark.name);
+                continue;
+            }
+            const tag = { ...mark, conflict: there !== undefined };
+            this.kept.set(tag.name, tag);
+            kept.push(tag);
+        }
+        return kept;
+    }
+    async refs(names) {
+        const out = await gitOk(this.git, [
+            'for-each-ref',
+            '--format=%(objectname) %(refname)',
+            ...names
+        ]);
+        return new Map(out.split('\n').flatMap(line => {
+            const [oid, ref] = line.split(' ');
+            return oid && ref ? [[ref, oid]] : [];
+        }));
+    }
+    async remoteRefs(names) {
+        const result = await this.git(['ls-remote', this.remote, ...names]);
+        if (result.code !== 0)
+            throw await this.unreachable("read the registry's tags from", result.stderr);
+        return new Map(result.stdout.split('\n').flatMap(line => {
+            const [oid, ref] = line.split('\t');
+            return oid && ref && !ref.endsWith('^{}') ? [[ref, oid]] : [];
+        }));
+    }
+    /**
+     * Refuses to write on top of tags a --no-push write kept in this clone: the next write would
+     * publish them, or a state origin does not have. Fail closed; the message says how to go on.
+     */
+    assertNothingKept(model) {
+        const kept = this.localOnly(model);
+        if (kept.length === 0)
+            return;
+        const names = kept.map(tag => tag.id);
+        const conflicting = kept.filter(tag => tag.conflict).map(tag => tag.id);
+        throw new errors/* ModelGateError */.j3(conflicting.length > 0
+            ? `${model} has tags kept in this clone (--no-push) whose names ${this.remote} now holds for other events: ${conflicting.join(', ')}. They can never be pushed; remove them (${dropCommand(conflicting)}) and re-run. Nothing written.`
+            : `${model} has tags kept in this clone (--no-push) that ${this.remote} does not have: ${names.join(', ')}. Push them first (${pushCommand(names, this.remote)}) or remove them (${dropCommand(names)}), then re-run. Nothing written.`, errors/* ExitCode */.yU.Blocked);
+    }
+    /** A push the remote refused: one line naming it; the caller has removed its local tags. */
+    async pushRefused(tags, output) {
+        // git's own output is several lines, with its progress and hints.
+        const detail = oneLine(output);
+        const message = `Could not push ${tags.join(', ')} to ${this.remote} (${await this.url()}): ${detail}. Nothing was written: the tags were removed from this clone and ${this.remote} is unchanged.`;
+        return /permission|denied|403|401|authenticat|could not read username/i.test(detail)
+            ? new errors/* PermissionError */.i_(message)
+            : new errors/* ModelGateError */.j3(message, errors/* ExitCode */.yU.Blocked);
+    }
+    /** One line naming the remote and its URL: a fetch, ls-remote or push git could not do. */
+    async unreachable(what, stderr) {
+        const detail = oneLine(stderr);
+        const message = `Could not ${what} ${this.remote} (${await this.url()}): ${detail}. ModelGate decides only on ${this.remote}'s tags; check the remote (or remove it to keep the registry in local tags) and re-run.`;
+        return /permission|denied|403|401|authenticat|could not read username/i.test(detail)
+            ? new errors/* PermissionError */.i_(message)
+            : new errors/* ModelGateError */.j3(message, errors/* ExitCode */.yU.Blocked);
     }
     /** Once per model (or once for all, `undefined`): its tags made exactly origin's. */
     reconcileOnce(model) {
@@ -62126,6 +61452,7 @@ class OriginTags {
      * other tags are left alone. Without, every tag is fetched and nothing pruned.
      */
     async fetch(models) {
+        const kept = await this.settleKept(models);
         const tags = models
             ? models.flatMap(model => {
                 const part = modelToTagPart(model);
@@ -62142,25 +61469,1051 @@ class OriginTags {
             ...(models ? ['--prune'] : []),
             this.remote,
             ...tags,
+            // Tags kept local (--no-push) are neither pruned nor overwritten.
+            ...kept.map(tag => `^refs/tags/${tag.name}`),
             `+${LEASE_PREFIX}*:${LEASE_PREFIX}*`
         ]);
-        if (result.code !== 0) {
-            // git's last lines, on one line, without its own closing period or runs of spaces.
-            const detail = result.stderr
-                .trim()
-                .split('\n')
-                .slice(-3)
-                .map(line => line.trim())
-                .join(' ')
-                .replace(/\s+/g, ' ')
-                .replace(/\.+$/, '');
-            const message = `Could not fetch the registry's tags from ${this.remote}: ${detail}. ModelGate decides only on ${this.remote}'s tags; check the remote (or remove it to keep the registry in local tags) and re-run.`;
-            if (/permission|denied|403|401|authenticat|could not read username/i.test(detail)) {
-                throw new errors/* PermissionError */.i_(message);
+        if (result.code !== 0)
+            throw await this.unreachable("fetch the registry's tags from", result.stderr);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report/terminal-table.ts
+/**
+ * One table, two renderings: markdown (a pull request, a job summary, a pipe or a file) and
+ * aligned plain-text columns for a terminal, where a 10-column markdown table does not line up.
+ * Cells are plain text here; each rendering makes them safe for where it goes.
+ */
+
+const textOf = (cell) => (typeof cell === 'string' ? cell : cell.text);
+const markdownOf = (cell) => (typeof cell === 'string' ? markdown_escape(cell) : cell.markdown);
+function renderTable(table, format) {
+    return format === 'table' ? terminalTable(table) : markdownTable(table);
+}
+/** A GitHub markdown table: every cell escaped (user and registry text), left-aligned. */
+function markdownTable(table) {
+    const line = (cells) => `| ${cells.join(' | ')} |`;
+    return ([
+        line(table.headers),
+        line(table.headers.map(() => ':--')),
+        ...table.rows.map(row => line(row.map(markdownOf)))
+    ].join('\n') + '\n');
+}
+const GAP = '  ';
+/**
+ * Columns padded to their widest cell, a rule of dashes under the header, no trailing spaces.
+ * Line breaks inside a cell become spaces so a row stays one line; control characters are
+ * dropped on the way out (report/log.ts `forTerminal`).
+ */
+function terminalTable(table) {
+    const rows = [table.headers, ...table.rows].map(row => row.map(cell => flat(textOf(cell))));
+    const widths = table.headers.map((_, column) => Math.max(...rows.map(row => width(row[column] ?? ''))));
+    const line = (cells) => cells
+        .map((cell, column) => cell + ' '.repeat((widths[column] ?? 0) - width(cell)))
+        .join(GAP)
+        .trimEnd();
+    const [header = [], ...body] = rows;
+    return [line(header), line(widths.map(w => '-'.repeat(w))), ...body.map(line)].join('\n') + '\n';
+}
+function flat(cell) {
+    return cell.replace(/\r\n|[\r\n\u0085\u2028\u2029]/g, ' ');
+}
+/** Columns a cell takes: code points, zero-width and combining characters take none. */
+function width(cell) {
+    return [...cell.replace(/[\u200B-\u200D\u2060\uFEFF]|\p{M}/gu, '')].length;
+}
+
+;// CONCATENATED MODULE: ./src/report/registry-tables.ts
+/**
+ * What `status` and `history` print, and the line a registry write prints about where it went.
+ * Commands hand over data; this turns it into tables (markdown, or aligned columns for a
+ * terminal: terminal-table.ts) and notes.
+ */
+
+
+
+
+/** Shown in a cell that has no value, as GTO shows an empty stage. */
+const registry_tables_NONE = '-';
+function renderStatus(view, format = 'md') {
+    const { models, policyStages } = 'models' in view ? view : { models: view, policyStages: undefined };
+    if (models.length === 0 && !policyStages)
+        return 'The registry holds no models yet.\n';
+    const shown = policyStages && !models.some(entry => entry.model === policyStages.model)
+        ? [...models, { model: policyStages.model, deprecated: false, stages: [] }]
+        : models;
+    const rows = shown.flatMap(entry => {
+        const local = new Set((entry.localOnly ?? []).flatMap(event => event.stage ?? []));
+        const defined = entry.model === policyStages?.model ? policyStages.stages : [];
+        const held = entry.stages.map(holder => holder.stage).filter(stage => !defined.includes(stage));
+        const stages = [...defined, ...held];
+        const name = `${entry.model}${entry.deprecated ? ' (deprecated)' : ''}`;
+        if (stages.length === 0)
+            return [[name, registry_tables_NONE, registry_tables_NONE, registry_tables_NONE, registry_tables_NONE]];
+        return stages.map(stage => {
+            const holder = entry.stages.find(h => h.stage === stage);
+            const marks = [
+                ...(holder?.dangling ? ['deleted: dangling alias'] : []),
+                ...(local.has(stage) ? ['local only: not on origin'] : [])
+            ];
+            const version = `${holder?.version ?? registry_tables_NONE}${marks.length ? ` (${marks.join('; ')})` : ''}`;
+            return holder
+                ? [name, stage, version, utcSeconds(holder.assignedAt), holder.assignedBy]
+                : [name, stage, version, registry_tables_NONE, registry_tables_NONE];
+        });
+    });
+    const table = { headers: ['Model', 'Stage', 'Version', 'Since (UTC)', 'By'], rows };
+    const notes = [...tieNotes(shown), ...localOnlyNotes(shown)].map(note => format === 'md' ? `- ${escapeNote(note)}` : `- ${note.text}`);
+    return renderTable(table, format) + (notes.length > 0 ? `\n${notes.join('\n')}\n` : '');
+}
+function escapeNote(note) {
+    let text = markdown_escape(note.text);
+    // Longest first, so a tag name inside a command stays in the command's code span.
+    const codes = [...(note.code ?? [])].sort((a, b) => b.length - a.length);
+    for (const code of codes)
+        text = text.split(markdown_escape(code)).join(`\`${code}\``);
+    return text;
+}
+/** Holders decided among assignments made in the same second (by other tools). */
+function tieNotes(models) {
+    return models.flatMap(entry => entry.stages.flatMap(holder => holder.sameSecondAs?.length
+        ? [
+            {
+                text: `${entry.model} ${holder.stage}: ${holder.version} was assigned in the same second as ${holder.sameSecondAs.join(', ')}; the order within that second is ambiguous, GTO 1.10 shows ${holder.version} (it breaks such ties by registration order), and so does ModelGate.`
             }
-            throw new errors/* ModelGateError */.j3(message, errors/* ExitCode */.yU.Blocked);
+        ]
+        : []));
+}
+function localOnlyNotes(models) {
+    return models.flatMap(entry => {
+        const events = entry.localOnly ?? [];
+        if (events.length === 0)
+            return [];
+        const pending = events.filter(event => !event.conflict).map(event => event.id);
+        const conflicting = events.filter(event => event.conflict).map(event => event.id);
+        const notes = [];
+        if (pending.length > 0) {
+            const push = pushCommand(pending);
+            notes.push({
+                text: `${entry.model}: ${pending.join(', ')} ${pending.length === 1 ? 'is' : 'are'} local only (written with --no-push; origin does not have ${pending.length === 1 ? 'it' : 'them'}). ModelGate writes nothing more to ${entry.model} until ${pending.length === 1 ? 'it is' : 'they are'} pushed: ${push}`,
+                code: [push, ...pending]
+            });
+        }
+        if (conflicting.length > 0) {
+            const drop = dropCommand(conflicting);
+            notes.push({
+                text: `${entry.model}: origin has other events under the names ${conflicting.join(', ')}; these local ones can never be pushed. Remove them: ${drop}`,
+                code: [drop, ...conflicting]
+            });
+        }
+        return notes;
+    });
+}
+/**
+ * The trail as a table, newest first: each event with the audit record ModelGate stored with
+ * it (decision, previous holder, pull request and approvers, reason) when there is one.
+ */
+function renderHistory(events, format = 'md') {
+    if (events.length === 0)
+        return 'No events.\n';
+    const rows = events.map((event) => {
+        const record = auditRecordOf(event.audit);
+        const pr = record?.pullRequest;
+        const approvers = pr?.approvers.map(approver => approver.login).join(', ');
+        return [
+            utcSeconds(event.at),
+            event.model,
+            event.kind,
+            event.version ?? '—',
+            event.stage ?? '—',
+            event.by,
+            record ? recordOutcome(record) : '—',
+            record?.previous ?? '—',
+            pr
+                ? {
+                    // The pull request's own number stays a link; the logins are user text.
+                    text: `#${pr.number}${approvers ? ` (${approvers})` : ''}`,
+                    markdown: `#${pr.number}${approvers ? ` (${markdown_escape(approvers)})` : ''}`
+                }
+                : '—',
+            record?.reason ?? event.summary ?? ''
+        ];
+    });
+    const headers = [
+        'When (UTC)',
+        'Model',
+        'Event',
+        'Version',
+        'Stage',
+        'By',
+        'Decision',
+        'Previous',
+        'Pull request',
+        'Reason / summary'
+    ];
+    return renderTable({ headers, rows }, format);
+}
+/** One line saying where a registry write went; undefined when the backend does not say. */
+function describePublication(publication) {
+    if (!publication)
+        return undefined;
+    const tags = publication.tags;
+    const list = tags.map(tag => `\`${tag}\``).join(', ');
+    const noun = tags.length === 1 ? 'tag' : 'tags';
+    if (publication.remote) {
+        const { name, url } = publication.remote;
+        const lease = publication.leaseRef ? ` and lease ref \`${publication.leaseRef}\`` : '';
+        // In a code span, so the URL copies as it is (markdown escapes would insert characters).
+        return `Pushed ${noun} ${list}${lease} to ${markdown_escape(name)} (\`${url.replace(/`/g, '%60')}\`).`;
+    }
+    if (publication.local === 'no-remote') {
+        return `Wrote ${noun} ${list} in this clone: it has no origin, so its tags are the registry.`;
+    }
+    return `Kept ${noun} ${list} in this clone only (--no-push): origin does not have ${tags.length === 1 ? 'it' : 'them'}, and ModelGate writes nothing more to this model until ${tags.length === 1 ? 'it is' : 'they are'} pushed: \`${pushCommand(tags)}\``;
+}
+/** `2026-11-01 12:00:00`: the UTC time to the second, the zone named in the column header. */
+function utcSeconds(date) {
+    // A registry that keeps no date for an assignment (an MLflow alias set by hand).
+    if (Number.isNaN(date.getTime()))
+        return 'unknown';
+    return date
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d{3}Z$/, '');
+}
+
+;// CONCATENATED MODULE: ./src/commands/bind-candidate.ts
+
+
+/**
+ * The version a promotion names, checked against the candidate directory's model.yaml: a
+ * directory that says it is another version is an error naming both, never a silent choice.
+ */
+function versionToPromote(named, dir, fromDir) {
+    const inFile = fromDir?.info?.version;
+    if (named !== undefined && inFile !== undefined && inFile !== named) {
+        throw new errors/* InvalidInputError */.oC(`The candidate ${dir ?? 'directory'} is version ${inFile} (its model.yaml), but the version to promote is ${named}: a directory is judged only as the version it is. Promote ${inFile}, or name the directory of ${named}.`, { locations: [{ file: `${dir ?? '.'}/model.yaml`, keyPath: 'version' }] });
+    }
+    return named ?? inFile;
+}
+/**
+ * What ModelGate judges for `version` when a candidate directory is given: the directory, but
+ * only when its content digest (candidate/digest.ts) equals the version's: the digest recorded
+ * at registration, else the digest of the version's own files (git: at its registration commit).
+ * When neither can be had, the directory is refused (fails closed): the caller can promote
+ * without it, and the version's own files or run are judged.
+ */
+async function bindCandidate(context, record, dir, fromDir) {
+    const { model, version } = record;
+    const actual = candidateDigest(fromDir.files);
+    // The version's own files first (git: at its commit, under the judging policy's `path`): a
+    // digest recorded at registration was made under whatever policy the registering run read,
+    // and a tag message is anyone's who can push tags. The recorded digest stands in only where
+    // the registry keeps no files (MLflow: the version tag a training job writes).
+    const own = await ownDigest(context, model, version, dir);
+    const expected = 'digest' in own
+        ? own
+        : record.candidateDigest && own.noFiles
+            ? { digest: record.candidateDigest, source: 'recorded at its registration' }
+            : own.refuse();
+    if (expected.digest !== actual) {
+        throw new errors/* InvalidInputError */.oC(`The candidate directory ${dir} is not the files of ${model} ${version}: its content digest is ${actual}, the version's is ${expected.digest} (${expected.source}). ` +
+            `ModelGate judges only what it promotes: promote without a candidate directory to judge ${version}'s own files, or register the directory's content as a new version.`, { locations: [{ file: dir }] });
+    }
+    return fromDir;
+}
+/** The digest of the version's own files, or why there is none and the refusal to throw then. */
+async function ownDigest(context, model, version, dir) {
+    const refuse = (why, record, cause) => () => {
+        throw new errors/* InvalidInputError */.oC(`Refusing the candidate directory ${dir}: ${why}, so the directory cannot be shown to be ${model} ${version}. ` +
+            `Promote without a candidate directory (${version} is then judged on its own files or run), or ${record}.`, { locations: [{ file: dir }], ...(cause ? { cause } : {}) });
+    };
+    const gitRecord = `commit ${version}'s files where the policy's path names them`;
+    const runRecord = 'have the job that registers each version record the digest of the files it logged (`modelgate digest DIR`) in the version tag modelgate.candidate_digest';
+    let own;
+    try {
+        own = await context.models.loadVersion(model, version);
+    }
+    catch (error) {
+        if (error instanceof errors/* ModelGateError */.j3) {
+            return {
+                noFiles: false,
+                refuse: refuse(`the files of ${version} cannot be read (${error.message})`, gitRecord, error)
+            };
+        }
+        throw error;
+    }
+    if (own.files.length === 0) {
+        return {
+            noFiles: true,
+            refuse: refuse(`the registry keeps no files of ${version} and has no content digest recorded at registration`, runRecord)
+        };
+    }
+    return { digest: candidateDigest(own.files), source: "computed from the version's own files" };
+}
+
+;// CONCATENATED MODULE: ./src/commands/promote.ts
+
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * `modelgate promote`: evaluate every gate of the target stage against the
+ * stage's current holder and, only when all pass (or on an audited force),
+ * assign the stage. A version already in the stage writes nothing.
+ */
+async function promote(context, options) {
+    if (options.force && !options.reason?.trim()) {
+        throw new errors/* InvalidInputError */.oC('--force needs --reason: a forced promotion is recorded with why');
+    }
+    const model = options.policy.model;
+    const candidateFromDir = options.candidateDir
+        ? await loadCandidate(options.candidateDir, { within: context.workspace ?? process.cwd() })
+        : undefined;
+    const version = versionToPromote(options.version, options.candidateDir, candidateFromDir);
+    if (!version) {
+        throw new errors/* InvalidInputError */.oC('Name the version to promote with --version (or a version in the candidate model.yaml)');
+    }
+    const record = await context.registry.getVersion(model, version);
+    if (!record) {
+        throw new errors/* NotFoundError */.m_(`${model} ${version} is not registered; run \`modelgate register\` first`);
+    }
+    // What is judged is what is promoted: a directory only when it is the version's own content.
+    const candidate = options.candidateDir && candidateFromDir
+        ? await bindCandidate(context, record, options.candidateDir, candidateFromDir)
+        : await context.models.loadVersion(model, version);
+    let removal = await context.registry.takenOutOf(model, version, options.stage);
+    const evaluate = async (holder) => evaluatePromotion(context, options, { version, candidate, holder, record, removal });
+    const audit = (judged, written) => promotionAudit({
+        evaluation: options.checks?.length
+            ? { ...judged.evaluation, gates: [...options.checks, ...judged.evaluation.gates] }
+            : judged.evaluation,
+        candidate,
+        version,
+        from: judged.from,
+        written,
+        forced: Boolean(options.force) && !passes(judged.evaluation),
+        actor: context.actor,
+        reason: options.reason,
+        run: context.runFacts ?? {},
+        at: context.now()
+    });
+    const holder = await context.registry.getStage(model, options.stage);
+    if (holder?.version === version) {
+        if (!options.evaluateHeld)
+            return nothingToDo(model, version, options.stage, holder);
+        // A pull request's status is earned by an evaluation, never assumed from the registry.
+        const held = await evaluate(holder);
+        const note = `${model} ${version} already holds ${options.stage}: nothing to write.`;
+        return outcome(held.evaluation, note, {}, undefined);
+    }
+    const records = options.onceForCommit
+        ? (await context.registry.history(model)).flatMap(event => {
+            const stored = auditRecordOf(event.audit);
+            return stored ? [stored] : [];
+        })
+        : [];
+    const done = options.onceForCommit
+        ? records.find(stored => stored.written &&
+            stored.kind !== 'rollback' &&
+            stored.event === 'push' &&
+            stored.to === options.stage &&
+            stored.version === version &&
+            stored.commitSha === options.onceForCommit)
+        : undefined;
+    if (done)
+        return alreadyDone(done);
+    let judged = await evaluate(holder);
+    // The holder the latest evaluation compared against, so a write judges again only when it moved.
+    let judgedHolder = holder;
+    if (!passes(judged.evaluation) && !options.force) {
+        return outcome(judged.evaluation, `Not promoted: the promotion is ${judged.evaluation.decision}.`, {}, 
+        // A dry run (a pull request's evaluation) attempted nothing, so it leaves no record.
+        options.dryRun ? undefined : audit(judged, false));
+    }
+    // The record stored with the change; judged again (and replaced) if the stage moves meanwhile.
+    let stored = audit(judged, true);
+    const result = await context.registry.assign(model, version, options.stage, auditFor(context, options, stored), {
+        dryRun: options.dryRun,
+        // Another run may have moved the stage since we read it: judge again against the new holder.
+        revalidate: async ({ holder: current }) => {
+            // Taken out of the stage meanwhile (a rollback racing this run): judged again too.
+            const removalNow = await context.registry.takenOutOf(model, version, options.stage);
+            const removalMoved = removalNow?.eventId !== removal?.eventId;
+            if (current?.version === judgedHolder?.version && !removalMoved)
+                return undefined;
+            removal = removalNow;
+            judged = await evaluate(current);
+            judgedHolder = current;
+            if (!passes(judged.evaluation) && !options.force) {
+                throw withAudit(new errors/* ModelGateError */.j3(removalMoved
+                    ? `${version} was taken out of ${options.stage} while promoting: nothing written`
+                    : `${options.stage} changed hands to ${current?.version ?? 'nobody'} while promoting, and ${version} no longer passes against it`, errors/* ExitCode */.yU.Blocked), options.dryRun ? undefined : audit(judged, false));
+            }
+            stored = audit(judged, true);
+            return auditFor(context, options, stored);
+        }
+    });
+    // A dry run that would write promotes as the real run would: same report, same exit code.
+    const promoted = result.written || result.reason === 'dry run';
+    const forced = promoted && stored.kind === 'forced-promotion';
+    return outcome(judged.evaluation, describeWrite(result, version, options.stage, judgedHolder, stored), {
+        written: result.written,
+        promoted,
+        ...(forced ? { forced: result.written ? 'done' : 'planned' } : {})
+    }, result.written ? stored : undefined);
+}
+function passes(evaluation) {
+    return evaluation.decision === 'pass' || evaluation.decision === 'pass-with-warnings';
+}
+async function evaluatePromotion(context, options, subject) {
+    const { policy, stage } = options;
+    const stagePolicy = findStage(policy, stage);
+    const transition = transitionGate({
+        version: subject.version,
+        targetStage: stage,
+        allowedFrom: stagePolicy.from,
+        currentStages: subject.record.stages,
+        registeredAt: subject.record.registeredAt
+    });
+    const champion = subject.holder
+        ? await context.models.loadVersion(policy.model, subject.holder.version)
+        : undefined;
+    const evaluation = evaluateStage({
+        policy,
+        stage,
+        candidate: { ...subject.candidate, label: subject.version, version: subject.version },
+        champion: champion && {
+            label: champion.info?.version ?? subject.holder?.version ?? 'champion',
+            version: subject.holder?.version,
+            metrics: champion.metrics,
+            invalidMetrics: champion.invalidMetrics,
+            signature: champion.signature
+        },
+        now: context.now(),
+        source: transition.source,
+        // A terminal has no pull request: approvals and checks fail closed unless forced.
+        evaluator: 'promote',
+        ...(options.reviews ? { reviews: options.reviews } : {}),
+        ...(options.checkRuns ? { checkRuns: options.checkRuns } : {})
+    });
+    const rolledBack = rolledBackGate({ version: subject.version, stage, removal: subject.removal });
+    const gates = [transition.gate, ...(rolledBack ? [rolledBack] : []), ...evaluation.gates];
+    return {
+        evaluation: { ...evaluation, gates, decision: decide(gates, evaluation.warnings) },
+        from: transition.source?.stage ?? null
+    };
+}
+/** The registry's audit facts: who and why for the backend, and the whole record. */
+function auditFor(context, options, record) {
+    return {
+        actor: context.actor,
+        actorEmail: context.actorEmail,
+        reason: options.reason,
+        ...(record.kind === 'forced-promotion'
+            ? { forced: true, forcedPast: forcedPastNamed(record.gates) }
+            : {}),
+        record
+    };
+}
+function describeWrite(result, version, targetStage, previous, record) {
+    const from = previous
+        ? ` (replacing ${markdown_escape(previous.version)})`
+        : ' (first holder of the stage)';
+    const [v, stage] = [version, targetStage].map(markdown_escape);
+    // Only a promotion past gates that did not pass is forced: --force on passing gates is not.
+    const forced = record.kind === 'forced-promotion' ? `, ${forcedPast(record.gates)}` : '';
+    if (result.written) {
+        const pushed = describePublication(result.publication);
+        return `Promoted ${v} to ${stage}${forced}${from}. Wrote:\n${listEvents(result.events)}${pushed ? `\n\n${pushed}` : ''}`;
+    }
+    if (result.reason === 'dry run') {
+        return `Dry run: would promote ${v} to ${stage}${forced}${from}. Would write:\n${listEvents(result.planned)}`;
+    }
+    return `Nothing written: ${v} ${result.reason}.`;
+}
+function listEvents(events) {
+    return events
+        .map(event => `- \`${event.id}\`${event.summary ? `: ${markdown_escape(event.summary)}` : ''}`)
+        .join('\n');
+}
+function nothingToDo(model, version, stage, holder) {
+    // The holder's author is registry text (a tag's tagger): escaped like every name here.
+    const [m, v, st, by] = [model, version, stage, holder.assignedBy].map(markdown_escape);
+    const since = Number.isNaN(holder.assignedAt.getTime())
+        ? 'an unknown time'
+        : utc(holder.assignedAt);
+    const markdown = `${m} ${v} already holds ${st} (since ${since}, by ${by}). Nothing written.\n`;
+    const json = JSON.stringify({ model, version, stage, written: false, reason: 'already in stage' }, null, 2);
+    return { markdown, json, exitCode: errors/* ExitCode */.yU.Pass, decision: 'pass' };
+}
+function alreadyDone(done) {
+    // Read back from the registry, where anyone who can push tags can write: escaped.
+    const [commit, model, version, stage, at, run] = [
+        done.commitSha?.slice(0, 7) ?? '',
+        done.model,
+        done.version ?? '',
+        done.to,
+        // The house format, zone named, as every time ModelGate prints (not the raw ISO string).
+        utc(new Date(done.timestamp)),
+        done.runUrl ?? 'run unknown'
+    ].map(markdown_escape);
+    const markdown = `This commit (${commit}) already promoted ${model} ${version} to ${stage} at ${at} (${run}). Nothing written.\n`;
+    const json = JSON.stringify({
+        model: done.model,
+        version: done.version,
+        stage: done.to,
+        written: false,
+        reason: 'already promoted from this commit'
+    }, null, 2);
+    return { markdown, json, exitCode: errors/* ExitCode */.yU.Pass, decision: 'pass' };
+}
+function outcome(evaluation, action, effect, audit) {
+    // A forced promotion happens (or would, on a dry run): exit 1, as a warning, not 2 as blocked.
+    const decided = exitCodeFor(evaluation.decision);
+    const exitCode = effect.promoted && decided > errors/* ExitCode */.yU.PassWithWarnings ? errors/* ExitCode */.yU.PassWithWarnings : decided;
+    const written = effect.written ?? false;
+    const forced = effect.forced ? { forced: forcedPast(evaluation.gates) } : {};
+    return {
+        markdown: `${renderMarkdown(evaluation, effect.forced ? { forced: effect.forced } : {})}\n${action}\n`,
+        json: JSON.stringify({ ...JSON.parse(toJson(evaluation)), action, written, ...forced }, null, 2),
+        exitCode,
+        decision: evaluation.decision,
+        evaluation,
+        written,
+        ...(audit ? { audit } : {})
+    };
+}
+
+;// CONCATENATED MODULE: ./src/commands/register.ts
+
+
+
+/**
+ * `modelgate register`: record a version on a commit, with the content digest of the model's
+ * files there (when the backend can read them), so a candidate directory can later be
+ * compared with the version. Re-registering the same version writes nothing.
+ */
+async function register(context, options) {
+    const digest = await digestOf(context, options);
+    const result = await context.registry.register(options.model, options.version, options.commit, {
+        actor: context.actor,
+        actorEmail: context.actorEmail,
+        record: { ...context.runFacts },
+        ...('digest' in digest ? { candidateDigest: digest.digest } : {})
+    }, { dryRun: options.dryRun });
+    // Names from the command line or a workflow input: escaped for the markdown below.
+    const [model, version] = [options.model, options.version].map(markdown_escape);
+    const what = `${model} ${version} on ${options.commit.slice(0, 12)}`;
+    const text = result.written
+        ? `Registered ${what}: \`${result.events.map(event => event.id).join('`, `')}\`${lineOf(describePublication(result.publication))}`
+        : result.reason === 'dry run'
+            ? `Dry run: would register ${what}: \`${result.planned.map(event => event.id).join('`, `')}\``
+            : `Nothing written: ${model} ${version} ${result.reason}.`;
+    const note = 'digest' in digest
+        ? `Candidate digest: ${digest.digest}`
+        : `No candidate digest recorded (${markdown_escape(digest.why)}): a candidate directory is compared with the version's own files instead, or refused when they cannot be read.`;
+    return {
+        markdown: `${text}\n${result.written || result.reason === 'dry run' ? `${note}\n` : ''}`,
+        json: JSON.stringify({
+            ...options,
+            written: result.written,
+            ...(result.written && result.publication ? { publication: result.publication } : {}),
+            ...('digest' in digest ? { candidateDigest: digest.digest } : {})
+        }, null, 2),
+        exitCode: errors/* ExitCode */.yU.Pass
+    };
+}
+/** `text` on a line of its own, or nothing. */
+function lineOf(text) {
+    return text === undefined ? '' : `\n${text}`;
+}
+/** The digest of the model's files at the commit, or why there is none. */
+async function digestOf(context, options) {
+    if (!context.models.digestAt)
+        return { why: 'this registry keeps no files for ModelGate to read' };
+    try {
+        const digest = await context.models.digestAt(options.model, options.commit);
+        return digest ? { digest } : { why: 'no files at the commit' };
+    }
+    catch (error) {
+        // A model whose files cannot be found can still be registered (GTO allows it); its
+        // promotions are then judged on what loadVersion reads, and a directory is refused.
+        if (error instanceof errors/* ModelGateError */.j3)
+            return { why: error.message };
+        throw error;
+    }
+}
+/**
+ * `modelgate register` on MLflow, where versions are numbered by MLflow and made from runs:
+ * `--run` creates a version from the run (and prints the number MLflow gave it); `--version`
+ * alone confirms a version the training job registered. No git ref is involved.
+ */
+async function registerMlflow(context, registry, options) {
+    const audit = {
+        actor: context.actor,
+        actorEmail: context.actorEmail,
+        ...(options.candidateDigest ? { candidateDigest: options.candidateDigest } : {})
+    };
+    let text;
+    let version = options.version;
+    let written = false;
+    // Names, run ids and paths come from the command line: escaped for the markdown below.
+    const model = escape(options.model);
+    const run = options.runId ? escape(options.runId) : undefined;
+    if (options.version) {
+        // A version MLflow already numbered: confirm it (and, with --run, that it is from that run).
+        await registry.register(options.model, options.version, options.runId ?? '', audit, {
+            dryRun: options.dryRun
+        });
+        text = `${model} version ${escape(options.version)} is registered in MLflow${run ? ` from run ${run}` : ''}; nothing to write.`;
+    }
+    else if (options.runId) {
+        const result = await registry.registerFromRun({
+            model: options.model,
+            runId: options.runId,
+            artifactPath: options.artifactPath ?? 'model',
+            audit,
+            dryRun: options.dryRun
+        });
+        const source = escape(`runs:/${options.runId}/${options.artifactPath ?? 'model'}`);
+        version = result.version ?? version;
+        written = result.written;
+        text = result.written
+            ? `Registered ${model} version ${escape(result.version ?? '?')} from ${source}.`
+            : result.reason === 'dry run'
+                ? `Dry run: would create a version of ${model} from ${source} (MLflow gives it its number).`
+                : `Nothing written: ${model} version ${escape(result.version ?? '?')} is already registered from ${source}.`;
+    }
+    else {
+        throw new InvalidInputError('On MLflow, register needs --run RUN_ID (create a version from the run) or --version N (confirm one that exists).');
+    }
+    return {
+        markdown: `${text}\n${options.candidateDigest && (written || options.dryRun) ? `Candidate digest: ${options.candidateDigest}\n` : ''}`,
+        json: JSON.stringify({ ...options, version, written }, null, 2),
+        exitCode: ExitCode.Pass
+    };
+}
+
+;// CONCATENATED MODULE: ./src/commands/rollback-rerun.ts
+
+/**
+ * How long after a rollback a rollback of the same stage, by the same person, with the same
+ * reason and no version named, is taken for a re-run of it (a crash, a cancel, an answer lost)
+ * rather than a request to go one more step back. Long enough for a person to notice and run
+ * it again; a second step back within it names the holder to remove (`--from`).
+ */
+const RERUN_WINDOW_MS = 15 * 60 * 1000;
+/**
+ * The earlier rollback this request repeats, if any: newest first, a written rollback of the
+ * stage from the same workflow run (any attempt, however late), or, outside a workflow run (a
+ * terminal, which has no run identity), by the same actor with the same reason within
+ * RERUN_WINDOW_MS, while that rollback is still the stage's latest assignment. In the action a new
+ * dispatch is a new run: a new request, never a re-run.
+ */
+function findRerunOf(history, request) {
+    // Only the stage's latest assignment can be the rollback a terminal re-run repeats: once
+    // anything was assigned since, the same words ask to take out the new holder.
+    let latest = true;
+    for (const event of history) {
+        if (event.kind !== 'assignment' || event.stage !== request.stage)
+            continue;
+        const prior = priorRollback(event);
+        const wasLatest = latest;
+        latest = false;
+        if (!prior)
+            continue;
+        const sameRun = request.runUrl !== undefined && prior.runUrl === request.runUrl;
+        const age = request.now.getTime() - prior.at.getTime();
+        const sameAsk = request.runUrl === undefined &&
+            wasLatest &&
+            prior.actor === request.actor &&
+            prior.reason?.trim() === request.reason.trim() &&
+            age >= 0 &&
+            age <= RERUN_WINDOW_MS;
+        if (sameRun || sameAsk)
+            return prior;
+    }
+    return undefined;
+}
+/** A rollback as the registry keeps it: the full audit record, else the backend's own facts. */
+function priorRollback(event) {
+    const record = auditRecordOf(event.audit);
+    if (record) {
+        if (record.kind !== 'rollback' || !record.written || record.previous === null)
+            return undefined;
+        return {
+            removed: record.previous,
+            restored: record.version ?? undefined,
+            actor: record.actor,
+            reason: record.reason ?? undefined,
+            at: new Date(record.timestamp),
+            runUrl: record.runUrl ?? undefined,
+            id: event.id
+        };
+    }
+    // Written without a record (by hand, by another tool) or its record was trimmed: the
+    // `rollback: {from, to}` facts both backends keep with the event.
+    const facts = event.audit?.rollback;
+    if (!facts || typeof facts.from !== 'string')
+        return undefined;
+    return {
+        removed: facts.from,
+        restored: typeof facts.to === 'string' ? facts.to : undefined,
+        actor: event.by,
+        reason: typeof event.audit?.reason === 'string' ? event.audit.reason : undefined,
+        at: event.at,
+        runUrl: undefined,
+        id: event.id
+    };
+}
+
+;// CONCATENATED MODULE: ./src/commands/rollback.ts
+
+
+
+
+
+
+/**
+ * `modelgate rollback`: put the stage back on its previous holder (or a named
+ * version), writing both the restored assignment and the removal of the current
+ * holder so every GTO reader agrees. Needs a reason; always audited.
+ */
+async function rollback(context, options) {
+    if (!options.reason.trim()) {
+        throw new errors/* InvalidInputError */.oC('rollback needs --reason: every rollback is recorded with why');
+    }
+    const current = await context.registry.getStage(options.model, options.stage);
+    if (!current) {
+        throw new errors/* NotFoundError */.m_(`${options.model} has no version in ${options.stage} to roll back`);
+    }
+    const stale = await rollback_alreadyDone(context, options, current);
+    if (stale)
+        return stale;
+    const audit = (restored) => rollbackAudit({
+        model: options.model,
+        stage: options.stage,
+        restored,
+        rolledBack: current.version,
+        written: true,
+        gates: options.checks,
+        actor: context.actor,
+        reason: options.reason,
+        run: context.runFacts ?? {},
+        at: context.now()
+    });
+    const facts = { actor: context.actor, actorEmail: context.actorEmail, reason: options.reason };
+    // The preview names the version put back, so the record written with the change can say it;
+    // the write then pins that version.
+    const preview = await context.registry.rollback(options.model, options.stage, options.toVersion, facts, { dryRun: true });
+    const planned = preview.written === false && preview.reason === 'dry run'
+        ? preview.planned.find(event => event.kind === 'assignment')?.version
+        : undefined;
+    if (!planned && !options.dryRun) {
+        // The preview wrote nothing and would write nothing: say so rather than report a dry run.
+        if (preview.written) {
+            throw new Error(`the registry wrote during a rollback preview of ${options.model} ${options.stage}`);
+        }
+        throw new errors/* ModelGateError */.j3(`Cannot roll back ${options.model} ${options.stage} (${current.version}): ${preview.reason}. Nothing written.`, errors/* ExitCode */.yU.Blocked);
+    }
+    const record = planned && !options.dryRun ? audit(planned) : undefined;
+    const result = options.dryRun || !planned
+        ? preview
+        : await context.registry.rollback(options.model, options.stage, planned, { ...facts, record }, {
+            revalidate: ({ holder }) => {
+                if (holder?.version !== current.version) {
+                    throw new errors/* ModelGateError */.j3(`${options.stage} changed hands to ${holder?.version ?? 'nobody'} while rolling back ${current.version}: nothing written; look at \`modelgate status\` and run the rollback again`, errors/* ExitCode */.yU.Blocked);
+                }
+            }
+        });
+    // Names and the reason are user text: escaped, as everything printed to the summary.
+    const [model, stage, was] = [options.model, options.stage, current.version].map(markdown_escape);
+    const lines = [`## ↩️ Rollback: ${model} → ${stage}`, ''];
+    let restored;
+    if (result.written || result.reason === 'dry run') {
+        const events = result.written ? result.events : result.planned;
+        restored = events.find(event => event.kind === 'assignment')?.version;
+        lines.push(result.written
+            ? `${stage} is back on **${markdown_escape(String(restored))}** (was ${was}).`
+            : `Dry run: would put ${stage} back on **${markdown_escape(String(restored))}** (now ${was}).`, '', `Reason: ${markdown_escape(options.reason)}`, '', result.written ? 'Wrote:' : 'Would write:', ...events.map(rollback_describe), ...(result.written && result.publication
+            ? ['', describePublication(result.publication) ?? '']
+            : []));
+    }
+    else {
+        lines.push(`Nothing written: ${markdown_escape(result.reason)}.`);
+    }
+    return {
+        markdown: lines.join('\n') + '\n',
+        json: JSON.stringify({
+            model: options.model,
+            stage: options.stage,
+            rolledBack: current.version,
+            restored,
+            reason: options.reason,
+            written: result.written,
+            events: result.written ? result.events : result.reason === 'dry run' ? result.planned : [],
+            ...(result.written && result.publication ? { publication: result.publication } : {})
+        }, null, 2),
+        exitCode: errors/* ExitCode */.yU.Pass,
+        ...(result.written && record ? { audit: record } : {}),
+        rolledBack: current,
+        ...(restored ? { restored } : {}),
+        written: result.written
+    };
+}
+/**
+ * The outcome of a rollback that is already done, or undefined to go on: the holder named with
+ * `fromVersion` is no longer in the stage, or this is a re-run of a rollback the registry
+ * recorded and the holder that one removed is still out. Either way nothing is written.
+ */
+async function rollback_alreadyDone(context, options, current) {
+    const { model, stage } = options;
+    // Registry and user text is escaped once here, for the markdown below.
+    const [md, holder] = [stage, current.version].map(markdown_escape);
+    let text;
+    if (options.fromVersion !== undefined) {
+        if (current.version === options.fromVersion)
+            return undefined;
+        // A typo must not read as "already out" and exit 0 with the bad holder still in place.
+        if (!(await context.registry.getVersion(model, options.fromVersion))) {
+            throw new errors/* NotFoundError */.m_(`${model} ${options.fromVersion} is not registered: --from names the version to take out of ${stage}, which ${current.version} holds now. Nothing written.`);
+        }
+        // "Already out" only of a stage it was in: --from a version that never held it is a mistake.
+        const heldIt = (await context.registry.history(model)).some(event => event.kind === 'assignment' &&
+            event.stage === stage &&
+            event.version === options.fromVersion);
+        if (!heldIt) {
+            throw new errors/* InvalidInputError */.oC(`${model} ${options.fromVersion} never held ${stage}: --from names the version to take out of it, which ${current.version} holds now. Nothing written.`);
+        }
+        const from = markdown_escape(options.fromVersion);
+        text = `${md} is held by ${holder}, not ${from}: ${from} is already out of it. Nothing written.`;
+    }
+    else if (options.toVersion === undefined) {
+        const prior = findRerunOf(await context.registry.history(model), {
+            stage,
+            actor: context.actor,
+            reason: options.reason,
+            now: context.now(),
+            ...(context.runFacts?.runUrl ? { runUrl: context.runFacts.runUrl } : {})
+        });
+        // The removed holder is back (promoted again since): this rollback is needed again.
+        if (!prior || prior.removed === current.version)
+            return undefined;
+        const restored = prior.restored ? ` to ${markdown_escape(prior.restored)}` : '';
+        text =
+            `Nothing written: ${md} was already rolled back from ${markdown_escape(prior.removed)}${restored} by ${markdown_escape(prior.actor)} at ${utc(prior.at)} (${markdown_escape(prior.runUrl ?? prior.id)}), and this is a re-run of it; ${md} holds ${holder} now. ` +
+                `To take ${holder} out too, run the rollback again naming it: --from ${holder} (or name the version to restore).`;
+    }
+    else if (current.version === options.toVersion) {
+        // A re-run of a rollback to a named version that landed: done, not an error.
+        text = `${md} already holds ${holder}: nothing to roll back. Nothing written.`;
+    }
+    else {
+        return undefined;
+    }
+    return {
+        markdown: `## ↩️ Rollback: ${markdown_escape(model)} → ${md}
+
+${text}
+`,
+        json: JSON.stringify({ model, stage, holder: current.version, written: false, reason: 'already rolled back' }, null, 2),
+        exitCode: errors/* ExitCode */.yU.Pass,
+        rolledBack: current,
+        written: false
+    };
+}
+function rollback_describe(event) {
+    return `- \`${event.id}\`${event.summary ? `: ${event.summary}` : ''}`;
+}
+
+;// CONCATENATED MODULE: ./src/commands/status.ts
+
+
+/**
+ * `modelgate status`: who holds each stage, since when, assigned by whom. With the model's
+ * policy (`stages`), every stage it defines is shown, held or not.
+ */
+async function status_status(context, model, stages) {
+    const models = await context.registry.status(model);
+    if (model && models.length === 0)
+        throw new errors/* NotFoundError */.m_(`No model named ${model} in the registry`);
+    const view = {
+        models,
+        ...(model && stages ? { policyStages: { model, stages } } : {})
+    };
+    return {
+        markdown: renderStatus(view),
+        json: JSON.stringify(models, null, 2),
+        exitCode: errors/* ExitCode */.yU.Pass,
+        view
+    };
+}
+/** `modelgate history`: every event, newest first, from the registry alone. */
+async function status_history(context, model, filter = {}) {
+    const events = (await context.registry.history(model)).filter(event => (!filter.since || event.at >= filter.since) && (!filter.stage || event.stage === filter.stage));
+    if (model && events.length === 0 && !filter.since && !filter.stage) {
+        throw new errors/* NotFoundError */.m_(`No model named ${model} in the registry`);
+    }
+    return {
+        markdown: renderHistory(events),
+        json: JSON.stringify(events, null, 2),
+        exitCode: errors/* ExitCode */.yU.Pass,
+        events
+    };
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/model-source.ts
+
+
+
+
+
+
+
+/**
+ * Reads a registered version's files as they were at its registration commit:
+ * the model directory (policy `path`, else `artifacts.<model>.path` in that
+ * commit's dvc.yaml, as GTO reads it) is checked out of that commit into a
+ * temporary directory, loaded like any candidate, then removed.
+ */
+function createGitModelSource(options) {
+    return {
+        async loadVersion(model, version) {
+            const record = await options.registry.getVersion(model, version);
+            if (!record?.ref)
+                throw new errors/* NotFoundError */.m_(`${model} has no registered version ${version}`);
+            const commit = record.ref;
+            const modelPath = options.modelPath ?? (await dvcArtifactPath(options.git, commit, model));
+            return withExport(options.git, commit, modelPath, async (dir) => {
+                const candidate = await loadCandidate(dir);
+                return { ...candidate, dir: `${modelPath} at ${commit.slice(0, 12)}` };
+            });
+        },
+        async digestAt(model, commit) {
+            const modelPath = options.modelPath ?? (await dvcArtifactPath(options.git, commit, model));
+            return withExport(options.git, commit, modelPath, async (dir) => {
+                const { files } = await walkAndHash(dir, `${modelPath} at ${commit.slice(0, 12)}`);
+                return candidateDigest(files);
+            });
+        }
+    };
+}
+/** `artifacts.<model>.path` from dvc.yaml at `commit`, as GTO and DVC Studio read it. */
+async function dvcArtifactPath(git, commit, model) {
+    const shown = await git(['show', `${commit}:dvc.yaml`]);
+    const hint = `set \`path\` in the policy, or \`artifacts: ${model}: path:\` in dvc.yaml`;
+    if (shown.code !== 0) {
+        throw new errors/* NotFoundError */.m_(`Cannot find ${model}'s files at ${commit.slice(0, 12)}: ${hint}`);
+    }
+    let artifactPath;
+    try {
+        const dvc = (0,dist/* parse */.qg)(shown.stdout);
+        artifactPath = dvc?.artifacts?.[model]?.path;
+    }
+    catch (error) {
+        throw new errors/* InvalidInputError */.oC(`dvc.yaml at ${commit.slice(0, 12)} is not valid YAML`, {
+            locations: [{ file: 'dvc.yaml' }],
+            cause: error
+        });
+    }
+    if (typeof artifactPath !== 'string' || artifactPath === '') {
+        throw new errors/* NotFoundError */.m_(`dvc.yaml at ${commit.slice(0, 12)} names no path for ${model}: ${hint}`);
+    }
+    return artifactPath;
+}
+/**
+ * Checks `modelPath` at `commit` out into a temporary directory for `use`, then removes it.
+ * Through git alone (a scratch index: the checkout's own index and files are untouched), so
+ * every byte comes past the injected runner, and every file is there (`git archive` would
+ * leave out what `.gitattributes` marks `export-ignore`).
+ */
+async function withExport(git, commit, modelPath, use) {
+    const scratch = await (0,promises_.mkdtemp)(external_node_path_default().join((0,external_node_os_.tmpdir)(), 'modelgate-version-'));
+    try {
+        const env = { GIT_INDEX_FILE: external_node_path_default().join(scratch, 'index') };
+        const inside = modelPath.replace(/\/+$/, '');
+        const tree = inside === '' || inside === '.' ? `${commit}^{tree}` : `${commit}:${inside}`;
+        const read = await git(['read-tree', tree], { env });
+        if (read.code !== 0) {
+            throw new errors/* NotFoundError */.m_(`Cannot read ${modelPath} at ${commit.slice(0, 12)}: ${read.stderr.trim() || 'git read-tree failed'}`);
+        }
+        const dir = external_node_path_default().join(scratch, 'tree');
+        const written = await git(['checkout-index', '--all', '--force', `--prefix=${dir}/`], { env });
+        if (written.code !== 0) {
+            throw new Error(`Could not check ${modelPath} at ${commit.slice(0, 12)} out: ${written.stderr.trim()}`);
+        }
+        // loadCandidate refuses links that leave the directory, as for any candidate.
+        return await use(dir);
+    }
+    finally {
+        await (0,promises_.rm)(scratch, { recursive: true, force: true });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/registry/errors.ts
+
+/**
+ * The registry changed under a write and the write could not be completed
+ * safely: the race was lost more often than the retry budget allows, or the
+ * registry holds events in the future of this machine's clock. Nothing was
+ * left written. Exit 2 (blocked): re-run later.
+ */
+class RegistryConflictError extends errors/* ModelGateError */.j3 {
+    constructor(message, options = {}) {
+        super(message, errors/* ExitCode */.yU.Blocked, options);
+        this.name = 'RegistryConflictError';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/message.ts
+/**
+ * Tag messages: a readable first line, a blank line, then the audit facts as
+ * JSON. GTO never parses messages, so anything here is GTO-safe; JSON escapes
+ * every control character, so the message stays one paragraph of text for git.
+ */
+/** Marks a message body as ModelGate's audit record (and its format version). */
+const AUDIT_MARKER = 'modelgate';
+const AUDIT_FORMAT = 1;
+function formatMessage(summary, audit) {
+    const firstLine = summary.replace(/\s+/g, ' ').trim();
+    return `${firstLine}\n\n${JSON.stringify({ [AUDIT_MARKER]: AUDIT_FORMAT, ...audit }, null, 2)}\n`;
+}
+/**
+ * The first line of an assignment tag: a forced one says so there, the only line `git tag -n`
+ * and GTO's readers show, and the tag's name stays GTO's `NAME#STAGE#N`.
+ */
+function promoteSummary(model, version, stage, forcedPast) {
+    return `Promote ${model} ${version} to ${stage}${forcedPast ? `, ${forcedPast}` : ''}`;
+}
+/** Splits a tag message; `audit` only when the body is ModelGate's JSON record. */
+function parseMessage(message) {
+    const text = message.replace(/\r\n/g, '\n').trim();
+    const newline = text.indexOf('\n');
+    const summary = (newline < 0 ? text : text.slice(0, newline)).trim();
+    if (newline < 0)
+        return { summary };
+    const body = text.slice(newline + 1).trim();
+    if (!body.startsWith('{') || !body.includes(`"${AUDIT_MARKER}"`))
+        return { summary };
+    try {
+        const parsed = JSON.parse(body);
+        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && AUDIT_MARKER in parsed) {
+            return { summary, audit: parsed };
         }
     }
+    catch {
+        // Not ours, or damaged: keep the summary, drop the record.
+    }
+    return { summary };
 }
 
 // EXTERNAL MODULE: external "node:zlib"
@@ -63516,9 +63869,11 @@ function takenOutOf(state, model, version, stage) {
  *      lost race: next attempt with the fresh state. Otherwise → the push
  *      error (PermissionError when it looks like one).
  *
- * Without the remote, tags are only created locally.
+ * Without the remote, tags are only created locally; with `push: false` (--no-push) too, marked
+ * so that reconciling keeps them and further writes to the model wait until they are pushed
+ * (origin.ts). A written result says where the tags went (`publication`).
  *
- * About 690 lines: the port's methods; origin.ts, state.ts and queries.ts beside it hold the rest.
+ * About 700 lines: the port's methods; origin.ts, state.ts and queries.ts beside it hold the rest.
  * Issue 13's shared write protocol for both registries takes the write loop out of it.
  */
 
@@ -63543,6 +63898,7 @@ class GitRegistry {
     maxSkew;
     allowedStages;
     fetchBeforeWrite;
+    push;
     /** The remote's tags: fetched and reconciled with (origin.ts). */
     origin;
     constructor(options) {
@@ -63554,6 +63910,7 @@ class GitRegistry {
         this.maxSkew = options.maxClockSkewSeconds ?? 10;
         this.allowedStages = options.allowedStages;
         this.fetchBeforeWrite = options.fetchBeforeWrite ?? true;
+        this.push = options.push ?? true;
         this.origin = new OriginTags(this.git, this.remote, () => this.readState());
     }
     /** The whole state, from one `git for-each-ref`. */
@@ -63572,7 +63929,10 @@ class GitRegistry {
     }
     async status(model) {
         await this.reconcile(model);
-        return statusOf(await this.readState(), model);
+        return statusOf(await this.readState(), model).map(entry => {
+            const localOnly = this.origin.localOnly(entry.model);
+            return localOnly.length > 0 ? { ...entry, localOnly } : entry;
+        });
     }
     async history(model) {
         await this.reconcile(model);
@@ -63743,6 +64103,8 @@ class GitRegistry {
                     await this.origin.fetch([model]);
                 view = await this.view(model, remote);
             }
+            if (remote)
+                this.origin.assertNothingKept(model);
             const { state, lease } = view;
             let decision = decide(state, audit);
             if ('noop' in decision)
@@ -63771,8 +64133,13 @@ class GitRegistry {
             }
             const created = await this.createTags(state, model, decision.write, audit);
             const events = created.map(c => c.event);
-            if (!remote)
-                return { written: true, events, attempts: attempt };
+            const tags = created.map(c => c.name);
+            if (!remote || !this.push) {
+                if (remote)
+                    await this.origin.keep(created);
+                const local = remote ? 'no-push' : 'no-remote';
+                return { written: true, events, attempts: attempt, publication: { tags, local } };
+            }
             // The tags and the artifact's lease ref, all or nothing; the lease makes
             // the push a compare-and-swap, so two runs never both write from one view.
             const leaseRef = leaseRefOf(model);
@@ -63786,26 +64153,27 @@ class GitRegistry {
                 ...created.map(c => `refs/tags/${c.name}:refs/tags/${c.name}`),
                 `${newLease}:${leaseRef}`
             ]);
+            const publication = async () => ({
+                tags,
+                leaseRef,
+                remote: { name: this.remote, url: await this.origin.url() }
+            });
             if (push.code === 0) {
                 await this.git(['update-ref', leaseRef, newLease]);
-                return { written: true, events, attempts: attempt };
+                return { written: true, events, attempts: attempt, publication: await publication() };
             }
             await this.deleteTags(created.map(c => c.name));
             await this.origin.fetch([model]);
             const after = await this.view(model, remote);
             if (created.every(c => c.oid !== '' && after.state.tags.get(c.name) === c.oid)) {
-                return { written: true, events, attempts: attempt }; // it landed; its answer was lost
+                // It landed; its answer was lost.
+                return { written: true, events, attempts: attempt, publication: await publication() };
             }
             if (after.lease !== lease || created.some(c => after.state.tags.has(c.name))) {
                 fresh = after; // lost the race: another run wrote first
                 continue;
             }
-            const detail = (push.stderr.trim() || push.stdout.trim()).split('\n').slice(-5).join('\n');
-            const message = `Could not push ${created.map(c => c.name).join(', ')} to ${this.remote}: ${detail}`;
-            if (/permission|denied|403|401|authenticat|could not read username/i.test(detail)) {
-                throw new errors/* PermissionError */.i_(message);
-            }
-            throw new Error(message);
+            throw await this.origin.pushRefused(tags, push.stderr.trim() || push.stdout.trim());
         }
         throw new RegistryConflictError(`Gave up writing ${model}${stage ? ` ${stage}` : ''} after ${this.maxAttempts} attempts: other runs kept writing to the registry first. Nothing was written; re-run to evaluate against the new state.`);
     }
@@ -67658,7 +68026,11 @@ async function openRegistry(cwd, policy, options = {}) {
     // Paths in the policy and dvc.yaml are relative to the repository root: run git there.
     // The tag cache turns a read of all tags into one cheap `for-each-ref` on a warm cache.
     const git = withTagCache(createGitRunner(root), { cwd: root });
-    const registry = createGitRegistry({ git, allowedStages: await readGtoStages(root) });
+    const registry = createGitRegistry({
+        git,
+        allowedStages: await readGtoStages(root),
+        ...(options.push === false ? { push: false } : {})
+    });
     return { registry, models: createGitModelSource({ git, registry, modelPath: policy?.path }), git };
 }
 /**

@@ -21796,7 +21796,8 @@ const GATE_TITLE = {
     artifact: 'Artifact integrity',
     min_days_in_source_stage: 'Days in source stage',
     checks: 'Required checks',
-    approvals: 'Approvals'
+    approvals: 'Approvals',
+    rolled_back: 'Rolled back from this stage'
 };
 /** Details shown per gate; the rest are counted, and all of them are in the JSON report. */
 const MAX_DETAILS = 20;
@@ -22485,6 +22486,775 @@ function transitionGate(context) {
     };
 }
 
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/registry/git/runner.ts
+
+/**
+ * The real runner: `git` run with `cwd` as the checkout, no shell, no terminal
+ * prompts (GIT_TERMINAL_PROMPT=0), so a missing credential fails instead of hanging.
+ */
+function createGitRunner(cwd, settings = {}) {
+    const gitPath = settings.gitPath ?? 'git';
+    const baseEnv = settings.env ?? process.env;
+    return (args, options = {}) => new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(gitPath, [...args], {
+            cwd,
+            env: { ...baseEnv, GIT_TERMINAL_PROMPT: '0', ...options.env },
+            shell: false,
+            stdio: ['pipe', 'pipe', 'pipe'],
+            windowsHide: true
+        });
+        const out = [];
+        const err = [];
+        child.stdout.on('data', (chunk) => out.push(chunk));
+        child.stderr.on('data', (chunk) => err.push(chunk));
+        child.on('error', error => reject(new Error(`Could not run ${gitPath} ${args[0] ?? ''}: ${error.message}`, { cause: error })));
+        child.on('close', (code, signal) => {
+            const stderr = Buffer.concat(err).toString('utf8');
+            resolve({
+                stdout: Buffer.concat(out).toString('utf8'),
+                stderr: signal ? `${stderr}\ngit killed by ${signal}` : stderr,
+                code: code ?? 128
+            });
+        });
+        // git may exit before reading its input (EPIPE): the exit code tells what happened.
+        child.stdin.on('error', () => undefined);
+        child.stdin.end(options.input ?? '');
+    });
+}
+/** Runs git and returns stdout; a non-zero exit becomes an Error naming the command and git's message. */
+async function gitOk(git, args, options) {
+    const result = await git(args, options);
+    if (result.code !== 0) {
+        throw new Error(`git ${args.slice(0, 2).join(' ')} failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`);
+    }
+    return result.stdout;
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/semver.ts
+/** The SemVer 2.0.0 grammar as GTO writes it (`gto/constants.py`), ASCII digits only. */
+const SEMVER_PATTERN = '(?:0|[1-9][0-9]*)\\.(?:0|[1-9][0-9]*)\\.(?:0|[1-9][0-9]*)' +
+    '(?:-(?:(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?' +
+    '(?:\\+(?:[0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?';
+const semver_VERSION_RE = new RegExp(`^v${SEMVER_PATTERN}$`);
+/** `v` + a full semver: `v1.2.0`, `v1.2.0-rc.1`. Not `1.2.0`, not `v1.2`. */
+function isGtoVersion(value) {
+    return semver_VERSION_RE.test(value);
+}
+function semver_parse(version) {
+    if (!isGtoVersion(version))
+        return undefined;
+    const body = version.slice(1).split('+')[0] ?? '';
+    const dash = body.indexOf('-');
+    const core = (dash < 0 ? body : body.slice(0, dash)).split('.').map(part => BigInt(part));
+    const pre = dash < 0 ? [] : body.slice(dash + 1).split('.');
+    return { core: [core[0] ?? 0n, core[1] ?? 0n, core[2] ?? 0n], pre };
+}
+function compareIdentifiers(a, b) {
+    const aNum = /^[0-9]+$/.test(a);
+    const bNum = /^[0-9]+$/.test(b);
+    if (aNum && bNum)
+        return BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0;
+    if (aNum)
+        return -1;
+    if (bNum)
+        return 1;
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+/**
+ * SemVer precedence of two GTO versions (`v` prefix); build metadata ignored.
+ * Returns undefined when either is not a semver (GTO's commit-hash "versions").
+ */
+function compareVersions(a, b) {
+    const pa = semver_parse(a);
+    const pb = semver_parse(b);
+    if (!pa || !pb)
+        return undefined;
+    for (let i = 0; i < 3; i++) {
+        const x = pa.core[i] ?? 0n;
+        const y = pb.core[i] ?? 0n;
+        if (x !== y)
+            return x < y ? -1 : 1;
+    }
+    if (pa.pre.length === 0 || pb.pre.length === 0) {
+        return pa.pre.length === pb.pre.length ? 0 : pa.pre.length === 0 ? 1 : -1;
+    }
+    for (let i = 0; i < Math.max(pa.pre.length, pb.pre.length); i++) {
+        const x = pa.pre[i];
+        const y = pb.pre[i];
+        if (x === undefined)
+            return -1;
+        if (y === undefined)
+            return 1;
+        const c = compareIdentifiers(x, y);
+        if (c !== 0)
+            return c;
+    }
+    return 0;
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/tag-name.ts
+/**
+ * The GTO tag-name codec (iterative/gto 1.x, `gto/constants.py` and `gto/tag.py`).
+ *
+ *   NAME@vX.Y.Z[#N]     register          NAME@vX.Y.Z![#N]  deregister
+ *   NAME#STAGE[#N]      assign            NAME#STAGE![#N]   unassign
+ *   NAME@deprecated[#N] deprecate         NAME@created[#N]  create
+ *
+ * A monorepo model `dir/sub:model` is written `dir/sub=model` in a tag.
+ *
+ * Reading uses GTO's `tag_re`, translated from Python's `re` one to one
+ * (`(?P<x>` → `(?<x>`), except that `\d` is `[0-9]`: Python's `\d` also matches
+ * non-ASCII decimal digits, which no sane tag carries; such tags are ignored here.
+ *
+ * A stage ending in `-<digits>` (`m#prod-3`, `m#eu-1`) is an ordinary stage
+ * name, as GTO 1.10 reads it (`gto check-ref m#prod-3` says stage `prod-3`) and
+ * writes it (`gto assign --stage eu-1 --simple true`). GTO ≤ 0.1.3 once wrote
+ * `NAME#STAGE-N` for "stage STAGE, counter N"; no GTO since reads it that way,
+ * so neither does ModelGate.
+ */
+
+
+/** GTO's `name`: an artifact's base name and a stage. */
+const tag_name_NAME_PATTERN = '[a-zA-Z0-9](?:[a-zA-Z0-9/_-]*[a-zA-Z0-9])?';
+/** GTO's `dirname`: the folder part of a monorepo model name. */
+const DIRNAME_PATTERN = '[a-zA-Z0-9_./-]+';
+/** Between folder and model in a model name (`dir/sub:model`) ... */
+const SEPARATOR_IN_NAME = ':';
+/** ... and in a tag (`dir/sub=model@v1.0.0`). */
+const SEPARATOR_IN_TAG = '=';
+/** GTO's `tag_re`, group for group. */
+const TAG_RE = new RegExp(`^(?<artifact>(?<dirname>${DIRNAME_PATTERN}${SEPARATOR_IN_TAG})?(?<name>${tag_name_NAME_PATTERN}))` +
+    `(((#(?<stage>${tag_name_NAME_PATTERN})|@(?<version>v${SEMVER_PATTERN}))(?<cancel>!?))` +
+    `|@((?<deprecated>deprecated)|(?<created>created)))` +
+    `(#((?<counter>[0-9]+)))?$`);
+const NAME_RE = new RegExp(`^${tag_name_NAME_PATTERN}$`);
+const FULLNAME_RE = new RegExp(`^(?:${DIRNAME_PATTERN}${SEPARATOR_IN_NAME})?${tag_name_NAME_PATTERN}$`);
+/** `dir/sub:model` → `dir/sub=model`. */
+function modelToTagPart(model) {
+    return model.replace(SEPARATOR_IN_NAME, SEPARATOR_IN_TAG);
+}
+/** `dir/sub=model` → `dir/sub:model`. */
+function tagPartToModel(part) {
+    return part.replace(SEPARATOR_IN_TAG, SEPARATOR_IN_NAME);
+}
+/** Parses a tag name the way GTO does; undefined for a tag GTO ignores. */
+function parseTagName(tag) {
+    const g = TAG_RE.exec(tag)?.groups;
+    if (!g || g.artifact === undefined)
+        return undefined;
+    const model = g.dirname === undefined ? g.artifact : tagPartToModel(g.artifact);
+    let counter;
+    if (g.counter !== undefined) {
+        counter = Number(g.counter);
+        if (!Number.isSafeInteger(counter))
+            return undefined;
+    }
+    const cancelled = g.cancel === '!';
+    let parsed;
+    if (g.version !== undefined) {
+        parsed = { action: cancelled ? 'deregister' : 'register', model, version: g.version };
+    }
+    else if (g.stage !== undefined) {
+        parsed = { action: cancelled ? 'unassign' : 'assign', model, stage: g.stage };
+    }
+    else {
+        parsed = { action: g.deprecated !== undefined ? 'deprecate' : 'create', model };
+    }
+    if (counter !== undefined)
+        parsed.counter = counter;
+    return parsed;
+}
+const NAME_RULE = "letters, digits, '-', '_' and '/', starting and ending with a letter or digit";
+/** Throws InvalidInputError unless `model` is a name GTO can carry in a tag. */
+function assertModelName(model) {
+    if (!FULLNAME_RE.test(model)) {
+        throw new InvalidInputError(`Invalid model name "${model}": GTO allows ${NAME_RULE}, optionally after a folder and ':' (dir/sub:model).`);
+    }
+    const tagPart = modelToTagPart(model);
+    const problem = refProblem(tagPart);
+    if (problem)
+        throw new InvalidInputError(`Invalid model name "${model}": ${problem}.`);
+}
+/** Throws InvalidInputError unless `stage` is a stage name GTO can carry in a tag. */
+function assertStageName(stage) {
+    if (!NAME_RE.test(stage)) {
+        throw new InvalidInputError(`Invalid stage name "${stage}": GTO allows ${NAME_RULE}.`);
+    }
+}
+/** Throws InvalidInputError unless `version` is `v` + a full semver. */
+function assertVersion(version) {
+    if (!isGtoVersion(version)) {
+        throw new InvalidInputError(`Invalid version "${version}": GTO needs 'v' followed by a full semver, e.g. v1.2.0 or v1.2.0-rc.1.`);
+    }
+}
+/**
+ * Why git would refuse `refs/tags/<tag>` (git-check-ref-format, restricted to
+ * what GTO's character set allows), or undefined when it is fine.
+ */
+function refProblem(tag) {
+    if (tag.startsWith('-'))
+        return "a tag cannot start with '-'";
+    if (tag.startsWith('/') || tag.includes('//'))
+        return "it would contain an empty path component ('//')";
+    if (tag.includes('..'))
+        return "git refs cannot contain '..'";
+    for (const component of tag.split('/')) {
+        if (component.startsWith('.'))
+            return "a path component cannot start with '.'";
+        if (component.endsWith('.lock'))
+            return "a path component cannot end with '.lock'";
+    }
+    return undefined;
+}
+/**
+ * The tag name for an event. Validates every part first and throws
+ * InvalidInputError rather than produce a tag GTO cannot parse back.
+ */
+function formatTagName(tag) {
+    assertModelName(tag.model);
+    const artifact = modelToTagPart(tag.model);
+    if (tag.counter !== undefined && !(Number.isSafeInteger(tag.counter) && tag.counter >= 0)) {
+        throw new InvalidInputError(`Invalid tag counter ${tag.counter}: a non-negative integer is needed.`);
+    }
+    const suffix = tag.counter === undefined ? '' : `#${tag.counter}`;
+    let name;
+    switch (tag.action) {
+        case 'register':
+        case 'deregister':
+            assertVersion(tag.version);
+            name = `${artifact}@${tag.version}${tag.action === 'deregister' ? '!' : ''}${suffix}`;
+            break;
+        case 'assign':
+        case 'unassign':
+            assertStageName(tag.stage);
+            name = `${artifact}#${tag.stage}${tag.action === 'unassign' ? '!' : ''}${suffix}`;
+            break;
+        case 'deprecate':
+        case 'create':
+            name = `${artifact}@${tag.action === 'deprecate' ? 'deprecated' : 'created'}${suffix}`;
+            break;
+    }
+    const problem = refProblem(name);
+    const back = parseTagName(name);
+    if (problem || !back || !sameTag(back, tag)) {
+        throw new InvalidInputError(`Refusing to write tag "${name}": ${problem ?? 'GTO would not read it back as written'}.`);
+    }
+    return name;
+}
+function sameTag(a, b) {
+    const norm = (t) => JSON.stringify({
+        action: t.action,
+        model: t.model,
+        version: 'version' in t ? t.version : undefined,
+        stage: 'stage' in t ? t.stage : undefined,
+        counter: t.counter
+    });
+    return norm(a) === norm(b);
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/origin.ts
+/**
+ * The remote's side of the git registry: origin's tags are the registry's truth (DESIGN.md,
+ * "What ModelGate trusts"), local tags that never reached origin are not.
+ *
+ * Before the first read of a model, and before every write attempt, the model's GTO tags
+ * (`NAME@…`, `NAME#…`) are fetched from origin forced and pruned, so a tag a write left
+ * behind when it was killed mid-push (tags are created locally, then pushed) is removed, never
+ * believed. Other tags in the clone are left alone. Chosen over creating tags only after the
+ * push lands because it also repairs clones left so by earlier runs or older versions, and
+ * because a clone that is merely behind (another run wrote since) is brought up to date too.
+ * Without the remote, the local tags are the registry and nothing is fetched.
+ *
+ * Writes kept local on purpose (`--no-push`) are marked, each by a value `<tag> <object id>`
+ * of the clone's git config key `modelgate.unpushed` (read in the one `git config` that also
+ * tells whether the remote exists, so reads cost no extra process), and the reconciling fetch
+ * leaves marked tags alone (negative refspecs), so they are neither pruned nor overwritten.
+ * Each fetch first settles the marks of the models it fetches, with a local `for-each-ref` and
+ * one `ls-remote` only when there are marks: a mark whose tag origin now has with the same
+ * object (pushed since) or whose local tag is gone or moved (removed by hand) is dropped; the rest are local only (origin lacks the name) or in
+ * conflict (origin has another object under it). The adapter refuses to write to a model that
+ * has either (fail closed: a write on top of a state origin does not have would publish an
+ * order of events nobody else sees), and status names them.
+ */
+
+
+
+/**
+ * One ref per artifact outside refs/tags (GTO never reads it), moved by every
+ * ModelGate write in the same atomic push as its tags, with
+ * --force-with-lease: the optimistic lock that makes two concurrent writes of
+ * one artifact conflict even when their tag names differ (other stages).
+ */
+const LEASE_PREFIX = 'refs/modelgate/lease/';
+/** `dir/sub:model` → `refs/modelgate/lease/dir%2Fsub=model` (one level: no D/F clashes). */
+function leaseRefOf(model) {
+    return LEASE_PREFIX + modelToTagPart(model).replaceAll('/', '%2F');
+}
+/** Where a --no-push write marks its tags: values `<tag> <object id>` of this config key. */
+const UNPUSHED_KEY = 'modelgate.unpushed';
+/** The command that publishes tags kept local. */
+function pushCommand(tags, remote = 'origin') {
+    return `git push ${remote} ${tags.map(shellWord).join(' ')}`;
+}
+/** The command that removes tags kept local (ModelGate then forgets its mark on them). */
+function dropCommand(tags) {
+    return `git tag -d ${tags.map(shellWord).join(' ')}`;
+}
+/** A word a POSIX shell reads as it is: quoted unless it is made of plainly safe characters. */
+function shellWord(word) {
+    return /^[A-Za-z0-9._@#/:+=-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+/**
+ * A remote URL fit to print: the user and password of `scheme://user:password@host/…` are
+ * dropped (a token often sits there); scp-like `user@host:path` holds no password and stays.
+ */
+function printableUrl(url) {
+    return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
+}
+/** git's last lines, on one line, without its own closing period or runs of spaces. */
+function oneLine(output, lines = 3) {
+    return output
+        .trim()
+        .split('\n')
+        .slice(-lines)
+        .map(line => line.trim())
+        .join(' ')
+        .replace(/\s+/g, ' ')
+        .replace(/\.+$/, '');
+}
+/** Fetches and reconciles one checkout's registry tags with its remote. */
+class OriginTags {
+    git;
+    remote;
+    readState;
+    /** Models (key '' for all) whose tags have been reconciled. */
+    reconciled = new Map();
+    configKnown;
+    urlKnown;
+    /** Marked tags still not on the remote, by name: settled by each fetch. */
+    kept = new Map();
+    constructor(git, remote, readState) {
+        this.git = git;
+        this.remote = remote;
+        this.readState = readState;
+    }
+    /** Whether the checkout has the remote: asked once. */
+    async hasRemote() {
+        return (await this.config()).remote;
+    }
+    /** The remote's URL setting and the marks of tags kept local: one `git config`, once. */
+    config() {
+        this.configKnown ??= this.git([
+            'config',
+            '--null',
+            '--get-regexp',
+            `^(remote\\..*\\.url|${UNPUSHED_KEY.replace('.', '\\.')})$`
+        ]).then(result => {
+            // Exit 1: no such key (no remote, no marks).
+            if (result.code !== 0 && result.code !== 1) {
+                throw new Error(`git config failed (exit ${result.code}): ${result.stderr.trim()}`);
+            }
+            let remote = false;
+            const marks = new Map();
+            // --null: each entry is `key\nvalue\0`.
+            for (const entry of result.stdout.split('\0')) {
+                const [key = '', value = ''] = entry.split('\n');
+                if (key === `remote.${this.remote}.url`)
+                    remote = true;
+                const [name, oid] = value.split(' ');
+                if (key === UNPUSHED_KEY && name && oid)
+                    marks.set(name, oid);
+            }
+            return { remote, marks };
+        });
+        this.configKnown.catch(() => (this.configKnown = undefined));
+        return this.configKnown;
+    }
+    /** The remote's URL, without credentials, for messages. */
+    url() {
+        this.urlKnown ??= this.git(['remote', 'get-url', this.remote]).then(result => result.code === 0 ? printableUrl(result.stdout.trim()) : this.remote);
+        return this.urlKnown;
+    }
+    /** Marks tags a --no-push write created, so reconciling keeps them (see the file's comment). */
+    async keep(tags) {
+        const { marks } = await this.config();
+        for (const tag of tags) {
+            await gitOk(this.git, ['config', '--add', UNPUSHED_KEY, `${tag.name} ${tag.oid}`]);
+            marks.set(tag.name, tag.oid);
+            this.kept.set(tag.name, { ...tag, conflict: false });
+        }
+    }
+    /** A model's tags kept local that the remote does not have (as of the last fetch). */
+    localOnly(model) {
+        return [...this.kept.values()].flatMap(tag => {
+            const parsed = parseTagName(tag.name);
+            if (!parsed || parsed.model !== model)
+                return [];
+            return [
+                {
+                    id: tag.name,
+                    ...('stage' in parsed ? { stage: parsed.stage } : {}),
+                    ...('version' in parsed && parsed.version ? { version: parsed.version } : {}),
+                    ...(tag.conflict ? { conflict: true } : {})
+                }
+            ];
+        });
+    }
+    /**
+     * The marks of these models (every mark without `models`) compared with the local tags and
+     * the remote: marks no longer needed are dropped; the rest are kept in `this.kept`.
+     */
+    async settleKept(models) {
+        const parts = models?.map(modelToTagPart);
+        const { marks: all } = await this.config();
+        const marks = [...all].flatMap(([name, oid]) => !parts || parts.some(part => name.startsWith(`${part}@`) || name.startsWith(`${part}#`))
+            ? [{ name, oid }]
+            : []);
+        for (const mark of marks)
+            this.kept.delete(mark.name);
+        if (marks.length === 0)
+            return [];
+        const local = await this.refs(marks.map(mark => `refs/tags/${mark.name}`));
+        const remote = await this.remoteRefs(marks.map(mark => `refs/tags/${mark.name}`));
+        const kept = [];
+        for (const mark of marks) {
+            const ref = `refs/tags/${mark.name}`;
+            const there = remote.get(ref);
+            if (local.get(ref) !== mark.oid || there === mark.oid) {
+                // Removed or replaced by hand, or pushed since: the mark has done its work.
+                // Exit 5: another run dropped it first.
+                const unset = await this.git([
+                    'config',
+                    '--unset-all',
+                    '--fixed-value',
+                    UNPUSHED_KEY,
+                    `${mark.name} ${mark.oid}`
+                ]);
+                if (unset.code !== 0 && unset.code !== 5) {
+                    throw new Error(`git config --unset-all failed (exit ${unset.code}): ${unset.stderr.trim()}`);
+                }
+                all.delete(mark.name);
+                continue;
+            }
+            const tag = { ...mark, conflict: there !== undefined };
+            this.kept.set(tag.name, tag);
+            kept.push(tag);
+        }
+        return kept;
+    }
+    async refs(names) {
+        const out = await gitOk(this.git, [
+            'for-each-ref',
+            '--format=%(objectname) %(refname)',
+            ...names
+        ]);
+        return new Map(out.split('\n').flatMap(line => {
+            const [oid, ref] = line.split(' ');
+            return oid && ref ? [[ref, oid]] : [];
+        }));
+    }
+    async remoteRefs(names) {
+        const result = await this.git(['ls-remote', this.remote, ...names]);
+        if (result.code !== 0)
+            throw await this.unreachable("read the registry's tags from", result.stderr);
+        return new Map(result.stdout.split('\n').flatMap(line => {
+            const [oid, ref] = line.split('\t');
+            return oid && ref && !ref.endsWith('^{}') ? [[ref, oid]] : [];
+        }));
+    }
+    /**
+     * Refuses to write on top of tags a --no-push write kept in this clone: the next write would
+     * publish them, or a state origin does not have. Fail closed; the message says how to go on.
+     */
+    assertNothingKept(model) {
+        const kept = this.localOnly(model);
+        if (kept.length === 0)
+            return;
+        const names = kept.map(tag => tag.id);
+        const conflicting = kept.filter(tag => tag.conflict).map(tag => tag.id);
+        throw new ModelGateError(conflicting.length > 0
+            ? `${model} has tags kept in this clone (--no-push) whose names ${this.remote} now holds for other events: ${conflicting.join(', ')}. They can never be pushed; remove them (${dropCommand(conflicting)}) and re-run. Nothing written.`
+            : `${model} has tags kept in this clone (--no-push) that ${this.remote} does not have: ${names.join(', ')}. Push them first (${pushCommand(names, this.remote)}) or remove them (${dropCommand(names)}), then re-run. Nothing written.`, ExitCode.Blocked);
+    }
+    /** A push the remote refused: one line naming it; the caller has removed its local tags. */
+    async pushRefused(tags, output) {
+        // git's own output is several lines, with its progress and hints.
+        const detail = oneLine(output);
+        const message = `Could not push ${tags.join(', ')} to ${this.remote} (${await this.url()}): ${detail}. Nothing was written: the tags were removed from this clone and ${this.remote} is unchanged.`;
+        return /permission|denied|403|401|authenticat|could not read username/i.test(detail)
+            ? new PermissionError(message)
+            : new ModelGateError(message, ExitCode.Blocked);
+    }
+    /** One line naming the remote and its URL: a fetch, ls-remote or push git could not do. */
+    async unreachable(what, stderr) {
+        const detail = oneLine(stderr);
+        const message = `Could not ${what} ${this.remote} (${await this.url()}): ${detail}. ModelGate decides only on ${this.remote}'s tags; check the remote (or remove it to keep the registry in local tags) and re-run.`;
+        return /permission|denied|403|401|authenticat|could not read username/i.test(detail)
+            ? new PermissionError(message)
+            : new ModelGateError(message, ExitCode.Blocked);
+    }
+    /** Once per model (or once for all, `undefined`): its tags made exactly origin's. */
+    reconcileOnce(model) {
+        const key = model ?? '';
+        // Reconciling every model covers each one.
+        let done = this.reconciled.get(key) ?? this.reconciled.get('');
+        if (!done) {
+            done = (async () => {
+                if (!(await this.hasRemote()))
+                    return;
+                if (model !== undefined)
+                    return this.fetch([model]);
+                // Every model: origin's tags first (models this clone has not seen), then each known
+                // model's tags reconciled, local-only ones removed.
+                await this.fetch();
+                const state = await this.readState();
+                const models = [...new Set([...state.artifacts.keys(), ...state.counters.keys()])];
+                if (models.length > 0)
+                    await this.fetch(models);
+            })();
+            this.reconciled.set(key, done);
+            done.catch(() => this.reconciled.delete(key));
+        }
+        return done;
+    }
+    /**
+     * Tags and leases from the remote, forced: the remote is the truth. With `models`, exactly
+     * those models' GTO tags are made origin's, pruning the local ones origin does not have;
+     * other tags are left alone. Without, every tag is fetched and nothing pruned.
+     */
+    async fetch(models) {
+        const kept = await this.settleKept(models);
+        const tags = models
+            ? models.flatMap(model => {
+                const part = modelToTagPart(model);
+                return [
+                    `+refs/tags/${part}@*:refs/tags/${part}@*`,
+                    `+refs/tags/${part}#*:refs/tags/${part}#*`
+                ];
+            })
+            : ['+refs/tags/*:refs/tags/*'];
+        const result = await this.git([
+            'fetch',
+            '--quiet',
+            '--no-tags',
+            ...(models ? ['--prune'] : []),
+            this.remote,
+            ...tags,
+            // Tags kept local (--no-push) are neither pruned nor overwritten.
+            ...kept.map(tag => `^refs/tags/${tag.name}`),
+            `+${LEASE_PREFIX}*:${LEASE_PREFIX}*`
+        ]);
+        if (result.code !== 0)
+            throw await this.unreachable("fetch the registry's tags from", result.stderr);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report/terminal-table.ts
+/**
+ * One table, two renderings: markdown (a pull request, a job summary, a pipe or a file) and
+ * aligned plain-text columns for a terminal, where a 10-column markdown table does not line up.
+ * Cells are plain text here; each rendering makes them safe for where it goes.
+ */
+
+const textOf = (cell) => (typeof cell === 'string' ? cell : cell.text);
+const markdownOf = (cell) => (typeof cell === 'string' ? markdown_escape(cell) : cell.markdown);
+function renderTable(table, format) {
+    return format === 'table' ? terminalTable(table) : markdownTable(table);
+}
+/** A GitHub markdown table: every cell escaped (user and registry text), left-aligned. */
+function markdownTable(table) {
+    const line = (cells) => `| ${cells.join(' | ')} |`;
+    return ([
+        line(table.headers),
+        line(table.headers.map(() => ':--')),
+        ...table.rows.map(row => line(row.map(markdownOf)))
+    ].join('\n') + '\n');
+}
+const GAP = '  ';
+/**
+ * Columns padded to their widest cell, a rule of dashes under the header, no trailing spaces.
+ * Line breaks inside a cell become spaces so a row stays one line; control characters are
+ * dropped on the way out (report/log.ts `forTerminal`).
+ */
+function terminalTable(table) {
+    const rows = [table.headers, ...table.rows].map(row => row.map(cell => flat(textOf(cell))));
+    const widths = table.headers.map((_, column) => Math.max(...rows.map(row => width(row[column] ?? ''))));
+    const line = (cells) => cells
+        .map((cell, column) => cell + ' '.repeat((widths[column] ?? 0) - width(cell)))
+        .join(GAP)
+        .trimEnd();
+    const [header = [], ...body] = rows;
+    return [line(header), line(widths.map(w => '-'.repeat(w))), ...body.map(line)].join('\n') + '\n';
+}
+function flat(cell) {
+    return cell.replace(/\r\n|[\r\n\u0085\u2028\u2029]/g, ' ');
+}
+/** Columns a cell takes: code points, zero-width and combining characters take none. */
+function width(cell) {
+    return [...cell.replace(/[\u200B-\u200D\u2060\uFEFF]|\p{M}/gu, '')].length;
+}
+
+;// CONCATENATED MODULE: ./src/report/registry-tables.ts
+/**
+ * What `status` and `history` print, and the line a registry write prints about where it went.
+ * Commands hand over data; this turns it into tables (markdown, or aligned columns for a
+ * terminal: terminal-table.ts) and notes.
+ */
+
+
+
+
+/** Shown in a cell that has no value, as GTO shows an empty stage. */
+const registry_tables_NONE = '-';
+function renderStatus(view, format = 'md') {
+    const { models, policyStages } = 'models' in view ? view : { models: view, policyStages: undefined };
+    if (models.length === 0 && !policyStages)
+        return 'The registry holds no models yet.\n';
+    const shown = policyStages && !models.some(entry => entry.model === policyStages.model)
+        ? [...models, { model: policyStages.model, deprecated: false, stages: [] }]
+        : models;
+    const rows = shown.flatMap(entry => {
+        const local = new Set((entry.localOnly ?? []).flatMap(event => event.stage ?? []));
+        const defined = entry.model === policyStages?.model ? policyStages.stages : [];
+        const held = entry.stages.map(holder => holder.stage).filter(stage => !defined.includes(stage));
+        const stages = [...defined, ...held];
+        const name = `${entry.model}${entry.deprecated ? ' (deprecated)' : ''}`;
+        if (stages.length === 0)
+            return [[name, registry_tables_NONE, registry_tables_NONE, registry_tables_NONE, registry_tables_NONE]];
+        return stages.map(stage => {
+            const holder = entry.stages.find(h => h.stage === stage);
+            const marks = [
+                ...(holder?.dangling ? ['deleted: dangling alias'] : []),
+                ...(local.has(stage) ? ['local only: not on origin'] : [])
+            ];
+            const version = `${holder?.version ?? registry_tables_NONE}${marks.length ? ` (${marks.join('; ')})` : ''}`;
+            return holder
+                ? [name, stage, version, utcSeconds(holder.assignedAt), holder.assignedBy]
+                : [name, stage, version, registry_tables_NONE, registry_tables_NONE];
+        });
+    });
+    const table = { headers: ['Model', 'Stage', 'Version', 'Since (UTC)', 'By'], rows };
+    const notes = [...tieNotes(shown), ...localOnlyNotes(shown)].map(note => format === 'md' ? `- ${escapeNote(note)}` : `- ${note.text}`);
+    return renderTable(table, format) + (notes.length > 0 ? `\n${notes.join('\n')}\n` : '');
+}
+function escapeNote(note) {
+    let text = markdown_escape(note.text);
+    // Longest first, so a tag name inside a command stays in the command's code span.
+    const codes = [...(note.code ?? [])].sort((a, b) => b.length - a.length);
+    for (const code of codes)
+        text = text.split(markdown_escape(code)).join(`\`${code}\``);
+    return text;
+}
+/** Holders decided among assignments made in the same second (by other tools). */
+function tieNotes(models) {
+    return models.flatMap(entry => entry.stages.flatMap(holder => holder.sameSecondAs?.length
+        ? [
+            {
+                text: `${entry.model} ${holder.stage}: ${holder.version} was assigned in the same second as ${holder.sameSecondAs.join(', ')}; the order within that second is ambiguous, GTO 1.10 shows ${holder.version} (it breaks such ties by registration order), and so does ModelGate.`
+            }
+        ]
+        : []));
+}
+function localOnlyNotes(models) {
+    return models.flatMap(entry => {
+        const events = entry.localOnly ?? [];
+        if (events.length === 0)
+            return [];
+        const pending = events.filter(event => !event.conflict).map(event => event.id);
+        const conflicting = events.filter(event => event.conflict).map(event => event.id);
+        const notes = [];
+        if (pending.length > 0) {
+            const push = pushCommand(pending);
+            notes.push({
+                text: `${entry.model}: ${pending.join(', ')} ${pending.length === 1 ? 'is' : 'are'} local only (written with --no-push; origin does not have ${pending.length === 1 ? 'it' : 'them'}). ModelGate writes nothing more to ${entry.model} until ${pending.length === 1 ? 'it is' : 'they are'} pushed: ${push}`,
+                code: [push, ...pending]
+            });
+        }
+        if (conflicting.length > 0) {
+            const drop = dropCommand(conflicting);
+            notes.push({
+                text: `${entry.model}: origin has other events under the names ${conflicting.join(', ')}; these local ones can never be pushed. Remove them: ${drop}`,
+                code: [drop, ...conflicting]
+            });
+        }
+        return notes;
+    });
+}
+/**
+ * The trail as a table, newest first: each event with the audit record ModelGate stored with
+ * it (decision, previous holder, pull request and approvers, reason) when there is one.
+ */
+function renderHistory(events, format = 'md') {
+    if (events.length === 0)
+        return 'No events.\n';
+    const rows = events.map((event) => {
+        const record = auditRecordOf(event.audit);
+        const pr = record?.pullRequest;
+        const approvers = pr?.approvers.map(approver => approver.login).join(', ');
+        return [
+            utcSeconds(event.at),
+            event.model,
+            event.kind,
+            event.version ?? '—',
+            event.stage ?? '—',
+            event.by,
+            record ? recordOutcome(record) : '—',
+            record?.previous ?? '—',
+            pr
+                ? {
+                    // The pull request's own number stays a link; the logins are user text.
+                    text: `#${pr.number}${approvers ? ` (${approvers})` : ''}`,
+                    markdown: `#${pr.number}${approvers ? ` (${markdown_escape(approvers)})` : ''}`
+                }
+                : '—',
+            record?.reason ?? event.summary ?? ''
+        ];
+    });
+    const headers = [
+        'When (UTC)',
+        'Model',
+        'Event',
+        'Version',
+        'Stage',
+        'By',
+        'Decision',
+        'Previous',
+        'Pull request',
+        'Reason / summary'
+    ];
+    return renderTable({ headers, rows }, format);
+}
+/** One line saying where a registry write went; undefined when the backend does not say. */
+function describePublication(publication) {
+    if (!publication)
+        return undefined;
+    const tags = publication.tags;
+    const list = tags.map(tag => `\`${tag}\``).join(', ');
+    const noun = tags.length === 1 ? 'tag' : 'tags';
+    if (publication.remote) {
+        const { name, url } = publication.remote;
+        const lease = publication.leaseRef ? ` and lease ref \`${publication.leaseRef}\`` : '';
+        // In a code span, so the URL copies as it is (markdown escapes would insert characters).
+        return `Pushed ${noun} ${list}${lease} to ${markdown_escape(name)} (\`${url.replace(/`/g, '%60')}\`).`;
+    }
+    if (publication.local === 'no-remote') {
+        return `Wrote ${noun} ${list} in this clone: it has no origin, so its tags are the registry.`;
+    }
+    return `Kept ${noun} ${list} in this clone only (--no-push): origin does not have ${tags.length === 1 ? 'it' : 'them'}, and ModelGate writes nothing more to this model until ${tags.length === 1 ? 'it is' : 'they are'} pushed: \`${pushCommand(tags)}\``;
+}
+/** `2026-11-01 12:00:00`: the UTC time to the second, the zone named in the column header. */
+function utcSeconds(date) {
+    // A registry that keeps no date for an assignment (an MLflow alias set by hand).
+    if (Number.isNaN(date.getTime()))
+        return 'unknown';
+    return date
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d{3}Z$/, '');
+}
+
 ;// CONCATENATED MODULE: ./src/commands/bind-candidate.ts
 
 
@@ -22556,6 +23326,7 @@ async function ownDigest(context, model, version, dir) {
 }
 
 ;// CONCATENATED MODULE: ./src/commands/promote.ts
+
 
 
 
@@ -22734,7 +23505,8 @@ function describeWrite(result, version, targetStage, previous, record) {
     // Only a promotion past gates that did not pass is forced: --force on passing gates is not.
     const forced = record.kind === 'forced-promotion' ? `, ${forcedPast(record.gates)}` : '';
     if (result.written) {
-        return `Promoted ${v} to ${stage}${forced}${from}. Wrote:\n${listEvents(result.events)}`;
+        const pushed = describePublication(result.publication);
+        return `Promoted ${v} to ${stage}${forced}${from}. Wrote:\n${listEvents(result.events)}${pushed ? `\n\n${pushed}` : ''}`;
     }
     if (result.reason === 'dry run') {
         return `Dry run: would promote ${v} to ${stage}${forced}${from}. Would write:\n${listEvents(result.planned)}`;
@@ -22797,6 +23569,7 @@ function outcome(evaluation, action, effect, audit) {
 ;// CONCATENATED MODULE: ./src/commands/register.ts
 
 
+
 /**
  * `modelgate register`: record a version on a commit, with the content digest of the model's
  * files there (when the backend can read them), so a candidate directory can later be
@@ -22814,7 +23587,7 @@ async function register(context, options) {
     const [model, version] = [options.model, options.version].map(markdown_escape);
     const what = `${model} ${version} on ${options.commit.slice(0, 12)}`;
     const text = result.written
-        ? `Registered ${what}: \`${result.events.map(event => event.id).join('`, `')}\``
+        ? `Registered ${what}: \`${result.events.map(event => event.id).join('`, `')}\`${lineOf(describePublication(result.publication))}`
         : result.reason === 'dry run'
             ? `Dry run: would register ${what}: \`${result.planned.map(event => event.id).join('`, `')}\``
             : `Nothing written: ${model} ${version} ${result.reason}.`;
@@ -22826,10 +23599,15 @@ async function register(context, options) {
         json: JSON.stringify({
             ...options,
             written: result.written,
+            ...(result.written && result.publication ? { publication: result.publication } : {}),
             ...('digest' in digest ? { candidateDigest: digest.digest } : {})
         }, null, 2),
         exitCode: ExitCode.Pass
     };
+}
+/** `text` on a line of its own, or nothing. */
+function lineOf(text) {
+    return text === undefined ? '' : `\n${text}`;
 }
 /** The digest of the model's files at the commit, or why there is none. */
 async function digestOf(context, options) {
@@ -22977,6 +23755,7 @@ function priorRollback(event) {
 
 
 
+
 /**
  * `modelgate rollback`: put the stage back on its previous holder (or a named
  * version), writing both the restored assignment and the removal of the current
@@ -23038,7 +23817,9 @@ async function rollback(context, options) {
         restored = events.find(event => event.kind === 'assignment')?.version;
         lines.push(result.written
             ? `${stage} is back on **${markdown_escape(String(restored))}** (was ${was}).`
-            : `Dry run: would put ${stage} back on **${markdown_escape(String(restored))}** (now ${was}).`, '', `Reason: ${markdown_escape(options.reason)}`, '', result.written ? 'Wrote:' : 'Would write:', ...events.map(rollback_describe));
+            : `Dry run: would put ${stage} back on **${markdown_escape(String(restored))}** (now ${was}).`, '', `Reason: ${markdown_escape(options.reason)}`, '', result.written ? 'Wrote:' : 'Would write:', ...events.map(rollback_describe), ...(result.written && result.publication
+            ? ['', describePublication(result.publication) ?? '']
+            : []));
     }
     else {
         lines.push(`Nothing written: ${markdown_escape(result.reason)}.`);
@@ -23052,7 +23833,8 @@ async function rollback(context, options) {
             restored,
             reason: options.reason,
             written: result.written,
-            events: result.written ? result.events : result.reason === 'dry run' ? result.planned : []
+            events: result.written ? result.events : result.reason === 'dry run' ? result.planned : [],
+            ...(result.written && result.publication ? { publication: result.publication } : {})
         }, null, 2),
         exitCode: ExitCode.Pass,
         ...(result.written && record ? { audit: record } : {}),
@@ -23129,33 +23911,24 @@ function rollback_describe(event) {
 ;// CONCATENATED MODULE: ./src/commands/status.ts
 
 
-
-/** `modelgate status`: who holds each stage, since when, assigned by whom. */
-async function status_status(context, model) {
+/**
+ * `modelgate status`: who holds each stage, since when, assigned by whom. With the model's
+ * policy (`stages`), every stage it defines is shown, held or not.
+ */
+async function status_status(context, model, stages) {
     const models = await context.registry.status(model);
     if (model && models.length === 0)
         throw new NotFoundError(`No model named ${model} in the registry`);
-    return {
-        markdown: renderStatus(models),
-        json: JSON.stringify(models, null, 2),
-        exitCode: ExitCode.Pass
+    const view = {
+        models,
+        ...(model && stages ? { policyStages: { model, stages } } : {})
     };
-}
-function renderStatus(models) {
-    if (models.length === 0)
-        return 'The registry holds no models yet.\n';
-    const rows = models.flatMap(entry => entry.stages.length === 0
-        ? [`| ${markdown_escape(entry.model)} | — | — | — | — |`]
-        : entry.stages.map(holder => `| ${markdown_escape(entry.model)}${entry.deprecated ? ' (deprecated)' : ''} | ${markdown_escape(holder.stage)} | ${markdown_escape(holder.version)}${holder.dangling ? ' (deleted: dangling alias)' : ''} | ${isoSeconds(holder.assignedAt)} | ${markdown_escape(holder.assignedBy)} |`));
-    // Holders decided among assignments made in the same second (by other tools).
-    const ties = models.flatMap(entry => entry.stages.flatMap(holder => holder.sameSecondAs?.length
-        ? [
-            `- ${markdown_escape(entry.model)} ${markdown_escape(holder.stage)}: ${markdown_escape(holder.version)} was assigned in the same second as ${holder.sameSecondAs.map(markdown_escape).join(', ')}; the order within that second is ambiguous, GTO 1.10 shows ${markdown_escape(holder.version)} (it breaks such ties by registration order), and so does ModelGate.`
-        ]
-        : []));
-    return (['| Model | Stage | Version | Since | By |', '| :-- | :-- | :-- | :-- | :-- |', ...rows].join('\n') +
-        '\n' +
-        (ties.length > 0 ? `\n${ties.join('\n')}\n` : ''));
+    return {
+        markdown: renderStatus(view),
+        json: JSON.stringify(models, null, 2),
+        exitCode: ExitCode.Pass,
+        view
+    };
 }
 /** `modelgate history`: every event, newest first, from the registry alone. */
 async function status_history(context, model, filter = {}) {
@@ -23166,48 +23939,9 @@ async function status_history(context, model, filter = {}) {
     return {
         markdown: renderHistory(events),
         json: JSON.stringify(events, null, 2),
-        exitCode: ExitCode.Pass
+        exitCode: ExitCode.Pass,
+        events
     };
-}
-/**
- * The trail as a table, newest first: each event with the audit record ModelGate stored with
- * it (decision, previous holder, pull request and approvers, reason) when there is one.
- */
-function renderHistory(events) {
-    if (events.length === 0)
-        return 'No events.\n';
-    const rows = events.map(event => {
-        const record = auditRecordOf(event.audit);
-        const pr = record?.pullRequest;
-        const approvers = pr?.approvers.map(approver => approver.login).join(', ');
-        const cells = [
-            isoSeconds(event.at),
-            markdown_escape(event.model),
-            event.kind,
-            markdown_escape(event.version ?? '—'),
-            markdown_escape(event.stage ?? '—'),
-            markdown_escape(event.by),
-            record ? recordOutcome(record) : '—',
-            markdown_escape(record?.previous ?? '—'),
-            pr ? `#${pr.number}${approvers ? ` (${markdown_escape(approvers)})` : ''}` : '—',
-            markdown_escape(record?.reason ?? event.summary ?? '')
-        ];
-        return `| ${cells.join(' | ')} |`;
-    });
-    return ([
-        '| When (UTC) | Model | Event | Version | Stage | By | Decision | Previous | Pull request | Reason / summary |',
-        '| :-- | :-- | :-- | :-- | :-- | :-- | :-- | :-- | :-- | :-- |',
-        ...rows
-    ].join('\n') + '\n');
-}
-function isoSeconds(date) {
-    // A registry that keeps no date for an assignment (an MLflow alias set by hand).
-    if (Number.isNaN(date.getTime()))
-        return 'unknown';
-    return date
-        .toISOString()
-        .replace('T', ' ')
-        .replace(/\.\d{3}Z$/, '');
 }
 
 ;// CONCATENATED MODULE: ./src/registry/errors.ts
@@ -23752,7 +24486,7 @@ const OSS_TAG_VALUE_LIMIT = 5000;
 const UC_TAG_VALUE_LIMIT = 1000;
 /** Unity Catalog allows at most 50 tags on one securable object, a model version included (Databricks, "Apply tags to Unity Catalog securable objects"). */
 const UC_MAX_TAGS_PER_VERSION = 50;
-function assertModelName(model, unityCatalog) {
+function names_assertModelName(model, unityCatalog) {
     if (!model || model.trim() !== model) {
         throw new InvalidInputError(`Invalid MLflow model name "${model}".`);
     }
@@ -23763,7 +24497,7 @@ function assertModelName(model, unityCatalog) {
         }
     }
 }
-function assertVersion(version) {
+function names_assertVersion(version) {
     if (!names_VERSION_RE.test(version)) {
         throw new InvalidInputError(`Invalid MLflow model version "${version}": MLflow versions are whole numbers (1, 2, ...).`);
     }
@@ -24931,7 +25665,7 @@ class MlflowRegistry {
     }
     async getVersion(model, version) {
         this.assertModel(model);
-        assertVersion(version);
+        names_assertVersion(version);
         let mv;
         try {
             mv = await this.readVersion(model, version);
@@ -24981,7 +25715,7 @@ class MlflowRegistry {
      */
     async takenOutOf(model, version, stage) {
         this.assertModel(model);
-        assertVersion(version);
+        names_assertVersion(version);
         const ref = this.stageRef(stage);
         const mv = await this.readVersionIfAny(model, version);
         if (!mv || this.holdsStage(mv, ref))
@@ -25085,7 +25819,7 @@ class MlflowRegistry {
     /** ModelSource: the version's metrics (its run) and signature (tags, else its MLmodel). */
     async loadVersion(model, version) {
         this.assertModel(model);
-        assertVersion(version);
+        names_assertVersion(version);
         // The champion's version as getStage just read it, once (a command reads each object once).
         const key = `${model}\0${version}`;
         const mv = this.heldRead.get(key) ?? (await this.readVersion(model, version));
@@ -25137,7 +25871,7 @@ class MlflowRegistry {
      */
     async register(model, version, ref, audit) {
         this.assertModel(model);
-        assertVersion(version);
+        names_assertVersion(version);
         assertActor(audit);
         let mv;
         try {
@@ -25167,7 +25901,7 @@ class MlflowRegistry {
     }
     async assign(model, version, stage, audit, options = {}) {
         this.assertModel(model);
-        assertVersion(version);
+        names_assertVersion(version);
         assertActor(audit);
         const ref = this.stageRef(stage);
         return this.write(model, ref, audit, options, `Promoting ${model} ${version} to ${stage}`, async (view) => {
@@ -25191,7 +25925,7 @@ class MlflowRegistry {
     }
     async unassign(model, version, stage, audit, options = {}) {
         this.assertModel(model);
-        assertVersion(version);
+        names_assertVersion(version);
         assertActor(audit);
         const ref = this.stageRef(stage);
         return this.write(model, ref, audit, options, `Removing ${model} ${version} from ${stage}`, async (view) => {
@@ -25209,7 +25943,7 @@ class MlflowRegistry {
     async rollback(model, stage, toVersion, audit, options = {}) {
         this.assertModel(model);
         if (toVersion !== undefined)
-            assertVersion(toVersion);
+            names_assertVersion(toVersion);
         assertActor(audit);
         const ref = this.stageRef(stage);
         const action = `Rolling back ${model} ${stage}${toVersion ? ` to ${toVersion}` : ''}`;
@@ -25955,7 +26689,7 @@ class MlflowRegistry {
     }
     // ---- helpers -------------------------------------------------------------------
     assertModel(model) {
-        assertModelName(model, this.unityCatalog);
+        names_assertModelName(model, this.unityCatalog);
     }
     stageRef(stage) {
         if (!stage)
@@ -26759,387 +27493,6 @@ function parseMessage(message) {
         // Not ours, or damaged: keep the summary, drop the record.
     }
     return { summary };
-}
-
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ./src/registry/git/runner.ts
-
-/**
- * The real runner: `git` run with `cwd` as the checkout, no shell, no terminal
- * prompts (GIT_TERMINAL_PROMPT=0), so a missing credential fails instead of hanging.
- */
-function createGitRunner(cwd, settings = {}) {
-    const gitPath = settings.gitPath ?? 'git';
-    const baseEnv = settings.env ?? process.env;
-    return (args, options = {}) => new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_namespaceObject.spawn)(gitPath, [...args], {
-            cwd,
-            env: { ...baseEnv, GIT_TERMINAL_PROMPT: '0', ...options.env },
-            shell: false,
-            stdio: ['pipe', 'pipe', 'pipe'],
-            windowsHide: true
-        });
-        const out = [];
-        const err = [];
-        child.stdout.on('data', (chunk) => out.push(chunk));
-        child.stderr.on('data', (chunk) => err.push(chunk));
-        child.on('error', error => reject(new Error(`Could not run ${gitPath} ${args[0] ?? ''}: ${error.message}`, { cause: error })));
-        child.on('close', (code, signal) => {
-            const stderr = Buffer.concat(err).toString('utf8');
-            resolve({
-                stdout: Buffer.concat(out).toString('utf8'),
-                stderr: signal ? `${stderr}\ngit killed by ${signal}` : stderr,
-                code: code ?? 128
-            });
-        });
-        // git may exit before reading its input (EPIPE): the exit code tells what happened.
-        child.stdin.on('error', () => undefined);
-        child.stdin.end(options.input ?? '');
-    });
-}
-/** Runs git and returns stdout; a non-zero exit becomes an Error naming the command and git's message. */
-async function gitOk(git, args, options) {
-    const result = await git(args, options);
-    if (result.code !== 0) {
-        throw new Error(`git ${args.slice(0, 2).join(' ')} failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`);
-    }
-    return result.stdout;
-}
-
-;// CONCATENATED MODULE: ./src/registry/git/semver.ts
-/** The SemVer 2.0.0 grammar as GTO writes it (`gto/constants.py`), ASCII digits only. */
-const SEMVER_PATTERN = '(?:0|[1-9][0-9]*)\\.(?:0|[1-9][0-9]*)\\.(?:0|[1-9][0-9]*)' +
-    '(?:-(?:(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?' +
-    '(?:\\+(?:[0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?';
-const semver_VERSION_RE = new RegExp(`^v${SEMVER_PATTERN}$`);
-/** `v` + a full semver: `v1.2.0`, `v1.2.0-rc.1`. Not `1.2.0`, not `v1.2`. */
-function isGtoVersion(value) {
-    return semver_VERSION_RE.test(value);
-}
-function semver_parse(version) {
-    if (!isGtoVersion(version))
-        return undefined;
-    const body = version.slice(1).split('+')[0] ?? '';
-    const dash = body.indexOf('-');
-    const core = (dash < 0 ? body : body.slice(0, dash)).split('.').map(part => BigInt(part));
-    const pre = dash < 0 ? [] : body.slice(dash + 1).split('.');
-    return { core: [core[0] ?? 0n, core[1] ?? 0n, core[2] ?? 0n], pre };
-}
-function compareIdentifiers(a, b) {
-    const aNum = /^[0-9]+$/.test(a);
-    const bNum = /^[0-9]+$/.test(b);
-    if (aNum && bNum)
-        return BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0;
-    if (aNum)
-        return -1;
-    if (bNum)
-        return 1;
-    return a < b ? -1 : a > b ? 1 : 0;
-}
-/**
- * SemVer precedence of two GTO versions (`v` prefix); build metadata ignored.
- * Returns undefined when either is not a semver (GTO's commit-hash "versions").
- */
-function compareVersions(a, b) {
-    const pa = semver_parse(a);
-    const pb = semver_parse(b);
-    if (!pa || !pb)
-        return undefined;
-    for (let i = 0; i < 3; i++) {
-        const x = pa.core[i] ?? 0n;
-        const y = pb.core[i] ?? 0n;
-        if (x !== y)
-            return x < y ? -1 : 1;
-    }
-    if (pa.pre.length === 0 || pb.pre.length === 0) {
-        return pa.pre.length === pb.pre.length ? 0 : pa.pre.length === 0 ? 1 : -1;
-    }
-    for (let i = 0; i < Math.max(pa.pre.length, pb.pre.length); i++) {
-        const x = pa.pre[i];
-        const y = pb.pre[i];
-        if (x === undefined)
-            return -1;
-        if (y === undefined)
-            return 1;
-        const c = compareIdentifiers(x, y);
-        if (c !== 0)
-            return c;
-    }
-    return 0;
-}
-
-;// CONCATENATED MODULE: ./src/registry/git/tag-name.ts
-/**
- * The GTO tag-name codec (iterative/gto 1.x, `gto/constants.py` and `gto/tag.py`).
- *
- *   NAME@vX.Y.Z[#N]     register          NAME@vX.Y.Z![#N]  deregister
- *   NAME#STAGE[#N]      assign            NAME#STAGE![#N]   unassign
- *   NAME@deprecated[#N] deprecate         NAME@created[#N]  create
- *
- * A monorepo model `dir/sub:model` is written `dir/sub=model` in a tag.
- *
- * Reading uses GTO's `tag_re`, translated from Python's `re` one to one
- * (`(?P<x>` → `(?<x>`), except that `\d` is `[0-9]`: Python's `\d` also matches
- * non-ASCII decimal digits, which no sane tag carries; such tags are ignored here.
- *
- * A stage ending in `-<digits>` (`m#prod-3`, `m#eu-1`) is an ordinary stage
- * name, as GTO 1.10 reads it (`gto check-ref m#prod-3` says stage `prod-3`) and
- * writes it (`gto assign --stage eu-1 --simple true`). GTO ≤ 0.1.3 once wrote
- * `NAME#STAGE-N` for "stage STAGE, counter N"; no GTO since reads it that way,
- * so neither does ModelGate.
- */
-
-
-/** GTO's `name`: an artifact's base name and a stage. */
-const tag_name_NAME_PATTERN = '[a-zA-Z0-9](?:[a-zA-Z0-9/_-]*[a-zA-Z0-9])?';
-/** GTO's `dirname`: the folder part of a monorepo model name. */
-const DIRNAME_PATTERN = '[a-zA-Z0-9_./-]+';
-/** Between folder and model in a model name (`dir/sub:model`) ... */
-const SEPARATOR_IN_NAME = ':';
-/** ... and in a tag (`dir/sub=model@v1.0.0`). */
-const SEPARATOR_IN_TAG = '=';
-/** GTO's `tag_re`, group for group. */
-const TAG_RE = new RegExp(`^(?<artifact>(?<dirname>${DIRNAME_PATTERN}${SEPARATOR_IN_TAG})?(?<name>${tag_name_NAME_PATTERN}))` +
-    `(((#(?<stage>${tag_name_NAME_PATTERN})|@(?<version>v${SEMVER_PATTERN}))(?<cancel>!?))` +
-    `|@((?<deprecated>deprecated)|(?<created>created)))` +
-    `(#((?<counter>[0-9]+)))?$`);
-const NAME_RE = new RegExp(`^${tag_name_NAME_PATTERN}$`);
-const FULLNAME_RE = new RegExp(`^(?:${DIRNAME_PATTERN}${SEPARATOR_IN_NAME})?${tag_name_NAME_PATTERN}$`);
-/** `dir/sub:model` → `dir/sub=model`. */
-function modelToTagPart(model) {
-    return model.replace(SEPARATOR_IN_NAME, SEPARATOR_IN_TAG);
-}
-/** `dir/sub=model` → `dir/sub:model`. */
-function tagPartToModel(part) {
-    return part.replace(SEPARATOR_IN_TAG, SEPARATOR_IN_NAME);
-}
-/** Parses a tag name the way GTO does; undefined for a tag GTO ignores. */
-function parseTagName(tag) {
-    const g = TAG_RE.exec(tag)?.groups;
-    if (!g || g.artifact === undefined)
-        return undefined;
-    const model = g.dirname === undefined ? g.artifact : tagPartToModel(g.artifact);
-    let counter;
-    if (g.counter !== undefined) {
-        counter = Number(g.counter);
-        if (!Number.isSafeInteger(counter))
-            return undefined;
-    }
-    const cancelled = g.cancel === '!';
-    let parsed;
-    if (g.version !== undefined) {
-        parsed = { action: cancelled ? 'deregister' : 'register', model, version: g.version };
-    }
-    else if (g.stage !== undefined) {
-        parsed = { action: cancelled ? 'unassign' : 'assign', model, stage: g.stage };
-    }
-    else {
-        parsed = { action: g.deprecated !== undefined ? 'deprecate' : 'create', model };
-    }
-    if (counter !== undefined)
-        parsed.counter = counter;
-    return parsed;
-}
-const NAME_RULE = "letters, digits, '-', '_' and '/', starting and ending with a letter or digit";
-/** Throws InvalidInputError unless `model` is a name GTO can carry in a tag. */
-function tag_name_assertModelName(model) {
-    if (!FULLNAME_RE.test(model)) {
-        throw new InvalidInputError(`Invalid model name "${model}": GTO allows ${NAME_RULE}, optionally after a folder and ':' (dir/sub:model).`);
-    }
-    const tagPart = modelToTagPart(model);
-    const problem = refProblem(tagPart);
-    if (problem)
-        throw new InvalidInputError(`Invalid model name "${model}": ${problem}.`);
-}
-/** Throws InvalidInputError unless `stage` is a stage name GTO can carry in a tag. */
-function assertStageName(stage) {
-    if (!NAME_RE.test(stage)) {
-        throw new InvalidInputError(`Invalid stage name "${stage}": GTO allows ${NAME_RULE}.`);
-    }
-}
-/** Throws InvalidInputError unless `version` is `v` + a full semver. */
-function tag_name_assertVersion(version) {
-    if (!isGtoVersion(version)) {
-        throw new InvalidInputError(`Invalid version "${version}": GTO needs 'v' followed by a full semver, e.g. v1.2.0 or v1.2.0-rc.1.`);
-    }
-}
-/**
- * Why git would refuse `refs/tags/<tag>` (git-check-ref-format, restricted to
- * what GTO's character set allows), or undefined when it is fine.
- */
-function refProblem(tag) {
-    if (tag.startsWith('-'))
-        return "a tag cannot start with '-'";
-    if (tag.startsWith('/') || tag.includes('//'))
-        return "it would contain an empty path component ('//')";
-    if (tag.includes('..'))
-        return "git refs cannot contain '..'";
-    for (const component of tag.split('/')) {
-        if (component.startsWith('.'))
-            return "a path component cannot start with '.'";
-        if (component.endsWith('.lock'))
-            return "a path component cannot end with '.lock'";
-    }
-    return undefined;
-}
-/**
- * The tag name for an event. Validates every part first and throws
- * InvalidInputError rather than produce a tag GTO cannot parse back.
- */
-function formatTagName(tag) {
-    tag_name_assertModelName(tag.model);
-    const artifact = modelToTagPart(tag.model);
-    if (tag.counter !== undefined && !(Number.isSafeInteger(tag.counter) && tag.counter >= 0)) {
-        throw new InvalidInputError(`Invalid tag counter ${tag.counter}: a non-negative integer is needed.`);
-    }
-    const suffix = tag.counter === undefined ? '' : `#${tag.counter}`;
-    let name;
-    switch (tag.action) {
-        case 'register':
-        case 'deregister':
-            tag_name_assertVersion(tag.version);
-            name = `${artifact}@${tag.version}${tag.action === 'deregister' ? '!' : ''}${suffix}`;
-            break;
-        case 'assign':
-        case 'unassign':
-            assertStageName(tag.stage);
-            name = `${artifact}#${tag.stage}${tag.action === 'unassign' ? '!' : ''}${suffix}`;
-            break;
-        case 'deprecate':
-        case 'create':
-            name = `${artifact}@${tag.action === 'deprecate' ? 'deprecated' : 'created'}${suffix}`;
-            break;
-    }
-    const problem = refProblem(name);
-    const back = parseTagName(name);
-    if (problem || !back || !sameTag(back, tag)) {
-        throw new InvalidInputError(`Refusing to write tag "${name}": ${problem ?? 'GTO would not read it back as written'}.`);
-    }
-    return name;
-}
-function sameTag(a, b) {
-    const norm = (t) => JSON.stringify({
-        action: t.action,
-        model: t.model,
-        version: 'version' in t ? t.version : undefined,
-        stage: 'stage' in t ? t.stage : undefined,
-        counter: t.counter
-    });
-    return norm(a) === norm(b);
-}
-
-;// CONCATENATED MODULE: ./src/registry/git/origin.ts
-/**
- * The remote's side of the git registry: origin's tags are the registry's truth (DESIGN.md,
- * "What ModelGate trusts"), local tags that never reached origin are not.
- *
- * Before the first read of a model, and before every write attempt, the model's GTO tags
- * (`NAME@…`, `NAME#…`) are fetched from origin forced and pruned, so a tag a write left
- * behind when it was killed mid-push (tags are created locally, then pushed) is removed, never
- * believed. Other tags in the clone are left alone. Chosen over creating tags only after the
- * push lands because it also repairs clones left so by earlier runs or older versions, and
- * because a clone that is merely behind (another run wrote since) is brought up to date too.
- * Without the remote, the local tags are the registry and nothing is fetched.
- */
-
-
-
-/**
- * One ref per artifact outside refs/tags (GTO never reads it), moved by every
- * ModelGate write in the same atomic push as its tags, with
- * --force-with-lease: the optimistic lock that makes two concurrent writes of
- * one artifact conflict even when their tag names differ (other stages).
- */
-const LEASE_PREFIX = 'refs/modelgate/lease/';
-/** `dir/sub:model` → `refs/modelgate/lease/dir%2Fsub=model` (one level: no D/F clashes). */
-function leaseRefOf(model) {
-    return LEASE_PREFIX + modelToTagPart(model).replaceAll('/', '%2F');
-}
-/** Fetches and reconciles one checkout's registry tags with its remote. */
-class OriginTags {
-    git;
-    remote;
-    readState;
-    /** Models (key '' for all) whose tags have been reconciled. */
-    reconciled = new Map();
-    remoteKnown;
-    constructor(git, remote, readState) {
-        this.git = git;
-        this.remote = remote;
-        this.readState = readState;
-    }
-    /** Whether the checkout has the remote: asked once. */
-    hasRemote() {
-        this.remoteKnown ??= gitOk(this.git, ['remote']).then(remotes => remotes.split('\n').some(line => line.trim() === this.remote));
-        this.remoteKnown.catch(() => (this.remoteKnown = undefined));
-        return this.remoteKnown;
-    }
-    /** Once per model (or once for all, `undefined`): its tags made exactly origin's. */
-    reconcileOnce(model) {
-        const key = model ?? '';
-        // Reconciling every model covers each one.
-        let done = this.reconciled.get(key) ?? this.reconciled.get('');
-        if (!done) {
-            done = (async () => {
-                if (!(await this.hasRemote()))
-                    return;
-                if (model !== undefined)
-                    return this.fetch([model]);
-                // Every model: origin's tags first (models this clone has not seen), then each known
-                // model's tags reconciled, local-only ones removed.
-                await this.fetch();
-                const state = await this.readState();
-                const models = [...new Set([...state.artifacts.keys(), ...state.counters.keys()])];
-                if (models.length > 0)
-                    await this.fetch(models);
-            })();
-            this.reconciled.set(key, done);
-            done.catch(() => this.reconciled.delete(key));
-        }
-        return done;
-    }
-    /**
-     * Tags and leases from the remote, forced: the remote is the truth. With `models`, exactly
-     * those models' GTO tags are made origin's, pruning the local ones origin does not have;
-     * other tags are left alone. Without, every tag is fetched and nothing pruned.
-     */
-    async fetch(models) {
-        const tags = models
-            ? models.flatMap(model => {
-                const part = modelToTagPart(model);
-                return [
-                    `+refs/tags/${part}@*:refs/tags/${part}@*`,
-                    `+refs/tags/${part}#*:refs/tags/${part}#*`
-                ];
-            })
-            : ['+refs/tags/*:refs/tags/*'];
-        const result = await this.git([
-            'fetch',
-            '--quiet',
-            '--no-tags',
-            ...(models ? ['--prune'] : []),
-            this.remote,
-            ...tags,
-            `+${LEASE_PREFIX}*:${LEASE_PREFIX}*`
-        ]);
-        if (result.code !== 0) {
-            // git's last lines, on one line, without its own closing period or runs of spaces.
-            const detail = result.stderr
-                .trim()
-                .split('\n')
-                .slice(-3)
-                .map(line => line.trim())
-                .join(' ')
-                .replace(/\s+/g, ' ')
-                .replace(/\.+$/, '');
-            const message = `Could not fetch the registry's tags from ${this.remote}: ${detail}. ModelGate decides only on ${this.remote}'s tags; check the remote (or remove it to keep the registry in local tags) and re-run.`;
-            if (/permission|denied|403|401|authenticat|could not read username/i.test(detail)) {
-                throw new PermissionError(message);
-            }
-            throw new ModelGateError(message, ExitCode.Blocked);
-        }
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/registry/git/tag-records.ts
@@ -28492,9 +28845,11 @@ function takenOutOf(state, model, version, stage) {
  *      lost race: next attempt with the fresh state. Otherwise → the push
  *      error (PermissionError when it looks like one).
  *
- * Without the remote, tags are only created locally.
+ * Without the remote, tags are only created locally; with `push: false` (--no-push) too, marked
+ * so that reconciling keeps them and further writes to the model wait until they are pushed
+ * (origin.ts). A written result says where the tags went (`publication`).
  *
- * About 690 lines: the port's methods; origin.ts, state.ts and queries.ts beside it hold the rest.
+ * About 700 lines: the port's methods; origin.ts, state.ts and queries.ts beside it hold the rest.
  * Issue 13's shared write protocol for both registries takes the write loop out of it.
  */
 
@@ -28519,6 +28874,7 @@ class GitRegistry {
     maxSkew;
     allowedStages;
     fetchBeforeWrite;
+    push;
     /** The remote's tags: fetched and reconciled with (origin.ts). */
     origin;
     constructor(options) {
@@ -28530,6 +28886,7 @@ class GitRegistry {
         this.maxSkew = options.maxClockSkewSeconds ?? 10;
         this.allowedStages = options.allowedStages;
         this.fetchBeforeWrite = options.fetchBeforeWrite ?? true;
+        this.push = options.push ?? true;
         this.origin = new OriginTags(this.git, this.remote, () => this.readState());
     }
     /** The whole state, from one `git for-each-ref`. */
@@ -28548,7 +28905,10 @@ class GitRegistry {
     }
     async status(model) {
         await this.reconcile(model);
-        return statusOf(await this.readState(), model);
+        return statusOf(await this.readState(), model).map(entry => {
+            const localOnly = this.origin.localOnly(entry.model);
+            return localOnly.length > 0 ? { ...entry, localOnly } : entry;
+        });
     }
     async history(model) {
         await this.reconcile(model);
@@ -28560,8 +28920,8 @@ class GitRegistry {
     }
     // ---- writes --------------------------------------------------------------
     async register(model, version, ref, audit, options = {}) {
-        tag_name_assertModelName(model);
-        tag_name_assertVersion(version);
+        assertModelName(model);
+        assertVersion(version);
         adapter_assertActor(audit);
         if (audit.candidateDigest !== undefined && !DIGEST_RE.test(audit.candidateDigest)) {
             throw new InvalidInputError(`Invalid candidate digest "${audit.candidateDigest}"`);
@@ -28606,8 +28966,8 @@ class GitRegistry {
         });
     }
     async assign(model, version, stage, audit, options = {}) {
-        tag_name_assertModelName(model);
-        tag_name_assertVersion(version);
+        assertModelName(model);
+        assertVersion(version);
         this.assertStage(stage);
         adapter_assertActor(audit);
         return this.write(model, stage, audit, options, (state, facts) => {
@@ -28636,8 +28996,8 @@ class GitRegistry {
         });
     }
     async unassign(model, version, stage, audit, options = {}) {
-        tag_name_assertModelName(model);
-        tag_name_assertVersion(version);
+        assertModelName(model);
+        assertVersion(version);
         this.assertStage(stage);
         adapter_assertActor(audit);
         return this.write(model, stage, audit, options, state => {
@@ -28660,10 +29020,10 @@ class GitRegistry {
         });
     }
     async rollback(model, stage, toVersion, audit, options = {}) {
-        tag_name_assertModelName(model);
+        assertModelName(model);
         this.assertStage(stage);
         if (toVersion !== undefined)
-            tag_name_assertVersion(toVersion);
+            assertVersion(toVersion);
         adapter_assertActor(audit);
         return this.write(model, stage, audit, options, state => {
             const artifact = state.artifacts.get(model);
@@ -28719,6 +29079,8 @@ class GitRegistry {
                     await this.origin.fetch([model]);
                 view = await this.view(model, remote);
             }
+            if (remote)
+                this.origin.assertNothingKept(model);
             const { state, lease } = view;
             let decision = decide(state, audit);
             if ('noop' in decision)
@@ -28747,8 +29109,13 @@ class GitRegistry {
             }
             const created = await this.createTags(state, model, decision.write, audit);
             const events = created.map(c => c.event);
-            if (!remote)
-                return { written: true, events, attempts: attempt };
+            const tags = created.map(c => c.name);
+            if (!remote || !this.push) {
+                if (remote)
+                    await this.origin.keep(created);
+                const local = remote ? 'no-push' : 'no-remote';
+                return { written: true, events, attempts: attempt, publication: { tags, local } };
+            }
             // The tags and the artifact's lease ref, all or nothing; the lease makes
             // the push a compare-and-swap, so two runs never both write from one view.
             const leaseRef = leaseRefOf(model);
@@ -28762,26 +29129,27 @@ class GitRegistry {
                 ...created.map(c => `refs/tags/${c.name}:refs/tags/${c.name}`),
                 `${newLease}:${leaseRef}`
             ]);
+            const publication = async () => ({
+                tags,
+                leaseRef,
+                remote: { name: this.remote, url: await this.origin.url() }
+            });
             if (push.code === 0) {
                 await this.git(['update-ref', leaseRef, newLease]);
-                return { written: true, events, attempts: attempt };
+                return { written: true, events, attempts: attempt, publication: await publication() };
             }
             await this.deleteTags(created.map(c => c.name));
             await this.origin.fetch([model]);
             const after = await this.view(model, remote);
             if (created.every(c => c.oid !== '' && after.state.tags.get(c.name) === c.oid)) {
-                return { written: true, events, attempts: attempt }; // it landed; its answer was lost
+                // It landed; its answer was lost.
+                return { written: true, events, attempts: attempt, publication: await publication() };
             }
             if (after.lease !== lease || created.some(c => after.state.tags.has(c.name))) {
                 fresh = after; // lost the race: another run wrote first
                 continue;
             }
-            const detail = (push.stderr.trim() || push.stdout.trim()).split('\n').slice(-5).join('\n');
-            const message = `Could not push ${created.map(c => c.name).join(', ')} to ${this.remote}: ${detail}`;
-            if (/permission|denied|403|401|authenticat|could not read username/i.test(detail)) {
-                throw new PermissionError(message);
-            }
-            throw new Error(message);
+            throw await this.origin.pushRefused(tags, push.stderr.trim() || push.stdout.trim());
         }
         throw new RegistryConflictError(`Gave up writing ${model}${stage ? ` ${stage}` : ''} after ${this.maxAttempts} attempts: other runs kept writing to the registry first. Nothing was written; re-run to evaluate against the new state.`);
     }
@@ -29234,7 +29602,11 @@ async function openRegistry(cwd, policy, options = {}) {
     // Paths in the policy and dvc.yaml are relative to the repository root: run git there.
     // The tag cache turns a read of all tags into one cheap `for-each-ref` on a warm cache.
     const git = withTagCache(createGitRunner(root), { cwd: root });
-    const registry = createGitRegistry({ git, allowedStages: await readGtoStages(root) });
+    const registry = createGitRegistry({
+        git,
+        allowedStages: await readGtoStages(root),
+        ...(options.push === false ? { push: false } : {})
+    });
     return { registry, models: createGitModelSource({ git, registry, modelPath: policy?.path }), git };
 }
 /**
@@ -29310,12 +29682,17 @@ const VERSION = package_namespaceObject.rE;
 
 
 
+
+
 /**
- * Opens the registry of the checkout at `repo`. The policy is `--policy`, else
- * `policies/<model>.yml` when it exists; `requirePolicy` makes its absence an error.
+ * Opens the registry of the checkout at `repo`. The policy is `--policy` (relative to the
+ * working directory, as any command-line path), else `policies/<model>.yml` at the root of the
+ * repository `repo` is in (so every command finds it from any subfolder) when it exists;
+ * `requirePolicy` makes its absence an error.
  */
 async function openCliRegistry(options) {
-    const policyFile = options.policyFile ?? (options.model && defaultPolicyFile(options.repo, options.model));
+    const root = await repositoryRoot(options.repo);
+    const policyFile = options.policyFile ?? (options.model && defaultPolicyFile(root, options.model));
     if (options.requirePolicy && !policyFile) {
         throw new NotFoundError(`No policy for ${options.model ?? 'this model'}: pass --policy FILE or add policies/${options.model ?? '<model>'}.yml`);
     }
@@ -29323,7 +29700,13 @@ async function openCliRegistry(options) {
     if (policy && options.model && policy.model !== options.model) {
         throw new InvalidInputError(`${policyFile} is the policy for ${policy.model}, not ${options.model}`, { locations: [{ file: String(policyFile), keyPath: 'model' }] });
     }
-    const opened = await openRegistry(options.repo, policy, { env: process.env });
+    if (options.push === false && policy?.registry.type === 'mlflow') {
+        throw new InvalidInputError('--no-push keeps git tags in this clone; an MLflow registry has no local copy to keep a write in');
+    }
+    const opened = await openRegistry(options.repo, policy, {
+        env: process.env,
+        ...(options.push === false ? { push: false } : {})
+    });
     const name = (await opened.git(['config', 'user.name'])).stdout.trim();
     const email = (await opened.git(['config', 'user.email'])).stdout.trim();
     return {
@@ -29337,8 +29720,30 @@ async function openCliRegistry(options) {
             now: () => new Date(),
             runFacts: { event: 'cli' },
             workspace: external_node_path_default().resolve(options.repo)
+        },
+        assertStage: stage => {
+            if (policy)
+                findStage(policy, stage);
         }
     };
+}
+/**
+ * The top of the work tree `repo` is in; `repo` itself when it is in none (openRegistry then
+ * says so, or the policy names an MLflow registry). A `repo` that is not a directory is named
+ * here, before git would fail to start in it with a bare "spawn git ENOENT".
+ */
+async function repositoryRoot(repo) {
+    let isDirectory = false;
+    try {
+        isDirectory = (0,external_node_fs_namespaceObject.statSync)(repo).isDirectory();
+    }
+    catch {
+        // Absent or unreadable: reported below as not found.
+    }
+    if (!isDirectory)
+        throw new NotFoundError(`--repo ${repo}: no such directory`);
+    const top = await createGitRunner(repo)(['rev-parse', '--show-toplevel']);
+    return top.code === 0 ? top.stdout.trim() : repo;
 }
 function defaultPolicyFile(repo, model) {
     const file = external_node_path_default().join(repo, 'policies', `${model.replace(/[/:]/g, '-')}.yml`);
@@ -29400,6 +29805,7 @@ function offsetMinutes(zone) {
 
 
 
+
 const USAGE = `Usage: modelgate <command> [options]
 
 Commands:
@@ -29426,6 +29832,27 @@ const CHECK_USAGE = `Usage: modelgate check --policy FILE --candidate DIR --stag
   --json            print the evaluation as JSON instead of markdown`;
 const REPO_OPTION = { repo: { type: 'string', default: '.' } };
 const JSON_OPTION = { json: { type: 'boolean' } };
+const FORMAT_OPTION = { format: { type: 'string' } };
+/** Git registry writes: pushed to origin unless asked to stay in this clone. */
+const NO_PUSH_OPTION = { 'no-push': { type: 'boolean' } };
+const NO_PUSH_USAGE = `  --no-push         git: keep the tags in this clone (origin is not written); status marks
+                    them local only, and further writes to the model wait until they are pushed`;
+const FORMAT_USAGE = `  --format FORMAT   md (markdown) or table (columns aligned for a terminal); default:
+                    table on a terminal, md when piped or redirected
+  --json            print JSON`;
+/** The table format: --format, else aligned columns on a terminal and markdown otherwise. */
+function tableFormat(values, io) {
+    const format = run_optional(values, 'format');
+    if (format === undefined)
+        return io.stdoutIsTTY ? 'table' : 'md';
+    if (format === 'md' || format === 'table')
+        return format;
+    throw new UsageError(`--format must be md or table, got "${format}"`);
+}
+/** The CLI's --no-push as the registry's option; MLflow has nothing to push. */
+function pushOf(values) {
+    return values['no-push'] === true ? { push: false } : {};
+}
 /** Prints a command's outcome as markdown or JSON and returns its exit code. */
 function print(io, values, outcome) {
     io.stdout(values.json ? outcome.json + '\n' : outcome.markdown);
@@ -29467,7 +29894,8 @@ const COMMANDS = {
   --candidate DIR   MLflow: the files the run logged, whose digest is kept with the version
                     (version tag modelgate.candidate_digest)
   --policy FILE     the policy that names the registry (default policies/MODEL.yml)
-  --dry-run         print what would be written; write nothing`,
+  --dry-run         print what would be written; write nothing
+${NO_PUSH_USAGE}`,
         options: {
             version: { type: 'string' },
             ref: { type: 'string' },
@@ -29476,6 +29904,7 @@ const COMMANDS = {
             candidate: { type: 'string' },
             policy: { type: 'string' },
             'dry-run': { type: 'boolean' },
+            ...NO_PUSH_OPTION,
             ...REPO_OPTION,
             ...JSON_OPTION
         },
@@ -29484,7 +29913,8 @@ const COMMANDS = {
             const cli = await openCliRegistry({
                 repo: repoOf(values),
                 model: requiredModel(model),
-                policyFile: run_optional(values, 'policy')
+                policyFile: run_optional(values, 'policy'),
+                ...pushOf(values)
             });
             if (cli.registry instanceof MlflowRegistry) {
                 if (run_optional(values, 'ref') !== undefined) {
@@ -29521,7 +29951,8 @@ const COMMANDS = {
   --policy FILE     default policies/MODEL.yml
   --dry-run         evaluate and print what would be written; write nothing
   --force           promote although gates fail (needs --reason; recorded)
-  --reason TEXT     why, for a forced promotion`,
+  --reason TEXT     why, for a forced promotion
+${NO_PUSH_USAGE}`,
         options: {
             to: { type: 'string' },
             version: { type: 'string' },
@@ -29530,6 +29961,7 @@ const COMMANDS = {
             'dry-run': { type: 'boolean' },
             force: { type: 'boolean' },
             reason: { type: 'string' },
+            ...NO_PUSH_OPTION,
             ...REPO_OPTION,
             ...JSON_OPTION
         },
@@ -29539,7 +29971,8 @@ const COMMANDS = {
                 repo: repoOf(values),
                 model: requiredModel(model),
                 policyFile: run_optional(values, 'policy'),
-                requirePolicy: true
+                requirePolicy: true,
+                ...pushOf(values)
             });
             return print(io, values, await promote(cli.context, {
                 policy: cli.policy,
@@ -29562,8 +29995,9 @@ const COMMANDS = {
                     written (safe to re-run). Without --from or --to, the same rollback (same
                     person and reason) within 15 minutes is taken for a re-run and writes nothing
   --reason TEXT     why (required; recorded)
-  --policy FILE     default policies/MODEL.yml
-  --dry-run         print what would be written; write nothing`,
+  --policy FILE     default policies/MODEL.yml at the repository root
+  --dry-run         print what would be written; write nothing
+${NO_PUSH_USAGE}`,
         options: {
             stage: { type: 'string' },
             to: { type: 'string' },
@@ -29571,6 +30005,7 @@ const COMMANDS = {
             reason: { type: 'string' },
             policy: { type: 'string' },
             'dry-run': { type: 'boolean' },
+            ...NO_PUSH_OPTION,
             ...REPO_OPTION,
             ...JSON_OPTION
         },
@@ -29579,8 +30014,10 @@ const COMMANDS = {
             const cli = await openCliRegistry({
                 repo: repoOf(values),
                 model: requiredModel(model),
-                policyFile: run_optional(values, 'policy')
+                policyFile: run_optional(values, 'policy'),
+                ...pushOf(values)
             });
+            cli.assertStage(run_required(values, 'stage'));
             return print(io, values, await rollback(cli.context, {
                 model: requiredModel(model),
                 stage: run_required(values, 'stage'),
@@ -29614,8 +30051,12 @@ const COMMANDS = {
         }
     },
     status: {
-        usage: `Usage: modelgate status [MODEL] [--policy FILE] [--repo DIR] [--json]`,
-        options: { policy: { type: 'string' }, ...REPO_OPTION, ...JSON_OPTION },
+        usage: `Usage: modelgate status [MODEL] [--policy FILE] [--repo DIR] [--format md|table] [--json]
+
+  Every stage the model's policy defines is listed (--policy FILE, default policies/MODEL.yml
+  at the repository root), "-" where no version holds it.
+${FORMAT_USAGE}`,
+        options: { policy: { type: 'string' }, ...REPO_OPTION, ...FORMAT_OPTION, ...JSON_OPTION },
         positionals: 1,
         async run(values, io, [named]) {
             const model = named === undefined ? undefined : requiredModel(named);
@@ -29624,7 +30065,12 @@ const COMMANDS = {
                 model,
                 policyFile: run_optional(values, 'policy')
             });
-            return print(io, values, await status_status(cli.context, model));
+            const format = tableFormat(values, io);
+            const outcome = await status_status(cli.context, model, cli.policy && Object.keys(cli.policy.stages));
+            if (values.json || format === 'md')
+                return print(io, values, outcome);
+            io.stdout(renderStatus(outcome.view, format));
+            return outcome.exitCode;
         }
     },
     history: {
@@ -29632,12 +30078,14 @@ const COMMANDS = {
 
   --since DATE      only events at or after this time, in UTC unless it names its zone
                     (2026-11-01, 2026-11-01 14:03, 2026-11-01T14:03:00+01:00)
-  --stage STAGE     only events of this stage`,
+  --stage STAGE     only events of this stage
+${FORMAT_USAGE}`,
         options: {
             since: { type: 'string' },
             stage: { type: 'string' },
             policy: { type: 'string' },
             ...REPO_OPTION,
+            ...FORMAT_OPTION,
             ...JSON_OPTION
         },
         positionals: 1,
@@ -29648,10 +30096,18 @@ const COMMANDS = {
                 model,
                 policyFile: run_optional(values, 'policy')
             });
-            return print(io, values, await status_history(cli.context, model, {
+            const stage = run_optional(values, 'stage');
+            if (stage !== undefined)
+                cli.assertStage(stage);
+            const format = tableFormat(values, io);
+            const outcome = await status_history(cli.context, model, {
                 since: optionalDate(values, 'since'),
-                stage: run_optional(values, 'stage')
-            }));
+                stage
+            });
+            if (values.json || format === 'md')
+                return print(io, values, outcome);
+            io.stdout(renderHistory(outcome.events, format));
+            return outcome.exitCode;
         }
     }
 };
@@ -29661,7 +30117,8 @@ async function runCli(argv, given) {
     // hold workflow commands or terminal control sequences.
     const io = {
         stdout: text => given.stdout(forTerminal(text)),
-        stderr: text => given.stderr(forTerminal(text))
+        stderr: text => given.stderr(forTerminal(text)),
+        stdoutIsTTY: given.stdoutIsTTY === true
     };
     const [name, ...rest] = argv;
     if (name === '--version' || name === '-V') {
@@ -29753,7 +30210,8 @@ function optionalDate(values, name) {
 
 void runCli(process.argv.slice(2), {
     stdout: text => process.stdout.write(text),
-    stderr: text => process.stderr.write(text)
+    stderr: text => process.stderr.write(text),
+    stdoutIsTTY: process.stdout.isTTY === true
 }).then(exitCode => {
     process.exitCode = exitCode;
 });

@@ -1,30 +1,41 @@
-import { existsSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
 import { userInfo } from 'node:os'
 import path from 'node:path'
 import type { RegistryContext } from '../commands/registry-context.js'
 import { InvalidInputError, NotFoundError } from '../errors.js'
+import { findStage } from '../gates/evaluate.js'
 import { loadPolicy } from '../policy/load.js'
 import type { Policy } from '../policy/schema.js'
+import { createGitRunner } from '../registry/git/runner.js'
 import { openRegistry, type OpenedRegistry } from '../registry/open.js'
 
 /** The CLI's composition root for registry commands: the checkout, the policy, the person acting. */
 export interface CliRegistry extends OpenedRegistry {
   context: RegistryContext
   policy?: Policy
+  /**
+   * Refuses a stage the policy does not define, naming the ones it does (exit 3), as promote
+   * does; without a policy every stage name is looked up in the registry as it is.
+   */
+  assertStage(stage: string): void
 }
 
 /**
- * Opens the registry of the checkout at `repo`. The policy is `--policy`, else
- * `policies/<model>.yml` when it exists; `requirePolicy` makes its absence an error.
+ * Opens the registry of the checkout at `repo`. The policy is `--policy` (relative to the
+ * working directory, as any command-line path), else `policies/<model>.yml` at the root of the
+ * repository `repo` is in (so every command finds it from any subfolder) when it exists;
+ * `requirePolicy` makes its absence an error.
  */
 export async function openCliRegistry(options: {
   repo: string
   model?: string
   policyFile?: string
   requirePolicy?: boolean
+  /** False: git writes stay in this clone (--no-push). */
+  push?: false
 }): Promise<CliRegistry> {
-  const policyFile =
-    options.policyFile ?? (options.model && defaultPolicyFile(options.repo, options.model))
+  const root = await repositoryRoot(options.repo)
+  const policyFile = options.policyFile ?? (options.model && defaultPolicyFile(root, options.model))
   if (options.requirePolicy && !policyFile) {
     throw new NotFoundError(
       `No policy for ${options.model ?? 'this model'}: pass --policy FILE or add policies/${options.model ?? '<model>'}.yml`
@@ -37,7 +48,15 @@ export async function openCliRegistry(options: {
       { locations: [{ file: String(policyFile), keyPath: 'model' }] }
     )
   }
-  const opened = await openRegistry(options.repo, policy, { env: process.env })
+  if (options.push === false && policy?.registry.type === 'mlflow') {
+    throw new InvalidInputError(
+      '--no-push keeps git tags in this clone; an MLflow registry has no local copy to keep a write in'
+    )
+  }
+  const opened = await openRegistry(options.repo, policy, {
+    env: process.env,
+    ...(options.push === false ? { push: false } : {})
+  })
   const name = (await opened.git(['config', 'user.name'])).stdout.trim()
   const email = (await opened.git(['config', 'user.email'])).stdout.trim()
   return {
@@ -51,8 +70,28 @@ export async function openCliRegistry(options: {
       now: () => new Date(),
       runFacts: { event: 'cli' },
       workspace: path.resolve(options.repo)
+    },
+    assertStage: stage => {
+      if (policy) findStage(policy, stage)
     }
   }
+}
+
+/**
+ * The top of the work tree `repo` is in; `repo` itself when it is in none (openRegistry then
+ * says so, or the policy names an MLflow registry). A `repo` that is not a directory is named
+ * here, before git would fail to start in it with a bare "spawn git ENOENT".
+ */
+async function repositoryRoot(repo: string): Promise<string> {
+  let isDirectory = false
+  try {
+    isDirectory = statSync(repo).isDirectory()
+  } catch {
+    // Absent or unreadable: reported below as not found.
+  }
+  if (!isDirectory) throw new NotFoundError(`--repo ${repo}: no such directory`)
+  const top = await createGitRunner(repo)(['rev-parse', '--show-toplevel'])
+  return top.code === 0 ? top.stdout.trim() : repo
 }
 
 function defaultPolicyFile(repo: string, model: string): string | undefined {

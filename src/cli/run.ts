@@ -12,6 +12,8 @@ import { modelNameProblem, type Policy } from '../policy/schema.js'
 import { MlflowRegistry } from '../registry/mlflow/index.js'
 import { openOnFirstUse, resolveCommit } from '../registry/open.js'
 import { forTerminal } from '../report/log.js'
+import { renderHistory, renderStatus } from '../report/registry-tables.js'
+import type { TableFormat } from '../report/terminal-table.js'
 import { VERSION } from '../version.js'
 import { openCliRegistry } from './context.js'
 import { parseInstant } from './since.js'
@@ -20,6 +22,8 @@ import { parseInstant } from './since.js'
 export interface CliIO {
   stdout(text: string): void
   stderr(text: string): void
+  /** Whether stdout is a terminal: tables are then printed as aligned columns, not markdown. */
+  stdoutIsTTY?: boolean
 }
 
 const USAGE = `Usage: modelgate <command> [options]
@@ -61,6 +65,27 @@ interface Command {
 
 const REPO_OPTION = { repo: { type: 'string', default: '.' } } as const
 const JSON_OPTION = { json: { type: 'boolean' } } as const
+const FORMAT_OPTION = { format: { type: 'string' } } as const
+/** Git registry writes: pushed to origin unless asked to stay in this clone. */
+const NO_PUSH_OPTION = { 'no-push': { type: 'boolean' } } as const
+const NO_PUSH_USAGE = `  --no-push         git: keep the tags in this clone (origin is not written); status marks
+                    them local only, and further writes to the model wait until they are pushed`
+const FORMAT_USAGE = `  --format FORMAT   md (markdown) or table (columns aligned for a terminal); default:
+                    table on a terminal, md when piped or redirected
+  --json            print JSON`
+
+/** The table format: --format, else aligned columns on a terminal and markdown otherwise. */
+function tableFormat(values: OptionValues, io: CliIO): TableFormat {
+  const format = optional(values, 'format')
+  if (format === undefined) return io.stdoutIsTTY ? 'table' : 'md'
+  if (format === 'md' || format === 'table') return format
+  throw new UsageError(`--format must be md or table, got "${format}"`)
+}
+
+/** The CLI's --no-push as the registry's option; MLflow has nothing to push. */
+function pushOf(values: OptionValues): { push?: false } {
+  return values['no-push'] === true ? { push: false } : {}
+}
 
 /** Prints a command's outcome as markdown or JSON and returns its exit code. */
 function print(io: CliIO, values: OptionValues, outcome: CommandOutcome): number {
@@ -107,7 +132,8 @@ export const COMMANDS: Record<string, Command> = {
   --candidate DIR   MLflow: the files the run logged, whose digest is kept with the version
                     (version tag modelgate.candidate_digest)
   --policy FILE     the policy that names the registry (default policies/MODEL.yml)
-  --dry-run         print what would be written; write nothing`,
+  --dry-run         print what would be written; write nothing
+${NO_PUSH_USAGE}`,
     options: {
       version: { type: 'string' },
       ref: { type: 'string' },
@@ -116,6 +142,7 @@ export const COMMANDS: Record<string, Command> = {
       candidate: { type: 'string' },
       policy: { type: 'string' },
       'dry-run': { type: 'boolean' },
+      ...NO_PUSH_OPTION,
       ...REPO_OPTION,
       ...JSON_OPTION
     },
@@ -124,7 +151,8 @@ export const COMMANDS: Record<string, Command> = {
       const cli = await openCliRegistry({
         repo: repoOf(values),
         model: requiredModel(model),
-        policyFile: optional(values, 'policy')
+        policyFile: optional(values, 'policy'),
+        ...pushOf(values)
       })
       if (cli.registry instanceof MlflowRegistry) {
         if (optional(values, 'ref') !== undefined) {
@@ -171,7 +199,8 @@ export const COMMANDS: Record<string, Command> = {
   --policy FILE     default policies/MODEL.yml
   --dry-run         evaluate and print what would be written; write nothing
   --force           promote although gates fail (needs --reason; recorded)
-  --reason TEXT     why, for a forced promotion`,
+  --reason TEXT     why, for a forced promotion
+${NO_PUSH_USAGE}`,
     options: {
       to: { type: 'string' },
       version: { type: 'string' },
@@ -180,6 +209,7 @@ export const COMMANDS: Record<string, Command> = {
       'dry-run': { type: 'boolean' },
       force: { type: 'boolean' },
       reason: { type: 'string' },
+      ...NO_PUSH_OPTION,
       ...REPO_OPTION,
       ...JSON_OPTION
     },
@@ -189,7 +219,8 @@ export const COMMANDS: Record<string, Command> = {
         repo: repoOf(values),
         model: requiredModel(model),
         policyFile: optional(values, 'policy'),
-        requirePolicy: true
+        requirePolicy: true,
+        ...pushOf(values)
       })
       return print(
         io,
@@ -216,8 +247,9 @@ export const COMMANDS: Record<string, Command> = {
                     written (safe to re-run). Without --from or --to, the same rollback (same
                     person and reason) within 15 minutes is taken for a re-run and writes nothing
   --reason TEXT     why (required; recorded)
-  --policy FILE     default policies/MODEL.yml
-  --dry-run         print what would be written; write nothing`,
+  --policy FILE     default policies/MODEL.yml at the repository root
+  --dry-run         print what would be written; write nothing
+${NO_PUSH_USAGE}`,
     options: {
       stage: { type: 'string' },
       to: { type: 'string' },
@@ -225,6 +257,7 @@ export const COMMANDS: Record<string, Command> = {
       reason: { type: 'string' },
       policy: { type: 'string' },
       'dry-run': { type: 'boolean' },
+      ...NO_PUSH_OPTION,
       ...REPO_OPTION,
       ...JSON_OPTION
     },
@@ -233,8 +266,10 @@ export const COMMANDS: Record<string, Command> = {
       const cli = await openCliRegistry({
         repo: repoOf(values),
         model: requiredModel(model),
-        policyFile: optional(values, 'policy')
+        policyFile: optional(values, 'policy'),
+        ...pushOf(values)
       })
+      cli.assertStage(required(values, 'stage'))
       return print(
         io,
         values,
@@ -273,8 +308,12 @@ export const COMMANDS: Record<string, Command> = {
     }
   },
   status: {
-    usage: `Usage: modelgate status [MODEL] [--policy FILE] [--repo DIR] [--json]`,
-    options: { policy: { type: 'string' }, ...REPO_OPTION, ...JSON_OPTION },
+    usage: `Usage: modelgate status [MODEL] [--policy FILE] [--repo DIR] [--format md|table] [--json]
+
+  Every stage the model's policy defines is listed (--policy FILE, default policies/MODEL.yml
+  at the repository root), "-" where no version holds it.
+${FORMAT_USAGE}`,
+    options: { policy: { type: 'string' }, ...REPO_OPTION, ...FORMAT_OPTION, ...JSON_OPTION },
     positionals: 1,
     async run(values, io, [named]) {
       const model = named === undefined ? undefined : requiredModel(named)
@@ -283,7 +322,11 @@ export const COMMANDS: Record<string, Command> = {
         model,
         policyFile: optional(values, 'policy')
       })
-      return print(io, values, await status(cli.context, model))
+      const format = tableFormat(values, io)
+      const outcome = await status(cli.context, model, cli.policy && Object.keys(cli.policy.stages))
+      if (values.json || format === 'md') return print(io, values, outcome)
+      io.stdout(renderStatus(outcome.view, format))
+      return outcome.exitCode
     }
   },
   history: {
@@ -291,12 +334,14 @@ export const COMMANDS: Record<string, Command> = {
 
   --since DATE      only events at or after this time, in UTC unless it names its zone
                     (2026-11-01, 2026-11-01 14:03, 2026-11-01T14:03:00+01:00)
-  --stage STAGE     only events of this stage`,
+  --stage STAGE     only events of this stage
+${FORMAT_USAGE}`,
     options: {
       since: { type: 'string' },
       stage: { type: 'string' },
       policy: { type: 'string' },
       ...REPO_OPTION,
+      ...FORMAT_OPTION,
       ...JSON_OPTION
     },
     positionals: 1,
@@ -307,14 +352,16 @@ export const COMMANDS: Record<string, Command> = {
         model,
         policyFile: optional(values, 'policy')
       })
-      return print(
-        io,
-        values,
-        await history(cli.context, model, {
-          since: optionalDate(values, 'since'),
-          stage: optional(values, 'stage')
-        })
-      )
+      const stage = optional(values, 'stage')
+      if (stage !== undefined) cli.assertStage(stage)
+      const format = tableFormat(values, io)
+      const outcome = await history(cli.context, model, {
+        since: optionalDate(values, 'since'),
+        stage
+      })
+      if (values.json || format === 'md') return print(io, values, outcome)
+      io.stdout(renderHistory(outcome.events, format))
+      return outcome.exitCode
     }
   }
 }
@@ -325,7 +372,8 @@ export async function runCli(argv: string[], given: CliIO): Promise<number> {
   // hold workflow commands or terminal control sequences.
   const io: CliIO = {
     stdout: text => given.stdout(forTerminal(text)),
-    stderr: text => given.stderr(forTerminal(text))
+    stderr: text => given.stderr(forTerminal(text)),
+    stdoutIsTTY: given.stdoutIsTTY === true
   }
   const [name, ...rest] = argv
   if (name === '--version' || name === '-V') {

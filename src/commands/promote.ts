@@ -19,6 +19,7 @@ import type {
 } from '../registry/port.js'
 import { toJson } from '../report/json.js'
 import { escape, forcedPast, forcedPastNamed, renderMarkdown } from '../report/markdown.js'
+import { describePublication } from '../report/registry-tables.js'
 import { bindCandidate, versionToPromote } from './bind-candidate.js'
 import { exitCodeFor } from './exit-code.js'
 import type { CommandOutcome, RegistryContext } from './registry-context.js'
@@ -289,7 +290,8 @@ function describeWrite(
   // Only a promotion past gates that did not pass is forced: --force on passing gates is not.
   const forced = record.kind === 'forced-promotion' ? `, ${forcedPast(record.gates)}` : ''
   if (result.written) {
-    return `Promoted ${v} to ${stage}${forced}${from}. Wrote:\n${listEvents(result.events)}`
+    const pushed = describePublication(result.publication)
+    return `Promoted ${v} to ${stage}${forced}${from}. Wrote:\n${listEvents(result.events)}${pushed ? `\n\n${pushed}` : ''}`
   }
   if (result.reason === 'dry run') {
     return `Dry run: would promote ${v} to ${stage}${forced}${from}. Would write:\n${listEvents(result.planned)}`

@@ -1,4 +1,5 @@
 import { escape } from '../report/markdown.js'
+import { describePublication } from '../report/registry-tables.js'
 import { ExitCode, InvalidInputError, ModelGateError } from '../errors.js'
 import type { CommandOutcome, RegistryContext } from './registry-context.js'
 
@@ -36,7 +37,7 @@ export async function register(
   const [model, version] = [options.model, options.version].map(escape)
   const what = `${model} ${version} on ${options.commit.slice(0, 12)}`
   const text = result.written
-    ? `Registered ${what}: \`${result.events.map(event => event.id).join('`, `')}\``
+    ? `Registered ${what}: \`${result.events.map(event => event.id).join('`, `')}\`${lineOf(describePublication(result.publication))}`
     : result.reason === 'dry run'
       ? `Dry run: would register ${what}: \`${result.planned.map(event => event.id).join('`, `')}\``
       : `Nothing written: ${model} ${version} ${result.reason}.`
@@ -50,6 +51,7 @@ export async function register(
       {
         ...options,
         written: result.written,
+        ...(result.written && result.publication ? { publication: result.publication } : {}),
         ...('digest' in digest ? { candidateDigest: digest.digest } : {})
       },
       null,
@@ -57,6 +59,11 @@ export async function register(
     ),
     exitCode: ExitCode.Pass
   }
+}
+
+/** `text` on a line of its own, or nothing. */
+export function lineOf(text: string | undefined): string {
+  return text === undefined ? '' : `\n${text}`
 }
 
 /** The digest of the model's files at the commit, or why there is none. */

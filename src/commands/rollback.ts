@@ -5,6 +5,7 @@ import type { GateResult } from '../gates/types.js'
 import type { RegistryEvent, StageHolder } from '../registry/port.js'
 import type { CommandOutcome, RegistryContext } from './registry-context.js'
 import { escape } from '../report/markdown.js'
+import { describePublication } from '../report/registry-tables.js'
 import { findRerunOf } from './rollback-rerun.js'
 
 export interface RollbackOptions {
@@ -125,7 +126,10 @@ export async function rollback(
       `Reason: ${escape(options.reason)}`,
       '',
       result.written ? 'Wrote:' : 'Would write:',
-      ...events.map(describe)
+      ...events.map(describe),
+      ...(result.written && result.publication
+        ? ['', describePublication(result.publication) ?? '']
+        : [])
     )
   } else {
     lines.push(`Nothing written: ${escape(result.reason)}.`)
@@ -140,7 +144,8 @@ export async function rollback(
         restored,
         reason: options.reason,
         written: result.written,
-        events: result.written ? result.events : result.reason === 'dry run' ? result.planned : []
+        events: result.written ? result.events : result.reason === 'dry run' ? result.planned : [],
+        ...(result.written && result.publication ? { publication: result.publication } : {})
       },
       null,
       2

@@ -21,6 +21,8 @@ export interface OpenOptions {
   env?: Record<string, string | undefined>
   /** Called with every secret before it is used, so the action can mask it. */
   onSecret?: (secret: string) => void
+  /** Git: false keeps writes in the checkout instead of pushing them to origin (--no-push). */
+  push?: boolean
 }
 
 /**
@@ -63,7 +65,11 @@ export async function openRegistry(
   // Paths in the policy and dvc.yaml are relative to the repository root: run git there.
   // The tag cache turns a read of all tags into one cheap `for-each-ref` on a warm cache.
   const git = withTagCache(createGitRunner(root), { cwd: root })
-  const registry = createGitRegistry({ git, allowedStages: await readGtoStages(root) })
+  const registry = createGitRegistry({
+    git,
+    allowedStages: await readGtoStages(root),
+    ...(options.push === false ? { push: false } : {})
+  })
   return { registry, models: createGitModelSource({ git, registry, modelPath: policy?.path }), git }
 }
 

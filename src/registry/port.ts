@@ -103,6 +103,32 @@ export interface ModelStatus {
   deprecated: boolean
   /** One holder per stage that has one, sorted by stage name. */
   stages: StageHolder[]
+  /**
+   * Git: events this clone wrote with --no-push that origin does not have yet (only the local
+   * registry holds them). Absent when there are none, or without a remote to compare with.
+   */
+  localOnly?: LocalOnlyEvent[]
+}
+
+/** A registry event kept in this clone only (git, --no-push): not on origin. */
+export interface LocalOnlyEvent {
+  /** The tag name. */
+  id: string
+  stage?: string
+  version?: string
+  /** Origin has a different event under the same name: this one can never be pushed. */
+  conflict?: true
+}
+
+/** Where a write went (git): pushed to a remote, or kept in this clone. */
+export interface WritePublication {
+  /** The tags written, and the lease ref moved with them when pushed. */
+  tags: string[]
+  leaseRef?: string
+  /** The remote pushed to, with its URL stripped of any credentials; absent when kept local. */
+  remote?: { name: string; url: string }
+  /** Why it stayed local: asked for (--no-push), or the checkout has no remote to push to. */
+  local?: 'no-push' | 'no-remote'
 }
 
 export type RegistryEventKind =
@@ -159,6 +185,8 @@ export type WriteResult =
       events: RegistryEvent[]
       /** How many attempts it took (more than 1 after a lost race). */
       attempts: number
+      /** Git: where the events went (a remote, or this clone only). */
+      publication?: WritePublication
     }
   | { written: false; reason: NoWriteReason }
   | {

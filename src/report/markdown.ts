@@ -51,7 +51,8 @@ const GATE_TITLE: Record<string, string> = {
   artifact: 'Artifact integrity',
   min_days_in_source_stage: 'Days in source stage',
   checks: 'Required checks',
-  approvals: 'Approvals'
+  approvals: 'Approvals',
+  rolled_back: 'Rolled back from this stage'
 }
 
 /** Details shown per gate; the rest are counted, and all of them are in the JSON report. */

@@ -25,13 +25,15 @@
  *      lost race: next attempt with the fresh state. Otherwise → the push
  *      error (PermissionError when it looks like one).
  *
- * Without the remote, tags are only created locally.
+ * Without the remote, tags are only created locally; with `push: false` (--no-push) too, marked
+ * so that reconciling keeps them and further writes to the model wait until they are pushed
+ * (origin.ts). A written result says where the tags went (`publication`).
  *
- * About 690 lines: the port's methods; origin.ts, state.ts and queries.ts beside it hold the rest.
+ * About 700 lines: the port's methods; origin.ts, state.ts and queries.ts beside it hold the rest.
  * Issue 13's shared write protocol for both registries takes the write loop out of it.
  */
 import { DIGEST_RE } from '../../candidate/digest.js'
-import { InvalidInputError, NotFoundError, PermissionError } from '../../errors.js'
+import { InvalidInputError, NotFoundError } from '../../errors.js'
 import { RegistryConflictError } from '../errors.js'
 import type {
   AuditFacts,
@@ -86,6 +88,8 @@ export interface GitRegistryOptions {
    * first read of each model. Default true; false only to test stale views.
    */
   fetchBeforeWrite?: boolean
+  /** Push writes to the remote (default); false keeps them in the checkout, marked (--no-push). */
+  push?: boolean
 }
 
 /** One tag to write, before its counter and time are known. */
@@ -128,6 +132,7 @@ export class GitRegistry implements Registry {
   private readonly maxSkew: number
   private readonly allowedStages: readonly string[] | undefined
   private readonly fetchBeforeWrite: boolean
+  private readonly push: boolean
   /** The remote's tags: fetched and reconciled with (origin.ts). */
   private readonly origin: OriginTags
 
@@ -140,6 +145,7 @@ export class GitRegistry implements Registry {
     this.maxSkew = options.maxClockSkewSeconds ?? 10
     this.allowedStages = options.allowedStages
     this.fetchBeforeWrite = options.fetchBeforeWrite ?? true
+    this.push = options.push ?? true
     this.origin = new OriginTags(this.git, this.remote, () => this.readState())
   }
 
@@ -163,7 +169,10 @@ export class GitRegistry implements Registry {
 
   async status(model?: string): Promise<ModelStatus[]> {
     await this.reconcile(model)
-    return statusOf(await this.readState(), model)
+    return statusOf(await this.readState(), model).map(entry => {
+      const localOnly = this.origin.localOnly(entry.model)
+      return localOnly.length > 0 ? { ...entry, localOnly } : entry
+    })
   }
 
   async history(model?: string): Promise<RegistryEvent[]> {
@@ -391,6 +400,7 @@ export class GitRegistry implements Registry {
         if (remote && (attempt > 1 || this.fetchBeforeWrite)) await this.origin.fetch([model])
         view = await this.view(model, remote)
       }
+      if (remote) this.origin.assertNothingKept(model)
       const { state, lease } = view
       let decision = decide(state, audit)
       if ('noop' in decision) return { written: false, reason: decision.noop }
@@ -417,7 +427,12 @@ export class GitRegistry implements Registry {
       }
       const created = await this.createTags(state, model, decision.write, audit)
       const events = created.map(c => c.event)
-      if (!remote) return { written: true, events, attempts: attempt }
+      const tags = created.map(c => c.name)
+      if (!remote || !this.push) {
+        if (remote) await this.origin.keep(created)
+        const local = remote ? 'no-push' : 'no-remote'
+        return { written: true, events, attempts: attempt, publication: { tags, local } }
+      }
 
       // The tags and the artifact's lease ref, all or nothing; the lease makes
       // the push a compare-and-swap, so two runs never both write from one view.
@@ -432,27 +447,28 @@ export class GitRegistry implements Registry {
         ...created.map(c => `refs/tags/${c.name}:refs/tags/${c.name}`),
         `${newLease}:${leaseRef}`
       ])
+      const publication = async () => ({
+        tags,
+        leaseRef,
+        remote: { name: this.remote, url: await this.origin.url() }
+      })
       if (push.code === 0) {
         await this.git(['update-ref', leaseRef, newLease])
-        return { written: true, events, attempts: attempt }
+        return { written: true, events, attempts: attempt, publication: await publication() }
       }
 
       await this.deleteTags(created.map(c => c.name))
       await this.origin.fetch([model])
       const after = await this.view(model, remote)
       if (created.every(c => c.oid !== '' && after.state.tags.get(c.name) === c.oid)) {
-        return { written: true, events, attempts: attempt } // it landed; its answer was lost
+        // It landed; its answer was lost.
+        return { written: true, events, attempts: attempt, publication: await publication() }
       }
       if (after.lease !== lease || created.some(c => after.state.tags.has(c.name))) {
         fresh = after // lost the race: another run wrote first
         continue
       }
-      const detail = (push.stderr.trim() || push.stdout.trim()).split('\n').slice(-5).join('\n')
-      const message = `Could not push ${created.map(c => c.name).join(', ')} to ${this.remote}: ${detail}`
-      if (/permission|denied|403|401|authenticat|could not read username/i.test(detail)) {
-        throw new PermissionError(message)
-      }
-      throw new Error(message)
+      throw await this.origin.pushRefused(tags, push.stderr.trim() || push.stdout.trim())
     }
     throw new RegistryConflictError(
       `Gave up writing ${model}${stage ? ` ${stage}` : ''} after ${this.maxAttempts} attempts: other runs kept writing to the registry first. Nothing was written; re-run to evaluate against the new state.`

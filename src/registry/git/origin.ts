@@ -9,12 +9,24 @@
  * push lands because it also repairs clones left so by earlier runs or older versions, and
  * because a clone that is merely behind (another run wrote since) is brought up to date too.
  * Without the remote, the local tags are the registry and nothing is fetched.
+ *
+ * Writes kept local on purpose (`--no-push`) are marked, each by a value `<tag> <object id>`
+ * of the clone's git config key `modelgate.unpushed` (read in the one `git config` that also
+ * tells whether the remote exists, so reads cost no extra process), and the reconciling fetch
+ * leaves marked tags alone (negative refspecs), so they are neither pruned nor overwritten.
+ * Each fetch first settles the marks of the models it fetches, with a local `for-each-ref` and
+ * one `ls-remote` only when there are marks: a mark whose tag origin now has with the same
+ * object (pushed since) or whose local tag is gone or moved (removed by hand) is dropped; the rest are local only (origin lacks the name) or in
+ * conflict (origin has another object under it). The adapter refuses to write to a model that
+ * has either (fail closed: a write on top of a state origin does not have would publish an
+ * order of events nobody else sees), and status names them.
  */
 import { ModelGateError, ExitCode, PermissionError } from '../../errors.js'
+import type { LocalOnlyEvent } from '../port.js'
 import type { GitRunner } from './runner.js'
 import { gitOk } from './runner.js'
 import type { RegistryState } from './state.js'
-import { modelToTagPart } from './tag-name.js'
+import { modelToTagPart, parseTagName } from './tag-name.js'
 
 /**
  * One ref per artifact outside refs/tags (GTO never reads it), moved by every
@@ -29,11 +41,60 @@ export function leaseRefOf(model: string): string {
   return LEASE_PREFIX + modelToTagPart(model).replaceAll('/', '%2F')
 }
 
+/** Where a --no-push write marks its tags: values `<tag> <object id>` of this config key. */
+export const UNPUSHED_KEY = 'modelgate.unpushed'
+
+/** The command that publishes tags kept local. */
+export function pushCommand(tags: readonly string[], remote = 'origin'): string {
+  return `git push ${remote} ${tags.map(shellWord).join(' ')}`
+}
+
+/** The command that removes tags kept local (ModelGate then forgets its mark on them). */
+export function dropCommand(tags: readonly string[]): string {
+  return `git tag -d ${tags.map(shellWord).join(' ')}`
+}
+
+/** A word a POSIX shell reads as it is: quoted unless it is made of plainly safe characters. */
+function shellWord(word: string): string {
+  return /^[A-Za-z0-9._@#/:+=-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`
+}
+
+/** A tag a --no-push write kept in this clone, as last compared with the remote. */
+interface KeptTag {
+  name: string
+  oid: string
+  /** The remote has another object under this name. */
+  conflict: boolean
+}
+
+/**
+ * A remote URL fit to print: the user and password of `scheme://user:password@host/…` are
+ * dropped (a token often sits there); scp-like `user@host:path` holds no password and stays.
+ */
+export function printableUrl(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1')
+}
+
+/** git's last lines, on one line, without its own closing period or runs of spaces. */
+export function oneLine(output: string, lines = 3): string {
+  return output
+    .trim()
+    .split('\n')
+    .slice(-lines)
+    .map(line => line.trim())
+    .join(' ')
+    .replace(/\s+/g, ' ')
+    .replace(/\.+$/, '')
+}
+
 /** Fetches and reconciles one checkout's registry tags with its remote. */
 export class OriginTags {
   /** Models (key '' for all) whose tags have been reconciled. */
   private readonly reconciled = new Map<string, Promise<void>>()
-  private remoteKnown: Promise<boolean> | undefined
+  private configKnown: Promise<{ remote: boolean; marks: Map<string, string> }> | undefined
+  private urlKnown: Promise<string> | undefined
+  /** Marked tags still not on the remote, by name: settled by each fetch. */
+  private readonly kept = new Map<string, KeptTag>()
 
   constructor(
     private readonly git: GitRunner,
@@ -42,12 +103,176 @@ export class OriginTags {
   ) {}
 
   /** Whether the checkout has the remote: asked once. */
-  hasRemote(): Promise<boolean> {
-    this.remoteKnown ??= gitOk(this.git, ['remote']).then(remotes =>
-      remotes.split('\n').some(line => line.trim() === this.remote)
+  async hasRemote(): Promise<boolean> {
+    return (await this.config()).remote
+  }
+
+  /** The remote's URL setting and the marks of tags kept local: one `git config`, once. */
+  private config(): Promise<{ remote: boolean; marks: Map<string, string> }> {
+    this.configKnown ??= this.git([
+      'config',
+      '--null',
+      '--get-regexp',
+      `^(remote\\..*\\.url|${UNPUSHED_KEY.replace('.', '\\.')})$`
+    ]).then(result => {
+      // Exit 1: no such key (no remote, no marks).
+      if (result.code !== 0 && result.code !== 1) {
+        throw new Error(`git config failed (exit ${result.code}): ${result.stderr.trim()}`)
+      }
+      let remote = false
+      const marks = new Map<string, string>()
+      // --null: each entry is `key\nvalue\0`.
+      for (const entry of result.stdout.split('\0')) {
+        const [key = '', value = ''] = entry.split('\n')
+        if (key === `remote.${this.remote}.url`) remote = true
+        const [name, oid] = value.split(' ')
+        if (key === UNPUSHED_KEY && name && oid) marks.set(name, oid)
+      }
+      return { remote, marks }
+    })
+    this.configKnown.catch(() => (this.configKnown = undefined))
+    return this.configKnown
+  }
+
+  /** The remote's URL, without credentials, for messages. */
+  url(): Promise<string> {
+    this.urlKnown ??= this.git(['remote', 'get-url', this.remote]).then(result =>
+      result.code === 0 ? printableUrl(result.stdout.trim()) : this.remote
     )
-    this.remoteKnown.catch(() => (this.remoteKnown = undefined))
-    return this.remoteKnown
+    return this.urlKnown
+  }
+
+  /** Marks tags a --no-push write created, so reconciling keeps them (see the file's comment). */
+  async keep(tags: ReadonlyArray<{ name: string; oid: string }>): Promise<void> {
+    const { marks } = await this.config()
+    for (const tag of tags) {
+      await gitOk(this.git, ['config', '--add', UNPUSHED_KEY, `${tag.name} ${tag.oid}`])
+      marks.set(tag.name, tag.oid)
+      this.kept.set(tag.name, { ...tag, conflict: false })
+    }
+  }
+
+  /** A model's tags kept local that the remote does not have (as of the last fetch). */
+  localOnly(model: string): LocalOnlyEvent[] {
+    return [...this.kept.values()].flatMap(tag => {
+      const parsed = parseTagName(tag.name)
+      if (!parsed || parsed.model !== model) return []
+      return [
+        {
+          id: tag.name,
+          ...('stage' in parsed ? { stage: parsed.stage } : {}),
+          ...('version' in parsed && parsed.version ? { version: parsed.version } : {}),
+          ...(tag.conflict ? { conflict: true as const } : {})
+        }
+      ]
+    })
+  }
+
+  /**
+   * The marks of these models (every mark without `models`) compared with the local tags and
+   * the remote: marks no longer needed are dropped; the rest are kept in `this.kept`.
+   */
+  private async settleKept(models?: readonly string[]): Promise<KeptTag[]> {
+    const parts = models?.map(modelToTagPart)
+    const { marks: all } = await this.config()
+    const marks = [...all].flatMap(([name, oid]) =>
+      !parts || parts.some(part => name.startsWith(`${part}@`) || name.startsWith(`${part}#`))
+        ? [{ name, oid }]
+        : []
+    )
+    for (const mark of marks) this.kept.delete(mark.name)
+    if (marks.length === 0) return []
+    const local = await this.refs(marks.map(mark => `refs/tags/${mark.name}`))
+    const remote = await this.remoteRefs(marks.map(mark => `refs/tags/${mark.name}`))
+    const kept: KeptTag[] = []
+    for (const mark of marks) {
+      const ref = `refs/tags/${mark.name}`
+      const there = remote.get(ref)
+      if (local.get(ref) !== mark.oid || there === mark.oid) {
+        // Removed or replaced by hand, or pushed since: the mark has done its work.
+        // Exit 5: another run dropped it first.
+        const unset = await this.git([
+          'config',
+          '--unset-all',
+          '--fixed-value',
+          UNPUSHED_KEY,
+          `${mark.name} ${mark.oid}`
+        ])
+        if (unset.code !== 0 && unset.code !== 5) {
+          throw new Error(
+            `git config --unset-all failed (exit ${unset.code}): ${unset.stderr.trim()}`
+          )
+        }
+        all.delete(mark.name)
+        continue
+      }
+      const tag = { ...mark, conflict: there !== undefined }
+      this.kept.set(tag.name, tag)
+      kept.push(tag)
+    }
+    return kept
+  }
+
+  private async refs(names: readonly string[]): Promise<Map<string, string>> {
+    const out = await gitOk(this.git, [
+      'for-each-ref',
+      '--format=%(objectname) %(refname)',
+      ...names
+    ])
+    return new Map(
+      out.split('\n').flatMap(line => {
+        const [oid, ref] = line.split(' ')
+        return oid && ref ? [[ref, oid] as const] : []
+      })
+    )
+  }
+
+  private async remoteRefs(names: readonly string[]): Promise<Map<string, string>> {
+    const result = await this.git(['ls-remote', this.remote, ...names])
+    if (result.code !== 0)
+      throw await this.unreachable("read the registry's tags from", result.stderr)
+    return new Map(
+      result.stdout.split('\n').flatMap(line => {
+        const [oid, ref] = line.split('\t')
+        return oid && ref && !ref.endsWith('^{}') ? [[ref, oid] as const] : []
+      })
+    )
+  }
+
+  /**
+   * Refuses to write on top of tags a --no-push write kept in this clone: the next write would
+   * publish them, or a state origin does not have. Fail closed; the message says how to go on.
+   */
+  assertNothingKept(model: string): void {
+    const kept = this.localOnly(model)
+    if (kept.length === 0) return
+    const names = kept.map(tag => tag.id)
+    const conflicting = kept.filter(tag => tag.conflict).map(tag => tag.id)
+    throw new ModelGateError(
+      conflicting.length > 0
+        ? `${model} has tags kept in this clone (--no-push) whose names ${this.remote} now holds for other events: ${conflicting.join(', ')}. They can never be pushed; remove them (${dropCommand(conflicting)}) and re-run. Nothing written.`
+        : `${model} has tags kept in this clone (--no-push) that ${this.remote} does not have: ${names.join(', ')}. Push them first (${pushCommand(names, this.remote)}) or remove them (${dropCommand(names)}), then re-run. Nothing written.`,
+      ExitCode.Blocked
+    )
+  }
+
+  /** A push the remote refused: one line naming it; the caller has removed its local tags. */
+  async pushRefused(tags: readonly string[], output: string): Promise<ModelGateError> {
+    // git's own output is several lines, with its progress and hints.
+    const detail = oneLine(output)
+    const message = `Could not push ${tags.join(', ')} to ${this.remote} (${await this.url()}): ${detail}. Nothing was written: the tags were removed from this clone and ${this.remote} is unchanged.`
+    return /permission|denied|403|401|authenticat|could not read username/i.test(detail)
+      ? new PermissionError(message)
+      : new ModelGateError(message, ExitCode.Blocked)
+  }
+
+  /** One line naming the remote and its URL: a fetch, ls-remote or push git could not do. */
+  async unreachable(what: string, stderr: string): Promise<ModelGateError> {
+    const detail = oneLine(stderr)
+    const message = `Could not ${what} ${this.remote} (${await this.url()}): ${detail}. ModelGate decides only on ${this.remote}'s tags; check the remote (or remove it to keep the registry in local tags) and re-run.`
+    return /permission|denied|403|401|authenticat|could not read username/i.test(detail)
+      ? new PermissionError(message)
+      : new ModelGateError(message, ExitCode.Blocked)
   }
 
   /** Once per model (or once for all, `undefined`): its tags made exactly origin's. */
@@ -78,6 +303,7 @@ export class OriginTags {
    * other tags are left alone. Without, every tag is fetched and nothing pruned.
    */
   async fetch(models?: readonly string[]): Promise<void> {
+    const kept = await this.settleKept(models)
     const tags = models
       ? models.flatMap(model => {
           const part = modelToTagPart(model)
@@ -94,23 +320,11 @@ export class OriginTags {
       ...(models ? ['--prune'] : []),
       this.remote,
       ...tags,
+      // Tags kept local (--no-push) are neither pruned nor overwritten.
+      ...kept.map(tag => `^refs/tags/${tag.name}`),
       `+${LEASE_PREFIX}*:${LEASE_PREFIX}*`
     ])
-    if (result.code !== 0) {
-      // git's last lines, on one line, without its own closing period or runs of spaces.
-      const detail = result.stderr
-        .trim()
-        .split('\n')
-        .slice(-3)
-        .map(line => line.trim())
-        .join(' ')
-        .replace(/\s+/g, ' ')
-        .replace(/\.+$/, '')
-      const message = `Could not fetch the registry's tags from ${this.remote}: ${detail}. ModelGate decides only on ${this.remote}'s tags; check the remote (or remove it to keep the registry in local tags) and re-run.`
-      if (/permission|denied|403|401|authenticat|could not read username/i.test(detail)) {
-        throw new PermissionError(message)
-      }
-      throw new ModelGateError(message, ExitCode.Blocked)
-    }
+    if (result.code !== 0)
+      throw await this.unreachable("fetch the registry's tags from", result.stderr)
   }
 }

@@ -1,0 +1,184 @@
+/**
+ * What `status` and `history` print, and the line a registry write prints about where it went.
+ * Commands hand over data; this turns it into tables (markdown, or aligned columns for a
+ * terminal: terminal-table.ts) and notes.
+ */
+import { auditRecordOf } from '../audit/record.js'
+import { dropCommand, pushCommand } from '../registry/git/origin.js'
+import type { ModelStatus, RegistryEvent, WritePublication } from '../registry/port.js'
+import { escape, recordOutcome } from './markdown.js'
+import { renderTable, type Cell, type Table, type TableFormat } from './terminal-table.js'
+
+/** What `status` shows: each model's holders, and the stages its policy defines. */
+export interface StatusView {
+  models: readonly ModelStatus[]
+  /** The policy's stages of one model, in the policy's order: shown even when nobody holds them. */
+  policyStages?: { model: string; stages: readonly string[] }
+}
+
+/** Shown in a cell that has no value, as GTO shows an empty stage. */
+const NONE = '-'
+
+export function renderStatus(
+  view: StatusView | readonly ModelStatus[],
+  format: TableFormat = 'md'
+) {
+  const { models, policyStages } =
+    'models' in view ? view : { models: view, policyStages: undefined }
+  if (models.length === 0 && !policyStages) return 'The registry holds no models yet.\n'
+  const shown =
+    policyStages && !models.some(entry => entry.model === policyStages.model)
+      ? [...models, { model: policyStages.model, deprecated: false, stages: [] }]
+      : models
+  const rows = shown.flatMap(entry => {
+    const local = new Set((entry.localOnly ?? []).flatMap(event => event.stage ?? []))
+    const defined = entry.model === policyStages?.model ? policyStages.stages : []
+    const held = entry.stages.map(holder => holder.stage).filter(stage => !defined.includes(stage))
+    const stages = [...defined, ...held]
+    const name = `${entry.model}${entry.deprecated ? ' (deprecated)' : ''}`
+    if (stages.length === 0) return [[name, NONE, NONE, NONE, NONE]]
+    return stages.map(stage => {
+      const holder = entry.stages.find(h => h.stage === stage)
+      const marks = [
+        ...(holder?.dangling ? ['deleted: dangling alias'] : []),
+        ...(local.has(stage) ? ['local only: not on origin'] : [])
+      ]
+      const version = `${holder?.version ?? NONE}${marks.length ? ` (${marks.join('; ')})` : ''}`
+      return holder
+        ? [name, stage, version, utcSeconds(holder.assignedAt), holder.assignedBy]
+        : [name, stage, version, NONE, NONE]
+    })
+  })
+  const table: Table = { headers: ['Model', 'Stage', 'Version', 'Since (UTC)', 'By'], rows }
+  const notes = [...tieNotes(shown), ...localOnlyNotes(shown)].map(note =>
+    format === 'md' ? `- ${escapeNote(note)}` : `- ${note.text}`
+  )
+  return renderTable(table, format) + (notes.length > 0 ? `\n${notes.join('\n')}\n` : '')
+}
+
+/** A note: text, and the parts that are commands (kept verbatim as code in markdown). */
+interface Note {
+  text: string
+  /** Markdown: escaped text, with these literal commands in code spans. */
+  code?: string[]
+}
+
+function escapeNote(note: Note): string {
+  let text = escape(note.text)
+  // Longest first, so a tag name inside a command stays in the command's code span.
+  const codes = [...(note.code ?? [])].sort((a, b) => b.length - a.length)
+  for (const code of codes) text = text.split(escape(code)).join(`\`${code}\``)
+  return text
+}
+
+/** Holders decided among assignments made in the same second (by other tools). */
+function tieNotes(models: readonly ModelStatus[]): Note[] {
+  return models.flatMap(entry =>
+    entry.stages.flatMap(holder =>
+      holder.sameSecondAs?.length
+        ? [
+            {
+              text: `${entry.model} ${holder.stage}: ${holder.version} was assigned in the same second as ${holder.sameSecondAs.join(', ')}; the order within that second is ambiguous, GTO 1.10 shows ${holder.version} (it breaks such ties by registration order), and so does ModelGate.`
+            }
+          ]
+        : []
+    )
+  )
+}
+
+function localOnlyNotes(models: readonly ModelStatus[]): Note[] {
+  return models.flatMap(entry => {
+    const events = entry.localOnly ?? []
+    if (events.length === 0) return []
+    const pending = events.filter(event => !event.conflict).map(event => event.id)
+    const conflicting = events.filter(event => event.conflict).map(event => event.id)
+    const notes: Note[] = []
+    if (pending.length > 0) {
+      const push = pushCommand(pending)
+      notes.push({
+        text: `${entry.model}: ${pending.join(', ')} ${pending.length === 1 ? 'is' : 'are'} local only (written with --no-push; origin does not have ${pending.length === 1 ? 'it' : 'them'}). ModelGate writes nothing more to ${entry.model} until ${pending.length === 1 ? 'it is' : 'they are'} pushed: ${push}`,
+        code: [push, ...pending]
+      })
+    }
+    if (conflicting.length > 0) {
+      const drop = dropCommand(conflicting)
+      notes.push({
+        text: `${entry.model}: origin has other events under the names ${conflicting.join(', ')}; these local ones can never be pushed. Remove them: ${drop}`,
+        code: [drop, ...conflicting]
+      })
+    }
+    return notes
+  })
+}
+
+/**
+ * The trail as a table, newest first: each event with the audit record ModelGate stored with
+ * it (decision, previous holder, pull request and approvers, reason) when there is one.
+ */
+export function renderHistory(events: readonly RegistryEvent[], format: TableFormat = 'md') {
+  if (events.length === 0) return 'No events.\n'
+  const rows = events.map((event): Cell[] => {
+    const record = auditRecordOf(event.audit)
+    const pr = record?.pullRequest
+    const approvers = pr?.approvers.map(approver => approver.login).join(', ')
+    return [
+      utcSeconds(event.at),
+      event.model,
+      event.kind,
+      event.version ?? '—',
+      event.stage ?? '—',
+      event.by,
+      record ? recordOutcome(record) : '—',
+      record?.previous ?? '—',
+      pr
+        ? {
+            // The pull request's own number stays a link; the logins are user text.
+            text: `#${pr.number}${approvers ? ` (${approvers})` : ''}`,
+            markdown: `#${pr.number}${approvers ? ` (${escape(approvers)})` : ''}`
+          }
+        : '—',
+      record?.reason ?? event.summary ?? ''
+    ]
+  })
+  const headers = [
+    'When (UTC)',
+    'Model',
+    'Event',
+    'Version',
+    'Stage',
+    'By',
+    'Decision',
+    'Previous',
+    'Pull request',
+    'Reason / summary'
+  ]
+  return renderTable({ headers, rows }, format)
+}
+
+/** One line saying where a registry write went; undefined when the backend does not say. */
+export function describePublication(publication: WritePublication | undefined): string | undefined {
+  if (!publication) return undefined
+  const tags = publication.tags
+  const list = tags.map(tag => `\`${tag}\``).join(', ')
+  const noun = tags.length === 1 ? 'tag' : 'tags'
+  if (publication.remote) {
+    const { name, url } = publication.remote
+    const lease = publication.leaseRef ? ` and lease ref \`${publication.leaseRef}\`` : ''
+    // In a code span, so the URL copies as it is (markdown escapes would insert characters).
+    return `Pushed ${noun} ${list}${lease} to ${escape(name)} (\`${url.replace(/`/g, '%60')}\`).`
+  }
+  if (publication.local === 'no-remote') {
+    return `Wrote ${noun} ${list} in this clone: it has no origin, so its tags are the registry.`
+  }
+  return `Kept ${noun} ${list} in this clone only (--no-push): origin does not have ${tags.length === 1 ? 'it' : 'them'}, and ModelGate writes nothing more to this model until ${tags.length === 1 ? 'it is' : 'they are'} pushed: \`${pushCommand(tags)}\``
+}
+
+/** `2026-11-01 12:00:00`: the UTC time to the second, the zone named in the column header. */
+export function utcSeconds(date: Date): string {
+  // A registry that keeps no date for an assignment (an MLflow alias set by hand).
+  if (Number.isNaN(date.getTime())) return 'unknown'
+  return date
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, '')
+}
