@@ -1,4 +1,5 @@
-// action.yml is the contract; the README's inputs and outputs are generated from it.
+// action.yml is the contract; the README's inputs and outputs are generated from it. The example
+// workflows are the README's first one and the three in docs/workflows.md.
 import { readFileSync } from 'node:fs'
 import { parse } from 'yaml'
 import {
@@ -14,6 +15,7 @@ const action = parse(actionText) as {
   runs: { using: string; main: string }
 }
 const readme = readFileSync('README.md', 'utf8')
+const workflowsPage = readFileSync('docs/workflows.md', 'utf8')
 
 describe('README and action.yml agree', () => {
   it('the inputs and outputs tables are what action.yml generates', () => {
@@ -40,8 +42,10 @@ describe('README and action.yml agree', () => {
   })
 })
 
-describe("the README's example workflows", () => {
-  const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map(match => match[1] as string)
+describe('the example workflows of the README and docs/workflows.md', () => {
+  const blocks = [readme, workflowsPage].flatMap(text =>
+    [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].map(match => match[1] as string)
+  )
   type Step = { uses?: string; with?: Record<string, unknown> }
   type Workflow = { on?: unknown; permissions?: unknown; jobs?: Record<string, { steps: Step[] }> }
   const workflows = blocks.map(text => parse(text) as Workflow).filter(w => w.jobs)
@@ -56,6 +60,15 @@ describe("the README's example workflows", () => {
         expect([key, key in action.inputs]).toEqual([key, true])
       }
     }
+  })
+
+  it('the README shows one workflow, docs/workflows.md the others', () => {
+    const count = (text: string) =>
+      [...text.matchAll(/```yaml\n([\s\S]*?)```/g)].filter(
+        match => (parse(match[1] as string) as Workflow).jobs
+      ).length
+    expect(count(readme)).toBe(1)
+    expect(count(workflowsPage)).toBeGreaterThanOrEqual(3)
   })
 
   it('cover evaluate on PR, promote on merge and rollback by dispatch, each with permissions', () => {

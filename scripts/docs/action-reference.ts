@@ -2,6 +2,9 @@
  * The README's inputs and outputs tables, generated from action.yml (the
  * contract) by `npm run schema`; a test fails while the README is stale.
  */
+
+/** The page that holds the action reference, relative to the repository root. */
+export const ACTION_REFERENCE_FILE = 'README.md'
 import { parse } from 'yaml'
 
 export const ACTION_START = '<!-- action-reference:start -->'
@@ -48,10 +51,16 @@ export function actionReferenceMarkdown(actionYml: string): string {
   ].join('\n')
 }
 
-/** `text` with the part between `start` and `end` replaced by `section`. */
-export function replaceSection(text: string, start: string, end: string, section: string): string {
+/** `text` (of `file`) with the part between `start` and `end` replaced by `section`. */
+export function replaceSection(
+  text: string,
+  start: string,
+  end: string,
+  section: string,
+  file = ACTION_REFERENCE_FILE
+): string {
   const from = text.indexOf(start)
   const to = text.indexOf(end)
-  if (from < 0 || to < from) throw new Error(`README.md must hold ${start} followed by ${end}`)
+  if (from < 0 || to < from) throw new Error(`${file} must hold ${start} followed by ${end}`)
   return `${text.slice(0, from + start.length)}\n\n${section}\n\n${text.slice(to)}`
 }

@@ -1,10 +1,10 @@
 import { stringify } from 'yaml'
 
 /**
- * The README's policy reference, rendered from the policy's JSON Schema (itself
+ * The policy reference (docs/policy.md), rendered from the policy's JSON Schema (itself
  * derived from the zod schema), so the descriptions written once in schema.ts are
  * what users read. `npm run schema` writes it between the markers; a test fails
- * when the README holds anything else.
+ * when the page holds anything else.
  */
 
 export const REFERENCE_START = '<!-- policy-reference:start -->'
@@ -52,7 +52,7 @@ const CROSS_RULES = [
   '`exclude_author` stays `true`.'
 ]
 
-/** The markdown that goes between the README markers (markers excluded). */
+/** The markdown that goes between the markers in docs/policy.md (markers excluded). */
 export function policyReferenceMarkdown(schema: Record<string, unknown>): string {
   const rows = collectRows(schema as SchemaNode, '', true).slice(1)
   const table = [
@@ -81,14 +81,21 @@ export function policyReferenceMarkdown(schema: Record<string, unknown>): string
   ].join('\n')
 }
 
-/** `readme` with the text between the markers replaced by `section`. */
-export function replaceReferenceSection(readme: string, section: string): string {
-  const start = readme.indexOf(REFERENCE_START)
-  const end = readme.indexOf(REFERENCE_END)
+/** The page that holds the policy reference, relative to the repository root. */
+export const POLICY_REFERENCE_FILE = 'docs/policy.md'
+
+/** `page` (the text of `file`) with the text between the markers replaced by `section`. */
+export function replaceReferenceSection(
+  page: string,
+  section: string,
+  file = POLICY_REFERENCE_FILE
+): string {
+  const start = page.indexOf(REFERENCE_START)
+  const end = page.indexOf(REFERENCE_END)
   if (start < 0 || end < start) {
-    throw new Error(`README.md must hold ${REFERENCE_START} followed by ${REFERENCE_END}`)
+    throw new Error(`${file} must hold ${REFERENCE_START} followed by ${REFERENCE_END}`)
   }
-  return `${readme.slice(0, start + REFERENCE_START.length)}\n\n${section}\n\n${readme.slice(end)}`
+  return `${page.slice(0, start + REFERENCE_START.length)}\n\n${section}\n\n${page.slice(end)}`
 }
 
 function collectRows(node: SchemaNode, path: string, required: boolean): Row[] {
