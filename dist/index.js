@@ -58581,7 +58581,7 @@ function allowedKeys(inst) {
 
 /**
  * The promotion policy. This zod schema is the single source of truth: the
- * TypeScript types, the committed JSON Schema (`npm run schema`) and the README's
+ * TypeScript types, the committed JSON Schema (`npm run schema`) and docs/policy.md's
  * policy reference all derive from it. Every object is strict: unknown keys are errors.
  *
  * Rules about one object (a threshold needs a bound) are refinements on that object;
@@ -69520,7 +69520,7 @@ async function publish(api, repo, context, pr, report) {
         if (!report.written && !(error instanceof errors/* PermissionError */.i_))
             throw error;
         const why = error instanceof errors/* PermissionError */.i_ && report.readOnly
-            ? `${report.readOnly}, whatever \`permissions:\` says. The evaluation stands: it is in the job summary and the decision and report outputs (see "Fork pull requests" in the README)`
+            ? `${report.readOnly}, whatever \`permissions:\` says. The evaluation stands: it is in the job summary and the decision and report outputs (see "Fork pull requests" in docs/security.md)`
             : (0,errors/* errorMessage */.gJ)(error);
         const lead = report.written ? 'The promotion was written, but the' : 'The';
         context.logger?.warning(`${lead} ${what} on #${pr.number} could not be written: ${why}`);

@@ -311,7 +311,7 @@ async function publish(
     if (!report.written && !(error instanceof PermissionError)) throw error
     const why =
       error instanceof PermissionError && report.readOnly
-        ? `${report.readOnly}, whatever \`permissions:\` says. The evaluation stands: it is in the job summary and the decision and report outputs (see "Fork pull requests" in the README)`
+        ? `${report.readOnly}, whatever \`permissions:\` says. The evaluation stands: it is in the job summary and the decision and report outputs (see "Fork pull requests" in docs/security.md)`
         : errorMessage(error)
     const lead = report.written ? 'The promotion was written, but the' : 'The'
     context.logger?.warning(`${lead} ${what} on #${pr.number} could not be written: ${why}`)

@@ -2,7 +2,7 @@ import { z } from 'zod'
 
 /**
  * The promotion policy. This zod schema is the single source of truth: the
- * TypeScript types, the committed JSON Schema (`npm run schema`) and the README's
+ * TypeScript types, the committed JSON Schema (`npm run schema`) and docs/policy.md's
  * policy reference all derive from it. Every object is strict: unknown keys are errors.
  *
  * Rules about one object (a threshold needs a bound) are refinements on that object;
