@@ -68,12 +68,14 @@ describe('REST calls of whole commands on MLflow', () => {
     const promote = await run('promote', model, '--to', 'production', '--version', '2')
     expect(promote.code).toBe(0)
     expect(promote.calls).toBeLessThanOrEqual(10)
-    // Each object once: one model read, one version search, one run each.
-    expect(promote.paths.filter(p => p.endsWith('/registered-models/get'))).toHaveLength(1)
+    // Each object once (one version search, one run each), and the model twice: its view, then
+    // the check before the first write that the stage and its history are as read.
+    expect(promote.paths.filter(p => p.endsWith('/registered-models/get'))).toHaveLength(2)
+    expect(promote.paths.filter(p => p === 'GET /api/2.0/mlflow/registered-models/alias')).toHaveLength(0)
     expect(promote.paths.filter(p => p.endsWith('/model-versions/get'))).toHaveLength(0)
     const rollback = await run('rollback', model, '--stage', 'production', '--reason', 'drift')
     expect(rollback.code).toBe(0)
-    // 2 reads, 4 tags (history, record, audit tag, removal mark), the alias check and 2 aliases.
+    // 2 reads, the check, 4 tags (history, record, audit tag, removal mark) and 2 aliases.
     expect(rollback.calls).toBeLessThanOrEqual(9)
     const status = await run('status', model)
     expect(status.calls).toBeLessThanOrEqual(2)

@@ -680,19 +680,28 @@ describe('permissions and missing things', () => {
 })
 
 describe('another writer moving the stage meanwhile', () => {
-  it('is noticed before the alias moves: undone, re-read, revalidated, then written', async () => {
-    const { model, registry } = await withChampion()
-    let moved = false
+  // Each attempt reads the model twice: its view, then the check before its first write.
+  function onEveryCheck(react: (check: number) => void) {
+    let reads = 0
     stand.addFault({
       kind: 500,
       method: 'GET',
-      path: '/api/2.0/mlflow/registered-models/alias',
+      path: '/api/2.0/mlflow/registered-models/get',
       match: () => {
-        if (!moved) {
-          moved = true
-          stand.setAlias(model, 'production', '3') // someone else, between our read and our move
-        }
+        if (++reads % 2 === 0) react(reads / 2)
         return false
+      }
+    })
+  }
+
+  it('is noticed before the first write: re-read, revalidated, then written', async () => {
+    const { model, registry } = await withChampion()
+    const before = stand.snapshot(model).tags
+    let firstAttempt: Record<string, string> | undefined
+    onEveryCheck(check => {
+      if (check === 1) {
+        firstAttempt = stand.snapshot(model).tags
+        stand.setAlias(model, 'production', '3') // someone else, between our read and our move
       }
     })
     const holders: Array<string | undefined> = []
@@ -705,6 +714,8 @@ describe('another writer moving the stage meanwhile', () => {
     )
     expect(result.attempts).toBe(2)
     expect(holders).toEqual(['1', '3'])
+    // Nothing of the first attempt was written before the check saw the move.
+    expect(firstAttempt).toEqual(before)
     const history = JSON.parse(stand.snapshot(model).tags['modelgate.history.production'] ?? '[]')
     expect(history.map((e: { version: string; from: string }) => [e.version, e.from])).toEqual([
       ['2', '3'],
@@ -714,16 +725,7 @@ describe('another writer moving the stage meanwhile', () => {
 
   it('gives up after the attempts, leaving nothing of its own', async () => {
     const { model, registry } = await withChampion()
-    let checks = 0
-    stand.addFault({
-      kind: 500,
-      method: 'GET',
-      path: '/api/2.0/mlflow/registered-models/alias',
-      match: () => {
-        stand.setAlias(model, 'production', ++checks % 2 === 1 ? '3' : '1')
-        return false
-      }
-    })
+    onEveryCheck(check => stand.setAlias(model, 'production', check % 2 === 1 ? '3' : '1'))
     const before = stand.snapshot(model).tags
     const error = await rejection(registry.assign(model, '2', 'production', alice))
     expect(error).toBeInstanceOf(RegistryConflictError)

@@ -66757,6 +66757,7 @@ class MlflowRegistry {
             delete entry.recorded;
         const { value: auditValue, audit } = this.auditValue(model, ref, entry, move.audit, record, markFacts(place));
         const steps = [
+            ...this.freshnessCheck(model, ref, view),
             this.journalStep(model, ref, view, entry),
             ...this.evictSteps(model, place),
             ...this.recordSteps(model, version, record),
@@ -66782,7 +66783,6 @@ class MlflowRegistry {
             steps.push(...this.legacyMoveOut(model, ref, view, version, archive !== undefined));
         }
         else {
-            steps.push(this.aliasCheckStep(model, ref, view.holder));
             steps.push(this.aliasStep(model, ref.alias, version, view.holder, 'commit'));
             if (clearMark)
                 steps.push(clearMark);
@@ -66829,6 +66829,7 @@ class MlflowRegistry {
             delete entry.recorded;
         const { audit: eventAudit } = this.auditValue(model, ref, entry, audit, record, markFacts(place));
         const steps = [
+            ...this.freshnessCheck(model, ref, view),
             this.journalStep(model, ref, view, entry),
             ...this.evictSteps(model, place),
             ...this.recordSteps(model, version, record),
@@ -66839,7 +66840,6 @@ class MlflowRegistry {
             steps.push(this.transitionStep(model, version, 'None', ref.legacyStage, 'commit'));
         }
         else {
-            steps.push(this.aliasCheckStep(model, ref, view.holder));
             steps.push({
                 label: `delete alias "${ref.alias}" (was ${version})`,
                 phase: 'commit',
@@ -67092,17 +67092,34 @@ class MlflowRegistry {
             }
         };
     }
-    aliasCheckStep(model, ref, expected) {
-        return {
-            label: `check alias "${ref.alias}" still points at ${expected ?? 'nothing'}`,
-            phase: 'check',
-            run: async () => {
-                const now = (await this.readAlias(model, ref.alias))?.version;
-                if (now !== expected) {
-                    throw new StageMovedError(`alias "${ref.alias}" moved from ${expected ?? 'nothing'} to ${now ?? 'nothing'} meanwhile`);
+    /**
+     * Before the first write (aliases mode): the alias still points where the view said, and the
+     * stage's history tag is still the one read. The history is one tag rewritten whole (MLflow
+     * has no compare-and-set), so a writer that moved the stage while this command judged the
+     * candidate must be seen before that tag is written over, or its entry would be lost. One
+     * read of the model answers both; the window left is the few prepare calls before the alias.
+     */
+    freshnessCheck(model, ref, view) {
+        if (ref.legacyStage)
+            return [];
+        const expected = view.holder;
+        const key = this.keys.history(ref.alias);
+        return [
+            {
+                label: `check alias "${ref.alias}" still points at ${expected ?? 'nothing'} and ${key} is unchanged`,
+                phase: 'check',
+                run: async () => {
+                    const rm = await this.fetchModel(model);
+                    const now = rm.aliases.get(ref.alias);
+                    if (now !== expected) {
+                        throw new StageMovedError(`alias "${ref.alias}" moved from ${expected ?? 'nothing'} to ${now ?? 'nothing'} meanwhile`);
+                    }
+                    if (rm.tags.get(key) !== view.rawJournal) {
+                        throw new StageMovedError(`another writer added to the history of ${ref.stage} meanwhile`);
+                    }
                 }
             }
-        };
+        ];
     }
     aliasStep(model, alias, version, before, phase) {
         return {
