@@ -58,6 +58,7 @@ export class CatFileBatchReader {
    * chunk, copied again by each young-generation collection they survive).
    */
   private readonly strings = new Map<string, string>()
+  private last: TagObjectFields | undefined
   /** The start of an entry that one chunk did not hold whole (a header, or an object). */
   private pending: Buffer[] = []
   private pendingLength = 0
@@ -130,15 +131,22 @@ export class CatFileBatchReader {
     if (!match || USUAL.lastIndex > end) return undefined
     let at = USUAL.lastIndex
     while (at < end && text.charCodeAt(at) === 10) at++
+    // Neighbours mostly share type, tagger and e-mail: compared with the last, not looked up.
+    const last = this.last
+    const type = match[2] ?? ''
+    const name = match[3] ?? ''
+    const email = match[4] ?? ''
+    const fields: TagObjectFields = {
+      targetType: last && last.targetType === type ? last.targetType : this.flat(type),
+      targetId: this.flat(match[1] ?? ''),
+      taggerName: last && last.taggerName === name ? last.taggerName : this.flat(name),
+      taggerEmail: last && last.taggerEmail === email ? last.taggerEmail : this.flat(email),
+      taggerTime: Number(match[5]),
+      message: ''
+    }
+    this.last = fields
     return {
-      fields: {
-        targetType: this.flat(match[2] ?? ''),
-        targetId: this.flat(match[1] ?? ''),
-        taggerName: this.flat(match[3] ?? ''),
-        taggerEmail: this.flat(match[4] ?? ''),
-        taggerTime: Number(match[5]),
-        message: ''
-      },
+      fields,
       bytes: buf,
       start: at,
       end
