@@ -8,8 +8,9 @@
  * Never stale: a tag object is content-addressed and immutable, so an entry
  * keyed by its id stays true; a moved, re-created or fetched tag has another
  * id and misses. Misses are read with ONE `git cat-file --batch --buffer` for
- * just those objects (tag-records.ts parses them exactly as `for-each-ref`
- * would); the file is then rewritten atomically (temp file + rename) with
+ * just those objects, parsed as git writes them (tag-objects.ts; tag-records.ts
+ * parses them exactly as `for-each-ref` would) and handed to the caller's sink
+ * in the listing's order as they come; the file is then rewritten atomically (temp file + rename) with
  * exactly the tags listed, so deleted tags leave it too. A cache file that is
  * missing, damaged (checksum, structure), of another format or byte order,
  * unreadable or unwritable is ignored: the read goes to the objects, never to
@@ -45,16 +46,14 @@
  * directory, or a `gitdir: <path>` file as in linked worktrees and
  * submodules) from `cwd` upwards, without a git process, and the cache lives
  * in the common git directory, shared by all worktrees of the repository.
- *
- * Over 600 lines while the cold read is being tuned (issue 11's cold-status target): the cache
- * file format and the cold batch read change together; split them once that settles.
  */
 import { randomBytes } from 'node:crypto'
-import { readFileSync, statSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { rename, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import zlib from 'node:zlib'
+import { commonDirOf, findGitDir } from './git-dir.js'
 import type { GitRunner } from './runner.js'
 import { gitOk } from './runner.js'
 import type { ReadTagObject } from './tag-objects.js'
@@ -62,6 +61,7 @@ import { CAT_FILE_ARGS, CatFileBatchReader } from './tag-objects.js'
 import type { TagRecord } from './tag-records.js'
 import { FOR_EACH_REF_ARGS, parseForEachRef } from './tag-records.js'
 
+export { findGitDir } from './git-dir.js'
 export { CAT_FILE_ARGS, parseCatFileBatch } from './tag-objects.js'
 
 /**
@@ -104,61 +104,6 @@ export function withTagCache(git: GitRunner, options: TagCacheOptions): GitRunne
 /** The tag cache location a runner carries, if any. */
 export function tagCacheOf(git: GitRunner): TagCacheOptions | undefined {
   return (git as LocatedRunner)[LOCATION]
-}
-
-// ---- locating the git directory without git ----------------------------------
-
-function isDirectory(p: string): boolean {
-  return statSync(p, { throwIfNoEntry: false })?.isDirectory() === true
-}
-
-function isFile(p: string): boolean {
-  return statSync(p, { throwIfNoEntry: false })?.isFile() === true
-}
-
-/** git's is_git_directory, roughly: HEAD, objects/ and refs/. */
-function looksLikeGitDir(dir: string): boolean {
-  return (
-    isFile(path.join(dir, 'HEAD')) &&
-    isDirectory(path.join(dir, 'refs')) &&
-    (isDirectory(path.join(dir, 'objects')) || isFile(path.join(dir, 'commondir')))
-  )
-}
-
-/**
- * The git directory of the repository `cwd` belongs to, found as git's
- * discovery does: at each level upwards, `.git` (a directory, or a file
- * `gitdir: <path>`), else the level itself when it is a git directory (bare).
- */
-export function findGitDir(cwd: string): string | undefined {
-  try {
-    let dir = path.resolve(cwd)
-    for (;;) {
-      const dotGit = path.join(dir, '.git')
-      const stat = statSync(dotGit, { throwIfNoEntry: false })
-      if (stat?.isDirectory()) return dotGit
-      if (stat?.isFile()) {
-        const pointer = /^gitdir: *(.+?)\s*$/m.exec(readFileSync(dotGit, 'utf8'))?.[1]
-        return pointer === undefined ? undefined : path.resolve(dir, pointer)
-      }
-      if (looksLikeGitDir(dir)) return dir
-      const parent = path.dirname(dir)
-      if (parent === dir) return undefined
-      dir = parent
-    }
-  } catch {
-    return undefined
-  }
-}
-
-/** A linked worktree's git directory names the common one in `commondir`. */
-function commonDirOf(gitDir: string): string {
-  try {
-    const common = readFileSync(path.join(gitDir, 'commondir'), 'utf8').trim()
-    return common ? path.resolve(gitDir, common) : gitDir
-  } catch {
-    return gitDir
-  }
 }
 
 /** The cache file for these options; undefined when no git directory is found. */
