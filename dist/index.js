@@ -60934,10 +60934,26 @@ function createGitRunner(cwd, settings = {}) {
         });
         const out = [];
         const err = [];
-        child.stdout.on('data', (chunk) => out.push(chunk));
+        const onStdout = options.onStdout;
+        // A receiver that throws fails this call (at exit), never the process.
+        let failed;
+        child.stdout.on('data', (chunk) => {
+            if (!onStdout)
+                out.push(chunk);
+            else if (failed === undefined) {
+                try {
+                    onStdout(chunk);
+                }
+                catch (error) {
+                    failed = error ?? new Error('onStdout failed');
+                }
+            }
+        });
         child.stderr.on('data', (chunk) => err.push(chunk));
         child.on('error', error => reject(new Error(`Could not run ${gitPath} ${args[0] ?? ''}: ${error.message}`, { cause: error })));
         child.on('close', (code, signal) => {
+            if (failed !== undefined)
+                return reject(failed);
             const stderr = Buffer.concat(err).toString('utf8');
             resolve({
                 stdout: Buffer.concat(out).toString('utf8'),
@@ -62519,6 +62535,68 @@ function parseMessage(message) {
 // EXTERNAL MODULE: external "node:zlib"
 var external_node_zlib_ = __nccwpck_require__(38522);
 var external_node_zlib_default = /*#__PURE__*/__nccwpck_require__.n(external_node_zlib_);
+;// CONCATENATED MODULE: ./src/registry/git/git-dir.ts
+/**
+ * Finding a repository's git directory without a git process (for the tag
+ * cache, tag-cache.ts): as git's discovery does, from a directory upwards.
+ * Split from tag-cache.ts with issue 11's cold read.
+ */
+
+
+function isDirectory(p) {
+    return (0,external_node_fs_.statSync)(p, { throwIfNoEntry: false })?.isDirectory() === true;
+}
+function isFile(p) {
+    return (0,external_node_fs_.statSync)(p, { throwIfNoEntry: false })?.isFile() === true;
+}
+/** git's is_git_directory, roughly: HEAD, objects/ and refs/. */
+function looksLikeGitDir(dir) {
+    return (isFile(external_node_path_default().join(dir, 'HEAD')) &&
+        isDirectory(external_node_path_default().join(dir, 'refs')) &&
+        (isDirectory(external_node_path_default().join(dir, 'objects')) || isFile(external_node_path_default().join(dir, 'commondir'))));
+}
+/**
+ * The git directory of the repository `cwd` belongs to, found as git's
+ * discovery does: at each level upwards, `.git` (a directory, or a file
+ * `gitdir: <path>`), else the level itself when it is a git directory (bare).
+ */
+function findGitDir(cwd) {
+    try {
+        let dir = external_node_path_default().resolve(cwd);
+        for (;;) {
+            const dotGit = external_node_path_default().join(dir, '.git');
+            const stat = (0,external_node_fs_.statSync)(dotGit, { throwIfNoEntry: false });
+            if (stat?.isDirectory())
+                return dotGit;
+            if (stat?.isFile()) {
+                const pointer = /^gitdir: *(.+?)\s*$/m.exec((0,external_node_fs_.readFileSync)(dotGit, 'utf8'))?.[1];
+                return pointer === undefined ? undefined : external_node_path_default().resolve(dir, pointer);
+            }
+            if (looksLikeGitDir(dir))
+                return dir;
+            const parent = external_node_path_default().dirname(dir);
+            if (parent === dir)
+                return undefined;
+            dir = parent;
+        }
+    }
+    catch {
+        return undefined;
+    }
+}
+/** A linked worktree's git directory names the common one in `commondir`. */
+function commonDirOf(gitDir) {
+    try {
+        const common = (0,external_node_fs_.readFileSync)(external_node_path_default().join(gitDir, 'commondir'), 'utf8').trim();
+        return common ? external_node_path_default().resolve(gitDir, common) : gitDir;
+    }
+    catch {
+        return gitDir;
+    }
+}
+
+// EXTERNAL MODULE: external "node:buffer"
+var external_node_buffer_ = __nccwpck_require__(4573);
 ;// CONCATENATED MODULE: ./src/registry/git/tag-records.ts
 /**
  * Tag records: what the state needs of each tag, read two ways with one meaning.
@@ -62692,6 +62770,243 @@ function signatureOf(text) {
     return '';
 }
 
+;// CONCATENATED MODULE: ./src/registry/git/tag-objects.ts
+/**
+ * Reading tag objects from `git cat-file --batch` output as it arrives, chunk
+ * by chunk (the tag cache's cold read, tag-cache.ts): each object is parsed
+ * while git is still inflating the next ones, and the usual object (ASCII, no
+ * NUL, no signature block) is never copied: its message stays in git's output
+ * chunk, decoded only when read. Split from tag-cache.ts with issue 11's cold
+ * read.
+ */
+
+
+/** Reads the tag objects named on standard input, one per line. */
+const CAT_FILE_ARGS = ['cat-file', '--batch', '--buffer'];
+const SIGNATURE = Buffer.from('-----BEGIN ', 'latin1');
+const SIZE = /^[0-9]+$/;
+const TAG_WORD = ' tag ';
+/**
+ * The usual header, read in one match: `object`, `type`, `tag`, then one `tagger` line whose
+ * name holds no `<` or `>`, whose e-mail holds no `>`, and whose date starts with at most 15
+ * digits, then the blank line. For such a line git's rules (tag-records.ts: the name up to
+ * the first ` <`, the e-mail from the first `<` to the next `>`, the number after the first
+ * `> `) pick exactly these groups; any other header is left to parseTagObject.
+ */
+const USUAL = /object ([0-9a-f]{40}|[0-9a-f]{64})\ntype (commit|tree|blob|tag)\ntag [^\n]*\ntagger ([^<>\n]*) <([^>\n]*)> ([0-9]{1,15})(?![0-9])[^\n]*\n\n/y;
+/**
+ * Parses `git cat-file --batch` output for exactly `ids`, in order, each a tag
+ * object, fed in chunks of any size (`push`); `finish` gives them, or
+ * undefined on anything else (a missing object, another type, sizes that do
+ * not add up, an object that is not valid UTF-8, output left over), so that
+ * the caller can fall back. `onObject` hears of each object as it is read.
+ * Never throws.
+ */
+class CatFileBatchReader {
+    ids;
+    onObject;
+    /** The objects read so far; kept only without `onObject` (which takes each as it comes). */
+    objects = [];
+    count = 0;
+    failed = false;
+    /**
+     * One flat copy of each tagger, e-mail, type and target id: a field cut from a chunk's
+     * text would keep that whole text alive as long as the record (10,000 records: every
+     * chunk, copied again by each young-generation collection they survive).
+     */
+    strings = new Map();
+    last;
+    /** The start of an entry that one chunk did not hold whole (a header, or an object). */
+    pending = [];
+    pendingLength = 0;
+    /** The whole entry's length, once its header is in; 0 before. */
+    need = 0;
+    constructor(ids, onObject) {
+        this.ids = ids;
+        this.onObject = onObject;
+    }
+    push(chunk) {
+        if (this.failed || chunk.length === 0)
+            return;
+        let pos = 0;
+        if (this.pendingLength > 0) {
+            // Only the entry that straddles the chunks is put together, not the chunk after it.
+            if (this.need === 0) {
+                const newline = chunk.indexOf(10);
+                if (newline < 0)
+                    return this.keep(chunk);
+                const header = Buffer.concat([...this.pending, chunk.subarray(0, newline + 1)]);
+                const size = this.entrySize(header, 0, header.length - 1);
+                if (size < 0)
+                    return void this.fail();
+                this.need = header.length + size + 1;
+            }
+            const take = this.need - this.pendingLength;
+            if (take > chunk.length)
+                return this.keep(chunk);
+            const entry = Buffer.concat([...this.pending, chunk.subarray(0, take)], this.need);
+            this.pending = [];
+            this.pendingLength = 0;
+            this.need = 0;
+            if (this.parse(entry, 0) !== entry.length)
+                return void this.fail();
+            pos = take;
+        }
+        const rest = this.parse(chunk, pos);
+        if (!this.failed && rest < chunk.length)
+            this.keep(chunk.subarray(rest));
+    }
+    /** Every object asked for (`[]` when `onObject` took them), or undefined. */
+    finish() {
+        const complete = this.count === this.ids.length && this.pendingLength === 0;
+        return !this.failed && complete ? this.objects : undefined;
+    }
+    flat(value) {
+        let copy = this.strings.get(value);
+        if (copy === undefined) {
+            copy = Buffer.from(value, 'utf8').toString('utf8');
+            this.strings.set(copy, copy);
+        }
+        return copy;
+    }
+    keep(bytes) {
+        this.pending.push(bytes);
+        this.pendingLength += bytes.length;
+    }
+    fail() {
+        this.failed = true;
+        this.pending = [];
+        this.pendingLength = 0;
+        return 0;
+    }
+    /** A plain object of the usual shape (USUAL), its message left in `buf`; else undefined. */
+    usual(buf, text, start, end) {
+        USUAL.lastIndex = start;
+        const match = USUAL.exec(text);
+        // The blank line must lie inside the object (the entry's closing newline is not one).
+        if (!match || USUAL.lastIndex > end)
+            return undefined;
+        let at = USUAL.lastIndex;
+        while (at < end && text.charCodeAt(at) === 10)
+            at++;
+        // Neighbours mostly share type, tagger and e-mail: compared with the last, not looked up.
+        const last = this.last;
+        const type = match[2] ?? '';
+        const name = match[3] ?? '';
+        const email = match[4] ?? '';
+        const fields = {
+            targetType: last && last.targetType === type ? last.targetType : this.flat(type),
+            targetId: this.flat(match[1] ?? ''),
+            taggerName: last && last.taggerName === name ? last.taggerName : this.flat(name),
+            taggerEmail: last && last.taggerEmail === email ? last.taggerEmail : this.flat(email),
+            taggerTime: Number(match[5]),
+            message: ''
+        };
+        this.last = fields;
+        return {
+            fields,
+            bytes: buf,
+            start: at,
+            end
+        };
+    }
+    /** A plain object of another shape, read by parseTagObject; its message left in `buf`. */
+    plainObject(buf, text, start, end) {
+        let messageAt = -1;
+        const fields = parseTagObject(text.slice(start, end), {
+            noNul: true,
+            noSignature: true,
+            messageAt: offset => void (messageAt = offset)
+        });
+        if (!fields || messageAt < 0)
+            return undefined;
+        fields.targetType = this.flat(fields.targetType);
+        fields.targetId = this.flat(fields.targetId);
+        fields.taggerName = this.flat(fields.taggerName);
+        fields.taggerEmail = this.flat(fields.taggerEmail);
+        return { fields, bytes: buf, start: start + messageAt, end };
+    }
+    /** The object size in the header at `buf[pos, newline)` for the next id; -1 if it is not one. */
+    entrySize(buf, pos, newline) {
+        const id = this.ids[this.count];
+        if (id === undefined)
+            return -1; // more output than objects asked for
+        const header = buf.toString('latin1', pos, newline);
+        const sizeAt = id.length + TAG_WORD.length;
+        if (!header.startsWith(id) || !header.startsWith(TAG_WORD, id.length))
+            return -1;
+        const size = header.slice(sizeAt);
+        return SIZE.test(size) ? Number(size) : -1;
+    }
+    /** Parses the whole entries in `buf` from `pos`; where the first one it does not hold whole starts. */
+    parse(buf, pos) {
+        // Checked once for the whole buffer, not once per object: ASCII (a byte is a character),
+        // no NUL and no signature block, as nearly every ModelGate or GTO tag is.
+        let plain;
+        let text;
+        while (pos < buf.length) {
+            // `<id> tag <size>\n<content>\n`
+            const newline = buf.indexOf(10, pos);
+            if (newline < 0)
+                return pos;
+            const size = this.entrySize(buf, pos, newline);
+            if (size < 0)
+                return this.fail();
+            const start = newline + 1;
+            const end = start + size;
+            if (end >= buf.length) {
+                this.need = end + 1 - pos;
+                return pos;
+            }
+            if (buf[end] !== 10)
+                return this.fail();
+            plain ??= (0,external_node_buffer_.isAscii)(buf) && buf.indexOf(0) < 0 && buf.indexOf(SIGNATURE) < 0;
+            let object;
+            if (plain) {
+                text ??= buf.toString('latin1');
+                object = this.usual(buf, text, start, end) ?? this.plainObject(buf, text, start, end);
+            }
+            else {
+                object = readOther(buf.subarray(start, end), start, end);
+            }
+            if (!object)
+                return this.fail();
+            const index = this.count++;
+            if (this.onObject)
+                this.onObject(index, object);
+            else
+                this.objects.push(object);
+            pos = end + 1;
+        }
+        return pos;
+    }
+}
+/** An object that is not plain ASCII, or holds NUL or a signature: its message as a string. */
+function readOther(bytes, start, end) {
+    // Invalid UTF-8 would not read back as git for-each-ref's decoded output does: the caller
+    // falls back to that read.
+    if (!(0,external_node_buffer_.isUtf8)(bytes))
+        return undefined;
+    const fields = parseTagObject(bytes.toString('utf8'), {
+        noNul: bytes.indexOf(0) < 0,
+        noSignature: bytes.indexOf(SIGNATURE) < 0
+    });
+    return fields && { fields, start, end };
+}
+/**
+ * Parses `git cat-file --batch` output for exactly `objectIds`, in order, each
+ * a tag object: their fields, in the same order. Undefined on anything else (a
+ * missing object, another type, sizes that do not add up), so the caller can
+ * fall back.
+ */
+function parseCatFileBatch(stdout, objectIds) {
+    const reader = new CatFileBatchReader(objectIds);
+    reader.push(Buffer.from(stdout, 'utf8'));
+    return reader
+        .finish()
+        ?.map(o => o.bytes ? { ...o.fields, message: o.bytes.toString('utf8', o.start, o.end) } : o.fields);
+}
+
 ;// CONCATENATED MODULE: ./src/registry/git/tag-cache.ts
 /**
  * A cache of parsed tag objects, keyed by tag object id, kept in the
@@ -62703,8 +63018,9 @@ function signatureOf(text) {
  * Never stale: a tag object is content-addressed and immutable, so an entry
  * keyed by its id stays true; a moved, re-created or fetched tag has another
  * id and misses. Misses are read with ONE `git cat-file --batch --buffer` for
- * just those objects (tag-records.ts parses them exactly as `for-each-ref`
- * would); the file is then rewritten atomically (temp file + rename) with
+ * just those objects, parsed as git writes them (tag-objects.ts; tag-records.ts
+ * parses them exactly as `for-each-ref` would) and handed to the caller's sink
+ * in the listing's order as they come; the file is then rewritten atomically (temp file + rename) with
  * exactly the tags listed, so deleted tags leave it too. A cache file that is
  * missing, damaged (checksum, structure), of another format or byte order,
  * unreadable or unwritable is ignored: the read goes to the objects, never to
@@ -62740,10 +63056,11 @@ function signatureOf(text) {
  * directory, or a `gitdir: <path>` file as in linked worktrees and
  * submodules) from `cwd` upwards, without a git process, and the cache lives
  * in the common git directory, shared by all worktrees of the repository.
- *
- * Over 600 lines while the cold read is being tuned (issue 11's cold-status target): the cache
- * file format and the cold batch read change together; split them once that settles.
  */
+
+
+
+
 
 
 
@@ -62761,8 +63078,6 @@ const TAG_LIST_ARGS = [
     '--format=%(objectname) %(objecttype) %(refname:lstrip=2)',
     'refs/tags'
 ];
-/** Reads the missing tag objects named on standard input, one per line. */
-const CAT_FILE_ARGS = ['cat-file', '--batch', '--buffer'];
 /** The cache file's name inside the (common) git directory. */
 const TAG_CACHE_FILE = 'modelgate-tag-cache';
 const MAGIC = 'modelgate-tag-cache';
@@ -62780,58 +63095,6 @@ function withTagCache(git, options) {
 /** The tag cache location a runner carries, if any. */
 function tagCacheOf(git) {
     return git[LOCATION];
-}
-// ---- locating the git directory without git ----------------------------------
-function isDirectory(p) {
-    return (0,external_node_fs_.statSync)(p, { throwIfNoEntry: false })?.isDirectory() === true;
-}
-function isFile(p) {
-    return (0,external_node_fs_.statSync)(p, { throwIfNoEntry: false })?.isFile() === true;
-}
-/** git's is_git_directory, roughly: HEAD, objects/ and refs/. */
-function looksLikeGitDir(dir) {
-    return (isFile(external_node_path_default().join(dir, 'HEAD')) &&
-        isDirectory(external_node_path_default().join(dir, 'refs')) &&
-        (isDirectory(external_node_path_default().join(dir, 'objects')) || isFile(external_node_path_default().join(dir, 'commondir'))));
-}
-/**
- * The git directory of the repository `cwd` belongs to, found as git's
- * discovery does: at each level upwards, `.git` (a directory, or a file
- * `gitdir: <path>`), else the level itself when it is a git directory (bare).
- */
-function findGitDir(cwd) {
-    try {
-        let dir = external_node_path_default().resolve(cwd);
-        for (;;) {
-            const dotGit = external_node_path_default().join(dir, '.git');
-            const stat = (0,external_node_fs_.statSync)(dotGit, { throwIfNoEntry: false });
-            if (stat?.isDirectory())
-                return dotGit;
-            if (stat?.isFile()) {
-                const pointer = /^gitdir: *(.+?)\s*$/m.exec((0,external_node_fs_.readFileSync)(dotGit, 'utf8'))?.[1];
-                return pointer === undefined ? undefined : external_node_path_default().resolve(dir, pointer);
-            }
-            if (looksLikeGitDir(dir))
-                return dir;
-            const parent = external_node_path_default().dirname(dir);
-            if (parent === dir)
-                return undefined;
-            dir = parent;
-        }
-    }
-    catch {
-        return undefined;
-    }
-}
-/** A linked worktree's git directory names the common one in `commondir`. */
-function commonDirOf(gitDir) {
-    try {
-        const common = (0,external_node_fs_.readFileSync)(external_node_path_default().join(gitDir, 'commondir'), 'utf8').trim();
-        return common ? external_node_path_default().resolve(gitDir, common) : gitDir;
-    }
-    catch {
-        return gitDir;
-    }
 }
 /** The cache file for these options; undefined when no git directory is found. */
 function tagCachePath(options) {
@@ -62864,8 +63127,12 @@ function listingLine(record) {
 function encodeTagCache(records) {
     return Buffer.concat(encodeTagCacheParts(records));
 }
-/** encodeTagCache's bytes in pieces, header first, to write without copying them together. */
-function encodeTagCacheParts(records) {
+/**
+ * encodeTagCache's bytes in pieces, header first, to write without copying them together.
+ * `listing`: the listing the records were read from, when the caller has it (the same text
+ * the records make, not built again).
+ */
+function encodeTagCacheParts(records, listing) {
     const crc = crc32Of;
     if (!crc)
         throw new Error('The tag cache needs zlib.crc32 (Node 20.15 or later).');
@@ -62879,59 +63146,47 @@ function encodeTagCacheParts(records) {
             stringIndex.set(value, (i = strings.push(value) - 1));
         return i;
     };
-    const messages = messageBytes(tags);
     const times = new Float64Array(count);
     const ints = new Uint32Array(count * INTS);
+    // Neighbouring tags mostly share a tagger (and a target type): no look-up for a repeat.
+    let last;
     tags.forEach((tag, i) => {
+        const k = i * INTS;
         times[i] = tag.taggerTime ?? NaN;
-        ints[i * INTS] = intern(tag.targetType);
-        ints[i * INTS + 1] = intern(tag.targetId);
-        ints[i * INTS + 2] = intern(tag.taggerName);
-        ints[i * INTS + 3] = intern(tag.taggerEmail);
-        ints[i * INTS + 4] = messages.lengths[i] ?? 0;
+        ints[k] = last?.targetType === tag.targetType ? (ints[k - INTS] ?? 0) : intern(tag.targetType);
+        ints[k + 1] = intern(tag.targetId);
+        ints[k + 2] =
+            last?.taggerName === tag.taggerName ? (ints[k + 2 - INTS] ?? 0) : intern(tag.taggerName);
+        ints[k + 3] =
+            last?.taggerEmail === tag.taggerEmail ? (ints[k + 3 - INTS] ?? 0) : intern(tag.taggerEmail);
+        last = tag;
     });
+    const messages = messageBytes(tags, ints);
     const table = Buffer.from(JSON.stringify(strings), 'utf8');
-    const listing = Buffer.from(records.map(listingLine).join(''), 'utf8');
-    const body = [
-        new Uint8Array(times.buffer),
-        new Uint8Array(ints.buffer),
-        table,
-        listing,
-        ...messages.parts
-    ];
-    const header = [MAGIC, FORMAT, BYTE_ORDER, count, table.length, listing.length];
+    const listed = Buffer.from(listing ?? records.map(listingLine).join(''), 'utf8');
+    const body = [new Uint8Array(times.buffer), new Uint8Array(ints.buffer), table, listed, messages];
+    const header = [MAGIC, FORMAT, BYTE_ORDER, count, table.length, listed.length];
     header.push(body.reduce((sum, part) => crc(part, sum), 0).toString(16));
     return [Buffer.from(`${header.join(' ')}\n`, 'latin1'), ...body];
 }
 /**
- * The messages' UTF-8 bytes, in as few buffers as runs allow (a cached
- * record's bytes as they are, runs of other records' messages encoded
- * together), and each message's byte length.
+ * The messages' UTF-8 bytes back to back, in one buffer (the file is written piece by piece,
+ * and 10,000 small pieces are 10,000 writes), each copied once from where it lies (a cached
+ * record's bytes, git's output) or encoded; each message's byte length goes to `ints`.
  */
-function messageBytes(tags) {
-    const parts = [];
-    const lengths = [];
-    let run = [];
-    const flush = () => {
-        if (run.length > 0)
-            parts.push(Buffer.from(run.join(''), 'utf8'));
-        run = [];
-    };
+function messageBytes(tags, ints) {
+    let total = 0;
+    tags.forEach((tag, i) => {
+        const length = tag instanceof CachedTagRecord ? tag.messageLength : Buffer.byteLength(tag.message, 'utf8');
+        ints[i * INTS + 4] = length;
+        total += length;
+    });
+    const out = Buffer.allocUnsafe(total);
+    let at = 0;
     for (const tag of tags) {
-        if (tag instanceof CachedTagRecord) {
-            flush();
-            const bytes = tag.messageBytes();
-            parts.push(bytes);
-            lengths.push(bytes.length);
-        }
-        else {
-            run.push(tag.message);
-            lengths.push(Buffer.byteLength(tag.message, 'utf8'));
-        }
+        at += tag instanceof CachedTagRecord ? tag.copyMessage(out, at) : out.write(tag.message, at);
     }
-    flush();
-    // One buffer: the file is written piece by piece, and 10,000 small pieces are 10,000 writes.
-    return { parts: parts.length > 1 ? [Buffer.concat(parts)] : parts, lengths };
+    return out;
 }
 /** A loaded cache: typed arrays, a string table, the listing; messages stay bytes until read. */
 class TagCache {
@@ -63071,9 +63326,13 @@ class CachedTagRecord {
     get message() {
         return (this.#message ??= this.bytes.toString('utf8', this.start, this.end));
     }
-    /** The message's bytes as stored, to store again without decoding. */
-    messageBytes() {
-        return this.bytes.subarray(this.start, this.end);
+    /** The message's length in bytes. */
+    get messageLength() {
+        return this.end - this.start;
+    }
+    /** Copies the message's bytes as stored into `target` at `at`, to store again without decoding. */
+    copyMessage(target, at) {
+        return this.bytes.copy(target, at, this.start, this.end);
     }
 }
 /** The cache at `file`; undefined when it is absent, unreadable or not an intact cache. */
@@ -63086,10 +63345,10 @@ function loadTagCache(file) {
     }
 }
 /** Writes the cache for these records atomically (temp file + rename); false when it could not. */
-async function saveTagCache(file, records) {
+async function saveTagCache(file, records, listing) {
     const temp = `${file}.${process.pid}.${(0,external_node_crypto_.randomBytes)(6).toString('hex')}.tmp`;
     try {
-        await (0,promises_.writeFile)(temp, encodeTagCacheParts(records), { flag: 'wx' });
+        await (0,promises_.writeFile)(temp, encodeTagCacheParts(records, listing), { flag: 'wx' });
         await (0,promises_.rename)(temp, file);
         return true;
     }
@@ -63146,65 +63405,6 @@ function lightweight(ref) {
         message: ''
     };
 }
-/**
- * Parses `git cat-file --batch` output for exactly `objectIds`, in order, each
- * a tag object: their fields, in the same order. Undefined on anything else (a
- * missing object, another type, sizes that do not add up), so the caller can
- * fall back.
- */
-function parseCatFileBatch(stdout, objectIds) {
-    return readCatFileBatch(stdout, objectIds)?.map(o => o.fields);
-}
-/**
- * parseCatFileBatch, keeping where each message lies: for plain output (ASCII,
- * no NUL, no signature block: the usual case) the messages are not cut out
- * one by one but left in one copy of the output's bytes, decoded when read.
- */
-function readCatFileBatch(stdout, objectIds) {
-    // Sizes count bytes. The runner decoded UTF-8: pure ASCII output (the usual
-    // case) is read as the string itself; otherwise re-encoded, which gives the
-    // same bytes unless an object holds invalid UTF-8 (then sizes disagree and
-    // this gives up).
-    const ascii = Buffer.byteLength(stdout, 'utf8') === stdout.length;
-    const bytes = ascii ? undefined : Buffer.from(stdout, 'utf8');
-    const length = bytes ? bytes.length : stdout.length;
-    // Scanned once for the whole batch rather than once per object.
-    const noNul = !stdout.includes('\0');
-    const noSignature = !stdout.includes('-----BEGIN ');
-    // ASCII: a byte offset is a character offset, so the messages can stay in these bytes.
-    const kept = ascii && noNul && noSignature ? Buffer.from(stdout, 'latin1') : undefined;
-    let messageStart = -1;
-    const known = {
-        noNul,
-        noSignature,
-        ...(kept ? { messageAt: (offset) => void (messageStart = offset) } : {})
-    };
-    const objects = [];
-    let pos = 0;
-    for (const objectId of objectIds) {
-        // `<id> tag <size>\n<content>\n`
-        const newline = bytes ? bytes.indexOf(10, pos) : stdout.indexOf('\n', pos);
-        if (newline < 0)
-            return undefined;
-        const header = bytes ? bytes.toString('latin1', pos, newline) : stdout.slice(pos, newline);
-        const afterId = objectId.length + ' tag '.length;
-        if (!header.startsWith(`${objectId} tag `) || !/^[0-9]+$/.test(header.slice(afterId)))
-            return undefined;
-        const start = newline + 1;
-        const end = start + Number(header.slice(afterId));
-        if (end >= length || (bytes ? bytes[end] !== 10 : stdout.charCodeAt(end) !== 10))
-            return undefined;
-        const fields = parseTagObject(bytes ? bytes.toString('utf8', start, end) : stdout.slice(start, end), known);
-        if (!fields)
-            return undefined;
-        objects.push(kept && messageStart >= 0
-            ? { fields, bytes: kept, start: start + messageStart, end }
-            : { fields, start, end });
-        messageStart = -1;
-        pos = end + 1;
-    }
-    return pos === length ? objects : undefined;
-}
 /** Records fed between two turns of the event loop while git is still listing. */
 const CHUNK = 1000;
 const nextTurn = () => new Promise(resolve => setImmediate(resolve));
@@ -63248,65 +63448,94 @@ async function readTagsCached(git, options, sink) {
     const records = cache
         ? cache.lookup(refs)
         : refs.map(r => (r.objectType === 'tag' ? undefined : lightweight(r)));
-    // Each missing tag object, and the records waiting for it.
+    // Each missing tag object, and the record(s) waiting for it (nearly always one).
     const missing = new Map();
     records.forEach((record, i) => {
         const id = refs[i]?.objectId;
         if (record !== undefined || id === undefined)
             return;
         const waiting = missing.get(id);
-        if (waiting)
-            waiting.push(i);
+        if (waiting === undefined)
+            missing.set(id, i);
+        else if (typeof waiting === 'number')
+            missing.set(id, [waiting, i]);
         else
-            missing.set(id, [i]);
+            waiting.push(i);
     });
+    // Records go to the sink in the listing's order as soon as each is known: while cat-file
+    // still writes (it answers in the order asked, which is the listing's), the ones read so far.
+    const out = sink();
+    let fed = 0;
+    const feedKnown = () => {
+        for (let record = records[fed]; record !== undefined; record = records[++fed])
+            out.add(record);
+    };
+    feedKnown();
     if (missing.size > 0) {
         const ids = [...missing.keys()];
-        const objects = await readTagObjects(git, ids);
+        const objects = await readTagObjects(git, ids, (k, object) => {
+            const waiting = missing.get(ids[k] ?? '') ?? [];
+            for (const i of typeof waiting === 'number' ? [waiting] : waiting) {
+                const ref = refs[i];
+                if (ref)
+                    records[i] = recordOf(ref, object);
+            }
+            feedKnown();
+        });
         if (!objects) {
             const all = parseForEachRef(await gitOk(git, FOR_EACH_REF_ARGS));
             await saveTagCache(file, all);
             return feed(sink(), all);
         }
-        ids.forEach((id, k) => {
-            const object = objects[k];
-            for (const i of missing.get(id) ?? []) {
-                const ref = refs[i];
-                if (!ref || !object)
-                    continue;
-                const { fields, bytes } = object;
-                records[i] = bytes
-                    ? new CachedTagRecord(ref.name, ref.objectId, fields.targetType, fields.targetId, fields.taggerName, fields.taggerEmail, fields.taggerTime, bytes, object.start, object.end)
-                    : {
-                        name: ref.name,
-                        objectType: ref.objectType,
-                        objectId: ref.objectId,
-                        targetType: fields.targetType,
-                        targetId: fields.targetId,
-                        taggerName: fields.taggerName,
-                        taggerEmail: fields.taggerEmail,
-                        taggerTime: fields.taggerTime,
-                        message: fields.message
-                    };
-            }
-        });
     }
     const complete = records;
-    // The file is written while the answer is built: the write's I/O overlaps the CPU work.
-    const saved = missing.size > 0 || cache?.listing !== live ? saveTagCache(file, complete) : undefined;
-    const answer = feed(sink(), complete);
+    // The file is written while the answer is finished: the write's I/O overlaps the CPU work.
+    const saved = missing.size > 0 || cache?.listing !== live
+        ? saveTagCache(file, complete, live.endsWith('\n') ? live : undefined)
+        : undefined;
+    feedKnown();
+    const answer = out.finish();
     await saved;
     return answer;
+}
+/** The record of a listed tag whose object cat-file read. */
+function recordOf(ref, object) {
+    const { fields, bytes } = object;
+    return bytes
+        ? new CachedTagRecord(ref.name, ref.objectId, fields.targetType, fields.targetId, fields.taggerName, fields.taggerEmail, fields.taggerTime, bytes, object.start, object.end)
+        : {
+            name: ref.name,
+            objectType: ref.objectType,
+            objectId: ref.objectId,
+            targetType: fields.targetType,
+            targetId: fields.targetId,
+            taggerName: fields.taggerName,
+            taggerEmail: fields.taggerEmail,
+            taggerTime: fields.taggerTime,
+            message: fields.message
+        };
 }
 /**
  * The tag objects `ids` name, in order, read with ONE `git cat-file --batch`
  * (splitting a large read over two processes does not pay: each spawn of this
- * process costs about as much as the half it saves). Undefined when the answer
- * is not exactly what was asked for.
+ * process costs about as much as the half it saves), parsed as git writes them
+ * (`onObject` hears of each). Undefined when the answer is not exactly what was
+ * asked for.
  */
-async function readTagObjects(git, ids) {
-    const result = await git(CAT_FILE_ARGS, { input: `${ids.join('\n')}\n` });
-    return result.code === 0 ? readCatFileBatch(result.stdout, ids) : undefined;
+async function readTagObjects(git, ids, onObject) {
+    const reader = new CatFileBatchReader(ids, onObject);
+    let streamed = false;
+    const result = await git(CAT_FILE_ARGS, {
+        input: `${ids.join('\n')}\n`,
+        onStdout: chunk => {
+            streamed = true;
+            reader.push(chunk);
+        }
+    });
+    // A runner that does not stream answers with the text.
+    if (!streamed && result.stdout !== '')
+        reader.push(Buffer.from(result.stdout, 'utf8'));
+    return result.code === 0 ? reader.finish() : undefined;
 }
 function feed(sink, records) {
     for (const record of records)

@@ -12,6 +12,12 @@ export interface GitRunOptions {
   input?: string | Buffer
   /** Extra environment for this invocation only (e.g. GIT_COMMITTER_DATE). */
   env?: Record<string, string>
+  /**
+   * Receives standard output chunk by chunk as git writes it, and `stdout` is then ''; so a
+   * large answer is read while git is still writing it, without one copy of it as a string.
+   * A runner that cannot stream may ignore it and return `stdout` as usual.
+   */
+  onStdout?: (chunk: Buffer) => void
 }
 
 /**
@@ -45,7 +51,19 @@ export function createGitRunner(cwd: string, settings: GitRunnerSettings = {}): 
       })
       const out: Buffer[] = []
       const err: Buffer[] = []
-      child.stdout.on('data', (chunk: Buffer) => out.push(chunk))
+      const onStdout = options.onStdout
+      // A receiver that throws fails this call (at exit), never the process.
+      let failed: unknown
+      child.stdout.on('data', (chunk: Buffer) => {
+        if (!onStdout) out.push(chunk)
+        else if (failed === undefined) {
+          try {
+            onStdout(chunk)
+          } catch (error) {
+            failed = error ?? new Error('onStdout failed')
+          }
+        }
+      })
       child.stderr.on('data', (chunk: Buffer) => err.push(chunk))
       child.on('error', error =>
         reject(
@@ -53,6 +71,7 @@ export function createGitRunner(cwd: string, settings: GitRunnerSettings = {}): 
         )
       )
       child.on('close', (code, signal) => {
+        if (failed !== undefined) return reject(failed)
         const stderr = Buffer.concat(err).toString('utf8')
         resolve({
           stdout: Buffer.concat(out).toString('utf8'),

@@ -8,8 +8,9 @@
  * Never stale: a tag object is content-addressed and immutable, so an entry
  * keyed by its id stays true; a moved, re-created or fetched tag has another
  * id and misses. Misses are read with ONE `git cat-file --batch --buffer` for
- * just those objects (tag-records.ts parses them exactly as `for-each-ref`
- * would); the file is then rewritten atomically (temp file + rename) with
+ * just those objects, parsed as git writes them (tag-objects.ts; tag-records.ts
+ * parses them exactly as `for-each-ref` would) and handed to the caller's sink
+ * in the listing's order as they come; the file is then rewritten atomically (temp file + rename) with
  * exactly the tags listed, so deleted tags leave it too. A cache file that is
  * missing, damaged (checksum, structure), of another format or byte order,
  * unreadable or unwritable is ignored: the read goes to the objects, never to
@@ -45,20 +46,23 @@
  * directory, or a `gitdir: <path>` file as in linked worktrees and
  * submodules) from `cwd` upwards, without a git process, and the cache lives
  * in the common git directory, shared by all worktrees of the repository.
- *
- * Over 600 lines while the cold read is being tuned (issue 11's cold-status target): the cache
- * file format and the cold batch read change together; split them once that settles.
  */
 import { randomBytes } from 'node:crypto'
-import { readFileSync, statSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { rename, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import zlib from 'node:zlib'
+import { commonDirOf, findGitDir } from './git-dir.js'
 import type { GitRunner } from './runner.js'
 import { gitOk } from './runner.js'
-import type { TagObjectFields, TagRecord } from './tag-records.js'
-import { FOR_EACH_REF_ARGS, parseForEachRef, parseTagObject } from './tag-records.js'
+import type { ReadTagObject } from './tag-objects.js'
+import { CAT_FILE_ARGS, CatFileBatchReader } from './tag-objects.js'
+import type { TagRecord } from './tag-records.js'
+import { FOR_EACH_REF_ARGS, parseForEachRef } from './tag-records.js'
+
+export { findGitDir } from './git-dir.js'
+export { CAT_FILE_ARGS, parseCatFileBatch } from './tag-objects.js'
 
 /**
  * The steady-state read: no field here opens a tag object (`%(objecttype)`
@@ -69,9 +73,6 @@ export const TAG_LIST_ARGS: readonly string[] = [
   '--format=%(objectname) %(objecttype) %(refname:lstrip=2)',
   'refs/tags'
 ]
-
-/** Reads the missing tag objects named on standard input, one per line. */
-export const CAT_FILE_ARGS: readonly string[] = ['cat-file', '--batch', '--buffer']
 
 /** The cache file's name inside the (common) git directory. */
 export const TAG_CACHE_FILE = 'modelgate-tag-cache'
@@ -103,61 +104,6 @@ export function withTagCache(git: GitRunner, options: TagCacheOptions): GitRunne
 /** The tag cache location a runner carries, if any. */
 export function tagCacheOf(git: GitRunner): TagCacheOptions | undefined {
   return (git as LocatedRunner)[LOCATION]
-}
-
-// ---- locating the git directory without git ----------------------------------
-
-function isDirectory(p: string): boolean {
-  return statSync(p, { throwIfNoEntry: false })?.isDirectory() === true
-}
-
-function isFile(p: string): boolean {
-  return statSync(p, { throwIfNoEntry: false })?.isFile() === true
-}
-
-/** git's is_git_directory, roughly: HEAD, objects/ and refs/. */
-function looksLikeGitDir(dir: string): boolean {
-  return (
-    isFile(path.join(dir, 'HEAD')) &&
-    isDirectory(path.join(dir, 'refs')) &&
-    (isDirectory(path.join(dir, 'objects')) || isFile(path.join(dir, 'commondir')))
-  )
-}
-
-/**
- * The git directory of the repository `cwd` belongs to, found as git's
- * discovery does: at each level upwards, `.git` (a directory, or a file
- * `gitdir: <path>`), else the level itself when it is a git directory (bare).
- */
-export function findGitDir(cwd: string): string | undefined {
-  try {
-    let dir = path.resolve(cwd)
-    for (;;) {
-      const dotGit = path.join(dir, '.git')
-      const stat = statSync(dotGit, { throwIfNoEntry: false })
-      if (stat?.isDirectory()) return dotGit
-      if (stat?.isFile()) {
-        const pointer = /^gitdir: *(.+?)\s*$/m.exec(readFileSync(dotGit, 'utf8'))?.[1]
-        return pointer === undefined ? undefined : path.resolve(dir, pointer)
-      }
-      if (looksLikeGitDir(dir)) return dir
-      const parent = path.dirname(dir)
-      if (parent === dir) return undefined
-      dir = parent
-    }
-  } catch {
-    return undefined
-  }
-}
-
-/** A linked worktree's git directory names the common one in `commondir`. */
-function commonDirOf(gitDir: string): string {
-  try {
-    const common = readFileSync(path.join(gitDir, 'commondir'), 'utf8').trim()
-    return common ? path.resolve(gitDir, common) : gitDir
-  } catch {
-    return gitDir
-  }
 }
 
 /** The cache file for these options; undefined when no git directory is found. */
@@ -200,8 +146,12 @@ export function encodeTagCache(records: readonly TagRecord[]): Buffer {
   return Buffer.concat(encodeTagCacheParts(records))
 }
 
-/** encodeTagCache's bytes in pieces, header first, to write without copying them together. */
-function encodeTagCacheParts(records: readonly TagRecord[]): Uint8Array[] {
+/**
+ * encodeTagCache's bytes in pieces, header first, to write without copying them together.
+ * `listing`: the listing the records were read from, when the caller has it (the same text
+ * the records make, not built again).
+ */
+function encodeTagCacheParts(records: readonly TagRecord[], listing?: string): Uint8Array[] {
   const crc = crc32Of
   if (!crc) throw new Error('The tag cache needs zlib.crc32 (Node 20.15 or later).')
   const tags = records.filter(r => r.objectType === 'tag')
@@ -213,58 +163,49 @@ function encodeTagCacheParts(records: readonly TagRecord[]): Uint8Array[] {
     if (i === undefined) stringIndex.set(value, (i = strings.push(value) - 1))
     return i
   }
-  const messages = messageBytes(tags)
   const times = new Float64Array(count)
   const ints = new Uint32Array(count * INTS)
+  // Neighbouring tags mostly share a tagger (and a target type): no look-up for a repeat.
+  let last: TagRecord | undefined
   tags.forEach((tag, i) => {
+    const k = i * INTS
     times[i] = tag.taggerTime ?? NaN
-    ints[i * INTS] = intern(tag.targetType)
-    ints[i * INTS + 1] = intern(tag.targetId)
-    ints[i * INTS + 2] = intern(tag.taggerName)
-    ints[i * INTS + 3] = intern(tag.taggerEmail)
-    ints[i * INTS + 4] = messages.lengths[i] ?? 0
+    ints[k] = last?.targetType === tag.targetType ? (ints[k - INTS] ?? 0) : intern(tag.targetType)
+    ints[k + 1] = intern(tag.targetId)
+    ints[k + 2] =
+      last?.taggerName === tag.taggerName ? (ints[k + 2 - INTS] ?? 0) : intern(tag.taggerName)
+    ints[k + 3] =
+      last?.taggerEmail === tag.taggerEmail ? (ints[k + 3 - INTS] ?? 0) : intern(tag.taggerEmail)
+    last = tag
   })
+  const messages = messageBytes(tags, ints)
   const table = Buffer.from(JSON.stringify(strings), 'utf8')
-  const listing = Buffer.from(records.map(listingLine).join(''), 'utf8')
-  const body = [
-    new Uint8Array(times.buffer),
-    new Uint8Array(ints.buffer),
-    table,
-    listing,
-    ...messages.parts
-  ]
-  const header = [MAGIC, FORMAT, BYTE_ORDER, count, table.length, listing.length]
+  const listed = Buffer.from(listing ?? records.map(listingLine).join(''), 'utf8')
+  const body = [new Uint8Array(times.buffer), new Uint8Array(ints.buffer), table, listed, messages]
+  const header = [MAGIC, FORMAT, BYTE_ORDER, count, table.length, listed.length]
   header.push(body.reduce((sum, part) => crc(part, sum), 0).toString(16))
   return [Buffer.from(`${header.join(' ')}\n`, 'latin1'), ...body]
 }
 
 /**
- * The messages' UTF-8 bytes, in as few buffers as runs allow (a cached
- * record's bytes as they are, runs of other records' messages encoded
- * together), and each message's byte length.
+ * The messages' UTF-8 bytes back to back, in one buffer (the file is written piece by piece,
+ * and 10,000 small pieces are 10,000 writes), each copied once from where it lies (a cached
+ * record's bytes, git's output) or encoded; each message's byte length goes to `ints`.
  */
-function messageBytes(tags: readonly TagRecord[]): { parts: Uint8Array[]; lengths: number[] } {
-  const parts: Uint8Array[] = []
-  const lengths: number[] = []
-  let run: string[] = []
-  const flush = () => {
-    if (run.length > 0) parts.push(Buffer.from(run.join(''), 'utf8'))
-    run = []
-  }
+function messageBytes(tags: readonly TagRecord[], ints: Uint32Array): Buffer {
+  let total = 0
+  tags.forEach((tag, i) => {
+    const length =
+      tag instanceof CachedTagRecord ? tag.messageLength : Buffer.byteLength(tag.message, 'utf8')
+    ints[i * INTS + 4] = length
+    total += length
+  })
+  const out = Buffer.allocUnsafe(total)
+  let at = 0
   for (const tag of tags) {
-    if (tag instanceof CachedTagRecord) {
-      flush()
-      const bytes = tag.messageBytes()
-      parts.push(bytes)
-      lengths.push(bytes.length)
-    } else {
-      run.push(tag.message)
-      lengths.push(Buffer.byteLength(tag.message, 'utf8'))
-    }
+    at += tag instanceof CachedTagRecord ? tag.copyMessage(out, at) : out.write(tag.message, at)
   }
-  flush()
-  // One buffer: the file is written piece by piece, and 10,000 small pieces are 10,000 writes.
-  return { parts: parts.length > 1 ? [Buffer.concat(parts)] : parts, lengths }
+  return out
 }
 
 /** A loaded cache: typed arrays, a string table, the listing; messages stay bytes until read. */
@@ -398,9 +339,14 @@ export class CachedTagRecord implements TagRecord {
     return (this.#message ??= this.bytes.toString('utf8', this.start, this.end))
   }
 
-  /** The message's bytes as stored, to store again without decoding. */
-  messageBytes(): Uint8Array {
-    return this.bytes.subarray(this.start, this.end)
+  /** The message's length in bytes. */
+  get messageLength(): number {
+    return this.end - this.start
+  }
+
+  /** Copies the message's bytes as stored into `target` at `at`, to store again without decoding. */
+  copyMessage(target: Buffer, at: number): number {
+    return this.bytes.copy(target, at, this.start, this.end)
   }
 }
 
@@ -414,10 +360,14 @@ export function loadTagCache(file: string): TagCache | undefined {
 }
 
 /** Writes the cache for these records atomically (temp file + rename); false when it could not. */
-export async function saveTagCache(file: string, records: readonly TagRecord[]): Promise<boolean> {
+export async function saveTagCache(
+  file: string,
+  records: readonly TagRecord[],
+  listing?: string
+): Promise<boolean> {
   const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
   try {
-    await writeFile(temp, encodeTagCacheParts(records), { flag: 'wx' })
+    await writeFile(temp, encodeTagCacheParts(records, listing), { flag: 'wx' })
     await rename(temp, file)
     return true
   } catch {
@@ -487,84 +437,6 @@ function lightweight(ref: ListedRef): TagRecord {
   }
 }
 
-/**
- * Parses `git cat-file --batch` output for exactly `objectIds`, in order, each
- * a tag object: their fields, in the same order. Undefined on anything else (a
- * missing object, another type, sizes that do not add up), so the caller can
- * fall back.
- */
-export function parseCatFileBatch(
-  stdout: string,
-  objectIds: readonly string[]
-): TagObjectFields[] | undefined {
-  return readCatFileBatch(stdout, objectIds)?.map(o => o.fields)
-}
-
-/** A tag object read by `cat-file`; `message` lies at `bytes[start, end)` when `bytes` is set. */
-interface ReadTagObject {
-  fields: TagObjectFields
-  bytes?: Buffer
-  start: number
-  end: number
-}
-
-/**
- * parseCatFileBatch, keeping where each message lies: for plain output (ASCII,
- * no NUL, no signature block: the usual case) the messages are not cut out
- * one by one but left in one copy of the output's bytes, decoded when read.
- */
-function readCatFileBatch(
-  stdout: string,
-  objectIds: readonly string[]
-): ReadTagObject[] | undefined {
-  // Sizes count bytes. The runner decoded UTF-8: pure ASCII output (the usual
-  // case) is read as the string itself; otherwise re-encoded, which gives the
-  // same bytes unless an object holds invalid UTF-8 (then sizes disagree and
-  // this gives up).
-  const ascii = Buffer.byteLength(stdout, 'utf8') === stdout.length
-  const bytes = ascii ? undefined : Buffer.from(stdout, 'utf8')
-  const length = bytes ? bytes.length : stdout.length
-  // Scanned once for the whole batch rather than once per object.
-  const noNul = !stdout.includes('\0')
-  const noSignature = !stdout.includes('-----BEGIN ')
-  // ASCII: a byte offset is a character offset, so the messages can stay in these bytes.
-  const kept = ascii && noNul && noSignature ? Buffer.from(stdout, 'latin1') : undefined
-  let messageStart = -1
-  const known = {
-    noNul,
-    noSignature,
-    ...(kept ? { messageAt: (offset: number) => void (messageStart = offset) } : {})
-  }
-  const objects: ReadTagObject[] = []
-  let pos = 0
-  for (const objectId of objectIds) {
-    // `<id> tag <size>\n<content>\n`
-    const newline = bytes ? bytes.indexOf(10, pos) : stdout.indexOf('\n', pos)
-    if (newline < 0) return undefined
-    const header = bytes ? bytes.toString('latin1', pos, newline) : stdout.slice(pos, newline)
-    const afterId = objectId.length + ' tag '.length
-    if (!header.startsWith(`${objectId} tag `) || !/^[0-9]+$/.test(header.slice(afterId)))
-      return undefined
-    const start = newline + 1
-    const end = start + Number(header.slice(afterId))
-    if (end >= length || (bytes ? bytes[end] !== 10 : stdout.charCodeAt(end) !== 10))
-      return undefined
-    const fields = parseTagObject(
-      bytes ? bytes.toString('utf8', start, end) : stdout.slice(start, end),
-      known
-    )
-    if (!fields) return undefined
-    objects.push(
-      kept && messageStart >= 0
-        ? { fields, bytes: kept, start: start + messageStart, end }
-        : { fields, start, end }
-    )
-    messageStart = -1
-    pos = end + 1
-  }
-  return pos === length ? objects : undefined
-}
-
 // ---- the read ------------------------------------------------------------------
 
 /** What the records go to, one at a time, in the listing's order; `finish` gives the result. */
@@ -618,77 +490,105 @@ export async function readTagsCached<T>(
   const records = cache
     ? cache.lookup(refs)
     : refs.map(r => (r.objectType === 'tag' ? undefined : lightweight(r)))
-  // Each missing tag object, and the records waiting for it.
-  const missing = new Map<string, number[]>()
+  // Each missing tag object, and the record(s) waiting for it (nearly always one).
+  const missing = new Map<string, number | number[]>()
   records.forEach((record, i) => {
     const id = refs[i]?.objectId
     if (record !== undefined || id === undefined) return
     const waiting = missing.get(id)
-    if (waiting) waiting.push(i)
-    else missing.set(id, [i])
+    if (waiting === undefined) missing.set(id, i)
+    else if (typeof waiting === 'number') missing.set(id, [waiting, i])
+    else waiting.push(i)
   })
+  // Records go to the sink in the listing's order as soon as each is known: while cat-file
+  // still writes (it answers in the order asked, which is the listing's), the ones read so far.
+  const out = sink()
+  let fed = 0
+  const feedKnown = () => {
+    for (let record = records[fed]; record !== undefined; record = records[++fed]) out.add(record)
+  }
+  feedKnown()
   if (missing.size > 0) {
     const ids = [...missing.keys()]
-    const objects = await readTagObjects(git, ids)
+    const objects = await readTagObjects(git, ids, (k, object) => {
+      const waiting = missing.get(ids[k] ?? '') ?? []
+      for (const i of typeof waiting === 'number' ? [waiting] : waiting) {
+        const ref = refs[i]
+        if (ref) records[i] = recordOf(ref, object)
+      }
+      feedKnown()
+    })
     if (!objects) {
       const all = parseForEachRef(await gitOk(git, FOR_EACH_REF_ARGS))
       await saveTagCache(file, all)
       return feed(sink(), all)
     }
-    ids.forEach((id, k) => {
-      const object = objects[k]
-      for (const i of missing.get(id) ?? []) {
-        const ref = refs[i]
-        if (!ref || !object) continue
-        const { fields, bytes } = object
-        records[i] = bytes
-          ? new CachedTagRecord(
-              ref.name,
-              ref.objectId,
-              fields.targetType,
-              fields.targetId,
-              fields.taggerName,
-              fields.taggerEmail,
-              fields.taggerTime,
-              bytes,
-              object.start,
-              object.end
-            )
-          : {
-              name: ref.name,
-              objectType: ref.objectType,
-              objectId: ref.objectId,
-              targetType: fields.targetType,
-              targetId: fields.targetId,
-              taggerName: fields.taggerName,
-              taggerEmail: fields.taggerEmail,
-              taggerTime: fields.taggerTime,
-              message: fields.message
-            }
-      }
-    })
   }
   const complete = records as TagRecord[]
-  // The file is written while the answer is built: the write's I/O overlaps the CPU work.
+  // The file is written while the answer is finished: the write's I/O overlaps the CPU work.
   const saved =
-    missing.size > 0 || cache?.listing !== live ? saveTagCache(file, complete) : undefined
-  const answer = feed(sink(), complete)
+    missing.size > 0 || cache?.listing !== live
+      ? saveTagCache(file, complete, live.endsWith('\n') ? live : undefined)
+      : undefined
+  feedKnown()
+  const answer = out.finish()
   await saved
   return answer
+}
+
+/** The record of a listed tag whose object cat-file read. */
+function recordOf(ref: ListedRef, object: ReadTagObject): TagRecord {
+  const { fields, bytes } = object
+  return bytes
+    ? new CachedTagRecord(
+        ref.name,
+        ref.objectId,
+        fields.targetType,
+        fields.targetId,
+        fields.taggerName,
+        fields.taggerEmail,
+        fields.taggerTime,
+        bytes,
+        object.start,
+        object.end
+      )
+    : {
+        name: ref.name,
+        objectType: ref.objectType,
+        objectId: ref.objectId,
+        targetType: fields.targetType,
+        targetId: fields.targetId,
+        taggerName: fields.taggerName,
+        taggerEmail: fields.taggerEmail,
+        taggerTime: fields.taggerTime,
+        message: fields.message
+      }
 }
 
 /**
  * The tag objects `ids` name, in order, read with ONE `git cat-file --batch`
  * (splitting a large read over two processes does not pay: each spawn of this
- * process costs about as much as the half it saves). Undefined when the answer
- * is not exactly what was asked for.
+ * process costs about as much as the half it saves), parsed as git writes them
+ * (`onObject` hears of each). Undefined when the answer is not exactly what was
+ * asked for.
  */
 async function readTagObjects(
   git: GitRunner,
-  ids: readonly string[]
+  ids: readonly string[],
+  onObject: (index: number, object: ReadTagObject) => void
 ): Promise<ReadTagObject[] | undefined> {
-  const result = await git(CAT_FILE_ARGS, { input: `${ids.join('\n')}\n` })
-  return result.code === 0 ? readCatFileBatch(result.stdout, ids) : undefined
+  const reader = new CatFileBatchReader(ids, onObject)
+  let streamed = false
+  const result = await git(CAT_FILE_ARGS, {
+    input: `${ids.join('\n')}\n`,
+    onStdout: chunk => {
+      streamed = true
+      reader.push(chunk)
+    }
+  })
+  // A runner that does not stream answers with the text.
+  if (!streamed && result.stdout !== '') reader.push(Buffer.from(result.stdout, 'utf8'))
+  return result.code === 0 ? reader.finish() : undefined
 }
 
 function feed<T>(sink: RecordSink<T>, records: readonly TagRecord[]): T {
