@@ -69,7 +69,7 @@ describe('REST calls of whole commands on MLflow', () => {
     expect(promote.code).toBe(0)
     expect(promote.calls).toBeLessThanOrEqual(10)
     // Each object once (one version search, one run each), and the model twice: its view, then
-    // the check before the first write that the stage and its history are as read.
+    // the check before the history and the alias that the stage and its history are as read.
     expect(promote.paths.filter(p => p.endsWith('/registered-models/get'))).toHaveLength(2)
     expect(promote.paths.filter(p => p === 'GET /api/2.0/mlflow/registered-models/alias')).toHaveLength(0)
     expect(promote.paths.filter(p => p.endsWith('/model-versions/get'))).toHaveLength(0)

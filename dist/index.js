@@ -66985,9 +66985,11 @@ class MlflowRegistry {
         if (record.tags.length === 0)
             delete entry.recorded;
         const { value: auditValue, audit } = this.auditValue(model, ref, entry, move.audit, record, markFacts(place));
+        // Aliases mode: the history entry goes last before the alias, after the check (see
+        // freshnessCheck); a legacy stage keeps it first.
+        const journal = this.journalStep(model, ref, view, entry);
         const steps = [
-            ...this.freshnessCheck(model, ref, view),
-            this.journalStep(model, ref, view, entry),
+            ...(ref.legacyStage ? [journal] : []),
             ...this.evictSteps(model, place),
             ...this.recordSteps(model, version, record),
             ...(writePromoted
@@ -67012,6 +67014,7 @@ class MlflowRegistry {
             steps.push(...this.legacyMoveOut(model, ref, view, version, archive !== undefined));
         }
         else {
+            steps.push(this.freshnessCheck(model, ref, view), journal);
             steps.push(this.aliasStep(model, ref.alias, version, view.holder, 'commit'));
             if (clearMark)
                 steps.push(clearMark);
@@ -67057,9 +67060,9 @@ class MlflowRegistry {
         if (record.tags.length === 0)
             delete entry.recorded;
         const { audit: eventAudit } = this.auditValue(model, ref, entry, audit, record, markFacts(place));
+        const journal = this.journalStep(model, ref, view, entry);
         const steps = [
-            ...this.freshnessCheck(model, ref, view),
-            this.journalStep(model, ref, view, entry),
+            ...(ref.legacyStage ? [journal] : []),
             ...this.evictSteps(model, place),
             ...this.recordSteps(model, version, record),
             ...this.markSteps(model, removed, place, entry)
@@ -67069,6 +67072,7 @@ class MlflowRegistry {
             steps.push(this.transitionStep(model, version, 'None', ref.legacyStage, 'commit'));
         }
         else {
+            steps.push(this.freshnessCheck(model, ref, view), journal);
             steps.push({
                 label: `delete alias "${ref.alias}" (was ${version})`,
                 phase: 'commit',
@@ -67322,33 +67326,30 @@ class MlflowRegistry {
         };
     }
     /**
-     * Before the first write (aliases mode): the alias still points where the view said, and the
-     * stage's history tag is still the one read. The history is one tag rewritten whole (MLflow
-     * has no compare-and-set), so a writer that moved the stage while this command judged the
-     * candidate must be seen before that tag is written over, or its entry would be lost. One
-     * read of the model answers both; the window left is the few prepare calls before the alias.
+     * Right before the history tag and the alias (aliases mode): the alias still points where the
+     * view said, and the stage's history tag is still the one read. The history is one tag
+     * rewritten whole (MLflow has no compare-and-set), so a writer that moved the stage while this
+     * command judged the candidate must be seen before that tag is written over, or its entry
+     * would be lost; and before the alias, or its promotion would be replaced unjudged. One read
+     * of the model answers both; the window left is the history tag's one call.
      */
     freshnessCheck(model, ref, view) {
-        if (ref.legacyStage)
-            return [];
         const expected = view.holder;
         const key = this.keys.history(ref.alias);
-        return [
-            {
-                label: `check alias "${ref.alias}" still points at ${expected ?? 'nothing'} and ${key} is unchanged`,
-                phase: 'check',
-                run: async () => {
-                    const rm = await this.fetchModel(model);
-                    const now = rm.aliases.get(ref.alias);
-                    if (now !== expected) {
-                        throw new StageMovedError(`alias "${ref.alias}" moved from ${expected ?? 'nothing'} to ${now ?? 'nothing'} meanwhile`);
-                    }
-                    if (rm.tags.get(key) !== view.rawJournal) {
-                        throw new StageMovedError(`another writer added to the history of ${ref.stage} meanwhile`);
-                    }
+        return {
+            label: `check alias "${ref.alias}" still points at ${expected ?? 'nothing'} and ${key} is unchanged`,
+            phase: 'check',
+            run: async () => {
+                const rm = await this.fetchModel(model);
+                const now = rm.aliases.get(ref.alias);
+                if (now !== expected) {
+                    throw new StageMovedError(`alias "${ref.alias}" moved from ${expected ?? 'nothing'} to ${now ?? 'nothing'} meanwhile`);
+                }
+                if (rm.tags.get(key) !== view.rawJournal) {
+                    throw new StageMovedError(`another writer added to the history of ${ref.stage} meanwhile`);
                 }
             }
-        ];
+        };
     }
     aliasStep(model, alias, version, before, phase) {
         return {

@@ -928,9 +928,11 @@ export class MlflowRegistry implements Registry, ModelSource {
       record,
       markFacts(place)
     )
+    // Aliases mode: the history entry goes last before the alias, after the check (see
+    // freshnessCheck); a legacy stage keeps it first.
+    const journal = this.journalStep(model, ref, view, entry)
     const steps: Step[] = [
-      ...this.freshnessCheck(model, ref, view),
-      this.journalStep(model, ref, view, entry),
+      ...(ref.legacyStage ? [journal] : []),
       ...this.evictSteps(model, place),
       ...this.recordSteps(model, version, record),
       ...(writePromoted
@@ -969,6 +971,7 @@ export class MlflowRegistry implements Registry, ModelSource {
       if (clearMark) steps.push(clearMark)
       steps.push(...this.legacyMoveOut(model, ref, view, version, archive !== undefined))
     } else {
+      steps.push(this.freshnessCheck(model, ref, view), journal)
       steps.push(this.aliasStep(model, ref.alias, version, view.holder, 'commit'))
       if (clearMark) steps.push(clearMark)
       const previousStep = this.previousAliasStep(model, ref, view, move.previous)
@@ -1037,9 +1040,9 @@ export class MlflowRegistry implements Registry, ModelSource {
       record,
       markFacts(place)
     )
+    const journal = this.journalStep(model, ref, view, entry)
     const steps: Step[] = [
-      ...this.freshnessCheck(model, ref, view),
-      this.journalStep(model, ref, view, entry),
+      ...(ref.legacyStage ? [journal] : []),
       ...this.evictSteps(model, place),
       ...this.recordSteps(model, version, record),
       ...this.markSteps(model, removed, place, entry)
@@ -1048,6 +1051,7 @@ export class MlflowRegistry implements Registry, ModelSource {
       steps.push(this.legacyCheckStep(model, ref, view))
       steps.push(this.transitionStep(model, version, 'None', ref.legacyStage, 'commit'))
     } else {
+      steps.push(this.freshnessCheck(model, ref, view), journal)
       steps.push({
         label: `delete alias "${ref.alias}" (was ${version})`,
         phase: 'commit',
@@ -1353,36 +1357,32 @@ export class MlflowRegistry implements Registry, ModelSource {
   }
 
   /**
-   * Before the first write (aliases mode): the alias still points where the view said, and the
-   * stage's history tag is still the one read. The history is one tag rewritten whole (MLflow
-   * has no compare-and-set), so a writer that moved the stage while this command judged the
-   * candidate must be seen before that tag is written over, or its entry would be lost. One
-   * read of the model answers both; the window left is the few prepare calls before the alias.
+   * Right before the history tag and the alias (aliases mode): the alias still points where the
+   * view said, and the stage's history tag is still the one read. The history is one tag
+   * rewritten whole (MLflow has no compare-and-set), so a writer that moved the stage while this
+   * command judged the candidate must be seen before that tag is written over, or its entry
+   * would be lost; and before the alias, or its promotion would be replaced unjudged. One read
+   * of the model answers both; the window left is the history tag's one call.
    */
-  private freshnessCheck(model: string, ref: StageRef, view: WriteView): Step[] {
-    if (ref.legacyStage) return []
+  private freshnessCheck(model: string, ref: StageRef, view: WriteView): Step {
     const expected = view.holder
     const key = this.keys.history(ref.alias)
-    return [
-      {
-        label: `check alias "${ref.alias}" still points at ${expected ?? 'nothing'} and ${key} is unchanged`,
-        phase: 'check',
-        run: async () => {
-          const rm = await this.fetchModel(model)
-          const now = rm.aliases.get(ref.alias)
-          if (now !== expected) {
-            throw new StageMovedError(
-              `alias "${ref.alias}" moved from ${expected ?? 'nothing'} to ${now ?? 'nothing'} meanwhile`
-            )
-          }
-          if (rm.tags.get(key) !== view.rawJournal) {
-            throw new StageMovedError(
-              `another writer added to the history of ${ref.stage} meanwhile`
-            )
-          }
+    return {
+      label: `check alias "${ref.alias}" still points at ${expected ?? 'nothing'} and ${key} is unchanged`,
+      phase: 'check',
+      run: async () => {
+        const rm = await this.fetchModel(model)
+        const now = rm.aliases.get(ref.alias)
+        if (now !== expected) {
+          throw new StageMovedError(
+            `alias "${ref.alias}" moved from ${expected ?? 'nothing'} to ${now ?? 'nothing'} meanwhile`
+          )
+        }
+        if (rm.tags.get(key) !== view.rawJournal) {
+          throw new StageMovedError(`another writer added to the history of ${ref.stage} meanwhile`)
         }
       }
-    ]
+    }
   }
 
   private aliasStep(
