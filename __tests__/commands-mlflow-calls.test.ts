@@ -71,7 +71,9 @@ describe('REST calls of whole commands on MLflow', () => {
     // Each object once (one version search, one run each), and the model twice: its view, then
     // the check before the history and the alias that the stage and its history are as read.
     expect(promote.paths.filter(p => p.endsWith('/registered-models/get'))).toHaveLength(2)
-    expect(promote.paths.filter(p => p === 'GET /api/2.0/mlflow/registered-models/alias')).toHaveLength(0)
+    expect(
+      promote.paths.filter(p => p === 'GET /api/2.0/mlflow/registered-models/alias')
+    ).toHaveLength(0)
     expect(promote.paths.filter(p => p.endsWith('/model-versions/get'))).toHaveLength(0)
     const rollback = await run('rollback', model, '--stage', 'production', '--reason', 'drift')
     expect(rollback.code).toBe(0)
