@@ -1,3 +1,5 @@
+import type { PlaceholderValues } from './promql.js'
+
 /**
  * The monitor's data: what a metric source returns, and the port every source implements.
  */
@@ -15,9 +17,14 @@ export interface Series {
   samples: Sample[]
 }
 
-/** A range query: `[start, end]` in Unix milliseconds, one sample every `stepMs`. */
+/**
+ * A range query: `[start, end]` in Unix milliseconds, one sample every `stepMs`. The query is
+ * the policy's text; the source substitutes `values` itself (promql.ts), so no caller can
+ * forget to escape them.
+ */
 export interface RangeQuery {
   query: string
+  values: PlaceholderValues
   start: number
   end: number
   stepMs: number
