@@ -172,7 +172,12 @@ describe('triggerVerdict', () => {
       minSamples: 5
     })
     expect(verdict.series[0]?.labels).toEqual({ instance: 'a' })
-    expect(verdict.baseline).toBeUndefined()
+    // Absent, not undefined: the verdict goes into JSON evidence as it is.
+    expect(Object.keys(verdict)).not.toContain('baseline')
+    // The longest run over all series.
+    expect(triggerVerdict(RULE, [series([w, B, w, w, w]), series([B, B, w, w, w])]).summary).toBe(
+      'within bounds; longest breaching run 2 (limit 3)'
+    )
   })
 
   it('is a breach with the run as evidence', () => {
@@ -349,6 +354,10 @@ describe('triggerVerdict', () => {
       expect(triggerVerdict(previous, [series([1, 1, 1])], holder(series([1, 1, 1]))).status).toBe(
         'healthy'
       )
+      expect(triggerVerdict(previous, [series([1, 1, 1])])).toMatchObject({
+        status: 'inconclusive',
+        summary: 'no baseline: the previous holder baseline was not given'
+      })
     })
 
     it('refuses a previous-holder mean that overflows', () => {
@@ -364,9 +373,14 @@ describe('triggerVerdict', () => {
 
 describe('resolveBounds', () => {
   it('keeps only the absolute bounds a rule sets', () => {
-    expect(resolveBounds({ ...RULE, max: undefined, min: 0.8 }, undefined)).toEqual({
+    const minOnly: TriggerRule = { ...RULE, min: 0.8 }
+    delete minOnly.max
+    expect(resolveBounds(minOnly, undefined)).toStrictEqual({
       bounds: { min: 0.8 }
     })
-    expect(resolveBounds({ ...RULE, min: 0 }, undefined)).toEqual({ bounds: { min: 0, max: 0.05 } })
+    expect(resolveBounds(RULE, undefined)).toStrictEqual({ bounds: { max: 0.05 } })
+    expect(resolveBounds({ ...RULE, min: 0 }, undefined)).toStrictEqual({
+      bounds: { min: 0, max: 0.05 }
+    })
   })
 })

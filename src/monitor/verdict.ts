@@ -109,11 +109,14 @@ export function triggerVerdict(
   }
   const resolved = resolveBounds(rule, baseline)
   if (resolved.bounds === undefined) {
-    const result: TriggerVerdict = {
+    // Only a relative bound lacks bounds, and it always says why in its baseline evidence.
+    const evidence = resolved.baseline as BaselineEvidence
+    return {
       ...base,
       status: 'inconclusive',
       reason: 'no-baseline',
-      summary: `no baseline: ${resolved.baseline?.problem}`,
+      summary: `no baseline: ${evidence.problem}`,
+      baseline: evidence,
       // Counted without bounds, for the evidence; nothing is judged.
       series: series.map(s => ({
         ...seriesVerdict(rule, {}, s),
@@ -121,35 +124,48 @@ export function triggerVerdict(
         reason: 'no-baseline'
       }))
     }
-    if (resolved.baseline) result.baseline = resolved.baseline
-    return result
   }
   const judged = series.map(s => seriesVerdict(rule, resolved.bounds as Bounds, s))
-  const breached = judged.filter(s => s.status === 'breach')
-  const inconclusive = judged.filter(s => s.status === 'inconclusive')
   const result: TriggerVerdict = {
     ...base,
-    status: breached.length > 0 ? 'breach' : inconclusive.length > 0 ? 'inconclusive' : 'healthy',
-    reason: 'within-bounds',
-    summary: '',
+    ...combine(rule, judged),
     bounds: resolved.bounds,
     series: judged
   }
   if (resolved.baseline) result.baseline = resolved.baseline
+  return result
+}
+
+/** The trigger's status, reason and summary from its series' verdicts. */
+function combine(
+  rule: TriggerRule,
+  judged: SeriesVerdict[]
+): Pick<TriggerVerdict, 'status' | 'reason' | 'summary'> {
+  const breached = judged.filter(s => s.status === 'breach')
+  const inconclusive = judged.filter(s => s.status === 'inconclusive')
   const realBreach = breached.find(s => s.reason === 'breached')
   if (realBreach) {
-    result.reason = 'breached'
     const run = realBreach.breachRun as BreachingSample[]
-    result.summary = `${run.length} breaching samples in a row (limit ${rule.failure_limit})${seriesCount(breached.length, judged.length)}`
-  } else if (breached.length > 0 || inconclusive.length > 0) {
-    result.reason = 'too-few-samples'
-    const short = breached.length + inconclusive.length
-    result.summary = `no data: fewer than ${rule.min_samples} valid samples${seriesCount(short, judged.length)} (${noDataMeaning(rule)})`
-  } else {
-    const longest = Math.max(...judged.map(s => s.longestRun))
-    result.summary = `within bounds; longest breaching run ${longest} (limit ${rule.failure_limit})`
+    return {
+      status: 'breach',
+      reason: 'breached',
+      summary: `${run.length} breaching samples in a row (limit ${rule.failure_limit})${seriesCount(breached.length, judged.length)}`
+    }
   }
-  return result
+  const short = breached.length + inconclusive.length
+  if (short > 0) {
+    return {
+      status: breached.length > 0 ? 'breach' : 'inconclusive',
+      reason: 'too-few-samples',
+      summary: `no data: fewer than ${rule.min_samples} valid samples${seriesCount(short, judged.length)} (${noDataMeaning(rule)})`
+    }
+  }
+  const longest = Math.max(...judged.map(s => s.longestRun))
+  return {
+    status: 'healthy',
+    reason: 'within-bounds',
+    summary: `within bounds; longest breaching run ${longest} (limit ${rule.failure_limit})`
+  }
 }
 
 function seriesCount(some: number, all: number): string {
@@ -210,8 +226,8 @@ export function seriesVerdict(rule: TriggerRule, bounds: Bounds, series: Series)
 
 /** Whether one value is within the bounds, past one of them, or no usable number. */
 export function judgeSample(value: number, bounds: Bounds): 'within' | 'min' | 'max' | 'invalid' {
-  if (bounds.max !== undefined && value > bounds.max) return 'max'
-  if (bounds.min !== undefined && value < bounds.min) return 'min'
+  if (value > (bounds.max ?? Infinity)) return 'max'
+  if (value < (bounds.min ?? -Infinity)) return 'min'
   // NaN fails every comparison above; an infinity that is past no bound is no measurement.
   return Number.isFinite(value) ? 'within' : 'invalid'
 }
