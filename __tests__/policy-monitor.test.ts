@@ -87,6 +87,35 @@ describe('a stage monitor block', () => {
     })
   })
 
+  it('takes an http(s) URL or a path inside the repository as a file source', () => {
+    const withFile = (file: string) =>
+      policy(`      source: { file: "${file}" }
+      watch_for: 7d
+      triggers: [{ name: t, query: m, max: 1 }]
+`)
+    for (const good of [
+      'metrics/live.csv',
+      'https://metrics.example/live.json',
+      'http://127.0.0.1:8080/x'
+    ]) {
+      expect(parsePolicy(withFile(good), 'p.yml').stages.production?.monitor?.source.file).toBe(
+        good
+      )
+    }
+    for (const bad of [
+      '../live.csv',
+      '/etc/live.csv',
+      'a/../../x',
+      'ftp://host/x',
+      'file:///x',
+      'https://'
+    ]) {
+      expect(problemsOf(withFile(bad))).toEqual([
+        '6:23 stages.production.monitor.source.file: must be an http(s) URL or a path inside the repository'
+      ])
+    }
+  })
+
   it('names file line and key of each problem of the source and the watch', () => {
     expect(
       problemsOf(

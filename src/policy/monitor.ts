@@ -56,6 +56,14 @@ export const MonitorSource = z
     file: z
       .string()
       .min(1)
+      .refine(
+        location =>
+          /^https?:\/\/[^/\s]+/i.test(location) ||
+          (!/^[a-z][a-z0-9+.-]*:/i.test(location) &&
+            !location.startsWith('/') &&
+            !location.split(/[\\/]/).includes('..')),
+        { message: 'must be an http(s) URL or a path inside the repository' }
+      )
       .optional()
       .describe(
         'Read the series from a JSON or CSV time-series file: a path inside the repository, or an http(s) URL.'
