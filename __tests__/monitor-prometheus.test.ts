@@ -207,6 +207,12 @@ describe('prometheusSource against a real Prometheus', () => {
     expect(triggerVerdict({ ...RULE, max: undefined, min: 0 }, inf).status).toBe('inconclusive')
   })
 
+  it('passes a timeout of a fraction of a second on in a form Prometheus accepts', async () => {
+    const source = prometheusSource({ url: prometheus.url, timeoutMs: 2500, fetch })
+    const series = await source.queryRange(range(ERROR_RATE, 'healthy'))
+    expect(series[0]?.samples).toHaveLength(20)
+  })
+
   it('answers no series for no data; the verdict is inconclusive', async () => {
     const series = await direct().queryRange(range(ERROR_RATE, 'missing'))
     expect(series).toEqual([])

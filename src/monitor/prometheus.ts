@@ -86,8 +86,9 @@ async function requestRange(
     start: `${start / 1000}`,
     end: `${end / 1000}`,
     step: `${stepMs / 1000}`,
-    // Prometheus stops its own evaluation at the same time the client gives up.
-    timeout: `${options.timeoutMs / 1000}s`
+    // Prometheus stops its own evaluation at the same time the client gives up. Plain seconds:
+    // its duration syntax has no fractions ("2.5s" is a 400), a float is read as seconds.
+    timeout: `${options.timeoutMs / 1000}`
   })
   const where = `Prometheus at ${options.url}`
   let status: number
