@@ -26,7 +26,13 @@ export type VerdictStatus = 'healthy' | 'inconclusive' | 'breach'
 
 /** Why a trigger or series got its status. */
 export type VerdictReason =
-  'within-bounds' | 'breached' | 'no-series' | 'too-few-samples' | 'no-baseline'
+  | 'within-bounds'
+  | 'breached'
+  | 'no-series'
+  | 'too-few-samples'
+  | 'no-baseline'
+  /** The source could not answer (evaluate.ts); never healthy, never a rollback. */
+  | 'source-failure'
 
 export type TriggerRule = Pick<
   TriggerPolicy,
