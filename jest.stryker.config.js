@@ -11,6 +11,7 @@ export default {
     '**/__tests__/policy*.test.ts',
     '**/__tests__/candidate.test.ts',
     '**/__tests__/candidate-json.test.ts',
+    '**/__tests__/monitor-verdict.test.ts',
     // The number formats the gates' messages use are pinned with the report's.
     '**/__tests__/report-markdown.test.ts'
   ]

@@ -26,7 +26,7 @@
  * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
  */
 export default {
-  mutate: ['src/gates/**/*.ts', 'src/candidate/metrics.ts'],
+  mutate: ['src/gates/**/*.ts', 'src/candidate/metrics.ts', 'src/monitor/verdict.ts'],
   testRunner: 'jest',
   jest: {
     projectType: 'custom',

@@ -58577,7 +58577,325 @@ function allowedKeys(inst) {
     return shape && typeof shape === 'object' ? Object.keys(shape) : [];
 }
 
+;// CONCATENATED MODULE: ./src/monitor/promql.ts
+/**
+ * `$model`, `$version` and `$stage` in a trigger's PromQL, substituted safely. Pure.
+ *
+ * A placeholder may only stand inside the double-quoted value of a label matcher
+ * (`{model="$model"}`, `{version!="$version"}`, `{stage=~"$stage|shadow"}`); anywhere else
+ * (a metric name, a range, a function argument, a comment, a single-quoted or raw string) the
+ * query is refused, so a value can never become PromQL syntax. The value is escaped as a PromQL
+ * double-quoted string (Go's escapes); in a regex matcher (`=~`, `!~`) it is first quoted as a
+ * regular expression, so `1.0` matches only `1.0`.
+ */
+/** A placeholder, not followed by more name characters (`$models` is not `$model`). */
+const PLACEHOLDER = /\$(model|version|stage)(?![A-Za-z0-9_])/g;
+class PromqlPlaceholderError extends Error {
+    problems;
+    constructor(problems) {
+        super(problems.join('; '));
+        this.problems = problems;
+        this.name = 'PromqlPlaceholderError';
+    }
+}
+/**
+ * The double-quoted label-matcher values of `query`, found by a small lexer that knows
+ * PromQL's strings (`"…"` and `'…'` with backslash escapes, raw `` `…` ``), `#` comments and
+ * `{…}` matcher lists. It does not check the rest of the syntax: Prometheus does that.
+ */
+function matcherValueSpans(query) {
+    const spans = [];
+    let depth = 0;
+    // The last two tokens inside braces: a label name then a matcher operator precede a value.
+    let previous = [];
+    let i = 0;
+    while (i < query.length) {
+        const char = query[i];
+        if (char === '#') {
+            const newline = query.indexOf('\n', i);
+            i = newline === -1 ? query.length : newline + 1;
+            continue;
+        }
+        if (char === '"' || char === "'" || char === '`') {
+            const end = stringEnd(query, i);
+            const operator = previous[previous.length - 1];
+            const label = previous[previous.length - 2];
+            if (char === '"' &&
+                depth > 0 &&
+                operator !== undefined &&
+                ['=', '!=', '=~', '!~'].includes(operator) &&
+                label !== undefined &&
+                /^[A-Za-z_][A-Za-z0-9_]*$/.test(label)) {
+                spans.push({ start: i, end, regex: operator.endsWith('~') });
+            }
+            previous = [...previous, 'string'].slice(-2);
+            i = end + 1;
+            continue;
+        }
+        if (char === '{')
+            depth++;
+        else if (char === '}')
+            depth = Math.max(0, depth - 1);
+        if (/\s/.test(char)) {
+            i++;
+            continue;
+        }
+        const operator = /^(!=|=~|!~|=)/.exec(query.slice(i, i + 2));
+        const name = /^[A-Za-z_:][A-Za-z0-9_:]*/.exec(query.slice(i));
+        const token = operator?.[0] ?? name?.[0] ?? char;
+        previous = [...previous, token].slice(-2);
+        i += token.length;
+    }
+    return spans;
+}
+/** Index of the quote that closes the string opening at `start` (the end of text if none). */
+function stringEnd(query, start) {
+    const quote = query[start];
+    let i = start + 1;
+    while (i < query.length) {
+        if (query[i] === '\\' && quote !== '`')
+            i += 2;
+        else if (query[i] === quote)
+            return i;
+        else
+            i++;
+    }
+    return query.length;
+}
+/** Why each placeholder of `query` is refused; empty when every one is a matcher value. */
+function placeholderProblems(query) {
+    const spans = matcherValueSpans(query);
+    const problems = [];
+    for (const match of query.matchAll(PLACEHOLDER)) {
+        const at = match.index;
+        const inside = spans.some(span => at > span.start && at < span.end);
+        if (!inside) {
+            problems.push(`${match[0]} at character ${at + 1} is not inside the double-quoted value of a label matcher; placeholders may only be label values, such as {${match[1]}="${match[0]}"}`);
+        }
+    }
+    return problems;
+}
+/** `value` as the inside of a PromQL double-quoted string (Go escapes). */
+function escapeStringContent(value) {
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is escaped
+    return value.replace(/[\\"\u0000-\u001f\u007f]/g, char => {
+        switch (char) {
+            case '\\':
+                return '\\\\';
+            case '"':
+                return '\\"';
+            case '\n':
+                return '\\n';
+            case '\r':
+                return '\\r';
+            case '\t':
+                return '\\t';
+            default:
+                return `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`;
+        }
+    });
+}
+/** `value` as an RE2 pattern that matches exactly `value`. */
+function quoteRegex(value) {
+    return value.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
+}
+/**
+ * `query` with each placeholder replaced by its escaped value. Throws PromqlPlaceholderError,
+ * listing every misplaced placeholder, rather than substitute any of them.
+ */
+function substitutePlaceholders(query, values) {
+    const problems = placeholderProblems(query);
+    if (problems.length > 0)
+        throw new PromqlPlaceholderError(problems);
+    const spans = matcherValueSpans(query);
+    return query.replace(PLACEHOLDER, (_, name, at) => {
+        const span = spans.find(s => at > s.start && at < s.end);
+        const value = values[name];
+        return escapeStringContent(span?.regex ? quoteRegex(value) : value);
+    });
+}
+
+;// CONCATENATED MODULE: ./src/policy/monitor.ts
+
+
+/**
+ * A stage's `monitor:` block: what is watched after a promotion into the stage, for how
+ * long, and which live-metric triggers roll back (or alert). Part of the policy schema
+ * (schema.ts); strict like the rest, and the README reference is generated from the
+ * descriptions here.
+ */
+/** A Prometheus-style duration: one or more `<integer><unit>`, largest unit first (`1h30m`). */
+const DURATION_PATTERN = /^(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?$/;
+const DURATION_RULE = 'must be a duration such as 30s, 5m, 1h30m or 14d (units ms, s, m, h, d, w, y)';
+const UNIT_MS = {
+    y: 365 * 24 * 3600_000,
+    w: 7 * 24 * 3600_000,
+    d: 24 * 3600_000,
+    h: 3600_000,
+    m: 60_000,
+    s: 1000,
+    ms: 1
+};
+/** Milliseconds of a duration text; undefined when it is not one (or is empty). */
+function durationMs(text) {
+    if (text === '' || !DURATION_PATTERN.test(text))
+        return undefined;
+    let total = 0;
+    for (const [, count, unit] of text.matchAll(/(\d+)(ms|[ywdhms])/g)) {
+        total += Number(count) * UNIT_MS[unit];
+    }
+    return total;
+}
+const monitor_duration = schemas_string()
+    .min(1, DURATION_RULE)
+    .regex(DURATION_PATTERN, DURATION_RULE)
+    .refine(text => (durationMs(text) ?? 1) > 0, { message: 'must be longer than 0' });
+const nonNegative = schemas_number().min(0);
+const MonitorSource = strictObject({
+    prometheus: strictObject({
+        url: url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+            .describe('Base URL of the Prometheus server (the HTTP API is under `/api/v1`).'),
+        timeout: monitor_duration
+            .default('30s')
+            .describe('How long one query may take before it counts as a source failure.')
+    })
+        .optional()
+        .describe('Read the series from the Prometheus HTTP API (`/api/v1/query_range`).'),
+    file: schemas_string()
+        .min(1)
+        .refine(location => /^https?:\/\/[^/\s]+/i.test(location) ||
+        (!/^[a-z][a-z0-9+.-]*:/i.test(location) &&
+            !location.startsWith('/') &&
+            !location.split(/[\\/]/).includes('..')), { message: 'must be an http(s) URL or a path inside the repository' })
+        .optional()
+        .describe('Read the series from a JSON or CSV time-series file: a path inside the repository, or an http(s) URL.')
+})
+    .superRefine((source, ctx) => {
+    const given = [source.prometheus, source.file].filter(s => s !== undefined).length;
+    if (given !== 1) {
+        const message = given === 0 ? 'needs prometheus or file' : 'gives both prometheus and file: choose one';
+        ctx.addIssue({ code: 'custom', message });
+    }
+})
+    .describe('Where the live metrics are read.');
+const RelativeBound = strictObject({
+    baseline: schemas_enum(['audit', 'previous_holder'])
+        .describe("`audit`: the value of `metric` recorded in the promotion's audit record. `previous_holder`: the mean of the same query for the version that held the stage before, over the same length of time just before the promotion."),
+    metric: schemas_string()
+        .min(1)
+        .optional()
+        .describe('With `baseline: audit`: the metric of the audit record to compare with.'),
+    max_increase_pct: nonNegative
+        .optional()
+        .describe('Breach when a sample is more than this many percent above the baseline (10 = 10%).'),
+    max_decrease_pct: nonNegative
+        .optional()
+        .describe('Breach when a sample is more than this many percent below the baseline (10 = 10%).')
+})
+    .superRefine((bound, ctx) => {
+    if (bound.max_increase_pct === undefined && bound.max_decrease_pct === undefined) {
+        ctx.addIssue({ code: 'custom', message: 'needs max_increase_pct, max_decrease_pct or both' });
+    }
+    if (bound.baseline === 'audit' && bound.metric === undefined) {
+        ctx.addIssue({
+            code: 'custom',
+            path: ['baseline'],
+            message: 'audit needs `metric`: which metric of the audit record is the baseline'
+        });
+    }
+    if (bound.baseline === 'previous_holder' && bound.metric !== undefined) {
+        ctx.addIssue({
+            code: 'custom',
+            path: ['metric'],
+            message: 'is only for baseline: audit; previous_holder runs the same query'
+        });
+    }
+})
+    .describe('A bound relative to a baseline, in percent of the baseline (of its magnitude, so a negative baseline works too).');
+const Trigger = strictObject({
+    name: schemas_string()
+        .min(1)
+        .max(100)
+        .describe('Shown in reports, audit records and notifications; unique in the stage.'),
+    query: schemas_string()
+        .min(1)
+        .describe('PromQL (Prometheus source) or a series selector (file source). `$model`, `$version` and `$stage` are replaced by the watched version; they may only stand inside a double-quoted label matcher value, such as `{version="$version"}`.'),
+    max: schemas_number().optional().describe('Breach when a sample is above this (absolute).'),
+    min: schemas_number().optional().describe('Breach when a sample is below this (absolute).'),
+    relative: RelativeBound.optional(),
+    failure_limit: schemas_number()
+        .int()
+        .min(1)
+        .default(3)
+        .describe('Consecutive breaching samples that make a breach.'),
+    min_samples: schemas_number()
+        .int()
+        .min(1)
+        .default(5)
+        .describe('Fewest valid samples (not NaN or infinite) for a healthy verdict; fewer is no data.'),
+    step: monitor_duration.default('1m').describe('Distance between two samples of the range query.'),
+    no_data: schemas_enum(['inconclusive', 'breach'])
+        .default('inconclusive')
+        .describe('What an empty result or too few valid samples mean. Never healthy; `breach` only if you want a silent metric to roll back.'),
+    action: schemas_enum(['rollback', 'alert'])
+        .default('rollback')
+        .describe('What a breach does: roll the stage back, or only alert.')
+})
+    .superRefine((trigger, ctx) => {
+    const absolute = trigger.max !== undefined || trigger.min !== undefined;
+    if (absolute && trigger.relative !== undefined) {
+        ctx.addIssue({
+            code: 'custom',
+            path: ['relative'],
+            message: 'a trigger has either absolute bounds (max, min) or a relative one, not both'
+        });
+    }
+    else if (!absolute && trigger.relative === undefined) {
+        ctx.addIssue({ code: 'custom', message: 'needs a bound: max, min, or relative' });
+    }
+    else if (trigger.min !== undefined &&
+        trigger.max !== undefined &&
+        trigger.min > trigger.max) {
+        const message = `${trigger.min} is above max ${trigger.max}, so every sample breaches`;
+        ctx.addIssue({ code: 'custom', path: ['min'], message });
+    }
+})
+    .describe('One live-metric check of the watched version.');
+const Monitor = strictObject({
+    source: MonitorSource,
+    watch_for: monitor_duration.describe('How long after a promotion the stage is watched, such as 14d; after that the watch ends.'),
+    triggers: array(Trigger).min(1).describe('The checks; any breach is a breach of the stage.')
+})
+    .superRefine((monitor, ctx) => {
+    const seen = new Set();
+    monitor.triggers.forEach((trigger, i) => {
+        if (seen.has(trigger.name)) {
+            ctx.addIssue({
+                code: 'custom',
+                path: ['triggers', i, 'name'],
+                message: `"${trigger.name}" names another trigger of this stage already`
+            });
+        }
+        seen.add(trigger.name);
+        // Checked here, where the source is known: a file source's selectors follow the same rule.
+        for (const message of placeholderProblems(trigger.query)) {
+            ctx.addIssue({ code: 'custom', path: ['triggers', i, 'query'], message });
+        }
+        const step = durationMs(trigger.step);
+        const watch = durationMs(monitor.watch_for);
+        if (step !== undefined && watch !== undefined && step > watch) {
+            ctx.addIssue({
+                code: 'custom',
+                path: ['triggers', i, 'step'],
+                message: `is longer than watch_for (${monitor.watch_for}), so no sample would fall in the watch`
+            });
+        }
+    });
+})
+    .describe('Watch the stage after a promotion: live metrics checked against triggers; a breach rolls back or alerts. No data is never healthy.');
+
 ;// CONCATENATED MODULE: ./src/policy/schema.ts
+
 
 /**
  * The promotion policy. This zod schema is the single source of truth: the
@@ -58614,7 +58932,7 @@ const metricName = schemas_string().min(1);
 const teamSlug = schemas_string().regex(/^[^/\s]+\/[^/\s]+$/, 'must be org/team-slug');
 const login = schemas_string().min(1);
 // zod 4 numbers are finite already: NaN and infinities are rejected.
-const nonNegative = schemas_number().min(0);
+const schema_nonNegative = schemas_number().min(0);
 const MetricDirection = strictObject({
     goal: schemas_enum(['maximize', 'minimize']).describe('Whether a higher or a lower value is better.')
 })
@@ -58634,10 +58952,10 @@ const Threshold = strictObject({
 })
     .describe('Absolute bounds on one metric of the candidate.');
 const Regression = strictObject({
-    max_drop: nonNegative
+    max_drop: schema_nonNegative
         .optional()
         .describe("Largest allowed worsening vs the champion, in the metric's own units (a drop for maximize, a rise for minimize)."),
-    max_relative_drop: nonNegative
+    max_relative_drop: schema_nonNegative
         .optional()
         .describe('Largest allowed worsening vs the champion as a fraction of its value (0.01 = 1%).')
 })
@@ -58646,7 +58964,7 @@ const Regression = strictObject({
 })
     .describe('How much worse than the current champion the candidate may be on one metric.');
 const ArtifactRules = strictObject({
-    max_size_mb: nonNegative
+    max_size_mb: schema_nonNegative
         .optional()
         .describe('Largest total size of the candidate files, in MiB (1,048,576 bytes).'),
     require: array(schemas_string().min(1))
@@ -58708,13 +59026,14 @@ const Stage = strictObject({
         .describe('Limits vs the champion by metric; each metric needs a direction under `metrics`.'),
     schema: SchemaRules.optional(),
     artifact: ArtifactRules.optional(),
-    min_days_in_source_stage: nonNegative
+    min_days_in_source_stage: schema_nonNegative
         .optional()
         .describe('Days the version must have spent in its source stage.'),
     checks: array(schemas_string().min(1))
         .optional()
         .describe('Check runs that must have concluded successfully on the head commit.'),
-    approvals: Approvals.optional()
+    approvals: Approvals.optional(),
+    monitor: Monitor.optional()
 })
     .describe('The gates for promoting into one stage.');
 const RegistryConfig = discriminatedUnion('type', [

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { Monitor } from './monitor.js'
 
 /**
  * The promotion policy. This zod schema is the single source of truth: the
@@ -169,7 +170,8 @@ export const Stage = z
       .array(z.string().min(1))
       .optional()
       .describe('Check runs that must have concluded successfully on the head commit.'),
-    approvals: Approvals.optional()
+    approvals: Approvals.optional(),
+    monitor: Monitor.optional()
   })
   .describe('The gates for promoting into one stage.')
 

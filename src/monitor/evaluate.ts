@@ -1,0 +1,83 @@
+import type { TriggerPolicy } from '../policy/monitor.js'
+import { durationMs } from '../policy/monitor.js'
+import type { PlaceholderValues } from './promql.js'
+import { MetricSourceError } from './types.js'
+import type { MetricSource, Series } from './types.js'
+import { triggerVerdict } from './verdict.js'
+import type { BaselineInput, TriggerVerdict } from './verdict.js'
+import type { TimeRange, WatchWindow } from './window.js'
+
+/**
+ * One trigger evaluated against a source: the range query of the watched version and, for a
+ * `previous_holder` baseline, the same query for the version before it. At most two queries a
+ * trigger. A source failure is an inconclusive verdict that says so: never healthy, never a
+ * rollback. The caller (the monitor command, next) decides what the verdicts do.
+ */
+
+export interface TriggerContext {
+  /** `$model`, `$version`, `$stage` of the watched version. */
+  values: PlaceholderValues
+  window: WatchWindow
+  /** The promotion's audit record metrics, for `baseline: audit`. */
+  auditMetrics?: Record<string, number>
+  /** The version that held the stage before the promotion, for `baseline: previous_holder`. */
+  previousVersion?: string
+}
+
+export interface TriggerEvaluation {
+  /** The policy's query, placeholders not substituted (the evidence shows the values apart). */
+  query: string
+  action: TriggerPolicy['action']
+  range: TimeRange
+  stepMs: number
+  /** Range queries sent for this trigger (the bench counts them). */
+  queries: number
+  verdict: TriggerVerdict
+}
+
+export async function evaluateTrigger(
+  source: MetricSource,
+  trigger: TriggerPolicy,
+  context: TriggerContext
+): Promise<TriggerEvaluation> {
+  // The policy schema has checked the step; a default keeps this total for typed callers.
+  const stepMs = durationMs(trigger.step) ?? 60_000
+  const range = context.window.watched
+  const evaluation = { query: trigger.query, action: trigger.action, range, stepMs, queries: 0 }
+  const ask = async (values: PlaceholderValues, window: TimeRange): Promise<Series[]> => {
+    evaluation.queries++
+    return source.queryRange({ query: trigger.query, values, ...window, stepMs })
+  }
+  try {
+    const series = await ask(context.values, range)
+    let baseline: BaselineInput | undefined
+    const relative = trigger.relative
+    if (relative?.baseline === 'audit') {
+      const metric = relative.metric as string
+      const metrics = context.auditMetrics ?? {}
+      baseline = {
+        from: 'audit',
+        metric,
+        value: Object.hasOwn(metrics, metric) ? metrics[metric] : undefined
+      }
+    } else if (relative?.baseline === 'previous_holder' && context.previousVersion !== undefined) {
+      const values = { ...context.values, version: context.previousVersion }
+      baseline = { from: 'previous_holder', series: await ask(values, context.window.baseline) }
+    }
+    return { ...evaluation, verdict: triggerVerdict(trigger, series, baseline) }
+  } catch (error) {
+    if (!(error instanceof MetricSourceError)) throw error
+    return {
+      ...evaluation,
+      verdict: {
+        trigger: trigger.name,
+        status: 'inconclusive',
+        reason: 'source-failure',
+        summary: `source failure: ${error.message}`,
+        failureLimit: trigger.failure_limit,
+        minSamples: trigger.min_samples,
+        series: []
+      }
+    }
+  }
+}
