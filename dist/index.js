@@ -61570,21 +61570,31 @@ function shellWord(word) {
 }
 /**
  * A remote URL fit to print: the user and password of `scheme://user:password@host/…` are
- * dropped (a token often sits there); scp-like `user@host:path` holds no password and stays.
+ * dropped (a token often sits there; a password may hold `@` itself), and so are a query string
+ * and a fragment (`?private_token=…`); scp-like `user@host:path` holds no password and stays.
  */
 function printableUrl(url) {
-    return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1');
+    return redactUrls(url);
 }
-/** git's last lines, on one line, without its own closing period or runs of spaces. */
+/** Every `scheme://` URL in `text` (git's own messages quote the remote's) made fit to print. */
+function redactUrls(text) {
+    return text.replace(/([a-z][a-z0-9+.-]*:\/\/)([^\s/?#'"]*@)?([^\s?#'"]*)(?:[?#][^\s'"]*)?/gi, (_url, scheme, _userinfo, rest) => scheme + rest);
+}
+/** git's advice after a failed remote call, which says nothing about this failure. */
+const GIT_ADVICE = /^(Please make sure you have the correct access rights|and the repository exists\.?$)/;
+/**
+ * git's cause on one line: from its first `fatal:` or `error:` line when it has one (git prints
+ * the cause first and advice after), else its last lines; without its closing period, runs of
+ * spaces, or credentials in quoted URLs.
+ */
 function oneLine(output, lines = 3) {
-    return output
-        .trim()
+    const kept = output
         .split('\n')
-        .slice(-lines)
         .map(line => line.trim())
-        .join(' ')
-        .replace(/\s+/g, ' ')
-        .replace(/\.+$/, '');
+        .filter(line => line !== '' && !GIT_ADVICE.test(line));
+    const cause = kept.findIndex(line => /^(fatal|error):/.test(line));
+    const picked = cause >= 0 ? kept.slice(cause, cause + lines) : kept.slice(-lines);
+    return redactUrls(picked.join(' ')).replace(/\s+/g, ' ').replace(/\.+$/, '');
 }
 /** Fetches and reconciles one checkout's registry tags with its remote. */
 class OriginTags {

@@ -1,0 +1,43 @@
+import { oneLine, printableUrl, redactUrls } from '../src/registry/git/origin.js'
+
+// What ModelGate prints about a remote: never its credentials, and git's real cause in one line.
+
+describe('a remote URL fit to print', () => {
+  it.each([
+    ['https://ada:p@ss3cr3t@example.com/repo.git', 'https://example.com/repo.git'],
+    ['https://x-access-token:ghs_abc@github.com/o/r.git', 'https://github.com/o/r.git'],
+    ['https://example.com/repo.git?private_token=QTOKEN', 'https://example.com/repo.git'],
+    ['https://example.com/repo.git#frag', 'https://example.com/repo.git'],
+    ['https://user@host:8443/a/b@c.git', 'https://host:8443/a/b@c.git'],
+    ['git@github.com:o/r.git', 'git@github.com:o/r.git'],
+    ['/srv/git/origin.git', '/srv/git/origin.git']
+  ])('%s prints as %s', (url, printed) => {
+    expect(printableUrl(url)).toBe(printed)
+  })
+
+  it("removes credentials and query strings from git's own output", () => {
+    const stderr =
+      "fatal: unable to access 'https://ada:p@ss3cr3t@nonexistent.invalid/repo.git/': Could not resolve host\n" +
+      'remote: see https://example.com/r.git?private_token=QTOKEN for details'
+    const redacted = redactUrls(stderr)
+    expect(redacted).not.toContain('ss3cr3t')
+    expect(redacted).not.toContain('QTOKEN')
+    expect(redacted).toContain("'https://nonexistent.invalid/repo.git/'")
+  })
+})
+
+describe("git's output on one line", () => {
+  it('keeps the fatal line, not the advice after it', () => {
+    const output =
+      "fatal: '/tmp/nonexistent-repo.git' does not appear to be a git repository\n" +
+      'fatal: Could not read from remote repository.\n\n' +
+      'Please make sure you have the correct access rights\nand the repository exists.\n'
+    expect(oneLine(output)).toBe(
+      "fatal: '/tmp/nonexistent-repo.git' does not appear to be a git repository fatal: Could not read from remote repository"
+    )
+  })
+
+  it('keeps the last lines when there is no fatal or error line', () => {
+    expect(oneLine('a\nb\n\nc\nd\n')).toBe('b c d')
+  })
+})
