@@ -1,7 +1,8 @@
 import { auditSummaryMarkdown } from '../src/audit/publish.js'
 import { AUDIT_SCHEMA, type AuditRecord } from '../src/audit/record.js'
 import { commentMarker } from '../src/report/comment.js'
-import { neutraliseCommands } from '../src/report/log.js'
+import { forTerminal, neutraliseCommands } from '../src/report/log.js'
+import { renderTable } from '../src/report/terminal-table.js'
 import { escape, escapeHtml, unlinked } from '../src/report/markdown.js'
 import { SUMMARY_LIMIT, SUMMARY_SHORTENED_NOTE, summaryBudget } from '../src/report/summary.js'
 
@@ -67,6 +68,29 @@ describe('markdown that links nothing', () => {
       '<!-- modelgate:fraud--&gt;:x<script&gt; -->'
     )
     expect(commentMarker('fraud', 'staging')).toBe('<!-- modelgate:fraud:staging -->')
+  })
+})
+
+describe('text that cannot reorder or misalign what is around it', () => {
+  // Bidirectional controls (Trojan Source) make a reason or a name display in another order
+  // than it reads: shown as their code point instead, on a terminal and in markdown alike.
+  const sneaky = 'Eve\u202Eexe.txt\u2066x\u2069\u200Fy\u061Cz'
+  const shown = 'Eve<U+202E>exe.txt<U+2066>x<U+2069><U+200F>y<U+061C>z'
+
+  it('on a terminal', () => {
+    expect(forTerminal(sneaky)).toBe(shown)
+  })
+
+  it('in markdown and HTML', () => {
+    expect(escape(sneaky)).toBe(shown.replace(/[<>]/g, '\\$&'))
+    expect(escapeHtml(sneaky)).toBe(shown.replace(/</g, '&lt;').replace(/>/g, '&gt;'))
+  })
+
+  it('a tab in a cell is a space, so the columns of an aligned table line up', () => {
+    const table = renderTable({ headers: ['A', 'B'], rows: [['a\tb', 'c']] }, 'table')
+    expect(table).not.toContain('\t')
+    const lines = table.trimEnd().split('\n')
+    expect(lines[lines.length - 1]).toBe('a b  c')
   })
 })
 

@@ -22069,7 +22069,58 @@ function policyError(file, problems, cause) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/report/log.ts
+/**
+ * Text for the job log, made unable to act as a workflow command. Pure: the action's entry
+ * (`main.ts`) passes every message it prints (`info`, `warning`, `error`, `setFailed`, the
+ * loggers it hands down) through {@link neutraliseCommands}.
+ *
+ * The runner reads the step's output line by line (`\n`, `\r` and `\r\n` end a line) and acts
+ * on two grammars: `::name …::data` at the start of a line after leading whitespace, and the
+ * older `##[name …]data` anywhere in a line; the log viewer also draws `##[error]`,
+ * `##[group]` and the like. A zero-width space goes between the two `:` of a `::` that opens a
+ * line (after any whitespace or invisible characters), and between the two `#` of every `##[`,
+ * so neither grammar matches. Nothing else changes, so the text reads the same and a secret
+ * inside it stays whole for the runner's masking.
+ *
+ * Chosen over `::stop-commands::<token>` … `::<token>::`: it also covers the viewer's `##[`
+ * markup (which stop-commands does not), holds no state (a killed process or an interleaved
+ * write cannot leave commands switched off for the rest of the step), and gives the one-line
+ * data of `::warning::` and the multi-line report printed with `info` the same treatment.
+ */
+const ZERO_WIDTH_SPACE = '\u200B';
+/** Line starts: every line break .NET or JavaScript knows. */
+const LINE_BREAK = '\\r\\n\\u0085\\u2028\\u2029';
+/** Whatever a reader could trim before the `::`: whitespace and zero-width characters. */
+const LEADING = '\\s\\u0085\\u180E\\u200B-\\u200D\\u2060\\uFEFF';
+const COMMAND_AT_LINE_START = new RegExp(`(^|[${LINE_BREAK}])([${LEADING}]*):(?=:)`, 'g');
+function neutraliseCommands(text) {
+    return text
+        .replace(COMMAND_AT_LINE_START, `$1$2:${ZERO_WIDTH_SPACE}`)
+        .replace(/#(?=#\[)/g, `#${ZERO_WIDTH_SPACE}`);
+}
+/**
+ * Text for a terminal or a workflow `run:` step, where the CLI prints: control characters that
+ * move the cursor, retitle or clear a terminal (C0 but tab and newline, DEL, C1) are dropped,
+ * and workflow commands are made inert as above. Registry text and file names reach the CLI's
+ * output and errors, and anyone who can push a tag or a file writes those.
+ */
+function forTerminal(text) {
+    return neutraliseCommands(
+    // eslint-disable-next-line no-control-regex
+    log_showBidiControls(text.replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, '')));
+}
+/**
+ * Unicode's bidirectional controls (ALM, LRM, RLM, the embeddings and overrides, the isolates)
+ * shown as their code point, `<U+202E>`: left in, they make a name or a reason display in
+ * another order than it reads ("Trojan Source"), on a terminal and on GitHub alike.
+ */
+function log_showBidiControls(text) {
+    return text.replace(/[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g, c => `<U+${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}>`);
+}
+
 ;// CONCATENATED MODULE: ./src/report/markdown.ts
+
 
 
 
@@ -22303,9 +22354,11 @@ function value(number) {
  * Then {@link unlinked}: no @-mention, bare URL or issue reference renders live.
  */
 function markdown_escape(text) {
-    return unlinked(text.replace(/\r?\n|\r/g, ' ').replace(/[\\`*[\]<>|~&]/g, '\\$&'));
+    return unlinked(log_showBidiControls(text)
+        .replace(/\r?\n|\r/g, ' ')
+        .replace(/[\\`*[\]<>|~&]/g, '\\$&'));
 }
-const ZERO_WIDTH_SPACE = '\u200B';
+const markdown_ZERO_WIDTH_SPACE = '\u200B';
 /**
  * Text that GitHub shows as typed but links nothing: a zero-width space after every `@` (a
  * mention `@user`, `@org/team` or an email address needs a name character right after it),
@@ -22314,10 +22367,10 @@ const ZERO_WIDTH_SPACE = '\u200B';
  */
 function unlinked(text) {
     return text
-        .replace(/@/g, `@${ZERO_WIDTH_SPACE}`)
-        .replace(/:(?=\/\/)/g, `:${ZERO_WIDTH_SPACE}`)
-        .replace(/(www)(?=\.)/gi, `$1${ZERO_WIDTH_SPACE}`)
-        .replace(/#(?=\d)/g, `#${ZERO_WIDTH_SPACE}`);
+        .replace(/@/g, `@${markdown_ZERO_WIDTH_SPACE}`)
+        .replace(/:(?=\/\/)/g, `:${markdown_ZERO_WIDTH_SPACE}`)
+        .replace(/(www)(?=\.)/gi, `$1${markdown_ZERO_WIDTH_SPACE}`)
+        .replace(/#(?=\d)/g, `#${markdown_ZERO_WIDTH_SPACE}`);
 }
 /**
  * Text inside an HTML block (a `<summary>`), where markdown escapes do not apply: `&`, `<`,
@@ -22332,7 +22385,7 @@ function escapeHtml(text) {
         "'": '&#39;'
     };
     // unlinked first: its `#` rule would split the `&#39;` entity.
-    return unlinked(text.replace(/\r?\n|\r/g, ' ')).replace(/[&<>"']/g, c => entities[c] ?? c);
+    return unlinked(showBidiControls(text).replace(/\r?\n|\r/g, ' ')).replace(/[&<>"']/g, c => entities[c] ?? c);
 }
 
 ;// CONCATENATED MODULE: ./src/report/json.ts
@@ -23403,6 +23456,7 @@ class OriginTags {
  * Cells are plain text here; each rendering makes them safe for where it goes.
  */
 
+
 const textOf = (cell) => (typeof cell === 'string' ? cell : cell.text);
 const markdownOf = (cell) => (typeof cell === 'string' ? markdown_escape(cell) : cell.markdown);
 function renderTable(table, format) {
@@ -23420,7 +23474,7 @@ function markdownTable(table) {
 const GAP = '  ';
 /**
  * Columns padded to their widest cell, a rule of dashes under the header, no trailing spaces.
- * Line breaks inside a cell become spaces so a row stays one line; control characters are
+ * Line breaks and tabs inside a cell become spaces so a row stays one line and aligned; control characters are
  * dropped on the way out (report/log.ts `forTerminal`).
  */
 function terminalTable(table) {
@@ -23434,7 +23488,8 @@ function terminalTable(table) {
     return [line(header), line(widths.map(w => '-'.repeat(w))), ...body.map(line)].join('\n') + '\n';
 }
 function flat(cell) {
-    return cell.replace(/\r\n|[\r\n\u0085\u2028\u2029]/g, ' ');
+    // Bidi controls are shown as `<U+…>` on the way out (forTerminal): measured as shown.
+    return log_showBidiControls(cell).replace(/\r\n|[\r\n\t\u0085\u2028\u2029]/g, ' ');
 }
 /** Columns a cell takes: code points, zero-width and combining characters take none. */
 function width(cell) {
@@ -30200,47 +30255,6 @@ async function resolveCommit(git, ref) {
     if (resolved.code !== 0)
         throw new NotFoundError(`No commit named ${ref} in this repository`);
     return resolved.stdout.trim();
-}
-
-;// CONCATENATED MODULE: ./src/report/log.ts
-/**
- * Text for the job log, made unable to act as a workflow command. Pure: the action's entry
- * (`main.ts`) passes every message it prints (`info`, `warning`, `error`, `setFailed`, the
- * loggers it hands down) through {@link neutraliseCommands}.
- *
- * The runner reads the step's output line by line (`\n`, `\r` and `\r\n` end a line) and acts
- * on two grammars: `::name …::data` at the start of a line after leading whitespace, and the
- * older `##[name …]data` anywhere in a line; the log viewer also draws `##[error]`,
- * `##[group]` and the like. A zero-width space goes between the two `:` of a `::` that opens a
- * line (after any whitespace or invisible characters), and between the two `#` of every `##[`,
- * so neither grammar matches. Nothing else changes, so the text reads the same and a secret
- * inside it stays whole for the runner's masking.
- *
- * Chosen over `::stop-commands::<token>` … `::<token>::`: it also covers the viewer's `##[`
- * markup (which stop-commands does not), holds no state (a killed process or an interleaved
- * write cannot leave commands switched off for the rest of the step), and gives the one-line
- * data of `::warning::` and the multi-line report printed with `info` the same treatment.
- */
-const log_ZERO_WIDTH_SPACE = '\u200B';
-/** Line starts: every line break .NET or JavaScript knows. */
-const LINE_BREAK = '\\r\\n\\u0085\\u2028\\u2029';
-/** Whatever a reader could trim before the `::`: whitespace and zero-width characters. */
-const LEADING = '\\s\\u0085\\u180E\\u200B-\\u200D\\u2060\\uFEFF';
-const COMMAND_AT_LINE_START = new RegExp(`(^|[${LINE_BREAK}])([${LEADING}]*):(?=:)`, 'g');
-function neutraliseCommands(text) {
-    return text
-        .replace(COMMAND_AT_LINE_START, `$1$2:${log_ZERO_WIDTH_SPACE}`)
-        .replace(/#(?=#\[)/g, `#${log_ZERO_WIDTH_SPACE}`);
-}
-/**
- * Text for a terminal or a workflow `run:` step, where the CLI prints: control characters that
- * move the cursor, retitle or clear a terminal (C0 but tab and newline, DEL, C1) are dropped,
- * and workflow commands are made inert as above. Registry text and file names reach the CLI's
- * output and errors, and anyone who can push a tag or a file writes those.
- */
-function forTerminal(text) {
-    // eslint-disable-next-line no-control-regex
-    return neutraliseCommands(text.replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, ''));
 }
 
 ;// CONCATENATED MODULE: ./package.json

@@ -38,6 +38,20 @@ export function neutraliseCommands(text: string): string {
  * output and errors, and anyone who can push a tag or a file writes those.
  */
 export function forTerminal(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return neutraliseCommands(text.replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, ''))
+  return neutraliseCommands(
+    // eslint-disable-next-line no-control-regex
+    showBidiControls(text.replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, ''))
+  )
+}
+
+/**
+ * Unicode's bidirectional controls (ALM, LRM, RLM, the embeddings and overrides, the isolates)
+ * shown as their code point, `<U+202E>`: left in, they make a name or a reason display in
+ * another order than it reads ("Trojan Source"), on a terminal and on GitHub alike.
+ */
+export function showBidiControls(text: string): string {
+  return text.replace(
+    /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g,
+    c => `<U+${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}>`
+  )
 }

@@ -1,4 +1,5 @@
 import { formatNumber, formatSigned, formatSize, plural } from '../gates/format.js'
+import { showBidiControls } from './log.js'
 import { skippedWarning } from '../gates/evaluate.js'
 import { utc } from '../gates/min-days.js'
 import { RELATIVE_EPSILON } from '../gates/regression.js'
@@ -268,7 +269,11 @@ function value(number: number | undefined): string {
  * Then {@link unlinked}: no @-mention, bare URL or issue reference renders live.
  */
 export function escape(text: string): string {
-  return unlinked(text.replace(/\r?\n|\r/g, ' ').replace(/[\\`*[\]<>|~&]/g, '\\$&'))
+  return unlinked(
+    showBidiControls(text)
+      .replace(/\r?\n|\r/g, ' ')
+      .replace(/[\\`*[\]<>|~&]/g, '\\$&')
+  )
 }
 
 const ZERO_WIDTH_SPACE = '\u200B'
@@ -300,5 +305,8 @@ export function escapeHtml(text: string): string {
     "'": '&#39;'
   }
   // unlinked first: its `#` rule would split the `&#39;` entity.
-  return unlinked(text.replace(/\r?\n|\r/g, ' ')).replace(/[&<>"']/g, c => entities[c] ?? c)
+  return unlinked(showBidiControls(text).replace(/\r?\n|\r/g, ' ')).replace(
+    /[&<>"']/g,
+    c => entities[c] ?? c
+  )
 }

@@ -3,6 +3,7 @@
  * aligned plain-text columns for a terminal, where a 10-column markdown table does not line up.
  * Cells are plain text here; each rendering makes them safe for where it goes.
  */
+import { showBidiControls } from './log.js'
 import { escape } from './markdown.js'
 
 export interface Table {
@@ -43,7 +44,7 @@ const GAP = '  '
 
 /**
  * Columns padded to their widest cell, a rule of dashes under the header, no trailing spaces.
- * Line breaks inside a cell become spaces so a row stays one line; control characters are
+ * Line breaks and tabs inside a cell become spaces so a row stays one line and aligned; control characters are
  * dropped on the way out (report/log.ts `forTerminal`).
  */
 export function terminalTable(table: Table): string {
@@ -61,7 +62,8 @@ export function terminalTable(table: Table): string {
 }
 
 function flat(cell: string): string {
-  return cell.replace(/\r\n|[\r\n\u0085\u2028\u2029]/g, ' ')
+  // Bidi controls are shown as `<U+…>` on the way out (forTerminal): measured as shown.
+  return showBidiControls(cell).replace(/\r\n|[\r\n\t\u0085\u2028\u2029]/g, ' ')
 }
 
 /** Columns a cell takes: code points, zero-width and combining characters take none. */
