@@ -186,3 +186,59 @@ describe('events of one artifact in the same second, written by other tools (ite
     )
   })
 })
+
+describe('an unassignment marked replacedBy by hand', () => {
+  /** An annotated tag with ModelGate's message form, written by hand (anyone who can push tags). */
+  async function messageTag(
+    git: GitRunner,
+    name: string,
+    target: string,
+    time: number,
+    facts: object
+  ) {
+    const message = `Remove by hand\n\n${JSON.stringify({ modelgate: 1, ...facts })}`
+    await gitOk(git, ['tag', '-a', '-m', message, name, target], {
+      env: { GIT_COMMITTER_DATE: `${time} +0000`, GIT_COMMITTER_NAME: 'Mallory' }
+    })
+  }
+
+  it('does not undo a rollback: the version rolled back stays taken out and is not restored', async () => {
+    const a = await clone()
+    const { c1, c2 } = await twoVersions(a)
+    await handTag(a.git, 'm#prod#1', c1, T0 + 10)
+    await handTag(a.git, 'm#prod#2', c2, T0 + 20)
+    // v2.0.0 rolled back: taken out, v1.0.0 put back.
+    await handTag(a.git, 'm#prod!#3', c2, T0 + 30)
+    await handTag(a.git, 'm#prod#4', c1, T0 + 31)
+    // A later unassignment of the version already out, claiming it was only replaced.
+    await messageTag(a.git, 'm#prod!#5', c2, T0 + 40, { replacedBy: 'v1.0.0' })
+    const reg = registry(a, T0 + 100)
+    expect(await reg.takenOutOf('m', 'v2.0.0', 'prod')).toMatchObject({ eventId: 'm#prod!#5' })
+    const error = await reg
+      .rollback('m', 'prod', undefined, { ...alice, reason: 'again' }, { dryRun: true })
+      .catch((thrown: unknown) => thrown)
+    expect(error).toBeInstanceOf(Error)
+    expect((error as Error).message).toContain('No earlier version of m held prod')
+  })
+
+  it('counts as a replacement only when the named lower version is assigned right after', async () => {
+    const a = await clone()
+    const { c1, c2 } = await twoVersions(a)
+    await handTag(a.git, 'm#prod#1', c2, T0 + 10)
+    // The replacement ModelGate writes: the higher version out (replacedBy), the lower one in.
+    await messageTag(a.git, 'm#prod!#2', c2, T0 + 20, { replacedBy: 'v1.0.0' })
+    await handTag(a.git, 'm#prod#3', c1, T0 + 21)
+    const reg = registry(a, T0 + 100)
+    expect(await reg.takenOutOf('m', 'v2.0.0', 'prod')).toBeUndefined()
+    const planned = await reg.rollback(
+      'm',
+      'prod',
+      undefined,
+      { ...alice, reason: 'back' },
+      { dryRun: true }
+    )
+    expect(planned).toMatchObject({ reason: 'dry run' })
+    if (planned.written || planned.reason !== 'dry run') throw new Error('expected a dry run')
+    expect(planned.planned.find(e => e.kind === 'assignment')?.version).toBe('v2.0.0')
+  })
+})

@@ -37,7 +37,15 @@ describe("git's output on one line", () => {
     )
   })
 
-  it('keeps the last lines when there is no fatal or error line', () => {
+  it('keeps the last lines when there is no fatal line, without the generic push failure', () => {
     expect(oneLine('a\nb\n\nc\nd\n')).toBe('b c d')
+    expect(
+      oneLine(
+        'remote: tags are frozen this week\nTo /srv/origin.git\n ! [remote rejected] m#prod#1 -> m#prod#1 (pre-receive hook declined)\n' +
+          "error: failed to push some refs to '/srv/origin.git'\n"
+      )
+    ).toBe(
+      'remote: tags are frozen this week To /srv/origin.git ! [remote rejected] m#prod#1 -> m#prod#1 (pre-receive hook declined)'
+    )
   })
 })

@@ -61633,19 +61633,22 @@ function printableUrl(url) {
 function redactUrls(text) {
     return text.replace(/([a-z][a-z0-9+.-]*:\/\/)([^\s/?#'"]*@)?([^\s?#'"]*)(?:[?#][^\s'"]*)?/gi, (_url, scheme, _userinfo, rest) => scheme + rest);
 }
-/** git's advice after a failed remote call, which says nothing about this failure. */
-const GIT_ADVICE = /^(Please make sure you have the correct access rights|and the repository exists\.?$)/;
 /**
- * git's cause on one line: from its first `fatal:` or `error:` line when it has one (git prints
- * the cause first and advice after), else its last lines; without its closing period, runs of
- * spaces, or credentials in quoted URLs.
+ * git's lines that say nothing about this failure: its advice after a failed remote call, and
+ * its generic closing line of a refused push (the cause is in the lines before it).
+ */
+const GIT_GENERIC = /^(Please make sure you have the correct access rights|and the repository exists\.?$|error: failed to push some refs)/;
+/**
+ * git's cause on one line: from its first `fatal:` line when it has one (git prints the cause
+ * first and advice after), else its last lines but the generic ones; without its closing period,
+ * runs of spaces, or credentials in quoted URLs.
  */
 function oneLine(output, lines = 3) {
     const kept = output
         .split('\n')
         .map(line => line.trim())
-        .filter(line => line !== '' && !GIT_ADVICE.test(line));
-    const cause = kept.findIndex(line => /^(fatal|error):/.test(line));
+        .filter(line => line !== '' && !GIT_GENERIC.test(line));
+    const cause = kept.findIndex(line => line.startsWith('fatal:'));
     const picked = cause >= 0 ? kept.slice(cause, cause + lines) : kept.slice(-lines);
     return redactUrls(picked.join(' ')).replace(/\s+/g, ' ').replace(/\.+$/, '');
 }
@@ -63963,6 +63966,7 @@ function feed(sink, records) {
 
 
 
+
 /**
  * A TagEvent whose message is read from its record when asked: a cached
  * record decodes it only then, so status (which reads only the holders')
@@ -64286,8 +64290,7 @@ function previousHolder(artifact, stage) {
         latestKind.set(event.version, event.action);
         // Taken out only so GTO's reader agrees with a newer, lower holder: replaced, not withdrawn
         // (as takenOutOf reads it), so a rollback may put it back.
-        if (event.action === 'unassign' &&
-            parseMessage(event.message).audit?.replacedBy !== undefined) {
+        if (event.action === 'unassign' && isReplacement(artifact, event)) {
             replaced.add(event.version);
         }
         else {
@@ -64322,6 +64325,34 @@ function previousHolder(artifact, stage) {
         return candidate;
     }
     return undefined;
+}
+/**
+ * Whether an unassignment only made way for a lower version (the `replacedBy` mark ModelGate
+ * writes so GTO's highest-version reader agrees with the new holder), rather than a removal. The
+ * mark is believed only when the events bear it out: the version was in the stage (its previous
+ * event there an assignment), the named version ranks lower, and the stage's next event (or one
+ * in the same second) assigns it. A hand-written mark on any other unassignment (say, of a
+ * version a rollback already took out) is a removal like any other, so it cannot bring a
+ * rolled-back version back.
+ */
+function isReplacement(artifact, event) {
+    const named = parseMessage(event.message).audit?.replacedBy;
+    if (typeof named !== 'string' || event.version === undefined)
+        return false;
+    const inStage = artifact.events.filter(e => e.stage === event.stage && e.version !== undefined);
+    const at = inStage.indexOf(event);
+    if (at < 0)
+        return false;
+    const moves = (e) => e.action === 'assign' || e.action === 'unassign';
+    const before = inStage
+        .slice(0, at)
+        .reverse()
+        .find(e => e.version === event.version && moves(e));
+    const next = inStage.slice(at + 1).find(moves);
+    // ModelGate writes the two in one push, often in one second, where the order is GTO's.
+    const namedAssigned = (next?.action === 'assign' && next.version === named) ||
+        inStage.some(e => e.action === 'assign' && e.version === named && e.time === event.time);
+    return (before?.action === 'assign' && namedAssigned && (compareVersions(named, event.version) ?? 1) < 0);
 }
 
 ;// CONCATENATED MODULE: ./src/registry/git/queries.ts
@@ -64437,13 +64468,14 @@ function registeredDigest(message) {
  * only replaced by a lower version (ModelGate then writes an unassignment marked `replacedBy`).
  */
 function takenOutOf(state, model, version, stage) {
-    const latest = state.artifacts.get(model)?.versions.get(version)?.stages.get(stage)?.latest;
-    if (!latest || latest.action !== 'unassign')
+    const artifact = state.artifacts.get(model);
+    const latest = artifact?.versions.get(version)?.stages.get(stage)?.latest;
+    if (!artifact || !latest || latest.action !== 'unassign')
         return undefined;
     const { audit } = parseMessage(latest.message);
     // Taken out only so GTO's highest-version reader agrees with a newer, lower holder: replaced,
-    // not withdrawn. Any other removal (a rollback's, or a hand-written `!#` tag) counts.
-    if (audit?.replacedBy !== undefined)
+    // not withdrawn (when the events bear the mark out). Any other removal counts.
+    if (isReplacement(artifact, latest))
         return undefined;
     const reason = typeof audit?.reason === 'string' ? audit.reason : undefined;
     return {

@@ -84,21 +84,24 @@ export function redactUrls(text: string): string {
   )
 }
 
-/** git's advice after a failed remote call, which says nothing about this failure. */
-const GIT_ADVICE =
-  /^(Please make sure you have the correct access rights|and the repository exists\.?$)/
+/**
+ * git's lines that say nothing about this failure: its advice after a failed remote call, and
+ * its generic closing line of a refused push (the cause is in the lines before it).
+ */
+const GIT_GENERIC =
+  /^(Please make sure you have the correct access rights|and the repository exists\.?$|error: failed to push some refs)/
 
 /**
- * git's cause on one line: from its first `fatal:` or `error:` line when it has one (git prints
- * the cause first and advice after), else its last lines; without its closing period, runs of
- * spaces, or credentials in quoted URLs.
+ * git's cause on one line: from its first `fatal:` line when it has one (git prints the cause
+ * first and advice after), else its last lines but the generic ones; without its closing period,
+ * runs of spaces, or credentials in quoted URLs.
  */
 export function oneLine(output: string, lines = 3): string {
   const kept = output
     .split('\n')
     .map(line => line.trim())
-    .filter(line => line !== '' && !GIT_ADVICE.test(line))
-  const cause = kept.findIndex(line => /^(fatal|error):/.test(line))
+    .filter(line => line !== '' && !GIT_GENERIC.test(line))
+  const cause = kept.findIndex(line => line.startsWith('fatal:'))
   const picked = cause >= 0 ? kept.slice(cause, cause + lines) : kept.slice(-lines)
   return redactUrls(picked.join(' ')).replace(/\s+/g, ' ').replace(/\.+$/, '')
 }

@@ -10,7 +10,7 @@ import type {
 } from '../port.js'
 import { parseMessage } from './message.js'
 import type { ArtifactState, RegistryState, TagEvent } from './state.js'
-import { compareEvents } from './state.js'
+import { compareEvents, isReplacement } from './state.js'
 
 const KIND: Record<TagEvent['action'], RegistryEventKind> = {
   register: 'registration',
@@ -135,12 +135,13 @@ export function takenOutOf(
   version: string,
   stage: string
 ): StageRemoval | undefined {
-  const latest = state.artifacts.get(model)?.versions.get(version)?.stages.get(stage)?.latest
-  if (!latest || latest.action !== 'unassign') return undefined
+  const artifact = state.artifacts.get(model)
+  const latest = artifact?.versions.get(version)?.stages.get(stage)?.latest
+  if (!artifact || !latest || latest.action !== 'unassign') return undefined
   const { audit } = parseMessage(latest.message)
   // Taken out only so GTO's highest-version reader agrees with a newer, lower holder: replaced,
-  // not withdrawn. Any other removal (a rollback's, or a hand-written `!#` tag) counts.
-  if (audit?.replacedBy !== undefined) return undefined
+  // not withdrawn (when the events bear the mark out). Any other removal counts.
+  if (isReplacement(artifact, latest)) return undefined
   const reason = typeof audit?.reason === 'string' ? audit.reason : undefined
   return {
     at: new Date(latest.time * 1000),

@@ -28,6 +28,7 @@
  *   existing name.
  */
 import { parseMessage } from './message.js'
+import { compareVersions } from './semver.js'
 import type { GitRunner } from './runner.js'
 import { gitOk } from './runner.js'
 import type { TagCacheOptions } from './tag-cache.js'
@@ -461,10 +462,7 @@ export function previousHolder(artifact: ArtifactState, stage: string): string |
     latestKind.set(event.version, event.action)
     // Taken out only so GTO's reader agrees with a newer, lower holder: replaced, not withdrawn
     // (as takenOutOf reads it), so a rollback may put it back.
-    if (
-      event.action === 'unassign' &&
-      parseMessage(event.message).audit?.replacedBy !== undefined
-    ) {
+    if (event.action === 'unassign' && isReplacement(artifact, event)) {
       replaced.add(event.version)
     } else {
       replaced.delete(event.version)
@@ -492,4 +490,34 @@ export function previousHolder(artifact: ArtifactState, stage: string): string |
     return candidate
   }
   return undefined
+}
+
+/**
+ * Whether an unassignment only made way for a lower version (the `replacedBy` mark ModelGate
+ * writes so GTO's highest-version reader agrees with the new holder), rather than a removal. The
+ * mark is believed only when the events bear it out: the version was in the stage (its previous
+ * event there an assignment), the named version ranks lower, and the stage's next event (or one
+ * in the same second) assigns it. A hand-written mark on any other unassignment (say, of a
+ * version a rollback already took out) is a removal like any other, so it cannot bring a
+ * rolled-back version back.
+ */
+export function isReplacement(artifact: ArtifactState, event: TagEvent): boolean {
+  const named = parseMessage(event.message).audit?.replacedBy
+  if (typeof named !== 'string' || event.version === undefined) return false
+  const inStage = artifact.events.filter(e => e.stage === event.stage && e.version !== undefined)
+  const at = inStage.indexOf(event)
+  if (at < 0) return false
+  const moves = (e: TagEvent) => e.action === 'assign' || e.action === 'unassign'
+  const before = inStage
+    .slice(0, at)
+    .reverse()
+    .find(e => e.version === event.version && moves(e))
+  const next = inStage.slice(at + 1).find(moves)
+  // ModelGate writes the two in one push, often in one second, where the order is GTO's.
+  const namedAssigned =
+    (next?.action === 'assign' && next.version === named) ||
+    inStage.some(e => e.action === 'assign' && e.version === named && e.time === event.time)
+  return (
+    before?.action === 'assign' && namedAssigned && (compareVersions(named, event.version) ?? 1) < 0
+  )
 }
