@@ -13,7 +13,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { AuditFacts } from '../src/registry/port.js'
 import type { MlflowRegistry } from '../src/registry/mlflow/index.js'
-import type { MlflowStandIn } from './helpers/mlflow-stand-in.js'
+import { startMlflowStandIn, type MlflowStandIn } from './helpers/mlflow-stand-in.js'
 import { registryOn, useMlflowStandIn, written } from './helpers/mlflow-fixtures.js'
 
 let stand: MlflowStandIn
@@ -134,17 +134,56 @@ describe('a rollback reads the same as before the audit tag was left out', () =>
       captured.reads[backend] = now
       captured.state[backend] = stand.snapshot(model)
       if (update) return
+      // The new format: the restored version's audit tag still describes its promotion.
+      const key =
+        backend === 'uc' ? 'modelgate_promoted_production' : 'modelgate.promoted.production'
+      const tag = JSON.parse(stand.snapshot(model).versions['1']?.tags[key] ?? '{}') as {
+        action?: string
+      }
+      expect(tag.action).toBe('assign')
       expect(golden).toBeDefined()
       expect(now).toEqual(golden?.reads[backend])
     })
 
     it(`${backend}: a registry written before the change (the audit tag on each rollback) reads the same`, async () => {
       if (update) return
-      const model = name(backend, 'old')
       const old = golden?.state[backend] as Stored
       expect(old).toBeDefined()
-      seed(model, 3, old)
-      expect(await reads(registryFor(backend), model)).toEqual(golden?.reads[backend])
+      // Its own stand-in: the stored tags name the model, so it keeps the same name.
+      const main = stand
+      stand = await startMlflowStandIn()
+      try {
+        const model = name(backend, 'fresh')
+        seed(model, 3, old)
+        expect(stand.snapshot(model)).toEqual(old)
+        expect(await reads(registryFor(backend), model)).toEqual(golden?.reads[backend])
+      } finally {
+        await stand.close()
+        stand = main
+      }
     })
   }
+  it('a rollback whose reason the history cuts still writes the audit tag, which keeps it whole', async () => {
+    const model = name('oss', 'long-reason')
+    seed(model, 2)
+    clock = Date.parse('2026-11-21T10:00:00Z')
+    written(await registryFor('oss').assign(model, '1', 'production', alice))
+    clock += 60_000
+    written(await registryFor('oss').assign(model, '2', 'production', alice))
+    clock += 60_000
+    const reason = `drift: ${'x'.repeat(300)}`
+    written(
+      await registryFor('oss').rollback(model, 'production', undefined, {
+        ...bob,
+        reason,
+        record: record('long')
+      })
+    )
+    const tag = JSON.parse(
+      stand.snapshot(model).versions['1']?.tags['modelgate.promoted.production'] ?? '{}'
+    ) as { action?: string }
+    expect(tag.action).toBe('rollback')
+    const holder = await registryFor('oss').getStage(model, 'production')
+    expect(holder?.audit).toMatchObject({ action: 'rollback', reason, record: record('long') })
+  })
 })
