@@ -5,6 +5,7 @@ import type { FetchLike } from '../src/registry/mlflow/http.js'
 import type { MlflowStandIn } from './helpers/mlflow-stand-in.js'
 import {
   alice,
+  bob,
   registryOn,
   rejection,
   seedModel,
@@ -124,6 +125,46 @@ describe("a failed attempt's audit tag", () => {
       registryOn(stand, { fetch }).assign(model, '2', 'production', alice)
     )
     expect(error.message).toContain('Nothing is left changed: production is still held by 1')
+    stand.clearFaults()
+    expect(stand.snapshot(model)).toEqual(before)
+  })
+  it("a rollback's: its record tags are removed again when their request lands after the undo (it writes no audit tag)", async () => {
+    const model = seedModel(stand)
+    written(await registryOn(stand).assign(model, '1', 'production', alice))
+    written(await registryOn(stand).assign(model, '2', 'production', alice))
+    const before = stand.snapshot(model)
+    let held: { url: string; init: Parameters<FetchLike>[1] } | undefined
+    let landed = false
+    const fetch: FetchLike = async (url, init) => {
+      const body = init.body ?? ''
+      if (!held && init.method === 'POST' && body.includes('"modelgate.audit.')) {
+        held = { url, init }
+        const error = new Error('The operation was aborted due to timeout')
+        error.name = 'TimeoutError'
+        throw error
+      }
+      const answer = await globalThis.fetch(url, init)
+      if (held && !landed && init.method === 'DELETE' && body.includes('"modelgate.audit.')) {
+        landed = true
+        await globalThis.fetch(held.url, held.init) // the late landing, once
+      }
+      return answer
+    }
+    stand.addFault({
+      kind: 500,
+      method: 'POST',
+      path: '/api/2.0/mlflow/registered-models/alias',
+      match: request => (request.body as { version?: string } | undefined)?.version === '1',
+      times: Infinity
+    })
+    const error = await rejection(
+      registryOn(stand, { fetch }).rollback(model, 'production', undefined, {
+        ...bob,
+        record: { pr: 9 }
+      })
+    )
+    expect(landed).toBe(true)
+    expect(error.message).toContain('Nothing is left changed: production is still held by 2')
     stand.clearFaults()
     expect(stand.snapshot(model)).toEqual(before)
   })

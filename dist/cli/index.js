@@ -25759,6 +25759,40 @@ function rollbackCandidates(applied, removed, first) {
     return out;
 }
 
+;// CONCATENATED MODULE: ./src/registry/mlflow/audit-facts.ts
+/**
+ * The audit tag's facts before the record, all from the history entry (the entry's reason and
+ * forced flag are the caller's); `markedFacts` what the write did about a removal mark, when it
+ * is not the plain case.
+ */
+function auditBase(model, ref, entry, markedFacts = {}) {
+    return {
+        id: entry.id,
+        action: entry.kind,
+        model,
+        version: entry.version ?? entry.from,
+        stage: ref.stage,
+        alias: ref.alias,
+        from: entry.from,
+        at: entry.at,
+        actor: entry.by,
+        ...(entry.email ? { actorEmail: entry.email } : {}),
+        ...(entry.reason ? { reason: entry.reason } : {}),
+        ...(entry.forced ? { forced: true } : {}),
+        ...(entry.archived ? { archived: entry.archived } : {}),
+        ...markedFacts
+    };
+}
+/**
+ * Whether the audit tag `value` reads (its record taken from the record tags, as readers do) the
+ * same as `rebuilt` (auditBase of the entry as stored) with `record`: key for key, in order.
+ */
+function saysNothingMore(value, rebuilt, record) {
+    const kept = JSON.parse(JSON.stringify(record));
+    const asTagReads = { ...JSON.parse(value), record: kept };
+    return JSON.stringify(asTagReads) === JSON.stringify({ ...rebuilt, record: kept });
+}
+
 ;// CONCATENATED MODULE: ./src/registry/mlflow/steps.ts
 /**
  * Runs a write as an ordered list of idempotent steps, so that it is never
@@ -25952,7 +25986,9 @@ async function sweepOrphans(keys, check, calls) {
  *                 version's 50, fails before step 3; a rollback or an
  *                 unassignment never does: it keeps a summary in the header
  *                 tag instead (or, with no tag to spare, nothing)
- *        prepare  audit tag on the version (`modelgate.promoted.<alias>`)
+ *        prepare  audit tag on the version (`modelgate.promoted.<alias>`); a
+ *                 rollback leaves it out when the history entry and the
+ *                 record tags say all it would (rebuiltFromEntry)
  *        prepare  (rollback, unassign) the removal mark on the version taken
  *                 out (`modelgate.removed.<alias>`, removal-mark.ts)
  *        prepare  (rollback) remove the version's `archived` tag
@@ -25967,8 +26003,9 @@ async function sweepOrphans(keys, check, calls) {
  *
  * Over 600 lines: two families in one room (the port's methods and the write planning, steps,
  * REST wrappers and audit tags); issue 13 splits it as the git adapter is split. New logic goes
- * into small modules beside it (budget.ts, orphans.ts, read-view.ts, stage-facts.ts).
+ * into small modules beside it (audit-facts.ts, budget.ts, orphans.ts, read-view.ts, stage-facts.ts).
  */
+
 
 
 
@@ -26540,11 +26577,15 @@ class MlflowRegistry {
         // Aliases mode: the history entry goes last before the alias, after the check (see
         // freshnessCheck); a legacy stage keeps it first.
         const journal = this.journalStep(model, ref, view, entry);
+        const tagNeeded = writePromoted &&
+            (!rollback ||
+                ref.legacyStage !== undefined ||
+                !this.rebuiltFromEntry(model, ref, journal.entry, target, auditValue, move.audit, record));
         const steps = [
             ...(ref.legacyStage ? [journal] : []),
             ...this.evictSteps(model, place),
             ...this.recordSteps(model, version, record),
-            ...(writePromoted
+            ...(tagNeeded
                 ? [
                     this.versionTagStep(model, version, promotedKey, auditValue, target.tags.get(promotedKey))
                 ]
@@ -26676,12 +26717,16 @@ class MlflowRegistry {
         };
     }
     // ---- steps -----------------------------------------------------------------
+    /** The history tag's step; `entry` is the new entry as readers will decode it (cut to fit). */
     journalStep(model, ref, view, entry) {
         const key = this.keys.history(ref.alias);
         // An entry that never took effect is dropped; the new one goes on top.
         const value = encodeJournal([entry, ...view.applied], this.tagLimit);
+        const decoded = decodeJournal(value);
+        const stored = ('entries' in decoded ? decoded.entries[0] : undefined) ?? entry;
         const old = view.rawJournal;
         return {
+            entry: stored,
             label: `set tag ${key} on ${model}`,
             phase: 'prepare',
             run: () => this.setModelTag(model, key, value),
@@ -26876,6 +26921,24 @@ class MlflowRegistry {
                 run: () => this.deleteVersionTag(model, version, key)
             }
         };
+    }
+    /**
+     * Whether a rollback may leave out the restored version's audit tag (issue 11: one call fewer):
+     * only when a reader rebuilds exactly what the tag would say from the stage's history entry (as
+     * stored, `stored`) and the record tags of the entry's id (holderFromVersion), which persist
+     * where the audit tag is overwritten at the version's next entry into the stage. Not when the
+     * tag would say more (a record not kept whole, a removal mark's facts, a reason or an actor
+     * the history cuts), nor when the version's audit tag holds a removal mark (removal-mark.ts),
+     * which only writing the tag clears. Promotions always write it.
+     */
+    rebuiltFromEntry(model, ref, stored, target, value, audit, record) {
+        if (audit.record === undefined || record.truncated !== undefined || !record.whole)
+            return false;
+        if (!stored.recorded || record.tags.length === 0)
+            return false;
+        if (isRemovalMark(target.tags.get(this.keys.promoted(ref.alias))))
+            return false;
+        return saysNothingMore(value, auditBase(model, ref, stored), audit.record);
     }
     /**
      * Right before the history tag and the alias (aliases mode): the alias still points where the
@@ -27294,6 +27357,28 @@ class MlflowRegistry {
                 audit: this.withStoredRecord(model, mv, tag)
             };
         }
+        // A rollback that left the audit tag out (rebuiltFromEntry): the same facts from its entry,
+        // the record from the record tags of its id (a lost record says so).
+        if (entry.kind === 'rollback' && entry.recorded && !ref.legacyStage) {
+            const stored = readRecordTags(this.keys, entry.id, mv.tags);
+            return {
+                model,
+                stage: ref.stage,
+                version: mv.version,
+                assignedAt: new Date(entry.at),
+                assignedBy: entry.by,
+                ...refOf(mv),
+                eventId: eventId(model, ref, entry.id),
+                audit: {
+                    ...auditBase(model, ref, entry),
+                    record: stored === undefined
+                        ? missingRecord(this.keys, entry.id, `${model} version ${mv.version}`)
+                        : stored.ok
+                            ? stored.record
+                            : stored.damaged
+                }
+            };
+        }
         return { ...this.holderFromEntry(model, ref, mv.version, entry), ...refOf(mv) };
     }
     /**
@@ -27400,22 +27485,7 @@ class MlflowRegistry {
     auditValue(model, ref, entry, audit, kept, 
     /** What the write did about the removal mark, when it is not the plain case (markFacts). */
     markedFacts = {}) {
-        const base = {
-            id: entry.id,
-            action: entry.kind,
-            model,
-            version: entry.version ?? entry.from,
-            stage: ref.stage,
-            alias: ref.alias,
-            from: entry.from,
-            at: entry.at,
-            actor: entry.by,
-            ...(entry.email ? { actorEmail: entry.email } : {}),
-            ...(audit.reason ? { reason: audit.reason } : {}),
-            ...(audit.forced ? { forced: true } : {}),
-            ...(entry.archived ? { archived: entry.archived } : {}),
-            ...markedFacts
-        };
+        const base = auditBase(model, ref, entry, markedFacts);
         // A record not kept whole on the version (a rollback's or an unassignment's, short of room)
         // is said so, and why, here and in the event.
         const note = kept.truncated === undefined
@@ -27712,7 +27782,7 @@ function mlflowAuthFromEnv(env) {
  * | registered model tag | `modelgate.history.A` | JSON list, newest first, of `{id, kind, stage, version, from, previous, at, by, email?, reason?, forced?, archived?, recorded?}`; oldest entries dropped to fit the tag limit |
  * | model version V tag | `modelgate.audit.<id>.<n>` | only for a record too large for its header: the rest of the encoded data, in parts `1..n` of at most the tag limit; `<id>` is the history entry's id |
  * | model version V tag | `modelgate.audit.<id>` | the caller's whole `record` (when given): `{encoding: "gzip+base64", parts, bytes, sha256, data}`, the JSON gzipped (level 9) and base64-encoded, `bytes`/`sha256` those of the JSON; `data` is all of it (`parts: 0`, the usual case on OSS: one tag) or what fits, the parts holding the rest; written after the parts. At most 20 tags a record (record-tags.ts); older headers without `encoding` (parts holding the JSON itself) are still read |
- * | model version V tag | `modelgate.promoted.A` | JSON audit record of V's latest entry into S: the entry's facts plus the caller's `record` (summarised as `{truncated, keys, tag}` if it does not fit; `tag` names the header) |
+ * | model version V tag | `modelgate.promoted.A` | JSON audit record of V's latest entry into S: the entry's facts plus the caller's `record` (summarised as `{truncated, keys, tag}` if it does not fit; `tag` names the header). A rollback leaves it out (one call fewer) when it would say nothing the history entry and `modelgate.audit.<id>` do not: readers then take the holder's audit from the entry with that id and its record tags; it writes it as before when it would say more (a record not kept whole, `evicted`/`notMarked`, a reason or actor the history cuts) or holds a removal mark, and in legacy-stage mode |
  * | model version V tag | `modelgate.removed.A` | deleted (after the alias moves) when V had one: V is back in S |
  * | model version H tag | `modelgate.removed.A` | rollback and unassign only, on the version taken out: `{removed: true, kind, stage, at, by, reason?, id}` (removal-mark.ts), what `takenOutOf` reads; kept whatever the history trims |
  * | alias | `A` | V |

@@ -27,7 +27,9 @@
  *                 version's 50, fails before step 3; a rollback or an
  *                 unassignment never does: it keeps a summary in the header
  *                 tag instead (or, with no tag to spare, nothing)
- *        prepare  audit tag on the version (`modelgate.promoted.<alias>`)
+ *        prepare  audit tag on the version (`modelgate.promoted.<alias>`); a
+ *                 rollback leaves it out when the history entry and the
+ *                 record tags say all it would (rebuiltFromEntry)
  *        prepare  (rollback, unassign) the removal mark on the version taken
  *                 out (`modelgate.removed.<alias>`, removal-mark.ts)
  *        prepare  (rollback) remove the version's `archived` tag
@@ -42,7 +44,7 @@
  *
  * Over 600 lines: two families in one room (the port's methods and the write planning, steps,
  * REST wrappers and audit tags); issue 13 splits it as the git adapter is split. New logic goes
- * into small modules beside it (budget.ts, orphans.ts, read-view.ts, stage-facts.ts).
+ * into small modules beside it (audit-facts.ts, budget.ts, orphans.ts, read-view.ts, stage-facts.ts).
  */
 import { InvalidInputError, NotFoundError } from '../../errors.js'
 import { DIGEST_RE } from '../../candidate/digest.js'
@@ -104,6 +106,7 @@ import type { RegisterFromRun } from './register-run.js'
 import { registerFromRun } from './register-run.js'
 import { ReadView } from './read-view.js'
 import { rollbackCandidates, trustedEntry } from './stage-facts.js'
+import { auditBase, saysNothingMore } from './audit-facts.js'
 import type { Step, StepContext } from './steps.js'
 import { MlflowWriteError, StageMovedError, runSteps } from './steps.js'
 import type { OrphanCheck } from './orphans.js'
@@ -931,11 +934,16 @@ export class MlflowRegistry implements Registry, ModelSource {
     // Aliases mode: the history entry goes last before the alias, after the check (see
     // freshnessCheck); a legacy stage keeps it first.
     const journal = this.journalStep(model, ref, view, entry)
+    const tagNeeded =
+      writePromoted &&
+      (!rollback ||
+        ref.legacyStage !== undefined ||
+        !this.rebuiltFromEntry(model, ref, journal.entry, target, auditValue, move.audit, record))
     const steps: Step[] = [
       ...(ref.legacyStage ? [journal] : []),
       ...this.evictSteps(model, place),
       ...this.recordSteps(model, version, record),
-      ...(writePromoted
+      ...(tagNeeded
         ? [
             this.versionTagStep(
               model,
@@ -1112,12 +1120,21 @@ export class MlflowRegistry implements Registry, ModelSource {
 
   // ---- steps -----------------------------------------------------------------
 
-  private journalStep(model: string, ref: StageRef, view: WriteView, entry: JournalEntry): Step {
+  /** The history tag's step; `entry` is the new entry as readers will decode it (cut to fit). */
+  private journalStep(
+    model: string,
+    ref: StageRef,
+    view: WriteView,
+    entry: JournalEntry
+  ): Step & { entry: JournalEntry } {
     const key = this.keys.history(ref.alias)
     // An entry that never took effect is dropped; the new one goes on top.
     const value = encodeJournal([entry, ...view.applied], this.tagLimit)
+    const decoded = decodeJournal(value)
+    const stored = ('entries' in decoded ? decoded.entries[0] : undefined) ?? entry
     const old = view.rawJournal
     return {
+      entry: stored,
       label: `set tag ${key} on ${model}`,
       phase: 'prepare',
       run: () => this.setModelTag(model, key, value),
@@ -1354,6 +1371,30 @@ export class MlflowRegistry implements Registry, ModelSource {
         run: () => this.deleteVersionTag(model, version, key)
       }
     }
+  }
+
+  /**
+   * Whether a rollback may leave out the restored version's audit tag (issue 11: one call fewer):
+   * only when a reader rebuilds exactly what the tag would say from the stage's history entry (as
+   * stored, `stored`) and the record tags of the entry's id (holderFromVersion), which persist
+   * where the audit tag is overwritten at the version's next entry into the stage. Not when the
+   * tag would say more (a record not kept whole, a removal mark's facts, a reason or an actor
+   * the history cuts), nor when the version's audit tag holds a removal mark (removal-mark.ts),
+   * which only writing the tag clears. Promotions always write it.
+   */
+  private rebuiltFromEntry(
+    model: string,
+    ref: StageRef,
+    stored: JournalEntry,
+    target: ModelVersionView,
+    value: string,
+    audit: AuditFacts,
+    record: RecordPlan
+  ): boolean {
+    if (audit.record === undefined || record.truncated !== undefined || !record.whole) return false
+    if (!stored.recorded || record.tags.length === 0) return false
+    if (isRemovalMark(target.tags.get(this.keys.promoted(ref.alias)))) return false
+    return saysNothingMore(value, auditBase(model, ref, stored), audit.record)
   }
 
   /**
@@ -1935,6 +1976,29 @@ export class MlflowRegistry implements Registry, ModelSource {
         audit: this.withStoredRecord(model, mv, tag)
       }
     }
+    // A rollback that left the audit tag out (rebuiltFromEntry): the same facts from its entry,
+    // the record from the record tags of its id (a lost record says so).
+    if (entry.kind === 'rollback' && entry.recorded && !ref.legacyStage) {
+      const stored = readRecordTags(this.keys, entry.id, mv.tags)
+      return {
+        model,
+        stage: ref.stage,
+        version: mv.version,
+        assignedAt: new Date(entry.at),
+        assignedBy: entry.by,
+        ...refOf(mv),
+        eventId: eventId(model, ref, entry.id),
+        audit: {
+          ...auditBase(model, ref, entry),
+          record:
+            stored === undefined
+              ? missingRecord(this.keys, entry.id, `${model} version ${mv.version}`)
+              : stored.ok
+                ? stored.record
+                : stored.damaged
+        }
+      }
+    }
     return { ...this.holderFromEntry(model, ref, mv.version, entry), ...refOf(mv) }
   }
 
@@ -2079,22 +2143,7 @@ export class MlflowRegistry implements Registry, ModelSource {
     /** What the write did about the removal mark, when it is not the plain case (markFacts). */
     markedFacts: Record<string, unknown> = {}
   ): { value: string; audit: Record<string, unknown> } {
-    const base: Record<string, unknown> = {
-      id: entry.id,
-      action: entry.kind,
-      model,
-      version: entry.version ?? entry.from,
-      stage: ref.stage,
-      alias: ref.alias,
-      from: entry.from,
-      at: entry.at,
-      actor: entry.by,
-      ...(entry.email ? { actorEmail: entry.email } : {}),
-      ...(audit.reason ? { reason: audit.reason } : {}),
-      ...(audit.forced ? { forced: true } : {}),
-      ...(entry.archived ? { archived: entry.archived } : {}),
-      ...markedFacts
-    }
+    const base = auditBase(model, ref, entry, markedFacts)
     // A record not kept whole on the version (a rollback's or an unassignment's, short of room)
     // is said so, and why, here and in the event.
     const note =
