@@ -68616,6 +68616,46 @@ async function resolveCommit(git, ref) {
     return resolved.stdout.trim();
 }
 
+;// CONCATENATED MODULE: ./src/workspace.ts
+
+
+
+/**
+ * Reads the policy (unless given), refuses one for another model, opens the registry it names
+ * on the checkout and builds the context commands run in.
+ */
+async function openWorkspace(options) {
+    const policy = options.policy ?? (options.policyFile ? await loadPolicy(options.policyFile) : undefined);
+    if (policy && options.model && policy.model !== options.model) {
+        throw options.naming.otherModel(policy.model, options.model);
+    }
+    if (options.push === false && policy?.registry.type === 'mlflow') {
+        throw new errors/* InvalidInputError */.oC(options.naming.localWritesOnMlflow ??
+            'Writes cannot stay local: an MLflow registry has no local copy to keep a write in');
+    }
+    const opened = await openRegistry(options.root, policy, {
+        env: options.env,
+        ...(options.onSecret ? { onSecret: options.onSecret } : {}),
+        ...(options.push === false ? { push: false } : {})
+    });
+    const actor = typeof options.actor === 'function' ? await options.actor(opened.git) : options.actor;
+    const model = options.model ?? policy?.model;
+    return {
+        ...opened,
+        ...(policy ? { policy } : {}),
+        ...(model ? { model } : {}),
+        context: {
+            registry: opened.registry,
+            models: opened.models,
+            actor: actor.name,
+            ...(actor.email ? { actorEmail: actor.email } : {}),
+            now: () => new Date(),
+            runFacts: options.runFacts,
+            ...(options.candidatesIn ? { workspace: options.candidatesIn } : {})
+        }
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/action/commands.ts
 
 
@@ -68681,29 +68721,31 @@ async function runCommand(settings, runner, checked = {}) {
 }
 /** The policy (when given), the model it names and the registry it lives in, for a command. */
 async function openCommandContext(settings, runner, given) {
-    const policy = given ?? (settings.policy ? await loadPolicy(settings.policy) : undefined);
-    if (policy && settings.model && settings.model !== policy.model) {
-        throw new errors/* InvalidInputError */.oC(`input "model" is ${settings.model} but the policy is for ${policy.model}`);
-    }
-    const { context, git } = await openRegistryContext(runner, policy);
-    const model = settings.model ?? policy?.model;
-    return { ...(policy ? { policy } : {}), ...(model ? { model } : {}), context, git };
+    return openActionWorkspace(runner, {
+        ...(given ? { policy: given } : settings.policy ? { policyFile: settings.policy } : {}),
+        ...(settings.model ? { model: settings.model } : {})
+    });
 }
 /** The registry the policy names, on the workspace checkout, with this run's facts for audits. */
 async function openRegistryContext(runner, policy, runFacts = runFactsOf(runner)) {
-    const opened = await openRegistry(runner.workspace, policy, {
-        env: runner.env,
-        onSecret: runner.onSecret
-    });
-    const context = {
-        registry: opened.registry,
-        models: opened.models,
-        actor: runner.actor,
-        now: () => new Date(),
-        runFacts
-    };
-    return { context, git: opened.git };
+    return openActionWorkspace(runner, { ...(policy ? { policy } : {}) }, runFacts);
 }
+/** The shared composition path with the runner's inputs: its workspace, actor, environment. */
+function openActionWorkspace(runner, inputs, runFacts = runFactsOf(runner)) {
+    return openWorkspace({
+        root: runner.workspace,
+        ...inputs,
+        env: runner.env,
+        onSecret: runner.onSecret,
+        actor: { name: runner.actor },
+        runFacts,
+        naming: ACTION_NAMING
+    });
+}
+/** The action names its inputs, as a workflow author wrote them. */
+const ACTION_NAMING = {
+    otherModel: (policyModel, named) => new errors/* InvalidInputError */.oC(`input "model" is ${named} but the policy is for ${policyModel}`)
+};
 /** This run's facts for audit records: event, commit, run page and both actors. */
 function runFactsOf(runner, extra = {}) {
     return {

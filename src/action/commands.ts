@@ -2,16 +2,15 @@ import type { AuditRecord, RunFacts } from '../audit/record.js'
 import { check } from '../commands/check.js'
 import { promote } from '../commands/promote.js'
 import { register } from '../commands/register.js'
-import type { CommandOutcome, RegistryContext } from '../commands/registry-context.js'
+import type { CommandOutcome } from '../commands/registry-context.js'
 import { rollback } from '../commands/rollback.js'
 import { history, status } from '../commands/status.js'
 import { InvalidInputError } from '../errors.js'
 import type { GateResult } from '../gates/types.js'
 import type { Settings } from '../inputs.js'
-import { loadPolicy } from '../policy/load.js'
 import type { Policy } from '../policy/schema.js'
-import type { GitRunner } from '../registry/git/runner.js'
-import { openOnFirstUse, openRegistry, resolveCommit } from '../registry/open.js'
+import { openOnFirstUse, resolveCommit } from '../registry/open.js'
+import { openWorkspace, type Workspace, type WorkspaceNaming } from '../workspace.js'
 
 /** What the runner tells a step about its run (GITHUB_* variables), read once by main.ts. */
 export interface RunnerContext {
@@ -113,16 +112,11 @@ export async function openCommandContext(
   settings: Settings,
   runner: RunnerContext,
   given?: Policy
-): Promise<{ policy?: Policy; model?: string; context: RegistryContext; git: GitRunner }> {
-  const policy = given ?? (settings.policy ? await loadPolicy(settings.policy) : undefined)
-  if (policy && settings.model && settings.model !== policy.model) {
-    throw new InvalidInputError(
-      `input "model" is ${settings.model} but the policy is for ${policy.model}`
-    )
-  }
-  const { context, git } = await openRegistryContext(runner, policy)
-  const model = settings.model ?? policy?.model
-  return { ...(policy ? { policy } : {}), ...(model ? { model } : {}), context, git }
+): Promise<Workspace> {
+  return openActionWorkspace(runner, {
+    ...(given ? { policy: given } : settings.policy ? { policyFile: settings.policy } : {}),
+    ...(settings.model ? { model: settings.model } : {})
+  })
 }
 
 /** The registry the policy names, on the workspace checkout, with this run's facts for audits. */
@@ -130,19 +124,31 @@ export async function openRegistryContext(
   runner: RunnerContext,
   policy: Policy | undefined,
   runFacts: RunFacts = runFactsOf(runner)
-): Promise<{ context: RegistryContext; git: GitRunner }> {
-  const opened = await openRegistry(runner.workspace, policy, {
+): Promise<Workspace> {
+  return openActionWorkspace(runner, { ...(policy ? { policy } : {}) }, runFacts)
+}
+
+/** The shared composition path with the runner's inputs: its workspace, actor, environment. */
+function openActionWorkspace(
+  runner: RunnerContext,
+  inputs: { policy?: Policy; policyFile?: string; model?: string },
+  runFacts: RunFacts = runFactsOf(runner)
+): Promise<Workspace> {
+  return openWorkspace({
+    root: runner.workspace,
+    ...inputs,
     env: runner.env,
-    onSecret: runner.onSecret
+    onSecret: runner.onSecret,
+    actor: { name: runner.actor },
+    runFacts,
+    naming: ACTION_NAMING
   })
-  const context: RegistryContext = {
-    registry: opened.registry,
-    models: opened.models,
-    actor: runner.actor,
-    now: () => new Date(),
-    runFacts
-  }
-  return { context, git: opened.git }
+}
+
+/** The action names its inputs, as a workflow author wrote them. */
+const ACTION_NAMING: WorkspaceNaming = {
+  otherModel: (policyModel, named) =>
+    new InvalidInputError(`input "model" is ${named} but the policy is for ${policyModel}`)
 }
 
 /** This run's facts for audit records: event, commit, run page and both actors. */
