@@ -68760,22 +68760,15 @@ function runFactsOf(runner, extra = {}) {
 ;// CONCATENATED MODULE: ./src/action/github-context.ts
 
 
-
-/** The API client over the input token, masked before first use. */
-function apiFor(settings, context, needs) {
-    const token = settings.githubToken;
-    if (!token) {
-        throw new errors/* PermissionError */.i_(`${needs} needs the GitHub API: set the github-token input (default \${{ github.token }})`);
-    }
-    context.onSecret(token);
-    return context.api
-        ? context.api(token)
-        : (0,client/* createOctokit */.Qi)(token, { baseUrl: context.apiUrl, logger: context.logger });
+/** The token is required only when a flow needs the API: refused then, naming what needed it. */
+function missingToken(needs) {
+    return new errors/* PermissionError */.i_(`${needs} needs the GitHub API: set the github-token input (default \${{ github.token }})`);
 }
-function repoRef(context) {
-    const [owner, repo, ...rest] = (context.repository ?? '').split('/');
+/** `GITHUB_REPOSITORY` as owner and name. */
+function repoRef(repository) {
+    const [owner, repo, ...rest] = (repository ?? '').split('/');
     if (!owner || !repo || rest.length > 0) {
-        throw new errors/* InvalidInputError */.oC(`GITHUB_REPOSITORY is "${context.repository ?? ''}", not owner/name: is this running in GitHub Actions?`);
+        throw new errors/* InvalidInputError */.oC(`GITHUB_REPOSITORY is "${repository ?? ''}", not owner/name: is this running in GitHub Actions?`);
     }
     return { owner, repo };
 }
@@ -68897,10 +68890,10 @@ async function checkOnPullRequest(settings, context) {
         throw new errors/* InvalidInputError */.oC(`the ${context.eventName} payload has no pull_request`);
     }
     const pr = parsePullRequest(payload.pull_request);
-    const api = apiFor(settings, context, `Reading the policy of pull request #${pr.number}'s base`);
+    const { api, repo } = context.github(`Reading the policy of pull request #${pr.number}'s base`);
     const file = settings.policy;
     const what = `the base branch (${pr.baseRef} at ${pr.baseSha.slice(0, 7)})`;
-    const { policy } = await policyAt(file, { rev: pr.baseSha, what }, { context, api, repo: repoRef(context) });
+    const { policy } = await policyAt(file, { rev: pr.baseSha, what }, { context, api, repo });
     const outcome = await withCandidateArtifact(settings, context, policy, resolved => runCommand(resolved, context, { policy }));
     const note = `Judged by ${markdown_escape(file)} as ${markdown_escape(what)} has it, not as pull request #${pr.number} changes it; the candidate is the pull request's files.`;
     return { ...outcome, markdown: `${outcome.markdown}\n${note}\n` };
@@ -69319,159 +69312,7 @@ async function checkRollbackPermission(access, actor, allowed) {
     return { allowed: false, reason };
 }
 
-;// CONCATENATED MODULE: ./src/github/identity.ts
-
-
-/**
- * The login the token acts as, so that ModelGate edits only comments it wrote itself; undefined
- * when GitHub does not say (then nothing that may be someone else's is ever edited).
- *
- * - GraphQL `{ viewer { login } }` answers every kind of token: a personal access token's user,
- *   and `<app-slug>[bot]` for an installation token (`github-actions[bot]` for GITHUB_TOKEN),
- *   the login its REST comments carry. One request.
- * - REST `GET /user` answers a personal access token's user, and 403 "Resource not accessible
- *   by integration" to an installation token (GITHUB_TOKEN, a GitHub App's): asked only when
- *   GraphQL is not available or fails.
- */
-async function tokenLogin(api, logger) {
-    if (api.graphql) {
-        try {
-            const data = await api.graphql('query { viewer { login } }');
-            const login = (0,client/* stringField */.OM)((0,client/* field */.ZZ)(data, 'viewer'), 'login');
-            if (login)
-                return login;
-            logger?.debug('GitHub GraphQL: viewer has no login');
-        }
-        catch (error) {
-            logger?.debug(`GitHub GraphQL viewer failed: ${(0,errors/* errorMessage */.gJ)(error).split('\n', 1)[0]}`);
-        }
-    }
-    try {
-        const { data } = await api.request('GET /user');
-        return (0,client/* stringField */.OM)(data, 'login') || undefined;
-    }
-    catch (error) {
-        const status = (0,client/* httpStatus */.nG)(error);
-        logger?.debug(status === 403
-            ? 'GitHub GET /user: 403, an installation token (GITHUB_TOKEN or a GitHub App)'
-            : `GitHub GET /user failed: ${(0,errors/* errorMessage */.gJ)(error).split('\n', 1)[0]}`);
-        return undefined;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/github/comments.ts
-
-
-
-/**
- * {@link CommentSink} over the REST API. Finds the comment by listing every page of the pull
- * request's comments and taking the oldest whose body starts with the marker (a reply quoting
- * it starts with `>` and is left alone) and that the token's own account wrote: anyone can
- * post the hidden marker, and a PR author's imitation must never receive the official report
- * (they could edit it afterwards). Who the token is comes from {@link tokenLogin}, asked only
- * when a marked comment exists; when it cannot be known, a new comment is posted rather than
- * editing one that may not be ours. Should two runs have raced and both created one, the
- * newer ones are deleted, so a re-run heals back to one.
- */
-function octokitCommentSink(api, repo, logger) {
-    let identity;
-    const ownLogin = () => (identity ??= tokenLogin(api, logger));
-    return {
-        async upsert(issueNumber, marker, body) {
-            if (typeof body === 'string')
-                checkedText(body, marker);
-            const needs = 'pull-requests: write (or issues: write)';
-            let comments;
-            try {
-                comments = await api.paginate('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
-                    ...repo,
-                    issue_number: issueNumber,
-                    per_page: 100
-                });
-            }
-            catch (error) {
-                throw (0,client/* apiError */.pb)(error, `listing the comments of #${issueNumber}`, needs);
-            }
-            const marked = comments.filter(comment => (0,client/* stringField */.OM)(comment, 'body')?.startsWith(marker));
-            const ours = marked.length > 0
-                ? ownCommentsOf(marked, await ownLogin(), message => logger?.warning(`On #${issueNumber}, ${message}`))
-                : [];
-            const [existing, ...duplicates] = ours;
-            const text = checkedText(typeof body === 'string' ? body : body((0,client/* stringField */.OM)(existing, 'body')), marker);
-            if (existing === undefined) {
-                try {
-                    const { data } = await api.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...repo, issue_number: issueNumber, body: text });
-                    return result(data, 'created');
-                }
-                catch (error) {
-                    throw (0,client/* apiError */.pb)(error, `commenting on #${issueNumber}`, needs);
-                }
-            }
-            for (const duplicate of duplicates) {
-                const id = (0,client/* numberField */.sJ)(duplicate, 'id');
-                if (id === undefined)
-                    continue;
-                logger?.info(`Deleting duplicate ModelGate comment ${id} on #${issueNumber}`);
-                try {
-                    await api.request('DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}', {
-                        ...repo,
-                        comment_id: id
-                    });
-                }
-                catch (error) {
-                    throw (0,client/* apiError */.pb)(error, `deleting duplicate comment ${id} on #${issueNumber}`, needs);
-                }
-            }
-            if ((0,client/* stringField */.OM)(existing, 'body') === text)
-                return result(existing, 'unchanged');
-            const id = (0,client/* numberField */.sJ)(existing, 'id');
-            if (id === undefined)
-                throw (0,client/* unexpected */.os)('a comment', existing);
-            try {
-                const { data } = await api.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', { ...repo, comment_id: id, body: text });
-                return result(data, 'updated');
-            }
-            catch (error) {
-                throw (0,client/* apiError */.pb)(error, `updating comment ${id} on #${issueNumber}`, needs);
-            }
-        }
-    };
-}
-/**
- * The marked comments written by `login` (GitHub logins are case-insensitive); none when the
- * login is unknown. Says what it leaves alone, once per upsert.
- */
-function ownCommentsOf(marked, login, warn) {
-    if (login === undefined) {
-        warn(`${marked.length} comment(s) carry ModelGate's marker, but GitHub did not say which account the token is (GraphQL viewer and GET /user both failed), so none is edited: a new comment is posted instead`);
-        return [];
-    }
-    const key = login.toLowerCase();
-    const ours = marked.filter(comment => (0,client/* stringField */.OM)((0,client/* field */.ZZ)(comment, 'user'), 'login')?.toLowerCase() === key);
-    const foreign = marked.length - ours.length;
-    if (foreign > 0) {
-        warn(`${foreign} comment(s) carry ModelGate's marker but were not written by ${login} (the token's account): left alone, never edited`);
-    }
-    return ours;
-}
-/** The body with the marker first, refused when over GitHub's limit. */
-function checkedText(body, marker) {
-    const text = body.startsWith(marker) ? body : `${marker}\n${body}`;
-    if (text.length > COMMENT_LIMIT) {
-        throw new Error(`the comment is ${text.length} characters, over GitHub's limit of ${COMMENT_LIMIT}; render it with renderComment, which shortens`);
-    }
-    return text;
-}
-function result(data, action) {
-    const id = (0,client/* numberField */.sJ)(data, 'id');
-    if (id === undefined)
-        throw (0,client/* unexpected */.os)('a comment', data);
-    const url = (0,client/* stringField */.OM)(data, 'html_url');
-    return { id, action, ...(url ? { url } : {}) };
-}
-
 ;// CONCATENATED MODULE: ./src/action/dispatch.ts
-
 
 
 
@@ -69487,7 +69328,7 @@ function result(data, action) {
  * the version taken out, found from its promotion's audit record.
  */
 async function rollbackByDispatch(settings, context) {
-    const { api, repo, permission, policy } = await requireRollbackRight(settings, context);
+    const { github, permission, policy } = await requireRollbackRight(settings, context);
     const { model, context: registryContext } = await openCommandContext(settings, context, policy);
     const outcome = await rollback(registryContext, {
         // inputs.ts requires model or policy for rollback.
@@ -69500,7 +69341,7 @@ async function rollbackByDispatch(settings, context) {
     });
     if (!outcome.written || !outcome.restored)
         return outcome;
-    const note = await notePromotingPullRequest(api, repo, context, outcome, settings.reason);
+    const note = await notePromotingPullRequest(github, context, outcome, settings.reason);
     return note ? { ...outcome, markdown: `${outcome.markdown}\n${note}\n` } : outcome;
 }
 /**
@@ -69508,8 +69349,8 @@ async function rollbackByDispatch(settings, context) {
  * checks fail closed, as there is no pull request), judged by the default branch's policy.
  */
 async function promotionByDispatch(settings, context) {
-    const api = apiFor(settings, context, "Reading the default branch's policy");
-    const policy = await defaultBranchPolicy(settings, context, api, repoRef(context));
+    const github = context.github("Reading the default branch's policy");
+    const policy = await defaultBranchPolicy(settings, context, github);
     return withCandidateArtifact(settings, context, policy, resolved => runCommand(resolved, context, policy ? { policy } : {}));
 }
 /** `workflow_dispatch` with `command: promote` and `force`: the same right as a rollback. */
@@ -69523,18 +69364,17 @@ async function forcedPromotionByDispatch(settings, context) {
  */
 async function requireRollbackRight(settings, context) {
     const what = settings.command === 'rollback' ? 'roll back' : 'force a promotion';
-    const api = apiFor(settings, context, `Checking ${context.actor}'s right to ${what}`);
-    const repo = repoRef(context);
+    const github = context.github(`Checking ${context.actor}'s right to ${what}`);
     let policy;
     try {
-        policy = await defaultBranchPolicy(settings, context, api, repo);
+        policy = await defaultBranchPolicy(settings, context, github);
     }
     catch (error) {
         // The rights could not be read: a refused attempt, recorded like a denial.
         context.recordAudit?.(deniedAudit(settings, context, undefined, (0,errors/* errorMessage */.gJ)(error)));
         throw error;
     }
-    const decision = await checkRollbackPermission(octokitRepoAccess(api, repo), context.actor, policy?.rollback?.allowed);
+    const decision = await checkRollbackPermission(github.access, context.actor, policy?.rollback?.allowed);
     const permission = {
         gate: 'permission',
         status: decision.allowed ? 'pass' : 'fail',
@@ -69545,7 +69385,7 @@ async function requireRollbackRight(settings, context) {
         throw new errors/* PermissionError */.i_(`Refused: ${decision.reason}${rerunNote(context)}. The registry was not changed.`);
     }
     context.logger?.info(`Allowed: ${decision.reason}${rerunNote(context)}`);
-    return { api, repo, permission, ...(policy ? { policy } : {}) };
+    return { github, permission, ...(policy ? { policy } : {}) };
 }
 /**
  * A registry write by dispatch (rollback, promote, register) on a re-run whose runner did not
@@ -69594,7 +69434,8 @@ function deniedAudit(settings, context, policy, reason) {
  * (`policies/<model>.yml`) as the default branch has it: its rights and registry apply; where it
  * has none, the default right (maintain) and the git registry do, and the log says so.
  */
-async function defaultBranchPolicy(settings, context, api, repo) {
+async function defaultBranchPolicy(settings, context, github) {
+    const { api, repo } = github;
     const file = settings.policy ?? (settings.model && defaultPolicyFile(settings.model));
     if (!file)
         return undefined;
@@ -69633,7 +69474,7 @@ function defaultPolicyFile(model) {
  * promoted the version just taken out. The rollback is already written: failing to tell the
  * pull request is a warning, never a failed rollback.
  */
-async function notePromotingPullRequest(api, repo, context, outcome, reason) {
+async function notePromotingPullRequest(github, context, outcome, reason) {
     const holder = outcome.rolledBack;
     const number = promotingPullRequest(holder);
     if (number === undefined)
@@ -69650,7 +69491,7 @@ async function notePromotingPullRequest(api, repo, context, outcome, reason) {
     };
     const target = { model: holder.model, stage: holder.stage };
     try {
-        await octokitCommentSink(api, repo, context.logger).upsert(number, commentMarker(target.model, target.stage), existing => addDone(existing, done, target));
+        await github.comments.upsert(number, commentMarker(target.model, target.stage), existing => addDone(existing, done, target));
         return `Noted on pull request #${number}, which had promoted ${holder.version}.`;
     }
     catch (error) {
@@ -69913,7 +69754,6 @@ async function setCommitStatus(api, repo, status) {
 
 
 
-
 /**
  * A pull-request event with `command: promote`: evaluate the promotion with the pull request's
  * reviews and check runs, as a dry run unless `promote-on: approval` (then `promote` writes only
@@ -69931,15 +69771,15 @@ async function evaluatePullRequest(settings, context) {
     const pr = parsePullRequest(payload.pull_request);
     const defaultBranch = (0,client/* stringField */.OM)(payload.repository, 'default_branch');
     const intoDefault = defaultBranch !== undefined && pr.baseRef === defaultBranch;
-    const repo = repoRef(context);
-    const api = apiFor(settings, context, `Evaluating pull request #${pr.number}`);
+    const github = context.github(`Evaluating pull request #${pr.number}`);
+    const { api, repo } = github;
     const file = settings.policy;
     const { policy, text } = await policyAt(file, { rev: pr.baseSha, what: `the base branch (${pr.baseRef} at ${pr.baseSha.slice(0, 7)})` }, { context, api, repo });
     // The checkout differs (pull_request), or the pull request's files name it (pull_request_target
     // checks out the base, where it never differs).
     const changed = (await readWorkspaceFile(context, file)) !== text ||
         (await changesFile(api, repo, pr.number, repositoryPath(context, file)));
-    const result = await withCandidateArtifact(settings, context, policy, resolved => promoteWithEvidence(resolved, context, api, repo, {
+    const result = await withCandidateArtifact(settings, context, policy, resolved => promoteWithEvidence(resolved, context, github, {
         policy,
         pr,
         sha: pr.headSha,
@@ -69973,7 +69813,7 @@ async function evaluatePullRequest(settings, context) {
     });
     const shared = statusContext(policy.model, stage);
     const status = changed ? policyChangeStatus(evaluation) : commitStatusFor(evaluation);
-    await publish(api, repo, context, pr, {
+    await publish(github, context, pr, {
         sha: pr.headSha,
         marker: commentMarker(evaluation.model, evaluation.stage),
         body: notes.length > 0 ? withNotes(comment, evaluation, notes) : comment,
@@ -70037,8 +69877,8 @@ async function promoteOnMerge(settings, context) {
     if (!before || /^0+$/.test(before)) {
         throw new errors/* InvalidInputError */.oC(`the push created ${ref}: there is no earlier commit to read the policy from`);
     }
-    const repo = repoRef(context);
-    const api = apiFor(settings, context, `Finding the pull request merged as ${sha.slice(0, 7)}`);
+    const github = context.github(`Finding the pull request merged as ${sha.slice(0, 7)}`);
+    const { api, repo } = github;
     const merged = await findMergedPullRequests(api, repo, sha, context.logger);
     // Only a pull request into this branch: a merge into another branch pushed here brings no approval.
     const pr = merged.find(candidate => candidate.baseRef === defaultBranch);
@@ -70047,7 +69887,7 @@ async function promoteOnMerge(settings, context) {
     // The policy as the branch had it before this push, so a merged pull request cannot loosen
     // the gates it is judged by; its change applies from the next promotion on.
     const { policy } = await policyAt(file, { rev: before, what: `${defaultBranch} before this push (${before.slice(0, 7)})` }, { context, api, repo });
-    const result = await withCandidateArtifact(settings, context, policy, resolved => promoteWithEvidence(resolved, context, api, repo, {
+    const result = await withCandidateArtifact(settings, context, policy, resolved => promoteWithEvidence(resolved, context, github, {
         policy,
         pr,
         sha,
@@ -70062,7 +69902,7 @@ async function promoteOnMerge(settings, context) {
     }
     const done = result.written ? doneBy(result.evaluation, context) : undefined;
     if (pr) {
-        await publish(api, repo, context, pr, {
+        await publish(github, context, pr, {
             sha,
             marker: commentMarker(result.evaluation.model, result.evaluation.stage),
             body: renderComment({
@@ -70088,17 +69928,17 @@ async function promoteOnMerge(settings, context) {
     return { ...result, markdown: `${result.markdown}\n${note}` };
 }
 /** Runs `promote` with the pull request's reviews and check runs as evidence. */
-async function promoteWithEvidence(settings, context, api, repo, request) {
+async function promoteWithEvidence(settings, context, github, request) {
     const { policy, pr } = request;
     const stage = settings.stage;
     const stagePolicy = policy.stages[stage];
     const reviews = pr && stagePolicy?.approvals
-        ? await gatherReviewEvidence(octokitReviewSource(api, repo, context.logger), pr, stagePolicy.approvals)
+        ? await gatherReviewEvidence(github.reviews, pr, stagePolicy.approvals)
         : undefined;
     const checkRuns = pr && stagePolicy?.checks?.length
         ? {
             headSha: pr.headSha,
-            runs: await listCheckRuns(api, repo, pr.headSha, stagePolicy.checks)
+            runs: await listCheckRuns(github.api, github.repo, pr.headSha, stagePolicy.checks)
         }
         : undefined;
     const { context: registryContext } = await openRegistryContext(context, policy, runFactsOf(context, {
@@ -70123,7 +69963,7 @@ async function promoteWithEvidence(settings, context, api, repo, request) {
  * read-only token, a missing permission), a refusal is a warning: the decision, the outputs and
  * the job summary stand, and a status never set keeps branch protection waiting.
  */
-async function publish(api, repo, context, pr, report) {
+async function publish(github, context, pr, report) {
     const tolerate = (what, error) => {
         if (!report.written && !(error instanceof errors/* PermissionError */.i_))
             throw error;
@@ -70134,14 +69974,14 @@ async function publish(api, repo, context, pr, report) {
         context.logger?.warning(`${lead} ${what} on #${pr.number} could not be written: ${why}`);
     };
     try {
-        const comment = await octokitCommentSink(api, repo, context.logger).upsert(pr.number, report.marker, report.body);
+        const comment = await github.comments.upsert(pr.number, report.marker, report.body);
         context.logger?.info(`Sticky comment ${comment.action} on #${pr.number}`);
     }
     catch (error) {
         tolerate('sticky comment', error);
     }
     try {
-        await setCommitStatus(api, repo, {
+        await setCommitStatus(github.api, github.repo, {
             sha: report.sha,
             ...report.status,
             ...(context.runUrl ? { targetUrl: context.runUrl } : {})
@@ -70281,6 +70121,157 @@ async function runForEvent(settings, context) {
 }
 function unsupported(what, event) {
     return new errors/* InvalidInputError */.oC(`ModelGate does not support the ${event} event here: ${what}. Supported events: ${SUPPORTED_EVENTS.join(', ')} (promote on a pull request: ${PULL_REQUEST_EVENTS.join(', ')}; promote on merge: push; rollback and forced promote: workflow_dispatch)`);
+}
+
+;// CONCATENATED MODULE: ./src/github/identity.ts
+
+
+/**
+ * The login the token acts as, so that ModelGate edits only comments it wrote itself; undefined
+ * when GitHub does not say (then nothing that may be someone else's is ever edited).
+ *
+ * - GraphQL `{ viewer { login } }` answers every kind of token: a personal access token's user,
+ *   and `<app-slug>[bot]` for an installation token (`github-actions[bot]` for GITHUB_TOKEN),
+ *   the login its REST comments carry. One request.
+ * - REST `GET /user` answers a personal access token's user, and 403 "Resource not accessible
+ *   by integration" to an installation token (GITHUB_TOKEN, a GitHub App's): asked only when
+ *   GraphQL is not available or fails.
+ */
+async function tokenLogin(api, logger) {
+    if (api.graphql) {
+        try {
+            const data = await api.graphql('query { viewer { login } }');
+            const login = (0,client/* stringField */.OM)((0,client/* field */.ZZ)(data, 'viewer'), 'login');
+            if (login)
+                return login;
+            logger?.debug('GitHub GraphQL: viewer has no login');
+        }
+        catch (error) {
+            logger?.debug(`GitHub GraphQL viewer failed: ${(0,errors/* errorMessage */.gJ)(error).split('\n', 1)[0]}`);
+        }
+    }
+    try {
+        const { data } = await api.request('GET /user');
+        return (0,client/* stringField */.OM)(data, 'login') || undefined;
+    }
+    catch (error) {
+        const status = (0,client/* httpStatus */.nG)(error);
+        logger?.debug(status === 403
+            ? 'GitHub GET /user: 403, an installation token (GITHUB_TOKEN or a GitHub App)'
+            : `GitHub GET /user failed: ${(0,errors/* errorMessage */.gJ)(error).split('\n', 1)[0]}`);
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/github/comments.ts
+
+
+
+/**
+ * {@link CommentSink} over the REST API. Finds the comment by listing every page of the pull
+ * request's comments and taking the oldest whose body starts with the marker (a reply quoting
+ * it starts with `>` and is left alone) and that the token's own account wrote: anyone can
+ * post the hidden marker, and a PR author's imitation must never receive the official report
+ * (they could edit it afterwards). Who the token is comes from {@link tokenLogin}, asked only
+ * when a marked comment exists; when it cannot be known, a new comment is posted rather than
+ * editing one that may not be ours. Should two runs have raced and both created one, the
+ * newer ones are deleted, so a re-run heals back to one.
+ */
+function octokitCommentSink(api, repo, logger) {
+    let identity;
+    const ownLogin = () => (identity ??= tokenLogin(api, logger));
+    return {
+        async upsert(issueNumber, marker, body) {
+            if (typeof body === 'string')
+                checkedText(body, marker);
+            const needs = 'pull-requests: write (or issues: write)';
+            let comments;
+            try {
+                comments = await api.paginate('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+                    ...repo,
+                    issue_number: issueNumber,
+                    per_page: 100
+                });
+            }
+            catch (error) {
+                throw (0,client/* apiError */.pb)(error, `listing the comments of #${issueNumber}`, needs);
+            }
+            const marked = comments.filter(comment => (0,client/* stringField */.OM)(comment, 'body')?.startsWith(marker));
+            const ours = marked.length > 0
+                ? ownCommentsOf(marked, await ownLogin(), message => logger?.warning(`On #${issueNumber}, ${message}`))
+                : [];
+            const [existing, ...duplicates] = ours;
+            const text = checkedText(typeof body === 'string' ? body : body((0,client/* stringField */.OM)(existing, 'body')), marker);
+            if (existing === undefined) {
+                try {
+                    const { data } = await api.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...repo, issue_number: issueNumber, body: text });
+                    return result(data, 'created');
+                }
+                catch (error) {
+                    throw (0,client/* apiError */.pb)(error, `commenting on #${issueNumber}`, needs);
+                }
+            }
+            for (const duplicate of duplicates) {
+                const id = (0,client/* numberField */.sJ)(duplicate, 'id');
+                if (id === undefined)
+                    continue;
+                logger?.info(`Deleting duplicate ModelGate comment ${id} on #${issueNumber}`);
+                try {
+                    await api.request('DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}', {
+                        ...repo,
+                        comment_id: id
+                    });
+                }
+                catch (error) {
+                    throw (0,client/* apiError */.pb)(error, `deleting duplicate comment ${id} on #${issueNumber}`, needs);
+                }
+            }
+            if ((0,client/* stringField */.OM)(existing, 'body') === text)
+                return result(existing, 'unchanged');
+            const id = (0,client/* numberField */.sJ)(existing, 'id');
+            if (id === undefined)
+                throw (0,client/* unexpected */.os)('a comment', existing);
+            try {
+                const { data } = await api.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', { ...repo, comment_id: id, body: text });
+                return result(data, 'updated');
+            }
+            catch (error) {
+                throw (0,client/* apiError */.pb)(error, `updating comment ${id} on #${issueNumber}`, needs);
+            }
+        }
+    };
+}
+/**
+ * The marked comments written by `login` (GitHub logins are case-insensitive); none when the
+ * login is unknown. Says what it leaves alone, once per upsert.
+ */
+function ownCommentsOf(marked, login, warn) {
+    if (login === undefined) {
+        warn(`${marked.length} comment(s) carry ModelGate's marker, but GitHub did not say which account the token is (GraphQL viewer and GET /user both failed), so none is edited: a new comment is posted instead`);
+        return [];
+    }
+    const key = login.toLowerCase();
+    const ours = marked.filter(comment => (0,client/* stringField */.OM)((0,client/* field */.ZZ)(comment, 'user'), 'login')?.toLowerCase() === key);
+    const foreign = marked.length - ours.length;
+    if (foreign > 0) {
+        warn(`${foreign} comment(s) carry ModelGate's marker but were not written by ${login} (the token's account): left alone, never edited`);
+    }
+    return ours;
+}
+/** The body with the marker first, refused when over GitHub's limit. */
+function checkedText(body, marker) {
+    const text = body.startsWith(marker) ? body : `${marker}\n${body}`;
+    if (text.length > COMMENT_LIMIT) {
+        throw new Error(`the comment is ${text.length} characters, over GitHub's limit of ${COMMENT_LIMIT}; render it with renderComment, which shortens`);
+    }
+    return text;
+}
+function result(data, action) {
+    const id = (0,client/* numberField */.sJ)(data, 'id');
+    if (id === undefined)
+        throw (0,client/* unexpected */.os)('a comment', data);
+    const url = (0,client/* stringField */.OM)(data, 'html_url');
+    return { id, action, ...(url ? { url } : {}) };
 }
 
 ;// CONCATENATED MODULE: ./src/audit/actions-uploader.ts
@@ -70549,6 +70540,11 @@ function closers(lines) {
 
 
 
+
+
+
+
+
 /**
  * The action's entry: read inputs, run the command, publish the report. The one
  * error boundary: every failure ends here as a failed step with a readable message.
@@ -70566,7 +70562,7 @@ async function run() {
         if (webhook)
             for (const part of maskableParts(webhook))
                 lib_core/* setSecret */.Pq(part);
-        const runner = runnerContext(audits);
+        const runner = runnerContext(audits, settings.githubToken);
         const outcome = await lib_core/* group */.Os(`modelgate ${settings.command}`, () => runForEvent(settings, runner));
         if (outcome.audit)
             audits.push(outcome.audit);
@@ -70631,7 +70627,7 @@ async function recordAudits(audits, webhook) {
     }
 }
 /** The GITHUB_* facts of this run; the only place below inputs that reads the runner's variables. */
-function runnerContext(audits) {
+function runnerContext(audits, token) {
     const env = process.env;
     const runUrl = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
         ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
@@ -70656,7 +70652,36 @@ function runnerContext(audits) {
         eventPath: env.GITHUB_EVENT_PATH || undefined,
         ref: env.GITHUB_REF || undefined,
         apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
-        logger: log
+        logger: log,
+        github: gitHubPorts(token, {
+            repository: env.GITHUB_REPOSITORY || undefined,
+            apiUrl: env.GITHUB_API_URL || 'https://api.github.com'
+        })
+    };
+}
+/**
+ * The GitHub adapters, chosen here once and handed to the flows: one client over the token
+ * (masked before first use), made on the first flow's need so a run that needs none needs no
+ * token; every later need gets the same ports.
+ */
+function gitHubPorts(token, where) {
+    let ports;
+    return needs => {
+        if (ports)
+            return ports;
+        if (!token)
+            throw missingToken(needs);
+        lib_core/* setSecret */.Pq(token);
+        const api = (0,client/* createOctokit */.Qi)(token, { baseUrl: where.apiUrl, logger: log });
+        const repo = repoRef(where.repository);
+        ports = {
+            api,
+            repo,
+            reviews: octokitReviewSource(api, repo, log),
+            comments: octokitCommentSink(api, repo, log),
+            access: octokitRepoAccess(api, repo)
+        };
+        return ports;
     };
 }
 /** The run's writes to the job summary share GitHub's 1 MiB. */

@@ -7,12 +7,10 @@ import type { Settings } from '../inputs.js'
 import type { Policy } from '../policy/schema.js'
 import type { StageHolder } from '../registry/port.js'
 import { addDone, commentMarker } from '../report/comment.js'
-import { checkRollbackPermission, octokitRepoAccess } from '../github/access.js'
-import type { GitHubApi, RepoRef } from '../github/client.js'
-import { octokitCommentSink } from '../github/comments.js'
+import { checkRollbackPermission } from '../github/access.js'
 import { withCandidateArtifact } from './candidate-artifact.js'
 import { openCommandContext, runCommand, runFactsOf } from './commands.js'
-import { apiFor, readPayload, repoRef, type EventContext } from './github-context.js'
+import { readPayload, type EventContext, type GitHubPorts } from './github-context.js'
 import { policyAt, policyIfAt } from './policy-at.js'
 
 /**
@@ -24,7 +22,7 @@ export async function rollbackByDispatch(
   settings: Settings,
   context: EventContext
 ): Promise<CommandOutcome> {
-  const { api, repo, permission, policy } = await requireRollbackRight(settings, context)
+  const { github, permission, policy } = await requireRollbackRight(settings, context)
   const { model, context: registryContext } = await openCommandContext(settings, context, policy)
   const outcome = await rollback(registryContext, {
     // inputs.ts requires model or policy for rollback.
@@ -36,7 +34,7 @@ export async function rollbackByDispatch(
     checks: [permission]
   })
   if (!outcome.written || !outcome.restored) return outcome
-  const note = await notePromotingPullRequest(api, repo, context, outcome, settings.reason)
+  const note = await notePromotingPullRequest(github, context, outcome, settings.reason)
   return note ? { ...outcome, markdown: `${outcome.markdown}\n${note}\n` } : outcome
 }
 
@@ -48,8 +46,8 @@ export async function promotionByDispatch(
   settings: Settings,
   context: EventContext
 ): Promise<CommandOutcome> {
-  const api = apiFor(settings, context, "Reading the default branch's policy")
-  const policy = await defaultBranchPolicy(settings, context, api, repoRef(context))
+  const github = context.github("Reading the default branch's policy")
+  const policy = await defaultBranchPolicy(settings, context, github)
   return withCandidateArtifact(settings, context, policy, resolved =>
     runCommand(resolved, context, policy ? { policy } : {})
   )
@@ -73,20 +71,19 @@ export async function forcedPromotionByDispatch(
 async function requireRollbackRight(
   settings: Settings,
   context: EventContext
-): Promise<{ api: GitHubApi; repo: RepoRef; permission: GateResult; policy?: Policy }> {
+): Promise<{ github: GitHubPorts; permission: GateResult; policy?: Policy }> {
   const what = settings.command === 'rollback' ? 'roll back' : 'force a promotion'
-  const api = apiFor(settings, context, `Checking ${context.actor}'s right to ${what}`)
-  const repo = repoRef(context)
+  const github = context.github(`Checking ${context.actor}'s right to ${what}`)
   let policy: Policy | undefined
   try {
-    policy = await defaultBranchPolicy(settings, context, api, repo)
+    policy = await defaultBranchPolicy(settings, context, github)
   } catch (error) {
     // The rights could not be read: a refused attempt, recorded like a denial.
     context.recordAudit?.(deniedAudit(settings, context, undefined, errorMessage(error)))
     throw error
   }
   const decision = await checkRollbackPermission(
-    octokitRepoAccess(api, repo),
+    github.access,
     context.actor,
     policy?.rollback?.allowed
   )
@@ -102,7 +99,7 @@ async function requireRollbackRight(
     )
   }
   context.logger?.info(`Allowed: ${decision.reason}${rerunNote(context)}`)
-  return { api, repo, permission, ...(policy ? { policy } : {}) }
+  return { github, permission, ...(policy ? { policy } : {}) }
 }
 
 /**
@@ -166,9 +163,9 @@ function deniedAudit(
 async function defaultBranchPolicy(
   settings: Settings,
   context: EventContext,
-  api: GitHubApi,
-  repo: RepoRef
+  github: GitHubPorts
 ): Promise<Policy | undefined> {
+  const { api, repo } = github
   const file = settings.policy ?? (settings.model && defaultPolicyFile(settings.model))
   if (!file) return undefined
   const payload = await readPayload(context)
@@ -216,8 +213,7 @@ function defaultPolicyFile(model: string): string {
  * pull request is a warning, never a failed rollback.
  */
 async function notePromotingPullRequest(
-  api: GitHubApi,
-  repo: RepoRef,
+  github: GitHubPorts,
   context: EventContext,
   outcome: RollbackOutcome,
   reason: string | undefined
@@ -237,10 +233,8 @@ async function notePromotingPullRequest(
   }
   const target = { model: holder.model, stage: holder.stage }
   try {
-    await octokitCommentSink(api, repo, context.logger).upsert(
-      number,
-      commentMarker(target.model, target.stage),
-      existing => addDone(existing, done, target)
+    await github.comments.upsert(number, commentMarker(target.model, target.stage), existing =>
+      addDone(existing, done, target)
     )
     return `Noted on pull request #${number}, which had promoted ${holder.version}.`
   } catch (error) {

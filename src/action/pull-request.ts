@@ -9,9 +9,8 @@ import { commentMarker, renderComment, type DoneAction } from '../report/comment
 import { escape } from '../report/markdown.js'
 import { listCheckRuns } from '../github/check-runs.js'
 import { apiError, field, stringField, type GitHubApi, type RepoRef } from '../github/client.js'
-import { octokitCommentSink } from '../github/comments.js'
 import { findMergedPullRequests, parsePullRequest, type PullRequestInfo } from '../github/pulls.js'
-import { gatherReviewEvidence, octokitReviewSource } from '../github/reviews.js'
+import { gatherReviewEvidence } from '../github/reviews.js'
 import {
   commitStatusFor,
   setCommitStatus,
@@ -19,7 +18,7 @@ import {
   type CommitState
 } from '../github/statuses.js'
 import { openRegistryContext, runFactsOf } from './commands.js'
-import { apiFor, readPayload, repoRef, type EventContext } from './github-context.js'
+import { readPayload, type EventContext, type GitHubPorts } from './github-context.js'
 import { withCandidateArtifact } from './candidate-artifact.js'
 import { policyAt, repositoryPath } from './policy-at.js'
 
@@ -43,8 +42,8 @@ export async function evaluatePullRequest(
   const pr = parsePullRequest(payload.pull_request)
   const defaultBranch = stringField(payload.repository, 'default_branch')
   const intoDefault = defaultBranch !== undefined && pr.baseRef === defaultBranch
-  const repo = repoRef(context)
-  const api = apiFor(settings, context, `Evaluating pull request #${pr.number}`)
+  const github = context.github(`Evaluating pull request #${pr.number}`)
+  const { api, repo } = github
   const file = settings.policy as string
   const { policy, text } = await policyAt(
     file,
@@ -57,7 +56,7 @@ export async function evaluatePullRequest(
     (await readWorkspaceFile(context, file)) !== text ||
     (await changesFile(api, repo, pr.number, repositoryPath(context, file)))
   const result = await withCandidateArtifact(settings, context, policy, resolved =>
-    promoteWithEvidence(resolved, context, api, repo, {
+    promoteWithEvidence(resolved, context, github, {
       policy,
       pr,
       sha: pr.headSha,
@@ -93,7 +92,7 @@ export async function evaluatePullRequest(
   })
   const shared = statusContext(policy.model, stage)
   const status = changed ? policyChangeStatus(evaluation) : commitStatusFor(evaluation)
-  await publish(api, repo, context, pr, {
+  await publish(github, context, pr, {
     sha: pr.headSha,
     marker: commentMarker(evaluation.model, evaluation.stage),
     body: notes.length > 0 ? withNotes(comment, evaluation, notes) : comment,
@@ -169,8 +168,8 @@ export async function promoteOnMerge(
     )
   }
 
-  const repo = repoRef(context)
-  const api = apiFor(settings, context, `Finding the pull request merged as ${sha.slice(0, 7)}`)
+  const github = context.github(`Finding the pull request merged as ${sha.slice(0, 7)}`)
+  const { api, repo } = github
   const merged = await findMergedPullRequests(api, repo, sha, context.logger)
   // Only a pull request into this branch: a merge into another branch pushed here brings no approval.
   const pr = merged.find(candidate => candidate.baseRef === defaultBranch)
@@ -184,7 +183,7 @@ export async function promoteOnMerge(
     { context, api, repo }
   )
   const result = await withCandidateArtifact(settings, context, policy, resolved =>
-    promoteWithEvidence(resolved, context, api, repo, {
+    promoteWithEvidence(resolved, context, github, {
       policy,
       pr,
       sha,
@@ -200,7 +199,7 @@ export async function promoteOnMerge(
   }
   const done = result.written ? doneBy(result.evaluation, context) : undefined
   if (pr) {
-    await publish(api, repo, context, pr, {
+    await publish(github, context, pr, {
       sha,
       marker: commentMarker(result.evaluation.model, result.evaluation.stage),
       body: renderComment({
@@ -243,8 +242,7 @@ interface EvidenceRequest {
 async function promoteWithEvidence(
   settings: Settings,
   context: EventContext,
-  api: GitHubApi,
-  repo: RepoRef,
+  github: GitHubPorts,
   request: EvidenceRequest
 ): Promise<PromoteOutcome> {
   const { policy, pr } = request
@@ -252,17 +250,13 @@ async function promoteWithEvidence(
   const stagePolicy = policy.stages[stage]
   const reviews =
     pr && stagePolicy?.approvals
-      ? await gatherReviewEvidence(
-          octokitReviewSource(api, repo, context.logger),
-          pr,
-          stagePolicy.approvals
-        )
+      ? await gatherReviewEvidence(github.reviews, pr, stagePolicy.approvals)
       : undefined
   const checkRuns =
     pr && stagePolicy?.checks?.length
       ? {
           headSha: pr.headSha,
-          runs: await listCheckRuns(api, repo, pr.headSha, stagePolicy.checks)
+          runs: await listCheckRuns(github.api, github.repo, pr.headSha, stagePolicy.checks)
         }
       : undefined
   const { context: registryContext } = await openRegistryContext(
@@ -293,8 +287,7 @@ async function promoteWithEvidence(
  * the job summary stand, and a status never set keeps branch protection waiting.
  */
 async function publish(
-  api: GitHubApi,
-  repo: RepoRef,
+  github: GitHubPorts,
   context: EventContext,
   pr: PullRequestInfo,
   report: {
@@ -317,17 +310,13 @@ async function publish(
     context.logger?.warning(`${lead} ${what} on #${pr.number} could not be written: ${why}`)
   }
   try {
-    const comment = await octokitCommentSink(api, repo, context.logger).upsert(
-      pr.number,
-      report.marker,
-      report.body
-    )
+    const comment = await github.comments.upsert(pr.number, report.marker, report.body)
     context.logger?.info(`Sticky comment ${comment.action} on #${pr.number}`)
   } catch (error) {
     tolerate('sticky comment', error)
   }
   try {
-    await setCommitStatus(api, repo, {
+    await setCommitStatus(github.api, github.repo, {
       sha: report.sha,
       ...report.status,
       ...(context.runUrl ? { targetUrl: context.runUrl } : {})
