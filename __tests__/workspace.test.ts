@@ -7,7 +7,7 @@ import path from 'node:path'
 import { openCommandContext, type RunnerContext } from '../src/action/commands.js'
 import { openCliRegistry } from '../src/cli/context.js'
 import { ExitCode } from '../src/errors.js'
-import type { Settings } from '../src/inputs.js'
+import type { CommonSettings, Settings } from '../src/inputs.js'
 import { loadPolicy } from '../src/policy/load.js'
 
 const POLICY = 'policies/clinical-classifier.yml'
@@ -26,7 +26,7 @@ function runner(overrides: Partial<RunnerContext> = {}): RunnerContext {
   }
 }
 
-function settings(overrides: Partial<Settings>): Settings {
+function settings(overrides: Partial<CommonSettings>): Settings {
   return {
     command: 'status',
     dryRun: false,

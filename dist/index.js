@@ -68675,7 +68675,7 @@ async function runCommand(settings, runner, checked = {}) {
         return check_check({
             policyFile: settings.policy,
             ...(checked.policy ? { policy: checked.policy } : {}),
-            candidateDir: settings.candidate,
+            candidateDir: candidateOf(settings),
             stage: settings.stage,
             championDir: settings.champion
         }, openOnFirstUse(runner.workspace, { env: runner.env, onSecret: runner.onSecret }));
@@ -68685,8 +68685,7 @@ async function runCommand(settings, runner, checked = {}) {
         case 'register': {
             const commit = await resolveCommit(git, runner.sha ?? 'HEAD');
             return register(context, {
-                // inputs.ts requires model or policy for register and rollback.
-                model: model,
+                model: modelOf(model, settings),
                 version: settings.version,
                 commit,
                 dryRun: settings.dryRun
@@ -68707,7 +68706,7 @@ async function runCommand(settings, runner, checked = {}) {
             });
         case 'rollback':
             return rollback(context, {
-                model: model,
+                model: modelOf(model, settings),
                 stage: settings.stage,
                 toVersion: settings.version,
                 reason: settings.reason,
@@ -68718,6 +68717,26 @@ async function runCommand(settings, runner, checked = {}) {
         case 'history':
             return status_history(context, model, { stage: settings.stage });
     }
+}
+/**
+ * The model of a register or rollback: the "model" input, else the policy's. inputs.ts requires
+ * one of the two, so this refuses only what it already refused.
+ */
+function modelOf(model, settings) {
+    if (model === undefined) {
+        throw new errors/* InvalidInputError */.oC(`input "model" is required for command "${settings.command}"`);
+    }
+    return model;
+}
+/**
+ * The candidate directory of a check: the "candidate" input, or the downloaded
+ * "candidate-artifact" (withCandidateArtifact fills it in). inputs.ts requires one of the two.
+ */
+function candidateOf(settings) {
+    if (settings.candidate === undefined) {
+        throw new errors/* InvalidInputError */.oC('input "candidate" is required for command "check"');
+    }
+    return settings.candidate;
 }
 /** The policy (when given), the model it names and the registry it lives in, for a command. */
 async function openCommandContext(settings, runner, given) {
@@ -69331,8 +69350,7 @@ async function rollbackByDispatch(settings, context) {
     const { github, permission, policy } = await requireRollbackRight(settings, context);
     const { model, context: registryContext } = await openCommandContext(settings, context, policy);
     const outcome = await rollback(registryContext, {
-        // inputs.ts requires model or policy for rollback.
-        model: model,
+        model: modelOf(model, settings),
         stage: settings.stage,
         toVersion: settings.version,
         reason: settings.reason,
@@ -69386,6 +69404,11 @@ async function requireRollbackRight(settings, context) {
     }
     context.logger?.info(`Allowed: ${decision.reason}${rerunNote(context)}`);
     return { github, permission, ...(policy ? { policy } : {}) };
+}
+function isDispatchWrite(settings) {
+    return (settings.command === 'rollback' ||
+        settings.command === 'promote' ||
+        settings.command === 'register');
 }
 /**
  * A registry write by dispatch (rollback, promote, register) on a re-run whose runner did not
@@ -69476,13 +69499,15 @@ function defaultPolicyFile(model) {
  */
 async function notePromotingPullRequest(github, context, outcome, reason) {
     const holder = outcome.rolledBack;
+    const restored = outcome.restored;
     const number = promotingPullRequest(holder);
-    if (number === undefined)
+    // Called once a version was restored (rollbackByDispatch returns before otherwise).
+    if (number === undefined || !restored)
         return undefined;
     const done = {
         action: 'rolled-back',
         stage: holder.stage,
-        version: outcome.restored,
+        version: restored,
         previous: holder.version,
         actor: context.actor,
         ...(reason ? { reason } : {}),
@@ -70076,8 +70101,6 @@ const PULL_REQUEST_EVENTS = [
     'pull_request_target',
     'pull_request_review'
 ];
-/** The commands that write the registry when dispatched, and so need to know who acts. */
-const DISPATCH_WRITES = ['rollback', 'promote', 'register'];
 /** Every event the action knows what to do with, named in the error for any other. */
 const SUPPORTED_EVENTS = [...PULL_REQUEST_EVENTS, 'push', 'workflow_dispatch'];
 /**
@@ -70089,7 +70112,7 @@ const SUPPORTED_EVENTS = [...PULL_REQUEST_EVENTS, 'push', 'workflow_dispatch'];
 async function runForEvent(settings, context) {
     const event = context.eventName;
     const isPullRequest = PULL_REQUEST_EVENTS.includes(event);
-    if (event === 'workflow_dispatch' && DISPATCH_WRITES.includes(settings.command)) {
+    if (event === 'workflow_dispatch' && isDispatchWrite(settings)) {
         requireKnownActor(settings, context);
     }
     if (settings.command === 'rollback') {
@@ -70362,8 +70385,9 @@ function getInputs(options = {}) {
     }
     const inputs = parsed.data;
     const text = (value) => value || undefined;
+    const command = inputs.command || 'check';
     const settings = {
-        command: inputs.command || 'check',
+        command,
         policy: text(inputs.policy),
         candidate: text(inputs.candidate),
         stage: text(inputs.stage),
@@ -70404,7 +70428,31 @@ function getInputs(options = {}) {
     if (missing.length > 0) {
         throw new errors/* InvalidInputError */.oC(missing.map(key => `input "${key}" is required for command "${settings.command}"`).join('\n'));
     }
-    return settings;
+    return variant(settings, command);
+}
+/** The variant of the command, once every input it requires is known to be given. */
+function variant(settings, command) {
+    const given = (key) => {
+        const value = settings[key];
+        // getInputs refused a missing required input above; this keeps the type honest.
+        if (value === undefined) {
+            throw new errors/* InvalidInputError */.oC(`input "${key}" is required for command "${command}"`);
+        }
+        return value;
+    };
+    switch (command) {
+        case 'check':
+            return { ...settings, command, policy: given('policy'), stage: given('stage') };
+        case 'register':
+            return { ...settings, command, version: given('version') };
+        case 'promote':
+            return { ...settings, command, policy: given('policy'), stage: given('stage') };
+        case 'rollback':
+            return { ...settings, command, stage: given('stage'), reason: given('reason') };
+        case 'status':
+        case 'history':
+            return { ...settings, command };
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/report/log.ts

@@ -7,7 +7,7 @@ import { rollback } from '../commands/rollback.js'
 import { history, status } from '../commands/status.js'
 import { InvalidInputError } from '../errors.js'
 import type { GateResult } from '../gates/types.js'
-import type { Settings } from '../inputs.js'
+import type { CheckSettings, Settings } from '../inputs.js'
 import type { Policy } from '../policy/schema.js'
 import { openOnFirstUse, resolveCommit } from '../registry/open.js'
 import { openWorkspace, type Workspace, type WorkspaceNaming } from '../workspace.js'
@@ -51,10 +51,10 @@ export async function runCommand(
     // The same opener as the CLI's: a candidate or champion may be mlflow:NAME/VERSION.
     return check(
       {
-        policyFile: settings.policy as string,
+        policyFile: settings.policy,
         ...(checked.policy ? { policy: checked.policy } : {}),
-        candidateDir: settings.candidate as string,
-        stage: settings.stage as string,
+        candidateDir: candidateOf(settings),
+        stage: settings.stage,
         championDir: settings.champion
       },
       openOnFirstUse(runner.workspace, { env: runner.env, onSecret: runner.onSecret })
@@ -65,9 +65,8 @@ export async function runCommand(
     case 'register': {
       const commit = await resolveCommit(git, runner.sha ?? 'HEAD')
       return register(context, {
-        // inputs.ts requires model or policy for register and rollback.
-        model: model as string,
-        version: settings.version as string,
+        model: modelOf(model, settings),
+        version: settings.version,
         commit,
         dryRun: settings.dryRun
       })
@@ -76,7 +75,7 @@ export async function runCommand(
       if (!policy) throw new InvalidInputError('input "policy" is required for command "promote"')
       return promote(context, {
         policy,
-        stage: settings.stage as string,
+        stage: settings.stage,
         version: settings.version,
         candidateDir: settings.candidate,
         dryRun: settings.dryRun,
@@ -86,10 +85,10 @@ export async function runCommand(
       })
     case 'rollback':
       return rollback(context, {
-        model: model as string,
-        stage: settings.stage as string,
+        model: modelOf(model, settings),
+        stage: settings.stage,
         toVersion: settings.version,
-        reason: settings.reason as string,
+        reason: settings.reason,
         dryRun: settings.dryRun
       })
     case 'status':
@@ -97,6 +96,28 @@ export async function runCommand(
     case 'history':
       return history(context, model, { stage: settings.stage })
   }
+}
+
+/**
+ * The model of a register or rollback: the "model" input, else the policy's. inputs.ts requires
+ * one of the two, so this refuses only what it already refused.
+ */
+export function modelOf(model: string | undefined, settings: Settings): string {
+  if (model === undefined) {
+    throw new InvalidInputError(`input "model" is required for command "${settings.command}"`)
+  }
+  return model
+}
+
+/**
+ * The candidate directory of a check: the "candidate" input, or the downloaded
+ * "candidate-artifact" (withCandidateArtifact fills it in). inputs.ts requires one of the two.
+ */
+function candidateOf(settings: CheckSettings): string {
+  if (settings.candidate === undefined) {
+    throw new InvalidInputError('input "candidate" is required for command "check"')
+  }
+  return settings.candidate
 }
 
 /** What the event router checked before running a command. */

@@ -3,13 +3,13 @@ import { rollback, type RollbackOutcome } from '../commands/rollback.js'
 import type { GateResult } from '../gates/types.js'
 import type { CommandOutcome } from '../commands/registry-context.js'
 import { NotFoundError, PermissionError, errorMessage } from '../errors.js'
-import type { Settings } from '../inputs.js'
+import type { PromoteSettings, RegisterSettings, RollbackSettings, Settings } from '../inputs.js'
 import type { Policy } from '../policy/schema.js'
 import type { StageHolder } from '../registry/port.js'
 import { addDone, commentMarker } from '../report/comment.js'
 import { checkRollbackPermission } from '../github/access.js'
 import { withCandidateArtifact } from './candidate-artifact.js'
-import { openCommandContext, runCommand, runFactsOf } from './commands.js'
+import { modelOf, openCommandContext, runCommand, runFactsOf } from './commands.js'
 import { readPayload, type EventContext, type GitHubPorts } from './github-context.js'
 import { policyAt, policyIfAt } from './policy-at.js'
 
@@ -19,17 +19,16 @@ import { policyAt, policyIfAt } from './policy-at.js'
  * the version taken out, found from its promotion's audit record.
  */
 export async function rollbackByDispatch(
-  settings: Settings,
+  settings: RollbackSettings,
   context: EventContext
 ): Promise<CommandOutcome> {
   const { github, permission, policy } = await requireRollbackRight(settings, context)
   const { model, context: registryContext } = await openCommandContext(settings, context, policy)
   const outcome = await rollback(registryContext, {
-    // inputs.ts requires model or policy for rollback.
-    model: model as string,
-    stage: settings.stage as string,
+    model: modelOf(model, settings),
+    stage: settings.stage,
     toVersion: settings.version,
-    reason: settings.reason as string,
+    reason: settings.reason,
     dryRun: settings.dryRun,
     checks: [permission]
   })
@@ -43,7 +42,7 @@ export async function rollbackByDispatch(
  * checks fail closed, as there is no pull request), judged by the default branch's policy.
  */
 export async function promotionByDispatch(
-  settings: Settings,
+  settings: PromoteSettings,
   context: EventContext
 ): Promise<CommandOutcome> {
   const github = context.github("Reading the default branch's policy")
@@ -55,7 +54,7 @@ export async function promotionByDispatch(
 
 /** `workflow_dispatch` with `command: promote` and `force`: the same right as a rollback. */
 export async function forcedPromotionByDispatch(
-  settings: Settings,
+  settings: PromoteSettings,
   context: EventContext
 ): Promise<CommandOutcome> {
   const { permission, policy } = await requireRollbackRight(settings, context)
@@ -69,7 +68,7 @@ export async function forcedPromotionByDispatch(
  * higher). Denied: a PermissionError (exit 4) before the registry is opened.
  */
 async function requireRollbackRight(
-  settings: Settings,
+  settings: RollbackSettings | PromoteSettings,
   context: EventContext
 ): Promise<{ github: GitHubPorts; permission: GateResult; policy?: Policy }> {
   const what = settings.command === 'rollback' ? 'roll back' : 'force a promotion'
@@ -102,12 +101,23 @@ async function requireRollbackRight(
   return { github, permission, ...(policy ? { policy } : {}) }
 }
 
+/** The commands that write the registry when dispatched, and so need to know who acts. */
+export type DispatchWriteSettings = RollbackSettings | PromoteSettings | RegisterSettings
+
+export function isDispatchWrite(settings: Settings): settings is DispatchWriteSettings {
+  return (
+    settings.command === 'rollback' ||
+    settings.command === 'promote' ||
+    settings.command === 'register'
+  )
+}
+
 /**
  * A registry write by dispatch (rollback, promote, register) on a re-run whose runner did not
  * name who re-ran it: refused (exit 4) before anything is read, as `GITHUB_ACTOR` names whoever
  * started the first attempt, and anyone with write access may re-run a run.
  */
-export function requireKnownActor(settings: Settings, context: EventContext): void {
+export function requireKnownActor(settings: DispatchWriteSettings, context: EventContext): void {
   const attempt = context.unknownRerun
   if (attempt === undefined) return
   const reason = `who re-ran this run is unknown: attempt ${attempt} has no GITHUB_TRIGGERING_ACTOR (older GitHub Enterprise Server or another runner), and GITHUB_ACTOR (${context.initialActor ?? 'unset'}) names who started the first attempt, not who re-ran it`
@@ -132,14 +142,14 @@ function rerunNote(context: EventContext): string {
 
 /** The record of a rollback or forced promotion refused before the registry was touched. */
 function deniedAudit(
-  settings: Settings,
+  settings: RollbackSettings | PromoteSettings,
   context: EventContext,
   policy: Policy | undefined,
   reason: string
 ): AuditRecord {
   return rollbackAudit({
     model: settings.model ?? policy?.model ?? 'unknown',
-    stage: settings.stage as string,
+    stage: settings.stage,
     restored: settings.version ?? null,
     rolledBack: null,
     written: false,
@@ -219,12 +229,14 @@ async function notePromotingPullRequest(
   reason: string | undefined
 ): Promise<string | undefined> {
   const holder = outcome.rolledBack
+  const restored = outcome.restored
   const number = promotingPullRequest(holder)
-  if (number === undefined) return undefined
+  // Called once a version was restored (rollbackByDispatch returns before otherwise).
+  if (number === undefined || !restored) return undefined
   const done = {
     action: 'rolled-back' as const,
     stage: holder.stage,
-    version: outcome.restored as string,
+    version: restored,
     previous: holder.version,
     actor: context.actor,
     ...(reason ? { reason } : {}),

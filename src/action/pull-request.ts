@@ -3,7 +3,7 @@ import path from 'node:path'
 import { promote, type PromoteOutcome } from '../commands/promote.js'
 import { InvalidInputError, PermissionError, errorMessage } from '../errors.js'
 import type { Evaluation } from '../gates/types.js'
-import type { Settings } from '../inputs.js'
+import type { PromoteSettings } from '../inputs.js'
 import type { Policy } from '../policy/schema.js'
 import { commentMarker, renderComment, type DoneAction } from '../report/comment.js'
 import { escape } from '../report/markdown.js'
@@ -32,7 +32,7 @@ import { policyAt, repositoryPath } from './policy-at.js'
  * status (a fork's, Dependabot's) leaves the evaluation standing: a warning says why.
  */
 export async function evaluatePullRequest(
-  settings: Settings,
+  settings: PromoteSettings,
   context: EventContext
 ): Promise<PromoteOutcome> {
   const payload = await readPayload(context)
@@ -44,7 +44,7 @@ export async function evaluatePullRequest(
   const intoDefault = defaultBranch !== undefined && pr.baseRef === defaultBranch
   const github = context.github(`Evaluating pull request #${pr.number}`)
   const { api, repo } = github
-  const file = settings.policy as string
+  const file = settings.policy
   const { policy, text } = await policyAt(
     file,
     { rev: pr.baseSha, what: `the base branch (${pr.baseRef} at ${pr.baseSha.slice(0, 7)})` },
@@ -68,7 +68,7 @@ export async function evaluatePullRequest(
   )
   if (!result.evaluation) return result
   const { evaluation } = result
-  const stage = settings.stage as string
+  const stage = settings.stage
   const notes: string[] = []
   const held = evaluation.candidate.version
   if (held !== undefined && evaluation.champion?.version === held) {
@@ -138,7 +138,7 @@ function policyChangeStatus(evaluation: Evaluation): { state: CommitState; descr
  * checks gate fails closed.
  */
 export async function promoteOnMerge(
-  settings: Settings,
+  settings: PromoteSettings,
   context: EventContext
 ): Promise<PromoteOutcome> {
   const payload = await readPayload(context)
@@ -174,7 +174,7 @@ export async function promoteOnMerge(
   // Only a pull request into this branch: a merge into another branch pushed here brings no approval.
   const pr = merged.find(candidate => candidate.baseRef === defaultBranch)
   const found = pr ?? merged[0]
-  const file = settings.policy as string
+  const file = settings.policy
   // The policy as the branch had it before this push, so a merged pull request cannot loosen
   // the gates it is judged by; its change applies from the next promotion on.
   const { policy } = await policyAt(
@@ -240,13 +240,13 @@ interface EvidenceRequest {
 
 /** Runs `promote` with the pull request's reviews and check runs as evidence. */
 async function promoteWithEvidence(
-  settings: Settings,
+  settings: PromoteSettings,
   context: EventContext,
   github: GitHubPorts,
   request: EvidenceRequest
 ): Promise<PromoteOutcome> {
   const { policy, pr } = request
-  const stage = settings.stage as string
+  const stage = settings.stage
   const stagePolicy = policy.stages[stage]
   const reviews =
     pr && stagePolicy?.approvals
