@@ -68558,9 +68558,9 @@ function mlflowAuthFromEnv(env) {
 
 
 /**
- * Opens the registry a policy names. Only the composition roots (the CLI and
- * main.ts) call this: the git registry on the checkout at `cwd` (the default),
- * or an MLflow registry.
+ * Opens the registry a policy names. Only the composition path both roots share calls this
+ * (openWorkspace in src/workspace.ts, and openOnFirstUse for check): the git registry on the
+ * checkout at `cwd` (the default), or an MLflow registry.
  */
 async function openRegistry(cwd, policy, options = {}) {
     const top = await createGitRunner(cwd)(['rev-parse', '--show-toplevel']);
