@@ -68725,9 +68725,9 @@ function mlflowAuthFromEnv(env) {
 
 
 /**
- * Opens the registry a policy names. Only the composition roots (the CLI and
- * main.ts) call this: the git registry on the checkout at `cwd` (the default),
- * or an MLflow registry.
+ * Opens the registry a policy names. Only the composition path both roots share calls this
+ * (openWorkspace in src/workspace.ts, and openOnFirstUse for check): the git registry on the
+ * checkout at `cwd` (the default), or an MLflow registry.
  */
 async function openRegistry(cwd, policy, options = {}) {
     const top = await createGitRunner(cwd)(['rev-parse', '--show-toplevel']);
@@ -68783,6 +68783,46 @@ async function resolveCommit(git, ref) {
     return resolved.stdout.trim();
 }
 
+;// CONCATENATED MODULE: ./src/workspace.ts
+
+
+
+/**
+ * Reads the policy (unless given), refuses one for another model, opens the registry it names
+ * on the checkout and builds the context commands run in.
+ */
+async function openWorkspace(options) {
+    const policy = options.policy ?? (options.policyFile ? await loadPolicy(options.policyFile) : undefined);
+    if (policy && options.model && policy.model !== options.model) {
+        throw options.naming.otherModel(policy.model, options.model);
+    }
+    if (options.push === false && policy?.registry.type === 'mlflow') {
+        throw new errors/* InvalidInputError */.oC(options.naming.localWritesOnMlflow ??
+            'Writes cannot stay local: an MLflow registry has no local copy to keep a write in');
+    }
+    const opened = await openRegistry(options.root, policy, {
+        env: options.env,
+        ...(options.onSecret ? { onSecret: options.onSecret } : {}),
+        ...(options.push === false ? { push: false } : {})
+    });
+    const actor = typeof options.actor === 'function' ? await options.actor(opened.git) : options.actor;
+    const model = options.model ?? policy?.model;
+    return {
+        ...opened,
+        ...(policy ? { policy } : {}),
+        ...(model ? { model } : {}),
+        context: {
+            registry: opened.registry,
+            models: opened.models,
+            actor: actor.name,
+            ...(actor.email ? { actorEmail: actor.email } : {}),
+            now: () => new Date(),
+            runFacts: options.runFacts,
+            ...(options.candidatesIn ? { workspace: options.candidatesIn } : {})
+        }
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/action/commands.ts
 
 
@@ -68802,7 +68842,7 @@ async function runCommand(settings, runner, checked = {}) {
         return check_check({
             policyFile: settings.policy,
             ...(checked.policy ? { policy: checked.policy } : {}),
-            candidateDir: settings.candidate,
+            candidateDir: candidateOf(settings),
             stage: settings.stage,
             championDir: settings.champion
         }, openOnFirstUse(runner.workspace, { env: runner.env, onSecret: runner.onSecret }));
@@ -68812,8 +68852,7 @@ async function runCommand(settings, runner, checked = {}) {
         case 'register': {
             const commit = await resolveCommit(git, runner.sha ?? 'HEAD');
             return register(context, {
-                // inputs.ts requires model or policy for register and rollback.
-                model: model,
+                model: modelOf(model, settings),
                 version: settings.version,
                 commit,
                 dryRun: settings.dryRun
@@ -68834,7 +68873,7 @@ async function runCommand(settings, runner, checked = {}) {
             });
         case 'rollback':
             return rollback(context, {
-                model: model,
+                model: modelOf(model, settings),
                 stage: settings.stage,
                 toVersion: settings.version,
                 reason: settings.reason,
@@ -68846,31 +68885,53 @@ async function runCommand(settings, runner, checked = {}) {
             return status_history(context, model, { stage: settings.stage });
     }
 }
+/**
+ * The model of a register or rollback: the "model" input, else the policy's. inputs.ts requires
+ * one of the two, so this refuses only what it already refused.
+ */
+function modelOf(model, settings) {
+    if (model === undefined) {
+        throw new errors/* InvalidInputError */.oC(`input "model" is required for command "${settings.command}"`);
+    }
+    return model;
+}
+/**
+ * The candidate directory of a check: the "candidate" input, or the downloaded
+ * "candidate-artifact" (withCandidateArtifact fills it in). inputs.ts requires one of the two.
+ */
+function candidateOf(settings) {
+    if (settings.candidate === undefined) {
+        throw new errors/* InvalidInputError */.oC('input "candidate" is required for command "check"');
+    }
+    return settings.candidate;
+}
 /** The policy (when given), the model it names and the registry it lives in, for a command. */
 async function openCommandContext(settings, runner, given) {
-    const policy = given ?? (settings.policy ? await loadPolicy(settings.policy) : undefined);
-    if (policy && settings.model && settings.model !== policy.model) {
-        throw new errors/* InvalidInputError */.oC(`input "model" is ${settings.model} but the policy is for ${policy.model}`);
-    }
-    const { context, git } = await openRegistryContext(runner, policy);
-    const model = settings.model ?? policy?.model;
-    return { ...(policy ? { policy } : {}), ...(model ? { model } : {}), context, git };
+    return openActionWorkspace(runner, {
+        ...(given ? { policy: given } : settings.policy ? { policyFile: settings.policy } : {}),
+        ...(settings.model ? { model: settings.model } : {})
+    });
 }
 /** The registry the policy names, on the workspace checkout, with this run's facts for audits. */
 async function openRegistryContext(runner, policy, runFacts = runFactsOf(runner)) {
-    const opened = await openRegistry(runner.workspace, policy, {
-        env: runner.env,
-        onSecret: runner.onSecret
-    });
-    const context = {
-        registry: opened.registry,
-        models: opened.models,
-        actor: runner.actor,
-        now: () => new Date(),
-        runFacts
-    };
-    return { context, git: opened.git };
+    return openActionWorkspace(runner, { ...(policy ? { policy } : {}) }, runFacts);
 }
+/** The shared composition path with the runner's inputs: its workspace, actor, environment. */
+function openActionWorkspace(runner, inputs, runFacts = runFactsOf(runner)) {
+    return openWorkspace({
+        root: runner.workspace,
+        ...inputs,
+        env: runner.env,
+        onSecret: runner.onSecret,
+        actor: { name: runner.actor },
+        runFacts,
+        naming: ACTION_NAMING
+    });
+}
+/** The action names its inputs, as a workflow author wrote them. */
+const ACTION_NAMING = {
+    otherModel: (policyModel, named) => new errors/* InvalidInputError */.oC(`input "model" is ${named} but the policy is for ${policyModel}`)
+};
 /** This run's facts for audit records: event, commit, run page and both actors. */
 function runFactsOf(runner, extra = {}) {
     return {
@@ -68885,22 +68946,15 @@ function runFactsOf(runner, extra = {}) {
 ;// CONCATENATED MODULE: ./src/action/github-context.ts
 
 
-
-/** The API client over the input token, masked before first use. */
-function apiFor(settings, context, needs) {
-    const token = settings.githubToken;
-    if (!token) {
-        throw new errors/* PermissionError */.i_(`${needs} needs the GitHub API: set the github-token input (default \${{ github.token }})`);
-    }
-    context.onSecret(token);
-    return context.api
-        ? context.api(token)
-        : (0,client/* createOctokit */.Qi)(token, { baseUrl: context.apiUrl, logger: context.logger });
+/** The token is required only when a flow needs the API: refused then, naming what needed it. */
+function missingToken(needs) {
+    return new errors/* PermissionError */.i_(`${needs} needs the GitHub API: set the github-token input (default \${{ github.token }})`);
 }
-function repoRef(context) {
-    const [owner, repo, ...rest] = (context.repository ?? '').split('/');
+/** `GITHUB_REPOSITORY` as owner and name. */
+function repoRef(repository) {
+    const [owner, repo, ...rest] = (repository ?? '').split('/');
     if (!owner || !repo || rest.length > 0) {
-        throw new errors/* InvalidInputError */.oC(`GITHUB_REPOSITORY is "${context.repository ?? ''}", not owner/name: is this running in GitHub Actions?`);
+        throw new errors/* InvalidInputError */.oC(`GITHUB_REPOSITORY is "${repository ?? ''}", not owner/name: is this running in GitHub Actions?`);
     }
     return { owner, repo };
 }
@@ -69022,10 +69076,10 @@ async function checkOnPullRequest(settings, context) {
         throw new errors/* InvalidInputError */.oC(`the ${context.eventName} payload has no pull_request`);
     }
     const pr = parsePullRequest(payload.pull_request);
-    const api = apiFor(settings, context, `Reading the policy of pull request #${pr.number}'s base`);
+    const { api, repo } = context.github(`Reading the policy of pull request #${pr.number}'s base`);
     const file = settings.policy;
     const what = `the base branch (${pr.baseRef} at ${pr.baseSha.slice(0, 7)})`;
-    const { policy } = await policyAt(file, { rev: pr.baseSha, what }, { context, api, repo: repoRef(context) });
+    const { policy } = await policyAt(file, { rev: pr.baseSha, what }, { context, api, repo });
     const outcome = await withCandidateArtifact(settings, context, policy, resolved => runCommand(resolved, context, { policy }));
     const note = `Judged by ${markdown_escape(file)} as ${markdown_escape(what)} has it, not as pull request #${pr.number} changes it; the candidate is the pull request's files.`;
     return { ...outcome, markdown: `${outcome.markdown}\n${note}\n` };
@@ -69444,159 +69498,7 @@ async function checkRollbackPermission(access, actor, allowed) {
     return { allowed: false, reason };
 }
 
-;// CONCATENATED MODULE: ./src/github/identity.ts
-
-
-/**
- * The login the token acts as, so that ModelGate edits only comments it wrote itself; undefined
- * when GitHub does not say (then nothing that may be someone else's is ever edited).
- *
- * - GraphQL `{ viewer { login } }` answers every kind of token: a personal access token's user,
- *   and `<app-slug>[bot]` for an installation token (`github-actions[bot]` for GITHUB_TOKEN),
- *   the login its REST comments carry. One request.
- * - REST `GET /user` answers a personal access token's user, and 403 "Resource not accessible
- *   by integration" to an installation token (GITHUB_TOKEN, a GitHub App's): asked only when
- *   GraphQL is not available or fails.
- */
-async function tokenLogin(api, logger) {
-    if (api.graphql) {
-        try {
-            const data = await api.graphql('query { viewer { login } }');
-            const login = (0,client/* stringField */.OM)((0,client/* field */.ZZ)(data, 'viewer'), 'login');
-            if (login)
-                return login;
-            logger?.debug('GitHub GraphQL: viewer has no login');
-        }
-        catch (error) {
-            logger?.debug(`GitHub GraphQL viewer failed: ${(0,errors/* errorMessage */.gJ)(error).split('\n', 1)[0]}`);
-        }
-    }
-    try {
-        const { data } = await api.request('GET /user');
-        return (0,client/* stringField */.OM)(data, 'login') || undefined;
-    }
-    catch (error) {
-        const status = (0,client/* httpStatus */.nG)(error);
-        logger?.debug(status === 403
-            ? 'GitHub GET /user: 403, an installation token (GITHUB_TOKEN or a GitHub App)'
-            : `GitHub GET /user failed: ${(0,errors/* errorMessage */.gJ)(error).split('\n', 1)[0]}`);
-        return undefined;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/github/comments.ts
-
-
-
-/**
- * {@link CommentSink} over the REST API. Finds the comment by listing every page of the pull
- * request's comments and taking the oldest whose body starts with the marker (a reply quoting
- * it starts with `>` and is left alone) and that the token's own account wrote: anyone can
- * post the hidden marker, and a PR author's imitation must never receive the official report
- * (they could edit it afterwards). Who the token is comes from {@link tokenLogin}, asked only
- * when a marked comment exists; when it cannot be known, a new comment is posted rather than
- * editing one that may not be ours. Should two runs have raced and both created one, the
- * newer ones are deleted, so a re-run heals back to one.
- */
-function octokitCommentSink(api, repo, logger) {
-    let identity;
-    const ownLogin = () => (identity ??= tokenLogin(api, logger));
-    return {
-        async upsert(issueNumber, marker, body) {
-            if (typeof body === 'string')
-                checkedText(body, marker);
-            const needs = 'pull-requests: write (or issues: write)';
-            let comments;
-            try {
-                comments = await api.paginate('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
-                    ...repo,
-                    issue_number: issueNumber,
-                    per_page: 100
-                });
-            }
-            catch (error) {
-                throw (0,client/* apiError */.pb)(error, `listing the comments of #${issueNumber}`, needs);
-            }
-            const marked = comments.filter(comment => (0,client/* stringField */.OM)(comment, 'body')?.startsWith(marker));
-            const ours = marked.length > 0
-                ? ownCommentsOf(marked, await ownLogin(), message => logger?.warning(`On #${issueNumber}, ${message}`))
-                : [];
-            const [existing, ...duplicates] = ours;
-            const text = checkedText(typeof body === 'string' ? body : body((0,client/* stringField */.OM)(existing, 'body')), marker);
-            if (existing === undefined) {
-                try {
-                    const { data } = await api.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...repo, issue_number: issueNumber, body: text });
-                    return result(data, 'created');
-                }
-                catch (error) {
-                    throw (0,client/* apiError */.pb)(error, `commenting on #${issueNumber}`, needs);
-                }
-            }
-            for (const duplicate of duplicates) {
-                const id = (0,client/* numberField */.sJ)(duplicate, 'id');
-                if (id === undefined)
-                    continue;
-                logger?.info(`Deleting duplicate ModelGate comment ${id} on #${issueNumber}`);
-                try {
-                    await api.request('DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}', {
-                        ...repo,
-                        comment_id: id
-                    });
-                }
-                catch (error) {
-                    throw (0,client/* apiError */.pb)(error, `deleting duplicate comment ${id} on #${issueNumber}`, needs);
-                }
-            }
-            if ((0,client/* stringField */.OM)(existing, 'body') === text)
-                return result(existing, 'unchanged');
-            const id = (0,client/* numberField */.sJ)(existing, 'id');
-            if (id === undefined)
-                throw (0,client/* unexpected */.os)('a comment', existing);
-            try {
-                const { data } = await api.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', { ...repo, comment_id: id, body: text });
-                return result(data, 'updated');
-            }
-            catch (error) {
-                throw (0,client/* apiError */.pb)(error, `updating comment ${id} on #${issueNumber}`, needs);
-            }
-        }
-    };
-}
-/**
- * The marked comments written by `login` (GitHub logins are case-insensitive); none when the
- * login is unknown. Says what it leaves alone, once per upsert.
- */
-function ownCommentsOf(marked, login, warn) {
-    if (login === undefined) {
-        warn(`${marked.length} comment(s) carry ModelGate's marker, but GitHub did not say which account the token is (GraphQL viewer and GET /user both failed), so none is edited: a new comment is posted instead`);
-        return [];
-    }
-    const key = login.toLowerCase();
-    const ours = marked.filter(comment => (0,client/* stringField */.OM)((0,client/* field */.ZZ)(comment, 'user'), 'login')?.toLowerCase() === key);
-    const foreign = marked.length - ours.length;
-    if (foreign > 0) {
-        warn(`${foreign} comment(s) carry ModelGate's marker but were not written by ${login} (the token's account): left alone, never edited`);
-    }
-    return ours;
-}
-/** The body with the marker first, refused when over GitHub's limit. */
-function checkedText(body, marker) {
-    const text = body.startsWith(marker) ? body : `${marker}\n${body}`;
-    if (text.length > COMMENT_LIMIT) {
-        throw new Error(`the comment is ${text.length} characters, over GitHub's limit of ${COMMENT_LIMIT}; render it with renderComment, which shortens`);
-    }
-    return text;
-}
-function result(data, action) {
-    const id = (0,client/* numberField */.sJ)(data, 'id');
-    if (id === undefined)
-        throw (0,client/* unexpected */.os)('a comment', data);
-    const url = (0,client/* stringField */.OM)(data, 'html_url');
-    return { id, action, ...(url ? { url } : {}) };
-}
-
 ;// CONCATENATED MODULE: ./src/action/dispatch.ts
-
 
 
 
@@ -69612,11 +69514,10 @@ function result(data, action) {
  * the version taken out, found from its promotion's audit record.
  */
 async function rollbackByDispatch(settings, context) {
-    const { api, repo, permission, policy } = await requireRollbackRight(settings, context);
+    const { github, permission, policy } = await requireRollbackRight(settings, context);
     const { model, context: registryContext } = await openCommandContext(settings, context, policy);
     const outcome = await rollback(registryContext, {
-        // inputs.ts requires model or policy for rollback.
-        model: model,
+        model: modelOf(model, settings),
         stage: settings.stage,
         toVersion: settings.version,
         reason: settings.reason,
@@ -69625,7 +69526,7 @@ async function rollbackByDispatch(settings, context) {
     });
     if (!outcome.written || !outcome.restored)
         return outcome;
-    const note = await notePromotingPullRequest(api, repo, context, outcome, settings.reason);
+    const note = await notePromotingPullRequest(github, context, outcome, settings.reason);
     return note ? { ...outcome, markdown: `${outcome.markdown}\n${note}\n` } : outcome;
 }
 /**
@@ -69633,8 +69534,8 @@ async function rollbackByDispatch(settings, context) {
  * checks fail closed, as there is no pull request), judged by the default branch's policy.
  */
 async function promotionByDispatch(settings, context) {
-    const api = apiFor(settings, context, "Reading the default branch's policy");
-    const policy = await defaultBranchPolicy(settings, context, api, repoRef(context));
+    const github = context.github("Reading the default branch's policy");
+    const policy = await defaultBranchPolicy(settings, context, github);
     return withCandidateArtifact(settings, context, policy, resolved => runCommand(resolved, context, policy ? { policy } : {}));
 }
 /** `workflow_dispatch` with `command: promote` and `force`: the same right as a rollback. */
@@ -69648,18 +69549,17 @@ async function forcedPromotionByDispatch(settings, context) {
  */
 async function requireRollbackRight(settings, context) {
     const what = settings.command === 'rollback' ? 'roll back' : 'force a promotion';
-    const api = apiFor(settings, context, `Checking ${context.actor}'s right to ${what}`);
-    const repo = repoRef(context);
+    const github = context.github(`Checking ${context.actor}'s right to ${what}`);
     let policy;
     try {
-        policy = await defaultBranchPolicy(settings, context, api, repo);
+        policy = await defaultBranchPolicy(settings, context, github);
     }
     catch (error) {
         // The rights could not be read: a refused attempt, recorded like a denial.
         context.recordAudit?.(deniedAudit(settings, context, undefined, (0,errors/* errorMessage */.gJ)(error)));
         throw error;
     }
-    const decision = await checkRollbackPermission(octokitRepoAccess(api, repo), context.actor, policy?.rollback?.allowed);
+    const decision = await checkRollbackPermission(github.access, context.actor, policy?.rollback?.allowed);
     const permission = {
         gate: 'permission',
         status: decision.allowed ? 'pass' : 'fail',
@@ -69670,7 +69570,12 @@ async function requireRollbackRight(settings, context) {
         throw new errors/* PermissionError */.i_(`Refused: ${decision.reason}${rerunNote(context)}. The registry was not changed.`);
     }
     context.logger?.info(`Allowed: ${decision.reason}${rerunNote(context)}`);
-    return { api, repo, permission, ...(policy ? { policy } : {}) };
+    return { github, permission, ...(policy ? { policy } : {}) };
+}
+function isDispatchWrite(settings) {
+    return (settings.command === 'rollback' ||
+        settings.command === 'promote' ||
+        settings.command === 'register');
 }
 /**
  * A registry write by dispatch (rollback, promote, register) on a re-run whose runner did not
@@ -69719,7 +69624,8 @@ function deniedAudit(settings, context, policy, reason) {
  * (`policies/<model>.yml`) as the default branch has it: its rights and registry apply; where it
  * has none, the default right (maintain) and the git registry do, and the log says so.
  */
-async function defaultBranchPolicy(settings, context, api, repo) {
+async function defaultBranchPolicy(settings, context, github) {
+    const { api, repo } = github;
     const file = settings.policy ?? (settings.model && defaultPolicyFile(settings.model));
     if (!file)
         return undefined;
@@ -69758,15 +69664,17 @@ function defaultPolicyFile(model) {
  * promoted the version just taken out. The rollback is already written: failing to tell the
  * pull request is a warning, never a failed rollback.
  */
-async function notePromotingPullRequest(api, repo, context, outcome, reason) {
+async function notePromotingPullRequest(github, context, outcome, reason) {
     const holder = outcome.rolledBack;
+    const restored = outcome.restored;
     const number = promotingPullRequest(holder);
-    if (number === undefined)
+    // Called once a version was restored (rollbackByDispatch returns before otherwise).
+    if (number === undefined || !restored)
         return undefined;
     const done = {
         action: 'rolled-back',
         stage: holder.stage,
-        version: outcome.restored,
+        version: restored,
         previous: holder.version,
         actor: context.actor,
         ...(reason ? { reason } : {}),
@@ -69775,7 +69683,7 @@ async function notePromotingPullRequest(api, repo, context, outcome, reason) {
     };
     const target = { model: holder.model, stage: holder.stage };
     try {
-        await octokitCommentSink(api, repo, context.logger).upsert(number, commentMarker(target.model, target.stage), existing => addDone(existing, done, target));
+        await github.comments.upsert(number, commentMarker(target.model, target.stage), existing => addDone(existing, done, target));
         return `Noted on pull request #${number}, which had promoted ${holder.version}.`;
     }
     catch (error) {
@@ -70038,7 +69946,6 @@ async function setCommitStatus(api, repo, status) {
 
 
 
-
 /**
  * A pull-request event with `command: promote`: evaluate the promotion with the pull request's
  * reviews and check runs, as a dry run unless `promote-on: approval` (then `promote` writes only
@@ -70056,15 +69963,15 @@ async function evaluatePullRequest(settings, context) {
     const pr = parsePullRequest(payload.pull_request);
     const defaultBranch = (0,client/* stringField */.OM)(payload.repository, 'default_branch');
     const intoDefault = defaultBranch !== undefined && pr.baseRef === defaultBranch;
-    const repo = repoRef(context);
-    const api = apiFor(settings, context, `Evaluating pull request #${pr.number}`);
+    const github = context.github(`Evaluating pull request #${pr.number}`);
+    const { api, repo } = github;
     const file = settings.policy;
     const { policy, text } = await policyAt(file, { rev: pr.baseSha, what: `the base branch (${pr.baseRef} at ${pr.baseSha.slice(0, 7)})` }, { context, api, repo });
     // The checkout differs (pull_request), or the pull request's files name it (pull_request_target
     // checks out the base, where it never differs).
     const changed = (await readWorkspaceFile(context, file)) !== text ||
         (await changesFile(api, repo, pr.number, repositoryPath(context, file)));
-    const result = await withCandidateArtifact(settings, context, policy, resolved => promoteWithEvidence(resolved, context, api, repo, {
+    const result = await withCandidateArtifact(settings, context, policy, resolved => promoteWithEvidence(resolved, context, github, {
         policy,
         pr,
         sha: pr.headSha,
@@ -70098,7 +70005,7 @@ async function evaluatePullRequest(settings, context) {
     });
     const shared = statusContext(policy.model, stage);
     const status = changed ? policyChangeStatus(evaluation) : commitStatusFor(evaluation);
-    await publish(api, repo, context, pr, {
+    await publish(github, context, pr, {
         sha: pr.headSha,
         marker: commentMarker(evaluation.model, evaluation.stage),
         body: notes.length > 0 ? withNotes(comment, evaluation, notes) : comment,
@@ -70162,8 +70069,8 @@ async function promoteOnMerge(settings, context) {
     if (!before || /^0+$/.test(before)) {
         throw new errors/* InvalidInputError */.oC(`the push created ${ref}: there is no earlier commit to read the policy from`);
     }
-    const repo = repoRef(context);
-    const api = apiFor(settings, context, `Finding the pull request merged as ${sha.slice(0, 7)}`);
+    const github = context.github(`Finding the pull request merged as ${sha.slice(0, 7)}`);
+    const { api, repo } = github;
     const merged = await findMergedPullRequests(api, repo, sha, context.logger);
     // Only a pull request into this branch: a merge into another branch pushed here brings no approval.
     const pr = merged.find(candidate => candidate.baseRef === defaultBranch);
@@ -70172,7 +70079,7 @@ async function promoteOnMerge(settings, context) {
     // The policy as the branch had it before this push, so a merged pull request cannot loosen
     // the gates it is judged by; its change applies from the next promotion on.
     const { policy } = await policyAt(file, { rev: before, what: `${defaultBranch} before this push (${before.slice(0, 7)})` }, { context, api, repo });
-    const result = await withCandidateArtifact(settings, context, policy, resolved => promoteWithEvidence(resolved, context, api, repo, {
+    const result = await withCandidateArtifact(settings, context, policy, resolved => promoteWithEvidence(resolved, context, github, {
         policy,
         pr,
         sha,
@@ -70187,7 +70094,7 @@ async function promoteOnMerge(settings, context) {
     }
     const done = result.written ? doneBy(result.evaluation, context) : undefined;
     if (pr) {
-        await publish(api, repo, context, pr, {
+        await publish(github, context, pr, {
             sha,
             marker: commentMarker(result.evaluation.model, result.evaluation.stage),
             body: renderComment({
@@ -70213,17 +70120,17 @@ async function promoteOnMerge(settings, context) {
     return { ...result, markdown: `${result.markdown}\n${note}` };
 }
 /** Runs `promote` with the pull request's reviews and check runs as evidence. */
-async function promoteWithEvidence(settings, context, api, repo, request) {
+async function promoteWithEvidence(settings, context, github, request) {
     const { policy, pr } = request;
     const stage = settings.stage;
     const stagePolicy = policy.stages[stage];
     const reviews = pr && stagePolicy?.approvals
-        ? await gatherReviewEvidence(octokitReviewSource(api, repo, context.logger), pr, stagePolicy.approvals)
+        ? await gatherReviewEvidence(github.reviews, pr, stagePolicy.approvals)
         : undefined;
     const checkRuns = pr && stagePolicy?.checks?.length
         ? {
             headSha: pr.headSha,
-            runs: await listCheckRuns(api, repo, pr.headSha, stagePolicy.checks)
+            runs: await listCheckRuns(github.api, github.repo, pr.headSha, stagePolicy.checks)
         }
         : undefined;
     const { context: registryContext } = await openRegistryContext(context, policy, runFactsOf(context, {
@@ -70248,7 +70155,7 @@ async function promoteWithEvidence(settings, context, api, repo, request) {
  * read-only token, a missing permission), a refusal is a warning: the decision, the outputs and
  * the job summary stand, and a status never set keeps branch protection waiting.
  */
-async function publish(api, repo, context, pr, report) {
+async function publish(github, context, pr, report) {
     const tolerate = (what, error) => {
         if (!report.written && !(error instanceof errors/* PermissionError */.i_))
             throw error;
@@ -70259,14 +70166,14 @@ async function publish(api, repo, context, pr, report) {
         context.logger?.warning(`${lead} ${what} on #${pr.number} could not be written: ${why}`);
     };
     try {
-        const comment = await octokitCommentSink(api, repo, context.logger).upsert(pr.number, report.marker, report.body);
+        const comment = await github.comments.upsert(pr.number, report.marker, report.body);
         context.logger?.info(`Sticky comment ${comment.action} on #${pr.number}`);
     }
     catch (error) {
         tolerate('sticky comment', error);
     }
     try {
-        await setCommitStatus(api, repo, {
+        await setCommitStatus(github.api, github.repo, {
             sha: report.sha,
             ...report.status,
             ...(context.runUrl ? { targetUrl: context.runUrl } : {})
@@ -70361,8 +70268,6 @@ const PULL_REQUEST_EVENTS = [
     'pull_request_target',
     'pull_request_review'
 ];
-/** The commands that write the registry when dispatched, and so need to know who acts. */
-const DISPATCH_WRITES = ['rollback', 'promote', 'register'];
 /** Every event the action knows what to do with, named in the error for any other. */
 const SUPPORTED_EVENTS = [...PULL_REQUEST_EVENTS, 'push', 'workflow_dispatch'];
 /**
@@ -70374,7 +70279,7 @@ const SUPPORTED_EVENTS = [...PULL_REQUEST_EVENTS, 'push', 'workflow_dispatch'];
 async function runForEvent(settings, context) {
     const event = context.eventName;
     const isPullRequest = PULL_REQUEST_EVENTS.includes(event);
-    if (event === 'workflow_dispatch' && DISPATCH_WRITES.includes(settings.command)) {
+    if (event === 'workflow_dispatch' && isDispatchWrite(settings)) {
         requireKnownActor(settings, context);
     }
     if (settings.command === 'rollback') {
@@ -70406,6 +70311,157 @@ async function runForEvent(settings, context) {
 }
 function unsupported(what, event) {
     return new errors/* InvalidInputError */.oC(`ModelGate does not support the ${event} event here: ${what}. Supported events: ${SUPPORTED_EVENTS.join(', ')} (promote on a pull request: ${PULL_REQUEST_EVENTS.join(', ')}; promote on merge: push; rollback and forced promote: workflow_dispatch)`);
+}
+
+;// CONCATENATED MODULE: ./src/github/identity.ts
+
+
+/**
+ * The login the token acts as, so that ModelGate edits only comments it wrote itself; undefined
+ * when GitHub does not say (then nothing that may be someone else's is ever edited).
+ *
+ * - GraphQL `{ viewer { login } }` answers every kind of token: a personal access token's user,
+ *   and `<app-slug>[bot]` for an installation token (`github-actions[bot]` for GITHUB_TOKEN),
+ *   the login its REST comments carry. One request.
+ * - REST `GET /user` answers a personal access token's user, and 403 "Resource not accessible
+ *   by integration" to an installation token (GITHUB_TOKEN, a GitHub App's): asked only when
+ *   GraphQL is not available or fails.
+ */
+async function tokenLogin(api, logger) {
+    if (api.graphql) {
+        try {
+            const data = await api.graphql('query { viewer { login } }');
+            const login = (0,client/* stringField */.OM)((0,client/* field */.ZZ)(data, 'viewer'), 'login');
+            if (login)
+                return login;
+            logger?.debug('GitHub GraphQL: viewer has no login');
+        }
+        catch (error) {
+            logger?.debug(`GitHub GraphQL viewer failed: ${(0,errors/* errorMessage */.gJ)(error).split('\n', 1)[0]}`);
+        }
+    }
+    try {
+        const { data } = await api.request('GET /user');
+        return (0,client/* stringField */.OM)(data, 'login') || undefined;
+    }
+    catch (error) {
+        const status = (0,client/* httpStatus */.nG)(error);
+        logger?.debug(status === 403
+            ? 'GitHub GET /user: 403, an installation token (GITHUB_TOKEN or a GitHub App)'
+            : `GitHub GET /user failed: ${(0,errors/* errorMessage */.gJ)(error).split('\n', 1)[0]}`);
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/github/comments.ts
+
+
+
+/**
+ * {@link CommentSink} over the REST API. Finds the comment by listing every page of the pull
+ * request's comments and taking the oldest whose body starts with the marker (a reply quoting
+ * it starts with `>` and is left alone) and that the token's own account wrote: anyone can
+ * post the hidden marker, and a PR author's imitation must never receive the official report
+ * (they could edit it afterwards). Who the token is comes from {@link tokenLogin}, asked only
+ * when a marked comment exists; when it cannot be known, a new comment is posted rather than
+ * editing one that may not be ours. Should two runs have raced and both created one, the
+ * newer ones are deleted, so a re-run heals back to one.
+ */
+function octokitCommentSink(api, repo, logger) {
+    let identity;
+    const ownLogin = () => (identity ??= tokenLogin(api, logger));
+    return {
+        async upsert(issueNumber, marker, body) {
+            if (typeof body === 'string')
+                checkedText(body, marker);
+            const needs = 'pull-requests: write (or issues: write)';
+            let comments;
+            try {
+                comments = await api.paginate('GET /repos/{owner}/{repo}/issues/{issue_number}/comments', {
+                    ...repo,
+                    issue_number: issueNumber,
+                    per_page: 100
+                });
+            }
+            catch (error) {
+                throw (0,client/* apiError */.pb)(error, `listing the comments of #${issueNumber}`, needs);
+            }
+            const marked = comments.filter(comment => (0,client/* stringField */.OM)(comment, 'body')?.startsWith(marker));
+            const ours = marked.length > 0
+                ? ownCommentsOf(marked, await ownLogin(), message => logger?.warning(`On #${issueNumber}, ${message}`))
+                : [];
+            const [existing, ...duplicates] = ours;
+            const text = checkedText(typeof body === 'string' ? body : body((0,client/* stringField */.OM)(existing, 'body')), marker);
+            if (existing === undefined) {
+                try {
+                    const { data } = await api.request('POST /repos/{owner}/{repo}/issues/{issue_number}/comments', { ...repo, issue_number: issueNumber, body: text });
+                    return result(data, 'created');
+                }
+                catch (error) {
+                    throw (0,client/* apiError */.pb)(error, `commenting on #${issueNumber}`, needs);
+                }
+            }
+            for (const duplicate of duplicates) {
+                const id = (0,client/* numberField */.sJ)(duplicate, 'id');
+                if (id === undefined)
+                    continue;
+                logger?.info(`Deleting duplicate ModelGate comment ${id} on #${issueNumber}`);
+                try {
+                    await api.request('DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}', {
+                        ...repo,
+                        comment_id: id
+                    });
+                }
+                catch (error) {
+                    throw (0,client/* apiError */.pb)(error, `deleting duplicate comment ${id} on #${issueNumber}`, needs);
+                }
+            }
+            if ((0,client/* stringField */.OM)(existing, 'body') === text)
+                return result(existing, 'unchanged');
+            const id = (0,client/* numberField */.sJ)(existing, 'id');
+            if (id === undefined)
+                throw (0,client/* unexpected */.os)('a comment', existing);
+            try {
+                const { data } = await api.request('PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}', { ...repo, comment_id: id, body: text });
+                return result(data, 'updated');
+            }
+            catch (error) {
+                throw (0,client/* apiError */.pb)(error, `updating comment ${id} on #${issueNumber}`, needs);
+            }
+        }
+    };
+}
+/**
+ * The marked comments written by `login` (GitHub logins are case-insensitive); none when the
+ * login is unknown. Says what it leaves alone, once per upsert.
+ */
+function ownCommentsOf(marked, login, warn) {
+    if (login === undefined) {
+        warn(`${marked.length} comment(s) carry ModelGate's marker, but GitHub did not say which account the token is (GraphQL viewer and GET /user both failed), so none is edited: a new comment is posted instead`);
+        return [];
+    }
+    const key = login.toLowerCase();
+    const ours = marked.filter(comment => (0,client/* stringField */.OM)((0,client/* field */.ZZ)(comment, 'user'), 'login')?.toLowerCase() === key);
+    const foreign = marked.length - ours.length;
+    if (foreign > 0) {
+        warn(`${foreign} comment(s) carry ModelGate's marker but were not written by ${login} (the token's account): left alone, never edited`);
+    }
+    return ours;
+}
+/** The body with the marker first, refused when over GitHub's limit. */
+function checkedText(body, marker) {
+    const text = body.startsWith(marker) ? body : `${marker}\n${body}`;
+    if (text.length > COMMENT_LIMIT) {
+        throw new Error(`the comment is ${text.length} characters, over GitHub's limit of ${COMMENT_LIMIT}; render it with renderComment, which shortens`);
+    }
+    return text;
+}
+function result(data, action) {
+    const id = (0,client/* numberField */.sJ)(data, 'id');
+    if (id === undefined)
+        throw (0,client/* unexpected */.os)('a comment', data);
+    const url = (0,client/* stringField */.OM)(data, 'html_url');
+    return { id, action, ...(url ? { url } : {}) };
 }
 
 ;// CONCATENATED MODULE: ./src/audit/actions-uploader.ts
@@ -70496,8 +70552,9 @@ function getInputs(options = {}) {
     }
     const inputs = parsed.data;
     const text = (value) => value || undefined;
+    const command = inputs.command || 'check';
     const settings = {
-        command: inputs.command || 'check',
+        command,
         policy: text(inputs.policy),
         candidate: text(inputs.candidate),
         stage: text(inputs.stage),
@@ -70538,7 +70595,31 @@ function getInputs(options = {}) {
     if (missing.length > 0) {
         throw new errors/* InvalidInputError */.oC(missing.map(key => `input "${key}" is required for command "${settings.command}"`).join('\n'));
     }
-    return settings;
+    return variant(settings, command);
+}
+/** The variant of the command, once every input it requires is known to be given. */
+function variant(settings, command) {
+    const given = (key) => {
+        const value = settings[key];
+        // getInputs refused a missing required input above; this keeps the type honest.
+        if (value === undefined) {
+            throw new errors/* InvalidInputError */.oC(`input "${key}" is required for command "${command}"`);
+        }
+        return value;
+    };
+    switch (command) {
+        case 'check':
+            return { ...settings, command, policy: given('policy'), stage: given('stage') };
+        case 'register':
+            return { ...settings, command, version: given('version') };
+        case 'promote':
+            return { ...settings, command, policy: given('policy'), stage: given('stage') };
+        case 'rollback':
+            return { ...settings, command, stage: given('stage'), reason: given('reason') };
+        case 'status':
+        case 'history':
+            return { ...settings, command };
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/report/summary.ts
@@ -70633,6 +70714,11 @@ function closers(lines) {
 
 
 
+
+
+
+
+
 /**
  * The action's entry: read inputs, run the command, publish the report. The one
  * error boundary: every failure ends here as a failed step with a readable message.
@@ -70650,7 +70736,7 @@ async function run() {
         if (webhook)
             for (const part of maskableParts(webhook))
                 lib_core/* setSecret */.Pq(part);
-        const runner = runnerContext(audits);
+        const runner = runnerContext(audits, settings.githubToken);
         const outcome = await lib_core/* group */.Os(`modelgate ${settings.command}`, () => runForEvent(settings, runner));
         if (outcome.audit)
             audits.push(outcome.audit);
@@ -70715,7 +70801,7 @@ async function recordAudits(audits, webhook) {
     }
 }
 /** The GITHUB_* facts of this run; the only place below inputs that reads the runner's variables. */
-function runnerContext(audits) {
+function runnerContext(audits, token) {
     const env = process.env;
     const runUrl = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
         ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
@@ -70740,7 +70826,36 @@ function runnerContext(audits) {
         eventPath: env.GITHUB_EVENT_PATH || undefined,
         ref: env.GITHUB_REF || undefined,
         apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
-        logger: log
+        logger: log,
+        github: gitHubPorts(token, {
+            repository: env.GITHUB_REPOSITORY || undefined,
+            apiUrl: env.GITHUB_API_URL || 'https://api.github.com'
+        })
+    };
+}
+/**
+ * The GitHub adapters, chosen here once and handed to the flows: one client over the token
+ * (masked before first use), made on the first flow's need so a run that needs none needs no
+ * token; every later need gets the same ports.
+ */
+function gitHubPorts(token, where) {
+    let ports;
+    return needs => {
+        if (ports)
+            return ports;
+        if (!token)
+            throw missingToken(needs);
+        lib_core/* setSecret */.Pq(token);
+        const api = (0,client/* createOctokit */.Qi)(token, { baseUrl: where.apiUrl, logger: log });
+        const repo = repoRef(where.repository);
+        ports = {
+            api,
+            repo,
+            reviews: octokitReviewSource(api, repo, log),
+            comments: octokitCommentSink(api, repo, log),
+            access: octokitRepoAccess(api, repo)
+        };
+        return ports;
     };
 }
 /** The run's writes to the job summary share GitHub's 1 MiB. */

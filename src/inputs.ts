@@ -6,9 +6,28 @@ import { MODEL_NAME_PATTERN, NAME_PATTERN } from './policy/schema.js'
 export const COMMANDS = ['check', 'register', 'promote', 'rollback', 'status', 'history'] as const
 export type CommandName = (typeof COMMANDS)[number]
 
-/** Every input of action.yml, read once and validated together. */
-export interface Settings {
-  command: CommandName
+/** Every input of action.yml, read once and validated together: one variant per command. */
+export type Settings =
+  | CheckSettings
+  | RegisterSettings
+  | PromoteSettings
+  | RollbackSettings
+  | (CommonSettings & { command: 'status' | 'history' })
+
+/** `check`: the candidate is `candidate`, or the downloaded `candidate-artifact`. */
+export type CheckSettings = CommonSettings & { command: 'check'; policy: string; stage: string }
+/** `register`: the model is `model`, else the policy's (one of the two is given). */
+export type RegisterSettings = CommonSettings & { command: 'register'; version: string }
+export type PromoteSettings = CommonSettings & { command: 'promote'; policy: string; stage: string }
+/** `rollback`: the model is `model`, else the policy's (one of the two is given). */
+export type RollbackSettings = CommonSettings & {
+  command: 'rollback'
+  stage: string
+  reason: string
+}
+
+/** The inputs every command reads; a variant of {@link Settings} makes some of them required. */
+export interface CommonSettings {
   policy?: string
   candidate?: string
   stage?: string
@@ -94,7 +113,7 @@ const Inputs = z.object({
 })
 
 /** Which inputs each command cannot do without. */
-const REQUIRED: Record<CommandName, ReadonlyArray<keyof Settings>> = {
+const REQUIRED: Record<CommandName, ReadonlyArray<keyof CommonSettings>> = {
   check: ['policy', 'candidate', 'stage'],
   register: ['version'],
   promote: ['policy', 'stage'],
@@ -122,8 +141,9 @@ export function getInputs(options: { onSecret?: (secret: string) => void } = {})
   }
   const inputs = parsed.data
   const text = (value: string) => value || undefined
-  const settings: Settings = {
-    command: inputs.command || 'check',
+  const command: CommandName = inputs.command || 'check'
+  const settings: CommonSettings & { command: CommandName } = {
+    command,
     policy: text(inputs.policy),
     candidate: text(inputs.candidate),
     stage: text(inputs.stage),
@@ -172,5 +192,30 @@ export function getInputs(options: { onSecret?: (secret: string) => void } = {})
       missing.map(key => `input "${key}" is required for command "${settings.command}"`).join('\n')
     )
   }
-  return settings
+  return variant(settings, command)
+}
+
+/** The variant of the command, once every input it requires is known to be given. */
+function variant(settings: CommonSettings, command: CommandName): Settings {
+  const given = (key: 'policy' | 'stage' | 'version' | 'reason'): string => {
+    const value = settings[key]
+    // getInputs refused a missing required input above; this keeps the type honest.
+    if (value === undefined) {
+      throw new InvalidInputError(`input "${key}" is required for command "${command}"`)
+    }
+    return value
+  }
+  switch (command) {
+    case 'check':
+      return { ...settings, command, policy: given('policy'), stage: given('stage') }
+    case 'register':
+      return { ...settings, command, version: given('version') }
+    case 'promote':
+      return { ...settings, command, policy: given('policy'), stage: given('stage') }
+    case 'rollback':
+      return { ...settings, command, stage: given('stage'), reason: given('reason') }
+    case 'status':
+    case 'history':
+      return { ...settings, command }
+  }
 }

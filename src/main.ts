@@ -2,6 +2,11 @@ import path from 'node:path'
 import * as core from '@actions/core'
 import { afterRun } from './action/after-run.js'
 import { runForEvent, type EventContext } from './action/events.js'
+import { missingToken, repoRef, type GitHubPorts } from './action/github-context.js'
+import { octokitRepoAccess } from './github/access.js'
+import { createOctokit } from './github/client.js'
+import { octokitCommentSink } from './github/comments.js'
+import { octokitReviewSource } from './github/reviews.js'
 import { auditOfError, type AuditRecord } from './audit/record.js'
 import { maskableParts } from './notify/webhook.js'
 import { actionsArtifactUploader } from './audit/actions-uploader.js'
@@ -25,7 +30,7 @@ export async function run(): Promise<void> {
     webhook = settings.notifyWebhook
     // Slack-style URLs carry the secret in the path: mask the parts too, wherever they appear.
     if (webhook) for (const part of maskableParts(webhook)) core.setSecret(part)
-    const runner = runnerContext(audits)
+    const runner = runnerContext(audits, settings.githubToken)
     const outcome = await core.group(`modelgate ${settings.command}`, () =>
       runForEvent(settings, runner)
     )
@@ -88,7 +93,7 @@ async function recordAudits(audits: readonly AuditRecord[], webhook: string | un
 }
 
 /** The GITHUB_* facts of this run; the only place below inputs that reads the runner's variables. */
-function runnerContext(audits: AuditRecord[]): EventContext {
+function runnerContext(audits: AuditRecord[], token: string | undefined): EventContext {
   const env = process.env
   const runUrl =
     env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
@@ -114,7 +119,38 @@ function runnerContext(audits: AuditRecord[]): EventContext {
     eventPath: env.GITHUB_EVENT_PATH || undefined,
     ref: env.GITHUB_REF || undefined,
     apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
-    logger: log
+    logger: log,
+    github: gitHubPorts(token, {
+      repository: env.GITHUB_REPOSITORY || undefined,
+      apiUrl: env.GITHUB_API_URL || 'https://api.github.com'
+    })
+  }
+}
+
+/**
+ * The GitHub adapters, chosen here once and handed to the flows: one client over the token
+ * (masked before first use), made on the first flow's need so a run that needs none needs no
+ * token; every later need gets the same ports.
+ */
+function gitHubPorts(
+  token: string | undefined,
+  where: { repository?: string; apiUrl: string }
+): (needs: string) => GitHubPorts {
+  let ports: GitHubPorts | undefined
+  return needs => {
+    if (ports) return ports
+    if (!token) throw missingToken(needs)
+    core.setSecret(token)
+    const api = createOctokit(token, { baseUrl: where.apiUrl, logger: log })
+    const repo = repoRef(where.repository)
+    ports = {
+      api,
+      repo,
+      reviews: octokitReviewSource(api, repo, log),
+      comments: octokitCommentSink(api, repo, log),
+      access: octokitRepoAccess(api, repo)
+    }
+    return ports
   }
 }
 

@@ -30301,9 +30301,9 @@ async function readGtoFileStages(dir) {
 
 
 /**
- * Opens the registry a policy names. Only the composition roots (the CLI and
- * main.ts) call this: the git registry on the checkout at `cwd` (the default),
- * or an MLflow registry.
+ * Opens the registry a policy names. Only the composition path both roots share calls this
+ * (openWorkspace in src/workspace.ts, and openOnFirstUse for check): the git registry on the
+ * checkout at `cwd` (the default), or an MLflow registry.
  */
 async function openRegistry(cwd, policy, options = {}) {
     const top = await createGitRunner(cwd)(['rev-parse', '--show-toplevel']);
@@ -30367,8 +30367,47 @@ const package_namespaceObject = {"rE":"0.1.0"};
 
 const VERSION = package_namespaceObject.rE;
 
-;// CONCATENATED MODULE: ./src/cli/context.ts
+;// CONCATENATED MODULE: ./src/workspace.ts
 
+
+
+/**
+ * Reads the policy (unless given), refuses one for another model, opens the registry it names
+ * on the checkout and builds the context commands run in.
+ */
+async function openWorkspace(options) {
+    const policy = options.policy ?? (options.policyFile ? await loadPolicy(options.policyFile) : undefined);
+    if (policy && options.model && policy.model !== options.model) {
+        throw options.naming.otherModel(policy.model, options.model);
+    }
+    if (options.push === false && policy?.registry.type === 'mlflow') {
+        throw new InvalidInputError(options.naming.localWritesOnMlflow ??
+            'Writes cannot stay local: an MLflow registry has no local copy to keep a write in');
+    }
+    const opened = await openRegistry(options.root, policy, {
+        env: options.env,
+        ...(options.onSecret ? { onSecret: options.onSecret } : {}),
+        ...(options.push === false ? { push: false } : {})
+    });
+    const actor = typeof options.actor === 'function' ? await options.actor(opened.git) : options.actor;
+    const model = options.model ?? policy?.model;
+    return {
+        ...opened,
+        ...(policy ? { policy } : {}),
+        ...(model ? { model } : {}),
+        context: {
+            registry: opened.registry,
+            models: opened.models,
+            actor: actor.name,
+            ...(actor.email ? { actorEmail: actor.email } : {}),
+            now: () => new Date(),
+            runFacts: options.runFacts,
+            ...(options.candidatesIn ? { workspace: options.candidatesIn } : {})
+        }
+    };
+}
+
+;// CONCATENATED MODULE: ./src/cli/context.ts
 
 
 
@@ -30388,36 +30427,36 @@ async function openCliRegistry(options) {
     if (options.requirePolicy && !policyFile) {
         throw new NotFoundError(`No policy for ${options.model ?? 'this model'}: pass --policy FILE or add policies/${options.model ?? '<model>'}.yml`);
     }
-    const policy = policyFile ? await loadPolicy(policyFile) : undefined;
-    if (policy && options.model && policy.model !== options.model) {
-        throw new InvalidInputError(`${policyFile} is the policy for ${policy.model}, not ${options.model}`, { locations: [{ file: String(policyFile), keyPath: 'model' }] });
-    }
-    if (options.push === false && policy?.registry.type === 'mlflow') {
-        throw new InvalidInputError('--no-push keeps git tags in this clone; an MLflow registry has no local copy to keep a write in');
-    }
-    const opened = await openRegistry(options.repo, policy, {
+    const opened = await openWorkspace({
+        root: options.repo,
+        ...(policyFile ? { policyFile } : {}),
+        ...(options.model ? { model: options.model } : {}),
         env: process.env,
-        ...(options.push === false ? { push: false } : {})
+        ...(options.push === false ? { push: false } : {}),
+        actor: gitUser,
+        runFacts: { event: 'cli' },
+        candidatesIn: external_node_path_default().resolve(options.repo),
+        naming: {
+            otherModel: (policyModel, named) => new InvalidInputError(`${policyFile} is the policy for ${policyModel}, not ${named}`, {
+                locations: [{ file: String(policyFile), keyPath: 'model' }]
+            }),
+            localWritesOnMlflow: '--no-push keeps git tags in this clone; an MLflow registry has no local copy to keep a write in'
+        }
     });
-    const name = (await opened.git(['config', 'user.name'])).stdout.trim();
-    const email = (await opened.git(['config', 'user.email'])).stdout.trim();
+    const policy = opened.policy;
     return {
         ...opened,
-        policy,
-        context: {
-            registry: opened.registry,
-            models: opened.models,
-            actor: name || (0,external_node_os_namespaceObject.userInfo)().username,
-            actorEmail: email || undefined,
-            now: () => new Date(),
-            runFacts: { event: 'cli' },
-            workspace: external_node_path_default().resolve(options.repo)
-        },
         assertStage: stage => {
             if (policy)
                 findStage(policy, stage);
         }
     };
+}
+/** The person acting on a terminal: git's user.name (else the login name) and user.email. */
+async function gitUser(git) {
+    const name = (await git(['config', 'user.name'])).stdout.trim();
+    const email = (await git(['config', 'user.email'])).stdout.trim();
+    return { name: name || (0,external_node_os_namespaceObject.userInfo)().username, ...(email ? { email } : {}) };
 }
 /**
  * The top of the work tree `repo` is in; `repo` itself when it is in none (openRegistry then

@@ -13,11 +13,11 @@ const MIB = 1024 * 1024
  * policy that governs the run (the base branch's on a pull request), never a branch's own copy.
  * Called after the event and the actor's right are checked, so a refused run downloads nothing.
  */
-export async function withCandidateArtifact<T extends CommandOutcome>(
-  settings: Settings,
+export async function withCandidateArtifact<S extends Settings, T extends CommandOutcome>(
+  settings: S,
   context: EventContext,
   policy: Policy | undefined,
-  next: (settings: Settings) => Promise<T>
+  next: (settings: S) => Promise<T>
 ): Promise<T> {
   const name = settings.candidateArtifact
   if (!name) return next(settings)

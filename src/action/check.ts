@@ -1,11 +1,11 @@
 import type { CommandOutcome } from '../commands/registry-context.js'
 import { InvalidInputError } from '../errors.js'
 import { parsePullRequest } from '../github/pulls.js'
-import type { Settings } from '../inputs.js'
+import type { CheckSettings } from '../inputs.js'
 import { escape } from '../report/markdown.js'
 import { withCandidateArtifact } from './candidate-artifact.js'
 import { runCommand } from './commands.js'
-import { apiFor, readPayload, repoRef, type EventContext } from './github-context.js'
+import { readPayload, type EventContext } from './github-context.js'
 import { policyAt } from './policy-at.js'
 
 /**
@@ -15,7 +15,7 @@ import { policyAt } from './policy-at.js'
  * advisory and writes nothing; what is promoted is judged again on merge.
  */
 export async function checkOnPullRequest(
-  settings: Settings,
+  settings: CheckSettings,
   context: EventContext
 ): Promise<CommandOutcome> {
   const payload = await readPayload(context)
@@ -23,14 +23,10 @@ export async function checkOnPullRequest(
     throw new InvalidInputError(`the ${context.eventName} payload has no pull_request`)
   }
   const pr = parsePullRequest(payload.pull_request)
-  const api = apiFor(settings, context, `Reading the policy of pull request #${pr.number}'s base`)
-  const file = settings.policy as string
+  const { api, repo } = context.github(`Reading the policy of pull request #${pr.number}'s base`)
+  const file = settings.policy
   const what = `the base branch (${pr.baseRef} at ${pr.baseSha.slice(0, 7)})`
-  const { policy } = await policyAt(
-    file,
-    { rev: pr.baseSha, what },
-    { context, api, repo: repoRef(context) }
-  )
+  const { policy } = await policyAt(file, { rev: pr.baseSha, what }, { context, api, repo })
   const outcome = await withCandidateArtifact(settings, context, policy, resolved =>
     runCommand(resolved, context, { policy })
   )

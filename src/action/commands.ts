@@ -2,16 +2,15 @@ import type { AuditRecord, RunFacts } from '../audit/record.js'
 import { check } from '../commands/check.js'
 import { promote } from '../commands/promote.js'
 import { register } from '../commands/register.js'
-import type { CommandOutcome, RegistryContext } from '../commands/registry-context.js'
+import type { CommandOutcome } from '../commands/registry-context.js'
 import { rollback } from '../commands/rollback.js'
 import { history, status } from '../commands/status.js'
 import { InvalidInputError } from '../errors.js'
 import type { GateResult } from '../gates/types.js'
-import type { Settings } from '../inputs.js'
-import { loadPolicy } from '../policy/load.js'
+import type { CheckSettings, Settings } from '../inputs.js'
 import type { Policy } from '../policy/schema.js'
-import type { GitRunner } from '../registry/git/runner.js'
-import { openOnFirstUse, openRegistry, resolveCommit } from '../registry/open.js'
+import { openOnFirstUse, resolveCommit } from '../registry/open.js'
+import { openWorkspace, type Workspace, type WorkspaceNaming } from '../workspace.js'
 
 /** What the runner tells a step about its run (GITHUB_* variables), read once by main.ts. */
 export interface RunnerContext {
@@ -52,10 +51,10 @@ export async function runCommand(
     // The same opener as the CLI's: a candidate or champion may be mlflow:NAME/VERSION.
     return check(
       {
-        policyFile: settings.policy as string,
+        policyFile: settings.policy,
         ...(checked.policy ? { policy: checked.policy } : {}),
-        candidateDir: settings.candidate as string,
-        stage: settings.stage as string,
+        candidateDir: candidateOf(settings),
+        stage: settings.stage,
         championDir: settings.champion
       },
       openOnFirstUse(runner.workspace, { env: runner.env, onSecret: runner.onSecret })
@@ -66,9 +65,8 @@ export async function runCommand(
     case 'register': {
       const commit = await resolveCommit(git, runner.sha ?? 'HEAD')
       return register(context, {
-        // inputs.ts requires model or policy for register and rollback.
-        model: model as string,
-        version: settings.version as string,
+        model: modelOf(model, settings),
+        version: settings.version,
         commit,
         dryRun: settings.dryRun
       })
@@ -77,7 +75,7 @@ export async function runCommand(
       if (!policy) throw new InvalidInputError('input "policy" is required for command "promote"')
       return promote(context, {
         policy,
-        stage: settings.stage as string,
+        stage: settings.stage,
         version: settings.version,
         candidateDir: settings.candidate,
         dryRun: settings.dryRun,
@@ -87,10 +85,10 @@ export async function runCommand(
       })
     case 'rollback':
       return rollback(context, {
-        model: model as string,
-        stage: settings.stage as string,
+        model: modelOf(model, settings),
+        stage: settings.stage,
         toVersion: settings.version,
-        reason: settings.reason as string,
+        reason: settings.reason,
         dryRun: settings.dryRun
       })
     case 'status':
@@ -98,6 +96,28 @@ export async function runCommand(
     case 'history':
       return history(context, model, { stage: settings.stage })
   }
+}
+
+/**
+ * The model of a register or rollback: the "model" input, else the policy's. inputs.ts requires
+ * one of the two, so this refuses only what it already refused.
+ */
+export function modelOf(model: string | undefined, settings: Settings): string {
+  if (model === undefined) {
+    throw new InvalidInputError(`input "model" is required for command "${settings.command}"`)
+  }
+  return model
+}
+
+/**
+ * The candidate directory of a check: the "candidate" input, or the downloaded
+ * "candidate-artifact" (withCandidateArtifact fills it in). inputs.ts requires one of the two.
+ */
+function candidateOf(settings: CheckSettings): string {
+  if (settings.candidate === undefined) {
+    throw new InvalidInputError('input "candidate" is required for command "check"')
+  }
+  return settings.candidate
 }
 
 /** What the event router checked before running a command. */
@@ -113,16 +133,11 @@ export async function openCommandContext(
   settings: Settings,
   runner: RunnerContext,
   given?: Policy
-): Promise<{ policy?: Policy; model?: string; context: RegistryContext; git: GitRunner }> {
-  const policy = given ?? (settings.policy ? await loadPolicy(settings.policy) : undefined)
-  if (policy && settings.model && settings.model !== policy.model) {
-    throw new InvalidInputError(
-      `input "model" is ${settings.model} but the policy is for ${policy.model}`
-    )
-  }
-  const { context, git } = await openRegistryContext(runner, policy)
-  const model = settings.model ?? policy?.model
-  return { ...(policy ? { policy } : {}), ...(model ? { model } : {}), context, git }
+): Promise<Workspace> {
+  return openActionWorkspace(runner, {
+    ...(given ? { policy: given } : settings.policy ? { policyFile: settings.policy } : {}),
+    ...(settings.model ? { model: settings.model } : {})
+  })
 }
 
 /** The registry the policy names, on the workspace checkout, with this run's facts for audits. */
@@ -130,19 +145,31 @@ export async function openRegistryContext(
   runner: RunnerContext,
   policy: Policy | undefined,
   runFacts: RunFacts = runFactsOf(runner)
-): Promise<{ context: RegistryContext; git: GitRunner }> {
-  const opened = await openRegistry(runner.workspace, policy, {
+): Promise<Workspace> {
+  return openActionWorkspace(runner, { ...(policy ? { policy } : {}) }, runFacts)
+}
+
+/** The shared composition path with the runner's inputs: its workspace, actor, environment. */
+function openActionWorkspace(
+  runner: RunnerContext,
+  inputs: { policy?: Policy; policyFile?: string; model?: string },
+  runFacts: RunFacts = runFactsOf(runner)
+): Promise<Workspace> {
+  return openWorkspace({
+    root: runner.workspace,
+    ...inputs,
     env: runner.env,
-    onSecret: runner.onSecret
+    onSecret: runner.onSecret,
+    actor: { name: runner.actor },
+    runFacts,
+    naming: ACTION_NAMING
   })
-  const context: RegistryContext = {
-    registry: opened.registry,
-    models: opened.models,
-    actor: runner.actor,
-    now: () => new Date(),
-    runFacts
-  }
-  return { context, git: opened.git }
+}
+
+/** The action names its inputs, as a workflow author wrote them. */
+const ACTION_NAMING: WorkspaceNaming = {
+  otherModel: (policyModel, named) =>
+    new InvalidInputError(`input "model" is ${named} but the policy is for ${policyModel}`)
 }
 
 /** This run's facts for audit records: event, commit, run page and both actors. */

@@ -3,16 +3,14 @@ import { rollback, type RollbackOutcome } from '../commands/rollback.js'
 import type { GateResult } from '../gates/types.js'
 import type { CommandOutcome } from '../commands/registry-context.js'
 import { NotFoundError, PermissionError, errorMessage } from '../errors.js'
-import type { Settings } from '../inputs.js'
+import type { PromoteSettings, RegisterSettings, RollbackSettings, Settings } from '../inputs.js'
 import type { Policy } from '../policy/schema.js'
 import type { StageHolder } from '../registry/port.js'
 import { addDone, commentMarker } from '../report/comment.js'
-import { checkRollbackPermission, octokitRepoAccess } from '../github/access.js'
-import type { GitHubApi, RepoRef } from '../github/client.js'
-import { octokitCommentSink } from '../github/comments.js'
+import { checkRollbackPermission } from '../github/access.js'
 import { withCandidateArtifact } from './candidate-artifact.js'
-import { openCommandContext, runCommand, runFactsOf } from './commands.js'
-import { apiFor, readPayload, repoRef, type EventContext } from './github-context.js'
+import { modelOf, openCommandContext, runCommand, runFactsOf } from './commands.js'
+import { readPayload, type EventContext, type GitHubPorts } from './github-context.js'
 import { policyAt, policyIfAt } from './policy-at.js'
 
 /**
@@ -21,22 +19,21 @@ import { policyAt, policyIfAt } from './policy-at.js'
  * the version taken out, found from its promotion's audit record.
  */
 export async function rollbackByDispatch(
-  settings: Settings,
+  settings: RollbackSettings,
   context: EventContext
 ): Promise<CommandOutcome> {
-  const { api, repo, permission, policy } = await requireRollbackRight(settings, context)
+  const { github, permission, policy } = await requireRollbackRight(settings, context)
   const { model, context: registryContext } = await openCommandContext(settings, context, policy)
   const outcome = await rollback(registryContext, {
-    // inputs.ts requires model or policy for rollback.
-    model: model as string,
-    stage: settings.stage as string,
+    model: modelOf(model, settings),
+    stage: settings.stage,
     toVersion: settings.version,
-    reason: settings.reason as string,
+    reason: settings.reason,
     dryRun: settings.dryRun,
     checks: [permission]
   })
   if (!outcome.written || !outcome.restored) return outcome
-  const note = await notePromotingPullRequest(api, repo, context, outcome, settings.reason)
+  const note = await notePromotingPullRequest(github, context, outcome, settings.reason)
   return note ? { ...outcome, markdown: `${outcome.markdown}\n${note}\n` } : outcome
 }
 
@@ -45,11 +42,11 @@ export async function rollbackByDispatch(
  * checks fail closed, as there is no pull request), judged by the default branch's policy.
  */
 export async function promotionByDispatch(
-  settings: Settings,
+  settings: PromoteSettings,
   context: EventContext
 ): Promise<CommandOutcome> {
-  const api = apiFor(settings, context, "Reading the default branch's policy")
-  const policy = await defaultBranchPolicy(settings, context, api, repoRef(context))
+  const github = context.github("Reading the default branch's policy")
+  const policy = await defaultBranchPolicy(settings, context, github)
   return withCandidateArtifact(settings, context, policy, resolved =>
     runCommand(resolved, context, policy ? { policy } : {})
   )
@@ -57,7 +54,7 @@ export async function promotionByDispatch(
 
 /** `workflow_dispatch` with `command: promote` and `force`: the same right as a rollback. */
 export async function forcedPromotionByDispatch(
-  settings: Settings,
+  settings: PromoteSettings,
   context: EventContext
 ): Promise<CommandOutcome> {
   const { permission, policy } = await requireRollbackRight(settings, context)
@@ -71,22 +68,21 @@ export async function forcedPromotionByDispatch(
  * higher). Denied: a PermissionError (exit 4) before the registry is opened.
  */
 async function requireRollbackRight(
-  settings: Settings,
+  settings: RollbackSettings | PromoteSettings,
   context: EventContext
-): Promise<{ api: GitHubApi; repo: RepoRef; permission: GateResult; policy?: Policy }> {
+): Promise<{ github: GitHubPorts; permission: GateResult; policy?: Policy }> {
   const what = settings.command === 'rollback' ? 'roll back' : 'force a promotion'
-  const api = apiFor(settings, context, `Checking ${context.actor}'s right to ${what}`)
-  const repo = repoRef(context)
+  const github = context.github(`Checking ${context.actor}'s right to ${what}`)
   let policy: Policy | undefined
   try {
-    policy = await defaultBranchPolicy(settings, context, api, repo)
+    policy = await defaultBranchPolicy(settings, context, github)
   } catch (error) {
     // The rights could not be read: a refused attempt, recorded like a denial.
     context.recordAudit?.(deniedAudit(settings, context, undefined, errorMessage(error)))
     throw error
   }
   const decision = await checkRollbackPermission(
-    octokitRepoAccess(api, repo),
+    github.access,
     context.actor,
     policy?.rollback?.allowed
   )
@@ -102,7 +98,18 @@ async function requireRollbackRight(
     )
   }
   context.logger?.info(`Allowed: ${decision.reason}${rerunNote(context)}`)
-  return { api, repo, permission, ...(policy ? { policy } : {}) }
+  return { github, permission, ...(policy ? { policy } : {}) }
+}
+
+/** The commands that write the registry when dispatched, and so need to know who acts. */
+export type DispatchWriteSettings = RollbackSettings | PromoteSettings | RegisterSettings
+
+export function isDispatchWrite(settings: Settings): settings is DispatchWriteSettings {
+  return (
+    settings.command === 'rollback' ||
+    settings.command === 'promote' ||
+    settings.command === 'register'
+  )
 }
 
 /**
@@ -110,7 +117,7 @@ async function requireRollbackRight(
  * name who re-ran it: refused (exit 4) before anything is read, as `GITHUB_ACTOR` names whoever
  * started the first attempt, and anyone with write access may re-run a run.
  */
-export function requireKnownActor(settings: Settings, context: EventContext): void {
+export function requireKnownActor(settings: DispatchWriteSettings, context: EventContext): void {
   const attempt = context.unknownRerun
   if (attempt === undefined) return
   const reason = `who re-ran this run is unknown: attempt ${attempt} has no GITHUB_TRIGGERING_ACTOR (older GitHub Enterprise Server or another runner), and GITHUB_ACTOR (${context.initialActor ?? 'unset'}) names who started the first attempt, not who re-ran it`
@@ -135,14 +142,14 @@ function rerunNote(context: EventContext): string {
 
 /** The record of a rollback or forced promotion refused before the registry was touched. */
 function deniedAudit(
-  settings: Settings,
+  settings: RollbackSettings | PromoteSettings,
   context: EventContext,
   policy: Policy | undefined,
   reason: string
 ): AuditRecord {
   return rollbackAudit({
     model: settings.model ?? policy?.model ?? 'unknown',
-    stage: settings.stage as string,
+    stage: settings.stage,
     restored: settings.version ?? null,
     rolledBack: null,
     written: false,
@@ -166,9 +173,9 @@ function deniedAudit(
 async function defaultBranchPolicy(
   settings: Settings,
   context: EventContext,
-  api: GitHubApi,
-  repo: RepoRef
+  github: GitHubPorts
 ): Promise<Policy | undefined> {
+  const { api, repo } = github
   const file = settings.policy ?? (settings.model && defaultPolicyFile(settings.model))
   if (!file) return undefined
   const payload = await readPayload(context)
@@ -216,19 +223,20 @@ function defaultPolicyFile(model: string): string {
  * pull request is a warning, never a failed rollback.
  */
 async function notePromotingPullRequest(
-  api: GitHubApi,
-  repo: RepoRef,
+  github: GitHubPorts,
   context: EventContext,
   outcome: RollbackOutcome,
   reason: string | undefined
 ): Promise<string | undefined> {
   const holder = outcome.rolledBack
+  const restored = outcome.restored
   const number = promotingPullRequest(holder)
-  if (number === undefined) return undefined
+  // Called once a version was restored (rollbackByDispatch returns before otherwise).
+  if (number === undefined || !restored) return undefined
   const done = {
     action: 'rolled-back' as const,
     stage: holder.stage,
-    version: outcome.restored as string,
+    version: restored,
     previous: holder.version,
     actor: context.actor,
     ...(reason ? { reason } : {}),
@@ -237,10 +245,8 @@ async function notePromotingPullRequest(
   }
   const target = { model: holder.model, stage: holder.stage }
   try {
-    await octokitCommentSink(api, repo, context.logger).upsert(
-      number,
-      commentMarker(target.model, target.stage),
-      existing => addDone(existing, done, target)
+    await github.comments.upsert(number, commentMarker(target.model, target.stage), existing =>
+      addDone(existing, done, target)
     )
     return `Noted on pull request #${number}, which had promoted ${holder.version}.`
   } catch (error) {

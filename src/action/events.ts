@@ -7,6 +7,7 @@ import { checkOnPullRequest } from './check.js'
 import { runCommand } from './commands.js'
 import {
   forcedPromotionByDispatch,
+  isDispatchWrite,
   promotionByDispatch,
   requireKnownActor,
   rollbackByDispatch
@@ -23,9 +24,6 @@ export const PULL_REQUEST_EVENTS = [
   'pull_request_review'
 ] as const
 
-/** The commands that write the registry when dispatched, and so need to know who acts. */
-const DISPATCH_WRITES: readonly string[] = ['rollback', 'promote', 'register']
-
 /** Every event the action knows what to do with, named in the error for any other. */
 export const SUPPORTED_EVENTS = [...PULL_REQUEST_EVENTS, 'push', 'workflow_dispatch'] as const
 
@@ -41,7 +39,7 @@ export async function runForEvent(
 ): Promise<CommandOutcome> {
   const event = context.eventName
   const isPullRequest = (PULL_REQUEST_EVENTS as readonly string[]).includes(event)
-  if (event === 'workflow_dispatch' && DISPATCH_WRITES.includes(settings.command)) {
+  if (event === 'workflow_dispatch' && isDispatchWrite(settings)) {
     requireKnownActor(settings, context)
   }
   if (settings.command === 'rollback') {

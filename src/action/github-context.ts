@@ -1,7 +1,9 @@
 import { readFile } from 'node:fs/promises'
 import { InvalidInputError, PermissionError, errorMessage } from '../errors.js'
-import type { Settings } from '../inputs.js'
-import { createOctokit, type GitHubApi, type RepoRef } from '../github/client.js'
+import type { RepoAccess } from '../github/access.js'
+import type { GitHubApi, RepoRef } from '../github/client.js'
+import type { CommentSink } from '../github/comments.js'
+import type { ReviewSource } from '../github/reviews.js'
 import type { Logger } from '../log.js'
 import type { RunnerContext } from './commands.js'
 
@@ -16,29 +18,36 @@ export interface EventContext extends RunnerContext {
   /** `GITHUB_API_URL`. */
   apiUrl: string
   logger?: Logger
-  /** Builds the API client; tests may hand in their own. */
-  api?: (token: string) => GitHubApi
+  /**
+   * The GitHub ports, chosen once by main.ts and opened on a flow's first need (`needs` says
+   * what for, in the error when there is no token): a flow that needs none needs no token.
+   */
+  github: (needs: string) => GitHubPorts
 }
 
-/** The API client over the input token, masked before first use. */
-export function apiFor(settings: Settings, context: EventContext, needs: string): GitHubApi {
-  const token = settings.githubToken
-  if (!token) {
-    throw new PermissionError(
-      `${needs} needs the GitHub API: set the github-token input (default \${{ github.token }})`
-    )
-  }
-  context.onSecret(token)
-  return context.api
-    ? context.api(token)
-    : createOctokit(token, { baseUrl: context.apiUrl, logger: context.logger })
+/** What the flows read and write on GitHub, over one API client on this repository. */
+export interface GitHubPorts {
+  /** The client itself, for the reads that have no port of their own (files, check runs, statuses). */
+  api: GitHubApi
+  repo: RepoRef
+  reviews: ReviewSource
+  comments: CommentSink
+  access: RepoAccess
 }
 
-export function repoRef(context: EventContext): RepoRef {
-  const [owner, repo, ...rest] = (context.repository ?? '').split('/')
+/** The token is required only when a flow needs the API: refused then, naming what needed it. */
+export function missingToken(needs: string): PermissionError {
+  return new PermissionError(
+    `${needs} needs the GitHub API: set the github-token input (default \${{ github.token }})`
+  )
+}
+
+/** `GITHUB_REPOSITORY` as owner and name. */
+export function repoRef(repository: string | undefined): RepoRef {
+  const [owner, repo, ...rest] = (repository ?? '').split('/')
   if (!owner || !repo || rest.length > 0) {
     throw new InvalidInputError(
-      `GITHUB_REPOSITORY is "${context.repository ?? ''}", not owner/name: is this running in GitHub Actions?`
+      `GITHUB_REPOSITORY is "${repository ?? ''}", not owner/name: is this running in GitHub Actions?`
     )
   }
   return { owner, repo }

@@ -3,15 +3,14 @@ import path from 'node:path'
 import { promote, type PromoteOutcome } from '../commands/promote.js'
 import { InvalidInputError, PermissionError, errorMessage } from '../errors.js'
 import type { Evaluation } from '../gates/types.js'
-import type { Settings } from '../inputs.js'
+import type { PromoteSettings } from '../inputs.js'
 import type { Policy } from '../policy/schema.js'
 import { commentMarker, renderComment, type DoneAction } from '../report/comment.js'
 import { escape } from '../report/markdown.js'
 import { listCheckRuns } from '../github/check-runs.js'
 import { apiError, field, stringField, type GitHubApi, type RepoRef } from '../github/client.js'
-import { octokitCommentSink } from '../github/comments.js'
 import { findMergedPullRequests, parsePullRequest, type PullRequestInfo } from '../github/pulls.js'
-import { gatherReviewEvidence, octokitReviewSource } from '../github/reviews.js'
+import { gatherReviewEvidence } from '../github/reviews.js'
 import {
   commitStatusFor,
   setCommitStatus,
@@ -19,7 +18,7 @@ import {
   type CommitState
 } from '../github/statuses.js'
 import { openRegistryContext, runFactsOf } from './commands.js'
-import { apiFor, readPayload, repoRef, type EventContext } from './github-context.js'
+import { readPayload, type EventContext, type GitHubPorts } from './github-context.js'
 import { withCandidateArtifact } from './candidate-artifact.js'
 import { policyAt, repositoryPath } from './policy-at.js'
 
@@ -33,7 +32,7 @@ import { policyAt, repositoryPath } from './policy-at.js'
  * status (a fork's, Dependabot's) leaves the evaluation standing: a warning says why.
  */
 export async function evaluatePullRequest(
-  settings: Settings,
+  settings: PromoteSettings,
   context: EventContext
 ): Promise<PromoteOutcome> {
   const payload = await readPayload(context)
@@ -43,9 +42,9 @@ export async function evaluatePullRequest(
   const pr = parsePullRequest(payload.pull_request)
   const defaultBranch = stringField(payload.repository, 'default_branch')
   const intoDefault = defaultBranch !== undefined && pr.baseRef === defaultBranch
-  const repo = repoRef(context)
-  const api = apiFor(settings, context, `Evaluating pull request #${pr.number}`)
-  const file = settings.policy as string
+  const github = context.github(`Evaluating pull request #${pr.number}`)
+  const { api, repo } = github
+  const file = settings.policy
   const { policy, text } = await policyAt(
     file,
     { rev: pr.baseSha, what: `the base branch (${pr.baseRef} at ${pr.baseSha.slice(0, 7)})` },
@@ -57,7 +56,7 @@ export async function evaluatePullRequest(
     (await readWorkspaceFile(context, file)) !== text ||
     (await changesFile(api, repo, pr.number, repositoryPath(context, file)))
   const result = await withCandidateArtifact(settings, context, policy, resolved =>
-    promoteWithEvidence(resolved, context, api, repo, {
+    promoteWithEvidence(resolved, context, github, {
       policy,
       pr,
       sha: pr.headSha,
@@ -69,7 +68,7 @@ export async function evaluatePullRequest(
   )
   if (!result.evaluation) return result
   const { evaluation } = result
-  const stage = settings.stage as string
+  const stage = settings.stage
   const notes: string[] = []
   const held = evaluation.candidate.version
   if (held !== undefined && evaluation.champion?.version === held) {
@@ -93,7 +92,7 @@ export async function evaluatePullRequest(
   })
   const shared = statusContext(policy.model, stage)
   const status = changed ? policyChangeStatus(evaluation) : commitStatusFor(evaluation)
-  await publish(api, repo, context, pr, {
+  await publish(github, context, pr, {
     sha: pr.headSha,
     marker: commentMarker(evaluation.model, evaluation.stage),
     body: notes.length > 0 ? withNotes(comment, evaluation, notes) : comment,
@@ -139,7 +138,7 @@ function policyChangeStatus(evaluation: Evaluation): { state: CommitState; descr
  * checks gate fails closed.
  */
 export async function promoteOnMerge(
-  settings: Settings,
+  settings: PromoteSettings,
   context: EventContext
 ): Promise<PromoteOutcome> {
   const payload = await readPayload(context)
@@ -169,13 +168,13 @@ export async function promoteOnMerge(
     )
   }
 
-  const repo = repoRef(context)
-  const api = apiFor(settings, context, `Finding the pull request merged as ${sha.slice(0, 7)}`)
+  const github = context.github(`Finding the pull request merged as ${sha.slice(0, 7)}`)
+  const { api, repo } = github
   const merged = await findMergedPullRequests(api, repo, sha, context.logger)
   // Only a pull request into this branch: a merge into another branch pushed here brings no approval.
   const pr = merged.find(candidate => candidate.baseRef === defaultBranch)
   const found = pr ?? merged[0]
-  const file = settings.policy as string
+  const file = settings.policy
   // The policy as the branch had it before this push, so a merged pull request cannot loosen
   // the gates it is judged by; its change applies from the next promotion on.
   const { policy } = await policyAt(
@@ -184,7 +183,7 @@ export async function promoteOnMerge(
     { context, api, repo }
   )
   const result = await withCandidateArtifact(settings, context, policy, resolved =>
-    promoteWithEvidence(resolved, context, api, repo, {
+    promoteWithEvidence(resolved, context, github, {
       policy,
       pr,
       sha,
@@ -200,7 +199,7 @@ export async function promoteOnMerge(
   }
   const done = result.written ? doneBy(result.evaluation, context) : undefined
   if (pr) {
-    await publish(api, repo, context, pr, {
+    await publish(github, context, pr, {
       sha,
       marker: commentMarker(result.evaluation.model, result.evaluation.stage),
       body: renderComment({
@@ -241,28 +240,23 @@ interface EvidenceRequest {
 
 /** Runs `promote` with the pull request's reviews and check runs as evidence. */
 async function promoteWithEvidence(
-  settings: Settings,
+  settings: PromoteSettings,
   context: EventContext,
-  api: GitHubApi,
-  repo: RepoRef,
+  github: GitHubPorts,
   request: EvidenceRequest
 ): Promise<PromoteOutcome> {
   const { policy, pr } = request
-  const stage = settings.stage as string
+  const stage = settings.stage
   const stagePolicy = policy.stages[stage]
   const reviews =
     pr && stagePolicy?.approvals
-      ? await gatherReviewEvidence(
-          octokitReviewSource(api, repo, context.logger),
-          pr,
-          stagePolicy.approvals
-        )
+      ? await gatherReviewEvidence(github.reviews, pr, stagePolicy.approvals)
       : undefined
   const checkRuns =
     pr && stagePolicy?.checks?.length
       ? {
           headSha: pr.headSha,
-          runs: await listCheckRuns(api, repo, pr.headSha, stagePolicy.checks)
+          runs: await listCheckRuns(github.api, github.repo, pr.headSha, stagePolicy.checks)
         }
       : undefined
   const { context: registryContext } = await openRegistryContext(
@@ -293,8 +287,7 @@ async function promoteWithEvidence(
  * the job summary stand, and a status never set keeps branch protection waiting.
  */
 async function publish(
-  api: GitHubApi,
-  repo: RepoRef,
+  github: GitHubPorts,
   context: EventContext,
   pr: PullRequestInfo,
   report: {
@@ -317,17 +310,13 @@ async function publish(
     context.logger?.warning(`${lead} ${what} on #${pr.number} could not be written: ${why}`)
   }
   try {
-    const comment = await octokitCommentSink(api, repo, context.logger).upsert(
-      pr.number,
-      report.marker,
-      report.body
-    )
+    const comment = await github.comments.upsert(pr.number, report.marker, report.body)
     context.logger?.info(`Sticky comment ${comment.action} on #${pr.number}`)
   } catch (error) {
     tolerate('sticky comment', error)
   }
   try {
-    await setCommitStatus(api, repo, {
+    await setCommitStatus(github.api, github.repo, {
       sha: report.sha,
       ...report.status,
       ...(context.runUrl ? { targetUrl: context.runUrl } : {})

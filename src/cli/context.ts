@@ -1,18 +1,13 @@
 import { existsSync, statSync } from 'node:fs'
 import { userInfo } from 'node:os'
 import path from 'node:path'
-import type { RegistryContext } from '../commands/registry-context.js'
 import { InvalidInputError, NotFoundError } from '../errors.js'
 import { findStage } from '../gates/evaluate.js'
-import { loadPolicy } from '../policy/load.js'
-import type { Policy } from '../policy/schema.js'
-import { createGitRunner } from '../registry/git/runner.js'
-import { openRegistry, type OpenedRegistry } from '../registry/open.js'
+import { createGitRunner, type GitRunner } from '../registry/git/runner.js'
+import { openWorkspace, type Actor, type Workspace } from '../workspace.js'
 
 /** The CLI's composition root for registry commands: the checkout, the policy, the person acting. */
-export interface CliRegistry extends OpenedRegistry {
-  context: RegistryContext
-  policy?: Policy
+export interface CliRegistry extends Workspace {
   /**
    * Refuses a stage the policy does not define, naming the ones it does (exit 3), as promote
    * does; without a policy every stage name is looked up in the registry as it is.
@@ -41,40 +36,38 @@ export async function openCliRegistry(options: {
       `No policy for ${options.model ?? 'this model'}: pass --policy FILE or add policies/${options.model ?? '<model>'}.yml`
     )
   }
-  const policy = policyFile ? await loadPolicy(policyFile) : undefined
-  if (policy && options.model && policy.model !== options.model) {
-    throw new InvalidInputError(
-      `${policyFile} is the policy for ${policy.model}, not ${options.model}`,
-      { locations: [{ file: String(policyFile), keyPath: 'model' }] }
-    )
-  }
-  if (options.push === false && policy?.registry.type === 'mlflow') {
-    throw new InvalidInputError(
-      '--no-push keeps git tags in this clone; an MLflow registry has no local copy to keep a write in'
-    )
-  }
-  const opened = await openRegistry(options.repo, policy, {
+  const opened = await openWorkspace({
+    root: options.repo,
+    ...(policyFile ? { policyFile } : {}),
+    ...(options.model ? { model: options.model } : {}),
     env: process.env,
-    ...(options.push === false ? { push: false } : {})
+    ...(options.push === false ? { push: false } : {}),
+    actor: gitUser,
+    runFacts: { event: 'cli' },
+    candidatesIn: path.resolve(options.repo),
+    naming: {
+      otherModel: (policyModel, named) =>
+        new InvalidInputError(`${policyFile} is the policy for ${policyModel}, not ${named}`, {
+          locations: [{ file: String(policyFile), keyPath: 'model' }]
+        }),
+      localWritesOnMlflow:
+        '--no-push keeps git tags in this clone; an MLflow registry has no local copy to keep a write in'
+    }
   })
-  const name = (await opened.git(['config', 'user.name'])).stdout.trim()
-  const email = (await opened.git(['config', 'user.email'])).stdout.trim()
+  const policy = opened.policy
   return {
     ...opened,
-    policy,
-    context: {
-      registry: opened.registry,
-      models: opened.models,
-      actor: name || userInfo().username,
-      actorEmail: email || undefined,
-      now: () => new Date(),
-      runFacts: { event: 'cli' },
-      workspace: path.resolve(options.repo)
-    },
     assertStage: stage => {
       if (policy) findStage(policy, stage)
     }
   }
+}
+
+/** The person acting on a terminal: git's user.name (else the login name) and user.email. */
+async function gitUser(git: GitRunner): Promise<Actor> {
+  const name = (await git(['config', 'user.name'])).stdout.trim()
+  const email = (await git(['config', 'user.email'])).stdout.trim()
+  return { name: name || userInfo().username, ...(email ? { email } : {}) }
 }
 
 /**

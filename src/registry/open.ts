@@ -26,9 +26,9 @@ export interface OpenOptions {
 }
 
 /**
- * Opens the registry a policy names. Only the composition roots (the CLI and
- * main.ts) call this: the git registry on the checkout at `cwd` (the default),
- * or an MLflow registry.
+ * Opens the registry a policy names. Only the composition path both roots share calls this
+ * (openWorkspace in src/workspace.ts, and openOnFirstUse for check): the git registry on the
+ * checkout at `cwd` (the default), or an MLflow registry.
  */
 export async function openRegistry(
   cwd: string,
