@@ -22,7 +22,15 @@ interface Workflow {
     workflow_dispatch?: { inputs?: Record<string, { required?: boolean }> }
   }
   permissions: Record<string, string>
-  jobs: Record<string, { env?: Record<string, string>; steps: Step[] }>
+  jobs: Record<
+    string,
+    {
+      env?: Record<string, string>
+      needs?: string | string[]
+      permissions?: Record<string, string>
+      steps: Step[]
+    }
+  >
 }
 
 let workflow: Workflow
@@ -61,8 +69,29 @@ describe('the release workflow', () => {
     expect(workflow.on.workflow_dispatch?.inputs?.version?.required).toBe(true)
   })
 
-  it('may write contents (the tags and the release) and nothing else', () => {
-    expect(workflow.permissions).toEqual({ contents: 'write' })
+  it('tests with a read-only token, and writes (tags, the release) only after, in another job', () => {
+    expect(workflow.permissions).toEqual({ contents: 'read' })
+    const { test, release } = workflow.jobs
+    expect(test?.permissions).toEqual({ contents: 'read' })
+    expect(test?.steps.some(step => /bash \.ci\/run/.test(step.run ?? ''))).toBe(true)
+    const checkout = test?.steps.find(step => step.uses?.startsWith('actions/checkout@'))
+    expect(checkout?.with?.['persist-credentials']).toBe(false)
+    expect(release?.needs).toBe('test')
+    expect(release?.permissions).toEqual({ contents: 'write' })
+    expect(release?.steps.some(step => /npm (ci|install)|\.ci\/run/.test(step.run ?? ''))).toBe(
+      false
+    )
+  })
+
+  it('releases only a commit on the default branch', () => {
+    const check = steps[stepIndex(/default branch/)]?.run ?? ''
+    expect(check).toContain('git merge-base --is-ancestor "$GITHUB_SHA"')
+  })
+
+  it('moves the major tag only to the highest release of that major (a backport leaves it)', () => {
+    const major = steps[stepIndex(/Move the major tag/)]?.run ?? ''
+    expect(major).toContain('sort -V')
+    expect(major).toMatch(/if \[ "\$highest" = "\$VERSION" \]/)
   })
 
   it('never splices an expression into a script: inputs reach run steps through env', () => {
