@@ -102,17 +102,22 @@ describe('history --since (bundled CLI, machine zone not UTC)', () => {
     expect(await since(newest.at, zone)).toEqual([newest.id])
   })
 
-  it.each(['yesterday', '11/20/2026', '2026-02-30', '2026-11-20 25:00', '2026-11-20T14:03+99:00'])(
-    'an unparseable value (%s) is exit 2 naming --since and the value',
-    async value => {
-      const run = await bundledCli(clone.dir, ['history', 'demo', '--since', value], {
-        TZ: 'America/New_York'
-      })
-      expect(run.exitCode).toBe(2)
-      expect(run.stdout).toBe('')
-      expect(run.stderr).toContain('--since')
-      expect(run.stderr).toContain(`"${value}"`)
-      expect(run.stderr).not.toMatch(/\n\s+at /)
-    }
-  )
+  it.each([
+    'yesterday',
+    '11/20/2026',
+    '2026-02-30',
+    '2026-11-20 25:00',
+    '2026-11-20T14:03+99:00',
+    '',
+    ' '
+  ])('an unparseable value (%s) is exit 2 naming --since and the value', async value => {
+    const run = await bundledCli(clone.dir, ['history', 'demo', '--since', value], {
+      TZ: 'America/New_York'
+    })
+    expect(run.exitCode).toBe(2)
+    expect(run.stdout).toBe('')
+    expect(run.stderr).toContain('--since')
+    expect(run.stderr).toContain(`"${value}"`)
+    expect(run.stderr).not.toMatch(/\n\s+at /)
+  })
 })

@@ -30925,8 +30925,9 @@ function repoOf(values) {
     return run_optional(values, 'repo') ?? '.';
 }
 function optionalDate(values, name) {
-    const text = run_optional(values, name);
-    if (text === undefined)
+    // An empty value is refused like any other unreadable one, never taken as no filter.
+    const text = values[name];
+    if (typeof text !== 'string')
         return undefined;
     // A zone-less value is UTC, as every time ModelGate prints (since.ts).
     const date = parseInstant(text);

@@ -450,8 +450,9 @@ function repoOf(values: OptionValues): string {
 }
 
 function optionalDate(values: OptionValues, name: string): Date | undefined {
-  const text = optional(values, name)
-  if (text === undefined) return undefined
+  // An empty value is refused like any other unreadable one, never taken as no filter.
+  const text = values[name]
+  if (typeof text !== 'string') return undefined
   // A zone-less value is UTC, as every time ModelGate prints (since.ts).
   const date = parseInstant(text)
   if (!date) {
