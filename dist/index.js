@@ -59453,6 +59453,342 @@ async function findMergedPullRequest(api, repo, sha, base, logger) {
     return merged.find(pr => base === undefined || pr.baseRef === base);
 }
 
+;// CONCATENATED MODULE: ./src/report/comment.ts
+
+
+
+/** GitHub refuses comment bodies longer than this many characters. */
+const COMMENT_LIMIT = 65_536;
+/**
+ * The hidden first line that finds the sticky comment again: one comment per model and stage.
+ * Stage names cannot hold `:`, so `model:stage` is unambiguous even for `dir/sub:model` names.
+ */
+function commentMarker(model, stage) {
+    // Without `>` no name can end the HTML comment early (`-->`, `--!>`) and inject markup.
+    return `<!-- modelgate:${`${model}:${stage}`.replace(/>/g, '&gt;')} -->`;
+}
+/** Names listed per line of the reviews section before "and N more". */
+const MAX_NAMES = 30;
+/**
+ * The sticky PR comment: the marker, what was done (after a promotion or rollback), a note
+ * when the pull request changes the policy, the one markdown report ({@link renderMarkdown},
+ * byte for byte), who has approved and which groups still need someone, and what happens on
+ * merge, before the report's footer line.
+ *
+ * Kept within `limit` (GitHub's 65,536) by shortening, in this order: gate details go, then
+ * metric rows from the end of the table, then (only for pathological input) the report's
+ * tail is cut at a line. A shortened comment says so and points to the job summary, which
+ * always holds the full report.
+ */
+function renderComment(input, options = {}) {
+    const limit = options.limit ?? COMMENT_LIMIT;
+    const full = compose(input, renderMarkdown(input.evaluation));
+    if (full.length <= limit)
+        return full;
+    const noDetails = {
+        ...input.evaluation,
+        gates: input.evaluation.gates.map(withoutDetails)
+    };
+    const shortened = (report, what) => compose(input, report, shortenedNote(what, input.runUrl));
+    const body = shortened(renderMarkdown(noDetails), 'gate details are left out');
+    if (body.length <= limit)
+        return body;
+    const metrics = metricOrder(noDetails.gates);
+    const fits = (kept) => {
+        const keptMetrics = new Set(metrics.slice(0, kept));
+        const evaluation = {
+            ...noDetails,
+            gates: noDetails.gates.map(gate => keepMetrics(gate, keptMetrics))
+        };
+        const dropped = metrics.length - kept;
+        return shortened(renderMarkdown(evaluation), `gate details and the last ${plural(dropped, 'metric')} of the table are left out`);
+    };
+    // The largest number of metrics that still fits: binary search, the body grows with it.
+    let low = 0;
+    let high = metrics.length - 1;
+    let best;
+    while (low <= high) {
+        const middle = Math.floor((low + high) / 2);
+        const candidate = fits(middle);
+        if (candidate.length <= limit) {
+            best = candidate;
+            low = middle + 1;
+        }
+        else {
+            high = middle - 1;
+        }
+    }
+    if (best !== undefined)
+        return best;
+    return cutToFit(input, fits(0), limit);
+}
+/** Last resort: the report (already without details and table) cut at a line boundary. */
+function cutToFit(input, body, limit) {
+    const note = shortenedNote('the report is cut short here', input.runUrl);
+    const report = renderMarkdown({
+        ...input.evaluation,
+        gates: input.evaluation.gates.map(gate => keepMetrics(withoutDetails(gate), new Set()))
+    });
+    const overhead = compose(input, '', note).length;
+    const room = limit - overhead - 1;
+    if (room <= 0)
+        return compose(input, '', note).slice(0, limit);
+    const cut = report.slice(0, room);
+    const atLine = cut.lastIndexOf('\n');
+    const shortReport = `${atLine > 0 ? cut.slice(0, atLine) : cut}\n`;
+    const result = compose(input, shortReport, note);
+    return result.length <= limit ? result : body.slice(0, limit);
+}
+function compose(input, report, note) {
+    const { evaluation } = input;
+    const lines = report.replace(/\n$/, '').split('\n');
+    // The report ends with its footer line; our sections go above it.
+    const footer = lines.at(-1)?.startsWith('*ModelGate') ? lines.pop() : undefined;
+    const blocks = [commentMarker(evaluation.model, evaluation.stage)];
+    if (input.done)
+        blocks.push(doneSection(input.done));
+    if (input.policyChanged)
+        blocks.push(policyNote(input.policyChanged.path));
+    const body = lines.join('\n').trim();
+    if (body)
+        blocks.push(body);
+    const approvals = approvalsSection(evaluation.gates.find(gate => gate.gate === 'approvals'));
+    if (approvals)
+        blocks.push(approvals);
+    if (!input.done)
+        blocks.push(mergeSection(input));
+    if (note)
+        blocks.push(note);
+    if (footer)
+        blocks.push(footer);
+    return `${blocks.join('\n\n')}\n`;
+}
+function doneSection(done) {
+    const by = done.actor ? ` by ${comment_code(done.actor)}` : '';
+    const when = ` at ${utc(done.at)}`;
+    const run = done.runUrl ? ` · [workflow run](${done.runUrl})` : '';
+    const reason = done.reason ? `\n\nReason: ${markdown_escape(done.reason)}` : '';
+    const version = `**${markdown_escape(done.version)}**`;
+    const stage = `**${markdown_escape(done.stage)}**`;
+    if (done.action === 'promoted') {
+        const previous = done.previous
+            ? `, replacing ${markdown_escape(done.previous)} (kept for rollback)`
+            : ' (first version in this stage)';
+        const forced = done.forced ? ' **forced**, gates overridden,' : '';
+        return `### ✅ Promoted\n\n${version} is now in ${stage}${previous}: promoted${forced}${by}${when}${run}.${reason}`;
+    }
+    const previous = done.previous ? ` (was ${markdown_escape(done.previous)})` : '';
+    return `### ↩️ Rolled back\n\n${stage} is back on ${version}${previous}: rolled back${by}${when}${run}.${reason}`;
+}
+/**
+ * An existing sticky comment with what was done added at its top (below the marker), the
+ * report and earlier "what was done" sections kept: how a rollback, which has no evaluation of
+ * its own, is told on the pull request that promoted the version. Without an existing body the
+ * comment is the marker and the section alone. Adding the same section twice (a re-run) changes
+ * nothing. Stays within `limit` by cutting the old report's tail at a line.
+ */
+function addDone(existing, done, target, options = {}) {
+    const limit = options.limit ?? COMMENT_LIMIT;
+    const marker = commentMarker(target.model, target.stage);
+    const section = doneSection(done);
+    const rest = (existing ?? '').startsWith(marker)
+        ? (existing ?? '').slice(marker.length).trim()
+        : (existing ?? '').trim();
+    if (rest.includes(section))
+        return existing ?? '';
+    const head = `${marker}\n\n${section}\n`;
+    const body = rest ? `${head}\n${rest}\n` : head;
+    if (body.length <= limit)
+        return body;
+    const note = shortenedNote('the earlier report is cut short here', done.runUrl);
+    const room = limit - head.length - note.length - 4;
+    const cut = rest.slice(0, Math.max(0, room));
+    const atLine = cut.lastIndexOf('\n');
+    return `${head}\n${atLine > 0 ? cut.slice(0, atLine) : ''}\n\n${note}\n`;
+}
+function policyNote(path) {
+    return [
+        '> [!NOTE]',
+        `> This pull request changes the policy file ${comment_code(path)}. The policy change takes effect after merge; this evaluation used the base branch's policy.`
+    ].join('\n');
+}
+function approvalsSection(gate) {
+    const tally = gate?.approvals;
+    if (!tally)
+        return undefined;
+    const lines = ['### Reviews', ''];
+    lines.push(`- Approved: ${tally.approvedBy.length > 0 ? names(tally.approvedBy, true) : 'nobody yet'}`);
+    if (tally.changesRequestedBy.length > 0) {
+        lines.push(`- Changes requested (blocks): ${names(tally.changesRequestedBy, true)}`);
+    }
+    if (tally.stale.length > 0) {
+        lines.push(`- Approved before the latest push, not counted: ${names(tally.stale, true)}`);
+    }
+    if (tally.noPermission.length > 0) {
+        lines.push(`- Without write access, not counted: ${list(tally.noPermission.map(r => `${comment_code(r.login)} (${markdown_escape(r.permission)})`))}`);
+    }
+    if (tally.byAuthor.length > 0) {
+        lines.push(`- The author's own review, not counted: ${names(tally.byAuthor, false)}`);
+    }
+    const needs = stillNeeded(tally);
+    lines.push(needs.length > 0
+        ? `- Still needed: ${needs.join('; ')}`
+        : '- Still needed: nobody, every approval requirement is met');
+    return lines.join('\n');
+}
+function stillNeeded(tally) {
+    const needs = [];
+    for (const group of tally.groups) {
+        const missing = group.min - group.approvers.length;
+        if (missing <= 0)
+            continue;
+        let text = `${missing} more from **${markdown_escape(group.name)}**`;
+        if (group.unknownTeams.length > 0) {
+            text += ` (membership of ${group.unknownTeams.map(t => comment_code(t.team)).join(', ')} cannot be read with this token)`;
+        }
+        needs.push(text);
+    }
+    const missing = tally.required.min - tally.required.have;
+    if (missing > 0)
+        needs.push(`${missing} more from anyone with write access`);
+    return needs;
+}
+function mergeSection(input) {
+    const { evaluation } = input;
+    const version = `**${markdown_escape(evaluation.candidate.version ?? evaluation.candidate.label)}**`;
+    const stage = `**${markdown_escape(evaluation.stage)}**`;
+    const replacing = evaluation.champion ? `, replacing ${markdown_escape(evaluation.champion.label)}` : '';
+    const waiting = evaluation.gates
+        .filter(gate => gate.status === 'pending')
+        .map(gate => gate.gate.replace(/_/g, ' '));
+    if (input.merged)
+        return afterMergeSection(evaluation, version, stage, waiting);
+    const approval = input.promoteOn === 'approval';
+    const heading = approval ? '### On approval' : '### On merge';
+    let text;
+    switch (evaluation.decision) {
+        case 'pass':
+        case 'pass-with-warnings':
+            text = approval
+                ? `Every gate passes: ModelGate promotes ${version} to ${stage}${replacing}.`
+                : `Merging promotes ${version} to ${stage}${replacing}. The gates are checked again on merge.`;
+            break;
+        case 'pending':
+            text = approval
+                ? `${version} is promoted to ${stage} as soon as every gate passes; waiting on ${waiting.join(', ')}.`
+                : `Not yet: merging now will not promote ${version} to ${stage}; waiting on ${waiting.join(', ')}.`;
+            break;
+        case 'blocked':
+            text = `Blocked: ${approval ? 'ModelGate' : 'merging'} will not promote ${version} to ${stage} until the failing gates pass.`;
+            break;
+    }
+    return `${heading}\n\n${text}`;
+}
+function afterMergeSection(evaluation, version, stage, waiting) {
+    const why = evaluation.decision === 'pending'
+        ? `waiting on ${waiting.join(', ')}`
+        : evaluation.decision === 'blocked'
+            ? 'gates fail'
+            : 'this run was a dry run';
+    return `### After merge\n\nMerged, but ${version} was **not** promoted to ${stage}: ${why}. A merged pull request takes no more reviews: open a new promotion pull request, or a maintainer can promote by hand from workflow_dispatch (a forced promotion needs a reason and is recorded).`;
+}
+function shortenedNote(what, runUrl) {
+    const summary = runUrl ? `[job summary](${runUrl})` : 'job summary of the workflow run';
+    return `> [!NOTE]\n> Shortened to fit GitHub's comment limit: ${what}. The full report is in the ${summary}.`;
+}
+function withoutDetails(gate) {
+    const copy = { ...gate };
+    delete copy.details;
+    return copy;
+}
+function keepMetrics(gate, keep) {
+    return gate.checks ? { ...gate, checks: gate.checks.filter(c => keep.has(c.metric)) } : gate;
+}
+/** Metrics in the order the report's table shows them: first appearance across the gates. */
+function metricOrder(gates) {
+    return [...new Set(gates.flatMap(gate => (gate.checks ?? []).map(check => check.metric)))];
+}
+function names(reviewers, withCommit) {
+    return list(reviewers.map(r => withCommit && r.commit ? `${comment_code(r.login)} (${r.commit.slice(0, 7)})` : comment_code(r.login)));
+}
+function list(items) {
+    const shown = items.slice(0, MAX_NAMES).join(', ');
+    return items.length > MAX_NAMES ? `${shown} and ${items.length - MAX_NAMES} more` : shown;
+}
+/** A login or path as code (no @-mention, no markup); escaped text when it holds a backtick. */
+function comment_code(text) {
+    return text.includes('`') ? markdown_escape(text) : `\`${text.replace(/\r?\n|\r/g, ' ')}\``;
+}
+
+;// CONCATENATED MODULE: ./src/report/flow-notes.ts
+/**
+ * The notes the action's event flows add to a command's report (job summary) and to the
+ * sticky comment: where the policy was read, why a pull request's run wrote nothing, what a
+ * push promoted from. The flows hand over the facts; the sentences are chosen here.
+ */
+
+
+/** A report with a note under it, after a blank line. */
+function withNote(markdown, note) {
+    return `${markdown}\n${note}\n`;
+}
+/** `check` on a pull request: the policy is the base branch's, the candidate the head's. */
+function baseBranchNote(file, what, pullRequest) {
+    return `Judged by ${markdown_escape(file)} as ${markdown_escape(what)} has it, not as pull request #${pullRequest} changes it; the candidate is the pull request's files.`;
+}
+/** The comment's note when the candidate already holds the stage. */
+function heldNote(version, stage) {
+    return `${version} already holds ${stage}: merging writes nothing.`;
+}
+/** Why a pull request into another branch than the default one is only reported on. */
+function otherBaseReason(pullRequest, baseRef, defaultBranch) {
+    return `pull request #${pullRequest} is into ${baseRef}, not the default branch (${defaultBranch ?? 'unknown: the payload names none'})`;
+}
+/** The comment's note for a pull request into another branch (`otherBaseReason`). */
+function otherBaseNote(reason) {
+    return `This ${reason}: ModelGate reports on it and writes nothing to the registry, on approval or on merge.`;
+}
+/** The job summary's note under a pull request's evaluation: written, or why not. */
+function pullRequestRunNote(run) {
+    if (run.written)
+        return `Promoted from pull request #${run.pullRequest} (promote-on: approval).\n`;
+    if (run.otherBase) {
+        const { reason, statusContext, sharedContext } = run.otherBase;
+        return `Evaluated: ${markdown_escape(reason)}, so nothing was written to the registry and the status is ${markdown_escape(statusContext)}, not ${markdown_escape(sharedContext)}.\n`;
+    }
+    return `Evaluated for pull request #${run.pullRequest}; nothing was written to the registry on ${run.eventName} (promote-on: ${run.promoteOn}).\n`;
+}
+/** A push's report when nothing was evaluated (already done): which merge it was. */
+function mergedReport(pullRequest, markdown) {
+    return pullRequest !== undefined
+        ? `Merged pull request #${pullRequest}: ${markdown.trim()}\n`
+        : markdown;
+}
+/** What a push promoted from: the merge of a pull request, or a commit and why no evidence. */
+function pushOrigin(push) {
+    if (push.pullRequest !== undefined)
+        return `the merge of pull request #${push.pullRequest}`;
+    const commit = `commit ${push.sha.slice(0, 7)}`;
+    return push.mergedElsewhere
+        ? `${commit}, the merge of pull request #${push.mergedElsewhere.number} into ${push.mergedElsewhere.baseRef}, not ${push.defaultBranch} (so its reviews and check runs do not count here)`
+        : `${commit}, which no merged pull request produced (so no reviews or check runs were available)`;
+}
+/** The note under a push's report: promoted or not, from `pushOrigin`. */
+function pushNote(written, origin) {
+    return written ? `Promoted on ${origin}.\n` : `Not promoted on ${origin}.\n`;
+}
+/** A rollback's note: the promoting pull request's comment now says it was rolled back. */
+function notedOnPullRequest(pullRequest, version) {
+    return `Noted on pull request #${pullRequest}, which had promoted ${version}.`;
+}
+/** The comment with notes under its marker (the marker stays first, so it is found again). */
+function withCommentNotes(body, target, notes) {
+    const marker = commentMarker(target.model, target.stage);
+    const rest = body.startsWith(marker) ? body.slice(marker.length).replace(/^\n+/, '') : body;
+    const block = ['> [!NOTE]', ...notes.map(note => `> ${markdown_escape(note)}`)].join('\n>\n');
+    return `${marker}\n\n${block}\n\n${rest}`;
+}
+
 ;// CONCATENATED MODULE: ./src/candidate/problems.ts
 
 /** One InvalidInputError listing every location: `headline` then one `file:line:col (key): problem` a line. */
@@ -66443,7 +66779,7 @@ function isMarkShaped(value) {
 function obj(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {};
 }
-function list(value) {
+function wire_list(value) {
     return Array.isArray(value) ? value : [];
 }
 function str(value) {
@@ -66459,7 +66795,7 @@ function num(value) {
 }
 function tagMap(value) {
     const tags = new Map();
-    for (const item of list(value)) {
+    for (const item of wire_list(value)) {
         const tag = obj(item);
         const key = str(tag.key);
         if (key !== undefined)
@@ -66470,7 +66806,7 @@ function tagMap(value) {
 function readRegisteredModel(answer) {
     const rm = obj(answer.registered_model);
     const aliases = new Map();
-    for (const item of list(rm.aliases)) {
+    for (const item of wire_list(rm.aliases)) {
         const alias = obj(item);
         const name = str(alias.alias);
         const version = str(alias.version);
@@ -66483,7 +66819,7 @@ function readRegisteredModel(answer) {
         ...wire_optional('lastUpdatedTimestamp', num(rm.last_updated_timestamp)),
         tags: tagMap(rm.tags),
         aliases,
-        latestVersions: list(rm.latest_versions).map(readVersionObject)
+        latestVersions: wire_list(rm.latest_versions).map(readVersionObject)
     };
 }
 function readModelVersion(answer) {
@@ -66492,7 +66828,7 @@ function readModelVersion(answer) {
 function readVersionObject(value) {
     const mv = obj(value);
     const aliases = [];
-    for (const item of list(mv.aliases)) {
+    for (const item of wire_list(mv.aliases)) {
         const alias = typeof item === 'string' ? item : str(obj(item).alias);
         if (alias)
             aliases.push(alias);
@@ -66516,7 +66852,7 @@ function readRun(answer) {
     const info = obj(run.info);
     const data = obj(run.data);
     const metrics = new Map();
-    for (const item of list(data.metrics)) {
+    for (const item of wire_list(data.metrics)) {
         const metric = obj(item);
         const key = str(metric.key);
         if (key !== undefined)
@@ -66531,7 +66867,7 @@ function readRun(answer) {
 /** A page of `model-versions/search` or `registered-models/search`. */
 function readPage(answer, field) {
     const next = str(answer.next_page_token);
-    return { items: list(answer[field]), ...(next ? { next } : {}) };
+    return { items: wire_list(answer[field]), ...(next ? { next } : {}) };
 }
 function wire_optional(key, value) {
     return (value === undefined ? {} : { [key]: value });
@@ -69016,275 +69352,7 @@ async function checkOnPullRequest(settings, context) {
     const what = `the base branch (${pr.baseRef} at ${pr.baseSha.slice(0, 7)})`;
     const { policy } = await policyAt(file, { rev: pr.baseSha, what }, { context, api, repo: repoRef(context) });
     const outcome = await withCandidateArtifact(settings, context, policy, resolved => runCommand(resolved, context, { policy }));
-    const note = `Judged by ${markdown_escape(file)} as ${markdown_escape(what)} has it, not as pull request #${pr.number} changes it; the candidate is the pull request's files.`;
-    return { ...outcome, markdown: `${outcome.markdown}\n${note}\n` };
-}
-
-;// CONCATENATED MODULE: ./src/report/comment.ts
-
-
-
-/** GitHub refuses comment bodies longer than this many characters. */
-const COMMENT_LIMIT = 65_536;
-/**
- * The hidden first line that finds the sticky comment again: one comment per model and stage.
- * Stage names cannot hold `:`, so `model:stage` is unambiguous even for `dir/sub:model` names.
- */
-function commentMarker(model, stage) {
-    // Without `>` no name can end the HTML comment early (`-->`, `--!>`) and inject markup.
-    return `<!-- modelgate:${`${model}:${stage}`.replace(/>/g, '&gt;')} -->`;
-}
-/** Names listed per line of the reviews section before "and N more". */
-const MAX_NAMES = 30;
-/**
- * The sticky PR comment: the marker, what was done (after a promotion or rollback), a note
- * when the pull request changes the policy, the one markdown report ({@link renderMarkdown},
- * byte for byte), who has approved and which groups still need someone, and what happens on
- * merge, before the report's footer line.
- *
- * Kept within `limit` (GitHub's 65,536) by shortening, in this order: gate details go, then
- * metric rows from the end of the table, then (only for pathological input) the report's
- * tail is cut at a line. A shortened comment says so and points to the job summary, which
- * always holds the full report.
- */
-function renderComment(input, options = {}) {
-    const limit = options.limit ?? COMMENT_LIMIT;
-    const full = compose(input, renderMarkdown(input.evaluation));
-    if (full.length <= limit)
-        return full;
-    const noDetails = {
-        ...input.evaluation,
-        gates: input.evaluation.gates.map(withoutDetails)
-    };
-    const shortened = (report, what) => compose(input, report, shortenedNote(what, input.runUrl));
-    const body = shortened(renderMarkdown(noDetails), 'gate details are left out');
-    if (body.length <= limit)
-        return body;
-    const metrics = metricOrder(noDetails.gates);
-    const fits = (kept) => {
-        const keptMetrics = new Set(metrics.slice(0, kept));
-        const evaluation = {
-            ...noDetails,
-            gates: noDetails.gates.map(gate => keepMetrics(gate, keptMetrics))
-        };
-        const dropped = metrics.length - kept;
-        return shortened(renderMarkdown(evaluation), `gate details and the last ${plural(dropped, 'metric')} of the table are left out`);
-    };
-    // The largest number of metrics that still fits: binary search, the body grows with it.
-    let low = 0;
-    let high = metrics.length - 1;
-    let best;
-    while (low <= high) {
-        const middle = Math.floor((low + high) / 2);
-        const candidate = fits(middle);
-        if (candidate.length <= limit) {
-            best = candidate;
-            low = middle + 1;
-        }
-        else {
-            high = middle - 1;
-        }
-    }
-    if (best !== undefined)
-        return best;
-    return cutToFit(input, fits(0), limit);
-}
-/** Last resort: the report (already without details and table) cut at a line boundary. */
-function cutToFit(input, body, limit) {
-    const note = shortenedNote('the report is cut short here', input.runUrl);
-    const report = renderMarkdown({
-        ...input.evaluation,
-        gates: input.evaluation.gates.map(gate => keepMetrics(withoutDetails(gate), new Set()))
-    });
-    const overhead = compose(input, '', note).length;
-    const room = limit - overhead - 1;
-    if (room <= 0)
-        return compose(input, '', note).slice(0, limit);
-    const cut = report.slice(0, room);
-    const atLine = cut.lastIndexOf('\n');
-    const shortReport = `${atLine > 0 ? cut.slice(0, atLine) : cut}\n`;
-    const result = compose(input, shortReport, note);
-    return result.length <= limit ? result : body.slice(0, limit);
-}
-function compose(input, report, note) {
-    const { evaluation } = input;
-    const lines = report.replace(/\n$/, '').split('\n');
-    // The report ends with its footer line; our sections go above it.
-    const footer = lines.at(-1)?.startsWith('*ModelGate') ? lines.pop() : undefined;
-    const blocks = [commentMarker(evaluation.model, evaluation.stage)];
-    if (input.done)
-        blocks.push(doneSection(input.done));
-    if (input.policyChanged)
-        blocks.push(policyNote(input.policyChanged.path));
-    const body = lines.join('\n').trim();
-    if (body)
-        blocks.push(body);
-    const approvals = approvalsSection(evaluation.gates.find(gate => gate.gate === 'approvals'));
-    if (approvals)
-        blocks.push(approvals);
-    if (!input.done)
-        blocks.push(mergeSection(input));
-    if (note)
-        blocks.push(note);
-    if (footer)
-        blocks.push(footer);
-    return `${blocks.join('\n\n')}\n`;
-}
-function doneSection(done) {
-    const by = done.actor ? ` by ${comment_code(done.actor)}` : '';
-    const when = ` at ${utc(done.at)}`;
-    const run = done.runUrl ? ` · [workflow run](${done.runUrl})` : '';
-    const reason = done.reason ? `\n\nReason: ${markdown_escape(done.reason)}` : '';
-    const version = `**${markdown_escape(done.version)}**`;
-    const stage = `**${markdown_escape(done.stage)}**`;
-    if (done.action === 'promoted') {
-        const previous = done.previous
-            ? `, replacing ${markdown_escape(done.previous)} (kept for rollback)`
-            : ' (first version in this stage)';
-        const forced = done.forced ? ' **forced**, gates overridden,' : '';
-        return `### ✅ Promoted\n\n${version} is now in ${stage}${previous}: promoted${forced}${by}${when}${run}.${reason}`;
-    }
-    const previous = done.previous ? ` (was ${markdown_escape(done.previous)})` : '';
-    return `### ↩️ Rolled back\n\n${stage} is back on ${version}${previous}: rolled back${by}${when}${run}.${reason}`;
-}
-/**
- * An existing sticky comment with what was done added at its top (below the marker), the
- * report and earlier "what was done" sections kept: how a rollback, which has no evaluation of
- * its own, is told on the pull request that promoted the version. Without an existing body the
- * comment is the marker and the section alone. Adding the same section twice (a re-run) changes
- * nothing. Stays within `limit` by cutting the old report's tail at a line.
- */
-function addDone(existing, done, target, options = {}) {
-    const limit = options.limit ?? COMMENT_LIMIT;
-    const marker = commentMarker(target.model, target.stage);
-    const section = doneSection(done);
-    const rest = (existing ?? '').startsWith(marker)
-        ? (existing ?? '').slice(marker.length).trim()
-        : (existing ?? '').trim();
-    if (rest.includes(section))
-        return existing ?? '';
-    const head = `${marker}\n\n${section}\n`;
-    const body = rest ? `${head}\n${rest}\n` : head;
-    if (body.length <= limit)
-        return body;
-    const note = shortenedNote('the earlier report is cut short here', done.runUrl);
-    const room = limit - head.length - note.length - 4;
-    const cut = rest.slice(0, Math.max(0, room));
-    const atLine = cut.lastIndexOf('\n');
-    return `${head}\n${atLine > 0 ? cut.slice(0, atLine) : ''}\n\n${note}\n`;
-}
-function policyNote(path) {
-    return [
-        '> [!NOTE]',
-        `> This pull request changes the policy file ${comment_code(path)}. The policy change takes effect after merge; this evaluation used the base branch's policy.`
-    ].join('\n');
-}
-function approvalsSection(gate) {
-    const tally = gate?.approvals;
-    if (!tally)
-        return undefined;
-    const lines = ['### Reviews', ''];
-    lines.push(`- Approved: ${tally.approvedBy.length > 0 ? names(tally.approvedBy, true) : 'nobody yet'}`);
-    if (tally.changesRequestedBy.length > 0) {
-        lines.push(`- Changes requested (blocks): ${names(tally.changesRequestedBy, true)}`);
-    }
-    if (tally.stale.length > 0) {
-        lines.push(`- Approved before the latest push, not counted: ${names(tally.stale, true)}`);
-    }
-    if (tally.noPermission.length > 0) {
-        lines.push(`- Without write access, not counted: ${comment_list(tally.noPermission.map(r => `${comment_code(r.login)} (${markdown_escape(r.permission)})`))}`);
-    }
-    if (tally.byAuthor.length > 0) {
-        lines.push(`- The author's own review, not counted: ${names(tally.byAuthor, false)}`);
-    }
-    const needs = stillNeeded(tally);
-    lines.push(needs.length > 0
-        ? `- Still needed: ${needs.join('; ')}`
-        : '- Still needed: nobody, every approval requirement is met');
-    return lines.join('\n');
-}
-function stillNeeded(tally) {
-    const needs = [];
-    for (const group of tally.groups) {
-        const missing = group.min - group.approvers.length;
-        if (missing <= 0)
-            continue;
-        let text = `${missing} more from **${markdown_escape(group.name)}**`;
-        if (group.unknownTeams.length > 0) {
-            text += ` (membership of ${group.unknownTeams.map(t => comment_code(t.team)).join(', ')} cannot be read with this token)`;
-        }
-        needs.push(text);
-    }
-    const missing = tally.required.min - tally.required.have;
-    if (missing > 0)
-        needs.push(`${missing} more from anyone with write access`);
-    return needs;
-}
-function mergeSection(input) {
-    const { evaluation } = input;
-    const version = `**${markdown_escape(evaluation.candidate.version ?? evaluation.candidate.label)}**`;
-    const stage = `**${markdown_escape(evaluation.stage)}**`;
-    const replacing = evaluation.champion ? `, replacing ${markdown_escape(evaluation.champion.label)}` : '';
-    const waiting = evaluation.gates
-        .filter(gate => gate.status === 'pending')
-        .map(gate => gate.gate.replace(/_/g, ' '));
-    if (input.merged)
-        return afterMergeSection(evaluation, version, stage, waiting);
-    const approval = input.promoteOn === 'approval';
-    const heading = approval ? '### On approval' : '### On merge';
-    let text;
-    switch (evaluation.decision) {
-        case 'pass':
-        case 'pass-with-warnings':
-            text = approval
-                ? `Every gate passes: ModelGate promotes ${version} to ${stage}${replacing}.`
-                : `Merging promotes ${version} to ${stage}${replacing}. The gates are checked again on merge.`;
-            break;
-        case 'pending':
-            text = approval
-                ? `${version} is promoted to ${stage} as soon as every gate passes; waiting on ${waiting.join(', ')}.`
-                : `Not yet: merging now will not promote ${version} to ${stage}; waiting on ${waiting.join(', ')}.`;
-            break;
-        case 'blocked':
-            text = `Blocked: ${approval ? 'ModelGate' : 'merging'} will not promote ${version} to ${stage} until the failing gates pass.`;
-            break;
-    }
-    return `${heading}\n\n${text}`;
-}
-function afterMergeSection(evaluation, version, stage, waiting) {
-    const why = evaluation.decision === 'pending'
-        ? `waiting on ${waiting.join(', ')}`
-        : evaluation.decision === 'blocked'
-            ? 'gates fail'
-            : 'this run was a dry run';
-    return `### After merge\n\nMerged, but ${version} was **not** promoted to ${stage}: ${why}. A merged pull request takes no more reviews: open a new promotion pull request, or a maintainer can promote by hand from workflow_dispatch (a forced promotion needs a reason and is recorded).`;
-}
-function shortenedNote(what, runUrl) {
-    const summary = runUrl ? `[job summary](${runUrl})` : 'job summary of the workflow run';
-    return `> [!NOTE]\n> Shortened to fit GitHub's comment limit: ${what}. The full report is in the ${summary}.`;
-}
-function withoutDetails(gate) {
-    const copy = { ...gate };
-    delete copy.details;
-    return copy;
-}
-function keepMetrics(gate, keep) {
-    return gate.checks ? { ...gate, checks: gate.checks.filter(c => keep.has(c.metric)) } : gate;
-}
-/** Metrics in the order the report's table shows them: first appearance across the gates. */
-function metricOrder(gates) {
-    return [...new Set(gates.flatMap(gate => (gate.checks ?? []).map(check => check.metric)))];
-}
-function names(reviewers, withCommit) {
-    return comment_list(reviewers.map(r => withCommit && r.commit ? `${comment_code(r.login)} (${r.commit.slice(0, 7)})` : comment_code(r.login)));
-}
-function comment_list(items) {
-    const shown = items.slice(0, MAX_NAMES).join(', ');
-    return items.length > MAX_NAMES ? `${shown} and ${items.length - MAX_NAMES} more` : shown;
-}
-/** A login or path as code (no @-mention, no markup); escaped text when it holds a backtick. */
-function comment_code(text) {
-    return text.includes('`') ? markdown_escape(text) : `\`${text.replace(/\r?\n|\r/g, ' ')}\``;
+    return { ...outcome, markdown: withNote(outcome.markdown, baseBranchNote(file, what, pr.number)) };
 }
 
 ;// CONCATENATED MODULE: ./src/github/access.ts
@@ -69595,6 +69663,7 @@ function result(data, action) {
 
 
 
+
 /**
  * `workflow_dispatch` with `command: rollback`: the actor's right first (a refusal is exit 4 with
  * the registry untouched), then the rollback, then a note on the pull request that had promoted
@@ -69615,7 +69684,7 @@ async function rollbackByDispatch(settings, context) {
     if (!outcome.written || !outcome.restored)
         return outcome;
     const note = await notePromotingPullRequest(api, repo, context, outcome, settings.reason);
-    return note ? { ...outcome, markdown: `${outcome.markdown}\n${note}\n` } : outcome;
+    return note ? { ...outcome, markdown: withNote(outcome.markdown, note) } : outcome;
 }
 /**
  * `workflow_dispatch` with `command: promote`, not forced: every gate must pass (approvals and
@@ -69765,7 +69834,7 @@ async function notePromotingPullRequest(api, repo, context, outcome, reason) {
     const target = { model: holder.model, stage: holder.stage };
     try {
         await octokitCommentSink(api, repo, context.logger).upsert(number, commentMarker(target.model, target.stage), existing => addDone(existing, done, target));
-        return `Noted on pull request #${number}, which had promoted ${holder.version}.`;
+        return notedOnPullRequest(number, holder.version);
     }
     catch (error) {
         context.logger?.warning(`Rolled back, but noting it on pull request #${number} failed: ${(0,errors/* errorMessage */.gJ)(error)}`);
@@ -70069,14 +70138,11 @@ async function evaluatePullRequest(settings, context) {
     const notes = [];
     const held = evaluation.candidate.version;
     if (held !== undefined && evaluation.champion?.version === held) {
-        notes.push(`${held} already holds ${stage}: merging writes nothing.`);
+        notes.push(heldNote(held, stage));
     }
-    const elsewhere = intoDefault
-        ? undefined
-        : `pull request #${pr.number} is into ${pr.baseRef}, not the default branch (${defaultBranch ?? 'unknown: the payload names none'})`;
-    if (elsewhere) {
-        notes.push(`This ${elsewhere}: ModelGate reports on it and writes nothing to the registry, on approval or on merge.`);
-    }
+    const elsewhere = intoDefault ? undefined : otherBaseReason(pr.number, pr.baseRef, defaultBranch);
+    if (elsewhere)
+        notes.push(otherBaseNote(elsewhere));
     const done = result.written ? doneBy(evaluation, context) : undefined;
     const comment = renderComment({
         evaluation,
@@ -70090,17 +70156,27 @@ async function evaluatePullRequest(settings, context) {
     await publish(api, repo, context, pr, {
         sha: pr.headSha,
         marker: commentMarker(evaluation.model, evaluation.stage),
-        body: notes.length > 0 ? withNotes(comment, evaluation, notes) : comment,
+        body: notes.length > 0 ? withCommentNotes(comment, evaluation, notes) : comment,
         // Another base must not move the status the default branch's protection reads.
         status: { ...status, context: elsewhere ? `${shared}@${pr.baseRef}` : shared },
         written: Boolean(result.written),
         readOnly: readOnlyReason(payload.pull_request, context)
     });
-    const note = result.written
-        ? `Promoted from pull request #${pr.number} (promote-on: approval).\n`
-        : elsewhere
-            ? `Evaluated: ${markdown_escape(elsewhere)}, so nothing was written to the registry and the status is ${markdown_escape(`${shared}@${pr.baseRef}`)}, not ${markdown_escape(shared)}.\n`
-            : `Evaluated for pull request #${pr.number}; nothing was written to the registry on ${context.eventName} (promote-on: ${settings.promoteOn}).\n`;
+    const note = pullRequestRunNote({
+        written: Boolean(result.written),
+        pullRequest: pr.number,
+        ...(elsewhere
+            ? {
+                otherBase: {
+                    reason: elsewhere,
+                    statusContext: `${shared}@${pr.baseRef}`,
+                    sharedContext: shared
+                }
+            }
+            : {}),
+        eventName: context.eventName,
+        promoteOn: settings.promoteOn
+    });
     // Evaluating a pull request attempts nothing until every gate passes: no record of refusals.
     const { audit, ...rest } = result;
     return {
@@ -70169,10 +70245,7 @@ async function promoteOnMerge(settings, context) {
         onceForCommit: sha
     }));
     if (!result.evaluation) {
-        const note = pr
-            ? `Merged pull request #${pr.number}: ${result.markdown.trim()}\n`
-            : result.markdown;
-        return { ...result, markdown: note };
+        return { ...result, markdown: mergedReport(pr?.number, result.markdown) };
     }
     const done = result.written ? doneBy(result.evaluation, context) : undefined;
     if (pr) {
@@ -70193,12 +70266,13 @@ async function promoteOnMerge(settings, context) {
             written: Boolean(result.written)
         });
     }
-    const origin = pr
-        ? `the merge of pull request #${pr.number}`
-        : found
-            ? `commit ${sha.slice(0, 7)}, the merge of pull request #${found.number} into ${found.baseRef}, not ${defaultBranch} (so its reviews and check runs do not count here)`
-            : `commit ${sha.slice(0, 7)}, which no merged pull request produced (so no reviews or check runs were available)`;
-    const note = result.written ? `Promoted on ${origin}.\n` : `Not promoted on ${origin}.\n`;
+    const origin = pushOrigin({
+        sha,
+        defaultBranch,
+        ...(pr ? { pullRequest: pr.number } : {}),
+        ...(found ? { mergedElsewhere: { number: found.number, baseRef: found.baseRef } } : {})
+    });
+    const note = pushNote(Boolean(result.written), origin);
     return { ...result, markdown: `${result.markdown}\n${note}` };
 }
 /** Runs `promote` with the pull request's reviews and check runs as evidence. */
@@ -70286,13 +70360,6 @@ function readOnlyReason(pullRequest, context) {
         return 'Dependabot triggered this run, and GitHub gives runs Dependabot triggers a read-only token';
     }
     return undefined;
-}
-/** The comment with notes under its marker (the marker stays first, so it is found again). */
-function withNotes(body, evaluation, notes) {
-    const marker = commentMarker(evaluation.model, evaluation.stage);
-    const rest = body.startsWith(marker) ? body.slice(marker.length).replace(/^\n+/, '') : body;
-    const block = ['> [!NOTE]', ...notes.map(note => `> ${markdown_escape(note)}`)].join('\n>\n');
-    return `${marker}\n\n${block}\n\n${rest}`;
 }
 /** GitHub lists at most this many files of a pull request. */
 const PULL_FILES_LIMIT = 3000;

@@ -14,6 +14,7 @@ import { withCandidateArtifact } from './candidate-artifact.js'
 import { openCommandContext, runCommand, runFactsOf } from './commands.js'
 import { apiFor, readPayload, repoRef, type EventContext } from './github-context.js'
 import { policyAt, policyIfAt } from './policy-at.js'
+import { notedOnPullRequest, withNote } from '../report/flow-notes.js'
 
 /**
  * `workflow_dispatch` with `command: rollback`: the actor's right first (a refusal is exit 4 with
@@ -37,7 +38,7 @@ export async function rollbackByDispatch(
   })
   if (!outcome.written || !outcome.restored) return outcome
   const note = await notePromotingPullRequest(api, repo, context, outcome, settings.reason)
-  return note ? { ...outcome, markdown: `${outcome.markdown}\n${note}\n` } : outcome
+  return note ? { ...outcome, markdown: withNote(outcome.markdown, note) } : outcome
 }
 
 /**
@@ -242,7 +243,7 @@ async function notePromotingPullRequest(
       commentMarker(target.model, target.stage),
       existing => addDone(existing, done, target)
     )
-    return `Noted on pull request #${number}, which had promoted ${holder.version}.`
+    return notedOnPullRequest(number, holder.version)
   } catch (error) {
     context.logger?.warning(
       `Rolled back, but noting it on pull request #${number} failed: ${errorMessage(error)}`
