@@ -46600,1600 +46600,6 @@ var external_node_os_ = __nccwpck_require__(48161);
 var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_);
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(83916);
-;// CONCATENATED MODULE: ./src/gates/format.ts
-/**
- * Number and size formatting shared by the gates (in their messages) and the report
- * (in its table), so a number reads the same everywhere. Locale-independent on purpose:
- * the report must be byte-for-byte stable on any machine.
- */
-/**
- * A metric value for people: at most 4 decimals for values of 1 or more (`118`, `64.5`,
- * `0.8949`), at least 4 significant digits below 1 (`0.0051`, `0.00001234`), trailing zeros
- * trimmed, never `-0`. Below 1e-6 it switches to exponent form (`1.5e-9`).
- */
-function formatNumber(value) {
-    if (!Number.isFinite(value))
-        return String(value);
-    if (value === 0)
-        return '0';
-    const magnitude = Math.abs(value);
-    let text;
-    if (magnitude < 1e-6) {
-        text = value.toPrecision(4).replace(/\.?0+e/, 'e');
-    }
-    else if (magnitude >= 1e21) {
-        text = String(value);
-    }
-    else {
-        const decimals = magnitude >= 1 ? 4 : Math.max(4, 3 - Math.floor(Math.log10(magnitude)));
-        text = trimZeros(value.toFixed(decimals));
-    }
-    // A guard: with at least 4 significant digits no branch above rounds a non-zero value to -0.
-    // Stryker disable next-line StringLiteral: unreachable, see above
-    return text === '-0' ? '0' : text;
-}
-/**
- * Two numbers formatted so that they read differently whenever they differ: `0.84999` vs
- * `0.85`, where {@link formatNumber} alone would print `0.85` twice. Used in messages that
- * compare a value with a bound.
- */
-function formatApart(a, b) {
-    let left = formatNumber(a);
-    let right = formatNumber(b);
-    for (let precision = 5; left === right && a !== b && precision <= 17; precision++) {
-        left = String(Number(a.toPrecision(precision)));
-        right = String(Number(b.toPrecision(precision)));
-    }
-    return [left, right];
-}
-/** A difference with its sign always shown: `+0.007`, `-0.013`, `0`. */
-function formatSigned(value) {
-    const text = formatNumber(value);
-    return text === '0' || text.startsWith('-') || !Number.isFinite(value) ? text : `+${text}`;
-}
-/** A fraction as a percentage: 0.01 → `1%`, 0.005 → `0.5%`. */
-function formatPercent(fraction) {
-    return `${formatNumber(fraction * 100)}%`;
-}
-/** An integer with thousands separators, locale-independent: `124,151,398`. */
-function formatInteger(value) {
-    const sign = value < 0 ? '-' : '';
-    return (sign +
-        Math.trunc(Math.abs(value))
-            .toString()
-            .replace(/\B(?=(\d{3})+(?!\d))/g, ','));
-}
-const MIB = 1_048_576;
-/** A size for people, binary units: `512 bytes`, `1.4 KiB`, `118.4 MiB`, `2.00 GiB`. */
-function formatBytes(bytes) {
-    if (bytes < 1024)
-        return `${formatInteger(bytes)} ${bytes === 1 ? 'byte' : 'bytes'}`;
-    if (bytes < MIB)
-        return `${(bytes / 1024).toFixed(1)} KiB`;
-    if (bytes < 1024 * MIB)
-        return `${(bytes / MIB).toFixed(1)} MiB`;
-    return `${(bytes / (1024 * MIB)).toFixed(2)} GiB`;
-}
-/** A size with its exact byte count when the unit rounds: `46.1 MiB (48,318,221 bytes)`, `512 bytes`. */
-function formatSize(bytes) {
-    return bytes < 1024 ? formatBytes(bytes) : `${formatBytes(bytes)} (${formatInteger(bytes)} bytes)`;
-}
-/** `1 file`, `3 files`. */
-function plural(count, singular, pluralForm = `${singular}s`) {
-    return `${count} ${count === 1 ? singular : pluralForm}`;
-}
-/** Trailing zeros of a `toFixed` with decimals, and the point if nothing follows it. */
-function trimZeros(text) {
-    return text.replace(/\.?0+$/, '');
-}
-
-;// CONCATENATED MODULE: ./src/report/log.ts
-/**
- * Text for the job log, made unable to act as a workflow command. Pure: the action's entry
- * (`main.ts`) passes every message it prints (`info`, `warning`, `error`, `setFailed`, the
- * loggers it hands down) through {@link neutraliseCommands}.
- *
- * The runner reads the step's output line by line (`\n`, `\r` and `\r\n` end a line) and acts
- * on two grammars: `::name …::data` at the start of a line after leading whitespace, and the
- * older `##[name …]data` anywhere in a line; the log viewer also draws `##[error]`,
- * `##[group]` and the like. A zero-width space goes between the two `:` of a `::` that opens a
- * line (after any whitespace or invisible characters), and between the two `#` of every `##[`,
- * so neither grammar matches. Nothing else changes, so the text reads the same and a secret
- * inside it stays whole for the runner's masking.
- *
- * Chosen over `::stop-commands::<token>` … `::<token>::`: it also covers the viewer's `##[`
- * markup (which stop-commands does not), holds no state (a killed process or an interleaved
- * write cannot leave commands switched off for the rest of the step), and gives the one-line
- * data of `::warning::` and the multi-line report printed with `info` the same treatment.
- */
-const ZERO_WIDTH_SPACE = '\u200B';
-/** Line starts: every line break .NET or JavaScript knows. */
-const LINE_BREAK = '\\r\\n\\u0085\\u2028\\u2029';
-/** Whatever a reader could trim before the `::`: whitespace and zero-width characters. */
-const LEADING = '\\s\\u0085\\u180E\\u200B-\\u200D\\u2060\\uFEFF';
-const COMMAND_AT_LINE_START = new RegExp(`(^|[${LINE_BREAK}])([${LEADING}]*):(?=:)`, 'g');
-function neutraliseCommands(text) {
-    return text
-        .replace(COMMAND_AT_LINE_START, `$1$2:${ZERO_WIDTH_SPACE}`)
-        .replace(/#(?=#\[)/g, `#${ZERO_WIDTH_SPACE}`);
-}
-/**
- * Text for a terminal or a workflow `run:` step, where the CLI prints: control characters that
- * move the cursor, retitle or clear a terminal (C0 but tab and newline, DEL, C1) are dropped,
- * and workflow commands are made inert as above. Registry text and file names reach the CLI's
- * output and errors, and anyone who can push a tag or a file writes those.
- */
-function forTerminal(text) {
-    return neutraliseCommands(
-    // eslint-disable-next-line no-control-regex
-    showBidiControls(text.replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, '')));
-}
-/**
- * Unicode's bidirectional controls (ALM, LRM, RLM, the embeddings and overrides, the isolates)
- * shown as their code point, `<U+202E>`: left in, they make a name or a reason display in
- * another order than it reads ("Trojan Source"), on a terminal and on GitHub alike.
- */
-function showBidiControls(text) {
-    return text.replace(/[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g, c => `<U+${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}>`);
-}
-
-;// CONCATENATED MODULE: ./src/policy/stages.ts
-
-/** The policy's rules for `stage`; NotFoundError (exit 3) naming the stages it has. */
-function findStage(policy, stage) {
-    const stagePolicy = Object.hasOwn(policy.stages, stage) ? policy.stages[stage] : undefined;
-    if (!stagePolicy) {
-        const known = Object.keys(policy.stages);
-        throw new errors/* NotFoundError */.m_(`stage "${stage}" is not defined in the policy for ${policy.model}; it defines: ${known.join(', ')}`);
-    }
-    return stagePolicy;
-}
-
-;// CONCATENATED MODULE: ./src/gates/approvals.ts
-
-/** Rank of each permission, for "at least" comparisons. */
-const PERMISSION_RANK = {
-    none: 0,
-    read: 1,
-    triage: 2,
-    write: 3,
-    maintain: 4,
-    admin: 5
-};
-/** Said wherever team membership cannot be read: which token would fix it. */
-const TEAM_TOKEN_ADVICE = 'give the action a token that can read team membership: a personal access token with read:org, ' +
-    'or a GitHub App installation token with the organization permission "Members: read" ' +
-    '(the default GITHUB_TOKEN cannot)';
-const WRITE_RANK = PERMISSION_RANK.write;
-/**
- * The standing review of each reviewer, keyed by lower-cased login (logins are
- * case-insensitive). Walks the reviews in list order: `APPROVED` and `CHANGES_REQUESTED` set a
- * reviewer's standing, `DISMISSED` clears it, `COMMENTED` (and anything else) leaves it as it
- * was, so a comment after an approval does not cancel the approval.
- */
-function latestStandings(reviews) {
-    const standings = new Map();
-    for (const review of reviews) {
-        const key = review.user.toLowerCase();
-        switch (review.state.toUpperCase()) {
-            case 'APPROVED':
-            case 'CHANGES_REQUESTED':
-                standings.set(key, review);
-                break;
-            case 'DISMISSED':
-                standings.delete(key);
-                break;
-        }
-    }
-    return standings;
-}
-/**
- * The reviewers whose repository permission the gate needs: everyone but the author whose
- * standing review requests changes, or approves and is not stale. Each login once, in the
- * spelling of their latest review. The adapter looks up exactly these.
- */
-function reviewersToVerify(evidence, rules) {
-    const author = evidence.author.toLowerCase();
-    const logins = [];
-    for (const [key, review] of latestStandings(evidence.reviews)) {
-        if (key === author)
-            continue;
-        if (isApproval(review) && isStale(review, evidence.headSha, rules))
-            continue;
-        logins.push(review.user);
-    }
-    return logins;
-}
-/**
- * Approvers that count before groups are considered: fresh approvals from reviewers with
- * write access who are not the author, in list order of their standing review.
- */
-function countedApprovers(evidence, rules) {
-    return classify(evidence, rules).approvedBy;
-}
-/**
- * The approvals gate. Counts the standing review of each reviewer (see {@link latestStandings});
- * never the author's; not approvals on an older commit when `stale_after_push` is on; only
- * reviewers with write, maintain or admin permission. `required` counts distinct approvers;
- * each group needs `min` of them among its users or members of its teams. One approver may
- * count towards `required` and any number of groups.
- *
- * - `fail` when a reviewer with write access (not the author) has a standing
- *   `CHANGES_REQUESTED`, whatever commit it was given on, as GitHub's branch protection does.
- *   A reviewer whose permission could not be checked also blocks (fail closed).
- * - `pending` when approvals are missing, naming how many each requirement still needs; when a
- *   group with teams is short and a team's membership cannot be read, the summary says which
- *   token to give. Never `pass` on what could not be verified.
- * - `pass` otherwise.
- */
-function approvalsGate(context) {
-    const gate = 'approvals';
-    const { rules } = context;
-    const facts = classify(context, rules);
-    // One standing review per lower-cased login, so each counted approver is distinct.
-    const counted = facts.approvedBy.map(approver => approver.login);
-    const teams = normalisedTeams(context.teams);
-    const groups = (rules.groups ?? []).map(group => {
-        // Stryker disable next-line ArrayDeclaration: a made-up entry is no GitHub login, so it matches no approver
-        const users = new Set((group.users ?? []).map(login => login.toLowerCase()));
-        const unknownTeams = [];
-        const memberSets = [];
-        for (const team of group.teams ?? []) {
-            const membership = teams.get(team.toLowerCase());
-            if (membership === undefined) {
-                unknownTeams.push({ team, reason: 'its membership was not looked up' });
-            }
-            else if (isUnknown(membership)) {
-                unknownTeams.push({ team, reason: membership.reason });
-            }
-            else {
-                memberSets.push(membership);
-            }
-        }
-        const approvers = counted.filter(login => {
-            const key = login.toLowerCase();
-            return users.has(key) || memberSets.some(members => members.has(key));
-        });
-        return { name: group.name, min: group.min, approvers, unknownTeams };
-    });
-    const tally = {
-        ...facts,
-        required: { have: counted.length, min: rules.required },
-        groups
-    };
-    const details = describe(tally, context.headSha, rules);
-    if (tally.changesRequestedBy.length > 0) {
-        const who = tally.changesRequestedBy.map(reviewer => reviewer.login);
-        return {
-            gate,
-            status: 'fail',
-            summary: `changes requested by ${listed(who)}; blocked until ${who.length === 1 ? 'that review is' : 'those reviews are'} dismissed or followed by an approval`,
-            details,
-            approvals: tally
-        };
-    }
-    const needs = [];
-    const unreadable = new Set();
-    for (const group of groups) {
-        const missing = group.min - group.approvers.length;
-        if (missing <= 0)
-            continue;
-        needs.push(`${missing} more from ${group.name}`);
-        for (const team of group.unknownTeams)
-            unreadable.add(team.team);
-    }
-    const missingRequired = rules.required - counted.length;
-    if (missingRequired > 0)
-        needs.push(`${missingRequired} more from anyone with write access`);
-    if (needs.length > 0) {
-        let summary = `needs ${needs.join(', ')}`;
-        if (unreadable.size > 0) {
-            summary += `; the membership of ${listed([...unreadable])} cannot be read, so ${TEAM_TOKEN_ADVICE}`;
-        }
-        return { gate, status: 'pending', summary, details, approvals: tally };
-    }
-    const summary = counted.length === 0
-        ? 'the policy requires no approvals (required: 0, no groups)'
-        : `approved by ${listed(counted)}; every approval requirement is met`;
-    return { gate, status: 'pass', summary, details, approvals: tally };
-}
-function classify(evidence, rules) {
-    const author = evidence.author.toLowerCase();
-    const permissions = new Map();
-    for (const [login, permission] of evidence.permissions) {
-        permissions.set(login.toLowerCase(), permission);
-    }
-    const facts = {
-        approvedBy: [],
-        stale: [],
-        noPermission: [],
-        changesRequestedBy: [],
-        byAuthor: []
-    };
-    for (const [key, review] of latestStandings(evidence.reviews)) {
-        const who = at(review);
-        if (key === author) {
-            facts.byAuthor.push(who);
-            continue;
-        }
-        if (isApproval(review) && isStale(review, evidence.headSha, rules)) {
-            facts.stale.push(who);
-            continue;
-        }
-        const permission = permissions.get(key);
-        const canWrite = permission !== undefined && PERMISSION_RANK[permission] >= WRITE_RANK;
-        if (!isApproval(review)) {
-            // Changes requested: blocks from anyone with write access, or whose access is unknown.
-            if (canWrite || permission === undefined)
-                facts.changesRequestedBy.push(who);
-            else
-                facts.noPermission.push({ ...who, permission });
-        }
-        else if (canWrite) {
-            facts.approvedBy.push(who);
-        }
-        else {
-            facts.noPermission.push({ ...who, permission: permission ?? 'unknown' });
-        }
-    }
-    return facts;
-}
-function describe(tally, headSha, rules) {
-    const lines = [];
-    for (const reviewer of tally.approvedBy) {
-        lines.push(`approved by ${reviewer.login} at ${approvals_short(reviewer.commit)}`);
-    }
-    for (const reviewer of tally.changesRequestedBy) {
-        lines.push(`changes requested by ${reviewer.login} at ${approvals_short(reviewer.commit)}: blocks until dismissed or followed by an approval`);
-    }
-    for (const reviewer of tally.stale) {
-        lines.push(`not counted: ${reviewer.login} approved ${approvals_short(reviewer.commit)}, before the latest push (head ${approvals_short(headSha)}); a new approval is needed`);
-    }
-    for (const reviewer of tally.noPermission) {
-        lines.push(reviewer.permission === 'unknown'
-            ? `not counted: ${reviewer.login} approved, but their repository permission could not be checked`
-            : `not counted: ${reviewer.login} has ${reviewer.permission} permission (write, maintain or admin needed)`);
-    }
-    for (const reviewer of tally.byAuthor) {
-        lines.push(`not counted: ${reviewer.login} is the author of the pull request`);
-    }
-    if (rules.required > 0) {
-        const { have, min } = tally.required;
-        lines.push(`required: ${Math.min(have, min)} of ${plural(min, 'approval')} from reviewers with write access${have >= min ? '' : ` — needs ${min - have} more`}`);
-    }
-    for (const group of tally.groups) {
-        const have = group.approvers.length;
-        const by = have > 0 ? ` (${group.approvers.join(', ')})` : '';
-        const missing = group.min - have;
-        lines.push(`group ${group.name}: ${Math.min(have, group.min)} of ${group.min}${by}${missing > 0 ? ` — needs ${missing} more` : ''}`);
-        if (missing > 0) {
-            for (const team of group.unknownTeams) {
-                lines.push(`group ${group.name}: members of ${team.team} unknown: ${team.reason}`);
-            }
-        }
-    }
-    return lines;
-}
-function isApproval(review) {
-    return review.state.toUpperCase() === 'APPROVED';
-}
-function isStale(review, headSha, rules) {
-    return rules.stale_after_push && review.commitId?.toLowerCase() !== headSha.toLowerCase();
-}
-function isUnknown(membership) {
-    return membership.unknown === true;
-}
-/** Teams keyed by lower-cased slug, members lower-cased: slugs and logins are case-insensitive. */
-function normalisedTeams(teams) {
-    const normalised = new Map();
-    for (const [team, membership] of teams) {
-        normalised.set(team.toLowerCase(), isUnknown(membership)
-            ? membership
-            : new Set([...membership].map(login => login.toLowerCase())));
-    }
-    return normalised;
-}
-function at(review) {
-    return review.commitId === undefined
-        ? { login: review.user }
-        : { login: review.user, commit: review.commitId };
-}
-/** The 7-character commit GitHub shows. */
-function approvals_short(sha) {
-    return sha ? sha.slice(0, 7) : 'an unknown commit';
-}
-/** `a`, `a and b`, `a, b and c`. */
-function listed(items) {
-    // Stryker disable next-line StringLiteral: no separator shows between fewer than two items
-    if (items.length <= 1)
-        return items.join('');
-    return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
-}
-
-;// CONCATENATED MODULE: ./src/gates/artifact.ts
-
-/** How many hex digits of a SHA-256 the messages show; the full hashes are in the audit record. */
-const HASH_PREFIX = 12;
-/**
- * Integrity of the candidate files.
- *
- * - `require`: each listed path must exist, as a file or as a directory holding files.
- * - `max_size_mb`: total size ≤ the limit, in MiB (1,048,576 bytes), inclusive.
- * - checksums: a listed file that is missing or whose hash differs always fails. With
- *   `checksums: required`, a missing checksums file fails and so does every file it does not
- *   list. With `optional` (the default), no checksums file passes with a note that hashes were
- *   only recorded, and unlisted files are noted as not verified.
- *
- * Fails closed: with no files listed (a registry version, whose files are unknown) every rule
- * fails, as does `max_size_mb` on a total that is not a finite, non-negative number.
- *
- * Problems come first in the details, then the facts behind a pass.
- */
-function artifactGate(context) {
-    const rules = context.rules ?? {};
-    const checksumsRequired = rules.checksums === 'required';
-    const problems = [];
-    const notes = [];
-    // A candidate always has files (metrics.json at least); none listed means they are unknown,
-    // as for a registry version (`files: []`, `totalBytes: 0`), and nothing here can be verified.
-    const unknownFiles = context.files.length === 0;
-    if (unknownFiles) {
-        problems.push('no files are known for the candidate, so the artifact rules cannot be verified');
-    }
-    const present = [];
-    for (const wanted of rules.require ?? []) {
-        if (exists(normalise(wanted), context.files))
-            present.push(wanted);
-        else
-            problems.push(`required file ${wanted} is missing`);
-    }
-    if (present.length > 0) {
-        notes.push(`required ${present.length === 1 ? 'file' : 'files'} present: ${present.join(', ')}`);
-    }
-    if (rules.max_size_mb !== undefined) {
-        const limit = rules.max_size_mb * MIB;
-        const size = formatSize(context.totalBytes);
-        const limitText = `${formatNumber(rules.max_size_mb)} MiB`;
-        if (unknownFiles || !Number.isFinite(context.totalBytes) || context.totalBytes < 0) {
-            problems.push('total size unknown');
-        }
-        else if (context.totalBytes > limit) {
-            problems.push(`total size ${size} is over the ${limitText} limit (${formatInteger(Math.floor(limit))} bytes)`);
-        }
-        else {
-            notes.push(`total size ${size}, limit ${limitText}`);
-        }
-    }
-    const report = context.checksums;
-    if (report) {
-        const before = problems.length;
-        for (const path of report.missing)
-            problems.push(`${path} is listed in ${report.file} but missing`);
-        for (const { path, expected, actual } of report.mismatched) {
-            problems.push(`${path}: checksum mismatch, ${report.file} says ${artifact_short(expected)}, file has ${artifact_short(actual)}`);
-        }
-        for (const path of report.unlisted) {
-            if (checksumsRequired)
-                problems.push(`${path} is not listed in ${report.file}`);
-            else
-                notes.push(`${path} is not listed in ${report.file}, so it is not verified`);
-        }
-        if (problems.length === before) {
-            const verb = report.verified.length === 1 ? 'matches' : 'match';
-            notes.push(`${plural(report.verified.length, 'file')} ${verb} ${report.file}`);
-        }
-    }
-    else if (checksumsRequired) {
-        problems.push('no checksums file (the policy sets checksums: required)');
-    }
-    else if (!unknownFiles) {
-        notes.push('no checksums file; hashes recorded only');
-    }
-    const failed = problems.length > 0;
-    let summary;
-    if (failed) {
-        summary = `${plural(problems.length, 'problem')} with the candidate files`;
-    }
-    else {
-        summary = `${plural(context.files.length, 'file')}, ${formatBytes(context.totalBytes)}`;
-        summary += report ? `, checksums verified against ${report.file}` : ', no checksums file';
-    }
-    // Never empty: the checksums step always adds a problem or a note.
-    const details = [...problems, ...notes];
-    return { gate: 'artifact', status: failed ? 'fail' : 'pass', summary, details };
-}
-/** `./model/` → `model`, so policies can write paths either way. */
-function normalise(path) {
-    return path.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
-}
-function exists(path, files) {
-    return files.some(file => file.path === path || file.path.startsWith(`${path}/`));
-}
-function artifact_short(hash) {
-    return hash.length > HASH_PREFIX ? `${hash.slice(0, HASH_PREFIX)}…` : hash;
-}
-
-;// CONCATENATED MODULE: ./src/gates/checks.ts
-
-/**
- * Required check runs on the head commit. For each required name, the latest run (highest id)
- * of each app reporting that name is taken, so a re-run replaces its earlier attempt but one
- * app's success never hides another app's failure.
- *
- * - `pass` only when every required name has runs and every latest run concluded `success`.
- * - `fail` when a latest run completed with anything else: `failure`, `cancelled`,
- *   `timed_out`, `action_required`, `stale`, and also `neutral` and `skipped` (fail closed: a
- *   check that did not run did not show the model is safe), or no conclusion at all.
- * - `pending` when a latest run has not completed yet (`queued`, `in_progress`, ...), or no
- *   run of that name exists on the head commit yet: a workflow may not have started. A name
- *   that never appears (a typo in the policy) therefore stays pending, never passes; the
- *   detail says to check the name.
- */
-function checksGate(context) {
-    const gate = 'checks';
-    const commit = approvals_short(context.headSha);
-    const details = [];
-    // Stryker disable next-line ArrayDeclaration: only 'fail' and 'pending' entries are looked for
-    const statuses = [];
-    const failed = [];
-    const waiting = [];
-    for (const name of unique(context.required)) {
-        const runs = latestByApp(context.runs.filter(run => run.name === name));
-        if (runs.length === 0) {
-            statuses.push('pending');
-            waiting.push(name);
-            details.push(`${name}: no run on ${commit} yet (if none ever starts, check the name in the policy)`);
-            continue;
-        }
-        for (const run of runs) {
-            const status = runStatus(run);
-            statuses.push(status);
-            const from = runs.length > 1 && run.app ? ` (${run.app})` : '';
-            if (status === 'pass') {
-                details.push(`${name}${from}: success on ${commit}`);
-            }
-            else if (status === 'pending') {
-                waiting.push(name);
-                details.push(`${name}${from}: ${run.status.replace(/_/g, ' ')} on ${commit}`);
-            }
-            else {
-                failed.push(name);
-                const conclusion = run.conclusion ?? 'no conclusion';
-                const why = conclusion === 'neutral' || conclusion === 'skipped' ? ', which is not success' : '';
-                details.push(`${name}${from}: ${conclusion.replace(/_/g, ' ')} on ${commit}${why}`);
-            }
-        }
-    }
-    const names = unique(context.required);
-    if (statuses.includes('fail')) {
-        return {
-            gate,
-            status: 'fail',
-            summary: `${listed(unique(failed))} did not succeed on ${commit}`,
-            details
-        };
-    }
-    if (statuses.includes('pending')) {
-        return {
-            gate,
-            status: 'pending',
-            summary: `waiting for ${listed(unique(waiting))} on ${commit}`,
-            details
-        };
-    }
-    return {
-        gate,
-        status: 'pass',
-        summary: `${listed(names)} ${names.length === 1 ? 'has' : 'have'} succeeded on ${commit}`,
-        details
-    };
-}
-function runStatus(run) {
-    if (run.status !== 'completed')
-        return 'pending';
-    return run.conclusion === 'success' ? 'pass' : 'fail';
-}
-/** The newest run per app: highest id, else the later in the list. */
-function latestByApp(runs) {
-    const latest = new Map();
-    for (const run of runs) {
-        // Stryker disable next-line StringLiteral: every run without an app shares the one key, whichever it is
-        const key = run.app ?? '';
-        const seen = latest.get(key);
-        if (!seen || (run.id ?? Infinity) >= (seen.id ?? -Infinity))
-            latest.set(key, run);
-    }
-    return [...latest.values()];
-}
-function unique(items) {
-    return [...new Set(items)];
-}
-
-;// CONCATENATED MODULE: ./src/gates/min-days.ts
-
-const DAY_MS = 86_400_000;
-/**
- * Time the version has spent in its source stage (a soak period). Enough days → `pass`; not
- * yet → `pending`, with the moment it becomes eligible (time alone will fix it). Fails closed:
- * no entry date, an invalid date, or an entry date after `now` → `fail`. A caller that cannot
- * know the date at all (the `check` command has no registry) does not call this gate:
- * `evaluateStage` marks it skipped instead.
- */
-function minDaysGate(context) {
-    const gate = 'min_days_in_source_stage';
-    const source = context.sourceStage ?? 'its source stage';
-    const needed = dayCount(context.minDays);
-    const { enteredAt, now } = context;
-    if (Number.isNaN(now.getTime())) {
-        return { gate, status: 'fail', summary: 'the current time is not a valid date' };
-    }
-    if (!enteredAt || Number.isNaN(enteredAt.getTime())) {
-        return {
-            gate,
-            status: 'fail',
-            summary: `needs ${needed} in ${source}, but there is no record of when the version entered it`
-        };
-    }
-    const elapsedMs = now.getTime() - enteredAt.getTime();
-    const details = [`entered ${source} at ${utc(enteredAt)}`];
-    if (elapsedMs < 0) {
-        return {
-            gate,
-            status: 'fail',
-            summary: `the recorded entry into ${source} (${utc(enteredAt)}) is after now (${utc(now)})`,
-            details
-        };
-    }
-    const requiredMs = context.minDays * DAY_MS;
-    // Rounded down, so a version 6.96 days in never reads as "7 days" while still pending.
-    const days = dayCount(Math.floor((elapsedMs / DAY_MS) * 10) / 10);
-    if (elapsedMs >= requiredMs) {
-        return {
-            gate,
-            status: 'pass',
-            summary: `${days} in ${source}, at least ${needed} required`,
-            details
-        };
-    }
-    // Rounded up to the minute shown, so "eligible from" is never a moment when it is not.
-    const eligible = new Date(Math.ceil((enteredAt.getTime() + requiredMs) / 60_000) * 60_000);
-    return {
-        gate,
-        status: 'pending',
-        summary: `${days} in ${source} of the ${needed} required; eligible from ${utc(eligible)}`,
-        details
-    };
-}
-function dayCount(days) {
-    return `${formatNumber(days)} ${days === 1 ? 'day' : 'days'}`;
-}
-/** `2026-11-23 09:00 UTC`: minutes are enough for people; the JSON keeps the exact `now`. */
-function utc(date) {
-    return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-}
-
-;// CONCATENATED MODULE: ./src/gates/metrics.ts
-/** Reading one metric from one side, failing closed: anything but a finite number is a problem. */
-/**
- * The value of `name`, or why there is none: `is missing`, or the reason the candidate
- * reader gave (`is NaN`). A listed invalid reason wins over a value, and a value that is
- * not a finite number (a reader bug, a registry returning NaN) is caught here as well.
- * Own properties only, so a metric named `constructor` is not found on the prototype.
- */
-function readMetric(source, name) {
-    const invalid = source.invalidMetrics;
-    if (invalid && Object.hasOwn(invalid, name)) {
-        return { ok: false, problem: invalid[name] ?? 'is not a number' };
-    }
-    if (!Object.hasOwn(source.metrics, name))
-        return { ok: false, problem: 'is missing' };
-    const value = source.metrics[name];
-    if (typeof value !== 'number') {
-        return { ok: false, problem: value === null ? 'is null' : `is a ${typeof value}` };
-    }
-    if (Number.isNaN(value))
-        return { ok: false, problem: 'is NaN' };
-    if (!Number.isFinite(value))
-        return { ok: false, problem: 'is infinite' };
-    return { ok: true, value };
-}
-
-;// CONCATENATED MODULE: ./src/gates/regression.ts
-
-
-/**
- * Relative tolerance of the comparison. `0.9 - 0.895` is `0.005000000000000004` in binary
- * floating point, which would fail `max_drop: 0.005` by a rounding error; a worsening within
- * `1e-12 × max(|champion|, |candidate|)` of the allowance counts as within it. That is about
- * ten thousand times the rounding error of the subtraction and far below any difference a
- * metric can meaningfully show.
- */
-const RELATIVE_EPSILON = 1e-12;
-/**
- * The candidate against the champion, metric by metric, in the metric's direction: for
- * `maximize` the worsening is `champion − candidate`, for `minimize` it is
- * `candidate − champion`. `max_drop` bounds it in the metric's units, `max_relative_drop` as a
- * fraction of `|champion|`; with both, both must hold. A rule with neither allows no worsening.
- *
- * A champion of 0 with `max_relative_drop` allows no worsening at all (any fraction of 0 is 0);
- * the gate says so in its details.
- *
- * Fails closed: a candidate or champion value that is missing or unusable fails the metric, as
- * does a metric without a direction. With no champion (first promotion) the gate is `skipped`.
- */
-function regressionGate(context) {
-    const entries = Object.entries(context.rules);
-    if (entries.length === 0) {
-        return { gate: 'regression', status: 'skipped', summary: 'no regression limits configured' };
-    }
-    const champion = context.champion;
-    if (!champion) {
-        return {
-            gate: 'regression',
-            status: 'skipped',
-            summary: `no champion in ${context.stage} yet (first promotion), nothing to compare against`,
-            checks: entries.map(([metric, rule]) => skippedCheck(metric, rule, context))
-        };
-    }
-    const checks = [];
-    const details = [];
-    for (const [metric, rule] of entries) {
-        const { check, detail, note } = compareOne(metric, rule, context, champion);
-        checks.push(check);
-        if (detail)
-            details.push(detail);
-        if (note)
-            details.push(note);
-    }
-    const failed = checks.filter(check => check.status === 'fail').length;
-    const result = {
-        gate: 'regression',
-        status: failed > 0 ? 'fail' : 'pass',
-        summary: failed > 0
-            ? `${failed} of ${plural(entries.length, 'metric')} ${failed === 1 ? 'fails' : 'fail'} against champion ${champion.label}`
-            : // Stryker disable next-line OptionalChaining: entries is not empty here
-                `${entries.length === 1 ? `${entries[0]?.[0]} is` : `all ${entries.length} metrics are`} within the allowed regression vs champion ${champion.label}`,
-        checks
-    };
-    if (details.length > 0)
-        result.details = details;
-    return result;
-}
-function compareOne(metric, rule, context, champion) {
-    // Stryker disable next-line OptionalChaining: hasOwn has just found the entry
-    const goal = Object.hasOwn(context.goals, metric) ? context.goals[metric]?.goal : undefined;
-    const check = { metric, rule: describeRegression(rule, goal), status: 'fail' };
-    const candidateValue = readMetric(context.candidate, metric);
-    const championValue = readMetric(champion, metric);
-    if (candidateValue.ok)
-        check.candidate = candidateValue.value;
-    if (championValue.ok)
-        check.champion = championValue.value;
-    if (!goal) {
-        check.problem = 'no direction under metrics';
-        return {
-            check,
-            detail: `${metric} has no direction (maximize or minimize) under metrics; cannot compare`
-        };
-    }
-    if (!candidateValue.ok || !championValue.ok) {
-        const problems = [];
-        const sentences = [];
-        if (!candidateValue.ok) {
-            problems.push(candidateValue.problem);
-            sentences.push(`${metric} ${candidateValue.problem}`);
-        }
-        if (!championValue.ok) {
-            problems.push(`champion's value ${championValue.problem}`);
-            sentences.push(`${metric}: champion ${champion.label}'s value ${championValue.problem}, cannot compare`);
-        }
-        check.problem = problems.join('; ');
-        return { check, detail: sentences.join('; ') };
-    }
-    const candidate = candidateValue.value;
-    const championNumber = championValue.value;
-    const worsening = goal === 'maximize' ? championNumber - candidate : candidate - championNumber;
-    const allowed = allowance(rule, championNumber);
-    const epsilon = RELATIVE_EPSILON * Math.max(Math.abs(championNumber), Math.abs(candidate));
-    const note = rule.max_relative_drop !== undefined && championNumber === 0
-        ? `${metric}: the champion's value is 0, so max_relative_drop allows no ${worseningNoun(goal)}`
-        : undefined;
-    if (worsening <= allowed + epsilon) {
-        check.status = 'pass';
-        return { check, note };
-    }
-    const verb = goal === 'maximize' ? 'dropped' : 'rose';
-    const [shown, limit] = formatApart(worsening, allowed);
-    check.problem =
-        allowed === 0
-            ? `${verb} ${shown}, no ${worseningNoun(goal)} allowed`
-            : `${verb} ${shown}, more than the ${limit} allowed`;
-    const from = `${formatNumber(championNumber)} → ${formatNumber(candidate)}`;
-    return { check, detail: `${metric} ${check.problem} (${from})`, note };
-}
-/** The largest worsening the rule allows against this champion value: the tighter of the two limits. */
-function allowance(rule, champion) {
-    const limits = [];
-    if (rule.max_drop !== undefined)
-        limits.push(rule.max_drop);
-    if (rule.max_relative_drop !== undefined)
-        limits.push(rule.max_relative_drop * Math.abs(champion));
-    return limits.length > 0 ? Math.min(...limits) : 0;
-}
-function skippedCheck(metric, rule, context) {
-    // Stryker disable next-line OptionalChaining: hasOwn has just found the entry
-    const goal = Object.hasOwn(context.goals, metric) ? context.goals[metric]?.goal : undefined;
-    const check = {
-        metric,
-        rule: describeRegression(rule, goal),
-        status: 'skipped',
-        problem: 'no champion yet'
-    };
-    const reading = readMetric(context.candidate, metric);
-    if (reading.ok)
-        check.candidate = reading.value;
-    else
-        check.problem = `no champion yet; the candidate's value ${reading.problem}`;
-    return check;
-}
-function worseningNoun(goal) {
-    return goal === 'maximize' ? 'drop' : 'rise';
-}
-/** `drop ≤ 0.005`, `no drop`, `rise ≤ 10%`, `drop ≤ 0.005 and ≤ 1%`. */
-function describeRegression(rule, goal) {
-    const noun = goal ? worseningNoun(goal) : 'worsening';
-    const none = rule.max_drop === 0 ||
-        rule.max_relative_drop === 0 ||
-        (rule.max_drop === undefined && rule.max_relative_drop === undefined);
-    if (none) {
-        return `no ${noun}`;
-    }
-    const parts = [];
-    if (rule.max_drop !== undefined)
-        parts.push(`≤ ${formatNumber(rule.max_drop)}`);
-    if (rule.max_relative_drop !== undefined)
-        parts.push(`≤ ${formatPercent(rule.max_relative_drop)}`);
-    return `${noun} ${parts.join(' and ')}`;
-}
-
-;// CONCATENATED MODULE: ./src/gates/schema.ts
-
-/**
- * Signature compatibility with the champion. Fields are matched by name, order-insensitive;
- * types are compared as written (`double` ≠ `float`).
- *
- * - `exact`: the same inputs and outputs, with the same types and the same `required` flags.
- * - `backward`: every request the champion accepted is still accepted, and every output a
- *   consumer read is still produced. So an input the candidate requires must have been
- *   required by the champion too, with the same type (an input that was optional may be
- *   omitted by callers); an input both know keeps its type; new optional inputs and dropped
- *   inputs are allowed (callers' extra columns are ignored); every champion output remains,
- *   with its type, and stays required if it was. Allowed changes are listed too.
- *
- * No champion → `skipped`. Either side without a signature → `fail`: compatibility cannot be
- * verified. A field listed twice on one side is ambiguous and fails.
- */
-function schemaGate(context) {
-    const { compatibility, candidate, champion, stage } = context;
-    if (!champion) {
-        const result = {
-            gate: 'schema',
-            status: 'skipped',
-            summary: `no champion in ${stage} yet (first promotion), no signature to compare with`
-        };
-        if (!candidate) {
-            result.details = [
-                `the candidate has no signature (MLmodel signature or schema.json); the next promotion into ${stage} cannot be verified against it`
-            ];
-        }
-        return result;
-    }
-    if (!candidate || !champion.signature) {
-        const lacking = [
-            ...(candidate ? [] : ['the candidate']),
-            ...(champion.signature ? [] : [`champion ${champion.label}`])
-        ];
-        return {
-            gate: 'schema',
-            status: 'fail',
-            summary: `cannot verify ${compatibility} compatibility: ${lacking.join(' and ')} ${lacking.length === 1 ? 'has' : 'have'} no signature`,
-            details: lacking.map(side => `${side}: no MLmodel signature or schema.json`)
-        };
-    }
-    const { breaking, allowed } = compare(compatibility, candidate, champion.signature);
-    const details = [...breaking, ...allowed.map(change => `allowed: ${change}`)];
-    const shape = `${plural(candidate.inputs.length, 'input')}, ${plural(candidate.outputs.length, 'output')}`;
-    let summary;
-    if (breaking.length > 0) {
-        summary = `${plural(breaking.length, 'incompatible change')} vs champion ${champion.label} (${compatibility})`;
-    }
-    else if (allowed.length > 0) {
-        summary = `backward compatible with champion ${champion.label}: ${plural(allowed.length, 'allowed change')} (${shape})`;
-    }
-    else {
-        summary = `same signature as champion ${champion.label} (${shape})`;
-    }
-    const result = {
-        gate: 'schema',
-        status: breaking.length > 0 ? 'fail' : 'pass',
-        summary
-    };
-    if (details.length > 0)
-        result.details = details;
-    return result;
-}
-function compare(compatibility, candidate, champion) {
-    const changes = { breaking: [], allowed: [] };
-    const candidateInputs = index('input', candidate.inputs, 'the candidate', changes);
-    const championInputs = index('input', champion.inputs, 'the champion', changes);
-    const candidateOutputs = index('output', candidate.outputs, 'the candidate', changes);
-    const championOutputs = index('output', champion.outputs, 'the champion', changes);
-    if (compatibility === 'exact') {
-        compareExact('input', candidateInputs, championInputs, changes);
-        compareExact('output', candidateOutputs, championOutputs, changes);
-    }
-    else {
-        compareBackwardInputs(candidateInputs, championInputs, changes);
-        compareBackwardOutputs(candidateOutputs, championOutputs, changes);
-    }
-    return changes;
-}
-/** Fields by name, in their listed order; a repeated name is recorded as breaking. */
-function index(kind, fields, side, changes) {
-    const byName = new Map();
-    for (const field of fields) {
-        if (byName.has(field.name))
-            changes.breaking.push(`${side} lists ${kind} ${field.name} twice`);
-        else
-            byName.set(field.name, field);
-    }
-    return byName;
-}
-function schema_describe(field) {
-    return `${field.type}, ${field.required ? 'required' : 'optional'}`;
-}
-function compareExact(kind, candidate, champion, changes) {
-    for (const [name, old] of champion) {
-        const now = candidate.get(name);
-        if (!now) {
-            changes.breaking.push(`${kind} ${name} removed (was ${schema_describe(old)})`);
-            continue;
-        }
-        if (now.type !== old.type) {
-            changes.breaking.push(`${kind} ${name} type changed: ${old.type} → ${now.type}`);
-        }
-        if (now.required !== old.required) {
-            changes.breaking.push(`${kind} ${name} is now ${now.required ? 'required' : 'optional'} (was ${old.required ? 'required' : 'optional'})`);
-        }
-    }
-    for (const [name, added] of candidate) {
-        if (!champion.has(name))
-            changes.breaking.push(`${kind} ${name} added (${schema_describe(added)})`);
-    }
-}
-function compareBackwardInputs(candidate, champion, changes) {
-    for (const [name, now] of candidate) {
-        const old = champion.get(name);
-        if (!old) {
-            if (now.required) {
-                changes.breaking.push(`input ${name} added as required (${now.type}); callers of the champion do not send it`);
-            }
-            else {
-                changes.allowed.push(`input ${name} added (${schema_describe(now)})`);
-            }
-            continue;
-        }
-        if (now.type !== old.type) {
-            changes.breaking.push(`input ${name} type changed: ${old.type} → ${now.type}`);
-        }
-        if (now.required && !old.required) {
-            changes.breaking.push(`input ${name} is now required (was optional); callers may omit it`);
-        }
-        else if (!now.required && old.required) {
-            changes.allowed.push(`input ${name} is now optional (was required)`);
-        }
-    }
-    for (const [name, old] of champion) {
-        if (!candidate.has(name)) {
-            changes.allowed.push(`input ${name} dropped (was ${old.type}); callers' extra columns are ignored`);
-        }
-    }
-}
-function compareBackwardOutputs(candidate, champion, changes) {
-    for (const [name, old] of champion) {
-        const now = candidate.get(name);
-        if (!now) {
-            changes.breaking.push(`output ${name} removed (was ${old.type})`);
-            continue;
-        }
-        if (now.type !== old.type) {
-            changes.breaking.push(`output ${name} type changed: ${old.type} → ${now.type}`);
-        }
-        if (old.required && !now.required) {
-            changes.breaking.push(`output ${name} is now optional (was required)`);
-        }
-    }
-    for (const [name, added] of candidate) {
-        if (!champion.has(name))
-            changes.allowed.push(`output ${name} added (${added.type})`);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/gates/thresholds.ts
-
-
-/**
- * Absolute bounds on the candidate's metrics, both inclusive. A metric that is missing or
- * unusable (NaN, infinite, a string, null) fails, named with why. Values are compared exactly:
- * no arithmetic happens, so `0.85 ≥ 0.85` holds without any tolerance. A rule with neither
- * `min` nor `max` still requires the metric to be present and a finite number.
- */
-function thresholdsGate(context) {
-    const entries = Object.entries(context.rules);
-    if (entries.length === 0) {
-        return { gate: 'thresholds', status: 'skipped', summary: 'no thresholds configured' };
-    }
-    const checks = [];
-    const details = [];
-    for (const [metric, rule] of entries) {
-        const check = checkOne(metric, rule, context);
-        checks.push(check);
-        // checkOne sets a problem on every failing check.
-        if (check.status === 'fail')
-            details.push(`${metric} ${check.problem}`);
-    }
-    const failed = checks.filter(check => check.status === 'fail').length;
-    const result = {
-        gate: 'thresholds',
-        status: failed > 0 ? 'fail' : 'pass',
-        summary: failed > 0
-            ? `${failed} of ${plural(entries.length, 'metric')} out of bounds or unusable`
-            : // Stryker disable next-line OptionalChaining: entries is not empty here
-                `${entries.length === 1 ? `${entries[0]?.[0]} is` : `all ${entries.length} metrics are`} within bounds`,
-        checks
-    };
-    if (details.length > 0)
-        result.details = details;
-    return result;
-}
-function checkOne(metric, rule, context) {
-    const check = { metric, rule: describeRule(rule), status: 'fail' };
-    const champion = context.champion && readMetric(context.champion, metric);
-    if (champion?.ok)
-        check.champion = champion.value;
-    const reading = readMetric(context.candidate, metric);
-    if (!reading.ok) {
-        check.problem = reading.problem;
-        return check;
-    }
-    const value = reading.value;
-    check.candidate = value;
-    if (rule.min !== undefined && value < rule.min) {
-        const [shown, bound] = formatApart(value, rule.min);
-        check.problem = `is ${shown}, below the minimum ${bound}`;
-    }
-    else if (rule.max !== undefined && value > rule.max) {
-        const [shown, bound] = formatApart(value, rule.max);
-        check.problem = `is ${shown}, above the maximum ${bound}`;
-    }
-    else {
-        check.status = 'pass';
-    }
-    return check;
-}
-/** `≥ 0.85`, `≤ 100`, `≥ 0.8 and ≤ 0.9`, or `present` for a rule with no bound. */
-function describeRule(rule) {
-    const parts = [];
-    if (rule.min !== undefined)
-        parts.push(`≥ ${formatNumber(rule.min)}`);
-    if (rule.max !== undefined)
-        parts.push(`≤ ${formatNumber(rule.max)}`);
-    return parts.length > 0 ? parts.join(' and ') : 'present';
-}
-
-;// CONCATENATED MODULE: ./src/gates/evaluate.ts
-
-
-
-
-
-
-
-
-
-/**
- * Run every gate the target stage configures and decide. Pure: no I/O, no clock (`now` comes in).
- *
- * A gate counts as configured when it asks for something: a threshold or regression list with
- * at least one metric, a `schema` or `artifact` section, `min_days_in_source_stage` above 0,
- * at least one required check, an `approvals` section. The artifact gate also runs, with
- * `checksums: optional` semantics, whenever the candidate came with a checksums file, so a
- * mismatched or missing file always fails even on a stage without artifact rules.
- *
- * Gates needing context the caller listed as unavailable are `skipped`; gates needing context
- * the caller did not list but did not supply either fail (fail closed). Approvals and required
- * checks run on `reviews` and `checkRuns` when given; without them they are skipped when
- * listed as unavailable and fail otherwise.
- *
- * Decision: any `fail` → `blocked`; else any `pending` → `pending`; else any warning (every
- * skipped gate adds one) → `pass-with-warnings`; else `pass`. A stage with no gates configured
- * is never a plain `pass`: it warns that nothing was checked.
- *
- * @throws NotFoundError when the policy has no such stage (exit code 3).
- */
-function evaluateStage(input) {
-    const { policy, candidate, champion, now } = input;
-    const stagePolicy = findStage(policy, input.stage);
-    // Stryker disable next-line ArrayDeclaration: a made-up entry names no context, so nothing reads it
-    const unavailable = new Set(input.unavailable ?? []);
-    const notEvaluated = `not evaluated ${input.evaluator ? `by ${input.evaluator}` : 'in this run'}`;
-    const gates = [];
-    let configured = 0;
-    const thresholds = stagePolicy.thresholds ?? {};
-    if (Object.keys(thresholds).length > 0) {
-        configured++;
-        gates.push(thresholdsGate({ rules: thresholds, candidate, champion }));
-    }
-    const regression = stagePolicy.regression ?? {};
-    if (Object.keys(regression).length > 0) {
-        configured++;
-        gates.push(regressionGate({
-            rules: regression,
-            goals: policy.metrics,
-            candidate,
-            champion,
-            stage: input.stage
-        }));
-    }
-    if (stagePolicy.schema) {
-        configured++;
-        gates.push(schemaGate({
-            compatibility: stagePolicy.schema.compatibility,
-            candidate: candidate.signature,
-            champion: champion && { label: champion.label, signature: champion.signature },
-            stage: input.stage
-        }));
-    }
-    if (stagePolicy.artifact)
-        configured++;
-    if (stagePolicy.artifact || candidate.checksums) {
-        gates.push(artifactGate({
-            rules: stagePolicy.artifact,
-            files: candidate.files,
-            totalBytes: candidate.totalBytes,
-            checksums: candidate.checksums
-        }));
-    }
-    const minDays = stagePolicy.min_days_in_source_stage ?? 0;
-    if (minDays > 0) {
-        configured++;
-        const sourceStage = input.source?.stage ?? onlySource(stagePolicy);
-        if (unavailable.has('source-stage-dates')) {
-            gates.push({
-                gate: 'min_days_in_source_stage',
-                status: 'skipped',
-                summary: `${notEvaluated}: needs the date the version entered ${sourceStage ?? stagePolicy.from.join(' or ')}`,
-                details: [`${plural(minDays, 'day')} in the source stage required`]
-            });
-        }
-        else {
-            gates.push(minDaysGate({ minDays, sourceStage, enteredAt: input.source?.enteredAt, now }));
-        }
-    }
-    const checks = stagePolicy.checks ?? [];
-    if (checks.length > 0) {
-        configured++;
-        const details = checks.map(name => `required: ${name}`);
-        gates.push(input.checkRuns
-            ? checksGate({ ...input.checkRuns, required: checks })
-            : unavailable.has('checks')
-                ? {
-                    gate: 'checks',
-                    status: 'skipped',
-                    summary: `${notEvaluated}: needs the check runs on the head commit`,
-                    details
-                }
-                : {
-                    gate: 'checks',
-                    status: 'fail',
-                    summary: 'no check-run results were supplied, so the required checks cannot be verified',
-                    details
-                });
-    }
-    if (stagePolicy.approvals) {
-        configured++;
-        const details = describeApprovals(stagePolicy.approvals);
-        gates.push(input.reviews
-            ? approvalsGate({ ...input.reviews, rules: stagePolicy.approvals })
-            : unavailable.has('approvals')
-                ? {
-                    gate: 'approvals',
-                    status: 'skipped',
-                    summary: `${notEvaluated}: needs pull-request reviews`,
-                    details
-                }
-                : {
-                    gate: 'approvals',
-                    status: 'fail',
-                    summary: 'no pull-request reviews were supplied, so approvals cannot be verified',
-                    details
-                });
-    }
-    const warnings = [];
-    if (configured === 0)
-        warnings.push(`${input.stage} configures no gates, so nothing was checked`);
-    for (const gate of gates) {
-        if (gate.status === 'skipped')
-            warnings.push(skippedWarning(gate));
-    }
-    warnings.push(...unusedInvalidMetrics(input, gates));
-    const evaluation = {
-        model: policy.model,
-        stage: input.stage,
-        evaluatedAt: now.toISOString(),
-        candidate: {
-            label: candidate.label,
-            ...optional('version', candidate.version ?? candidate.info?.version),
-            metrics: { ...candidate.metrics },
-            invalidMetrics: { ...candidate.invalidMetrics },
-            totalBytes: candidate.totalBytes,
-            fileCount: candidate.files.length
-        },
-        gates,
-        warnings,
-        decision: decide(gates, warnings)
-    };
-    if (champion) {
-        evaluation.champion = {
-            label: champion.label,
-            ...optional('version', champion.version),
-            metrics: { ...champion.metrics },
-            ...optional('invalidMetrics', champion.invalidMetrics && { ...champion.invalidMetrics })
-        };
-    }
-    return evaluation;
-}
-/** The warning a skipped gate adds; the report recognises it by this exact text. */
-function skippedWarning(gate) {
-    return `${gate.gate} skipped: ${gate.summary}`;
-}
-/** The overall decision from the gates and warnings (see {@link evaluateStage}). */
-function decide(gates, warnings) {
-    if (gates.some(gate => gate.status === 'fail'))
-        return 'blocked';
-    if (gates.some(gate => gate.status === 'pending'))
-        return 'pending';
-    if (warnings.length > 0 || gates.some(gate => gate.status === 'skipped')) {
-        return 'pass-with-warnings';
-    }
-    return 'pass';
-}
-function onlySource(stage) {
-    return stage.from.length === 1 ? stage.from[0] : undefined;
-}
-function describeApprovals(approvals) {
-    const lines = [];
-    if (approvals.required > 0) {
-        lines.push(`${plural(approvals.required, 'approval')} from reviewers with write access`);
-    }
-    for (const group of approvals.groups ?? []) {
-        const members = [
-            ...(group.teams ?? []).map(team => `team ${team}`),
-            ...(group.users ?? []).map(user => `user ${user}`)
-        ];
-        lines.push(`${group.name}: ${group.min} of ${members.length > 0 ? members.join(', ') : 'nobody listed'}`);
-    }
-    if (lines.length === 0)
-        lines.push('an approvals section with no required count or groups');
-    return lines;
-}
-/**
- * One warning per unusable candidate metric that no evaluated check looked at: it fails no
- * gate, but it is probably a bug in the training job's output.
- */
-function unusedInvalidMetrics(input, gates) {
-    const checked = new Set(gates.flatMap(gate => 
-    // Stryker disable next-line ArrayDeclaration: a made-up entry has no metric name, so it marks none checked
-    (gate.checks ?? []).filter(c => c.status !== 'skipped').map(c => c.metric)));
-    const used = metricsNamedByPolicy(input.policy);
-    return Object.keys(input.candidate.invalidMetrics)
-        .filter(name => !checked.has(name))
-        .sort()
-        .map(name => {
-        // Stryker disable next-line StringLiteral: name comes from the keys of this record, so the fallback never applies
-        const why = input.candidate.invalidMetrics[name] ?? 'is not a number';
-        const consequence = used.has(name)
-            ? `not checked for ${input.stage}`
-            : 'not used by this policy';
-        return `metrics.json: ${name} ${why} — ${consequence}`;
-    });
-}
-function metricsNamedByPolicy(policy) {
-    const names = new Set(Object.keys(policy.metrics));
-    for (const stage of Object.values(policy.stages)) {
-        for (const name of Object.keys(stage.thresholds ?? {}))
-            names.add(name);
-        for (const name of Object.keys(stage.regression ?? {}))
-            names.add(name);
-    }
-    return names;
-}
-/** `{ key: value }` when the value is defined, `{}` otherwise: keeps absent fields absent. */
-function optional(key, value) {
-    return value === undefined ? {} : { [key]: value };
-}
-// Callers found it here before it moved to policy/ (gates throw nothing of their own).
-
-
-;// CONCATENATED MODULE: ./src/report/markdown.ts
-
-
-
-
-
-/**
- * The one report: the sticky PR comment, the job summary, the CLI and the `report` output all
- * print exactly this. Pure and deterministic: the same evaluation gives the same bytes.
- * Text that comes from users (model and metric names, labels, file names, messages quoting
- * them) is escaped, so it cannot break the table or inject markup. Ends with a newline.
- */
-function renderMarkdown(evaluation, options = {}) {
-    // Forced past gates that did not pass: the report says so, never "Blocked" above a promotion.
-    const forced = passed(evaluation.decision) ? undefined : options.forced;
-    const blocks = [heading(evaluation, forced), overview(evaluation, forced)];
-    const table = metricTable(evaluation);
-    if (table)
-        blocks.push(table);
-    blocks.push(gateList(evaluation.gates));
-    const warnings = otherWarnings(evaluation);
-    if (warnings.length > 0)
-        blocks.push(warningList(warnings));
-    blocks.push(footer(evaluation));
-    return `${blocks.join('\n\n')}\n`;
-}
-const STATUS_SYMBOL = {
-    pass: '✅',
-    fail: '❌',
-    pending: '⏳',
-    skipped: '⏭️'
-};
-const DECISION_TEXT = {
-    pass: '✅ Passed',
-    'pass-with-warnings': '⚠️ Passed with warnings',
-    pending: '⏳ Pending',
-    blocked: '❌ Blocked'
-};
-/** How the report names each gate; an unknown gate is shown by its identifier. */
-const GATE_TITLE = {
-    thresholds: 'Thresholds',
-    regression: 'Regression vs champion',
-    schema: 'Signature compatibility',
-    transition: 'Stage order',
-    artifact: 'Artifact integrity',
-    min_days_in_source_stage: 'Days in source stage',
-    checks: 'Required checks',
-    approvals: 'Approvals',
-    rolled_back: 'Rolled back from this stage'
-};
-/** Details shown per gate; the rest are counted, and all of them are in the JSON report. */
-const MAX_DETAILS = 20;
-function heading(evaluation, forced) {
-    const past = forcedPast(evaluation.gates);
-    const decision = forced === 'done'
-        ? `⚠️ ${past.charAt(0).toUpperCase()}${past.slice(1)}`
-        : forced === 'planned'
-            ? `⚠️ Would be ${past}`
-            : DECISION_TEXT[evaluation.decision];
-    return `## ${decision}: ${markdown_escape(evaluation.model)} → ${markdown_escape(evaluation.stage)}`;
-}
-function passed(decision) {
-    return decision === 'pass' || decision === 'pass-with-warnings';
-}
-/** The gates a forced promotion went past: those that failed, and those still pending. */
-function overridden(gates) {
-    return {
-        failing: gates.filter(gate => gate.status === 'fail'),
-        pending: gates.filter(gate => gate.status === 'pending')
-    };
-}
-/**
- * What a forced promotion did, in the words the report, the registry's record and `history`
- * all use: `forced past 2 failing gates` (and `1 pending gate`, when one was still pending).
- */
-function forcedPast(gates) {
-    const { failing, pending } = overridden(gates);
-    const parts = [
-        ...(failing.length > 0 ? [plural(failing.length, 'failing gate')] : []),
-        ...(pending.length > 0 ? [plural(pending.length, 'pending gate')] : [])
-    ];
-    return `forced past ${parts.length > 0 ? parts.join(' and ') : 'no failing gate'}`;
-}
-/** {@link forcedPast} naming the gates, as plain text (a tag message's first line). */
-function forcedPastNamed(gates) {
-    const { failing, pending } = overridden(gates);
-    const names = [...failing, ...pending].map(gate => gateName(gate.gate));
-    return names.length > 0 ? `${forcedPast(gates)}: ${names.join(', ')}` : forcedPast(gates);
-}
-/** An audit record's outcome in a word or two (`history`): a forced promotion by what it did. */
-function recordOutcome(record) {
-    return record.kind === 'forced-promotion' && record.written
-        ? forcedPast(record.gates)
-        : `${record.kind}: ${record.decision}`;
-}
-function overview(evaluation, forced) {
-    const candidate = `Candidate **${markdown_escape(evaluation.candidate.label)}**`;
-    const stage = markdown_escape(evaluation.stage);
-    const against = evaluation.champion
-        ? `${candidate} vs champion **${markdown_escape(evaluation.champion.label)}**, the version in ${stage} now.`
-        : `${candidate}; no champion in ${stage} yet (first promotion).`;
-    return `${against}\n\n${forced ? forcedVerdict(evaluation, forced) : verdict(evaluation)}`;
-}
-/** Which gates the force went past, by name and status. */
-function forcedVerdict(evaluation, forced) {
-    const { failing, pending } = overridden(evaluation.gates);
-    const named = (gates) => gates.map(gate => title(gate.gate)).join(', ');
-    const what = [
-        ...(failing.length > 0 ? [`${named(failing)} failed`] : []),
-        ...(pending.length > 0 ? [`${named(pending)} pending`] : [])
-    ].join('; ');
-    return `${forced === 'done' ? 'Overridden' : 'Would be overridden'} by force: ${what}.`;
-}
-/** One sentence saying why the decision is what it is. */
-function verdict(evaluation) {
-    const named = (status) => evaluation.gates.filter(gate => gate.status === status).map(gate => title(gate.gate));
-    const failed = named('fail');
-    const pending = named('pending');
-    const skipped = named('skipped').length;
-    const warnings = otherWarnings(evaluation).length;
-    const notes = [
-        ...(skipped > 0 ? [`${plural(skipped, 'gate')} skipped`] : []),
-        ...(warnings > 0 ? [`${plural(warnings, 'warning')} below`] : [])
-    ];
-    switch (evaluation.decision) {
-        case 'blocked':
-            return `Blocked by ${failed.length === 1 ? 'a failing gate' : `${failed.length} failing gates`}: ${failed.join(', ')}.`;
-        case 'pending':
-            return `Nothing failed; waiting on: ${pending.join(', ')}.`;
-        case 'pass-with-warnings':
-            return evaluation.gates.length === 0
-                ? 'Nothing was checked: see the warning below.'
-                : `No gate failed; ${notes.join(', ')}.`;
-        case 'pass':
-            return 'Every gate passed.';
-    }
-}
-function metricTable(evaluation) {
-    const rows = groupByMetric(evaluation.gates.flatMap(gate => gate.checks ?? []));
-    if (rows.length === 0)
-        return undefined;
-    const lines = [
-        '| Metric | Champion | Candidate | Δ | Rule | Result |',
-        '| :-- | --: | --: | --: | :-- | :-- |'
-    ];
-    for (const check of rows) {
-        const delta = check.candidate !== undefined && check.champion !== undefined
-            ? formatSigned(difference(check.candidate, check.champion))
-            : '—';
-        // Problems are worded to follow the metric name (`is NaN`); after `fail:` the `is` goes.
-        const result = check.problem
-            ? `${STATUS_SYMBOL[check.status]} ${check.status}: ${check.problem.replace(/^is /, '')}`
-            : `${STATUS_SYMBOL[check.status]} ${check.status}`;
-        const cells = [
-            check.metric,
-            value(check.champion),
-            value(check.candidate),
-            delta,
-            check.rule,
-            result
-        ];
-        lines.push(`| ${cells.map(cell => markdown_escape(cell)).join(' | ')} |`);
-    }
-    return lines.join('\n');
-}
-/** Rows of the same metric together, metrics in order of first appearance, gates in their order. */
-function groupByMetric(checks) {
-    const order = [];
-    const byMetric = new Map();
-    for (const check of checks) {
-        const group = byMetric.get(check.metric);
-        if (group)
-            group.push(check);
-        else {
-            order.push(check.metric);
-            byMetric.set(check.metric, [check]);
-        }
-    }
-    return order.flatMap(metric => byMetric.get(metric) ?? []);
-}
-function gateList(gates) {
-    if (gates.length === 0)
-        return '### Gates\n\nNo gates are configured for this stage.';
-    const lines = ['### Gates', ''];
-    for (const gate of gates) {
-        lines.push(`- ${STATUS_SYMBOL[gate.status]} **${title(gate.gate)}** ${gate.status}: ${markdown_escape(gate.summary)}`);
-        const details = gate.details ?? [];
-        for (const detail of details.slice(0, MAX_DETAILS))
-            lines.push(`  - ${markdown_escape(detail)}`);
-        if (details.length > MAX_DETAILS) {
-            lines.push(`  - … and ${details.length - MAX_DETAILS} more in the JSON report`);
-        }
-    }
-    return lines.join('\n');
-}
-/** Warnings other than "gate X skipped", which the gate list already shows as skipped. */
-function otherWarnings(evaluation) {
-    const shown = new Set(evaluation.gates.filter(gate => gate.status === 'skipped').map(gate => skippedWarning(gate)));
-    return evaluation.warnings.filter(warning => !shown.has(warning));
-}
-function warningList(warnings) {
-    return ['### ⚠️ Warnings', '', ...warnings.map(warning => `- ${markdown_escape(warning)}`)].join('\n');
-}
-function footer(evaluation) {
-    const { candidate } = evaluation;
-    const size = formatSize(candidate.totalBytes);
-    const when = utc(new Date(evaluation.evaluatedAt));
-    return `*ModelGate · candidate ${markdown_escape(candidate.label)}: ${plural(candidate.fileCount, 'file')}, ${size} · evaluated ${when}*`;
-}
-/**
- * `candidate − champion`, with a rounding residue (`0.3 − (0.1 + 0.2)` is `-5.6e-17`) shown
- * as the 0 it is, using the regression gate's own tolerance.
- */
-function difference(candidate, champion) {
-    const delta = candidate - champion;
-    const tolerance = RELATIVE_EPSILON * Math.max(Math.abs(candidate), Math.abs(champion));
-    return Math.abs(delta) <= tolerance ? 0 : delta;
-}
-function title(gate) {
-    return Object.hasOwn(GATE_TITLE, gate) ? (GATE_TITLE[gate] ?? gate) : markdown_escape(gate);
-}
-/** A gate's name as plain text, for text that is not markdown. */
-function gateName(gate) {
-    return Object.hasOwn(GATE_TITLE, gate) ? (GATE_TITLE[gate] ?? gate) : gate;
-}
-function value(number) {
-    return number === undefined ? '—' : formatNumber(number);
-}
-/**
- * Inline text made inert: markdown punctuation that could start emphasis, code, links, HTML or
- * entities is backslash-escaped, `|` too (table cells), and line breaks become spaces. `_` is
- * left alone: GitHub does not emphasise inside words, and metric names are full of it.
- * Then {@link unlinked}: no @-mention, bare URL or issue reference renders live.
- */
-function markdown_escape(text) {
-    return unlinked(showBidiControls(text)
-        .replace(/\r?\n|\r/g, ' ')
-        .replace(/[\\`*[\]<>|~&]/g, '\\$&'));
-}
-const markdown_ZERO_WIDTH_SPACE = '\u200B';
-/**
- * Text that GitHub shows as typed but links nothing: a zero-width space after every `@` (a
- * mention `@user`, `@org/team` or an email address needs a name character right after it),
- * inside `://` and `www.` (bare URLs), and after a `#` before a digit (`#12`, `owner/repo#12`
- * reference an issue and notify it). Invisible when read; not for code spans, which link nothing.
- */
-function unlinked(text) {
-    return text
-        .replace(/@/g, `@${markdown_ZERO_WIDTH_SPACE}`)
-        .replace(/:(?=\/\/)/g, `:${markdown_ZERO_WIDTH_SPACE}`)
-        .replace(/(www)(?=\.)/gi, `$1${markdown_ZERO_WIDTH_SPACE}`)
-        .replace(/#(?=\d)/g, `#${markdown_ZERO_WIDTH_SPACE}`);
-}
-/**
- * Text inside an HTML block (a `<summary>`), where markdown escapes do not apply: `&`, `<`,
- * `>` and quotes as entities, line breaks as spaces, and {@link unlinked}.
- */
-function escapeHtml(text) {
-    const entities = {
-        '&': '&amp;',
-        '<': '&lt;',
-        '>': '&gt;',
-        '"': '&quot;',
-        "'": '&#39;'
-    };
-    // unlinked first: its `#` rule would split the `&#39;` entity.
-    return unlinked(showBidiControls(text).replace(/\r?\n|\r/g, ' ')).replace(/[&<>"']/g, c => entities[c] ?? c);
-}
-
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(77598);
 ;// CONCATENATED MODULE: ./node_modules/zod/v4/core/util.js
@@ -53949,7 +52355,7 @@ function _check(fn, params) {
     return ch;
 }
 // @__NO_SIDE_EFFECTS__
-function api_describe(description) {
+function describe(description) {
     const ch = new $ZodCheck({ check: "describe" });
     ch._zod.onattach = [
         (inst) => {
@@ -56252,7 +54658,7 @@ const ZodType = /*@__PURE__*/ $constructor("ZodType", (inst, def) => {
         return this.check(_overwrite(fn));
     },
     optional() {
-        return schemas_optional(this);
+        return optional(this);
     },
     exactOptional() {
         return exactOptional(this);
@@ -56261,7 +54667,7 @@ const ZodType = /*@__PURE__*/ $constructor("ZodType", (inst, def) => {
         return nullable(this);
     },
     nullish() {
-        return schemas_optional(nullable(this));
+        return optional(nullable(this));
     },
     nonoptional(params) {
         return nonoptional(this, params);
@@ -57435,7 +55841,7 @@ const ZodOptional = /*@__PURE__*/ $constructor("ZodOptional", (inst, def) => {
     inst._zod.processJSONSchema = (ctx, json, params) => optionalProcessor(inst, ctx, json, params);
     inst.unwrap = () => inst._zod.def.innerType;
 });
-function schemas_optional(innerType) {
+function optional(innerType) {
     return new ZodOptional({
         type: "optional",
         innerType: innerType,
@@ -57467,7 +55873,7 @@ function nullable(innerType) {
 }
 // nullish
 function schemas_nullish(innerType) {
-    return schemas_optional(nullable(innerType));
+    return optional(nullable(innerType));
 }
 const ZodDefault = /*@__PURE__*/ $constructor("ZodDefault", (inst, def) => {
     $ZodDefault.init(inst, def);
@@ -57676,7 +56082,7 @@ function superRefine(fn, params) {
     return _superRefine(fn, params);
 }
 // Re-export describe and meta from core
-const schemas_describe = api_describe;
+const schemas_describe = describe;
 const schemas_meta = meta;
 const ZodInstanceOf = /*@__PURE__*/ $constructor("ZodInstanceOf", (inst, def) => {
     ZodCustom.init(inst, def);
@@ -57986,12 +56392,1656 @@ function auditOfError(error) {
     return parsed?.success ? parsed.data : undefined;
 }
 
+;// CONCATENATED MODULE: ./src/gates/format.ts
+/**
+ * Number and size formatting shared by the gates (in their messages) and the report
+ * (in its table), so a number reads the same everywhere. Locale-independent on purpose:
+ * the report must be byte-for-byte stable on any machine.
+ */
+/**
+ * A metric value for people: at most 4 decimals for values of 1 or more (`118`, `64.5`,
+ * `0.8949`), at least 4 significant digits below 1 (`0.0051`, `0.00001234`), trailing zeros
+ * trimmed, never `-0`. Below 1e-6 it switches to exponent form (`1.5e-9`).
+ */
+function formatNumber(value) {
+    if (!Number.isFinite(value))
+        return String(value);
+    if (value === 0)
+        return '0';
+    const magnitude = Math.abs(value);
+    let text;
+    if (magnitude < 1e-6) {
+        text = value.toPrecision(4).replace(/\.?0+e/, 'e');
+    }
+    else if (magnitude >= 1e21) {
+        text = String(value);
+    }
+    else {
+        const decimals = magnitude >= 1 ? 4 : Math.max(4, 3 - Math.floor(Math.log10(magnitude)));
+        text = trimZeros(value.toFixed(decimals));
+    }
+    // A guard: with at least 4 significant digits no branch above rounds a non-zero value to -0.
+    // Stryker disable next-line StringLiteral: unreachable, see above
+    return text === '-0' ? '0' : text;
+}
+/**
+ * Two numbers formatted so that they read differently whenever they differ: `0.84999` vs
+ * `0.85`, where {@link formatNumber} alone would print `0.85` twice. Used in messages that
+ * compare a value with a bound.
+ */
+function formatApart(a, b) {
+    let left = formatNumber(a);
+    let right = formatNumber(b);
+    for (let precision = 5; left === right && a !== b && precision <= 17; precision++) {
+        left = String(Number(a.toPrecision(precision)));
+        right = String(Number(b.toPrecision(precision)));
+    }
+    return [left, right];
+}
+/** A difference with its sign always shown: `+0.007`, `-0.013`, `0`. */
+function formatSigned(value) {
+    const text = formatNumber(value);
+    return text === '0' || text.startsWith('-') || !Number.isFinite(value) ? text : `+${text}`;
+}
+/** A fraction as a percentage: 0.01 → `1%`, 0.005 → `0.5%`. */
+function formatPercent(fraction) {
+    return `${formatNumber(fraction * 100)}%`;
+}
+/** An integer with thousands separators, locale-independent: `124,151,398`. */
+function formatInteger(value) {
+    const sign = value < 0 ? '-' : '';
+    return (sign +
+        Math.trunc(Math.abs(value))
+            .toString()
+            .replace(/\B(?=(\d{3})+(?!\d))/g, ','));
+}
+const MIB = 1_048_576;
+/** A size for people, binary units: `512 bytes`, `1.4 KiB`, `118.4 MiB`, `2.00 GiB`. */
+function formatBytes(bytes) {
+    if (bytes < 1024)
+        return `${formatInteger(bytes)} ${bytes === 1 ? 'byte' : 'bytes'}`;
+    if (bytes < MIB)
+        return `${(bytes / 1024).toFixed(1)} KiB`;
+    if (bytes < 1024 * MIB)
+        return `${(bytes / MIB).toFixed(1)} MiB`;
+    return `${(bytes / (1024 * MIB)).toFixed(2)} GiB`;
+}
+/** A size with its exact byte count when the unit rounds: `46.1 MiB (48,318,221 bytes)`, `512 bytes`. */
+function formatSize(bytes) {
+    return bytes < 1024 ? formatBytes(bytes) : `${formatBytes(bytes)} (${formatInteger(bytes)} bytes)`;
+}
+/** `1 file`, `3 files`. */
+function plural(count, singular, pluralForm = `${singular}s`) {
+    return `${count} ${count === 1 ? singular : pluralForm}`;
+}
+/** Trailing zeros of a `toFixed` with decimals, and the point if nothing follows it. */
+function trimZeros(text) {
+    return text.replace(/\.?0+$/, '');
+}
+
+;// CONCATENATED MODULE: ./src/report/log.ts
+/**
+ * Text for the job log, made unable to act as a workflow command. Pure: the action's entry
+ * (`main.ts`) passes every message it prints (`info`, `warning`, `error`, `setFailed`, the
+ * loggers it hands down) through {@link neutraliseCommands}.
+ *
+ * The runner reads the step's output line by line (`\n`, `\r` and `\r\n` end a line) and acts
+ * on two grammars: `::name …::data` at the start of a line after leading whitespace, and the
+ * older `##[name …]data` anywhere in a line; the log viewer also draws `##[error]`,
+ * `##[group]` and the like. A zero-width space goes between the two `:` of a `::` that opens a
+ * line (after any whitespace or invisible characters), and between the two `#` of every `##[`,
+ * so neither grammar matches. Nothing else changes, so the text reads the same and a secret
+ * inside it stays whole for the runner's masking.
+ *
+ * Chosen over `::stop-commands::<token>` … `::<token>::`: it also covers the viewer's `##[`
+ * markup (which stop-commands does not), holds no state (a killed process or an interleaved
+ * write cannot leave commands switched off for the rest of the step), and gives the one-line
+ * data of `::warning::` and the multi-line report printed with `info` the same treatment.
+ */
+const ZERO_WIDTH_SPACE = '\u200B';
+/** Line starts: every line break .NET or JavaScript knows. */
+const LINE_BREAK = '\\r\\n\\u0085\\u2028\\u2029';
+/** Whatever a reader could trim before the `::`: whitespace and zero-width characters. */
+const LEADING = '\\s\\u0085\\u180E\\u200B-\\u200D\\u2060\\uFEFF';
+const COMMAND_AT_LINE_START = new RegExp(`(^|[${LINE_BREAK}])([${LEADING}]*):(?=:)`, 'g');
+function neutraliseCommands(text) {
+    return text
+        .replace(COMMAND_AT_LINE_START, `$1$2:${ZERO_WIDTH_SPACE}`)
+        .replace(/#(?=#\[)/g, `#${ZERO_WIDTH_SPACE}`);
+}
+/**
+ * Text for a terminal or a workflow `run:` step, where the CLI prints: control characters that
+ * move the cursor, retitle or clear a terminal (C0 but tab and newline, DEL, C1) are dropped,
+ * and workflow commands are made inert as above. Registry text and file names reach the CLI's
+ * output and errors, and anyone who can push a tag or a file writes those.
+ */
+function forTerminal(text) {
+    return neutraliseCommands(
+    // eslint-disable-next-line no-control-regex
+    showBidiControls(text.replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, '')));
+}
+/**
+ * Unicode's bidirectional controls (ALM, LRM, RLM, the embeddings and overrides, the isolates)
+ * shown as their code point, `<U+202E>`: left in, they make a name or a reason display in
+ * another order than it reads ("Trojan Source"), on a terminal and on GitHub alike.
+ */
+function showBidiControls(text) {
+    return text.replace(/[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g, c => `<U+${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}>`);
+}
+
+;// CONCATENATED MODULE: ./src/policy/stages.ts
+
+/** The policy's rules for `stage`; NotFoundError (exit 3) naming the stages it has. */
+function findStage(policy, stage) {
+    const stagePolicy = Object.hasOwn(policy.stages, stage) ? policy.stages[stage] : undefined;
+    if (!stagePolicy) {
+        const known = Object.keys(policy.stages);
+        throw new errors/* NotFoundError */.m_(`stage "${stage}" is not defined in the policy for ${policy.model}; it defines: ${known.join(', ')}`);
+    }
+    return stagePolicy;
+}
+
+;// CONCATENATED MODULE: ./src/gates/approvals.ts
+
+/** Rank of each permission, for "at least" comparisons. */
+const PERMISSION_RANK = {
+    none: 0,
+    read: 1,
+    triage: 2,
+    write: 3,
+    maintain: 4,
+    admin: 5
+};
+/** Said wherever team membership cannot be read: which token would fix it. */
+const TEAM_TOKEN_ADVICE = 'give the action a token that can read team membership: a personal access token with read:org, ' +
+    'or a GitHub App installation token with the organization permission "Members: read" ' +
+    '(the default GITHUB_TOKEN cannot)';
+const WRITE_RANK = PERMISSION_RANK.write;
+/**
+ * The standing review of each reviewer, keyed by lower-cased login (logins are
+ * case-insensitive). Walks the reviews in list order: `APPROVED` and `CHANGES_REQUESTED` set a
+ * reviewer's standing, `DISMISSED` clears it, `COMMENTED` (and anything else) leaves it as it
+ * was, so a comment after an approval does not cancel the approval.
+ */
+function latestStandings(reviews) {
+    const standings = new Map();
+    for (const review of reviews) {
+        const key = review.user.toLowerCase();
+        switch (review.state.toUpperCase()) {
+            case 'APPROVED':
+            case 'CHANGES_REQUESTED':
+                standings.set(key, review);
+                break;
+            case 'DISMISSED':
+                standings.delete(key);
+                break;
+        }
+    }
+    return standings;
+}
+/**
+ * The reviewers whose repository permission the gate needs: everyone but the author whose
+ * standing review requests changes, or approves and is not stale. Each login once, in the
+ * spelling of their latest review. The adapter looks up exactly these.
+ */
+function reviewersToVerify(evidence, rules) {
+    const author = evidence.author.toLowerCase();
+    const logins = [];
+    for (const [key, review] of latestStandings(evidence.reviews)) {
+        if (key === author)
+            continue;
+        if (isApproval(review) && isStale(review, evidence.headSha, rules))
+            continue;
+        logins.push(review.user);
+    }
+    return logins;
+}
+/**
+ * Approvers that count before groups are considered: fresh approvals from reviewers with
+ * write access who are not the author, in list order of their standing review.
+ */
+function countedApprovers(evidence, rules) {
+    return classify(evidence, rules).approvedBy;
+}
+/**
+ * The approvals gate. Counts the standing review of each reviewer (see {@link latestStandings});
+ * never the author's; not approvals on an older commit when `stale_after_push` is on; only
+ * reviewers with write, maintain or admin permission. `required` counts distinct approvers;
+ * each group needs `min` of them among its users or members of its teams. One approver may
+ * count towards `required` and any number of groups.
+ *
+ * - `fail` when a reviewer with write access (not the author) has a standing
+ *   `CHANGES_REQUESTED`, whatever commit it was given on, as GitHub's branch protection does.
+ *   A reviewer whose permission could not be checked also blocks (fail closed).
+ * - `pending` when approvals are missing, naming how many each requirement still needs; when a
+ *   group with teams is short and a team's membership cannot be read, the summary says which
+ *   token to give. Never `pass` on what could not be verified.
+ * - `pass` otherwise.
+ */
+function approvalsGate(context) {
+    const gate = 'approvals';
+    const { rules } = context;
+    const facts = classify(context, rules);
+    // One standing review per lower-cased login, so each counted approver is distinct.
+    const counted = facts.approvedBy.map(approver => approver.login);
+    const teams = normalisedTeams(context.teams);
+    const groups = (rules.groups ?? []).map(group => {
+        // Stryker disable next-line ArrayDeclaration: a made-up entry is no GitHub login, so it matches no approver
+        const users = new Set((group.users ?? []).map(login => login.toLowerCase()));
+        const unknownTeams = [];
+        const memberSets = [];
+        for (const team of group.teams ?? []) {
+            const membership = teams.get(team.toLowerCase());
+            if (membership === undefined) {
+                unknownTeams.push({ team, reason: 'its membership was not looked up' });
+            }
+            else if (isUnknown(membership)) {
+                unknownTeams.push({ team, reason: membership.reason });
+            }
+            else {
+                memberSets.push(membership);
+            }
+        }
+        const approvers = counted.filter(login => {
+            const key = login.toLowerCase();
+            return users.has(key) || memberSets.some(members => members.has(key));
+        });
+        return { name: group.name, min: group.min, approvers, unknownTeams };
+    });
+    const tally = {
+        ...facts,
+        required: { have: counted.length, min: rules.required },
+        groups
+    };
+    const details = approvals_describe(tally, context.headSha, rules);
+    if (tally.changesRequestedBy.length > 0) {
+        const who = tally.changesRequestedBy.map(reviewer => reviewer.login);
+        return {
+            gate,
+            status: 'fail',
+            summary: `changes requested by ${listed(who)}; blocked until ${who.length === 1 ? 'that review is' : 'those reviews are'} dismissed or followed by an approval`,
+            details,
+            approvals: tally
+        };
+    }
+    const needs = [];
+    const unreadable = new Set();
+    for (const group of groups) {
+        const missing = group.min - group.approvers.length;
+        if (missing <= 0)
+            continue;
+        needs.push(`${missing} more from ${group.name}`);
+        for (const team of group.unknownTeams)
+            unreadable.add(team.team);
+    }
+    const missingRequired = rules.required - counted.length;
+    if (missingRequired > 0)
+        needs.push(`${missingRequired} more from anyone with write access`);
+    if (needs.length > 0) {
+        let summary = `needs ${needs.join(', ')}`;
+        if (unreadable.size > 0) {
+            summary += `; the membership of ${listed([...unreadable])} cannot be read, so ${TEAM_TOKEN_ADVICE}`;
+        }
+        return { gate, status: 'pending', summary, details, approvals: tally };
+    }
+    const summary = counted.length === 0
+        ? 'the policy requires no approvals (required: 0, no groups)'
+        : `approved by ${listed(counted)}; every approval requirement is met`;
+    return { gate, status: 'pass', summary, details, approvals: tally };
+}
+function classify(evidence, rules) {
+    const author = evidence.author.toLowerCase();
+    const permissions = new Map();
+    for (const [login, permission] of evidence.permissions) {
+        permissions.set(login.toLowerCase(), permission);
+    }
+    const facts = {
+        approvedBy: [],
+        stale: [],
+        noPermission: [],
+        changesRequestedBy: [],
+        byAuthor: []
+    };
+    for (const [key, review] of latestStandings(evidence.reviews)) {
+        const who = at(review);
+        if (key === author) {
+            facts.byAuthor.push(who);
+            continue;
+        }
+        if (isApproval(review) && isStale(review, evidence.headSha, rules)) {
+            facts.stale.push(who);
+            continue;
+        }
+        const permission = permissions.get(key);
+        const canWrite = permission !== undefined && PERMISSION_RANK[permission] >= WRITE_RANK;
+        if (!isApproval(review)) {
+            // Changes requested: blocks from anyone with write access, or whose access is unknown.
+            if (canWrite || permission === undefined)
+                facts.changesRequestedBy.push(who);
+            else
+                facts.noPermission.push({ ...who, permission });
+        }
+        else if (canWrite) {
+            facts.approvedBy.push(who);
+        }
+        else {
+            facts.noPermission.push({ ...who, permission: permission ?? 'unknown' });
+        }
+    }
+    return facts;
+}
+function approvals_describe(tally, headSha, rules) {
+    const lines = [];
+    for (const reviewer of tally.approvedBy) {
+        lines.push(`approved by ${reviewer.login} at ${approvals_short(reviewer.commit)}`);
+    }
+    for (const reviewer of tally.changesRequestedBy) {
+        lines.push(`changes requested by ${reviewer.login} at ${approvals_short(reviewer.commit)}: blocks until dismissed or followed by an approval`);
+    }
+    for (const reviewer of tally.stale) {
+        lines.push(`not counted: ${reviewer.login} approved ${approvals_short(reviewer.commit)}, before the latest push (head ${approvals_short(headSha)}); a new approval is needed`);
+    }
+    for (const reviewer of tally.noPermission) {
+        lines.push(reviewer.permission === 'unknown'
+            ? `not counted: ${reviewer.login} approved, but their repository permission could not be checked`
+            : `not counted: ${reviewer.login} has ${reviewer.permission} permission (write, maintain or admin needed)`);
+    }
+    for (const reviewer of tally.byAuthor) {
+        lines.push(`not counted: ${reviewer.login} is the author of the pull request`);
+    }
+    if (rules.required > 0) {
+        const { have, min } = tally.required;
+        lines.push(`required: ${Math.min(have, min)} of ${plural(min, 'approval')} from reviewers with write access${have >= min ? '' : ` — needs ${min - have} more`}`);
+    }
+    for (const group of tally.groups) {
+        const have = group.approvers.length;
+        const by = have > 0 ? ` (${group.approvers.join(', ')})` : '';
+        const missing = group.min - have;
+        lines.push(`group ${group.name}: ${Math.min(have, group.min)} of ${group.min}${by}${missing > 0 ? ` — needs ${missing} more` : ''}`);
+        if (missing > 0) {
+            for (const team of group.unknownTeams) {
+                lines.push(`group ${group.name}: members of ${team.team} unknown: ${team.reason}`);
+            }
+        }
+    }
+    return lines;
+}
+function isApproval(review) {
+    return review.state.toUpperCase() === 'APPROVED';
+}
+function isStale(review, headSha, rules) {
+    return rules.stale_after_push && review.commitId?.toLowerCase() !== headSha.toLowerCase();
+}
+function isUnknown(membership) {
+    return membership.unknown === true;
+}
+/** Teams keyed by lower-cased slug, members lower-cased: slugs and logins are case-insensitive. */
+function normalisedTeams(teams) {
+    const normalised = new Map();
+    for (const [team, membership] of teams) {
+        normalised.set(team.toLowerCase(), isUnknown(membership)
+            ? membership
+            : new Set([...membership].map(login => login.toLowerCase())));
+    }
+    return normalised;
+}
+function at(review) {
+    return review.commitId === undefined
+        ? { login: review.user }
+        : { login: review.user, commit: review.commitId };
+}
+/** The 7-character commit GitHub shows. */
+function approvals_short(sha) {
+    return sha ? sha.slice(0, 7) : 'an unknown commit';
+}
+/** `a`, `a and b`, `a, b and c`. */
+function listed(items) {
+    // Stryker disable next-line StringLiteral: no separator shows between fewer than two items
+    if (items.length <= 1)
+        return items.join('');
+    return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+;// CONCATENATED MODULE: ./src/gates/artifact.ts
+
+/** How many hex digits of a SHA-256 the messages show; the full hashes are in the audit record. */
+const HASH_PREFIX = 12;
+/**
+ * Integrity of the candidate files.
+ *
+ * - `require`: each listed path must exist, as a file or as a directory holding files.
+ * - `max_size_mb`: total size ≤ the limit, in MiB (1,048,576 bytes), inclusive.
+ * - checksums: a listed file that is missing or whose hash differs always fails. With
+ *   `checksums: required`, a missing checksums file fails and so does every file it does not
+ *   list. With `optional` (the default), no checksums file passes with a note that hashes were
+ *   only recorded, and unlisted files are noted as not verified.
+ *
+ * Fails closed: with no files listed (a registry version, whose files are unknown) every rule
+ * fails, as does `max_size_mb` on a total that is not a finite, non-negative number.
+ *
+ * Problems come first in the details, then the facts behind a pass.
+ */
+function artifactGate(context) {
+    const rules = context.rules ?? {};
+    const checksumsRequired = rules.checksums === 'required';
+    const problems = [];
+    const notes = [];
+    // A candidate always has files (metrics.json at least); none listed means they are unknown,
+    // as for a registry version (`files: []`, `totalBytes: 0`), and nothing here can be verified.
+    const unknownFiles = context.files.length === 0;
+    if (unknownFiles) {
+        problems.push('no files are known for the candidate, so the artifact rules cannot be verified');
+    }
+    const present = [];
+    for (const wanted of rules.require ?? []) {
+        if (exists(normalise(wanted), context.files))
+            present.push(wanted);
+        else
+            problems.push(`required file ${wanted} is missing`);
+    }
+    if (present.length > 0) {
+        notes.push(`required ${present.length === 1 ? 'file' : 'files'} present: ${present.join(', ')}`);
+    }
+    if (rules.max_size_mb !== undefined) {
+        const limit = rules.max_size_mb * MIB;
+        const size = formatSize(context.totalBytes);
+        const limitText = `${formatNumber(rules.max_size_mb)} MiB`;
+        if (unknownFiles || !Number.isFinite(context.totalBytes) || context.totalBytes < 0) {
+            problems.push('total size unknown');
+        }
+        else if (context.totalBytes > limit) {
+            problems.push(`total size ${size} is over the ${limitText} limit (${formatInteger(Math.floor(limit))} bytes)`);
+        }
+        else {
+            notes.push(`total size ${size}, limit ${limitText}`);
+        }
+    }
+    const report = context.checksums;
+    if (report) {
+        const before = problems.length;
+        for (const path of report.missing)
+            problems.push(`${path} is listed in ${report.file} but missing`);
+        for (const { path, expected, actual } of report.mismatched) {
+            problems.push(`${path}: checksum mismatch, ${report.file} says ${artifact_short(expected)}, file has ${artifact_short(actual)}`);
+        }
+        for (const path of report.unlisted) {
+            if (checksumsRequired)
+                problems.push(`${path} is not listed in ${report.file}`);
+            else
+                notes.push(`${path} is not listed in ${report.file}, so it is not verified`);
+        }
+        if (problems.length === before) {
+            const verb = report.verified.length === 1 ? 'matches' : 'match';
+            notes.push(`${plural(report.verified.length, 'file')} ${verb} ${report.file}`);
+        }
+    }
+    else if (checksumsRequired) {
+        problems.push('no checksums file (the policy sets checksums: required)');
+    }
+    else if (!unknownFiles) {
+        notes.push('no checksums file; hashes recorded only');
+    }
+    const failed = problems.length > 0;
+    let summary;
+    if (failed) {
+        summary = `${plural(problems.length, 'problem')} with the candidate files`;
+    }
+    else {
+        summary = `${plural(context.files.length, 'file')}, ${formatBytes(context.totalBytes)}`;
+        summary += report ? `, checksums verified against ${report.file}` : ', no checksums file';
+    }
+    // Never empty: the checksums step always adds a problem or a note.
+    const details = [...problems, ...notes];
+    return { gate: 'artifact', status: failed ? 'fail' : 'pass', summary, details };
+}
+/** `./model/` → `model`, so policies can write paths either way. */
+function normalise(path) {
+    return path.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
+}
+function exists(path, files) {
+    return files.some(file => file.path === path || file.path.startsWith(`${path}/`));
+}
+function artifact_short(hash) {
+    return hash.length > HASH_PREFIX ? `${hash.slice(0, HASH_PREFIX)}…` : hash;
+}
+
+;// CONCATENATED MODULE: ./src/gates/checks.ts
+
+/**
+ * Required check runs on the head commit. For each required name, the latest run (highest id)
+ * of each app reporting that name is taken, so a re-run replaces its earlier attempt but one
+ * app's success never hides another app's failure.
+ *
+ * - `pass` only when every required name has runs and every latest run concluded `success`.
+ * - `fail` when a latest run completed with anything else: `failure`, `cancelled`,
+ *   `timed_out`, `action_required`, `stale`, and also `neutral` and `skipped` (fail closed: a
+ *   check that did not run did not show the model is safe), or no conclusion at all.
+ * - `pending` when a latest run has not completed yet (`queued`, `in_progress`, ...), or no
+ *   run of that name exists on the head commit yet: a workflow may not have started. A name
+ *   that never appears (a typo in the policy) therefore stays pending, never passes; the
+ *   detail says to check the name.
+ */
+function checksGate(context) {
+    const gate = 'checks';
+    const commit = approvals_short(context.headSha);
+    const details = [];
+    // Stryker disable next-line ArrayDeclaration: only 'fail' and 'pending' entries are looked for
+    const statuses = [];
+    const failed = [];
+    const waiting = [];
+    for (const name of unique(context.required)) {
+        const runs = latestByApp(context.runs.filter(run => run.name === name));
+        if (runs.length === 0) {
+            statuses.push('pending');
+            waiting.push(name);
+            details.push(`${name}: no run on ${commit} yet (if none ever starts, check the name in the policy)`);
+            continue;
+        }
+        for (const run of runs) {
+            const status = runStatus(run);
+            statuses.push(status);
+            const from = runs.length > 1 && run.app ? ` (${run.app})` : '';
+            if (status === 'pass') {
+                details.push(`${name}${from}: success on ${commit}`);
+            }
+            else if (status === 'pending') {
+                waiting.push(name);
+                details.push(`${name}${from}: ${run.status.replace(/_/g, ' ')} on ${commit}`);
+            }
+            else {
+                failed.push(name);
+                const conclusion = run.conclusion ?? 'no conclusion';
+                const why = conclusion === 'neutral' || conclusion === 'skipped' ? ', which is not success' : '';
+                details.push(`${name}${from}: ${conclusion.replace(/_/g, ' ')} on ${commit}${why}`);
+            }
+        }
+    }
+    const names = unique(context.required);
+    if (statuses.includes('fail')) {
+        return {
+            gate,
+            status: 'fail',
+            summary: `${listed(unique(failed))} did not succeed on ${commit}`,
+            details
+        };
+    }
+    if (statuses.includes('pending')) {
+        return {
+            gate,
+            status: 'pending',
+            summary: `waiting for ${listed(unique(waiting))} on ${commit}`,
+            details
+        };
+    }
+    return {
+        gate,
+        status: 'pass',
+        summary: `${listed(names)} ${names.length === 1 ? 'has' : 'have'} succeeded on ${commit}`,
+        details
+    };
+}
+function runStatus(run) {
+    if (run.status !== 'completed')
+        return 'pending';
+    return run.conclusion === 'success' ? 'pass' : 'fail';
+}
+/** The newest run per app: highest id, else the later in the list. */
+function latestByApp(runs) {
+    const latest = new Map();
+    for (const run of runs) {
+        // Stryker disable next-line StringLiteral: every run without an app shares the one key, whichever it is
+        const key = run.app ?? '';
+        const seen = latest.get(key);
+        if (!seen || (run.id ?? Infinity) >= (seen.id ?? -Infinity))
+            latest.set(key, run);
+    }
+    return [...latest.values()];
+}
+function unique(items) {
+    return [...new Set(items)];
+}
+
+;// CONCATENATED MODULE: ./src/gates/min-days.ts
+
+const DAY_MS = 86_400_000;
+/**
+ * Time the version has spent in its source stage (a soak period). Enough days → `pass`; not
+ * yet → `pending`, with the moment it becomes eligible (time alone will fix it). Fails closed:
+ * no entry date, an invalid date, or an entry date after `now` → `fail`. A caller that cannot
+ * know the date at all (the `check` command has no registry) does not call this gate:
+ * `evaluateStage` marks it skipped instead.
+ */
+function minDaysGate(context) {
+    const gate = 'min_days_in_source_stage';
+    const source = context.sourceStage ?? 'its source stage';
+    const needed = dayCount(context.minDays);
+    const { enteredAt, now } = context;
+    if (Number.isNaN(now.getTime())) {
+        return { gate, status: 'fail', summary: 'the current time is not a valid date' };
+    }
+    if (!enteredAt || Number.isNaN(enteredAt.getTime())) {
+        return {
+            gate,
+            status: 'fail',
+            summary: `needs ${needed} in ${source}, but there is no record of when the version entered it`
+        };
+    }
+    const elapsedMs = now.getTime() - enteredAt.getTime();
+    const details = [`entered ${source} at ${utc(enteredAt)}`];
+    if (elapsedMs < 0) {
+        return {
+            gate,
+            status: 'fail',
+            summary: `the recorded entry into ${source} (${utc(enteredAt)}) is after now (${utc(now)})`,
+            details
+        };
+    }
+    const requiredMs = context.minDays * DAY_MS;
+    // Rounded down, so a version 6.96 days in never reads as "7 days" while still pending.
+    const days = dayCount(Math.floor((elapsedMs / DAY_MS) * 10) / 10);
+    if (elapsedMs >= requiredMs) {
+        return {
+            gate,
+            status: 'pass',
+            summary: `${days} in ${source}, at least ${needed} required`,
+            details
+        };
+    }
+    // Rounded up to the minute shown, so "eligible from" is never a moment when it is not.
+    const eligible = new Date(Math.ceil((enteredAt.getTime() + requiredMs) / 60_000) * 60_000);
+    return {
+        gate,
+        status: 'pending',
+        summary: `${days} in ${source} of the ${needed} required; eligible from ${utc(eligible)}`,
+        details
+    };
+}
+function dayCount(days) {
+    return `${formatNumber(days)} ${days === 1 ? 'day' : 'days'}`;
+}
+/** `2026-11-23 09:00 UTC`: minutes are enough for people; the JSON keeps the exact `now`. */
+function utc(date) {
+    return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+;// CONCATENATED MODULE: ./src/gates/metrics.ts
+/** Reading one metric from one side, failing closed: anything but a finite number is a problem. */
+/**
+ * The value of `name`, or why there is none: `is missing`, or the reason the candidate
+ * reader gave (`is NaN`). A listed invalid reason wins over a value, and a value that is
+ * not a finite number (a reader bug, a registry returning NaN) is caught here as well.
+ * Own properties only, so a metric named `constructor` is not found on the prototype.
+ */
+function readMetric(source, name) {
+    const invalid = source.invalidMetrics;
+    if (invalid && Object.hasOwn(invalid, name)) {
+        return { ok: false, problem: invalid[name] ?? 'is not a number' };
+    }
+    if (!Object.hasOwn(source.metrics, name))
+        return { ok: false, problem: 'is missing' };
+    const value = source.metrics[name];
+    if (typeof value !== 'number') {
+        return { ok: false, problem: value === null ? 'is null' : `is a ${typeof value}` };
+    }
+    if (Number.isNaN(value))
+        return { ok: false, problem: 'is NaN' };
+    if (!Number.isFinite(value))
+        return { ok: false, problem: 'is infinite' };
+    return { ok: true, value };
+}
+
+;// CONCATENATED MODULE: ./src/gates/regression.ts
+
+
+/**
+ * Relative tolerance of the comparison. `0.9 - 0.895` is `0.005000000000000004` in binary
+ * floating point, which would fail `max_drop: 0.005` by a rounding error; a worsening within
+ * `1e-12 × max(|champion|, |candidate|)` of the allowance counts as within it. That is about
+ * ten thousand times the rounding error of the subtraction and far below any difference a
+ * metric can meaningfully show.
+ */
+const RELATIVE_EPSILON = 1e-12;
+/**
+ * The candidate against the champion, metric by metric, in the metric's direction: for
+ * `maximize` the worsening is `champion − candidate`, for `minimize` it is
+ * `candidate − champion`. `max_drop` bounds it in the metric's units, `max_relative_drop` as a
+ * fraction of `|champion|`; with both, both must hold. A rule with neither allows no worsening.
+ *
+ * A champion of 0 with `max_relative_drop` allows no worsening at all (any fraction of 0 is 0);
+ * the gate says so in its details.
+ *
+ * Fails closed: a candidate or champion value that is missing or unusable fails the metric, as
+ * does a metric without a direction. With no champion (first promotion) the gate is `skipped`.
+ */
+function regressionGate(context) {
+    const entries = Object.entries(context.rules);
+    if (entries.length === 0) {
+        return { gate: 'regression', status: 'skipped', summary: 'no regression limits configured' };
+    }
+    const champion = context.champion;
+    if (!champion) {
+        return {
+            gate: 'regression',
+            status: 'skipped',
+            summary: `no champion in ${context.stage} yet (first promotion), nothing to compare against`,
+            checks: entries.map(([metric, rule]) => skippedCheck(metric, rule, context))
+        };
+    }
+    const checks = [];
+    const details = [];
+    for (const [metric, rule] of entries) {
+        const { check, detail, note } = compareOne(metric, rule, context, champion);
+        checks.push(check);
+        if (detail)
+            details.push(detail);
+        if (note)
+            details.push(note);
+    }
+    const failed = checks.filter(check => check.status === 'fail').length;
+    const result = {
+        gate: 'regression',
+        status: failed > 0 ? 'fail' : 'pass',
+        summary: failed > 0
+            ? `${failed} of ${plural(entries.length, 'metric')} ${failed === 1 ? 'fails' : 'fail'} against champion ${champion.label}`
+            : // Stryker disable next-line OptionalChaining: entries is not empty here
+                `${entries.length === 1 ? `${entries[0]?.[0]} is` : `all ${entries.length} metrics are`} within the allowed regression vs champion ${champion.label}`,
+        checks
+    };
+    if (details.length > 0)
+        result.details = details;
+    return result;
+}
+function compareOne(metric, rule, context, champion) {
+    // Stryker disable next-line OptionalChaining: hasOwn has just found the entry
+    const goal = Object.hasOwn(context.goals, metric) ? context.goals[metric]?.goal : undefined;
+    const check = { metric, rule: describeRegression(rule, goal), status: 'fail' };
+    const candidateValue = readMetric(context.candidate, metric);
+    const championValue = readMetric(champion, metric);
+    if (candidateValue.ok)
+        check.candidate = candidateValue.value;
+    if (championValue.ok)
+        check.champion = championValue.value;
+    if (!goal) {
+        check.problem = 'no direction under metrics';
+        return {
+            check,
+            detail: `${metric} has no direction (maximize or minimize) under metrics; cannot compare`
+        };
+    }
+    if (!candidateValue.ok || !championValue.ok) {
+        const problems = [];
+        const sentences = [];
+        if (!candidateValue.ok) {
+            problems.push(candidateValue.problem);
+            sentences.push(`${metric} ${candidateValue.problem}`);
+        }
+        if (!championValue.ok) {
+            problems.push(`champion's value ${championValue.problem}`);
+            sentences.push(`${metric}: champion ${champion.label}'s value ${championValue.problem}, cannot compare`);
+        }
+        check.problem = problems.join('; ');
+        return { check, detail: sentences.join('; ') };
+    }
+    const candidate = candidateValue.value;
+    const championNumber = championValue.value;
+    const worsening = goal === 'maximize' ? championNumber - candidate : candidate - championNumber;
+    const allowed = allowance(rule, championNumber);
+    const epsilon = RELATIVE_EPSILON * Math.max(Math.abs(championNumber), Math.abs(candidate));
+    const note = rule.max_relative_drop !== undefined && championNumber === 0
+        ? `${metric}: the champion's value is 0, so max_relative_drop allows no ${worseningNoun(goal)}`
+        : undefined;
+    if (worsening <= allowed + epsilon) {
+        check.status = 'pass';
+        return { check, note };
+    }
+    const verb = goal === 'maximize' ? 'dropped' : 'rose';
+    const [shown, limit] = formatApart(worsening, allowed);
+    check.problem =
+        allowed === 0
+            ? `${verb} ${shown}, no ${worseningNoun(goal)} allowed`
+            : `${verb} ${shown}, more than the ${limit} allowed`;
+    const from = `${formatNumber(championNumber)} → ${formatNumber(candidate)}`;
+    return { check, detail: `${metric} ${check.problem} (${from})`, note };
+}
+/** The largest worsening the rule allows against this champion value: the tighter of the two limits. */
+function allowance(rule, champion) {
+    const limits = [];
+    if (rule.max_drop !== undefined)
+        limits.push(rule.max_drop);
+    if (rule.max_relative_drop !== undefined)
+        limits.push(rule.max_relative_drop * Math.abs(champion));
+    return limits.length > 0 ? Math.min(...limits) : 0;
+}
+function skippedCheck(metric, rule, context) {
+    // Stryker disable next-line OptionalChaining: hasOwn has just found the entry
+    const goal = Object.hasOwn(context.goals, metric) ? context.goals[metric]?.goal : undefined;
+    const check = {
+        metric,
+        rule: describeRegression(rule, goal),
+        status: 'skipped',
+        problem: 'no champion yet'
+    };
+    const reading = readMetric(context.candidate, metric);
+    if (reading.ok)
+        check.candidate = reading.value;
+    else
+        check.problem = `no champion yet; the candidate's value ${reading.problem}`;
+    return check;
+}
+function worseningNoun(goal) {
+    return goal === 'maximize' ? 'drop' : 'rise';
+}
+/** `drop ≤ 0.005`, `no drop`, `rise ≤ 10%`, `drop ≤ 0.005 and ≤ 1%`. */
+function describeRegression(rule, goal) {
+    const noun = goal ? worseningNoun(goal) : 'worsening';
+    const none = rule.max_drop === 0 ||
+        rule.max_relative_drop === 0 ||
+        (rule.max_drop === undefined && rule.max_relative_drop === undefined);
+    if (none) {
+        return `no ${noun}`;
+    }
+    const parts = [];
+    if (rule.max_drop !== undefined)
+        parts.push(`≤ ${formatNumber(rule.max_drop)}`);
+    if (rule.max_relative_drop !== undefined)
+        parts.push(`≤ ${formatPercent(rule.max_relative_drop)}`);
+    return `${noun} ${parts.join(' and ')}`;
+}
+
+;// CONCATENATED MODULE: ./src/gates/schema.ts
+
+/**
+ * Signature compatibility with the champion. Fields are matched by name, order-insensitive;
+ * types are compared as written (`double` ≠ `float`).
+ *
+ * - `exact`: the same inputs and outputs, with the same types and the same `required` flags.
+ * - `backward`: every request the champion accepted is still accepted, and every output a
+ *   consumer read is still produced. So an input the candidate requires must have been
+ *   required by the champion too, with the same type (an input that was optional may be
+ *   omitted by callers); an input both know keeps its type; new optional inputs and dropped
+ *   inputs are allowed (callers' extra columns are ignored); every champion output remains,
+ *   with its type, and stays required if it was. Allowed changes are listed too.
+ *
+ * No champion → `skipped`. Either side without a signature → `fail`: compatibility cannot be
+ * verified. A field listed twice on one side is ambiguous and fails.
+ */
+function schemaGate(context) {
+    const { compatibility, candidate, champion, stage } = context;
+    if (!champion) {
+        const result = {
+            gate: 'schema',
+            status: 'skipped',
+            summary: `no champion in ${stage} yet (first promotion), no signature to compare with`
+        };
+        if (!candidate) {
+            result.details = [
+                `the candidate has no signature (MLmodel signature or schema.json); the next promotion into ${stage} cannot be verified against it`
+            ];
+        }
+        return result;
+    }
+    if (!candidate || !champion.signature) {
+        const lacking = [
+            ...(candidate ? [] : ['the candidate']),
+            ...(champion.signature ? [] : [`champion ${champion.label}`])
+        ];
+        return {
+            gate: 'schema',
+            status: 'fail',
+            summary: `cannot verify ${compatibility} compatibility: ${lacking.join(' and ')} ${lacking.length === 1 ? 'has' : 'have'} no signature`,
+            details: lacking.map(side => `${side}: no MLmodel signature or schema.json`)
+        };
+    }
+    const { breaking, allowed } = compare(compatibility, candidate, champion.signature);
+    const details = [...breaking, ...allowed.map(change => `allowed: ${change}`)];
+    const shape = `${plural(candidate.inputs.length, 'input')}, ${plural(candidate.outputs.length, 'output')}`;
+    let summary;
+    if (breaking.length > 0) {
+        summary = `${plural(breaking.length, 'incompatible change')} vs champion ${champion.label} (${compatibility})`;
+    }
+    else if (allowed.length > 0) {
+        summary = `backward compatible with champion ${champion.label}: ${plural(allowed.length, 'allowed change')} (${shape})`;
+    }
+    else {
+        summary = `same signature as champion ${champion.label} (${shape})`;
+    }
+    const result = {
+        gate: 'schema',
+        status: breaking.length > 0 ? 'fail' : 'pass',
+        summary
+    };
+    if (details.length > 0)
+        result.details = details;
+    return result;
+}
+function compare(compatibility, candidate, champion) {
+    const changes = { breaking: [], allowed: [] };
+    const candidateInputs = index('input', candidate.inputs, 'the candidate', changes);
+    const championInputs = index('input', champion.inputs, 'the champion', changes);
+    const candidateOutputs = index('output', candidate.outputs, 'the candidate', changes);
+    const championOutputs = index('output', champion.outputs, 'the champion', changes);
+    if (compatibility === 'exact') {
+        compareExact('input', candidateInputs, championInputs, changes);
+        compareExact('output', candidateOutputs, championOutputs, changes);
+    }
+    else {
+        compareBackwardInputs(candidateInputs, championInputs, changes);
+        compareBackwardOutputs(candidateOutputs, championOutputs, changes);
+    }
+    return changes;
+}
+/** Fields by name, in their listed order; a repeated name is recorded as breaking. */
+function index(kind, fields, side, changes) {
+    const byName = new Map();
+    for (const field of fields) {
+        if (byName.has(field.name))
+            changes.breaking.push(`${side} lists ${kind} ${field.name} twice`);
+        else
+            byName.set(field.name, field);
+    }
+    return byName;
+}
+function schema_describe(field) {
+    return `${field.type}, ${field.required ? 'required' : 'optional'}`;
+}
+function compareExact(kind, candidate, champion, changes) {
+    for (const [name, old] of champion) {
+        const now = candidate.get(name);
+        if (!now) {
+            changes.breaking.push(`${kind} ${name} removed (was ${schema_describe(old)})`);
+            continue;
+        }
+        if (now.type !== old.type) {
+            changes.breaking.push(`${kind} ${name} type changed: ${old.type} → ${now.type}`);
+        }
+        if (now.required !== old.required) {
+            changes.breaking.push(`${kind} ${name} is now ${now.required ? 'required' : 'optional'} (was ${old.required ? 'required' : 'optional'})`);
+        }
+    }
+    for (const [name, added] of candidate) {
+        if (!champion.has(name))
+            changes.breaking.push(`${kind} ${name} added (${schema_describe(added)})`);
+    }
+}
+function compareBackwardInputs(candidate, champion, changes) {
+    for (const [name, now] of candidate) {
+        const old = champion.get(name);
+        if (!old) {
+            if (now.required) {
+                changes.breaking.push(`input ${name} added as required (${now.type}); callers of the champion do not send it`);
+            }
+            else {
+                changes.allowed.push(`input ${name} added (${schema_describe(now)})`);
+            }
+            continue;
+        }
+        if (now.type !== old.type) {
+            changes.breaking.push(`input ${name} type changed: ${old.type} → ${now.type}`);
+        }
+        if (now.required && !old.required) {
+            changes.breaking.push(`input ${name} is now required (was optional); callers may omit it`);
+        }
+        else if (!now.required && old.required) {
+            changes.allowed.push(`input ${name} is now optional (was required)`);
+        }
+    }
+    for (const [name, old] of champion) {
+        if (!candidate.has(name)) {
+            changes.allowed.push(`input ${name} dropped (was ${old.type}); callers' extra columns are ignored`);
+        }
+    }
+}
+function compareBackwardOutputs(candidate, champion, changes) {
+    for (const [name, old] of champion) {
+        const now = candidate.get(name);
+        if (!now) {
+            changes.breaking.push(`output ${name} removed (was ${old.type})`);
+            continue;
+        }
+        if (now.type !== old.type) {
+            changes.breaking.push(`output ${name} type changed: ${old.type} → ${now.type}`);
+        }
+        if (old.required && !now.required) {
+            changes.breaking.push(`output ${name} is now optional (was required)`);
+        }
+    }
+    for (const [name, added] of candidate) {
+        if (!champion.has(name))
+            changes.allowed.push(`output ${name} added (${added.type})`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/gates/thresholds.ts
+
+
+/**
+ * Absolute bounds on the candidate's metrics, both inclusive. A metric that is missing or
+ * unusable (NaN, infinite, a string, null) fails, named with why. Values are compared exactly:
+ * no arithmetic happens, so `0.85 ≥ 0.85` holds without any tolerance. A rule with neither
+ * `min` nor `max` still requires the metric to be present and a finite number.
+ */
+function thresholdsGate(context) {
+    const entries = Object.entries(context.rules);
+    if (entries.length === 0) {
+        return { gate: 'thresholds', status: 'skipped', summary: 'no thresholds configured' };
+    }
+    const checks = [];
+    const details = [];
+    for (const [metric, rule] of entries) {
+        const check = checkOne(metric, rule, context);
+        checks.push(check);
+        // checkOne sets a problem on every failing check.
+        if (check.status === 'fail')
+            details.push(`${metric} ${check.problem}`);
+    }
+    const failed = checks.filter(check => check.status === 'fail').length;
+    const result = {
+        gate: 'thresholds',
+        status: failed > 0 ? 'fail' : 'pass',
+        summary: failed > 0
+            ? `${failed} of ${plural(entries.length, 'metric')} out of bounds or unusable`
+            : // Stryker disable next-line OptionalChaining: entries is not empty here
+                `${entries.length === 1 ? `${entries[0]?.[0]} is` : `all ${entries.length} metrics are`} within bounds`,
+        checks
+    };
+    if (details.length > 0)
+        result.details = details;
+    return result;
+}
+function checkOne(metric, rule, context) {
+    const check = { metric, rule: describeRule(rule), status: 'fail' };
+    const champion = context.champion && readMetric(context.champion, metric);
+    if (champion?.ok)
+        check.champion = champion.value;
+    const reading = readMetric(context.candidate, metric);
+    if (!reading.ok) {
+        check.problem = reading.problem;
+        return check;
+    }
+    const value = reading.value;
+    check.candidate = value;
+    if (rule.min !== undefined && value < rule.min) {
+        const [shown, bound] = formatApart(value, rule.min);
+        check.problem = `is ${shown}, below the minimum ${bound}`;
+    }
+    else if (rule.max !== undefined && value > rule.max) {
+        const [shown, bound] = formatApart(value, rule.max);
+        check.problem = `is ${shown}, above the maximum ${bound}`;
+    }
+    else {
+        check.status = 'pass';
+    }
+    return check;
+}
+/** `≥ 0.85`, `≤ 100`, `≥ 0.8 and ≤ 0.9`, or `present` for a rule with no bound. */
+function describeRule(rule) {
+    const parts = [];
+    if (rule.min !== undefined)
+        parts.push(`≥ ${formatNumber(rule.min)}`);
+    if (rule.max !== undefined)
+        parts.push(`≤ ${formatNumber(rule.max)}`);
+    return parts.length > 0 ? parts.join(' and ') : 'present';
+}
+
+;// CONCATENATED MODULE: ./src/gates/evaluate.ts
+
+
+
+
+
+
+
+
+
+/**
+ * Run every gate the target stage configures and decide. Pure: no I/O, no clock (`now` comes in).
+ *
+ * A gate counts as configured when it asks for something: a threshold or regression list with
+ * at least one metric, a `schema` or `artifact` section, `min_days_in_source_stage` above 0,
+ * at least one required check, an `approvals` section. The artifact gate also runs, with
+ * `checksums: optional` semantics, whenever the candidate came with a checksums file, so a
+ * mismatched or missing file always fails even on a stage without artifact rules.
+ *
+ * Gates needing context the caller listed as unavailable are `skipped`; gates needing context
+ * the caller did not list but did not supply either fail (fail closed). Approvals and required
+ * checks run on `reviews` and `checkRuns` when given; without them they are skipped when
+ * listed as unavailable and fail otherwise.
+ *
+ * Decision: any `fail` → `blocked`; else any `pending` → `pending`; else any warning (every
+ * skipped gate adds one) → `pass-with-warnings`; else `pass`. A stage with no gates configured
+ * is never a plain `pass`: it warns that nothing was checked.
+ *
+ * @throws NotFoundError when the policy has no such stage (exit code 3).
+ */
+function evaluateStage(input) {
+    const { policy, candidate, champion, now } = input;
+    const stagePolicy = findStage(policy, input.stage);
+    // Stryker disable next-line ArrayDeclaration: a made-up entry names no context, so nothing reads it
+    const unavailable = new Set(input.unavailable ?? []);
+    const notEvaluated = `not evaluated ${input.evaluator ? `by ${input.evaluator}` : 'in this run'}`;
+    const gates = [];
+    let configured = 0;
+    const thresholds = stagePolicy.thresholds ?? {};
+    if (Object.keys(thresholds).length > 0) {
+        configured++;
+        gates.push(thresholdsGate({ rules: thresholds, candidate, champion }));
+    }
+    const regression = stagePolicy.regression ?? {};
+    if (Object.keys(regression).length > 0) {
+        configured++;
+        gates.push(regressionGate({
+            rules: regression,
+            goals: policy.metrics,
+            candidate,
+            champion,
+            stage: input.stage
+        }));
+    }
+    if (stagePolicy.schema) {
+        configured++;
+        gates.push(schemaGate({
+            compatibility: stagePolicy.schema.compatibility,
+            candidate: candidate.signature,
+            champion: champion && { label: champion.label, signature: champion.signature },
+            stage: input.stage
+        }));
+    }
+    if (stagePolicy.artifact)
+        configured++;
+    if (stagePolicy.artifact || candidate.checksums) {
+        gates.push(artifactGate({
+            rules: stagePolicy.artifact,
+            files: candidate.files,
+            totalBytes: candidate.totalBytes,
+            checksums: candidate.checksums
+        }));
+    }
+    const minDays = stagePolicy.min_days_in_source_stage ?? 0;
+    if (minDays > 0) {
+        configured++;
+        const sourceStage = input.source?.stage ?? onlySource(stagePolicy);
+        if (unavailable.has('source-stage-dates')) {
+            gates.push({
+                gate: 'min_days_in_source_stage',
+                status: 'skipped',
+                summary: `${notEvaluated}: needs the date the version entered ${sourceStage ?? stagePolicy.from.join(' or ')}`,
+                details: [`${plural(minDays, 'day')} in the source stage required`]
+            });
+        }
+        else {
+            gates.push(minDaysGate({ minDays, sourceStage, enteredAt: input.source?.enteredAt, now }));
+        }
+    }
+    const checks = stagePolicy.checks ?? [];
+    if (checks.length > 0) {
+        configured++;
+        const details = checks.map(name => `required: ${name}`);
+        gates.push(input.checkRuns
+            ? checksGate({ ...input.checkRuns, required: checks })
+            : unavailable.has('checks')
+                ? {
+                    gate: 'checks',
+                    status: 'skipped',
+                    summary: `${notEvaluated}: needs the check runs on the head commit`,
+                    details
+                }
+                : {
+                    gate: 'checks',
+                    status: 'fail',
+                    summary: 'no check-run results were supplied, so the required checks cannot be verified',
+                    details
+                });
+    }
+    if (stagePolicy.approvals) {
+        configured++;
+        const details = describeApprovals(stagePolicy.approvals);
+        gates.push(input.reviews
+            ? approvalsGate({ ...input.reviews, rules: stagePolicy.approvals })
+            : unavailable.has('approvals')
+                ? {
+                    gate: 'approvals',
+                    status: 'skipped',
+                    summary: `${notEvaluated}: needs pull-request reviews`,
+                    details
+                }
+                : {
+                    gate: 'approvals',
+                    status: 'fail',
+                    summary: 'no pull-request reviews were supplied, so approvals cannot be verified',
+                    details
+                });
+    }
+    const warnings = [];
+    if (configured === 0)
+        warnings.push(`${input.stage} configures no gates, so nothing was checked`);
+    for (const gate of gates) {
+        if (gate.status === 'skipped')
+            warnings.push(skippedWarning(gate));
+    }
+    warnings.push(...unusedInvalidMetrics(input, gates));
+    const evaluation = {
+        model: policy.model,
+        stage: input.stage,
+        evaluatedAt: now.toISOString(),
+        candidate: {
+            label: candidate.label,
+            ...evaluate_optional('version', candidate.version ?? candidate.info?.version),
+            metrics: { ...candidate.metrics },
+            invalidMetrics: { ...candidate.invalidMetrics },
+            totalBytes: candidate.totalBytes,
+            fileCount: candidate.files.length
+        },
+        gates,
+        warnings,
+        decision: decide(gates, warnings)
+    };
+    if (champion) {
+        evaluation.champion = {
+            label: champion.label,
+            ...evaluate_optional('version', champion.version),
+            metrics: { ...champion.metrics },
+            ...evaluate_optional('invalidMetrics', champion.invalidMetrics && { ...champion.invalidMetrics })
+        };
+    }
+    return evaluation;
+}
+/** The warning a skipped gate adds; the report recognises it by this exact text. */
+function skippedWarning(gate) {
+    return `${gate.gate} skipped: ${gate.summary}`;
+}
+/** The overall decision from the gates and warnings (see {@link evaluateStage}). */
+function decide(gates, warnings) {
+    if (gates.some(gate => gate.status === 'fail'))
+        return 'blocked';
+    if (gates.some(gate => gate.status === 'pending'))
+        return 'pending';
+    if (warnings.length > 0 || gates.some(gate => gate.status === 'skipped')) {
+        return 'pass-with-warnings';
+    }
+    return 'pass';
+}
+function onlySource(stage) {
+    return stage.from.length === 1 ? stage.from[0] : undefined;
+}
+function describeApprovals(approvals) {
+    const lines = [];
+    if (approvals.required > 0) {
+        lines.push(`${plural(approvals.required, 'approval')} from reviewers with write access`);
+    }
+    for (const group of approvals.groups ?? []) {
+        const members = [
+            ...(group.teams ?? []).map(team => `team ${team}`),
+            ...(group.users ?? []).map(user => `user ${user}`)
+        ];
+        lines.push(`${group.name}: ${group.min} of ${members.length > 0 ? members.join(', ') : 'nobody listed'}`);
+    }
+    if (lines.length === 0)
+        lines.push('an approvals section with no required count or groups');
+    return lines;
+}
+/**
+ * One warning per unusable candidate metric that no evaluated check looked at: it fails no
+ * gate, but it is probably a bug in the training job's output.
+ */
+function unusedInvalidMetrics(input, gates) {
+    const checked = new Set(gates.flatMap(gate => 
+    // Stryker disable next-line ArrayDeclaration: a made-up entry has no metric name, so it marks none checked
+    (gate.checks ?? []).filter(c => c.status !== 'skipped').map(c => c.metric)));
+    const used = metricsNamedByPolicy(input.policy);
+    return Object.keys(input.candidate.invalidMetrics)
+        .filter(name => !checked.has(name))
+        .sort()
+        .map(name => {
+        // Stryker disable next-line StringLiteral: name comes from the keys of this record, so the fallback never applies
+        const why = input.candidate.invalidMetrics[name] ?? 'is not a number';
+        const consequence = used.has(name)
+            ? `not checked for ${input.stage}`
+            : 'not used by this policy';
+        return `metrics.json: ${name} ${why} — ${consequence}`;
+    });
+}
+function metricsNamedByPolicy(policy) {
+    const names = new Set(Object.keys(policy.metrics));
+    for (const stage of Object.values(policy.stages)) {
+        for (const name of Object.keys(stage.thresholds ?? {}))
+            names.add(name);
+        for (const name of Object.keys(stage.regression ?? {}))
+            names.add(name);
+    }
+    return names;
+}
+/** `{ key: value }` when the value is defined, `{}` otherwise: keeps absent fields absent. */
+function evaluate_optional(key, value) {
+    return value === undefined ? {} : { [key]: value };
+}
+// Callers found it here before it moved to policy/ (gates throw nothing of their own).
+
+
+;// CONCATENATED MODULE: ./src/report/markdown.ts
+
+
+
+
+
+/**
+ * The one report: the sticky PR comment, the job summary, the CLI and the `report` output all
+ * print exactly this. Pure and deterministic: the same evaluation gives the same bytes.
+ * Text that comes from users (model and metric names, labels, file names, messages quoting
+ * them) is escaped, so it cannot break the table or inject markup. Ends with a newline.
+ */
+function renderMarkdown(evaluation, options = {}) {
+    // Forced past gates that did not pass: the report says so, never "Blocked" above a promotion.
+    const forced = passed(evaluation.decision) ? undefined : options.forced;
+    const blocks = [heading(evaluation, forced), overview(evaluation, forced)];
+    const table = metricTable(evaluation);
+    if (table)
+        blocks.push(table);
+    blocks.push(gateList(evaluation.gates));
+    const warnings = otherWarnings(evaluation);
+    if (warnings.length > 0)
+        blocks.push(warningList(warnings));
+    blocks.push(footer(evaluation));
+    return `${blocks.join('\n\n')}\n`;
+}
+const STATUS_SYMBOL = {
+    pass: '✅',
+    fail: '❌',
+    pending: '⏳',
+    skipped: '⏭️'
+};
+const DECISION_TEXT = {
+    pass: '✅ Passed',
+    'pass-with-warnings': '⚠️ Passed with warnings',
+    pending: '⏳ Pending',
+    blocked: '❌ Blocked'
+};
+/** How the report names each gate; an unknown gate is shown by its identifier. */
+const GATE_TITLE = {
+    thresholds: 'Thresholds',
+    regression: 'Regression vs champion',
+    schema: 'Signature compatibility',
+    transition: 'Stage order',
+    artifact: 'Artifact integrity',
+    min_days_in_source_stage: 'Days in source stage',
+    checks: 'Required checks',
+    approvals: 'Approvals',
+    rolled_back: 'Rolled back from this stage'
+};
+/** Details shown per gate; the rest are counted, and all of them are in the JSON report. */
+const MAX_DETAILS = 20;
+function heading(evaluation, forced) {
+    const past = forcedPast(evaluation.gates);
+    const decision = forced === 'done'
+        ? `⚠️ ${past.charAt(0).toUpperCase()}${past.slice(1)}`
+        : forced === 'planned'
+            ? `⚠️ Would be ${past}`
+            : DECISION_TEXT[evaluation.decision];
+    return `## ${decision}: ${markdown_escape(evaluation.model)} → ${markdown_escape(evaluation.stage)}`;
+}
+function passed(decision) {
+    return decision === 'pass' || decision === 'pass-with-warnings';
+}
+/** The gates a forced promotion went past: those that failed, and those still pending. */
+function overridden(gates) {
+    return {
+        failing: gates.filter(gate => gate.status === 'fail'),
+        pending: gates.filter(gate => gate.status === 'pending')
+    };
+}
+/**
+ * What a forced promotion did, in the words the report, the registry's record and `history`
+ * all use: `forced past 2 failing gates` (and `1 pending gate`, when one was still pending).
+ */
+function forcedPast(gates) {
+    const { failing, pending } = overridden(gates);
+    const parts = [
+        ...(failing.length > 0 ? [plural(failing.length, 'failing gate')] : []),
+        ...(pending.length > 0 ? [plural(pending.length, 'pending gate')] : [])
+    ];
+    return `forced past ${parts.length > 0 ? parts.join(' and ') : 'no failing gate'}`;
+}
+/** {@link forcedPast} naming the gates, as plain text (a tag message's first line). */
+function forcedPastNamed(gates) {
+    const { failing, pending } = overridden(gates);
+    const names = [...failing, ...pending].map(gate => gateName(gate.gate));
+    return names.length > 0 ? `${forcedPast(gates)}: ${names.join(', ')}` : forcedPast(gates);
+}
+/** An audit record's outcome in a word or two (`history`): a forced promotion by what it did. */
+function recordOutcome(record) {
+    return record.kind === 'forced-promotion' && record.written
+        ? forcedPast(record.gates)
+        : `${record.kind}: ${record.decision}`;
+}
+function overview(evaluation, forced) {
+    const candidate = `Candidate **${markdown_escape(evaluation.candidate.label)}**`;
+    const stage = markdown_escape(evaluation.stage);
+    const against = evaluation.champion
+        ? `${candidate} vs champion **${markdown_escape(evaluation.champion.label)}**, the version in ${stage} now.`
+        : `${candidate}; no champion in ${stage} yet (first promotion).`;
+    return `${against}\n\n${forced ? forcedVerdict(evaluation, forced) : verdict(evaluation)}`;
+}
+/** Which gates the force went past, by name and status. */
+function forcedVerdict(evaluation, forced) {
+    const { failing, pending } = overridden(evaluation.gates);
+    const named = (gates) => gates.map(gate => title(gate.gate)).join(', ');
+    const what = [
+        ...(failing.length > 0 ? [`${named(failing)} failed`] : []),
+        ...(pending.length > 0 ? [`${named(pending)} pending`] : [])
+    ].join('; ');
+    return `${forced === 'done' ? 'Overridden' : 'Would be overridden'} by force: ${what}.`;
+}
+/** One sentence saying why the decision is what it is. */
+function verdict(evaluation) {
+    const named = (status) => evaluation.gates.filter(gate => gate.status === status).map(gate => title(gate.gate));
+    const failed = named('fail');
+    const pending = named('pending');
+    const skipped = named('skipped').length;
+    const warnings = otherWarnings(evaluation).length;
+    const notes = [
+        ...(skipped > 0 ? [`${plural(skipped, 'gate')} skipped`] : []),
+        ...(warnings > 0 ? [`${plural(warnings, 'warning')} below`] : [])
+    ];
+    switch (evaluation.decision) {
+        case 'blocked':
+            return `Blocked by ${failed.length === 1 ? 'a failing gate' : `${failed.length} failing gates`}: ${failed.join(', ')}.`;
+        case 'pending':
+            return `Nothing failed; waiting on: ${pending.join(', ')}.`;
+        case 'pass-with-warnings':
+            return evaluation.gates.length === 0
+                ? 'Nothing was checked: see the warning below.'
+                : `No gate failed; ${notes.join(', ')}.`;
+        case 'pass':
+            return 'Every gate passed.';
+    }
+}
+function metricTable(evaluation) {
+    const rows = groupByMetric(evaluation.gates.flatMap(gate => gate.checks ?? []));
+    if (rows.length === 0)
+        return undefined;
+    const lines = [
+        '| Metric | Champion | Candidate | Δ | Rule | Result |',
+        '| :-- | --: | --: | --: | :-- | :-- |'
+    ];
+    for (const check of rows) {
+        const delta = check.candidate !== undefined && check.champion !== undefined
+            ? formatSigned(difference(check.candidate, check.champion))
+            : '—';
+        // Problems are worded to follow the metric name (`is NaN`); after `fail:` the `is` goes.
+        const result = check.problem
+            ? `${STATUS_SYMBOL[check.status]} ${check.status}: ${check.problem.replace(/^is /, '')}`
+            : `${STATUS_SYMBOL[check.status]} ${check.status}`;
+        const cells = [
+            check.metric,
+            value(check.champion),
+            value(check.candidate),
+            delta,
+            check.rule,
+            result
+        ];
+        lines.push(`| ${cells.map(cell => markdown_escape(cell)).join(' | ')} |`);
+    }
+    return lines.join('\n');
+}
+/** Rows of the same metric together, metrics in order of first appearance, gates in their order. */
+function groupByMetric(checks) {
+    const order = [];
+    const byMetric = new Map();
+    for (const check of checks) {
+        const group = byMetric.get(check.metric);
+        if (group)
+            group.push(check);
+        else {
+            order.push(check.metric);
+            byMetric.set(check.metric, [check]);
+        }
+    }
+    return order.flatMap(metric => byMetric.get(metric) ?? []);
+}
+function gateList(gates) {
+    if (gates.length === 0)
+        return '### Gates\n\nNo gates are configured for this stage.';
+    const lines = ['### Gates', ''];
+    for (const gate of gates) {
+        lines.push(`- ${STATUS_SYMBOL[gate.status]} **${title(gate.gate)}** ${gate.status}: ${markdown_escape(gate.summary)}`);
+        const details = gate.details ?? [];
+        for (const detail of details.slice(0, MAX_DETAILS))
+            lines.push(`  - ${markdown_escape(detail)}`);
+        if (details.length > MAX_DETAILS) {
+            lines.push(`  - … and ${details.length - MAX_DETAILS} more in the JSON report`);
+        }
+    }
+    return lines.join('\n');
+}
+/** Warnings other than "gate X skipped", which the gate list already shows as skipped. */
+function otherWarnings(evaluation) {
+    const shown = new Set(evaluation.gates.filter(gate => gate.status === 'skipped').map(gate => skippedWarning(gate)));
+    return evaluation.warnings.filter(warning => !shown.has(warning));
+}
+function warningList(warnings) {
+    return ['### ⚠️ Warnings', '', ...warnings.map(warning => `- ${markdown_escape(warning)}`)].join('\n');
+}
+function footer(evaluation) {
+    const { candidate } = evaluation;
+    const size = formatSize(candidate.totalBytes);
+    const when = utc(new Date(evaluation.evaluatedAt));
+    return `*ModelGate · candidate ${markdown_escape(candidate.label)}: ${plural(candidate.fileCount, 'file')}, ${size} · evaluated ${when}*`;
+}
+/**
+ * `candidate − champion`, with a rounding residue (`0.3 − (0.1 + 0.2)` is `-5.6e-17`) shown
+ * as the 0 it is, using the regression gate's own tolerance.
+ */
+function difference(candidate, champion) {
+    const delta = candidate - champion;
+    const tolerance = RELATIVE_EPSILON * Math.max(Math.abs(candidate), Math.abs(champion));
+    return Math.abs(delta) <= tolerance ? 0 : delta;
+}
+function title(gate) {
+    return Object.hasOwn(GATE_TITLE, gate) ? (GATE_TITLE[gate] ?? gate) : markdown_escape(gate);
+}
+/** A gate's name as plain text, for text that is not markdown. */
+function gateName(gate) {
+    return Object.hasOwn(GATE_TITLE, gate) ? (GATE_TITLE[gate] ?? gate) : gate;
+}
+function value(number) {
+    return number === undefined ? '—' : formatNumber(number);
+}
+/**
+ * Inline text made inert: markdown punctuation that could start emphasis, code, links, HTML or
+ * entities is backslash-escaped, `|` too (table cells), and line breaks become spaces. `_` is
+ * left alone: GitHub does not emphasise inside words, and metric names are full of it.
+ * Then {@link unlinked}: no @-mention, bare URL or issue reference renders live.
+ */
+function markdown_escape(text) {
+    return unlinked(showBidiControls(text)
+        .replace(/\r?\n|\r/g, ' ')
+        .replace(/[\\`*[\]<>|~&]/g, '\\$&'));
+}
+const markdown_ZERO_WIDTH_SPACE = '\u200B';
+/**
+ * Text that GitHub shows as typed but links nothing: a zero-width space after every `@` (a
+ * mention `@user`, `@org/team` or an email address needs a name character right after it),
+ * inside `://` and `www.` (bare URLs), and after a `#` before a digit (`#12`, `owner/repo#12`
+ * reference an issue and notify it). Invisible when read; not for code spans, which link nothing.
+ */
+function unlinked(text) {
+    return text
+        .replace(/@/g, `@${markdown_ZERO_WIDTH_SPACE}`)
+        .replace(/:(?=\/\/)/g, `:${markdown_ZERO_WIDTH_SPACE}`)
+        .replace(/(www)(?=\.)/gi, `$1${markdown_ZERO_WIDTH_SPACE}`)
+        .replace(/#(?=\d)/g, `#${markdown_ZERO_WIDTH_SPACE}`);
+}
+/**
+ * Text inside an HTML block (a `<summary>`), where markdown escapes do not apply: `&`, `<`,
+ * `>` and quotes as entities, line breaks as spaces, and {@link unlinked}.
+ */
+function escapeHtml(text) {
+    const entities = {
+        '&': '&amp;',
+        '<': '&lt;',
+        '>': '&gt;',
+        '"': '&quot;',
+        "'": '&#39;'
+    };
+    // unlinked first: its `#` rule would split the `&#39;` entity.
+    return unlinked(showBidiControls(text).replace(/\r?\n|\r/g, ' ')).replace(/[&<>"']/g, c => entities[c] ?? c);
+}
+
+;// CONCATENATED MODULE: ./src/report/audit-summary.ts
+
+/** Longest record shown whole in the job summary (GitHub keeps at most 1 MiB per step). */
+const SUMMARY_RECORD_LIMIT = 256 * 1024;
+/**
+ * The job summary's audit section: each record as JSON, in a collapsed block. Every value in
+ * the block's title is HTML-escaped (names and versions come from users); the JSON sits in a
+ * fence longer than any run of backticks in it, so nothing inside renders.
+ */
+function auditSummaryMarkdown(published) {
+    if (published.length === 0)
+        return '';
+    const blocks = published.map(({ record, artifact, problem }) => {
+        const where = artifact
+            ? `uploaded as artifact \`${artifact}\``
+            : `not uploaded as an artifact (${problem ?? 'no artifact service'})`;
+        const stored = record.written
+            ? 'stored in the registry with the change'
+            : 'nothing was written to the registry';
+        const title = `Audit record: ${record.kind} of ${record.model} ${record.version ?? ''} to ${record.to} (${record.decision}); ${stored}; ${where}`;
+        const json = summaryJson(record);
+        const body = json === undefined
+            ? `The record is too large for the job summary (over ${SUMMARY_RECORD_LIMIT / 1024} KiB): it is in the artifact${record.written ? ' and the registry' : ''}.`
+            : [`${fenceFor(json)}json`, json, fenceFor(json)].join('\n');
+        return [`<details><summary>${escapeHtml(title)}</summary>`, '', body, '', '</details>'].join('\n');
+    });
+    return `\n### Audit\n\n${blocks.join('\n\n')}\n`;
+}
+/** The record as JSON within the limit: whole, else without its file list, else undefined. */
+function summaryJson(record) {
+    const json = JSON.stringify(record, null, 2);
+    if (json.length <= SUMMARY_RECORD_LIMIT)
+        return json;
+    const files = record.artifact?.files.length ?? 0;
+    const shorter = JSON.stringify({
+        ...record,
+        artifact: record.artifact && {
+            ...record.artifact,
+            files: `${files} files, listed in the artifact and the registry`
+        }
+    }, null, 2);
+    return shorter.length <= SUMMARY_RECORD_LIMIT ? shorter : undefined;
+}
+/** A code fence longer than any run of backticks in the text (a reason may hold some). */
+function fenceFor(text) {
+    const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map(match => match[0].length));
+    return '`'.repeat(Math.max(3, longest + 1));
+}
+
 ;// CONCATENATED MODULE: ./src/audit/publish.ts
 
 
 
 
 
+// The job summary's audit section is rendered in report/; named here too, where it was first.
 
 /**
  * Uploads each record as `modelgate-audit-<model>-<version>-<run id>` holding `audit.json`.
@@ -58045,52 +58095,6 @@ async function uploadUnderFreeName(base, used, upload, record) {
         }
     }
     return { record, problem };
-}
-/** Longest record shown whole in the job summary (GitHub keeps at most 1 MiB per step). */
-const SUMMARY_RECORD_LIMIT = 256 * 1024;
-/**
- * The job summary's audit section: each record as JSON, in a collapsed block. Every value in
- * the block's title is HTML-escaped (names and versions come from users); the JSON sits in a
- * fence longer than any run of backticks in it, so nothing inside renders.
- */
-function auditSummaryMarkdown(published) {
-    if (published.length === 0)
-        return '';
-    const blocks = published.map(({ record, artifact, problem }) => {
-        const where = artifact
-            ? `uploaded as artifact \`${artifact}\``
-            : `not uploaded as an artifact (${problem ?? 'no artifact service'})`;
-        const stored = record.written
-            ? 'stored in the registry with the change'
-            : 'nothing was written to the registry';
-        const title = `Audit record: ${record.kind} of ${record.model} ${record.version ?? ''} to ${record.to} (${record.decision}); ${stored}; ${where}`;
-        const json = summaryJson(record);
-        const body = json === undefined
-            ? `The record is too large for the job summary (over ${SUMMARY_RECORD_LIMIT / 1024} KiB): it is in the artifact${record.written ? ' and the registry' : ''}.`
-            : [`${fenceFor(json)}json`, json, fenceFor(json)].join('\n');
-        return [`<details><summary>${escapeHtml(title)}</summary>`, '', body, '', '</details>'].join('\n');
-    });
-    return `\n### Audit\n\n${blocks.join('\n\n')}\n`;
-}
-/** The record as JSON within the limit: whole, else without its file list, else undefined. */
-function summaryJson(record) {
-    const json = JSON.stringify(record, null, 2);
-    if (json.length <= SUMMARY_RECORD_LIMIT)
-        return json;
-    const files = record.artifact?.files.length ?? 0;
-    const shorter = JSON.stringify({
-        ...record,
-        artifact: record.artifact && {
-            ...record.artifact,
-            files: `${files} files, listed in the artifact and the registry`
-        }
-    }, null, 2);
-    return shorter.length <= SUMMARY_RECORD_LIMIT ? shorter : undefined;
-}
-/** A code fence longer than any run of backticks in the text (a reason may hold some). */
-function fenceFor(text) {
-    const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map(match => match[0].length));
-    return '`'.repeat(Math.max(3, longest + 1));
 }
 
 ;// CONCATENATED MODULE: external "node:timers/promises"
@@ -58330,6 +58334,7 @@ function looksLikeToken(piece) {
 }
 
 ;// CONCATENATED MODULE: ./src/action/after-run.ts
+
 
 
 /**
@@ -59499,6 +59504,342 @@ async function findMergedPullRequests(api, repo, sha, logger) {
 async function findMergedPullRequest(api, repo, sha, base, logger) {
     const merged = await findMergedPullRequests(api, repo, sha, logger);
     return merged.find(pr => base === undefined || pr.baseRef === base);
+}
+
+;// CONCATENATED MODULE: ./src/report/comment.ts
+
+
+
+/** GitHub refuses comment bodies longer than this many characters. */
+const COMMENT_LIMIT = 65_536;
+/**
+ * The hidden first line that finds the sticky comment again: one comment per model and stage.
+ * Stage names cannot hold `:`, so `model:stage` is unambiguous even for `dir/sub:model` names.
+ */
+function commentMarker(model, stage) {
+    // Without `>` no name can end the HTML comment early (`-->`, `--!>`) and inject markup.
+    return `<!-- modelgate:${`${model}:${stage}`.replace(/>/g, '&gt;')} -->`;
+}
+/** Names listed per line of the reviews section before "and N more". */
+const MAX_NAMES = 30;
+/**
+ * The sticky PR comment: the marker, what was done (after a promotion or rollback), a note
+ * when the pull request changes the policy, the one markdown report ({@link renderMarkdown},
+ * byte for byte), who has approved and which groups still need someone, and what happens on
+ * merge, before the report's footer line.
+ *
+ * Kept within `limit` (GitHub's 65,536) by shortening, in this order: gate details go, then
+ * metric rows from the end of the table, then (only for pathological input) the report's
+ * tail is cut at a line. A shortened comment says so and points to the job summary, which
+ * always holds the full report.
+ */
+function renderComment(input, options = {}) {
+    const limit = options.limit ?? COMMENT_LIMIT;
+    const full = compose(input, renderMarkdown(input.evaluation));
+    if (full.length <= limit)
+        return full;
+    const noDetails = {
+        ...input.evaluation,
+        gates: input.evaluation.gates.map(withoutDetails)
+    };
+    const shortened = (report, what) => compose(input, report, shortenedNote(what, input.runUrl));
+    const body = shortened(renderMarkdown(noDetails), 'gate details are left out');
+    if (body.length <= limit)
+        return body;
+    const metrics = metricOrder(noDetails.gates);
+    const fits = (kept) => {
+        const keptMetrics = new Set(metrics.slice(0, kept));
+        const evaluation = {
+            ...noDetails,
+            gates: noDetails.gates.map(gate => keepMetrics(gate, keptMetrics))
+        };
+        const dropped = metrics.length - kept;
+        return shortened(renderMarkdown(evaluation), `gate details and the last ${plural(dropped, 'metric')} of the table are left out`);
+    };
+    // The largest number of metrics that still fits: binary search, the body grows with it.
+    let low = 0;
+    let high = metrics.length - 1;
+    let best;
+    while (low <= high) {
+        const middle = Math.floor((low + high) / 2);
+        const candidate = fits(middle);
+        if (candidate.length <= limit) {
+            best = candidate;
+            low = middle + 1;
+        }
+        else {
+            high = middle - 1;
+        }
+    }
+    if (best !== undefined)
+        return best;
+    return cutToFit(input, fits(0), limit);
+}
+/** Last resort: the report (already without details and table) cut at a line boundary. */
+function cutToFit(input, body, limit) {
+    const note = shortenedNote('the report is cut short here', input.runUrl);
+    const report = renderMarkdown({
+        ...input.evaluation,
+        gates: input.evaluation.gates.map(gate => keepMetrics(withoutDetails(gate), new Set()))
+    });
+    const overhead = compose(input, '', note).length;
+    const room = limit - overhead - 1;
+    if (room <= 0)
+        return compose(input, '', note).slice(0, limit);
+    const cut = report.slice(0, room);
+    const atLine = cut.lastIndexOf('\n');
+    const shortReport = `${atLine > 0 ? cut.slice(0, atLine) : cut}\n`;
+    const result = compose(input, shortReport, note);
+    return result.length <= limit ? result : body.slice(0, limit);
+}
+function compose(input, report, note) {
+    const { evaluation } = input;
+    const lines = report.replace(/\n$/, '').split('\n');
+    // The report ends with its footer line; our sections go above it.
+    const footer = lines.at(-1)?.startsWith('*ModelGate') ? lines.pop() : undefined;
+    const blocks = [commentMarker(evaluation.model, evaluation.stage)];
+    if (input.done)
+        blocks.push(doneSection(input.done));
+    if (input.policyChanged)
+        blocks.push(policyNote(input.policyChanged.path));
+    const body = lines.join('\n').trim();
+    if (body)
+        blocks.push(body);
+    const approvals = approvalsSection(evaluation.gates.find(gate => gate.gate === 'approvals'));
+    if (approvals)
+        blocks.push(approvals);
+    if (!input.done)
+        blocks.push(mergeSection(input));
+    if (note)
+        blocks.push(note);
+    if (footer)
+        blocks.push(footer);
+    return `${blocks.join('\n\n')}\n`;
+}
+function doneSection(done) {
+    const by = done.actor ? ` by ${comment_code(done.actor)}` : '';
+    const when = ` at ${utc(done.at)}`;
+    const run = done.runUrl ? ` · [workflow run](${done.runUrl})` : '';
+    const reason = done.reason ? `\n\nReason: ${markdown_escape(done.reason)}` : '';
+    const version = `**${markdown_escape(done.version)}**`;
+    const stage = `**${markdown_escape(done.stage)}**`;
+    if (done.action === 'promoted') {
+        const previous = done.previous
+            ? `, replacing ${markdown_escape(done.previous)} (kept for rollback)`
+            : ' (first version in this stage)';
+        const forced = done.forced ? ' **forced**, gates overridden,' : '';
+        return `### ✅ Promoted\n\n${version} is now in ${stage}${previous}: promoted${forced}${by}${when}${run}.${reason}`;
+    }
+    const previous = done.previous ? ` (was ${markdown_escape(done.previous)})` : '';
+    return `### ↩️ Rolled back\n\n${stage} is back on ${version}${previous}: rolled back${by}${when}${run}.${reason}`;
+}
+/**
+ * An existing sticky comment with what was done added at its top (below the marker), the
+ * report and earlier "what was done" sections kept: how a rollback, which has no evaluation of
+ * its own, is told on the pull request that promoted the version. Without an existing body the
+ * comment is the marker and the section alone. Adding the same section twice (a re-run) changes
+ * nothing. Stays within `limit` by cutting the old report's tail at a line.
+ */
+function addDone(existing, done, target, options = {}) {
+    const limit = options.limit ?? COMMENT_LIMIT;
+    const marker = commentMarker(target.model, target.stage);
+    const section = doneSection(done);
+    const rest = (existing ?? '').startsWith(marker)
+        ? (existing ?? '').slice(marker.length).trim()
+        : (existing ?? '').trim();
+    if (rest.includes(section))
+        return existing ?? '';
+    const head = `${marker}\n\n${section}\n`;
+    const body = rest ? `${head}\n${rest}\n` : head;
+    if (body.length <= limit)
+        return body;
+    const note = shortenedNote('the earlier report is cut short here', done.runUrl);
+    const room = limit - head.length - note.length - 4;
+    const cut = rest.slice(0, Math.max(0, room));
+    const atLine = cut.lastIndexOf('\n');
+    return `${head}\n${atLine > 0 ? cut.slice(0, atLine) : ''}\n\n${note}\n`;
+}
+function policyNote(path) {
+    return [
+        '> [!NOTE]',
+        `> This pull request changes the policy file ${comment_code(path)}. The policy change takes effect after merge; this evaluation used the base branch's policy.`
+    ].join('\n');
+}
+function approvalsSection(gate) {
+    const tally = gate?.approvals;
+    if (!tally)
+        return undefined;
+    const lines = ['### Reviews', ''];
+    lines.push(`- Approved: ${tally.approvedBy.length > 0 ? names(tally.approvedBy, true) : 'nobody yet'}`);
+    if (tally.changesRequestedBy.length > 0) {
+        lines.push(`- Changes requested (blocks): ${names(tally.changesRequestedBy, true)}`);
+    }
+    if (tally.stale.length > 0) {
+        lines.push(`- Approved before the latest push, not counted: ${names(tally.stale, true)}`);
+    }
+    if (tally.noPermission.length > 0) {
+        lines.push(`- Without write access, not counted: ${list(tally.noPermission.map(r => `${comment_code(r.login)} (${markdown_escape(r.permission)})`))}`);
+    }
+    if (tally.byAuthor.length > 0) {
+        lines.push(`- The author's own review, not counted: ${names(tally.byAuthor, false)}`);
+    }
+    const needs = stillNeeded(tally);
+    lines.push(needs.length > 0
+        ? `- Still needed: ${needs.join('; ')}`
+        : '- Still needed: nobody, every approval requirement is met');
+    return lines.join('\n');
+}
+function stillNeeded(tally) {
+    const needs = [];
+    for (const group of tally.groups) {
+        const missing = group.min - group.approvers.length;
+        if (missing <= 0)
+            continue;
+        let text = `${missing} more from **${markdown_escape(group.name)}**`;
+        if (group.unknownTeams.length > 0) {
+            text += ` (membership of ${group.unknownTeams.map(t => comment_code(t.team)).join(', ')} cannot be read with this token)`;
+        }
+        needs.push(text);
+    }
+    const missing = tally.required.min - tally.required.have;
+    if (missing > 0)
+        needs.push(`${missing} more from anyone with write access`);
+    return needs;
+}
+function mergeSection(input) {
+    const { evaluation } = input;
+    const version = `**${markdown_escape(evaluation.candidate.version ?? evaluation.candidate.label)}**`;
+    const stage = `**${markdown_escape(evaluation.stage)}**`;
+    const replacing = evaluation.champion ? `, replacing ${markdown_escape(evaluation.champion.label)}` : '';
+    const waiting = evaluation.gates
+        .filter(gate => gate.status === 'pending')
+        .map(gate => gate.gate.replace(/_/g, ' '));
+    if (input.merged)
+        return afterMergeSection(evaluation, version, stage, waiting);
+    const approval = input.promoteOn === 'approval';
+    const heading = approval ? '### On approval' : '### On merge';
+    let text;
+    switch (evaluation.decision) {
+        case 'pass':
+        case 'pass-with-warnings':
+            text = approval
+                ? `Every gate passes: ModelGate promotes ${version} to ${stage}${replacing}.`
+                : `Merging promotes ${version} to ${stage}${replacing}. The gates are checked again on merge.`;
+            break;
+        case 'pending':
+            text = approval
+                ? `${version} is promoted to ${stage} as soon as every gate passes; waiting on ${waiting.join(', ')}.`
+                : `Not yet: merging now will not promote ${version} to ${stage}; waiting on ${waiting.join(', ')}.`;
+            break;
+        case 'blocked':
+            text = `Blocked: ${approval ? 'ModelGate' : 'merging'} will not promote ${version} to ${stage} until the failing gates pass.`;
+            break;
+    }
+    return `${heading}\n\n${text}`;
+}
+function afterMergeSection(evaluation, version, stage, waiting) {
+    const why = evaluation.decision === 'pending'
+        ? `waiting on ${waiting.join(', ')}`
+        : evaluation.decision === 'blocked'
+            ? 'gates fail'
+            : 'this run was a dry run';
+    return `### After merge\n\nMerged, but ${version} was **not** promoted to ${stage}: ${why}. A merged pull request takes no more reviews: open a new promotion pull request, or a maintainer can promote by hand from workflow_dispatch (a forced promotion needs a reason and is recorded).`;
+}
+function shortenedNote(what, runUrl) {
+    const summary = runUrl ? `[job summary](${runUrl})` : 'job summary of the workflow run';
+    return `> [!NOTE]\n> Shortened to fit GitHub's comment limit: ${what}. The full report is in the ${summary}.`;
+}
+function withoutDetails(gate) {
+    const copy = { ...gate };
+    delete copy.details;
+    return copy;
+}
+function keepMetrics(gate, keep) {
+    return gate.checks ? { ...gate, checks: gate.checks.filter(c => keep.has(c.metric)) } : gate;
+}
+/** Metrics in the order the report's table shows them: first appearance across the gates. */
+function metricOrder(gates) {
+    return [...new Set(gates.flatMap(gate => (gate.checks ?? []).map(check => check.metric)))];
+}
+function names(reviewers, withCommit) {
+    return list(reviewers.map(r => withCommit && r.commit ? `${comment_code(r.login)} (${r.commit.slice(0, 7)})` : comment_code(r.login)));
+}
+function list(items) {
+    const shown = items.slice(0, MAX_NAMES).join(', ');
+    return items.length > MAX_NAMES ? `${shown} and ${items.length - MAX_NAMES} more` : shown;
+}
+/** A login or path as code (no @-mention, no markup); escaped text when it holds a backtick. */
+function comment_code(text) {
+    return text.includes('`') ? markdown_escape(text) : `\`${text.replace(/\r?\n|\r/g, ' ')}\``;
+}
+
+;// CONCATENATED MODULE: ./src/report/flow-notes.ts
+/**
+ * The notes the action's event flows add to a command's report (job summary) and to the
+ * sticky comment: where the policy was read, why a pull request's run wrote nothing, what a
+ * push promoted from. The flows hand over the facts; the sentences are chosen here.
+ */
+
+
+/** A report with a note under it, after a blank line. */
+function withNote(markdown, note) {
+    return `${markdown}\n${note}\n`;
+}
+/** `check` on a pull request: the policy is the base branch's, the candidate the head's. */
+function baseBranchNote(file, what, pullRequest) {
+    return `Judged by ${markdown_escape(file)} as ${markdown_escape(what)} has it, not as pull request #${pullRequest} changes it; the candidate is the pull request's files.`;
+}
+/** The comment's note when the candidate already holds the stage. */
+function heldNote(version, stage) {
+    return `${version} already holds ${stage}: merging writes nothing.`;
+}
+/** Why a pull request into another branch than the default one is only reported on. */
+function otherBaseReason(pullRequest, baseRef, defaultBranch) {
+    return `pull request #${pullRequest} is into ${baseRef}, not the default branch (${defaultBranch ?? 'unknown: the payload names none'})`;
+}
+/** The comment's note for a pull request into another branch (`otherBaseReason`). */
+function otherBaseNote(reason) {
+    return `This ${reason}: ModelGate reports on it and writes nothing to the registry, on approval or on merge.`;
+}
+/** The job summary's note under a pull request's evaluation: written, or why not. */
+function pullRequestRunNote(run) {
+    if (run.written)
+        return `Promoted from pull request #${run.pullRequest} (promote-on: approval).\n`;
+    if (run.otherBase) {
+        const { reason, statusContext, sharedContext } = run.otherBase;
+        return `Evaluated: ${markdown_escape(reason)}, so nothing was written to the registry and the status is ${markdown_escape(statusContext)}, not ${markdown_escape(sharedContext)}.\n`;
+    }
+    return `Evaluated for pull request #${run.pullRequest}; nothing was written to the registry on ${run.eventName} (promote-on: ${run.promoteOn}).\n`;
+}
+/** A push's report when nothing was evaluated (already done): which merge it was. */
+function mergedReport(pullRequest, markdown) {
+    return pullRequest !== undefined
+        ? `Merged pull request #${pullRequest}: ${markdown.trim()}\n`
+        : markdown;
+}
+/** What a push promoted from: the merge of a pull request, or a commit and why no evidence. */
+function pushOrigin(push) {
+    if (push.pullRequest !== undefined)
+        return `the merge of pull request #${push.pullRequest}`;
+    const commit = `commit ${push.sha.slice(0, 7)}`;
+    return push.mergedElsewhere
+        ? `${commit}, the merge of pull request #${push.mergedElsewhere.number} into ${push.mergedElsewhere.baseRef}, not ${push.defaultBranch} (so its reviews and check runs do not count here)`
+        : `${commit}, which no merged pull request produced (so no reviews or check runs were available)`;
+}
+/** The note under a push's report: promoted or not, from `pushOrigin`. */
+function pushNote(written, origin) {
+    return written ? `Promoted on ${origin}.\n` : `Not promoted on ${origin}.\n`;
+}
+/** A rollback's note: the promoting pull request's comment now says it was rolled back. */
+function notedOnPullRequest(pullRequest, version) {
+    return `Noted on pull request #${pullRequest}, which had promoted ${version}.`;
+}
+/** The comment with notes under its marker (the marker stays first, so it is found again). */
+function withCommentNotes(body, target, notes) {
+    const marker = commentMarker(target.model, target.stage);
+    const rest = body.startsWith(marker) ? body.slice(marker.length).replace(/^\n+/, '') : body;
+    const block = ['> [!NOTE]', ...notes.map(note => `> ${markdown_escape(note)}`)].join('\n>\n');
+    return `${marker}\n\n${block}\n\n${rest}`;
 }
 
 ;// CONCATENATED MODULE: ./src/candidate/problems.ts
@@ -61078,9 +61419,10 @@ function parseMlflowReference(where) {
  * newline, like `JSON.stringify`.
  */
 function toJson(evaluation) {
-    return JSON.stringify(ordered(evaluation), null, 2);
+    return JSON.stringify(evaluationJson(evaluation), null, 2);
 }
-function ordered(evaluation) {
+/** The object `toJson` prints, for a command's JSON that adds its own fields after it. */
+function evaluationJson(evaluation) {
     const { candidate } = evaluation;
     return compact({
         model: evaluation.model,
@@ -61283,6 +61625,1196 @@ function transitionGate(context) {
                 : `${context.version} is in ${source.stage}; ${context.targetStage} may be entered from ${from}`
         }
     };
+}
+
+;// CONCATENATED MODULE: ./src/report/git-commands.ts
+/**
+ * The git commands a person is told to run about tags a --no-push write kept in a clone. The
+ * git adapter hands over the tag names; the command lines printed are built here, with report
+ * text. (origin.ts keeps its own copy for the messages of the errors it throws: an adapter does
+ * not import report/.)
+ */
+/** The command that publishes tags kept local. */
+function pushCommand(tags, remote = 'origin') {
+    return `git push ${remote} ${tags.map(shellWord).join(' ')}`;
+}
+/** The command that removes tags kept local (ModelGate then forgets its mark on them). */
+function dropCommand(tags) {
+    return `git tag -d ${tags.map(shellWord).join(' ')}`;
+}
+/** A word a POSIX shell reads as it is: quoted unless it is made of plainly safe characters. */
+function shellWord(word) {
+    return /^[A-Za-z0-9._@#/:+=-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+;// CONCATENATED MODULE: ./src/report/terminal-table.ts
+/**
+ * One table, two renderings: markdown (a pull request, a job summary, a pipe or a file) and
+ * aligned plain-text columns for a terminal, where a 10-column markdown table does not line up.
+ * Cells are plain text here; each rendering makes them safe for where it goes.
+ */
+
+
+const textOf = (cell) => (typeof cell === 'string' ? cell : cell.text);
+const markdownOf = (cell) => (typeof cell === 'string' ? markdown_escape(cell) : cell.markdown);
+function renderTable(table, format) {
+    return format === 'table' ? terminalTable(table) : markdownTable(table);
+}
+/** A GitHub markdown table: every cell escaped (user and registry text), left-aligned. */
+function markdownTable(table) {
+    const line = (cells) => `| ${cells.join(' | ')} |`;
+    return ([
+        line(table.headers),
+        line(table.headers.map(() => ':--')),
+        ...table.rows.map(row => line(row.map(markdownOf)))
+    ].join('\n') + '\n');
+}
+const GAP = '  ';
+/**
+ * Columns padded to their widest cell, a rule of dashes under the header, no trailing spaces.
+ * Line breaks and tabs inside a cell become spaces so a row stays one line and aligned; control characters are
+ * dropped on the way out (report/log.ts `forTerminal`).
+ */
+function terminalTable(table) {
+    const rows = [table.headers, ...table.rows].map(row => row.map(cell => flat(textOf(cell))));
+    const widths = table.headers.map((_, column) => Math.max(...rows.map(row => width(row[column] ?? ''))));
+    const line = (cells) => cells
+        .map((cell, column) => cell + ' '.repeat((widths[column] ?? 0) - width(cell)))
+        .join(GAP)
+        .trimEnd();
+    const [header = [], ...body] = rows;
+    return [line(header), line(widths.map(w => '-'.repeat(w))), ...body.map(line)].join('\n') + '\n';
+}
+function flat(cell) {
+    // Bidi controls are shown as `<U+…>` on the way out (forTerminal): measured as shown.
+    return showBidiControls(cell).replace(/\r\n|[\r\n\t\u0085\u2028\u2029]/g, ' ');
+}
+/** Columns a cell takes: code points, zero-width and combining characters take none. */
+function width(cell) {
+    return [...cell.replace(/[\u200B-\u200D\u2060\uFEFF]|\p{M}/gu, '')].length;
+}
+
+;// CONCATENATED MODULE: ./src/report/registry-tables.ts
+/**
+ * What `status` and `history` print, and the line a registry write prints about where it went.
+ * Commands hand over data; this turns it into tables (markdown, or aligned columns for a
+ * terminal: terminal-table.ts) and notes.
+ */
+
+
+
+
+/** Shown in a cell that has no value, as GTO shows an empty stage. */
+const registry_tables_NONE = '-';
+function renderStatus(view, format = 'md') {
+    const { models, policyStages } = 'models' in view ? view : { models: view, policyStages: undefined };
+    if (models.length === 0 && !policyStages)
+        return 'The registry holds no models yet.\n';
+    const shown = policyStages && !models.some(entry => entry.model === policyStages.model)
+        ? [...models, { model: policyStages.model, deprecated: false, stages: [] }]
+        : models;
+    const rows = shown.flatMap(entry => {
+        const local = new Set((entry.localOnly ?? []).flatMap(event => event.stage ?? []));
+        const defined = entry.model === policyStages?.model ? policyStages.stages : [];
+        const held = entry.stages.map(holder => holder.stage).filter(stage => !defined.includes(stage));
+        const stages = [...defined, ...held];
+        const name = `${entry.model}${entry.deprecated ? ' (deprecated)' : ''}`;
+        if (stages.length === 0)
+            return [[name, registry_tables_NONE, registry_tables_NONE, registry_tables_NONE, registry_tables_NONE]];
+        return stages.map(stage => {
+            const holder = entry.stages.find(h => h.stage === stage);
+            const marks = [
+                ...(holder?.dangling ? ['deleted: dangling alias'] : []),
+                ...(local.has(stage) ? ['local only: not on origin'] : [])
+            ];
+            const version = `${holder?.version ?? registry_tables_NONE}${marks.length ? ` (${marks.join('; ')})` : ''}`;
+            return holder
+                ? [name, stage, version, utcSeconds(holder.assignedAt), holder.assignedBy]
+                : [name, stage, version, registry_tables_NONE, registry_tables_NONE];
+        });
+    });
+    const table = { headers: ['Model', 'Stage', 'Version', 'Since (UTC)', 'By'], rows };
+    const notes = [...tieNotes(shown), ...localOnlyNotes(shown)].map(note => format === 'md' ? `- ${escapeNote(note)}` : `- ${note.text}`);
+    return renderTable(table, format) + (notes.length > 0 ? `\n${notes.join('\n')}\n` : '');
+}
+function escapeNote(note) {
+    let text = markdown_escape(note.text);
+    // Longest first, so a tag name inside a command stays in the command's code span.
+    const codes = [...(note.code ?? [])].sort((a, b) => b.length - a.length);
+    for (const code of codes)
+        text = text.split(markdown_escape(code)).join(`\`${code}\``);
+    return text;
+}
+/** Holders decided among assignments made in the same second (by other tools). */
+function tieNotes(models) {
+    return models.flatMap(entry => entry.stages.flatMap(holder => holder.sameSecondAs?.length
+        ? [
+            {
+                text: `${entry.model} ${holder.stage}: ${holder.version} was assigned in the same second as ${holder.sameSecondAs.join(', ')}; the order within that second is ambiguous, GTO 1.10 shows ${holder.version} (it breaks such ties by registration order), and so does ModelGate.`
+            }
+        ]
+        : []));
+}
+function localOnlyNotes(models) {
+    return models.flatMap(entry => {
+        const events = entry.localOnly ?? [];
+        if (events.length === 0)
+            return [];
+        const pending = events.filter(event => !event.conflict).map(event => event.id);
+        const conflicting = events.filter(event => event.conflict).map(event => event.id);
+        const notes = [];
+        if (pending.length > 0) {
+            const push = pushCommand(pending);
+            notes.push({
+                text: `${entry.model}: ${pending.join(', ')} ${pending.length === 1 ? 'is' : 'are'} local only (written with --no-push; origin does not have ${pending.length === 1 ? 'it' : 'them'}). ModelGate writes nothing more to ${entry.model} until ${pending.length === 1 ? 'it is' : 'they are'} pushed: ${push}`,
+                code: [push, ...pending]
+            });
+        }
+        if (conflicting.length > 0) {
+            const drop = dropCommand(conflicting);
+            notes.push({
+                text: `${entry.model}: origin has other events under the names ${conflicting.join(', ')}; these local ones can never be pushed. Remove them: ${drop}`,
+                code: [drop, ...conflicting]
+            });
+        }
+        return notes;
+    });
+}
+/**
+ * The trail as a table, newest first: each event with the audit record ModelGate stored with
+ * it (decision, previous holder, pull request and approvers, reason) when there is one.
+ */
+function renderHistory(events, format = 'md') {
+    if (events.length === 0)
+        return 'No events.\n';
+    const rows = events.map((event) => {
+        const record = auditRecordOf(event.audit);
+        const pr = record?.pullRequest;
+        const approvers = pr?.approvers.map(approver => approver.login).join(', ');
+        return [
+            utcSeconds(event.at),
+            event.model,
+            event.kind,
+            event.version ?? '—',
+            event.stage ?? '—',
+            event.by,
+            record ? recordOutcome(record) : '—',
+            record?.previous ?? '—',
+            pr
+                ? {
+                    // The pull request's own number stays a link; the logins are user text.
+                    text: `#${pr.number}${approvers ? ` (${approvers})` : ''}`,
+                    markdown: `#${pr.number}${approvers ? ` (${markdown_escape(approvers)})` : ''}`
+                }
+                : '—',
+            record?.reason ?? event.summary ?? ''
+        ];
+    });
+    const headers = [
+        'When (UTC)',
+        'Model',
+        'Event',
+        'Version',
+        'Stage',
+        'By',
+        'Decision',
+        'Previous',
+        'Pull request',
+        'Reason / summary'
+    ];
+    return renderTable({ headers, rows }, format);
+}
+/** One line saying where a registry write went; undefined when the backend does not say. */
+function describePublication(publication) {
+    if (!publication)
+        return undefined;
+    const tags = publication.tags;
+    const list = tags.map(tag => `\`${tag}\``).join(', ');
+    const noun = tags.length === 1 ? 'tag' : 'tags';
+    if (publication.remote) {
+        const { name, url } = publication.remote;
+        const lease = publication.leaseRef ? ` and lease ref \`${publication.leaseRef}\`` : '';
+        // In a code span, so the URL copies as it is (markdown escapes would insert characters).
+        return `Pushed ${noun} ${list}${lease} to ${markdown_escape(name)} (\`${url.replace(/`/g, '%60')}\`).`;
+    }
+    if (publication.local === 'no-remote') {
+        return `Wrote ${noun} ${list} in this clone: it has no origin, so its tags are the registry.`;
+    }
+    return `Kept ${noun} ${list} in this clone only (--no-push): origin does not have ${tags.length === 1 ? 'it' : 'them'}, and ModelGate writes nothing more to this model until ${tags.length === 1 ? 'it is' : 'they are'} pushed: \`${pushCommand(tags)}\``;
+}
+/** `2026-11-01 12:00:00`: the UTC time to the second, the zone named in the column header. */
+function utcSeconds(date) {
+    // A registry that keeps no date for an assignment (an MLflow alias set by hand).
+    if (Number.isNaN(date.getTime()))
+        return 'unknown';
+    return date
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d{3}Z$/, '');
+}
+/** The events a registry write made (or would make), one list item each. */
+function listEvents(events) {
+    return events
+        .map(event => `- \`${event.id}\`${event.summary ? `: ${markdown_escape(event.summary)}` : ''}`)
+        .join('\n');
+}
+/** `text` on a line of its own, or nothing. */
+function lineOf(text) {
+    return text === undefined ? '' : `\n${text}`;
+}
+/** What `status --json` prints: the registry's view as it is. */
+function statusJson(view) {
+    return JSON.stringify(view.models, null, 2);
+}
+/** What `history --json` prints: the events as the registry gave them. */
+function historyJson(events) {
+    return JSON.stringify(events, null, 2);
+}
+
+;// CONCATENATED MODULE: ./src/report/promote.ts
+
+
+
+
+function renderPromote(result) {
+    if (result.kind === 'held')
+        return renderHeld(result);
+    if (result.kind === 'done-for-commit')
+        return renderDoneForCommit(result.record);
+    const { evaluation, forced } = result;
+    const action = describeAction(result.action);
+    return {
+        markdown: `${renderMarkdown(evaluation, forced ? { forced } : {})}\n${action}\n`,
+        json: JSON.stringify({
+            ...evaluationJson(evaluation),
+            action,
+            written: result.written,
+            ...(forced ? { forced: forcedPast(evaluation.gates) } : {})
+        }, null, 2)
+    };
+}
+function describeAction(action) {
+    switch (action.kind) {
+        case 'held':
+            return `${action.model} ${action.version} already holds ${action.stage}: nothing to write.`;
+        case 'refused':
+            return `Not promoted: the promotion is ${action.decision}.`;
+        case 'write':
+            return describeWrite(action);
+    }
+}
+function describeWrite({ result, version, stage: targetStage, previous, record }) {
+    const from = previous
+        ? ` (replacing ${markdown_escape(previous.version)})`
+        : ' (first holder of the stage)';
+    const [v, stage] = [version, targetStage].map(markdown_escape);
+    // Only a promotion past gates that did not pass is forced: --force on passing gates is not.
+    const forced = record.kind === 'forced-promotion' ? `, ${forcedPast(record.gates)}` : '';
+    if (result.written) {
+        const pushed = describePublication(result.publication);
+        return `Promoted ${v} to ${stage}${forced}${from}. Wrote:\n${listEvents(result.events)}${pushed ? `\n\n${pushed}` : ''}`;
+    }
+    if (result.reason === 'dry run') {
+        return `Dry run: would promote ${v} to ${stage}${forced}${from}. Would write:\n${listEvents(result.planned)}`;
+    }
+    return `Nothing written: ${v} ${result.reason}.`;
+}
+function renderHeld({ model, version, stage, holder }) {
+    // The holder's author is registry text (a tag's tagger): escaped like every name here.
+    const [m, v, st, by] = [model, version, stage, holder.assignedBy].map(markdown_escape);
+    const since = Number.isNaN(holder.assignedAt.getTime())
+        ? 'an unknown time'
+        : utc(holder.assignedAt);
+    const markdown = `${m} ${v} already holds ${st} (since ${since}, by ${by}). Nothing written.\n`;
+    const json = JSON.stringify({ model, version, stage, written: false, reason: 'already in stage' }, null, 2);
+    return { markdown, json };
+}
+function renderDoneForCommit(done) {
+    // Read back from the registry, where anyone who can push tags can write: escaped.
+    const [commit, model, version, stage, at, run] = [
+        done.commitSha?.slice(0, 7) ?? '',
+        done.model,
+        done.version ?? '',
+        done.to,
+        // The house format, zone named, as every time ModelGate prints (not the raw ISO string).
+        utc(new Date(done.timestamp)),
+        done.runUrl ?? 'run unknown'
+    ].map(markdown_escape);
+    const markdown = `This commit (${commit}) already promoted ${model} ${version} to ${stage} at ${at} (${run}). Nothing written.\n`;
+    const json = JSON.stringify({
+        model: done.model,
+        version: done.version,
+        stage: done.to,
+        written: false,
+        reason: 'already promoted from this commit'
+    }, null, 2);
+    return { markdown, json };
+}
+
+;// CONCATENATED MODULE: ./src/commands/bind-candidate.ts
+
+
+/**
+ * The version a promotion names, checked against the candidate directory's model.yaml: a
+ * directory that says it is another version is an error naming both, never a silent choice.
+ */
+function versionToPromote(named, dir, fromDir) {
+    const inFile = fromDir?.info?.version;
+    if (named !== undefined && inFile !== undefined && inFile !== named) {
+        throw new errors/* InvalidInputError */.oC(`The candidate ${dir ?? 'directory'} is version ${inFile} (its model.yaml), but the version to promote is ${named}: a directory is judged only as the version it is. Promote ${inFile}, or name the directory of ${named}.`, { locations: [{ file: `${dir ?? '.'}/model.yaml`, keyPath: 'version' }] });
+    }
+    return named ?? inFile;
+}
+/**
+ * What ModelGate judges for `version` when a candidate directory is given: the directory, but
+ * only when its content digest (candidate/digest.ts) equals the version's: the digest recorded
+ * at registration, else the digest of the version's own files (git: at its registration commit).
+ * When neither can be had, the directory is refused (fails closed): the caller can promote
+ * without it, and the version's own files or run are judged.
+ */
+async function bindCandidate(context, record, dir, fromDir) {
+    const { model, version } = record;
+    const actual = candidateDigest(fromDir.files);
+    // The version's own files first (git: at its commit, under the judging policy's `path`): a
+    // digest recorded at registration was made under whatever policy the registering run read,
+    // and a tag message is anyone's who can push tags. The recorded digest stands in only where
+    // the registry keeps no files (MLflow: the version tag a training job writes).
+    const own = await ownDigest(context, model, version, dir);
+    const expected = 'digest' in own
+        ? own
+        : record.candidateDigest && own.noFiles
+            ? { digest: record.candidateDigest, source: 'recorded at its registration' }
+            : own.refuse();
+    if (expected.digest !== actual) {
+        throw new errors/* InvalidInputError */.oC(`The candidate directory ${dir} is not the files of ${model} ${version}: its content digest is ${actual}, the version's is ${expected.digest} (${expected.source}). ` +
+            `ModelGate judges only what it promotes: promote without a candidate directory to judge ${version}'s own files, or register the directory's content as a new version.`, { locations: [{ file: dir }] });
+    }
+    return fromDir;
+}
+/** The digest of the version's own files, or why there is none and the refusal to throw then. */
+async function ownDigest(context, model, version, dir) {
+    const refuse = (why, record, cause) => () => {
+        throw new errors/* InvalidInputError */.oC(`Refusing the candidate directory ${dir}: ${why}, so the directory cannot be shown to be ${model} ${version}. ` +
+            `Promote without a candidate directory (${version} is then judged on its own files or run), or ${record}.`, { locations: [{ file: dir }], ...(cause ? { cause } : {}) });
+    };
+    const gitRecord = `commit ${version}'s files where the policy's path names them`;
+    const runRecord = 'have the job that registers each version record the digest of the files it logged (`modelgate digest DIR`) in the version tag modelgate.candidate_digest';
+    let own;
+    try {
+        own = await context.models.loadVersion(model, version);
+    }
+    catch (error) {
+        if (error instanceof errors/* ModelGateError */.j3) {
+            return {
+                noFiles: false,
+                refuse: refuse(`the files of ${version} cannot be read (${error.message})`, gitRecord, error)
+            };
+        }
+        throw error;
+    }
+    if (own.files.length === 0) {
+        return {
+            noFiles: true,
+            refuse: refuse(`the registry keeps no files of ${version} and has no content digest recorded at registration`, runRecord)
+        };
+    }
+    return { digest: candidateDigest(own.files), source: "computed from the version's own files" };
+}
+
+;// CONCATENATED MODULE: ./src/commands/promote.ts
+
+
+
+
+
+
+
+
+
+
+/**
+ * `modelgate promote`: evaluate every gate of the target stage against the
+ * stage's current holder and, only when all pass (or on an audited force),
+ * assign the stage. A version already in the stage writes nothing.
+ */
+async function promote(context, options) {
+    if (options.force && !options.reason?.trim()) {
+        throw new errors/* InvalidInputError */.oC('--force needs --reason: a forced promotion is recorded with why');
+    }
+    const model = options.policy.model;
+    const candidateFromDir = options.candidateDir
+        ? await loadCandidate(options.candidateDir, { within: context.workspace ?? process.cwd() })
+        : undefined;
+    const version = versionToPromote(options.version, options.candidateDir, candidateFromDir);
+    if (!version) {
+        throw new errors/* InvalidInputError */.oC('Name the version to promote with --version (or a version in the candidate model.yaml)');
+    }
+    const record = await context.registry.getVersion(model, version);
+    if (!record) {
+        throw new errors/* NotFoundError */.m_(`${model} ${version} is not registered; run \`modelgate register\` first`);
+    }
+    // What is judged is what is promoted: a directory only when it is the version's own content.
+    const candidate = options.candidateDir && candidateFromDir
+        ? await bindCandidate(context, record, options.candidateDir, candidateFromDir)
+        : await context.models.loadVersion(model, version);
+    let removal = await context.registry.takenOutOf(model, version, options.stage);
+    const evaluate = async (holder) => evaluatePromotion(context, options, { version, candidate, holder, record, removal });
+    const audit = (judged, written) => promotionAudit({
+        evaluation: options.checks?.length
+            ? { ...judged.evaluation, gates: [...options.checks, ...judged.evaluation.gates] }
+            : judged.evaluation,
+        candidate,
+        version,
+        from: judged.from,
+        written,
+        forced: Boolean(options.force) && !passes(judged.evaluation),
+        actor: context.actor,
+        reason: options.reason,
+        run: context.runFacts ?? {},
+        at: context.now()
+    });
+    const holder = await context.registry.getStage(model, options.stage);
+    if (holder?.version === version) {
+        if (!options.evaluateHeld) {
+            return rendered({ kind: 'held', model, version, stage: options.stage, holder });
+        }
+        // A pull request's status is earned by an evaluation, never assumed from the registry.
+        const held = await evaluate(holder);
+        const note = { kind: 'held', model, version, stage: options.stage };
+        return outcome(held.evaluation, note, {}, undefined);
+    }
+    const records = options.onceForCommit
+        ? (await context.registry.history(model)).flatMap(event => {
+            const stored = auditRecordOf(event.audit);
+            return stored ? [stored] : [];
+        })
+        : [];
+    const done = options.onceForCommit
+        ? records.find(stored => stored.written &&
+            stored.kind !== 'rollback' &&
+            stored.event === 'push' &&
+            stored.to === options.stage &&
+            stored.version === version &&
+            stored.commitSha === options.onceForCommit)
+        : undefined;
+    if (done)
+        return rendered({ kind: 'done-for-commit', record: done });
+    let judged = await evaluate(holder);
+    // The holder the latest evaluation compared against, so a write judges again only when it moved.
+    let judgedHolder = holder;
+    if (!passes(judged.evaluation) && !options.force) {
+        return outcome(judged.evaluation, { kind: 'refused', decision: judged.evaluation.decision }, {}, 
+        // A dry run (a pull request's evaluation) attempted nothing, so it leaves no record.
+        options.dryRun ? undefined : audit(judged, false));
+    }
+    // The record stored with the change; judged again (and replaced) if the stage moves meanwhile.
+    let stored = audit(judged, true);
+    const result = await context.registry.assign(model, version, options.stage, auditFor(context, options, stored), {
+        dryRun: options.dryRun,
+        // Another run may have moved the stage since we read it: judge again against the new holder.
+        revalidate: async ({ holder: current }) => {
+            // Taken out of the stage meanwhile (a rollback racing this run): judged again too.
+            const removalNow = await context.registry.takenOutOf(model, version, options.stage);
+            const removalMoved = removalNow?.eventId !== removal?.eventId;
+            if (current?.version === judgedHolder?.version && !removalMoved)
+                return undefined;
+            removal = removalNow;
+            judged = await evaluate(current);
+            judgedHolder = current;
+            if (!passes(judged.evaluation) && !options.force) {
+                throw withAudit(new errors/* ModelGateError */.j3(removalMoved
+                    ? `${version} was taken out of ${options.stage} while promoting: nothing written`
+                    : `${options.stage} changed hands to ${current?.version ?? 'nobody'} while promoting, and ${version} no longer passes against it`, errors/* ExitCode */.yU.Blocked), options.dryRun ? undefined : audit(judged, false));
+            }
+            stored = audit(judged, true);
+            return auditFor(context, options, stored);
+        }
+    });
+    // A dry run that would write promotes as the real run would: same report, same exit code.
+    const promoted = result.written || result.reason === 'dry run';
+    const forced = promoted && stored.kind === 'forced-promotion';
+    return outcome(judged.evaluation, {
+        kind: 'write',
+        result,
+        version,
+        stage: options.stage,
+        previous: judgedHolder,
+        record: stored
+    }, {
+        written: result.written,
+        promoted,
+        ...(forced ? { forced: result.written ? 'done' : 'planned' } : {})
+    }, result.written ? stored : undefined);
+}
+function passes(evaluation) {
+    return evaluation.decision === 'pass' || evaluation.decision === 'pass-with-warnings';
+}
+async function evaluatePromotion(context, options, subject) {
+    const { policy, stage } = options;
+    const stagePolicy = findStage(policy, stage);
+    const transition = transitionGate({
+        version: subject.version,
+        targetStage: stage,
+        allowedFrom: stagePolicy.from,
+        currentStages: subject.record.stages,
+        registeredAt: subject.record.registeredAt
+    });
+    const champion = subject.holder
+        ? await context.models.loadVersion(policy.model, subject.holder.version)
+        : undefined;
+    const evaluation = evaluateStage({
+        policy,
+        stage,
+        candidate: { ...subject.candidate, label: subject.version, version: subject.version },
+        champion: champion && {
+            label: champion.info?.version ?? subject.holder?.version ?? 'champion',
+            version: subject.holder?.version,
+            metrics: champion.metrics,
+            invalidMetrics: champion.invalidMetrics,
+            signature: champion.signature
+        },
+        now: context.now(),
+        source: transition.source,
+        // A terminal has no pull request: approvals and checks fail closed unless forced.
+        evaluator: 'promote',
+        ...(options.reviews ? { reviews: options.reviews } : {}),
+        ...(options.checkRuns ? { checkRuns: options.checkRuns } : {})
+    });
+    const rolledBack = rolledBackGate({ version: subject.version, stage, removal: subject.removal });
+    const gates = [transition.gate, ...(rolledBack ? [rolledBack] : []), ...evaluation.gates];
+    return {
+        evaluation: { ...evaluation, gates, decision: decide(gates, evaluation.warnings) },
+        from: transition.source?.stage ?? null
+    };
+}
+/** The registry's audit facts: who and why for the backend, and the whole record. */
+function auditFor(context, options, record) {
+    return {
+        actor: context.actor,
+        actorEmail: context.actorEmail,
+        reason: options.reason,
+        ...(record.kind === 'forced-promotion'
+            ? { forced: true, forcedPast: forcedPastNamed(record.gates) }
+            : {}),
+        record
+    };
+}
+/** A result that evaluated nothing: exit 0, the decision `pass` (nothing to block). */
+function rendered(result) {
+    return { ...renderPromote(result), exitCode: errors/* ExitCode */.yU.Pass, decision: 'pass' };
+}
+function outcome(evaluation, action, effect, audit) {
+    // A forced promotion happens (or would, on a dry run): exit 1, as a warning, not 2 as blocked.
+    const decided = exitCodeFor(evaluation.decision);
+    const exitCode = effect.promoted && decided > errors/* ExitCode */.yU.PassWithWarnings ? errors/* ExitCode */.yU.PassWithWarnings : decided;
+    const written = effect.written ?? false;
+    return {
+        ...renderPromote({
+            kind: 'evaluated',
+            evaluation,
+            action,
+            written,
+            ...(effect.forced ? { forced: effect.forced } : {})
+        }),
+        exitCode,
+        decision: evaluation.decision,
+        evaluation,
+        written,
+        ...(audit ? { audit } : {})
+    };
+}
+
+;// CONCATENATED MODULE: ./src/report/register.ts
+
+
+function renderRegister({ request, result, digest }) {
+    // Names from the command line or a workflow input: escaped for the markdown below.
+    const [model, version] = [request.model, request.version].map(markdown_escape);
+    const what = `${model} ${version} on ${request.commit.slice(0, 12)}`;
+    const text = result.written
+        ? `Registered ${what}: \`${result.events.map(event => event.id).join('`, `')}\`${lineOf(describePublication(result.publication))}`
+        : result.reason === 'dry run'
+            ? `Dry run: would register ${what}: \`${result.planned.map(event => event.id).join('`, `')}\``
+            : `Nothing written: ${model} ${version} ${result.reason}.`;
+    const note = 'digest' in digest
+        ? `Candidate digest: ${digest.digest}`
+        : `No candidate digest recorded (${markdown_escape(digest.why)}): a candidate directory is compared with the version's own files instead, or refused when they cannot be read.`;
+    return {
+        markdown: `${text}\n${result.written || result.reason === 'dry run' ? `${note}\n` : ''}`,
+        json: JSON.stringify({
+            ...request,
+            written: result.written,
+            ...(result.written && result.publication ? { publication: result.publication } : {}),
+            ...('digest' in digest ? { candidateDigest: digest.digest } : {})
+        }, null, 2)
+    };
+}
+function register_renderRegisterMlflow(registered) {
+    const { request, what, written } = registered;
+    // Names, run ids and paths come from the command line: escaped for the markdown below.
+    const model = escape(request.model);
+    let text;
+    if (what.kind === 'confirmed') {
+        const run = request.runId ? escape(request.runId) : undefined;
+        text = `${model} version ${escape(what.version)} is registered in MLflow${run ? ` from run ${run}` : ''}; nothing to write.`;
+    }
+    else {
+        const source = escape(what.source);
+        text =
+            what.outcome === 'written'
+                ? `Registered ${model} version ${escape(what.version ?? '?')} from ${source}.`
+                : what.outcome === 'dry run'
+                    ? `Dry run: would create a version of ${model} from ${source} (MLflow gives it its number).`
+                    : `Nothing written: ${model} version ${escape(what.version ?? '?')} is already registered from ${source}.`;
+    }
+    return {
+        markdown: `${text}\n${request.candidateDigest && (written || request.dryRun) ? `Candidate digest: ${request.candidateDigest}\n` : ''}`,
+        json: JSON.stringify({ ...request, version: registered.version, written }, null, 2)
+    };
+}
+
+;// CONCATENATED MODULE: ./src/commands/register.ts
+
+
+/**
+ * `modelgate register`: record a version on a commit, with the content digest of the model's
+ * files there (when the backend can read them), so a candidate directory can later be
+ * compared with the version. Re-registering the same version writes nothing.
+ */
+async function register(context, options) {
+    const digest = await digestOf(context, options);
+    const result = await context.registry.register(options.model, options.version, options.commit, {
+        actor: context.actor,
+        actorEmail: context.actorEmail,
+        record: { ...context.runFacts },
+        ...('digest' in digest ? { candidateDigest: digest.digest } : {})
+    }, { dryRun: options.dryRun });
+    return { ...renderRegister({ request: options, result, digest }), exitCode: errors/* ExitCode */.yU.Pass };
+}
+/** The digest of the model's files at the commit, or why there is none. */
+async function digestOf(context, options) {
+    if (!context.models.digestAt)
+        return { why: 'this registry keeps no files for ModelGate to read' };
+    try {
+        const digest = await context.models.digestAt(options.model, options.commit);
+        return digest ? { digest } : { why: 'no files at the commit' };
+    }
+    catch (error) {
+        // A model whose files cannot be found can still be registered (GTO allows it); its
+        // promotions are then judged on what loadVersion reads, and a directory is refused.
+        if (error instanceof errors/* ModelGateError */.j3)
+            return { why: error.message };
+        throw error;
+    }
+}
+/**
+ * `modelgate register` on MLflow, where versions are numbered by MLflow and made from runs:
+ * `--run` creates a version from the run (and prints the number MLflow gave it); `--version`
+ * alone confirms a version the training job registered. No git ref is involved.
+ */
+async function registerMlflow(context, registry, options) {
+    const audit = {
+        actor: context.actor,
+        actorEmail: context.actorEmail,
+        ...(options.candidateDigest ? { candidateDigest: options.candidateDigest } : {})
+    };
+    if (options.version) {
+        // A version MLflow already numbered: confirm it (and, with --run, that it is from that run).
+        await registry.register(options.model, options.version, options.runId ?? '', audit, {
+            dryRun: options.dryRun
+        });
+        return {
+            ...renderRegisterMlflow({
+                request: options,
+                version: options.version,
+                written: false,
+                what: { kind: 'confirmed', version: options.version }
+            }),
+            exitCode: ExitCode.Pass
+        };
+    }
+    if (!options.runId) {
+        throw new InvalidInputError('On MLflow, register needs --run RUN_ID (create a version from the run) or --version N (confirm one that exists).');
+    }
+    const result = await registry.registerFromRun({
+        model: options.model,
+        runId: options.runId,
+        artifactPath: options.artifactPath ?? 'model',
+        audit,
+        dryRun: options.dryRun
+    });
+    return {
+        ...renderRegisterMlflow({
+            request: options,
+            version: result.version ?? options.version,
+            written: result.written,
+            what: {
+                kind: 'from-run',
+                source: `runs:/${options.runId}/${options.artifactPath ?? 'model'}`,
+                version: result.version,
+                outcome: result.written
+                    ? 'written'
+                    : result.reason === 'dry run'
+                        ? 'dry run'
+                        : 'already registered'
+            }
+        }),
+        exitCode: ExitCode.Pass
+    };
+}
+
+;// CONCATENATED MODULE: ./src/report/rollback.ts
+/**
+ * What `rollback` prints: what was put back (or would be), why, and what was written; or why
+ * nothing was. The command hands over a `RollbackResult`; the words are chosen here.
+ */
+
+
+
+function renderRollback(result) {
+    return result.kind === 'ran' ? renderRan(result) : renderAlready(result);
+}
+function renderRan(ran) {
+    const { result, restored } = ran;
+    // Names and the reason are user text: escaped, as everything printed to the summary.
+    const [model, stage, was] = [ran.model, ran.stage, ran.rolledBack].map(markdown_escape);
+    const lines = [`## ↩️ Rollback: ${model} → ${stage}`, ''];
+    if (result.written || result.reason === 'dry run') {
+        const events = result.written ? result.events : result.planned;
+        lines.push(result.written
+            ? `${stage} is back on **${markdown_escape(String(restored))}** (was ${was}).`
+            : `Dry run: would put ${stage} back on **${markdown_escape(String(restored))}** (now ${was}).`, '', `Reason: ${markdown_escape(ran.reason)}`, '', result.written ? 'Wrote:' : 'Would write:', listEvents(events), ...(result.written && result.publication
+            ? ['', describePublication(result.publication) ?? '']
+            : []));
+    }
+    else {
+        lines.push(`Nothing written: ${markdown_escape(result.reason)}.`);
+    }
+    return {
+        markdown: lines.join('\n') + '\n',
+        json: JSON.stringify({
+            model: ran.model,
+            stage: ran.stage,
+            rolledBack: ran.rolledBack,
+            restored,
+            reason: ran.reason,
+            written: result.written,
+            events: result.written ? result.events : result.reason === 'dry run' ? result.planned : [],
+            ...(result.written && result.publication ? { publication: result.publication } : {})
+        }, null, 2)
+    };
+}
+function renderAlready(already) {
+    const { model, stage, why } = already;
+    // Registry and user text is escaped once here, for the markdown below.
+    const [md, holder] = [stage, already.holder].map(markdown_escape);
+    let text;
+    if (why.kind === 'from-out') {
+        const from = markdown_escape(why.from);
+        text = `${md} is held by ${holder}, not ${from}: ${from} is already out of it. Nothing written.`;
+    }
+    else if (why.kind === 're-run') {
+        const { prior } = why;
+        const restored = prior.restored ? ` to ${markdown_escape(prior.restored)}` : '';
+        text =
+            `Nothing written: ${md} was already rolled back from ${markdown_escape(prior.removed)}${restored} by ${markdown_escape(prior.actor)} at ${utc(prior.at)} (${markdown_escape(prior.runUrl ?? prior.id)}), and this is a re-run of it; ${md} holds ${holder} now. ` +
+                `To take ${holder} out too, run the rollback again naming it: --from ${holder} (or name the version to restore).`;
+    }
+    else {
+        // A re-run of a rollback to a named version that landed: done, not an error.
+        text = `${md} already holds ${holder}: nothing to roll back. Nothing written.`;
+    }
+    return {
+        markdown: `## ↩️ Rollback: ${markdown_escape(model)} → ${md}
+
+${text}
+`,
+        json: JSON.stringify({ model, stage, holder: already.holder, written: false, reason: 'already rolled back' }, null, 2)
+    };
+}
+
+;// CONCATENATED MODULE: ./src/commands/rollback-rerun.ts
+
+/**
+ * How long after a rollback a rollback of the same stage, by the same person, with the same
+ * reason and no version named, is taken for a re-run of it (a crash, a cancel, an answer lost)
+ * rather than a request to go one more step back. Long enough for a person to notice and run
+ * it again; a second step back within it names the holder to remove (`--from`).
+ */
+const RERUN_WINDOW_MS = 15 * 60 * 1000;
+/**
+ * The earlier rollback this request repeats, if any: newest first, a written rollback of the
+ * stage from the same workflow run (any attempt, however late), or, outside a workflow run (a
+ * terminal, which has no run identity), by the same actor with the same reason within
+ * RERUN_WINDOW_MS, while that rollback is still the stage's latest assignment. In the action a new
+ * dispatch is a new run: a new request, never a re-run.
+ */
+function findRerunOf(history, request) {
+    // Only the stage's latest assignment can be the rollback a terminal re-run repeats: once
+    // anything was assigned since, the same words ask to take out the new holder.
+    let latest = true;
+    for (const event of history) {
+        if (event.kind !== 'assignment' || event.stage !== request.stage)
+            continue;
+        const prior = priorRollback(event);
+        const wasLatest = latest;
+        latest = false;
+        if (!prior)
+            continue;
+        const sameRun = request.runUrl !== undefined && prior.runUrl === request.runUrl;
+        const age = request.now.getTime() - prior.at.getTime();
+        const sameAsk = request.runUrl === undefined &&
+            wasLatest &&
+            prior.actor === request.actor &&
+            prior.reason?.trim() === request.reason.trim() &&
+            age >= 0 &&
+            age <= RERUN_WINDOW_MS;
+        if (sameRun || sameAsk)
+            return prior;
+    }
+    return undefined;
+}
+/** A rollback as the registry keeps it: the full audit record, else the backend's own facts. */
+function priorRollback(event) {
+    const record = auditRecordOf(event.audit);
+    if (record) {
+        if (record.kind !== 'rollback' || !record.written || record.previous === null)
+            return undefined;
+        return {
+            removed: record.previous,
+            restored: record.version ?? undefined,
+            actor: record.actor,
+            reason: record.reason ?? undefined,
+            at: new Date(record.timestamp),
+            runUrl: record.runUrl ?? undefined,
+            id: event.id
+        };
+    }
+    // Written without a record (by hand, by another tool) or its record was trimmed: the
+    // `rollback: {from, to}` facts both backends keep with the event.
+    const facts = event.audit?.rollback;
+    if (!facts || typeof facts.from !== 'string')
+        return undefined;
+    return {
+        removed: facts.from,
+        restored: typeof facts.to === 'string' ? facts.to : undefined,
+        actor: event.by,
+        reason: typeof event.audit?.reason === 'string' ? event.audit.reason : undefined,
+        at: event.at,
+        runUrl: undefined,
+        id: event.id
+    };
+}
+
+;// CONCATENATED MODULE: ./src/commands/rollback.ts
+
+
+
+
+/**
+ * `modelgate rollback`: put the stage back on its previous holder (or a named
+ * version), writing both the restored assignment and the removal of the current
+ * holder so every GTO reader agrees. Needs a reason; always audited.
+ */
+async function rollback(context, options) {
+    if (!options.reason.trim()) {
+        throw new errors/* InvalidInputError */.oC('rollback needs --reason: every rollback is recorded with why');
+    }
+    const current = await context.registry.getStage(options.model, options.stage);
+    if (!current) {
+        throw new errors/* NotFoundError */.m_(`${options.model} has no version in ${options.stage} to roll back`);
+    }
+    const stale = await alreadyDone(context, options, current);
+    if (stale)
+        return stale;
+    const audit = (restored) => rollbackAudit({
+        model: options.model,
+        stage: options.stage,
+        restored,
+        rolledBack: current.version,
+        written: true,
+        gates: options.checks,
+        actor: context.actor,
+        reason: options.reason,
+        run: context.runFacts ?? {},
+        at: context.now()
+    });
+    const facts = { actor: context.actor, actorEmail: context.actorEmail, reason: options.reason };
+    // The preview names the version put back, so the record written with the change can say it;
+    // the write then pins that version.
+    const preview = await context.registry.rollback(options.model, options.stage, options.toVersion, facts, { dryRun: true });
+    const planned = preview.written === false && preview.reason === 'dry run'
+        ? preview.planned.find(event => event.kind === 'assignment')?.version
+        : undefined;
+    if (!planned && !options.dryRun) {
+        // The preview wrote nothing and would write nothing: say so rather than report a dry run.
+        if (preview.written) {
+            throw new Error(`the registry wrote during a rollback preview of ${options.model} ${options.stage}`);
+        }
+        throw new errors/* ModelGateError */.j3(`Cannot roll back ${options.model} ${options.stage} (${current.version}): ${preview.reason}. Nothing written.`, errors/* ExitCode */.yU.Blocked);
+    }
+    const record = planned && !options.dryRun ? audit(planned) : undefined;
+    const result = options.dryRun || !planned
+        ? preview
+        : await context.registry.rollback(options.model, options.stage, planned, { ...facts, record }, {
+            revalidate: ({ holder }) => {
+                if (holder?.version !== current.version) {
+                    throw new errors/* ModelGateError */.j3(`${options.stage} changed hands to ${holder?.version ?? 'nobody'} while rolling back ${current.version}: nothing written; look at \`modelgate status\` and run the rollback again`, errors/* ExitCode */.yU.Blocked);
+                }
+            }
+        });
+    const restored = result.written || result.reason === 'dry run'
+        ? (result.written ? result.events : result.planned).find(event => event.kind === 'assignment')
+            ?.version
+        : undefined;
+    return {
+        ...renderRollback({
+            kind: 'ran',
+            model: options.model,
+            stage: options.stage,
+            rolledBack: current.version,
+            restored,
+            reason: options.reason,
+            result
+        }),
+        exitCode: errors/* ExitCode */.yU.Pass,
+        ...(result.written && record ? { audit: record } : {}),
+        rolledBack: current,
+        ...(restored ? { restored } : {}),
+        written: result.written
+    };
+}
+/**
+ * The outcome of a rollback that is already done, or undefined to go on: the holder named with
+ * `fromVersion` is no longer in the stage, or this is a re-run of a rollback the registry
+ * recorded and the holder that one removed is still out. Either way nothing is written.
+ */
+async function alreadyDone(context, options, current) {
+    const { model, stage } = options;
+    let why;
+    if (options.fromVersion !== undefined) {
+        if (current.version === options.fromVersion)
+            return undefined;
+        // A typo must not read as "already out" and exit 0 with the bad holder still in place.
+        if (!(await context.registry.getVersion(model, options.fromVersion))) {
+            throw new errors/* NotFoundError */.m_(`${model} ${options.fromVersion} is not registered: --from names the version to take out of ${stage}, which ${current.version} holds now. Nothing written.`);
+        }
+        // "Already out" only of a stage it was in: --from a version that never held it is a mistake.
+        const heldIt = (await context.registry.history(model)).some(event => event.kind === 'assignment' &&
+            event.stage === stage &&
+            event.version === options.fromVersion);
+        if (!heldIt) {
+            throw new errors/* InvalidInputError */.oC(`${model} ${options.fromVersion} never held ${stage}: --from names the version to take out of it, which ${current.version} holds now. Nothing written.`);
+        }
+        why = { kind: 'from-out', from: options.fromVersion };
+    }
+    else if (options.toVersion === undefined) {
+        const prior = findRerunOf(await context.registry.history(model), {
+            stage,
+            actor: context.actor,
+            reason: options.reason,
+            now: context.now(),
+            ...(context.runFacts?.runUrl ? { runUrl: context.runFacts.runUrl } : {})
+        });
+        // The removed holder is back (promoted again since): this rollback is needed again.
+        if (!prior || prior.removed === current.version)
+            return undefined;
+        why = { kind: 're-run', prior };
+    }
+    else if (current.version === options.toVersion) {
+        // A re-run of a rollback to a named version that landed: done, not an error.
+        why = { kind: 'holds-target' };
+    }
+    else {
+        return undefined;
+    }
+    return {
+        ...renderRollback({ kind: 'already', model, stage, holder: current.version, why }),
+        exitCode: errors/* ExitCode */.yU.Pass,
+        rolledBack: current,
+        written: false
+    };
+}
+
+;// CONCATENATED MODULE: ./src/commands/status.ts
+
+
+/**
+ * `modelgate status`: who holds each stage, since when, assigned by whom. With the model's
+ * policy (`stages`), every stage it defines is shown, held or not.
+ */
+async function status_status(context, model, stages) {
+    const models = await context.registry.status(model);
+    if (model && models.length === 0)
+        throw new errors/* NotFoundError */.m_(`No model named ${model} in the registry`);
+    const view = {
+        models,
+        ...(model && stages ? { policyStages: { model, stages } } : {})
+    };
+    return {
+        markdown: renderStatus(view),
+        json: statusJson(view),
+        exitCode: errors/* ExitCode */.yU.Pass,
+        view
+    };
+}
+/** `modelgate history`: every event, newest first, from the registry alone. */
+async function status_history(context, model, filter = {}) {
+    const events = (await context.registry.history(model)).filter(event => (!filter.since || event.at >= filter.since) && (!filter.stage || event.stage === filter.stage));
+    if (model && events.length === 0 && !filter.since && !filter.stage) {
+        throw new errors/* NotFoundError */.m_(`No model named ${model} in the registry`);
+    }
+    return {
+        markdown: renderHistory(events),
+        json: historyJson(events),
+        exitCode: errors/* ExitCode */.yU.Pass,
+        events
+    };
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/model-source.ts
+
+
+
+
+
+
+
+/**
+ * Reads a registered version's files as they were at its registration commit:
+ * the model directory (policy `path`, else `artifacts.<model>.path` in that
+ * commit's dvc.yaml, as GTO reads it) is checked out of that commit into a
+ * temporary directory, loaded like any candidate, then removed.
+ */
+function createGitModelSource(options) {
+    return {
+        async loadVersion(model, version) {
+            const record = await options.registry.getVersion(model, version);
+            if (!record?.ref)
+                throw new errors/* NotFoundError */.m_(`${model} has no registered version ${version}`);
+            const commit = record.ref;
+            const modelPath = options.modelPath ?? (await dvcArtifactPath(options.git, commit, model));
+            return withExport(options.git, commit, modelPath, async (dir) => {
+                const candidate = await loadCandidate(dir);
+                return { ...candidate, dir: `${modelPath} at ${commit.slice(0, 12)}` };
+            });
+        },
+        async digestAt(model, commit) {
+            const modelPath = options.modelPath ?? (await dvcArtifactPath(options.git, commit, model));
+            return withExport(options.git, commit, modelPath, async (dir) => {
+                const { files } = await walkAndHash(dir, `${modelPath} at ${commit.slice(0, 12)}`);
+                return candidateDigest(files);
+            });
+        }
+    };
+}
+/** `artifacts.<model>.path` from dvc.yaml at `commit`, as GTO and DVC Studio read it. */
+async function dvcArtifactPath(git, commit, model) {
+    const shown = await git(['show', `${commit}:dvc.yaml`]);
+    const hint = `set \`path\` in the policy, or \`artifacts: ${model}: path:\` in dvc.yaml`;
+    if (shown.code !== 0) {
+        throw new errors/* NotFoundError */.m_(`Cannot find ${model}'s files at ${commit.slice(0, 12)}: ${hint}`);
+    }
+    let artifactPath;
+    try {
+        const dvc = (0,dist/* parse */.qg)(shown.stdout);
+        artifactPath = dvc?.artifacts?.[model]?.path;
+    }
+    catch (error) {
+        throw new errors/* InvalidInputError */.oC(`dvc.yaml at ${commit.slice(0, 12)} is not valid YAML`, {
+            locations: [{ file: 'dvc.yaml' }],
+            cause: error
+        });
+    }
+    if (typeof artifactPath !== 'string' || artifactPath === '') {
+        throw new errors/* NotFoundError */.m_(`dvc.yaml at ${commit.slice(0, 12)} names no path for ${model}: ${hint}`);
+    }
+    return artifactPath;
+}
+/**
+ * Checks `modelPath` at `commit` out into a temporary directory for `use`, then removes it.
+ * Through git alone (a scratch index: the checkout's own index and files are untouched), so
+ * every byte comes past the injected runner, and every file is there (`git archive` would
+ * leave out what `.gitattributes` marks `export-ignore`).
+ */
+async function withExport(git, commit, modelPath, use) {
+    const scratch = await (0,promises_.mkdtemp)(external_node_path_default().join((0,external_node_os_.tmpdir)(), 'modelgate-version-'));
+    try {
+        const env = { GIT_INDEX_FILE: external_node_path_default().join(scratch, 'index') };
+        const inside = modelPath.replace(/\/+$/, '');
+        const tree = inside === '' || inside === '.' ? `${commit}^{tree}` : `${commit}:${inside}`;
+        const read = await git(['read-tree', tree], { env });
+        if (read.code !== 0) {
+            throw new errors/* NotFoundError */.m_(`Cannot read ${modelPath} at ${commit.slice(0, 12)}: ${read.stderr.trim() || 'git read-tree failed'}`);
+        }
+        const dir = external_node_path_default().join(scratch, 'tree');
+        const written = await git(['checkout-index', '--all', '--force', `--prefix=${dir}/`], { env });
+        if (written.code !== 0) {
+            throw new Error(`Could not check ${modelPath} at ${commit.slice(0, 12)} out: ${written.stderr.trim()}`);
+        }
+        // loadCandidate refuses links that leave the directory, as for any candidate.
+        return await use(dir);
+    }
+    finally {
+        await (0,promises_.rm)(scratch, { recursive: true, force: true });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/registry/errors.ts
+
+/**
+ * The registry changed under a write and the write could not be completed
+ * safely: the race was lost more often than the retry budget allows, or the
+ * registry holds events in the future of this machine's clock. Nothing was
+ * left written. Exit 2 (blocked): re-run later.
+ */
+class RegistryConflictError extends errors/* ModelGateError */.j3 {
+    constructor(message, options = {}) {
+        super(message, errors/* ExitCode */.yU.Blocked, options);
+        this.name = 'RegistryConflictError';
+    }
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/message.ts
+/**
+ * Tag messages: a readable first line, a blank line, then the audit facts as
+ * JSON. GTO never parses messages, so anything here is GTO-safe; JSON escapes
+ * every control character, so the message stays one paragraph of text for git.
+ */
+/** Marks a message body as ModelGate's audit record (and its format version). */
+const AUDIT_MARKER = 'modelgate';
+const AUDIT_FORMAT = 1;
+function formatMessage(summary, audit) {
+    const firstLine = summary.replace(/\s+/g, ' ').trim();
+    return `${firstLine}\n\n${JSON.stringify({ [AUDIT_MARKER]: AUDIT_FORMAT, ...audit }, null, 2)}\n`;
+}
+/**
+ * The first line of an assignment tag: a forced one says so there, the only line `git tag -n`
+ * and GTO's readers show, and the tag's name stays GTO's `NAME#STAGE#N`.
+ */
+function promoteSummary(model, version, stage, forcedPast) {
+    return `Promote ${model} ${version} to ${stage}${forcedPast ? `, ${forcedPast}` : ''}`;
+}
+/** Splits a tag message; `audit` only when the body is ModelGate's JSON record. */
+function parseMessage(message) {
+    const text = message.replace(/\r\n/g, '\n').trim();
+    const newline = text.indexOf('\n');
+    const summary = (newline < 0 ? text : text.slice(0, newline)).trim();
+    if (newline < 0)
+        return { summary };
+    const body = text.slice(newline + 1).trim();
+    if (!body.startsWith('{') || !body.includes(`"${AUDIT_MARKER}"`))
+        return { summary };
+    try {
+        const parsed = JSON.parse(body);
+        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && AUDIT_MARKER in parsed) {
+            return { summary, audit: parsed };
+        }
+    }
+    catch {
+        // Not ours, or damaged: keep the summary, drop the record.
+    }
+    return { summary };
 }
 
 ;// CONCATENATED MODULE: external "node:child_process"
@@ -61610,15 +63142,15 @@ function leaseRefOf(model) {
 /** Where a --no-push write marks its tags: values `<tag> <object id>` of this config key. */
 const UNPUSHED_KEY = 'modelgate.unpushed';
 /** The command that publishes tags kept local. */
-function pushCommand(tags, remote = 'origin') {
-    return `git push ${remote} ${tags.map(shellWord).join(' ')}`;
+function origin_pushCommand(tags, remote = 'origin') {
+    return `git push ${remote} ${tags.map(origin_shellWord).join(' ')}`;
 }
 /** The command that removes tags kept local (ModelGate then forgets its mark on them). */
-function dropCommand(tags) {
-    return `git tag -d ${tags.map(shellWord).join(' ')}`;
+function origin_dropCommand(tags) {
+    return `git tag -d ${tags.map(origin_shellWord).join(' ')}`;
 }
 /** A word a POSIX shell reads as it is: quoted unless it is made of plainly safe characters. */
-function shellWord(word) {
+function origin_shellWord(word) {
     return /^[A-Za-z0-9._@#/:+=-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 /**
@@ -61803,8 +63335,8 @@ class OriginTags {
         const names = kept.map(tag => tag.id);
         const conflicting = kept.filter(tag => tag.conflict).map(tag => tag.id);
         throw new errors/* ModelGateError */.j3(conflicting.length > 0
-            ? `${model} has tags kept in this clone (--no-push) whose names ${this.remote} now holds for other events: ${conflicting.join(', ')}. They can never be pushed; remove them (${dropCommand(conflicting)}) and re-run. Nothing written.`
-            : `${model} has tags kept in this clone (--no-push) that ${this.remote} does not have: ${names.join(', ')}. Push them first (${pushCommand(names, this.remote)}) or remove them (${dropCommand(names)}), then re-run. Nothing written.`, errors/* ExitCode */.yU.Blocked);
+            ? `${model} has tags kept in this clone (--no-push) whose names ${this.remote} now holds for other events: ${conflicting.join(', ')}. They can never be pushed; remove them (${origin_dropCommand(conflicting)}) and re-run. Nothing written.`
+            : `${model} has tags kept in this clone (--no-push) that ${this.remote} does not have: ${names.join(', ')}. Push them first (${origin_pushCommand(names, this.remote)}) or remove them (${origin_dropCommand(names)}), then re-run. Nothing written.`, errors/* ExitCode */.yU.Blocked);
     }
     /** A push the remote refused: one line naming it; the caller has removed its local tags. */
     async pushRefused(tags, output) {
@@ -61877,1046 +63409,6 @@ class OriginTags {
         if (result.code !== 0)
             throw await this.unreachable("fetch the registry's tags from", result.stderr);
     }
-}
-
-;// CONCATENATED MODULE: ./src/report/terminal-table.ts
-/**
- * One table, two renderings: markdown (a pull request, a job summary, a pipe or a file) and
- * aligned plain-text columns for a terminal, where a 10-column markdown table does not line up.
- * Cells are plain text here; each rendering makes them safe for where it goes.
- */
-
-
-const textOf = (cell) => (typeof cell === 'string' ? cell : cell.text);
-const markdownOf = (cell) => (typeof cell === 'string' ? markdown_escape(cell) : cell.markdown);
-function renderTable(table, format) {
-    return format === 'table' ? terminalTable(table) : markdownTable(table);
-}
-/** A GitHub markdown table: every cell escaped (user and registry text), left-aligned. */
-function markdownTable(table) {
-    const line = (cells) => `| ${cells.join(' | ')} |`;
-    return ([
-        line(table.headers),
-        line(table.headers.map(() => ':--')),
-        ...table.rows.map(row => line(row.map(markdownOf)))
-    ].join('\n') + '\n');
-}
-const GAP = '  ';
-/**
- * Columns padded to their widest cell, a rule of dashes under the header, no trailing spaces.
- * Line breaks and tabs inside a cell become spaces so a row stays one line and aligned; control characters are
- * dropped on the way out (report/log.ts `forTerminal`).
- */
-function terminalTable(table) {
-    const rows = [table.headers, ...table.rows].map(row => row.map(cell => flat(textOf(cell))));
-    const widths = table.headers.map((_, column) => Math.max(...rows.map(row => width(row[column] ?? ''))));
-    const line = (cells) => cells
-        .map((cell, column) => cell + ' '.repeat((widths[column] ?? 0) - width(cell)))
-        .join(GAP)
-        .trimEnd();
-    const [header = [], ...body] = rows;
-    return [line(header), line(widths.map(w => '-'.repeat(w))), ...body.map(line)].join('\n') + '\n';
-}
-function flat(cell) {
-    // Bidi controls are shown as `<U+…>` on the way out (forTerminal): measured as shown.
-    return showBidiControls(cell).replace(/\r\n|[\r\n\t\u0085\u2028\u2029]/g, ' ');
-}
-/** Columns a cell takes: code points, zero-width and combining characters take none. */
-function width(cell) {
-    return [...cell.replace(/[\u200B-\u200D\u2060\uFEFF]|\p{M}/gu, '')].length;
-}
-
-;// CONCATENATED MODULE: ./src/report/registry-tables.ts
-/**
- * What `status` and `history` print, and the line a registry write prints about where it went.
- * Commands hand over data; this turns it into tables (markdown, or aligned columns for a
- * terminal: terminal-table.ts) and notes.
- */
-
-
-
-
-/** Shown in a cell that has no value, as GTO shows an empty stage. */
-const registry_tables_NONE = '-';
-function renderStatus(view, format = 'md') {
-    const { models, policyStages } = 'models' in view ? view : { models: view, policyStages: undefined };
-    if (models.length === 0 && !policyStages)
-        return 'The registry holds no models yet.\n';
-    const shown = policyStages && !models.some(entry => entry.model === policyStages.model)
-        ? [...models, { model: policyStages.model, deprecated: false, stages: [] }]
-        : models;
-    const rows = shown.flatMap(entry => {
-        const local = new Set((entry.localOnly ?? []).flatMap(event => event.stage ?? []));
-        const defined = entry.model === policyStages?.model ? policyStages.stages : [];
-        const held = entry.stages.map(holder => holder.stage).filter(stage => !defined.includes(stage));
-        const stages = [...defined, ...held];
-        const name = `${entry.model}${entry.deprecated ? ' (deprecated)' : ''}`;
-        if (stages.length === 0)
-            return [[name, registry_tables_NONE, registry_tables_NONE, registry_tables_NONE, registry_tables_NONE]];
-        return stages.map(stage => {
-            const holder = entry.stages.find(h => h.stage === stage);
-            const marks = [
-                ...(holder?.dangling ? ['deleted: dangling alias'] : []),
-                ...(local.has(stage) ? ['local only: not on origin'] : [])
-            ];
-            const version = `${holder?.version ?? registry_tables_NONE}${marks.length ? ` (${marks.join('; ')})` : ''}`;
-            return holder
-                ? [name, stage, version, utcSeconds(holder.assignedAt), holder.assignedBy]
-                : [name, stage, version, registry_tables_NONE, registry_tables_NONE];
-        });
-    });
-    const table = { headers: ['Model', 'Stage', 'Version', 'Since (UTC)', 'By'], rows };
-    const notes = [...tieNotes(shown), ...localOnlyNotes(shown)].map(note => format === 'md' ? `- ${escapeNote(note)}` : `- ${note.text}`);
-    return renderTable(table, format) + (notes.length > 0 ? `\n${notes.join('\n')}\n` : '');
-}
-function escapeNote(note) {
-    let text = markdown_escape(note.text);
-    // Longest first, so a tag name inside a command stays in the command's code span.
-    const codes = [...(note.code ?? [])].sort((a, b) => b.length - a.length);
-    for (const code of codes)
-        text = text.split(markdown_escape(code)).join(`\`${code}\``);
-    return text;
-}
-/** Holders decided among assignments made in the same second (by other tools). */
-function tieNotes(models) {
-    return models.flatMap(entry => entry.stages.flatMap(holder => holder.sameSecondAs?.length
-        ? [
-            {
-                text: `${entry.model} ${holder.stage}: ${holder.version} was assigned in the same second as ${holder.sameSecondAs.join(', ')}; the order within that second is ambiguous, GTO 1.10 shows ${holder.version} (it breaks such ties by registration order), and so does ModelGate.`
-            }
-        ]
-        : []));
-}
-function localOnlyNotes(models) {
-    return models.flatMap(entry => {
-        const events = entry.localOnly ?? [];
-        if (events.length === 0)
-            return [];
-        const pending = events.filter(event => !event.conflict).map(event => event.id);
-        const conflicting = events.filter(event => event.conflict).map(event => event.id);
-        const notes = [];
-        if (pending.length > 0) {
-            const push = pushCommand(pending);
-            notes.push({
-                text: `${entry.model}: ${pending.join(', ')} ${pending.length === 1 ? 'is' : 'are'} local only (written with --no-push; origin does not have ${pending.length === 1 ? 'it' : 'them'}). ModelGate writes nothing more to ${entry.model} until ${pending.length === 1 ? 'it is' : 'they are'} pushed: ${push}`,
-                code: [push, ...pending]
-            });
-        }
-        if (conflicting.length > 0) {
-            const drop = dropCommand(conflicting);
-            notes.push({
-                text: `${entry.model}: origin has other events under the names ${conflicting.join(', ')}; these local ones can never be pushed. Remove them: ${drop}`,
-                code: [drop, ...conflicting]
-            });
-        }
-        return notes;
-    });
-}
-/**
- * The trail as a table, newest first: each event with the audit record ModelGate stored with
- * it (decision, previous holder, pull request and approvers, reason) when there is one.
- */
-function renderHistory(events, format = 'md') {
-    if (events.length === 0)
-        return 'No events.\n';
-    const rows = events.map((event) => {
-        const record = auditRecordOf(event.audit);
-        const pr = record?.pullRequest;
-        const approvers = pr?.approvers.map(approver => approver.login).join(', ');
-        return [
-            utcSeconds(event.at),
-            event.model,
-            event.kind,
-            event.version ?? '—',
-            event.stage ?? '—',
-            event.by,
-            record ? recordOutcome(record) : '—',
-            record?.previous ?? '—',
-            pr
-                ? {
-                    // The pull request's own number stays a link; the logins are user text.
-                    text: `#${pr.number}${approvers ? ` (${approvers})` : ''}`,
-                    markdown: `#${pr.number}${approvers ? ` (${markdown_escape(approvers)})` : ''}`
-                }
-                : '—',
-            record?.reason ?? event.summary ?? ''
-        ];
-    });
-    const headers = [
-        'When (UTC)',
-        'Model',
-        'Event',
-        'Version',
-        'Stage',
-        'By',
-        'Decision',
-        'Previous',
-        'Pull request',
-        'Reason / summary'
-    ];
-    return renderTable({ headers, rows }, format);
-}
-/** One line saying where a registry write went; undefined when the backend does not say. */
-function describePublication(publication) {
-    if (!publication)
-        return undefined;
-    const tags = publication.tags;
-    const list = tags.map(tag => `\`${tag}\``).join(', ');
-    const noun = tags.length === 1 ? 'tag' : 'tags';
-    if (publication.remote) {
-        const { name, url } = publication.remote;
-        const lease = publication.leaseRef ? ` and lease ref \`${publication.leaseRef}\`` : '';
-        // In a code span, so the URL copies as it is (markdown escapes would insert characters).
-        return `Pushed ${noun} ${list}${lease} to ${markdown_escape(name)} (\`${url.replace(/`/g, '%60')}\`).`;
-    }
-    if (publication.local === 'no-remote') {
-        return `Wrote ${noun} ${list} in this clone: it has no origin, so its tags are the registry.`;
-    }
-    return `Kept ${noun} ${list} in this clone only (--no-push): origin does not have ${tags.length === 1 ? 'it' : 'them'}, and ModelGate writes nothing more to this model until ${tags.length === 1 ? 'it is' : 'they are'} pushed: \`${pushCommand(tags)}\``;
-}
-/** `2026-11-01 12:00:00`: the UTC time to the second, the zone named in the column header. */
-function utcSeconds(date) {
-    // A registry that keeps no date for an assignment (an MLflow alias set by hand).
-    if (Number.isNaN(date.getTime()))
-        return 'unknown';
-    return date
-        .toISOString()
-        .replace('T', ' ')
-        .replace(/\.\d{3}Z$/, '');
-}
-
-;// CONCATENATED MODULE: ./src/commands/bind-candidate.ts
-
-
-/**
- * The version a promotion names, checked against the candidate directory's model.yaml: a
- * directory that says it is another version is an error naming both, never a silent choice.
- */
-function versionToPromote(named, dir, fromDir) {
-    const inFile = fromDir?.info?.version;
-    if (named !== undefined && inFile !== undefined && inFile !== named) {
-        throw new errors/* InvalidInputError */.oC(`The candidate ${dir ?? 'directory'} is version ${inFile} (its model.yaml), but the version to promote is ${named}: a directory is judged only as the version it is. Promote ${inFile}, or name the directory of ${named}.`, { locations: [{ file: `${dir ?? '.'}/model.yaml`, keyPath: 'version' }] });
-    }
-    return named ?? inFile;
-}
-/**
- * What ModelGate judges for `version` when a candidate directory is given: the directory, but
- * only when its content digest (candidate/digest.ts) equals the version's: the digest recorded
- * at registration, else the digest of the version's own files (git: at its registration commit).
- * When neither can be had, the directory is refused (fails closed): the caller can promote
- * without it, and the version's own files or run are judged.
- */
-async function bindCandidate(context, record, dir, fromDir) {
-    const { model, version } = record;
-    const actual = candidateDigest(fromDir.files);
-    // The version's own files first (git: at its commit, under the judging policy's `path`): a
-    // digest recorded at registration was made under whatever policy the registering run read,
-    // and a tag message is anyone's who can push tags. The recorded digest stands in only where
-    // the registry keeps no files (MLflow: the version tag a training job writes).
-    const own = await ownDigest(context, model, version, dir);
-    const expected = 'digest' in own
-        ? own
-        : record.candidateDigest && own.noFiles
-            ? { digest: record.candidateDigest, source: 'recorded at its registration' }
-            : own.refuse();
-    if (expected.digest !== actual) {
-        throw new errors/* InvalidInputError */.oC(`The candidate directory ${dir} is not the files of ${model} ${version}: its content digest is ${actual}, the version's is ${expected.digest} (${expected.source}). ` +
-            `ModelGate judges only what it promotes: promote without a candidate directory to judge ${version}'s own files, or register the directory's content as a new version.`, { locations: [{ file: dir }] });
-    }
-    return fromDir;
-}
-/** The digest of the version's own files, or why there is none and the refusal to throw then. */
-async function ownDigest(context, model, version, dir) {
-    const refuse = (why, record, cause) => () => {
-        throw new errors/* InvalidInputError */.oC(`Refusing the candidate directory ${dir}: ${why}, so the directory cannot be shown to be ${model} ${version}. ` +
-            `Promote without a candidate directory (${version} is then judged on its own files or run), or ${record}.`, { locations: [{ file: dir }], ...(cause ? { cause } : {}) });
-    };
-    const gitRecord = `commit ${version}'s files where the policy's path names them`;
-    const runRecord = 'have the job that registers each version record the digest of the files it logged (`modelgate digest DIR`) in the version tag modelgate.candidate_digest';
-    let own;
-    try {
-        own = await context.models.loadVersion(model, version);
-    }
-    catch (error) {
-        if (error instanceof errors/* ModelGateError */.j3) {
-            return {
-                noFiles: false,
-                refuse: refuse(`the files of ${version} cannot be read (${error.message})`, gitRecord, error)
-            };
-        }
-        throw error;
-    }
-    if (own.files.length === 0) {
-        return {
-            noFiles: true,
-            refuse: refuse(`the registry keeps no files of ${version} and has no content digest recorded at registration`, runRecord)
-        };
-    }
-    return { digest: candidateDigest(own.files), source: "computed from the version's own files" };
-}
-
-;// CONCATENATED MODULE: ./src/commands/promote.ts
-
-
-
-
-
-
-
-
-
-
-
-
-/**
- * `modelgate promote`: evaluate every gate of the target stage against the
- * stage's current holder and, only when all pass (or on an audited force),
- * assign the stage. A version already in the stage writes nothing.
- */
-async function promote(context, options) {
-    if (options.force && !options.reason?.trim()) {
-        throw new errors/* InvalidInputError */.oC('--force needs --reason: a forced promotion is recorded with why');
-    }
-    const model = options.policy.model;
-    const candidateFromDir = options.candidateDir
-        ? await loadCandidate(options.candidateDir, { within: context.workspace ?? process.cwd() })
-        : undefined;
-    const version = versionToPromote(options.version, options.candidateDir, candidateFromDir);
-    if (!version) {
-        throw new errors/* InvalidInputError */.oC('Name the version to promote with --version (or a version in the candidate model.yaml)');
-    }
-    const record = await context.registry.getVersion(model, version);
-    if (!record) {
-        throw new errors/* NotFoundError */.m_(`${model} ${version} is not registered; run \`modelgate register\` first`);
-    }
-    // What is judged is what is promoted: a directory only when it is the version's own content.
-    const candidate = options.candidateDir && candidateFromDir
-        ? await bindCandidate(context, record, options.candidateDir, candidateFromDir)
-        : await context.models.loadVersion(model, version);
-    let removal = await context.registry.takenOutOf(model, version, options.stage);
-    const evaluate = async (holder) => evaluatePromotion(context, options, { version, candidate, holder, record, removal });
-    const audit = (judged, written) => promotionAudit({
-        evaluation: options.checks?.length
-            ? { ...judged.evaluation, gates: [...options.checks, ...judged.evaluation.gates] }
-            : judged.evaluation,
-        candidate,
-        version,
-        from: judged.from,
-        written,
-        forced: Boolean(options.force) && !passes(judged.evaluation),
-        actor: context.actor,
-        reason: options.reason,
-        run: context.runFacts ?? {},
-        at: context.now()
-    });
-    const holder = await context.registry.getStage(model, options.stage);
-    if (holder?.version === version) {
-        if (!options.evaluateHeld)
-            return nothingToDo(model, version, options.stage, holder);
-        // A pull request's status is earned by an evaluation, never assumed from the registry.
-        const held = await evaluate(holder);
-        const note = `${model} ${version} already holds ${options.stage}: nothing to write.`;
-        return outcome(held.evaluation, note, {}, undefined);
-    }
-    const records = options.onceForCommit
-        ? (await context.registry.history(model)).flatMap(event => {
-            const stored = auditRecordOf(event.audit);
-            return stored ? [stored] : [];
-        })
-        : [];
-    const done = options.onceForCommit
-        ? records.find(stored => stored.written &&
-            stored.kind !== 'rollback' &&
-            stored.event === 'push' &&
-            stored.to === options.stage &&
-            stored.version === version &&
-            stored.commitSha === options.onceForCommit)
-        : undefined;
-    if (done)
-        return alreadyDone(done);
-    let judged = await evaluate(holder);
-    // The holder the latest evaluation compared against, so a write judges again only when it moved.
-    let judgedHolder = holder;
-    if (!passes(judged.evaluation) && !options.force) {
-        return outcome(judged.evaluation, `Not promoted: the promotion is ${judged.evaluation.decision}.`, {}, 
-        // A dry run (a pull request's evaluation) attempted nothing, so it leaves no record.
-        options.dryRun ? undefined : audit(judged, false));
-    }
-    // The record stored with the change; judged again (and replaced) if the stage moves meanwhile.
-    let stored = audit(judged, true);
-    const result = await context.registry.assign(model, version, options.stage, auditFor(context, options, stored), {
-        dryRun: options.dryRun,
-        // Another run may have moved the stage since we read it: judge again against the new holder.
-        revalidate: async ({ holder: current }) => {
-            // Taken out of the stage meanwhile (a rollback racing this run): judged again too.
-            const removalNow = await context.registry.takenOutOf(model, version, options.stage);
-            const removalMoved = removalNow?.eventId !== removal?.eventId;
-            if (current?.version === judgedHolder?.version && !removalMoved)
-                return undefined;
-            removal = removalNow;
-            judged = await evaluate(current);
-            judgedHolder = current;
-            if (!passes(judged.evaluation) && !options.force) {
-                throw withAudit(new errors/* ModelGateError */.j3(removalMoved
-                    ? `${version} was taken out of ${options.stage} while promoting: nothing written`
-                    : `${options.stage} changed hands to ${current?.version ?? 'nobody'} while promoting, and ${version} no longer passes against it`, errors/* ExitCode */.yU.Blocked), options.dryRun ? undefined : audit(judged, false));
-            }
-            stored = audit(judged, true);
-            return auditFor(context, options, stored);
-        }
-    });
-    // A dry run that would write promotes as the real run would: same report, same exit code.
-    const promoted = result.written || result.reason === 'dry run';
-    const forced = promoted && stored.kind === 'forced-promotion';
-    return outcome(judged.evaluation, describeWrite(result, version, options.stage, judgedHolder, stored), {
-        written: result.written,
-        promoted,
-        ...(forced ? { forced: result.written ? 'done' : 'planned' } : {})
-    }, result.written ? stored : undefined);
-}
-function passes(evaluation) {
-    return evaluation.decision === 'pass' || evaluation.decision === 'pass-with-warnings';
-}
-async function evaluatePromotion(context, options, subject) {
-    const { policy, stage } = options;
-    const stagePolicy = findStage(policy, stage);
-    const transition = transitionGate({
-        version: subject.version,
-        targetStage: stage,
-        allowedFrom: stagePolicy.from,
-        currentStages: subject.record.stages,
-        registeredAt: subject.record.registeredAt
-    });
-    const champion = subject.holder
-        ? await context.models.loadVersion(policy.model, subject.holder.version)
-        : undefined;
-    const evaluation = evaluateStage({
-        policy,
-        stage,
-        candidate: { ...subject.candidate, label: subject.version, version: subject.version },
-        champion: champion && {
-            label: champion.info?.version ?? subject.holder?.version ?? 'champion',
-            version: subject.holder?.version,
-            metrics: champion.metrics,
-            invalidMetrics: champion.invalidMetrics,
-            signature: champion.signature
-        },
-        now: context.now(),
-        source: transition.source,
-        // A terminal has no pull request: approvals and checks fail closed unless forced.
-        evaluator: 'promote',
-        ...(options.reviews ? { reviews: options.reviews } : {}),
-        ...(options.checkRuns ? { checkRuns: options.checkRuns } : {})
-    });
-    const rolledBack = rolledBackGate({ version: subject.version, stage, removal: subject.removal });
-    const gates = [transition.gate, ...(rolledBack ? [rolledBack] : []), ...evaluation.gates];
-    return {
-        evaluation: { ...evaluation, gates, decision: decide(gates, evaluation.warnings) },
-        from: transition.source?.stage ?? null
-    };
-}
-/** The registry's audit facts: who and why for the backend, and the whole record. */
-function auditFor(context, options, record) {
-    return {
-        actor: context.actor,
-        actorEmail: context.actorEmail,
-        reason: options.reason,
-        ...(record.kind === 'forced-promotion'
-            ? { forced: true, forcedPast: forcedPastNamed(record.gates) }
-            : {}),
-        record
-    };
-}
-function describeWrite(result, version, targetStage, previous, record) {
-    const from = previous
-        ? ` (replacing ${markdown_escape(previous.version)})`
-        : ' (first holder of the stage)';
-    const [v, stage] = [version, targetStage].map(markdown_escape);
-    // Only a promotion past gates that did not pass is forced: --force on passing gates is not.
-    const forced = record.kind === 'forced-promotion' ? `, ${forcedPast(record.gates)}` : '';
-    if (result.written) {
-        const pushed = describePublication(result.publication);
-        return `Promoted ${v} to ${stage}${forced}${from}. Wrote:\n${listEvents(result.events)}${pushed ? `\n\n${pushed}` : ''}`;
-    }
-    if (result.reason === 'dry run') {
-        return `Dry run: would promote ${v} to ${stage}${forced}${from}. Would write:\n${listEvents(result.planned)}`;
-    }
-    return `Nothing written: ${v} ${result.reason}.`;
-}
-function listEvents(events) {
-    return events
-        .map(event => `- \`${event.id}\`${event.summary ? `: ${markdown_escape(event.summary)}` : ''}`)
-        .join('\n');
-}
-function nothingToDo(model, version, stage, holder) {
-    // The holder's author is registry text (a tag's tagger): escaped like every name here.
-    const [m, v, st, by] = [model, version, stage, holder.assignedBy].map(markdown_escape);
-    const since = Number.isNaN(holder.assignedAt.getTime())
-        ? 'an unknown time'
-        : utc(holder.assignedAt);
-    const markdown = `${m} ${v} already holds ${st} (since ${since}, by ${by}). Nothing written.\n`;
-    const json = JSON.stringify({ model, version, stage, written: false, reason: 'already in stage' }, null, 2);
-    return { markdown, json, exitCode: errors/* ExitCode */.yU.Pass, decision: 'pass' };
-}
-function alreadyDone(done) {
-    // Read back from the registry, where anyone who can push tags can write: escaped.
-    const [commit, model, version, stage, at, run] = [
-        done.commitSha?.slice(0, 7) ?? '',
-        done.model,
-        done.version ?? '',
-        done.to,
-        // The house format, zone named, as every time ModelGate prints (not the raw ISO string).
-        utc(new Date(done.timestamp)),
-        done.runUrl ?? 'run unknown'
-    ].map(markdown_escape);
-    const markdown = `This commit (${commit}) already promoted ${model} ${version} to ${stage} at ${at} (${run}). Nothing written.\n`;
-    const json = JSON.stringify({
-        model: done.model,
-        version: done.version,
-        stage: done.to,
-        written: false,
-        reason: 'already promoted from this commit'
-    }, null, 2);
-    return { markdown, json, exitCode: errors/* ExitCode */.yU.Pass, decision: 'pass' };
-}
-function outcome(evaluation, action, effect, audit) {
-    // A forced promotion happens (or would, on a dry run): exit 1, as a warning, not 2 as blocked.
-    const decided = exitCodeFor(evaluation.decision);
-    const exitCode = effect.promoted && decided > errors/* ExitCode */.yU.PassWithWarnings ? errors/* ExitCode */.yU.PassWithWarnings : decided;
-    const written = effect.written ?? false;
-    const forced = effect.forced ? { forced: forcedPast(evaluation.gates) } : {};
-    return {
-        markdown: `${renderMarkdown(evaluation, effect.forced ? { forced: effect.forced } : {})}\n${action}\n`,
-        json: JSON.stringify({ ...JSON.parse(toJson(evaluation)), action, written, ...forced }, null, 2),
-        exitCode,
-        decision: evaluation.decision,
-        evaluation,
-        written,
-        ...(audit ? { audit } : {})
-    };
-}
-
-;// CONCATENATED MODULE: ./src/commands/register.ts
-
-
-
-/**
- * `modelgate register`: record a version on a commit, with the content digest of the model's
- * files there (when the backend can read them), so a candidate directory can later be
- * compared with the version. Re-registering the same version writes nothing.
- */
-async function register(context, options) {
-    const digest = await digestOf(context, options);
-    const result = await context.registry.register(options.model, options.version, options.commit, {
-        actor: context.actor,
-        actorEmail: context.actorEmail,
-        record: { ...context.runFacts },
-        ...('digest' in digest ? { candidateDigest: digest.digest } : {})
-    }, { dryRun: options.dryRun });
-    // Names from the command line or a workflow input: escaped for the markdown below.
-    const [model, version] = [options.model, options.version].map(markdown_escape);
-    const what = `${model} ${version} on ${options.commit.slice(0, 12)}`;
-    const text = result.written
-        ? `Registered ${what}: \`${result.events.map(event => event.id).join('`, `')}\`${lineOf(describePublication(result.publication))}`
-        : result.reason === 'dry run'
-            ? `Dry run: would register ${what}: \`${result.planned.map(event => event.id).join('`, `')}\``
-            : `Nothing written: ${model} ${version} ${result.reason}.`;
-    const note = 'digest' in digest
-        ? `Candidate digest: ${digest.digest}`
-        : `No candidate digest recorded (${markdown_escape(digest.why)}): a candidate directory is compared with the version's own files instead, or refused when they cannot be read.`;
-    return {
-        markdown: `${text}\n${result.written || result.reason === 'dry run' ? `${note}\n` : ''}`,
-        json: JSON.stringify({
-            ...options,
-            written: result.written,
-            ...(result.written && result.publication ? { publication: result.publication } : {}),
-            ...('digest' in digest ? { candidateDigest: digest.digest } : {})
-        }, null, 2),
-        exitCode: errors/* ExitCode */.yU.Pass
-    };
-}
-/** `text` on a line of its own, or nothing. */
-function lineOf(text) {
-    return text === undefined ? '' : `\n${text}`;
-}
-/** The digest of the model's files at the commit, or why there is none. */
-async function digestOf(context, options) {
-    if (!context.models.digestAt)
-        return { why: 'this registry keeps no files for ModelGate to read' };
-    try {
-        const digest = await context.models.digestAt(options.model, options.commit);
-        return digest ? { digest } : { why: 'no files at the commit' };
-    }
-    catch (error) {
-        // A model whose files cannot be found can still be registered (GTO allows it); its
-        // promotions are then judged on what loadVersion reads, and a directory is refused.
-        if (error instanceof errors/* ModelGateError */.j3)
-            return { why: error.message };
-        throw error;
-    }
-}
-/**
- * `modelgate register` on MLflow, where versions are numbered by MLflow and made from runs:
- * `--run` creates a version from the run (and prints the number MLflow gave it); `--version`
- * alone confirms a version the training job registered. No git ref is involved.
- */
-async function registerMlflow(context, registry, options) {
-    const audit = {
-        actor: context.actor,
-        actorEmail: context.actorEmail,
-        ...(options.candidateDigest ? { candidateDigest: options.candidateDigest } : {})
-    };
-    let text;
-    let version = options.version;
-    let written = false;
-    // Names, run ids and paths come from the command line: escaped for the markdown below.
-    const model = escape(options.model);
-    const run = options.runId ? escape(options.runId) : undefined;
-    if (options.version) {
-        // A version MLflow already numbered: confirm it (and, with --run, that it is from that run).
-        await registry.register(options.model, options.version, options.runId ?? '', audit, {
-            dryRun: options.dryRun
-        });
-        text = `${model} version ${escape(options.version)} is registered in MLflow${run ? ` from run ${run}` : ''}; nothing to write.`;
-    }
-    else if (options.runId) {
-        const result = await registry.registerFromRun({
-            model: options.model,
-            runId: options.runId,
-            artifactPath: options.artifactPath ?? 'model',
-            audit,
-            dryRun: options.dryRun
-        });
-        const source = escape(`runs:/${options.runId}/${options.artifactPath ?? 'model'}`);
-        version = result.version ?? version;
-        written = result.written;
-        text = result.written
-            ? `Registered ${model} version ${escape(result.version ?? '?')} from ${source}.`
-            : result.reason === 'dry run'
-                ? `Dry run: would create a version of ${model} from ${source} (MLflow gives it its number).`
-                : `Nothing written: ${model} version ${escape(result.version ?? '?')} is already registered from ${source}.`;
-    }
-    else {
-        throw new InvalidInputError('On MLflow, register needs --run RUN_ID (create a version from the run) or --version N (confirm one that exists).');
-    }
-    return {
-        markdown: `${text}\n${options.candidateDigest && (written || options.dryRun) ? `Candidate digest: ${options.candidateDigest}\n` : ''}`,
-        json: JSON.stringify({ ...options, version, written }, null, 2),
-        exitCode: ExitCode.Pass
-    };
-}
-
-;// CONCATENATED MODULE: ./src/commands/rollback-rerun.ts
-
-/**
- * How long after a rollback a rollback of the same stage, by the same person, with the same
- * reason and no version named, is taken for a re-run of it (a crash, a cancel, an answer lost)
- * rather than a request to go one more step back. Long enough for a person to notice and run
- * it again; a second step back within it names the holder to remove (`--from`).
- */
-const RERUN_WINDOW_MS = 15 * 60 * 1000;
-/**
- * The earlier rollback this request repeats, if any: newest first, a written rollback of the
- * stage from the same workflow run (any attempt, however late), or, outside a workflow run (a
- * terminal, which has no run identity), by the same actor with the same reason within
- * RERUN_WINDOW_MS, while that rollback is still the stage's latest assignment. In the action a new
- * dispatch is a new run: a new request, never a re-run.
- */
-function findRerunOf(history, request) {
-    // Only the stage's latest assignment can be the rollback a terminal re-run repeats: once
-    // anything was assigned since, the same words ask to take out the new holder.
-    let latest = true;
-    for (const event of history) {
-        if (event.kind !== 'assignment' || event.stage !== request.stage)
-            continue;
-        const prior = priorRollback(event);
-        const wasLatest = latest;
-        latest = false;
-        if (!prior)
-            continue;
-        const sameRun = request.runUrl !== undefined && prior.runUrl === request.runUrl;
-        const age = request.now.getTime() - prior.at.getTime();
-        const sameAsk = request.runUrl === undefined &&
-            wasLatest &&
-            prior.actor === request.actor &&
-            prior.reason?.trim() === request.reason.trim() &&
-            age >= 0 &&
-            age <= RERUN_WINDOW_MS;
-        if (sameRun || sameAsk)
-            return prior;
-    }
-    return undefined;
-}
-/** A rollback as the registry keeps it: the full audit record, else the backend's own facts. */
-function priorRollback(event) {
-    const record = auditRecordOf(event.audit);
-    if (record) {
-        if (record.kind !== 'rollback' || !record.written || record.previous === null)
-            return undefined;
-        return {
-            removed: record.previous,
-            restored: record.version ?? undefined,
-            actor: record.actor,
-            reason: record.reason ?? undefined,
-            at: new Date(record.timestamp),
-            runUrl: record.runUrl ?? undefined,
-            id: event.id
-        };
-    }
-    // Written without a record (by hand, by another tool) or its record was trimmed: the
-    // `rollback: {from, to}` facts both backends keep with the event.
-    const facts = event.audit?.rollback;
-    if (!facts || typeof facts.from !== 'string')
-        return undefined;
-    return {
-        removed: facts.from,
-        restored: typeof facts.to === 'string' ? facts.to : undefined,
-        actor: event.by,
-        reason: typeof event.audit?.reason === 'string' ? event.audit.reason : undefined,
-        at: event.at,
-        runUrl: undefined,
-        id: event.id
-    };
-}
-
-;// CONCATENATED MODULE: ./src/commands/rollback.ts
-
-
-
-
-
-
-/**
- * `modelgate rollback`: put the stage back on its previous holder (or a named
- * version), writing both the restored assignment and the removal of the current
- * holder so every GTO reader agrees. Needs a reason; always audited.
- */
-async function rollback(context, options) {
-    if (!options.reason.trim()) {
-        throw new errors/* InvalidInputError */.oC('rollback needs --reason: every rollback is recorded with why');
-    }
-    const current = await context.registry.getStage(options.model, options.stage);
-    if (!current) {
-        throw new errors/* NotFoundError */.m_(`${options.model} has no version in ${options.stage} to roll back`);
-    }
-    const stale = await rollback_alreadyDone(context, options, current);
-    if (stale)
-        return stale;
-    const audit = (restored) => rollbackAudit({
-        model: options.model,
-        stage: options.stage,
-        restored,
-        rolledBack: current.version,
-        written: true,
-        gates: options.checks,
-        actor: context.actor,
-        reason: options.reason,
-        run: context.runFacts ?? {},
-        at: context.now()
-    });
-    const facts = { actor: context.actor, actorEmail: context.actorEmail, reason: options.reason };
-    // The preview names the version put back, so the record written with the change can say it;
-    // the write then pins that version.
-    const preview = await context.registry.rollback(options.model, options.stage, options.toVersion, facts, { dryRun: true });
-    const planned = preview.written === false && preview.reason === 'dry run'
-        ? preview.planned.find(event => event.kind === 'assignment')?.version
-        : undefined;
-    if (!planned && !options.dryRun) {
-        // The preview wrote nothing and would write nothing: say so rather than report a dry run.
-        if (preview.written) {
-            throw new Error(`the registry wrote during a rollback preview of ${options.model} ${options.stage}`);
-        }
-        throw new errors/* ModelGateError */.j3(`Cannot roll back ${options.model} ${options.stage} (${current.version}): ${preview.reason}. Nothing written.`, errors/* ExitCode */.yU.Blocked);
-    }
-    const record = planned && !options.dryRun ? audit(planned) : undefined;
-    const result = options.dryRun || !planned
-        ? preview
-        : await context.registry.rollback(options.model, options.stage, planned, { ...facts, record }, {
-            revalidate: ({ holder }) => {
-                if (holder?.version !== current.version) {
-                    throw new errors/* ModelGateError */.j3(`${options.stage} changed hands to ${holder?.version ?? 'nobody'} while rolling back ${current.version}: nothing written; look at \`modelgate status\` and run the rollback again`, errors/* ExitCode */.yU.Blocked);
-                }
-            }
-        });
-    // Names and the reason are user text: escaped, as everything printed to the summary.
-    const [model, stage, was] = [options.model, options.stage, current.version].map(markdown_escape);
-    const lines = [`## ↩️ Rollback: ${model} → ${stage}`, ''];
-    let restored;
-    if (result.written || result.reason === 'dry run') {
-        const events = result.written ? result.events : result.planned;
-        restored = events.find(event => event.kind === 'assignment')?.version;
-        lines.push(result.written
-            ? `${stage} is back on **${markdown_escape(String(restored))}** (was ${was}).`
-            : `Dry run: would put ${stage} back on **${markdown_escape(String(restored))}** (now ${was}).`, '', `Reason: ${markdown_escape(options.reason)}`, '', result.written ? 'Wrote:' : 'Would write:', ...events.map(rollback_describe), ...(result.written && result.publication
-            ? ['', describePublication(result.publication) ?? '']
-            : []));
-    }
-    else {
-        lines.push(`Nothing written: ${markdown_escape(result.reason)}.`);
-    }
-    return {
-        markdown: lines.join('\n') + '\n',
-        json: JSON.stringify({
-            model: options.model,
-            stage: options.stage,
-            rolledBack: current.version,
-            restored,
-            reason: options.reason,
-            written: result.written,
-            events: result.written ? result.events : result.reason === 'dry run' ? result.planned : [],
-            ...(result.written && result.publication ? { publication: result.publication } : {})
-        }, null, 2),
-        exitCode: errors/* ExitCode */.yU.Pass,
-        ...(result.written && record ? { audit: record } : {}),
-        rolledBack: current,
-        ...(restored ? { restored } : {}),
-        written: result.written
-    };
-}
-/**
- * The outcome of a rollback that is already done, or undefined to go on: the holder named with
- * `fromVersion` is no longer in the stage, or this is a re-run of a rollback the registry
- * recorded and the holder that one removed is still out. Either way nothing is written.
- */
-async function rollback_alreadyDone(context, options, current) {
-    const { model, stage } = options;
-    // Registry and user text is escaped once here, for the markdown below.
-    const [md, holder] = [stage, current.version].map(markdown_escape);
-    let text;
-    if (options.fromVersion !== undefined) {
-        if (current.version === options.fromVersion)
-            return undefined;
-        // A typo must not read as "already out" and exit 0 with the bad holder still in place.
-        if (!(await context.registry.getVersion(model, options.fromVersion))) {
-            throw new errors/* NotFoundError */.m_(`${model} ${options.fromVersion} is not registered: --from names the version to take out of ${stage}, which ${current.version} holds now. Nothing written.`);
-        }
-        // "Already out" only of a stage it was in: --from a version that never held it is a mistake.
-        const heldIt = (await context.registry.history(model)).some(event => event.kind === 'assignment' &&
-            event.stage === stage &&
-            event.version === options.fromVersion);
-        if (!heldIt) {
-            throw new errors/* InvalidInputError */.oC(`${model} ${options.fromVersion} never held ${stage}: --from names the version to take out of it, which ${current.version} holds now. Nothing written.`);
-        }
-        const from = markdown_escape(options.fromVersion);
-        text = `${md} is held by ${holder}, not ${from}: ${from} is already out of it. Nothing written.`;
-    }
-    else if (options.toVersion === undefined) {
-        const prior = findRerunOf(await context.registry.history(model), {
-            stage,
-            actor: context.actor,
-            reason: options.reason,
-            now: context.now(),
-            ...(context.runFacts?.runUrl ? { runUrl: context.runFacts.runUrl } : {})
-        });
-        // The removed holder is back (promoted again since): this rollback is needed again.
-        if (!prior || prior.removed === current.version)
-            return undefined;
-        const restored = prior.restored ? ` to ${markdown_escape(prior.restored)}` : '';
-        text =
-            `Nothing written: ${md} was already rolled back from ${markdown_escape(prior.removed)}${restored} by ${markdown_escape(prior.actor)} at ${utc(prior.at)} (${markdown_escape(prior.runUrl ?? prior.id)}), and this is a re-run of it; ${md} holds ${holder} now. ` +
-                `To take ${holder} out too, run the rollback again naming it: --from ${holder} (or name the version to restore).`;
-    }
-    else if (current.version === options.toVersion) {
-        // A re-run of a rollback to a named version that landed: done, not an error.
-        text = `${md} already holds ${holder}: nothing to roll back. Nothing written.`;
-    }
-    else {
-        return undefined;
-    }
-    return {
-        markdown: `## ↩️ Rollback: ${markdown_escape(model)} → ${md}
-
-${text}
-`,
-        json: JSON.stringify({ model, stage, holder: current.version, written: false, reason: 'already rolled back' }, null, 2),
-        exitCode: errors/* ExitCode */.yU.Pass,
-        rolledBack: current,
-        written: false
-    };
-}
-function rollback_describe(event) {
-    return `- \`${event.id}\`${event.summary ? `: ${event.summary}` : ''}`;
-}
-
-;// CONCATENATED MODULE: ./src/commands/status.ts
-
-
-/**
- * `modelgate status`: who holds each stage, since when, assigned by whom. With the model's
- * policy (`stages`), every stage it defines is shown, held or not.
- */
-async function status_status(context, model, stages) {
-    const models = await context.registry.status(model);
-    if (model && models.length === 0)
-        throw new errors/* NotFoundError */.m_(`No model named ${model} in the registry`);
-    const view = {
-        models,
-        ...(model && stages ? { policyStages: { model, stages } } : {})
-    };
-    return {
-        markdown: renderStatus(view),
-        json: JSON.stringify(models, null, 2),
-        exitCode: errors/* ExitCode */.yU.Pass,
-        view
-    };
-}
-/** `modelgate history`: every event, newest first, from the registry alone. */
-async function status_history(context, model, filter = {}) {
-    const events = (await context.registry.history(model)).filter(event => (!filter.since || event.at >= filter.since) && (!filter.stage || event.stage === filter.stage));
-    if (model && events.length === 0 && !filter.since && !filter.stage) {
-        throw new errors/* NotFoundError */.m_(`No model named ${model} in the registry`);
-    }
-    return {
-        markdown: renderHistory(events),
-        json: JSON.stringify(events, null, 2),
-        exitCode: errors/* ExitCode */.yU.Pass,
-        events
-    };
-}
-
-;// CONCATENATED MODULE: ./src/registry/git/model-source.ts
-
-
-
-
-
-
-
-/**
- * Reads a registered version's files as they were at its registration commit:
- * the model directory (policy `path`, else `artifacts.<model>.path` in that
- * commit's dvc.yaml, as GTO reads it) is checked out of that commit into a
- * temporary directory, loaded like any candidate, then removed.
- */
-function createGitModelSource(options) {
-    return {
-        async loadVersion(model, version) {
-            const record = await options.registry.getVersion(model, version);
-            if (!record?.ref)
-                throw new errors/* NotFoundError */.m_(`${model} has no registered version ${version}`);
-            const commit = record.ref;
-            const modelPath = options.modelPath ?? (await dvcArtifactPath(options.git, commit, model));
-            return withExport(options.git, commit, modelPath, async (dir) => {
-                const candidate = await loadCandidate(dir);
-                return { ...candidate, dir: `${modelPath} at ${commit.slice(0, 12)}` };
-            });
-        },
-        async digestAt(model, commit) {
-            const modelPath = options.modelPath ?? (await dvcArtifactPath(options.git, commit, model));
-            return withExport(options.git, commit, modelPath, async (dir) => {
-                const { files } = await walkAndHash(dir, `${modelPath} at ${commit.slice(0, 12)}`);
-                return candidateDigest(files);
-            });
-        }
-    };
-}
-/** `artifacts.<model>.path` from dvc.yaml at `commit`, as GTO and DVC Studio read it. */
-async function dvcArtifactPath(git, commit, model) {
-    const shown = await git(['show', `${commit}:dvc.yaml`]);
-    const hint = `set \`path\` in the policy, or \`artifacts: ${model}: path:\` in dvc.yaml`;
-    if (shown.code !== 0) {
-        throw new errors/* NotFoundError */.m_(`Cannot find ${model}'s files at ${commit.slice(0, 12)}: ${hint}`);
-    }
-    let artifactPath;
-    try {
-        const dvc = (0,dist/* parse */.qg)(shown.stdout);
-        artifactPath = dvc?.artifacts?.[model]?.path;
-    }
-    catch (error) {
-        throw new errors/* InvalidInputError */.oC(`dvc.yaml at ${commit.slice(0, 12)} is not valid YAML`, {
-            locations: [{ file: 'dvc.yaml' }],
-            cause: error
-        });
-    }
-    if (typeof artifactPath !== 'string' || artifactPath === '') {
-        throw new errors/* NotFoundError */.m_(`dvc.yaml at ${commit.slice(0, 12)} names no path for ${model}: ${hint}`);
-    }
-    return artifactPath;
-}
-/**
- * Checks `modelPath` at `commit` out into a temporary directory for `use`, then removes it.
- * Through git alone (a scratch index: the checkout's own index and files are untouched), so
- * every byte comes past the injected runner, and every file is there (`git archive` would
- * leave out what `.gitattributes` marks `export-ignore`).
- */
-async function withExport(git, commit, modelPath, use) {
-    const scratch = await (0,promises_.mkdtemp)(external_node_path_default().join((0,external_node_os_.tmpdir)(), 'modelgate-version-'));
-    try {
-        const env = { GIT_INDEX_FILE: external_node_path_default().join(scratch, 'index') };
-        const inside = modelPath.replace(/\/+$/, '');
-        const tree = inside === '' || inside === '.' ? `${commit}^{tree}` : `${commit}:${inside}`;
-        const read = await git(['read-tree', tree], { env });
-        if (read.code !== 0) {
-            throw new errors/* NotFoundError */.m_(`Cannot read ${modelPath} at ${commit.slice(0, 12)}: ${read.stderr.trim() || 'git read-tree failed'}`);
-        }
-        const dir = external_node_path_default().join(scratch, 'tree');
-        const written = await git(['checkout-index', '--all', '--force', `--prefix=${dir}/`], { env });
-        if (written.code !== 0) {
-            throw new Error(`Could not check ${modelPath} at ${commit.slice(0, 12)} out: ${written.stderr.trim()}`);
-        }
-        // loadCandidate refuses links that leave the directory, as for any candidate.
-        return await use(dir);
-    }
-    finally {
-        await (0,promises_.rm)(scratch, { recursive: true, force: true });
-    }
-}
-
-;// CONCATENATED MODULE: ./src/registry/errors.ts
-
-/**
- * The registry changed under a write and the write could not be completed
- * safely: the race was lost more often than the retry budget allows, or the
- * registry holds events in the future of this machine's clock. Nothing was
- * left written. Exit 2 (blocked): re-run later.
- */
-class RegistryConflictError extends errors/* ModelGateError */.j3 {
-    constructor(message, options = {}) {
-        super(message, errors/* ExitCode */.yU.Blocked, options);
-        this.name = 'RegistryConflictError';
-    }
-}
-
-;// CONCATENATED MODULE: ./src/registry/git/message.ts
-/**
- * Tag messages: a readable first line, a blank line, then the audit facts as
- * JSON. GTO never parses messages, so anything here is GTO-safe; JSON escapes
- * every control character, so the message stays one paragraph of text for git.
- */
-/** Marks a message body as ModelGate's audit record (and its format version). */
-const AUDIT_MARKER = 'modelgate';
-const AUDIT_FORMAT = 1;
-function formatMessage(summary, audit) {
-    const firstLine = summary.replace(/\s+/g, ' ').trim();
-    return `${firstLine}\n\n${JSON.stringify({ [AUDIT_MARKER]: AUDIT_FORMAT, ...audit }, null, 2)}\n`;
-}
-/**
- * The first line of an assignment tag: a forced one says so there, the only line `git tag -n`
- * and GTO's readers show, and the tag's name stays GTO's `NAME#STAGE#N`.
- */
-function promoteSummary(model, version, stage, forcedPast) {
-    return `Promote ${model} ${version} to ${stage}${forcedPast ? `, ${forcedPast}` : ''}`;
-}
-/** Splits a tag message; `audit` only when the body is ModelGate's JSON record. */
-function parseMessage(message) {
-    const text = message.replace(/\r\n/g, '\n').trim();
-    const newline = text.indexOf('\n');
-    const summary = (newline < 0 ? text : text.slice(0, newline)).trim();
-    if (newline < 0)
-        return { summary };
-    const body = text.slice(newline + 1).trim();
-    if (!body.startsWith('{') || !body.includes(`"${AUDIT_MARKER}"`))
-        return { summary };
-    try {
-        const parsed = JSON.parse(body);
-        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && AUDIT_MARKER in parsed) {
-            return { summary, audit: parsed };
-        }
-    }
-    catch {
-        // Not ours, or damaged: keep the summary, drop the record.
-    }
-    return { summary };
 }
 
 // EXTERNAL MODULE: external "node:zlib"
@@ -66384,7 +66876,7 @@ function isMarkShaped(value) {
 function obj(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {};
 }
-function list(value) {
+function wire_list(value) {
     return Array.isArray(value) ? value : [];
 }
 function str(value) {
@@ -66400,7 +66892,7 @@ function num(value) {
 }
 function tagMap(value) {
     const tags = new Map();
-    for (const item of list(value)) {
+    for (const item of wire_list(value)) {
         const tag = obj(item);
         const key = str(tag.key);
         if (key !== undefined)
@@ -66411,7 +66903,7 @@ function tagMap(value) {
 function readRegisteredModel(answer) {
     const rm = obj(answer.registered_model);
     const aliases = new Map();
-    for (const item of list(rm.aliases)) {
+    for (const item of wire_list(rm.aliases)) {
         const alias = obj(item);
         const name = str(alias.alias);
         const version = str(alias.version);
@@ -66424,7 +66916,7 @@ function readRegisteredModel(answer) {
         ...wire_optional('lastUpdatedTimestamp', num(rm.last_updated_timestamp)),
         tags: tagMap(rm.tags),
         aliases,
-        latestVersions: list(rm.latest_versions).map(readVersionObject)
+        latestVersions: wire_list(rm.latest_versions).map(readVersionObject)
     };
 }
 function readModelVersion(answer) {
@@ -66433,7 +66925,7 @@ function readModelVersion(answer) {
 function readVersionObject(value) {
     const mv = obj(value);
     const aliases = [];
-    for (const item of list(mv.aliases)) {
+    for (const item of wire_list(mv.aliases)) {
         const alias = typeof item === 'string' ? item : str(obj(item).alias);
         if (alias)
             aliases.push(alias);
@@ -66457,7 +66949,7 @@ function readRun(answer) {
     const info = obj(run.info);
     const data = obj(run.data);
     const metrics = new Map();
-    for (const item of list(data.metrics)) {
+    for (const item of wire_list(data.metrics)) {
         const metric = obj(item);
         const key = str(metric.key);
         if (key !== undefined)
@@ -66472,7 +66964,7 @@ function readRun(answer) {
 /** A page of `model-versions/search` or `registered-models/search`. */
 function readPage(answer, field) {
     const next = str(answer.next_page_token);
-    return { items: list(answer[field]), ...(next ? { next } : {}) };
+    return { items: wire_list(answer[field]), ...(next ? { next } : {}) };
 }
 function wire_optional(key, value) {
     return (value === undefined ? {} : { [key]: value });
@@ -69081,275 +69573,7 @@ async function checkOnPullRequest(settings, context) {
     const what = `the base branch (${pr.baseRef} at ${pr.baseSha.slice(0, 7)})`;
     const { policy } = await policyAt(file, { rev: pr.baseSha, what }, { context, api, repo });
     const outcome = await withCandidateArtifact(settings, context, policy, resolved => runCommand(resolved, context, { policy }));
-    const note = `Judged by ${markdown_escape(file)} as ${markdown_escape(what)} has it, not as pull request #${pr.number} changes it; the candidate is the pull request's files.`;
-    return { ...outcome, markdown: `${outcome.markdown}\n${note}\n` };
-}
-
-;// CONCATENATED MODULE: ./src/report/comment.ts
-
-
-
-/** GitHub refuses comment bodies longer than this many characters. */
-const COMMENT_LIMIT = 65_536;
-/**
- * The hidden first line that finds the sticky comment again: one comment per model and stage.
- * Stage names cannot hold `:`, so `model:stage` is unambiguous even for `dir/sub:model` names.
- */
-function commentMarker(model, stage) {
-    // Without `>` no name can end the HTML comment early (`-->`, `--!>`) and inject markup.
-    return `<!-- modelgate:${`${model}:${stage}`.replace(/>/g, '&gt;')} -->`;
-}
-/** Names listed per line of the reviews section before "and N more". */
-const MAX_NAMES = 30;
-/**
- * The sticky PR comment: the marker, what was done (after a promotion or rollback), a note
- * when the pull request changes the policy, the one markdown report ({@link renderMarkdown},
- * byte for byte), who has approved and which groups still need someone, and what happens on
- * merge, before the report's footer line.
- *
- * Kept within `limit` (GitHub's 65,536) by shortening, in this order: gate details go, then
- * metric rows from the end of the table, then (only for pathological input) the report's
- * tail is cut at a line. A shortened comment says so and points to the job summary, which
- * always holds the full report.
- */
-function renderComment(input, options = {}) {
-    const limit = options.limit ?? COMMENT_LIMIT;
-    const full = compose(input, renderMarkdown(input.evaluation));
-    if (full.length <= limit)
-        return full;
-    const noDetails = {
-        ...input.evaluation,
-        gates: input.evaluation.gates.map(withoutDetails)
-    };
-    const shortened = (report, what) => compose(input, report, shortenedNote(what, input.runUrl));
-    const body = shortened(renderMarkdown(noDetails), 'gate details are left out');
-    if (body.length <= limit)
-        return body;
-    const metrics = metricOrder(noDetails.gates);
-    const fits = (kept) => {
-        const keptMetrics = new Set(metrics.slice(0, kept));
-        const evaluation = {
-            ...noDetails,
-            gates: noDetails.gates.map(gate => keepMetrics(gate, keptMetrics))
-        };
-        const dropped = metrics.length - kept;
-        return shortened(renderMarkdown(evaluation), `gate details and the last ${plural(dropped, 'metric')} of the table are left out`);
-    };
-    // The largest number of metrics that still fits: binary search, the body grows with it.
-    let low = 0;
-    let high = metrics.length - 1;
-    let best;
-    while (low <= high) {
-        const middle = Math.floor((low + high) / 2);
-        const candidate = fits(middle);
-        if (candidate.length <= limit) {
-            best = candidate;
-            low = middle + 1;
-        }
-        else {
-            high = middle - 1;
-        }
-    }
-    if (best !== undefined)
-        return best;
-    return cutToFit(input, fits(0), limit);
-}
-/** Last resort: the report (already without details and table) cut at a line boundary. */
-function cutToFit(input, body, limit) {
-    const note = shortenedNote('the report is cut short here', input.runUrl);
-    const report = renderMarkdown({
-        ...input.evaluation,
-        gates: input.evaluation.gates.map(gate => keepMetrics(withoutDetails(gate), new Set()))
-    });
-    const overhead = compose(input, '', note).length;
-    const room = limit - overhead - 1;
-    if (room <= 0)
-        return compose(input, '', note).slice(0, limit);
-    const cut = report.slice(0, room);
-    const atLine = cut.lastIndexOf('\n');
-    const shortReport = `${atLine > 0 ? cut.slice(0, atLine) : cut}\n`;
-    const result = compose(input, shortReport, note);
-    return result.length <= limit ? result : body.slice(0, limit);
-}
-function compose(input, report, note) {
-    const { evaluation } = input;
-    const lines = report.replace(/\n$/, '').split('\n');
-    // The report ends with its footer line; our sections go above it.
-    const footer = lines.at(-1)?.startsWith('*ModelGate') ? lines.pop() : undefined;
-    const blocks = [commentMarker(evaluation.model, evaluation.stage)];
-    if (input.done)
-        blocks.push(doneSection(input.done));
-    if (input.policyChanged)
-        blocks.push(policyNote(input.policyChanged.path));
-    const body = lines.join('\n').trim();
-    if (body)
-        blocks.push(body);
-    const approvals = approvalsSection(evaluation.gates.find(gate => gate.gate === 'approvals'));
-    if (approvals)
-        blocks.push(approvals);
-    if (!input.done)
-        blocks.push(mergeSection(input));
-    if (note)
-        blocks.push(note);
-    if (footer)
-        blocks.push(footer);
-    return `${blocks.join('\n\n')}\n`;
-}
-function doneSection(done) {
-    const by = done.actor ? ` by ${comment_code(done.actor)}` : '';
-    const when = ` at ${utc(done.at)}`;
-    const run = done.runUrl ? ` · [workflow run](${done.runUrl})` : '';
-    const reason = done.reason ? `\n\nReason: ${markdown_escape(done.reason)}` : '';
-    const version = `**${markdown_escape(done.version)}**`;
-    const stage = `**${markdown_escape(done.stage)}**`;
-    if (done.action === 'promoted') {
-        const previous = done.previous
-            ? `, replacing ${markdown_escape(done.previous)} (kept for rollback)`
-            : ' (first version in this stage)';
-        const forced = done.forced ? ' **forced**, gates overridden,' : '';
-        return `### ✅ Promoted\n\n${version} is now in ${stage}${previous}: promoted${forced}${by}${when}${run}.${reason}`;
-    }
-    const previous = done.previous ? ` (was ${markdown_escape(done.previous)})` : '';
-    return `### ↩️ Rolled back\n\n${stage} is back on ${version}${previous}: rolled back${by}${when}${run}.${reason}`;
-}
-/**
- * An existing sticky comment with what was done added at its top (below the marker), the
- * report and earlier "what was done" sections kept: how a rollback, which has no evaluation of
- * its own, is told on the pull request that promoted the version. Without an existing body the
- * comment is the marker and the section alone. Adding the same section twice (a re-run) changes
- * nothing. Stays within `limit` by cutting the old report's tail at a line.
- */
-function addDone(existing, done, target, options = {}) {
-    const limit = options.limit ?? COMMENT_LIMIT;
-    const marker = commentMarker(target.model, target.stage);
-    const section = doneSection(done);
-    const rest = (existing ?? '').startsWith(marker)
-        ? (existing ?? '').slice(marker.length).trim()
-        : (existing ?? '').trim();
-    if (rest.includes(section))
-        return existing ?? '';
-    const head = `${marker}\n\n${section}\n`;
-    const body = rest ? `${head}\n${rest}\n` : head;
-    if (body.length <= limit)
-        return body;
-    const note = shortenedNote('the earlier report is cut short here', done.runUrl);
-    const room = limit - head.length - note.length - 4;
-    const cut = rest.slice(0, Math.max(0, room));
-    const atLine = cut.lastIndexOf('\n');
-    return `${head}\n${atLine > 0 ? cut.slice(0, atLine) : ''}\n\n${note}\n`;
-}
-function policyNote(path) {
-    return [
-        '> [!NOTE]',
-        `> This pull request changes the policy file ${comment_code(path)}. The policy change takes effect after merge; this evaluation used the base branch's policy.`
-    ].join('\n');
-}
-function approvalsSection(gate) {
-    const tally = gate?.approvals;
-    if (!tally)
-        return undefined;
-    const lines = ['### Reviews', ''];
-    lines.push(`- Approved: ${tally.approvedBy.length > 0 ? names(tally.approvedBy, true) : 'nobody yet'}`);
-    if (tally.changesRequestedBy.length > 0) {
-        lines.push(`- Changes requested (blocks): ${names(tally.changesRequestedBy, true)}`);
-    }
-    if (tally.stale.length > 0) {
-        lines.push(`- Approved before the latest push, not counted: ${names(tally.stale, true)}`);
-    }
-    if (tally.noPermission.length > 0) {
-        lines.push(`- Without write access, not counted: ${comment_list(tally.noPermission.map(r => `${comment_code(r.login)} (${markdown_escape(r.permission)})`))}`);
-    }
-    if (tally.byAuthor.length > 0) {
-        lines.push(`- The author's own review, not counted: ${names(tally.byAuthor, false)}`);
-    }
-    const needs = stillNeeded(tally);
-    lines.push(needs.length > 0
-        ? `- Still needed: ${needs.join('; ')}`
-        : '- Still needed: nobody, every approval requirement is met');
-    return lines.join('\n');
-}
-function stillNeeded(tally) {
-    const needs = [];
-    for (const group of tally.groups) {
-        const missing = group.min - group.approvers.length;
-        if (missing <= 0)
-            continue;
-        let text = `${missing} more from **${markdown_escape(group.name)}**`;
-        if (group.unknownTeams.length > 0) {
-            text += ` (membership of ${group.unknownTeams.map(t => comment_code(t.team)).join(', ')} cannot be read with this token)`;
-        }
-        needs.push(text);
-    }
-    const missing = tally.required.min - tally.required.have;
-    if (missing > 0)
-        needs.push(`${missing} more from anyone with write access`);
-    return needs;
-}
-function mergeSection(input) {
-    const { evaluation } = input;
-    const version = `**${markdown_escape(evaluation.candidate.version ?? evaluation.candidate.label)}**`;
-    const stage = `**${markdown_escape(evaluation.stage)}**`;
-    const replacing = evaluation.champion ? `, replacing ${markdown_escape(evaluation.champion.label)}` : '';
-    const waiting = evaluation.gates
-        .filter(gate => gate.status === 'pending')
-        .map(gate => gate.gate.replace(/_/g, ' '));
-    if (input.merged)
-        return afterMergeSection(evaluation, version, stage, waiting);
-    const approval = input.promoteOn === 'approval';
-    const heading = approval ? '### On approval' : '### On merge';
-    let text;
-    switch (evaluation.decision) {
-        case 'pass':
-        case 'pass-with-warnings':
-            text = approval
-                ? `Every gate passes: ModelGate promotes ${version} to ${stage}${replacing}.`
-                : `Merging promotes ${version} to ${stage}${replacing}. The gates are checked again on merge.`;
-            break;
-        case 'pending':
-            text = approval
-                ? `${version} is promoted to ${stage} as soon as every gate passes; waiting on ${waiting.join(', ')}.`
-                : `Not yet: merging now will not promote ${version} to ${stage}; waiting on ${waiting.join(', ')}.`;
-            break;
-        case 'blocked':
-            text = `Blocked: ${approval ? 'ModelGate' : 'merging'} will not promote ${version} to ${stage} until the failing gates pass.`;
-            break;
-    }
-    return `${heading}\n\n${text}`;
-}
-function afterMergeSection(evaluation, version, stage, waiting) {
-    const why = evaluation.decision === 'pending'
-        ? `waiting on ${waiting.join(', ')}`
-        : evaluation.decision === 'blocked'
-            ? 'gates fail'
-            : 'this run was a dry run';
-    return `### After merge\n\nMerged, but ${version} was **not** promoted to ${stage}: ${why}. A merged pull request takes no more reviews: open a new promotion pull request, or a maintainer can promote by hand from workflow_dispatch (a forced promotion needs a reason and is recorded).`;
-}
-function shortenedNote(what, runUrl) {
-    const summary = runUrl ? `[job summary](${runUrl})` : 'job summary of the workflow run';
-    return `> [!NOTE]\n> Shortened to fit GitHub's comment limit: ${what}. The full report is in the ${summary}.`;
-}
-function withoutDetails(gate) {
-    const copy = { ...gate };
-    delete copy.details;
-    return copy;
-}
-function keepMetrics(gate, keep) {
-    return gate.checks ? { ...gate, checks: gate.checks.filter(c => keep.has(c.metric)) } : gate;
-}
-/** Metrics in the order the report's table shows them: first appearance across the gates. */
-function metricOrder(gates) {
-    return [...new Set(gates.flatMap(gate => (gate.checks ?? []).map(check => check.metric)))];
-}
-function names(reviewers, withCommit) {
-    return comment_list(reviewers.map(r => withCommit && r.commit ? `${comment_code(r.login)} (${r.commit.slice(0, 7)})` : comment_code(r.login)));
-}
-function comment_list(items) {
-    const shown = items.slice(0, MAX_NAMES).join(', ');
-    return items.length > MAX_NAMES ? `${shown} and ${items.length - MAX_NAMES} more` : shown;
-}
-/** A login or path as code (no @-mention, no markup); escaped text when it holds a backtick. */
-function comment_code(text) {
-    return text.includes('`') ? markdown_escape(text) : `\`${text.replace(/\r?\n|\r/g, ' ')}\``;
+    return { ...outcome, markdown: withNote(outcome.markdown, baseBranchNote(file, what, pr.number)) };
 }
 
 ;// CONCATENATED MODULE: ./src/github/access.ts
@@ -69508,6 +69732,7 @@ async function checkRollbackPermission(access, actor, allowed) {
 
 
 
+
 /**
  * `workflow_dispatch` with `command: rollback`: the actor's right first (a refusal is exit 4 with
  * the registry untouched), then the rollback, then a note on the pull request that had promoted
@@ -69527,7 +69752,7 @@ async function rollbackByDispatch(settings, context) {
     if (!outcome.written || !outcome.restored)
         return outcome;
     const note = await notePromotingPullRequest(github, context, outcome, settings.reason);
-    return note ? { ...outcome, markdown: `${outcome.markdown}\n${note}\n` } : outcome;
+    return note ? { ...outcome, markdown: withNote(outcome.markdown, note) } : outcome;
 }
 /**
  * `workflow_dispatch` with `command: promote`, not forced: every gate must pass (approvals and
@@ -69684,7 +69909,7 @@ async function notePromotingPullRequest(github, context, outcome, reason) {
     const target = { model: holder.model, stage: holder.stage };
     try {
         await github.comments.upsert(number, commentMarker(target.model, target.stage), existing => addDone(existing, done, target));
-        return `Noted on pull request #${number}, which had promoted ${holder.version}.`;
+        return notedOnPullRequest(number, holder.version);
     }
     catch (error) {
         context.logger?.warning(`Rolled back, but noting it on pull request #${number} failed: ${(0,errors/* errorMessage */.gJ)(error)}`);
@@ -69987,14 +70212,11 @@ async function evaluatePullRequest(settings, context) {
     const notes = [];
     const held = evaluation.candidate.version;
     if (held !== undefined && evaluation.champion?.version === held) {
-        notes.push(`${held} already holds ${stage}: merging writes nothing.`);
+        notes.push(heldNote(held, stage));
     }
-    const elsewhere = intoDefault
-        ? undefined
-        : `pull request #${pr.number} is into ${pr.baseRef}, not the default branch (${defaultBranch ?? 'unknown: the payload names none'})`;
-    if (elsewhere) {
-        notes.push(`This ${elsewhere}: ModelGate reports on it and writes nothing to the registry, on approval or on merge.`);
-    }
+    const elsewhere = intoDefault ? undefined : otherBaseReason(pr.number, pr.baseRef, defaultBranch);
+    if (elsewhere)
+        notes.push(otherBaseNote(elsewhere));
     const done = result.written ? doneBy(evaluation, context) : undefined;
     const comment = renderComment({
         evaluation,
@@ -70008,17 +70230,27 @@ async function evaluatePullRequest(settings, context) {
     await publish(github, context, pr, {
         sha: pr.headSha,
         marker: commentMarker(evaluation.model, evaluation.stage),
-        body: notes.length > 0 ? withNotes(comment, evaluation, notes) : comment,
+        body: notes.length > 0 ? withCommentNotes(comment, evaluation, notes) : comment,
         // Another base must not move the status the default branch's protection reads.
         status: { ...status, context: elsewhere ? `${shared}@${pr.baseRef}` : shared },
         written: Boolean(result.written),
         readOnly: readOnlyReason(payload.pull_request, context)
     });
-    const note = result.written
-        ? `Promoted from pull request #${pr.number} (promote-on: approval).\n`
-        : elsewhere
-            ? `Evaluated: ${markdown_escape(elsewhere)}, so nothing was written to the registry and the status is ${markdown_escape(`${shared}@${pr.baseRef}`)}, not ${markdown_escape(shared)}.\n`
-            : `Evaluated for pull request #${pr.number}; nothing was written to the registry on ${context.eventName} (promote-on: ${settings.promoteOn}).\n`;
+    const note = pullRequestRunNote({
+        written: Boolean(result.written),
+        pullRequest: pr.number,
+        ...(elsewhere
+            ? {
+                otherBase: {
+                    reason: elsewhere,
+                    statusContext: `${shared}@${pr.baseRef}`,
+                    sharedContext: shared
+                }
+            }
+            : {}),
+        eventName: context.eventName,
+        promoteOn: settings.promoteOn
+    });
     // Evaluating a pull request attempts nothing until every gate passes: no record of refusals.
     const { audit, ...rest } = result;
     return {
@@ -70087,10 +70319,7 @@ async function promoteOnMerge(settings, context) {
         onceForCommit: sha
     }));
     if (!result.evaluation) {
-        const note = pr
-            ? `Merged pull request #${pr.number}: ${result.markdown.trim()}\n`
-            : result.markdown;
-        return { ...result, markdown: note };
+        return { ...result, markdown: mergedReport(pr?.number, result.markdown) };
     }
     const done = result.written ? doneBy(result.evaluation, context) : undefined;
     if (pr) {
@@ -70111,12 +70340,13 @@ async function promoteOnMerge(settings, context) {
             written: Boolean(result.written)
         });
     }
-    const origin = pr
-        ? `the merge of pull request #${pr.number}`
-        : found
-            ? `commit ${sha.slice(0, 7)}, the merge of pull request #${found.number} into ${found.baseRef}, not ${defaultBranch} (so its reviews and check runs do not count here)`
-            : `commit ${sha.slice(0, 7)}, which no merged pull request produced (so no reviews or check runs were available)`;
-    const note = result.written ? `Promoted on ${origin}.\n` : `Not promoted on ${origin}.\n`;
+    const origin = pushOrigin({
+        sha,
+        defaultBranch,
+        ...(pr ? { pullRequest: pr.number } : {}),
+        ...(found ? { mergedElsewhere: { number: found.number, baseRef: found.baseRef } } : {})
+    });
+    const note = pushNote(Boolean(result.written), origin);
     return { ...result, markdown: `${result.markdown}\n${note}` };
 }
 /** Runs `promote` with the pull request's reviews and check runs as evidence. */
@@ -70204,13 +70434,6 @@ function readOnlyReason(pullRequest, context) {
         return 'Dependabot triggered this run, and GitHub gives runs Dependabot triggers a read-only token';
     }
     return undefined;
-}
-/** The comment with notes under its marker (the marker stays first, so it is found again). */
-function withNotes(body, evaluation, notes) {
-    const marker = commentMarker(evaluation.model, evaluation.stage);
-    const rest = body.startsWith(marker) ? body.slice(marker.length).replace(/^\n+/, '') : body;
-    const block = ['> [!NOTE]', ...notes.map(note => `> ${markdown_escape(note)}`)].join('\n>\n');
-    return `${marker}\n\n${block}\n\n${rest}`;
 }
 /** GitHub lists at most this many files of a pull request. */
 const PULL_FILES_LIMIT = 3000;

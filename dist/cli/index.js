@@ -22396,9 +22396,10 @@ function escapeHtml(text) {
  * newline, like `JSON.stringify`.
  */
 function toJson(evaluation) {
-    return JSON.stringify(ordered(evaluation), null, 2);
+    return JSON.stringify(evaluationJson(evaluation), null, 2);
 }
-function ordered(evaluation) {
+/** The object `toJson` prints, for a command's JSON that adds its own fields after it. */
+function evaluationJson(evaluation) {
     const { candidate } = evaluation;
     return compact({
         model: evaluation.model,
@@ -22858,330 +22859,13 @@ function transitionGate(context) {
     };
 }
 
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ./src/registry/git/runner.ts
-
+;// CONCATENATED MODULE: ./src/report/git-commands.ts
 /**
- * The real runner: `git` run with `cwd` as the checkout, no shell, no terminal
- * prompts (GIT_TERMINAL_PROMPT=0), so a missing credential fails instead of hanging.
+ * The git commands a person is told to run about tags a --no-push write kept in a clone. The
+ * git adapter hands over the tag names; the command lines printed are built here, with report
+ * text. (origin.ts keeps its own copy for the messages of the errors it throws: an adapter does
+ * not import report/.)
  */
-function createGitRunner(cwd, settings = {}) {
-    const gitPath = settings.gitPath ?? 'git';
-    const baseEnv = settings.env ?? process.env;
-    return (args, options = {}) => new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_namespaceObject.spawn)(gitPath, [...args], {
-            cwd,
-            env: { ...baseEnv, GIT_TERMINAL_PROMPT: '0', ...options.env },
-            shell: false,
-            stdio: ['pipe', 'pipe', 'pipe'],
-            windowsHide: true
-        });
-        const out = [];
-        const err = [];
-        const onStdout = options.onStdout;
-        // A receiver that throws fails this call (at exit), never the process.
-        let failed;
-        child.stdout.on('data', (chunk) => {
-            if (!onStdout)
-                out.push(chunk);
-            else if (failed === undefined) {
-                try {
-                    onStdout(chunk);
-                }
-                catch (error) {
-                    failed = error ?? new Error('onStdout failed');
-                }
-            }
-        });
-        child.stderr.on('data', (chunk) => err.push(chunk));
-        child.on('error', error => reject(new Error(`Could not run ${gitPath} ${args[0] ?? ''}: ${error.message}`, { cause: error })));
-        child.on('close', (code, signal) => {
-            if (failed !== undefined)
-                return reject(failed);
-            const stderr = Buffer.concat(err).toString('utf8');
-            resolve({
-                stdout: Buffer.concat(out).toString('utf8'),
-                stderr: signal ? `${stderr}\ngit killed by ${signal}` : stderr,
-                code: code ?? 128
-            });
-        });
-        // git may exit before reading its input (EPIPE): the exit code tells what happened.
-        child.stdin.on('error', () => undefined);
-        child.stdin.end(options.input ?? '');
-    });
-}
-/** Runs git and returns stdout; a non-zero exit becomes an Error naming the command and git's message. */
-async function gitOk(git, args, options) {
-    const result = await git(args, options);
-    if (result.code !== 0) {
-        throw new Error(`git ${args.slice(0, 2).join(' ')} failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`);
-    }
-    return result.stdout;
-}
-
-;// CONCATENATED MODULE: ./src/registry/git/semver.ts
-/** The SemVer 2.0.0 grammar as GTO writes it (`gto/constants.py`), ASCII digits only. */
-const SEMVER_PATTERN = '(?:0|[1-9][0-9]*)\\.(?:0|[1-9][0-9]*)\\.(?:0|[1-9][0-9]*)' +
-    '(?:-(?:(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?' +
-    '(?:\\+(?:[0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?';
-const semver_VERSION_RE = new RegExp(`^v${SEMVER_PATTERN}$`);
-/** `v` + a full semver: `v1.2.0`, `v1.2.0-rc.1`. Not `1.2.0`, not `v1.2`. */
-function isGtoVersion(value) {
-    return semver_VERSION_RE.test(value);
-}
-function semver_parse(version) {
-    if (!isGtoVersion(version))
-        return undefined;
-    const body = version.slice(1).split('+')[0] ?? '';
-    const dash = body.indexOf('-');
-    const core = (dash < 0 ? body : body.slice(0, dash)).split('.').map(part => BigInt(part));
-    const pre = dash < 0 ? [] : body.slice(dash + 1).split('.');
-    return { core: [core[0] ?? 0n, core[1] ?? 0n, core[2] ?? 0n], pre };
-}
-function compareIdentifiers(a, b) {
-    const aNum = /^[0-9]+$/.test(a);
-    const bNum = /^[0-9]+$/.test(b);
-    if (aNum && bNum)
-        return BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0;
-    if (aNum)
-        return -1;
-    if (bNum)
-        return 1;
-    return a < b ? -1 : a > b ? 1 : 0;
-}
-/**
- * SemVer precedence of two GTO versions (`v` prefix); build metadata ignored.
- * Returns undefined when either is not a semver (GTO's commit-hash "versions").
- */
-function compareVersions(a, b) {
-    const pa = semver_parse(a);
-    const pb = semver_parse(b);
-    if (!pa || !pb)
-        return undefined;
-    for (let i = 0; i < 3; i++) {
-        const x = pa.core[i] ?? 0n;
-        const y = pb.core[i] ?? 0n;
-        if (x !== y)
-            return x < y ? -1 : 1;
-    }
-    if (pa.pre.length === 0 || pb.pre.length === 0) {
-        return pa.pre.length === pb.pre.length ? 0 : pa.pre.length === 0 ? 1 : -1;
-    }
-    for (let i = 0; i < Math.max(pa.pre.length, pb.pre.length); i++) {
-        const x = pa.pre[i];
-        const y = pb.pre[i];
-        if (x === undefined)
-            return -1;
-        if (y === undefined)
-            return 1;
-        const c = compareIdentifiers(x, y);
-        if (c !== 0)
-            return c;
-    }
-    return 0;
-}
-
-;// CONCATENATED MODULE: ./src/registry/git/tag-name.ts
-/**
- * The GTO tag-name codec (iterative/gto 1.x, `gto/constants.py` and `gto/tag.py`).
- *
- *   NAME@vX.Y.Z[#N]     register          NAME@vX.Y.Z![#N]  deregister
- *   NAME#STAGE[#N]      assign            NAME#STAGE![#N]   unassign
- *   NAME@deprecated[#N] deprecate         NAME@created[#N]  create
- *
- * A monorepo model `dir/sub:model` is written `dir/sub=model` in a tag.
- *
- * Reading uses GTO's `tag_re`, translated from Python's `re` one to one
- * (`(?P<x>` → `(?<x>`), except that `\d` is `[0-9]`: Python's `\d` also matches
- * non-ASCII decimal digits, which no sane tag carries; such tags are ignored here.
- *
- * A stage ending in `-<digits>` (`m#prod-3`, `m#eu-1`) is an ordinary stage
- * name, as GTO 1.10 reads it (`gto check-ref m#prod-3` says stage `prod-3`) and
- * writes it (`gto assign --stage eu-1 --simple true`). GTO ≤ 0.1.3 once wrote
- * `NAME#STAGE-N` for "stage STAGE, counter N"; no GTO since reads it that way,
- * so neither does ModelGate.
- */
-
-
-/** GTO's `name`: an artifact's base name and a stage. */
-const tag_name_NAME_PATTERN = '[a-zA-Z0-9](?:[a-zA-Z0-9/_-]*[a-zA-Z0-9])?';
-/** GTO's `dirname`: the folder part of a monorepo model name. */
-const DIRNAME_PATTERN = '[a-zA-Z0-9_./-]+';
-/** Between folder and model in a model name (`dir/sub:model`) ... */
-const SEPARATOR_IN_NAME = ':';
-/** ... and in a tag (`dir/sub=model@v1.0.0`). */
-const SEPARATOR_IN_TAG = '=';
-/** GTO's `tag_re`, group for group. */
-const TAG_RE = new RegExp(`^(?<artifact>(?<dirname>${DIRNAME_PATTERN}${SEPARATOR_IN_TAG})?(?<name>${tag_name_NAME_PATTERN}))` +
-    `(((#(?<stage>${tag_name_NAME_PATTERN})|@(?<version>v${SEMVER_PATTERN}))(?<cancel>!?))` +
-    `|@((?<deprecated>deprecated)|(?<created>created)))` +
-    `(#((?<counter>[0-9]+)))?$`);
-const NAME_RE = new RegExp(`^${tag_name_NAME_PATTERN}$`);
-const FULLNAME_RE = new RegExp(`^(?:${DIRNAME_PATTERN}${SEPARATOR_IN_NAME})?${tag_name_NAME_PATTERN}$`);
-/** `dir/sub:model` → `dir/sub=model`. */
-function modelToTagPart(model) {
-    return model.replace(SEPARATOR_IN_NAME, SEPARATOR_IN_TAG);
-}
-/** `dir/sub=model` → `dir/sub:model`. */
-function tagPartToModel(part) {
-    return part.replace(SEPARATOR_IN_TAG, SEPARATOR_IN_NAME);
-}
-/** Parses a tag name the way GTO does; undefined for a tag GTO ignores. */
-function parseTagName(tag) {
-    const g = TAG_RE.exec(tag)?.groups;
-    if (!g || g.artifact === undefined)
-        return undefined;
-    const model = g.dirname === undefined ? g.artifact : tagPartToModel(g.artifact);
-    let counter;
-    if (g.counter !== undefined) {
-        counter = Number(g.counter);
-        if (!Number.isSafeInteger(counter))
-            return undefined;
-    }
-    const cancelled = g.cancel === '!';
-    let parsed;
-    if (g.version !== undefined) {
-        parsed = { action: cancelled ? 'deregister' : 'register', model, version: g.version };
-    }
-    else if (g.stage !== undefined) {
-        parsed = { action: cancelled ? 'unassign' : 'assign', model, stage: g.stage };
-    }
-    else {
-        parsed = { action: g.deprecated !== undefined ? 'deprecate' : 'create', model };
-    }
-    if (counter !== undefined)
-        parsed.counter = counter;
-    return parsed;
-}
-const NAME_RULE = "letters, digits, '-', '_' and '/', starting and ending with a letter or digit";
-/** Throws InvalidInputError unless `model` is a name GTO can carry in a tag. */
-function assertModelName(model) {
-    if (!FULLNAME_RE.test(model)) {
-        throw new InvalidInputError(`Invalid model name "${model}": GTO allows ${NAME_RULE}, optionally after a folder and ':' (dir/sub:model).`);
-    }
-    const tagPart = modelToTagPart(model);
-    const problem = refProblem(tagPart);
-    if (problem)
-        throw new InvalidInputError(`Invalid model name "${model}": ${problem}.`);
-}
-/** Throws InvalidInputError unless `stage` is a stage name GTO can carry in a tag. */
-function assertStageName(stage) {
-    if (!NAME_RE.test(stage)) {
-        throw new InvalidInputError(`Invalid stage name "${stage}": GTO allows ${NAME_RULE}.`);
-    }
-}
-/** Throws InvalidInputError unless `version` is `v` + a full semver. */
-function assertVersion(version) {
-    if (!isGtoVersion(version)) {
-        throw new InvalidInputError(`Invalid version "${version}": GTO needs 'v' followed by a full semver, e.g. v1.2.0 or v1.2.0-rc.1.`);
-    }
-}
-/**
- * Why git would refuse `refs/tags/<tag>` (git-check-ref-format, restricted to
- * what GTO's character set allows), or undefined when it is fine.
- */
-function refProblem(tag) {
-    if (tag.startsWith('-'))
-        return "a tag cannot start with '-'";
-    if (tag.startsWith('/') || tag.includes('//'))
-        return "it would contain an empty path component ('//')";
-    if (tag.includes('..'))
-        return "git refs cannot contain '..'";
-    for (const component of tag.split('/')) {
-        if (component.startsWith('.'))
-            return "a path component cannot start with '.'";
-        if (component.endsWith('.lock'))
-            return "a path component cannot end with '.lock'";
-    }
-    return undefined;
-}
-/**
- * The tag name for an event. Validates every part first and throws
- * InvalidInputError rather than produce a tag GTO cannot parse back.
- */
-function formatTagName(tag) {
-    assertModelName(tag.model);
-    const artifact = modelToTagPart(tag.model);
-    if (tag.counter !== undefined && !(Number.isSafeInteger(tag.counter) && tag.counter >= 0)) {
-        throw new InvalidInputError(`Invalid tag counter ${tag.counter}: a non-negative integer is needed.`);
-    }
-    const suffix = tag.counter === undefined ? '' : `#${tag.counter}`;
-    let name;
-    switch (tag.action) {
-        case 'register':
-        case 'deregister':
-            assertVersion(tag.version);
-            name = `${artifact}@${tag.version}${tag.action === 'deregister' ? '!' : ''}${suffix}`;
-            break;
-        case 'assign':
-        case 'unassign':
-            assertStageName(tag.stage);
-            name = `${artifact}#${tag.stage}${tag.action === 'unassign' ? '!' : ''}${suffix}`;
-            break;
-        case 'deprecate':
-        case 'create':
-            name = `${artifact}@${tag.action === 'deprecate' ? 'deprecated' : 'created'}${suffix}`;
-            break;
-    }
-    const problem = refProblem(name);
-    const back = parseTagName(name);
-    if (problem || !back || !sameTag(back, tag)) {
-        throw new InvalidInputError(`Refusing to write tag "${name}": ${problem ?? 'GTO would not read it back as written'}.`);
-    }
-    return name;
-}
-function sameTag(a, b) {
-    const norm = (t) => JSON.stringify({
-        action: t.action,
-        model: t.model,
-        version: 'version' in t ? t.version : undefined,
-        stage: 'stage' in t ? t.stage : undefined,
-        counter: t.counter
-    });
-    return norm(a) === norm(b);
-}
-
-;// CONCATENATED MODULE: ./src/registry/git/origin.ts
-/**
- * The remote's side of the git registry: origin's tags are the registry's truth (DESIGN.md,
- * "What ModelGate trusts"), local tags that never reached origin are not.
- *
- * Before the first read of a model, and before every write attempt, the model's GTO tags
- * (`NAME@…`, `NAME#…`) are fetched from origin forced and pruned, so a tag a write left
- * behind when it was killed mid-push (tags are created locally, then pushed) is removed, never
- * believed. Other tags in the clone are left alone. Chosen over creating tags only after the
- * push lands because it also repairs clones left so by earlier runs or older versions, and
- * because a clone that is merely behind (another run wrote since) is brought up to date too.
- * Without the remote, the local tags are the registry and nothing is fetched.
- *
- * Writes kept local on purpose (`--no-push`) are marked, each by a value `<tag> <object id>`
- * of the clone's git config key `modelgate.unpushed` (read in the one `git config` that also
- * tells whether the remote exists, so reads cost no extra process), and the reconciling fetch
- * leaves marked tags alone (negative refspecs), so they are neither pruned nor overwritten.
- * Each fetch first settles the marks of the models it fetches, with a local `for-each-ref` and
- * one `ls-remote` only when there are marks: a mark whose tag origin now has with the same
- * object (pushed since) or whose local tag is gone or moved (removed by hand) is dropped; the rest are local only (origin lacks the name) or in
- * conflict (origin has another object under it). The adapter refuses to write to a model that
- * has either (fail closed: a write on top of a state origin does not have would publish an
- * order of events nobody else sees), and status names them.
- */
-
-
-
-/**
- * One ref per artifact outside refs/tags (GTO never reads it), moved by every
- * ModelGate write in the same atomic push as its tags, with
- * --force-with-lease: the optimistic lock that makes two concurrent writes of
- * one artifact conflict even when their tag names differ (other stages).
- */
-const LEASE_PREFIX = 'refs/modelgate/lease/';
-/** `dir/sub:model` → `refs/modelgate/lease/dir%2Fsub=model` (one level: no D/F clashes). */
-function leaseRefOf(model) {
-    return LEASE_PREFIX + modelToTagPart(model).replaceAll('/', '%2F');
-}
-/** Where a --no-push write marks its tags: values `<tag> <object id>` of this config key. */
-const UNPUSHED_KEY = 'modelgate.unpushed';
 /** The command that publishes tags kept local. */
 function pushCommand(tags, remote = 'origin') {
     return `git push ${remote} ${tags.map(shellWord).join(' ')}`;
@@ -23193,263 +22877,6 @@ function dropCommand(tags) {
 /** A word a POSIX shell reads as it is: quoted unless it is made of plainly safe characters. */
 function shellWord(word) {
     return /^[A-Za-z0-9._@#/:+=-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-/**
- * A remote URL fit to print: the user and password of `scheme://user:password@host/…` are
- * dropped (a token often sits there; a password may hold `@` itself), and so are a query string
- * and a fragment (`?private_token=…`); scp-like `user@host:path` holds no password and stays.
- */
-function printableUrl(url) {
-    return redactUrls(url);
-}
-/** Every `scheme://` URL in `text` (git's own messages quote the remote's) made fit to print. */
-function redactUrls(text) {
-    return text.replace(/([a-z][a-z0-9+.-]*:\/\/)([^\s/?#'"]*@)?([^\s?#'"]*)(?:[?#][^\s'"]*)?/gi, (_url, scheme, _userinfo, rest) => scheme + rest);
-}
-/**
- * git's lines that say nothing about this failure: its advice after a failed remote call, and
- * its generic closing line of a refused push (the cause is in the lines before it).
- */
-const GIT_GENERIC = /^(Please make sure you have the correct access rights|and the repository exists\.?$|error: failed to push some refs)/;
-/**
- * git's cause on one line: from its first `fatal:` line when it has one (git prints the cause
- * first and advice after), else its last lines but the generic ones; without its closing period,
- * runs of spaces, or credentials in quoted URLs.
- */
-function oneLine(output, lines = 3) {
-    const kept = output
-        .split('\n')
-        .map(line => line.trim())
-        .filter(line => line !== '' && !GIT_GENERIC.test(line));
-    const cause = kept.findIndex(line => line.startsWith('fatal:'));
-    const picked = cause >= 0 ? kept.slice(cause, cause + lines) : kept.slice(-lines);
-    return redactUrls(picked.join(' ')).replace(/\s+/g, ' ').replace(/\.+$/, '');
-}
-/** Fetches and reconciles one checkout's registry tags with its remote. */
-class OriginTags {
-    git;
-    remote;
-    readState;
-    /** Models (key '' for all) whose tags have been reconciled. */
-    reconciled = new Map();
-    configKnown;
-    urlKnown;
-    /** Marked tags still not on the remote, by name: settled by each fetch. */
-    kept = new Map();
-    constructor(git, remote, readState) {
-        this.git = git;
-        this.remote = remote;
-        this.readState = readState;
-    }
-    /** Whether the checkout has the remote: asked once. */
-    async hasRemote() {
-        return (await this.config()).remote;
-    }
-    /** The remote's URL setting and the marks of tags kept local: one `git config`, once. */
-    config() {
-        this.configKnown ??= this.git([
-            'config',
-            '--null',
-            '--get-regexp',
-            `^(remote\\..*\\.url|${UNPUSHED_KEY.replace('.', '\\.')})$`
-        ]).then(result => {
-            // Exit 1: no such key (no remote, no marks).
-            if (result.code !== 0 && result.code !== 1) {
-                throw new Error(`git config failed (exit ${result.code}): ${result.stderr.trim()}`);
-            }
-            let remote = false;
-            const marks = new Map();
-            // --null: each entry is `key\nvalue\0`.
-            for (const entry of result.stdout.split('\0')) {
-                const [key = '', value = ''] = entry.split('\n');
-                if (key === `remote.${this.remote}.url`)
-                    remote = true;
-                const [name, oid] = value.split(' ');
-                if (key === UNPUSHED_KEY && name && oid)
-                    marks.set(name, oid);
-            }
-            return { remote, marks };
-        });
-        this.configKnown.catch(() => (this.configKnown = undefined));
-        return this.configKnown;
-    }
-    /** The remote's URL, without credentials, for messages. */
-    url() {
-        this.urlKnown ??= this.git(['remote', 'get-url', this.remote]).then(result => result.code === 0 ? printableUrl(result.stdout.trim()) : this.remote);
-        return this.urlKnown;
-    }
-    /** Marks tags a --no-push write created, so reconciling keeps them (see the file's comment). */
-    async keep(tags) {
-        const { marks } = await this.config();
-        for (const tag of tags) {
-            await gitOk(this.git, ['config', '--add', UNPUSHED_KEY, `${tag.name} ${tag.oid}`]);
-            marks.set(tag.name, tag.oid);
-            this.kept.set(tag.name, { ...tag, conflict: false });
-        }
-    }
-    /** A model's tags kept local that the remote does not have (as of the last fetch). */
-    localOnly(model) {
-        return [...this.kept.values()].flatMap(tag => {
-            const parsed = parseTagName(tag.name);
-            if (!parsed || parsed.model !== model)
-                return [];
-            return [
-                {
-                    id: tag.name,
-                    ...('stage' in parsed ? { stage: parsed.stage } : {}),
-                    ...('version' in parsed && parsed.version ? { version: parsed.version } : {}),
-                    ...(tag.conflict ? { conflict: true } : {})
-                }
-            ];
-        });
-    }
-    /**
-     * The marks of these models (every mark without `models`) compared with the local tags and
-     * the remote: marks no longer needed are dropped; the rest are kept in `this.kept`.
-     */
-    async settleKept(models) {
-        const parts = models?.map(modelToTagPart);
-        const { marks: all } = await this.config();
-        const marks = [...all].flatMap(([name, oid]) => !parts || parts.some(part => name.startsWith(`${part}@`) || name.startsWith(`${part}#`))
-            ? [{ name, oid }]
-            : []);
-        for (const mark of marks)
-            this.kept.delete(mark.name);
-        if (marks.length === 0)
-            return [];
-        const local = await this.refs(marks.map(mark => `refs/tags/${mark.name}`));
-        const remote = await this.remoteRefs(marks.map(mark => `refs/tags/${mark.name}`));
-        const kept = [];
-        for (const mark of marks) {
-            const ref = `refs/tags/${mark.name}`;
-            const there = remote.get(ref);
-            if (local.get(ref) !== mark.oid || there === mark.oid) {
-                // Removed or replaced by hand, or pushed since: the mark has done its work.
-                // Exit 5: another run dropped it first.
-                const unset = await this.git([
-                    'config',
-                    '--unset-all',
-                    '--fixed-value',
-                    UNPUSHED_KEY,
-                    `${mark.name} ${mark.oid}`
-                ]);
-                if (unset.code !== 0 && unset.code !== 5) {
-                    throw new Error(`git config --unset-all failed (exit ${unset.code}): ${unset.stderr.trim()}`);
-                }
-                all.delete(mark.name);
-                continue;
-            }
-            const tag = { ...mark, conflict: there !== undefined };
-            this.kept.set(tag.name, tag);
-            kept.push(tag);
-        }
-        return kept;
-    }
-    async refs(names) {
-        const out = await gitOk(this.git, [
-            'for-each-ref',
-            '--format=%(objectname) %(refname)',
-            ...names
-        ]);
-        return new Map(out.split('\n').flatMap(line => {
-            const [oid, ref] = line.split(' ');
-            return oid && ref ? [[ref, oid]] : [];
-        }));
-    }
-    async remoteRefs(names) {
-        const result = await this.git(['ls-remote', this.remote, ...names]);
-        if (result.code !== 0)
-            throw await this.unreachable("read the registry's tags from", result.stderr);
-        return new Map(result.stdout.split('\n').flatMap(line => {
-            const [oid, ref] = line.split('\t');
-            return oid && ref && !ref.endsWith('^{}') ? [[ref, oid]] : [];
-        }));
-    }
-    /**
-     * Refuses to write on top of tags a --no-push write kept in this clone: the next write would
-     * publish them, or a state origin does not have. Fail closed; the message says how to go on.
-     */
-    assertNothingKept(model) {
-        const kept = this.localOnly(model);
-        if (kept.length === 0)
-            return;
-        const names = kept.map(tag => tag.id);
-        const conflicting = kept.filter(tag => tag.conflict).map(tag => tag.id);
-        throw new ModelGateError(conflicting.length > 0
-            ? `${model} has tags kept in this clone (--no-push) whose names ${this.remote} now holds for other events: ${conflicting.join(', ')}. They can never be pushed; remove them (${dropCommand(conflicting)}) and re-run. Nothing written.`
-            : `${model} has tags kept in this clone (--no-push) that ${this.remote} does not have: ${names.join(', ')}. Push them first (${pushCommand(names, this.remote)}) or remove them (${dropCommand(names)}), then re-run. Nothing written.`, ExitCode.Blocked);
-    }
-    /** A push the remote refused: one line naming it; the caller has removed its local tags. */
-    async pushRefused(tags, output) {
-        // git's own output is several lines, with its progress and hints.
-        const detail = oneLine(output);
-        const message = `Could not push ${tags.join(', ')} to ${this.remote} (${await this.url()}): ${detail}. Nothing was written: the tags were removed from this clone and ${this.remote} is unchanged.`;
-        return /permission|denied|403|401|authenticat|could not read username/i.test(detail)
-            ? new PermissionError(message)
-            : new ModelGateError(message, ExitCode.Blocked);
-    }
-    /** One line naming the remote and its URL: a fetch, ls-remote or push git could not do. */
-    async unreachable(what, stderr) {
-        const detail = oneLine(stderr);
-        const message = `Could not ${what} ${this.remote} (${await this.url()}): ${detail}. ModelGate decides only on ${this.remote}'s tags; check the remote (or remove it to keep the registry in local tags) and re-run.`;
-        return /permission|denied|403|401|authenticat|could not read username/i.test(detail)
-            ? new PermissionError(message)
-            : new ModelGateError(message, ExitCode.Blocked);
-    }
-    /** Once per model (or once for all, `undefined`): its tags made exactly origin's. */
-    reconcileOnce(model) {
-        const key = model ?? '';
-        // Reconciling every model covers each one.
-        let done = this.reconciled.get(key) ?? this.reconciled.get('');
-        if (!done) {
-            done = (async () => {
-                if (!(await this.hasRemote()))
-                    return;
-                if (model !== undefined)
-                    return this.fetch([model]);
-                // Every model: origin's tags first (models this clone has not seen), then each known
-                // model's tags reconciled, local-only ones removed.
-                await this.fetch();
-                const state = await this.readState();
-                const models = [...new Set([...state.artifacts.keys(), ...state.counters.keys()])];
-                if (models.length > 0)
-                    await this.fetch(models);
-            })();
-            this.reconciled.set(key, done);
-            done.catch(() => this.reconciled.delete(key));
-        }
-        return done;
-    }
-    /**
-     * Tags and leases from the remote, forced: the remote is the truth. With `models`, exactly
-     * those models' GTO tags are made origin's, pruning the local ones origin does not have;
-     * other tags are left alone. Without, every tag is fetched and nothing pruned.
-     */
-    async fetch(models) {
-        const kept = await this.settleKept(models);
-        const tags = models
-            ? models.flatMap(model => {
-                const part = modelToTagPart(model);
-                return [
-                    `+refs/tags/${part}@*:refs/tags/${part}@*`,
-                    `+refs/tags/${part}#*:refs/tags/${part}#*`
-                ];
-            })
-            : ['+refs/tags/*:refs/tags/*'];
-        const result = await this.git([
-            'fetch',
-            '--quiet',
-            '--no-tags',
-            ...(models ? ['--prune'] : []),
-            this.remote,
-            ...tags,
-            // Tags kept local (--no-push) are neither pruned nor overwritten.
-            ...kept.map(tag => `^refs/tags/${tag.name}`),
-            `+${LEASE_PREFIX}*:${LEASE_PREFIX}*`
-        ]);
-        if (result.code !== 0)
-            throw await this.unreachable("fetch the registry's tags from", result.stderr);
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/report/terminal-table.ts
@@ -23657,6 +23084,104 @@ function utcSeconds(date) {
         .replace('T', ' ')
         .replace(/\.\d{3}Z$/, '');
 }
+/** The events a registry write made (or would make), one list item each. */
+function listEvents(events) {
+    return events
+        .map(event => `- \`${event.id}\`${event.summary ? `: ${markdown_escape(event.summary)}` : ''}`)
+        .join('\n');
+}
+/** `text` on a line of its own, or nothing. */
+function lineOf(text) {
+    return text === undefined ? '' : `\n${text}`;
+}
+/** What `status --json` prints: the registry's view as it is. */
+function statusJson(view) {
+    return JSON.stringify(view.models, null, 2);
+}
+/** What `history --json` prints: the events as the registry gave them. */
+function historyJson(events) {
+    return JSON.stringify(events, null, 2);
+}
+
+;// CONCATENATED MODULE: ./src/report/promote.ts
+
+
+
+
+function renderPromote(result) {
+    if (result.kind === 'held')
+        return renderHeld(result);
+    if (result.kind === 'done-for-commit')
+        return renderDoneForCommit(result.record);
+    const { evaluation, forced } = result;
+    const action = describeAction(result.action);
+    return {
+        markdown: `${renderMarkdown(evaluation, forced ? { forced } : {})}\n${action}\n`,
+        json: JSON.stringify({
+            ...evaluationJson(evaluation),
+            action,
+            written: result.written,
+            ...(forced ? { forced: forcedPast(evaluation.gates) } : {})
+        }, null, 2)
+    };
+}
+function describeAction(action) {
+    switch (action.kind) {
+        case 'held':
+            return `${action.model} ${action.version} already holds ${action.stage}: nothing to write.`;
+        case 'refused':
+            return `Not promoted: the promotion is ${action.decision}.`;
+        case 'write':
+            return describeWrite(action);
+    }
+}
+function describeWrite({ result, version, stage: targetStage, previous, record }) {
+    const from = previous
+        ? ` (replacing ${markdown_escape(previous.version)})`
+        : ' (first holder of the stage)';
+    const [v, stage] = [version, targetStage].map(markdown_escape);
+    // Only a promotion past gates that did not pass is forced: --force on passing gates is not.
+    const forced = record.kind === 'forced-promotion' ? `, ${forcedPast(record.gates)}` : '';
+    if (result.written) {
+        const pushed = describePublication(result.publication);
+        return `Promoted ${v} to ${stage}${forced}${from}. Wrote:\n${listEvents(result.events)}${pushed ? `\n\n${pushed}` : ''}`;
+    }
+    if (result.reason === 'dry run') {
+        return `Dry run: would promote ${v} to ${stage}${forced}${from}. Would write:\n${listEvents(result.planned)}`;
+    }
+    return `Nothing written: ${v} ${result.reason}.`;
+}
+function renderHeld({ model, version, stage, holder }) {
+    // The holder's author is registry text (a tag's tagger): escaped like every name here.
+    const [m, v, st, by] = [model, version, stage, holder.assignedBy].map(markdown_escape);
+    const since = Number.isNaN(holder.assignedAt.getTime())
+        ? 'an unknown time'
+        : utc(holder.assignedAt);
+    const markdown = `${m} ${v} already holds ${st} (since ${since}, by ${by}). Nothing written.\n`;
+    const json = JSON.stringify({ model, version, stage, written: false, reason: 'already in stage' }, null, 2);
+    return { markdown, json };
+}
+function renderDoneForCommit(done) {
+    // Read back from the registry, where anyone who can push tags can write: escaped.
+    const [commit, model, version, stage, at, run] = [
+        done.commitSha?.slice(0, 7) ?? '',
+        done.model,
+        done.version ?? '',
+        done.to,
+        // The house format, zone named, as every time ModelGate prints (not the raw ISO string).
+        utc(new Date(done.timestamp)),
+        done.runUrl ?? 'run unknown'
+    ].map(markdown_escape);
+    const markdown = `This commit (${commit}) already promoted ${model} ${version} to ${stage} at ${at} (${run}). Nothing written.\n`;
+    const json = JSON.stringify({
+        model: done.model,
+        version: done.version,
+        stage: done.to,
+        written: false,
+        reason: 'already promoted from this commit'
+    }, null, 2);
+    return { markdown, json };
+}
 
 ;// CONCATENATED MODULE: ./src/commands/bind-candidate.ts
 
@@ -23739,8 +23264,6 @@ async function ownDigest(context, model, version, dir) {
 
 
 
-
-
 /**
  * `modelgate promote`: evaluate every gate of the target stage against the
  * stage's current holder and, only when all pass (or on an audited force),
@@ -23784,11 +23307,12 @@ async function promote(context, options) {
     });
     const holder = await context.registry.getStage(model, options.stage);
     if (holder?.version === version) {
-        if (!options.evaluateHeld)
-            return nothingToDo(model, version, options.stage, holder);
+        if (!options.evaluateHeld) {
+            return rendered({ kind: 'held', model, version, stage: options.stage, holder });
+        }
         // A pull request's status is earned by an evaluation, never assumed from the registry.
         const held = await evaluate(holder);
-        const note = `${model} ${version} already holds ${options.stage}: nothing to write.`;
+        const note = { kind: 'held', model, version, stage: options.stage };
         return outcome(held.evaluation, note, {}, undefined);
     }
     const records = options.onceForCommit
@@ -23806,12 +23330,12 @@ async function promote(context, options) {
             stored.commitSha === options.onceForCommit)
         : undefined;
     if (done)
-        return alreadyDone(done);
+        return rendered({ kind: 'done-for-commit', record: done });
     let judged = await evaluate(holder);
     // The holder the latest evaluation compared against, so a write judges again only when it moved.
     let judgedHolder = holder;
     if (!passes(judged.evaluation) && !options.force) {
-        return outcome(judged.evaluation, `Not promoted: the promotion is ${judged.evaluation.decision}.`, {}, 
+        return outcome(judged.evaluation, { kind: 'refused', decision: judged.evaluation.decision }, {}, 
         // A dry run (a pull request's evaluation) attempted nothing, so it leaves no record.
         options.dryRun ? undefined : audit(judged, false));
     }
@@ -23841,7 +23365,14 @@ async function promote(context, options) {
     // A dry run that would write promotes as the real run would: same report, same exit code.
     const promoted = result.written || result.reason === 'dry run';
     const forced = promoted && stored.kind === 'forced-promotion';
-    return outcome(judged.evaluation, describeWrite(result, version, options.stage, judgedHolder, stored), {
+    return outcome(judged.evaluation, {
+        kind: 'write',
+        result,
+        version,
+        stage: options.stage,
+        previous: judgedHolder,
+        record: stored
+    }, {
         written: result.written,
         promoted,
         ...(forced ? { forced: result.written ? 'done' : 'planned' } : {})
@@ -23900,67 +23431,23 @@ function auditFor(context, options, record) {
         record
     };
 }
-function describeWrite(result, version, targetStage, previous, record) {
-    const from = previous
-        ? ` (replacing ${markdown_escape(previous.version)})`
-        : ' (first holder of the stage)';
-    const [v, stage] = [version, targetStage].map(markdown_escape);
-    // Only a promotion past gates that did not pass is forced: --force on passing gates is not.
-    const forced = record.kind === 'forced-promotion' ? `, ${forcedPast(record.gates)}` : '';
-    if (result.written) {
-        const pushed = describePublication(result.publication);
-        return `Promoted ${v} to ${stage}${forced}${from}. Wrote:\n${listEvents(result.events)}${pushed ? `\n\n${pushed}` : ''}`;
-    }
-    if (result.reason === 'dry run') {
-        return `Dry run: would promote ${v} to ${stage}${forced}${from}. Would write:\n${listEvents(result.planned)}`;
-    }
-    return `Nothing written: ${v} ${result.reason}.`;
-}
-function listEvents(events) {
-    return events
-        .map(event => `- \`${event.id}\`${event.summary ? `: ${markdown_escape(event.summary)}` : ''}`)
-        .join('\n');
-}
-function nothingToDo(model, version, stage, holder) {
-    // The holder's author is registry text (a tag's tagger): escaped like every name here.
-    const [m, v, st, by] = [model, version, stage, holder.assignedBy].map(markdown_escape);
-    const since = Number.isNaN(holder.assignedAt.getTime())
-        ? 'an unknown time'
-        : utc(holder.assignedAt);
-    const markdown = `${m} ${v} already holds ${st} (since ${since}, by ${by}). Nothing written.\n`;
-    const json = JSON.stringify({ model, version, stage, written: false, reason: 'already in stage' }, null, 2);
-    return { markdown, json, exitCode: ExitCode.Pass, decision: 'pass' };
-}
-function alreadyDone(done) {
-    // Read back from the registry, where anyone who can push tags can write: escaped.
-    const [commit, model, version, stage, at, run] = [
-        done.commitSha?.slice(0, 7) ?? '',
-        done.model,
-        done.version ?? '',
-        done.to,
-        // The house format, zone named, as every time ModelGate prints (not the raw ISO string).
-        utc(new Date(done.timestamp)),
-        done.runUrl ?? 'run unknown'
-    ].map(markdown_escape);
-    const markdown = `This commit (${commit}) already promoted ${model} ${version} to ${stage} at ${at} (${run}). Nothing written.\n`;
-    const json = JSON.stringify({
-        model: done.model,
-        version: done.version,
-        stage: done.to,
-        written: false,
-        reason: 'already promoted from this commit'
-    }, null, 2);
-    return { markdown, json, exitCode: ExitCode.Pass, decision: 'pass' };
+/** A result that evaluated nothing: exit 0, the decision `pass` (nothing to block). */
+function rendered(result) {
+    return { ...renderPromote(result), exitCode: ExitCode.Pass, decision: 'pass' };
 }
 function outcome(evaluation, action, effect, audit) {
     // A forced promotion happens (or would, on a dry run): exit 1, as a warning, not 2 as blocked.
     const decided = exitCodeFor(evaluation.decision);
     const exitCode = effect.promoted && decided > ExitCode.PassWithWarnings ? ExitCode.PassWithWarnings : decided;
     const written = effect.written ?? false;
-    const forced = effect.forced ? { forced: forcedPast(evaluation.gates) } : {};
     return {
-        markdown: `${renderMarkdown(evaluation, effect.forced ? { forced: effect.forced } : {})}\n${action}\n`,
-        json: JSON.stringify({ ...JSON.parse(toJson(evaluation)), action, written, ...forced }, null, 2),
+        ...renderPromote({
+            kind: 'evaluated',
+            evaluation,
+            action,
+            written,
+            ...(effect.forced ? { forced: effect.forced } : {})
+        }),
         exitCode,
         decision: evaluation.decision,
         evaluation,
@@ -23969,8 +23456,56 @@ function outcome(evaluation, action, effect, audit) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/commands/register.ts
+;// CONCATENATED MODULE: ./src/report/register.ts
 
+
+function renderRegister({ request, result, digest }) {
+    // Names from the command line or a workflow input: escaped for the markdown below.
+    const [model, version] = [request.model, request.version].map(markdown_escape);
+    const what = `${model} ${version} on ${request.commit.slice(0, 12)}`;
+    const text = result.written
+        ? `Registered ${what}: \`${result.events.map(event => event.id).join('`, `')}\`${lineOf(describePublication(result.publication))}`
+        : result.reason === 'dry run'
+            ? `Dry run: would register ${what}: \`${result.planned.map(event => event.id).join('`, `')}\``
+            : `Nothing written: ${model} ${version} ${result.reason}.`;
+    const note = 'digest' in digest
+        ? `Candidate digest: ${digest.digest}`
+        : `No candidate digest recorded (${markdown_escape(digest.why)}): a candidate directory is compared with the version's own files instead, or refused when they cannot be read.`;
+    return {
+        markdown: `${text}\n${result.written || result.reason === 'dry run' ? `${note}\n` : ''}`,
+        json: JSON.stringify({
+            ...request,
+            written: result.written,
+            ...(result.written && result.publication ? { publication: result.publication } : {}),
+            ...('digest' in digest ? { candidateDigest: digest.digest } : {})
+        }, null, 2)
+    };
+}
+function renderRegisterMlflow(registered) {
+    const { request, what, written } = registered;
+    // Names, run ids and paths come from the command line: escaped for the markdown below.
+    const model = markdown_escape(request.model);
+    let text;
+    if (what.kind === 'confirmed') {
+        const run = request.runId ? markdown_escape(request.runId) : undefined;
+        text = `${model} version ${markdown_escape(what.version)} is registered in MLflow${run ? ` from run ${run}` : ''}; nothing to write.`;
+    }
+    else {
+        const source = markdown_escape(what.source);
+        text =
+            what.outcome === 'written'
+                ? `Registered ${model} version ${markdown_escape(what.version ?? '?')} from ${source}.`
+                : what.outcome === 'dry run'
+                    ? `Dry run: would create a version of ${model} from ${source} (MLflow gives it its number).`
+                    : `Nothing written: ${model} version ${markdown_escape(what.version ?? '?')} is already registered from ${source}.`;
+    }
+    return {
+        markdown: `${text}\n${request.candidateDigest && (written || request.dryRun) ? `Candidate digest: ${request.candidateDigest}\n` : ''}`,
+        json: JSON.stringify({ ...request, version: registered.version, written }, null, 2)
+    };
+}
+
+;// CONCATENATED MODULE: ./src/commands/register.ts
 
 
 /**
@@ -23986,31 +23521,7 @@ async function register(context, options) {
         record: { ...context.runFacts },
         ...('digest' in digest ? { candidateDigest: digest.digest } : {})
     }, { dryRun: options.dryRun });
-    // Names from the command line or a workflow input: escaped for the markdown below.
-    const [model, version] = [options.model, options.version].map(markdown_escape);
-    const what = `${model} ${version} on ${options.commit.slice(0, 12)}`;
-    const text = result.written
-        ? `Registered ${what}: \`${result.events.map(event => event.id).join('`, `')}\`${lineOf(describePublication(result.publication))}`
-        : result.reason === 'dry run'
-            ? `Dry run: would register ${what}: \`${result.planned.map(event => event.id).join('`, `')}\``
-            : `Nothing written: ${model} ${version} ${result.reason}.`;
-    const note = 'digest' in digest
-        ? `Candidate digest: ${digest.digest}`
-        : `No candidate digest recorded (${markdown_escape(digest.why)}): a candidate directory is compared with the version's own files instead, or refused when they cannot be read.`;
-    return {
-        markdown: `${text}\n${result.written || result.reason === 'dry run' ? `${note}\n` : ''}`,
-        json: JSON.stringify({
-            ...options,
-            written: result.written,
-            ...(result.written && result.publication ? { publication: result.publication } : {}),
-            ...('digest' in digest ? { candidateDigest: digest.digest } : {})
-        }, null, 2),
-        exitCode: ExitCode.Pass
-    };
-}
-/** `text` on a line of its own, or nothing. */
-function lineOf(text) {
-    return text === undefined ? '' : `\n${text}`;
+    return { ...renderRegister({ request: options, result, digest }), exitCode: ExitCode.Pass };
 }
 /** The digest of the model's files at the commit, or why there is none. */
 async function digestOf(context, options) {
@@ -24039,43 +23550,118 @@ async function registerMlflow(context, registry, options) {
         actorEmail: context.actorEmail,
         ...(options.candidateDigest ? { candidateDigest: options.candidateDigest } : {})
     };
-    let text;
-    let version = options.version;
-    let written = false;
-    // Names, run ids and paths come from the command line: escaped for the markdown below.
-    const model = markdown_escape(options.model);
-    const run = options.runId ? markdown_escape(options.runId) : undefined;
     if (options.version) {
         // A version MLflow already numbered: confirm it (and, with --run, that it is from that run).
         await registry.register(options.model, options.version, options.runId ?? '', audit, {
             dryRun: options.dryRun
         });
-        text = `${model} version ${markdown_escape(options.version)} is registered in MLflow${run ? ` from run ${run}` : ''}; nothing to write.`;
+        return {
+            ...renderRegisterMlflow({
+                request: options,
+                version: options.version,
+                written: false,
+                what: { kind: 'confirmed', version: options.version }
+            }),
+            exitCode: ExitCode.Pass
+        };
     }
-    else if (options.runId) {
-        const result = await registry.registerFromRun({
-            model: options.model,
-            runId: options.runId,
-            artifactPath: options.artifactPath ?? 'model',
-            audit,
-            dryRun: options.dryRun
-        });
-        const source = markdown_escape(`runs:/${options.runId}/${options.artifactPath ?? 'model'}`);
-        version = result.version ?? version;
-        written = result.written;
-        text = result.written
-            ? `Registered ${model} version ${markdown_escape(result.version ?? '?')} from ${source}.`
-            : result.reason === 'dry run'
-                ? `Dry run: would create a version of ${model} from ${source} (MLflow gives it its number).`
-                : `Nothing written: ${model} version ${markdown_escape(result.version ?? '?')} is already registered from ${source}.`;
-    }
-    else {
+    if (!options.runId) {
         throw new InvalidInputError('On MLflow, register needs --run RUN_ID (create a version from the run) or --version N (confirm one that exists).');
     }
+    const result = await registry.registerFromRun({
+        model: options.model,
+        runId: options.runId,
+        artifactPath: options.artifactPath ?? 'model',
+        audit,
+        dryRun: options.dryRun
+    });
     return {
-        markdown: `${text}\n${options.candidateDigest && (written || options.dryRun) ? `Candidate digest: ${options.candidateDigest}\n` : ''}`,
-        json: JSON.stringify({ ...options, version, written }, null, 2),
+        ...renderRegisterMlflow({
+            request: options,
+            version: result.version ?? options.version,
+            written: result.written,
+            what: {
+                kind: 'from-run',
+                source: `runs:/${options.runId}/${options.artifactPath ?? 'model'}`,
+                version: result.version,
+                outcome: result.written
+                    ? 'written'
+                    : result.reason === 'dry run'
+                        ? 'dry run'
+                        : 'already registered'
+            }
+        }),
         exitCode: ExitCode.Pass
+    };
+}
+
+;// CONCATENATED MODULE: ./src/report/rollback.ts
+/**
+ * What `rollback` prints: what was put back (or would be), why, and what was written; or why
+ * nothing was. The command hands over a `RollbackResult`; the words are chosen here.
+ */
+
+
+
+function renderRollback(result) {
+    return result.kind === 'ran' ? renderRan(result) : renderAlready(result);
+}
+function renderRan(ran) {
+    const { result, restored } = ran;
+    // Names and the reason are user text: escaped, as everything printed to the summary.
+    const [model, stage, was] = [ran.model, ran.stage, ran.rolledBack].map(markdown_escape);
+    const lines = [`## ↩️ Rollback: ${model} → ${stage}`, ''];
+    if (result.written || result.reason === 'dry run') {
+        const events = result.written ? result.events : result.planned;
+        lines.push(result.written
+            ? `${stage} is back on **${markdown_escape(String(restored))}** (was ${was}).`
+            : `Dry run: would put ${stage} back on **${markdown_escape(String(restored))}** (now ${was}).`, '', `Reason: ${markdown_escape(ran.reason)}`, '', result.written ? 'Wrote:' : 'Would write:', listEvents(events), ...(result.written && result.publication
+            ? ['', describePublication(result.publication) ?? '']
+            : []));
+    }
+    else {
+        lines.push(`Nothing written: ${markdown_escape(result.reason)}.`);
+    }
+    return {
+        markdown: lines.join('\n') + '\n',
+        json: JSON.stringify({
+            model: ran.model,
+            stage: ran.stage,
+            rolledBack: ran.rolledBack,
+            restored,
+            reason: ran.reason,
+            written: result.written,
+            events: result.written ? result.events : result.reason === 'dry run' ? result.planned : [],
+            ...(result.written && result.publication ? { publication: result.publication } : {})
+        }, null, 2)
+    };
+}
+function renderAlready(already) {
+    const { model, stage, why } = already;
+    // Registry and user text is escaped once here, for the markdown below.
+    const [md, holder] = [stage, already.holder].map(markdown_escape);
+    let text;
+    if (why.kind === 'from-out') {
+        const from = markdown_escape(why.from);
+        text = `${md} is held by ${holder}, not ${from}: ${from} is already out of it. Nothing written.`;
+    }
+    else if (why.kind === 're-run') {
+        const { prior } = why;
+        const restored = prior.restored ? ` to ${markdown_escape(prior.restored)}` : '';
+        text =
+            `Nothing written: ${md} was already rolled back from ${markdown_escape(prior.removed)}${restored} by ${markdown_escape(prior.actor)} at ${utc(prior.at)} (${markdown_escape(prior.runUrl ?? prior.id)}), and this is a re-run of it; ${md} holds ${holder} now. ` +
+                `To take ${holder} out too, run the rollback again naming it: --from ${holder} (or name the version to restore).`;
+    }
+    else {
+        // A re-run of a rollback to a named version that landed: done, not an error.
+        text = `${md} already holds ${holder}: nothing to roll back. Nothing written.`;
+    }
+    return {
+        markdown: `## ↩️ Rollback: ${markdown_escape(model)} → ${md}
+
+${text}
+`,
+        json: JSON.stringify({ model, stage, holder: already.holder, written: false, reason: 'already rolled back' }, null, 2)
     };
 }
 
@@ -24157,8 +23743,6 @@ function priorRollback(event) {
 
 
 
-
-
 /**
  * `modelgate rollback`: put the stage back on its previous holder (or a named
  * version), writing both the restored assignment and the removal of the current
@@ -24172,7 +23756,7 @@ async function rollback(context, options) {
     if (!current) {
         throw new NotFoundError(`${options.model} has no version in ${options.stage} to roll back`);
     }
-    const stale = await rollback_alreadyDone(context, options, current);
+    const stale = await alreadyDone(context, options, current);
     if (stale)
         return stale;
     const audit = (restored) => rollbackAudit({
@@ -24211,34 +23795,20 @@ async function rollback(context, options) {
                 }
             }
         });
-    // Names and the reason are user text: escaped, as everything printed to the summary.
-    const [model, stage, was] = [options.model, options.stage, current.version].map(markdown_escape);
-    const lines = [`## ↩️ Rollback: ${model} → ${stage}`, ''];
-    let restored;
-    if (result.written || result.reason === 'dry run') {
-        const events = result.written ? result.events : result.planned;
-        restored = events.find(event => event.kind === 'assignment')?.version;
-        lines.push(result.written
-            ? `${stage} is back on **${markdown_escape(String(restored))}** (was ${was}).`
-            : `Dry run: would put ${stage} back on **${markdown_escape(String(restored))}** (now ${was}).`, '', `Reason: ${markdown_escape(options.reason)}`, '', result.written ? 'Wrote:' : 'Would write:', ...events.map(rollback_describe), ...(result.written && result.publication
-            ? ['', describePublication(result.publication) ?? '']
-            : []));
-    }
-    else {
-        lines.push(`Nothing written: ${markdown_escape(result.reason)}.`);
-    }
+    const restored = result.written || result.reason === 'dry run'
+        ? (result.written ? result.events : result.planned).find(event => event.kind === 'assignment')
+            ?.version
+        : undefined;
     return {
-        markdown: lines.join('\n') + '\n',
-        json: JSON.stringify({
+        ...renderRollback({
+            kind: 'ran',
             model: options.model,
             stage: options.stage,
             rolledBack: current.version,
             restored,
             reason: options.reason,
-            written: result.written,
-            events: result.written ? result.events : result.reason === 'dry run' ? result.planned : [],
-            ...(result.written && result.publication ? { publication: result.publication } : {})
-        }, null, 2),
+            result
+        }),
         exitCode: ExitCode.Pass,
         ...(result.written && record ? { audit: record } : {}),
         rolledBack: current,
@@ -24251,11 +23821,9 @@ async function rollback(context, options) {
  * `fromVersion` is no longer in the stage, or this is a re-run of a rollback the registry
  * recorded and the holder that one removed is still out. Either way nothing is written.
  */
-async function rollback_alreadyDone(context, options, current) {
+async function alreadyDone(context, options, current) {
     const { model, stage } = options;
-    // Registry and user text is escaped once here, for the markdown below.
-    const [md, holder] = [stage, current.version].map(markdown_escape);
-    let text;
+    let why;
     if (options.fromVersion !== undefined) {
         if (current.version === options.fromVersion)
             return undefined;
@@ -24270,8 +23838,7 @@ async function rollback_alreadyDone(context, options, current) {
         if (!heldIt) {
             throw new InvalidInputError(`${model} ${options.fromVersion} never held ${stage}: --from names the version to take out of it, which ${current.version} holds now. Nothing written.`);
         }
-        const from = markdown_escape(options.fromVersion);
-        text = `${md} is held by ${holder}, not ${from}: ${from} is already out of it. Nothing written.`;
+        why = { kind: 'from-out', from: options.fromVersion };
     }
     else if (options.toVersion === undefined) {
         const prior = findRerunOf(await context.registry.history(model), {
@@ -24284,31 +23851,21 @@ async function rollback_alreadyDone(context, options, current) {
         // The removed holder is back (promoted again since): this rollback is needed again.
         if (!prior || prior.removed === current.version)
             return undefined;
-        const restored = prior.restored ? ` to ${markdown_escape(prior.restored)}` : '';
-        text =
-            `Nothing written: ${md} was already rolled back from ${markdown_escape(prior.removed)}${restored} by ${markdown_escape(prior.actor)} at ${utc(prior.at)} (${markdown_escape(prior.runUrl ?? prior.id)}), and this is a re-run of it; ${md} holds ${holder} now. ` +
-                `To take ${holder} out too, run the rollback again naming it: --from ${holder} (or name the version to restore).`;
+        why = { kind: 're-run', prior };
     }
     else if (current.version === options.toVersion) {
         // A re-run of a rollback to a named version that landed: done, not an error.
-        text = `${md} already holds ${holder}: nothing to roll back. Nothing written.`;
+        why = { kind: 'holds-target' };
     }
     else {
         return undefined;
     }
     return {
-        markdown: `## ↩️ Rollback: ${markdown_escape(model)} → ${md}
-
-${text}
-`,
-        json: JSON.stringify({ model, stage, holder: current.version, written: false, reason: 'already rolled back' }, null, 2),
+        ...renderRollback({ kind: 'already', model, stage, holder: current.version, why }),
         exitCode: ExitCode.Pass,
         rolledBack: current,
         written: false
     };
-}
-function rollback_describe(event) {
-    return `- \`${event.id}\`${event.summary ? `: ${event.summary}` : ''}`;
 }
 
 ;// CONCATENATED MODULE: ./src/commands/status.ts
@@ -24328,7 +23885,7 @@ async function status_status(context, model, stages) {
     };
     return {
         markdown: renderStatus(view),
-        json: JSON.stringify(models, null, 2),
+        json: statusJson(view),
         exitCode: ExitCode.Pass,
         view
     };
@@ -24341,7 +23898,7 @@ async function status_history(context, model, filter = {}) {
     }
     return {
         markdown: renderHistory(events),
-        json: JSON.stringify(events, null, 2),
+        json: historyJson(events),
         exitCode: ExitCode.Pass,
         events
     };
@@ -24889,7 +24446,7 @@ const OSS_TAG_VALUE_LIMIT = 5000;
 const UC_TAG_VALUE_LIMIT = 1000;
 /** Unity Catalog allows at most 50 tags on one securable object, a model version included (Databricks, "Apply tags to Unity Catalog securable objects"). */
 const UC_MAX_TAGS_PER_VERSION = 50;
-function names_assertModelName(model, unityCatalog) {
+function assertModelName(model, unityCatalog) {
     if (!model || model.trim() !== model) {
         throw new InvalidInputError(`Invalid MLflow model name "${model}".`);
     }
@@ -24900,7 +24457,7 @@ function names_assertModelName(model, unityCatalog) {
         }
     }
 }
-function names_assertVersion(version) {
+function assertVersion(version) {
     if (!names_VERSION_RE.test(version)) {
         throw new InvalidInputError(`Invalid MLflow model version "${version}": MLflow versions are whole numbers (1, 2, ...).`);
     }
@@ -26105,7 +25662,7 @@ class MlflowRegistry {
     }
     async getVersion(model, version) {
         this.assertModel(model);
-        names_assertVersion(version);
+        assertVersion(version);
         let mv;
         try {
             mv = await this.readVersion(model, version);
@@ -26155,7 +25712,7 @@ class MlflowRegistry {
      */
     async takenOutOf(model, version, stage) {
         this.assertModel(model);
-        names_assertVersion(version);
+        assertVersion(version);
         const ref = this.stageRef(stage);
         const mv = await this.readVersionIfAny(model, version);
         if (!mv || this.holdsStage(mv, ref))
@@ -26259,7 +25816,7 @@ class MlflowRegistry {
     /** ModelSource: the version's metrics (its run) and signature (tags, else its MLmodel). */
     async loadVersion(model, version) {
         this.assertModel(model);
-        names_assertVersion(version);
+        assertVersion(version);
         // The champion's version as getStage just read it, once (a command reads each object once).
         const key = `${model}\0${version}`;
         const mv = this.heldRead.get(key) ?? (await this.readVersion(model, version));
@@ -26311,7 +25868,7 @@ class MlflowRegistry {
      */
     async register(model, version, ref, audit) {
         this.assertModel(model);
-        names_assertVersion(version);
+        assertVersion(version);
         assertActor(audit);
         let mv;
         try {
@@ -26341,7 +25898,7 @@ class MlflowRegistry {
     }
     async assign(model, version, stage, audit, options = {}) {
         this.assertModel(model);
-        names_assertVersion(version);
+        assertVersion(version);
         assertActor(audit);
         const ref = this.stageRef(stage);
         return this.write(model, ref, audit, options, `Promoting ${model} ${version} to ${stage}`, async (view) => {
@@ -26365,7 +25922,7 @@ class MlflowRegistry {
     }
     async unassign(model, version, stage, audit, options = {}) {
         this.assertModel(model);
-        names_assertVersion(version);
+        assertVersion(version);
         assertActor(audit);
         const ref = this.stageRef(stage);
         return this.write(model, ref, audit, options, `Removing ${model} ${version} from ${stage}`, async (view) => {
@@ -26383,7 +25940,7 @@ class MlflowRegistry {
     async rollback(model, stage, toVersion, audit, options = {}) {
         this.assertModel(model);
         if (toVersion !== undefined)
-            names_assertVersion(toVersion);
+            assertVersion(toVersion);
         assertActor(audit);
         const ref = this.stageRef(stage);
         const action = `Rolling back ${model} ${stage}${toVersion ? ` to ${toVersion}` : ''}`;
@@ -27173,7 +26730,7 @@ class MlflowRegistry {
     }
     // ---- helpers -------------------------------------------------------------------
     assertModel(model) {
-        names_assertModelName(model, this.unityCatalog);
+        assertModelName(model, this.unityCatalog);
     }
     stageRef(stage) {
         if (!stage)
@@ -27984,6 +27541,600 @@ function parseMessage(message) {
         // Not ours, or damaged: keep the summary, drop the record.
     }
     return { summary };
+}
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/registry/git/runner.ts
+
+/**
+ * The real runner: `git` run with `cwd` as the checkout, no shell, no terminal
+ * prompts (GIT_TERMINAL_PROMPT=0), so a missing credential fails instead of hanging.
+ */
+function createGitRunner(cwd, settings = {}) {
+    const gitPath = settings.gitPath ?? 'git';
+    const baseEnv = settings.env ?? process.env;
+    return (args, options = {}) => new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(gitPath, [...args], {
+            cwd,
+            env: { ...baseEnv, GIT_TERMINAL_PROMPT: '0', ...options.env },
+            shell: false,
+            stdio: ['pipe', 'pipe', 'pipe'],
+            windowsHide: true
+        });
+        const out = [];
+        const err = [];
+        const onStdout = options.onStdout;
+        // A receiver that throws fails this call (at exit), never the process.
+        let failed;
+        child.stdout.on('data', (chunk) => {
+            if (!onStdout)
+                out.push(chunk);
+            else if (failed === undefined) {
+                try {
+                    onStdout(chunk);
+                }
+                catch (error) {
+                    failed = error ?? new Error('onStdout failed');
+                }
+            }
+        });
+        child.stderr.on('data', (chunk) => err.push(chunk));
+        child.on('error', error => reject(new Error(`Could not run ${gitPath} ${args[0] ?? ''}: ${error.message}`, { cause: error })));
+        child.on('close', (code, signal) => {
+            if (failed !== undefined)
+                return reject(failed);
+            const stderr = Buffer.concat(err).toString('utf8');
+            resolve({
+                stdout: Buffer.concat(out).toString('utf8'),
+                stderr: signal ? `${stderr}\ngit killed by ${signal}` : stderr,
+                code: code ?? 128
+            });
+        });
+        // git may exit before reading its input (EPIPE): the exit code tells what happened.
+        child.stdin.on('error', () => undefined);
+        child.stdin.end(options.input ?? '');
+    });
+}
+/** Runs git and returns stdout; a non-zero exit becomes an Error naming the command and git's message. */
+async function gitOk(git, args, options) {
+    const result = await git(args, options);
+    if (result.code !== 0) {
+        throw new Error(`git ${args.slice(0, 2).join(' ')} failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`);
+    }
+    return result.stdout;
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/semver.ts
+/** The SemVer 2.0.0 grammar as GTO writes it (`gto/constants.py`), ASCII digits only. */
+const SEMVER_PATTERN = '(?:0|[1-9][0-9]*)\\.(?:0|[1-9][0-9]*)\\.(?:0|[1-9][0-9]*)' +
+    '(?:-(?:(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?' +
+    '(?:\\+(?:[0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?';
+const semver_VERSION_RE = new RegExp(`^v${SEMVER_PATTERN}$`);
+/** `v` + a full semver: `v1.2.0`, `v1.2.0-rc.1`. Not `1.2.0`, not `v1.2`. */
+function isGtoVersion(value) {
+    return semver_VERSION_RE.test(value);
+}
+function semver_parse(version) {
+    if (!isGtoVersion(version))
+        return undefined;
+    const body = version.slice(1).split('+')[0] ?? '';
+    const dash = body.indexOf('-');
+    const core = (dash < 0 ? body : body.slice(0, dash)).split('.').map(part => BigInt(part));
+    const pre = dash < 0 ? [] : body.slice(dash + 1).split('.');
+    return { core: [core[0] ?? 0n, core[1] ?? 0n, core[2] ?? 0n], pre };
+}
+function compareIdentifiers(a, b) {
+    const aNum = /^[0-9]+$/.test(a);
+    const bNum = /^[0-9]+$/.test(b);
+    if (aNum && bNum)
+        return BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0;
+    if (aNum)
+        return -1;
+    if (bNum)
+        return 1;
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+/**
+ * SemVer precedence of two GTO versions (`v` prefix); build metadata ignored.
+ * Returns undefined when either is not a semver (GTO's commit-hash "versions").
+ */
+function compareVersions(a, b) {
+    const pa = semver_parse(a);
+    const pb = semver_parse(b);
+    if (!pa || !pb)
+        return undefined;
+    for (let i = 0; i < 3; i++) {
+        const x = pa.core[i] ?? 0n;
+        const y = pb.core[i] ?? 0n;
+        if (x !== y)
+            return x < y ? -1 : 1;
+    }
+    if (pa.pre.length === 0 || pb.pre.length === 0) {
+        return pa.pre.length === pb.pre.length ? 0 : pa.pre.length === 0 ? 1 : -1;
+    }
+    for (let i = 0; i < Math.max(pa.pre.length, pb.pre.length); i++) {
+        const x = pa.pre[i];
+        const y = pb.pre[i];
+        if (x === undefined)
+            return -1;
+        if (y === undefined)
+            return 1;
+        const c = compareIdentifiers(x, y);
+        if (c !== 0)
+            return c;
+    }
+    return 0;
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/tag-name.ts
+/**
+ * The GTO tag-name codec (iterative/gto 1.x, `gto/constants.py` and `gto/tag.py`).
+ *
+ *   NAME@vX.Y.Z[#N]     register          NAME@vX.Y.Z![#N]  deregister
+ *   NAME#STAGE[#N]      assign            NAME#STAGE![#N]   unassign
+ *   NAME@deprecated[#N] deprecate         NAME@created[#N]  create
+ *
+ * A monorepo model `dir/sub:model` is written `dir/sub=model` in a tag.
+ *
+ * Reading uses GTO's `tag_re`, translated from Python's `re` one to one
+ * (`(?P<x>` → `(?<x>`), except that `\d` is `[0-9]`: Python's `\d` also matches
+ * non-ASCII decimal digits, which no sane tag carries; such tags are ignored here.
+ *
+ * A stage ending in `-<digits>` (`m#prod-3`, `m#eu-1`) is an ordinary stage
+ * name, as GTO 1.10 reads it (`gto check-ref m#prod-3` says stage `prod-3`) and
+ * writes it (`gto assign --stage eu-1 --simple true`). GTO ≤ 0.1.3 once wrote
+ * `NAME#STAGE-N` for "stage STAGE, counter N"; no GTO since reads it that way,
+ * so neither does ModelGate.
+ */
+
+
+/** GTO's `name`: an artifact's base name and a stage. */
+const tag_name_NAME_PATTERN = '[a-zA-Z0-9](?:[a-zA-Z0-9/_-]*[a-zA-Z0-9])?';
+/** GTO's `dirname`: the folder part of a monorepo model name. */
+const DIRNAME_PATTERN = '[a-zA-Z0-9_./-]+';
+/** Between folder and model in a model name (`dir/sub:model`) ... */
+const SEPARATOR_IN_NAME = ':';
+/** ... and in a tag (`dir/sub=model@v1.0.0`). */
+const SEPARATOR_IN_TAG = '=';
+/** GTO's `tag_re`, group for group. */
+const TAG_RE = new RegExp(`^(?<artifact>(?<dirname>${DIRNAME_PATTERN}${SEPARATOR_IN_TAG})?(?<name>${tag_name_NAME_PATTERN}))` +
+    `(((#(?<stage>${tag_name_NAME_PATTERN})|@(?<version>v${SEMVER_PATTERN}))(?<cancel>!?))` +
+    `|@((?<deprecated>deprecated)|(?<created>created)))` +
+    `(#((?<counter>[0-9]+)))?$`);
+const NAME_RE = new RegExp(`^${tag_name_NAME_PATTERN}$`);
+const FULLNAME_RE = new RegExp(`^(?:${DIRNAME_PATTERN}${SEPARATOR_IN_NAME})?${tag_name_NAME_PATTERN}$`);
+/** `dir/sub:model` → `dir/sub=model`. */
+function modelToTagPart(model) {
+    return model.replace(SEPARATOR_IN_NAME, SEPARATOR_IN_TAG);
+}
+/** `dir/sub=model` → `dir/sub:model`. */
+function tagPartToModel(part) {
+    return part.replace(SEPARATOR_IN_TAG, SEPARATOR_IN_NAME);
+}
+/** Parses a tag name the way GTO does; undefined for a tag GTO ignores. */
+function parseTagName(tag) {
+    const g = TAG_RE.exec(tag)?.groups;
+    if (!g || g.artifact === undefined)
+        return undefined;
+    const model = g.dirname === undefined ? g.artifact : tagPartToModel(g.artifact);
+    let counter;
+    if (g.counter !== undefined) {
+        counter = Number(g.counter);
+        if (!Number.isSafeInteger(counter))
+            return undefined;
+    }
+    const cancelled = g.cancel === '!';
+    let parsed;
+    if (g.version !== undefined) {
+        parsed = { action: cancelled ? 'deregister' : 'register', model, version: g.version };
+    }
+    else if (g.stage !== undefined) {
+        parsed = { action: cancelled ? 'unassign' : 'assign', model, stage: g.stage };
+    }
+    else {
+        parsed = { action: g.deprecated !== undefined ? 'deprecate' : 'create', model };
+    }
+    if (counter !== undefined)
+        parsed.counter = counter;
+    return parsed;
+}
+const NAME_RULE = "letters, digits, '-', '_' and '/', starting and ending with a letter or digit";
+/** Throws InvalidInputError unless `model` is a name GTO can carry in a tag. */
+function tag_name_assertModelName(model) {
+    if (!FULLNAME_RE.test(model)) {
+        throw new InvalidInputError(`Invalid model name "${model}": GTO allows ${NAME_RULE}, optionally after a folder and ':' (dir/sub:model).`);
+    }
+    const tagPart = modelToTagPart(model);
+    const problem = refProblem(tagPart);
+    if (problem)
+        throw new InvalidInputError(`Invalid model name "${model}": ${problem}.`);
+}
+/** Throws InvalidInputError unless `stage` is a stage name GTO can carry in a tag. */
+function assertStageName(stage) {
+    if (!NAME_RE.test(stage)) {
+        throw new InvalidInputError(`Invalid stage name "${stage}": GTO allows ${NAME_RULE}.`);
+    }
+}
+/** Throws InvalidInputError unless `version` is `v` + a full semver. */
+function tag_name_assertVersion(version) {
+    if (!isGtoVersion(version)) {
+        throw new InvalidInputError(`Invalid version "${version}": GTO needs 'v' followed by a full semver, e.g. v1.2.0 or v1.2.0-rc.1.`);
+    }
+}
+/**
+ * Why git would refuse `refs/tags/<tag>` (git-check-ref-format, restricted to
+ * what GTO's character set allows), or undefined when it is fine.
+ */
+function refProblem(tag) {
+    if (tag.startsWith('-'))
+        return "a tag cannot start with '-'";
+    if (tag.startsWith('/') || tag.includes('//'))
+        return "it would contain an empty path component ('//')";
+    if (tag.includes('..'))
+        return "git refs cannot contain '..'";
+    for (const component of tag.split('/')) {
+        if (component.startsWith('.'))
+            return "a path component cannot start with '.'";
+        if (component.endsWith('.lock'))
+            return "a path component cannot end with '.lock'";
+    }
+    return undefined;
+}
+/**
+ * The tag name for an event. Validates every part first and throws
+ * InvalidInputError rather than produce a tag GTO cannot parse back.
+ */
+function formatTagName(tag) {
+    tag_name_assertModelName(tag.model);
+    const artifact = modelToTagPart(tag.model);
+    if (tag.counter !== undefined && !(Number.isSafeInteger(tag.counter) && tag.counter >= 0)) {
+        throw new InvalidInputError(`Invalid tag counter ${tag.counter}: a non-negative integer is needed.`);
+    }
+    const suffix = tag.counter === undefined ? '' : `#${tag.counter}`;
+    let name;
+    switch (tag.action) {
+        case 'register':
+        case 'deregister':
+            tag_name_assertVersion(tag.version);
+            name = `${artifact}@${tag.version}${tag.action === 'deregister' ? '!' : ''}${suffix}`;
+            break;
+        case 'assign':
+        case 'unassign':
+            assertStageName(tag.stage);
+            name = `${artifact}#${tag.stage}${tag.action === 'unassign' ? '!' : ''}${suffix}`;
+            break;
+        case 'deprecate':
+        case 'create':
+            name = `${artifact}@${tag.action === 'deprecate' ? 'deprecated' : 'created'}${suffix}`;
+            break;
+    }
+    const problem = refProblem(name);
+    const back = parseTagName(name);
+    if (problem || !back || !sameTag(back, tag)) {
+        throw new InvalidInputError(`Refusing to write tag "${name}": ${problem ?? 'GTO would not read it back as written'}.`);
+    }
+    return name;
+}
+function sameTag(a, b) {
+    const norm = (t) => JSON.stringify({
+        action: t.action,
+        model: t.model,
+        version: 'version' in t ? t.version : undefined,
+        stage: 'stage' in t ? t.stage : undefined,
+        counter: t.counter
+    });
+    return norm(a) === norm(b);
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/origin.ts
+/**
+ * The remote's side of the git registry: origin's tags are the registry's truth (DESIGN.md,
+ * "What ModelGate trusts"), local tags that never reached origin are not.
+ *
+ * Before the first read of a model, and before every write attempt, the model's GTO tags
+ * (`NAME@…`, `NAME#…`) are fetched from origin forced and pruned, so a tag a write left
+ * behind when it was killed mid-push (tags are created locally, then pushed) is removed, never
+ * believed. Other tags in the clone are left alone. Chosen over creating tags only after the
+ * push lands because it also repairs clones left so by earlier runs or older versions, and
+ * because a clone that is merely behind (another run wrote since) is brought up to date too.
+ * Without the remote, the local tags are the registry and nothing is fetched.
+ *
+ * Writes kept local on purpose (`--no-push`) are marked, each by a value `<tag> <object id>`
+ * of the clone's git config key `modelgate.unpushed` (read in the one `git config` that also
+ * tells whether the remote exists, so reads cost no extra process), and the reconciling fetch
+ * leaves marked tags alone (negative refspecs), so they are neither pruned nor overwritten.
+ * Each fetch first settles the marks of the models it fetches, with a local `for-each-ref` and
+ * one `ls-remote` only when there are marks: a mark whose tag origin now has with the same
+ * object (pushed since) or whose local tag is gone or moved (removed by hand) is dropped; the rest are local only (origin lacks the name) or in
+ * conflict (origin has another object under it). The adapter refuses to write to a model that
+ * has either (fail closed: a write on top of a state origin does not have would publish an
+ * order of events nobody else sees), and status names them.
+ */
+
+
+
+/**
+ * One ref per artifact outside refs/tags (GTO never reads it), moved by every
+ * ModelGate write in the same atomic push as its tags, with
+ * --force-with-lease: the optimistic lock that makes two concurrent writes of
+ * one artifact conflict even when their tag names differ (other stages).
+ */
+const LEASE_PREFIX = 'refs/modelgate/lease/';
+/** `dir/sub:model` → `refs/modelgate/lease/dir%2Fsub=model` (one level: no D/F clashes). */
+function leaseRefOf(model) {
+    return LEASE_PREFIX + modelToTagPart(model).replaceAll('/', '%2F');
+}
+/** Where a --no-push write marks its tags: values `<tag> <object id>` of this config key. */
+const UNPUSHED_KEY = 'modelgate.unpushed';
+/** The command that publishes tags kept local. */
+function origin_pushCommand(tags, remote = 'origin') {
+    return `git push ${remote} ${tags.map(origin_shellWord).join(' ')}`;
+}
+/** The command that removes tags kept local (ModelGate then forgets its mark on them). */
+function origin_dropCommand(tags) {
+    return `git tag -d ${tags.map(origin_shellWord).join(' ')}`;
+}
+/** A word a POSIX shell reads as it is: quoted unless it is made of plainly safe characters. */
+function origin_shellWord(word) {
+    return /^[A-Za-z0-9._@#/:+=-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+/**
+ * A remote URL fit to print: the user and password of `scheme://user:password@host/…` are
+ * dropped (a token often sits there; a password may hold `@` itself), and so are a query string
+ * and a fragment (`?private_token=…`); scp-like `user@host:path` holds no password and stays.
+ */
+function printableUrl(url) {
+    return redactUrls(url);
+}
+/** Every `scheme://` URL in `text` (git's own messages quote the remote's) made fit to print. */
+function redactUrls(text) {
+    return text.replace(/([a-z][a-z0-9+.-]*:\/\/)([^\s/?#'"]*@)?([^\s?#'"]*)(?:[?#][^\s'"]*)?/gi, (_url, scheme, _userinfo, rest) => scheme + rest);
+}
+/**
+ * git's lines that say nothing about this failure: its advice after a failed remote call, and
+ * its generic closing line of a refused push (the cause is in the lines before it).
+ */
+const GIT_GENERIC = /^(Please make sure you have the correct access rights|and the repository exists\.?$|error: failed to push some refs)/;
+/**
+ * git's cause on one line: from its first `fatal:` line when it has one (git prints the cause
+ * first and advice after), else its last lines but the generic ones; without its closing period,
+ * runs of spaces, or credentials in quoted URLs.
+ */
+function oneLine(output, lines = 3) {
+    const kept = output
+        .split('\n')
+        .map(line => line.trim())
+        .filter(line => line !== '' && !GIT_GENERIC.test(line));
+    const cause = kept.findIndex(line => line.startsWith('fatal:'));
+    const picked = cause >= 0 ? kept.slice(cause, cause + lines) : kept.slice(-lines);
+    return redactUrls(picked.join(' ')).replace(/\s+/g, ' ').replace(/\.+$/, '');
+}
+/** Fetches and reconciles one checkout's registry tags with its remote. */
+class OriginTags {
+    git;
+    remote;
+    readState;
+    /** Models (key '' for all) whose tags have been reconciled. */
+    reconciled = new Map();
+    configKnown;
+    urlKnown;
+    /** Marked tags still not on the remote, by name: settled by each fetch. */
+    kept = new Map();
+    constructor(git, remote, readState) {
+        this.git = git;
+        this.remote = remote;
+        this.readState = readState;
+    }
+    /** Whether the checkout has the remote: asked once. */
+    async hasRemote() {
+        return (await this.config()).remote;
+    }
+    /** The remote's URL setting and the marks of tags kept local: one `git config`, once. */
+    config() {
+        this.configKnown ??= this.git([
+            'config',
+            '--null',
+            '--get-regexp',
+            `^(remote\\..*\\.url|${UNPUSHED_KEY.replace('.', '\\.')})$`
+        ]).then(result => {
+            // Exit 1: no such key (no remote, no marks).
+            if (result.code !== 0 && result.code !== 1) {
+                throw new Error(`git config failed (exit ${result.code}): ${result.stderr.trim()}`);
+            }
+            let remote = false;
+            const marks = new Map();
+            // --null: each entry is `key\nvalue\0`.
+            for (const entry of result.stdout.split('\0')) {
+                const [key = '', value = ''] = entry.split('\n');
+                if (key === `remote.${this.remote}.url`)
+                    remote = true;
+                const [name, oid] = value.split(' ');
+                if (key === UNPUSHED_KEY && name && oid)
+                    marks.set(name, oid);
+            }
+            return { remote, marks };
+        });
+        this.configKnown.catch(() => (this.configKnown = undefined));
+        return this.configKnown;
+    }
+    /** The remote's URL, without credentials, for messages. */
+    url() {
+        this.urlKnown ??= this.git(['remote', 'get-url', this.remote]).then(result => result.code === 0 ? printableUrl(result.stdout.trim()) : this.remote);
+        return this.urlKnown;
+    }
+    /** Marks tags a --no-push write created, so reconciling keeps them (see the file's comment). */
+    async keep(tags) {
+        const { marks } = await this.config();
+        for (const tag of tags) {
+            await gitOk(this.git, ['config', '--add', UNPUSHED_KEY, `${tag.name} ${tag.oid}`]);
+            marks.set(tag.name, tag.oid);
+            this.kept.set(tag.name, { ...tag, conflict: false });
+        }
+    }
+    /** A model's tags kept local that the remote does not have (as of the last fetch). */
+    localOnly(model) {
+        return [...this.kept.values()].flatMap(tag => {
+            const parsed = parseTagName(tag.name);
+            if (!parsed || parsed.model !== model)
+                return [];
+            return [
+                {
+                    id: tag.name,
+                    ...('stage' in parsed ? { stage: parsed.stage } : {}),
+                    ...('version' in parsed && parsed.version ? { version: parsed.version } : {}),
+                    ...(tag.conflict ? { conflict: true } : {})
+                }
+            ];
+        });
+    }
+    /**
+     * The marks of these models (every mark without `models`) compared with the local tags and
+     * the remote: marks no longer needed are dropped; the rest are kept in `this.kept`.
+     */
+    async settleKept(models) {
+        const parts = models?.map(modelToTagPart);
+        const { marks: all } = await this.config();
+        const marks = [...all].flatMap(([name, oid]) => !parts || parts.some(part => name.startsWith(`${part}@`) || name.startsWith(`${part}#`))
+            ? [{ name, oid }]
+            : []);
+        for (const mark of marks)
+            this.kept.delete(mark.name);
+        if (marks.length === 0)
+            return [];
+        const local = await this.refs(marks.map(mark => `refs/tags/${mark.name}`));
+        const remote = await this.remoteRefs(marks.map(mark => `refs/tags/${mark.name}`));
+        const kept = [];
+        for (const mark of marks) {
+            const ref = `refs/tags/${mark.name}`;
+            const there = remote.get(ref);
+            if (local.get(ref) !== mark.oid || there === mark.oid) {
+                // Removed or replaced by hand, or pushed since: the mark has done its work.
+                // Exit 5: another run dropped it first.
+                const unset = await this.git([
+                    'config',
+                    '--unset-all',
+                    '--fixed-value',
+                    UNPUSHED_KEY,
+                    `${mark.name} ${mark.oid}`
+                ]);
+                if (unset.code !== 0 && unset.code !== 5) {
+                    throw new Error(`git config --unset-all failed (exit ${unset.code}): ${unset.stderr.trim()}`);
+                }
+                all.delete(mark.name);
+                continue;
+            }
+            const tag = { ...mark, conflict: there !== undefined };
+            this.kept.set(tag.name, tag);
+            kept.push(tag);
+        }
+        return kept;
+    }
+    async refs(names) {
+        const out = await gitOk(this.git, [
+            'for-each-ref',
+            '--format=%(objectname) %(refname)',
+            ...names
+        ]);
+        return new Map(out.split('\n').flatMap(line => {
+            const [oid, ref] = line.split(' ');
+            return oid && ref ? [[ref, oid]] : [];
+        }));
+    }
+    async remoteRefs(names) {
+        const result = await this.git(['ls-remote', this.remote, ...names]);
+        if (result.code !== 0)
+            throw await this.unreachable("read the registry's tags from", result.stderr);
+        return new Map(result.stdout.split('\n').flatMap(line => {
+            const [oid, ref] = line.split('\t');
+            return oid && ref && !ref.endsWith('^{}') ? [[ref, oid]] : [];
+        }));
+    }
+    /**
+     * Refuses to write on top of tags a --no-push write kept in this clone: the next write would
+     * publish them, or a state origin does not have. Fail closed; the message says how to go on.
+     */
+    assertNothingKept(model) {
+        const kept = this.localOnly(model);
+        if (kept.length === 0)
+            return;
+        const names = kept.map(tag => tag.id);
+        const conflicting = kept.filter(tag => tag.conflict).map(tag => tag.id);
+        throw new ModelGateError(conflicting.length > 0
+            ? `${model} has tags kept in this clone (--no-push) whose names ${this.remote} now holds for other events: ${conflicting.join(', ')}. They can never be pushed; remove them (${origin_dropCommand(conflicting)}) and re-run. Nothing written.`
+            : `${model} has tags kept in this clone (--no-push) that ${this.remote} does not have: ${names.join(', ')}. Push them first (${origin_pushCommand(names, this.remote)}) or remove them (${origin_dropCommand(names)}), then re-run. Nothing written.`, ExitCode.Blocked);
+    }
+    /** A push the remote refused: one line naming it; the caller has removed its local tags. */
+    async pushRefused(tags, output) {
+        // git's own output is several lines, with its progress and hints.
+        const detail = oneLine(output);
+        const message = `Could not push ${tags.join(', ')} to ${this.remote} (${await this.url()}): ${detail}. Nothing was written: the tags were removed from this clone and ${this.remote} is unchanged.`;
+        return /permission|denied|403|401|authenticat|could not read username/i.test(detail)
+            ? new PermissionError(message)
+            : new ModelGateError(message, ExitCode.Blocked);
+    }
+    /** One line naming the remote and its URL: a fetch, ls-remote or push git could not do. */
+    async unreachable(what, stderr) {
+        const detail = oneLine(stderr);
+        const message = `Could not ${what} ${this.remote} (${await this.url()}): ${detail}. ModelGate decides only on ${this.remote}'s tags; check the remote (or remove it to keep the registry in local tags) and re-run.`;
+        return /permission|denied|403|401|authenticat|could not read username/i.test(detail)
+            ? new PermissionError(message)
+            : new ModelGateError(message, ExitCode.Blocked);
+    }
+    /** Once per model (or once for all, `undefined`): its tags made exactly origin's. */
+    reconcileOnce(model) {
+        const key = model ?? '';
+        // Reconciling every model covers each one.
+        let done = this.reconciled.get(key) ?? this.reconciled.get('');
+        if (!done) {
+            done = (async () => {
+                if (!(await this.hasRemote()))
+                    return;
+                if (model !== undefined)
+                    return this.fetch([model]);
+                // Every model: origin's tags first (models this clone has not seen), then each known
+                // model's tags reconciled, local-only ones removed.
+                await this.fetch();
+                const state = await this.readState();
+                const models = [...new Set([...state.artifacts.keys(), ...state.counters.keys()])];
+                if (models.length > 0)
+                    await this.fetch(models);
+            })();
+            this.reconciled.set(key, done);
+            done.catch(() => this.reconciled.delete(key));
+        }
+        return done;
+    }
+    /**
+     * Tags and leases from the remote, forced: the remote is the truth. With `models`, exactly
+     * those models' GTO tags are made origin's, pruning the local ones origin does not have;
+     * other tags are left alone. Without, every tag is fetched and nothing pruned.
+     */
+    async fetch(models) {
+        const kept = await this.settleKept(models);
+        const tags = models
+            ? models.flatMap(model => {
+                const part = modelToTagPart(model);
+                return [
+                    `+refs/tags/${part}@*:refs/tags/${part}@*`,
+                    `+refs/tags/${part}#*:refs/tags/${part}#*`
+                ];
+            })
+            : ['+refs/tags/*:refs/tags/*'];
+        const result = await this.git([
+            'fetch',
+            '--quiet',
+            '--no-tags',
+            ...(models ? ['--prune'] : []),
+            this.remote,
+            ...tags,
+            // Tags kept local (--no-push) are neither pruned nor overwritten.
+            ...kept.map(tag => `^refs/tags/${tag.name}`),
+            `+${LEASE_PREFIX}*:${LEASE_PREFIX}*`
+        ]);
+        if (result.code !== 0)
+            throw await this.unreachable("fetch the registry's tags from", result.stderr);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/registry/git/git-dir.ts
@@ -29653,8 +29804,8 @@ class GitRegistry {
     }
     // ---- writes --------------------------------------------------------------
     async register(model, version, ref, audit, options = {}) {
-        assertModelName(model);
-        assertVersion(version);
+        tag_name_assertModelName(model);
+        tag_name_assertVersion(version);
         adapter_assertActor(audit);
         if (audit.candidateDigest !== undefined && !DIGEST_RE.test(audit.candidateDigest)) {
             throw new InvalidInputError(`Invalid candidate digest "${audit.candidateDigest}"`);
@@ -29699,8 +29850,8 @@ class GitRegistry {
         });
     }
     async assign(model, version, stage, audit, options = {}) {
-        assertModelName(model);
-        assertVersion(version);
+        tag_name_assertModelName(model);
+        tag_name_assertVersion(version);
         this.assertStage(stage);
         adapter_assertActor(audit);
         return this.write(model, stage, audit, options, (state, facts) => {
@@ -29729,8 +29880,8 @@ class GitRegistry {
         });
     }
     async unassign(model, version, stage, audit, options = {}) {
-        assertModelName(model);
-        assertVersion(version);
+        tag_name_assertModelName(model);
+        tag_name_assertVersion(version);
         this.assertStage(stage);
         adapter_assertActor(audit);
         return this.write(model, stage, audit, options, state => {
@@ -29753,10 +29904,10 @@ class GitRegistry {
         });
     }
     async rollback(model, stage, toVersion, audit, options = {}) {
-        assertModelName(model);
+        tag_name_assertModelName(model);
         this.assertStage(stage);
         if (toVersion !== undefined)
-            assertVersion(toVersion);
+            tag_name_assertVersion(toVersion);
         adapter_assertActor(audit);
         return this.write(model, stage, audit, options, state => {
             const artifact = state.artifacts.get(model);

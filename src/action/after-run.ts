@@ -1,5 +1,6 @@
 import type { AuditRecord } from '../audit/record.js'
-import { auditSummaryMarkdown, uploadAuditRecords, type AuditUploader } from '../audit/publish.js'
+import { uploadAuditRecords, type AuditUploader } from '../audit/publish.js'
+import { auditSummaryMarkdown } from '../report/audit-summary.js'
 import type { Logger } from '../log.js'
 import {
   notificationFor,

@@ -2,7 +2,7 @@ import type { CommandOutcome } from '../commands/registry-context.js'
 import { InvalidInputError } from '../errors.js'
 import { parsePullRequest } from '../github/pulls.js'
 import type { CheckSettings } from '../inputs.js'
-import { escape } from '../report/markdown.js'
+import { baseBranchNote, withNote } from '../report/flow-notes.js'
 import { withCandidateArtifact } from './candidate-artifact.js'
 import { runCommand } from './commands.js'
 import { readPayload, type EventContext } from './github-context.js'
@@ -30,6 +30,5 @@ export async function checkOnPullRequest(
   const outcome = await withCandidateArtifact(settings, context, policy, resolved =>
     runCommand(resolved, context, { policy })
   )
-  const note = `Judged by ${escape(file)} as ${escape(what)} has it, not as pull request #${pr.number} changes it; the candidate is the pull request's files.`
-  return { ...outcome, markdown: `${outcome.markdown}\n${note}\n` }
+  return { ...outcome, markdown: withNote(outcome.markdown, baseBranchNote(file, what, pr.number)) }
 }

@@ -12,6 +12,7 @@ import { withCandidateArtifact } from './candidate-artifact.js'
 import { modelOf, openCommandContext, runCommand, runFactsOf } from './commands.js'
 import { readPayload, type EventContext, type GitHubPorts } from './github-context.js'
 import { policyAt, policyIfAt } from './policy-at.js'
+import { notedOnPullRequest, withNote } from '../report/flow-notes.js'
 
 /**
  * `workflow_dispatch` with `command: rollback`: the actor's right first (a refusal is exit 4 with
@@ -34,7 +35,7 @@ export async function rollbackByDispatch(
   })
   if (!outcome.written || !outcome.restored) return outcome
   const note = await notePromotingPullRequest(github, context, outcome, settings.reason)
-  return note ? { ...outcome, markdown: `${outcome.markdown}\n${note}\n` } : outcome
+  return note ? { ...outcome, markdown: withNote(outcome.markdown, note) } : outcome
 }
 
 /**
@@ -248,7 +249,7 @@ async function notePromotingPullRequest(
     await github.comments.upsert(number, commentMarker(target.model, target.stage), existing =>
       addDone(existing, done, target)
     )
-    return `Noted on pull request #${number}, which had promoted ${holder.version}.`
+    return notedOnPullRequest(number, holder.version)
   } catch (error) {
     context.logger?.warning(
       `Rolled back, but noting it on pull request #${number} failed: ${errorMessage(error)}`

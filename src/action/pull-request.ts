@@ -6,7 +6,16 @@ import type { Evaluation } from '../gates/types.js'
 import type { PromoteSettings } from '../inputs.js'
 import type { Policy } from '../policy/schema.js'
 import { commentMarker, renderComment, type DoneAction } from '../report/comment.js'
-import { escape } from '../report/markdown.js'
+import {
+  heldNote,
+  mergedReport,
+  otherBaseNote,
+  otherBaseReason,
+  pullRequestRunNote,
+  pushNote,
+  pushOrigin,
+  withCommentNotes
+} from '../report/flow-notes.js'
 import { listCheckRuns } from '../github/check-runs.js'
 import { apiError, field, stringField, type GitHubApi, type RepoRef } from '../github/client.js'
 import { findMergedPullRequests, parsePullRequest, type PullRequestInfo } from '../github/pulls.js'
@@ -72,16 +81,10 @@ export async function evaluatePullRequest(
   const notes: string[] = []
   const held = evaluation.candidate.version
   if (held !== undefined && evaluation.champion?.version === held) {
-    notes.push(`${held} already holds ${stage}: merging writes nothing.`)
+    notes.push(heldNote(held, stage))
   }
-  const elsewhere = intoDefault
-    ? undefined
-    : `pull request #${pr.number} is into ${pr.baseRef}, not the default branch (${defaultBranch ?? 'unknown: the payload names none'})`
-  if (elsewhere) {
-    notes.push(
-      `This ${elsewhere}: ModelGate reports on it and writes nothing to the registry, on approval or on merge.`
-    )
-  }
+  const elsewhere = intoDefault ? undefined : otherBaseReason(pr.number, pr.baseRef, defaultBranch)
+  if (elsewhere) notes.push(otherBaseNote(elsewhere))
   const done = result.written ? doneBy(evaluation, context) : undefined
   const comment = renderComment({
     evaluation,
@@ -95,17 +98,27 @@ export async function evaluatePullRequest(
   await publish(github, context, pr, {
     sha: pr.headSha,
     marker: commentMarker(evaluation.model, evaluation.stage),
-    body: notes.length > 0 ? withNotes(comment, evaluation, notes) : comment,
+    body: notes.length > 0 ? withCommentNotes(comment, evaluation, notes) : comment,
     // Another base must not move the status the default branch's protection reads.
     status: { ...status, context: elsewhere ? `${shared}@${pr.baseRef}` : shared },
     written: Boolean(result.written),
     readOnly: readOnlyReason(payload.pull_request, context)
   })
-  const note = result.written
-    ? `Promoted from pull request #${pr.number} (promote-on: approval).\n`
-    : elsewhere
-      ? `Evaluated: ${escape(elsewhere)}, so nothing was written to the registry and the status is ${escape(`${shared}@${pr.baseRef}`)}, not ${escape(shared)}.\n`
-      : `Evaluated for pull request #${pr.number}; nothing was written to the registry on ${context.eventName} (promote-on: ${settings.promoteOn}).\n`
+  const note = pullRequestRunNote({
+    written: Boolean(result.written),
+    pullRequest: pr.number,
+    ...(elsewhere
+      ? {
+          otherBase: {
+            reason: elsewhere,
+            statusContext: `${shared}@${pr.baseRef}`,
+            sharedContext: shared
+          }
+        }
+      : {}),
+    eventName: context.eventName,
+    promoteOn: settings.promoteOn
+  })
   // Evaluating a pull request attempts nothing until every gate passes: no record of refusals.
   const { audit, ...rest } = result
   return {
@@ -192,10 +205,7 @@ export async function promoteOnMerge(
     })
   )
   if (!result.evaluation) {
-    const note = pr
-      ? `Merged pull request #${pr.number}: ${result.markdown.trim()}\n`
-      : result.markdown
-    return { ...result, markdown: note }
+    return { ...result, markdown: mergedReport(pr?.number, result.markdown) }
   }
   const done = result.written ? doneBy(result.evaluation, context) : undefined
   if (pr) {
@@ -216,12 +226,13 @@ export async function promoteOnMerge(
       written: Boolean(result.written)
     })
   }
-  const origin = pr
-    ? `the merge of pull request #${pr.number}`
-    : found
-      ? `commit ${sha.slice(0, 7)}, the merge of pull request #${found.number} into ${found.baseRef}, not ${defaultBranch} (so its reviews and check runs do not count here)`
-      : `commit ${sha.slice(0, 7)}, which no merged pull request produced (so no reviews or check runs were available)`
-  const note = result.written ? `Promoted on ${origin}.\n` : `Not promoted on ${origin}.\n`
+  const origin = pushOrigin({
+    sha,
+    defaultBranch,
+    ...(pr ? { pullRequest: pr.number } : {}),
+    ...(found ? { mergedElsewhere: { number: found.number, baseRef: found.baseRef } } : {})
+  })
+  const note = pushNote(Boolean(result.written), origin)
   return { ...result, markdown: `${result.markdown}\n${note}` }
 }
 
@@ -347,14 +358,6 @@ export function readOnlyReason(pullRequest: unknown, context: EventContext): str
     return 'Dependabot triggered this run, and GitHub gives runs Dependabot triggers a read-only token'
   }
   return undefined
-}
-
-/** The comment with notes under its marker (the marker stays first, so it is found again). */
-function withNotes(body: string, evaluation: Evaluation, notes: readonly string[]): string {
-  const marker = commentMarker(evaluation.model, evaluation.stage)
-  const rest = body.startsWith(marker) ? body.slice(marker.length).replace(/^\n+/, '') : body
-  const block = ['> [!NOTE]', ...notes.map(note => `> ${escape(note)}`)].join('\n>\n')
-  return `${marker}\n\n${block}\n\n${rest}`
 }
 
 /** GitHub lists at most this many files of a pull request. */

@@ -5,21 +5,13 @@ import { ExitCode, InvalidInputError, ModelGateError, NotFoundError } from '../e
 import type { ReviewEvidence } from '../gates/approvals.js'
 import type { CheckRunEvidence } from '../gates/checks.js'
 import { decide, evaluateStage, findStage } from '../gates/evaluate.js'
-import { utc } from '../gates/min-days.js'
 import { rolledBackGate } from '../gates/rolled-back.js'
 import { transitionGate } from '../gates/transition.js'
 import type { Evaluation, GateResult } from '../gates/types.js'
 import type { Policy } from '../policy/schema.js'
-import type {
-  AuditFacts,
-  RegistryEvent,
-  StageHolder,
-  StageRemoval,
-  WriteResult
-} from '../registry/port.js'
-import { toJson } from '../report/json.js'
-import { escape, forcedPast, forcedPastNamed, renderMarkdown } from '../report/markdown.js'
-import { describePublication } from '../report/registry-tables.js'
+import type { AuditFacts, StageHolder, StageRemoval } from '../registry/port.js'
+import { forcedPastNamed } from '../report/markdown.js'
+import { renderPromote, type PromoteAction, type PromoteResult } from '../report/promote.js'
 import { bindCandidate, versionToPromote } from './bind-candidate.js'
 import { exitCodeFor } from './exit-code.js'
 import type { CommandOutcome, RegistryContext } from './registry-context.js'
@@ -114,10 +106,12 @@ export async function promote(
 
   const holder = await context.registry.getStage(model, options.stage)
   if (holder?.version === version) {
-    if (!options.evaluateHeld) return nothingToDo(model, version, options.stage, holder)
+    if (!options.evaluateHeld) {
+      return rendered({ kind: 'held', model, version, stage: options.stage, holder })
+    }
     // A pull request's status is earned by an evaluation, never assumed from the registry.
     const held = await evaluate(holder)
-    const note = `${model} ${version} already holds ${options.stage}: nothing to write.`
+    const note: PromoteAction = { kind: 'held', model, version, stage: options.stage }
     return outcome(held.evaluation, note, {}, undefined)
   }
   const records = options.onceForCommit
@@ -137,14 +131,14 @@ export async function promote(
           stored.commitSha === options.onceForCommit
       )
     : undefined
-  if (done) return alreadyDone(done)
+  if (done) return rendered({ kind: 'done-for-commit', record: done })
   let judged = await evaluate(holder)
   // The holder the latest evaluation compared against, so a write judges again only when it moved.
   let judgedHolder = holder
   if (!passes(judged.evaluation) && !options.force) {
     return outcome(
       judged.evaluation,
-      `Not promoted: the promotion is ${judged.evaluation.decision}.`,
+      { kind: 'refused', decision: judged.evaluation.decision },
       {},
       // A dry run (a pull request's evaluation) attempted nothing, so it leaves no record.
       options.dryRun ? undefined : audit(judged, false)
@@ -190,7 +184,14 @@ export async function promote(
   const forced = promoted && stored.kind === 'forced-promotion'
   return outcome(
     judged.evaluation,
-    describeWrite(result, version, options.stage, judgedHolder, stored),
+    {
+      kind: 'write',
+      result,
+      version,
+      stage: options.stage,
+      previous: judgedHolder,
+      record: stored
+    },
     {
       written: result.written,
       promoted,
@@ -276,79 +277,9 @@ function auditFor(
   }
 }
 
-function describeWrite(
-  result: WriteResult,
-  version: string,
-  targetStage: string,
-  previous: StageHolder | undefined,
-  record: AuditRecord
-): string {
-  const from = previous
-    ? ` (replacing ${escape(previous.version)})`
-    : ' (first holder of the stage)'
-  const [v, stage] = [version, targetStage].map(escape)
-  // Only a promotion past gates that did not pass is forced: --force on passing gates is not.
-  const forced = record.kind === 'forced-promotion' ? `, ${forcedPast(record.gates)}` : ''
-  if (result.written) {
-    const pushed = describePublication(result.publication)
-    return `Promoted ${v} to ${stage}${forced}${from}. Wrote:\n${listEvents(result.events)}${pushed ? `\n\n${pushed}` : ''}`
-  }
-  if (result.reason === 'dry run') {
-    return `Dry run: would promote ${v} to ${stage}${forced}${from}. Would write:\n${listEvents(result.planned)}`
-  }
-  return `Nothing written: ${v} ${result.reason}.`
-}
-
-function listEvents(events: readonly RegistryEvent[]): string {
-  return events
-    .map(event => `- \`${event.id}\`${event.summary ? `: ${escape(event.summary)}` : ''}`)
-    .join('\n')
-}
-
-function nothingToDo(
-  model: string,
-  version: string,
-  stage: string,
-  holder: StageHolder
-): CommandOutcome {
-  // The holder's author is registry text (a tag's tagger): escaped like every name here.
-  const [m, v, st, by] = [model, version, stage, holder.assignedBy].map(escape)
-  const since = Number.isNaN(holder.assignedAt.getTime())
-    ? 'an unknown time'
-    : utc(holder.assignedAt)
-  const markdown = `${m} ${v} already holds ${st} (since ${since}, by ${by}). Nothing written.\n`
-  const json = JSON.stringify(
-    { model, version, stage, written: false, reason: 'already in stage' },
-    null,
-    2
-  )
-  return { markdown, json, exitCode: ExitCode.Pass, decision: 'pass' }
-}
-
-function alreadyDone(done: AuditRecord): CommandOutcome {
-  // Read back from the registry, where anyone who can push tags can write: escaped.
-  const [commit, model, version, stage, at, run] = [
-    done.commitSha?.slice(0, 7) ?? '',
-    done.model,
-    done.version ?? '',
-    done.to,
-    // The house format, zone named, as every time ModelGate prints (not the raw ISO string).
-    utc(new Date(done.timestamp)),
-    done.runUrl ?? 'run unknown'
-  ].map(escape)
-  const markdown = `This commit (${commit}) already promoted ${model} ${version} to ${stage} at ${at} (${run}). Nothing written.\n`
-  const json = JSON.stringify(
-    {
-      model: done.model,
-      version: done.version,
-      stage: done.to,
-      written: false,
-      reason: 'already promoted from this commit'
-    },
-    null,
-    2
-  )
-  return { markdown, json, exitCode: ExitCode.Pass, decision: 'pass' }
+/** A result that evaluated nothing: exit 0, the decision `pass` (nothing to block). */
+function rendered(result: PromoteResult): PromoteOutcome {
+  return { ...renderPromote(result), exitCode: ExitCode.Pass, decision: 'pass' }
 }
 
 interface Effect {
@@ -362,7 +293,7 @@ interface Effect {
 
 function outcome(
   evaluation: Evaluation,
-  action: string,
+  action: PromoteAction,
   effect: Effect,
   audit: AuditRecord | undefined
 ): PromoteOutcome {
@@ -371,14 +302,14 @@ function outcome(
   const exitCode =
     effect.promoted && decided > ExitCode.PassWithWarnings ? ExitCode.PassWithWarnings : decided
   const written = effect.written ?? false
-  const forced = effect.forced ? { forced: forcedPast(evaluation.gates) } : {}
   return {
-    markdown: `${renderMarkdown(evaluation, effect.forced ? { forced: effect.forced } : {})}\n${action}\n`,
-    json: JSON.stringify(
-      { ...JSON.parse(toJson(evaluation)), action, written, ...forced },
-      null,
-      2
-    ),
+    ...renderPromote({
+      kind: 'evaluated',
+      evaluation,
+      action,
+      written,
+      ...(effect.forced ? { forced: effect.forced } : {})
+    }),
     exitCode,
     decision: evaluation.decision,
     evaluation,

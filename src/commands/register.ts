@@ -1,5 +1,4 @@
-import { escape } from '../report/markdown.js'
-import { describePublication } from '../report/registry-tables.js'
+import { renderRegister, renderRegisterMlflow } from '../report/register.js'
 import { ExitCode, InvalidInputError, ModelGateError } from '../errors.js'
 import type { CommandOutcome, RegistryContext } from './registry-context.js'
 
@@ -33,37 +32,7 @@ export async function register(
     },
     { dryRun: options.dryRun }
   )
-  // Names from the command line or a workflow input: escaped for the markdown below.
-  const [model, version] = [options.model, options.version].map(escape)
-  const what = `${model} ${version} on ${options.commit.slice(0, 12)}`
-  const text = result.written
-    ? `Registered ${what}: \`${result.events.map(event => event.id).join('`, `')}\`${lineOf(describePublication(result.publication))}`
-    : result.reason === 'dry run'
-      ? `Dry run: would register ${what}: \`${result.planned.map(event => event.id).join('`, `')}\``
-      : `Nothing written: ${model} ${version} ${result.reason}.`
-  const note =
-    'digest' in digest
-      ? `Candidate digest: ${digest.digest}`
-      : `No candidate digest recorded (${escape(digest.why)}): a candidate directory is compared with the version's own files instead, or refused when they cannot be read.`
-  return {
-    markdown: `${text}\n${result.written || result.reason === 'dry run' ? `${note}\n` : ''}`,
-    json: JSON.stringify(
-      {
-        ...options,
-        written: result.written,
-        ...(result.written && result.publication ? { publication: result.publication } : {}),
-        ...('digest' in digest ? { candidateDigest: digest.digest } : {})
-      },
-      null,
-      2
-    ),
-    exitCode: ExitCode.Pass
-  }
-}
-
-/** `text` on a line of its own, or nothing. */
-export function lineOf(text: string | undefined): string {
-  return text === undefined ? '' : `\n${text}`
+  return { ...renderRegister({ request: options, result, digest }), exitCode: ExitCode.Pass }
 }
 
 /** The digest of the model's files at the commit, or why there is none. */
@@ -126,42 +95,49 @@ export async function registerMlflow(
     actorEmail: context.actorEmail,
     ...(options.candidateDigest ? { candidateDigest: options.candidateDigest } : {})
   }
-  let text: string
-  let version = options.version
-  let written = false
-  // Names, run ids and paths come from the command line: escaped for the markdown below.
-  const model = escape(options.model)
-  const run = options.runId ? escape(options.runId) : undefined
   if (options.version) {
     // A version MLflow already numbered: confirm it (and, with --run, that it is from that run).
     await registry.register(options.model, options.version, options.runId ?? '', audit, {
       dryRun: options.dryRun
     })
-    text = `${model} version ${escape(options.version)} is registered in MLflow${run ? ` from run ${run}` : ''}; nothing to write.`
-  } else if (options.runId) {
-    const result = await registry.registerFromRun({
-      model: options.model,
-      runId: options.runId,
-      artifactPath: options.artifactPath ?? 'model',
-      audit,
-      dryRun: options.dryRun
-    })
-    const source = escape(`runs:/${options.runId}/${options.artifactPath ?? 'model'}`)
-    version = result.version ?? version
-    written = result.written
-    text = result.written
-      ? `Registered ${model} version ${escape(result.version ?? '?')} from ${source}.`
-      : result.reason === 'dry run'
-        ? `Dry run: would create a version of ${model} from ${source} (MLflow gives it its number).`
-        : `Nothing written: ${model} version ${escape(result.version ?? '?')} is already registered from ${source}.`
-  } else {
+    return {
+      ...renderRegisterMlflow({
+        request: options,
+        version: options.version,
+        written: false,
+        what: { kind: 'confirmed', version: options.version }
+      }),
+      exitCode: ExitCode.Pass
+    }
+  }
+  if (!options.runId) {
     throw new InvalidInputError(
       'On MLflow, register needs --run RUN_ID (create a version from the run) or --version N (confirm one that exists).'
     )
   }
+  const result = await registry.registerFromRun({
+    model: options.model,
+    runId: options.runId,
+    artifactPath: options.artifactPath ?? 'model',
+    audit,
+    dryRun: options.dryRun
+  })
   return {
-    markdown: `${text}\n${options.candidateDigest && (written || options.dryRun) ? `Candidate digest: ${options.candidateDigest}\n` : ''}`,
-    json: JSON.stringify({ ...options, version, written }, null, 2),
+    ...renderRegisterMlflow({
+      request: options,
+      version: result.version ?? options.version,
+      written: result.written,
+      what: {
+        kind: 'from-run',
+        source: `runs:/${options.runId}/${options.artifactPath ?? 'model'}`,
+        version: result.version,
+        outcome: result.written
+          ? 'written'
+          : result.reason === 'dry run'
+            ? 'dry run'
+            : 'already registered'
+      }
+    }),
     exitCode: ExitCode.Pass
   }
 }

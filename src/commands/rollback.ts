@@ -1,11 +1,9 @@
 import { rollbackAudit, type AuditRecord } from '../audit/record.js'
 import { ExitCode, InvalidInputError, ModelGateError, NotFoundError } from '../errors.js'
-import { utc } from '../gates/min-days.js'
 import type { GateResult } from '../gates/types.js'
-import type { RegistryEvent, StageHolder } from '../registry/port.js'
+import type { StageHolder } from '../registry/port.js'
+import { renderRollback, type AlreadyRolledBack } from '../report/rollback.js'
 import type { CommandOutcome, RegistryContext } from './registry-context.js'
-import { escape } from '../report/markdown.js'
-import { describePublication } from '../report/registry-tables.js'
 import { findRerunOf } from './rollback-rerun.js'
 
 export interface RollbackOptions {
@@ -111,45 +109,21 @@ export async function rollback(
             }
           }
         )
-  // Names and the reason are user text: escaped, as everything printed to the summary.
-  const [model, stage, was] = [options.model, options.stage, current.version].map(escape)
-  const lines = [`## ↩️ Rollback: ${model} → ${stage}`, '']
-  let restored: string | undefined
-  if (result.written || result.reason === 'dry run') {
-    const events = result.written ? result.events : result.planned
-    restored = events.find(event => event.kind === 'assignment')?.version
-    lines.push(
-      result.written
-        ? `${stage} is back on **${escape(String(restored))}** (was ${was}).`
-        : `Dry run: would put ${stage} back on **${escape(String(restored))}** (now ${was}).`,
-      '',
-      `Reason: ${escape(options.reason)}`,
-      '',
-      result.written ? 'Wrote:' : 'Would write:',
-      ...events.map(describe),
-      ...(result.written && result.publication
-        ? ['', describePublication(result.publication) ?? '']
-        : [])
-    )
-  } else {
-    lines.push(`Nothing written: ${escape(result.reason)}.`)
-  }
+  const restored =
+    result.written || result.reason === 'dry run'
+      ? (result.written ? result.events : result.planned).find(event => event.kind === 'assignment')
+          ?.version
+      : undefined
   return {
-    markdown: lines.join('\n') + '\n',
-    json: JSON.stringify(
-      {
-        model: options.model,
-        stage: options.stage,
-        rolledBack: current.version,
-        restored,
-        reason: options.reason,
-        written: result.written,
-        events: result.written ? result.events : result.reason === 'dry run' ? result.planned : [],
-        ...(result.written && result.publication ? { publication: result.publication } : {})
-      },
-      null,
-      2
-    ),
+    ...renderRollback({
+      kind: 'ran',
+      model: options.model,
+      stage: options.stage,
+      rolledBack: current.version,
+      restored,
+      reason: options.reason,
+      result
+    }),
     exitCode: ExitCode.Pass,
     ...(result.written && record ? { audit: record } : {}),
     rolledBack: current,
@@ -169,9 +143,7 @@ async function alreadyDone(
   current: StageHolder
 ): Promise<RollbackOutcome | undefined> {
   const { model, stage } = options
-  // Registry and user text is escaped once here, for the markdown below.
-  const [md, holder] = [stage, current.version].map(escape)
-  let text: string | undefined
+  let why: AlreadyRolledBack
   if (options.fromVersion !== undefined) {
     if (current.version === options.fromVersion) return undefined
     // A typo must not read as "already out" and exit 0 with the bad holder still in place.
@@ -192,8 +164,7 @@ async function alreadyDone(
         `${model} ${options.fromVersion} never held ${stage}: --from names the version to take out of it, which ${current.version} holds now. Nothing written.`
       )
     }
-    const from = escape(options.fromVersion)
-    text = `${md} is held by ${holder}, not ${from}: ${from} is already out of it. Nothing written.`
+    why = { kind: 'from-out', from: options.fromVersion }
   } else if (options.toVersion === undefined) {
     const prior = findRerunOf(await context.registry.history(model), {
       stage,
@@ -204,32 +175,17 @@ async function alreadyDone(
     })
     // The removed holder is back (promoted again since): this rollback is needed again.
     if (!prior || prior.removed === current.version) return undefined
-    const restored = prior.restored ? ` to ${escape(prior.restored)}` : ''
-    text =
-      `Nothing written: ${md} was already rolled back from ${escape(prior.removed)}${restored} by ${escape(prior.actor)} at ${utc(prior.at)} (${escape(prior.runUrl ?? prior.id)}), and this is a re-run of it; ${md} holds ${holder} now. ` +
-      `To take ${holder} out too, run the rollback again naming it: --from ${holder} (or name the version to restore).`
+    why = { kind: 're-run', prior }
   } else if (current.version === options.toVersion) {
     // A re-run of a rollback to a named version that landed: done, not an error.
-    text = `${md} already holds ${holder}: nothing to roll back. Nothing written.`
+    why = { kind: 'holds-target' }
   } else {
     return undefined
   }
   return {
-    markdown: `## ↩️ Rollback: ${escape(model)} → ${md}
-
-${text}
-`,
-    json: JSON.stringify(
-      { model, stage, holder: current.version, written: false, reason: 'already rolled back' },
-      null,
-      2
-    ),
+    ...renderRollback({ kind: 'already', model, stage, holder: current.version, why }),
     exitCode: ExitCode.Pass,
     rolledBack: current,
     written: false
   }
-}
-
-function describe(event: RegistryEvent): string {
-  return `- \`${event.id}\`${event.summary ? `: ${event.summary}` : ''}`
 }

@@ -1,6 +1,12 @@
 import { ExitCode, NotFoundError } from '../errors.js'
 import type { RegistryEvent } from '../registry/port.js'
-import { renderHistory, renderStatus, type StatusView } from '../report/registry-tables.js'
+import {
+  historyJson,
+  renderHistory,
+  renderStatus,
+  statusJson,
+  type StatusView
+} from '../report/registry-tables.js'
 import type { CommandOutcome, RegistryContext } from './registry-context.js'
 
 /** What `status` returns: the outcome, and the data a terminal table is rendered from. */
@@ -26,7 +32,7 @@ export async function status(
   }
   return {
     markdown: renderStatus(view),
-    json: JSON.stringify(models, null, 2),
+    json: statusJson(view),
     exitCode: ExitCode.Pass,
     view
   }
@@ -58,7 +64,7 @@ export async function history(
   }
   return {
     markdown: renderHistory(events),
-    json: JSON.stringify(events, null, 2),
+    json: historyJson(events),
     exitCode: ExitCode.Pass,
     events
   }

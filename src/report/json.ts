@@ -7,10 +7,11 @@ import type { Evaluation, GateResult, MetricCheck, ModelSide } from '../gates/ty
  * newline, like `JSON.stringify`.
  */
 export function toJson(evaluation: Evaluation): string {
-  return JSON.stringify(ordered(evaluation), null, 2)
+  return JSON.stringify(evaluationJson(evaluation), null, 2)
 }
 
-function ordered(evaluation: Evaluation): Record<string, unknown> {
+/** The object `toJson` prints, for a command's JSON that adds its own fields after it. */
+export function evaluationJson(evaluation: Evaluation): Record<string, unknown> {
   const { candidate } = evaluation
   return compact({
     model: evaluation.model,

@@ -4,8 +4,8 @@
  * terminal: terminal-table.ts) and notes.
  */
 import { auditRecordOf } from '../audit/record.js'
-import { dropCommand, pushCommand } from '../registry/git/origin.js'
 import type { ModelStatus, RegistryEvent, WritePublication } from '../registry/port.js'
+import { dropCommand, pushCommand } from './git-commands.js'
 import { escape, recordOutcome } from './markdown.js'
 import { renderTable, type Cell, type Table, type TableFormat } from './terminal-table.js'
 
@@ -181,4 +181,26 @@ export function utcSeconds(date: Date): string {
     .toISOString()
     .replace('T', ' ')
     .replace(/\.\d{3}Z$/, '')
+}
+
+/** The events a registry write made (or would make), one list item each. */
+export function listEvents(events: readonly RegistryEvent[]): string {
+  return events
+    .map(event => `- \`${event.id}\`${event.summary ? `: ${escape(event.summary)}` : ''}`)
+    .join('\n')
+}
+
+/** `text` on a line of its own, or nothing. */
+export function lineOf(text: string | undefined): string {
+  return text === undefined ? '' : `\n${text}`
+}
+
+/** What `status --json` prints: the registry's view as it is. */
+export function statusJson(view: StatusView): string {
+  return JSON.stringify(view.models, null, 2)
+}
+
+/** What `history --json` prints: the events as the registry gave them. */
+export function historyJson(events: readonly RegistryEvent[]): string {
+  return JSON.stringify(events, null, 2)
 }

@@ -1,0 +1,98 @@
+/**
+ * The notes the action's event flows add to a command's report (job summary) and to the
+ * sticky comment: where the policy was read, why a pull request's run wrote nothing, what a
+ * push promoted from. The flows hand over the facts; the sentences are chosen here.
+ */
+import { commentMarker } from './comment.js'
+import { escape } from './markdown.js'
+
+/** A report with a note under it, after a blank line. */
+export function withNote(markdown: string, note: string): string {
+  return `${markdown}\n${note}\n`
+}
+
+/** `check` on a pull request: the policy is the base branch's, the candidate the head's. */
+export function baseBranchNote(file: string, what: string, pullRequest: number): string {
+  return `Judged by ${escape(file)} as ${escape(what)} has it, not as pull request #${pullRequest} changes it; the candidate is the pull request's files.`
+}
+
+/** The comment's note when the candidate already holds the stage. */
+export function heldNote(version: string, stage: string): string {
+  return `${version} already holds ${stage}: merging writes nothing.`
+}
+
+/** Why a pull request into another branch than the default one is only reported on. */
+export function otherBaseReason(
+  pullRequest: number,
+  baseRef: string,
+  defaultBranch: string | undefined
+): string {
+  return `pull request #${pullRequest} is into ${baseRef}, not the default branch (${defaultBranch ?? 'unknown: the payload names none'})`
+}
+
+/** The comment's note for a pull request into another branch (`otherBaseReason`). */
+export function otherBaseNote(reason: string): string {
+  return `This ${reason}: ModelGate reports on it and writes nothing to the registry, on approval or on merge.`
+}
+
+/** The job summary's note under a pull request's evaluation: written, or why not. */
+export function pullRequestRunNote(run: {
+  written: boolean
+  pullRequest: number
+  /** Set when the pull request is into another branch (`otherBaseReason`). */
+  otherBase?: { reason: string; statusContext: string; sharedContext: string }
+  eventName: string
+  promoteOn: string | undefined
+}): string {
+  if (run.written) return `Promoted from pull request #${run.pullRequest} (promote-on: approval).\n`
+  if (run.otherBase) {
+    const { reason, statusContext, sharedContext } = run.otherBase
+    return `Evaluated: ${escape(reason)}, so nothing was written to the registry and the status is ${escape(statusContext)}, not ${escape(sharedContext)}.\n`
+  }
+  return `Evaluated for pull request #${run.pullRequest}; nothing was written to the registry on ${run.eventName} (promote-on: ${run.promoteOn}).\n`
+}
+
+/** A push's report when nothing was evaluated (already done): which merge it was. */
+export function mergedReport(pullRequest: number | undefined, markdown: string): string {
+  return pullRequest !== undefined
+    ? `Merged pull request #${pullRequest}: ${markdown.trim()}\n`
+    : markdown
+}
+
+/** What a push promoted from: the merge of a pull request, or a commit and why no evidence. */
+export function pushOrigin(push: {
+  sha: string
+  defaultBranch: string | undefined
+  /** The pull request merged into the default branch by this push. */
+  pullRequest?: number
+  /** Else a merged pull request into another branch that produced the commit. */
+  mergedElsewhere?: { number: number; baseRef: string }
+}): string {
+  if (push.pullRequest !== undefined) return `the merge of pull request #${push.pullRequest}`
+  const commit = `commit ${push.sha.slice(0, 7)}`
+  return push.mergedElsewhere
+    ? `${commit}, the merge of pull request #${push.mergedElsewhere.number} into ${push.mergedElsewhere.baseRef}, not ${push.defaultBranch} (so its reviews and check runs do not count here)`
+    : `${commit}, which no merged pull request produced (so no reviews or check runs were available)`
+}
+
+/** The note under a push's report: promoted or not, from `pushOrigin`. */
+export function pushNote(written: boolean, origin: string): string {
+  return written ? `Promoted on ${origin}.\n` : `Not promoted on ${origin}.\n`
+}
+
+/** A rollback's note: the promoting pull request's comment now says it was rolled back. */
+export function notedOnPullRequest(pullRequest: number, version: string): string {
+  return `Noted on pull request #${pullRequest}, which had promoted ${version}.`
+}
+
+/** The comment with notes under its marker (the marker stays first, so it is found again). */
+export function withCommentNotes(
+  body: string,
+  target: { model: string; stage: string },
+  notes: readonly string[]
+): string {
+  const marker = commentMarker(target.model, target.stage)
+  const rest = body.startsWith(marker) ? body.slice(marker.length).replace(/^\n+/, '') : body
+  const block = ['> [!NOTE]', ...notes.map(note => `> ${escape(note)}`)].join('\n>\n')
+  return `${marker}\n\n${block}\n\n${rest}`
+}
