@@ -82,7 +82,10 @@ describe('git writes say where they went; --no-push keeps them local (issue 12, 
     const kept = await cli('promote', 'demo', '--to', 'dev', '--version', 'v2.0.0', '--no-push')
     expect(kept.exitCode).toBe(0)
     expect(kept.stdout).toContain('Kept tag `demo#dev#2` in this clone only (--no-push)')
-    expect(kept.stdout).toContain('git push origin demo#dev#2')
+    expect(kept.stdout).toContain('`git tag -d demo#dev#2`')
+    // Never a push command: pushed later, the tag would land on whatever origin holds by then.
+    expect(kept.stdout).not.toContain('git push')
+    expect(kept.stdout).toContain('run the command again without --no-push')
     expect(await originTags(sandbox)).toEqual(before)
     expect(await tagNames(clone.git)).toEqual(expect.arrayContaining(['demo#dev#2']))
 
@@ -95,7 +98,8 @@ describe('git writes say where they went; --no-push keeps them local (issue 12, 
       expect(shown.stdout).toContain(
         'demo: `demo#dev#2` is local only (written with --no-push; origin does not have it)'
       )
-      expect(shown.stdout).toContain('`git push origin demo#dev#2`')
+      expect(shown.stdout).toContain('`git tag -d demo#dev#2`')
+      expect(shown.stdout).not.toContain('git push')
     }
     const json = JSON.parse((await cli('status', 'demo', '--json')).stdout)
     expect(json[0].localOnly).toEqual([{ id: 'demo#dev#2', stage: 'dev' }])
@@ -108,13 +112,13 @@ describe('git writes say where they went; --no-push keeps them local (issue 12, 
       const refused = await cli(...args)
       expect({ args, exitCode: refused.exitCode }).toEqual({ args, exitCode: 2 })
       expect(refused.stderr).toContain(
-        'demo has tags kept in this clone (--no-push) that origin does not have: demo#dev#2. Push them first (git push origin demo#dev#2)'
+        'demo has tags kept in this clone (--no-push) that origin does not have: demo#dev#2. Remove them (git tag -d demo#dev#2) and run the write again without --no-push'
       )
       expect(refused.stderr).not.toContain('unexpected error')
     }
     expect(await originTags(sandbox)).toEqual(before)
 
-    // Pushed by hand, as the message says: the mark goes, and writing resumes.
+    // Pushed by hand anyway (the person's own act, as any tag push): the mark goes, writing resumes.
     await gitOk(clone.git, ['push', '--quiet', 'origin', 'demo#dev#2'])
     const shown = await cli('status', 'demo', '--format', 'md')
     expect(shown.stdout).not.toContain('local only')

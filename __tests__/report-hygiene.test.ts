@@ -173,3 +173,22 @@ describe('the audit section of the job summary', () => {
     expect(markdown).toContain('too large for the job summary')
   })
 })
+
+describe("the action's notes and a promotion's closing line escape what they quote", () => {
+  it('a branch name in the push note (git allows <, >, |, &, backticks in branch names)', async () => {
+    const { pushOrigin } = await import('../src/report/flow-notes.js')
+    const text = pushOrigin({
+      sha: '0123456789abcdef',
+      defaultBranch: 'main',
+      mergedElsewhere: { number: 7, baseRef: 'rel<img src=x>|`x`' }
+    })
+    expect(text).toContain('into rel\\<img src=x\\>\\|\\`x\\`, not main')
+  })
+
+  it('the version and stage in the held note', async () => {
+    const { heldNote } = await import('../src/report/flow-notes.js')
+    expect(heldNote('v1<b>', 'prod|x')).toBe(
+      'v1\\<b\\> already holds prod\\|x: merging writes nothing.'
+    )
+  })
+})

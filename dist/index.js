@@ -59791,7 +59791,7 @@ function baseBranchNote(file, what, pullRequest) {
 }
 /** The comment's note when the candidate already holds the stage. */
 function heldNote(version, stage) {
-    return `${version} already holds ${stage}: merging writes nothing.`;
+    return `${markdown_escape(version)} already holds ${markdown_escape(stage)}: merging writes nothing.`;
 }
 /** Why a pull request into another branch than the default one is only reported on. */
 function otherBaseReason(pullRequest, baseRef, defaultBranch) {
@@ -59823,7 +59823,7 @@ function pushOrigin(push) {
         return `the merge of pull request #${push.pullRequest}`;
     const commit = `commit ${push.sha.slice(0, 7)}`;
     return push.mergedElsewhere
-        ? `${commit}, the merge of pull request #${push.mergedElsewhere.number} into ${push.mergedElsewhere.baseRef}, not ${push.defaultBranch} (so its reviews and check runs do not count here)`
+        ? `${commit}, the merge of pull request #${push.mergedElsewhere.number} into ${markdown_escape(push.mergedElsewhere.baseRef)}, not ${markdown_escape(String(push.defaultBranch))} (so its reviews and check runs do not count here)`
         : `${commit}, which no merged pull request produced (so no reviews or check runs were available)`;
 }
 /** The note under a push's report: promoted or not, from `pushOrigin`. */
@@ -61634,10 +61634,6 @@ function transitionGate(context) {
  * text. (origin.ts keeps its own copy for the messages of the errors it throws: an adapter does
  * not import report/.)
  */
-/** The command that publishes tags kept local. */
-function pushCommand(tags, remote = 'origin') {
-    return `git push ${remote} ${tags.map(shellWord).join(' ')}`;
-}
 /** The command that removes tags kept local (ModelGate then forgets its mark on them). */
 function dropCommand(tags) {
     return `git tag -d ${tags.map(shellWord).join(' ')}`;
@@ -61764,10 +61760,10 @@ function localOnlyNotes(models) {
         const conflicting = events.filter(event => event.conflict).map(event => event.id);
         const notes = [];
         if (pending.length > 0) {
-            const push = pushCommand(pending);
+            const drop = dropCommand(pending);
             notes.push({
-                text: `${entry.model}: ${pending.join(', ')} ${pending.length === 1 ? 'is' : 'are'} local only (written with --no-push; origin does not have ${pending.length === 1 ? 'it' : 'them'}). ModelGate writes nothing more to ${entry.model} until ${pending.length === 1 ? 'it is' : 'they are'} pushed: ${push}`,
-                code: [push, ...pending]
+                text: `${entry.model}: ${pending.join(', ')} ${pending.length === 1 ? 'is' : 'are'} local only (written with --no-push; origin does not have ${pending.length === 1 ? 'it' : 'them'}). ModelGate writes nothing more to ${entry.model} until ${pending.length === 1 ? 'it is' : 'they are'} removed: ${drop}; to publish the write, remove ${pending.length === 1 ? 'it' : 'them'} and run it again without --no-push, judged against origin's state.`,
+                code: [drop, ...pending]
             });
         }
         if (conflicting.length > 0) {
@@ -61840,7 +61836,10 @@ function describePublication(publication) {
     if (publication.local === 'no-remote') {
         return `Wrote ${noun} ${list} in this clone: it has no origin, so its tags are the registry.`;
     }
-    return `Kept ${noun} ${list} in this clone only (--no-push): origin does not have ${tags.length === 1 ? 'it' : 'them'}, and ModelGate writes nothing more to this model until ${tags.length === 1 ? 'it is' : 'they are'} pushed: \`${pushCommand(tags)}\``;
+    const them = tags.length === 1 ? 'it' : 'them';
+    // Not a push command: pushed later, the tags would land on whatever origin holds by then,
+    // unjudged against it (and not atomically with the lease). A new write is judged afresh.
+    return `Kept ${noun} ${list} in this clone only (--no-push): origin does not have ${them}, and ModelGate writes nothing more to this model until ${tags.length === 1 ? 'it is' : 'they are'} removed: \`${dropCommand(tags)}\`. To publish this write, remove ${them} and run the command again without --no-push: it is judged again against origin's state.`;
 }
 /** `2026-11-01 12:00:00`: the UTC time to the second, the zone named in the column header. */
 function utcSeconds(date) {
@@ -61896,7 +61895,7 @@ function renderPromote(result) {
 function describeAction(action) {
     switch (action.kind) {
         case 'held':
-            return `${action.model} ${action.version} already holds ${action.stage}: nothing to write.`;
+            return `${markdown_escape(action.model)} ${markdown_escape(action.version)} already holds ${markdown_escape(action.stage)}: nothing to write.`;
         case 'refused':
             return `Not promoted: the promotion is ${action.decision}.`;
         case 'write':
@@ -63141,10 +63140,6 @@ function leaseRefOf(model) {
 }
 /** Where a --no-push write marks its tags: values `<tag> <object id>` of this config key. */
 const UNPUSHED_KEY = 'modelgate.unpushed';
-/** The command that publishes tags kept local. */
-function origin_pushCommand(tags, remote = 'origin') {
-    return `git push ${remote} ${tags.map(origin_shellWord).join(' ')}`;
-}
 /** The command that removes tags kept local (ModelGate then forgets its mark on them). */
 function origin_dropCommand(tags) {
     return `git tag -d ${tags.map(origin_shellWord).join(' ')}`;
@@ -63336,7 +63331,7 @@ class OriginTags {
         const conflicting = kept.filter(tag => tag.conflict).map(tag => tag.id);
         throw new errors/* ModelGateError */.j3(conflicting.length > 0
             ? `${model} has tags kept in this clone (--no-push) whose names ${this.remote} now holds for other events: ${conflicting.join(', ')}. They can never be pushed; remove them (${origin_dropCommand(conflicting)}) and re-run. Nothing written.`
-            : `${model} has tags kept in this clone (--no-push) that ${this.remote} does not have: ${names.join(', ')}. Push them first (${origin_pushCommand(names, this.remote)}) or remove them (${origin_dropCommand(names)}), then re-run. Nothing written.`, errors/* ExitCode */.yU.Blocked);
+            : `${model} has tags kept in this clone (--no-push) that ${this.remote} does not have: ${names.join(', ')}. Remove them (${origin_dropCommand(names)}) and run the write again without --no-push, so it is judged against ${this.remote}'s state. Nothing written.`, errors/* ExitCode */.yU.Blocked);
     }
     /** A push the remote refused: one line naming it; the caller has removed its local tags. */
     async pushRefused(tags, output) {

@@ -18,7 +18,7 @@ export function baseBranchNote(file: string, what: string, pullRequest: number):
 
 /** The comment's note when the candidate already holds the stage. */
 export function heldNote(version: string, stage: string): string {
-  return `${version} already holds ${stage}: merging writes nothing.`
+  return `${escape(version)} already holds ${escape(stage)}: merging writes nothing.`
 }
 
 /** Why a pull request into another branch than the default one is only reported on. */
@@ -71,7 +71,7 @@ export function pushOrigin(push: {
   if (push.pullRequest !== undefined) return `the merge of pull request #${push.pullRequest}`
   const commit = `commit ${push.sha.slice(0, 7)}`
   return push.mergedElsewhere
-    ? `${commit}, the merge of pull request #${push.mergedElsewhere.number} into ${push.mergedElsewhere.baseRef}, not ${push.defaultBranch} (so its reviews and check runs do not count here)`
+    ? `${commit}, the merge of pull request #${push.mergedElsewhere.number} into ${escape(push.mergedElsewhere.baseRef)}, not ${escape(String(push.defaultBranch))} (so its reviews and check runs do not count here)`
     : `${commit}, which no merged pull request produced (so no reviews or check runs were available)`
 }
 

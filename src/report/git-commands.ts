@@ -5,11 +5,6 @@
  * not import report/.)
  */
 
-/** The command that publishes tags kept local. */
-export function pushCommand(tags: readonly string[], remote = 'origin'): string {
-  return `git push ${remote} ${tags.map(shellWord).join(' ')}`
-}
-
 /** The command that removes tags kept local (ModelGate then forgets its mark on them). */
 export function dropCommand(tags: readonly string[]): string {
   return `git tag -d ${tags.map(shellWord).join(' ')}`

@@ -76,7 +76,7 @@ export function renderPromote(result: PromoteResult): { markdown: string; json: 
 function describeAction(action: PromoteAction): string {
   switch (action.kind) {
     case 'held':
-      return `${action.model} ${action.version} already holds ${action.stage}: nothing to write.`
+      return `${escape(action.model)} ${escape(action.version)} already holds ${escape(action.stage)}: nothing to write.`
     case 'refused':
       return `Not promoted: the promotion is ${action.decision}.`
     case 'write':

@@ -5,7 +5,7 @@
  */
 import { auditRecordOf } from '../audit/record.js'
 import type { ModelStatus, RegistryEvent, WritePublication } from '../registry/port.js'
-import { dropCommand, pushCommand } from './git-commands.js'
+import { dropCommand } from './git-commands.js'
 import { escape, recordOutcome } from './markdown.js'
 import { renderTable, type Cell, type Table, type TableFormat } from './terminal-table.js'
 
@@ -94,10 +94,10 @@ function localOnlyNotes(models: readonly ModelStatus[]): Note[] {
     const conflicting = events.filter(event => event.conflict).map(event => event.id)
     const notes: Note[] = []
     if (pending.length > 0) {
-      const push = pushCommand(pending)
+      const drop = dropCommand(pending)
       notes.push({
-        text: `${entry.model}: ${pending.join(', ')} ${pending.length === 1 ? 'is' : 'are'} local only (written with --no-push; origin does not have ${pending.length === 1 ? 'it' : 'them'}). ModelGate writes nothing more to ${entry.model} until ${pending.length === 1 ? 'it is' : 'they are'} pushed: ${push}`,
-        code: [push, ...pending]
+        text: `${entry.model}: ${pending.join(', ')} ${pending.length === 1 ? 'is' : 'are'} local only (written with --no-push; origin does not have ${pending.length === 1 ? 'it' : 'them'}). ModelGate writes nothing more to ${entry.model} until ${pending.length === 1 ? 'it is' : 'they are'} removed: ${drop}; to publish the write, remove ${pending.length === 1 ? 'it' : 'them'} and run it again without --no-push, judged against origin's state.`,
+        code: [drop, ...pending]
       })
     }
     if (conflicting.length > 0) {
@@ -170,7 +170,10 @@ export function describePublication(publication: WritePublication | undefined): 
   if (publication.local === 'no-remote') {
     return `Wrote ${noun} ${list} in this clone: it has no origin, so its tags are the registry.`
   }
-  return `Kept ${noun} ${list} in this clone only (--no-push): origin does not have ${tags.length === 1 ? 'it' : 'them'}, and ModelGate writes nothing more to this model until ${tags.length === 1 ? 'it is' : 'they are'} pushed: \`${pushCommand(tags)}\``
+  const them = tags.length === 1 ? 'it' : 'them'
+  // Not a push command: pushed later, the tags would land on whatever origin holds by then,
+  // unjudged against it (and not atomically with the lease). A new write is judged afresh.
+  return `Kept ${noun} ${list} in this clone only (--no-push): origin does not have ${them}, and ModelGate writes nothing more to this model until ${tags.length === 1 ? 'it is' : 'they are'} removed: \`${dropCommand(tags)}\`. To publish this write, remove ${them} and run the command again without --no-push: it is judged again against origin's state.`
 }
 
 /** `2026-11-01 12:00:00`: the UTC time to the second, the zone named in the column header. */

@@ -44,11 +44,6 @@ export function leaseRefOf(model: string): string {
 /** Where a --no-push write marks its tags: values `<tag> <object id>` of this config key. */
 export const UNPUSHED_KEY = 'modelgate.unpushed'
 
-/** The command that publishes tags kept local. */
-function pushCommand(tags: readonly string[], remote = 'origin'): string {
-  return `git push ${remote} ${tags.map(shellWord).join(' ')}`
-}
-
 /** The command that removes tags kept local (ModelGate then forgets its mark on them). */
 function dropCommand(tags: readonly string[]): string {
   return `git tag -d ${tags.map(shellWord).join(' ')}`
@@ -270,7 +265,7 @@ export class OriginTags {
     throw new ModelGateError(
       conflicting.length > 0
         ? `${model} has tags kept in this clone (--no-push) whose names ${this.remote} now holds for other events: ${conflicting.join(', ')}. They can never be pushed; remove them (${dropCommand(conflicting)}) and re-run. Nothing written.`
-        : `${model} has tags kept in this clone (--no-push) that ${this.remote} does not have: ${names.join(', ')}. Push them first (${pushCommand(names, this.remote)}) or remove them (${dropCommand(names)}), then re-run. Nothing written.`,
+        : `${model} has tags kept in this clone (--no-push) that ${this.remote} does not have: ${names.join(', ')}. Remove them (${dropCommand(names)}) and run the write again without --no-push, so it is judged against ${this.remote}'s state. Nothing written.`,
       ExitCode.Blocked
     )
   }
