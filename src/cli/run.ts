@@ -119,7 +119,7 @@ export const COMMANDS: Record<string, Command> = {
     }
   },
   register: {
-    usage: `Usage: modelgate register MODEL --version vX.Y.Z [--ref REF] [--dry-run] [--repo DIR] [--json]
+    usage: `Usage: modelgate register MODEL --version vX.Y.Z [--ref REF] [--dry-run] [--no-push] [--repo DIR] [--json]
        modelgate register MODEL --run RUN_ID [--artifact-path PATH] [--candidate DIR] [--policy FILE] [--dry-run]
        modelgate register MODEL --version N [--run RUN_ID] [--policy FILE]
 
@@ -189,7 +189,7 @@ ${NO_PUSH_USAGE}`,
   },
   promote: {
     usage: `Usage: modelgate promote MODEL --to STAGE [--version vX.Y.Z] [--candidate DIR] [--policy FILE]
-                         [--dry-run] [--force --reason TEXT] [--repo DIR] [--json]
+                         [--dry-run] [--force --reason TEXT] [--no-push] [--repo DIR] [--json]
 
   --to STAGE        the target stage
   --version vX.Y.Z  the registered version to promote (default: the candidate's model.yaml version)
@@ -239,7 +239,7 @@ ${NO_PUSH_USAGE}`,
   },
   rollback: {
     usage: `Usage: modelgate rollback MODEL --stage STAGE --reason TEXT [--to vX.Y.Z] [--from vX.Y.Z]
-                          [--dry-run] [--repo DIR] [--json]
+                          [--dry-run] [--no-push] [--repo DIR] [--json]
 
   --stage STAGE     the stage to roll back
   --to vX.Y.Z       the version to restore (default: the stage's previous holder)
@@ -330,7 +330,8 @@ ${FORMAT_USAGE}`,
     }
   },
   history: {
-    usage: `Usage: modelgate history [MODEL] [--since DATE] [--stage STAGE] [--policy FILE] [--repo DIR] [--json]
+    usage: `Usage: modelgate history [MODEL] [--since DATE] [--stage STAGE] [--policy FILE] [--repo DIR]
+                        [--format md|table] [--json]
 
   --since DATE      only events at or after this time, in UTC unless it names its zone
                     (2026-11-01, 2026-11-01 14:03, 2026-11-01T14:03:00+01:00)
