@@ -203,7 +203,7 @@ function mlflow() {
     'mlflow_rollback_calls',
     r.rollbackCalls,
     '≤ 8',
-    'every REST call of `rollback` to the previous holder: 2 reads, 4 tags (history, record, audit tag, removal mark), the alias check, 2 alias calls'
+    'every REST call of `rollback` to the previous holder: 2 reads, 3 tags (history, record, removal mark), the check before the history and the alias, 2 alias calls'
   )
   figure(
     'mlflow_status_calls',
