@@ -6,6 +6,8 @@ import base from './jest.config.js'
 export default {
   ...base,
   reporters: ['default'],
+  // Stryker's sandbox lives under .build/ (tempDirName): there, those are the tests to run.
+  testPathIgnorePatterns: ['/node_modules/'],
   testMatch: [
     '**/__tests__/gates-*.test.ts',
     '**/__tests__/policy*.test.ts',
