@@ -29697,6 +29697,8 @@ function takenOutOf(state, model, version, stage) {
 }
 
 ;// CONCATENATED MODULE: ./src/registry/git/adapter.ts
+// Over 600 lines (712): the port's methods plus the write loop that pushes, leases and keeps
+// --no-push marks; issue 13's shared write protocol (one for git and MLflow) takes the loop out.
 /**
  * The git registry: the checkout itself, in GTO's annotated-tag format
  * (shared/GTO-TAGS.md). Reads are one `git for-each-ref`; writes are annotated
