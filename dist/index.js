@@ -56376,21 +56376,6 @@ function auditSchemaFileText() {
     const document = { $schema, $id: AUDIT_SCHEMA_ID, title: 'ModelGate audit record', ...rest };
     return `${JSON.stringify(document, null, 2)}\n`;
 }
-/**
- * An error that carries the audit record of the refused attempt it ended, so the action can
- * still publish it (the summary, the artifact) on the failure path.
- */
-function withAudit(error, record) {
-    if (record)
-        Object.defineProperty(error, 'audit', { value: record, enumerable: false });
-    return error;
-}
-/** The record an error carries (see {@link withAudit}), if any. */
-function auditOfError(error) {
-    const record = error?.audit;
-    const parsed = record === undefined ? undefined : AuditRecord.safeParse(record);
-    return parsed?.success ? parsed.data : undefined;
-}
 
 ;// CONCATENATED MODULE: ./src/gates/format.ts
 /**
@@ -62080,7 +62065,7 @@ async function promote(context, options) {
         // A pull request's status is earned by an evaluation, never assumed from the registry.
         const held = await evaluate(holder);
         const note = { kind: 'held', model, version, stage: options.stage };
-        return outcome(held.evaluation, note, {}, undefined);
+        return outcome(held.evaluation, note, {});
     }
     const records = options.onceForCommit
         ? (await context.registry.history(model)).flatMap(event => {
@@ -62102,9 +62087,10 @@ async function promote(context, options) {
     // The holder the latest evaluation compared against, so a write judges again only when it moved.
     let judgedHolder = holder;
     if (!passes(judged.evaluation) && !options.force) {
-        return outcome(judged.evaluation, { kind: 'refused', decision: judged.evaluation.decision }, {}, 
         // A dry run (a pull request's evaluation) attempted nothing, so it leaves no record.
-        options.dryRun ? undefined : audit(judged, false));
+        if (!options.dryRun)
+            context.audits.add(audit(judged, false));
+        return outcome(judged.evaluation, { kind: 'refused', decision: judged.evaluation.decision }, {});
     }
     // The record stored with the change; judged again (and replaced) if the stage moves meanwhile.
     let stored = audit(judged, true);
@@ -62121,9 +62107,11 @@ async function promote(context, options) {
             judged = await evaluate(current);
             judgedHolder = current;
             if (!passes(judged.evaluation) && !options.force) {
-                throw withAudit(new errors/* ModelGateError */.j3(removalMoved
+                if (!options.dryRun)
+                    context.audits.add(audit(judged, false));
+                throw new errors/* ModelGateError */.j3(removalMoved
                     ? `${version} was taken out of ${options.stage} while promoting: nothing written`
-                    : `${options.stage} changed hands to ${current?.version ?? 'nobody'} while promoting, and ${version} no longer passes against it`, errors/* ExitCode */.yU.Blocked), options.dryRun ? undefined : audit(judged, false));
+                    : `${options.stage} changed hands to ${current?.version ?? 'nobody'} while promoting, and ${version} no longer passes against it`, errors/* ExitCode */.yU.Blocked);
             }
             stored = audit(judged, true);
             return auditFor(context, options, stored);
@@ -62132,6 +62120,8 @@ async function promote(context, options) {
     // A dry run that would write promotes as the real run would: same report, same exit code.
     const promoted = result.written || result.reason === 'dry run';
     const forced = promoted && stored.kind === 'forced-promotion';
+    if (result.written)
+        context.audits.add(stored);
     return outcome(judged.evaluation, {
         kind: 'write',
         result,
@@ -62143,7 +62133,7 @@ async function promote(context, options) {
         written: result.written,
         promoted,
         ...(forced ? { forced: result.written ? 'done' : 'planned' } : {})
-    }, result.written ? stored : undefined);
+    });
 }
 function passes(evaluation) {
     return evaluation.decision === 'pass' || evaluation.decision === 'pass-with-warnings';
@@ -62202,7 +62192,7 @@ function auditFor(context, options, record) {
 function rendered(result) {
     return { ...renderPromote(result), exitCode: errors/* ExitCode */.yU.Pass, decision: 'pass' };
 }
-function outcome(evaluation, action, effect, audit) {
+function outcome(evaluation, action, effect) {
     // A forced promotion happens (or would, on a dry run): exit 1, as a warning, not 2 as blocked.
     const decided = exitCodeFor(evaluation.decision);
     const exitCode = effect.promoted && decided > errors/* ExitCode */.yU.PassWithWarnings ? errors/* ExitCode */.yU.PassWithWarnings : decided;
@@ -62218,8 +62208,7 @@ function outcome(evaluation, action, effect, audit) {
         exitCode,
         decision: evaluation.decision,
         evaluation,
-        written,
-        ...(audit ? { audit } : {})
+        written
     };
 }
 
@@ -62432,7 +62421,42 @@ ${text}
     };
 }
 
+;// CONCATENATED MODULE: ./src/registry/stored-audit.ts
+/**
+ * Typed readers of what a registry keeps with an event (port.ts `StoredAudit`): JSON any tool
+ * may have written, so each fact is validated here, once, rather than cast where it is used.
+ * A fact that is absent or not of its shape reads as undefined. ModelGate's whole audit record
+ * is read by audit/record.ts `auditRecordOf`.
+ */
+
+const RollbackFacts = object({ from: schemas_string(), to: unknown() });
+/** `rollback: {from, to}`, which both backends keep with a rollback's events. */
+function storedRollback(audit) {
+    const parsed = RollbackFacts.safeParse(audit?.rollback);
+    if (!parsed.success)
+        return undefined;
+    const { from, to } = parsed.data;
+    return { from, ...(typeof to === 'string' ? { to } : {}) };
+}
+/** The `reason` the backend kept with the event. */
+function storedReason(audit) {
+    const reason = audit?.reason;
+    return typeof reason === 'string' ? reason : undefined;
+}
+const PullRequestNumber = object({
+    pullRequest: object({ number: schemas_number().int().positive() })
+});
+/**
+ * The pull request named in the stored record (`record.pullRequest.number`), read from any
+ * record that has one, whole AuditRecord or not (a record cut to fit still names it).
+ */
+function storedPullRequest(audit) {
+    const parsed = PullRequestNumber.safeParse(audit?.record);
+    return parsed.success ? parsed.data.pullRequest.number : undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/commands/rollback-rerun.ts
+
 
 /**
  * How long after a rollback a rollback of the same stage, by the same person, with the same
@@ -62491,14 +62515,14 @@ function priorRollback(event) {
     }
     // Written without a record (by hand, by another tool) or its record was trimmed: the
     // `rollback: {from, to}` facts both backends keep with the event.
-    const facts = event.audit?.rollback;
-    if (!facts || typeof facts.from !== 'string')
+    const facts = storedRollback(event.audit);
+    if (!facts)
         return undefined;
     return {
         removed: facts.from,
-        restored: typeof facts.to === 'string' ? facts.to : undefined,
+        restored: facts.to,
         actor: event.by,
-        reason: typeof event.audit?.reason === 'string' ? event.audit.reason : undefined,
+        reason: storedReason(event.audit),
         at: event.at,
         runUrl: undefined,
         id: event.id
@@ -62562,6 +62586,8 @@ async function rollback(context, options) {
                 }
             }
         });
+    if (result.written && record)
+        context.audits.add(record);
     const restored = result.written || result.reason === 'dry run'
         ? (result.written ? result.events : result.planned).find(event => event.kind === 'assignment')
             ?.version
@@ -62577,7 +62603,6 @@ async function rollback(context, options) {
             result
         }),
         exitCode: errors/* ExitCode */.yU.Pass,
-        ...(result.written && record ? { audit: record } : {}),
         rolledBack: current,
         ...(restored ? { restored } : {}),
         written: result.written
@@ -69307,6 +69332,7 @@ async function openWorkspace(options) {
             ...(actor.email ? { actorEmail: actor.email } : {}),
             now: () => new Date(),
             runFacts: options.runFacts,
+            audits: options.audits,
             ...(options.candidatesIn ? { workspace: options.candidatesIn } : {})
         }
     };
@@ -69414,6 +69440,7 @@ function openActionWorkspace(runner, inputs, runFacts = runFactsOf(runner)) {
         onSecret: runner.onSecret,
         actor: { name: runner.actor },
         runFacts,
+        audits: runner.audits,
         naming: ACTION_NAMING
     });
 }
@@ -69730,6 +69757,7 @@ async function checkRollbackPermission(access, actor, allowed) {
 
 
 
+
 /**
  * `workflow_dispatch` with `command: rollback`: the actor's right first (a refusal is exit 4 with
  * the registry untouched), then the rollback, then a note on the pull request that had promoted
@@ -69778,7 +69806,7 @@ async function requireRollbackRight(settings, context) {
     }
     catch (error) {
         // The rights could not be read: a refused attempt, recorded like a denial.
-        context.recordAudit?.(deniedAudit(settings, context, undefined, (0,errors/* errorMessage */.gJ)(error)));
+        context.audits.add(deniedAudit(settings, context, undefined, (0,errors/* errorMessage */.gJ)(error)));
         throw error;
     }
     const decision = await checkRollbackPermission(github.access, context.actor, policy?.rollback?.allowed);
@@ -69788,7 +69816,7 @@ async function requireRollbackRight(settings, context) {
         summary: decision.reason
     };
     if (!decision.allowed) {
-        context.recordAudit?.(deniedAudit(settings, context, policy, decision.reason));
+        context.audits.add(deniedAudit(settings, context, policy, decision.reason));
         throw new errors/* PermissionError */.i_(`Refused: ${decision.reason}${rerunNote(context)}. The registry was not changed.`);
     }
     context.logger?.info(`Allowed: ${decision.reason}${rerunNote(context)}`);
@@ -69810,7 +69838,7 @@ function requireKnownActor(settings, context) {
         return;
     const reason = `who re-ran this run is unknown: attempt ${attempt} has no GITHUB_TRIGGERING_ACTOR (older GitHub Enterprise Server or another runner), and GITHUB_ACTOR (${context.initialActor ?? 'unset'}) names who started the first attempt, not who re-ran it`;
     if (settings.command !== 'register') {
-        context.recordAudit?.(deniedAudit(settings, { ...context, actor: 'unknown' }, undefined, reason));
+        context.audits.add(deniedAudit(settings, { ...context, actor: 'unknown' }, undefined, reason));
     }
     throw new errors/* PermissionError */.i_(`Refused: ${reason}. Start a new run (workflow_dispatch) instead of re-running this one. The registry was not changed.`);
 }
@@ -69915,15 +69943,46 @@ async function notePromotingPullRequest(github, context, outcome, reason) {
 }
 /** The pull request recorded in the audit facts of the holder's promotion, if any. */
 function promotingPullRequest(holder) {
-    const record = holder.audit?.record;
-    const pullRequest = record && typeof record === 'object'
-        ? record.pullRequest
-        : undefined;
-    const number = pullRequest && typeof pullRequest === 'object'
-        ? pullRequest.number
-        : undefined;
-    return typeof number === 'number' && Number.isInteger(number) && number > 0 ? number : undefined;
+    return storedPullRequest(holder.audit);
 }
+
+;// CONCATENATED MODULE: ./src/audit/log.ts
+function auditCollector() {
+    let records = [];
+    return {
+        add: record => {
+            records.push(record);
+        },
+        drain: () => {
+            const drained = records;
+            records = [];
+            return drained;
+        }
+    };
+}
+/**
+ * Runs `attempt` with its own log and passes on to `log` what `keep` keeps of the records it
+ * returned with; every record of an attempt that threw is passed on (a refusal's record).
+ */
+async function keepingAudits(log, keep, attempt) {
+    const own = auditCollector();
+    let returned = false;
+    try {
+        const result = await attempt(own);
+        returned = true;
+        return result;
+    }
+    finally {
+        for (const record of own.drain())
+            if (!returned || keep(record))
+                log.add(record);
+    }
+}
+/**
+ * The terminal's AuditLog: a CLI run publishes no audit trail beyond what each write stores in
+ * the registry itself (no job summary, no artifact, no webhook), so its records go no further.
+ */
+const registryOnlyAudits = { add: () => { } };
 
 ;// CONCATENATED MODULE: ./src/github/check-runs.ts
 
@@ -70168,6 +70227,7 @@ async function setCommitStatus(api, repo, status) {
 
 
 
+
 /**
  * A pull-request event with `command: promote`: evaluate the promotion with the pull request's
  * reviews and check runs, as a dry run unless `promote-on: approval` (then `promote` writes only
@@ -70193,7 +70253,9 @@ async function evaluatePullRequest(settings, context) {
     // checks out the base, where it never differs).
     const changed = (await readWorkspaceFile(context, file)) !== text ||
         (await changesFile(api, repo, pr.number, repositoryPath(context, file)));
-    const result = await withCandidateArtifact(settings, context, policy, resolved => promoteWithEvidence(resolved, context, github, {
+    // Evaluating a pull request attempts nothing until every gate passes: an evaluation that
+    // returns refused leaves no record (one that ends in an error still does).
+    const result = await keepingAudits(context.audits, record => record.written, audits => withCandidateArtifact(settings, context, policy, resolved => promoteWithEvidence(resolved, { ...context, audits }, github, {
         policy,
         pr,
         sha: pr.headSha,
@@ -70201,7 +70263,7 @@ async function evaluatePullRequest(settings, context) {
         // and only when every gate passes.
         dryRun: !intoDefault || settings.promoteOn !== 'approval' || settings.dryRun,
         evaluateHeld: true
-    }));
+    })));
     if (!result.evaluation)
         return result;
     const { evaluation } = result;
@@ -70248,13 +70310,7 @@ async function evaluatePullRequest(settings, context) {
         eventName: context.eventName,
         promoteOn: settings.promoteOn
     });
-    // Evaluating a pull request attempts nothing until every gate passes: no record of refusals.
-    const { audit, ...rest } = result;
-    return {
-        ...rest,
-        ...(result.written && audit ? { audit } : {}),
-        markdown: `${result.markdown}\n${note}`
-    };
+    return { ...result, markdown: `${result.markdown}\n${note}` };
 }
 /**
  * The status of a pull request that changes the policy: never `success`, whatever the
@@ -70945,7 +71001,7 @@ function closers(lines) {
  */
 async function run() {
     // Audit records of this run: promotions, rollbacks and refused attempts, also when it fails.
-    const audits = [];
+    const audits = auditCollector();
     summary = summaryBudget();
     let webhook;
     try {
@@ -70958,8 +71014,6 @@ async function run() {
                 lib_core/* setSecret */.Pq(part);
         const runner = runnerContext(audits, settings.githubToken);
         const outcome = await lib_core/* group */.Os(`modelgate ${settings.command}`, () => runForEvent(settings, runner));
-        if (outcome.audit)
-            audits.push(outcome.audit);
         if (outcome.decision)
             lib_core/* setOutput */.uH('decision', outcome.decision);
         lib_core/* setOutput */.uH('report', outcome.markdown);
@@ -70975,9 +71029,6 @@ async function run() {
         }
     }
     catch (error) {
-        const refused = auditOfError(error);
-        if (refused)
-            audits.push(refused);
         if (error instanceof errors/* ModelGateError */.j3) {
             // Point at the policy line itself, so the annotation shows in the PR's file view.
             for (const location of error.locations) {
@@ -70994,7 +71045,7 @@ async function run() {
             fail(`ModelGate failed unexpectedly: ${(0,errors/* errorMessage */.gJ)(error)}`, errors/* ExitCode */.yU.Blocked);
         }
     }
-    await recordAudits(audits, webhook);
+    await recordAudits(audits.drain(), webhook);
 }
 /** Every message printed to the log, user text included, cannot act as a workflow command. */
 const log = {
@@ -71041,7 +71092,7 @@ function runnerContext(audits, token) {
         runUrl,
         env,
         onSecret: secret => lib_core/* setSecret */.Pq(secret),
-        recordAudit: record => audits.push(record),
+        audits,
         repository: env.GITHUB_REPOSITORY || undefined,
         eventPath: env.GITHUB_EVENT_PATH || undefined,
         ref: env.GITHUB_REF || undefined,

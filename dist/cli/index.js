@@ -22782,21 +22782,6 @@ function auditSchemaFileText() {
     const document = { $schema, $id: AUDIT_SCHEMA_ID, title: 'ModelGate audit record', ...rest };
     return `${JSON.stringify(document, null, 2)}\n`;
 }
-/**
- * An error that carries the audit record of the refused attempt it ended, so the action can
- * still publish it (the summary, the artifact) on the failure path.
- */
-function withAudit(error, record) {
-    if (record)
-        Object.defineProperty(error, 'audit', { value: record, enumerable: false });
-    return error;
-}
-/** The record an error carries (see {@link withAudit}), if any. */
-function auditOfError(error) {
-    const record = error?.audit;
-    const parsed = record === undefined ? undefined : AuditRecord.safeParse(record);
-    return parsed?.success ? parsed.data : undefined;
-}
 
 ;// CONCATENATED MODULE: ./src/gates/rolled-back.ts
 
@@ -23312,7 +23297,7 @@ async function promote(context, options) {
         // A pull request's status is earned by an evaluation, never assumed from the registry.
         const held = await evaluate(holder);
         const note = { kind: 'held', model, version, stage: options.stage };
-        return outcome(held.evaluation, note, {}, undefined);
+        return outcome(held.evaluation, note, {});
     }
     const records = options.onceForCommit
         ? (await context.registry.history(model)).flatMap(event => {
@@ -23334,9 +23319,10 @@ async function promote(context, options) {
     // The holder the latest evaluation compared against, so a write judges again only when it moved.
     let judgedHolder = holder;
     if (!passes(judged.evaluation) && !options.force) {
-        return outcome(judged.evaluation, { kind: 'refused', decision: judged.evaluation.decision }, {}, 
         // A dry run (a pull request's evaluation) attempted nothing, so it leaves no record.
-        options.dryRun ? undefined : audit(judged, false));
+        if (!options.dryRun)
+            context.audits.add(audit(judged, false));
+        return outcome(judged.evaluation, { kind: 'refused', decision: judged.evaluation.decision }, {});
     }
     // The record stored with the change; judged again (and replaced) if the stage moves meanwhile.
     let stored = audit(judged, true);
@@ -23353,9 +23339,11 @@ async function promote(context, options) {
             judged = await evaluate(current);
             judgedHolder = current;
             if (!passes(judged.evaluation) && !options.force) {
-                throw withAudit(new ModelGateError(removalMoved
+                if (!options.dryRun)
+                    context.audits.add(audit(judged, false));
+                throw new ModelGateError(removalMoved
                     ? `${version} was taken out of ${options.stage} while promoting: nothing written`
-                    : `${options.stage} changed hands to ${current?.version ?? 'nobody'} while promoting, and ${version} no longer passes against it`, ExitCode.Blocked), options.dryRun ? undefined : audit(judged, false));
+                    : `${options.stage} changed hands to ${current?.version ?? 'nobody'} while promoting, and ${version} no longer passes against it`, ExitCode.Blocked);
             }
             stored = audit(judged, true);
             return auditFor(context, options, stored);
@@ -23364,6 +23352,8 @@ async function promote(context, options) {
     // A dry run that would write promotes as the real run would: same report, same exit code.
     const promoted = result.written || result.reason === 'dry run';
     const forced = promoted && stored.kind === 'forced-promotion';
+    if (result.written)
+        context.audits.add(stored);
     return outcome(judged.evaluation, {
         kind: 'write',
         result,
@@ -23375,7 +23365,7 @@ async function promote(context, options) {
         written: result.written,
         promoted,
         ...(forced ? { forced: result.written ? 'done' : 'planned' } : {})
-    }, result.written ? stored : undefined);
+    });
 }
 function passes(evaluation) {
     return evaluation.decision === 'pass' || evaluation.decision === 'pass-with-warnings';
@@ -23434,7 +23424,7 @@ function auditFor(context, options, record) {
 function rendered(result) {
     return { ...renderPromote(result), exitCode: ExitCode.Pass, decision: 'pass' };
 }
-function outcome(evaluation, action, effect, audit) {
+function outcome(evaluation, action, effect) {
     // A forced promotion happens (or would, on a dry run): exit 1, as a warning, not 2 as blocked.
     const decided = exitCodeFor(evaluation.decision);
     const exitCode = effect.promoted && decided > ExitCode.PassWithWarnings ? ExitCode.PassWithWarnings : decided;
@@ -23450,8 +23440,7 @@ function outcome(evaluation, action, effect, audit) {
         exitCode,
         decision: evaluation.decision,
         evaluation,
-        written,
-        ...(audit ? { audit } : {})
+        written
     };
 }
 
@@ -23664,7 +23653,42 @@ ${text}
     };
 }
 
+;// CONCATENATED MODULE: ./src/registry/stored-audit.ts
+/**
+ * Typed readers of what a registry keeps with an event (port.ts `StoredAudit`): JSON any tool
+ * may have written, so each fact is validated here, once, rather than cast where it is used.
+ * A fact that is absent or not of its shape reads as undefined. ModelGate's whole audit record
+ * is read by audit/record.ts `auditRecordOf`.
+ */
+
+const RollbackFacts = object({ from: schemas_string(), to: unknown() });
+/** `rollback: {from, to}`, which both backends keep with a rollback's events. */
+function storedRollback(audit) {
+    const parsed = RollbackFacts.safeParse(audit?.rollback);
+    if (!parsed.success)
+        return undefined;
+    const { from, to } = parsed.data;
+    return { from, ...(typeof to === 'string' ? { to } : {}) };
+}
+/** The `reason` the backend kept with the event. */
+function storedReason(audit) {
+    const reason = audit?.reason;
+    return typeof reason === 'string' ? reason : undefined;
+}
+const PullRequestNumber = object({
+    pullRequest: object({ number: schemas_number().int().positive() })
+});
+/**
+ * The pull request named in the stored record (`record.pullRequest.number`), read from any
+ * record that has one, whole AuditRecord or not (a record cut to fit still names it).
+ */
+function storedPullRequest(audit) {
+    const parsed = PullRequestNumber.safeParse(audit?.record);
+    return parsed.success ? parsed.data.pullRequest.number : undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/commands/rollback-rerun.ts
+
 
 /**
  * How long after a rollback a rollback of the same stage, by the same person, with the same
@@ -23723,14 +23747,14 @@ function priorRollback(event) {
     }
     // Written without a record (by hand, by another tool) or its record was trimmed: the
     // `rollback: {from, to}` facts both backends keep with the event.
-    const facts = event.audit?.rollback;
-    if (!facts || typeof facts.from !== 'string')
+    const facts = storedRollback(event.audit);
+    if (!facts)
         return undefined;
     return {
         removed: facts.from,
-        restored: typeof facts.to === 'string' ? facts.to : undefined,
+        restored: facts.to,
         actor: event.by,
-        reason: typeof event.audit?.reason === 'string' ? event.audit.reason : undefined,
+        reason: storedReason(event.audit),
         at: event.at,
         runUrl: undefined,
         id: event.id
@@ -23794,6 +23818,8 @@ async function rollback(context, options) {
                 }
             }
         });
+    if (result.written && record)
+        context.audits.add(record);
     const restored = result.written || result.reason === 'dry run'
         ? (result.written ? result.events : result.planned).find(event => event.kind === 'assignment')
             ?.version
@@ -23809,7 +23835,6 @@ async function rollback(context, options) {
             result
         }),
         exitCode: ExitCode.Pass,
-        ...(result.written && record ? { audit: record } : {}),
         rolledBack: current,
         ...(restored ? { restored } : {}),
         written: result.written
@@ -30515,6 +30540,44 @@ const package_namespaceObject = {"rE":"0.1.0"};
 
 const VERSION = package_namespaceObject.rE;
 
+;// CONCATENATED MODULE: ./src/audit/log.ts
+function auditCollector() {
+    let records = [];
+    return {
+        add: record => {
+            records.push(record);
+        },
+        drain: () => {
+            const drained = records;
+            records = [];
+            return drained;
+        }
+    };
+}
+/**
+ * Runs `attempt` with its own log and passes on to `log` what `keep` keeps of the records it
+ * returned with; every record of an attempt that threw is passed on (a refusal's record).
+ */
+async function keepingAudits(log, keep, attempt) {
+    const own = auditCollector();
+    let returned = false;
+    try {
+        const result = await attempt(own);
+        returned = true;
+        return result;
+    }
+    finally {
+        for (const record of own.drain())
+            if (!returned || keep(record))
+                log.add(record);
+    }
+}
+/**
+ * The terminal's AuditLog: a CLI run publishes no audit trail beyond what each write stores in
+ * the registry itself (no job summary, no artifact, no webhook), so its records go no further.
+ */
+const registryOnlyAudits = { add: () => { } };
+
 ;// CONCATENATED MODULE: ./src/workspace.ts
 
 
@@ -30550,12 +30613,14 @@ async function openWorkspace(options) {
             ...(actor.email ? { actorEmail: actor.email } : {}),
             now: () => new Date(),
             runFacts: options.runFacts,
+            audits: options.audits,
             ...(options.candidatesIn ? { workspace: options.candidatesIn } : {})
         }
     };
 }
 
 ;// CONCATENATED MODULE: ./src/cli/context.ts
+
 
 
 
@@ -30583,6 +30648,7 @@ async function openCliRegistry(options) {
         ...(options.push === false ? { push: false } : {}),
         actor: gitUser,
         runFacts: { event: 'cli' },
+        audits: registryOnlyAudits,
         candidatesIn: external_node_path_default().resolve(options.repo),
         naming: {
             otherModel: (policyModel, named) => new InvalidInputError(`${policyFile} is the policy for ${policyModel}, not ${named}`, {
