@@ -46,7 +46,8 @@
  * do → revalidate → dry run → write → retry). Beside this file, each in its own module: the REST
  * calls through the per-command read view (rest.ts), stage/alias mapping (stage-map.ts), holders
  * and history events (holders.ts), the audit tags and records a write keeps (audit-tags.ts), the
- * write's plan (plan.ts) and its steps (step-builders.ts). This file holds the port's methods.
+ * write's plan (plan.ts) and its steps (step-builders.ts). This file holds the port's methods:
+ * about 620 lines, a tenth of them this comment, which is the one account of a write's steps.
  */
 import { InvalidInputError, NotFoundError } from '../../errors.js'
 import { DIGEST_RE } from '../../candidate/digest.js'
@@ -71,80 +72,34 @@ import { runWrite } from '../write-protocol.js'
 import { AuditTags } from './audit-tags.js'
 import { signatureFromTags, toCandidate } from './candidate.js'
 import { Holders, danglingHolder, refOf, registrationEvent, unknownHolder } from './holders.js'
-import type { FetchLike, MlflowAuth, RetryPolicy } from './http.js'
-import { MlflowHttp } from './http.js'
 import type { JournalEntry } from './journal.js'
 import { appliedEntries, decodeJournal, holderEntry, previousAfterRollback } from './journal.js'
-import type { TagKeys } from './names.js'
-import {
-  OSS_TAG_VALUE_LIMIT,
-  UC_TAG_VALUE_LIMIT,
-  assertVersion,
-  isDatabricksHost,
-  tagKeys
-} from './names.js'
+import { assertVersion } from './names.js'
 import { Planner, type Decision, type Plan, type WriteView } from './plan.js'
-import { ReadView } from './read-view.js'
 import { decodeRemovalMark, isRemovalMark } from './removal-mark.js'
 import type { RegisterFromRun } from './register-run.js'
 import { registerFromRun } from './register-run.js'
 import { MlflowRest, compareText } from './rest.js'
-import type { MlflowSetup } from './setup.js'
 import { rollbackCandidates, trustedEntry } from './stage-facts.js'
-import { ARCHIVED_VALUE, StageMap, eventId, latestInStage, type StageRef } from './stage-map.js'
+import {
+  resolveSetup,
+  type MlflowRegistryOptions,
+  type MlflowSetup,
+  type MlflowWriteOptions
+} from './setup.js'
+import {
+  StageMap,
+  assertPromotable,
+  assertReady,
+  eventId,
+  isActive,
+  latestInStage,
+  type StageRef
+} from './stage-map.js'
 import { StepBuilders } from './step-builders.js'
 import { StageMovedError, runSteps } from './steps.js'
 import type { ModelVersionView } from './wire.js'
 import { readRun } from './wire.js'
-export interface MlflowRegistryOptions {
-  /** The tracking server (OSS) or workspace URL (Databricks), http(s). */
-  trackingUri: string
-  /** Node's global fetch, or a stand-in. */
-  fetch: FetchLike
-  /** Bearer token or basic auth; Unity Catalog takes a token only. */
-  auth?: MlflowAuth
-  /** The alias a policy stage is kept under. Default: the stage name itself. */
-  aliasForStage?: (stage: string) => string
-  /** The policy's stages: lets status/history name a stage whose alias differs from it. */
-  stages?: readonly string[]
-  /** Use MLflow's deprecated stages (transition-stage) instead of aliases. Off by default; not on Unity Catalog. */
-  legacyStages?: boolean
-  /**
-   * Databricks Unity Catalog (`/api/2.0/mlflow/unity-catalog/...`, three-level
-   * names, UC tag rules). Default: on for Databricks workspace hosts
-   * (`*.cloud.databricks.com`, `*.azuredatabricks.net`, `*.gcp.databricks.com`),
-   * off elsewhere; `false` selects the legacy workspace registry there.
-   */
-  unityCatalog?: boolean
-  retry?: Partial<RetryPolicy>
-  sleep?: (ms: number) => Promise<void>
-  /** In [0, 1): retry jitter and event ids. */
-  random?: () => number
-  /** Milliseconds since the epoch. */
-  now?: () => number
-  /** Suffix of the alias that keeps a stage's default rollback target. Default `-previous`. */
-  previousSuffix?: string
-  /** Read a version's MLmodel from the server when no tag has its signature. Default true (OSS only). */
-  readMlmodel?: boolean
-  /** Write attempts when another writer moves the stage meanwhile. Default 3. */
-  maxAttempts?: number
-  /** All MLflow calls of one command (one registry object) together, then undo's grace (budget.ts). */
-  commandBudgetMs?: number
-  undoGraceMs?: number
-  /**
-   * One registry object serves one command: read each object once (read-view.ts), forget all
-   * on any write. The composition roots turn it on; off, every read goes to the server.
-   */
-  readOnce?: boolean
-}
-
-/** The port's WriteOptions, plus what only registries with archiving understand. */
-export interface MlflowWriteOptions extends WriteOptions {
-  /** Tag the version a write takes out of the stage `archived=true` (legacy stages: move it to Archived). */
-  archiveReplaced?: boolean
-}
-
-const sleepTimer = (ms: number) => new Promise<void>(resolve => setTimeout(resolve, ms))
 
 export class MlflowRegistry implements Registry, ModelSource {
   readonly unityCatalog: boolean
@@ -158,47 +113,9 @@ export class MlflowRegistry implements Registry, ModelSource {
   private readonly planner: Planner
 
   constructor(options: MlflowRegistryOptions) {
-    this.unityCatalog = options.unityCatalog ?? isDatabricksHost(options.trackingUri)
-    this.legacyStages = options.legacyStages ?? false
-    if (this.unityCatalog && this.legacyStages) {
-      throw new InvalidInputError(
-        'Unity Catalog has no stages, only aliases: legacy stages cannot be used with it.'
-      )
-    }
-    if (this.unityCatalog && options.auth && !('token' in options.auth)) {
-      throw new InvalidInputError(
-        'Unity Catalog takes a bearer token (DATABRICKS_TOKEN / MLFLOW_TRACKING_TOKEN), not a username and password.'
-      )
-    }
-    const now = options.now ?? Date.now
-    const random = options.random ?? Math.random
-    this.s = {
-      http: new MlflowHttp({
-        trackingUri: options.trackingUri,
-        fetch: options.fetch,
-        auth: options.auth,
-        retry: options.retry,
-        sleep: options.sleep ?? sleepTimer,
-        random,
-        now,
-        commandBudgetMs: options.commandBudgetMs,
-        undoGraceMs: options.undoGraceMs
-      }),
-      keys: tagKeys(this.unityCatalog),
-      unityCatalog: this.unityCatalog,
-      legacyStages: this.legacyStages,
-      aliasForStage: options.aliasForStage ?? (stage => stage),
-      stages: options.stages,
-      now,
-      random,
-      previousSuffix: options.previousSuffix ?? '-previous',
-      readMlmodel: options.readMlmodel ?? true,
-      maxAttempts: Math.max(1, options.maxAttempts ?? 3),
-      tagLimit: this.unityCatalog ? UC_TAG_VALUE_LIMIT : OSS_TAG_VALUE_LIMIT,
-      view: new ReadView(),
-      readOnce: options.readOnce ?? false,
-      heldRead: new Map()
-    }
+    this.s = resolveSetup(options)
+    this.unityCatalog = this.s.unityCatalog
+    this.legacyStages = this.s.legacyStages
     this.rest = new MlflowRest(this.s)
     this.stageMap = new StageMap(this.s)
     this.holders = new Holders(this.s, this.rest)
@@ -213,6 +130,7 @@ export class MlflowRegistry implements Registry, ModelSource {
       this.steps
     )
   }
+
   /** The server, as messages name it (no credentials). */
   get server(): string {
     return this.s.http.server
@@ -696,31 +614,6 @@ function recordedDigest(value: string | undefined): { candidateDigest?: string }
 /** When the version entered the stage: ModelGate's record, else unknown (an invalid Date: gates fail closed). */
 function entrySince(entry: JournalEntry | undefined): Date {
   return new Date(entry ? entry.at : Number.NaN)
-}
-
-function isActive(mv: ModelVersionView, keys: TagKeys): boolean {
-  return (
-    (mv.status === undefined || mv.status === 'READY') &&
-    mv.currentStage !== 'Archived' &&
-    mv.tags.get(keys.archived) !== ARCHIVED_VALUE
-  )
-}
-
-function assertReady(model: string, mv: ModelVersionView): void {
-  if (mv.status !== undefined && mv.status !== 'READY') {
-    throw new InvalidInputError(
-      `${model} version ${mv.version} is ${mv.status}: only a READY version can hold a stage.`
-    )
-  }
-}
-
-function assertPromotable(model: string, mv: ModelVersionView, keys: TagKeys): void {
-  assertReady(model, mv)
-  if (mv.tags.get(keys.archived) === ARCHIVED_VALUE || mv.currentStage === 'Archived') {
-    throw new InvalidInputError(
-      `${model} version ${mv.version} is archived: a rollback can restore it, a promotion does not.`
-    )
-  }
 }
 
 /** An MLflow registry (OSS or Unity Catalog) behind the Registry and ModelSource ports. */

@@ -1,10 +1,12 @@
 /**
  * Where a policy stage lives in MLflow: its alias (and `<alias>-previous`) or legacy stage, the
- * stage an alias keeps, the stage's history tag, and who holds it as a model read says.
+ * stage an alias keeps, the stage's history tag, and who holds it as a model read says; and
+ * whether a version may hold a stage (READY, not archived).
  */
 import { InvalidInputError } from '../../errors.js'
 import type { JournalEntry } from './journal.js'
 import { decodeJournal } from './journal.js'
+import type { TagKeys } from './names.js'
 import { assertAlias, assertModelName, legacyStageName } from './names.js'
 import type { MlflowSetup } from './setup.js'
 import type { ModelVersionView, RegisteredModelView } from './wire.js'
@@ -134,4 +136,29 @@ export function latestInStage(rm: RegisteredModelView, stage: string): string | 
     .filter(v => v.currentStage === stage)
     .map(v => v.version)
     .sort((a, b) => Number(b) - Number(a))[0]
+}
+
+export function isActive(mv: ModelVersionView, keys: TagKeys): boolean {
+  return (
+    (mv.status === undefined || mv.status === 'READY') &&
+    mv.currentStage !== 'Archived' &&
+    mv.tags.get(keys.archived) !== ARCHIVED_VALUE
+  )
+}
+
+export function assertReady(model: string, mv: ModelVersionView): void {
+  if (mv.status !== undefined && mv.status !== 'READY') {
+    throw new InvalidInputError(
+      `${model} version ${mv.version} is ${mv.status}: only a READY version can hold a stage.`
+    )
+  }
+}
+
+export function assertPromotable(model: string, mv: ModelVersionView, keys: TagKeys): void {
+  assertReady(model, mv)
+  if (mv.tags.get(keys.archived) === ARCHIVED_VALUE || mv.currentStage === 'Archived') {
+    throw new InvalidInputError(
+      `${model} version ${mv.version} is archived: a rollback can restore it, a promotion does not.`
+    )
+  }
 }
