@@ -184,7 +184,8 @@ export interface WriteOptions {
    * Called before every write attempt (the first included: the adapter re-reads
    * the registry first) with the current holder. Throw to stop the write (the
    * error propagates unchanged); return new audit facts to replace the ones
-   * passed in (e.g. gates re-evaluated against a new champion).
+   * passed in (e.g. gates re-evaluated against a new champion). A replacement stands for the
+   * attempts after it until another replaces it: return nothing to keep the facts given last.
    */
   revalidate?: (context: RevalidateContext) => void | AuditFacts | Promise<void | AuditFacts>
 }
