@@ -75,7 +75,7 @@ import { Holders, danglingHolder, refOf, registrationEvent, unknownHolder } from
 import type { JournalEntry } from './journal.js'
 import { appliedEntries, decodeJournal, holderEntry, previousAfterRollback } from './journal.js'
 import { assertVersion } from './names.js'
-import { Planner, type Decision, type Plan, type WriteView } from './plan.js'
+import { Planner, type Decision, type Plan } from './plan.js'
 import { decodeRemovalMark, isRemovalMark } from './removal-mark.js'
 import type { RegisterFromRun } from './register-run.js'
 import { registerFromRun } from './register-run.js'
@@ -94,7 +94,8 @@ import {
   eventId,
   isActive,
   latestInStage,
-  type StageRef
+  type StageRef,
+  type WriteView
 } from './stage-map.js'
 import { StepBuilders } from './step-builders.js'
 import { StageMovedError, runSteps } from './steps.js'

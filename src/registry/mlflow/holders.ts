@@ -11,8 +11,7 @@ import { missingRecord, readRecordTags } from './record-tags.js'
 import type { MlflowRest } from './rest.js'
 import type { MlflowSetup } from './setup.js'
 import { trustedEntry } from './stage-facts.js'
-import { eventId, type StageRef } from './stage-map.js'
-import type { WriteView } from './plan.js'
+import { eventId, type StageRef, type WriteView } from './stage-map.js'
 import type { ModelVersionView } from './wire.js'
 
 export class Holders {

@@ -10,32 +10,22 @@ import type { AuditTags, MarkPlace } from './audit-tags.js'
 import { markFacts, markNote } from './audit-tags.js'
 import type { Holders } from './holders.js'
 import { completionEvent, refOf } from './holders.js'
-import type { JournalEntry } from './journal.js'
 import { appliedEntries, decodeJournal, holderEntry } from './journal.js'
 import type { OrphanCheck } from './orphans.js'
 import { sweepOrphans } from './orphans.js'
 import type { MlflowRest } from './rest.js'
 import type { MlflowSetup } from './setup.js'
 import type { StepBuilders } from './step-builders.js'
-import { ARCHIVED_VALUE, eventId, type StageMap, type StageRef } from './stage-map.js'
+import {
+  ARCHIVED_VALUE,
+  eventId,
+  type StageMap,
+  type StageRef,
+  type WriteView
+} from './stage-map.js'
 import type { Step, StepContext } from './steps.js'
 import { MlflowWriteError, StageMovedError } from './steps.js'
-import type { ModelVersionView, RegisteredModelView } from './wire.js'
-
-/** What a write reads first: the model and where the stage stands. */
-export interface WriteView {
-  rm: RegisteredModelView
-  /** The version holding the stage now. */
-  holder?: string
-  /** `<alias>-previous` now (aliases mode). */
-  previousAlias?: string
-  /** The history tag's value as read (to restore it on undo). */
-  rawJournal?: string
-  entries: JournalEntry[]
-  applied: JournalEntry[]
-  /** Legacy stages: the stage of every version, and those in the target stage. */
-  legacy?: { stageOf: Map<string, string>; inStage: string[] }
-}
+import type { ModelVersionView } from './wire.js'
 
 export interface Plan {
   event: RegistryEvent

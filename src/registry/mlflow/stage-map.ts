@@ -23,6 +23,21 @@ export interface StageRef {
   legacyStage?: string
 }
 
+/** What a write reads first: the model and where the stage stands. */
+export interface WriteView {
+  rm: RegisteredModelView
+  /** The version holding the stage now. */
+  holder?: string
+  /** `<alias>-previous` now (aliases mode). */
+  previousAlias?: string
+  /** The history tag's value as read (to restore it on undo). */
+  rawJournal?: string
+  entries: JournalEntry[]
+  applied: JournalEntry[]
+  /** Legacy stages: the stage of every version, and those in the target stage. */
+  legacy?: { stageOf: Map<string, string>; inStage: string[] }
+}
+
 export class StageMap {
   constructor(private readonly s: MlflowSetup) {}
 

@@ -6,10 +6,15 @@ import type { JournalEntry } from './journal.js'
 import { decodeJournal, encodeJournal } from './journal.js'
 import { encodeRemovalMark } from './removal-mark.js'
 import type { MarkPlace, RecordPlan } from './audit-tags.js'
-import type { WriteView } from './plan.js'
 import type { MlflowRest } from './rest.js'
 import type { MlflowSetup } from './setup.js'
-import { ARCHIVED_VALUE, latestInStage, type StageMap, type StageRef } from './stage-map.js'
+import {
+  ARCHIVED_VALUE,
+  latestInStage,
+  type StageMap,
+  type StageRef,
+  type WriteView
+} from './stage-map.js'
 import type { Step, StepContext } from './steps.js'
 import { StageMovedError } from './steps.js'
 import type { ModelVersionView } from './wire.js'
