@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { runCli } from '../src/cli/run.js'
 import { rollback } from '../src/commands/rollback.js'
+import { auditCollector } from '../src/audit/log.js'
 import type { RegistryContext } from '../src/commands/registry-context.js'
 import { loadPolicy } from '../src/policy/load.js'
 import { openRegistry } from '../src/registry/open.js'
@@ -39,7 +40,8 @@ async function actionContext(
     models: opened.models,
     actor: 'mona',
     now: () => now,
-    runFacts: { event: 'workflow_dispatch', runUrl }
+    runFacts: { event: 'workflow_dispatch', runUrl },
+    audits: auditCollector()
   }
 }
 

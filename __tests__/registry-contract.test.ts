@@ -587,6 +587,29 @@ describe.each(backends.map(backend => [backend.name, backend] as const))(
         expect(newest).toMatchObject({ kind: 'assignment', by: 'carol', byEmail: carol.actorEmail })
         expect(newest?.audit?.record).toEqual(carol.record)
       })
+
+      // What promote relies on: it returns nothing when the holder is the one it last judged, so
+      // the facts it gave last must be the ones written (issue 13: one write protocol).
+      it('that replaced the facts on a lost attempt: the replacement stands for the next one', async () => {
+        const [v1, v2, v3] = (await versions(3)) as [string, string, string]
+        written(await s.registry.assign(s.model, v1, PROD, alice))
+        const rival = await s.rival()
+        const carol: AuditFacts = { actor: 'carol', record: { judgedAgainst: 'v1' } }
+        const result = written(
+          await s.registry.assign(s.model, v2, PROD, alice, {
+            revalidate: async context => {
+              if (context.attempt > 1) return undefined
+              written(await rival.assign(s.model, v3, PROD, bob))
+              return carol
+            }
+          })
+        )
+        expect(result.attempts).toBe(2)
+        expect(result.events.map(e => e.by)).toEqual(result.events.map(() => 'carol'))
+        const holder = await s.registry.getStage(s.model, PROD)
+        expect(holder).toMatchObject({ version: v2, assignedBy: 'carol' })
+        expect(holder?.audit?.record).toEqual(carol.record)
+      })
     })
   }
 )

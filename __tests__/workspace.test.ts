@@ -5,6 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { openCommandContext, type RunnerContext } from '../src/action/commands.js'
+import { auditCollector } from '../src/audit/log.js'
 import { openCliRegistry } from '../src/cli/context.js'
 import { ExitCode } from '../src/errors.js'
 import type { CommonSettings, Settings } from '../src/inputs.js'
@@ -22,6 +23,7 @@ function runner(overrides: Partial<RunnerContext> = {}): RunnerContext {
     runUrl: 'https://github.example/o/r/actions/runs/1',
     env: {},
     onSecret: () => {},
+    audits: auditCollector(),
     ...overrides
   }
 }

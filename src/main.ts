@@ -7,7 +7,8 @@ import { octokitRepoAccess } from './github/access.js'
 import { createOctokit } from './github/client.js'
 import { octokitCommentSink } from './github/comments.js'
 import { octokitReviewSource } from './github/reviews.js'
-import { auditOfError, type AuditRecord } from './audit/record.js'
+import { auditCollector, type AuditLog } from './audit/log.js'
+import type { AuditRecord } from './audit/record.js'
 import { maskableParts } from './notify/webhook.js'
 import { actionsArtifactUploader } from './audit/actions-uploader.js'
 import { ExitCode, ModelGateError, errorMessage } from './errors.js'
@@ -21,7 +22,7 @@ import { summaryBudget } from './report/summary.js'
  */
 export async function run(): Promise<void> {
   // Audit records of this run: promotions, rollbacks and refused attempts, also when it fails.
-  const audits: AuditRecord[] = []
+  const audits = auditCollector()
   summary = summaryBudget()
   let webhook: string | undefined
   try {
@@ -34,7 +35,6 @@ export async function run(): Promise<void> {
     const outcome = await core.group(`modelgate ${settings.command}`, () =>
       runForEvent(settings, runner)
     )
-    if (outcome.audit) audits.push(outcome.audit)
     if (outcome.decision) core.setOutput('decision', outcome.decision)
     core.setOutput('report', outcome.markdown)
     core.setOutput('report-json', outcome.json)
@@ -47,8 +47,6 @@ export async function run(): Promise<void> {
       else log.warning(message)
     }
   } catch (error) {
-    const refused = auditOfError(error)
-    if (refused) audits.push(refused)
     if (error instanceof ModelGateError) {
       // Point at the policy line itself, so the annotation shows in the PR's file view.
       for (const location of error.locations) {
@@ -64,7 +62,7 @@ export async function run(): Promise<void> {
       fail(`ModelGate failed unexpectedly: ${errorMessage(error)}`, ExitCode.Blocked)
     }
   }
-  await recordAudits(audits, webhook)
+  await recordAudits(audits.drain(), webhook)
 }
 
 /** Every message printed to the log, user text included, cannot act as a workflow command. */
@@ -93,7 +91,7 @@ async function recordAudits(audits: readonly AuditRecord[], webhook: string | un
 }
 
 /** The GITHUB_* facts of this run; the only place below inputs that reads the runner's variables. */
-function runnerContext(audits: AuditRecord[], token: string | undefined): EventContext {
+function runnerContext(audits: AuditLog, token: string | undefined): EventContext {
   const env = process.env
   const runUrl =
     env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
@@ -114,7 +112,7 @@ function runnerContext(audits: AuditRecord[], token: string | undefined): EventC
     runUrl,
     env,
     onSecret: secret => core.setSecret(secret),
-    recordAudit: record => audits.push(record),
+    audits,
     repository: env.GITHUB_REPOSITORY || undefined,
     eventPath: env.GITHUB_EVENT_PATH || undefined,
     ref: env.GITHUB_REF || undefined,

@@ -6,6 +6,7 @@
  * below the roots may import it. Each root says only where its inputs come from and how it
  * names them in messages (the CLI names files and flags, the action names inputs).
  */
+import type { AuditLog } from './audit/log.js'
 import type { RunFacts } from './audit/record.js'
 import type { RegistryContext } from './commands/registry-context.js'
 import { InvalidInputError } from './errors.js'
@@ -47,6 +48,8 @@ export interface WorkspaceOptions {
   actor: Actor | ((git: GitRunner) => Promise<Actor>)
   /** Facts about the run that go into every audit record. */
   runFacts: RunFacts
+  /** Where the commands' audit records go (RegistryContext.audits). */
+  audits: AuditLog
   /** The directory candidate directories must lie in (RegistryContext.workspace). */
   candidatesIn?: string
   naming: WorkspaceNaming
@@ -94,6 +97,7 @@ export async function openWorkspace(options: WorkspaceOptions): Promise<Workspac
       ...(actor.email ? { actorEmail: actor.email } : {}),
       now: () => new Date(),
       runFacts: options.runFacts,
+      audits: options.audits,
       ...(options.candidatesIn ? { workspace: options.candidatesIn } : {})
     }
   }

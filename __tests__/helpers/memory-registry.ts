@@ -214,11 +214,12 @@ export class MemoryRegistry implements Registry {
   ): Promise<WriteResult> {
     assertWord(model, 'model')
     assertActor(auditIn)
+    // Facts a revalidation replaced stand for the attempts after it (port.ts WriteOptions).
+    let audit = auditIn
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       const seen = this.models.get(model)?.events.length ?? 0
       const decision = decide(this.models.get(model))
       if ('noop' in decision) return { written: false, reason: decision.noop }
-      let audit = auditIn
       if (options.revalidate) {
         const holder = stage === undefined ? undefined : await this.getStage(model, stage)
         const replaced = await options.revalidate({

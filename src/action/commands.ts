@@ -1,4 +1,5 @@
-import type { AuditRecord, RunFacts } from '../audit/record.js'
+import type { AuditLog } from '../audit/log.js'
+import type { RunFacts } from '../audit/record.js'
 import { check } from '../commands/check.js'
 import { promote } from '../commands/promote.js'
 import { register } from '../commands/register.js'
@@ -34,8 +35,8 @@ export interface RunnerContext {
   env: Record<string, string | undefined>
   /** Masks a secret in the log before it is used. */
   onSecret: (secret: string) => void
-  /** Keeps an audit record made outside a command's outcome (a refused attempt). */
-  recordAudit?: (record: AuditRecord) => void
+  /** Where every audit record of the run goes (commands' and the flows' own refusals); main.ts drains it. */
+  audits: AuditLog
 }
 
 /**
@@ -162,6 +163,7 @@ function openActionWorkspace(
     onSecret: runner.onSecret,
     actor: { name: runner.actor },
     runFacts,
+    audits: runner.audits,
     naming: ACTION_NAMING
   })
 }

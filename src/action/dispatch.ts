@@ -6,6 +6,7 @@ import { NotFoundError, PermissionError, errorMessage } from '../errors.js'
 import type { PromoteSettings, RegisterSettings, RollbackSettings, Settings } from '../inputs.js'
 import type { Policy } from '../policy/schema.js'
 import type { StageHolder } from '../registry/port.js'
+import { storedPullRequest } from '../registry/stored-audit.js'
 import { addDone, commentMarker } from '../report/comment.js'
 import { checkRollbackPermission } from '../github/access.js'
 import { withCandidateArtifact } from './candidate-artifact.js'
@@ -79,7 +80,7 @@ async function requireRollbackRight(
     policy = await defaultBranchPolicy(settings, context, github)
   } catch (error) {
     // The rights could not be read: a refused attempt, recorded like a denial.
-    context.recordAudit?.(deniedAudit(settings, context, undefined, errorMessage(error)))
+    context.audits.add(deniedAudit(settings, context, undefined, errorMessage(error)))
     throw error
   }
   const decision = await checkRollbackPermission(
@@ -93,7 +94,7 @@ async function requireRollbackRight(
     summary: decision.reason
   }
   if (!decision.allowed) {
-    context.recordAudit?.(deniedAudit(settings, context, policy, decision.reason))
+    context.audits.add(deniedAudit(settings, context, policy, decision.reason))
     throw new PermissionError(
       `Refused: ${decision.reason}${rerunNote(context)}. The registry was not changed.`
     )
@@ -123,9 +124,7 @@ export function requireKnownActor(settings: DispatchWriteSettings, context: Even
   if (attempt === undefined) return
   const reason = `who re-ran this run is unknown: attempt ${attempt} has no GITHUB_TRIGGERING_ACTOR (older GitHub Enterprise Server or another runner), and GITHUB_ACTOR (${context.initialActor ?? 'unset'}) names who started the first attempt, not who re-ran it`
   if (settings.command !== 'register') {
-    context.recordAudit?.(
-      deniedAudit(settings, { ...context, actor: 'unknown' }, undefined, reason)
-    )
+    context.audits.add(deniedAudit(settings, { ...context, actor: 'unknown' }, undefined, reason))
   }
   throw new PermissionError(
     `Refused: ${reason}. Start a new run (workflow_dispatch) instead of re-running this one. The registry was not changed.`
@@ -260,14 +259,5 @@ async function notePromotingPullRequest(
 
 /** The pull request recorded in the audit facts of the holder's promotion, if any. */
 export function promotingPullRequest(holder: StageHolder): number | undefined {
-  const record = holder.audit?.record
-  const pullRequest =
-    record && typeof record === 'object'
-      ? (record as { pullRequest?: unknown }).pullRequest
-      : undefined
-  const number =
-    pullRequest && typeof pullRequest === 'object'
-      ? (pullRequest as { number?: unknown }).number
-      : undefined
-  return typeof number === 'number' && Number.isInteger(number) && number > 0 ? number : undefined
+  return storedPullRequest(holder.audit)
 }

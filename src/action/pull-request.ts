@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { promote, type PromoteOutcome } from '../commands/promote.js'
+import { keepingAudits } from '../audit/log.js'
 import { InvalidInputError, PermissionError, errorMessage } from '../errors.js'
 import type { Evaluation } from '../gates/types.js'
 import type { PromoteSettings } from '../inputs.js'
@@ -64,16 +65,23 @@ export async function evaluatePullRequest(
   const changed =
     (await readWorkspaceFile(context, file)) !== text ||
     (await changesFile(api, repo, pr.number, repositoryPath(context, file)))
-  const result = await withCandidateArtifact(settings, context, policy, resolved =>
-    promoteWithEvidence(resolved, context, github, {
-      policy,
-      pr,
-      sha: pr.headSha,
-      // Written from a pull request only into the default branch with `promote-on: approval`,
-      // and only when every gate passes.
-      dryRun: !intoDefault || settings.promoteOn !== 'approval' || settings.dryRun,
-      evaluateHeld: true
-    })
+  // Evaluating a pull request attempts nothing until every gate passes: an evaluation that
+  // returns refused leaves no record (one that ends in an error still does).
+  const result = await keepingAudits(
+    context.audits,
+    record => record.written,
+    audits =>
+      withCandidateArtifact(settings, context, policy, resolved =>
+        promoteWithEvidence(resolved, { ...context, audits }, github, {
+          policy,
+          pr,
+          sha: pr.headSha,
+          // Written from a pull request only into the default branch with `promote-on: approval`,
+          // and only when every gate passes.
+          dryRun: !intoDefault || settings.promoteOn !== 'approval' || settings.dryRun,
+          evaluateHeld: true
+        })
+      )
   )
   if (!result.evaluation) return result
   const { evaluation } = result
@@ -119,13 +127,7 @@ export async function evaluatePullRequest(
     eventName: context.eventName,
     promoteOn: settings.promoteOn
   })
-  // Evaluating a pull request attempts nothing until every gate passes: no record of refusals.
-  const { audit, ...rest } = result
-  return {
-    ...rest,
-    ...(result.written && audit ? { audit } : {}),
-    markdown: `${result.markdown}\n${note}`
-  }
+  return { ...result, markdown: `${result.markdown}\n${note}` }
 }
 
 /**

@@ -306,19 +306,3 @@ export function auditSchemaFileText(): string {
   const document = { $schema, $id: AUDIT_SCHEMA_ID, title: 'ModelGate audit record', ...rest }
   return `${JSON.stringify(document, null, 2)}\n`
 }
-
-/**
- * An error that carries the audit record of the refused attempt it ended, so the action can
- * still publish it (the summary, the artifact) on the failure path.
- */
-export function withAudit<E extends Error>(error: E, record: AuditRecord | undefined): E {
-  if (record) Object.defineProperty(error, 'audit', { value: record, enumerable: false })
-  return error
-}
-
-/** The record an error carries (see {@link withAudit}), if any. */
-export function auditOfError(error: unknown): AuditRecord | undefined {
-  const record = (error as { audit?: unknown } | null)?.audit
-  const parsed = record === undefined ? undefined : AuditRecord.safeParse(record)
-  return parsed?.success ? parsed.data : undefined
-}

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs'
 import { userInfo } from 'node:os'
 import path from 'node:path'
+import { registryOnlyAudits } from '../audit/log.js'
 import { InvalidInputError, NotFoundError } from '../errors.js'
 import { findStage } from '../gates/evaluate.js'
 import { createGitRunner, type GitRunner } from '../registry/git/runner.js'
@@ -44,6 +45,7 @@ export async function openCliRegistry(options: {
     ...(options.push === false ? { push: false } : {}),
     actor: gitUser,
     runFacts: { event: 'cli' },
+    audits: registryOnlyAudits,
     candidatesIn: path.resolve(options.repo),
     naming: {
       otherModel: (policyModel, named) =>

@@ -1,4 +1,4 @@
-import { auditRecordOf, promotionAudit, withAudit, type AuditRecord } from '../audit/record.js'
+import { auditRecordOf, promotionAudit, type AuditRecord } from '../audit/record.js'
 import { loadCandidate } from '../candidate/load.js'
 import type { Candidate } from '../candidate/types.js'
 import { ExitCode, InvalidInputError, ModelGateError, NotFoundError } from '../errors.js'
@@ -112,7 +112,7 @@ export async function promote(
     // A pull request's status is earned by an evaluation, never assumed from the registry.
     const held = await evaluate(holder)
     const note: PromoteAction = { kind: 'held', model, version, stage: options.stage }
-    return outcome(held.evaluation, note, {}, undefined)
+    return outcome(held.evaluation, note, {})
   }
   const records = options.onceForCommit
     ? (await context.registry.history(model)).flatMap(event => {
@@ -136,13 +136,9 @@ export async function promote(
   // The holder the latest evaluation compared against, so a write judges again only when it moved.
   let judgedHolder = holder
   if (!passes(judged.evaluation) && !options.force) {
-    return outcome(
-      judged.evaluation,
-      { kind: 'refused', decision: judged.evaluation.decision },
-      {},
-      // A dry run (a pull request's evaluation) attempted nothing, so it leaves no record.
-      options.dryRun ? undefined : audit(judged, false)
-    )
+    // A dry run (a pull request's evaluation) attempted nothing, so it leaves no record.
+    if (!options.dryRun) context.audits.add(audit(judged, false))
+    return outcome(judged.evaluation, { kind: 'refused', decision: judged.evaluation.decision }, {})
   }
 
   // The record stored with the change; judged again (and replaced) if the stage moves meanwhile.
@@ -164,14 +160,12 @@ export async function promote(
         judged = await evaluate(current)
         judgedHolder = current
         if (!passes(judged.evaluation) && !options.force) {
-          throw withAudit(
-            new ModelGateError(
-              removalMoved
-                ? `${version} was taken out of ${options.stage} while promoting: nothing written`
-                : `${options.stage} changed hands to ${current?.version ?? 'nobody'} while promoting, and ${version} no longer passes against it`,
-              ExitCode.Blocked
-            ),
-            options.dryRun ? undefined : audit(judged, false)
+          if (!options.dryRun) context.audits.add(audit(judged, false))
+          throw new ModelGateError(
+            removalMoved
+              ? `${version} was taken out of ${options.stage} while promoting: nothing written`
+              : `${options.stage} changed hands to ${current?.version ?? 'nobody'} while promoting, and ${version} no longer passes against it`,
+            ExitCode.Blocked
           )
         }
         stored = audit(judged, true)
@@ -182,6 +176,7 @@ export async function promote(
   // A dry run that would write promotes as the real run would: same report, same exit code.
   const promoted = result.written || result.reason === 'dry run'
   const forced = promoted && stored.kind === 'forced-promotion'
+  if (result.written) context.audits.add(stored)
   return outcome(
     judged.evaluation,
     {
@@ -196,8 +191,7 @@ export async function promote(
       written: result.written,
       promoted,
       ...(forced ? { forced: result.written ? ('done' as const) : ('planned' as const) } : {})
-    },
-    result.written ? stored : undefined
+    }
   )
 }
 
@@ -291,12 +285,7 @@ interface Effect {
   forced?: 'done' | 'planned'
 }
 
-function outcome(
-  evaluation: Evaluation,
-  action: PromoteAction,
-  effect: Effect,
-  audit: AuditRecord | undefined
-): PromoteOutcome {
+function outcome(evaluation: Evaluation, action: PromoteAction, effect: Effect): PromoteOutcome {
   // A forced promotion happens (or would, on a dry run): exit 1, as a warning, not 2 as blocked.
   const decided = exitCodeFor(evaluation.decision)
   const exitCode =
@@ -313,7 +302,6 @@ function outcome(
     exitCode,
     decision: evaluation.decision,
     evaluation,
-    written,
-    ...(audit ? { audit } : {})
+    written
   }
 }

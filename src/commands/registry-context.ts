@@ -1,4 +1,5 @@
-import type { AuditRecord, RunFacts } from '../audit/record.js'
+import type { AuditLog } from '../audit/log.js'
+import type { RunFacts } from '../audit/record.js'
 import type { ExitCode } from '../errors.js'
 import type { ModelSource } from '../registry/model-source.js'
 import type { Registry } from '../registry/port.js'
@@ -14,6 +15,8 @@ export interface RegistryContext {
   now: () => Date
   /** Facts about the run that go into every audit record (event, commit, run URL, pull request). */
   runFacts?: RunFacts
+  /** Where the audit record of every promotion, rollback and refused attempt goes (none for a dry run). */
+  audits: AuditLog
   /**
    * The repository or workspace candidate directories are named in: one that is a symlink or
    * resolves outside it is refused. Default: the working directory.
@@ -28,6 +31,4 @@ export interface CommandOutcome {
   exitCode: ExitCode
   /** The promotion decision, for commands that evaluate gates. */
   decision?: string
-  /** The audit record of a promotion, rollback or refused attempt (none for a dry run). */
-  audit?: AuditRecord
 }

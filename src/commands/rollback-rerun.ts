@@ -1,4 +1,5 @@
 import { auditRecordOf } from '../audit/record.js'
+import { storedReason, storedRollback } from '../registry/stored-audit.js'
 import type { RegistryEvent } from '../registry/port.js'
 
 /**
@@ -82,13 +83,13 @@ function priorRollback(event: RegistryEvent): PriorRollback | undefined {
   }
   // Written without a record (by hand, by another tool) or its record was trimmed: the
   // `rollback: {from, to}` facts both backends keep with the event.
-  const facts = event.audit?.rollback as { from?: unknown; to?: unknown } | undefined
-  if (!facts || typeof facts.from !== 'string') return undefined
+  const facts = storedRollback(event.audit)
+  if (!facts) return undefined
   return {
     removed: facts.from,
-    restored: typeof facts.to === 'string' ? facts.to : undefined,
+    restored: facts.to,
     actor: event.by,
-    reason: typeof event.audit?.reason === 'string' ? event.audit.reason : undefined,
+    reason: storedReason(event.audit),
     at: event.at,
     runUrl: undefined,
     id: event.id

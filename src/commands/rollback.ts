@@ -109,6 +109,7 @@ export async function rollback(
             }
           }
         )
+  if (result.written && record) context.audits.add(record)
   const restored =
     result.written || result.reason === 'dry run'
       ? (result.written ? result.events : result.planned).find(event => event.kind === 'assignment')
@@ -125,7 +126,6 @@ export async function rollback(
       result
     }),
     exitCode: ExitCode.Pass,
-    ...(result.written && record ? { audit: record } : {}),
     rolledBack: current,
     ...(restored ? { restored } : {}),
     written: result.written

@@ -14,6 +14,16 @@
  * previewed with `dryRun`.
  */
 
+/**
+ * What a registry keeps with an event, read back: JSON, as any tool (ModelGate, GTO, MLflow's
+ * own client, an older ModelGate) may have written it. ModelGate's adapters keep their own
+ * facts (`actor`, `reason`, `rollback: {from, to}`, ...) and, under `record`, the writer's
+ * AuditFacts.record as stored: ModelGate's AuditRecord, another tool's JSON, or a note that the
+ * stored record is damaged or was cut. Read it through audit/record.ts `auditRecordOf` (the
+ * validated AuditRecord) and registry/stored-audit.ts (the backend's facts), never by casting.
+ */
+export type StoredAudit = Record<string, unknown>
+
 /** Facts recorded with every write, so history can answer who, why and on what evidence. */
 export interface AuditFacts {
   /** Who acts: a GitHub login, or a person's name on the CLI. */
@@ -28,7 +38,11 @@ export interface AuditFacts {
    * Approvals`), for the first line of the registry's record (a GTO tag's message).
    */
   forcedPast?: string
-  /** Free-form structured facts (gates, metrics snapshot, PR number, ...), kept as JSON. */
+  /**
+   * The structured record kept with the write, as JSON: ModelGate's promote and rollback pass
+   * their AuditRecord (audit/record.ts), register its run facts; the adapters store any JSON
+   * object whole and give it back under StoredAudit `record`.
+   */
   record?: Record<string, unknown>
   /**
    * Registrations only: the content digest of the version's candidate files
@@ -74,8 +88,8 @@ export interface StageHolder {
   ref?: string
   /** Backend identifier of the assignment (git: the tag name). */
   eventId: string
-  /** The audit record written with the assignment, when ModelGate wrote it. */
-  audit?: Record<string, unknown>
+  /** What the registry kept with the assignment, when ModelGate wrote it. */
+  audit?: StoredAudit
   /**
    * Git: other versions assigned to the stage in the same second (by other tools; ModelGate
    * never writes two stage events of a model in one second). GTO orders events within a second
@@ -148,8 +162,8 @@ export interface RegistryEvent {
   ref?: string
   /** The readable first line of the event's message, when there is one. */
   summary?: string
-  /** The audit record written with the event, when ModelGate wrote it. */
-  audit?: Record<string, unknown>
+  /** What the registry kept with the event, when ModelGate wrote it. */
+  audit?: StoredAudit
 }
 
 /** What a write's `revalidate` callback sees: the registry as freshly re-read before the attempt. */
@@ -170,7 +184,8 @@ export interface WriteOptions {
    * Called before every write attempt (the first included: the adapter re-reads
    * the registry first) with the current holder. Throw to stop the write (the
    * error propagates unchanged); return new audit facts to replace the ones
-   * passed in (e.g. gates re-evaluated against a new champion).
+   * passed in (e.g. gates re-evaluated against a new champion). A replacement stands for the
+   * attempts after it until another replaces it: return nothing to keep the facts given last.
    */
   revalidate?: (context: RevalidateContext) => void | AuditFacts | Promise<void | AuditFacts>
 }

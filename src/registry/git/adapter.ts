@@ -1,5 +1,3 @@
-// Over 600 lines (712): the port's methods plus the write loop that pushes, leases and keeps
-// --no-push marks; issue 13's shared write protocol (one for git and MLflow) takes the loop out.
 /**
  * The git registry: the checkout itself, in GTO's annotated-tag format
  * (shared/GTO-TAGS.md). Reads are one `git for-each-ref`; writes are annotated
@@ -10,7 +8,7 @@
  * reads is origin's: a local tag that never reached origin (a write killed
  * mid-push) is removed, never believed. Other tags in the clone are untouched.
  *
- * Write protocol, per attempt (bounded, 3 by default):
+ * Write protocol (../write-protocol.ts, shared with MLflow), per attempt (bounded, 3 by default):
  *   1. fetch the model's tags from origin (forced, pruned: the remote is the
  *      truth), read state;
  *   2. decide (nothing to do → `{ written: false, reason }`), let the caller
@@ -31,16 +29,16 @@
  * so that reconciling keeps them and further writes to the model wait until they are pushed
  * (origin.ts). A written result says where the tags went (`publication`).
  *
- * About 700 lines: the port's methods; origin.ts, state.ts and queries.ts beside it hold the rest.
- * Issue 13's shared write protocol for both registries takes the write loop out of it.
+ * This file holds the port's methods and the tag writes; origin.ts, state.ts, queries.ts and
+ * drafts.ts beside it hold the rest.
  */
 import { DIGEST_RE } from '../../candidate/digest.js'
 import { InvalidInputError, NotFoundError } from '../../errors.js'
+import { assertActor } from '../actor.js'
 import { RegistryConflictError } from '../errors.js'
 import type {
   AuditFacts,
   ModelStatus,
-  NoWriteReason,
   Registry,
   RegistryEvent,
   StageHolder,
@@ -49,20 +47,24 @@ import type {
   WriteOptions,
   WriteResult
 } from '../port.js'
-import { formatMessage, parseMessage, promoteSummary } from './message.js'
+import { runWrite } from '../write-protocol.js'
+import {
+  assertNotDeprecated,
+  auditRecord,
+  identityEnv,
+  plannedEvent,
+  registeredVersion,
+  unassignDraft,
+  type Decision,
+  type Draft
+} from './drafts.js'
+import { formatMessage, promoteSummary } from './message.js'
 import { LEASE_PREFIX, OriginTags, leaseRefOf } from './origin.js'
 import type { GitRunner } from './runner.js'
 import { gitOk } from './runner.js'
 import { compareVersions } from './semver.js'
-import {
-  eventKind,
-  historyOf,
-  stageHolder,
-  statusOf,
-  takenOutOf,
-  versionRecord
-} from './queries.js'
-import type { ArtifactState, RegistryState, StageHolderState, VersionState } from './state.js'
+import { historyOf, stageHolder, statusOf, takenOutOf, versionRecord } from './queries.js'
+import type { RegistryState } from './state.js'
 import { previousHolder, readState, versionsInStage } from './state.js'
 import type { GtoTag } from './tag-name.js'
 import { assertModelName, assertStageName, assertVersion, formatTagName } from './tag-name.js'
@@ -94,19 +96,6 @@ export interface GitRegistryOptions {
   push?: boolean
 }
 
-/** One tag to write, before its counter and time are known. */
-interface Draft {
-  tag: GtoTag
-  version: string
-  /** Stage events get the artifact-wide next counter; registrations use GTO's simple form. */
-  counted: boolean
-  commit: string
-  summary: string
-  facts: Record<string, unknown>
-}
-
-type Decision = { write: Draft[] } | { noop: NoWriteReason }
-
 interface View {
   state: RegistryState
   /** The lease ref's object id, '' when there is none yet. */
@@ -121,8 +110,6 @@ interface Created {
 }
 
 /** A GitHub login (or app bot): its noreply address is a sound default tagger e-mail. */
-const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/
-
 const sleepTimer = (ms: number) => new Promise<void>(resolve => setTimeout(resolve, ms))
 
 export class GitRegistry implements Registry {
@@ -384,97 +371,114 @@ export class GitRegistry implements Registry {
 
   // ---- the write protocol ----------------------------------------------------
 
+  /** The shared write protocol (write-protocol.ts) over git: tags, pushed with the lease. */
   private async write(
     model: string,
     stage: string | undefined,
-    auditIn: AuditFacts,
+    audit: AuditFacts,
     options: WriteOptions,
     /** Pure on its inputs: decided again with the audit a revalidation replaces (its first line). */
     decide: (state: RegistryState, audit: AuditFacts) => Decision
   ): Promise<WriteResult> {
-    let audit = auditIn
     const remote = await this.origin.hasRemote()
-    let fresh: View | undefined
-    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-      let view = fresh
-      fresh = undefined
-      if (!view) {
-        if (remote && (attempt > 1 || this.fetchBeforeWrite)) await this.origin.fetch([model])
-        view = await this.view(model, remote)
-      }
-      if (remote) this.origin.assertNothingKept(model)
-      const { state, lease } = view
-      let decision = decide(state, audit)
-      if ('noop' in decision) return { written: false, reason: decision.noop }
-      if (options.revalidate) {
-        const replaced = await options.revalidate({
-          model,
-          ...(stage === undefined ? {} : { stage }),
-          holder: stage === undefined ? undefined : stageHolder(state, model, stage),
-          attempt
-        })
-        if (replaced) {
-          assertActor(replaced)
-          audit = replaced
-          decision = decide(state, audit)
-          if ('noop' in decision) return { written: false, reason: decision.noop }
-        }
-      }
-      if (options.dryRun) {
-        return {
-          written: false,
-          reason: 'dry run',
-          planned: this.preview(state, model, decision.write, audit)
-        }
-      }
-      const created = await this.createTags(state, model, decision.write, audit)
-      const events = created.map(c => c.event)
-      const tags = created.map(c => c.name)
-      if (!remote || !this.push) {
-        if (remote) await this.origin.keep(created)
-        const local = remote ? 'no-push' : 'no-remote'
-        return { written: true, events, attempts: attempt, publication: { tags, local } }
-      }
-
-      // The tags and the artifact's lease ref, all or nothing; the lease makes
-      // the push a compare-and-swap, so two runs never both write from one view.
-      const leaseRef = leaseRefOf(model)
-      const newLease = created[created.length - 1]?.oid ?? ''
-      const push = await this.git([
-        'push',
-        '--atomic',
-        '--porcelain',
-        `--force-with-lease=${leaseRef}:${lease}`,
-        this.remote,
-        ...created.map(c => `refs/tags/${c.name}:refs/tags/${c.name}`),
-        `${newLease}:${leaseRef}`
-      ])
-      const publication = async () => ({
-        tags,
-        leaseRef,
-        remote: { name: this.remote, url: await this.origin.url() }
-      })
-      if (push.code === 0) {
-        await this.git(['update-ref', leaseRef, newLease])
-        return { written: true, events, attempts: attempt, publication: await publication() }
-      }
-
-      await this.deleteTags(created.map(c => c.name))
-      await this.origin.fetch([model])
-      const after = await this.view(model, remote)
-      if (created.every(c => c.oid !== '' && after.state.tags.get(c.name) === c.oid)) {
-        // It landed; its answer was lost.
-        return { written: true, events, attempts: attempt, publication: await publication() }
-      }
-      if (after.lease !== lease || created.some(c => after.state.tags.has(c.name))) {
-        fresh = after // lost the race: another run wrote first
-        continue
-      }
-      throw await this.origin.pushRefused(tags, push.stderr.trim() || push.stdout.trim())
-    }
-    throw new RegistryConflictError(
-      `Gave up writing ${model}${stage ? ` ${stage}` : ''} after ${this.maxAttempts} attempts: other runs kept writing to the registry first. Nothing was written; re-run to evaluate against the new state.`
+    return runWrite<View, { view: View; drafts: Draft[] }, View>(
+      {
+        model,
+        ...(stage === undefined ? {} : { stage }),
+        maxAttempts: this.maxAttempts,
+        read: async (attempt, fresh) => {
+          let view = fresh
+          if (!view) {
+            if (remote && (attempt > 1 || this.fetchBeforeWrite)) await this.origin.fetch([model])
+            view = await this.view(model, remote)
+          }
+          if (remote) this.origin.assertNothingKept(model)
+          return view
+        },
+        decide: (view, given) => {
+          const first = decide(view.state, given)
+          if ('noop' in first) return first
+          return {
+            holder: () => (stage === undefined ? undefined : stageHolder(view.state, model, stage)),
+            plan: current => {
+              const decision = current === given ? first : decide(view.state, current)
+              return 'noop' in decision ? decision : { plan: { view, drafts: decision.write } }
+            }
+          }
+        },
+        preview: ({ view, drafts }, current) => this.preview(view.state, model, drafts, current),
+        write: ({ view, drafts }, current, attempt) =>
+          this.writeTags(view, model, drafts, current, attempt, remote),
+        gaveUp: () =>
+          new RegistryConflictError(
+            `Gave up writing ${model}${stage ? ` ${stage}` : ''} after ${this.maxAttempts} attempts: other runs kept writing to the registry first. Nothing was written; re-run to evaluate against the new state.`
+          )
+      },
+      audit,
+      options
     )
+  }
+
+  /**
+   * Creates the tags and (with a remote, unless --no-push) pushes them atomically with the
+   * artifact's lease ref. Lost: another run wrote first; the fresh view is the next attempt's.
+   */
+  private async writeTags(
+    view: View,
+    model: string,
+    drafts: Draft[],
+    audit: AuditFacts,
+    attempt: number,
+    remote: boolean
+  ): Promise<{ written: Extract<WriteResult, { written: true }> } | { lost: View }> {
+    const { state, lease } = view
+    const created = await this.createTags(state, model, drafts, audit)
+    const events = created.map(c => c.event)
+    const tags = created.map(c => c.name)
+    if (!remote || !this.push) {
+      if (remote) await this.origin.keep(created)
+      const local = remote ? 'no-push' : 'no-remote'
+      return { written: { written: true, events, attempts: attempt, publication: { tags, local } } }
+    }
+
+    // The tags and the artifact's lease ref, all or nothing; the lease makes
+    // the push a compare-and-swap, so two runs never both write from one view.
+    const leaseRef = leaseRefOf(model)
+    const newLease = created[created.length - 1]?.oid ?? ''
+    const push = await this.git([
+      'push',
+      '--atomic',
+      '--porcelain',
+      `--force-with-lease=${leaseRef}:${lease}`,
+      this.remote,
+      ...created.map(c => `refs/tags/${c.name}:refs/tags/${c.name}`),
+      `${newLease}:${leaseRef}`
+    ])
+    const publication = async () => ({
+      tags,
+      leaseRef,
+      remote: { name: this.remote, url: await this.origin.url() }
+    })
+    if (push.code === 0) {
+      await this.git(['update-ref', leaseRef, newLease])
+      return {
+        written: { written: true, events, attempts: attempt, publication: await publication() }
+      }
+    }
+
+    await this.deleteTags(created.map(c => c.name))
+    await this.origin.fetch([model])
+    const after = await this.view(model, remote)
+    if (created.every(c => c.oid !== '' && after.state.tags.get(c.name) === c.oid)) {
+      // It landed; its answer was lost.
+      return {
+        written: { written: true, events, attempts: attempt, publication: await publication() }
+      }
+    }
+    if (after.lease !== lease || created.some(c => after.state.tags.has(c.name))) {
+      return { lost: after } // lost the race: another run wrote first
+    }
+    throw await this.origin.pushRefused(tags, push.stderr.trim() || push.stdout.trim())
   }
 
   /** The tags' tagger seconds: each strictly after the artifact's latest event and the tag before. */
@@ -589,124 +593,6 @@ export class GitRegistry implements Registry {
 }
 
 export { LEASE_PREFIX, leaseRefOf }
-
-// ---- helpers ----------------------------------------------------------------
-
-function assertNotDeprecated(artifact: ArtifactState | undefined): void {
-  const last = artifact?.events[artifact.events.length - 1]
-  if (artifact?.deprecated && last) {
-    throw new InvalidInputError(
-      `${artifact.model} is deprecated (tag ${last.tag}); remove the deprecation before writing to it.`
-    )
-  }
-}
-
-/** The version to point a tag at: registered, active, of a live artifact. */
-function registeredVersion(
-  state: RegistryState,
-  model: string,
-  version: string
-): { artifact: ArtifactState; target: VersionState } {
-  const artifact = state.artifacts.get(model)
-  assertNotDeprecated(artifact)
-  const target = artifact?.versions.get(version)
-  if (!artifact || !target || !target.registered) {
-    throw new NotFoundError(`${model} ${version} is not registered.`)
-  }
-  if (!target.active) throw new InvalidInputError(`${model} ${version} is deregistered.`)
-  return { artifact, target }
-}
-
-function unassignDraft(
-  artifact: ArtifactState,
-  holder: StageHolderState,
-  stage: string,
-  text: { summary: string; facts: Record<string, unknown> }
-): Draft {
-  return {
-    tag: { action: 'unassign', model: artifact.model, stage },
-    version: holder.version,
-    counted: true,
-    // The commit GTO resolves back to this version (its registration commit).
-    commit: holder.assignment.commit,
-    summary: text.summary,
-    facts: {
-      action: 'unassign',
-      model: artifact.model,
-      version: holder.version,
-      stage,
-      ...text.facts
-    }
-  }
-}
-
-const CRUD = /[<>\n\r\0]/g
-
-function actorName(audit: AuditFacts): string {
-  return audit.actor.replace(CRUD, ' ').trim()
-}
-
-function actorEmail(audit: AuditFacts): string | undefined {
-  if (audit.actorEmail !== undefined) return audit.actorEmail
-  return GITHUB_LOGIN.test(audit.actor) ? `${audit.actor}@users.noreply.github.com` : undefined
-}
-
-function assertActor(audit: AuditFacts): void {
-  if (!actorName(audit))
-    throw new InvalidInputError('Every registry write needs an actor (who acts).')
-  const email = audit.actorEmail
-  if (email !== undefined && (email === '' || /[<>\s]/.test(email))) {
-    throw new InvalidInputError(`Invalid actor e-mail "${email}".`)
-  }
-}
-
-/** The tagger: the actor, at the chosen second. Without an e-mail, git's own config supplies one. */
-function identityEnv(audit: AuditFacts, second: number): Record<string, string> {
-  const email = actorEmail(audit)
-  return {
-    GIT_COMMITTER_NAME: actorName(audit),
-    ...(email === undefined ? {} : { GIT_COMMITTER_EMAIL: email }),
-    GIT_COMMITTER_DATE: `${second} +0000`
-  }
-}
-
-/** The JSON facts of one tag's message. */
-function auditRecord(draft: Draft, audit: AuditFacts, second: number): Record<string, unknown> {
-  const email = actorEmail(audit)
-  return {
-    ...draft.facts,
-    actor: actorName(audit),
-    ...(email === undefined ? {} : { actorEmail: email }),
-    at: new Date(second * 1000).toISOString(),
-    ...(audit.reason === undefined ? {} : { reason: audit.reason }),
-    ...(audit.forced === undefined ? {} : { forced: audit.forced }),
-    ...(audit.record === undefined ? {} : { record: audit.record })
-  }
-}
-
-function plannedEvent(
-  draft: Draft,
-  name: string,
-  second: number,
-  audit: AuditFacts,
-  record: Record<string, unknown>
-): RegistryEvent {
-  const parsed = parseMessage(formatMessage(draft.summary, record))
-  const email = actorEmail(audit)
-  return {
-    kind: eventKind(draft.tag.action),
-    model: draft.tag.model,
-    version: draft.version,
-    ...('stage' in draft.tag ? { stage: draft.tag.stage } : {}),
-    at: new Date(second * 1000),
-    by: actorName(audit),
-    ...(email === undefined ? {} : { byEmail: email }),
-    id: name,
-    ref: draft.commit,
-    summary: parsed.summary,
-    ...(parsed.audit ? { audit: parsed.audit } : {})
-  }
-}
 
 /** A git registry over the checkout `git` runs in. */
 export function createGitRegistry(options: GitRegistryOptions): GitRegistry {

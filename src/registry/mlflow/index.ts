@@ -94,7 +94,7 @@
  * moved it. Credentials go only into the Authorization header.
  */
 export { MlflowRegistry, createMlflowRegistry } from './adapter.js'
-export type { MlflowRegistryOptions, MlflowWriteOptions } from './adapter.js'
+export type { MlflowRegistryOptions, MlflowWriteOptions } from './setup.js'
 export {
   DEFAULT_RETRY,
   MlflowApiError,
