@@ -7,7 +7,7 @@ import path from 'node:path'
 import { runCli } from '../src/cli/run.js'
 import { parseMlflowReference } from '../src/registry/mlflow/reference.js'
 import { SIGNATURE_TAG, alice, registryOn, written } from './helpers/mlflow-fixtures.js'
-import { startMlflowStandIn, type MlflowStandIn } from './helpers/mlflow-stand-in.js'
+import { startMlflowStandIn, type MlflowStandIn } from './helpers/mlflow-stand-in/index.js'
 
 async function cli(...args: string[]) {
   let stdout = ''

@@ -6,7 +6,7 @@ import path from 'node:path'
 import { candidateDigest } from '../src/candidate/digest.js'
 import { walkAndHash } from '../src/candidate/load.js'
 import { runCli } from '../src/cli/run.js'
-import { startMlflowStandIn, type MlflowStandIn } from './helpers/mlflow-stand-in.js'
+import { startMlflowStandIn, type MlflowStandIn } from './helpers/mlflow-stand-in/index.js'
 
 async function cli(...args: string[]) {
   let stdout = ''

@@ -6,7 +6,7 @@ import { auditRecordOf } from '../src/audit/record.js'
 import { runCli } from '../src/cli/run.js'
 import type { RegistryEvent } from '../src/registry/port.js'
 import { seedModel } from './helpers/mlflow-fixtures.js'
-import { startMlflowStandIn, type MlflowStandIn } from './helpers/mlflow-stand-in.js'
+import { startMlflowStandIn, type MlflowStandIn } from './helpers/mlflow-stand-in/index.js'
 
 async function cli(...args: string[]) {
   let stdout = ''

@@ -11,7 +11,7 @@ import { openRegistry } from '../src/registry/open.js'
 import { gitOk } from '../src/registry/git/runner.js'
 import { makeSandbox, tagNames, type Clone, type Sandbox } from './helpers/git-sandbox.js'
 import { seedModel } from './helpers/mlflow-fixtures.js'
-import { startMlflowStandIn, type MlflowStandIn } from './helpers/mlflow-stand-in.js'
+import { startMlflowStandIn, type MlflowStandIn } from './helpers/mlflow-stand-in/index.js'
 
 async function cli(...args: string[]) {
   let stdout = ''
