@@ -246,7 +246,7 @@ describe('registry commands on the git registry', () => {
       'demo',
       '--stage',
       'staging',
-      '--to',
+      '--restore',
       'v1.0.0',
       '--reason',
       'still bad'

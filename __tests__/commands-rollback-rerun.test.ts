@@ -172,7 +172,7 @@ describe('a rollback to a named version, re-run', () => {
       }
       await assign('v1.0.0')
       await assign('v2.0.0')
-      const args = ['rollback', 'm', '--stage', 'dev', '--to', 'v1.0.0', '--reason', 'bad v2']
+      const args = ['rollback', 'm', '--stage', 'dev', '--restore', 'v1.0.0', '--reason', 'bad v2']
       const first = await run(...args)
       expect(first.stdout).toContain('back on **v1.0.0** (was v2.0.0)')
       const tags = await tagNames(clone.git)

@@ -22859,20 +22859,597 @@ function transitionGate(context) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/report/git-commands.ts
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/registry/git/runner.ts
+
 /**
- * The git commands a person is told to run about tags a --no-push write kept in a clone. The
- * git adapter hands over the tag names; the command lines printed are built here, with report
- * text. (origin.ts keeps its own copy for the messages of the errors it throws: an adapter does
- * not import report/.)
+ * The real runner: `git` run with `cwd` as the checkout, no shell, no terminal
+ * prompts (GIT_TERMINAL_PROMPT=0), so a missing credential fails instead of hanging.
  */
-/** The command that removes tags kept local (ModelGate then forgets its mark on them). */
+function createGitRunner(cwd, settings = {}) {
+    const gitPath = settings.gitPath ?? 'git';
+    const baseEnv = settings.env ?? process.env;
+    return (args, options = {}) => new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(gitPath, [...args], {
+            cwd,
+            env: { ...baseEnv, GIT_TERMINAL_PROMPT: '0', ...options.env },
+            shell: false,
+            stdio: ['pipe', 'pipe', 'pipe'],
+            windowsHide: true
+        });
+        const out = [];
+        const err = [];
+        const onStdout = options.onStdout;
+        // A receiver that throws fails this call (at exit), never the process.
+        let failed;
+        child.stdout.on('data', (chunk) => {
+            if (!onStdout)
+                out.push(chunk);
+            else if (failed === undefined) {
+                try {
+                    onStdout(chunk);
+                }
+                catch (error) {
+                    failed = error ?? new Error('onStdout failed');
+                }
+            }
+        });
+        child.stderr.on('data', (chunk) => err.push(chunk));
+        child.on('error', error => reject(new Error(`Could not run ${gitPath} ${args[0] ?? ''}: ${error.message}`, { cause: error })));
+        child.on('close', (code, signal) => {
+            if (failed !== undefined)
+                return reject(failed);
+            const stderr = Buffer.concat(err).toString('utf8');
+            resolve({
+                stdout: Buffer.concat(out).toString('utf8'),
+                stderr: signal ? `${stderr}\ngit killed by ${signal}` : stderr,
+                code: code ?? 128
+            });
+        });
+        // git may exit before reading its input (EPIPE): the exit code tells what happened.
+        child.stdin.on('error', () => undefined);
+        child.stdin.end(options.input ?? '');
+    });
+}
+/** Runs git and returns stdout; a non-zero exit becomes an Error naming the command and git's message. */
+async function gitOk(git, args, options) {
+    const result = await git(args, options);
+    if (result.code !== 0) {
+        throw new Error(`git ${args.slice(0, 2).join(' ')} failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`);
+    }
+    return result.stdout;
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/semver.ts
+/** The SemVer 2.0.0 grammar as GTO writes it (`gto/constants.py`), ASCII digits only. */
+const SEMVER_PATTERN = '(?:0|[1-9][0-9]*)\\.(?:0|[1-9][0-9]*)\\.(?:0|[1-9][0-9]*)' +
+    '(?:-(?:(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?' +
+    '(?:\\+(?:[0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?';
+const semver_VERSION_RE = new RegExp(`^v${SEMVER_PATTERN}$`);
+/** `v` + a full semver: `v1.2.0`, `v1.2.0-rc.1`. Not `1.2.0`, not `v1.2`. */
+function isGtoVersion(value) {
+    return semver_VERSION_RE.test(value);
+}
+function semver_parse(version) {
+    if (!isGtoVersion(version))
+        return undefined;
+    const body = version.slice(1).split('+')[0] ?? '';
+    const dash = body.indexOf('-');
+    const core = (dash < 0 ? body : body.slice(0, dash)).split('.').map(part => BigInt(part));
+    const pre = dash < 0 ? [] : body.slice(dash + 1).split('.');
+    return { core: [core[0] ?? 0n, core[1] ?? 0n, core[2] ?? 0n], pre };
+}
+function compareIdentifiers(a, b) {
+    const aNum = /^[0-9]+$/.test(a);
+    const bNum = /^[0-9]+$/.test(b);
+    if (aNum && bNum)
+        return BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0;
+    if (aNum)
+        return -1;
+    if (bNum)
+        return 1;
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+/**
+ * SemVer precedence of two GTO versions (`v` prefix); build metadata ignored.
+ * Returns undefined when either is not a semver (GTO's commit-hash "versions").
+ */
+function compareVersions(a, b) {
+    const pa = semver_parse(a);
+    const pb = semver_parse(b);
+    if (!pa || !pb)
+        return undefined;
+    for (let i = 0; i < 3; i++) {
+        const x = pa.core[i] ?? 0n;
+        const y = pb.core[i] ?? 0n;
+        if (x !== y)
+            return x < y ? -1 : 1;
+    }
+    if (pa.pre.length === 0 || pb.pre.length === 0) {
+        return pa.pre.length === pb.pre.length ? 0 : pa.pre.length === 0 ? 1 : -1;
+    }
+    for (let i = 0; i < Math.max(pa.pre.length, pb.pre.length); i++) {
+        const x = pa.pre[i];
+        const y = pb.pre[i];
+        if (x === undefined)
+            return -1;
+        if (y === undefined)
+            return 1;
+        const c = compareIdentifiers(x, y);
+        if (c !== 0)
+            return c;
+    }
+    return 0;
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/tag-name.ts
+/**
+ * The GTO tag-name codec (iterative/gto 1.x, `gto/constants.py` and `gto/tag.py`).
+ *
+ *   NAME@vX.Y.Z[#N]     register          NAME@vX.Y.Z![#N]  deregister
+ *   NAME#STAGE[#N]      assign            NAME#STAGE![#N]   unassign
+ *   NAME@deprecated[#N] deprecate         NAME@created[#N]  create
+ *
+ * A monorepo model `dir/sub:model` is written `dir/sub=model` in a tag.
+ *
+ * Reading uses GTO's `tag_re`, translated from Python's `re` one to one
+ * (`(?P<x>` → `(?<x>`), except that `\d` is `[0-9]`: Python's `\d` also matches
+ * non-ASCII decimal digits, which no sane tag carries; such tags are ignored here.
+ *
+ * A stage ending in `-<digits>` (`m#prod-3`, `m#eu-1`) is an ordinary stage
+ * name, as GTO 1.10 reads it (`gto check-ref m#prod-3` says stage `prod-3`) and
+ * writes it (`gto assign --stage eu-1 --simple true`). GTO ≤ 0.1.3 once wrote
+ * `NAME#STAGE-N` for "stage STAGE, counter N"; no GTO since reads it that way,
+ * so neither does ModelGate.
+ */
+
+
+/** GTO's `name`: an artifact's base name and a stage. */
+const tag_name_NAME_PATTERN = '[a-zA-Z0-9](?:[a-zA-Z0-9/_-]*[a-zA-Z0-9])?';
+/** GTO's `dirname`: the folder part of a monorepo model name. */
+const DIRNAME_PATTERN = '[a-zA-Z0-9_./-]+';
+/** Between folder and model in a model name (`dir/sub:model`) ... */
+const SEPARATOR_IN_NAME = ':';
+/** ... and in a tag (`dir/sub=model@v1.0.0`). */
+const SEPARATOR_IN_TAG = '=';
+/** GTO's `tag_re`, group for group. */
+const TAG_RE = new RegExp(`^(?<artifact>(?<dirname>${DIRNAME_PATTERN}${SEPARATOR_IN_TAG})?(?<name>${tag_name_NAME_PATTERN}))` +
+    `(((#(?<stage>${tag_name_NAME_PATTERN})|@(?<version>v${SEMVER_PATTERN}))(?<cancel>!?))` +
+    `|@((?<deprecated>deprecated)|(?<created>created)))` +
+    `(#((?<counter>[0-9]+)))?$`);
+const NAME_RE = new RegExp(`^${tag_name_NAME_PATTERN}$`);
+const FULLNAME_RE = new RegExp(`^(?:${DIRNAME_PATTERN}${SEPARATOR_IN_NAME})?${tag_name_NAME_PATTERN}$`);
+/** `dir/sub:model` → `dir/sub=model`. */
+function modelToTagPart(model) {
+    return model.replace(SEPARATOR_IN_NAME, SEPARATOR_IN_TAG);
+}
+/** `dir/sub=model` → `dir/sub:model`. */
+function tagPartToModel(part) {
+    return part.replace(SEPARATOR_IN_TAG, SEPARATOR_IN_NAME);
+}
+/** Parses a tag name the way GTO does; undefined for a tag GTO ignores. */
+function parseTagName(tag) {
+    const g = TAG_RE.exec(tag)?.groups;
+    if (!g || g.artifact === undefined)
+        return undefined;
+    const model = g.dirname === undefined ? g.artifact : tagPartToModel(g.artifact);
+    let counter;
+    if (g.counter !== undefined) {
+        counter = Number(g.counter);
+        if (!Number.isSafeInteger(counter))
+            return undefined;
+    }
+    const cancelled = g.cancel === '!';
+    let parsed;
+    if (g.version !== undefined) {
+        parsed = { action: cancelled ? 'deregister' : 'register', model, version: g.version };
+    }
+    else if (g.stage !== undefined) {
+        parsed = { action: cancelled ? 'unassign' : 'assign', model, stage: g.stage };
+    }
+    else {
+        parsed = { action: g.deprecated !== undefined ? 'deprecate' : 'create', model };
+    }
+    if (counter !== undefined)
+        parsed.counter = counter;
+    return parsed;
+}
+const NAME_RULE = "letters, digits, '-', '_' and '/', starting and ending with a letter or digit";
+/** Throws InvalidInputError unless `model` is a name GTO can carry in a tag. */
+function assertModelName(model) {
+    if (!FULLNAME_RE.test(model)) {
+        throw new InvalidInputError(`Invalid model name "${model}": GTO allows ${NAME_RULE}, optionally after a folder and ':' (dir/sub:model).`);
+    }
+    const tagPart = modelToTagPart(model);
+    const problem = refProblem(tagPart);
+    if (problem)
+        throw new InvalidInputError(`Invalid model name "${model}": ${problem}.`);
+}
+/** Throws InvalidInputError unless `stage` is a stage name GTO can carry in a tag. */
+function assertStageName(stage) {
+    if (!NAME_RE.test(stage)) {
+        throw new InvalidInputError(`Invalid stage name "${stage}": GTO allows ${NAME_RULE}.`);
+    }
+}
+/** Throws InvalidInputError unless `version` is `v` + a full semver. */
+function assertVersion(version) {
+    if (!isGtoVersion(version)) {
+        throw new InvalidInputError(`Invalid version "${version}": GTO needs 'v' followed by a full semver, e.g. v1.2.0 or v1.2.0-rc.1.`);
+    }
+}
+/**
+ * Why git would refuse `refs/tags/<tag>` (git-check-ref-format, restricted to
+ * what GTO's character set allows), or undefined when it is fine.
+ */
+function refProblem(tag) {
+    if (tag.startsWith('-'))
+        return "a tag cannot start with '-'";
+    if (tag.startsWith('/') || tag.includes('//'))
+        return "it would contain an empty path component ('//')";
+    if (tag.includes('..'))
+        return "git refs cannot contain '..'";
+    for (const component of tag.split('/')) {
+        if (component.startsWith('.'))
+            return "a path component cannot start with '.'";
+        if (component.endsWith('.lock'))
+            return "a path component cannot end with '.lock'";
+    }
+    return undefined;
+}
+/**
+ * The tag name for an event. Validates every part first and throws
+ * InvalidInputError rather than produce a tag GTO cannot parse back.
+ */
+function formatTagName(tag) {
+    assertModelName(tag.model);
+    const artifact = modelToTagPart(tag.model);
+    if (tag.counter !== undefined && !(Number.isSafeInteger(tag.counter) && tag.counter >= 0)) {
+        throw new InvalidInputError(`Invalid tag counter ${tag.counter}: a non-negative integer is needed.`);
+    }
+    const suffix = tag.counter === undefined ? '' : `#${tag.counter}`;
+    let name;
+    switch (tag.action) {
+        case 'register':
+        case 'deregister':
+            assertVersion(tag.version);
+            name = `${artifact}@${tag.version}${tag.action === 'deregister' ? '!' : ''}${suffix}`;
+            break;
+        case 'assign':
+        case 'unassign':
+            assertStageName(tag.stage);
+            name = `${artifact}#${tag.stage}${tag.action === 'unassign' ? '!' : ''}${suffix}`;
+            break;
+        case 'deprecate':
+        case 'create':
+            name = `${artifact}@${tag.action === 'deprecate' ? 'deprecated' : 'created'}${suffix}`;
+            break;
+    }
+    const problem = refProblem(name);
+    const back = parseTagName(name);
+    if (problem || !back || !sameTag(back, tag)) {
+        throw new InvalidInputError(`Refusing to write tag "${name}": ${problem ?? 'GTO would not read it back as written'}.`);
+    }
+    return name;
+}
+function sameTag(a, b) {
+    const norm = (t) => JSON.stringify({
+        action: t.action,
+        model: t.model,
+        version: 'version' in t ? t.version : undefined,
+        stage: 'stage' in t ? t.stage : undefined,
+        counter: t.counter
+    });
+    return norm(a) === norm(b);
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/origin.ts
+/**
+ * The remote's side of the git registry: origin's tags are the registry's truth (DESIGN.md,
+ * "What ModelGate trusts"), local tags that never reached origin are not.
+ *
+ * Before the first read of a model, and before every write attempt, the model's GTO tags
+ * (`NAME@…`, `NAME#…`) are fetched from origin forced and pruned, so a tag a write left
+ * behind when it was killed mid-push (tags are created locally, then pushed) is removed, never
+ * believed. Other tags in the clone are left alone. Chosen over creating tags only after the
+ * push lands because it also repairs clones left so by earlier runs or older versions, and
+ * because a clone that is merely behind (another run wrote since) is brought up to date too.
+ * Without the remote, the local tags are the registry and nothing is fetched.
+ *
+ * Writes kept local on purpose (`--no-push`) are marked, each by a value `<tag> <object id>`
+ * of the clone's git config key `modelgate.unpushed` (read in the one `git config` that also
+ * tells whether the remote exists, so reads cost no extra process), and the reconciling fetch
+ * leaves marked tags alone (negative refspecs), so they are neither pruned nor overwritten.
+ * Each fetch first settles the marks of the models it fetches, with a local `for-each-ref` and
+ * one `ls-remote` only when there are marks: a mark whose tag origin now has with the same
+ * object (pushed since) or whose local tag is gone or moved (removed by hand) is dropped; the rest are local only (origin lacks the name) or in
+ * conflict (origin has another object under it). The adapter refuses to write to a model that
+ * has either (fail closed: a write on top of a state origin does not have would publish an
+ * order of events nobody else sees), and status names them.
+ */
+
+
+
+/**
+ * One ref per artifact outside refs/tags (GTO never reads it), moved by every
+ * ModelGate write in the same atomic push as its tags, with
+ * --force-with-lease: the optimistic lock that makes two concurrent writes of
+ * one artifact conflict even when their tag names differ (other stages).
+ */
+const LEASE_PREFIX = 'refs/modelgate/lease/';
+/** `dir/sub:model` → `refs/modelgate/lease/dir%2Fsub=model` (one level: no D/F clashes). */
+function leaseRefOf(model) {
+    return LEASE_PREFIX + modelToTagPart(model).replaceAll('/', '%2F');
+}
+/** Where a --no-push write marks its tags: values `<tag> <object id>` of this config key. */
+const UNPUSHED_KEY = 'modelgate.unpushed';
+/**
+ * The command that removes tags kept local (ModelGate then forgets its mark on them): named in
+ * this adapter's errors, and printed by report/ (registry-tables.ts) for status and --no-push.
+ */
 function dropCommand(tags) {
     return `git tag -d ${tags.map(shellWord).join(' ')}`;
 }
 /** A word a POSIX shell reads as it is: quoted unless it is made of plainly safe characters. */
 function shellWord(word) {
     return /^[A-Za-z0-9._@#/:+=-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+/**
+ * A remote URL fit to print: the user and password of `scheme://user:password@host/…` are
+ * dropped (a token often sits there; a password may hold `@` itself), and so are a query string
+ * and a fragment (`?private_token=…`); scp-like `user@host:path` holds no password and stays.
+ */
+function printableUrl(url) {
+    return redactUrls(url);
+}
+/** Every `scheme://` URL in `text` (git's own messages quote the remote's) made fit to print. */
+function redactUrls(text) {
+    return text.replace(/([a-z][a-z0-9+.-]*:\/\/)([^\s/?#'"]*@)?([^\s?#'"]*)(?:[?#][^\s'"]*)?/gi, (_url, scheme, _userinfo, rest) => scheme + rest);
+}
+/**
+ * git's lines that say nothing about this failure: its advice after a failed remote call, and
+ * its generic closing line of a refused push (the cause is in the lines before it).
+ */
+const GIT_GENERIC = /^(Please make sure you have the correct access rights|and the repository exists\.?$|error: failed to push some refs)/;
+/**
+ * git's cause on one line: from its first `fatal:` line when it has one (git prints the cause
+ * first and advice after), else its last lines but the generic ones; without its closing period,
+ * runs of spaces, or credentials in quoted URLs.
+ */
+function oneLine(output, lines = 3) {
+    const kept = output
+        .split('\n')
+        .map(line => line.trim())
+        .filter(line => line !== '' && !GIT_GENERIC.test(line));
+    const cause = kept.findIndex(line => line.startsWith('fatal:'));
+    const picked = cause >= 0 ? kept.slice(cause, cause + lines) : kept.slice(-lines);
+    return redactUrls(picked.join(' ')).replace(/\s+/g, ' ').replace(/\.+$/, '');
+}
+/** Fetches and reconciles one checkout's registry tags with its remote. */
+class OriginTags {
+    git;
+    remote;
+    readState;
+    /** Models (key '' for all) whose tags have been reconciled. */
+    reconciled = new Map();
+    configKnown;
+    urlKnown;
+    /** Marked tags still not on the remote, by name: settled by each fetch. */
+    kept = new Map();
+    constructor(git, remote, readState) {
+        this.git = git;
+        this.remote = remote;
+        this.readState = readState;
+    }
+    /** Whether the checkout has the remote: asked once. */
+    async hasRemote() {
+        return (await this.config()).remote;
+    }
+    /** The remote's URL setting and the marks of tags kept local: one `git config`, once. */
+    config() {
+        this.configKnown ??= this.git([
+            'config',
+            '--null',
+            '--get-regexp',
+            `^(remote\\..*\\.url|${UNPUSHED_KEY.replace('.', '\\.')})$`
+        ]).then(result => {
+            // Exit 1: no such key (no remote, no marks).
+            if (result.code !== 0 && result.code !== 1) {
+                throw new Error(`git config failed (exit ${result.code}): ${result.stderr.trim()}`);
+            }
+            let remote = false;
+            const marks = new Map();
+            // --null: each entry is `key\nvalue\0`.
+            for (const entry of result.stdout.split('\0')) {
+                const [key = '', value = ''] = entry.split('\n');
+                if (key === `remote.${this.remote}.url`)
+                    remote = true;
+                const [name, oid] = value.split(' ');
+                if (key === UNPUSHED_KEY && name && oid)
+                    marks.set(name, oid);
+            }
+            return { remote, marks };
+        });
+        this.configKnown.catch(() => (this.configKnown = undefined));
+        return this.configKnown;
+    }
+    /** The remote's URL, without credentials, for messages. */
+    url() {
+        this.urlKnown ??= this.git(['remote', 'get-url', this.remote]).then(result => result.code === 0 ? printableUrl(result.stdout.trim()) : this.remote);
+        return this.urlKnown;
+    }
+    /** Marks tags a --no-push write created, so reconciling keeps them (see the file's comment). */
+    async keep(tags) {
+        const { marks } = await this.config();
+        for (const tag of tags) {
+            await gitOk(this.git, ['config', '--add', UNPUSHED_KEY, `${tag.name} ${tag.oid}`]);
+            marks.set(tag.name, tag.oid);
+            this.kept.set(tag.name, { ...tag, conflict: false });
+        }
+    }
+    /** A model's tags kept local that the remote does not have (as of the last fetch). */
+    localOnly(model) {
+        return [...this.kept.values()].flatMap(tag => {
+            const parsed = parseTagName(tag.name);
+            if (!parsed || parsed.model !== model)
+                return [];
+            return [
+                {
+                    id: tag.name,
+                    ...('stage' in parsed ? { stage: parsed.stage } : {}),
+                    ...('version' in parsed && parsed.version ? { version: parsed.version } : {}),
+                    ...(tag.conflict ? { conflict: true } : {})
+                }
+            ];
+        });
+    }
+    /**
+     * The marks of these models (every mark without `models`) compared with the local tags and
+     * the remote: marks no longer needed are dropped; the rest are kept in `this.kept`.
+     */
+    async settleKept(models) {
+        const parts = models?.map(modelToTagPart);
+        const { marks: all } = await this.config();
+        const marks = [...all].flatMap(([name, oid]) => !parts || parts.some(part => name.startsWith(`${part}@`) || name.startsWith(`${part}#`))
+            ? [{ name, oid }]
+            : []);
+        for (const mark of marks)
+            this.kept.delete(mark.name);
+        if (marks.length === 0)
+            return [];
+        const local = await this.refs(marks.map(mark => `refs/tags/${mark.name}`));
+        const remote = await this.remoteRefs(marks.map(mark => `refs/tags/${mark.name}`));
+        const kept = [];
+        for (const mark of marks) {
+            const ref = `refs/tags/${mark.name}`;
+            const there = remote.get(ref);
+            if (local.get(ref) !== mark.oid || there === mark.oid) {
+                // Removed or replaced by hand, or pushed since: the mark has done its work.
+                // Exit 5: another run dropped it first.
+                const unset = await this.git([
+                    'config',
+                    '--unset-all',
+                    '--fixed-value',
+                    UNPUSHED_KEY,
+                    `${mark.name} ${mark.oid}`
+                ]);
+                if (unset.code !== 0 && unset.code !== 5) {
+                    throw new Error(`git config --unset-all failed (exit ${unset.code}): ${unset.stderr.trim()}`);
+                }
+                all.delete(mark.name);
+                continue;
+            }
+            const tag = { ...mark, conflict: there !== undefined };
+            this.kept.set(tag.name, tag);
+            kept.push(tag);
+        }
+        return kept;
+    }
+    async refs(names) {
+        const out = await gitOk(this.git, [
+            'for-each-ref',
+            '--format=%(objectname) %(refname)',
+            ...names
+        ]);
+        return new Map(out.split('\n').flatMap(line => {
+            const [oid, ref] = line.split(' ');
+            return oid && ref ? [[ref, oid]] : [];
+        }));
+    }
+    async remoteRefs(names) {
+        const result = await this.git(['ls-remote', this.remote, ...names]);
+        if (result.code !== 0)
+            throw await this.unreachable("read the registry's tags from", result.stderr);
+        return new Map(result.stdout.split('\n').flatMap(line => {
+            const [oid, ref] = line.split('\t');
+            return oid && ref && !ref.endsWith('^{}') ? [[ref, oid]] : [];
+        }));
+    }
+    /**
+     * Refuses to write on top of tags a --no-push write kept in this clone: the next write would
+     * publish them, or a state origin does not have. Fail closed; the message says how to go on.
+     */
+    assertNothingKept(model) {
+        const kept = this.localOnly(model);
+        if (kept.length === 0)
+            return;
+        const names = kept.map(tag => tag.id);
+        const conflicting = kept.filter(tag => tag.conflict).map(tag => tag.id);
+        throw new ModelGateError(conflicting.length > 0
+            ? `${model} has tags kept in this clone (--no-push) whose names ${this.remote} now holds for other events: ${conflicting.join(', ')}. They can never be pushed; remove them (${dropCommand(conflicting)}) and re-run. Nothing written.`
+            : `${model} has tags kept in this clone (--no-push) that ${this.remote} does not have: ${names.join(', ')}. Remove them (${dropCommand(names)}) and run the write again without --no-push, so it is judged against ${this.remote}'s state. Nothing written.`, ExitCode.Blocked);
+    }
+    /** A push the remote refused: one line naming it; the caller has removed its local tags. */
+    async pushRefused(tags, output) {
+        // git's own output is several lines, with its progress and hints.
+        const detail = oneLine(output);
+        const message = `Could not push ${tags.join(', ')} to ${this.remote} (${await this.url()}): ${detail}. Nothing was written: the tags were removed from this clone and ${this.remote} is unchanged.`;
+        return /permission|denied|403|401|authenticat|could not read username/i.test(detail)
+            ? new PermissionError(message)
+            : new ModelGateError(message, ExitCode.Blocked);
+    }
+    /** One line naming the remote and its URL: a fetch, ls-remote or push git could not do. */
+    async unreachable(what, stderr) {
+        const detail = oneLine(stderr);
+        const message = `Could not ${what} ${this.remote} (${await this.url()}): ${detail}. ModelGate decides only on ${this.remote}'s tags; check the remote (or remove it to keep the registry in local tags) and re-run.`;
+        return /permission|denied|403|401|authenticat|could not read username/i.test(detail)
+            ? new PermissionError(message)
+            : new ModelGateError(message, ExitCode.Blocked);
+    }
+    /** Once per model (or once for all, `undefined`): its tags made exactly origin's. */
+    reconcileOnce(model) {
+        const key = model ?? '';
+        // Reconciling every model covers each one.
+        let done = this.reconciled.get(key) ?? this.reconciled.get('');
+        if (!done) {
+            done = (async () => {
+                if (!(await this.hasRemote()))
+                    return;
+                if (model !== undefined)
+                    return this.fetch([model]);
+                // Every model: origin's tags first (models this clone has not seen), then each known
+                // model's tags reconciled, local-only ones removed.
+                await this.fetch();
+                const state = await this.readState();
+                const models = [...new Set([...state.artifacts.keys(), ...state.counters.keys()])];
+                if (models.length > 0)
+                    await this.fetch(models);
+            })();
+            this.reconciled.set(key, done);
+            done.catch(() => this.reconciled.delete(key));
+        }
+        return done;
+    }
+    /**
+     * Tags and leases from the remote, forced: the remote is the truth. With `models`, exactly
+     * those models' GTO tags are made origin's, pruning the local ones origin does not have;
+     * other tags are left alone. Without, every tag is fetched and nothing pruned.
+     */
+    async fetch(models) {
+        const kept = await this.settleKept(models);
+        const tags = models
+            ? models.flatMap(model => {
+                const part = modelToTagPart(model);
+                return [
+                    `+refs/tags/${part}@*:refs/tags/${part}@*`,
+                    `+refs/tags/${part}#*:refs/tags/${part}#*`
+                ];
+            })
+            : ['+refs/tags/*:refs/tags/*'];
+        const result = await this.git([
+            'fetch',
+            '--quiet',
+            '--no-tags',
+            ...(models ? ['--prune'] : []),
+            this.remote,
+            ...tags,
+            // Tags kept local (--no-push) are neither pruned nor overwritten.
+            ...kept.map(tag => `^refs/tags/${tag.name}`),
+            `+${LEASE_PREFIX}*:${LEASE_PREFIX}*`
+        ]);
+        if (result.code !== 0)
+            throw await this.unreachable("fetch the registry's tags from", result.stderr);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/report/terminal-table.ts
@@ -24445,7 +25022,7 @@ const OSS_TAG_VALUE_LIMIT = 5000;
 const UC_TAG_VALUE_LIMIT = 1000;
 /** Unity Catalog allows at most 50 tags on one securable object, a model version included (Databricks, "Apply tags to Unity Catalog securable objects"). */
 const UC_MAX_TAGS_PER_VERSION = 50;
-function assertModelName(model, unityCatalog) {
+function names_assertModelName(model, unityCatalog) {
     if (!model || model.trim() !== model) {
         throw new InvalidInputError(`Invalid MLflow model name "${model}".`);
     }
@@ -24456,7 +25033,7 @@ function assertModelName(model, unityCatalog) {
         }
     }
 }
-function assertVersion(version) {
+function names_assertVersion(version) {
     if (!names_VERSION_RE.test(version)) {
         throw new InvalidInputError(`Invalid MLflow model version "${version}": MLflow versions are whole numbers (1, 2, ...).`);
     }
@@ -25661,7 +26238,7 @@ class MlflowRegistry {
     }
     async getVersion(model, version) {
         this.assertModel(model);
-        assertVersion(version);
+        names_assertVersion(version);
         let mv;
         try {
             mv = await this.readVersion(model, version);
@@ -25711,7 +26288,7 @@ class MlflowRegistry {
      */
     async takenOutOf(model, version, stage) {
         this.assertModel(model);
-        assertVersion(version);
+        names_assertVersion(version);
         const ref = this.stageRef(stage);
         const mv = await this.readVersionIfAny(model, version);
         if (!mv || this.holdsStage(mv, ref))
@@ -25815,7 +26392,7 @@ class MlflowRegistry {
     /** ModelSource: the version's metrics (its run) and signature (tags, else its MLmodel). */
     async loadVersion(model, version) {
         this.assertModel(model);
-        assertVersion(version);
+        names_assertVersion(version);
         // The champion's version as getStage just read it, once (a command reads each object once).
         const key = `${model}\0${version}`;
         const mv = this.heldRead.get(key) ?? (await this.readVersion(model, version));
@@ -25867,7 +26444,7 @@ class MlflowRegistry {
      */
     async register(model, version, ref, audit) {
         this.assertModel(model);
-        assertVersion(version);
+        names_assertVersion(version);
         assertActor(audit);
         let mv;
         try {
@@ -25897,7 +26474,7 @@ class MlflowRegistry {
     }
     async assign(model, version, stage, audit, options = {}) {
         this.assertModel(model);
-        assertVersion(version);
+        names_assertVersion(version);
         assertActor(audit);
         const ref = this.stageRef(stage);
         return this.write(model, ref, audit, options, `Promoting ${model} ${version} to ${stage}`, async (view) => {
@@ -25921,7 +26498,7 @@ class MlflowRegistry {
     }
     async unassign(model, version, stage, audit, options = {}) {
         this.assertModel(model);
-        assertVersion(version);
+        names_assertVersion(version);
         assertActor(audit);
         const ref = this.stageRef(stage);
         return this.write(model, ref, audit, options, `Removing ${model} ${version} from ${stage}`, async (view) => {
@@ -25939,7 +26516,7 @@ class MlflowRegistry {
     async rollback(model, stage, toVersion, audit, options = {}) {
         this.assertModel(model);
         if (toVersion !== undefined)
-            assertVersion(toVersion);
+            names_assertVersion(toVersion);
         assertActor(audit);
         const ref = this.stageRef(stage);
         const action = `Rolling back ${model} ${stage}${toVersion ? ` to ${toVersion}` : ''}`;
@@ -26729,7 +27306,7 @@ class MlflowRegistry {
     }
     // ---- helpers -------------------------------------------------------------------
     assertModel(model) {
-        assertModelName(model, this.unityCatalog);
+        names_assertModelName(model, this.unityCatalog);
     }
     stageRef(stage) {
         if (!stage)
@@ -27540,596 +28117,6 @@ function parseMessage(message) {
         // Not ours, or damaged: keep the summary, drop the record.
     }
     return { summary };
-}
-
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ./src/registry/git/runner.ts
-
-/**
- * The real runner: `git` run with `cwd` as the checkout, no shell, no terminal
- * prompts (GIT_TERMINAL_PROMPT=0), so a missing credential fails instead of hanging.
- */
-function createGitRunner(cwd, settings = {}) {
-    const gitPath = settings.gitPath ?? 'git';
-    const baseEnv = settings.env ?? process.env;
-    return (args, options = {}) => new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_namespaceObject.spawn)(gitPath, [...args], {
-            cwd,
-            env: { ...baseEnv, GIT_TERMINAL_PROMPT: '0', ...options.env },
-            shell: false,
-            stdio: ['pipe', 'pipe', 'pipe'],
-            windowsHide: true
-        });
-        const out = [];
-        const err = [];
-        const onStdout = options.onStdout;
-        // A receiver that throws fails this call (at exit), never the process.
-        let failed;
-        child.stdout.on('data', (chunk) => {
-            if (!onStdout)
-                out.push(chunk);
-            else if (failed === undefined) {
-                try {
-                    onStdout(chunk);
-                }
-                catch (error) {
-                    failed = error ?? new Error('onStdout failed');
-                }
-            }
-        });
-        child.stderr.on('data', (chunk) => err.push(chunk));
-        child.on('error', error => reject(new Error(`Could not run ${gitPath} ${args[0] ?? ''}: ${error.message}`, { cause: error })));
-        child.on('close', (code, signal) => {
-            if (failed !== undefined)
-                return reject(failed);
-            const stderr = Buffer.concat(err).toString('utf8');
-            resolve({
-                stdout: Buffer.concat(out).toString('utf8'),
-                stderr: signal ? `${stderr}\ngit killed by ${signal}` : stderr,
-                code: code ?? 128
-            });
-        });
-        // git may exit before reading its input (EPIPE): the exit code tells what happened.
-        child.stdin.on('error', () => undefined);
-        child.stdin.end(options.input ?? '');
-    });
-}
-/** Runs git and returns stdout; a non-zero exit becomes an Error naming the command and git's message. */
-async function gitOk(git, args, options) {
-    const result = await git(args, options);
-    if (result.code !== 0) {
-        throw new Error(`git ${args.slice(0, 2).join(' ')} failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`);
-    }
-    return result.stdout;
-}
-
-;// CONCATENATED MODULE: ./src/registry/git/semver.ts
-/** The SemVer 2.0.0 grammar as GTO writes it (`gto/constants.py`), ASCII digits only. */
-const SEMVER_PATTERN = '(?:0|[1-9][0-9]*)\\.(?:0|[1-9][0-9]*)\\.(?:0|[1-9][0-9]*)' +
-    '(?:-(?:(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?' +
-    '(?:\\+(?:[0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?';
-const semver_VERSION_RE = new RegExp(`^v${SEMVER_PATTERN}$`);
-/** `v` + a full semver: `v1.2.0`, `v1.2.0-rc.1`. Not `1.2.0`, not `v1.2`. */
-function isGtoVersion(value) {
-    return semver_VERSION_RE.test(value);
-}
-function semver_parse(version) {
-    if (!isGtoVersion(version))
-        return undefined;
-    const body = version.slice(1).split('+')[0] ?? '';
-    const dash = body.indexOf('-');
-    const core = (dash < 0 ? body : body.slice(0, dash)).split('.').map(part => BigInt(part));
-    const pre = dash < 0 ? [] : body.slice(dash + 1).split('.');
-    return { core: [core[0] ?? 0n, core[1] ?? 0n, core[2] ?? 0n], pre };
-}
-function compareIdentifiers(a, b) {
-    const aNum = /^[0-9]+$/.test(a);
-    const bNum = /^[0-9]+$/.test(b);
-    if (aNum && bNum)
-        return BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0;
-    if (aNum)
-        return -1;
-    if (bNum)
-        return 1;
-    return a < b ? -1 : a > b ? 1 : 0;
-}
-/**
- * SemVer precedence of two GTO versions (`v` prefix); build metadata ignored.
- * Returns undefined when either is not a semver (GTO's commit-hash "versions").
- */
-function compareVersions(a, b) {
-    const pa = semver_parse(a);
-    const pb = semver_parse(b);
-    if (!pa || !pb)
-        return undefined;
-    for (let i = 0; i < 3; i++) {
-        const x = pa.core[i] ?? 0n;
-        const y = pb.core[i] ?? 0n;
-        if (x !== y)
-            return x < y ? -1 : 1;
-    }
-    if (pa.pre.length === 0 || pb.pre.length === 0) {
-        return pa.pre.length === pb.pre.length ? 0 : pa.pre.length === 0 ? 1 : -1;
-    }
-    for (let i = 0; i < Math.max(pa.pre.length, pb.pre.length); i++) {
-        const x = pa.pre[i];
-        const y = pb.pre[i];
-        if (x === undefined)
-            return -1;
-        if (y === undefined)
-            return 1;
-        const c = compareIdentifiers(x, y);
-        if (c !== 0)
-            return c;
-    }
-    return 0;
-}
-
-;// CONCATENATED MODULE: ./src/registry/git/tag-name.ts
-/**
- * The GTO tag-name codec (iterative/gto 1.x, `gto/constants.py` and `gto/tag.py`).
- *
- *   NAME@vX.Y.Z[#N]     register          NAME@vX.Y.Z![#N]  deregister
- *   NAME#STAGE[#N]      assign            NAME#STAGE![#N]   unassign
- *   NAME@deprecated[#N] deprecate         NAME@created[#N]  create
- *
- * A monorepo model `dir/sub:model` is written `dir/sub=model` in a tag.
- *
- * Reading uses GTO's `tag_re`, translated from Python's `re` one to one
- * (`(?P<x>` → `(?<x>`), except that `\d` is `[0-9]`: Python's `\d` also matches
- * non-ASCII decimal digits, which no sane tag carries; such tags are ignored here.
- *
- * A stage ending in `-<digits>` (`m#prod-3`, `m#eu-1`) is an ordinary stage
- * name, as GTO 1.10 reads it (`gto check-ref m#prod-3` says stage `prod-3`) and
- * writes it (`gto assign --stage eu-1 --simple true`). GTO ≤ 0.1.3 once wrote
- * `NAME#STAGE-N` for "stage STAGE, counter N"; no GTO since reads it that way,
- * so neither does ModelGate.
- */
-
-
-/** GTO's `name`: an artifact's base name and a stage. */
-const tag_name_NAME_PATTERN = '[a-zA-Z0-9](?:[a-zA-Z0-9/_-]*[a-zA-Z0-9])?';
-/** GTO's `dirname`: the folder part of a monorepo model name. */
-const DIRNAME_PATTERN = '[a-zA-Z0-9_./-]+';
-/** Between folder and model in a model name (`dir/sub:model`) ... */
-const SEPARATOR_IN_NAME = ':';
-/** ... and in a tag (`dir/sub=model@v1.0.0`). */
-const SEPARATOR_IN_TAG = '=';
-/** GTO's `tag_re`, group for group. */
-const TAG_RE = new RegExp(`^(?<artifact>(?<dirname>${DIRNAME_PATTERN}${SEPARATOR_IN_TAG})?(?<name>${tag_name_NAME_PATTERN}))` +
-    `(((#(?<stage>${tag_name_NAME_PATTERN})|@(?<version>v${SEMVER_PATTERN}))(?<cancel>!?))` +
-    `|@((?<deprecated>deprecated)|(?<created>created)))` +
-    `(#((?<counter>[0-9]+)))?$`);
-const NAME_RE = new RegExp(`^${tag_name_NAME_PATTERN}$`);
-const FULLNAME_RE = new RegExp(`^(?:${DIRNAME_PATTERN}${SEPARATOR_IN_NAME})?${tag_name_NAME_PATTERN}$`);
-/** `dir/sub:model` → `dir/sub=model`. */
-function modelToTagPart(model) {
-    return model.replace(SEPARATOR_IN_NAME, SEPARATOR_IN_TAG);
-}
-/** `dir/sub=model` → `dir/sub:model`. */
-function tagPartToModel(part) {
-    return part.replace(SEPARATOR_IN_TAG, SEPARATOR_IN_NAME);
-}
-/** Parses a tag name the way GTO does; undefined for a tag GTO ignores. */
-function parseTagName(tag) {
-    const g = TAG_RE.exec(tag)?.groups;
-    if (!g || g.artifact === undefined)
-        return undefined;
-    const model = g.dirname === undefined ? g.artifact : tagPartToModel(g.artifact);
-    let counter;
-    if (g.counter !== undefined) {
-        counter = Number(g.counter);
-        if (!Number.isSafeInteger(counter))
-            return undefined;
-    }
-    const cancelled = g.cancel === '!';
-    let parsed;
-    if (g.version !== undefined) {
-        parsed = { action: cancelled ? 'deregister' : 'register', model, version: g.version };
-    }
-    else if (g.stage !== undefined) {
-        parsed = { action: cancelled ? 'unassign' : 'assign', model, stage: g.stage };
-    }
-    else {
-        parsed = { action: g.deprecated !== undefined ? 'deprecate' : 'create', model };
-    }
-    if (counter !== undefined)
-        parsed.counter = counter;
-    return parsed;
-}
-const NAME_RULE = "letters, digits, '-', '_' and '/', starting and ending with a letter or digit";
-/** Throws InvalidInputError unless `model` is a name GTO can carry in a tag. */
-function tag_name_assertModelName(model) {
-    if (!FULLNAME_RE.test(model)) {
-        throw new InvalidInputError(`Invalid model name "${model}": GTO allows ${NAME_RULE}, optionally after a folder and ':' (dir/sub:model).`);
-    }
-    const tagPart = modelToTagPart(model);
-    const problem = refProblem(tagPart);
-    if (problem)
-        throw new InvalidInputError(`Invalid model name "${model}": ${problem}.`);
-}
-/** Throws InvalidInputError unless `stage` is a stage name GTO can carry in a tag. */
-function assertStageName(stage) {
-    if (!NAME_RE.test(stage)) {
-        throw new InvalidInputError(`Invalid stage name "${stage}": GTO allows ${NAME_RULE}.`);
-    }
-}
-/** Throws InvalidInputError unless `version` is `v` + a full semver. */
-function tag_name_assertVersion(version) {
-    if (!isGtoVersion(version)) {
-        throw new InvalidInputError(`Invalid version "${version}": GTO needs 'v' followed by a full semver, e.g. v1.2.0 or v1.2.0-rc.1.`);
-    }
-}
-/**
- * Why git would refuse `refs/tags/<tag>` (git-check-ref-format, restricted to
- * what GTO's character set allows), or undefined when it is fine.
- */
-function refProblem(tag) {
-    if (tag.startsWith('-'))
-        return "a tag cannot start with '-'";
-    if (tag.startsWith('/') || tag.includes('//'))
-        return "it would contain an empty path component ('//')";
-    if (tag.includes('..'))
-        return "git refs cannot contain '..'";
-    for (const component of tag.split('/')) {
-        if (component.startsWith('.'))
-            return "a path component cannot start with '.'";
-        if (component.endsWith('.lock'))
-            return "a path component cannot end with '.lock'";
-    }
-    return undefined;
-}
-/**
- * The tag name for an event. Validates every part first and throws
- * InvalidInputError rather than produce a tag GTO cannot parse back.
- */
-function formatTagName(tag) {
-    tag_name_assertModelName(tag.model);
-    const artifact = modelToTagPart(tag.model);
-    if (tag.counter !== undefined && !(Number.isSafeInteger(tag.counter) && tag.counter >= 0)) {
-        throw new InvalidInputError(`Invalid tag counter ${tag.counter}: a non-negative integer is needed.`);
-    }
-    const suffix = tag.counter === undefined ? '' : `#${tag.counter}`;
-    let name;
-    switch (tag.action) {
-        case 'register':
-        case 'deregister':
-            tag_name_assertVersion(tag.version);
-            name = `${artifact}@${tag.version}${tag.action === 'deregister' ? '!' : ''}${suffix}`;
-            break;
-        case 'assign':
-        case 'unassign':
-            assertStageName(tag.stage);
-            name = `${artifact}#${tag.stage}${tag.action === 'unassign' ? '!' : ''}${suffix}`;
-            break;
-        case 'deprecate':
-        case 'create':
-            name = `${artifact}@${tag.action === 'deprecate' ? 'deprecated' : 'created'}${suffix}`;
-            break;
-    }
-    const problem = refProblem(name);
-    const back = parseTagName(name);
-    if (problem || !back || !sameTag(back, tag)) {
-        throw new InvalidInputError(`Refusing to write tag "${name}": ${problem ?? 'GTO would not read it back as written'}.`);
-    }
-    return name;
-}
-function sameTag(a, b) {
-    const norm = (t) => JSON.stringify({
-        action: t.action,
-        model: t.model,
-        version: 'version' in t ? t.version : undefined,
-        stage: 'stage' in t ? t.stage : undefined,
-        counter: t.counter
-    });
-    return norm(a) === norm(b);
-}
-
-;// CONCATENATED MODULE: ./src/registry/git/origin.ts
-/**
- * The remote's side of the git registry: origin's tags are the registry's truth (DESIGN.md,
- * "What ModelGate trusts"), local tags that never reached origin are not.
- *
- * Before the first read of a model, and before every write attempt, the model's GTO tags
- * (`NAME@…`, `NAME#…`) are fetched from origin forced and pruned, so a tag a write left
- * behind when it was killed mid-push (tags are created locally, then pushed) is removed, never
- * believed. Other tags in the clone are left alone. Chosen over creating tags only after the
- * push lands because it also repairs clones left so by earlier runs or older versions, and
- * because a clone that is merely behind (another run wrote since) is brought up to date too.
- * Without the remote, the local tags are the registry and nothing is fetched.
- *
- * Writes kept local on purpose (`--no-push`) are marked, each by a value `<tag> <object id>`
- * of the clone's git config key `modelgate.unpushed` (read in the one `git config` that also
- * tells whether the remote exists, so reads cost no extra process), and the reconciling fetch
- * leaves marked tags alone (negative refspecs), so they are neither pruned nor overwritten.
- * Each fetch first settles the marks of the models it fetches, with a local `for-each-ref` and
- * one `ls-remote` only when there are marks: a mark whose tag origin now has with the same
- * object (pushed since) or whose local tag is gone or moved (removed by hand) is dropped; the rest are local only (origin lacks the name) or in
- * conflict (origin has another object under it). The adapter refuses to write to a model that
- * has either (fail closed: a write on top of a state origin does not have would publish an
- * order of events nobody else sees), and status names them.
- */
-
-
-
-/**
- * One ref per artifact outside refs/tags (GTO never reads it), moved by every
- * ModelGate write in the same atomic push as its tags, with
- * --force-with-lease: the optimistic lock that makes two concurrent writes of
- * one artifact conflict even when their tag names differ (other stages).
- */
-const LEASE_PREFIX = 'refs/modelgate/lease/';
-/** `dir/sub:model` → `refs/modelgate/lease/dir%2Fsub=model` (one level: no D/F clashes). */
-function leaseRefOf(model) {
-    return LEASE_PREFIX + modelToTagPart(model).replaceAll('/', '%2F');
-}
-/** Where a --no-push write marks its tags: values `<tag> <object id>` of this config key. */
-const UNPUSHED_KEY = 'modelgate.unpushed';
-/** The command that removes tags kept local (ModelGate then forgets its mark on them). */
-function origin_dropCommand(tags) {
-    return `git tag -d ${tags.map(origin_shellWord).join(' ')}`;
-}
-/** A word a POSIX shell reads as it is: quoted unless it is made of plainly safe characters. */
-function origin_shellWord(word) {
-    return /^[A-Za-z0-9._@#/:+=-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-/**
- * A remote URL fit to print: the user and password of `scheme://user:password@host/…` are
- * dropped (a token often sits there; a password may hold `@` itself), and so are a query string
- * and a fragment (`?private_token=…`); scp-like `user@host:path` holds no password and stays.
- */
-function printableUrl(url) {
-    return redactUrls(url);
-}
-/** Every `scheme://` URL in `text` (git's own messages quote the remote's) made fit to print. */
-function redactUrls(text) {
-    return text.replace(/([a-z][a-z0-9+.-]*:\/\/)([^\s/?#'"]*@)?([^\s?#'"]*)(?:[?#][^\s'"]*)?/gi, (_url, scheme, _userinfo, rest) => scheme + rest);
-}
-/**
- * git's lines that say nothing about this failure: its advice after a failed remote call, and
- * its generic closing line of a refused push (the cause is in the lines before it).
- */
-const GIT_GENERIC = /^(Please make sure you have the correct access rights|and the repository exists\.?$|error: failed to push some refs)/;
-/**
- * git's cause on one line: from its first `fatal:` line when it has one (git prints the cause
- * first and advice after), else its last lines but the generic ones; without its closing period,
- * runs of spaces, or credentials in quoted URLs.
- */
-function oneLine(output, lines = 3) {
-    const kept = output
-        .split('\n')
-        .map(line => line.trim())
-        .filter(line => line !== '' && !GIT_GENERIC.test(line));
-    const cause = kept.findIndex(line => line.startsWith('fatal:'));
-    const picked = cause >= 0 ? kept.slice(cause, cause + lines) : kept.slice(-lines);
-    return redactUrls(picked.join(' ')).replace(/\s+/g, ' ').replace(/\.+$/, '');
-}
-/** Fetches and reconciles one checkout's registry tags with its remote. */
-class OriginTags {
-    git;
-    remote;
-    readState;
-    /** Models (key '' for all) whose tags have been reconciled. */
-    reconciled = new Map();
-    configKnown;
-    urlKnown;
-    /** Marked tags still not on the remote, by name: settled by each fetch. */
-    kept = new Map();
-    constructor(git, remote, readState) {
-        this.git = git;
-        this.remote = remote;
-        this.readState = readState;
-    }
-    /** Whether the checkout has the remote: asked once. */
-    async hasRemote() {
-        return (await this.config()).remote;
-    }
-    /** The remote's URL setting and the marks of tags kept local: one `git config`, once. */
-    config() {
-        this.configKnown ??= this.git([
-            'config',
-            '--null',
-            '--get-regexp',
-            `^(remote\\..*\\.url|${UNPUSHED_KEY.replace('.', '\\.')})$`
-        ]).then(result => {
-            // Exit 1: no such key (no remote, no marks).
-            if (result.code !== 0 && result.code !== 1) {
-                throw new Error(`git config failed (exit ${result.code}): ${result.stderr.trim()}`);
-            }
-            let remote = false;
-            const marks = new Map();
-            // --null: each entry is `key\nvalue\0`.
-            for (const entry of result.stdout.split('\0')) {
-                const [key = '', value = ''] = entry.split('\n');
-                if (key === `remote.${this.remote}.url`)
-                    remote = true;
-                const [name, oid] = value.split(' ');
-                if (key === UNPUSHED_KEY && name && oid)
-                    marks.set(name, oid);
-            }
-            return { remote, marks };
-        });
-        this.configKnown.catch(() => (this.configKnown = undefined));
-        return this.configKnown;
-    }
-    /** The remote's URL, without credentials, for messages. */
-    url() {
-        this.urlKnown ??= this.git(['remote', 'get-url', this.remote]).then(result => result.code === 0 ? printableUrl(result.stdout.trim()) : this.remote);
-        return this.urlKnown;
-    }
-    /** Marks tags a --no-push write created, so reconciling keeps them (see the file's comment). */
-    async keep(tags) {
-        const { marks } = await this.config();
-        for (const tag of tags) {
-            await gitOk(this.git, ['config', '--add', UNPUSHED_KEY, `${tag.name} ${tag.oid}`]);
-            marks.set(tag.name, tag.oid);
-            this.kept.set(tag.name, { ...tag, conflict: false });
-        }
-    }
-    /** A model's tags kept local that the remote does not have (as of the last fetch). */
-    localOnly(model) {
-        return [...this.kept.values()].flatMap(tag => {
-            const parsed = parseTagName(tag.name);
-            if (!parsed || parsed.model !== model)
-                return [];
-            return [
-                {
-                    id: tag.name,
-                    ...('stage' in parsed ? { stage: parsed.stage } : {}),
-                    ...('version' in parsed && parsed.version ? { version: parsed.version } : {}),
-                    ...(tag.conflict ? { conflict: true } : {})
-                }
-            ];
-        });
-    }
-    /**
-     * The marks of these models (every mark without `models`) compared with the local tags and
-     * the remote: marks no longer needed are dropped; the rest are kept in `this.kept`.
-     */
-    async settleKept(models) {
-        const parts = models?.map(modelToTagPart);
-        const { marks: all } = await this.config();
-        const marks = [...all].flatMap(([name, oid]) => !parts || parts.some(part => name.startsWith(`${part}@`) || name.startsWith(`${part}#`))
-            ? [{ name, oid }]
-            : []);
-        for (const mark of marks)
-            this.kept.delete(mark.name);
-        if (marks.length === 0)
-            return [];
-        const local = await this.refs(marks.map(mark => `refs/tags/${mark.name}`));
-        const remote = await this.remoteRefs(marks.map(mark => `refs/tags/${mark.name}`));
-        const kept = [];
-        for (const mark of marks) {
-            const ref = `refs/tags/${mark.name}`;
-            const there = remote.get(ref);
-            if (local.get(ref) !== mark.oid || there === mark.oid) {
-                // Removed or replaced by hand, or pushed since: the mark has done its work.
-                // Exit 5: another run dropped it first.
-                const unset = await this.git([
-                    'config',
-                    '--unset-all',
-                    '--fixed-value',
-                    UNPUSHED_KEY,
-                    `${mark.name} ${mark.oid}`
-                ]);
-                if (unset.code !== 0 && unset.code !== 5) {
-                    throw new Error(`git config --unset-all failed (exit ${unset.code}): ${unset.stderr.trim()}`);
-                }
-                all.delete(mark.name);
-                continue;
-            }
-            const tag = { ...mark, conflict: there !== undefined };
-            this.kept.set(tag.name, tag);
-            kept.push(tag);
-        }
-        return kept;
-    }
-    async refs(names) {
-        const out = await gitOk(this.git, [
-            'for-each-ref',
-            '--format=%(objectname) %(refname)',
-            ...names
-        ]);
-        return new Map(out.split('\n').flatMap(line => {
-            const [oid, ref] = line.split(' ');
-            return oid && ref ? [[ref, oid]] : [];
-        }));
-    }
-    async remoteRefs(names) {
-        const result = await this.git(['ls-remote', this.remote, ...names]);
-        if (result.code !== 0)
-            throw await this.unreachable("read the registry's tags from", result.stderr);
-        return new Map(result.stdout.split('\n').flatMap(line => {
-            const [oid, ref] = line.split('\t');
-            return oid && ref && !ref.endsWith('^{}') ? [[ref, oid]] : [];
-        }));
-    }
-    /**
-     * Refuses to write on top of tags a --no-push write kept in this clone: the next write would
-     * publish them, or a state origin does not have. Fail closed; the message says how to go on.
-     */
-    assertNothingKept(model) {
-        const kept = this.localOnly(model);
-        if (kept.length === 0)
-            return;
-        const names = kept.map(tag => tag.id);
-        const conflicting = kept.filter(tag => tag.conflict).map(tag => tag.id);
-        throw new ModelGateError(conflicting.length > 0
-            ? `${model} has tags kept in this clone (--no-push) whose names ${this.remote} now holds for other events: ${conflicting.join(', ')}. They can never be pushed; remove them (${origin_dropCommand(conflicting)}) and re-run. Nothing written.`
-            : `${model} has tags kept in this clone (--no-push) that ${this.remote} does not have: ${names.join(', ')}. Remove them (${origin_dropCommand(names)}) and run the write again without --no-push, so it is judged against ${this.remote}'s state. Nothing written.`, ExitCode.Blocked);
-    }
-    /** A push the remote refused: one line naming it; the caller has removed its local tags. */
-    async pushRefused(tags, output) {
-        // git's own output is several lines, with its progress and hints.
-        const detail = oneLine(output);
-        const message = `Could not push ${tags.join(', ')} to ${this.remote} (${await this.url()}): ${detail}. Nothing was written: the tags were removed from this clone and ${this.remote} is unchanged.`;
-        return /permission|denied|403|401|authenticat|could not read username/i.test(detail)
-            ? new PermissionError(message)
-            : new ModelGateError(message, ExitCode.Blocked);
-    }
-    /** One line naming the remote and its URL: a fetch, ls-remote or push git could not do. */
-    async unreachable(what, stderr) {
-        const detail = oneLine(stderr);
-        const message = `Could not ${what} ${this.remote} (${await this.url()}): ${detail}. ModelGate decides only on ${this.remote}'s tags; check the remote (or remove it to keep the registry in local tags) and re-run.`;
-        return /permission|denied|403|401|authenticat|could not read username/i.test(detail)
-            ? new PermissionError(message)
-            : new ModelGateError(message, ExitCode.Blocked);
-    }
-    /** Once per model (or once for all, `undefined`): its tags made exactly origin's. */
-    reconcileOnce(model) {
-        const key = model ?? '';
-        // Reconciling every model covers each one.
-        let done = this.reconciled.get(key) ?? this.reconciled.get('');
-        if (!done) {
-            done = (async () => {
-                if (!(await this.hasRemote()))
-                    return;
-                if (model !== undefined)
-                    return this.fetch([model]);
-                // Every model: origin's tags first (models this clone has not seen), then each known
-                // model's tags reconciled, local-only ones removed.
-                await this.fetch();
-                const state = await this.readState();
-                const models = [...new Set([...state.artifacts.keys(), ...state.counters.keys()])];
-                if (models.length > 0)
-                    await this.fetch(models);
-            })();
-            this.reconciled.set(key, done);
-            done.catch(() => this.reconciled.delete(key));
-        }
-        return done;
-    }
-    /**
-     * Tags and leases from the remote, forced: the remote is the truth. With `models`, exactly
-     * those models' GTO tags are made origin's, pruning the local ones origin does not have;
-     * other tags are left alone. Without, every tag is fetched and nothing pruned.
-     */
-    async fetch(models) {
-        const kept = await this.settleKept(models);
-        const tags = models
-            ? models.flatMap(model => {
-                const part = modelToTagPart(model);
-                return [
-                    `+refs/tags/${part}@*:refs/tags/${part}@*`,
-                    `+refs/tags/${part}#*:refs/tags/${part}#*`
-                ];
-            })
-            : ['+refs/tags/*:refs/tags/*'];
-        const result = await this.git([
-            'fetch',
-            '--quiet',
-            '--no-tags',
-            ...(models ? ['--prune'] : []),
-            this.remote,
-            ...tags,
-            // Tags kept local (--no-push) are neither pruned nor overwritten.
-            ...kept.map(tag => `^refs/tags/${tag.name}`),
-            `+${LEASE_PREFIX}*:${LEASE_PREFIX}*`
-        ]);
-        if (result.code !== 0)
-            throw await this.unreachable("fetch the registry's tags from", result.stderr);
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/registry/git/git-dir.ts
@@ -29801,8 +29788,8 @@ class GitRegistry {
     }
     // ---- writes --------------------------------------------------------------
     async register(model, version, ref, audit, options = {}) {
-        tag_name_assertModelName(model);
-        tag_name_assertVersion(version);
+        assertModelName(model);
+        assertVersion(version);
         adapter_assertActor(audit);
         if (audit.candidateDigest !== undefined && !DIGEST_RE.test(audit.candidateDigest)) {
             throw new InvalidInputError(`Invalid candidate digest "${audit.candidateDigest}"`);
@@ -29847,8 +29834,8 @@ class GitRegistry {
         });
     }
     async assign(model, version, stage, audit, options = {}) {
-        tag_name_assertModelName(model);
-        tag_name_assertVersion(version);
+        assertModelName(model);
+        assertVersion(version);
         this.assertStage(stage);
         adapter_assertActor(audit);
         return this.write(model, stage, audit, options, (state, facts) => {
@@ -29877,8 +29864,8 @@ class GitRegistry {
         });
     }
     async unassign(model, version, stage, audit, options = {}) {
-        tag_name_assertModelName(model);
-        tag_name_assertVersion(version);
+        assertModelName(model);
+        assertVersion(version);
         this.assertStage(stage);
         adapter_assertActor(audit);
         return this.write(model, stage, audit, options, state => {
@@ -29901,10 +29888,10 @@ class GitRegistry {
         });
     }
     async rollback(model, stage, toVersion, audit, options = {}) {
-        tag_name_assertModelName(model);
+        assertModelName(model);
         this.assertStage(stage);
         if (toVersion !== undefined)
-            tag_name_assertVersion(toVersion);
+            assertVersion(toVersion);
         adapter_assertActor(audit);
         return this.write(model, stage, audit, options, state => {
             const artifact = state.artifacts.get(model);
@@ -30788,6 +30775,10 @@ ${NO_PUSH_USAGE}`,
             ...JSON_OPTION
         },
         positionals: 1,
+        retired: {
+            // `--to` is a stage wherever it appears (promote); here it once named a version.
+            to: value => `rollback names the version to restore with --restore (--to is a stage, as in promote): use --restore ${value || 'vX.Y.Z'}`
+        },
         async run(values, io, [model]) {
             const cli = await openCliRegistry({
                 repo: repoOf(values),
@@ -30865,21 +30856,22 @@ ${NO_PUSH_USAGE}`,
         }
     },
     rollback: {
-        usage: `Usage: modelgate rollback MODEL --stage STAGE --reason TEXT [--to vX.Y.Z] [--from vX.Y.Z]
+        usage: `Usage: modelgate rollback MODEL --stage STAGE --reason TEXT [--restore vX.Y.Z] [--from vX.Y.Z]
                           [--dry-run] [--no-push] [--repo DIR] [--json]
 
   --stage STAGE     the stage to roll back
-  --to vX.Y.Z       the version to restore (default: the stage's previous holder)
+  --restore vX.Y.Z  the version to restore (default: the stage's previous holder)
   --from vX.Y.Z     the holder to take out: when the stage no longer holds it, nothing is
-                    written (safe to re-run). Without --from or --to, the same rollback (same
-                    person and reason) within 15 minutes is taken for a re-run and writes nothing
+                    written (safe to re-run). Without --from or --restore, the same rollback
+                    (same person and reason) within 15 minutes is taken for a re-run and writes
+                    nothing
   --reason TEXT     why (required; recorded)
   --policy FILE     default policies/MODEL.yml at the repository root
   --dry-run         print what would be written; write nothing
 ${NO_PUSH_USAGE}`,
         options: {
             stage: { type: 'string' },
-            to: { type: 'string' },
+            restore: { type: 'string' },
             from: { type: 'string' },
             reason: { type: 'string' },
             policy: { type: 'string' },
@@ -30889,6 +30881,10 @@ ${NO_PUSH_USAGE}`,
             ...JSON_OPTION
         },
         positionals: 1,
+        retired: {
+            // `--to` is a stage wherever it appears (promote); here it once named a version.
+            to: value => `rollback names the version to restore with --restore (--to is a stage, as in promote): use --restore ${value || 'vX.Y.Z'}`
+        },
         async run(values, io, [model]) {
             const cli = await openCliRegistry({
                 repo: repoOf(values),
@@ -30900,7 +30896,7 @@ ${NO_PUSH_USAGE}`,
             return print(io, values, await rollback(cli.context, {
                 model: requiredModel(model),
                 stage: run_required(values, 'stage'),
-                toVersion: run_optional(values, 'to'),
+                toVersion: run_optional(values, 'restore'),
                 fromVersion: run_optional(values, 'from'),
                 reason: run_required(values, 'reason'),
                 dryRun: values['dry-run'] === true
@@ -31020,6 +31016,11 @@ async function runCli(argv, given) {
     }
     try {
         const { values, positionals } = parseCommandArgs(command, rest);
+        for (const [option, instead] of Object.entries(command.retired ?? {})) {
+            const value = values[option];
+            if (value !== undefined)
+                throw new InvalidInputError(instead(String(value)));
+        }
         if (positionals.length > (command.positionals ?? 0)) {
             throw new UsageError(`unexpected argument "${positionals[command.positionals ?? 0]}"`);
         }
@@ -31031,7 +31032,9 @@ async function runCli(argv, given) {
 }
 function parseCommandArgs(command, args) {
     try {
-        return (0,external_node_util_namespaceObject.parseArgs)({ args, options: command.options, strict: true, allowPositionals: true });
+        const retired = Object.fromEntries(Object.keys(command.retired ?? {}).map(name => [name, { type: 'string' }]));
+        const options = { ...retired, ...command.options };
+        return (0,external_node_util_namespaceObject.parseArgs)({ args, options, strict: true, allowPositionals: true });
     }
     catch (error) {
         // node:util's messages name the offending option; keep them, drop the error code prefix.

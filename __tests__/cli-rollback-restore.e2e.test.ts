@@ -1,0 +1,76 @@
+// Issue 13, item 5, through the bundled CLI: `--to` is a stage in every command. rollback names
+// the version to restore with --restore; a rollback given --to is one line pointing at --restore,
+// exit 2, and nothing is written.
+import { mkdir, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { gitOk } from '../src/registry/git/runner.js'
+import { bundledCli } from './helpers/cli-bundle.js'
+import { makeSandbox, tagNames, type Clone, type Sandbox } from './helpers/git-sandbox.js'
+
+const POLICY = `model: demo
+path: models/demo
+metrics:
+  accuracy: { goal: maximize }
+stages:
+  dev:
+    from: [candidate]
+    thresholds:
+      accuracy: { min: 0.8 }
+`
+
+describe('rollback restores a named version with --restore; --to is a stage (issue 13, item 5)', () => {
+  let sandbox: Sandbox
+  let clone: Clone
+  const cli = (...args: string[]) => bundledCli(clone.dir, args)
+  beforeAll(async () => {
+    sandbox = await makeSandbox()
+    clone = await sandbox.clone('work')
+    await mkdir(path.join(clone.dir, 'policies'), { recursive: true })
+    await writeFile(path.join(clone.dir, 'policies/demo.yml'), POLICY)
+    await mkdir(path.join(clone.dir, 'models/demo'), { recursive: true })
+    for (const [index, version] of ['v1.0.0', 'v2.0.0', 'v3.0.0'].entries()) {
+      const metrics = JSON.stringify({ accuracy: 0.85 + index / 100 })
+      await writeFile(path.join(clone.dir, 'models/demo/metrics.json'), metrics)
+      await gitOk(clone.git, ['add', '-A'])
+      await gitOk(clone.git, ['commit', '--quiet', '-m', version])
+      await gitOk(clone.git, ['push', '--quiet', 'origin', 'HEAD'])
+      expect((await cli('register', 'demo', '--version', version)).stderr).toBe('')
+      expect((await cli('promote', 'demo', '--to', 'dev', '--version', version)).stderr).toBe('')
+    }
+  })
+  afterAll(() => sandbox.cleanup())
+
+  it('rollback --to VERSION: one line naming --restore, exit 2, nothing written', async () => {
+    const before = await tagNames(clone.git)
+    const run = await cli('rollback', 'demo', '--stage', 'dev', '--to', 'v1.0.0', '--reason', 'x')
+    expect(run.exitCode).toBe(2)
+    expect(run.stdout).toBe('')
+    expect(run.stderr.trimEnd().split('\n')).toHaveLength(1)
+    expect(run.stderr).toContain('--restore v1.0.0')
+    expect(await tagNames(clone.git)).toEqual(before)
+  })
+
+  it('rollback --restore VERSION puts that version back on the stage', async () => {
+    const run = await cli(
+      'rollback',
+      'demo',
+      '--stage',
+      'dev',
+      '--restore',
+      'v1.0.0',
+      '--reason',
+      'x'
+    )
+    expect(run.stderr).toBe('')
+    expect(run.exitCode).toBe(0)
+    expect(run.stdout).toContain('back on **v1.0.0** (was v3.0.0)')
+  })
+
+  it('rollback --help names --restore and --from, and no --to', async () => {
+    const run = await cli('rollback', '--help')
+    expect(run.exitCode).toBe(0)
+    expect(run.stdout).toContain('--restore vX.Y.Z')
+    expect(run.stdout).toContain('--from vX.Y.Z')
+    expect(run.stdout).not.toContain('--to')
+  })
+})
