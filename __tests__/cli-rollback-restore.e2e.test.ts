@@ -73,4 +73,11 @@ describe('rollback restores a named version with --restore; --to is a stage (iss
     expect(run.stdout).toContain('--from vX.Y.Z')
     expect(run.stdout).not.toContain('--to')
   })
+
+  it('only rollback answers --to with --restore; elsewhere but promote it is an unknown option', async () => {
+    const run = await cli('register', 'demo', '--version', 'v9.0.0', '--to', 'v1.0.0')
+    expect(run.exitCode).toBe(2)
+    expect(run.stderr).toContain("Unknown option '--to'")
+    expect(run.stderr).not.toContain('--restore')
+  })
 })

@@ -30775,10 +30775,6 @@ ${NO_PUSH_USAGE}`,
             ...JSON_OPTION
         },
         positionals: 1,
-        retired: {
-            // `--to` is a stage wherever it appears (promote); here it once named a version.
-            to: value => `rollback names the version to restore with --restore (--to is a stage, as in promote): use --restore ${value || 'vX.Y.Z'}`
-        },
         async run(values, io, [model]) {
             const cli = await openCliRegistry({
                 repo: repoOf(values),
