@@ -1,22 +1,9 @@
 // Issue 13, item 5, through the bundled CLI: `--to` is a stage in every command. rollback names
 // the version to restore with --restore; a rollback given --to is one line pointing at --restore,
 // exit 2, and nothing is written.
-import { mkdir, writeFile } from 'node:fs/promises'
-import path from 'node:path'
-import { gitOk } from '../src/registry/git/runner.js'
 import { bundledCli } from './helpers/cli-bundle.js'
+import { commitModel, demoPolicy, writePolicy } from './helpers/model-checkout.js'
 import { makeSandbox, tagNames, type Clone, type Sandbox } from './helpers/git-sandbox.js'
-
-const POLICY = `model: demo
-path: models/demo
-metrics:
-  accuracy: { goal: maximize }
-stages:
-  dev:
-    from: [candidate]
-    thresholds:
-      accuracy: { min: 0.8 }
-`
 
 describe('rollback restores a named version with --restore; --to is a stage (issue 13, item 5)', () => {
   let sandbox: Sandbox
@@ -25,15 +12,9 @@ describe('rollback restores a named version with --restore; --to is a stage (iss
   beforeAll(async () => {
     sandbox = await makeSandbox()
     clone = await sandbox.clone('work')
-    await mkdir(path.join(clone.dir, 'policies'), { recursive: true })
-    await writeFile(path.join(clone.dir, 'policies/demo.yml'), POLICY)
-    await mkdir(path.join(clone.dir, 'models/demo'), { recursive: true })
+    await writePolicy(clone, demoPolicy())
     for (const [index, version] of ['v1.0.0', 'v2.0.0', 'v3.0.0'].entries()) {
-      const metrics = JSON.stringify({ accuracy: 0.85 + index / 100 })
-      await writeFile(path.join(clone.dir, 'models/demo/metrics.json'), metrics)
-      await gitOk(clone.git, ['add', '-A'])
-      await gitOk(clone.git, ['commit', '--quiet', '-m', version])
-      await gitOk(clone.git, ['push', '--quiet', 'origin', 'HEAD'])
+      await commitModel(clone, { accuracy: 0.85 + index / 100 }, { message: version })
       expect((await cli('register', 'demo', '--version', version)).stderr).toBe('')
       expect((await cli('promote', 'demo', '--to', 'dev', '--version', version)).stderr).toBe('')
     }
