@@ -12,7 +12,8 @@ import {
   pushCommit,
   registerVersions,
   type EventRunner,
-  type ModelWorkspace
+  type ModelWorkspace,
+  summaryRecords
 } from './helpers/action-workspace.js'
 import { startArtifactStandIn, type ArtifactStandIn } from './helpers/artifact-stand-in.js'
 import { pushEvent, workflowDispatchEvent, type BuiltEvent } from './helpers/events.js'
@@ -71,14 +72,6 @@ async function startReceiver(): Promise<Receiver> {
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/T000/secret-path`
   return receiver
-}
-
-/** The records in a job summary: each is a fenced JSON block under "### Audit". */
-function summaryRecords(summary: string): AuditRecord[] {
-  const audit = summary.slice(summary.indexOf('### Audit'))
-  return [...audit.matchAll(/(`{3,})json\n([\s\S]*?)\n\1/g)].map(match =>
-    AuditRecord.parse(JSON.parse(match[2] as string))
-  )
 }
 
 describe('the audit trail of the bundled action', () => {

@@ -4,15 +4,12 @@ import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { gitOk } from '../src/registry/git/runner.js'
 import {
-  HERMETIC_GIT,
-  modelWorkspace,
+  dispatchWorkspace,
   remoteTags,
-  type ModelWorkspace
+  type DispatchWorkspace
 } from './helpers/action-workspace.js'
 import type { Clone } from './helpers/git-sandbox.js'
-import { start, type StandIn } from './helpers/github-stand-in/index.js'
 import { runAction } from './helpers/run-action.js'
-import { workflowDispatchEvent, writeEvent, type WrittenEvent } from './helpers/events.js'
 
 const POLICY = `model: fraud
 path: model
@@ -26,36 +23,15 @@ stages:
 `
 
 describe('the bundled action judges a candidate directory only as the version it is', () => {
-  let workspace: ModelWorkspace
+  let workspace: DispatchWorkspace
   let clone: Clone
-  let gh: StandIn
-  let dispatched: WrittenEvent
   let commits: string[]
-  const env = (sha: string) => ({
-    ...dispatched.env,
-    GITHUB_SHA: sha,
-    GITHUB_ACTOR: 'octocat',
-    GITHUB_EVENT_NAME: 'workflow_dispatch',
-    GITHUB_REPOSITORY: 'acme/models',
-    GITHUB_API_URL: gh.url,
-    'INPUT_GITHUB-TOKEN': gh.token,
-    ...HERMETIC_GIT
-  })
+  const env = (sha: string) => workspace.env(sha)
 
   beforeAll(async () => {
-    gh = await start()
-    gh.state.addRepo({ owner: 'acme', name: 'models' }).addCollaborators({ octocat: 'maintain' })
     // v1.0.0 is registered where model/metrics.json says auc 0.5: below the staging threshold.
-    workspace = await modelWorkspace({ policy: POLICY, aucs: [0.5] })
-    clone = workspace.clone
-    commits = workspace.commits
-    dispatched = await writeEvent(
-      workflowDispatchEvent({
-        repo: { owner: 'acme', name: 'models' },
-        sha: commits[0] as string,
-        sender: 'octocat'
-      })
-    )
+    workspace = await dispatchWorkspace({ policy: POLICY, aucs: [0.5], dispatchAt: 0 })
+    ;({ clone, commits } = workspace)
     const registered = await runAction(
       { command: 'register', policy: 'policy.yml', version: 'v1.0.0' },
       env(commits[0] as string),
@@ -63,11 +39,7 @@ describe('the bundled action judges a candidate directory only as the version it
     )
     expect(registered.exitCode).toBe(0)
   })
-  afterAll(async () => {
-    await dispatched?.cleanup()
-    await gh?.close()
-    await workspace?.cleanup()
-  })
+  afterAll(() => workspace?.cleanup())
 
   it('refuses `candidate: model` holding invented metrics and a model.yaml naming v1.0.0', async () => {
     await writeFile(path.join(clone.dir, 'model/metrics.json'), JSON.stringify({ auc: 0.99 }))

@@ -5,13 +5,13 @@
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { gitOk } from '../src/registry/git/runner.js'
-import { AuditRecord } from '../src/audit/record.js'
 import {
   eventRunner,
   modelWorkspace,
   registerVersions,
   type EventRunner,
-  type ModelWorkspace
+  type ModelWorkspace,
+  summaryRecords
 } from './helpers/action-workspace.js'
 import { pullRequestEvent, workflowDispatchEvent, type BuiltEvent } from './helpers/events.js'
 import { fakeSha, start, type StandIn } from './helpers/github-stand-in/index.js'
@@ -46,14 +46,6 @@ const lines = (stdout: string) => stdout.split(/\r\n|\r|\n/)
 /** What the runner would act on: `::name…::` after leading whitespace, or `##[` anywhere. */
 function commandsIn(stdout: string): string[] {
   return lines(stdout).filter(line => /^\s*::[^:]/.test(line) || line.includes('##['))
-}
-
-/** The records in a job summary: each is a fenced JSON block under "### Audit". */
-function summaryRecords(summary: string): AuditRecord[] {
-  const audit = summary.slice(summary.indexOf('### Audit'))
-  return [...audit.matchAll(/(`{3,})json\n([\s\S]*?)\n\1/g)].map(match =>
-    AuditRecord.parse(JSON.parse(match[2] as string))
-  )
 }
 
 describe('what the bundled action prints and stores', () => {

@@ -1,15 +1,13 @@
 // The bundled action driving the git registry: register, promote, status, rollback
 // with the `command` input, in a clone whose origin is a local bare repository.
 import {
-  HERMETIC_GIT,
-  modelWorkspace,
+  dispatchWorkspace,
   remoteTags,
-  type ModelWorkspace
+  type DispatchWorkspace
 } from './helpers/action-workspace.js'
 import { tagNames, type Clone } from './helpers/git-sandbox.js'
-import { start, type StandIn } from './helpers/github-stand-in/index.js'
+import type { StandIn } from './helpers/github-stand-in/index.js'
 import { runAction } from './helpers/run-action.js'
-import { workflowDispatchEvent, writeEvent, type WrittenEvent } from './helpers/events.js'
 
 const POLICY = `model: fraud
 path: model
@@ -25,43 +23,18 @@ rollback:
 `
 
 describe('the bundled action on the git registry', () => {
-  let workspace: ModelWorkspace
+  let workspace: DispatchWorkspace
   let clone: Clone
   // Rollback on workflow_dispatch checks the actor's permission through the API.
   let gh: StandIn
-  let dispatched: WrittenEvent
   let commits: string[]
-  const env = (sha: string) => ({
-    // The payload a runner writes for workflow_dispatch (the rollback reads its default branch).
-    ...dispatched.env,
-    GITHUB_SHA: sha,
-    GITHUB_ACTOR: 'octocat',
-    GITHUB_EVENT_NAME: 'workflow_dispatch',
-    GITHUB_REPOSITORY: 'acme/models',
-    GITHUB_API_URL: gh.url,
-    'INPUT_GITHUB-TOKEN': gh.token,
-    ...HERMETIC_GIT
-  })
+  const env = (sha: string) => workspace.env(sha)
 
   beforeAll(async () => {
-    gh = await start()
-    gh.state.addRepo({ owner: 'acme', name: 'models' }).addCollaborators({ octocat: 'maintain' })
-    workspace = await modelWorkspace({ policy: POLICY, aucs: [0.75, 0.8] })
-    clone = workspace.clone
-    commits = workspace.commits
-    dispatched = await writeEvent(
-      workflowDispatchEvent({
-        repo: { owner: 'acme', name: 'models' },
-        sha: commits[1] as string,
-        sender: 'octocat'
-      })
-    )
+    workspace = await dispatchWorkspace({ policy: POLICY, aucs: [0.75, 0.8], dispatchAt: 1 })
+    ;({ clone, commits, gh } = workspace)
   })
-  afterAll(async () => {
-    await dispatched?.cleanup()
-    await gh.close()
-    await workspace.cleanup()
-  })
+  afterAll(() => workspace?.cleanup())
 
   it('registers, promotes twice, reports status, and rolls back', async () => {
     const versions = ['v1.0.0', 'v1.1.0']

@@ -2,15 +2,13 @@
 // of a workflow run has the same GITHUB_RUN_ID, so a second attempt after the first one's
 // answer was lost writes nothing, instead of rolling back one more step.
 import {
-  HERMETIC_GIT,
-  modelWorkspace,
+  dispatchWorkspace,
   remoteTags,
-  type ModelWorkspace
+  type DispatchWorkspace
 } from './helpers/action-workspace.js'
 import type { Clone } from './helpers/git-sandbox.js'
-import { start, type StandIn } from './helpers/github-stand-in/index.js'
+import type { StandIn } from './helpers/github-stand-in/index.js'
 import { runAction } from './helpers/run-action.js'
-import { workflowDispatchEvent, writeEvent, type WrittenEvent } from './helpers/events.js'
 
 const POLICY = `model: fraud
 path: model
@@ -24,37 +22,16 @@ rollback:
 `
 
 describe('a re-run of a dispatch rollback (bundled action)', () => {
-  let workspace: ModelWorkspace
+  let workspace: DispatchWorkspace
   let clone: Clone
   let gh: StandIn
-  let dispatched: WrittenEvent
   let commits: string[]
-  const env = (sha: string, run: Record<string, string> = {}) => ({
-    ...dispatched.env,
-    GITHUB_SHA: sha,
-    GITHUB_ACTOR: 'octocat',
-    GITHUB_EVENT_NAME: 'workflow_dispatch',
-    GITHUB_REPOSITORY: 'acme/models',
-    GITHUB_SERVER_URL: 'https://github.com',
-    GITHUB_API_URL: gh.url,
-    'INPUT_GITHUB-TOKEN': gh.token,
-    ...HERMETIC_GIT,
-    ...run
-  })
+  const env = (sha: string, run: Record<string, string> = {}) =>
+    workspace.env(sha, { GITHUB_SERVER_URL: 'https://github.com', ...run })
 
   beforeAll(async () => {
-    gh = await start()
-    gh.state.addRepo({ owner: 'acme', name: 'models' }).addCollaborators({ octocat: 'maintain' })
-    workspace = await modelWorkspace({ policy: POLICY, aucs: [0.7, 0.75, 0.8] })
-    clone = workspace.clone
-    commits = workspace.commits
-    dispatched = await writeEvent(
-      workflowDispatchEvent({
-        repo: { owner: 'acme', name: 'models' },
-        sha: commits[2] as string,
-        sender: 'octocat'
-      })
-    )
+    workspace = await dispatchWorkspace({ policy: POLICY, aucs: [0.7, 0.75, 0.8], dispatchAt: 2 })
+    ;({ clone, commits, gh } = workspace)
     for (const [i, version] of ['v1.0.0', 'v1.1.0', 'v1.2.0'].entries()) {
       const sha = commits[i] as string
       const registered = await runAction(
@@ -71,11 +48,7 @@ describe('a re-run of a dispatch rollback (bundled action)', () => {
       expect(promoted.exitCode).toBe(0)
     }
   })
-  afterAll(async () => {
-    await dispatched?.cleanup()
-    await gh?.close()
-    await workspace?.cleanup()
-  })
+  afterAll(() => workspace?.cleanup())
 
   it('the second attempt of the same run writes nothing and says so', async () => {
     const inputs = { command: 'rollback', policy: 'policy.yml', stage: 'staging', reason: 'spike' }

@@ -4,7 +4,6 @@
 // earn; a dispatch reads the default branch's policy; a read-only token (a fork) still evaluates.
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { AuditRecord } from '../src/audit/record.js'
 import { gitOk } from '../src/registry/git/runner.js'
 import {
   eventRunner,
@@ -12,7 +11,8 @@ import {
   registerVersions,
   remoteTags,
   type EventRunner,
-  type ModelWorkspace
+  type ModelWorkspace,
+  summaryRecords
 } from './helpers/action-workspace.js'
 import {
   pullRequestEvent,
@@ -53,15 +53,6 @@ rollback:
 const NO_APPROVALS = POLICY.replace(/ {4}approvals:\n {6}required: 1\n/g, '')
 
 const REPO = { owner: 'acme', name: 'models' }
-
-/** The audit records in a job summary (fenced JSON blocks under "### Audit"). */
-function summaryRecords(summary: string): AuditRecord[] {
-  const at = summary.indexOf('### Audit')
-  if (at < 0) return []
-  return [...summary.slice(at).matchAll(/(`{3,})json\n([\s\S]*?)\n\1/g)].map(match =>
-    AuditRecord.parse(JSON.parse(match[2] as string))
-  )
-}
 
 describe('whom and what the bundled action trusts', () => {
   let workspace: ModelWorkspace

@@ -6,17 +6,9 @@ import path from 'node:path'
 import { gitOk } from '../src/registry/git/runner.js'
 import { makeSandbox, type Clone, type Sandbox } from './helpers/git-sandbox.js'
 import { bundledCli } from './helpers/cli-bundle.js'
+import { demoPolicy, originTags, writePolicy } from './helpers/model-checkout.js'
 
-const POLICY = `model: demo
-path: models/demo
-metrics:
-  accuracy: { goal: maximize }
-stages:
-  dev:
-    from: [candidate]
-    thresholds:
-      accuracy: { min: 0.8 }
-`
+const POLICY = demoPolicy()
 
 async function writeModel(dir: string, accuracy: number, version?: string): Promise<void> {
   await mkdir(dir, { recursive: true })
@@ -32,19 +24,6 @@ async function commitAll(clone: Clone, message: string): Promise<string> {
   return (await gitOk(clone.git, ['rev-parse', 'HEAD'])).trim()
 }
 
-async function originTags(sandbox: Sandbox): Promise<string[]> {
-  const out = await gitOk((await import('./helpers/git-sandbox.js')).hermeticGit(sandbox.root), [
-    'ls-remote',
-    '--tags',
-    sandbox.origin
-  ])
-  return out
-    .split('\n')
-    .filter(line => line && !line.endsWith('^{}'))
-    .map(line => line.split('refs/tags/')[1] ?? '')
-    .sort()
-}
-
 describe('the candidate is bound to the version it promotes (bundled CLI)', () => {
   let sandbox: Sandbox
   let clone: Clone
@@ -53,8 +32,7 @@ describe('the candidate is bound to the version it promotes (bundled CLI)', () =
     sandbox = await makeSandbox()
     clone = await sandbox.clone('work')
     outside = await mkdtemp(path.join(tmpdir(), 'modelgate-outside-'))
-    await mkdir(path.join(clone.dir, 'policies'))
-    await writeFile(path.join(clone.dir, 'policies/demo.yml'), POLICY)
+    await writePolicy(clone, POLICY)
     // v1.0.0 is a weak model: accuracy 0.5 fails the dev threshold.
     await writeModel(path.join(clone.dir, 'models/demo'), 0.5, 'v1.0.0')
     await commitAll(clone, 'weak model')

@@ -1,11 +1,12 @@
 // A forced promotion says what happened (issue 12, items 1 and 2), through the bundled CLI
 // (dist/cli/index.js) on real git: the report's heading, the tag's first line and `history` say
 // "forced past N failing gates", never "Blocked"; a dry run exits with the real run's code.
-import { mkdir, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { gitOk } from '../src/registry/git/runner.js'
 import { makeSandbox, type Clone, type Sandbox } from './helpers/git-sandbox.js'
 import { bundledCli } from './helpers/cli-bundle.js'
+import { commitModel, writePolicy } from './helpers/model-checkout.js'
 
 // Two gates fail for v1.0.0 on a terminal: its accuracy, and approvals (no pull request here).
 const POLICY = `model: demo
@@ -30,13 +31,8 @@ describe('a forced promotion (bundled CLI)', () => {
   beforeAll(async () => {
     sandbox = await makeSandbox()
     clone = await sandbox.clone('work')
-    await mkdir(path.join(clone.dir, 'policies'))
-    await writeFile(path.join(clone.dir, 'policies/demo.yml'), POLICY)
-    await mkdir(path.join(clone.dir, 'models/demo'), { recursive: true })
-    await writeFile(path.join(clone.dir, 'models/demo/metrics.json'), '{"accuracy": 0.5}')
-    await gitOk(clone.git, ['add', '-A'])
-    await gitOk(clone.git, ['commit', '--quiet', '-m', 'weak model'])
-    await gitOk(clone.git, ['push', '--quiet', 'origin', 'HEAD'])
+    await writePolicy(clone, POLICY)
+    await commitModel(clone, '{"accuracy": 0.5}', { message: 'weak model' })
     const registered = await bundledCli(clone.dir, ['register', 'demo', '--version', 'v1.0.0'])
     expect(registered.exitCode).toBe(0)
   })

@@ -6,22 +6,13 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { COMMANDS, runCli } from '../src/cli/run.js'
+import { COMMANDS } from '../src/cli/run.js'
 import { hermeticCliEnv } from './helpers/cli-bundle.js'
 import { CLI_ENTRY, REPO_ROOT } from './helpers/run-action.js'
+import { cliInProcess as cli } from './helpers/cli-in-process.js'
 
 const { version } = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
   version: string
-}
-
-async function cli(...args: string[]) {
-  let stdout = ''
-  let stderr = ''
-  const exitCode = await runCli(args, {
-    stdout: text => (stdout += text),
-    stderr: text => (stderr += text)
-  })
-  return { exitCode, stdout, stderr }
 }
 
 describe('modelgate --version', () => {

@@ -1,22 +1,9 @@
 // `history --since` reads a time as the table prints it (issue 12, item 3), through the bundled
 // CLI (dist/cli/index.js) in a machine zone other than UTC: a zone-less date-time is UTC, as a
 // bare date is; an explicit zone or offset is kept; anything else is exit 2 naming the value.
-import { mkdir, writeFile } from 'node:fs/promises'
-import path from 'node:path'
-import { gitOk } from '../src/registry/git/runner.js'
 import { makeSandbox, type Clone, type Sandbox } from './helpers/git-sandbox.js'
 import { bundledCli } from './helpers/cli-bundle.js'
-
-const POLICY = `model: demo
-path: models/demo
-metrics:
-  accuracy: { goal: maximize }
-stages:
-  dev:
-    from: [candidate]
-    thresholds:
-      accuracy: { min: 0.8 }
-`
+import { commitModel, demoPolicy, writePolicy } from './helpers/model-checkout.js'
 
 /** Machine zones west and east of UTC, where reading a UTC time as local moves it by hours. */
 const ZONES = ['America/New_York', 'Asia/Tokyo']
@@ -45,13 +32,8 @@ describe('history --since (bundled CLI, machine zone not UTC)', () => {
   beforeAll(async () => {
     sandbox = await makeSandbox()
     clone = await sandbox.clone('work')
-    await mkdir(path.join(clone.dir, 'policies'))
-    await writeFile(path.join(clone.dir, 'policies/demo.yml'), POLICY)
-    await mkdir(path.join(clone.dir, 'models/demo'), { recursive: true })
-    await writeFile(path.join(clone.dir, 'models/demo/metrics.json'), '{"accuracy": 0.9}')
-    await gitOk(clone.git, ['add', '-A'])
-    await gitOk(clone.git, ['commit', '--quiet', '-m', 'model'])
-    await gitOk(clone.git, ['push', '--quiet', 'origin', 'HEAD'])
+    await writePolicy(clone, demoPolicy())
+    await commitModel(clone, '{"accuracy": 0.9}')
     expect(
       (await bundledCli(clone.dir, ['register', 'demo', '--version', 'v1.0.0'])).exitCode
     ).toBe(0)

@@ -3,46 +3,12 @@
 // re-run. What a decision reads must be origin's tags, never a local tag that never got there.
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises'
+import { chmod, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { gitOk } from '../src/registry/git/runner.js'
 import { bundledCli, hermeticCliEnv } from './helpers/cli-bundle.js'
-import {
-  hermeticGit,
-  makeSandbox,
-  tagNames,
-  type Clone,
-  type Sandbox
-} from './helpers/git-sandbox.js'
+import { makeSandbox, tagNames, type Clone, type Sandbox } from './helpers/git-sandbox.js'
+import { commitModel, demoPolicy, originTags, writePolicy } from './helpers/model-checkout.js'
 import { CLI_ENTRY } from './helpers/run-action.js'
-
-const POLICY = `model: demo
-path: models/demo
-metrics:
-  accuracy: { goal: maximize }
-stages:
-  dev:
-    from: [candidate]
-    thresholds:
-      accuracy: { min: 0.8 }
-`
-
-async function commitModel(clone: Clone, accuracy: number, push = true): Promise<void> {
-  await mkdir(path.join(clone.dir, 'models/demo'), { recursive: true })
-  await writeFile(path.join(clone.dir, 'models/demo/metrics.json'), JSON.stringify({ accuracy }))
-  await gitOk(clone.git, ['add', '-A'])
-  await gitOk(clone.git, ['commit', '--quiet', '-m', `model at ${accuracy}`])
-  if (push) await gitOk(clone.git, ['push', '--quiet', 'origin', 'HEAD'])
-}
-
-async function originTags(sandbox: Sandbox): Promise<string[]> {
-  const out = await gitOk(hermeticGit(sandbox.root), ['ls-remote', '--tags', sandbox.origin])
-  return out
-    .split('\n')
-    .filter(line => line && !line.endsWith('^{}'))
-    .map(line => line.split('refs/tags/')[1] ?? '')
-    .sort()
-}
 
 /** The holder of `stage` as origin sees it: the status of a fresh clone. */
 async function originHolder(sandbox: Sandbox, stage: string): Promise<string | undefined> {
@@ -82,13 +48,12 @@ describe('a git write killed during its push (bundled CLI)', () => {
     clone = await sandbox.clone('work')
     hook = path.join(sandbox.origin, 'hooks', 'pre-receive')
     marker = path.join(sandbox.root, 'push-started')
-    await mkdir(path.join(clone.dir, 'policies'))
-    await writeFile(path.join(clone.dir, 'policies/demo.yml'), POLICY)
-    await commitModel(clone, 0.85)
+    await writePolicy(clone, demoPolicy())
+    await commitModel(clone, { accuracy: 0.85 })
     expect(
       (await bundledCli(clone.dir, ['register', 'demo', '--version', 'v1.0.0'])).exitCode
     ).toBe(0)
-    await commitModel(clone, 0.9)
+    await commitModel(clone, { accuracy: 0.9 })
     expect(
       (await bundledCli(clone.dir, ['register', 'demo', '--version', 'v2.0.0'])).exitCode
     ).toBe(0)
@@ -183,9 +148,8 @@ describe('a git write killed during its push (bundled CLI)', () => {
 
   it('a repository without origin keeps its registry in local tags', async () => {
     const local = await sandbox.standalone('local')
-    await mkdir(path.join(local.dir, 'policies'))
-    await writeFile(path.join(local.dir, 'policies/demo.yml'), POLICY)
-    await commitModel(local, 0.85, false)
+    await writePolicy(local, demoPolicy())
+    await commitModel(local, { accuracy: 0.85 }, { push: false })
     expect(
       (await bundledCli(local.dir, ['register', 'demo', '--version', 'v1.0.0'])).exitCode
     ).toBe(0)

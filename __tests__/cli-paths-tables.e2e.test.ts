@@ -3,35 +3,11 @@
 // everywhere, a missing --repo is named, the rolled_back gate has a label, status shows every
 // stage, and status/history print an aligned table on demand (markdown otherwise).
 import { execFile } from 'node:child_process'
-import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { gitOk } from '../src/registry/git/runner.js'
 import { bundledCli, hermeticCliEnv } from './helpers/cli-bundle.js'
 import { makeSandbox, type Clone, type Sandbox } from './helpers/git-sandbox.js'
+import { commitModel, demoPolicy, writePolicy } from './helpers/model-checkout.js'
 import { CLI_ENTRY } from './helpers/run-action.js'
-
-const POLICY = `model: demo
-path: models/demo
-metrics:
-  accuracy: { goal: maximize }
-stages:
-  dev:
-    from: [candidate]
-    thresholds:
-      accuracy: { min: 0.8 }
-  staging:
-    from: [dev]
-    thresholds:
-      accuracy: { min: 0.8 }
-`
-
-async function commitModel(clone: Clone, accuracy: number): Promise<void> {
-  await mkdir(path.join(clone.dir, 'models/demo'), { recursive: true })
-  await writeFile(path.join(clone.dir, 'models/demo/metrics.json'), JSON.stringify({ accuracy }))
-  await gitOk(clone.git, ['add', '-A'])
-  await gitOk(clone.git, ['commit', '--quiet', '-m', `model at ${accuracy}`])
-  await gitOk(clone.git, ['push', '--quiet', 'origin', 'HEAD'])
-}
 
 describe('CLI paths, stage names and tables (issue 12, item 6)', () => {
   let sandbox: Sandbox
@@ -41,12 +17,11 @@ describe('CLI paths, stage names and tables (issue 12, item 6)', () => {
   beforeAll(async () => {
     sandbox = await makeSandbox()
     clone = await sandbox.clone('work')
-    await mkdir(path.join(clone.dir, 'policies'))
-    await writeFile(path.join(clone.dir, 'policies/demo.yml'), POLICY)
+    await writePolicy(clone, demoPolicy({ staging: true }))
     sub = path.join(clone.dir, 'models/demo')
-    await commitModel(clone, 0.85)
+    await commitModel(clone, { accuracy: 0.85 })
     expect((await cli('register', 'demo', '--version', 'v1.0.0')).exitCode).toBe(0)
-    await commitModel(clone, 0.9)
+    await commitModel(clone, { accuracy: 0.9 })
     expect((await cli('register', 'demo', '--version', 'v2.0.0')).exitCode).toBe(0)
   })
   afterAll(() => sandbox.cleanup())

@@ -2,51 +2,12 @@
 // says what it pushed and where; --no-push keeps it in the clone, status says so and further
 // writes wait for it; a remote that refuses or cannot be reached is one line naming it, exit 2,
 // with nothing written.
-import { chmod, mkdir, rm, writeFile } from 'node:fs/promises'
+import { chmod, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { gitOk } from '../src/registry/git/runner.js'
 import { bundledCli } from './helpers/cli-bundle.js'
-import {
-  hermeticGit,
-  makeSandbox,
-  tagNames,
-  type Clone,
-  type Sandbox
-} from './helpers/git-sandbox.js'
-
-const POLICY = `model: demo
-path: models/demo
-metrics:
-  accuracy: { goal: maximize }
-stages:
-  dev:
-    from: [candidate]
-    thresholds:
-      accuracy: { min: 0.8 }
-  staging:
-    from: [dev]
-    thresholds:
-      accuracy: { min: 0.8 }
-`
-
-async function commitModel(clone: Clone, accuracy: number, push = true): Promise<void> {
-  await mkdir(path.join(clone.dir, 'policies'), { recursive: true })
-  await writeFile(path.join(clone.dir, 'policies/demo.yml'), POLICY)
-  await mkdir(path.join(clone.dir, 'models/demo'), { recursive: true })
-  await writeFile(path.join(clone.dir, 'models/demo/metrics.json'), JSON.stringify({ accuracy }))
-  await gitOk(clone.git, ['add', '-A'])
-  await gitOk(clone.git, ['commit', '--quiet', '-m', `model at ${accuracy}`])
-  if (push) await gitOk(clone.git, ['push', '--quiet', 'origin', 'HEAD'])
-}
-
-async function originTags(sandbox: Sandbox): Promise<string[]> {
-  const out = await gitOk(hermeticGit(sandbox.root), ['ls-remote', '--tags', sandbox.origin])
-  return out
-    .split('\n')
-    .filter(line => line && !line.endsWith('^{}'))
-    .map(line => line.split('refs/tags/')[1] ?? '')
-    .sort()
-}
+import { commitModel, demoPolicy, originTags, writePolicy } from './helpers/model-checkout.js'
+import { makeSandbox, tagNames, type Clone, type Sandbox } from './helpers/git-sandbox.js'
 
 describe('git writes say where they went; --no-push keeps them local (issue 12, item 5)', () => {
   let sandbox: Sandbox
@@ -55,7 +16,8 @@ describe('git writes say where they went; --no-push keeps them local (issue 12, 
   beforeAll(async () => {
     sandbox = await makeSandbox()
     clone = await sandbox.clone('work')
-    await commitModel(clone, 0.85)
+    await writePolicy(clone, demoPolicy({ staging: true }))
+    await commitModel(clone, { accuracy: 0.85 })
   })
   afterAll(() => sandbox.cleanup())
 
@@ -74,7 +36,7 @@ describe('git writes say where they went; --no-push keeps them local (issue 12, 
   })
 
   it('--no-push keeps the write local; status marks it; later writes wait until it is pushed', async () => {
-    await commitModel(clone, 0.9)
+    await commitModel(clone, { accuracy: 0.9 })
     const registered = await cli('register', 'demo', '--version', 'v2.0.0')
     expect(registered.exitCode).toBe(0)
     const before = await originTags(sandbox)
@@ -244,7 +206,8 @@ describe('git writes say where they went; --no-push keeps them local (issue 12, 
 
   it('without an origin the clone is the registry: writes say so and status flags nothing', async () => {
     const alone = await sandbox.standalone('alone')
-    await commitModel(alone, 0.9, false)
+    await writePolicy(alone, demoPolicy({ staging: true }))
+    await commitModel(alone, { accuracy: 0.9 }, { push: false })
     const run = (...args: string[]) => bundledCli(alone.dir, args)
     const registered = await run('register', 'demo', '--version', 'v1.0.0')
     expect(registered.stdout).toContain(

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { runCli } from '../src/cli/run.js'
+import { cliInProcess as cli } from './helpers/cli-in-process.js'
 import { runCliBundle } from './helpers/run-action.js'
 
 const POLICY = 'policies/clinical-classifier.yml'
@@ -12,16 +12,6 @@ function checkExample(candidate: string, stage: string, champion?: string): stri
   const args = ['check', '--policy', POLICY, '--candidate', `${EXAMPLES}/${candidate}`]
   args.push('--stage', stage)
   return champion ? [...args, '--champion', `${EXAMPLES}/${champion}`] : args
-}
-
-async function cli(...args: string[]) {
-  let stdout = ''
-  let stderr = ''
-  const exitCode = await runCli(args, {
-    stdout: text => (stdout += text),
-    stderr: text => (stderr += text)
-  })
-  return { exitCode, stdout, stderr }
 }
 
 describe('modelgate check', () => {

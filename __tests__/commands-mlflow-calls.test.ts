@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { runCli } from '../src/cli/run.js'
 import { SIGNATURE_TAG, alice, registryOn, written } from './helpers/mlflow-fixtures.js'
-import { startMlflowStandIn, type MlflowStandIn } from './helpers/mlflow-stand-in.js'
+import { startMlflowStandIn, type MlflowStandIn } from './helpers/mlflow-stand-in/index.js'
 
 describe('REST calls of whole commands on MLflow', () => {
   let stand: MlflowStandIn

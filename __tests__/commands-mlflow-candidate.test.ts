@@ -5,18 +5,8 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { candidateDigest } from '../src/candidate/digest.js'
 import { walkAndHash } from '../src/candidate/load.js'
-import { runCli } from '../src/cli/run.js'
-import { startMlflowStandIn, type MlflowStandIn } from './helpers/mlflow-stand-in.js'
-
-async function cli(...args: string[]) {
-  let stdout = ''
-  let stderr = ''
-  const exitCode = await runCli(args, {
-    stdout: text => (stdout += text),
-    stderr: text => (stderr += text)
-  })
-  return { exitCode, stdout, stderr }
-}
+import { cliInProcess as cli } from './helpers/cli-in-process.js'
+import { startMlflowStandIn, type MlflowStandIn } from './helpers/mlflow-stand-in/index.js'
 
 describe('a candidate directory on an MLflow registry', () => {
   let stand: MlflowStandIn

@@ -4,20 +4,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { runCli } from '../src/cli/run.js'
+import { cliInProcess as cli } from './helpers/cli-in-process.js'
 import { parseMlflowReference } from '../src/registry/mlflow/reference.js'
 import { SIGNATURE_TAG, alice, registryOn, written } from './helpers/mlflow-fixtures.js'
-import { startMlflowStandIn, type MlflowStandIn } from './helpers/mlflow-stand-in.js'
-
-async function cli(...args: string[]) {
-  let stdout = ''
-  let stderr = ''
-  const exitCode = await runCli(args, {
-    stdout: text => (stdout += text),
-    stderr: text => (stderr += text)
-  })
-  return { exitCode, stdout, stderr }
-}
+import { startMlflowStandIn, type MlflowStandIn } from './helpers/mlflow-stand-in/index.js'
 
 describe('model names on MLflow', () => {
   let stand: MlflowStandIn

@@ -3,20 +3,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { auditRecordOf } from '../src/audit/record.js'
-import { runCli } from '../src/cli/run.js'
+import { cliInProcess as cli } from './helpers/cli-in-process.js'
 import type { RegistryEvent } from '../src/registry/port.js'
 import { seedModel } from './helpers/mlflow-fixtures.js'
-import { startMlflowStandIn, type MlflowStandIn } from './helpers/mlflow-stand-in.js'
-
-async function cli(...args: string[]) {
-  let stdout = ''
-  let stderr = ''
-  const exitCode = await runCli(args, {
-    stdout: text => (stdout += text),
-    stderr: text => (stderr += text)
-  })
-  return { exitCode, stdout, stderr }
-}
+import { startMlflowStandIn, type MlflowStandIn } from './helpers/mlflow-stand-in/index.js'
 
 describe('registry commands on an MLflow registry', () => {
   let stand: MlflowStandIn

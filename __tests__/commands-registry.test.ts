@@ -1,10 +1,9 @@
 // register, promote, rollback, status and history through the CLI, on real git:
 // a bare origin and a clone, the policy and model files committed in the clone.
-import { mkdir, writeFile } from 'node:fs/promises'
-import path from 'node:path'
 import { runCli } from '../src/cli/run.js'
 import { gitOk } from '../src/registry/git/runner.js'
 import { makeSandbox, tagNames, type Clone, type Sandbox } from './helpers/git-sandbox.js'
+import { commitModel, originTags, writePolicy } from './helpers/model-checkout.js'
 
 const POLICY = `model: demo
 path: models/demo
@@ -34,39 +33,14 @@ async function cli(repo: string, ...args: string[]) {
   return { exitCode, stdout, stderr }
 }
 
-/** Commits the model directory with `accuracy` and returns the commit. */
-async function commitModel(clone: Clone, accuracy: number): Promise<string> {
-  await mkdir(path.join(clone.dir, 'models/demo'), { recursive: true })
-  await writeFile(path.join(clone.dir, 'models/demo/metrics.json'), JSON.stringify({ accuracy }))
-  await gitOk(clone.git, ['add', '-A'])
-  await gitOk(clone.git, ['commit', '--quiet', '-m', `model at ${accuracy}`])
-  await gitOk(clone.git, ['push', '--quiet', 'origin', 'main'])
-  return (await gitOk(clone.git, ['rev-parse', 'HEAD'])).trim()
-}
-
-async function remoteTags(sandbox: Sandbox): Promise<string[]> {
-  const out = await gitOk(hermetic(sandbox), ['ls-remote', '--tags', sandbox.origin])
-  return out
-    .split('\n')
-    .filter(line => line && !line.endsWith('^{}'))
-    .map(line => line.split('refs/tags/')[1] ?? '')
-    .sort()
-}
-
-function hermetic(sandbox: Sandbox) {
-  return (args: readonly string[]) =>
-    import('./helpers/git-sandbox.js').then(m => m.hermeticGit(sandbox.root)(args))
-}
-
 describe('registry commands on the git registry', () => {
   let sandbox: Sandbox
   let clone: Clone
   beforeAll(async () => {
     sandbox = await makeSandbox()
     clone = await sandbox.clone('work')
-    await mkdir(path.join(clone.dir, 'policies'))
-    await writeFile(path.join(clone.dir, 'policies/demo.yml'), POLICY)
-    await commitModel(clone, 0.85)
+    await writePolicy(clone, POLICY)
+    await commitModel(clone, { accuracy: 0.85 })
   })
   afterAll(() => sandbox.cleanup())
 
@@ -77,7 +51,7 @@ describe('registry commands on the git registry', () => {
     const run = await cli(clone.dir, 'register', 'demo', '--version', 'v1.0.0')
     expect(run.stderr).toBe('')
     expect(run.exitCode).toBe(0)
-    expect(await remoteTags(sandbox)).toEqual(['demo@v1.0.0'])
+    expect(await originTags(sandbox)).toEqual(['demo@v1.0.0'])
   })
 
   it('a dry run prints the tag it would write and writes nothing', async () => {
@@ -94,7 +68,7 @@ describe('registry commands on the git registry', () => {
     expect(run.exitCode).toBe(0)
     expect(run.stdout).toContain('Dry run: would promote v1.0.0 to staging')
     expect(run.stdout).toMatch(/`demo#staging#\d+`/)
-    expect(await remoteTags(sandbox)).toEqual(['demo@v1.0.0'])
+    expect(await originTags(sandbox)).toEqual(['demo@v1.0.0'])
   })
 
   it('promotes a registered version whose gates pass, then a re-run writes nothing', async () => {
@@ -102,14 +76,14 @@ describe('registry commands on the git registry', () => {
     expect(run.stderr).toBe('')
     expect(run.stdout).toContain('Promoted v1.0.0 to staging (first holder of the stage)')
     expect(run.exitCode).toBe(0)
-    const tags = await remoteTags(sandbox)
+    const tags = await originTags(sandbox)
     expect(tags).toEqual(['demo#staging#1', 'demo@v1.0.0'])
     const again = await cli(clone.dir, 'promote', 'demo', '--to', 'staging', '--version', 'v1.0.0')
     expect(again.exitCode).toBe(0)
     expect(again.stdout).toContain('already holds staging')
     // Times in the house format, zone named: not a raw ISO string (issue 12, item 3).
     expect(again.stdout).toMatch(/\(since \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC, by Test User\)/)
-    expect(await remoteTags(sandbox)).toEqual(tags)
+    expect(await originTags(sandbox)).toEqual(tags)
   })
 
   it('holds production until the version has soaked in staging, unless forced with a reason', async () => {
@@ -137,7 +111,7 @@ describe('registry commands on the git registry', () => {
     )
     expect(noReason.exitCode).toBe(2)
     expect(noReason.stderr).toContain('--force needs --reason')
-    expect(await remoteTags(sandbox)).toEqual(['demo#staging#1', 'demo@v1.0.0'])
+    expect(await originTags(sandbox)).toEqual(['demo#staging#1', 'demo@v1.0.0'])
     const forced = await cli(
       clone.dir,
       'promote',
@@ -168,7 +142,7 @@ describe('registry commands on the git registry', () => {
   })
 
   it('refuses to promote past the stage order and blocks a version below the thresholds', async () => {
-    const commitId = await commitModel(clone, 0.7)
+    const commitId = await commitModel(clone, { accuracy: 0.7 })
     expect(
       (await cli(clone.dir, 'register', 'demo', '--version', 'v1.1.0', '--ref', commitId)).exitCode
     ).toBe(0)
@@ -188,11 +162,11 @@ describe('registry commands on the git registry', () => {
     const low = await cli(clone.dir, 'promote', 'demo', '--to', 'staging', '--version', 'v1.1.0')
     expect(low.exitCode).toBe(2)
     expect(low.stdout).toMatch(/accuracy is 0\.7, below the minimum 0\.8/)
-    expect(await remoteTags(sandbox)).not.toContain('demo#staging#4')
+    expect(await originTags(sandbox)).not.toContain('demo#staging#4')
   })
 
   it('promotes a better version over the champion, then rolls back writing both tags', async () => {
-    const commitId = await commitModel(clone, 0.9)
+    const commitId = await commitModel(clone, { accuracy: 0.9 })
     await cli(clone.dir, 'register', 'demo', '--version', 'v1.2.0', '--ref', commitId)
     const promoted = await cli(
       clone.dir,
@@ -210,7 +184,7 @@ describe('registry commands on the git registry', () => {
     expect(noReason.exitCode).toBe(2)
     expect(noReason.stderr).toContain('--reason is required')
 
-    const before = await remoteTags(sandbox)
+    const before = await originTags(sandbox)
     const rolled = await cli(
       clone.dir,
       'rollback',
@@ -222,7 +196,7 @@ describe('registry commands on the git registry', () => {
     )
     expect(rolled.exitCode).toBe(0)
     expect(rolled.stdout).toContain('staging is back on **v1.0.0** (was v1.2.0)')
-    const added = (await remoteTags(sandbox)).filter(tag => !before.includes(tag))
+    const added = (await originTags(sandbox)).filter(tag => !before.includes(tag))
     expect(added.some(tag => /^demo#staging!#\d+$/.test(tag))).toBe(true)
     expect(added.some(tag => /^demo#staging#\d+$/.test(tag))).toBe(true)
   })
@@ -230,12 +204,12 @@ describe('registry commands on the git registry', () => {
   it('a rolled-back version returns only by force, and a second rollback marks it again', async () => {
     const promote = (...extra: string[]) =>
       cli(clone.dir, 'promote', 'demo', '--to', 'staging', '--version', 'v1.2.0', ...extra)
-    const before = await remoteTags(sandbox)
+    const before = await originTags(sandbox)
     const refused = await promote()
     expect(refused.exitCode).toBe(2)
     expect(refused.stdout).toContain('v1.2.0 was taken out of staging')
     expect(refused.stdout).toContain('(bad canary)')
-    expect(await remoteTags(sandbox)).toEqual(before)
+    expect(await originTags(sandbox)).toEqual(before)
 
     const forced = await promote('--force', '--reason', 'canary fixed upstream')
     expect(forced.exitCode).toBe(1)
@@ -246,7 +220,7 @@ describe('registry commands on the git registry', () => {
       'demo',
       '--stage',
       'staging',
-      '--to',
+      '--restore',
       'v1.0.0',
       '--reason',
       'still bad'

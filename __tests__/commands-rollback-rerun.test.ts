@@ -1,9 +1,9 @@
 // A rollback without a named version is idempotent (issue 10, item 5): a re-run after a crash,
 // a cancel or a lost answer writes nothing once its holder is out, on git and on MLflow.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { runCli } from '../src/cli/run.js'
+import { cliInProcess as cli } from './helpers/cli-in-process.js'
 import { rollback } from '../src/commands/rollback.js'
 import { auditCollector } from '../src/audit/log.js'
 import type { RegistryContext } from '../src/commands/registry-context.js'
@@ -11,18 +11,9 @@ import { loadPolicy } from '../src/policy/load.js'
 import { openRegistry } from '../src/registry/open.js'
 import { gitOk } from '../src/registry/git/runner.js'
 import { makeSandbox, tagNames, type Clone, type Sandbox } from './helpers/git-sandbox.js'
+import { commitModel, writePolicy } from './helpers/model-checkout.js'
 import { seedModel } from './helpers/mlflow-fixtures.js'
-import { startMlflowStandIn, type MlflowStandIn } from './helpers/mlflow-stand-in.js'
-
-async function cli(...args: string[]) {
-  let stdout = ''
-  let stderr = ''
-  const exitCode = await runCli(args, {
-    stdout: text => (stdout += text),
-    stderr: text => (stderr += text)
-  })
-  return { exitCode, stdout, stderr }
-}
+import { startMlflowStandIn, type MlflowStandIn } from './helpers/mlflow-stand-in/index.js'
 
 const RUN_URL = 'https://github.com/acme/models/actions/runs/4242'
 
@@ -59,17 +50,12 @@ describe('a rollback re-run on the git registry', () => {
   beforeAll(async () => {
     sandbox = await makeSandbox()
     clone = await sandbox.clone('work')
-    await mkdir(path.join(clone.dir, 'policies'))
-    await writeFile(
-      path.join(clone.dir, 'policies/demo.yml'),
+    await writePolicy(
+      clone,
       'model: demo\npath: models/demo\nstages:\n  dev:\n    from: [candidate]\n'
     )
-    await mkdir(path.join(clone.dir, 'models/demo'), { recursive: true })
     for (const version of ['v1.0.0', 'v2.0.0', 'v3.0.0', 'v4.0.0']) {
-      await writeFile(path.join(clone.dir, 'models/demo/metrics.json'), `{"n": "${version}"}`)
-      await gitOk(clone.git, ['add', '-A'])
-      await gitOk(clone.git, ['commit', '--quiet', '-m', version])
-      await gitOk(clone.git, ['push', '--quiet', 'origin', 'HEAD'])
+      await commitModel(clone, `{"n": "${version}"}`, { message: version })
       expect((await git('register', 'demo', '--version', version)).exitCode).toBe(0)
       const promoted = await git('promote', 'demo', '--to', 'dev', '--version', version)
       expect(promoted.stderr).toBe('')
@@ -174,7 +160,7 @@ describe('a rollback to a named version, re-run', () => {
       }
       await assign('v1.0.0')
       await assign('v2.0.0')
-      const args = ['rollback', 'm', '--stage', 'dev', '--to', 'v1.0.0', '--reason', 'bad v2']
+      const args = ['rollback', 'm', '--stage', 'dev', '--restore', 'v1.0.0', '--reason', 'bad v2']
       const first = await run(...args)
       expect(first.stdout).toContain('back on **v1.0.0** (was v2.0.0)')
       const tags = await tagNames(clone.git)
@@ -263,17 +249,11 @@ describe('a terminal rollback after a new promotion', () => {
     try {
       const clone = await sandbox.clone('work')
       const git = (...args: string[]) => cli(...args, '--repo', clone.dir)
-      await mkdir(path.join(clone.dir, 'policies'))
-      await writeFile(
-        path.join(clone.dir, 'policies/fraud.yml'),
-        'model: fraud\npath: models/fraud\nstages:\n  prod:\n    from: [candidate]\n'
-      )
-      await mkdir(path.join(clone.dir, 'models/fraud'), { recursive: true })
+      const policy = 'model: fraud\npath: models/fraud\nstages:\n  prod:\n    from: [candidate]\n'
+      await writePolicy(clone, policy, 'fraud')
       for (const version of ['v1.0.0', 'v2.0.0', 'v3.0.0']) {
-        await writeFile(path.join(clone.dir, 'models/fraud/metrics.json'), `{"n": "${version}"}`)
-        await gitOk(clone.git, ['add', '-A'])
-        await gitOk(clone.git, ['commit', '--quiet', '-m', version])
-        await gitOk(clone.git, ['push', '--quiet', 'origin', 'HEAD'])
+        const metrics = `{"n": "${version}"}`
+        await commitModel(clone, metrics, { model: 'fraud', message: version })
         expect((await git('register', 'fraud', '--version', version)).exitCode).toBe(0)
       }
       for (const version of ['v1.0.0', 'v2.0.0']) {
@@ -310,10 +290,7 @@ describe('a terminal rollback after a new promotion', () => {
       expect(await tagNames(clone.git)).toEqual(tags)
 
       // A registered version that never held the stage is not "already out" of it either: exit 2.
-      await writeFile(path.join(clone.dir, 'models/fraud/metrics.json'), '{"n": "v4.0.0"}')
-      await gitOk(clone.git, ['add', '-A'])
-      await gitOk(clone.git, ['commit', '--quiet', '-m', 'v4.0.0'])
-      await gitOk(clone.git, ['push', '--quiet', 'origin', 'HEAD'])
+      await commitModel(clone, '{"n": "v4.0.0"}', { model: 'fraud', message: 'v4.0.0' })
       expect((await git('register', 'fraud', '--version', 'v4.0.0')).exitCode).toBe(0)
       const never = await git(
         'rollback',

@@ -17,7 +17,7 @@ import {
   recordTags,
   sha256Hex
 } from '../src/registry/mlflow/record-tags.js'
-import type { MlflowStandIn } from './helpers/mlflow-stand-in.js'
+import type { MlflowStandIn } from './helpers/mlflow-stand-in/index.js'
 import {
   alice,
   bob,

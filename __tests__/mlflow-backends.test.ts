@@ -1,7 +1,7 @@
 /** Unity Catalog and legacy-stage modes of the MLflow adapter, through the stand-in. */
 import { InvalidInputError } from '../src/errors.js'
 import { createMlflowRegistry } from '../src/registry/mlflow/index.js'
-import type { MlflowStandIn } from './helpers/mlflow-stand-in.js'
+import type { MlflowStandIn } from './helpers/mlflow-stand-in/index.js'
 import {
   alice,
   bob,

@@ -2,7 +2,7 @@
 // write used to hold a command for every call's ~40 s in turn (63 s seen on a real server, more
 // with more calls). Simulated time: a timed-out attempt costs 10 s, backoffs cost what they wait.
 import type { FetchLike } from '../src/registry/mlflow/http.js'
-import type { MlflowStandIn } from './helpers/mlflow-stand-in.js'
+import type { MlflowStandIn } from './helpers/mlflow-stand-in/index.js'
 import {
   alice,
   bob,

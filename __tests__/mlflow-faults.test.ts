@@ -3,8 +3,8 @@ import { ExitCode, PermissionError } from '../src/errors.js'
 import { RegistryConflictError } from '../src/registry/errors.js'
 import { MlflowUnavailableError, MlflowWriteError } from '../src/registry/mlflow/index.js'
 import type { MlflowRegistry } from '../src/registry/mlflow/index.js'
-import { startMlflowStandIn } from './helpers/mlflow-stand-in.js'
-import type { Fault, MlflowStandIn } from './helpers/mlflow-stand-in.js'
+import { startMlflowStandIn } from './helpers/mlflow-stand-in/index.js'
+import type { Fault, MlflowStandIn } from './helpers/mlflow-stand-in/index.js'
 import {
   OSS_TAG_VALUE_LIMIT,
   UC_MAX_TAGS_PER_VERSION,

@@ -8,8 +8,8 @@ import {
 } from '../src/registry/mlflow/index.js'
 import type { FetchLike } from '../src/registry/mlflow/index.js'
 import { authSecrets, redact } from '../src/registry/mlflow/http.js'
-import { startMlflowStandIn } from './helpers/mlflow-stand-in.js'
-import type { MlflowStandIn } from './helpers/mlflow-stand-in.js'
+import { startMlflowStandIn } from './helpers/mlflow-stand-in/index.js'
+import type { MlflowStandIn } from './helpers/mlflow-stand-in/index.js'
 import { registryOn, rejection } from './helpers/mlflow-fixtures.js'
 
 let html: MlflowStandIn

@@ -1,5 +1,5 @@
 import { ExitCode, InvalidInputError } from '../src/errors.js'
-import type { MlflowStandIn } from './helpers/mlflow-stand-in.js'
+import type { MlflowStandIn } from './helpers/mlflow-stand-in/index.js'
 import {
   SIGNATURE_TAG,
   alice,

@@ -1,7 +1,7 @@
 import { ExitCode, InvalidInputError, NotFoundError } from '../src/errors.js'
 import type { AuditFacts, RevalidateContext } from '../src/registry/port.js'
-import { startMlflowStandIn } from './helpers/mlflow-stand-in.js'
-import type { MlflowStandIn } from './helpers/mlflow-stand-in.js'
+import { startMlflowStandIn } from './helpers/mlflow-stand-in/index.js'
+import type { MlflowStandIn } from './helpers/mlflow-stand-in/index.js'
 import {
   alice,
   bob,

@@ -13,7 +13,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { AuditFacts } from '../src/registry/port.js'
 import type { MlflowRegistry } from '../src/registry/mlflow/index.js'
-import { startMlflowStandIn, type MlflowStandIn } from './helpers/mlflow-stand-in.js'
+import { startMlflowStandIn, type MlflowStandIn } from './helpers/mlflow-stand-in/index.js'
 import { registryOn, useMlflowStandIn, written } from './helpers/mlflow-fixtures.js'
 
 let stand: MlflowStandIn

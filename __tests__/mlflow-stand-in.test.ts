@@ -3,8 +3,8 @@
  * and real 2.7.1 / 3.9 servers per shared/MLFLOW-API.md): if it did not, the
  * adapter tests would prove nothing.
  */
-import { startMlflowStandIn } from './helpers/mlflow-stand-in.js'
-import type { MlflowStandIn } from './helpers/mlflow-stand-in.js'
+import { startMlflowStandIn } from './helpers/mlflow-stand-in/index.js'
+import type { MlflowStandIn } from './helpers/mlflow-stand-in/index.js'
 
 let stand: MlflowStandIn
 let html: MlflowStandIn

@@ -13,7 +13,7 @@ import {
 } from '../src/registry/mlflow/record-tags.js'
 import { UC_TAG_VALUE_LIMIT } from '../src/registry/mlflow/names.js'
 import type { AuditFacts } from '../src/registry/port.js'
-import type { MlflowStandIn } from './helpers/mlflow-stand-in.js'
+import type { MlflowStandIn } from './helpers/mlflow-stand-in/index.js'
 import {
   alice,
   bob,

@@ -1,4 +1,10 @@
-import { oneLine, printableUrl, redactUrls } from '../src/registry/git/origin.js'
+import {
+  dropCommand,
+  oneLine,
+  printableUrl,
+  redactUrls,
+  shellWord
+} from '../src/registry/git/origin.js'
 
 // What ModelGate prints about a remote: never its credentials, and git's real cause in one line.
 
@@ -47,5 +53,22 @@ describe("git's output on one line", () => {
     ).toBe(
       'remote: tags are frozen this week To /srv/origin.git ! [remote rejected] m#prod#1 -> m#prod#1 (pre-receive hook declined)'
     )
+  })
+})
+
+describe('the git tag -d command printed for tags kept local (one shellWord for adapter and report)', () => {
+  it.each([
+    ['demo#dev#2', 'demo#dev#2'],
+    ['dir/sub:m@v1.0.0', 'dir/sub:m@v1.0.0'],
+    ['fraud detector#prod#1', "'fraud detector#prod#1'"],
+    ["it's#dev#1", "'it'\\''s#dev#1'"],
+    ['$(rm -rf ~)#dev#1', "'$(rm -rf ~)#dev#1'"],
+    ['a;b', "'a;b'"]
+  ])('%s is the shell word %s', (word, quoted) => {
+    expect(shellWord(word)).toBe(quoted)
+  })
+
+  it('quotes each tag that needs it, and only those', () => {
+    expect(dropCommand(['demo#dev#2', 'a b#dev#1'])).toBe("git tag -d demo#dev#2 'a b#dev#1'")
   })
 })

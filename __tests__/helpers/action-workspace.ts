@@ -5,10 +5,11 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import { AuditRecord } from '../../src/audit/record.js'
 import { gitOk } from '../../src/registry/git/runner.js'
-import { writeEvent, type BuiltEvent, type WrittenEvent } from './events.js'
+import { workflowDispatchEvent, writeEvent, type BuiltEvent, type WrittenEvent } from './events.js'
 import { commit, makeSandbox, type Clone } from './git-sandbox.js'
-import type { StandIn } from './github-stand-in/index.js'
+import { start, type StandIn } from './github-stand-in/index.js'
 import { runAction, type ActionRun } from './run-action.js'
 
 /** For the action's own git: no global or system config. */
@@ -86,6 +87,15 @@ export function remoteTags(clone: Clone): Promise<string> {
   return gitOk(clone.git, ['ls-remote', '--tags', 'origin'])
 }
 
+/** The audit records in a job summary (fenced JSON blocks under "### Audit"); none without one. */
+export function summaryRecords(summary: string): AuditRecord[] {
+  const at = summary.indexOf('### Audit')
+  if (at < 0) return []
+  return [...summary.slice(at).matchAll(/(`{3,})json\n([\s\S]*?)\n\1/g)].map(match =>
+    AuditRecord.parse(JSON.parse(match[2] as string))
+  )
+}
+
 /**
  * Fails unless each secret shows in the run only in its own `::add-mask::` command (which the
  * runner takes out of the log): never elsewhere on stdout, on stderr or in the job summary.
@@ -150,5 +160,69 @@ export function eventRunner(options: {
     async cleanup() {
       for (const file of written.splice(0)) await file.cleanup()
     }
+  }
+}
+
+export interface DispatchWorkspace extends ModelWorkspace {
+  /** The GitHub stand-in, holding acme/models with octocat as a maintainer. */
+  gh: StandIn
+  /** octocat's workflow_dispatch event on acme/models. */
+  dispatched: WrittenEvent
+  /**
+   * The environment of a run of that dispatch at `sha`: the event, octocat as actor, the
+   * stand-in's URL and token, hermetic git, then `extra`.
+   */
+  env(sha: string, extra?: Record<string, string>): Record<string, string>
+}
+
+/**
+ * A model workspace (see `modelWorkspace`) dispatched by octocat, a maintainer of acme/models on
+ * a fresh GitHub stand-in, at the commit of `aucs[dispatchAt]`. `cleanup` removes the event,
+ * the stand-in and the workspace.
+ */
+export async function dispatchWorkspace(options: {
+  policy: string
+  aucs: number[]
+  dispatchAt: number
+}): Promise<DispatchWorkspace> {
+  const gh = await start()
+  let workspace: ModelWorkspace | undefined
+  try {
+    gh.state.addRepo({ owner: 'acme', name: 'models' }).addCollaborators({ octocat: 'maintain' })
+    workspace = await modelWorkspace({ policy: options.policy, aucs: options.aucs })
+    const dispatched = await writeEvent(
+      workflowDispatchEvent({
+        repo: { owner: 'acme', name: 'models' },
+        sha: workspace.commits[options.dispatchAt] as string,
+        sender: 'octocat'
+      })
+    )
+    const { clone, commits, cleanup } = workspace
+    return {
+      clone,
+      commits,
+      gh,
+      dispatched,
+      env: (sha, extra = {}) => ({
+        ...dispatched.env,
+        GITHUB_SHA: sha,
+        GITHUB_ACTOR: 'octocat',
+        GITHUB_EVENT_NAME: 'workflow_dispatch',
+        GITHUB_REPOSITORY: 'acme/models',
+        GITHUB_API_URL: gh.url,
+        'INPUT_GITHUB-TOKEN': gh.token,
+        ...HERMETIC_GIT,
+        ...extra
+      }),
+      async cleanup() {
+        await dispatched.cleanup()
+        await gh.close()
+        await cleanup()
+      }
+    }
+  } catch (error) {
+    await gh.close()
+    await workspace?.cleanup()
+    throw error
   }
 }

@@ -13,8 +13,8 @@ import type { Registry, RegistryEvent, WriteResult } from '../../src/registry/po
 import type { Clone, Sandbox } from './git-sandbox.js'
 import { commit, fakeClock, hermeticGit, makeSandbox } from './git-sandbox.js'
 import { registryOn } from './mlflow-fixtures.js'
-import { startMlflowStandIn } from './mlflow-stand-in.js'
-import type { MlflowStandIn } from './mlflow-stand-in.js'
+import { startMlflowStandIn } from './mlflow-stand-in/index.js'
+import type { MlflowStandIn } from './mlflow-stand-in/index.js'
 import { createMemoryRegistry } from './memory-registry.js'
 
 /** One test's view of a backend. */

@@ -3,8 +3,8 @@ import { createMlflowRegistry } from '../../src/registry/mlflow/index.js'
 import type { MlflowRegistry, MlflowRegistryOptions } from '../../src/registry/mlflow/index.js'
 import { tagKeys } from '../../src/registry/mlflow/names.js'
 import type { AuditFacts, WriteResult } from '../../src/registry/port.js'
-import { startMlflowStandIn } from './mlflow-stand-in.js'
-import type { MlflowStandIn, StandInOptions } from './mlflow-stand-in.js'
+import { startMlflowStandIn } from './mlflow-stand-in/index.js'
+import type { MlflowStandIn, StandInOptions } from './mlflow-stand-in/index.js'
 
 export const alice: AuditFacts = { actor: 'alice', actorEmail: 'alice@example.com' }
 export const bob: AuditFacts = { actor: 'bob', reason: 'accuracy dropped in production' }

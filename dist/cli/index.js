@@ -22782,6 +22782,21 @@ function auditSchemaFileText() {
     const document = { $schema, $id: AUDIT_SCHEMA_ID, title: 'ModelGate audit record', ...rest };
     return `${JSON.stringify(document, null, 2)}\n`;
 }
+/**
+ * An error that carries the audit record of the refused attempt it ended, so the action can
+ * still publish it (the summary, the artifact) on the failure path.
+ */
+function withAudit(error, record) {
+    if (record)
+        Object.defineProperty(error, 'audit', { value: record, enumerable: false });
+    return error;
+}
+/** The record an error carries (see {@link withAudit}), if any. */
+function auditOfError(error) {
+    const record = error?.audit;
+    const parsed = record === undefined ? undefined : AuditRecord.safeParse(record);
+    return parsed?.success ? parsed.data : undefined;
+}
 
 ;// CONCATENATED MODULE: ./src/gates/rolled-back.ts
 
@@ -22844,20 +22859,597 @@ function transitionGate(context) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/report/git-commands.ts
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/registry/git/runner.ts
+
 /**
- * The git commands a person is told to run about tags a --no-push write kept in a clone. The
- * git adapter hands over the tag names; the command lines printed are built here, with report
- * text. (origin.ts keeps its own copy for the messages of the errors it throws: an adapter does
- * not import report/.)
+ * The real runner: `git` run with `cwd` as the checkout, no shell, no terminal
+ * prompts (GIT_TERMINAL_PROMPT=0), so a missing credential fails instead of hanging.
  */
-/** The command that removes tags kept local (ModelGate then forgets its mark on them). */
+function createGitRunner(cwd, settings = {}) {
+    const gitPath = settings.gitPath ?? 'git';
+    const baseEnv = settings.env ?? process.env;
+    return (args, options = {}) => new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(gitPath, [...args], {
+            cwd,
+            env: { ...baseEnv, GIT_TERMINAL_PROMPT: '0', ...options.env },
+            shell: false,
+            stdio: ['pipe', 'pipe', 'pipe'],
+            windowsHide: true
+        });
+        const out = [];
+        const err = [];
+        const onStdout = options.onStdout;
+        // A receiver that throws fails this call (at exit), never the process.
+        let failed;
+        child.stdout.on('data', (chunk) => {
+            if (!onStdout)
+                out.push(chunk);
+            else if (failed === undefined) {
+                try {
+                    onStdout(chunk);
+                }
+                catch (error) {
+                    failed = error ?? new Error('onStdout failed');
+                }
+            }
+        });
+        child.stderr.on('data', (chunk) => err.push(chunk));
+        child.on('error', error => reject(new Error(`Could not run ${gitPath} ${args[0] ?? ''}: ${error.message}`, { cause: error })));
+        child.on('close', (code, signal) => {
+            if (failed !== undefined)
+                return reject(failed);
+            const stderr = Buffer.concat(err).toString('utf8');
+            resolve({
+                stdout: Buffer.concat(out).toString('utf8'),
+                stderr: signal ? `${stderr}\ngit killed by ${signal}` : stderr,
+                code: code ?? 128
+            });
+        });
+        // git may exit before reading its input (EPIPE): the exit code tells what happened.
+        child.stdin.on('error', () => undefined);
+        child.stdin.end(options.input ?? '');
+    });
+}
+/** Runs git and returns stdout; a non-zero exit becomes an Error naming the command and git's message. */
+async function gitOk(git, args, options) {
+    const result = await git(args, options);
+    if (result.code !== 0) {
+        throw new Error(`git ${args.slice(0, 2).join(' ')} failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`);
+    }
+    return result.stdout;
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/semver.ts
+/** The SemVer 2.0.0 grammar as GTO writes it (`gto/constants.py`), ASCII digits only. */
+const SEMVER_PATTERN = '(?:0|[1-9][0-9]*)\\.(?:0|[1-9][0-9]*)\\.(?:0|[1-9][0-9]*)' +
+    '(?:-(?:(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?' +
+    '(?:\\+(?:[0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?';
+const semver_VERSION_RE = new RegExp(`^v${SEMVER_PATTERN}$`);
+/** `v` + a full semver: `v1.2.0`, `v1.2.0-rc.1`. Not `1.2.0`, not `v1.2`. */
+function isGtoVersion(value) {
+    return semver_VERSION_RE.test(value);
+}
+function semver_parse(version) {
+    if (!isGtoVersion(version))
+        return undefined;
+    const body = version.slice(1).split('+')[0] ?? '';
+    const dash = body.indexOf('-');
+    const core = (dash < 0 ? body : body.slice(0, dash)).split('.').map(part => BigInt(part));
+    const pre = dash < 0 ? [] : body.slice(dash + 1).split('.');
+    return { core: [core[0] ?? 0n, core[1] ?? 0n, core[2] ?? 0n], pre };
+}
+function compareIdentifiers(a, b) {
+    const aNum = /^[0-9]+$/.test(a);
+    const bNum = /^[0-9]+$/.test(b);
+    if (aNum && bNum)
+        return BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0;
+    if (aNum)
+        return -1;
+    if (bNum)
+        return 1;
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+/**
+ * SemVer precedence of two GTO versions (`v` prefix); build metadata ignored.
+ * Returns undefined when either is not a semver (GTO's commit-hash "versions").
+ */
+function compareVersions(a, b) {
+    const pa = semver_parse(a);
+    const pb = semver_parse(b);
+    if (!pa || !pb)
+        return undefined;
+    for (let i = 0; i < 3; i++) {
+        const x = pa.core[i] ?? 0n;
+        const y = pb.core[i] ?? 0n;
+        if (x !== y)
+            return x < y ? -1 : 1;
+    }
+    if (pa.pre.length === 0 || pb.pre.length === 0) {
+        return pa.pre.length === pb.pre.length ? 0 : pa.pre.length === 0 ? 1 : -1;
+    }
+    for (let i = 0; i < Math.max(pa.pre.length, pb.pre.length); i++) {
+        const x = pa.pre[i];
+        const y = pb.pre[i];
+        if (x === undefined)
+            return -1;
+        if (y === undefined)
+            return 1;
+        const c = compareIdentifiers(x, y);
+        if (c !== 0)
+            return c;
+    }
+    return 0;
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/tag-name.ts
+/**
+ * The GTO tag-name codec (iterative/gto 1.x, `gto/constants.py` and `gto/tag.py`).
+ *
+ *   NAME@vX.Y.Z[#N]     register          NAME@vX.Y.Z![#N]  deregister
+ *   NAME#STAGE[#N]      assign            NAME#STAGE![#N]   unassign
+ *   NAME@deprecated[#N] deprecate         NAME@created[#N]  create
+ *
+ * A monorepo model `dir/sub:model` is written `dir/sub=model` in a tag.
+ *
+ * Reading uses GTO's `tag_re`, translated from Python's `re` one to one
+ * (`(?P<x>` → `(?<x>`), except that `\d` is `[0-9]`: Python's `\d` also matches
+ * non-ASCII decimal digits, which no sane tag carries; such tags are ignored here.
+ *
+ * A stage ending in `-<digits>` (`m#prod-3`, `m#eu-1`) is an ordinary stage
+ * name, as GTO 1.10 reads it (`gto check-ref m#prod-3` says stage `prod-3`) and
+ * writes it (`gto assign --stage eu-1 --simple true`). GTO ≤ 0.1.3 once wrote
+ * `NAME#STAGE-N` for "stage STAGE, counter N"; no GTO since reads it that way,
+ * so neither does ModelGate.
+ */
+
+
+/** GTO's `name`: an artifact's base name and a stage. */
+const tag_name_NAME_PATTERN = '[a-zA-Z0-9](?:[a-zA-Z0-9/_-]*[a-zA-Z0-9])?';
+/** GTO's `dirname`: the folder part of a monorepo model name. */
+const DIRNAME_PATTERN = '[a-zA-Z0-9_./-]+';
+/** Between folder and model in a model name (`dir/sub:model`) ... */
+const SEPARATOR_IN_NAME = ':';
+/** ... and in a tag (`dir/sub=model@v1.0.0`). */
+const SEPARATOR_IN_TAG = '=';
+/** GTO's `tag_re`, group for group. */
+const TAG_RE = new RegExp(`^(?<artifact>(?<dirname>${DIRNAME_PATTERN}${SEPARATOR_IN_TAG})?(?<name>${tag_name_NAME_PATTERN}))` +
+    `(((#(?<stage>${tag_name_NAME_PATTERN})|@(?<version>v${SEMVER_PATTERN}))(?<cancel>!?))` +
+    `|@((?<deprecated>deprecated)|(?<created>created)))` +
+    `(#((?<counter>[0-9]+)))?$`);
+const NAME_RE = new RegExp(`^${tag_name_NAME_PATTERN}$`);
+const FULLNAME_RE = new RegExp(`^(?:${DIRNAME_PATTERN}${SEPARATOR_IN_NAME})?${tag_name_NAME_PATTERN}$`);
+/** `dir/sub:model` → `dir/sub=model`. */
+function modelToTagPart(model) {
+    return model.replace(SEPARATOR_IN_NAME, SEPARATOR_IN_TAG);
+}
+/** `dir/sub=model` → `dir/sub:model`. */
+function tagPartToModel(part) {
+    return part.replace(SEPARATOR_IN_TAG, SEPARATOR_IN_NAME);
+}
+/** Parses a tag name the way GTO does; undefined for a tag GTO ignores. */
+function parseTagName(tag) {
+    const g = TAG_RE.exec(tag)?.groups;
+    if (!g || g.artifact === undefined)
+        return undefined;
+    const model = g.dirname === undefined ? g.artifact : tagPartToModel(g.artifact);
+    let counter;
+    if (g.counter !== undefined) {
+        counter = Number(g.counter);
+        if (!Number.isSafeInteger(counter))
+            return undefined;
+    }
+    const cancelled = g.cancel === '!';
+    let parsed;
+    if (g.version !== undefined) {
+        parsed = { action: cancelled ? 'deregister' : 'register', model, version: g.version };
+    }
+    else if (g.stage !== undefined) {
+        parsed = { action: cancelled ? 'unassign' : 'assign', model, stage: g.stage };
+    }
+    else {
+        parsed = { action: g.deprecated !== undefined ? 'deprecate' : 'create', model };
+    }
+    if (counter !== undefined)
+        parsed.counter = counter;
+    return parsed;
+}
+const NAME_RULE = "letters, digits, '-', '_' and '/', starting and ending with a letter or digit";
+/** Throws InvalidInputError unless `model` is a name GTO can carry in a tag. */
+function assertModelName(model) {
+    if (!FULLNAME_RE.test(model)) {
+        throw new InvalidInputError(`Invalid model name "${model}": GTO allows ${NAME_RULE}, optionally after a folder and ':' (dir/sub:model).`);
+    }
+    const tagPart = modelToTagPart(model);
+    const problem = refProblem(tagPart);
+    if (problem)
+        throw new InvalidInputError(`Invalid model name "${model}": ${problem}.`);
+}
+/** Throws InvalidInputError unless `stage` is a stage name GTO can carry in a tag. */
+function assertStageName(stage) {
+    if (!NAME_RE.test(stage)) {
+        throw new InvalidInputError(`Invalid stage name "${stage}": GTO allows ${NAME_RULE}.`);
+    }
+}
+/** Throws InvalidInputError unless `version` is `v` + a full semver. */
+function assertVersion(version) {
+    if (!isGtoVersion(version)) {
+        throw new InvalidInputError(`Invalid version "${version}": GTO needs 'v' followed by a full semver, e.g. v1.2.0 or v1.2.0-rc.1.`);
+    }
+}
+/**
+ * Why git would refuse `refs/tags/<tag>` (git-check-ref-format, restricted to
+ * what GTO's character set allows), or undefined when it is fine.
+ */
+function refProblem(tag) {
+    if (tag.startsWith('-'))
+        return "a tag cannot start with '-'";
+    if (tag.startsWith('/') || tag.includes('//'))
+        return "it would contain an empty path component ('//')";
+    if (tag.includes('..'))
+        return "git refs cannot contain '..'";
+    for (const component of tag.split('/')) {
+        if (component.startsWith('.'))
+            return "a path component cannot start with '.'";
+        if (component.endsWith('.lock'))
+            return "a path component cannot end with '.lock'";
+    }
+    return undefined;
+}
+/**
+ * The tag name for an event. Validates every part first and throws
+ * InvalidInputError rather than produce a tag GTO cannot parse back.
+ */
+function formatTagName(tag) {
+    assertModelName(tag.model);
+    const artifact = modelToTagPart(tag.model);
+    if (tag.counter !== undefined && !(Number.isSafeInteger(tag.counter) && tag.counter >= 0)) {
+        throw new InvalidInputError(`Invalid tag counter ${tag.counter}: a non-negative integer is needed.`);
+    }
+    const suffix = tag.counter === undefined ? '' : `#${tag.counter}`;
+    let name;
+    switch (tag.action) {
+        case 'register':
+        case 'deregister':
+            assertVersion(tag.version);
+            name = `${artifact}@${tag.version}${tag.action === 'deregister' ? '!' : ''}${suffix}`;
+            break;
+        case 'assign':
+        case 'unassign':
+            assertStageName(tag.stage);
+            name = `${artifact}#${tag.stage}${tag.action === 'unassign' ? '!' : ''}${suffix}`;
+            break;
+        case 'deprecate':
+        case 'create':
+            name = `${artifact}@${tag.action === 'deprecate' ? 'deprecated' : 'created'}${suffix}`;
+            break;
+    }
+    const problem = refProblem(name);
+    const back = parseTagName(name);
+    if (problem || !back || !sameTag(back, tag)) {
+        throw new InvalidInputError(`Refusing to write tag "${name}": ${problem ?? 'GTO would not read it back as written'}.`);
+    }
+    return name;
+}
+function sameTag(a, b) {
+    const norm = (t) => JSON.stringify({
+        action: t.action,
+        model: t.model,
+        version: 'version' in t ? t.version : undefined,
+        stage: 'stage' in t ? t.stage : undefined,
+        counter: t.counter
+    });
+    return norm(a) === norm(b);
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/origin.ts
+/**
+ * The remote's side of the git registry: origin's tags are the registry's truth (DESIGN.md,
+ * "What ModelGate trusts"), local tags that never reached origin are not.
+ *
+ * Before the first read of a model, and before every write attempt, the model's GTO tags
+ * (`NAME@…`, `NAME#…`) are fetched from origin forced and pruned, so a tag a write left
+ * behind when it was killed mid-push (tags are created locally, then pushed) is removed, never
+ * believed. Other tags in the clone are left alone. Chosen over creating tags only after the
+ * push lands because it also repairs clones left so by earlier runs or older versions, and
+ * because a clone that is merely behind (another run wrote since) is brought up to date too.
+ * Without the remote, the local tags are the registry and nothing is fetched.
+ *
+ * Writes kept local on purpose (`--no-push`) are marked, each by a value `<tag> <object id>`
+ * of the clone's git config key `modelgate.unpushed` (read in the one `git config` that also
+ * tells whether the remote exists, so reads cost no extra process), and the reconciling fetch
+ * leaves marked tags alone (negative refspecs), so they are neither pruned nor overwritten.
+ * Each fetch first settles the marks of the models it fetches, with a local `for-each-ref` and
+ * one `ls-remote` only when there are marks: a mark whose tag origin now has with the same
+ * object (pushed since) or whose local tag is gone or moved (removed by hand) is dropped; the rest are local only (origin lacks the name) or in
+ * conflict (origin has another object under it). The adapter refuses to write to a model that
+ * has either (fail closed: a write on top of a state origin does not have would publish an
+ * order of events nobody else sees), and status names them.
+ */
+
+
+
+/**
+ * One ref per artifact outside refs/tags (GTO never reads it), moved by every
+ * ModelGate write in the same atomic push as its tags, with
+ * --force-with-lease: the optimistic lock that makes two concurrent writes of
+ * one artifact conflict even when their tag names differ (other stages).
+ */
+const LEASE_PREFIX = 'refs/modelgate/lease/';
+/** `dir/sub:model` → `refs/modelgate/lease/dir%2Fsub=model` (one level: no D/F clashes). */
+function leaseRefOf(model) {
+    return LEASE_PREFIX + modelToTagPart(model).replaceAll('/', '%2F');
+}
+/** Where a --no-push write marks its tags: values `<tag> <object id>` of this config key. */
+const UNPUSHED_KEY = 'modelgate.unpushed';
+/**
+ * The command that removes tags kept local (ModelGate then forgets its mark on them): named in
+ * this adapter's errors, and printed by report/ (registry-tables.ts) for status and --no-push.
+ */
 function dropCommand(tags) {
     return `git tag -d ${tags.map(shellWord).join(' ')}`;
 }
 /** A word a POSIX shell reads as it is: quoted unless it is made of plainly safe characters. */
 function shellWord(word) {
     return /^[A-Za-z0-9._@#/:+=-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+/**
+ * A remote URL fit to print: the user and password of `scheme://user:password@host/…` are
+ * dropped (a token often sits there; a password may hold `@` itself), and so are a query string
+ * and a fragment (`?private_token=…`); scp-like `user@host:path` holds no password and stays.
+ */
+function printableUrl(url) {
+    return redactUrls(url);
+}
+/** Every `scheme://` URL in `text` (git's own messages quote the remote's) made fit to print. */
+function redactUrls(text) {
+    return text.replace(/([a-z][a-z0-9+.-]*:\/\/)([^\s/?#'"]*@)?([^\s?#'"]*)(?:[?#][^\s'"]*)?/gi, (_url, scheme, _userinfo, rest) => scheme + rest);
+}
+/**
+ * git's lines that say nothing about this failure: its advice after a failed remote call, and
+ * its generic closing line of a refused push (the cause is in the lines before it).
+ */
+const GIT_GENERIC = /^(Please make sure you have the correct access rights|and the repository exists\.?$|error: failed to push some refs)/;
+/**
+ * git's cause on one line: from its first `fatal:` line when it has one (git prints the cause
+ * first and advice after), else its last lines but the generic ones; without its closing period,
+ * runs of spaces, or credentials in quoted URLs.
+ */
+function oneLine(output, lines = 3) {
+    const kept = output
+        .split('\n')
+        .map(line => line.trim())
+        .filter(line => line !== '' && !GIT_GENERIC.test(line));
+    const cause = kept.findIndex(line => line.startsWith('fatal:'));
+    const picked = cause >= 0 ? kept.slice(cause, cause + lines) : kept.slice(-lines);
+    return redactUrls(picked.join(' ')).replace(/\s+/g, ' ').replace(/\.+$/, '');
+}
+/** Fetches and reconciles one checkout's registry tags with its remote. */
+class OriginTags {
+    git;
+    remote;
+    readState;
+    /** Models (key '' for all) whose tags have been reconciled. */
+    reconciled = new Map();
+    configKnown;
+    urlKnown;
+    /** Marked tags still not on the remote, by name: settled by each fetch. */
+    kept = new Map();
+    constructor(git, remote, readState) {
+        this.git = git;
+        this.remote = remote;
+        this.readState = readState;
+    }
+    /** Whether the checkout has the remote: asked once. */
+    async hasRemote() {
+        return (await this.config()).remote;
+    }
+    /** The remote's URL setting and the marks of tags kept local: one `git config`, once. */
+    config() {
+        this.configKnown ??= this.git([
+            'config',
+            '--null',
+            '--get-regexp',
+            `^(remote\\..*\\.url|${UNPUSHED_KEY.replace('.', '\\.')})$`
+        ]).then(result => {
+            // Exit 1: no such key (no remote, no marks).
+            if (result.code !== 0 && result.code !== 1) {
+                throw new Error(`git config failed (exit ${result.code}): ${result.stderr.trim()}`);
+            }
+            let remote = false;
+            const marks = new Map();
+            // --null: each entry is `key\nvalue\0`.
+            for (const entry of result.stdout.split('\0')) {
+                const [key = '', value = ''] = entry.split('\n');
+                if (key === `remote.${this.remote}.url`)
+                    remote = true;
+                const [name, oid] = value.split(' ');
+                if (key === UNPUSHED_KEY && name && oid)
+                    marks.set(name, oid);
+            }
+            return { remote, marks };
+        });
+        this.configKnown.catch(() => (this.configKnown = undefined));
+        return this.configKnown;
+    }
+    /** The remote's URL, without credentials, for messages. */
+    url() {
+        this.urlKnown ??= this.git(['remote', 'get-url', this.remote]).then(result => result.code === 0 ? printableUrl(result.stdout.trim()) : this.remote);
+        return this.urlKnown;
+    }
+    /** Marks tags a --no-push write created, so reconciling keeps them (see the file's comment). */
+    async keep(tags) {
+        const { marks } = await this.config();
+        for (const tag of tags) {
+            await gitOk(this.git, ['config', '--add', UNPUSHED_KEY, `${tag.name} ${tag.oid}`]);
+            marks.set(tag.name, tag.oid);
+            this.kept.set(tag.name, { ...tag, conflict: false });
+        }
+    }
+    /** A model's tags kept local that the remote does not have (as of the last fetch). */
+    localOnly(model) {
+        return [...this.kept.values()].flatMap(tag => {
+            const parsed = parseTagName(tag.name);
+            if (!parsed || parsed.model !== model)
+                return [];
+            return [
+                {
+                    id: tag.name,
+                    ...('stage' in parsed ? { stage: parsed.stage } : {}),
+                    ...('version' in parsed && parsed.version ? { version: parsed.version } : {}),
+                    ...(tag.conflict ? { conflict: true } : {})
+                }
+            ];
+        });
+    }
+    /**
+     * The marks of these models (every mark without `models`) compared with the local tags and
+     * the remote: marks no longer needed are dropped; the rest are kept in `this.kept`.
+     */
+    async settleKept(models) {
+        const parts = models?.map(modelToTagPart);
+        const { marks: all } = await this.config();
+        const marks = [...all].flatMap(([name, oid]) => !parts || parts.some(part => name.startsWith(`${part}@`) || name.startsWith(`${part}#`))
+            ? [{ name, oid }]
+            : []);
+        for (const mark of marks)
+            this.kept.delete(mark.name);
+        if (marks.length === 0)
+            return [];
+        const local = await this.refs(marks.map(mark => `refs/tags/${mark.name}`));
+        const remote = await this.remoteRefs(marks.map(mark => `refs/tags/${mark.name}`));
+        const kept = [];
+        for (const mark of marks) {
+            const ref = `refs/tags/${mark.name}`;
+            const there = remote.get(ref);
+            if (local.get(ref) !== mark.oid || there === mark.oid) {
+                // Removed or replaced by hand, or pushed since: the mark has done its work.
+                // Exit 5: another run dropped it first.
+                const unset = await this.git([
+                    'config',
+                    '--unset-all',
+                    '--fixed-value',
+                    UNPUSHED_KEY,
+                    `${mark.name} ${mark.oid}`
+                ]);
+                if (unset.code !== 0 && unset.code !== 5) {
+                    throw new Error(`git config --unset-all failed (exit ${unset.code}): ${unset.stderr.trim()}`);
+                }
+                all.delete(mark.name);
+                continue;
+            }
+            const tag = { ...mark, conflict: there !== undefined };
+            this.kept.set(tag.name, tag);
+            kept.push(tag);
+        }
+        return kept;
+    }
+    async refs(names) {
+        const out = await gitOk(this.git, [
+            'for-each-ref',
+            '--format=%(objectname) %(refname)',
+            ...names
+        ]);
+        return new Map(out.split('\n').flatMap(line => {
+            const [oid, ref] = line.split(' ');
+            return oid && ref ? [[ref, oid]] : [];
+        }));
+    }
+    async remoteRefs(names) {
+        const result = await this.git(['ls-remote', this.remote, ...names]);
+        if (result.code !== 0)
+            throw await this.unreachable("read the registry's tags from", result.stderr);
+        return new Map(result.stdout.split('\n').flatMap(line => {
+            const [oid, ref] = line.split('\t');
+            return oid && ref && !ref.endsWith('^{}') ? [[ref, oid]] : [];
+        }));
+    }
+    /**
+     * Refuses to write on top of tags a --no-push write kept in this clone: the next write would
+     * publish them, or a state origin does not have. Fail closed; the message says how to go on.
+     */
+    assertNothingKept(model) {
+        const kept = this.localOnly(model);
+        if (kept.length === 0)
+            return;
+        const names = kept.map(tag => tag.id);
+        const conflicting = kept.filter(tag => tag.conflict).map(tag => tag.id);
+        throw new ModelGateError(conflicting.length > 0
+            ? `${model} has tags kept in this clone (--no-push) whose names ${this.remote} now holds for other events: ${conflicting.join(', ')}. They can never be pushed; remove them (${dropCommand(conflicting)}) and re-run. Nothing written.`
+            : `${model} has tags kept in this clone (--no-push) that ${this.remote} does not have: ${names.join(', ')}. Remove them (${dropCommand(names)}) and run the write again without --no-push, so it is judged against ${this.remote}'s state. Nothing written.`, ExitCode.Blocked);
+    }
+    /** A push the remote refused: one line naming it; the caller has removed its local tags. */
+    async pushRefused(tags, output) {
+        // git's own output is several lines, with its progress and hints.
+        const detail = oneLine(output);
+        const message = `Could not push ${tags.join(', ')} to ${this.remote} (${await this.url()}): ${detail}. Nothing was written: the tags were removed from this clone and ${this.remote} is unchanged.`;
+        return /permission|denied|403|401|authenticat|could not read username/i.test(detail)
+            ? new PermissionError(message)
+            : new ModelGateError(message, ExitCode.Blocked);
+    }
+    /** One line naming the remote and its URL: a fetch, ls-remote or push git could not do. */
+    async unreachable(what, stderr) {
+        const detail = oneLine(stderr);
+        const message = `Could not ${what} ${this.remote} (${await this.url()}): ${detail}. ModelGate decides only on ${this.remote}'s tags; check the remote (or remove it to keep the registry in local tags) and re-run.`;
+        return /permission|denied|403|401|authenticat|could not read username/i.test(detail)
+            ? new PermissionError(message)
+            : new ModelGateError(message, ExitCode.Blocked);
+    }
+    /** Once per model (or once for all, `undefined`): its tags made exactly origin's. */
+    reconcileOnce(model) {
+        const key = model ?? '';
+        // Reconciling every model covers each one.
+        let done = this.reconciled.get(key) ?? this.reconciled.get('');
+        if (!done) {
+            done = (async () => {
+                if (!(await this.hasRemote()))
+                    return;
+                if (model !== undefined)
+                    return this.fetch([model]);
+                // Every model: origin's tags first (models this clone has not seen), then each known
+                // model's tags reconciled, local-only ones removed.
+                await this.fetch();
+                const state = await this.readState();
+                const models = [...new Set([...state.artifacts.keys(), ...state.counters.keys()])];
+                if (models.length > 0)
+                    await this.fetch(models);
+            })();
+            this.reconciled.set(key, done);
+            done.catch(() => this.reconciled.delete(key));
+        }
+        return done;
+    }
+    /**
+     * Tags and leases from the remote, forced: the remote is the truth. With `models`, exactly
+     * those models' GTO tags are made origin's, pruning the local ones origin does not have;
+     * other tags are left alone. Without, every tag is fetched and nothing pruned.
+     */
+    async fetch(models) {
+        const kept = await this.settleKept(models);
+        const tags = models
+            ? models.flatMap(model => {
+                const part = modelToTagPart(model);
+                return [
+                    `+refs/tags/${part}@*:refs/tags/${part}@*`,
+                    `+refs/tags/${part}#*:refs/tags/${part}#*`
+                ];
+            })
+            : ['+refs/tags/*:refs/tags/*'];
+        const result = await this.git([
+            'fetch',
+            '--quiet',
+            '--no-tags',
+            ...(models ? ['--prune'] : []),
+            this.remote,
+            ...tags,
+            // Tags kept local (--no-push) are neither pruned nor overwritten.
+            ...kept.map(tag => `^refs/tags/${tag.name}`),
+            `+${LEASE_PREFIX}*:${LEASE_PREFIX}*`
+        ]);
+        if (result.code !== 0)
+            throw await this.unreachable("fetch the registry's tags from", result.stderr);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/report/terminal-table.ts
@@ -23297,7 +23889,7 @@ async function promote(context, options) {
         // A pull request's status is earned by an evaluation, never assumed from the registry.
         const held = await evaluate(holder);
         const note = { kind: 'held', model, version, stage: options.stage };
-        return outcome(held.evaluation, note, {});
+        return outcome(held.evaluation, note, {}, undefined);
     }
     const records = options.onceForCommit
         ? (await context.registry.history(model)).flatMap(event => {
@@ -23319,10 +23911,9 @@ async function promote(context, options) {
     // The holder the latest evaluation compared against, so a write judges again only when it moved.
     let judgedHolder = holder;
     if (!passes(judged.evaluation) && !options.force) {
+        return outcome(judged.evaluation, { kind: 'refused', decision: judged.evaluation.decision }, {}, 
         // A dry run (a pull request's evaluation) attempted nothing, so it leaves no record.
-        if (!options.dryRun)
-            context.audits.add(audit(judged, false));
-        return outcome(judged.evaluation, { kind: 'refused', decision: judged.evaluation.decision }, {});
+        options.dryRun ? undefined : audit(judged, false));
     }
     // The record stored with the change; judged again (and replaced) if the stage moves meanwhile.
     let stored = audit(judged, true);
@@ -23339,11 +23930,9 @@ async function promote(context, options) {
             judged = await evaluate(current);
             judgedHolder = current;
             if (!passes(judged.evaluation) && !options.force) {
-                if (!options.dryRun)
-                    context.audits.add(audit(judged, false));
-                throw new ModelGateError(removalMoved
+                throw withAudit(new ModelGateError(removalMoved
                     ? `${version} was taken out of ${options.stage} while promoting: nothing written`
-                    : `${options.stage} changed hands to ${current?.version ?? 'nobody'} while promoting, and ${version} no longer passes against it`, ExitCode.Blocked);
+                    : `${options.stage} changed hands to ${current?.version ?? 'nobody'} while promoting, and ${version} no longer passes against it`, ExitCode.Blocked), options.dryRun ? undefined : audit(judged, false));
             }
             stored = audit(judged, true);
             return auditFor(context, options, stored);
@@ -23352,8 +23941,6 @@ async function promote(context, options) {
     // A dry run that would write promotes as the real run would: same report, same exit code.
     const promoted = result.written || result.reason === 'dry run';
     const forced = promoted && stored.kind === 'forced-promotion';
-    if (result.written)
-        context.audits.add(stored);
     return outcome(judged.evaluation, {
         kind: 'write',
         result,
@@ -23365,7 +23952,7 @@ async function promote(context, options) {
         written: result.written,
         promoted,
         ...(forced ? { forced: result.written ? 'done' : 'planned' } : {})
-    });
+    }, result.written ? stored : undefined);
 }
 function passes(evaluation) {
     return evaluation.decision === 'pass' || evaluation.decision === 'pass-with-warnings';
@@ -23424,7 +24011,7 @@ function auditFor(context, options, record) {
 function rendered(result) {
     return { ...renderPromote(result), exitCode: ExitCode.Pass, decision: 'pass' };
 }
-function outcome(evaluation, action, effect) {
+function outcome(evaluation, action, effect, audit) {
     // A forced promotion happens (or would, on a dry run): exit 1, as a warning, not 2 as blocked.
     const decided = exitCodeFor(evaluation.decision);
     const exitCode = effect.promoted && decided > ExitCode.PassWithWarnings ? ExitCode.PassWithWarnings : decided;
@@ -23440,7 +24027,8 @@ function outcome(evaluation, action, effect) {
         exitCode,
         decision: evaluation.decision,
         evaluation,
-        written
+        written,
+        ...(audit ? { audit } : {})
     };
 }
 
@@ -23653,42 +24241,7 @@ ${text}
     };
 }
 
-;// CONCATENATED MODULE: ./src/registry/stored-audit.ts
-/**
- * Typed readers of what a registry keeps with an event (port.ts `StoredAudit`): JSON any tool
- * may have written, so each fact is validated here, once, rather than cast where it is used.
- * A fact that is absent or not of its shape reads as undefined. ModelGate's whole audit record
- * is read by audit/record.ts `auditRecordOf`.
- */
-
-const RollbackFacts = object({ from: schemas_string(), to: unknown() });
-/** `rollback: {from, to}`, which both backends keep with a rollback's events. */
-function storedRollback(audit) {
-    const parsed = RollbackFacts.safeParse(audit?.rollback);
-    if (!parsed.success)
-        return undefined;
-    const { from, to } = parsed.data;
-    return { from, ...(typeof to === 'string' ? { to } : {}) };
-}
-/** The `reason` the backend kept with the event. */
-function storedReason(audit) {
-    const reason = audit?.reason;
-    return typeof reason === 'string' ? reason : undefined;
-}
-const PullRequestNumber = object({
-    pullRequest: object({ number: schemas_number().int().positive() })
-});
-/**
- * The pull request named in the stored record (`record.pullRequest.number`), read from any
- * record that has one, whole AuditRecord or not (a record cut to fit still names it).
- */
-function storedPullRequest(audit) {
-    const parsed = PullRequestNumber.safeParse(audit?.record);
-    return parsed.success ? parsed.data.pullRequest.number : undefined;
-}
-
 ;// CONCATENATED MODULE: ./src/commands/rollback-rerun.ts
-
 
 /**
  * How long after a rollback a rollback of the same stage, by the same person, with the same
@@ -23747,14 +24300,14 @@ function priorRollback(event) {
     }
     // Written without a record (by hand, by another tool) or its record was trimmed: the
     // `rollback: {from, to}` facts both backends keep with the event.
-    const facts = storedRollback(event.audit);
-    if (!facts)
+    const facts = event.audit?.rollback;
+    if (!facts || typeof facts.from !== 'string')
         return undefined;
     return {
         removed: facts.from,
-        restored: facts.to,
+        restored: typeof facts.to === 'string' ? facts.to : undefined,
         actor: event.by,
-        reason: storedReason(event.audit),
+        reason: typeof event.audit?.reason === 'string' ? event.audit.reason : undefined,
         at: event.at,
         runUrl: undefined,
         id: event.id
@@ -23818,8 +24371,6 @@ async function rollback(context, options) {
                 }
             }
         });
-    if (result.written && record)
-        context.audits.add(record);
     const restored = result.written || result.reason === 'dry run'
         ? (result.written ? result.events : result.planned).find(event => event.kind === 'assignment')
             ?.version
@@ -23835,6 +24386,7 @@ async function rollback(context, options) {
             result
         }),
         exitCode: ExitCode.Pass,
+        ...(result.written && record ? { audit: record } : {}),
         rolledBack: current,
         ...(restored ? { restored } : {}),
         written: result.written
@@ -23928,35 +24480,6 @@ async function status_history(context, model, filter = {}) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/registry/actor.ts
-/**
- * Who acts, as both adapters record it: one rule for what an actor's name may hold, one check
- * before any write.
- */
-
-/**
- * What an actor's name may not hold, each replaced by a space: the delimiters of git's identity
- * line (`Name <email> seconds zone`: `<`, `>` and the newline, which git itself strips from a
- * name, so a tag's tagger and the name in its JSON facts would otherwise differ), and CR and NUL,
- * which no registry should store in a name. The same in every backend, so one person is one
- * name in every registry's history.
- */
-const IDENTITY_LINE_DELIMITERS = /[<>\n\r\0]/g;
-/** The actor's name as it is recorded: the delimiters made spaces, trimmed. */
-function actorName(audit) {
-    return audit.actor.replace(IDENTITY_LINE_DELIMITERS, ' ').trim();
-}
-/** Every write names who acts, and an e-mail, when given, that an identity line can hold. */
-function assertActor(audit) {
-    if (!actorName(audit)) {
-        throw new InvalidInputError('Every registry write needs an actor (who acts).');
-    }
-    const email = audit.actorEmail;
-    if (email !== undefined && (email === '' || /[<>\s]/.test(email))) {
-        throw new InvalidInputError(`Invalid actor e-mail "${email}".`);
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/registry/errors.ts
 
 /**
@@ -23970,847 +24493,6 @@ class RegistryConflictError extends ModelGateError {
         super(message, ExitCode.Blocked, options);
         this.name = 'RegistryConflictError';
     }
-}
-
-;// CONCATENATED MODULE: ./src/registry/write-protocol.ts
-/**
- * The write protocol both adapters follow (git/adapter.ts, mlflow/adapter.ts), per attempt:
- *
- *   1. read     the registry afresh (a lost race's own re-read, when it made one);
- *   2. decide   what to write;
- *   3. nothing to do → `{ written: false, reason }`, nothing written;
- *   4. revalidate: the caller judges again against the holder read now, and may replace the
- *               audit facts (kept for the attempts after), which plans the write again;
- *   5. dry run → `{ written: false, reason: 'dry run', planned }`, nothing written;
- *   6. write;
- *   7. retry from 1 when another writer moved first, up to `maxAttempts`.
- *
- * The backend supplies each step; what a write is (tags, REST calls) stays in its adapter.
- */
-
-async function runWrite(steps, auditIn, options) {
-    let audit = auditIn;
-    let lost;
-    for (let attempt = 1;; attempt++) {
-        const view = await steps.read(attempt, lost);
-        const decided = await steps.decide(view, audit);
-        if ('noop' in decided)
-            return { written: false, reason: decided.noop };
-        let plan;
-        if ('finish' in decided) {
-            plan = decided.finish;
-        }
-        else {
-            if (options.revalidate) {
-                const replaced = await options.revalidate({
-                    model: steps.model,
-                    ...(steps.stage === undefined ? {} : { stage: steps.stage }),
-                    holder: decided.holder(),
-                    attempt
-                });
-                if (replaced) {
-                    assertActor(replaced);
-                    audit = replaced;
-                }
-            }
-            const planned = decided.plan(audit);
-            if ('noop' in planned)
-                return { written: false, reason: planned.noop };
-            plan = planned.plan;
-        }
-        if (options.dryRun) {
-            return { written: false, reason: 'dry run', planned: steps.preview(plan, audit) };
-        }
-        const outcome = await steps.write(plan, audit, attempt);
-        if ('written' in outcome)
-            return outcome.written;
-        if (attempt >= steps.maxAttempts)
-            throw steps.gaveUp(attempt, outcome.lost);
-        lost = outcome.lost;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/registry/mlflow/audit-facts.ts
-/**
- * The audit tag's facts before the record, all from the history entry (the entry's reason and
- * forced flag are the caller's); `markedFacts` what the write did about a removal mark, when it
- * is not the plain case.
- */
-function auditBase(model, ref, entry, markedFacts = {}) {
-    return {
-        id: entry.id,
-        action: entry.kind,
-        model,
-        version: entry.version ?? entry.from,
-        stage: ref.stage,
-        alias: ref.alias,
-        from: entry.from,
-        at: entry.at,
-        actor: entry.by,
-        ...(entry.email ? { actorEmail: entry.email } : {}),
-        ...(entry.reason ? { reason: entry.reason } : {}),
-        ...(entry.forced ? { forced: true } : {}),
-        ...(entry.archived ? { archived: entry.archived } : {}),
-        ...markedFacts
-    };
-}
-/**
- * Whether the audit tag `value` reads (its record taken from the record tags, as readers do) the
- * same as `rebuilt` (auditBase of the entry as stored) with `record`: key for key, in order.
- */
-function saysNothingMore(value, rebuilt, record) {
-    const kept = JSON.parse(JSON.stringify(record));
-    const asTagReads = { ...JSON.parse(value), record: kept };
-    return JSON.stringify(asTagReads) === JSON.stringify({ ...rebuilt, record: kept });
-}
-
-;// CONCATENATED MODULE: ./src/registry/mlflow/names.ts
-/** Names ModelGate checks before it asks MLflow, and the tag keys it writes. Pure. */
-
-/** MLflow's alias rule (`mlflow/utils/validation.py`). */
-const names_ALIAS_RE = /^[\w-]+$/;
-const VERSION_ALIAS_RE = /^v\d+$/i;
-const MAX_ALIAS_LENGTH = 255;
-/** MLflow numbers versions 1, 2, ...; they travel as strings. */
-const names_VERSION_RE = /^[1-9]\d{0,18}$/;
-/** Tag value limits: OSS MLflow 5,000 characters; Unity Catalog 1,000. Counted in UTF-8 bytes, the strictest reading. */
-const OSS_TAG_VALUE_LIMIT = 5000;
-const UC_TAG_VALUE_LIMIT = 1000;
-/** Unity Catalog allows at most 50 tags on one securable object, a model version included (Databricks, "Apply tags to Unity Catalog securable objects"). */
-const UC_MAX_TAGS_PER_VERSION = 50;
-function assertModelName(model, unityCatalog) {
-    if (!model || model.trim() !== model) {
-        throw new InvalidInputError(`Invalid MLflow model name "${model}".`);
-    }
-    if (unityCatalog) {
-        const parts = model.split('.');
-        if (parts.length !== 3 || parts.some(part => part === '')) {
-            throw new InvalidInputError(`Unity Catalog model names have three levels, catalog.schema.model; got "${model}".`);
-        }
-    }
-}
-function assertVersion(version) {
-    if (!names_VERSION_RE.test(version)) {
-        throw new InvalidInputError(`Invalid MLflow model version "${version}": MLflow versions are whole numbers (1, 2, ...).`);
-    }
-}
-/** An alias MLflow accepts: `[\w-]+`, at most 255 characters, not `latest`, not `v<digits>`. */
-function assertAlias(alias, stage) {
-    const why = !names_ALIAS_RE.test(alias)
-        ? 'aliases may only hold letters, digits, _ and -'
-        : alias.length > MAX_ALIAS_LENGTH
-            ? `aliases are at most ${MAX_ALIAS_LENGTH} characters`
-            : alias.toLowerCase() === 'latest' || VERSION_ALIAS_RE.test(alias)
-                ? `"${alias}" is reserved by MLflow`
-                : undefined;
-    if (why) {
-        throw new InvalidInputError(`Stage "${stage}" maps to the MLflow alias "${alias}": ${why}.`);
-    }
-}
-function tagKeys(unityCatalog) {
-    if (unityCatalog) {
-        const part = (alias) => alias.replaceAll('-', '_');
-        return {
-            history: alias => `modelgate_history_${part(alias)}`,
-            promoted: alias => `modelgate_promoted_${part(alias)}`,
-            auditHeader: id => `modelgate_audit_${ucKeyPart(id)}`,
-            auditPart: (id, n) => `modelgate_audit_${ucKeyPart(id)}_${n}`,
-            removed: alias => `modelgate_removed_${part(alias)}`,
-            archived: 'archived',
-            signature: ['modelgate_signature'],
-            candidateDigest: 'modelgate_candidate_digest',
-            historyAlias: key => (key.startsWith('modelgate_history_') ? key.slice(18) : undefined)
-        };
-    }
-    return {
-        history: alias => `modelgate.history.${alias}`,
-        promoted: alias => `modelgate.promoted.${alias}`,
-        auditHeader: id => `modelgate.audit.${ossKeyPart(id)}`,
-        auditPart: (id, n) => `modelgate.audit.${ossKeyPart(id)}.${n}`,
-        removed: alias => `modelgate.removed.${alias}`,
-        archived: 'archived',
-        signature: ['modelgate.signature', 'modelgate_signature'],
-        candidateDigest: 'modelgate.candidate_digest',
-        historyAlias: key => (key.startsWith('modelgate.history.') ? key.slice(18) : undefined)
-    };
-}
-/** An entry id as a Unity Catalog tag key part: only letters, digits and `_`. */
-function ucKeyPart(id) {
-    return id.replace(/[^A-Za-z0-9_]/g, '_');
-}
-/** An entry id as an OSS tag key part: letters, digits, `_` and `-` (no `.`, `/`: no path tricks). */
-function ossKeyPart(id) {
-    return id.replace(/[^A-Za-z0-9_-]/g, '_');
-}
-/** Databricks workspace hosts: there the registry is Unity Catalog unless told otherwise. */
-const DATABRICKS_HOST_RE = /(^|\.)(cloud\.databricks\.com|azuredatabricks\.net|gcp\.databricks\.com)$/i;
-function isDatabricksHost(trackingUri) {
-    try {
-        return DATABRICKS_HOST_RE.test(new URL(trackingUri).hostname);
-    }
-    catch {
-        return false;
-    }
-}
-/** Legacy MLflow stages, by the names a policy may use for them (any case). */
-const LEGACY_STAGES = { staging: 'Staging', production: 'Production' };
-function legacyStageName(name, stage) {
-    const canonical = LEGACY_STAGES[name.toLowerCase()];
-    if (!canonical) {
-        throw new InvalidInputError(`Stage "${stage}" cannot be used with legacy MLflow stages: they are only Staging and Production (map the policy's stage to one of them).`);
-    }
-    return canonical;
-}
-/** UTF-8 length: what every backend's limit is at least as generous as. */
-function byteLength(text) {
-    return Buffer.byteLength(text, 'utf8');
-}
-/** `text` cut to at most `max` UTF-8 bytes on a code point boundary, marked with `…` when cut. */
-function truncateBytes(text, max) {
-    if (byteLength(text) <= max)
-        return text;
-    let out = '';
-    let used = byteLength('…');
-    for (const ch of text) {
-        const size = byteLength(ch);
-        if (used + size > max)
-            break;
-        out += ch;
-        used += size;
-    }
-    return `${out}…`;
-}
-
-;// CONCATENATED MODULE: external "node:zlib"
-const external_node_zlib_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
-var external_node_zlib_default = /*#__PURE__*/__nccwpck_require__.n(external_node_zlib_namespaceObject);
-;// CONCATENATED MODULE: ./src/registry/mlflow/record-tags.ts
-/**
- * A write's full audit record, kept on the model version as tags that each fit
- * the backend's tag-value limit. Pure.
- *
- * The record's JSON (`JSON.stringify(record)`) is compressed (gzip, level 9)
- * and base64-encoded. The header tag says how it is encoded, the byte length
- * and sha256 of the original JSON (checked after decoding), and holds as much
- * of the encoded data as fits within the limit; whatever does not fit goes into
- * parts, each at most `limit` characters of base64:
- *
- *   modelgate.audit.<entry id>     {"encoding":"gzip+base64","parts":0,"bytes":2233,"sha256":"…","data":"H4sI…"}
- *
- * or, for a record too large for one tag,
- *
- *   modelgate.audit.<entry id>     {"encoding":"gzip+base64","parts":2,"bytes":29927,"sha256":"…","data":"H4sI…"}
- *   modelgate.audit.<entry id>.1   the next 5,000 characters of base64
- *   modelgate.audit.<entry id>.2   the rest
- *
- * (Unity Catalog: `modelgate_audit_<entry id>` and `…_<n>`, see names.ts.)
- * Base64 has no spaces, so no value begins or ends with one (Unity Catalog
- * refuses those).
- *
- * Records written before the encoding existed are read too: a header without
- * `encoding`, `{parts, bytes, sha256}`, and parts `1..parts` that are the JSON
- * itself, cut on code point boundaries.
- *
- * A rollback or an unassignment whose record cannot be kept whole (too large,
- * or no room left among a Unity Catalog version's 50 tags) keeps a summary in
- * the header tag instead, and no parts:
- *
- *   modelgate.audit.<entry id>     {"recordTruncated":true,"why":"…","bytes":29927,"sha256":"…","keys":["schema",…]}
- *
- * Reading never trusts the header: it takes at most MAX_RECORD_TAGS - 1 parts,
- * at most MAX_RECORD_BYTES of JSON, and gunzip stops at the byte length the
- * header gives, so a hostile header or a gzip bomb cannot make it allocate.
- */
-
-
-
-const RECORD_ENCODING = 'gzip+base64';
-/**
- * The most tags one record may take, its header included, on either backend:
- * 20 × 1,000 characters of base64 on Unity Catalog (a promotion record of
- * about 280 candidate files), 20 × 5,000 on OSS (about 1,400 files). Unity
- * Catalog allows 50 tags on a model version, and a version may carry the
- * records of several writes.
- */
-const MAX_RECORD_TAGS = 20;
-/** The writer never uses more: a gzip+base64 header claiming more parts is damaged. */
-const MAX_ENCODED_PARTS = MAX_RECORD_TAGS - 1;
-/**
- * Parts of the old, uncompressed format: the JSON itself, at most 5,000 bytes a
- * part on OSS (a record of MAX_RECORD_BYTES takes 210), at most 49 on a Unity
- * Catalog version.
- */
-const MAX_LEGACY_PARTS = 256;
-/**
- * The largest record JSON ModelGate writes (UTF-8 bytes); a header claiming
- * more is damaged, and gunzip stops there. 20 tags hold 100,000 characters of
- * base64 (OSS), 75,000 bytes of gzip, which deflate (at most about 1,032 to 1)
- * could inflate to some 77 MB: the writer refuses (a promotion) or summarises
- * (a rollback, an unassignment) a record over this bound instead. A real
- * promotion record that fills 20 OSS tags (about 1,400 files) is about 230 KB
- * of JSON, its checksums compressing about 2 to 1.
- */
-const MAX_RECORD_BYTES = 1024 * 1024;
-const SHA256_RE = /^[0-9a-f]{64}$/;
-const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
-function sha256Hex(text) {
-    return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(text, 'utf8').digest('hex');
-}
-function recordTags(keys, id, record, limit) {
-    const json = JSON.stringify(record);
-    const bytes = Buffer.byteLength(json, 'utf8');
-    const sha256 = sha256Hex(json);
-    const data = (0,external_node_zlib_namespaceObject.gzipSync)(Buffer.from(json, 'utf8'), { level: 9 }).toString('base64');
-    const headerWith = (parts, piece) => JSON.stringify({
-        encoding: RECORD_ENCODING,
-        parts,
-        bytes,
-        sha256,
-        data: piece
-    });
-    // The header takes what room its own fields leave; the part count is a field, so settle it first.
-    let parts = 0;
-    let room = 0;
-    for (;;) {
-        room = limit - Buffer.byteLength(headerWith(parts, ''), 'utf8');
-        if (room < 0)
-            throw new RangeError(`A tag-value limit of ${limit} bytes cannot hold a header.`);
-        const needed = data.length <= room ? 0 : Math.ceil((data.length - room) / limit);
-        if (needed <= parts)
-            break;
-        parts = needed;
-    }
-    const rest = data.slice(room);
-    return {
-        header: { key: keys.auditHeader(id), value: headerWith(parts, data.slice(0, room)) },
-        parts: Array.from({ length: parts }, (_, i) => ({
-            key: keys.auditPart(id, i + 1),
-            value: rest.slice(i * limit, (i + 1) * limit)
-        })),
-        bytes,
-        encodedBytes: data.length
-    };
-}
-/**
- * The header tag of a record kept as a summary (see the top of this file),
- * within `limit`: the keys are dropped, then `why` cut, to fit.
- */
-function recordSummaryTag(keys, id, record, why, limit) {
-    const json = JSON.stringify(record);
-    const base = { recordTruncated: true, bytes: Buffer.byteLength(json, 'utf8') };
-    const sha256 = sha256Hex(json);
-    const names = Object.keys(record);
-    const attempts = [
-        { ...base, why, sha256, keys: names.slice(0, 30) },
-        { ...base, why, sha256, keys: names.slice(0, 5) },
-        { ...base, why: truncateBytes(why, 200), sha256, keys: [] },
-        { ...base, why: truncateBytes(why, 40), sha256, keys: [] }
-    ];
-    const summary = attempts.find(s => Buffer.byteLength(JSON.stringify(s), 'utf8') <= limit) ??
-        attempts[attempts.length - 1];
-    return { key: keys.auditHeader(id), value: JSON.stringify(summary), summary };
-}
-/**
- * The record of write `id` from a version's tags: undefined when there is no
- * header (nothing was stored), else the record, or why it cannot be read back.
- */
-function readRecordTags(keys, id, tags) {
-    const key = keys.auditHeader(id);
-    const raw = tags.get(key);
-    if (raw === undefined)
-        return undefined;
-    const damaged = (problem) => ({
-        ok: false,
-        damaged: { damaged: true, problem, tag: key }
-    });
-    const header = parseHeader(raw);
-    if (typeof header === 'string')
-        return damaged(`the header tag ${key} ${header}`);
-    if ('recordTruncated' in header)
-        return { ok: true, record: header };
-    const chunks = [];
-    const missing = [];
-    for (let n = 1; n <= header.parts; n++) {
-        const part = tags.get(keys.auditPart(id, n));
-        if (part === undefined)
-            missing.push(n);
-        else
-            chunks.push(part);
-    }
-    if (missing.length > 0) {
-        return damaged(`${missing.length} of ${header.parts} parts missing (${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''})`);
-    }
-    const stored = (header.data ?? '') + chunks.join('');
-    let json = stored;
-    if (header.encoding === RECORD_ENCODING) {
-        if (!BASE64_RE.test(stored))
-            return damaged('the data is not base64');
-        try {
-            json = (0,external_node_zlib_namespaceObject.gunzipSync)(Buffer.from(stored, 'base64'), {
-                maxOutputLength: Math.max(header.bytes, 1)
-            }).toString('utf8');
-        }
-        catch (error) {
-            const why = error instanceof Error ? error.message : String(error);
-            return damaged(`the data does not decompress to the ${header.bytes} bytes the header describes (${why})`);
-        }
-    }
-    if (sha256Hex(json) !== header.sha256) {
-        return damaged(`the ${header.encoding === RECORD_ENCODING ? 'decoded data does' : 'parts do'} not match the header's sha256 (${Buffer.byteLength(json, 'utf8')} bytes, ${header.bytes} expected)`);
-    }
-    let parsed;
-    try {
-        parsed = JSON.parse(json);
-    }
-    catch {
-        return damaged('the record is not valid JSON');
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-        return damaged('the record is not a JSON object');
-    }
-    return { ok: true, record: parsed };
-}
-/** An entry id as the adapter makes them: the time in base 36, `-`, 6 hex digits (as a key part, `-` may be `_`). */
-const ENTRY_ID_KEY_RE = /^([0-9a-z]{1,12})[-_]([0-9a-f]{6})$/;
-/**
- * The records ModelGate wrote among `tags`, oldest first: each header whose
- * key holds an entry id in the adapter's format and whose value is a header
- * (or a summary) ModelGate could have written, with the parts it names that
- * are there. Anything else, a team's tag or a `modelgate…audit…` tag that is
- * not one of these, is left out: what a caller deletes from this list is only
- * ever ModelGate's own.
- */
-function keptRecords(keys, tags) {
-    const prefix = keys.auditHeader('');
-    const found = [];
-    for (const [key, value] of tags) {
-        if (!key.startsWith(prefix))
-            continue;
-        const match = ENTRY_ID_KEY_RE.exec(key.slice(prefix.length));
-        if (!match)
-            continue;
-        const id = `${match[1]}-${match[2]}`;
-        const at = Number.parseInt(match[1], 36);
-        if (keys.auditHeader(id) !== key || !Number.isSafeInteger(at))
-            continue;
-        const header = parseHeader(value);
-        if (typeof header === 'string')
-            continue;
-        const parts = [];
-        const count = 'recordTruncated' in header ? 0 : header.parts;
-        for (let n = 1; n <= count; n++) {
-            const part = keys.auditPart(id, n);
-            const stored = tags.get(part);
-            if (stored !== undefined)
-                parts.push({ key: part, value: stored });
-        }
-        found.push({ id, at, tags: [...parts, { key, value }] });
-    }
-    return found.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-}
-/** A damaged-record stand-in for a header that should be there and is not. */
-function missingRecord(keys, id, where) {
-    const tag = keys.auditHeader(id);
-    return { damaged: true, problem: `the header tag ${tag} is missing from ${where}`, tag };
-}
-/** The header (or a summary), or what is wrong with it (to follow "the header tag <key>"). */
-function parseHeader(raw) {
-    const invalid = 'is not a valid header';
-    let value;
-    try {
-        value = JSON.parse(raw);
-    }
-    catch {
-        return invalid;
-    }
-    if (typeof value !== 'object' || value === null || Array.isArray(value))
-        return invalid;
-    const fields = value;
-    if (fields.recordTruncated === true)
-        return parseSummary(fields) ?? invalid;
-    const { encoding, parts, bytes, sha256, data } = fields;
-    if (encoding !== undefined && encoding !== RECORD_ENCODING) {
-        return `names an unknown encoding ${JSON.stringify(encoding)} (written by a newer ModelGate?)`;
-    }
-    const encoded = encoding === RECORD_ENCODING;
-    if (typeof parts === 'number' && parts > (encoded ? MAX_ENCODED_PARTS : MAX_LEGACY_PARTS)) {
-        return `claims ${parts} parts, more than ModelGate ever writes (${encoded ? MAX_ENCODED_PARTS : MAX_LEGACY_PARTS})`;
-    }
-    if (typeof bytes === 'number' && bytes > MAX_RECORD_BYTES) {
-        return `claims a record of ${bytes} bytes, more than ModelGate ever writes (${MAX_RECORD_BYTES})`;
-    }
-    if (typeof parts !== 'number' ||
-        !Number.isInteger(parts) ||
-        parts < (encoded ? 0 : 1) ||
-        typeof bytes !== 'number' ||
-        !Number.isInteger(bytes) ||
-        bytes < 0 ||
-        typeof sha256 !== 'string' ||
-        !SHA256_RE.test(sha256) ||
-        (encoded ? typeof data !== 'string' : data !== undefined)) {
-        return invalid;
-    }
-    return encoded
-        ? { encoding: RECORD_ENCODING, parts, bytes, sha256, data: data }
-        : { parts, bytes, sha256 };
-}
-function parseSummary(fields) {
-    const { why, bytes, sha256, keys } = fields;
-    if (typeof why !== 'string' ||
-        typeof bytes !== 'number' ||
-        !Number.isInteger(bytes) ||
-        bytes < 0 ||
-        typeof sha256 !== 'string' ||
-        !SHA256_RE.test(sha256) ||
-        !Array.isArray(keys) ||
-        !keys.every(k => typeof k === 'string')) {
-        return undefined;
-    }
-    return { recordTruncated: true, why, bytes, sha256, keys: keys };
-}
-
-;// CONCATENATED MODULE: ./src/registry/mlflow/removal-mark.ts
-
-const MAX_MARK_ACTOR = 100;
-/** The mark of `entry` (a rollback or an unassignment), within `limit` UTF-8 bytes: the reason is cut to fit. */
-function encodeRemovalMark(entry, limit) {
-    const base = {
-        removed: true,
-        kind: entry.kind,
-        stage: entry.stage,
-        at: entry.at,
-        by: truncateBytes(entry.by, MAX_MARK_ACTOR),
-        id: entry.id
-    };
-    const bare = JSON.stringify(base);
-    if (entry.reason === undefined)
-        return bare;
-    // The reason takes what the rest leaves; escaping may take more, so cut again by the excess.
-    for (let room = limit - byteLength(bare) - byteLength(',"reason":""'); room > 0;) {
-        const value = JSON.stringify({ ...base, reason: truncateBytes(entry.reason, room) });
-        const excess = byteLength(value) - limit;
-        if (excess <= 0)
-            return value;
-        room -= excess;
-    }
-    return bare;
-}
-/** A mark's value read back; `{ error }` when it is not one ModelGate could have written. */
-function decodeRemovalMark(value) {
-    let parsed;
-    try {
-        parsed = JSON.parse(value);
-    }
-    catch {
-        return { error: 'is not valid JSON' };
-    }
-    if (!isMarkShaped(parsed))
-        return { error: 'is not a removal mark' };
-    const { kind, stage, at, by, reason, id } = parsed;
-    const text = (v) => typeof v === 'string' && v !== '';
-    if ((kind !== 'rollback' && kind !== 'unassign') ||
-        !text(stage) ||
-        !text(at) ||
-        Number.isNaN(Date.parse(at)) ||
-        !text(by) ||
-        !text(id) ||
-        (reason !== undefined && typeof reason !== 'string')) {
-        return { error: 'is not a valid removal mark' };
-    }
-    return { mark: { kind, stage, at, by, ...(text(reason) ? { reason } : {}), id } };
-}
-/** Whether a tag value claims to be a removal mark (`"removed": true`), however well formed otherwise. */
-function isRemovalMark(value) {
-    if (value === undefined)
-        return false;
-    try {
-        return isMarkShaped(JSON.parse(value));
-    }
-    catch {
-        return false;
-    }
-}
-function isMarkShaped(value) {
-    return (typeof value === 'object' &&
-        value !== null &&
-        !Array.isArray(value) &&
-        value.removed === true);
-}
-
-;// CONCATENATED MODULE: ./src/registry/mlflow/audit-tags.ts
-/**
- * What a write keeps on the version and in the stage's history about who did it and why: the
- * history entry, the audit tag (`modelgate.promoted.<alias>`, cut to the tag limit), the
- * caller's record in record tags (whole, a summary, or nothing for want of room), and where
- * the removal mark goes on Unity Catalog's 50-tag versions.
- */
-
-
-
-
-
-
-class AuditTags {
-    s;
-    constructor(s) {
-        this.s = s;
-    }
-    /**
-     * How the caller's record (if any) is kept on the version (record-tags.ts).
-     * `room` undefined: a promotion, which refuses, before anything is written,
-     * a record that cannot be kept whole (more than MAX_RECORD_BYTES of JSON or
-     * MAX_RECORD_TAGS tags; Unity Catalog's tag count is assertTagRoom's). A
-     * number: a rollback or an unassignment, never refused: the record is kept
-     * whole when it fits in `room` more tags, else as a summary in its header
-     * tag when one more fits, else not on the version (the event's audit still
-     * has it whole, for the job summary and the artifact).
-     */
-    recordPlan(model, version, entry, record, room) {
-        if (record === undefined)
-            return { tags: [] };
-        const files = fileCount(record);
-        const fewerFiles = `Most of a record is the candidate's file checksums${files === undefined ? '' : ` (${files} files)`}: put fewer files in the candidate directory, e.g. pack many small files into one archive.`;
-        let whole;
-        let truncated;
-        const bytes = byteLength(JSON.stringify(record));
-        if (bytes > MAX_RECORD_BYTES) {
-            if (room === undefined) {
-                throw new InvalidInputError(`${model} version ${version}: the audit record of this write is ${kb(bytes)} of JSON, more than the ${kb(MAX_RECORD_BYTES)} ModelGate keeps on a version. Nothing was written. ${fewerFiles}`);
-            }
-            truncated = `the record is ${kb(bytes)} of JSON, more than the ${kb(MAX_RECORD_BYTES)} ModelGate keeps on a version`;
-        }
-        else {
-            whole = recordTags(this.s.keys, entry.id, record, this.s.tagLimit);
-            const count = whole.parts.length + 1;
-            if (count > MAX_RECORD_TAGS) {
-                if (room === undefined) {
-                    throw new InvalidInputError(`${model} version ${version}: the audit record of this write is ${kb(whole.bytes)} of JSON (${kb(whole.encodedBytes)} as ${RECORD_ENCODING}) and would take ${count} tags of at most ${this.s.tagLimit} bytes, more than the ${MAX_RECORD_TAGS} ModelGate gives one record${this.s.unityCatalog ? ` (Unity Catalog allows ${UC_MAX_TAGS_PER_VERSION} tags on a model version)` : ''}. Nothing was written. ${fewerFiles}`);
-                }
-                truncated = `the record would take ${count} tags, more than the ${MAX_RECORD_TAGS} ModelGate gives one record`;
-            }
-            else if (room !== undefined && count > room) {
-                truncated = `the record would take ${count} tags and ${model} version ${version} had room for ${Math.max(room, 0)} more of the ${UC_MAX_TAGS_PER_VERSION} Unity Catalog allows`;
-            }
-        }
-        if (truncated === undefined && whole)
-            return { tags: [...whole.parts, whole.header], whole };
-        const why = truncated ?? 'the record was not kept';
-        if (room !== undefined && room < 1)
-            return { tags: [], truncated: why };
-        const summary = recordSummaryTag(this.s.keys, entry.id, record, why, this.s.tagLimit);
-        return { tags: [{ key: summary.key, value: summary.value }], truncated: why };
-    }
-    /**
-     * Unity Catalog allows UC_MAX_TAGS_PER_VERSION tags on a model version:
-     * refuses, before anything is written, a promotion that would go beyond it
-     * on `target` (the record's tags plus `keys` it does not have yet). The
-     * server would refuse the tag and the write be undone; this says why, up
-     * front.
-     */
-    assertTagRoom(model, target, keys, record, auditRecord) {
-        if (!this.s.unityCatalog)
-            return;
-        const recordCount = record ? record.parts.length + 1 : 0;
-        const added = recordCount + keys.filter(key => !target.tags.has(key)).length;
-        if (target.tags.size + added <= UC_MAX_TAGS_PER_VERSION)
-            return;
-        const files = auditRecord ? fileCount(auditRecord) : undefined;
-        throw new InvalidInputError(`${model} version ${target.version} has ${target.tags.size} tags and this write would add ${added}${record ? ` (${recordCount} for its audit record, ${kb(record.bytes)} of JSON)` : ''}, more than the ${UC_MAX_TAGS_PER_VERSION} Unity Catalog allows on a model version. Nothing was written. Delete tags the version no longer needs (not ${this.s.keys.auditHeader('')}*: they are its audit trail)${record ? `, or put fewer files in the candidate directory${files === undefined ? '' : ` (${files} now)`} to shrink the record` : ''}.`);
-    }
-    /** How many more tags `mv` can take: Unity Catalog's limit less what it has; unbounded elsewhere. */
-    roomOn(mv) {
-        return this.s.unityCatalog ? UC_MAX_TAGS_PER_VERSION - mv.tags.size : Infinity;
-    }
-    /**
-     * Where the removal mark goes on `removed`, the version a write takes out of
-     * the stage: its own tag (overwritten if there), else, when Unity Catalog
-     * has no room for one more tag (`reserve` more kept for the archived tag),
-     * in place of the version's audit tag for the stage (removal-mark.ts), else
-     * in a new tag if one still fits, else in a new tag once ModelGate's own
-     * oldest audit records on the version are deleted to make room (never a tag
-     * ModelGate did not write), else nowhere, and the write says so.
-     */
-    markPlace(ref, removed, reserve) {
-        const version = removed.version;
-        const key = this.s.keys.removed(ref.alias);
-        const none = { version, evict: [], freed: 0 };
-        const old = removed.tags.get(key);
-        if (old !== undefined)
-            return { ...none, key, old, slots: 0 };
-        const room = this.roomOn(removed);
-        if (room >= 1 + reserve)
-            return { ...none, key, slots: 1 };
-        const promotedKey = this.s.keys.promoted(ref.alias);
-        const promoted = removed.tags.get(promotedKey);
-        if (promoted !== undefined)
-            return { ...none, key: promotedKey, old: promoted, slots: 0 };
-        if (room >= 1)
-            return { ...none, key, slots: 1 };
-        const evict = [];
-        let freed = 0;
-        for (const record of keptRecords(this.s.keys, removed.tags)) {
-            if (room + freed >= 1)
-                break;
-            evict.push(record);
-            freed += record.tags.length;
-        }
-        if (room + freed >= 1)
-            return { version, key, slots: 1, evict, freed };
-        return {
-            ...none,
-            slots: 0,
-            unmarked: `no tag room on version ${version} (its ${removed.tags.size} tags, the most Unity Catalog allows, hold no audit record ModelGate may delete), so the rolled_back gate cannot see that it was taken out of ${ref.stage}`
-        };
-    }
-    /** How many more tags `mv` can take once the removal mark is placed (and what it evicts deleted). */
-    roomAfterMark(mv, place) {
-        return this.roomOn(mv) + place.freed - place.slots;
-    }
-    /**
-     * Whether a rollback may leave out the restored version's audit tag (issue 11: one call fewer):
-     * only when a reader rebuilds exactly what the tag would say from the stage's history entry (as
-     * stored, `stored`) and the record tags of the entry's id (holderFromVersion), which persist
-     * where the audit tag is overwritten at the version's next entry into the stage. Not when the
-     * tag would say more (a record not kept whole, a removal mark's facts, a reason or an actor
-     * the history cuts), nor when the version's audit tag holds a removal mark (removal-mark.ts),
-     * which only writing the tag clears. Promotions always write it.
-     */
-    rebuiltFromEntry(model, ref, stored, target, value, audit, record) {
-        if (audit.record === undefined || record.truncated !== undefined || !record.whole)
-            return false;
-        if (!stored.recorded || record.tags.length === 0)
-            return false;
-        if (isRemovalMark(target.tags.get(this.s.keys.promoted(ref.alias))))
-            return false;
-        return saysNothingMore(value, auditBase(model, ref, stored), audit.record);
-    }
-    newEntry(kind, ref, version, from, previous, audit, archived) {
-        const ms = this.s.now();
-        const id = `${ms.toString(36)}-${Math.floor(this.s.random() * 0x1000000)
-            .toString(16)
-            .padStart(6, '0')}`;
-        return {
-            id,
-            kind,
-            stage: ref.stage,
-            version,
-            from,
-            previous,
-            at: new Date(ms).toISOString(),
-            by: actorName(audit),
-            ...(audit.actorEmail ? { email: audit.actorEmail } : {}),
-            ...(audit.reason ? { reason: audit.reason } : {}),
-            ...(audit.forced ? { forced: true } : {}),
-            ...(archived ? { archived } : {}),
-            ...(audit.record === undefined ? {} : { recorded: true })
-        };
-    }
-    /**
-     * The version's audit tag (`modelgate.promoted.<alias>`): the entry's facts
-     * plus the caller's record, cut to the tag-value limit (the record is
-     * summarised first, then the reason shortened), so a write never fails on
-     * size. The whole record is kept in the record tags (recordSteps); a summary
-     * names their header under `record.tag`. `audit` is the event's audit: the
-     * facts with the whole record.
-     */
-    auditValue(model, ref, entry, audit, kept, 
-    /** What the write did about the removal mark, when it is not the plain case (markFacts). */
-    markedFacts = {}) {
-        const base = auditBase(model, ref, entry, markedFacts);
-        // A record not kept whole on the version (a rollback's or an unassignment's, short of room)
-        // is said so, and why, here and in the event.
-        const note = kept.truncated === undefined
-            ? {}
-            : { recordTruncated: true, recordTruncatedReason: truncateBytes(kept.truncated, 300) };
-        const full = {
-            ...(audit.record === undefined ? base : { ...base, record: audit.record }),
-            ...note
-        };
-        const tag = kept.tags.length > 0 ? this.s.keys.auditHeader(entry.id) : undefined;
-        const summary = (keys) => audit.record === undefined
-            ? {}
-            : {
-                record: {
-                    truncated: true,
-                    ...(keys ? { keys: Object.keys(audit.record).slice(0, 30) } : {}),
-                    ...(tag ? { tag } : {})
-                }
-            };
-        const attempts = [
-            ...(kept.truncated === undefined ? [full] : []),
-            { ...base, ...summary(true), ...note },
-            audit.reason
-                ? {
-                    ...base,
-                    reason: truncateBytes(audit.reason, 500),
-                    ...summary(false),
-                    recordTruncated: true
-                }
-                : base,
-            audit.reason
-                ? {
-                    ...base,
-                    reason: truncateBytes(audit.reason, 100),
-                    ...summary(false),
-                    recordTruncated: true
-                }
-                : base
-        ];
-        for (const candidate of attempts) {
-            const value = JSON.stringify(candidate);
-            if (byteLength(value) <= this.s.tagLimit)
-                return { value, audit: full };
-        }
-        const minimal = {
-            id: entry.id,
-            action: entry.kind,
-            version: base.version,
-            stage: ref.stage,
-            at: entry.at,
-            actor: truncateBytes(entry.by, 60),
-            truncated: true,
-            ...summary(false),
-            ...(kept.truncated === undefined ? {} : { recordTruncated: true }),
-            ...markedFacts
-        };
-        return { value: JSON.stringify(minimal), audit: full };
-    }
-}
-/** How many candidate files an audit record lists (`artifact.files`), when it lists them. */
-function fileCount(record) {
-    const artifact = record.artifact;
-    const files = typeof artifact === 'object' && artifact !== null
-        ? artifact.files
-        : undefined;
-    return Array.isArray(files) ? files.length : undefined;
-}
-/**
- * The audit facts of a removal mark that is not the plain case: the ids of the
- * records deleted to make room for it (`evicted`), or why there is no mark
- * (`notMarked`).
- */
-function markFacts(place) {
-    if (!place)
-        return {};
-    return {
-        ...(place.evict.length > 0 ? { evicted: place.evict.map(record => record.id) } : {}),
-        ...(place.unmarked === undefined ? {} : { notMarked: place.unmarked })
-    };
-}
-/** The same, for the event's summary line (empty in the plain case). */
-function markNote(place) {
-    if (!place)
-        return '';
-    if (place.unmarked !== undefined)
-        return `; not marked as taken out: ${place.unmarked}`;
-    const n = place.evict.length;
-    if (n === 0)
-        return '';
-    const ids = place.evict.map(record => record.id).join(', ');
-    return `; to mark ${place.version} as taken out, deleted ${n === 1 ? 'the oldest audit record' : `the ${n} oldest audit records`} ModelGate kept on it (${ids}): only the registry's copy, the audit artifact a workflow run published keeps its own`;
-}
-function kb(bytes) {
-    return `${(bytes / 1024).toFixed(1)} KB`;
 }
 
 ;// CONCATENATED MODULE: ./src/registry/mlflow/candidate.ts
@@ -24943,622 +24625,6 @@ function toCandidate(parts, signature) {
         totalBytes: 0,
         notes
     };
-}
-
-;// CONCATENATED MODULE: ./src/registry/mlflow/journal.ts
-/**
- * The stage history ModelGate keeps in one registered-model tag per stage
- * alias (`modelgate.history.<alias>`): a JSON list of entries, newest first,
- * trimmed (oldest first) to fit the backend's tag-value limit. Pure.
- *
- * The entry of a write is written *before* the alias moves (it is the write's
- * journal), so a run that fails after moving the alias leaves enough behind
- * for the next run to finish the job. An entry that never took effect can only
- * be the newest one, and is recognised by the alias still pointing at the
- * version the entry says it replaced (`isUnapplied`); readers skip it and the
- * next write drops it.
- */
-
-/** Longest reason kept in the history (the version's audit tag keeps more). */
-const MAX_HISTORY_REASON = 200;
-const MAX_HISTORY_ACTOR = 100;
-/** Entries of a history tag; `{ error }` when the value is not a list of entries. */
-function decodeJournal(value) {
-    if (value === undefined || value === '')
-        return { entries: [] };
-    let parsed;
-    try {
-        parsed = JSON.parse(value);
-    }
-    catch {
-        return { error: 'is not valid JSON' };
-    }
-    if (!Array.isArray(parsed))
-        return { error: 'is not a JSON list' };
-    const entries = [];
-    for (const [i, item] of parsed.entries()) {
-        const entry = toEntry(item);
-        if (!entry)
-            return { error: `has an invalid entry at index ${i}` };
-        entries.push(entry);
-    }
-    return { entries };
-}
-function toEntry(item) {
-    if (typeof item !== 'object' || item === null)
-        return undefined;
-    const o = item;
-    const kind = o.kind;
-    if (kind !== 'assign' && kind !== 'rollback' && kind !== 'unassign')
-        return undefined;
-    const str = (v) => typeof v === 'string' && v !== '';
-    const nullableStr = (v) => v === null || v === undefined || str(v);
-    if (!str(o.id) || !str(o.stage) || !str(o.at) || !str(o.by))
-        return undefined;
-    if (!nullableStr(o.version) || !nullableStr(o.from) || !nullableStr(o.previous))
-        return undefined;
-    if (Number.isNaN(Date.parse(o.at)))
-        return undefined;
-    return {
-        id: o.id,
-        kind,
-        stage: o.stage,
-        version: o.version ?? null,
-        from: o.from ?? null,
-        previous: o.previous ?? null,
-        at: o.at,
-        by: o.by,
-        ...(str(o.email) ? { email: o.email } : {}),
-        ...(str(o.reason) ? { reason: o.reason } : {}),
-        ...(o.forced === true ? { forced: true } : {}),
-        ...(str(o.archived) ? { archived: o.archived } : {}),
-        ...(o.recorded === true ? { recorded: true } : {})
-    };
-}
-/**
- * The tag value for `entries` (newest first): as many as fit in `limit` UTF-8
- * bytes, oldest dropped first. The newest entry always fits (its free text is
- * cut to size).
- */
-function encodeJournal(entries, limit) {
-    const [newest, ...older] = entries;
-    if (!newest)
-        return '[]';
-    const kept = [journal_compact(newest)];
-    let text = JSON.stringify(kept);
-    if (byteLength(text) > limit) {
-        const bare = { ...kept[0], by: truncateBytes(newest.by, 40) };
-        delete bare.reason;
-        delete bare.email;
-        kept[0] = bare;
-        text = JSON.stringify(kept);
-    }
-    for (const entry of older) {
-        const next = JSON.stringify([...kept, journal_compact(entry)]);
-        if (byteLength(next) > limit)
-            break;
-        kept.push(journal_compact(entry));
-        text = next;
-    }
-    return text;
-}
-function journal_compact(entry) {
-    return {
-        ...entry,
-        by: truncateBytes(entry.by, MAX_HISTORY_ACTOR),
-        ...(entry.reason === undefined
-            ? {}
-            : { reason: truncateBytes(entry.reason, MAX_HISTORY_REASON) })
-    };
-}
-/** The newest entry never took effect: the alias still points where it pointed before. */
-function isUnapplied(entry, holder) {
-    const now = holder ?? null;
-    return entry.version !== now && entry.from === now;
-}
-/** The entries that took effect (an unapplied newest entry left out), newest first. */
-function appliedEntries(entries, holder) {
-    const [head, ...rest] = entries;
-    return head && isUnapplied(head, holder) ? rest : entries;
-}
-/**
- * The newest applied entry that put the current holder in: its facts describe
- * the holder. Undefined when the holder got there another way (an alias set
- * outside ModelGate) or the entry was trimmed away.
- */
-function holderEntry(applied, holder) {
-    const head = applied[0];
-    return head && holder !== undefined && head.version === holder ? head : undefined;
-}
-/**
- * The stage's earlier holders, newest first and each once, leaving out `removed` and the versions
- * rolled back out of the stage and not put back since (GTO's rule, so rolling back twice goes
- * back two steps and never returns to a version that was rolled back).
- */
-function earlierHolders(applied, removed) {
-    const chronological = [...applied].reverse();
-    const holders = [];
-    const excluded = new Set();
-    if (chronological[0]?.from)
-        holders.push(chronological[0].from);
-    for (const entry of chronological) {
-        if (entry.kind === 'rollback' && entry.from)
-            excluded.add(entry.from);
-        if (entry.version) {
-            excluded.delete(entry.version);
-            holders.push(entry.version);
-        }
-    }
-    excluded.add(removed);
-    const out = [];
-    for (let i = holders.length - 1; i >= 0; i--) {
-        const version = holders[i];
-        if (!excluded.has(version) && !out.includes(version))
-            out.push(version);
-    }
-    return out;
-}
-/**
- * What `<alias>-previous` should point at after rolling the stage back from `removed` to
- * `restored`: the latest earlier holder that is neither of them nor rolled back out since.
- * Null when the history knows none.
- */
-function previousAfterRollback(applied, restored, removed) {
-    return earlierHolders(applied, removed).find(version => version !== restored) ?? null;
-}
-
-;// CONCATENATED MODULE: ./src/registry/mlflow/stage-facts.ts
-
-/**
- * The entry that put `holder` in the stage, when the history can vouch for it: the newest
- * entry naming it; or, when the newest entry never took effect (a write stopped before it moved
- * the alias, whose undo could not run), the one before it. A newest entry whose write did
- * finish (its `<alias>-previous` is in place: `previousAlias`) but whose version no longer
- * holds the stage was undone by hand: stale, so undefined (date and actor unknown).
- * `previousAlias` undefined: a registry without one (legacy stages), judged by the alias alone.
- */
-function trustedEntry(entries, holder, previousAlias) {
-    const [head, next] = entries;
-    if (!head || holder === undefined)
-        return undefined;
-    const names = (entry) => entry !== undefined && entry.kind !== 'unassign' && entry.version === holder;
-    if (names(head))
-        return head;
-    const finished = previousAlias !== undefined && previousAlias === head.previous;
-    return isUnapplied(head, holder) && !finished && names(next) ? next : undefined;
-}
-/**
- * The versions a rollback from `removed` may restore, best first: `first` (the recorded
- * previous holder), then every earlier holder in the history, newest first, leaving out
- * `removed` and the versions rolled back out of the stage and not put back since (GTO's rule).
- * The caller takes the first one that still exists (MLflow keeps aliases of deleted versions).
- */
-function rollbackCandidates(applied, removed, first) {
-    const out = first !== null && first !== removed ? [first] : [];
-    for (const version of earlierHolders(applied, removed)) {
-        if (!out.includes(version))
-            out.push(version);
-    }
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/registry/mlflow/stage-map.ts
-/**
- * Where a policy stage lives in MLflow: its alias (and `<alias>-previous`) or legacy stage, the
- * stage an alias keeps, the stage's history tag, and who holds it as a model read says; and
- * whether a version may hold a stage (READY, not archived).
- */
-
-
-
-/** The `archived` tag's value on a version taken out of use. */
-const ARCHIVED_VALUE = 'true';
-class StageMap {
-    s;
-    constructor(s) {
-        this.s = s;
-    }
-    assertModel(model) {
-        assertModelName(model, this.s.unityCatalog);
-    }
-    stageRef(stage) {
-        if (!stage)
-            throw new InvalidInputError('The stage is empty.');
-        const mapped = this.s.aliasForStage(stage);
-        if (this.s.legacyStages) {
-            const legacyStage = legacyStageName(mapped, stage);
-            return { stage, alias: legacyStage.toLowerCase(), legacyStage };
-        }
-        assertAlias(mapped, stage);
-        if (this.isPreviousAlias(mapped)) {
-            throw new InvalidInputError(`Stage "${stage}" maps to the alias "${mapped}", which ends in "${this.s.previousSuffix}": ModelGate keeps each stage's rollback target under such an alias.`);
-        }
-        assertAlias(this.previousAliasOf(mapped), stage);
-        return { stage, alias: mapped };
-    }
-    legacyRef(legacyStage) {
-        const stage = this.s.stages?.find(s => legacyStageName(this.s.aliasForStage(s), s) === legacyStage) ??
-            legacyStage.toLowerCase();
-        return { stage, alias: legacyStage.toLowerCase(), legacyStage };
-    }
-    /** `<alias>-previous` as `rm` has it (null: unset); undefined for legacy stages, which have none. */
-    previousAliasIn(rm, ref) {
-        return ref.legacyStage ? undefined : (rm.aliases.get(this.previousAliasOf(ref.alias)) ?? null);
-    }
-    previousAliasOf(alias) {
-        return `${alias}${this.s.previousSuffix}`;
-    }
-    isPreviousAlias(alias) {
-        return alias.endsWith(this.s.previousSuffix);
-    }
-    /** The policy stage an alias keeps: as ModelGate recorded it, else by the stage list, else the alias. */
-    stageOfAlias(alias, entries) {
-        const recorded = entries[0]?.stage;
-        if (recorded && this.safeAlias(recorded) === alias)
-            return recorded;
-        return this.s.stages?.find(stage => this.safeAlias(stage) === alias) ?? alias;
-    }
-    safeAlias(stage) {
-        try {
-            return this.s.aliasForStage(stage);
-        }
-        catch {
-            return undefined;
-        }
-    }
-    journalOf(rm, alias) {
-        const decoded = decodeJournal(rm.tags.get(this.s.keys.history(alias)));
-        return 'error' in decoded ? [] : decoded.entries;
-    }
-    /** Every stage with a holder: aliases (not the `-previous` ones), or legacy stages. */
-    stageHolders(rm) {
-        if (this.s.legacyStages) {
-            return ['Staging', 'Production'].flatMap(s => {
-                const holder = latestInStage(rm, s);
-                return holder === undefined ? [] : [[this.legacyRef(s), holder]];
-            });
-        }
-        return [...rm.aliases]
-            .filter(([alias]) => !this.isPreviousAlias(alias))
-            .map(([alias, holder]) => [
-            { stage: this.stageOfAlias(alias, this.journalOf(rm, alias)), alias },
-            holder
-        ]);
-    }
-    refForHistoryKey(rm, key, entries) {
-        if (this.s.legacyStages) {
-            const legacyStage = (this.s.keys.historyAlias(key) ?? '').replace(/^./, c => c.toUpperCase());
-            if (legacyStage === 'Staging' || legacyStage === 'Production')
-                return this.legacyRef(legacyStage);
-        }
-        const alias = [...rm.aliases.keys()].find(a => this.s.keys.history(a) === key) ??
-            (entries[0] ? this.safeAlias(entries[0].stage) : undefined) ??
-            this.s.keys.historyAlias(key) ??
-            key;
-        return { stage: entries[0]?.stage ?? this.stageOfAlias(alias, entries), alias };
-    }
-    /** Whether the version, as read, holds the stage (its aliases, or its legacy stage). */
-    holdsStage(mv, ref) {
-        return ref.legacyStage ? mv.currentStage === ref.legacyStage : mv.aliases.includes(ref.alias);
-    }
-    holderOf(rm, ref) {
-        return ref.legacyStage ? latestInStage(rm, ref.legacyStage) : rm.aliases.get(ref.alias);
-    }
-}
-function eventId(model, ref, id) {
-    return `${model}@${ref.alias}#${id}`;
-}
-function latestInStage(rm, stage) {
-    return rm.latestVersions
-        .filter(v => v.currentStage === stage)
-        .map(v => v.version)
-        .sort((a, b) => Number(b) - Number(a))[0];
-}
-function isActive(mv, keys) {
-    return ((mv.status === undefined || mv.status === 'READY') &&
-        mv.currentStage !== 'Archived' &&
-        mv.tags.get(keys.archived) !== ARCHIVED_VALUE);
-}
-function assertReady(model, mv) {
-    if (mv.status !== undefined && mv.status !== 'READY') {
-        throw new InvalidInputError(`${model} version ${mv.version} is ${mv.status}: only a READY version can hold a stage.`);
-    }
-}
-function assertPromotable(model, mv, keys) {
-    assertReady(model, mv);
-    if (mv.tags.get(keys.archived) === ARCHIVED_VALUE || mv.currentStage === 'Archived') {
-        throw new InvalidInputError(`${model} version ${mv.version} is archived: a rollback can restore it, a promotion does not.`);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/registry/mlflow/holders.ts
-
-
-
-
-class Holders {
-    s;
-    rest;
-    constructor(s, rest) {
-        this.s = s;
-        this.rest = rest;
-    }
-    /** The current holder as the port describes it (for revalidate). */
-    async currentHolder(model, ref, view) {
-        if (view.holder === undefined)
-            return undefined;
-        const entry = trustedEntry(view.entries, view.holder, ref.legacyStage ? undefined : (view.previousAlias ?? null));
-        if (entry)
-            return this.holderFromEntry(model, ref, view.holder, entry);
-        const mv = await this.rest.readVersionIfAny(model, view.holder);
-        return mv ? unknownHolder(model, ref, mv) : danglingHolder(model, ref, view.holder);
-    }
-    holderFromEntry(model, ref, version, entry) {
-        return {
-            model,
-            stage: ref.stage,
-            version,
-            assignedAt: new Date(entry.at),
-            assignedBy: entry.by,
-            eventId: eventId(model, ref, entry.id),
-            audit: entryAudit(entry)
-        };
-    }
-    /**
-     * From the version's own audit tag when ModelGate put it there; else (an alias
-     * set outside ModelGate) the version's last update stands in for when, and
-     * nobody known for by.
-     */
-    holderFromVersion(model, ref, mv, entries, previousAlias) {
-        // Trusted only when the history vouches for this version's entry (stage-facts.ts).
-        const entry = trustedEntry(entries, mv.version, previousAlias);
-        if (!entry)
-            return unknownHolder(model, ref, mv);
-        const tag = parseAuditTag(mv.tags.get(this.s.keys.promoted(ref.alias)));
-        if (tag && tag.version === mv.version && tag.id === entry.id) {
-            return {
-                model,
-                stage: ref.stage,
-                version: mv.version,
-                assignedAt: new Date(tag.at),
-                assignedBy: tag.actor,
-                ...refOf(mv),
-                eventId: eventId(model, ref, tag.id),
-                audit: this.withStoredRecord(model, mv, tag)
-            };
-        }
-        // A rollback that left the audit tag out (rebuiltFromEntry): the same facts from its entry,
-        // the record from the record tags of its id (a lost record says so).
-        if (entry.kind === 'rollback' && entry.recorded && !ref.legacyStage) {
-            const stored = readRecordTags(this.s.keys, entry.id, mv.tags);
-            return {
-                model,
-                stage: ref.stage,
-                version: mv.version,
-                assignedAt: new Date(entry.at),
-                assignedBy: entry.by,
-                ...refOf(mv),
-                eventId: eventId(model, ref, entry.id),
-                audit: {
-                    ...auditBase(model, ref, entry),
-                    record: stored === undefined
-                        ? missingRecord(this.s.keys, entry.id, `${model} version ${mv.version}`)
-                        : stored.ok
-                            ? stored.record
-                            : stored.damaged
-                }
-            };
-        }
-        return { ...this.holderFromEntry(model, ref, mv.version, entry), ...refOf(mv) };
-    }
-    /**
-     * The audit tag's facts with the full record read back from the version's
-     * record tags; a record that cannot be read back whole is marked damaged.
-     * An audit tag without record tags is as it was written (older ModelGate:
-     * the record inline, or its summary).
-     */
-    withStoredRecord(model, mv, tag) {
-        const stored = readRecordTags(this.s.keys, tag.id, mv.tags);
-        if (stored)
-            return { ...tag.raw, record: stored.ok ? stored.record : stored.damaged };
-        const inline = tag.raw.record;
-        const pointer = typeof inline === 'object' && inline !== null
-            ? inline.tag
-            : undefined;
-        if (pointer === this.s.keys.auditHeader(tag.id)) {
-            return {
-                ...tag.raw,
-                record: missingRecord(this.s.keys, tag.id, `${model} version ${mv.version}`)
-            };
-        }
-        return tag.raw;
-    }
-    /**
-     * The full audit records of `entries` (those marked `recorded`), by entry
-     * id, read from their versions' tags: from the search results when they
-     * carry tags (OSS), else with one `model-versions/get` per version (Unity
-     * Catalog's search leaves tags out).
-     */
-    async storedRecords(model, entries, searched) {
-        const records = new Map();
-        const wanted = entries.filter(entry => entry.recorded && (entry.version ?? entry.from));
-        if (wanted.length === 0)
-            return records;
-        const fromSearch = new Map(searched.map(mv => [mv.version, mv.tags]));
-        const read = new Map();
-        const tagsOf = (version) => {
-            let tags = read.get(version);
-            if (!tags) {
-                tags = this.rest.readVersionIfAny(model, version).then(mv => mv?.tags);
-                read.set(version, tags);
-            }
-            return tags;
-        };
-        for (const entry of wanted) {
-            const version = (entry.version ?? entry.from);
-            const header = this.s.keys.auditHeader(entry.id);
-            const searchedTags = this.s.unityCatalog ? undefined : fromSearch.get(version);
-            const tags = searchedTags?.has(header) ? searchedTags : await tagsOf(version);
-            const stored = tags && readRecordTags(this.s.keys, entry.id, tags);
-            records.set(entry.id, stored === undefined
-                ? missingRecord(this.s.keys, entry.id, tags ? `${model} version ${version}` : `${model}: version ${version} is gone`)
-                : stored.ok
-                    ? stored.record
-                    : stored.damaged);
-        }
-        return records;
-    }
-    entryEvent(model, ref, entry, record) {
-        const version = entry.version ?? entry.from ?? undefined;
-        return {
-            kind: entry.kind === 'unassign' ? 'unassignment' : 'assignment',
-            model,
-            ...(version === undefined ? {} : { version }),
-            stage: ref.stage,
-            at: new Date(entry.at),
-            by: entry.by,
-            ...(entry.email ? { byEmail: entry.email } : {}),
-            id: eventId(model, ref, entry.id),
-            summary: entrySummary(model, ref.stage, entry),
-            audit: { ...entryAudit(entry), ...(record === undefined ? {} : { record }) }
-        };
-    }
-}
-function refOf(mv) {
-    const ref = mv.runId ?? mv.source;
-    return ref === undefined ? {} : { ref };
-}
-/**
- * A holder no trusted history entry describes (an alias set outside ModelGate): when and by
- * whom are unknown (an invalid Date: the days gate fails closed). Not the version's own
- * timestamps: a version's creation is not when it got an alias.
- */
-function unknownHolder(model, ref, mv) {
-    return {
-        model,
-        stage: ref.stage,
-        version: mv.version,
-        assignedAt: new Date(Number.NaN),
-        assignedBy: 'unknown (set outside ModelGate)',
-        ...refOf(mv),
-        eventId: `${model}@${ref.alias}`
-    };
-}
-/** An alias that points at a deleted version (MLflow keeps aliases when it deletes a version). */
-function danglingHolder(model, ref, version) {
-    return {
-        model,
-        stage: ref.stage,
-        version,
-        assignedAt: new Date(Number.NaN),
-        assignedBy: 'unknown (the version was deleted)',
-        eventId: `${model}@${ref.alias}`,
-        dangling: true
-    };
-}
-function entrySummary(model, stage, entry) {
-    switch (entry.kind) {
-        case 'assign':
-            // The history entry keeps only the flag; the audit record says which gates were overridden.
-            return `Promote ${model} ${entry.version ?? ''} to ${stage}${entry.from ? ` (replacing ${entry.from})` : ''}${entry.forced ? ', forced past the gates' : ''}`;
-        case 'rollback':
-            return `Roll back ${model} ${stage} to ${entry.version ?? ''} (from ${entry.from ?? 'none'})`;
-        case 'unassign':
-            return `Remove ${model} ${entry.from ?? ''} from ${stage}`;
-    }
-}
-function entryAudit(entry) {
-    return {
-        action: entry.kind,
-        from: entry.from,
-        previous: entry.previous,
-        ...(entry.reason ? { reason: entry.reason } : {}),
-        ...(entry.forced ? { forced: true } : {}),
-        ...(entry.archived ? { archived: entry.archived } : {}),
-        ...(entry.kind === 'rollback' ? { rollback: { from: entry.from, to: entry.version } } : {})
-    };
-}
-function completionEvent(model, ref, version, now) {
-    return {
-        kind: 'assignment',
-        model,
-        version,
-        stage: ref.stage,
-        at: new Date(now),
-        by: 'unknown',
-        id: `${model}@${ref.alias}`,
-        summary: `Complete ${model} ${version} in ${ref.stage}`
-    };
-}
-function registrationEvent(model, mv) {
-    return {
-        kind: 'registration',
-        model,
-        version: mv.version,
-        at: new Date(mv.creationTimestamp ?? Number.NaN),
-        by: mv.userId ?? 'unknown',
-        id: `${model}/${mv.version}`,
-        ...refOf(mv),
-        summary: `Register ${model} ${mv.version}`
-    };
-}
-function parseAuditTag(value) {
-    if (!value)
-        return undefined;
-    try {
-        const raw = JSON.parse(value);
-        const { id, at, actor, version } = raw;
-        if (typeof id === 'string' &&
-            typeof at === 'string' &&
-            !Number.isNaN(Date.parse(at)) &&
-            typeof actor === 'string' &&
-            typeof version === 'string') {
-            return { id, at, actor, version, raw };
-        }
-    }
-    catch {
-        // not ours
-    }
-    return undefined;
-}
-
-;// CONCATENATED MODULE: ./src/registry/mlflow/orphans.ts
-
-/** What the attempt left on the version, as `key` list: none when all is as before. */
-function orphanedTags(keys, check, tags) {
-    const mine = new Set([
-        keys.auditHeader(check.entryId),
-        ...Array.from({ length: MAX_RECORD_TAGS }, (_, i) => keys.auditPart(check.entryId, i + 1))
-    ]);
-    const found = [...tags.keys()].filter(key => mine.has(key));
-    const promoted = tags.get(check.promotedKey);
-    if (promoted !== check.promotedOld &&
-        promoted !== undefined &&
-        promoted.includes(check.entryId)) {
-        found.push(check.promotedKey);
-    }
-    return found;
-}
-/** Reads the version and removes what the reverted attempt left; the keys it could not remove. */
-async function sweepOrphans(keys, check, calls) {
-    const tags = await calls.readTags(check.version).catch(() => undefined);
-    if (!tags)
-        return [];
-    const left = [];
-    for (const key of orphanedTags(keys, check, tags)) {
-        try {
-            if (key === check.promotedKey && check.promotedOld !== undefined) {
-                await calls.setTag(check.version, key, check.promotedOld);
-            }
-            else {
-                await calls.deleteTag(check.version, key);
-            }
-        }
-        catch {
-            left.push(key);
-        }
-    }
-    return left;
 }
 
 ;// CONCATENATED MODULE: ./src/registry/mlflow/budget.ts
@@ -25942,403 +25008,639 @@ function dropUndefined(params) {
     return Object.fromEntries(Object.entries(params).filter(([, value]) => value !== undefined));
 }
 
-;// CONCATENATED MODULE: ./src/registry/mlflow/steps.ts
+;// CONCATENATED MODULE: ./src/registry/mlflow/names.ts
+/** Names ModelGate checks before it asks MLflow, and the tag keys it writes. Pure. */
+
+/** MLflow's alias rule (`mlflow/utils/validation.py`). */
+const names_ALIAS_RE = /^[\w-]+$/;
+const VERSION_ALIAS_RE = /^v\d+$/i;
+const MAX_ALIAS_LENGTH = 255;
+/** MLflow numbers versions 1, 2, ...; they travel as strings. */
+const names_VERSION_RE = /^[1-9]\d{0,18}$/;
+/** Tag value limits: OSS MLflow 5,000 characters; Unity Catalog 1,000. Counted in UTF-8 bytes, the strictest reading. */
+const OSS_TAG_VALUE_LIMIT = 5000;
+const UC_TAG_VALUE_LIMIT = 1000;
+/** Unity Catalog allows at most 50 tags on one securable object, a model version included (Databricks, "Apply tags to Unity Catalog securable objects"). */
+const UC_MAX_TAGS_PER_VERSION = 50;
+function names_assertModelName(model, unityCatalog) {
+    if (!model || model.trim() !== model) {
+        throw new InvalidInputError(`Invalid MLflow model name "${model}".`);
+    }
+    if (unityCatalog) {
+        const parts = model.split('.');
+        if (parts.length !== 3 || parts.some(part => part === '')) {
+            throw new InvalidInputError(`Unity Catalog model names have three levels, catalog.schema.model; got "${model}".`);
+        }
+    }
+}
+function names_assertVersion(version) {
+    if (!names_VERSION_RE.test(version)) {
+        throw new InvalidInputError(`Invalid MLflow model version "${version}": MLflow versions are whole numbers (1, 2, ...).`);
+    }
+}
+/** An alias MLflow accepts: `[\w-]+`, at most 255 characters, not `latest`, not `v<digits>`. */
+function assertAlias(alias, stage) {
+    const why = !names_ALIAS_RE.test(alias)
+        ? 'aliases may only hold letters, digits, _ and -'
+        : alias.length > MAX_ALIAS_LENGTH
+            ? `aliases are at most ${MAX_ALIAS_LENGTH} characters`
+            : alias.toLowerCase() === 'latest' || VERSION_ALIAS_RE.test(alias)
+                ? `"${alias}" is reserved by MLflow`
+                : undefined;
+    if (why) {
+        throw new InvalidInputError(`Stage "${stage}" maps to the MLflow alias "${alias}": ${why}.`);
+    }
+}
+function tagKeys(unityCatalog) {
+    if (unityCatalog) {
+        const part = (alias) => alias.replaceAll('-', '_');
+        return {
+            history: alias => `modelgate_history_${part(alias)}`,
+            promoted: alias => `modelgate_promoted_${part(alias)}`,
+            auditHeader: id => `modelgate_audit_${ucKeyPart(id)}`,
+            auditPart: (id, n) => `modelgate_audit_${ucKeyPart(id)}_${n}`,
+            removed: alias => `modelgate_removed_${part(alias)}`,
+            archived: 'archived',
+            signature: ['modelgate_signature'],
+            candidateDigest: 'modelgate_candidate_digest',
+            historyAlias: key => (key.startsWith('modelgate_history_') ? key.slice(18) : undefined)
+        };
+    }
+    return {
+        history: alias => `modelgate.history.${alias}`,
+        promoted: alias => `modelgate.promoted.${alias}`,
+        auditHeader: id => `modelgate.audit.${ossKeyPart(id)}`,
+        auditPart: (id, n) => `modelgate.audit.${ossKeyPart(id)}.${n}`,
+        removed: alias => `modelgate.removed.${alias}`,
+        archived: 'archived',
+        signature: ['modelgate.signature', 'modelgate_signature'],
+        candidateDigest: 'modelgate.candidate_digest',
+        historyAlias: key => (key.startsWith('modelgate.history.') ? key.slice(18) : undefined)
+    };
+}
+/** An entry id as a Unity Catalog tag key part: only letters, digits and `_`. */
+function ucKeyPart(id) {
+    return id.replace(/[^A-Za-z0-9_]/g, '_');
+}
+/** An entry id as an OSS tag key part: letters, digits, `_` and `-` (no `.`, `/`: no path tricks). */
+function ossKeyPart(id) {
+    return id.replace(/[^A-Za-z0-9_-]/g, '_');
+}
+/** Databricks workspace hosts: there the registry is Unity Catalog unless told otherwise. */
+const DATABRICKS_HOST_RE = /(^|\.)(cloud\.databricks\.com|azuredatabricks\.net|gcp\.databricks\.com)$/i;
+function isDatabricksHost(trackingUri) {
+    try {
+        return DATABRICKS_HOST_RE.test(new URL(trackingUri).hostname);
+    }
+    catch {
+        return false;
+    }
+}
+/** Legacy MLflow stages, by the names a policy may use for them (any case). */
+const LEGACY_STAGES = { staging: 'Staging', production: 'Production' };
+function legacyStageName(name, stage) {
+    const canonical = LEGACY_STAGES[name.toLowerCase()];
+    if (!canonical) {
+        throw new InvalidInputError(`Stage "${stage}" cannot be used with legacy MLflow stages: they are only Staging and Production (map the policy's stage to one of them).`);
+    }
+    return canonical;
+}
+/** UTF-8 length: what every backend's limit is at least as generous as. */
+function byteLength(text) {
+    return Buffer.byteLength(text, 'utf8');
+}
+/** `text` cut to at most `max` UTF-8 bytes on a code point boundary, marked with `…` when cut. */
+function truncateBytes(text, max) {
+    if (byteLength(text) <= max)
+        return text;
+    let out = '';
+    let used = byteLength('…');
+    for (const ch of text) {
+        const size = byteLength(ch);
+        if (used + size > max)
+            break;
+        out += ch;
+        used += size;
+    }
+    return `${out}…`;
+}
+
+;// CONCATENATED MODULE: ./src/registry/mlflow/journal.ts
 /**
- * Runs a write as an ordered list of idempotent steps, so that it is never
- * left half done without saying so.
+ * The stage history ModelGate keeps in one registered-model tag per stage
+ * alias (`modelgate.history.<alias>`): a JSON list of entries, newest first,
+ * trimmed (oldest first) to fit the backend's tag-value limit. Pure.
  *
- * Each REST call inside a step is already retried (http.ts). When a step still
- * fails, the steps done so far are undone newest first (each undo restores the
- * value read before the write, or deletes what did not exist). Undoing stops at
- * the first undo that fails, so what stays written is always a prefix of the
- * plan, the state a re-run of the same write recognises and completes. The
- * error (MlflowWriteError) says which: `reverted` (nothing left changed) or
- * `partial` (listing what is written, what is not, and where the stage stands).
+ * The entry of a write is written *before* the alias moves (it is the write's
+ * journal), so a run that fails after moving the alias leaves enough behind
+ * for the next run to finish the job. An entry that never took effect can only
+ * be the newest one, and is recognised by the alias still pointing at the
+ * version the entry says it replaced (`isUnapplied`); readers skip it and the
+ * next write drops it.
  */
 
-
-/** A `check` step saw that another writer moved the stage: the caller re-reads and tries again. */
-class StageMovedError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'StageMovedError';
+/** Longest reason kept in the history (the version's audit tag keeps more). */
+const MAX_HISTORY_REASON = 200;
+const MAX_HISTORY_ACTOR = 100;
+/** Entries of a history tag; `{ error }` when the value is not a list of entries. */
+function decodeJournal(value) {
+    if (value === undefined || value === '')
+        return { entries: [] };
+    let parsed;
+    try {
+        parsed = JSON.parse(value);
     }
+    catch {
+        return { error: 'is not valid JSON' };
+    }
+    if (!Array.isArray(parsed))
+        return { error: 'is not a JSON list' };
+    const entries = [];
+    for (const [i, item] of parsed.entries()) {
+        const entry = toEntry(item);
+        if (!entry)
+            return { error: `has an invalid entry at index ${i}` };
+        entries.push(entry);
+    }
+    return { entries };
 }
-/** A write that failed after retries; its message says what was and was not changed. */
-class MlflowWriteError extends ModelGateError {
-    failure;
-    constructor(message, failure, exitCode, cause) {
-        super(message, exitCode, { cause });
-        this.name = 'MlflowWriteError';
-        this.failure = failure;
-    }
+function toEntry(item) {
+    if (typeof item !== 'object' || item === null)
+        return undefined;
+    const o = item;
+    const kind = o.kind;
+    if (kind !== 'assign' && kind !== 'rollback' && kind !== 'unassign')
+        return undefined;
+    const str = (v) => typeof v === 'string' && v !== '';
+    const nullableStr = (v) => v === null || v === undefined || str(v);
+    if (!str(o.id) || !str(o.stage) || !str(o.at) || !str(o.by))
+        return undefined;
+    if (!nullableStr(o.version) || !nullableStr(o.from) || !nullableStr(o.previous))
+        return undefined;
+    if (Number.isNaN(Date.parse(o.at)))
+        return undefined;
+    return {
+        id: o.id,
+        kind,
+        stage: o.stage,
+        version: o.version ?? null,
+        from: o.from ?? null,
+        previous: o.previous ?? null,
+        at: o.at,
+        by: o.by,
+        ...(str(o.email) ? { email: o.email } : {}),
+        ...(str(o.reason) ? { reason: o.reason } : {}),
+        ...(o.forced === true ? { forced: true } : {}),
+        ...(str(o.archived) ? { archived: o.archived } : {}),
+        ...(o.recorded === true ? { recorded: true } : {})
+    };
 }
 /**
- * Runs `steps` in order. Resolves when all ran. On a StageMovedError from a
- * check step, undoes what was done and rethrows it (nothing left changed) —
- * unless an undo fails, then it becomes a partial MlflowWriteError.
+ * The tag value for `entries` (newest first): as many as fit in `limit` UTF-8
+ * bytes, oldest dropped first. The newest entry always fits (its free text is
+ * cut to size).
  */
-async function runSteps(steps, context) {
-    for (const [index, step] of steps.entries()) {
+function encodeJournal(entries, limit) {
+    const [newest, ...older] = entries;
+    if (!newest)
+        return '[]';
+    const kept = [journal_compact(newest)];
+    let text = JSON.stringify(kept);
+    if (byteLength(text) > limit) {
+        const bare = { ...kept[0], by: truncateBytes(newest.by, 40) };
+        delete bare.reason;
+        delete bare.email;
+        kept[0] = bare;
+        text = JSON.stringify(kept);
+    }
+    for (const entry of older) {
+        const next = JSON.stringify([...kept, journal_compact(entry)]);
+        if (byteLength(next) > limit)
+            break;
+        kept.push(journal_compact(entry));
+        text = next;
+    }
+    return text;
+}
+function journal_compact(entry) {
+    return {
+        ...entry,
+        by: truncateBytes(entry.by, MAX_HISTORY_ACTOR),
+        ...(entry.reason === undefined
+            ? {}
+            : { reason: truncateBytes(entry.reason, MAX_HISTORY_REASON) })
+    };
+}
+/** The newest entry never took effect: the alias still points where it pointed before. */
+function isUnapplied(entry, holder) {
+    const now = holder ?? null;
+    return entry.version !== now && entry.from === now;
+}
+/** The entries that took effect (an unapplied newest entry left out), newest first. */
+function appliedEntries(entries, holder) {
+    const [head, ...rest] = entries;
+    return head && isUnapplied(head, holder) ? rest : entries;
+}
+/**
+ * The newest applied entry that put the current holder in: its facts describe
+ * the holder. Undefined when the holder got there another way (an alias set
+ * outside ModelGate) or the entry was trimmed away.
+ */
+function holderEntry(applied, holder) {
+    const head = applied[0];
+    return head && holder !== undefined && head.version === holder ? head : undefined;
+}
+/**
+ * The stage's earlier holders, newest first and each once, leaving out `removed` and the versions
+ * rolled back out of the stage and not put back since (GTO's rule, so rolling back twice goes
+ * back two steps and never returns to a version that was rolled back).
+ */
+function earlierHolders(applied, removed) {
+    const chronological = [...applied].reverse();
+    const holders = [];
+    const excluded = new Set();
+    if (chronological[0]?.from)
+        holders.push(chronological[0].from);
+    for (const entry of chronological) {
+        if (entry.kind === 'rollback' && entry.from)
+            excluded.add(entry.from);
+        if (entry.version) {
+            excluded.delete(entry.version);
+            holders.push(entry.version);
+        }
+    }
+    excluded.add(removed);
+    const out = [];
+    for (let i = holders.length - 1; i >= 0; i--) {
+        const version = holders[i];
+        if (!excluded.has(version) && !out.includes(version))
+            out.push(version);
+    }
+    return out;
+}
+/**
+ * What `<alias>-previous` should point at after rolling the stage back from `removed` to
+ * `restored`: the latest earlier holder that is neither of them nor rolled back out since.
+ * Null when the history knows none.
+ */
+function previousAfterRollback(applied, restored, removed) {
+    return earlierHolders(applied, removed).find(version => version !== restored) ?? null;
+}
+
+;// CONCATENATED MODULE: external "node:zlib"
+const external_node_zlib_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
+var external_node_zlib_default = /*#__PURE__*/__nccwpck_require__.n(external_node_zlib_namespaceObject);
+;// CONCATENATED MODULE: ./src/registry/mlflow/record-tags.ts
+/**
+ * A write's full audit record, kept on the model version as tags that each fit
+ * the backend's tag-value limit. Pure.
+ *
+ * The record's JSON (`JSON.stringify(record)`) is compressed (gzip, level 9)
+ * and base64-encoded. The header tag says how it is encoded, the byte length
+ * and sha256 of the original JSON (checked after decoding), and holds as much
+ * of the encoded data as fits within the limit; whatever does not fit goes into
+ * parts, each at most `limit` characters of base64:
+ *
+ *   modelgate.audit.<entry id>     {"encoding":"gzip+base64","parts":0,"bytes":2233,"sha256":"…","data":"H4sI…"}
+ *
+ * or, for a record too large for one tag,
+ *
+ *   modelgate.audit.<entry id>     {"encoding":"gzip+base64","parts":2,"bytes":29927,"sha256":"…","data":"H4sI…"}
+ *   modelgate.audit.<entry id>.1   the next 5,000 characters of base64
+ *   modelgate.audit.<entry id>.2   the rest
+ *
+ * (Unity Catalog: `modelgate_audit_<entry id>` and `…_<n>`, see names.ts.)
+ * Base64 has no spaces, so no value begins or ends with one (Unity Catalog
+ * refuses those).
+ *
+ * Records written before the encoding existed are read too: a header without
+ * `encoding`, `{parts, bytes, sha256}`, and parts `1..parts` that are the JSON
+ * itself, cut on code point boundaries.
+ *
+ * A rollback or an unassignment whose record cannot be kept whole (too large,
+ * or no room left among a Unity Catalog version's 50 tags) keeps a summary in
+ * the header tag instead, and no parts:
+ *
+ *   modelgate.audit.<entry id>     {"recordTruncated":true,"why":"…","bytes":29927,"sha256":"…","keys":["schema",…]}
+ *
+ * Reading never trusts the header: it takes at most MAX_RECORD_TAGS - 1 parts,
+ * at most MAX_RECORD_BYTES of JSON, and gunzip stops at the byte length the
+ * header gives, so a hostile header or a gzip bomb cannot make it allocate.
+ */
+
+
+
+const RECORD_ENCODING = 'gzip+base64';
+/**
+ * The most tags one record may take, its header included, on either backend:
+ * 20 × 1,000 characters of base64 on Unity Catalog (a promotion record of
+ * about 280 candidate files), 20 × 5,000 on OSS (about 1,400 files). Unity
+ * Catalog allows 50 tags on a model version, and a version may carry the
+ * records of several writes.
+ */
+const MAX_RECORD_TAGS = 20;
+/** The writer never uses more: a gzip+base64 header claiming more parts is damaged. */
+const MAX_ENCODED_PARTS = MAX_RECORD_TAGS - 1;
+/**
+ * Parts of the old, uncompressed format: the JSON itself, at most 5,000 bytes a
+ * part on OSS (a record of MAX_RECORD_BYTES takes 210), at most 49 on a Unity
+ * Catalog version.
+ */
+const MAX_LEGACY_PARTS = 256;
+/**
+ * The largest record JSON ModelGate writes (UTF-8 bytes); a header claiming
+ * more is damaged, and gunzip stops there. 20 tags hold 100,000 characters of
+ * base64 (OSS), 75,000 bytes of gzip, which deflate (at most about 1,032 to 1)
+ * could inflate to some 77 MB: the writer refuses (a promotion) or summarises
+ * (a rollback, an unassignment) a record over this bound instead. A real
+ * promotion record that fills 20 OSS tags (about 1,400 files) is about 230 KB
+ * of JSON, its checksums compressing about 2 to 1.
+ */
+const MAX_RECORD_BYTES = 1024 * 1024;
+const SHA256_RE = /^[0-9a-f]{64}$/;
+const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
+function sha256Hex(text) {
+    return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(text, 'utf8').digest('hex');
+}
+function recordTags(keys, id, record, limit) {
+    const json = JSON.stringify(record);
+    const bytes = Buffer.byteLength(json, 'utf8');
+    const sha256 = sha256Hex(json);
+    const data = (0,external_node_zlib_namespaceObject.gzipSync)(Buffer.from(json, 'utf8'), { level: 9 }).toString('base64');
+    const headerWith = (parts, piece) => JSON.stringify({
+        encoding: RECORD_ENCODING,
+        parts,
+        bytes,
+        sha256,
+        data: piece
+    });
+    // The header takes what room its own fields leave; the part count is a field, so settle it first.
+    let parts = 0;
+    let room = 0;
+    for (;;) {
+        room = limit - Buffer.byteLength(headerWith(parts, ''), 'utf8');
+        if (room < 0)
+            throw new RangeError(`A tag-value limit of ${limit} bytes cannot hold a header.`);
+        const needed = data.length <= room ? 0 : Math.ceil((data.length - room) / limit);
+        if (needed <= parts)
+            break;
+        parts = needed;
+    }
+    const rest = data.slice(room);
+    return {
+        header: { key: keys.auditHeader(id), value: headerWith(parts, data.slice(0, room)) },
+        parts: Array.from({ length: parts }, (_, i) => ({
+            key: keys.auditPart(id, i + 1),
+            value: rest.slice(i * limit, (i + 1) * limit)
+        })),
+        bytes,
+        encodedBytes: data.length
+    };
+}
+/**
+ * The header tag of a record kept as a summary (see the top of this file),
+ * within `limit`: the keys are dropped, then `why` cut, to fit.
+ */
+function recordSummaryTag(keys, id, record, why, limit) {
+    const json = JSON.stringify(record);
+    const base = { recordTruncated: true, bytes: Buffer.byteLength(json, 'utf8') };
+    const sha256 = sha256Hex(json);
+    const names = Object.keys(record);
+    const attempts = [
+        { ...base, why, sha256, keys: names.slice(0, 30) },
+        { ...base, why, sha256, keys: names.slice(0, 5) },
+        { ...base, why: truncateBytes(why, 200), sha256, keys: [] },
+        { ...base, why: truncateBytes(why, 40), sha256, keys: [] }
+    ];
+    const summary = attempts.find(s => Buffer.byteLength(JSON.stringify(s), 'utf8') <= limit) ??
+        attempts[attempts.length - 1];
+    return { key: keys.auditHeader(id), value: JSON.stringify(summary), summary };
+}
+/**
+ * The record of write `id` from a version's tags: undefined when there is no
+ * header (nothing was stored), else the record, or why it cannot be read back.
+ */
+function readRecordTags(keys, id, tags) {
+    const key = keys.auditHeader(id);
+    const raw = tags.get(key);
+    if (raw === undefined)
+        return undefined;
+    const damaged = (problem) => ({
+        ok: false,
+        damaged: { damaged: true, problem, tag: key }
+    });
+    const header = parseHeader(raw);
+    if (typeof header === 'string')
+        return damaged(`the header tag ${key} ${header}`);
+    if ('recordTruncated' in header)
+        return { ok: true, record: header };
+    const chunks = [];
+    const missing = [];
+    for (let n = 1; n <= header.parts; n++) {
+        const part = tags.get(keys.auditPart(id, n));
+        if (part === undefined)
+            missing.push(n);
+        else
+            chunks.push(part);
+    }
+    if (missing.length > 0) {
+        return damaged(`${missing.length} of ${header.parts} parts missing (${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''})`);
+    }
+    const stored = (header.data ?? '') + chunks.join('');
+    let json = stored;
+    if (header.encoding === RECORD_ENCODING) {
+        if (!BASE64_RE.test(stored))
+            return damaged('the data is not base64');
         try {
-            await step.run();
+            json = (0,external_node_zlib_namespaceObject.gunzipSync)(Buffer.from(stored, 'base64'), {
+                maxOutputLength: Math.max(header.bytes, 1)
+            }).toString('utf8');
         }
         catch (error) {
-            // A definite refusal (4xx) wrote nothing; anything else (lost answer,
-            // timeout, 5xx) may have landed, so its own undo runs too.
-            const landedMaybe = step.phase !== 'check' && !isDefiniteRefusal(error);
-            const doneCount = landedMaybe ? index + 1 : index;
-            context.beforeUndo?.();
-            const undo = await undoSteps(steps, doneCount);
-            if (error instanceof StageMovedError && undo.stuckAt === undefined)
-                throw error;
-            throw await writeError(steps, index, doneCount, undo, error, context);
+            const why = error instanceof Error ? error.message : String(error);
+            return damaged(`the data does not decompress to the ${header.bytes} bytes the header describes (${why})`);
         }
     }
-}
-async function undoSteps(steps, doneCount) {
-    const reverted = [];
-    for (let i = doneCount - 1; i >= 0; i--) {
-        const undo = steps[i].undo;
-        if (!undo)
-            continue;
-        try {
-            await undo.run();
-            reverted.push(i);
-        }
-        catch {
-            return { reverted, stuckAt: i };
-        }
+    if (sha256Hex(json) !== header.sha256) {
+        return damaged(`the ${header.encoding === RECORD_ENCODING ? 'decoded data does' : 'parts do'} not match the header's sha256 (${Buffer.byteLength(json, 'utf8')} bytes, ${header.bytes} expected)`);
     }
-    return { reverted };
-}
-async function writeError(steps, index, doneCount, undo, cause, context) {
-    const writes = (from, to) => steps.slice(from, to).filter(step => step.phase !== 'check');
-    let left = undo.stuckAt === undefined ? [] : writes(0, undo.stuckAt + 1);
-    const failedStep = steps[index];
-    let committed = left.some(step => step.phase === 'commit');
-    if (committed && failedStep.phase === 'commit' && left.includes(failedStep)) {
-        // The stage-moving step itself failed and could not be undone: did it land?
-        const landed = await context.probe?.().catch(() => undefined);
-        committed = landed ?? 'unknown';
-        if (landed === false)
-            left = left.filter(step => step !== failedStep);
+    let parsed;
+    try {
+        parsed = JSON.parse(json);
     }
-    // The failed step itself may or may not have landed (its answer was lost).
-    const leftLabel = (step) => step === steps[index] ? `${step.label} (if it landed)` : step.label;
-    const notDone = writes(doneCount, steps.length).map(step => step.label);
-    const reverted = undo.reverted.map(i => steps[i].label);
-    const failed = failedStep;
-    const failure = {
-        outcome: left.length === 0 ? 'reverted' : 'partial',
-        failedStep: index + 1,
-        failedLabel: failed.label,
-        leftWritten: left.map(leftLabel),
-        reverted,
-        notDone,
-        committed
-    };
-    const why = cause instanceof Error ? cause.message : String(cause);
-    const lines = [
-        `${context.action} failed at step ${index + 1} of ${steps.length} (${failed.label}): ${why}`
-    ];
-    if (failure.outcome === 'reverted') {
-        lines.push(reverted.length > 0
-            ? `Reverted: ${reverted.join('; ')}. Nothing is left changed: ${context.stageIfNot}.`
-            : `Nothing was changed: ${context.stageIfNot}.`);
+    catch {
+        return damaged('the record is not valid JSON');
     }
-    else {
-        lines.push(`Left changed (could not be reverted): ${failure.leftWritten.join('; ')}.`, ...(reverted.length > 0 ? [`Reverted: ${reverted.join('; ')}.`] : []), `Not done: ${notDone.length > 0 ? notDone.join('; ') : 'nothing'}.`, `${committed === 'unknown'
-            ? `Where the stage stands could not be read: either ${context.stageIfNot}, or ${context.stageIfCommitted}`
-            : committed
-                ? context.stageIfCommitted
-                : context.stageIfNot}. ${context.rerunHint}`);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        return damaged('the record is not a JSON object');
     }
-    const exitCode = cause instanceof ModelGateError ? cause.exitCode : ExitCode.Blocked;
-    return new MlflowWriteError(lines.join('\n'), failure, exitCode, cause);
+    return { ok: true, record: parsed };
 }
-/** MLflow answered and said no (a 4xx other than 429): the request changed nothing. */
-function isDefiniteRefusal(error) {
-    if (error instanceof MlflowUnavailableError)
-        return false;
-    if (error instanceof MlflowApiError)
-        return error.status >= 400 && error.status < 500;
-    return error instanceof ModelGateError;
-}
-
-;// CONCATENATED MODULE: ./src/registry/mlflow/plan.ts
+/** An entry id as the adapter makes them: the time in base 36, `-`, 6 hex digits (as a key part, `-` may be `_`). */
+const ENTRY_ID_KEY_RE = /^([0-9a-z]{1,12})[-_]([0-9a-f]{6})$/;
 /**
- * Planning a write: what it reads first (the model, the stage's holder and history), and the
- * steps of a promotion, a rollback, an unassignment or the completion of one an earlier run
- * left unfinished, in the order the adapter's opening comment gives; and the sweep after an
- * attempt that was reverted.
+ * The records ModelGate wrote among `tags`, oldest first: each header whose
+ * key holds an entry id in the adapter's format and whose value is a header
+ * (or a summary) ModelGate could have written, with the parts it names that
+ * are there. Anything else, a team's tag or a `modelgate…audit…` tag that is
+ * not one of these, is left out: what a caller deletes from this list is only
+ * ever ModelGate's own.
  */
-
-
-
-
-
-
-
-class Planner {
-    s;
-    rest;
-    stageMap;
-    holders;
-    auditTags;
-    steps;
-    constructor(s, rest, stageMap, holders, auditTags, steps) {
-        this.s = s;
-        this.rest = rest;
-        this.stageMap = stageMap;
-        this.holders = holders;
-        this.auditTags = auditTags;
-        this.steps = steps;
+function keptRecords(keys, tags) {
+    const prefix = keys.auditHeader('');
+    const found = [];
+    for (const [key, value] of tags) {
+        if (!key.startsWith(prefix))
+            continue;
+        const match = ENTRY_ID_KEY_RE.exec(key.slice(prefix.length));
+        if (!match)
+            continue;
+        const id = `${match[1]}-${match[2]}`;
+        const at = Number.parseInt(match[1], 36);
+        if (keys.auditHeader(id) !== key || !Number.isSafeInteger(at))
+            continue;
+        const header = parseHeader(value);
+        if (typeof header === 'string')
+            continue;
+        const parts = [];
+        const count = 'recordTruncated' in header ? 0 : header.parts;
+        for (let n = 1; n <= count; n++) {
+            const part = keys.auditPart(id, n);
+            const stored = tags.get(part);
+            if (stored !== undefined)
+                parts.push({ key: part, value: stored });
+        }
+        found.push({ id, at, tags: [...parts, { key, value }] });
     }
-    async writeView(model, ref) {
-        const rm = await this.rest.readModel(model);
-        const rawJournal = rm.tags.get(this.s.keys.history(ref.alias));
-        const decoded = decodeJournal(rawJournal);
-        if ('error' in decoded) {
-            throw new InvalidInputError(`The tag ${this.s.keys.history(ref.alias)} of ${model} ${decoded.error}: ModelGate will not overwrite a history it cannot read. Fix or delete the tag.`);
-        }
-        let legacy;
-        let holder;
-        if (ref.legacyStage) {
-            const stageOf = new Map();
-            for (const mv of await this.rest.searchVersions(model)) {
-                stageOf.set(mv.version, mv.currentStage ?? 'None');
-            }
-            const inStage = [...stageOf]
-                .filter(([, s]) => s === ref.legacyStage)
-                .map(([v]) => v)
-                .sort((a, b) => Number(b) - Number(a));
-            legacy = { stageOf, inStage };
-            holder = inStage[0];
-        }
-        else {
-            holder = rm.aliases.get(ref.alias);
-        }
-        const previousAlias = ref.legacyStage
-            ? undefined
-            : rm.aliases.get(this.stageMap.previousAliasOf(ref.alias));
-        return {
-            rm,
-            ...(holder === undefined ? {} : { holder }),
-            ...(previousAlias === undefined ? {} : { previousAlias }),
-            ...(rawJournal === undefined ? {} : { rawJournal }),
-            entries: decoded.entries,
-            applied: appliedEntries(decoded.entries, holder),
-            ...(legacy ? { legacy } : {})
-        };
+    return found.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+/** A damaged-record stand-in for a header that should be there and is not. */
+function missingRecord(keys, id, where) {
+    const tag = keys.auditHeader(id);
+    return { damaged: true, problem: `the header tag ${tag} is missing from ${where}`, tag };
+}
+/** The header (or a summary), or what is wrong with it (to follow "the header tag <key>"). */
+function parseHeader(raw) {
+    const invalid = 'is not a valid header';
+    let value;
+    try {
+        value = JSON.parse(raw);
     }
-    /** The stage already holds `mv`: finish what an interrupted run left, else nothing. */
-    async completion(model, ref, view, mv) {
-        const version = mv.version;
-        const entry = holderEntry(view.applied, version);
-        const steps = [];
-        const clearMark = this.steps.clearMarkStep(model, ref, mv);
-        if (clearMark)
-            steps.push(clearMark);
-        if (ref.legacyStage) {
-            steps.push(...this.steps.legacyMoveOut(model, ref, view, version, entry?.archived !== undefined));
-        }
-        else if (entry) {
-            const previousStep = this.steps.previousAliasStep(model, ref, view, entry.previous);
-            if (previousStep)
-                steps.push(previousStep);
-            if (entry.archived) {
-                const archived = await this.rest.readVersionIfAny(model, entry.archived);
-                if (archived && archived.tags.get(this.s.keys.archived) !== ARCHIVED_VALUE) {
-                    steps.push(this.steps.archiveStep(model, entry.archived));
-                }
-            }
-        }
-        if (steps.length === 0)
-            return { noop: 'already in stage' };
-        const event = entry
-            ? this.holders.entryEvent(model, ref, entry)
-            : completionEvent(model, ref, version, this.s.now());
-        return {
-            completion: true,
-            plan: {
-                event,
-                steps,
-                context: this.steps.stepContext(model, ref, version, view.holder, 'Completing')
-            }
-        };
+    catch {
+        return invalid;
     }
-    planMove(model, ref, view, move) {
-        const target = move.target;
-        const version = target.version;
-        const rollback = move.kind === 'rollback';
-        const promotedKey = this.s.keys.promoted(ref.alias);
-        const promotedNew = target.tags.has(promotedKey) ? 0 : 1;
-        const room = this.auditTags.roomOn(target);
-        // A rollback is never refused for want of room on Unity Catalog: the removal mark on the
-        // version it takes out comes first, then its audit tag, then its record (whole, or a summary).
-        const writePromoted = !rollback || room >= promotedNew;
-        let archive = move.archive;
-        let place;
-        if (rollback && move.removed) {
-            const archiveNeed = archive !== undefined && !move.removed.tags.has(this.s.keys.archived) ? 1 : 0;
-            place = this.auditTags.markPlace(ref, move.removed, archiveNeed);
-            if (this.auditTags.roomAfterMark(move.removed, place) < archiveNeed)
-                archive = undefined;
-        }
-        const entry = this.auditTags.newEntry(move.kind, ref, version, view.holder ?? null, move.previous, move.audit, archive);
-        const record = this.auditTags.recordPlan(model, version, entry, move.audit.record, rollback ? room - (writePromoted ? promotedNew : 0) : undefined);
-        if (!rollback) {
-            this.auditTags.assertTagRoom(model, target, [promotedKey], record.whole, move.audit.record);
-        }
-        if (record.tags.length === 0)
-            delete entry.recorded;
-        const { value: auditValue, audit } = this.auditTags.auditValue(model, ref, entry, move.audit, record, markFacts(place));
-        // Aliases mode: the history entry goes last before the alias, after the check (see
-        // freshnessCheck); a legacy stage keeps it first.
-        const journal = this.steps.journalStep(model, ref, view, entry);
-        const tagNeeded = writePromoted &&
-            (!rollback ||
-                ref.legacyStage !== undefined ||
-                !this.auditTags.rebuiltFromEntry(model, ref, journal.entry, target, auditValue, move.audit, record));
-        const steps = [
-            ...(ref.legacyStage ? [journal] : []),
-            ...this.steps.evictSteps(model, place),
-            ...this.steps.recordSteps(model, version, record),
-            ...(tagNeeded
-                ? [
-                    this.steps.versionTagStep(model, version, promotedKey, auditValue, target.tags.get(promotedKey))
-                ]
-                : []),
-            ...this.steps.markSteps(model, move.removed, place, entry)
-        ];
-        const archivedTag = target.tags.get(this.s.keys.archived);
-        if (rollback && archivedTag !== undefined) {
-            steps.push(this.steps.deleteVersionTagStep(model, version, this.s.keys.archived, archivedTag, 'prepare'));
-        }
-        // The target's removal mark goes once it holds the stage again (any write that puts it
-        // back, forced or not), never before: a write that stops short leaves it marked.
-        const clearMark = this.steps.clearMarkStep(model, ref, target);
-        if (ref.legacyStage) {
-            steps.push(this.steps.legacyCheckStep(model, ref, view));
-            steps.push(this.steps.transitionStep(model, version, ref.legacyStage, view.legacy?.stageOf.get(version) ?? 'None', 'commit'));
-            if (clearMark)
-                steps.push(clearMark);
-            steps.push(...this.steps.legacyMoveOut(model, ref, view, version, archive !== undefined));
-        }
-        else {
-            steps.push(this.steps.freshnessCheck(model, ref, view), journal);
-            steps.push(this.steps.aliasStep(model, ref.alias, version, view.holder, 'commit'));
-            if (clearMark)
-                steps.push(clearMark);
-            const previousStep = this.steps.previousAliasStep(model, ref, view, move.previous);
-            if (previousStep)
-                steps.push(previousStep);
-            if (archive)
-                steps.push(this.steps.archiveStep(model, archive));
-        }
-        const summary = move.kind === 'assign'
-            ? `Promote ${model} ${version} to ${ref.stage}${view.holder ? ` (replacing ${view.holder})` : ''}`
-            : `Roll back ${model} ${ref.stage} to ${version} (from ${view.holder ?? 'none'})${markNote(place)}`;
-        return {
-            event: {
-                kind: 'assignment',
-                model,
-                version,
-                stage: ref.stage,
-                at: new Date(entry.at),
-                by: entry.by,
-                ...(entry.email ? { byEmail: entry.email } : {}),
-                id: eventId(model, ref, entry.id),
-                ...refOf(target),
-                summary,
-                audit
-            },
-            steps,
-            orphans: {
-                version,
-                entryId: entry.id,
-                promotedKey,
-                ...(target.tags.has(promotedKey) ? { promotedOld: target.tags.get(promotedKey) } : {})
-            },
-            context: this.steps.stepContext(model, ref, version, view.holder, move.kind === 'assign' ? 'Promoting' : 'Rolling back')
-        };
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+        return invalid;
+    const fields = value;
+    if (fields.recordTruncated === true)
+        return parseSummary(fields) ?? invalid;
+    const { encoding, parts, bytes, sha256, data } = fields;
+    if (encoding !== undefined && encoding !== RECORD_ENCODING) {
+        return `names an unknown encoding ${JSON.stringify(encoding)} (written by a newer ModelGate?)`;
     }
-    planUnassign(model, ref, view, removed, audit) {
-        const version = removed.version;
-        const entry = this.auditTags.newEntry('unassign', ref, null, version, version, audit, undefined);
-        // Never refused for want of room: the removal mark first, then the record (whole, or a summary).
-        const place = this.auditTags.markPlace(ref, removed, 0);
-        const record = this.auditTags.recordPlan(model, version, entry, audit.record, this.auditTags.roomAfterMark(removed, place));
-        if (record.tags.length === 0)
-            delete entry.recorded;
-        const { audit: eventAudit } = this.auditTags.auditValue(model, ref, entry, audit, record, markFacts(place));
-        const journal = this.steps.journalStep(model, ref, view, entry);
-        const steps = [
-            ...(ref.legacyStage ? [journal] : []),
-            ...this.steps.evictSteps(model, place),
-            ...this.steps.recordSteps(model, version, record),
-            ...this.steps.markSteps(model, removed, place, entry)
-        ];
-        if (ref.legacyStage) {
-            steps.push(this.steps.legacyCheckStep(model, ref, view));
-            steps.push(this.steps.transitionStep(model, version, 'None', ref.legacyStage, 'commit'));
-        }
-        else {
-            steps.push(this.steps.freshnessCheck(model, ref, view), journal);
-            steps.push({
-                label: `delete alias "${ref.alias}" (was ${version})`,
-                phase: 'commit',
-                run: () => this.rest.deleteAlias(model, ref.alias),
-                undo: {
-                    label: `set alias "${ref.alias}" back to ${version}`,
-                    run: () => this.rest.setAlias(model, ref.alias, version)
-                }
-            });
-            const previousStep = this.steps.previousAliasStep(model, ref, view, version);
-            if (previousStep)
-                steps.push(previousStep);
-        }
-        return {
-            event: {
-                kind: 'unassignment',
-                model,
-                version,
-                stage: ref.stage,
-                at: new Date(entry.at),
-                by: entry.by,
-                ...(entry.email ? { byEmail: entry.email } : {}),
-                id: eventId(model, ref, entry.id),
-                summary: `Remove ${model} ${version} from ${ref.stage}${markNote(place)}`,
-                audit: eventAudit
-            },
-            steps,
-            context: {
-                probe: async () => (await this.steps.stageHolderNow(model, ref)) !== version,
-                action: `Removing ${model} ${version} from ${ref.stage}`,
-                stageIfCommitted: `${ref.stage} is now empty`,
-                stageIfNot: `${ref.stage} is still held by ${version}`,
-                rerunHint: 'Re-run the same command to complete it.'
-            }
-        };
+    const encoded = encoding === RECORD_ENCODING;
+    if (typeof parts === 'number' && parts > (encoded ? MAX_ENCODED_PARTS : MAX_LEGACY_PARTS)) {
+        return `claims ${parts} parts, more than ModelGate ever writes (${encoded ? MAX_ENCODED_PARTS : MAX_LEGACY_PARTS})`;
     }
-    /**
-     * A reverted attempt (or one backed out for a moved stage): what it wrote and a late-landing
-     * request put back is removed again (orphans.ts). A partial write is left as it is: a re-run
-     * completes it.
-     */
-    async sweepAfter(plan, error) {
-        const reverted = error instanceof StageMovedError ||
-            (error instanceof MlflowWriteError && error.failure.outcome === 'reverted');
-        if (!reverted || !plan.orphans)
-            return;
-        const model = plan.event.model;
-        await sweepOrphans(this.s.keys, plan.orphans, {
-            readTags: async (version) => (await this.rest.readVersionIfAny(model, version))?.tags,
-            deleteTag: (version, key) => this.rest.deleteVersionTag(model, version, key),
-            setTag: (version, key, value) => this.rest.setVersionTag(model, version, key, value)
-        });
+    if (typeof bytes === 'number' && bytes > MAX_RECORD_BYTES) {
+        return `claims a record of ${bytes} bytes, more than ModelGate ever writes (${MAX_RECORD_BYTES})`;
     }
+    if (typeof parts !== 'number' ||
+        !Number.isInteger(parts) ||
+        parts < (encoded ? 0 : 1) ||
+        typeof bytes !== 'number' ||
+        !Number.isInteger(bytes) ||
+        bytes < 0 ||
+        typeof sha256 !== 'string' ||
+        !SHA256_RE.test(sha256) ||
+        (encoded ? typeof data !== 'string' : data !== undefined)) {
+        return invalid;
+    }
+    return encoded
+        ? { encoding: RECORD_ENCODING, parts, bytes, sha256, data: data }
+        : { parts, bytes, sha256 };
+}
+function parseSummary(fields) {
+    const { why, bytes, sha256, keys } = fields;
+    if (typeof why !== 'string' ||
+        typeof bytes !== 'number' ||
+        !Number.isInteger(bytes) ||
+        bytes < 0 ||
+        typeof sha256 !== 'string' ||
+        !SHA256_RE.test(sha256) ||
+        !Array.isArray(keys) ||
+        !keys.every(k => typeof k === 'string')) {
+        return undefined;
+    }
+    return { recordTruncated: true, why, bytes, sha256, keys: keys };
+}
+
+;// CONCATENATED MODULE: ./src/registry/mlflow/removal-mark.ts
+
+const MAX_MARK_ACTOR = 100;
+/** The mark of `entry` (a rollback or an unassignment), within `limit` UTF-8 bytes: the reason is cut to fit. */
+function encodeRemovalMark(entry, limit) {
+    const base = {
+        removed: true,
+        kind: entry.kind,
+        stage: entry.stage,
+        at: entry.at,
+        by: truncateBytes(entry.by, MAX_MARK_ACTOR),
+        id: entry.id
+    };
+    const bare = JSON.stringify(base);
+    if (entry.reason === undefined)
+        return bare;
+    // The reason takes what the rest leaves; escaping may take more, so cut again by the excess.
+    for (let room = limit - byteLength(bare) - byteLength(',"reason":""'); room > 0;) {
+        const value = JSON.stringify({ ...base, reason: truncateBytes(entry.reason, room) });
+        const excess = byteLength(value) - limit;
+        if (excess <= 0)
+            return value;
+        room -= excess;
+    }
+    return bare;
+}
+/** A mark's value read back; `{ error }` when it is not one ModelGate could have written. */
+function decodeRemovalMark(value) {
+    let parsed;
+    try {
+        parsed = JSON.parse(value);
+    }
+    catch {
+        return { error: 'is not valid JSON' };
+    }
+    if (!isMarkShaped(parsed))
+        return { error: 'is not a removal mark' };
+    const { kind, stage, at, by, reason, id } = parsed;
+    const text = (v) => typeof v === 'string' && v !== '';
+    if ((kind !== 'rollback' && kind !== 'unassign') ||
+        !text(stage) ||
+        !text(at) ||
+        Number.isNaN(Date.parse(at)) ||
+        !text(by) ||
+        !text(id) ||
+        (reason !== undefined && typeof reason !== 'string')) {
+        return { error: 'is not a valid removal mark' };
+    }
+    return { mark: { kind, stage, at, by, ...(text(reason) ? { reason } : {}), id } };
+}
+/** Whether a tag value claims to be a removal mark (`"removed": true`), however well formed otherwise. */
+function isRemovalMark(value) {
+    if (value === undefined)
+        return false;
+    try {
+        return isMarkShaped(JSON.parse(value));
+    }
+    catch {
+        return false;
+    }
+}
+function isMarkShaped(value) {
+    return (typeof value === 'object' &&
+        value !== null &&
+        !Array.isArray(value) &&
+        value.removed === true);
 }
 
 ;// CONCATENATED MODULE: ./src/registry/mlflow/wire.ts
@@ -26527,216 +25829,6 @@ async function registerFromRun(ports, request) {
     return { written: true, events: [event(created.version)], attempts: 1, version: created.version };
 }
 
-;// CONCATENATED MODULE: ./src/registry/mlflow/rest.ts
-/**
- * The MLflow REST calls the adapter makes (registered models, versions, aliases, tags, legacy
- * stages), through the per-command read view (read-view.ts) when `readOnce`: each object read
- * once, all forgotten on any write.
- */
-
-
-
-
-/** Pages of a search followed at most, so a listing is bounded too. */
-const MAX_PAGES = 100;
-class MlflowRest {
-    s;
-    constructor(s) {
-        this.s = s;
-    }
-    /**
-     * The version's MLmodel. For a `runs:/<run>/<path>` source through the run's own artifacts
-     * (`/get-artifact?run_uuid=&path=`, handlers.get_artifact_handler, which finds the run in the
-     * backend store): 2.7.1's `/model-versions/get-artifact` resolves such a source through the
-     * server's default tracking URI and answers 404 for a run `runs/get` returns. Else through
-     * the version.
-     */
-    async readMlmodelText(model, mv) {
-        const what = `The MLmodel of ${model} version ${mv.version}`;
-        const runs = /^runs:\/([^/]+)\//.exec(mv.source ?? '');
-        const path = artifactPathOf(mv);
-        if (runs && path !== undefined) {
-            return this.s.http.getText('/get-artifact', { run_uuid: runs[1], path: `${path}/MLmodel` }, what);
-        }
-        return this.s.http.getText('/model-versions/get-artifact', { name: model, version: mv.version, path: 'MLmodel' }, what);
-    }
-    rmPath(op) {
-        return `/mlflow/${this.s.unityCatalog ? 'unity-catalog/' : ''}registered-models/${op}`;
-    }
-    mvPath(op) {
-        return `/mlflow/${this.s.unityCatalog ? 'unity-catalog/' : ''}model-versions/${op}`;
-    }
-    async readModel(model) {
-        if (this.s.readOnce)
-            return this.s.view.get(`model\0${model}`, () => this.fetchModel(model));
-        return this.fetchModel(model);
-    }
-    async fetchModel(model) {
-        return readRegisteredModel(await this.s.http.call('GET', this.rmPath('get'), { name: model }, `The registered model "${model}"`));
-    }
-    async readModelIfAny(model) {
-        try {
-            return await this.readModel(model);
-        }
-        catch (error) {
-            if (error instanceof NotFoundError)
-                return undefined;
-            throw error;
-        }
-    }
-    async readVersion(model, version) {
-        // One search for every version the command needs (OSS: search answers carry tags), the
-        // aliases from the model (search answers `aliases: null`); else one get per version.
-        if (this.s.readOnce && !this.s.unityCatalog && !model.includes("'")) {
-            const all = await this.versionsOf(model);
-            const found = all.get(version);
-            if (found) {
-                const rm = await this.readModel(model);
-                const aliases = [...rm.aliases].filter(([, v]) => v === version).map(([a]) => a);
-                return { ...found, aliases };
-            }
-        }
-        const get = async () => readModelVersion(await this.s.http.call('GET', this.mvPath('get'), { name: model, version }, `Version ${version} of the registered model "${model}"`));
-        return this.s.readOnce ? this.s.view.get(`version\0${model}\0${version}`, get) : get();
-    }
-    async readVersionIfAny(model, version) {
-        try {
-            return await this.readVersion(model, version);
-        }
-        catch (error) {
-            if (error instanceof NotFoundError)
-                return undefined;
-            throw error;
-        }
-    }
-    /** The version an alias points at; undefined when the alias (or the model) is missing. */
-    async readAlias(model, alias) {
-        try {
-            return readModelVersion(await this.s.http.call('GET', this.rmPath('alias'), { name: model, alias }, `The alias "${alias}" of "${model}"`));
-        }
-        catch (error) {
-            // OSS: 400 INVALID_PARAMETER_VALUE "Registered model alias … not found." (for a
-            // missing model too); other servers: 404. Callers tell the two apart.
-            if (error instanceof NotFoundError)
-                return undefined;
-            if (error instanceof MlflowApiError &&
-                error.status === 400 &&
-                error.errorCode === 'INVALID_PARAMETER_VALUE' &&
-                /alias\b.*\bnot found/i.test(error.serverMessage)) {
-                return undefined;
-            }
-            throw error;
-        }
-    }
-    async searchVersions(model) {
-        if (model.includes("'"))
-            return [];
-        const versions = [];
-        let token;
-        for (let page = 0; page < MAX_PAGES; page++) {
-            const query = { filter: `name='${model}'`, max_results: 1000, page_token: token };
-            const { items, next } = readPage(await this.s.http.call('GET', this.mvPath('search'), query, `Versions of "${model}"`), 'model_versions');
-            versions.push(...items.map(readVersionObject));
-            if (!next)
-                break;
-            token = next;
-        }
-        return versions;
-    }
-    async listModels() {
-        const names = [];
-        let token;
-        for (let page = 0; page < MAX_PAGES; page++) {
-            const { items, next } = readPage(await this.s.http.call('GET', this.rmPath('search'), {
-                max_results: 1000,
-                page_token: token
-            }), 'registered_models');
-            for (const item of items) {
-                const name = item.name;
-                if (typeof name === 'string')
-                    names.push(name);
-            }
-            if (!next)
-                break;
-            token = next;
-        }
-        return names.sort(compareText);
-    }
-    async setAlias(model, alias, version) {
-        this.s.view.clear();
-        await this.s.http.call('POST', this.rmPath('alias'), { name: model, alias, version }, `Version ${version} of "${model}"`);
-    }
-    async deleteAlias(model, alias) {
-        this.s.view.clear();
-        await this.s.http.call('DELETE', this.rmPath('alias'), { name: model, alias }, `The registered model "${model}"`);
-    }
-    async setModelTag(model, key, value) {
-        this.s.view.clear();
-        const path = this.rmPath(this.s.unityCatalog ? 'tags' : 'set-tag');
-        await this.s.http.call('POST', path, { name: model, key, value }, `The registered model "${model}"`);
-    }
-    async deleteModelTag(model, key) {
-        this.s.view.clear();
-        const path = this.rmPath(this.s.unityCatalog ? 'tags' : 'delete-tag');
-        await this.s.http.call('DELETE', path, { name: model, key }, `The registered model "${model}"`);
-    }
-    async setVersionTag(model, version, key, value) {
-        this.s.view.clear();
-        const path = this.mvPath(this.s.unityCatalog ? 'tags' : 'set-tag');
-        await this.s.http.call('POST', path, { name: model, version, key, value }, `Version ${version} of "${model}"`);
-    }
-    async deleteVersionTag(model, version, key) {
-        this.s.view.clear();
-        const path = this.mvPath(this.s.unityCatalog ? 'tags' : 'delete-tag');
-        await this.s.http.call('DELETE', path, { name: model, version, key }, `Version ${version} of "${model}"`);
-    }
-    async transition(model, version, stage) {
-        this.s.view.clear();
-        await this.s.http.call('POST', this.mvPath('transition-stage'), { name: model, version, stage, archive_existing_versions: false }, `Version ${version} of "${model}"`);
-    }
-    /** The first of `versions` that still exists (read in order), with those found deleted. */
-    async firstExisting(model, versions) {
-        const gone = new Set();
-        for (const version of versions) {
-            const mv = await this.readVersionIfAny(model, version);
-            if (mv)
-                return { target: mv, gone };
-            gone.add(version);
-        }
-        return undefined;
-    }
-    /**
-     * The rollback target's successor as `<alias>-previous`: `previous` when it still exists,
-     * else the next of `others` that does (MLflow refuses an alias on a deleted version).
-     */
-    async existingPrevious(model, previous, gone, others) {
-        if (previous === null)
-            return null;
-        const order = [previous, ...others.filter(v => v !== previous)];
-        for (const version of order) {
-            if (gone.has(version))
-                continue;
-            if (await this.readVersionIfAny(model, version))
-                return version;
-            gone.add(version);
-        }
-        return null;
-    }
-    /** Every version of the model: searched once per command when readOnce (read-view.ts). */
-    versionsOf(model) {
-        if (!this.s.readOnce)
-            return this.versionsByNumber(model);
-        return this.s.view.get(`versions\0${model}`, () => this.versionsByNumber(model));
-    }
-    /** Every version of the model by number (one search page up to 1,000 versions). */
-    async versionsByNumber(model) {
-        return new Map((await this.searchVersions(model)).map(mv => [mv.version, mv]));
-    }
-}
-function compareText(a, b) {
-    return a < b ? -1 : a > b ? 1 : 0;
-}
-
 ;// CONCATENATED MODULE: ./src/registry/mlflow/read-view.ts
 /**
  * One command's view of the registry (issue 11, "count whole commands"): each object read
@@ -26765,277 +25857,236 @@ class ReadView {
     }
 }
 
-;// CONCATENATED MODULE: ./src/registry/mlflow/setup.ts
+;// CONCATENATED MODULE: ./src/registry/mlflow/stage-facts.ts
+
 /**
- * The MLflow adapter's options, and what every part of it shares: the HTTP client, the tag
- * keys, the options as resolved, and the per-command read view. Made once by the adapter's
- * constructor.
+ * The entry that put `holder` in the stage, when the history can vouch for it: the newest
+ * entry naming it; or, when the newest entry never took effect (a write stopped before it moved
+ * the alias, whose undo could not run), the one before it. A newest entry whose write did
+ * finish (its `<alias>-previous` is in place: `previousAlias`) but whose version no longer
+ * holds the stage was undone by hand: stale, so undefined (date and actor unknown).
+ * `previousAlias` undefined: a registry without one (legacy stages), judged by the alias alone.
+ */
+function trustedEntry(entries, holder, previousAlias) {
+    const [head, next] = entries;
+    if (!head || holder === undefined)
+        return undefined;
+    const names = (entry) => entry !== undefined && entry.kind !== 'unassign' && entry.version === holder;
+    if (names(head))
+        return head;
+    const finished = previousAlias !== undefined && previousAlias === head.previous;
+    return isUnapplied(head, holder) && !finished && names(next) ? next : undefined;
+}
+/**
+ * The versions a rollback from `removed` may restore, best first: `first` (the recorded
+ * previous holder), then every earlier holder in the history, newest first, leaving out
+ * `removed` and the versions rolled back out of the stage and not put back since (GTO's rule).
+ * The caller takes the first one that still exists (MLflow keeps aliases of deleted versions).
+ */
+function rollbackCandidates(applied, removed, first) {
+    const out = first !== null && first !== removed ? [first] : [];
+    for (const version of earlierHolders(applied, removed)) {
+        if (!out.includes(version))
+            out.push(version);
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/registry/mlflow/audit-facts.ts
+/**
+ * The audit tag's facts before the record, all from the history entry (the entry's reason and
+ * forced flag are the caller's); `markedFacts` what the write did about a removal mark, when it
+ * is not the plain case.
+ */
+function auditBase(model, ref, entry, markedFacts = {}) {
+    return {
+        id: entry.id,
+        action: entry.kind,
+        model,
+        version: entry.version ?? entry.from,
+        stage: ref.stage,
+        alias: ref.alias,
+        from: entry.from,
+        at: entry.at,
+        actor: entry.by,
+        ...(entry.email ? { actorEmail: entry.email } : {}),
+        ...(entry.reason ? { reason: entry.reason } : {}),
+        ...(entry.forced ? { forced: true } : {}),
+        ...(entry.archived ? { archived: entry.archived } : {}),
+        ...markedFacts
+    };
+}
+/**
+ * Whether the audit tag `value` reads (its record taken from the record tags, as readers do) the
+ * same as `rebuilt` (auditBase of the entry as stored) with `record`: key for key, in order.
+ */
+function saysNothingMore(value, rebuilt, record) {
+    const kept = JSON.parse(JSON.stringify(record));
+    const asTagReads = { ...JSON.parse(value), record: kept };
+    return JSON.stringify(asTagReads) === JSON.stringify({ ...rebuilt, record: kept });
+}
+
+;// CONCATENATED MODULE: ./src/registry/mlflow/steps.ts
+/**
+ * Runs a write as an ordered list of idempotent steps, so that it is never
+ * left half done without saying so.
+ *
+ * Each REST call inside a step is already retried (http.ts). When a step still
+ * fails, the steps done so far are undone newest first (each undo restores the
+ * value read before the write, or deletes what did not exist). Undoing stops at
+ * the first undo that fails, so what stays written is always a prefix of the
+ * plan, the state a re-run of the same write recognises and completes. The
+ * error (MlflowWriteError) says which: `reverted` (nothing left changed) or
+ * `partial` (listing what is written, what is not, and where the stage stands).
  */
 
 
-
-
-const setup_sleepTimer = (ms) => new Promise(resolve => setTimeout(resolve, ms));
-/** The options with their defaults, checked (Unity Catalog: aliases and a token only). */
-function resolveSetup(options) {
-    const unityCatalog = options.unityCatalog ?? isDatabricksHost(options.trackingUri);
-    const legacyStages = options.legacyStages ?? false;
-    if (unityCatalog && legacyStages) {
-        throw new InvalidInputError('Unity Catalog has no stages, only aliases: legacy stages cannot be used with it.');
+/** A `check` step saw that another writer moved the stage: the caller re-reads and tries again. */
+class StageMovedError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'StageMovedError';
     }
-    if (unityCatalog && options.auth && !('token' in options.auth)) {
-        throw new InvalidInputError('Unity Catalog takes a bearer token (DATABRICKS_TOKEN / MLFLOW_TRACKING_TOKEN), not a username and password.');
+}
+/** A write that failed after retries; its message says what was and was not changed. */
+class MlflowWriteError extends ModelGateError {
+    failure;
+    constructor(message, failure, exitCode, cause) {
+        super(message, exitCode, { cause });
+        this.name = 'MlflowWriteError';
+        this.failure = failure;
     }
-    const now = options.now ?? Date.now;
-    const random = options.random ?? Math.random;
-    return {
-        http: new MlflowHttp({
-            trackingUri: options.trackingUri,
-            fetch: options.fetch,
-            auth: options.auth,
-            retry: options.retry,
-            sleep: options.sleep ?? setup_sleepTimer,
-            random,
-            now,
-            commandBudgetMs: options.commandBudgetMs,
-            undoGraceMs: options.undoGraceMs
-        }),
-        keys: tagKeys(unityCatalog),
-        unityCatalog,
-        legacyStages,
-        aliasForStage: options.aliasForStage ?? (stage => stage),
-        stages: options.stages,
-        now,
-        random,
-        previousSuffix: options.previousSuffix ?? '-previous',
-        readMlmodel: options.readMlmodel ?? true,
-        maxAttempts: Math.max(1, options.maxAttempts ?? 3),
-        tagLimit: unityCatalog ? UC_TAG_VALUE_LIMIT : OSS_TAG_VALUE_LIMIT,
-        view: new ReadView(),
-        readOnce: options.readOnce ?? false,
-        heldRead: new Map()
+}
+/**
+ * Runs `steps` in order. Resolves when all ran. On a StageMovedError from a
+ * check step, undoes what was done and rethrows it (nothing left changed) —
+ * unless an undo fails, then it becomes a partial MlflowWriteError.
+ */
+async function runSteps(steps, context) {
+    for (const [index, step] of steps.entries()) {
+        try {
+            await step.run();
+        }
+        catch (error) {
+            // A definite refusal (4xx) wrote nothing; anything else (lost answer,
+            // timeout, 5xx) may have landed, so its own undo runs too.
+            const landedMaybe = step.phase !== 'check' && !isDefiniteRefusal(error);
+            const doneCount = landedMaybe ? index + 1 : index;
+            context.beforeUndo?.();
+            const undo = await undoSteps(steps, doneCount);
+            if (error instanceof StageMovedError && undo.stuckAt === undefined)
+                throw error;
+            throw await writeError(steps, index, doneCount, undo, error, context);
+        }
+    }
+}
+async function undoSteps(steps, doneCount) {
+    const reverted = [];
+    for (let i = doneCount - 1; i >= 0; i--) {
+        const undo = steps[i].undo;
+        if (!undo)
+            continue;
+        try {
+            await undo.run();
+            reverted.push(i);
+        }
+        catch {
+            return { reverted, stuckAt: i };
+        }
+    }
+    return { reverted };
+}
+async function writeError(steps, index, doneCount, undo, cause, context) {
+    const writes = (from, to) => steps.slice(from, to).filter(step => step.phase !== 'check');
+    let left = undo.stuckAt === undefined ? [] : writes(0, undo.stuckAt + 1);
+    const failedStep = steps[index];
+    let committed = left.some(step => step.phase === 'commit');
+    if (committed && failedStep.phase === 'commit' && left.includes(failedStep)) {
+        // The stage-moving step itself failed and could not be undone: did it land?
+        const landed = await context.probe?.().catch(() => undefined);
+        committed = landed ?? 'unknown';
+        if (landed === false)
+            left = left.filter(step => step !== failedStep);
+    }
+    // The failed step itself may or may not have landed (its answer was lost).
+    const leftLabel = (step) => step === steps[index] ? `${step.label} (if it landed)` : step.label;
+    const notDone = writes(doneCount, steps.length).map(step => step.label);
+    const reverted = undo.reverted.map(i => steps[i].label);
+    const failed = failedStep;
+    const failure = {
+        outcome: left.length === 0 ? 'reverted' : 'partial',
+        failedStep: index + 1,
+        failedLabel: failed.label,
+        leftWritten: left.map(leftLabel),
+        reverted,
+        notDone,
+        committed
     };
+    const why = cause instanceof Error ? cause.message : String(cause);
+    const lines = [
+        `${context.action} failed at step ${index + 1} of ${steps.length} (${failed.label}): ${why}`
+    ];
+    if (failure.outcome === 'reverted') {
+        lines.push(reverted.length > 0
+            ? `Reverted: ${reverted.join('; ')}. Nothing is left changed: ${context.stageIfNot}.`
+            : `Nothing was changed: ${context.stageIfNot}.`);
+    }
+    else {
+        lines.push(`Left changed (could not be reverted): ${failure.leftWritten.join('; ')}.`, ...(reverted.length > 0 ? [`Reverted: ${reverted.join('; ')}.`] : []), `Not done: ${notDone.length > 0 ? notDone.join('; ') : 'nothing'}.`, `${committed === 'unknown'
+            ? `Where the stage stands could not be read: either ${context.stageIfNot}, or ${context.stageIfCommitted}`
+            : committed
+                ? context.stageIfCommitted
+                : context.stageIfNot}. ${context.rerunHint}`);
+    }
+    const exitCode = cause instanceof ModelGateError ? cause.exitCode : ExitCode.Blocked;
+    return new MlflowWriteError(lines.join('\n'), failure, exitCode, cause);
+}
+/** MLflow answered and said no (a 4xx other than 429): the request changed nothing. */
+function isDefiniteRefusal(error) {
+    if (error instanceof MlflowUnavailableError)
+        return false;
+    if (error instanceof MlflowApiError)
+        return error.status >= 400 && error.status < 500;
+    return error instanceof ModelGateError;
 }
 
-;// CONCATENATED MODULE: ./src/registry/mlflow/step-builders.ts
+;// CONCATENATED MODULE: ./src/registry/mlflow/orphans.ts
 
-
-
-
-class StepBuilders {
-    s;
-    rest;
-    stageMap;
-    constructor(s, rest, stageMap) {
-        this.s = s;
-        this.rest = rest;
-        this.stageMap = stageMap;
+/** What the attempt left on the version, as `key` list: none when all is as before. */
+function orphanedTags(keys, check, tags) {
+    const mine = new Set([
+        keys.auditHeader(check.entryId),
+        ...Array.from({ length: MAX_RECORD_TAGS }, (_, i) => keys.auditPart(check.entryId, i + 1))
+    ]);
+    const found = [...tags.keys()].filter(key => mine.has(key));
+    const promoted = tags.get(check.promotedKey);
+    if (promoted !== check.promotedOld &&
+        promoted !== undefined &&
+        promoted.includes(check.entryId)) {
+        found.push(check.promotedKey);
     }
-    stepContext(model, ref, version, holder, verb) {
-        return {
-            probe: async () => (await this.stageHolderNow(model, ref)) === version,
-            action: `${verb} ${model} ${version} ${verb === 'Rolling back' ? 'into' : 'to'} ${ref.stage}`,
-            stageIfCommitted: `${ref.stage} is now held by ${version}, but the write is incomplete`,
-            stageIfNot: holder
-                ? `${ref.stage} is still held by ${holder}`
-                : `${ref.stage} is still empty`,
-            rerunHint: verb === 'Rolling back'
-                ? // Without the version named, a re-run would take the half-restored version as the holder to roll back.
-                    `Re-run the rollback naming the version (--to ${version}, or the action's version input) to complete it (it finishes what is missing).`
-                : `Re-run the same command to complete it (it finishes what is missing), or roll ${ref.stage} back.`
-        };
-    }
-    /** The history tag's step; `entry` is the new entry as readers will decode it (cut to fit). */
-    journalStep(model, ref, view, entry) {
-        const key = this.s.keys.history(ref.alias);
-        // An entry that never took effect is dropped; the new one goes on top.
-        const value = encodeJournal([entry, ...view.applied], this.s.tagLimit);
-        const decoded = decodeJournal(value);
-        const stored = ('entries' in decoded ? decoded.entries[0] : undefined) ?? entry;
-        const old = view.rawJournal;
-        return {
-            entry: stored,
-            label: `set tag ${key} on ${model}`,
-            phase: 'prepare',
-            run: () => this.rest.setModelTag(model, key, value),
-            undo: {
-                label: old === undefined ? `delete tag ${key} on ${model}` : `restore tag ${key} on ${model}`,
-                run: () => old === undefined
-                    ? this.rest.deleteModelTag(model, key)
-                    : this.rest.setModelTag(model, key, old)
+    return found;
+}
+/** Reads the version and removes what the reverted attempt left; the keys it could not remove. */
+async function sweepOrphans(keys, check, calls) {
+    const tags = await calls.readTags(check.version).catch(() => undefined);
+    if (!tags)
+        return [];
+    const left = [];
+    for (const key of orphanedTags(keys, check, tags)) {
+        try {
+            if (key === check.promotedKey && check.promotedOld !== undefined) {
+                await calls.setTag(check.version, key, check.promotedOld);
             }
-        };
-    }
-    /** Sets a version tag; undone by restoring `old` (deleting the tag when there was none). */
-    versionTagStep(model, version, key, value, old) {
-        return {
-            label: `set tag ${key} on ${model} ${version}`,
-            phase: 'prepare',
-            run: () => this.rest.setVersionTag(model, version, key, value),
-            undo: {
-                label: old === undefined
-                    ? `delete tag ${key} on ${model} ${version}`
-                    : `restore tag ${key} on ${model} ${version}`,
-                run: () => old === undefined
-                    ? this.rest.deleteVersionTag(model, version, key)
-                    : this.rest.setVersionTag(model, version, key, old)
+            else {
+                await calls.deleteTag(check.version, key);
             }
-        };
+        }
+        catch {
+            left.push(key);
+        }
     }
-    /**
-     * Deletes the records `place` evicts, each the parts then the header (a
-     * write stopped between them leaves a header that still names the parts it
-     * lost, which the next eviction takes too); undone by restoring every tag.
-     */
-    evictSteps(model, place) {
-        if (!place)
-            return [];
-        return place.evict.flatMap(record => record.tags.map(tag => this.deleteVersionTagStep(model, place.version, tag.key, tag.value, 'prepare')));
-    }
-    markSteps(model, removed, place, entry) {
-        if (!removed || !place?.key)
-            return [];
-        const value = encodeRemovalMark(entry, this.s.tagLimit);
-        return [this.versionTagStep(model, removed.version, place.key, value, place.old)];
-    }
-    /**
-     * Deletes `mv`'s removal mark for the stage, when it has one, once it holds
-     * the stage (a mark that took the place of its audit tag is overwritten by
-     * the write instead).
-     */
-    clearMarkStep(model, ref, mv) {
-        const key = this.s.keys.removed(ref.alias);
-        const old = mv.tags.get(key);
-        return old === undefined
-            ? undefined
-            : this.deleteVersionTagStep(model, mv.version, key, old, 'finish');
-    }
-    /**
-     * The record's tags as steps: the parts, then the header that vouches for
-     * them (or the summary alone). The keys hold the new entry's id, so none of
-     * them exists yet and undoing one deletes it.
-     */
-    recordSteps(model, version, record) {
-        return record.tags.map(tag => this.versionTagStep(model, version, tag.key, tag.value, undefined));
-    }
-    deleteVersionTagStep(model, version, key, old, phase) {
-        return {
-            label: `delete tag ${key} on ${model} ${version}`,
-            phase,
-            run: () => this.rest.deleteVersionTag(model, version, key),
-            undo: {
-                label: `restore tag ${key} on ${model} ${version}`,
-                run: () => this.rest.setVersionTag(model, version, key, old)
-            }
-        };
-    }
-    archiveStep(model, version) {
-        const key = this.s.keys.archived;
-        return {
-            label: `tag ${model} ${version} ${key}=${ARCHIVED_VALUE}`,
-            phase: 'finish',
-            run: () => this.rest.setVersionTag(model, version, key, ARCHIVED_VALUE),
-            undo: {
-                label: `delete tag ${key} on ${model} ${version}`,
-                run: () => this.rest.deleteVersionTag(model, version, key)
-            }
-        };
-    }
-    /**
-     * Right before the history tag and the alias (aliases mode): the alias still points where the
-     * view said, and the stage's history tag is still the one read. The history is one tag
-     * rewritten whole (MLflow has no compare-and-set), so a writer that moved the stage while this
-     * command judged the candidate must be seen before that tag is written over, or its entry
-     * would be lost; and before the alias, or its promotion would be replaced unjudged. One read
-     * of the model answers both; the window left is the history tag's one call.
-     */
-    freshnessCheck(model, ref, view) {
-        const expected = view.holder;
-        const key = this.s.keys.history(ref.alias);
-        return {
-            label: `check alias "${ref.alias}" still points at ${expected ?? 'nothing'} and ${key} is unchanged`,
-            phase: 'check',
-            run: async () => {
-                const rm = await this.rest.fetchModel(model);
-                const now = rm.aliases.get(ref.alias);
-                if (now !== expected) {
-                    throw new StageMovedError(`alias "${ref.alias}" moved from ${expected ?? 'nothing'} to ${now ?? 'nothing'} meanwhile`);
-                }
-                if (rm.tags.get(key) !== view.rawJournal) {
-                    throw new StageMovedError(`another writer added to the history of ${ref.stage} meanwhile`);
-                }
-            }
-        };
-    }
-    aliasStep(model, alias, version, before, phase) {
-        return {
-            label: `set alias "${alias}" → ${version}`,
-            phase,
-            run: () => this.rest.setAlias(model, alias, version),
-            undo: {
-                label: before === undefined
-                    ? `delete alias "${alias}"`
-                    : `set alias "${alias}" back to ${before}`,
-                run: () => before === undefined
-                    ? this.rest.deleteAlias(model, alias)
-                    : this.rest.setAlias(model, alias, before)
-            }
-        };
-    }
-    /** `<alias>-previous` → `target` (deleted for null); undefined when it already is. */
-    previousAliasStep(model, ref, view, target) {
-        const alias = this.stageMap.previousAliasOf(ref.alias);
-        const before = view.previousAlias;
-        if ((before ?? null) === target)
-            return undefined;
-        if (target !== null)
-            return this.aliasStep(model, alias, target, before, 'finish');
-        return {
-            label: `delete alias "${alias}"`,
-            phase: 'finish',
-            run: () => this.rest.deleteAlias(model, alias),
-            undo: {
-                label: `set alias "${alias}" back to ${before ?? ''}`,
-                run: () => this.rest.setAlias(model, alias, before)
-            }
-        };
-    }
-    /** The stage's holder, read now. */
-    async stageHolderNow(model, ref) {
-        if (ref.legacyStage)
-            return latestInStage(await this.rest.readModel(model), ref.legacyStage);
-        return (await this.rest.readAlias(model, ref.alias))?.version;
-    }
-    legacyCheckStep(model, ref, view) {
-        return {
-            label: `check ${ref.legacyStage} is still held by ${view.holder ?? 'nothing'}`,
-            phase: 'check',
-            run: async () => {
-                const rm = await this.rest.readModel(model);
-                const now = latestInStage(rm, ref.legacyStage);
-                if (now !== view.holder) {
-                    throw new StageMovedError(`${ref.legacyStage} moved from ${view.holder ?? 'nothing'} to ${now ?? 'nothing'} meanwhile`);
-                }
-            }
-        };
-    }
-    transitionStep(model, version, to, from, phase) {
-        return {
-            label: `move ${model} ${version} to stage ${to}`,
-            phase,
-            run: () => this.rest.transition(model, version, to),
-            undo: {
-                label: `move ${model} ${version} back to stage ${from}`,
-                run: () => this.rest.transition(model, version, from)
-            }
-        };
-    }
-    /** Every other version still in the legacy stage leaves it (to Archived when asked, else None). */
-    legacyMoveOut(model, ref, view, keep, archive) {
-        return (view.legacy?.inStage ?? [])
-            .filter(version => version !== keep)
-            .map(version => this.transitionStep(model, version, archive ? 'Archived' : 'None', ref.legacyStage, 'finish'));
-    }
+    return left;
 }
 
 ;// CONCATENATED MODULE: ./src/registry/mlflow/adapter.ts
@@ -27083,12 +26134,9 @@ class StepBuilders {
  *      steps before it, newest first, and the error says what was reverted
  *      and what, if anything, is left (and that a re-run completes it).
  *
- * Each attempt runs the shared write protocol (../write-protocol.ts: read → decide → nothing to
- * do → revalidate → dry run → write → retry). Beside this file, each in its own module: the REST
- * calls through the per-command read view (rest.ts), stage/alias mapping (stage-map.ts), holders
- * and history events (holders.ts), the audit tags and records a write keeps (audit-tags.ts), the
- * write's plan (plan.ts) and its steps (step-builders.ts). This file holds the port's methods:
- * about 620 lines, a tenth of them this comment, which is the one account of a write's steps.
+ * Over 600 lines: two families in one room (the port's methods and the write planning, steps,
+ * REST wrappers and audit tags); issue 13 splits it as the git adapter is split. New logic goes
+ * into small modules beside it (audit-facts.ts, budget.ts, orphans.ts, read-view.ts, stage-facts.ts).
  */
 
 
@@ -27107,77 +26155,106 @@ class StepBuilders {
 
 
 
-
-
-
-
+const ARCHIVED_VALUE = 'true';
+/** Pages of a search followed at most, so a listing is bounded too. */
+const MAX_PAGES = 100;
+const adapter_sleepTimer = (ms) => new Promise(resolve => setTimeout(resolve, ms));
 class MlflowRegistry {
     unityCatalog;
     legacyStages;
-    s;
-    rest;
-    stageMap;
-    holders;
-    auditTags;
-    steps;
-    planner;
+    http;
+    keys;
+    aliasForStage;
+    stages;
+    now;
+    random;
+    previousSuffix;
+    readMlmodel;
+    maxAttempts;
+    tagLimit;
+    /** Each object read once per command (read-view.ts), when `readOnce`. */
+    view = new ReadView();
+    readOnce;
+    /** Versions getStage read, for loadVersion to use once; forgotten by any write. */
+    heldRead = new Map();
     constructor(options) {
-        this.s = resolveSetup(options);
-        this.unityCatalog = this.s.unityCatalog;
-        this.legacyStages = this.s.legacyStages;
-        this.rest = new MlflowRest(this.s);
-        this.stageMap = new StageMap(this.s);
-        this.holders = new Holders(this.s, this.rest);
-        this.auditTags = new AuditTags(this.s);
-        this.steps = new StepBuilders(this.s, this.rest, this.stageMap);
-        this.planner = new Planner(this.s, this.rest, this.stageMap, this.holders, this.auditTags, this.steps);
+        this.unityCatalog = options.unityCatalog ?? isDatabricksHost(options.trackingUri);
+        this.legacyStages = options.legacyStages ?? false;
+        if (this.unityCatalog && this.legacyStages) {
+            throw new InvalidInputError('Unity Catalog has no stages, only aliases: legacy stages cannot be used with it.');
+        }
+        if (this.unityCatalog && options.auth && !('token' in options.auth)) {
+            throw new InvalidInputError('Unity Catalog takes a bearer token (DATABRICKS_TOKEN / MLFLOW_TRACKING_TOKEN), not a username and password.');
+        }
+        this.now = options.now ?? Date.now;
+        this.random = options.random ?? Math.random;
+        this.http = new MlflowHttp({
+            trackingUri: options.trackingUri,
+            fetch: options.fetch,
+            auth: options.auth,
+            retry: options.retry,
+            sleep: options.sleep ?? adapter_sleepTimer,
+            random: this.random,
+            now: this.now,
+            commandBudgetMs: options.commandBudgetMs,
+            undoGraceMs: options.undoGraceMs
+        });
+        this.keys = tagKeys(this.unityCatalog);
+        this.aliasForStage = options.aliasForStage ?? (stage => stage);
+        this.stages = options.stages;
+        this.previousSuffix = options.previousSuffix ?? '-previous';
+        this.readMlmodel = options.readMlmodel ?? true;
+        this.maxAttempts = Math.max(1, options.maxAttempts ?? 3);
+        this.tagLimit = this.unityCatalog ? UC_TAG_VALUE_LIMIT : OSS_TAG_VALUE_LIMIT;
+        this.readOnce = options.readOnce ?? false;
     }
     /** The server, as messages name it (no credentials). */
     get server() {
-        return this.s.http.server;
+        return this.http.server;
     }
+    // ---- reads ---------------------------------------------------------------
     async getStage(model, stage) {
-        this.stageMap.assertModel(model);
-        const ref = this.stageMap.stageRef(stage);
+        this.assertModel(model);
+        const ref = this.stageRef(stage);
         if (ref.legacyStage) {
-            const rm = await this.rest.readModel(model);
+            const rm = await this.readModel(model);
             const latest = rm.latestVersions
                 .filter(v => v.currentStage === ref.legacyStage)
                 .sort((a, b) => Number(b.version) - Number(a.version))[0];
             return (latest &&
-                this.holders.holderFromVersion(model, ref, latest, this.stageMap.journalOf(rm, ref.alias), undefined));
+                this.holderFromVersion(model, ref, latest, this.journalOf(rm, ref.alias), undefined));
         }
         // The model first: its history says whether the holder's audit tag is still current.
-        const rm = await this.rest.readModel(model); // a missing model is NotFoundError
+        const rm = await this.readModel(model); // a missing model is NotFoundError
         const holder = rm.aliases.get(ref.alias);
         if (holder === undefined)
             return undefined;
-        const mv = await this.rest.readVersionIfAny(model, holder);
+        const mv = await this.readVersionIfAny(model, holder);
         // A dangling alias (its version deleted) holds nothing to compare with or roll back.
         if (!mv)
             return undefined;
-        this.s.heldRead.set(`${model}\0${holder}`, mv);
-        return this.holders.holderFromVersion(model, ref, mv, this.stageMap.journalOf(rm, ref.alias), this.stageMap.previousAliasIn(rm, ref));
+        this.heldRead.set(`${model}\0${holder}`, mv);
+        return this.holderFromVersion(model, ref, mv, this.journalOf(rm, ref.alias), this.previousAliasIn(rm, ref));
     }
     async getVersion(model, version) {
-        this.stageMap.assertModel(model);
-        assertVersion(version);
+        this.assertModel(model);
+        names_assertVersion(version);
         let mv;
         try {
-            mv = await this.rest.readVersion(model, version);
+            mv = await this.readVersion(model, version);
         }
         catch (error) {
             if (error instanceof NotFoundError)
                 return undefined;
             throw error;
         }
-        const rm = await this.rest.readModel(model);
+        const rm = await this.readModel(model);
         const stages = [];
         if (this.legacyStages) {
             const current = mv.currentStage;
             if (current === 'Staging' || current === 'Production') {
-                const ref = this.stageMap.legacyRef(current);
-                const entries = this.stageMap.journalOf(rm, ref.alias);
+                const ref = this.legacyRef(current);
+                const entries = this.journalOf(rm, ref.alias);
                 const holder = latestInStage(rm, current);
                 const entry = holder === version ? trustedEntry(entries, version, undefined) : undefined;
                 stages.push({ stage: ref.stage, since: entrySince(entry) });
@@ -27185,11 +26262,11 @@ class MlflowRegistry {
         }
         else {
             for (const [alias, holder] of rm.aliases) {
-                if (holder !== version || this.stageMap.isPreviousAlias(alias))
+                if (holder !== version || this.isPreviousAlias(alias))
                     continue;
-                const entries = this.stageMap.journalOf(rm, alias);
-                const entry = trustedEntry(entries, version, rm.aliases.get(this.stageMap.previousAliasOf(alias)) ?? null);
-                stages.push({ stage: this.stageMap.stageOfAlias(alias, entries), since: entrySince(entry) });
+                const entries = this.journalOf(rm, alias);
+                const entry = trustedEntry(entries, version, rm.aliases.get(this.previousAliasOf(alias)) ?? null);
+                stages.push({ stage: this.stageOfAlias(alias, entries), since: entrySince(entry) });
             }
         }
         stages.sort((a, b) => compareText(a.stage, b.stage));
@@ -27199,9 +26276,9 @@ class MlflowRegistry {
             ...refOf(mv),
             registeredAt: new Date(mv.creationTimestamp ?? Number.NaN),
             registeredBy: mv.userId ?? 'unknown',
-            active: isActive(mv, this.s.keys),
+            active: isActive(mv, this.keys),
             stages,
-            ...recordedDigest(mv.tags.get(this.s.keys.candidateDigest))
+            ...recordedDigest(mv.tags.get(this.keys.candidateDigest))
         };
     }
     /**
@@ -27210,14 +26287,14 @@ class MlflowRegistry {
      * mark. A mark that cannot be read still counts (fails closed).
      */
     async takenOutOf(model, version, stage) {
-        this.stageMap.assertModel(model);
-        assertVersion(version);
-        const ref = this.stageMap.stageRef(stage);
-        const mv = await this.rest.readVersionIfAny(model, version);
-        if (!mv || this.stageMap.holdsStage(mv, ref))
+        this.assertModel(model);
+        names_assertVersion(version);
+        const ref = this.stageRef(stage);
+        const mv = await this.readVersionIfAny(model, version);
+        if (!mv || this.holdsStage(mv, ref))
             return undefined;
-        const markKey = this.s.keys.removed(ref.alias);
-        const promotedKey = this.s.keys.promoted(ref.alias);
+        const markKey = this.keys.removed(ref.alias);
+        const promotedKey = this.keys.promoted(ref.alias);
         const promoted = mv.tags.get(promotedKey);
         const [key, raw] = mv.tags.has(markKey)
             ? [markKey, mv.tags.get(markKey)]
@@ -27244,31 +26321,31 @@ class MlflowRegistry {
         };
     }
     async status(model) {
-        const names = model === undefined ? await this.rest.listModels() : [model];
+        const names = model === undefined ? await this.listModels() : [model];
         if (model !== undefined)
-            this.stageMap.assertModel(model);
+            this.assertModel(model);
         const result = [];
         for (const name of names) {
-            const rm = await this.rest.readModelIfAny(name);
+            const rm = await this.readModelIfAny(name);
             if (!rm)
                 continue;
-            const holders = this.stageMap.stageHolders(rm);
+            const holders = this.stageHolders(rm);
             // One search says which holders still exist (and their runs), whatever the aliases.
-            const existing = this.legacyStages || holders.length === 0 ? undefined : await this.rest.versionsOf(name);
+            const existing = this.legacyStages || holders.length === 0 ? undefined : await this.versionsOf(name);
             const stages = [];
             for (const [ref, holder] of holders) {
                 const mv = existing
                     ? existing.get(holder)
                     : this.legacyStages
                         ? rm.latestVersions.find(v => v.version === holder)
-                        : await this.rest.readVersionIfAny(name, holder);
+                        : await this.readVersionIfAny(name, holder);
                 if (!mv) {
                     stages.push(danglingHolder(name, ref, holder));
                     continue;
                 }
-                const entry = trustedEntry(this.stageMap.journalOf(rm, ref.alias), holder, this.stageMap.previousAliasIn(rm, ref));
+                const entry = trustedEntry(this.journalOf(rm, ref.alias), holder, this.previousAliasIn(rm, ref));
                 stages.push(entry
-                    ? { ...this.holders.holderFromEntry(name, ref, holder, entry), ...refOf(mv) }
+                    ? { ...this.holderFromEntry(name, ref, holder, entry), ...refOf(mv) }
                     : unknownHolder(name, ref, mv));
             }
             stages.sort((a, b) => compareText(a.stage, b.stage));
@@ -27277,31 +26354,31 @@ class MlflowRegistry {
         return result;
     }
     async history(model) {
-        const names = model === undefined ? await this.rest.listModels() : [model];
+        const names = model === undefined ? await this.listModels() : [model];
         if (model !== undefined)
-            this.stageMap.assertModel(model);
+            this.assertModel(model);
         const events = [];
         for (const name of names) {
-            const rm = await this.rest.readModelIfAny(name);
+            const rm = await this.readModelIfAny(name);
             if (!rm)
                 continue;
             const journal = [];
             for (const [key, value] of rm.tags) {
-                const keyAlias = this.s.keys.historyAlias(key);
+                const keyAlias = this.keys.historyAlias(key);
                 if (keyAlias === undefined)
                     continue;
                 const decoded = decodeJournal(value);
                 if ('error' in decoded)
                     continue;
-                const ref = this.stageMap.refForHistoryKey(rm, key, decoded.entries);
-                const holder = this.stageMap.holderOf(rm, ref);
+                const ref = this.refForHistoryKey(rm, key, decoded.entries);
+                const holder = this.holderOf(rm, ref);
                 for (const entry of appliedEntries(decoded.entries, holder))
                     journal.push({ ref, entry });
             }
-            const versions = [...(await this.rest.versionsOf(name)).values()];
-            const records = await this.holders.storedRecords(name, journal.map(j => j.entry), versions);
+            const versions = [...(await this.versionsOf(name)).values()];
+            const records = await this.storedRecords(name, journal.map(j => j.entry), versions);
             for (const { ref, entry } of journal) {
-                const event = this.holders.entryEvent(name, ref, entry, records.get(entry.id));
+                const event = this.entryEvent(name, ref, entry, records.get(entry.id));
                 events.push({ event, order: events.length });
             }
             for (const mv of versions) {
@@ -27314,28 +26391,28 @@ class MlflowRegistry {
     }
     /** ModelSource: the version's metrics (its run) and signature (tags, else its MLmodel). */
     async loadVersion(model, version) {
-        this.stageMap.assertModel(model);
-        assertVersion(version);
+        this.assertModel(model);
+        names_assertVersion(version);
         // The champion's version as getStage just read it, once (a command reads each object once).
         const key = `${model}\0${version}`;
-        const mv = this.s.heldRead.get(key) ?? (await this.rest.readVersion(model, version));
-        this.s.heldRead.delete(key);
+        const mv = this.heldRead.get(key) ?? (await this.readVersion(model, version));
+        this.heldRead.delete(key);
         const runId = mv.runId;
-        const fetchRun = async (id) => readRun(await this.s.http.call('GET', '/mlflow/runs/get', { run_id: id }, `Run ${id} of ${model} version ${version}`));
+        const fetchRun = async (id) => readRun(await this.http.call('GET', '/mlflow/runs/get', { run_id: id }, `Run ${id} of ${model} version ${version}`));
         const run = runId
-            ? this.s.readOnce
-                ? await this.s.view.get(`run\0${runId}`, () => fetchRun(runId))
+            ? this.readOnce
+                ? await this.view.get(`run\0${runId}`, () => fetchRun(runId))
                 : await fetchRun(runId)
             : undefined;
         const parts = {
             model,
             version: mv,
             ...(run ? { run } : {}),
-            signatureTagKeys: this.s.keys.signature
+            signatureTagKeys: this.keys.signature
         };
         let signature = signatureFromTags(parts);
-        if (!signature && this.s.readMlmodel && !this.unityCatalog) {
-            const text = await this.rest.readMlmodelText(model, mv);
+        if (!signature && this.readMlmodel && !this.unityCatalog) {
+            const text = await this.readMlmodelText(model, mv);
             if (text !== undefined) {
                 signature = parseMlmodelSignature(text, `MLmodel of ${model} version ${version}`);
             }
@@ -27343,18 +26420,35 @@ class MlflowRegistry {
         return toCandidate(parts, signature);
     }
     /**
+     * The version's MLmodel. For a `runs:/<run>/<path>` source through the run's own artifacts
+     * (`/get-artifact?run_uuid=&path=`, handlers.get_artifact_handler, which finds the run in the
+     * backend store): 2.7.1's `/model-versions/get-artifact` resolves such a source through the
+     * server's default tracking URI and answers 404 for a run `runs/get` returns. Else through
+     * the version.
+     */
+    async readMlmodelText(model, mv) {
+        const what = `The MLmodel of ${model} version ${mv.version}`;
+        const runs = /^runs:\/([^/]+)\//.exec(mv.source ?? '');
+        const path = artifactPathOf(mv);
+        if (runs && path !== undefined) {
+            return this.http.getText('/get-artifact', { run_uuid: runs[1], path: `${path}/MLmodel` }, what);
+        }
+        return this.http.getText('/model-versions/get-artifact', { name: model, version: mv.version, path: 'MLmodel' }, what);
+    }
+    // ---- writes --------------------------------------------------------------
+    /**
      * MLflow numbers versions itself, so ModelGate cannot register one under a
      * chosen number: this confirms an existing registration (no write): `ref`
      * empty confirms the version exists, else that it was made from run or
      * source `ref`. To create a version from a run, see registerFromRun.
      */
     async register(model, version, ref, audit) {
-        this.stageMap.assertModel(model);
-        assertVersion(version);
+        this.assertModel(model);
+        names_assertVersion(version);
         assertActor(audit);
         let mv;
         try {
-            mv = await this.rest.readVersion(model, version);
+            mv = await this.readVersion(model, version);
         }
         catch (error) {
             if (!(error instanceof NotFoundError))
@@ -27367,32 +26461,32 @@ class MlflowRegistry {
     }
     /** A new version of `model` from a run's logged model (register-run.ts). */
     async registerFromRun(request) {
-        this.stageMap.assertModel(request.model);
+        this.assertModel(request.model);
         assertActor(request.audit);
-        this.s.view.clear();
+        this.view.clear();
         return registerFromRun({
-            http: this.s.http,
-            keys: this.s.keys,
-            searchVersions: model => this.rest.searchVersions(model),
-            now: this.s.now,
+            http: this.http,
+            keys: this.keys,
+            searchVersions: model => this.searchVersions(model),
+            now: this.now,
             unityCatalog: this.unityCatalog
         }, request);
     }
     async assign(model, version, stage, audit, options = {}) {
-        this.stageMap.assertModel(model);
-        assertVersion(version);
+        this.assertModel(model);
+        names_assertVersion(version);
         assertActor(audit);
-        const ref = this.stageMap.stageRef(stage);
+        const ref = this.stageRef(stage);
         return this.write(model, ref, audit, options, `Promoting ${model} ${version} to ${stage}`, async (view) => {
-            const target = await this.rest.readVersion(model, version);
+            const target = await this.readVersion(model, version);
             if (view.holder === version)
-                return this.planner.completion(model, ref, view, target);
-            assertPromotable(model, target, this.s.keys);
-            const holder = await this.holders.currentHolder(model, ref, view);
+                return this.completion(model, ref, view, target);
+            assertPromotable(model, target, this.keys);
+            const holder = await this.currentHolder(model, ref, view);
             return {
                 completion: false,
                 holder,
-                build: audit => this.planner.planMove(model, ref, view, {
+                build: audit => this.planMove(model, ref, view, {
                     kind: 'assign',
                     target,
                     previous: view.holder ?? view.previousAlias ?? null,
@@ -27403,28 +26497,28 @@ class MlflowRegistry {
         });
     }
     async unassign(model, version, stage, audit, options = {}) {
-        this.stageMap.assertModel(model);
-        assertVersion(version);
+        this.assertModel(model);
+        names_assertVersion(version);
         assertActor(audit);
-        const ref = this.stageMap.stageRef(stage);
+        const ref = this.stageRef(stage);
         return this.write(model, ref, audit, options, `Removing ${model} ${version} from ${stage}`, async (view) => {
             if (view.holder !== version)
                 return { noop: 'not in stage' };
-            const removed = await this.rest.readVersion(model, version);
-            const holder = await this.holders.currentHolder(model, ref, view);
+            const removed = await this.readVersion(model, version);
+            const holder = await this.currentHolder(model, ref, view);
             return {
                 completion: false,
                 holder,
-                build: audit => this.planner.planUnassign(model, ref, view, removed, audit)
+                build: audit => this.planUnassign(model, ref, view, removed, audit)
             };
         });
     }
     async rollback(model, stage, toVersion, audit, options = {}) {
-        this.stageMap.assertModel(model);
+        this.assertModel(model);
         if (toVersion !== undefined)
-            assertVersion(toVersion);
+            names_assertVersion(toVersion);
         assertActor(audit);
-        const ref = this.stageMap.stageRef(stage);
+        const ref = this.stageRef(stage);
         const action = `Rolling back ${model} ${stage}${toVersion ? ` to ${toVersion}` : ''}`;
         return this.write(model, ref, audit, options, action, async (view) => {
             const current = view.holder;
@@ -27434,24 +26528,24 @@ class MlflowRegistry {
             const entry = holderEntry(view.applied, current);
             const recorded = entry ? entry.previous : (view.previousAlias ?? null);
             if (toVersion === current) {
-                return this.planner.completion(model, ref, view, await this.rest.readVersion(model, current));
+                return this.completion(model, ref, view, await this.readVersion(model, current));
             }
             const found = toVersion
-                ? { target: await this.rest.readVersion(model, toVersion), gone: new Set() }
-                : await this.rest.firstExisting(model, rollbackCandidates(view.applied, current, recorded));
+                ? { target: await this.readVersion(model, toVersion), gone: new Set() }
+                : await this.firstExisting(model, rollbackCandidates(view.applied, current, recorded));
             if (!found) {
                 throw new NotFoundError(`No earlier version of ${model} held ${stage} as far as the registry records${recorded === null ? '' : ', or every earlier holder was deleted'}: name the version to roll back to.`);
             }
             const { target, gone } = found;
             const to = target.version;
             assertReady(model, target);
-            const previous = await this.rest.existingPrevious(model, previousAfterRollback(view.applied, to, current), gone, rollbackCandidates(view.applied, current, recorded).filter(v => v !== to));
-            const removed = await this.rest.readVersionIfAny(model, current);
-            const holder = await this.holders.currentHolder(model, ref, view);
+            const previous = await this.existingPrevious(model, previousAfterRollback(view.applied, to, current), gone, rollbackCandidates(view.applied, current, recorded).filter(v => v !== to));
+            const removed = await this.readVersionIfAny(model, current);
+            const holder = await this.currentHolder(model, ref, view);
             return {
                 completion: false,
                 holder,
-                build: audit => this.planner.planMove(model, ref, view, {
+                build: audit => this.planMove(model, ref, view, {
                     kind: 'rollback',
                     target,
                     previous,
@@ -27462,56 +26556,1307 @@ class MlflowRegistry {
             };
         });
     }
-    /** The shared write protocol (write-protocol.ts) over MLflow: one plan of steps an attempt. */
-    async write(model, ref, audit, options, action, decide) {
-        this.s.heldRead.clear();
-        return runWrite({
+    // ---- the write protocol ----------------------------------------------------
+    async write(model, ref, auditIn, options, action, decide) {
+        this.heldRead.clear();
+        for (let attempt = 1;; attempt++) {
+            // A later attempt follows another writer's move: nothing read before it holds.
+            if (attempt > 1)
+                this.view.clear();
+            const view = await this.writeView(model, ref);
+            const decision = await decide(view);
+            if ('noop' in decision)
+                return { written: false, reason: decision.noop };
+            let plan;
+            if (decision.completion) {
+                // An earlier run moved the stage and stopped short: finishing it is not
+                // a new decision, so there is nothing to revalidate.
+                plan = decision.plan;
+            }
+            else {
+                let audit = auditIn;
+                if (options.revalidate) {
+                    const replaced = await options.revalidate({
+                        model,
+                        stage: ref.stage,
+                        holder: decision.holder,
+                        attempt
+                    });
+                    if (replaced) {
+                        assertActor(replaced);
+                        audit = replaced;
+                    }
+                }
+                plan = decision.build(audit);
+            }
+            if (options.dryRun)
+                return { written: false, reason: 'dry run', planned: [plan.event] };
+            try {
+                await runSteps(plan.steps, {
+                    ...plan.context,
+                    beforeUndo: () => this.http.budget.startUndo()
+                });
+                return { written: true, events: [plan.event], attempts: attempt };
+            }
+            catch (error) {
+                await this.sweepAfter(plan, error);
+                if (!(error instanceof StageMovedError))
+                    throw error;
+                if (attempt >= this.maxAttempts) {
+                    throw new RegistryConflictError(`${action}: gave up after ${attempt} attempts, other writers kept moving ${ref.stage} (${error.message}). Nothing was left changed; re-run to evaluate against the new state.`);
+                }
+            }
+        }
+    }
+    async writeView(model, ref) {
+        const rm = await this.readModel(model);
+        const rawJournal = rm.tags.get(this.keys.history(ref.alias));
+        const decoded = decodeJournal(rawJournal);
+        if ('error' in decoded) {
+            throw new InvalidInputError(`The tag ${this.keys.history(ref.alias)} of ${model} ${decoded.error}: ModelGate will not overwrite a history it cannot read. Fix or delete the tag.`);
+        }
+        let legacy;
+        let holder;
+        if (ref.legacyStage) {
+            const stageOf = new Map();
+            for (const mv of await this.searchVersions(model)) {
+                stageOf.set(mv.version, mv.currentStage ?? 'None');
+            }
+            const inStage = [...stageOf]
+                .filter(([, s]) => s === ref.legacyStage)
+                .map(([v]) => v)
+                .sort((a, b) => Number(b) - Number(a));
+            legacy = { stageOf, inStage };
+            holder = inStage[0];
+        }
+        else {
+            holder = rm.aliases.get(ref.alias);
+        }
+        const previousAlias = ref.legacyStage
+            ? undefined
+            : rm.aliases.get(this.previousAliasOf(ref.alias));
+        return {
+            rm,
+            ...(holder === undefined ? {} : { holder }),
+            ...(previousAlias === undefined ? {} : { previousAlias }),
+            ...(rawJournal === undefined ? {} : { rawJournal }),
+            entries: decoded.entries,
+            applied: appliedEntries(decoded.entries, holder),
+            ...(legacy ? { legacy } : {})
+        };
+    }
+    /** The stage already holds `mv`: finish what an interrupted run left, else nothing. */
+    async completion(model, ref, view, mv) {
+        const version = mv.version;
+        const entry = holderEntry(view.applied, version);
+        const steps = [];
+        const clearMark = this.clearMarkStep(model, ref, mv);
+        if (clearMark)
+            steps.push(clearMark);
+        if (ref.legacyStage) {
+            steps.push(...this.legacyMoveOut(model, ref, view, version, entry?.archived !== undefined));
+        }
+        else if (entry) {
+            const previousStep = this.previousAliasStep(model, ref, view, entry.previous);
+            if (previousStep)
+                steps.push(previousStep);
+            if (entry.archived) {
+                const archived = await this.readVersionIfAny(model, entry.archived);
+                if (archived && archived.tags.get(this.keys.archived) !== ARCHIVED_VALUE) {
+                    steps.push(this.archiveStep(model, entry.archived));
+                }
+            }
+        }
+        if (steps.length === 0)
+            return { noop: 'already in stage' };
+        const event = entry
+            ? this.entryEvent(model, ref, entry)
+            : completionEvent(model, ref, version, this.now());
+        return {
+            completion: true,
+            plan: {
+                event,
+                steps,
+                context: this.stepContext(model, ref, version, view.holder, 'Completing')
+            }
+        };
+    }
+    planMove(model, ref, view, move) {
+        const target = move.target;
+        const version = target.version;
+        const rollback = move.kind === 'rollback';
+        const promotedKey = this.keys.promoted(ref.alias);
+        const promotedNew = target.tags.has(promotedKey) ? 0 : 1;
+        const room = this.roomOn(target);
+        // A rollback is never refused for want of room on Unity Catalog: the removal mark on the
+        // version it takes out comes first, then its audit tag, then its record (whole, or a summary).
+        const writePromoted = !rollback || room >= promotedNew;
+        let archive = move.archive;
+        let place;
+        if (rollback && move.removed) {
+            const archiveNeed = archive !== undefined && !move.removed.tags.has(this.keys.archived) ? 1 : 0;
+            place = this.markPlace(ref, move.removed, archiveNeed);
+            if (this.roomAfterMark(move.removed, place) < archiveNeed)
+                archive = undefined;
+        }
+        const entry = this.newEntry(move.kind, ref, version, view.holder ?? null, move.previous, move.audit, archive);
+        const record = this.recordPlan(model, version, entry, move.audit.record, rollback ? room - (writePromoted ? promotedNew : 0) : undefined);
+        if (!rollback) {
+            this.assertTagRoom(model, target, [promotedKey], record.whole, move.audit.record);
+        }
+        if (record.tags.length === 0)
+            delete entry.recorded;
+        const { value: auditValue, audit } = this.auditValue(model, ref, entry, move.audit, record, markFacts(place));
+        // Aliases mode: the history entry goes last before the alias, after the check (see
+        // freshnessCheck); a legacy stage keeps it first.
+        const journal = this.journalStep(model, ref, view, entry);
+        const tagNeeded = writePromoted &&
+            (!rollback ||
+                ref.legacyStage !== undefined ||
+                !this.rebuiltFromEntry(model, ref, journal.entry, target, auditValue, move.audit, record));
+        const steps = [
+            ...(ref.legacyStage ? [journal] : []),
+            ...this.evictSteps(model, place),
+            ...this.recordSteps(model, version, record),
+            ...(tagNeeded
+                ? [
+                    this.versionTagStep(model, version, promotedKey, auditValue, target.tags.get(promotedKey))
+                ]
+                : []),
+            ...this.markSteps(model, move.removed, place, entry)
+        ];
+        const archivedTag = target.tags.get(this.keys.archived);
+        if (rollback && archivedTag !== undefined) {
+            steps.push(this.deleteVersionTagStep(model, version, this.keys.archived, archivedTag, 'prepare'));
+        }
+        // The target's removal mark goes once it holds the stage again (any write that puts it
+        // back, forced or not), never before: a write that stops short leaves it marked.
+        const clearMark = this.clearMarkStep(model, ref, target);
+        if (ref.legacyStage) {
+            steps.push(this.legacyCheckStep(model, ref, view));
+            steps.push(this.transitionStep(model, version, ref.legacyStage, view.legacy?.stageOf.get(version) ?? 'None', 'commit'));
+            if (clearMark)
+                steps.push(clearMark);
+            steps.push(...this.legacyMoveOut(model, ref, view, version, archive !== undefined));
+        }
+        else {
+            steps.push(this.freshnessCheck(model, ref, view), journal);
+            steps.push(this.aliasStep(model, ref.alias, version, view.holder, 'commit'));
+            if (clearMark)
+                steps.push(clearMark);
+            const previousStep = this.previousAliasStep(model, ref, view, move.previous);
+            if (previousStep)
+                steps.push(previousStep);
+            if (archive)
+                steps.push(this.archiveStep(model, archive));
+        }
+        const summary = move.kind === 'assign'
+            ? `Promote ${model} ${version} to ${ref.stage}${view.holder ? ` (replacing ${view.holder})` : ''}`
+            : `Roll back ${model} ${ref.stage} to ${version} (from ${view.holder ?? 'none'})${markNote(place)}`;
+        return {
+            event: {
+                kind: 'assignment',
+                model,
+                version,
+                stage: ref.stage,
+                at: new Date(entry.at),
+                by: entry.by,
+                ...(entry.email ? { byEmail: entry.email } : {}),
+                id: eventId(model, ref, entry.id),
+                ...refOf(target),
+                summary,
+                audit
+            },
+            steps,
+            orphans: {
+                version,
+                entryId: entry.id,
+                promotedKey,
+                ...(target.tags.has(promotedKey) ? { promotedOld: target.tags.get(promotedKey) } : {})
+            },
+            context: this.stepContext(model, ref, version, view.holder, move.kind === 'assign' ? 'Promoting' : 'Rolling back')
+        };
+    }
+    planUnassign(model, ref, view, removed, audit) {
+        const version = removed.version;
+        const entry = this.newEntry('unassign', ref, null, version, version, audit, undefined);
+        // Never refused for want of room: the removal mark first, then the record (whole, or a summary).
+        const place = this.markPlace(ref, removed, 0);
+        const record = this.recordPlan(model, version, entry, audit.record, this.roomAfterMark(removed, place));
+        if (record.tags.length === 0)
+            delete entry.recorded;
+        const { audit: eventAudit } = this.auditValue(model, ref, entry, audit, record, markFacts(place));
+        const journal = this.journalStep(model, ref, view, entry);
+        const steps = [
+            ...(ref.legacyStage ? [journal] : []),
+            ...this.evictSteps(model, place),
+            ...this.recordSteps(model, version, record),
+            ...this.markSteps(model, removed, place, entry)
+        ];
+        if (ref.legacyStage) {
+            steps.push(this.legacyCheckStep(model, ref, view));
+            steps.push(this.transitionStep(model, version, 'None', ref.legacyStage, 'commit'));
+        }
+        else {
+            steps.push(this.freshnessCheck(model, ref, view), journal);
+            steps.push({
+                label: `delete alias "${ref.alias}" (was ${version})`,
+                phase: 'commit',
+                run: () => this.deleteAlias(model, ref.alias),
+                undo: {
+                    label: `set alias "${ref.alias}" back to ${version}`,
+                    run: () => this.setAlias(model, ref.alias, version)
+                }
+            });
+            const previousStep = this.previousAliasStep(model, ref, view, version);
+            if (previousStep)
+                steps.push(previousStep);
+        }
+        return {
+            event: {
+                kind: 'unassignment',
+                model,
+                version,
+                stage: ref.stage,
+                at: new Date(entry.at),
+                by: entry.by,
+                ...(entry.email ? { byEmail: entry.email } : {}),
+                id: eventId(model, ref, entry.id),
+                summary: `Remove ${model} ${version} from ${ref.stage}${markNote(place)}`,
+                audit: eventAudit
+            },
+            steps,
+            context: {
+                probe: async () => (await this.stageHolderNow(model, ref)) !== version,
+                action: `Removing ${model} ${version} from ${ref.stage}`,
+                stageIfCommitted: `${ref.stage} is now empty`,
+                stageIfNot: `${ref.stage} is still held by ${version}`,
+                rerunHint: 'Re-run the same command to complete it.'
+            }
+        };
+    }
+    stepContext(model, ref, version, holder, verb) {
+        return {
+            probe: async () => (await this.stageHolderNow(model, ref)) === version,
+            action: `${verb} ${model} ${version} ${verb === 'Rolling back' ? 'into' : 'to'} ${ref.stage}`,
+            stageIfCommitted: `${ref.stage} is now held by ${version}, but the write is incomplete`,
+            stageIfNot: holder
+                ? `${ref.stage} is still held by ${holder}`
+                : `${ref.stage} is still empty`,
+            rerunHint: verb === 'Rolling back'
+                ? // Without the version named, a re-run would take the half-restored version as the holder to roll back.
+                    `Re-run the rollback naming the version (--to ${version}, or the action's version input) to complete it (it finishes what is missing).`
+                : `Re-run the same command to complete it (it finishes what is missing), or roll ${ref.stage} back.`
+        };
+    }
+    // ---- steps -----------------------------------------------------------------
+    /** The history tag's step; `entry` is the new entry as readers will decode it (cut to fit). */
+    journalStep(model, ref, view, entry) {
+        const key = this.keys.history(ref.alias);
+        // An entry that never took effect is dropped; the new one goes on top.
+        const value = encodeJournal([entry, ...view.applied], this.tagLimit);
+        const decoded = decodeJournal(value);
+        const stored = ('entries' in decoded ? decoded.entries[0] : undefined) ?? entry;
+        const old = view.rawJournal;
+        return {
+            entry: stored,
+            label: `set tag ${key} on ${model}`,
+            phase: 'prepare',
+            run: () => this.setModelTag(model, key, value),
+            undo: {
+                label: old === undefined ? `delete tag ${key} on ${model}` : `restore tag ${key} on ${model}`,
+                run: () => old === undefined ? this.deleteModelTag(model, key) : this.setModelTag(model, key, old)
+            }
+        };
+    }
+    /** Sets a version tag; undone by restoring `old` (deleting the tag when there was none). */
+    versionTagStep(model, version, key, value, old) {
+        return {
+            label: `set tag ${key} on ${model} ${version}`,
+            phase: 'prepare',
+            run: () => this.setVersionTag(model, version, key, value),
+            undo: {
+                label: old === undefined
+                    ? `delete tag ${key} on ${model} ${version}`
+                    : `restore tag ${key} on ${model} ${version}`,
+                run: () => old === undefined
+                    ? this.deleteVersionTag(model, version, key)
+                    : this.setVersionTag(model, version, key, old)
+            }
+        };
+    }
+    /**
+     * How the caller's record (if any) is kept on the version (record-tags.ts).
+     * `room` undefined: a promotion, which refuses, before anything is written,
+     * a record that cannot be kept whole (more than MAX_RECORD_BYTES of JSON or
+     * MAX_RECORD_TAGS tags; Unity Catalog's tag count is assertTagRoom's). A
+     * number: a rollback or an unassignment, never refused: the record is kept
+     * whole when it fits in `room` more tags, else as a summary in its header
+     * tag when one more fits, else not on the version (the event's audit still
+     * has it whole, for the job summary and the artifact).
+     */
+    recordPlan(model, version, entry, record, room) {
+        if (record === undefined)
+            return { tags: [] };
+        const files = fileCount(record);
+        const fewerFiles = `Most of a record is the candidate's file checksums${files === undefined ? '' : ` (${files} files)`}: put fewer files in the candidate directory, e.g. pack many small files into one archive.`;
+        let whole;
+        let truncated;
+        const bytes = byteLength(JSON.stringify(record));
+        if (bytes > MAX_RECORD_BYTES) {
+            if (room === undefined) {
+                throw new InvalidInputError(`${model} version ${version}: the audit record of this write is ${kb(bytes)} of JSON, more than the ${kb(MAX_RECORD_BYTES)} ModelGate keeps on a version. Nothing was written. ${fewerFiles}`);
+            }
+            truncated = `the record is ${kb(bytes)} of JSON, more than the ${kb(MAX_RECORD_BYTES)} ModelGate keeps on a version`;
+        }
+        else {
+            whole = recordTags(this.keys, entry.id, record, this.tagLimit);
+            const count = whole.parts.length + 1;
+            if (count > MAX_RECORD_TAGS) {
+                if (room === undefined) {
+                    throw new InvalidInputError(`${model} version ${version}: the audit record of this write is ${kb(whole.bytes)} of JSON (${kb(whole.encodedBytes)} as ${RECORD_ENCODING}) and would take ${count} tags of at most ${this.tagLimit} bytes, more than the ${MAX_RECORD_TAGS} ModelGate gives one record${this.unityCatalog ? ` (Unity Catalog allows ${UC_MAX_TAGS_PER_VERSION} tags on a model version)` : ''}. Nothing was written. ${fewerFiles}`);
+                }
+                truncated = `the record would take ${count} tags, more than the ${MAX_RECORD_TAGS} ModelGate gives one record`;
+            }
+            else if (room !== undefined && count > room) {
+                truncated = `the record would take ${count} tags and ${model} version ${version} had room for ${Math.max(room, 0)} more of the ${UC_MAX_TAGS_PER_VERSION} Unity Catalog allows`;
+            }
+        }
+        if (truncated === undefined && whole)
+            return { tags: [...whole.parts, whole.header], whole };
+        const why = truncated ?? 'the record was not kept';
+        if (room !== undefined && room < 1)
+            return { tags: [], truncated: why };
+        const summary = recordSummaryTag(this.keys, entry.id, record, why, this.tagLimit);
+        return { tags: [{ key: summary.key, value: summary.value }], truncated: why };
+    }
+    /**
+     * Unity Catalog allows UC_MAX_TAGS_PER_VERSION tags on a model version:
+     * refuses, before anything is written, a promotion that would go beyond it
+     * on `target` (the record's tags plus `keys` it does not have yet). The
+     * server would refuse the tag and the write be undone; this says why, up
+     * front.
+     */
+    assertTagRoom(model, target, keys, record, auditRecord) {
+        if (!this.unityCatalog)
+            return;
+        const recordCount = record ? record.parts.length + 1 : 0;
+        const added = recordCount + keys.filter(key => !target.tags.has(key)).length;
+        if (target.tags.size + added <= UC_MAX_TAGS_PER_VERSION)
+            return;
+        const files = auditRecord ? fileCount(auditRecord) : undefined;
+        throw new InvalidInputError(`${model} version ${target.version} has ${target.tags.size} tags and this write would add ${added}${record ? ` (${recordCount} for its audit record, ${kb(record.bytes)} of JSON)` : ''}, more than the ${UC_MAX_TAGS_PER_VERSION} Unity Catalog allows on a model version. Nothing was written. Delete tags the version no longer needs (not ${this.keys.auditHeader('')}*: they are its audit trail)${record ? `, or put fewer files in the candidate directory${files === undefined ? '' : ` (${files} now)`} to shrink the record` : ''}.`);
+    }
+    /** How many more tags `mv` can take: Unity Catalog's limit less what it has; unbounded elsewhere. */
+    roomOn(mv) {
+        return this.unityCatalog ? UC_MAX_TAGS_PER_VERSION - mv.tags.size : Infinity;
+    }
+    /**
+     * Where the removal mark goes on `removed`, the version a write takes out of
+     * the stage: its own tag (overwritten if there), else, when Unity Catalog
+     * has no room for one more tag (`reserve` more kept for the archived tag),
+     * in place of the version's audit tag for the stage (removal-mark.ts), else
+     * in a new tag if one still fits, else in a new tag once ModelGate's own
+     * oldest audit records on the version are deleted to make room (never a tag
+     * ModelGate did not write), else nowhere, and the write says so.
+     */
+    markPlace(ref, removed, reserve) {
+        const version = removed.version;
+        const key = this.keys.removed(ref.alias);
+        const none = { version, evict: [], freed: 0 };
+        const old = removed.tags.get(key);
+        if (old !== undefined)
+            return { ...none, key, old, slots: 0 };
+        const room = this.roomOn(removed);
+        if (room >= 1 + reserve)
+            return { ...none, key, slots: 1 };
+        const promotedKey = this.keys.promoted(ref.alias);
+        const promoted = removed.tags.get(promotedKey);
+        if (promoted !== undefined)
+            return { ...none, key: promotedKey, old: promoted, slots: 0 };
+        if (room >= 1)
+            return { ...none, key, slots: 1 };
+        const evict = [];
+        let freed = 0;
+        for (const record of keptRecords(this.keys, removed.tags)) {
+            if (room + freed >= 1)
+                break;
+            evict.push(record);
+            freed += record.tags.length;
+        }
+        if (room + freed >= 1)
+            return { version, key, slots: 1, evict, freed };
+        return {
+            ...none,
+            slots: 0,
+            unmarked: `no tag room on version ${version} (its ${removed.tags.size} tags, the most Unity Catalog allows, hold no audit record ModelGate may delete), so the rolled_back gate cannot see that it was taken out of ${ref.stage}`
+        };
+    }
+    /** How many more tags `mv` can take once the removal mark is placed (and what it evicts deleted). */
+    roomAfterMark(mv, place) {
+        return this.roomOn(mv) + place.freed - place.slots;
+    }
+    /**
+     * Deletes the records `place` evicts, each the parts then the header (a
+     * write stopped between them leaves a header that still names the parts it
+     * lost, which the next eviction takes too); undone by restoring every tag.
+     */
+    evictSteps(model, place) {
+        if (!place)
+            return [];
+        return place.evict.flatMap(record => record.tags.map(tag => this.deleteVersionTagStep(model, place.version, tag.key, tag.value, 'prepare')));
+    }
+    markSteps(model, removed, place, entry) {
+        if (!removed || !place?.key)
+            return [];
+        const value = encodeRemovalMark(entry, this.tagLimit);
+        return [this.versionTagStep(model, removed.version, place.key, value, place.old)];
+    }
+    /**
+     * Deletes `mv`'s removal mark for the stage, when it has one, once it holds
+     * the stage (a mark that took the place of its audit tag is overwritten by
+     * the write instead).
+     */
+    clearMarkStep(model, ref, mv) {
+        const key = this.keys.removed(ref.alias);
+        const old = mv.tags.get(key);
+        return old === undefined
+            ? undefined
+            : this.deleteVersionTagStep(model, mv.version, key, old, 'finish');
+    }
+    /**
+     * The record's tags as steps: the parts, then the header that vouches for
+     * them (or the summary alone). The keys hold the new entry's id, so none of
+     * them exists yet and undoing one deletes it.
+     */
+    recordSteps(model, version, record) {
+        return record.tags.map(tag => this.versionTagStep(model, version, tag.key, tag.value, undefined));
+    }
+    deleteVersionTagStep(model, version, key, old, phase) {
+        return {
+            label: `delete tag ${key} on ${model} ${version}`,
+            phase,
+            run: () => this.deleteVersionTag(model, version, key),
+            undo: {
+                label: `restore tag ${key} on ${model} ${version}`,
+                run: () => this.setVersionTag(model, version, key, old)
+            }
+        };
+    }
+    archiveStep(model, version) {
+        const key = this.keys.archived;
+        return {
+            label: `tag ${model} ${version} ${key}=${ARCHIVED_VALUE}`,
+            phase: 'finish',
+            run: () => this.setVersionTag(model, version, key, ARCHIVED_VALUE),
+            undo: {
+                label: `delete tag ${key} on ${model} ${version}`,
+                run: () => this.deleteVersionTag(model, version, key)
+            }
+        };
+    }
+    /**
+     * Whether a rollback may leave out the restored version's audit tag (issue 11: one call fewer):
+     * only when a reader rebuilds exactly what the tag would say from the stage's history entry (as
+     * stored, `stored`) and the record tags of the entry's id (holderFromVersion), which persist
+     * where the audit tag is overwritten at the version's next entry into the stage. Not when the
+     * tag would say more (a record not kept whole, a removal mark's facts, a reason or an actor
+     * the history cuts), nor when the version's audit tag holds a removal mark (removal-mark.ts),
+     * which only writing the tag clears. Promotions always write it.
+     */
+    rebuiltFromEntry(model, ref, stored, target, value, audit, record) {
+        if (audit.record === undefined || record.truncated !== undefined || !record.whole)
+            return false;
+        if (!stored.recorded || record.tags.length === 0)
+            return false;
+        if (isRemovalMark(target.tags.get(this.keys.promoted(ref.alias))))
+            return false;
+        return saysNothingMore(value, auditBase(model, ref, stored), audit.record);
+    }
+    /**
+     * Right before the history tag and the alias (aliases mode): the alias still points where the
+     * view said, and the stage's history tag is still the one read. The history is one tag
+     * rewritten whole (MLflow has no compare-and-set), so a writer that moved the stage while this
+     * command judged the candidate must be seen before that tag is written over, or its entry
+     * would be lost; and before the alias, or its promotion would be replaced unjudged. One read
+     * of the model answers both; the window left is the history tag's one call.
+     */
+    freshnessCheck(model, ref, view) {
+        const expected = view.holder;
+        const key = this.keys.history(ref.alias);
+        return {
+            label: `check alias "${ref.alias}" still points at ${expected ?? 'nothing'} and ${key} is unchanged`,
+            phase: 'check',
+            run: async () => {
+                const rm = await this.fetchModel(model);
+                const now = rm.aliases.get(ref.alias);
+                if (now !== expected) {
+                    throw new StageMovedError(`alias "${ref.alias}" moved from ${expected ?? 'nothing'} to ${now ?? 'nothing'} meanwhile`);
+                }
+                if (rm.tags.get(key) !== view.rawJournal) {
+                    throw new StageMovedError(`another writer added to the history of ${ref.stage} meanwhile`);
+                }
+            }
+        };
+    }
+    aliasStep(model, alias, version, before, phase) {
+        return {
+            label: `set alias "${alias}" → ${version}`,
+            phase,
+            run: () => this.setAlias(model, alias, version),
+            undo: {
+                label: before === undefined
+                    ? `delete alias "${alias}"`
+                    : `set alias "${alias}" back to ${before}`,
+                run: () => before === undefined
+                    ? this.deleteAlias(model, alias)
+                    : this.setAlias(model, alias, before)
+            }
+        };
+    }
+    /** `<alias>-previous` → `target` (deleted for null); undefined when it already is. */
+    previousAliasStep(model, ref, view, target) {
+        const alias = this.previousAliasOf(ref.alias);
+        const before = view.previousAlias;
+        if ((before ?? null) === target)
+            return undefined;
+        if (target !== null)
+            return this.aliasStep(model, alias, target, before, 'finish');
+        return {
+            label: `delete alias "${alias}"`,
+            phase: 'finish',
+            run: () => this.deleteAlias(model, alias),
+            undo: {
+                label: `set alias "${alias}" back to ${before ?? ''}`,
+                run: () => this.setAlias(model, alias, before)
+            }
+        };
+    }
+    /** The stage's holder, read now. */
+    async stageHolderNow(model, ref) {
+        if (ref.legacyStage)
+            return latestInStage(await this.readModel(model), ref.legacyStage);
+        return (await this.readAlias(model, ref.alias))?.version;
+    }
+    // ---- legacy stages ----------------------------------------------------------
+    legacyCheckStep(model, ref, view) {
+        return {
+            label: `check ${ref.legacyStage} is still held by ${view.holder ?? 'nothing'}`,
+            phase: 'check',
+            run: async () => {
+                const rm = await this.readModel(model);
+                const now = latestInStage(rm, ref.legacyStage);
+                if (now !== view.holder) {
+                    throw new StageMovedError(`${ref.legacyStage} moved from ${view.holder ?? 'nothing'} to ${now ?? 'nothing'} meanwhile`);
+                }
+            }
+        };
+    }
+    transitionStep(model, version, to, from, phase) {
+        return {
+            label: `move ${model} ${version} to stage ${to}`,
+            phase,
+            run: () => this.transition(model, version, to),
+            undo: {
+                label: `move ${model} ${version} back to stage ${from}`,
+                run: () => this.transition(model, version, from)
+            }
+        };
+    }
+    /** Every other version still in the legacy stage leaves it (to Archived when asked, else None). */
+    legacyMoveOut(model, ref, view, keep, archive) {
+        return (view.legacy?.inStage ?? [])
+            .filter(version => version !== keep)
+            .map(version => this.transitionStep(model, version, archive ? 'Archived' : 'None', ref.legacyStage, 'finish'));
+    }
+    // ---- REST calls ---------------------------------------------------------------
+    rmPath(op) {
+        return `/mlflow/${this.unityCatalog ? 'unity-catalog/' : ''}registered-models/${op}`;
+    }
+    mvPath(op) {
+        return `/mlflow/${this.unityCatalog ? 'unity-catalog/' : ''}model-versions/${op}`;
+    }
+    async readModel(model) {
+        if (this.readOnce)
+            return this.view.get(`model\0${model}`, () => this.fetchModel(model));
+        return this.fetchModel(model);
+    }
+    async fetchModel(model) {
+        return readRegisteredModel(await this.http.call('GET', this.rmPath('get'), { name: model }, `The registered model "${model}"`));
+    }
+    async readModelIfAny(model) {
+        try {
+            return await this.readModel(model);
+        }
+        catch (error) {
+            if (error instanceof NotFoundError)
+                return undefined;
+            throw error;
+        }
+    }
+    async readVersion(model, version) {
+        // One search for every version the command needs (OSS: search answers carry tags), the
+        // aliases from the model (search answers `aliases: null`); else one get per version.
+        if (this.readOnce && !this.unityCatalog && !model.includes("'")) {
+            const all = await this.versionsOf(model);
+            const found = all.get(version);
+            if (found) {
+                const rm = await this.readModel(model);
+                const aliases = [...rm.aliases].filter(([, v]) => v === version).map(([a]) => a);
+                return { ...found, aliases };
+            }
+        }
+        const get = async () => readModelVersion(await this.http.call('GET', this.mvPath('get'), { name: model, version }, `Version ${version} of the registered model "${model}"`));
+        return this.readOnce ? this.view.get(`version\0${model}\0${version}`, get) : get();
+    }
+    async readVersionIfAny(model, version) {
+        try {
+            return await this.readVersion(model, version);
+        }
+        catch (error) {
+            if (error instanceof NotFoundError)
+                return undefined;
+            throw error;
+        }
+    }
+    /** The version an alias points at; undefined when the alias (or the model) is missing. */
+    async readAlias(model, alias) {
+        try {
+            return readModelVersion(await this.http.call('GET', this.rmPath('alias'), { name: model, alias }, `The alias "${alias}" of "${model}"`));
+        }
+        catch (error) {
+            // OSS: 400 INVALID_PARAMETER_VALUE "Registered model alias … not found." (for a
+            // missing model too); other servers: 404. Callers tell the two apart.
+            if (error instanceof NotFoundError)
+                return undefined;
+            if (error instanceof MlflowApiError &&
+                error.status === 400 &&
+                error.errorCode === 'INVALID_PARAMETER_VALUE' &&
+                /alias\b.*\bnot found/i.test(error.serverMessage)) {
+                return undefined;
+            }
+            throw error;
+        }
+    }
+    async searchVersions(model) {
+        if (model.includes("'"))
+            return [];
+        const versions = [];
+        let token;
+        for (let page = 0; page < MAX_PAGES; page++) {
+            const query = { filter: `name='${model}'`, max_results: 1000, page_token: token };
+            const { items, next } = readPage(await this.http.call('GET', this.mvPath('search'), query, `Versions of "${model}"`), 'model_versions');
+            versions.push(...items.map(readVersionObject));
+            if (!next)
+                break;
+            token = next;
+        }
+        return versions;
+    }
+    async listModels() {
+        const names = [];
+        let token;
+        for (let page = 0; page < MAX_PAGES; page++) {
+            const { items, next } = readPage(await this.http.call('GET', this.rmPath('search'), {
+                max_results: 1000,
+                page_token: token
+            }), 'registered_models');
+            for (const item of items) {
+                const name = item.name;
+                if (typeof name === 'string')
+                    names.push(name);
+            }
+            if (!next)
+                break;
+            token = next;
+        }
+        return names.sort(compareText);
+    }
+    async setAlias(model, alias, version) {
+        this.view.clear();
+        await this.http.call('POST', this.rmPath('alias'), { name: model, alias, version }, `Version ${version} of "${model}"`);
+    }
+    async deleteAlias(model, alias) {
+        this.view.clear();
+        await this.http.call('DELETE', this.rmPath('alias'), { name: model, alias }, `The registered model "${model}"`);
+    }
+    async setModelTag(model, key, value) {
+        this.view.clear();
+        const path = this.rmPath(this.unityCatalog ? 'tags' : 'set-tag');
+        await this.http.call('POST', path, { name: model, key, value }, `The registered model "${model}"`);
+    }
+    async deleteModelTag(model, key) {
+        this.view.clear();
+        const path = this.rmPath(this.unityCatalog ? 'tags' : 'delete-tag');
+        await this.http.call('DELETE', path, { name: model, key }, `The registered model "${model}"`);
+    }
+    async setVersionTag(model, version, key, value) {
+        this.view.clear();
+        const path = this.mvPath(this.unityCatalog ? 'tags' : 'set-tag');
+        await this.http.call('POST', path, { name: model, version, key, value }, `Version ${version} of "${model}"`);
+    }
+    async deleteVersionTag(model, version, key) {
+        this.view.clear();
+        const path = this.mvPath(this.unityCatalog ? 'tags' : 'delete-tag');
+        await this.http.call('DELETE', path, { name: model, version, key }, `Version ${version} of "${model}"`);
+    }
+    async transition(model, version, stage) {
+        this.view.clear();
+        await this.http.call('POST', this.mvPath('transition-stage'), { name: model, version, stage, archive_existing_versions: false }, `Version ${version} of "${model}"`);
+    }
+    // ---- helpers -------------------------------------------------------------------
+    assertModel(model) {
+        names_assertModelName(model, this.unityCatalog);
+    }
+    stageRef(stage) {
+        if (!stage)
+            throw new InvalidInputError('The stage is empty.');
+        const mapped = this.aliasForStage(stage);
+        if (this.legacyStages) {
+            const legacyStage = legacyStageName(mapped, stage);
+            return { stage, alias: legacyStage.toLowerCase(), legacyStage };
+        }
+        assertAlias(mapped, stage);
+        if (this.isPreviousAlias(mapped)) {
+            throw new InvalidInputError(`Stage "${stage}" maps to the alias "${mapped}", which ends in "${this.previousSuffix}": ModelGate keeps each stage's rollback target under such an alias.`);
+        }
+        assertAlias(this.previousAliasOf(mapped), stage);
+        return { stage, alias: mapped };
+    }
+    legacyRef(legacyStage) {
+        const stage = this.stages?.find(s => legacyStageName(this.aliasForStage(s), s) === legacyStage) ??
+            legacyStage.toLowerCase();
+        return { stage, alias: legacyStage.toLowerCase(), legacyStage };
+    }
+    /** `<alias>-previous` as `rm` has it (null: unset); undefined for legacy stages, which have none. */
+    previousAliasIn(rm, ref) {
+        return ref.legacyStage ? undefined : (rm.aliases.get(this.previousAliasOf(ref.alias)) ?? null);
+    }
+    previousAliasOf(alias) {
+        return `${alias}${this.previousSuffix}`;
+    }
+    isPreviousAlias(alias) {
+        return alias.endsWith(this.previousSuffix);
+    }
+    /** The policy stage an alias keeps: as ModelGate recorded it, else by the stage list, else the alias. */
+    stageOfAlias(alias, entries) {
+        const recorded = entries[0]?.stage;
+        if (recorded && this.safeAlias(recorded) === alias)
+            return recorded;
+        return this.stages?.find(stage => this.safeAlias(stage) === alias) ?? alias;
+    }
+    safeAlias(stage) {
+        try {
+            return this.aliasForStage(stage);
+        }
+        catch {
+            return undefined;
+        }
+    }
+    journalOf(rm, alias) {
+        const decoded = decodeJournal(rm.tags.get(this.keys.history(alias)));
+        return 'error' in decoded ? [] : decoded.entries;
+    }
+    /** Every stage with a holder: aliases (not the `-previous` ones), or legacy stages. */
+    stageHolders(rm) {
+        if (this.legacyStages) {
+            return ['Staging', 'Production'].flatMap(s => {
+                const holder = latestInStage(rm, s);
+                return holder === undefined ? [] : [[this.legacyRef(s), holder]];
+            });
+        }
+        return [...rm.aliases]
+            .filter(([alias]) => !this.isPreviousAlias(alias))
+            .map(([alias, holder]) => [
+            { stage: this.stageOfAlias(alias, this.journalOf(rm, alias)), alias },
+            holder
+        ]);
+    }
+    refForHistoryKey(rm, key, entries) {
+        if (this.legacyStages) {
+            const legacyStage = (this.keys.historyAlias(key) ?? '').replace(/^./, c => c.toUpperCase());
+            if (legacyStage === 'Staging' || legacyStage === 'Production')
+                return this.legacyRef(legacyStage);
+        }
+        const alias = [...rm.aliases.keys()].find(a => this.keys.history(a) === key) ??
+            (entries[0] ? this.safeAlias(entries[0].stage) : undefined) ??
+            this.keys.historyAlias(key) ??
+            key;
+        return { stage: entries[0]?.stage ?? this.stageOfAlias(alias, entries), alias };
+    }
+    /** Whether the version, as read, holds the stage (its aliases, or its legacy stage). */
+    holdsStage(mv, ref) {
+        return ref.legacyStage ? mv.currentStage === ref.legacyStage : mv.aliases.includes(ref.alias);
+    }
+    holderOf(rm, ref) {
+        return ref.legacyStage ? latestInStage(rm, ref.legacyStage) : rm.aliases.get(ref.alias);
+    }
+    /** The current holder as the port describes it (for revalidate). */
+    async currentHolder(model, ref, view) {
+        if (view.holder === undefined)
+            return undefined;
+        const entry = trustedEntry(view.entries, view.holder, ref.legacyStage ? undefined : (view.previousAlias ?? null));
+        if (entry)
+            return this.holderFromEntry(model, ref, view.holder, entry);
+        const mv = await this.readVersionIfAny(model, view.holder);
+        return mv ? unknownHolder(model, ref, mv) : danglingHolder(model, ref, view.holder);
+    }
+    /**
+     * A reverted attempt (or one backed out for a moved stage): what it wrote and a late-landing
+     * request put back is removed again (orphans.ts). A partial write is left as it is: a re-run
+     * completes it.
+     */
+    async sweepAfter(plan, error) {
+        const reverted = error instanceof StageMovedError ||
+            (error instanceof MlflowWriteError && error.failure.outcome === 'reverted');
+        if (!reverted || !plan.orphans)
+            return;
+        const model = plan.event.model;
+        await sweepOrphans(this.keys, plan.orphans, {
+            readTags: async (version) => (await this.readVersionIfAny(model, version))?.tags,
+            deleteTag: (version, key) => this.deleteVersionTag(model, version, key),
+            setTag: (version, key, value) => this.setVersionTag(model, version, key, value)
+        });
+    }
+    /** The first of `versions` that still exists (read in order), with those found deleted. */
+    async firstExisting(model, versions) {
+        const gone = new Set();
+        for (const version of versions) {
+            const mv = await this.readVersionIfAny(model, version);
+            if (mv)
+                return { target: mv, gone };
+            gone.add(version);
+        }
+        return undefined;
+    }
+    /**
+     * The rollback target's successor as `<alias>-previous`: `previous` when it still exists,
+     * else the next of `others` that does (MLflow refuses an alias on a deleted version).
+     */
+    async existingPrevious(model, previous, gone, others) {
+        if (previous === null)
+            return null;
+        const order = [previous, ...others.filter(v => v !== previous)];
+        for (const version of order) {
+            if (gone.has(version))
+                continue;
+            if (await this.readVersionIfAny(model, version))
+                return version;
+            gone.add(version);
+        }
+        return null;
+    }
+    /** Every version of the model: searched once per command when readOnce (read-view.ts). */
+    versionsOf(model) {
+        if (!this.readOnce)
+            return this.versionsByNumber(model);
+        return this.view.get(`versions\0${model}`, () => this.versionsByNumber(model));
+    }
+    /** Every version of the model by number (one search page up to 1,000 versions). */
+    async versionsByNumber(model) {
+        return new Map((await this.searchVersions(model)).map(mv => [mv.version, mv]));
+    }
+    holderFromEntry(model, ref, version, entry) {
+        return {
             model,
             stage: ref.stage,
-            maxAttempts: this.s.maxAttempts,
-            read: attempt => {
-                // A later attempt follows another writer's move: nothing read before it holds.
-                if (attempt > 1)
-                    this.s.view.clear();
-                return this.planner.writeView(model, ref);
-            },
-            decide: async (view) => {
-                const decision = await decide(view);
-                if ('noop' in decision)
-                    return decision;
-                // An earlier run moved the stage and stopped short: finishing it is not a new decision.
-                if (decision.completion)
-                    return { finish: decision.plan };
-                return { holder: () => decision.holder, plan: audit => ({ plan: decision.build(audit) }) };
-            },
-            preview: plan => [plan.event],
-            write: async (plan, _audit, attempt) => {
-                try {
-                    await runSteps(plan.steps, {
-                        ...plan.context,
-                        beforeUndo: () => this.s.http.budget.startUndo()
-                    });
-                    return { written: { written: true, events: [plan.event], attempts: attempt } };
-                }
-                catch (error) {
-                    await this.planner.sweepAfter(plan, error);
-                    if (!(error instanceof StageMovedError))
-                        throw error;
-                    return { lost: error };
-                }
-            },
-            gaveUp: (attempts, error) => new RegistryConflictError(`${action}: gave up after ${attempts} attempts, other writers kept moving ${ref.stage} (${error.message}). Nothing was left changed; re-run to evaluate against the new state.`)
-        }, audit, options);
+            version,
+            assignedAt: new Date(entry.at),
+            assignedBy: entry.by,
+            eventId: eventId(model, ref, entry.id),
+            audit: entryAudit(entry)
+        };
     }
+    /**
+     * From the version's own audit tag when ModelGate put it there; else (an alias
+     * set outside ModelGate) the version's last update stands in for when, and
+     * nobody known for by.
+     */
+    holderFromVersion(model, ref, mv, entries, previousAlias) {
+        // Trusted only when the history vouches for this version's entry (stage-facts.ts).
+        const entry = trustedEntry(entries, mv.version, previousAlias);
+        if (!entry)
+            return unknownHolder(model, ref, mv);
+        const tag = parseAuditTag(mv.tags.get(this.keys.promoted(ref.alias)));
+        if (tag && tag.version === mv.version && tag.id === entry.id) {
+            return {
+                model,
+                stage: ref.stage,
+                version: mv.version,
+                assignedAt: new Date(tag.at),
+                assignedBy: tag.actor,
+                ...refOf(mv),
+                eventId: eventId(model, ref, tag.id),
+                audit: this.withStoredRecord(model, mv, tag)
+            };
+        }
+        // A rollback that left the audit tag out (rebuiltFromEntry): the same facts from its entry,
+        // the record from the record tags of its id (a lost record says so).
+        if (entry.kind === 'rollback' && entry.recorded && !ref.legacyStage) {
+            const stored = readRecordTags(this.keys, entry.id, mv.tags);
+            return {
+                model,
+                stage: ref.stage,
+                version: mv.version,
+                assignedAt: new Date(entry.at),
+                assignedBy: entry.by,
+                ...refOf(mv),
+                eventId: eventId(model, ref, entry.id),
+                audit: {
+                    ...auditBase(model, ref, entry),
+                    record: stored === undefined
+                        ? missingRecord(this.keys, entry.id, `${model} version ${mv.version}`)
+                        : stored.ok
+                            ? stored.record
+                            : stored.damaged
+                }
+            };
+        }
+        return { ...this.holderFromEntry(model, ref, mv.version, entry), ...refOf(mv) };
+    }
+    /**
+     * The audit tag's facts with the full record read back from the version's
+     * record tags; a record that cannot be read back whole is marked damaged.
+     * An audit tag without record tags is as it was written (older ModelGate:
+     * the record inline, or its summary).
+     */
+    withStoredRecord(model, mv, tag) {
+        const stored = readRecordTags(this.keys, tag.id, mv.tags);
+        if (stored)
+            return { ...tag.raw, record: stored.ok ? stored.record : stored.damaged };
+        const inline = tag.raw.record;
+        const pointer = typeof inline === 'object' && inline !== null
+            ? inline.tag
+            : undefined;
+        if (pointer === this.keys.auditHeader(tag.id)) {
+            return {
+                ...tag.raw,
+                record: missingRecord(this.keys, tag.id, `${model} version ${mv.version}`)
+            };
+        }
+        return tag.raw;
+    }
+    /**
+     * The full audit records of `entries` (those marked `recorded`), by entry
+     * id, read from their versions' tags: from the search results when they
+     * carry tags (OSS), else with one `model-versions/get` per version (Unity
+     * Catalog's search leaves tags out).
+     */
+    async storedRecords(model, entries, searched) {
+        const records = new Map();
+        const wanted = entries.filter(entry => entry.recorded && (entry.version ?? entry.from));
+        if (wanted.length === 0)
+            return records;
+        const fromSearch = new Map(searched.map(mv => [mv.version, mv.tags]));
+        const read = new Map();
+        const tagsOf = (version) => {
+            let tags = read.get(version);
+            if (!tags) {
+                tags = this.readVersionIfAny(model, version).then(mv => mv?.tags);
+                read.set(version, tags);
+            }
+            return tags;
+        };
+        for (const entry of wanted) {
+            const version = (entry.version ?? entry.from);
+            const header = this.keys.auditHeader(entry.id);
+            const searchedTags = this.unityCatalog ? undefined : fromSearch.get(version);
+            const tags = searchedTags?.has(header) ? searchedTags : await tagsOf(version);
+            const stored = tags && readRecordTags(this.keys, entry.id, tags);
+            records.set(entry.id, stored === undefined
+                ? missingRecord(this.keys, entry.id, tags ? `${model} version ${version}` : `${model}: version ${version} is gone`)
+                : stored.ok
+                    ? stored.record
+                    : stored.damaged);
+        }
+        return records;
+    }
+    entryEvent(model, ref, entry, record) {
+        const version = entry.version ?? entry.from ?? undefined;
+        return {
+            kind: entry.kind === 'unassign' ? 'unassignment' : 'assignment',
+            model,
+            ...(version === undefined ? {} : { version }),
+            stage: ref.stage,
+            at: new Date(entry.at),
+            by: entry.by,
+            ...(entry.email ? { byEmail: entry.email } : {}),
+            id: eventId(model, ref, entry.id),
+            summary: entrySummary(model, ref.stage, entry),
+            audit: { ...entryAudit(entry), ...(record === undefined ? {} : { record }) }
+        };
+    }
+    newEntry(kind, ref, version, from, previous, audit, archived) {
+        const ms = this.now();
+        const id = `${ms.toString(36)}-${Math.floor(this.random() * 0x1000000)
+            .toString(16)
+            .padStart(6, '0')}`;
+        return {
+            id,
+            kind,
+            stage: ref.stage,
+            version,
+            from,
+            previous,
+            at: new Date(ms).toISOString(),
+            by: actorName(audit),
+            ...(audit.actorEmail ? { email: audit.actorEmail } : {}),
+            ...(audit.reason ? { reason: audit.reason } : {}),
+            ...(audit.forced ? { forced: true } : {}),
+            ...(archived ? { archived } : {}),
+            ...(audit.record === undefined ? {} : { recorded: true })
+        };
+    }
+    /**
+     * The version's audit tag (`modelgate.promoted.<alias>`): the entry's facts
+     * plus the caller's record, cut to the tag-value limit (the record is
+     * summarised first, then the reason shortened), so a write never fails on
+     * size. The whole record is kept in the record tags (recordSteps); a summary
+     * names their header under `record.tag`. `audit` is the event's audit: the
+     * facts with the whole record.
+     */
+    auditValue(model, ref, entry, audit, kept, 
+    /** What the write did about the removal mark, when it is not the plain case (markFacts). */
+    markedFacts = {}) {
+        const base = auditBase(model, ref, entry, markedFacts);
+        // A record not kept whole on the version (a rollback's or an unassignment's, short of room)
+        // is said so, and why, here and in the event.
+        const note = kept.truncated === undefined
+            ? {}
+            : { recordTruncated: true, recordTruncatedReason: truncateBytes(kept.truncated, 300) };
+        const full = {
+            ...(audit.record === undefined ? base : { ...base, record: audit.record }),
+            ...note
+        };
+        const tag = kept.tags.length > 0 ? this.keys.auditHeader(entry.id) : undefined;
+        const summary = (keys) => audit.record === undefined
+            ? {}
+            : {
+                record: {
+                    truncated: true,
+                    ...(keys ? { keys: Object.keys(audit.record).slice(0, 30) } : {}),
+                    ...(tag ? { tag } : {})
+                }
+            };
+        const attempts = [
+            ...(kept.truncated === undefined ? [full] : []),
+            { ...base, ...summary(true), ...note },
+            audit.reason
+                ? {
+                    ...base,
+                    reason: truncateBytes(audit.reason, 500),
+                    ...summary(false),
+                    recordTruncated: true
+                }
+                : base,
+            audit.reason
+                ? {
+                    ...base,
+                    reason: truncateBytes(audit.reason, 100),
+                    ...summary(false),
+                    recordTruncated: true
+                }
+                : base
+        ];
+        for (const candidate of attempts) {
+            const value = JSON.stringify(candidate);
+            if (byteLength(value) <= this.tagLimit)
+                return { value, audit: full };
+        }
+        const minimal = {
+            id: entry.id,
+            action: entry.kind,
+            version: base.version,
+            stage: ref.stage,
+            at: entry.at,
+            actor: truncateBytes(entry.by, 60),
+            truncated: true,
+            ...summary(false),
+            ...(kept.truncated === undefined ? {} : { recordTruncated: true }),
+            ...markedFacts
+        };
+        return { value: JSON.stringify(minimal), audit: full };
+    }
+}
+// ---- pure helpers ------------------------------------------------------------------
+/** How many candidate files an audit record lists (`artifact.files`), when it lists them. */
+function fileCount(record) {
+    const artifact = record.artifact;
+    const files = typeof artifact === 'object' && artifact !== null
+        ? artifact.files
+        : undefined;
+    return Array.isArray(files) ? files.length : undefined;
+}
+/**
+ * The audit facts of a removal mark that is not the plain case: the ids of the
+ * records deleted to make room for it (`evicted`), or why there is no mark
+ * (`notMarked`).
+ */
+function markFacts(place) {
+    if (!place)
+        return {};
+    return {
+        ...(place.evict.length > 0 ? { evicted: place.evict.map(record => record.id) } : {}),
+        ...(place.unmarked === undefined ? {} : { notMarked: place.unmarked })
+    };
+}
+/** The same, for the event's summary line (empty in the plain case). */
+function markNote(place) {
+    if (!place)
+        return '';
+    if (place.unmarked !== undefined)
+        return `; not marked as taken out: ${place.unmarked}`;
+    const n = place.evict.length;
+    if (n === 0)
+        return '';
+    const ids = place.evict.map(record => record.id).join(', ');
+    return `; to mark ${place.version} as taken out, deleted ${n === 1 ? 'the oldest audit record' : `the ${n} oldest audit records`} ModelGate kept on it (${ids}): only the registry's copy, the audit artifact a workflow run published keeps its own`;
+}
+function kb(bytes) {
+    return `${(bytes / 1024).toFixed(1)} KB`;
 }
 /** The candidate digest a training job tagged the version with, when it is one. */
 function recordedDigest(value) {
     const digest = value?.trim().toLowerCase();
     return digest !== undefined && DIGEST_RE.test(digest) ? { candidateDigest: digest } : {};
 }
+function compareText(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+function eventId(model, ref, id) {
+    return `${model}@${ref.alias}#${id}`;
+}
+function refOf(mv) {
+    const ref = mv.runId ?? mv.source;
+    return ref === undefined ? {} : { ref };
+}
+/**
+ * A holder no trusted history entry describes (an alias set outside ModelGate): when and by
+ * whom are unknown (an invalid Date: the days gate fails closed). Not the version's own
+ * timestamps: a version's creation is not when it got an alias.
+ */
+function unknownHolder(model, ref, mv) {
+    return {
+        model,
+        stage: ref.stage,
+        version: mv.version,
+        assignedAt: new Date(Number.NaN),
+        assignedBy: 'unknown (set outside ModelGate)',
+        ...refOf(mv),
+        eventId: `${model}@${ref.alias}`
+    };
+}
+/** An alias that points at a deleted version (MLflow keeps aliases when it deletes a version). */
+function danglingHolder(model, ref, version) {
+    return {
+        model,
+        stage: ref.stage,
+        version,
+        assignedAt: new Date(Number.NaN),
+        assignedBy: 'unknown (the version was deleted)',
+        eventId: `${model}@${ref.alias}`,
+        dangling: true
+    };
+}
 /** When the version entered the stage: ModelGate's record, else unknown (an invalid Date: gates fail closed). */
 function entrySince(entry) {
     return new Date(entry ? entry.at : Number.NaN);
+}
+function latestInStage(rm, stage) {
+    return rm.latestVersions
+        .filter(v => v.currentStage === stage)
+        .map(v => v.version)
+        .sort((a, b) => Number(b) - Number(a))[0];
+}
+function isActive(mv, keys) {
+    return ((mv.status === undefined || mv.status === 'READY') &&
+        mv.currentStage !== 'Archived' &&
+        mv.tags.get(keys.archived) !== ARCHIVED_VALUE);
+}
+function assertReady(model, mv) {
+    if (mv.status !== undefined && mv.status !== 'READY') {
+        throw new InvalidInputError(`${model} version ${mv.version} is ${mv.status}: only a READY version can hold a stage.`);
+    }
+}
+function assertPromotable(model, mv, keys) {
+    assertReady(model, mv);
+    if (mv.tags.get(keys.archived) === ARCHIVED_VALUE || mv.currentStage === 'Archived') {
+        throw new InvalidInputError(`${model} version ${mv.version} is archived: a rollback can restore it, a promotion does not.`);
+    }
+}
+const CRUD = /[\n\r\0]/g;
+function actorName(audit) {
+    return audit.actor.replace(CRUD, ' ').trim();
+}
+function assertActor(audit) {
+    if (!actorName(audit)) {
+        throw new InvalidInputError('Every registry write needs an actor (who acts).');
+    }
+}
+function entrySummary(model, stage, entry) {
+    switch (entry.kind) {
+        case 'assign':
+            // The history entry keeps only the flag; the audit record says which gates were overridden.
+            return `Promote ${model} ${entry.version ?? ''} to ${stage}${entry.from ? ` (replacing ${entry.from})` : ''}${entry.forced ? ', forced past the gates' : ''}`;
+        case 'rollback':
+            return `Roll back ${model} ${stage} to ${entry.version ?? ''} (from ${entry.from ?? 'none'})`;
+        case 'unassign':
+            return `Remove ${model} ${entry.from ?? ''} from ${stage}`;
+    }
+}
+function entryAudit(entry) {
+    return {
+        action: entry.kind,
+        from: entry.from,
+        previous: entry.previous,
+        ...(entry.reason ? { reason: entry.reason } : {}),
+        ...(entry.forced ? { forced: true } : {}),
+        ...(entry.archived ? { archived: entry.archived } : {}),
+        ...(entry.kind === 'rollback' ? { rollback: { from: entry.from, to: entry.version } } : {})
+    };
+}
+function completionEvent(model, ref, version, now) {
+    return {
+        kind: 'assignment',
+        model,
+        version,
+        stage: ref.stage,
+        at: new Date(now),
+        by: 'unknown',
+        id: `${model}@${ref.alias}`,
+        summary: `Complete ${model} ${version} in ${ref.stage}`
+    };
+}
+function registrationEvent(model, mv) {
+    return {
+        kind: 'registration',
+        model,
+        version: mv.version,
+        at: new Date(mv.creationTimestamp ?? Number.NaN),
+        by: mv.userId ?? 'unknown',
+        id: `${model}/${mv.version}`,
+        ...refOf(mv),
+        summary: `Register ${model} ${mv.version}`
+    };
+}
+function parseAuditTag(value) {
+    if (!value)
+        return undefined;
+    try {
+        const raw = JSON.parse(value);
+        const { id, at, actor, version } = raw;
+        if (typeof id === 'string' &&
+            typeof at === 'string' &&
+            !Number.isNaN(Date.parse(at)) &&
+            typeof actor === 'string' &&
+            typeof version === 'string') {
+            return { id, at, actor, version, raw };
+        }
+    }
+    catch {
+        // not ours
+    }
+    return undefined;
 }
 /** An MLflow registry (OSS or Unity Catalog) behind the Registry and ModelSource ports. */
 function createMlflowRegistry(options) {
@@ -27772,130 +28117,6 @@ function parseMessage(message) {
         // Not ours, or damaged: keep the summary, drop the record.
     }
     return { summary };
-}
-
-;// CONCATENATED MODULE: ./src/registry/git/semver.ts
-/** The SemVer 2.0.0 grammar as GTO writes it (`gto/constants.py`), ASCII digits only. */
-const SEMVER_PATTERN = '(?:0|[1-9][0-9]*)\\.(?:0|[1-9][0-9]*)\\.(?:0|[1-9][0-9]*)' +
-    '(?:-(?:(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?' +
-    '(?:\\+(?:[0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?';
-const semver_VERSION_RE = new RegExp(`^v${SEMVER_PATTERN}$`);
-/** `v` + a full semver: `v1.2.0`, `v1.2.0-rc.1`. Not `1.2.0`, not `v1.2`. */
-function isGtoVersion(value) {
-    return semver_VERSION_RE.test(value);
-}
-function semver_parse(version) {
-    if (!isGtoVersion(version))
-        return undefined;
-    const body = version.slice(1).split('+')[0] ?? '';
-    const dash = body.indexOf('-');
-    const core = (dash < 0 ? body : body.slice(0, dash)).split('.').map(part => BigInt(part));
-    const pre = dash < 0 ? [] : body.slice(dash + 1).split('.');
-    return { core: [core[0] ?? 0n, core[1] ?? 0n, core[2] ?? 0n], pre };
-}
-function compareIdentifiers(a, b) {
-    const aNum = /^[0-9]+$/.test(a);
-    const bNum = /^[0-9]+$/.test(b);
-    if (aNum && bNum)
-        return BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0;
-    if (aNum)
-        return -1;
-    if (bNum)
-        return 1;
-    return a < b ? -1 : a > b ? 1 : 0;
-}
-/**
- * SemVer precedence of two GTO versions (`v` prefix); build metadata ignored.
- * Returns undefined when either is not a semver (GTO's commit-hash "versions").
- */
-function compareVersions(a, b) {
-    const pa = semver_parse(a);
-    const pb = semver_parse(b);
-    if (!pa || !pb)
-        return undefined;
-    for (let i = 0; i < 3; i++) {
-        const x = pa.core[i] ?? 0n;
-        const y = pb.core[i] ?? 0n;
-        if (x !== y)
-            return x < y ? -1 : 1;
-    }
-    if (pa.pre.length === 0 || pb.pre.length === 0) {
-        return pa.pre.length === pb.pre.length ? 0 : pa.pre.length === 0 ? 1 : -1;
-    }
-    for (let i = 0; i < Math.max(pa.pre.length, pb.pre.length); i++) {
-        const x = pa.pre[i];
-        const y = pb.pre[i];
-        if (x === undefined)
-            return -1;
-        if (y === undefined)
-            return 1;
-        const c = compareIdentifiers(x, y);
-        if (c !== 0)
-            return c;
-    }
-    return 0;
-}
-
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ./src/registry/git/runner.ts
-
-/**
- * The real runner: `git` run with `cwd` as the checkout, no shell, no terminal
- * prompts (GIT_TERMINAL_PROMPT=0), so a missing credential fails instead of hanging.
- */
-function createGitRunner(cwd, settings = {}) {
-    const gitPath = settings.gitPath ?? 'git';
-    const baseEnv = settings.env ?? process.env;
-    return (args, options = {}) => new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_namespaceObject.spawn)(gitPath, [...args], {
-            cwd,
-            env: { ...baseEnv, GIT_TERMINAL_PROMPT: '0', ...options.env },
-            shell: false,
-            stdio: ['pipe', 'pipe', 'pipe'],
-            windowsHide: true
-        });
-        const out = [];
-        const err = [];
-        const onStdout = options.onStdout;
-        // A receiver that throws fails this call (at exit), never the process.
-        let failed;
-        child.stdout.on('data', (chunk) => {
-            if (!onStdout)
-                out.push(chunk);
-            else if (failed === undefined) {
-                try {
-                    onStdout(chunk);
-                }
-                catch (error) {
-                    failed = error ?? new Error('onStdout failed');
-                }
-            }
-        });
-        child.stderr.on('data', (chunk) => err.push(chunk));
-        child.on('error', error => reject(new Error(`Could not run ${gitPath} ${args[0] ?? ''}: ${error.message}`, { cause: error })));
-        child.on('close', (code, signal) => {
-            if (failed !== undefined)
-                return reject(failed);
-            const stderr = Buffer.concat(err).toString('utf8');
-            resolve({
-                stdout: Buffer.concat(out).toString('utf8'),
-                stderr: signal ? `${stderr}\ngit killed by ${signal}` : stderr,
-                code: code ?? 128
-            });
-        });
-        // git may exit before reading its input (EPIPE): the exit code tells what happened.
-        child.stdin.on('error', () => undefined);
-        child.stdin.end(options.input ?? '');
-    });
-}
-/** Runs git and returns stdout; a non-zero exit becomes an Error naming the command and git's message. */
-async function gitOk(git, args, options) {
-    const result = await git(args, options);
-    if (result.code !== 0) {
-        throw new Error(`git ${args.slice(0, 2).join(' ')} failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`);
-    }
-    return result.stdout;
 }
 
 ;// CONCATENATED MODULE: ./src/registry/git/git-dir.ts
@@ -28906,166 +29127,6 @@ function feed(sink, records) {
     return sink.finish();
 }
 
-;// CONCATENATED MODULE: ./src/registry/git/tag-name.ts
-/**
- * The GTO tag-name codec (iterative/gto 1.x, `gto/constants.py` and `gto/tag.py`).
- *
- *   NAME@vX.Y.Z[#N]     register          NAME@vX.Y.Z![#N]  deregister
- *   NAME#STAGE[#N]      assign            NAME#STAGE![#N]   unassign
- *   NAME@deprecated[#N] deprecate         NAME@created[#N]  create
- *
- * A monorepo model `dir/sub:model` is written `dir/sub=model` in a tag.
- *
- * Reading uses GTO's `tag_re`, translated from Python's `re` one to one
- * (`(?P<x>` → `(?<x>`), except that `\d` is `[0-9]`: Python's `\d` also matches
- * non-ASCII decimal digits, which no sane tag carries; such tags are ignored here.
- *
- * A stage ending in `-<digits>` (`m#prod-3`, `m#eu-1`) is an ordinary stage
- * name, as GTO 1.10 reads it (`gto check-ref m#prod-3` says stage `prod-3`) and
- * writes it (`gto assign --stage eu-1 --simple true`). GTO ≤ 0.1.3 once wrote
- * `NAME#STAGE-N` for "stage STAGE, counter N"; no GTO since reads it that way,
- * so neither does ModelGate.
- */
-
-
-/** GTO's `name`: an artifact's base name and a stage. */
-const tag_name_NAME_PATTERN = '[a-zA-Z0-9](?:[a-zA-Z0-9/_-]*[a-zA-Z0-9])?';
-/** GTO's `dirname`: the folder part of a monorepo model name. */
-const DIRNAME_PATTERN = '[a-zA-Z0-9_./-]+';
-/** Between folder and model in a model name (`dir/sub:model`) ... */
-const SEPARATOR_IN_NAME = ':';
-/** ... and in a tag (`dir/sub=model@v1.0.0`). */
-const SEPARATOR_IN_TAG = '=';
-/** GTO's `tag_re`, group for group. */
-const TAG_RE = new RegExp(`^(?<artifact>(?<dirname>${DIRNAME_PATTERN}${SEPARATOR_IN_TAG})?(?<name>${tag_name_NAME_PATTERN}))` +
-    `(((#(?<stage>${tag_name_NAME_PATTERN})|@(?<version>v${SEMVER_PATTERN}))(?<cancel>!?))` +
-    `|@((?<deprecated>deprecated)|(?<created>created)))` +
-    `(#((?<counter>[0-9]+)))?$`);
-const NAME_RE = new RegExp(`^${tag_name_NAME_PATTERN}$`);
-const FULLNAME_RE = new RegExp(`^(?:${DIRNAME_PATTERN}${SEPARATOR_IN_NAME})?${tag_name_NAME_PATTERN}$`);
-/** `dir/sub:model` → `dir/sub=model`. */
-function modelToTagPart(model) {
-    return model.replace(SEPARATOR_IN_NAME, SEPARATOR_IN_TAG);
-}
-/** `dir/sub=model` → `dir/sub:model`. */
-function tagPartToModel(part) {
-    return part.replace(SEPARATOR_IN_TAG, SEPARATOR_IN_NAME);
-}
-/** Parses a tag name the way GTO does; undefined for a tag GTO ignores. */
-function parseTagName(tag) {
-    const g = TAG_RE.exec(tag)?.groups;
-    if (!g || g.artifact === undefined)
-        return undefined;
-    const model = g.dirname === undefined ? g.artifact : tagPartToModel(g.artifact);
-    let counter;
-    if (g.counter !== undefined) {
-        counter = Number(g.counter);
-        if (!Number.isSafeInteger(counter))
-            return undefined;
-    }
-    const cancelled = g.cancel === '!';
-    let parsed;
-    if (g.version !== undefined) {
-        parsed = { action: cancelled ? 'deregister' : 'register', model, version: g.version };
-    }
-    else if (g.stage !== undefined) {
-        parsed = { action: cancelled ? 'unassign' : 'assign', model, stage: g.stage };
-    }
-    else {
-        parsed = { action: g.deprecated !== undefined ? 'deprecate' : 'create', model };
-    }
-    if (counter !== undefined)
-        parsed.counter = counter;
-    return parsed;
-}
-const NAME_RULE = "letters, digits, '-', '_' and '/', starting and ending with a letter or digit";
-/** Throws InvalidInputError unless `model` is a name GTO can carry in a tag. */
-function tag_name_assertModelName(model) {
-    if (!FULLNAME_RE.test(model)) {
-        throw new InvalidInputError(`Invalid model name "${model}": GTO allows ${NAME_RULE}, optionally after a folder and ':' (dir/sub:model).`);
-    }
-    const tagPart = modelToTagPart(model);
-    const problem = refProblem(tagPart);
-    if (problem)
-        throw new InvalidInputError(`Invalid model name "${model}": ${problem}.`);
-}
-/** Throws InvalidInputError unless `stage` is a stage name GTO can carry in a tag. */
-function assertStageName(stage) {
-    if (!NAME_RE.test(stage)) {
-        throw new InvalidInputError(`Invalid stage name "${stage}": GTO allows ${NAME_RULE}.`);
-    }
-}
-/** Throws InvalidInputError unless `version` is `v` + a full semver. */
-function tag_name_assertVersion(version) {
-    if (!isGtoVersion(version)) {
-        throw new InvalidInputError(`Invalid version "${version}": GTO needs 'v' followed by a full semver, e.g. v1.2.0 or v1.2.0-rc.1.`);
-    }
-}
-/**
- * Why git would refuse `refs/tags/<tag>` (git-check-ref-format, restricted to
- * what GTO's character set allows), or undefined when it is fine.
- */
-function refProblem(tag) {
-    if (tag.startsWith('-'))
-        return "a tag cannot start with '-'";
-    if (tag.startsWith('/') || tag.includes('//'))
-        return "it would contain an empty path component ('//')";
-    if (tag.includes('..'))
-        return "git refs cannot contain '..'";
-    for (const component of tag.split('/')) {
-        if (component.startsWith('.'))
-            return "a path component cannot start with '.'";
-        if (component.endsWith('.lock'))
-            return "a path component cannot end with '.lock'";
-    }
-    return undefined;
-}
-/**
- * The tag name for an event. Validates every part first and throws
- * InvalidInputError rather than produce a tag GTO cannot parse back.
- */
-function formatTagName(tag) {
-    tag_name_assertModelName(tag.model);
-    const artifact = modelToTagPart(tag.model);
-    if (tag.counter !== undefined && !(Number.isSafeInteger(tag.counter) && tag.counter >= 0)) {
-        throw new InvalidInputError(`Invalid tag counter ${tag.counter}: a non-negative integer is needed.`);
-    }
-    const suffix = tag.counter === undefined ? '' : `#${tag.counter}`;
-    let name;
-    switch (tag.action) {
-        case 'register':
-        case 'deregister':
-            tag_name_assertVersion(tag.version);
-            name = `${artifact}@${tag.version}${tag.action === 'deregister' ? '!' : ''}${suffix}`;
-            break;
-        case 'assign':
-        case 'unassign':
-            assertStageName(tag.stage);
-            name = `${artifact}#${tag.stage}${tag.action === 'unassign' ? '!' : ''}${suffix}`;
-            break;
-        case 'deprecate':
-        case 'create':
-            name = `${artifact}@${tag.action === 'deprecate' ? 'deprecated' : 'created'}${suffix}`;
-            break;
-    }
-    const problem = refProblem(name);
-    const back = parseTagName(name);
-    if (problem || !back || !sameTag(back, tag)) {
-        throw new InvalidInputError(`Refusing to write tag "${name}": ${problem ?? 'GTO would not read it back as written'}.`);
-    }
-    return name;
-}
-function sameTag(a, b) {
-    const norm = (t) => JSON.stringify({
-        action: t.action,
-        model: t.model,
-        version: 'version' in t ? t.version : undefined,
-        stage: 'stage' in t ? t.stage : undefined,
-        counter: t.counter
-    });
-    return norm(a) === norm(b);
-}
-
 ;// CONCATENATED MODULE: ./src/registry/git/state.ts
 /**
  * The registry's state, rebuilt from every tag, all read by ONE
@@ -29622,403 +29683,9 @@ function takenOutOf(state, model, version, stage) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/registry/git/drafts.ts
-/**
- * The git adapter's drafts: the tags a write plans before their counters and seconds are known,
- * the checks a draft needs, and the tagger identity and JSON facts each tag is written with.
- */
-
-
-
-
-const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
-function assertNotDeprecated(artifact) {
-    const last = artifact?.events[artifact.events.length - 1];
-    if (artifact?.deprecated && last) {
-        throw new InvalidInputError(`${artifact.model} is deprecated (tag ${last.tag}); remove the deprecation before writing to it.`);
-    }
-}
-/** The version to point a tag at: registered, active, of a live artifact. */
-function registeredVersion(state, model, version) {
-    const artifact = state.artifacts.get(model);
-    assertNotDeprecated(artifact);
-    const target = artifact?.versions.get(version);
-    if (!artifact || !target || !target.registered) {
-        throw new NotFoundError(`${model} ${version} is not registered.`);
-    }
-    if (!target.active)
-        throw new InvalidInputError(`${model} ${version} is deregistered.`);
-    return { artifact, target };
-}
-function unassignDraft(artifact, holder, stage, text) {
-    return {
-        tag: { action: 'unassign', model: artifact.model, stage },
-        version: holder.version,
-        counted: true,
-        // The commit GTO resolves back to this version (its registration commit).
-        commit: holder.assignment.commit,
-        summary: text.summary,
-        facts: {
-            action: 'unassign',
-            model: artifact.model,
-            version: holder.version,
-            stage,
-            ...text.facts
-        }
-    };
-}
-function actorEmail(audit) {
-    if (audit.actorEmail !== undefined)
-        return audit.actorEmail;
-    return GITHUB_LOGIN.test(audit.actor) ? `${audit.actor}@users.noreply.github.com` : undefined;
-}
-/** The tagger: the actor, at the chosen second. Without an e-mail, git's own config supplies one. */
-function identityEnv(audit, second) {
-    const email = actorEmail(audit);
-    return {
-        GIT_COMMITTER_NAME: actorName(audit),
-        ...(email === undefined ? {} : { GIT_COMMITTER_EMAIL: email }),
-        GIT_COMMITTER_DATE: `${second} +0000`
-    };
-}
-/** The JSON facts of one tag's message. */
-function auditRecord(draft, audit, second) {
-    const email = actorEmail(audit);
-    return {
-        ...draft.facts,
-        actor: actorName(audit),
-        ...(email === undefined ? {} : { actorEmail: email }),
-        at: new Date(second * 1000).toISOString(),
-        ...(audit.reason === undefined ? {} : { reason: audit.reason }),
-        ...(audit.forced === undefined ? {} : { forced: audit.forced }),
-        ...(audit.record === undefined ? {} : { record: audit.record })
-    };
-}
-function plannedEvent(draft, name, second, audit, record) {
-    const parsed = parseMessage(formatMessage(draft.summary, record));
-    const email = actorEmail(audit);
-    return {
-        kind: eventKind(draft.tag.action),
-        model: draft.tag.model,
-        version: draft.version,
-        ...('stage' in draft.tag ? { stage: draft.tag.stage } : {}),
-        at: new Date(second * 1000),
-        by: actorName(audit),
-        ...(email === undefined ? {} : { byEmail: email }),
-        id: name,
-        ref: draft.commit,
-        summary: parsed.summary,
-        ...(parsed.audit ? { audit: parsed.audit } : {})
-    };
-}
-
-;// CONCATENATED MODULE: ./src/registry/git/origin.ts
-/**
- * The remote's side of the git registry: origin's tags are the registry's truth (DESIGN.md,
- * "What ModelGate trusts"), local tags that never reached origin are not.
- *
- * Before the first read of a model, and before every write attempt, the model's GTO tags
- * (`NAME@…`, `NAME#…`) are fetched from origin forced and pruned, so a tag a write left
- * behind when it was killed mid-push (tags are created locally, then pushed) is removed, never
- * believed. Other tags in the clone are left alone. Chosen over creating tags only after the
- * push lands because it also repairs clones left so by earlier runs or older versions, and
- * because a clone that is merely behind (another run wrote since) is brought up to date too.
- * Without the remote, the local tags are the registry and nothing is fetched.
- *
- * Writes kept local on purpose (`--no-push`) are marked, each by a value `<tag> <object id>`
- * of the clone's git config key `modelgate.unpushed` (read in the one `git config` that also
- * tells whether the remote exists, so reads cost no extra process), and the reconciling fetch
- * leaves marked tags alone (negative refspecs), so they are neither pruned nor overwritten.
- * Each fetch first settles the marks of the models it fetches, with a local `for-each-ref` and
- * one `ls-remote` only when there are marks: a mark whose tag origin now has with the same
- * object (pushed since) or whose local tag is gone or moved (removed by hand) is dropped; the rest are local only (origin lacks the name) or in
- * conflict (origin has another object under it). The adapter refuses to write to a model that
- * has either (fail closed: a write on top of a state origin does not have would publish an
- * order of events nobody else sees), and status names them.
- */
-
-
-
-/**
- * One ref per artifact outside refs/tags (GTO never reads it), moved by every
- * ModelGate write in the same atomic push as its tags, with
- * --force-with-lease: the optimistic lock that makes two concurrent writes of
- * one artifact conflict even when their tag names differ (other stages).
- */
-const LEASE_PREFIX = 'refs/modelgate/lease/';
-/** `dir/sub:model` → `refs/modelgate/lease/dir%2Fsub=model` (one level: no D/F clashes). */
-function leaseRefOf(model) {
-    return LEASE_PREFIX + modelToTagPart(model).replaceAll('/', '%2F');
-}
-/** Where a --no-push write marks its tags: values `<tag> <object id>` of this config key. */
-const UNPUSHED_KEY = 'modelgate.unpushed';
-/** The command that removes tags kept local (ModelGate then forgets its mark on them). */
-function origin_dropCommand(tags) {
-    return `git tag -d ${tags.map(origin_shellWord).join(' ')}`;
-}
-/** A word a POSIX shell reads as it is: quoted unless it is made of plainly safe characters. */
-function origin_shellWord(word) {
-    return /^[A-Za-z0-9._@#/:+=-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-/**
- * A remote URL fit to print: the user and password of `scheme://user:password@host/…` are
- * dropped (a token often sits there; a password may hold `@` itself), and so are a query string
- * and a fragment (`?private_token=…`); scp-like `user@host:path` holds no password and stays.
- */
-function printableUrl(url) {
-    return redactUrls(url);
-}
-/** Every `scheme://` URL in `text` (git's own messages quote the remote's) made fit to print. */
-function redactUrls(text) {
-    return text.replace(/([a-z][a-z0-9+.-]*:\/\/)([^\s/?#'"]*@)?([^\s?#'"]*)(?:[?#][^\s'"]*)?/gi, (_url, scheme, _userinfo, rest) => scheme + rest);
-}
-/**
- * git's lines that say nothing about this failure: its advice after a failed remote call, and
- * its generic closing line of a refused push (the cause is in the lines before it).
- */
-const GIT_GENERIC = /^(Please make sure you have the correct access rights|and the repository exists\.?$|error: failed to push some refs)/;
-/**
- * git's cause on one line: from its first `fatal:` line when it has one (git prints the cause
- * first and advice after), else its last lines but the generic ones; without its closing period,
- * runs of spaces, or credentials in quoted URLs.
- */
-function oneLine(output, lines = 3) {
-    const kept = output
-        .split('\n')
-        .map(line => line.trim())
-        .filter(line => line !== '' && !GIT_GENERIC.test(line));
-    const cause = kept.findIndex(line => line.startsWith('fatal:'));
-    const picked = cause >= 0 ? kept.slice(cause, cause + lines) : kept.slice(-lines);
-    return redactUrls(picked.join(' ')).replace(/\s+/g, ' ').replace(/\.+$/, '');
-}
-/** Fetches and reconciles one checkout's registry tags with its remote. */
-class OriginTags {
-    git;
-    remote;
-    readState;
-    /** Models (key '' for all) whose tags have been reconciled. */
-    reconciled = new Map();
-    configKnown;
-    urlKnown;
-    /** Marked tags still not on the remote, by name: settled by each fetch. */
-    kept = new Map();
-    constructor(git, remote, readState) {
-        this.git = git;
-        this.remote = remote;
-        this.readState = readState;
-    }
-    /** Whether the checkout has the remote: asked once. */
-    async hasRemote() {
-        return (await this.config()).remote;
-    }
-    /** The remote's URL setting and the marks of tags kept local: one `git config`, once. */
-    config() {
-        this.configKnown ??= this.git([
-            'config',
-            '--null',
-            '--get-regexp',
-            `^(remote\\..*\\.url|${UNPUSHED_KEY.replace('.', '\\.')})$`
-        ]).then(result => {
-            // Exit 1: no such key (no remote, no marks).
-            if (result.code !== 0 && result.code !== 1) {
-                throw new Error(`git config failed (exit ${result.code}): ${result.stderr.trim()}`);
-            }
-            let remote = false;
-            const marks = new Map();
-            // --null: each entry is `key\nvalue\0`.
-            for (const entry of result.stdout.split('\0')) {
-                const [key = '', value = ''] = entry.split('\n');
-                if (key === `remote.${this.remote}.url`)
-                    remote = true;
-                const [name, oid] = value.split(' ');
-                if (key === UNPUSHED_KEY && name && oid)
-                    marks.set(name, oid);
-            }
-            return { remote, marks };
-        });
-        this.configKnown.catch(() => (this.configKnown = undefined));
-        return this.configKnown;
-    }
-    /** The remote's URL, without credentials, for messages. */
-    url() {
-        this.urlKnown ??= this.git(['remote', 'get-url', this.remote]).then(result => result.code === 0 ? printableUrl(result.stdout.trim()) : this.remote);
-        return this.urlKnown;
-    }
-    /** Marks tags a --no-push write created, so reconciling keeps them (see the file's comment). */
-    async keep(tags) {
-        const { marks } = await this.config();
-        for (const tag of tags) {
-            await gitOk(this.git, ['config', '--add', UNPUSHED_KEY, `${tag.name} ${tag.oid}`]);
-            marks.set(tag.name, tag.oid);
-            this.kept.set(tag.name, { ...tag, conflict: false });
-        }
-    }
-    /** A model's tags kept local that the remote does not have (as of the last fetch). */
-    localOnly(model) {
-        return [...this.kept.values()].flatMap(tag => {
-            const parsed = parseTagName(tag.name);
-            if (!parsed || parsed.model !== model)
-                return [];
-            return [
-                {
-                    id: tag.name,
-                    ...('stage' in parsed ? { stage: parsed.stage } : {}),
-                    ...('version' in parsed && parsed.version ? { version: parsed.version } : {}),
-                    ...(tag.conflict ? { conflict: true } : {})
-                }
-            ];
-        });
-    }
-    /**
-     * The marks of these models (every mark without `models`) compared with the local tags and
-     * the remote: marks no longer needed are dropped; the rest are kept in `this.kept`.
-     */
-    async settleKept(models) {
-        const parts = models?.map(modelToTagPart);
-        const { marks: all } = await this.config();
-        const marks = [...all].flatMap(([name, oid]) => !parts || parts.some(part => name.startsWith(`${part}@`) || name.startsWith(`${part}#`))
-            ? [{ name, oid }]
-            : []);
-        for (const mark of marks)
-            this.kept.delete(mark.name);
-        if (marks.length === 0)
-            return [];
-        const local = await this.refs(marks.map(mark => `refs/tags/${mark.name}`));
-        const remote = await this.remoteRefs(marks.map(mark => `refs/tags/${mark.name}`));
-        const kept = [];
-        for (const mark of marks) {
-            const ref = `refs/tags/${mark.name}`;
-            const there = remote.get(ref);
-            if (local.get(ref) !== mark.oid || there === mark.oid) {
-                // Removed or replaced by hand, or pushed since: the mark has done its work.
-                // Exit 5: another run dropped it first.
-                const unset = await this.git([
-                    'config',
-                    '--unset-all',
-                    '--fixed-value',
-                    UNPUSHED_KEY,
-                    `${mark.name} ${mark.oid}`
-                ]);
-                if (unset.code !== 0 && unset.code !== 5) {
-                    throw new Error(`git config --unset-all failed (exit ${unset.code}): ${unset.stderr.trim()}`);
-                }
-                all.delete(mark.name);
-                continue;
-            }
-            const tag = { ...mark, conflict: there !== undefined };
-            this.kept.set(tag.name, tag);
-            kept.push(tag);
-        }
-        return kept;
-    }
-    async refs(names) {
-        const out = await gitOk(this.git, [
-            'for-each-ref',
-            '--format=%(objectname) %(refname)',
-            ...names
-        ]);
-        return new Map(out.split('\n').flatMap(line => {
-            const [oid, ref] = line.split(' ');
-            return oid && ref ? [[ref, oid]] : [];
-        }));
-    }
-    async remoteRefs(names) {
-        const result = await this.git(['ls-remote', this.remote, ...names]);
-        if (result.code !== 0)
-            throw await this.unreachable("read the registry's tags from", result.stderr);
-        return new Map(result.stdout.split('\n').flatMap(line => {
-            const [oid, ref] = line.split('\t');
-            return oid && ref && !ref.endsWith('^{}') ? [[ref, oid]] : [];
-        }));
-    }
-    /**
-     * Refuses to write on top of tags a --no-push write kept in this clone: the next write would
-     * publish them, or a state origin does not have. Fail closed; the message says how to go on.
-     */
-    assertNothingKept(model) {
-        const kept = this.localOnly(model);
-        if (kept.length === 0)
-            return;
-        const names = kept.map(tag => tag.id);
-        const conflicting = kept.filter(tag => tag.conflict).map(tag => tag.id);
-        throw new ModelGateError(conflicting.length > 0
-            ? `${model} has tags kept in this clone (--no-push) whose names ${this.remote} now holds for other events: ${conflicting.join(', ')}. They can never be pushed; remove them (${origin_dropCommand(conflicting)}) and re-run. Nothing written.`
-            : `${model} has tags kept in this clone (--no-push) that ${this.remote} does not have: ${names.join(', ')}. Remove them (${origin_dropCommand(names)}) and run the write again without --no-push, so it is judged against ${this.remote}'s state. Nothing written.`, ExitCode.Blocked);
-    }
-    /** A push the remote refused: one line naming it; the caller has removed its local tags. */
-    async pushRefused(tags, output) {
-        // git's own output is several lines, with its progress and hints.
-        const detail = oneLine(output);
-        const message = `Could not push ${tags.join(', ')} to ${this.remote} (${await this.url()}): ${detail}. Nothing was written: the tags were removed from this clone and ${this.remote} is unchanged.`;
-        return /permission|denied|403|401|authenticat|could not read username/i.test(detail)
-            ? new PermissionError(message)
-            : new ModelGateError(message, ExitCode.Blocked);
-    }
-    /** One line naming the remote and its URL: a fetch, ls-remote or push git could not do. */
-    async unreachable(what, stderr) {
-        const detail = oneLine(stderr);
-        const message = `Could not ${what} ${this.remote} (${await this.url()}): ${detail}. ModelGate decides only on ${this.remote}'s tags; check the remote (or remove it to keep the registry in local tags) and re-run.`;
-        return /permission|denied|403|401|authenticat|could not read username/i.test(detail)
-            ? new PermissionError(message)
-            : new ModelGateError(message, ExitCode.Blocked);
-    }
-    /** Once per model (or once for all, `undefined`): its tags made exactly origin's. */
-    reconcileOnce(model) {
-        const key = model ?? '';
-        // Reconciling every model covers each one.
-        let done = this.reconciled.get(key) ?? this.reconciled.get('');
-        if (!done) {
-            done = (async () => {
-                if (!(await this.hasRemote()))
-                    return;
-                if (model !== undefined)
-                    return this.fetch([model]);
-                // Every model: origin's tags first (models this clone has not seen), then each known
-                // model's tags reconciled, local-only ones removed.
-                await this.fetch();
-                const state = await this.readState();
-                const models = [...new Set([...state.artifacts.keys(), ...state.counters.keys()])];
-                if (models.length > 0)
-                    await this.fetch(models);
-            })();
-            this.reconciled.set(key, done);
-            done.catch(() => this.reconciled.delete(key));
-        }
-        return done;
-    }
-    /**
-     * Tags and leases from the remote, forced: the remote is the truth. With `models`, exactly
-     * those models' GTO tags are made origin's, pruning the local ones origin does not have;
-     * other tags are left alone. Without, every tag is fetched and nothing pruned.
-     */
-    async fetch(models) {
-        const kept = await this.settleKept(models);
-        const tags = models
-            ? models.flatMap(model => {
-                const part = modelToTagPart(model);
-                return [
-                    `+refs/tags/${part}@*:refs/tags/${part}@*`,
-                    `+refs/tags/${part}#*:refs/tags/${part}#*`
-                ];
-            })
-            : ['+refs/tags/*:refs/tags/*'];
-        const result = await this.git([
-            'fetch',
-            '--quiet',
-            '--no-tags',
-            ...(models ? ['--prune'] : []),
-            this.remote,
-            ...tags,
-            // Tags kept local (--no-push) are neither pruned nor overwritten.
-            ...kept.map(tag => `^refs/tags/${tag.name}`),
-            `+${LEASE_PREFIX}*:${LEASE_PREFIX}*`
-        ]);
-        if (result.code !== 0)
-            throw await this.unreachable("fetch the registry's tags from", result.stderr);
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/registry/git/adapter.ts
+// Over 600 lines (712): the port's methods plus the write loop that pushes, leases and keeps
+// --no-push marks; issue 13's shared write protocol (one for git and MLflow) takes the loop out.
 /**
  * The git registry: the checkout itself, in GTO's annotated-tag format
  * (shared/GTO-TAGS.md). Reads are one `git for-each-ref`; writes are annotated
@@ -30029,7 +29696,7 @@ class OriginTags {
  * reads is origin's: a local tag that never reached origin (a write killed
  * mid-push) is removed, never believed. Other tags in the clone are untouched.
  *
- * Write protocol (../write-protocol.ts, shared with MLflow), per attempt (bounded, 3 by default):
+ * Write protocol, per attempt (bounded, 3 by default):
  *   1. fetch the model's tags from origin (forced, pruned: the remote is the
  *      truth), read state;
  *   2. decide (nothing to do → `{ written: false, reason }`), let the caller
@@ -30050,8 +29717,8 @@ class OriginTags {
  * so that reconciling keeps them and further writes to the model wait until they are pushed
  * (origin.ts). A written result says where the tags went (`publication`).
  *
- * This file holds the port's methods and the tag writes; origin.ts, state.ts, queries.ts and
- * drafts.ts beside it hold the rest.
+ * About 700 lines: the port's methods; origin.ts, state.ts and queries.ts beside it hold the rest.
+ * Issue 13's shared write protocol for both registries takes the write loop out of it.
  */
 
 
@@ -30063,11 +29730,9 @@ class OriginTags {
 
 
 
-
-
-
 /** A GitHub login (or app bot): its noreply address is a sound default tagger e-mail. */
-const adapter_sleepTimer = (ms) => new Promise(resolve => setTimeout(resolve, ms));
+const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
+const git_adapter_sleepTimer = (ms) => new Promise(resolve => setTimeout(resolve, ms));
 class GitRegistry {
     git;
     remote;
@@ -30084,7 +29749,7 @@ class GitRegistry {
         this.git = options.git;
         this.remote = options.remote ?? 'origin';
         this.now = options.now ?? Date.now;
-        this.sleep = options.sleep ?? adapter_sleepTimer;
+        this.sleep = options.sleep ?? git_adapter_sleepTimer;
         this.maxAttempts = Math.max(1, options.maxAttempts ?? 3);
         this.maxSkew = options.maxClockSkewSeconds ?? 10;
         this.allowedStages = options.allowedStages;
@@ -30123,9 +29788,9 @@ class GitRegistry {
     }
     // ---- writes --------------------------------------------------------------
     async register(model, version, ref, audit, options = {}) {
-        tag_name_assertModelName(model);
-        tag_name_assertVersion(version);
-        assertActor(audit);
+        assertModelName(model);
+        assertVersion(version);
+        adapter_assertActor(audit);
         if (audit.candidateDigest !== undefined && !DIGEST_RE.test(audit.candidateDigest)) {
             throw new InvalidInputError(`Invalid candidate digest "${audit.candidateDigest}"`);
         }
@@ -30169,10 +29834,10 @@ class GitRegistry {
         });
     }
     async assign(model, version, stage, audit, options = {}) {
-        tag_name_assertModelName(model);
-        tag_name_assertVersion(version);
+        assertModelName(model);
+        assertVersion(version);
         this.assertStage(stage);
-        assertActor(audit);
+        adapter_assertActor(audit);
         return this.write(model, stage, audit, options, (state, facts) => {
             const { artifact, target } = registeredVersion(state, model, version);
             if (artifact.holders.get(stage)?.version === version)
@@ -30199,10 +29864,10 @@ class GitRegistry {
         });
     }
     async unassign(model, version, stage, audit, options = {}) {
-        tag_name_assertModelName(model);
-        tag_name_assertVersion(version);
+        assertModelName(model);
+        assertVersion(version);
         this.assertStage(stage);
-        assertActor(audit);
+        adapter_assertActor(audit);
         return this.write(model, stage, audit, options, state => {
             const artifact = state.artifacts.get(model);
             const found = artifact?.versions.get(version);
@@ -30223,11 +29888,11 @@ class GitRegistry {
         });
     }
     async rollback(model, stage, toVersion, audit, options = {}) {
-        tag_name_assertModelName(model);
+        assertModelName(model);
         this.assertStage(stage);
         if (toVersion !== undefined)
-            tag_name_assertVersion(toVersion);
-        assertActor(audit);
+            assertVersion(toVersion);
+        adapter_assertActor(audit);
         return this.write(model, stage, audit, options, state => {
             const artifact = state.artifacts.get(model);
             if (!artifact)
@@ -30268,95 +29933,93 @@ class GitRegistry {
         });
     }
     // ---- the write protocol ----------------------------------------------------
-    /** The shared write protocol (write-protocol.ts) over git: tags, pushed with the lease. */
-    async write(model, stage, audit, options, 
+    async write(model, stage, auditIn, options, 
     /** Pure on its inputs: decided again with the audit a revalidation replaces (its first line). */
     decide) {
+        let audit = auditIn;
         const remote = await this.origin.hasRemote();
-        return runWrite({
-            model,
-            ...(stage === undefined ? {} : { stage }),
-            maxAttempts: this.maxAttempts,
-            read: async (attempt, fresh) => {
-                let view = fresh;
-                if (!view) {
-                    if (remote && (attempt > 1 || this.fetchBeforeWrite))
-                        await this.origin.fetch([model]);
-                    view = await this.view(model, remote);
-                }
-                if (remote)
-                    this.origin.assertNothingKept(model);
-                return view;
-            },
-            decide: (view, given) => {
-                const first = decide(view.state, given);
-                if ('noop' in first)
-                    return first;
-                return {
-                    holder: () => (stage === undefined ? undefined : stageHolder(view.state, model, stage)),
-                    plan: current => {
-                        const decision = current === given ? first : decide(view.state, current);
-                        return 'noop' in decision ? decision : { plan: { view, drafts: decision.write } };
-                    }
-                };
-            },
-            preview: ({ view, drafts }, current) => this.preview(view.state, model, drafts, current),
-            write: ({ view, drafts }, current, attempt) => this.writeTags(view, model, drafts, current, attempt, remote),
-            gaveUp: () => new RegistryConflictError(`Gave up writing ${model}${stage ? ` ${stage}` : ''} after ${this.maxAttempts} attempts: other runs kept writing to the registry first. Nothing was written; re-run to evaluate against the new state.`)
-        }, audit, options);
-    }
-    /**
-     * Creates the tags and (with a remote, unless --no-push) pushes them atomically with the
-     * artifact's lease ref. Lost: another run wrote first; the fresh view is the next attempt's.
-     */
-    async writeTags(view, model, drafts, audit, attempt, remote) {
-        const { state, lease } = view;
-        const created = await this.createTags(state, model, drafts, audit);
-        const events = created.map(c => c.event);
-        const tags = created.map(c => c.name);
-        if (!remote || !this.push) {
+        let fresh;
+        for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+            let view = fresh;
+            fresh = undefined;
+            if (!view) {
+                if (remote && (attempt > 1 || this.fetchBeforeWrite))
+                    await this.origin.fetch([model]);
+                view = await this.view(model, remote);
+            }
             if (remote)
-                await this.origin.keep(created);
-            const local = remote ? 'no-push' : 'no-remote';
-            return { written: { written: true, events, attempts: attempt, publication: { tags, local } } };
+                this.origin.assertNothingKept(model);
+            const { state, lease } = view;
+            let decision = decide(state, audit);
+            if ('noop' in decision)
+                return { written: false, reason: decision.noop };
+            if (options.revalidate) {
+                const replaced = await options.revalidate({
+                    model,
+                    ...(stage === undefined ? {} : { stage }),
+                    holder: stage === undefined ? undefined : stageHolder(state, model, stage),
+                    attempt
+                });
+                if (replaced) {
+                    adapter_assertActor(replaced);
+                    audit = replaced;
+                    decision = decide(state, audit);
+                    if ('noop' in decision)
+                        return { written: false, reason: decision.noop };
+                }
+            }
+            if (options.dryRun) {
+                return {
+                    written: false,
+                    reason: 'dry run',
+                    planned: this.preview(state, model, decision.write, audit)
+                };
+            }
+            const created = await this.createTags(state, model, decision.write, audit);
+            const events = created.map(c => c.event);
+            const tags = created.map(c => c.name);
+            if (!remote || !this.push) {
+                if (remote)
+                    await this.origin.keep(created);
+                const local = remote ? 'no-push' : 'no-remote';
+                return { written: true, events, attempts: attempt, publication: { tags, local } };
+            }
+            // The tags and the artifact's lease ref, all or nothing; the lease makes
+            // the push a compare-and-swap, so two runs never both write from one view.
+            const leaseRef = leaseRefOf(model);
+            const newLease = created[created.length - 1]?.oid ?? '';
+            const push = await this.git([
+                'push',
+                '--atomic',
+                '--porcelain',
+                `--force-with-lease=${leaseRef}:${lease}`,
+                this.remote,
+                ...created.map(c => `refs/tags/${c.name}:refs/tags/${c.name}`),
+                `${newLease}:${leaseRef}`
+            ]);
+            const publication = async () => ({
+                tags,
+                leaseRef,
+                remote: { name: this.remote, url: await this.origin.url() }
+            });
+            if (push.code === 0) {
+                await this.git(['update-ref', leaseRef, newLease]);
+                return { written: true, events, attempts: attempt, publication: await publication() };
+            }
+            await this.deleteTags(created.map(c => c.name));
+            await this.origin.fetch([model]);
+            const after = await this.view(model, remote);
+            if (created.every(c => c.oid !== '' && after.state.tags.get(c.name) === c.oid)) {
+                // It landed; its answer was lost.
+                return { written: true, events, attempts: attempt, publication: await publication() };
+            }
+            if (after.lease !== lease || created.some(c => after.state.tags.has(c.name))) {
+                fresh = after; // lost the race: another run wrote first
+                continue;
+            }
+            throw await this.origin.pushRefused(tags, push.stderr.trim() || push.stdout.trim());
         }
-        // The tags and the artifact's lease ref, all or nothing; the lease makes
-        // the push a compare-and-swap, so two runs never both write from one view.
-        const leaseRef = leaseRefOf(model);
-        const newLease = created[created.length - 1]?.oid ?? '';
-        const push = await this.git([
-            'push',
-            '--atomic',
-            '--porcelain',
-            `--force-with-lease=${leaseRef}:${lease}`,
-            this.remote,
-            ...created.map(c => `refs/tags/${c.name}:refs/tags/${c.name}`),
-            `${newLease}:${leaseRef}`
-        ]);
-        const publication = async () => ({
-            tags,
-            leaseRef,
-            remote: { name: this.remote, url: await this.origin.url() }
-        });
-        if (push.code === 0) {
-            await this.git(['update-ref', leaseRef, newLease]);
-            return {
-                written: { written: true, events, attempts: attempt, publication: await publication() }
-            };
-        }
-        await this.deleteTags(created.map(c => c.name));
-        await this.origin.fetch([model]);
-        const after = await this.view(model, remote);
-        if (created.every(c => c.oid !== '' && after.state.tags.get(c.name) === c.oid)) {
-            // It landed; its answer was lost.
-            return {
-                written: { written: true, events, attempts: attempt, publication: await publication() }
-            };
-        }
-        if (after.lease !== lease || created.some(c => after.state.tags.has(c.name))) {
-            return { lost: after }; // lost the race: another run wrote first
-        }
-        throw await this.origin.pushRefused(tags, push.stderr.trim() || push.stdout.trim());
+        throw new RegistryConflictError(`Gave up writing ${model}${stage ? ` ${stage}` : ''} after ${this.maxAttempts} attempts: other runs kept writing to the registry first. Nothing was written; re-run to evaluate against the new state.`);
     }
     /** The tags' tagger seconds: each strictly after the artifact's latest event and the tag before. */
     async createTags(state, model, drafts, audit) {
@@ -30446,6 +30109,98 @@ class GitRegistry {
     }
 }
 
+// ---- helpers ----------------------------------------------------------------
+function assertNotDeprecated(artifact) {
+    const last = artifact?.events[artifact.events.length - 1];
+    if (artifact?.deprecated && last) {
+        throw new InvalidInputError(`${artifact.model} is deprecated (tag ${last.tag}); remove the deprecation before writing to it.`);
+    }
+}
+/** The version to point a tag at: registered, active, of a live artifact. */
+function registeredVersion(state, model, version) {
+    const artifact = state.artifacts.get(model);
+    assertNotDeprecated(artifact);
+    const target = artifact?.versions.get(version);
+    if (!artifact || !target || !target.registered) {
+        throw new NotFoundError(`${model} ${version} is not registered.`);
+    }
+    if (!target.active)
+        throw new InvalidInputError(`${model} ${version} is deregistered.`);
+    return { artifact, target };
+}
+function unassignDraft(artifact, holder, stage, text) {
+    return {
+        tag: { action: 'unassign', model: artifact.model, stage },
+        version: holder.version,
+        counted: true,
+        // The commit GTO resolves back to this version (its registration commit).
+        commit: holder.assignment.commit,
+        summary: text.summary,
+        facts: {
+            action: 'unassign',
+            model: artifact.model,
+            version: holder.version,
+            stage,
+            ...text.facts
+        }
+    };
+}
+const adapter_CRUD = /[<>\n\r\0]/g;
+function adapter_actorName(audit) {
+    return audit.actor.replace(adapter_CRUD, ' ').trim();
+}
+function actorEmail(audit) {
+    if (audit.actorEmail !== undefined)
+        return audit.actorEmail;
+    return GITHUB_LOGIN.test(audit.actor) ? `${audit.actor}@users.noreply.github.com` : undefined;
+}
+function adapter_assertActor(audit) {
+    if (!adapter_actorName(audit))
+        throw new InvalidInputError('Every registry write needs an actor (who acts).');
+    const email = audit.actorEmail;
+    if (email !== undefined && (email === '' || /[<>\s]/.test(email))) {
+        throw new InvalidInputError(`Invalid actor e-mail "${email}".`);
+    }
+}
+/** The tagger: the actor, at the chosen second. Without an e-mail, git's own config supplies one. */
+function identityEnv(audit, second) {
+    const email = actorEmail(audit);
+    return {
+        GIT_COMMITTER_NAME: adapter_actorName(audit),
+        ...(email === undefined ? {} : { GIT_COMMITTER_EMAIL: email }),
+        GIT_COMMITTER_DATE: `${second} +0000`
+    };
+}
+/** The JSON facts of one tag's message. */
+function auditRecord(draft, audit, second) {
+    const email = actorEmail(audit);
+    return {
+        ...draft.facts,
+        actor: adapter_actorName(audit),
+        ...(email === undefined ? {} : { actorEmail: email }),
+        at: new Date(second * 1000).toISOString(),
+        ...(audit.reason === undefined ? {} : { reason: audit.reason }),
+        ...(audit.forced === undefined ? {} : { forced: audit.forced }),
+        ...(audit.record === undefined ? {} : { record: audit.record })
+    };
+}
+function plannedEvent(draft, name, second, audit, record) {
+    const parsed = parseMessage(formatMessage(draft.summary, record));
+    const email = actorEmail(audit);
+    return {
+        kind: eventKind(draft.tag.action),
+        model: draft.tag.model,
+        version: draft.version,
+        ...('stage' in draft.tag ? { stage: draft.tag.stage } : {}),
+        at: new Date(second * 1000),
+        by: adapter_actorName(audit),
+        ...(email === undefined ? {} : { byEmail: email }),
+        id: name,
+        ref: draft.commit,
+        summary: parsed.summary,
+        ...(parsed.audit ? { audit: parsed.audit } : {})
+    };
+}
 /** A git registry over the checkout `git` runs in. */
 function createGitRegistry(options) {
     return new GitRegistry(options);
@@ -30747,44 +30502,6 @@ const package_namespaceObject = {"rE":"0.1.0"};
 
 const VERSION = package_namespaceObject.rE;
 
-;// CONCATENATED MODULE: ./src/audit/log.ts
-function auditCollector() {
-    let records = [];
-    return {
-        add: record => {
-            records.push(record);
-        },
-        drain: () => {
-            const drained = records;
-            records = [];
-            return drained;
-        }
-    };
-}
-/**
- * Runs `attempt` with its own log and passes on to `log` what `keep` keeps of the records it
- * returned with; every record of an attempt that threw is passed on (a refusal's record).
- */
-async function keepingAudits(log, keep, attempt) {
-    const own = auditCollector();
-    let returned = false;
-    try {
-        const result = await attempt(own);
-        returned = true;
-        return result;
-    }
-    finally {
-        for (const record of own.drain())
-            if (!returned || keep(record))
-                log.add(record);
-    }
-}
-/**
- * The terminal's AuditLog: a CLI run publishes no audit trail beyond what each write stores in
- * the registry itself (no job summary, no artifact, no webhook), so its records go no further.
- */
-const registryOnlyAudits = { add: () => { } };
-
 ;// CONCATENATED MODULE: ./src/workspace.ts
 
 
@@ -30820,14 +30537,12 @@ async function openWorkspace(options) {
             ...(actor.email ? { actorEmail: actor.email } : {}),
             now: () => new Date(),
             runFacts: options.runFacts,
-            audits: options.audits,
             ...(options.candidatesIn ? { workspace: options.candidatesIn } : {})
         }
     };
 }
 
 ;// CONCATENATED MODULE: ./src/cli/context.ts
-
 
 
 
@@ -30855,7 +30570,6 @@ async function openCliRegistry(options) {
         ...(options.push === false ? { push: false } : {}),
         actor: gitUser,
         runFacts: { event: 'cli' },
-        audits: registryOnlyAudits,
         candidatesIn: external_node_path_default().resolve(options.repo),
         naming: {
             otherModel: (policyModel, named) => new InvalidInputError(`${policyFile} is the policy for ${policyModel}, not ${named}`, {
@@ -31138,21 +30852,22 @@ ${NO_PUSH_USAGE}`,
         }
     },
     rollback: {
-        usage: `Usage: modelgate rollback MODEL --stage STAGE --reason TEXT [--to vX.Y.Z] [--from vX.Y.Z]
+        usage: `Usage: modelgate rollback MODEL --stage STAGE --reason TEXT [--restore vX.Y.Z] [--from vX.Y.Z]
                           [--dry-run] [--no-push] [--repo DIR] [--json]
 
   --stage STAGE     the stage to roll back
-  --to vX.Y.Z       the version to restore (default: the stage's previous holder)
+  --restore vX.Y.Z  the version to restore (default: the stage's previous holder)
   --from vX.Y.Z     the holder to take out: when the stage no longer holds it, nothing is
-                    written (safe to re-run). Without --from or --to, the same rollback (same
-                    person and reason) within 15 minutes is taken for a re-run and writes nothing
+                    written (safe to re-run). Without --from or --restore, the same rollback
+                    (same person and reason) within 15 minutes is taken for a re-run and writes
+                    nothing
   --reason TEXT     why (required; recorded)
   --policy FILE     default policies/MODEL.yml at the repository root
   --dry-run         print what would be written; write nothing
 ${NO_PUSH_USAGE}`,
         options: {
             stage: { type: 'string' },
-            to: { type: 'string' },
+            restore: { type: 'string' },
             from: { type: 'string' },
             reason: { type: 'string' },
             policy: { type: 'string' },
@@ -31162,6 +30877,10 @@ ${NO_PUSH_USAGE}`,
             ...JSON_OPTION
         },
         positionals: 1,
+        retired: {
+            // `--to` is a stage wherever it appears (promote); here it once named a version.
+            to: value => `rollback names the version to restore with --restore (--to is a stage, as in promote): use --restore ${value || 'vX.Y.Z'}`
+        },
         async run(values, io, [model]) {
             const cli = await openCliRegistry({
                 repo: repoOf(values),
@@ -31173,7 +30892,7 @@ ${NO_PUSH_USAGE}`,
             return print(io, values, await rollback(cli.context, {
                 model: requiredModel(model),
                 stage: run_required(values, 'stage'),
-                toVersion: run_optional(values, 'to'),
+                toVersion: run_optional(values, 'restore'),
                 fromVersion: run_optional(values, 'from'),
                 reason: run_required(values, 'reason'),
                 dryRun: values['dry-run'] === true
@@ -31293,6 +31012,11 @@ async function runCli(argv, given) {
     }
     try {
         const { values, positionals } = parseCommandArgs(command, rest);
+        for (const [option, instead] of Object.entries(command.retired ?? {})) {
+            const value = values[option];
+            if (value !== undefined)
+                throw new InvalidInputError(instead(String(value)));
+        }
         if (positionals.length > (command.positionals ?? 0)) {
             throw new UsageError(`unexpected argument "${positionals[command.positionals ?? 0]}"`);
         }
@@ -31304,7 +31028,9 @@ async function runCli(argv, given) {
 }
 function parseCommandArgs(command, args) {
     try {
-        return (0,external_node_util_namespaceObject.parseArgs)({ args, options: command.options, strict: true, allowPositionals: true });
+        const retired = Object.fromEntries(Object.keys(command.retired ?? {}).map(name => [name, { type: 'string' }]));
+        const options = { ...retired, ...command.options };
+        return (0,external_node_util_namespaceObject.parseArgs)({ args, options, strict: true, allowPositionals: true });
     }
     catch (error) {
         // node:util's messages name the offending option; keep them, drop the error code prefix.

@@ -28,7 +28,7 @@ import type { Candidate } from '../../src/candidate/types.js'
 import { evaluateStage } from '../../src/gates/evaluate.js'
 import { Policy } from '../../src/policy/schema.js'
 import { createMlflowRegistry } from '../../src/registry/mlflow/index.js'
-import { startMlflowStandIn } from '../../__tests__/helpers/mlflow-stand-in.js'
+import { startMlflowStandIn } from '../../__tests__/helpers/mlflow-stand-in/index.js'
 
 export interface MlflowBenchResult {
   checkCalls: number

@@ -60,6 +60,11 @@ interface Command {
   options: NonNullable<ParseArgsConfig['options']>
   /** How many positional arguments it takes at most (the model name). */
   positionals?: number
+  /**
+   * Options this command once took with another meaning: parsed only so that using one is
+   * refused with a line saying what to write instead (not named in the usage).
+   */
+  retired?: Record<string, (value: string) => string>
   run(values: OptionValues, io: CliIO, positionals: string[]): Promise<number>
 }
 
@@ -238,21 +243,22 @@ ${NO_PUSH_USAGE}`,
     }
   },
   rollback: {
-    usage: `Usage: modelgate rollback MODEL --stage STAGE --reason TEXT [--to vX.Y.Z] [--from vX.Y.Z]
+    usage: `Usage: modelgate rollback MODEL --stage STAGE --reason TEXT [--restore vX.Y.Z] [--from vX.Y.Z]
                           [--dry-run] [--no-push] [--repo DIR] [--json]
 
   --stage STAGE     the stage to roll back
-  --to vX.Y.Z       the version to restore (default: the stage's previous holder)
+  --restore vX.Y.Z  the version to restore (default: the stage's previous holder)
   --from vX.Y.Z     the holder to take out: when the stage no longer holds it, nothing is
-                    written (safe to re-run). Without --from or --to, the same rollback (same
-                    person and reason) within 15 minutes is taken for a re-run and writes nothing
+                    written (safe to re-run). Without --from or --restore, the same rollback
+                    (same person and reason) within 15 minutes is taken for a re-run and writes
+                    nothing
   --reason TEXT     why (required; recorded)
   --policy FILE     default policies/MODEL.yml at the repository root
   --dry-run         print what would be written; write nothing
 ${NO_PUSH_USAGE}`,
     options: {
       stage: { type: 'string' },
-      to: { type: 'string' },
+      restore: { type: 'string' },
       from: { type: 'string' },
       reason: { type: 'string' },
       policy: { type: 'string' },
@@ -262,6 +268,11 @@ ${NO_PUSH_USAGE}`,
       ...JSON_OPTION
     },
     positionals: 1,
+    retired: {
+      // `--to` is a stage wherever it appears (promote); here it once named a version.
+      to: value =>
+        `rollback names the version to restore with --restore (--to is a stage, as in promote): use --restore ${value || 'vX.Y.Z'}`
+    },
     async run(values, io, [model]) {
       const cli = await openCliRegistry({
         repo: repoOf(values),
@@ -276,7 +287,7 @@ ${NO_PUSH_USAGE}`,
         await rollback(cli.context, {
           model: requiredModel(model),
           stage: required(values, 'stage'),
-          toVersion: optional(values, 'to'),
+          toVersion: optional(values, 'restore'),
           fromVersion: optional(values, 'from'),
           reason: required(values, 'reason'),
           dryRun: values['dry-run'] === true
@@ -396,6 +407,10 @@ export async function runCli(argv: string[], given: CliIO): Promise<number> {
   }
   try {
     const { values, positionals } = parseCommandArgs(command, rest)
+    for (const [option, instead] of Object.entries(command.retired ?? {})) {
+      const value = values[option]
+      if (value !== undefined) throw new InvalidInputError(instead(String(value)))
+    }
     if (positionals.length > (command.positionals ?? 0)) {
       throw new UsageError(`unexpected argument "${positionals[command.positionals ?? 0]}"`)
     }
@@ -407,7 +422,11 @@ export async function runCli(argv: string[], given: CliIO): Promise<number> {
 
 function parseCommandArgs(command: Command, args: string[]) {
   try {
-    return parseArgs({ args, options: command.options, strict: true, allowPositionals: true })
+    const retired = Object.fromEntries(
+      Object.keys(command.retired ?? {}).map(name => [name, { type: 'string' } as const])
+    )
+    const options = { ...retired, ...command.options }
+    return parseArgs({ args, options, strict: true, allowPositionals: true })
   } catch (error) {
     // node:util's messages name the offending option; keep them, drop the error code prefix.
     throw new InvalidInputError(errorMessage(error).replace(/^[A-Z_]+: /, ''), { cause: error })

@@ -4,8 +4,8 @@
  * terminal: terminal-table.ts) and notes.
  */
 import { auditRecordOf } from '../audit/record.js'
+import { dropCommand } from '../registry/git/origin.js'
 import type { ModelStatus, RegistryEvent, WritePublication } from '../registry/port.js'
-import { dropCommand } from './git-commands.js'
 import { escape, recordOutcome } from './markdown.js'
 import { renderTable, type Cell, type Table, type TableFormat } from './terminal-table.js'
 

@@ -44,13 +44,16 @@ export function leaseRefOf(model: string): string {
 /** Where a --no-push write marks its tags: values `<tag> <object id>` of this config key. */
 export const UNPUSHED_KEY = 'modelgate.unpushed'
 
-/** The command that removes tags kept local (ModelGate then forgets its mark on them). */
-function dropCommand(tags: readonly string[]): string {
+/**
+ * The command that removes tags kept local (ModelGate then forgets its mark on them): named in
+ * this adapter's errors, and printed by report/ (registry-tables.ts) for status and --no-push.
+ */
+export function dropCommand(tags: readonly string[]): string {
   return `git tag -d ${tags.map(shellWord).join(' ')}`
 }
 
 /** A word a POSIX shell reads as it is: quoted unless it is made of plainly safe characters. */
-function shellWord(word: string): string {
+export function shellWord(word: string): string {
   return /^[A-Za-z0-9._@#/:+=-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`
 }
 
