@@ -29237,7 +29237,14 @@ const ExitCode = {
     /** A model, stage, file or version was not found. */
     NotFound: 3,
     /** A permission or authentication error. */
-    Permission: 4
+    Permission: 4,
+    /** `monitor`: a breach rolled the stage back automatically (or would have, on a dry run). */
+    MonitorRolledBack: 5,
+    /**
+     * `monitor`: a breach that needs a person: alert-only by the policy, the rollback cap reached,
+     * no earlier holder to restore, or a restored version that did not recover.
+     */
+    MonitorNeedsPerson: 6
 };
 /** An error a user can cause: it carries the exit code and, where known, the places at fault. */
 class ModelGateError extends Error {
@@ -56154,7 +56161,147 @@ function iso_duration(params) {
     return core._isoDuration(ZodISODuration, params);
 }
 
+;// CONCATENATED MODULE: ./src/audit/monitor-evidence.ts
+
+/**
+ * What an automatic rollback's audit record holds about the live metrics that caused it: for
+ * each trigger its query, the values substituted, the range, the baseline, the verdict and its
+ * samples. Bounded, because the record is stored in a registry event (a git tag's message), a
+ * job summary and an artifact: a few series per trigger, the breaching run and the latest
+ * samples of each, the rest only counted.
+ */
+/** Series kept per trigger; the rest are counted in `seriesOmitted`. */
+const MAX_EVIDENCE_SERIES = 3;
+/** Samples of a breaching run kept (its first ones: when it started). */
+const MAX_BREACH_SAMPLES = 20;
+/** Latest samples kept per series (NaN and infinities included, as the source gave them). */
+const MAX_RECENT_SAMPLES = 20;
+/** A JSON number, or NaN and the infinities spelled as Prometheus spells them. */
+const Value = union([schemas_number(), schemas_enum(['NaN', '+Inf', '-Inf'])]);
+const Point = object({ time: iso_datetime(), value: Value });
+const SeriesEvidence = object({
+    labels: record(schemas_string(), schemas_string()),
+    status: schemas_enum(['healthy', 'inconclusive', 'breach']),
+    samples: schemas_number().int().describe('How many samples the source returned for the series.'),
+    valid: schemas_number().int(),
+    invalid: schemas_number().int().describe('NaN, and infinities past no bound.'),
+    longestRun: schemas_number().int(),
+    breachRun: array(Point.extend({ bound: schemas_enum(['min', 'max']) }))
+        .optional()
+        .describe(`The breaching run, its first ${MAX_BREACH_SAMPLES} samples.`),
+    breachRunLength: schemas_number().int().optional(),
+    recent: array(Point).describe(`The latest ${MAX_RECENT_SAMPLES} samples.`)
+});
+const TriggerEvidence = object({
+    name: schemas_string(),
+    query: schemas_string().describe('As the policy writes it; `values` are what was substituted.'),
+    values: object({ model: schemas_string(), version: schemas_string(), stage: schemas_string() }),
+    action: schemas_enum(['rollback', 'alert']),
+    range: object({ start: iso_datetime(), end: iso_datetime() }),
+    stepSeconds: schemas_number(),
+    verdict: schemas_enum(['healthy', 'inconclusive', 'breach']),
+    reason: schemas_string(),
+    summary: schemas_string(),
+    bounds: object({ min: schemas_number().optional(), max: schemas_number().optional() }).optional(),
+    baseline: object({
+        from: schemas_enum(['audit', 'previous_holder']),
+        value: schemas_number().optional(),
+        samples: schemas_number().int().optional(),
+        problem: schemas_string().optional()
+    })
+        .optional(),
+    failureLimit: schemas_number().int(),
+    minSamples: schemas_number().int(),
+    series: array(SeriesEvidence),
+    seriesOmitted: schemas_number().int().optional()
+});
+const MonitorEvidence = object({
+    source: schemas_string().describe('Where the metrics were read: `prometheus <url>`, `file <path>`.'),
+    at: iso_datetime().describe('The evaluation time (`--at`, else the run time).'),
+    watched: object({
+        version: schemas_string(),
+        since: iso_datetime().describe("The version's promotion into the stage."),
+        previous: schemas_string().optional().describe('The version that held the stage before it.')
+    }),
+    triggers: array(TriggerEvidence)
+})
+    .describe('An automatic rollback (`modelgate monitor`): the live metrics that caused it, bounded.');
+/** The bounded evidence of one stage's evaluation. */
+function monitorEvidence(input) {
+    return MonitorEvidence.parse({
+        source: input.source,
+        at: input.at.toISOString(),
+        watched: {
+            version: input.watched.version,
+            since: input.watched.since.toISOString(),
+            ...(input.watched.previous ? { previous: input.watched.previous } : {})
+        },
+        triggers: input.triggers.map(({ evaluation }) => {
+            const { verdict } = evaluation;
+            const kept = verdict.series.slice(0, MAX_EVIDENCE_SERIES);
+            return {
+                name: verdict.trigger,
+                query: evaluation.query,
+                values: input.values,
+                action: evaluation.action,
+                range: {
+                    start: new Date(evaluation.range.start).toISOString(),
+                    end: new Date(evaluation.range.end).toISOString()
+                },
+                stepSeconds: evaluation.stepMs / 1000,
+                verdict: verdict.status,
+                reason: verdict.reason,
+                summary: verdict.summary,
+                ...(verdict.bounds ? { bounds: finiteBounds(verdict.bounds) } : {}),
+                ...(verdict.baseline ? { baseline: verdict.baseline } : {}),
+                failureLimit: verdict.failureLimit,
+                minSamples: verdict.minSamples,
+                series: kept.map(series => ({
+                    labels: series.labels,
+                    status: series.status,
+                    samples: series.samples.length,
+                    valid: series.valid,
+                    invalid: series.invalid,
+                    longestRun: series.longestRun,
+                    ...(series.breachRun
+                        ? {
+                            breachRun: series.breachRun
+                                .slice(0, MAX_BREACH_SAMPLES)
+                                .map(s => ({ ...point(s), bound: s.bound })),
+                            breachRunLength: series.breachRun.length
+                        }
+                        : {}),
+                    recent: series.samples.slice(-MAX_RECENT_SAMPLES).map(point)
+                })),
+                ...(verdict.series.length > kept.length
+                    ? { seriesOmitted: verdict.series.length - kept.length }
+                    : {})
+            };
+        })
+    });
+}
+function point(sample) {
+    return { time: new Date(sample.time).toISOString(), value: jsonValue(sample.value) };
+}
+/** A sample value JSON can hold: NaN and the infinities as words. */
+function jsonValue(value) {
+    if (Number.isNaN(value))
+        return 'NaN';
+    if (value === Infinity)
+        return '+Inf';
+    if (value === -Infinity)
+        return '-Inf';
+    return value;
+}
+function finiteBounds(bounds) {
+    return {
+        ...(bounds.min !== undefined && Number.isFinite(bounds.min) ? { min: bounds.min } : {}),
+        ...(bounds.max !== undefined && Number.isFinite(bounds.max) ? { max: bounds.max } : {})
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/audit/record.ts
+
 
 
 /** Names the format of every audit record; a reader refuses records of another. */
@@ -56182,8 +56329,8 @@ const GateRecord = object({
  */
 const AuditRecord = object({
     schema: literal(AUDIT_SCHEMA),
-    kind: schemas_enum(['promotion', 'forced-promotion', 'rollback', 'refused'])
-        .describe('`refused`: an attempt that wrote nothing (a gate failed, or the actor had no right).'),
+    kind: schemas_enum(['promotion', 'forced-promotion', 'rollback', 'automatic-rollback', 'refused'])
+        .describe('`refused`: an attempt that wrote nothing (a gate failed, or the actor had no right). `automatic-rollback`: by `modelgate monitor` on a breach (see `monitor`).'),
     written: schemas_boolean().describe('Whether the registry was changed.'),
     model: schemas_string(),
     version: schemas_string()
@@ -56234,7 +56381,8 @@ const AuditRecord = object({
     commitSha: schemas_string().nullable(),
     runUrl: schemas_string().nullable(),
     timestamp: iso_datetime(),
-    reason: schemas_string().nullable().describe('Why: required for rollbacks and forced promotions.')
+    reason: schemas_string().nullable().describe('Why: required for rollbacks and forced promotions.'),
+    monitor: MonitorEvidence.optional()
 })
     .strict();
 /** The record of a promotion attempt, written or not. */
@@ -58922,7 +59070,12 @@ const Trigger = strictObject({
 const Monitor = strictObject({
     source: MonitorSource,
     watch_for: monitor_duration.describe('How long after a promotion the stage is watched, such as 14d; after that the watch ends.'),
-    triggers: array(Trigger).min(1).describe('The checks; any breach is a breach of the stage.')
+    triggers: array(Trigger).min(1).describe('The checks; any breach is a breach of the stage.'),
+    max_automatic_rollbacks: schemas_number()
+        .int()
+        .min(0)
+        .default(1)
+        .describe('Automatic rollbacks of this stage allowed within one `watch_for` (counted back from the evaluation time); past it a breach only alerts. 0: never roll back, always alert.')
 })
     .superRefine((monitor, ctx) => {
     const seen = new Set();
@@ -62526,18 +62679,24 @@ async function rollback(context, options) {
     const stale = await alreadyDone(context, options, current);
     if (stale)
         return stale;
-    const audit = (restored) => rollbackAudit({
-        model: options.model,
-        stage: options.stage,
-        restored,
-        rolledBack: current.version,
-        written: true,
-        gates: options.checks,
-        actor: context.actor,
-        reason: options.reason,
-        run: context.runFacts ?? {},
-        at: context.now()
-    });
+    const audit = (restored) => {
+        const record = rollbackAudit({
+            model: options.model,
+            stage: options.stage,
+            restored,
+            rolledBack: current.version,
+            written: true,
+            gates: options.checks,
+            actor: context.actor,
+            reason: options.reason,
+            run: context.runFacts ?? {},
+            at: context.now()
+        });
+        const automatic = options.automatic;
+        return automatic
+            ? AuditRecord.parse({ ...record, kind: 'automatic-rollback', monitor: automatic })
+            : record;
+    };
     const facts = { actor: context.actor, actorEmail: context.actorEmail, reason: options.reason };
     // The preview names the version put back, so the record written with the change can say it;
     // the write then pins that version.
