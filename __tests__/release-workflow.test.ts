@@ -55,6 +55,19 @@ function tagFilter(glob: string): RegExp {
 }
 
 describe('the release workflow', () => {
+  it.each(['release.yml', 'ci.yml'])(
+    '%s runs third-party actions only at a full commit SHA (a moved tag would run unreviewed code)',
+    async file => {
+      const text = await readFile(path.join(REPO_ROOT, '.github/workflows', file), 'utf8')
+      const uses = Object.values((parse(text) as Workflow).jobs)
+        .flatMap(job => job.steps)
+        .flatMap(step => (step.uses === undefined ? [] : [step.uses]))
+      const thirdParty = uses.filter(use => !use.startsWith('./'))
+      expect(thirdParty.length).toBeGreaterThan(0)
+      expect(thirdParty.filter(use => !/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/.test(use))).toEqual([])
+    }
+  )
+
   it('runs on a pushed vX.Y.Z tag, or by hand with a required version', () => {
     const [filter] = workflow.on.push?.tags ?? []
     expect(workflow.on.push?.branches).toBeUndefined()
