@@ -56,7 +56,18 @@ function scenario(model: string, v2: VersionData | undefined, v1: VersionData = 
   ]
 }
 
-const policy = (model: string, url: string, extra = '') => `model: ${model}
+/** Requests at 10 a second and errors at 0.1 a second (1%), both reset at minute `resetAt`. */
+function counters(model: string, version: string, start: number, minutes: number, resetAt: number) {
+  const labels = { model, version, stage: 'production' }
+  const counter = (perSecond: number) =>
+    samplesEvery(start, MINUTE, minutes, m => (m < resetAt ? m : m - resetAt) * perSecond * MINUTE)
+  return [
+    { name: 'requests_total', type: 'counter' as const, labels, samples: counter(10) },
+    { name: 'errors_total', type: 'counter' as const, labels, samples: counter(0.1) }
+  ]
+}
+
+const policy = (model: string, url: string) => `model: ${model}
 path: models/${model}
 metrics:
   accuracy: { goal: maximize }
@@ -69,7 +80,7 @@ stages:
       source:
         prometheus: { url: "${url}", timeout: 1s }
       watch_for: 2h
-${extra}      triggers:
+      triggers:
         - name: error rate
           query: 'max(error_ratio{model="$model", version="$version"})'
           max: 0.05
@@ -147,8 +158,13 @@ describe('modelgate monitor (bundled CLI, real Prometheus, git registry)', () =>
     expect(run.exitCode).toBe(0)
   }
   /** v1.0.0 promoted at BASE, v1.1.0 at T1 (unless `first` only). */
-  async function setUp(model: string, url = prometheus.url, only?: 'first', extra = '') {
-    await writeFile(path.join(clone.dir, 'policies', `${model}.yml`), policy(model, url, extra))
+  async function setUp(
+    model: string,
+    url = prometheus.url,
+    only?: 'first',
+    edit: (text: string) => string = text => text
+  ) {
+    await writeFile(path.join(clone.dir, 'policies', `${model}.yml`), edit(policy(model, url)))
     await register(model, 'v1.0.0', 0.9, BASE_SECONDS - 20 * MINUTE)
     await promote(model, 'v1.0.0', BASE_SECONDS)
     if (only === 'first') return
@@ -186,6 +202,12 @@ describe('modelgate monitor (bundled CLI, real Prometheus, git registry)', () =>
         { ...fine, error: m => (m > 10 + 60 + 45 ? 0.2 : 0.01) }
       ),
       ...scenario('first', undefined, { ...fine, error: m => (m > 20 ? 0.3 : 0.01) }),
+      ...scenario('accdrop', { ...fine, accuracy: m => (m < 10 ? 0.9 : 0.7) }),
+      ...scenario('slow', { ...fine, latency: m => (m < 10 ? 0.2 : 0.5) }),
+      ...scenario('alertonly', { ...fine, error: m => (m < 30 ? 0.01 : 0.1) }),
+      ...scenario('reset', fine),
+      // The service restarts 20 minutes in: both counters start again from 0.
+      ...counters('reset', 'v1.1.0', T1, 180, 20),
       // v1.2.0 of `breach`, promoted after the automatic rollback, breaches from the start.
       ...series('breach', 'v1.2.0', T1 + 60 * MINUTE, 120, { ...fine, error: steady(0.3) })
     ])
@@ -198,6 +220,17 @@ describe('modelgate monitor (bundled CLI, real Prometheus, git registry)', () =>
       await setUp(model)
     }
     await setUp('first', prometheus.url, 'first')
+    await setUp('accdrop')
+    await setUp('slow')
+    await setUp('alertonly', prometheus.url, undefined, text =>
+      text.replace('max: 0.05', 'max: 0.05\n          action: alert')
+    )
+    await setUp('reset', prometheus.url, undefined, text =>
+      text.replace(
+        `'max(error_ratio{model="$model", version="$version"})'`,
+        `'sum(rate(errors_total{model="$model", version="$version"}[5m])) / sum(rate(requests_total{model="$model", version="$version"}[5m]))'`
+      )
+    )
     await writeFile(
       path.join(clone.dir, 'policies', 'healthy-proxy.yml'),
       policy('healthy', stand.proxy.url())
@@ -222,6 +255,41 @@ describe('modelgate monitor (bundled CLI, real Prometheus, git registry)', () =>
     const text = await cli(T1 + 45 * MINUTE, ['monitor', 'healthy'])
     expect(text.stdout).toContain('### production: ✅ healthy')
     expect(text.stdout).toContain('Nothing to do. Nothing written.')
+  })
+
+  it('an accuracy drop past the audit baseline rolls back (exit 5)', async () => {
+    const run = await monitorAt(T1 + 45 * MINUTE, 'accdrop')
+    expect(run.exitCode).toBe(5)
+    const [stage] = parsed(run.stdout).stages
+    expect(stage?.triggers.map(t => t.verdict)).toEqual(['healthy', 'breach', 'healthy'])
+    expect(stage?.action).toMatchObject({ kind: 'rollback', restored: 'v1.0.0', written: true })
+    expect(await holder('accdrop', T1 + 46 * MINUTE)).toBe('v1.0.0')
+  })
+
+  it('a latency rise past the previous holder rolls back (exit 5)', async () => {
+    const run = await monitorAt(T1 + 45 * MINUTE, 'slow')
+    expect(run.exitCode).toBe(5)
+    const [stage] = parsed(run.stdout).stages
+    expect(stage?.triggers.map(t => t.verdict)).toEqual(['healthy', 'healthy', 'breach'])
+    expect(await holder('slow', T1 + 46 * MINUTE)).toBe('v1.0.0')
+  })
+
+  it('action: alert only alerts (exit 6), nothing written', async () => {
+    const before = await tags()
+    const run = await monitorAt(T1 + 45 * MINUTE, 'alertonly')
+    expect(run.exitCode).toBe(6)
+    expect(parsed(run.stdout).stages[0]?.action).toMatchObject({
+      kind: 'alert',
+      why: 'action-alert'
+    })
+    expect(await tags()).toEqual(before)
+  })
+
+  it('a counter reset is no breach: rate() over the reset stays healthy (exit 0)', async () => {
+    const run = await monitorAt(T1 + 45 * MINUTE, 'reset')
+    expect(run.stderr).toBe('')
+    expect(run.exitCode).toBe(0)
+    expect(parsed(run.stdout).stages[0]?.triggers[0]).toMatchObject({ verdict: 'healthy' })
   })
 
   it('a breach shorter than failure_limit is healthy: exit 0, nothing written', async () => {
