@@ -6,7 +6,7 @@ import { ExitCode } from '../src/errors.js'
 import { monitor, type MonitorOptions } from '../src/commands/monitor.js'
 import type { RegistryContext } from '../src/commands/registry-context.js'
 import { MAX_EVIDENCE_SERIES, MAX_RECENT_SAMPLES } from '../src/audit/monitor-evidence.js'
-import type { MetricSource, RangeQuery, Series } from '../src/monitor/types.js'
+import type { MetricSource, RangeQuery, Sample, Series } from '../src/monitor/types.js'
 import { parsePolicy } from '../src/policy/load.js'
 import type { Registry } from '../src/registry/port.js'
 import { MemoryRegistry } from './helpers/memory-registry.js'
@@ -46,7 +46,7 @@ function source(values: Record<string, { series?: number; value: number }>): Met
       queries.push(range)
       const wanted = values[range.values.version]
       if (!wanted) return []
-      const samples = []
+      const samples: Sample[] = []
       for (let time = range.start; time <= range.end; time += range.stepMs) {
         samples.push({ time, value: wanted.value })
       }
