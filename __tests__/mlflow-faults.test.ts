@@ -542,7 +542,7 @@ describe('a fault during a rollback', () => {
     expect(error).toBeInstanceOf(MlflowWriteError)
     const failure = (error as unknown as MlflowWriteError).failure
     expect(failure.outcome).toBe('partial')
-    expect(error.message).toContain('Re-run the rollback naming the version (--to 1')
+    expect(error.message).toContain('Re-run the rollback naming the version (--restore 1')
     stand.clearFaults()
     await registry.rollback(model, 'production', '1', alice)
     expect(stand.snapshot(model).aliases).toEqual({ production: '1' })

@@ -29237,7 +29237,14 @@ const ExitCode = {
     /** A model, stage, file or version was not found. */
     NotFound: 3,
     /** A permission or authentication error. */
-    Permission: 4
+    Permission: 4,
+    /** `monitor`: a breach rolled the stage back automatically (or would have, on a dry run). */
+    MonitorRolledBack: 5,
+    /**
+     * `monitor`: a breach that needs a person: alert-only by the policy, the rollback cap reached,
+     * no earlier holder to restore, or a restored version that did not recover.
+     */
+    MonitorNeedsPerson: 6
 };
 /** An error a user can cause: it carries the exit code and, where known, the places at fault. */
 class ModelGateError extends Error {
@@ -56154,7 +56161,147 @@ function iso_duration(params) {
     return core._isoDuration(ZodISODuration, params);
 }
 
+;// CONCATENATED MODULE: ./src/audit/monitor-evidence.ts
+
+/**
+ * What an automatic rollback's audit record holds about the live metrics that caused it: for
+ * each trigger its query, the values substituted, the range, the baseline, the verdict and its
+ * samples. Bounded, because the record is stored in a registry event (a git tag's message), a
+ * job summary and an artifact: a few series per trigger, the breaching run and the latest
+ * samples of each, the rest only counted.
+ */
+/** Series kept per trigger; the rest are counted in `seriesOmitted`. */
+const MAX_EVIDENCE_SERIES = 3;
+/** Samples of a breaching run kept (its first ones: when it started). */
+const MAX_BREACH_SAMPLES = 20;
+/** Latest samples kept per series (NaN and infinities included, as the source gave them). */
+const MAX_RECENT_SAMPLES = 20;
+/** A JSON number, or NaN and the infinities spelled as Prometheus spells them. */
+const Value = union([schemas_number(), schemas_enum(['NaN', '+Inf', '-Inf'])]);
+const Point = object({ time: iso_datetime(), value: Value });
+const SeriesEvidence = object({
+    labels: record(schemas_string(), schemas_string()),
+    status: schemas_enum(['healthy', 'inconclusive', 'breach']),
+    samples: schemas_number().int().describe('How many samples the source returned for the series.'),
+    valid: schemas_number().int(),
+    invalid: schemas_number().int().describe('NaN, and infinities past no bound.'),
+    longestRun: schemas_number().int(),
+    breachRun: array(Point.extend({ bound: schemas_enum(['min', 'max']) }))
+        .optional()
+        .describe(`The breaching run, its first ${MAX_BREACH_SAMPLES} samples.`),
+    breachRunLength: schemas_number().int().optional(),
+    recent: array(Point).describe(`The latest ${MAX_RECENT_SAMPLES} samples.`)
+});
+const TriggerEvidence = object({
+    name: schemas_string(),
+    query: schemas_string().describe('As the policy writes it; `values` are what was substituted.'),
+    values: object({ model: schemas_string(), version: schemas_string(), stage: schemas_string() }),
+    action: schemas_enum(['rollback', 'alert']),
+    range: object({ start: iso_datetime(), end: iso_datetime() }),
+    stepSeconds: schemas_number(),
+    verdict: schemas_enum(['healthy', 'inconclusive', 'breach']),
+    reason: schemas_string(),
+    summary: schemas_string(),
+    bounds: object({ min: schemas_number().optional(), max: schemas_number().optional() }).optional(),
+    baseline: object({
+        from: schemas_enum(['audit', 'previous_holder']),
+        value: schemas_number().optional(),
+        samples: schemas_number().int().optional(),
+        problem: schemas_string().optional()
+    })
+        .optional(),
+    failureLimit: schemas_number().int(),
+    minSamples: schemas_number().int(),
+    series: array(SeriesEvidence),
+    seriesOmitted: schemas_number().int().optional()
+});
+const MonitorEvidence = object({
+    source: schemas_string().describe('Where the metrics were read: `prometheus <url>`, `file <path>`.'),
+    at: iso_datetime().describe('The evaluation time (`--at`, else the run time).'),
+    watched: object({
+        version: schemas_string(),
+        since: iso_datetime().describe("The version's promotion into the stage."),
+        previous: schemas_string().optional().describe('The version that held the stage before it.')
+    }),
+    triggers: array(TriggerEvidence)
+})
+    .describe('An automatic rollback (`modelgate monitor`): the live metrics that caused it, bounded.');
+/** The bounded evidence of one stage's evaluation. */
+function monitorEvidence(input) {
+    return MonitorEvidence.parse({
+        source: input.source,
+        at: input.at.toISOString(),
+        watched: {
+            version: input.watched.version,
+            since: input.watched.since.toISOString(),
+            ...(input.watched.previous ? { previous: input.watched.previous } : {})
+        },
+        triggers: input.triggers.map(({ evaluation }) => {
+            const { verdict } = evaluation;
+            const kept = verdict.series.slice(0, MAX_EVIDENCE_SERIES);
+            return {
+                name: verdict.trigger,
+                query: evaluation.query,
+                values: input.values,
+                action: evaluation.action,
+                range: {
+                    start: new Date(evaluation.range.start).toISOString(),
+                    end: new Date(evaluation.range.end).toISOString()
+                },
+                stepSeconds: evaluation.stepMs / 1000,
+                verdict: verdict.status,
+                reason: verdict.reason,
+                summary: verdict.summary,
+                ...(verdict.bounds ? { bounds: finiteBounds(verdict.bounds) } : {}),
+                ...(verdict.baseline ? { baseline: verdict.baseline } : {}),
+                failureLimit: verdict.failureLimit,
+                minSamples: verdict.minSamples,
+                series: kept.map(series => ({
+                    labels: series.labels,
+                    status: series.status,
+                    samples: series.samples.length,
+                    valid: series.valid,
+                    invalid: series.invalid,
+                    longestRun: series.longestRun,
+                    ...(series.breachRun
+                        ? {
+                            breachRun: series.breachRun
+                                .slice(0, MAX_BREACH_SAMPLES)
+                                .map(s => ({ ...point(s), bound: s.bound })),
+                            breachRunLength: series.breachRun.length
+                        }
+                        : {}),
+                    recent: series.samples.slice(-MAX_RECENT_SAMPLES).map(point)
+                })),
+                ...(verdict.series.length > kept.length
+                    ? { seriesOmitted: verdict.series.length - kept.length }
+                    : {})
+            };
+        })
+    });
+}
+function point(sample) {
+    return { time: new Date(sample.time).toISOString(), value: jsonValue(sample.value) };
+}
+/** A sample value JSON can hold: NaN and the infinities as words. */
+function jsonValue(value) {
+    if (Number.isNaN(value))
+        return 'NaN';
+    if (value === Infinity)
+        return '+Inf';
+    if (value === -Infinity)
+        return '-Inf';
+    return value;
+}
+function finiteBounds(bounds) {
+    return {
+        ...(bounds.min !== undefined && Number.isFinite(bounds.min) ? { min: bounds.min } : {}),
+        ...(bounds.max !== undefined && Number.isFinite(bounds.max) ? { max: bounds.max } : {})
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/audit/record.ts
+
 
 
 /** Names the format of every audit record; a reader refuses records of another. */
@@ -56182,8 +56329,8 @@ const GateRecord = object({
  */
 const AuditRecord = object({
     schema: literal(AUDIT_SCHEMA),
-    kind: schemas_enum(['promotion', 'forced-promotion', 'rollback', 'refused'])
-        .describe('`refused`: an attempt that wrote nothing (a gate failed, or the actor had no right).'),
+    kind: schemas_enum(['promotion', 'forced-promotion', 'rollback', 'automatic-rollback', 'refused'])
+        .describe('`refused`: an attempt that wrote nothing (a gate failed, or the actor had no right). `automatic-rollback`: by `modelgate monitor` on a breach (see `monitor`).'),
     written: schemas_boolean().describe('Whether the registry was changed.'),
     model: schemas_string(),
     version: schemas_string()
@@ -56234,7 +56381,8 @@ const AuditRecord = object({
     commitSha: schemas_string().nullable(),
     runUrl: schemas_string().nullable(),
     timestamp: iso_datetime(),
-    reason: schemas_string().nullable().describe('Why: required for rollbacks and forced promotions.')
+    reason: schemas_string().nullable().describe('Why: required for rollbacks and forced promotions.'),
+    monitor: MonitorEvidence.optional()
 })
     .strict();
 /** The record of a promotion attempt, written or not. */
@@ -58400,6 +58548,7 @@ function notificationAction(record) {
         case 'forced-promotion':
             return 'force-promoted';
         case 'rollback':
+        case 'automatic-rollback':
             return 'rolled-back';
         default:
             return undefined;
@@ -58922,7 +59071,12 @@ const Trigger = strictObject({
 const Monitor = strictObject({
     source: MonitorSource,
     watch_for: monitor_duration.describe('How long after a promotion the stage is watched, such as 14d; after that the watch ends.'),
-    triggers: array(Trigger).min(1).describe('The checks; any breach is a breach of the stage.')
+    triggers: array(Trigger).min(1).describe('The checks; any breach is a breach of the stage.'),
+    max_automatic_rollbacks: schemas_number()
+        .int()
+        .min(0)
+        .default(1)
+        .describe('Automatic rollbacks of this stage allowed within one `watch_for` (counted back from the evaluation time); past it a breach only alerts. 0: never roll back, always alert.')
 })
     .superRefine((monitor, ctx) => {
     const seen = new Set();
@@ -61566,64 +61720,501 @@ async function noRegistry() {
     throw new errors/* InvalidInputError */.oC('This command cannot read registered versions here');
 }
 
-;// CONCATENATED MODULE: ./src/gates/rolled-back.ts
-
-/**
- * A version taken out of a stage (rolled back, or unassigned by hand) does not come back by an
- * ordinary promotion: the gate fails, so only a forced promotion (a person with the right, and a
- * reason) returns it, which also clears the mark. Undefined when the version was not taken out,
- * so reports stay as they were.
- */
-function rolledBackGate(context) {
-    const { removal } = context;
-    if (!removal)
-        return undefined;
-    const why = removal.reason ? ` (${removal.reason})` : '';
-    return {
-        gate: 'rolled_back',
-        status: 'fail',
-        summary: `${context.version} was taken out of ${context.stage} at ${utc(removal.at)} by ${removal.by}${why}: it returns only by a forced promotion`,
-        details: [`registry event: ${removal.eventId}`]
-    };
+;// CONCATENATED MODULE: ./src/monitor/types.ts
+/** The source could not answer; never a healthy (or any) sample. */
+class MetricSourceError extends Error {
+    constructor(message, options) {
+        super(message, options);
+        this.name = 'MetricSourceError';
+    }
 }
 
-;// CONCATENATED MODULE: ./src/gates/transition.ts
-
-/**
- * Stage order: a version may enter a stage only from one its `from:` list names.
- * `candidate` is any registered version. Among several allowed sources the one
- * the version entered first counts (the longest soak).
- */
-function transitionGate(context) {
-    const sources = context.currentStages
-        .filter(entry => context.allowedFrom.includes(entry.stage))
-        .map(entry => ({ stage: entry.stage, enteredAt: entry.since }));
-    if (context.allowedFrom.includes(CANDIDATE_STAGE)) {
-        sources.push({ stage: CANDIDATE_STAGE, enteredAt: context.registeredAt });
-    }
-    sources.sort((a, b) => a.enteredAt.getTime() - b.enteredAt.getTime());
-    const source = sources[0];
-    const from = context.allowedFrom.join(', ');
-    if (!source) {
-        const now = context.currentStages.map(entry => entry.stage);
+;// CONCATENATED MODULE: ./src/monitor/verdict.ts
+/** Judges one trigger's series (and, for a relative bound, its baseline). */
+function triggerVerdict(rule, series, baseline) {
+    const base = {
+        trigger: rule.name,
+        failureLimit: rule.failure_limit,
+        minSamples: rule.min_samples
+    };
+    if (series.length === 0) {
         return {
-            gate: {
-                gate: 'transition',
-                status: 'fail',
-                summary: `${context.version} is not in a stage ${context.targetStage} may be entered from (${from})`,
-                details: [`${context.version} is in: ${now.length > 0 ? now.join(', ') : 'no stage'}`]
+            ...base,
+            status: noDataStatus(rule),
+            reason: 'no-series',
+            summary: `no data: the query matched no series (${noDataMeaning(rule)})`,
+            series: []
+        };
+    }
+    const resolved = resolveBounds(rule, baseline);
+    if (resolved.bounds === undefined) {
+        // Only a relative bound lacks bounds, and it always says why in its baseline evidence.
+        const evidence = resolved.baseline;
+        return {
+            ...base,
+            status: 'inconclusive',
+            reason: 'no-baseline',
+            summary: `no baseline: ${evidence.problem}`,
+            baseline: evidence,
+            // Counted without bounds, for the evidence; nothing is judged.
+            series: series.map(s => ({
+                ...seriesVerdict(rule, {}, s),
+                status: 'inconclusive',
+                reason: 'no-baseline'
+            }))
+        };
+    }
+    const judged = series.map(s => seriesVerdict(rule, resolved.bounds, s));
+    const result = {
+        ...base,
+        ...combine(rule, judged),
+        bounds: resolved.bounds,
+        series: judged
+    };
+    if (resolved.baseline)
+        result.baseline = resolved.baseline;
+    return result;
+}
+/** The trigger's status, reason and summary from its series' verdicts. */
+function combine(rule, judged) {
+    const breached = judged.filter(s => s.status === 'breach');
+    const inconclusive = judged.filter(s => s.status === 'inconclusive');
+    const realBreach = breached.find(s => s.reason === 'breached');
+    if (realBreach) {
+        const run = realBreach.breachRun;
+        return {
+            status: 'breach',
+            reason: 'breached',
+            summary: `${run.length} breaching samples in a row (limit ${rule.failure_limit})${seriesCount(breached.length, judged.length)}`
+        };
+    }
+    const short = breached.length + inconclusive.length;
+    if (short > 0) {
+        return {
+            status: breached.length > 0 ? 'breach' : 'inconclusive',
+            reason: 'too-few-samples',
+            summary: `no data: fewer than ${rule.min_samples} valid samples${seriesCount(short, judged.length)} (${noDataMeaning(rule)})`
+        };
+    }
+    const longest = Math.max(...judged.map(s => s.longestRun));
+    return {
+        status: 'healthy',
+        reason: 'within-bounds',
+        summary: `within bounds; longest breaching run ${longest} (limit ${rule.failure_limit})`
+    };
+}
+function seriesCount(some, all) {
+    return all > 1 ? ` in ${some} of ${all} series` : '';
+}
+function noDataStatus(rule) {
+    return rule.no_data === 'breach' ? 'breach' : 'inconclusive';
+}
+function noDataMeaning(rule) {
+    return rule.no_data === 'breach' ? 'no_data: breach' : 'inconclusive';
+}
+function sortedSamples(samples) {
+    return [...samples].sort((a, b) => a.time - b.time);
+}
+/** The series' verdict under absolute bounds. */
+function seriesVerdict(rule, bounds, series) {
+    const samples = sortedSamples(series.samples);
+    let valid = 0;
+    let run = [];
+    let longestRun = 0;
+    let breachRun;
+    for (const sample of samples) {
+        const judged = judgeSample(sample.value, bounds);
+        if (judged === 'invalid')
+            continue;
+        valid++;
+        if (judged === 'within') {
+            run = [];
+            continue;
+        }
+        run.push({ ...sample, bound: judged });
+        longestRun = Math.max(longestRun, run.length);
+        // The first run to reach the limit is the breach; it keeps growing while it lasts.
+        if (breachRun === undefined && run.length >= rule.failure_limit)
+            breachRun = run;
+    }
+    const verdict = {
+        labels: series.labels,
+        status: 'healthy',
+        reason: 'within-bounds',
+        samples,
+        valid,
+        invalid: samples.length - valid,
+        longestRun
+    };
+    if (breachRun !== undefined) {
+        verdict.status = 'breach';
+        verdict.reason = 'breached';
+        verdict.breachRun = breachRun;
+    }
+    else if (valid < rule.min_samples) {
+        verdict.status = noDataStatus(rule);
+        verdict.reason = 'too-few-samples';
+    }
+    return verdict;
+}
+/** Whether one value is within the bounds, past one of them, or no usable number. */
+function judgeSample(value, bounds) {
+    if (value > (bounds.max ?? Infinity))
+        return 'max';
+    if (value < (bounds.min ?? -Infinity))
+        return 'min';
+    // NaN fails every comparison above; an infinity that is past no bound is no measurement.
+    return Number.isFinite(value) ? 'within' : 'invalid';
+}
+/**
+ * The absolute bounds a rule means: its own `min`/`max`, or the relative bound applied to the
+ * baseline: `baseline ± |baseline| × pct / 100`. `bounds` is absent when the baseline is unusable.
+ */
+function resolveBounds(rule, baseline) {
+    const relative = rule.relative;
+    if (relative === undefined) {
+        const bounds = {};
+        if (rule.min !== undefined)
+            bounds.min = rule.min;
+        if (rule.max !== undefined)
+            bounds.max = rule.max;
+        return { bounds };
+    }
+    const evidence = baselineValue(relative.baseline, rule.min_samples, baseline);
+    if (evidence.value === undefined)
+        return { baseline: evidence };
+    const value = evidence.value;
+    const bounds = {};
+    if (relative.max_decrease_pct !== undefined) {
+        bounds.min = value - (Math.abs(value) * relative.max_decrease_pct) / 100;
+    }
+    if (relative.max_increase_pct !== undefined) {
+        bounds.max = value + (Math.abs(value) * relative.max_increase_pct) / 100;
+    }
+    return { bounds, baseline: evidence };
+}
+function baselineValue(from, minSamples, input) {
+    if (input === undefined || input.from !== from) {
+        return { from, problem: `the ${from.replace('_', ' ')} baseline was not given` };
+    }
+    if (input.from === 'audit') {
+        if (input.value === undefined) {
+            return { from, problem: `the audit record holds no ${input.metric}` };
+        }
+        if (!Number.isFinite(input.value)) {
+            return { from, problem: `the audit record's ${input.metric} is ${input.value}` };
+        }
+        return { from, value: input.value };
+    }
+    if (input.series.length !== 1) {
+        const problem = input.series.length === 0
+            ? 'the query matched no series for the previous holder'
+            : `the query matched ${input.series.length} series for the previous holder, not one`;
+        return { from, problem };
+    }
+    const values = input.series[0].samples
+        .map(s => s.value)
+        .filter(v => Number.isFinite(v));
+    if (values.length < minSamples) {
+        return {
+            from,
+            samples: values.length,
+            problem: `the previous holder has ${values.length} valid samples, fewer than ${minSamples}`
+        };
+    }
+    const mean = values.reduce((sum, v) => sum + v, 0) / values.length;
+    if (!Number.isFinite(mean)) {
+        return { from, samples: values.length, problem: "the previous holder's mean overflows" };
+    }
+    return { from, value: mean, samples: values.length };
+}
+
+;// CONCATENATED MODULE: ./src/monitor/evaluate.ts
+
+
+
+async function evaluateTrigger(source, trigger, context) {
+    // The policy schema has checked the step; a default keeps this total for typed callers.
+    const stepMs = durationMs(trigger.step) ?? 60_000;
+    const range = context.window.watched;
+    const evaluation = { query: trigger.query, action: trigger.action, range, stepMs, queries: 0 };
+    const ask = async (values, window) => {
+        evaluation.queries++;
+        return source.queryRange({ query: trigger.query, values, ...window, stepMs });
+    };
+    try {
+        const series = await ask(context.values, range);
+        let baseline;
+        const relative = trigger.relative;
+        if (relative?.baseline === 'audit') {
+            const metric = relative.metric;
+            const metrics = context.auditMetrics ?? {};
+            baseline = {
+                from: 'audit',
+                metric,
+                value: Object.hasOwn(metrics, metric) ? metrics[metric] : undefined
+            };
+        }
+        else if (relative?.baseline === 'previous_holder' && context.previousVersion !== undefined) {
+            const values = { ...context.values, version: context.previousVersion };
+            baseline = { from: 'previous_holder', series: await ask(values, context.window.baseline) };
+        }
+        return { ...evaluation, verdict: triggerVerdict(trigger, series, baseline) };
+    }
+    catch (error) {
+        if (!(error instanceof MetricSourceError))
+            throw error;
+        return {
+            ...evaluation,
+            verdict: {
+                trigger: trigger.name,
+                status: 'inconclusive',
+                reason: 'source-failure',
+                summary: `source failure: ${error.message}`,
+                failureLimit: trigger.failure_limit,
+                minSamples: trigger.min_samples,
+                series: []
             }
         };
     }
+}
+
+;// CONCATENATED MODULE: ./src/monitor/window.ts
+/**
+ * Which time a monitor run looks at. Pure. Runs keep no state: every run computes its windows
+ * from the promotion's time, the policy's `watch_for` and the evaluation time (`--at`), so a
+ * re-run, a late scheduled run or a post-mortem at a past time reads the same range.
+ */
+/**
+ * The windows of a version promoted at `promotedAt`, evaluated at `at`, watched for
+ * `watchForMs`. Undefined when `at` is before the promotion: there is nothing to watch yet.
+ */
+function watchWindow(promotedAt, at, watchForMs) {
+    if (at < promotedAt)
+        return undefined;
+    const watchEnd = promotedAt + watchForMs;
+    const end = Math.min(at, watchEnd);
+    const length = end - promotedAt;
     return {
-        source,
-        gate: {
-            gate: 'transition',
-            status: 'pass',
-            summary: source.stage === CANDIDATE_STAGE
-                ? `${context.version} is registered; ${context.targetStage} accepts registered versions`
-                : `${context.version} is in ${source.stage}; ${context.targetStage} may be entered from ${from}`
-        }
+        watched: { start: promotedAt, end },
+        // Ends a millisecond before the promotion, so no sample is both the old and the new version's.
+        baseline: { start: promotedAt - 1 - length, end: promotedAt - 1 },
+        ended: at >= watchEnd
+    };
+}
+
+;// CONCATENATED MODULE: ./src/report/monitor.ts
+/**
+ * What `monitor` prints: for each watched stage the holder, the window, each trigger's query,
+ * samples, breaching values and times, baseline and verdict, and what was done about it (a
+ * rollback, an alert and why, nothing). Markdown for the summary and a terminal, JSON for a
+ * machine; the rollback's audit record carries the same evidence (audit/monitor-evidence.ts).
+ */
+
+
+
+const VERDICT_TEXT = {
+    healthy: '✅ healthy',
+    inconclusive: '❔ inconclusive',
+    breach: '❌ breach',
+    recovered: '✅ recovered',
+    'recovery-failed': '🚨 recovery failed',
+    'not-watched': '➖ not watched'
+};
+const ALERT_TEXT = {
+    'action-alert': 'alert only (policy)',
+    'cap-reached': 'alert only: automatic rollback cap reached',
+    'no-earlier-holder': 'alert only: no earlier holder',
+    'target-taken-out': 'alert only: the earlier holder was itself taken out',
+    'recovery-failed': 'escalation: the restored version did not recover'
+};
+/** Breaching samples shown per series in the markdown and the rollback reason. */
+const SHOWN_SAMPLES = 5;
+function renderMonitor(report) {
+    return { markdown: markdown(report), json: JSON.stringify(monitor_json(report), null, 2) };
+}
+function markdown(report) {
+    const lines = [
+        `## 📈 Monitor: ${markdown_escape(report.model)}${report.dryRun ? ' (dry run)' : ''}`,
+        '',
+        `Evaluated at ${iso(report.at)}.`,
+        ''
+    ];
+    for (const stage of report.stages)
+        lines.push(...stageMarkdown(stage, report.dryRun), '');
+    return lines.join('\n').replace(/\n+$/, '\n');
+}
+function stageMarkdown(stage, dryRun) {
+    const name = markdown_escape(stage.stage);
+    const lines = [`### ${name}: ${VERDICT_TEXT[stage.verdict]}`, ''];
+    if (stage.mode === 'idle') {
+        lines.push(`Nothing to watch: ${markdown_escape(stage.idle ?? '')}. Nothing written.`);
+        return lines;
+    }
+    const holder = markdown_escape(stage.holder ?? '');
+    const window = stage.window;
+    const what = stage.mode === 'recovery'
+        ? `Recovery of **${holder}**, restored by an automatic rollback at ${iso(stage.since)}`
+        : `**${holder}**, promoted at ${iso(stage.since)}`;
+    lines.push(`${what}; watched ${iso(window.watched.start)} → ${iso(window.watched.end)}${window.ended ? ' (watch ended)' : ''}; source ${markdown_escape(stage.source)}.`, '', '| Trigger | Query | Samples | Bounds | Baseline | Verdict |', '| --- | --- | --- | --- | --- | --- |');
+    for (const t of stage.triggers) {
+        const v = t.verdict;
+        const samples = v.series.reduce((sum, s) => sum + s.samples.length, 0);
+        const valid = v.series.reduce((sum, s) => sum + s.valid, 0);
+        lines.push(`| ${markdown_escape(v.trigger)} | ${monitor_code(t.query)} | ${samples} (${valid} valid) | ${bounds(v.bounds)} | ${baseline(v.baseline)} | ${v.status}: ${markdown_escape(v.summary)} |`);
+    }
+    const breaches = stage.triggers.flatMap(t => breachLines(t));
+    if (breaches.length > 0)
+        lines.push('', 'Breaching samples:', '', ...breaches);
+    lines.push('', actionText(stage, dryRun));
+    return lines;
+}
+function breachLines(t) {
+    return t.verdict.series.flatMap(series => {
+        if (!series.breachRun)
+            return [];
+        const labels = Object.entries(series.labels)
+            .map(([k, v]) => `${k}="${v}"`)
+            .join(', ');
+        return [
+            `- ${markdown_escape(t.verdict.trigger)}${labels ? ` {${markdown_escape(labels)}}` : ''}: ${samplesText(series.breachRun)}`
+        ];
+    });
+}
+function actionText(stage, dryRun) {
+    const { action } = stage;
+    if (action.kind === 'none') {
+        return stage.verdict === 'inconclusive'
+            ? 'Inconclusive: never a pass and never a rollback. Nothing written.'
+            : 'Nothing to do. Nothing written.';
+    }
+    if (action.kind === 'alert') {
+        return `**${ALERT_TEXT[action.why]}**: ${markdown_escape(action.detail)}. Nothing written.`;
+    }
+    const restored = markdown_escape(action.restored);
+    const head = dryRun
+        ? `**Would roll back automatically** to ${restored} (dry run: nothing written).`
+        : action.written
+            ? `**Rolled back automatically** to ${restored}.`
+            : `Rollback to ${restored}: nothing written.`;
+    return `${head}\n\n${action.report.replace(/^## /m, '#### ')}`;
+}
+/**
+ * The rollback's reason: each breached trigger with its values and times, bounded, so the
+ * registry's record reads on its own. Plain text: the registry stores it, the report escapes it.
+ */
+function breachReason(model, stage, version, breached) {
+    const parts = breached.map(t => {
+        const runs = t.verdict.series.flatMap(s => (s.breachRun ? [samplesText(s.breachRun)] : []));
+        const where = runs.length > 0 ? `: ${runs.join('; ')}` : '';
+        return `${t.verdict.trigger} (${t.verdict.summary}${bounds(t.verdict.bounds, true)})${where}`;
+    });
+    return `modelgate monitor: ${model} ${version} breached in ${stage}: ${parts.join(' | ')}`;
+}
+function samplesText(run) {
+    const shown = run.slice(0, SHOWN_SAMPLES).map(s => `${monitor_value(s.value)} at ${iso(s.time)}`);
+    const more = run.length > SHOWN_SAMPLES ? ` and ${run.length - SHOWN_SAMPLES} more` : '';
+    return shown.join(', ') + more;
+}
+function bounds(b, inReason = false) {
+    const parts = [];
+    if (b?.min !== undefined)
+        parts.push(`min ${monitor_value(b.min)}`);
+    if (b?.max !== undefined)
+        parts.push(`max ${monitor_value(b.max)}`);
+    if (inReason)
+        return parts.length > 0 ? `; ${parts.join(', ')}` : '';
+    return parts.length > 0 ? parts.join(', ') : '–';
+}
+function baseline(b) {
+    if (!b)
+        return '–';
+    const from = b.from === 'audit' ? 'audit record' : 'previous holder';
+    if (b.value === undefined)
+        return `${from}: ${markdown_escape(b.problem ?? 'none')}`;
+    return `${from}: ${monitor_value(b.value)}${b.samples !== undefined ? ` (mean of ${b.samples})` : ''}`;
+}
+function monitor_value(v) {
+    const j = jsonValue(v);
+    return typeof j === 'number' ? formatNumber(j) : j;
+}
+/** A query as inline code: backticks cannot close it (a longer fence), pipes cannot split the table. */
+function monitor_code(text) {
+    const flat = text.replace(/\s+/g, ' ').replace(/\|/g, '\\|');
+    const longest = Math.max(0, ...[...flat.matchAll(/`+/g)].map(m => m[0].length));
+    const fence = '`'.repeat(longest + 1);
+    return `${fence} ${flat} ${fence}`;
+}
+function iso(time) {
+    if (time === undefined)
+        return '?';
+    return new Date(time).toISOString().replace('.000Z', 'Z');
+}
+function monitor_json(report) {
+    return {
+        model: report.model,
+        at: report.at.toISOString(),
+        dryRun: report.dryRun,
+        exitCode: report.exitCode,
+        stages: report.stages.map(stage => ({
+            stage: stage.stage,
+            mode: stage.mode,
+            verdict: stage.verdict,
+            ...(stage.idle ? { idle: stage.idle } : {}),
+            ...(stage.holder ? { holder: stage.holder } : {}),
+            ...(stage.since ? { since: stage.since.toISOString() } : {}),
+            ...(stage.previous ? { previous: stage.previous } : {}),
+            ...(stage.window
+                ? {
+                    window: {
+                        start: new Date(stage.window.watched.start).toISOString(),
+                        end: new Date(stage.window.watched.end).toISOString(),
+                        ended: stage.window.ended
+                    }
+                }
+                : {}),
+            ...(stage.source ? { source: stage.source } : {}),
+            queries: stage.queries,
+            triggers: stage.triggers.map(t => ({
+                name: t.verdict.trigger,
+                query: t.query,
+                action: t.action,
+                stepSeconds: t.stepMs / 1000,
+                verdict: t.verdict.status,
+                reason: t.verdict.reason,
+                summary: t.verdict.summary,
+                ...(t.verdict.bounds ? { bounds: t.verdict.bounds } : {}),
+                ...(t.verdict.baseline ? { baseline: t.verdict.baseline } : {}),
+                failureLimit: t.verdict.failureLimit,
+                minSamples: t.verdict.minSamples,
+                series: t.verdict.series.map(s => ({
+                    labels: s.labels,
+                    status: s.status,
+                    samples: s.samples.length,
+                    valid: s.valid,
+                    invalid: s.invalid,
+                    longestRun: s.longestRun,
+                    ...(s.breachRun
+                        ? {
+                            breachRun: s.breachRun.map(p => ({
+                                time: new Date(p.time).toISOString(),
+                                value: jsonValue(p.value),
+                                bound: p.bound
+                            }))
+                        }
+                        : {})
+                }))
+            })),
+            action: stage.action.kind === 'rollback'
+                ? {
+                    kind: 'rollback',
+                    restored: stage.action.restored,
+                    written: stage.action.written,
+                    dryRun: stage.action.dryRun
+                }
+                : stage.action,
+            ...(stage.reason ? { reason: stage.reason } : {})
+        }))
     };
 }
 
@@ -62447,6 +63038,1290 @@ function historyJson(events) {
     return JSON.stringify(events, null, 2);
 }
 
+;// CONCATENATED MODULE: ./src/report/rollback.ts
+/**
+ * What `rollback` prints: what was put back (or would be), why, and what was written; or why
+ * nothing was. The command hands over a `RollbackResult`; the words are chosen here.
+ */
+
+
+
+function renderRollback(result) {
+    return result.kind === 'ran' ? renderRan(result) : renderAlready(result);
+}
+function renderRan(ran) {
+    const { result, restored } = ran;
+    // Names and the reason are user text: escaped, as everything printed to the summary.
+    const [model, stage, was] = [ran.model, ran.stage, ran.rolledBack].map(markdown_escape);
+    const lines = [`## ↩️ Rollback: ${model} → ${stage}`, ''];
+    if (result.written || result.reason === 'dry run') {
+        const events = result.written ? result.events : result.planned;
+        lines.push(result.written
+            ? `${stage} is back on **${markdown_escape(String(restored))}** (was ${was}).`
+            : `Dry run: would put ${stage} back on **${markdown_escape(String(restored))}** (now ${was}).`, '', `Reason: ${markdown_escape(ran.reason)}`, '', result.written ? 'Wrote:' : 'Would write:', listEvents(events), ...(result.written && result.publication
+            ? ['', describePublication(result.publication) ?? '']
+            : []));
+    }
+    else {
+        lines.push(`Nothing written: ${markdown_escape(result.reason)}.`);
+    }
+    return {
+        markdown: lines.join('\n') + '\n',
+        json: JSON.stringify({
+            model: ran.model,
+            stage: ran.stage,
+            rolledBack: ran.rolledBack,
+            restored,
+            reason: ran.reason,
+            written: result.written,
+            events: result.written ? result.events : result.reason === 'dry run' ? result.planned : [],
+            ...(result.written && result.publication ? { publication: result.publication } : {})
+        }, null, 2)
+    };
+}
+function renderAlready(already) {
+    const { model, stage, why } = already;
+    // Registry and user text is escaped once here, for the markdown below.
+    const [md, holder] = [stage, already.holder].map(markdown_escape);
+    let text;
+    if (why.kind === 'from-out') {
+        const from = markdown_escape(why.from);
+        text = `${md} is held by ${holder}, not ${from}: ${from} is already out of it. Nothing written.`;
+    }
+    else if (why.kind === 're-run') {
+        const { prior } = why;
+        const restored = prior.restored ? ` to ${markdown_escape(prior.restored)}` : '';
+        text =
+            `Nothing written: ${md} was already rolled back from ${markdown_escape(prior.removed)}${restored} by ${markdown_escape(prior.actor)} at ${utc(prior.at)} (${markdown_escape(prior.runUrl ?? prior.id)}), and this is a re-run of it; ${md} holds ${holder} now. ` +
+                `To take ${holder} out too, run the rollback again naming it: --from ${holder} (or name the version to restore).`;
+    }
+    else {
+        // A re-run of a rollback to a named version that landed: done, not an error.
+        text = `${md} already holds ${holder}: nothing to roll back. Nothing written.`;
+    }
+    return {
+        markdown: `## ↩️ Rollback: ${markdown_escape(model)} → ${md}
+
+${text}
+`,
+        json: JSON.stringify({ model, stage, holder: already.holder, written: false, reason: 'already rolled back' }, null, 2)
+    };
+}
+
+;// CONCATENATED MODULE: ./src/commands/rollback-rerun.ts
+
+/**
+ * How long after a rollback a rollback of the same stage, by the same person, with the same
+ * reason and no version named, is taken for a re-run of it (a crash, a cancel, an answer lost)
+ * rather than a request to go one more step back. Long enough for a person to notice and run
+ * it again; a second step back within it names the holder to remove (`--from`).
+ */
+const RERUN_WINDOW_MS = 15 * 60 * 1000;
+/**
+ * The earlier rollback this request repeats, if any: newest first, a written rollback of the
+ * stage from the same workflow run (any attempt, however late), or, outside a workflow run (a
+ * terminal, which has no run identity), by the same actor with the same reason within
+ * RERUN_WINDOW_MS, while that rollback is still the stage's latest assignment. In the action a new
+ * dispatch is a new run: a new request, never a re-run.
+ */
+function findRerunOf(history, request) {
+    // Only the stage's latest assignment can be the rollback a terminal re-run repeats: once
+    // anything was assigned since, the same words ask to take out the new holder.
+    let latest = true;
+    for (const event of history) {
+        if (event.kind !== 'assignment' || event.stage !== request.stage)
+            continue;
+        const prior = priorRollback(event);
+        const wasLatest = latest;
+        latest = false;
+        if (!prior)
+            continue;
+        const sameRun = request.runUrl !== undefined && prior.runUrl === request.runUrl;
+        const age = request.now.getTime() - prior.at.getTime();
+        const sameAsk = request.runUrl === undefined &&
+            wasLatest &&
+            prior.actor === request.actor &&
+            prior.reason?.trim() === request.reason.trim() &&
+            age >= 0 &&
+            age <= RERUN_WINDOW_MS;
+        if (sameRun || sameAsk)
+            return prior;
+    }
+    return undefined;
+}
+/** A rollback as the registry keeps it: the full audit record, else the backend's own facts. */
+function priorRollback(event) {
+    const record = auditRecordOf(event.audit);
+    if (record) {
+        if (record.kind !== 'rollback' || !record.written || record.previous === null)
+            return undefined;
+        return {
+            removed: record.previous,
+            restored: record.version ?? undefined,
+            actor: record.actor,
+            reason: record.reason ?? undefined,
+            at: new Date(record.timestamp),
+            runUrl: record.runUrl ?? undefined,
+            id: event.id
+        };
+    }
+    // Written without a record (by hand, by another tool) or its record was trimmed: the
+    // `rollback: {from, to}` facts both backends keep with the event.
+    const facts = event.audit?.rollback;
+    if (!facts || typeof facts.from !== 'string')
+        return undefined;
+    return {
+        removed: facts.from,
+        restored: typeof facts.to === 'string' ? facts.to : undefined,
+        actor: event.by,
+        reason: typeof event.audit?.reason === 'string' ? event.audit.reason : undefined,
+        at: event.at,
+        runUrl: undefined,
+        id: event.id
+    };
+}
+
+;// CONCATENATED MODULE: ./src/commands/rollback.ts
+
+
+
+
+/**
+ * `modelgate rollback`: put the stage back on its previous holder (or a named
+ * version), writing both the restored assignment and the removal of the current
+ * holder so every GTO reader agrees. Needs a reason; always audited.
+ */
+async function rollback(context, options) {
+    if (!options.reason.trim()) {
+        throw new errors/* InvalidInputError */.oC('rollback needs --reason: every rollback is recorded with why');
+    }
+    const current = await context.registry.getStage(options.model, options.stage);
+    if (!current) {
+        throw new errors/* NotFoundError */.m_(`${options.model} has no version in ${options.stage} to roll back`);
+    }
+    const stale = await alreadyDone(context, options, current);
+    if (stale)
+        return stale;
+    const audit = (restored) => {
+        const record = rollbackAudit({
+            model: options.model,
+            stage: options.stage,
+            restored,
+            rolledBack: current.version,
+            written: true,
+            gates: options.checks,
+            actor: context.actor,
+            reason: options.reason,
+            run: context.runFacts ?? {},
+            at: context.now()
+        });
+        const automatic = options.automatic;
+        return automatic
+            ? AuditRecord.parse({ ...record, kind: 'automatic-rollback', monitor: automatic })
+            : record;
+    };
+    const facts = { actor: context.actor, actorEmail: context.actorEmail, reason: options.reason };
+    // The preview names the version put back, so the record written with the change can say it;
+    // the write then pins that version.
+    const preview = await context.registry.rollback(options.model, options.stage, options.toVersion, facts, { dryRun: true });
+    const planned = preview.written === false && preview.reason === 'dry run'
+        ? preview.planned.find(event => event.kind === 'assignment')?.version
+        : undefined;
+    if (!planned && !options.dryRun) {
+        // The preview wrote nothing and would write nothing: say so rather than report a dry run.
+        if (preview.written) {
+            throw new Error(`the registry wrote during a rollback preview of ${options.model} ${options.stage}`);
+        }
+        throw new errors/* ModelGateError */.j3(`Cannot roll back ${options.model} ${options.stage} (${current.version}): ${preview.reason}. Nothing written.`, errors/* ExitCode */.yU.Blocked);
+    }
+    const record = planned && !options.dryRun ? audit(planned) : undefined;
+    const result = options.dryRun || !planned
+        ? preview
+        : await context.registry.rollback(options.model, options.stage, planned, { ...facts, record }, {
+            revalidate: ({ holder }) => {
+                if (holder?.version !== current.version) {
+                    throw new errors/* ModelGateError */.j3(`${options.stage} changed hands to ${holder?.version ?? 'nobody'} while rolling back ${current.version}: nothing written; look at \`modelgate status\` and run the rollback again`, errors/* ExitCode */.yU.Blocked);
+                }
+            }
+        });
+    const restored = result.written || result.reason === 'dry run'
+        ? (result.written ? result.events : result.planned).find(event => event.kind === 'assignment')
+            ?.version
+        : undefined;
+    return {
+        ...renderRollback({
+            kind: 'ran',
+            model: options.model,
+            stage: options.stage,
+            rolledBack: current.version,
+            restored,
+            reason: options.reason,
+            result
+        }),
+        exitCode: errors/* ExitCode */.yU.Pass,
+        ...(result.written && record ? { audit: record } : {}),
+        rolledBack: current,
+        ...(restored ? { restored } : {}),
+        written: result.written
+    };
+}
+/**
+ * The outcome of a rollback that is already done, or undefined to go on: the holder named with
+ * `fromVersion` is no longer in the stage, or this is a re-run of a rollback the registry
+ * recorded and the holder that one removed is still out. Either way nothing is written.
+ */
+async function alreadyDone(context, options, current) {
+    const { model, stage } = options;
+    let why;
+    if (options.fromVersion !== undefined) {
+        if (current.version === options.fromVersion)
+            return undefined;
+        // A typo must not read as "already out" and exit 0 with the bad holder still in place.
+        if (!(await context.registry.getVersion(model, options.fromVersion))) {
+            throw new errors/* NotFoundError */.m_(`${model} ${options.fromVersion} is not registered: --from names the version to take out of ${stage}, which ${current.version} holds now. Nothing written.`);
+        }
+        // "Already out" only of a stage it was in: --from a version that never held it is a mistake.
+        const heldIt = (await context.registry.history(model)).some(event => event.kind === 'assignment' &&
+            event.stage === stage &&
+            event.version === options.fromVersion);
+        if (!heldIt) {
+            throw new errors/* InvalidInputError */.oC(`${model} ${options.fromVersion} never held ${stage}: --from names the version to take out of it, which ${current.version} holds now. Nothing written.`);
+        }
+        why = { kind: 'from-out', from: options.fromVersion };
+    }
+    else if (options.toVersion === undefined) {
+        const prior = findRerunOf(await context.registry.history(model), {
+            stage,
+            actor: context.actor,
+            reason: options.reason,
+            now: context.now(),
+            ...(context.runFacts?.runUrl ? { runUrl: context.runFacts.runUrl } : {})
+        });
+        // The removed holder is back (promoted again since): this rollback is needed again.
+        if (!prior || prior.removed === current.version)
+            return undefined;
+        why = { kind: 're-run', prior };
+    }
+    else if (current.version === options.toVersion) {
+        // A re-run of a rollback to a named version that landed: done, not an error.
+        why = { kind: 'holds-target' };
+    }
+    else {
+        return undefined;
+    }
+    return {
+        ...renderRollback({ kind: 'already', model, stage, holder: current.version, why }),
+        exitCode: errors/* ExitCode */.yU.Pass,
+        rolledBack: current,
+        written: false
+    };
+}
+
+;// CONCATENATED MODULE: ./src/commands/monitor.ts
+
+
+
+
+
+
+
+
+/** Exit codes by severity: the run exits with its most severe stage's. */
+const SEVERITY = [
+    errors/* ExitCode */.yU.Pass,
+    errors/* ExitCode */.yU.PassWithWarnings,
+    errors/* ExitCode */.yU.MonitorRolledBack,
+    errors/* ExitCode */.yU.MonitorNeedsPerson
+];
+async function monitor(context, options) {
+    const watched = watchedStages(options);
+    const now = context.now();
+    const at = options.at ?? now;
+    if (at.getTime() > now.getTime()) {
+        // Data after now does not exist yet: a future time would judge a window still filling.
+        throw new errors/* InvalidInputError */.oC(`--at ${at.toISOString()} is in the future (now ${now.toISOString()})`);
+    }
+    const results = [];
+    let audit;
+    for (const [stage, policy] of watched) {
+        const { result, record } = await monitorStage(context, options, at, stage, policy);
+        results.push(result);
+        audit ??= record;
+    }
+    const exitCode = results
+        .map(stageExitCode)
+        .reduce((worst, code) => (SEVERITY.indexOf(code) > SEVERITY.indexOf(worst) ? code : worst));
+    const rendered = renderMonitor({
+        model: options.model,
+        at,
+        dryRun: options.dryRun === true,
+        stages: results,
+        exitCode
+    });
+    return {
+        ...rendered,
+        exitCode,
+        stages: results,
+        queries: results.reduce((sum, r) => sum + r.queries, 0),
+        ...(audit ? { audit } : {})
+    };
+}
+/** The stages to watch: `--stage` (which must have a monitor block), else every one that has. */
+function watchedStages(options) {
+    const stages = options.policy.stages;
+    if (options.stage !== undefined) {
+        if (!Object.hasOwn(stages, options.stage)) {
+            throw new errors/* NotFoundError */.m_(`The policy has no stage "${options.stage}"; it defines ${Object.keys(stages).join(', ')}.`);
+        }
+        const block = stages[options.stage]?.monitor;
+        if (!block) {
+            throw new errors/* InvalidInputError */.oC(`Stage ${options.stage} has no monitor: block in the policy (stages.${options.stage}.monitor): nothing to watch.`);
+        }
+        return [[options.stage, block]];
+    }
+    const all = Object.entries(stages).flatMap(([stage, s]) => s.monitor ? [[stage, s.monitor]] : []);
+    if (all.length === 0) {
+        throw new errors/* InvalidInputError */.oC(`The policy for ${options.model} has no stage with a monitor: block: nothing to watch.`);
+    }
+    return all;
+}
+function stageExitCode(result) {
+    const { action, verdict } = result;
+    if (action.kind === 'rollback')
+        return errors/* ExitCode */.yU.MonitorRolledBack;
+    if (action.kind === 'alert')
+        return errors/* ExitCode */.yU.MonitorNeedsPerson;
+    return verdict === 'inconclusive' ? errors/* ExitCode */.yU.PassWithWarnings : errors/* ExitCode */.yU.Pass;
+}
+async function monitorStage(context, options, at, stage, policy) {
+    const { model } = options;
+    const holder = await context.registry.getStage(model, stage);
+    const idle = (why) => ({
+        result: {
+            stage,
+            mode: 'idle',
+            verdict: 'not-watched',
+            idle: why,
+            triggers: [],
+            action: { kind: 'none' },
+            queries: 0,
+            source: ''
+        }
+    });
+    if (!holder)
+        return idle(`no version of ${model} holds ${stage}`);
+    const history = await context.registry.history(model);
+    const watch = await watchOf(context, model, stage, holder, history);
+    // The schema has checked watch_for; the fallback keeps this total for typed callers.
+    const watchForMs = durationMs(policy.watch_for) ?? 0;
+    const found = watchWindow(watch.since.getTime(), at.getTime(), watchForMs);
+    if (!found) {
+        return idle(`${holder.version} entered ${stage} after the evaluation time`);
+    }
+    const window = recoveryWindow(found, watch);
+    const source = options.sourceFor(policy, stage);
+    const values = { model, version: holder.version, stage };
+    const triggers = [];
+    for (const trigger of policy.triggers) {
+        const evaluation = await evaluateTrigger(source, trigger, {
+            values,
+            window,
+            ...(watch.auditMetrics ? { auditMetrics: watch.auditMetrics } : {}),
+            ...(watch.previousVersion ? { previousVersion: watch.previousVersion } : {})
+        });
+        triggers.push({ name: trigger.name, evaluation });
+    }
+    const statuses = triggers.map(t => t.evaluation.verdict.status);
+    const status = statuses.includes('breach')
+        ? 'breach'
+        : statuses.includes('inconclusive')
+            ? 'inconclusive'
+            : 'healthy';
+    const verdict = watch.mode === 'recovery'
+        ? status === 'healthy'
+            ? 'recovered'
+            : status === 'breach'
+                ? 'recovery-failed'
+                : 'inconclusive'
+        : status;
+    const result = {
+        stage,
+        mode: watch.mode,
+        holder: holder.version,
+        since: watch.since,
+        window,
+        verdict,
+        triggers: triggers.map(t => t.evaluation),
+        action: { kind: 'none' },
+        queries: triggers.reduce((sum, t) => sum + t.evaluation.queries, 0),
+        source: source.description,
+        ...(watch.previousVersion ? { previous: watch.previousVersion } : {})
+    };
+    if (verdict === 'recovery-failed') {
+        result.action = {
+            kind: 'alert',
+            why: 'recovery-failed',
+            detail: `${holder.version}, restored by an automatic rollback at ${watch.since.toISOString()}, breaches too: a person must decide (no further automatic rollback)`
+        };
+        return { result };
+    }
+    if (verdict !== 'breach')
+        return { result };
+    const breached = triggers.filter(t => t.evaluation.verdict.status === 'breach');
+    const evidence = monitorEvidence({
+        source: source.description,
+        at,
+        watched: {
+            version: holder.version,
+            since: watch.since,
+            ...(watch.previousVersion ? { previous: watch.previousVersion } : {})
+        },
+        values,
+        triggers
+    });
+    const reason = breachReason(model, stage, holder.version, breached.map(t => t.evaluation));
+    result.reason = reason;
+    if (!breached.some(t => t.evaluation.action === 'rollback')) {
+        result.action = {
+            kind: 'alert',
+            why: 'action-alert',
+            detail: 'every breached trigger says action: alert'
+        };
+        return { result };
+    }
+    const decided = await rollbackDecision(context, {
+        model,
+        stage,
+        holder,
+        history,
+        at,
+        policy,
+        watchForMs,
+        reason,
+        evidence,
+        dryRun: options.dryRun === true
+    });
+    result.action = decided.action;
+    return { result, ...(decided.record ? { record: decided.record } : {}) };
+}
+/**
+ * Where the holder's watch starts and what its baselines are. A holder that an automatic
+ * rollback put back is in recovery: watched from the rollback, against its own promotion's
+ * record and its own values before the breached version came in.
+ */
+async function watchOf(context, model, stage, holder, history) {
+    const record = auditRecordOf(holder.audit);
+    if (record?.kind === 'automatic-rollback' && record.version === holder.version) {
+        const promotion = promotionRecordOf(history, stage, holder.version, holder.eventId);
+        const breachedSince = record.monitor?.watched.since;
+        return {
+            mode: 'recovery',
+            holder,
+            since: holder.assignedAt,
+            ...(promotion ? { auditMetrics: promotion.metrics.candidate } : {}),
+            // Its own values before the breached version came in are the baseline it must return to.
+            previousVersion: holder.version,
+            ...(breachedSince ? { baselineEnd: new Date(breachedSince) } : {})
+        };
+    }
+    const previous = record && record.previous !== null && record.version === holder.version
+        ? record.previous
+        : previousAssigned(history, stage, holder);
+    return {
+        mode: 'watch',
+        holder,
+        since: holder.assignedAt,
+        ...(record && record.kind !== 'rollback' ? { auditMetrics: record.metrics.candidate } : {}),
+        ...(previous ? { previousVersion: previous } : {})
+    };
+}
+/** In recovery, the baseline window ends just before the breached version's promotion. */
+function recoveryWindow(window, watch) {
+    if (watch.baselineEnd === undefined)
+        return window;
+    const length = window.watched.end - window.watched.start;
+    const end = watch.baselineEnd.getTime() - 1;
+    return { ...window, baseline: { start: end - length, end } };
+}
+/** The newest promotion record of `version` into `stage` before the event `beforeId`. */
+function promotionRecordOf(history, stage, version, beforeId) {
+    let passed = false;
+    for (const event of history) {
+        if (event.id === beforeId)
+            passed = true;
+        if (!passed || event.kind !== 'assignment' || event.stage !== stage)
+            continue;
+        if (event.version !== version)
+            continue;
+        const record = auditRecordOf(event.audit);
+        if (record && (record.kind === 'promotion' || record.kind === 'forced-promotion')) {
+            return record;
+        }
+    }
+    return undefined;
+}
+/** The version assigned to `stage` before the holder's assignment, from the history. */
+function previousAssigned(history, stage, holder) {
+    let passed = false;
+    for (const event of history) {
+        if (event.id === holder.eventId) {
+            passed = true;
+            continue;
+        }
+        if (passed && event.kind === 'assignment' && event.stage === stage) {
+            if (event.version !== undefined && event.version !== holder.version)
+                return event.version;
+        }
+    }
+    return undefined;
+}
+/**
+ * Rolls the stage back, or says why it only alerts: the cap is reached, there is no earlier
+ * holder, or the one the registry would restore was itself taken out of the stage.
+ */
+async function rollbackDecision(context, request) {
+    const { model, stage, holder } = request;
+    const recent = automaticRollbacks(request.history, stage, request.at.getTime() - request.watchForMs);
+    const cap = request.policy.max_automatic_rollbacks;
+    if (recent.length >= cap) {
+        const last = recent[0];
+        return {
+            action: {
+                kind: 'alert',
+                why: 'cap-reached',
+                detail: cap === 0
+                    ? 'max_automatic_rollbacks is 0: this stage is never rolled back automatically'
+                    : `${recent.length} automatic rollback(s) of ${stage} within the last ${request.policy.watch_for} (max_automatic_rollbacks ${cap})${last ? `, the latest at ${last.timestamp} from ${last.previous}` : ''}`
+            }
+        };
+    }
+    let restored;
+    try {
+        const preview = await rollback(context, {
+            model,
+            stage,
+            fromVersion: holder.version,
+            reason: request.reason,
+            dryRun: true
+        });
+        restored = preview.restored;
+    }
+    catch (error) {
+        if (!(error instanceof errors/* NotFoundError */.m_))
+            throw error;
+        restored = undefined;
+    }
+    if (restored === undefined) {
+        return {
+            action: {
+                kind: 'alert',
+                why: 'no-earlier-holder',
+                detail: `no earlier version of ${model} held ${stage} to put back`
+            }
+        };
+    }
+    const removal = await context.registry.takenOutOf(model, restored, stage);
+    if (removal) {
+        return {
+            action: {
+                kind: 'alert',
+                why: 'target-taken-out',
+                detail: `${restored}, the version a rollback would put back, was itself taken out of ${stage} at ${removal.at.toISOString()}`
+            }
+        };
+    }
+    const outcome = await rollback(context, {
+        model,
+        stage,
+        fromVersion: holder.version,
+        toVersion: restored,
+        reason: request.reason,
+        dryRun: request.dryRun,
+        automatic: request.evidence
+    });
+    return {
+        action: {
+            kind: 'rollback',
+            restored: outcome.restored ?? restored,
+            written: outcome.written,
+            dryRun: request.dryRun,
+            report: outcome.markdown
+        },
+        ...(outcome.audit ? { record: outcome.audit } : {})
+    };
+}
+/** Automatic rollbacks of `stage` at or after `since` (Unix ms), newest first, one per rollback. */
+function automaticRollbacks(history, stage, since) {
+    const seen = new Set();
+    const found = [];
+    for (const event of history) {
+        const record = auditRecordOf(event.audit);
+        if (!record || record.kind !== 'automatic-rollback' || !record.written)
+            continue;
+        if (record.to !== stage || Date.parse(record.timestamp) < since)
+            continue;
+        // A rollback writes several events (the removal and the restore), each with the record.
+        const key = `${record.timestamp} ${record.previous}`;
+        if (seen.has(key))
+            continue;
+        seen.add(key);
+        found.push(record);
+    }
+    return found;
+}
+
+;// CONCATENATED MODULE: ./src/monitor/selector.ts
+
+const NAME = /^[A-Za-z_:][A-Za-z0-9_:]*/;
+const LABEL = /^[A-Za-z_][A-Za-z0-9_]*/;
+/** The matchers of `text`; a metric name before the braces is a `__name__` matcher. */
+function parseSelector(text) {
+    const bad = (why) => new MetricSourceError(`the selector ${JSON.stringify(text)} is not valid: ${why}`);
+    const matchers = [];
+    let rest = text.trim();
+    const name = NAME.exec(rest);
+    if (name) {
+        matchers.push({ label: '__name__', op: '=', value: name[0] });
+        rest = rest.slice(name[0].length).trimStart();
+    }
+    if (rest.startsWith('{')) {
+        rest = rest.slice(1).trimStart();
+        while (!rest.startsWith('}')) {
+            const label = LABEL.exec(rest);
+            if (!label)
+                throw bad('expected a label name');
+            rest = rest.slice(label[0].length).trimStart();
+            const op = /^(=~|!~|!=|=)/.exec(rest);
+            if (!op)
+                throw bad(`expected =, !=, =~ or !~ after ${label[0]}`);
+            rest = rest.slice(op[0].length).trimStart();
+            const quoted = readString(rest, bad);
+            matchers.push({ label: label[0], op: op[0], value: quoted.value });
+            rest = rest.slice(quoted.length).trimStart();
+            if (rest.startsWith(','))
+                rest = rest.slice(1).trimStart();
+            else if (!rest.startsWith('}'))
+                throw bad('expected , or } after a matcher');
+        }
+        rest = rest.slice(1).trimStart();
+    }
+    if (rest !== '')
+        throw bad(`unexpected ${JSON.stringify(rest.slice(0, 20))}`);
+    if (matchers.length === 0)
+        throw bad('it selects nothing: give a metric name or matchers');
+    return matchers;
+}
+/** A double- or single-quoted string with Go's escapes, at the start of `text`. */
+function readString(text, bad) {
+    const quote = text[0];
+    if (quote !== '"' && quote !== "'")
+        throw bad('expected a quoted label value');
+    let value = '';
+    let i = 1;
+    while (i < text.length) {
+        const char = text[i];
+        if (char === quote)
+            return { value, length: i + 1 };
+        if (char === '\n')
+            break;
+        if (char !== '\\') {
+            value += char;
+            i++;
+            continue;
+        }
+        const next = text[i + 1] ?? '';
+        const simple = {
+            a: '\x07',
+            b: '\b',
+            f: '\f',
+            n: '\n',
+            r: '\r',
+            t: '\t',
+            v: '\v',
+            '\\': '\\',
+            '"': '"',
+            "'": "'"
+        };
+        if (next in simple) {
+            value += simple[next];
+            i += 2;
+            continue;
+        }
+        const hexLength = next === 'x' ? 2 : next === 'u' ? 4 : next === 'U' ? 8 : 0;
+        const hex = text.slice(i + 2, i + 2 + hexLength);
+        if (hexLength > 0 && hex.length === hexLength && /^[0-9a-fA-F]+$/.test(hex)) {
+            const code = parseInt(hex, 16);
+            if (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
+                throw bad('invalid escape');
+            value += String.fromCodePoint(code);
+            i += 2 + hexLength;
+            continue;
+        }
+        throw bad(`unknown escape \\${next}`);
+    }
+    throw bad('a label value is not closed');
+}
+/** Whether a series' labels (its name as `__name__`) match every matcher; regexes are anchored. */
+function matches(labels, matchers) {
+    return matchers.every(({ label, op, value }) => {
+        // An absent label matches as the empty string, as in Prometheus.
+        const actual = Object.hasOwn(labels, label) ? labels[label] : '';
+        switch (op) {
+            case '=':
+                return actual === value;
+            case '!=':
+                return actual !== value;
+            case '=~':
+                return anchored(value).test(actual);
+            case '!~':
+                return !anchored(value).test(actual);
+        }
+    });
+}
+function anchored(pattern) {
+    try {
+        return new RegExp(`^(?:${pattern})$`, 'su');
+    }
+    catch (error) {
+        throw new MetricSourceError(`the regular expression ${JSON.stringify(pattern)} is not valid`, {
+            cause: error
+        });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/monitor/file-source.ts
+
+
+
+function fileSource(options) {
+    let parsed;
+    return {
+        description: `file ${options.name}`,
+        async queryRange(range) {
+            let selector;
+            try {
+                selector = substitutePlaceholders(range.query, range.values);
+            }
+            catch (error) {
+                if (error instanceof PromqlPlaceholderError) {
+                    throw new MetricSourceError(`the query is refused: ${error.message}`, { cause: error });
+                }
+                throw error;
+            }
+            const matchers = parseSelector(selector);
+            parsed ??= options.load().then(text => parseSeriesFile(options.name, text));
+            const all = await parsed;
+            return all
+                .filter(series => matches(series.labels, matchers))
+                .map(series => ({
+                labels: series.labels,
+                samples: series.samples.filter(s => s.time >= range.start && s.time <= range.end)
+            }))
+                .filter(series => series.samples.length > 0);
+        }
+    };
+}
+/** The series of a JSON (by its first character) or CSV file. */
+function parseSeriesFile(name, text) {
+    const body = text.replace(/^\uFEFF/, '');
+    return body.trimStart().startsWith('{') ? file_source_parseJson(name, body) : parseCsv(name, body);
+}
+function file_source_parseJson(name, text) {
+    const bad = (where, why) => new MetricSourceError(`${where ? `${name} ${where}` : name}: ${why}`);
+    let document;
+    try {
+        document = JSON.parse(text);
+    }
+    catch (error) {
+        throw new MetricSourceError(`${name} is not valid JSON: ${error.message}`);
+    }
+    const list = isRecord(document) ? document.series : undefined;
+    if (!Array.isArray(list))
+        throw bad('', 'must be an object with a "series" list');
+    const byKey = new Map();
+    list.forEach((entry, i) => {
+        const at = `series[${i}]`;
+        if (!isRecord(entry))
+            throw bad(at, 'must be an object');
+        if (typeof entry.metric !== 'string' || entry.metric === '') {
+            throw bad(`${at}.metric`, 'must be a metric name');
+        }
+        const labels = {};
+        if (entry.labels !== undefined) {
+            if (!isRecord(entry.labels))
+                throw bad(`${at}.labels`, 'must be an object of strings');
+            for (const [key, value] of Object.entries(entry.labels)) {
+                if (typeof value !== 'string')
+                    throw bad(`${at}.labels.${key}`, 'must be a string');
+                labels[key] = value;
+            }
+        }
+        labels.__name__ = entry.metric;
+        if (!Array.isArray(entry.samples))
+            throw bad(`${at}.samples`, 'must be a list');
+        const samples = entry.samples.map((point, j) => {
+            const where = `${at}.samples[${j}]`;
+            if (!Array.isArray(point) || point.length !== 2)
+                throw bad(where, 'must be [time, value]');
+            const time = readTime(point[0]);
+            if (time === undefined)
+                throw bad(`${where}[0]`, `${show(point[0])} is not a time`);
+            const value = readValue(point[1]);
+            if (value === undefined)
+                throw bad(`${where}[1]`, `${show(point[1])} is not a number`);
+            return { time, value };
+        });
+        addSeries(byKey, labels, samples);
+    });
+    return finish(byKey);
+}
+function parseCsv(name, text) {
+    const rows = csvRows(name, text);
+    const header = rows.shift();
+    if (header === undefined || header.cells.length < 3) {
+        throw new MetricSourceError(`${name}:1: the header must start with time,metric,value`);
+    }
+    const columns = header.cells.map(c => c.trim());
+    if (columns[0] !== 'time' || columns[1] !== 'metric' || columns[2] !== 'value') {
+        throw new MetricSourceError(`${name}:1: the header must start with time,metric,value`);
+    }
+    const labelNames = columns.slice(3);
+    const byKey = new Map();
+    for (const { line, cells } of rows) {
+        if (cells.length === 1 && cells[0]?.trim() === '')
+            continue;
+        const bad = (why) => new MetricSourceError(`${name}:${line}: ${why}`);
+        if (cells.length !== columns.length) {
+            throw bad(`has ${cells.length} cells, the header ${columns.length}`);
+        }
+        const [timeText, metric, valueText] = cells;
+        const time = readTime(/^\d+(\.\d+)?$/.test(timeText.trim()) ? Number(timeText) : timeText);
+        if (time === undefined)
+            throw bad(`${show(timeText)} is not a time`);
+        const value = readValue(valueText.trim());
+        if (value === undefined)
+            throw bad(`${show(valueText)} is not a number`);
+        if (metric.trim() === '')
+            throw bad('has no metric name');
+        const labels = {};
+        labelNames.forEach((label, i) => {
+            const cell = cells[i + 3];
+            if (cell !== '')
+                labels[label] = cell;
+        });
+        labels.__name__ = metric.trim();
+        addSeries(byKey, labels, [{ time, value }]);
+    }
+    return finish(byKey);
+}
+/** RFC 4180 rows: quoted cells with "" for a quote, CRLF or LF line ends; the line each starts on. */
+function csvRows(name, text) {
+    const rows = [];
+    let cells = [];
+    let cell = '';
+    let line = 1;
+    let rowLine = 1;
+    let i = 0;
+    let quoted = false;
+    while (i < text.length) {
+        const char = text[i];
+        if (quoted) {
+            if (char === '"' && text[i + 1] === '"') {
+                cell += '"';
+                i += 2;
+                continue;
+            }
+            if (char === '"')
+                quoted = false;
+            else {
+                if (char === '\n')
+                    line++;
+                cell += char;
+            }
+            i++;
+            continue;
+        }
+        if (char === '"' && cell === '')
+            quoted = true;
+        else if (char === ',') {
+            cells.push(cell);
+            cell = '';
+        }
+        else if (char === '\n' || char === '\r') {
+            if (char === '\r' && text[i + 1] === '\n')
+                i++;
+            cells.push(cell);
+            rows.push({ line: rowLine, cells });
+            cells = [];
+            cell = '';
+            line++;
+            rowLine = line;
+        }
+        else
+            cell += char;
+        i++;
+    }
+    if (quoted)
+        throw new MetricSourceError(`${name}:${rowLine}: a quoted cell is not closed`);
+    if (cell !== '' || cells.length > 0) {
+        cells.push(cell);
+        rows.push({ line: rowLine, cells });
+    }
+    return rows;
+}
+function addSeries(byKey, labels, samples) {
+    const key = JSON.stringify(Object.entries(labels).sort());
+    const known = byKey.get(key);
+    if (known)
+        known.samples.push(...samples);
+    else
+        byKey.set(key, { labels, samples: [...samples] });
+}
+function finish(byKey) {
+    return [...byKey.values()].map(series => ({
+        labels: series.labels,
+        samples: series.samples.sort((a, b) => a.time - b.time)
+    }));
+}
+/** Unix seconds (a number) or ISO 8601 with a zone, as Unix milliseconds. */
+function readTime(value) {
+    if (typeof value === 'number')
+        return Number.isFinite(value) ? Math.round(value * 1000) : undefined;
+    if (typeof value !== 'string')
+        return undefined;
+    const text = value.trim();
+    // A zone is required: a local time would mean something else on every runner.
+    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text)) {
+        return undefined;
+    }
+    const ms = Date.parse(text);
+    return Number.isNaN(ms) ? undefined : ms;
+}
+/** A number, or NaN and the infinities as Prometheus spells them; anything else is undefined. */
+function readValue(value) {
+    if (typeof value === 'number')
+        return value;
+    if (typeof value !== 'string')
+        return undefined;
+    if (value === 'NaN')
+        return NaN;
+    if (value === '+Inf' || value === 'Inf')
+        return Infinity;
+    if (value === '-Inf')
+        return -Infinity;
+    if (!/^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(value))
+        return undefined;
+    return Number(value);
+}
+function show(value) {
+    const text = typeof value === 'string' ? JSON.stringify(value) : String(JSON.stringify(value));
+    return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+}
+function isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+;// CONCATENATED MODULE: ./src/monitor/file-load.ts
+
+
+function seriesFileLoader(location, io) {
+    if (/^https?:\/\//i.test(location))
+        return () => loadUrl(location, io);
+    if (/^[a-z][a-z0-9+.-]*:/i.test(location) && !/^[a-z]:[\\/]/i.test(location)) {
+        return () => Promise.reject(new MetricSourceError(`${location}: only http(s) URLs and repository paths`));
+    }
+    const relative = (0,external_node_path_.normalize)(location);
+    if ((0,external_node_path_.isAbsolute)(location) || relative === '..' || relative.startsWith(`..${external_node_path_.sep}`)) {
+        return () => Promise.reject(new MetricSourceError(`${location}: must be a path inside the repository`));
+    }
+    return async () => {
+        try {
+            return await io.readFile((0,external_node_path_.join)(io.root, relative));
+        }
+        catch (error) {
+            const code = error.code;
+            const why = code === 'ENOENT' ? 'does not exist' : `could not be read (${String(code)})`;
+            throw new MetricSourceError(`${location} ${why}`, { cause: error });
+        }
+    };
+}
+async function loadUrl(url, io) {
+    let response;
+    let text;
+    try {
+        response = await io.fetch(url, { signal: AbortSignal.timeout(io.timeoutMs) });
+        text = await response.text();
+    }
+    catch (error) {
+        const name = error.name;
+        throw new MetricSourceError(name === 'TimeoutError'
+            ? `${url} did not answer within ${io.timeoutMs / 1000} s`
+            : `${url} could not be reached: ${error.message}`, { cause: error });
+    }
+    if (!response.ok)
+        throw new MetricSourceError(`${url} answered HTTP ${response.status}`);
+    return text;
+}
+
+;// CONCATENATED MODULE: ./src/monitor/prometheus.ts
+
+
+/** Prometheus refuses a range query of more points per series than this (400 bad_data). */
+const MAX_POINTS = 11_000;
+/** A number as Prometheus' JSON spells it (Go's strconv.FormatFloat 'f' or 'e', or the words). */
+const NUMBER_TEXT = /^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
+function prometheusSource(options) {
+    const base = options.url.endsWith('/') ? options.url : `${options.url}/`;
+    const endpoint = new URL('api/v1/query_range', base).toString();
+    return {
+        description: `prometheus ${options.url}`,
+        async queryRange(range) {
+            let query;
+            try {
+                query = substitutePlaceholders(range.query, range.values);
+            }
+            catch (error) {
+                if (error instanceof PromqlPlaceholderError) {
+                    throw new MetricSourceError(`the query is refused: ${error.message}`, { cause: error });
+                }
+                throw error;
+            }
+            if (!(range.stepMs > 0) || !(range.end >= range.start)) {
+                throw new MetricSourceError(`a range query needs a step above 0 and an end not before its start (start ${range.start}, end ${range.end}, step ${range.stepMs} ms)`);
+            }
+            // A long watch at a short step is asked for in pieces Prometheus accepts, then joined.
+            const merged = new Map();
+            for (const [start, end] of chunks(range.start, range.end, range.stepMs)) {
+                const part = await requestRange(options, endpoint, query, start, end, range.stepMs);
+                for (const series of part) {
+                    const key = JSON.stringify(Object.entries(series.labels).sort());
+                    const known = merged.get(key);
+                    if (known)
+                        known.samples.push(...series.samples);
+                    else
+                        merged.set(key, series);
+                }
+            }
+            return [...merged.values()];
+        }
+    };
+}
+/** `[start, end]` cut into pieces of at most MAX_POINTS steps, sharing no point. */
+function chunks(start, end, stepMs) {
+    const pieces = [];
+    const span = (MAX_POINTS - 1) * stepMs;
+    let from = start;
+    while (from <= end) {
+        const to = Math.min(end, from + span);
+        pieces.push([from, to]);
+        from = to + stepMs;
+    }
+    return pieces;
+}
+async function requestRange(options, endpoint, query, start, end, stepMs) {
+    const body = new URLSearchParams({
+        query,
+        start: `${start / 1000}`,
+        end: `${end / 1000}`,
+        step: `${stepMs / 1000}`,
+        // Prometheus stops its own evaluation at the same time the client gives up. Plain seconds:
+        // its duration syntax has no fractions ("2.5s" is a 400), a float is read as seconds.
+        timeout: `${options.timeoutMs / 1000}`
+    });
+    const where = `Prometheus at ${options.url}`;
+    let status;
+    let text;
+    try {
+        const response = await options.fetch(endpoint, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+            body,
+            signal: AbortSignal.timeout(options.timeoutMs)
+        });
+        status = response.status;
+        text = await response.text();
+    }
+    catch (error) {
+        // Not `instanceof Error`: the abort is a DOMException, from another realm under some runners.
+        const timedOut = prometheus_errorName(error) === 'TimeoutError';
+        throw new MetricSourceError(timedOut
+            ? `${where} did not answer within ${options.timeoutMs / 1000} s`
+            : `${where} could not be reached: ${describeFailure(error)}`, { cause: error });
+    }
+    let envelope;
+    try {
+        envelope = JSON.parse(text);
+    }
+    catch {
+        throw new MetricSourceError(`${where} answered HTTP ${status} with a body that is not JSON: ${excerpt(text)}`);
+    }
+    const object = prometheus_isRecord(envelope) ? envelope : {};
+    if (object.status !== 'success' || status < 200 || status > 299) {
+        const kind = typeof object.errorType === 'string' ? ` (${object.errorType})` : '';
+        const message = typeof object.error === 'string' ? `: ${excerpt(object.error)}` : '';
+        throw new MetricSourceError(`${where} answered HTTP ${status}, an error${kind}${message}`);
+    }
+    return parseMatrix(object.data, where);
+}
+/** The series of a `data` object, or a MetricSourceError saying what is wrong with it. */
+function parseMatrix(data, where) {
+    if (!prometheus_isRecord(data) || data.resultType !== 'matrix' || !Array.isArray(data.result)) {
+        const type = prometheus_isRecord(data) ? JSON.stringify(data.resultType) : 'nothing';
+        throw new MetricSourceError(`${where} answered a result of type ${type}, not a range matrix`);
+    }
+    return data.result.map((entry, i) => {
+        const bad = (what) => new MetricSourceError(`${where} answered a malformed series (result[${i}]): ${what}`);
+        if (!prometheus_isRecord(entry) || !prometheus_isRecord(entry.metric))
+            throw bad('no metric labels');
+        const labels = {};
+        for (const [name, value] of Object.entries(entry.metric)) {
+            if (typeof value !== 'string')
+                throw bad(`label ${JSON.stringify(name)} is not a string`);
+            labels[name] = value;
+        }
+        if (entry.histograms !== undefined)
+            throw bad('native histograms are not supported');
+        if (!Array.isArray(entry.values))
+            throw bad('no values');
+        const samples = entry.values.map((point, j) => {
+            if (!Array.isArray(point) || point.length !== 2)
+                throw bad(`values[${j}] is not a pair`);
+            const [time, text] = point;
+            if (typeof time !== 'number' || !Number.isFinite(time)) {
+                throw bad(`values[${j}] has no time`);
+            }
+            if (typeof text !== 'string')
+                throw bad(`values[${j}] is not a number's text`);
+            return {
+                time: Math.round(time * 1000),
+                value: parseValue(text, () => bad(`values[${j}] is ${JSON.stringify(excerpt(text))}`))
+            };
+        });
+        return { labels, samples };
+    });
+}
+function parseValue(text, bad) {
+    if (text === 'NaN')
+        return NaN;
+    if (text === '+Inf' || text === 'Inf')
+        return Infinity;
+    if (text === '-Inf')
+        return -Infinity;
+    if (!NUMBER_TEXT.test(text))
+        throw bad();
+    return Number(text);
+}
+function prometheus_errorName(error) {
+    return typeof error === 'object' && error !== null && 'name' in error ? error.name : undefined;
+}
+/** `fetch failed (connect ECONNREFUSED 127.0.0.1:9)`: undici hides the reason in `cause`. */
+function describeFailure(error) {
+    const message = (value) => typeof value === 'object' && value !== null && 'message' in value
+        ? String(value.message)
+        : String(value);
+    const cause = typeof error === 'object' && error !== null && 'cause' in error ? error.cause : undefined;
+    return cause === undefined ? message(error) : `${message(error)} (${message(cause)})`;
+}
+function prometheus_isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/** At most 200 characters of a server's text, on one line, for an error message. */
+function excerpt(text) {
+    const line = text.replace(/\s+/g, ' ').trim();
+    return line.length > 200 ? `${line.slice(0, 200)}…` : line;
+}
+
+;// CONCATENATED MODULE: ./src/monitor/open-source.ts
+
+
+
+
+/** How long a `file:` URL may take: the Prometheus default, as the file source has no timeout key. */
+const FILE_URL_TIMEOUT_MS = 30_000;
+function metricSourceFor(monitor, io) {
+    const { prometheus, file } = monitor.source;
+    if (prometheus) {
+        return prometheusSource({
+            url: prometheus.url,
+            // The schema has checked the duration; the default keeps this total for typed callers.
+            timeoutMs: durationMs(prometheus.timeout) ?? 30_000,
+            fetch: io.fetch
+        });
+    }
+    // The schema requires exactly one of the two.
+    const location = file;
+    return fileSource({
+        name: location,
+        load: seriesFileLoader(location, {
+            root: io.root,
+            readFile: io.readFile,
+            fetch: io.fetch,
+            timeoutMs: FILE_URL_TIMEOUT_MS
+        })
+    });
+}
+
+;// CONCATENATED MODULE: ./src/gates/rolled-back.ts
+
+/**
+ * A version taken out of a stage (rolled back, or unassigned by hand) does not come back by an
+ * ordinary promotion: the gate fails, so only a forced promotion (a person with the right, and a
+ * reason) returns it, which also clears the mark. Undefined when the version was not taken out,
+ * so reports stay as they were.
+ */
+function rolledBackGate(context) {
+    const { removal } = context;
+    if (!removal)
+        return undefined;
+    const why = removal.reason ? ` (${removal.reason})` : '';
+    return {
+        gate: 'rolled_back',
+        status: 'fail',
+        summary: `${context.version} was taken out of ${context.stage} at ${utc(removal.at)} by ${removal.by}${why}: it returns only by a forced promotion`,
+        details: [`registry event: ${removal.eventId}`]
+    };
+}
+
+;// CONCATENATED MODULE: ./src/gates/transition.ts
+
+/**
+ * Stage order: a version may enter a stage only from one its `from:` list names.
+ * `candidate` is any registered version. Among several allowed sources the one
+ * the version entered first counts (the longest soak).
+ */
+function transitionGate(context) {
+    const sources = context.currentStages
+        .filter(entry => context.allowedFrom.includes(entry.stage))
+        .map(entry => ({ stage: entry.stage, enteredAt: entry.since }));
+    if (context.allowedFrom.includes(CANDIDATE_STAGE)) {
+        sources.push({ stage: CANDIDATE_STAGE, enteredAt: context.registeredAt });
+    }
+    sources.sort((a, b) => a.enteredAt.getTime() - b.enteredAt.getTime());
+    const source = sources[0];
+    const from = context.allowedFrom.join(', ');
+    if (!source) {
+        const now = context.currentStages.map(entry => entry.stage);
+        return {
+            gate: {
+                gate: 'transition',
+                status: 'fail',
+                summary: `${context.version} is not in a stage ${context.targetStage} may be entered from (${from})`,
+                details: [`${context.version} is in: ${now.length > 0 ? now.join(', ') : 'no stage'}`]
+            }
+        };
+    }
+    return {
+        source,
+        gate: {
+            gate: 'transition',
+            status: 'pass',
+            summary: source.stage === CANDIDATE_STAGE
+                ? `${context.version} is registered; ${context.targetStage} accepts registered versions`
+                : `${context.version} is in ${source.stage}; ${context.targetStage} may be entered from ${from}`
+        }
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/report/promote.ts
 
 
@@ -62936,279 +64811,6 @@ async function registerMlflow(context, registry, options) {
             }
         }),
         exitCode: ExitCode.Pass
-    };
-}
-
-;// CONCATENATED MODULE: ./src/report/rollback.ts
-/**
- * What `rollback` prints: what was put back (or would be), why, and what was written; or why
- * nothing was. The command hands over a `RollbackResult`; the words are chosen here.
- */
-
-
-
-function renderRollback(result) {
-    return result.kind === 'ran' ? renderRan(result) : renderAlready(result);
-}
-function renderRan(ran) {
-    const { result, restored } = ran;
-    // Names and the reason are user text: escaped, as everything printed to the summary.
-    const [model, stage, was] = [ran.model, ran.stage, ran.rolledBack].map(markdown_escape);
-    const lines = [`## ↩️ Rollback: ${model} → ${stage}`, ''];
-    if (result.written || result.reason === 'dry run') {
-        const events = result.written ? result.events : result.planned;
-        lines.push(result.written
-            ? `${stage} is back on **${markdown_escape(String(restored))}** (was ${was}).`
-            : `Dry run: would put ${stage} back on **${markdown_escape(String(restored))}** (now ${was}).`, '', `Reason: ${markdown_escape(ran.reason)}`, '', result.written ? 'Wrote:' : 'Would write:', listEvents(events), ...(result.written && result.publication
-            ? ['', describePublication(result.publication) ?? '']
-            : []));
-    }
-    else {
-        lines.push(`Nothing written: ${markdown_escape(result.reason)}.`);
-    }
-    return {
-        markdown: lines.join('\n') + '\n',
-        json: JSON.stringify({
-            model: ran.model,
-            stage: ran.stage,
-            rolledBack: ran.rolledBack,
-            restored,
-            reason: ran.reason,
-            written: result.written,
-            events: result.written ? result.events : result.reason === 'dry run' ? result.planned : [],
-            ...(result.written && result.publication ? { publication: result.publication } : {})
-        }, null, 2)
-    };
-}
-function renderAlready(already) {
-    const { model, stage, why } = already;
-    // Registry and user text is escaped once here, for the markdown below.
-    const [md, holder] = [stage, already.holder].map(markdown_escape);
-    let text;
-    if (why.kind === 'from-out') {
-        const from = markdown_escape(why.from);
-        text = `${md} is held by ${holder}, not ${from}: ${from} is already out of it. Nothing written.`;
-    }
-    else if (why.kind === 're-run') {
-        const { prior } = why;
-        const restored = prior.restored ? ` to ${markdown_escape(prior.restored)}` : '';
-        text =
-            `Nothing written: ${md} was already rolled back from ${markdown_escape(prior.removed)}${restored} by ${markdown_escape(prior.actor)} at ${utc(prior.at)} (${markdown_escape(prior.runUrl ?? prior.id)}), and this is a re-run of it; ${md} holds ${holder} now. ` +
-                `To take ${holder} out too, run the rollback again naming it: --from ${holder} (or name the version to restore).`;
-    }
-    else {
-        // A re-run of a rollback to a named version that landed: done, not an error.
-        text = `${md} already holds ${holder}: nothing to roll back. Nothing written.`;
-    }
-    return {
-        markdown: `## ↩️ Rollback: ${markdown_escape(model)} → ${md}
-
-${text}
-`,
-        json: JSON.stringify({ model, stage, holder: already.holder, written: false, reason: 'already rolled back' }, null, 2)
-    };
-}
-
-;// CONCATENATED MODULE: ./src/commands/rollback-rerun.ts
-
-/**
- * How long after a rollback a rollback of the same stage, by the same person, with the same
- * reason and no version named, is taken for a re-run of it (a crash, a cancel, an answer lost)
- * rather than a request to go one more step back. Long enough for a person to notice and run
- * it again; a second step back within it names the holder to remove (`--from`).
- */
-const RERUN_WINDOW_MS = 15 * 60 * 1000;
-/**
- * The earlier rollback this request repeats, if any: newest first, a written rollback of the
- * stage from the same workflow run (any attempt, however late), or, outside a workflow run (a
- * terminal, which has no run identity), by the same actor with the same reason within
- * RERUN_WINDOW_MS, while that rollback is still the stage's latest assignment. In the action a new
- * dispatch is a new run: a new request, never a re-run.
- */
-function findRerunOf(history, request) {
-    // Only the stage's latest assignment can be the rollback a terminal re-run repeats: once
-    // anything was assigned since, the same words ask to take out the new holder.
-    let latest = true;
-    for (const event of history) {
-        if (event.kind !== 'assignment' || event.stage !== request.stage)
-            continue;
-        const prior = priorRollback(event);
-        const wasLatest = latest;
-        latest = false;
-        if (!prior)
-            continue;
-        const sameRun = request.runUrl !== undefined && prior.runUrl === request.runUrl;
-        const age = request.now.getTime() - prior.at.getTime();
-        const sameAsk = request.runUrl === undefined &&
-            wasLatest &&
-            prior.actor === request.actor &&
-            prior.reason?.trim() === request.reason.trim() &&
-            age >= 0 &&
-            age <= RERUN_WINDOW_MS;
-        if (sameRun || sameAsk)
-            return prior;
-    }
-    return undefined;
-}
-/** A rollback as the registry keeps it: the full audit record, else the backend's own facts. */
-function priorRollback(event) {
-    const record = auditRecordOf(event.audit);
-    if (record) {
-        if (record.kind !== 'rollback' || !record.written || record.previous === null)
-            return undefined;
-        return {
-            removed: record.previous,
-            restored: record.version ?? undefined,
-            actor: record.actor,
-            reason: record.reason ?? undefined,
-            at: new Date(record.timestamp),
-            runUrl: record.runUrl ?? undefined,
-            id: event.id
-        };
-    }
-    // Written without a record (by hand, by another tool) or its record was trimmed: the
-    // `rollback: {from, to}` facts both backends keep with the event.
-    const facts = event.audit?.rollback;
-    if (!facts || typeof facts.from !== 'string')
-        return undefined;
-    return {
-        removed: facts.from,
-        restored: typeof facts.to === 'string' ? facts.to : undefined,
-        actor: event.by,
-        reason: typeof event.audit?.reason === 'string' ? event.audit.reason : undefined,
-        at: event.at,
-        runUrl: undefined,
-        id: event.id
-    };
-}
-
-;// CONCATENATED MODULE: ./src/commands/rollback.ts
-
-
-
-
-/**
- * `modelgate rollback`: put the stage back on its previous holder (or a named
- * version), writing both the restored assignment and the removal of the current
- * holder so every GTO reader agrees. Needs a reason; always audited.
- */
-async function rollback(context, options) {
-    if (!options.reason.trim()) {
-        throw new errors/* InvalidInputError */.oC('rollback needs --reason: every rollback is recorded with why');
-    }
-    const current = await context.registry.getStage(options.model, options.stage);
-    if (!current) {
-        throw new errors/* NotFoundError */.m_(`${options.model} has no version in ${options.stage} to roll back`);
-    }
-    const stale = await alreadyDone(context, options, current);
-    if (stale)
-        return stale;
-    const audit = (restored) => rollbackAudit({
-        model: options.model,
-        stage: options.stage,
-        restored,
-        rolledBack: current.version,
-        written: true,
-        gates: options.checks,
-        actor: context.actor,
-        reason: options.reason,
-        run: context.runFacts ?? {},
-        at: context.now()
-    });
-    const facts = { actor: context.actor, actorEmail: context.actorEmail, reason: options.reason };
-    // The preview names the version put back, so the record written with the change can say it;
-    // the write then pins that version.
-    const preview = await context.registry.rollback(options.model, options.stage, options.toVersion, facts, { dryRun: true });
-    const planned = preview.written === false && preview.reason === 'dry run'
-        ? preview.planned.find(event => event.kind === 'assignment')?.version
-        : undefined;
-    if (!planned && !options.dryRun) {
-        // The preview wrote nothing and would write nothing: say so rather than report a dry run.
-        if (preview.written) {
-            throw new Error(`the registry wrote during a rollback preview of ${options.model} ${options.stage}`);
-        }
-        throw new errors/* ModelGateError */.j3(`Cannot roll back ${options.model} ${options.stage} (${current.version}): ${preview.reason}. Nothing written.`, errors/* ExitCode */.yU.Blocked);
-    }
-    const record = planned && !options.dryRun ? audit(planned) : undefined;
-    const result = options.dryRun || !planned
-        ? preview
-        : await context.registry.rollback(options.model, options.stage, planned, { ...facts, record }, {
-            revalidate: ({ holder }) => {
-                if (holder?.version !== current.version) {
-                    throw new errors/* ModelGateError */.j3(`${options.stage} changed hands to ${holder?.version ?? 'nobody'} while rolling back ${current.version}: nothing written; look at \`modelgate status\` and run the rollback again`, errors/* ExitCode */.yU.Blocked);
-                }
-            }
-        });
-    const restored = result.written || result.reason === 'dry run'
-        ? (result.written ? result.events : result.planned).find(event => event.kind === 'assignment')
-            ?.version
-        : undefined;
-    return {
-        ...renderRollback({
-            kind: 'ran',
-            model: options.model,
-            stage: options.stage,
-            rolledBack: current.version,
-            restored,
-            reason: options.reason,
-            result
-        }),
-        exitCode: errors/* ExitCode */.yU.Pass,
-        ...(result.written && record ? { audit: record } : {}),
-        rolledBack: current,
-        ...(restored ? { restored } : {}),
-        written: result.written
-    };
-}
-/**
- * The outcome of a rollback that is already done, or undefined to go on: the holder named with
- * `fromVersion` is no longer in the stage, or this is a re-run of a rollback the registry
- * recorded and the holder that one removed is still out. Either way nothing is written.
- */
-async function alreadyDone(context, options, current) {
-    const { model, stage } = options;
-    let why;
-    if (options.fromVersion !== undefined) {
-        if (current.version === options.fromVersion)
-            return undefined;
-        // A typo must not read as "already out" and exit 0 with the bad holder still in place.
-        if (!(await context.registry.getVersion(model, options.fromVersion))) {
-            throw new errors/* NotFoundError */.m_(`${model} ${options.fromVersion} is not registered: --from names the version to take out of ${stage}, which ${current.version} holds now. Nothing written.`);
-        }
-        // "Already out" only of a stage it was in: --from a version that never held it is a mistake.
-        const heldIt = (await context.registry.history(model)).some(event => event.kind === 'assignment' &&
-            event.stage === stage &&
-            event.version === options.fromVersion);
-        if (!heldIt) {
-            throw new errors/* InvalidInputError */.oC(`${model} ${options.fromVersion} never held ${stage}: --from names the version to take out of it, which ${current.version} holds now. Nothing written.`);
-        }
-        why = { kind: 'from-out', from: options.fromVersion };
-    }
-    else if (options.toVersion === undefined) {
-        const prior = findRerunOf(await context.registry.history(model), {
-            stage,
-            actor: context.actor,
-            reason: options.reason,
-            now: context.now(),
-            ...(context.runFacts?.runUrl ? { runUrl: context.runFacts.runUrl } : {})
-        });
-        // The removed holder is back (promoted again since): this rollback is needed again.
-        if (!prior || prior.removed === current.version)
-            return undefined;
-        why = { kind: 're-run', prior };
-    }
-    else if (current.version === options.toVersion) {
-        // A re-run of a rollback to a named version that landed: done, not an error.
-        why = { kind: 'holds-target' };
-    }
-    else {
-        return undefined;
-    }
-    return {
-        ...renderRollback({ kind: 'already', model, stage, holder: current.version, why }),
-        exitCode: errors/* ExitCode */.yU.Pass,
-        rolledBack: current,
-        written: false
     };
 }
 
@@ -69308,6 +70910,9 @@ async function openWorkspace(options) {
 
 
 
+
+
+
 /**
  * The action's composition root for commands: opens the registry the policy
  * names on the workspace checkout and runs the command the inputs ask for.
@@ -69354,6 +70959,20 @@ async function runCommand(settings, runner, checked = {}) {
                 toVersion: settings.version,
                 reason: settings.reason,
                 dryRun: settings.dryRun
+            });
+        case 'monitor':
+            if (!policy)
+                throw new errors/* InvalidInputError */.oC('input "policy" is required for command "monitor"');
+            return monitor(context, {
+                policy,
+                model: policy.model,
+                ...(settings.stage ? { stage: settings.stage } : {}),
+                dryRun: settings.dryRun,
+                sourceFor: block => metricSourceFor(block, {
+                    root: runner.workspace,
+                    readFile: file => (0,promises_.readFile)(file, 'utf8'),
+                    fetch
+                })
             });
         case 'status':
             return status_status(context, model);
@@ -69558,6 +71177,36 @@ async function checkOnPullRequest(settings, context) {
     const { policy } = await policyAt(file, { rev: pr.baseSha, what }, { context, api, repo });
     const outcome = await withCandidateArtifact(settings, context, policy, resolved => runCommand(resolved, context, { policy }));
     return { ...outcome, markdown: withNote(outcome.markdown, baseBranchNote(file, what, pr.number)) };
+}
+
+;// CONCATENATED MODULE: ./src/action/monitor.ts
+
+
+
+/** The events `command: monitor` runs on: a schedule, or a start by hand or by an alerting system. */
+const MONITOR_EVENTS = ['schedule', 'workflow_dispatch', 'repository_dispatch'];
+/**
+ * `command: monitor`. A monitor run may roll a stage back by itself, so the policy (its source,
+ * triggers and bounds) and a `file:` source must be the default branch's: `schedule` and
+ * `repository_dispatch` always run on it; a `workflow_dispatch` is refused on any other ref, so
+ * nobody can dispatch a branch whose policy points at metrics they wrote. An alert payload
+ * starts an evaluation only: the run reads the source itself.
+ */
+async function monitorForEvent(settings, context) {
+    const event = context.eventName;
+    if (!MONITOR_EVENTS.includes(event)) {
+        throw new errors/* InvalidInputError */.oC(`ModelGate does not support the ${event} event here: command "monitor" runs on ${MONITOR_EVENTS.join(', ')}`);
+    }
+    if (event === 'workflow_dispatch') {
+        const payload = await readPayload(context);
+        const repository = payload.repository;
+        const defaultBranch = typeof repository?.default_branch === 'string' ? repository.default_branch : undefined;
+        const ref = typeof payload.ref === 'string' ? payload.ref : context.ref;
+        if (!defaultBranch || ref !== `refs/heads/${defaultBranch}`) {
+            throw new errors/* PermissionError */.i_(`command "monitor" may roll back, so it runs on the default branch's policy only: dispatch it on ${defaultBranch ?? 'the default branch'}, not ${ref ?? 'an unknown ref'}. Nothing written.`);
+        }
+    }
+    return runCommand(settings, context);
 }
 
 ;// CONCATENATED MODULE: ./src/github/access.ts
@@ -70469,6 +72118,7 @@ async function readWorkspaceFile(context, file) {
 
 
 
+
 /** The events whose payload carries the pull request a promotion is evaluated on. */
 const PULL_REQUEST_EVENTS = [
     'pull_request',
@@ -70489,6 +72139,8 @@ async function runForEvent(settings, context) {
     if (event === 'workflow_dispatch' && isDispatchWrite(settings)) {
         requireKnownActor(settings, context);
     }
+    if (settings.command === 'monitor')
+        return monitorForEvent(settings, context);
     if (settings.command === 'rollback') {
         if (event !== 'workflow_dispatch') {
             throw unsupported(`command "rollback" runs on workflow_dispatch`, event);
@@ -70691,7 +72343,15 @@ function actionsArtifactUploader() {
 
 
 
-const COMMANDS = ['check', 'register', 'promote', 'rollback', 'status', 'history'];
+const COMMANDS = [
+    'check',
+    'register',
+    'promote',
+    'rollback',
+    'status',
+    'history',
+    'monitor'
+];
 /**
  * A name that reaches the registry, audit records, the log and the summary: checked here, before
  * any record is built, so nothing downstream ever holds markup or a workflow command in one.
@@ -70739,7 +72399,8 @@ const REQUIRED = {
     promote: ['policy', 'stage'],
     rollback: ['stage', 'reason'],
     status: [],
-    history: []
+    history: [],
+    monitor: ['policy']
 };
 /** Inputs that are secrets: handed to `onSecret` before anything is validated. */
 const SECRET_INPUTS = ['github-token', 'notify-webhook'];
@@ -70823,6 +72484,8 @@ function variant(settings, command) {
             return { ...settings, command, policy: given('policy'), stage: given('stage') };
         case 'rollback':
             return { ...settings, command, stage: given('stage'), reason: given('reason') };
+        case 'monitor':
+            return { ...settings, command, policy: given('policy') };
         case 'status':
         case 'history':
             return { ...settings, command };
@@ -70954,7 +72617,9 @@ async function run() {
         await writeSummary(outcome.markdown);
         log.info(outcome.markdown);
         if (outcome.exitCode >= errors/* ExitCode */.yU.Blocked) {
-            const message = `ModelGate ${settings.command}: ${settings.stage ?? 'the'} promotion is ${outcome.decision ?? 'blocked'}; see the report.`;
+            const message = settings.command === 'monitor'
+                ? `ModelGate monitor: ${outcome.exitCode === errors/* ExitCode */.yU.MonitorRolledBack ? 'a breach rolled a stage back automatically' : outcome.exitCode === errors/* ExitCode */.yU.MonitorNeedsPerson ? 'a breach needs a person (see why in the report)' : 'blocked'}; see the report.`
+                : `ModelGate ${settings.command}: ${settings.stage ?? 'the'} promotion is ${outcome.decision ?? 'blocked'}; see the report.`;
             if (settings.failOnBlocked)
                 fail(message, outcome.exitCode);
             else

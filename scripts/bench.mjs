@@ -256,6 +256,29 @@ function prEval() {
   )
 }
 
+/**
+ * `dist/cli` running a healthy `monitor` against a real Prometheus (three triggers: an absolute
+ * bound, an audit baseline, a previous-holder baseline) on a git registry: the range queries
+ * it sends, and its wall time against `check` on the clinical-classifier example, medians of 7
+ * interleaved runs each.
+ */
+function monitorRun() {
+  const probe = buildProbe('monitor', 'scripts/bench/monitor.ts', { typecheck: true })
+  const r = JSON.parse(execFileSync(process.execPath, [probe, root, '7'], { encoding: 'utf8' }))
+  figure(
+    'monitor_queries',
+    r.queries,
+    '≤ 6',
+    'range queries of one healthy run with three triggers (one per trigger, two for the previous-holder baseline)'
+  )
+  figure(
+    'monitor_vs_engine_check',
+    round(r.monitorSeconds / r.checkSeconds),
+    '',
+    `monitor (real Prometheus, git registry) ${ms(r.monitorSeconds)} vs check ${ms(r.checkSeconds)}`
+  )
+}
+
 const round = n => Math.round(n * 100) / 100
 const ms = s => `${Math.round(s * 1000)} ms`
 
@@ -265,6 +288,7 @@ try {
   registryStatus()
   mlflow()
   prEval()
+  monitorRun()
 } finally {
   rmSync(scratch, { recursive: true, force: true })
 }

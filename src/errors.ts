@@ -12,7 +12,14 @@ export const ExitCode = {
   /** A model, stage, file or version was not found. */
   NotFound: 3,
   /** A permission or authentication error. */
-  Permission: 4
+  Permission: 4,
+  /** `monitor`: a breach rolled the stage back automatically (or would have, on a dry run). */
+  MonitorRolledBack: 5,
+  /**
+   * `monitor`: a breach that needs a person: alert-only by the policy, the rollback cap reached,
+   * no earlier holder to restore, or a restored version that did not recover.
+   */
+  MonitorNeedsPerson: 6
 } as const
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
 

@@ -3,7 +3,15 @@ import { z } from 'zod'
 import { InvalidInputError } from './errors.js'
 import { MODEL_NAME_PATTERN, NAME_PATTERN } from './policy/schema.js'
 
-export const COMMANDS = ['check', 'register', 'promote', 'rollback', 'status', 'history'] as const
+export const COMMANDS = [
+  'check',
+  'register',
+  'promote',
+  'rollback',
+  'status',
+  'history',
+  'monitor'
+] as const
 export type CommandName = (typeof COMMANDS)[number]
 
 /** Every input of action.yml, read once and validated together: one variant per command. */
@@ -12,6 +20,7 @@ export type Settings =
   | RegisterSettings
   | PromoteSettings
   | RollbackSettings
+  | MonitorSettings
   | (CommonSettings & { command: 'status' | 'history' })
 
 /** `check`: the candidate is `candidate`, or the downloaded `candidate-artifact`. */
@@ -25,6 +34,9 @@ export type RollbackSettings = CommonSettings & {
   stage: string
   reason: string
 }
+
+/** `monitor`: every stage of the policy with a `monitor:` block, or only `stage`. */
+export type MonitorSettings = CommonSettings & { command: 'monitor'; policy: string }
 
 /** The inputs every command reads; a variant of {@link Settings} makes some of them required. */
 export interface CommonSettings {
@@ -119,7 +131,8 @@ const REQUIRED: Record<CommandName, ReadonlyArray<keyof CommonSettings>> = {
   promote: ['policy', 'stage'],
   rollback: ['stage', 'reason'],
   status: [],
-  history: []
+  history: [],
+  monitor: ['policy']
 }
 
 /** Inputs that are secrets: handed to `onSecret` before anything is validated. */
@@ -214,6 +227,8 @@ function variant(settings: CommonSettings, command: CommandName): Settings {
       return { ...settings, command, policy: given('policy'), stage: given('stage') }
     case 'rollback':
       return { ...settings, command, stage: given('stage'), reason: given('reason') }
+    case 'monitor':
+      return { ...settings, command, policy: given('policy') }
     case 'status':
     case 'history':
       return { ...settings, command }

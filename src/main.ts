@@ -42,7 +42,10 @@ export async function run(): Promise<void> {
     log.info(outcome.markdown)
 
     if (outcome.exitCode >= ExitCode.Blocked) {
-      const message = `ModelGate ${settings.command}: ${settings.stage ?? 'the'} promotion is ${outcome.decision ?? 'blocked'}; see the report.`
+      const message =
+        settings.command === 'monitor'
+          ? `ModelGate monitor: ${outcome.exitCode === ExitCode.MonitorRolledBack ? 'a breach rolled a stage back automatically' : outcome.exitCode === ExitCode.MonitorNeedsPerson ? 'a breach needs a person (see why in the report)' : 'blocked'}; see the report.`
+          : `ModelGate ${settings.command}: ${settings.stage ?? 'the'} promotion is ${outcome.decision ?? 'blocked'}; see the report.`
       if (settings.failOnBlocked) fail(message, outcome.exitCode)
       else log.warning(message)
     }

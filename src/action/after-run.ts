@@ -92,6 +92,7 @@ function notificationAction(record: AuditRecord): NotificationAction | undefined
     case 'forced-promotion':
       return 'force-promoted'
     case 'rollback':
+    case 'automatic-rollback':
       return 'rolled-back'
     default:
       return undefined

@@ -1,6 +1,9 @@
 import type { AuditLog } from '../audit/log.js'
-import type { RunFacts } from '../audit/record.js'
+import type { AuditRecord, RunFacts } from '../audit/record.js'
+import { readFile } from 'node:fs/promises'
 import { check } from '../commands/check.js'
+import { monitor } from '../commands/monitor.js'
+import { metricSourceFor } from '../monitor/open-source.js'
 import { promote } from '../commands/promote.js'
 import { register } from '../commands/register.js'
 import type { CommandOutcome } from '../commands/registry-context.js'
@@ -91,6 +94,20 @@ export async function runCommand(
         toVersion: settings.version,
         reason: settings.reason,
         dryRun: settings.dryRun
+      })
+    case 'monitor':
+      if (!policy) throw new InvalidInputError('input "policy" is required for command "monitor"')
+      return monitor(context, {
+        policy,
+        model: policy.model,
+        ...(settings.stage ? { stage: settings.stage } : {}),
+        dryRun: settings.dryRun,
+        sourceFor: block =>
+          metricSourceFor(block, {
+            root: runner.workspace,
+            readFile: file => readFile(file, 'utf8'),
+            fetch
+          })
       })
     case 'status':
       return status(context, model)

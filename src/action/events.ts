@@ -5,6 +5,7 @@ import type { Settings } from '../inputs.js'
 import { withCandidateArtifact } from './candidate-artifact.js'
 import { checkOnPullRequest } from './check.js'
 import { runCommand } from './commands.js'
+import { monitorForEvent } from './monitor.js'
 import {
   forcedPromotionByDispatch,
   isDispatchWrite,
@@ -42,6 +43,7 @@ export async function runForEvent(
   if (event === 'workflow_dispatch' && isDispatchWrite(settings)) {
     requireKnownActor(settings, context)
   }
+  if (settings.command === 'monitor') return monitorForEvent(settings, context)
   if (settings.command === 'rollback') {
     if (event !== 'workflow_dispatch') {
       throw unsupported(`command "rollback" runs on workflow_dispatch`, event)

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { z } from 'zod'
 import type { Candidate, Signature } from '../candidate/types.js'
 import type { Evaluation, GateResult } from '../gates/types.js'
+import { MonitorEvidence } from './monitor-evidence.js'
 
 /** Names the format of every audit record; a reader refuses records of another. */
 export const AUDIT_SCHEMA = 'modelgate.audit/v1'
@@ -34,9 +35,9 @@ export const AuditRecord = z
   .object({
     schema: z.literal(AUDIT_SCHEMA),
     kind: z
-      .enum(['promotion', 'forced-promotion', 'rollback', 'refused'])
+      .enum(['promotion', 'forced-promotion', 'rollback', 'automatic-rollback', 'refused'])
       .describe(
-        '`refused`: an attempt that wrote nothing (a gate failed, or the actor had no right).'
+        '`refused`: an attempt that wrote nothing (a gate failed, or the actor had no right). `automatic-rollback`: by `modelgate monitor` on a breach (see `monitor`).'
       ),
     written: z.boolean().describe('Whether the registry was changed.'),
     model: z.string(),
@@ -110,7 +111,8 @@ export const AuditRecord = z
     commitSha: z.string().nullable(),
     runUrl: z.string().nullable(),
     timestamp: z.iso.datetime(),
-    reason: z.string().nullable().describe('Why: required for rollbacks and forced promotions.')
+    reason: z.string().nullable().describe('Why: required for rollbacks and forced promotions.'),
+    monitor: MonitorEvidence.optional()
   })
   .strict()
 

@@ -2,6 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { assertCandidateLocation, candidateDigest } from '../candidate/digest.js'
 import { walkAndHash } from '../candidate/load.js'
 import { check } from '../commands/check.js'
+import { monitor } from '../commands/monitor.js'
 import { promote } from '../commands/promote.js'
 import { register, registerMlflow } from '../commands/register.js'
 import type { CommandOutcome } from '../commands/registry-context.js'
@@ -9,6 +10,8 @@ import { rollback } from '../commands/rollback.js'
 import { history, status } from '../commands/status.js'
 import { ExitCode, InvalidInputError, ModelGateError, errorMessage } from '../errors.js'
 import { modelNameProblem, type Policy } from '../policy/schema.js'
+import { metricSourceFor } from '../monitor/open-source.js'
+import { readFile } from 'node:fs/promises'
 import { MlflowRegistry } from '../registry/mlflow/index.js'
 import { openOnFirstUse, resolveCommit } from '../registry/open.js'
 import { forTerminal } from '../report/log.js'
@@ -33,6 +36,7 @@ Commands:
   register   Record a version of a model on a commit (git), or from a run (MLflow).
   promote    Evaluate a version against a stage's gates and, if they pass, assign the stage.
   rollback   Put a stage back on its previous holder (or a named version).
+  monitor    Judge watched stages on live metrics; roll back (or alert) on a breach.
   digest     Print the content digest of a candidate directory (what promotions compare).
   status     Show which version holds each stage.
   history    Show every registry event, newest first.
@@ -40,7 +44,8 @@ Commands:
 Run "modelgate <command> --help" for a command's options, "modelgate --version" for the version.
 
 Exit codes: 0 pass, 1 pass with warnings, 2 blocked or invalid input,
-            3 not found, 4 permission or authentication error.`
+            3 not found, 4 permission or authentication error;
+            monitor also 5 rolled back automatically, 6 a person must act.`
 
 const CHECK_USAGE = `Usage: modelgate check --policy FILE --candidate DIR --stage NAME [--champion DIR] [--json]
 
@@ -291,6 +296,66 @@ ${NO_PUSH_USAGE}`,
           fromVersion: optional(values, 'from'),
           reason: required(values, 'reason'),
           dryRun: values['dry-run'] === true
+        })
+      )
+    }
+  },
+  monitor: {
+    usage: `Usage: modelgate monitor [MODEL] [--stage STAGE] [--at TIME] [--dry-run] [--policy FILE]
+                        [--no-push] [--repo DIR] [--json]
+
+  Judges each stage with a monitor: block on live metrics, from its holder's promotion (or
+  an automatic rollback) to now; a breach rolls the stage back (kind automatic-rollback)
+  or alerts, as the policy says. No data, NaN, infinities and source failures are
+  inconclusive: never a pass, never a rollback. Details: docs/monitor.md.
+
+  MODEL             default: the policy's model (--policy)
+  --stage STAGE     only this stage (it must have a monitor: block)
+  --at TIME         evaluate as of this time, in UTC unless it names its zone (default now)
+  --policy FILE     default policies/MODEL.yml at the repository root
+  --dry-run         evaluate and print what would be written; write nothing
+${NO_PUSH_USAGE}
+
+  Exit codes: 0 healthy, recovered or nothing to watch; 1 inconclusive (nothing written);
+  5 rolled back automatically (or would be, on a dry run); 6 a breach a person must act on
+  (alert-only, cap reached, no earlier holder, recovery failed); 2, 3, 4 as every command.`,
+    options: {
+      stage: { type: 'string' },
+      at: { type: 'string' },
+      policy: { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      ...NO_PUSH_OPTION,
+      ...REPO_OPTION,
+      ...JSON_OPTION
+    },
+    positionals: 1,
+    async run(values, io, [named]) {
+      const model = named === undefined ? undefined : requiredModel(named)
+      const policyFile = optional(values, 'policy')
+      if (model === undefined && policyFile === undefined) {
+        throw new UsageError('name the model (the first argument) or its policy (--policy)')
+      }
+      const cli = await openCliRegistry({
+        repo: repoOf(values),
+        model,
+        policyFile,
+        requirePolicy: true,
+        ...pushOf(values)
+      })
+      const policy = cli.policy as Policy
+      const top = await cli.git(['rev-parse', '--show-toplevel'])
+      const root = top.code === 0 ? top.stdout.trim() : repoOf(values)
+      return print(
+        io,
+        values,
+        await monitor(cli.context, {
+          policy,
+          model: policy.model,
+          stage: optional(values, 'stage'),
+          at: optionalDate(values, 'at'),
+          dryRun: values['dry-run'] === true,
+          sourceFor: block =>
+            metricSourceFor(block, { root, readFile: file => readFile(file, 'utf8'), fetch })
         })
       )
     }

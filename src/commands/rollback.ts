@@ -1,4 +1,5 @@
-import { rollbackAudit, type AuditRecord } from '../audit/record.js'
+import type { MonitorEvidence } from '../audit/monitor-evidence.js'
+import { AuditRecord, rollbackAudit } from '../audit/record.js'
 import { ExitCode, InvalidInputError, ModelGateError, NotFoundError } from '../errors.js'
 import type { GateResult } from '../gates/types.js'
 import type { StageHolder } from '../registry/port.js'
@@ -21,6 +22,8 @@ export interface RollbackOptions {
   dryRun?: boolean
   /** What was checked before (the actor's right, in the action), recorded as gates. */
   checks?: GateResult[]
+  /** A rollback `monitor` decided on: recorded as kind `automatic-rollback` with this evidence. */
+  automatic?: MonitorEvidence
 }
 
 /** What `rollback` returns: the outcome, with who held the stage and who holds it now. */
@@ -50,8 +53,8 @@ export async function rollback(
   }
   const stale = await alreadyDone(context, options, current)
   if (stale) return stale
-  const audit = (restored: string): AuditRecord =>
-    rollbackAudit({
+  const audit = (restored: string): AuditRecord => {
+    const record = rollbackAudit({
       model: options.model,
       stage: options.stage,
       restored,
@@ -63,6 +66,11 @@ export async function rollback(
       run: context.runFacts ?? {},
       at: context.now()
     })
+    const automatic = options.automatic
+    return automatic
+      ? AuditRecord.parse({ ...record, kind: 'automatic-rollback', monitor: automatic })
+      : record
+  }
   const facts = { actor: context.actor, actorEmail: context.actorEmail, reason: options.reason }
   // The preview names the version put back, so the record written with the change can say it;
   // the write then pins that version.

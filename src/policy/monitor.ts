@@ -194,7 +194,15 @@ export const Monitor = z
     watch_for: duration.describe(
       'How long after a promotion the stage is watched, such as 14d; after that the watch ends.'
     ),
-    triggers: z.array(Trigger).min(1).describe('The checks; any breach is a breach of the stage.')
+    triggers: z.array(Trigger).min(1).describe('The checks; any breach is a breach of the stage.'),
+    max_automatic_rollbacks: z
+      .number()
+      .int()
+      .min(0)
+      .default(1)
+      .describe(
+        'Automatic rollbacks of this stage allowed within one `watch_for` (counted back from the evaluation time); past it a breach only alerts. 0: never roll back, always alert.'
+      )
   })
   .superRefine((monitor, ctx) => {
     const seen = new Set<string>()

@@ -43,7 +43,7 @@ export class StepBuilders {
       rerunHint:
         verb === 'Rolling back'
           ? // Without the version named, a re-run would take the half-restored version as the holder to roll back.
-            `Re-run the rollback naming the version (--to ${version}, or the action's version input) to complete it (it finishes what is missing).`
+            `Re-run the rollback naming the version (--restore ${version}, or the action's version input) to complete it (it finishes what is missing).`
           : `Re-run the same command to complete it (it finishes what is missing), or roll ${ref.stage} back.`
     }
   }

@@ -1,0 +1,172 @@
+// `command: monitor` through the bundled action (dist/index.js) on a scheduled run (issue 14):
+// a promoted version whose live error rate crosses the policy's bound in a real Prometheus is
+// rolled back, pushed to origin, with the report in the job summary and the evidence in the
+// audit record; a later scheduled run writes nothing; other events are refused. The registry
+// is set up with the bundled CLI; both run with their clock shifted to the data's dates.
+import { mkdir, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { gitOk } from '../src/registry/git/runner.js'
+import { HERMETIC_GIT } from './helpers/action-workspace.js'
+import { bundledCli } from './helpers/cli-bundle.js'
+import { workflowDispatchEvent, writeEvent } from './helpers/events.js'
+import { makeSandbox, type Clone, type Sandbox } from './helpers/git-sandbox.js'
+import {
+  BASE_SECONDS,
+  samplesEvery,
+  startPrometheus,
+  type PrometheusServer
+} from './helpers/prometheus.js'
+import { runAction } from './helpers/run-action.js'
+
+const CLOCK = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers/shifted-clock.mjs')
+const MINUTE = 60
+const T1 = BASE_SECONDS + 60 * MINUTE
+
+const policy = (url: string) => `model: svc
+path: models/svc
+metrics:
+  accuracy: { goal: maximize }
+stages:
+  production:
+    from: [candidate]
+    thresholds:
+      accuracy: { min: 0.5 }
+    monitor:
+      source:
+        prometheus: { url: "${url}" }
+      watch_for: 2h
+      triggers:
+        - name: error rate
+          query: 'max(error_ratio{model="$model", version="$version"})'
+          max: 0.05
+`
+
+describe('command: monitor (bundled action, real Prometheus, git registry)', () => {
+  let prometheus: PrometheusServer
+  let sandbox: Sandbox
+  let clone: Clone
+  const clock = (seconds: number) => ({
+    NODE_OPTIONS: `--import=${CLOCK}`,
+    SHIFTED_CLOCK_START_MS: String(seconds * 1000)
+  })
+  const cli = (seconds: number, args: string[]) => bundledCli(clone.dir, args, clock(seconds))
+  const action = (seconds: number, event: string, env: Record<string, string> = {}) =>
+    runAction(
+      { command: 'monitor', policy: 'policies/svc.yml' },
+      {
+        ...HERMETIC_GIT,
+        ...clock(seconds),
+        GITHUB_EVENT_NAME: event,
+        GITHUB_ACTOR: 'octocat',
+        GITHUB_REPOSITORY: 'acme/models',
+        GITHUB_SERVER_URL: 'https://github.com',
+        GITHUB_RUN_ID: `${seconds}`,
+        ...env
+      },
+      clone.dir
+    )
+  const originTags = async () =>
+    (await gitOk(clone.git, ['ls-remote', '--tags', 'origin'])).trim().split('\n').sort()
+
+  beforeAll(async () => {
+    const labels = (version: string) => ({ model: 'svc', version })
+    prometheus = await startPrometheus([
+      {
+        name: 'error_ratio',
+        labels: labels('v1.0.0'),
+        samples: samplesEvery(BASE_SECONDS - 600, MINUTE, 300, () => 0.01)
+      },
+      {
+        name: 'error_ratio',
+        labels: labels('v1.1.0'),
+        samples: samplesEvery(T1, MINUTE, 180, m => (m < 30 ? 0.01 : 0.12))
+      }
+    ])
+    sandbox = await makeSandbox()
+    clone = await sandbox.clone('work')
+    await mkdir(path.join(clone.dir, 'policies'))
+    await mkdir(path.join(clone.dir, 'models/svc'), { recursive: true })
+    await writeFile(path.join(clone.dir, 'policies/svc.yml'), policy(prometheus.url))
+    for (const [version, when] of [
+      ['v1.0.0', BASE_SECONDS],
+      ['v1.1.0', T1]
+    ] as const) {
+      await writeFile(path.join(clone.dir, 'models/svc/metrics.json'), '{"accuracy": 0.9}')
+      await writeFile(path.join(clone.dir, 'models/svc/weights.txt'), version)
+      await gitOk(clone.git, ['add', '-A'])
+      await gitOk(clone.git, ['commit', '--quiet', '-m', version])
+      await gitOk(clone.git, ['push', '--quiet', 'origin', 'HEAD'])
+      expect((await cli(when - 60, ['register', 'svc', '--version', version])).exitCode).toBe(0)
+      const promoted = await cli(when, [
+        'promote',
+        'svc',
+        '--to',
+        'production',
+        '--version',
+        version
+      ])
+      expect(promoted.exitCode).toBe(0)
+    }
+  }, 120_000)
+  afterAll(async () => {
+    await prometheus?.stop()
+    await sandbox?.cleanup()
+  })
+
+  it('other events are refused, and a workflow_dispatch off the default branch too; nothing written', async () => {
+    const before = await originTags()
+    const push = await action(T1 + 45 * MINUTE, 'push')
+    expect(push.exitCode).toBe(2)
+    expect(push.stdout).toContain('runs on schedule, workflow_dispatch, repository_dispatch')
+    const dispatched = await writeEvent(
+      workflowDispatchEvent({
+        repo: { owner: 'acme', name: 'models' },
+        sha: 'a'.repeat(40),
+        ref: 'refs/heads/feature'
+      })
+    )
+    try {
+      const off = await action(T1 + 45 * MINUTE, 'workflow_dispatch', dispatched.env)
+      expect(off.exitCode).toBe(4)
+      expect(off.stdout).toContain('runs on the default branch')
+    } finally {
+      await dispatched.cleanup()
+    }
+    expect(await originTags()).toEqual(before)
+  })
+
+  it('a scheduled run rolls the breached version back: exit 5, pushed, summary and record', async () => {
+    const run = await action(T1 + 45 * MINUTE, 'schedule')
+    expect(run.exitCode).toBe(5)
+    expect(run.summary).toContain('### production: ❌ breach')
+    expect(run.summary).toContain('**Rolled back automatically** to v1.0.0.')
+    // The audit record as the job summary shows it, and the registry's record on origin.
+    expect(run.summary).toContain('automatic')
+    expect(JSON.parse(run.outputs['report-json'] ?? '{}')).toMatchObject({
+      exitCode: 5,
+      stages: [{ verdict: 'breach', action: { kind: 'rollback', restored: 'v1.0.0' } }]
+    })
+    await gitOk(clone.git, ['fetch', '--quiet', '--tags', '--force', 'origin'])
+    const status = await cli(T1 + 46 * MINUTE, ['status', 'svc', '--json'])
+    expect(status.stdout).toMatch(/"stage": "production",\s+"version": "v1.0.0"/)
+    const history = await cli(T1 + 46 * MINUTE, ['history', 'svc', '--json'])
+    expect(history.stdout).toContain('"kind": "automatic-rollback"')
+    expect(history.stdout).toContain('"actor": "octocat"')
+    expect(history.stdout).toContain('"event": "schedule"')
+  })
+
+  it('the next scheduled run writes nothing: the restored version is in recovery', async () => {
+    const before = await originTags()
+    const run = await action(T1 + 47 * MINUTE, 'schedule')
+    // Inconclusive (two minutes of samples) is exit 1 on the CLI; in the action, as any pass
+    // with warnings, the step succeeds and the verdict is in the report.
+    expect(run.exitCode).toBe(0)
+    expect(JSON.parse(run.outputs['report-json'] ?? '{}')).toMatchObject({
+      exitCode: 1,
+      stages: [{ mode: 'recovery', verdict: 'inconclusive' }]
+    })
+    expect(run.summary).toContain('Recovery of **v1.0.0**')
+    expect(await originTags()).toEqual(before)
+  })
+})

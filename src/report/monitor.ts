@@ -1,0 +1,284 @@
+/**
+ * What `monitor` prints: for each watched stage the holder, the window, each trigger's query,
+ * samples, breaching values and times, baseline and verdict, and what was done about it (a
+ * rollback, an alert and why, nothing). Markdown for the summary and a terminal, JSON for a
+ * machine; the rollback's audit record carries the same evidence (audit/monitor-evidence.ts).
+ */
+import { jsonValue } from '../audit/monitor-evidence.js'
+import { formatNumber } from '../gates/format.js'
+import type { TriggerEvaluation } from '../monitor/evaluate.js'
+import type { WatchWindow } from '../monitor/window.js'
+import { escape } from './markdown.js'
+
+/** A stage's verdict: the trigger verdicts combined; in recovery, recovered or recovery-failed. */
+export type StageVerdict =
+  'healthy' | 'inconclusive' | 'breach' | 'recovered' | 'recovery-failed' | 'not-watched'
+
+/** Why a breach only alerts. */
+export type AlertReason =
+  'action-alert' | 'cap-reached' | 'no-earlier-holder' | 'target-taken-out' | 'recovery-failed'
+
+export type MonitorAction =
+  | { kind: 'none' }
+  | { kind: 'alert'; why: AlertReason; detail: string }
+  | {
+      kind: 'rollback'
+      restored: string
+      written: boolean
+      dryRun: boolean
+      /** The rollback command's own report. */
+      report: string
+    }
+
+export interface StageMonitorResult {
+  stage: string
+  /** `watch`: after a promotion; `recovery`: after an automatic rollback; `idle`: nothing to watch. */
+  mode: 'watch' | 'recovery' | 'idle'
+  holder?: string
+  /** When the watch started (the holder's assignment). */
+  since?: Date
+  window?: WatchWindow
+  previous?: string
+  verdict: StageVerdict
+  /** Why nothing was watched. */
+  idle?: string
+  triggers: TriggerEvaluation[]
+  action: MonitorAction
+  /** The rollback reason, on a breach. */
+  reason?: string
+  queries: number
+  source: string
+}
+
+export interface MonitorReport {
+  model: string
+  at: Date
+  dryRun: boolean
+  stages: StageMonitorResult[]
+  exitCode: number
+}
+
+const VERDICT_TEXT: Record<StageVerdict, string> = {
+  healthy: '✅ healthy',
+  inconclusive: '❔ inconclusive',
+  breach: '❌ breach',
+  recovered: '✅ recovered',
+  'recovery-failed': '🚨 recovery failed',
+  'not-watched': '➖ not watched'
+}
+
+const ALERT_TEXT: Record<AlertReason, string> = {
+  'action-alert': 'alert only (policy)',
+  'cap-reached': 'alert only: automatic rollback cap reached',
+  'no-earlier-holder': 'alert only: no earlier holder',
+  'target-taken-out': 'alert only: the earlier holder was itself taken out',
+  'recovery-failed': 'escalation: the restored version did not recover'
+}
+
+/** Breaching samples shown per series in the markdown and the rollback reason. */
+const SHOWN_SAMPLES = 5
+
+export function renderMonitor(report: MonitorReport): { markdown: string; json: string } {
+  return { markdown: markdown(report), json: JSON.stringify(json(report), null, 2) }
+}
+
+function markdown(report: MonitorReport): string {
+  const lines = [
+    `## 📈 Monitor: ${escape(report.model)}${report.dryRun ? ' (dry run)' : ''}`,
+    '',
+    `Evaluated at ${iso(report.at)}.`,
+    ''
+  ]
+  for (const stage of report.stages) lines.push(...stageMarkdown(stage, report.dryRun), '')
+  return lines.join('\n').replace(/\n+$/, '\n')
+}
+
+function stageMarkdown(stage: StageMonitorResult, dryRun: boolean): string[] {
+  const name = escape(stage.stage)
+  const lines = [`### ${name}: ${VERDICT_TEXT[stage.verdict]}`, '']
+  if (stage.mode === 'idle') {
+    lines.push(`Nothing to watch: ${escape(stage.idle ?? '')}. Nothing written.`)
+    return lines
+  }
+  const holder = escape(stage.holder ?? '')
+  const window = stage.window as WatchWindow
+  const what =
+    stage.mode === 'recovery'
+      ? `Recovery of **${holder}**, restored by an automatic rollback at ${iso(stage.since)}`
+      : `**${holder}**, promoted at ${iso(stage.since)}`
+  lines.push(
+    `${what}; watched ${iso(window.watched.start)} → ${iso(window.watched.end)}${window.ended ? ' (watch ended)' : ''}; source ${escape(stage.source)}.`,
+    '',
+    '| Trigger | Query | Samples | Bounds | Baseline | Verdict |',
+    '| --- | --- | --- | --- | --- | --- |'
+  )
+  for (const t of stage.triggers) {
+    const v = t.verdict
+    const samples = v.series.reduce((sum, s) => sum + s.samples.length, 0)
+    const valid = v.series.reduce((sum, s) => sum + s.valid, 0)
+    lines.push(
+      `| ${escape(v.trigger)} | ${code(t.query)} | ${samples} (${valid} valid) | ${bounds(v.bounds)} | ${baseline(v.baseline)} | ${v.status}: ${escape(v.summary)} |`
+    )
+  }
+  const breaches = stage.triggers.flatMap(t => breachLines(t))
+  if (breaches.length > 0) lines.push('', 'Breaching samples:', '', ...breaches)
+  lines.push('', actionText(stage, dryRun))
+  return lines
+}
+
+function breachLines(t: TriggerEvaluation): string[] {
+  return t.verdict.series.flatMap(series => {
+    if (!series.breachRun) return []
+    const labels = Object.entries(series.labels)
+      .map(([k, v]) => `${k}="${v}"`)
+      .join(', ')
+    return [
+      `- ${escape(t.verdict.trigger)}${labels ? ` {${escape(labels)}}` : ''}: ${samplesText(series.breachRun)}`
+    ]
+  })
+}
+
+function actionText(stage: StageMonitorResult, dryRun: boolean): string {
+  const { action } = stage
+  if (action.kind === 'none') {
+    return stage.verdict === 'inconclusive'
+      ? 'Inconclusive: never a pass and never a rollback. Nothing written.'
+      : 'Nothing to do. Nothing written.'
+  }
+  if (action.kind === 'alert') {
+    return `**${ALERT_TEXT[action.why]}**: ${escape(action.detail)}. Nothing written.`
+  }
+  const restored = escape(action.restored)
+  const head = dryRun
+    ? `**Would roll back automatically** to ${restored} (dry run: nothing written).`
+    : action.written
+      ? `**Rolled back automatically** to ${restored}.`
+      : `Rollback to ${restored}: nothing written.`
+  return `${head}\n\n${action.report.replace(/^## /m, '#### ')}`
+}
+
+/**
+ * The rollback's reason: each breached trigger with its values and times, bounded, so the
+ * registry's record reads on its own. Plain text: the registry stores it, the report escapes it.
+ */
+export function breachReason(
+  model: string,
+  stage: string,
+  version: string,
+  breached: TriggerEvaluation[]
+): string {
+  const parts = breached.map(t => {
+    const runs = t.verdict.series.flatMap(s => (s.breachRun ? [samplesText(s.breachRun)] : []))
+    const where = runs.length > 0 ? `: ${runs.join('; ')}` : ''
+    return `${t.verdict.trigger} (${t.verdict.summary}${bounds(t.verdict.bounds, true)})${where}`
+  })
+  return `modelgate monitor: ${model} ${version} breached in ${stage}: ${parts.join(' | ')}`
+}
+
+function samplesText(run: { time: number; value: number }[]): string {
+  const shown = run.slice(0, SHOWN_SAMPLES).map(s => `${value(s.value)} at ${iso(s.time)}`)
+  const more = run.length > SHOWN_SAMPLES ? ` and ${run.length - SHOWN_SAMPLES} more` : ''
+  return shown.join(', ') + more
+}
+
+function bounds(b: { min?: number; max?: number } | undefined, inReason = false): string {
+  const parts: string[] = []
+  if (b?.min !== undefined) parts.push(`min ${value(b.min)}`)
+  if (b?.max !== undefined) parts.push(`max ${value(b.max)}`)
+  if (inReason) return parts.length > 0 ? `; ${parts.join(', ')}` : ''
+  return parts.length > 0 ? parts.join(', ') : '–'
+}
+
+function baseline(b: TriggerEvaluation['verdict']['baseline']): string {
+  if (!b) return '–'
+  const from = b.from === 'audit' ? 'audit record' : 'previous holder'
+  if (b.value === undefined) return `${from}: ${escape(b.problem ?? 'none')}`
+  return `${from}: ${value(b.value)}${b.samples !== undefined ? ` (mean of ${b.samples})` : ''}`
+}
+
+function value(v: number): string {
+  const j = jsonValue(v)
+  return typeof j === 'number' ? formatNumber(j) : j
+}
+
+/** A query as inline code: backticks cannot close it (a longer fence), pipes cannot split the table. */
+function code(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').replace(/\|/g, '\\|')
+  const longest = Math.max(0, ...[...flat.matchAll(/`+/g)].map(m => m[0].length))
+  const fence = '`'.repeat(longest + 1)
+  return `${fence} ${flat} ${fence}`
+}
+
+function iso(time: Date | number | undefined): string {
+  if (time === undefined) return '?'
+  return new Date(time).toISOString().replace('.000Z', 'Z')
+}
+
+function json(report: MonitorReport): Record<string, unknown> {
+  return {
+    model: report.model,
+    at: report.at.toISOString(),
+    dryRun: report.dryRun,
+    exitCode: report.exitCode,
+    stages: report.stages.map(stage => ({
+      stage: stage.stage,
+      mode: stage.mode,
+      verdict: stage.verdict,
+      ...(stage.idle ? { idle: stage.idle } : {}),
+      ...(stage.holder ? { holder: stage.holder } : {}),
+      ...(stage.since ? { since: stage.since.toISOString() } : {}),
+      ...(stage.previous ? { previous: stage.previous } : {}),
+      ...(stage.window
+        ? {
+            window: {
+              start: new Date(stage.window.watched.start).toISOString(),
+              end: new Date(stage.window.watched.end).toISOString(),
+              ended: stage.window.ended
+            }
+          }
+        : {}),
+      ...(stage.source ? { source: stage.source } : {}),
+      queries: stage.queries,
+      triggers: stage.triggers.map(t => ({
+        name: t.verdict.trigger,
+        query: t.query,
+        action: t.action,
+        stepSeconds: t.stepMs / 1000,
+        verdict: t.verdict.status,
+        reason: t.verdict.reason,
+        summary: t.verdict.summary,
+        ...(t.verdict.bounds ? { bounds: t.verdict.bounds } : {}),
+        ...(t.verdict.baseline ? { baseline: t.verdict.baseline } : {}),
+        failureLimit: t.verdict.failureLimit,
+        minSamples: t.verdict.minSamples,
+        series: t.verdict.series.map(s => ({
+          labels: s.labels,
+          status: s.status,
+          samples: s.samples.length,
+          valid: s.valid,
+          invalid: s.invalid,
+          longestRun: s.longestRun,
+          ...(s.breachRun
+            ? {
+                breachRun: s.breachRun.map(p => ({
+                  time: new Date(p.time).toISOString(),
+                  value: jsonValue(p.value),
+                  bound: p.bound
+                }))
+              }
+            : {})
+        }))
+      })),
+      action:
+        stage.action.kind === 'rollback'
+          ? {
+              kind: 'rollback',
+              restored: stage.action.restored,
+              written: stage.action.written,
+              dryRun: stage.action.dryRun
+            }
+          : stage.action,
+      ...(stage.reason ? { reason: stage.reason } : {})
+    }))
+  }
+}
