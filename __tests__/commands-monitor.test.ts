@@ -10,6 +10,7 @@ import type { MetricSource, RangeQuery, Sample, Series } from '../src/monitor/ty
 import { parsePolicy } from '../src/policy/load.js'
 import type { Registry } from '../src/registry/port.js'
 import { MemoryRegistry } from './helpers/memory-registry.js'
+import { auditCollector } from '../src/audit/log.js'
 
 const HOUR = 3600_000
 const T0 = Date.UTC(2026, 0, 5)
@@ -65,9 +66,12 @@ async function registryWith(now: { t: number }) {
   return { registry, audit }
 }
 
+const audits = auditCollector()
+
 function context(registry: Registry, now: { t: number }): RegistryContext {
   return {
     registry,
+    audits,
     models: {} as RegistryContext['models'],
     actor: 'scheduler',
     now: () => new Date(now.t)
@@ -170,8 +174,9 @@ describe('monitor safety rules (memory registry)', () => {
       options(() => source({ v2: { series: 10, value: 0.5 } }))
     )
     expect(outcome.exitCode).toBe(ExitCode.MonitorRolledBack)
-    const evidence = outcome.audit?.monitor
-    expect(outcome.audit?.kind).toBe('automatic-rollback')
+    const [record] = audits.drain()
+    const evidence = record?.monitor
+    expect(record?.kind).toBe('automatic-rollback')
     const trigger = evidence?.triggers[0]
     expect(trigger?.series).toHaveLength(MAX_EVIDENCE_SERIES)
     expect(trigger?.seriesOmitted).toBe(10 - MAX_EVIDENCE_SERIES)
@@ -179,7 +184,7 @@ describe('monitor safety rules (memory registry)', () => {
     expect(trigger?.series[0]?.recent).toHaveLength(MAX_RECENT_SAMPLES)
     expect(trigger?.series[0]?.breachRun).toHaveLength(20)
     expect(trigger?.series[0]?.breachRunLength).toBe(61)
-    expect(JSON.stringify(outcome.audit).length).toBeLessThan(20_000)
+    expect(JSON.stringify(record).length).toBeLessThan(20_000)
     expect((await registry.getStage('m', 'production'))?.version).toBe('v1')
   })
 })

@@ -1,5 +1,5 @@
 import type { AuditLog } from '../audit/log.js'
-import type { AuditRecord, RunFacts } from '../audit/record.js'
+import type { RunFacts } from '../audit/record.js'
 import { readFile } from 'node:fs/promises'
 import { check } from '../commands/check.js'
 import { monitor } from '../commands/monitor.js'

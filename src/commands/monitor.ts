@@ -71,11 +71,9 @@ export async function monitor(
     )
   }
   const results: StageMonitorResult[] = []
-  let audit: AuditRecord | undefined
   for (const [stage, policy] of watched) {
-    const { result, record } = await monitorStage(context, options, at, stage, policy)
+    const { result } = await monitorStage(context, options, at, stage, policy)
     results.push(result)
-    audit ??= record
   }
   const exitCode = results
     .map(stageExitCode)
@@ -91,8 +89,7 @@ export async function monitor(
     ...rendered,
     exitCode,
     stages: results,
-    queries: results.reduce((sum, r) => sum + r.queries, 0),
-    ...(audit ? { audit } : {})
+    queries: results.reduce((sum, r) => sum + r.queries, 0)
   }
 }
 
@@ -442,8 +439,7 @@ async function rollbackDecision(
       written: outcome.written,
       dryRun: request.dryRun,
       report: outcome.markdown
-    },
-    ...(outcome.audit ? { record: outcome.audit } : {})
+    }
   }
 }
 
