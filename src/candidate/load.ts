@@ -12,6 +12,7 @@ import { DEFAULT_HASH_CONCURRENCY, describeFsError, hashFiles, type FileDigest }
 import { parseMetrics } from './metrics.js'
 import { parseModelInfo } from './model-info.js'
 import { readTextFile } from './read-text.js'
+import { scanModelFiles } from '../scan/files.js'
 import { parseMlmodelSignature, parseSchemaJson } from './signature.js'
 import type { Candidate, CandidateFile, Signature } from './types.js'
 import { walkCandidate, type WalkedFile } from './walk.js'
@@ -115,7 +116,8 @@ export async function loadCandidate(
     metrics,
     invalidMetrics,
     files,
-    totalBytes: files.reduce((sum, file) => sum + file.size, 0)
+    totalBytes: files.reduce((sum, file) => sum + file.size, 0),
+    scan: await scanAll(walk.files, display)
   }
   if (signature) candidate.signature = signature
   if (info) candidate.info = info
@@ -194,6 +196,18 @@ async function readSignature(
     notes.push(`${MLMODEL_FILE} has no signature; the signature comes from ${SCHEMA_FILE}.`)
   }
   return fromMlmodel ?? fromSchema
+}
+
+/** The model-file scan of every file (see scan/files.ts); a file-system error names the candidate. */
+async function scanAll(walked: readonly WalkedFile[], display: (relative: string) => string) {
+  try {
+    return await scanModelFiles(walked)
+  } catch (error) {
+    throw new InvalidInputError(
+      `Cannot scan the files of ${display('')}: ${describeFsError(error)}`,
+      { cause: error }
+    )
+  }
 }
 
 async function hashAll(

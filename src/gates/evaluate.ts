@@ -6,6 +6,7 @@ import { artifactGate } from './artifact.js'
 import { checksGate, type CheckRunEvidence } from './checks.js'
 import { plural } from './format.js'
 import { minDaysGate } from './min-days.js'
+import { hasDangerousImport, modelScanGate } from './model-scan.js'
 import { regressionGate } from './regression.js'
 import { schemaGate } from './schema.js'
 import { thresholdsGate } from './thresholds.js'
@@ -44,7 +45,8 @@ export interface EvaluateInput {
  * at least one metric, a `schema` or `artifact` section, `min_days_in_source_stage` above 0,
  * at least one required check, an `approvals` section. The artifact gate also runs, with
  * `checksums: optional` semantics, whenever the candidate came with a checksums file, so a
- * mismatched or missing file always fails even on a stage without artifact rules.
+ * mismatched or missing file always fails even on a stage without artifact rules; the model-scan
+ * gate likewise runs whenever the candidate's scan found a dangerous import.
  *
  * Gates needing context the caller listed as unavailable are `skipped`; gates needing context
  * the caller did not list but did not supply either fail (fail closed). Approvals and required
@@ -108,6 +110,12 @@ export function evaluateStage(input: EvaluateInput): Evaluation {
         checksums: candidate.checksums
       })
     )
+  }
+
+  // Like checksums: a dangerous import fails even a stage that asks for no scan.
+  if (stagePolicy.model_scan) configured++
+  if (stagePolicy.model_scan || hasDangerousImport(candidate.scan)) {
+    gates.push(modelScanGate({ rules: stagePolicy.model_scan, scan: candidate.scan }))
   }
 
   const minDays = stagePolicy.min_days_in_source_stage ?? 0
