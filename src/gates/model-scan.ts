@@ -129,9 +129,10 @@ const DANGEROUS_MODULES: ReadonlyArray<[string, string]> = [
   ...['pickle', '_pickle', 'cPickle', 'marshal', 'shelve', 'dill', 'cloudpickle', 'joblib'].map(
     (m): [string, string] => [m, 'loads another serialised object, unchecked']
   ),
-  ...['sys', 'types', 'ctypes', 'cffi', 'gc', 'inspect'].map(
-    (m): [string, string] => [m, "reaches the interpreter's internals"]
-  ),
+  ...['sys', 'types', 'ctypes', 'cffi', 'gc', 'inspect'].map((m): [string, string] => [
+    m,
+    "reaches the interpreter's internals"
+  ]),
   ...['operator', '_operator', 'functools'].map((m): [string, string] => [
     m,
     'calls or fetches attributes of other objects (attrgetter, methodcaller, partial, reduce)'
@@ -199,7 +200,8 @@ const DANGEROUS_NAMES: ReadonlyMap<string, string> = new Map([
 ])
 
 /** Attribute segments that, in a dotted name, reach past the object named. */
-const DANGEROUS_SEGMENT = /^__(?:globals|builtins|import|subclasses|class|bases|base|mro|dict|getattribute|reduce|reduce_ex|code|func|self|loader|spec)__$/
+const DANGEROUS_SEGMENT =
+  /^__(?:globals|builtins|import|subclasses|class|bases|base|mro|dict|getattribute|reduce|reduce_ex|code|func|self|loader|spec)__$/
 
 const TOP_LEVEL_DANGEROUS = new Set(
   DANGEROUS_MODULES.map(([module]) => module).filter(module => !module.includes('.'))
@@ -226,7 +228,8 @@ export function judgeImport(
   if (segments.length > 1) {
     // `sklearn.base` + `os.system`: a dotted name is resolved attribute by attribute.
     const through = segments.slice(0, -1).find(s => TOP_LEVEL_DANGEROUS.has(s) || s === 'builtins')
-    if (through) return { verdict: 'dangerous', why: `reaches the ${through} module through an attribute` }
+    if (through)
+      return { verdict: 'dangerous', why: `reaches the ${through} module through an attribute` }
   }
   const dunder = segments.find(s => DANGEROUS_SEGMENT.test(s))
   if (dunder) return { verdict: 'dangerous', why: `reaches through ${dunder}` }
@@ -238,7 +241,9 @@ export function judgeImport(
   }
   const rule =
     DEFAULT_ALLOW.find(candidate => matches(candidate.pattern, module, name)) ??
-    extra.map(pattern => ({ pattern, why: 'model_scan.allow' })).find(c => matches(c.pattern, module, name))
+    extra
+      .map(pattern => ({ pattern, why: 'model_scan.allow' }))
+      .find(c => matches(c.pattern, module, name))
   if (rule) return { verdict: 'allowed', why: rule.why }
   return { verdict: 'not-allowed', why: 'not on the allow-list (model_scan.allow)' }
 }
@@ -328,7 +333,8 @@ export function modelScanGate(context: ModelScanContext): GateResult {
           ? `no file that can hold code among ${plural(scan.files, 'file')}`
           : `${streams}, ${plural(imports, 'import')}, all allowed`,
       details: scan.streams.map(
-        stream => `${locationOf(stream)}: ${stream.format}, ${plural(stream.imports.length, 'import')}`
+        stream =>
+          `${locationOf(stream)}: ${stream.format}, ${plural(stream.imports.length, 'import')}`
       )
     }
   }

@@ -164,13 +164,20 @@ async function scanReader(
     const inflated = Readable.from(drain(reader)).pipe(
       kind === 'gzip' ? zlib.createGunzip() : zlib.createInflate()
     )
-    const inner: Place = { ...place, within: [...place.within, `(${kind})`], depth: place.depth + 1 }
+    const inner: Place = {
+      ...place,
+      within: [...place.within, `(${kind})`],
+      depth: place.depth + 1
+    }
     const innerName = name.replace(/\.(?:gz|z|zlib)$/i, '')
     const innerReader = new ByteReader(streamSource(inflated))
     try {
       await scanReader(innerReader, innerName, inner, out, () => copyToTemp(innerReader, place))
     } catch (error) {
-      out.push({ ...stream(kind), problem: { why: `could not be decompressed (${message(error)})` } })
+      out.push({
+        ...stream(kind),
+        problem: { why: `could not be decompressed (${message(error)})` }
+      })
     }
     return
   }
@@ -202,7 +209,8 @@ async function scanNpy(
   if (!(await reader.fill(10))) return void bad('truncated NumPy header')
   const major = reader.buffer[reader.pos + 6] as number
   const lengthBytes = major === 1 ? 2 : 4
-  if (major < 1 || major > 3) return void bad(`NumPy format version ${major} is not one the scan reads`)
+  if (major < 1 || major > 3)
+    return void bad(`NumPy format version ${major} is not one the scan reads`)
   const length =
     lengthBytes === 2
       ? reader.buffer.readUInt16LE(reader.pos + 8)
@@ -211,7 +219,9 @@ async function scanNpy(
   if (length > 1024 * 1024 || !(await reader.fill(start + length))) {
     return void bad('NumPy header too long or truncated')
   }
-  const header = reader.buffer.subarray(reader.pos + start, reader.pos + start + length).toString('latin1')
+  const header = reader.buffer
+    .subarray(reader.pos + start, reader.pos + start + length)
+    .toString('latin1')
   const descr = /['"]descr['"]\s*:\s*(.*?)\s*,\s*['"](?:fortran_order|shape)['"]/s.exec(header)?.[1]
   if (descr === undefined) return void bad('NumPy header without a readable descr')
   // An object field anywhere in the dtype ('|O', or inside a structured dtype) makes it a pickle.
@@ -235,7 +245,10 @@ async function scanZip(
   try {
     zip = await yauzl.openPromise(file, { autoClose: false, decodeStrings: false })
   } catch (error) {
-    out.push({ ...stream('zip'), problem: { why: `the zip could not be read (${message(error)})` } })
+    out.push({
+      ...stream('zip'),
+      problem: { why: `the zip could not be read (${message(error)})` }
+    })
     return
   }
   try {
@@ -277,7 +290,10 @@ async function scanZip(
       }
     }
   } catch (error) {
-    out.push({ ...stream('zip'), problem: { why: `the zip could not be read (${message(error)})` } })
+    out.push({
+      ...stream('zip'),
+      problem: { why: `the zip could not be read (${message(error)})` }
+    })
   } finally {
     zip.close()
   }

@@ -126,7 +126,12 @@ export async function scanPickle(reader: ByteReader): Promise<PickleScan> {
 
 const PROTO = 0x80
 
-type RecordImport = (module: string, name: string, offset: number, via: ScannedImport['via']) => void
+type RecordImport = (
+  module: string,
+  name: string,
+  offset: number,
+  via: ScannedImport['via']
+) => void
 
 /** One pickle, from its first opcode to STOP. */
 async function scanOne(reader: ByteReader, record: RecordImport): Promise<void> {
@@ -140,7 +145,9 @@ async function scanOne(reader: ByteReader, record: RecordImport): Promise<void> 
   }
   const need = async (count: number): Promise<void> => {
     if (reader.available < count && !(await reader.fill(count))) {
-      fail(`the stream ends inside an opcode (truncated at byte ${reader.offset + reader.available})`)
+      fail(
+        `the stream ends inside an opcode (truncated at byte ${reader.offset + reader.available})`
+      )
     }
   }
   const uint = async (size: 1 | 2 | 4 | 8): Promise<number> => {
@@ -159,7 +166,7 @@ async function scanOne(reader: ByteReader, record: RecordImport): Promise<void> 
   }
   /** A `\n`-terminated line (the newline dropped). */
   const line = async (): Promise<Buffer> => {
-    for (let scanned = 0; ; ) {
+    for (let scanned = 0; ;) {
       const index = reader.buffer.indexOf(0x0a, reader.pos + scanned)
       if (index !== -1 && index < reader.end) {
         const text = Buffer.from(reader.buffer.subarray(reader.pos, index))
@@ -201,7 +208,8 @@ async function scanOne(reader: ByteReader, record: RecordImport): Promise<void> 
   /** PUT and GET write the key as text; Python reads it with int(), so `p5` and BINPUT 5 meet. */
   const memoKey = (text: Buffer): number => {
     const digits = text.toString('latin1').trim()
-    if (!/^\+?\d+(?:_\d+)*$/.test(digits)) fail(`a memo key that is not a number (${JSON.stringify(digits.slice(0, 40))})`)
+    if (!/^\+?\d+(?:_\d+)*$/.test(digits))
+      fail(`a memo key that is not a number (${JSON.stringify(digits.slice(0, 40))})`)
     return Number(digits.replace(/[_+]/g, ''))
   }
   const put = (key: number): void => {
@@ -465,7 +473,14 @@ export function decodeQuoted(text: string): string | undefined {
       continue
     }
     const next = body[++i]
-    const simple: { [escape: string]: string } = { '\\': '\\', "'": "'", '"': '"', n: '\n', t: '\t', r: '\r' }
+    const simple: { [escape: string]: string } = {
+      '\\': '\\',
+      "'": "'",
+      '"': '"',
+      n: '\n',
+      t: '\t',
+      r: '\r'
+    }
     if (next !== undefined && simple[next] !== undefined) out += simple[next]
     else if (next === 'x' && /^[0-9a-fA-F]{2}$/.test(body.slice(i + 1, i + 3))) {
       out += String.fromCharCode(parseInt(body.slice(i + 1, i + 3), 16))
