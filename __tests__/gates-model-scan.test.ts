@@ -1,7 +1,9 @@
+import { AuditRecord, promotionAudit } from '../src/audit/record.js'
 import type { ModelScan, ScannedStream } from '../src/candidate/types.js'
 import { evaluateStage } from '../src/gates/evaluate.js'
 import { judgeImport, modelScanGate } from '../src/gates/model-scan.js'
 import { Policy } from '../src/policy/schema.js'
+import { toJson } from '../src/report/json.js'
 
 const imported = (module: string, name: string, offset = 2) => ({
   module,
@@ -172,5 +174,77 @@ describe('model_scan in the policy and the evaluation', () => {
       now
     })
     expect(notAllowed.gates).toEqual([])
+  })
+})
+
+describe('the audit record and the JSON report carry the findings', () => {
+  it('lists file, offset, module.name and why under modelScan', () => {
+    const policy = Policy.parse({
+      model: 'm',
+      stages: { production: { from: ['candidate'], model_scan: {} } }
+    })
+    const scan = scanOf({
+      ...stream('model.pt', imported('os', 'system', 17)),
+      within: ['archive/data.pkl']
+    })
+    const candidate = {
+      dir: '/c',
+      metrics: {},
+      invalidMetrics: {},
+      files: [{ path: 'model.pt', size: 10, sha256: 'a'.repeat(64) }],
+      totalBytes: 10,
+      scan
+    }
+    const evaluation = evaluateStage({
+      policy,
+      stage: 'production',
+      candidate: { ...candidate, label: 'v2' },
+      now: new Date('2026-12-02T00:00:00Z')
+    })
+    const record = promotionAudit({
+      evaluation,
+      candidate,
+      version: 'v2',
+      from: 'candidate',
+      written: false,
+      forced: false,
+      actor: 'someone',
+      run: {},
+      at: new Date('2026-12-02T00:00:00Z')
+    })
+    const finding = {
+      location: 'model.pt › archive/data.pkl',
+      offset: 17,
+      global: 'os.system',
+      verdict: 'dangerous',
+      why: 'runs commands or touches the system'
+    }
+    expect(record.modelScan).toEqual({ findings: [finding] })
+    expect(AuditRecord.parse(JSON.parse(JSON.stringify(record)))).toEqual(record)
+    const json = JSON.parse(toJson(evaluation)) as { gates: Array<{ findings?: unknown }> }
+    expect(json.gates[0]?.findings).toEqual([finding])
+  })
+
+  it('leaves modelScan out when nothing was found', () => {
+    const policy = Policy.parse({ model: 'm', stages: { production: { from: ['candidate'] } } })
+    const candidate = { dir: '/c', metrics: {}, invalidMetrics: {}, files: [], totalBytes: 0 }
+    const evaluation = evaluateStage({
+      policy,
+      stage: 'production',
+      candidate: { ...candidate, label: 'v2' },
+      now: new Date('2026-12-02T00:00:00Z')
+    })
+    const record = promotionAudit({
+      evaluation,
+      candidate,
+      version: 'v2',
+      from: 'candidate',
+      written: false,
+      forced: false,
+      actor: 'someone',
+      run: {},
+      at: new Date('2026-12-02T00:00:00Z')
+    })
+    expect(record).not.toHaveProperty('modelScan')
   })
 })

@@ -1,7 +1,9 @@
 import type { ModelScan, ScannedImport, ScannedStream } from '../candidate/types.js'
 import type { ModelScanPolicy } from '../policy/schema.js'
 import { plural } from './format.js'
-import type { GateResult } from './types.js'
+import type { GateResult, ScanFinding } from './types.js'
+
+export type { ScanFinding }
 
 /**
  * The model-file scan gate: judges what the candidate's pickle streams import (read by opcode
@@ -257,17 +259,6 @@ function matches(pattern: string, module: string, name: string): boolean {
   return pattern === `${module}.${name}`
 }
 
-/** One import that fails the gate, as the report and the audit record list it. */
-export interface ScanFinding {
-  /** The candidate file and, inside it, the entries: `model.pt › archive/data.pkl`. */
-  location: string
-  offset?: number
-  /** `module.name`, or absent for a stream that could not be read. */
-  global?: string
-  verdict: 'dangerous' | 'not-allowed' | 'unreadable'
-  why: string
-}
-
 export interface ModelScanContext {
   /** `stages.<stage>.model_scan`; absent when the stage sets none (a dangerous import still fails). */
   rules?: Partial<ModelScanPolicy>
@@ -346,7 +337,8 @@ export function modelScanGate(context: ModelScanContext): GateResult {
       dangerous > 0
         ? `${plural(dangerous, 'dangerous import')} in the model files (${plural(findings.length, 'finding')} in all)`
         : `${plural(findings.length, 'finding')} in the model files`,
-    details: findings.map(describeFinding)
+    details: findings.map(describeFinding),
+    findings
   }
 }
 
