@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs'
-import { mkdtemp, open, rm } from 'node:fs/promises'
+import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { Readable } from 'node:stream'
@@ -251,6 +251,7 @@ async function scanZip(
     })
     return
   }
+  const raw = await open(file, SAFE_READ_FLAGS)
   try {
     const entries: Entry[] = []
     for await (const entry of zip.eachEntry()) entries.push(entry)
@@ -274,10 +275,7 @@ async function scanZip(
         depth: place.depth + 1
       }
       try {
-        const data = await new Promise<Readable>((resolve, reject) =>
-          zip.openReadStream(entry, (error, opened) => (error ? reject(error) : resolve(opened)))
-        )
-        const reader = new ByteReader(streamSource(data))
+        const reader = await entryReader(zip, entry, raw)
         await scanReader(reader, name, inner, out, () => copyToTemp(reader, place))
       } catch (error) {
         out.push({
@@ -296,7 +294,26 @@ async function scanZip(
     })
   } finally {
     zip.close()
+    await raw.close()
   }
+}
+
+/**
+ * An entry's bytes: a stored entry (PyTorch stores everything) straight from the zip file by
+ * position, so its payloads are skipped unread as in a plain file; any other through yauzl's
+ * inflating, size-checked stream.
+ */
+async function entryReader(zip: ZipFile, entry: Entry, raw: FileHandle): Promise<ByteReader> {
+  if (entry.compressionMethod === 0 && (entry.generalPurposeBitFlag & 0x1) === 0) {
+    const { fileDataStart } = await zip.readLocalFileHeaderPromise(entry)
+    const end = fileDataStart + entry.compressedSize
+    if (end > (await raw.stat()).size) throw new Error('the entry runs past the end of the zip')
+    return new ByteReader(fileSource(raw, end, fileDataStart))
+  }
+  const data = await new Promise<Readable>((resolve, reject) =>
+    zip.openReadStream(entry, (error, opened) => (error ? reject(error) : resolve(opened)))
+  )
+  return new ByteReader(streamSource(data))
 }
 
 /** The rest of a reader's bytes, as chunks. */

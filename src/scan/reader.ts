@@ -17,17 +17,22 @@ export interface ByteSource {
   skip(count: number): Promise<number>
 }
 
-/** A regular file from its current position; `size` bounds skips so a truncation is seen. */
-export function fileSource(handle: FileHandle, size: number, start = 0): ByteSource {
+/**
+ * The bytes of an open file from `start` to `end` (its size, or the end of a stored zip entry),
+ * read by position: a skip moves the position without reading.
+ */
+export function fileSource(handle: FileHandle, end: number, start = 0): ByteSource {
   let position = start
   return {
     async read(into, offset, length) {
-      const { bytesRead } = await handle.read(into, offset, length, position)
+      const wanted = Math.min(length, end - position)
+      if (wanted <= 0) return 0
+      const { bytesRead } = await handle.read(into, offset, wanted, position)
       position += bytesRead
       return bytesRead
     },
     async skip(count) {
-      const moved = Math.max(0, Math.min(count, size - position))
+      const moved = Math.max(0, Math.min(count, end - position))
       position += moved
       return moved
     }
