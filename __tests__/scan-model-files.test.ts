@@ -454,6 +454,10 @@ describe('benign files pass', () => {
     expect(sniff(Buffer.from('PK\x03\x04', 'latin1'), 'x')).toBe('zip')
     expect(sniff(Buffer.from('anything'), 'model.joblib')).toBe('pickle')
     expect(sniff(Buffer.from('anything'), 'model.bin')).toBe('none')
+    expect(sniff(Buffer.from([0x7d, 0x71, 0x00, 0x28]), 'x')).toBe('pickle')
+    expect(sniff(Buffer.from('(dp0\nS'), 'x')).toBe('pickle')
+    expect(sniff(Buffer.from([0x78, 0x9c, 0x01]), 'model.joblib')).toBe('zlib')
+    expect(sniff(Buffer.from([0x78, 0x9c, 0x01]), 'weights.bin')).toBe('none')
   })
 })
 

@@ -109,7 +109,9 @@ export function sniff(head: Buffer, name: string): Kind {
   // Protocol 0 and 1 have no magic: an opening import (`cos\nsystem\n`, `(i…`) or container.
   const text = head.toString('latin1')
   if (/^\(?[ci][A-Za-z_][\w.]*\n[A-Za-z_][\w.]*\n/.test(text)) return 'pickle'
-  if (/^\((?:d|l)p\d+\n/.test(text) || /^[}\]]q\x00/.test(text)) return 'pickle'
+  // Protocol 1: EMPTY_DICT or EMPTY_LIST, then BINPUT 0.
+  const protocol1 = (head[0] === 0x7d || head[0] === 0x5d) && head[1] === 0x71 && head[2] === 0
+  if (/^\((?:d|l)p\d+\n/.test(text) || protocol1) return 'pickle'
   return 'none'
 }
 
