@@ -12,6 +12,7 @@ import { DEFAULT_HASH_CONCURRENCY, describeFsError, hashFiles, type FileDigest }
 import { parseMetrics } from './metrics.js'
 import { parseModelInfo } from './model-info.js'
 import { readTextFile } from './read-text.js'
+import { parseDataQuality } from './data-quality.js'
 import { scanModelFiles } from '../scan/files.js'
 import { parseMlmodelSignature, parseSchemaJson } from './signature.js'
 import type { Candidate, CandidateFile, Signature } from './types.js'
@@ -22,6 +23,7 @@ export const METRICS_FILE = 'metrics.json'
 export const MLMODEL_FILE = 'MLmodel'
 export const SCHEMA_FILE = 'schema.json'
 export const MODEL_INFO_FILE = 'model.yaml'
+export const DATA_QUALITY_FILE = 'data_quality.json'
 
 export interface LoadCandidateOptions {
   /** Files hashed at the same time (default 4). */
@@ -94,6 +96,10 @@ export async function loadCandidate(
   const info =
     infoText === undefined ? undefined : parseModelInfo(infoText, display(MODEL_INFO_FILE))
 
+  const qualityText = await readMetadata(DATA_QUALITY_FILE)
+  const dataQuality =
+    qualityText === undefined ? undefined : parseDataQuality(qualityText, DATA_QUALITY_FILE)
+
   const checksumNames = CHECKSUM_FILE_NAMES.filter(
     name => byPath.has(name) || walk.directories.has(name)
   )
@@ -121,6 +127,7 @@ export async function loadCandidate(
   }
   if (signature) candidate.signature = signature
   if (info) candidate.info = info
+  if (dataQuality) candidate.dataQuality = dataQuality
   if (checksumsFile !== undefined && checksumEntries) {
     candidate.checksums = verifyChecksums(checksumsFile, checksumEntries, files)
   }

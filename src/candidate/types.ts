@@ -64,6 +64,8 @@ export interface Candidate {
   totalBytes: number
   /** Present when a checksums file was found. */
   checksums?: ChecksumReport
+  /** `data_quality.json`, when the candidate has one. */
+  dataQuality?: DataQualityReport
   /** What the model-file scan found in files that can hold code; absent when the files were not read. */
   scan?: ModelScan
   /** Things worth telling a reviewer that are not errors, e.g. which of MLmodel and schema.json was used. */
@@ -103,4 +105,26 @@ export interface ModelScan {
   /** Files looked at (all of them; most hold no code and yield no stream). */
   files: number
   streams: ScannedStream[]
+}
+
+/** One named check of a data-quality report. */
+export interface DataQualityCheck {
+  name: string
+  passed: boolean
+  /** What was measured, as the report gives it (`0.07`, `0.07 (threshold 0.05)`). */
+  observed?: string
+}
+
+/** The data-quality report the training job left in the candidate (`data_quality.json`). */
+export interface DataQualityReport {
+  /** Its path in the candidate. */
+  file: string
+  format: 'great_expectations' | 'modelgate'
+  /** The training-data snapshot the checks ran on. */
+  snapshot?: string
+  /** The report's own overall verdict, when it gives one. */
+  success?: boolean
+  checks: DataQualityCheck[]
+  /** Why the file could not be read as a report; the gate then fails. */
+  problem?: string
 }

@@ -4,6 +4,7 @@ import { findStage } from '../policy/stages.js'
 import { approvalsGate, type ReviewEvidence } from './approvals.js'
 import { artifactGate } from './artifact.js'
 import { checksGate, type CheckRunEvidence } from './checks.js'
+import { dataQualityGate } from './data-quality.js'
 import { plural } from './format.js'
 import { minDaysGate } from './min-days.js'
 import { hasDangerousImport, modelScanGate } from './model-scan.js'
@@ -116,6 +117,17 @@ export function evaluateStage(input: EvaluateInput): Evaluation {
   if (stagePolicy.model_scan) configured++
   if (stagePolicy.model_scan || hasDangerousImport(candidate.scan)) {
     gates.push(modelScanGate({ rules: stagePolicy.model_scan, scan: candidate.scan }))
+  }
+
+  if (stagePolicy.data_quality) {
+    configured++
+    gates.push(
+      dataQualityGate({
+        rules: stagePolicy.data_quality,
+        report: candidate.dataQuality,
+        info: candidate.info
+      })
+    )
   }
 
   const minDays = stagePolicy.min_days_in_source_stage ?? 0

@@ -132,6 +132,19 @@ export const ModelScanRules = z
     'Scan the model files that can hold code (pickle, joblib, PyTorch zip, NumPy object arrays) by opcode, never loading them: every import must be allowed, none dangerous, every stream readable to its end.'
   )
 
+export const DataQualityRules = z
+  .strictObject({
+    checks: z
+      .array(z.string().min(1))
+      .optional()
+      .describe(
+        'Only these checks must be in the report and pass (Great Expectations: `expectation_type(column)`); default: every check, and the report as a whole.'
+      )
+  })
+  .describe(
+    "The training data passed its quality checks: the candidate's `data_quality.json` (a Great Expectations checkpoint result or ModelGate's own format) must exist, be for the `training_data_snapshot` that model.yaml names, and pass."
+  )
+
 export const ApprovalGroup = z
   .strictObject({
     name: z.string().min(1).describe('Shown in the report.'),
@@ -198,7 +211,8 @@ export const Stage = z
       .describe('Check runs that must have concluded successfully on the head commit.'),
     approvals: Approvals.optional(),
     monitor: Monitor.optional(),
-    model_scan: ModelScanRules.optional()
+    model_scan: ModelScanRules.optional(),
+    data_quality: DataQualityRules.optional()
   })
   .describe('The gates for promoting into one stage.')
 
@@ -363,4 +377,5 @@ export type RegressionRule = z.infer<typeof Regression>
 export type ArtifactRulesPolicy = z.infer<typeof ArtifactRules>
 export type ApprovalsPolicy = z.infer<typeof Approvals>
 export type ModelScanPolicy = z.infer<typeof ModelScanRules>
+export type DataQualityPolicy = z.infer<typeof DataQualityRules>
 export type MetricGoal = z.infer<typeof MetricDirection>['goal']

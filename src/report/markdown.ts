@@ -54,7 +54,8 @@ const GATE_TITLE: Record<string, string> = {
   checks: 'Required checks',
   approvals: 'Approvals',
   rolled_back: 'Rolled back from this stage',
-  model_scan: 'Model-file scan'
+  model_scan: 'Model-file scan',
+  data_quality: 'Data quality'
 }
 
 /** Details shown per gate; the rest are counted, and all of them are in the JSON report. */
