@@ -7,6 +7,7 @@ import { checksGate, type CheckRunEvidence } from './checks.js'
 import { dataQualityGate } from './data-quality.js'
 import { plural } from './format.js'
 import { minDaysGate } from './min-days.js'
+import { monitoringGate, type MonitoringProbe } from './monitoring.js'
 import { hasDangerousImport, modelScanGate } from './model-scan.js'
 import { regressionGate } from './regression.js'
 import { schemaGate } from './schema.js'
@@ -17,7 +18,7 @@ import type { Decision, Evaluation, GateResult, ModelSide } from './types.js'
  * Context a caller may be unable to supply. The gates needing it are then reported as
  * `skipped` (with a warning), never passed: `check` runs outside any pull request or registry.
  */
-export type UnavailableContext = 'approvals' | 'checks' | 'source-stage-dates'
+export type UnavailableContext = 'approvals' | 'checks' | 'source-stage-dates' | 'monitoring-probe'
 
 export interface EvaluateInput {
   policy: Policy
@@ -37,6 +38,8 @@ export interface EvaluateInput {
   reviews?: ReviewEvidence
   /** The check runs on the head commit: runs the required-checks gate. */
   checkRuns?: CheckRunEvidence
+  /** A probe of the stage's monitor source for the champion: runs `monitoring: required`. */
+  monitoringProbe?: MonitoringProbe
 }
 
 /**
@@ -127,6 +130,29 @@ export function evaluateStage(input: EvaluateInput): Evaluation {
         report: candidate.dataQuality,
         info: candidate.info
       })
+    )
+  }
+
+  if (stagePolicy.monitoring === 'required') {
+    configured++
+    const holder = champion ? (champion.version ?? champion.label) : undefined
+    gates.push(
+      stagePolicy.monitor &&
+        holder !== undefined &&
+        !input.monitoringProbe &&
+        unavailable.has('monitoring-probe')
+        ? {
+            gate: 'monitoring',
+            status: 'skipped',
+            summary: `${notEvaluated}: needs a probe of the monitor source for ${holder}`,
+            details: [`triggers: ${stagePolicy.monitor.triggers.map(t => t.name).join(', ')}`]
+          }
+        : monitoringGate({
+            stage: input.stage,
+            monitor: stagePolicy.monitor,
+            probe: input.monitoringProbe,
+            ...(holder === undefined ? {} : { holder })
+          })
     )
   }
 

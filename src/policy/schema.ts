@@ -212,7 +212,13 @@ export const Stage = z
     approvals: Approvals.optional(),
     monitor: Monitor.optional(),
     model_scan: ModelScanRules.optional(),
-    data_quality: DataQualityRules.optional()
+    data_quality: DataQualityRules.optional(),
+    monitoring: z
+      .literal('required')
+      .optional()
+      .describe(
+        '`required`: block a promotion when this stage has no `monitor:` block, or when a probe of its source finds no series for the version holding the stage (monitoring that receives nothing is not monitoring).'
+      )
   })
   .describe('The gates for promoting into one stage.')
 

@@ -55,7 +55,8 @@ const GATE_TITLE: Record<string, string> = {
   approvals: 'Approvals',
   rolled_back: 'Rolled back from this stage',
   model_scan: 'Model-file scan',
-  data_quality: 'Data quality'
+  data_quality: 'Data quality',
+  monitoring: 'Monitoring configured'
 }
 
 /** Details shown per gate; the rest are counted, and all of them are in the JSON report. */
