@@ -58564,6 +58564,53 @@ function utc(date) {
     return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
+;// CONCATENATED MODULE: ./src/gates/monitoring.ts
+
+/**
+ * `monitoring: required`: the stage must be monitored, and the monitoring must receive data.
+ * Pure. Fails when the stage has no `monitor:` block, when no probe of its source was made
+ * (configured is not the same as receiving), and when a trigger's query finds no series for the
+ * current holder: monitoring that receives nothing is not monitoring. On a first promotion (no
+ * holder) the block alone passes: there is nothing to have series for yet.
+ */
+function monitoringGate(context) {
+    const fail = (summary, details = []) => ({
+        gate: 'monitoring',
+        status: 'fail',
+        summary,
+        details
+    });
+    if (!context.monitor) {
+        return fail(`${context.stage} has no monitor: block, and the policy requires monitoring`);
+    }
+    const triggers = context.monitor.triggers.map(trigger => trigger.name);
+    if (context.holder === undefined) {
+        return {
+            gate: 'monitoring',
+            status: 'pass',
+            summary: `${context.stage} is monitored (${plural(triggers.length, 'trigger')}); no version holds it yet, so no series is expected`,
+            details: [`triggers: ${triggers.join(', ')}`]
+        };
+    }
+    if (!context.probe) {
+        return fail('no probe of the monitor source was made, so it is not known to receive data', [
+            `triggers: ${triggers.join(', ')}`
+        ]);
+    }
+    const { probe } = context;
+    const empty = triggers.filter(name => (probe.seriesByTrigger[name] ?? 0) === 0);
+    const details = triggers.map(name => `${name}: ${plural(probe.seriesByTrigger[name] ?? 0, 'series', 'series')} for ${probe.holder}`);
+    if (empty.length > 0) {
+        return fail(`${probe.source} has no series for ${probe.holder} on ${plural(empty.length, 'trigger')}: ${empty.join(', ')}`, details);
+    }
+    return {
+        gate: 'monitoring',
+        status: 'pass',
+        summary: `${probe.source} receives data for ${probe.holder} on ${plural(triggers.length, 'trigger')}`,
+        details
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/gates/model-scan.ts
 
 /**
@@ -59278,6 +59325,7 @@ function describeRule(rule) {
 
 
 
+
 /**
  * Run every gate the target stage configures and decide. Pure: no I/O, no clock (`now` comes in).
  *
@@ -59355,6 +59403,26 @@ function evaluateStage(input) {
             report: candidate.dataQuality,
             info: candidate.info
         }));
+    }
+    if (stagePolicy.monitoring === 'required') {
+        configured++;
+        const holder = champion ? (champion.version ?? champion.label) : undefined;
+        gates.push(stagePolicy.monitor &&
+            holder !== undefined &&
+            !input.monitoringProbe &&
+            unavailable.has('monitoring-probe')
+            ? {
+                gate: 'monitoring',
+                status: 'skipped',
+                summary: `${notEvaluated}: needs a probe of the monitor source for ${holder}`,
+                details: [`triggers: ${stagePolicy.monitor.triggers.map(t => t.name).join(', ')}`]
+            }
+            : monitoringGate({
+                stage: input.stage,
+                monitor: stagePolicy.monitor,
+                probe: input.monitoringProbe,
+                ...(holder === undefined ? {} : { holder })
+            }));
     }
     const minDays = stagePolicy.min_days_in_source_stage ?? 0;
     if (minDays > 0) {
@@ -59567,7 +59635,8 @@ const GATE_TITLE = {
     approvals: 'Approvals',
     rolled_back: 'Rolled back from this stage',
     model_scan: 'Model-file scan',
-    data_quality: 'Data quality'
+    data_quality: 'Data quality',
+    monitoring: 'Monitoring configured'
 };
 /** Details shown per gate; the rest are counted, and all of them are in the JSON report. */
 const MAX_DETAILS = 20;
@@ -60913,7 +60982,10 @@ const Stage = strictObject({
     approvals: Approvals.optional(),
     monitor: Monitor.optional(),
     model_scan: ModelScanRules.optional(),
-    data_quality: DataQualityRules.optional()
+    data_quality: DataQualityRules.optional(),
+    monitoring: literal('required')
+        .optional()
+        .describe('`required`: block a promotion when this stage has no `monitor:` block, or when a probe of its source finds no series for the version holding the stage (monitoring that receives nothing is not monitoring).')
 })
     .describe('The gates for promoting into one stage.');
 const RegistryConfig = discriminatedUnion('type', [
@@ -64414,7 +64486,7 @@ function exitCodeFor(decision) {
 
 
 /** What a check needs that it cannot see: it runs outside any pull request or registry. */
-const CHECK_LACKS = ['approvals', 'checks', 'source-stage-dates'];
+const CHECK_LACKS = ['approvals', 'checks', 'source-stage-dates', 'monitoring-probe'];
 /**
  * `modelgate check`: evaluate a candidate directory against one stage of a policy,
  * optionally against a champion directory. Reads only; never writes anywhere.
