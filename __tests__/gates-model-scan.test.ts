@@ -55,6 +55,8 @@ describe('judgeImport', () => {
     ['numpy', 'frombuffer', 'not-allowed'],
     ['builtins', 'print', 'not-allowed'],
     ['xgboost.core', 'Booster', 'not-allowed'],
+    ['joblib.numpy_pickle', 'NumpyArrayWrapper', 'not-allowed'],
+    ['joblib', 'load', 'dangerous'],
     // A dotted name never matches a prefix rule: sklearn.* does not reach sklearn.base.x.y.
     ['sklearn', 'base.BaseEstimator', 'not-allowed']
   ])('%s.%s is %s', (module, name, verdict) => {

@@ -494,3 +494,22 @@ describe('streams written by CPython’s own pickle module', () => {
     expect(byFile('good.pkl')).toEqual([])
   })
 })
+
+describe('joblib with inline numpy arrays', () => {
+  it('stops at the array bytes, says why, and judges the wrapper not allowed (not dangerous)', async () => {
+    // joblib.dump writes a NumpyArrayWrapper, BUILDs it, then the array's raw bytes in the stream.
+    const stream = pickle(
+      op.proto(4),
+      op.global('joblib.numpy_pickle', 'NumpyArrayWrapper'),
+      op.emptyTuple,
+      op.newobj,
+      op.emptyDict,
+      op.build,
+      Buffer.from([0xff, 0xfe, 0x01, 0x02]),
+      op.stop
+    )
+    const findings = scanFindings(await scan('model.joblib', stream))
+    expect(findings.map(f => f.verdict)).toEqual(['unreadable', 'not-allowed'])
+    expect(findings[0]?.why).toMatch(/joblib writes numpy arrays' raw bytes inside the pickle/)
+  })
+})

@@ -221,6 +221,17 @@ export function judgeImport(
   extra: readonly string[] = []
 ): ImportVerdict {
   const full = `${module}.${name}`
+  // joblib's array wrapper reads the array's bytes from the file, not code: what follows it is
+  // raw data this scan does not step over (the stream is then unreadable), not an attack.
+  if (
+    name === 'NumpyArrayWrapper' &&
+    /^(?:sklearn\.externals\.)?joblib\.numpy_pickle$/.test(module)
+  ) {
+    return {
+      verdict: 'not-allowed',
+      why: "joblib's inline numpy arrays are not read by this scan; save the model with pickle, or its arrays as safetensors or .npy"
+    }
+  }
   const exact = DANGEROUS_NAMES.get(full)
   if (exact) return { verdict: 'dangerous', why: exact }
   for (const [prefix, why] of DANGEROUS_MODULES) {
