@@ -15,6 +15,7 @@ import {
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { randomFillSync } from 'node:crypto'
+import zlib from 'node:zlib'
 import { fileURLToPath } from 'node:url'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -138,6 +139,112 @@ function hashing() {
   )
   figure('hash_peak_rss_mb', Math.round(ours.peakRssMb), '< 150', 'peak RSS of the hashing process')
   rmSync(file)
+}
+
+/**
+ * The model-file scan against hashing the same file, each in its own process (median of 3, page
+ * cache warm), on three generated pickles: 1 GiB of 1 MiB BINBYTES8 values in a plain pickle
+ * (payloads skipped by position, as for any pickle of arrays), the same pickle as a stored
+ * `data.pkl` in a zip (every byte read through the zip's stream), and 64 MiB of small integers
+ * (about 30 million opcodes: the scanner's per-opcode cost).
+ */
+function scanning() {
+  const scanProbe = buildProbe('scan-file', 'scripts/bench/scan-file.ts')
+  const hashProbe = buildProbe('hash-file', 'scripts/bench/hash-file.ts')
+  const MIB = 1024 * 1024
+  const payload = Buffer.alloc(MIB)
+  randomFillSync(payload)
+  const binbytes8 = Buffer.alloc(9)
+  binbytes8[0] = 0x8e
+  binbytes8.writeBigUInt64LE(BigInt(MIB), 1)
+  const value = Buffer.concat([binbytes8, payload])
+  const start = Buffer.from([0x80, 0x04, 0x5d, 0x28]) // PROTO 4, EMPTY_LIST, MARK
+  const end = Buffer.from('ecollections\nOrderedDict\n0.', 'latin1') // APPENDS, GLOBAL, POP, STOP
+  const values = 1024
+
+  const big = path.join(scratch, 'model-1gib.pkl')
+  let fd = openSync(big, 'w')
+  writeSync(fd, start)
+  for (let i = 0; i < values; i++) writeSync(fd, value)
+  writeSync(fd, end)
+  closeSync(fd)
+
+  // The same bytes as the one stored entry of a zip (local header, data, central directory).
+  const zipped = path.join(scratch, 'model-1gib.pt')
+  const size = statSync(big).size
+  const name = Buffer.from('archive/data.pkl')
+  let crc = zlib.crc32(start)
+  for (let i = 0; i < values; i++) crc = zlib.crc32(value, crc)
+  crc = zlib.crc32(end, crc)
+  const local = Buffer.alloc(30)
+  local.writeUInt32LE(0x04034b50, 0)
+  local.writeUInt16LE(20, 4)
+  local.writeUInt32LE(crc >>> 0, 14)
+  local.writeUInt32LE(size, 18)
+  local.writeUInt32LE(size, 22)
+  local.writeUInt16LE(name.length, 26)
+  const central = Buffer.alloc(46)
+  central.writeUInt32LE(0x02014b50, 0)
+  central.writeUInt16LE(20, 4)
+  central.writeUInt16LE(20, 6)
+  central.writeUInt32LE(crc >>> 0, 16)
+  central.writeUInt32LE(size, 20)
+  central.writeUInt32LE(size, 24)
+  central.writeUInt16LE(name.length, 28)
+  const eocd = Buffer.alloc(22)
+  eocd.writeUInt32LE(0x06054b50, 0)
+  eocd.writeUInt16LE(1, 8)
+  eocd.writeUInt16LE(1, 10)
+  eocd.writeUInt32LE(central.length + name.length, 12)
+  eocd.writeUInt32LE(local.length + name.length + size, 16)
+  fd = openSync(zipped, 'w')
+  writeSync(fd, Buffer.concat([local, name, start]))
+  for (let i = 0; i < values; i++) writeSync(fd, value)
+  writeSync(fd, Buffer.concat([end, central, name, eocd]))
+  closeSync(fd)
+
+  // Dense: BININT1 values in APPENDS batches of 1,000, as pickle writes a list of small ints.
+  const dense = path.join(scratch, 'dense-64mib.pkl')
+  const batch = Buffer.alloc(1 + 2000 + 1)
+  batch[0] = 0x28 // MARK
+  for (let i = 0; i < 1000; i++) batch.writeUInt16LE(0x4b | ((i & 0xff) << 8), 1 + 2 * i)
+  batch[2001] = 0x65 // APPENDS
+  const block = Buffer.concat(Array.from({ length: 256 }, () => batch))
+  fd = openSync(dense, 'w')
+  writeSync(fd, Buffer.from([0x80, 0x04, 0x5d]))
+  for (let i = 0; i < Math.floor((64 * MIB) / block.length); i++) writeSync(fd, block)
+  writeSync(fd, Buffer.from('ccollections\nOrderedDict\n0.', 'latin1'))
+  closeSync(fd)
+
+  const median = (probe, file) => {
+    const once = () =>
+      JSON.parse(execFileSync(process.execPath, [probe, file], { encoding: 'utf8' }))
+    once() // warm the page cache
+    return [once(), once(), once()].sort((a, b) => a.seconds - b.seconds)[1]
+  }
+  const denseMib = Math.round(statSync(dense).size / MIB)
+  const cases = [
+    ['scan_vs_hash', big, '1 GiB plain pickle of 1 MiB BINBYTES8 values'],
+    ['scan_zip_vs_hash', zipped, 'the same pickle stored in a zip'],
+    ['scan_dense_vs_hash', dense, `${denseMib} MiB pickle of BININT1 opcodes`]
+  ]
+  let peak = 0
+  for (const [figureName, file, what] of cases) {
+    const scan = median(scanProbe, file)
+    const hash = median(hashProbe, file)
+    if (scan.streams !== 1 || scan.problems.length > 0 || scan.imports !== 1) {
+      throw new Error(`the scan misread ${file}: ${JSON.stringify(scan)}`)
+    }
+    peak = Math.max(peak, scan.peakRssMb)
+    figure(
+      figureName,
+      round(scan.seconds / hash.seconds),
+      '≤ 1.5',
+      `${what}: scan ${ms(scan.seconds)} vs hash ${ms(hash.seconds)} (time ratio)`
+    )
+    rmSync(file)
+  }
+  figure('scan_peak_rss_mb', Math.round(peak), '< 150', 'peak RSS of the scanning process')
 }
 
 /**
@@ -285,6 +392,7 @@ const ms = s => `${Math.round(s * 1000)} ms`
 try {
   coldStart()
   hashing()
+  scanning()
   registryStatus()
   mlflow()
   prEval()

@@ -2,6 +2,1418 @@
 import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
+/***/ 3313:
+/***/ ((module) => {
+
+module.exports = Pend;
+
+function Pend() {
+  this.pending = 0;
+  this.max = Infinity;
+  this.listeners = [];
+  this.waiting = [];
+  this.error = null;
+}
+
+Pend.prototype.go = function(fn) {
+  if (this.pending < this.max) {
+    pendGo(this, fn);
+  } else {
+    this.waiting.push(fn);
+  }
+};
+
+Pend.prototype.wait = function(cb) {
+  if (this.pending === 0) {
+    cb(this.error);
+  } else {
+    this.listeners.push(cb);
+  }
+};
+
+Pend.prototype.hold = function() {
+  return pendHold(this);
+};
+
+function pendHold(self) {
+  self.pending += 1;
+  var called = false;
+  return onCb;
+  function onCb(err) {
+    if (called) throw new Error("callback called twice");
+    called = true;
+    self.error = self.error || err;
+    self.pending -= 1;
+    if (self.waiting.length > 0 && self.pending < self.max) {
+      pendGo(self, self.waiting.shift());
+    } else if (self.pending === 0) {
+      var listeners = self.listeners;
+      self.listeners = [];
+      listeners.forEach(cbListener);
+    }
+  }
+  function cbListener(listener) {
+    listener(self.error);
+  }
+}
+
+function pendGo(self, fn) {
+  fn(pendHold(self));
+}
+
+
+/***/ }),
+
+/***/ 4248:
+/***/ ((module) => {
+
+// Adapted from https://github.com/brianloveswords/buffer-crc32/blob/v0.2.13/index.js
+const CRC_TABLE = new Int32Array([
+  0x00000000, 0x77073096, 0xee0e612c, 0x990951ba, 0x076dc419, 0x706af48f, 0xe963a535, 0x9e6495a3,
+  0x0edb8832, 0x79dcb8a4, 0xe0d5e91e, 0x97d2d988, 0x09b64c2b, 0x7eb17cbd, 0xe7b82d07, 0x90bf1d91,
+  0x1db71064, 0x6ab020f2, 0xf3b97148, 0x84be41de, 0x1adad47d, 0x6ddde4eb, 0xf4d4b551, 0x83d385c7,
+  0x136c9856, 0x646ba8c0, 0xfd62f97a, 0x8a65c9ec, 0x14015c4f, 0x63066cd9, 0xfa0f3d63, 0x8d080df5,
+  0x3b6e20c8, 0x4c69105e, 0xd56041e4, 0xa2677172, 0x3c03e4d1, 0x4b04d447, 0xd20d85fd, 0xa50ab56b,
+  0x35b5a8fa, 0x42b2986c, 0xdbbbc9d6, 0xacbcf940, 0x32d86ce3, 0x45df5c75, 0xdcd60dcf, 0xabd13d59,
+  0x26d930ac, 0x51de003a, 0xc8d75180, 0xbfd06116, 0x21b4f4b5, 0x56b3c423, 0xcfba9599, 0xb8bda50f,
+  0x2802b89e, 0x5f058808, 0xc60cd9b2, 0xb10be924, 0x2f6f7c87, 0x58684c11, 0xc1611dab, 0xb6662d3d,
+  0x76dc4190, 0x01db7106, 0x98d220bc, 0xefd5102a, 0x71b18589, 0x06b6b51f, 0x9fbfe4a5, 0xe8b8d433,
+  0x7807c9a2, 0x0f00f934, 0x9609a88e, 0xe10e9818, 0x7f6a0dbb, 0x086d3d2d, 0x91646c97, 0xe6635c01,
+  0x6b6b51f4, 0x1c6c6162, 0x856530d8, 0xf262004e, 0x6c0695ed, 0x1b01a57b, 0x8208f4c1, 0xf50fc457,
+  0x65b0d9c6, 0x12b7e950, 0x8bbeb8ea, 0xfcb9887c, 0x62dd1ddf, 0x15da2d49, 0x8cd37cf3, 0xfbd44c65,
+  0x4db26158, 0x3ab551ce, 0xa3bc0074, 0xd4bb30e2, 0x4adfa541, 0x3dd895d7, 0xa4d1c46d, 0xd3d6f4fb,
+  0x4369e96a, 0x346ed9fc, 0xad678846, 0xda60b8d0, 0x44042d73, 0x33031de5, 0xaa0a4c5f, 0xdd0d7cc9,
+  0x5005713c, 0x270241aa, 0xbe0b1010, 0xc90c2086, 0x5768b525, 0x206f85b3, 0xb966d409, 0xce61e49f,
+  0x5edef90e, 0x29d9c998, 0xb0d09822, 0xc7d7a8b4, 0x59b33d17, 0x2eb40d81, 0xb7bd5c3b, 0xc0ba6cad,
+  0xedb88320, 0x9abfb3b6, 0x03b6e20c, 0x74b1d29a, 0xead54739, 0x9dd277af, 0x04db2615, 0x73dc1683,
+  0xe3630b12, 0x94643b84, 0x0d6d6a3e, 0x7a6a5aa8, 0xe40ecf0b, 0x9309ff9d, 0x0a00ae27, 0x7d079eb1,
+  0xf00f9344, 0x8708a3d2, 0x1e01f268, 0x6906c2fe, 0xf762575d, 0x806567cb, 0x196c3671, 0x6e6b06e7,
+  0xfed41b76, 0x89d32be0, 0x10da7a5a, 0x67dd4acc, 0xf9b9df6f, 0x8ebeeff9, 0x17b7be43, 0x60b08ed5,
+  0xd6d6a3e8, 0xa1d1937e, 0x38d8c2c4, 0x4fdff252, 0xd1bb67f1, 0xa6bc5767, 0x3fb506dd, 0x48b2364b,
+  0xd80d2bda, 0xaf0a1b4c, 0x36034af6, 0x41047a60, 0xdf60efc3, 0xa867df55, 0x316e8eef, 0x4669be79,
+  0xcb61b38c, 0xbc66831a, 0x256fd2a0, 0x5268e236, 0xcc0c7795, 0xbb0b4703, 0x220216b9, 0x5505262f,
+  0xc5ba3bbe, 0xb2bd0b28, 0x2bb45a92, 0x5cb36a04, 0xc2d7ffa7, 0xb5d0cf31, 0x2cd99e8b, 0x5bdeae1d,
+  0x9b64c2b0, 0xec63f226, 0x756aa39c, 0x026d930a, 0x9c0906a9, 0xeb0e363f, 0x72076785, 0x05005713,
+  0x95bf4a82, 0xe2b87a14, 0x7bb12bae, 0x0cb61b38, 0x92d28e9b, 0xe5d5be0d, 0x7cdcefb7, 0x0bdbdf21,
+  0x86d3d2d4, 0xf1d4e242, 0x68ddb3f8, 0x1fda836e, 0x81be16cd, 0xf6b9265b, 0x6fb077e1, 0x18b74777,
+  0x88085ae6, 0xff0f6a70, 0x66063bca, 0x11010b5c, 0x8f659eff, 0xf862ae69, 0x616bffd3, 0x166ccf45,
+  0xa00ae278, 0xd70dd2ee, 0x4e048354, 0x3903b3c2, 0xa7672661, 0xd06016f7, 0x4969474d, 0x3e6e77db,
+  0xaed16a4a, 0xd9d65adc, 0x40df0b66, 0x37d83bf0, 0xa9bcae53, 0xdebb9ec5, 0x47b2cf7f, 0x30b5ffe9,
+  0xbdbdf21c, 0xcabac28a, 0x53b39330, 0x24b4a3a6, 0xbad03605, 0xcdd70693, 0x54de5729, 0x23d967bf,
+  0xb3667a2e, 0xc4614ab8, 0x5d681b02, 0x2a6f2b94, 0xb40bbe37, 0xc30c8ea1, 0x5a05df1b, 0x2d02ef8d,
+]);
+
+function crc32(buf) {
+  let crc = -1;
+  for (let x of buf) {
+    crc = CRC_TABLE[(crc ^ x) & 0xff] ^ (crc >>> 8);
+  }
+  return (crc ^ -1) >>> 0;
+}
+
+module.exports = crc32;
+
+
+/***/ }),
+
+/***/ 3502:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+// This was adapted from https://github.com/andrewrk/node-fd-slicer by Andrew Kelley under the MIT License.
+var fs = __nccwpck_require__(9896);
+var util = __nccwpck_require__(9023);
+var stream = __nccwpck_require__(2203);
+var Readable = stream.Readable;
+var PassThrough = stream.PassThrough;
+var Pend = __nccwpck_require__(3313);
+var EventEmitter = (__nccwpck_require__(4434).EventEmitter);
+
+exports.BufferSlicer = BufferSlicer;
+exports.FdSlicer = FdSlicer;
+
+util.inherits(FdSlicer, EventEmitter);
+function FdSlicer(fd) {
+  EventEmitter.call(this);
+
+  this.fd = fd;
+  this.pend = new Pend();
+  this.pend.max = 1;
+  this.refCount = 0;
+}
+
+FdSlicer.prototype.read = function(buffer, offset, length, position, callback) {
+  var self = this;
+  self.pend.go(function(cb) {
+    fs.read(self.fd, buffer, offset, length, position, function(err, bytesRead, buffer) {
+      cb();
+      callback(err, bytesRead, buffer);
+    });
+  });
+};
+
+FdSlicer.prototype.createReadStream = function(options) {
+  return new ReadStream(this, options);
+};
+
+FdSlicer.prototype.ref = function() {
+  this.refCount += 1;
+};
+
+FdSlicer.prototype.unref = function() {
+  var self = this;
+  self.refCount -= 1;
+  if (self.refCount < 0) throw new Error("invalid unref");
+  if (self.refCount > 0) return;
+
+  fs.close(self.fd, onCloseDone);
+
+  function onCloseDone(err) {
+    if (err) {
+      self.emit('error', err);
+    } else {
+      self.emit('close');
+    }
+  }
+};
+
+util.inherits(ReadStream, Readable);
+function ReadStream(context, options) {
+  options = options || {};
+  Readable.call(this, options);
+
+  this.context = context;
+  this.context.ref();
+
+  this.start = options.start || 0;
+  this.endOffset = options.end;
+  this.pos = this.start;
+}
+
+ReadStream.prototype._read = function(n) {
+  var self = this;
+
+  var toRead = Math.min(self._readableState.highWaterMark, n);
+  if (self.endOffset != null) {
+    toRead = Math.min(toRead, self.endOffset - self.pos);
+  }
+  if (toRead <= 0) {
+    self.push(null);
+    this._cleanup();
+    return;
+  }
+  self.context.pend.go(function(cb) {
+    var buffer = Buffer.allocUnsafe(toRead);
+    fs.read(self.context.fd, buffer, 0, toRead, self.pos, function(err, bytesRead) {
+      if (err) {
+        self.destroy(err);
+      } else if (bytesRead === 0) {
+        self.push(null);
+        self._cleanup();
+      } else {
+        self.pos += bytesRead;
+        self.push(buffer.slice(0, bytesRead));
+      }
+      cb();
+    });
+  });
+};
+
+ReadStream.prototype._destroy = function(err, cb) {
+  // Node 14+ calls this automatically at EOF.
+  this._cleanup();
+  cb(err);
+};
+
+ReadStream.prototype._cleanup = function() {
+  if (this.context != null) {
+    this.context.unref();
+    this.context = null;
+  }
+};
+
+util.inherits(BufferSlicer, EventEmitter);
+function BufferSlicer(buffer) {
+  EventEmitter.call(this);
+
+  this.refCount = 0;
+  this.buffer = buffer;
+}
+
+BufferSlicer.prototype.read = function(buffer, offset, length, position, callback) {
+  if (!(0 <= offset && offset <= buffer.length)) throw new RangeError("offset outside buffer: 0 <= " + offset + " <= " + buffer.length);
+  if (position < 0) throw new RangeError("position is negative: " + position);
+  if (offset + length > buffer.length) {
+    // The caller's buffer can't hold all the bytes they're trying to read.
+    // Clamp the length instead of giving an error.
+    // The callback will be informed of fewer than expected bytes written.
+    length = buffer.length - offset;
+  }
+  if (position + length > this.buffer.length) {
+    // Clamp any attempt to read past the end of the source buffer.
+    length = this.buffer.length - position;
+  }
+  if (length <= 0) {
+    // After any clamping, we're fully out of bounds or otherwise have nothing to do.
+    // This isn't an error; it's just zero bytes written.
+    setImmediate(function() {
+      callback(null, 0);
+    });
+    return;
+  }
+  this.buffer.copy(buffer, offset, position, position + length);
+  setImmediate(function() {
+    callback(null, length);
+  });
+};
+
+BufferSlicer.prototype.createReadStream = function(options) {
+  options = options || {};
+  var readStream = new PassThrough(options);
+  readStream.start = options.start || 0;
+  readStream.endOffset = options.end;
+  // by the time this function returns, we'll be done.
+  readStream.pos = readStream.endOffset || this.buffer.length;
+
+  var entireSlice = this.buffer.slice(readStream.start, readStream.pos);
+  // Cut the buffer into smaller slices for better memory usage when streaming into a zlib inflate stream.
+  // See https://github.com/thejoshwolfe/yauzl/issues/87
+  var maxChunkSize = 0x10000;
+  var offset = 0;
+  while (true) {
+    var nextOffset = offset + maxChunkSize;
+    if (nextOffset >= entireSlice.length) {
+      // last chunk
+      if (offset < entireSlice.length) {
+        readStream.write(entireSlice.slice(offset, entireSlice.length));
+      }
+      break;
+    }
+    readStream.write(entireSlice.slice(offset, nextOffset));
+    offset = nextOffset;
+  }
+
+  readStream.end();
+  return readStream;
+};
+
+BufferSlicer.prototype.ref = function() {
+  this.refCount += 1;
+};
+
+BufferSlicer.prototype.unref = function() {
+  this.refCount -= 1;
+
+  if (this.refCount < 0) {
+    throw new Error("invalid unref");
+  }
+};
+
+
+/***/ }),
+
+/***/ 663:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+var fs = __nccwpck_require__(9896);
+var zlib = __nccwpck_require__(3106);
+var fd_slicer = __nccwpck_require__(3502);
+var util = __nccwpck_require__(9023);
+var EventEmitter = (__nccwpck_require__(4434).EventEmitter);
+var Transform = (__nccwpck_require__(2203).Transform);
+var PassThrough = (__nccwpck_require__(2203).PassThrough);
+var Writable = (__nccwpck_require__(2203).Writable);
+
+// Node 20 added zlib.crc32.
+const crc32 = typeof zlib.crc32 === "function" ? zlib.crc32 : __nccwpck_require__(4248);
+
+exports.open = open;
+exports.fromFd = fromFd;
+exports.fromBuffer = fromBuffer;
+exports.fromRandomAccessReader = fromRandomAccessReader;
+exports.openPromise = openPromise;
+exports.fromFdPromise = fromFdPromise;
+exports.fromBufferPromise = fromBufferPromise;
+exports.fromRandomAccessReaderPromise = fromRandomAccessReaderPromise;
+
+exports.dosDateTimeToDate = dosDateTimeToDate;
+exports.getFileNameLowLevel = getFileNameLowLevel;
+exports.validateFileName = validateFileName;
+exports.parseExtraFields = parseExtraFields;
+exports.ZipFile = ZipFile;
+exports.Entry = Entry;
+exports.LocalFileHeader = LocalFileHeader;
+exports.RandomAccessReader = RandomAccessReader;
+
+function openPromise(path, options) {
+  return new Promise((resolve, reject) => {
+    open(path, {...options, lazyEntries: true}, function(err, zipfile) {
+      if (err) return reject(err);
+      resolve(zipfile);
+    });
+  });
+}
+function fromFdPromise(fd, options) {
+  return new Promise((resolve, reject) => {
+    fromFd(fd, {...options, lazyEntries: true}, function(err, zipfile) {
+      if (err) return reject(err);
+      resolve(zipfile);
+    });
+  });
+}
+function fromBufferPromise(buffer, options) {
+  return new Promise((resolve, reject) => {
+    fromBuffer(buffer, {...options, lazyEntries: true}, function(err, zipfile) {
+      if (err) return reject(err);
+      resolve(zipfile);
+    });
+  });
+}
+function fromRandomAccessReaderPromise(reader, totalSize, options) {
+  return new Promise((resolve, reject) => {
+    fromRandomAccessReader(reader, totalSize, {...options, lazyEntries: true}, function(err, zipfile) {
+      if (err) return reject(err);
+      resolve(zipfile);
+    });
+  });
+}
+
+function open(path, options, callback) {
+  if (typeof options === "function") {
+    callback = options;
+    options = null;
+  }
+  if (options == null) options = {};
+  if (options.autoClose == null) options.autoClose = true;
+  if (options.lazyEntries == null) options.lazyEntries = false;
+  if (options.decodeStrings == null) options.decodeStrings = true;
+  if (options.validateEntrySizes == null) options.validateEntrySizes = true;
+  if (options.strictFileNames == null) options.strictFileNames = false;
+  if (callback == null) callback = defaultCallback;
+  fs.open(path, "r", function(err, fd) {
+    if (err) return callback(err);
+    fromFd(fd, options, function(err, zipfile) {
+      if (err) fs.close(fd, defaultCallback);
+      callback(err, zipfile);
+    });
+  });
+}
+
+function fromFd(fd, options, callback) {
+  if (typeof options === "function") {
+    callback = options;
+    options = null;
+  }
+  if (options == null) options = {};
+  if (options.autoClose == null) options.autoClose = false;
+  if (options.lazyEntries == null) options.lazyEntries = false;
+  if (options.decodeStrings == null) options.decodeStrings = true;
+  if (options.validateEntrySizes == null) options.validateEntrySizes = true;
+  if (options.strictFileNames == null) options.strictFileNames = false;
+  if (callback == null) callback = defaultCallback;
+  fs.fstat(fd, function(err, stats) {
+    if (err) return callback(err);
+    var reader = new fd_slicer.FdSlicer(fd);
+    fromRandomAccessReader(reader, stats.size, options, callback);
+  });
+}
+
+function fromBuffer(buffer, options, callback) {
+  if (typeof options === "function") {
+    callback = options;
+    options = null;
+  }
+  if (options == null) options = {};
+  options.autoClose = false;
+  if (options.lazyEntries == null) options.lazyEntries = false;
+  if (options.decodeStrings == null) options.decodeStrings = true;
+  if (options.validateEntrySizes == null) options.validateEntrySizes = true;
+  if (options.strictFileNames == null) options.strictFileNames = false;
+  var reader = new fd_slicer.BufferSlicer(buffer);
+  fromRandomAccessReader(reader, buffer.length, options, callback);
+}
+
+function fromRandomAccessReader(reader, totalSize, options, callback) {
+  if (typeof options === "function") {
+    callback = options;
+    options = null;
+  }
+  if (options == null) options = {};
+  if (options.autoClose == null) options.autoClose = true;
+  if (options.lazyEntries == null) options.lazyEntries = false;
+  if (options.decodeStrings == null) options.decodeStrings = true;
+  var decodeStrings = !!options.decodeStrings;
+  if (options.validateEntrySizes == null) options.validateEntrySizes = true;
+  if (options.strictFileNames == null) options.strictFileNames = false;
+  if (callback == null) callback = defaultCallback;
+  if (typeof totalSize !== "number") throw new Error("expected totalSize parameter to be a number");
+  if (totalSize > Number.MAX_SAFE_INTEGER) {
+    throw new Error("zip file too large. only file sizes up to 2^52 are supported due to JavaScript's Number type being an IEEE 754 double.");
+  }
+
+  // the matching unref() call is in zipfile.close()
+  reader.ref();
+
+  // eocdr means End of Central Directory Record.
+  // search backwards for the eocdr signature.
+  // the last field of the eocdr is a variable-length comment.
+  // the comment size is encoded in a 2-byte field in the eocdr, which we can't find without trudging backwards through the comment to find it.
+  // as a consequence of this design decision, it's possible to have ambiguous zip file metadata if a coherent eocdr was in the comment.
+  // we search backwards for a eocdr signature, and hope that whoever made the zip file was smart enough to forbid the eocdr signature in the comment.
+  var eocdrWithoutCommentSize = 22;
+  var zip64EocdlSize = 20; // Zip64 end of central directory locator
+  var maxCommentSize = 0xffff; // 2-byte size
+  var bufferSize = Math.min(zip64EocdlSize + eocdrWithoutCommentSize + maxCommentSize, totalSize);
+  var buffer = newBuffer(bufferSize);
+  var bufferReadStart = totalSize - buffer.length;
+  readAndAssertNoEof(reader, buffer, 0, bufferSize, bufferReadStart, function(err) {
+    if (err) return callback(err);
+    for (var i = bufferSize - eocdrWithoutCommentSize; i >= 0; i -= 1) {
+      if (buffer.readUInt32LE(i) !== 0x06054b50) continue;
+      // found eocdr
+      var eocdrBuffer = buffer.subarray(i);
+
+      // 0 - End of central directory signature = 0x06054b50
+      // 4 - Number of this disk
+      var diskNumber = eocdrBuffer.readUInt16LE(4);
+      // 6 - Disk where central directory starts
+      // 8 - Number of central directory records on this disk
+      // 10 - Total number of central directory records
+      var entryCount = eocdrBuffer.readUInt16LE(10);
+      // 12 - Size of central directory (bytes)
+      // 16 - Offset of start of central directory, relative to start of archive
+      var centralDirectoryOffset = eocdrBuffer.readUInt32LE(16);
+      // 20 - Comment length
+      var commentLength = eocdrBuffer.readUInt16LE(20);
+      var expectedCommentLength = eocdrBuffer.length - eocdrWithoutCommentSize;
+      if (commentLength !== expectedCommentLength) {
+        return callback(new Error("Invalid comment length. Expected: " + expectedCommentLength + ". Found: " + commentLength + ". Are there extra bytes at the end of the file? Or is the end of central dir signature `PK☺☻` in the comment?"));
+      }
+      // 22 - Comment
+      // the encoding is always cp437.
+      var comment = decodeStrings ? decodeBuffer(eocdrBuffer.subarray(22), false)
+                                  : eocdrBuffer.subarray(22);
+
+      // Look for a Zip64 end of central directory locator
+      if (i - zip64EocdlSize >= 0 && buffer.readUInt32LE(i - zip64EocdlSize) === 0x07064b50) {
+        // ZIP64 format
+        var zip64EocdlBuffer = buffer.subarray(i - zip64EocdlSize, i - zip64EocdlSize + zip64EocdlSize);
+        // 0 - zip64 end of central dir locator signature = 0x07064b50
+        // 4 - number of the disk with the start of the zip64 end of central directory
+        // 8 - relative offset of the zip64 end of central directory record
+        var zip64EocdrOffset = readUInt64LE(zip64EocdlBuffer, 8);
+        // 16 - total number of disks
+
+        // ZIP64 end of central directory record
+        var zip64EocdrBuffer = newBuffer(56);
+        return readAndAssertNoEof(reader, zip64EocdrBuffer, 0, zip64EocdrBuffer.length, zip64EocdrOffset, function(err) {
+          if (err) return callback(err);
+
+          // 0 - zip64 end of central dir signature                           4 bytes  (0x06064b50)
+          if (zip64EocdrBuffer.readUInt32LE(0) !== 0x06064b50) {
+            return callback(new Error("invalid zip64 end of central directory record signature"));
+          }
+          // 4 - size of zip64 end of central directory record                8 bytes
+          // 12 - version made by                                             2 bytes
+          // 14 - version needed to extract                                   2 bytes
+          // 16 - number of this disk                                         4 bytes
+          diskNumber = zip64EocdrBuffer.readUInt32LE(16);
+          if (diskNumber !== 0) {
+            // Check this only after zip64 overrides. See #118.
+            return callback(new Error("multi-disk zip files are not supported: found disk number: " + diskNumber));
+          }
+          // 20 - number of the disk with the start of the central directory  4 bytes
+          // 24 - total number of entries in the central directory on this disk         8 bytes
+          // 32 - total number of entries in the central directory            8 bytes
+          entryCount = readUInt64LE(zip64EocdrBuffer, 32);
+          // 40 - size of the central directory                               8 bytes
+          // 48 - offset of start of central directory with respect to the starting disk number     8 bytes
+          centralDirectoryOffset = readUInt64LE(zip64EocdrBuffer, 48);
+          // 56 - zip64 extensible data sector                                (variable size)
+          return callback(null, new ZipFile(reader, centralDirectoryOffset, totalSize, entryCount, comment, options.autoClose, options.lazyEntries, decodeStrings, options.validateEntrySizes, options.strictFileNames));
+        });
+      }
+
+      // Not ZIP64 format
+      if (diskNumber !== 0) {
+        return callback(new Error("multi-disk zip files are not supported: found disk number: " + diskNumber));
+      }
+      return callback(null, new ZipFile(reader, centralDirectoryOffset, totalSize, entryCount, comment, options.autoClose, options.lazyEntries, decodeStrings, options.validateEntrySizes, options.strictFileNames));
+
+    }
+
+    // Not a zip file.
+    callback(new Error("End of central directory record signature not found. Either not a zip file, or file is truncated."));
+  });
+}
+
+util.inherits(ZipFile, EventEmitter);
+function ZipFile(reader, centralDirectoryOffset, fileSize, entryCount, comment, autoClose, lazyEntries, decodeStrings, validateEntrySizes, strictFileNames) {
+  var self = this;
+  EventEmitter.call(self);
+  self.reader = reader;
+  // forward close events
+  self.reader.on("error", function(err) {
+    // error closing the fd
+    emitError(self, err);
+  });
+  self.reader.once("close", function() {
+    self.emit("close");
+  });
+  self.readEntryCursor = centralDirectoryOffset;
+  self.fileSize = fileSize;
+  self.entryCount = entryCount;
+  self.comment = comment;
+  self.entriesRead = 0;
+  self.autoClose = !!autoClose;
+  self.lazyEntries = !!lazyEntries;
+  self.decodeStrings = !!decodeStrings;
+  self.validateEntrySizes = !!validateEntrySizes;
+  self.strictFileNames = !!strictFileNames;
+  self.isOpen = true;
+  self.emittedError = false;
+  self.hasEachEntryBeenCalled = false;
+
+  if (!self.lazyEntries) self._readEntry();
+}
+ZipFile.prototype.close = function() {
+  if (!this.isOpen) return;
+  this.isOpen = false;
+  this.reader.unref();
+};
+
+function emitErrorAndAutoClose(self, err) {
+  if (self.autoClose) self.close();
+  emitError(self, err);
+}
+function emitError(self, err) {
+  if (self.emittedError) return;
+  self.emittedError = true;
+  self.emit("error", err);
+}
+
+ZipFile.prototype.readEntry = function() {
+  if (!this.lazyEntries) throw new Error("readEntry() called without lazyEntries:true");
+  this._readEntry();
+};
+ZipFile.prototype._readEntry = function() {
+  var self = this;
+  if (self.entryCount === self.entriesRead) {
+    // done with metadata
+    setImmediate(function() {
+      if (self.autoClose) self.close();
+      if (self.emittedError) return;
+      self.emit("end");
+    });
+    return;
+  }
+  if (self.emittedError) return;
+  var buffer = newBuffer(46);
+  readAndAssertNoEof(self.reader, buffer, 0, buffer.length, self.readEntryCursor, function(err) {
+    if (err) return emitErrorAndAutoClose(self, err);
+    if (self.emittedError) return;
+    var entry = new Entry();
+    // 0 - Central directory file header signature
+    var signature = buffer.readUInt32LE(0);
+    if (signature !== 0x02014b50) return emitErrorAndAutoClose(self, new Error("invalid central directory file header signature: 0x" + signature.toString(16)));
+    // 4 - Version made by
+    entry.versionMadeBy = buffer.readUInt16LE(4);
+    // 6 - Version needed to extract (minimum)
+    entry.versionNeededToExtract = buffer.readUInt16LE(6);
+    // 8 - General purpose bit flag
+    entry.generalPurposeBitFlag = buffer.readUInt16LE(8);
+    // 10 - Compression method
+    entry.compressionMethod = buffer.readUInt16LE(10);
+    // 12 - File last modification time
+    entry.lastModFileTime = buffer.readUInt16LE(12);
+    // 14 - File last modification date
+    entry.lastModFileDate = buffer.readUInt16LE(14);
+    // 16 - CRC-32
+    entry.crc32 = buffer.readUInt32LE(16);
+    // 20 - Compressed size
+    entry.compressedSize = buffer.readUInt32LE(20);
+    // 24 - Uncompressed size
+    entry.uncompressedSize = buffer.readUInt32LE(24);
+    // 28 - File name length (n)
+    entry.fileNameLength = buffer.readUInt16LE(28);
+    // 30 - Extra field length (m)
+    entry.extraFieldLength = buffer.readUInt16LE(30);
+    // 32 - File comment length (k)
+    entry.fileCommentLength = buffer.readUInt16LE(32);
+    // 34 - Disk number where file starts
+    // 36 - Internal file attributes
+    entry.internalFileAttributes = buffer.readUInt16LE(36);
+    // 38 - External file attributes
+    entry.externalFileAttributes = buffer.readUInt32LE(38);
+    // 42 - Relative offset of local file header
+    entry.relativeOffsetOfLocalHeader = buffer.readUInt32LE(42);
+
+    if (entry.generalPurposeBitFlag & 0x40) return emitErrorAndAutoClose(self, new Error("strong encryption is not supported"));
+
+    self.readEntryCursor += 46;
+
+    buffer = newBuffer(entry.fileNameLength + entry.extraFieldLength + entry.fileCommentLength);
+    readAndAssertNoEof(self.reader, buffer, 0, buffer.length, self.readEntryCursor, function(err) {
+      if (err) return emitErrorAndAutoClose(self, err);
+      if (self.emittedError) return;
+      // 46 - File name
+      entry.fileNameRaw = buffer.subarray(0, entry.fileNameLength);
+      // 46+n - Extra field
+      var fileCommentStart = entry.fileNameLength + entry.extraFieldLength;
+      entry.extraFieldRaw = buffer.subarray(entry.fileNameLength, fileCommentStart);
+      // 46+n+m - File comment
+      entry.fileCommentRaw = buffer.subarray(fileCommentStart, fileCommentStart + entry.fileCommentLength);
+
+      // Parse the extra fields, which we need for processing other fields.
+      try {
+        entry.extraFields = parseExtraFields(entry.extraFieldRaw);
+      } catch (err) {
+        return emitErrorAndAutoClose(self, err);
+      }
+
+      // Interpret strings according to bit flags, extra fields, and options.
+      if (self.decodeStrings) {
+        var isUtf8 = (entry.generalPurposeBitFlag & 0x800) !== 0;
+        entry.fileComment = decodeBuffer(entry.fileCommentRaw, isUtf8);
+        entry.fileName = getFileNameLowLevel(entry.generalPurposeBitFlag, entry.fileNameRaw, entry.extraFields, self.strictFileNames);
+        var errorMessage = validateFileName(entry.fileName);
+        if (errorMessage != null) return emitErrorAndAutoClose(self, new Error(errorMessage));
+      } else {
+        entry.fileComment = entry.fileCommentRaw;
+        entry.fileName = entry.fileNameRaw;
+      }
+      // Maintain API compatibility. See https://github.com/thejoshwolfe/yauzl/issues/47
+      entry.comment = entry.fileComment;
+
+      self.readEntryCursor += buffer.length;
+      self.entriesRead += 1;
+
+      // Check for the Zip64 Extended Information Extra Field.
+      for (var i = 0; i < entry.extraFields.length; i++) {
+        var extraField = entry.extraFields[i];
+        if (extraField.id !== 0x0001) continue;
+        // Found it.
+
+        var zip64EiefBuffer = extraField.data;
+        var index = 0;
+        // 0 - Original Size          8 bytes
+        if (entry.uncompressedSize === 0xffffffff) {
+          if (index + 8 > zip64EiefBuffer.length) {
+            return emitErrorAndAutoClose(self, new Error("zip64 extended information extra field does not include uncompressed size"));
+          }
+          entry.uncompressedSize = readUInt64LE(zip64EiefBuffer, index);
+          index += 8;
+        }
+        // 8 - Compressed Size        8 bytes
+        if (entry.compressedSize === 0xffffffff) {
+          if (index + 8 > zip64EiefBuffer.length) {
+            return emitErrorAndAutoClose(self, new Error("zip64 extended information extra field does not include compressed size"));
+          }
+          entry.compressedSize = readUInt64LE(zip64EiefBuffer, index);
+          index += 8;
+        }
+        // 16 - Relative Header Offset 8 bytes
+        if (entry.relativeOffsetOfLocalHeader === 0xffffffff) {
+          if (index + 8 > zip64EiefBuffer.length) {
+            return emitErrorAndAutoClose(self, new Error("zip64 extended information extra field does not include relative header offset"));
+          }
+          entry.relativeOffsetOfLocalHeader = readUInt64LE(zip64EiefBuffer, index);
+          index += 8;
+        }
+        // 24 - Disk Start Number      4 bytes
+
+        break;
+      }
+
+      // validate file size
+      if (self.validateEntrySizes && entry.compressionMethod === 0) {
+        var expectedCompressedSize = entry.uncompressedSize;
+        if (entry.isEncrypted()) {
+          // traditional encryption prefixes the file data with a header
+          expectedCompressedSize += 12;
+        }
+        if (entry.compressedSize !== expectedCompressedSize) {
+          var msg = "compressed/uncompressed size mismatch for stored file: " + entry.compressedSize + " != " + entry.uncompressedSize;
+          return emitErrorAndAutoClose(self, new Error(msg));
+        }
+      }
+
+      self.emit("entry", entry);
+
+      if (!self.lazyEntries) self._readEntry();
+    });
+  });
+};
+
+ZipFile.prototype.eachEntry = function() {
+  const self = this;
+  if (!self.lazyEntries) throw new Error("eachEntry() requires lazyEntries: true");
+  if (self.hasEachEntryBeenCalled) throw new Error("eachEntry() must only be called once per ZipFile");
+  self.hasEachEntryBeenCalled = true;
+
+  let pendingResolveReject = null;
+  self.on("entry", onEntry);
+  self.on("end", onEnd);
+  self.on("error", onError);
+  function cleanup() {
+    self.removeListener("entry", onEntry);
+    self.removeListener("end", onEnd);
+    self.removeListener("error", onError);
+    if (self.autoClose) self.close();
+  }
+
+  function onEntry(entry) {
+    let {resolve} = pendingResolveReject;
+    pendingResolveReject = null;
+    resolve({value: entry});
+  }
+  function onEnd() {
+    let {resolve} = pendingResolveReject;
+    pendingResolveReject = null;
+    cleanup();
+    resolve({done: true});
+  }
+  function onError(err) {
+    let {reject} = pendingResolveReject;
+    pendingResolveReject = null;
+    cleanup();
+    reject(err);
+  }
+
+  return {
+    [Symbol.asyncIterator]() {
+      // Called once by `for await...of`.
+      return this;
+    },
+    next() {
+      // Called on each iteration in a `for await...of`.
+      const promise = new Promise((resolve, reject) => {
+        if (pendingResolveReject != null) throw new Error("next() called before previous Promise was resolved.");
+        pendingResolveReject = {resolve, reject};
+      });
+      self.readEntry();
+      return promise;
+    },
+    return(value) {
+      // Called when breaking, returning, throwing out of a `for await...of`.
+      cleanup();
+      return Promise.resolve({done: true, value});
+    },
+    throw(value) {
+      // Almost never called. Something about `yield*` maybe?
+      cleanup();
+      return Promise.reject(value);
+    },
+  };
+};
+
+ZipFile.prototype.openReadStream = function(entry, options, callback) {
+  var self = this;
+  // parameter validation
+  var relativeStart = 0;
+  var relativeEnd = entry.compressedSize;
+  if (callback == null) {
+    callback = options;
+    options = null;
+  }
+  if (options == null) {
+    options = {};
+  } else {
+    if (options.decodeFileData === false) {
+      // new, simple option
+      if (options.decrypt != null) {
+        throw new Error("cannot use options.decrypt when options.decodeFileData === false");
+      }
+      if (options.decompress != null) {
+        throw new Error("cannot use options.decompress when options.decodeFileData === false");
+      }
+      // start and end are allowed
+    } else {
+      // old, complicated options
+      if (options.decrypt != null) {
+        if (!entry.isEncrypted()) {
+          throw new Error("options.decrypt can only be specified for encrypted entries. See also option decodeFileData.");
+        }
+        if (options.decrypt !== false) throw new Error("invalid options.decrypt value: " + options.decrypt);
+        if (entry.isCompressed()) {
+          if (options.decompress !== false) throw new Error("entry is encrypted and compressed, and options.decompress !== false. See also option decodeFileData.");
+        }
+      }
+      if (options.decompress != null) {
+        if (!entry.isCompressed()) {
+          throw new Error("options.decompress can only be specified for compressed entries. See also option decodeFileData.");
+        }
+        if (!(options.decompress === false || options.decompress === true)) {
+          throw new Error("invalid options.decompress value: " + options.decompress);
+        }
+        decompress = options.decompress;
+      }
+    }
+    if (options.start != null) {
+      relativeStart = options.start;
+      if (relativeStart < 0) throw new Error("options.start < 0");
+      if (relativeStart > entry.compressedSize) throw new Error("options.start > entry.compressedSize");
+    }
+    if (options.end != null) {
+      relativeEnd = options.end;
+      if (relativeEnd < 0) throw new Error("options.end < 0");
+      if (relativeEnd > entry.compressedSize) throw new Error("options.end > entry.compressedSize");
+      if (relativeEnd < relativeStart) throw new Error("options.end < options.start");
+    }
+  }
+  var rawMode = (
+    options.decodeFileData === false || // Explicitly requested raw.
+    (
+      (entry.compressionMethod === 0 || // Naturally without compression.
+        (entry.compressionMethod === 8 && options.decompress === false) // Deprecated compression bypass option.
+      ) &&
+      (!entry.isEncrypted() || // Naturally without encryption.
+        options.decrypt === false // Deprecated encryption bypass option.
+      )
+    )
+  );
+  if (options.start != null || options.end != null) {
+    // Ensure slicing deals with raw data.
+    if (!rawMode) throw new Error("start/end range require options.decodeFileData === false for non-trivial encoded entries.");
+  }
+
+  // any further errors can either be caused by the zipfile,
+  // or were introduced in a minor version of yauzl,
+  // so should be passed to the client rather than thrown.
+  if (!self.isOpen) return callback(new Error("closed"));
+  if (entry.isEncrypted() && !rawMode) {
+    if (options.decrypt !== false) return callback(new Error("entry is encrypted, and options.decodeFileData !== false"));
+  }
+  var decompress;
+  if (rawMode) {
+    decompress = false;
+  } else if (entry.compressionMethod === 8) {
+    // 8 - The file is Deflated
+    decompress = options.decodeFileData !== true;
+  } else {
+    return callback(new Error("unsupported compression method: " + entry.compressionMethod));
+  }
+
+  self.readLocalFileHeader(entry, {minimal: true}, function(err, localFileHeader) {
+    if (err) return callback(err);
+    self.openReadStreamLowLevel(
+      localFileHeader.fileDataStart, entry.compressedSize,
+      relativeStart, relativeEnd,
+      decompress, entry.uncompressedSize,
+      callback);
+  });
+};
+
+ZipFile.prototype.openReadStreamLowLevel = function(fileDataStart, compressedSize, relativeStart, relativeEnd, decompress, uncompressedSize, callback) {
+  var self = this;
+
+  var fileDataEnd = fileDataStart + compressedSize;
+  var readStream = self.reader.createReadStream({
+    start: fileDataStart + relativeStart,
+    end: fileDataStart + relativeEnd,
+  });
+  var endpointStream = readStream;
+  if (decompress) {
+    var destroyed = false;
+    var inflateFilter = zlib.createInflateRaw();
+    readStream.on("error", function(err) {
+      // setImmediate here because errors can be emitted during the first call to pipe()
+      setImmediate(function() {
+        if (!destroyed) inflateFilter.emit("error", err);
+      });
+    });
+    readStream.pipe(inflateFilter);
+
+    if (self.validateEntrySizes) {
+      endpointStream = new AssertByteCountStream(uncompressedSize);
+      inflateFilter.on("error", function(err) {
+        // forward zlib errors to the client-visible stream
+        setImmediate(function() {
+          if (!destroyed) endpointStream.emit("error", err);
+        });
+      });
+      inflateFilter.pipe(endpointStream);
+    } else {
+      // the zlib filter is the client-visible stream
+      endpointStream = inflateFilter;
+    }
+    // this is part of yauzl's API, so implement this function on the client-visible stream
+    installDestroyFn(endpointStream, function() {
+      destroyed = true;
+      if (inflateFilter !== endpointStream) inflateFilter.unpipe(endpointStream);
+      readStream.unpipe(inflateFilter);
+      // TODO: the inflateFilter may cause a memory leak. see Issue #27.
+      readStream.destroy();
+    });
+  }
+  callback(null, endpointStream);
+};
+
+ZipFile.prototype.readLocalFileHeader = function(entry, options, callback) {
+  var self = this;
+  if (callback == null) {
+    callback = options;
+    options = null;
+  }
+  if (options == null) options = {};
+
+  self.reader.ref();
+  var buffer = newBuffer(30);
+  readAndAssertNoEof(self.reader, buffer, 0, buffer.length, entry.relativeOffsetOfLocalHeader, function(err) {
+    try {
+      if (err) return callback(err);
+      // 0 - Local file header signature = 0x04034b50
+      var signature = buffer.readUInt32LE(0);
+      if (signature !== 0x04034b50) {
+        return callback(new Error("invalid local file header signature: 0x" + signature.toString(16)));
+      }
+
+      var fileNameLength = buffer.readUInt16LE(26);
+      var extraFieldLength = buffer.readUInt16LE(28);
+      var fileDataStart = entry.relativeOffsetOfLocalHeader + 30 + fileNameLength + extraFieldLength;
+      // We now have enough information to do this bounds check.
+      if (fileDataStart + entry.compressedSize > self.fileSize) {
+        return callback(new Error("file data overflows file bounds: " +
+            fileDataStart + " + " + entry.compressedSize + " > " + self.fileSize));
+      }
+
+      if (options.minimal) {
+        return callback(null, {fileDataStart: fileDataStart});
+      }
+
+      var localFileHeader = new LocalFileHeader();
+      localFileHeader.fileDataStart = fileDataStart;
+
+      // 4 - Version needed to extract (minimum)
+      localFileHeader.versionNeededToExtract = buffer.readUInt16LE(4);
+      // 6 - General purpose bit flag
+      localFileHeader.generalPurposeBitFlag = buffer.readUInt16LE(6);
+      // 8 - Compression method
+      localFileHeader.compressionMethod = buffer.readUInt16LE(8);
+      // 10 - File last modification time
+      localFileHeader.lastModFileTime = buffer.readUInt16LE(10);
+      // 12 - File last modification date
+      localFileHeader.lastModFileDate = buffer.readUInt16LE(12);
+      // 14 - CRC-32
+      localFileHeader.crc32 = buffer.readUInt32LE(14);
+      // 18 - Compressed size
+      localFileHeader.compressedSize = buffer.readUInt32LE(18);
+      // 22 - Uncompressed size
+      localFileHeader.uncompressedSize = buffer.readUInt32LE(22);
+      // 26 - File name length (n)
+      localFileHeader.fileNameLength = fileNameLength;
+      // 28 - Extra field length (m)
+      localFileHeader.extraFieldLength = extraFieldLength;
+      // 30 - File name
+      // 30+n - Extra field
+
+      buffer = newBuffer(fileNameLength + extraFieldLength);
+      self.reader.ref();
+      readAndAssertNoEof(self.reader, buffer, 0, buffer.length, entry.relativeOffsetOfLocalHeader + 30, function(err) {
+        try {
+          if (err) return callback(err);
+          localFileHeader.fileName = buffer.subarray(0, fileNameLength);
+          localFileHeader.extraField = buffer.subarray(fileNameLength);
+          return callback(null, localFileHeader);
+        } finally {
+          self.reader.unref();
+        }
+      });
+    } finally {
+      self.reader.unref();
+    }
+  });
+};
+
+ZipFile.prototype.openReadStreamPromise = function(entry, options) {
+  return new Promise((resolve, reject) => {
+    this.openReadStream(entry, options, function(err, readStream) {
+      if (err) return reject(err);
+      resolve(readStream);
+    });
+  });
+};
+ZipFile.prototype.openReadStreamLowLevelPromise = function(fileDataStart, compressedSize, relativeStart, relativeEnd, decompress, uncompressedSize) {
+  return new Promise((resolve, reject) => {
+    this.openReadStream(fileDataStart, compressedSize, relativeStart, relativeEnd, decompress, uncompressedSize, function(err, readStream) {
+      if (err) return reject(err);
+      resolve(readStream);
+    });
+  });
+};
+ZipFile.prototype.readLocalFileHeaderPromise = function(entry, options) {
+  return new Promise((resolve, reject) => {
+    this.readLocalFileHeader(entry, options, function(err, localFileHeader) {
+      if (err) return reject(err);
+      resolve(localFileHeader);
+    });
+  });
+};
+
+function Entry() {
+}
+Entry.prototype.getLastModDate = function(options) {
+  if (options == null) options = {};
+
+  if (!options.forceDosFormat) {
+    // Check extended fields.
+    for (var i = 0; i < this.extraFields.length; i++) {
+      var extraField = this.extraFields[i];
+      if (extraField.id === 0x5455) {
+        // Info-ZIP "universal timestamp" extended field (`0x5455` aka `"UT"`).
+        // See the Info-ZIP source code unix/unix.c:set_extra_field() and zipfile.c:ef_scan_ut_time().
+        var data = extraField.data;
+        if (data.length < 5) continue; // Too short.
+        // The flags define which of the three fields are present: mtime, atime, ctime.
+        // We only care about mtime.
+        // Also, ctime is never included in practice.
+        // And also, atime is only included in the local file header for some reason
+        // despite the flags lying about its inclusion in the central header.
+        var flags = data[0];
+        var HAS_MTIME = 1;
+        if (!(flags & HAS_MTIME)) continue; // This will realistically never happen.
+        // Although the positions of all of the fields shift around depending on the presence of other fields,
+        // mtime is always first if present, and that's the only one we care about.
+        var posixTimestamp = data.readInt32LE(1);
+        return new Date(posixTimestamp * 1000);
+      } else if (extraField.id === 0x000a) {
+        var data = extraField.data;
+        if (data.length !== 32) continue; // The length is always the same.
+        // 4 bytes reserved
+        // 2 bytes Tag
+        if (data.readUInt16LE(4) !== 1) continue; // Tag1 is actually the only defined Tag.
+        // 2 bytes Size
+        if (data.readUInt16LE(6) !== 24) continue; // Size is always 24.
+        // 8 bytes Mtime
+        var hundredNanoSecondsSince1601 = data.readUInt32LE(8) + 4294967296 * data.readInt32LE(12);
+        // Convert from NTFS to POSIX milliseconds.
+        // The big number below is the milliseconds between year 1601 and year 1970
+        // (i.e. the negative POSIX timestamp of 1601-01-01 00:00:00Z)
+        var millisecondsSince1970 = hundredNanoSecondsSince1601 / 10000 - 11644473600000;
+        // Note on numeric precision: JavaScript Number objects lose precision above Number.MAX_SAFE_INTEGER,
+        // and NTFS timestamps are typically much bigger than that limit.
+        // (MAX_SAFE_INTEGER would represent 1629-07-17T23:58:45.475Z.)
+        // However, we're losing precision in the conversion from 100nanosecond units to millisecond units anyway,
+        // and the time at which we also lose 1-millisecond precision is year 275760, the JavaScript Date limit (by design).
+        // Up through the year 2057, this conversion only drops 4 bits of precision,
+        // which is well under the 13-14 bits ratio between the milliseconds and 100nanoseconds.
+        return new Date(millisecondsSince1970);
+      }
+    }
+  }
+
+  // Fallback to non-extended encoding.
+  return dosDateTimeToDate(this.lastModFileDate, this.lastModFileTime, options.timezone);
+};
+
+Entry.prototype.canDecodeFileData = function() {
+  return (
+    !this.isEncrypted() &&
+    (this.compressionMethod === 0 || this.compressionMethod === 8)
+  );
+};
+Entry.prototype.isEncrypted = function() {
+  return (this.generalPurposeBitFlag & 0x1) !== 0;
+};
+Entry.prototype.isCompressed = function() {
+  return this.compressionMethod === 8;
+};
+
+function LocalFileHeader() {
+}
+
+function dosDateTimeToDate(date, time, timezone) {
+  var day = date & 0x1f; // 1-31
+  var month = (date >> 5 & 0xf) - 1; // 1-12, 0-11
+  var year = (date >> 9 & 0x7f) + 1980; // 0-128, 1980-2108
+
+  var millisecond = 0;
+  var second = (time & 0x1f) * 2; // 0-29, 0-58 (even numbers)
+  var minute = time >> 5 & 0x3f; // 0-59
+  var hour = time >> 11 & 0x1f; // 0-23
+
+  if (timezone == null || timezone === "local") {
+    return new Date(year, month, day, hour, minute, second, millisecond);
+  } else if (timezone === "UTC") {
+    return new Date(Date.UTC(year, month, day, hour, minute, second, millisecond));
+  } else {
+    throw new Error("unrecognized options.timezone: " + options.timezone);
+  }
+}
+
+function getFileNameLowLevel(generalPurposeBitFlag, fileNameBuffer, extraFields, strictFileNames) {
+  var fileName = null;
+
+  // check for Info-ZIP Unicode Path Extra Field (0x7075)
+  // see https://github.com/thejoshwolfe/yauzl/issues/33
+  for (var i = 0; i < extraFields.length; i++) {
+    var extraField = extraFields[i];
+    if (extraField.id === 0x7075) {
+      if (extraField.data.length < 6) {
+        // too short to be meaningful
+        continue;
+      }
+      // Version       1 byte      version of this extra field, currently 1
+      if (extraField.data.readUInt8(0) !== 1) {
+        // > Changes may not be backward compatible so this extra
+        // > field should not be used if the version is not recognized.
+        continue;
+      }
+      // NameCRC32     4 bytes     File Name Field CRC32 Checksum
+      var oldNameCrc32 = extraField.data.readUInt32LE(1);
+      if (crc32(fileNameBuffer) !== oldNameCrc32) {
+        // > If the CRC check fails, this UTF-8 Path Extra Field should be
+        // > ignored and the File Name field in the header should be used instead.
+        continue;
+      }
+      // UnicodeName   Variable    UTF-8 version of the entry File Name
+      fileName = decodeBuffer(extraField.data.subarray(5), true);
+      break;
+    }
+  }
+
+  if (fileName == null) {
+    // The typical case.
+    var isUtf8 = (generalPurposeBitFlag & 0x800) !== 0;
+    fileName = decodeBuffer(fileNameBuffer, isUtf8);
+  }
+
+  if (!strictFileNames) {
+    // Allow backslash.
+    fileName = fileName.replace(/\\/g, "/");
+  }
+  return fileName;
+}
+
+function validateFileName(fileName) {
+  if (fileName.indexOf("\\") !== -1) {
+    return "invalid characters in fileName: " + fileName;
+  }
+  if (/^[a-zA-Z]:/.test(fileName) || /^\//.test(fileName)) {
+    return "absolute path: " + fileName;
+  }
+  if (fileName.split("/").indexOf("..") !== -1) {
+    return "invalid relative path: " + fileName;
+  }
+  // all good
+  return null;
+}
+
+function parseExtraFields(extraFieldBuffer) {
+  var extraFields = [];
+  var i = 0;
+  while (i < extraFieldBuffer.length - 3) {
+    var headerId = extraFieldBuffer.readUInt16LE(i + 0);
+    var dataSize = extraFieldBuffer.readUInt16LE(i + 2);
+    var dataStart = i + 4;
+    var dataEnd = dataStart + dataSize;
+    if (dataEnd > extraFieldBuffer.length) throw new Error("extra field length exceeds extra field buffer size");
+    var dataBuffer = extraFieldBuffer.subarray(dataStart, dataEnd);
+    extraFields.push({
+      id: headerId,
+      data: dataBuffer,
+    });
+    i = dataEnd;
+  }
+  return extraFields;
+}
+
+function readAndAssertNoEof(reader, buffer, offset, length, position, callback) {
+  if (length === 0) {
+    // fs.read will throw an out-of-bounds error if you try to read 0 bytes from a 0 byte file
+    return setImmediate(function() { callback(null, newBuffer(0)); });
+  }
+  reader.read(buffer, offset, length, position, function(err, bytesRead) {
+    if (err) return callback(err);
+    if (bytesRead < length) {
+      return callback(new Error("unexpected EOF"));
+    }
+    callback();
+  });
+}
+
+util.inherits(AssertByteCountStream, Transform);
+function AssertByteCountStream(byteCount) {
+  Transform.call(this);
+  this.actualByteCount = 0;
+  this.expectedByteCount = byteCount;
+}
+AssertByteCountStream.prototype._transform = function(chunk, encoding, cb) {
+  this.actualByteCount += chunk.length;
+  if (this.actualByteCount > this.expectedByteCount) {
+    var msg = "too many bytes in the stream. expected " + this.expectedByteCount + ". got at least " + this.actualByteCount;
+    return cb(new Error(msg));
+  }
+  cb(null, chunk);
+};
+AssertByteCountStream.prototype._flush = function(cb) {
+  if (this.actualByteCount < this.expectedByteCount) {
+    var msg = "not enough bytes in the stream. expected " + this.expectedByteCount + ". got only " + this.actualByteCount;
+    return cb(new Error(msg));
+  }
+  cb();
+};
+
+util.inherits(RandomAccessReader, EventEmitter);
+function RandomAccessReader() {
+  EventEmitter.call(this);
+  this.refCount = 0;
+}
+RandomAccessReader.prototype.ref = function() {
+  this.refCount += 1;
+};
+RandomAccessReader.prototype.unref = function() {
+  var self = this;
+  self.refCount -= 1;
+
+  if (self.refCount > 0) return;
+  if (self.refCount < 0) throw new Error("invalid unref");
+
+  self.close(onCloseDone);
+
+  function onCloseDone(err) {
+    if (err) return self.emit('error', err);
+    self.emit('close');
+  }
+};
+RandomAccessReader.prototype.createReadStream = function(options) {
+  if (options == null) options = {};
+  var start = options.start;
+  var end = options.end;
+  if (start === end) {
+    var emptyStream = new PassThrough();
+    setImmediate(function() {
+      emptyStream.end();
+    });
+    return emptyStream;
+  }
+  var stream = this._readStreamForRange(start, end);
+
+  var destroyed = false;
+  var refUnrefFilter = new RefUnrefFilter(this);
+  stream.on("error", function(err) {
+    setImmediate(function() {
+      if (!destroyed) refUnrefFilter.emit("error", err);
+    });
+  });
+  installDestroyFn(refUnrefFilter, function() {
+    stream.unpipe(refUnrefFilter);
+    refUnrefFilter.unref();
+    stream.destroy();
+  });
+
+  var byteCounter = new AssertByteCountStream(end - start);
+  refUnrefFilter.on("error", function(err) {
+    setImmediate(function() {
+      if (!destroyed) byteCounter.emit("error", err);
+    });
+  });
+  installDestroyFn(byteCounter, function() {
+    destroyed = true;
+    refUnrefFilter.unpipe(byteCounter);
+    refUnrefFilter.destroy();
+  });
+
+  return stream.pipe(refUnrefFilter).pipe(byteCounter);
+};
+RandomAccessReader.prototype._readStreamForRange = function(start, end) {
+  throw new Error("not implemented");
+};
+RandomAccessReader.prototype.read = function(buffer, offset, length, position, callback) {
+  var readStream = this.createReadStream({start: position, end: position + length});
+  var writeStream = new Writable();
+  var written = 0;
+  writeStream._write = function(chunk, encoding, cb) {
+    chunk.copy(buffer, offset + written, 0, chunk.length);
+    written += chunk.length;
+    cb();
+  };
+  writeStream.on("finish", callback);
+  readStream.on("error", function(error) {
+    callback(error);
+  });
+  readStream.pipe(writeStream);
+};
+RandomAccessReader.prototype.close = function(callback) {
+  setImmediate(callback);
+};
+
+util.inherits(RefUnrefFilter, PassThrough);
+function RefUnrefFilter(context) {
+  PassThrough.call(this);
+  this.context = context;
+  this.context.ref();
+  this.unreffedYet = false;
+}
+RefUnrefFilter.prototype._flush = function(cb) {
+  this.unref();
+  cb();
+};
+RefUnrefFilter.prototype.unref = function(cb) {
+  if (this.unreffedYet) return;
+  this.unreffedYet = true;
+  this.context.unref();
+};
+
+var cp437 = '\u0000☺☻♥♦♣♠•◘○◙♂♀♪♫☼►◄↕‼¶§▬↨↑↓→←∟↔▲▼ !"#$%&\'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~⌂ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■ ';
+function decodeBuffer(buffer, isUtf8) {
+  if (isUtf8) {
+    return buffer.toString("utf8");
+  } else {
+    var result = "";
+    for (var i = 0; i < buffer.length; i++) {
+      result += cp437[buffer[i]];
+    }
+    return result;
+  }
+}
+
+function readUInt64LE(buffer, offset) {
+  // There is no native function for this, because we can't actually store 64-bit integers precisely.
+  // after 53 bits, JavaScript's Number type (IEEE 754 double) can't store individual integers anymore.
+  // but since 53 bits is a whole lot more than 32 bits, we do our best anyway.
+  // As of 2020, Node has added support for BigInt, which obviates this whole function,
+  // but yauzl hasn't been updated to depend on BigInt (yet?).
+  var lower32 = buffer.readUInt32LE(offset);
+  var upper32 = buffer.readUInt32LE(offset + 4);
+  // we can't use bitshifting here, because JavaScript bitshifting only works on 32-bit integers.
+  return upper32 * 0x100000000 + lower32;
+  // as long as we're bounds checking the result of this function against the total file size,
+  // we'll catch any overflow errors, because we already made sure the total file size was within reason.
+}
+
+// Node 10 deprecated new Buffer().
+var newBuffer;
+if (typeof Buffer.allocUnsafe === "function") {
+  newBuffer = function(len) {
+    return Buffer.allocUnsafe(len);
+  };
+} else {
+  newBuffer = function(len) {
+    return new Buffer(len);
+  };
+}
+
+// Node 8 introduced a proper destroy() implementation on writable streams.
+function installDestroyFn(stream, fn) {
+  if (typeof stream.destroy === "function") {
+    // New API.
+    stream._destroy = function(err, cb) {
+      fn();
+      if (cb != null) cb(err);
+    };
+  } else {
+    // Old API.
+    stream.destroy = fn;
+  }
+}
+
+function defaultCallback(err) {
+  if (err) throw err;
+}
+
+
+/***/ }),
+
 /***/ 181:
 /***/ ((module) => {
 
@@ -9,10 +1421,45 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("buffer");
 
 /***/ }),
 
+/***/ 4434:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("events");
+
+/***/ }),
+
+/***/ 9896:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("fs");
+
+/***/ }),
+
 /***/ 932:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("process");
+
+/***/ }),
+
+/***/ 2203:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
+
+/***/ }),
+
+/***/ 9023:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
+
+/***/ }),
+
+/***/ 3106:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("zlib");
 
 /***/ }),
 
@@ -19328,6 +20775,1079 @@ async function readTextFile(openPath, displayPath) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/candidate/data-quality.ts
+/**
+ * Reading the data-quality report a training job leaves in the candidate, `data_quality.json`,
+ * in one of two formats, told apart by shape:
+ *
+ * - ModelGate's own: `{"format": "modelgate.data-quality/v1", "snapshot": "...", "checks":
+ *   [{"name": "...", "passed": true, "value": 0.01, "threshold": 0.05}]}` (`value` and
+ *   `threshold` optional, any JSON);
+ * - a Great Expectations checkpoint result (`checkpoint.run()` written as JSON, 0.x or 1.x):
+ *   `success`, and `run_results` whose validation results list each expectation's `success`
+ *   and `expectation_config` (`type` or `expectation_type`, `kwargs.column`). The snapshot is
+ *   the run's `run_id.run_name`: pass the training-data snapshot as the run name.
+ *
+ * Never throws for what the file holds: a report that cannot be read carries a `problem`, and
+ * the data-quality gate fails on it (a stage without the gate ignores the file).
+ */
+const DATA_QUALITY_FORMAT = 'modelgate.data-quality/v1';
+function parseDataQuality(text, file) {
+    let root;
+    try {
+        root = JSON.parse(text);
+    }
+    catch (error) {
+        return broken(file, `is not valid JSON (${error.message})`);
+    }
+    if (!isObject(root))
+        return broken(file, 'is not a JSON object');
+    if (root.format === DATA_QUALITY_FORMAT)
+        return modelgateReport(root, file);
+    if (isObject(root.run_results))
+        return greatExpectations(root, file);
+    return broken(file, `is neither a ModelGate report ("format": "${DATA_QUALITY_FORMAT}") nor a Great Expectations checkpoint result (run_results)`);
+}
+function modelgateReport(root, file) {
+    const report = { file, format: 'modelgate', checks: [] };
+    if (typeof root.snapshot === 'string')
+        report.snapshot = root.snapshot;
+    if (!Array.isArray(root.checks))
+        return { ...report, problem: '"checks" must be an array' };
+    for (const [index, check] of root.checks.entries()) {
+        if (!isObject(check) || typeof check.name !== 'string' || typeof check.passed !== 'boolean') {
+            return { ...report, problem: `checks[${index}] needs a string "name" and a boolean "passed"` };
+        }
+        const entry = { name: check.name, passed: check.passed };
+        const observed = describeValue(check.value, check.threshold);
+        if (observed !== undefined)
+            entry.observed = observed;
+        report.checks.push(entry);
+    }
+    return report;
+}
+function greatExpectations(root, file) {
+    const report = { file, format: 'great_expectations', checks: [] };
+    if (typeof root.success === 'boolean')
+        report.success = root.success;
+    const runId = root.run_id;
+    if (isObject(runId) && typeof runId.run_name === 'string')
+        report.snapshot = runId.run_name;
+    for (const [key, run] of Object.entries(root.run_results)) {
+        // 0.x nests the validation result under validation_result; 1.x gives it directly.
+        const validation = isObject(run) && isObject(run.validation_result) ? run.validation_result : run;
+        if (!isObject(validation) || !Array.isArray(validation.results)) {
+            return { ...report, problem: `run_results["${key}"] has no validation results` };
+        }
+        for (const result of validation.results) {
+            if (!isObject(result) || typeof result.success !== 'boolean') {
+                return { ...report, problem: `run_results["${key}"] has a result without "success"` };
+            }
+            const config = isObject(result.expectation_config) ? result.expectation_config : {};
+            const type = typeof config.type === 'string'
+                ? config.type
+                : typeof config.expectation_type === 'string'
+                    ? config.expectation_type
+                    : 'expectation';
+            const kwargs = isObject(config.kwargs) ? config.kwargs : {};
+            const name = typeof kwargs.column === 'string' ? `${type}(${kwargs.column})` : type;
+            const entry = { name, passed: result.success };
+            const observed = isObject(result.result)
+                ? describeValue(result.result.observed_value ?? result.result.unexpected_percent, undefined)
+                : undefined;
+            if (observed !== undefined)
+                entry.observed = observed;
+            report.checks.push(entry);
+        }
+    }
+    return report;
+}
+function describeValue(value, threshold) {
+    const text = (v) => (typeof v === 'string' ? v : JSON.stringify(v));
+    if (value === undefined || value === null)
+        return undefined;
+    const shown = text(value).slice(0, 80);
+    return threshold === undefined ? shown : `${shown} (threshold ${text(threshold).slice(0, 40)})`;
+}
+function broken(file, problem) {
+    return { file, format: 'modelgate', checks: [], problem: `${file} ${problem}` };
+}
+function isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
+;// CONCATENATED MODULE: external "node:stream"
+const external_node_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream");
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+;// CONCATENATED MODULE: external "node:zlib"
+const external_node_zlib_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
+var external_node_zlib_default = /*#__PURE__*/__nccwpck_require__.n(external_node_zlib_namespaceObject);
+// EXTERNAL MODULE: ./node_modules/yauzl/index.js
+var yauzl = __nccwpck_require__(663);
+;// CONCATENATED MODULE: ./src/scan/pickle.ts
+/**
+ * Reading a pickle stream by its opcodes, never unpickling it: what it would import, and where.
+ *
+ * Code runs during unpickling only through an object the stream imports (GLOBAL, STACK_GLOBAL,
+ * INST, or an EXT code of the copyreg extension registry) and then calls (REDUCE, NEWOBJ, OBJ,
+ * INST, BUILD's `__setstate__`). So every import is recorded, with its offset, and judged
+ * against the policy by the model-scan gate; the calls need no tracking of their own.
+ *
+ * STACK_GLOBAL takes its module and name from the stack, so the stack is modelled: strings
+ * (every string opcode of protocols 0–5) keep their value, MARKs their place, and the memo
+ * (PUT, BINPUT, LONG_BINPUT, MEMOIZE, read back by GET, BINGET, LONG_BINGET) keeps strings and
+ * imports, so a module name stored early and fetched late is still read. A STACK_GLOBAL whose
+ * operands are anything but two known strings cannot be judged and is a problem (fail closed).
+ *
+ * Payloads (bytes, long strings, big integers) are skipped unread beyond the first
+ * {@link MAX_TRACKED_STRING} bytes of a string; the opcode stream is the only thing parsed.
+ * Several pickles one after another are each read (legacy `torch.save` writes five); anything
+ * else after a STOP is a problem, as is an unknown opcode, a truncated stream, a stack
+ * underflow or a line too long.
+ */
+/** Strings longer than this are never a module or name worth tracking: kept as "unknown". */
+const MAX_TRACKED_STRING = 1024;
+/** Text opcodes (GLOBAL's lines, INT, FLOAT, ...) longer than this are refused. */
+const MAX_LINE = 64 * 1024;
+/**
+ * Memo entries followed (all of them: MEMOIZE numbers an entry by the memo's size, so every
+ * entry counts); a stream that memoises more is refused rather than followed in unbounded memory.
+ */
+const MAX_MEMO_ENTRIES = 2_000_000;
+/** Anything whose value is not tracked: a number, a list, a long string, a call's result. */
+const OTHER = Symbol('other');
+/** An opcode runs past the buffer: `count` bytes from its start are needed to read it. */
+class NeedMore {
+    count;
+    constructor(count) {
+        this.count = count;
+    }
+}
+class Malformed extends Error {
+    offset;
+    constructor(offset, why) {
+        super(why);
+        this.offset = offset;
+    }
+}
+/**
+ * Python 2 module names the unpickler maps to Python 3 ones (`fix_imports`, on by default):
+ * judged under their Python 3 names, so `__builtin__.eval` is `builtins.eval`.
+ */
+const PY2_MODULES = {
+    __builtin__: 'builtins',
+    exceptions: 'builtins',
+    copy_reg: 'copyreg',
+    cPickle: 'pickle',
+    commands: 'subprocess',
+    urllib2: 'urllib.request',
+    httplib: 'http.client',
+    SocketServer: 'socketserver',
+    Queue: 'queue',
+    UserDict: 'collections',
+    thread: '_thread',
+    dummy_thread: '_dummy_thread'
+};
+/** Read the pickle stream(s) in `reader` to the end. Never throws for bad data: see `problem`. */
+async function scanPickle(reader) {
+    const seen = new Map();
+    const record = (module, name, offset, via) => {
+        const mapped = PY2_MODULES[module] ?? module;
+        const key = `${mapped}\u0000${name}`;
+        const known = seen.get(key);
+        if (known) {
+            known.count++;
+            return;
+        }
+        seen.set(key, {
+            module: mapped,
+            name,
+            offset,
+            via,
+            count: 1,
+            ...(mapped === module ? {} : { written: module })
+        });
+    };
+    let pickles = 0;
+    try {
+        do {
+            await scanOne(reader, record);
+            pickles++;
+            // Another pickle may follow (legacy torch.save); anything else is not read.
+        } while (!(await reader.atEnd()) && reader.buffer[reader.pos] === PROTO);
+        if (!(await reader.atEnd())) {
+            throw new Malformed(reader.offset, 'data after the end of the pickle (STOP) was not scanned');
+        }
+        return { imports: [...seen.values()], pickles };
+    }
+    catch (error) {
+        if (!(error instanceof Malformed))
+            throw error;
+        return {
+            imports: [...seen.values()],
+            pickles,
+            problem: { offset: error.offset, why: error.message }
+        };
+    }
+}
+const PROTO = 0x80;
+/** One pickle, from its first opcode to STOP. */
+async function scanOne(reader, record) {
+    const stack = [];
+    const marks = [];
+    const memo = new Map();
+    let at = 0;
+    const fail = (why) => {
+        throw new Malformed(at, why);
+    };
+    /** Where the opcode being read starts in the buffer, to read it again once more bytes are in. */
+    let opStart = 0;
+    /** Bytes of a payload to move past, unread, once the opcode is done (beyond the buffer). */
+    let pendingSkip = 0;
+    const need = (count) => {
+        if (reader.available < count)
+            throw new NeedMore(reader.pos - opStart + count);
+    };
+    const uint = (size) => {
+        need(size);
+        const { buffer, pos } = reader;
+        reader.pos += size;
+        if (size === 1)
+            return buffer[pos];
+        if (size === 2)
+            return buffer.readUInt16LE(pos);
+        if (size === 4)
+            return buffer.readUInt32LE(pos);
+        const value = buffer.readBigUInt64LE(pos);
+        if (value > BigInt(Number.MAX_SAFE_INTEGER))
+            fail('a length beyond any real file');
+        return Number(value);
+    };
+    /** Moves past a payload: within the buffer now, beyond it after the opcode (its last read). */
+    const skip = (count) => {
+        if (count <= reader.available) {
+            reader.pos += count;
+            return;
+        }
+        pendingSkip = count - reader.available;
+        reader.pos = reader.end;
+    };
+    /** A `\n`-terminated line (the newline dropped). */
+    const line = () => {
+        const index = reader.buffer.indexOf(0x0a, reader.pos);
+        if (index !== -1 && index < reader.end) {
+            const text = Buffer.from(reader.buffer.subarray(reader.pos, index));
+            reader.pos = index + 1;
+            return text;
+        }
+        if (reader.available >= MAX_LINE)
+            fail(`a text argument longer than ${MAX_LINE} bytes`);
+        throw new NeedMore(reader.pos - opStart + reader.available + 1);
+    };
+    /** A string of `length` bytes: its value when short, else skipped and unknown. */
+    const string = (length, decode) => {
+        if (length > MAX_TRACKED_STRING) {
+            skip(length);
+            stack.push(OTHER);
+            return;
+        }
+        need(length);
+        const bytes = reader.buffer.subarray(reader.pos, reader.pos + length);
+        reader.pos += length;
+        stack.push(decode(bytes) ?? OTHER);
+    };
+    /** Items pushed since the last MARK are the only ones an opcode may take (Python's metastack). */
+    const floor = () => (marks.length > 0 ? marks[marks.length - 1] : 0);
+    const pop = (count = 1) => {
+        if (stack.length - count < floor())
+            fail('stack underflow (a malformed stream)');
+        return stack.splice(stack.length - count, count);
+    };
+    const popMark = () => {
+        const start = marks.pop();
+        if (start === undefined)
+            fail('no MARK to pop back to (a malformed stream)');
+        stack.length = start;
+    };
+    const top = () => {
+        if (stack.length <= floor())
+            fail('stack underflow (a malformed stream)');
+        return stack[stack.length - 1];
+    };
+    /** PUT and GET write the key as text; Python reads it with int(), so `p5` and BINPUT 5 meet. */
+    const memoKey = (text) => {
+        const digits = text.toString('latin1').trim();
+        if (!/^\+?\d+(?:_\d+)*$/.test(digits))
+            fail(`a memo key that is not a number (${JSON.stringify(digits.slice(0, 40))})`);
+        return Number(digits.replace(/[_+]/g, ''));
+    };
+    const put = (key) => {
+        const item = top();
+        if (!memo.has(key) && memo.size >= MAX_MEMO_ENTRIES) {
+            fail(`more than ${MAX_MEMO_ENTRIES} memo entries: too many to follow`);
+        }
+        memo.set(key, item);
+    };
+    const get = (key) => {
+        stack.push(memo.get(key) ?? OTHER);
+    };
+    const importOf = (module, name, via) => {
+        record(module, name, at, via);
+        stack.push({ module, name });
+    };
+    /**
+     * One opcode, read from the buffer without waiting: true at STOP. Every read comes before any
+     * change to the stack or memo, so an opcode cut by the buffer's end (NeedMore) is read again
+     * whole once more bytes are in. Awaiting per opcode cost 30 times the time on dense streams.
+     */
+    const step = () => {
+        const op = reader.buffer[reader.pos++];
+        switch (op) {
+            case 0x2e: // STOP
+                return true;
+            case 0x28: // MARK
+                marks.push(stack.length);
+                break;
+            case 0x30: // POP: the top item, or the last MARK when nothing was pushed since
+                if (stack.length > floor())
+                    stack.pop();
+                else
+                    popMark();
+                break;
+            case 0x31: // POP_MARK
+                popMark();
+                break;
+            case 0x32: // DUP
+                stack.push(top());
+                break;
+            case 0x46: // FLOAT
+            case 0x49: // INT
+            case 0x4c: // LONG
+                line();
+                stack.push(OTHER);
+                break;
+            case 0x4a: // BININT
+                skip(4);
+                stack.push(OTHER);
+                break;
+            case 0x4b: // BININT1
+                skip(1);
+                stack.push(OTHER);
+                break;
+            case 0x4d: // BININT2
+                skip(2);
+                stack.push(OTHER);
+                break;
+            case 0x47: // BINFLOAT
+                skip(8);
+                stack.push(OTHER);
+                break;
+            case 0x4e: // NONE
+            case 0x88: // NEWTRUE
+            case 0x89: // NEWFALSE
+            case 0x29: // EMPTY_TUPLE
+            case 0x5d: // EMPTY_LIST
+            case 0x7d: // EMPTY_DICT
+            case 0x8f: // EMPTY_SET
+            case 0x97: // NEXT_BUFFER
+                stack.push(OTHER);
+                break;
+            case 0x50: // PERSID: the loader's persistent_load gets a text id
+                line();
+                stack.push(OTHER);
+                break;
+            case 0x51: // BINPERSID
+                pop();
+                stack.push(OTHER);
+                break;
+            case 0x52: // REDUCE
+            case 0x81: // NEWOBJ
+                pop(2);
+                stack.push(OTHER);
+                break;
+            case 0x92: // NEWOBJ_EX
+                pop(3);
+                stack.push(OTHER);
+                break;
+            case 0x53: // STRING: a quoted Python 2 str literal
+                stack.push(decodeQuoted(line().toString('latin1')) ?? OTHER);
+                break;
+            case 0x56: // UNICODE: raw-unicode-escape
+                stack.push(decodeRawUnicode(line()) ?? OTHER);
+                break;
+            case 0x54: // BINSTRING
+                string(uint(4), bytes => bytes.toString('latin1'));
+                break;
+            case 0x55: // SHORT_BINSTRING
+                string(uint(1), bytes => bytes.toString('latin1'));
+                break;
+            case 0x58: // BINUNICODE
+                string(uint(4), utf8);
+                break;
+            case 0x8c: // SHORT_BINUNICODE
+                string(uint(1), utf8);
+                break;
+            case 0x8d: // BINUNICODE8
+                string(uint(8), utf8);
+                break;
+            case 0x42: // BINBYTES
+                skip(uint(4));
+                stack.push(OTHER);
+                break;
+            case 0x43: // SHORT_BINBYTES
+                skip(uint(1));
+                stack.push(OTHER);
+                break;
+            case 0x8e: // BINBYTES8
+            case 0x96: // BYTEARRAY8
+                skip(uint(8));
+                stack.push(OTHER);
+                break;
+            case 0x8a: // LONG1
+                skip(uint(1));
+                stack.push(OTHER);
+                break;
+            case 0x8b: // LONG4
+                skip(uint(4));
+                stack.push(OTHER);
+                break;
+            case 0x61: // APPEND
+            case 0x62: // BUILD
+                pop();
+                top();
+                break;
+            case 0x73: // SETITEM
+                pop(2);
+                top();
+                break;
+            case 0x65: // APPENDS
+            case 0x75: // SETITEMS
+            case 0x90: // ADDITEMS
+                popMark();
+                top();
+                break;
+            case 0x64: // DICT
+            case 0x6c: // LIST
+            case 0x74: // TUPLE
+            case 0x91: // FROZENSET
+                popMark();
+                stack.push(OTHER);
+                break;
+            case 0x6f: // OBJ: the class is the first item after the mark
+                popMark();
+                stack.push(OTHER);
+                break;
+            case 0x85: // TUPLE1
+                pop(1);
+                stack.push(OTHER);
+                break;
+            case 0x86: // TUPLE2
+                pop(2);
+                stack.push(OTHER);
+                break;
+            case 0x87: // TUPLE3
+                pop(3);
+                stack.push(OTHER);
+                break;
+            case 0x98: // READONLY_BUFFER
+                top();
+                break;
+            case 0x63: {
+                // GLOBAL: module and name as two lines
+                const module = line().toString('utf8');
+                const name = line().toString('utf8');
+                importOf(module, name, 'GLOBAL');
+                break;
+            }
+            case 0x69: {
+                // INST: import and call with the items above the mark
+                const module = line().toString('utf8');
+                const name = line().toString('utf8');
+                popMark();
+                importOf(module, name, 'INST');
+                break;
+            }
+            case 0x93: {
+                // STACK_GLOBAL: module and name from the stack
+                const [module, name] = pop(2);
+                if (typeof module !== 'string' || typeof name !== 'string') {
+                    fail('STACK_GLOBAL imports a module or name that is not a plain string in the stream, ' +
+                        'so what it imports cannot be told without running it');
+                }
+                importOf(module, name, 'STACK_GLOBAL');
+                break;
+            }
+            case 0x82: // EXT1
+            case 0x83: // EXT2
+            case 0x84: {
+                // EXT4: an object from copyreg's extension registry, by number
+                const code = uint(op === 0x82 ? 1 : op === 0x83 ? 2 : 4);
+                importOf('copyreg', `extension code ${code}`, 'EXT');
+                break;
+            }
+            case 0x70: // PUT
+                put(memoKey(line()));
+                break;
+            case 0x71: // BINPUT
+                put(uint(1));
+                break;
+            case 0x72: // LONG_BINPUT
+                put(uint(4));
+                break;
+            case 0x94: // MEMOIZE
+                put(memo.size);
+                break;
+            case 0x67: // GET
+                get(memoKey(line()));
+                break;
+            case 0x68: // BINGET
+                get(uint(1));
+                break;
+            case 0x6a: // LONG_BINGET
+                get(uint(4));
+                break;
+            case 0x80: {
+                // PROTO
+                const protocol = uint(1);
+                if (protocol > 5)
+                    fail(`pickle protocol ${protocol}, newer than the 5 this scanner reads`);
+                break;
+            }
+            case 0x95: // FRAME: a length prefix for the opcodes that follow, which are read as usual
+                uint(8);
+                break;
+            default:
+                fail(`unknown opcode 0x${op.toString(16).padStart(2, '0')}`);
+        }
+        return false;
+    };
+    for (;;) {
+        if (pendingSkip > 0) {
+            const count = pendingSkip;
+            pendingSkip = 0;
+            if (!(await reader.skip(count)))
+                fail('the stream ends inside a value (truncated)');
+        }
+        if (reader.available < 1 && !(await reader.fill(1))) {
+            at = reader.offset;
+            fail('the stream ends before STOP (truncated)');
+        }
+        try {
+            while (reader.available > 0 && pendingSkip === 0) {
+                opStart = reader.pos;
+                at = reader.offset;
+                if (step())
+                    return;
+            }
+        }
+        catch (error) {
+            if (!(error instanceof NeedMore))
+                throw error;
+            reader.pos = opStart;
+            if (!(await reader.fill(error.count))) {
+                fail(`the stream ends inside an opcode (truncated at byte ${reader.offset + reader.available})`);
+            }
+        }
+    }
+}
+function utf8(bytes) {
+    const text = bytes.toString('utf8');
+    return text.includes('\ufffd') ? undefined : text;
+}
+/** `'os'` or `"os"` with Python 2 escapes; undefined when it is anything harder. */
+function decodeQuoted(text) {
+    const quote = text[0];
+    if ((quote !== "'" && quote !== '"') || text.length < 2 || text[text.length - 1] !== quote) {
+        return undefined;
+    }
+    const body = text.slice(1, -1);
+    let out = '';
+    for (let i = 0; i < body.length; i++) {
+        const c = body[i];
+        if (c !== '\\') {
+            out += c;
+            continue;
+        }
+        const next = body[++i];
+        const simple = {
+            '\\': '\\',
+            "'": "'",
+            '"': '"',
+            n: '\n',
+            t: '\t',
+            r: '\r'
+        };
+        if (next !== undefined && simple[next] !== undefined)
+            out += simple[next];
+        else if (next === 'x' && /^[0-9a-fA-F]{2}$/.test(body.slice(i + 1, i + 3))) {
+            out += String.fromCharCode(parseInt(body.slice(i + 1, i + 3), 16));
+            i += 2;
+        }
+        else
+            return undefined;
+    }
+    return out;
+}
+/** Python's raw-unicode-escape: `\uXXXX` and `\UXXXXXXXX`, everything else as latin-1. */
+function decodeRawUnicode(bytes) {
+    const text = bytes.toString('latin1');
+    let failed = false;
+    const decoded = text.replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_all, short, long) => {
+        const code = parseInt((short ?? long), 16);
+        if (code > 0x10ffff) {
+            failed = true;
+            return '';
+        }
+        return String.fromCodePoint(code);
+    });
+    return failed ? undefined : decoded;
+}
+
+;// CONCATENATED MODULE: ./src/scan/reader.ts
+/**
+ * A forward-only byte reader over a file or a stream, with one reused buffer: memory stays at
+ * {@link READ_BUFFER_BYTES} whatever the size of what is read. `skip` over a file moves the read
+ * position without reading (the scanner skips tensor payloads that way); over a stream it
+ * consumes the bytes.
+ */
+const READ_BUFFER_BYTES = 1024 * 1024;
+/**
+ * The bytes of an open file from `start` to `end` (its size, or the end of a stored zip entry),
+ * read by position: a skip moves the position without reading.
+ */
+function fileSource(handle, end, start = 0) {
+    let position = start;
+    return {
+        async read(into, offset, length) {
+            const wanted = Math.min(length, end - position);
+            if (wanted <= 0)
+                return 0;
+            const { bytesRead } = await handle.read(into, offset, wanted, position);
+            position += bytesRead;
+            return bytesRead;
+        },
+        async skip(count) {
+            const moved = Math.max(0, Math.min(count, end - position));
+            position += moved;
+            return moved;
+        }
+    };
+}
+/** A Node stream (a zip entry, an inflated stream), consumed chunk by chunk. */
+function streamSource(stream) {
+    const chunks = stream[Symbol.asyncIterator]();
+    let current = Buffer.alloc(0);
+    let done = false;
+    const next = async () => {
+        while (!done && current.length === 0) {
+            const step = await chunks.next();
+            if (step.done)
+                done = true;
+            else
+                current = step.value;
+        }
+        return current.length > 0;
+    };
+    return {
+        async read(into, offset, length) {
+            if (!(await next()))
+                return 0;
+            const count = Math.min(length, current.length);
+            current.copy(into, offset, 0, count);
+            current = current.subarray(count);
+            return count;
+        },
+        async skip(count) {
+            let moved = 0;
+            while (moved < count && (await next())) {
+                const step = Math.min(count - moved, current.length);
+                current = current.subarray(step);
+                moved += step;
+            }
+            return moved;
+        }
+    };
+}
+/** Buffered reading with the offset of every byte known, for findings that name it. */
+class ByteReader {
+    source;
+    buffer;
+    /** Next byte to consume, and end of the valid bytes, in `buffer`. */
+    pos = 0;
+    end = 0;
+    /** Stream offset of `buffer[0]`. */
+    base = 0;
+    exhausted = false;
+    constructor(source, size = READ_BUFFER_BYTES) {
+        this.source = source;
+        this.buffer = Buffer.allocUnsafe(size);
+    }
+    /** Offset, in the stream, of the next byte. */
+    get offset() {
+        return this.base + this.pos;
+    }
+    get available() {
+        return this.end - this.pos;
+    }
+    /**
+     * Make at least `count` bytes available (count ≤ buffer size); false when the stream ends
+     * first (what is left stays available).
+     */
+    async fill(count) {
+        if (this.available >= count)
+            return true;
+        if (this.pos > 0) {
+            this.buffer.copy(this.buffer, 0, this.pos, this.end);
+            this.base += this.pos;
+            this.end -= this.pos;
+            this.pos = 0;
+        }
+        while (this.end < count && !this.exhausted) {
+            const read = await this.source.read(this.buffer, this.end, this.buffer.length - this.end);
+            if (read === 0)
+                this.exhausted = true;
+            this.end += read;
+        }
+        return this.end >= count;
+    }
+    /** Move past `count` bytes; false when the stream ends first. */
+    async skip(count) {
+        const buffered = Math.min(count, this.available);
+        this.pos += buffered;
+        const rest = count - buffered;
+        if (rest === 0)
+            return true;
+        this.base += this.end;
+        this.pos = 0;
+        this.end = 0;
+        const moved = await this.source.skip(rest);
+        this.base += moved;
+        return moved === rest;
+    }
+    /** True when no byte is left. */
+    async atEnd() {
+        return !(await this.fill(1));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/scan/files.ts
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * The model-file scan: every candidate file is sniffed by its first bytes (and, for pickles
+ * that carry no magic, its name), and what can hold code is read by opcode, never loaded:
+ *
+ * - a pickle (`\x80` + protocol 2–5, a `.pkl`/`.pickle`/`.joblib`/`.sav`/`.dill` name, or a
+ *   protocol 0/1 stream opening with an import) — plain pickle, uncompressed joblib, legacy
+ *   `torch.save`;
+ * - a zip (PyTorch's `torch.save` format, `.npz`, `.mar`, a zip in a zip): every entry, sniffed
+ *   the same way; in a PyTorch archive (one holding a `data.pkl`) the tensor storages under
+ *   `data/` are raw numbers and are skipped; a zip inside a zip is copied to a temporary file
+ *   (yauzl needs random access) and read, up to {@link MAX_DEPTH} levels;
+ * - a NumPy `.npy` whose dtype holds objects (the array is a pickle after the header);
+ * - gzip and zlib streams (joblib's `compress=` with gzip or zlib) are inflated in a stream and
+ *   sniffed again; bz2, xz, lz4 (and lzma for pickle-named files) cannot be read here and fail
+ *   closed, asking for another compression or none.
+ *
+ * Anything else (safetensors, ONNX, a numeric `.npy`, text) holds no code and yields no stream.
+ * Memory stays flat: a file is read through one reusable buffer, payloads skipped unread.
+ */
+/** Zips in zips (in gzips) read at most this deep; deeper is refused. */
+const files_MAX_DEPTH = 4;
+/** Bytes sniffed at the start of a stream. */
+const HEAD = 64;
+const PICKLE_NAME = /\.(?:pkl|pickle|joblib|sav|dill)$/i;
+/** Every candidate file's scan; `files` lists what to open (`openPath`) and how to name it (`path`). */
+async function scanModelFiles(files, tempRoot = external_node_os_default().tmpdir()) {
+    const streams = [];
+    for (const file of files) {
+        streams.push(...(await scanFile(file.openPath, file.path, tempRoot)));
+    }
+    return { files: files.length, streams };
+}
+/** One file's streams (none when it holds no code). Throws only on a file-system error. */
+async function scanFile(openPath, displayPath, tempRoot = external_node_os_default().tmpdir()) {
+    const handle = await (0,promises_namespaceObject.open)(openPath, SAFE_READ_FLAGS);
+    try {
+        const { size } = await handle.stat();
+        const reader = new ByteReader(fileSource(handle, size));
+        const out = [];
+        const place = { path: displayPath, within: [], depth: 0, tempRoot };
+        const asFile = async () => ({ file: openPath, cleanup: async () => { } });
+        await scanReader(reader, displayPath, place, out, asFile);
+        return out;
+    }
+    finally {
+        await handle.close();
+    }
+}
+/** What the first bytes of a stream (and its name) say it is. */
+function sniff(head, name) {
+    const pickleName = PICKLE_NAME.test(name);
+    const starts = (...bytes) => bytes.every((byte, i) => head[i] === byte);
+    if (starts(0x50, 0x4b, 0x03, 0x04) || starts(0x50, 0x4b, 0x05, 0x06))
+        return 'zip';
+    if (starts(0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59))
+        return 'npy';
+    if (head[0] === 0x80 && (head[1] ?? 0xff) <= 5)
+        return 'pickle';
+    if (starts(0x1f, 0x8b))
+        return 'gzip';
+    if (starts(0x42, 0x5a, 0x68) && head[3] !== undefined && head[3] >= 0x31 && head[3] <= 0x39) {
+        return { unreadable: 'bz2' };
+    }
+    if (starts(0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00))
+        return { unreadable: 'xz' };
+    if (starts(0x04, 0x22, 0x4d, 0x18))
+        return { unreadable: 'lz4' };
+    if (pickleName) {
+        // joblib's zlib output is a bare zlib stream; lzma-alone has no magic beyond its properties.
+        if (head[0] === 0x78 && head.length > 1 && ((head[0] << 8) | head[1]) % 31 === 0) {
+            return 'zlib';
+        }
+        if (starts(0x5d, 0x00, 0x00))
+            return { unreadable: 'lzma' };
+        return 'pickle';
+    }
+    // Protocol 0 and 1 have no magic: an opening import (`cos\nsystem\n`, `(i…`) or container.
+    const text = head.toString('latin1');
+    if (/^\(?[ci][A-Za-z_][\w.]*\n[A-Za-z_][\w.]*\n/.test(text))
+        return 'pickle';
+    // Protocol 1: EMPTY_DICT or EMPTY_LIST, then BINPUT 0.
+    const protocol1 = (head[0] === 0x7d || head[0] === 0x5d) && head[1] === 0x71 && head[2] === 0;
+    if (/^\((?:d|l)p\d+\n/.test(text) || protocol1)
+        return 'pickle';
+    return 'none';
+}
+async function scanReader(reader, name, place, out, asFile) {
+    await reader.fill(HEAD);
+    const head = reader.buffer.subarray(reader.pos, reader.end).subarray(0, HEAD);
+    const kind = sniff(head, name);
+    const stream = (format) => ({
+        path: place.path,
+        ...(place.within.length > 0 ? { within: [...place.within] } : {}),
+        format,
+        imports: []
+    });
+    if (kind === 'none')
+        return;
+    if (typeof kind === 'object') {
+        out.push({
+            ...stream(`${kind.unreadable}-compressed`),
+            problem: {
+                offset: 0,
+                why: `compressed with ${kind.unreadable}, which the scan cannot read, so it may hold a pickle that was not checked; store it uncompressed or with gzip or zlib`
+            }
+        });
+        return;
+    }
+    if (kind === 'pickle') {
+        const scan = await scanPickle(reader);
+        out.push({
+            ...stream(scan.pickles > 1 ? `${scan.pickles} pickles` : 'pickle'),
+            imports: scan.imports,
+            ...(scan.problem ? { problem: joblibHint(scan) } : {})
+        });
+        return;
+    }
+    if (kind === 'npy') {
+        await scanNpy(reader, stream, out);
+        return;
+    }
+    if (place.depth >= files_MAX_DEPTH) {
+        out.push({
+            ...stream(kind),
+            problem: { offset: 0, why: `nested more than ${files_MAX_DEPTH} levels deep, not read` }
+        });
+        return;
+    }
+    if (kind === 'gzip' || kind === 'zlib') {
+        const inflated = external_node_stream_namespaceObject.Readable.from(drain(reader)).pipe(kind === 'gzip' ? external_node_zlib_default().createGunzip() : external_node_zlib_default().createInflate());
+        const inner = {
+            ...place,
+            within: [...place.within, `(${kind})`],
+            depth: place.depth + 1
+        };
+        const innerName = name.replace(/\.(?:gz|z|zlib)$/i, '');
+        const innerReader = new ByteReader(streamSource(inflated));
+        try {
+            await scanReader(innerReader, innerName, inner, out, () => copyToTemp(innerReader, place));
+        }
+        catch (error) {
+            out.push({
+                ...stream(kind),
+                problem: { why: `could not be decompressed (${message(error)})` }
+            });
+        }
+        return;
+    }
+    const zipFile = await asFile();
+    try {
+        await scanZip(zipFile.file, place, out, stream);
+    }
+    finally {
+        await zipFile.cleanup();
+    }
+}
+/** A joblib pickle with inline numpy arrays stops at the first array's bytes: say why. */
+function joblibHint(scan) {
+    const problem = scan.problem;
+    const wrapper = scan.imports.find(i => i.name === 'NumpyArrayWrapper');
+    if (!wrapper || problem.offset < wrapper.offset)
+        return problem;
+    return {
+        offset: problem.offset,
+        why: `${problem.why}; joblib writes numpy arrays' raw bytes inside the pickle after each NumpyArrayWrapper, which this scan does not step over`
+    };
+}
+async function scanNpy(reader, stream, out) {
+    const bad = (why) => out.push({ ...stream('npy'), problem: { offset: 0, why } });
+    if (!(await reader.fill(10)))
+        return void bad('truncated NumPy header');
+    const major = reader.buffer[reader.pos + 6];
+    const lengthBytes = major === 1 ? 2 : 4;
+    if (major < 1 || major > 3)
+        return void bad(`NumPy format version ${major} is not one the scan reads`);
+    const length = lengthBytes === 2
+        ? reader.buffer.readUInt16LE(reader.pos + 8)
+        : reader.buffer.readUInt32LE(reader.pos + 8);
+    const start = 8 + lengthBytes;
+    if (length > 1024 * 1024 || !(await reader.fill(start + length))) {
+        return void bad('NumPy header too long or truncated');
+    }
+    const header = reader.buffer
+        .subarray(reader.pos + start, reader.pos + start + length)
+        .toString('latin1');
+    const descr = /['"]descr['"]\s*:\s*(.*?)\s*,\s*['"](?:fortran_order|shape)['"]/s.exec(header)?.[1];
+    if (descr === undefined)
+        return void bad('NumPy header without a readable descr');
+    // An object field anywhere in the dtype ('|O', or inside a structured dtype) makes it a pickle.
+    if (!/['"][|<>=]?O\d*['"]/.test(descr))
+        return;
+    reader.pos += start + length;
+    const scan = await scanPickle(reader);
+    out.push({
+        ...stream('npy object array'),
+        imports: scan.imports,
+        ...(scan.problem ? { problem: scan.problem } : {})
+    });
+}
+async function scanZip(file, place, out, stream) {
+    let zip;
+    try {
+        zip = await yauzl.openPromise(file, { autoClose: false, decodeStrings: false });
+    }
+    catch (error) {
+        out.push({
+            ...stream('zip'),
+            problem: { why: `the zip could not be read (${message(error)})` }
+        });
+        return;
+    }
+    const raw = await (0,promises_namespaceObject.open)(file, SAFE_READ_FLAGS);
+    try {
+        const entries = [];
+        for await (const entry of zip.eachEntry())
+            entries.push(entry);
+        // Names only name things here (nothing is written), so a name that is not UTF-8 is shown lossily.
+        const names = entries.map(entry => entry.fileName.toString('utf8'));
+        const torchRoots = new Set(names.flatMap(name => {
+            const match = /^(.*\/)?data\.pkl$/.exec(name);
+            return match ? [match[1] ?? ''] : [];
+        }));
+        for (const [index, entry] of entries.entries()) {
+            const name = names[index];
+            if (name.endsWith('/'))
+                continue;
+            // PyTorch writes each tensor's storage as raw numbers under <root>/data/.
+            const storage = /^(.*\/)?data\/[^/]+$/.exec(name);
+            if (storage && torchRoots.has(storage[1] ?? ''))
+                continue;
+            const inner = {
+                ...place,
+                within: [...place.within, name],
+                depth: place.depth + 1
+            };
+            try {
+                const reader = await entryReader(zip, entry, raw);
+                await scanReader(reader, name, inner, out, () => copyToTemp(reader, place));
+            }
+            catch (error) {
+                out.push({
+                    path: place.path,
+                    within: inner.within,
+                    format: 'zip entry',
+                    imports: [],
+                    problem: { why: `could not be read (${message(error)})` }
+                });
+            }
+        }
+    }
+    catch (error) {
+        out.push({
+            ...stream('zip'),
+            problem: { why: `the zip could not be read (${message(error)})` }
+        });
+    }
+    finally {
+        zip.close();
+        await raw.close();
+    }
+}
+/**
+ * An entry's bytes: a stored entry (PyTorch stores everything) straight from the zip file by
+ * position, so its payloads are skipped unread as in a plain file; any other through yauzl's
+ * inflating, size-checked stream.
+ */
+async function entryReader(zip, entry, raw) {
+    if (entry.compressionMethod === 0 && (entry.generalPurposeBitFlag & 0x1) === 0) {
+        const { fileDataStart } = await zip.readLocalFileHeaderPromise(entry);
+        const end = fileDataStart + entry.compressedSize;
+        if (end > (await raw.stat()).size)
+            throw new Error('the entry runs past the end of the zip');
+        return new ByteReader(fileSource(raw, end, fileDataStart));
+    }
+    const data = await new Promise((resolve, reject) => zip.openReadStream(entry, (error, opened) => (error ? reject(error) : resolve(opened))));
+    return new ByteReader(streamSource(data));
+}
+/** The rest of a reader's bytes, as chunks. */
+async function* drain(reader) {
+    while (await reader.fill(1)) {
+        yield Buffer.from(reader.buffer.subarray(reader.pos, reader.end));
+        reader.pos = reader.end;
+    }
+}
+/** A nested zip needs random access: its bytes go to a temporary file, removed once it is read. */
+async function copyToTemp(reader, place) {
+    const dir = await (0,promises_namespaceObject.mkdtemp)(external_node_path_default().join(place.tempRoot, 'modelgate-scan-'));
+    const cleanup = () => (0,promises_namespaceObject.rm)(dir, { recursive: true, force: true });
+    try {
+        const file = external_node_path_default().join(dir, 'nested.zip');
+        await (0,external_node_stream_promises_namespaceObject.pipeline)(external_node_stream_namespaceObject.Readable.from(drain(reader)), (0,external_node_fs_namespaceObject.createWriteStream)(file, { flags: 'wx' }));
+        return { file, cleanup };
+    }
+    catch (error) {
+        await cleanup();
+        throw error;
+    }
+}
+function message(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+
 ;// CONCATENATED MODULE: ./src/candidate/signature.ts
 
 
@@ -19641,11 +22161,14 @@ function entry(node, key) {
 
 
 
+
+
 /** File names with a meaning, at the top of the candidate directory. */
 const METRICS_FILE = 'metrics.json';
 const MLMODEL_FILE = 'MLmodel';
 const SCHEMA_FILE = 'schema.json';
 const MODEL_INFO_FILE = 'model.yaml';
+const DATA_QUALITY_FILE = 'data_quality.json';
 /**
  * Read a candidate model directory: its metrics, signature, `model.yaml`, and
  * every file hashed (SHA-256, streamed) and verified against a checksums file
@@ -19695,6 +22218,8 @@ async function loadCandidate(dir, options = {}) {
     const signature = await readSignature(readMetadata, display, notes);
     const infoText = await readMetadata(MODEL_INFO_FILE);
     const info = infoText === undefined ? undefined : parseModelInfo(infoText, display(MODEL_INFO_FILE));
+    const qualityText = await readMetadata(DATA_QUALITY_FILE);
+    const dataQuality = qualityText === undefined ? undefined : parseDataQuality(qualityText, DATA_QUALITY_FILE);
     const checksumNames = CHECKSUM_FILE_NAMES.filter(name => byPath.has(name) || walk.directories.has(name));
     if (checksumNames.length > 1) {
         throw new InvalidInputError(`The candidate has ${checksumNames.length} checksums files (${checksumNames.join(', ')}); keep one`, { locations: checksumNames.map(name => ({ file: display(name) })) });
@@ -19711,12 +22236,15 @@ async function loadCandidate(dir, options = {}) {
         metrics,
         invalidMetrics,
         files,
-        totalBytes: files.reduce((sum, file) => sum + file.size, 0)
+        totalBytes: files.reduce((sum, file) => sum + file.size, 0),
+        scan: await scanAll(walk.files, display)
     };
     if (signature)
         candidate.signature = signature;
     if (info)
         candidate.info = info;
+    if (dataQuality)
+        candidate.dataQuality = dataQuality;
     if (checksumsFile !== undefined && checksumEntries) {
         candidate.checksums = verifyChecksums(checksumsFile, checksumEntries, files);
     }
@@ -19778,6 +22306,15 @@ async function readSignature(readMetadata, display, notes) {
         notes.push(`${MLMODEL_FILE} has no signature; the signature comes from ${SCHEMA_FILE}.`);
     }
     return fromMlmodel ?? fromSchema;
+}
+/** The model-file scan of every file (see scan/files.ts); a file-system error names the candidate. */
+async function scanAll(walked, display) {
+    try {
+        return await scanModelFiles(walked);
+    }
+    catch (error) {
+        throw new InvalidInputError(`Cannot scan the files of ${display('')}: ${describeFsError(error)}`, { cause: error });
+    }
 }
 async function hashAll(walked, known, display, concurrency = DEFAULT_HASH_CONCURRENCY) {
     const todo = walked.filter(file => !known.has(file.path));
@@ -20199,6 +22736,24 @@ const SchemaRules = strictObject({
         .describe("`exact`: same inputs and outputs as the champion. `backward`: every input the candidate requires is one the champion accepted, with the same type, and the champion's outputs remain.")
 })
     .describe('Signature compatibility with the champion.');
+/** `module.name` or `module.*`, as the model-file scan matches imports. */
+const IMPORT_PATTERN = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?:\.\*)?$/;
+const ModelScanRules = strictObject({
+    allow: array(schemas_string()
+        .regex(IMPORT_PATTERN, 'must be module.name or module.* (e.g. xgboost.core.Booster)'))
+        .optional()
+        .describe('Imports a pickle in the candidate may make beyond the defaults (numpy, scikit-learn, PyTorch tensor rebuilds, collections): `module.name` exactly, or `module.*` for any name in the module and its submodules. Dangerous imports (os, subprocess, builtins.eval, ...) cannot be allowed.'),
+    required: schemas_boolean()
+        .default(true)
+        .describe("Fail when the candidate's files could not be scanned (a registry version whose files were not read); `false` skips the gate with a warning instead.")
+})
+    .describe('Scan the model files that can hold code (pickle, joblib, PyTorch zip, NumPy object arrays) by opcode, never loading them: every import must be allowed, none dangerous, every stream readable to its end.');
+const DataQualityRules = strictObject({
+    checks: array(schemas_string().min(1))
+        .optional()
+        .describe('Only these checks must be in the report and pass (Great Expectations: `expectation_type(column)`); default: every check, and the report as a whole.')
+})
+    .describe("The training data passed its quality checks: the candidate's `data_quality.json` (a Great Expectations checkpoint result or ModelGate's own format) must exist, be for the `training_data_snapshot` that model.yaml names, and pass.");
 const ApprovalGroup = strictObject({
     name: schemas_string().min(1).describe('Shown in the report.'),
     teams: array(teamSlug).optional().describe('Teams as `org/team-slug`.'),
@@ -20252,7 +22807,12 @@ const Stage = strictObject({
         .optional()
         .describe('Check runs that must have concluded successfully on the head commit.'),
     approvals: Approvals.optional(),
-    monitor: Monitor.optional()
+    monitor: Monitor.optional(),
+    model_scan: ModelScanRules.optional(),
+    data_quality: DataQualityRules.optional(),
+    monitoring: literal('required')
+        .optional()
+        .describe('`required`: block a promotion when this stage has no `monitor:` block, or when a probe of its source finds no series for the version holding the stage (monitoring that receives nothing is not monitoring).')
 })
     .describe('The gates for promoting into one stage.');
 const RegistryConfig = discriminatedUnion('type', [
@@ -20989,6 +23549,77 @@ function unique(items) {
     return [...new Set(items)];
 }
 
+;// CONCATENATED MODULE: ./src/gates/data-quality.ts
+
+/**
+ * The training data passed its quality checks. Pure. Fails closed:
+ * - no report, or one that cannot be read;
+ * - no `training_data_snapshot` in model.yaml (which data is unknown), or a report for another
+ *   snapshot, or one that names none;
+ * - with `checks` listed: any listed check missing from the report or failed; without: any
+ *   check failed, a report whose own verdict is failure, or a report with no checks at all.
+ */
+function dataQualityGate(context) {
+    const fail = (summary, details = []) => ({
+        gate: 'data_quality',
+        status: 'fail',
+        summary,
+        details
+    });
+    const report = context.report;
+    if (!report)
+        return fail('no data-quality report (data_quality.json) in the candidate');
+    if (report.problem)
+        return fail('the data-quality report cannot be read', [report.problem]);
+    const snapshot = context.info?.training_data_snapshot;
+    if (snapshot === undefined) {
+        return fail('model.yaml names no training_data_snapshot, so the report cannot be matched');
+    }
+    if (report.snapshot === undefined) {
+        return fail(`${report.file} names no snapshot; model.yaml names ${snapshot}`);
+    }
+    if (report.snapshot !== snapshot) {
+        return fail(`${report.file} is for another snapshot`, [
+            `report: ${report.snapshot}`,
+            `model.yaml training_data_snapshot: ${snapshot}`
+        ]);
+    }
+    const wanted = context.rules.checks;
+    const problems = [];
+    const facts = [];
+    const line = (check) => `${check.name}: ${check.passed ? 'passed' : 'failed'}${check.observed ? `, ${check.observed}` : ''}`;
+    if (wanted && wanted.length > 0) {
+        for (const name of wanted) {
+            const found = report.checks.filter(check => check.name === name);
+            if (found.length === 0)
+                problems.push(`${name}: not in the report`);
+            for (const check of found)
+                (check.passed ? facts : problems).push(line(check));
+        }
+    }
+    else {
+        if (report.checks.length === 0)
+            problems.push('the report lists no checks');
+        if (report.success === false)
+            problems.push('the report itself says it failed');
+        for (const check of report.checks)
+            (check.passed ? facts : problems).push(line(check));
+    }
+    const counted = wanted && wanted.length > 0 ? wanted.length : report.checks.length;
+    if (problems.length > 0) {
+        return fail(`${plural(problems.length, 'data-quality problem')} for snapshot ${snapshot}`, [
+            ...problems,
+            ...facts
+        ]);
+    }
+    return {
+        gate: 'data_quality',
+        status: 'pass',
+        summary: `${plural(counted, 'check')} passed on snapshot ${snapshot} (${report.format === 'great_expectations' ? 'Great Expectations' : 'ModelGate report'})`,
+        details: facts
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/gates/min-days.ts
 
 const DAY_MS = 86_400_000;
@@ -21050,6 +23681,345 @@ function dayCount(days) {
 /** `2026-11-23 09:00 UTC`: minutes are enough for people; the JSON keeps the exact `now`. */
 function utc(date) {
     return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+;// CONCATENATED MODULE: ./src/gates/monitoring.ts
+
+/**
+ * `monitoring: required`: the stage must be monitored, and the monitoring must receive data.
+ * Pure. Fails when the stage has no `monitor:` block, when no probe of its source was made
+ * (configured is not the same as receiving), and when a trigger's query finds no series for the
+ * current holder: monitoring that receives nothing is not monitoring. On a first promotion (no
+ * holder) the block alone passes: there is nothing to have series for yet.
+ */
+function monitoringGate(context) {
+    const fail = (summary, details = []) => ({
+        gate: 'monitoring',
+        status: 'fail',
+        summary,
+        details
+    });
+    if (!context.monitor) {
+        return fail(`${context.stage} has no monitor: block, and the policy requires monitoring`);
+    }
+    const triggers = context.monitor.triggers.map(trigger => trigger.name);
+    if (context.holder === undefined) {
+        return {
+            gate: 'monitoring',
+            status: 'pass',
+            summary: `${context.stage} is monitored (${plural(triggers.length, 'trigger')}); no version holds it yet, so no series is expected`,
+            details: [`triggers: ${triggers.join(', ')}`]
+        };
+    }
+    if (!context.probe) {
+        return fail('no probe of the monitor source was made, so it is not known to receive data', [
+            `triggers: ${triggers.join(', ')}`
+        ]);
+    }
+    const { probe } = context;
+    const empty = triggers.filter(name => (probe.seriesByTrigger[name] ?? 0) === 0);
+    const details = triggers.map(name => `${name}: ${plural(probe.seriesByTrigger[name] ?? 0, 'series', 'series')} for ${probe.holder}`);
+    if (empty.length > 0) {
+        return fail(`${probe.source} has no series for ${probe.holder} on ${plural(empty.length, 'trigger')}: ${empty.join(', ')}`, details);
+    }
+    return {
+        gate: 'monitoring',
+        status: 'pass',
+        summary: `${probe.source} receives data for ${probe.holder} on ${plural(triggers.length, 'trigger')}`,
+        details
+    };
+}
+
+;// CONCATENATED MODULE: ./src/gates/model-scan.ts
+
+/**
+ * What a pickle of a numpy array, a scikit-learn estimator, a PyTorch state dict or a
+ * collections container imports, and the standard pickle plumbing they rely on. Exact names
+ * except scikit-learn, whose estimators are classes in many submodules.
+ */
+const DEFAULT_ALLOW = [
+    ...[
+        'numpy.core.multiarray._reconstruct',
+        'numpy._core.multiarray._reconstruct',
+        'numpy.ndarray',
+        'numpy.dtype',
+        'numpy.core.multiarray.scalar',
+        'numpy._core.multiarray.scalar',
+        'numpy.core.numeric._frombuffer',
+        'numpy._core.numeric._frombuffer',
+        'numpy.ma.core._mareconstruct'
+    ].map(pattern => ({ pattern, why: 'numpy rebuilds arrays, dtypes and scalars with it' })),
+    ...[
+        'numpy.random._pickle.__randomstate_ctor',
+        'numpy.random._pickle.__generator_ctor',
+        'numpy.random._pickle.__bit_generator_ctor',
+        'numpy.random._mt19937.MT19937',
+        'numpy.random._pcg64.PCG64'
+    ].map(pattern => ({ pattern, why: "numpy's random generators (an estimator's random_state)" })),
+    {
+        pattern: 'sklearn.*',
+        why: 'scikit-learn estimators and their parts (trees, losses); sklearn.datasets and sklearn.utils._testing stay dangerous'
+    },
+    ...[
+        'torch._utils._rebuild_tensor',
+        'torch._utils._rebuild_tensor_v2',
+        'torch._utils._rebuild_tensor_v3',
+        'torch._utils._rebuild_parameter',
+        'torch._utils._rebuild_parameter_with_state',
+        'torch._utils._rebuild_qtensor',
+        'torch._utils._rebuild_sparse_tensor',
+        'torch._utils._rebuild_meta_tensor_no_storage',
+        'torch._utils._rebuild_device_tensor_from_numpy',
+        'torch._tensor._rebuild_from_type_v2',
+        'torch.nn.parameter.Parameter',
+        'torch.serialization._get_layout',
+        'torch.Size',
+        'torch.device',
+        'torch.storage.UntypedStorage',
+        'torch.storage.TypedStorage'
+    ].map(pattern => ({ pattern, why: 'PyTorch rebuilds tensors and parameters with it' })),
+    ...[
+        'Float',
+        'Double',
+        'Half',
+        'BFloat16',
+        'Long',
+        'Int',
+        'Short',
+        'Char',
+        'Byte',
+        'Bool',
+        'ComplexFloat',
+        'ComplexDouble'
+    ].map(kind => ({ pattern: `torch.${kind}Storage`, why: "a PyTorch tensor's storage type" })),
+    ...[
+        'float16',
+        'float32',
+        'float64',
+        'bfloat16',
+        'complex64',
+        'complex128',
+        'int8',
+        'int16',
+        'int32',
+        'int64',
+        'uint8',
+        'bool',
+        'half',
+        'float',
+        'double',
+        'long',
+        'int',
+        'short'
+    ].map(dtype => ({ pattern: `torch.${dtype}`, why: 'a PyTorch dtype' })),
+    ...['OrderedDict', 'defaultdict', 'Counter', 'deque'].map(name => ({
+        pattern: `collections.${name}`,
+        why: 'a container (a state dict is an OrderedDict)'
+    })),
+    { pattern: 'copyreg._reconstructor', why: 'how protocols 0 and 1 rebuild a plain object' },
+    { pattern: '_codecs.encode', why: 'how protocol 2 writes bytes (a latin-1 string)' },
+    ...['set', 'frozenset', 'bytearray', 'bytes', 'complex', 'slice', 'range', 'object'].map(name => ({ pattern: `builtins.${name}`, why: 'a built-in data type' }))
+];
+/** Modules whose every name is dangerous, by top-level module or exact submodule, with why. */
+const DANGEROUS_MODULES = [
+    ...['os', 'posix', 'nt', 'pty', 'subprocess', 'commands', 'popen2', 'platform'].map((m) => [m, 'runs commands or touches the system']),
+    ...['runpy', 'importlib', 'imp', 'pkgutil', 'zipimport', 'code', 'codeop', 'site'].map((m) => [m, 'imports or runs code']),
+    ...['timeit', 'trace', 'profile', 'cProfile', 'pdb', 'bdb', 'doctest', 'pydoc'].map((m) => [m, 'runs code it is given as text']),
+    ...['pickle', '_pickle', 'cPickle', 'marshal', 'shelve', 'dill', 'cloudpickle', 'joblib'].map((m) => [m, 'loads another serialised object, unchecked']),
+    ...['sys', 'types', 'ctypes', 'cffi', 'gc', 'inspect'].map((m) => [
+        m,
+        "reaches the interpreter's internals"
+    ]),
+    ...['operator', '_operator', 'functools'].map((m) => [
+        m,
+        'calls or fetches attributes of other objects (attrgetter, methodcaller, partial, reduce)'
+    ]),
+    ...[
+        'socket',
+        'ssl',
+        'http',
+        'urllib',
+        'requests',
+        'ftplib',
+        'smtplib',
+        'telnetlib',
+        'xmlrpc',
+        'webbrowser',
+        'asyncio'
+    ].map((m) => [m, 'opens network connections']),
+    ...['shutil', 'tempfile', 'pathlib', 'io', '_io', 'fileinput', 'glob', 'zipfile', 'tarfile'].map((m) => [m, 'reads or writes files']),
+    ...['multiprocessing', 'concurrent', 'threading', '_thread', 'signal'].map((m) => [m, 'starts processes or threads']),
+    ['numpy.lib.npyio', 'reads or writes files'],
+    ['numpy.ctypeslib', 'loads native libraries'],
+    ['numpy.f2py', 'compiles and runs code'],
+    ['numpy.distutils', 'compiles and runs code'],
+    ['numpy.testing', 'runs commands'],
+    ['sklearn.datasets', 'reads or writes files and fetches URLs'],
+    ['sklearn.utils._testing', 'runs code for tests'],
+    ['torch.hub', 'downloads and runs code'],
+    ['torch.jit', 'loads and compiles code'],
+    ['torch.package', 'loads packaged code']
+];
+/** Names dangerous on their own, with why. */
+const DANGEROUS_NAMES = new Map([
+    ...['eval', 'exec', 'execfile', 'compile', 'apply'].map((n) => [
+        `builtins.${n}`,
+        'runs code it is given'
+    ]),
+    ...['open', 'file', 'input', 'raw_input', 'breakpoint', 'help', 'exit', 'quit'].map((n) => [`builtins.${n}`, 'opens files, reads input or stops the process']),
+    ...['getattr', 'setattr', 'delattr', 'globals', 'locals', 'vars', 'type', 'super'].map((n) => [`builtins.${n}`, 'reaches any attribute of any object']),
+    ['builtins.__import__', 'imports any module'],
+    ['builtins.reload', 'imports any module'],
+    ...[
+        'load',
+        'loads',
+        'save',
+        'savez',
+        'savez_compressed',
+        'fromfile',
+        'memmap',
+        'loadtxt',
+        'genfromtxt',
+        'tofile'
+    ].map((n) => [`numpy.${n}`, 'reads or writes files']),
+    ['torch.load', 'loads another pickle, unchecked'],
+    ['torch.storage._load_from_bytes', 'loads another pickle, unchecked'],
+    ['torch.serialization.load', 'loads another pickle, unchecked']
+]);
+/** Attribute segments that, in a dotted name, reach past the object named. */
+const DANGEROUS_SEGMENT = /^__(?:globals|builtins|import|subclasses|class|bases|base|mro|dict|getattribute|reduce|reduce_ex|code|func|self|loader|spec)__$/;
+const TOP_LEVEL_DANGEROUS = new Set(DANGEROUS_MODULES.map(([module]) => module).filter(module => !module.includes('.')));
+/** Judge one import against the dangerous list, then the allow-list (defaults plus `extra`). */
+function judgeImport(module, name, extra = []) {
+    const full = `${module}.${name}`;
+    // joblib's array wrapper reads the array's bytes from the file, not code: what follows it is
+    // raw data this scan does not step over (the stream is then unreadable), not an attack.
+    if (name === 'NumpyArrayWrapper' &&
+        /^(?:sklearn\.externals\.)?joblib\.numpy_pickle$/.test(module)) {
+        return {
+            verdict: 'not-allowed',
+            why: "joblib's inline numpy arrays are not read by this scan; save the model with pickle, or its arrays as safetensors or .npy"
+        };
+    }
+    const exact = DANGEROUS_NAMES.get(full);
+    if (exact)
+        return { verdict: 'dangerous', why: exact };
+    for (const [prefix, why] of DANGEROUS_MODULES) {
+        if (full === prefix || full.startsWith(`${prefix}.`))
+            return { verdict: 'dangerous', why };
+    }
+    const segments = name.split('.');
+    if (segments.length > 1) {
+        // `sklearn.base` + `os.system`: a dotted name is resolved attribute by attribute.
+        const through = segments.slice(0, -1).find(s => TOP_LEVEL_DANGEROUS.has(s) || s === 'builtins');
+        if (through)
+            return { verdict: 'dangerous', why: `reaches the ${through} module through an attribute` };
+    }
+    const dunder = segments.find(s => DANGEROUS_SEGMENT.test(s));
+    if (dunder)
+        return { verdict: 'dangerous', why: `reaches through ${dunder}` };
+    if (name.startsWith('extension code ') && module === 'copyreg') {
+        return {
+            verdict: 'not-allowed',
+            why: "an object from copyreg's extension registry, which the stream names by number only"
+        };
+    }
+    const rule = DEFAULT_ALLOW.find(candidate => matches(candidate.pattern, module, name)) ??
+        extra
+            .map(pattern => ({ pattern, why: 'model_scan.allow' }))
+            .find(c => matches(c.pattern, module, name));
+    if (rule)
+        return { verdict: 'allowed', why: rule.why };
+    return { verdict: 'not-allowed', why: 'not on the allow-list (model_scan.allow)' };
+}
+/** `module.name` exactly; `prefix.*` for any undotted name of `prefix` or a submodule. */
+function matches(pattern, module, name) {
+    if (pattern.endsWith('.*')) {
+        const prefix = pattern.slice(0, -2);
+        return !name.includes('.') && (module === prefix || module.startsWith(`${prefix}.`));
+    }
+    return pattern === `${module}.${name}`;
+}
+/** Findings of a scan under `allow`: each dangerous or not-allowed import, each unreadable stream. */
+function scanFindings(scan, allow = []) {
+    const findings = [];
+    for (const stream of scan.streams) {
+        const location = locationOf(stream);
+        for (const found of stream.imports) {
+            const judged = judgeImport(found.module, found.name, allow);
+            if (judged.verdict === 'allowed')
+                continue;
+            findings.push({
+                location,
+                offset: found.offset,
+                global: globalName(found),
+                verdict: judged.verdict,
+                why: judged.why
+            });
+        }
+        if (stream.problem) {
+            findings.push({
+                location,
+                ...(stream.problem.offset === undefined ? {} : { offset: stream.problem.offset }),
+                verdict: 'unreadable',
+                why: `${stream.format} not read to its end: ${stream.problem.why}`
+            });
+        }
+    }
+    // Dangerous first: they are what a reviewer must see.
+    const rank = { dangerous: 0, unreadable: 1, 'not-allowed': 2 };
+    return findings.sort((a, b) => rank[a.verdict] - rank[b.verdict]);
+}
+/** True when the scan found an import that is dangerous whatever the policy allows. */
+function hasDangerousImport(scan) {
+    return (scan?.streams ?? []).some(stream => stream.imports.some(found => judgeImport(found.module, found.name).verdict === 'dangerous'));
+}
+function modelScanGate(context) {
+    const required = context.rules?.required ?? true;
+    const scan = context.scan;
+    if (!scan) {
+        const summary = "the candidate's files were not read, so they were not scanned";
+        return required
+            ? { gate: 'model_scan', status: 'fail', summary, details: ['model_scan.required is on'] }
+            : { gate: 'model_scan', status: 'skipped', summary, details: ['model_scan.required is off'] };
+    }
+    const findings = scanFindings(scan, context.rules?.allow ?? []);
+    const imports = scan.streams.reduce((sum, stream) => sum + stream.imports.length, 0);
+    const streams = `${plural(scan.streams.length, 'pickle stream')} in ${plural(scan.files, 'file')}`;
+    if (findings.length === 0) {
+        return {
+            gate: 'model_scan',
+            status: 'pass',
+            summary: scan.streams.length === 0
+                ? `no file that can hold code among ${plural(scan.files, 'file')}`
+                : `${streams}, ${plural(imports, 'import')}, all allowed`,
+            details: scan.streams.map(stream => `${locationOf(stream)}: ${stream.format}, ${plural(stream.imports.length, 'import')}`)
+        };
+    }
+    const dangerous = findings.filter(finding => finding.verdict === 'dangerous').length;
+    return {
+        gate: 'model_scan',
+        status: 'fail',
+        summary: dangerous > 0
+            ? `${plural(dangerous, 'dangerous import')} in the model files (${plural(findings.length, 'finding')} in all)`
+            : `${plural(findings.length, 'finding')} in the model files`,
+        details: findings.map(describeFinding),
+        findings
+    };
+}
+/** `model.pkl at byte 12: os.system, dangerous (runs commands or touches the system)`. */
+function describeFinding(finding) {
+    const at = finding.offset === undefined ? '' : ` at byte ${finding.offset}`;
+    const what = finding.global ? `${finding.global}, ` : '';
+    const verdict = finding.verdict === 'not-allowed' ? 'not allowed' : finding.verdict;
+    return `${finding.location}${at}: ${what}${verdict} (${finding.why})`;
+}
+function locationOf(stream) {
+    return [stream.path, ...(stream.within ?? [])].join(' › ');
+}
+function globalName(found) {
+    const written = found.written ? ` (written ${found.written}.${found.name})` : '';
+    return `${found.module}.${found.name}${written}`;
 }
 
 ;// CONCATENATED MODULE: ./src/gates/metrics.ts
@@ -21481,6 +24451,9 @@ function describeRule(rule) {
 
 
 
+
+
+
 /**
  * Run every gate the target stage configures and decide. Pure: no I/O, no clock (`now` comes in).
  *
@@ -21488,7 +24461,8 @@ function describeRule(rule) {
  * at least one metric, a `schema` or `artifact` section, `min_days_in_source_stage` above 0,
  * at least one required check, an `approvals` section. The artifact gate also runs, with
  * `checksums: optional` semantics, whenever the candidate came with a checksums file, so a
- * mismatched or missing file always fails even on a stage without artifact rules.
+ * mismatched or missing file always fails even on a stage without artifact rules; the model-scan
+ * gate likewise runs whenever the candidate's scan found a dangerous import.
  *
  * Gates needing context the caller listed as unavailable are `skipped`; gates needing context
  * the caller did not list but did not supply either fail (fail closed). Approvals and required
@@ -21543,6 +24517,40 @@ function evaluateStage(input) {
             totalBytes: candidate.totalBytes,
             checksums: candidate.checksums
         }));
+    }
+    // Like checksums: a dangerous import fails even a stage that asks for no scan.
+    if (stagePolicy.model_scan)
+        configured++;
+    if (stagePolicy.model_scan || hasDangerousImport(candidate.scan)) {
+        gates.push(modelScanGate({ rules: stagePolicy.model_scan, scan: candidate.scan }));
+    }
+    if (stagePolicy.data_quality) {
+        configured++;
+        gates.push(dataQualityGate({
+            rules: stagePolicy.data_quality,
+            report: candidate.dataQuality,
+            info: candidate.info
+        }));
+    }
+    if (stagePolicy.monitoring === 'required') {
+        configured++;
+        const holder = champion ? (champion.version ?? champion.label) : undefined;
+        gates.push(stagePolicy.monitor &&
+            holder !== undefined &&
+            !input.monitoringProbe &&
+            unavailable.has('monitoring-probe')
+            ? {
+                gate: 'monitoring',
+                status: 'skipped',
+                summary: `${notEvaluated}: needs a probe of the monitor source for ${holder}`,
+                details: [`triggers: ${stagePolicy.monitor.triggers.map(t => t.name).join(', ')}`]
+            }
+            : monitoringGate({
+                stage: input.stage,
+                monitor: stagePolicy.monitor,
+                probe: input.monitoringProbe,
+                ...(holder === undefined ? {} : { holder })
+            }));
     }
     const minDays = stagePolicy.min_days_in_source_stage ?? 0;
     if (minDays > 0) {
@@ -21839,7 +24847,7 @@ function within(offset, from, to) {
  * `stages.staging.thresholds.accuracy.min: must be a number, got the string "0.85"`.
  */
 function plainMessage(issue) {
-    const got = `, got ${describeValue(issue.input)}`;
+    const got = `, got ${messages_describeValue(issue.input)}`;
     switch (issue.code) {
         case 'invalid_type':
             if (issue.input === undefined)
@@ -21854,7 +24862,7 @@ function plainMessage(issue) {
                 const options = oneOf(issue.options);
                 if (value === undefined)
                     return `is required: ${options}`;
-                return `must be ${options}, got ${describeValue(value)}`;
+                return `must be ${options}, got ${messages_describeValue(value)}`;
             }
             return `does not match any of the allowed forms${got}`;
         case 'too_small':
@@ -21885,7 +24893,7 @@ const TYPE_NAMES = {
     record: 'a mapping (key: value)'
 };
 /** How a YAML value reads in a message: `the string "0.85"`, `the number 3`, `a list`. */
-function describeValue(value) {
+function messages_describeValue(value) {
     if (value === undefined)
         return 'nothing';
     if (value === null)
@@ -22179,7 +25187,10 @@ const GATE_TITLE = {
     min_days_in_source_stage: 'Days in source stage',
     checks: 'Required checks',
     approvals: 'Approvals',
-    rolled_back: 'Rolled back from this stage'
+    rolled_back: 'Rolled back from this stage',
+    model_scan: 'Model-file scan',
+    data_quality: 'Data quality',
+    monitoring: 'Monitoring configured'
 };
 /** Details shown per gate; the rest are counted, and all of them are in the JSON report. */
 const MAX_DETAILS = 20;
@@ -22443,7 +25454,8 @@ function gate(result) {
         status: result.status,
         summary: result.summary,
         checks: result.checks?.map(json_check),
-        details: result.details && [...result.details]
+        details: result.details && [...result.details],
+        findings: result.findings?.map(finding => compact({ ...finding }))
     });
 }
 function json_check(row) {
@@ -22493,7 +25505,7 @@ function exitCodeFor(decision) {
 
 
 /** What a check needs that it cannot see: it runs outside any pull request or registry. */
-const CHECK_LACKS = ['approvals', 'checks', 'source-stage-dates'];
+const CHECK_LACKS = ['approvals', 'checks', 'source-stage-dates', 'monitoring-probe'];
 /**
  * `modelgate check`: evaluate a candidate directory against one stage of a policy,
  * optionally against a champion directory. Reads only; never writes anywhere.
@@ -22793,7 +25805,18 @@ const AuditRecord = object({
     runUrl: schemas_string().nullable(),
     timestamp: iso_datetime(),
     reason: schemas_string().nullable().describe('Why: required for rollbacks and forced promotions.'),
-    monitor: MonitorEvidence.optional()
+    monitor: MonitorEvidence.optional(),
+    modelScan: object({
+        findings: array(object({
+            location: schemas_string(),
+            offset: schemas_number().optional(),
+            global: schemas_string().optional(),
+            verdict: schemas_enum(['dangerous', 'not-allowed', 'unreadable']),
+            why: schemas_string()
+        }))
+    })
+        .optional()
+        .describe('What failed the model-file scan: file (and entry), byte offset, module.name, why.')
 })
     .strict();
 /** The record of a promotion attempt, written or not. */
@@ -22834,8 +25857,14 @@ function promotionAudit(input) {
                 }))
             }
             : null,
-        ...common(input.actor, input.run, input.at, input.reason)
+        ...common(input.actor, input.run, input.at, input.reason),
+        ...scanRecord(evaluation.gates)
     });
+}
+/** The model-scan gate's findings, when it ran and found any. */
+function scanRecord(gates) {
+    const findings = gates.find(gate => gate.gate === 'model_scan')?.findings;
+    return findings?.length ? { modelScan: { findings } } : {};
 }
 /** The record of a rollback, or of a refused rollback or forced promotion. */
 function rollbackAudit(input) {
@@ -22934,21 +25963,6 @@ function auditSchemaFileText() {
     const { $schema, ...rest } = schema;
     const document = { $schema, $id: AUDIT_SCHEMA_ID, title: 'ModelGate audit record', ...rest };
     return `${JSON.stringify(document, null, 2)}\n`;
-}
-/**
- * An error that carries the audit record of the refused attempt it ended, so the action can
- * still publish it (the summary, the artifact) on the failure path.
- */
-function withAudit(error, record) {
-    if (record)
-        Object.defineProperty(error, 'audit', { value: record, enumerable: false });
-    return error;
-}
-/** The record an error carries (see {@link withAudit}), if any. */
-function auditOfError(error) {
-    const record = error?.audit;
-    const parsed = record === undefined ? undefined : AuditRecord.safeParse(record);
-    return parsed?.success ? parsed.data : undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/monitor/types.ts
@@ -24339,7 +27353,42 @@ ${text}
     };
 }
 
+;// CONCATENATED MODULE: ./src/registry/stored-audit.ts
+/**
+ * Typed readers of what a registry keeps with an event (port.ts `StoredAudit`): JSON any tool
+ * may have written, so each fact is validated here, once, rather than cast where it is used.
+ * A fact that is absent or not of its shape reads as undefined. ModelGate's whole audit record
+ * is read by audit/record.ts `auditRecordOf`.
+ */
+
+const RollbackFacts = object({ from: schemas_string(), to: unknown() });
+/** `rollback: {from, to}`, which both backends keep with a rollback's events. */
+function storedRollback(audit) {
+    const parsed = RollbackFacts.safeParse(audit?.rollback);
+    if (!parsed.success)
+        return undefined;
+    const { from, to } = parsed.data;
+    return { from, ...(typeof to === 'string' ? { to } : {}) };
+}
+/** The `reason` the backend kept with the event. */
+function storedReason(audit) {
+    const reason = audit?.reason;
+    return typeof reason === 'string' ? reason : undefined;
+}
+const PullRequestNumber = object({
+    pullRequest: object({ number: schemas_number().int().positive() })
+});
+/**
+ * The pull request named in the stored record (`record.pullRequest.number`), read from any
+ * record that has one, whole AuditRecord or not (a record cut to fit still names it).
+ */
+function storedPullRequest(audit) {
+    const parsed = PullRequestNumber.safeParse(audit?.record);
+    return parsed.success ? parsed.data.pullRequest.number : undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/commands/rollback-rerun.ts
+
 
 /**
  * How long after a rollback a rollback of the same stage, by the same person, with the same
@@ -24398,14 +27447,14 @@ function priorRollback(event) {
     }
     // Written without a record (by hand, by another tool) or its record was trimmed: the
     // `rollback: {from, to}` facts both backends keep with the event.
-    const facts = event.audit?.rollback;
-    if (!facts || typeof facts.from !== 'string')
+    const facts = storedRollback(event.audit);
+    if (!facts)
         return undefined;
     return {
         removed: facts.from,
-        restored: typeof facts.to === 'string' ? facts.to : undefined,
+        restored: facts.to,
         actor: event.by,
-        reason: typeof event.audit?.reason === 'string' ? event.audit.reason : undefined,
+        reason: storedReason(event.audit),
         at: event.at,
         runUrl: undefined,
         id: event.id
@@ -24475,6 +27524,8 @@ async function rollback(context, options) {
                 }
             }
         });
+    if (result.written && record)
+        context.audits.add(record);
     const restored = result.written || result.reason === 'dry run'
         ? (result.written ? result.events : result.planned).find(event => event.kind === 'assignment')
             ?.version
@@ -24490,7 +27541,6 @@ async function rollback(context, options) {
             result
         }),
         exitCode: ExitCode.Pass,
-        ...(result.written && record ? { audit: record } : {}),
         rolledBack: current,
         ...(restored ? { restored } : {}),
         written: result.written
@@ -24573,11 +27623,9 @@ async function monitor(context, options) {
         throw new InvalidInputError(`--at ${at.toISOString()} is in the future (now ${now.toISOString()})`);
     }
     const results = [];
-    let audit;
     for (const [stage, policy] of watched) {
-        const { result, record } = await monitorStage(context, options, at, stage, policy);
+        const { result } = await monitorStage(context, options, at, stage, policy);
         results.push(result);
-        audit ??= record;
     }
     const exitCode = results
         .map(stageExitCode)
@@ -24593,8 +27641,7 @@ async function monitor(context, options) {
         ...rendered,
         exitCode,
         stages: results,
-        queries: results.reduce((sum, r) => sum + r.queries, 0),
-        ...(audit ? { audit } : {})
+        queries: results.reduce((sum, r) => sum + r.queries, 0)
     };
 }
 /** The stages to watch: `--stage` (which must have a monitor block), else every one that has. */
@@ -24877,8 +27924,7 @@ async function rollbackDecision(context, request) {
             written: outcome.written,
             dryRun: request.dryRun,
             report: outcome.markdown
-        },
-        ...(outcome.audit ? { record: outcome.audit } : {})
+        }
     };
 }
 /** Automatic rollbacks of `stage` at or after `since` (Unix ms), newest first, one per rollback. */
@@ -25172,7 +28218,7 @@ async function promote(context, options) {
         // A pull request's status is earned by an evaluation, never assumed from the registry.
         const held = await evaluate(holder);
         const note = { kind: 'held', model, version, stage: options.stage };
-        return outcome(held.evaluation, note, {}, undefined);
+        return outcome(held.evaluation, note, {});
     }
     const records = options.onceForCommit
         ? (await context.registry.history(model)).flatMap(event => {
@@ -25194,9 +28240,10 @@ async function promote(context, options) {
     // The holder the latest evaluation compared against, so a write judges again only when it moved.
     let judgedHolder = holder;
     if (!passes(judged.evaluation) && !options.force) {
-        return outcome(judged.evaluation, { kind: 'refused', decision: judged.evaluation.decision }, {}, 
         // A dry run (a pull request's evaluation) attempted nothing, so it leaves no record.
-        options.dryRun ? undefined : audit(judged, false));
+        if (!options.dryRun)
+            context.audits.add(audit(judged, false));
+        return outcome(judged.evaluation, { kind: 'refused', decision: judged.evaluation.decision }, {});
     }
     // The record stored with the change; judged again (and replaced) if the stage moves meanwhile.
     let stored = audit(judged, true);
@@ -25213,9 +28260,11 @@ async function promote(context, options) {
             judged = await evaluate(current);
             judgedHolder = current;
             if (!passes(judged.evaluation) && !options.force) {
-                throw withAudit(new ModelGateError(removalMoved
+                if (!options.dryRun)
+                    context.audits.add(audit(judged, false));
+                throw new ModelGateError(removalMoved
                     ? `${version} was taken out of ${options.stage} while promoting: nothing written`
-                    : `${options.stage} changed hands to ${current?.version ?? 'nobody'} while promoting, and ${version} no longer passes against it`, ExitCode.Blocked), options.dryRun ? undefined : audit(judged, false));
+                    : `${options.stage} changed hands to ${current?.version ?? 'nobody'} while promoting, and ${version} no longer passes against it`, ExitCode.Blocked);
             }
             stored = audit(judged, true);
             return auditFor(context, options, stored);
@@ -25224,6 +28273,8 @@ async function promote(context, options) {
     // A dry run that would write promotes as the real run would: same report, same exit code.
     const promoted = result.written || result.reason === 'dry run';
     const forced = promoted && stored.kind === 'forced-promotion';
+    if (result.written)
+        context.audits.add(stored);
     return outcome(judged.evaluation, {
         kind: 'write',
         result,
@@ -25235,7 +28286,7 @@ async function promote(context, options) {
         written: result.written,
         promoted,
         ...(forced ? { forced: result.written ? 'done' : 'planned' } : {})
-    }, result.written ? stored : undefined);
+    });
 }
 function passes(evaluation) {
     return evaluation.decision === 'pass' || evaluation.decision === 'pass-with-warnings';
@@ -25294,7 +28345,7 @@ function auditFor(context, options, record) {
 function rendered(result) {
     return { ...renderPromote(result), exitCode: ExitCode.Pass, decision: 'pass' };
 }
-function outcome(evaluation, action, effect, audit) {
+function outcome(evaluation, action, effect) {
     // A forced promotion happens (or would, on a dry run): exit 1, as a warning, not 2 as blocked.
     const decided = exitCodeFor(evaluation.decision);
     const exitCode = effect.promoted && decided > ExitCode.PassWithWarnings ? ExitCode.PassWithWarnings : decided;
@@ -25310,8 +28361,7 @@ function outcome(evaluation, action, effect, audit) {
         exitCode,
         decision: evaluation.decision,
         evaluation,
-        written,
-        ...(audit ? { audit } : {})
+        written
     };
 }
 
@@ -25582,7 +28632,7 @@ function readString(text, bad) {
     throw bad('a label value is not closed');
 }
 /** Whether a series' labels (its name as `__name__`) match every matcher; regexes are anchored. */
-function matches(labels, matchers) {
+function selector_matches(labels, matchers) {
     return matchers.every(({ label, op, value }) => {
         // An absent label matches as the empty string, as in Prometheus.
         const actual = Object.hasOwn(labels, label) ? labels[label] : '';
@@ -25613,7 +28663,7 @@ function anchored(pattern) {
 
 
 
-function fileSource(options) {
+function file_source_fileSource(options) {
     let parsed;
     return {
         description: `file ${options.name}`,
@@ -25632,7 +28682,7 @@ function fileSource(options) {
             parsed ??= options.load().then(text => parseSeriesFile(options.name, text));
             const all = await parsed;
             return all
-                .filter(series => matches(series.labels, matchers))
+                .filter(series => selector_matches(series.labels, matchers))
                 .map(series => ({
                 labels: series.labels,
                 samples: series.samples.filter(s => s.time >= range.start && s.time <= range.end)
@@ -26070,7 +29120,7 @@ function metricSourceFor(monitor, io) {
     }
     // The schema requires exactly one of the two.
     const location = file;
-    return fileSource({
+    return file_source_fileSource({
         name: location,
         load: seriesFileLoader(location, {
             root: io.root,
@@ -26079,6 +29129,35 @@ function metricSourceFor(monitor, io) {
             timeoutMs: FILE_URL_TIMEOUT_MS
         })
     });
+}
+
+;// CONCATENATED MODULE: ./src/registry/actor.ts
+/**
+ * Who acts, as both adapters record it: one rule for what an actor's name may hold, one check
+ * before any write.
+ */
+
+/**
+ * What an actor's name may not hold, each replaced by a space: the delimiters of git's identity
+ * line (`Name <email> seconds zone`: `<`, `>` and the newline, which git itself strips from a
+ * name, so a tag's tagger and the name in its JSON facts would otherwise differ), and CR and NUL,
+ * which no registry should store in a name. The same in every backend, so one person is one
+ * name in every registry's history.
+ */
+const IDENTITY_LINE_DELIMITERS = /[<>\n\r\0]/g;
+/** The actor's name as it is recorded: the delimiters made spaces, trimmed. */
+function actorName(audit) {
+    return audit.actor.replace(IDENTITY_LINE_DELIMITERS, ' ').trim();
+}
+/** Every write names who acts, and an e-mail, when given, that an identity line can hold. */
+function assertActor(audit) {
+    if (!actorName(audit)) {
+        throw new InvalidInputError('Every registry write needs an actor (who acts).');
+    }
+    const email = audit.actorEmail;
+    if (email !== undefined && (email === '' || /[<>\s]/.test(email))) {
+        throw new InvalidInputError(`Invalid actor e-mail "${email}".`);
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/registry/errors.ts
@@ -26094,6 +29173,844 @@ class RegistryConflictError extends ModelGateError {
         super(message, ExitCode.Blocked, options);
         this.name = 'RegistryConflictError';
     }
+}
+
+;// CONCATENATED MODULE: ./src/registry/write-protocol.ts
+/**
+ * The write protocol both adapters follow (git/adapter.ts, mlflow/adapter.ts), per attempt:
+ *
+ *   1. read     the registry afresh (a lost race's own re-read, when it made one);
+ *   2. decide   what to write;
+ *   3. nothing to do → `{ written: false, reason }`, nothing written;
+ *   4. revalidate: the caller judges again against the holder read now, and may replace the
+ *               audit facts (kept for the attempts after), which plans the write again;
+ *   5. dry run → `{ written: false, reason: 'dry run', planned }`, nothing written;
+ *   6. write;
+ *   7. retry from 1 when another writer moved first, up to `maxAttempts`.
+ *
+ * The backend supplies each step; what a write is (tags, REST calls) stays in its adapter.
+ */
+
+async function runWrite(steps, auditIn, options) {
+    let audit = auditIn;
+    let lost;
+    for (let attempt = 1;; attempt++) {
+        const view = await steps.read(attempt, lost);
+        const decided = await steps.decide(view, audit);
+        if ('noop' in decided)
+            return { written: false, reason: decided.noop };
+        let plan;
+        if ('finish' in decided) {
+            plan = decided.finish;
+        }
+        else {
+            if (options.revalidate) {
+                const replaced = await options.revalidate({
+                    model: steps.model,
+                    ...(steps.stage === undefined ? {} : { stage: steps.stage }),
+                    holder: decided.holder(),
+                    attempt
+                });
+                if (replaced) {
+                    assertActor(replaced);
+                    audit = replaced;
+                }
+            }
+            const planned = decided.plan(audit);
+            if ('noop' in planned)
+                return { written: false, reason: planned.noop };
+            plan = planned.plan;
+        }
+        if (options.dryRun) {
+            return { written: false, reason: 'dry run', planned: steps.preview(plan, audit) };
+        }
+        const outcome = await steps.write(plan, audit, attempt);
+        if ('written' in outcome)
+            return outcome.written;
+        if (attempt >= steps.maxAttempts)
+            throw steps.gaveUp(attempt, outcome.lost);
+        lost = outcome.lost;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/registry/mlflow/audit-facts.ts
+/**
+ * The audit tag's facts before the record, all from the history entry (the entry's reason and
+ * forced flag are the caller's); `markedFacts` what the write did about a removal mark, when it
+ * is not the plain case.
+ */
+function auditBase(model, ref, entry, markedFacts = {}) {
+    return {
+        id: entry.id,
+        action: entry.kind,
+        model,
+        version: entry.version ?? entry.from,
+        stage: ref.stage,
+        alias: ref.alias,
+        from: entry.from,
+        at: entry.at,
+        actor: entry.by,
+        ...(entry.email ? { actorEmail: entry.email } : {}),
+        ...(entry.reason ? { reason: entry.reason } : {}),
+        ...(entry.forced ? { forced: true } : {}),
+        ...(entry.archived ? { archived: entry.archived } : {}),
+        ...markedFacts
+    };
+}
+/**
+ * Whether the audit tag `value` reads (its record taken from the record tags, as readers do) the
+ * same as `rebuilt` (auditBase of the entry as stored) with `record`: key for key, in order.
+ */
+function saysNothingMore(value, rebuilt, record) {
+    const kept = JSON.parse(JSON.stringify(record));
+    const asTagReads = { ...JSON.parse(value), record: kept };
+    return JSON.stringify(asTagReads) === JSON.stringify({ ...rebuilt, record: kept });
+}
+
+;// CONCATENATED MODULE: ./src/registry/mlflow/names.ts
+/** Names ModelGate checks before it asks MLflow, and the tag keys it writes. Pure. */
+
+/** MLflow's alias rule (`mlflow/utils/validation.py`). */
+const names_ALIAS_RE = /^[\w-]+$/;
+const VERSION_ALIAS_RE = /^v\d+$/i;
+const MAX_ALIAS_LENGTH = 255;
+/** MLflow numbers versions 1, 2, ...; they travel as strings. */
+const names_VERSION_RE = /^[1-9]\d{0,18}$/;
+/** Tag value limits: OSS MLflow 5,000 characters; Unity Catalog 1,000. Counted in UTF-8 bytes, the strictest reading. */
+const OSS_TAG_VALUE_LIMIT = 5000;
+const UC_TAG_VALUE_LIMIT = 1000;
+/** Unity Catalog allows at most 50 tags on one securable object, a model version included (Databricks, "Apply tags to Unity Catalog securable objects"). */
+const UC_MAX_TAGS_PER_VERSION = 50;
+function names_assertModelName(model, unityCatalog) {
+    if (!model || model.trim() !== model) {
+        throw new InvalidInputError(`Invalid MLflow model name "${model}".`);
+    }
+    if (unityCatalog) {
+        const parts = model.split('.');
+        if (parts.length !== 3 || parts.some(part => part === '')) {
+            throw new InvalidInputError(`Unity Catalog model names have three levels, catalog.schema.model; got "${model}".`);
+        }
+    }
+}
+function names_assertVersion(version) {
+    if (!names_VERSION_RE.test(version)) {
+        throw new InvalidInputError(`Invalid MLflow model version "${version}": MLflow versions are whole numbers (1, 2, ...).`);
+    }
+}
+/** An alias MLflow accepts: `[\w-]+`, at most 255 characters, not `latest`, not `v<digits>`. */
+function assertAlias(alias, stage) {
+    const why = !names_ALIAS_RE.test(alias)
+        ? 'aliases may only hold letters, digits, _ and -'
+        : alias.length > MAX_ALIAS_LENGTH
+            ? `aliases are at most ${MAX_ALIAS_LENGTH} characters`
+            : alias.toLowerCase() === 'latest' || VERSION_ALIAS_RE.test(alias)
+                ? `"${alias}" is reserved by MLflow`
+                : undefined;
+    if (why) {
+        throw new InvalidInputError(`Stage "${stage}" maps to the MLflow alias "${alias}": ${why}.`);
+    }
+}
+function tagKeys(unityCatalog) {
+    if (unityCatalog) {
+        const part = (alias) => alias.replaceAll('-', '_');
+        return {
+            history: alias => `modelgate_history_${part(alias)}`,
+            promoted: alias => `modelgate_promoted_${part(alias)}`,
+            auditHeader: id => `modelgate_audit_${ucKeyPart(id)}`,
+            auditPart: (id, n) => `modelgate_audit_${ucKeyPart(id)}_${n}`,
+            removed: alias => `modelgate_removed_${part(alias)}`,
+            archived: 'archived',
+            signature: ['modelgate_signature'],
+            candidateDigest: 'modelgate_candidate_digest',
+            historyAlias: key => (key.startsWith('modelgate_history_') ? key.slice(18) : undefined)
+        };
+    }
+    return {
+        history: alias => `modelgate.history.${alias}`,
+        promoted: alias => `modelgate.promoted.${alias}`,
+        auditHeader: id => `modelgate.audit.${ossKeyPart(id)}`,
+        auditPart: (id, n) => `modelgate.audit.${ossKeyPart(id)}.${n}`,
+        removed: alias => `modelgate.removed.${alias}`,
+        archived: 'archived',
+        signature: ['modelgate.signature', 'modelgate_signature'],
+        candidateDigest: 'modelgate.candidate_digest',
+        historyAlias: key => (key.startsWith('modelgate.history.') ? key.slice(18) : undefined)
+    };
+}
+/** An entry id as a Unity Catalog tag key part: only letters, digits and `_`. */
+function ucKeyPart(id) {
+    return id.replace(/[^A-Za-z0-9_]/g, '_');
+}
+/** An entry id as an OSS tag key part: letters, digits, `_` and `-` (no `.`, `/`: no path tricks). */
+function ossKeyPart(id) {
+    return id.replace(/[^A-Za-z0-9_-]/g, '_');
+}
+/** Databricks workspace hosts: there the registry is Unity Catalog unless told otherwise. */
+const DATABRICKS_HOST_RE = /(^|\.)(cloud\.databricks\.com|azuredatabricks\.net|gcp\.databricks\.com)$/i;
+function isDatabricksHost(trackingUri) {
+    try {
+        return DATABRICKS_HOST_RE.test(new URL(trackingUri).hostname);
+    }
+    catch {
+        return false;
+    }
+}
+/** Legacy MLflow stages, by the names a policy may use for them (any case). */
+const LEGACY_STAGES = { staging: 'Staging', production: 'Production' };
+function legacyStageName(name, stage) {
+    const canonical = LEGACY_STAGES[name.toLowerCase()];
+    if (!canonical) {
+        throw new InvalidInputError(`Stage "${stage}" cannot be used with legacy MLflow stages: they are only Staging and Production (map the policy's stage to one of them).`);
+    }
+    return canonical;
+}
+/** UTF-8 length: what every backend's limit is at least as generous as. */
+function byteLength(text) {
+    return Buffer.byteLength(text, 'utf8');
+}
+/** `text` cut to at most `max` UTF-8 bytes on a code point boundary, marked with `…` when cut. */
+function truncateBytes(text, max) {
+    if (byteLength(text) <= max)
+        return text;
+    let out = '';
+    let used = byteLength('…');
+    for (const ch of text) {
+        const size = byteLength(ch);
+        if (used + size > max)
+            break;
+        out += ch;
+        used += size;
+    }
+    return `${out}…`;
+}
+
+;// CONCATENATED MODULE: ./src/registry/mlflow/record-tags.ts
+/**
+ * A write's full audit record, kept on the model version as tags that each fit
+ * the backend's tag-value limit. Pure.
+ *
+ * The record's JSON (`JSON.stringify(record)`) is compressed (gzip, level 9)
+ * and base64-encoded. The header tag says how it is encoded, the byte length
+ * and sha256 of the original JSON (checked after decoding), and holds as much
+ * of the encoded data as fits within the limit; whatever does not fit goes into
+ * parts, each at most `limit` characters of base64:
+ *
+ *   modelgate.audit.<entry id>     {"encoding":"gzip+base64","parts":0,"bytes":2233,"sha256":"…","data":"H4sI…"}
+ *
+ * or, for a record too large for one tag,
+ *
+ *   modelgate.audit.<entry id>     {"encoding":"gzip+base64","parts":2,"bytes":29927,"sha256":"…","data":"H4sI…"}
+ *   modelgate.audit.<entry id>.1   the next 5,000 characters of base64
+ *   modelgate.audit.<entry id>.2   the rest
+ *
+ * (Unity Catalog: `modelgate_audit_<entry id>` and `…_<n>`, see names.ts.)
+ * Base64 has no spaces, so no value begins or ends with one (Unity Catalog
+ * refuses those).
+ *
+ * Records written before the encoding existed are read too: a header without
+ * `encoding`, `{parts, bytes, sha256}`, and parts `1..parts` that are the JSON
+ * itself, cut on code point boundaries.
+ *
+ * A rollback or an unassignment whose record cannot be kept whole (too large,
+ * or no room left among a Unity Catalog version's 50 tags) keeps a summary in
+ * the header tag instead, and no parts:
+ *
+ *   modelgate.audit.<entry id>     {"recordTruncated":true,"why":"…","bytes":29927,"sha256":"…","keys":["schema",…]}
+ *
+ * Reading never trusts the header: it takes at most MAX_RECORD_TAGS - 1 parts,
+ * at most MAX_RECORD_BYTES of JSON, and gunzip stops at the byte length the
+ * header gives, so a hostile header or a gzip bomb cannot make it allocate.
+ */
+
+
+
+const RECORD_ENCODING = 'gzip+base64';
+/**
+ * The most tags one record may take, its header included, on either backend:
+ * 20 × 1,000 characters of base64 on Unity Catalog (a promotion record of
+ * about 280 candidate files), 20 × 5,000 on OSS (about 1,400 files). Unity
+ * Catalog allows 50 tags on a model version, and a version may carry the
+ * records of several writes.
+ */
+const MAX_RECORD_TAGS = 20;
+/** The writer never uses more: a gzip+base64 header claiming more parts is damaged. */
+const MAX_ENCODED_PARTS = MAX_RECORD_TAGS - 1;
+/**
+ * Parts of the old, uncompressed format: the JSON itself, at most 5,000 bytes a
+ * part on OSS (a record of MAX_RECORD_BYTES takes 210), at most 49 on a Unity
+ * Catalog version.
+ */
+const MAX_LEGACY_PARTS = 256;
+/**
+ * The largest record JSON ModelGate writes (UTF-8 bytes); a header claiming
+ * more is damaged, and gunzip stops there. 20 tags hold 100,000 characters of
+ * base64 (OSS), 75,000 bytes of gzip, which deflate (at most about 1,032 to 1)
+ * could inflate to some 77 MB: the writer refuses (a promotion) or summarises
+ * (a rollback, an unassignment) a record over this bound instead. A real
+ * promotion record that fills 20 OSS tags (about 1,400 files) is about 230 KB
+ * of JSON, its checksums compressing about 2 to 1.
+ */
+const MAX_RECORD_BYTES = 1024 * 1024;
+const SHA256_RE = /^[0-9a-f]{64}$/;
+const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
+function sha256Hex(text) {
+    return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(text, 'utf8').digest('hex');
+}
+function recordTags(keys, id, record, limit) {
+    const json = JSON.stringify(record);
+    const bytes = Buffer.byteLength(json, 'utf8');
+    const sha256 = sha256Hex(json);
+    const data = (0,external_node_zlib_namespaceObject.gzipSync)(Buffer.from(json, 'utf8'), { level: 9 }).toString('base64');
+    const headerWith = (parts, piece) => JSON.stringify({
+        encoding: RECORD_ENCODING,
+        parts,
+        bytes,
+        sha256,
+        data: piece
+    });
+    // The header takes what room its own fields leave; the part count is a field, so settle it first.
+    let parts = 0;
+    let room = 0;
+    for (;;) {
+        room = limit - Buffer.byteLength(headerWith(parts, ''), 'utf8');
+        if (room < 0)
+            throw new RangeError(`A tag-value limit of ${limit} bytes cannot hold a header.`);
+        const needed = data.length <= room ? 0 : Math.ceil((data.length - room) / limit);
+        if (needed <= parts)
+            break;
+        parts = needed;
+    }
+    const rest = data.slice(room);
+    return {
+        header: { key: keys.auditHeader(id), value: headerWith(parts, data.slice(0, room)) },
+        parts: Array.from({ length: parts }, (_, i) => ({
+            key: keys.auditPart(id, i + 1),
+            value: rest.slice(i * limit, (i + 1) * limit)
+        })),
+        bytes,
+        encodedBytes: data.length
+    };
+}
+/**
+ * The header tag of a record kept as a summary (see the top of this file),
+ * within `limit`: the keys are dropped, then `why` cut, to fit.
+ */
+function recordSummaryTag(keys, id, record, why, limit) {
+    const json = JSON.stringify(record);
+    const base = { recordTruncated: true, bytes: Buffer.byteLength(json, 'utf8') };
+    const sha256 = sha256Hex(json);
+    const names = Object.keys(record);
+    const attempts = [
+        { ...base, why, sha256, keys: names.slice(0, 30) },
+        { ...base, why, sha256, keys: names.slice(0, 5) },
+        { ...base, why: truncateBytes(why, 200), sha256, keys: [] },
+        { ...base, why: truncateBytes(why, 40), sha256, keys: [] }
+    ];
+    const summary = attempts.find(s => Buffer.byteLength(JSON.stringify(s), 'utf8') <= limit) ??
+        attempts[attempts.length - 1];
+    return { key: keys.auditHeader(id), value: JSON.stringify(summary), summary };
+}
+/**
+ * The record of write `id` from a version's tags: undefined when there is no
+ * header (nothing was stored), else the record, or why it cannot be read back.
+ */
+function readRecordTags(keys, id, tags) {
+    const key = keys.auditHeader(id);
+    const raw = tags.get(key);
+    if (raw === undefined)
+        return undefined;
+    const damaged = (problem) => ({
+        ok: false,
+        damaged: { damaged: true, problem, tag: key }
+    });
+    const header = parseHeader(raw);
+    if (typeof header === 'string')
+        return damaged(`the header tag ${key} ${header}`);
+    if ('recordTruncated' in header)
+        return { ok: true, record: header };
+    const chunks = [];
+    const missing = [];
+    for (let n = 1; n <= header.parts; n++) {
+        const part = tags.get(keys.auditPart(id, n));
+        if (part === undefined)
+            missing.push(n);
+        else
+            chunks.push(part);
+    }
+    if (missing.length > 0) {
+        return damaged(`${missing.length} of ${header.parts} parts missing (${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''})`);
+    }
+    const stored = (header.data ?? '') + chunks.join('');
+    let json = stored;
+    if (header.encoding === RECORD_ENCODING) {
+        if (!BASE64_RE.test(stored))
+            return damaged('the data is not base64');
+        try {
+            json = (0,external_node_zlib_namespaceObject.gunzipSync)(Buffer.from(stored, 'base64'), {
+                maxOutputLength: Math.max(header.bytes, 1)
+            }).toString('utf8');
+        }
+        catch (error) {
+            const why = error instanceof Error ? error.message : String(error);
+            return damaged(`the data does not decompress to the ${header.bytes} bytes the header describes (${why})`);
+        }
+    }
+    if (sha256Hex(json) !== header.sha256) {
+        return damaged(`the ${header.encoding === RECORD_ENCODING ? 'decoded data does' : 'parts do'} not match the header's sha256 (${Buffer.byteLength(json, 'utf8')} bytes, ${header.bytes} expected)`);
+    }
+    let parsed;
+    try {
+        parsed = JSON.parse(json);
+    }
+    catch {
+        return damaged('the record is not valid JSON');
+    }
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        return damaged('the record is not a JSON object');
+    }
+    return { ok: true, record: parsed };
+}
+/** An entry id as the adapter makes them: the time in base 36, `-`, 6 hex digits (as a key part, `-` may be `_`). */
+const ENTRY_ID_KEY_RE = /^([0-9a-z]{1,12})[-_]([0-9a-f]{6})$/;
+/**
+ * The records ModelGate wrote among `tags`, oldest first: each header whose
+ * key holds an entry id in the adapter's format and whose value is a header
+ * (or a summary) ModelGate could have written, with the parts it names that
+ * are there. Anything else, a team's tag or a `modelgate…audit…` tag that is
+ * not one of these, is left out: what a caller deletes from this list is only
+ * ever ModelGate's own.
+ */
+function keptRecords(keys, tags) {
+    const prefix = keys.auditHeader('');
+    const found = [];
+    for (const [key, value] of tags) {
+        if (!key.startsWith(prefix))
+            continue;
+        const match = ENTRY_ID_KEY_RE.exec(key.slice(prefix.length));
+        if (!match)
+            continue;
+        const id = `${match[1]}-${match[2]}`;
+        const at = Number.parseInt(match[1], 36);
+        if (keys.auditHeader(id) !== key || !Number.isSafeInteger(at))
+            continue;
+        const header = parseHeader(value);
+        if (typeof header === 'string')
+            continue;
+        const parts = [];
+        const count = 'recordTruncated' in header ? 0 : header.parts;
+        for (let n = 1; n <= count; n++) {
+            const part = keys.auditPart(id, n);
+            const stored = tags.get(part);
+            if (stored !== undefined)
+                parts.push({ key: part, value: stored });
+        }
+        found.push({ id, at, tags: [...parts, { key, value }] });
+    }
+    return found.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+/** A damaged-record stand-in for a header that should be there and is not. */
+function missingRecord(keys, id, where) {
+    const tag = keys.auditHeader(id);
+    return { damaged: true, problem: `the header tag ${tag} is missing from ${where}`, tag };
+}
+/** The header (or a summary), or what is wrong with it (to follow "the header tag <key>"). */
+function parseHeader(raw) {
+    const invalid = 'is not a valid header';
+    let value;
+    try {
+        value = JSON.parse(raw);
+    }
+    catch {
+        return invalid;
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+        return invalid;
+    const fields = value;
+    if (fields.recordTruncated === true)
+        return parseSummary(fields) ?? invalid;
+    const { encoding, parts, bytes, sha256, data } = fields;
+    if (encoding !== undefined && encoding !== RECORD_ENCODING) {
+        return `names an unknown encoding ${JSON.stringify(encoding)} (written by a newer ModelGate?)`;
+    }
+    const encoded = encoding === RECORD_ENCODING;
+    if (typeof parts === 'number' && parts > (encoded ? MAX_ENCODED_PARTS : MAX_LEGACY_PARTS)) {
+        return `claims ${parts} parts, more than ModelGate ever writes (${encoded ? MAX_ENCODED_PARTS : MAX_LEGACY_PARTS})`;
+    }
+    if (typeof bytes === 'number' && bytes > MAX_RECORD_BYTES) {
+        return `claims a record of ${bytes} bytes, more than ModelGate ever writes (${MAX_RECORD_BYTES})`;
+    }
+    if (typeof parts !== 'number' ||
+        !Number.isInteger(parts) ||
+        parts < (encoded ? 0 : 1) ||
+        typeof bytes !== 'number' ||
+        !Number.isInteger(bytes) ||
+        bytes < 0 ||
+        typeof sha256 !== 'string' ||
+        !SHA256_RE.test(sha256) ||
+        (encoded ? typeof data !== 'string' : data !== undefined)) {
+        return invalid;
+    }
+    return encoded
+        ? { encoding: RECORD_ENCODING, parts, bytes, sha256, data: data }
+        : { parts, bytes, sha256 };
+}
+function parseSummary(fields) {
+    const { why, bytes, sha256, keys } = fields;
+    if (typeof why !== 'string' ||
+        typeof bytes !== 'number' ||
+        !Number.isInteger(bytes) ||
+        bytes < 0 ||
+        typeof sha256 !== 'string' ||
+        !SHA256_RE.test(sha256) ||
+        !Array.isArray(keys) ||
+        !keys.every(k => typeof k === 'string')) {
+        return undefined;
+    }
+    return { recordTruncated: true, why, bytes, sha256, keys: keys };
+}
+
+;// CONCATENATED MODULE: ./src/registry/mlflow/removal-mark.ts
+
+const MAX_MARK_ACTOR = 100;
+/** The mark of `entry` (a rollback or an unassignment), within `limit` UTF-8 bytes: the reason is cut to fit. */
+function encodeRemovalMark(entry, limit) {
+    const base = {
+        removed: true,
+        kind: entry.kind,
+        stage: entry.stage,
+        at: entry.at,
+        by: truncateBytes(entry.by, MAX_MARK_ACTOR),
+        id: entry.id
+    };
+    const bare = JSON.stringify(base);
+    if (entry.reason === undefined)
+        return bare;
+    // The reason takes what the rest leaves; escaping may take more, so cut again by the excess.
+    for (let room = limit - byteLength(bare) - byteLength(',"reason":""'); room > 0;) {
+        const value = JSON.stringify({ ...base, reason: truncateBytes(entry.reason, room) });
+        const excess = byteLength(value) - limit;
+        if (excess <= 0)
+            return value;
+        room -= excess;
+    }
+    return bare;
+}
+/** A mark's value read back; `{ error }` when it is not one ModelGate could have written. */
+function decodeRemovalMark(value) {
+    let parsed;
+    try {
+        parsed = JSON.parse(value);
+    }
+    catch {
+        return { error: 'is not valid JSON' };
+    }
+    if (!isMarkShaped(parsed))
+        return { error: 'is not a removal mark' };
+    const { kind, stage, at, by, reason, id } = parsed;
+    const text = (v) => typeof v === 'string' && v !== '';
+    if ((kind !== 'rollback' && kind !== 'unassign') ||
+        !text(stage) ||
+        !text(at) ||
+        Number.isNaN(Date.parse(at)) ||
+        !text(by) ||
+        !text(id) ||
+        (reason !== undefined && typeof reason !== 'string')) {
+        return { error: 'is not a valid removal mark' };
+    }
+    return { mark: { kind, stage, at, by, ...(text(reason) ? { reason } : {}), id } };
+}
+/** Whether a tag value claims to be a removal mark (`"removed": true`), however well formed otherwise. */
+function isRemovalMark(value) {
+    if (value === undefined)
+        return false;
+    try {
+        return isMarkShaped(JSON.parse(value));
+    }
+    catch {
+        return false;
+    }
+}
+function isMarkShaped(value) {
+    return (typeof value === 'object' &&
+        value !== null &&
+        !Array.isArray(value) &&
+        value.removed === true);
+}
+
+;// CONCATENATED MODULE: ./src/registry/mlflow/audit-tags.ts
+/**
+ * What a write keeps on the version and in the stage's history about who did it and why: the
+ * history entry, the audit tag (`modelgate.promoted.<alias>`, cut to the tag limit), the
+ * caller's record in record tags (whole, a summary, or nothing for want of room), and where
+ * the removal mark goes on Unity Catalog's 50-tag versions.
+ */
+
+
+
+
+
+
+class AuditTags {
+    s;
+    constructor(s) {
+        this.s = s;
+    }
+    /**
+     * How the caller's record (if any) is kept on the version (record-tags.ts).
+     * `room` undefined: a promotion, which refuses, before anything is written,
+     * a record that cannot be kept whole (more than MAX_RECORD_BYTES of JSON or
+     * MAX_RECORD_TAGS tags; Unity Catalog's tag count is assertTagRoom's). A
+     * number: a rollback or an unassignment, never refused: the record is kept
+     * whole when it fits in `room` more tags, else as a summary in its header
+     * tag when one more fits, else not on the version (the event's audit still
+     * has it whole, for the job summary and the artifact).
+     */
+    recordPlan(model, version, entry, record, room) {
+        if (record === undefined)
+            return { tags: [] };
+        const files = fileCount(record);
+        const fewerFiles = `Most of a record is the candidate's file checksums${files === undefined ? '' : ` (${files} files)`}: put fewer files in the candidate directory, e.g. pack many small files into one archive.`;
+        let whole;
+        let truncated;
+        const bytes = byteLength(JSON.stringify(record));
+        if (bytes > MAX_RECORD_BYTES) {
+            if (room === undefined) {
+                throw new InvalidInputError(`${model} version ${version}: the audit record of this write is ${kb(bytes)} of JSON, more than the ${kb(MAX_RECORD_BYTES)} ModelGate keeps on a version. Nothing was written. ${fewerFiles}`);
+            }
+            truncated = `the record is ${kb(bytes)} of JSON, more than the ${kb(MAX_RECORD_BYTES)} ModelGate keeps on a version`;
+        }
+        else {
+            whole = recordTags(this.s.keys, entry.id, record, this.s.tagLimit);
+            const count = whole.parts.length + 1;
+            if (count > MAX_RECORD_TAGS) {
+                if (room === undefined) {
+                    throw new InvalidInputError(`${model} version ${version}: the audit record of this write is ${kb(whole.bytes)} of JSON (${kb(whole.encodedBytes)} as ${RECORD_ENCODING}) and would take ${count} tags of at most ${this.s.tagLimit} bytes, more than the ${MAX_RECORD_TAGS} ModelGate gives one record${this.s.unityCatalog ? ` (Unity Catalog allows ${UC_MAX_TAGS_PER_VERSION} tags on a model version)` : ''}. Nothing was written. ${fewerFiles}`);
+                }
+                truncated = `the record would take ${count} tags, more than the ${MAX_RECORD_TAGS} ModelGate gives one record`;
+            }
+            else if (room !== undefined && count > room) {
+                truncated = `the record would take ${count} tags and ${model} version ${version} had room for ${Math.max(room, 0)} more of the ${UC_MAX_TAGS_PER_VERSION} Unity Catalog allows`;
+            }
+        }
+        if (truncated === undefined && whole)
+            return { tags: [...whole.parts, whole.header], whole };
+        const why = truncated ?? 'the record was not kept';
+        if (room !== undefined && room < 1)
+            return { tags: [], truncated: why };
+        const summary = recordSummaryTag(this.s.keys, entry.id, record, why, this.s.tagLimit);
+        return { tags: [{ key: summary.key, value: summary.value }], truncated: why };
+    }
+    /**
+     * Unity Catalog allows UC_MAX_TAGS_PER_VERSION tags on a model version:
+     * refuses, before anything is written, a promotion that would go beyond it
+     * on `target` (the record's tags plus `keys` it does not have yet). The
+     * server would refuse the tag and the write be undone; this says why, up
+     * front.
+     */
+    assertTagRoom(model, target, keys, record, auditRecord) {
+        if (!this.s.unityCatalog)
+            return;
+        const recordCount = record ? record.parts.length + 1 : 0;
+        const added = recordCount + keys.filter(key => !target.tags.has(key)).length;
+        if (target.tags.size + added <= UC_MAX_TAGS_PER_VERSION)
+            return;
+        const files = auditRecord ? fileCount(auditRecord) : undefined;
+        throw new InvalidInputError(`${model} version ${target.version} has ${target.tags.size} tags and this write would add ${added}${record ? ` (${recordCount} for its audit record, ${kb(record.bytes)} of JSON)` : ''}, more than the ${UC_MAX_TAGS_PER_VERSION} Unity Catalog allows on a model version. Nothing was written. Delete tags the version no longer needs (not ${this.s.keys.auditHeader('')}*: they are its audit trail)${record ? `, or put fewer files in the candidate directory${files === undefined ? '' : ` (${files} now)`} to shrink the record` : ''}.`);
+    }
+    /** How many more tags `mv` can take: Unity Catalog's limit less what it has; unbounded elsewhere. */
+    roomOn(mv) {
+        return this.s.unityCatalog ? UC_MAX_TAGS_PER_VERSION - mv.tags.size : Infinity;
+    }
+    /**
+     * Where the removal mark goes on `removed`, the version a write takes out of
+     * the stage: its own tag (overwritten if there), else, when Unity Catalog
+     * has no room for one more tag (`reserve` more kept for the archived tag),
+     * in place of the version's audit tag for the stage (removal-mark.ts), else
+     * in a new tag if one still fits, else in a new tag once ModelGate's own
+     * oldest audit records on the version are deleted to make room (never a tag
+     * ModelGate did not write), else nowhere, and the write says so.
+     */
+    markPlace(ref, removed, reserve) {
+        const version = removed.version;
+        const key = this.s.keys.removed(ref.alias);
+        const none = { version, evict: [], freed: 0 };
+        const old = removed.tags.get(key);
+        if (old !== undefined)
+            return { ...none, key, old, slots: 0 };
+        const room = this.roomOn(removed);
+        if (room >= 1 + reserve)
+            return { ...none, key, slots: 1 };
+        const promotedKey = this.s.keys.promoted(ref.alias);
+        const promoted = removed.tags.get(promotedKey);
+        if (promoted !== undefined)
+            return { ...none, key: promotedKey, old: promoted, slots: 0 };
+        if (room >= 1)
+            return { ...none, key, slots: 1 };
+        const evict = [];
+        let freed = 0;
+        for (const record of keptRecords(this.s.keys, removed.tags)) {
+            if (room + freed >= 1)
+                break;
+            evict.push(record);
+            freed += record.tags.length;
+        }
+        if (room + freed >= 1)
+            return { version, key, slots: 1, evict, freed };
+        return {
+            ...none,
+            slots: 0,
+            unmarked: `no tag room on version ${version} (its ${removed.tags.size} tags, the most Unity Catalog allows, hold no audit record ModelGate may delete), so the rolled_back gate cannot see that it was taken out of ${ref.stage}`
+        };
+    }
+    /** How many more tags `mv` can take once the removal mark is placed (and what it evicts deleted). */
+    roomAfterMark(mv, place) {
+        return this.roomOn(mv) + place.freed - place.slots;
+    }
+    /**
+     * Whether a rollback may leave out the restored version's audit tag (issue 11: one call fewer):
+     * only when a reader rebuilds exactly what the tag would say from the stage's history entry (as
+     * stored, `stored`) and the record tags of the entry's id (holderFromVersion), which persist
+     * where the audit tag is overwritten at the version's next entry into the stage. Not when the
+     * tag would say more (a record not kept whole, a removal mark's facts, a reason or an actor
+     * the history cuts), nor when the version's audit tag holds a removal mark (removal-mark.ts),
+     * which only writing the tag clears. Promotions always write it.
+     */
+    rebuiltFromEntry(model, ref, stored, target, value, audit, record) {
+        if (audit.record === undefined || record.truncated !== undefined || !record.whole)
+            return false;
+        if (!stored.recorded || record.tags.length === 0)
+            return false;
+        if (isRemovalMark(target.tags.get(this.s.keys.promoted(ref.alias))))
+            return false;
+        return saysNothingMore(value, auditBase(model, ref, stored), audit.record);
+    }
+    newEntry(kind, ref, version, from, previous, audit, archived) {
+        const ms = this.s.now();
+        const id = `${ms.toString(36)}-${Math.floor(this.s.random() * 0x1000000)
+            .toString(16)
+            .padStart(6, '0')}`;
+        return {
+            id,
+            kind,
+            stage: ref.stage,
+            version,
+            from,
+            previous,
+            at: new Date(ms).toISOString(),
+            by: actorName(audit),
+            ...(audit.actorEmail ? { email: audit.actorEmail } : {}),
+            ...(audit.reason ? { reason: audit.reason } : {}),
+            ...(audit.forced ? { forced: true } : {}),
+            ...(archived ? { archived } : {}),
+            ...(audit.record === undefined ? {} : { recorded: true })
+        };
+    }
+    /**
+     * The version's audit tag (`modelgate.promoted.<alias>`): the entry's facts
+     * plus the caller's record, cut to the tag-value limit (the record is
+     * summarised first, then the reason shortened), so a write never fails on
+     * size. The whole record is kept in the record tags (recordSteps); a summary
+     * names their header under `record.tag`. `audit` is the event's audit: the
+     * facts with the whole record.
+     */
+    auditValue(model, ref, entry, audit, kept, 
+    /** What the write did about the removal mark, when it is not the plain case (markFacts). */
+    markedFacts = {}) {
+        const base = auditBase(model, ref, entry, markedFacts);
+        // A record not kept whole on the version (a rollback's or an unassignment's, short of room)
+        // is said so, and why, here and in the event.
+        const note = kept.truncated === undefined
+            ? {}
+            : { recordTruncated: true, recordTruncatedReason: truncateBytes(kept.truncated, 300) };
+        const full = {
+            ...(audit.record === undefined ? base : { ...base, record: audit.record }),
+            ...note
+        };
+        const tag = kept.tags.length > 0 ? this.s.keys.auditHeader(entry.id) : undefined;
+        const summary = (keys) => audit.record === undefined
+            ? {}
+            : {
+                record: {
+                    truncated: true,
+                    ...(keys ? { keys: Object.keys(audit.record).slice(0, 30) } : {}),
+                    ...(tag ? { tag } : {})
+                }
+            };
+        const attempts = [
+            ...(kept.truncated === undefined ? [full] : []),
+            { ...base, ...summary(true), ...note },
+            audit.reason
+                ? {
+                    ...base,
+                    reason: truncateBytes(audit.reason, 500),
+                    ...summary(false),
+                    recordTruncated: true
+                }
+                : base,
+            audit.reason
+                ? {
+                    ...base,
+                    reason: truncateBytes(audit.reason, 100),
+                    ...summary(false),
+                    recordTruncated: true
+                }
+                : base
+        ];
+        for (const candidate of attempts) {
+            const value = JSON.stringify(candidate);
+            if (byteLength(value) <= this.s.tagLimit)
+                return { value, audit: full };
+        }
+        const minimal = {
+            id: entry.id,
+            action: entry.kind,
+            version: base.version,
+            stage: ref.stage,
+            at: entry.at,
+            actor: truncateBytes(entry.by, 60),
+            truncated: true,
+            ...summary(false),
+            ...(kept.truncated === undefined ? {} : { recordTruncated: true }),
+            ...markedFacts
+        };
+        return { value: JSON.stringify(minimal), audit: full };
+    }
+}
+/** How many candidate files an audit record lists (`artifact.files`), when it lists them. */
+function fileCount(record) {
+    const artifact = record.artifact;
+    const files = typeof artifact === 'object' && artifact !== null
+        ? artifact.files
+        : undefined;
+    return Array.isArray(files) ? files.length : undefined;
+}
+/**
+ * The audit facts of a removal mark that is not the plain case: the ids of the
+ * records deleted to make room for it (`evicted`), or why there is no mark
+ * (`notMarked`).
+ */
+function markFacts(place) {
+    if (!place)
+        return {};
+    return {
+        ...(place.evict.length > 0 ? { evicted: place.evict.map(record => record.id) } : {}),
+        ...(place.unmarked === undefined ? {} : { notMarked: place.unmarked })
+    };
+}
+/** The same, for the event's summary line (empty in the plain case). */
+function markNote(place) {
+    if (!place)
+        return '';
+    if (place.unmarked !== undefined)
+        return `; not marked as taken out: ${place.unmarked}`;
+    const n = place.evict.length;
+    if (n === 0)
+        return '';
+    const ids = place.evict.map(record => record.id).join(', ');
+    return `; to mark ${place.version} as taken out, deleted ${n === 1 ? 'the oldest audit record' : `the ${n} oldest audit records`} ModelGate kept on it (${ids}): only the registry's copy, the audit artifact a workflow run published keeps its own`;
+}
+function kb(bytes) {
+    return `${(bytes / 1024).toFixed(1)} KB`;
 }
 
 ;// CONCATENATED MODULE: ./src/registry/mlflow/candidate.ts
@@ -26226,6 +30143,622 @@ function toCandidate(parts, signature) {
         totalBytes: 0,
         notes
     };
+}
+
+;// CONCATENATED MODULE: ./src/registry/mlflow/journal.ts
+/**
+ * The stage history ModelGate keeps in one registered-model tag per stage
+ * alias (`modelgate.history.<alias>`): a JSON list of entries, newest first,
+ * trimmed (oldest first) to fit the backend's tag-value limit. Pure.
+ *
+ * The entry of a write is written *before* the alias moves (it is the write's
+ * journal), so a run that fails after moving the alias leaves enough behind
+ * for the next run to finish the job. An entry that never took effect can only
+ * be the newest one, and is recognised by the alias still pointing at the
+ * version the entry says it replaced (`isUnapplied`); readers skip it and the
+ * next write drops it.
+ */
+
+/** Longest reason kept in the history (the version's audit tag keeps more). */
+const MAX_HISTORY_REASON = 200;
+const MAX_HISTORY_ACTOR = 100;
+/** Entries of a history tag; `{ error }` when the value is not a list of entries. */
+function decodeJournal(value) {
+    if (value === undefined || value === '')
+        return { entries: [] };
+    let parsed;
+    try {
+        parsed = JSON.parse(value);
+    }
+    catch {
+        return { error: 'is not valid JSON' };
+    }
+    if (!Array.isArray(parsed))
+        return { error: 'is not a JSON list' };
+    const entries = [];
+    for (const [i, item] of parsed.entries()) {
+        const entry = toEntry(item);
+        if (!entry)
+            return { error: `has an invalid entry at index ${i}` };
+        entries.push(entry);
+    }
+    return { entries };
+}
+function toEntry(item) {
+    if (typeof item !== 'object' || item === null)
+        return undefined;
+    const o = item;
+    const kind = o.kind;
+    if (kind !== 'assign' && kind !== 'rollback' && kind !== 'unassign')
+        return undefined;
+    const str = (v) => typeof v === 'string' && v !== '';
+    const nullableStr = (v) => v === null || v === undefined || str(v);
+    if (!str(o.id) || !str(o.stage) || !str(o.at) || !str(o.by))
+        return undefined;
+    if (!nullableStr(o.version) || !nullableStr(o.from) || !nullableStr(o.previous))
+        return undefined;
+    if (Number.isNaN(Date.parse(o.at)))
+        return undefined;
+    return {
+        id: o.id,
+        kind,
+        stage: o.stage,
+        version: o.version ?? null,
+        from: o.from ?? null,
+        previous: o.previous ?? null,
+        at: o.at,
+        by: o.by,
+        ...(str(o.email) ? { email: o.email } : {}),
+        ...(str(o.reason) ? { reason: o.reason } : {}),
+        ...(o.forced === true ? { forced: true } : {}),
+        ...(str(o.archived) ? { archived: o.archived } : {}),
+        ...(o.recorded === true ? { recorded: true } : {})
+    };
+}
+/**
+ * The tag value for `entries` (newest first): as many as fit in `limit` UTF-8
+ * bytes, oldest dropped first. The newest entry always fits (its free text is
+ * cut to size).
+ */
+function encodeJournal(entries, limit) {
+    const [newest, ...older] = entries;
+    if (!newest)
+        return '[]';
+    const kept = [journal_compact(newest)];
+    let text = JSON.stringify(kept);
+    if (byteLength(text) > limit) {
+        const bare = { ...kept[0], by: truncateBytes(newest.by, 40) };
+        delete bare.reason;
+        delete bare.email;
+        kept[0] = bare;
+        text = JSON.stringify(kept);
+    }
+    for (const entry of older) {
+        const next = JSON.stringify([...kept, journal_compact(entry)]);
+        if (byteLength(next) > limit)
+            break;
+        kept.push(journal_compact(entry));
+        text = next;
+    }
+    return text;
+}
+function journal_compact(entry) {
+    return {
+        ...entry,
+        by: truncateBytes(entry.by, MAX_HISTORY_ACTOR),
+        ...(entry.reason === undefined
+            ? {}
+            : { reason: truncateBytes(entry.reason, MAX_HISTORY_REASON) })
+    };
+}
+/** The newest entry never took effect: the alias still points where it pointed before. */
+function isUnapplied(entry, holder) {
+    const now = holder ?? null;
+    return entry.version !== now && entry.from === now;
+}
+/** The entries that took effect (an unapplied newest entry left out), newest first. */
+function appliedEntries(entries, holder) {
+    const [head, ...rest] = entries;
+    return head && isUnapplied(head, holder) ? rest : entries;
+}
+/**
+ * The newest applied entry that put the current holder in: its facts describe
+ * the holder. Undefined when the holder got there another way (an alias set
+ * outside ModelGate) or the entry was trimmed away.
+ */
+function holderEntry(applied, holder) {
+    const head = applied[0];
+    return head && holder !== undefined && head.version === holder ? head : undefined;
+}
+/**
+ * The stage's earlier holders, newest first and each once, leaving out `removed` and the versions
+ * rolled back out of the stage and not put back since (GTO's rule, so rolling back twice goes
+ * back two steps and never returns to a version that was rolled back).
+ */
+function earlierHolders(applied, removed) {
+    const chronological = [...applied].reverse();
+    const holders = [];
+    const excluded = new Set();
+    if (chronological[0]?.from)
+        holders.push(chronological[0].from);
+    for (const entry of chronological) {
+        if (entry.kind === 'rollback' && entry.from)
+            excluded.add(entry.from);
+        if (entry.version) {
+            excluded.delete(entry.version);
+            holders.push(entry.version);
+        }
+    }
+    excluded.add(removed);
+    const out = [];
+    for (let i = holders.length - 1; i >= 0; i--) {
+        const version = holders[i];
+        if (!excluded.has(version) && !out.includes(version))
+            out.push(version);
+    }
+    return out;
+}
+/**
+ * What `<alias>-previous` should point at after rolling the stage back from `removed` to
+ * `restored`: the latest earlier holder that is neither of them nor rolled back out since.
+ * Null when the history knows none.
+ */
+function previousAfterRollback(applied, restored, removed) {
+    return earlierHolders(applied, removed).find(version => version !== restored) ?? null;
+}
+
+;// CONCATENATED MODULE: ./src/registry/mlflow/stage-facts.ts
+
+/**
+ * The entry that put `holder` in the stage, when the history can vouch for it: the newest
+ * entry naming it; or, when the newest entry never took effect (a write stopped before it moved
+ * the alias, whose undo could not run), the one before it. A newest entry whose write did
+ * finish (its `<alias>-previous` is in place: `previousAlias`) but whose version no longer
+ * holds the stage was undone by hand: stale, so undefined (date and actor unknown).
+ * `previousAlias` undefined: a registry without one (legacy stages), judged by the alias alone.
+ */
+function trustedEntry(entries, holder, previousAlias) {
+    const [head, next] = entries;
+    if (!head || holder === undefined)
+        return undefined;
+    const names = (entry) => entry !== undefined && entry.kind !== 'unassign' && entry.version === holder;
+    if (names(head))
+        return head;
+    const finished = previousAlias !== undefined && previousAlias === head.previous;
+    return isUnapplied(head, holder) && !finished && names(next) ? next : undefined;
+}
+/**
+ * The versions a rollback from `removed` may restore, best first: `first` (the recorded
+ * previous holder), then every earlier holder in the history, newest first, leaving out
+ * `removed` and the versions rolled back out of the stage and not put back since (GTO's rule).
+ * The caller takes the first one that still exists (MLflow keeps aliases of deleted versions).
+ */
+function rollbackCandidates(applied, removed, first) {
+    const out = first !== null && first !== removed ? [first] : [];
+    for (const version of earlierHolders(applied, removed)) {
+        if (!out.includes(version))
+            out.push(version);
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/registry/mlflow/stage-map.ts
+/**
+ * Where a policy stage lives in MLflow: its alias (and `<alias>-previous`) or legacy stage, the
+ * stage an alias keeps, the stage's history tag, and who holds it as a model read says; and
+ * whether a version may hold a stage (READY, not archived).
+ */
+
+
+
+/** The `archived` tag's value on a version taken out of use. */
+const ARCHIVED_VALUE = 'true';
+class StageMap {
+    s;
+    constructor(s) {
+        this.s = s;
+    }
+    assertModel(model) {
+        names_assertModelName(model, this.s.unityCatalog);
+    }
+    stageRef(stage) {
+        if (!stage)
+            throw new InvalidInputError('The stage is empty.');
+        const mapped = this.s.aliasForStage(stage);
+        if (this.s.legacyStages) {
+            const legacyStage = legacyStageName(mapped, stage);
+            return { stage, alias: legacyStage.toLowerCase(), legacyStage };
+        }
+        assertAlias(mapped, stage);
+        if (this.isPreviousAlias(mapped)) {
+            throw new InvalidInputError(`Stage "${stage}" maps to the alias "${mapped}", which ends in "${this.s.previousSuffix}": ModelGate keeps each stage's rollback target under such an alias.`);
+        }
+        assertAlias(this.previousAliasOf(mapped), stage);
+        return { stage, alias: mapped };
+    }
+    legacyRef(legacyStage) {
+        const stage = this.s.stages?.find(s => legacyStageName(this.s.aliasForStage(s), s) === legacyStage) ??
+            legacyStage.toLowerCase();
+        return { stage, alias: legacyStage.toLowerCase(), legacyStage };
+    }
+    /** `<alias>-previous` as `rm` has it (null: unset); undefined for legacy stages, which have none. */
+    previousAliasIn(rm, ref) {
+        return ref.legacyStage ? undefined : (rm.aliases.get(this.previousAliasOf(ref.alias)) ?? null);
+    }
+    previousAliasOf(alias) {
+        return `${alias}${this.s.previousSuffix}`;
+    }
+    isPreviousAlias(alias) {
+        return alias.endsWith(this.s.previousSuffix);
+    }
+    /** The policy stage an alias keeps: as ModelGate recorded it, else by the stage list, else the alias. */
+    stageOfAlias(alias, entries) {
+        const recorded = entries[0]?.stage;
+        if (recorded && this.safeAlias(recorded) === alias)
+            return recorded;
+        return this.s.stages?.find(stage => this.safeAlias(stage) === alias) ?? alias;
+    }
+    safeAlias(stage) {
+        try {
+            return this.s.aliasForStage(stage);
+        }
+        catch {
+            return undefined;
+        }
+    }
+    journalOf(rm, alias) {
+        const decoded = decodeJournal(rm.tags.get(this.s.keys.history(alias)));
+        return 'error' in decoded ? [] : decoded.entries;
+    }
+    /** Every stage with a holder: aliases (not the `-previous` ones), or legacy stages. */
+    stageHolders(rm) {
+        if (this.s.legacyStages) {
+            return ['Staging', 'Production'].flatMap(s => {
+                const holder = latestInStage(rm, s);
+                return holder === undefined ? [] : [[this.legacyRef(s), holder]];
+            });
+        }
+        return [...rm.aliases]
+            .filter(([alias]) => !this.isPreviousAlias(alias))
+            .map(([alias, holder]) => [
+            { stage: this.stageOfAlias(alias, this.journalOf(rm, alias)), alias },
+            holder
+        ]);
+    }
+    refForHistoryKey(rm, key, entries) {
+        if (this.s.legacyStages) {
+            const legacyStage = (this.s.keys.historyAlias(key) ?? '').replace(/^./, c => c.toUpperCase());
+            if (legacyStage === 'Staging' || legacyStage === 'Production')
+                return this.legacyRef(legacyStage);
+        }
+        const alias = [...rm.aliases.keys()].find(a => this.s.keys.history(a) === key) ??
+            (entries[0] ? this.safeAlias(entries[0].stage) : undefined) ??
+            this.s.keys.historyAlias(key) ??
+            key;
+        return { stage: entries[0]?.stage ?? this.stageOfAlias(alias, entries), alias };
+    }
+    /** Whether the version, as read, holds the stage (its aliases, or its legacy stage). */
+    holdsStage(mv, ref) {
+        return ref.legacyStage ? mv.currentStage === ref.legacyStage : mv.aliases.includes(ref.alias);
+    }
+    holderOf(rm, ref) {
+        return ref.legacyStage ? latestInStage(rm, ref.legacyStage) : rm.aliases.get(ref.alias);
+    }
+}
+function eventId(model, ref, id) {
+    return `${model}@${ref.alias}#${id}`;
+}
+function latestInStage(rm, stage) {
+    return rm.latestVersions
+        .filter(v => v.currentStage === stage)
+        .map(v => v.version)
+        .sort((a, b) => Number(b) - Number(a))[0];
+}
+function isActive(mv, keys) {
+    return ((mv.status === undefined || mv.status === 'READY') &&
+        mv.currentStage !== 'Archived' &&
+        mv.tags.get(keys.archived) !== ARCHIVED_VALUE);
+}
+function assertReady(model, mv) {
+    if (mv.status !== undefined && mv.status !== 'READY') {
+        throw new InvalidInputError(`${model} version ${mv.version} is ${mv.status}: only a READY version can hold a stage.`);
+    }
+}
+function assertPromotable(model, mv, keys) {
+    assertReady(model, mv);
+    if (mv.tags.get(keys.archived) === ARCHIVED_VALUE || mv.currentStage === 'Archived') {
+        throw new InvalidInputError(`${model} version ${mv.version} is archived: a rollback can restore it, a promotion does not.`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/registry/mlflow/holders.ts
+
+
+
+
+class Holders {
+    s;
+    rest;
+    constructor(s, rest) {
+        this.s = s;
+        this.rest = rest;
+    }
+    /** The current holder as the port describes it (for revalidate). */
+    async currentHolder(model, ref, view) {
+        if (view.holder === undefined)
+            return undefined;
+        const entry = trustedEntry(view.entries, view.holder, ref.legacyStage ? undefined : (view.previousAlias ?? null));
+        if (entry)
+            return this.holderFromEntry(model, ref, view.holder, entry);
+        const mv = await this.rest.readVersionIfAny(model, view.holder);
+        return mv ? unknownHolder(model, ref, mv) : danglingHolder(model, ref, view.holder);
+    }
+    holderFromEntry(model, ref, version, entry) {
+        return {
+            model,
+            stage: ref.stage,
+            version,
+            assignedAt: new Date(entry.at),
+            assignedBy: entry.by,
+            eventId: eventId(model, ref, entry.id),
+            audit: entryAudit(entry)
+        };
+    }
+    /**
+     * From the version's own audit tag when ModelGate put it there; else (an alias
+     * set outside ModelGate) the version's last update stands in for when, and
+     * nobody known for by.
+     */
+    holderFromVersion(model, ref, mv, entries, previousAlias) {
+        // Trusted only when the history vouches for this version's entry (stage-facts.ts).
+        const entry = trustedEntry(entries, mv.version, previousAlias);
+        if (!entry)
+            return unknownHolder(model, ref, mv);
+        const tag = parseAuditTag(mv.tags.get(this.s.keys.promoted(ref.alias)));
+        if (tag && tag.version === mv.version && tag.id === entry.id) {
+            return {
+                model,
+                stage: ref.stage,
+                version: mv.version,
+                assignedAt: new Date(tag.at),
+                assignedBy: tag.actor,
+                ...refOf(mv),
+                eventId: eventId(model, ref, tag.id),
+                audit: this.withStoredRecord(model, mv, tag)
+            };
+        }
+        // A rollback that left the audit tag out (rebuiltFromEntry): the same facts from its entry,
+        // the record from the record tags of its id (a lost record says so).
+        if (entry.kind === 'rollback' && entry.recorded && !ref.legacyStage) {
+            const stored = readRecordTags(this.s.keys, entry.id, mv.tags);
+            return {
+                model,
+                stage: ref.stage,
+                version: mv.version,
+                assignedAt: new Date(entry.at),
+                assignedBy: entry.by,
+                ...refOf(mv),
+                eventId: eventId(model, ref, entry.id),
+                audit: {
+                    ...auditBase(model, ref, entry),
+                    record: stored === undefined
+                        ? missingRecord(this.s.keys, entry.id, `${model} version ${mv.version}`)
+                        : stored.ok
+                            ? stored.record
+                            : stored.damaged
+                }
+            };
+        }
+        return { ...this.holderFromEntry(model, ref, mv.version, entry), ...refOf(mv) };
+    }
+    /**
+     * The audit tag's facts with the full record read back from the version's
+     * record tags; a record that cannot be read back whole is marked damaged.
+     * An audit tag without record tags is as it was written (older ModelGate:
+     * the record inline, or its summary).
+     */
+    withStoredRecord(model, mv, tag) {
+        const stored = readRecordTags(this.s.keys, tag.id, mv.tags);
+        if (stored)
+            return { ...tag.raw, record: stored.ok ? stored.record : stored.damaged };
+        const inline = tag.raw.record;
+        const pointer = typeof inline === 'object' && inline !== null
+            ? inline.tag
+            : undefined;
+        if (pointer === this.s.keys.auditHeader(tag.id)) {
+            return {
+                ...tag.raw,
+                record: missingRecord(this.s.keys, tag.id, `${model} version ${mv.version}`)
+            };
+        }
+        return tag.raw;
+    }
+    /**
+     * The full audit records of `entries` (those marked `recorded`), by entry
+     * id, read from their versions' tags: from the search results when they
+     * carry tags (OSS), else with one `model-versions/get` per version (Unity
+     * Catalog's search leaves tags out).
+     */
+    async storedRecords(model, entries, searched) {
+        const records = new Map();
+        const wanted = entries.filter(entry => entry.recorded && (entry.version ?? entry.from));
+        if (wanted.length === 0)
+            return records;
+        const fromSearch = new Map(searched.map(mv => [mv.version, mv.tags]));
+        const read = new Map();
+        const tagsOf = (version) => {
+            let tags = read.get(version);
+            if (!tags) {
+                tags = this.rest.readVersionIfAny(model, version).then(mv => mv?.tags);
+                read.set(version, tags);
+            }
+            return tags;
+        };
+        for (const entry of wanted) {
+            const version = (entry.version ?? entry.from);
+            const header = this.s.keys.auditHeader(entry.id);
+            const searchedTags = this.s.unityCatalog ? undefined : fromSearch.get(version);
+            const tags = searchedTags?.has(header) ? searchedTags : await tagsOf(version);
+            const stored = tags && readRecordTags(this.s.keys, entry.id, tags);
+            records.set(entry.id, stored === undefined
+                ? missingRecord(this.s.keys, entry.id, tags ? `${model} version ${version}` : `${model}: version ${version} is gone`)
+                : stored.ok
+                    ? stored.record
+                    : stored.damaged);
+        }
+        return records;
+    }
+    entryEvent(model, ref, entry, record) {
+        const version = entry.version ?? entry.from ?? undefined;
+        return {
+            kind: entry.kind === 'unassign' ? 'unassignment' : 'assignment',
+            model,
+            ...(version === undefined ? {} : { version }),
+            stage: ref.stage,
+            at: new Date(entry.at),
+            by: entry.by,
+            ...(entry.email ? { byEmail: entry.email } : {}),
+            id: eventId(model, ref, entry.id),
+            summary: entrySummary(model, ref.stage, entry),
+            audit: { ...entryAudit(entry), ...(record === undefined ? {} : { record }) }
+        };
+    }
+}
+function refOf(mv) {
+    const ref = mv.runId ?? mv.source;
+    return ref === undefined ? {} : { ref };
+}
+/**
+ * A holder no trusted history entry describes (an alias set outside ModelGate): when and by
+ * whom are unknown (an invalid Date: the days gate fails closed). Not the version's own
+ * timestamps: a version's creation is not when it got an alias.
+ */
+function unknownHolder(model, ref, mv) {
+    return {
+        model,
+        stage: ref.stage,
+        version: mv.version,
+        assignedAt: new Date(Number.NaN),
+        assignedBy: 'unknown (set outside ModelGate)',
+        ...refOf(mv),
+        eventId: `${model}@${ref.alias}`
+    };
+}
+/** An alias that points at a deleted version (MLflow keeps aliases when it deletes a version). */
+function danglingHolder(model, ref, version) {
+    return {
+        model,
+        stage: ref.stage,
+        version,
+        assignedAt: new Date(Number.NaN),
+        assignedBy: 'unknown (the version was deleted)',
+        eventId: `${model}@${ref.alias}`,
+        dangling: true
+    };
+}
+function entrySummary(model, stage, entry) {
+    switch (entry.kind) {
+        case 'assign':
+            // The history entry keeps only the flag; the audit record says which gates were overridden.
+            return `Promote ${model} ${entry.version ?? ''} to ${stage}${entry.from ? ` (replacing ${entry.from})` : ''}${entry.forced ? ', forced past the gates' : ''}`;
+        case 'rollback':
+            return `Roll back ${model} ${stage} to ${entry.version ?? ''} (from ${entry.from ?? 'none'})`;
+        case 'unassign':
+            return `Remove ${model} ${entry.from ?? ''} from ${stage}`;
+    }
+}
+function entryAudit(entry) {
+    return {
+        action: entry.kind,
+        from: entry.from,
+        previous: entry.previous,
+        ...(entry.reason ? { reason: entry.reason } : {}),
+        ...(entry.forced ? { forced: true } : {}),
+        ...(entry.archived ? { archived: entry.archived } : {}),
+        ...(entry.kind === 'rollback' ? { rollback: { from: entry.from, to: entry.version } } : {})
+    };
+}
+function completionEvent(model, ref, version, now) {
+    return {
+        kind: 'assignment',
+        model,
+        version,
+        stage: ref.stage,
+        at: new Date(now),
+        by: 'unknown',
+        id: `${model}@${ref.alias}`,
+        summary: `Complete ${model} ${version} in ${ref.stage}`
+    };
+}
+function registrationEvent(model, mv) {
+    return {
+        kind: 'registration',
+        model,
+        version: mv.version,
+        at: new Date(mv.creationTimestamp ?? Number.NaN),
+        by: mv.userId ?? 'unknown',
+        id: `${model}/${mv.version}`,
+        ...refOf(mv),
+        summary: `Register ${model} ${mv.version}`
+    };
+}
+function parseAuditTag(value) {
+    if (!value)
+        return undefined;
+    try {
+        const raw = JSON.parse(value);
+        const { id, at, actor, version } = raw;
+        if (typeof id === 'string' &&
+            typeof at === 'string' &&
+            !Number.isNaN(Date.parse(at)) &&
+            typeof actor === 'string' &&
+            typeof version === 'string') {
+            return { id, at, actor, version, raw };
+        }
+    }
+    catch {
+        // not ours
+    }
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/registry/mlflow/orphans.ts
+
+/** What the attempt left on the version, as `key` list: none when all is as before. */
+function orphanedTags(keys, check, tags) {
+    const mine = new Set([
+        keys.auditHeader(check.entryId),
+        ...Array.from({ length: MAX_RECORD_TAGS }, (_, i) => keys.auditPart(check.entryId, i + 1))
+    ]);
+    const found = [...tags.keys()].filter(key => mine.has(key));
+    const promoted = tags.get(check.promotedKey);
+    if (promoted !== check.promotedOld &&
+        promoted !== undefined &&
+        promoted.includes(check.entryId)) {
+        found.push(check.promotedKey);
+    }
+    return found;
+}
+/** Reads the version and removes what the reverted attempt left; the keys it could not remove. */
+async function sweepOrphans(keys, check, calls) {
+    const tags = await calls.readTags(check.version).catch(() => undefined);
+    if (!tags)
+        return [];
+    const left = [];
+    for (const key of orphanedTags(keys, check, tags)) {
+        try {
+            if (key === check.promotedKey && check.promotedOld !== undefined) {
+                await calls.setTag(check.version, key, check.promotedOld);
+            }
+            else {
+                await calls.deleteTag(check.version, key);
+            }
+        }
+        catch {
+            left.push(key);
+        }
+    }
+    return left;
 }
 
 ;// CONCATENATED MODULE: ./src/registry/mlflow/budget.ts
@@ -26609,639 +31142,403 @@ function dropUndefined(params) {
     return Object.fromEntries(Object.entries(params).filter(([, value]) => value !== undefined));
 }
 
-;// CONCATENATED MODULE: ./src/registry/mlflow/names.ts
-/** Names ModelGate checks before it asks MLflow, and the tag keys it writes. Pure. */
-
-/** MLflow's alias rule (`mlflow/utils/validation.py`). */
-const names_ALIAS_RE = /^[\w-]+$/;
-const VERSION_ALIAS_RE = /^v\d+$/i;
-const MAX_ALIAS_LENGTH = 255;
-/** MLflow numbers versions 1, 2, ...; they travel as strings. */
-const names_VERSION_RE = /^[1-9]\d{0,18}$/;
-/** Tag value limits: OSS MLflow 5,000 characters; Unity Catalog 1,000. Counted in UTF-8 bytes, the strictest reading. */
-const OSS_TAG_VALUE_LIMIT = 5000;
-const UC_TAG_VALUE_LIMIT = 1000;
-/** Unity Catalog allows at most 50 tags on one securable object, a model version included (Databricks, "Apply tags to Unity Catalog securable objects"). */
-const UC_MAX_TAGS_PER_VERSION = 50;
-function names_assertModelName(model, unityCatalog) {
-    if (!model || model.trim() !== model) {
-        throw new InvalidInputError(`Invalid MLflow model name "${model}".`);
-    }
-    if (unityCatalog) {
-        const parts = model.split('.');
-        if (parts.length !== 3 || parts.some(part => part === '')) {
-            throw new InvalidInputError(`Unity Catalog model names have three levels, catalog.schema.model; got "${model}".`);
-        }
-    }
-}
-function names_assertVersion(version) {
-    if (!names_VERSION_RE.test(version)) {
-        throw new InvalidInputError(`Invalid MLflow model version "${version}": MLflow versions are whole numbers (1, 2, ...).`);
-    }
-}
-/** An alias MLflow accepts: `[\w-]+`, at most 255 characters, not `latest`, not `v<digits>`. */
-function assertAlias(alias, stage) {
-    const why = !names_ALIAS_RE.test(alias)
-        ? 'aliases may only hold letters, digits, _ and -'
-        : alias.length > MAX_ALIAS_LENGTH
-            ? `aliases are at most ${MAX_ALIAS_LENGTH} characters`
-            : alias.toLowerCase() === 'latest' || VERSION_ALIAS_RE.test(alias)
-                ? `"${alias}" is reserved by MLflow`
-                : undefined;
-    if (why) {
-        throw new InvalidInputError(`Stage "${stage}" maps to the MLflow alias "${alias}": ${why}.`);
-    }
-}
-function tagKeys(unityCatalog) {
-    if (unityCatalog) {
-        const part = (alias) => alias.replaceAll('-', '_');
-        return {
-            history: alias => `modelgate_history_${part(alias)}`,
-            promoted: alias => `modelgate_promoted_${part(alias)}`,
-            auditHeader: id => `modelgate_audit_${ucKeyPart(id)}`,
-            auditPart: (id, n) => `modelgate_audit_${ucKeyPart(id)}_${n}`,
-            removed: alias => `modelgate_removed_${part(alias)}`,
-            archived: 'archived',
-            signature: ['modelgate_signature'],
-            candidateDigest: 'modelgate_candidate_digest',
-            historyAlias: key => (key.startsWith('modelgate_history_') ? key.slice(18) : undefined)
-        };
-    }
-    return {
-        history: alias => `modelgate.history.${alias}`,
-        promoted: alias => `modelgate.promoted.${alias}`,
-        auditHeader: id => `modelgate.audit.${ossKeyPart(id)}`,
-        auditPart: (id, n) => `modelgate.audit.${ossKeyPart(id)}.${n}`,
-        removed: alias => `modelgate.removed.${alias}`,
-        archived: 'archived',
-        signature: ['modelgate.signature', 'modelgate_signature'],
-        candidateDigest: 'modelgate.candidate_digest',
-        historyAlias: key => (key.startsWith('modelgate.history.') ? key.slice(18) : undefined)
-    };
-}
-/** An entry id as a Unity Catalog tag key part: only letters, digits and `_`. */
-function ucKeyPart(id) {
-    return id.replace(/[^A-Za-z0-9_]/g, '_');
-}
-/** An entry id as an OSS tag key part: letters, digits, `_` and `-` (no `.`, `/`: no path tricks). */
-function ossKeyPart(id) {
-    return id.replace(/[^A-Za-z0-9_-]/g, '_');
-}
-/** Databricks workspace hosts: there the registry is Unity Catalog unless told otherwise. */
-const DATABRICKS_HOST_RE = /(^|\.)(cloud\.databricks\.com|azuredatabricks\.net|gcp\.databricks\.com)$/i;
-function isDatabricksHost(trackingUri) {
-    try {
-        return DATABRICKS_HOST_RE.test(new URL(trackingUri).hostname);
-    }
-    catch {
-        return false;
-    }
-}
-/** Legacy MLflow stages, by the names a policy may use for them (any case). */
-const LEGACY_STAGES = { staging: 'Staging', production: 'Production' };
-function legacyStageName(name, stage) {
-    const canonical = LEGACY_STAGES[name.toLowerCase()];
-    if (!canonical) {
-        throw new InvalidInputError(`Stage "${stage}" cannot be used with legacy MLflow stages: they are only Staging and Production (map the policy's stage to one of them).`);
-    }
-    return canonical;
-}
-/** UTF-8 length: what every backend's limit is at least as generous as. */
-function byteLength(text) {
-    return Buffer.byteLength(text, 'utf8');
-}
-/** `text` cut to at most `max` UTF-8 bytes on a code point boundary, marked with `…` when cut. */
-function truncateBytes(text, max) {
-    if (byteLength(text) <= max)
-        return text;
-    let out = '';
-    let used = byteLength('…');
-    for (const ch of text) {
-        const size = byteLength(ch);
-        if (used + size > max)
-            break;
-        out += ch;
-        used += size;
-    }
-    return `${out}…`;
-}
-
-;// CONCATENATED MODULE: ./src/registry/mlflow/journal.ts
+;// CONCATENATED MODULE: ./src/registry/mlflow/steps.ts
 /**
- * The stage history ModelGate keeps in one registered-model tag per stage
- * alias (`modelgate.history.<alias>`): a JSON list of entries, newest first,
- * trimmed (oldest first) to fit the backend's tag-value limit. Pure.
+ * Runs a write as an ordered list of idempotent steps, so that it is never
+ * left half done without saying so.
  *
- * The entry of a write is written *before* the alias moves (it is the write's
- * journal), so a run that fails after moving the alias leaves enough behind
- * for the next run to finish the job. An entry that never took effect can only
- * be the newest one, and is recognised by the alias still pointing at the
- * version the entry says it replaced (`isUnapplied`); readers skip it and the
- * next write drops it.
- */
-
-/** Longest reason kept in the history (the version's audit tag keeps more). */
-const MAX_HISTORY_REASON = 200;
-const MAX_HISTORY_ACTOR = 100;
-/** Entries of a history tag; `{ error }` when the value is not a list of entries. */
-function decodeJournal(value) {
-    if (value === undefined || value === '')
-        return { entries: [] };
-    let parsed;
-    try {
-        parsed = JSON.parse(value);
-    }
-    catch {
-        return { error: 'is not valid JSON' };
-    }
-    if (!Array.isArray(parsed))
-        return { error: 'is not a JSON list' };
-    const entries = [];
-    for (const [i, item] of parsed.entries()) {
-        const entry = toEntry(item);
-        if (!entry)
-            return { error: `has an invalid entry at index ${i}` };
-        entries.push(entry);
-    }
-    return { entries };
-}
-function toEntry(item) {
-    if (typeof item !== 'object' || item === null)
-        return undefined;
-    const o = item;
-    const kind = o.kind;
-    if (kind !== 'assign' && kind !== 'rollback' && kind !== 'unassign')
-        return undefined;
-    const str = (v) => typeof v === 'string' && v !== '';
-    const nullableStr = (v) => v === null || v === undefined || str(v);
-    if (!str(o.id) || !str(o.stage) || !str(o.at) || !str(o.by))
-        return undefined;
-    if (!nullableStr(o.version) || !nullableStr(o.from) || !nullableStr(o.previous))
-        return undefined;
-    if (Number.isNaN(Date.parse(o.at)))
-        return undefined;
-    return {
-        id: o.id,
-        kind,
-        stage: o.stage,
-        version: o.version ?? null,
-        from: o.from ?? null,
-        previous: o.previous ?? null,
-        at: o.at,
-        by: o.by,
-        ...(str(o.email) ? { email: o.email } : {}),
-        ...(str(o.reason) ? { reason: o.reason } : {}),
-        ...(o.forced === true ? { forced: true } : {}),
-        ...(str(o.archived) ? { archived: o.archived } : {}),
-        ...(o.recorded === true ? { recorded: true } : {})
-    };
-}
-/**
- * The tag value for `entries` (newest first): as many as fit in `limit` UTF-8
- * bytes, oldest dropped first. The newest entry always fits (its free text is
- * cut to size).
- */
-function encodeJournal(entries, limit) {
-    const [newest, ...older] = entries;
-    if (!newest)
-        return '[]';
-    const kept = [journal_compact(newest)];
-    let text = JSON.stringify(kept);
-    if (byteLength(text) > limit) {
-        const bare = { ...kept[0], by: truncateBytes(newest.by, 40) };
-        delete bare.reason;
-        delete bare.email;
-        kept[0] = bare;
-        text = JSON.stringify(kept);
-    }
-    for (const entry of older) {
-        const next = JSON.stringify([...kept, journal_compact(entry)]);
-        if (byteLength(next) > limit)
-            break;
-        kept.push(journal_compact(entry));
-        text = next;
-    }
-    return text;
-}
-function journal_compact(entry) {
-    return {
-        ...entry,
-        by: truncateBytes(entry.by, MAX_HISTORY_ACTOR),
-        ...(entry.reason === undefined
-            ? {}
-            : { reason: truncateBytes(entry.reason, MAX_HISTORY_REASON) })
-    };
-}
-/** The newest entry never took effect: the alias still points where it pointed before. */
-function isUnapplied(entry, holder) {
-    const now = holder ?? null;
-    return entry.version !== now && entry.from === now;
-}
-/** The entries that took effect (an unapplied newest entry left out), newest first. */
-function appliedEntries(entries, holder) {
-    const [head, ...rest] = entries;
-    return head && isUnapplied(head, holder) ? rest : entries;
-}
-/**
- * The newest applied entry that put the current holder in: its facts describe
- * the holder. Undefined when the holder got there another way (an alias set
- * outside ModelGate) or the entry was trimmed away.
- */
-function holderEntry(applied, holder) {
-    const head = applied[0];
-    return head && holder !== undefined && head.version === holder ? head : undefined;
-}
-/**
- * The stage's earlier holders, newest first and each once, leaving out `removed` and the versions
- * rolled back out of the stage and not put back since (GTO's rule, so rolling back twice goes
- * back two steps and never returns to a version that was rolled back).
- */
-function earlierHolders(applied, removed) {
-    const chronological = [...applied].reverse();
-    const holders = [];
-    const excluded = new Set();
-    if (chronological[0]?.from)
-        holders.push(chronological[0].from);
-    for (const entry of chronological) {
-        if (entry.kind === 'rollback' && entry.from)
-            excluded.add(entry.from);
-        if (entry.version) {
-            excluded.delete(entry.version);
-            holders.push(entry.version);
-        }
-    }
-    excluded.add(removed);
-    const out = [];
-    for (let i = holders.length - 1; i >= 0; i--) {
-        const version = holders[i];
-        if (!excluded.has(version) && !out.includes(version))
-            out.push(version);
-    }
-    return out;
-}
-/**
- * What `<alias>-previous` should point at after rolling the stage back from `removed` to
- * `restored`: the latest earlier holder that is neither of them nor rolled back out since.
- * Null when the history knows none.
- */
-function previousAfterRollback(applied, restored, removed) {
-    return earlierHolders(applied, removed).find(version => version !== restored) ?? null;
-}
-
-;// CONCATENATED MODULE: external "node:zlib"
-const external_node_zlib_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:zlib");
-var external_node_zlib_default = /*#__PURE__*/__nccwpck_require__.n(external_node_zlib_namespaceObject);
-;// CONCATENATED MODULE: ./src/registry/mlflow/record-tags.ts
-/**
- * A write's full audit record, kept on the model version as tags that each fit
- * the backend's tag-value limit. Pure.
- *
- * The record's JSON (`JSON.stringify(record)`) is compressed (gzip, level 9)
- * and base64-encoded. The header tag says how it is encoded, the byte length
- * and sha256 of the original JSON (checked after decoding), and holds as much
- * of the encoded data as fits within the limit; whatever does not fit goes into
- * parts, each at most `limit` characters of base64:
- *
- *   modelgate.audit.<entry id>     {"encoding":"gzip+base64","parts":0,"bytes":2233,"sha256":"…","data":"H4sI…"}
- *
- * or, for a record too large for one tag,
- *
- *   modelgate.audit.<entry id>     {"encoding":"gzip+base64","parts":2,"bytes":29927,"sha256":"…","data":"H4sI…"}
- *   modelgate.audit.<entry id>.1   the next 5,000 characters of base64
- *   modelgate.audit.<entry id>.2   the rest
- *
- * (Unity Catalog: `modelgate_audit_<entry id>` and `…_<n>`, see names.ts.)
- * Base64 has no spaces, so no value begins or ends with one (Unity Catalog
- * refuses those).
- *
- * Records written before the encoding existed are read too: a header without
- * `encoding`, `{parts, bytes, sha256}`, and parts `1..parts` that are the JSON
- * itself, cut on code point boundaries.
- *
- * A rollback or an unassignment whose record cannot be kept whole (too large,
- * or no room left among a Unity Catalog version's 50 tags) keeps a summary in
- * the header tag instead, and no parts:
- *
- *   modelgate.audit.<entry id>     {"recordTruncated":true,"why":"…","bytes":29927,"sha256":"…","keys":["schema",…]}
- *
- * Reading never trusts the header: it takes at most MAX_RECORD_TAGS - 1 parts,
- * at most MAX_RECORD_BYTES of JSON, and gunzip stops at the byte length the
- * header gives, so a hostile header or a gzip bomb cannot make it allocate.
+ * Each REST call inside a step is already retried (http.ts). When a step still
+ * fails, the steps done so far are undone newest first (each undo restores the
+ * value read before the write, or deletes what did not exist). Undoing stops at
+ * the first undo that fails, so what stays written is always a prefix of the
+ * plan, the state a re-run of the same write recognises and completes. The
+ * error (MlflowWriteError) says which: `reverted` (nothing left changed) or
+ * `partial` (listing what is written, what is not, and where the stage stands).
  */
 
 
-
-const RECORD_ENCODING = 'gzip+base64';
-/**
- * The most tags one record may take, its header included, on either backend:
- * 20 × 1,000 characters of base64 on Unity Catalog (a promotion record of
- * about 280 candidate files), 20 × 5,000 on OSS (about 1,400 files). Unity
- * Catalog allows 50 tags on a model version, and a version may carry the
- * records of several writes.
- */
-const MAX_RECORD_TAGS = 20;
-/** The writer never uses more: a gzip+base64 header claiming more parts is damaged. */
-const MAX_ENCODED_PARTS = MAX_RECORD_TAGS - 1;
-/**
- * Parts of the old, uncompressed format: the JSON itself, at most 5,000 bytes a
- * part on OSS (a record of MAX_RECORD_BYTES takes 210), at most 49 on a Unity
- * Catalog version.
- */
-const MAX_LEGACY_PARTS = 256;
-/**
- * The largest record JSON ModelGate writes (UTF-8 bytes); a header claiming
- * more is damaged, and gunzip stops there. 20 tags hold 100,000 characters of
- * base64 (OSS), 75,000 bytes of gzip, which deflate (at most about 1,032 to 1)
- * could inflate to some 77 MB: the writer refuses (a promotion) or summarises
- * (a rollback, an unassignment) a record over this bound instead. A real
- * promotion record that fills 20 OSS tags (about 1,400 files) is about 230 KB
- * of JSON, its checksums compressing about 2 to 1.
- */
-const MAX_RECORD_BYTES = 1024 * 1024;
-const SHA256_RE = /^[0-9a-f]{64}$/;
-const BASE64_RE = /^[A-Za-z0-9+/]*={0,2}$/;
-function sha256Hex(text) {
-    return (0,external_node_crypto_namespaceObject.createHash)('sha256').update(text, 'utf8').digest('hex');
-}
-function recordTags(keys, id, record, limit) {
-    const json = JSON.stringify(record);
-    const bytes = Buffer.byteLength(json, 'utf8');
-    const sha256 = sha256Hex(json);
-    const data = (0,external_node_zlib_namespaceObject.gzipSync)(Buffer.from(json, 'utf8'), { level: 9 }).toString('base64');
-    const headerWith = (parts, piece) => JSON.stringify({
-        encoding: RECORD_ENCODING,
-        parts,
-        bytes,
-        sha256,
-        data: piece
-    });
-    // The header takes what room its own fields leave; the part count is a field, so settle it first.
-    let parts = 0;
-    let room = 0;
-    for (;;) {
-        room = limit - Buffer.byteLength(headerWith(parts, ''), 'utf8');
-        if (room < 0)
-            throw new RangeError(`A tag-value limit of ${limit} bytes cannot hold a header.`);
-        const needed = data.length <= room ? 0 : Math.ceil((data.length - room) / limit);
-        if (needed <= parts)
-            break;
-        parts = needed;
+/** A `check` step saw that another writer moved the stage: the caller re-reads and tries again. */
+class StageMovedError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'StageMovedError';
     }
-    const rest = data.slice(room);
-    return {
-        header: { key: keys.auditHeader(id), value: headerWith(parts, data.slice(0, room)) },
-        parts: Array.from({ length: parts }, (_, i) => ({
-            key: keys.auditPart(id, i + 1),
-            value: rest.slice(i * limit, (i + 1) * limit)
-        })),
-        bytes,
-        encodedBytes: data.length
-    };
+}
+/** A write that failed after retries; its message says what was and was not changed. */
+class MlflowWriteError extends ModelGateError {
+    failure;
+    constructor(message, failure, exitCode, cause) {
+        super(message, exitCode, { cause });
+        this.name = 'MlflowWriteError';
+        this.failure = failure;
+    }
 }
 /**
- * The header tag of a record kept as a summary (see the top of this file),
- * within `limit`: the keys are dropped, then `why` cut, to fit.
+ * Runs `steps` in order. Resolves when all ran. On a StageMovedError from a
+ * check step, undoes what was done and rethrows it (nothing left changed) —
+ * unless an undo fails, then it becomes a partial MlflowWriteError.
  */
-function recordSummaryTag(keys, id, record, why, limit) {
-    const json = JSON.stringify(record);
-    const base = { recordTruncated: true, bytes: Buffer.byteLength(json, 'utf8') };
-    const sha256 = sha256Hex(json);
-    const names = Object.keys(record);
-    const attempts = [
-        { ...base, why, sha256, keys: names.slice(0, 30) },
-        { ...base, why, sha256, keys: names.slice(0, 5) },
-        { ...base, why: truncateBytes(why, 200), sha256, keys: [] },
-        { ...base, why: truncateBytes(why, 40), sha256, keys: [] }
-    ];
-    const summary = attempts.find(s => Buffer.byteLength(JSON.stringify(s), 'utf8') <= limit) ??
-        attempts[attempts.length - 1];
-    return { key: keys.auditHeader(id), value: JSON.stringify(summary), summary };
-}
-/**
- * The record of write `id` from a version's tags: undefined when there is no
- * header (nothing was stored), else the record, or why it cannot be read back.
- */
-function readRecordTags(keys, id, tags) {
-    const key = keys.auditHeader(id);
-    const raw = tags.get(key);
-    if (raw === undefined)
-        return undefined;
-    const damaged = (problem) => ({
-        ok: false,
-        damaged: { damaged: true, problem, tag: key }
-    });
-    const header = parseHeader(raw);
-    if (typeof header === 'string')
-        return damaged(`the header tag ${key} ${header}`);
-    if ('recordTruncated' in header)
-        return { ok: true, record: header };
-    const chunks = [];
-    const missing = [];
-    for (let n = 1; n <= header.parts; n++) {
-        const part = tags.get(keys.auditPart(id, n));
-        if (part === undefined)
-            missing.push(n);
-        else
-            chunks.push(part);
-    }
-    if (missing.length > 0) {
-        return damaged(`${missing.length} of ${header.parts} parts missing (${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''})`);
-    }
-    const stored = (header.data ?? '') + chunks.join('');
-    let json = stored;
-    if (header.encoding === RECORD_ENCODING) {
-        if (!BASE64_RE.test(stored))
-            return damaged('the data is not base64');
+async function runSteps(steps, context) {
+    for (const [index, step] of steps.entries()) {
         try {
-            json = (0,external_node_zlib_namespaceObject.gunzipSync)(Buffer.from(stored, 'base64'), {
-                maxOutputLength: Math.max(header.bytes, 1)
-            }).toString('utf8');
+            await step.run();
         }
         catch (error) {
-            const why = error instanceof Error ? error.message : String(error);
-            return damaged(`the data does not decompress to the ${header.bytes} bytes the header describes (${why})`);
+            // A definite refusal (4xx) wrote nothing; anything else (lost answer,
+            // timeout, 5xx) may have landed, so its own undo runs too.
+            const landedMaybe = step.phase !== 'check' && !isDefiniteRefusal(error);
+            const doneCount = landedMaybe ? index + 1 : index;
+            context.beforeUndo?.();
+            const undo = await undoSteps(steps, doneCount);
+            if (error instanceof StageMovedError && undo.stuckAt === undefined)
+                throw error;
+            throw await writeError(steps, index, doneCount, undo, error, context);
         }
     }
-    if (sha256Hex(json) !== header.sha256) {
-        return damaged(`the ${header.encoding === RECORD_ENCODING ? 'decoded data does' : 'parts do'} not match the header's sha256 (${Buffer.byteLength(json, 'utf8')} bytes, ${header.bytes} expected)`);
-    }
-    let parsed;
-    try {
-        parsed = JSON.parse(json);
-    }
-    catch {
-        return damaged('the record is not valid JSON');
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-        return damaged('the record is not a JSON object');
-    }
-    return { ok: true, record: parsed };
 }
-/** An entry id as the adapter makes them: the time in base 36, `-`, 6 hex digits (as a key part, `-` may be `_`). */
-const ENTRY_ID_KEY_RE = /^([0-9a-z]{1,12})[-_]([0-9a-f]{6})$/;
-/**
- * The records ModelGate wrote among `tags`, oldest first: each header whose
- * key holds an entry id in the adapter's format and whose value is a header
- * (or a summary) ModelGate could have written, with the parts it names that
- * are there. Anything else, a team's tag or a `modelgate…audit…` tag that is
- * not one of these, is left out: what a caller deletes from this list is only
- * ever ModelGate's own.
- */
-function keptRecords(keys, tags) {
-    const prefix = keys.auditHeader('');
-    const found = [];
-    for (const [key, value] of tags) {
-        if (!key.startsWith(prefix))
+async function undoSteps(steps, doneCount) {
+    const reverted = [];
+    for (let i = doneCount - 1; i >= 0; i--) {
+        const undo = steps[i].undo;
+        if (!undo)
             continue;
-        const match = ENTRY_ID_KEY_RE.exec(key.slice(prefix.length));
-        if (!match)
-            continue;
-        const id = `${match[1]}-${match[2]}`;
-        const at = Number.parseInt(match[1], 36);
-        if (keys.auditHeader(id) !== key || !Number.isSafeInteger(at))
-            continue;
-        const header = parseHeader(value);
-        if (typeof header === 'string')
-            continue;
-        const parts = [];
-        const count = 'recordTruncated' in header ? 0 : header.parts;
-        for (let n = 1; n <= count; n++) {
-            const part = keys.auditPart(id, n);
-            const stored = tags.get(part);
-            if (stored !== undefined)
-                parts.push({ key: part, value: stored });
+        try {
+            await undo.run();
+            reverted.push(i);
         }
-        found.push({ id, at, tags: [...parts, { key, value }] });
+        catch {
+            return { reverted, stuckAt: i };
+        }
     }
-    return found.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return { reverted };
 }
-/** A damaged-record stand-in for a header that should be there and is not. */
-function missingRecord(keys, id, where) {
-    const tag = keys.auditHeader(id);
-    return { damaged: true, problem: `the header tag ${tag} is missing from ${where}`, tag };
-}
-/** The header (or a summary), or what is wrong with it (to follow "the header tag <key>"). */
-function parseHeader(raw) {
-    const invalid = 'is not a valid header';
-    let value;
-    try {
-        value = JSON.parse(raw);
+async function writeError(steps, index, doneCount, undo, cause, context) {
+    const writes = (from, to) => steps.slice(from, to).filter(step => step.phase !== 'check');
+    let left = undo.stuckAt === undefined ? [] : writes(0, undo.stuckAt + 1);
+    const failedStep = steps[index];
+    let committed = left.some(step => step.phase === 'commit');
+    if (committed && failedStep.phase === 'commit' && left.includes(failedStep)) {
+        // The stage-moving step itself failed and could not be undone: did it land?
+        const landed = await context.probe?.().catch(() => undefined);
+        committed = landed ?? 'unknown';
+        if (landed === false)
+            left = left.filter(step => step !== failedStep);
     }
-    catch {
-        return invalid;
-    }
-    if (typeof value !== 'object' || value === null || Array.isArray(value))
-        return invalid;
-    const fields = value;
-    if (fields.recordTruncated === true)
-        return parseSummary(fields) ?? invalid;
-    const { encoding, parts, bytes, sha256, data } = fields;
-    if (encoding !== undefined && encoding !== RECORD_ENCODING) {
-        return `names an unknown encoding ${JSON.stringify(encoding)} (written by a newer ModelGate?)`;
-    }
-    const encoded = encoding === RECORD_ENCODING;
-    if (typeof parts === 'number' && parts > (encoded ? MAX_ENCODED_PARTS : MAX_LEGACY_PARTS)) {
-        return `claims ${parts} parts, more than ModelGate ever writes (${encoded ? MAX_ENCODED_PARTS : MAX_LEGACY_PARTS})`;
-    }
-    if (typeof bytes === 'number' && bytes > MAX_RECORD_BYTES) {
-        return `claims a record of ${bytes} bytes, more than ModelGate ever writes (${MAX_RECORD_BYTES})`;
-    }
-    if (typeof parts !== 'number' ||
-        !Number.isInteger(parts) ||
-        parts < (encoded ? 0 : 1) ||
-        typeof bytes !== 'number' ||
-        !Number.isInteger(bytes) ||
-        bytes < 0 ||
-        typeof sha256 !== 'string' ||
-        !SHA256_RE.test(sha256) ||
-        (encoded ? typeof data !== 'string' : data !== undefined)) {
-        return invalid;
-    }
-    return encoded
-        ? { encoding: RECORD_ENCODING, parts, bytes, sha256, data: data }
-        : { parts, bytes, sha256 };
-}
-function parseSummary(fields) {
-    const { why, bytes, sha256, keys } = fields;
-    if (typeof why !== 'string' ||
-        typeof bytes !== 'number' ||
-        !Number.isInteger(bytes) ||
-        bytes < 0 ||
-        typeof sha256 !== 'string' ||
-        !SHA256_RE.test(sha256) ||
-        !Array.isArray(keys) ||
-        !keys.every(k => typeof k === 'string')) {
-        return undefined;
-    }
-    return { recordTruncated: true, why, bytes, sha256, keys: keys };
-}
-
-;// CONCATENATED MODULE: ./src/registry/mlflow/removal-mark.ts
-
-const MAX_MARK_ACTOR = 100;
-/** The mark of `entry` (a rollback or an unassignment), within `limit` UTF-8 bytes: the reason is cut to fit. */
-function encodeRemovalMark(entry, limit) {
-    const base = {
-        removed: true,
-        kind: entry.kind,
-        stage: entry.stage,
-        at: entry.at,
-        by: truncateBytes(entry.by, MAX_MARK_ACTOR),
-        id: entry.id
+    // The failed step itself may or may not have landed (its answer was lost).
+    const leftLabel = (step) => step === steps[index] ? `${step.label} (if it landed)` : step.label;
+    const notDone = writes(doneCount, steps.length).map(step => step.label);
+    const reverted = undo.reverted.map(i => steps[i].label);
+    const failed = failedStep;
+    const failure = {
+        outcome: left.length === 0 ? 'reverted' : 'partial',
+        failedStep: index + 1,
+        failedLabel: failed.label,
+        leftWritten: left.map(leftLabel),
+        reverted,
+        notDone,
+        committed
     };
-    const bare = JSON.stringify(base);
-    if (entry.reason === undefined)
-        return bare;
-    // The reason takes what the rest leaves; escaping may take more, so cut again by the excess.
-    for (let room = limit - byteLength(bare) - byteLength(',"reason":""'); room > 0;) {
-        const value = JSON.stringify({ ...base, reason: truncateBytes(entry.reason, room) });
-        const excess = byteLength(value) - limit;
-        if (excess <= 0)
-            return value;
-        room -= excess;
+    const why = cause instanceof Error ? cause.message : String(cause);
+    const lines = [
+        `${context.action} failed at step ${index + 1} of ${steps.length} (${failed.label}): ${why}`
+    ];
+    if (failure.outcome === 'reverted') {
+        lines.push(reverted.length > 0
+            ? `Reverted: ${reverted.join('; ')}. Nothing is left changed: ${context.stageIfNot}.`
+            : `Nothing was changed: ${context.stageIfNot}.`);
     }
-    return bare;
+    else {
+        lines.push(`Left changed (could not be reverted): ${failure.leftWritten.join('; ')}.`, ...(reverted.length > 0 ? [`Reverted: ${reverted.join('; ')}.`] : []), `Not done: ${notDone.length > 0 ? notDone.join('; ') : 'nothing'}.`, `${committed === 'unknown'
+            ? `Where the stage stands could not be read: either ${context.stageIfNot}, or ${context.stageIfCommitted}`
+            : committed
+                ? context.stageIfCommitted
+                : context.stageIfNot}. ${context.rerunHint}`);
+    }
+    const exitCode = cause instanceof ModelGateError ? cause.exitCode : ExitCode.Blocked;
+    return new MlflowWriteError(lines.join('\n'), failure, exitCode, cause);
 }
-/** A mark's value read back; `{ error }` when it is not one ModelGate could have written. */
-function decodeRemovalMark(value) {
-    let parsed;
-    try {
-        parsed = JSON.parse(value);
-    }
-    catch {
-        return { error: 'is not valid JSON' };
-    }
-    if (!isMarkShaped(parsed))
-        return { error: 'is not a removal mark' };
-    const { kind, stage, at, by, reason, id } = parsed;
-    const text = (v) => typeof v === 'string' && v !== '';
-    if ((kind !== 'rollback' && kind !== 'unassign') ||
-        !text(stage) ||
-        !text(at) ||
-        Number.isNaN(Date.parse(at)) ||
-        !text(by) ||
-        !text(id) ||
-        (reason !== undefined && typeof reason !== 'string')) {
-        return { error: 'is not a valid removal mark' };
-    }
-    return { mark: { kind, stage, at, by, ...(text(reason) ? { reason } : {}), id } };
-}
-/** Whether a tag value claims to be a removal mark (`"removed": true`), however well formed otherwise. */
-function isRemovalMark(value) {
-    if (value === undefined)
+/** MLflow answered and said no (a 4xx other than 429): the request changed nothing. */
+function isDefiniteRefusal(error) {
+    if (error instanceof MlflowUnavailableError)
         return false;
-    try {
-        return isMarkShaped(JSON.parse(value));
-    }
-    catch {
-        return false;
-    }
+    if (error instanceof MlflowApiError)
+        return error.status >= 400 && error.status < 500;
+    return error instanceof ModelGateError;
 }
-function isMarkShaped(value) {
-    return (typeof value === 'object' &&
-        value !== null &&
-        !Array.isArray(value) &&
-        value.removed === true);
+
+;// CONCATENATED MODULE: ./src/registry/mlflow/plan.ts
+/**
+ * Planning a write: what it reads first (the model, the stage's holder and history), and the
+ * steps of a promotion, a rollback, an unassignment or the completion of one an earlier run
+ * left unfinished, in the order the adapter's opening comment gives; and the sweep after an
+ * attempt that was reverted.
+ */
+
+
+
+
+
+
+
+class Planner {
+    s;
+    rest;
+    stageMap;
+    holders;
+    auditTags;
+    steps;
+    constructor(s, rest, stageMap, holders, auditTags, steps) {
+        this.s = s;
+        this.rest = rest;
+        this.stageMap = stageMap;
+        this.holders = holders;
+        this.auditTags = auditTags;
+        this.steps = steps;
+    }
+    async writeView(model, ref) {
+        const rm = await this.rest.readModel(model);
+        const rawJournal = rm.tags.get(this.s.keys.history(ref.alias));
+        const decoded = decodeJournal(rawJournal);
+        if ('error' in decoded) {
+            throw new InvalidInputError(`The tag ${this.s.keys.history(ref.alias)} of ${model} ${decoded.error}: ModelGate will not overwrite a history it cannot read. Fix or delete the tag.`);
+        }
+        let legacy;
+        let holder;
+        if (ref.legacyStage) {
+            const stageOf = new Map();
+            for (const mv of await this.rest.searchVersions(model)) {
+                stageOf.set(mv.version, mv.currentStage ?? 'None');
+            }
+            const inStage = [...stageOf]
+                .filter(([, s]) => s === ref.legacyStage)
+                .map(([v]) => v)
+                .sort((a, b) => Number(b) - Number(a));
+            legacy = { stageOf, inStage };
+            holder = inStage[0];
+        }
+        else {
+            holder = rm.aliases.get(ref.alias);
+        }
+        const previousAlias = ref.legacyStage
+            ? undefined
+            : rm.aliases.get(this.stageMap.previousAliasOf(ref.alias));
+        return {
+            rm,
+            ...(holder === undefined ? {} : { holder }),
+            ...(previousAlias === undefined ? {} : { previousAlias }),
+            ...(rawJournal === undefined ? {} : { rawJournal }),
+            entries: decoded.entries,
+            applied: appliedEntries(decoded.entries, holder),
+            ...(legacy ? { legacy } : {})
+        };
+    }
+    /** The stage already holds `mv`: finish what an interrupted run left, else nothing. */
+    async completion(model, ref, view, mv) {
+        const version = mv.version;
+        const entry = holderEntry(view.applied, version);
+        const steps = [];
+        const clearMark = this.steps.clearMarkStep(model, ref, mv);
+        if (clearMark)
+            steps.push(clearMark);
+        if (ref.legacyStage) {
+            steps.push(...this.steps.legacyMoveOut(model, ref, view, version, entry?.archived !== undefined));
+        }
+        else if (entry) {
+            const previousStep = this.steps.previousAliasStep(model, ref, view, entry.previous);
+            if (previousStep)
+                steps.push(previousStep);
+            if (entry.archived) {
+                const archived = await this.rest.readVersionIfAny(model, entry.archived);
+                if (archived && archived.tags.get(this.s.keys.archived) !== ARCHIVED_VALUE) {
+                    steps.push(this.steps.archiveStep(model, entry.archived));
+                }
+            }
+        }
+        if (steps.length === 0)
+            return { noop: 'already in stage' };
+        const event = entry
+            ? this.holders.entryEvent(model, ref, entry)
+            : completionEvent(model, ref, version, this.s.now());
+        return {
+            completion: true,
+            plan: {
+                event,
+                steps,
+                context: this.steps.stepContext(model, ref, version, view.holder, 'Completing')
+            }
+        };
+    }
+    planMove(model, ref, view, move) {
+        const target = move.target;
+        const version = target.version;
+        const rollback = move.kind === 'rollback';
+        const promotedKey = this.s.keys.promoted(ref.alias);
+        const promotedNew = target.tags.has(promotedKey) ? 0 : 1;
+        const room = this.auditTags.roomOn(target);
+        // A rollback is never refused for want of room on Unity Catalog: the removal mark on the
+        // version it takes out comes first, then its audit tag, then its record (whole, or a summary).
+        const writePromoted = !rollback || room >= promotedNew;
+        let archive = move.archive;
+        let place;
+        if (rollback && move.removed) {
+            const archiveNeed = archive !== undefined && !move.removed.tags.has(this.s.keys.archived) ? 1 : 0;
+            place = this.auditTags.markPlace(ref, move.removed, archiveNeed);
+            if (this.auditTags.roomAfterMark(move.removed, place) < archiveNeed)
+                archive = undefined;
+        }
+        const entry = this.auditTags.newEntry(move.kind, ref, version, view.holder ?? null, move.previous, move.audit, archive);
+        const record = this.auditTags.recordPlan(model, version, entry, move.audit.record, rollback ? room - (writePromoted ? promotedNew : 0) : undefined);
+        if (!rollback) {
+            this.auditTags.assertTagRoom(model, target, [promotedKey], record.whole, move.audit.record);
+        }
+        if (record.tags.length === 0)
+            delete entry.recorded;
+        const { value: auditValue, audit } = this.auditTags.auditValue(model, ref, entry, move.audit, record, markFacts(place));
+        // Aliases mode: the history entry goes last before the alias, after the check (see
+        // freshnessCheck); a legacy stage keeps it first.
+        const journal = this.steps.journalStep(model, ref, view, entry);
+        const tagNeeded = writePromoted &&
+            (!rollback ||
+                ref.legacyStage !== undefined ||
+                !this.auditTags.rebuiltFromEntry(model, ref, journal.entry, target, auditValue, move.audit, record));
+        const steps = [
+            ...(ref.legacyStage ? [journal] : []),
+            ...this.steps.evictSteps(model, place),
+            ...this.steps.recordSteps(model, version, record),
+            ...(tagNeeded
+                ? [
+                    this.steps.versionTagStep(model, version, promotedKey, auditValue, target.tags.get(promotedKey))
+                ]
+                : []),
+            ...this.steps.markSteps(model, move.removed, place, entry)
+        ];
+        const archivedTag = target.tags.get(this.s.keys.archived);
+        if (rollback && archivedTag !== undefined) {
+            steps.push(this.steps.deleteVersionTagStep(model, version, this.s.keys.archived, archivedTag, 'prepare'));
+        }
+        // The target's removal mark goes once it holds the stage again (any write that puts it
+        // back, forced or not), never before: a write that stops short leaves it marked.
+        const clearMark = this.steps.clearMarkStep(model, ref, target);
+        if (ref.legacyStage) {
+            steps.push(this.steps.legacyCheckStep(model, ref, view));
+            steps.push(this.steps.transitionStep(model, version, ref.legacyStage, view.legacy?.stageOf.get(version) ?? 'None', 'commit'));
+            if (clearMark)
+                steps.push(clearMark);
+            steps.push(...this.steps.legacyMoveOut(model, ref, view, version, archive !== undefined));
+        }
+        else {
+            steps.push(this.steps.freshnessCheck(model, ref, view), journal);
+            steps.push(this.steps.aliasStep(model, ref.alias, version, view.holder, 'commit'));
+            if (clearMark)
+                steps.push(clearMark);
+            const previousStep = this.steps.previousAliasStep(model, ref, view, move.previous);
+            if (previousStep)
+                steps.push(previousStep);
+            if (archive)
+                steps.push(this.steps.archiveStep(model, archive));
+        }
+        const summary = move.kind === 'assign'
+            ? `Promote ${model} ${version} to ${ref.stage}${view.holder ? ` (replacing ${view.holder})` : ''}`
+            : `Roll back ${model} ${ref.stage} to ${version} (from ${view.holder ?? 'none'})${markNote(place)}`;
+        return {
+            event: {
+                kind: 'assignment',
+                model,
+                version,
+                stage: ref.stage,
+                at: new Date(entry.at),
+                by: entry.by,
+                ...(entry.email ? { byEmail: entry.email } : {}),
+                id: eventId(model, ref, entry.id),
+                ...refOf(target),
+                summary,
+                audit
+            },
+            steps,
+            orphans: {
+                version,
+                entryId: entry.id,
+                promotedKey,
+                ...(target.tags.has(promotedKey) ? { promotedOld: target.tags.get(promotedKey) } : {})
+            },
+            context: this.steps.stepContext(model, ref, version, view.holder, move.kind === 'assign' ? 'Promoting' : 'Rolling back')
+        };
+    }
+    planUnassign(model, ref, view, removed, audit) {
+        const version = removed.version;
+        const entry = this.auditTags.newEntry('unassign', ref, null, version, version, audit, undefined);
+        // Never refused for want of room: the removal mark first, then the record (whole, or a summary).
+        const place = this.auditTags.markPlace(ref, removed, 0);
+        const record = this.auditTags.recordPlan(model, version, entry, audit.record, this.auditTags.roomAfterMark(removed, place));
+        if (record.tags.length === 0)
+            delete entry.recorded;
+        const { audit: eventAudit } = this.auditTags.auditValue(model, ref, entry, audit, record, markFacts(place));
+        const journal = this.steps.journalStep(model, ref, view, entry);
+        const steps = [
+            ...(ref.legacyStage ? [journal] : []),
+            ...this.steps.evictSteps(model, place),
+            ...this.steps.recordSteps(model, version, record),
+            ...this.steps.markSteps(model, removed, place, entry)
+        ];
+        if (ref.legacyStage) {
+            steps.push(this.steps.legacyCheckStep(model, ref, view));
+            steps.push(this.steps.transitionStep(model, version, 'None', ref.legacyStage, 'commit'));
+        }
+        else {
+            steps.push(this.steps.freshnessCheck(model, ref, view), journal);
+            steps.push({
+                label: `delete alias "${ref.alias}" (was ${version})`,
+                phase: 'commit',
+                run: () => this.rest.deleteAlias(model, ref.alias),
+                undo: {
+                    label: `set alias "${ref.alias}" back to ${version}`,
+                    run: () => this.rest.setAlias(model, ref.alias, version)
+                }
+            });
+            const previousStep = this.steps.previousAliasStep(model, ref, view, version);
+            if (previousStep)
+                steps.push(previousStep);
+        }
+        return {
+            event: {
+                kind: 'unassignment',
+                model,
+                version,
+                stage: ref.stage,
+                at: new Date(entry.at),
+                by: entry.by,
+                ...(entry.email ? { byEmail: entry.email } : {}),
+                id: eventId(model, ref, entry.id),
+                summary: `Remove ${model} ${version} from ${ref.stage}${markNote(place)}`,
+                audit: eventAudit
+            },
+            steps,
+            context: {
+                probe: async () => (await this.steps.stageHolderNow(model, ref)) !== version,
+                action: `Removing ${model} ${version} from ${ref.stage}`,
+                stageIfCommitted: `${ref.stage} is now empty`,
+                stageIfNot: `${ref.stage} is still held by ${version}`,
+                rerunHint: 'Re-run the same command to complete it.'
+            }
+        };
+    }
+    /**
+     * A reverted attempt (or one backed out for a moved stage): what it wrote and a late-landing
+     * request put back is removed again (orphans.ts). A partial write is left as it is: a re-run
+     * completes it.
+     */
+    async sweepAfter(plan, error) {
+        const reverted = error instanceof StageMovedError ||
+            (error instanceof MlflowWriteError && error.failure.outcome === 'reverted');
+        if (!reverted || !plan.orphans)
+            return;
+        const model = plan.event.model;
+        await sweepOrphans(this.s.keys, plan.orphans, {
+            readTags: async (version) => (await this.rest.readVersionIfAny(model, version))?.tags,
+            deleteTag: (version, key) => this.rest.deleteVersionTag(model, version, key),
+            setTag: (version, key, value) => this.rest.setVersionTag(model, version, key, value)
+        });
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/registry/mlflow/wire.ts
@@ -27430,6 +31727,216 @@ async function registerFromRun(ports, request) {
     return { written: true, events: [event(created.version)], attempts: 1, version: created.version };
 }
 
+;// CONCATENATED MODULE: ./src/registry/mlflow/rest.ts
+/**
+ * The MLflow REST calls the adapter makes (registered models, versions, aliases, tags, legacy
+ * stages), through the per-command read view (read-view.ts) when `readOnce`: each object read
+ * once, all forgotten on any write.
+ */
+
+
+
+
+/** Pages of a search followed at most, so a listing is bounded too. */
+const MAX_PAGES = 100;
+class MlflowRest {
+    s;
+    constructor(s) {
+        this.s = s;
+    }
+    /**
+     * The version's MLmodel. For a `runs:/<run>/<path>` source through the run's own artifacts
+     * (`/get-artifact?run_uuid=&path=`, handlers.get_artifact_handler, which finds the run in the
+     * backend store): 2.7.1's `/model-versions/get-artifact` resolves such a source through the
+     * server's default tracking URI and answers 404 for a run `runs/get` returns. Else through
+     * the version.
+     */
+    async readMlmodelText(model, mv) {
+        const what = `The MLmodel of ${model} version ${mv.version}`;
+        const runs = /^runs:\/([^/]+)\//.exec(mv.source ?? '');
+        const path = artifactPathOf(mv);
+        if (runs && path !== undefined) {
+            return this.s.http.getText('/get-artifact', { run_uuid: runs[1], path: `${path}/MLmodel` }, what);
+        }
+        return this.s.http.getText('/model-versions/get-artifact', { name: model, version: mv.version, path: 'MLmodel' }, what);
+    }
+    rmPath(op) {
+        return `/mlflow/${this.s.unityCatalog ? 'unity-catalog/' : ''}registered-models/${op}`;
+    }
+    mvPath(op) {
+        return `/mlflow/${this.s.unityCatalog ? 'unity-catalog/' : ''}model-versions/${op}`;
+    }
+    async readModel(model) {
+        if (this.s.readOnce)
+            return this.s.view.get(`model\0${model}`, () => this.fetchModel(model));
+        return this.fetchModel(model);
+    }
+    async fetchModel(model) {
+        return readRegisteredModel(await this.s.http.call('GET', this.rmPath('get'), { name: model }, `The registered model "${model}"`));
+    }
+    async readModelIfAny(model) {
+        try {
+            return await this.readModel(model);
+        }
+        catch (error) {
+            if (error instanceof NotFoundError)
+                return undefined;
+            throw error;
+        }
+    }
+    async readVersion(model, version) {
+        // One search for every version the command needs (OSS: search answers carry tags), the
+        // aliases from the model (search answers `aliases: null`); else one get per version.
+        if (this.s.readOnce && !this.s.unityCatalog && !model.includes("'")) {
+            const all = await this.versionsOf(model);
+            const found = all.get(version);
+            if (found) {
+                const rm = await this.readModel(model);
+                const aliases = [...rm.aliases].filter(([, v]) => v === version).map(([a]) => a);
+                return { ...found, aliases };
+            }
+        }
+        const get = async () => readModelVersion(await this.s.http.call('GET', this.mvPath('get'), { name: model, version }, `Version ${version} of the registered model "${model}"`));
+        return this.s.readOnce ? this.s.view.get(`version\0${model}\0${version}`, get) : get();
+    }
+    async readVersionIfAny(model, version) {
+        try {
+            return await this.readVersion(model, version);
+        }
+        catch (error) {
+            if (error instanceof NotFoundError)
+                return undefined;
+            throw error;
+        }
+    }
+    /** The version an alias points at; undefined when the alias (or the model) is missing. */
+    async readAlias(model, alias) {
+        try {
+            return readModelVersion(await this.s.http.call('GET', this.rmPath('alias'), { name: model, alias }, `The alias "${alias}" of "${model}"`));
+        }
+        catch (error) {
+            // OSS: 400 INVALID_PARAMETER_VALUE "Registered model alias … not found." (for a
+            // missing model too); other servers: 404. Callers tell the two apart.
+            if (error instanceof NotFoundError)
+                return undefined;
+            if (error instanceof MlflowApiError &&
+                error.status === 400 &&
+                error.errorCode === 'INVALID_PARAMETER_VALUE' &&
+                /alias\b.*\bnot found/i.test(error.serverMessage)) {
+                return undefined;
+            }
+            throw error;
+        }
+    }
+    async searchVersions(model) {
+        if (model.includes("'"))
+            return [];
+        const versions = [];
+        let token;
+        for (let page = 0; page < MAX_PAGES; page++) {
+            const query = { filter: `name='${model}'`, max_results: 1000, page_token: token };
+            const { items, next } = readPage(await this.s.http.call('GET', this.mvPath('search'), query, `Versions of "${model}"`), 'model_versions');
+            versions.push(...items.map(readVersionObject));
+            if (!next)
+                break;
+            token = next;
+        }
+        return versions;
+    }
+    async listModels() {
+        const names = [];
+        let token;
+        for (let page = 0; page < MAX_PAGES; page++) {
+            const { items, next } = readPage(await this.s.http.call('GET', this.rmPath('search'), {
+                max_results: 1000,
+                page_token: token
+            }), 'registered_models');
+            for (const item of items) {
+                const name = item.name;
+                if (typeof name === 'string')
+                    names.push(name);
+            }
+            if (!next)
+                break;
+            token = next;
+        }
+        return names.sort(compareText);
+    }
+    async setAlias(model, alias, version) {
+        this.s.view.clear();
+        await this.s.http.call('POST', this.rmPath('alias'), { name: model, alias, version }, `Version ${version} of "${model}"`);
+    }
+    async deleteAlias(model, alias) {
+        this.s.view.clear();
+        await this.s.http.call('DELETE', this.rmPath('alias'), { name: model, alias }, `The registered model "${model}"`);
+    }
+    async setModelTag(model, key, value) {
+        this.s.view.clear();
+        const path = this.rmPath(this.s.unityCatalog ? 'tags' : 'set-tag');
+        await this.s.http.call('POST', path, { name: model, key, value }, `The registered model "${model}"`);
+    }
+    async deleteModelTag(model, key) {
+        this.s.view.clear();
+        const path = this.rmPath(this.s.unityCatalog ? 'tags' : 'delete-tag');
+        await this.s.http.call('DELETE', path, { name: model, key }, `The registered model "${model}"`);
+    }
+    async setVersionTag(model, version, key, value) {
+        this.s.view.clear();
+        const path = this.mvPath(this.s.unityCatalog ? 'tags' : 'set-tag');
+        await this.s.http.call('POST', path, { name: model, version, key, value }, `Version ${version} of "${model}"`);
+    }
+    async deleteVersionTag(model, version, key) {
+        this.s.view.clear();
+        const path = this.mvPath(this.s.unityCatalog ? 'tags' : 'delete-tag');
+        await this.s.http.call('DELETE', path, { name: model, version, key }, `Version ${version} of "${model}"`);
+    }
+    async transition(model, version, stage) {
+        this.s.view.clear();
+        await this.s.http.call('POST', this.mvPath('transition-stage'), { name: model, version, stage, archive_existing_versions: false }, `Version ${version} of "${model}"`);
+    }
+    /** The first of `versions` that still exists (read in order), with those found deleted. */
+    async firstExisting(model, versions) {
+        const gone = new Set();
+        for (const version of versions) {
+            const mv = await this.readVersionIfAny(model, version);
+            if (mv)
+                return { target: mv, gone };
+            gone.add(version);
+        }
+        return undefined;
+    }
+    /**
+     * The rollback target's successor as `<alias>-previous`: `previous` when it still exists,
+     * else the next of `others` that does (MLflow refuses an alias on a deleted version).
+     */
+    async existingPrevious(model, previous, gone, others) {
+        if (previous === null)
+            return null;
+        const order = [previous, ...others.filter(v => v !== previous)];
+        for (const version of order) {
+            if (gone.has(version))
+                continue;
+            if (await this.readVersionIfAny(model, version))
+                return version;
+            gone.add(version);
+        }
+        return null;
+    }
+    /** Every version of the model: searched once per command when readOnce (read-view.ts). */
+    versionsOf(model) {
+        if (!this.s.readOnce)
+            return this.versionsByNumber(model);
+        return this.s.view.get(`versions\0${model}`, () => this.versionsByNumber(model));
+    }
+    /** Every version of the model by number (one search page up to 1,000 versions). */
+    async versionsByNumber(model) {
+        return new Map((await this.searchVersions(model)).map(mv => [mv.version, mv]));
+    }
+}
+function compareText(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+
 ;// CONCATENATED MODULE: ./src/registry/mlflow/read-view.ts
 /**
  * One command's view of the registry (issue 11, "count whole commands"): each object read
@@ -27458,236 +31965,277 @@ class ReadView {
     }
 }
 
-;// CONCATENATED MODULE: ./src/registry/mlflow/stage-facts.ts
+;// CONCATENATED MODULE: ./src/registry/mlflow/setup.ts
+/**
+ * The MLflow adapter's options, and what every part of it shares: the HTTP client, the tag
+ * keys, the options as resolved, and the per-command read view. Made once by the adapter's
+ * constructor.
+ */
 
-/**
- * The entry that put `holder` in the stage, when the history can vouch for it: the newest
- * entry naming it; or, when the newest entry never took effect (a write stopped before it moved
- * the alias, whose undo could not run), the one before it. A newest entry whose write did
- * finish (its `<alias>-previous` is in place: `previousAlias`) but whose version no longer
- * holds the stage was undone by hand: stale, so undefined (date and actor unknown).
- * `previousAlias` undefined: a registry without one (legacy stages), judged by the alias alone.
- */
-function trustedEntry(entries, holder, previousAlias) {
-    const [head, next] = entries;
-    if (!head || holder === undefined)
-        return undefined;
-    const names = (entry) => entry !== undefined && entry.kind !== 'unassign' && entry.version === holder;
-    if (names(head))
-        return head;
-    const finished = previousAlias !== undefined && previousAlias === head.previous;
-    return isUnapplied(head, holder) && !finished && names(next) ? next : undefined;
-}
-/**
- * The versions a rollback from `removed` may restore, best first: `first` (the recorded
- * previous holder), then every earlier holder in the history, newest first, leaving out
- * `removed` and the versions rolled back out of the stage and not put back since (GTO's rule).
- * The caller takes the first one that still exists (MLflow keeps aliases of deleted versions).
- */
-function rollbackCandidates(applied, removed, first) {
-    const out = first !== null && first !== removed ? [first] : [];
-    for (const version of earlierHolders(applied, removed)) {
-        if (!out.includes(version))
-            out.push(version);
+
+
+
+const setup_sleepTimer = (ms) => new Promise(resolve => setTimeout(resolve, ms));
+/** The options with their defaults, checked (Unity Catalog: aliases and a token only). */
+function resolveSetup(options) {
+    const unityCatalog = options.unityCatalog ?? isDatabricksHost(options.trackingUri);
+    const legacyStages = options.legacyStages ?? false;
+    if (unityCatalog && legacyStages) {
+        throw new InvalidInputError('Unity Catalog has no stages, only aliases: legacy stages cannot be used with it.');
     }
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/registry/mlflow/audit-facts.ts
-/**
- * The audit tag's facts before the record, all from the history entry (the entry's reason and
- * forced flag are the caller's); `markedFacts` what the write did about a removal mark, when it
- * is not the plain case.
- */
-function auditBase(model, ref, entry, markedFacts = {}) {
+    if (unityCatalog && options.auth && !('token' in options.auth)) {
+        throw new InvalidInputError('Unity Catalog takes a bearer token (DATABRICKS_TOKEN / MLFLOW_TRACKING_TOKEN), not a username and password.');
+    }
+    const now = options.now ?? Date.now;
+    const random = options.random ?? Math.random;
     return {
-        id: entry.id,
-        action: entry.kind,
-        model,
-        version: entry.version ?? entry.from,
-        stage: ref.stage,
-        alias: ref.alias,
-        from: entry.from,
-        at: entry.at,
-        actor: entry.by,
-        ...(entry.email ? { actorEmail: entry.email } : {}),
-        ...(entry.reason ? { reason: entry.reason } : {}),
-        ...(entry.forced ? { forced: true } : {}),
-        ...(entry.archived ? { archived: entry.archived } : {}),
-        ...markedFacts
+        http: new MlflowHttp({
+            trackingUri: options.trackingUri,
+            fetch: options.fetch,
+            auth: options.auth,
+            retry: options.retry,
+            sleep: options.sleep ?? setup_sleepTimer,
+            random,
+            now,
+            commandBudgetMs: options.commandBudgetMs,
+            undoGraceMs: options.undoGraceMs
+        }),
+        keys: tagKeys(unityCatalog),
+        unityCatalog,
+        legacyStages,
+        aliasForStage: options.aliasForStage ?? (stage => stage),
+        stages: options.stages,
+        now,
+        random,
+        previousSuffix: options.previousSuffix ?? '-previous',
+        readMlmodel: options.readMlmodel ?? true,
+        maxAttempts: Math.max(1, options.maxAttempts ?? 3),
+        tagLimit: unityCatalog ? UC_TAG_VALUE_LIMIT : OSS_TAG_VALUE_LIMIT,
+        view: new ReadView(),
+        readOnce: options.readOnce ?? false,
+        heldRead: new Map()
     };
 }
-/**
- * Whether the audit tag `value` reads (its record taken from the record tags, as readers do) the
- * same as `rebuilt` (auditBase of the entry as stored) with `record`: key for key, in order.
- */
-function saysNothingMore(value, rebuilt, record) {
-    const kept = JSON.parse(JSON.stringify(record));
-    const asTagReads = { ...JSON.parse(value), record: kept };
-    return JSON.stringify(asTagReads) === JSON.stringify({ ...rebuilt, record: kept });
-}
 
-;// CONCATENATED MODULE: ./src/registry/mlflow/steps.ts
-/**
- * Runs a write as an ordered list of idempotent steps, so that it is never
- * left half done without saying so.
- *
- * Each REST call inside a step is already retried (http.ts). When a step still
- * fails, the steps done so far are undone newest first (each undo restores the
- * value read before the write, or deletes what did not exist). Undoing stops at
- * the first undo that fails, so what stays written is always a prefix of the
- * plan, the state a re-run of the same write recognises and completes. The
- * error (MlflowWriteError) says which: `reverted` (nothing left changed) or
- * `partial` (listing what is written, what is not, and where the stage stands).
- */
+;// CONCATENATED MODULE: ./src/registry/mlflow/step-builders.ts
 
 
-/** A `check` step saw that another writer moved the stage: the caller re-reads and tries again. */
-class StageMovedError extends Error {
-    constructor(message) {
-        super(message);
-        this.name = 'StageMovedError';
-    }
-}
-/** A write that failed after retries; its message says what was and was not changed. */
-class MlflowWriteError extends ModelGateError {
-    failure;
-    constructor(message, failure, exitCode, cause) {
-        super(message, exitCode, { cause });
-        this.name = 'MlflowWriteError';
-        this.failure = failure;
-    }
-}
-/**
- * Runs `steps` in order. Resolves when all ran. On a StageMovedError from a
- * check step, undoes what was done and rethrows it (nothing left changed) —
- * unless an undo fails, then it becomes a partial MlflowWriteError.
- */
-async function runSteps(steps, context) {
-    for (const [index, step] of steps.entries()) {
-        try {
-            await step.run();
-        }
-        catch (error) {
-            // A definite refusal (4xx) wrote nothing; anything else (lost answer,
-            // timeout, 5xx) may have landed, so its own undo runs too.
-            const landedMaybe = step.phase !== 'check' && !isDefiniteRefusal(error);
-            const doneCount = landedMaybe ? index + 1 : index;
-            context.beforeUndo?.();
-            const undo = await undoSteps(steps, doneCount);
-            if (error instanceof StageMovedError && undo.stuckAt === undefined)
-                throw error;
-            throw await writeError(steps, index, doneCount, undo, error, context);
-        }
-    }
-}
-async function undoSteps(steps, doneCount) {
-    const reverted = [];
-    for (let i = doneCount - 1; i >= 0; i--) {
-        const undo = steps[i].undo;
-        if (!undo)
-            continue;
-        try {
-            await undo.run();
-            reverted.push(i);
-        }
-        catch {
-            return { reverted, stuckAt: i };
-        }
-    }
-    return { reverted };
-}
-async function writeError(steps, index, doneCount, undo, cause, context) {
-    const writes = (from, to) => steps.slice(from, to).filter(step => step.phase !== 'check');
-    let left = undo.stuckAt === undefined ? [] : writes(0, undo.stuckAt + 1);
-    const failedStep = steps[index];
-    let committed = left.some(step => step.phase === 'commit');
-    if (committed && failedStep.phase === 'commit' && left.includes(failedStep)) {
-        // The stage-moving step itself failed and could not be undone: did it land?
-        const landed = await context.probe?.().catch(() => undefined);
-        committed = landed ?? 'unknown';
-        if (landed === false)
-            left = left.filter(step => step !== failedStep);
-    }
-    // The failed step itself may or may not have landed (its answer was lost).
-    const leftLabel = (step) => step === steps[index] ? `${step.label} (if it landed)` : step.label;
-    const notDone = writes(doneCount, steps.length).map(step => step.label);
-    const reverted = undo.reverted.map(i => steps[i].label);
-    const failed = failedStep;
-    const failure = {
-        outcome: left.length === 0 ? 'reverted' : 'partial',
-        failedStep: index + 1,
-        failedLabel: failed.label,
-        leftWritten: left.map(leftLabel),
-        reverted,
-        notDone,
-        committed
-    };
-    const why = cause instanceof Error ? cause.message : String(cause);
-    const lines = [
-        `${context.action} failed at step ${index + 1} of ${steps.length} (${failed.label}): ${why}`
-    ];
-    if (failure.outcome === 'reverted') {
-        lines.push(reverted.length > 0
-            ? `Reverted: ${reverted.join('; ')}. Nothing is left changed: ${context.stageIfNot}.`
-            : `Nothing was changed: ${context.stageIfNot}.`);
-    }
-    else {
-        lines.push(`Left changed (could not be reverted): ${failure.leftWritten.join('; ')}.`, ...(reverted.length > 0 ? [`Reverted: ${reverted.join('; ')}.`] : []), `Not done: ${notDone.length > 0 ? notDone.join('; ') : 'nothing'}.`, `${committed === 'unknown'
-            ? `Where the stage stands could not be read: either ${context.stageIfNot}, or ${context.stageIfCommitted}`
-            : committed
-                ? context.stageIfCommitted
-                : context.stageIfNot}. ${context.rerunHint}`);
-    }
-    const exitCode = cause instanceof ModelGateError ? cause.exitCode : ExitCode.Blocked;
-    return new MlflowWriteError(lines.join('\n'), failure, exitCode, cause);
-}
-/** MLflow answered and said no (a 4xx other than 429): the request changed nothing. */
-function isDefiniteRefusal(error) {
-    if (error instanceof MlflowUnavailableError)
-        return false;
-    if (error instanceof MlflowApiError)
-        return error.status >= 400 && error.status < 500;
-    return error instanceof ModelGateError;
-}
 
-;// CONCATENATED MODULE: ./src/registry/mlflow/orphans.ts
 
-/** What the attempt left on the version, as `key` list: none when all is as before. */
-function orphanedTags(keys, check, tags) {
-    const mine = new Set([
-        keys.auditHeader(check.entryId),
-        ...Array.from({ length: MAX_RECORD_TAGS }, (_, i) => keys.auditPart(check.entryId, i + 1))
-    ]);
-    const found = [...tags.keys()].filter(key => mine.has(key));
-    const promoted = tags.get(check.promotedKey);
-    if (promoted !== check.promotedOld &&
-        promoted !== undefined &&
-        promoted.includes(check.entryId)) {
-        found.push(check.promotedKey);
+class StepBuilders {
+    s;
+    rest;
+    stageMap;
+    constructor(s, rest, stageMap) {
+        this.s = s;
+        this.rest = rest;
+        this.stageMap = stageMap;
     }
-    return found;
-}
-/** Reads the version and removes what the reverted attempt left; the keys it could not remove. */
-async function sweepOrphans(keys, check, calls) {
-    const tags = await calls.readTags(check.version).catch(() => undefined);
-    if (!tags)
-        return [];
-    const left = [];
-    for (const key of orphanedTags(keys, check, tags)) {
-        try {
-            if (key === check.promotedKey && check.promotedOld !== undefined) {
-                await calls.setTag(check.version, key, check.promotedOld);
+    stepContext(model, ref, version, holder, verb) {
+        return {
+            probe: async () => (await this.stageHolderNow(model, ref)) === version,
+            action: `${verb} ${model} ${version} ${verb === 'Rolling back' ? 'into' : 'to'} ${ref.stage}`,
+            stageIfCommitted: `${ref.stage} is now held by ${version}, but the write is incomplete`,
+            stageIfNot: holder
+                ? `${ref.stage} is still held by ${holder}`
+                : `${ref.stage} is still empty`,
+            rerunHint: verb === 'Rolling back'
+                ? // Without the version named, a re-run would take the half-restored version as the holder to roll back.
+                    `Re-run the rollback naming the version (--restore ${version}, or the action's version input) to complete it (it finishes what is missing).`
+                : `Re-run the same command to complete it (it finishes what is missing), or roll ${ref.stage} back.`
+        };
+    }
+    /** The history tag's step; `entry` is the new entry as readers will decode it (cut to fit). */
+    journalStep(model, ref, view, entry) {
+        const key = this.s.keys.history(ref.alias);
+        // An entry that never took effect is dropped; the new one goes on top.
+        const value = encodeJournal([entry, ...view.applied], this.s.tagLimit);
+        const decoded = decodeJournal(value);
+        const stored = ('entries' in decoded ? decoded.entries[0] : undefined) ?? entry;
+        const old = view.rawJournal;
+        return {
+            entry: stored,
+            label: `set tag ${key} on ${model}`,
+            phase: 'prepare',
+            run: () => this.rest.setModelTag(model, key, value),
+            undo: {
+                label: old === undefined ? `delete tag ${key} on ${model}` : `restore tag ${key} on ${model}`,
+                run: () => old === undefined
+                    ? this.rest.deleteModelTag(model, key)
+                    : this.rest.setModelTag(model, key, old)
             }
-            else {
-                await calls.deleteTag(check.version, key);
-            }
-        }
-        catch {
-            left.push(key);
-        }
+        };
     }
-    return left;
+    /** Sets a version tag; undone by restoring `old` (deleting the tag when there was none). */
+    versionTagStep(model, version, key, value, old) {
+        return {
+            label: `set tag ${key} on ${model} ${version}`,
+            phase: 'prepare',
+            run: () => this.rest.setVersionTag(model, version, key, value),
+            undo: {
+                label: old === undefined
+                    ? `delete tag ${key} on ${model} ${version}`
+                    : `restore tag ${key} on ${model} ${version}`,
+                run: () => old === undefined
+                    ? this.rest.deleteVersionTag(model, version, key)
+                    : this.rest.setVersionTag(model, version, key, old)
+            }
+        };
+    }
+    /**
+     * Deletes the records `place` evicts, each the parts then the header (a
+     * write stopped between them leaves a header that still names the parts it
+     * lost, which the next eviction takes too); undone by restoring every tag.
+     */
+    evictSteps(model, place) {
+        if (!place)
+            return [];
+        return place.evict.flatMap(record => record.tags.map(tag => this.deleteVersionTagStep(model, place.version, tag.key, tag.value, 'prepare')));
+    }
+    markSteps(model, removed, place, entry) {
+        if (!removed || !place?.key)
+            return [];
+        const value = encodeRemovalMark(entry, this.s.tagLimit);
+        return [this.versionTagStep(model, removed.version, place.key, value, place.old)];
+    }
+    /**
+     * Deletes `mv`'s removal mark for the stage, when it has one, once it holds
+     * the stage (a mark that took the place of its audit tag is overwritten by
+     * the write instead).
+     */
+    clearMarkStep(model, ref, mv) {
+        const key = this.s.keys.removed(ref.alias);
+        const old = mv.tags.get(key);
+        return old === undefined
+            ? undefined
+            : this.deleteVersionTagStep(model, mv.version, key, old, 'finish');
+    }
+    /**
+     * The record's tags as steps: the parts, then the header that vouches for
+     * them (or the summary alone). The keys hold the new entry's id, so none of
+     * them exists yet and undoing one deletes it.
+     */
+    recordSteps(model, version, record) {
+        return record.tags.map(tag => this.versionTagStep(model, version, tag.key, tag.value, undefined));
+    }
+    deleteVersionTagStep(model, version, key, old, phase) {
+        return {
+            label: `delete tag ${key} on ${model} ${version}`,
+            phase,
+            run: () => this.rest.deleteVersionTag(model, version, key),
+            undo: {
+                label: `restore tag ${key} on ${model} ${version}`,
+                run: () => this.rest.setVersionTag(model, version, key, old)
+            }
+        };
+    }
+    archiveStep(model, version) {
+        const key = this.s.keys.archived;
+        return {
+            label: `tag ${model} ${version} ${key}=${ARCHIVED_VALUE}`,
+            phase: 'finish',
+            run: () => this.rest.setVersionTag(model, version, key, ARCHIVED_VALUE),
+            undo: {
+                label: `delete tag ${key} on ${model} ${version}`,
+                run: () => this.rest.deleteVersionTag(model, version, key)
+            }
+        };
+    }
+    /**
+     * Right before the history tag and the alias (aliases mode): the alias still points where the
+     * view said, and the stage's history tag is still the one read. The history is one tag
+     * rewritten whole (MLflow has no compare-and-set), so a writer that moved the stage while this
+     * command judged the candidate must be seen before that tag is written over, or its entry
+     * would be lost; and before the alias, or its promotion would be replaced unjudged. One read
+     * of the model answers both; the window left is the history tag's one call.
+     */
+    freshnessCheck(model, ref, view) {
+        const expected = view.holder;
+        const key = this.s.keys.history(ref.alias);
+        return {
+            label: `check alias "${ref.alias}" still points at ${expected ?? 'nothing'} and ${key} is unchanged`,
+            phase: 'check',
+            run: async () => {
+                const rm = await this.rest.fetchModel(model);
+                const now = rm.aliases.get(ref.alias);
+                if (now !== expected) {
+                    throw new StageMovedError(`alias "${ref.alias}" moved from ${expected ?? 'nothing'} to ${now ?? 'nothing'} meanwhile`);
+                }
+                if (rm.tags.get(key) !== view.rawJournal) {
+                    throw new StageMovedError(`another writer added to the history of ${ref.stage} meanwhile`);
+                }
+            }
+        };
+    }
+    aliasStep(model, alias, version, before, phase) {
+        return {
+            label: `set alias "${alias}" → ${version}`,
+            phase,
+            run: () => this.rest.setAlias(model, alias, version),
+            undo: {
+                label: before === undefined
+                    ? `delete alias "${alias}"`
+                    : `set alias "${alias}" back to ${before}`,
+                run: () => before === undefined
+                    ? this.rest.deleteAlias(model, alias)
+                    : this.rest.setAlias(model, alias, before)
+            }
+        };
+    }
+    /** `<alias>-previous` → `target` (deleted for null); undefined when it already is. */
+    previousAliasStep(model, ref, view, target) {
+        const alias = this.stageMap.previousAliasOf(ref.alias);
+        const before = view.previousAlias;
+        if ((before ?? null) === target)
+            return undefined;
+        if (target !== null)
+            return this.aliasStep(model, alias, target, before, 'finish');
+        return {
+            label: `delete alias "${alias}"`,
+            phase: 'finish',
+            run: () => this.rest.deleteAlias(model, alias),
+            undo: {
+                label: `set alias "${alias}" back to ${before ?? ''}`,
+                run: () => this.rest.setAlias(model, alias, before)
+            }
+        };
+    }
+    /** The stage's holder, read now. */
+    async stageHolderNow(model, ref) {
+        if (ref.legacyStage)
+            return latestInStage(await this.rest.readModel(model), ref.legacyStage);
+        return (await this.rest.readAlias(model, ref.alias))?.version;
+    }
+    legacyCheckStep(model, ref, view) {
+        return {
+            label: `check ${ref.legacyStage} is still held by ${view.holder ?? 'nothing'}`,
+            phase: 'check',
+            run: async () => {
+                const rm = await this.rest.readModel(model);
+                const now = latestInStage(rm, ref.legacyStage);
+                if (now !== view.holder) {
+                    throw new StageMovedError(`${ref.legacyStage} moved from ${view.holder ?? 'nothing'} to ${now ?? 'nothing'} meanwhile`);
+                }
+            }
+        };
+    }
+    transitionStep(model, version, to, from, phase) {
+        return {
+            label: `move ${model} ${version} to stage ${to}`,
+            phase,
+            run: () => this.rest.transition(model, version, to),
+            undo: {
+                label: `move ${model} ${version} back to stage ${from}`,
+                run: () => this.rest.transition(model, version, from)
+            }
+        };
+    }
+    /** Every other version still in the legacy stage leaves it (to Archived when asked, else None). */
+    legacyMoveOut(model, ref, view, keep, archive) {
+        return (view.legacy?.inStage ?? [])
+            .filter(version => version !== keep)
+            .map(version => this.transitionStep(model, version, archive ? 'Archived' : 'None', ref.legacyStage, 'finish'));
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/registry/mlflow/adapter.ts
@@ -27735,9 +32283,12 @@ async function sweepOrphans(keys, check, calls) {
  *      steps before it, newest first, and the error says what was reverted
  *      and what, if anything, is left (and that a re-run completes it).
  *
- * Over 600 lines: two families in one room (the port's methods and the write planning, steps,
- * REST wrappers and audit tags); issue 13 splits it as the git adapter is split. New logic goes
- * into small modules beside it (audit-facts.ts, budget.ts, orphans.ts, read-view.ts, stage-facts.ts).
+ * Each attempt runs the shared write protocol (../write-protocol.ts: read → decide → nothing to
+ * do → revalidate → dry run → write → retry). Beside this file, each in its own module: the REST
+ * calls through the per-command read view (rest.ts), stage/alias mapping (stage-map.ts), holders
+ * and history events (holders.ts), the audit tags and records a write keeps (audit-tags.ts), the
+ * write's plan (plan.ts) and its steps (step-builders.ts). This file holds the port's methods:
+ * about 620 lines, a tenth of them this comment, which is the one account of a write's steps.
  */
 
 
@@ -27756,106 +32307,77 @@ async function sweepOrphans(keys, check, calls) {
 
 
 
-const ARCHIVED_VALUE = 'true';
-/** Pages of a search followed at most, so a listing is bounded too. */
-const MAX_PAGES = 100;
-const adapter_sleepTimer = (ms) => new Promise(resolve => setTimeout(resolve, ms));
+
+
+
+
 class MlflowRegistry {
     unityCatalog;
     legacyStages;
-    http;
-    keys;
-    aliasForStage;
-    stages;
-    now;
-    random;
-    previousSuffix;
-    readMlmodel;
-    maxAttempts;
-    tagLimit;
-    /** Each object read once per command (read-view.ts), when `readOnce`. */
-    view = new ReadView();
-    readOnce;
-    /** Versions getStage read, for loadVersion to use once; forgotten by any write. */
-    heldRead = new Map();
+    s;
+    rest;
+    stageMap;
+    holders;
+    auditTags;
+    steps;
+    planner;
     constructor(options) {
-        this.unityCatalog = options.unityCatalog ?? isDatabricksHost(options.trackingUri);
-        this.legacyStages = options.legacyStages ?? false;
-        if (this.unityCatalog && this.legacyStages) {
-            throw new InvalidInputError('Unity Catalog has no stages, only aliases: legacy stages cannot be used with it.');
-        }
-        if (this.unityCatalog && options.auth && !('token' in options.auth)) {
-            throw new InvalidInputError('Unity Catalog takes a bearer token (DATABRICKS_TOKEN / MLFLOW_TRACKING_TOKEN), not a username and password.');
-        }
-        this.now = options.now ?? Date.now;
-        this.random = options.random ?? Math.random;
-        this.http = new MlflowHttp({
-            trackingUri: options.trackingUri,
-            fetch: options.fetch,
-            auth: options.auth,
-            retry: options.retry,
-            sleep: options.sleep ?? adapter_sleepTimer,
-            random: this.random,
-            now: this.now,
-            commandBudgetMs: options.commandBudgetMs,
-            undoGraceMs: options.undoGraceMs
-        });
-        this.keys = tagKeys(this.unityCatalog);
-        this.aliasForStage = options.aliasForStage ?? (stage => stage);
-        this.stages = options.stages;
-        this.previousSuffix = options.previousSuffix ?? '-previous';
-        this.readMlmodel = options.readMlmodel ?? true;
-        this.maxAttempts = Math.max(1, options.maxAttempts ?? 3);
-        this.tagLimit = this.unityCatalog ? UC_TAG_VALUE_LIMIT : OSS_TAG_VALUE_LIMIT;
-        this.readOnce = options.readOnce ?? false;
+        this.s = resolveSetup(options);
+        this.unityCatalog = this.s.unityCatalog;
+        this.legacyStages = this.s.legacyStages;
+        this.rest = new MlflowRest(this.s);
+        this.stageMap = new StageMap(this.s);
+        this.holders = new Holders(this.s, this.rest);
+        this.auditTags = new AuditTags(this.s);
+        this.steps = new StepBuilders(this.s, this.rest, this.stageMap);
+        this.planner = new Planner(this.s, this.rest, this.stageMap, this.holders, this.auditTags, this.steps);
     }
     /** The server, as messages name it (no credentials). */
     get server() {
-        return this.http.server;
+        return this.s.http.server;
     }
-    // ---- reads ---------------------------------------------------------------
     async getStage(model, stage) {
-        this.assertModel(model);
-        const ref = this.stageRef(stage);
+        this.stageMap.assertModel(model);
+        const ref = this.stageMap.stageRef(stage);
         if (ref.legacyStage) {
-            const rm = await this.readModel(model);
+            const rm = await this.rest.readModel(model);
             const latest = rm.latestVersions
                 .filter(v => v.currentStage === ref.legacyStage)
                 .sort((a, b) => Number(b.version) - Number(a.version))[0];
             return (latest &&
-                this.holderFromVersion(model, ref, latest, this.journalOf(rm, ref.alias), undefined));
+                this.holders.holderFromVersion(model, ref, latest, this.stageMap.journalOf(rm, ref.alias), undefined));
         }
         // The model first: its history says whether the holder's audit tag is still current.
-        const rm = await this.readModel(model); // a missing model is NotFoundError
+        const rm = await this.rest.readModel(model); // a missing model is NotFoundError
         const holder = rm.aliases.get(ref.alias);
         if (holder === undefined)
             return undefined;
-        const mv = await this.readVersionIfAny(model, holder);
+        const mv = await this.rest.readVersionIfAny(model, holder);
         // A dangling alias (its version deleted) holds nothing to compare with or roll back.
         if (!mv)
             return undefined;
-        this.heldRead.set(`${model}\0${holder}`, mv);
-        return this.holderFromVersion(model, ref, mv, this.journalOf(rm, ref.alias), this.previousAliasIn(rm, ref));
+        this.s.heldRead.set(`${model}\0${holder}`, mv);
+        return this.holders.holderFromVersion(model, ref, mv, this.stageMap.journalOf(rm, ref.alias), this.stageMap.previousAliasIn(rm, ref));
     }
     async getVersion(model, version) {
-        this.assertModel(model);
+        this.stageMap.assertModel(model);
         names_assertVersion(version);
         let mv;
         try {
-            mv = await this.readVersion(model, version);
+            mv = await this.rest.readVersion(model, version);
         }
         catch (error) {
             if (error instanceof NotFoundError)
                 return undefined;
             throw error;
         }
-        const rm = await this.readModel(model);
+        const rm = await this.rest.readModel(model);
         const stages = [];
         if (this.legacyStages) {
             const current = mv.currentStage;
             if (current === 'Staging' || current === 'Production') {
-                const ref = this.legacyRef(current);
-                const entries = this.journalOf(rm, ref.alias);
+                const ref = this.stageMap.legacyRef(current);
+                const entries = this.stageMap.journalOf(rm, ref.alias);
                 const holder = latestInStage(rm, current);
                 const entry = holder === version ? trustedEntry(entries, version, undefined) : undefined;
                 stages.push({ stage: ref.stage, since: entrySince(entry) });
@@ -27863,11 +32385,11 @@ class MlflowRegistry {
         }
         else {
             for (const [alias, holder] of rm.aliases) {
-                if (holder !== version || this.isPreviousAlias(alias))
+                if (holder !== version || this.stageMap.isPreviousAlias(alias))
                     continue;
-                const entries = this.journalOf(rm, alias);
-                const entry = trustedEntry(entries, version, rm.aliases.get(this.previousAliasOf(alias)) ?? null);
-                stages.push({ stage: this.stageOfAlias(alias, entries), since: entrySince(entry) });
+                const entries = this.stageMap.journalOf(rm, alias);
+                const entry = trustedEntry(entries, version, rm.aliases.get(this.stageMap.previousAliasOf(alias)) ?? null);
+                stages.push({ stage: this.stageMap.stageOfAlias(alias, entries), since: entrySince(entry) });
             }
         }
         stages.sort((a, b) => compareText(a.stage, b.stage));
@@ -27877,9 +32399,9 @@ class MlflowRegistry {
             ...refOf(mv),
             registeredAt: new Date(mv.creationTimestamp ?? Number.NaN),
             registeredBy: mv.userId ?? 'unknown',
-            active: isActive(mv, this.keys),
+            active: isActive(mv, this.s.keys),
             stages,
-            ...recordedDigest(mv.tags.get(this.keys.candidateDigest))
+            ...recordedDigest(mv.tags.get(this.s.keys.candidateDigest))
         };
     }
     /**
@@ -27888,14 +32410,14 @@ class MlflowRegistry {
      * mark. A mark that cannot be read still counts (fails closed).
      */
     async takenOutOf(model, version, stage) {
-        this.assertModel(model);
+        this.stageMap.assertModel(model);
         names_assertVersion(version);
-        const ref = this.stageRef(stage);
-        const mv = await this.readVersionIfAny(model, version);
-        if (!mv || this.holdsStage(mv, ref))
+        const ref = this.stageMap.stageRef(stage);
+        const mv = await this.rest.readVersionIfAny(model, version);
+        if (!mv || this.stageMap.holdsStage(mv, ref))
             return undefined;
-        const markKey = this.keys.removed(ref.alias);
-        const promotedKey = this.keys.promoted(ref.alias);
+        const markKey = this.s.keys.removed(ref.alias);
+        const promotedKey = this.s.keys.promoted(ref.alias);
         const promoted = mv.tags.get(promotedKey);
         const [key, raw] = mv.tags.has(markKey)
             ? [markKey, mv.tags.get(markKey)]
@@ -27922,31 +32444,31 @@ class MlflowRegistry {
         };
     }
     async status(model) {
-        const names = model === undefined ? await this.listModels() : [model];
+        const names = model === undefined ? await this.rest.listModels() : [model];
         if (model !== undefined)
-            this.assertModel(model);
+            this.stageMap.assertModel(model);
         const result = [];
         for (const name of names) {
-            const rm = await this.readModelIfAny(name);
+            const rm = await this.rest.readModelIfAny(name);
             if (!rm)
                 continue;
-            const holders = this.stageHolders(rm);
+            const holders = this.stageMap.stageHolders(rm);
             // One search says which holders still exist (and their runs), whatever the aliases.
-            const existing = this.legacyStages || holders.length === 0 ? undefined : await this.versionsOf(name);
+            const existing = this.legacyStages || holders.length === 0 ? undefined : await this.rest.versionsOf(name);
             const stages = [];
             for (const [ref, holder] of holders) {
                 const mv = existing
                     ? existing.get(holder)
                     : this.legacyStages
                         ? rm.latestVersions.find(v => v.version === holder)
-                        : await this.readVersionIfAny(name, holder);
+                        : await this.rest.readVersionIfAny(name, holder);
                 if (!mv) {
                     stages.push(danglingHolder(name, ref, holder));
                     continue;
                 }
-                const entry = trustedEntry(this.journalOf(rm, ref.alias), holder, this.previousAliasIn(rm, ref));
+                const entry = trustedEntry(this.stageMap.journalOf(rm, ref.alias), holder, this.stageMap.previousAliasIn(rm, ref));
                 stages.push(entry
-                    ? { ...this.holderFromEntry(name, ref, holder, entry), ...refOf(mv) }
+                    ? { ...this.holders.holderFromEntry(name, ref, holder, entry), ...refOf(mv) }
                     : unknownHolder(name, ref, mv));
             }
             stages.sort((a, b) => compareText(a.stage, b.stage));
@@ -27955,31 +32477,31 @@ class MlflowRegistry {
         return result;
     }
     async history(model) {
-        const names = model === undefined ? await this.listModels() : [model];
+        const names = model === undefined ? await this.rest.listModels() : [model];
         if (model !== undefined)
-            this.assertModel(model);
+            this.stageMap.assertModel(model);
         const events = [];
         for (const name of names) {
-            const rm = await this.readModelIfAny(name);
+            const rm = await this.rest.readModelIfAny(name);
             if (!rm)
                 continue;
             const journal = [];
             for (const [key, value] of rm.tags) {
-                const keyAlias = this.keys.historyAlias(key);
+                const keyAlias = this.s.keys.historyAlias(key);
                 if (keyAlias === undefined)
                     continue;
                 const decoded = decodeJournal(value);
                 if ('error' in decoded)
                     continue;
-                const ref = this.refForHistoryKey(rm, key, decoded.entries);
-                const holder = this.holderOf(rm, ref);
+                const ref = this.stageMap.refForHistoryKey(rm, key, decoded.entries);
+                const holder = this.stageMap.holderOf(rm, ref);
                 for (const entry of appliedEntries(decoded.entries, holder))
                     journal.push({ ref, entry });
             }
-            const versions = [...(await this.versionsOf(name)).values()];
-            const records = await this.storedRecords(name, journal.map(j => j.entry), versions);
+            const versions = [...(await this.rest.versionsOf(name)).values()];
+            const records = await this.holders.storedRecords(name, journal.map(j => j.entry), versions);
             for (const { ref, entry } of journal) {
-                const event = this.entryEvent(name, ref, entry, records.get(entry.id));
+                const event = this.holders.entryEvent(name, ref, entry, records.get(entry.id));
                 events.push({ event, order: events.length });
             }
             for (const mv of versions) {
@@ -27992,28 +32514,28 @@ class MlflowRegistry {
     }
     /** ModelSource: the version's metrics (its run) and signature (tags, else its MLmodel). */
     async loadVersion(model, version) {
-        this.assertModel(model);
+        this.stageMap.assertModel(model);
         names_assertVersion(version);
         // The champion's version as getStage just read it, once (a command reads each object once).
         const key = `${model}\0${version}`;
-        const mv = this.heldRead.get(key) ?? (await this.readVersion(model, version));
-        this.heldRead.delete(key);
+        const mv = this.s.heldRead.get(key) ?? (await this.rest.readVersion(model, version));
+        this.s.heldRead.delete(key);
         const runId = mv.runId;
-        const fetchRun = async (id) => readRun(await this.http.call('GET', '/mlflow/runs/get', { run_id: id }, `Run ${id} of ${model} version ${version}`));
+        const fetchRun = async (id) => readRun(await this.s.http.call('GET', '/mlflow/runs/get', { run_id: id }, `Run ${id} of ${model} version ${version}`));
         const run = runId
-            ? this.readOnce
-                ? await this.view.get(`run\0${runId}`, () => fetchRun(runId))
+            ? this.s.readOnce
+                ? await this.s.view.get(`run\0${runId}`, () => fetchRun(runId))
                 : await fetchRun(runId)
             : undefined;
         const parts = {
             model,
             version: mv,
             ...(run ? { run } : {}),
-            signatureTagKeys: this.keys.signature
+            signatureTagKeys: this.s.keys.signature
         };
         let signature = signatureFromTags(parts);
-        if (!signature && this.readMlmodel && !this.unityCatalog) {
-            const text = await this.readMlmodelText(model, mv);
+        if (!signature && this.s.readMlmodel && !this.unityCatalog) {
+            const text = await this.rest.readMlmodelText(model, mv);
             if (text !== undefined) {
                 signature = parseMlmodelSignature(text, `MLmodel of ${model} version ${version}`);
             }
@@ -28021,35 +32543,18 @@ class MlflowRegistry {
         return toCandidate(parts, signature);
     }
     /**
-     * The version's MLmodel. For a `runs:/<run>/<path>` source through the run's own artifacts
-     * (`/get-artifact?run_uuid=&path=`, handlers.get_artifact_handler, which finds the run in the
-     * backend store): 2.7.1's `/model-versions/get-artifact` resolves such a source through the
-     * server's default tracking URI and answers 404 for a run `runs/get` returns. Else through
-     * the version.
-     */
-    async readMlmodelText(model, mv) {
-        const what = `The MLmodel of ${model} version ${mv.version}`;
-        const runs = /^runs:\/([^/]+)\//.exec(mv.source ?? '');
-        const path = artifactPathOf(mv);
-        if (runs && path !== undefined) {
-            return this.http.getText('/get-artifact', { run_uuid: runs[1], path: `${path}/MLmodel` }, what);
-        }
-        return this.http.getText('/model-versions/get-artifact', { name: model, version: mv.version, path: 'MLmodel' }, what);
-    }
-    // ---- writes --------------------------------------------------------------
-    /**
      * MLflow numbers versions itself, so ModelGate cannot register one under a
      * chosen number: this confirms an existing registration (no write): `ref`
      * empty confirms the version exists, else that it was made from run or
      * source `ref`. To create a version from a run, see registerFromRun.
      */
     async register(model, version, ref, audit) {
-        this.assertModel(model);
+        this.stageMap.assertModel(model);
         names_assertVersion(version);
         assertActor(audit);
         let mv;
         try {
-            mv = await this.readVersion(model, version);
+            mv = await this.rest.readVersion(model, version);
         }
         catch (error) {
             if (!(error instanceof NotFoundError))
@@ -28062,32 +32567,32 @@ class MlflowRegistry {
     }
     /** A new version of `model` from a run's logged model (register-run.ts). */
     async registerFromRun(request) {
-        this.assertModel(request.model);
+        this.stageMap.assertModel(request.model);
         assertActor(request.audit);
-        this.view.clear();
+        this.s.view.clear();
         return registerFromRun({
-            http: this.http,
-            keys: this.keys,
-            searchVersions: model => this.searchVersions(model),
-            now: this.now,
+            http: this.s.http,
+            keys: this.s.keys,
+            searchVersions: model => this.rest.searchVersions(model),
+            now: this.s.now,
             unityCatalog: this.unityCatalog
         }, request);
     }
     async assign(model, version, stage, audit, options = {}) {
-        this.assertModel(model);
+        this.stageMap.assertModel(model);
         names_assertVersion(version);
         assertActor(audit);
-        const ref = this.stageRef(stage);
+        const ref = this.stageMap.stageRef(stage);
         return this.write(model, ref, audit, options, `Promoting ${model} ${version} to ${stage}`, async (view) => {
-            const target = await this.readVersion(model, version);
+            const target = await this.rest.readVersion(model, version);
             if (view.holder === version)
-                return this.completion(model, ref, view, target);
-            assertPromotable(model, target, this.keys);
-            const holder = await this.currentHolder(model, ref, view);
+                return this.planner.completion(model, ref, view, target);
+            assertPromotable(model, target, this.s.keys);
+            const holder = await this.holders.currentHolder(model, ref, view);
             return {
                 completion: false,
                 holder,
-                build: audit => this.planMove(model, ref, view, {
+                build: audit => this.planner.planMove(model, ref, view, {
                     kind: 'assign',
                     target,
                     previous: view.holder ?? view.previousAlias ?? null,
@@ -28098,28 +32603,28 @@ class MlflowRegistry {
         });
     }
     async unassign(model, version, stage, audit, options = {}) {
-        this.assertModel(model);
+        this.stageMap.assertModel(model);
         names_assertVersion(version);
         assertActor(audit);
-        const ref = this.stageRef(stage);
+        const ref = this.stageMap.stageRef(stage);
         return this.write(model, ref, audit, options, `Removing ${model} ${version} from ${stage}`, async (view) => {
             if (view.holder !== version)
                 return { noop: 'not in stage' };
-            const removed = await this.readVersion(model, version);
-            const holder = await this.currentHolder(model, ref, view);
+            const removed = await this.rest.readVersion(model, version);
+            const holder = await this.holders.currentHolder(model, ref, view);
             return {
                 completion: false,
                 holder,
-                build: audit => this.planUnassign(model, ref, view, removed, audit)
+                build: audit => this.planner.planUnassign(model, ref, view, removed, audit)
             };
         });
     }
     async rollback(model, stage, toVersion, audit, options = {}) {
-        this.assertModel(model);
+        this.stageMap.assertModel(model);
         if (toVersion !== undefined)
             names_assertVersion(toVersion);
         assertActor(audit);
-        const ref = this.stageRef(stage);
+        const ref = this.stageMap.stageRef(stage);
         const action = `Rolling back ${model} ${stage}${toVersion ? ` to ${toVersion}` : ''}`;
         return this.write(model, ref, audit, options, action, async (view) => {
             const current = view.holder;
@@ -28129,24 +32634,24 @@ class MlflowRegistry {
             const entry = holderEntry(view.applied, current);
             const recorded = entry ? entry.previous : (view.previousAlias ?? null);
             if (toVersion === current) {
-                return this.completion(model, ref, view, await this.readVersion(model, current));
+                return this.planner.completion(model, ref, view, await this.rest.readVersion(model, current));
             }
             const found = toVersion
-                ? { target: await this.readVersion(model, toVersion), gone: new Set() }
-                : await this.firstExisting(model, rollbackCandidates(view.applied, current, recorded));
+                ? { target: await this.rest.readVersion(model, toVersion), gone: new Set() }
+                : await this.rest.firstExisting(model, rollbackCandidates(view.applied, current, recorded));
             if (!found) {
                 throw new NotFoundError(`No earlier version of ${model} held ${stage} as far as the registry records${recorded === null ? '' : ', or every earlier holder was deleted'}: name the version to roll back to.`);
             }
             const { target, gone } = found;
             const to = target.version;
             assertReady(model, target);
-            const previous = await this.existingPrevious(model, previousAfterRollback(view.applied, to, current), gone, rollbackCandidates(view.applied, current, recorded).filter(v => v !== to));
-            const removed = await this.readVersionIfAny(model, current);
-            const holder = await this.currentHolder(model, ref, view);
+            const previous = await this.rest.existingPrevious(model, previousAfterRollback(view.applied, to, current), gone, rollbackCandidates(view.applied, current, recorded).filter(v => v !== to));
+            const removed = await this.rest.readVersionIfAny(model, current);
+            const holder = await this.holders.currentHolder(model, ref, view);
             return {
                 completion: false,
                 holder,
-                build: audit => this.planMove(model, ref, view, {
+                build: audit => this.planner.planMove(model, ref, view, {
                     kind: 'rollback',
                     target,
                     previous,
@@ -28157,1307 +32662,56 @@ class MlflowRegistry {
             };
         });
     }
-    // ---- the write protocol ----------------------------------------------------
-    async write(model, ref, auditIn, options, action, decide) {
-        this.heldRead.clear();
-        for (let attempt = 1;; attempt++) {
-            // A later attempt follows another writer's move: nothing read before it holds.
-            if (attempt > 1)
-                this.view.clear();
-            const view = await this.writeView(model, ref);
-            const decision = await decide(view);
-            if ('noop' in decision)
-                return { written: false, reason: decision.noop };
-            let plan;
-            if (decision.completion) {
-                // An earlier run moved the stage and stopped short: finishing it is not
-                // a new decision, so there is nothing to revalidate.
-                plan = decision.plan;
-            }
-            else {
-                let audit = auditIn;
-                if (options.revalidate) {
-                    const replaced = await options.revalidate({
-                        model,
-                        stage: ref.stage,
-                        holder: decision.holder,
-                        attempt
+    /** The shared write protocol (write-protocol.ts) over MLflow: one plan of steps an attempt. */
+    async write(model, ref, audit, options, action, decide) {
+        this.s.heldRead.clear();
+        return runWrite({
+            model,
+            stage: ref.stage,
+            maxAttempts: this.s.maxAttempts,
+            read: attempt => {
+                // A later attempt follows another writer's move: nothing read before it holds.
+                if (attempt > 1)
+                    this.s.view.clear();
+                return this.planner.writeView(model, ref);
+            },
+            decide: async (view) => {
+                const decision = await decide(view);
+                if ('noop' in decision)
+                    return decision;
+                // An earlier run moved the stage and stopped short: finishing it is not a new decision.
+                if (decision.completion)
+                    return { finish: decision.plan };
+                return { holder: () => decision.holder, plan: audit => ({ plan: decision.build(audit) }) };
+            },
+            preview: plan => [plan.event],
+            write: async (plan, _audit, attempt) => {
+                try {
+                    await runSteps(plan.steps, {
+                        ...plan.context,
+                        beforeUndo: () => this.s.http.budget.startUndo()
                     });
-                    if (replaced) {
-                        assertActor(replaced);
-                        audit = replaced;
-                    }
+                    return { written: { written: true, events: [plan.event], attempts: attempt } };
                 }
-                plan = decision.build(audit);
-            }
-            if (options.dryRun)
-                return { written: false, reason: 'dry run', planned: [plan.event] };
-            try {
-                await runSteps(plan.steps, {
-                    ...plan.context,
-                    beforeUndo: () => this.http.budget.startUndo()
-                });
-                return { written: true, events: [plan.event], attempts: attempt };
-            }
-            catch (error) {
-                await this.sweepAfter(plan, error);
-                if (!(error instanceof StageMovedError))
-                    throw error;
-                if (attempt >= this.maxAttempts) {
-                    throw new RegistryConflictError(`${action}: gave up after ${attempt} attempts, other writers kept moving ${ref.stage} (${error.message}). Nothing was left changed; re-run to evaluate against the new state.`);
+                catch (error) {
+                    await this.planner.sweepAfter(plan, error);
+                    if (!(error instanceof StageMovedError))
+                        throw error;
+                    return { lost: error };
                 }
-            }
-        }
-    }
-    async writeView(model, ref) {
-        const rm = await this.readModel(model);
-        const rawJournal = rm.tags.get(this.keys.history(ref.alias));
-        const decoded = decodeJournal(rawJournal);
-        if ('error' in decoded) {
-            throw new InvalidInputError(`The tag ${this.keys.history(ref.alias)} of ${model} ${decoded.error}: ModelGate will not overwrite a history it cannot read. Fix or delete the tag.`);
-        }
-        let legacy;
-        let holder;
-        if (ref.legacyStage) {
-            const stageOf = new Map();
-            for (const mv of await this.searchVersions(model)) {
-                stageOf.set(mv.version, mv.currentStage ?? 'None');
-            }
-            const inStage = [...stageOf]
-                .filter(([, s]) => s === ref.legacyStage)
-                .map(([v]) => v)
-                .sort((a, b) => Number(b) - Number(a));
-            legacy = { stageOf, inStage };
-            holder = inStage[0];
-        }
-        else {
-            holder = rm.aliases.get(ref.alias);
-        }
-        const previousAlias = ref.legacyStage
-            ? undefined
-            : rm.aliases.get(this.previousAliasOf(ref.alias));
-        return {
-            rm,
-            ...(holder === undefined ? {} : { holder }),
-            ...(previousAlias === undefined ? {} : { previousAlias }),
-            ...(rawJournal === undefined ? {} : { rawJournal }),
-            entries: decoded.entries,
-            applied: appliedEntries(decoded.entries, holder),
-            ...(legacy ? { legacy } : {})
-        };
-    }
-    /** The stage already holds `mv`: finish what an interrupted run left, else nothing. */
-    async completion(model, ref, view, mv) {
-        const version = mv.version;
-        const entry = holderEntry(view.applied, version);
-        const steps = [];
-        const clearMark = this.clearMarkStep(model, ref, mv);
-        if (clearMark)
-            steps.push(clearMark);
-        if (ref.legacyStage) {
-            steps.push(...this.legacyMoveOut(model, ref, view, version, entry?.archived !== undefined));
-        }
-        else if (entry) {
-            const previousStep = this.previousAliasStep(model, ref, view, entry.previous);
-            if (previousStep)
-                steps.push(previousStep);
-            if (entry.archived) {
-                const archived = await this.readVersionIfAny(model, entry.archived);
-                if (archived && archived.tags.get(this.keys.archived) !== ARCHIVED_VALUE) {
-                    steps.push(this.archiveStep(model, entry.archived));
-                }
-            }
-        }
-        if (steps.length === 0)
-            return { noop: 'already in stage' };
-        const event = entry
-            ? this.entryEvent(model, ref, entry)
-            : completionEvent(model, ref, version, this.now());
-        return {
-            completion: true,
-            plan: {
-                event,
-                steps,
-                context: this.stepContext(model, ref, version, view.holder, 'Completing')
-            }
-        };
-    }
-    planMove(model, ref, view, move) {
-        const target = move.target;
-        const version = target.version;
-        const rollback = move.kind === 'rollback';
-        const promotedKey = this.keys.promoted(ref.alias);
-        const promotedNew = target.tags.has(promotedKey) ? 0 : 1;
-        const room = this.roomOn(target);
-        // A rollback is never refused for want of room on Unity Catalog: the removal mark on the
-        // version it takes out comes first, then its audit tag, then its record (whole, or a summary).
-        const writePromoted = !rollback || room >= promotedNew;
-        let archive = move.archive;
-        let place;
-        if (rollback && move.removed) {
-            const archiveNeed = archive !== undefined && !move.removed.tags.has(this.keys.archived) ? 1 : 0;
-            place = this.markPlace(ref, move.removed, archiveNeed);
-            if (this.roomAfterMark(move.removed, place) < archiveNeed)
-                archive = undefined;
-        }
-        const entry = this.newEntry(move.kind, ref, version, view.holder ?? null, move.previous, move.audit, archive);
-        const record = this.recordPlan(model, version, entry, move.audit.record, rollback ? room - (writePromoted ? promotedNew : 0) : undefined);
-        if (!rollback) {
-            this.assertTagRoom(model, target, [promotedKey], record.whole, move.audit.record);
-        }
-        if (record.tags.length === 0)
-            delete entry.recorded;
-        const { value: auditValue, audit } = this.auditValue(model, ref, entry, move.audit, record, markFacts(place));
-        // Aliases mode: the history entry goes last before the alias, after the check (see
-        // freshnessCheck); a legacy stage keeps it first.
-        const journal = this.journalStep(model, ref, view, entry);
-        const tagNeeded = writePromoted &&
-            (!rollback ||
-                ref.legacyStage !== undefined ||
-                !this.rebuiltFromEntry(model, ref, journal.entry, target, auditValue, move.audit, record));
-        const steps = [
-            ...(ref.legacyStage ? [journal] : []),
-            ...this.evictSteps(model, place),
-            ...this.recordSteps(model, version, record),
-            ...(tagNeeded
-                ? [
-                    this.versionTagStep(model, version, promotedKey, auditValue, target.tags.get(promotedKey))
-                ]
-                : []),
-            ...this.markSteps(model, move.removed, place, entry)
-        ];
-        const archivedTag = target.tags.get(this.keys.archived);
-        if (rollback && archivedTag !== undefined) {
-            steps.push(this.deleteVersionTagStep(model, version, this.keys.archived, archivedTag, 'prepare'));
-        }
-        // The target's removal mark goes once it holds the stage again (any write that puts it
-        // back, forced or not), never before: a write that stops short leaves it marked.
-        const clearMark = this.clearMarkStep(model, ref, target);
-        if (ref.legacyStage) {
-            steps.push(this.legacyCheckStep(model, ref, view));
-            steps.push(this.transitionStep(model, version, ref.legacyStage, view.legacy?.stageOf.get(version) ?? 'None', 'commit'));
-            if (clearMark)
-                steps.push(clearMark);
-            steps.push(...this.legacyMoveOut(model, ref, view, version, archive !== undefined));
-        }
-        else {
-            steps.push(this.freshnessCheck(model, ref, view), journal);
-            steps.push(this.aliasStep(model, ref.alias, version, view.holder, 'commit'));
-            if (clearMark)
-                steps.push(clearMark);
-            const previousStep = this.previousAliasStep(model, ref, view, move.previous);
-            if (previousStep)
-                steps.push(previousStep);
-            if (archive)
-                steps.push(this.archiveStep(model, archive));
-        }
-        const summary = move.kind === 'assign'
-            ? `Promote ${model} ${version} to ${ref.stage}${view.holder ? ` (replacing ${view.holder})` : ''}`
-            : `Roll back ${model} ${ref.stage} to ${version} (from ${view.holder ?? 'none'})${markNote(place)}`;
-        return {
-            event: {
-                kind: 'assignment',
-                model,
-                version,
-                stage: ref.stage,
-                at: new Date(entry.at),
-                by: entry.by,
-                ...(entry.email ? { byEmail: entry.email } : {}),
-                id: eventId(model, ref, entry.id),
-                ...refOf(target),
-                summary,
-                audit
             },
-            steps,
-            orphans: {
-                version,
-                entryId: entry.id,
-                promotedKey,
-                ...(target.tags.has(promotedKey) ? { promotedOld: target.tags.get(promotedKey) } : {})
-            },
-            context: this.stepContext(model, ref, version, view.holder, move.kind === 'assign' ? 'Promoting' : 'Rolling back')
-        };
+            gaveUp: (attempts, error) => new RegistryConflictError(`${action}: gave up after ${attempts} attempts, other writers kept moving ${ref.stage} (${error.message}). Nothing was left changed; re-run to evaluate against the new state.`)
+        }, audit, options);
     }
-    planUnassign(model, ref, view, removed, audit) {
-        const version = removed.version;
-        const entry = this.newEntry('unassign', ref, null, version, version, audit, undefined);
-        // Never refused for want of room: the removal mark first, then the record (whole, or a summary).
-        const place = this.markPlace(ref, removed, 0);
-        const record = this.recordPlan(model, version, entry, audit.record, this.roomAfterMark(removed, place));
-        if (record.tags.length === 0)
-            delete entry.recorded;
-        const { audit: eventAudit } = this.auditValue(model, ref, entry, audit, record, markFacts(place));
-        const journal = this.journalStep(model, ref, view, entry);
-        const steps = [
-            ...(ref.legacyStage ? [journal] : []),
-            ...this.evictSteps(model, place),
-            ...this.recordSteps(model, version, record),
-            ...this.markSteps(model, removed, place, entry)
-        ];
-        if (ref.legacyStage) {
-            steps.push(this.legacyCheckStep(model, ref, view));
-            steps.push(this.transitionStep(model, version, 'None', ref.legacyStage, 'commit'));
-        }
-        else {
-            steps.push(this.freshnessCheck(model, ref, view), journal);
-            steps.push({
-                label: `delete alias "${ref.alias}" (was ${version})`,
-                phase: 'commit',
-                run: () => this.deleteAlias(model, ref.alias),
-                undo: {
-                    label: `set alias "${ref.alias}" back to ${version}`,
-                    run: () => this.setAlias(model, ref.alias, version)
-                }
-            });
-            const previousStep = this.previousAliasStep(model, ref, view, version);
-            if (previousStep)
-                steps.push(previousStep);
-        }
-        return {
-            event: {
-                kind: 'unassignment',
-                model,
-                version,
-                stage: ref.stage,
-                at: new Date(entry.at),
-                by: entry.by,
-                ...(entry.email ? { byEmail: entry.email } : {}),
-                id: eventId(model, ref, entry.id),
-                summary: `Remove ${model} ${version} from ${ref.stage}${markNote(place)}`,
-                audit: eventAudit
-            },
-            steps,
-            context: {
-                probe: async () => (await this.stageHolderNow(model, ref)) !== version,
-                action: `Removing ${model} ${version} from ${ref.stage}`,
-                stageIfCommitted: `${ref.stage} is now empty`,
-                stageIfNot: `${ref.stage} is still held by ${version}`,
-                rerunHint: 'Re-run the same command to complete it.'
-            }
-        };
-    }
-    stepContext(model, ref, version, holder, verb) {
-        return {
-            probe: async () => (await this.stageHolderNow(model, ref)) === version,
-            action: `${verb} ${model} ${version} ${verb === 'Rolling back' ? 'into' : 'to'} ${ref.stage}`,
-            stageIfCommitted: `${ref.stage} is now held by ${version}, but the write is incomplete`,
-            stageIfNot: holder
-                ? `${ref.stage} is still held by ${holder}`
-                : `${ref.stage} is still empty`,
-            rerunHint: verb === 'Rolling back'
-                ? // Without the version named, a re-run would take the half-restored version as the holder to roll back.
-                    `Re-run the rollback naming the version (--to ${version}, or the action's version input) to complete it (it finishes what is missing).`
-                : `Re-run the same command to complete it (it finishes what is missing), or roll ${ref.stage} back.`
-        };
-    }
-    // ---- steps -----------------------------------------------------------------
-    /** The history tag's step; `entry` is the new entry as readers will decode it (cut to fit). */
-    journalStep(model, ref, view, entry) {
-        const key = this.keys.history(ref.alias);
-        // An entry that never took effect is dropped; the new one goes on top.
-        const value = encodeJournal([entry, ...view.applied], this.tagLimit);
-        const decoded = decodeJournal(value);
-        const stored = ('entries' in decoded ? decoded.entries[0] : undefined) ?? entry;
-        const old = view.rawJournal;
-        return {
-            entry: stored,
-            label: `set tag ${key} on ${model}`,
-            phase: 'prepare',
-            run: () => this.setModelTag(model, key, value),
-            undo: {
-                label: old === undefined ? `delete tag ${key} on ${model}` : `restore tag ${key} on ${model}`,
-                run: () => old === undefined ? this.deleteModelTag(model, key) : this.setModelTag(model, key, old)
-            }
-        };
-    }
-    /** Sets a version tag; undone by restoring `old` (deleting the tag when there was none). */
-    versionTagStep(model, version, key, value, old) {
-        return {
-            label: `set tag ${key} on ${model} ${version}`,
-            phase: 'prepare',
-            run: () => this.setVersionTag(model, version, key, value),
-            undo: {
-                label: old === undefined
-                    ? `delete tag ${key} on ${model} ${version}`
-                    : `restore tag ${key} on ${model} ${version}`,
-                run: () => old === undefined
-                    ? this.deleteVersionTag(model, version, key)
-                    : this.setVersionTag(model, version, key, old)
-            }
-        };
-    }
-    /**
-     * How the caller's record (if any) is kept on the version (record-tags.ts).
-     * `room` undefined: a promotion, which refuses, before anything is written,
-     * a record that cannot be kept whole (more than MAX_RECORD_BYTES of JSON or
-     * MAX_RECORD_TAGS tags; Unity Catalog's tag count is assertTagRoom's). A
-     * number: a rollback or an unassignment, never refused: the record is kept
-     * whole when it fits in `room` more tags, else as a summary in its header
-     * tag when one more fits, else not on the version (the event's audit still
-     * has it whole, for the job summary and the artifact).
-     */
-    recordPlan(model, version, entry, record, room) {
-        if (record === undefined)
-            return { tags: [] };
-        const files = fileCount(record);
-        const fewerFiles = `Most of a record is the candidate's file checksums${files === undefined ? '' : ` (${files} files)`}: put fewer files in the candidate directory, e.g. pack many small files into one archive.`;
-        let whole;
-        let truncated;
-        const bytes = byteLength(JSON.stringify(record));
-        if (bytes > MAX_RECORD_BYTES) {
-            if (room === undefined) {
-                throw new InvalidInputError(`${model} version ${version}: the audit record of this write is ${kb(bytes)} of JSON, more than the ${kb(MAX_RECORD_BYTES)} ModelGate keeps on a version. Nothing was written. ${fewerFiles}`);
-            }
-            truncated = `the record is ${kb(bytes)} of JSON, more than the ${kb(MAX_RECORD_BYTES)} ModelGate keeps on a version`;
-        }
-        else {
-            whole = recordTags(this.keys, entry.id, record, this.tagLimit);
-            const count = whole.parts.length + 1;
-            if (count > MAX_RECORD_TAGS) {
-                if (room === undefined) {
-                    throw new InvalidInputError(`${model} version ${version}: the audit record of this write is ${kb(whole.bytes)} of JSON (${kb(whole.encodedBytes)} as ${RECORD_ENCODING}) and would take ${count} tags of at most ${this.tagLimit} bytes, more than the ${MAX_RECORD_TAGS} ModelGate gives one record${this.unityCatalog ? ` (Unity Catalog allows ${UC_MAX_TAGS_PER_VERSION} tags on a model version)` : ''}. Nothing was written. ${fewerFiles}`);
-                }
-                truncated = `the record would take ${count} tags, more than the ${MAX_RECORD_TAGS} ModelGate gives one record`;
-            }
-            else if (room !== undefined && count > room) {
-                truncated = `the record would take ${count} tags and ${model} version ${version} had room for ${Math.max(room, 0)} more of the ${UC_MAX_TAGS_PER_VERSION} Unity Catalog allows`;
-            }
-        }
-        if (truncated === undefined && whole)
-            return { tags: [...whole.parts, whole.header], whole };
-        const why = truncated ?? 'the record was not kept';
-        if (room !== undefined && room < 1)
-            return { tags: [], truncated: why };
-        const summary = recordSummaryTag(this.keys, entry.id, record, why, this.tagLimit);
-        return { tags: [{ key: summary.key, value: summary.value }], truncated: why };
-    }
-    /**
-     * Unity Catalog allows UC_MAX_TAGS_PER_VERSION tags on a model version:
-     * refuses, before anything is written, a promotion that would go beyond it
-     * on `target` (the record's tags plus `keys` it does not have yet). The
-     * server would refuse the tag and the write be undone; this says why, up
-     * front.
-     */
-    assertTagRoom(model, target, keys, record, auditRecord) {
-        if (!this.unityCatalog)
-            return;
-        const recordCount = record ? record.parts.length + 1 : 0;
-        const added = recordCount + keys.filter(key => !target.tags.has(key)).length;
-        if (target.tags.size + added <= UC_MAX_TAGS_PER_VERSION)
-            return;
-        const files = auditRecord ? fileCount(auditRecord) : undefined;
-        throw new InvalidInputError(`${model} version ${target.version} has ${target.tags.size} tags and this write would add ${added}${record ? ` (${recordCount} for its audit record, ${kb(record.bytes)} of JSON)` : ''}, more than the ${UC_MAX_TAGS_PER_VERSION} Unity Catalog allows on a model version. Nothing was written. Delete tags the version no longer needs (not ${this.keys.auditHeader('')}*: they are its audit trail)${record ? `, or put fewer files in the candidate directory${files === undefined ? '' : ` (${files} now)`} to shrink the record` : ''}.`);
-    }
-    /** How many more tags `mv` can take: Unity Catalog's limit less what it has; unbounded elsewhere. */
-    roomOn(mv) {
-        return this.unityCatalog ? UC_MAX_TAGS_PER_VERSION - mv.tags.size : Infinity;
-    }
-    /**
-     * Where the removal mark goes on `removed`, the version a write takes out of
-     * the stage: its own tag (overwritten if there), else, when Unity Catalog
-     * has no room for one more tag (`reserve` more kept for the archived tag),
-     * in place of the version's audit tag for the stage (removal-mark.ts), else
-     * in a new tag if one still fits, else in a new tag once ModelGate's own
-     * oldest audit records on the version are deleted to make room (never a tag
-     * ModelGate did not write), else nowhere, and the write says so.
-     */
-    markPlace(ref, removed, reserve) {
-        const version = removed.version;
-        const key = this.keys.removed(ref.alias);
-        const none = { version, evict: [], freed: 0 };
-        const old = removed.tags.get(key);
-        if (old !== undefined)
-            return { ...none, key, old, slots: 0 };
-        const room = this.roomOn(removed);
-        if (room >= 1 + reserve)
-            return { ...none, key, slots: 1 };
-        const promotedKey = this.keys.promoted(ref.alias);
-        const promoted = removed.tags.get(promotedKey);
-        if (promoted !== undefined)
-            return { ...none, key: promotedKey, old: promoted, slots: 0 };
-        if (room >= 1)
-            return { ...none, key, slots: 1 };
-        const evict = [];
-        let freed = 0;
-        for (const record of keptRecords(this.keys, removed.tags)) {
-            if (room + freed >= 1)
-                break;
-            evict.push(record);
-            freed += record.tags.length;
-        }
-        if (room + freed >= 1)
-            return { version, key, slots: 1, evict, freed };
-        return {
-            ...none,
-            slots: 0,
-            unmarked: `no tag room on version ${version} (its ${removed.tags.size} tags, the most Unity Catalog allows, hold no audit record ModelGate may delete), so the rolled_back gate cannot see that it was taken out of ${ref.stage}`
-        };
-    }
-    /** How many more tags `mv` can take once the removal mark is placed (and what it evicts deleted). */
-    roomAfterMark(mv, place) {
-        return this.roomOn(mv) + place.freed - place.slots;
-    }
-    /**
-     * Deletes the records `place` evicts, each the parts then the header (a
-     * write stopped between them leaves a header that still names the parts it
-     * lost, which the next eviction takes too); undone by restoring every tag.
-     */
-    evictSteps(model, place) {
-        if (!place)
-            return [];
-        return place.evict.flatMap(record => record.tags.map(tag => this.deleteVersionTagStep(model, place.version, tag.key, tag.value, 'prepare')));
-    }
-    markSteps(model, removed, place, entry) {
-        if (!removed || !place?.key)
-            return [];
-        const value = encodeRemovalMark(entry, this.tagLimit);
-        return [this.versionTagStep(model, removed.version, place.key, value, place.old)];
-    }
-    /**
-     * Deletes `mv`'s removal mark for the stage, when it has one, once it holds
-     * the stage (a mark that took the place of its audit tag is overwritten by
-     * the write instead).
-     */
-    clearMarkStep(model, ref, mv) {
-        const key = this.keys.removed(ref.alias);
-        const old = mv.tags.get(key);
-        return old === undefined
-            ? undefined
-            : this.deleteVersionTagStep(model, mv.version, key, old, 'finish');
-    }
-    /**
-     * The record's tags as steps: the parts, then the header that vouches for
-     * them (or the summary alone). The keys hold the new entry's id, so none of
-     * them exists yet and undoing one deletes it.
-     */
-    recordSteps(model, version, record) {
-        return record.tags.map(tag => this.versionTagStep(model, version, tag.key, tag.value, undefined));
-    }
-    deleteVersionTagStep(model, version, key, old, phase) {
-        return {
-            label: `delete tag ${key} on ${model} ${version}`,
-            phase,
-            run: () => this.deleteVersionTag(model, version, key),
-            undo: {
-                label: `restore tag ${key} on ${model} ${version}`,
-                run: () => this.setVersionTag(model, version, key, old)
-            }
-        };
-    }
-    archiveStep(model, version) {
-        const key = this.keys.archived;
-        return {
-            label: `tag ${model} ${version} ${key}=${ARCHIVED_VALUE}`,
-            phase: 'finish',
-            run: () => this.setVersionTag(model, version, key, ARCHIVED_VALUE),
-            undo: {
-                label: `delete tag ${key} on ${model} ${version}`,
-                run: () => this.deleteVersionTag(model, version, key)
-            }
-        };
-    }
-    /**
-     * Whether a rollback may leave out the restored version's audit tag (issue 11: one call fewer):
-     * only when a reader rebuilds exactly what the tag would say from the stage's history entry (as
-     * stored, `stored`) and the record tags of the entry's id (holderFromVersion), which persist
-     * where the audit tag is overwritten at the version's next entry into the stage. Not when the
-     * tag would say more (a record not kept whole, a removal mark's facts, a reason or an actor
-     * the history cuts), nor when the version's audit tag holds a removal mark (removal-mark.ts),
-     * which only writing the tag clears. Promotions always write it.
-     */
-    rebuiltFromEntry(model, ref, stored, target, value, audit, record) {
-        if (audit.record === undefined || record.truncated !== undefined || !record.whole)
-            return false;
-        if (!stored.recorded || record.tags.length === 0)
-            return false;
-        if (isRemovalMark(target.tags.get(this.keys.promoted(ref.alias))))
-            return false;
-        return saysNothingMore(value, auditBase(model, ref, stored), audit.record);
-    }
-    /**
-     * Right before the history tag and the alias (aliases mode): the alias still points where the
-     * view said, and the stage's history tag is still the one read. The history is one tag
-     * rewritten whole (MLflow has no compare-and-set), so a writer that moved the stage while this
-     * command judged the candidate must be seen before that tag is written over, or its entry
-     * would be lost; and before the alias, or its promotion would be replaced unjudged. One read
-     * of the model answers both; the window left is the history tag's one call.
-     */
-    freshnessCheck(model, ref, view) {
-        const expected = view.holder;
-        const key = this.keys.history(ref.alias);
-        return {
-            label: `check alias "${ref.alias}" still points at ${expected ?? 'nothing'} and ${key} is unchanged`,
-            phase: 'check',
-            run: async () => {
-                const rm = await this.fetchModel(model);
-                const now = rm.aliases.get(ref.alias);
-                if (now !== expected) {
-                    throw new StageMovedError(`alias "${ref.alias}" moved from ${expected ?? 'nothing'} to ${now ?? 'nothing'} meanwhile`);
-                }
-                if (rm.tags.get(key) !== view.rawJournal) {
-                    throw new StageMovedError(`another writer added to the history of ${ref.stage} meanwhile`);
-                }
-            }
-        };
-    }
-    aliasStep(model, alias, version, before, phase) {
-        return {
-            label: `set alias "${alias}" → ${version}`,
-            phase,
-            run: () => this.setAlias(model, alias, version),
-            undo: {
-                label: before === undefined
-                    ? `delete alias "${alias}"`
-                    : `set alias "${alias}" back to ${before}`,
-                run: () => before === undefined
-                    ? this.deleteAlias(model, alias)
-                    : this.setAlias(model, alias, before)
-            }
-        };
-    }
-    /** `<alias>-previous` → `target` (deleted for null); undefined when it already is. */
-    previousAliasStep(model, ref, view, target) {
-        const alias = this.previousAliasOf(ref.alias);
-        const before = view.previousAlias;
-        if ((before ?? null) === target)
-            return undefined;
-        if (target !== null)
-            return this.aliasStep(model, alias, target, before, 'finish');
-        return {
-            label: `delete alias "${alias}"`,
-            phase: 'finish',
-            run: () => this.deleteAlias(model, alias),
-            undo: {
-                label: `set alias "${alias}" back to ${before ?? ''}`,
-                run: () => this.setAlias(model, alias, before)
-            }
-        };
-    }
-    /** The stage's holder, read now. */
-    async stageHolderNow(model, ref) {
-        if (ref.legacyStage)
-            return latestInStage(await this.readModel(model), ref.legacyStage);
-        return (await this.readAlias(model, ref.alias))?.version;
-    }
-    // ---- legacy stages ----------------------------------------------------------
-    legacyCheckStep(model, ref, view) {
-        return {
-            label: `check ${ref.legacyStage} is still held by ${view.holder ?? 'nothing'}`,
-            phase: 'check',
-            run: async () => {
-                const rm = await this.readModel(model);
-                const now = latestInStage(rm, ref.legacyStage);
-                if (now !== view.holder) {
-                    throw new StageMovedError(`${ref.legacyStage} moved from ${view.holder ?? 'nothing'} to ${now ?? 'nothing'} meanwhile`);
-                }
-            }
-        };
-    }
-    transitionStep(model, version, to, from, phase) {
-        return {
-            label: `move ${model} ${version} to stage ${to}`,
-            phase,
-            run: () => this.transition(model, version, to),
-            undo: {
-                label: `move ${model} ${version} back to stage ${from}`,
-                run: () => this.transition(model, version, from)
-            }
-        };
-    }
-    /** Every other version still in the legacy stage leaves it (to Archived when asked, else None). */
-    legacyMoveOut(model, ref, view, keep, archive) {
-        return (view.legacy?.inStage ?? [])
-            .filter(version => version !== keep)
-            .map(version => this.transitionStep(model, version, archive ? 'Archived' : 'None', ref.legacyStage, 'finish'));
-    }
-    // ---- REST calls ---------------------------------------------------------------
-    rmPath(op) {
-        return `/mlflow/${this.unityCatalog ? 'unity-catalog/' : ''}registered-models/${op}`;
-    }
-    mvPath(op) {
-        return `/mlflow/${this.unityCatalog ? 'unity-catalog/' : ''}model-versions/${op}`;
-    }
-    async readModel(model) {
-        if (this.readOnce)
-            return this.view.get(`model\0${model}`, () => this.fetchModel(model));
-        return this.fetchModel(model);
-    }
-    async fetchModel(model) {
-        return readRegisteredModel(await this.http.call('GET', this.rmPath('get'), { name: model }, `The registered model "${model}"`));
-    }
-    async readModelIfAny(model) {
-        try {
-            return await this.readModel(model);
-        }
-        catch (error) {
-            if (error instanceof NotFoundError)
-                return undefined;
-            throw error;
-        }
-    }
-    async readVersion(model, version) {
-        // One search for every version the command needs (OSS: search answers carry tags), the
-        // aliases from the model (search answers `aliases: null`); else one get per version.
-        if (this.readOnce && !this.unityCatalog && !model.includes("'")) {
-            const all = await this.versionsOf(model);
-            const found = all.get(version);
-            if (found) {
-                const rm = await this.readModel(model);
-                const aliases = [...rm.aliases].filter(([, v]) => v === version).map(([a]) => a);
-                return { ...found, aliases };
-            }
-        }
-        const get = async () => readModelVersion(await this.http.call('GET', this.mvPath('get'), { name: model, version }, `Version ${version} of the registered model "${model}"`));
-        return this.readOnce ? this.view.get(`version\0${model}\0${version}`, get) : get();
-    }
-    async readVersionIfAny(model, version) {
-        try {
-            return await this.readVersion(model, version);
-        }
-        catch (error) {
-            if (error instanceof NotFoundError)
-                return undefined;
-            throw error;
-        }
-    }
-    /** The version an alias points at; undefined when the alias (or the model) is missing. */
-    async readAlias(model, alias) {
-        try {
-            return readModelVersion(await this.http.call('GET', this.rmPath('alias'), { name: model, alias }, `The alias "${alias}" of "${model}"`));
-        }
-        catch (error) {
-            // OSS: 400 INVALID_PARAMETER_VALUE "Registered model alias … not found." (for a
-            // missing model too); other servers: 404. Callers tell the two apart.
-            if (error instanceof NotFoundError)
-                return undefined;
-            if (error instanceof MlflowApiError &&
-                error.status === 400 &&
-                error.errorCode === 'INVALID_PARAMETER_VALUE' &&
-                /alias\b.*\bnot found/i.test(error.serverMessage)) {
-                return undefined;
-            }
-            throw error;
-        }
-    }
-    async searchVersions(model) {
-        if (model.includes("'"))
-            return [];
-        const versions = [];
-        let token;
-        for (let page = 0; page < MAX_PAGES; page++) {
-            const query = { filter: `name='${model}'`, max_results: 1000, page_token: token };
-            const { items, next } = readPage(await this.http.call('GET', this.mvPath('search'), query, `Versions of "${model}"`), 'model_versions');
-            versions.push(...items.map(readVersionObject));
-            if (!next)
-                break;
-            token = next;
-        }
-        return versions;
-    }
-    async listModels() {
-        const names = [];
-        let token;
-        for (let page = 0; page < MAX_PAGES; page++) {
-            const { items, next } = readPage(await this.http.call('GET', this.rmPath('search'), {
-                max_results: 1000,
-                page_token: token
-            }), 'registered_models');
-            for (const item of items) {
-                const name = item.name;
-                if (typeof name === 'string')
-                    names.push(name);
-            }
-            if (!next)
-                break;
-            token = next;
-        }
-        return names.sort(compareText);
-    }
-    async setAlias(model, alias, version) {
-        this.view.clear();
-        await this.http.call('POST', this.rmPath('alias'), { name: model, alias, version }, `Version ${version} of "${model}"`);
-    }
-    async deleteAlias(model, alias) {
-        this.view.clear();
-        await this.http.call('DELETE', this.rmPath('alias'), { name: model, alias }, `The registered model "${model}"`);
-    }
-    async setModelTag(model, key, value) {
-        this.view.clear();
-        const path = this.rmPath(this.unityCatalog ? 'tags' : 'set-tag');
-        await this.http.call('POST', path, { name: model, key, value }, `The registered model "${model}"`);
-    }
-    async deleteModelTag(model, key) {
-        this.view.clear();
-        const path = this.rmPath(this.unityCatalog ? 'tags' : 'delete-tag');
-        await this.http.call('DELETE', path, { name: model, key }, `The registered model "${model}"`);
-    }
-    async setVersionTag(model, version, key, value) {
-        this.view.clear();
-        const path = this.mvPath(this.unityCatalog ? 'tags' : 'set-tag');
-        await this.http.call('POST', path, { name: model, version, key, value }, `Version ${version} of "${model}"`);
-    }
-    async deleteVersionTag(model, version, key) {
-        this.view.clear();
-        const path = this.mvPath(this.unityCatalog ? 'tags' : 'delete-tag');
-        await this.http.call('DELETE', path, { name: model, version, key }, `Version ${version} of "${model}"`);
-    }
-    async transition(model, version, stage) {
-        this.view.clear();
-        await this.http.call('POST', this.mvPath('transition-stage'), { name: model, version, stage, archive_existing_versions: false }, `Version ${version} of "${model}"`);
-    }
-    // ---- helpers -------------------------------------------------------------------
-    assertModel(model) {
-        names_assertModelName(model, this.unityCatalog);
-    }
-    stageRef(stage) {
-        if (!stage)
-            throw new InvalidInputError('The stage is empty.');
-        const mapped = this.aliasForStage(stage);
-        if (this.legacyStages) {
-            const legacyStage = legacyStageName(mapped, stage);
-            return { stage, alias: legacyStage.toLowerCase(), legacyStage };
-        }
-        assertAlias(mapped, stage);
-        if (this.isPreviousAlias(mapped)) {
-            throw new InvalidInputError(`Stage "${stage}" maps to the alias "${mapped}", which ends in "${this.previousSuffix}": ModelGate keeps each stage's rollback target under such an alias.`);
-        }
-        assertAlias(this.previousAliasOf(mapped), stage);
-        return { stage, alias: mapped };
-    }
-    legacyRef(legacyStage) {
-        const stage = this.stages?.find(s => legacyStageName(this.aliasForStage(s), s) === legacyStage) ??
-            legacyStage.toLowerCase();
-        return { stage, alias: legacyStage.toLowerCase(), legacyStage };
-    }
-    /** `<alias>-previous` as `rm` has it (null: unset); undefined for legacy stages, which have none. */
-    previousAliasIn(rm, ref) {
-        return ref.legacyStage ? undefined : (rm.aliases.get(this.previousAliasOf(ref.alias)) ?? null);
-    }
-    previousAliasOf(alias) {
-        return `${alias}${this.previousSuffix}`;
-    }
-    isPreviousAlias(alias) {
-        return alias.endsWith(this.previousSuffix);
-    }
-    /** The policy stage an alias keeps: as ModelGate recorded it, else by the stage list, else the alias. */
-    stageOfAlias(alias, entries) {
-        const recorded = entries[0]?.stage;
-        if (recorded && this.safeAlias(recorded) === alias)
-            return recorded;
-        return this.stages?.find(stage => this.safeAlias(stage) === alias) ?? alias;
-    }
-    safeAlias(stage) {
-        try {
-            return this.aliasForStage(stage);
-        }
-        catch {
-            return undefined;
-        }
-    }
-    journalOf(rm, alias) {
-        const decoded = decodeJournal(rm.tags.get(this.keys.history(alias)));
-        return 'error' in decoded ? [] : decoded.entries;
-    }
-    /** Every stage with a holder: aliases (not the `-previous` ones), or legacy stages. */
-    stageHolders(rm) {
-        if (this.legacyStages) {
-            return ['Staging', 'Production'].flatMap(s => {
-                const holder = latestInStage(rm, s);
-                return holder === undefined ? [] : [[this.legacyRef(s), holder]];
-            });
-        }
-        return [...rm.aliases]
-            .filter(([alias]) => !this.isPreviousAlias(alias))
-            .map(([alias, holder]) => [
-            { stage: this.stageOfAlias(alias, this.journalOf(rm, alias)), alias },
-            holder
-        ]);
-    }
-    refForHistoryKey(rm, key, entries) {
-        if (this.legacyStages) {
-            const legacyStage = (this.keys.historyAlias(key) ?? '').replace(/^./, c => c.toUpperCase());
-            if (legacyStage === 'Staging' || legacyStage === 'Production')
-                return this.legacyRef(legacyStage);
-        }
-        const alias = [...rm.aliases.keys()].find(a => this.keys.history(a) === key) ??
-            (entries[0] ? this.safeAlias(entries[0].stage) : undefined) ??
-            this.keys.historyAlias(key) ??
-            key;
-        return { stage: entries[0]?.stage ?? this.stageOfAlias(alias, entries), alias };
-    }
-    /** Whether the version, as read, holds the stage (its aliases, or its legacy stage). */
-    holdsStage(mv, ref) {
-        return ref.legacyStage ? mv.currentStage === ref.legacyStage : mv.aliases.includes(ref.alias);
-    }
-    holderOf(rm, ref) {
-        return ref.legacyStage ? latestInStage(rm, ref.legacyStage) : rm.aliases.get(ref.alias);
-    }
-    /** The current holder as the port describes it (for revalidate). */
-    async currentHolder(model, ref, view) {
-        if (view.holder === undefined)
-            return undefined;
-        const entry = trustedEntry(view.entries, view.holder, ref.legacyStage ? undefined : (view.previousAlias ?? null));
-        if (entry)
-            return this.holderFromEntry(model, ref, view.holder, entry);
-        const mv = await this.readVersionIfAny(model, view.holder);
-        return mv ? unknownHolder(model, ref, mv) : danglingHolder(model, ref, view.holder);
-    }
-    /**
-     * A reverted attempt (or one backed out for a moved stage): what it wrote and a late-landing
-     * request put back is removed again (orphans.ts). A partial write is left as it is: a re-run
-     * completes it.
-     */
-    async sweepAfter(plan, error) {
-        const reverted = error instanceof StageMovedError ||
-            (error instanceof MlflowWriteError && error.failure.outcome === 'reverted');
-        if (!reverted || !plan.orphans)
-            return;
-        const model = plan.event.model;
-        await sweepOrphans(this.keys, plan.orphans, {
-            readTags: async (version) => (await this.readVersionIfAny(model, version))?.tags,
-            deleteTag: (version, key) => this.deleteVersionTag(model, version, key),
-            setTag: (version, key, value) => this.setVersionTag(model, version, key, value)
-        });
-    }
-    /** The first of `versions` that still exists (read in order), with those found deleted. */
-    async firstExisting(model, versions) {
-        const gone = new Set();
-        for (const version of versions) {
-            const mv = await this.readVersionIfAny(model, version);
-            if (mv)
-                return { target: mv, gone };
-            gone.add(version);
-        }
-        return undefined;
-    }
-    /**
-     * The rollback target's successor as `<alias>-previous`: `previous` when it still exists,
-     * else the next of `others` that does (MLflow refuses an alias on a deleted version).
-     */
-    async existingPrevious(model, previous, gone, others) {
-        if (previous === null)
-            return null;
-        const order = [previous, ...others.filter(v => v !== previous)];
-        for (const version of order) {
-            if (gone.has(version))
-                continue;
-            if (await this.readVersionIfAny(model, version))
-                return version;
-            gone.add(version);
-        }
-        return null;
-    }
-    /** Every version of the model: searched once per command when readOnce (read-view.ts). */
-    versionsOf(model) {
-        if (!this.readOnce)
-            return this.versionsByNumber(model);
-        return this.view.get(`versions\0${model}`, () => this.versionsByNumber(model));
-    }
-    /** Every version of the model by number (one search page up to 1,000 versions). */
-    async versionsByNumber(model) {
-        return new Map((await this.searchVersions(model)).map(mv => [mv.version, mv]));
-    }
-    holderFromEntry(model, ref, version, entry) {
-        return {
-            model,
-            stage: ref.stage,
-            version,
-            assignedAt: new Date(entry.at),
-            assignedBy: entry.by,
-            eventId: eventId(model, ref, entry.id),
-            audit: entryAudit(entry)
-        };
-    }
-    /**
-     * From the version's own audit tag when ModelGate put it there; else (an alias
-     * set outside ModelGate) the version's last update stands in for when, and
-     * nobody known for by.
-     */
-    holderFromVersion(model, ref, mv, entries, previousAlias) {
-        // Trusted only when the history vouches for this version's entry (stage-facts.ts).
-        const entry = trustedEntry(entries, mv.version, previousAlias);
-        if (!entry)
-            return unknownHolder(model, ref, mv);
-        const tag = parseAuditTag(mv.tags.get(this.keys.promoted(ref.alias)));
-        if (tag && tag.version === mv.version && tag.id === entry.id) {
-            return {
-                model,
-                stage: ref.stage,
-                version: mv.version,
-                assignedAt: new Date(tag.at),
-                assignedBy: tag.actor,
-                ...refOf(mv),
-                eventId: eventId(model, ref, tag.id),
-                audit: this.withStoredRecord(model, mv, tag)
-            };
-        }
-        // A rollback that left the audit tag out (rebuiltFromEntry): the same facts from its entry,
-        // the record from the record tags of its id (a lost record says so).
-        if (entry.kind === 'rollback' && entry.recorded && !ref.legacyStage) {
-            const stored = readRecordTags(this.keys, entry.id, mv.tags);
-            return {
-                model,
-                stage: ref.stage,
-                version: mv.version,
-                assignedAt: new Date(entry.at),
-                assignedBy: entry.by,
-                ...refOf(mv),
-                eventId: eventId(model, ref, entry.id),
-                audit: {
-                    ...auditBase(model, ref, entry),
-                    record: stored === undefined
-                        ? missingRecord(this.keys, entry.id, `${model} version ${mv.version}`)
-                        : stored.ok
-                            ? stored.record
-                            : stored.damaged
-                }
-            };
-        }
-        return { ...this.holderFromEntry(model, ref, mv.version, entry), ...refOf(mv) };
-    }
-    /**
-     * The audit tag's facts with the full record read back from the version's
-     * record tags; a record that cannot be read back whole is marked damaged.
-     * An audit tag without record tags is as it was written (older ModelGate:
-     * the record inline, or its summary).
-     */
-    withStoredRecord(model, mv, tag) {
-        const stored = readRecordTags(this.keys, tag.id, mv.tags);
-        if (stored)
-            return { ...tag.raw, record: stored.ok ? stored.record : stored.damaged };
-        const inline = tag.raw.record;
-        const pointer = typeof inline === 'object' && inline !== null
-            ? inline.tag
-            : undefined;
-        if (pointer === this.keys.auditHeader(tag.id)) {
-            return {
-                ...tag.raw,
-                record: missingRecord(this.keys, tag.id, `${model} version ${mv.version}`)
-            };
-        }
-        return tag.raw;
-    }
-    /**
-     * The full audit records of `entries` (those marked `recorded`), by entry
-     * id, read from their versions' tags: from the search results when they
-     * carry tags (OSS), else with one `model-versions/get` per version (Unity
-     * Catalog's search leaves tags out).
-     */
-    async storedRecords(model, entries, searched) {
-        const records = new Map();
-        const wanted = entries.filter(entry => entry.recorded && (entry.version ?? entry.from));
-        if (wanted.length === 0)
-            return records;
-        const fromSearch = new Map(searched.map(mv => [mv.version, mv.tags]));
-        const read = new Map();
-        const tagsOf = (version) => {
-            let tags = read.get(version);
-            if (!tags) {
-                tags = this.readVersionIfAny(model, version).then(mv => mv?.tags);
-                read.set(version, tags);
-            }
-            return tags;
-        };
-        for (const entry of wanted) {
-            const version = (entry.version ?? entry.from);
-            const header = this.keys.auditHeader(entry.id);
-            const searchedTags = this.unityCatalog ? undefined : fromSearch.get(version);
-            const tags = searchedTags?.has(header) ? searchedTags : await tagsOf(version);
-            const stored = tags && readRecordTags(this.keys, entry.id, tags);
-            records.set(entry.id, stored === undefined
-                ? missingRecord(this.keys, entry.id, tags ? `${model} version ${version}` : `${model}: version ${version} is gone`)
-                : stored.ok
-                    ? stored.record
-                    : stored.damaged);
-        }
-        return records;
-    }
-    entryEvent(model, ref, entry, record) {
-        const version = entry.version ?? entry.from ?? undefined;
-        return {
-            kind: entry.kind === 'unassign' ? 'unassignment' : 'assignment',
-            model,
-            ...(version === undefined ? {} : { version }),
-            stage: ref.stage,
-            at: new Date(entry.at),
-            by: entry.by,
-            ...(entry.email ? { byEmail: entry.email } : {}),
-            id: eventId(model, ref, entry.id),
-            summary: entrySummary(model, ref.stage, entry),
-            audit: { ...entryAudit(entry), ...(record === undefined ? {} : { record }) }
-        };
-    }
-    newEntry(kind, ref, version, from, previous, audit, archived) {
-        const ms = this.now();
-        const id = `${ms.toString(36)}-${Math.floor(this.random() * 0x1000000)
-            .toString(16)
-            .padStart(6, '0')}`;
-        return {
-            id,
-            kind,
-            stage: ref.stage,
-            version,
-            from,
-            previous,
-            at: new Date(ms).toISOString(),
-            by: actorName(audit),
-            ...(audit.actorEmail ? { email: audit.actorEmail } : {}),
-            ...(audit.reason ? { reason: audit.reason } : {}),
-            ...(audit.forced ? { forced: true } : {}),
-            ...(archived ? { archived } : {}),
-            ...(audit.record === undefined ? {} : { recorded: true })
-        };
-    }
-    /**
-     * The version's audit tag (`modelgate.promoted.<alias>`): the entry's facts
-     * plus the caller's record, cut to the tag-value limit (the record is
-     * summarised first, then the reason shortened), so a write never fails on
-     * size. The whole record is kept in the record tags (recordSteps); a summary
-     * names their header under `record.tag`. `audit` is the event's audit: the
-     * facts with the whole record.
-     */
-    auditValue(model, ref, entry, audit, kept, 
-    /** What the write did about the removal mark, when it is not the plain case (markFacts). */
-    markedFacts = {}) {
-        const base = auditBase(model, ref, entry, markedFacts);
-        // A record not kept whole on the version (a rollback's or an unassignment's, short of room)
-        // is said so, and why, here and in the event.
-        const note = kept.truncated === undefined
-            ? {}
-            : { recordTruncated: true, recordTruncatedReason: truncateBytes(kept.truncated, 300) };
-        const full = {
-            ...(audit.record === undefined ? base : { ...base, record: audit.record }),
-            ...note
-        };
-        const tag = kept.tags.length > 0 ? this.keys.auditHeader(entry.id) : undefined;
-        const summary = (keys) => audit.record === undefined
-            ? {}
-            : {
-                record: {
-                    truncated: true,
-                    ...(keys ? { keys: Object.keys(audit.record).slice(0, 30) } : {}),
-                    ...(tag ? { tag } : {})
-                }
-            };
-        const attempts = [
-            ...(kept.truncated === undefined ? [full] : []),
-            { ...base, ...summary(true), ...note },
-            audit.reason
-                ? {
-                    ...base,
-                    reason: truncateBytes(audit.reason, 500),
-                    ...summary(false),
-                    recordTruncated: true
-                }
-                : base,
-            audit.reason
-                ? {
-                    ...base,
-                    reason: truncateBytes(audit.reason, 100),
-                    ...summary(false),
-                    recordTruncated: true
-                }
-                : base
-        ];
-        for (const candidate of attempts) {
-            const value = JSON.stringify(candidate);
-            if (byteLength(value) <= this.tagLimit)
-                return { value, audit: full };
-        }
-        const minimal = {
-            id: entry.id,
-            action: entry.kind,
-            version: base.version,
-            stage: ref.stage,
-            at: entry.at,
-            actor: truncateBytes(entry.by, 60),
-            truncated: true,
-            ...summary(false),
-            ...(kept.truncated === undefined ? {} : { recordTruncated: true }),
-            ...markedFacts
-        };
-        return { value: JSON.stringify(minimal), audit: full };
-    }
-}
-// ---- pure helpers ------------------------------------------------------------------
-/** How many candidate files an audit record lists (`artifact.files`), when it lists them. */
-function fileCount(record) {
-    const artifact = record.artifact;
-    const files = typeof artifact === 'object' && artifact !== null
-        ? artifact.files
-        : undefined;
-    return Array.isArray(files) ? files.length : undefined;
-}
-/**
- * The audit facts of a removal mark that is not the plain case: the ids of the
- * records deleted to make room for it (`evicted`), or why there is no mark
- * (`notMarked`).
- */
-function markFacts(place) {
-    if (!place)
-        return {};
-    return {
-        ...(place.evict.length > 0 ? { evicted: place.evict.map(record => record.id) } : {}),
-        ...(place.unmarked === undefined ? {} : { notMarked: place.unmarked })
-    };
-}
-/** The same, for the event's summary line (empty in the plain case). */
-function markNote(place) {
-    if (!place)
-        return '';
-    if (place.unmarked !== undefined)
-        return `; not marked as taken out: ${place.unmarked}`;
-    const n = place.evict.length;
-    if (n === 0)
-        return '';
-    const ids = place.evict.map(record => record.id).join(', ');
-    return `; to mark ${place.version} as taken out, deleted ${n === 1 ? 'the oldest audit record' : `the ${n} oldest audit records`} ModelGate kept on it (${ids}): only the registry's copy, the audit artifact a workflow run published keeps its own`;
-}
-function kb(bytes) {
-    return `${(bytes / 1024).toFixed(1)} KB`;
 }
 /** The candidate digest a training job tagged the version with, when it is one. */
 function recordedDigest(value) {
     const digest = value?.trim().toLowerCase();
     return digest !== undefined && DIGEST_RE.test(digest) ? { candidateDigest: digest } : {};
 }
-function compareText(a, b) {
-    return a < b ? -1 : a > b ? 1 : 0;
-}
-function eventId(model, ref, id) {
-    return `${model}@${ref.alias}#${id}`;
-}
-function refOf(mv) {
-    const ref = mv.runId ?? mv.source;
-    return ref === undefined ? {} : { ref };
-}
-/**
- * A holder no trusted history entry describes (an alias set outside ModelGate): when and by
- * whom are unknown (an invalid Date: the days gate fails closed). Not the version's own
- * timestamps: a version's creation is not when it got an alias.
- */
-function unknownHolder(model, ref, mv) {
-    return {
-        model,
-        stage: ref.stage,
-        version: mv.version,
-        assignedAt: new Date(Number.NaN),
-        assignedBy: 'unknown (set outside ModelGate)',
-        ...refOf(mv),
-        eventId: `${model}@${ref.alias}`
-    };
-}
-/** An alias that points at a deleted version (MLflow keeps aliases when it deletes a version). */
-function danglingHolder(model, ref, version) {
-    return {
-        model,
-        stage: ref.stage,
-        version,
-        assignedAt: new Date(Number.NaN),
-        assignedBy: 'unknown (the version was deleted)',
-        eventId: `${model}@${ref.alias}`,
-        dangling: true
-    };
-}
 /** When the version entered the stage: ModelGate's record, else unknown (an invalid Date: gates fail closed). */
 function entrySince(entry) {
     return new Date(entry ? entry.at : Number.NaN);
-}
-function latestInStage(rm, stage) {
-    return rm.latestVersions
-        .filter(v => v.currentStage === stage)
-        .map(v => v.version)
-        .sort((a, b) => Number(b) - Number(a))[0];
-}
-function isActive(mv, keys) {
-    return ((mv.status === undefined || mv.status === 'READY') &&
-        mv.currentStage !== 'Archived' &&
-        mv.tags.get(keys.archived) !== ARCHIVED_VALUE);
-}
-function assertReady(model, mv) {
-    if (mv.status !== undefined && mv.status !== 'READY') {
-        throw new InvalidInputError(`${model} version ${mv.version} is ${mv.status}: only a READY version can hold a stage.`);
-    }
-}
-function assertPromotable(model, mv, keys) {
-    assertReady(model, mv);
-    if (mv.tags.get(keys.archived) === ARCHIVED_VALUE || mv.currentStage === 'Archived') {
-        throw new InvalidInputError(`${model} version ${mv.version} is archived: a rollback can restore it, a promotion does not.`);
-    }
-}
-const CRUD = /[\n\r\0]/g;
-function actorName(audit) {
-    return audit.actor.replace(CRUD, ' ').trim();
-}
-function assertActor(audit) {
-    if (!actorName(audit)) {
-        throw new InvalidInputError('Every registry write needs an actor (who acts).');
-    }
-}
-function entrySummary(model, stage, entry) {
-    switch (entry.kind) {
-        case 'assign':
-            // The history entry keeps only the flag; the audit record says which gates were overridden.
-            return `Promote ${model} ${entry.version ?? ''} to ${stage}${entry.from ? ` (replacing ${entry.from})` : ''}${entry.forced ? ', forced past the gates' : ''}`;
-        case 'rollback':
-            return `Roll back ${model} ${stage} to ${entry.version ?? ''} (from ${entry.from ?? 'none'})`;
-        case 'unassign':
-            return `Remove ${model} ${entry.from ?? ''} from ${stage}`;
-    }
-}
-function entryAudit(entry) {
-    return {
-        action: entry.kind,
-        from: entry.from,
-        previous: entry.previous,
-        ...(entry.reason ? { reason: entry.reason } : {}),
-        ...(entry.forced ? { forced: true } : {}),
-        ...(entry.archived ? { archived: entry.archived } : {}),
-        ...(entry.kind === 'rollback' ? { rollback: { from: entry.from, to: entry.version } } : {})
-    };
-}
-function completionEvent(model, ref, version, now) {
-    return {
-        kind: 'assignment',
-        model,
-        version,
-        stage: ref.stage,
-        at: new Date(now),
-        by: 'unknown',
-        id: `${model}@${ref.alias}`,
-        summary: `Complete ${model} ${version} in ${ref.stage}`
-    };
-}
-function registrationEvent(model, mv) {
-    return {
-        kind: 'registration',
-        model,
-        version: mv.version,
-        at: new Date(mv.creationTimestamp ?? Number.NaN),
-        by: mv.userId ?? 'unknown',
-        id: `${model}/${mv.version}`,
-        ...refOf(mv),
-        summary: `Register ${model} ${mv.version}`
-    };
-}
-function parseAuditTag(value) {
-    if (!value)
-        return undefined;
-    try {
-        const raw = JSON.parse(value);
-        const { id, at, actor, version } = raw;
-        if (typeof id === 'string' &&
-            typeof at === 'string' &&
-            !Number.isNaN(Date.parse(at)) &&
-            typeof actor === 'string' &&
-            typeof version === 'string') {
-            return { id, at, actor, version, raw };
-        }
-    }
-    catch {
-        // not ours
-    }
-    return undefined;
 }
 /** An MLflow registry (OSS or Unity Catalog) behind the Registry and ModelSource ports. */
 function createMlflowRegistry(options) {
@@ -29587,9 +32841,6 @@ function mlflowAuthFromEnv(env) {
 
 
 
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
 ;// CONCATENATED MODULE: ./src/registry/git/model-source.ts
 
 
@@ -31284,9 +34535,97 @@ function takenOutOf(state, model, version, stage) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/registry/git/drafts.ts
+/**
+ * The git adapter's drafts: the tags a write plans before their counters and seconds are known,
+ * the checks a draft needs, and the tagger identity and JSON facts each tag is written with.
+ */
+
+
+
+
+const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
+function assertNotDeprecated(artifact) {
+    const last = artifact?.events[artifact.events.length - 1];
+    if (artifact?.deprecated && last) {
+        throw new InvalidInputError(`${artifact.model} is deprecated (tag ${last.tag}); remove the deprecation before writing to it.`);
+    }
+}
+/** The version to point a tag at: registered, active, of a live artifact. */
+function registeredVersion(state, model, version) {
+    const artifact = state.artifacts.get(model);
+    assertNotDeprecated(artifact);
+    const target = artifact?.versions.get(version);
+    if (!artifact || !target || !target.registered) {
+        throw new NotFoundError(`${model} ${version} is not registered.`);
+    }
+    if (!target.active)
+        throw new InvalidInputError(`${model} ${version} is deregistered.`);
+    return { artifact, target };
+}
+function unassignDraft(artifact, holder, stage, text) {
+    return {
+        tag: { action: 'unassign', model: artifact.model, stage },
+        version: holder.version,
+        counted: true,
+        // The commit GTO resolves back to this version (its registration commit).
+        commit: holder.assignment.commit,
+        summary: text.summary,
+        facts: {
+            action: 'unassign',
+            model: artifact.model,
+            version: holder.version,
+            stage,
+            ...text.facts
+        }
+    };
+}
+function actorEmail(audit) {
+    if (audit.actorEmail !== undefined)
+        return audit.actorEmail;
+    return GITHUB_LOGIN.test(audit.actor) ? `${audit.actor}@users.noreply.github.com` : undefined;
+}
+/** The tagger: the actor, at the chosen second. Without an e-mail, git's own config supplies one. */
+function identityEnv(audit, second) {
+    const email = actorEmail(audit);
+    return {
+        GIT_COMMITTER_NAME: actorName(audit),
+        ...(email === undefined ? {} : { GIT_COMMITTER_EMAIL: email }),
+        GIT_COMMITTER_DATE: `${second} +0000`
+    };
+}
+/** The JSON facts of one tag's message. */
+function auditRecord(draft, audit, second) {
+    const email = actorEmail(audit);
+    return {
+        ...draft.facts,
+        actor: actorName(audit),
+        ...(email === undefined ? {} : { actorEmail: email }),
+        at: new Date(second * 1000).toISOString(),
+        ...(audit.reason === undefined ? {} : { reason: audit.reason }),
+        ...(audit.forced === undefined ? {} : { forced: audit.forced }),
+        ...(audit.record === undefined ? {} : { record: audit.record })
+    };
+}
+function plannedEvent(draft, name, second, audit, record) {
+    const parsed = parseMessage(formatMessage(draft.summary, record));
+    const email = actorEmail(audit);
+    return {
+        kind: eventKind(draft.tag.action),
+        model: draft.tag.model,
+        version: draft.version,
+        ...('stage' in draft.tag ? { stage: draft.tag.stage } : {}),
+        at: new Date(second * 1000),
+        by: actorName(audit),
+        ...(email === undefined ? {} : { byEmail: email }),
+        id: name,
+        ref: draft.commit,
+        summary: parsed.summary,
+        ...(parsed.audit ? { audit: parsed.audit } : {})
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/registry/git/adapter.ts
-// Over 600 lines (712): the port's methods plus the write loop that pushes, leases and keeps
-// --no-push marks; issue 13's shared write protocol (one for git and MLflow) takes the loop out.
 /**
  * The git registry: the checkout itself, in GTO's annotated-tag format
  * (shared/GTO-TAGS.md). Reads are one `git for-each-ref`; writes are annotated
@@ -31297,7 +34636,7 @@ function takenOutOf(state, model, version, stage) {
  * reads is origin's: a local tag that never reached origin (a write killed
  * mid-push) is removed, never believed. Other tags in the clone are untouched.
  *
- * Write protocol, per attempt (bounded, 3 by default):
+ * Write protocol (../write-protocol.ts, shared with MLflow), per attempt (bounded, 3 by default):
  *   1. fetch the model's tags from origin (forced, pruned: the remote is the
  *      truth), read state;
  *   2. decide (nothing to do → `{ written: false, reason }`), let the caller
@@ -31318,8 +34657,8 @@ function takenOutOf(state, model, version, stage) {
  * so that reconciling keeps them and further writes to the model wait until they are pushed
  * (origin.ts). A written result says where the tags went (`publication`).
  *
- * About 700 lines: the port's methods; origin.ts, state.ts and queries.ts beside it hold the rest.
- * Issue 13's shared write protocol for both registries takes the write loop out of it.
+ * This file holds the port's methods and the tag writes; origin.ts, state.ts, queries.ts and
+ * drafts.ts beside it hold the rest.
  */
 
 
@@ -31331,9 +34670,11 @@ function takenOutOf(state, model, version, stage) {
 
 
 
+
+
+
 /** A GitHub login (or app bot): its noreply address is a sound default tagger e-mail. */
-const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
-const git_adapter_sleepTimer = (ms) => new Promise(resolve => setTimeout(resolve, ms));
+const adapter_sleepTimer = (ms) => new Promise(resolve => setTimeout(resolve, ms));
 class GitRegistry {
     git;
     remote;
@@ -31350,7 +34691,7 @@ class GitRegistry {
         this.git = options.git;
         this.remote = options.remote ?? 'origin';
         this.now = options.now ?? Date.now;
-        this.sleep = options.sleep ?? git_adapter_sleepTimer;
+        this.sleep = options.sleep ?? adapter_sleepTimer;
         this.maxAttempts = Math.max(1, options.maxAttempts ?? 3);
         this.maxSkew = options.maxClockSkewSeconds ?? 10;
         this.allowedStages = options.allowedStages;
@@ -31391,7 +34732,7 @@ class GitRegistry {
     async register(model, version, ref, audit, options = {}) {
         assertModelName(model);
         assertVersion(version);
-        adapter_assertActor(audit);
+        assertActor(audit);
         if (audit.candidateDigest !== undefined && !DIGEST_RE.test(audit.candidateDigest)) {
             throw new InvalidInputError(`Invalid candidate digest "${audit.candidateDigest}"`);
         }
@@ -31438,7 +34779,7 @@ class GitRegistry {
         assertModelName(model);
         assertVersion(version);
         this.assertStage(stage);
-        adapter_assertActor(audit);
+        assertActor(audit);
         return this.write(model, stage, audit, options, (state, facts) => {
             const { artifact, target } = registeredVersion(state, model, version);
             if (artifact.holders.get(stage)?.version === version)
@@ -31468,7 +34809,7 @@ class GitRegistry {
         assertModelName(model);
         assertVersion(version);
         this.assertStage(stage);
-        adapter_assertActor(audit);
+        assertActor(audit);
         return this.write(model, stage, audit, options, state => {
             const artifact = state.artifacts.get(model);
             const found = artifact?.versions.get(version);
@@ -31493,7 +34834,7 @@ class GitRegistry {
         this.assertStage(stage);
         if (toVersion !== undefined)
             assertVersion(toVersion);
-        adapter_assertActor(audit);
+        assertActor(audit);
         return this.write(model, stage, audit, options, state => {
             const artifact = state.artifacts.get(model);
             if (!artifact)
@@ -31534,93 +34875,95 @@ class GitRegistry {
         });
     }
     // ---- the write protocol ----------------------------------------------------
-    async write(model, stage, auditIn, options, 
+    /** The shared write protocol (write-protocol.ts) over git: tags, pushed with the lease. */
+    async write(model, stage, audit, options, 
     /** Pure on its inputs: decided again with the audit a revalidation replaces (its first line). */
     decide) {
-        let audit = auditIn;
         const remote = await this.origin.hasRemote();
-        let fresh;
-        for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
-            let view = fresh;
-            fresh = undefined;
-            if (!view) {
-                if (remote && (attempt > 1 || this.fetchBeforeWrite))
-                    await this.origin.fetch([model]);
-                view = await this.view(model, remote);
-            }
-            if (remote)
-                this.origin.assertNothingKept(model);
-            const { state, lease } = view;
-            let decision = decide(state, audit);
-            if ('noop' in decision)
-                return { written: false, reason: decision.noop };
-            if (options.revalidate) {
-                const replaced = await options.revalidate({
-                    model,
-                    ...(stage === undefined ? {} : { stage }),
-                    holder: stage === undefined ? undefined : stageHolder(state, model, stage),
-                    attempt
-                });
-                if (replaced) {
-                    adapter_assertActor(replaced);
-                    audit = replaced;
-                    decision = decide(state, audit);
-                    if ('noop' in decision)
-                        return { written: false, reason: decision.noop };
+        return runWrite({
+            model,
+            ...(stage === undefined ? {} : { stage }),
+            maxAttempts: this.maxAttempts,
+            read: async (attempt, fresh) => {
+                let view = fresh;
+                if (!view) {
+                    if (remote && (attempt > 1 || this.fetchBeforeWrite))
+                        await this.origin.fetch([model]);
+                    view = await this.view(model, remote);
                 }
-            }
-            if (options.dryRun) {
-                return {
-                    written: false,
-                    reason: 'dry run',
-                    planned: this.preview(state, model, decision.write, audit)
-                };
-            }
-            const created = await this.createTags(state, model, decision.write, audit);
-            const events = created.map(c => c.event);
-            const tags = created.map(c => c.name);
-            if (!remote || !this.push) {
                 if (remote)
-                    await this.origin.keep(created);
-                const local = remote ? 'no-push' : 'no-remote';
-                return { written: true, events, attempts: attempt, publication: { tags, local } };
-            }
-            // The tags and the artifact's lease ref, all or nothing; the lease makes
-            // the push a compare-and-swap, so two runs never both write from one view.
-            const leaseRef = leaseRefOf(model);
-            const newLease = created[created.length - 1]?.oid ?? '';
-            const push = await this.git([
-                'push',
-                '--atomic',
-                '--porcelain',
-                `--force-with-lease=${leaseRef}:${lease}`,
-                this.remote,
-                ...created.map(c => `refs/tags/${c.name}:refs/tags/${c.name}`),
-                `${newLease}:${leaseRef}`
-            ]);
-            const publication = async () => ({
-                tags,
-                leaseRef,
-                remote: { name: this.remote, url: await this.origin.url() }
-            });
-            if (push.code === 0) {
-                await this.git(['update-ref', leaseRef, newLease]);
-                return { written: true, events, attempts: attempt, publication: await publication() };
-            }
-            await this.deleteTags(created.map(c => c.name));
-            await this.origin.fetch([model]);
-            const after = await this.view(model, remote);
-            if (created.every(c => c.oid !== '' && after.state.tags.get(c.name) === c.oid)) {
-                // It landed; its answer was lost.
-                return { written: true, events, attempts: attempt, publication: await publication() };
-            }
-            if (after.lease !== lease || created.some(c => after.state.tags.has(c.name))) {
-                fresh = after; // lost the race: another run wrote first
-                continue;
-            }
-            throw await this.origin.pushRefused(tags, push.stderr.trim() || push.stdout.trim());
+                    this.origin.assertNothingKept(model);
+                return view;
+            },
+            decide: (view, given) => {
+                const first = decide(view.state, given);
+                if ('noop' in first)
+                    return first;
+                return {
+                    holder: () => (stage === undefined ? undefined : stageHolder(view.state, model, stage)),
+                    plan: current => {
+                        const decision = current === given ? first : decide(view.state, current);
+                        return 'noop' in decision ? decision : { plan: { view, drafts: decision.write } };
+                    }
+                };
+            },
+            preview: ({ view, drafts }, current) => this.preview(view.state, model, drafts, current),
+            write: ({ view, drafts }, current, attempt) => this.writeTags(view, model, drafts, current, attempt, remote),
+            gaveUp: () => new RegistryConflictError(`Gave up writing ${model}${stage ? ` ${stage}` : ''} after ${this.maxAttempts} attempts: other runs kept writing to the registry first. Nothing was written; re-run to evaluate against the new state.`)
+        }, audit, options);
+    }
+    /**
+     * Creates the tags and (with a remote, unless --no-push) pushes them atomically with the
+     * artifact's lease ref. Lost: another run wrote first; the fresh view is the next attempt's.
+     */
+    async writeTags(view, model, drafts, audit, attempt, remote) {
+        const { state, lease } = view;
+        const created = await this.createTags(state, model, drafts, audit);
+        const events = created.map(c => c.event);
+        const tags = created.map(c => c.name);
+        if (!remote || !this.push) {
+            if (remote)
+                await this.origin.keep(created);
+            const local = remote ? 'no-push' : 'no-remote';
+            return { written: { written: true, events, attempts: attempt, publication: { tags, local } } };
         }
-        throw new RegistryConflictError(`Gave up writing ${model}${stage ? ` ${stage}` : ''} after ${this.maxAttempts} attempts: other runs kept writing to the registry first. Nothing was written; re-run to evaluate against the new state.`);
+        // The tags and the artifact's lease ref, all or nothing; the lease makes
+        // the push a compare-and-swap, so two runs never both write from one view.
+        const leaseRef = leaseRefOf(model);
+        const newLease = created[created.length - 1]?.oid ?? '';
+        const push = await this.git([
+            'push',
+            '--atomic',
+            '--porcelain',
+            `--force-with-lease=${leaseRef}:${lease}`,
+            this.remote,
+            ...created.map(c => `refs/tags/${c.name}:refs/tags/${c.name}`),
+            `${newLease}:${leaseRef}`
+        ]);
+        const publication = async () => ({
+            tags,
+            leaseRef,
+            remote: { name: this.remote, url: await this.origin.url() }
+        });
+        if (push.code === 0) {
+            await this.git(['update-ref', leaseRef, newLease]);
+            return {
+                written: { written: true, events, attempts: attempt, publication: await publication() }
+            };
+        }
+        await this.deleteTags(created.map(c => c.name));
+        await this.origin.fetch([model]);
+        const after = await this.view(model, remote);
+        if (created.every(c => c.oid !== '' && after.state.tags.get(c.name) === c.oid)) {
+            // It landed; its answer was lost.
+            return {
+                written: { written: true, events, attempts: attempt, publication: await publication() }
+            };
+        }
+        if (after.lease !== lease || created.some(c => after.state.tags.has(c.name))) {
+            return { lost: after }; // lost the race: another run wrote first
+        }
+        throw await this.origin.pushRefused(tags, push.stderr.trim() || push.stdout.trim());
     }
     /** The tags' tagger seconds: each strictly after the artifact's latest event and the tag before. */
     async createTags(state, model, drafts, audit) {
@@ -31710,98 +35053,6 @@ class GitRegistry {
     }
 }
 
-// ---- helpers ----------------------------------------------------------------
-function assertNotDeprecated(artifact) {
-    const last = artifact?.events[artifact.events.length - 1];
-    if (artifact?.deprecated && last) {
-        throw new InvalidInputError(`${artifact.model} is deprecated (tag ${last.tag}); remove the deprecation before writing to it.`);
-    }
-}
-/** The version to point a tag at: registered, active, of a live artifact. */
-function registeredVersion(state, model, version) {
-    const artifact = state.artifacts.get(model);
-    assertNotDeprecated(artifact);
-    const target = artifact?.versions.get(version);
-    if (!artifact || !target || !target.registered) {
-        throw new NotFoundError(`${model} ${version} is not registered.`);
-    }
-    if (!target.active)
-        throw new InvalidInputError(`${model} ${version} is deregistered.`);
-    return { artifact, target };
-}
-function unassignDraft(artifact, holder, stage, text) {
-    return {
-        tag: { action: 'unassign', model: artifact.model, stage },
-        version: holder.version,
-        counted: true,
-        // The commit GTO resolves back to this version (its registration commit).
-        commit: holder.assignment.commit,
-        summary: text.summary,
-        facts: {
-            action: 'unassign',
-            model: artifact.model,
-            version: holder.version,
-            stage,
-            ...text.facts
-        }
-    };
-}
-const adapter_CRUD = /[<>\n\r\0]/g;
-function adapter_actorName(audit) {
-    return audit.actor.replace(adapter_CRUD, ' ').trim();
-}
-function actorEmail(audit) {
-    if (audit.actorEmail !== undefined)
-        return audit.actorEmail;
-    return GITHUB_LOGIN.test(audit.actor) ? `${audit.actor}@users.noreply.github.com` : undefined;
-}
-function adapter_assertActor(audit) {
-    if (!adapter_actorName(audit))
-        throw new InvalidInputError('Every registry write needs an actor (who acts).');
-    const email = audit.actorEmail;
-    if (email !== undefined && (email === '' || /[<>\s]/.test(email))) {
-        throw new InvalidInputError(`Invalid actor e-mail "${email}".`);
-    }
-}
-/** The tagger: the actor, at the chosen second. Without an e-mail, git's own config supplies one. */
-function identityEnv(audit, second) {
-    const email = actorEmail(audit);
-    return {
-        GIT_COMMITTER_NAME: adapter_actorName(audit),
-        ...(email === undefined ? {} : { GIT_COMMITTER_EMAIL: email }),
-        GIT_COMMITTER_DATE: `${second} +0000`
-    };
-}
-/** The JSON facts of one tag's message. */
-function auditRecord(draft, audit, second) {
-    const email = actorEmail(audit);
-    return {
-        ...draft.facts,
-        actor: adapter_actorName(audit),
-        ...(email === undefined ? {} : { actorEmail: email }),
-        at: new Date(second * 1000).toISOString(),
-        ...(audit.reason === undefined ? {} : { reason: audit.reason }),
-        ...(audit.forced === undefined ? {} : { forced: audit.forced }),
-        ...(audit.record === undefined ? {} : { record: audit.record })
-    };
-}
-function plannedEvent(draft, name, second, audit, record) {
-    const parsed = parseMessage(formatMessage(draft.summary, record));
-    const email = actorEmail(audit);
-    return {
-        kind: eventKind(draft.tag.action),
-        model: draft.tag.model,
-        version: draft.version,
-        ...('stage' in draft.tag ? { stage: draft.tag.stage } : {}),
-        at: new Date(second * 1000),
-        by: adapter_actorName(audit),
-        ...(email === undefined ? {} : { byEmail: email }),
-        id: name,
-        ref: draft.commit,
-        summary: parsed.summary,
-        ...(parsed.audit ? { audit: parsed.audit } : {})
-    };
-}
 /** A git registry over the checkout `git` runs in. */
 function createGitRegistry(options) {
     return new GitRegistry(options);
@@ -32103,6 +35354,44 @@ const package_namespaceObject = {"rE":"0.1.0"};
 
 const VERSION = package_namespaceObject.rE;
 
+;// CONCATENATED MODULE: ./src/audit/log.ts
+function auditCollector() {
+    let records = [];
+    return {
+        add: record => {
+            records.push(record);
+        },
+        drain: () => {
+            const drained = records;
+            records = [];
+            return drained;
+        }
+    };
+}
+/**
+ * Runs `attempt` with its own log and passes on to `log` what `keep` keeps of the records it
+ * returned with; every record of an attempt that threw is passed on (a refusal's record).
+ */
+async function keepingAudits(log, keep, attempt) {
+    const own = auditCollector();
+    let returned = false;
+    try {
+        const result = await attempt(own);
+        returned = true;
+        return result;
+    }
+    finally {
+        for (const record of own.drain())
+            if (!returned || keep(record))
+                log.add(record);
+    }
+}
+/**
+ * The terminal's AuditLog: a CLI run publishes no audit trail beyond what each write stores in
+ * the registry itself (no job summary, no artifact, no webhook), so its records go no further.
+ */
+const registryOnlyAudits = { add: () => { } };
+
 ;// CONCATENATED MODULE: ./src/workspace.ts
 
 
@@ -32138,12 +35427,14 @@ async function openWorkspace(options) {
             ...(actor.email ? { actorEmail: actor.email } : {}),
             now: () => new Date(),
             runFacts: options.runFacts,
+            audits: options.audits,
             ...(options.candidatesIn ? { workspace: options.candidatesIn } : {})
         }
     };
 }
 
 ;// CONCATENATED MODULE: ./src/cli/context.ts
+
 
 
 
@@ -32171,6 +35462,7 @@ async function openCliRegistry(options) {
         ...(options.push === false ? { push: false } : {}),
         actor: gitUser,
         runFacts: { event: 'cli' },
+        audits: registryOnlyAudits,
         candidatesIn: external_node_path_default().resolve(options.repo),
         naming: {
             otherModel: (policyModel, named) => new InvalidInputError(`${policyFile} is the policy for ${policyModel}, not ${named}`, {

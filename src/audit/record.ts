@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { z } from 'zod'
 import type { Candidate, Signature } from '../candidate/types.js'
-import type { Evaluation, GateResult } from '../gates/types.js'
+import type { Evaluation, GateResult, ScanFinding } from '../gates/types.js'
 import { MonitorEvidence } from './monitor-evidence.js'
 
 /** Names the format of every audit record; a reader refuses records of another. */
@@ -112,7 +112,21 @@ export const AuditRecord = z
     runUrl: z.string().nullable(),
     timestamp: z.iso.datetime(),
     reason: z.string().nullable().describe('Why: required for rollbacks and forced promotions.'),
-    monitor: MonitorEvidence.optional()
+    monitor: MonitorEvidence.optional(),
+    modelScan: z
+      .object({
+        findings: z.array(
+          z.object({
+            location: z.string(),
+            offset: z.number().optional(),
+            global: z.string().optional(),
+            verdict: z.enum(['dangerous', 'not-allowed', 'unreadable']),
+            why: z.string()
+          })
+        )
+      })
+      .optional()
+      .describe('What failed the model-file scan: file (and entry), byte offset, module.name, why.')
   })
   .strict()
 
@@ -180,8 +194,15 @@ export function promotionAudit(input: PromotionAuditInput): AuditRecord {
           }))
         }
       : null,
-    ...common(input.actor, input.run, input.at, input.reason)
+    ...common(input.actor, input.run, input.at, input.reason),
+    ...scanRecord(evaluation.gates)
   })
+}
+
+/** The model-scan gate's findings, when it ran and found any. */
+function scanRecord(gates: readonly GateResult[]): { modelScan?: { findings: ScanFinding[] } } {
+  const findings = gates.find(gate => gate.gate === 'model_scan')?.findings
+  return findings?.length ? { modelScan: { findings } } : {}
 }
 
 export interface RollbackAuditInput {

@@ -12,6 +12,8 @@ import { DEFAULT_HASH_CONCURRENCY, describeFsError, hashFiles, type FileDigest }
 import { parseMetrics } from './metrics.js'
 import { parseModelInfo } from './model-info.js'
 import { readTextFile } from './read-text.js'
+import { parseDataQuality } from './data-quality.js'
+import { scanModelFiles } from '../scan/files.js'
 import { parseMlmodelSignature, parseSchemaJson } from './signature.js'
 import type { Candidate, CandidateFile, Signature } from './types.js'
 import { walkCandidate, type WalkedFile } from './walk.js'
@@ -21,6 +23,7 @@ export const METRICS_FILE = 'metrics.json'
 export const MLMODEL_FILE = 'MLmodel'
 export const SCHEMA_FILE = 'schema.json'
 export const MODEL_INFO_FILE = 'model.yaml'
+export const DATA_QUALITY_FILE = 'data_quality.json'
 
 export interface LoadCandidateOptions {
   /** Files hashed at the same time (default 4). */
@@ -93,6 +96,10 @@ export async function loadCandidate(
   const info =
     infoText === undefined ? undefined : parseModelInfo(infoText, display(MODEL_INFO_FILE))
 
+  const qualityText = await readMetadata(DATA_QUALITY_FILE)
+  const dataQuality =
+    qualityText === undefined ? undefined : parseDataQuality(qualityText, DATA_QUALITY_FILE)
+
   const checksumNames = CHECKSUM_FILE_NAMES.filter(
     name => byPath.has(name) || walk.directories.has(name)
   )
@@ -115,10 +122,12 @@ export async function loadCandidate(
     metrics,
     invalidMetrics,
     files,
-    totalBytes: files.reduce((sum, file) => sum + file.size, 0)
+    totalBytes: files.reduce((sum, file) => sum + file.size, 0),
+    scan: await scanAll(walk.files, display)
   }
   if (signature) candidate.signature = signature
   if (info) candidate.info = info
+  if (dataQuality) candidate.dataQuality = dataQuality
   if (checksumsFile !== undefined && checksumEntries) {
     candidate.checksums = verifyChecksums(checksumsFile, checksumEntries, files)
   }
@@ -194,6 +203,18 @@ async function readSignature(
     notes.push(`${MLMODEL_FILE} has no signature; the signature comes from ${SCHEMA_FILE}.`)
   }
   return fromMlmodel ?? fromSchema
+}
+
+/** The model-file scan of every file (see scan/files.ts); a file-system error names the candidate. */
+async function scanAll(walked: readonly WalkedFile[], display: (relative: string) => string) {
+  try {
+    return await scanModelFiles(walked)
+  } catch (error) {
+    throw new InvalidInputError(
+      `Cannot scan the files of ${display('')}: ${describeFsError(error)}`,
+      { cause: error }
+    )
+  }
 }
 
 async function hashAll(

@@ -1,4 +1,4 @@
-// The part of yauzl 3.4's API that unzip.ts uses. @types/yauzl describes yauzl 2 (no promises,
+// The part of yauzl 3.4's API that unzip.ts and scan/files.ts use. @types/yauzl describes yauzl 2 (no promises,
 // no low-level stream), so these few declarations stand in for it.
 declare module 'yauzl' {
   import type { Readable } from 'node:stream'
@@ -35,6 +35,8 @@ declare module 'yauzl' {
       uncompressedSize: number,
       callback: (error: Error | null, stream: Readable) => void
     ): void
+    /** Decompressed, size-checked data of an entry (the model-file scan reads entries this way). */
+    openReadStream(entry: Entry, callback: (error: Error | null, stream: Readable) => void): void
     close(): void
   }
 

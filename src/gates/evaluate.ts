@@ -4,8 +4,11 @@ import { findStage } from '../policy/stages.js'
 import { approvalsGate, type ReviewEvidence } from './approvals.js'
 import { artifactGate } from './artifact.js'
 import { checksGate, type CheckRunEvidence } from './checks.js'
+import { dataQualityGate } from './data-quality.js'
 import { plural } from './format.js'
 import { minDaysGate } from './min-days.js'
+import { monitoringGate, type MonitoringProbe } from './monitoring.js'
+import { hasDangerousImport, modelScanGate } from './model-scan.js'
 import { regressionGate } from './regression.js'
 import { schemaGate } from './schema.js'
 import { thresholdsGate } from './thresholds.js'
@@ -15,7 +18,7 @@ import type { Decision, Evaluation, GateResult, ModelSide } from './types.js'
  * Context a caller may be unable to supply. The gates needing it are then reported as
  * `skipped` (with a warning), never passed: `check` runs outside any pull request or registry.
  */
-export type UnavailableContext = 'approvals' | 'checks' | 'source-stage-dates'
+export type UnavailableContext = 'approvals' | 'checks' | 'source-stage-dates' | 'monitoring-probe'
 
 export interface EvaluateInput {
   policy: Policy
@@ -35,6 +38,8 @@ export interface EvaluateInput {
   reviews?: ReviewEvidence
   /** The check runs on the head commit: runs the required-checks gate. */
   checkRuns?: CheckRunEvidence
+  /** A probe of the stage's monitor source for the champion: runs `monitoring: required`. */
+  monitoringProbe?: MonitoringProbe
 }
 
 /**
@@ -44,7 +49,8 @@ export interface EvaluateInput {
  * at least one metric, a `schema` or `artifact` section, `min_days_in_source_stage` above 0,
  * at least one required check, an `approvals` section. The artifact gate also runs, with
  * `checksums: optional` semantics, whenever the candidate came with a checksums file, so a
- * mismatched or missing file always fails even on a stage without artifact rules.
+ * mismatched or missing file always fails even on a stage without artifact rules; the model-scan
+ * gate likewise runs whenever the candidate's scan found a dangerous import.
  *
  * Gates needing context the caller listed as unavailable are `skipped`; gates needing context
  * the caller did not list but did not supply either fail (fail closed). Approvals and required
@@ -107,6 +113,46 @@ export function evaluateStage(input: EvaluateInput): Evaluation {
         totalBytes: candidate.totalBytes,
         checksums: candidate.checksums
       })
+    )
+  }
+
+  // Like checksums: a dangerous import fails even a stage that asks for no scan.
+  if (stagePolicy.model_scan) configured++
+  if (stagePolicy.model_scan || hasDangerousImport(candidate.scan)) {
+    gates.push(modelScanGate({ rules: stagePolicy.model_scan, scan: candidate.scan }))
+  }
+
+  if (stagePolicy.data_quality) {
+    configured++
+    gates.push(
+      dataQualityGate({
+        rules: stagePolicy.data_quality,
+        report: candidate.dataQuality,
+        info: candidate.info
+      })
+    )
+  }
+
+  if (stagePolicy.monitoring === 'required') {
+    configured++
+    const holder = champion ? (champion.version ?? champion.label) : undefined
+    gates.push(
+      stagePolicy.monitor &&
+        holder !== undefined &&
+        !input.monitoringProbe &&
+        unavailable.has('monitoring-probe')
+        ? {
+            gate: 'monitoring',
+            status: 'skipped',
+            summary: `${notEvaluated}: needs a probe of the monitor source for ${holder}`,
+            details: [`triggers: ${stagePolicy.monitor.triggers.map(t => t.name).join(', ')}`]
+          }
+        : monitoringGate({
+            stage: input.stage,
+            monitor: stagePolicy.monitor,
+            probe: input.monitoringProbe,
+            ...(holder === undefined ? {} : { holder })
+          })
     )
   }
 

@@ -30,6 +30,20 @@ export interface GateResult {
   details?: string[]
   /** The approvals gate only: who counted and what is still missing, for the PR comment. */
   approvals?: ApprovalTally
+  /** The model-scan gate only: each import or stream that failed it, for the audit record. */
+  findings?: ScanFinding[]
+}
+
+/** One import (or unreadable stream) that fails the model-scan gate. */
+export interface ScanFinding {
+  /** The candidate file and, inside it, the entries: `model.pt › archive/data.pkl`. */
+  location: string
+  /** Byte offset in the stream (decompressed, for a member of a zip or a gzip). */
+  offset?: number
+  /** `module.name`; absent for a stream that could not be read. */
+  global?: string
+  verdict: 'dangerous' | 'not-allowed' | 'unreadable'
+  why: string
 }
 
 /** A reviewer and the commit their review was given on (absent when GitHub did not say). */

@@ -106,6 +106,45 @@ export const SchemaRules = z
   })
   .describe('Signature compatibility with the champion.')
 
+/** `module.name` or `module.*`, as the model-file scan matches imports. */
+const IMPORT_PATTERN = /^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?:\.\*)?$/
+
+export const ModelScanRules = z
+  .strictObject({
+    allow: z
+      .array(
+        z
+          .string()
+          .regex(IMPORT_PATTERN, 'must be module.name or module.* (e.g. xgboost.core.Booster)')
+      )
+      .optional()
+      .describe(
+        'Imports a pickle in the candidate may make beyond the defaults (numpy, scikit-learn, PyTorch tensor rebuilds, collections): `module.name` exactly, or `module.*` for any name in the module and its submodules. Dangerous imports (os, subprocess, builtins.eval, ...) cannot be allowed.'
+      ),
+    required: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Fail when the candidate's files could not be scanned (a registry version whose files were not read); `false` skips the gate with a warning instead."
+      )
+  })
+  .describe(
+    'Scan the model files that can hold code (pickle, joblib, PyTorch zip, NumPy object arrays) by opcode, never loading them: every import must be allowed, none dangerous, every stream readable to its end.'
+  )
+
+export const DataQualityRules = z
+  .strictObject({
+    checks: z
+      .array(z.string().min(1))
+      .optional()
+      .describe(
+        'Only these checks must be in the report and pass (Great Expectations: `expectation_type(column)`); default: every check, and the report as a whole.'
+      )
+  })
+  .describe(
+    "The training data passed its quality checks: the candidate's `data_quality.json` (a Great Expectations checkpoint result or ModelGate's own format) must exist, be for the `training_data_snapshot` that model.yaml names, and pass."
+  )
+
 export const ApprovalGroup = z
   .strictObject({
     name: z.string().min(1).describe('Shown in the report.'),
@@ -171,7 +210,15 @@ export const Stage = z
       .optional()
       .describe('Check runs that must have concluded successfully on the head commit.'),
     approvals: Approvals.optional(),
-    monitor: Monitor.optional()
+    monitor: Monitor.optional(),
+    model_scan: ModelScanRules.optional(),
+    data_quality: DataQualityRules.optional(),
+    monitoring: z
+      .literal('required')
+      .optional()
+      .describe(
+        '`required`: block a promotion when this stage has no `monitor:` block, or when a probe of its source finds no series for the version holding the stage (monitoring that receives nothing is not monitoring).'
+      )
   })
   .describe('The gates for promoting into one stage.')
 
@@ -335,4 +382,6 @@ export type ThresholdRule = z.infer<typeof Threshold>
 export type RegressionRule = z.infer<typeof Regression>
 export type ArtifactRulesPolicy = z.infer<typeof ArtifactRules>
 export type ApprovalsPolicy = z.infer<typeof Approvals>
+export type ModelScanPolicy = z.infer<typeof ModelScanRules>
+export type DataQualityPolicy = z.infer<typeof DataQualityRules>
 export type MetricGoal = z.infer<typeof MetricDirection>['goal']

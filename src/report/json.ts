@@ -45,7 +45,8 @@ function gate(result: GateResult): Record<string, unknown> {
     status: result.status,
     summary: result.summary,
     checks: result.checks?.map(check),
-    details: result.details && [...result.details]
+    details: result.details && [...result.details],
+    findings: result.findings?.map(finding => compact({ ...finding }))
   })
 }
 

@@ -53,7 +53,10 @@ const GATE_TITLE: Record<string, string> = {
   min_days_in_source_stage: 'Days in source stage',
   checks: 'Required checks',
   approvals: 'Approvals',
-  rolled_back: 'Rolled back from this stage'
+  rolled_back: 'Rolled back from this stage',
+  model_scan: 'Model-file scan',
+  data_quality: 'Data quality',
+  monitoring: 'Monitoring configured'
 }
 
 /** Details shown per gate; the rest are counted, and all of them are in the JSON report. */
