@@ -73409,6 +73409,8 @@ class StepBuilders {
 }
 
 ;// CONCATENATED MODULE: ./src/registry/mlflow/adapter.ts
+// Over 600 lines (623): the port's sixteen methods alone, each a few lines over the split modules
+// (rest, stage-map, holders, audit-tags, plan, step-builders); splitting the port would scatter it.
 /**
  * The MLflow registry: the Registry port (and ModelSource) over MLflow's REST
  * API 2.0. See index.ts for what it writes and which servers it is for.
