@@ -61,7 +61,7 @@ describe('getInputs', () => {
       candidateArtifact: 'model',
       candidateRunId: 42,
       candidateRepository: 'acme/training',
-      notifyWebhook: 'https://hooks.example.com/T0/secret'
+      notifyWebhooks: { default: 'https://hooks.example.com/T0/secret' }
     })
     expect(
       withInputs({ ...promote, command: 'check', 'candidate-artifact': 'm' }, getInputs)

@@ -60110,11 +60110,30 @@ async function uploadUnderFreeName(base, used, upload, record) {
     return { record, problem };
 }
 
+;// CONCATENATED MODULE: ./src/notify/route.ts
+const SEVERITIES = ['critical', 'warning', 'info'];
+/** The word that turns a severity off. */
+const NO_WEBHOOK = 'none';
+function webhookFor(routes, severity) {
+    const own = routes[severity];
+    if (own === NO_WEBHOOK)
+        return undefined;
+    if (own)
+        return { url: own, input: `notify-webhook-${severity}` };
+    return routes.default ? { url: routes.default, input: 'notify-webhook' } : undefined;
+}
+/** Every URL of the routes (not `none`): the secrets to mask. */
+function webhookUrls(routes) {
+    return [routes.default, ...SEVERITIES.map(s => routes[s])].filter((url) => url !== undefined && url !== '' && url !== NO_WEBHOOK);
+}
+
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 ;// CONCATENATED MODULE: ./src/notify/webhook.ts
 /**
- * The `notify-webhook` notification: one short JSON POST per promotion or rollback.
+ * The `notify-webhook` notification: one short JSON POST per promotion, rollback or monitor
+ * verdict that calls for one, each with a severity (`critical`, `warning`, `info`) that routes it
+ * (route.ts).
  *
  * The payload suits a Slack incoming webhook (`text`, in mrkdwn; Slack ignores the other
  * fields) and any other receiver (`modelgate`, the facts as JSON). Delivery is best effort: a
@@ -60126,6 +60145,18 @@ const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createR
  * {@link maskableParts} gives the caller the strings to mask in the job log.
  */
 
+/** The severity of each action: what routes it to a webhook. */
+const SEVERITY = {
+    promoted: 'info',
+    'force-promoted': 'warning',
+    'rolled-back': 'warning',
+    'automatic-rollback': 'critical',
+    'recovery-failed': 'critical',
+    'breach-not-rolled-back': 'critical',
+    'breach-alert': 'warning',
+    inconclusive: 'warning',
+    'watch-ended': 'info'
+};
 const NOTIFICATION_SCHEMA = 'modelgate.notification/v1';
 /** Longest reason quoted in `text`; the JSON carries it whole. */
 const MAX_REASON = 120;
@@ -60133,6 +60164,8 @@ const MAX_REASON = 120;
 function notificationFor(event) {
     const facts = {
         schema: NOTIFICATION_SCHEMA,
+        severity: event.severity ?? SEVERITY[event.action],
+        key: [event.model, event.stage, event.version, event.action].join('|'),
         action: event.action,
         model: event.model,
         version: event.version,
@@ -60144,6 +60177,7 @@ function notificationFor(event) {
         ...(event.runUrl !== undefined && { runUrl: event.runUrl }),
         ...(event.pullRequest !== undefined && { pullRequest: { ...event.pullRequest } }),
         ...(event.repository !== undefined && { repository: event.repository }),
+        ...(event.monitor !== undefined && { monitor: event.monitor }),
         at: event.at.toISOString()
     };
     return { text: slackText(event), modelgate: facts };
@@ -60172,6 +60206,8 @@ function slackText(event) {
                 `${model} ${stage} rolled back to ${version}` +
                     (event.previous !== undefined ? ` (from ${code(event.previous)})` : '');
             break;
+        default:
+            what = monitorText(event, model, stage, version);
     }
     const parts = [`ModelGate: ${what}${by}`];
     const reason = event.reason?.replace(/\s+/g, ' ').trim();
@@ -60184,6 +60220,33 @@ function slackText(event) {
     if (run)
         parts.push(run);
     return parts.join(' · ');
+}
+const ICON = {
+    critical: ':rotating_light:',
+    warning: ':warning:',
+    info: ':information_source:'
+};
+/** A monitor verdict in one line; the breached triggers named, their values in `reason`. */
+function monitorText(event, model, stage, version) {
+    const icon = ICON[event.severity ?? SEVERITY[event.action]];
+    const breached = (event.monitor?.triggers ?? [])
+        .filter(t => t.verdict === 'breach')
+        .map(t => escapeSlack(t.name));
+    const triggers = breached.length > 0 ? `: breached ${breached.join(', ')}` : '';
+    switch (event.action) {
+        case 'automatic-rollback':
+            return `${icon} ${model} ${stage} rolled back automatically to ${version}${event.previous !== undefined ? ` (from ${code(event.previous)})` : ''}${triggers}`;
+        case 'recovery-failed':
+            return `${icon} ${model} ${version}, restored in ${stage} by an automatic rollback, did not recover${triggers}: a person must decide`;
+        case 'breach-not-rolled-back':
+            return `${icon} ${model} ${version} breached in ${stage} and was not rolled back${triggers}${event.monitor?.detail ? ` (${escapeSlack(truncate(event.monitor.detail, MAX_REASON))})` : ''}`;
+        case 'breach-alert':
+            return `${icon} ${model} ${version} breached in ${stage} (alert only)${triggers}`;
+        case 'inconclusive':
+            return `${icon} ${model} ${version} in ${stage}: monitoring inconclusive since ${event.monitor?.since ?? '?'}`;
+        default:
+            return `${icon} ${model} ${version}: the watch of ${stage} ended ${event.monitor?.verdict ?? 'healthy'}`;
+    }
 }
 function was(previous) {
     return previous === undefined ? '' : ` (was ${code(previous)})`;
@@ -60222,8 +60285,9 @@ const MAX_RETRY_AFTER_MS = 5_000;
  */
 async function postNotification(url, payload, options) {
     const { logger } = options;
+    const input = options.input ?? 'notify-webhook';
     const fail = (problem, status) => {
-        logger.warning(`notify-webhook: ${problem}; no notification sent (this does not fail the run)`);
+        logger.warning(`${input}: ${problem}; no notification sent (this does not fail the run)`);
         return { delivered: false, ...(status !== undefined && { status }), problem };
     };
     let target;
@@ -60243,12 +60307,12 @@ async function postNotification(url, payload, options) {
         const body = JSON.stringify(payload);
         let attempt = await attemptOnce(send, target.href, body, timeoutMs);
         if (attempt.retry) {
-            logger.debug(`notify-webhook: ${host}: ${attempt.problem}; retrying once`);
+            logger.debug(`${input}: ${host}: ${attempt.problem}; retrying once`);
             await (0,external_node_timers_promises_namespaceObject.setTimeout)(attempt.waitMs ?? options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS);
             attempt = await attemptOnce(send, target.href, body, timeoutMs);
         }
         if (attempt.problem === undefined) {
-            logger.info(`notify-webhook: notified ${host} (HTTP ${attempt.status})`);
+            logger.info(`${input}: notified ${host} (HTTP ${attempt.status})`);
             return { delivered: true, status: attempt.status };
         }
         return fail(`${host}: ${attempt.problem}`, attempt.status);
@@ -60350,13 +60414,17 @@ function looksLikeToken(piece) {
 
 
 
+
 /**
  * What a run leaves besides the registry: every audit record in the job summary and as a
- * workflow artifact, and a webhook notification for every promotion and rollback written. Runs
- * after the registry write (or refusal), so nothing here can fail the step: problems are
- * warnings.
+ * workflow artifact, and webhook notifications (see {@link notifyAll}). Runs after the registry
+ * write (or refusal), so nothing here can fail the step: problems are warnings.
  */
 async function afterRun(records, options) {
+    await publishRecords(records, options);
+    await notifyAll(records, options);
+}
+async function publishRecords(records, options) {
     if (records.length === 0)
         return;
     const published = options.uploader
@@ -60368,41 +60436,65 @@ async function afterRun(records, options) {
         }
     }
     await options.summary(auditSummaryMarkdown(published));
-    if (!options.webhook)
+}
+/**
+ * Sends each notification to its severity's webhook (route.ts): the command's own (a monitor's
+ * verdicts) and one for every promotion and rollback written, unless the command already told
+ * it (an automatic rollback is told by the monitor's notification, with its verdict). Best
+ * effort: a webhook that fails is a warning.
+ */
+async function notifyAll(records, options) {
+    const routes = options.webhooks;
+    if (!routes)
         return;
-    for (const record of records) {
-        const action = notificationAction(record);
-        if (!action || !record.version)
+    const told = options.notifications ?? [];
+    const fromRecords = records
+        .map(record => recordEvent(record, options.repository))
+        .filter((event) => event !== undefined)
+        .filter(event => !told.some(t => t.action === event.action &&
+        t.model === event.model &&
+        t.stage === event.stage &&
+        t.version === event.version));
+    for (const event of [...told, ...fromRecords]) {
+        const repository = event.repository ?? options.repository;
+        const payload = notificationFor({ ...event, ...(repository ? { repository } : {}) });
+        const route = webhookFor(routes, payload.modelgate.severity);
+        if (!route)
             continue;
-        const decision = record.decision === 'rolled-back' || record.decision === 'denied'
-            ? undefined
-            : record.decision;
-        const payload = notificationFor({
-            action,
-            model: record.model,
-            version: record.version,
-            stage: record.to,
-            ...(record.previous ? { previous: record.previous } : {}),
-            actor: record.actor,
-            ...(record.reason ? { reason: record.reason } : {}),
-            ...(decision ? { decision } : {}),
-            ...(record.runUrl ? { runUrl: record.runUrl } : {}),
-            ...(record.pullRequest
-                ? {
-                    pullRequest: {
-                        number: record.pullRequest.number,
-                        ...(record.pullRequest.url ? { url: record.pullRequest.url } : {})
-                    }
-                }
-                : {}),
-            ...(options.repository ? { repository: options.repository } : {}),
-            at: new Date(record.timestamp)
-        });
-        await postNotification(options.webhook, payload, {
+        await postNotification(route.url, payload, {
             logger: options.logger,
+            input: route.input,
             ...(options.fetch ? { fetch: options.fetch } : {})
         });
     }
+}
+/** The notification of a promotion or rollback written, from its audit record. */
+function recordEvent(record, repository) {
+    const action = notificationAction(record);
+    if (!action || !record.version)
+        return undefined;
+    const decision = record.decision === 'rolled-back' || record.decision === 'denied' ? undefined : record.decision;
+    return {
+        action,
+        model: record.model,
+        version: record.version,
+        stage: record.to,
+        ...(record.previous ? { previous: record.previous } : {}),
+        actor: record.actor,
+        ...(record.reason ? { reason: record.reason } : {}),
+        ...(decision ? { decision } : {}),
+        ...(record.runUrl ? { runUrl: record.runUrl } : {}),
+        ...(record.pullRequest
+            ? {
+                pullRequest: {
+                    number: record.pullRequest.number,
+                    ...(record.pullRequest.url ? { url: record.pullRequest.url } : {})
+                }
+            }
+            : {}),
+        ...(repository ? { repository } : {}),
+        at: new Date(record.timestamp)
+    };
 }
 function notificationAction(record) {
     if (!record.written)
@@ -60413,8 +60505,9 @@ function notificationAction(record) {
         case 'forced-promotion':
             return 'force-promoted';
         case 'rollback':
-        case 'automatic-rollback':
             return 'rolled-back';
+        case 'automatic-rollback':
+            return 'automatic-rollback';
         default:
             return undefined;
     }
@@ -60941,7 +61034,13 @@ const Monitor = strictObject({
         .int()
         .min(0)
         .default(1)
-        .describe('Automatic rollbacks of this stage allowed within one `watch_for` (counted back from the evaluation time); past it a breach only alerts. 0: never roll back, always alert.')
+        .describe('Automatic rollbacks of this stage allowed within one `watch_for` (counted back from the evaluation time); past it a breach only alerts. 0: never roll back, always alert.'),
+    warn_inconclusive_after: monitor_duration
+        .default('1h')
+        .describe('A watch still inconclusive this long after it started (the promotion, or the automatic rollback in recovery) sends a `warning` notification on each run: monitoring that cannot see needs a person.'),
+    runs_every: monitor_duration
+        .default('1h')
+        .describe("How often your workflow runs `monitor` (its cron's interval). Runs keep no state, so a watch's final verdict (`info` for a healthy end) is notified by the run whose evaluation time falls within `runs_every` after the watch ended, and no later run notifies about that watch again.")
 })
     .superRefine((monitor, ctx) => {
     const seen = new Set();
@@ -64955,6 +65054,38 @@ async function evaluateTrigger(source, trigger, context) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/monitor/notice.ts
+function monitorNotice(stage, timing) {
+    const { action, verdict, window, since } = stage;
+    if (stage.mode === 'idle' || !window || !since)
+        return undefined;
+    // A rollback is written once (a re-run finds the restored version), so it is told whenever.
+    if (action.kind === 'rollback') {
+        return action.written && !action.dryRun
+            ? { severity: 'critical', kind: 'automatic-rollback' }
+            : undefined;
+    }
+    // After the watch ended its verdict no longer changes: told by the first run after the end only.
+    if (window.ended && timing.at >= window.watched.end + timing.runsEveryMs)
+        return undefined;
+    if (verdict === 'recovery-failed')
+        return { severity: 'critical', kind: 'recovery-failed' };
+    if (action.kind === 'alert') {
+        return action.why === 'action-alert'
+            ? { severity: 'warning', kind: 'breach-alert' }
+            : { severity: 'critical', kind: 'breach-not-rolled-back' };
+    }
+    if (verdict === 'inconclusive') {
+        return timing.at - since.getTime() >= timing.warnInconclusiveAfterMs
+            ? { severity: 'warning', kind: 'inconclusive' }
+            : undefined;
+    }
+    if ((verdict === 'healthy' || verdict === 'recovered') && window.ended) {
+        return { severity: 'info', kind: 'watch-ended' };
+    }
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/monitor/window.ts
 /**
  * Which time a monitor run looks at. Pure. Runs keep no state: every run computes its windows
@@ -65043,6 +65174,10 @@ function stageMarkdown(stage, dryRun) {
     if (breaches.length > 0)
         lines.push('', 'Breaching samples:', '', ...breaches);
     lines.push('', actionText(stage, dryRun));
+    if (stage.notice) {
+        const { severity, kind } = stage.notice;
+        lines.push('', `Notification: **${severity}** (${kind})${dryRun ? ' — not sent on a dry run' : ''}.`);
+    }
     return lines;
 }
 function breachLines(t) {
@@ -65189,7 +65324,8 @@ function monitor_json(report) {
                     dryRun: stage.action.dryRun
                 }
                 : stage.action,
-            ...(stage.reason ? { reason: stage.reason } : {})
+            ...(stage.reason ? { reason: stage.reason } : {}),
+            ...(stage.notice ? { notification: stage.notice } : {})
         }))
     };
 }
@@ -66338,8 +66474,9 @@ async function alreadyDone(context, options, current) {
 
 
 
+
 /** Exit codes by severity: the run exits with its most severe stage's. */
-const SEVERITY = [
+const monitor_SEVERITY = [
     errors/* ExitCode */.yU.Pass,
     errors/* ExitCode */.yU.PassWithWarnings,
     errors/* ExitCode */.yU.MonitorRolledBack,
@@ -66356,11 +66493,19 @@ async function monitor(context, options) {
     const results = [];
     for (const [stage, policy] of watched) {
         const { result } = await monitorStage(context, options, at, stage, policy);
+        const notice = monitorNotice(result, {
+            at: at.getTime(),
+            // The schema has checked both durations; the fallbacks keep this total for typed callers.
+            warnInconclusiveAfterMs: durationMs(policy.warn_inconclusive_after) ?? 3600_000,
+            runsEveryMs: durationMs(policy.runs_every) ?? 3600_000
+        });
+        if (notice)
+            result.notice = notice;
         results.push(result);
     }
     const exitCode = results
         .map(stageExitCode)
-        .reduce((worst, code) => (SEVERITY.indexOf(code) > SEVERITY.indexOf(worst) ? code : worst));
+        .reduce((worst, code) => (monitor_SEVERITY.indexOf(code) > monitor_SEVERITY.indexOf(worst) ? code : worst));
     const rendered = renderMonitor({
         model: options.model,
         at,
@@ -66372,8 +66517,50 @@ async function monitor(context, options) {
         ...rendered,
         exitCode,
         stages: results,
-        queries: results.reduce((sum, r) => sum + r.queries, 0)
+        queries: results.reduce((sum, r) => sum + r.queries, 0),
+        // A dry run writes nothing and tells nobody: its report shows what would be notified.
+        notifications: options.dryRun === true ? [] : results.flatMap(r => notificationOf(context, options.model, r))
     };
+}
+/** The notification of a stage's notice: facts only, the webhook module words them. */
+function notificationOf(context, model, result) {
+    const { notice, window, since, holder } = result;
+    if (!notice || !window || !since || holder === undefined)
+        return [];
+    const { action } = result;
+    const rolledBack = action.kind === 'rollback';
+    const detail = action.kind === 'alert' ? action.detail : rolledBack ? `restored ${action.restored}` : undefined;
+    const runUrl = context.runFacts?.runUrl;
+    return [
+        {
+            action: notice.kind,
+            severity: notice.severity,
+            model,
+            stage: result.stage,
+            // After a rollback the stage holds the restored version, and the breached one was before.
+            version: rolledBack ? action.restored : holder,
+            ...(rolledBack ? { previous: holder } : {}),
+            actor: context.actor,
+            ...(result.reason ? { reason: result.reason } : {}),
+            ...(runUrl ? { runUrl } : {}),
+            monitor: {
+                verdict: result.verdict,
+                ...(detail ? { detail } : {}),
+                since: since.toISOString(),
+                watched: {
+                    start: new Date(window.watched.start).toISOString(),
+                    end: new Date(window.watched.end).toISOString(),
+                    ended: window.ended
+                },
+                triggers: result.triggers.map(t => ({
+                    name: t.verdict.trigger,
+                    verdict: t.verdict.status,
+                    summary: t.verdict.summary
+                }))
+            },
+            at: context.now()
+        }
+    ];
 }
 /** The stages to watch: `--stage` (which must have a monitor block), else every one that has. */
 function watchedStages(options) {
@@ -75592,6 +75779,7 @@ function actionsArtifactUploader() {
 
 
 
+
 const COMMANDS = [
     'check',
     'register',
@@ -75611,6 +75799,9 @@ const inputs_name = (input, pattern, rule, max) => schemas_string().refine(value
 });
 /** GTO's `v` + semver (`v1.2.0-rc.1+build.5`) and MLflow's version numbers (`12`). */
 const VERSION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9.+-]*$/;
+/** An http(s) URL; a per-severity one may also be `none` (nothing of that severity is sent). */
+const webhook = (input, orNone = false) => schemas_string()
+    .refine(value => value === '' || /^https?:\/\/[^\s]+$/i.test(value) || (orNone && value === NO_WEBHOOK), { message: `input "${input}" must be an http(s) URL${orNone ? ` or ${NO_WEBHOOK}` : ''}` });
 const bool = (name) => schemas_enum(['true', 'false', ''], { message: `input "${name}" must be true or false` });
 const Inputs = object({
     command: schemas_enum([...COMMANDS, ''], {
@@ -75637,9 +75828,10 @@ const Inputs = object({
     'candidate-repository': schemas_string().regex(/^([\w.-]+\/[\w.-]+)?$/, {
         message: 'input "candidate-repository" must be owner/name'
     }),
-    'notify-webhook': schemas_string().refine(value => value === '' || /^https?:\/\/[^\s]+$/i.test(value), {
-        message: 'input "notify-webhook" must be an http(s) URL'
-    })
+    'notify-webhook': webhook('notify-webhook'),
+    'notify-webhook-critical': webhook('notify-webhook-critical', true),
+    'notify-webhook-warning': webhook('notify-webhook-warning', true),
+    'notify-webhook-info': webhook('notify-webhook-info', true)
 });
 /** Which inputs each command cannot do without. */
 const REQUIRED = {
@@ -75652,7 +75844,13 @@ const REQUIRED = {
     monitor: ['policy']
 };
 /** Inputs that are secrets: handed to `onSecret` before anything is validated. */
-const SECRET_INPUTS = ['github-token', 'notify-webhook'];
+const SECRET_INPUTS = [
+    'github-token',
+    'notify-webhook',
+    'notify-webhook-critical',
+    'notify-webhook-warning',
+    'notify-webhook-info'
+];
 /**
  * Reads and validates the inputs; one error lists every problem. The only caller of
  * core.getInput. `onSecret` (the action masks) sees every secret input first, so a run whose
@@ -75660,9 +75858,11 @@ const SECRET_INPUTS = ['github-token', 'notify-webhook'];
  */
 function getInputs(options = {}) {
     const raw = Object.fromEntries(Object.keys(Inputs.shape).map(name => [name, lib_core/* getInput */.V4(name).trim()]));
-    for (const secret of SECRET_INPUTS)
-        if (raw[secret])
-            options.onSecret?.(raw[secret]);
+    for (const secret of SECRET_INPUTS) {
+        const value = raw[secret];
+        if (value && value !== NO_WEBHOOK)
+            options.onSecret?.(value);
+    }
     const parsed = Inputs.safeParse(raw);
     if (!parsed.success) {
         throw new errors/* InvalidInputError */.oC(parsed.error.issues.map(issue => issue.message).join('\n'));
@@ -75687,7 +75887,12 @@ function getInputs(options = {}) {
         candidateArtifact: text(inputs['candidate-artifact']),
         candidateRunId: inputs['candidate-run-id'] ? Number(inputs['candidate-run-id']) : undefined,
         candidateRepository: text(inputs['candidate-repository']),
-        notifyWebhook: text(inputs['notify-webhook'])
+        notifyWebhooks: {
+            ...(inputs['notify-webhook'] ? { default: inputs['notify-webhook'] } : {}),
+            ...(inputs['notify-webhook-critical'] ? { critical: inputs['notify-webhook-critical'] } : {}),
+            ...(inputs['notify-webhook-warning'] ? { warning: inputs['notify-webhook-warning'] } : {}),
+            ...(inputs['notify-webhook-info'] ? { info: inputs['notify-webhook-info'] } : {})
+        }
     };
     if (settings.candidateArtifact &&
         settings.command !== 'check' &&
@@ -75838,6 +76043,7 @@ function closers(lines) {
 
 
 
+
 /**
  * The action's entry: read inputs, run the command, publish the report. The one
  * error boundary: every failure ends here as a failed step with a readable message.
@@ -75846,17 +76052,19 @@ async function run() {
     // Audit records of this run: promotions, rollbacks and refused attempts, also when it fails.
     const audits = auditCollector();
     summary = summaryBudget();
-    let webhook;
+    let webhooks;
+    let notifications = [];
     try {
         // Secrets are masked before anything, even a refusal of the other inputs, can print them.
         const settings = getInputs({ onSecret: secret => lib_core/* setSecret */.Pq(secret) });
-        webhook = settings.notifyWebhook;
+        webhooks = settings.notifyWebhooks;
         // Slack-style URLs carry the secret in the path: mask the parts too, wherever they appear.
-        if (webhook)
-            for (const part of maskableParts(webhook))
+        for (const url of webhookUrls(webhooks))
+            for (const part of maskableParts(url))
                 lib_core/* setSecret */.Pq(part);
         const runner = runnerContext(audits, settings.githubToken);
         const outcome = await lib_core/* group */.Os(`modelgate ${settings.command}`, () => runForEvent(settings, runner));
+        notifications = outcome.notifications ?? [];
         if (outcome.decision)
             lib_core/* setOutput */.uH('decision', outcome.decision);
         lib_core/* setOutput */.uH('report', outcome.markdown);
@@ -75890,7 +76098,7 @@ async function run() {
             fail(`ModelGate failed unexpectedly: ${(0,errors/* errorMessage */.gJ)(error)}`, errors/* ExitCode */.yU.Blocked);
         }
     }
-    await recordAudits(audits.drain(), webhook);
+    await recordAudits(audits.drain(), webhooks, notifications);
 }
 /** Every message printed to the log, user text included, cannot act as a workflow command. */
 const log = {
@@ -75899,7 +76107,7 @@ const log = {
     warning: (message) => lib_core/* warning */.$e(neutraliseCommands(message))
 };
 /** The audit trail and notifications; their problems are warnings (the registry is already written). */
-async function recordAudits(audits, webhook) {
+async function recordAudits(audits, webhooks, notifications) {
     const env = process.env;
     try {
         await afterRun(audits, {
@@ -75907,7 +76115,8 @@ async function recordAudits(audits, webhook) {
             attempt: Number(env.GITHUB_RUN_ATTEMPT) || 1,
             repository: env.GITHUB_REPOSITORY || undefined,
             uploader: env.ACTIONS_RUNTIME_TOKEN ? actionsArtifactUploader() : undefined,
-            webhook,
+            ...(webhooks ? { webhooks } : {}),
+            notifications,
             summary: writeSummary,
             logger: log
         });

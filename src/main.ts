@@ -9,7 +9,8 @@ import { octokitCommentSink } from './github/comments.js'
 import { octokitReviewSource } from './github/reviews.js'
 import { auditCollector, type AuditLog } from './audit/log.js'
 import type { AuditRecord } from './audit/record.js'
-import { maskableParts } from './notify/webhook.js'
+import { webhookUrls, type WebhookRoutes } from './notify/route.js'
+import { maskableParts, type NotificationEvent } from './notify/webhook.js'
 import { actionsArtifactUploader } from './audit/actions-uploader.js'
 import { ExitCode, ModelGateError, errorMessage } from './errors.js'
 import { getInputs } from './inputs.js'
@@ -24,17 +25,20 @@ export async function run(): Promise<void> {
   // Audit records of this run: promotions, rollbacks and refused attempts, also when it fails.
   const audits = auditCollector()
   summary = summaryBudget()
-  let webhook: string | undefined
+  let webhooks: WebhookRoutes | undefined
+  let notifications: readonly NotificationEvent[] = []
   try {
     // Secrets are masked before anything, even a refusal of the other inputs, can print them.
     const settings = getInputs({ onSecret: secret => core.setSecret(secret) })
-    webhook = settings.notifyWebhook
+    webhooks = settings.notifyWebhooks
     // Slack-style URLs carry the secret in the path: mask the parts too, wherever they appear.
-    if (webhook) for (const part of maskableParts(webhook)) core.setSecret(part)
+    for (const url of webhookUrls(webhooks))
+      for (const part of maskableParts(url)) core.setSecret(part)
     const runner = runnerContext(audits, settings.githubToken)
     const outcome = await core.group(`modelgate ${settings.command}`, () =>
       runForEvent(settings, runner)
     )
+    notifications = outcome.notifications ?? []
     if (outcome.decision) core.setOutput('decision', outcome.decision)
     core.setOutput('report', outcome.markdown)
     core.setOutput('report-json', outcome.json)
@@ -65,7 +69,7 @@ export async function run(): Promise<void> {
       fail(`ModelGate failed unexpectedly: ${errorMessage(error)}`, ExitCode.Blocked)
     }
   }
-  await recordAudits(audits.drain(), webhook)
+  await recordAudits(audits.drain(), webhooks, notifications)
 }
 
 /** Every message printed to the log, user text included, cannot act as a workflow command. */
@@ -76,7 +80,11 @@ const log = {
 }
 
 /** The audit trail and notifications; their problems are warnings (the registry is already written). */
-async function recordAudits(audits: readonly AuditRecord[], webhook: string | undefined) {
+async function recordAudits(
+  audits: readonly AuditRecord[],
+  webhooks: WebhookRoutes | undefined,
+  notifications: readonly NotificationEvent[]
+) {
   const env = process.env
   try {
     await afterRun(audits, {
@@ -84,7 +92,8 @@ async function recordAudits(audits: readonly AuditRecord[], webhook: string | un
       attempt: Number(env.GITHUB_RUN_ATTEMPT) || 1,
       repository: env.GITHUB_REPOSITORY || undefined,
       uploader: env.ACTIONS_RUNTIME_TOKEN ? actionsArtifactUploader() : undefined,
-      webhook,
+      ...(webhooks ? { webhooks } : {}),
+      notifications,
       summary: writeSummary,
       logger: log
     })

@@ -22620,7 +22620,13 @@ const Monitor = strictObject({
         .int()
         .min(0)
         .default(1)
-        .describe('Automatic rollbacks of this stage allowed within one `watch_for` (counted back from the evaluation time); past it a breach only alerts. 0: never roll back, always alert.')
+        .describe('Automatic rollbacks of this stage allowed within one `watch_for` (counted back from the evaluation time); past it a breach only alerts. 0: never roll back, always alert.'),
+    warn_inconclusive_after: monitor_duration
+        .default('1h')
+        .describe('A watch still inconclusive this long after it started (the promotion, or the automatic rollback in recovery) sends a `warning` notification on each run: monitoring that cannot see needs a person.'),
+    runs_every: monitor_duration
+        .default('1h')
+        .describe("How often your workflow runs `monitor` (its cron's interval). Runs keep no state, so a watch's final verdict (`info` for a healthy end) is notified by the run whose evaluation time falls within `runs_every` after the watch ended, and no later run notifies about that watch again.")
 })
     .superRefine((monitor, ctx) => {
     const seen = new Set();
@@ -26224,6 +26230,38 @@ async function evaluateTrigger(source, trigger, context) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/monitor/notice.ts
+function monitorNotice(stage, timing) {
+    const { action, verdict, window, since } = stage;
+    if (stage.mode === 'idle' || !window || !since)
+        return undefined;
+    // A rollback is written once (a re-run finds the restored version), so it is told whenever.
+    if (action.kind === 'rollback') {
+        return action.written && !action.dryRun
+            ? { severity: 'critical', kind: 'automatic-rollback' }
+            : undefined;
+    }
+    // After the watch ended its verdict no longer changes: told by the first run after the end only.
+    if (window.ended && timing.at >= window.watched.end + timing.runsEveryMs)
+        return undefined;
+    if (verdict === 'recovery-failed')
+        return { severity: 'critical', kind: 'recovery-failed' };
+    if (action.kind === 'alert') {
+        return action.why === 'action-alert'
+            ? { severity: 'warning', kind: 'breach-alert' }
+            : { severity: 'critical', kind: 'breach-not-rolled-back' };
+    }
+    if (verdict === 'inconclusive') {
+        return timing.at - since.getTime() >= timing.warnInconclusiveAfterMs
+            ? { severity: 'warning', kind: 'inconclusive' }
+            : undefined;
+    }
+    if ((verdict === 'healthy' || verdict === 'recovered') && window.ended) {
+        return { severity: 'info', kind: 'watch-ended' };
+    }
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/monitor/window.ts
 /**
  * Which time a monitor run looks at. Pure. Runs keep no state: every run computes its windows
@@ -26312,6 +26350,10 @@ function stageMarkdown(stage, dryRun) {
     if (breaches.length > 0)
         lines.push('', 'Breaching samples:', '', ...breaches);
     lines.push('', actionText(stage, dryRun));
+    if (stage.notice) {
+        const { severity, kind } = stage.notice;
+        lines.push('', `Notification: **${severity}** (${kind})${dryRun ? ' — not sent on a dry run' : ''}.`);
+    }
     return lines;
 }
 function breachLines(t) {
@@ -26458,7 +26500,8 @@ function monitor_json(report) {
                     dryRun: stage.action.dryRun
                 }
                 : stage.action,
-            ...(stage.reason ? { reason: stage.reason } : {})
+            ...(stage.reason ? { reason: stage.reason } : {}),
+            ...(stage.notice ? { notification: stage.notice } : {})
         }))
     };
 }
@@ -27607,6 +27650,7 @@ async function alreadyDone(context, options, current) {
 
 
 
+
 /** Exit codes by severity: the run exits with its most severe stage's. */
 const SEVERITY = [
     ExitCode.Pass,
@@ -27625,6 +27669,14 @@ async function monitor(context, options) {
     const results = [];
     for (const [stage, policy] of watched) {
         const { result } = await monitorStage(context, options, at, stage, policy);
+        const notice = monitorNotice(result, {
+            at: at.getTime(),
+            // The schema has checked both durations; the fallbacks keep this total for typed callers.
+            warnInconclusiveAfterMs: durationMs(policy.warn_inconclusive_after) ?? 3600_000,
+            runsEveryMs: durationMs(policy.runs_every) ?? 3600_000
+        });
+        if (notice)
+            result.notice = notice;
         results.push(result);
     }
     const exitCode = results
@@ -27641,8 +27693,50 @@ async function monitor(context, options) {
         ...rendered,
         exitCode,
         stages: results,
-        queries: results.reduce((sum, r) => sum + r.queries, 0)
+        queries: results.reduce((sum, r) => sum + r.queries, 0),
+        // A dry run writes nothing and tells nobody: its report shows what would be notified.
+        notifications: options.dryRun === true ? [] : results.flatMap(r => notificationOf(context, options.model, r))
     };
+}
+/** The notification of a stage's notice: facts only, the webhook module words them. */
+function notificationOf(context, model, result) {
+    const { notice, window, since, holder } = result;
+    if (!notice || !window || !since || holder === undefined)
+        return [];
+    const { action } = result;
+    const rolledBack = action.kind === 'rollback';
+    const detail = action.kind === 'alert' ? action.detail : rolledBack ? `restored ${action.restored}` : undefined;
+    const runUrl = context.runFacts?.runUrl;
+    return [
+        {
+            action: notice.kind,
+            severity: notice.severity,
+            model,
+            stage: result.stage,
+            // After a rollback the stage holds the restored version, and the breached one was before.
+            version: rolledBack ? action.restored : holder,
+            ...(rolledBack ? { previous: holder } : {}),
+            actor: context.actor,
+            ...(result.reason ? { reason: result.reason } : {}),
+            ...(runUrl ? { runUrl } : {}),
+            monitor: {
+                verdict: result.verdict,
+                ...(detail ? { detail } : {}),
+                since: since.toISOString(),
+                watched: {
+                    start: new Date(window.watched.start).toISOString(),
+                    end: new Date(window.watched.end).toISOString(),
+                    ended: window.ended
+                },
+                triggers: result.triggers.map(t => ({
+                    name: t.verdict.trigger,
+                    verdict: t.verdict.status,
+                    summary: t.verdict.summary
+                }))
+            },
+            at: context.now()
+        }
+    ];
 }
 /** The stages to watch: `--stage` (which must have a monitor block), else every one that has. */
 function watchedStages(options) {

@@ -7,6 +7,7 @@
 import { jsonValue } from '../audit/monitor-evidence.js'
 import { formatNumber } from '../gates/format.js'
 import type { TriggerEvaluation } from '../monitor/evaluate.js'
+import type { MonitorNotice } from '../monitor/notice.js'
 import type { WatchWindow } from '../monitor/window.js'
 import { escape } from './markdown.js'
 
@@ -48,6 +49,8 @@ export interface StageMonitorResult {
   reason?: string
   queries: number
   source: string
+  /** The notification the verdict calls for (sent by the action; none on a dry run). */
+  notice?: MonitorNotice
 }
 
 export interface MonitorReport {
@@ -123,6 +126,13 @@ function stageMarkdown(stage: StageMonitorResult, dryRun: boolean): string[] {
   const breaches = stage.triggers.flatMap(t => breachLines(t))
   if (breaches.length > 0) lines.push('', 'Breaching samples:', '', ...breaches)
   lines.push('', actionText(stage, dryRun))
+  if (stage.notice) {
+    const { severity, kind } = stage.notice
+    lines.push(
+      '',
+      `Notification: **${severity}** (${kind})${dryRun ? ' — not sent on a dry run' : ''}.`
+    )
+  }
   return lines
 }
 
@@ -278,7 +288,8 @@ function json(report: MonitorReport): Record<string, unknown> {
               dryRun: stage.action.dryRun
             }
           : stage.action,
-      ...(stage.reason ? { reason: stage.reason } : {})
+      ...(stage.reason ? { reason: stage.reason } : {}),
+      ...(stage.notice ? { notification: stage.notice } : {})
     }))
   }
 }
