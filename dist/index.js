@@ -61772,7 +61772,15 @@ function doneSection(done) {
         return `### ✅ Promoted\n\n${version} is now in ${stage}${previous}: promoted${forced}${by}${when}${run}.${reason}`;
     }
     const previous = done.previous ? ` (was ${markdown_escape(done.previous)})` : '';
-    return `### ↩️ Rolled back\n\n${stage} is back on ${version}${previous}: rolled back${by}${when}${run}.${reason}`;
+    const how = done.automatic ? ' **automatically** by `modelgate monitor`, run' : '';
+    return `### ↩️ Rolled back\n\n${stage} is back on ${version}${previous}: rolled back${how}${by}${when}${run}.${automaticText(done.automatic)}${reason}`;
+}
+/** The verdict of an automatic rollback and each breached trigger with its summary. */
+function automaticText(automatic) {
+    if (!automatic)
+        return '';
+    const triggers = automatic.breached.map(t => `- **${markdown_escape(t.name)}**: ${markdown_escape(t.summary)}`);
+    return `\n\nMonitor verdict: **${markdown_escape(automatic.verdict)}**; breached trigger${automatic.breached.length === 1 ? '' : 's'}:\n\n${triggers.join('\n')}`;
 }
 /**
  * An existing sticky comment with what was done added at its top (below the marker), the
@@ -65110,6 +65118,40 @@ function watchWindow(promotedAt, at, watchForMs) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/registry/stored-audit.ts
+/**
+ * Typed readers of what a registry keeps with an event (port.ts `StoredAudit`): JSON any tool
+ * may have written, so each fact is validated here, once, rather than cast where it is used.
+ * A fact that is absent or not of its shape reads as undefined. ModelGate's whole audit record
+ * is read by audit/record.ts `auditRecordOf`.
+ */
+
+const RollbackFacts = object({ from: schemas_string(), to: unknown() });
+/** `rollback: {from, to}`, which both backends keep with a rollback's events. */
+function storedRollback(audit) {
+    const parsed = RollbackFacts.safeParse(audit?.rollback);
+    if (!parsed.success)
+        return undefined;
+    const { from, to } = parsed.data;
+    return { from, ...(typeof to === 'string' ? { to } : {}) };
+}
+/** The `reason` the backend kept with the event. */
+function storedReason(audit) {
+    const reason = audit?.reason;
+    return typeof reason === 'string' ? reason : undefined;
+}
+const PullRequestNumber = object({
+    pullRequest: object({ number: schemas_number().int().positive() })
+});
+/**
+ * The pull request named in the stored record (`record.pullRequest.number`), read from any
+ * record that has one, whole AuditRecord or not (a record cut to fit still names it).
+ */
+function storedPullRequest(audit) {
+    const parsed = PullRequestNumber.safeParse(audit?.record);
+    return parsed.success ? parsed.data.pullRequest.number : undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/report/monitor.ts
 /**
  * What `monitor` prints: for each watched stage the holder, the window, each trigger's query,
@@ -66220,40 +66262,6 @@ ${text}
     };
 }
 
-;// CONCATENATED MODULE: ./src/registry/stored-audit.ts
-/**
- * Typed readers of what a registry keeps with an event (port.ts `StoredAudit`): JSON any tool
- * may have written, so each fact is validated here, once, rather than cast where it is used.
- * A fact that is absent or not of its shape reads as undefined. ModelGate's whole audit record
- * is read by audit/record.ts `auditRecordOf`.
- */
-
-const RollbackFacts = object({ from: schemas_string(), to: unknown() });
-/** `rollback: {from, to}`, which both backends keep with a rollback's events. */
-function storedRollback(audit) {
-    const parsed = RollbackFacts.safeParse(audit?.rollback);
-    if (!parsed.success)
-        return undefined;
-    const { from, to } = parsed.data;
-    return { from, ...(typeof to === 'string' ? { to } : {}) };
-}
-/** The `reason` the backend kept with the event. */
-function storedReason(audit) {
-    const reason = audit?.reason;
-    return typeof reason === 'string' ? reason : undefined;
-}
-const PullRequestNumber = object({
-    pullRequest: object({ number: schemas_number().int().positive() })
-});
-/**
- * The pull request named in the stored record (`record.pullRequest.number`), read from any
- * record that has one, whole AuditRecord or not (a record cut to fit still names it).
- */
-function storedPullRequest(audit) {
-    const parsed = PullRequestNumber.safeParse(audit?.record);
-    return parsed.success ? parsed.data.pullRequest.number : undefined;
-}
-
 ;// CONCATENATED MODULE: ./src/commands/rollback-rerun.ts
 
 
@@ -66475,6 +66483,7 @@ async function alreadyDone(context, options, current) {
 
 
 
+
 /** Exit codes by severity: the run exits with its most severe stage's. */
 const monitor_SEVERITY = [
     errors/* ExitCode */.yU.Pass,
@@ -66516,6 +66525,7 @@ async function monitor(context, options) {
     return {
         ...rendered,
         exitCode,
+        model: options.model,
         stages: results,
         queries: results.reduce((sum, r) => sum + r.queries, 0),
         // A dry run writes nothing and tells nobody: its report shows what would be notified.
@@ -66835,13 +66845,15 @@ async function rollbackDecision(context, request) {
         dryRun: request.dryRun,
         automatic: request.evidence
     });
+    const pullRequest = storedPullRequest(holder.audit);
     return {
         action: {
             kind: 'rollback',
             restored: outcome.restored ?? restored,
             written: outcome.written,
             dryRun: request.dryRun,
-            report: outcome.markdown
+            report: outcome.markdown,
+            ...(pullRequest !== undefined ? { pullRequest } : {})
         }
     };
 }
@@ -74334,6 +74346,8 @@ async function runCommand(settings, runner, checked = {}) {
             championDir: settings.champion
         }, openOnFirstUse(runner.workspace, { env: runner.env, onSecret: runner.onSecret }));
     }
+    if (settings.command === 'monitor')
+        return runMonitor(settings, runner, checked);
     const { policy, model, context, git } = await openCommandContext(settings, runner, checked.policy);
     switch (settings.command) {
         case 'register': {
@@ -74366,25 +74380,28 @@ async function runCommand(settings, runner, checked = {}) {
                 reason: settings.reason,
                 dryRun: settings.dryRun
             });
-        case 'monitor':
-            if (!policy)
-                throw new errors/* InvalidInputError */.oC('input "policy" is required for command "monitor"');
-            return monitor(context, {
-                policy,
-                model: policy.model,
-                ...(settings.stage ? { stage: settings.stage } : {}),
-                dryRun: settings.dryRun,
-                sourceFor: block => metricSourceFor(block, {
-                    root: runner.workspace,
-                    readFile: file => (0,promises_.readFile)(file, 'utf8'),
-                    fetch
-                })
-            });
         case 'status':
             return status_status(context, model);
         case 'history':
             return status_history(context, model, { stage: settings.stage });
     }
+}
+/** `command: monitor`: its typed outcome, for the flow that tells the pull requests. */
+async function runMonitor(settings, runner, checked = {}) {
+    const { policy, context } = await openCommandContext(settings, runner, checked.policy);
+    if (!policy)
+        throw new errors/* InvalidInputError */.oC('input "policy" is required for command "monitor"');
+    return monitor(context, {
+        policy,
+        model: policy.model,
+        ...(settings.stage ? { stage: settings.stage } : {}),
+        dryRun: settings.dryRun,
+        sourceFor: block => metricSourceFor(block, {
+            root: runner.workspace,
+            readFile: file => (0,promises_.readFile)(file, 'utf8'),
+            fetch
+        })
+    });
 }
 /**
  * The model of a register or rollback: the "model" input, else the policy's. inputs.ts requires
@@ -74584,36 +74601,6 @@ async function checkOnPullRequest(settings, context) {
     const { policy } = await policyAt(file, { rev: pr.baseSha, what }, { context, api, repo });
     const outcome = await withCandidateArtifact(settings, context, policy, resolved => runCommand(resolved, context, { policy }));
     return { ...outcome, markdown: withNote(outcome.markdown, baseBranchNote(file, what, pr.number)) };
-}
-
-;// CONCATENATED MODULE: ./src/action/monitor.ts
-
-
-
-/** The events `command: monitor` runs on: a schedule, or a start by hand or by an alerting system. */
-const MONITOR_EVENTS = ['schedule', 'workflow_dispatch', 'repository_dispatch'];
-/**
- * `command: monitor`. A monitor run may roll a stage back by itself, so the policy (its source,
- * triggers and bounds) and a `file:` source must be the default branch's: `schedule` and
- * `repository_dispatch` always run on it; a `workflow_dispatch` is refused on any other ref, so
- * nobody can dispatch a branch whose policy points at metrics they wrote. An alert payload
- * starts an evaluation only: the run reads the source itself.
- */
-async function monitorForEvent(settings, context) {
-    const event = context.eventName;
-    if (!MONITOR_EVENTS.includes(event)) {
-        throw new errors/* InvalidInputError */.oC(`ModelGate does not support the ${event} event here: command "monitor" runs on ${MONITOR_EVENTS.join(', ')}`);
-    }
-    if (event === 'workflow_dispatch') {
-        const payload = await readPayload(context);
-        const repository = payload.repository;
-        const defaultBranch = typeof repository?.default_branch === 'string' ? repository.default_branch : undefined;
-        const ref = typeof payload.ref === 'string' ? payload.ref : context.ref;
-        if (!defaultBranch || ref !== `refs/heads/${defaultBranch}`) {
-            throw new errors/* PermissionError */.i_(`command "monitor" may roll back, so it runs on the default branch's policy only: dispatch it on ${defaultBranch ?? 'the default branch'}, not ${ref ?? 'an unknown ref'}. Nothing written.`);
-        }
-    }
-    return runCommand(settings, context);
 }
 
 ;// CONCATENATED MODULE: ./src/github/access.ts
@@ -74947,10 +74934,22 @@ async function notePromotingPullRequest(github, context, outcome, reason) {
         at: new Date(),
         ...(context.runUrl ? { runUrl: context.runUrl } : {})
     };
-    const target = { model: holder.model, stage: holder.stage };
+    return noteRollbackOnPullRequest(github, context, {
+        number,
+        done,
+        target: { model: holder.model, stage: holder.stage },
+        takenOut: holder.version
+    });
+}
+/**
+ * Adds the "rolled back" section to pull request `number`'s sticky comment (by hand or by
+ * `monitor`): the note for the run's report, or a warning and nothing when it fails.
+ */
+async function noteRollbackOnPullRequest(github, context, note) {
+    const { number, done, target } = note;
     try {
         await github.comments.upsert(number, commentMarker(target.model, target.stage), existing => addDone(existing, done, target));
-        return notedOnPullRequest(number, holder.version);
+        return notedOnPullRequest(number, note.takenOut);
     }
     catch (error) {
         context.logger?.warning(`Rolled back, but noting it on pull request #${number} failed: ${(0,errors/* errorMessage */.gJ)(error)}`);
@@ -74960,6 +74959,87 @@ async function notePromotingPullRequest(github, context, outcome, reason) {
 /** The pull request recorded in the audit facts of the holder's promotion, if any. */
 function promotingPullRequest(holder) {
     return storedPullRequest(holder.audit);
+}
+
+;// CONCATENATED MODULE: ./src/action/monitor.ts
+
+
+
+
+
+/** The events `command: monitor` runs on: a schedule, or a start by hand or by an alerting system. */
+const MONITOR_EVENTS = ['schedule', 'workflow_dispatch', 'repository_dispatch'];
+/**
+ * `command: monitor`. A monitor run may roll a stage back by itself, so the policy (its source,
+ * triggers and bounds) and a `file:` source must be the default branch's: `schedule` and
+ * `repository_dispatch` always run on it; a `workflow_dispatch` is refused on any other ref, so
+ * nobody can dispatch a branch whose policy points at metrics they wrote. An alert payload
+ * starts an evaluation only: the run reads the source itself. After an automatic rollback, the
+ * pull request that promoted the version taken out gets the verdict on its sticky comment.
+ */
+async function monitorForEvent(settings, context) {
+    const event = context.eventName;
+    if (!MONITOR_EVENTS.includes(event)) {
+        throw new errors/* InvalidInputError */.oC(`ModelGate does not support the ${event} event here: command "monitor" runs on ${MONITOR_EVENTS.join(', ')}`);
+    }
+    if (event === 'workflow_dispatch') {
+        const payload = await readPayload(context);
+        const repository = payload.repository;
+        const defaultBranch = typeof repository?.default_branch === 'string' ? repository.default_branch : undefined;
+        const ref = typeof payload.ref === 'string' ? payload.ref : context.ref;
+        if (!defaultBranch || ref !== `refs/heads/${defaultBranch}`) {
+            throw new errors/* PermissionError */.i_(`command "monitor" may roll back, so it runs on the default branch's policy only: dispatch it on ${defaultBranch ?? 'the default branch'}, not ${ref ?? 'an unknown ref'}. Nothing written.`);
+        }
+    }
+    const outcome = await runMonitor(settings, context);
+    let markdown = outcome.markdown;
+    for (const stage of outcome.stages) {
+        const note = await monitor_notePromotingPullRequest(context, outcome, stage);
+        if (note)
+            markdown = withNote(markdown, note);
+    }
+    return { ...outcome, markdown };
+}
+/**
+ * The "rolled back" section, with the monitor's verdict and breached triggers, on the sticky
+ * comment of the pull request whose promotion the rollback took out (from that promotion's
+ * audit record). The rollback is written already: failing to comment is a warning.
+ */
+async function monitor_notePromotingPullRequest(context, outcome, stage) {
+    const { action, holder } = stage;
+    if (action.kind !== 'rollback' || !action.written || action.dryRun)
+        return undefined;
+    if (action.pullRequest === undefined || holder === undefined)
+        return undefined;
+    let github;
+    try {
+        github = context.github(`Noting the automatic rollback on pull request #${action.pullRequest}`);
+    }
+    catch (error) {
+        context.logger?.warning(`Rolled back, but noting it on pull request #${action.pullRequest} failed: ${(0,errors/* errorMessage */.gJ)(error)}`);
+        return undefined;
+    }
+    return noteRollbackOnPullRequest(github, context, {
+        number: action.pullRequest,
+        takenOut: holder,
+        target: { model: outcome.model, stage: stage.stage },
+        done: {
+            action: 'rolled-back',
+            stage: stage.stage,
+            version: action.restored,
+            previous: holder,
+            actor: context.actor,
+            ...(stage.reason ? { reason: stage.reason } : {}),
+            at: new Date(),
+            ...(context.runUrl ? { runUrl: context.runUrl } : {}),
+            automatic: {
+                verdict: stage.verdict,
+                breached: stage.triggers
+                    .filter(t => t.verdict.status === 'breach')
+                    .map(t => ({ name: t.verdict.trigger, summary: t.verdict.summary }))
+            }
+        }
+    });
 }
 
 ;// CONCATENATED MODULE: ./src/audit/log.ts

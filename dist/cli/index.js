@@ -26286,6 +26286,40 @@ function watchWindow(promotedAt, at, watchForMs) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/registry/stored-audit.ts
+/**
+ * Typed readers of what a registry keeps with an event (port.ts `StoredAudit`): JSON any tool
+ * may have written, so each fact is validated here, once, rather than cast where it is used.
+ * A fact that is absent or not of its shape reads as undefined. ModelGate's whole audit record
+ * is read by audit/record.ts `auditRecordOf`.
+ */
+
+const RollbackFacts = object({ from: schemas_string(), to: unknown() });
+/** `rollback: {from, to}`, which both backends keep with a rollback's events. */
+function storedRollback(audit) {
+    const parsed = RollbackFacts.safeParse(audit?.rollback);
+    if (!parsed.success)
+        return undefined;
+    const { from, to } = parsed.data;
+    return { from, ...(typeof to === 'string' ? { to } : {}) };
+}
+/** The `reason` the backend kept with the event. */
+function storedReason(audit) {
+    const reason = audit?.reason;
+    return typeof reason === 'string' ? reason : undefined;
+}
+const PullRequestNumber = object({
+    pullRequest: object({ number: schemas_number().int().positive() })
+});
+/**
+ * The pull request named in the stored record (`record.pullRequest.number`), read from any
+ * record that has one, whole AuditRecord or not (a record cut to fit still names it).
+ */
+function storedPullRequest(audit) {
+    const parsed = PullRequestNumber.safeParse(audit?.record);
+    return parsed.success ? parsed.data.pullRequest.number : undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/report/monitor.ts
 /**
  * What `monitor` prints: for each watched stage the holder, the window, each trigger's query,
@@ -27396,40 +27430,6 @@ ${text}
     };
 }
 
-;// CONCATENATED MODULE: ./src/registry/stored-audit.ts
-/**
- * Typed readers of what a registry keeps with an event (port.ts `StoredAudit`): JSON any tool
- * may have written, so each fact is validated here, once, rather than cast where it is used.
- * A fact that is absent or not of its shape reads as undefined. ModelGate's whole audit record
- * is read by audit/record.ts `auditRecordOf`.
- */
-
-const RollbackFacts = object({ from: schemas_string(), to: unknown() });
-/** `rollback: {from, to}`, which both backends keep with a rollback's events. */
-function storedRollback(audit) {
-    const parsed = RollbackFacts.safeParse(audit?.rollback);
-    if (!parsed.success)
-        return undefined;
-    const { from, to } = parsed.data;
-    return { from, ...(typeof to === 'string' ? { to } : {}) };
-}
-/** The `reason` the backend kept with the event. */
-function storedReason(audit) {
-    const reason = audit?.reason;
-    return typeof reason === 'string' ? reason : undefined;
-}
-const PullRequestNumber = object({
-    pullRequest: object({ number: schemas_number().int().positive() })
-});
-/**
- * The pull request named in the stored record (`record.pullRequest.number`), read from any
- * record that has one, whole AuditRecord or not (a record cut to fit still names it).
- */
-function storedPullRequest(audit) {
-    const parsed = PullRequestNumber.safeParse(audit?.record);
-    return parsed.success ? parsed.data.pullRequest.number : undefined;
-}
-
 ;// CONCATENATED MODULE: ./src/commands/rollback-rerun.ts
 
 
@@ -27651,6 +27651,7 @@ async function alreadyDone(context, options, current) {
 
 
 
+
 /** Exit codes by severity: the run exits with its most severe stage's. */
 const SEVERITY = [
     ExitCode.Pass,
@@ -27692,6 +27693,7 @@ async function monitor(context, options) {
     return {
         ...rendered,
         exitCode,
+        model: options.model,
         stages: results,
         queries: results.reduce((sum, r) => sum + r.queries, 0),
         // A dry run writes nothing and tells nobody: its report shows what would be notified.
@@ -28011,13 +28013,15 @@ async function rollbackDecision(context, request) {
         dryRun: request.dryRun,
         automatic: request.evidence
     });
+    const pullRequest = storedPullRequest(holder.audit);
     return {
         action: {
             kind: 'rollback',
             restored: outcome.restored ?? restored,
             written: outcome.written,
             dryRun: request.dryRun,
-            report: outcome.markdown
+            report: outcome.markdown,
+            ...(pullRequest !== undefined ? { pullRequest } : {})
         }
     };
 }

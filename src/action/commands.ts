@@ -2,7 +2,7 @@ import type { AuditLog } from '../audit/log.js'
 import type { RunFacts } from '../audit/record.js'
 import { readFile } from 'node:fs/promises'
 import { check } from '../commands/check.js'
-import { monitor } from '../commands/monitor.js'
+import { monitor, type MonitorOutcome } from '../commands/monitor.js'
 import { metricSourceFor } from '../monitor/open-source.js'
 import { promote } from '../commands/promote.js'
 import { register } from '../commands/register.js'
@@ -11,7 +11,7 @@ import { rollback } from '../commands/rollback.js'
 import { history, status } from '../commands/status.js'
 import { InvalidInputError } from '../errors.js'
 import type { GateResult } from '../gates/types.js'
-import type { CheckSettings, Settings } from '../inputs.js'
+import type { CheckSettings, MonitorSettings, Settings } from '../inputs.js'
 import type { Policy } from '../policy/schema.js'
 import { openOnFirstUse, resolveCommit } from '../registry/open.js'
 import { openWorkspace, type Workspace, type WorkspaceNaming } from '../workspace.js'
@@ -64,6 +64,7 @@ export async function runCommand(
       openOnFirstUse(runner.workspace, { env: runner.env, onSecret: runner.onSecret })
     )
   }
+  if (settings.command === 'monitor') return runMonitor(settings, runner, checked)
   const { policy, model, context, git } = await openCommandContext(settings, runner, checked.policy)
   switch (settings.command) {
     case 'register': {
@@ -95,25 +96,33 @@ export async function runCommand(
         reason: settings.reason,
         dryRun: settings.dryRun
       })
-    case 'monitor':
-      if (!policy) throw new InvalidInputError('input "policy" is required for command "monitor"')
-      return monitor(context, {
-        policy,
-        model: policy.model,
-        ...(settings.stage ? { stage: settings.stage } : {}),
-        dryRun: settings.dryRun,
-        sourceFor: block =>
-          metricSourceFor(block, {
-            root: runner.workspace,
-            readFile: file => readFile(file, 'utf8'),
-            fetch
-          })
-      })
     case 'status':
       return status(context, model)
     case 'history':
       return history(context, model, { stage: settings.stage })
   }
+}
+
+/** `command: monitor`: its typed outcome, for the flow that tells the pull requests. */
+export async function runMonitor(
+  settings: MonitorSettings,
+  runner: RunnerContext,
+  checked: CheckedBefore = {}
+): Promise<MonitorOutcome> {
+  const { policy, context } = await openCommandContext(settings, runner, checked.policy)
+  if (!policy) throw new InvalidInputError('input "policy" is required for command "monitor"')
+  return monitor(context, {
+    policy,
+    model: policy.model,
+    ...(settings.stage ? { stage: settings.stage } : {}),
+    dryRun: settings.dryRun,
+    sourceFor: block =>
+      metricSourceFor(block, {
+        root: runner.workspace,
+        readFile: file => readFile(file, 'utf8'),
+        fetch
+      })
+  })
 }
 
 /**

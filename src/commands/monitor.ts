@@ -10,6 +10,7 @@ import { watchWindow, type WatchWindow } from '../monitor/window.js'
 import { durationMs, type MonitorPolicy } from '../policy/monitor.js'
 import type { Policy } from '../policy/schema.js'
 import type { RegistryEvent, StageHolder } from '../registry/port.js'
+import { storedPullRequest } from '../registry/stored-audit.js'
 import {
   breachReason,
   renderMonitor,
@@ -46,6 +47,7 @@ export interface MonitorOptions {
 }
 
 export interface MonitorOutcome extends CommandOutcome {
+  model: string
   stages: StageMonitorResult[]
   /** Range queries sent, over every stage (the bench counts them). */
   queries: number
@@ -97,6 +99,7 @@ export async function monitor(
   return {
     ...rendered,
     exitCode,
+    model: options.model,
     stages: results,
     queries: results.reduce((sum, r) => sum + r.queries, 0),
     // A dry run writes nothing and tells nobody: its report shows what would be notified.
@@ -489,13 +492,15 @@ async function rollbackDecision(
     dryRun: request.dryRun,
     automatic: request.evidence
   })
+  const pullRequest = storedPullRequest(holder.audit)
   return {
     action: {
       kind: 'rollback',
       restored: outcome.restored ?? restored,
       written: outcome.written,
       dryRun: request.dryRun,
-      report: outcome.markdown
+      report: outcome.markdown,
+      ...(pullRequest !== undefined ? { pullRequest } : {})
     }
   }
 }

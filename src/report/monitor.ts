@@ -29,6 +29,8 @@ export type MonitorAction =
       dryRun: boolean
       /** The rollback command's own report. */
       report: string
+      /** The pull request that promoted the version taken out, from its promotion's audit record. */
+      pullRequest?: number
     }
 
 export interface StageMonitorResult {
