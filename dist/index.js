@@ -60126,6 +60126,33 @@ function webhookFor(routes, severity) {
 function webhookUrls(routes) {
     return [routes.default, ...SEVERITIES.map(s => routes[s])].filter((url) => url !== undefined && url !== '' && url !== NO_WEBHOOK);
 }
+/** The CLI's environment variables for the routes: secrets stay out of argv and shell history. */
+const WEBHOOK_ENV = {
+    default: 'MODELGATE_NOTIFY_WEBHOOK',
+    critical: 'MODELGATE_NOTIFY_WEBHOOK_CRITICAL',
+    warning: 'MODELGATE_NOTIFY_WEBHOOK_WARNING',
+    info: 'MODELGATE_NOTIFY_WEBHOOK_INFO'
+};
+/**
+ * The routes from the environment, and the problems of each variable that is neither an
+ * http(s) URL nor (per severity) `none`; a problem names the variable, never its value.
+ */
+function webhookRoutesFromEnv(env) {
+    const routes = {};
+    const problems = [];
+    for (const [key, name] of Object.entries(WEBHOOK_ENV)) {
+        const value = env[name]?.trim();
+        if (!value)
+            continue;
+        const none = key !== 'default' && value === NO_WEBHOOK;
+        if (!none && !/^https?:\/\/[^\s]+$/i.test(value)) {
+            problems.push(`${name} must be an http(s) URL${key === 'default' ? '' : ` or ${NO_WEBHOOK}`}`);
+            continue;
+        }
+        routes[key] = value;
+    }
+    return { routes, problems };
+}
 
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
@@ -60410,8 +60437,25 @@ function looksLikeToken(piece) {
     return piece.length >= 8 && !/^[a-z._-]+$/.test(piece);
 }
 
-;// CONCATENATED MODULE: ./src/action/after-run.ts
+;// CONCATENATED MODULE: ./src/notify/send.ts
 
+
+async function sendNotifications(events, routes, options) {
+    for (const event of events) {
+        const repository = event.repository ?? options.repository;
+        const payload = notificationFor({ ...event, ...(repository ? { repository } : {}) });
+        const route = webhookFor(routes, payload.modelgate.severity);
+        if (!route)
+            continue;
+        await postNotification(route.url, payload, {
+            logger: options.logger,
+            input: route.input,
+            ...(options.fetch ? { fetch: options.fetch } : {})
+        });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/action/after-run.ts
 
 
 
@@ -60455,18 +60499,11 @@ async function notifyAll(records, options) {
         t.model === event.model &&
         t.stage === event.stage &&
         t.version === event.version));
-    for (const event of [...told, ...fromRecords]) {
-        const repository = event.repository ?? options.repository;
-        const payload = notificationFor({ ...event, ...(repository ? { repository } : {}) });
-        const route = webhookFor(routes, payload.modelgate.severity);
-        if (!route)
-            continue;
-        await postNotification(route.url, payload, {
-            logger: options.logger,
-            input: route.input,
-            ...(options.fetch ? { fetch: options.fetch } : {})
-        });
-    }
+    await sendNotifications([...told, ...fromRecords], routes, {
+        logger: options.logger,
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+        ...(options.repository ? { repository: options.repository } : {})
+    });
 }
 /** The notification of a promotion or rollback written, from its audit record. */
 function recordEvent(record, repository) {

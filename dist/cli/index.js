@@ -29229,6 +29229,351 @@ function metricSourceFor(monitor, io) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/notify/route.ts
+const SEVERITIES = (/* unused pure expression or super */ null && (['critical', 'warning', 'info']));
+/** The word that turns a severity off. */
+const NO_WEBHOOK = 'none';
+function webhookFor(routes, severity) {
+    const own = routes[severity];
+    if (own === NO_WEBHOOK)
+        return undefined;
+    if (own)
+        return { url: own, input: `notify-webhook-${severity}` };
+    return routes.default ? { url: routes.default, input: 'notify-webhook' } : undefined;
+}
+/** Every URL of the routes (not `none`): the secrets to mask. */
+function webhookUrls(routes) {
+    return [routes.default, ...SEVERITIES.map(s => routes[s])].filter((url) => url !== undefined && url !== '' && url !== NO_WEBHOOK);
+}
+/** The CLI's environment variables for the routes: secrets stay out of argv and shell history. */
+const WEBHOOK_ENV = {
+    default: 'MODELGATE_NOTIFY_WEBHOOK',
+    critical: 'MODELGATE_NOTIFY_WEBHOOK_CRITICAL',
+    warning: 'MODELGATE_NOTIFY_WEBHOOK_WARNING',
+    info: 'MODELGATE_NOTIFY_WEBHOOK_INFO'
+};
+/**
+ * The routes from the environment, and the problems of each variable that is neither an
+ * http(s) URL nor (per severity) `none`; a problem names the variable, never its value.
+ */
+function webhookRoutesFromEnv(env) {
+    const routes = {};
+    const problems = [];
+    for (const [key, name] of Object.entries(WEBHOOK_ENV)) {
+        const value = env[name]?.trim();
+        if (!value)
+            continue;
+        const none = key !== 'default' && value === NO_WEBHOOK;
+        if (!none && !/^https?:\/\/[^\s]+$/i.test(value)) {
+            problems.push(`${name} must be an http(s) URL${key === 'default' ? '' : ` or ${NO_WEBHOOK}`}`);
+            continue;
+        }
+        routes[key] = value;
+    }
+    return { routes, problems };
+}
+
+;// CONCATENATED MODULE: external "node:timers/promises"
+const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/notify/webhook.ts
+/**
+ * The `notify-webhook` notification: one short JSON POST per promotion, rollback or monitor
+ * verdict that calls for one, each with a severity (`critical`, `warning`, `info`) that routes it
+ * (route.ts).
+ *
+ * The payload suits a Slack incoming webhook (`text`, in mrkdwn; Slack ignores the other
+ * fields) and any other receiver (`modelgate`, the facts as JSON). Delivery is best effort: a
+ * webhook that fails is a warning, never a failed promotion, so {@link postNotification}
+ * never throws.
+ *
+ * Secrets: the webhook URL is one (Slack's and Discord's carry the token in the path, others
+ * in the query). Nothing here logs it or returns it; messages name the host only, and
+ * {@link maskableParts} gives the caller the strings to mask in the job log.
+ */
+
+/** The severity of each action: what routes it to a webhook. */
+const webhook_SEVERITY = {
+    promoted: 'info',
+    'force-promoted': 'warning',
+    'rolled-back': 'warning',
+    'automatic-rollback': 'critical',
+    'recovery-failed': 'critical',
+    'breach-not-rolled-back': 'critical',
+    'breach-alert': 'warning',
+    inconclusive: 'warning',
+    'watch-ended': 'info'
+};
+const NOTIFICATION_SCHEMA = 'modelgate.notification/v1';
+/** Longest reason quoted in `text`; the JSON carries it whole. */
+const MAX_REASON = 120;
+/** The payload for an event: pure, the same event gives the same payload. */
+function notificationFor(event) {
+    const facts = {
+        schema: NOTIFICATION_SCHEMA,
+        severity: event.severity ?? webhook_SEVERITY[event.action],
+        key: [event.model, event.stage, event.version, event.action].join('|'),
+        action: event.action,
+        model: event.model,
+        version: event.version,
+        stage: event.stage,
+        ...(event.previous !== undefined && { previous: event.previous }),
+        actor: event.actor,
+        ...(event.reason !== undefined && { reason: event.reason }),
+        ...(event.decision !== undefined && { decision: event.decision }),
+        ...(event.runUrl !== undefined && { runUrl: event.runUrl }),
+        ...(event.pullRequest !== undefined && { pullRequest: { ...event.pullRequest } }),
+        ...(event.repository !== undefined && { repository: event.repository }),
+        ...(event.monitor !== undefined && { monitor: event.monitor }),
+        at: event.at.toISOString()
+    };
+    return { text: slackText(event), modelgate: facts };
+}
+/**
+ * One line, e.g. ``ModelGate: *fraud* `v1.3.0` promoted to *production* (was `v1.2.0`) by alice
+ * · <https://github.com/o/r/pull/7|o/r#7> · <https://github.com/o/r/actions/runs/1|run>``.
+ */
+function slackText(event) {
+    const model = `*${escapeSlack(event.model)}*`;
+    const stage = `*${escapeSlack(event.stage)}*`;
+    const version = webhook_code(event.version);
+    const by = event.actor.trim() ? ` by ${escapeSlack(event.actor.trim())}` : '';
+    let what;
+    switch (event.action) {
+        case 'promoted':
+            what = `${model} ${version} promoted to ${stage}${was(event.previous)}`;
+            break;
+        case 'force-promoted':
+            what =
+                `:warning: ${model} ${version} force-promoted to ${stage}${was(event.previous)}` +
+                    (event.decision ? ` despite gates ${event.decision}` : '');
+            break;
+        case 'rolled-back':
+            what =
+                `${model} ${stage} rolled back to ${version}` +
+                    (event.previous !== undefined ? ` (from ${webhook_code(event.previous)})` : '');
+            break;
+        default:
+            what = monitorText(event, model, stage, version);
+    }
+    const parts = [`ModelGate: ${what}${by}`];
+    const reason = event.reason?.replace(/\s+/g, ' ').trim();
+    if (reason)
+        parts.push(`reason: “${escapeSlack(truncate(reason, MAX_REASON))}”`);
+    const pr = pullRequestLabel(event);
+    if (pr)
+        parts.push(pr);
+    const run = event.runUrl && slackLink(event.runUrl, 'run');
+    if (run)
+        parts.push(run);
+    return parts.join(' · ');
+}
+const ICON = {
+    critical: ':rotating_light:',
+    warning: ':warning:',
+    info: ':information_source:'
+};
+/** A monitor verdict in one line; the breached triggers named, their values in `reason`. */
+function monitorText(event, model, stage, version) {
+    const icon = ICON[event.severity ?? webhook_SEVERITY[event.action]];
+    const breached = (event.monitor?.triggers ?? [])
+        .filter(t => t.verdict === 'breach')
+        .map(t => escapeSlack(t.name));
+    const triggers = breached.length > 0 ? `: breached ${breached.join(', ')}` : '';
+    switch (event.action) {
+        case 'automatic-rollback':
+            return `${icon} ${model} ${stage} rolled back automatically to ${version}${event.previous !== undefined ? ` (from ${webhook_code(event.previous)})` : ''}${triggers}`;
+        case 'recovery-failed':
+            return `${icon} ${model} ${version}, restored in ${stage} by an automatic rollback, did not recover${triggers}: a person must decide`;
+        case 'breach-not-rolled-back':
+            return `${icon} ${model} ${version} breached in ${stage} and was not rolled back${triggers}${event.monitor?.detail ? ` (${escapeSlack(truncate(event.monitor.detail, MAX_REASON))})` : ''}`;
+        case 'breach-alert':
+            return `${icon} ${model} ${version} breached in ${stage} (alert only)${triggers}`;
+        case 'inconclusive':
+            return `${icon} ${model} ${version} in ${stage}: monitoring inconclusive since ${event.monitor?.since ?? '?'}`;
+        default:
+            return `${icon} ${model} ${version}: the watch of ${stage} ended ${event.monitor?.verdict ?? 'healthy'}`;
+    }
+}
+function was(previous) {
+    return previous === undefined ? '' : ` (was ${webhook_code(previous)})`;
+}
+function pullRequestLabel(event) {
+    if (!event.pullRequest)
+        return undefined;
+    const label = `${escapeSlack(event.repository ?? '')}#${event.pullRequest.number}`;
+    return (event.pullRequest.url && slackLink(event.pullRequest.url, label)) || label;
+}
+/** `<url|label>`, or nothing for a URL Slack cannot link (not http(s), or with `|`, `<`, `>`, spaces). */
+function slackLink(url, label) {
+    if (!/^https?:\/\/[^\s<>|]+$/i.test(url))
+        return undefined;
+    return `<${url.replace(/&/g, '&amp;')}|${label}>`;
+}
+/** Slack's three control characters, as Slack asks: nothing else is entity-encoded. */
+function escapeSlack(text) {
+    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+/** An inline code span; a backtick inside would end it early. */
+function webhook_code(text) {
+    return `\`${escapeSlack(text.replace(/`/g, "'"))}\``;
+}
+function truncate(text, max) {
+    return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_RETRY_DELAY_MS = 1_000;
+const MAX_RETRY_AFTER_MS = 5_000;
+/**
+ * POSTs the payload as JSON. A 2xx is delivered. Retried once, after a short wait: a connection
+ * error, a 5xx or a 429. Not retried: a timeout (the receiver may have acted on it, and a second
+ * wait doubles the job's delay) and other 4xx. Never throws; a failure, an invalid URL included,
+ * is logged as a warning naming the host only, and returned as `delivered: false`.
+ */
+async function postNotification(url, payload, options) {
+    const { logger } = options;
+    const input = options.input ?? 'notify-webhook';
+    const fail = (problem, status) => {
+        logger.warning(`${input}: ${problem}; no notification sent (this does not fail the run)`);
+        return { delivered: false, ...(status !== undefined && { status }), problem };
+    };
+    let target;
+    try {
+        target = new URL(url.trim());
+    }
+    catch {
+        return fail('the webhook URL is not a valid URL');
+    }
+    if (target.protocol !== 'http:' && target.protocol !== 'https:') {
+        return fail(`the webhook URL must be http(s), not ${target.protocol.replace(/:$/, '')}`);
+    }
+    const host = target.host;
+    try {
+        const send = options.fetch ?? fetch;
+        const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+        const body = JSON.stringify(payload);
+        let attempt = await attemptOnce(send, target.href, body, timeoutMs);
+        if (attempt.retry) {
+            logger.debug(`${input}: ${host}: ${attempt.problem}; retrying once`);
+            await (0,external_node_timers_promises_namespaceObject.setTimeout)(attempt.waitMs ?? options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS);
+            attempt = await attemptOnce(send, target.href, body, timeoutMs);
+        }
+        if (attempt.problem === undefined) {
+            logger.info(`${input}: notified ${host} (HTTP ${attempt.status})`);
+            return { delivered: true, status: attempt.status };
+        }
+        return fail(`${host}: ${attempt.problem}`, attempt.status);
+    }
+    catch (error) {
+        // Nothing above should throw; a bug here must still not fail a promotion.
+        return fail(`${host}: unexpected ${webhook_errorName(error)}`);
+    }
+}
+async function attemptOnce(send, href, body, timeoutMs) {
+    let response;
+    try {
+        response = await send(href, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'user-agent': 'modelgate' },
+            body,
+            signal: AbortSignal.timeout(timeoutMs)
+        });
+    }
+    catch (error) {
+        const name = webhook_errorName(error);
+        if (name === 'TimeoutError' || name === 'AbortError') {
+            return { problem: `no answer within ${(timeoutMs / 1000).toFixed(1)} s`, retry: false };
+        }
+        return { problem: `connection failed (${networkCode(error)})`, retry: true };
+    }
+    // Read the body: it frees the connection, and Slack explains a refusal in it (`no_service`).
+    const text = await response.text().catch(() => '');
+    const status = response.status;
+    if (status >= 200 && status < 300)
+        return { status, retry: false };
+    // Only a short error code is quoted: a longer body could echo the request, URL included.
+    const code = /^[a-z][a-z0-9_]{0,39}$/.test(text.trim()) ? `: ${text.trim()}` : '';
+    const problem = `answered HTTP ${status}${code}`;
+    if (status === 429) {
+        const after = Number(response.headers.get('retry-after'));
+        const waitMs = Number.isFinite(after) && after >= 0 ? after * 1000 : undefined;
+        return {
+            status,
+            problem,
+            retry: true,
+            ...(waitMs !== undefined && { waitMs: Math.min(waitMs, MAX_RETRY_AFTER_MS) })
+        };
+    }
+    return { status, problem, retry: status >= 500 };
+}
+/** The error's name, duck-typed (errors from another realm fail `instanceof Error`). */
+function webhook_errorName(error) {
+    const name = error?.name;
+    return typeof name === 'string' ? name : typeof error;
+}
+/** `ECONNREFUSED`, `ENOTFOUND`…: undici puts it on the cause. Never the message (it may hold the URL). */
+function networkCode(error) {
+    const err = error;
+    const code = err?.cause?.code ?? err?.code;
+    return typeof code === 'string' ? code : webhook_errorName(error);
+}
+/**
+ * The strings of a webhook URL to mask in the job log (`core.setSecret` each): the URL as
+ * given and normalised, its path and query, its credentials, and every path segment or query
+ * value that looks like a token or an id (not a plain word such as `services`: masking that
+ * would mask the word everywhere in the log). An unparseable URL is masked whole.
+ */
+function maskableParts(url) {
+    const given = url.trim();
+    if (!given)
+        return [];
+    const parts = new Set([given]);
+    let parsed;
+    try {
+        parsed = new URL(given);
+    }
+    catch {
+        return [...parts];
+    }
+    parts.add(parsed.href);
+    const tail = `${parsed.pathname}${parsed.search}`;
+    if (tail !== '/')
+        parts.add(tail);
+    if (parsed.password)
+        parts.add(parsed.password);
+    const pieces = [
+        parsed.username,
+        ...parsed.pathname.split('/'),
+        ...[...parsed.searchParams.values()],
+        parsed.hash.replace(/^#/, '')
+    ];
+    for (const piece of pieces)
+        if (looksLikeToken(piece))
+            parts.add(piece);
+    return [...parts];
+}
+/** At least 8 characters and not a plain lowercase word: Slack's `T0A1B2C3D`, its token, a UUID. */
+function looksLikeToken(piece) {
+    return piece.length >= 8 && !/^[a-z._-]+$/.test(piece);
+}
+
+;// CONCATENATED MODULE: ./src/notify/send.ts
+
+
+async function sendNotifications(events, routes, options) {
+    for (const event of events) {
+        const repository = event.repository ?? options.repository;
+        const payload = notificationFor({ ...event, ...(repository ? { repository } : {}) });
+        const route = webhookFor(routes, payload.modelgate.severity);
+        if (!route)
+            continue;
+        await postNotification(route.url, payload, {
+            logger: options.logger,
+            input: route.input,
+            ...(options.fetch ? { fetch: options.fetch } : {})
+        });
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/registry/actor.ts
 /**
  * Who acts, as both adapters record it: one rule for what an actor's name may hold, one check
@@ -35668,6 +36013,8 @@ function offsetMinutes(zone) {
 
 
 
+
+
 const USAGE = `Usage: modelgate <command> [options]
 
 Commands:
@@ -35913,6 +36260,10 @@ ${NO_PUSH_USAGE}`,
   --dry-run         evaluate and print what would be written; write nothing
 ${NO_PUSH_USAGE}
 
+  Notifications (severity critical, warning, info; docs/notifications.md) are POSTed to
+  $MODELGATE_NOTIFY_WEBHOOK, or per severity to $MODELGATE_NOTIFY_WEBHOOK_CRITICAL, _WARNING,
+  _INFO (a URL, or none); a failing webhook is a warning. A dry run sends none.
+
   Exit codes: 0 healthy, recovered or nothing to watch; 1 inconclusive (nothing written);
   5 rolled back automatically (or would be, on a dry run); 6 a breach a person must act on
   (alert-only, cap reached, no earlier holder, recovery failed); 2, 3, 4 as every command.`,
@@ -35932,6 +36283,10 @@ ${NO_PUSH_USAGE}
             if (model === undefined && policyFile === undefined) {
                 throw new UsageError('name the model (the first argument) or its policy (--policy)');
             }
+            // Checked before anything is read or written: a bad variable is exit 2, nothing done.
+            const webhooks = webhookRoutesFromEnv(process.env);
+            if (webhooks.problems.length > 0)
+                throw new InvalidInputError(webhooks.problems.join('\n'));
             const cli = await openCliRegistry({
                 repo: repoOf(values),
                 model,
@@ -35942,14 +36297,23 @@ ${NO_PUSH_USAGE}
             const policy = cli.policy;
             const top = await cli.git(['rev-parse', '--show-toplevel']);
             const root = top.code === 0 ? top.stdout.trim() : repoOf(values);
-            return print(io, values, await monitor(cli.context, {
+            const outcome = await monitor(cli.context, {
                 policy,
                 model: policy.model,
                 stage: run_optional(values, 'stage'),
                 at: optionalDate(values, 'at'),
                 dryRun: values['dry-run'] === true,
                 sourceFor: block => metricSourceFor(block, { root, readFile: file => (0,promises_namespaceObject.readFile)(file, 'utf8'), fetch })
-            }));
+            });
+            const code = print(io, values, outcome);
+            await sendNotifications(outcome.notifications ?? [], webhooks.routes, {
+                logger: {
+                    debug: () => { },
+                    info: () => { },
+                    warning: message => io.stderr(`modelgate: warning: ${message}\n`)
+                }
+            });
+            return code;
         }
     },
     digest: {

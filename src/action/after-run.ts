@@ -2,10 +2,9 @@ import type { AuditRecord } from '../audit/record.js'
 import { uploadAuditRecords, type AuditUploader } from '../audit/publish.js'
 import { auditSummaryMarkdown } from '../report/audit-summary.js'
 import type { Logger } from '../log.js'
-import { webhookFor, type WebhookRoutes } from '../notify/route.js'
+import type { WebhookRoutes } from '../notify/route.js'
+import { sendNotifications } from '../notify/send.js'
 import {
-  notificationFor,
-  postNotification,
   type NotificationAction,
   type NotificationEvent,
   type WebhookFetch
@@ -84,17 +83,11 @@ async function notifyAll(records: readonly AuditRecord[], options: AfterRunOptio
             t.version === event.version
         )
     )
-  for (const event of [...told, ...fromRecords]) {
-    const repository = event.repository ?? options.repository
-    const payload = notificationFor({ ...event, ...(repository ? { repository } : {}) })
-    const route = webhookFor(routes, payload.modelgate.severity)
-    if (!route) continue
-    await postNotification(route.url, payload, {
-      logger: options.logger,
-      input: route.input,
-      ...(options.fetch ? { fetch: options.fetch } : {})
-    })
-  }
+  await sendNotifications([...told, ...fromRecords], routes, {
+    logger: options.logger,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.repository ? { repository: options.repository } : {})
+  })
 }
 
 /** The notification of a promotion or rollback written, from its audit record. */

@@ -11,6 +11,8 @@ import { history, status } from '../commands/status.js'
 import { ExitCode, InvalidInputError, ModelGateError, errorMessage } from '../errors.js'
 import { modelNameProblem, type Policy } from '../policy/schema.js'
 import { metricSourceFor } from '../monitor/open-source.js'
+import { webhookRoutesFromEnv } from '../notify/route.js'
+import { sendNotifications } from '../notify/send.js'
 import { readFile } from 'node:fs/promises'
 import { MlflowRegistry } from '../registry/mlflow/index.js'
 import { openOnFirstUse, resolveCommit } from '../registry/open.js'
@@ -316,6 +318,10 @@ ${NO_PUSH_USAGE}`,
   --dry-run         evaluate and print what would be written; write nothing
 ${NO_PUSH_USAGE}
 
+  Notifications (severity critical, warning, info; docs/notifications.md) are POSTed to
+  $MODELGATE_NOTIFY_WEBHOOK, or per severity to $MODELGATE_NOTIFY_WEBHOOK_CRITICAL, _WARNING,
+  _INFO (a URL, or none); a failing webhook is a warning. A dry run sends none.
+
   Exit codes: 0 healthy, recovered or nothing to watch; 1 inconclusive (nothing written);
   5 rolled back automatically (or would be, on a dry run); 6 a breach a person must act on
   (alert-only, cap reached, no earlier holder, recovery failed); 2, 3, 4 as every command.`,
@@ -335,6 +341,9 @@ ${NO_PUSH_USAGE}
       if (model === undefined && policyFile === undefined) {
         throw new UsageError('name the model (the first argument) or its policy (--policy)')
       }
+      // Checked before anything is read or written: a bad variable is exit 2, nothing done.
+      const webhooks = webhookRoutesFromEnv(process.env)
+      if (webhooks.problems.length > 0) throw new InvalidInputError(webhooks.problems.join('\n'))
       const cli = await openCliRegistry({
         repo: repoOf(values),
         model,
@@ -345,19 +354,24 @@ ${NO_PUSH_USAGE}
       const policy = cli.policy as Policy
       const top = await cli.git(['rev-parse', '--show-toplevel'])
       const root = top.code === 0 ? top.stdout.trim() : repoOf(values)
-      return print(
-        io,
-        values,
-        await monitor(cli.context, {
-          policy,
-          model: policy.model,
-          stage: optional(values, 'stage'),
-          at: optionalDate(values, 'at'),
-          dryRun: values['dry-run'] === true,
-          sourceFor: block =>
-            metricSourceFor(block, { root, readFile: file => readFile(file, 'utf8'), fetch })
-        })
-      )
+      const outcome = await monitor(cli.context, {
+        policy,
+        model: policy.model,
+        stage: optional(values, 'stage'),
+        at: optionalDate(values, 'at'),
+        dryRun: values['dry-run'] === true,
+        sourceFor: block =>
+          metricSourceFor(block, { root, readFile: file => readFile(file, 'utf8'), fetch })
+      })
+      const code = print(io, values, outcome)
+      await sendNotifications(outcome.notifications ?? [], webhooks.routes, {
+        logger: {
+          debug: () => {},
+          info: () => {},
+          warning: message => io.stderr(`modelgate: warning: ${message}\n`)
+        }
+      })
+      return code
     }
   },
   digest: {

@@ -37,3 +37,34 @@ export function webhookUrls(routes: WebhookRoutes): string[] {
     (url): url is string => url !== undefined && url !== '' && url !== NO_WEBHOOK
   )
 }
+
+/** The CLI's environment variables for the routes: secrets stay out of argv and shell history. */
+export const WEBHOOK_ENV: Record<keyof WebhookRoutes, string> = {
+  default: 'MODELGATE_NOTIFY_WEBHOOK',
+  critical: 'MODELGATE_NOTIFY_WEBHOOK_CRITICAL',
+  warning: 'MODELGATE_NOTIFY_WEBHOOK_WARNING',
+  info: 'MODELGATE_NOTIFY_WEBHOOK_INFO'
+}
+
+/**
+ * The routes from the environment, and the problems of each variable that is neither an
+ * http(s) URL nor (per severity) `none`; a problem names the variable, never its value.
+ */
+export function webhookRoutesFromEnv(env: Record<string, string | undefined>): {
+  routes: WebhookRoutes
+  problems: string[]
+} {
+  const routes: WebhookRoutes = {}
+  const problems: string[] = []
+  for (const [key, name] of Object.entries(WEBHOOK_ENV) as [keyof WebhookRoutes, string][]) {
+    const value = env[name]?.trim()
+    if (!value) continue
+    const none = key !== 'default' && value === NO_WEBHOOK
+    if (!none && !/^https?:\/\/[^\s]+$/i.test(value)) {
+      problems.push(`${name} must be an http(s) URL${key === 'default' ? '' : ` or ${NO_WEBHOOK}`}`)
+      continue
+    }
+    routes[key] = value
+  }
+  return { routes, problems }
+}
