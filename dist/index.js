@@ -58102,6 +58102,30 @@ function findStage(policy, stage) {
     }
     return stagePolicy;
 }
+/**
+ * With no one model named: refuses (NotFoundError, exit 3) a stage that no policy under
+ * policies/ defines and no model without a policy has an event in, naming each model's stages
+ * and any policy file that could not be read. When no policy can be read, stage names are not
+ * known and every one is taken as given.
+ */
+function assertStageInAnyPolicy(stage, directory, withoutPolicy) {
+    if (directory.policies.length === 0)
+        return;
+    if (directory.policies.some(({ policy }) => Object.hasOwn(policy.stages, stage)))
+        return;
+    if (withoutPolicy.some(entry => entry.stages.includes(stage)))
+        return;
+    const parts = [
+        ...directory.policies.map(({ policy }) => `${policy.model} defines: ${Object.keys(policy.stages).join(', ')}`),
+        ...withoutPolicy.map(entry => entry.stages.length > 0
+            ? `${entry.model} (no policy) has events in: ${entry.stages.join(', ')}`
+            : `${entry.model} (no policy) has no events in a stage`),
+        ...(directory.unread.length > 0
+            ? [`not read: ${directory.unread.map(u => `${u.file} (${u.problem})`).join(', ')}`]
+            : [])
+    ];
+    throw new NotFoundError(`stage "${stage}" is not defined in any policy under policies/: ${parts.join('; ')}`);
+}
 
 ;// CONCATENATED MODULE: ./src/gates/approvals.ts
 
@@ -65847,15 +65871,12 @@ function width(cell) {
 /** Shown in a cell that has no value, as GTO shows an empty stage. */
 const registry_tables_NONE = '-';
 function renderStatus(view, format = 'md') {
-    const { models, policyStages } = 'models' in view ? view : { models: view, policyStages: undefined };
-    if (models.length === 0 && !policyStages)
+    const { models, policyStages, unusedPolicies } = 'models' in view ? view : { models: view };
+    if (models.length === 0)
         return 'The registry holds no models yet.\n';
-    const shown = policyStages && !models.some(entry => entry.model === policyStages.model)
-        ? [...models, { model: policyStages.model, deprecated: false, stages: [] }]
-        : models;
-    const rows = shown.flatMap(entry => {
+    const rows = models.flatMap(entry => {
         const local = new Set((entry.localOnly ?? []).flatMap(event => event.stage ?? []));
-        const defined = entry.model === policyStages?.model ? policyStages.stages : [];
+        const defined = policyStages?.find(policy => policy.model === entry.model)?.stages ?? [];
         const held = entry.stages.map(holder => holder.stage).filter(stage => !defined.includes(stage));
         const stages = [...defined, ...held];
         const name = `${entry.model}${entry.deprecated ? ' (deprecated)' : ''}`;
@@ -65874,7 +65895,13 @@ function renderStatus(view, format = 'md') {
         });
     });
     const table = { headers: ['Model', 'Stage', 'Version', 'Since (UTC)', 'By'], rows };
-    const notes = [...tieNotes(shown), ...localOnlyNotes(shown)].map(note => format === 'md' ? `- ${escapeNote(note)}` : `- ${note.text}`);
+    const notes = [
+        ...tieNotes(models),
+        ...localOnlyNotes(models),
+        ...(unusedPolicies ?? []).map((unused) => ({
+            text: `${unused.model}: only the stages someone holds are shown: ${unused.file} ${unused.why}.`
+        }))
+    ].map(note => (format === 'md' ? `- ${escapeNote(note)}` : `- ${note.text}`));
     return renderTable(table, format) + (notes.length > 0 ? `\n${notes.join('\n')}\n` : '');
 }
 function escapeNote(note) {
@@ -67830,17 +67857,16 @@ async function registerMlflow(context, registry, options) {
 
 
 /**
- * `modelgate status`: who holds each stage, since when, assigned by whom. With the model's
- * policy (`stages`), every stage it defines is shown, held or not.
+ * `modelgate status`: who holds each stage, since when, assigned by whom. `policiesOf` gives the
+ * policies of the models the registry holds: every stage a model's policy defines is shown, in
+ * the policy's order, held or not.
  */
-async function status_status(context, model, stages) {
+async function status_status(context, model, policiesOf) {
     const models = await context.registry.status(model);
     if (model && models.length === 0)
         throw new errors/* NotFoundError */.m_(`No model named ${model} in the registry`);
-    const view = {
-        models,
-        ...(model && stages ? { policyStages: { model, stages } } : {})
-    };
+    const policies = policiesOf ? await policiesOf(models.map(entry => entry.model)) : {};
+    const view = { models, ...policies };
     return {
         markdown: renderStatus(view),
         json: statusJson(view),

@@ -23001,6 +23001,30 @@ function findStage(policy, stage) {
     }
     return stagePolicy;
 }
+/**
+ * With no one model named: refuses (NotFoundError, exit 3) a stage that no policy under
+ * policies/ defines and no model without a policy has an event in, naming each model's stages
+ * and any policy file that could not be read. When no policy can be read, stage names are not
+ * known and every one is taken as given.
+ */
+function assertStageInAnyPolicy(stage, directory, withoutPolicy) {
+    if (directory.policies.length === 0)
+        return;
+    if (directory.policies.some(({ policy }) => Object.hasOwn(policy.stages, stage)))
+        return;
+    if (withoutPolicy.some(entry => entry.stages.includes(stage)))
+        return;
+    const parts = [
+        ...directory.policies.map(({ policy }) => `${policy.model} defines: ${Object.keys(policy.stages).join(', ')}`),
+        ...withoutPolicy.map(entry => entry.stages.length > 0
+            ? `${entry.model} (no policy) has events in: ${entry.stages.join(', ')}`
+            : `${entry.model} (no policy) has no events in a stage`),
+        ...(directory.unread.length > 0
+            ? [`not read: ${directory.unread.map(u => `${u.file} (${u.problem})`).join(', ')}`]
+            : [])
+    ];
+    throw new NotFoundError(`stage "${stage}" is not defined in any policy under policies/: ${parts.join('; ')}`);
+}
 
 ;// CONCATENATED MODULE: ./src/gates/format.ts
 /**
@@ -27116,15 +27140,12 @@ function width(cell) {
 /** Shown in a cell that has no value, as GTO shows an empty stage. */
 const registry_tables_NONE = '-';
 function renderStatus(view, format = 'md') {
-    const { models, policyStages } = 'models' in view ? view : { models: view, policyStages: undefined };
-    if (models.length === 0 && !policyStages)
+    const { models, policyStages, unusedPolicies } = 'models' in view ? view : { models: view };
+    if (models.length === 0)
         return 'The registry holds no models yet.\n';
-    const shown = policyStages && !models.some(entry => entry.model === policyStages.model)
-        ? [...models, { model: policyStages.model, deprecated: false, stages: [] }]
-        : models;
-    const rows = shown.flatMap(entry => {
+    const rows = models.flatMap(entry => {
         const local = new Set((entry.localOnly ?? []).flatMap(event => event.stage ?? []));
-        const defined = entry.model === policyStages?.model ? policyStages.stages : [];
+        const defined = policyStages?.find(policy => policy.model === entry.model)?.stages ?? [];
         const held = entry.stages.map(holder => holder.stage).filter(stage => !defined.includes(stage));
         const stages = [...defined, ...held];
         const name = `${entry.model}${entry.deprecated ? ' (deprecated)' : ''}`;
@@ -27143,7 +27164,13 @@ function renderStatus(view, format = 'md') {
         });
     });
     const table = { headers: ['Model', 'Stage', 'Version', 'Since (UTC)', 'By'], rows };
-    const notes = [...tieNotes(shown), ...localOnlyNotes(shown)].map(note => format === 'md' ? `- ${escapeNote(note)}` : `- ${note.text}`);
+    const notes = [
+        ...tieNotes(models),
+        ...localOnlyNotes(models),
+        ...(unusedPolicies ?? []).map((unused) => ({
+            text: `${unused.model}: only the stages someone holds are shown: ${unused.file} ${unused.why}.`
+        }))
+    ].map(note => (format === 'md' ? `- ${escapeNote(note)}` : `- ${note.text}`));
     return renderTable(table, format) + (notes.length > 0 ? `\n${notes.join('\n')}\n` : '');
 }
 function escapeNote(note) {
@@ -28508,17 +28535,16 @@ async function registerMlflow(context, registry, options) {
 
 
 /**
- * `modelgate status`: who holds each stage, since when, assigned by whom. With the model's
- * policy (`stages`), every stage it defines is shown, held or not.
+ * `modelgate status`: who holds each stage, since when, assigned by whom. `policiesOf` gives the
+ * policies of the models the registry holds: every stage a model's policy defines is shown, in
+ * the policy's order, held or not.
  */
-async function status_status(context, model, stages) {
+async function status_status(context, model, policiesOf) {
     const models = await context.registry.status(model);
     if (model && models.length === 0)
         throw new NotFoundError(`No model named ${model} in the registry`);
-    const view = {
-        models,
-        ...(model && stages ? { policyStages: { model, stages } } : {})
-    };
+    const policies = policiesOf ? await policiesOf(models.map(entry => entry.model)) : {};
+    const view = { models, ...policies };
     return {
         markdown: renderStatus(view),
         json: statusJson(view),
@@ -35394,6 +35420,54 @@ async function keepingAudits(log, keep, attempt) {
  */
 const registryOnlyAudits = { add: () => { } };
 
+;// CONCATENATED MODULE: ./src/policy/directory.ts
+/**
+ * The repository's policies: every `policies/*.yml` at the root of the repository, as the CLI
+ * finds a model's policy (`policies/MODEL.yml`). Read when no one model is named, so that a
+ * stage name can be checked against every model's stages and `status` can show each model's.
+ */
+
+
+
+
+/** Where the CLI looks for policies, relative to the repository root. */
+const POLICY_DIR = 'policies';
+/** The file `policies/MODEL.yml` names the policy of (`/` and `:` in the name become `-`). */
+function policyFileName(model) {
+    return `${POLICY_DIR}/${model.replace(/[/:]/g, '-')}.yml`;
+}
+/**
+ * Reads every `policies/*.yml` under `root`, in name order. A file that is not a valid policy is
+ * listed in `unread` with its first problem, never thrown: one bad file does not hide the rest.
+ */
+async function readPolicyDirectory(root) {
+    let names;
+    try {
+        names = (await (0,promises_namespaceObject.readdir)(external_node_path_default().join(root, POLICY_DIR), { withFileTypes: true }))
+            .filter(entry => entry.isFile() && entry.name.endsWith('.yml'))
+            .map(entry => entry.name)
+            .sort();
+    }
+    catch {
+        // No policies/ directory (or none readable): no policies.
+        return { policies: [], unread: [] };
+    }
+    const directory = { policies: [], unread: [] };
+    for (const name of names) {
+        const file = `${POLICY_DIR}/${name}`;
+        try {
+            const policy = parsePolicy(await (0,promises_namespaceObject.readFile)(external_node_path_default().join(root, file), 'utf8'), file);
+            directory.policies.push({ file, policy });
+        }
+        catch (error) {
+            // The policy error's first line says how many problems; the next names the first one.
+            const lines = errorMessage(error).split('\n');
+            directory.unread.push({ file, problem: lines[1] ?? lines[0] ?? 'unreadable' });
+        }
+    }
+    return directory;
+}
+
 ;// CONCATENATED MODULE: ./src/workspace.ts
 
 
@@ -35444,6 +35518,8 @@ async function openWorkspace(options) {
 
 
 
+
+
 /**
  * Opens the registry of the checkout at `repo`. The policy is `--policy` (relative to the
  * working directory, as any command-line path), else `policies/<model>.yml` at the root of the
@@ -35476,11 +35552,56 @@ async function openCliRegistry(options) {
     const policy = opened.policy;
     return {
         ...opened,
-        assertStage: stage => {
+        assertStage: async (stage) => {
             if (policy)
                 findStage(policy, stage);
-        }
+            else if (!options.model)
+                await assertStageOfAnyModel(root, opened.registry, stage);
+        },
+        policiesOf: models => policiesOf(root, policy, models)
     };
+}
+/** `history --stage` with no model: the stage against every policy of the repository. */
+async function assertStageOfAnyModel(root, registry, stage) {
+    const directory = await readPolicyDirectory(root);
+    if (directory.policies.length === 0)
+        return;
+    const named = new Set(directory.policies.map(({ policy }) => policy.model));
+    const withoutPolicy = new Map();
+    for (const event of await registry.history()) {
+        if (named.has(event.model))
+            continue;
+        const stages = withoutPolicy.get(event.model) ?? new Set();
+        if (event.stage !== undefined)
+            stages.add(event.stage);
+        withoutPolicy.set(event.model, stages);
+    }
+    assertStageInAnyPolicy(stage, directory, [...withoutPolicy].map(([model, stages]) => ({ model, stages: [...stages].sort() })));
+}
+async function policiesOf(root, given, models) {
+    const policyStages = [];
+    const unusedPolicies = [];
+    const others = models.filter(model => model !== given?.model);
+    const directory = others.length > 0 ? await readPolicyDirectory(root) : undefined;
+    for (const model of models) {
+        if (given?.model === model) {
+            policyStages.push({ model, stages: Object.keys(given.stages) });
+            continue;
+        }
+        const file = policyFileName(model);
+        const read = directory?.policies.find(entry => entry.file === file);
+        const unread = directory?.unread.find(entry => entry.file === file);
+        if (read?.policy.model === model) {
+            policyStages.push({ model, stages: Object.keys(read.policy.stages) });
+        }
+        else if (read) {
+            unusedPolicies.push({ model, file, why: `is the policy for ${read.policy.model}` });
+        }
+        else if (unread) {
+            unusedPolicies.push({ model, file, why: `is not a valid policy (${unread.problem})` });
+        }
+    }
+    return { policyStages, ...(unusedPolicies.length > 0 ? { unusedPolicies } : {}) };
 }
 /** The person acting on a terminal: git's user.name (else the login name) and user.email. */
 async function gitUser(git) {
@@ -35507,7 +35628,7 @@ async function repositoryRoot(repo) {
     return top.code === 0 ? top.stdout.trim() : repo;
 }
 function defaultPolicyFile(repo, model) {
-    const file = external_node_path_default().join(repo, 'policies', `${model.replace(/[/:]/g, '-')}.yml`);
+    const file = external_node_path_default().join(repo, policyFileName(model));
     return (0,external_node_fs_namespaceObject.existsSync)(file) ? file : undefined;
 }
 
@@ -35584,9 +35705,16 @@ Commands:
 
 Run "modelgate <command> --help" for a command's options, "modelgate --version" for the version.
 
-Exit codes: 0 pass, 1 pass with warnings, 2 blocked or invalid input,
-            3 not found, 4 permission or authentication error;
-            monitor also 5 rolled back automatically, 6 a person must act.`;
+Exit codes (the same in the action; a --dry-run exits with the code the real run would):
+  0  pass: every gate passed
+  1  pass with warnings (a gate skipped, a bad metric the policy does not use), or a forced
+     promotion that happened (--force --reason, past failing or pending gates);
+     monitor: inconclusive
+  2  blocked (a gate failed or is pending), invalid input, or an unexpected error
+  3  not found: a policy, candidate, stage, model or version
+  4  permission or authentication error
+  5  monitor: rolled back automatically
+  6  monitor: a breach a person must act on`;
 const CHECK_USAGE = `Usage: modelgate check --policy FILE --candidate DIR --stage NAME [--champion DIR] [--json]
 
   --policy FILE     the promotion policy (YAML)
@@ -35788,7 +35916,7 @@ ${NO_PUSH_USAGE}`,
                 policyFile: run_optional(values, 'policy'),
                 ...pushOf(values)
             });
-            cli.assertStage(run_required(values, 'stage'));
+            await cli.assertStage(run_required(values, 'stage'));
             return print(io, values, await rollback(cli.context, {
                 model: requiredModel(model),
                 stage: run_required(values, 'stage'),
@@ -35879,8 +36007,10 @@ ${NO_PUSH_USAGE}
     status: {
         usage: `Usage: modelgate status [MODEL] [--policy FILE] [--repo DIR] [--format md|table] [--json]
 
-  Every stage the model's policy defines is listed (--policy FILE, default policies/MODEL.yml
-  at the repository root), "-" where no version holds it.
+  Every stage a model's policy defines is listed in the policy's order, "-" where no version
+  holds it: with MODEL, its policy (--policy FILE, default policies/MODEL.yml at the repository
+  root); without, each model's policies/MODEL.yml. A model without a policy shows the stages
+  held. --json prints the registry's holders only, the same for each model either way.
 ${FORMAT_USAGE}`,
         options: { policy: { type: 'string' }, ...REPO_OPTION, ...FORMAT_OPTION, ...JSON_OPTION },
         positionals: 1,
@@ -35892,7 +36022,7 @@ ${FORMAT_USAGE}`,
                 policyFile: run_optional(values, 'policy')
             });
             const format = tableFormat(values, io);
-            const outcome = await status_status(cli.context, model, cli.policy && Object.keys(cli.policy.stages));
+            const outcome = await status_status(cli.context, model, models => cli.policiesOf(models));
             if (values.json || format === 'md')
                 return print(io, values, outcome);
             io.stdout(renderStatus(outcome.view, format));
@@ -35905,7 +36035,9 @@ ${FORMAT_USAGE}`,
 
   --since DATE      only events at or after this time, in UTC unless it names its zone
                     (2026-11-01, 2026-11-01 14:03, 2026-11-01T14:03:00+01:00)
-  --stage STAGE     only events of this stage
+  --stage STAGE     only events of this stage; one no policy defines is refused (exit 3):
+                    MODEL's policy, or without MODEL every policies/*.yml (a model without a
+                    policy, or no readable policy at all: the name is taken as given)
 ${FORMAT_USAGE}`,
         options: {
             since: { type: 'string' },
@@ -35925,7 +36057,7 @@ ${FORMAT_USAGE}`,
             });
             const stage = run_optional(values, 'stage');
             if (stage !== undefined)
-                cli.assertStage(stage);
+                await cli.assertStage(stage);
             const format = tableFormat(values, io);
             const outcome = await status_history(cli.context, model, {
                 since: optionalDate(values, 'since'),
