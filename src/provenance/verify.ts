@@ -81,6 +81,8 @@ export type BundleVerdict =
 export class TrustedRootError extends Error {}
 
 export interface ProvenanceVerifier {
+  /** The trusted root it verifies against, as named to it (a file). */
+  readonly root: string
   verify(bundle: unknown, expected: ExpectedIdentity): BundleVerdict
 }
 
@@ -108,7 +110,7 @@ export function createProvenanceVerifier(
   } catch (error) {
     throw new TrustedRootError(`${source} cannot be used: ${messageOf(error)}`, { cause: error })
   }
-  return { verify: (bundle, expected) => verifyBundle(verifier, bundle, expected) }
+  return { root: source, verify: (bundle, expected) => verifyBundle(verifier, bundle, expected) }
 }
 
 /** `^https://github\.com/owner/name/\.github/workflows/train\.yml@refs/heads/main$` */
@@ -341,7 +343,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }
 
 /** A value from a certificate or bundle, quoted for an error; report/ escapes it when printed. */
