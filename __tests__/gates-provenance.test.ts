@@ -5,6 +5,7 @@ import type { CandidateFile, ChecksumReport } from '../src/candidate/types.js'
 import { evaluateStage } from '../src/gates/evaluate.js'
 import { provenanceGate, type ProvenanceEvidence } from '../src/gates/provenance.js'
 import { parsePolicy } from '../src/policy/load.js'
+import { renderMarkdown } from '../src/report/markdown.js'
 import type { ProvenancePolicy } from '../src/policy/provenance.js'
 import { createProvenanceVerifier, type ProvenanceVerifier } from '../src/provenance/verify.js'
 import { collectAttestations } from '../src/provenance/collect.js'
@@ -300,5 +301,53 @@ describe('evaluateStage with provenance:', () => {
     })
     expect(evaluation.gates[0]).toMatchObject({ gate: 'provenance', status: 'pass' })
     expect(evaluation.decision).toBe('pass')
+  })
+})
+
+describe('certificate values in the report', () => {
+  it('are escaped: no markup, no workflow command, no line break from a hostile certificate', async () => {
+    const hostile =
+      'https://github.com/acme/churn-training/.github/workflows/train.yml@refs/heads/<img src=x onerror=alert(1)>\n::error::pwned @here'
+    const bundle = await sigstore.attest({
+      subjects: [subject(MODEL)],
+      identity: { san: hostile, override: { sourceRepositoryRef: '<b>x</b>\n::warning::y' } }
+    })
+    const policy = parsePolicy(
+      [
+        'model: churn',
+        'metrics: { accuracy: { goal: maximize } }',
+        'stages:',
+        '  production:',
+        '    from: [candidate]',
+        '    provenance: { repository: acme/churn-training, workflow: .github/workflows/train.yml }',
+        ''
+      ].join('\n'),
+      'policies/churn.yml'
+    )
+    const evaluation = evaluateStage({
+      policy,
+      stage: 'production',
+      candidate: {
+        dir: '/c',
+        label: 'v2',
+        metrics: {},
+        invalidMetrics: {},
+        files: [MODEL],
+        totalBytes: 1
+      },
+      now: new Date('2026-01-01T00:00:00Z'),
+      provenance: { evidence: evidence([{ bundle, digests: [MODEL.sha256] }], [MODEL]), verifier }
+    })
+    const gate = evaluation.gates[0]
+    expect(gate?.status).toBe('fail')
+    // The field at fault is named; the value is shown with its line break made visible.
+    expect(gate?.details?.[0]).toMatch(/certificate subjectAlternativeName/)
+    expect(gate?.details?.[0]).toContain('\\u000a::error::pwned')
+    const markdown = renderMarkdown(evaluation)
+    // Markdown-escaped (`\<img`), so GitHub shows it as text.
+    expect(markdown).toContain('\\<img')
+    expect(markdown).not.toMatch(/[^\\]<img/)
+    expect(markdown).not.toMatch(/^::/m)
+    expect(markdown).not.toContain('@here')
   })
 })

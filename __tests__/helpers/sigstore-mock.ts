@@ -4,7 +4,7 @@
 // Fulcio certificate carrying the GitHub Actions workflow identity). Each bundle is built from its
 // parts, so a test can make exactly one of them wrong.
 import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto'
-import sigstoreMock from '@sigstore/mock'
+import * as sigstoreMock from '@sigstore/mock'
 
 /** An entry as Rekor (v1) returns it. */
 interface RekorEntry {

@@ -200,9 +200,13 @@ function leafCertificate(bundle: Bundle): X509Certificate | undefined {
   }
 }
 
-/** The library's error, with the bundle field it concerns. */
+/**
+ * The library's error, with the bundle field it concerns. Its message quotes certificate values
+ * as they are (`got <subject alternative name>`): control characters are made visible and the
+ * length bounded here; report/ escapes the rest for markdown, HTML and workflow commands.
+ */
 function libraryFailure(error: unknown): { field: string; why: string } {
-  const message = messageOf(error)
+  const message = visible(messageOf(error))
   if (error instanceof PolicyError) {
     return /issuer/.test(message)
       ? { field: `certificate extension ${EXTENSIONS.issuer.name}`, why: message }
@@ -218,7 +222,7 @@ function libraryFailure(error: unknown): { field: string; why: string } {
           ? 'bundle.verificationMaterial.tlogEntries'
           : 'bundle'
     const cause = (error as { cause?: unknown }).cause
-    return { field, why: cause ? `${message} (${messageOf(cause)})` : message }
+    return { field, why: cause ? `${message} (${visible(messageOf(cause))})` : message }
   }
   return { field: 'bundle', why: message }
 }
@@ -349,6 +353,17 @@ function escapeRegExp(text: string): string {
 /** A value from a certificate or bundle, quoted for an error; report/ escapes it when printed. */
 function quote(value: string): string {
   return JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value)
+}
+
+/** Control and line-separator characters as `\uXXXX`, at most 300 characters. */
+function visible(text: string): string {
+  const shown = Array.from(text, c => {
+    const code = c.codePointAt(0) ?? 0
+    const control =
+      code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029
+    return control ? `\\u${code.toString(16).padStart(4, '0')}` : c
+  }).join('')
+  return shown.length > 300 ? `${shown.slice(0, 300)}…` : shown
 }
 
 function messageOf(error: unknown): string {
