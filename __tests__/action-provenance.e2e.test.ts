@@ -9,10 +9,13 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import {
   dispatchWorkspace,
+  eventRunner,
   registerVersions,
   summaryRecords,
   type DispatchWorkspace
 } from './helpers/action-workspace.js'
+import { pullRequestEvent } from './helpers/events.js'
+import { commit } from './helpers/git-sandbox.js'
 import type { Repo } from './helpers/github-stand-in/state.js'
 import { runAction } from './helpers/run-action.js'
 import { createMockSigstore, type MockSigstore } from './helpers/sigstore-mock.js'
@@ -160,5 +163,45 @@ describe('the bundled action with provenance: on a stage', () => {
     expect(run.stdout).toContain('input "sigstore-trusted-root"')
     expect(run.stdout).toContain('not-a-root.json')
     expect(run.stdout).not.toMatch(/\n\s+at /)
+  })
+
+  // Last: it commits the pull request's head on the clone.
+  it('evaluates a pull request: the sticky comment and the status show the provenance gate', async () => {
+    const { gh, clone } = workspace
+    const runner = eventRunner({
+      workspace: clone.dir,
+      gh,
+      inputs: { 'sigstore-trusted-root': rootFile }
+    })
+    try {
+      const head = await commit(clone.git, 'promote fraud v1.1.0')
+      const pull = {
+        repo: { owner: 'acme', name: 'models' },
+        number: 4,
+        author: 'alice',
+        head: { ref: 'promote-v1.1.0', sha: head },
+        base: { ref: 'main', sha: workspace.commits[2] as string }
+      }
+      const models = gh.state.repo('acme/models')
+      models.addPull(pull)
+      const run = await runner.run(pullRequestEvent(pull), {
+        command: 'promote',
+        policy: 'policy.yml',
+        stage: 'staging',
+        version: 'v1.1.0',
+        'fail-on-blocked': 'false'
+      })
+      expect(run.exitCode).toBe(0)
+      expect(run.outputs.decision).toBe('blocked')
+      const [comment] = models.commentsOn(4)
+      expect(comment?.body).toContain(
+        '**Provenance** fail: 1 file of 1 not attested by acme/fraud-training'
+      )
+      expect(comment?.body).toMatch(/metrics\.json \(sha256 [0-9a-f]{12}…\): no attestation found/)
+      expect(models.status(head, 'modelgate/fraud/staging')?.state).toBe('failure')
+      gh.assertNoViolations()
+    } finally {
+      await runner.cleanup()
+    }
   })
 })

@@ -131,7 +131,40 @@ describe('provenance gate', () => {
       verifier
     })
     expect(result.status).toBe('fail')
-    expect(result.provenance?.unattested.map(u => u.path)).toEqual(['metrics.json', 'model.pkl'])
+    expect(result.provenance?.unattested).toEqual([
+      {
+        path: 'metrics.json',
+        sha256: METRICS.sha256,
+        why: 'no attestation found (SHA256SUMS lists it, but does not match every file)'
+      },
+      {
+        path: 'model.pkl',
+        sha256: tampered.sha256,
+        why: 'no attestation found (not verified by SHA256SUMS either)'
+      }
+    ])
+  })
+
+  it('fails files listed only by a checksums file that is not attested itself', () => {
+    const files = [METRICS, MODEL, SUMS]
+    const result = provenanceGate({
+      rules,
+      files,
+      checksums: {
+        file: 'SHA256SUMS',
+        verified: ['metrics.json', 'model.pkl'],
+        missing: [],
+        mismatched: [],
+        unlisted: []
+      },
+      evidence: evidence([], files),
+      verifier
+    })
+    expect(result.provenance?.unattested.map(u => u.why)).toEqual([
+      'no attestation found (nor is SHA256SUMS, which lists it)',
+      'no attestation found (nor is SHA256SUMS, which lists it)',
+      'no attestation found'
+    ])
   })
 
   it('fails a missing attestation (GitHub knows none for the digest)', () => {

@@ -24151,7 +24151,10 @@ function provenanceGate(context) {
         finding.unattested.push({
             path: file.path,
             sha256: file.sha256,
-            why: whyNot(file, evidence.lookups[file.sha256], refusals.get(file.sha256), checksums)
+            why: whyNot(file, evidence.lookups[file.sha256], refusals.get(file.sha256), checksums, {
+                attested: checksumsSigner !== undefined,
+                clean: checksumsClean
+            })
         });
     }
     const viaCount = finding.attested.filter(entry => entry.via).length;
@@ -24184,18 +24187,24 @@ function provenanceGate(context) {
         provenance: finding
     };
 }
-function whyNot(file, lookup, refused, checksums) {
-    const listed = checksums && checksums.file !== file.path && !checksums.verified.includes(file.path)
-        ? ` (not verified by ${checksums.file} either)`
-        : '';
+function whyNot(file, lookup, refused, checksums, through) {
+    const listed = !checksums || checksums.file === file.path
+        ? ''
+        : !checksums.verified.includes(file.path)
+            ? ` (not verified by ${checksums.file} either)`
+            : !through.attested
+                ? ` (nor is ${checksums.file}, which lists it)`
+                : !through.clean
+                    ? ` (${checksums.file} lists it, but does not match every file)`
+                    : '';
     if (!lookup)
         return `its attestations were not read${listed}`;
     if ('error' in lookup)
-        return lookup.error;
+        return `${lookup.error}${listed}`;
     if (refused && refused.length > 0) {
         const shown = refused.slice(0, 3).join('; ');
         const more = refused.length > 3 ? `; and ${refused.length - 3} more` : '';
-        return `${plural(refused.length, 'attestation')} found, none verified: ${shown}${more}`;
+        return `${plural(refused.length, 'attestation')} found, none verified: ${shown}${more}${listed}`;
     }
     return `no attestation found${listed}`;
 }

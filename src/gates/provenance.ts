@@ -120,7 +120,10 @@ export function provenanceGate(context: ProvenanceContext): GateResult {
     finding.unattested.push({
       path: file.path,
       sha256: file.sha256,
-      why: whyNot(file, evidence.lookups[file.sha256], refusals.get(file.sha256), checksums)
+      why: whyNot(file, evidence.lookups[file.sha256], refusals.get(file.sha256), checksums, {
+        attested: checksumsSigner !== undefined,
+        clean: checksumsClean
+      })
     })
   }
 
@@ -162,18 +165,25 @@ function whyNot(
   file: CandidateFile,
   lookup: AttestationLookup | undefined,
   refused: string[] | undefined,
-  checksums: ChecksumReport | undefined
+  checksums: ChecksumReport | undefined,
+  through: { attested: boolean; clean: boolean }
 ): string {
   const listed =
-    checksums && checksums.file !== file.path && !checksums.verified.includes(file.path)
-      ? ` (not verified by ${checksums.file} either)`
-      : ''
+    !checksums || checksums.file === file.path
+      ? ''
+      : !checksums.verified.includes(file.path)
+        ? ` (not verified by ${checksums.file} either)`
+        : !through.attested
+          ? ` (nor is ${checksums.file}, which lists it)`
+          : !through.clean
+            ? ` (${checksums.file} lists it, but does not match every file)`
+            : ''
   if (!lookup) return `its attestations were not read${listed}`
-  if ('error' in lookup) return lookup.error
+  if ('error' in lookup) return `${lookup.error}${listed}`
   if (refused && refused.length > 0) {
     const shown = refused.slice(0, 3).join('; ')
     const more = refused.length > 3 ? `; and ${refused.length - 3} more` : ''
-    return `${plural(refused.length, 'attestation')} found, none verified: ${shown}${more}`
+    return `${plural(refused.length, 'attestation')} found, none verified: ${shown}${more}${listed}`
   }
   return `no attestation found${listed}`
 }
