@@ -62,6 +62,8 @@ export interface CommonSettings {
   candidateRepository?: string
   /** Where to POST a notification for every promotion and rollback; a secret (masked). */
   notifyWebhook?: string
+  /** A Sigstore trusted root file to verify attestations against, instead of the pinned one. */
+  sigstoreTrustedRoot?: string
 }
 
 /**
@@ -119,6 +121,7 @@ const Inputs = z.object({
   'candidate-repository': z.string().regex(/^([\w.-]+\/[\w.-]+)?$/, {
     message: 'input "candidate-repository" must be owner/name'
   }),
+  'sigstore-trusted-root': z.string(),
   'notify-webhook': z.string().refine(value => value === '' || /^https?:\/\/[^\s]+$/i.test(value), {
     message: 'input "notify-webhook" must be an http(s) URL'
   })
@@ -172,7 +175,8 @@ export function getInputs(options: { onSecret?: (secret: string) => void } = {})
     candidateArtifact: text(inputs['candidate-artifact']),
     candidateRunId: inputs['candidate-run-id'] ? Number(inputs['candidate-run-id']) : undefined,
     candidateRepository: text(inputs['candidate-repository']),
-    notifyWebhook: text(inputs['notify-webhook'])
+    notifyWebhook: text(inputs['notify-webhook']),
+    sigstoreTrustedRoot: text(inputs['sigstore-trusted-root'])
   }
   if (
     settings.candidateArtifact &&

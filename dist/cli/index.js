@@ -22650,7 +22650,40 @@ const Monitor = strictObject({
 })
     .describe('Watch the stage after a promotion: live metrics checked against triggers; a breach rolls back or alerts. No data is never healthy.');
 
+;// CONCATENATED MODULE: ./src/policy/provenance.ts
+
+/**
+ * A stage's `provenance:` block: the candidate's files must be attested (GitHub artifact
+ * attestations, Sigstore bundles) by a named workflow of a named repository. Part of the policy
+ * schema (schema.ts); strict like the rest, and the policy reference is generated from the
+ * descriptions here.
+ */
+/** GitHub's rules for an owner (letters, digits, hyphens) and a repository name. */
+const REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
+/** A workflow file in `.github/workflows/`, no `..` and nothing a workflow URI could not hold. */
+const WORKFLOW = /^\.github\/workflows\/[A-Za-z0-9._-]+\.ya?ml$/;
+/** A full ref, as a certificate carries it. */
+const REF = /^refs\/(heads|tags|pull)\/[^\s~^:?*[\\]+$/;
+const ProvenanceRules = strictObject({
+    repository: schemas_string()
+        .regex(REPOSITORY, 'must be owner/name, as in github.com/owner/name')
+        .refine(text => !text.split('/')[1]?.includes('..'), { message: 'must not hold ".."' })
+        .describe('The repository whose workflow attested the files (`owner/name`, as GitHub spells it): its attestations are read from GitHub, and its certificates must name it.'),
+    workflow: schemas_string()
+        .regex(WORKFLOW, 'must be a workflow file: .github/workflows/NAME.yml')
+        .describe("The workflow file that ran the training and signed the attestation: `.github/workflows/train.yml`. Matched as a whole (the certificate's subject, build signer and build config URIs)."),
+    ref: schemas_string()
+        .regex(REF, 'must be a full ref: refs/heads/BRANCH or refs/tags/TAG')
+        .optional()
+        .describe('The ref the workflow must have run on (`refs/heads/main`); default: any ref of that workflow.'),
+    github_hosted_runners_only: schemas_boolean()
+        .default(true)
+        .describe("Refuse attestations made on self-hosted runners (the certificate's runner environment must be `github-hosted`).")
+})
+    .describe("The candidate's files were attested by a named workflow: every file's SHA-256 (or the checksums file's, when that is what was attested and every file matches it) must be a subject of a GitHub artifact attestation that verifies against the pinned Sigstore trusted root and names that repository, workflow, ref and runner.");
+
 ;// CONCATENATED MODULE: ./src/policy/schema.ts
+
 
 
 /**
@@ -22810,6 +22843,7 @@ const Stage = strictObject({
     monitor: Monitor.optional(),
     model_scan: ModelScanRules.optional(),
     data_quality: DataQualityRules.optional(),
+    provenance: ProvenanceRules.optional(),
     monitoring: literal('required')
         .optional()
         .describe('`required`: block a promotion when this stage has no `monitor:` block, or when a probe of its source finds no series for the version holding the stage (monitoring that receives nothing is not monitoring).')
@@ -24046,6 +24080,159 @@ function globalName(found) {
     return `${found.module}.${found.name}${written}`;
 }
 
+;// CONCATENATED MODULE: ./src/gates/provenance.ts
+
+/**
+ * The candidate's files were attested by the policy's workflow. Pure: the bundles were read
+ * before; verifying them is computation. Every bundle read is verified once (signature, chain,
+ * transparency log, certificate identity); every subject of a verified bundle counts, not only
+ * the first. A file passes when its own SHA-256 is such a subject, or when the checksums file's
+ * is and the checksums file lists the file with a matching hash (and lists every file, none
+ * missing or mismatched). Fails closed: no bundles read, a read that failed, a file no verified
+ * bundle covers (each named, with why: no attestation, or each bundle's field at fault).
+ */
+function provenanceGate(context) {
+    const { rules, evidence, verifier } = context;
+    const expected = {
+        repository: rules.repository,
+        workflow: rules.workflow,
+        ...(rules.ref === undefined ? {} : { ref: rules.ref }),
+        githubHostedOnly: rules.github_hosted_runners_only
+    };
+    const who = `${rules.repository} ${rules.workflow}${rules.ref ? `@${rules.ref}` : ''}`;
+    const finding = {
+        repository: rules.repository,
+        workflow: rules.workflow,
+        ...(rules.ref === undefined ? {} : { ref: rules.ref }),
+        attested: [],
+        unattested: []
+    };
+    if (!evidence || !verifier) {
+        return {
+            gate: 'provenance',
+            status: 'fail',
+            summary: `no attestations were read, so provenance from ${who} cannot be verified`,
+            details: [],
+            provenance: finding
+        };
+    }
+    // Each distinct bundle verified once; its subjects (by digest) with the signer.
+    const verdicts = new Map();
+    const attestedBy = new Map();
+    /** Why the bundles read for a digest did not verify. */
+    const refusals = new Map();
+    for (const [digest, lookup] of Object.entries(evidence.lookups)) {
+        if ('error' in lookup)
+            continue;
+        for (const bundle of lookup.bundles) {
+            const key = JSON.stringify(bundle) ?? 'undefined';
+            let verdict = verdicts.get(key);
+            if (!verdict) {
+                verdict = verifier.verify(bundle, expected);
+                verdicts.set(key, verdict);
+                if (verdict.ok) {
+                    for (const subject of verdict.subjects) {
+                        if (!attestedBy.has(subject.sha256))
+                            attestedBy.set(subject.sha256, verdict.signer);
+                    }
+                }
+            }
+            if (!verdict.ok) {
+                refusals.set(digest, [...(refusals.get(digest) ?? []), `${verdict.field} ${verdict.why}`]);
+            }
+            else if (!verdict.subjects.some(subject => subject.sha256 === digest)) {
+                refusals.set(digest, [
+                    ...(refusals.get(digest) ?? []),
+                    'statement.subject does not list this digest'
+                ]);
+            }
+        }
+    }
+    // The checksums file, when attested itself and consistent with every file, covers what it lists.
+    const checksums = context.checksums;
+    const checksumsFile = checksums && context.files.find(file => file.path === checksums.file);
+    const checksumsSigner = checksumsFile && attestedBy.get(checksumsFile.sha256);
+    const checksumsClean = checksums !== undefined &&
+        checksums.missing.length === 0 &&
+        checksums.mismatched.length === 0 &&
+        checksums.unlisted.length === 0;
+    const viaChecksums = new Set(checksumsSigner && checksumsClean ? checksums.verified : []);
+    for (const file of context.files) {
+        const own = attestedBy.get(file.sha256);
+        const signer = own ?? (viaChecksums.has(file.path) ? checksumsSigner : undefined);
+        if (signer) {
+            finding.attested.push({
+                path: file.path,
+                sha256: file.sha256,
+                ...(own || !checksums ? {} : { via: checksums.file }),
+                ref: signer.ref,
+                ...(signer.commit ? { commit: signer.commit } : {}),
+                runner: signer.runner,
+                ...(signer.loggedAt ? { loggedAt: signer.loggedAt } : {})
+            });
+            continue;
+        }
+        finding.unattested.push({
+            path: file.path,
+            sha256: file.sha256,
+            why: whyNot(file, evidence.lookups[file.sha256], refusals.get(file.sha256), checksums, {
+                attested: checksumsSigner !== undefined,
+                clean: checksumsClean
+            })
+        });
+    }
+    const viaCount = finding.attested.filter(entry => entry.via).length;
+    const refs = [...new Set(finding.attested.map(entry => `${entry.ref} (${entry.runner})`))];
+    const facts = [
+        ...(viaCount > 0 && checksums
+            ? [`${plural(viaCount, 'file')} attested through ${checksums.file}`]
+            : []),
+        ...refs.map(ref => `signed by ${rules.workflow} at ${ref}`)
+    ];
+    if (finding.unattested.length > 0 || finding.attested.length === 0) {
+        return {
+            gate: 'provenance',
+            status: 'fail',
+            summary: context.files.length === 0
+                ? 'the candidate has no files to attest'
+                : `${plural(finding.unattested.length, 'file')} of ${context.files.length} not attested by ${who}`,
+            details: [
+                ...finding.unattested.map(entry => `${entry.path} (sha256 ${entry.sha256.slice(0, 12)}…): ${entry.why}`),
+                ...facts
+            ],
+            provenance: finding
+        };
+    }
+    return {
+        gate: 'provenance',
+        status: 'pass',
+        summary: `${plural(finding.attested.length, 'file')} attested by ${who}, verified against ${verifier.root}`,
+        details: facts,
+        provenance: finding
+    };
+}
+function whyNot(file, lookup, refused, checksums, through) {
+    const listed = !checksums || checksums.file === file.path
+        ? ''
+        : !checksums.verified.includes(file.path)
+            ? ` (not verified by ${checksums.file} either)`
+            : !through.attested
+                ? ` (nor is ${checksums.file}, which lists it)`
+                : !through.clean
+                    ? ` (${checksums.file} lists it, but does not match every file)`
+                    : '';
+    if (!lookup)
+        return `its attestations were not read${listed}`;
+    if ('error' in lookup)
+        return `${lookup.error}${listed}`;
+    if (refused && refused.length > 0) {
+        const shown = refused.slice(0, 3).join('; ');
+        const more = refused.length > 3 ? `; and ${refused.length - 3} more` : '';
+        return `${plural(refused.length, 'attestation')} found, none verified: ${shown}${more}${listed}`;
+    }
+    return `no attestation found${listed}`;
+}
+
 ;// CONCATENATED MODULE: ./src/gates/metrics.ts
 /** Reading one metric from one side, failing closed: anything but a finite number is a problem. */
 /**
@@ -24478,6 +24665,7 @@ function describeRule(rule) {
 
 
 
+
 /**
  * Run every gate the target stage configures and decide. Pure: no I/O, no clock (`now` comes in).
  *
@@ -24555,6 +24743,25 @@ function evaluateStage(input) {
             report: candidate.dataQuality,
             info: candidate.info
         }));
+    }
+    if (stagePolicy.provenance) {
+        configured++;
+        const rules = stagePolicy.provenance;
+        gates.push(!input.provenance && unavailable.has('attestations')
+            ? {
+                gate: 'provenance',
+                status: 'skipped',
+                summary: `${notEvaluated}: needs the candidate's attestations from GitHub`,
+                details: [
+                    `attested by: ${rules.repository} ${rules.workflow}${rules.ref ? `@${rules.ref}` : ''}`
+                ]
+            }
+            : provenanceGate({
+                rules,
+                files: candidate.files,
+                ...(candidate.checksums ? { checksums: candidate.checksums } : {}),
+                ...(input.provenance ?? {})
+            }));
     }
     if (stagePolicy.monitoring === 'required') {
         configured++;
@@ -25214,7 +25421,8 @@ const GATE_TITLE = {
     rolled_back: 'Rolled back from this stage',
     model_scan: 'Model-file scan',
     data_quality: 'Data quality',
-    monitoring: 'Monitoring configured'
+    monitoring: 'Monitoring configured',
+    provenance: 'Provenance'
 };
 /** Details shown per gate; the rest are counted, and all of them are in the JSON report. */
 const MAX_DETAILS = 20;
@@ -25479,7 +25687,8 @@ function gate(result) {
         summary: result.summary,
         checks: result.checks?.map(json_check),
         details: result.details && [...result.details],
-        findings: result.findings?.map(finding => compact({ ...finding }))
+        findings: result.findings?.map(finding => compact({ ...finding })),
+        provenance: result.provenance && { ...result.provenance }
     });
 }
 function json_check(row) {
@@ -25529,7 +25738,13 @@ function exitCodeFor(decision) {
 
 
 /** What a check needs that it cannot see: it runs outside any pull request or registry. */
-const CHECK_LACKS = ['approvals', 'checks', 'source-stage-dates', 'monitoring-probe'];
+const CHECK_LACKS = [
+    'approvals',
+    'checks',
+    'source-stage-dates',
+    'monitoring-probe',
+    'attestations'
+];
 /**
  * `modelgate check`: evaluate a candidate directory against one stage of a policy,
  * optionally against a champion directory. Reads only; never writes anywhere.
@@ -25840,7 +26055,24 @@ const AuditRecord = object({
         }))
     })
         .optional()
-        .describe('What failed the model-file scan: file (and entry), byte offset, module.name, why.')
+        .describe('What failed the model-file scan: file (and entry), byte offset, module.name, why.'),
+    provenance: object({
+        repository: schemas_string(),
+        workflow: schemas_string(),
+        ref: schemas_string().optional(),
+        attested: array(object({
+            path: schemas_string(),
+            sha256: schemas_string(),
+            via: schemas_string().optional(),
+            ref: schemas_string(),
+            commit: schemas_string().optional(),
+            runner: schemas_string(),
+            loggedAt: schemas_string().optional()
+        })),
+        unattested: array(object({ path: schemas_string(), sha256: schemas_string(), why: schemas_string() }))
+    })
+        .optional()
+        .describe("The provenance gate's evidence: each file attested (directly, or `via` the attested checksums file) with the certificate's ref, commit and runner and the transparency log's time; each file not attested, with why.")
 })
     .strict();
 /** The record of a promotion attempt, written or not. */
@@ -25882,8 +26114,14 @@ function promotionAudit(input) {
             }
             : null,
         ...common(input.actor, input.run, input.at, input.reason),
-        ...scanRecord(evaluation.gates)
+        ...scanRecord(evaluation.gates),
+        ...provenanceRecord(evaluation.gates)
     });
+}
+/** The provenance gate's evidence, when it ran. */
+function provenanceRecord(gates) {
+    const provenance = gates.find(gate => gate.gate === 'provenance')?.provenance;
+    return provenance ? { provenance } : {};
 }
 /** The model-scan gate's findings, when it ran and found any. */
 function scanRecord(gates) {
@@ -28035,6 +28273,28 @@ function transitionGate(context) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/provenance/collect.ts
+/** Lookups in flight at once. */
+const CONCURRENCY = 4;
+/**
+ * Reads the attestations of every distinct digest of the candidate's files (the checksums file
+ * included) from `source`. Never throws for GitHub's answers: a failed read is recorded for the
+ * gate, which fails closed on it.
+ */
+async function collectAttestations(source, candidate) {
+    const digests = [...new Set(candidate.files.map(file => file.sha256))];
+    const lookups = {};
+    let next = 0;
+    const worker = async () => {
+        while (next < digests.length) {
+            const digest = digests[next++];
+            lookups[digest] = await source.bundlesFor(digest);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, digests.length) }, worker));
+    return { repository: source.repository, lookups };
+}
+
 ;// CONCATENATED MODULE: ./src/report/promote.ts
 
 
@@ -28196,6 +28456,7 @@ async function ownDigest(context, model, version, dir) {
 
 
 
+
 /**
  * `modelgate promote`: evaluate every gate of the target stage against the
  * stage's current holder and, only when all pass (or on an audited force),
@@ -28222,7 +28483,22 @@ async function promote(context, options) {
         ? await bindCandidate(context, record, options.candidateDir, candidateFromDir)
         : await context.models.loadVersion(model, version);
     let removal = await context.registry.takenOutOf(model, version, options.stage);
-    const evaluate = async (holder) => evaluatePromotion(context, options, { version, candidate, holder, record, removal });
+    // Read once: the candidate's files do not change while the stage is judged again.
+    const rules = findStage(options.policy, options.stage).provenance;
+    const provenance = rules && options.attestations
+        ? {
+            evidence: await collectAttestations(options.attestations.sourceFor(rules.repository), candidate),
+            verifier: await options.attestations.verifier()
+        }
+        : undefined;
+    const evaluate = async (holder) => evaluatePromotion(context, options, {
+        version,
+        candidate,
+        holder,
+        record,
+        removal,
+        ...(provenance ? { provenance } : {})
+    });
     const audit = (judged, written) => promotionAudit({
         evaluation: options.checks?.length
             ? { ...judged.evaluation, gates: [...options.checks, ...judged.evaluation.gates] }
@@ -28347,7 +28623,8 @@ async function evaluatePromotion(context, options, subject) {
         // A terminal has no pull request: approvals and checks fail closed unless forced.
         evaluator: 'promote',
         ...(options.reviews ? { reviews: options.reviews } : {}),
-        ...(options.checkRuns ? { checkRuns: options.checkRuns } : {})
+        ...(options.checkRuns ? { checkRuns: options.checkRuns } : {}),
+        ...(subject.provenance ? { provenance: subject.provenance } : {})
     });
     const rolledBack = rolledBackGate({ version: subject.version, stage, removal: subject.removal });
     const gates = [transition.gate, ...(rolledBack ? [rolledBack] : []), ...evaluation.gates];
