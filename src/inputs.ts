@@ -66,6 +66,8 @@ export interface CommonSettings {
    * secrets (masked).
    */
   notifyWebhooks: WebhookRoutes
+  /** A Sigstore trusted root file to verify attestations against, instead of the pinned one. */
+  sigstoreTrustedRoot?: string
 }
 
 /**
@@ -133,6 +135,7 @@ const Inputs = z.object({
   'candidate-repository': z.string().regex(/^([\w.-]+\/[\w.-]+)?$/, {
     message: 'input "candidate-repository" must be owner/name'
   }),
+  'sigstore-trusted-root': z.string(),
   'notify-webhook': webhook('notify-webhook'),
   'notify-webhook-critical': webhook('notify-webhook-critical', true),
   'notify-webhook-warning': webhook('notify-webhook-warning', true),
@@ -201,7 +204,8 @@ export function getInputs(options: { onSecret?: (secret: string) => void } = {})
       ...(inputs['notify-webhook-critical'] ? { critical: inputs['notify-webhook-critical'] } : {}),
       ...(inputs['notify-webhook-warning'] ? { warning: inputs['notify-webhook-warning'] } : {}),
       ...(inputs['notify-webhook-info'] ? { info: inputs['notify-webhook-info'] } : {})
-    }
+    },
+    sigstoreTrustedRoot: text(inputs['sigstore-trusted-root'])
   }
   if (
     settings.candidateArtifact &&

@@ -7,6 +7,8 @@ import { octokitRepoAccess } from './github/access.js'
 import { createOctokit } from './github/client.js'
 import { octokitCommentSink } from './github/comments.js'
 import { octokitReviewSource } from './github/reviews.js'
+import { gitHubAttestationSource } from './github/attestations.js'
+import { loadProvenanceVerifier } from './provenance/trusted-root.js'
 import { auditCollector, type AuditLog } from './audit/log.js'
 import type { AuditRecord } from './audit/record.js'
 import { webhookUrls, type WebhookRoutes } from './notify/route.js'
@@ -34,7 +36,7 @@ export async function run(): Promise<void> {
     // Slack-style URLs carry the secret in the path: mask the parts too, wherever they appear.
     for (const url of webhookUrls(webhooks))
       for (const part of maskableParts(url)) core.setSecret(part)
-    const runner = runnerContext(audits, settings.githubToken)
+    const runner = runnerContext(audits, settings.githubToken, settings.sigstoreTrustedRoot)
     const outcome = await core.group(`modelgate ${settings.command}`, () =>
       runForEvent(settings, runner)
     )
@@ -103,15 +105,24 @@ async function recordAudits(
 }
 
 /** The GITHUB_* facts of this run; the only place below inputs that reads the runner's variables. */
-function runnerContext(audits: AuditLog, token: string | undefined): EventContext {
+function runnerContext(
+  audits: AuditLog,
+  token: string | undefined,
+  trustedRoot: string | undefined
+): EventContext {
   const env = process.env
+  const workspace = env.GITHUB_WORKSPACE || process.cwd()
+  const github = gitHubPorts(token, {
+    repository: env.GITHUB_REPOSITORY || undefined,
+    apiUrl: env.GITHUB_API_URL || 'https://api.github.com'
+  })
   const runUrl =
     env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
       ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
       : undefined
   const attempt = Number(env.GITHUB_RUN_ATTEMPT) || 1
   return {
-    workspace: env.GITHUB_WORKSPACE || process.cwd(),
+    workspace,
     // A re-run keeps GITHUB_ACTOR (the first attempt's) and names who re-ran it here: the person
     // acting, whose rights are checked. Unset outside a runner: the actor.
     actor: env.GITHUB_TRIGGERING_ACTOR || env.GITHUB_ACTOR || 'github-actions',
@@ -130,10 +141,14 @@ function runnerContext(audits: AuditLog, token: string | undefined): EventContex
     ref: env.GITHUB_REF || undefined,
     apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
     logger: log,
-    github: gitHubPorts(token, {
-      repository: env.GITHUB_REPOSITORY || undefined,
-      apiUrl: env.GITHUB_API_URL || 'https://api.github.com'
-    })
+    github,
+    // The provenance gate's attestations: read from the policy's repository with the same client,
+    // verified against the pinned trusted root (or the one the input names).
+    attestations: {
+      sourceFor: repository =>
+        gitHubAttestationSource(github('provenance').api, repoRef(repository)),
+      verifier: () => loadProvenanceVerifier(trustedRoot, workspace)
+    }
   }
 }
 

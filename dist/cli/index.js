@@ -22656,7 +22656,40 @@ const Monitor = strictObject({
 })
     .describe('Watch the stage after a promotion: live metrics checked against triggers; a breach rolls back or alerts. No data is never healthy.');
 
+;// CONCATENATED MODULE: ./src/policy/provenance.ts
+
+/**
+ * A stage's `provenance:` block: the candidate's files must be attested (GitHub artifact
+ * attestations, Sigstore bundles) by a named workflow of a named repository. Part of the policy
+ * schema (schema.ts); strict like the rest, and the policy reference is generated from the
+ * descriptions here.
+ */
+/** GitHub's rules for an owner (letters, digits, hyphens) and a repository name. */
+const REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
+/** A workflow file in `.github/workflows/`, no `..` and nothing a workflow URI could not hold. */
+const WORKFLOW = /^\.github\/workflows\/[A-Za-z0-9._-]+\.ya?ml$/;
+/** A full ref, as a certificate carries it. */
+const REF = /^refs\/(heads|tags|pull)\/[^\s~^:?*[\\]+$/;
+const ProvenanceRules = strictObject({
+    repository: schemas_string()
+        .regex(REPOSITORY, 'must be owner/name, as in github.com/owner/name')
+        .refine(text => !text.split('/')[1]?.includes('..'), { message: 'must not hold ".."' })
+        .describe('The repository whose workflow attested the files (`owner/name`, as GitHub spells it): its attestations are read from GitHub, and its certificates must name it.'),
+    workflow: schemas_string()
+        .regex(WORKFLOW, 'must be a workflow file: .github/workflows/NAME.yml')
+        .describe("The workflow file that ran the training and signed the attestation: `.github/workflows/train.yml`. Matched as a whole (the certificate's subject, build signer and build config URIs)."),
+    ref: schemas_string()
+        .regex(REF, 'must be a full ref: refs/heads/BRANCH or refs/tags/TAG')
+        .optional()
+        .describe('The ref the workflow must have run on (`refs/heads/main`); default: any ref of that workflow.'),
+    github_hosted_runners_only: schemas_boolean()
+        .default(true)
+        .describe("Refuse attestations made on self-hosted runners (the certificate's runner environment must be `github-hosted`).")
+})
+    .describe("The candidate's files were attested by a named workflow: every file's SHA-256 (or the checksums file's, when that is what was attested and every file matches it) must be a subject of a GitHub artifact attestation that verifies against the pinned Sigstore trusted root and names that repository, workflow, ref and runner.");
+
 ;// CONCATENATED MODULE: ./src/policy/schema.ts
+
 
 
 /**
@@ -22816,6 +22849,7 @@ const Stage = strictObject({
     monitor: Monitor.optional(),
     model_scan: ModelScanRules.optional(),
     data_quality: DataQualityRules.optional(),
+    provenance: ProvenanceRules.optional(),
     monitoring: literal('required')
         .optional()
         .describe('`required`: block a promotion when this stage has no `monitor:` block, or when a probe of its source finds no series for the version holding the stage (monitoring that receives nothing is not monitoring).')
@@ -23006,6 +23040,30 @@ function findStage(policy, stage) {
         throw new NotFoundError(`stage "${stage}" is not defined in the policy for ${policy.model}; it defines: ${known.join(', ')}`);
     }
     return stagePolicy;
+}
+/**
+ * With no one model named: refuses (NotFoundError, exit 3) a stage that no policy under
+ * policies/ defines and no model without a policy has an event in, naming each model's stages
+ * and any policy file that could not be read. When no policy can be read, stage names are not
+ * known and every one is taken as given.
+ */
+function assertStageInAnyPolicy(stage, directory, withoutPolicy) {
+    if (directory.policies.length === 0)
+        return;
+    if (directory.policies.some(({ policy }) => Object.hasOwn(policy.stages, stage)))
+        return;
+    if (withoutPolicy.some(entry => entry.stages.includes(stage)))
+        return;
+    const parts = [
+        ...directory.policies.map(({ policy }) => `${policy.model} defines: ${Object.keys(policy.stages).join(', ')}`),
+        ...withoutPolicy.map(entry => entry.stages.length > 0
+            ? `${entry.model} (no policy) has events in: ${entry.stages.join(', ')}`
+            : `${entry.model} (no policy) has no events in a stage`),
+        ...(directory.unread.length > 0
+            ? [`not read: ${directory.unread.map(u => `${u.file} (${u.problem})`).join(', ')}`]
+            : [])
+    ];
+    throw new NotFoundError(`stage "${stage}" is not defined in any policy under policies/: ${parts.join('; ')}`);
 }
 
 ;// CONCATENATED MODULE: ./src/gates/format.ts
@@ -24028,6 +24086,159 @@ function globalName(found) {
     return `${found.module}.${found.name}${written}`;
 }
 
+;// CONCATENATED MODULE: ./src/gates/provenance.ts
+
+/**
+ * The candidate's files were attested by the policy's workflow. Pure: the bundles were read
+ * before; verifying them is computation. Every bundle read is verified once (signature, chain,
+ * transparency log, certificate identity); every subject of a verified bundle counts, not only
+ * the first. A file passes when its own SHA-256 is such a subject, or when the checksums file's
+ * is and the checksums file lists the file with a matching hash (and lists every file, none
+ * missing or mismatched). Fails closed: no bundles read, a read that failed, a file no verified
+ * bundle covers (each named, with why: no attestation, or each bundle's field at fault).
+ */
+function provenanceGate(context) {
+    const { rules, evidence, verifier } = context;
+    const expected = {
+        repository: rules.repository,
+        workflow: rules.workflow,
+        ...(rules.ref === undefined ? {} : { ref: rules.ref }),
+        githubHostedOnly: rules.github_hosted_runners_only
+    };
+    const who = `${rules.repository} ${rules.workflow}${rules.ref ? `@${rules.ref}` : ''}`;
+    const finding = {
+        repository: rules.repository,
+        workflow: rules.workflow,
+        ...(rules.ref === undefined ? {} : { ref: rules.ref }),
+        attested: [],
+        unattested: []
+    };
+    if (!evidence || !verifier) {
+        return {
+            gate: 'provenance',
+            status: 'fail',
+            summary: `no attestations were read, so provenance from ${who} cannot be verified`,
+            details: [],
+            provenance: finding
+        };
+    }
+    // Each distinct bundle verified once; its subjects (by digest) with the signer.
+    const verdicts = new Map();
+    const attestedBy = new Map();
+    /** Why the bundles read for a digest did not verify. */
+    const refusals = new Map();
+    for (const [digest, lookup] of Object.entries(evidence.lookups)) {
+        if ('error' in lookup)
+            continue;
+        for (const bundle of lookup.bundles) {
+            const key = JSON.stringify(bundle) ?? 'undefined';
+            let verdict = verdicts.get(key);
+            if (!verdict) {
+                verdict = verifier.verify(bundle, expected);
+                verdicts.set(key, verdict);
+                if (verdict.ok) {
+                    for (const subject of verdict.subjects) {
+                        if (!attestedBy.has(subject.sha256))
+                            attestedBy.set(subject.sha256, verdict.signer);
+                    }
+                }
+            }
+            if (!verdict.ok) {
+                refusals.set(digest, [...(refusals.get(digest) ?? []), `${verdict.field} ${verdict.why}`]);
+            }
+            else if (!verdict.subjects.some(subject => subject.sha256 === digest)) {
+                refusals.set(digest, [
+                    ...(refusals.get(digest) ?? []),
+                    'statement.subject does not list this digest'
+                ]);
+            }
+        }
+    }
+    // The checksums file, when attested itself and consistent with every file, covers what it lists.
+    const checksums = context.checksums;
+    const checksumsFile = checksums && context.files.find(file => file.path === checksums.file);
+    const checksumsSigner = checksumsFile && attestedBy.get(checksumsFile.sha256);
+    const checksumsClean = checksums !== undefined &&
+        checksums.missing.length === 0 &&
+        checksums.mismatched.length === 0 &&
+        checksums.unlisted.length === 0;
+    const viaChecksums = new Set(checksumsSigner && checksumsClean ? checksums.verified : []);
+    for (const file of context.files) {
+        const own = attestedBy.get(file.sha256);
+        const signer = own ?? (viaChecksums.has(file.path) ? checksumsSigner : undefined);
+        if (signer) {
+            finding.attested.push({
+                path: file.path,
+                sha256: file.sha256,
+                ...(own || !checksums ? {} : { via: checksums.file }),
+                ref: signer.ref,
+                ...(signer.commit ? { commit: signer.commit } : {}),
+                runner: signer.runner,
+                ...(signer.loggedAt ? { loggedAt: signer.loggedAt } : {})
+            });
+            continue;
+        }
+        finding.unattested.push({
+            path: file.path,
+            sha256: file.sha256,
+            why: whyNot(file, evidence.lookups[file.sha256], refusals.get(file.sha256), checksums, {
+                attested: checksumsSigner !== undefined,
+                clean: checksumsClean
+            })
+        });
+    }
+    const viaCount = finding.attested.filter(entry => entry.via).length;
+    const refs = [...new Set(finding.attested.map(entry => `${entry.ref} (${entry.runner})`))];
+    const facts = [
+        ...(viaCount > 0 && checksums
+            ? [`${plural(viaCount, 'file')} attested through ${checksums.file}`]
+            : []),
+        ...refs.map(ref => `signed by ${rules.workflow} at ${ref}`)
+    ];
+    if (finding.unattested.length > 0 || finding.attested.length === 0) {
+        return {
+            gate: 'provenance',
+            status: 'fail',
+            summary: context.files.length === 0
+                ? 'the candidate has no files to attest'
+                : `${plural(finding.unattested.length, 'file')} of ${context.files.length} not attested by ${who}`,
+            details: [
+                ...finding.unattested.map(entry => `${entry.path} (sha256 ${entry.sha256.slice(0, 12)}…): ${entry.why}`),
+                ...facts
+            ],
+            provenance: finding
+        };
+    }
+    return {
+        gate: 'provenance',
+        status: 'pass',
+        summary: `${plural(finding.attested.length, 'file')} attested by ${who}, verified against ${verifier.root}`,
+        details: facts,
+        provenance: finding
+    };
+}
+function whyNot(file, lookup, refused, checksums, through) {
+    const listed = !checksums || checksums.file === file.path
+        ? ''
+        : !checksums.verified.includes(file.path)
+            ? ` (not verified by ${checksums.file} either)`
+            : !through.attested
+                ? ` (nor is ${checksums.file}, which lists it)`
+                : !through.clean
+                    ? ` (${checksums.file} lists it, but does not match every file)`
+                    : '';
+    if (!lookup)
+        return `its attestations were not read${listed}`;
+    if ('error' in lookup)
+        return `${lookup.error}${listed}`;
+    if (refused && refused.length > 0) {
+        const shown = refused.slice(0, 3).join('; ');
+        const more = refused.length > 3 ? `; and ${refused.length - 3} more` : '';
+        return `${plural(refused.length, 'attestation')} found, none verified: ${shown}${more}${listed}`;
+    }
+    return `no attestation found${listed}`;
+}
+
 ;// CONCATENATED MODULE: ./src/gates/metrics.ts
 /** Reading one metric from one side, failing closed: anything but a finite number is a problem. */
 /**
@@ -24460,6 +24671,7 @@ function describeRule(rule) {
 
 
 
+
 /**
  * Run every gate the target stage configures and decide. Pure: no I/O, no clock (`now` comes in).
  *
@@ -24537,6 +24749,25 @@ function evaluateStage(input) {
             report: candidate.dataQuality,
             info: candidate.info
         }));
+    }
+    if (stagePolicy.provenance) {
+        configured++;
+        const rules = stagePolicy.provenance;
+        gates.push(!input.provenance && unavailable.has('attestations')
+            ? {
+                gate: 'provenance',
+                status: 'skipped',
+                summary: `${notEvaluated}: needs the candidate's attestations from GitHub`,
+                details: [
+                    `attested by: ${rules.repository} ${rules.workflow}${rules.ref ? `@${rules.ref}` : ''}`
+                ]
+            }
+            : provenanceGate({
+                rules,
+                files: candidate.files,
+                ...(candidate.checksums ? { checksums: candidate.checksums } : {}),
+                ...(input.provenance ?? {})
+            }));
     }
     if (stagePolicy.monitoring === 'required') {
         configured++;
@@ -25196,7 +25427,8 @@ const GATE_TITLE = {
     rolled_back: 'Rolled back from this stage',
     model_scan: 'Model-file scan',
     data_quality: 'Data quality',
-    monitoring: 'Monitoring configured'
+    monitoring: 'Monitoring configured',
+    provenance: 'Provenance'
 };
 /** Details shown per gate; the rest are counted, and all of them are in the JSON report. */
 const MAX_DETAILS = 20;
@@ -25461,7 +25693,8 @@ function gate(result) {
         summary: result.summary,
         checks: result.checks?.map(json_check),
         details: result.details && [...result.details],
-        findings: result.findings?.map(finding => compact({ ...finding }))
+        findings: result.findings?.map(finding => compact({ ...finding })),
+        provenance: result.provenance && { ...result.provenance }
     });
 }
 function json_check(row) {
@@ -25511,7 +25744,13 @@ function exitCodeFor(decision) {
 
 
 /** What a check needs that it cannot see: it runs outside any pull request or registry. */
-const CHECK_LACKS = ['approvals', 'checks', 'source-stage-dates', 'monitoring-probe'];
+const CHECK_LACKS = [
+    'approvals',
+    'checks',
+    'source-stage-dates',
+    'monitoring-probe',
+    'attestations'
+];
 /**
  * `modelgate check`: evaluate a candidate directory against one stage of a policy,
  * optionally against a champion directory. Reads only; never writes anywhere.
@@ -25822,7 +26061,24 @@ const AuditRecord = object({
         }))
     })
         .optional()
-        .describe('What failed the model-file scan: file (and entry), byte offset, module.name, why.')
+        .describe('What failed the model-file scan: file (and entry), byte offset, module.name, why.'),
+    provenance: object({
+        repository: schemas_string(),
+        workflow: schemas_string(),
+        ref: schemas_string().optional(),
+        attested: array(object({
+            path: schemas_string(),
+            sha256: schemas_string(),
+            via: schemas_string().optional(),
+            ref: schemas_string(),
+            commit: schemas_string().optional(),
+            runner: schemas_string(),
+            loggedAt: schemas_string().optional()
+        })),
+        unattested: array(object({ path: schemas_string(), sha256: schemas_string(), why: schemas_string() }))
+    })
+        .optional()
+        .describe("The provenance gate's evidence: each file attested (directly, or `via` the attested checksums file) with the certificate's ref, commit and runner and the transparency log's time; each file not attested, with why.")
 })
     .strict();
 /** The record of a promotion attempt, written or not. */
@@ -25864,8 +26120,14 @@ function promotionAudit(input) {
             }
             : null,
         ...common(input.actor, input.run, input.at, input.reason),
-        ...scanRecord(evaluation.gates)
+        ...scanRecord(evaluation.gates),
+        ...provenanceRecord(evaluation.gates)
     });
+}
+/** The provenance gate's evidence, when it ran. */
+function provenanceRecord(gates) {
+    const provenance = gates.find(gate => gate.gate === 'provenance')?.provenance;
+    return provenance ? { provenance } : {};
 }
 /** The model-scan gate's findings, when it ran and found any. */
 function scanRecord(gates) {
@@ -27193,15 +27455,12 @@ function width(cell) {
 /** Shown in a cell that has no value, as GTO shows an empty stage. */
 const registry_tables_NONE = '-';
 function renderStatus(view, format = 'md') {
-    const { models, policyStages } = 'models' in view ? view : { models: view, policyStages: undefined };
-    if (models.length === 0 && !policyStages)
+    const { models, policyStages, unusedPolicies } = 'models' in view ? view : { models: view };
+    if (models.length === 0)
         return 'The registry holds no models yet.\n';
-    const shown = policyStages && !models.some(entry => entry.model === policyStages.model)
-        ? [...models, { model: policyStages.model, deprecated: false, stages: [] }]
-        : models;
-    const rows = shown.flatMap(entry => {
+    const rows = models.flatMap(entry => {
         const local = new Set((entry.localOnly ?? []).flatMap(event => event.stage ?? []));
-        const defined = entry.model === policyStages?.model ? policyStages.stages : [];
+        const defined = policyStages?.find(policy => policy.model === entry.model)?.stages ?? [];
         const held = entry.stages.map(holder => holder.stage).filter(stage => !defined.includes(stage));
         const stages = [...defined, ...held];
         const name = `${entry.model}${entry.deprecated ? ' (deprecated)' : ''}`;
@@ -27220,7 +27479,13 @@ function renderStatus(view, format = 'md') {
         });
     });
     const table = { headers: ['Model', 'Stage', 'Version', 'Since (UTC)', 'By'], rows };
-    const notes = [...tieNotes(shown), ...localOnlyNotes(shown)].map(note => format === 'md' ? `- ${escapeNote(note)}` : `- ${note.text}`);
+    const notes = [
+        ...tieNotes(models),
+        ...localOnlyNotes(models),
+        ...(unusedPolicies ?? []).map((unused) => ({
+            text: `${unused.model}: only the stages someone holds are shown: ${unused.file} ${unused.why}.`
+        }))
+    ].map(note => (format === 'md' ? `- ${escapeNote(note)}` : `- ${note.text}`));
     return renderTable(table, format) + (notes.length > 0 ? `\n${notes.join('\n')}\n` : '');
 }
 function escapeNote(note) {
@@ -28106,6 +28371,28 @@ function transitionGate(context) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/provenance/collect.ts
+/** Lookups in flight at once. */
+const CONCURRENCY = 4;
+/**
+ * Reads the attestations of every distinct digest of the candidate's files (the checksums file
+ * included) from `source`. Never throws for GitHub's answers: a failed read is recorded for the
+ * gate, which fails closed on it.
+ */
+async function collectAttestations(source, candidate) {
+    const digests = [...new Set(candidate.files.map(file => file.sha256))];
+    const lookups = {};
+    let next = 0;
+    const worker = async () => {
+        while (next < digests.length) {
+            const digest = digests[next++];
+            lookups[digest] = await source.bundlesFor(digest);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, digests.length) }, worker));
+    return { repository: source.repository, lookups };
+}
+
 ;// CONCATENATED MODULE: ./src/report/promote.ts
 
 
@@ -28267,6 +28554,7 @@ async function ownDigest(context, model, version, dir) {
 
 
 
+
 /**
  * `modelgate promote`: evaluate every gate of the target stage against the
  * stage's current holder and, only when all pass (or on an audited force),
@@ -28293,7 +28581,22 @@ async function promote(context, options) {
         ? await bindCandidate(context, record, options.candidateDir, candidateFromDir)
         : await context.models.loadVersion(model, version);
     let removal = await context.registry.takenOutOf(model, version, options.stage);
-    const evaluate = async (holder) => evaluatePromotion(context, options, { version, candidate, holder, record, removal });
+    // Read once: the candidate's files do not change while the stage is judged again.
+    const rules = findStage(options.policy, options.stage).provenance;
+    const provenance = rules && options.attestations
+        ? {
+            evidence: await collectAttestations(options.attestations.sourceFor(rules.repository), candidate),
+            verifier: await options.attestations.verifier()
+        }
+        : undefined;
+    const evaluate = async (holder) => evaluatePromotion(context, options, {
+        version,
+        candidate,
+        holder,
+        record,
+        removal,
+        ...(provenance ? { provenance } : {})
+    });
     const audit = (judged, written) => promotionAudit({
         evaluation: options.checks?.length
             ? { ...judged.evaluation, gates: [...options.checks, ...judged.evaluation.gates] }
@@ -28418,7 +28721,8 @@ async function evaluatePromotion(context, options, subject) {
         // A terminal has no pull request: approvals and checks fail closed unless forced.
         evaluator: 'promote',
         ...(options.reviews ? { reviews: options.reviews } : {}),
-        ...(options.checkRuns ? { checkRuns: options.checkRuns } : {})
+        ...(options.checkRuns ? { checkRuns: options.checkRuns } : {}),
+        ...(subject.provenance ? { provenance: subject.provenance } : {})
     });
     const rolledBack = rolledBackGate({ version: subject.version, stage, removal: subject.removal });
     const gates = [transition.gate, ...(rolledBack ? [rolledBack] : []), ...evaluation.gates];
@@ -28606,17 +28910,16 @@ async function registerMlflow(context, registry, options) {
 
 
 /**
- * `modelgate status`: who holds each stage, since when, assigned by whom. With the model's
- * policy (`stages`), every stage it defines is shown, held or not.
+ * `modelgate status`: who holds each stage, since when, assigned by whom. `policiesOf` gives the
+ * policies of the models the registry holds: every stage a model's policy defines is shown, in
+ * the policy's order, held or not.
  */
-async function status_status(context, model, stages) {
+async function status_status(context, model, policiesOf) {
     const models = await context.registry.status(model);
     if (model && models.length === 0)
         throw new NotFoundError(`No model named ${model} in the registry`);
-    const view = {
-        models,
-        ...(model && stages ? { policyStages: { model, stages } } : {})
-    };
+    const policies = policiesOf ? await policiesOf(models.map(entry => entry.model)) : {};
+    const view = { models, ...policies };
     return {
         markdown: renderStatus(view),
         json: statusJson(view),
@@ -35837,6 +36140,54 @@ async function keepingAudits(log, keep, attempt) {
  */
 const registryOnlyAudits = { add: () => { } };
 
+;// CONCATENATED MODULE: ./src/policy/directory.ts
+/**
+ * The repository's policies: every `policies/*.yml` at the root of the repository, as the CLI
+ * finds a model's policy (`policies/MODEL.yml`). Read when no one model is named, so that a
+ * stage name can be checked against every model's stages and `status` can show each model's.
+ */
+
+
+
+
+/** Where the CLI looks for policies, relative to the repository root. */
+const POLICY_DIR = 'policies';
+/** The file `policies/MODEL.yml` names the policy of (`/` and `:` in the name become `-`). */
+function policyFileName(model) {
+    return `${POLICY_DIR}/${model.replace(/[/:]/g, '-')}.yml`;
+}
+/**
+ * Reads every `policies/*.yml` under `root`, in name order. A file that is not a valid policy is
+ * listed in `unread` with its first problem, never thrown: one bad file does not hide the rest.
+ */
+async function readPolicyDirectory(root) {
+    let names;
+    try {
+        names = (await (0,promises_namespaceObject.readdir)(external_node_path_default().join(root, POLICY_DIR), { withFileTypes: true }))
+            .filter(entry => entry.isFile() && entry.name.endsWith('.yml'))
+            .map(entry => entry.name)
+            .sort();
+    }
+    catch {
+        // No policies/ directory (or none readable): no policies.
+        return { policies: [], unread: [] };
+    }
+    const directory = { policies: [], unread: [] };
+    for (const name of names) {
+        const file = `${POLICY_DIR}/${name}`;
+        try {
+            const policy = parsePolicy(await (0,promises_namespaceObject.readFile)(external_node_path_default().join(root, file), 'utf8'), file);
+            directory.policies.push({ file, policy });
+        }
+        catch (error) {
+            // The policy error's first line says how many problems; the next names the first one.
+            const lines = errorMessage(error).split('\n');
+            directory.unread.push({ file, problem: lines[1] ?? lines[0] ?? 'unreadable' });
+        }
+    }
+    return directory;
+}
+
 ;// CONCATENATED MODULE: ./src/workspace.ts
 
 
@@ -35887,6 +36238,8 @@ async function openWorkspace(options) {
 
 
 
+
+
 /**
  * Opens the registry of the checkout at `repo`. The policy is `--policy` (relative to the
  * working directory, as any command-line path), else `policies/<model>.yml` at the root of the
@@ -35919,11 +36272,56 @@ async function openCliRegistry(options) {
     const policy = opened.policy;
     return {
         ...opened,
-        assertStage: stage => {
+        assertStage: async (stage) => {
             if (policy)
                 findStage(policy, stage);
-        }
+            else if (!options.model)
+                await assertStageOfAnyModel(root, opened.registry, stage);
+        },
+        policiesOf: models => policiesOf(root, policy, models)
     };
+}
+/** `history --stage` with no model: the stage against every policy of the repository. */
+async function assertStageOfAnyModel(root, registry, stage) {
+    const directory = await readPolicyDirectory(root);
+    if (directory.policies.length === 0)
+        return;
+    const named = new Set(directory.policies.map(({ policy }) => policy.model));
+    const withoutPolicy = new Map();
+    for (const event of await registry.history()) {
+        if (named.has(event.model))
+            continue;
+        const stages = withoutPolicy.get(event.model) ?? new Set();
+        if (event.stage !== undefined)
+            stages.add(event.stage);
+        withoutPolicy.set(event.model, stages);
+    }
+    assertStageInAnyPolicy(stage, directory, [...withoutPolicy].map(([model, stages]) => ({ model, stages: [...stages].sort() })));
+}
+async function policiesOf(root, given, models) {
+    const policyStages = [];
+    const unusedPolicies = [];
+    const others = models.filter(model => model !== given?.model);
+    const directory = others.length > 0 ? await readPolicyDirectory(root) : undefined;
+    for (const model of models) {
+        if (given?.model === model) {
+            policyStages.push({ model, stages: Object.keys(given.stages) });
+            continue;
+        }
+        const file = policyFileName(model);
+        const read = directory?.policies.find(entry => entry.file === file);
+        const unread = directory?.unread.find(entry => entry.file === file);
+        if (read?.policy.model === model) {
+            policyStages.push({ model, stages: Object.keys(read.policy.stages) });
+        }
+        else if (read) {
+            unusedPolicies.push({ model, file, why: `is the policy for ${read.policy.model}` });
+        }
+        else if (unread) {
+            unusedPolicies.push({ model, file, why: `is not a valid policy (${unread.problem})` });
+        }
+    }
+    return { policyStages, ...(unusedPolicies.length > 0 ? { unusedPolicies } : {}) };
 }
 /** The person acting on a terminal: git's user.name (else the login name) and user.email. */
 async function gitUser(git) {
@@ -35950,7 +36348,7 @@ async function repositoryRoot(repo) {
     return top.code === 0 ? top.stdout.trim() : repo;
 }
 function defaultPolicyFile(repo, model) {
-    const file = external_node_path_default().join(repo, 'policies', `${model.replace(/[/:]/g, '-')}.yml`);
+    const file = external_node_path_default().join(repo, policyFileName(model));
     return (0,external_node_fs_namespaceObject.existsSync)(file) ? file : undefined;
 }
 
@@ -36029,9 +36427,16 @@ Commands:
 
 Run "modelgate <command> --help" for a command's options, "modelgate --version" for the version.
 
-Exit codes: 0 pass, 1 pass with warnings, 2 blocked or invalid input,
-            3 not found, 4 permission or authentication error;
-            monitor also 5 rolled back automatically, 6 a person must act.`;
+Exit codes (the same in the action; a --dry-run exits with the code the real run would):
+  0  pass: every gate passed
+  1  pass with warnings (a gate skipped, a bad metric the policy does not use), or a forced
+     promotion that happened (--force --reason, past failing or pending gates);
+     monitor: inconclusive
+  2  blocked (a gate failed or is pending), invalid input, or an unexpected error
+  3  not found: a policy, candidate, stage, model or version
+  4  permission or authentication error
+  5  monitor: rolled back automatically
+  6  monitor: a breach a person must act on`;
 const CHECK_USAGE = `Usage: modelgate check --policy FILE --candidate DIR --stage NAME [--champion DIR] [--json]
 
   --policy FILE     the promotion policy (YAML)
@@ -36233,7 +36638,7 @@ ${NO_PUSH_USAGE}`,
                 policyFile: run_optional(values, 'policy'),
                 ...pushOf(values)
             });
-            cli.assertStage(run_required(values, 'stage'));
+            await cli.assertStage(run_required(values, 'stage'));
             return print(io, values, await rollback(cli.context, {
                 model: requiredModel(model),
                 stage: run_required(values, 'stage'),
@@ -36341,8 +36746,10 @@ ${NO_PUSH_USAGE}
     status: {
         usage: `Usage: modelgate status [MODEL] [--policy FILE] [--repo DIR] [--format md|table] [--json]
 
-  Every stage the model's policy defines is listed (--policy FILE, default policies/MODEL.yml
-  at the repository root), "-" where no version holds it.
+  Every stage a model's policy defines is listed in the policy's order, "-" where no version
+  holds it: with MODEL, its policy (--policy FILE, default policies/MODEL.yml at the repository
+  root); without, each model's policies/MODEL.yml. A model without a policy shows the stages
+  held. --json prints the registry's holders only, the same for each model either way.
 ${FORMAT_USAGE}`,
         options: { policy: { type: 'string' }, ...REPO_OPTION, ...FORMAT_OPTION, ...JSON_OPTION },
         positionals: 1,
@@ -36354,7 +36761,7 @@ ${FORMAT_USAGE}`,
                 policyFile: run_optional(values, 'policy')
             });
             const format = tableFormat(values, io);
-            const outcome = await status_status(cli.context, model, cli.policy && Object.keys(cli.policy.stages));
+            const outcome = await status_status(cli.context, model, models => cli.policiesOf(models));
             if (values.json || format === 'md')
                 return print(io, values, outcome);
             io.stdout(renderStatus(outcome.view, format));
@@ -36367,7 +36774,9 @@ ${FORMAT_USAGE}`,
 
   --since DATE      only events at or after this time, in UTC unless it names its zone
                     (2026-11-01, 2026-11-01 14:03, 2026-11-01T14:03:00+01:00)
-  --stage STAGE     only events of this stage
+  --stage STAGE     only events of this stage; one no policy defines is refused (exit 3):
+                    MODEL's policy, or without MODEL every policies/*.yml (a model without a
+                    policy, or no readable policy at all: the name is taken as given)
 ${FORMAT_USAGE}`,
         options: {
             since: { type: 'string' },
@@ -36387,7 +36796,7 @@ ${FORMAT_USAGE}`,
             });
             const stage = run_optional(values, 'stage');
             if (stage !== undefined)
-                cli.assertStage(stage);
+                await cli.assertStage(stage);
             const format = tableFormat(values, io);
             const outcome = await status_history(cli.context, model, {
                 since: optionalDate(values, 'since'),

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises'
 import { check } from '../commands/check.js'
 import { monitor, type MonitorOutcome } from '../commands/monitor.js'
 import { metricSourceFor } from '../monitor/open-source.js'
-import { promote } from '../commands/promote.js'
+import { promote, type AttestationAccess } from '../commands/promote.js'
 import { register } from '../commands/register.js'
 import type { CommandOutcome } from '../commands/registry-context.js'
 import { rollback } from '../commands/rollback.js'
@@ -40,6 +40,8 @@ export interface RunnerContext {
   onSecret: (secret: string) => void
   /** Where every audit record of the run goes (commands' and the flows' own refusals); main.ts drains it. */
   audits: AuditLog
+  /** Reads and verifies artifact attestations, for stages with `provenance:`; chosen by main.ts. */
+  attestations?: AttestationAccess
 }
 
 /**
@@ -86,7 +88,8 @@ export async function runCommand(
         dryRun: settings.dryRun,
         force: settings.force,
         reason: settings.reason,
-        ...(checked.checks ? { checks: checked.checks } : {})
+        ...(checked.checks ? { checks: checked.checks } : {}),
+        ...(runner.attestations ? { attestations: runner.attestations } : {})
       })
     case 'rollback':
       return rollback(context, {

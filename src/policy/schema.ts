@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { Monitor } from './monitor.js'
+import { ProvenanceRules } from './provenance.js'
 
 /**
  * The promotion policy. This zod schema is the single source of truth: the
@@ -213,6 +214,7 @@ export const Stage = z
     monitor: Monitor.optional(),
     model_scan: ModelScanRules.optional(),
     data_quality: DataQualityRules.optional(),
+    provenance: ProvenanceRules.optional(),
     monitoring: z
       .literal('required')
       .optional()
