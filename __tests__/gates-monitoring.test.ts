@@ -1,5 +1,5 @@
 import { evaluateStage } from '../src/gates/evaluate.js'
-import { monitoringGate } from '../src/gates/monitoring.js'
+import { monitoringGate, type MonitoringProbe } from '../src/gates/monitoring.js'
 import { Policy } from '../src/policy/schema.js'
 
 const MONITOR = {
@@ -33,28 +33,121 @@ describe('monitoringGate', () => {
     expect(result.summary).toMatch(/no probe of the monitor source was made/)
   })
 
-  it('fails when a trigger finds no series for the holder, passes when all do', () => {
+  const WINDOW = { start: '2026-12-01T23:00:00.000Z', end: '2026-12-02T00:00:00.000Z' }
+  const probeOf = (triggers: MonitoringProbe['triggers'], holder = 'v1'): MonitoringProbe => ({
+    source: 'prometheus http://127.0.0.1:9090',
+    holder,
+    window: WINDOW,
+    triggers
+  })
+
+  it('fails naming the triggers with no finite sample for the holder, passes when all have one', () => {
     const monitor = monitorOf({ monitor: MONITOR })
-    const probe = (latency: number) => ({
-      source: 'prometheus http://127.0.0.1:9090',
+    const probe = (latency: { series: number; samples: number }) =>
+      probeOf({ 'error rate': { series: 1, samples: 60 }, latency })
+    const empty = monitoringGate({
+      stage: 'production',
+      monitor,
       holder: 'v1',
-      seriesByTrigger: { 'error rate': 1, latency }
+      probe: probe({ series: 0, samples: 0 })
     })
-    const empty = monitoringGate({ stage: 'production', monitor, holder: 'v1', probe: probe(0) })
     expect(empty).toEqual({
       gate: 'monitoring',
       status: 'fail',
-      summary: 'prometheus http://127.0.0.1:9090 has no series for v1 on 1 trigger: latency',
-      details: ['error rate: 1 series for v1', 'latency: 0 series for v1']
+      summary: 'prometheus http://127.0.0.1:9090 has no data for v1 on 1 trigger: latency',
+      details: [
+        'looked from 2026-12-01T23:00:00.000Z to 2026-12-02T00:00:00.000Z',
+        'error rate: 1 series, 60 finite samples',
+        'latency: 0 series, 0 finite samples'
+      ]
     })
-    const full = monitoringGate({ stage: 'production', monitor, holder: 'v1', probe: probe(3) })
-    expect(full.status).toBe('pass')
-    expect(full.summary).toBe('prometheus http://127.0.0.1:9090 receives data for v1 on 2 triggers')
+    // Series that hold only NaN or infinities are no data either.
+    const nan = monitoringGate({
+      stage: 'production',
+      monitor,
+      holder: 'v1',
+      probe: probe({ series: 2, samples: 0 })
+    })
+    expect(nan.status).toBe('fail')
+    expect(nan.summary).toBe(
+      'prometheus http://127.0.0.1:9090 has no data for v1 on 1 trigger: latency'
+    )
+    expect(nan.details).toContain('latency: 2 series, 0 finite samples')
+    const full = monitoringGate({
+      stage: 'production',
+      monitor,
+      holder: 'v1',
+      probe: probe({ series: 1, samples: 1 })
+    })
+    expect(full).toEqual({
+      gate: 'monitoring',
+      status: 'pass',
+      summary: 'prometheus http://127.0.0.1:9090 receives data for v1 on 2 triggers',
+      details: [
+        'looked from 2026-12-01T23:00:00.000Z to 2026-12-02T00:00:00.000Z',
+        'error rate: 1 series, 60 finite samples',
+        'latency: 1 series, 1 finite sample'
+      ]
+    })
+  })
+
+  it('fails closed naming the source when it could not answer', () => {
+    const result = monitoringGate({
+      stage: 'production',
+      monitor: monitorOf({ monitor: MONITOR }),
+      holder: 'v1',
+      probe: probeOf({
+        'error rate': { failure: 'HTTP 503 Service Unavailable' },
+        latency: { series: 1, samples: 5 }
+      })
+    })
+    expect(result).toEqual({
+      gate: 'monitoring',
+      status: 'fail',
+      summary:
+        'prometheus http://127.0.0.1:9090 could not be probed for v1 (1 trigger: error rate), so it is not known to receive data',
+      details: [
+        'looked from 2026-12-01T23:00:00.000Z to 2026-12-02T00:00:00.000Z',
+        'error rate: source failure: HTTP 503 Service Unavailable',
+        'latency: 1 series, 5 finite samples'
+      ]
+    })
+  })
+
+  it('fails a trigger the probe did not answer, and a probe of another version', () => {
+    const monitor = monitorOf({ monitor: MONITOR })
+    const partial = monitoringGate({
+      stage: 'production',
+      monitor,
+      holder: 'v1',
+      probe: probeOf({ 'error rate': { series: 1, samples: 5 } })
+    })
+    expect(partial.status).toBe('fail')
+    expect(partial.summary).toBe(
+      'prometheus http://127.0.0.1:9090 has no data for v1 on 1 trigger: latency'
+    )
+    expect(partial.details).toContain('latency: not probed')
+    const other = monitoringGate({
+      stage: 'production',
+      monitor,
+      holder: 'v1',
+      probe: probeOf(
+        { 'error rate': { series: 1, samples: 5 }, latency: { series: 1, samples: 5 } },
+        'v0'
+      )
+    })
+    expect(other.status).toBe('fail')
+    expect(other.summary).toBe(
+      'the probe of prometheus http://127.0.0.1:9090 looked for v0, not for v1 (the holder of production)'
+    )
   })
 
   it('passes on the block alone on a first promotion (no holder, no series yet)', () => {
     const result = monitoringGate({ stage: 'production', monitor: monitorOf({ monitor: MONITOR }) })
     expect(result.status).toBe('pass')
+    expect(result.summary).toBe(
+      'production is monitored (2 triggers); no version holds it yet, so there is nothing to probe'
+    )
   })
 })
 
@@ -97,5 +190,23 @@ describe('monitoring: required in the evaluation', () => {
       'fail: no probe of the monitor source was made, so it is not known to receive data'
     ])
     expect(gate({ monitor: MONITOR })).toEqual([])
+  })
+
+  it('runs on the probe promote supplies', () => {
+    const evaluation = evaluateStage({
+      policy: policy({ monitoring: 'required', monitor: MONITOR }),
+      stage: 'production',
+      candidate,
+      champion,
+      now,
+      monitoringProbe: {
+        source: 'prometheus http://127.0.0.1:9090',
+        holder: 'v1',
+        window: { start: '2026-12-01T23:00:00.000Z', end: '2026-12-02T00:00:00.000Z' },
+        triggers: { 'error rate': { series: 1, samples: 3 }, latency: { series: 0, samples: 0 } }
+      }
+    })
+    expect(evaluation.gates.map(g => `${g.gate} ${g.status}`)).toEqual(['monitoring fail'])
+    expect(evaluation.decision).toBe('blocked')
   })
 })

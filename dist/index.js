@@ -64310,10 +64310,12 @@ function utc(date) {
 
 /**
  * `monitoring: required`: the stage must be monitored, and the monitoring must receive data.
- * Pure. Fails when the stage has no `monitor:` block, when no probe of its source was made
- * (configured is not the same as receiving), and when a trigger's query finds no series for the
- * current holder: monitoring that receives nothing is not monitoring. On a first promotion (no
- * holder) the block alone passes: there is nothing to have series for yet.
+ * Pure. Fails when the stage has no `monitor:` block; when no probe of its source was made
+ * (configured is not the same as receiving), or it was made for another version than the
+ * holder; when the source could not answer for a trigger (fail closed, naming the source); and
+ * when a trigger's query found no finite sample for the current holder: monitoring that
+ * receives nothing is not monitoring. On a first promotion (no holder) the block alone passes:
+ * there is nothing to probe yet.
  */
 function monitoringGate(context) {
     const fail = (summary, details = []) => ({
@@ -64330,7 +64332,7 @@ function monitoringGate(context) {
         return {
             gate: 'monitoring',
             status: 'pass',
-            summary: `${context.stage} is monitored (${plural(triggers.length, 'trigger')}); no version holds it yet, so no series is expected`,
+            summary: `${context.stage} is monitored (${plural(triggers.length, 'trigger')}); no version holds it yet, so there is nothing to probe`,
             details: [`triggers: ${triggers.join(', ')}`]
         };
     }
@@ -64340,10 +64342,21 @@ function monitoringGate(context) {
         ]);
     }
     const { probe } = context;
-    const empty = triggers.filter(name => (probe.seriesByTrigger[name] ?? 0) === 0);
-    const details = triggers.map(name => `${name}: ${plural(probe.seriesByTrigger[name] ?? 0, 'series', 'series')} for ${probe.holder}`);
+    if (probe.holder !== context.holder) {
+        return fail(`the probe of ${probe.source} looked for ${probe.holder}, not for ${context.holder} (the holder of ${context.stage})`);
+    }
+    const answers = triggers.map(name => ({ name, answer: probe.triggers[name] }));
+    const details = [
+        `looked from ${probe.window.start} to ${probe.window.end}`,
+        ...answers.map(({ name, answer }) => `${name}: ${describeAnswer(answer)}`)
+    ];
+    const failed = answers.filter(({ answer }) => answer !== undefined && 'failure' in answer);
+    if (failed.length > 0) {
+        return fail(`${probe.source} could not be probed for ${probe.holder} (${plural(failed.length, 'trigger')}: ${failed.map(a => a.name).join(', ')}), so it is not known to receive data`, details);
+    }
+    const empty = answers.filter(({ answer }) => answer === undefined || samplesOf(answer) === 0);
     if (empty.length > 0) {
-        return fail(`${probe.source} has no series for ${probe.holder} on ${plural(empty.length, 'trigger')}: ${empty.join(', ')}`, details);
+        return fail(`${probe.source} has no data for ${probe.holder} on ${plural(empty.length, 'trigger')}: ${empty.map(a => a.name).join(', ')}`, details);
     }
     return {
         gate: 'monitoring',
@@ -64351,6 +64364,16 @@ function monitoringGate(context) {
         summary: `${probe.source} receives data for ${probe.holder} on ${plural(triggers.length, 'trigger')}`,
         details
     };
+}
+function samplesOf(answer) {
+    return 'failure' in answer ? 0 : answer.samples;
+}
+function describeAnswer(answer) {
+    if (answer === undefined)
+        return 'not probed';
+    if ('failure' in answer)
+        return `source failure: ${answer.failure}`;
+    return `${plural(answer.series, 'series', 'series')}, ${plural(answer.samples, 'finite sample')}`;
 }
 
 ;// CONCATENATED MODULE: ./src/gates/model-scan.ts
@@ -67086,7 +67109,7 @@ const Stage = strictObject({
     provenance: ProvenanceRules.optional(),
     monitoring: literal('required')
         .optional()
-        .describe('`required`: block a promotion when this stage has no `monitor:` block, or when a probe of its source finds no series for the version holding the stage (monitoring that receives nothing is not monitoring).')
+        .describe("`required`: block a promotion when this stage has no `monitor:` block, or when a probe of its source (each trigger's query, over the last hour) finds no finite sample for the version holding the stage on some trigger, or the source cannot answer (monitoring that receives nothing is not monitoring). With no holder yet there is nothing to probe: the block alone passes.")
 })
     .describe('The gates for promoting into one stage.');
 const RegistryConfig = discriminatedUnion('type', [
@@ -73727,6 +73750,17 @@ async function evaluatePromotion(context, options, subject) {
     const champion = subject.holder
         ? await context.models.loadVersion(policy.model, subject.holder.version)
         : undefined;
+    const monitoringProbe = stagePolicy.monitoring === 'required' &&
+        stagePolicy.monitor &&
+        subject.holder &&
+        options.monitoringProbe
+        ? await options.monitoringProbe(stagePolicy.monitor, {
+            model: policy.model,
+            stage,
+            version: subject.holder.version,
+            now: context.now()
+        })
+        : undefined;
     const evaluation = evaluateStage({
         policy,
         stage,
@@ -73744,7 +73778,8 @@ async function evaluatePromotion(context, options, subject) {
         evaluator: 'promote',
         ...(options.reviews ? { reviews: options.reviews } : {}),
         ...(options.checkRuns ? { checkRuns: options.checkRuns } : {}),
-        ...(subject.provenance ? { provenance: subject.provenance } : {})
+        ...(subject.provenance ? { provenance: subject.provenance } : {}),
+        ...(monitoringProbe ? { monitoringProbe } : {})
     });
     const rolledBack = rolledBackGate({ version: subject.version, stage, removal: subject.removal });
     const gates = [transition.gate, ...(rolledBack ? [rolledBack] : []), ...evaluation.gates];
@@ -80273,7 +80308,8 @@ async function runCommand(settings, runner, checked = {}) {
                 force: settings.force,
                 reason: settings.reason,
                 ...(checked.checks ? { checks: checked.checks } : {}),
-                ...(runner.attestations ? { attestations: runner.attestations } : {})
+                ...(runner.attestations ? { attestations: runner.attestations } : {}),
+                ...(runner.monitoringProbe ? { monitoringProbe: runner.monitoringProbe } : {})
             });
         case 'rollback':
             return rollback(context, {
@@ -81429,7 +81465,8 @@ async function promoteWithEvidence(settings, context, github, request) {
         ...(request.evaluateHeld ? { evaluateHeld: true } : {}),
         ...(reviews ? { reviews } : {}),
         ...(checkRuns ? { checkRuns } : {}),
-        ...(context.attestations ? { attestations: context.attestations } : {})
+        ...(context.attestations ? { attestations: context.attestations } : {}),
+        ...(context.monitoringProbe ? { monitoringProbe: context.monitoringProbe } : {})
     });
 }
 /**
@@ -82160,6 +82197,57 @@ async function loadProvenanceVerifier(file, workspace) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/monitor/probe.ts
+
+
+/**
+ * The probe behind `monitoring: required`: does the stage's monitor source receive data for the
+ * version holding the stage? Each trigger's own query runs once for the holder over the last
+ * hour before now (a trigger whose `step` is longer looks back one step instead, so a sample
+ * can fall in the window), with the trigger's step. The last hour, not the watch: the question
+ * is whether data arrives now, and a holder's watch may have ended long ago while it still
+ * serves. `$model`, `$version` and `$stage` go to the source apart from the query, which
+ * substitutes them safely (promql.ts), as `monitor` does.
+ */
+/** How far back the probe looks. */
+const PROBE_WINDOW_MS = 3600_000;
+/** The prober over the sources the composition root opens (open-source.ts). */
+function monitoringProber(sourceFor) {
+    return (monitor, subject) => probeMonitoring(sourceFor(monitor), monitor, subject);
+}
+/**
+ * One range query a trigger. A source that cannot answer (MetricSourceError: unreachable, 5xx,
+ * timeout, a malformed answer) is recorded as that trigger's failure, never as data or no data;
+ * any other error is a defect and is thrown.
+ */
+async function probeMonitoring(source, monitor, subject) {
+    const end = subject.now.getTime();
+    const values = { model: subject.model, version: subject.version, stage: subject.stage };
+    let earliest = end - PROBE_WINDOW_MS;
+    const answers = await Promise.all(monitor.triggers.map(async (trigger) => {
+        // The schema has checked the step; the default keeps this total for typed callers.
+        const stepMs = durationMs(trigger.step) ?? 60_000;
+        const start = end - Math.max(PROBE_WINDOW_MS, stepMs);
+        earliest = Math.min(earliest, start);
+        try {
+            const series = await source.queryRange({ query: trigger.query, values, start, end, stepMs });
+            const samples = series.reduce((count, one) => count + one.samples.filter(s => Number.isFinite(s.value)).length, 0);
+            return [trigger.name, { series: series.length, samples }];
+        }
+        catch (error) {
+            if (!(error instanceof MetricSourceError))
+                throw error;
+            return [trigger.name, { failure: error.message }];
+        }
+    }));
+    return {
+        source: source.description,
+        holder: subject.version,
+        window: { start: new Date(earliest).toISOString(), end: new Date(end).toISOString() },
+        triggers: Object.fromEntries(answers)
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/audit/actions-uploader.ts
 /**
  * {@link AuditUploader} over `@actions/artifact` (the runner's artifact service, which the
@@ -82449,6 +82537,9 @@ function closers(lines) {
 
 
 
+
+
+
 /**
  * The action's entry: read inputs, run the command, publish the report. The one
  * error boundary: every failure ends here as a failed step with a readable message.
@@ -82568,7 +82659,10 @@ function runnerContext(audits, token, trustedRoot) {
         attestations: {
             sourceFor: repository => gitHubAttestationSource(github('provenance').api, repoRef(repository)),
             verifier: () => loadProvenanceVerifier(trustedRoot, workspace)
-        }
+        },
+        // `monitoring: required`: the holder's series on the stage's monitor source (a `file:` is
+        // read inside the workspace), over the same adapters `monitor` uses.
+        monitoringProbe: monitoringProber(block => metricSourceFor(block, { root: workspace, readFile: file => (0,promises_.readFile)(file, 'utf8'), fetch }))
     };
 }
 /**

@@ -9,6 +9,9 @@ import { octokitCommentSink } from './github/comments.js'
 import { octokitReviewSource } from './github/reviews.js'
 import { gitHubAttestationSource } from './github/attestations.js'
 import { loadProvenanceVerifier } from './provenance/trusted-root.js'
+import { metricSourceFor } from './monitor/open-source.js'
+import { monitoringProber } from './monitor/probe.js'
+import { readFile } from 'node:fs/promises'
 import { auditCollector, type AuditLog } from './audit/log.js'
 import type { AuditRecord } from './audit/record.js'
 import { webhookUrls, type WebhookRoutes } from './notify/route.js'
@@ -148,7 +151,12 @@ function runnerContext(
       sourceFor: repository =>
         gitHubAttestationSource(github('provenance').api, repoRef(repository)),
       verifier: () => loadProvenanceVerifier(trustedRoot, workspace)
-    }
+    },
+    // `monitoring: required`: the holder's series on the stage's monitor source (a `file:` is
+    // read inside the workspace), over the same adapters `monitor` uses.
+    monitoringProbe: monitoringProber(block =>
+      metricSourceFor(block, { root: workspace, readFile: file => readFile(file, 'utf8'), fetch })
+    )
   }
 }
 

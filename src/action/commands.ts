@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises'
 import { check } from '../commands/check.js'
 import { monitor, type MonitorOutcome } from '../commands/monitor.js'
 import { metricSourceFor } from '../monitor/open-source.js'
+import type { MonitoringProber } from '../monitor/probe.js'
 import { promote, type AttestationAccess } from '../commands/promote.js'
 import { register } from '../commands/register.js'
 import type { CommandOutcome } from '../commands/registry-context.js'
@@ -42,6 +43,8 @@ export interface RunnerContext {
   audits: AuditLog
   /** Reads and verifies artifact attestations, for stages with `provenance:`; chosen by main.ts. */
   attestations?: AttestationAccess
+  /** Probes a stage's monitor source for its holder, for `monitoring: required`; chosen by main.ts. */
+  monitoringProbe?: MonitoringProber
 }
 
 /**
@@ -89,7 +92,8 @@ export async function runCommand(
         force: settings.force,
         reason: settings.reason,
         ...(checked.checks ? { checks: checked.checks } : {}),
-        ...(runner.attestations ? { attestations: runner.attestations } : {})
+        ...(runner.attestations ? { attestations: runner.attestations } : {}),
+        ...(runner.monitoringProbe ? { monitoringProbe: runner.monitoringProbe } : {})
       })
     case 'rollback':
       return rollback(context, {

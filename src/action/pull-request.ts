@@ -290,7 +290,8 @@ async function promoteWithEvidence(
     ...(request.evaluateHeld ? { evaluateHeld: true } : {}),
     ...(reviews ? { reviews } : {}),
     ...(checkRuns ? { checkRuns } : {}),
-    ...(context.attestations ? { attestations: context.attestations } : {})
+    ...(context.attestations ? { attestations: context.attestations } : {}),
+    ...(context.monitoringProbe ? { monitoringProbe: context.monitoringProbe } : {})
   })
 }
 

@@ -25,6 +25,8 @@ export interface CliRegistry extends Workspace {
    * model's policies/MODEL.yml (where `status MODEL` reads it), stages in the policy's order.
    */
   policiesOf(models: readonly string[]): Promise<StatusPolicies>
+  /** The repository's root (`--repo` when it is not in a git repository): a monitor `file:` is read inside it. */
+  root: string
 }
 
 /**
@@ -74,7 +76,8 @@ export async function openCliRegistry(options: {
       if (policy) findStage(policy, stage)
       else if (!options.model) await assertStageOfAnyModel(root, opened.registry, stage)
     },
-    policiesOf: models => policiesOf(root, policy, models)
+    policiesOf: models => policiesOf(root, policy, models),
+    root
   }
 }
 

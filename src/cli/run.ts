@@ -11,6 +11,8 @@ import { history, status } from '../commands/status.js'
 import { ExitCode, InvalidInputError, ModelGateError, errorMessage } from '../errors.js'
 import { modelNameProblem, type Policy } from '../policy/schema.js'
 import { metricSourceFor } from '../monitor/open-source.js'
+import { monitoringProber } from '../monitor/probe.js'
+import type { MonitorPolicy } from '../policy/monitor.js'
 import { webhookRoutesFromEnv } from '../notify/route.js'
 import { sendNotifications } from '../notify/send.js'
 import { readFile } from 'node:fs/promises'
@@ -251,7 +253,9 @@ ${NO_PUSH_USAGE}`,
           candidateDir: optional(values, 'candidate'),
           dryRun: values['dry-run'] === true,
           force: values.force === true,
-          reason: optional(values, 'reason')
+          reason: optional(values, 'reason'),
+          // `monitoring: required` probes the holder's series on the stage's monitor source.
+          monitoringProbe: monitoringProber(metricSourcesIn(cli.root))
         })
       )
     }
@@ -359,16 +363,13 @@ ${NO_PUSH_USAGE}
         ...pushOf(values)
       })
       const policy = cli.policy as Policy
-      const top = await cli.git(['rev-parse', '--show-toplevel'])
-      const root = top.code === 0 ? top.stdout.trim() : repoOf(values)
       const outcome = await monitor(cli.context, {
         policy,
         model: policy.model,
         stage: optional(values, 'stage'),
         at: optionalDate(values, 'at'),
         dryRun: values['dry-run'] === true,
-        sourceFor: block =>
-          metricSourceFor(block, { root, readFile: file => readFile(file, 'utf8'), fetch })
+        sourceFor: metricSourcesIn(cli.root)
       })
       const code = print(io, values, outcome)
       await sendNotifications(outcome.notifications ?? [], webhooks.routes, {
@@ -571,4 +572,10 @@ function optionalDate(values: OptionValues, name: string): Date | undefined {
     )
   }
   return date
+}
+
+/** The monitor sources a stage names, a `file:` read inside the repository at `root`. */
+function metricSourcesIn(root: string) {
+  return (block: MonitorPolicy) =>
+    metricSourceFor(block, { root, readFile: file => readFile(file, 'utf8'), fetch })
 }

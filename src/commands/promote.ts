@@ -10,6 +10,7 @@ import { transitionGate } from '../gates/transition.js'
 import type { Evaluation, GateResult } from '../gates/types.js'
 import type { AttestationSource } from '../github/attestations.js'
 import type { ProvenanceEvidence } from '../gates/provenance.js'
+import type { MonitoringProber } from '../monitor/probe.js'
 import type { Policy } from '../policy/schema.js'
 import { collectAttestations } from '../provenance/collect.js'
 import type { ProvenanceVerifier } from '../provenance/verify.js'
@@ -43,6 +44,11 @@ export interface PromoteOptions {
    * `provenance:` gate (without it, that gate fails closed).
    */
   attestations?: AttestationAccess
+  /**
+   * Probes a stage's monitor source for its holder: runs `monitoring: required` (without it,
+   * that gate fails closed whenever the stage has a holder).
+   */
+  monitoringProbe?: MonitoringProber
   /** What was checked before (the actor's right to force, in the action): recorded as gates. */
   checks?: GateResult[]
   /**
@@ -265,6 +271,18 @@ async function evaluatePromotion(
   const champion = subject.holder
     ? await context.models.loadVersion(policy.model, subject.holder.version)
     : undefined
+  const monitoringProbe =
+    stagePolicy.monitoring === 'required' &&
+    stagePolicy.monitor &&
+    subject.holder &&
+    options.monitoringProbe
+      ? await options.monitoringProbe(stagePolicy.monitor, {
+          model: policy.model,
+          stage,
+          version: subject.holder.version,
+          now: context.now()
+        })
+      : undefined
   const evaluation = evaluateStage({
     policy,
     stage,
@@ -282,7 +300,8 @@ async function evaluatePromotion(
     evaluator: 'promote',
     ...(options.reviews ? { reviews: options.reviews } : {}),
     ...(options.checkRuns ? { checkRuns: options.checkRuns } : {}),
-    ...(subject.provenance ? { provenance: subject.provenance } : {})
+    ...(subject.provenance ? { provenance: subject.provenance } : {}),
+    ...(monitoringProbe ? { monitoringProbe } : {})
   })
   const rolledBack = rolledBackGate({ version: subject.version, stage, removal: subject.removal })
   const gates = [transition.gate, ...(rolledBack ? [rolledBack] : []), ...evaluation.gates]

@@ -2,14 +2,29 @@ import type { StagePolicy } from '../policy/schema.js'
 import { plural } from './format.js'
 import type { GateResult } from './types.js'
 
-/** What a probe of the stage's monitor source found for the version holding the source stage. */
+/** What one trigger's query answered for the holder: its series and their finite samples, or a failure. */
+export type TriggerProbe =
+  | {
+      /** Series the query returned. */
+      series: number
+      /** Samples of those series that are numbers (not NaN, not infinite). */
+      samples: number
+    }
+  | {
+      /** Why the source could not answer (unreachable, 5xx, timeout, a malformed answer). */
+      failure: string
+    }
+
+/** What a probe of the stage's monitor source found for the version holding the stage. */
 export interface MonitoringProbe {
   /** The source, as it describes itself (`prometheus http://…`). */
   source: string
   /** The version whose series were looked for. */
   holder: string
-  /** Series found, by trigger name. */
-  seriesByTrigger: Record<string, number>
+  /** The time looked at, as ISO 8601 UTC timestamps. */
+  window: { start: string; end: string }
+  /** Each trigger's answer, by trigger name. */
+  triggers: Record<string, TriggerProbe>
 }
 
 export interface MonitoringContext {
@@ -24,10 +39,12 @@ export interface MonitoringContext {
 
 /**
  * `monitoring: required`: the stage must be monitored, and the monitoring must receive data.
- * Pure. Fails when the stage has no `monitor:` block, when no probe of its source was made
- * (configured is not the same as receiving), and when a trigger's query finds no series for the
- * current holder: monitoring that receives nothing is not monitoring. On a first promotion (no
- * holder) the block alone passes: there is nothing to have series for yet.
+ * Pure. Fails when the stage has no `monitor:` block; when no probe of its source was made
+ * (configured is not the same as receiving), or it was made for another version than the
+ * holder; when the source could not answer for a trigger (fail closed, naming the source); and
+ * when a trigger's query found no finite sample for the current holder: monitoring that
+ * receives nothing is not monitoring. On a first promotion (no holder) the block alone passes:
+ * there is nothing to probe yet.
  */
 export function monitoringGate(context: MonitoringContext): GateResult {
   const fail = (summary: string, details: string[] = []): GateResult => ({
@@ -44,7 +61,7 @@ export function monitoringGate(context: MonitoringContext): GateResult {
     return {
       gate: 'monitoring',
       status: 'pass',
-      summary: `${context.stage} is monitored (${plural(triggers.length, 'trigger')}); no version holds it yet, so no series is expected`,
+      summary: `${context.stage} is monitored (${plural(triggers.length, 'trigger')}); no version holds it yet, so there is nothing to probe`,
       details: [`triggers: ${triggers.join(', ')}`]
     }
   }
@@ -54,14 +71,27 @@ export function monitoringGate(context: MonitoringContext): GateResult {
     ])
   }
   const { probe } = context
-  const empty = triggers.filter(name => (probe.seriesByTrigger[name] ?? 0) === 0)
-  const details = triggers.map(
-    name =>
-      `${name}: ${plural(probe.seriesByTrigger[name] ?? 0, 'series', 'series')} for ${probe.holder}`
-  )
+  if (probe.holder !== context.holder) {
+    return fail(
+      `the probe of ${probe.source} looked for ${probe.holder}, not for ${context.holder} (the holder of ${context.stage})`
+    )
+  }
+  const answers = triggers.map(name => ({ name, answer: probe.triggers[name] }))
+  const details = [
+    `looked from ${probe.window.start} to ${probe.window.end}`,
+    ...answers.map(({ name, answer }) => `${name}: ${describeAnswer(answer)}`)
+  ]
+  const failed = answers.filter(({ answer }) => answer !== undefined && 'failure' in answer)
+  if (failed.length > 0) {
+    return fail(
+      `${probe.source} could not be probed for ${probe.holder} (${plural(failed.length, 'trigger')}: ${failed.map(a => a.name).join(', ')}), so it is not known to receive data`,
+      details
+    )
+  }
+  const empty = answers.filter(({ answer }) => answer === undefined || samplesOf(answer) === 0)
   if (empty.length > 0) {
     return fail(
-      `${probe.source} has no series for ${probe.holder} on ${plural(empty.length, 'trigger')}: ${empty.join(', ')}`,
+      `${probe.source} has no data for ${probe.holder} on ${plural(empty.length, 'trigger')}: ${empty.map(a => a.name).join(', ')}`,
       details
     )
   }
@@ -71,4 +101,14 @@ export function monitoringGate(context: MonitoringContext): GateResult {
     summary: `${probe.source} receives data for ${probe.holder} on ${plural(triggers.length, 'trigger')}`,
     details
   }
+}
+
+function samplesOf(answer: TriggerProbe): number {
+  return 'failure' in answer ? 0 : answer.samples
+}
+
+function describeAnswer(answer: TriggerProbe | undefined): string {
+  if (answer === undefined) return 'not probed'
+  if ('failure' in answer) return `source failure: ${answer.failure}`
+  return `${plural(answer.series, 'series', 'series')}, ${plural(answer.samples, 'finite sample')}`
 }

@@ -219,7 +219,7 @@ export const Stage = z
       .literal('required')
       .optional()
       .describe(
-        '`required`: block a promotion when this stage has no `monitor:` block, or when a probe of its source finds no series for the version holding the stage (monitoring that receives nothing is not monitoring).'
+        "`required`: block a promotion when this stage has no `monitor:` block, or when a probe of its source (each trigger's query, over the last hour) finds no finite sample for the version holding the stage on some trigger, or the source cannot answer (monitoring that receives nothing is not monitoring). With no holder yet there is nothing to probe: the block alone passes."
       )
   })
   .describe('The gates for promoting into one stage.')
