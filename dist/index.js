@@ -65336,6 +65336,7 @@ function monitor_json(report) {
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./src/registry/git/runner.ts
 
+
 /**
  * The real runner: `git` run with `cwd` as the checkout, no shell, no terminal
  * prompts (GIT_TERMINAL_PROMPT=0), so a missing credential fails instead of hanging.
@@ -65392,6 +65393,21 @@ async function gitOk(git, args, options) {
         throw new Error(`git ${args.slice(0, 2).join(' ')} failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`);
     }
     return result.stdout;
+}
+/** The commit `ref` names in the repository `git` runs in; NotFoundError (exit 3) when none. */
+async function resolveCommit(git, ref) {
+    const result = await git([
+        'rev-parse',
+        '--verify',
+        '--quiet',
+        '--end-of-options',
+        `${ref}^{commit}`
+    ]);
+    const commit = result.stdout.trim();
+    if (result.code !== 0 || !/^[0-9a-f]{40,64}$/.test(commit)) {
+        throw new errors/* NotFoundError */.m_(`No commit "${ref}" in this repository.`);
+    }
+    return commit;
 }
 
 ;// CONCATENATED MODULE: ./src/registry/git/semver.ts
@@ -69807,6 +69823,7 @@ function takenOutOf(state, model, version, stage) {
 
 
 
+
 const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
 function assertNotDeprecated(artifact) {
     const last = artifact?.events[artifact.events.length - 1];
@@ -69887,6 +69904,256 @@ function plannedEvent(draft, name, second, audit, record) {
         ...(parsed.audit ? { audit: parsed.audit } : {})
     };
 }
+/** What a dry run shows: the events `drafts` would make, timed from `nowMs` as a write would be. */
+function previewEvents(state, model, drafts, audit, nowMs) {
+    let second = Math.max(Math.floor(nowMs / 1000), (state.artifacts.get(model)?.lastEventTime ?? 0) + 1);
+    let counter = state.counters.get(model) ?? 0;
+    return drafts.map((draft, i) => {
+        if (i > 0)
+            second += 1;
+        const tag = draft.counted ? { ...draft.tag, counter: ++counter } : draft.tag;
+        const name = formatTagName(tag);
+        return plannedEvent(draft, name, second, audit, auditRecord(draft, audit, second));
+    });
+}
+
+;// CONCATENATED MODULE: ./src/rollout/steps.ts
+/**
+ * Rollout steps, backend-neutral and pure: what a step looks like where a registry keeps it with
+ * an event (the `rollout` facts of a git tag's message, the in-memory fake's audit), where a
+ * stage's rollout stands after its steps, and whether a requested step is new, a repeat (written
+ * nothing) or out of turn (refused). Every adapter judges a write with `decideStep` against the
+ * steps it has just read, so a re-run or a lost race never records a step twice.
+ */
+
+const STEP_KINDS = [
+    'start',
+    'advance',
+    'hold',
+    'abort',
+    'complete'
+];
+/** The facts a registry keeps with a step's event, under `rollout`. */
+function rolloutFacts(step) {
+    return {
+        step: step.kind,
+        percent: step.percent,
+        ...(step.from === undefined ? {} : { from: step.from })
+    };
+}
+const isPercent = (value) => typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 100;
+/**
+ * The step an event records, when its stored audit carries valid `rollout` facts; undefined
+ * for any other event (a promotion, a damaged or foreign record).
+ */
+function stepOfEvent(event) {
+    const facts = event.audit?.rollout;
+    if (!facts || typeof facts !== 'object' || Array.isArray(facts))
+        return undefined;
+    const { step, percent, from } = facts;
+    if (!STEP_KINDS.includes(step) || !isPercent(percent))
+        return undefined;
+    if (from !== undefined && !isPercent(from))
+        return undefined;
+    if (event.version === undefined || event.stage === undefined)
+        return undefined;
+    const reason = event.audit?.reason;
+    return {
+        model: event.model,
+        stage: event.stage,
+        version: event.version,
+        kind: step,
+        percent,
+        ...(from === undefined ? {} : { from }),
+        at: event.at,
+        by: event.by,
+        ...(typeof reason === 'string' ? { reason } : {}),
+        id: event.id
+    };
+}
+/** A stage's steps from a model's history (newest first, as the port's `history`), oldest first. */
+function stepsOfHistory(history, stage) {
+    return [...history]
+        .reverse()
+        .filter(event => event.stage === stage)
+        .flatMap(event => stepOfEvent(event) ?? [])
+        .sort((a, b) => a.at.getTime() - b.at.getTime());
+}
+/** Where the stage's latest rollout stands; undefined before its first start. */
+function rolloutState(steps) {
+    let startAt = -1;
+    steps.forEach((step, i) => {
+        if (step.kind === 'start')
+            startAt = i;
+    });
+    if (startAt < 0)
+        return undefined;
+    const own = steps.slice(startAt).filter(s => s.version === steps[startAt]?.version);
+    const first = own[0];
+    let since = first.at;
+    let percent = first.percent;
+    let phase = 'running';
+    for (const step of own) {
+        if (phase === 'aborted' || phase === 'complete')
+            break;
+        if (step.kind === 'advance') {
+            percent = step.percent;
+            since = step.at;
+            phase = 'running';
+        }
+        else if (step.kind === 'hold') {
+            phase = 'held';
+        }
+        else if (step.kind === 'abort' || step.kind === 'complete') {
+            phase = step.kind === 'abort' ? 'aborted' : 'complete';
+            percent = step.percent;
+            since = step.at;
+        }
+    }
+    const last = own[own.length - 1];
+    return { version: first.version, phase, percent, since, last, steps: own };
+}
+/** Started and neither aborted nor complete. */
+const isActive = (state) => state.phase === 'running' || state.phase === 'held';
+/**
+ * Judges `request` against the stage's recorded steps: `write` when it is the next step,
+ * `{ noop }` when it is already recorded (a re-run), and a refusal (exit 2; exit 3 when there is
+ * no rollout to act on) when it does not follow from them.
+ */
+function decideStep(steps, request, where) {
+    const state = rolloutState(steps);
+    const name = `${where.model} ${where.stage}`;
+    const repeat = { noop: 'step already recorded' };
+    if (request.kind === 'start') {
+        if (state && isActive(state)) {
+            if (state.version === request.version)
+                return repeat;
+            throw new errors/* InvalidInputError */.oC(`${name}: ${state.version} is already in rollout at ${state.percent}%; abort it before starting ${request.version}.`);
+        }
+        if (request.from !== undefined) {
+            throw new errors/* InvalidInputError */.oC(`${name}: a start has no share before it.`);
+        }
+        return 'write';
+    }
+    if (!state)
+        throw new errors/* NotFoundError */.m_(`${name}: no rollout has been started.`);
+    if (state.version !== request.version) {
+        throw new errors/* InvalidInputError */.oC(`${name}: the rollout is of ${state.version}, not ${request.version}.`);
+    }
+    const last = state.last;
+    const sameAsLast = last.kind === request.kind && last.percent === request.percent && last.from === request.from;
+    if (!isActive(state)) {
+        if (sameAsLast)
+            return repeat;
+        throw new errors/* InvalidInputError */.oC(`${name}: the rollout of ${state.version} ${state.phase === 'aborted' ? 'was aborted' : 'is complete'} (${last.at.toISOString()}); start a new one.`);
+    }
+    switch (request.kind) {
+        case 'advance':
+            if (request.percent === state.percent && state.phase === 'running') {
+                if (request.from === undefined || last.from === request.from)
+                    return repeat;
+            }
+            if (request.from !== undefined && request.from !== state.percent) {
+                throw new errors/* InvalidInputError */.oC(`${name}: the canary is at ${state.percent}%, not ${request.from}%: the registry moved since this step was planned.`);
+            }
+            if (request.percent <= state.percent) {
+                throw new errors/* InvalidInputError */.oC(`${name}: an advance must raise the share above ${state.percent}%, not to ${request.percent}%.`);
+            }
+            return 'write';
+        case 'hold':
+            if (state.phase === 'held' && last.percent === request.percent)
+                return repeat;
+            if (request.percent !== state.percent) {
+                throw new errors/* InvalidInputError */.oC(`${name}: a hold keeps the share at ${state.percent}%, not ${request.percent}%.`);
+            }
+            return 'write';
+        case 'abort':
+            if (request.percent !== 0)
+                throw new errors/* InvalidInputError */.oC(`${name}: an abort sets the share to 0%.`);
+            return 'write';
+        case 'complete':
+            if (request.percent !== 100) {
+                throw new errors/* InvalidInputError */.oC(`${name}: a completed rollout has the full share, 100%.`);
+            }
+            return 'write';
+    }
+    throw new errors/* InvalidInputError */.oC(`${name}: unknown rollout step.`);
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/rollout.ts
+
+
+
+
+/** The stage's rollout steps, oldest first. */
+function rolloutStepsOf(state, model, stage) {
+    return stepsOfHistory(historyOf(state, model), stage);
+}
+/** The first line of a step's tag: what `git tag -n` and GTO's readers show. */
+function stepSummary(model, stage, step, reason) {
+    const at = `${model} ${step.version} in ${stage}`;
+    return `${stepWords(at, step)}${reason ? `: ${reason}` : ''}`;
+}
+function stepWords(at, step) {
+    switch (step.kind) {
+        case 'start':
+            return `Start rollout of ${at} at ${step.percent}%`;
+        case 'advance':
+            return `Advance rollout of ${at} from ${step.from ?? '?'}% to ${step.percent}%`;
+        case 'hold':
+            return `Hold rollout of ${at} at ${step.percent}%`;
+        case 'abort':
+            return `Abort rollout of ${at}, traffic 0%`;
+        case 'complete':
+            return `Complete rollout of ${at}: full traffic`;
+    }
+}
+/** The tags recording `step`, or nothing to do when it is recorded already. */
+function rolloutDecision(state, model, stage, step, reason) {
+    const decided = decideStep(rolloutStepsOf(state, model, stage), step, { model, stage });
+    if (decided !== 'write')
+        return decided;
+    const { artifact, target } = registeredVersion(state, model, step.version);
+    const summary = stepSummary(model, stage, step, reason);
+    const facts = { rollout: rolloutFacts(step) };
+    if (step.kind === 'abort' || step.kind === 'complete') {
+        const held = versionsInStage(artifact, stage).find(h => h.version === step.version);
+        return {
+            write: [
+                {
+                    tag: { action: 'unassign', model, stage },
+                    version: step.version,
+                    counted: true,
+                    // The commit GTO resolves back to this version (its registration commit).
+                    commit: held?.assignment.commit ?? target.commit,
+                    summary,
+                    facts: { action: 'unassign', model, version: step.version, stage, ...facts }
+                }
+            ]
+        };
+    }
+    const others = step.kind === 'start'
+        ? versionsInStage(artifact, stage)
+            .filter(h => h.version !== step.version)
+            .map(h => unassignDraft(artifact, h, stage, {
+            summary: `Remove ${model} ${h.version} from ${stage} (rollout of ${step.version} starts)`,
+            facts: { replacedBy: step.version }
+        }))
+        : [];
+    return {
+        write: [
+            ...others,
+            {
+                tag: { action: 'assign', model, stage },
+                version: step.version,
+                counted: true,
+                commit: target.commit,
+                summary,
+                facts: { action: 'assign', model, version: step.version, stage, ...facts }
+            }
+        ]
+    };
+}
 
 ;// CONCATENATED MODULE: ./src/registry/git/adapter.ts
 /**
@@ -69923,6 +70190,7 @@ function plannedEvent(draft, name, second, audit, record) {
  * This file holds the port's methods and the tag writes; origin.ts, state.ts, queries.ts and
  * drafts.ts beside it hold the rest.
  */
+
 
 
 
@@ -69999,7 +70267,7 @@ class GitRegistry {
         if (audit.candidateDigest !== undefined && !DIGEST_RE.test(audit.candidateDigest)) {
             throw new errors/* InvalidInputError */.oC(`Invalid candidate digest "${audit.candidateDigest}"`);
         }
-        const commit = await this.resolveCommit(ref);
+        const commit = await resolveCommit(this.git, ref);
         return this.write(model, undefined, audit, options, state => {
             const artifact = state.artifacts.get(model);
             assertNotDeprecated(artifact);
@@ -70137,6 +70405,18 @@ class GitRegistry {
             };
         });
     }
+    /** Rollout steps (rollout.ts): GTO stage events whose messages carry the step. */
+    async rolloutSteps(model, stage) {
+        await this.reconcile(model);
+        return rolloutStepsOf(await this.readState(), model, stage);
+    }
+    async recordRolloutStep(model, stage, step, audit, options = {}) {
+        assertModelName(model);
+        assertVersion(step.version);
+        this.assertStage(stage);
+        assertActor(audit);
+        return this.write(model, stage, audit, options, (state, facts) => rolloutDecision(state, model, stage, step, facts.reason));
+    }
     // ---- the write protocol ----------------------------------------------------
     /** The shared write protocol (write-protocol.ts) over git: tags, pushed with the lease. */
     async write(model, stage, audit, options, 
@@ -70170,7 +70450,7 @@ class GitRegistry {
                     }
                 };
             },
-            preview: ({ view, drafts }, current) => this.preview(view.state, model, drafts, current),
+            preview: ({ view, drafts }, current) => previewEvents(view.state, model, drafts, current, this.now()),
             write: ({ view, drafts }, current, attempt) => this.writeTags(view, model, drafts, current, attempt, remote),
             gaveUp: () => new RegistryConflictError(`Gave up writing ${model}${stage ? ` ${stage}` : ''} after ${this.maxAttempts} attempts: other runs kept writing to the registry first. Nothing was written; re-run to evaluate against the new state.`)
         }, audit, options);
@@ -70254,17 +70534,6 @@ class GitRegistry {
             throw error;
         }
     }
-    preview(state, model, drafts, audit) {
-        let second = Math.max(Math.floor(this.now() / 1000), (state.artifacts.get(model)?.lastEventTime ?? 0) + 1);
-        let counter = state.counters.get(model) ?? 0;
-        return drafts.map((draft, i) => {
-            if (i > 0)
-                second += 1;
-            const tag = draft.counted ? { ...draft.tag, counter: ++counter } : draft.tag;
-            const name = formatTagName(tag);
-            return plannedEvent(draft, name, second, audit, auditRecord(draft, audit, second));
-        });
-    }
     /** The first whole second after `after`, waiting for the clock when it is not there yet. */
     async nextSecond(model, after) {
         for (;;) {
@@ -70283,20 +70552,6 @@ class GitRegistry {
         if (this.allowedStages && !this.allowedStages.includes(stage)) {
             throw new errors/* InvalidInputError */.oC(`Unknown stage "${stage}": the registry allows ${this.allowedStages.join(', ') || 'no stages'} (GTO_STAGES, else .gto).`);
         }
-    }
-    async resolveCommit(ref) {
-        const result = await this.git([
-            'rev-parse',
-            '--verify',
-            '--quiet',
-            '--end-of-options',
-            `${ref}^{commit}`
-        ]);
-        const commit = result.stdout.trim();
-        if (result.code !== 0 || !/^[0-9a-f]{40,64}$/.test(commit)) {
-            throw new errors/* NotFoundError */.m_(`No commit "${ref}" in this repository.`);
-        }
-        return commit;
     }
     /** Before a model's first read: its tags made origin's (origin.ts), unless told not to. */
     reconcile(model) {
@@ -71764,7 +72019,7 @@ function latestInStage(rm, stage) {
         .map(v => v.version)
         .sort((a, b) => Number(b) - Number(a))[0];
 }
-function isActive(mv, keys) {
+function stage_map_isActive(mv, keys) {
     return ((mv.status === undefined || mv.status === 'READY') &&
         mv.currentStage !== 'Archived' &&
         mv.tags.get(keys.archived) !== ARCHIVED_VALUE);
@@ -73549,7 +73804,7 @@ class StepBuilders {
 }
 
 ;// CONCATENATED MODULE: ./src/registry/mlflow/adapter.ts
-// Over 600 lines (623): the port's eleven methods and the constructor, each a few lines over the split modules
+// Over 600 lines (639): the port's thirteen methods and the constructor, each a few lines over the split modules
 // (rest, stage-map, holders, audit-tags, plan, step-builders); splitting the port would scatter it.
 /**
  * The MLflow registry: the Registry port (and ModelSource) over MLflow's REST
@@ -73711,7 +73966,7 @@ class MlflowRegistry {
             ...refOf(mv),
             registeredAt: new Date(mv.creationTimestamp ?? Number.NaN),
             registeredBy: mv.userId ?? 'unknown',
-            active: isActive(mv, this.s.keys),
+            active: stage_map_isActive(mv, this.s.keys),
             stages,
             ...recordedDigest(mv.tags.get(this.s.keys.candidateDigest))
         };
@@ -73974,6 +74229,15 @@ class MlflowRegistry {
             };
         });
     }
+    /** Rollout steps are not recorded on MLflow yet (docs/rollout.md): none to read. */
+    async rolloutSteps(model) {
+        this.stageMap.assertModel(model);
+        return [];
+    }
+    /** Refused (exit 2) until MLflow keeps rollout steps: docs/rollout.md says what exists. */
+    async recordRolloutStep(model, stage) {
+        throw new errors/* InvalidInputError */.oC(`${model} ${stage}: rollout steps are recorded in the git registry only so far; the MLflow registry does not keep them yet (docs/rollout.md).`);
+    }
     /** The shared write protocol (write-protocol.ts) over MLflow: one plan of steps an attempt. */
     async write(model, ref, audit, options, action, decide) {
         this.s.heldRead.clear();
@@ -74212,7 +74476,7 @@ function openOnFirstUse(cwd, options = {}) {
     return policy => (opened ??= openRegistry(cwd, policy, options));
 }
 /** The commit `ref` names in the checkout; NotFoundError (exit 3) when it names none. */
-async function resolveCommit(git, ref) {
+async function open_resolveCommit(git, ref) {
     const resolved = await git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
     if (resolved.code !== 0)
         throw new errors/* NotFoundError */.m_(`No commit named ${ref} in this repository`);
@@ -74290,7 +74554,7 @@ async function runCommand(settings, runner, checked = {}) {
     const { policy, model, context, git } = await openCommandContext(settings, runner, checked.policy);
     switch (settings.command) {
         case 'register': {
-            const commit = await resolveCommit(git, runner.sha ?? 'HEAD');
+            const commit = await open_resolveCommit(git, runner.sha ?? 'HEAD');
             return register(context, {
                 model: modelOf(model, settings),
                 version: settings.version,

@@ -1,4 +1,4 @@
-// Over 600 lines (623): the port's eleven methods and the constructor, each a few lines over the split modules
+// Over 600 lines (639): the port's thirteen methods and the constructor, each a few lines over the split modules
 // (rest, stage-map, holders, audit-tags, plan, step-builders); splitting the port would scatter it.
 /**
  * The MLflow registry: the Registry port (and ModelSource) over MLflow's REST
@@ -63,6 +63,7 @@ import type {
   ModelStatus,
   Registry,
   RegistryEvent,
+  RolloutStep,
   StageHolder,
   StageRemoval,
   VersionRecord,
@@ -554,6 +555,19 @@ export class MlflowRegistry implements Registry, ModelSource {
           })
       }
     })
+  }
+
+  /** Rollout steps are not recorded on MLflow yet (docs/rollout.md): none to read. */
+  async rolloutSteps(model: string): Promise<RolloutStep[]> {
+    this.stageMap.assertModel(model)
+    return []
+  }
+
+  /** Refused (exit 2) until MLflow keeps rollout steps: docs/rollout.md says what exists. */
+  async recordRolloutStep(model: string, stage: string): Promise<WriteResult> {
+    throw new InvalidInputError(
+      `${model} ${stage}: rollout steps are recorded in the git registry only so far; the MLflow registry does not keep them yet (docs/rollout.md).`
+    )
   }
 
   /** The shared write protocol (write-protocol.ts) over MLflow: one plan of steps an attempt. */
