@@ -65951,7 +65951,7 @@ class OriginTags {
 
 const textOf = (cell) => (typeof cell === 'string' ? cell : cell.text);
 const markdownOf = (cell) => (typeof cell === 'string' ? markdown_escape(cell) : cell.markdown);
-function renderTable(table, format) {
+function terminal_table_renderTable(table, format) {
     return format === 'table' ? terminalTable(table) : markdownTable(table);
 }
 /** A GitHub markdown table: every cell escaped (user and registry text), left-aligned. */
@@ -65988,6 +65988,93 @@ function width(cell) {
     return [...cell.replace(/[\u200B-\u200D\u2060\uFEFF]|\p{M}/gu, '')].length;
 }
 
+;// CONCATENATED MODULE: ./src/report/rollout.ts
+
+
+
+const PHASE = {
+    running: '',
+    held: 'held ',
+    aborted: 'aborted ',
+    complete: 'completed '
+};
+/** `canary v1.5.0 at 25% since 2026-12-03 04:10:05 UTC` (plain text; escape for markdown). */
+function rolloutLine(state) {
+    // A shadow starts at 0%: it takes no traffic of its own.
+    const what = `${PHASE[state.phase]}${state.steps[0]?.percent === 0 ? 'shadow' : 'canary'}`;
+    const held = state.phase === 'held' ? ` (held ${registry_tables_utcSeconds(state.last.at)} UTC by ${state.last.by})` : '';
+    const ended = state.phase === 'aborted' || state.phase === 'complete'
+        ? `, ${state.phase} ${registry_tables_utcSeconds(state.since)} UTC by ${state.last.by}${state.last.reason ? `: ${state.last.reason}` : ''}`
+        : ` since ${registry_tables_utcSeconds(state.since)} UTC${held}`;
+    return `${what} ${state.version} at ${state.percent}%${ended}`;
+}
+/** The stage's steps, oldest first, as a table. */
+function renderRolloutSteps(steps, format = 'md') {
+    if (steps.length === 0)
+        return 'No rollout steps.\n';
+    const rows = steps.map(step => [
+        utcSeconds(step.at),
+        step.kind,
+        step.version,
+        `${step.percent}%`,
+        step.from === undefined ? '—' : `${step.from}%`,
+        step.by,
+        step.reason ?? '',
+        step.id
+    ]);
+    const headers = ['When (UTC)', 'Step', 'Version', 'Traffic', 'From', 'By', 'Reason', 'Event'];
+    return renderTable({ headers, rows }, format);
+}
+function headline(result) {
+    const name = `${escape(result.model)} ${escape(result.stage)}`;
+    const step = result.step;
+    const outcome = result.result;
+    if (!step || !outcome)
+        return `**${name}**: the rollout as the registry records it.`;
+    const what = `${step.kind} (${step.percent}%)`;
+    if (outcome.written)
+        return `**${name}**: recorded ${what}.`;
+    if (outcome.reason === 'dry run')
+        return `**${name}**: dry run, would record ${what}; nothing written.`;
+    return `**${name}**: ${what} is recorded already; nothing written.`;
+}
+function renderRollout(result) {
+    const parts = [headline(result)];
+    parts.push(result.state
+        ? `Now: ${escape(rolloutLine(result.state))}.`
+        : 'No rollout has been started in this stage.');
+    const outcome = result.result;
+    if (outcome?.written) {
+        parts.push(listEvents(outcome.events));
+        const where = describePublication(outcome.publication);
+        if (where)
+            parts.push(where);
+    }
+    else if (outcome && outcome.reason === 'dry run') {
+        parts.push(listEvents(outcome.planned));
+    }
+    parts.push(renderRolloutSteps(result.steps).trimEnd());
+    const json = JSON.stringify({
+        model: result.model,
+        stage: result.stage,
+        ...(result.step ? { step: result.step } : {}),
+        written: outcome?.written ?? false,
+        ...(outcome && !outcome.written ? { nothingWritten: outcome.reason } : {}),
+        ...(result.state
+            ? {
+                rollout: {
+                    version: result.state.version,
+                    phase: result.state.phase,
+                    trafficPercent: result.state.percent,
+                    since: result.state.since.toISOString()
+                }
+            }
+            : {}),
+        steps: result.steps
+    }, null, 2);
+    return { markdown: `${parts.join('\n\n')}\n`, json };
+}
+
 ;// CONCATENATED MODULE: ./src/report/registry-tables.ts
 /**
  * What `status` and `history` print, and the line a registry write prints about where it went.
@@ -65998,10 +66085,11 @@ function width(cell) {
 
 
 
+
 /** Shown in a cell that has no value, as GTO shows an empty stage. */
 const registry_tables_NONE = '-';
 function renderStatus(view, format = 'md') {
-    const { models, policyStages, unusedPolicies } = 'models' in view ? view : { models: view };
+    const { models, policyStages, unusedPolicies, rollouts } = 'models' in view ? view : { models: view };
     if (models.length === 0)
         return 'The registry holds no models yet.\n';
     const rows = models.flatMap(entry => {
@@ -66020,19 +66108,20 @@ function renderStatus(view, format = 'md') {
             ];
             const version = `${holder?.version ?? registry_tables_NONE}${marks.length ? ` (${marks.join('; ')})` : ''}`;
             return holder
-                ? [name, stage, version, utcSeconds(holder.assignedAt), holder.assignedBy]
+                ? [name, stage, version, registry_tables_utcSeconds(holder.assignedAt), holder.assignedBy]
                 : [name, stage, version, registry_tables_NONE, registry_tables_NONE];
         });
     });
     const table = { headers: ['Model', 'Stage', 'Version', 'Since (UTC)', 'By'], rows };
     const notes = [
+        ...(rollouts ?? []).map(r => ({ text: `${r.model} ${r.stage}: ${rolloutLine(r.state)}` })),
         ...tieNotes(models),
         ...localOnlyNotes(models),
         ...(unusedPolicies ?? []).map((unused) => ({
             text: `${unused.model}: only the stages someone holds are shown: ${unused.file} ${unused.why}.`
         }))
     ].map(note => (format === 'md' ? `- ${escapeNote(note)}` : `- ${note.text}`));
-    return renderTable(table, format) + (notes.length > 0 ? `\n${notes.join('\n')}\n` : '');
+    return terminal_table_renderTable(table, format) + (notes.length > 0 ? `\n${notes.join('\n')}\n` : '');
 }
 function escapeNote(note) {
     let text = markdown_escape(note.text);
@@ -66089,7 +66178,7 @@ function renderHistory(events, format = 'md') {
         const pr = record?.pullRequest;
         const approvers = pr?.approvers.map(approver => approver.login).join(', ');
         return [
-            utcSeconds(event.at),
+            registry_tables_utcSeconds(event.at),
             event.model,
             event.kind,
             event.version ?? '—',
@@ -66119,10 +66208,10 @@ function renderHistory(events, format = 'md') {
         'Pull request',
         'Reason / summary'
     ];
-    return renderTable({ headers, rows }, format);
+    return terminal_table_renderTable({ headers, rows }, format);
 }
 /** One line saying where a registry write went; undefined when the backend does not say. */
-function describePublication(publication) {
+function registry_tables_describePublication(publication) {
     if (!publication)
         return undefined;
     const tags = publication.tags;
@@ -66143,7 +66232,7 @@ function describePublication(publication) {
     return `Kept ${noun} ${list} in this clone only (--no-push): origin does not have ${them}, and ModelGate writes nothing more to this model until ${tags.length === 1 ? 'it is' : 'they are'} removed: \`${dropCommand(tags)}\`. To publish this write, remove ${them} and run the command again without --no-push: it is judged again against origin's state.`;
 }
 /** `2026-11-01 12:00:00`: the UTC time to the second, the zone named in the column header. */
-function utcSeconds(date) {
+function registry_tables_utcSeconds(date) {
     // A registry that keeps no date for an assignment (an MLflow alias set by hand).
     if (Number.isNaN(date.getTime()))
         return 'unknown';
@@ -66153,7 +66242,7 @@ function utcSeconds(date) {
         .replace(/\.\d{3}Z$/, '');
 }
 /** The events a registry write made (or would make), one list item each. */
-function listEvents(events) {
+function registry_tables_listEvents(events) {
     return events
         .map(event => `- \`${event.id}\`${event.summary ? `: ${markdown_escape(event.summary)}` : ''}`)
         .join('\n');
@@ -66191,8 +66280,8 @@ function renderRan(ran) {
         const events = result.written ? result.events : result.planned;
         lines.push(result.written
             ? `${stage} is back on **${markdown_escape(String(restored))}** (was ${was}).`
-            : `Dry run: would put ${stage} back on **${markdown_escape(String(restored))}** (now ${was}).`, '', `Reason: ${markdown_escape(ran.reason)}`, '', result.written ? 'Wrote:' : 'Would write:', listEvents(events), ...(result.written && result.publication
-            ? ['', describePublication(result.publication) ?? '']
+            : `Dry run: would put ${stage} back on **${markdown_escape(String(restored))}** (now ${was}).`, '', `Reason: ${markdown_escape(ran.reason)}`, '', result.written ? 'Wrote:' : 'Would write:', registry_tables_listEvents(events), ...(result.written && result.publication
+            ? ['', registry_tables_describePublication(result.publication) ?? '']
             : []));
     }
     else {
@@ -67527,11 +67616,11 @@ function describeWrite({ result, version, stage: targetStage, previous, record }
     // Only a promotion past gates that did not pass is forced: --force on passing gates is not.
     const forced = record.kind === 'forced-promotion' ? `, ${forcedPast(record.gates)}` : '';
     if (result.written) {
-        const pushed = describePublication(result.publication);
-        return `Promoted ${v} to ${stage}${forced}${from}. Wrote:\n${listEvents(result.events)}${pushed ? `\n\n${pushed}` : ''}`;
+        const pushed = registry_tables_describePublication(result.publication);
+        return `Promoted ${v} to ${stage}${forced}${from}. Wrote:\n${registry_tables_listEvents(result.events)}${pushed ? `\n\n${pushed}` : ''}`;
     }
     if (result.reason === 'dry run') {
-        return `Dry run: would promote ${v} to ${stage}${forced}${from}. Would write:\n${listEvents(result.planned)}`;
+        return `Dry run: would promote ${v} to ${stage}${forced}${from}. Would write:\n${registry_tables_listEvents(result.planned)}`;
     }
     return `Nothing written: ${v} ${result.reason}.`;
 }
@@ -67852,7 +67941,7 @@ function renderRegister({ request, result, digest }) {
     const [model, version] = [request.model, request.version].map(markdown_escape);
     const what = `${model} ${version} on ${request.commit.slice(0, 12)}`;
     const text = result.written
-        ? `Registered ${what}: \`${result.events.map(event => event.id).join('`, `')}\`${lineOf(describePublication(result.publication))}`
+        ? `Registered ${what}: \`${result.events.map(event => event.id).join('`, `')}\`${lineOf(registry_tables_describePublication(result.publication))}`
         : result.reason === 'dry run'
             ? `Dry run: would register ${what}: \`${result.planned.map(event => event.id).join('`, `')}\``
             : `Nothing written: ${model} ${version} ${result.reason}.`;
@@ -67983,7 +68072,171 @@ async function registerMlflow(context, registry, options) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/rollout/steps.ts
+/**
+ * Rollout steps, backend-neutral and pure: what a step looks like where a registry keeps it with
+ * an event (the `rollout` facts of a git tag's message, the in-memory fake's audit), where a
+ * stage's rollout stands after its steps, and whether a requested step is new, a repeat (written
+ * nothing) or out of turn (refused). Every adapter judges a write with `decideStep` against the
+ * steps it has just read, so a re-run or a lost race never records a step twice.
+ */
+
+const STEP_KINDS = [
+    'start',
+    'advance',
+    'hold',
+    'abort',
+    'complete'
+];
+/** The facts a registry keeps with a step's event, under `rollout`. */
+function rolloutFacts(step) {
+    return {
+        step: step.kind,
+        percent: step.percent,
+        ...(step.from === undefined ? {} : { from: step.from })
+    };
+}
+const isPercent = (value) => typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 100;
+/**
+ * The step an event records, when its stored audit carries valid `rollout` facts; undefined
+ * for any other event (a promotion, a damaged or foreign record).
+ */
+function stepOfEvent(event) {
+    const facts = event.audit?.rollout;
+    if (!facts || typeof facts !== 'object' || Array.isArray(facts))
+        return undefined;
+    const { step, percent, from } = facts;
+    if (!STEP_KINDS.includes(step) || !isPercent(percent))
+        return undefined;
+    if (from !== undefined && !isPercent(from))
+        return undefined;
+    if (event.version === undefined || event.stage === undefined)
+        return undefined;
+    const reason = event.audit?.reason;
+    return {
+        model: event.model,
+        stage: event.stage,
+        version: event.version,
+        kind: step,
+        percent,
+        ...(from === undefined ? {} : { from }),
+        at: event.at,
+        by: event.by,
+        ...(typeof reason === 'string' ? { reason } : {}),
+        id: event.id
+    };
+}
+/** A stage's steps from a model's history (newest first, as the port's `history`), oldest first. */
+function stepsOfHistory(history, stage) {
+    return [...history]
+        .reverse()
+        .filter(event => event.stage === stage)
+        .flatMap(event => stepOfEvent(event) ?? [])
+        .sort((a, b) => a.at.getTime() - b.at.getTime());
+}
+/** Where the stage's latest rollout stands; undefined before its first start. */
+function rolloutState(steps) {
+    let startAt = -1;
+    steps.forEach((step, i) => {
+        if (step.kind === 'start')
+            startAt = i;
+    });
+    if (startAt < 0)
+        return undefined;
+    const own = steps.slice(startAt).filter(s => s.version === steps[startAt]?.version);
+    const first = own[0];
+    let since = first.at;
+    let percent = first.percent;
+    let phase = 'running';
+    for (const step of own) {
+        if (phase === 'aborted' || phase === 'complete')
+            break;
+        if (step.kind === 'advance') {
+            percent = step.percent;
+            since = step.at;
+            phase = 'running';
+        }
+        else if (step.kind === 'hold') {
+            phase = 'held';
+        }
+        else if (step.kind === 'abort' || step.kind === 'complete') {
+            phase = step.kind === 'abort' ? 'aborted' : 'complete';
+            percent = step.percent;
+            since = step.at;
+        }
+    }
+    const last = own[own.length - 1];
+    return { version: first.version, phase, percent, since, last, steps: own };
+}
+/** Started and neither aborted nor complete. */
+const isActive = (state) => state.phase === 'running' || state.phase === 'held';
+/**
+ * Judges `request` against the stage's recorded steps: `write` when it is the next step,
+ * `{ noop }` when it is already recorded (a re-run), and a refusal (exit 2; exit 3 when there is
+ * no rollout to act on) when it does not follow from them.
+ */
+function decideStep(steps, request, where) {
+    const state = rolloutState(steps);
+    const name = `${where.model} ${where.stage}`;
+    const repeat = { noop: 'step already recorded' };
+    if (request.kind === 'start') {
+        if (state && isActive(state)) {
+            if (state.version === request.version)
+                return repeat;
+            throw new errors/* InvalidInputError */.oC(`${name}: ${state.version} is already in rollout at ${state.percent}%; abort it before starting ${request.version}.`);
+        }
+        if (request.from !== undefined) {
+            throw new errors/* InvalidInputError */.oC(`${name}: a start has no share before it.`);
+        }
+        return 'write';
+    }
+    if (!state)
+        throw new errors/* NotFoundError */.m_(`${name}: no rollout has been started.`);
+    if (state.version !== request.version) {
+        throw new errors/* InvalidInputError */.oC(`${name}: the rollout is of ${state.version}, not ${request.version}.`);
+    }
+    const last = state.last;
+    const sameAsLast = last.kind === request.kind && last.percent === request.percent && last.from === request.from;
+    if (!isActive(state)) {
+        if (sameAsLast)
+            return repeat;
+        throw new errors/* InvalidInputError */.oC(`${name}: the rollout of ${state.version} ${state.phase === 'aborted' ? 'was aborted' : 'is complete'} (${last.at.toISOString()}); start a new one.`);
+    }
+    switch (request.kind) {
+        case 'advance':
+            if (request.percent === state.percent && state.phase === 'running') {
+                if (request.from === undefined || last.from === request.from)
+                    return repeat;
+            }
+            if (request.from !== undefined && request.from !== state.percent) {
+                throw new errors/* InvalidInputError */.oC(`${name}: the canary is at ${state.percent}%, not ${request.from}%: the registry moved since this step was planned.`);
+            }
+            if (request.percent <= state.percent) {
+                throw new errors/* InvalidInputError */.oC(`${name}: an advance must raise the share above ${state.percent}%, not to ${request.percent}%.`);
+            }
+            return 'write';
+        case 'hold':
+            if (state.phase === 'held' && last.percent === request.percent)
+                return repeat;
+            if (request.percent !== state.percent) {
+                throw new errors/* InvalidInputError */.oC(`${name}: a hold keeps the share at ${state.percent}%, not ${request.percent}%.`);
+            }
+            return 'write';
+        case 'abort':
+            if (request.percent !== 0)
+                throw new errors/* InvalidInputError */.oC(`${name}: an abort sets the share to 0%.`);
+            return 'write';
+        case 'complete':
+            if (request.percent !== 100) {
+                throw new errors/* InvalidInputError */.oC(`${name}: a completed rollout has the full share, 100%.`);
+            }
+            return 'write';
+    }
+    throw new errors/* InvalidInputError */.oC(`${name}: unknown rollout step.`);
+}
+
 ;// CONCATENATED MODULE: ./src/commands/status.ts
+
 
 
 /**
@@ -67996,7 +68249,16 @@ async function status_status(context, model, policiesOf) {
     if (model && models.length === 0)
         throw new errors/* NotFoundError */.m_(`No model named ${model} in the registry`);
     const policies = policiesOf ? await policiesOf(models.map(entry => entry.model)) : {};
-    const view = { models, ...policies };
+    // A holder whose latest event is a rollout step: where its rollout stands (docs/rollout.md).
+    const rollouts = [];
+    for (const entry of models) {
+        for (const holder of entry.stages.filter(h => h.audit?.rollout !== undefined)) {
+            const state = rolloutState(await context.registry.rolloutSteps(entry.model, holder.stage));
+            if (state)
+                rollouts.push({ model: entry.model, stage: holder.stage, state });
+        }
+    }
+    const view = { models, ...policies, ...(rollouts.length > 0 ? { rollouts } : {}) };
     return {
         markdown: renderStatus(view),
         json: statusJson(view),
@@ -69915,169 +70177,6 @@ function previewEvents(state, model, drafts, audit, nowMs) {
         const name = formatTagName(tag);
         return plannedEvent(draft, name, second, audit, auditRecord(draft, audit, second));
     });
-}
-
-;// CONCATENATED MODULE: ./src/rollout/steps.ts
-/**
- * Rollout steps, backend-neutral and pure: what a step looks like where a registry keeps it with
- * an event (the `rollout` facts of a git tag's message, the in-memory fake's audit), where a
- * stage's rollout stands after its steps, and whether a requested step is new, a repeat (written
- * nothing) or out of turn (refused). Every adapter judges a write with `decideStep` against the
- * steps it has just read, so a re-run or a lost race never records a step twice.
- */
-
-const STEP_KINDS = [
-    'start',
-    'advance',
-    'hold',
-    'abort',
-    'complete'
-];
-/** The facts a registry keeps with a step's event, under `rollout`. */
-function rolloutFacts(step) {
-    return {
-        step: step.kind,
-        percent: step.percent,
-        ...(step.from === undefined ? {} : { from: step.from })
-    };
-}
-const isPercent = (value) => typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 100;
-/**
- * The step an event records, when its stored audit carries valid `rollout` facts; undefined
- * for any other event (a promotion, a damaged or foreign record).
- */
-function stepOfEvent(event) {
-    const facts = event.audit?.rollout;
-    if (!facts || typeof facts !== 'object' || Array.isArray(facts))
-        return undefined;
-    const { step, percent, from } = facts;
-    if (!STEP_KINDS.includes(step) || !isPercent(percent))
-        return undefined;
-    if (from !== undefined && !isPercent(from))
-        return undefined;
-    if (event.version === undefined || event.stage === undefined)
-        return undefined;
-    const reason = event.audit?.reason;
-    return {
-        model: event.model,
-        stage: event.stage,
-        version: event.version,
-        kind: step,
-        percent,
-        ...(from === undefined ? {} : { from }),
-        at: event.at,
-        by: event.by,
-        ...(typeof reason === 'string' ? { reason } : {}),
-        id: event.id
-    };
-}
-/** A stage's steps from a model's history (newest first, as the port's `history`), oldest first. */
-function stepsOfHistory(history, stage) {
-    return [...history]
-        .reverse()
-        .filter(event => event.stage === stage)
-        .flatMap(event => stepOfEvent(event) ?? [])
-        .sort((a, b) => a.at.getTime() - b.at.getTime());
-}
-/** Where the stage's latest rollout stands; undefined before its first start. */
-function rolloutState(steps) {
-    let startAt = -1;
-    steps.forEach((step, i) => {
-        if (step.kind === 'start')
-            startAt = i;
-    });
-    if (startAt < 0)
-        return undefined;
-    const own = steps.slice(startAt).filter(s => s.version === steps[startAt]?.version);
-    const first = own[0];
-    let since = first.at;
-    let percent = first.percent;
-    let phase = 'running';
-    for (const step of own) {
-        if (phase === 'aborted' || phase === 'complete')
-            break;
-        if (step.kind === 'advance') {
-            percent = step.percent;
-            since = step.at;
-            phase = 'running';
-        }
-        else if (step.kind === 'hold') {
-            phase = 'held';
-        }
-        else if (step.kind === 'abort' || step.kind === 'complete') {
-            phase = step.kind === 'abort' ? 'aborted' : 'complete';
-            percent = step.percent;
-            since = step.at;
-        }
-    }
-    const last = own[own.length - 1];
-    return { version: first.version, phase, percent, since, last, steps: own };
-}
-/** Started and neither aborted nor complete. */
-const isActive = (state) => state.phase === 'running' || state.phase === 'held';
-/**
- * Judges `request` against the stage's recorded steps: `write` when it is the next step,
- * `{ noop }` when it is already recorded (a re-run), and a refusal (exit 2; exit 3 when there is
- * no rollout to act on) when it does not follow from them.
- */
-function decideStep(steps, request, where) {
-    const state = rolloutState(steps);
-    const name = `${where.model} ${where.stage}`;
-    const repeat = { noop: 'step already recorded' };
-    if (request.kind === 'start') {
-        if (state && isActive(state)) {
-            if (state.version === request.version)
-                return repeat;
-            throw new errors/* InvalidInputError */.oC(`${name}: ${state.version} is already in rollout at ${state.percent}%; abort it before starting ${request.version}.`);
-        }
-        if (request.from !== undefined) {
-            throw new errors/* InvalidInputError */.oC(`${name}: a start has no share before it.`);
-        }
-        return 'write';
-    }
-    if (!state)
-        throw new errors/* NotFoundError */.m_(`${name}: no rollout has been started.`);
-    if (state.version !== request.version) {
-        throw new errors/* InvalidInputError */.oC(`${name}: the rollout is of ${state.version}, not ${request.version}.`);
-    }
-    const last = state.last;
-    const sameAsLast = last.kind === request.kind && last.percent === request.percent && last.from === request.from;
-    if (!isActive(state)) {
-        if (sameAsLast)
-            return repeat;
-        throw new errors/* InvalidInputError */.oC(`${name}: the rollout of ${state.version} ${state.phase === 'aborted' ? 'was aborted' : 'is complete'} (${last.at.toISOString()}); start a new one.`);
-    }
-    switch (request.kind) {
-        case 'advance':
-            if (request.percent === state.percent && state.phase === 'running') {
-                if (request.from === undefined || last.from === request.from)
-                    return repeat;
-            }
-            if (request.from !== undefined && request.from !== state.percent) {
-                throw new errors/* InvalidInputError */.oC(`${name}: the canary is at ${state.percent}%, not ${request.from}%: the registry moved since this step was planned.`);
-            }
-            if (request.percent <= state.percent) {
-                throw new errors/* InvalidInputError */.oC(`${name}: an advance must raise the share above ${state.percent}%, not to ${request.percent}%.`);
-            }
-            return 'write';
-        case 'hold':
-            if (state.phase === 'held' && last.percent === request.percent)
-                return repeat;
-            if (request.percent !== state.percent) {
-                throw new errors/* InvalidInputError */.oC(`${name}: a hold keeps the share at ${state.percent}%, not ${request.percent}%.`);
-            }
-            return 'write';
-        case 'abort':
-            if (request.percent !== 0)
-                throw new errors/* InvalidInputError */.oC(`${name}: an abort sets the share to 0%.`);
-            return 'write';
-        case 'complete':
-            if (request.percent !== 100) {
-                throw new errors/* InvalidInputError */.oC(`${name}: a completed rollout has the full share, 100%.`);
-            }
-            return 'write';
-    }
-    throw new errors/* InvalidInputError */.oC(`${name}: unknown rollout step.`);
 }
 
 ;// CONCATENATED MODULE: ./src/registry/git/rollout.ts

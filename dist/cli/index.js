@@ -27257,6 +27257,93 @@ function width(cell) {
     return [...cell.replace(/[\u200B-\u200D\u2060\uFEFF]|\p{M}/gu, '')].length;
 }
 
+;// CONCATENATED MODULE: ./src/report/rollout.ts
+
+
+
+const PHASE = {
+    running: '',
+    held: 'held ',
+    aborted: 'aborted ',
+    complete: 'completed '
+};
+/** `canary v1.5.0 at 25% since 2026-12-03 04:10:05 UTC` (plain text; escape for markdown). */
+function rolloutLine(state) {
+    // A shadow starts at 0%: it takes no traffic of its own.
+    const what = `${PHASE[state.phase]}${state.steps[0]?.percent === 0 ? 'shadow' : 'canary'}`;
+    const held = state.phase === 'held' ? ` (held ${utcSeconds(state.last.at)} UTC by ${state.last.by})` : '';
+    const ended = state.phase === 'aborted' || state.phase === 'complete'
+        ? `, ${state.phase} ${utcSeconds(state.since)} UTC by ${state.last.by}${state.last.reason ? `: ${state.last.reason}` : ''}`
+        : ` since ${utcSeconds(state.since)} UTC${held}`;
+    return `${what} ${state.version} at ${state.percent}%${ended}`;
+}
+/** The stage's steps, oldest first, as a table. */
+function renderRolloutSteps(steps, format = 'md') {
+    if (steps.length === 0)
+        return 'No rollout steps.\n';
+    const rows = steps.map(step => [
+        utcSeconds(step.at),
+        step.kind,
+        step.version,
+        `${step.percent}%`,
+        step.from === undefined ? '—' : `${step.from}%`,
+        step.by,
+        step.reason ?? '',
+        step.id
+    ]);
+    const headers = ['When (UTC)', 'Step', 'Version', 'Traffic', 'From', 'By', 'Reason', 'Event'];
+    return renderTable({ headers, rows }, format);
+}
+function headline(result) {
+    const name = `${markdown_escape(result.model)} ${markdown_escape(result.stage)}`;
+    const step = result.step;
+    const outcome = result.result;
+    if (!step || !outcome)
+        return `**${name}**: the rollout as the registry records it.`;
+    const what = `${step.kind} (${step.percent}%)`;
+    if (outcome.written)
+        return `**${name}**: recorded ${what}.`;
+    if (outcome.reason === 'dry run')
+        return `**${name}**: dry run, would record ${what}; nothing written.`;
+    return `**${name}**: ${what} is recorded already; nothing written.`;
+}
+function renderRollout(result) {
+    const parts = [headline(result)];
+    parts.push(result.state
+        ? `Now: ${markdown_escape(rolloutLine(result.state))}.`
+        : 'No rollout has been started in this stage.');
+    const outcome = result.result;
+    if (outcome?.written) {
+        parts.push(listEvents(outcome.events));
+        const where = describePublication(outcome.publication);
+        if (where)
+            parts.push(where);
+    }
+    else if (outcome && outcome.reason === 'dry run') {
+        parts.push(listEvents(outcome.planned));
+    }
+    parts.push(renderRolloutSteps(result.steps).trimEnd());
+    const json = JSON.stringify({
+        model: result.model,
+        stage: result.stage,
+        ...(result.step ? { step: result.step } : {}),
+        written: outcome?.written ?? false,
+        ...(outcome && !outcome.written ? { nothingWritten: outcome.reason } : {}),
+        ...(result.state
+            ? {
+                rollout: {
+                    version: result.state.version,
+                    phase: result.state.phase,
+                    trafficPercent: result.state.percent,
+                    since: result.state.since.toISOString()
+                }
+            }
+            : {}),
+        steps: result.steps
+    }, null, 2);
+    return { markdown: `${parts.join('\n\n')}\n`, json };
+}
+
 ;// CONCATENATED MODULE: ./src/report/registry-tables.ts
 /**
  * What `status` and `history` print, and the line a registry write prints about where it went.
@@ -27267,10 +27354,11 @@ function width(cell) {
 
 
 
+
 /** Shown in a cell that has no value, as GTO shows an empty stage. */
 const registry_tables_NONE = '-';
 function renderStatus(view, format = 'md') {
-    const { models, policyStages, unusedPolicies } = 'models' in view ? view : { models: view };
+    const { models, policyStages, unusedPolicies, rollouts } = 'models' in view ? view : { models: view };
     if (models.length === 0)
         return 'The registry holds no models yet.\n';
     const rows = models.flatMap(entry => {
@@ -27295,6 +27383,7 @@ function renderStatus(view, format = 'md') {
     });
     const table = { headers: ['Model', 'Stage', 'Version', 'Since (UTC)', 'By'], rows };
     const notes = [
+        ...(rollouts ?? []).map(r => ({ text: `${r.model} ${r.stage}: ${rolloutLine(r.state)}` })),
         ...tieNotes(models),
         ...localOnlyNotes(models),
         ...(unusedPolicies ?? []).map((unused) => ({
@@ -28661,7 +28750,171 @@ async function registerMlflow(context, registry, options) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/rollout/steps.ts
+/**
+ * Rollout steps, backend-neutral and pure: what a step looks like where a registry keeps it with
+ * an event (the `rollout` facts of a git tag's message, the in-memory fake's audit), where a
+ * stage's rollout stands after its steps, and whether a requested step is new, a repeat (written
+ * nothing) or out of turn (refused). Every adapter judges a write with `decideStep` against the
+ * steps it has just read, so a re-run or a lost race never records a step twice.
+ */
+
+const STEP_KINDS = [
+    'start',
+    'advance',
+    'hold',
+    'abort',
+    'complete'
+];
+/** The facts a registry keeps with a step's event, under `rollout`. */
+function rolloutFacts(step) {
+    return {
+        step: step.kind,
+        percent: step.percent,
+        ...(step.from === undefined ? {} : { from: step.from })
+    };
+}
+const isPercent = (value) => typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 100;
+/**
+ * The step an event records, when its stored audit carries valid `rollout` facts; undefined
+ * for any other event (a promotion, a damaged or foreign record).
+ */
+function stepOfEvent(event) {
+    const facts = event.audit?.rollout;
+    if (!facts || typeof facts !== 'object' || Array.isArray(facts))
+        return undefined;
+    const { step, percent, from } = facts;
+    if (!STEP_KINDS.includes(step) || !isPercent(percent))
+        return undefined;
+    if (from !== undefined && !isPercent(from))
+        return undefined;
+    if (event.version === undefined || event.stage === undefined)
+        return undefined;
+    const reason = event.audit?.reason;
+    return {
+        model: event.model,
+        stage: event.stage,
+        version: event.version,
+        kind: step,
+        percent,
+        ...(from === undefined ? {} : { from }),
+        at: event.at,
+        by: event.by,
+        ...(typeof reason === 'string' ? { reason } : {}),
+        id: event.id
+    };
+}
+/** A stage's steps from a model's history (newest first, as the port's `history`), oldest first. */
+function stepsOfHistory(history, stage) {
+    return [...history]
+        .reverse()
+        .filter(event => event.stage === stage)
+        .flatMap(event => stepOfEvent(event) ?? [])
+        .sort((a, b) => a.at.getTime() - b.at.getTime());
+}
+/** Where the stage's latest rollout stands; undefined before its first start. */
+function rolloutState(steps) {
+    let startAt = -1;
+    steps.forEach((step, i) => {
+        if (step.kind === 'start')
+            startAt = i;
+    });
+    if (startAt < 0)
+        return undefined;
+    const own = steps.slice(startAt).filter(s => s.version === steps[startAt]?.version);
+    const first = own[0];
+    let since = first.at;
+    let percent = first.percent;
+    let phase = 'running';
+    for (const step of own) {
+        if (phase === 'aborted' || phase === 'complete')
+            break;
+        if (step.kind === 'advance') {
+            percent = step.percent;
+            since = step.at;
+            phase = 'running';
+        }
+        else if (step.kind === 'hold') {
+            phase = 'held';
+        }
+        else if (step.kind === 'abort' || step.kind === 'complete') {
+            phase = step.kind === 'abort' ? 'aborted' : 'complete';
+            percent = step.percent;
+            since = step.at;
+        }
+    }
+    const last = own[own.length - 1];
+    return { version: first.version, phase, percent, since, last, steps: own };
+}
+/** Started and neither aborted nor complete. */
+const isActive = (state) => state.phase === 'running' || state.phase === 'held';
+/**
+ * Judges `request` against the stage's recorded steps: `write` when it is the next step,
+ * `{ noop }` when it is already recorded (a re-run), and a refusal (exit 2; exit 3 when there is
+ * no rollout to act on) when it does not follow from them.
+ */
+function decideStep(steps, request, where) {
+    const state = rolloutState(steps);
+    const name = `${where.model} ${where.stage}`;
+    const repeat = { noop: 'step already recorded' };
+    if (request.kind === 'start') {
+        if (state && isActive(state)) {
+            if (state.version === request.version)
+                return repeat;
+            throw new InvalidInputError(`${name}: ${state.version} is already in rollout at ${state.percent}%; abort it before starting ${request.version}.`);
+        }
+        if (request.from !== undefined) {
+            throw new InvalidInputError(`${name}: a start has no share before it.`);
+        }
+        return 'write';
+    }
+    if (!state)
+        throw new NotFoundError(`${name}: no rollout has been started.`);
+    if (state.version !== request.version) {
+        throw new InvalidInputError(`${name}: the rollout is of ${state.version}, not ${request.version}.`);
+    }
+    const last = state.last;
+    const sameAsLast = last.kind === request.kind && last.percent === request.percent && last.from === request.from;
+    if (!isActive(state)) {
+        if (sameAsLast)
+            return repeat;
+        throw new InvalidInputError(`${name}: the rollout of ${state.version} ${state.phase === 'aborted' ? 'was aborted' : 'is complete'} (${last.at.toISOString()}); start a new one.`);
+    }
+    switch (request.kind) {
+        case 'advance':
+            if (request.percent === state.percent && state.phase === 'running') {
+                if (request.from === undefined || last.from === request.from)
+                    return repeat;
+            }
+            if (request.from !== undefined && request.from !== state.percent) {
+                throw new InvalidInputError(`${name}: the canary is at ${state.percent}%, not ${request.from}%: the registry moved since this step was planned.`);
+            }
+            if (request.percent <= state.percent) {
+                throw new InvalidInputError(`${name}: an advance must raise the share above ${state.percent}%, not to ${request.percent}%.`);
+            }
+            return 'write';
+        case 'hold':
+            if (state.phase === 'held' && last.percent === request.percent)
+                return repeat;
+            if (request.percent !== state.percent) {
+                throw new InvalidInputError(`${name}: a hold keeps the share at ${state.percent}%, not ${request.percent}%.`);
+            }
+            return 'write';
+        case 'abort':
+            if (request.percent !== 0)
+                throw new InvalidInputError(`${name}: an abort sets the share to 0%.`);
+            return 'write';
+        case 'complete':
+            if (request.percent !== 100) {
+                throw new InvalidInputError(`${name}: a completed rollout has the full share, 100%.`);
+            }
+            return 'write';
+    }
+    throw new InvalidInputError(`${name}: unknown rollout step.`);
+}
+
 ;// CONCATENATED MODULE: ./src/commands/status.ts
+
 
 
 /**
@@ -28674,7 +28927,16 @@ async function status_status(context, model, policiesOf) {
     if (model && models.length === 0)
         throw new NotFoundError(`No model named ${model} in the registry`);
     const policies = policiesOf ? await policiesOf(models.map(entry => entry.model)) : {};
-    const view = { models, ...policies };
+    // A holder whose latest event is a rollout step: where its rollout stands (docs/rollout.md).
+    const rollouts = [];
+    for (const entry of models) {
+        for (const holder of entry.stages.filter(h => h.audit?.rollout !== undefined)) {
+            const state = rolloutState(await context.registry.rolloutSteps(entry.model, holder.stage));
+            if (state)
+                rollouts.push({ model: entry.model, stage: holder.stage, state });
+        }
+    }
+    const view = { models, ...policies, ...(rollouts.length > 0 ? { rollouts } : {}) };
     return {
         markdown: renderStatus(view),
         json: statusJson(view),
@@ -30610,7 +30872,7 @@ function latestInStage(rm, stage) {
         .map(v => v.version)
         .sort((a, b) => Number(b) - Number(a))[0];
 }
-function isActive(mv, keys) {
+function stage_map_isActive(mv, keys) {
     return ((mv.status === undefined || mv.status === 'READY') &&
         mv.currentStage !== 'Archived' &&
         mv.tags.get(keys.archived) !== ARCHIVED_VALUE);
@@ -32557,7 +32819,7 @@ class MlflowRegistry {
             ...refOf(mv),
             registeredAt: new Date(mv.creationTimestamp ?? Number.NaN),
             registeredBy: mv.userId ?? 'unknown',
-            active: isActive(mv, this.s.keys),
+            active: stage_map_isActive(mv, this.s.keys),
             stages,
             ...recordedDigest(mv.tags.get(this.s.keys.candidateDigest))
         };
@@ -34805,169 +35067,6 @@ function previewEvents(state, model, drafts, audit, nowMs) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/rollout/steps.ts
-/**
- * Rollout steps, backend-neutral and pure: what a step looks like where a registry keeps it with
- * an event (the `rollout` facts of a git tag's message, the in-memory fake's audit), where a
- * stage's rollout stands after its steps, and whether a requested step is new, a repeat (written
- * nothing) or out of turn (refused). Every adapter judges a write with `decideStep` against the
- * steps it has just read, so a re-run or a lost race never records a step twice.
- */
-
-const STEP_KINDS = [
-    'start',
-    'advance',
-    'hold',
-    'abort',
-    'complete'
-];
-/** The facts a registry keeps with a step's event, under `rollout`. */
-function rolloutFacts(step) {
-    return {
-        step: step.kind,
-        percent: step.percent,
-        ...(step.from === undefined ? {} : { from: step.from })
-    };
-}
-const isPercent = (value) => typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 100;
-/**
- * The step an event records, when its stored audit carries valid `rollout` facts; undefined
- * for any other event (a promotion, a damaged or foreign record).
- */
-function stepOfEvent(event) {
-    const facts = event.audit?.rollout;
-    if (!facts || typeof facts !== 'object' || Array.isArray(facts))
-        return undefined;
-    const { step, percent, from } = facts;
-    if (!STEP_KINDS.includes(step) || !isPercent(percent))
-        return undefined;
-    if (from !== undefined && !isPercent(from))
-        return undefined;
-    if (event.version === undefined || event.stage === undefined)
-        return undefined;
-    const reason = event.audit?.reason;
-    return {
-        model: event.model,
-        stage: event.stage,
-        version: event.version,
-        kind: step,
-        percent,
-        ...(from === undefined ? {} : { from }),
-        at: event.at,
-        by: event.by,
-        ...(typeof reason === 'string' ? { reason } : {}),
-        id: event.id
-    };
-}
-/** A stage's steps from a model's history (newest first, as the port's `history`), oldest first. */
-function stepsOfHistory(history, stage) {
-    return [...history]
-        .reverse()
-        .filter(event => event.stage === stage)
-        .flatMap(event => stepOfEvent(event) ?? [])
-        .sort((a, b) => a.at.getTime() - b.at.getTime());
-}
-/** Where the stage's latest rollout stands; undefined before its first start. */
-function rolloutState(steps) {
-    let startAt = -1;
-    steps.forEach((step, i) => {
-        if (step.kind === 'start')
-            startAt = i;
-    });
-    if (startAt < 0)
-        return undefined;
-    const own = steps.slice(startAt).filter(s => s.version === steps[startAt]?.version);
-    const first = own[0];
-    let since = first.at;
-    let percent = first.percent;
-    let phase = 'running';
-    for (const step of own) {
-        if (phase === 'aborted' || phase === 'complete')
-            break;
-        if (step.kind === 'advance') {
-            percent = step.percent;
-            since = step.at;
-            phase = 'running';
-        }
-        else if (step.kind === 'hold') {
-            phase = 'held';
-        }
-        else if (step.kind === 'abort' || step.kind === 'complete') {
-            phase = step.kind === 'abort' ? 'aborted' : 'complete';
-            percent = step.percent;
-            since = step.at;
-        }
-    }
-    const last = own[own.length - 1];
-    return { version: first.version, phase, percent, since, last, steps: own };
-}
-/** Started and neither aborted nor complete. */
-const steps_isActive = (state) => state.phase === 'running' || state.phase === 'held';
-/**
- * Judges `request` against the stage's recorded steps: `write` when it is the next step,
- * `{ noop }` when it is already recorded (a re-run), and a refusal (exit 2; exit 3 when there is
- * no rollout to act on) when it does not follow from them.
- */
-function decideStep(steps, request, where) {
-    const state = rolloutState(steps);
-    const name = `${where.model} ${where.stage}`;
-    const repeat = { noop: 'step already recorded' };
-    if (request.kind === 'start') {
-        if (state && steps_isActive(state)) {
-            if (state.version === request.version)
-                return repeat;
-            throw new InvalidInputError(`${name}: ${state.version} is already in rollout at ${state.percent}%; abort it before starting ${request.version}.`);
-        }
-        if (request.from !== undefined) {
-            throw new InvalidInputError(`${name}: a start has no share before it.`);
-        }
-        return 'write';
-    }
-    if (!state)
-        throw new NotFoundError(`${name}: no rollout has been started.`);
-    if (state.version !== request.version) {
-        throw new InvalidInputError(`${name}: the rollout is of ${state.version}, not ${request.version}.`);
-    }
-    const last = state.last;
-    const sameAsLast = last.kind === request.kind && last.percent === request.percent && last.from === request.from;
-    if (!steps_isActive(state)) {
-        if (sameAsLast)
-            return repeat;
-        throw new InvalidInputError(`${name}: the rollout of ${state.version} ${state.phase === 'aborted' ? 'was aborted' : 'is complete'} (${last.at.toISOString()}); start a new one.`);
-    }
-    switch (request.kind) {
-        case 'advance':
-            if (request.percent === state.percent && state.phase === 'running') {
-                if (request.from === undefined || last.from === request.from)
-                    return repeat;
-            }
-            if (request.from !== undefined && request.from !== state.percent) {
-                throw new InvalidInputError(`${name}: the canary is at ${state.percent}%, not ${request.from}%: the registry moved since this step was planned.`);
-            }
-            if (request.percent <= state.percent) {
-                throw new InvalidInputError(`${name}: an advance must raise the share above ${state.percent}%, not to ${request.percent}%.`);
-            }
-            return 'write';
-        case 'hold':
-            if (state.phase === 'held' && last.percent === request.percent)
-                return repeat;
-            if (request.percent !== state.percent) {
-                throw new InvalidInputError(`${name}: a hold keeps the share at ${state.percent}%, not ${request.percent}%.`);
-            }
-            return 'write';
-        case 'abort':
-            if (request.percent !== 0)
-                throw new InvalidInputError(`${name}: an abort sets the share to 0%.`);
-            return 'write';
-        case 'complete':
-            if (request.percent !== 100) {
-                throw new InvalidInputError(`${name}: a completed rollout has the full share, 100%.`);
-            }
-            return 'write';
-    }
-    throw new InvalidInputError(`${name}: unknown rollout step.`);
-}
-
 ;// CONCATENATED MODULE: ./src/registry/git/rollout.ts
 
 
@@ -36010,6 +36109,308 @@ function defaultPolicyFile(repo, model) {
     return (0,external_node_fs_namespaceObject.existsSync)(file) ? file : undefined;
 }
 
+;// CONCATENATED MODULE: ./src/rollout/plan.ts
+/**
+ * Planning a rollout step by hand (`modelgate rollout`): from the stage's policy, its recorded
+ * steps and the time, the step to record, or a refusal that says why (exit 2; exit 3 when there
+ * is nothing to act on). Pure: no registry, no clock of its own. The registry judges the planned
+ * step again against what it reads at write time (steps.ts `decideStep`), so a repeat writes
+ * nothing and a stale plan is refused.
+ */
+
+
+
+
+/** `since` plus `minMs`, as a UTC time to the second (`2026-12-01 11:00:00`), for messages. */
+function whenMayAdvance(since, minMs) {
+    return new Date(since.getTime() + minMs)
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d{3}Z$/, '');
+}
+/** The step to record for `input.action`; throws a refusal naming why. */
+function planStep(input) {
+    const { model, stage, rollout, action } = input;
+    const name = `${model} ${stage}`;
+    const state = rolloutState(input.steps);
+    const active = state && isActive(state) ? state : undefined;
+    const shadow = rollout.type === 'shadow';
+    if (action.kind === 'start') {
+        const from = input.from ?? [];
+        const holds = input.versionStages ?? [];
+        if (!from.includes('candidate') && !from.some(source => holds.includes(source))) {
+            throw new InvalidInputError(`${name}: ${action.version} is in ${holds.length ? holds.join(', ') : 'no stage'}; the policy starts a rollout of ${stage} only from ${from.join(', ')}.`);
+        }
+        return {
+            kind: 'start',
+            version: action.version,
+            percent: shadow ? 0 : rollout.steps[0]
+        };
+    }
+    if (!state)
+        throw new NotFoundError(`${name}: no rollout has been started; start one with --start --version V.`);
+    if (action.kind === 'abort') {
+        return { kind: 'abort', version: state.version, percent: 0 };
+    }
+    if (!active) {
+        const last = state.last;
+        // A re-run of the step that ended it: the registry writes nothing.
+        if (action.kind === last.kind)
+            return { kind: last.kind, version: state.version, percent: last.percent };
+        throw new InvalidInputError(`${name}: the rollout of ${state.version} ${state.phase === 'aborted' ? 'was aborted' : 'is complete'}; start a new one with --start --version V.`);
+    }
+    if (action.kind === 'hold') {
+        return { kind: 'hold', version: active.version, percent: active.percent };
+    }
+    if (action.kind === 'complete') {
+        if (rollout.type === 'canary' && active.percent !== rollout.steps[rollout.steps.length - 1]) {
+            throw new InvalidInputError(`${name}: ${active.version} is at ${active.percent}%; a rollout completes from its last step (${rollout.steps[rollout.steps.length - 1]}%).`);
+        }
+        const full = input.fullStages ?? [];
+        if (!full.some(f => f.holder === active.version)) {
+            const stages = full.map(f => f.stage);
+            throw new InvalidInputError(`${name}: ${active.version} does not hold ${stages.length ? stages.join(' or ') : 'a stage promoted from this one'} yet; the full share is an ordinary promotion with its gates (approvals included): promote it, then complete.`);
+        }
+        return { kind: 'complete', version: active.version, percent: 100 };
+    }
+    // advance
+    if (rollout.type === 'shadow') {
+        throw new InvalidInputError(`${name}: a shadow takes no traffic, so it has no steps to advance; promote ${active.version} to the next stage.`);
+    }
+    const to = action.to;
+    if (to !== undefined && !rollout.steps.includes(to)) {
+        throw new InvalidInputError(`${name}: --to ${to} is not one of the policy's steps (${rollout.steps.join(', ')}).`);
+    }
+    if (to !== undefined && to === active.percent && active.phase === 'running') {
+        // Already there: the same advance again, which the registry records once.
+        const last = active.last;
+        return {
+            kind: 'advance',
+            version: active.version,
+            percent: to,
+            ...(last.kind === 'advance' && last.from !== undefined ? { from: last.from } : {})
+        };
+    }
+    const minMs = durationMs(rollout.min_step_duration) ?? 0;
+    const early = input.now.getTime() - active.since.getTime() < minMs;
+    if (early) {
+        const last = active.last;
+        if (to === undefined && last.kind === 'advance' && last.by === input.actor) {
+            // The same person's advance again before the step's time is up: a re-run of it, which the
+            // registry records once.
+            return {
+                kind: 'advance',
+                version: active.version,
+                percent: last.percent,
+                ...(last.from === undefined ? {} : { from: last.from })
+            };
+        }
+    }
+    const target = to ?? nextStep(rollout, active.percent);
+    if (target === undefined) {
+        throw new InvalidInputError(`${name}: ${active.version} is at the last step (${active.percent}%); the full share is the next stage, an ordinary promotion with its gates, then --complete.`);
+    }
+    if (target <= active.percent) {
+        throw new InvalidInputError(`${name}: ${active.version} is at ${active.percent}% already; --to ${target} would lower it.`);
+    }
+    if (early) {
+        throw new InvalidInputError(`${name}: ${active.version} reached ${active.percent}% at ${whenMayAdvance(active.since, 0)} UTC; min_step_duration is ${rollout.min_step_duration}, so it may advance from ${whenMayAdvance(active.since, minMs)} UTC.`);
+    }
+    return { kind: 'advance', version: active.version, percent: target, from: active.percent };
+}
+
+;// CONCATENATED MODULE: ./src/commands/rollout.ts
+
+
+
+
+
+/**
+ * `modelgate rollout`: record one step of a stage's rollout by hand (start, advance, hold,
+ * abort, complete), planned from the policy's `rollout:` block and the steps the registry
+ * holds (rollout/plan.ts), written through the registry's write protocol; or, with no step,
+ * show where the rollout stands. Monitor-driven advancing is not built yet (docs/rollout.md).
+ */
+async function rollout(context, policy, options) {
+    const { model, stage, action } = options;
+    const stagePolicy = findStage(policy, stage);
+    if (!stagePolicy.rollout) {
+        throw new InvalidInputError(`${model} ${stage}: the policy declares no rollout for this stage (stages.${stage}.rollout)`);
+    }
+    const { registry } = context;
+    const before = await registry.rolloutSteps(model, stage);
+    if (!action)
+        return rollout_outcome({ model, stage, steps: before, ...stateOf(before) });
+    if (action.kind === 'abort' && !options.reason?.trim()) {
+        throw new InvalidInputError('an abort needs --reason: every abort is recorded with why');
+    }
+    const fullStages = Object.entries(policy.stages)
+        .filter(([, s]) => s.from.includes(stage))
+        .map(([name]) => name);
+    const step = planStep({
+        model,
+        stage,
+        rollout: stagePolicy.rollout,
+        steps: before,
+        action,
+        now: context.now(),
+        actor: context.actor,
+        from: stagePolicy.from,
+        ...(action.kind === 'start'
+            ? { versionStages: await stagesOf(context, model, action.version) }
+            : {}),
+        ...(action.kind === 'complete'
+            ? {
+                fullStages: await Promise.all(fullStages.map(async (name) => ({
+                    stage: name,
+                    holder: (await registry.getStage(model, name))?.version
+                })))
+            }
+            : {})
+    });
+    const reason = options.reason?.trim();
+    const result = await registry.recordRolloutStep(model, stage, step, {
+        actor: context.actor,
+        ...(context.actorEmail ? { actorEmail: context.actorEmail } : {}),
+        ...(reason ? { reason } : {})
+    }, options.dryRun ? { dryRun: true } : {});
+    const steps = result.written ? await registry.rolloutSteps(model, stage) : before;
+    return rollout_outcome({ model, stage, step, steps, result, ...stateOf(steps) });
+}
+/** The stages `version` holds; NotFoundError (exit 3) when it is not registered. */
+async function stagesOf(context, model, version) {
+    const record = await context.registry.getVersion(model, version);
+    if (!record)
+        throw new NotFoundError(`${model} ${version} is not registered.`);
+    return record.stages.map(s => s.stage);
+}
+function stateOf(steps) {
+    const state = rolloutState(steps);
+    return state ? { state } : {};
+}
+function rollout_outcome(result) {
+    const { markdown, json } = renderRollout(result);
+    return { markdown, json, exitCode: ExitCode.Pass, rollout: result };
+}
+
+;// CONCATENATED MODULE: ./src/cli/rollout.ts
+/**
+ * `modelgate rollout`: the CLI's rollout command (its options, usage and how they become a
+ * RolloutAction). run.ts lists it with the other commands.
+ */
+
+
+
+
+const ROLLOUT_USAGE = `Usage: modelgate rollout MODEL --stage STAGE
+                          [--start --version vX.Y.Z | --advance [--to PERCENT] | --hold
+                           | --abort --reason TEXT | --complete]
+                          [--reason TEXT] [--dry-run] [--no-push] [--policy FILE] [--repo DIR] [--json]
+
+  Records one step of the stage's rollout (the policy's stages.STAGE.rollout) in the registry,
+  by hand; with no step, shows where the rollout stands and its steps. Details: docs/rollout.md.
+
+  --stage STAGE      the rollout's stage, as named in the policy
+  --start            start a rollout of --version at the first step (a shadow: 0%); the version
+                     must hold a stage the policy's from lists (or from: [candidate])
+  --version vX.Y.Z   the version to start
+  --advance          to the next step, once min_step_duration has passed at the current one;
+                     the same person's --advance again before then is a re-run: nothing written
+  --to PERCENT       with --advance: the step to go to; run again, it writes nothing
+  --hold             keep the share where it is (recorded, with --reason when given)
+  --abort            traffic to 0% and the version out of the stage; needs --reason
+  --complete         end the rollout after the version was promoted to the full stage
+  --reason TEXT      why (required with --abort; recorded)
+  --policy FILE      default policies/MODEL.yml at the repository root
+  --dry-run          print what would be written; write nothing
+  --no-push          git: keep the tags in this clone (origin is not written)
+  --json             print JSON
+  The same step again writes nothing (exit 0).`;
+const ROLLOUT_OPTIONS = {
+    stage: { type: 'string' },
+    start: { type: 'boolean' },
+    version: { type: 'string' },
+    advance: { type: 'boolean' },
+    to: { type: 'string' },
+    hold: { type: 'boolean' },
+    abort: { type: 'boolean' },
+    complete: { type: 'boolean' },
+    reason: { type: 'string' },
+    policy: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    'no-push': { type: 'boolean' },
+    repo: { type: 'string', default: '.' },
+    json: { type: 'boolean' }
+};
+const rollout_text = (values, name) => {
+    const value = values[name];
+    return typeof value === 'string' && value !== '' ? value : undefined;
+};
+/** The step the flags ask for; undefined: none (show the rollout). */
+function actionOf(values) {
+    const given = ['start', 'advance', 'hold', 'abort', 'complete'].filter(flag => values[flag] === true);
+    if (given.length > 1) {
+        throw new InvalidInputError(`give one step at a time, not ${given.map(flag => `--${flag}`).join(' and ')}`);
+    }
+    const [kind] = given;
+    const version = rollout_text(values, 'version');
+    const to = rollout_text(values, 'to');
+    if (version !== undefined && kind !== 'start') {
+        throw new InvalidInputError('--version names the version to --start; other steps act on the running rollout');
+    }
+    if (to !== undefined && kind !== 'advance')
+        throw new InvalidInputError('--to goes with --advance');
+    switch (kind) {
+        case undefined:
+            return undefined;
+        case 'start':
+            if (!version)
+                throw new InvalidInputError('--start needs --version: the version to roll out');
+            return { kind, version };
+        case 'advance': {
+            if (to === undefined)
+                return { kind };
+            if (!/^[0-9]{1,2}$/.test(to)) {
+                throw new InvalidInputError(`--to must be a percent from 1 to 99, got "${to}"`);
+            }
+            return { kind, to: Number(to) };
+        }
+        default:
+            return { kind };
+    }
+}
+async function runRolloutCommand(values, io, model) {
+    if (!model)
+        throw new InvalidInputError('name the model: the first argument');
+    const problem = modelNameProblem(model);
+    if (problem)
+        throw new InvalidInputError(problem);
+    const stage = rollout_text(values, 'stage');
+    if (!stage)
+        throw new InvalidInputError('--stage is required');
+    const action = actionOf(values);
+    const cli = await openCliRegistry({
+        repo: rollout_text(values, 'repo') ?? '.',
+        model,
+        policyFile: rollout_text(values, 'policy'),
+        requirePolicy: true,
+        ...(values['no-push'] === true ? { push: false } : {})
+    });
+    const policy = cli.policy;
+    if (!policy)
+        throw new NotFoundError(`No policy for ${model}: pass --policy FILE`);
+    const reason = rollout_text(values, 'reason');
+    const outcome = await rollout(cli.context, policy, {
+        model,
+        stage,
+        ...(action ? { action } : {}),
+        ...(reason ? { reason } : {}),
+        dryRun: values['dry-run'] === true
+    });
+    io.stdout(values.json ? outcome.json + '\n' : outcome.markdown);
+    return outcome.exitCode;
+}
+
 ;// CONCATENATED MODULE: ./src/cli/since.ts
 /**
  * A point in time typed on the command line (`history --since`), read as ModelGate prints times:
@@ -36069,6 +36470,7 @@ function offsetMinutes(zone) {
 
 
 
+
 const USAGE = `Usage: modelgate <command> [options]
 
 Commands:
@@ -36076,6 +36478,7 @@ Commands:
   register   Record a version of a model on a commit (git), or from a run (MLflow).
   promote    Evaluate a version against a stage's gates and, if they pass, assign the stage.
   rollback   Put a stage back on its previous holder (or a named version).
+  rollout    Record a step of a stage's rollout (start, advance, hold, abort, complete).
   monitor    Judge watched stages on live metrics; roll back (or alert) on a breach.
   digest     Print the content digest of a candidate directory (what promotions compare).
   status     Show which version holds each stage.
@@ -36304,6 +36707,12 @@ ${NO_PUSH_USAGE}`,
                 dryRun: values['dry-run'] === true
             }));
         }
+    },
+    rollout: {
+        usage: ROLLOUT_USAGE,
+        options: ROLLOUT_OPTIONS,
+        positionals: 1,
+        run: (values, io, [model]) => runRolloutCommand(values, io, model)
     },
     monitor: {
         usage: `Usage: modelgate monitor [MODEL] [--stage STAGE] [--at TIME] [--dry-run] [--policy FILE]
