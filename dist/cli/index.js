@@ -22688,7 +22688,119 @@ const ProvenanceRules = strictObject({
 })
     .describe("The candidate's files were attested by a named workflow: every file's SHA-256 (or the checksums file's, when that is what was attested and every file matches it) must be a subject of a GitHub artifact attestation that verifies against the pinned Sigstore trusted root and names that repository, workflow, ref and runner.");
 
+;// CONCATENATED MODULE: ./src/policy/rollout.ts
+
+
+
+/**
+ * A stage's `rollout:` block (schema.ts): the stage is a progressive-delivery step rather than a
+ * plain promotion target. `shadow` runs the version beside the holder of another stage with no
+ * traffic; `canary` gives it a growing share of the traffic, step by step (docs/rollout.md).
+ * Strict like the rest of the policy; docs/policy.md's reference is generated from the
+ * descriptions here.
+ */
+const rollout_DURATION_RULE = 'must be a duration such as 30s, 5m, 1h30m or 1d (units ms, s, m, h, d, w, y)';
+const rollout_duration = schemas_string()
+    .min(1, rollout_DURATION_RULE)
+    .regex(DURATION_PATTERN, rollout_DURATION_RULE)
+    .refine(text => (durationMs(text) ?? 1) > 0, { message: 'must be longer than 0' });
+const stageRef = schemas_string()
+    .regex(/^[a-zA-Z0-9]([a-zA-Z0-9\-/_]*[a-zA-Z0-9])?$/, 'must be letters, digits, - _ or /, starting and ending with a letter or digit');
+const ShadowRollout = strictObject({
+    type: literal('shadow'),
+    shadows: stageRef.describe('The stage whose holder the shadow runs beside: mirrored inputs, answers compared and discarded.')
+})
+    .describe('The version runs in shadow: no traffic of its own, compared with the holder of `shadows`.');
+const CanaryRollout = strictObject({
+    type: literal('canary'),
+    steps: array(schemas_number()
+        .int('must be a whole percent')
+        .min(1, 'must be at least 1 (percent of the traffic)')
+        .max(99, 'must be at most 99: the full share is the next stage, an ordinary promotion'))
+        .min(1, 'needs at least one step')
+        .describe('The traffic shares, in percent, the canary takes one after another (such as [5, 10, 25, 50]): whole numbers from 1 to 99, strictly increasing.'),
+    min_step_duration: rollout_duration.describe('How long the canary must stay at a step before it may advance to the next, such as 1h.'),
+    source: MonitorSource,
+    triggers: array(Trigger)
+        .min(1)
+        .describe("The monitor's triggers (same fields as `monitor.triggers`) that must be healthy for the canary to advance.")
+})
+    .superRefine((canary, ctx) => {
+    canary.steps.forEach((percent, i) => {
+        const before = i > 0 ? canary.steps[i - 1] : undefined;
+        if (before !== undefined && percent <= before) {
+            ctx.addIssue({
+                code: 'custom',
+                path: ['steps', i],
+                message: `${percent} does not exceed the step before it (${before}): steps must be strictly increasing`
+            });
+        }
+    });
+    const seen = new Set();
+    canary.triggers.forEach((trigger, i) => {
+        if (seen.has(trigger.name)) {
+            ctx.addIssue({
+                code: 'custom',
+                path: ['triggers', i, 'name'],
+                message: `"${trigger.name}" names another trigger of this rollout already`
+            });
+        }
+        seen.add(trigger.name);
+        for (const message of placeholderProblems(trigger.query)) {
+            ctx.addIssue({ code: 'custom', path: ['triggers', i, 'query'], message });
+        }
+    });
+})
+    .describe('The version takes a growing share of the traffic, one step at a time; each step is recorded in the registry.');
+const Rollout = discriminatedUnion('type', [ShadowRollout, CanaryRollout])
+    .describe('Progressive delivery into this stage: `shadow` or `canary` (docs/rollout.md). The move to full traffic is the next stage, an ordinary promotion with its gates.');
+/**
+ * The rollout rules that need the whole policy: a shadow names another stage of the policy, and
+ * the deprecated MLflow stages (only Staging and Production) cannot hold a rollout. Pure.
+ */
+function rolloutProblems(policy) {
+    const problems = [];
+    for (const [name, stage] of Object.entries(policy.stages)) {
+        const rollout = stage.rollout;
+        if (!rollout)
+            continue;
+        if (rollout.type === 'shadow') {
+            if (rollout.shadows === name) {
+                problems.push({
+                    path: ['stages', name, 'rollout', 'shadows'],
+                    message: 'a stage cannot shadow itself'
+                });
+            }
+            else if (!Object.hasOwn(policy.stages, rollout.shadows)) {
+                const known = Object.keys(policy.stages).filter(s => s !== name);
+                problems.push({
+                    path: ['stages', name, 'rollout', 'shadows'],
+                    message: `names the stage "${rollout.shadows}", which this policy does not define (known: ${known.join(', ')})`
+                });
+            }
+            else if (policy.stages[rollout.shadows]?.rollout) {
+                problems.push({
+                    path: ['stages', name, 'rollout', 'shadows'],
+                    message: `names "${rollout.shadows}", itself a rollout stage: a shadow runs beside a stage that takes the full traffic`
+                });
+            }
+        }
+        if (policy.registry.type === 'mlflow' && policy.registry.legacy_stages) {
+            problems.push({
+                path: ['stages', name, 'rollout'],
+                message: 'needs aliases: with registry.legacy_stages the deprecated MLflow stages hold no rollout'
+            });
+        }
+    }
+    return problems;
+}
+/** The step after `percent` in the canary's steps; undefined at the last one. */
+function nextStep(canary, percent) {
+    return canary.steps.find(step => step > percent);
+}
+
 ;// CONCATENATED MODULE: ./src/policy/schema.ts
+
 
 
 
@@ -22852,7 +22964,8 @@ const Stage = strictObject({
     provenance: ProvenanceRules.optional(),
     monitoring: literal('required')
         .optional()
-        .describe('`required`: block a promotion when this stage has no `monitor:` block, or when a probe of its source finds no series for the version holding the stage (monitoring that receives nothing is not monitoring).')
+        .describe('`required`: block a promotion when this stage has no `monitor:` block, or when a probe of its source finds no series for the version holding the stage (monitoring that receives nothing is not monitoring).'),
+    rollout: Rollout.optional()
 })
     .describe('The gates for promoting into one stage.');
 const RegistryConfig = discriminatedUnion('type', [
@@ -22948,6 +23061,7 @@ function crossReferenceProblems(policy) {
             }
         }
     }
+    problems.push(...rolloutProblems(policy));
     const reachable = reachableStages(policy.stages);
     for (const name of stageNames) {
         if (!reachable.has(name) && !badSources.has(name) && name !== CANDIDATE_STAGE) {
@@ -26806,6 +26920,7 @@ function monitor_json(report) {
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./src/registry/git/runner.ts
 
+
 /**
  * The real runner: `git` run with `cwd` as the checkout, no shell, no terminal
  * prompts (GIT_TERMINAL_PROMPT=0), so a missing credential fails instead of hanging.
@@ -26862,6 +26977,21 @@ async function gitOk(git, args, options) {
         throw new Error(`git ${args.slice(0, 2).join(' ')} failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`);
     }
     return result.stdout;
+}
+/** The commit `ref` names in the repository `git` runs in; NotFoundError (exit 3) when none. */
+async function resolveCommit(git, ref) {
+    const result = await git([
+        'rev-parse',
+        '--verify',
+        '--quiet',
+        '--end-of-options',
+        `${ref}^{commit}`
+    ]);
+    const commit = result.stdout.trim();
+    if (result.code !== 0 || !/^[0-9a-f]{40,64}$/.test(commit)) {
+        throw new NotFoundError(`No commit "${ref}" in this repository.`);
+    }
+    return commit;
 }
 
 ;// CONCATENATED MODULE: ./src/registry/git/semver.ts
@@ -27442,6 +27572,93 @@ function width(cell) {
     return [...cell.replace(/[\u200B-\u200D\u2060\uFEFF]|\p{M}/gu, '')].length;
 }
 
+;// CONCATENATED MODULE: ./src/report/rollout.ts
+
+
+
+const PHASE = {
+    running: '',
+    held: 'held ',
+    aborted: 'aborted ',
+    complete: 'completed '
+};
+/** `canary v1.5.0 at 25% since 2026-12-03 04:10:05 UTC` (plain text; escape for markdown). */
+function rolloutLine(state) {
+    // A shadow starts at 0%: it takes no traffic of its own.
+    const what = `${PHASE[state.phase]}${state.steps[0]?.percent === 0 ? 'shadow' : 'canary'}`;
+    const held = state.phase === 'held' ? ` (held ${utcSeconds(state.last.at)} UTC by ${state.last.by})` : '';
+    const ended = state.phase === 'aborted' || state.phase === 'complete'
+        ? `, ${state.phase} ${utcSeconds(state.since)} UTC by ${state.last.by}${state.last.reason ? `: ${state.last.reason}` : ''}`
+        : ` since ${utcSeconds(state.since)} UTC${held}`;
+    return `${what} ${state.version} at ${state.percent}%${ended}`;
+}
+/** The stage's steps, oldest first, as a table. */
+function renderRolloutSteps(steps, format = 'md') {
+    if (steps.length === 0)
+        return 'No rollout steps.\n';
+    const rows = steps.map(step => [
+        utcSeconds(step.at),
+        step.kind,
+        step.version,
+        `${step.percent}%`,
+        step.from === undefined ? '—' : `${step.from}%`,
+        step.by,
+        step.reason ?? '',
+        step.id
+    ]);
+    const headers = ['When (UTC)', 'Step', 'Version', 'Traffic', 'From', 'By', 'Reason', 'Event'];
+    return renderTable({ headers, rows }, format);
+}
+function headline(result) {
+    const name = `${markdown_escape(result.model)} ${markdown_escape(result.stage)}`;
+    const step = result.step;
+    const outcome = result.result;
+    if (!step || !outcome)
+        return `**${name}**: the rollout as the registry records it.`;
+    const what = `${step.kind} (${step.percent}%)`;
+    if (outcome.written)
+        return `**${name}**: recorded ${what}.`;
+    if (outcome.reason === 'dry run')
+        return `**${name}**: dry run, would record ${what}; nothing written.`;
+    return `**${name}**: ${what} is recorded already; nothing written.`;
+}
+function renderRollout(result) {
+    const parts = [headline(result)];
+    parts.push(result.state
+        ? `Now: ${markdown_escape(rolloutLine(result.state))}.`
+        : 'No rollout has been started in this stage.');
+    const outcome = result.result;
+    if (outcome?.written) {
+        parts.push(listEvents(outcome.events));
+        const where = describePublication(outcome.publication);
+        if (where)
+            parts.push(where);
+    }
+    else if (outcome && outcome.reason === 'dry run') {
+        parts.push(listEvents(outcome.planned));
+    }
+    parts.push(renderRolloutSteps(result.steps).trimEnd());
+    const json = JSON.stringify({
+        model: result.model,
+        stage: result.stage,
+        ...(result.step ? { step: result.step } : {}),
+        written: outcome?.written ?? false,
+        ...(outcome && !outcome.written ? { nothingWritten: outcome.reason } : {}),
+        ...(result.state
+            ? {
+                rollout: {
+                    version: result.state.version,
+                    phase: result.state.phase,
+                    trafficPercent: result.state.percent,
+                    since: result.state.since.toISOString()
+                }
+            }
+            : {}),
+        steps: result.steps
+    }, null, 2);
+    return { markdown: `${parts.join('\n\n')}\n`, json };
+}
+
 ;// CONCATENATED MODULE: ./src/report/registry-tables.ts
 /**
  * What `status` and `history` print, and the line a registry write prints about where it went.
@@ -27452,10 +27669,11 @@ function width(cell) {
 
 
 
+
 /** Shown in a cell that has no value, as GTO shows an empty stage. */
 const registry_tables_NONE = '-';
 function renderStatus(view, format = 'md') {
-    const { models, policyStages, unusedPolicies } = 'models' in view ? view : { models: view };
+    const { models, policyStages, unusedPolicies, rollouts } = 'models' in view ? view : { models: view };
     if (models.length === 0)
         return 'The registry holds no models yet.\n';
     const rows = models.flatMap(entry => {
@@ -27480,6 +27698,7 @@ function renderStatus(view, format = 'md') {
     });
     const table = { headers: ['Model', 'Stage', 'Version', 'Since (UTC)', 'By'], rows };
     const notes = [
+        ...(rollouts ?? []).map(r => ({ text: `${r.model} ${r.stage}: ${rolloutLine(r.state)}` })),
         ...tieNotes(models),
         ...localOnlyNotes(models),
         ...(unusedPolicies ?? []).map((unused) => ({
@@ -28906,7 +29125,171 @@ async function registerMlflow(context, registry, options) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/rollout/steps.ts
+/**
+ * Rollout steps, backend-neutral and pure: what a step looks like where a registry keeps it with
+ * an event (the `rollout` facts of a git tag's message, the in-memory fake's audit), where a
+ * stage's rollout stands after its steps, and whether a requested step is new, a repeat (written
+ * nothing) or out of turn (refused). Every adapter judges a write with `decideStep` against the
+ * steps it has just read, so a re-run or a lost race never records a step twice.
+ */
+
+const STEP_KINDS = [
+    'start',
+    'advance',
+    'hold',
+    'abort',
+    'complete'
+];
+/** The facts a registry keeps with a step's event, under `rollout`. */
+function rolloutFacts(step) {
+    return {
+        step: step.kind,
+        percent: step.percent,
+        ...(step.from === undefined ? {} : { from: step.from })
+    };
+}
+const isPercent = (value) => typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 100;
+/**
+ * The step an event records, when its stored audit carries valid `rollout` facts; undefined
+ * for any other event (a promotion, a damaged or foreign record).
+ */
+function stepOfEvent(event) {
+    const facts = event.audit?.rollout;
+    if (!facts || typeof facts !== 'object' || Array.isArray(facts))
+        return undefined;
+    const { step, percent, from } = facts;
+    if (!STEP_KINDS.includes(step) || !isPercent(percent))
+        return undefined;
+    if (from !== undefined && !isPercent(from))
+        return undefined;
+    if (event.version === undefined || event.stage === undefined)
+        return undefined;
+    const reason = event.audit?.reason;
+    return {
+        model: event.model,
+        stage: event.stage,
+        version: event.version,
+        kind: step,
+        percent,
+        ...(from === undefined ? {} : { from }),
+        at: event.at,
+        by: event.by,
+        ...(typeof reason === 'string' ? { reason } : {}),
+        id: event.id
+    };
+}
+/** A stage's steps from a model's history (newest first, as the port's `history`), oldest first. */
+function stepsOfHistory(history, stage) {
+    return [...history]
+        .reverse()
+        .filter(event => event.stage === stage)
+        .flatMap(event => stepOfEvent(event) ?? [])
+        .sort((a, b) => a.at.getTime() - b.at.getTime());
+}
+/** Where the stage's latest rollout stands; undefined before its first start. */
+function rolloutState(steps) {
+    let startAt = -1;
+    steps.forEach((step, i) => {
+        if (step.kind === 'start')
+            startAt = i;
+    });
+    if (startAt < 0)
+        return undefined;
+    const own = steps.slice(startAt).filter(s => s.version === steps[startAt]?.version);
+    const first = own[0];
+    let since = first.at;
+    let percent = first.percent;
+    let phase = 'running';
+    for (const step of own) {
+        if (phase === 'aborted' || phase === 'complete')
+            break;
+        if (step.kind === 'advance') {
+            percent = step.percent;
+            since = step.at;
+            phase = 'running';
+        }
+        else if (step.kind === 'hold') {
+            phase = 'held';
+        }
+        else if (step.kind === 'abort' || step.kind === 'complete') {
+            phase = step.kind === 'abort' ? 'aborted' : 'complete';
+            percent = step.percent;
+            since = step.at;
+        }
+    }
+    const last = own[own.length - 1];
+    return { version: first.version, phase, percent, since, last, steps: own };
+}
+/** Started and neither aborted nor complete. */
+const isActive = (state) => state.phase === 'running' || state.phase === 'held';
+/**
+ * Judges `request` against the stage's recorded steps: `write` when it is the next step,
+ * `{ noop }` when it is already recorded (a re-run), and a refusal (exit 2; exit 3 when there is
+ * no rollout to act on) when it does not follow from them.
+ */
+function decideStep(steps, request, where) {
+    const state = rolloutState(steps);
+    const name = `${where.model} ${where.stage}`;
+    const repeat = { noop: 'step already recorded' };
+    if (request.kind === 'start') {
+        if (state && isActive(state)) {
+            if (state.version === request.version)
+                return repeat;
+            throw new InvalidInputError(`${name}: ${state.version} is already in rollout at ${state.percent}%; abort it before starting ${request.version}.`);
+        }
+        if (request.from !== undefined) {
+            throw new InvalidInputError(`${name}: a start has no share before it.`);
+        }
+        return 'write';
+    }
+    if (!state)
+        throw new NotFoundError(`${name}: no rollout has been started.`);
+    if (state.version !== request.version) {
+        throw new InvalidInputError(`${name}: the rollout is of ${state.version}, not ${request.version}.`);
+    }
+    const last = state.last;
+    const sameAsLast = last.kind === request.kind && last.percent === request.percent && last.from === request.from;
+    if (!isActive(state)) {
+        if (sameAsLast)
+            return repeat;
+        throw new InvalidInputError(`${name}: the rollout of ${state.version} ${state.phase === 'aborted' ? 'was aborted' : 'is complete'} (${last.at.toISOString()}); start a new one.`);
+    }
+    switch (request.kind) {
+        case 'advance':
+            if (request.percent === state.percent && state.phase === 'running') {
+                if (request.from === undefined || last.from === request.from)
+                    return repeat;
+            }
+            if (request.from !== undefined && request.from !== state.percent) {
+                throw new InvalidInputError(`${name}: the canary is at ${state.percent}%, not ${request.from}%: the registry moved since this step was planned.`);
+            }
+            if (request.percent <= state.percent) {
+                throw new InvalidInputError(`${name}: an advance must raise the share above ${state.percent}%, not to ${request.percent}%.`);
+            }
+            return 'write';
+        case 'hold':
+            if (state.phase === 'held' && last.percent === request.percent)
+                return repeat;
+            if (request.percent !== state.percent) {
+                throw new InvalidInputError(`${name}: a hold keeps the share at ${state.percent}%, not ${request.percent}%.`);
+            }
+            return 'write';
+        case 'abort':
+            if (request.percent !== 0)
+                throw new InvalidInputError(`${name}: an abort sets the share to 0%.`);
+            return 'write';
+        case 'complete':
+            if (request.percent !== 100) {
+                throw new InvalidInputError(`${name}: a completed rollout has the full share, 100%.`);
+            }
+            return 'write';
+    }
+    throw new InvalidInputError(`${name}: unknown rollout step.`);
+}
+
 ;// CONCATENATED MODULE: ./src/commands/status.ts
+
 
 
 /**
@@ -28919,7 +29302,16 @@ async function status_status(context, model, policiesOf) {
     if (model && models.length === 0)
         throw new NotFoundError(`No model named ${model} in the registry`);
     const policies = policiesOf ? await policiesOf(models.map(entry => entry.model)) : {};
-    const view = { models, ...policies };
+    // A holder whose latest event is a rollout step: where its rollout stands (docs/rollout.md).
+    const rollouts = [];
+    for (const entry of models) {
+        for (const holder of entry.stages.filter(h => h.audit?.rollout !== undefined)) {
+            const state = rolloutState(await context.registry.rolloutSteps(entry.model, holder.stage));
+            if (state)
+                rollouts.push({ model: entry.model, stage: holder.stage, state });
+        }
+    }
+    const view = { models, ...policies, ...(rollouts.length > 0 ? { rollouts } : {}) };
     return {
         markdown: renderStatus(view),
         json: statusJson(view),
@@ -30061,6 +30453,7 @@ function tagKeys(unityCatalog) {
         const part = (alias) => alias.replaceAll('-', '_');
         return {
             history: alias => `modelgate_history_${part(alias)}`,
+            rollout: alias => `modelgate_rollout_${part(alias)}`,
             promoted: alias => `modelgate_promoted_${part(alias)}`,
             auditHeader: id => `modelgate_audit_${ucKeyPart(id)}`,
             auditPart: (id, n) => `modelgate_audit_${ucKeyPart(id)}_${n}`,
@@ -30073,6 +30466,7 @@ function tagKeys(unityCatalog) {
     }
     return {
         history: alias => `modelgate.history.${alias}`,
+        rollout: alias => `modelgate.rollout.${alias}`,
         promoted: alias => `modelgate.promoted.${alias}`,
         auditHeader: id => `modelgate.audit.${ossKeyPart(id)}`,
         auditPart: (id, n) => `modelgate.audit.${ossKeyPart(id)}.${n}`,
@@ -31200,7 +31594,7 @@ function latestInStage(rm, stage) {
         .map(v => v.version)
         .sort((a, b) => Number(b) - Number(a))[0];
 }
-function isActive(mv, keys) {
+function stage_map_isActive(mv, keys) {
     return ((mv.status === undefined || mv.status === 'READY') &&
         mv.currentStage !== 'Archived' &&
         mv.tags.get(keys.archived) !== ARCHIVED_VALUE);
@@ -32287,6 +32681,167 @@ class Planner {
     }
 }
 
+;// CONCATENATED MODULE: ./src/registry/mlflow/rollout.ts
+/**
+ * Rollout steps in an MLflow registry (docs/rollout.md): the stage's alias says which version is
+ * in the rollout's stage (set by the start, removed by an abort or complete, through the
+ * adapter's own assign and unassign, journal and audit included), and one registered-model tag
+ * per stage (`modelgate.rollout.<alias>`, Unity Catalog `modelgate_rollout_<alias>`) keeps the
+ * steps: a compact JSON list, newest first, earlier rollouts dropped first to fit the backend's
+ * tag-value limit.
+ *
+ * Write, per attempt (write-protocol.ts): read the tag afresh → `decideStep` → nothing to do →
+ * dry run → write the list with the new step first → read it back: another writer's list in
+ * its place is a lost race (retried). Then the alias follows (assign or unassign, which write
+ * nothing when it is there already), so a run stopped between the two is finished by its re-run.
+ */
+
+
+
+
+
+
+const rollout_MAX_REASON = 120;
+const MAX_ACTOR = 60;
+const rollout_isPercent = (value) => typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 100;
+/** The stored list (newest first); entries that are not steps are left out. */
+function rollout_decode(value) {
+    if (!value)
+        return [];
+    let parsed;
+    try {
+        parsed = JSON.parse(value);
+    }
+    catch {
+        return [];
+    }
+    if (!Array.isArray(parsed))
+        return [];
+    return parsed.filter((entry) => {
+        if (!entry || typeof entry !== 'object')
+            return false;
+        const e = entry;
+        return (typeof e.i === 'string' &&
+            STEP_KINDS.includes(e.k) &&
+            typeof e.v === 'string' &&
+            rollout_isPercent(e.p) &&
+            (e.f === undefined || rollout_isPercent(e.f)) &&
+            typeof e.t === 'number' &&
+            Number.isFinite(e.t) &&
+            typeof e.b === 'string' &&
+            (e.r === undefined || typeof e.r === 'string'));
+    });
+}
+function toStep(model, stage, s) {
+    return {
+        model,
+        stage,
+        version: s.v,
+        kind: s.k,
+        percent: s.p,
+        ...(s.f === undefined ? {} : { from: s.f }),
+        at: new Date(s.t * 1000),
+        by: s.b,
+        ...(s.r === undefined ? {} : { reason: s.r }),
+        id: s.i
+    };
+}
+/** The stage's steps, oldest first. */
+async function readRolloutSteps(rest, model, stage, key) {
+    const rm = await rest.readModelIfAny(model);
+    return rollout_decode(rm?.tags.get(key))
+        .reverse()
+        .map(s => toStep(model, stage, s));
+}
+/** The list with `entry` first, earlier rollouts (then the current one's oldest holds) dropped to fit. */
+function rollout_encode(entry, list, limit) {
+    const all = [entry, ...list];
+    const currentStart = all.findIndex(s => s.k === 'start');
+    let kept = all;
+    while (byteLength(JSON.stringify(kept)) > limit) {
+        if (kept.length > currentStart + 1 && currentStart >= 0)
+            kept = kept.slice(0, -1);
+        else {
+            throw new InvalidInputError(`The rollout's steps no longer fit in one registry tag (${limit} characters): start a new rollout.`);
+        }
+    }
+    return JSON.stringify(kept);
+}
+function eventOf(model, stage, s, facts) {
+    const ending = s.k === 'abort' || s.k === 'complete';
+    return {
+        kind: ending ? 'unassignment' : 'assignment',
+        model,
+        version: s.v,
+        stage,
+        at: new Date(s.t * 1000),
+        by: s.b,
+        id: s.i,
+        summary: `${s.k} rollout of ${model} ${s.v} in ${stage} at ${s.p}%${s.r ? `: ${s.r}` : ''}`,
+        audit: { rollout: facts, actor: s.b, ...(s.r ? { reason: s.r } : {}) }
+    };
+}
+async function recordMlflowRolloutStep(deps, model, stage, step, audit, options) {
+    const entryOf = (facts) => ({
+        i: `${Math.floor(deps.now())}-${Math.floor(deps.random() * 1e9).toString(36)}`,
+        k: step.kind,
+        v: step.version,
+        p: step.percent,
+        ...(step.from === undefined ? {} : { f: step.from }),
+        t: Math.floor(deps.now() / 1000),
+        b: actorName(facts).slice(0, MAX_ACTOR),
+        ...(facts.reason ? { r: facts.reason.slice(0, rollout_MAX_REASON) } : {})
+    });
+    const read = async () => {
+        const rm = await deps.rest.fetchModel(model);
+        const raw = rm.tags.get(deps.key);
+        return { list: rollout_decode(raw), raw };
+    };
+    const result = await runWrite({
+        model,
+        stage,
+        maxAttempts: deps.maxAttempts,
+        read: async (_attempt, lost) => lost ?? read(),
+        decide: view => {
+            const steps = [...view.list].reverse().map(s => toStep(model, stage, s));
+            const decided = decideStep(steps, step, { model, stage });
+            if (decided !== 'write')
+                return decided;
+            return {
+                holder: () => undefined,
+                plan: facts => ({ plan: { view, entry: entryOf(facts) } })
+            };
+        },
+        preview: ({ entry }) => [eventOf(model, stage, entry, rolloutFacts(step))],
+        write: async ({ view, entry }, _facts, attempt) => {
+            const value = rollout_encode(entry, view.list, deps.tagLimit);
+            const now = await read();
+            if (now.raw !== view.raw)
+                return { lost: now };
+            await deps.rest.setModelTag(model, deps.key, value);
+            const after = await read();
+            if (after.list[0]?.i !== entry.i)
+                return { lost: after };
+            const events = [eventOf(model, stage, entry, rolloutFacts(step))];
+            return { written: { written: true, events, attempts: attempt } };
+        },
+        gaveUp: attempts => new RegistryConflictError(`Recording the rollout step of ${model} ${stage}: gave up after ${attempts} attempts, other writers kept changing its steps. Re-run to judge against the new state.`)
+    }, audit, options);
+    if (options.dryRun || (!result.written && result.reason !== 'step already recorded')) {
+        return result;
+    }
+    // The alias follows the step; a re-run finishes what a stopped run left.
+    const moved = step.kind === 'start'
+        ? await deps.assign(model, step.version, stage, audit)
+        : step.kind === 'abort' || step.kind === 'complete'
+            ? await deps.unassign(model, step.version, stage, audit)
+            : undefined;
+    if (result.written) {
+        return moved?.written ? { ...result, events: [...result.events, ...moved.events] } : result;
+    }
+    return moved?.written ? moved : result;
+}
+
 ;// CONCATENATED MODULE: ./src/registry/mlflow/wire.ts
 /**
  * MLflow's answers, read defensively into plain shapes: a list MLflow leaves
@@ -32985,7 +33540,7 @@ class StepBuilders {
 }
 
 ;// CONCATENATED MODULE: ./src/registry/mlflow/adapter.ts
-// Over 600 lines (623): the port's eleven methods and the constructor, each a few lines over the split modules
+// Over 600 lines (651): the port's thirteen methods and the constructor, each a few lines over the split modules
 // (rest, stage-map, holders, audit-tags, plan, step-builders); splitting the port would scatter it.
 /**
  * The MLflow registry: the Registry port (and ModelSource) over MLflow's REST
@@ -33038,6 +33593,7 @@ class StepBuilders {
  * write's plan (plan.ts) and its steps (step-builders.ts). This file holds the port's methods:
  * about 620 lines, a tenth of them this comment, which is the one account of a write's steps.
  */
+
 
 
 
@@ -33147,7 +33703,7 @@ class MlflowRegistry {
             ...refOf(mv),
             registeredAt: new Date(mv.creationTimestamp ?? Number.NaN),
             registeredBy: mv.userId ?? 'unknown',
-            active: isActive(mv, this.s.keys),
+            active: stage_map_isActive(mv, this.s.keys),
             stages,
             ...recordedDigest(mv.tags.get(this.s.keys.candidateDigest))
         };
@@ -33409,6 +33965,21 @@ class MlflowRegistry {
                 })
             };
         });
+    }
+    /** Rollout steps (rollout.ts): the stage's alias, and the steps in one model tag. */
+    async rolloutSteps(model, stage) {
+        this.stageMap.assertModel(model);
+        const { alias } = this.stageMap.stageRef(stage);
+        return readRolloutSteps(this.rest, model, stage, this.s.keys.rollout(alias));
+    }
+    async recordRolloutStep(model, stage, step, audit, options = {}) {
+        this.stageMap.assertModel(model);
+        names_assertVersion(step.version);
+        assertActor(audit);
+        const key = this.s.keys.rollout(this.stageMap.stageRef(stage).alias);
+        const moves = { assign: this.assign.bind(this), unassign: this.unassign.bind(this) };
+        const deps = { ...this.s, rest: this.rest, key, ...moves };
+        return recordMlflowRolloutStep(deps, model, stage, step, audit, options);
     }
     /** The shared write protocol (write-protocol.ts) over MLflow: one plan of steps an attempt. */
     async write(model, ref, audit, options, action, decide) {
@@ -35292,6 +35863,7 @@ function takenOutOf(state, model, version, stage) {
 
 
 
+
 const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
 function assertNotDeprecated(artifact) {
     const last = artifact?.events[artifact.events.length - 1];
@@ -35372,6 +35944,93 @@ function plannedEvent(draft, name, second, audit, record) {
         ...(parsed.audit ? { audit: parsed.audit } : {})
     };
 }
+/** What a dry run shows: the events `drafts` would make, timed from `nowMs` as a write would be. */
+function previewEvents(state, model, drafts, audit, nowMs) {
+    let second = Math.max(Math.floor(nowMs / 1000), (state.artifacts.get(model)?.lastEventTime ?? 0) + 1);
+    let counter = state.counters.get(model) ?? 0;
+    return drafts.map((draft, i) => {
+        if (i > 0)
+            second += 1;
+        const tag = draft.counted ? { ...draft.tag, counter: ++counter } : draft.tag;
+        const name = formatTagName(tag);
+        return plannedEvent(draft, name, second, audit, auditRecord(draft, audit, second));
+    });
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/rollout.ts
+
+
+
+
+/** The stage's rollout steps, oldest first. */
+function rolloutStepsOf(state, model, stage) {
+    return stepsOfHistory(historyOf(state, model), stage);
+}
+/** The first line of a step's tag: what `git tag -n` and GTO's readers show. */
+function stepSummary(model, stage, step, reason) {
+    const at = `${model} ${step.version} in ${stage}`;
+    return `${stepWords(at, step)}${reason ? `: ${reason}` : ''}`;
+}
+function stepWords(at, step) {
+    switch (step.kind) {
+        case 'start':
+            return `Start rollout of ${at} at ${step.percent}%`;
+        case 'advance':
+            return `Advance rollout of ${at} from ${step.from ?? '?'}% to ${step.percent}%`;
+        case 'hold':
+            return `Hold rollout of ${at} at ${step.percent}%`;
+        case 'abort':
+            return `Abort rollout of ${at}, traffic 0%`;
+        case 'complete':
+            return `Complete rollout of ${at}: full traffic`;
+    }
+}
+/** The tags recording `step`, or nothing to do when it is recorded already. */
+function rolloutDecision(state, model, stage, step, reason) {
+    const decided = decideStep(rolloutStepsOf(state, model, stage), step, { model, stage });
+    if (decided !== 'write')
+        return decided;
+    const { artifact, target } = registeredVersion(state, model, step.version);
+    const summary = stepSummary(model, stage, step, reason);
+    const facts = { rollout: rolloutFacts(step) };
+    if (step.kind === 'abort' || step.kind === 'complete') {
+        const held = versionsInStage(artifact, stage).find(h => h.version === step.version);
+        return {
+            write: [
+                {
+                    tag: { action: 'unassign', model, stage },
+                    version: step.version,
+                    counted: true,
+                    // The commit GTO resolves back to this version (its registration commit).
+                    commit: held?.assignment.commit ?? target.commit,
+                    summary,
+                    facts: { action: 'unassign', model, version: step.version, stage, ...facts }
+                }
+            ]
+        };
+    }
+    const others = step.kind === 'start'
+        ? versionsInStage(artifact, stage)
+            .filter(h => h.version !== step.version)
+            .map(h => unassignDraft(artifact, h, stage, {
+            summary: `Remove ${model} ${h.version} from ${stage} (rollout of ${step.version} starts)`,
+            facts: { replacedBy: step.version }
+        }))
+        : [];
+    return {
+        write: [
+            ...others,
+            {
+                tag: { action: 'assign', model, stage },
+                version: step.version,
+                counted: true,
+                commit: target.commit,
+                summary,
+                facts: { action: 'assign', model, version: step.version, stage, ...facts }
+            }
+        ]
+    };
+}
 
 ;// CONCATENATED MODULE: ./src/registry/git/adapter.ts
 /**
@@ -35408,6 +36067,7 @@ function plannedEvent(draft, name, second, audit, record) {
  * This file holds the port's methods and the tag writes; origin.ts, state.ts, queries.ts and
  * drafts.ts beside it hold the rest.
  */
+
 
 
 
@@ -35484,7 +36144,7 @@ class GitRegistry {
         if (audit.candidateDigest !== undefined && !DIGEST_RE.test(audit.candidateDigest)) {
             throw new InvalidInputError(`Invalid candidate digest "${audit.candidateDigest}"`);
         }
-        const commit = await this.resolveCommit(ref);
+        const commit = await resolveCommit(this.git, ref);
         return this.write(model, undefined, audit, options, state => {
             const artifact = state.artifacts.get(model);
             assertNotDeprecated(artifact);
@@ -35622,6 +36282,18 @@ class GitRegistry {
             };
         });
     }
+    /** Rollout steps (rollout.ts): GTO stage events whose messages carry the step. */
+    async rolloutSteps(model, stage) {
+        await this.reconcile(model);
+        return rolloutStepsOf(await this.readState(), model, stage);
+    }
+    async recordRolloutStep(model, stage, step, audit, options = {}) {
+        assertModelName(model);
+        assertVersion(step.version);
+        this.assertStage(stage);
+        assertActor(audit);
+        return this.write(model, stage, audit, options, (state, facts) => rolloutDecision(state, model, stage, step, facts.reason));
+    }
     // ---- the write protocol ----------------------------------------------------
     /** The shared write protocol (write-protocol.ts) over git: tags, pushed with the lease. */
     async write(model, stage, audit, options, 
@@ -35655,7 +36327,7 @@ class GitRegistry {
                     }
                 };
             },
-            preview: ({ view, drafts }, current) => this.preview(view.state, model, drafts, current),
+            preview: ({ view, drafts }, current) => previewEvents(view.state, model, drafts, current, this.now()),
             write: ({ view, drafts }, current, attempt) => this.writeTags(view, model, drafts, current, attempt, remote),
             gaveUp: () => new RegistryConflictError(`Gave up writing ${model}${stage ? ` ${stage}` : ''} after ${this.maxAttempts} attempts: other runs kept writing to the registry first. Nothing was written; re-run to evaluate against the new state.`)
         }, audit, options);
@@ -35739,17 +36411,6 @@ class GitRegistry {
             throw error;
         }
     }
-    preview(state, model, drafts, audit) {
-        let second = Math.max(Math.floor(this.now() / 1000), (state.artifacts.get(model)?.lastEventTime ?? 0) + 1);
-        let counter = state.counters.get(model) ?? 0;
-        return drafts.map((draft, i) => {
-            if (i > 0)
-                second += 1;
-            const tag = draft.counted ? { ...draft.tag, counter: ++counter } : draft.tag;
-            const name = formatTagName(tag);
-            return plannedEvent(draft, name, second, audit, auditRecord(draft, audit, second));
-        });
-    }
     /** The first whole second after `after`, waiting for the clock when it is not there yet. */
     async nextSecond(model, after) {
         for (;;) {
@@ -35768,20 +36429,6 @@ class GitRegistry {
         if (this.allowedStages && !this.allowedStages.includes(stage)) {
             throw new InvalidInputError(`Unknown stage "${stage}": the registry allows ${this.allowedStages.join(', ') || 'no stages'} (GTO_STAGES, else .gto).`);
         }
-    }
-    async resolveCommit(ref) {
-        const result = await this.git([
-            'rev-parse',
-            '--verify',
-            '--quiet',
-            '--end-of-options',
-            `${ref}^{commit}`
-        ]);
-        const commit = result.stdout.trim();
-        if (result.code !== 0 || !/^[0-9a-f]{40,64}$/.test(commit)) {
-            throw new NotFoundError(`No commit "${ref}" in this repository.`);
-        }
-        return commit;
     }
     /** Before a model's first read: its tags made origin's (origin.ts), unless told not to. */
     reconcile(model) {
@@ -36087,7 +36734,7 @@ function openOnFirstUse(cwd, options = {}) {
     return policy => (opened ??= openRegistry(cwd, policy, options));
 }
 /** The commit `ref` names in the checkout; NotFoundError (exit 3) when it names none. */
-async function resolveCommit(git, ref) {
+async function open_resolveCommit(git, ref) {
     const resolved = await git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
     if (resolved.code !== 0)
         throw new NotFoundError(`No commit named ${ref} in this repository`);
@@ -36352,6 +36999,308 @@ function defaultPolicyFile(repo, model) {
     return (0,external_node_fs_namespaceObject.existsSync)(file) ? file : undefined;
 }
 
+;// CONCATENATED MODULE: ./src/rollout/plan.ts
+/**
+ * Planning a rollout step by hand (`modelgate rollout`): from the stage's policy, its recorded
+ * steps and the time, the step to record, or a refusal that says why (exit 2; exit 3 when there
+ * is nothing to act on). Pure: no registry, no clock of its own. The registry judges the planned
+ * step again against what it reads at write time (steps.ts `decideStep`), so a repeat writes
+ * nothing and a stale plan is refused.
+ */
+
+
+
+
+/** `since` plus `minMs`, as a UTC time to the second (`2026-12-01 11:00:00`), for messages. */
+function whenMayAdvance(since, minMs) {
+    return new Date(since.getTime() + minMs)
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d{3}Z$/, '');
+}
+/** The step to record for `input.action`; throws a refusal naming why. */
+function planStep(input) {
+    const { model, stage, rollout, action } = input;
+    const name = `${model} ${stage}`;
+    const state = rolloutState(input.steps);
+    const active = state && isActive(state) ? state : undefined;
+    const shadow = rollout.type === 'shadow';
+    if (action.kind === 'start') {
+        const from = input.from ?? [];
+        const holds = input.versionStages ?? [];
+        if (!from.includes('candidate') && !from.some(source => holds.includes(source))) {
+            throw new InvalidInputError(`${name}: ${action.version} is in ${holds.length ? holds.join(', ') : 'no stage'}; the policy starts a rollout of ${stage} only from ${from.join(', ')}.`);
+        }
+        return {
+            kind: 'start',
+            version: action.version,
+            percent: shadow ? 0 : rollout.steps[0]
+        };
+    }
+    if (!state)
+        throw new NotFoundError(`${name}: no rollout has been started; start one with --start --version V.`);
+    if (action.kind === 'abort') {
+        return { kind: 'abort', version: state.version, percent: 0 };
+    }
+    if (!active) {
+        const last = state.last;
+        // A re-run of the step that ended it: the registry writes nothing.
+        if (action.kind === last.kind)
+            return { kind: last.kind, version: state.version, percent: last.percent };
+        throw new InvalidInputError(`${name}: the rollout of ${state.version} ${state.phase === 'aborted' ? 'was aborted' : 'is complete'}; start a new one with --start --version V.`);
+    }
+    if (action.kind === 'hold') {
+        return { kind: 'hold', version: active.version, percent: active.percent };
+    }
+    if (action.kind === 'complete') {
+        if (rollout.type === 'canary' && active.percent !== rollout.steps[rollout.steps.length - 1]) {
+            throw new InvalidInputError(`${name}: ${active.version} is at ${active.percent}%; a rollout completes from its last step (${rollout.steps[rollout.steps.length - 1]}%).`);
+        }
+        const full = input.fullStages ?? [];
+        if (!full.some(f => f.holder === active.version)) {
+            const stages = full.map(f => f.stage);
+            throw new InvalidInputError(`${name}: ${active.version} does not hold ${stages.length ? stages.join(' or ') : 'a stage promoted from this one'} yet; the full share is an ordinary promotion with its gates (approvals included): promote it, then complete.`);
+        }
+        return { kind: 'complete', version: active.version, percent: 100 };
+    }
+    // advance
+    if (rollout.type === 'shadow') {
+        throw new InvalidInputError(`${name}: a shadow takes no traffic, so it has no steps to advance; promote ${active.version} to the next stage.`);
+    }
+    const to = action.to;
+    if (to !== undefined && !rollout.steps.includes(to)) {
+        throw new InvalidInputError(`${name}: --to ${to} is not one of the policy's steps (${rollout.steps.join(', ')}).`);
+    }
+    if (to !== undefined && to === active.percent && active.phase === 'running') {
+        // Already there: the same advance again, which the registry records once.
+        const last = active.last;
+        return {
+            kind: 'advance',
+            version: active.version,
+            percent: to,
+            ...(last.kind === 'advance' && last.from !== undefined ? { from: last.from } : {})
+        };
+    }
+    const minMs = durationMs(rollout.min_step_duration) ?? 0;
+    const early = input.now.getTime() - active.since.getTime() < minMs;
+    if (early) {
+        const last = active.last;
+        if (to === undefined && last.kind === 'advance' && last.by === input.actor) {
+            // The same person's advance again before the step's time is up: a re-run of it, which the
+            // registry records once.
+            return {
+                kind: 'advance',
+                version: active.version,
+                percent: last.percent,
+                ...(last.from === undefined ? {} : { from: last.from })
+            };
+        }
+    }
+    const target = to ?? nextStep(rollout, active.percent);
+    if (target === undefined) {
+        throw new InvalidInputError(`${name}: ${active.version} is at the last step (${active.percent}%); the full share is the next stage, an ordinary promotion with its gates, then --complete.`);
+    }
+    if (target <= active.percent) {
+        throw new InvalidInputError(`${name}: ${active.version} is at ${active.percent}% already; --to ${target} would lower it.`);
+    }
+    if (early) {
+        throw new InvalidInputError(`${name}: ${active.version} reached ${active.percent}% at ${whenMayAdvance(active.since, 0)} UTC; min_step_duration is ${rollout.min_step_duration}, so it may advance from ${whenMayAdvance(active.since, minMs)} UTC.`);
+    }
+    return { kind: 'advance', version: active.version, percent: target, from: active.percent };
+}
+
+;// CONCATENATED MODULE: ./src/commands/rollout.ts
+
+
+
+
+
+/**
+ * `modelgate rollout`: record one step of a stage's rollout by hand (start, advance, hold,
+ * abort, complete), planned from the policy's `rollout:` block and the steps the registry
+ * holds (rollout/plan.ts), written through the registry's write protocol; or, with no step,
+ * show where the rollout stands. Monitor-driven advancing is not built yet (docs/rollout.md).
+ */
+async function rollout(context, policy, options) {
+    const { model, stage, action } = options;
+    const stagePolicy = findStage(policy, stage);
+    if (!stagePolicy.rollout) {
+        throw new InvalidInputError(`${model} ${stage}: the policy declares no rollout for this stage (stages.${stage}.rollout)`);
+    }
+    const { registry } = context;
+    const before = await registry.rolloutSteps(model, stage);
+    if (!action)
+        return rollout_outcome({ model, stage, steps: before, ...stateOf(before) });
+    if (action.kind === 'abort' && !options.reason?.trim()) {
+        throw new InvalidInputError('an abort needs --reason: every abort is recorded with why');
+    }
+    const fullStages = Object.entries(policy.stages)
+        .filter(([, s]) => s.from.includes(stage))
+        .map(([name]) => name);
+    const step = planStep({
+        model,
+        stage,
+        rollout: stagePolicy.rollout,
+        steps: before,
+        action,
+        now: context.now(),
+        actor: context.actor,
+        from: stagePolicy.from,
+        ...(action.kind === 'start'
+            ? { versionStages: await stagesOf(context, model, action.version) }
+            : {}),
+        ...(action.kind === 'complete'
+            ? {
+                fullStages: await Promise.all(fullStages.map(async (name) => ({
+                    stage: name,
+                    holder: (await registry.getStage(model, name))?.version
+                })))
+            }
+            : {})
+    });
+    const reason = options.reason?.trim();
+    const result = await registry.recordRolloutStep(model, stage, step, {
+        actor: context.actor,
+        ...(context.actorEmail ? { actorEmail: context.actorEmail } : {}),
+        ...(reason ? { reason } : {})
+    }, options.dryRun ? { dryRun: true } : {});
+    const steps = result.written ? await registry.rolloutSteps(model, stage) : before;
+    return rollout_outcome({ model, stage, step, steps, result, ...stateOf(steps) });
+}
+/** The stages `version` holds; NotFoundError (exit 3) when it is not registered. */
+async function stagesOf(context, model, version) {
+    const record = await context.registry.getVersion(model, version);
+    if (!record)
+        throw new NotFoundError(`${model} ${version} is not registered.`);
+    return record.stages.map(s => s.stage);
+}
+function stateOf(steps) {
+    const state = rolloutState(steps);
+    return state ? { state } : {};
+}
+function rollout_outcome(result) {
+    const { markdown, json } = renderRollout(result);
+    return { markdown, json, exitCode: ExitCode.Pass, rollout: result };
+}
+
+;// CONCATENATED MODULE: ./src/cli/rollout.ts
+/**
+ * `modelgate rollout`: the CLI's rollout command (its options, usage and how they become a
+ * RolloutAction). run.ts lists it with the other commands.
+ */
+
+
+
+
+const ROLLOUT_USAGE = `Usage: modelgate rollout MODEL --stage STAGE
+                          [--start --version vX.Y.Z | --advance [--to PERCENT] | --hold
+                           | --abort --reason TEXT | --complete]
+                          [--reason TEXT] [--dry-run] [--no-push] [--policy FILE] [--repo DIR] [--json]
+
+  Records one step of the stage's rollout (the policy's stages.STAGE.rollout) in the registry,
+  by hand; with no step, shows where the rollout stands and its steps. Details: docs/rollout.md.
+
+  --stage STAGE      the rollout's stage, as named in the policy
+  --start            start a rollout of --version at the first step (a shadow: 0%); the version
+                     must hold a stage the policy's from lists (or from: [candidate])
+  --version vX.Y.Z   the version to start
+  --advance          to the next step, once min_step_duration has passed at the current one;
+                     the same person's --advance again before then is a re-run: nothing written
+  --to PERCENT       with --advance: the step to go to; run again, it writes nothing
+  --hold             keep the share where it is (recorded, with --reason when given)
+  --abort            traffic to 0% and the version out of the stage; needs --reason
+  --complete         end the rollout after the version was promoted to the full stage
+  --reason TEXT      why (required with --abort; recorded)
+  --policy FILE      default policies/MODEL.yml at the repository root
+  --dry-run          print what would be written; write nothing
+  --no-push          git: keep the tags in this clone (origin is not written)
+  --json             print JSON
+  The same step again writes nothing (exit 0).`;
+const ROLLOUT_OPTIONS = {
+    stage: { type: 'string' },
+    start: { type: 'boolean' },
+    version: { type: 'string' },
+    advance: { type: 'boolean' },
+    to: { type: 'string' },
+    hold: { type: 'boolean' },
+    abort: { type: 'boolean' },
+    complete: { type: 'boolean' },
+    reason: { type: 'string' },
+    policy: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    'no-push': { type: 'boolean' },
+    repo: { type: 'string', default: '.' },
+    json: { type: 'boolean' }
+};
+const rollout_text = (values, name) => {
+    const value = values[name];
+    return typeof value === 'string' && value !== '' ? value : undefined;
+};
+/** The step the flags ask for; undefined: none (show the rollout). */
+function actionOf(values) {
+    const given = ['start', 'advance', 'hold', 'abort', 'complete'].filter(flag => values[flag] === true);
+    if (given.length > 1) {
+        throw new InvalidInputError(`give one step at a time, not ${given.map(flag => `--${flag}`).join(' and ')}`);
+    }
+    const [kind] = given;
+    const version = rollout_text(values, 'version');
+    const to = rollout_text(values, 'to');
+    if (version !== undefined && kind !== 'start') {
+        throw new InvalidInputError('--version names the version to --start; other steps act on the running rollout');
+    }
+    if (to !== undefined && kind !== 'advance')
+        throw new InvalidInputError('--to goes with --advance');
+    switch (kind) {
+        case undefined:
+            return undefined;
+        case 'start':
+            if (!version)
+                throw new InvalidInputError('--start needs --version: the version to roll out');
+            return { kind, version };
+        case 'advance': {
+            if (to === undefined)
+                return { kind };
+            if (!/^[0-9]{1,2}$/.test(to)) {
+                throw new InvalidInputError(`--to must be a percent from 1 to 99, got "${to}"`);
+            }
+            return { kind, to: Number(to) };
+        }
+        default:
+            return { kind };
+    }
+}
+async function runRolloutCommand(values, io, model) {
+    if (!model)
+        throw new InvalidInputError('name the model: the first argument');
+    const problem = modelNameProblem(model);
+    if (problem)
+        throw new InvalidInputError(problem);
+    const stage = rollout_text(values, 'stage');
+    if (!stage)
+        throw new InvalidInputError('--stage is required');
+    const action = actionOf(values);
+    const cli = await openCliRegistry({
+        repo: rollout_text(values, 'repo') ?? '.',
+        model,
+        policyFile: rollout_text(values, 'policy'),
+        requirePolicy: true,
+        ...(values['no-push'] === true ? { push: false } : {})
+    });
+    const policy = cli.policy;
+    if (!policy)
+        throw new NotFoundError(`No policy for ${model}: pass --policy FILE`);
+    const reason = rollout_text(values, 'reason');
+    const outcome = await rollout(cli.context, policy, {
+        model,
+        stage,
+        ...(action ? { action } : {}),
+        ...(reason ? { reason } : {}),
+        dryRun: values['dry-run'] === true
+    });
+    io.stdout(values.json ? outcome.json + '\n' : outcome.markdown);
+    return outcome.exitCode;
+}
+
 ;// CONCATENATED MODULE: ./src/cli/since.ts
 /**
  * A point in time typed on the command line (`history --since`), read as ModelGate prints times:
@@ -36413,6 +37362,7 @@ function offsetMinutes(zone) {
 
 
 
+
 const USAGE = `Usage: modelgate <command> [options]
 
 Commands:
@@ -36420,6 +37370,7 @@ Commands:
   register   Record a version of a model on a commit (git), or from a run (MLflow).
   promote    Evaluate a version against a stage's gates and, if they pass, assign the stage.
   rollback   Put a stage back on its previous holder (or a named version).
+  rollout    Record a step of a stage's rollout (start, advance, hold, abort, complete).
   monitor    Judge watched stages on live metrics; roll back (or alert) on a breach.
   digest     Print the content digest of a candidate directory (what promotions compare).
   status     Show which version holds each stage.
@@ -36546,7 +37497,7 @@ ${NO_PUSH_USAGE}`,
                     dryRun: values['dry-run'] === true
                 }));
             }
-            const commit = await resolveCommit(cli.git, run_optional(values, 'ref') ?? 'HEAD');
+            const commit = await open_resolveCommit(cli.git, run_optional(values, 'ref') ?? 'HEAD');
             return print(io, values, await register(cli.context, {
                 model: requiredModel(model),
                 version: run_required(values, 'version'),
@@ -36648,6 +37599,12 @@ ${NO_PUSH_USAGE}`,
                 dryRun: values['dry-run'] === true
             }));
         }
+    },
+    rollout: {
+        usage: ROLLOUT_USAGE,
+        options: ROLLOUT_OPTIONS,
+        positionals: 1,
+        run: (values, io, [model]) => runRolloutCommand(values, io, model)
     },
     monitor: {
         usage: `Usage: modelgate monitor [MODEL] [--stage STAGE] [--at TIME] [--dry-run] [--policy FILE]

@@ -21,6 +21,7 @@ import { renderHistory, renderStatus } from '../report/registry-tables.js'
 import type { TableFormat } from '../report/terminal-table.js'
 import { VERSION } from '../version.js'
 import { openCliRegistry } from './context.js'
+import { ROLLOUT_OPTIONS, ROLLOUT_USAGE, runRolloutCommand } from './rollout.js'
 import { parseInstant } from './since.js'
 
 /** Where the CLI writes; passed in so tests read what a user would see. */
@@ -38,6 +39,7 @@ Commands:
   register   Record a version of a model on a commit (git), or from a run (MLflow).
   promote    Evaluate a version against a stage's gates and, if they pass, assign the stage.
   rollback   Put a stage back on its previous holder (or a named version).
+  rollout    Record a step of a stage's rollout (start, advance, hold, abort, complete).
   monitor    Judge watched stages on live metrics; roll back (or alert) on a breach.
   digest     Print the content digest of a candidate directory (what promotions compare).
   status     Show which version holds each stage.
@@ -308,6 +310,12 @@ ${NO_PUSH_USAGE}`,
         })
       )
     }
+  },
+  rollout: {
+    usage: ROLLOUT_USAGE,
+    options: ROLLOUT_OPTIONS,
+    positionals: 1,
+    run: (values, io, [model]) => runRolloutCommand(values, io, model)
   },
   monitor: {
     usage: `Usage: modelgate monitor [MODEL] [--stage STAGE] [--at TIME] [--dry-run] [--policy FILE]
