@@ -27166,6 +27166,7 @@ function renderStatus(view, format = 'md') {
     const table = { headers: ['Model', 'Stage', 'Version', 'Since (UTC)', 'By'], rows };
     const notes = [
         ...tieNotes(models),
+        ...unrecordedNotes(models),
         ...localOnlyNotes(models),
         ...(unusedPolicies ?? []).map((unused) => ({
             text: `${unused.model}: only the stages someone holds are shown: ${unused.file} ${unused.why}.`
@@ -27191,6 +27192,22 @@ function tieNotes(models) {
         ]
         : []));
 }
+/**
+ * Holders whose assignment has no ModelGate record: made by hand or by another tool, or with a
+ * message that copies another event's record (which the registry then does not believe).
+ */
+function unrecordedNotes(models) {
+    return models.flatMap(entry => entry.stages.flatMap(holder => auditRecordOf(holder.audit)
+        ? []
+        : [
+            {
+                text: `${entry.model} ${holder.stage}: the assignment of ${holder.version} (${holder.eventId}) has no ModelGate record (${NOT_RECORDED}).`,
+                code: [holder.eventId]
+            }
+        ]));
+}
+/** Why an event has no ModelGate record, as status and history say it. */
+const NOT_RECORDED = 'not written by ModelGate, or its message copies the record of another event';
 function localOnlyNotes(models) {
     return models.flatMap(entry => {
         const events = entry.localOnly ?? [];
@@ -27234,7 +27251,7 @@ function renderHistory(events, format = 'md') {
             event.version ?? '—',
             event.stage ?? '—',
             event.by,
-            record ? recordOutcome(record) : '—',
+            record ? recordOutcome(record) : decisionless(event),
             record?.previous ?? '—',
             pr
                 ? {
@@ -27259,6 +27276,15 @@ function renderHistory(events, format = 'md') {
         'Reason / summary'
     ];
     return renderTable({ headers, rows }, format);
+}
+/**
+ * The Decision cell of an event without a ModelGate record: a stage event ModelGate writes
+ * always carries one, so its absence is named; other events have no decision.
+ */
+function decisionless(event) {
+    return event.kind === 'assignment' || event.kind === 'unassignment'
+        ? '— (no ModelGate record)'
+        : '—';
 }
 /** One line saying where a registry write went; undefined when the backend does not say. */
 function describePublication(publication) {
@@ -32999,6 +33025,53 @@ function parseMessage(message) {
     return { summary };
 }
 
+;// CONCATENATED MODULE: ./src/registry/git/tag-audit.ts
+
+/** The audit record kinds each tag action can carry (a rollback writes both actions). */
+const RECORD_KINDS = {
+    assign: ['promotion', 'forced-promotion', 'rollback', 'automatic-rollback'],
+    // A promotion's removal of an outranking holder, a rollback's removal of the holder.
+    unassign: ['promotion', 'forced-promotion', 'rollback', 'automatic-rollback']
+};
+/** The ModelGate facts stored in `event`'s message, when they name this event; else undefined. */
+function tagAudit(event) {
+    const { audit } = parseMessage(event.message);
+    return audit && namesEvent(audit, event) ? audit : undefined;
+}
+/**
+ * Whether every fact that names an event names `event`: the facts' own `action`, `model`,
+ * `version` and `stage`, and in the audit record its `model`, stage (`to`), `kind` and, for an
+ * assignment, the version it put in. A fact that is absent names nothing (GTO-era and
+ * hand-written messages carry few); one that is present and differs makes the whole message
+ * another event's.
+ */
+function namesEvent(audit, event) {
+    const same = (value, expected) => value === undefined || value === expected;
+    if (!same(audit.action, event.action) || !same(audit.model, event.model))
+        return false;
+    if (!same(audit.version, event.version) || !same(audit.stage, event.stage))
+        return false;
+    const record = audit.record;
+    if (record === undefined)
+        return true;
+    if (record === null || typeof record !== 'object' || Array.isArray(record))
+        return true;
+    const facts = record;
+    if (!same(facts.model, event.model))
+        return false;
+    const kinds = RECORD_KINDS[event.action];
+    if (typeof facts.kind === 'string') {
+        // A refused attempt wrote nothing: its record is no event's.
+        if (!kinds?.includes(facts.kind))
+            return false;
+    }
+    if (event.stage !== undefined && !same(facts.to, event.stage))
+        return false;
+    if (event.action === 'assign' && !same(facts.version, event.version))
+        return false;
+    return true;
+}
+
 ;// CONCATENATED MODULE: ./src/registry/git/git-dir.ts
 /**
  * Finding a repository's git directory without a git process (for the tag
@@ -34413,7 +34486,7 @@ function previousHolder(artifact, stage) {
  * rolled-back version back.
  */
 function isReplacement(artifact, event) {
-    const named = parseMessage(event.message).audit?.replacedBy;
+    const named = tagAudit(event)?.replacedBy;
     if (typeof named !== 'string' || event.version === undefined)
         return false;
     const inStage = artifact.events.filter(e => e.stage === event.stage && e.version !== undefined);
@@ -34437,6 +34510,7 @@ function isReplacement(artifact, event) {
 
 
 
+
 const KIND = {
     register: 'registration',
     deregister: 'deregistration',
@@ -34449,7 +34523,8 @@ function eventKind(action) {
     return KIND[action];
 }
 function toRegistryEvent(event) {
-    const { summary, audit } = parseMessage(event.message);
+    const { summary } = parseMessage(event.message);
+    const audit = tagAudit(event);
     return {
         kind: KIND[event.action],
         model: event.model,
@@ -34469,7 +34544,7 @@ function stageHolder(state, model, stage) {
     if (!holder)
         return undefined;
     const event = holder.assignment;
-    const { audit } = parseMessage(event.message);
+    const audit = tagAudit(event);
     return {
         model,
         stage,
@@ -34530,12 +34605,12 @@ function versionRecord(artifact, version) {
         registeredBy: found.registration.by,
         active: found.active,
         stages,
-        ...registeredDigest(found.registration.message)
+        ...registeredDigest(found.registration)
     };
 }
 /** The candidate digest ModelGate recorded in a registration tag's message, if any. */
-function registeredDigest(message) {
-    const digest = parseMessage(message).audit?.candidateDigest;
+function registeredDigest(registration) {
+    const digest = tagAudit(registration)?.candidateDigest;
     return typeof digest === 'string' && DIGEST_RE.test(digest) ? { candidateDigest: digest } : {};
 }
 /**
@@ -34549,7 +34624,7 @@ function takenOutOf(state, model, version, stage) {
     const latest = artifact?.versions.get(version)?.stages.get(stage)?.latest;
     if (!artifact || !latest || latest.action !== 'unassign')
         return undefined;
-    const { audit } = parseMessage(latest.message);
+    const audit = tagAudit(latest);
     // Taken out only so GTO's highest-version reader agrees with a newer, lower holder: replaced,
     // not withdrawn (when the events bear the mark out). Any other removal counts.
     if (isReplacement(artifact, latest))

@@ -49,6 +49,7 @@ export function renderStatus(
   const table: Table = { headers: ['Model', 'Stage', 'Version', 'Since (UTC)', 'By'], rows }
   const notes = [
     ...tieNotes(models),
+    ...unrecordedNotes(models),
     ...localOnlyNotes(models),
     ...(unusedPolicies ?? []).map((unused): Note => ({
       text: `${unused.model}: only the stages someone holds are shown: ${unused.file} ${unused.why}.`
@@ -86,6 +87,28 @@ function tieNotes(models: readonly ModelStatus[]): Note[] {
     )
   )
 }
+
+/**
+ * Holders whose assignment has no ModelGate record: made by hand or by another tool, or with a
+ * message that copies another event's record (which the registry then does not believe).
+ */
+function unrecordedNotes(models: readonly ModelStatus[]): Note[] {
+  return models.flatMap(entry =>
+    entry.stages.flatMap(holder =>
+      auditRecordOf(holder.audit)
+        ? []
+        : [
+            {
+              text: `${entry.model} ${holder.stage}: the assignment of ${holder.version} (${holder.eventId}) has no ModelGate record (${NOT_RECORDED}).`,
+              code: [holder.eventId]
+            }
+          ]
+    )
+  )
+}
+
+/** Why an event has no ModelGate record, as status and history say it. */
+const NOT_RECORDED = 'not written by ModelGate, or its message copies the record of another event'
 
 function localOnlyNotes(models: readonly ModelStatus[]): Note[] {
   return models.flatMap(entry => {
@@ -129,7 +152,7 @@ export function renderHistory(events: readonly RegistryEvent[], format: TableFor
       event.version ?? '—',
       event.stage ?? '—',
       event.by,
-      record ? recordOutcome(record) : '—',
+      record ? recordOutcome(record) : decisionless(event),
       record?.previous ?? '—',
       pr
         ? {
@@ -154,6 +177,16 @@ export function renderHistory(events: readonly RegistryEvent[], format: TableFor
     'Reason / summary'
   ]
   return renderTable({ headers, rows }, format)
+}
+
+/**
+ * The Decision cell of an event without a ModelGate record: a stage event ModelGate writes
+ * always carries one, so its absence is named; other events have no decision.
+ */
+function decisionless(event: RegistryEvent): string {
+  return event.kind === 'assignment' || event.kind === 'unassignment'
+    ? '— (no ModelGate record)'
+    : '—'
 }
 
 /** One line saying where a registry write went; undefined when the backend does not say. */
