@@ -35080,7 +35080,7 @@ class GitRegistry {
                 const tag = draft.counted ? { ...draft.tag, counter: ++counter } : draft.tag;
                 const name = formatTagName(tag);
                 const record = auditRecord(draft, audit, second);
-                await gitOk(this.git, ['tag', '-a', '--cleanup=whitespace', '-F', '-', '--', name, draft.commit], { input: formatMessage(draft.summary, record), env: identityEnv(audit, second) });
+                await gitOk(this.git, ['tag', '-a', '--no-sign', '--cleanup=whitespace', '-F', '-', '--', name, draft.commit], { input: formatMessage(draft.summary, record), env: identityEnv(audit, second) });
                 created.push({ name, oid: '', event: plannedEvent(draft, name, second, audit, record) });
             }
             const ids = (await gitOk(this.git, ['rev-parse', ...created.map(c => `refs/tags/${c.name}`)]))

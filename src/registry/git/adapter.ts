@@ -500,7 +500,7 @@ export class GitRegistry implements Registry {
         const record = auditRecord(draft, audit, second)
         await gitOk(
           this.git,
-          ['tag', '-a', '--cleanup=whitespace', '-F', '-', '--', name, draft.commit],
+          ['tag', '-a', '--no-sign', '--cleanup=whitespace', '-F', '-', '--', name, draft.commit],
           { input: formatMessage(draft.summary, record), env: identityEnv(audit, second) }
         )
         created.push({ name, oid: '', event: plannedEvent(draft, name, second, audit, record) })
