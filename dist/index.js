@@ -68016,9 +68016,13 @@ async function withExport(git, commit, modelPath, use) {
  * name in every registry's history.
  */
 const IDENTITY_LINE_DELIMITERS = /[<>\n\r\0]/g;
-/** The actor's name as it is recorded: the delimiters made spaces, trimmed. */
+/** A name as it is recorded: the delimiters made spaces, trimmed. */
+function cleanActorName(name) {
+    return name.replace(IDENTITY_LINE_DELIMITERS, ' ').trim();
+}
+/** The actor's name as it is recorded (cleanActorName). */
 function actorName(audit) {
-    return audit.actor.replace(IDENTITY_LINE_DELIMITERS, ' ').trim();
+    return cleanActorName(audit.actor);
 }
 /** Every write names who acts, and an e-mail, when given, that an identity line can hold. */
 function assertActor(audit) {
@@ -68027,7 +68031,8 @@ function assertActor(audit) {
     }
     const email = audit.actorEmail;
     if (email !== undefined && (email === '' || /[<>\s]/.test(email))) {
-        throw new errors/* InvalidInputError */.oC(`Invalid actor e-mail "${email}".`);
+        // JSON-escaped: the value can hold a newline, which must not start a line of its own.
+        throw new errors/* InvalidInputError */.oC(`Invalid actor e-mail ${JSON.stringify(email)}.`);
     }
 }
 

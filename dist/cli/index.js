@@ -29197,9 +29197,13 @@ function metricSourceFor(monitor, io) {
  * name in every registry's history.
  */
 const IDENTITY_LINE_DELIMITERS = /[<>\n\r\0]/g;
-/** The actor's name as it is recorded: the delimiters made spaces, trimmed. */
+/** A name as it is recorded: the delimiters made spaces, trimmed. */
+function cleanActorName(name) {
+    return name.replace(IDENTITY_LINE_DELIMITERS, ' ').trim();
+}
+/** The actor's name as it is recorded (cleanActorName). */
 function actorName(audit) {
-    return audit.actor.replace(IDENTITY_LINE_DELIMITERS, ' ').trim();
+    return cleanActorName(audit.actor);
 }
 /** Every write names who acts, and an e-mail, when given, that an identity line can hold. */
 function assertActor(audit) {
@@ -29208,7 +29212,8 @@ function assertActor(audit) {
     }
     const email = audit.actorEmail;
     if (email !== undefined && (email === '' || /[<>\s]/.test(email))) {
-        throw new InvalidInputError(`Invalid actor e-mail "${email}".`);
+        // JSON-escaped: the value can hold a newline, which must not start a line of its own.
+        throw new InvalidInputError(`Invalid actor e-mail ${JSON.stringify(email)}.`);
     }
 }
 
@@ -35595,6 +35600,8 @@ async function openWorkspace(options) {
 
 
 
+
+
 /**
  * Opens the registry of the checkout at `repo`. The policy is `--policy` (relative to the
  * working directory, as any command-line path), else `policies/<model>.yml` at the root of the
@@ -35624,6 +35631,12 @@ async function openCliRegistry(options) {
             localWritesOnMlflow: '--no-push keeps git tags in this clone; an MLflow registry has no local copy to keep a write in'
         }
     });
+    if (options.writes &&
+        !opened.context.actorEmail &&
+        !(opened.registry instanceof MlflowRegistry)) {
+        // Never made up: a GitHub noreply address of the login would credit that GitHub account.
+        throw new InvalidInputError('git user.email is not set: a registry write records it as the tagger. Set it (git config user.email you@example.com) and run again');
+    }
     const policy = opened.policy;
     return {
         ...opened,
@@ -35682,7 +35695,8 @@ async function policiesOf(root, given, models) {
 async function gitUser(git) {
     const name = (await git(['config', 'user.name'])).stdout.trim();
     const email = (await git(['config', 'user.email'])).stdout.trim();
-    return { name: name || (0,external_node_os_namespaceObject.userInfo)().username, ...(email ? { email } : {}) };
+    // Cleaned as every registry records a name, so the audit record and the tag's facts agree.
+    return { name: cleanActorName(name || (0,external_node_os_namespaceObject.userInfo)().username), ...(email ? { email } : {}) };
 }
 /**
  * The top of the work tree `repo` is in; `repo` itself when it is in none (openRegistry then
@@ -35883,7 +35897,8 @@ ${NO_PUSH_USAGE}`,
                 repo: repoOf(values),
                 model: requiredModel(model),
                 policyFile: run_optional(values, 'policy'),
-                ...pushOf(values)
+                ...pushOf(values),
+                writes: true
             });
             if (cli.registry instanceof MlflowRegistry) {
                 if (run_optional(values, 'ref') !== undefined) {
@@ -35941,7 +35956,8 @@ ${NO_PUSH_USAGE}`,
                 model: requiredModel(model),
                 policyFile: run_optional(values, 'policy'),
                 requirePolicy: true,
-                ...pushOf(values)
+                ...pushOf(values),
+                writes: true
             });
             return print(io, values, await promote(cli.context, {
                 policy: cli.policy,
@@ -35989,7 +36005,8 @@ ${NO_PUSH_USAGE}`,
                 repo: repoOf(values),
                 model: requiredModel(model),
                 policyFile: run_optional(values, 'policy'),
-                ...pushOf(values)
+                ...pushOf(values),
+                writes: true
             });
             await cli.assertStage(run_required(values, 'stage'));
             return print(io, values, await rollback(cli.context, {
@@ -36042,7 +36059,8 @@ ${NO_PUSH_USAGE}
                 model,
                 policyFile,
                 requirePolicy: true,
-                ...pushOf(values)
+                ...pushOf(values),
+                writes: true
             });
             const policy = cli.policy;
             const top = await cli.git(['rev-parse', '--show-toplevel']);

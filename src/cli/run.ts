@@ -169,7 +169,8 @@ ${NO_PUSH_USAGE}`,
         repo: repoOf(values),
         model: requiredModel(model),
         policyFile: optional(values, 'policy'),
-        ...pushOf(values)
+        ...pushOf(values),
+        writes: true
       })
       if (cli.registry instanceof MlflowRegistry) {
         if (optional(values, 'ref') !== undefined) {
@@ -237,7 +238,8 @@ ${NO_PUSH_USAGE}`,
         model: requiredModel(model),
         policyFile: optional(values, 'policy'),
         requirePolicy: true,
-        ...pushOf(values)
+        ...pushOf(values),
+        writes: true
       })
       return print(
         io,
@@ -290,7 +292,8 @@ ${NO_PUSH_USAGE}`,
         repo: repoOf(values),
         model: requiredModel(model),
         policyFile: optional(values, 'policy'),
-        ...pushOf(values)
+        ...pushOf(values),
+        writes: true
       })
       await cli.assertStage(required(values, 'stage'))
       return print(
@@ -347,7 +350,8 @@ ${NO_PUSH_USAGE}
         model,
         policyFile,
         requirePolicy: true,
-        ...pushOf(values)
+        ...pushOf(values),
+        writes: true
       })
       const policy = cli.policy as Policy
       const top = await cli.git(['rev-parse', '--show-toplevel'])
