@@ -61297,9 +61297,20 @@ const Policy = PolicyShape.superRefine((policy, ctx) => {
 async function loadPolicy(file) {
     let text;
     try {
+        const stats = await (0,promises_.stat)(file);
+        if (stats.isFile() && stats.size > POLICY_MAX_BYTES) {
+            throw new errors/* InvalidInputError */.oC(`Policy file ${file} is ${stats.size} bytes; a policy may be at most ${POLICY_MAX_BYTES} bytes`, { locations: [{ file }] });
+        }
+        if (!stats.isFile() && !stats.isDirectory()) {
+            throw new errors/* InvalidInputError */.oC(`Policy file ${file} is not a regular file`, {
+                locations: [{ file }]
+            });
+        }
         text = await (0,promises_.readFile)(file, 'utf8');
     }
     catch (error) {
+        if (error instanceof errors/* InvalidInputError */.oC)
+            throw error;
         const code = error.code;
         const locations = [{ file }];
         if (code === 'ENOENT' || code === 'ENOTDIR') {
@@ -61316,7 +61327,27 @@ async function loadPolicy(file) {
             cause: error
         });
     }
-    return parsePolicy(text, file);
+    try {
+        return parsePolicy(text, file);
+    }
+    catch (error) {
+        // The yaml library and zod recurse: a policy nested thousands deep exhausts the stack.
+        if (error instanceof RangeError && /call stack/i.test(error.message)) {
+            throw new errors/* InvalidInputError */.oC(`Policy ${file} has a problem: ${TOO_DEEP}`, {
+                locations: [{ file }],
+                cause: error
+            });
+        }
+        throw error;
+    }
+}
+const TOO_DEEP = 'it is nested too deeply to read: a policy is a few levels of mappings';
+/** A policy is a few KiB; a larger file (or a device such as /dev/zero) is refused unread. */
+const POLICY_MAX_BYTES = 1024 * 1024;
+/** At most this much of the file is quoted back in a message. */
+const EXCERPT_MAX = 200;
+function excerpt(text) {
+    return text.length > EXCERPT_MAX ? `${text.slice(0, EXCERPT_MAX)}… (cut)` : text;
 }
 /**
  * Validate policy YAML. Throws one `InvalidInputError` listing every problem found,
@@ -61338,6 +61369,9 @@ function parsePolicy(text, file) {
         const keyPath = path.length > 0 ? formatKeyPath(path) : undefined;
         return { file, line, column: col, ...(keyPath && { keyPath }), problem };
     };
+    if ([...doc.errors, ...doc.warnings].some(e => /call stack/i.test(e.message))) {
+        throw policyError(file, [locate(0, [], TOO_DEEP)]);
+    }
     const yamlProblems = [...doc.errors, ...doc.warnings].map(e => locate(e.pos[0], e.code === 'MULTIPLE_DOCS' ? [] : pathAt(doc, e.pos[0]), yamlMessage(e)));
     if (yamlProblems.length > 0)
         throw policyError(file, yamlProblems);
@@ -61349,7 +61383,7 @@ function parsePolicy(text, file) {
         throw policyError(file, [locate(0, [], EMPTY)]);
     }
     if (!(0,dist/* isMap */.jh)(root)) {
-        const got = (0,dist/* isSeq */.oP)(root) ? 'a list' : `the value ${JSON.stringify(root.toJSON())}`;
+        const got = (0,dist/* isSeq */.oP)(root) ? 'a list' : `the value ${excerpt(JSON.stringify(root.toJSON()))}`;
         throw policyError(file, [locate(root.range?.[0] ?? 0, [], `${MAPPING}, got ${got}`)]);
     }
     let data;
@@ -61381,7 +61415,7 @@ function badAliases(doc) {
                 problems.push({ offset: start(alias) ?? 0, message });
             }
         },
-        Pair(_, pair) {
+        Pair(_, pair, path) {
             if (!isMergeKey(pair.key))
                 return;
             const sources = (0,dist/* isSeq */.oP)(pair.value) ? pair.value.items : [pair.value];
@@ -61389,6 +61423,17 @@ function badAliases(doc) {
             if (resolved.some(s => s !== undefined && !(0,dist/* isMap */.jh)(s))) {
                 const message = 'a merge key (<<) must name a mapping or a list of mappings';
                 problems.push({ offset: start(pair.value) ?? start(pair.key) ?? 0, message });
+                return;
+            }
+            // YAML lets a key written beside `<<` override the merged one, silently: a policy that
+            // loosens a shared bound that way must say so in full, so both are refused.
+            const merged = new Set(resolved.flatMap(s => ((0,dist/* isMap */.jh)(s) ? s.items.map(i => keyName(i.key)) : [])));
+            const parent = path[path.length - 1];
+            for (const item of (0,dist/* isMap */.jh)(parent) ? parent.items : []) {
+                if (isMergeKey(item.key) || !merged.has(keyName(item.key)))
+                    continue;
+                const message = `"${keyName(item.key)}" is set here and by the merge key (<<) of this mapping, which YAML would let this one override silently: write the key once`;
+                problems.push({ offset: start(item.key) ?? 0, message });
             }
         }
     });
@@ -61415,7 +61460,7 @@ function yamlMessage(error) {
         case 'MULTIPLE_DOCS':
             return 'the file holds more than one YAML document (---): a policy is one document';
         default: {
-            const message = error.message.replace(/\s+/g, ' ').trim();
+            const message = excerpt(error.message.replace(/\s+/g, ' ').trim());
             return `invalid YAML: ${message.charAt(0).toLowerCase()}${message.slice(1)}`;
         }
     }
@@ -64374,7 +64419,7 @@ async function loadCandidate(dir, options = {}) {
     if (options.within !== undefined)
         await assertCandidateLocation(dir, options.within);
     const absolute = external_node_path_default().resolve(dir);
-    const root = await resolveRoot(dir);
+    const root = await resolveRoot(dir, options.role);
     const display = (relative) => external_node_path_default().join(dir, relative);
     const walk = await walkCandidate(root, dir);
     const byPath = new Map(walk.files.map(file => [file.path, file]));
@@ -64440,12 +64485,12 @@ async function loadCandidate(dir, options = {}) {
     return candidate;
 }
 /** The directory's real path; NotFoundError when it is missing, InvalidInputError when not a directory. */
-async function resolveRoot(dir) {
+async function resolveRoot(dir, role = 'candidate') {
     const absolute = external_node_path_default().resolve(dir);
     try {
         const rootStat = await (0,promises_.stat)(absolute);
         if (!rootStat.isDirectory()) {
-            throw new errors/* InvalidInputError */.oC(`The candidate ${dir} is not a directory`, {
+            throw new errors/* InvalidInputError */.oC(`The ${role} ${dir} is not a directory`, {
                 locations: [{ file: dir }]
             });
         }
@@ -64456,12 +64501,12 @@ async function resolveRoot(dir) {
             throw error;
         const code = error?.code;
         if (code === 'ENOENT' || code === 'ENOTDIR') {
-            throw new errors/* NotFoundError */.m_(`The candidate directory ${dir} does not exist`, {
+            throw new errors/* NotFoundError */.m_(`The ${role} directory ${dir} does not exist`, {
                 locations: [{ file: dir }],
                 cause: error
             });
         }
-        throw new errors/* InvalidInputError */.oC(`Cannot read the candidate directory ${dir}: ${describeFsError(error)}`, {
+        throw new errors/* InvalidInputError */.oC(`Cannot read the ${role} directory ${dir}: ${describeFsError(error)}`, {
             locations: [{ file: dir }],
             cause: error
         });
@@ -64666,9 +64711,9 @@ const CHECK_LACKS = ['approvals', 'checks', 'source-stage-dates', 'monitoring-pr
 async function check_check(options, openRegistry = noRegistry) {
     const policy = options.policy ?? (await loadPolicy(options.policyFile));
     const within = options.within ?? process.cwd();
-    const load = (where) => loadModel(where, policy, openRegistry, within);
-    const candidate = await load(options.candidateDir);
-    const champion = options.championDir ? await load(options.championDir) : undefined;
+    const load = (where, role) => loadModel(where, policy, openRegistry, within, role);
+    const candidate = await load(options.candidateDir, 'candidate');
+    const champion = options.championDir ? await load(options.championDir, 'champion') : undefined;
     const evaluation = evaluateStage({
         policy,
         stage: options.stage,
@@ -64692,10 +64737,10 @@ async function check_check(options, openRegistry = noRegistry) {
         decision: evaluation.decision
     };
 }
-async function loadModel(where, policy, openRegistry, within) {
+async function loadModel(where, policy, openRegistry, within, role) {
     // `mlflow:NAME/VERSION` or `mlflow:NAME@ALIAS` names a registered version; anything else is a directory.
     if (!isMlflowReference(where))
-        return loadCandidate(where, { within });
+        return loadCandidate(where, { within, role });
     const reference = parseMlflowReference(where);
     const match = {
         name: reference.name,
@@ -67214,12 +67259,12 @@ async function requestRange(options, endpoint, query, start, end, stepMs) {
         envelope = JSON.parse(text);
     }
     catch {
-        throw new MetricSourceError(`${where} answered HTTP ${status} with a body that is not JSON: ${excerpt(text)}`);
+        throw new MetricSourceError(`${where} answered HTTP ${status} with a body that is not JSON: ${prometheus_excerpt(text)}`);
     }
     const object = prometheus_isRecord(envelope) ? envelope : {};
     if (object.status !== 'success' || status < 200 || status > 299) {
         const kind = typeof object.errorType === 'string' ? ` (${object.errorType})` : '';
-        const message = typeof object.error === 'string' ? `: ${excerpt(object.error)}` : '';
+        const message = typeof object.error === 'string' ? `: ${prometheus_excerpt(object.error)}` : '';
         throw new MetricSourceError(`${where} answered HTTP ${status}, an error${kind}${message}`);
     }
     return parseMatrix(object.data, where);
@@ -67255,7 +67300,7 @@ function parseMatrix(data, where) {
                 throw bad(`values[${j}] is not a number's text`);
             return {
                 time: Math.round(time * 1000),
-                value: parseValue(text, () => bad(`values[${j}] is ${JSON.stringify(excerpt(text))}`))
+                value: parseValue(text, () => bad(`values[${j}] is ${JSON.stringify(prometheus_excerpt(text))}`))
             };
         });
         return { labels, samples };
@@ -67287,7 +67332,7 @@ function prometheus_isRecord(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 /** At most 200 characters of a server's text, on one line, for an error message. */
-function excerpt(text) {
+function prometheus_excerpt(text) {
     const line = text.replace(/\s+/g, ' ').trim();
     return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }
@@ -75693,7 +75738,21 @@ function actionsArtifactUploader() {
     };
 }
 
+;// CONCATENATED MODULE: ./src/audit/reason.ts
+/**
+ * How long a reason may be. A reason is repeated in the tag message, the audit record, the job
+ * summary, the comment and every history row: a bound keeps one person's paste from filling them.
+ */
+const REASON_MAX_LENGTH = 1000;
+/** Why `reason` cannot be recorded, naming where it came from (`--reason`, input "reason"). */
+function reasonProblem(reason, named) {
+    return reason.length > REASON_MAX_LENGTH
+        ? `${named} is ${reason.length} characters long; a reason may have at most ${REASON_MAX_LENGTH} (link to a ticket for more)`
+        : undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/inputs.ts
+
 
 
 
@@ -75728,7 +75787,9 @@ const Inputs = object({
     champion: schemas_string(),
     model: inputs_name('model', MODEL_NAME_PATTERN, 'a model name: letters, digits, - _ / . or :, starting and ending with a letter or digit', 200),
     version: inputs_name('version', VERSION_PATTERN, 'a version: letters, digits, . + or -, starting with a letter or digit (v1.2.0, or an MLflow version number)', 128),
-    reason: schemas_string(),
+    reason: schemas_string().refine(reason => reasonProblem(reason, 'input "reason"') === undefined, {
+        error: issue => reasonProblem(String(issue.input), 'input "reason"')
+    }),
     'dry-run': bool('dry-run'),
     force: bool('force'),
     'fail-on-blocked': bool('fail-on-blocked'),

@@ -10098,6 +10098,19 @@ exports.visitAsync = visitAsync;
 /************************************************************************/
 var __webpack_exports__ = {};
 
+;// CONCATENATED MODULE: ./src/audit/reason.ts
+/**
+ * How long a reason may be. A reason is repeated in the tag message, the audit record, the job
+ * summary, the comment and every history row: a bound keeps one person's paste from filling them.
+ */
+const REASON_MAX_LENGTH = 1000;
+/** Why `reason` cannot be recorded, naming where it came from (`--reason`, input "reason"). */
+function reasonProblem(reason, named) {
+    return reason.length > REASON_MAX_LENGTH
+        ? `${named} is ${reason.length} characters long; a reason may have at most ${REASON_MAX_LENGTH} (link to a ticket for more)`
+        : undefined;
+}
+
 ;// CONCATENATED MODULE: external "node:util"
 const external_node_util_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
 ;// CONCATENATED MODULE: external "node:crypto"
@@ -22187,7 +22200,7 @@ async function loadCandidate(dir, options = {}) {
     if (options.within !== undefined)
         await assertCandidateLocation(dir, options.within);
     const absolute = external_node_path_default().resolve(dir);
-    const root = await resolveRoot(dir);
+    const root = await resolveRoot(dir, options.role);
     const display = (relative) => external_node_path_default().join(dir, relative);
     const walk = await walkCandidate(root, dir);
     const byPath = new Map(walk.files.map(file => [file.path, file]));
@@ -22253,12 +22266,12 @@ async function loadCandidate(dir, options = {}) {
     return candidate;
 }
 /** The directory's real path; NotFoundError when it is missing, InvalidInputError when not a directory. */
-async function resolveRoot(dir) {
+async function resolveRoot(dir, role = 'candidate') {
     const absolute = external_node_path_default().resolve(dir);
     try {
         const rootStat = await (0,promises_namespaceObject.stat)(absolute);
         if (!rootStat.isDirectory()) {
-            throw new InvalidInputError(`The candidate ${dir} is not a directory`, {
+            throw new InvalidInputError(`The ${role} ${dir} is not a directory`, {
                 locations: [{ file: dir }]
             });
         }
@@ -22269,12 +22282,12 @@ async function resolveRoot(dir) {
             throw error;
         const code = error?.code;
         if (code === 'ENOENT' || code === 'ENOTDIR') {
-            throw new NotFoundError(`The candidate directory ${dir} does not exist`, {
+            throw new NotFoundError(`The ${role} directory ${dir} does not exist`, {
                 locations: [{ file: dir }],
                 cause: error
             });
         }
-        throw new InvalidInputError(`Cannot read the candidate directory ${dir}: ${describeFsError(error)}`, {
+        throw new InvalidInputError(`Cannot read the ${role} directory ${dir}: ${describeFsError(error)}`, {
             locations: [{ file: dir }],
             cause: error
         });
@@ -24975,9 +24988,20 @@ function allowedKeys(inst) {
 async function loadPolicy(file) {
     let text;
     try {
+        const stats = await (0,promises_namespaceObject.stat)(file);
+        if (stats.isFile() && stats.size > POLICY_MAX_BYTES) {
+            throw new InvalidInputError(`Policy file ${file} is ${stats.size} bytes; a policy may be at most ${POLICY_MAX_BYTES} bytes`, { locations: [{ file }] });
+        }
+        if (!stats.isFile() && !stats.isDirectory()) {
+            throw new InvalidInputError(`Policy file ${file} is not a regular file`, {
+                locations: [{ file }]
+            });
+        }
         text = await (0,promises_namespaceObject.readFile)(file, 'utf8');
     }
     catch (error) {
+        if (error instanceof InvalidInputError)
+            throw error;
         const code = error.code;
         const locations = [{ file }];
         if (code === 'ENOENT' || code === 'ENOTDIR') {
@@ -24994,7 +25018,27 @@ async function loadPolicy(file) {
             cause: error
         });
     }
-    return parsePolicy(text, file);
+    try {
+        return parsePolicy(text, file);
+    }
+    catch (error) {
+        // The yaml library and zod recurse: a policy nested thousands deep exhausts the stack.
+        if (error instanceof RangeError && /call stack/i.test(error.message)) {
+            throw new InvalidInputError(`Policy ${file} has a problem: ${TOO_DEEP}`, {
+                locations: [{ file }],
+                cause: error
+            });
+        }
+        throw error;
+    }
+}
+const TOO_DEEP = 'it is nested too deeply to read: a policy is a few levels of mappings';
+/** A policy is a few KiB; a larger file (or a device such as /dev/zero) is refused unread. */
+const POLICY_MAX_BYTES = 1024 * 1024;
+/** At most this much of the file is quoted back in a message. */
+const EXCERPT_MAX = 200;
+function excerpt(text) {
+    return text.length > EXCERPT_MAX ? `${text.slice(0, EXCERPT_MAX)}… (cut)` : text;
 }
 /**
  * Validate policy YAML. Throws one `InvalidInputError` listing every problem found,
@@ -25016,6 +25060,9 @@ function parsePolicy(text, file) {
         const keyPath = path.length > 0 ? formatKeyPath(path) : undefined;
         return { file, line, column: col, ...(keyPath && { keyPath }), problem };
     };
+    if ([...doc.errors, ...doc.warnings].some(e => /call stack/i.test(e.message))) {
+        throw policyError(file, [locate(0, [], TOO_DEEP)]);
+    }
     const yamlProblems = [...doc.errors, ...doc.warnings].map(e => locate(e.pos[0], e.code === 'MULTIPLE_DOCS' ? [] : pathAt(doc, e.pos[0]), yamlMessage(e)));
     if (yamlProblems.length > 0)
         throw policyError(file, yamlProblems);
@@ -25027,7 +25074,7 @@ function parsePolicy(text, file) {
         throw policyError(file, [locate(0, [], EMPTY)]);
     }
     if (!(0,dist/* isMap */.jh)(root)) {
-        const got = (0,dist/* isSeq */.oP)(root) ? 'a list' : `the value ${JSON.stringify(root.toJSON())}`;
+        const got = (0,dist/* isSeq */.oP)(root) ? 'a list' : `the value ${excerpt(JSON.stringify(root.toJSON()))}`;
         throw policyError(file, [locate(root.range?.[0] ?? 0, [], `${MAPPING}, got ${got}`)]);
     }
     let data;
@@ -25059,7 +25106,7 @@ function badAliases(doc) {
                 problems.push({ offset: start(alias) ?? 0, message });
             }
         },
-        Pair(_, pair) {
+        Pair(_, pair, path) {
             if (!isMergeKey(pair.key))
                 return;
             const sources = (0,dist/* isSeq */.oP)(pair.value) ? pair.value.items : [pair.value];
@@ -25067,6 +25114,17 @@ function badAliases(doc) {
             if (resolved.some(s => s !== undefined && !(0,dist/* isMap */.jh)(s))) {
                 const message = 'a merge key (<<) must name a mapping or a list of mappings';
                 problems.push({ offset: start(pair.value) ?? start(pair.key) ?? 0, message });
+                return;
+            }
+            // YAML lets a key written beside `<<` override the merged one, silently: a policy that
+            // loosens a shared bound that way must say so in full, so both are refused.
+            const merged = new Set(resolved.flatMap(s => ((0,dist/* isMap */.jh)(s) ? s.items.map(i => keyName(i.key)) : [])));
+            const parent = path[path.length - 1];
+            for (const item of (0,dist/* isMap */.jh)(parent) ? parent.items : []) {
+                if (isMergeKey(item.key) || !merged.has(keyName(item.key)))
+                    continue;
+                const message = `"${keyName(item.key)}" is set here and by the merge key (<<) of this mapping, which YAML would let this one override silently: write the key once`;
+                problems.push({ offset: start(item.key) ?? 0, message });
             }
         }
     });
@@ -25093,7 +25151,7 @@ function yamlMessage(error) {
         case 'MULTIPLE_DOCS':
             return 'the file holds more than one YAML document (---): a policy is one document';
         default: {
-            const message = error.message.replace(/\s+/g, ' ').trim();
+            const message = excerpt(error.message.replace(/\s+/g, ' ').trim());
             return `invalid YAML: ${message.charAt(0).toLowerCase()}${message.slice(1)}`;
         }
     }
@@ -25537,9 +25595,9 @@ const CHECK_LACKS = ['approvals', 'checks', 'source-stage-dates', 'monitoring-pr
 async function check_check(options, openRegistry = noRegistry) {
     const policy = options.policy ?? (await loadPolicy(options.policyFile));
     const within = options.within ?? process.cwd();
-    const load = (where) => loadModel(where, policy, openRegistry, within);
-    const candidate = await load(options.candidateDir);
-    const champion = options.championDir ? await load(options.championDir) : undefined;
+    const load = (where, role) => loadModel(where, policy, openRegistry, within, role);
+    const candidate = await load(options.candidateDir, 'candidate');
+    const champion = options.championDir ? await load(options.championDir, 'champion') : undefined;
     const evaluation = evaluateStage({
         policy,
         stage: options.stage,
@@ -25563,10 +25621,10 @@ async function check_check(options, openRegistry = noRegistry) {
         decision: evaluation.decision
     };
 }
-async function loadModel(where, policy, openRegistry, within) {
+async function loadModel(where, policy, openRegistry, within, role) {
     // `mlflow:NAME/VERSION` or `mlflow:NAME@ALIAS` names a registered version; anything else is a directory.
     if (!isMlflowReference(where))
-        return loadCandidate(where, { within });
+        return loadCandidate(where, { within, role });
     const reference = parseMlflowReference(where);
     const match = {
         name: reference.name,
@@ -29075,12 +29133,12 @@ async function requestRange(options, endpoint, query, start, end, stepMs) {
         envelope = JSON.parse(text);
     }
     catch {
-        throw new MetricSourceError(`${where} answered HTTP ${status} with a body that is not JSON: ${excerpt(text)}`);
+        throw new MetricSourceError(`${where} answered HTTP ${status} with a body that is not JSON: ${prometheus_excerpt(text)}`);
     }
     const object = prometheus_isRecord(envelope) ? envelope : {};
     if (object.status !== 'success' || status < 200 || status > 299) {
         const kind = typeof object.errorType === 'string' ? ` (${object.errorType})` : '';
-        const message = typeof object.error === 'string' ? `: ${excerpt(object.error)}` : '';
+        const message = typeof object.error === 'string' ? `: ${prometheus_excerpt(object.error)}` : '';
         throw new MetricSourceError(`${where} answered HTTP ${status}, an error${kind}${message}`);
     }
     return parseMatrix(object.data, where);
@@ -29116,7 +29174,7 @@ function parseMatrix(data, where) {
                 throw bad(`values[${j}] is not a number's text`);
             return {
                 time: Math.round(time * 1000),
-                value: parseValue(text, () => bad(`values[${j}] is ${JSON.stringify(excerpt(text))}`))
+                value: parseValue(text, () => bad(`values[${j}] is ${JSON.stringify(prometheus_excerpt(text))}`))
             };
         });
         return { labels, samples };
@@ -29148,7 +29206,7 @@ function prometheus_isRecord(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 /** At most 200 characters of a server's text, on one line, for an error message. */
-function excerpt(text) {
+function prometheus_excerpt(text) {
     const line = text.replace(/\s+/g, ' ').trim();
     return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }
@@ -35602,6 +35660,8 @@ async function openWorkspace(options) {
 
 
 
+
+
 /**
  * Opens the registry of the checkout at `repo`. The policy is `--policy` (relative to the
  * working directory, as any command-line path), else `policies/<model>.yml` at the root of the
@@ -35614,9 +35674,13 @@ async function openCliRegistry(options) {
     if (options.requirePolicy && !policyFile) {
         throw new NotFoundError(`No policy for ${options.model ?? 'this model'}: pass --policy FILE or add policies/${options.model ?? '<model>'}.yml`);
     }
+    const given = policyFile ? await loadPolicy(policyFile) : undefined;
+    // GTO's name rule before the first fetch, as register's: git would refuse it as a refspec.
+    if (options.model && given?.registry.type !== 'mlflow')
+        assertModelName(options.model);
     const opened = await openWorkspace({
         root: options.repo,
-        ...(policyFile ? { policyFile } : {}),
+        ...(given ? { policy: given } : {}),
         ...(options.model ? { model: options.model } : {}),
         env: process.env,
         ...(options.push === false ? { push: false } : {}),
@@ -35760,6 +35824,7 @@ function offsetMinutes(zone) {
 }
 
 ;// CONCATENATED MODULE: ./src/cli/run.ts
+
 
 
 
@@ -35966,7 +36031,7 @@ ${NO_PUSH_USAGE}`,
                 candidateDir: run_optional(values, 'candidate'),
                 dryRun: values['dry-run'] === true,
                 force: values.force === true,
-                reason: run_optional(values, 'reason')
+                reason: reasonOf(run_optional(values, 'reason'))
             }));
         }
     },
@@ -36014,7 +36079,7 @@ ${NO_PUSH_USAGE}`,
                 stage: run_required(values, 'stage'),
                 toVersion: run_optional(values, 'restore'),
                 fromVersion: run_optional(values, 'from'),
-                reason: run_required(values, 'reason'),
+                reason: reasonOf(run_required(values, 'reason')),
                 dryRun: values['dry-run'] === true
             }));
         }
@@ -36191,7 +36256,7 @@ async function runCli(argv, given) {
         return ExitCode.Pass;
     }
     try {
-        const { values, positionals } = parseCommandArgs(command, rest);
+        const { values, positionals } = parseCommandArgs(name, command, rest);
         for (const [option, instead] of Object.entries(command.retired ?? {})) {
             const value = values[option];
             if (value !== undefined)
@@ -36206,13 +36271,17 @@ async function runCli(argv, given) {
         return reportError(error, io, command.usage);
     }
 }
-function parseCommandArgs(command, args) {
+function parseCommandArgs(name, command, args) {
     try {
         const retired = Object.fromEntries(Object.keys(command.retired ?? {}).map(name => [name, { type: 'string' }]));
         const options = { ...retired, ...command.options };
         return (0,external_node_util_namespaceObject.parseArgs)({ args, options, strict: true, allowPositionals: true });
     }
     catch (error) {
+        const unknown = /^Unknown option '([^']*)'/.exec(errorMessage(error).replace(/^[A-Z_]+: /, ''));
+        if (unknown) {
+            throw new InvalidInputError(`unknown option ${unknown[1]} for ${name}; see modelgate ${name} --help`, { cause: error });
+        }
         // node:util's messages name the offending option; keep them, drop the error code prefix.
         throw new InvalidInputError(errorMessage(error).replace(/^[A-Z_]+: /, ''), { cause: error });
     }
@@ -36248,6 +36317,13 @@ function requiredModel(model) {
     if (problem)
         throw new InvalidInputError(problem);
     return model;
+}
+/** `--reason`, refused (exit 2) when longer than a reason may be. */
+function reasonOf(reason) {
+    const problem = reason === undefined ? undefined : reasonProblem(reason, '--reason');
+    if (problem)
+        throw new InvalidInputError(problem);
+    return reason;
 }
 function repoOf(values) {
     return run_optional(values, 'repo') ?? '.';

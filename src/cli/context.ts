@@ -6,10 +6,12 @@ import { InvalidInputError, NotFoundError } from '../errors.js'
 import type { StatusPolicies } from '../commands/status.js'
 import { findStage } from '../gates/evaluate.js'
 import { policyFileName, readPolicyDirectory } from '../policy/directory.js'
+import { loadPolicy } from '../policy/load.js'
 import { assertStageInAnyPolicy } from '../policy/stages.js'
 import type { Policy } from '../policy/schema.js'
 import { cleanActorName } from '../registry/actor.js'
 import { createGitRunner, type GitRunner } from '../registry/git/runner.js'
+import { assertModelName } from '../registry/git/tag-name.js'
 import { MlflowRegistry } from '../registry/mlflow/index.js'
 import { openWorkspace, type Actor, type Workspace } from '../workspace.js'
 
@@ -52,9 +54,12 @@ export async function openCliRegistry(options: {
       `No policy for ${options.model ?? 'this model'}: pass --policy FILE or add policies/${options.model ?? '<model>'}.yml`
     )
   }
+  const given = policyFile ? await loadPolicy(policyFile) : undefined
+  // GTO's name rule before the first fetch, as register's: git would refuse it as a refspec.
+  if (options.model && given?.registry.type !== 'mlflow') assertModelName(options.model)
   const opened = await openWorkspace({
     root: options.repo,
-    ...(policyFile ? { policyFile } : {}),
+    ...(given ? { policy: given } : {}),
     ...(options.model ? { model: options.model } : {}),
     env: process.env,
     ...(options.push === false ? { push: false } : {}),

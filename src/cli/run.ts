@@ -1,3 +1,4 @@
+import { reasonProblem } from '../audit/reason.js'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { assertCandidateLocation, candidateDigest } from '../candidate/digest.js'
 import { walkAndHash } from '../candidate/load.js'
@@ -251,7 +252,7 @@ ${NO_PUSH_USAGE}`,
           candidateDir: optional(values, 'candidate'),
           dryRun: values['dry-run'] === true,
           force: values.force === true,
-          reason: optional(values, 'reason')
+          reason: reasonOf(optional(values, 'reason'))
         })
       )
     }
@@ -304,7 +305,7 @@ ${NO_PUSH_USAGE}`,
           stage: required(values, 'stage'),
           toVersion: optional(values, 'restore'),
           fromVersion: optional(values, 'from'),
-          reason: required(values, 'reason'),
+          reason: reasonOf(required(values, 'reason')),
           dryRun: values['dry-run'] === true
         })
       )
@@ -486,7 +487,7 @@ export async function runCli(argv: string[], given: CliIO): Promise<number> {
     return ExitCode.Pass
   }
   try {
-    const { values, positionals } = parseCommandArgs(command, rest)
+    const { values, positionals } = parseCommandArgs(name, command, rest)
     for (const [option, instead] of Object.entries(command.retired ?? {})) {
       const value = values[option]
       if (value !== undefined) throw new InvalidInputError(instead(String(value)))
@@ -500,7 +501,7 @@ export async function runCli(argv: string[], given: CliIO): Promise<number> {
   }
 }
 
-function parseCommandArgs(command: Command, args: string[]) {
+function parseCommandArgs(name: string, command: Command, args: string[]) {
   try {
     const retired = Object.fromEntries(
       Object.keys(command.retired ?? {}).map(name => [name, { type: 'string' } as const])
@@ -508,6 +509,13 @@ function parseCommandArgs(command: Command, args: string[]) {
     const options = { ...retired, ...command.options }
     return parseArgs({ args, options, strict: true, allowPositionals: true })
   } catch (error) {
+    const unknown = /^Unknown option '([^']*)'/.exec(errorMessage(error).replace(/^[A-Z_]+: /, ''))
+    if (unknown) {
+      throw new InvalidInputError(
+        `unknown option ${unknown[1]} for ${name}; see modelgate ${name} --help`,
+        { cause: error }
+      )
+    }
     // node:util's messages name the offending option; keep them, drop the error code prefix.
     throw new InvalidInputError(errorMessage(error).replace(/^[A-Z_]+: /, ''), { cause: error })
   }
@@ -543,6 +551,13 @@ function requiredModel(model: string | undefined): string {
   const problem = modelNameProblem(model)
   if (problem) throw new InvalidInputError(problem)
   return model
+}
+
+/** `--reason`, refused (exit 2) when longer than a reason may be. */
+function reasonOf<T extends string | undefined>(reason: T): T {
+  const problem = reason === undefined ? undefined : reasonProblem(reason, '--reason')
+  if (problem) throw new InvalidInputError(problem)
+  return reason
 }
 
 function repoOf(values: OptionValues): string {
