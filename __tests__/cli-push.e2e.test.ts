@@ -224,3 +224,18 @@ describe('git writes say where they went; --no-push keeps them local (issue 12, 
     expect(shown.stdout).toMatch(/\| demo \| staging \| v1\.0\.0 \|/)
   })
 })
+
+describe('--no-push help says what happens to kept tags (issue 12 review, item 4)', () => {
+  it.each(['register', 'promote', 'rollback'])(
+    '%s --help advises removing, not pushing',
+    async command => {
+      const help = await bundledCli(process.cwd(), [command, '--help'])
+      const text = help.stdout.replace(/\s+/g, ' ')
+      expect(text).toContain(
+        'further writes to the model are refused until they are removed (git tag -d)'
+      )
+      expect(text).toContain('to publish, remove them and run the command again without --no-push')
+      expect(text).not.toContain('until they are pushed')
+    }
+  )
+})

@@ -34820,7 +34820,7 @@ function plannedEvent(draft, name, second, audit, record) {
  *      error (PermissionError when it looks like one).
  *
  * Without the remote, tags are only created locally; with `push: false` (--no-push) too, marked
- * so that reconciling keeps them and further writes to the model wait until they are pushed
+ * so that reconciling keeps them and further writes to the model are refused until removed
  * (origin.ts). A written result says where the tags went (`publication`).
  *
  * This file holds the port's methods and the tag writes; origin.ts, state.ts, queries.ts and
@@ -35884,7 +35884,9 @@ const FORMAT_OPTION = { format: { type: 'string' } };
 /** Git registry writes: pushed to origin unless asked to stay in this clone. */
 const NO_PUSH_OPTION = { 'no-push': { type: 'boolean' } };
 const NO_PUSH_USAGE = `  --no-push         git: keep the tags in this clone (origin is not written); status marks
-                    them local only, and further writes to the model wait until they are pushed`;
+                    them local only, and further writes to the model are refused until they
+                    are removed (git tag -d); to publish, remove them and run the command again
+                    without --no-push`;
 const FORMAT_USAGE = `  --format FORMAT   md (markdown) or table (columns aligned for a terminal); default:
                     table on a terminal, md when piped or redirected
   --json            print JSON`;

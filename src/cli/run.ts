@@ -87,7 +87,9 @@ const FORMAT_OPTION = { format: { type: 'string' } } as const
 /** Git registry writes: pushed to origin unless asked to stay in this clone. */
 const NO_PUSH_OPTION = { 'no-push': { type: 'boolean' } } as const
 const NO_PUSH_USAGE = `  --no-push         git: keep the tags in this clone (origin is not written); status marks
-                    them local only, and further writes to the model wait until they are pushed`
+                    them local only, and further writes to the model are refused until they
+                    are removed (git tag -d); to publish, remove them and run the command again
+                    without --no-push`
 const FORMAT_USAGE = `  --format FORMAT   md (markdown) or table (columns aligned for a terminal); default:
                     table on a terminal, md when piped or redirected
   --json            print JSON`

@@ -26,7 +26,7 @@
  *      error (PermissionError when it looks like one).
  *
  * Without the remote, tags are only created locally; with `push: false` (--no-push) too, marked
- * so that reconciling keeps them and further writes to the model wait until they are pushed
+ * so that reconciling keeps them and further writes to the model are refused until removed
  * (origin.ts). A written result says where the tags went (`publication`).
  *
  * This file holds the port's methods and the tag writes; origin.ts, state.ts, queries.ts and
