@@ -50,6 +50,12 @@ describe('git writes say where they went; --no-push keeps them local (issue 12, 
     expect(kept.stdout).toContain('run the command again without --no-push')
     expect(await originTags(sandbox)).toEqual(before)
     expect(await tagNames(clone.git)).toEqual(expect.arrayContaining(['demo#dev#2']))
+    // history marks the kept event as status does (issue 12 review, item 11).
+    const history = await cli('history', 'demo', '--format', 'md')
+    expect(history.stdout).toContain(
+      '| demo | assignment (local only: not on origin) | v2.0.0 | dev |'
+    )
+    expect(history.stdout).toContain('| demo | assignment | v1.0.0 | dev |')
 
     // Reading reconciles with origin, but keeps the marked tags (twice: nothing is pruned).
     for (let i = 0; i < 2; i++) {

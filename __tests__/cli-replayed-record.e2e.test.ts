@@ -87,6 +87,11 @@ describe('a replayed audit record is not the event’s record', () => {
         event.kind === 'assignment' && event.stage === 'staging'
     ) as { id: string; version: string }
     expect(rolled.stdout).toContain(`staging is back on **${latest.version}**`)
+    // The removal's row names the removed version once: no "Previous" repeating it.
+    const removal = (await cli('history', 'demo', '--stage', 'staging', '--format', 'md')).stdout
+      .split('\n')
+      .find(line => line.includes('| unassignment |'))
+    expect(removal).toMatch(/\| rollback: rolled-back \| — \| — \| bad \|$/)
 
     // Copied onto dev: the same person asking to roll dev back with the same words is a new
     // rollback, not a re-run of the copy.

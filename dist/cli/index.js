@@ -27295,7 +27295,9 @@ function localOnlyNotes(models) {
  * The trail as a table, newest first: each event with the audit record ModelGate stored with
  * it (decision, previous holder, pull request and approvers, reason) when there is one.
  */
-function renderHistory(events, format = 'md') {
+function renderHistory(events, format = 'md', 
+/** Events kept in this clone only (--no-push), by id: marked as status marks them. */
+localOnly = new Set()) {
     if (events.length === 0)
         return 'No events.\n';
     const rows = events.map((event) => {
@@ -27305,12 +27307,13 @@ function renderHistory(events, format = 'md') {
         return [
             utcSeconds(event.at),
             event.model,
-            event.kind,
+            localOnly.has(event.id) ? `${event.kind} (local only: not on origin)` : event.kind,
             event.version ?? '—',
             event.stage ?? '—',
             event.by,
             record ? recordOutcome(record) : decisionless(event),
-            record?.previous ?? '—',
+            // A removal's row names the version removed; the record's `previous` is that same one.
+            (event.kind === 'unassignment' ? undefined : record?.previous) ?? '—',
             pr
                 ? {
                     // The pull request's own number stays a link; the logins are user text.
@@ -28642,11 +28645,15 @@ async function status_history(context, model, filter = {}) {
     if (model && events.length === 0 && !filter.since && !filter.stage) {
         throw new NotFoundError(`No model named ${model} in the registry`);
     }
+    const localOnly = new Set(events.length === 0
+        ? []
+        : (await context.registry.status(model)).flatMap(entry => (entry.localOnly ?? []).map(event => event.id)));
     return {
-        markdown: renderHistory(events),
+        markdown: renderHistory(events, 'md', localOnly),
         json: historyJson(events),
         exitCode: ExitCode.Pass,
-        events
+        events,
+        localOnly
     };
 }
 
@@ -36225,7 +36232,7 @@ ${FORMAT_USAGE}`,
             });
             if (values.json || format === 'md')
                 return print(io, values, outcome);
-            io.stdout(renderHistory(outcome.events, format));
+            io.stdout(renderHistory(outcome.events, format, outcome.localOnly));
             return outcome.exitCode;
         }
     }

@@ -455,7 +455,7 @@ ${FORMAT_USAGE}`,
         stage
       })
       if (values.json || format === 'md') return print(io, values, outcome)
-      io.stdout(renderHistory(outcome.events, format))
+      io.stdout(renderHistory(outcome.events, format, outcome.localOnly))
       return outcome.exitCode
     }
   }

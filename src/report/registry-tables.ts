@@ -139,7 +139,12 @@ function localOnlyNotes(models: readonly ModelStatus[]): Note[] {
  * The trail as a table, newest first: each event with the audit record ModelGate stored with
  * it (decision, previous holder, pull request and approvers, reason) when there is one.
  */
-export function renderHistory(events: readonly RegistryEvent[], format: TableFormat = 'md') {
+export function renderHistory(
+  events: readonly RegistryEvent[],
+  format: TableFormat = 'md',
+  /** Events kept in this clone only (--no-push), by id: marked as status marks them. */
+  localOnly: ReadonlySet<string> = new Set()
+) {
   if (events.length === 0) return 'No events.\n'
   const rows = events.map((event): Cell[] => {
     const record = auditRecordOf(event.audit)
@@ -148,12 +153,13 @@ export function renderHistory(events: readonly RegistryEvent[], format: TableFor
     return [
       utcSeconds(event.at),
       event.model,
-      event.kind,
+      localOnly.has(event.id) ? `${event.kind} (local only: not on origin)` : event.kind,
       event.version ?? '—',
       event.stage ?? '—',
       event.by,
       record ? recordOutcome(record) : decisionless(event),
-      record?.previous ?? '—',
+      // A removal's row names the version removed; the record's `previous` is that same one.
+      (event.kind === 'unassignment' ? undefined : record?.previous) ?? '—',
       pr
         ? {
             // The pull request's own number stays a link; the logins are user text.
