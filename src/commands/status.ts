@@ -58,6 +58,8 @@ export interface HistoryFilter {
 /** What `history` returns: the outcome, and the events a terminal table is rendered from. */
 export interface HistoryOutcome extends CommandOutcome {
   events: RegistryEvent[]
+  /** The ids of events kept in this clone only (--no-push). */
+  localOnly: ReadonlySet<string>
 }
 
 /** `modelgate history`: every event, newest first, from the registry alone. */
@@ -73,10 +75,18 @@ export async function history(
   if (model && events.length === 0 && !filter.since && !filter.stage) {
     throw new NotFoundError(`No model named ${model} in the registry`)
   }
+  const localOnly = new Set(
+    events.length === 0
+      ? []
+      : (await context.registry.status(model)).flatMap(entry =>
+          (entry.localOnly ?? []).map(event => event.id)
+        )
+  )
   return {
-    markdown: renderHistory(events),
+    markdown: renderHistory(events, 'md', localOnly),
     json: historyJson(events),
     exitCode: ExitCode.Pass,
-    events
+    events,
+    localOnly
   }
 }
