@@ -66945,7 +66945,119 @@ const ProvenanceRules = strictObject({
 })
     .describe("The candidate's files were attested by a named workflow: every file's SHA-256 (or the checksums file's, when that is what was attested and every file matches it) must be a subject of a GitHub artifact attestation that verifies against the pinned Sigstore trusted root and names that repository, workflow, ref and runner.");
 
+;// CONCATENATED MODULE: ./src/policy/rollout.ts
+
+
+
+/**
+ * A stage's `rollout:` block (schema.ts): the stage is a progressive-delivery step rather than a
+ * plain promotion target. `shadow` runs the version beside the holder of another stage with no
+ * traffic; `canary` gives it a growing share of the traffic, step by step (docs/rollout.md).
+ * Strict like the rest of the policy; docs/policy.md's reference is generated from the
+ * descriptions here.
+ */
+const rollout_DURATION_RULE = 'must be a duration such as 30s, 5m, 1h30m or 1d (units ms, s, m, h, d, w, y)';
+const rollout_duration = schemas_string()
+    .min(1, rollout_DURATION_RULE)
+    .regex(DURATION_PATTERN, rollout_DURATION_RULE)
+    .refine(text => (durationMs(text) ?? 1) > 0, { message: 'must be longer than 0' });
+const stageRef = schemas_string()
+    .regex(/^[a-zA-Z0-9]([a-zA-Z0-9\-/_]*[a-zA-Z0-9])?$/, 'must be letters, digits, - _ or /, starting and ending with a letter or digit');
+const ShadowRollout = strictObject({
+    type: literal('shadow'),
+    shadows: stageRef.describe('The stage whose holder the shadow runs beside: mirrored inputs, answers compared and discarded.')
+})
+    .describe('The version runs in shadow: no traffic of its own, compared with the holder of `shadows`.');
+const CanaryRollout = strictObject({
+    type: literal('canary'),
+    steps: array(schemas_number()
+        .int('must be a whole percent')
+        .min(1, 'must be at least 1 (percent of the traffic)')
+        .max(99, 'must be at most 99: the full share is the next stage, an ordinary promotion'))
+        .min(1, 'needs at least one step')
+        .describe('The traffic shares, in percent, the canary takes one after another (such as [5, 10, 25, 50]): whole numbers from 1 to 99, strictly increasing.'),
+    min_step_duration: rollout_duration.describe('How long the canary must stay at a step before it may advance to the next, such as 1h.'),
+    source: MonitorSource,
+    triggers: array(Trigger)
+        .min(1)
+        .describe("The monitor's triggers (same fields as `monitor.triggers`) that must be healthy for the canary to advance.")
+})
+    .superRefine((canary, ctx) => {
+    canary.steps.forEach((percent, i) => {
+        const before = i > 0 ? canary.steps[i - 1] : undefined;
+        if (before !== undefined && percent <= before) {
+            ctx.addIssue({
+                code: 'custom',
+                path: ['steps', i],
+                message: `${percent} does not exceed the step before it (${before}): steps must be strictly increasing`
+            });
+        }
+    });
+    const seen = new Set();
+    canary.triggers.forEach((trigger, i) => {
+        if (seen.has(trigger.name)) {
+            ctx.addIssue({
+                code: 'custom',
+                path: ['triggers', i, 'name'],
+                message: `"${trigger.name}" names another trigger of this rollout already`
+            });
+        }
+        seen.add(trigger.name);
+        for (const message of placeholderProblems(trigger.query)) {
+            ctx.addIssue({ code: 'custom', path: ['triggers', i, 'query'], message });
+        }
+    });
+})
+    .describe('The version takes a growing share of the traffic, one step at a time; each step is recorded in the registry.');
+const Rollout = discriminatedUnion('type', [ShadowRollout, CanaryRollout])
+    .describe('Progressive delivery into this stage: `shadow` or `canary` (docs/rollout.md). The move to full traffic is the next stage, an ordinary promotion with its gates.');
+/**
+ * The rollout rules that need the whole policy: a shadow names another stage of the policy, and
+ * the deprecated MLflow stages (only Staging and Production) cannot hold a rollout. Pure.
+ */
+function rolloutProblems(policy) {
+    const problems = [];
+    for (const [name, stage] of Object.entries(policy.stages)) {
+        const rollout = stage.rollout;
+        if (!rollout)
+            continue;
+        if (rollout.type === 'shadow') {
+            if (rollout.shadows === name) {
+                problems.push({
+                    path: ['stages', name, 'rollout', 'shadows'],
+                    message: 'a stage cannot shadow itself'
+                });
+            }
+            else if (!Object.hasOwn(policy.stages, rollout.shadows)) {
+                const known = Object.keys(policy.stages).filter(s => s !== name);
+                problems.push({
+                    path: ['stages', name, 'rollout', 'shadows'],
+                    message: `names the stage "${rollout.shadows}", which this policy does not define (known: ${known.join(', ')})`
+                });
+            }
+            else if (policy.stages[rollout.shadows]?.rollout) {
+                problems.push({
+                    path: ['stages', name, 'rollout', 'shadows'],
+                    message: `names "${rollout.shadows}", itself a rollout stage: a shadow runs beside a stage that takes the full traffic`
+                });
+            }
+        }
+        if (policy.registry.type === 'mlflow' && policy.registry.legacy_stages) {
+            problems.push({
+                path: ['stages', name, 'rollout'],
+                message: 'needs aliases: with registry.legacy_stages the deprecated MLflow stages hold no rollout'
+            });
+        }
+    }
+    return problems;
+}
+/** The step after `percent` in the canary's steps; undefined at the last one. */
+function nextStep(canary, percent) {
+    return canary.steps.find(step => step > percent);
+}
+
 ;// CONCATENATED MODULE: ./src/policy/schema.ts
+
 
 
 
@@ -67109,7 +67221,8 @@ const Stage = strictObject({
     provenance: ProvenanceRules.optional(),
     monitoring: literal('required')
         .optional()
-        .describe("`required`: block a promotion when this stage has no `monitor:` block, or when a probe of its source (each trigger's query, over the last hour) finds no finite sample for the version holding the stage on some trigger, or the source cannot answer (monitoring that receives nothing is not monitoring). With no holder yet there is nothing to probe: the block alone passes.")
+        .describe("`required`: block a promotion when this stage has no `monitor:` block, or when a probe of its source (each trigger's query, over the last hour) finds no finite sample for the version holding the stage on some trigger, or the source cannot answer (monitoring that receives nothing is not monitoring). With no holder yet there is nothing to probe: the block alone passes."),
+    rollout: Rollout.optional()
 })
     .describe('The gates for promoting into one stage.');
 const RegistryConfig = discriminatedUnion('type', [
@@ -67205,6 +67318,7 @@ function crossReferenceProblems(policy) {
             }
         }
     }
+    problems.push(...rolloutProblems(policy));
     const reachable = reachableStages(policy.stages);
     for (const name of stageNames) {
         if (!reachable.has(name) && !badSources.has(name) && name !== CANDIDATE_STAGE) {
@@ -67249,9 +67363,20 @@ const Policy = PolicyShape.superRefine((policy, ctx) => {
 async function loadPolicy(file) {
     let text;
     try {
+        const stats = await (0,promises_.stat)(file);
+        if (stats.isFile() && stats.size > POLICY_MAX_BYTES) {
+            throw new errors/* InvalidInputError */.oC(`Policy file ${file} is ${stats.size} bytes; a policy may be at most ${POLICY_MAX_BYTES} bytes`, { locations: [{ file }] });
+        }
+        if (!stats.isFile() && !stats.isDirectory()) {
+            throw new errors/* InvalidInputError */.oC(`Policy file ${file} is not a regular file`, {
+                locations: [{ file }]
+            });
+        }
         text = await (0,promises_.readFile)(file, 'utf8');
     }
     catch (error) {
+        if (error instanceof errors/* InvalidInputError */.oC)
+            throw error;
         const code = error.code;
         const locations = [{ file }];
         if (code === 'ENOENT' || code === 'ENOTDIR') {
@@ -67268,7 +67393,27 @@ async function loadPolicy(file) {
             cause: error
         });
     }
-    return parsePolicy(text, file);
+    try {
+        return parsePolicy(text, file);
+    }
+    catch (error) {
+        // The yaml library and zod recurse: a policy nested thousands deep exhausts the stack.
+        if (error instanceof RangeError && /call stack/i.test(error.message)) {
+            throw new errors/* InvalidInputError */.oC(`Policy ${file} has a problem: ${TOO_DEEP}`, {
+                locations: [{ file }],
+                cause: error
+            });
+        }
+        throw error;
+    }
+}
+const TOO_DEEP = 'it is nested too deeply to read: a policy is a few levels of mappings';
+/** A policy is a few KiB; a larger file (or a device such as /dev/zero) is refused unread. */
+const POLICY_MAX_BYTES = 1024 * 1024;
+/** At most this much of the file is quoted back in a message. */
+const EXCERPT_MAX = 200;
+function excerpt(text) {
+    return text.length > EXCERPT_MAX ? `${text.slice(0, EXCERPT_MAX)}… (cut)` : text;
 }
 /**
  * Validate policy YAML. Throws one `InvalidInputError` listing every problem found,
@@ -67290,6 +67435,9 @@ function parsePolicy(text, file) {
         const keyPath = path.length > 0 ? formatKeyPath(path) : undefined;
         return { file, line, column: col, ...(keyPath && { keyPath }), problem };
     };
+    if ([...doc.errors, ...doc.warnings].some(e => /call stack/i.test(e.message))) {
+        throw policyError(file, [locate(0, [], TOO_DEEP)]);
+    }
     const yamlProblems = [...doc.errors, ...doc.warnings].map(e => locate(e.pos[0], e.code === 'MULTIPLE_DOCS' ? [] : pathAt(doc, e.pos[0]), yamlMessage(e)));
     if (yamlProblems.length > 0)
         throw policyError(file, yamlProblems);
@@ -67301,7 +67449,7 @@ function parsePolicy(text, file) {
         throw policyError(file, [locate(0, [], EMPTY)]);
     }
     if (!(0,dist/* isMap */.jh)(root)) {
-        const got = (0,dist/* isSeq */.oP)(root) ? 'a list' : `the value ${JSON.stringify(root.toJSON())}`;
+        const got = (0,dist/* isSeq */.oP)(root) ? 'a list' : `the value ${excerpt(JSON.stringify(root.toJSON()))}`;
         throw policyError(file, [locate(root.range?.[0] ?? 0, [], `${MAPPING}, got ${got}`)]);
     }
     let data;
@@ -67333,7 +67481,7 @@ function badAliases(doc) {
                 problems.push({ offset: start(alias) ?? 0, message });
             }
         },
-        Pair(_, pair) {
+        Pair(_, pair, path) {
             if (!isMergeKey(pair.key))
                 return;
             const sources = (0,dist/* isSeq */.oP)(pair.value) ? pair.value.items : [pair.value];
@@ -67341,6 +67489,17 @@ function badAliases(doc) {
             if (resolved.some(s => s !== undefined && !(0,dist/* isMap */.jh)(s))) {
                 const message = 'a merge key (<<) must name a mapping or a list of mappings';
                 problems.push({ offset: start(pair.value) ?? start(pair.key) ?? 0, message });
+                return;
+            }
+            // YAML lets a key written beside `<<` override the merged one, silently: a policy that
+            // loosens a shared bound that way must say so in full, so both are refused.
+            const merged = new Set(resolved.flatMap(s => ((0,dist/* isMap */.jh)(s) ? s.items.map(i => keyName(i.key)) : [])));
+            const parent = path[path.length - 1];
+            for (const item of (0,dist/* isMap */.jh)(parent) ? parent.items : []) {
+                if (isMergeKey(item.key) || !merged.has(keyName(item.key)))
+                    continue;
+                const message = `"${keyName(item.key)}" is set here and by the merge key (<<) of this mapping, which YAML would let this one override silently: write the key once`;
+                problems.push({ offset: start(item.key) ?? 0, message });
             }
         }
     });
@@ -67367,7 +67526,7 @@ function yamlMessage(error) {
         case 'MULTIPLE_DOCS':
             return 'the file holds more than one YAML document (---): a policy is one document';
         default: {
-            const message = error.message.replace(/\s+/g, ' ').trim();
+            const message = excerpt(error.message.replace(/\s+/g, ' ').trim());
             return `invalid YAML: ${message.charAt(0).toLowerCase()}${message.slice(1)}`;
         }
     }
@@ -70334,7 +70493,7 @@ async function loadCandidate(dir, options = {}) {
     if (options.within !== undefined)
         await assertCandidateLocation(dir, options.within);
     const absolute = external_node_path_default().resolve(dir);
-    const root = await resolveRoot(dir);
+    const root = await resolveRoot(dir, options.role);
     const display = (relative) => external_node_path_default().join(dir, relative);
     const walk = await walkCandidate(root, dir);
     const byPath = new Map(walk.files.map(file => [file.path, file]));
@@ -70400,12 +70559,12 @@ async function loadCandidate(dir, options = {}) {
     return candidate;
 }
 /** The directory's real path; NotFoundError when it is missing, InvalidInputError when not a directory. */
-async function resolveRoot(dir) {
+async function resolveRoot(dir, role = 'candidate') {
     const absolute = external_node_path_default().resolve(dir);
     try {
         const rootStat = await (0,promises_.stat)(absolute);
         if (!rootStat.isDirectory()) {
-            throw new errors/* InvalidInputError */.oC(`The candidate ${dir} is not a directory`, {
+            throw new errors/* InvalidInputError */.oC(`The ${role} ${dir} is not a directory`, {
                 locations: [{ file: dir }]
             });
         }
@@ -70416,12 +70575,12 @@ async function resolveRoot(dir) {
             throw error;
         const code = error?.code;
         if (code === 'ENOENT' || code === 'ENOTDIR') {
-            throw new errors/* NotFoundError */.m_(`The candidate directory ${dir} does not exist`, {
+            throw new errors/* NotFoundError */.m_(`The ${role} directory ${dir} does not exist`, {
                 locations: [{ file: dir }],
                 cause: error
             });
         }
-        throw new errors/* InvalidInputError */.oC(`Cannot read the candidate directory ${dir}: ${describeFsError(error)}`, {
+        throw new errors/* InvalidInputError */.oC(`Cannot read the ${role} directory ${dir}: ${describeFsError(error)}`, {
             locations: [{ file: dir }],
             cause: error
         });
@@ -70633,9 +70792,9 @@ const CHECK_LACKS = [
 async function check_check(options, openRegistry = noRegistry) {
     const policy = options.policy ?? (await loadPolicy(options.policyFile));
     const within = options.within ?? process.cwd();
-    const load = (where) => loadModel(where, policy, openRegistry, within);
-    const candidate = await load(options.candidateDir);
-    const champion = options.championDir ? await load(options.championDir) : undefined;
+    const load = (where, role) => loadModel(where, policy, openRegistry, within, role);
+    const candidate = await load(options.candidateDir, 'candidate');
+    const champion = options.championDir ? await load(options.championDir, 'champion') : undefined;
     const evaluation = evaluateStage({
         policy,
         stage: options.stage,
@@ -70659,10 +70818,10 @@ async function check_check(options, openRegistry = noRegistry) {
         decision: evaluation.decision
     };
 }
-async function loadModel(where, policy, openRegistry, within) {
+async function loadModel(where, policy, openRegistry, within, role) {
     // `mlflow:NAME/VERSION` or `mlflow:NAME@ALIAS` names a registered version; anything else is a directory.
     if (!isMlflowReference(where))
-        return loadCandidate(where, { within });
+        return loadCandidate(where, { within, role });
     const reference = parseMlflowReference(where);
     const match = {
         name: reference.name,
@@ -71260,6 +71419,7 @@ function monitor_json(report) {
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./src/registry/git/runner.ts
 
+
 /**
  * The real runner: `git` run with `cwd` as the checkout, no shell, no terminal
  * prompts (GIT_TERMINAL_PROMPT=0), so a missing credential fails instead of hanging.
@@ -71316,6 +71476,21 @@ async function gitOk(git, args, options) {
         throw new Error(`git ${args.slice(0, 2).join(' ')} failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`);
     }
     return result.stdout;
+}
+/** The commit `ref` names in the repository `git` runs in; NotFoundError (exit 3) when none. */
+async function resolveCommit(git, ref) {
+    const result = await git([
+        'rev-parse',
+        '--verify',
+        '--quiet',
+        '--end-of-options',
+        `${ref}^{commit}`
+    ]);
+    const commit = result.stdout.trim();
+    if (result.code !== 0 || !/^[0-9a-f]{40,64}$/.test(commit)) {
+        throw new errors/* NotFoundError */.m_(`No commit "${ref}" in this repository.`);
+    }
+    return commit;
 }
 
 ;// CONCATENATED MODULE: ./src/registry/git/semver.ts
@@ -71859,7 +72034,7 @@ class OriginTags {
 
 const textOf = (cell) => (typeof cell === 'string' ? cell : cell.text);
 const markdownOf = (cell) => (typeof cell === 'string' ? markdown_escape(cell) : cell.markdown);
-function renderTable(table, format) {
+function terminal_table_renderTable(table, format) {
     return format === 'table' ? terminalTable(table) : markdownTable(table);
 }
 /** A GitHub markdown table: every cell escaped (user and registry text), left-aligned. */
@@ -71896,6 +72071,93 @@ function width(cell) {
     return [...cell.replace(/[\u200B-\u200D\u2060\uFEFF]|\p{M}/gu, '')].length;
 }
 
+;// CONCATENATED MODULE: ./src/report/rollout.ts
+
+
+
+const PHASE = {
+    running: '',
+    held: 'held ',
+    aborted: 'aborted ',
+    complete: 'completed '
+};
+/** `canary v1.5.0 at 25% since 2026-12-03 04:10:05 UTC` (plain text; escape for markdown). */
+function rolloutLine(state) {
+    // A shadow starts at 0%: it takes no traffic of its own.
+    const what = `${PHASE[state.phase]}${state.steps[0]?.percent === 0 ? 'shadow' : 'canary'}`;
+    const held = state.phase === 'held' ? ` (held ${registry_tables_utcSeconds(state.last.at)} UTC by ${state.last.by})` : '';
+    const ended = state.phase === 'aborted' || state.phase === 'complete'
+        ? `, ${state.phase} ${registry_tables_utcSeconds(state.since)} UTC by ${state.last.by}${state.last.reason ? `: ${state.last.reason}` : ''}`
+        : ` since ${registry_tables_utcSeconds(state.since)} UTC${held}`;
+    return `${what} ${state.version} at ${state.percent}%${ended}`;
+}
+/** The stage's steps, oldest first, as a table. */
+function renderRolloutSteps(steps, format = 'md') {
+    if (steps.length === 0)
+        return 'No rollout steps.\n';
+    const rows = steps.map(step => [
+        utcSeconds(step.at),
+        step.kind,
+        step.version,
+        `${step.percent}%`,
+        step.from === undefined ? '—' : `${step.from}%`,
+        step.by,
+        step.reason ?? '',
+        step.id
+    ]);
+    const headers = ['When (UTC)', 'Step', 'Version', 'Traffic', 'From', 'By', 'Reason', 'Event'];
+    return renderTable({ headers, rows }, format);
+}
+function headline(result) {
+    const name = `${escape(result.model)} ${escape(result.stage)}`;
+    const step = result.step;
+    const outcome = result.result;
+    if (!step || !outcome)
+        return `**${name}**: the rollout as the registry records it.`;
+    const what = `${step.kind} (${step.percent}%)`;
+    if (outcome.written)
+        return `**${name}**: recorded ${what}.`;
+    if (outcome.reason === 'dry run')
+        return `**${name}**: dry run, would record ${what}; nothing written.`;
+    return `**${name}**: ${what} is recorded already; nothing written.`;
+}
+function renderRollout(result) {
+    const parts = [headline(result)];
+    parts.push(result.state
+        ? `Now: ${escape(rolloutLine(result.state))}.`
+        : 'No rollout has been started in this stage.');
+    const outcome = result.result;
+    if (outcome?.written) {
+        parts.push(listEvents(outcome.events));
+        const where = describePublication(outcome.publication);
+        if (where)
+            parts.push(where);
+    }
+    else if (outcome && outcome.reason === 'dry run') {
+        parts.push(listEvents(outcome.planned));
+    }
+    parts.push(renderRolloutSteps(result.steps).trimEnd());
+    const json = JSON.stringify({
+        model: result.model,
+        stage: result.stage,
+        ...(result.step ? { step: result.step } : {}),
+        written: outcome?.written ?? false,
+        ...(outcome && !outcome.written ? { nothingWritten: outcome.reason } : {}),
+        ...(result.state
+            ? {
+                rollout: {
+                    version: result.state.version,
+                    phase: result.state.phase,
+                    trafficPercent: result.state.percent,
+                    since: result.state.since.toISOString()
+                }
+            }
+            : {}),
+        steps: result.steps
+    }, null, 2);
+    return { markdown: `${parts.join('\n\n')}\n`, json };
+}
+
 ;// CONCATENATED MODULE: ./src/report/registry-tables.ts
 /**
  * What `status` and `history` print, and the line a registry write prints about where it went.
@@ -71906,10 +72168,11 @@ function width(cell) {
 
 
 
+
 /** Shown in a cell that has no value, as GTO shows an empty stage. */
 const registry_tables_NONE = '-';
 function renderStatus(view, format = 'md') {
-    const { models, policyStages, unusedPolicies } = 'models' in view ? view : { models: view };
+    const { models, policyStages, unusedPolicies, rollouts } = 'models' in view ? view : { models: view };
     if (models.length === 0)
         return 'The registry holds no models yet.\n';
     const rows = models.flatMap(entry => {
@@ -71928,19 +72191,21 @@ function renderStatus(view, format = 'md') {
             ];
             const version = `${holder?.version ?? registry_tables_NONE}${marks.length ? ` (${marks.join('; ')})` : ''}`;
             return holder
-                ? [name, stage, version, utcSeconds(holder.assignedAt), holder.assignedBy]
+                ? [name, stage, version, registry_tables_utcSeconds(holder.assignedAt), holder.assignedBy]
                 : [name, stage, version, registry_tables_NONE, registry_tables_NONE];
         });
     });
     const table = { headers: ['Model', 'Stage', 'Version', 'Since (UTC)', 'By'], rows };
     const notes = [
+        ...(rollouts ?? []).map(r => ({ text: `${r.model} ${r.stage}: ${rolloutLine(r.state)}` })),
         ...tieNotes(models),
+        ...unrecordedNotes(models),
         ...localOnlyNotes(models),
         ...(unusedPolicies ?? []).map((unused) => ({
             text: `${unused.model}: only the stages someone holds are shown: ${unused.file} ${unused.why}.`
         }))
     ].map(note => (format === 'md' ? `- ${escapeNote(note)}` : `- ${note.text}`));
-    return renderTable(table, format) + (notes.length > 0 ? `\n${notes.join('\n')}\n` : '');
+    return terminal_table_renderTable(table, format) + (notes.length > 0 ? `\n${notes.join('\n')}\n` : '');
 }
 function escapeNote(note) {
     let text = markdown_escape(note.text);
@@ -71960,6 +72225,22 @@ function tieNotes(models) {
         ]
         : []));
 }
+/**
+ * Holders whose assignment has no ModelGate record: made by hand or by another tool, or with a
+ * message that copies another event's record (which the registry then does not believe).
+ */
+function unrecordedNotes(models) {
+    return models.flatMap(entry => entry.stages.flatMap(holder => auditRecordOf(holder.audit)
+        ? []
+        : [
+            {
+                text: `${entry.model} ${holder.stage}: the assignment of ${holder.version} (${holder.eventId}) has no ModelGate record (${NOT_RECORDED}).`,
+                code: [holder.eventId]
+            }
+        ]));
+}
+/** Why an event has no ModelGate record, as status and history say it. */
+const NOT_RECORDED = 'not written by ModelGate, or its message copies the record of another event';
 function localOnlyNotes(models) {
     return models.flatMap(entry => {
         const events = entry.localOnly ?? [];
@@ -71989,7 +72270,9 @@ function localOnlyNotes(models) {
  * The trail as a table, newest first: each event with the audit record ModelGate stored with
  * it (decision, previous holder, pull request and approvers, reason) when there is one.
  */
-function renderHistory(events, format = 'md') {
+function renderHistory(events, format = 'md', 
+/** Events kept in this clone only (--no-push), by id: marked as status marks them. */
+localOnly = new Set()) {
     if (events.length === 0)
         return 'No events.\n';
     const rows = events.map((event) => {
@@ -71997,14 +72280,15 @@ function renderHistory(events, format = 'md') {
         const pr = record?.pullRequest;
         const approvers = pr?.approvers.map(approver => approver.login).join(', ');
         return [
-            utcSeconds(event.at),
+            registry_tables_utcSeconds(event.at),
             event.model,
-            event.kind,
+            localOnly.has(event.id) ? `${event.kind} (local only: not on origin)` : event.kind,
             event.version ?? '—',
             event.stage ?? '—',
             event.by,
-            record ? recordOutcome(record) : '—',
-            record?.previous ?? '—',
+            record ? recordOutcome(record) : decisionless(event),
+            // A removal's row names the version removed; the record's `previous` is that same one.
+            (event.kind === 'unassignment' ? undefined : record?.previous) ?? '—',
             pr
                 ? {
                     // The pull request's own number stays a link; the logins are user text.
@@ -72027,10 +72311,19 @@ function renderHistory(events, format = 'md') {
         'Pull request',
         'Reason / summary'
     ];
-    return renderTable({ headers, rows }, format);
+    return terminal_table_renderTable({ headers, rows }, format);
+}
+/**
+ * The Decision cell of an event without a ModelGate record: a stage event ModelGate writes
+ * always carries one, so its absence is named; other events have no decision.
+ */
+function decisionless(event) {
+    return event.kind === 'assignment' || event.kind === 'unassignment'
+        ? '— (no ModelGate record)'
+        : '—';
 }
 /** One line saying where a registry write went; undefined when the backend does not say. */
-function describePublication(publication) {
+function registry_tables_describePublication(publication) {
     if (!publication)
         return undefined;
     const tags = publication.tags;
@@ -72051,7 +72344,7 @@ function describePublication(publication) {
     return `Kept ${noun} ${list} in this clone only (--no-push): origin does not have ${them}, and ModelGate writes nothing more to this model until ${tags.length === 1 ? 'it is' : 'they are'} removed: \`${dropCommand(tags)}\`. To publish this write, remove ${them} and run the command again without --no-push: it is judged again against origin's state.`;
 }
 /** `2026-11-01 12:00:00`: the UTC time to the second, the zone named in the column header. */
-function utcSeconds(date) {
+function registry_tables_utcSeconds(date) {
     // A registry that keeps no date for an assignment (an MLflow alias set by hand).
     if (Number.isNaN(date.getTime()))
         return 'unknown';
@@ -72061,7 +72354,7 @@ function utcSeconds(date) {
         .replace(/\.\d{3}Z$/, '');
 }
 /** The events a registry write made (or would make), one list item each. */
-function listEvents(events) {
+function registry_tables_listEvents(events) {
     return events
         .map(event => `- \`${event.id}\`${event.summary ? `: ${markdown_escape(event.summary)}` : ''}`)
         .join('\n');
@@ -72099,8 +72392,8 @@ function renderRan(ran) {
         const events = result.written ? result.events : result.planned;
         lines.push(result.written
             ? `${stage} is back on **${markdown_escape(String(restored))}** (was ${was}).`
-            : `Dry run: would put ${stage} back on **${markdown_escape(String(restored))}** (now ${was}).`, '', `Reason: ${markdown_escape(ran.reason)}`, '', result.written ? 'Wrote:' : 'Would write:', listEvents(events), ...(result.written && result.publication
-            ? ['', describePublication(result.publication) ?? '']
+            : `Dry run: would put ${stage} back on **${markdown_escape(String(restored))}** (now ${was}).`, '', `Reason: ${markdown_escape(ran.reason)}`, '', result.written ? 'Wrote:' : 'Would write:', registry_tables_listEvents(events), ...(result.written && result.publication
+            ? ['', registry_tables_describePublication(result.publication) ?? '']
             : []));
     }
     else {
@@ -73247,12 +73540,12 @@ async function requestRange(options, endpoint, query, start, end, stepMs) {
         envelope = JSON.parse(text);
     }
     catch {
-        throw new MetricSourceError(`${where} answered HTTP ${status} with a body that is not JSON: ${excerpt(text)}`);
+        throw new MetricSourceError(`${where} answered HTTP ${status} with a body that is not JSON: ${prometheus_excerpt(text)}`);
     }
     const object = prometheus_isRecord(envelope) ? envelope : {};
     if (object.status !== 'success' || status < 200 || status > 299) {
         const kind = typeof object.errorType === 'string' ? ` (${object.errorType})` : '';
-        const message = typeof object.error === 'string' ? `: ${excerpt(object.error)}` : '';
+        const message = typeof object.error === 'string' ? `: ${prometheus_excerpt(object.error)}` : '';
         throw new MetricSourceError(`${where} answered HTTP ${status}, an error${kind}${message}`);
     }
     return parseMatrix(object.data, where);
@@ -73288,7 +73581,7 @@ function parseMatrix(data, where) {
                 throw bad(`values[${j}] is not a number's text`);
             return {
                 time: Math.round(time * 1000),
-                value: parseValue(text, () => bad(`values[${j}] is ${JSON.stringify(excerpt(text))}`))
+                value: parseValue(text, () => bad(`values[${j}] is ${JSON.stringify(prometheus_excerpt(text))}`))
             };
         });
         return { labels, samples };
@@ -73320,7 +73613,7 @@ function prometheus_isRecord(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 /** At most 200 characters of a server's text, on one line, for an error message. */
-function excerpt(text) {
+function prometheus_excerpt(text) {
     const line = text.replace(/\s+/g, ' ').trim();
     return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }
@@ -73478,11 +73771,11 @@ function describeWrite({ result, version, stage: targetStage, previous, record }
     // Only a promotion past gates that did not pass is forced: --force on passing gates is not.
     const forced = record.kind === 'forced-promotion' ? `, ${forcedPast(record.gates)}` : '';
     if (result.written) {
-        const pushed = describePublication(result.publication);
-        return `Promoted ${v} to ${stage}${forced}${from}. Wrote:\n${listEvents(result.events)}${pushed ? `\n\n${pushed}` : ''}`;
+        const pushed = registry_tables_describePublication(result.publication);
+        return `Promoted ${v} to ${stage}${forced}${from}. Wrote:\n${registry_tables_listEvents(result.events)}${pushed ? `\n\n${pushed}` : ''}`;
     }
     if (result.reason === 'dry run') {
-        return `Dry run: would promote ${v} to ${stage}${forced}${from}. Would write:\n${listEvents(result.planned)}`;
+        return `Dry run: would promote ${v} to ${stage}${forced}${from}. Would write:\n${registry_tables_listEvents(result.planned)}`;
     }
     return `Nothing written: ${v} ${result.reason}.`;
 }
@@ -73832,7 +74125,7 @@ function renderRegister({ request, result, digest }) {
     const [model, version] = [request.model, request.version].map(markdown_escape);
     const what = `${model} ${version} on ${request.commit.slice(0, 12)}`;
     const text = result.written
-        ? `Registered ${what}: \`${result.events.map(event => event.id).join('`, `')}\`${lineOf(describePublication(result.publication))}`
+        ? `Registered ${what}: \`${result.events.map(event => event.id).join('`, `')}\`${lineOf(registry_tables_describePublication(result.publication))}`
         : result.reason === 'dry run'
             ? `Dry run: would register ${what}: \`${result.planned.map(event => event.id).join('`, `')}\``
             : `Nothing written: ${model} ${version} ${result.reason}.`;
@@ -73963,7 +74256,171 @@ async function registerMlflow(context, registry, options) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/rollout/steps.ts
+/**
+ * Rollout steps, backend-neutral and pure: what a step looks like where a registry keeps it with
+ * an event (the `rollout` facts of a git tag's message, the in-memory fake's audit), where a
+ * stage's rollout stands after its steps, and whether a requested step is new, a repeat (written
+ * nothing) or out of turn (refused). Every adapter judges a write with `decideStep` against the
+ * steps it has just read, so a re-run or a lost race never records a step twice.
+ */
+
+const STEP_KINDS = [
+    'start',
+    'advance',
+    'hold',
+    'abort',
+    'complete'
+];
+/** The facts a registry keeps with a step's event, under `rollout`. */
+function rolloutFacts(step) {
+    return {
+        step: step.kind,
+        percent: step.percent,
+        ...(step.from === undefined ? {} : { from: step.from })
+    };
+}
+const isPercent = (value) => typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 100;
+/**
+ * The step an event records, when its stored audit carries valid `rollout` facts; undefined
+ * for any other event (a promotion, a damaged or foreign record).
+ */
+function stepOfEvent(event) {
+    const facts = event.audit?.rollout;
+    if (!facts || typeof facts !== 'object' || Array.isArray(facts))
+        return undefined;
+    const { step, percent, from } = facts;
+    if (!STEP_KINDS.includes(step) || !isPercent(percent))
+        return undefined;
+    if (from !== undefined && !isPercent(from))
+        return undefined;
+    if (event.version === undefined || event.stage === undefined)
+        return undefined;
+    const reason = event.audit?.reason;
+    return {
+        model: event.model,
+        stage: event.stage,
+        version: event.version,
+        kind: step,
+        percent,
+        ...(from === undefined ? {} : { from }),
+        at: event.at,
+        by: event.by,
+        ...(typeof reason === 'string' ? { reason } : {}),
+        id: event.id
+    };
+}
+/** A stage's steps from a model's history (newest first, as the port's `history`), oldest first. */
+function stepsOfHistory(history, stage) {
+    return [...history]
+        .reverse()
+        .filter(event => event.stage === stage)
+        .flatMap(event => stepOfEvent(event) ?? [])
+        .sort((a, b) => a.at.getTime() - b.at.getTime());
+}
+/** Where the stage's latest rollout stands; undefined before its first start. */
+function rolloutState(steps) {
+    let startAt = -1;
+    steps.forEach((step, i) => {
+        if (step.kind === 'start')
+            startAt = i;
+    });
+    if (startAt < 0)
+        return undefined;
+    const own = steps.slice(startAt).filter(s => s.version === steps[startAt]?.version);
+    const first = own[0];
+    let since = first.at;
+    let percent = first.percent;
+    let phase = 'running';
+    for (const step of own) {
+        if (phase === 'aborted' || phase === 'complete')
+            break;
+        if (step.kind === 'advance') {
+            percent = step.percent;
+            since = step.at;
+            phase = 'running';
+        }
+        else if (step.kind === 'hold') {
+            phase = 'held';
+        }
+        else if (step.kind === 'abort' || step.kind === 'complete') {
+            phase = step.kind === 'abort' ? 'aborted' : 'complete';
+            percent = step.percent;
+            since = step.at;
+        }
+    }
+    const last = own[own.length - 1];
+    return { version: first.version, phase, percent, since, last, steps: own };
+}
+/** Started and neither aborted nor complete. */
+const isActive = (state) => state.phase === 'running' || state.phase === 'held';
+/**
+ * Judges `request` against the stage's recorded steps: `write` when it is the next step,
+ * `{ noop }` when it is already recorded (a re-run), and a refusal (exit 2; exit 3 when there is
+ * no rollout to act on) when it does not follow from them.
+ */
+function decideStep(steps, request, where) {
+    const state = rolloutState(steps);
+    const name = `${where.model} ${where.stage}`;
+    const repeat = { noop: 'step already recorded' };
+    if (request.kind === 'start') {
+        if (state && isActive(state)) {
+            if (state.version === request.version)
+                return repeat;
+            throw new errors/* InvalidInputError */.oC(`${name}: ${state.version} is already in rollout at ${state.percent}%; abort it before starting ${request.version}.`);
+        }
+        if (request.from !== undefined) {
+            throw new errors/* InvalidInputError */.oC(`${name}: a start has no share before it.`);
+        }
+        return 'write';
+    }
+    if (!state)
+        throw new errors/* NotFoundError */.m_(`${name}: no rollout has been started.`);
+    if (state.version !== request.version) {
+        throw new errors/* InvalidInputError */.oC(`${name}: the rollout is of ${state.version}, not ${request.version}.`);
+    }
+    const last = state.last;
+    const sameAsLast = last.kind === request.kind && last.percent === request.percent && last.from === request.from;
+    if (!isActive(state)) {
+        if (sameAsLast)
+            return repeat;
+        throw new errors/* InvalidInputError */.oC(`${name}: the rollout of ${state.version} ${state.phase === 'aborted' ? 'was aborted' : 'is complete'} (${last.at.toISOString()}); start a new one.`);
+    }
+    switch (request.kind) {
+        case 'advance':
+            if (request.percent === state.percent && state.phase === 'running') {
+                if (request.from === undefined || last.from === request.from)
+                    return repeat;
+            }
+            if (request.from !== undefined && request.from !== state.percent) {
+                throw new errors/* InvalidInputError */.oC(`${name}: the canary is at ${state.percent}%, not ${request.from}%: the registry moved since this step was planned.`);
+            }
+            if (request.percent <= state.percent) {
+                throw new errors/* InvalidInputError */.oC(`${name}: an advance must raise the share above ${state.percent}%, not to ${request.percent}%.`);
+            }
+            return 'write';
+        case 'hold':
+            if (state.phase === 'held' && last.percent === request.percent)
+                return repeat;
+            if (request.percent !== state.percent) {
+                throw new errors/* InvalidInputError */.oC(`${name}: a hold keeps the share at ${state.percent}%, not ${request.percent}%.`);
+            }
+            return 'write';
+        case 'abort':
+            if (request.percent !== 0)
+                throw new errors/* InvalidInputError */.oC(`${name}: an abort sets the share to 0%.`);
+            return 'write';
+        case 'complete':
+            if (request.percent !== 100) {
+                throw new errors/* InvalidInputError */.oC(`${name}: a completed rollout has the full share, 100%.`);
+            }
+            return 'write';
+    }
+    throw new errors/* InvalidInputError */.oC(`${name}: unknown rollout step.`);
+}
+
 ;// CONCATENATED MODULE: ./src/commands/status.ts
+
 
 
 /**
@@ -73976,7 +74433,16 @@ async function status_status(context, model, policiesOf) {
     if (model && models.length === 0)
         throw new errors/* NotFoundError */.m_(`No model named ${model} in the registry`);
     const policies = policiesOf ? await policiesOf(models.map(entry => entry.model)) : {};
-    const view = { models, ...policies };
+    // A holder whose latest event is a rollout step: where its rollout stands (docs/rollout.md).
+    const rollouts = [];
+    for (const entry of models) {
+        for (const holder of entry.stages.filter(h => h.audit?.rollout !== undefined)) {
+            const state = rolloutState(await context.registry.rolloutSteps(entry.model, holder.stage));
+            if (state)
+                rollouts.push({ model: entry.model, stage: holder.stage, state });
+        }
+    }
+    const view = { models, ...policies, ...(rollouts.length > 0 ? { rollouts } : {}) };
     return {
         markdown: renderStatus(view),
         json: statusJson(view),
@@ -73990,11 +74456,15 @@ async function status_history(context, model, filter = {}) {
     if (model && events.length === 0 && !filter.since && !filter.stage) {
         throw new errors/* NotFoundError */.m_(`No model named ${model} in the registry`);
     }
+    const localOnly = new Set(events.length === 0
+        ? []
+        : (await context.registry.status(model)).flatMap(entry => (entry.localOnly ?? []).map(event => event.id)));
     return {
-        markdown: renderHistory(events),
+        markdown: renderHistory(events, 'md', localOnly),
         json: historyJson(events),
         exitCode: errors/* ExitCode */.yU.Pass,
-        events
+        events,
+        localOnly
     };
 }
 
@@ -74100,9 +74570,13 @@ async function withExport(git, commit, modelPath, use) {
  * name in every registry's history.
  */
 const IDENTITY_LINE_DELIMITERS = /[<>\n\r\0]/g;
-/** The actor's name as it is recorded: the delimiters made spaces, trimmed. */
+/** A name as it is recorded: the delimiters made spaces, trimmed. */
+function cleanActorName(name) {
+    return name.replace(IDENTITY_LINE_DELIMITERS, ' ').trim();
+}
+/** The actor's name as it is recorded (cleanActorName). */
 function actorName(audit) {
-    return audit.actor.replace(IDENTITY_LINE_DELIMITERS, ' ').trim();
+    return cleanActorName(audit.actor);
 }
 /** Every write names who acts, and an e-mail, when given, that an identity line can hold. */
 function assertActor(audit) {
@@ -74111,7 +74585,8 @@ function assertActor(audit) {
     }
     const email = audit.actorEmail;
     if (email !== undefined && (email === '' || /[<>\s]/.test(email))) {
-        throw new errors/* InvalidInputError */.oC(`Invalid actor e-mail "${email}".`);
+        // JSON-escaped: the value can hold a newline, which must not start a line of its own.
+        throw new errors/* InvalidInputError */.oC(`Invalid actor e-mail ${JSON.stringify(email)}.`);
     }
 }
 
@@ -74228,6 +74703,53 @@ function parseMessage(message) {
         // Not ours, or damaged: keep the summary, drop the record.
     }
     return { summary };
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/tag-audit.ts
+
+/** The audit record kinds each tag action can carry (a rollback writes both actions). */
+const RECORD_KINDS = {
+    assign: ['promotion', 'forced-promotion', 'rollback', 'automatic-rollback'],
+    // A promotion's removal of an outranking holder, a rollback's removal of the holder.
+    unassign: ['promotion', 'forced-promotion', 'rollback', 'automatic-rollback']
+};
+/** The ModelGate facts stored in `event`'s message, when they name this event; else undefined. */
+function tagAudit(event) {
+    const { audit } = parseMessage(event.message);
+    return audit && namesEvent(audit, event) ? audit : undefined;
+}
+/**
+ * Whether every fact that names an event names `event`: the facts' own `action`, `model`,
+ * `version` and `stage`, and in the audit record its `model`, stage (`to`), `kind` and, for an
+ * assignment, the version it put in. A fact that is absent names nothing (GTO-era and
+ * hand-written messages carry few); one that is present and differs makes the whole message
+ * another event's.
+ */
+function namesEvent(audit, event) {
+    const same = (value, expected) => value === undefined || value === expected;
+    if (!same(audit.action, event.action) || !same(audit.model, event.model))
+        return false;
+    if (!same(audit.version, event.version) || !same(audit.stage, event.stage))
+        return false;
+    const record = audit.record;
+    if (record === undefined)
+        return true;
+    if (record === null || typeof record !== 'object' || Array.isArray(record))
+        return true;
+    const facts = record;
+    if (!same(facts.model, event.model))
+        return false;
+    const kinds = RECORD_KINDS[event.action];
+    if (typeof facts.kind === 'string') {
+        // A refused attempt wrote nothing: its record is no event's.
+        if (!kinds?.includes(facts.kind))
+            return false;
+    }
+    if (event.stage !== undefined && !same(facts.to, event.stage))
+        return false;
+    if (event.action === 'assign' && !same(facts.version, event.version))
+        return false;
+    return true;
 }
 
 ;// CONCATENATED MODULE: ./src/registry/git/git-dir.ts
@@ -75644,7 +76166,7 @@ function previousHolder(artifact, stage) {
  * rolled-back version back.
  */
 function isReplacement(artifact, event) {
-    const named = parseMessage(event.message).audit?.replacedBy;
+    const named = tagAudit(event)?.replacedBy;
     if (typeof named !== 'string' || event.version === undefined)
         return false;
     const inStage = artifact.events.filter(e => e.stage === event.stage && e.version !== undefined);
@@ -75668,6 +76190,7 @@ function isReplacement(artifact, event) {
 
 
 
+
 const KIND = {
     register: 'registration',
     deregister: 'deregistration',
@@ -75680,7 +76203,8 @@ function eventKind(action) {
     return KIND[action];
 }
 function toRegistryEvent(event) {
-    const { summary, audit } = parseMessage(event.message);
+    const { summary } = parseMessage(event.message);
+    const audit = tagAudit(event);
     return {
         kind: KIND[event.action],
         model: event.model,
@@ -75700,7 +76224,7 @@ function stageHolder(state, model, stage) {
     if (!holder)
         return undefined;
     const event = holder.assignment;
-    const { audit } = parseMessage(event.message);
+    const audit = tagAudit(event);
     return {
         model,
         stage,
@@ -75761,12 +76285,12 @@ function versionRecord(artifact, version) {
         registeredBy: found.registration.by,
         active: found.active,
         stages,
-        ...registeredDigest(found.registration.message)
+        ...registeredDigest(found.registration)
     };
 }
 /** The candidate digest ModelGate recorded in a registration tag's message, if any. */
-function registeredDigest(message) {
-    const digest = parseMessage(message).audit?.candidateDigest;
+function registeredDigest(registration) {
+    const digest = tagAudit(registration)?.candidateDigest;
     return typeof digest === 'string' && DIGEST_RE.test(digest) ? { candidateDigest: digest } : {};
 }
 /**
@@ -75780,7 +76304,7 @@ function takenOutOf(state, model, version, stage) {
     const latest = artifact?.versions.get(version)?.stages.get(stage)?.latest;
     if (!artifact || !latest || latest.action !== 'unassign')
         return undefined;
-    const { audit } = parseMessage(latest.message);
+    const audit = tagAudit(latest);
     // Taken out only so GTO's highest-version reader agrees with a newer, lower holder: replaced,
     // not withdrawn (when the events bear the mark out). Any other removal counts.
     if (isReplacement(artifact, latest))
@@ -75799,6 +76323,7 @@ function takenOutOf(state, model, version, stage) {
  * The git adapter's drafts: the tags a write plans before their counters and seconds are known,
  * the checks a draft needs, and the tagger identity and JSON facts each tag is written with.
  */
+
 
 
 
@@ -75883,6 +76408,93 @@ function plannedEvent(draft, name, second, audit, record) {
         ...(parsed.audit ? { audit: parsed.audit } : {})
     };
 }
+/** What a dry run shows: the events `drafts` would make, timed from `nowMs` as a write would be. */
+function previewEvents(state, model, drafts, audit, nowMs) {
+    let second = Math.max(Math.floor(nowMs / 1000), (state.artifacts.get(model)?.lastEventTime ?? 0) + 1);
+    let counter = state.counters.get(model) ?? 0;
+    return drafts.map((draft, i) => {
+        if (i > 0)
+            second += 1;
+        const tag = draft.counted ? { ...draft.tag, counter: ++counter } : draft.tag;
+        const name = formatTagName(tag);
+        return plannedEvent(draft, name, second, audit, auditRecord(draft, audit, second));
+    });
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/rollout.ts
+
+
+
+
+/** The stage's rollout steps, oldest first. */
+function rolloutStepsOf(state, model, stage) {
+    return stepsOfHistory(historyOf(state, model), stage);
+}
+/** The first line of a step's tag: what `git tag -n` and GTO's readers show. */
+function stepSummary(model, stage, step, reason) {
+    const at = `${model} ${step.version} in ${stage}`;
+    return `${stepWords(at, step)}${reason ? `: ${reason}` : ''}`;
+}
+function stepWords(at, step) {
+    switch (step.kind) {
+        case 'start':
+            return `Start rollout of ${at} at ${step.percent}%`;
+        case 'advance':
+            return `Advance rollout of ${at} from ${step.from ?? '?'}% to ${step.percent}%`;
+        case 'hold':
+            return `Hold rollout of ${at} at ${step.percent}%`;
+        case 'abort':
+            return `Abort rollout of ${at}, traffic 0%`;
+        case 'complete':
+            return `Complete rollout of ${at}: full traffic`;
+    }
+}
+/** The tags recording `step`, or nothing to do when it is recorded already. */
+function rolloutDecision(state, model, stage, step, reason) {
+    const decided = decideStep(rolloutStepsOf(state, model, stage), step, { model, stage });
+    if (decided !== 'write')
+        return decided;
+    const { artifact, target } = registeredVersion(state, model, step.version);
+    const summary = stepSummary(model, stage, step, reason);
+    const facts = { rollout: rolloutFacts(step) };
+    if (step.kind === 'abort' || step.kind === 'complete') {
+        const held = versionsInStage(artifact, stage).find(h => h.version === step.version);
+        return {
+            write: [
+                {
+                    tag: { action: 'unassign', model, stage },
+                    version: step.version,
+                    counted: true,
+                    // The commit GTO resolves back to this version (its registration commit).
+                    commit: held?.assignment.commit ?? target.commit,
+                    summary,
+                    facts: { action: 'unassign', model, version: step.version, stage, ...facts }
+                }
+            ]
+        };
+    }
+    const others = step.kind === 'start'
+        ? versionsInStage(artifact, stage)
+            .filter(h => h.version !== step.version)
+            .map(h => unassignDraft(artifact, h, stage, {
+            summary: `Remove ${model} ${h.version} from ${stage} (rollout of ${step.version} starts)`,
+            facts: { replacedBy: step.version }
+        }))
+        : [];
+    return {
+        write: [
+            ...others,
+            {
+                tag: { action: 'assign', model, stage },
+                version: step.version,
+                counted: true,
+                commit: target.commit,
+                summary,
+                facts: { action: 'assign', model, version: step.version, stage, ...facts }
+            }
+        ]
+    };
+}
 
 ;// CONCATENATED MODULE: ./src/registry/git/adapter.ts
 /**
@@ -75913,12 +76525,13 @@ function plannedEvent(draft, name, second, audit, record) {
  *      error (PermissionError when it looks like one).
  *
  * Without the remote, tags are only created locally; with `push: false` (--no-push) too, marked
- * so that reconciling keeps them and further writes to the model wait until they are pushed
+ * so that reconciling keeps them and further writes to the model are refused until removed
  * (origin.ts). A written result says where the tags went (`publication`).
  *
  * This file holds the port's methods and the tag writes; origin.ts, state.ts, queries.ts and
  * drafts.ts beside it hold the rest.
  */
+
 
 
 
@@ -75995,7 +76608,7 @@ class GitRegistry {
         if (audit.candidateDigest !== undefined && !DIGEST_RE.test(audit.candidateDigest)) {
             throw new errors/* InvalidInputError */.oC(`Invalid candidate digest "${audit.candidateDigest}"`);
         }
-        const commit = await this.resolveCommit(ref);
+        const commit = await resolveCommit(this.git, ref);
         return this.write(model, undefined, audit, options, state => {
             const artifact = state.artifacts.get(model);
             assertNotDeprecated(artifact);
@@ -76133,6 +76746,18 @@ class GitRegistry {
             };
         });
     }
+    /** Rollout steps (rollout.ts): GTO stage events whose messages carry the step. */
+    async rolloutSteps(model, stage) {
+        await this.reconcile(model);
+        return rolloutStepsOf(await this.readState(), model, stage);
+    }
+    async recordRolloutStep(model, stage, step, audit, options = {}) {
+        assertModelName(model);
+        assertVersion(step.version);
+        this.assertStage(stage);
+        assertActor(audit);
+        return this.write(model, stage, audit, options, (state, facts) => rolloutDecision(state, model, stage, step, facts.reason));
+    }
     // ---- the write protocol ----------------------------------------------------
     /** The shared write protocol (write-protocol.ts) over git: tags, pushed with the lease. */
     async write(model, stage, audit, options, 
@@ -76166,7 +76791,7 @@ class GitRegistry {
                     }
                 };
             },
-            preview: ({ view, drafts }, current) => this.preview(view.state, model, drafts, current),
+            preview: ({ view, drafts }, current) => previewEvents(view.state, model, drafts, current, this.now()),
             write: ({ view, drafts }, current, attempt) => this.writeTags(view, model, drafts, current, attempt, remote),
             gaveUp: () => new RegistryConflictError(`Gave up writing ${model}${stage ? ` ${stage}` : ''} after ${this.maxAttempts} attempts: other runs kept writing to the registry first. Nothing was written; re-run to evaluate against the new state.`)
         }, audit, options);
@@ -76236,7 +76861,7 @@ class GitRegistry {
                 const tag = draft.counted ? { ...draft.tag, counter: ++counter } : draft.tag;
                 const name = formatTagName(tag);
                 const record = auditRecord(draft, audit, second);
-                await gitOk(this.git, ['tag', '-a', '--cleanup=whitespace', '-F', '-', '--', name, draft.commit], { input: formatMessage(draft.summary, record), env: identityEnv(audit, second) });
+                await gitOk(this.git, ['tag', '-a', '--no-sign', '--cleanup=whitespace', '-F', '-', '--', name, draft.commit], { input: formatMessage(draft.summary, record), env: identityEnv(audit, second) });
                 created.push({ name, oid: '', event: plannedEvent(draft, name, second, audit, record) });
             }
             const ids = (await gitOk(this.git, ['rev-parse', ...created.map(c => `refs/tags/${c.name}`)]))
@@ -76249,17 +76874,6 @@ class GitRegistry {
             await this.deleteTags(created.map(c => c.name)).catch(() => undefined);
             throw error;
         }
-    }
-    preview(state, model, drafts, audit) {
-        let second = Math.max(Math.floor(this.now() / 1000), (state.artifacts.get(model)?.lastEventTime ?? 0) + 1);
-        let counter = state.counters.get(model) ?? 0;
-        return drafts.map((draft, i) => {
-            if (i > 0)
-                second += 1;
-            const tag = draft.counted ? { ...draft.tag, counter: ++counter } : draft.tag;
-            const name = formatTagName(tag);
-            return plannedEvent(draft, name, second, audit, auditRecord(draft, audit, second));
-        });
     }
     /** The first whole second after `after`, waiting for the clock when it is not there yet. */
     async nextSecond(model, after) {
@@ -76279,20 +76893,6 @@ class GitRegistry {
         if (this.allowedStages && !this.allowedStages.includes(stage)) {
             throw new errors/* InvalidInputError */.oC(`Unknown stage "${stage}": the registry allows ${this.allowedStages.join(', ') || 'no stages'} (GTO_STAGES, else .gto).`);
         }
-    }
-    async resolveCommit(ref) {
-        const result = await this.git([
-            'rev-parse',
-            '--verify',
-            '--quiet',
-            '--end-of-options',
-            `${ref}^{commit}`
-        ]);
-        const commit = result.stdout.trim();
-        if (result.code !== 0 || !/^[0-9a-f]{40,64}$/.test(commit)) {
-            throw new errors/* NotFoundError */.m_(`No commit "${ref}" in this repository.`);
-        }
-        return commit;
     }
     /** Before a model's first read: its tags made origin's (origin.ts), unless told not to. */
     reconcile(model) {
@@ -76621,6 +77221,7 @@ function tagKeys(unityCatalog) {
         const part = (alias) => alias.replaceAll('-', '_');
         return {
             history: alias => `modelgate_history_${part(alias)}`,
+            rollout: alias => `modelgate_rollout_${part(alias)}`,
             promoted: alias => `modelgate_promoted_${part(alias)}`,
             auditHeader: id => `modelgate_audit_${ucKeyPart(id)}`,
             auditPart: (id, n) => `modelgate_audit_${ucKeyPart(id)}_${n}`,
@@ -76633,6 +77234,7 @@ function tagKeys(unityCatalog) {
     }
     return {
         history: alias => `modelgate.history.${alias}`,
+        rollout: alias => `modelgate.rollout.${alias}`,
         promoted: alias => `modelgate.promoted.${alias}`,
         auditHeader: id => `modelgate.audit.${ossKeyPart(id)}`,
         auditPart: (id, n) => `modelgate.audit.${ossKeyPart(id)}.${n}`,
@@ -77760,7 +78362,7 @@ function latestInStage(rm, stage) {
         .map(v => v.version)
         .sort((a, b) => Number(b) - Number(a))[0];
 }
-function isActive(mv, keys) {
+function stage_map_isActive(mv, keys) {
     return ((mv.status === undefined || mv.status === 'READY') &&
         mv.currentStage !== 'Archived' &&
         mv.tags.get(keys.archived) !== ARCHIVED_VALUE);
@@ -78847,6 +79449,167 @@ class Planner {
     }
 }
 
+;// CONCATENATED MODULE: ./src/registry/mlflow/rollout.ts
+/**
+ * Rollout steps in an MLflow registry (docs/rollout.md): the stage's alias says which version is
+ * in the rollout's stage (set by the start, removed by an abort or complete, through the
+ * adapter's own assign and unassign, journal and audit included), and one registered-model tag
+ * per stage (`modelgate.rollout.<alias>`, Unity Catalog `modelgate_rollout_<alias>`) keeps the
+ * steps: a compact JSON list, newest first, earlier rollouts dropped first to fit the backend's
+ * tag-value limit.
+ *
+ * Write, per attempt (write-protocol.ts): read the tag afresh → `decideStep` → nothing to do →
+ * dry run → write the list with the new step first → read it back: another writer's list in
+ * its place is a lost race (retried). Then the alias follows (assign or unassign, which write
+ * nothing when it is there already), so a run stopped between the two is finished by its re-run.
+ */
+
+
+
+
+
+
+const rollout_MAX_REASON = 120;
+const MAX_ACTOR = 60;
+const rollout_isPercent = (value) => typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 100;
+/** The stored list (newest first); entries that are not steps are left out. */
+function rollout_decode(value) {
+    if (!value)
+        return [];
+    let parsed;
+    try {
+        parsed = JSON.parse(value);
+    }
+    catch {
+        return [];
+    }
+    if (!Array.isArray(parsed))
+        return [];
+    return parsed.filter((entry) => {
+        if (!entry || typeof entry !== 'object')
+            return false;
+        const e = entry;
+        return (typeof e.i === 'string' &&
+            STEP_KINDS.includes(e.k) &&
+            typeof e.v === 'string' &&
+            rollout_isPercent(e.p) &&
+            (e.f === undefined || rollout_isPercent(e.f)) &&
+            typeof e.t === 'number' &&
+            Number.isFinite(e.t) &&
+            typeof e.b === 'string' &&
+            (e.r === undefined || typeof e.r === 'string'));
+    });
+}
+function toStep(model, stage, s) {
+    return {
+        model,
+        stage,
+        version: s.v,
+        kind: s.k,
+        percent: s.p,
+        ...(s.f === undefined ? {} : { from: s.f }),
+        at: new Date(s.t * 1000),
+        by: s.b,
+        ...(s.r === undefined ? {} : { reason: s.r }),
+        id: s.i
+    };
+}
+/** The stage's steps, oldest first. */
+async function readRolloutSteps(rest, model, stage, key) {
+    const rm = await rest.readModelIfAny(model);
+    return rollout_decode(rm?.tags.get(key))
+        .reverse()
+        .map(s => toStep(model, stage, s));
+}
+/** The list with `entry` first, earlier rollouts (then the current one's oldest holds) dropped to fit. */
+function rollout_encode(entry, list, limit) {
+    const all = [entry, ...list];
+    const currentStart = all.findIndex(s => s.k === 'start');
+    let kept = all;
+    while (byteLength(JSON.stringify(kept)) > limit) {
+        if (kept.length > currentStart + 1 && currentStart >= 0)
+            kept = kept.slice(0, -1);
+        else {
+            throw new errors/* InvalidInputError */.oC(`The rollout's steps no longer fit in one registry tag (${limit} characters): start a new rollout.`);
+        }
+    }
+    return JSON.stringify(kept);
+}
+function eventOf(model, stage, s, facts) {
+    const ending = s.k === 'abort' || s.k === 'complete';
+    return {
+        kind: ending ? 'unassignment' : 'assignment',
+        model,
+        version: s.v,
+        stage,
+        at: new Date(s.t * 1000),
+        by: s.b,
+        id: s.i,
+        summary: `${s.k} rollout of ${model} ${s.v} in ${stage} at ${s.p}%${s.r ? `: ${s.r}` : ''}`,
+        audit: { rollout: facts, actor: s.b, ...(s.r ? { reason: s.r } : {}) }
+    };
+}
+async function recordMlflowRolloutStep(deps, model, stage, step, audit, options) {
+    const entryOf = (facts) => ({
+        i: `${Math.floor(deps.now())}-${Math.floor(deps.random() * 1e9).toString(36)}`,
+        k: step.kind,
+        v: step.version,
+        p: step.percent,
+        ...(step.from === undefined ? {} : { f: step.from }),
+        t: Math.floor(deps.now() / 1000),
+        b: actorName(facts).slice(0, MAX_ACTOR),
+        ...(facts.reason ? { r: facts.reason.slice(0, rollout_MAX_REASON) } : {})
+    });
+    const read = async () => {
+        const rm = await deps.rest.fetchModel(model);
+        const raw = rm.tags.get(deps.key);
+        return { list: rollout_decode(raw), raw };
+    };
+    const result = await runWrite({
+        model,
+        stage,
+        maxAttempts: deps.maxAttempts,
+        read: async (_attempt, lost) => lost ?? read(),
+        decide: view => {
+            const steps = [...view.list].reverse().map(s => toStep(model, stage, s));
+            const decided = decideStep(steps, step, { model, stage });
+            if (decided !== 'write')
+                return decided;
+            return {
+                holder: () => undefined,
+                plan: facts => ({ plan: { view, entry: entryOf(facts) } })
+            };
+        },
+        preview: ({ entry }) => [eventOf(model, stage, entry, rolloutFacts(step))],
+        write: async ({ view, entry }, _facts, attempt) => {
+            const value = rollout_encode(entry, view.list, deps.tagLimit);
+            const now = await read();
+            if (now.raw !== view.raw)
+                return { lost: now };
+            await deps.rest.setModelTag(model, deps.key, value);
+            const after = await read();
+            if (after.list[0]?.i !== entry.i)
+                return { lost: after };
+            const events = [eventOf(model, stage, entry, rolloutFacts(step))];
+            return { written: { written: true, events, attempts: attempt } };
+        },
+        gaveUp: attempts => new RegistryConflictError(`Recording the rollout step of ${model} ${stage}: gave up after ${attempts} attempts, other writers kept changing its steps. Re-run to judge against the new state.`)
+    }, audit, options);
+    if (options.dryRun || (!result.written && result.reason !== 'step already recorded')) {
+        return result;
+    }
+    // The alias follows the step; a re-run finishes what a stopped run left.
+    const moved = step.kind === 'start'
+        ? await deps.assign(model, step.version, stage, audit)
+        : step.kind === 'abort' || step.kind === 'complete'
+            ? await deps.unassign(model, step.version, stage, audit)
+            : undefined;
+    if (result.written) {
+        return moved?.written ? { ...result, events: [...result.events, ...moved.events] } : result;
+    }
+    return moved?.written ? moved : result;
+}
+
 ;// CONCATENATED MODULE: ./src/registry/mlflow/wire.ts
 /**
  * MLflow's answers, read defensively into plain shapes: a list MLflow leaves
@@ -79545,7 +80308,7 @@ class StepBuilders {
 }
 
 ;// CONCATENATED MODULE: ./src/registry/mlflow/adapter.ts
-// Over 600 lines (623): the port's eleven methods and the constructor, each a few lines over the split modules
+// Over 600 lines (651): the port's thirteen methods and the constructor, each a few lines over the split modules
 // (rest, stage-map, holders, audit-tags, plan, step-builders); splitting the port would scatter it.
 /**
  * The MLflow registry: the Registry port (and ModelSource) over MLflow's REST
@@ -79598,6 +80361,7 @@ class StepBuilders {
  * write's plan (plan.ts) and its steps (step-builders.ts). This file holds the port's methods:
  * about 620 lines, a tenth of them this comment, which is the one account of a write's steps.
  */
+
 
 
 
@@ -79707,7 +80471,7 @@ class MlflowRegistry {
             ...refOf(mv),
             registeredAt: new Date(mv.creationTimestamp ?? Number.NaN),
             registeredBy: mv.userId ?? 'unknown',
-            active: isActive(mv, this.s.keys),
+            active: stage_map_isActive(mv, this.s.keys),
             stages,
             ...recordedDigest(mv.tags.get(this.s.keys.candidateDigest))
         };
@@ -79970,6 +80734,21 @@ class MlflowRegistry {
             };
         });
     }
+    /** Rollout steps (rollout.ts): the stage's alias, and the steps in one model tag. */
+    async rolloutSteps(model, stage) {
+        this.stageMap.assertModel(model);
+        const { alias } = this.stageMap.stageRef(stage);
+        return readRolloutSteps(this.rest, model, stage, this.s.keys.rollout(alias));
+    }
+    async recordRolloutStep(model, stage, step, audit, options = {}) {
+        this.stageMap.assertModel(model);
+        names_assertVersion(step.version);
+        assertActor(audit);
+        const key = this.s.keys.rollout(this.stageMap.stageRef(stage).alias);
+        const moves = { assign: this.assign.bind(this), unassign: this.unassign.bind(this) };
+        const deps = { ...this.s, rest: this.rest, key, ...moves };
+        return recordMlflowRolloutStep(deps, model, stage, step, audit, options);
+    }
     /** The shared write protocol (write-protocol.ts) over MLflow: one plan of steps an attempt. */
     async write(model, ref, audit, options, action, decide) {
         this.s.heldRead.clear();
@@ -80208,7 +80987,7 @@ function openOnFirstUse(cwd, options = {}) {
     return policy => (opened ??= openRegistry(cwd, policy, options));
 }
 /** The commit `ref` names in the checkout; NotFoundError (exit 3) when it names none. */
-async function resolveCommit(git, ref) {
+async function open_resolveCommit(git, ref) {
     const resolved = await git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
     if (resolved.code !== 0)
         throw new errors/* NotFoundError */.m_(`No commit named ${ref} in this repository`);
@@ -80288,7 +81067,7 @@ async function runCommand(settings, runner, checked = {}) {
     const { policy, model, context, git } = await openCommandContext(settings, runner, checked.policy);
     switch (settings.command) {
         case 'register': {
-            const commit = await resolveCommit(git, runner.sha ?? 'HEAD');
+            const commit = await open_resolveCommit(git, runner.sha ?? 'HEAD');
             return register(context, {
                 model: modelOf(model, settings),
                 version: settings.version,
@@ -82263,7 +83042,21 @@ function actionsArtifactUploader() {
     };
 }
 
+;// CONCATENATED MODULE: ./src/audit/reason.ts
+/**
+ * How long a reason may be. A reason is repeated in the tag message, the audit record, the job
+ * summary, the comment and every history row: a bound keeps one person's paste from filling them.
+ */
+const REASON_MAX_LENGTH = 1000;
+/** Why `reason` cannot be recorded, naming where it came from (`--reason`, input "reason"). */
+function reasonProblem(reason, named) {
+    return reason.length > REASON_MAX_LENGTH
+        ? `${named} is ${reason.length} characters long; a reason may have at most ${REASON_MAX_LENGTH} (link to a ticket for more)`
+        : undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/inputs.ts
+
 
 
 
@@ -82302,7 +83095,9 @@ const Inputs = object({
     champion: schemas_string(),
     model: inputs_name('model', MODEL_NAME_PATTERN, 'a model name: letters, digits, - _ / . or :, starting and ending with a letter or digit', 200),
     version: inputs_name('version', VERSION_PATTERN, 'a version: letters, digits, . + or -, starting with a letter or digit (v1.2.0, or an MLflow version number)', 128),
-    reason: schemas_string(),
+    reason: schemas_string().refine(reason => reasonProblem(reason, 'input "reason"') === undefined, {
+        error: issue => reasonProblem(String(issue.input), 'input "reason"')
+    }),
     'dry-run': bool('dry-run'),
     force: bool('force'),
     'fail-on-blocked': bool('fail-on-blocked'),

@@ -10098,6 +10098,19 @@ exports.visitAsync = visitAsync;
 /************************************************************************/
 var __webpack_exports__ = {};
 
+;// CONCATENATED MODULE: ./src/audit/reason.ts
+/**
+ * How long a reason may be. A reason is repeated in the tag message, the audit record, the job
+ * summary, the comment and every history row: a bound keeps one person's paste from filling them.
+ */
+const REASON_MAX_LENGTH = 1000;
+/** Why `reason` cannot be recorded, naming where it came from (`--reason`, input "reason"). */
+function reasonProblem(reason, named) {
+    return reason.length > REASON_MAX_LENGTH
+        ? `${named} is ${reason.length} characters long; a reason may have at most ${REASON_MAX_LENGTH} (link to a ticket for more)`
+        : undefined;
+}
+
 ;// CONCATENATED MODULE: external "node:util"
 const external_node_util_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
 ;// CONCATENATED MODULE: external "node:crypto"
@@ -22187,7 +22200,7 @@ async function loadCandidate(dir, options = {}) {
     if (options.within !== undefined)
         await assertCandidateLocation(dir, options.within);
     const absolute = external_node_path_default().resolve(dir);
-    const root = await resolveRoot(dir);
+    const root = await resolveRoot(dir, options.role);
     const display = (relative) => external_node_path_default().join(dir, relative);
     const walk = await walkCandidate(root, dir);
     const byPath = new Map(walk.files.map(file => [file.path, file]));
@@ -22253,12 +22266,12 @@ async function loadCandidate(dir, options = {}) {
     return candidate;
 }
 /** The directory's real path; NotFoundError when it is missing, InvalidInputError when not a directory. */
-async function resolveRoot(dir) {
+async function resolveRoot(dir, role = 'candidate') {
     const absolute = external_node_path_default().resolve(dir);
     try {
         const rootStat = await (0,promises_namespaceObject.stat)(absolute);
         if (!rootStat.isDirectory()) {
-            throw new InvalidInputError(`The candidate ${dir} is not a directory`, {
+            throw new InvalidInputError(`The ${role} ${dir} is not a directory`, {
                 locations: [{ file: dir }]
             });
         }
@@ -22269,12 +22282,12 @@ async function resolveRoot(dir) {
             throw error;
         const code = error?.code;
         if (code === 'ENOENT' || code === 'ENOTDIR') {
-            throw new NotFoundError(`The candidate directory ${dir} does not exist`, {
+            throw new NotFoundError(`The ${role} directory ${dir} does not exist`, {
                 locations: [{ file: dir }],
                 cause: error
             });
         }
-        throw new InvalidInputError(`Cannot read the candidate directory ${dir}: ${describeFsError(error)}`, {
+        throw new InvalidInputError(`Cannot read the ${role} directory ${dir}: ${describeFsError(error)}`, {
             locations: [{ file: dir }],
             cause: error
         });
@@ -22688,7 +22701,119 @@ const ProvenanceRules = strictObject({
 })
     .describe("The candidate's files were attested by a named workflow: every file's SHA-256 (or the checksums file's, when that is what was attested and every file matches it) must be a subject of a GitHub artifact attestation that verifies against the pinned Sigstore trusted root and names that repository, workflow, ref and runner.");
 
+;// CONCATENATED MODULE: ./src/policy/rollout.ts
+
+
+
+/**
+ * A stage's `rollout:` block (schema.ts): the stage is a progressive-delivery step rather than a
+ * plain promotion target. `shadow` runs the version beside the holder of another stage with no
+ * traffic; `canary` gives it a growing share of the traffic, step by step (docs/rollout.md).
+ * Strict like the rest of the policy; docs/policy.md's reference is generated from the
+ * descriptions here.
+ */
+const rollout_DURATION_RULE = 'must be a duration such as 30s, 5m, 1h30m or 1d (units ms, s, m, h, d, w, y)';
+const rollout_duration = schemas_string()
+    .min(1, rollout_DURATION_RULE)
+    .regex(DURATION_PATTERN, rollout_DURATION_RULE)
+    .refine(text => (durationMs(text) ?? 1) > 0, { message: 'must be longer than 0' });
+const stageRef = schemas_string()
+    .regex(/^[a-zA-Z0-9]([a-zA-Z0-9\-/_]*[a-zA-Z0-9])?$/, 'must be letters, digits, - _ or /, starting and ending with a letter or digit');
+const ShadowRollout = strictObject({
+    type: literal('shadow'),
+    shadows: stageRef.describe('The stage whose holder the shadow runs beside: mirrored inputs, answers compared and discarded.')
+})
+    .describe('The version runs in shadow: no traffic of its own, compared with the holder of `shadows`.');
+const CanaryRollout = strictObject({
+    type: literal('canary'),
+    steps: array(schemas_number()
+        .int('must be a whole percent')
+        .min(1, 'must be at least 1 (percent of the traffic)')
+        .max(99, 'must be at most 99: the full share is the next stage, an ordinary promotion'))
+        .min(1, 'needs at least one step')
+        .describe('The traffic shares, in percent, the canary takes one after another (such as [5, 10, 25, 50]): whole numbers from 1 to 99, strictly increasing.'),
+    min_step_duration: rollout_duration.describe('How long the canary must stay at a step before it may advance to the next, such as 1h.'),
+    source: MonitorSource,
+    triggers: array(Trigger)
+        .min(1)
+        .describe("The monitor's triggers (same fields as `monitor.triggers`) that must be healthy for the canary to advance.")
+})
+    .superRefine((canary, ctx) => {
+    canary.steps.forEach((percent, i) => {
+        const before = i > 0 ? canary.steps[i - 1] : undefined;
+        if (before !== undefined && percent <= before) {
+            ctx.addIssue({
+                code: 'custom',
+                path: ['steps', i],
+                message: `${percent} does not exceed the step before it (${before}): steps must be strictly increasing`
+            });
+        }
+    });
+    const seen = new Set();
+    canary.triggers.forEach((trigger, i) => {
+        if (seen.has(trigger.name)) {
+            ctx.addIssue({
+                code: 'custom',
+                path: ['triggers', i, 'name'],
+                message: `"${trigger.name}" names another trigger of this rollout already`
+            });
+        }
+        seen.add(trigger.name);
+        for (const message of placeholderProblems(trigger.query)) {
+            ctx.addIssue({ code: 'custom', path: ['triggers', i, 'query'], message });
+        }
+    });
+})
+    .describe('The version takes a growing share of the traffic, one step at a time; each step is recorded in the registry.');
+const Rollout = discriminatedUnion('type', [ShadowRollout, CanaryRollout])
+    .describe('Progressive delivery into this stage: `shadow` or `canary` (docs/rollout.md). The move to full traffic is the next stage, an ordinary promotion with its gates.');
+/**
+ * The rollout rules that need the whole policy: a shadow names another stage of the policy, and
+ * the deprecated MLflow stages (only Staging and Production) cannot hold a rollout. Pure.
+ */
+function rolloutProblems(policy) {
+    const problems = [];
+    for (const [name, stage] of Object.entries(policy.stages)) {
+        const rollout = stage.rollout;
+        if (!rollout)
+            continue;
+        if (rollout.type === 'shadow') {
+            if (rollout.shadows === name) {
+                problems.push({
+                    path: ['stages', name, 'rollout', 'shadows'],
+                    message: 'a stage cannot shadow itself'
+                });
+            }
+            else if (!Object.hasOwn(policy.stages, rollout.shadows)) {
+                const known = Object.keys(policy.stages).filter(s => s !== name);
+                problems.push({
+                    path: ['stages', name, 'rollout', 'shadows'],
+                    message: `names the stage "${rollout.shadows}", which this policy does not define (known: ${known.join(', ')})`
+                });
+            }
+            else if (policy.stages[rollout.shadows]?.rollout) {
+                problems.push({
+                    path: ['stages', name, 'rollout', 'shadows'],
+                    message: `names "${rollout.shadows}", itself a rollout stage: a shadow runs beside a stage that takes the full traffic`
+                });
+            }
+        }
+        if (policy.registry.type === 'mlflow' && policy.registry.legacy_stages) {
+            problems.push({
+                path: ['stages', name, 'rollout'],
+                message: 'needs aliases: with registry.legacy_stages the deprecated MLflow stages hold no rollout'
+            });
+        }
+    }
+    return problems;
+}
+/** The step after `percent` in the canary's steps; undefined at the last one. */
+function nextStep(canary, percent) {
+    return canary.steps.find(step => step > percent);
+}
+
 ;// CONCATENATED MODULE: ./src/policy/schema.ts
+
 
 
 
@@ -22852,7 +22977,8 @@ const Stage = strictObject({
     provenance: ProvenanceRules.optional(),
     monitoring: literal('required')
         .optional()
-        .describe("`required`: block a promotion when this stage has no `monitor:` block, or when a probe of its source (each trigger's query, over the last hour) finds no finite sample for the version holding the stage on some trigger, or the source cannot answer (monitoring that receives nothing is not monitoring). With no holder yet there is nothing to probe: the block alone passes.")
+        .describe("`required`: block a promotion when this stage has no `monitor:` block, or when a probe of its source (each trigger's query, over the last hour) finds no finite sample for the version holding the stage on some trigger, or the source cannot answer (monitoring that receives nothing is not monitoring). With no holder yet there is nothing to probe: the block alone passes."),
+    rollout: Rollout.optional()
 })
     .describe('The gates for promoting into one stage.');
 const RegistryConfig = discriminatedUnion('type', [
@@ -22948,6 +23074,7 @@ function crossReferenceProblems(policy) {
             }
         }
     }
+    problems.push(...rolloutProblems(policy));
     const reachable = reachableStages(policy.stages);
     for (const name of stageNames) {
         if (!reachable.has(name) && !badSources.has(name) && name !== CANDIDATE_STAGE) {
@@ -25211,9 +25338,20 @@ function allowedKeys(inst) {
 async function loadPolicy(file) {
     let text;
     try {
+        const stats = await (0,promises_namespaceObject.stat)(file);
+        if (stats.isFile() && stats.size > POLICY_MAX_BYTES) {
+            throw new InvalidInputError(`Policy file ${file} is ${stats.size} bytes; a policy may be at most ${POLICY_MAX_BYTES} bytes`, { locations: [{ file }] });
+        }
+        if (!stats.isFile() && !stats.isDirectory()) {
+            throw new InvalidInputError(`Policy file ${file} is not a regular file`, {
+                locations: [{ file }]
+            });
+        }
         text = await (0,promises_namespaceObject.readFile)(file, 'utf8');
     }
     catch (error) {
+        if (error instanceof InvalidInputError)
+            throw error;
         const code = error.code;
         const locations = [{ file }];
         if (code === 'ENOENT' || code === 'ENOTDIR') {
@@ -25230,7 +25368,27 @@ async function loadPolicy(file) {
             cause: error
         });
     }
-    return parsePolicy(text, file);
+    try {
+        return parsePolicy(text, file);
+    }
+    catch (error) {
+        // The yaml library and zod recurse: a policy nested thousands deep exhausts the stack.
+        if (error instanceof RangeError && /call stack/i.test(error.message)) {
+            throw new InvalidInputError(`Policy ${file} has a problem: ${TOO_DEEP}`, {
+                locations: [{ file }],
+                cause: error
+            });
+        }
+        throw error;
+    }
+}
+const TOO_DEEP = 'it is nested too deeply to read: a policy is a few levels of mappings';
+/** A policy is a few KiB; a larger file (or a device such as /dev/zero) is refused unread. */
+const POLICY_MAX_BYTES = 1024 * 1024;
+/** At most this much of the file is quoted back in a message. */
+const EXCERPT_MAX = 200;
+function excerpt(text) {
+    return text.length > EXCERPT_MAX ? `${text.slice(0, EXCERPT_MAX)}… (cut)` : text;
 }
 /**
  * Validate policy YAML. Throws one `InvalidInputError` listing every problem found,
@@ -25252,6 +25410,9 @@ function parsePolicy(text, file) {
         const keyPath = path.length > 0 ? formatKeyPath(path) : undefined;
         return { file, line, column: col, ...(keyPath && { keyPath }), problem };
     };
+    if ([...doc.errors, ...doc.warnings].some(e => /call stack/i.test(e.message))) {
+        throw policyError(file, [locate(0, [], TOO_DEEP)]);
+    }
     const yamlProblems = [...doc.errors, ...doc.warnings].map(e => locate(e.pos[0], e.code === 'MULTIPLE_DOCS' ? [] : pathAt(doc, e.pos[0]), yamlMessage(e)));
     if (yamlProblems.length > 0)
         throw policyError(file, yamlProblems);
@@ -25263,7 +25424,7 @@ function parsePolicy(text, file) {
         throw policyError(file, [locate(0, [], EMPTY)]);
     }
     if (!(0,dist/* isMap */.jh)(root)) {
-        const got = (0,dist/* isSeq */.oP)(root) ? 'a list' : `the value ${JSON.stringify(root.toJSON())}`;
+        const got = (0,dist/* isSeq */.oP)(root) ? 'a list' : `the value ${excerpt(JSON.stringify(root.toJSON()))}`;
         throw policyError(file, [locate(root.range?.[0] ?? 0, [], `${MAPPING}, got ${got}`)]);
     }
     let data;
@@ -25295,7 +25456,7 @@ function badAliases(doc) {
                 problems.push({ offset: start(alias) ?? 0, message });
             }
         },
-        Pair(_, pair) {
+        Pair(_, pair, path) {
             if (!isMergeKey(pair.key))
                 return;
             const sources = (0,dist/* isSeq */.oP)(pair.value) ? pair.value.items : [pair.value];
@@ -25303,6 +25464,17 @@ function badAliases(doc) {
             if (resolved.some(s => s !== undefined && !(0,dist/* isMap */.jh)(s))) {
                 const message = 'a merge key (<<) must name a mapping or a list of mappings';
                 problems.push({ offset: start(pair.value) ?? start(pair.key) ?? 0, message });
+                return;
+            }
+            // YAML lets a key written beside `<<` override the merged one, silently: a policy that
+            // loosens a shared bound that way must say so in full, so both are refused.
+            const merged = new Set(resolved.flatMap(s => ((0,dist/* isMap */.jh)(s) ? s.items.map(i => keyName(i.key)) : [])));
+            const parent = path[path.length - 1];
+            for (const item of (0,dist/* isMap */.jh)(parent) ? parent.items : []) {
+                if (isMergeKey(item.key) || !merged.has(keyName(item.key)))
+                    continue;
+                const message = `"${keyName(item.key)}" is set here and by the merge key (<<) of this mapping, which YAML would let this one override silently: write the key once`;
+                problems.push({ offset: start(item.key) ?? 0, message });
             }
         }
     });
@@ -25329,7 +25501,7 @@ function yamlMessage(error) {
         case 'MULTIPLE_DOCS':
             return 'the file holds more than one YAML document (---): a policy is one document';
         default: {
-            const message = error.message.replace(/\s+/g, ' ').trim();
+            const message = excerpt(error.message.replace(/\s+/g, ' ').trim());
             return `invalid YAML: ${message.charAt(0).toLowerCase()}${message.slice(1)}`;
         }
     }
@@ -25781,9 +25953,9 @@ const CHECK_LACKS = [
 async function check_check(options, openRegistry = noRegistry) {
     const policy = options.policy ?? (await loadPolicy(options.policyFile));
     const within = options.within ?? process.cwd();
-    const load = (where) => loadModel(where, policy, openRegistry, within);
-    const candidate = await load(options.candidateDir);
-    const champion = options.championDir ? await load(options.championDir) : undefined;
+    const load = (where, role) => loadModel(where, policy, openRegistry, within, role);
+    const candidate = await load(options.candidateDir, 'candidate');
+    const champion = options.championDir ? await load(options.championDir, 'champion') : undefined;
     const evaluation = evaluateStage({
         policy,
         stage: options.stage,
@@ -25807,10 +25979,10 @@ async function check_check(options, openRegistry = noRegistry) {
         decision: evaluation.decision
     };
 }
-async function loadModel(where, policy, openRegistry, within) {
+async function loadModel(where, policy, openRegistry, within, role) {
     // `mlflow:NAME/VERSION` or `mlflow:NAME@ALIAS` names a registered version; anything else is a directory.
     if (!isMlflowReference(where))
-        return loadCandidate(where, { within });
+        return loadCandidate(where, { within, role });
     const reference = parseMlflowReference(where);
     const match = {
         name: reference.name,
@@ -26829,6 +27001,7 @@ function monitor_json(report) {
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./src/registry/git/runner.ts
 
+
 /**
  * The real runner: `git` run with `cwd` as the checkout, no shell, no terminal
  * prompts (GIT_TERMINAL_PROMPT=0), so a missing credential fails instead of hanging.
@@ -26885,6 +27058,21 @@ async function gitOk(git, args, options) {
         throw new Error(`git ${args.slice(0, 2).join(' ')} failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`);
     }
     return result.stdout;
+}
+/** The commit `ref` names in the repository `git` runs in; NotFoundError (exit 3) when none. */
+async function resolveCommit(git, ref) {
+    const result = await git([
+        'rev-parse',
+        '--verify',
+        '--quiet',
+        '--end-of-options',
+        `${ref}^{commit}`
+    ]);
+    const commit = result.stdout.trim();
+    if (result.code !== 0 || !/^[0-9a-f]{40,64}$/.test(commit)) {
+        throw new NotFoundError(`No commit "${ref}" in this repository.`);
+    }
+    return commit;
 }
 
 ;// CONCATENATED MODULE: ./src/registry/git/semver.ts
@@ -27465,6 +27653,93 @@ function width(cell) {
     return [...cell.replace(/[\u200B-\u200D\u2060\uFEFF]|\p{M}/gu, '')].length;
 }
 
+;// CONCATENATED MODULE: ./src/report/rollout.ts
+
+
+
+const PHASE = {
+    running: '',
+    held: 'held ',
+    aborted: 'aborted ',
+    complete: 'completed '
+};
+/** `canary v1.5.0 at 25% since 2026-12-03 04:10:05 UTC` (plain text; escape for markdown). */
+function rolloutLine(state) {
+    // A shadow starts at 0%: it takes no traffic of its own.
+    const what = `${PHASE[state.phase]}${state.steps[0]?.percent === 0 ? 'shadow' : 'canary'}`;
+    const held = state.phase === 'held' ? ` (held ${utcSeconds(state.last.at)} UTC by ${state.last.by})` : '';
+    const ended = state.phase === 'aborted' || state.phase === 'complete'
+        ? `, ${state.phase} ${utcSeconds(state.since)} UTC by ${state.last.by}${state.last.reason ? `: ${state.last.reason}` : ''}`
+        : ` since ${utcSeconds(state.since)} UTC${held}`;
+    return `${what} ${state.version} at ${state.percent}%${ended}`;
+}
+/** The stage's steps, oldest first, as a table. */
+function renderRolloutSteps(steps, format = 'md') {
+    if (steps.length === 0)
+        return 'No rollout steps.\n';
+    const rows = steps.map(step => [
+        utcSeconds(step.at),
+        step.kind,
+        step.version,
+        `${step.percent}%`,
+        step.from === undefined ? '—' : `${step.from}%`,
+        step.by,
+        step.reason ?? '',
+        step.id
+    ]);
+    const headers = ['When (UTC)', 'Step', 'Version', 'Traffic', 'From', 'By', 'Reason', 'Event'];
+    return renderTable({ headers, rows }, format);
+}
+function headline(result) {
+    const name = `${markdown_escape(result.model)} ${markdown_escape(result.stage)}`;
+    const step = result.step;
+    const outcome = result.result;
+    if (!step || !outcome)
+        return `**${name}**: the rollout as the registry records it.`;
+    const what = `${step.kind} (${step.percent}%)`;
+    if (outcome.written)
+        return `**${name}**: recorded ${what}.`;
+    if (outcome.reason === 'dry run')
+        return `**${name}**: dry run, would record ${what}; nothing written.`;
+    return `**${name}**: ${what} is recorded already; nothing written.`;
+}
+function renderRollout(result) {
+    const parts = [headline(result)];
+    parts.push(result.state
+        ? `Now: ${markdown_escape(rolloutLine(result.state))}.`
+        : 'No rollout has been started in this stage.');
+    const outcome = result.result;
+    if (outcome?.written) {
+        parts.push(listEvents(outcome.events));
+        const where = describePublication(outcome.publication);
+        if (where)
+            parts.push(where);
+    }
+    else if (outcome && outcome.reason === 'dry run') {
+        parts.push(listEvents(outcome.planned));
+    }
+    parts.push(renderRolloutSteps(result.steps).trimEnd());
+    const json = JSON.stringify({
+        model: result.model,
+        stage: result.stage,
+        ...(result.step ? { step: result.step } : {}),
+        written: outcome?.written ?? false,
+        ...(outcome && !outcome.written ? { nothingWritten: outcome.reason } : {}),
+        ...(result.state
+            ? {
+                rollout: {
+                    version: result.state.version,
+                    phase: result.state.phase,
+                    trafficPercent: result.state.percent,
+                    since: result.state.since.toISOString()
+                }
+            }
+            : {}),
+        steps: result.steps
+    }, null, 2);
+    return { markdown: `${parts.join('\n\n')}\n`, json };
+}
+
 ;// CONCATENATED MODULE: ./src/report/registry-tables.ts
 /**
  * What `status` and `history` print, and the line a registry write prints about where it went.
@@ -27475,10 +27750,11 @@ function width(cell) {
 
 
 
+
 /** Shown in a cell that has no value, as GTO shows an empty stage. */
 const registry_tables_NONE = '-';
 function renderStatus(view, format = 'md') {
-    const { models, policyStages, unusedPolicies } = 'models' in view ? view : { models: view };
+    const { models, policyStages, unusedPolicies, rollouts } = 'models' in view ? view : { models: view };
     if (models.length === 0)
         return 'The registry holds no models yet.\n';
     const rows = models.flatMap(entry => {
@@ -27503,7 +27779,9 @@ function renderStatus(view, format = 'md') {
     });
     const table = { headers: ['Model', 'Stage', 'Version', 'Since (UTC)', 'By'], rows };
     const notes = [
+        ...(rollouts ?? []).map(r => ({ text: `${r.model} ${r.stage}: ${rolloutLine(r.state)}` })),
         ...tieNotes(models),
+        ...unrecordedNotes(models),
         ...localOnlyNotes(models),
         ...(unusedPolicies ?? []).map((unused) => ({
             text: `${unused.model}: only the stages someone holds are shown: ${unused.file} ${unused.why}.`
@@ -27529,6 +27807,22 @@ function tieNotes(models) {
         ]
         : []));
 }
+/**
+ * Holders whose assignment has no ModelGate record: made by hand or by another tool, or with a
+ * message that copies another event's record (which the registry then does not believe).
+ */
+function unrecordedNotes(models) {
+    return models.flatMap(entry => entry.stages.flatMap(holder => auditRecordOf(holder.audit)
+        ? []
+        : [
+            {
+                text: `${entry.model} ${holder.stage}: the assignment of ${holder.version} (${holder.eventId}) has no ModelGate record (${NOT_RECORDED}).`,
+                code: [holder.eventId]
+            }
+        ]));
+}
+/** Why an event has no ModelGate record, as status and history say it. */
+const NOT_RECORDED = 'not written by ModelGate, or its message copies the record of another event';
 function localOnlyNotes(models) {
     return models.flatMap(entry => {
         const events = entry.localOnly ?? [];
@@ -27558,7 +27852,9 @@ function localOnlyNotes(models) {
  * The trail as a table, newest first: each event with the audit record ModelGate stored with
  * it (decision, previous holder, pull request and approvers, reason) when there is one.
  */
-function renderHistory(events, format = 'md') {
+function renderHistory(events, format = 'md', 
+/** Events kept in this clone only (--no-push), by id: marked as status marks them. */
+localOnly = new Set()) {
     if (events.length === 0)
         return 'No events.\n';
     const rows = events.map((event) => {
@@ -27568,12 +27864,13 @@ function renderHistory(events, format = 'md') {
         return [
             utcSeconds(event.at),
             event.model,
-            event.kind,
+            localOnly.has(event.id) ? `${event.kind} (local only: not on origin)` : event.kind,
             event.version ?? '—',
             event.stage ?? '—',
             event.by,
-            record ? recordOutcome(record) : '—',
-            record?.previous ?? '—',
+            record ? recordOutcome(record) : decisionless(event),
+            // A removal's row names the version removed; the record's `previous` is that same one.
+            (event.kind === 'unassignment' ? undefined : record?.previous) ?? '—',
             pr
                 ? {
                     // The pull request's own number stays a link; the logins are user text.
@@ -27597,6 +27894,15 @@ function renderHistory(events, format = 'md') {
         'Reason / summary'
     ];
     return renderTable({ headers, rows }, format);
+}
+/**
+ * The Decision cell of an event without a ModelGate record: a stage event ModelGate writes
+ * always carries one, so its absence is named; other events have no decision.
+ */
+function decisionless(event) {
+    return event.kind === 'assignment' || event.kind === 'unassignment'
+        ? '— (no ModelGate record)'
+        : '—';
 }
 /** One line saying where a registry write went; undefined when the backend does not say. */
 function describePublication(publication) {
@@ -28941,7 +29247,171 @@ async function registerMlflow(context, registry, options) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/rollout/steps.ts
+/**
+ * Rollout steps, backend-neutral and pure: what a step looks like where a registry keeps it with
+ * an event (the `rollout` facts of a git tag's message, the in-memory fake's audit), where a
+ * stage's rollout stands after its steps, and whether a requested step is new, a repeat (written
+ * nothing) or out of turn (refused). Every adapter judges a write with `decideStep` against the
+ * steps it has just read, so a re-run or a lost race never records a step twice.
+ */
+
+const STEP_KINDS = [
+    'start',
+    'advance',
+    'hold',
+    'abort',
+    'complete'
+];
+/** The facts a registry keeps with a step's event, under `rollout`. */
+function rolloutFacts(step) {
+    return {
+        step: step.kind,
+        percent: step.percent,
+        ...(step.from === undefined ? {} : { from: step.from })
+    };
+}
+const isPercent = (value) => typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 100;
+/**
+ * The step an event records, when its stored audit carries valid `rollout` facts; undefined
+ * for any other event (a promotion, a damaged or foreign record).
+ */
+function stepOfEvent(event) {
+    const facts = event.audit?.rollout;
+    if (!facts || typeof facts !== 'object' || Array.isArray(facts))
+        return undefined;
+    const { step, percent, from } = facts;
+    if (!STEP_KINDS.includes(step) || !isPercent(percent))
+        return undefined;
+    if (from !== undefined && !isPercent(from))
+        return undefined;
+    if (event.version === undefined || event.stage === undefined)
+        return undefined;
+    const reason = event.audit?.reason;
+    return {
+        model: event.model,
+        stage: event.stage,
+        version: event.version,
+        kind: step,
+        percent,
+        ...(from === undefined ? {} : { from }),
+        at: event.at,
+        by: event.by,
+        ...(typeof reason === 'string' ? { reason } : {}),
+        id: event.id
+    };
+}
+/** A stage's steps from a model's history (newest first, as the port's `history`), oldest first. */
+function stepsOfHistory(history, stage) {
+    return [...history]
+        .reverse()
+        .filter(event => event.stage === stage)
+        .flatMap(event => stepOfEvent(event) ?? [])
+        .sort((a, b) => a.at.getTime() - b.at.getTime());
+}
+/** Where the stage's latest rollout stands; undefined before its first start. */
+function rolloutState(steps) {
+    let startAt = -1;
+    steps.forEach((step, i) => {
+        if (step.kind === 'start')
+            startAt = i;
+    });
+    if (startAt < 0)
+        return undefined;
+    const own = steps.slice(startAt).filter(s => s.version === steps[startAt]?.version);
+    const first = own[0];
+    let since = first.at;
+    let percent = first.percent;
+    let phase = 'running';
+    for (const step of own) {
+        if (phase === 'aborted' || phase === 'complete')
+            break;
+        if (step.kind === 'advance') {
+            percent = step.percent;
+            since = step.at;
+            phase = 'running';
+        }
+        else if (step.kind === 'hold') {
+            phase = 'held';
+        }
+        else if (step.kind === 'abort' || step.kind === 'complete') {
+            phase = step.kind === 'abort' ? 'aborted' : 'complete';
+            percent = step.percent;
+            since = step.at;
+        }
+    }
+    const last = own[own.length - 1];
+    return { version: first.version, phase, percent, since, last, steps: own };
+}
+/** Started and neither aborted nor complete. */
+const isActive = (state) => state.phase === 'running' || state.phase === 'held';
+/**
+ * Judges `request` against the stage's recorded steps: `write` when it is the next step,
+ * `{ noop }` when it is already recorded (a re-run), and a refusal (exit 2; exit 3 when there is
+ * no rollout to act on) when it does not follow from them.
+ */
+function decideStep(steps, request, where) {
+    const state = rolloutState(steps);
+    const name = `${where.model} ${where.stage}`;
+    const repeat = { noop: 'step already recorded' };
+    if (request.kind === 'start') {
+        if (state && isActive(state)) {
+            if (state.version === request.version)
+                return repeat;
+            throw new InvalidInputError(`${name}: ${state.version} is already in rollout at ${state.percent}%; abort it before starting ${request.version}.`);
+        }
+        if (request.from !== undefined) {
+            throw new InvalidInputError(`${name}: a start has no share before it.`);
+        }
+        return 'write';
+    }
+    if (!state)
+        throw new NotFoundError(`${name}: no rollout has been started.`);
+    if (state.version !== request.version) {
+        throw new InvalidInputError(`${name}: the rollout is of ${state.version}, not ${request.version}.`);
+    }
+    const last = state.last;
+    const sameAsLast = last.kind === request.kind && last.percent === request.percent && last.from === request.from;
+    if (!isActive(state)) {
+        if (sameAsLast)
+            return repeat;
+        throw new InvalidInputError(`${name}: the rollout of ${state.version} ${state.phase === 'aborted' ? 'was aborted' : 'is complete'} (${last.at.toISOString()}); start a new one.`);
+    }
+    switch (request.kind) {
+        case 'advance':
+            if (request.percent === state.percent && state.phase === 'running') {
+                if (request.from === undefined || last.from === request.from)
+                    return repeat;
+            }
+            if (request.from !== undefined && request.from !== state.percent) {
+                throw new InvalidInputError(`${name}: the canary is at ${state.percent}%, not ${request.from}%: the registry moved since this step was planned.`);
+            }
+            if (request.percent <= state.percent) {
+                throw new InvalidInputError(`${name}: an advance must raise the share above ${state.percent}%, not to ${request.percent}%.`);
+            }
+            return 'write';
+        case 'hold':
+            if (state.phase === 'held' && last.percent === request.percent)
+                return repeat;
+            if (request.percent !== state.percent) {
+                throw new InvalidInputError(`${name}: a hold keeps the share at ${state.percent}%, not ${request.percent}%.`);
+            }
+            return 'write';
+        case 'abort':
+            if (request.percent !== 0)
+                throw new InvalidInputError(`${name}: an abort sets the share to 0%.`);
+            return 'write';
+        case 'complete':
+            if (request.percent !== 100) {
+                throw new InvalidInputError(`${name}: a completed rollout has the full share, 100%.`);
+            }
+            return 'write';
+    }
+    throw new InvalidInputError(`${name}: unknown rollout step.`);
+}
+
 ;// CONCATENATED MODULE: ./src/commands/status.ts
+
 
 
 /**
@@ -28954,7 +29424,16 @@ async function status_status(context, model, policiesOf) {
     if (model && models.length === 0)
         throw new NotFoundError(`No model named ${model} in the registry`);
     const policies = policiesOf ? await policiesOf(models.map(entry => entry.model)) : {};
-    const view = { models, ...policies };
+    // A holder whose latest event is a rollout step: where its rollout stands (docs/rollout.md).
+    const rollouts = [];
+    for (const entry of models) {
+        for (const holder of entry.stages.filter(h => h.audit?.rollout !== undefined)) {
+            const state = rolloutState(await context.registry.rolloutSteps(entry.model, holder.stage));
+            if (state)
+                rollouts.push({ model: entry.model, stage: holder.stage, state });
+        }
+    }
+    const view = { models, ...policies, ...(rollouts.length > 0 ? { rollouts } : {}) };
     return {
         markdown: renderStatus(view),
         json: statusJson(view),
@@ -28968,603 +29447,16 @@ async function status_history(context, model, filter = {}) {
     if (model && events.length === 0 && !filter.since && !filter.stage) {
         throw new NotFoundError(`No model named ${model} in the registry`);
     }
+    const localOnly = new Set(events.length === 0
+        ? []
+        : (await context.registry.status(model)).flatMap(entry => (entry.localOnly ?? []).map(event => event.id)));
     return {
-        markdown: renderHistory(events),
+        markdown: renderHistory(events, 'md', localOnly),
         json: historyJson(events),
         exitCode: ExitCode.Pass,
-        events
+        events,
+        localOnly
     };
-}
-
-;// CONCATENATED MODULE: ./src/monitor/selector.ts
-
-const NAME = /^[A-Za-z_:][A-Za-z0-9_:]*/;
-const LABEL = /^[A-Za-z_][A-Za-z0-9_]*/;
-/** The matchers of `text`; a metric name before the braces is a `__name__` matcher. */
-function parseSelector(text) {
-    const bad = (why) => new MetricSourceError(`the selector ${JSON.stringify(text)} is not valid: ${why}`);
-    const matchers = [];
-    let rest = text.trim();
-    const name = NAME.exec(rest);
-    if (name) {
-        matchers.push({ label: '__name__', op: '=', value: name[0] });
-        rest = rest.slice(name[0].length).trimStart();
-    }
-    if (rest.startsWith('{')) {
-        rest = rest.slice(1).trimStart();
-        while (!rest.startsWith('}')) {
-            const label = LABEL.exec(rest);
-            if (!label)
-                throw bad('expected a label name');
-            rest = rest.slice(label[0].length).trimStart();
-            const op = /^(=~|!~|!=|=)/.exec(rest);
-            if (!op)
-                throw bad(`expected =, !=, =~ or !~ after ${label[0]}`);
-            rest = rest.slice(op[0].length).trimStart();
-            const quoted = readString(rest, bad);
-            matchers.push({ label: label[0], op: op[0], value: quoted.value });
-            rest = rest.slice(quoted.length).trimStart();
-            if (rest.startsWith(','))
-                rest = rest.slice(1).trimStart();
-            else if (!rest.startsWith('}'))
-                throw bad('expected , or } after a matcher');
-        }
-        rest = rest.slice(1).trimStart();
-    }
-    if (rest !== '')
-        throw bad(`unexpected ${JSON.stringify(rest.slice(0, 20))}`);
-    if (matchers.length === 0)
-        throw bad('it selects nothing: give a metric name or matchers');
-    return matchers;
-}
-/** A double- or single-quoted string with Go's escapes, at the start of `text`. */
-function readString(text, bad) {
-    const quote = text[0];
-    if (quote !== '"' && quote !== "'")
-        throw bad('expected a quoted label value');
-    let value = '';
-    let i = 1;
-    while (i < text.length) {
-        const char = text[i];
-        if (char === quote)
-            return { value, length: i + 1 };
-        if (char === '\n')
-            break;
-        if (char !== '\\') {
-            value += char;
-            i++;
-            continue;
-        }
-        const next = text[i + 1] ?? '';
-        const simple = {
-            a: '\x07',
-            b: '\b',
-            f: '\f',
-            n: '\n',
-            r: '\r',
-            t: '\t',
-            v: '\v',
-            '\\': '\\',
-            '"': '"',
-            "'": "'"
-        };
-        if (next in simple) {
-            value += simple[next];
-            i += 2;
-            continue;
-        }
-        const hexLength = next === 'x' ? 2 : next === 'u' ? 4 : next === 'U' ? 8 : 0;
-        const hex = text.slice(i + 2, i + 2 + hexLength);
-        if (hexLength > 0 && hex.length === hexLength && /^[0-9a-fA-F]+$/.test(hex)) {
-            const code = parseInt(hex, 16);
-            if (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
-                throw bad('invalid escape');
-            value += String.fromCodePoint(code);
-            i += 2 + hexLength;
-            continue;
-        }
-        throw bad(`unknown escape \\${next}`);
-    }
-    throw bad('a label value is not closed');
-}
-/** Whether a series' labels (its name as `__name__`) match every matcher; regexes are anchored. */
-function selector_matches(labels, matchers) {
-    return matchers.every(({ label, op, value }) => {
-        // An absent label matches as the empty string, as in Prometheus.
-        const actual = Object.hasOwn(labels, label) ? labels[label] : '';
-        switch (op) {
-            case '=':
-                return actual === value;
-            case '!=':
-                return actual !== value;
-            case '=~':
-                return anchored(value).test(actual);
-            case '!~':
-                return !anchored(value).test(actual);
-        }
-    });
-}
-function anchored(pattern) {
-    try {
-        return new RegExp(`^(?:${pattern})$`, 'su');
-    }
-    catch (error) {
-        throw new MetricSourceError(`the regular expression ${JSON.stringify(pattern)} is not valid`, {
-            cause: error
-        });
-    }
-}
-
-;// CONCATENATED MODULE: ./src/monitor/file-source.ts
-
-
-
-function file_source_fileSource(options) {
-    let parsed;
-    return {
-        description: `file ${options.name}`,
-        async queryRange(range) {
-            let selector;
-            try {
-                selector = substitutePlaceholders(range.query, range.values);
-            }
-            catch (error) {
-                if (error instanceof PromqlPlaceholderError) {
-                    throw new MetricSourceError(`the query is refused: ${error.message}`, { cause: error });
-                }
-                throw error;
-            }
-            const matchers = parseSelector(selector);
-            parsed ??= options.load().then(text => parseSeriesFile(options.name, text));
-            const all = await parsed;
-            return all
-                .filter(series => selector_matches(series.labels, matchers))
-                .map(series => ({
-                labels: series.labels,
-                samples: series.samples.filter(s => s.time >= range.start && s.time <= range.end)
-            }))
-                .filter(series => series.samples.length > 0);
-        }
-    };
-}
-/** The series of a JSON (by its first character) or CSV file. */
-function parseSeriesFile(name, text) {
-    const body = text.replace(/^\uFEFF/, '');
-    return body.trimStart().startsWith('{') ? file_source_parseJson(name, body) : parseCsv(name, body);
-}
-function file_source_parseJson(name, text) {
-    const bad = (where, why) => new MetricSourceError(`${where ? `${name} ${where}` : name}: ${why}`);
-    let document;
-    try {
-        document = JSON.parse(text);
-    }
-    catch (error) {
-        throw new MetricSourceError(`${name} is not valid JSON: ${error.message}`);
-    }
-    const list = isRecord(document) ? document.series : undefined;
-    if (!Array.isArray(list))
-        throw bad('', 'must be an object with a "series" list');
-    const byKey = new Map();
-    list.forEach((entry, i) => {
-        const at = `series[${i}]`;
-        if (!isRecord(entry))
-            throw bad(at, 'must be an object');
-        if (typeof entry.metric !== 'string' || entry.metric === '') {
-            throw bad(`${at}.metric`, 'must be a metric name');
-        }
-        const labels = {};
-        if (entry.labels !== undefined) {
-            if (!isRecord(entry.labels))
-                throw bad(`${at}.labels`, 'must be an object of strings');
-            for (const [key, value] of Object.entries(entry.labels)) {
-                if (typeof value !== 'string')
-                    throw bad(`${at}.labels.${key}`, 'must be a string');
-                labels[key] = value;
-            }
-        }
-        labels.__name__ = entry.metric;
-        if (!Array.isArray(entry.samples))
-            throw bad(`${at}.samples`, 'must be a list');
-        const samples = entry.samples.map((point, j) => {
-            const where = `${at}.samples[${j}]`;
-            if (!Array.isArray(point) || point.length !== 2)
-                throw bad(where, 'must be [time, value]');
-            const time = readTime(point[0]);
-            if (time === undefined)
-                throw bad(`${where}[0]`, `${show(point[0])} is not a time`);
-            const value = readValue(point[1]);
-            if (value === undefined)
-                throw bad(`${where}[1]`, `${show(point[1])} is not a number`);
-            return { time, value };
-        });
-        addSeries(byKey, labels, samples);
-    });
-    return finish(byKey);
-}
-function parseCsv(name, text) {
-    const rows = csvRows(name, text);
-    const header = rows.shift();
-    if (header === undefined || header.cells.length < 3) {
-        throw new MetricSourceError(`${name}:1: the header must start with time,metric,value`);
-    }
-    const columns = header.cells.map(c => c.trim());
-    if (columns[0] !== 'time' || columns[1] !== 'metric' || columns[2] !== 'value') {
-        throw new MetricSourceError(`${name}:1: the header must start with time,metric,value`);
-    }
-    const labelNames = columns.slice(3);
-    const byKey = new Map();
-    for (const { line, cells } of rows) {
-        if (cells.length === 1 && cells[0]?.trim() === '')
-            continue;
-        const bad = (why) => new MetricSourceError(`${name}:${line}: ${why}`);
-        if (cells.length !== columns.length) {
-            throw bad(`has ${cells.length} cells, the header ${columns.length}`);
-        }
-        const [timeText, metric, valueText] = cells;
-        const time = readTime(/^\d+(\.\d+)?$/.test(timeText.trim()) ? Number(timeText) : timeText);
-        if (time === undefined)
-            throw bad(`${show(timeText)} is not a time`);
-        const value = readValue(valueText.trim());
-        if (value === undefined)
-            throw bad(`${show(valueText)} is not a number`);
-        if (metric.trim() === '')
-            throw bad('has no metric name');
-        const labels = {};
-        labelNames.forEach((label, i) => {
-            const cell = cells[i + 3];
-            if (cell !== '')
-                labels[label] = cell;
-        });
-        labels.__name__ = metric.trim();
-        addSeries(byKey, labels, [{ time, value }]);
-    }
-    return finish(byKey);
-}
-/** RFC 4180 rows: quoted cells with "" for a quote, CRLF or LF line ends; the line each starts on. */
-function csvRows(name, text) {
-    const rows = [];
-    let cells = [];
-    let cell = '';
-    let line = 1;
-    let rowLine = 1;
-    let i = 0;
-    let quoted = false;
-    while (i < text.length) {
-        const char = text[i];
-        if (quoted) {
-            if (char === '"' && text[i + 1] === '"') {
-                cell += '"';
-                i += 2;
-                continue;
-            }
-            if (char === '"')
-                quoted = false;
-            else {
-                if (char === '\n')
-                    line++;
-                cell += char;
-            }
-            i++;
-            continue;
-        }
-        if (char === '"' && cell === '')
-            quoted = true;
-        else if (char === ',') {
-            cells.push(cell);
-            cell = '';
-        }
-        else if (char === '\n' || char === '\r') {
-            if (char === '\r' && text[i + 1] === '\n')
-                i++;
-            cells.push(cell);
-            rows.push({ line: rowLine, cells });
-            cells = [];
-            cell = '';
-            line++;
-            rowLine = line;
-        }
-        else
-            cell += char;
-        i++;
-    }
-    if (quoted)
-        throw new MetricSourceError(`${name}:${rowLine}: a quoted cell is not closed`);
-    if (cell !== '' || cells.length > 0) {
-        cells.push(cell);
-        rows.push({ line: rowLine, cells });
-    }
-    return rows;
-}
-function addSeries(byKey, labels, samples) {
-    const key = JSON.stringify(Object.entries(labels).sort());
-    const known = byKey.get(key);
-    if (known)
-        known.samples.push(...samples);
-    else
-        byKey.set(key, { labels, samples: [...samples] });
-}
-function finish(byKey) {
-    return [...byKey.values()].map(series => ({
-        labels: series.labels,
-        samples: series.samples.sort((a, b) => a.time - b.time)
-    }));
-}
-/** Unix seconds (a number) or ISO 8601 with a zone, as Unix milliseconds. */
-function readTime(value) {
-    if (typeof value === 'number')
-        return Number.isFinite(value) ? Math.round(value * 1000) : undefined;
-    if (typeof value !== 'string')
-        return undefined;
-    const text = value.trim();
-    // A zone is required: a local time would mean something else on every runner.
-    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text)) {
-        return undefined;
-    }
-    const ms = Date.parse(text);
-    return Number.isNaN(ms) ? undefined : ms;
-}
-/** A number, or NaN and the infinities as Prometheus spells them; anything else is undefined. */
-function readValue(value) {
-    if (typeof value === 'number')
-        return value;
-    if (typeof value !== 'string')
-        return undefined;
-    if (value === 'NaN')
-        return NaN;
-    if (value === '+Inf' || value === 'Inf')
-        return Infinity;
-    if (value === '-Inf')
-        return -Infinity;
-    if (!/^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(value))
-        return undefined;
-    return Number(value);
-}
-function show(value) {
-    const text = typeof value === 'string' ? JSON.stringify(value) : String(JSON.stringify(value));
-    return text.length > 60 ? `${text.slice(0, 60)}…` : text;
-}
-function isRecord(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-;// CONCATENATED MODULE: ./src/monitor/file-load.ts
-
-
-function seriesFileLoader(location, io) {
-    if (/^https?:\/\//i.test(location))
-        return () => loadUrl(location, io);
-    if (/^[a-z][a-z0-9+.-]*:/i.test(location) && !/^[a-z]:[\\/]/i.test(location)) {
-        return () => Promise.reject(new MetricSourceError(`${location}: only http(s) URLs and repository paths`));
-    }
-    const relative = (0,external_node_path_namespaceObject.normalize)(location);
-    if ((0,external_node_path_namespaceObject.isAbsolute)(location) || relative === '..' || relative.startsWith(`..${external_node_path_namespaceObject.sep}`)) {
-        return () => Promise.reject(new MetricSourceError(`${location}: must be a path inside the repository`));
-    }
-    return async () => {
-        try {
-            return await io.readFile((0,external_node_path_namespaceObject.join)(io.root, relative));
-        }
-        catch (error) {
-            const code = error.code;
-            const why = code === 'ENOENT' ? 'does not exist' : `could not be read (${String(code)})`;
-            throw new MetricSourceError(`${location} ${why}`, { cause: error });
-        }
-    };
-}
-async function loadUrl(url, io) {
-    let response;
-    let text;
-    try {
-        response = await io.fetch(url, { signal: AbortSignal.timeout(io.timeoutMs) });
-        text = await response.text();
-    }
-    catch (error) {
-        const name = error.name;
-        throw new MetricSourceError(name === 'TimeoutError'
-            ? `${url} did not answer within ${io.timeoutMs / 1000} s`
-            : `${url} could not be reached: ${error.message}`, { cause: error });
-    }
-    if (!response.ok)
-        throw new MetricSourceError(`${url} answered HTTP ${response.status}`);
-    return text;
-}
-
-;// CONCATENATED MODULE: ./src/monitor/prometheus.ts
-
-
-/** Prometheus refuses a range query of more points per series than this (400 bad_data). */
-const MAX_POINTS = 11_000;
-/** A number as Prometheus' JSON spells it (Go's strconv.FormatFloat 'f' or 'e', or the words). */
-const NUMBER_TEXT = /^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
-function prometheusSource(options) {
-    const base = options.url.endsWith('/') ? options.url : `${options.url}/`;
-    const endpoint = new URL('api/v1/query_range', base).toString();
-    return {
-        description: `prometheus ${options.url}`,
-        async queryRange(range) {
-            let query;
-            try {
-                query = substitutePlaceholders(range.query, range.values);
-            }
-            catch (error) {
-                if (error instanceof PromqlPlaceholderError) {
-                    throw new MetricSourceError(`the query is refused: ${error.message}`, { cause: error });
-                }
-                throw error;
-            }
-            if (!(range.stepMs > 0) || !(range.end >= range.start)) {
-                throw new MetricSourceError(`a range query needs a step above 0 and an end not before its start (start ${range.start}, end ${range.end}, step ${range.stepMs} ms)`);
-            }
-            // A long watch at a short step is asked for in pieces Prometheus accepts, then joined.
-            const merged = new Map();
-            for (const [start, end] of chunks(range.start, range.end, range.stepMs)) {
-                const part = await requestRange(options, endpoint, query, start, end, range.stepMs);
-                for (const series of part) {
-                    const key = JSON.stringify(Object.entries(series.labels).sort());
-                    const known = merged.get(key);
-                    if (known)
-                        known.samples.push(...series.samples);
-                    else
-                        merged.set(key, series);
-                }
-            }
-            return [...merged.values()];
-        }
-    };
-}
-/** `[start, end]` cut into pieces of at most MAX_POINTS steps, sharing no point. */
-function chunks(start, end, stepMs) {
-    const pieces = [];
-    const span = (MAX_POINTS - 1) * stepMs;
-    let from = start;
-    while (from <= end) {
-        const to = Math.min(end, from + span);
-        pieces.push([from, to]);
-        from = to + stepMs;
-    }
-    return pieces;
-}
-async function requestRange(options, endpoint, query, start, end, stepMs) {
-    const body = new URLSearchParams({
-        query,
-        start: `${start / 1000}`,
-        end: `${end / 1000}`,
-        step: `${stepMs / 1000}`,
-        // Prometheus stops its own evaluation at the same time the client gives up. Plain seconds:
-        // its duration syntax has no fractions ("2.5s" is a 400), a float is read as seconds.
-        timeout: `${options.timeoutMs / 1000}`
-    });
-    const where = `Prometheus at ${options.url}`;
-    let status;
-    let text;
-    try {
-        const response = await options.fetch(endpoint, {
-            method: 'POST',
-            headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-            body,
-            signal: AbortSignal.timeout(options.timeoutMs)
-        });
-        status = response.status;
-        text = await response.text();
-    }
-    catch (error) {
-        // Not `instanceof Error`: the abort is a DOMException, from another realm under some runners.
-        const timedOut = errorName(error) === 'TimeoutError';
-        throw new MetricSourceError(timedOut
-            ? `${where} did not answer within ${options.timeoutMs / 1000} s`
-            : `${where} could not be reached: ${describeFailure(error)}`, { cause: error });
-    }
-    let envelope;
-    try {
-        envelope = JSON.parse(text);
-    }
-    catch {
-        throw new MetricSourceError(`${where} answered HTTP ${status} with a body that is not JSON: ${excerpt(text)}`);
-    }
-    const object = prometheus_isRecord(envelope) ? envelope : {};
-    if (object.status !== 'success' || status < 200 || status > 299) {
-        const kind = typeof object.errorType === 'string' ? ` (${object.errorType})` : '';
-        const message = typeof object.error === 'string' ? `: ${excerpt(object.error)}` : '';
-        throw new MetricSourceError(`${where} answered HTTP ${status}, an error${kind}${message}`);
-    }
-    return parseMatrix(object.data, where);
-}
-/** The series of a `data` object, or a MetricSourceError saying what is wrong with it. */
-function parseMatrix(data, where) {
-    if (!prometheus_isRecord(data) || data.resultType !== 'matrix' || !Array.isArray(data.result)) {
-        const type = prometheus_isRecord(data) ? JSON.stringify(data.resultType) : 'nothing';
-        throw new MetricSourceError(`${where} answered a result of type ${type}, not a range matrix`);
-    }
-    return data.result.map((entry, i) => {
-        const bad = (what) => new MetricSourceError(`${where} answered a malformed series (result[${i}]): ${what}`);
-        if (!prometheus_isRecord(entry) || !prometheus_isRecord(entry.metric))
-            throw bad('no metric labels');
-        const labels = {};
-        for (const [name, value] of Object.entries(entry.metric)) {
-            if (typeof value !== 'string')
-                throw bad(`label ${JSON.stringify(name)} is not a string`);
-            labels[name] = value;
-        }
-        if (entry.histograms !== undefined)
-            throw bad('native histograms are not supported');
-        if (!Array.isArray(entry.values))
-            throw bad('no values');
-        const samples = entry.values.map((point, j) => {
-            if (!Array.isArray(point) || point.length !== 2)
-                throw bad(`values[${j}] is not a pair`);
-            const [time, text] = point;
-            if (typeof time !== 'number' || !Number.isFinite(time)) {
-                throw bad(`values[${j}] has no time`);
-            }
-            if (typeof text !== 'string')
-                throw bad(`values[${j}] is not a number's text`);
-            return {
-                time: Math.round(time * 1000),
-                value: parseValue(text, () => bad(`values[${j}] is ${JSON.stringify(excerpt(text))}`))
-            };
-        });
-        return { labels, samples };
-    });
-}
-function parseValue(text, bad) {
-    if (text === 'NaN')
-        return NaN;
-    if (text === '+Inf' || text === 'Inf')
-        return Infinity;
-    if (text === '-Inf')
-        return -Infinity;
-    if (!NUMBER_TEXT.test(text))
-        throw bad();
-    return Number(text);
-}
-function errorName(error) {
-    return typeof error === 'object' && error !== null && 'name' in error ? error.name : undefined;
-}
-/** `fetch failed (connect ECONNREFUSED 127.0.0.1:9)`: undici hides the reason in `cause`. */
-function describeFailure(error) {
-    const message = (value) => typeof value === 'object' && value !== null && 'message' in value
-        ? String(value.message)
-        : String(value);
-    const cause = typeof error === 'object' && error !== null && 'cause' in error ? error.cause : undefined;
-    return cause === undefined ? message(error) : `${message(error)} (${message(cause)})`;
-}
-function prometheus_isRecord(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-/** At most 200 characters of a server's text, on one line, for an error message. */
-function excerpt(text) {
-    const line = text.replace(/\s+/g, ' ').trim();
-    return line.length > 200 ? `${line.slice(0, 200)}…` : line;
-}
-
-;// CONCATENATED MODULE: ./src/monitor/open-source.ts
-
-
-
-
-/** How long a `file:` URL may take: the Prometheus default, as the file source has no timeout key. */
-const FILE_URL_TIMEOUT_MS = 30_000;
-function metricSourceFor(monitor, io) {
-    const { prometheus, file } = monitor.source;
-    if (prometheus) {
-        return prometheusSource({
-            url: prometheus.url,
-            // The schema has checked the duration; the default keeps this total for typed callers.
-            timeoutMs: durationMs(prometheus.timeout) ?? 30_000,
-            fetch: io.fetch
-        });
-    }
-    // The schema requires exactly one of the two.
-    const location = file;
-    return file_source_fileSource({
-        name: location,
-        load: seriesFileLoader(location, {
-            root: io.root,
-            readFile: io.readFile,
-            fetch: io.fetch,
-            timeoutMs: FILE_URL_TIMEOUT_MS
-        })
-    });
 }
 
 ;// CONCATENATED MODULE: ./src/monitor/probe.ts
@@ -29854,7 +29746,7 @@ async function postNotification(url, payload, options) {
     }
     catch (error) {
         // Nothing above should throw; a bug here must still not fail a promotion.
-        return fail(`${host}: unexpected ${webhook_errorName(error)}`);
+        return fail(`${host}: unexpected ${errorName(error)}`);
     }
 }
 async function attemptOnce(send, href, body, timeoutMs) {
@@ -29868,7 +29760,7 @@ async function attemptOnce(send, href, body, timeoutMs) {
         });
     }
     catch (error) {
-        const name = webhook_errorName(error);
+        const name = errorName(error);
         if (name === 'TimeoutError' || name === 'AbortError') {
             return { problem: `no answer within ${(timeoutMs / 1000).toFixed(1)} s`, retry: false };
         }
@@ -29895,7 +29787,7 @@ async function attemptOnce(send, href, body, timeoutMs) {
     return { status, problem, retry: status >= 500 };
 }
 /** The error's name, duck-typed (errors from another realm fail `instanceof Error`). */
-function webhook_errorName(error) {
+function errorName(error) {
     const name = error?.name;
     return typeof name === 'string' ? name : typeof error;
 }
@@ -29903,7 +29795,7 @@ function webhook_errorName(error) {
 function networkCode(error) {
     const err = error;
     const code = err?.cause?.code ?? err?.code;
-    return typeof code === 'string' ? code : webhook_errorName(error);
+    return typeof code === 'string' ? code : errorName(error);
 }
 /**
  * The strings of a webhook URL to mask in the job log (`core.setSecret` each): the URL as
@@ -29977,9 +29869,13 @@ async function sendNotifications(events, routes, options) {
  * name in every registry's history.
  */
 const IDENTITY_LINE_DELIMITERS = /[<>\n\r\0]/g;
-/** The actor's name as it is recorded: the delimiters made spaces, trimmed. */
+/** A name as it is recorded: the delimiters made spaces, trimmed. */
+function cleanActorName(name) {
+    return name.replace(IDENTITY_LINE_DELIMITERS, ' ').trim();
+}
+/** The actor's name as it is recorded (cleanActorName). */
 function actorName(audit) {
-    return audit.actor.replace(IDENTITY_LINE_DELIMITERS, ' ').trim();
+    return cleanActorName(audit.actor);
 }
 /** Every write names who acts, and an e-mail, when given, that an identity line can hold. */
 function assertActor(audit) {
@@ -29988,7 +29884,8 @@ function assertActor(audit) {
     }
     const email = audit.actorEmail;
     if (email !== undefined && (email === '' || /[<>\s]/.test(email))) {
-        throw new InvalidInputError(`Invalid actor e-mail "${email}".`);
+        // JSON-escaped: the value can hold a newline, which must not start a line of its own.
+        throw new InvalidInputError(`Invalid actor e-mail ${JSON.stringify(email)}.`);
     }
 }
 
@@ -30147,6 +30044,7 @@ function tagKeys(unityCatalog) {
         const part = (alias) => alias.replaceAll('-', '_');
         return {
             history: alias => `modelgate_history_${part(alias)}`,
+            rollout: alias => `modelgate_rollout_${part(alias)}`,
             promoted: alias => `modelgate_promoted_${part(alias)}`,
             auditHeader: id => `modelgate_audit_${ucKeyPart(id)}`,
             auditPart: (id, n) => `modelgate_audit_${ucKeyPart(id)}_${n}`,
@@ -30159,6 +30057,7 @@ function tagKeys(unityCatalog) {
     }
     return {
         history: alias => `modelgate.history.${alias}`,
+        rollout: alias => `modelgate.rollout.${alias}`,
         promoted: alias => `modelgate.promoted.${alias}`,
         auditHeader: id => `modelgate.audit.${ossKeyPart(id)}`,
         auditPart: (id, n) => `modelgate.audit.${ossKeyPart(id)}.${n}`,
@@ -31286,7 +31185,7 @@ function latestInStage(rm, stage) {
         .map(v => v.version)
         .sort((a, b) => Number(b) - Number(a))[0];
 }
-function isActive(mv, keys) {
+function stage_map_isActive(mv, keys) {
     return ((mv.status === undefined || mv.status === 'READY') &&
         mv.currentStage !== 'Archived' &&
         mv.tags.get(keys.archived) !== ARCHIVED_VALUE);
@@ -32373,6 +32272,167 @@ class Planner {
     }
 }
 
+;// CONCATENATED MODULE: ./src/registry/mlflow/rollout.ts
+/**
+ * Rollout steps in an MLflow registry (docs/rollout.md): the stage's alias says which version is
+ * in the rollout's stage (set by the start, removed by an abort or complete, through the
+ * adapter's own assign and unassign, journal and audit included), and one registered-model tag
+ * per stage (`modelgate.rollout.<alias>`, Unity Catalog `modelgate_rollout_<alias>`) keeps the
+ * steps: a compact JSON list, newest first, earlier rollouts dropped first to fit the backend's
+ * tag-value limit.
+ *
+ * Write, per attempt (write-protocol.ts): read the tag afresh → `decideStep` → nothing to do →
+ * dry run → write the list with the new step first → read it back: another writer's list in
+ * its place is a lost race (retried). Then the alias follows (assign or unassign, which write
+ * nothing when it is there already), so a run stopped between the two is finished by its re-run.
+ */
+
+
+
+
+
+
+const rollout_MAX_REASON = 120;
+const MAX_ACTOR = 60;
+const rollout_isPercent = (value) => typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 100;
+/** The stored list (newest first); entries that are not steps are left out. */
+function rollout_decode(value) {
+    if (!value)
+        return [];
+    let parsed;
+    try {
+        parsed = JSON.parse(value);
+    }
+    catch {
+        return [];
+    }
+    if (!Array.isArray(parsed))
+        return [];
+    return parsed.filter((entry) => {
+        if (!entry || typeof entry !== 'object')
+            return false;
+        const e = entry;
+        return (typeof e.i === 'string' &&
+            STEP_KINDS.includes(e.k) &&
+            typeof e.v === 'string' &&
+            rollout_isPercent(e.p) &&
+            (e.f === undefined || rollout_isPercent(e.f)) &&
+            typeof e.t === 'number' &&
+            Number.isFinite(e.t) &&
+            typeof e.b === 'string' &&
+            (e.r === undefined || typeof e.r === 'string'));
+    });
+}
+function toStep(model, stage, s) {
+    return {
+        model,
+        stage,
+        version: s.v,
+        kind: s.k,
+        percent: s.p,
+        ...(s.f === undefined ? {} : { from: s.f }),
+        at: new Date(s.t * 1000),
+        by: s.b,
+        ...(s.r === undefined ? {} : { reason: s.r }),
+        id: s.i
+    };
+}
+/** The stage's steps, oldest first. */
+async function readRolloutSteps(rest, model, stage, key) {
+    const rm = await rest.readModelIfAny(model);
+    return rollout_decode(rm?.tags.get(key))
+        .reverse()
+        .map(s => toStep(model, stage, s));
+}
+/** The list with `entry` first, earlier rollouts (then the current one's oldest holds) dropped to fit. */
+function rollout_encode(entry, list, limit) {
+    const all = [entry, ...list];
+    const currentStart = all.findIndex(s => s.k === 'start');
+    let kept = all;
+    while (byteLength(JSON.stringify(kept)) > limit) {
+        if (kept.length > currentStart + 1 && currentStart >= 0)
+            kept = kept.slice(0, -1);
+        else {
+            throw new InvalidInputError(`The rollout's steps no longer fit in one registry tag (${limit} characters): start a new rollout.`);
+        }
+    }
+    return JSON.stringify(kept);
+}
+function eventOf(model, stage, s, facts) {
+    const ending = s.k === 'abort' || s.k === 'complete';
+    return {
+        kind: ending ? 'unassignment' : 'assignment',
+        model,
+        version: s.v,
+        stage,
+        at: new Date(s.t * 1000),
+        by: s.b,
+        id: s.i,
+        summary: `${s.k} rollout of ${model} ${s.v} in ${stage} at ${s.p}%${s.r ? `: ${s.r}` : ''}`,
+        audit: { rollout: facts, actor: s.b, ...(s.r ? { reason: s.r } : {}) }
+    };
+}
+async function recordMlflowRolloutStep(deps, model, stage, step, audit, options) {
+    const entryOf = (facts) => ({
+        i: `${Math.floor(deps.now())}-${Math.floor(deps.random() * 1e9).toString(36)}`,
+        k: step.kind,
+        v: step.version,
+        p: step.percent,
+        ...(step.from === undefined ? {} : { f: step.from }),
+        t: Math.floor(deps.now() / 1000),
+        b: actorName(facts).slice(0, MAX_ACTOR),
+        ...(facts.reason ? { r: facts.reason.slice(0, rollout_MAX_REASON) } : {})
+    });
+    const read = async () => {
+        const rm = await deps.rest.fetchModel(model);
+        const raw = rm.tags.get(deps.key);
+        return { list: rollout_decode(raw), raw };
+    };
+    const result = await runWrite({
+        model,
+        stage,
+        maxAttempts: deps.maxAttempts,
+        read: async (_attempt, lost) => lost ?? read(),
+        decide: view => {
+            const steps = [...view.list].reverse().map(s => toStep(model, stage, s));
+            const decided = decideStep(steps, step, { model, stage });
+            if (decided !== 'write')
+                return decided;
+            return {
+                holder: () => undefined,
+                plan: facts => ({ plan: { view, entry: entryOf(facts) } })
+            };
+        },
+        preview: ({ entry }) => [eventOf(model, stage, entry, rolloutFacts(step))],
+        write: async ({ view, entry }, _facts, attempt) => {
+            const value = rollout_encode(entry, view.list, deps.tagLimit);
+            const now = await read();
+            if (now.raw !== view.raw)
+                return { lost: now };
+            await deps.rest.setModelTag(model, deps.key, value);
+            const after = await read();
+            if (after.list[0]?.i !== entry.i)
+                return { lost: after };
+            const events = [eventOf(model, stage, entry, rolloutFacts(step))];
+            return { written: { written: true, events, attempts: attempt } };
+        },
+        gaveUp: attempts => new RegistryConflictError(`Recording the rollout step of ${model} ${stage}: gave up after ${attempts} attempts, other writers kept changing its steps. Re-run to judge against the new state.`)
+    }, audit, options);
+    if (options.dryRun || (!result.written && result.reason !== 'step already recorded')) {
+        return result;
+    }
+    // The alias follows the step; a re-run finishes what a stopped run left.
+    const moved = step.kind === 'start'
+        ? await deps.assign(model, step.version, stage, audit)
+        : step.kind === 'abort' || step.kind === 'complete'
+            ? await deps.unassign(model, step.version, stage, audit)
+            : undefined;
+    if (result.written) {
+        return moved?.written ? { ...result, events: [...result.events, ...moved.events] } : result;
+    }
+    return moved?.written ? moved : result;
+}
+
 ;// CONCATENATED MODULE: ./src/registry/mlflow/wire.ts
 /**
  * MLflow's answers, read defensively into plain shapes: a list MLflow leaves
@@ -33071,7 +33131,7 @@ class StepBuilders {
 }
 
 ;// CONCATENATED MODULE: ./src/registry/mlflow/adapter.ts
-// Over 600 lines (623): the port's eleven methods and the constructor, each a few lines over the split modules
+// Over 600 lines (651): the port's thirteen methods and the constructor, each a few lines over the split modules
 // (rest, stage-map, holders, audit-tags, plan, step-builders); splitting the port would scatter it.
 /**
  * The MLflow registry: the Registry port (and ModelSource) over MLflow's REST
@@ -33124,6 +33184,7 @@ class StepBuilders {
  * write's plan (plan.ts) and its steps (step-builders.ts). This file holds the port's methods:
  * about 620 lines, a tenth of them this comment, which is the one account of a write's steps.
  */
+
 
 
 
@@ -33233,7 +33294,7 @@ class MlflowRegistry {
             ...refOf(mv),
             registeredAt: new Date(mv.creationTimestamp ?? Number.NaN),
             registeredBy: mv.userId ?? 'unknown',
-            active: isActive(mv, this.s.keys),
+            active: stage_map_isActive(mv, this.s.keys),
             stages,
             ...recordedDigest(mv.tags.get(this.s.keys.candidateDigest))
         };
@@ -33495,6 +33556,21 @@ class MlflowRegistry {
                 })
             };
         });
+    }
+    /** Rollout steps (rollout.ts): the stage's alias, and the steps in one model tag. */
+    async rolloutSteps(model, stage) {
+        this.stageMap.assertModel(model);
+        const { alias } = this.stageMap.stageRef(stage);
+        return readRolloutSteps(this.rest, model, stage, this.s.keys.rollout(alias));
+    }
+    async recordRolloutStep(model, stage, step, audit, options = {}) {
+        this.stageMap.assertModel(model);
+        names_assertVersion(step.version);
+        assertActor(audit);
+        const key = this.s.keys.rollout(this.stageMap.stageRef(stage).alias);
+        const moves = { assign: this.assign.bind(this), unassign: this.unassign.bind(this) };
+        const deps = { ...this.s, rest: this.rest, key, ...moves };
+        return recordMlflowRolloutStep(deps, model, stage, step, audit, options);
     }
     /** The shared write protocol (write-protocol.ts) over MLflow: one plan of steps an attempt. */
     async write(model, ref, audit, options, action, decide) {
@@ -33803,6 +33879,53 @@ function parseMessage(message) {
         // Not ours, or damaged: keep the summary, drop the record.
     }
     return { summary };
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/tag-audit.ts
+
+/** The audit record kinds each tag action can carry (a rollback writes both actions). */
+const RECORD_KINDS = {
+    assign: ['promotion', 'forced-promotion', 'rollback', 'automatic-rollback'],
+    // A promotion's removal of an outranking holder, a rollback's removal of the holder.
+    unassign: ['promotion', 'forced-promotion', 'rollback', 'automatic-rollback']
+};
+/** The ModelGate facts stored in `event`'s message, when they name this event; else undefined. */
+function tagAudit(event) {
+    const { audit } = parseMessage(event.message);
+    return audit && namesEvent(audit, event) ? audit : undefined;
+}
+/**
+ * Whether every fact that names an event names `event`: the facts' own `action`, `model`,
+ * `version` and `stage`, and in the audit record its `model`, stage (`to`), `kind` and, for an
+ * assignment, the version it put in. A fact that is absent names nothing (GTO-era and
+ * hand-written messages carry few); one that is present and differs makes the whole message
+ * another event's.
+ */
+function namesEvent(audit, event) {
+    const same = (value, expected) => value === undefined || value === expected;
+    if (!same(audit.action, event.action) || !same(audit.model, event.model))
+        return false;
+    if (!same(audit.version, event.version) || !same(audit.stage, event.stage))
+        return false;
+    const record = audit.record;
+    if (record === undefined)
+        return true;
+    if (record === null || typeof record !== 'object' || Array.isArray(record))
+        return true;
+    const facts = record;
+    if (!same(facts.model, event.model))
+        return false;
+    const kinds = RECORD_KINDS[event.action];
+    if (typeof facts.kind === 'string') {
+        // A refused attempt wrote nothing: its record is no event's.
+        if (!kinds?.includes(facts.kind))
+            return false;
+    }
+    if (event.stage !== undefined && !same(facts.to, event.stage))
+        return false;
+    if (event.action === 'assign' && !same(facts.version, event.version))
+        return false;
+    return true;
 }
 
 ;// CONCATENATED MODULE: ./src/registry/git/git-dir.ts
@@ -35219,7 +35342,7 @@ function previousHolder(artifact, stage) {
  * rolled-back version back.
  */
 function isReplacement(artifact, event) {
-    const named = parseMessage(event.message).audit?.replacedBy;
+    const named = tagAudit(event)?.replacedBy;
     if (typeof named !== 'string' || event.version === undefined)
         return false;
     const inStage = artifact.events.filter(e => e.stage === event.stage && e.version !== undefined);
@@ -35243,6 +35366,7 @@ function isReplacement(artifact, event) {
 
 
 
+
 const KIND = {
     register: 'registration',
     deregister: 'deregistration',
@@ -35255,7 +35379,8 @@ function eventKind(action) {
     return KIND[action];
 }
 function toRegistryEvent(event) {
-    const { summary, audit } = parseMessage(event.message);
+    const { summary } = parseMessage(event.message);
+    const audit = tagAudit(event);
     return {
         kind: KIND[event.action],
         model: event.model,
@@ -35275,7 +35400,7 @@ function stageHolder(state, model, stage) {
     if (!holder)
         return undefined;
     const event = holder.assignment;
-    const { audit } = parseMessage(event.message);
+    const audit = tagAudit(event);
     return {
         model,
         stage,
@@ -35336,12 +35461,12 @@ function versionRecord(artifact, version) {
         registeredBy: found.registration.by,
         active: found.active,
         stages,
-        ...registeredDigest(found.registration.message)
+        ...registeredDigest(found.registration)
     };
 }
 /** The candidate digest ModelGate recorded in a registration tag's message, if any. */
-function registeredDigest(message) {
-    const digest = parseMessage(message).audit?.candidateDigest;
+function registeredDigest(registration) {
+    const digest = tagAudit(registration)?.candidateDigest;
     return typeof digest === 'string' && DIGEST_RE.test(digest) ? { candidateDigest: digest } : {};
 }
 /**
@@ -35355,7 +35480,7 @@ function takenOutOf(state, model, version, stage) {
     const latest = artifact?.versions.get(version)?.stages.get(stage)?.latest;
     if (!artifact || !latest || latest.action !== 'unassign')
         return undefined;
-    const { audit } = parseMessage(latest.message);
+    const audit = tagAudit(latest);
     // Taken out only so GTO's highest-version reader agrees with a newer, lower holder: replaced,
     // not withdrawn (when the events bear the mark out). Any other removal counts.
     if (isReplacement(artifact, latest))
@@ -35374,6 +35499,7 @@ function takenOutOf(state, model, version, stage) {
  * The git adapter's drafts: the tags a write plans before their counters and seconds are known,
  * the checks a draft needs, and the tagger identity and JSON facts each tag is written with.
  */
+
 
 
 
@@ -35458,6 +35584,93 @@ function plannedEvent(draft, name, second, audit, record) {
         ...(parsed.audit ? { audit: parsed.audit } : {})
     };
 }
+/** What a dry run shows: the events `drafts` would make, timed from `nowMs` as a write would be. */
+function previewEvents(state, model, drafts, audit, nowMs) {
+    let second = Math.max(Math.floor(nowMs / 1000), (state.artifacts.get(model)?.lastEventTime ?? 0) + 1);
+    let counter = state.counters.get(model) ?? 0;
+    return drafts.map((draft, i) => {
+        if (i > 0)
+            second += 1;
+        const tag = draft.counted ? { ...draft.tag, counter: ++counter } : draft.tag;
+        const name = formatTagName(tag);
+        return plannedEvent(draft, name, second, audit, auditRecord(draft, audit, second));
+    });
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/rollout.ts
+
+
+
+
+/** The stage's rollout steps, oldest first. */
+function rolloutStepsOf(state, model, stage) {
+    return stepsOfHistory(historyOf(state, model), stage);
+}
+/** The first line of a step's tag: what `git tag -n` and GTO's readers show. */
+function stepSummary(model, stage, step, reason) {
+    const at = `${model} ${step.version} in ${stage}`;
+    return `${stepWords(at, step)}${reason ? `: ${reason}` : ''}`;
+}
+function stepWords(at, step) {
+    switch (step.kind) {
+        case 'start':
+            return `Start rollout of ${at} at ${step.percent}%`;
+        case 'advance':
+            return `Advance rollout of ${at} from ${step.from ?? '?'}% to ${step.percent}%`;
+        case 'hold':
+            return `Hold rollout of ${at} at ${step.percent}%`;
+        case 'abort':
+            return `Abort rollout of ${at}, traffic 0%`;
+        case 'complete':
+            return `Complete rollout of ${at}: full traffic`;
+    }
+}
+/** The tags recording `step`, or nothing to do when it is recorded already. */
+function rolloutDecision(state, model, stage, step, reason) {
+    const decided = decideStep(rolloutStepsOf(state, model, stage), step, { model, stage });
+    if (decided !== 'write')
+        return decided;
+    const { artifact, target } = registeredVersion(state, model, step.version);
+    const summary = stepSummary(model, stage, step, reason);
+    const facts = { rollout: rolloutFacts(step) };
+    if (step.kind === 'abort' || step.kind === 'complete') {
+        const held = versionsInStage(artifact, stage).find(h => h.version === step.version);
+        return {
+            write: [
+                {
+                    tag: { action: 'unassign', model, stage },
+                    version: step.version,
+                    counted: true,
+                    // The commit GTO resolves back to this version (its registration commit).
+                    commit: held?.assignment.commit ?? target.commit,
+                    summary,
+                    facts: { action: 'unassign', model, version: step.version, stage, ...facts }
+                }
+            ]
+        };
+    }
+    const others = step.kind === 'start'
+        ? versionsInStage(artifact, stage)
+            .filter(h => h.version !== step.version)
+            .map(h => unassignDraft(artifact, h, stage, {
+            summary: `Remove ${model} ${h.version} from ${stage} (rollout of ${step.version} starts)`,
+            facts: { replacedBy: step.version }
+        }))
+        : [];
+    return {
+        write: [
+            ...others,
+            {
+                tag: { action: 'assign', model, stage },
+                version: step.version,
+                counted: true,
+                commit: target.commit,
+                summary,
+                facts: { action: 'assign', model, version: step.version, stage, ...facts }
+            }
+        ]
+    };
+}
 
 ;// CONCATENATED MODULE: ./src/registry/git/adapter.ts
 /**
@@ -35488,12 +35701,13 @@ function plannedEvent(draft, name, second, audit, record) {
  *      error (PermissionError when it looks like one).
  *
  * Without the remote, tags are only created locally; with `push: false` (--no-push) too, marked
- * so that reconciling keeps them and further writes to the model wait until they are pushed
+ * so that reconciling keeps them and further writes to the model are refused until removed
  * (origin.ts). A written result says where the tags went (`publication`).
  *
  * This file holds the port's methods and the tag writes; origin.ts, state.ts, queries.ts and
  * drafts.ts beside it hold the rest.
  */
+
 
 
 
@@ -35570,7 +35784,7 @@ class GitRegistry {
         if (audit.candidateDigest !== undefined && !DIGEST_RE.test(audit.candidateDigest)) {
             throw new InvalidInputError(`Invalid candidate digest "${audit.candidateDigest}"`);
         }
-        const commit = await this.resolveCommit(ref);
+        const commit = await resolveCommit(this.git, ref);
         return this.write(model, undefined, audit, options, state => {
             const artifact = state.artifacts.get(model);
             assertNotDeprecated(artifact);
@@ -35708,6 +35922,18 @@ class GitRegistry {
             };
         });
     }
+    /** Rollout steps (rollout.ts): GTO stage events whose messages carry the step. */
+    async rolloutSteps(model, stage) {
+        await this.reconcile(model);
+        return rolloutStepsOf(await this.readState(), model, stage);
+    }
+    async recordRolloutStep(model, stage, step, audit, options = {}) {
+        assertModelName(model);
+        assertVersion(step.version);
+        this.assertStage(stage);
+        assertActor(audit);
+        return this.write(model, stage, audit, options, (state, facts) => rolloutDecision(state, model, stage, step, facts.reason));
+    }
     // ---- the write protocol ----------------------------------------------------
     /** The shared write protocol (write-protocol.ts) over git: tags, pushed with the lease. */
     async write(model, stage, audit, options, 
@@ -35741,7 +35967,7 @@ class GitRegistry {
                     }
                 };
             },
-            preview: ({ view, drafts }, current) => this.preview(view.state, model, drafts, current),
+            preview: ({ view, drafts }, current) => previewEvents(view.state, model, drafts, current, this.now()),
             write: ({ view, drafts }, current, attempt) => this.writeTags(view, model, drafts, current, attempt, remote),
             gaveUp: () => new RegistryConflictError(`Gave up writing ${model}${stage ? ` ${stage}` : ''} after ${this.maxAttempts} attempts: other runs kept writing to the registry first. Nothing was written; re-run to evaluate against the new state.`)
         }, audit, options);
@@ -35811,7 +36037,7 @@ class GitRegistry {
                 const tag = draft.counted ? { ...draft.tag, counter: ++counter } : draft.tag;
                 const name = formatTagName(tag);
                 const record = auditRecord(draft, audit, second);
-                await gitOk(this.git, ['tag', '-a', '--cleanup=whitespace', '-F', '-', '--', name, draft.commit], { input: formatMessage(draft.summary, record), env: identityEnv(audit, second) });
+                await gitOk(this.git, ['tag', '-a', '--no-sign', '--cleanup=whitespace', '-F', '-', '--', name, draft.commit], { input: formatMessage(draft.summary, record), env: identityEnv(audit, second) });
                 created.push({ name, oid: '', event: plannedEvent(draft, name, second, audit, record) });
             }
             const ids = (await gitOk(this.git, ['rev-parse', ...created.map(c => `refs/tags/${c.name}`)]))
@@ -35824,17 +36050,6 @@ class GitRegistry {
             await this.deleteTags(created.map(c => c.name)).catch(() => undefined);
             throw error;
         }
-    }
-    preview(state, model, drafts, audit) {
-        let second = Math.max(Math.floor(this.now() / 1000), (state.artifacts.get(model)?.lastEventTime ?? 0) + 1);
-        let counter = state.counters.get(model) ?? 0;
-        return drafts.map((draft, i) => {
-            if (i > 0)
-                second += 1;
-            const tag = draft.counted ? { ...draft.tag, counter: ++counter } : draft.tag;
-            const name = formatTagName(tag);
-            return plannedEvent(draft, name, second, audit, auditRecord(draft, audit, second));
-        });
     }
     /** The first whole second after `after`, waiting for the clock when it is not there yet. */
     async nextSecond(model, after) {
@@ -35854,20 +36069,6 @@ class GitRegistry {
         if (this.allowedStages && !this.allowedStages.includes(stage)) {
             throw new InvalidInputError(`Unknown stage "${stage}": the registry allows ${this.allowedStages.join(', ') || 'no stages'} (GTO_STAGES, else .gto).`);
         }
-    }
-    async resolveCommit(ref) {
-        const result = await this.git([
-            'rev-parse',
-            '--verify',
-            '--quiet',
-            '--end-of-options',
-            `${ref}^{commit}`
-        ]);
-        const commit = result.stdout.trim();
-        if (result.code !== 0 || !/^[0-9a-f]{40,64}$/.test(commit)) {
-            throw new NotFoundError(`No commit "${ref}" in this repository.`);
-        }
-        return commit;
     }
     /** Before a model's first read: its tags made origin's (origin.ts), unless told not to. */
     reconcile(model) {
@@ -36173,7 +36374,7 @@ function openOnFirstUse(cwd, options = {}) {
     return policy => (opened ??= openRegistry(cwd, policy, options));
 }
 /** The commit `ref` names in the checkout; NotFoundError (exit 3) when it names none. */
-async function resolveCommit(git, ref) {
+async function open_resolveCommit(git, ref) {
     const resolved = await git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
     if (resolved.code !== 0)
         throw new NotFoundError(`No commit named ${ref} in this repository`);
@@ -36225,6 +36426,597 @@ async function keepingAudits(log, keep, attempt) {
  * the registry itself (no job summary, no artifact, no webhook), so its records go no further.
  */
 const registryOnlyAudits = { add: () => { } };
+
+;// CONCATENATED MODULE: ./src/monitor/selector.ts
+
+const NAME = /^[A-Za-z_:][A-Za-z0-9_:]*/;
+const LABEL = /^[A-Za-z_][A-Za-z0-9_]*/;
+/** The matchers of `text`; a metric name before the braces is a `__name__` matcher. */
+function parseSelector(text) {
+    const bad = (why) => new MetricSourceError(`the selector ${JSON.stringify(text)} is not valid: ${why}`);
+    const matchers = [];
+    let rest = text.trim();
+    const name = NAME.exec(rest);
+    if (name) {
+        matchers.push({ label: '__name__', op: '=', value: name[0] });
+        rest = rest.slice(name[0].length).trimStart();
+    }
+    if (rest.startsWith('{')) {
+        rest = rest.slice(1).trimStart();
+        while (!rest.startsWith('}')) {
+            const label = LABEL.exec(rest);
+            if (!label)
+                throw bad('expected a label name');
+            rest = rest.slice(label[0].length).trimStart();
+            const op = /^(=~|!~|!=|=)/.exec(rest);
+            if (!op)
+                throw bad(`expected =, !=, =~ or !~ after ${label[0]}`);
+            rest = rest.slice(op[0].length).trimStart();
+            const quoted = readString(rest, bad);
+            matchers.push({ label: label[0], op: op[0], value: quoted.value });
+            rest = rest.slice(quoted.length).trimStart();
+            if (rest.startsWith(','))
+                rest = rest.slice(1).trimStart();
+            else if (!rest.startsWith('}'))
+                throw bad('expected , or } after a matcher');
+        }
+        rest = rest.slice(1).trimStart();
+    }
+    if (rest !== '')
+        throw bad(`unexpected ${JSON.stringify(rest.slice(0, 20))}`);
+    if (matchers.length === 0)
+        throw bad('it selects nothing: give a metric name or matchers');
+    return matchers;
+}
+/** A double- or single-quoted string with Go's escapes, at the start of `text`. */
+function readString(text, bad) {
+    const quote = text[0];
+    if (quote !== '"' && quote !== "'")
+        throw bad('expected a quoted label value');
+    let value = '';
+    let i = 1;
+    while (i < text.length) {
+        const char = text[i];
+        if (char === quote)
+            return { value, length: i + 1 };
+        if (char === '\n')
+            break;
+        if (char !== '\\') {
+            value += char;
+            i++;
+            continue;
+        }
+        const next = text[i + 1] ?? '';
+        const simple = {
+            a: '\x07',
+            b: '\b',
+            f: '\f',
+            n: '\n',
+            r: '\r',
+            t: '\t',
+            v: '\v',
+            '\\': '\\',
+            '"': '"',
+            "'": "'"
+        };
+        if (next in simple) {
+            value += simple[next];
+            i += 2;
+            continue;
+        }
+        const hexLength = next === 'x' ? 2 : next === 'u' ? 4 : next === 'U' ? 8 : 0;
+        const hex = text.slice(i + 2, i + 2 + hexLength);
+        if (hexLength > 0 && hex.length === hexLength && /^[0-9a-fA-F]+$/.test(hex)) {
+            const code = parseInt(hex, 16);
+            if (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff))
+                throw bad('invalid escape');
+            value += String.fromCodePoint(code);
+            i += 2 + hexLength;
+            continue;
+        }
+        throw bad(`unknown escape \\${next}`);
+    }
+    throw bad('a label value is not closed');
+}
+/** Whether a series' labels (its name as `__name__`) match every matcher; regexes are anchored. */
+function selector_matches(labels, matchers) {
+    return matchers.every(({ label, op, value }) => {
+        // An absent label matches as the empty string, as in Prometheus.
+        const actual = Object.hasOwn(labels, label) ? labels[label] : '';
+        switch (op) {
+            case '=':
+                return actual === value;
+            case '!=':
+                return actual !== value;
+            case '=~':
+                return anchored(value).test(actual);
+            case '!~':
+                return !anchored(value).test(actual);
+        }
+    });
+}
+function anchored(pattern) {
+    try {
+        return new RegExp(`^(?:${pattern})$`, 'su');
+    }
+    catch (error) {
+        throw new MetricSourceError(`the regular expression ${JSON.stringify(pattern)} is not valid`, {
+            cause: error
+        });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/monitor/file-source.ts
+
+
+
+function file_source_fileSource(options) {
+    let parsed;
+    return {
+        description: `file ${options.name}`,
+        async queryRange(range) {
+            let selector;
+            try {
+                selector = substitutePlaceholders(range.query, range.values);
+            }
+            catch (error) {
+                if (error instanceof PromqlPlaceholderError) {
+                    throw new MetricSourceError(`the query is refused: ${error.message}`, { cause: error });
+                }
+                throw error;
+            }
+            const matchers = parseSelector(selector);
+            parsed ??= options.load().then(text => parseSeriesFile(options.name, text));
+            const all = await parsed;
+            return all
+                .filter(series => selector_matches(series.labels, matchers))
+                .map(series => ({
+                labels: series.labels,
+                samples: series.samples.filter(s => s.time >= range.start && s.time <= range.end)
+            }))
+                .filter(series => series.samples.length > 0);
+        }
+    };
+}
+/** The series of a JSON (by its first character) or CSV file. */
+function parseSeriesFile(name, text) {
+    const body = text.replace(/^\uFEFF/, '');
+    return body.trimStart().startsWith('{') ? file_source_parseJson(name, body) : parseCsv(name, body);
+}
+function file_source_parseJson(name, text) {
+    const bad = (where, why) => new MetricSourceError(`${where ? `${name} ${where}` : name}: ${why}`);
+    let document;
+    try {
+        document = JSON.parse(text);
+    }
+    catch (error) {
+        throw new MetricSourceError(`${name} is not valid JSON: ${error.message}`);
+    }
+    const list = isRecord(document) ? document.series : undefined;
+    if (!Array.isArray(list))
+        throw bad('', 'must be an object with a "series" list');
+    const byKey = new Map();
+    list.forEach((entry, i) => {
+        const at = `series[${i}]`;
+        if (!isRecord(entry))
+            throw bad(at, 'must be an object');
+        if (typeof entry.metric !== 'string' || entry.metric === '') {
+            throw bad(`${at}.metric`, 'must be a metric name');
+        }
+        const labels = {};
+        if (entry.labels !== undefined) {
+            if (!isRecord(entry.labels))
+                throw bad(`${at}.labels`, 'must be an object of strings');
+            for (const [key, value] of Object.entries(entry.labels)) {
+                if (typeof value !== 'string')
+                    throw bad(`${at}.labels.${key}`, 'must be a string');
+                labels[key] = value;
+            }
+        }
+        labels.__name__ = entry.metric;
+        if (!Array.isArray(entry.samples))
+            throw bad(`${at}.samples`, 'must be a list');
+        const samples = entry.samples.map((point, j) => {
+            const where = `${at}.samples[${j}]`;
+            if (!Array.isArray(point) || point.length !== 2)
+                throw bad(where, 'must be [time, value]');
+            const time = readTime(point[0]);
+            if (time === undefined)
+                throw bad(`${where}[0]`, `${show(point[0])} is not a time`);
+            const value = readValue(point[1]);
+            if (value === undefined)
+                throw bad(`${where}[1]`, `${show(point[1])} is not a number`);
+            return { time, value };
+        });
+        addSeries(byKey, labels, samples);
+    });
+    return finish(byKey);
+}
+function parseCsv(name, text) {
+    const rows = csvRows(name, text);
+    const header = rows.shift();
+    if (header === undefined || header.cells.length < 3) {
+        throw new MetricSourceError(`${name}:1: the header must start with time,metric,value`);
+    }
+    const columns = header.cells.map(c => c.trim());
+    if (columns[0] !== 'time' || columns[1] !== 'metric' || columns[2] !== 'value') {
+        throw new MetricSourceError(`${name}:1: the header must start with time,metric,value`);
+    }
+    const labelNames = columns.slice(3);
+    const byKey = new Map();
+    for (const { line, cells } of rows) {
+        if (cells.length === 1 && cells[0]?.trim() === '')
+            continue;
+        const bad = (why) => new MetricSourceError(`${name}:${line}: ${why}`);
+        if (cells.length !== columns.length) {
+            throw bad(`has ${cells.length} cells, the header ${columns.length}`);
+        }
+        const [timeText, metric, valueText] = cells;
+        const time = readTime(/^\d+(\.\d+)?$/.test(timeText.trim()) ? Number(timeText) : timeText);
+        if (time === undefined)
+            throw bad(`${show(timeText)} is not a time`);
+        const value = readValue(valueText.trim());
+        if (value === undefined)
+            throw bad(`${show(valueText)} is not a number`);
+        if (metric.trim() === '')
+            throw bad('has no metric name');
+        const labels = {};
+        labelNames.forEach((label, i) => {
+            const cell = cells[i + 3];
+            if (cell !== '')
+                labels[label] = cell;
+        });
+        labels.__name__ = metric.trim();
+        addSeries(byKey, labels, [{ time, value }]);
+    }
+    return finish(byKey);
+}
+/** RFC 4180 rows: quoted cells with "" for a quote, CRLF or LF line ends; the line each starts on. */
+function csvRows(name, text) {
+    const rows = [];
+    let cells = [];
+    let cell = '';
+    let line = 1;
+    let rowLine = 1;
+    let i = 0;
+    let quoted = false;
+    while (i < text.length) {
+        const char = text[i];
+        if (quoted) {
+            if (char === '"' && text[i + 1] === '"') {
+                cell += '"';
+                i += 2;
+                continue;
+            }
+            if (char === '"')
+                quoted = false;
+            else {
+                if (char === '\n')
+                    line++;
+                cell += char;
+            }
+            i++;
+            continue;
+        }
+        if (char === '"' && cell === '')
+            quoted = true;
+        else if (char === ',') {
+            cells.push(cell);
+            cell = '';
+        }
+        else if (char === '\n' || char === '\r') {
+            if (char === '\r' && text[i + 1] === '\n')
+                i++;
+            cells.push(cell);
+            rows.push({ line: rowLine, cells });
+            cells = [];
+            cell = '';
+            line++;
+            rowLine = line;
+        }
+        else
+            cell += char;
+        i++;
+    }
+    if (quoted)
+        throw new MetricSourceError(`${name}:${rowLine}: a quoted cell is not closed`);
+    if (cell !== '' || cells.length > 0) {
+        cells.push(cell);
+        rows.push({ line: rowLine, cells });
+    }
+    return rows;
+}
+function addSeries(byKey, labels, samples) {
+    const key = JSON.stringify(Object.entries(labels).sort());
+    const known = byKey.get(key);
+    if (known)
+        known.samples.push(...samples);
+    else
+        byKey.set(key, { labels, samples: [...samples] });
+}
+function finish(byKey) {
+    return [...byKey.values()].map(series => ({
+        labels: series.labels,
+        samples: series.samples.sort((a, b) => a.time - b.time)
+    }));
+}
+/** Unix seconds (a number) or ISO 8601 with a zone, as Unix milliseconds. */
+function readTime(value) {
+    if (typeof value === 'number')
+        return Number.isFinite(value) ? Math.round(value * 1000) : undefined;
+    if (typeof value !== 'string')
+        return undefined;
+    const text = value.trim();
+    // A zone is required: a local time would mean something else on every runner.
+    if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text)) {
+        return undefined;
+    }
+    const ms = Date.parse(text);
+    return Number.isNaN(ms) ? undefined : ms;
+}
+/** A number, or NaN and the infinities as Prometheus spells them; anything else is undefined. */
+function readValue(value) {
+    if (typeof value === 'number')
+        return value;
+    if (typeof value !== 'string')
+        return undefined;
+    if (value === 'NaN')
+        return NaN;
+    if (value === '+Inf' || value === 'Inf')
+        return Infinity;
+    if (value === '-Inf')
+        return -Infinity;
+    if (!/^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(value))
+        return undefined;
+    return Number(value);
+}
+function show(value) {
+    const text = typeof value === 'string' ? JSON.stringify(value) : String(JSON.stringify(value));
+    return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+}
+function isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+;// CONCATENATED MODULE: ./src/monitor/file-load.ts
+
+
+function seriesFileLoader(location, io) {
+    if (/^https?:\/\//i.test(location))
+        return () => loadUrl(location, io);
+    if (/^[a-z][a-z0-9+.-]*:/i.test(location) && !/^[a-z]:[\\/]/i.test(location)) {
+        return () => Promise.reject(new MetricSourceError(`${location}: only http(s) URLs and repository paths`));
+    }
+    const relative = (0,external_node_path_namespaceObject.normalize)(location);
+    if ((0,external_node_path_namespaceObject.isAbsolute)(location) || relative === '..' || relative.startsWith(`..${external_node_path_namespaceObject.sep}`)) {
+        return () => Promise.reject(new MetricSourceError(`${location}: must be a path inside the repository`));
+    }
+    return async () => {
+        try {
+            return await io.readFile((0,external_node_path_namespaceObject.join)(io.root, relative));
+        }
+        catch (error) {
+            const code = error.code;
+            const why = code === 'ENOENT' ? 'does not exist' : `could not be read (${String(code)})`;
+            throw new MetricSourceError(`${location} ${why}`, { cause: error });
+        }
+    };
+}
+async function loadUrl(url, io) {
+    let response;
+    let text;
+    try {
+        response = await io.fetch(url, { signal: AbortSignal.timeout(io.timeoutMs) });
+        text = await response.text();
+    }
+    catch (error) {
+        const name = error.name;
+        throw new MetricSourceError(name === 'TimeoutError'
+            ? `${url} did not answer within ${io.timeoutMs / 1000} s`
+            : `${url} could not be reached: ${error.message}`, { cause: error });
+    }
+    if (!response.ok)
+        throw new MetricSourceError(`${url} answered HTTP ${response.status}`);
+    return text;
+}
+
+;// CONCATENATED MODULE: ./src/monitor/prometheus.ts
+
+
+/** Prometheus refuses a range query of more points per series than this (400 bad_data). */
+const MAX_POINTS = 11_000;
+/** A number as Prometheus' JSON spells it (Go's strconv.FormatFloat 'f' or 'e', or the words). */
+const NUMBER_TEXT = /^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
+function prometheusSource(options) {
+    const base = options.url.endsWith('/') ? options.url : `${options.url}/`;
+    const endpoint = new URL('api/v1/query_range', base).toString();
+    return {
+        description: `prometheus ${options.url}`,
+        async queryRange(range) {
+            let query;
+            try {
+                query = substitutePlaceholders(range.query, range.values);
+            }
+            catch (error) {
+                if (error instanceof PromqlPlaceholderError) {
+                    throw new MetricSourceError(`the query is refused: ${error.message}`, { cause: error });
+                }
+                throw error;
+            }
+            if (!(range.stepMs > 0) || !(range.end >= range.start)) {
+                throw new MetricSourceError(`a range query needs a step above 0 and an end not before its start (start ${range.start}, end ${range.end}, step ${range.stepMs} ms)`);
+            }
+            // A long watch at a short step is asked for in pieces Prometheus accepts, then joined.
+            const merged = new Map();
+            for (const [start, end] of chunks(range.start, range.end, range.stepMs)) {
+                const part = await requestRange(options, endpoint, query, start, end, range.stepMs);
+                for (const series of part) {
+                    const key = JSON.stringify(Object.entries(series.labels).sort());
+                    const known = merged.get(key);
+                    if (known)
+                        known.samples.push(...series.samples);
+                    else
+                        merged.set(key, series);
+                }
+            }
+            return [...merged.values()];
+        }
+    };
+}
+/** `[start, end]` cut into pieces of at most MAX_POINTS steps, sharing no point. */
+function chunks(start, end, stepMs) {
+    const pieces = [];
+    const span = (MAX_POINTS - 1) * stepMs;
+    let from = start;
+    while (from <= end) {
+        const to = Math.min(end, from + span);
+        pieces.push([from, to]);
+        from = to + stepMs;
+    }
+    return pieces;
+}
+async function requestRange(options, endpoint, query, start, end, stepMs) {
+    const body = new URLSearchParams({
+        query,
+        start: `${start / 1000}`,
+        end: `${end / 1000}`,
+        step: `${stepMs / 1000}`,
+        // Prometheus stops its own evaluation at the same time the client gives up. Plain seconds:
+        // its duration syntax has no fractions ("2.5s" is a 400), a float is read as seconds.
+        timeout: `${options.timeoutMs / 1000}`
+    });
+    const where = `Prometheus at ${options.url}`;
+    let status;
+    let text;
+    try {
+        const response = await options.fetch(endpoint, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+            body,
+            signal: AbortSignal.timeout(options.timeoutMs)
+        });
+        status = response.status;
+        text = await response.text();
+    }
+    catch (error) {
+        // Not `instanceof Error`: the abort is a DOMException, from another realm under some runners.
+        const timedOut = prometheus_errorName(error) === 'TimeoutError';
+        throw new MetricSourceError(timedOut
+            ? `${where} did not answer within ${options.timeoutMs / 1000} s`
+            : `${where} could not be reached: ${describeFailure(error)}`, { cause: error });
+    }
+    let envelope;
+    try {
+        envelope = JSON.parse(text);
+    }
+    catch {
+        throw new MetricSourceError(`${where} answered HTTP ${status} with a body that is not JSON: ${prometheus_excerpt(text)}`);
+    }
+    const object = prometheus_isRecord(envelope) ? envelope : {};
+    if (object.status !== 'success' || status < 200 || status > 299) {
+        const kind = typeof object.errorType === 'string' ? ` (${object.errorType})` : '';
+        const message = typeof object.error === 'string' ? `: ${prometheus_excerpt(object.error)}` : '';
+        throw new MetricSourceError(`${where} answered HTTP ${status}, an error${kind}${message}`);
+    }
+    return parseMatrix(object.data, where);
+}
+/** The series of a `data` object, or a MetricSourceError saying what is wrong with it. */
+function parseMatrix(data, where) {
+    if (!prometheus_isRecord(data) || data.resultType !== 'matrix' || !Array.isArray(data.result)) {
+        const type = prometheus_isRecord(data) ? JSON.stringify(data.resultType) : 'nothing';
+        throw new MetricSourceError(`${where} answered a result of type ${type}, not a range matrix`);
+    }
+    return data.result.map((entry, i) => {
+        const bad = (what) => new MetricSourceError(`${where} answered a malformed series (result[${i}]): ${what}`);
+        if (!prometheus_isRecord(entry) || !prometheus_isRecord(entry.metric))
+            throw bad('no metric labels');
+        const labels = {};
+        for (const [name, value] of Object.entries(entry.metric)) {
+            if (typeof value !== 'string')
+                throw bad(`label ${JSON.stringify(name)} is not a string`);
+            labels[name] = value;
+        }
+        if (entry.histograms !== undefined)
+            throw bad('native histograms are not supported');
+        if (!Array.isArray(entry.values))
+            throw bad('no values');
+        const samples = entry.values.map((point, j) => {
+            if (!Array.isArray(point) || point.length !== 2)
+                throw bad(`values[${j}] is not a pair`);
+            const [time, text] = point;
+            if (typeof time !== 'number' || !Number.isFinite(time)) {
+                throw bad(`values[${j}] has no time`);
+            }
+            if (typeof text !== 'string')
+                throw bad(`values[${j}] is not a number's text`);
+            return {
+                time: Math.round(time * 1000),
+                value: parseValue(text, () => bad(`values[${j}] is ${JSON.stringify(prometheus_excerpt(text))}`))
+            };
+        });
+        return { labels, samples };
+    });
+}
+function parseValue(text, bad) {
+    if (text === 'NaN')
+        return NaN;
+    if (text === '+Inf' || text === 'Inf')
+        return Infinity;
+    if (text === '-Inf')
+        return -Infinity;
+    if (!NUMBER_TEXT.test(text))
+        throw bad();
+    return Number(text);
+}
+function prometheus_errorName(error) {
+    return typeof error === 'object' && error !== null && 'name' in error ? error.name : undefined;
+}
+/** `fetch failed (connect ECONNREFUSED 127.0.0.1:9)`: undici hides the reason in `cause`. */
+function describeFailure(error) {
+    const message = (value) => typeof value === 'object' && value !== null && 'message' in value
+        ? String(value.message)
+        : String(value);
+    const cause = typeof error === 'object' && error !== null && 'cause' in error ? error.cause : undefined;
+    return cause === undefined ? message(error) : `${message(error)} (${message(cause)})`;
+}
+function prometheus_isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/** At most 200 characters of a server's text, on one line, for an error message. */
+function prometheus_excerpt(text) {
+    const line = text.replace(/\s+/g, ' ').trim();
+    return line.length > 200 ? `${line.slice(0, 200)}…` : line;
+}
+
+;// CONCATENATED MODULE: ./src/monitor/open-source.ts
+
+
+
+
+/** How long a `file:` URL may take: the Prometheus default, as the file source has no timeout key. */
+const FILE_URL_TIMEOUT_MS = 30_000;
+function metricSourceFor(monitor, io) {
+    const { prometheus, file } = monitor.source;
+    if (prometheus) {
+        return prometheusSource({
+            url: prometheus.url,
+            // The schema has checked the duration; the default keeps this total for typed callers.
+            timeoutMs: durationMs(prometheus.timeout) ?? 30_000,
+            fetch: io.fetch
+        });
+    }
+    // The schema requires exactly one of the two.
+    const location = file;
+    return file_source_fileSource({
+        name: location,
+        load: seriesFileLoader(location, {
+            root: io.root,
+            readFile: io.readFile,
+            fetch: io.fetch,
+            timeoutMs: FILE_URL_TIMEOUT_MS
+        })
+    });
+}
 
 ;// CONCATENATED MODULE: ./src/policy/directory.ts
 /**
@@ -36326,6 +37118,12 @@ async function openWorkspace(options) {
 
 
 
+
+
+
+
+
+
 /**
  * Opens the registry of the checkout at `repo`. The policy is `--policy` (relative to the
  * working directory, as any command-line path), else `policies/<model>.yml` at the root of the
@@ -36338,9 +37136,13 @@ async function openCliRegistry(options) {
     if (options.requirePolicy && !policyFile) {
         throw new NotFoundError(`No policy for ${options.model ?? 'this model'}: pass --policy FILE or add policies/${options.model ?? '<model>'}.yml`);
     }
+    const given = policyFile ? await loadPolicy(policyFile) : undefined;
+    // GTO's name rule before the first fetch, as register's: git would refuse it as a refspec.
+    if (options.model && given?.registry.type !== 'mlflow')
+        assertModelName(options.model);
     const opened = await openWorkspace({
         root: options.repo,
-        ...(policyFile ? { policyFile } : {}),
+        ...(given ? { policy: given } : {}),
         ...(options.model ? { model: options.model } : {}),
         env: process.env,
         ...(options.push === false ? { push: false } : {}),
@@ -36355,6 +37157,12 @@ async function openCliRegistry(options) {
             localWritesOnMlflow: '--no-push keeps git tags in this clone; an MLflow registry has no local copy to keep a write in'
         }
     });
+    if (options.writes &&
+        !opened.context.actorEmail &&
+        !(opened.registry instanceof MlflowRegistry)) {
+        // Never made up: a GitHub noreply address of the login would credit that GitHub account.
+        throw new InvalidInputError('git user.email is not set: a registry write records it as the tagger. Set it (git config user.email you@example.com) and run again');
+    }
     const policy = opened.policy;
     return {
         ...opened,
@@ -36414,7 +37222,8 @@ async function policiesOf(root, given, models) {
 async function gitUser(git) {
     const name = (await git(['config', 'user.name'])).stdout.trim();
     const email = (await git(['config', 'user.email'])).stdout.trim();
-    return { name: name || (0,external_node_os_namespaceObject.userInfo)().username, ...(email ? { email } : {}) };
+    // Cleaned as every registry records a name, so the audit record and the tag's facts agree.
+    return { name: cleanActorName(name || (0,external_node_os_namespaceObject.userInfo)().username), ...(email ? { email } : {}) };
 }
 /**
  * The top of the work tree `repo` is in; `repo` itself when it is in none (openRegistry then
@@ -36437,6 +37246,312 @@ async function repositoryRoot(repo) {
 function defaultPolicyFile(repo, model) {
     const file = external_node_path_default().join(repo, policyFileName(model));
     return (0,external_node_fs_namespaceObject.existsSync)(file) ? file : undefined;
+}
+/** The monitor sources a stage names (`monitor`, and `promote`'s probe), a `file:` read inside `root`. */
+function metricSourcesIn(root) {
+    return (block) => metricSourceFor(block, { root, readFile: file => (0,promises_namespaceObject.readFile)(file, 'utf8'), fetch });
+}
+
+;// CONCATENATED MODULE: ./src/rollout/plan.ts
+/**
+ * Planning a rollout step by hand (`modelgate rollout`): from the stage's policy, its recorded
+ * steps and the time, the step to record, or a refusal that says why (exit 2; exit 3 when there
+ * is nothing to act on). Pure: no registry, no clock of its own. The registry judges the planned
+ * step again against what it reads at write time (steps.ts `decideStep`), so a repeat writes
+ * nothing and a stale plan is refused.
+ */
+
+
+
+
+/** `since` plus `minMs`, as a UTC time to the second (`2026-12-01 11:00:00`), for messages. */
+function whenMayAdvance(since, minMs) {
+    return new Date(since.getTime() + minMs)
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d{3}Z$/, '');
+}
+/** The step to record for `input.action`; throws a refusal naming why. */
+function planStep(input) {
+    const { model, stage, rollout, action } = input;
+    const name = `${model} ${stage}`;
+    const state = rolloutState(input.steps);
+    const active = state && isActive(state) ? state : undefined;
+    const shadow = rollout.type === 'shadow';
+    if (action.kind === 'start') {
+        const from = input.from ?? [];
+        const holds = input.versionStages ?? [];
+        if (!from.includes('candidate') && !from.some(source => holds.includes(source))) {
+            throw new InvalidInputError(`${name}: ${action.version} is in ${holds.length ? holds.join(', ') : 'no stage'}; the policy starts a rollout of ${stage} only from ${from.join(', ')}.`);
+        }
+        return {
+            kind: 'start',
+            version: action.version,
+            percent: shadow ? 0 : rollout.steps[0]
+        };
+    }
+    if (!state)
+        throw new NotFoundError(`${name}: no rollout has been started; start one with --start --version V.`);
+    if (action.kind === 'abort') {
+        return { kind: 'abort', version: state.version, percent: 0 };
+    }
+    if (!active) {
+        const last = state.last;
+        // A re-run of the step that ended it: the registry writes nothing.
+        if (action.kind === last.kind)
+            return { kind: last.kind, version: state.version, percent: last.percent };
+        throw new InvalidInputError(`${name}: the rollout of ${state.version} ${state.phase === 'aborted' ? 'was aborted' : 'is complete'}; start a new one with --start --version V.`);
+    }
+    if (action.kind === 'hold') {
+        return { kind: 'hold', version: active.version, percent: active.percent };
+    }
+    if (action.kind === 'complete') {
+        if (rollout.type === 'canary' && active.percent !== rollout.steps[rollout.steps.length - 1]) {
+            throw new InvalidInputError(`${name}: ${active.version} is at ${active.percent}%; a rollout completes from its last step (${rollout.steps[rollout.steps.length - 1]}%).`);
+        }
+        const full = input.fullStages ?? [];
+        if (!full.some(f => f.holder === active.version)) {
+            const stages = full.map(f => f.stage);
+            throw new InvalidInputError(`${name}: ${active.version} does not hold ${stages.length ? stages.join(' or ') : 'a stage promoted from this one'} yet; the full share is an ordinary promotion with its gates (approvals included): promote it, then complete.`);
+        }
+        return { kind: 'complete', version: active.version, percent: 100 };
+    }
+    // advance
+    if (rollout.type === 'shadow') {
+        throw new InvalidInputError(`${name}: a shadow takes no traffic, so it has no steps to advance; promote ${active.version} to the next stage.`);
+    }
+    const to = action.to;
+    if (to !== undefined && !rollout.steps.includes(to)) {
+        throw new InvalidInputError(`${name}: --to ${to} is not one of the policy's steps (${rollout.steps.join(', ')}).`);
+    }
+    if (to !== undefined && to === active.percent && active.phase === 'running') {
+        // Already there: the same advance again, which the registry records once.
+        const last = active.last;
+        return {
+            kind: 'advance',
+            version: active.version,
+            percent: to,
+            ...(last.kind === 'advance' && last.from !== undefined ? { from: last.from } : {})
+        };
+    }
+    const minMs = durationMs(rollout.min_step_duration) ?? 0;
+    const early = input.now.getTime() - active.since.getTime() < minMs;
+    if (early) {
+        const last = active.last;
+        if (to === undefined && last.kind === 'advance' && last.by === input.actor) {
+            // The same person's advance again before the step's time is up: a re-run of it, which the
+            // registry records once.
+            return {
+                kind: 'advance',
+                version: active.version,
+                percent: last.percent,
+                ...(last.from === undefined ? {} : { from: last.from })
+            };
+        }
+    }
+    const target = to ?? nextStep(rollout, active.percent);
+    if (target === undefined) {
+        throw new InvalidInputError(`${name}: ${active.version} is at the last step (${active.percent}%); the full share is the next stage, an ordinary promotion with its gates, then --complete.`);
+    }
+    if (target <= active.percent) {
+        throw new InvalidInputError(`${name}: ${active.version} is at ${active.percent}% already; --to ${target} would lower it.`);
+    }
+    if (early) {
+        throw new InvalidInputError(`${name}: ${active.version} reached ${active.percent}% at ${whenMayAdvance(active.since, 0)} UTC; min_step_duration is ${rollout.min_step_duration}, so it may advance from ${whenMayAdvance(active.since, minMs)} UTC.`);
+    }
+    return { kind: 'advance', version: active.version, percent: target, from: active.percent };
+}
+
+;// CONCATENATED MODULE: ./src/commands/rollout.ts
+
+
+
+
+
+/**
+ * `modelgate rollout`: record one step of a stage's rollout by hand (start, advance, hold,
+ * abort, complete), planned from the policy's `rollout:` block and the steps the registry
+ * holds (rollout/plan.ts), written through the registry's write protocol; or, with no step,
+ * show where the rollout stands. Monitor-driven advancing is not built yet (docs/rollout.md).
+ */
+async function rollout(context, policy, options) {
+    const { model, stage, action } = options;
+    const stagePolicy = findStage(policy, stage);
+    if (!stagePolicy.rollout) {
+        throw new InvalidInputError(`${model} ${stage}: the policy declares no rollout for this stage (stages.${stage}.rollout)`);
+    }
+    const { registry } = context;
+    const before = await registry.rolloutSteps(model, stage);
+    if (!action)
+        return rollout_outcome({ model, stage, steps: before, ...stateOf(before) });
+    if (action.kind === 'abort' && !options.reason?.trim()) {
+        throw new InvalidInputError('an abort needs --reason: every abort is recorded with why');
+    }
+    const fullStages = Object.entries(policy.stages)
+        .filter(([, s]) => s.from.includes(stage))
+        .map(([name]) => name);
+    const step = planStep({
+        model,
+        stage,
+        rollout: stagePolicy.rollout,
+        steps: before,
+        action,
+        now: context.now(),
+        actor: context.actor,
+        from: stagePolicy.from,
+        ...(action.kind === 'start'
+            ? { versionStages: await stagesOf(context, model, action.version) }
+            : {}),
+        ...(action.kind === 'complete'
+            ? {
+                fullStages: await Promise.all(fullStages.map(async (name) => ({
+                    stage: name,
+                    holder: (await registry.getStage(model, name))?.version
+                })))
+            }
+            : {})
+    });
+    const reason = options.reason?.trim();
+    const result = await registry.recordRolloutStep(model, stage, step, {
+        actor: context.actor,
+        ...(context.actorEmail ? { actorEmail: context.actorEmail } : {}),
+        ...(reason ? { reason } : {})
+    }, options.dryRun ? { dryRun: true } : {});
+    const steps = result.written ? await registry.rolloutSteps(model, stage) : before;
+    return rollout_outcome({ model, stage, step, steps, result, ...stateOf(steps) });
+}
+/** The stages `version` holds; NotFoundError (exit 3) when it is not registered. */
+async function stagesOf(context, model, version) {
+    const record = await context.registry.getVersion(model, version);
+    if (!record)
+        throw new NotFoundError(`${model} ${version} is not registered.`);
+    return record.stages.map(s => s.stage);
+}
+function stateOf(steps) {
+    const state = rolloutState(steps);
+    return state ? { state } : {};
+}
+function rollout_outcome(result) {
+    const { markdown, json } = renderRollout(result);
+    return { markdown, json, exitCode: ExitCode.Pass, rollout: result };
+}
+
+;// CONCATENATED MODULE: ./src/cli/rollout.ts
+/**
+ * `modelgate rollout`: the CLI's rollout command (its options, usage and how they become a
+ * RolloutAction). run.ts lists it with the other commands.
+ */
+
+
+
+
+const ROLLOUT_USAGE = `Usage: modelgate rollout MODEL --stage STAGE
+                          [--start --version vX.Y.Z | --advance [--to PERCENT] | --hold
+                           | --abort --reason TEXT | --complete]
+                          [--reason TEXT] [--dry-run] [--no-push] [--policy FILE] [--repo DIR] [--json]
+
+  Records one step of the stage's rollout (the policy's stages.STAGE.rollout) in the registry,
+  by hand; with no step, shows where the rollout stands and its steps. Details: docs/rollout.md.
+
+  --stage STAGE      the rollout's stage, as named in the policy
+  --start            start a rollout of --version at the first step (a shadow: 0%); the version
+                     must hold a stage the policy's from lists (or from: [candidate])
+  --version vX.Y.Z   the version to start
+  --advance          to the next step, once min_step_duration has passed at the current one;
+                     the same person's --advance again before then is a re-run: nothing written
+  --to PERCENT       with --advance: the step to go to; run again, it writes nothing
+  --hold             keep the share where it is (recorded, with --reason when given)
+  --abort            traffic to 0% and the version out of the stage; needs --reason
+  --complete         end the rollout after the version was promoted to the full stage
+  --reason TEXT      why (required with --abort; recorded)
+  --policy FILE      default policies/MODEL.yml at the repository root
+  --dry-run          print what would be written; write nothing
+  --no-push          git: keep the tags in this clone (origin is not written)
+  --json             print JSON
+  The same step again writes nothing (exit 0).`;
+const ROLLOUT_OPTIONS = {
+    stage: { type: 'string' },
+    start: { type: 'boolean' },
+    version: { type: 'string' },
+    advance: { type: 'boolean' },
+    to: { type: 'string' },
+    hold: { type: 'boolean' },
+    abort: { type: 'boolean' },
+    complete: { type: 'boolean' },
+    reason: { type: 'string' },
+    policy: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    'no-push': { type: 'boolean' },
+    repo: { type: 'string', default: '.' },
+    json: { type: 'boolean' }
+};
+const rollout_text = (values, name) => {
+    const value = values[name];
+    return typeof value === 'string' && value !== '' ? value : undefined;
+};
+/** The step the flags ask for; undefined: none (show the rollout). */
+function actionOf(values) {
+    const given = ['start', 'advance', 'hold', 'abort', 'complete'].filter(flag => values[flag] === true);
+    if (given.length > 1) {
+        throw new InvalidInputError(`give one step at a time, not ${given.map(flag => `--${flag}`).join(' and ')}`);
+    }
+    const [kind] = given;
+    const version = rollout_text(values, 'version');
+    const to = rollout_text(values, 'to');
+    if (version !== undefined && kind !== 'start') {
+        throw new InvalidInputError('--version names the version to --start; other steps act on the running rollout');
+    }
+    if (to !== undefined && kind !== 'advance')
+        throw new InvalidInputError('--to goes with --advance');
+    switch (kind) {
+        case undefined:
+            return undefined;
+        case 'start':
+            if (!version)
+                throw new InvalidInputError('--start needs --version: the version to roll out');
+            return { kind, version };
+        case 'advance': {
+            if (to === undefined)
+                return { kind };
+            if (!/^[0-9]{1,2}$/.test(to)) {
+                throw new InvalidInputError(`--to must be a percent from 1 to 99, got "${to}"`);
+            }
+            return { kind, to: Number(to) };
+        }
+        default:
+            return { kind };
+    }
+}
+async function runRolloutCommand(values, io, model) {
+    if (!model)
+        throw new InvalidInputError('name the model: the first argument');
+    const problem = modelNameProblem(model);
+    if (problem)
+        throw new InvalidInputError(problem);
+    const stage = rollout_text(values, 'stage');
+    if (!stage)
+        throw new InvalidInputError('--stage is required');
+    const action = actionOf(values);
+    const cli = await openCliRegistry({
+        repo: rollout_text(values, 'repo') ?? '.',
+        model,
+        policyFile: rollout_text(values, 'policy'),
+        requirePolicy: true,
+        ...(values['no-push'] === true ? { push: false } : {})
+    });
+    const policy = cli.policy;
+    if (!policy)
+        throw new NotFoundError(`No policy for ${model}: pass --policy FILE`);
+    const reason = rollout_text(values, 'reason');
+    const outcome = await rollout(cli.context, policy, {
+        model,
+        stage,
+        ...(action ? { action } : {}),
+        ...(reason ? { reason } : {}),
+        dryRun: values['dry-run'] === true
+    });
+    io.stdout(values.json ? outcome.json + '\n' : outcome.markdown);
+    return outcome.exitCode;
 }
 
 ;// CONCATENATED MODULE: ./src/cli/since.ts
@@ -36508,6 +37623,7 @@ Commands:
   register   Record a version of a model on a commit (git), or from a run (MLflow).
   promote    Evaluate a version against a stage's gates and, if they pass, assign the stage.
   rollback   Put a stage back on its previous holder (or a named version).
+  rollout    Record a step of a stage's rollout (start, advance, hold, abort, complete).
   monitor    Judge watched stages on live metrics; roll back (or alert) on a breach.
   digest     Print the content digest of a candidate directory (what promotions compare).
   status     Show which version holds each stage.
@@ -36540,7 +37656,9 @@ const FORMAT_OPTION = { format: { type: 'string' } };
 /** Git registry writes: pushed to origin unless asked to stay in this clone. */
 const NO_PUSH_OPTION = { 'no-push': { type: 'boolean' } };
 const NO_PUSH_USAGE = `  --no-push         git: keep the tags in this clone (origin is not written); status marks
-                    them local only, and further writes to the model wait until they are pushed`;
+                    them local only, and further writes to the model are refused until they
+                    are removed (git tag -d); to publish, remove them and run the command again
+                    without --no-push`;
 const FORMAT_USAGE = `  --format FORMAT   md (markdown) or table (columns aligned for a terminal); default:
                     table on a terminal, md when piped or redirected
   --json            print JSON`;
@@ -36618,7 +37736,8 @@ ${NO_PUSH_USAGE}`,
                 repo: repoOf(values),
                 model: requiredModel(model),
                 policyFile: run_optional(values, 'policy'),
-                ...pushOf(values)
+                ...pushOf(values),
+                writes: true
             });
             if (cli.registry instanceof MlflowRegistry) {
                 if (run_optional(values, 'ref') !== undefined) {
@@ -36634,7 +37753,7 @@ ${NO_PUSH_USAGE}`,
                     dryRun: values['dry-run'] === true
                 }));
             }
-            const commit = await resolveCommit(cli.git, run_optional(values, 'ref') ?? 'HEAD');
+            const commit = await open_resolveCommit(cli.git, run_optional(values, 'ref') ?? 'HEAD');
             return print(io, values, await register(cli.context, {
                 model: requiredModel(model),
                 version: run_required(values, 'version'),
@@ -36676,7 +37795,8 @@ ${NO_PUSH_USAGE}`,
                 model: requiredModel(model),
                 policyFile: run_optional(values, 'policy'),
                 requirePolicy: true,
-                ...pushOf(values)
+                ...pushOf(values),
+                writes: true
             });
             return print(io, values, await promote(cli.context, {
                 policy: cli.policy,
@@ -36685,7 +37805,7 @@ ${NO_PUSH_USAGE}`,
                 candidateDir: run_optional(values, 'candidate'),
                 dryRun: values['dry-run'] === true,
                 force: values.force === true,
-                reason: run_optional(values, 'reason'),
+                reason: reasonOf(run_optional(values, 'reason')),
                 // `monitoring: required` probes the holder's series on the stage's monitor source.
                 monitoringProbe: monitoringProber(metricSourcesIn(cli.root))
             }));
@@ -36726,7 +37846,8 @@ ${NO_PUSH_USAGE}`,
                 repo: repoOf(values),
                 model: requiredModel(model),
                 policyFile: run_optional(values, 'policy'),
-                ...pushOf(values)
+                ...pushOf(values),
+                writes: true
             });
             await cli.assertStage(run_required(values, 'stage'));
             return print(io, values, await rollback(cli.context, {
@@ -36734,10 +37855,16 @@ ${NO_PUSH_USAGE}`,
                 stage: run_required(values, 'stage'),
                 toVersion: run_optional(values, 'restore'),
                 fromVersion: run_optional(values, 'from'),
-                reason: run_required(values, 'reason'),
+                reason: reasonOf(run_required(values, 'reason')),
                 dryRun: values['dry-run'] === true
             }));
         }
+    },
+    rollout: {
+        usage: ROLLOUT_USAGE,
+        options: ROLLOUT_OPTIONS,
+        positionals: 1,
+        run: (values, io, [model]) => runRolloutCommand(values, io, model)
     },
     monitor: {
         usage: `Usage: modelgate monitor [MODEL] [--stage STAGE] [--at TIME] [--dry-run] [--policy FILE]
@@ -36787,7 +37914,8 @@ ${NO_PUSH_USAGE}
                 model,
                 policyFile,
                 requirePolicy: true,
-                ...pushOf(values)
+                ...pushOf(values),
+                writes: true
             });
             const policy = cli.policy;
             const outcome = await monitor(cli.context, {
@@ -36892,7 +38020,7 @@ ${FORMAT_USAGE}`,
             });
             if (values.json || format === 'md')
                 return print(io, values, outcome);
-            io.stdout(renderHistory(outcome.events, format));
+            io.stdout(renderHistory(outcome.events, format, outcome.localOnly));
             return outcome.exitCode;
         }
     }
@@ -36925,7 +38053,7 @@ async function runCli(argv, given) {
         return ExitCode.Pass;
     }
     try {
-        const { values, positionals } = parseCommandArgs(command, rest);
+        const { values, positionals } = parseCommandArgs(name, command, rest);
         for (const [option, instead] of Object.entries(command.retired ?? {})) {
             const value = values[option];
             if (value !== undefined)
@@ -36940,13 +38068,17 @@ async function runCli(argv, given) {
         return reportError(error, io, command.usage);
     }
 }
-function parseCommandArgs(command, args) {
+function parseCommandArgs(name, command, args) {
     try {
         const retired = Object.fromEntries(Object.keys(command.retired ?? {}).map(name => [name, { type: 'string' }]));
         const options = { ...retired, ...command.options };
         return (0,external_node_util_namespaceObject.parseArgs)({ args, options, strict: true, allowPositionals: true });
     }
     catch (error) {
+        const unknown = /^Unknown option '([^']*)'/.exec(errorMessage(error).replace(/^[A-Z_]+: /, ''));
+        if (unknown) {
+            throw new InvalidInputError(`unknown option ${unknown[1]} for ${name}; see modelgate ${name} --help`, { cause: error });
+        }
         // node:util's messages name the offending option; keep them, drop the error code prefix.
         throw new InvalidInputError(errorMessage(error).replace(/^[A-Z_]+: /, ''), { cause: error });
     }
@@ -36983,6 +38115,13 @@ function requiredModel(model) {
         throw new InvalidInputError(problem);
     return model;
 }
+/** `--reason`, refused (exit 2) when longer than a reason may be. */
+function reasonOf(reason) {
+    const problem = reason === undefined ? undefined : reasonProblem(reason, '--reason');
+    if (problem)
+        throw new InvalidInputError(problem);
+    return reason;
+}
 function repoOf(values) {
     return run_optional(values, 'repo') ?? '.';
 }
@@ -36997,10 +38136,6 @@ function optionalDate(values, name) {
         throw new UsageError(`--${name} must be a date (2026-11-01), a date-time in UTC (2026-11-01 14:03, 2026-11-01T14:03:00) or one with its zone (2026-11-01T14:03:00+01:00), got "${text}"`);
     }
     return date;
-}
-/** The monitor sources a stage names, a `file:` read inside the repository at `root`. */
-function metricSourcesIn(root) {
-    return (block) => metricSourceFor(block, { root, readFile: file => (0,promises_namespaceObject.readFile)(file, 'utf8'), fetch });
 }
 
 ;// CONCATENATED MODULE: ./src/cli.ts

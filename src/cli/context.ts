@@ -1,14 +1,21 @@
 import { existsSync, statSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { userInfo } from 'node:os'
 import path from 'node:path'
 import { registryOnlyAudits } from '../audit/log.js'
 import { InvalidInputError, NotFoundError } from '../errors.js'
 import type { StatusPolicies } from '../commands/status.js'
 import { findStage } from '../gates/evaluate.js'
+import { metricSourceFor } from '../monitor/open-source.js'
+import type { MonitorPolicy } from '../policy/monitor.js'
 import { policyFileName, readPolicyDirectory } from '../policy/directory.js'
+import { loadPolicy } from '../policy/load.js'
 import { assertStageInAnyPolicy } from '../policy/stages.js'
 import type { Policy } from '../policy/schema.js'
+import { cleanActorName } from '../registry/actor.js'
 import { createGitRunner, type GitRunner } from '../registry/git/runner.js'
+import { assertModelName } from '../registry/git/tag-name.js'
+import { MlflowRegistry } from '../registry/mlflow/index.js'
 import { openWorkspace, type Actor, type Workspace } from '../workspace.js'
 
 /** The CLI's composition root for registry commands: the checkout, the policy, the person acting. */
@@ -42,6 +49,8 @@ export async function openCliRegistry(options: {
   requirePolicy?: boolean
   /** False: git writes stay in this clone (--no-push). */
   push?: false
+  /** The command writes the registry (dry runs too): a git registry needs git's user.email. */
+  writes?: true
 }): Promise<CliRegistry> {
   const root = await repositoryRoot(options.repo)
   const policyFile = options.policyFile ?? (options.model && defaultPolicyFile(root, options.model))
@@ -50,9 +59,12 @@ export async function openCliRegistry(options: {
       `No policy for ${options.model ?? 'this model'}: pass --policy FILE or add policies/${options.model ?? '<model>'}.yml`
     )
   }
+  const given = policyFile ? await loadPolicy(policyFile) : undefined
+  // GTO's name rule before the first fetch, as register's: git would refuse it as a refspec.
+  if (options.model && given?.registry.type !== 'mlflow') assertModelName(options.model)
   const opened = await openWorkspace({
     root: options.repo,
-    ...(policyFile ? { policyFile } : {}),
+    ...(given ? { policy: given } : {}),
     ...(options.model ? { model: options.model } : {}),
     env: process.env,
     ...(options.push === false ? { push: false } : {}),
@@ -69,6 +81,16 @@ export async function openCliRegistry(options: {
         '--no-push keeps git tags in this clone; an MLflow registry has no local copy to keep a write in'
     }
   })
+  if (
+    options.writes &&
+    !opened.context.actorEmail &&
+    !(opened.registry instanceof MlflowRegistry)
+  ) {
+    // Never made up: a GitHub noreply address of the login would credit that GitHub account.
+    throw new InvalidInputError(
+      'git user.email is not set: a registry write records it as the tagger. Set it (git config user.email you@example.com) and run again'
+    )
+  }
   const policy = opened.policy
   return {
     ...opened,
@@ -136,7 +158,8 @@ async function policiesOf(
 async function gitUser(git: GitRunner): Promise<Actor> {
   const name = (await git(['config', 'user.name'])).stdout.trim()
   const email = (await git(['config', 'user.email'])).stdout.trim()
-  return { name: name || userInfo().username, ...(email ? { email } : {}) }
+  // Cleaned as every registry records a name, so the audit record and the tag's facts agree.
+  return { name: cleanActorName(name || userInfo().username), ...(email ? { email } : {}) }
 }
 
 /**
@@ -159,4 +182,10 @@ async function repositoryRoot(repo: string): Promise<string> {
 function defaultPolicyFile(repo: string, model: string): string | undefined {
   const file = path.join(repo, policyFileName(model))
   return existsSync(file) ? file : undefined
+}
+
+/** The monitor sources a stage names (`monitor`, and `promote`'s probe), a `file:` read inside `root`. */
+export function metricSourcesIn(root: string) {
+  return (block: MonitorPolicy) =>
+    metricSourceFor(block, { root, readFile: file => readFile(file, 'utf8'), fetch })
 }

@@ -1,3 +1,4 @@
+import { reasonProblem } from '../audit/reason.js'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { assertCandidateLocation, candidateDigest } from '../candidate/digest.js'
 import { walkAndHash } from '../candidate/load.js'
@@ -10,19 +11,17 @@ import { rollback } from '../commands/rollback.js'
 import { history, status } from '../commands/status.js'
 import { ExitCode, InvalidInputError, ModelGateError, errorMessage } from '../errors.js'
 import { modelNameProblem, type Policy } from '../policy/schema.js'
-import { metricSourceFor } from '../monitor/open-source.js'
 import { monitoringProber } from '../monitor/probe.js'
-import type { MonitorPolicy } from '../policy/monitor.js'
 import { webhookRoutesFromEnv } from '../notify/route.js'
 import { sendNotifications } from '../notify/send.js'
-import { readFile } from 'node:fs/promises'
 import { MlflowRegistry } from '../registry/mlflow/index.js'
 import { openOnFirstUse, resolveCommit } from '../registry/open.js'
 import { forTerminal } from '../report/log.js'
 import { renderHistory, renderStatus } from '../report/registry-tables.js'
 import type { TableFormat } from '../report/terminal-table.js'
 import { VERSION } from '../version.js'
-import { openCliRegistry } from './context.js'
+import { metricSourcesIn, openCliRegistry } from './context.js'
+import { ROLLOUT_OPTIONS, ROLLOUT_USAGE, runRolloutCommand } from './rollout.js'
 import { parseInstant } from './since.js'
 
 /** Where the CLI writes; passed in so tests read what a user would see. */
@@ -40,6 +39,7 @@ Commands:
   register   Record a version of a model on a commit (git), or from a run (MLflow).
   promote    Evaluate a version against a stage's gates and, if they pass, assign the stage.
   rollback   Put a stage back on its previous holder (or a named version).
+  rollout    Record a step of a stage's rollout (start, advance, hold, abort, complete).
   monitor    Judge watched stages on live metrics; roll back (or alert) on a breach.
   digest     Print the content digest of a candidate directory (what promotions compare).
   status     Show which version holds each stage.
@@ -90,7 +90,9 @@ const FORMAT_OPTION = { format: { type: 'string' } } as const
 /** Git registry writes: pushed to origin unless asked to stay in this clone. */
 const NO_PUSH_OPTION = { 'no-push': { type: 'boolean' } } as const
 const NO_PUSH_USAGE = `  --no-push         git: keep the tags in this clone (origin is not written); status marks
-                    them local only, and further writes to the model wait until they are pushed`
+                    them local only, and further writes to the model are refused until they
+                    are removed (git tag -d); to publish, remove them and run the command again
+                    without --no-push`
 const FORMAT_USAGE = `  --format FORMAT   md (markdown) or table (columns aligned for a terminal); default:
                     table on a terminal, md when piped or redirected
   --json            print JSON`
@@ -173,7 +175,8 @@ ${NO_PUSH_USAGE}`,
         repo: repoOf(values),
         model: requiredModel(model),
         policyFile: optional(values, 'policy'),
-        ...pushOf(values)
+        ...pushOf(values),
+        writes: true
       })
       if (cli.registry instanceof MlflowRegistry) {
         if (optional(values, 'ref') !== undefined) {
@@ -241,7 +244,8 @@ ${NO_PUSH_USAGE}`,
         model: requiredModel(model),
         policyFile: optional(values, 'policy'),
         requirePolicy: true,
-        ...pushOf(values)
+        ...pushOf(values),
+        writes: true
       })
       return print(
         io,
@@ -253,7 +257,7 @@ ${NO_PUSH_USAGE}`,
           candidateDir: optional(values, 'candidate'),
           dryRun: values['dry-run'] === true,
           force: values.force === true,
-          reason: optional(values, 'reason'),
+          reason: reasonOf(optional(values, 'reason')),
           // `monitoring: required` probes the holder's series on the stage's monitor source.
           monitoringProbe: monitoringProber(metricSourcesIn(cli.root))
         })
@@ -296,7 +300,8 @@ ${NO_PUSH_USAGE}`,
         repo: repoOf(values),
         model: requiredModel(model),
         policyFile: optional(values, 'policy'),
-        ...pushOf(values)
+        ...pushOf(values),
+        writes: true
       })
       await cli.assertStage(required(values, 'stage'))
       return print(
@@ -307,11 +312,17 @@ ${NO_PUSH_USAGE}`,
           stage: required(values, 'stage'),
           toVersion: optional(values, 'restore'),
           fromVersion: optional(values, 'from'),
-          reason: required(values, 'reason'),
+          reason: reasonOf(required(values, 'reason')),
           dryRun: values['dry-run'] === true
         })
       )
     }
+  },
+  rollout: {
+    usage: ROLLOUT_USAGE,
+    options: ROLLOUT_OPTIONS,
+    positionals: 1,
+    run: (values, io, [model]) => runRolloutCommand(values, io, model)
   },
   monitor: {
     usage: `Usage: modelgate monitor [MODEL] [--stage STAGE] [--at TIME] [--dry-run] [--policy FILE]
@@ -360,7 +371,8 @@ ${NO_PUSH_USAGE}
         model,
         policyFile,
         requirePolicy: true,
-        ...pushOf(values)
+        ...pushOf(values),
+        writes: true
       })
       const policy = cli.policy as Policy
       const outcome = await monitor(cli.context, {
@@ -463,7 +475,7 @@ ${FORMAT_USAGE}`,
         stage
       })
       if (values.json || format === 'md') return print(io, values, outcome)
-      io.stdout(renderHistory(outcome.events, format))
+      io.stdout(renderHistory(outcome.events, format, outcome.localOnly))
       return outcome.exitCode
     }
   }
@@ -497,7 +509,7 @@ export async function runCli(argv: string[], given: CliIO): Promise<number> {
     return ExitCode.Pass
   }
   try {
-    const { values, positionals } = parseCommandArgs(command, rest)
+    const { values, positionals } = parseCommandArgs(name, command, rest)
     for (const [option, instead] of Object.entries(command.retired ?? {})) {
       const value = values[option]
       if (value !== undefined) throw new InvalidInputError(instead(String(value)))
@@ -511,7 +523,7 @@ export async function runCli(argv: string[], given: CliIO): Promise<number> {
   }
 }
 
-function parseCommandArgs(command: Command, args: string[]) {
+function parseCommandArgs(name: string, command: Command, args: string[]) {
   try {
     const retired = Object.fromEntries(
       Object.keys(command.retired ?? {}).map(name => [name, { type: 'string' } as const])
@@ -519,6 +531,13 @@ function parseCommandArgs(command: Command, args: string[]) {
     const options = { ...retired, ...command.options }
     return parseArgs({ args, options, strict: true, allowPositionals: true })
   } catch (error) {
+    const unknown = /^Unknown option '([^']*)'/.exec(errorMessage(error).replace(/^[A-Z_]+: /, ''))
+    if (unknown) {
+      throw new InvalidInputError(
+        `unknown option ${unknown[1]} for ${name}; see modelgate ${name} --help`,
+        { cause: error }
+      )
+    }
     // node:util's messages name the offending option; keep them, drop the error code prefix.
     throw new InvalidInputError(errorMessage(error).replace(/^[A-Z_]+: /, ''), { cause: error })
   }
@@ -556,6 +575,13 @@ function requiredModel(model: string | undefined): string {
   return model
 }
 
+/** `--reason`, refused (exit 2) when longer than a reason may be. */
+function reasonOf<T extends string | undefined>(reason: T): T {
+  const problem = reason === undefined ? undefined : reasonProblem(reason, '--reason')
+  if (problem) throw new InvalidInputError(problem)
+  return reason
+}
+
 function repoOf(values: OptionValues): string {
   return optional(values, 'repo') ?? '.'
 }
@@ -572,10 +598,4 @@ function optionalDate(values: OptionValues, name: string): Date | undefined {
     )
   }
   return date
-}
-
-/** The monitor sources a stage names, a `file:` read inside the repository at `root`. */
-function metricSourcesIn(root: string) {
-  return (block: MonitorPolicy) =>
-    metricSourceFor(block, { root, readFile: file => readFile(file, 'utf8'), fetch })
 }

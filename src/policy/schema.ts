@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { Monitor } from './monitor.js'
 import { ProvenanceRules } from './provenance.js'
+import { Rollout, rolloutProblems } from './rollout.js'
 
 /**
  * The promotion policy. This zod schema is the single source of truth: the
@@ -220,7 +221,8 @@ export const Stage = z
       .optional()
       .describe(
         "`required`: block a promotion when this stage has no `monitor:` block, or when a probe of its source (each trigger's query, over the last hour) finds no finite sample for the version holding the stage on some trigger, or the source cannot answer (monitoring that receives nothing is not monitoring). With no holder yet there is nothing to probe: the block alone passes."
-      )
+      ),
+    rollout: Rollout.optional()
   })
   .describe('The gates for promoting into one stage.')
 
@@ -342,6 +344,8 @@ export function crossReferenceProblems(policy: z.infer<typeof PolicyShape>): Pol
       }
     }
   }
+
+  problems.push(...rolloutProblems(policy))
 
   const reachable = reachableStages(policy.stages)
   for (const name of stageNames) {

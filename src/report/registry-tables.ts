@@ -6,7 +6,9 @@
 import { auditRecordOf } from '../audit/record.js'
 import { dropCommand } from '../registry/git/origin.js'
 import type { ModelStatus, RegistryEvent, WritePublication } from '../registry/port.js'
+import type { RolloutState } from '../rollout/steps.js'
 import { escape, recordOutcome } from './markdown.js'
+import { rolloutLine } from './rollout.js'
 import { renderTable, type Cell, type Table, type TableFormat } from './terminal-table.js'
 
 /** What `status` shows: each model's holders, and the stages its policy defines. */
@@ -16,6 +18,8 @@ export interface StatusView {
   policyStages?: ReadonlyArray<{ model: string; stages: readonly string[] }>
   /** A model's policy file that was found but not used: only its held stages are shown. */
   unusedPolicies?: ReadonlyArray<{ model: string; file: string; why: string }>
+  /** Stages whose holder is in a rollout, and where it stands (report/rollout.ts). */
+  rollouts?: ReadonlyArray<{ model: string; stage: string; state: RolloutState }>
 }
 
 /** Shown in a cell that has no value, as GTO shows an empty stage. */
@@ -25,7 +29,8 @@ export function renderStatus(
   view: StatusView | readonly ModelStatus[],
   format: TableFormat = 'md'
 ) {
-  const { models, policyStages, unusedPolicies } = 'models' in view ? view : { models: view }
+  const { models, policyStages, unusedPolicies, rollouts } =
+    'models' in view ? view : { models: view }
   if (models.length === 0) return 'The registry holds no models yet.\n'
   const rows = models.flatMap(entry => {
     const local = new Set((entry.localOnly ?? []).flatMap(event => event.stage ?? []))
@@ -48,7 +53,9 @@ export function renderStatus(
   })
   const table: Table = { headers: ['Model', 'Stage', 'Version', 'Since (UTC)', 'By'], rows }
   const notes = [
+    ...(rollouts ?? []).map(r => ({ text: `${r.model} ${r.stage}: ${rolloutLine(r.state)}` })),
     ...tieNotes(models),
+    ...unrecordedNotes(models),
     ...localOnlyNotes(models),
     ...(unusedPolicies ?? []).map((unused): Note => ({
       text: `${unused.model}: only the stages someone holds are shown: ${unused.file} ${unused.why}.`
@@ -87,6 +94,28 @@ function tieNotes(models: readonly ModelStatus[]): Note[] {
   )
 }
 
+/**
+ * Holders whose assignment has no ModelGate record: made by hand or by another tool, or with a
+ * message that copies another event's record (which the registry then does not believe).
+ */
+function unrecordedNotes(models: readonly ModelStatus[]): Note[] {
+  return models.flatMap(entry =>
+    entry.stages.flatMap(holder =>
+      auditRecordOf(holder.audit)
+        ? []
+        : [
+            {
+              text: `${entry.model} ${holder.stage}: the assignment of ${holder.version} (${holder.eventId}) has no ModelGate record (${NOT_RECORDED}).`,
+              code: [holder.eventId]
+            }
+          ]
+    )
+  )
+}
+
+/** Why an event has no ModelGate record, as status and history say it. */
+const NOT_RECORDED = 'not written by ModelGate, or its message copies the record of another event'
+
 function localOnlyNotes(models: readonly ModelStatus[]): Note[] {
   return models.flatMap(entry => {
     const events = entry.localOnly ?? []
@@ -116,7 +145,12 @@ function localOnlyNotes(models: readonly ModelStatus[]): Note[] {
  * The trail as a table, newest first: each event with the audit record ModelGate stored with
  * it (decision, previous holder, pull request and approvers, reason) when there is one.
  */
-export function renderHistory(events: readonly RegistryEvent[], format: TableFormat = 'md') {
+export function renderHistory(
+  events: readonly RegistryEvent[],
+  format: TableFormat = 'md',
+  /** Events kept in this clone only (--no-push), by id: marked as status marks them. */
+  localOnly: ReadonlySet<string> = new Set()
+) {
   if (events.length === 0) return 'No events.\n'
   const rows = events.map((event): Cell[] => {
     const record = auditRecordOf(event.audit)
@@ -125,12 +159,13 @@ export function renderHistory(events: readonly RegistryEvent[], format: TableFor
     return [
       utcSeconds(event.at),
       event.model,
-      event.kind,
+      localOnly.has(event.id) ? `${event.kind} (local only: not on origin)` : event.kind,
       event.version ?? '—',
       event.stage ?? '—',
       event.by,
-      record ? recordOutcome(record) : '—',
-      record?.previous ?? '—',
+      record ? recordOutcome(record) : decisionless(event),
+      // A removal's row names the version removed; the record's `previous` is that same one.
+      (event.kind === 'unassignment' ? undefined : record?.previous) ?? '—',
       pr
         ? {
             // The pull request's own number stays a link; the logins are user text.
@@ -154,6 +189,16 @@ export function renderHistory(events: readonly RegistryEvent[], format: TableFor
     'Reason / summary'
   ]
   return renderTable({ headers, rows }, format)
+}
+
+/**
+ * The Decision cell of an event without a ModelGate record: a stage event ModelGate writes
+ * always carries one, so its absence is named; other events have no decision.
+ */
+function decisionless(event: RegistryEvent): string {
+  return event.kind === 'assignment' || event.kind === 'unassignment'
+    ? '— (no ModelGate record)'
+    : '—'
 }
 
 /** One line saying where a registry write went; undefined when the backend does not say. */
