@@ -70786,6 +70786,17 @@ class MetricSourceError extends Error {
         this.name = 'MetricSourceError';
     }
 }
+/**
+ * The source refused the query itself (Prometheus' 400 `bad_data`: a parse error, a misplaced
+ * placeholder): the policy's query is wrong, which no later run fixes. Not inconclusive: the
+ * monitor command turns it into invalid input (exit 2) naming the trigger and the policy file.
+ */
+class MetricQueryError extends MetricSourceError {
+    constructor(message, options) {
+        super(message, options);
+        this.name = 'MetricQueryError';
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/monitor/verdict.ts
 /** Judges one trigger's series (and, for a relative bound, its baseline). */
@@ -71020,7 +71031,8 @@ async function evaluateTrigger(source, trigger, context) {
         return { ...evaluation, verdict: triggerVerdict(trigger, series, baseline) };
     }
     catch (error) {
-        if (!(error instanceof MetricSourceError))
+        // A query the source refuses is the policy's bug, not missing data: the caller says where.
+        if (!(error instanceof MetricSourceError) || error instanceof MetricQueryError)
             throw error;
         return {
             ...evaluation,
@@ -71238,6 +71250,27 @@ function breachReason(model, stage, version, breached) {
         return `${t.verdict.trigger} (${t.verdict.summary}${bounds(t.verdict.bounds, true)})${where}`;
     });
     return `modelgate monitor: ${model} ${version} breached in ${stage}: ${parts.join(' | ')}`;
+}
+/**
+ * The warning annotation of each inconclusive stage, so a run that could not see is not silently
+ * green: the stage, its holder, and each inconclusive trigger's why. Plain text: the action
+ * escapes it for a workflow command.
+ */
+function inconclusiveWarnings(stages) {
+    return stages
+        .filter(s => s.verdict === 'inconclusive')
+        .map(s => {
+        const why = s.triggers
+            .filter(t => t.verdict.status === 'inconclusive')
+            .map(t => `${t.verdict.trigger}: ${clip(t.verdict.summary)}`);
+        const holder = s.holder !== undefined ? `${s.holder}; ` : '';
+        return `ModelGate monitor: ${s.stage} is inconclusive (${holder}${why.join('; ')}). Nothing written.`;
+    });
+}
+/** One line of at most 300 characters. */
+function clip(text) {
+    const line = text.replace(/\s+/g, ' ').trim();
+    return line.length > 300 ? `${line.slice(0, 300)}…` : line;
 }
 function samplesText(run) {
     const shown = run.slice(0, SHOWN_SAMPLES).map(s => `${monitor_value(s.value)} at ${iso(s.time)}`);
@@ -72567,6 +72600,7 @@ async function alreadyDone(context, options, current) {
 
 
 
+
 /** Exit codes by severity: the run exits with its most severe stage's. */
 const monitor_SEVERITY = [
     errors/* ExitCode */.yU.Pass,
@@ -72611,6 +72645,7 @@ async function monitor(context, options) {
         model: options.model,
         stages: results,
         queries: results.reduce((sum, r) => sum + r.queries, 0),
+        warnings: inconclusiveWarnings(results),
         // A dry run writes nothing and tells nobody: its report shows what would be notified.
         notifications: options.dryRun === true ? [] : results.flatMap(r => notificationOf(context, options.model, r))
     };
@@ -72711,12 +72746,17 @@ async function monitorStage(context, options, at, stage, policy) {
     const source = options.sourceFor(policy, stage);
     const values = { model, version: holder.version, stage };
     const triggers = [];
-    for (const trigger of policy.triggers) {
+    for (const [index, trigger] of policy.triggers.entries()) {
         const evaluation = await evaluateTrigger(source, trigger, {
             values,
             window,
             ...(watch.auditMetrics ? { auditMetrics: watch.auditMetrics } : {}),
             ...(watch.previousVersion ? { previousVersion: watch.previousVersion } : {})
+        }).catch((error) => {
+            if (error instanceof MetricQueryError) {
+                throw queryRefused(error, stage, trigger.name, index, options.policyFile);
+            }
+            throw error;
         });
         triggers.push({ name: trigger.name, evaluation });
     }
@@ -72792,6 +72832,15 @@ async function monitorStage(context, options, at, stage, policy) {
     });
     result.action = decided.action;
     return { result, ...(decided.record ? { record: decided.record } : {}) };
+}
+/**
+ * A query the source refused (a parse error): the policy's bug, the same on every run, so not
+ * inconclusive but invalid input (exit 2), pointing at the trigger's query in the policy file.
+ */
+function queryRefused(error, stage, trigger, index, file) {
+    const keyPath = `stages.${stage}.monitor.triggers[${index}].query`;
+    const where = file !== undefined ? `${file} (${keyPath})` : `the policy (${keyPath})`;
+    return new errors/* InvalidInputError */.oC(`ModelGate monitor: ${stage}, trigger "${trigger}": ${error.message}. Fix the query in ${where}.`, { cause: error, ...(file !== undefined ? { locations: [{ file, keyPath }] } : {}) });
 }
 /**
  * Where the holder's watch starts and what its baselines are. A holder that an automatic
@@ -73094,7 +73143,7 @@ function file_source_fileSource(options) {
             }
             catch (error) {
                 if (error instanceof PromqlPlaceholderError) {
-                    throw new MetricSourceError(`the query is refused: ${error.message}`, { cause: error });
+                    throw new MetricQueryError(`the query is refused: ${error.message}`, { cause: error });
                 }
                 throw error;
             }
@@ -73372,7 +73421,7 @@ function prometheusSource(options) {
             }
             catch (error) {
                 if (error instanceof PromqlPlaceholderError) {
-                    throw new MetricSourceError(`the query is refused: ${error.message}`, { cause: error });
+                    throw new MetricQueryError(`the query is refused: ${error.message}`, { cause: error });
                 }
                 throw error;
             }
@@ -73449,6 +73498,10 @@ async function requestRange(options, endpoint, query, start, end, stepMs) {
     if (object.status !== 'success' || status < 200 || status > 299) {
         const kind = typeof object.errorType === 'string' ? ` (${object.errorType})` : '';
         const message = typeof object.error === 'string' ? `: ${excerpt(object.error)}` : '';
+        // A query Prometheus cannot parse or accept: the policy's fault, the same on every run.
+        if (status === 400 && object.errorType === 'bad_data') {
+            throw new MetricQueryError(`${where} refused the query (HTTP 400, bad_data)${message}`);
+        }
         throw new MetricSourceError(`${where} answered HTTP ${status}, an error${kind}${message}`);
     }
     return parseMatrix(object.data, where);
@@ -80946,6 +80999,7 @@ async function runMonitor(settings, runner, checked = {}) {
         model: policy.model,
         ...(settings.stage ? { stage: settings.stage } : {}),
         dryRun: settings.dryRun,
+        policyFile: settings.policy,
         sourceFor: block => metricSourceFor(block, {
             root: runner.workspace,
             readFile: file => (0,promises_.readFile)(file, 'utf8'),
@@ -81818,19 +81872,19 @@ function commitStatusFor(evaluation) {
         case 'pending':
             return { state: 'pending', description: statuses_describe(subject, 'waiting', named('pending')) };
         case 'pass-with-warnings':
-            return { state: 'success', description: clip(`${subject}: passed with warnings`) };
+            return { state: 'success', description: statuses_clip(`${subject}: passed with warnings`) };
         case 'pass':
-            return { state: 'success', description: clip(`${subject}: every gate passed`) };
+            return { state: 'success', description: statuses_clip(`${subject}: every gate passed`) };
     }
 }
 function statuses_describe(subject, verb, gates) {
     const first = gates[0];
     const why = first ? `${first.gate}: ${first.summary}` : '';
     const more = gates.length > 1 ? ` (+${gates.length - 1} more)` : '';
-    return clip(`${subject} ${verb} — ${why}${more}`);
+    return statuses_clip(`${subject} ${verb} — ${why}${more}`);
 }
 /** At most 140 characters (code points), cut with an ellipsis. */
-function clip(text, limit = STATUS_DESCRIPTION_LIMIT) {
+function statuses_clip(text, limit = STATUS_DESCRIPTION_LIMIT) {
     const points = [...text.replace(/\s+/g, ' ').trim()];
     return points.length <= limit
         ? points.join('')
@@ -81847,7 +81901,7 @@ async function setCommitStatus(api, repo, status) {
             sha: status.sha,
             state: status.state,
             context: status.context,
-            description: clip(status.description),
+            description: statuses_clip(status.description),
             ...(status.targetUrl ? { target_url: status.targetUrl } : {})
         });
         return (0,client/* numberField */.sJ)(data, 'id');
@@ -83123,6 +83177,8 @@ async function run() {
         lib_core/* setOutput */.uH('report-json', outcome.json);
         await writeSummary(outcome.markdown);
         log.info(outcome.markdown);
+        for (const warning of outcome.warnings ?? [])
+            log.warning(warning);
         if (outcome.exitCode >= errors/* ExitCode */.yU.Blocked) {
             const message = settings.command === 'monitor'
                 ? `ModelGate monitor: ${outcome.exitCode === errors/* ExitCode */.yU.MonitorRolledBack ? 'a breach rolled a stage back automatically' : outcome.exitCode === errors/* ExitCode */.yU.MonitorNeedsPerson ? 'a breach needs a person (see why in the report)' : 'blocked'}; see the report.`

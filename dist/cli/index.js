@@ -26355,6 +26355,17 @@ class MetricSourceError extends Error {
         this.name = 'MetricSourceError';
     }
 }
+/**
+ * The source refused the query itself (Prometheus' 400 `bad_data`: a parse error, a misplaced
+ * placeholder): the policy's query is wrong, which no later run fixes. Not inconclusive: the
+ * monitor command turns it into invalid input (exit 2) naming the trigger and the policy file.
+ */
+class MetricQueryError extends MetricSourceError {
+    constructor(message, options) {
+        super(message, options);
+        this.name = 'MetricQueryError';
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/monitor/verdict.ts
 /** Judges one trigger's series (and, for a relative bound, its baseline). */
@@ -26589,7 +26600,8 @@ async function evaluateTrigger(source, trigger, context) {
         return { ...evaluation, verdict: triggerVerdict(trigger, series, baseline) };
     }
     catch (error) {
-        if (!(error instanceof MetricSourceError))
+        // A query the source refuses is the policy's bug, not missing data: the caller says where.
+        if (!(error instanceof MetricSourceError) || error instanceof MetricQueryError)
             throw error;
         return {
             ...evaluation,
@@ -26807,6 +26819,27 @@ function breachReason(model, stage, version, breached) {
         return `${t.verdict.trigger} (${t.verdict.summary}${bounds(t.verdict.bounds, true)})${where}`;
     });
     return `modelgate monitor: ${model} ${version} breached in ${stage}: ${parts.join(' | ')}`;
+}
+/**
+ * The warning annotation of each inconclusive stage, so a run that could not see is not silently
+ * green: the stage, its holder, and each inconclusive trigger's why. Plain text: the action
+ * escapes it for a workflow command.
+ */
+function inconclusiveWarnings(stages) {
+    return stages
+        .filter(s => s.verdict === 'inconclusive')
+        .map(s => {
+        const why = s.triggers
+            .filter(t => t.verdict.status === 'inconclusive')
+            .map(t => `${t.verdict.trigger}: ${clip(t.verdict.summary)}`);
+        const holder = s.holder !== undefined ? `${s.holder}; ` : '';
+        return `ModelGate monitor: ${s.stage} is inconclusive (${holder}${why.join('; ')}). Nothing written.`;
+    });
+}
+/** One line of at most 300 characters. */
+function clip(text) {
+    const line = text.replace(/\s+/g, ' ').trim();
+    return line.length > 300 ? `${line.slice(0, 300)}…` : line;
 }
 function samplesText(run) {
     const shown = run.slice(0, SHOWN_SAMPLES).map(s => `${monitor_value(s.value)} at ${iso(s.time)}`);
@@ -28136,6 +28169,7 @@ async function alreadyDone(context, options, current) {
 
 
 
+
 /** Exit codes by severity: the run exits with its most severe stage's. */
 const SEVERITY = [
     ExitCode.Pass,
@@ -28180,6 +28214,7 @@ async function monitor(context, options) {
         model: options.model,
         stages: results,
         queries: results.reduce((sum, r) => sum + r.queries, 0),
+        warnings: inconclusiveWarnings(results),
         // A dry run writes nothing and tells nobody: its report shows what would be notified.
         notifications: options.dryRun === true ? [] : results.flatMap(r => notificationOf(context, options.model, r))
     };
@@ -28280,12 +28315,17 @@ async function monitorStage(context, options, at, stage, policy) {
     const source = options.sourceFor(policy, stage);
     const values = { model, version: holder.version, stage };
     const triggers = [];
-    for (const trigger of policy.triggers) {
+    for (const [index, trigger] of policy.triggers.entries()) {
         const evaluation = await evaluateTrigger(source, trigger, {
             values,
             window,
             ...(watch.auditMetrics ? { auditMetrics: watch.auditMetrics } : {}),
             ...(watch.previousVersion ? { previousVersion: watch.previousVersion } : {})
+        }).catch((error) => {
+            if (error instanceof MetricQueryError) {
+                throw queryRefused(error, stage, trigger.name, index, options.policyFile);
+            }
+            throw error;
         });
         triggers.push({ name: trigger.name, evaluation });
     }
@@ -28361,6 +28401,15 @@ async function monitorStage(context, options, at, stage, policy) {
     });
     result.action = decided.action;
     return { result, ...(decided.record ? { record: decided.record } : {}) };
+}
+/**
+ * A query the source refused (a parse error): the policy's bug, the same on every run, so not
+ * inconclusive but invalid input (exit 2), pointing at the trigger's query in the policy file.
+ */
+function queryRefused(error, stage, trigger, index, file) {
+    const keyPath = `stages.${stage}.monitor.triggers[${index}].query`;
+    const where = file !== undefined ? `${file} (${keyPath})` : `the policy (${keyPath})`;
+    return new InvalidInputError(`ModelGate monitor: ${stage}, trigger "${trigger}": ${error.message}. Fix the query in ${where}.`, { cause: error, ...(file !== undefined ? { locations: [{ file, keyPath }] } : {}) });
 }
 /**
  * Where the holder's watch starts and what its baselines are. A holder that an automatic
@@ -29333,6 +29382,54 @@ async function status_history(context, model, filter = {}) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/policy/directory.ts
+/**
+ * The repository's policies: every `policies/*.yml` at the root of the repository, as the CLI
+ * finds a model's policy (`policies/MODEL.yml`). Read when no one model is named, so that a
+ * stage name can be checked against every model's stages and `status` can show each model's.
+ */
+
+
+
+
+/** Where the CLI looks for policies, relative to the repository root. */
+const POLICY_DIR = 'policies';
+/** The file `policies/MODEL.yml` names the policy of (`/` and `:` in the name become `-`). */
+function policyFileName(model) {
+    return `${POLICY_DIR}/${model.replace(/[/:]/g, '-')}.yml`;
+}
+/**
+ * Reads every `policies/*.yml` under `root`, in name order. A file that is not a valid policy is
+ * listed in `unread` with its first problem, never thrown: one bad file does not hide the rest.
+ */
+async function readPolicyDirectory(root) {
+    let names;
+    try {
+        names = (await (0,promises_namespaceObject.readdir)(external_node_path_default().join(root, POLICY_DIR), { withFileTypes: true }))
+            .filter(entry => entry.isFile() && entry.name.endsWith('.yml'))
+            .map(entry => entry.name)
+            .sort();
+    }
+    catch {
+        // No policies/ directory (or none readable): no policies.
+        return { policies: [], unread: [] };
+    }
+    const directory = { policies: [], unread: [] };
+    for (const name of names) {
+        const file = `${POLICY_DIR}/${name}`;
+        try {
+            const policy = parsePolicy(await (0,promises_namespaceObject.readFile)(external_node_path_default().join(root, file), 'utf8'), file);
+            directory.policies.push({ file, policy });
+        }
+        catch (error) {
+            // The policy error's first line says how many problems; the next names the first one.
+            const lines = errorMessage(error).split('\n');
+            directory.unread.push({ file, problem: lines[1] ?? lines[0] ?? 'unreadable' });
+        }
+    }
+    return directory;
+}
+
 ;// CONCATENATED MODULE: ./src/monitor/selector.ts
 
 const NAME = /^[A-Za-z_:][A-Za-z0-9_:]*/;
@@ -29467,7 +29564,7 @@ function file_source_fileSource(options) {
             }
             catch (error) {
                 if (error instanceof PromqlPlaceholderError) {
-                    throw new MetricSourceError(`the query is refused: ${error.message}`, { cause: error });
+                    throw new MetricQueryError(`the query is refused: ${error.message}`, { cause: error });
                 }
                 throw error;
             }
@@ -29745,7 +29842,7 @@ function prometheusSource(options) {
             }
             catch (error) {
                 if (error instanceof PromqlPlaceholderError) {
-                    throw new MetricSourceError(`the query is refused: ${error.message}`, { cause: error });
+                    throw new MetricQueryError(`the query is refused: ${error.message}`, { cause: error });
                 }
                 throw error;
             }
@@ -29822,6 +29919,10 @@ async function requestRange(options, endpoint, query, start, end, stepMs) {
     if (object.status !== 'success' || status < 200 || status > 299) {
         const kind = typeof object.errorType === 'string' ? ` (${object.errorType})` : '';
         const message = typeof object.error === 'string' ? `: ${excerpt(object.error)}` : '';
+        // A query Prometheus cannot parse or accept: the policy's fault, the same on every run.
+        if (status === 400 && object.errorType === 'bad_data') {
+            throw new MetricQueryError(`${where} refused the query (HTTP 400, bad_data)${message}`);
+        }
         throw new MetricSourceError(`${where} answered HTTP ${status}, an error${kind}${message}`);
     }
     return parseMatrix(object.data, where);
@@ -36787,54 +36888,6 @@ async function keepingAudits(log, keep, attempt) {
  */
 const registryOnlyAudits = { add: () => { } };
 
-;// CONCATENATED MODULE: ./src/policy/directory.ts
-/**
- * The repository's policies: every `policies/*.yml` at the root of the repository, as the CLI
- * finds a model's policy (`policies/MODEL.yml`). Read when no one model is named, so that a
- * stage name can be checked against every model's stages and `status` can show each model's.
- */
-
-
-
-
-/** Where the CLI looks for policies, relative to the repository root. */
-const POLICY_DIR = 'policies';
-/** The file `policies/MODEL.yml` names the policy of (`/` and `:` in the name become `-`). */
-function policyFileName(model) {
-    return `${POLICY_DIR}/${model.replace(/[/:]/g, '-')}.yml`;
-}
-/**
- * Reads every `policies/*.yml` under `root`, in name order. A file that is not a valid policy is
- * listed in `unread` with its first problem, never thrown: one bad file does not hide the rest.
- */
-async function readPolicyDirectory(root) {
-    let names;
-    try {
-        names = (await (0,promises_namespaceObject.readdir)(external_node_path_default().join(root, POLICY_DIR), { withFileTypes: true }))
-            .filter(entry => entry.isFile() && entry.name.endsWith('.yml'))
-            .map(entry => entry.name)
-            .sort();
-    }
-    catch {
-        // No policies/ directory (or none readable): no policies.
-        return { policies: [], unread: [] };
-    }
-    const directory = { policies: [], unread: [] };
-    for (const name of names) {
-        const file = `${POLICY_DIR}/${name}`;
-        try {
-            const policy = parsePolicy(await (0,promises_namespaceObject.readFile)(external_node_path_default().join(root, file), 'utf8'), file);
-            directory.policies.push({ file, policy });
-        }
-        catch (error) {
-            // The policy error's first line says how many problems; the next names the first one.
-            const lines = errorMessage(error).split('\n');
-            directory.unread.push({ file, problem: lines[1] ?? lines[0] ?? 'unreadable' });
-        }
-    }
-    return directory;
-}
-
 ;// CONCATENATED MODULE: ./src/workspace.ts
 
 
@@ -37363,6 +37416,7 @@ function offsetMinutes(zone) {
 
 
 
+
 const USAGE = `Usage: modelgate <command> [options]
 
 Commands:
@@ -37665,6 +37719,7 @@ ${NO_PUSH_USAGE}
                 stage: run_optional(values, 'stage'),
                 at: optionalDate(values, 'at'),
                 dryRun: values['dry-run'] === true,
+                policyFile: policyFile ?? policyFileName(policy.model),
                 sourceFor: block => metricSourceFor(block, { root, readFile: file => (0,promises_namespaceObject.readFile)(file, 'utf8'), fetch })
             });
             const code = print(io, values, outcome);

@@ -10,6 +10,7 @@ import { rollback } from '../commands/rollback.js'
 import { history, status } from '../commands/status.js'
 import { ExitCode, InvalidInputError, ModelGateError, errorMessage } from '../errors.js'
 import { modelNameProblem, type Policy } from '../policy/schema.js'
+import { policyFileName } from '../policy/directory.js'
 import { metricSourceFor } from '../monitor/open-source.js'
 import { webhookRoutesFromEnv } from '../notify/route.js'
 import { sendNotifications } from '../notify/send.js'
@@ -375,6 +376,7 @@ ${NO_PUSH_USAGE}
         stage: optional(values, 'stage'),
         at: optionalDate(values, 'at'),
         dryRun: values['dry-run'] === true,
+        policyFile: policyFile ?? policyFileName(policy.model),
         sourceFor: block =>
           metricSourceFor(block, { root, readFile: file => readFile(file, 'utf8'), fetch })
       })

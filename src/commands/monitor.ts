@@ -5,7 +5,7 @@ import { evaluateTrigger, type TriggerEvaluation } from '../monitor/evaluate.js'
 import { monitorNotice } from '../monitor/notice.js'
 import type { NotificationEvent } from '../notify/webhook.js'
 import type { PlaceholderValues } from '../monitor/promql.js'
-import type { MetricSource } from '../monitor/types.js'
+import { MetricQueryError, type MetricSource } from '../monitor/types.js'
 import { watchWindow, type WatchWindow } from '../monitor/window.js'
 import { durationMs, type MonitorPolicy } from '../policy/monitor.js'
 import type { Policy } from '../policy/schema.js'
@@ -13,6 +13,7 @@ import type { RegistryEvent, StageHolder } from '../registry/port.js'
 import { storedPullRequest } from '../registry/stored-audit.js'
 import {
   breachReason,
+  inconclusiveWarnings,
   renderMonitor,
   type MonitorAction,
   type StageMonitorResult,
@@ -42,6 +43,8 @@ export interface MonitorOptions {
   /** The evaluation time; default the context's now. */
   at?: Date
   dryRun?: boolean
+  /** The policy's file, named when the source refuses one of its queries. */
+  policyFile?: string
   /** The metric source of a stage's monitor block, chosen at the composition root. */
   sourceFor: (monitor: MonitorPolicy, stage: string) => MetricSource
 }
@@ -102,6 +105,7 @@ export async function monitor(
     model: options.model,
     stages: results,
     queries: results.reduce((sum, r) => sum + r.queries, 0),
+    warnings: inconclusiveWarnings(results),
     // A dry run writes nothing and tells nobody: its report shows what would be notified.
     notifications:
       options.dryRun === true ? [] : results.flatMap(r => notificationOf(context, options.model, r))
@@ -235,12 +239,17 @@ async function monitorStage(
   const source = options.sourceFor(policy, stage)
   const values: PlaceholderValues = { model, version: holder.version, stage }
   const triggers: { name: string; evaluation: TriggerEvaluation }[] = []
-  for (const trigger of policy.triggers) {
+  for (const [index, trigger] of policy.triggers.entries()) {
     const evaluation = await evaluateTrigger(source, trigger, {
       values,
       window,
       ...(watch.auditMetrics ? { auditMetrics: watch.auditMetrics } : {}),
       ...(watch.previousVersion ? { previousVersion: watch.previousVersion } : {})
+    }).catch((error: unknown) => {
+      if (error instanceof MetricQueryError) {
+        throw queryRefused(error, stage, trigger.name, index, options.policyFile)
+      }
+      throw error
     })
     triggers.push({ name: trigger.name, evaluation })
   }
@@ -321,6 +330,25 @@ async function monitorStage(
   })
   result.action = decided.action
   return { result, ...(decided.record ? { record: decided.record } : {}) }
+}
+
+/**
+ * A query the source refused (a parse error): the policy's bug, the same on every run, so not
+ * inconclusive but invalid input (exit 2), pointing at the trigger's query in the policy file.
+ */
+function queryRefused(
+  error: MetricQueryError,
+  stage: string,
+  trigger: string,
+  index: number,
+  file: string | undefined
+): InvalidInputError {
+  const keyPath = `stages.${stage}.monitor.triggers[${index}].query`
+  const where = file !== undefined ? `${file} (${keyPath})` : `the policy (${keyPath})`
+  return new InvalidInputError(
+    `ModelGate monitor: ${stage}, trigger "${trigger}": ${error.message}. Fix the query in ${where}.`,
+    { cause: error, ...(file !== undefined ? { locations: [{ file, keyPath }] } : {}) }
+  )
 }
 
 /**

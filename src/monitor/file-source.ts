@@ -1,6 +1,6 @@
 import { PromqlPlaceholderError, substitutePlaceholders } from './promql.js'
 import { matches, parseSelector } from './selector.js'
-import { MetricSourceError } from './types.js'
+import { MetricQueryError, MetricSourceError } from './types.js'
 import type { MetricSource, RangeQuery, Sample, Series } from './types.js'
 
 /**
@@ -34,7 +34,7 @@ export function fileSource(options: FileSourceOptions): MetricSource {
         selector = substitutePlaceholders(range.query, range.values)
       } catch (error) {
         if (error instanceof PromqlPlaceholderError) {
-          throw new MetricSourceError(`the query is refused: ${error.message}`, { cause: error })
+          throw new MetricQueryError(`the query is refused: ${error.message}`, { cause: error })
         }
         throw error
       }

@@ -1,5 +1,5 @@
 import { substitutePlaceholders, PromqlPlaceholderError } from './promql.js'
-import { MetricSourceError } from './types.js'
+import { MetricQueryError, MetricSourceError } from './types.js'
 import type { MetricSource, RangeQuery, Sample, Series } from './types.js'
 
 /**
@@ -35,7 +35,7 @@ export function prometheusSource(options: PrometheusSourceOptions): MetricSource
         query = substitutePlaceholders(range.query, range.values)
       } catch (error) {
         if (error instanceof PromqlPlaceholderError) {
-          throw new MetricSourceError(`the query is refused: ${error.message}`, { cause: error })
+          throw new MetricQueryError(`the query is refused: ${error.message}`, { cause: error })
         }
         throw error
       }
@@ -124,6 +124,10 @@ async function requestRange(
   if (object.status !== 'success' || status < 200 || status > 299) {
     const kind = typeof object.errorType === 'string' ? ` (${object.errorType})` : ''
     const message = typeof object.error === 'string' ? `: ${excerpt(object.error)}` : ''
+    // A query Prometheus cannot parse or accept: the policy's fault, the same on every run.
+    if (status === 400 && object.errorType === 'bad_data') {
+      throw new MetricQueryError(`${where} refused the query (HTTP 400, bad_data)${message}`)
+    }
     throw new MetricSourceError(`${where} answered HTTP ${status}, an error${kind}${message}`)
   }
   return parseMatrix(object.data, where)

@@ -187,6 +187,29 @@ export function breachReason(
   return `modelgate monitor: ${model} ${version} breached in ${stage}: ${parts.join(' | ')}`
 }
 
+/**
+ * The warning annotation of each inconclusive stage, so a run that could not see is not silently
+ * green: the stage, its holder, and each inconclusive trigger's why. Plain text: the action
+ * escapes it for a workflow command.
+ */
+export function inconclusiveWarnings(stages: readonly StageMonitorResult[]): string[] {
+  return stages
+    .filter(s => s.verdict === 'inconclusive')
+    .map(s => {
+      const why = s.triggers
+        .filter(t => t.verdict.status === 'inconclusive')
+        .map(t => `${t.verdict.trigger}: ${clip(t.verdict.summary)}`)
+      const holder = s.holder !== undefined ? `${s.holder}; ` : ''
+      return `ModelGate monitor: ${s.stage} is inconclusive (${holder}${why.join('; ')}). Nothing written.`
+    })
+}
+
+/** One line of at most 300 characters. */
+function clip(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim()
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line
+}
+
 function samplesText(run: { time: number; value: number }[]): string {
   const shown = run.slice(0, SHOWN_SAMPLES).map(s => `${value(s.value)} at ${iso(s.time)}`)
   const more = run.length > SHOWN_SAMPLES ? ` and ${run.length - SHOWN_SAMPLES} more` : ''
