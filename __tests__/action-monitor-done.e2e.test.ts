@@ -95,7 +95,12 @@ describe('issue 14 done: a scheduled run rolls back a breaching promotion, with 
         'notify-webhook': all.url,
         'notify-webhook-critical': critical.url
       },
-      { ...schedule.env, ...runner(seconds, runId), GITHUB_ACTOR: 'octocat' },
+      {
+        ...schedule.env,
+        ...runner(seconds, runId),
+        GITHUB_ACTOR: 'octocat',
+        GITHUB_WORKFLOW: 'monitor'
+      },
       clone.dir
     )
     expectNoSecret(result, [gh.token, all.url, critical.url])
@@ -304,7 +309,8 @@ describe('issue 14 done: a scheduled run rolls back a breaching promotion, with 
       version: 'v1.0.0',
       previous: 'v1.1.0',
       to: 'production',
-      actor: 'octocat',
+      actor: 'github-actions (workflow "monitor", schedule)',
+      initialActor: 'octocat',
       event: 'schedule',
       reason: expect.stringContaining('error rate')
     })
@@ -353,7 +359,7 @@ describe('issue 14 done: a scheduled run rolls back a breaching promotion, with 
     const body = comments[0]?.body ?? ''
     expect(body).toContain('### ↩️ Rolled back')
     expect(body).toContain(
-      '**production** is back on **v1.0.0** (was v1.1.0): rolled back **automatically** by `modelgate monitor`, run by `octocat`'
+      '**production** is back on **v1.0.0** (was v1.1.0): rolled back **automatically** by `modelgate monitor`, run by `github-actions (workflow "monitor", schedule)`'
     )
     expect(body).toContain('Monitor verdict: **breach**; breached trigger:')
     expect(body).toMatch(/- \*\*error rate\*\*: .+/)
