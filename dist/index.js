@@ -73128,7 +73128,72 @@ function anchored(pattern) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/monitor/limits.ts
+
+/**
+ * What a metric source reads at most, so a runaway query or file cannot exhaust the runner's
+ * memory (or end in a misleading "could not be reached: Cannot create a string longer than…"):
+ * an answer's bytes, read streaming and abandoned past the cap; a query's series and samples.
+ * Each is a MetricSourceError, so inconclusive, naming the source and the cap.
+ */
+/** Bytes of one answer (a Prometheus response, a series file fetched by URL). */
+const MAX_RESPONSE_BYTES = 50 * 1024 * 1024;
+/** Series one trigger's query may answer: a trigger's query aggregates, it does not list. */
+const MAX_SERIES = 1_000;
+/** Samples, over every series, one trigger's query may answer. */
+const MAX_SAMPLES = 1_000_000;
+/** The body past the byte cap; the caller words it with its source and a hint. */
+class BodyTooLargeError extends Error {
+    limit;
+    constructor(limit) {
+        super(`more than ${limit} bytes`);
+        this.limit = limit;
+        this.name = 'BodyTooLargeError';
+    }
+}
+/** The response's text, read chunk by chunk; past `limit` bytes the read is cancelled. */
+async function readBounded(response, limit) {
+    const declared = Number(response.headers.get('content-length'));
+    if (Number.isFinite(declared) && declared > limit) {
+        await response.body?.cancel().catch(() => { });
+        throw new BodyTooLargeError(limit);
+    }
+    if (!response.body)
+        return '';
+    const reader = response.body.getReader();
+    const chunks = [];
+    let size = 0;
+    for (;;) {
+        const { done, value } = await reader.read();
+        if (done)
+            break;
+        size += value.byteLength;
+        if (size > limit) {
+            await reader.cancel().catch(() => { });
+            throw new BodyTooLargeError(limit);
+        }
+        chunks.push(value);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+}
+/** `50 MB` for a cap in bytes. */
+function megabytes(limit) {
+    return `${Math.round((limit / (1024 * 1024)) * 100) / 100} MB`;
+}
+/** The series of one query, or a MetricSourceError when they pass a cap. */
+function checkSeriesCaps(series, where, caps) {
+    if (series.length > caps.maxSeries) {
+        throw new MetricSourceError(`${where} answered ${series.length} series, more than the ${caps.maxSeries} one trigger's query may: aggregate the query (e.g. max by () or sum).`);
+    }
+    const samples = series.reduce((sum, s) => sum + s.samples.length, 0);
+    if (samples > caps.maxSamples) {
+        throw new MetricSourceError(`${where} answered ${samples} samples, more than the ${caps.maxSamples} one trigger's query may: a longer step or a shorter watch.`);
+    }
+    return series;
+}
+
 ;// CONCATENATED MODULE: ./src/monitor/file-source.ts
+
 
 
 
@@ -73150,13 +73215,17 @@ function file_source_fileSource(options) {
             const matchers = parseSelector(selector);
             parsed ??= options.load().then(text => parseSeriesFile(options.name, text));
             const all = await parsed;
-            return all
+            const found = all
                 .filter(series => selector_matches(series.labels, matchers))
                 .map(series => ({
                 labels: series.labels,
                 samples: series.samples.filter(s => s.time >= range.start && s.time <= range.end)
             }))
                 .filter(series => series.samples.length > 0);
+            return checkSeriesCaps(found, options.name, {
+                maxSeries: MAX_SERIES,
+                maxSamples: MAX_SAMPLES
+            });
         }
     };
 }
@@ -73363,6 +73432,7 @@ function isRecord(value) {
 ;// CONCATENATED MODULE: ./src/monitor/file-load.ts
 
 
+
 function seriesFileLoader(location, io) {
     if (/^https?:\/\//i.test(location))
         return () => loadUrl(location, io);
@@ -73389,9 +73459,12 @@ async function loadUrl(url, io) {
     let text;
     try {
         response = await io.fetch(url, { signal: AbortSignal.timeout(io.timeoutMs) });
-        text = await response.text();
+        text = await readBounded(response, io.maxBytes ?? MAX_RESPONSE_BYTES);
     }
     catch (error) {
+        if (error instanceof BodyTooLargeError) {
+            throw new MetricSourceError(`${url} answered more than ${megabytes(error.limit)}, the cap on one answer: read no further. Keep less in the file (fewer series, less history).`);
+        }
         const name = error.name;
         throw new MetricSourceError(name === 'TimeoutError'
             ? `${url} did not answer within ${io.timeoutMs / 1000} s`
@@ -73403,6 +73476,7 @@ async function loadUrl(url, io) {
 }
 
 ;// CONCATENATED MODULE: ./src/monitor/prometheus.ts
+
 
 
 /** Prometheus refuses a range query of more points per series than this (400 bad_data). */
@@ -73441,7 +73515,10 @@ function prometheusSource(options) {
                         merged.set(key, series);
                 }
             }
-            return [...merged.values()];
+            return checkSeriesCaps([...merged.values()], `Prometheus at ${options.url}`, {
+                maxSeries: options.maxSeries ?? MAX_SERIES,
+                maxSamples: options.maxSamples ?? MAX_SAMPLES
+            });
         }
     };
 }
@@ -73478,9 +73555,12 @@ async function requestRange(options, endpoint, query, start, end, stepMs) {
             signal: AbortSignal.timeout(options.timeoutMs)
         });
         status = response.status;
-        text = await response.text();
+        text = await readBounded(response, options.maxBytes ?? MAX_RESPONSE_BYTES);
     }
     catch (error) {
+        if (error instanceof BodyTooLargeError) {
+            throw new MetricSourceError(`${where} answered more than ${megabytes(error.limit)}, the cap on one answer: read no further. Narrow the query (aggregate the series, a longer step).`);
+        }
         // Not `instanceof Error`: the abort is a DOMException, from another realm under some runners.
         const timedOut = prometheus_errorName(error) === 'TimeoutError';
         throw new MetricSourceError(timedOut
