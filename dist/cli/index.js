@@ -26800,6 +26800,9 @@ function actionText(stage, dryRun) {
     if (action.kind === 'alert') {
         return `**${ALERT_TEXT[action.why]}**: ${markdown_escape(action.detail)}. Nothing written.`;
     }
+    if (action.kind === 'rolled-back-by-another') {
+        return `Another run changed ${markdown_escape(stage.stage)} first (it holds ${markdown_escape(action.holder ?? 'nothing')} now): this run rolled nothing back. Nothing written.`;
+    }
     const restored = markdown_escape(action.restored);
     const head = dryRun
         ? `**Would roll back automatically** to ${restored} (dry run: nothing written).`
@@ -28080,7 +28083,7 @@ async function rollback(context, options) {
         : await context.registry.rollback(options.model, options.stage, planned, { ...facts, record }, {
             revalidate: ({ holder }) => {
                 if (holder?.version !== current.version) {
-                    throw new ModelGateError(`${options.stage} changed hands to ${holder?.version ?? 'nobody'} while rolling back ${current.version}: nothing written; look at \`modelgate status\` and run the rollback again`, ExitCode.Blocked);
+                    throw new StageChangedHandsError(`${options.stage} changed hands to ${holder?.version ?? 'nobody'} while rolling back ${current.version}: nothing written; look at \`modelgate status\` and run the rollback again`, holder?.version ?? null);
                 }
             }
         });
@@ -28105,6 +28108,17 @@ async function rollback(context, options) {
         ...(restored ? { restored } : {}),
         written: result.written
     };
+}
+/** Another writer changed the stage between the rollback's read and its write. Exit 2. */
+class StageChangedHandsError extends ModelGateError {
+    holder;
+    constructor(message, 
+    /** The version holding the stage now. */
+    holder) {
+        super(message, ExitCode.Blocked);
+        this.holder = holder;
+        this.name = 'StageChangedHandsError';
+    }
 }
 /**
  * The outcome of a rollback that is already done, or undefined to go on: the holder named with
@@ -28280,6 +28294,9 @@ function watchedStages(options) {
 }
 function stageExitCode(result) {
     const { action, verdict } = result;
+    // Another run handled the breach first: as a re-run, nothing for this one.
+    if (action.kind === 'rolled-back-by-another')
+        return ExitCode.Pass;
     if (action.kind === 'rollback')
         return ExitCode.MonitorRolledBack;
     if (action.kind === 'alert')
@@ -28511,6 +28528,9 @@ async function rollbackDecision(context, request) {
             reason: request.reason,
             dryRun: true
         });
+        // The stage changed hands since this run read it: a concurrent run rolled back first.
+        if (preview.rolledBack.version !== holder.version)
+            return byAnother(preview.rolledBack.version);
         restored = preview.restored;
     }
     catch (error) {
@@ -28537,15 +28557,28 @@ async function rollbackDecision(context, request) {
             }
         };
     }
-    const outcome = await rollback(context, {
-        model,
-        stage,
-        fromVersion: holder.version,
-        toVersion: restored,
-        reason: request.reason,
-        dryRun: request.dryRun,
-        automatic: request.evidence
-    });
+    let outcome;
+    try {
+        outcome = await rollback(context, {
+            model,
+            stage,
+            fromVersion: holder.version,
+            toVersion: restored,
+            reason: request.reason,
+            dryRun: request.dryRun,
+            automatic: request.evidence
+        });
+    }
+    catch (error) {
+        // Lost the race at the write: the registry's revalidation found another holder.
+        if (error instanceof StageChangedHandsError)
+            return byAnother(error.holder);
+        throw error;
+    }
+    // Nothing written, not a dry run: the holder was already out when the rollback re-read.
+    if (!outcome.written && !request.dryRun) {
+        return byAnother((await context.registry.getStage(model, stage))?.version ?? null);
+    }
     const pullRequest = storedPullRequest(holder.audit);
     return {
         action: {
@@ -28557,6 +28590,10 @@ async function rollbackDecision(context, request) {
             ...(pullRequest !== undefined ? { pullRequest } : {})
         }
     };
+}
+/** The breach another run handled first: nothing written, exit 0 as a re-run. */
+function byAnother(holder) {
+    return { action: { kind: 'rolled-back-by-another', holder } };
 }
 /** Automatic rollbacks of `stage` at or after `since` (Unix ms), newest first, one per rollback. */
 function automaticRollbacks(history, stage, since) {

@@ -20,7 +20,7 @@ import {
   type StageVerdict
 } from '../report/monitor.js'
 import type { CommandOutcome, RegistryContext } from './registry-context.js'
-import { rollback } from './rollback.js'
+import { StageChangedHandsError, rollback } from './rollback.js'
 
 /**
  * `modelgate monitor`: each watched stage's holder judged on live metrics, from its promotion
@@ -187,6 +187,8 @@ function watchedStages(options: MonitorOptions): [string, MonitorPolicy][] {
 
 export function stageExitCode(result: StageMonitorResult): ExitCode {
   const { action, verdict } = result
+  // Another run handled the breach first: as a re-run, nothing for this one.
+  if (action.kind === 'rolled-back-by-another') return ExitCode.Pass
   if (action.kind === 'rollback') return ExitCode.MonitorRolledBack
   if (action.kind === 'alert') return ExitCode.MonitorNeedsPerson
   return verdict === 'inconclusive' ? ExitCode.PassWithWarnings : ExitCode.Pass
@@ -487,6 +489,8 @@ async function rollbackDecision(
       reason: request.reason,
       dryRun: true
     })
+    // The stage changed hands since this run read it: a concurrent run rolled back first.
+    if (preview.rolledBack.version !== holder.version) return byAnother(preview.rolledBack.version)
     restored = preview.restored
   } catch (error) {
     if (!(error instanceof NotFoundError)) throw error
@@ -511,15 +515,26 @@ async function rollbackDecision(
       }
     }
   }
-  const outcome = await rollback(context, {
-    model,
-    stage,
-    fromVersion: holder.version,
-    toVersion: restored,
-    reason: request.reason,
-    dryRun: request.dryRun,
-    automatic: request.evidence
-  })
+  let outcome
+  try {
+    outcome = await rollback(context, {
+      model,
+      stage,
+      fromVersion: holder.version,
+      toVersion: restored,
+      reason: request.reason,
+      dryRun: request.dryRun,
+      automatic: request.evidence
+    })
+  } catch (error) {
+    // Lost the race at the write: the registry's revalidation found another holder.
+    if (error instanceof StageChangedHandsError) return byAnother(error.holder)
+    throw error
+  }
+  // Nothing written, not a dry run: the holder was already out when the rollback re-read.
+  if (!outcome.written && !request.dryRun) {
+    return byAnother((await context.registry.getStage(model, stage))?.version ?? null)
+  }
   const pullRequest = storedPullRequest(holder.audit)
   return {
     action: {
@@ -531,6 +546,11 @@ async function rollbackDecision(
       ...(pullRequest !== undefined ? { pullRequest } : {})
     }
   }
+}
+
+/** The breach another run handled first: nothing written, exit 0 as a re-run. */
+function byAnother(holder: string | null): { action: MonitorAction } {
+  return { action: { kind: 'rolled-back-by-another', holder } }
 }
 
 /** Automatic rollbacks of `stage` at or after `since` (Unix ms), newest first, one per rollback. */

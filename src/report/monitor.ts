@@ -22,6 +22,8 @@ export type AlertReason =
 export type MonitorAction =
   | { kind: 'none' }
   | { kind: 'alert'; why: AlertReason; detail: string }
+  /** The breach was another run's to handle: it changed the stage first (a concurrent run). */
+  | { kind: 'rolled-back-by-another'; holder: string | null }
   | {
       kind: 'rollback'
       restored: string
@@ -159,6 +161,9 @@ function actionText(stage: StageMonitorResult, dryRun: boolean): string {
   }
   if (action.kind === 'alert') {
     return `**${ALERT_TEXT[action.why]}**: ${escape(action.detail)}. Nothing written.`
+  }
+  if (action.kind === 'rolled-back-by-another') {
+    return `Another run changed ${escape(stage.stage)} first (it holds ${escape(action.holder ?? 'nothing')} now): this run rolled nothing back. Nothing written.`
   }
   const restored = escape(action.restored)
   const head = dryRun
