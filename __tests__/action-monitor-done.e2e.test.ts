@@ -95,7 +95,12 @@ describe('issue 14 done: a scheduled run rolls back a breaching promotion, with 
         'notify-webhook': all.url,
         'notify-webhook-critical': critical.url
       },
-      { ...schedule.env, ...runner(seconds, runId), GITHUB_ACTOR: 'octocat' },
+      {
+        ...schedule.env,
+        ...runner(seconds, runId),
+        GITHUB_ACTOR: 'octocat',
+        GITHUB_WORKFLOW: 'monitor'
+      },
       clone.dir
     )
     expectNoSecret(result, [gh.token, all.url, critical.url])
@@ -147,6 +152,11 @@ describe('issue 14 done: a scheduled run rolls back a breaching promotion, with 
     await write(
       'policies/fraud-nan.yml',
       policy(prometheus.url, 'max(nan_ratio{model="$model", version="$version"})')
+    )
+    // A query Prometheus cannot parse (rate of an instant vector): a policy bug, not missing data.
+    await write(
+      'policies/fraud-badquery.yml',
+      policy(prometheus.url, 'rate(error_ratio{model="$model", version="$version"})')
     )
     const commits: string[] = []
     for (const auc of [0.75, 0.8]) {
@@ -239,8 +249,12 @@ describe('issue 14 done: a scheduled run rolls back a breaching promotion, with 
     const events = await history(T1 + 44 * MINUTE)
     for (const file of ['policies/fraud-nodata.yml', 'policies/fraud-nan.yml']) {
       const run = await monitorRun(T1 + 45 * MINUTE, file)
-      // Inconclusive is a pass with warnings: the step passes, the report says why.
+      // Inconclusive is a pass with warnings: the step passes, the report says why, and a warning
+      // annotation names the stage and the reason, so the run is not silently green.
       expect(run.exitCode).toBe(0)
+      expect(run.stdout).toMatch(
+        /^::warning::ModelGate monitor: production is inconclusive \(v1\.1\.0; error rate: .+\)\. Nothing written\.$/m
+      )
       expect(JSON.parse(run.outputs['report-json'] ?? '{}')).toMatchObject({
         exitCode: 1,
         stages: [
@@ -264,6 +278,20 @@ describe('issue 14 done: a scheduled run rolls back a breaching promotion, with 
     expect(gh.state.repo('acme/models').commentsOn(3)[0]?.body).not.toContain('Rolled back')
   })
 
+  it('a query Prometheus refuses (400 bad_data) is a policy bug: exit 2, naming the trigger and the policy file', async () => {
+    const tags = await remoteTags(clone)
+    const run = await monitorRun(T1 + 45 * MINUTE, 'policies/fraud-badquery.yml')
+    expect(run.exitCode).toBe(2)
+    expect(run.stdout).toMatch(
+      /^::error::ModelGate monitor: production, trigger "error rate": Prometheus at http:\/\/127\.0\.0\.1:\d+ refused the query \(HTTP 400, bad_data\): .+ Fix the query in policies\/fraud-badquery\.yml \(stages\.production\.monitor\.triggers\[0\]\.query\)\.$/m
+    )
+    expect(run.stdout).toMatch(/^::error title=ModelGate,file=policies\/fraud-badquery\.yml::/m)
+    expect(run.stdout).not.toContain('inconclusive')
+    expect(summaryRecords(run.summary)).toEqual([])
+    expect(await remoteTags(clone)).toBe(tags)
+    expect([all.bodies, critical.bodies]).toEqual([[], []])
+  })
+
   it('a breach rolls back: registry, job summary and audit artifact agree; critical sent; pull request #3 told', async () => {
     const run = await monitorRun(T1 + 45 * MINUTE, 'policies/fraud.yml')
     expect(run.exitCode).toBe(5)
@@ -281,7 +309,8 @@ describe('issue 14 done: a scheduled run rolls back a breaching promotion, with 
       version: 'v1.0.0',
       previous: 'v1.1.0',
       to: 'production',
-      actor: 'octocat',
+      actor: 'github-actions (workflow "monitor", schedule)',
+      initialActor: 'octocat',
       event: 'schedule',
       reason: expect.stringContaining('error rate')
     })
@@ -330,7 +359,7 @@ describe('issue 14 done: a scheduled run rolls back a breaching promotion, with 
     const body = comments[0]?.body ?? ''
     expect(body).toContain('### ↩️ Rolled back')
     expect(body).toContain(
-      '**production** is back on **v1.0.0** (was v1.1.0): rolled back **automatically** by `modelgate monitor`, run by `octocat`'
+      '**production** is back on **v1.0.0** (was v1.1.0): rolled back **automatically** by `modelgate monitor`, run by `github-actions (workflow "monitor", schedule)`'
     )
     expect(body).toContain('Monitor verdict: **breach**; breached trigger:')
     expect(body).toMatch(/- \*\*error rate\*\*: .+/)

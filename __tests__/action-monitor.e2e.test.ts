@@ -75,6 +75,7 @@ describe('command: monitor (bundled action, real Prometheus, git registry)', () 
         ...clock(seconds),
         GITHUB_EVENT_NAME: event,
         GITHUB_ACTOR: 'octocat',
+        GITHUB_WORKFLOW: 'monitor',
         GITHUB_REPOSITORY: 'acme/models',
         GITHUB_SERVER_URL: 'https://github.com',
         GITHUB_RUN_ID: `${seconds}`,
@@ -202,7 +203,7 @@ describe('command: monitor (bundled action, real Prometheus, git registry)', () 
         model: 'svc',
         version: 'v1.1.0',
         stage: 'production',
-        actor: 'octocat',
+        actor: 'github-actions (workflow "monitor", schedule)',
         repository: 'acme/models',
         reason: expect.stringContaining('error rate'),
         monitor: {
@@ -248,7 +249,10 @@ describe('command: monitor (bundled action, real Prometheus, git registry)', () 
     expect(status.stdout).toMatch(/"stage": "production",\s+"version": "v1.0.0"/)
     const history = await cli(T1 + 46 * MINUTE, ['history', 'svc', '--json'])
     expect(history.stdout).toContain('"kind": "automatic-rollback"')
-    expect(history.stdout).toContain('"actor": "octocat"')
+    // Nobody chose the moment of a scheduled run: the workflow acts; GitHub's actor (whoever
+    // last edited the cron line) is kept apart.
+    expect(history.stdout).toContain('"actor": "github-actions (workflow \\"monitor\\", schedule)"')
+    expect(history.stdout).toContain('"initialActor": "octocat"')
     expect(history.stdout).toContain('"event": "schedule"')
     // Critical goes to its own webhook, once, with the verdict; nothing to notify-webhook.
     expect(all.bodies).toEqual([])
@@ -262,6 +266,7 @@ describe('command: monitor (bundled action, real Prometheus, git registry)', () 
         action: 'automatic-rollback',
         version: 'v1.0.0',
         previous: 'v1.1.0',
+        actor: 'github-actions (workflow "monitor", schedule)',
         runUrl: `https://github.com/acme/models/actions/runs/${T1 + 45 * MINUTE}`,
         monitor: { verdict: 'breach', triggers: [{ name: 'error rate', verdict: 'breach' }] }
       }

@@ -188,3 +188,88 @@ describe('monitor safety rules (memory registry)', () => {
     expect((await registry.getStage('m', 'production'))?.version).toBe('v1')
   })
 })
+
+describe('two monitor runs at once (memory registry)', () => {
+  /** v1 then v2 in production; v2 breaches. */
+  async function breaching() {
+    const now = { t: T0 }
+    const { registry, audit } = await registryWith(now)
+    await registry.assign('m', 'v1', 'production', audit)
+    now.t += HOUR
+    await registry.assign('m', 'v2', 'production', audit)
+    now.t += HOUR / 2
+    // One rollback writes several events (the removal, the restore), each holding its record.
+    const automatic = async () =>
+      new Set(
+        (await registry.history('m')).flatMap(e => {
+          const record = (e.audit as { record?: { kind?: string } } | undefined)?.record
+          return record?.kind === 'automatic-rollback' ? [JSON.stringify(record)] : []
+        })
+      ).size
+    return { now, registry, automatic }
+  }
+  const lost = (outcome: Awaited<ReturnType<typeof monitor>>) => {
+    // As a re-run: exit 0, nothing written, the report says another run rolled back.
+    expect(outcome.exitCode).toBe(ExitCode.Pass)
+    expect(outcome.stages[0]).toMatchObject({
+      verdict: 'breach',
+      action: { kind: 'rolled-back-by-another', holder: 'v1' }
+    })
+    expect(outcome.markdown).toContain(
+      'Another run changed production first (it holds v1 now): this run rolled nothing back. Nothing written.'
+    )
+    expect(JSON.parse(outcome.json)).toMatchObject({ exitCode: 0 })
+    expect(outcome.notifications).toEqual([])
+  }
+
+  it('the other run rolls back while this one reads the metrics: this one writes nothing, exits 0', async () => {
+    const { now, registry, automatic } = await breaching()
+    let other: Awaited<ReturnType<typeof monitor>> | undefined
+    const racing: MetricSource = {
+      description: 'test source',
+      async queryRange(range) {
+        // The other run, started at the same moment, finishes first.
+        other ??= await monitor(
+          context(registry, now),
+          options(() => source({ v2: { value: 0.5 } }))
+        )
+        return source({ v2: { value: 0.5 } }).queryRange(range)
+      }
+    }
+    const outcome = await monitor(
+      context(registry, now),
+      options(() => racing)
+    )
+    expect(other?.exitCode).toBe(ExitCode.MonitorRolledBack)
+    lost(outcome)
+    expect(await automatic()).toBe(1)
+    expect((await registry.getStage('m', 'production'))?.version).toBe('v1')
+  })
+
+  it("the other run writes between this one's preview and its write: this one writes nothing, exits 0", async () => {
+    const { now, registry, automatic } = await breaching()
+    let other: Awaited<ReturnType<typeof monitor>> | undefined
+    const racing: Registry = Object.create(registry, {
+      rollback: {
+        value: async (...args: unknown[]) => {
+          const writeOptions = args[4] as { dryRun?: boolean } | undefined
+          if (!writeOptions?.dryRun && !other) {
+            other = await monitor(
+              context(registry, now),
+              options(() => source({ v2: { value: 0.5 } }))
+            )
+          }
+          return (registry.rollback as (...a: unknown[]) => unknown).apply(registry, args)
+        }
+      }
+    })
+    const outcome = await monitor(
+      context(racing, now),
+      options(() => source({ v2: { value: 0.5 } }))
+    )
+    expect(other?.exitCode).toBe(ExitCode.MonitorRolledBack)
+    lost(outcome)
+    expect(await automatic()).toBe(1)
+    expect((await registry.getStage('m', 'production'))?.version).toBe('v1')
+  })
+})

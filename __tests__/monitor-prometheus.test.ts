@@ -2,7 +2,7 @@ import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { chunks, MAX_POINTS, prometheusSource } from '../src/monitor/prometheus.js'
-import { MetricSourceError } from '../src/monitor/types.js'
+import { MetricQueryError, MetricSourceError } from '../src/monitor/types.js'
 import type { RangeQuery } from '../src/monitor/types.js'
 import { triggerVerdict, type TriggerRule } from '../src/monitor/verdict.js'
 import { BASE_SECONDS, samplesEvery, startPrometheus } from './helpers/prometheus.js'
@@ -247,8 +247,10 @@ describe('prometheusSource against a real Prometheus', () => {
 
   it('reports a query Prometheus rejects, with its error type', async () => {
     const error = await failure(direct().queryRange(range('rate(model_error_rate)', 'v1')))
+    // Refused, not failed: the policy's bug, which the monitor command makes exit 2.
+    expect(error).toBeInstanceOf(MetricQueryError)
     expect(error.message).toMatch(
-      /^Prometheus at http:\/\/127\.0\.0\.1:\d+ answered HTTP 400, an error \(bad_data\): /
+      /^Prometheus at http:\/\/127\.0\.0\.1:\d+ refused the query \(HTTP 400, bad_data\): /
     )
   })
 

@@ -105,10 +105,12 @@ describe('the monitor workflows of docs/monitor.md', () => {
       for (const key of Object.keys(ours[0]?.with ?? {})) {
         expect([key, key in action.inputs]).toEqual([key, true])
       }
-      // A rollback pushes tags and notes the pull request; it shares the registry's queue.
+      // A rollback pushes tags and notes the pull request. Its own queue, not the registry's:
+      // GitHub keeps one pending run per group, so a queued scheduled run in the promote and
+      // rollback workflows' group would cancel a pending hand-started rollback.
       expect(workflow.permissions).toEqual({ contents: 'write', 'pull-requests': 'write' })
       expect(workflow.concurrency).toEqual({
-        group: 'modelgate-registry',
+        group: 'modelgate-monitor',
         'cancel-in-progress': false
       })
     }

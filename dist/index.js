@@ -70854,6 +70854,17 @@ class MetricSourceError extends Error {
         this.name = 'MetricSourceError';
     }
 }
+/**
+ * The source refused the query itself (Prometheus' 400 `bad_data`: a parse error, a misplaced
+ * placeholder): the policy's query is wrong, which no later run fixes. Not inconclusive: the
+ * monitor command turns it into invalid input (exit 2) naming the trigger and the policy file.
+ */
+class MetricQueryError extends MetricSourceError {
+    constructor(message, options) {
+        super(message, options);
+        this.name = 'MetricQueryError';
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/monitor/verdict.ts
 /** Judges one trigger's series (and, for a relative bound, its baseline). */
@@ -71088,7 +71099,8 @@ async function evaluateTrigger(source, trigger, context) {
         return { ...evaluation, verdict: triggerVerdict(trigger, series, baseline) };
     }
     catch (error) {
-        if (!(error instanceof MetricSourceError))
+        // A query the source refuses is the policy's bug, not missing data: the caller says where.
+        if (!(error instanceof MetricSourceError) || error instanceof MetricQueryError)
             throw error;
         return {
             ...evaluation,
@@ -71287,6 +71299,9 @@ function actionText(stage, dryRun) {
     if (action.kind === 'alert') {
         return `**${ALERT_TEXT[action.why]}**: ${markdown_escape(action.detail)}. Nothing written.`;
     }
+    if (action.kind === 'rolled-back-by-another') {
+        return `Another run changed ${markdown_escape(stage.stage)} first (it holds ${markdown_escape(action.holder ?? 'nothing')} now): this run rolled nothing back. Nothing written.`;
+    }
     const restored = markdown_escape(action.restored);
     const head = dryRun
         ? `**Would roll back automatically** to ${restored} (dry run: nothing written).`
@@ -71306,6 +71321,27 @@ function breachReason(model, stage, version, breached) {
         return `${t.verdict.trigger} (${t.verdict.summary}${bounds(t.verdict.bounds, true)})${where}`;
     });
     return `modelgate monitor: ${model} ${version} breached in ${stage}: ${parts.join(' | ')}`;
+}
+/**
+ * The warning annotation of each inconclusive stage, so a run that could not see is not silently
+ * green: the stage, its holder, and each inconclusive trigger's why. Plain text: the action
+ * escapes it for a workflow command.
+ */
+function inconclusiveWarnings(stages) {
+    return stages
+        .filter(s => s.verdict === 'inconclusive')
+        .map(s => {
+        const why = s.triggers
+            .filter(t => t.verdict.status === 'inconclusive')
+            .map(t => `${t.verdict.trigger}: ${clip(t.verdict.summary)}`);
+        const holder = s.holder !== undefined ? `${s.holder}; ` : '';
+        return `ModelGate monitor: ${s.stage} is inconclusive (${holder}${why.join('; ')}). Nothing written.`;
+    });
+}
+/** One line of at most 300 characters. */
+function clip(text) {
+    const line = text.replace(/\s+/g, ' ').trim();
+    return line.length > 300 ? `${line.slice(0, 300)}…` : line;
 }
 function samplesText(run) {
     const shown = run.slice(0, SHOWN_SAMPLES).map(s => `${monitor_value(s.value)} at ${iso(s.time)}`);
@@ -72575,7 +72611,7 @@ async function rollback(context, options) {
         : await context.registry.rollback(options.model, options.stage, planned, { ...facts, record }, {
             revalidate: ({ holder }) => {
                 if (holder?.version !== current.version) {
-                    throw new errors/* ModelGateError */.j3(`${options.stage} changed hands to ${holder?.version ?? 'nobody'} while rolling back ${current.version}: nothing written; look at \`modelgate status\` and run the rollback again`, errors/* ExitCode */.yU.Blocked);
+                    throw new StageChangedHandsError(`${options.stage} changed hands to ${holder?.version ?? 'nobody'} while rolling back ${current.version}: nothing written; look at \`modelgate status\` and run the rollback again`, holder?.version ?? null);
                 }
             }
         });
@@ -72600,6 +72636,17 @@ async function rollback(context, options) {
         ...(restored ? { restored } : {}),
         written: result.written
     };
+}
+/** Another writer changed the stage between the rollback's read and its write. Exit 2. */
+class StageChangedHandsError extends errors/* ModelGateError */.j3 {
+    holder;
+    constructor(message, 
+    /** The version holding the stage now. */
+    holder) {
+        super(message, errors/* ExitCode */.yU.Blocked);
+        this.holder = holder;
+        this.name = 'StageChangedHandsError';
+    }
 }
 /**
  * The outcome of a rollback that is already done, or undefined to go on: the holder named with
@@ -72664,6 +72711,7 @@ async function alreadyDone(context, options, current) {
 
 
 
+
 /** Exit codes by severity: the run exits with its most severe stage's. */
 const monitor_SEVERITY = [
     errors/* ExitCode */.yU.Pass,
@@ -72708,6 +72756,7 @@ async function monitor(context, options) {
         model: options.model,
         stages: results,
         queries: results.reduce((sum, r) => sum + r.queries, 0),
+        warnings: inconclusiveWarnings(results),
         // A dry run writes nothing and tells nobody: its report shows what would be notified.
         notifications: options.dryRun === true ? [] : results.flatMap(r => notificationOf(context, options.model, r))
     };
@@ -72773,6 +72822,9 @@ function watchedStages(options) {
 }
 function stageExitCode(result) {
     const { action, verdict } = result;
+    // Another run handled the breach first: as a re-run, nothing for this one.
+    if (action.kind === 'rolled-back-by-another')
+        return errors/* ExitCode */.yU.Pass;
     if (action.kind === 'rollback')
         return errors/* ExitCode */.yU.MonitorRolledBack;
     if (action.kind === 'alert')
@@ -72808,12 +72860,17 @@ async function monitorStage(context, options, at, stage, policy) {
     const source = options.sourceFor(policy, stage);
     const values = { model, version: holder.version, stage };
     const triggers = [];
-    for (const trigger of policy.triggers) {
+    for (const [index, trigger] of policy.triggers.entries()) {
         const evaluation = await evaluateTrigger(source, trigger, {
             values,
             window,
             ...(watch.auditMetrics ? { auditMetrics: watch.auditMetrics } : {}),
             ...(watch.previousVersion ? { previousVersion: watch.previousVersion } : {})
+        }).catch((error) => {
+            if (error instanceof MetricQueryError) {
+                throw queryRefused(error, stage, trigger.name, index, options.policyFile);
+            }
+            throw error;
         });
         triggers.push({ name: trigger.name, evaluation });
     }
@@ -72889,6 +72946,15 @@ async function monitorStage(context, options, at, stage, policy) {
     });
     result.action = decided.action;
     return { result, ...(decided.record ? { record: decided.record } : {}) };
+}
+/**
+ * A query the source refused (a parse error): the policy's bug, the same on every run, so not
+ * inconclusive but invalid input (exit 2), pointing at the trigger's query in the policy file.
+ */
+function queryRefused(error, stage, trigger, index, file) {
+    const keyPath = `stages.${stage}.monitor.triggers[${index}].query`;
+    const where = file !== undefined ? `${file} (${keyPath})` : `the policy (${keyPath})`;
+    return new errors/* InvalidInputError */.oC(`ModelGate monitor: ${stage}, trigger "${trigger}": ${error.message}. Fix the query in ${where}.`, { cause: error, ...(file !== undefined ? { locations: [{ file, keyPath }] } : {}) });
 }
 /**
  * Where the holder's watch starts and what its baselines are. A holder that an automatic
@@ -72990,6 +73056,9 @@ async function rollbackDecision(context, request) {
             reason: request.reason,
             dryRun: true
         });
+        // The stage changed hands since this run read it: a concurrent run rolled back first.
+        if (preview.rolledBack.version !== holder.version)
+            return byAnother(preview.rolledBack.version);
         restored = preview.restored;
     }
     catch (error) {
@@ -73016,15 +73085,28 @@ async function rollbackDecision(context, request) {
             }
         };
     }
-    const outcome = await rollback(context, {
-        model,
-        stage,
-        fromVersion: holder.version,
-        toVersion: restored,
-        reason: request.reason,
-        dryRun: request.dryRun,
-        automatic: request.evidence
-    });
+    let outcome;
+    try {
+        outcome = await rollback(context, {
+            model,
+            stage,
+            fromVersion: holder.version,
+            toVersion: restored,
+            reason: request.reason,
+            dryRun: request.dryRun,
+            automatic: request.evidence
+        });
+    }
+    catch (error) {
+        // Lost the race at the write: the registry's revalidation found another holder.
+        if (error instanceof StageChangedHandsError)
+            return byAnother(error.holder);
+        throw error;
+    }
+    // Nothing written, not a dry run: the holder was already out when the rollback re-read.
+    if (!outcome.written && !request.dryRun) {
+        return byAnother((await context.registry.getStage(model, stage))?.version ?? null);
+    }
     const pullRequest = storedPullRequest(holder.audit);
     return {
         action: {
@@ -73036,6 +73118,10 @@ async function rollbackDecision(context, request) {
             ...(pullRequest !== undefined ? { pullRequest } : {})
         }
     };
+}
+/** The breach another run handled first: nothing written, exit 0 as a re-run. */
+function byAnother(holder) {
+    return { action: { kind: 'rolled-back-by-another', holder } };
 }
 /** Automatic rollbacks of `stage` at or after `since` (Unix ms), newest first, one per rollback. */
 function automaticRollbacks(history, stage, since) {
@@ -73176,7 +73262,72 @@ function anchored(pattern) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/monitor/limits.ts
+
+/**
+ * What a metric source reads at most, so a runaway query or file cannot exhaust the runner's
+ * memory (or end in a misleading "could not be reached: Cannot create a string longer than…"):
+ * an answer's bytes, read streaming and abandoned past the cap; a query's series and samples.
+ * Each is a MetricSourceError, so inconclusive, naming the source and the cap.
+ */
+/** Bytes of one answer (a Prometheus response, a series file fetched by URL). */
+const MAX_RESPONSE_BYTES = 50 * 1024 * 1024;
+/** Series one trigger's query may answer: a trigger's query aggregates, it does not list. */
+const MAX_SERIES = 1_000;
+/** Samples, over every series, one trigger's query may answer. */
+const MAX_SAMPLES = 1_000_000;
+/** The body past the byte cap; the caller words it with its source and a hint. */
+class BodyTooLargeError extends Error {
+    limit;
+    constructor(limit) {
+        super(`more than ${limit} bytes`);
+        this.limit = limit;
+        this.name = 'BodyTooLargeError';
+    }
+}
+/** The response's text, read chunk by chunk; past `limit` bytes the read is cancelled. */
+async function readBounded(response, limit) {
+    const declared = Number(response.headers.get('content-length'));
+    if (Number.isFinite(declared) && declared > limit) {
+        await response.body?.cancel().catch(() => { });
+        throw new BodyTooLargeError(limit);
+    }
+    if (!response.body)
+        return '';
+    const reader = response.body.getReader();
+    const chunks = [];
+    let size = 0;
+    for (;;) {
+        const { done, value } = await reader.read();
+        if (done)
+            break;
+        size += value.byteLength;
+        if (size > limit) {
+            await reader.cancel().catch(() => { });
+            throw new BodyTooLargeError(limit);
+        }
+        chunks.push(value);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+}
+/** `50 MB` for a cap in bytes. */
+function megabytes(limit) {
+    return `${Math.round((limit / (1024 * 1024)) * 100) / 100} MB`;
+}
+/** The series of one query, or a MetricSourceError when they pass a cap. */
+function checkSeriesCaps(series, where, caps) {
+    if (series.length > caps.maxSeries) {
+        throw new MetricSourceError(`${where} answered ${series.length} series, more than the ${caps.maxSeries} one trigger's query may: aggregate the query (e.g. max by () or sum).`);
+    }
+    const samples = series.reduce((sum, s) => sum + s.samples.length, 0);
+    if (samples > caps.maxSamples) {
+        throw new MetricSourceError(`${where} answered ${samples} samples, more than the ${caps.maxSamples} one trigger's query may: a longer step or a shorter watch.`);
+    }
+    return series;
+}
+
 ;// CONCATENATED MODULE: ./src/monitor/file-source.ts
+
 
 
 
@@ -73191,20 +73342,24 @@ function file_source_fileSource(options) {
             }
             catch (error) {
                 if (error instanceof PromqlPlaceholderError) {
-                    throw new MetricSourceError(`the query is refused: ${error.message}`, { cause: error });
+                    throw new MetricQueryError(`the query is refused: ${error.message}`, { cause: error });
                 }
                 throw error;
             }
             const matchers = parseSelector(selector);
             parsed ??= options.load().then(text => parseSeriesFile(options.name, text));
             const all = await parsed;
-            return all
+            const found = all
                 .filter(series => selector_matches(series.labels, matchers))
                 .map(series => ({
                 labels: series.labels,
                 samples: series.samples.filter(s => s.time >= range.start && s.time <= range.end)
             }))
                 .filter(series => series.samples.length > 0);
+            return checkSeriesCaps(found, options.name, {
+                maxSeries: MAX_SERIES,
+                maxSamples: MAX_SAMPLES
+            });
         }
     };
 }
@@ -73411,6 +73566,7 @@ function isRecord(value) {
 ;// CONCATENATED MODULE: ./src/monitor/file-load.ts
 
 
+
 function seriesFileLoader(location, io) {
     if (/^https?:\/\//i.test(location))
         return () => loadUrl(location, io);
@@ -73437,9 +73593,12 @@ async function loadUrl(url, io) {
     let text;
     try {
         response = await io.fetch(url, { signal: AbortSignal.timeout(io.timeoutMs) });
-        text = await response.text();
+        text = await readBounded(response, io.maxBytes ?? MAX_RESPONSE_BYTES);
     }
     catch (error) {
+        if (error instanceof BodyTooLargeError) {
+            throw new MetricSourceError(`${url} answered more than ${megabytes(error.limit)}, the cap on one answer: read no further. Keep less in the file (fewer series, less history).`);
+        }
         const name = error.name;
         throw new MetricSourceError(name === 'TimeoutError'
             ? `${url} did not answer within ${io.timeoutMs / 1000} s`
@@ -73451,6 +73610,7 @@ async function loadUrl(url, io) {
 }
 
 ;// CONCATENATED MODULE: ./src/monitor/prometheus.ts
+
 
 
 /** Prometheus refuses a range query of more points per series than this (400 bad_data). */
@@ -73469,7 +73629,7 @@ function prometheusSource(options) {
             }
             catch (error) {
                 if (error instanceof PromqlPlaceholderError) {
-                    throw new MetricSourceError(`the query is refused: ${error.message}`, { cause: error });
+                    throw new MetricQueryError(`the query is refused: ${error.message}`, { cause: error });
                 }
                 throw error;
             }
@@ -73489,7 +73649,10 @@ function prometheusSource(options) {
                         merged.set(key, series);
                 }
             }
-            return [...merged.values()];
+            return checkSeriesCaps([...merged.values()], `Prometheus at ${options.url}`, {
+                maxSeries: options.maxSeries ?? MAX_SERIES,
+                maxSamples: options.maxSamples ?? MAX_SAMPLES
+            });
         }
     };
 }
@@ -73526,9 +73689,12 @@ async function requestRange(options, endpoint, query, start, end, stepMs) {
             signal: AbortSignal.timeout(options.timeoutMs)
         });
         status = response.status;
-        text = await response.text();
+        text = await readBounded(response, options.maxBytes ?? MAX_RESPONSE_BYTES);
     }
     catch (error) {
+        if (error instanceof BodyTooLargeError) {
+            throw new MetricSourceError(`${where} answered more than ${megabytes(error.limit)}, the cap on one answer: read no further. Narrow the query (aggregate the series, a longer step).`);
+        }
         // Not `instanceof Error`: the abort is a DOMException, from another realm under some runners.
         const timedOut = prometheus_errorName(error) === 'TimeoutError';
         throw new MetricSourceError(timedOut
@@ -73546,6 +73712,10 @@ async function requestRange(options, endpoint, query, start, end, stepMs) {
     if (object.status !== 'success' || status < 200 || status > 299) {
         const kind = typeof object.errorType === 'string' ? ` (${object.errorType})` : '';
         const message = typeof object.error === 'string' ? `: ${prometheus_excerpt(object.error)}` : '';
+        // A query Prometheus cannot parse or accept: the policy's fault, the same on every run.
+        if (status === 400 && object.errorType === 'bad_data') {
+            throw new MetricQueryError(`${where} refused the query (HTTP 400, bad_data)${message}`);
+        }
         throw new MetricSourceError(`${where} answered HTTP ${status}, an error${kind}${message}`);
     }
     return parseMatrix(object.data, where);
@@ -81114,6 +81284,7 @@ async function runMonitor(settings, runner, checked = {}) {
         model: policy.model,
         ...(settings.stage ? { stage: settings.stage } : {}),
         dryRun: settings.dryRun,
+        policyFile: settings.policy,
         sourceFor: block => metricSourceFor(block, {
             root: runner.workspace,
             readFile: file => (0,promises_.readFile)(file, 'utf8'),
@@ -81709,14 +81880,33 @@ async function monitorForEvent(settings, context) {
             throw new errors/* PermissionError */.i_(`command "monitor" may roll back, so it runs on the default branch's policy only: dispatch it on ${defaultBranch ?? 'the default branch'}, not ${ref ?? 'an unknown ref'}. Nothing written.`);
         }
     }
-    const outcome = await runMonitor(settings, context);
+    const acting = monitorActor(context);
+    const outcome = await runMonitor(settings, acting);
     let markdown = outcome.markdown;
     for (const stage of outcome.stages) {
-        const note = await monitor_notePromotingPullRequest(context, outcome, stage);
+        const note = await monitor_notePromotingPullRequest(acting, outcome, stage);
         if (note)
             markdown = withNote(markdown, note);
     }
     return { ...outcome, markdown };
+}
+/**
+ * Who acts in a monitor run. Nobody chose the moment of a `schedule` or `repository_dispatch`
+ * run: the workflow acts, so its rollback is recorded as the workflow's, e.g.
+ * `github-actions (workflow "monitor", schedule)`, with the person GitHub names (whoever last
+ * edited the cron line; the dispatching token's owner) kept as `initialActor`. On a
+ * `workflow_dispatch` the person who dispatched it acts, as for every command.
+ */
+function monitorActor(context) {
+    const event = context.eventName;
+    if (event !== 'schedule' && event !== 'repository_dispatch')
+        return context;
+    const workflow = context.env.GITHUB_WORKFLOW?.replace(/["<>\r\n\0]/g, ' ').trim();
+    return {
+        ...context,
+        actor: `github-actions (${workflow ? `workflow "${workflow}", ` : ''}${event})`,
+        initialActor: context.actor
+    };
 }
 /**
  * The "rolled back" section, with the monitor's verdict and breached triggers, on the sticky
@@ -81986,19 +82176,19 @@ function commitStatusFor(evaluation) {
         case 'pending':
             return { state: 'pending', description: statuses_describe(subject, 'waiting', named('pending')) };
         case 'pass-with-warnings':
-            return { state: 'success', description: clip(`${subject}: passed with warnings`) };
+            return { state: 'success', description: statuses_clip(`${subject}: passed with warnings`) };
         case 'pass':
-            return { state: 'success', description: clip(`${subject}: every gate passed`) };
+            return { state: 'success', description: statuses_clip(`${subject}: every gate passed`) };
     }
 }
 function statuses_describe(subject, verb, gates) {
     const first = gates[0];
     const why = first ? `${first.gate}: ${first.summary}` : '';
     const more = gates.length > 1 ? ` (+${gates.length - 1} more)` : '';
-    return clip(`${subject} ${verb} — ${why}${more}`);
+    return statuses_clip(`${subject} ${verb} — ${why}${more}`);
 }
 /** At most 140 characters (code points), cut with an ellipsis. */
-function clip(text, limit = STATUS_DESCRIPTION_LIMIT) {
+function statuses_clip(text, limit = STATUS_DESCRIPTION_LIMIT) {
     const points = [...text.replace(/\s+/g, ' ').trim()];
     return points.length <= limit
         ? points.join('')
@@ -82015,7 +82205,7 @@ async function setCommitStatus(api, repo, status) {
             sha: status.sha,
             state: status.state,
             context: status.context,
-            description: clip(status.description),
+            description: statuses_clip(status.description),
             ...(status.targetUrl ? { target_url: status.targetUrl } : {})
         });
         return (0,client/* numberField */.sJ)(data, 'id');
@@ -83362,6 +83552,8 @@ async function run() {
         lib_core/* setOutput */.uH('report-json', outcome.json);
         await writeSummary(outcome.markdown);
         log.info(outcome.markdown);
+        for (const warning of outcome.warnings ?? [])
+            log.warning(warning);
         if (outcome.exitCode >= errors/* ExitCode */.yU.Blocked) {
             const message = settings.command === 'monitor'
                 ? `ModelGate monitor: ${outcome.exitCode === errors/* ExitCode */.yU.MonitorRolledBack ? 'a breach rolled a stage back automatically' : outcome.exitCode === errors/* ExitCode */.yU.MonitorNeedsPerson ? 'a breach needs a person (see why in the report)' : 'blocked'}; see the report.`

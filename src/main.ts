@@ -49,6 +49,7 @@ export async function run(): Promise<void> {
     core.setOutput('report-json', outcome.json)
     await writeSummary(outcome.markdown)
     log.info(outcome.markdown)
+    for (const warning of outcome.warnings ?? []) log.warning(warning)
 
     if (outcome.exitCode >= ExitCode.Blocked) {
       const message =

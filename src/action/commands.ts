@@ -123,6 +123,7 @@ export async function runMonitor(
     model: policy.model,
     ...(settings.stage ? { stage: settings.stage } : {}),
     dryRun: settings.dryRun,
+    policyFile: settings.policy,
     sourceFor: block =>
       metricSourceFor(block, {
         root: runner.workspace,

@@ -41,13 +41,32 @@ export async function monitorForEvent(
       )
     }
   }
-  const outcome = await runMonitor(settings, context)
+  const acting = monitorActor(context)
+  const outcome = await runMonitor(settings, acting)
   let markdown = outcome.markdown
   for (const stage of outcome.stages) {
-    const note = await notePromotingPullRequest(context, outcome, stage)
+    const note = await notePromotingPullRequest(acting, outcome, stage)
     if (note) markdown = withNote(markdown, note)
   }
   return { ...outcome, markdown }
+}
+
+/**
+ * Who acts in a monitor run. Nobody chose the moment of a `schedule` or `repository_dispatch`
+ * run: the workflow acts, so its rollback is recorded as the workflow's, e.g.
+ * `github-actions (workflow "monitor", schedule)`, with the person GitHub names (whoever last
+ * edited the cron line; the dispatching token's owner) kept as `initialActor`. On a
+ * `workflow_dispatch` the person who dispatched it acts, as for every command.
+ */
+export function monitorActor(context: EventContext): EventContext {
+  const event = context.eventName
+  if (event !== 'schedule' && event !== 'repository_dispatch') return context
+  const workflow = context.env.GITHUB_WORKFLOW?.replace(/["<>\r\n\0]/g, ' ').trim()
+  return {
+    ...context,
+    actor: `github-actions (${workflow ? `workflow "${workflow}", ` : ''}${event})`,
+    initialActor: context.actor
+  }
 }
 
 /**

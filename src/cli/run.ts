@@ -12,6 +12,7 @@ import { history, status } from '../commands/status.js'
 import { ExitCode, InvalidInputError, ModelGateError, errorMessage } from '../errors.js'
 import { modelNameProblem, type Policy } from '../policy/schema.js'
 import { monitoringProber } from '../monitor/probe.js'
+import { policyFileName } from '../policy/directory.js'
 import { webhookRoutesFromEnv } from '../notify/route.js'
 import { sendNotifications } from '../notify/send.js'
 import { MlflowRegistry } from '../registry/mlflow/index.js'
@@ -381,6 +382,7 @@ ${NO_PUSH_USAGE}
         stage: optional(values, 'stage'),
         at: optionalDate(values, 'at'),
         dryRun: values['dry-run'] === true,
+        policyFile: policyFile ?? policyFileName(policy.model),
         sourceFor: metricSourcesIn(cli.root)
       })
       const code = print(io, values, outcome)

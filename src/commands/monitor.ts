@@ -5,7 +5,7 @@ import { evaluateTrigger, type TriggerEvaluation } from '../monitor/evaluate.js'
 import { monitorNotice } from '../monitor/notice.js'
 import type { NotificationEvent } from '../notify/webhook.js'
 import type { PlaceholderValues } from '../monitor/promql.js'
-import type { MetricSource } from '../monitor/types.js'
+import { MetricQueryError, type MetricSource } from '../monitor/types.js'
 import { watchWindow, type WatchWindow } from '../monitor/window.js'
 import { durationMs, type MonitorPolicy } from '../policy/monitor.js'
 import type { Policy } from '../policy/schema.js'
@@ -13,13 +13,14 @@ import type { RegistryEvent, StageHolder } from '../registry/port.js'
 import { storedPullRequest } from '../registry/stored-audit.js'
 import {
   breachReason,
+  inconclusiveWarnings,
   renderMonitor,
   type MonitorAction,
   type StageMonitorResult,
   type StageVerdict
 } from '../report/monitor.js'
 import type { CommandOutcome, RegistryContext } from './registry-context.js'
-import { rollback } from './rollback.js'
+import { StageChangedHandsError, rollback } from './rollback.js'
 
 /**
  * `modelgate monitor`: each watched stage's holder judged on live metrics, from its promotion
@@ -42,6 +43,8 @@ export interface MonitorOptions {
   /** The evaluation time; default the context's now. */
   at?: Date
   dryRun?: boolean
+  /** The policy's file, named when the source refuses one of its queries. */
+  policyFile?: string
   /** The metric source of a stage's monitor block, chosen at the composition root. */
   sourceFor: (monitor: MonitorPolicy, stage: string) => MetricSource
 }
@@ -102,6 +105,7 @@ export async function monitor(
     model: options.model,
     stages: results,
     queries: results.reduce((sum, r) => sum + r.queries, 0),
+    warnings: inconclusiveWarnings(results),
     // A dry run writes nothing and tells nobody: its report shows what would be notified.
     notifications:
       options.dryRun === true ? [] : results.flatMap(r => notificationOf(context, options.model, r))
@@ -183,6 +187,8 @@ function watchedStages(options: MonitorOptions): [string, MonitorPolicy][] {
 
 export function stageExitCode(result: StageMonitorResult): ExitCode {
   const { action, verdict } = result
+  // Another run handled the breach first: as a re-run, nothing for this one.
+  if (action.kind === 'rolled-back-by-another') return ExitCode.Pass
   if (action.kind === 'rollback') return ExitCode.MonitorRolledBack
   if (action.kind === 'alert') return ExitCode.MonitorNeedsPerson
   return verdict === 'inconclusive' ? ExitCode.PassWithWarnings : ExitCode.Pass
@@ -235,12 +241,17 @@ async function monitorStage(
   const source = options.sourceFor(policy, stage)
   const values: PlaceholderValues = { model, version: holder.version, stage }
   const triggers: { name: string; evaluation: TriggerEvaluation }[] = []
-  for (const trigger of policy.triggers) {
+  for (const [index, trigger] of policy.triggers.entries()) {
     const evaluation = await evaluateTrigger(source, trigger, {
       values,
       window,
       ...(watch.auditMetrics ? { auditMetrics: watch.auditMetrics } : {}),
       ...(watch.previousVersion ? { previousVersion: watch.previousVersion } : {})
+    }).catch((error: unknown) => {
+      if (error instanceof MetricQueryError) {
+        throw queryRefused(error, stage, trigger.name, index, options.policyFile)
+      }
+      throw error
     })
     triggers.push({ name: trigger.name, evaluation })
   }
@@ -321,6 +332,25 @@ async function monitorStage(
   })
   result.action = decided.action
   return { result, ...(decided.record ? { record: decided.record } : {}) }
+}
+
+/**
+ * A query the source refused (a parse error): the policy's bug, the same on every run, so not
+ * inconclusive but invalid input (exit 2), pointing at the trigger's query in the policy file.
+ */
+function queryRefused(
+  error: MetricQueryError,
+  stage: string,
+  trigger: string,
+  index: number,
+  file: string | undefined
+): InvalidInputError {
+  const keyPath = `stages.${stage}.monitor.triggers[${index}].query`
+  const where = file !== undefined ? `${file} (${keyPath})` : `the policy (${keyPath})`
+  return new InvalidInputError(
+    `ModelGate monitor: ${stage}, trigger "${trigger}": ${error.message}. Fix the query in ${where}.`,
+    { cause: error, ...(file !== undefined ? { locations: [{ file, keyPath }] } : {}) }
+  )
 }
 
 /**
@@ -459,6 +489,8 @@ async function rollbackDecision(
       reason: request.reason,
       dryRun: true
     })
+    // The stage changed hands since this run read it: a concurrent run rolled back first.
+    if (preview.rolledBack.version !== holder.version) return byAnother(preview.rolledBack.version)
     restored = preview.restored
   } catch (error) {
     if (!(error instanceof NotFoundError)) throw error
@@ -483,15 +515,26 @@ async function rollbackDecision(
       }
     }
   }
-  const outcome = await rollback(context, {
-    model,
-    stage,
-    fromVersion: holder.version,
-    toVersion: restored,
-    reason: request.reason,
-    dryRun: request.dryRun,
-    automatic: request.evidence
-  })
+  let outcome
+  try {
+    outcome = await rollback(context, {
+      model,
+      stage,
+      fromVersion: holder.version,
+      toVersion: restored,
+      reason: request.reason,
+      dryRun: request.dryRun,
+      automatic: request.evidence
+    })
+  } catch (error) {
+    // Lost the race at the write: the registry's revalidation found another holder.
+    if (error instanceof StageChangedHandsError) return byAnother(error.holder)
+    throw error
+  }
+  // Nothing written, not a dry run: the holder was already out when the rollback re-read.
+  if (!outcome.written && !request.dryRun) {
+    return byAnother((await context.registry.getStage(model, stage))?.version ?? null)
+  }
   const pullRequest = storedPullRequest(holder.audit)
   return {
     action: {
@@ -503,6 +546,11 @@ async function rollbackDecision(
       ...(pullRequest !== undefined ? { pullRequest } : {})
     }
   }
+}
+
+/** The breach another run handled first: nothing written, exit 0 as a re-run. */
+function byAnother(holder: string | null): { action: MonitorAction } {
+  return { action: { kind: 'rolled-back-by-another', holder } }
 }
 
 /** Automatic rollbacks of `stage` at or after `since` (Unix ms), newest first, one per rollback. */

@@ -34,4 +34,6 @@ export interface CommandOutcome {
   decision?: string
   /** Notifications the command's result calls for (a monitor's verdicts), sent by the action. */
   notifications?: NotificationEvent[]
+  /** Warnings the action shows as annotations (an inconclusive monitor run), plain text. */
+  warnings?: string[]
 }

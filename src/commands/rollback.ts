@@ -109,9 +109,9 @@ export async function rollback(
           {
             revalidate: ({ holder }) => {
               if (holder?.version !== current.version) {
-                throw new ModelGateError(
+                throw new StageChangedHandsError(
                   `${options.stage} changed hands to ${holder?.version ?? 'nobody'} while rolling back ${current.version}: nothing written; look at \`modelgate status\` and run the rollback again`,
-                  ExitCode.Blocked
+                  holder?.version ?? null
                 )
               }
             }
@@ -137,6 +137,18 @@ export async function rollback(
     rolledBack: current,
     ...(restored ? { restored } : {}),
     written: result.written
+  }
+}
+
+/** Another writer changed the stage between the rollback's read and its write. Exit 2. */
+export class StageChangedHandsError extends ModelGateError {
+  constructor(
+    message: string,
+    /** The version holding the stage now. */
+    readonly holder: string | null
+  ) {
+    super(message, ExitCode.Blocked)
+    this.name = 'StageChangedHandsError'
   }
 }
 

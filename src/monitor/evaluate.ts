@@ -1,7 +1,7 @@
 import type { TriggerPolicy } from '../policy/monitor.js'
 import { durationMs } from '../policy/monitor.js'
 import type { PlaceholderValues } from './promql.js'
-import { MetricSourceError } from './types.js'
+import { MetricQueryError, MetricSourceError } from './types.js'
 import type { MetricSource, Series } from './types.js'
 import { triggerVerdict } from './verdict.js'
 import type { BaselineInput, TriggerVerdict } from './verdict.js'
@@ -11,7 +11,7 @@ import type { TimeRange, WatchWindow } from './window.js'
  * One trigger evaluated against a source: the range query of the watched version and, for a
  * `previous_holder` baseline, the same query for the version before it. At most two queries a
  * trigger. A source failure is an inconclusive verdict that says so: never healthy, never a
- * rollback. The caller (the monitor command, next) decides what the verdicts do.
+ * rollback. A query the source refuses (MetricQueryError) is thrown on: a policy bug. The caller (the monitor command, next) decides what the verdicts do.
  */
 
 export interface TriggerContext {
@@ -66,7 +66,8 @@ export async function evaluateTrigger(
     }
     return { ...evaluation, verdict: triggerVerdict(trigger, series, baseline) }
   } catch (error) {
-    if (!(error instanceof MetricSourceError)) throw error
+    // A query the source refuses is the policy's bug, not missing data: the caller says where.
+    if (!(error instanceof MetricSourceError) || error instanceof MetricQueryError) throw error
     return {
       ...evaluation,
       verdict: {

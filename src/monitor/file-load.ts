@@ -1,4 +1,5 @@
 import { isAbsolute, join, normalize, sep } from 'node:path'
+import { BodyTooLargeError, MAX_RESPONSE_BYTES, megabytes, readBounded } from './limits.js'
 import { MetricSourceError } from './types.js'
 
 /**
@@ -11,6 +12,8 @@ export interface FileLoadIo {
   readFile: (path: string) => Promise<string>
   fetch: typeof fetch
   timeoutMs: number
+  /** The byte cap on a URL's answer (limits.ts); a test may lower it. */
+  maxBytes?: number
 }
 
 export function seriesFileLoader(location: string, io: FileLoadIo): () => Promise<string> {
@@ -40,8 +43,13 @@ async function loadUrl(url: string, io: FileLoadIo): Promise<string> {
   let text: string
   try {
     response = await io.fetch(url, { signal: AbortSignal.timeout(io.timeoutMs) })
-    text = await response.text()
+    text = await readBounded(response, io.maxBytes ?? MAX_RESPONSE_BYTES)
   } catch (error) {
+    if (error instanceof BodyTooLargeError) {
+      throw new MetricSourceError(
+        `${url} answered more than ${megabytes(error.limit)}, the cap on one answer: read no further. Keep less in the file (fewer series, less history).`
+      )
+    }
     const name = (error as { name?: unknown }).name
     throw new MetricSourceError(
       name === 'TimeoutError'

@@ -1,6 +1,7 @@
 import { PromqlPlaceholderError, substitutePlaceholders } from './promql.js'
 import { matches, parseSelector } from './selector.js'
-import { MetricSourceError } from './types.js'
+import { MAX_SAMPLES, MAX_SERIES, checkSeriesCaps } from './limits.js'
+import { MetricQueryError, MetricSourceError } from './types.js'
 import type { MetricSource, RangeQuery, Sample, Series } from './types.js'
 
 /**
@@ -34,20 +35,24 @@ export function fileSource(options: FileSourceOptions): MetricSource {
         selector = substitutePlaceholders(range.query, range.values)
       } catch (error) {
         if (error instanceof PromqlPlaceholderError) {
-          throw new MetricSourceError(`the query is refused: ${error.message}`, { cause: error })
+          throw new MetricQueryError(`the query is refused: ${error.message}`, { cause: error })
         }
         throw error
       }
       const matchers = parseSelector(selector)
       parsed ??= options.load().then(text => parseSeriesFile(options.name, text))
       const all = await parsed
-      return all
+      const found = all
         .filter(series => matches(series.labels, matchers))
         .map(series => ({
           labels: series.labels,
           samples: series.samples.filter(s => s.time >= range.start && s.time <= range.end)
         }))
         .filter(series => series.samples.length > 0)
+      return checkSeriesCaps(found, options.name, {
+        maxSeries: MAX_SERIES,
+        maxSamples: MAX_SAMPLES
+      })
     }
   }
 }

@@ -1,5 +1,14 @@
 import { substitutePlaceholders, PromqlPlaceholderError } from './promql.js'
-import { MetricSourceError } from './types.js'
+import {
+  BodyTooLargeError,
+  MAX_RESPONSE_BYTES,
+  MAX_SAMPLES,
+  MAX_SERIES,
+  checkSeriesCaps,
+  megabytes,
+  readBounded
+} from './limits.js'
+import { MetricQueryError, MetricSourceError } from './types.js'
 import type { MetricSource, RangeQuery, Sample, Series } from './types.js'
 
 /**
@@ -16,6 +25,10 @@ export interface PrometheusSourceOptions {
   /** How long one request, body included, may take. */
   timeoutMs: number
   fetch: typeof fetch
+  /** Caps on one answer (limits.ts); the defaults are for production, a test may lower them. */
+  maxBytes?: number
+  maxSeries?: number
+  maxSamples?: number
 }
 
 /** Prometheus refuses a range query of more points per series than this (400 bad_data). */
@@ -35,7 +48,7 @@ export function prometheusSource(options: PrometheusSourceOptions): MetricSource
         query = substitutePlaceholders(range.query, range.values)
       } catch (error) {
         if (error instanceof PromqlPlaceholderError) {
-          throw new MetricSourceError(`the query is refused: ${error.message}`, { cause: error })
+          throw new MetricQueryError(`the query is refused: ${error.message}`, { cause: error })
         }
         throw error
       }
@@ -55,7 +68,10 @@ export function prometheusSource(options: PrometheusSourceOptions): MetricSource
           else merged.set(key, series)
         }
       }
-      return [...merged.values()]
+      return checkSeriesCaps([...merged.values()], `Prometheus at ${options.url}`, {
+        maxSeries: options.maxSeries ?? MAX_SERIES,
+        maxSamples: options.maxSamples ?? MAX_SAMPLES
+      })
     }
   }
 }
@@ -101,8 +117,13 @@ async function requestRange(
       signal: AbortSignal.timeout(options.timeoutMs)
     })
     status = response.status
-    text = await response.text()
+    text = await readBounded(response, options.maxBytes ?? MAX_RESPONSE_BYTES)
   } catch (error) {
+    if (error instanceof BodyTooLargeError) {
+      throw new MetricSourceError(
+        `${where} answered more than ${megabytes(error.limit)}, the cap on one answer: read no further. Narrow the query (aggregate the series, a longer step).`
+      )
+    }
     // Not `instanceof Error`: the abort is a DOMException, from another realm under some runners.
     const timedOut = errorName(error) === 'TimeoutError'
     throw new MetricSourceError(
@@ -124,6 +145,10 @@ async function requestRange(
   if (object.status !== 'success' || status < 200 || status > 299) {
     const kind = typeof object.errorType === 'string' ? ` (${object.errorType})` : ''
     const message = typeof object.error === 'string' ? `: ${excerpt(object.error)}` : ''
+    // A query Prometheus cannot parse or accept: the policy's fault, the same on every run.
+    if (status === 400 && object.errorType === 'bad_data') {
+      throw new MetricQueryError(`${where} refused the query (HTTP 400, bad_data)${message}`)
+    }
     throw new MetricSourceError(`${where} answered HTTP ${status}, an error${kind}${message}`)
   }
   return parseMatrix(object.data, where)

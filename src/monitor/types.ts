@@ -49,3 +49,15 @@ export class MetricSourceError extends Error {
     this.name = 'MetricSourceError'
   }
 }
+
+/**
+ * The source refused the query itself (Prometheus' 400 `bad_data`: a parse error, a misplaced
+ * placeholder): the policy's query is wrong, which no later run fixes. Not inconclusive: the
+ * monitor command turns it into invalid input (exit 2) naming the trigger and the policy file.
+ */
+export class MetricQueryError extends MetricSourceError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'MetricQueryError'
+  }
+}

@@ -22,6 +22,8 @@ export type AlertReason =
 export type MonitorAction =
   | { kind: 'none' }
   | { kind: 'alert'; why: AlertReason; detail: string }
+  /** The breach was another run's to handle: it changed the stage first (a concurrent run). */
+  | { kind: 'rolled-back-by-another'; holder: string | null }
   | {
       kind: 'rollback'
       restored: string
@@ -160,6 +162,9 @@ function actionText(stage: StageMonitorResult, dryRun: boolean): string {
   if (action.kind === 'alert') {
     return `**${ALERT_TEXT[action.why]}**: ${escape(action.detail)}. Nothing written.`
   }
+  if (action.kind === 'rolled-back-by-another') {
+    return `Another run changed ${escape(stage.stage)} first (it holds ${escape(action.holder ?? 'nothing')} now): this run rolled nothing back. Nothing written.`
+  }
   const restored = escape(action.restored)
   const head = dryRun
     ? `**Would roll back automatically** to ${restored} (dry run: nothing written).`
@@ -185,6 +190,29 @@ export function breachReason(
     return `${t.verdict.trigger} (${t.verdict.summary}${bounds(t.verdict.bounds, true)})${where}`
   })
   return `modelgate monitor: ${model} ${version} breached in ${stage}: ${parts.join(' | ')}`
+}
+
+/**
+ * The warning annotation of each inconclusive stage, so a run that could not see is not silently
+ * green: the stage, its holder, and each inconclusive trigger's why. Plain text: the action
+ * escapes it for a workflow command.
+ */
+export function inconclusiveWarnings(stages: readonly StageMonitorResult[]): string[] {
+  return stages
+    .filter(s => s.verdict === 'inconclusive')
+    .map(s => {
+      const why = s.triggers
+        .filter(t => t.verdict.status === 'inconclusive')
+        .map(t => `${t.verdict.trigger}: ${clip(t.verdict.summary)}`)
+      const holder = s.holder !== undefined ? `${s.holder}; ` : ''
+      return `ModelGate monitor: ${s.stage} is inconclusive (${holder}${why.join('; ')}). Nothing written.`
+    })
+}
+
+/** One line of at most 300 characters. */
+function clip(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim()
+  return line.length > 300 ? `${line.slice(0, 300)}…` : line
 }
 
 function samplesText(run: { time: number; value: number }[]): string {
