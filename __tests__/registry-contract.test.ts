@@ -20,6 +20,7 @@ import type {
   WriteResult
 } from '../src/registry/port.js'
 import type { Backend, Subject } from './helpers/contract-backends.js'
+import { auditRecord } from './helpers/audit-records.js'
 import {
   gist,
   gitBackend,
@@ -32,7 +33,10 @@ import {
 
 const alice: AuditFacts = { actor: 'alice', actorEmail: 'alice@example.com' }
 const bob: AuditFacts = { actor: 'bob', reason: 'accuracy dropped in production' }
-const RECORD = { gates: [{ gate: 'thresholds', status: 'pass' }], metrics: { accuracy: 0.91 } }
+const RECORD = auditRecord({
+  gates: [{ gate: 'thresholds', status: 'pass', summary: '1 of 1 metrics within bounds' }],
+  metrics: { candidate: { accuracy: 0.91 }, champion: null }
+})
 const PROD = 'production'
 
 const backends: Backend[] = [
@@ -560,7 +564,7 @@ describe.each(backends.map(backend => [backend.name, backend] as const))(
         const carol: AuditFacts = {
           actor: 'carol',
           actorEmail: 'carol@example.com',
-          record: { gates: 're-evaluated against the new champion' }
+          record: auditRecord({ reason: 're-evaluated against the new champion' })
         }
         const revalidate = () => carol
         const plan = planned(
@@ -594,7 +598,7 @@ describe.each(backends.map(backend => [backend.name, backend] as const))(
         const [v1, v2, v3] = (await versions(3)) as [string, string, string]
         written(await s.registry.assign(s.model, v1, PROD, alice))
         const rival = await s.rival()
-        const carol: AuditFacts = { actor: 'carol', record: { judgedAgainst: 'v1' } }
+        const carol: AuditFacts = { actor: 'carol', record: auditRecord({ previous: 'v1' }) }
         const result = written(
           await s.registry.assign(s.model, v2, PROD, alice, {
             revalidate: async context => {

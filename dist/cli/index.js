@@ -25819,6 +25819,28 @@ const AuditRecord = object({
         .describe('What failed the model-file scan: file (and entry), byte offset, module.name, why.')
 })
     .strict();
+/** What the run knows about itself, passed down from the composition root. */
+const RunFacts = object({
+    event: schemas_string().optional(),
+    sha: schemas_string().optional(),
+    runUrl: schemas_string().optional(),
+    pullRequest: object({ number: schemas_number().int(), url: schemas_string().optional() }).optional(),
+    /** `GITHUB_ACTOR`, kept on re-runs; the record's `actor` is whoever triggered this attempt. */
+    initialActor: schemas_string().optional()
+})
+    .strict();
+/**
+ * What `register` keeps with a registration: the run's facts as they were (event, commit, run
+ * URL, pull request, first actor), no decision to record.
+ */
+const RegistrationRecord = RunFacts;
+/**
+ * The record a write hands the registry port (port.ts `AuditFacts.record`), which the adapters
+ * keep whole with the registry's own record of the change: a promotion's or rollback's
+ * AuditRecord, or a registration's run facts. What comes back is read through `auditRecordOf`
+ * (any tool may have written it), never trusted to be one of these.
+ */
+const WrittenRecord = union([AuditRecord, RegistrationRecord]);
 /** The record of a promotion attempt, written or not. */
 function promotionAudit(input) {
     const { evaluation, candidate } = input;
@@ -28424,10 +28446,12 @@ function renderRegisterMlflow(registered) {
  */
 async function register(context, options) {
     const digest = await digestOf(context, options);
+    // A registration decides nothing: its record is the run's facts (audit/record.ts).
+    const record = { ...context.runFacts };
     const result = await context.registry.register(options.model, options.version, options.commit, {
         actor: context.actor,
         actorEmail: context.actorEmail,
-        record: { ...context.runFacts },
+        record,
         ...('digest' in digest ? { candidateDigest: digest.digest } : {})
     }, { dryRun: options.dryRun });
     return { ...renderRegister({ request: options, result, digest }), exitCode: ExitCode.Pass };
@@ -29738,12 +29762,6 @@ function isMarkShaped(value) {
 }
 
 ;// CONCATENATED MODULE: ./src/registry/mlflow/audit-tags.ts
-/**
- * What a write keeps on the version and in the stage's history about who did it and why: the
- * history entry, the audit tag (`modelgate.promoted.<alias>`, cut to the tag limit), the
- * caller's record in record tags (whole, a summary, or nothing for want of room), and where
- * the removal mark goes on Unity Catalog's 50-tag versions.
- */
 
 
 
@@ -29978,11 +29996,7 @@ class AuditTags {
 }
 /** How many candidate files an audit record lists (`artifact.files`), when it lists them. */
 function fileCount(record) {
-    const artifact = record.artifact;
-    const files = typeof artifact === 'object' && artifact !== null
-        ? artifact.files
-        : undefined;
-    return Array.isArray(files) ? files.length : undefined;
+    return 'artifact' in record ? record.artifact?.files.length : undefined;
 }
 /**
  * The audit facts of a removal mark that is not the plain case: the ids of the

@@ -1,3 +1,4 @@
+import type { RegistrationRecord } from '../audit/record.js'
 import { renderRegister, renderRegisterMlflow } from '../report/register.js'
 import { ExitCode, InvalidInputError, ModelGateError } from '../errors.js'
 import type { CommandOutcome, RegistryContext } from './registry-context.js'
@@ -20,6 +21,8 @@ export async function register(
   options: RegisterOptions
 ): Promise<CommandOutcome> {
   const digest = await digestOf(context, options)
+  // A registration decides nothing: its record is the run's facts (audit/record.ts).
+  const record: RegistrationRecord = { ...context.runFacts }
   const result = await context.registry.register(
     options.model,
     options.version,
@@ -27,7 +30,7 @@ export async function register(
     {
       actor: context.actor,
       actorEmail: context.actorEmail,
-      record: { ...context.runFacts },
+      record,
       ...('digest' in digest ? { candidateDigest: digest.digest } : {})
     },
     { dryRun: options.dryRun }

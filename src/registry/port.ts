@@ -13,6 +13,7 @@
  * re-run that would change nothing writes nothing and says why), and can be
  * previewed with `dryRun`.
  */
+import type { WrittenRecord } from '../audit/record.js'
 
 /**
  * What a registry keeps with an event, read back: JSON, as any tool (ModelGate, GTO, MLflow's
@@ -39,11 +40,11 @@ export interface AuditFacts {
    */
   forcedPast?: string
   /**
-   * The structured record kept with the write, as JSON: ModelGate's promote and rollback pass
-   * their AuditRecord (audit/record.ts), register its run facts; the adapters store any JSON
-   * object whole and give it back under StoredAudit `record`.
+   * The structured record kept with the write (audit/record.ts `WrittenRecord`): promote and
+   * rollback pass their AuditRecord, register its run facts; the adapters store it whole and
+   * give it back under StoredAudit `record`, read again through `auditRecordOf`.
    */
-  record?: Record<string, unknown>
+  record?: WrittenRecord
   /**
    * Registrations only: the content digest of the version's candidate files
    * (candidate/digest.ts), kept with the registration so a candidate directory can be
