@@ -13,6 +13,7 @@ import { maskableParts } from './notify/webhook.js'
 import { actionsArtifactUploader } from './audit/actions-uploader.js'
 import { ExitCode, ModelGateError, errorMessage } from './errors.js'
 import { getInputs } from './inputs.js'
+import { createGitRunner } from './registry/git/runner.js'
 import { neutraliseCommands } from './report/log.js'
 import { summaryBudget } from './report/summary.js'
 
@@ -101,8 +102,9 @@ function runnerContext(audits: AuditLog, token: string | undefined): EventContex
       ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
       : undefined
   const attempt = Number(env.GITHUB_RUN_ATTEMPT) || 1
+  const workspace = env.GITHUB_WORKSPACE || process.cwd()
   return {
-    workspace: env.GITHUB_WORKSPACE || process.cwd(),
+    workspace,
     // A re-run keeps GITHUB_ACTOR (the first attempt's) and names who re-ran it here: the person
     // acting, whose rights are checked. Unset outside a runner: the actor.
     actor: env.GITHUB_TRIGGERING_ACTOR || env.GITHUB_ACTOR || 'github-actions',
@@ -124,7 +126,8 @@ function runnerContext(audits: AuditLog, token: string | undefined): EventContex
     github: gitHubPorts(token, {
       repository: env.GITHUB_REPOSITORY || undefined,
       apiUrl: env.GITHUB_API_URL || 'https://api.github.com'
-    })
+    }),
+    git: createGitRunner(workspace)
   }
 }
 

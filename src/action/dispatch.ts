@@ -4,6 +4,7 @@ import type { GateResult } from '../gates/types.js'
 import type { CommandOutcome } from '../commands/registry-context.js'
 import { NotFoundError, PermissionError, errorMessage } from '../errors.js'
 import type { PromoteSettings, RegisterSettings, RollbackSettings, Settings } from '../inputs.js'
+import { defaultPolicyFile } from '../policy/load.js'
 import type { Policy } from '../policy/schema.js'
 import type { StageHolder } from '../registry/port.js'
 import { storedPullRequest } from '../registry/stored-audit.js'
@@ -210,11 +211,6 @@ async function defaultBranchPolicy(
   }
   context.logger?.info(`No policy input: the rights and registry come from ${file} on ${at.what}`)
   return found.policy
-}
-
-/** The CLI's default policy file for a model (src/cli/context.ts), relative to the repository root. */
-function defaultPolicyFile(model: string): string {
-  return `policies/${model.replace(/[/:]/g, '-')}.yml`
 }
 
 /**

@@ -12,8 +12,8 @@ import {
   mergedReport,
   otherBaseNote,
   otherBaseReason,
-  pullRequestRunNote,
-  pushNote,
+  withPullRequestRunNote,
+  withPushNote,
   pushOrigin,
   withCommentNotes
 } from '../report/flow-notes.js'
@@ -112,7 +112,7 @@ export async function evaluatePullRequest(
     written: Boolean(result.written),
     readOnly: readOnlyReason(payload.pull_request, context)
   })
-  const note = pullRequestRunNote({
+  const markdown = withPullRequestRunNote(result.markdown, {
     written: Boolean(result.written),
     pullRequest: pr.number,
     ...(elsewhere
@@ -127,7 +127,7 @@ export async function evaluatePullRequest(
     eventName: context.eventName,
     promoteOn: settings.promoteOn
   })
-  return { ...result, markdown: `${result.markdown}\n${note}` }
+  return { ...result, markdown }
 }
 
 /**
@@ -234,8 +234,7 @@ export async function promoteOnMerge(
     ...(pr ? { pullRequest: pr.number } : {}),
     ...(found ? { mergedElsewhere: { number: found.number, baseRef: found.baseRef } } : {})
   })
-  const note = pushNote(Boolean(result.written), origin)
-  return { ...result, markdown: `${result.markdown}\n${note}` }
+  return { ...result, markdown: withPushNote(result.markdown, Boolean(result.written), origin) }
 }
 
 interface EvidenceRequest {

@@ -4,6 +4,7 @@ import path from 'node:path'
 import { registryOnlyAudits } from '../audit/log.js'
 import { InvalidInputError, NotFoundError } from '../errors.js'
 import { findStage } from '../gates/evaluate.js'
+import { defaultPolicyFile } from '../policy/load.js'
 import { createGitRunner, type GitRunner } from '../registry/git/runner.js'
 import { openWorkspace, type Actor, type Workspace } from '../workspace.js'
 
@@ -31,7 +32,8 @@ export async function openCliRegistry(options: {
   push?: false
 }): Promise<CliRegistry> {
   const root = await repositoryRoot(options.repo)
-  const policyFile = options.policyFile ?? (options.model && defaultPolicyFile(root, options.model))
+  const policyFile =
+    options.policyFile ?? (options.model && existingDefaultPolicy(root, options.model))
   if (options.requirePolicy && !policyFile) {
     throw new NotFoundError(
       `No policy for ${options.model ?? 'this model'}: pass --policy FILE or add policies/${options.model ?? '<model>'}.yml`
@@ -89,7 +91,8 @@ async function repositoryRoot(repo: string): Promise<string> {
   return top.code === 0 ? top.stdout.trim() : repo
 }
 
-function defaultPolicyFile(repo: string, model: string): string | undefined {
-  const file = path.join(repo, 'policies', `${model.replace(/[/:]/g, '-')}.yml`)
+/** The model's policy where it is kept when none is named (policy/load.ts), if it is there. */
+function existingDefaultPolicy(repo: string, model: string): string | undefined {
+  const file = path.join(repo, defaultPolicyFile(model))
   return existsSync(file) ? file : undefined
 }

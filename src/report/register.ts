@@ -2,13 +2,14 @@
  * What `register` prints, on git and on MLflow: what was recorded (or would be), and the
  * candidate digest kept with it. The command hands over a result; the words are chosen here.
  */
+import type { RegisterMlflowOptions, RegisterOptions } from '../commands/register.js'
 import type { WriteResult } from '../registry/port.js'
 import { escape } from './markdown.js'
 import { describePublication, lineOf } from './registry-tables.js'
 
 export interface RegisterResult {
   /** The request as given (printed back in the JSON, field for field). */
-  request: { model: string; version: string; commit: string; dryRun?: boolean }
+  request: RegisterOptions
   result: WriteResult
   /** The content digest recorded with the version, or why there is none. */
   digest: { digest: string } | { why: string }
@@ -47,14 +48,7 @@ export function renderRegister({ request, result, digest }: RegisterResult): {
 
 export interface RegisterMlflowResult {
   /** The request as given (printed back in the JSON, field for field). */
-  request: {
-    model: string
-    version?: string
-    runId?: string
-    artifactPath?: string
-    candidateDigest?: string
-    dryRun?: boolean
-  }
+  request: RegisterMlflowOptions
   /** The version confirmed or created (undefined when a dry run creates one). */
   version: string | undefined
   written: boolean
