@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { COMMANDS } from '../src/cli/run.js'
-import { hermeticCliEnv } from './helpers/cli-bundle.js'
+import { bundledCli, hermeticCliEnv } from './helpers/cli-bundle.js'
 import { CLI_ENTRY, REPO_ROOT } from './helpers/run-action.js'
 import { cliInProcess as cli } from './helpers/cli-in-process.js'
 
@@ -66,4 +66,25 @@ describe('modelgate <command> --help', () => {
       }
     }
   )
+})
+
+describe('modelgate --help: the exit codes (bundled CLI)', () => {
+  it('says that a forced promotion that happened exits 1, as the README table does', async () => {
+    const run = await bundledCli(REPO_ROOT, ['--help'])
+    expect(run.exitCode).toBe(0)
+    expect(run.stdout).toContain(
+      `Exit codes (the same in the action; a --dry-run exits with the code the real run would):
+  0  pass: every gate passed
+  1  pass with warnings (a gate skipped, a bad metric the policy does not use), or a forced
+     promotion that happened (--force --reason, past failing or pending gates);
+     monitor: inconclusive
+  2  blocked (a gate failed or is pending), invalid input, or an unexpected error
+  3  not found: a policy, candidate, stage, model or version
+  4  permission or authentication error
+  5  monitor: rolled back automatically
+  6  monitor: a breach a person must act on
+`
+    )
+    expect(run.stdout).not.toMatch(/1 pass with warnings, 2/)
+  })
 })

@@ -57976,6 +57976,66 @@ function auditSchemaFileText() {
     return `${JSON.stringify(document, null, 2)}\n`;
 }
 
+;// CONCATENATED MODULE: ./src/audit/publish.ts
+
+
+
+
+
+/**
+ * Uploads each record as `modelgate-audit-<model>-<version>-<run id>` holding `audit.json`.
+ * Runs after the registry was written (or the attempt refused): a failed upload is reported,
+ * never thrown, since the record is also in the job summary and (when written) the registry.
+ */
+async function uploadAuditRecords(records, runId, uploader, 
+/** `GITHUB_RUN_ATTEMPT`: a re-run of the same run gets its own names. */
+attempt = 1) {
+    const published = [];
+    const used = new Set();
+    for (const record of records) {
+        const base = `${auditArtifactName(record, runId)}${attempt > 1 ? `-attempt${attempt}` : ''}`;
+        let dir;
+        try {
+            dir = await (0,promises_.mkdtemp)(external_node_path_default().join((0,external_node_os_.tmpdir)(), 'modelgate-audit-'));
+            const file = external_node_path_default().join(dir, 'audit.json');
+            await (0,promises_.writeFile)(file, `${JSON.stringify(record, null, 2)}\n`);
+            const root = dir;
+            published.push(await uploadUnderFreeName(base, used, name => uploader.upload(name, [file], root), record));
+        }
+        catch (error) {
+            // Writing the file failed: this record is not uploaded; the others still are.
+            published.push({ record, problem: (0,errors/* errorMessage */.gJ)(error) });
+        }
+        finally {
+            if (dir)
+                await (0,promises_.rm)(dir, { recursive: true, force: true });
+        }
+    }
+    return published;
+}
+/** Names tried after `base` when it is taken: two records of one version in one run (a refusal, then a forced promotion), or two jobs of a matrix. */
+const MAX_NAME_TRIES = 20;
+async function uploadUnderFreeName(base, used, upload, record) {
+    let problem = '';
+    for (let n = 1; n <= MAX_NAME_TRIES; n++) {
+        const name = n === 1 ? base : `${base}-${n}`;
+        if (used.has(name))
+            continue;
+        used.add(name);
+        try {
+            await upload(name);
+            return { record, artifact: name };
+        }
+        catch (error) {
+            problem = (0,errors/* errorMessage */.gJ)(error);
+            // Another job of this run took the name: try the next; any other failure is final.
+            if (!/\b409\b|already exists|conflict/i.test(problem))
+                break;
+        }
+    }
+    return { record, problem };
+}
+
 ;// CONCATENATED MODULE: ./src/gates/format.ts
 /**
  * Number and size formatting shared by the gates (in their messages) and the report
@@ -58123,6 +58183,30 @@ function findStage(policy, stage) {
         throw new errors/* NotFoundError */.m_(`stage "${stage}" is not defined in the policy for ${policy.model}; it defines: ${known.join(', ')}`);
     }
     return stagePolicy;
+}
+/**
+ * With no one model named: refuses (NotFoundError, exit 3) a stage that no policy under
+ * policies/ defines and no model without a policy has an event in, naming each model's stages
+ * and any policy file that could not be read. When no policy can be read, stage names are not
+ * known and every one is taken as given.
+ */
+function assertStageInAnyPolicy(stage, directory, withoutPolicy) {
+    if (directory.policies.length === 0)
+        return;
+    if (directory.policies.some(({ policy }) => Object.hasOwn(policy.stages, stage)))
+        return;
+    if (withoutPolicy.some(entry => entry.stages.includes(stage)))
+        return;
+    const parts = [
+        ...directory.policies.map(({ policy }) => `${policy.model} defines: ${Object.keys(policy.stages).join(', ')}`),
+        ...withoutPolicy.map(entry => entry.stages.length > 0
+            ? `${entry.model} (no policy) has events in: ${entry.stages.join(', ')}`
+            : `${entry.model} (no policy) has no events in a stage`),
+        ...(directory.unread.length > 0
+            ? [`not read: ${directory.unread.map(u => `${u.file} (${u.problem})`).join(', ')}`]
+            : [])
+    ];
+    throw new NotFoundError(`stage "${stage}" is not defined in any policy under policies/: ${parts.join('; ')}`);
 }
 
 ;// CONCATENATED MODULE: ./src/gates/approvals.ts
@@ -60070,68 +60154,6 @@ function fenceFor(text) {
     return '`'.repeat(Math.max(3, longest + 1));
 }
 
-;// CONCATENATED MODULE: ./src/audit/publish.ts
-
-
-
-
-
-// The job summary's audit section is rendered in report/; named here too, where it was first.
-
-/**
- * Uploads each record as `modelgate-audit-<model>-<version>-<run id>` holding `audit.json`.
- * Runs after the registry was written (or the attempt refused): a failed upload is reported,
- * never thrown, since the record is also in the job summary and (when written) the registry.
- */
-async function uploadAuditRecords(records, runId, uploader, 
-/** `GITHUB_RUN_ATTEMPT`: a re-run of the same run gets its own names. */
-attempt = 1) {
-    const published = [];
-    const used = new Set();
-    for (const record of records) {
-        const base = `${auditArtifactName(record, runId)}${attempt > 1 ? `-attempt${attempt}` : ''}`;
-        let dir;
-        try {
-            dir = await (0,promises_.mkdtemp)(external_node_path_default().join((0,external_node_os_.tmpdir)(), 'modelgate-audit-'));
-            const file = external_node_path_default().join(dir, 'audit.json');
-            await (0,promises_.writeFile)(file, `${JSON.stringify(record, null, 2)}\n`);
-            const root = dir;
-            published.push(await uploadUnderFreeName(base, used, name => uploader.upload(name, [file], root), record));
-        }
-        catch (error) {
-            // Writing the file failed: this record is not uploaded; the others still are.
-            published.push({ record, problem: (0,errors/* errorMessage */.gJ)(error) });
-        }
-        finally {
-            if (dir)
-                await (0,promises_.rm)(dir, { recursive: true, force: true });
-        }
-    }
-    return published;
-}
-/** Names tried after `base` when it is taken: two records of one version in one run (a refusal, then a forced promotion), or two jobs of a matrix. */
-const MAX_NAME_TRIES = 20;
-async function uploadUnderFreeName(base, used, upload, record) {
-    let problem = '';
-    for (let n = 1; n <= MAX_NAME_TRIES; n++) {
-        const name = n === 1 ? base : `${base}-${n}`;
-        if (used.has(name))
-            continue;
-        used.add(name);
-        try {
-            await upload(name);
-            return { record, artifact: name };
-        }
-        catch (error) {
-            problem = (0,errors/* errorMessage */.gJ)(error);
-            // Another job of this run took the name: try the next; any other failure is final.
-            if (!/\b409\b|already exists|conflict/i.test(problem))
-                break;
-        }
-    }
-    return { record, problem };
-}
-
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 ;// CONCATENATED MODULE: ./src/notify/webhook.ts
@@ -60671,27 +60693,15 @@ function allowedKeys(inst) {
     return shape && typeof shape === 'object' ? Object.keys(shape) : [];
 }
 
-;// CONCATENATED MODULE: ./src/monitor/promql.ts
+;// CONCATENATED MODULE: ./src/policy/promql-placeholders.ts
 /**
- * `$model`, `$version` and `$stage` in a trigger's PromQL, substituted safely. Pure.
- *
- * A placeholder may only stand inside the double-quoted value of a label matcher
- * (`{model="$model"}`, `{version!="$version"}`, `{stage=~"$stage|shadow"}`); anywhere else
- * (a metric name, a range, a function argument, a comment, a single-quoted or raw string) the
- * query is refused, so a value can never become PromQL syntax. The value is escaped as a PromQL
- * double-quoted string (Go's escapes); in a regex matcher (`=~`, `!~`) it is first quoted as a
- * regular expression, so `1.0` matches only `1.0`.
+ * Where `$model`, `$version` and `$stage` may stand in a trigger's PromQL: only inside the
+ * double-quoted value of a label matcher. Pure; the policy checks a query with
+ * `placeholderProblems` when it is loaded, and monitor/promql.ts substitutes values into the
+ * same spans.
  */
 /** A placeholder, not followed by more name characters (`$models` is not `$model`). */
 const PLACEHOLDER = /\$(model|version|stage)(?![A-Za-z0-9_])/g;
-class PromqlPlaceholderError extends Error {
-    problems;
-    constructor(problems) {
-        super(problems.join('; '));
-        this.problems = problems;
-        this.name = 'PromqlPlaceholderError';
-    }
-}
 /**
  * The double-quoted label-matcher values of `query`, found by a small lexer that knows
  * PromQL's strings (`"…"` and `'…'` with backslash escapes, raw `` `…` ``), `#` comments and
@@ -60768,45 +60778,6 @@ function placeholderProblems(query) {
         }
     }
     return problems;
-}
-/** `value` as the inside of a PromQL double-quoted string (Go escapes). */
-function escapeStringContent(value) {
-    // eslint-disable-next-line no-control-regex -- control characters are exactly what is escaped
-    return value.replace(/[\\"\u0000-\u001f\u007f]/g, char => {
-        switch (char) {
-            case '\\':
-                return '\\\\';
-            case '"':
-                return '\\"';
-            case '\n':
-                return '\\n';
-            case '\r':
-                return '\\r';
-            case '\t':
-                return '\\t';
-            default:
-                return `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`;
-        }
-    });
-}
-/** `value` as an RE2 pattern that matches exactly `value`. */
-function quoteRegex(value) {
-    return value.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
-}
-/**
- * `query` with each placeholder replaced by its escaped value. Throws PromqlPlaceholderError,
- * listing every misplaced placeholder, rather than substitute any of them.
- */
-function substitutePlaceholders(query, values) {
-    const problems = placeholderProblems(query);
-    if (problems.length > 0)
-        throw new PromqlPlaceholderError(problems);
-    const spans = matcherValueSpans(query);
-    return query.replace(PLACEHOLDER, (_, name, at) => {
-        const span = spans.find(s => at > s.start && at < s.end);
-        const value = values[name];
-        return escapeStringContent(span?.regex ? quoteRegex(value) : value);
-    });
 }
 
 ;// CONCATENATED MODULE: ./src/policy/monitor.ts
@@ -61314,7 +61285,7 @@ async function loadPolicy(file) {
             cause: error
         });
     }
-    return parsePolicy(text, file);
+    return load_parsePolicy(text, file);
 }
 /**
  * Validate policy YAML. Throws one `InvalidInputError` listing every problem found,
@@ -61322,7 +61293,7 @@ async function loadPolicy(file) {
  * alone, since the structure around them cannot be trusted; the schema's cross-stage
  * rules run once every stage has the right shape.
  */
-function parsePolicy(text, file) {
+function load_parsePolicy(text, file) {
     const lineCounter = new dist/* LineCounter */.HN();
     const doc = (0,dist/* parseDocument */.Tp)(text, {
         lineCounter,
@@ -61865,6 +61836,10 @@ function otherBaseReason(pullRequest, baseRef, defaultBranch) {
 function otherBaseNote(reason) {
     return `This ${reason}: ModelGate reports on it and writes nothing to the registry, on approval or on merge.`;
 }
+/** A pull request's report with its run's note (`pullRequestRunNote`) under it. */
+function withPullRequestRunNote(markdown, run) {
+    return `${markdown}\n${pullRequestRunNote(run)}`;
+}
 /** The job summary's note under a pull request's evaluation: written, or why not. */
 function pullRequestRunNote(run) {
     if (run.written)
@@ -61889,6 +61864,10 @@ function pushOrigin(push) {
     return push.mergedElsewhere
         ? `${commit}, the merge of pull request #${push.mergedElsewhere.number} into ${markdown_escape(push.mergedElsewhere.baseRef)}, not ${markdown_escape(String(push.defaultBranch))} (so its reviews and check runs do not count here)`
         : `${commit}, which no merged pull request produced (so no reviews or check runs were available)`;
+}
+/** A push's report with its note (`pushNote`) under it. */
+function withPushNote(markdown, written, origin) {
+    return `${markdown}\n${pushNote(written, origin)}`;
 }
 /** The note under a push's report: promoted or not, from `pushOrigin`. */
 function pushNote(written, origin) {
@@ -62055,6 +62034,141 @@ function checksums_normalise(name) {
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(73024);
+;// CONCATENATED MODULE: ./src/scan/reader.ts
+
+/**
+ * A forward-only byte reader over a file or a stream, with one reused buffer: memory stays at
+ * {@link READ_BUFFER_BYTES} whatever the size of what is read. `skip` over a file moves the read
+ * position without reading (the scanner skips tensor payloads that way); over a stream it
+ * consumes the bytes.
+ */
+const READ_BUFFER_BYTES = 1024 * 1024;
+/**
+ * Open flags for every file ModelGate reads from a candidate: never follow a
+ * symlink at the last component (the walk already resolved and vetted links,
+ * so meeting one here means the tree changed under us), and never block on a
+ * FIFO swapped in after the walk. Both flags are 0 where the platform lacks them.
+ */
+const SAFE_READ_FLAGS = external_node_fs_.constants.O_RDONLY | (external_node_fs_.constants.O_NOFOLLOW ?? 0) | (external_node_fs_.constants.O_NONBLOCK ?? 0);
+/**
+ * The bytes of an open file from `start` to `end` (its size, or the end of a stored zip entry),
+ * read by position: a skip moves the position without reading.
+ */
+function fileSource(handle, end, start = 0) {
+    let position = start;
+    return {
+        async read(into, offset, length) {
+            const wanted = Math.min(length, end - position);
+            if (wanted <= 0)
+                return 0;
+            const { bytesRead } = await handle.read(into, offset, wanted, position);
+            position += bytesRead;
+            return bytesRead;
+        },
+        async skip(count) {
+            const moved = Math.max(0, Math.min(count, end - position));
+            position += moved;
+            return moved;
+        }
+    };
+}
+/** A Node stream (a zip entry, an inflated stream), consumed chunk by chunk. */
+function streamSource(stream) {
+    const chunks = stream[Symbol.asyncIterator]();
+    let current = Buffer.alloc(0);
+    let done = false;
+    const next = async () => {
+        while (!done && current.length === 0) {
+            const step = await chunks.next();
+            if (step.done)
+                done = true;
+            else
+                current = step.value;
+        }
+        return current.length > 0;
+    };
+    return {
+        async read(into, offset, length) {
+            if (!(await next()))
+                return 0;
+            const count = Math.min(length, current.length);
+            current.copy(into, offset, 0, count);
+            current = current.subarray(count);
+            return count;
+        },
+        async skip(count) {
+            let moved = 0;
+            while (moved < count && (await next())) {
+                const step = Math.min(count - moved, current.length);
+                current = current.subarray(step);
+                moved += step;
+            }
+            return moved;
+        }
+    };
+}
+/** Buffered reading with the offset of every byte known, for findings that name it. */
+class ByteReader {
+    source;
+    buffer;
+    /** Next byte to consume, and end of the valid bytes, in `buffer`. */
+    pos = 0;
+    end = 0;
+    /** Stream offset of `buffer[0]`. */
+    base = 0;
+    exhausted = false;
+    constructor(source, size = READ_BUFFER_BYTES) {
+        this.source = source;
+        this.buffer = Buffer.allocUnsafe(size);
+    }
+    /** Offset, in the stream, of the next byte. */
+    get offset() {
+        return this.base + this.pos;
+    }
+    get available() {
+        return this.end - this.pos;
+    }
+    /**
+     * Make at least `count` bytes available (count ≤ buffer size); false when the stream ends
+     * first (what is left stays available).
+     */
+    async fill(count) {
+        if (this.available >= count)
+            return true;
+        if (this.pos > 0) {
+            this.buffer.copy(this.buffer, 0, this.pos, this.end);
+            this.base += this.pos;
+            this.end -= this.pos;
+            this.pos = 0;
+        }
+        while (this.end < count && !this.exhausted) {
+            const read = await this.source.read(this.buffer, this.end, this.buffer.length - this.end);
+            if (read === 0)
+                this.exhausted = true;
+            this.end += read;
+        }
+        return this.end >= count;
+    }
+    /** Move past `count` bytes; false when the stream ends first. */
+    async skip(count) {
+        const buffered = Math.min(count, this.available);
+        this.pos += buffered;
+        const rest = count - buffered;
+        if (rest === 0)
+            return true;
+        this.base += this.end;
+        this.pos = 0;
+        this.end = 0;
+        const moved = await this.source.skip(rest);
+        this.base += moved;
+        return moved === rest;
+    }
+    /** True when no byte is left. */
+    async atEnd() {
+        return !(await this.fill(1));
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/candidate/hash.ts
 
 
@@ -62073,13 +62187,6 @@ var external_node_fs_ = __nccwpck_require__(73024);
 const HASH_BUFFER_BYTES = 2 * 1024 * 1024;
 /** Files hashed at the same time by `hashFiles` unless told otherwise. */
 const DEFAULT_HASH_CONCURRENCY = 4;
-/**
- * Open flags for every file ModelGate reads from a candidate: never follow a
- * symlink at the last component (the walk already resolved and vetted links,
- * so meeting one here means the tree changed under us), and never block on a
- * FIFO swapped in after the walk. Both flags are 0 where the platform lacks them.
- */
-const SAFE_READ_FLAGS = external_node_fs_.constants.O_RDONLY | (external_node_fs_.constants.O_NOFOLLOW ?? 0) | (external_node_fs_.constants.O_NONBLOCK ?? 0);
 /**
  * SHA-256 of one regular file, read in a stream with two reused buffers:
  * memory stays flat whatever the size. This is the function `npm run bench`
@@ -62901,6 +63008,7 @@ function scalarText(node) {
 
 
 
+
 /** Metadata files (metrics.json, MLmodel, schema.json, model.yaml, checksums) larger than this are refused. */
 const MAX_METADATA_BYTES = 64 * 1024 * 1024;
 /**
@@ -63590,133 +63698,6 @@ function decodeRawUnicode(bytes) {
         return String.fromCodePoint(code);
     });
     return failed ? undefined : decoded;
-}
-
-;// CONCATENATED MODULE: ./src/scan/reader.ts
-/**
- * A forward-only byte reader over a file or a stream, with one reused buffer: memory stays at
- * {@link READ_BUFFER_BYTES} whatever the size of what is read. `skip` over a file moves the read
- * position without reading (the scanner skips tensor payloads that way); over a stream it
- * consumes the bytes.
- */
-const READ_BUFFER_BYTES = 1024 * 1024;
-/**
- * The bytes of an open file from `start` to `end` (its size, or the end of a stored zip entry),
- * read by position: a skip moves the position without reading.
- */
-function fileSource(handle, end, start = 0) {
-    let position = start;
-    return {
-        async read(into, offset, length) {
-            const wanted = Math.min(length, end - position);
-            if (wanted <= 0)
-                return 0;
-            const { bytesRead } = await handle.read(into, offset, wanted, position);
-            position += bytesRead;
-            return bytesRead;
-        },
-        async skip(count) {
-            const moved = Math.max(0, Math.min(count, end - position));
-            position += moved;
-            return moved;
-        }
-    };
-}
-/** A Node stream (a zip entry, an inflated stream), consumed chunk by chunk. */
-function streamSource(stream) {
-    const chunks = stream[Symbol.asyncIterator]();
-    let current = Buffer.alloc(0);
-    let done = false;
-    const next = async () => {
-        while (!done && current.length === 0) {
-            const step = await chunks.next();
-            if (step.done)
-                done = true;
-            else
-                current = step.value;
-        }
-        return current.length > 0;
-    };
-    return {
-        async read(into, offset, length) {
-            if (!(await next()))
-                return 0;
-            const count = Math.min(length, current.length);
-            current.copy(into, offset, 0, count);
-            current = current.subarray(count);
-            return count;
-        },
-        async skip(count) {
-            let moved = 0;
-            while (moved < count && (await next())) {
-                const step = Math.min(count - moved, current.length);
-                current = current.subarray(step);
-                moved += step;
-            }
-            return moved;
-        }
-    };
-}
-/** Buffered reading with the offset of every byte known, for findings that name it. */
-class ByteReader {
-    source;
-    buffer;
-    /** Next byte to consume, and end of the valid bytes, in `buffer`. */
-    pos = 0;
-    end = 0;
-    /** Stream offset of `buffer[0]`. */
-    base = 0;
-    exhausted = false;
-    constructor(source, size = READ_BUFFER_BYTES) {
-        this.source = source;
-        this.buffer = Buffer.allocUnsafe(size);
-    }
-    /** Offset, in the stream, of the next byte. */
-    get offset() {
-        return this.base + this.pos;
-    }
-    get available() {
-        return this.end - this.pos;
-    }
-    /**
-     * Make at least `count` bytes available (count ≤ buffer size); false when the stream ends
-     * first (what is left stays available).
-     */
-    async fill(count) {
-        if (this.available >= count)
-            return true;
-        if (this.pos > 0) {
-            this.buffer.copy(this.buffer, 0, this.pos, this.end);
-            this.base += this.pos;
-            this.end -= this.pos;
-            this.pos = 0;
-        }
-        while (this.end < count && !this.exhausted) {
-            const read = await this.source.read(this.buffer, this.end, this.buffer.length - this.end);
-            if (read === 0)
-                this.exhausted = true;
-            this.end += read;
-        }
-        return this.end >= count;
-    }
-    /** Move past `count` bytes; false when the stream ends first. */
-    async skip(count) {
-        const buffered = Math.min(count, this.available);
-        this.pos += buffered;
-        const rest = count - buffered;
-        if (rest === 0)
-            return true;
-        this.base += this.end;
-        this.pos = 0;
-        this.end = 0;
-        const moved = await this.source.skip(rest);
-        this.base += moved;
-        return moved === rest;
-    }
-    /** True when no byte is left. */
-    async atEnd() {
-        return !(await this.fill(1));
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/scan/files.ts
@@ -65869,15 +65850,12 @@ function width(cell) {
 /** Shown in a cell that has no value, as GTO shows an empty stage. */
 const registry_tables_NONE = '-';
 function renderStatus(view, format = 'md') {
-    const { models, policyStages } = 'models' in view ? view : { models: view, policyStages: undefined };
-    if (models.length === 0 && !policyStages)
+    const { models, policyStages, unusedPolicies } = 'models' in view ? view : { models: view };
+    if (models.length === 0)
         return 'The registry holds no models yet.\n';
-    const shown = policyStages && !models.some(entry => entry.model === policyStages.model)
-        ? [...models, { model: policyStages.model, deprecated: false, stages: [] }]
-        : models;
-    const rows = shown.flatMap(entry => {
+    const rows = models.flatMap(entry => {
         const local = new Set((entry.localOnly ?? []).flatMap(event => event.stage ?? []));
-        const defined = entry.model === policyStages?.model ? policyStages.stages : [];
+        const defined = policyStages?.find(policy => policy.model === entry.model)?.stages ?? [];
         const held = entry.stages.map(holder => holder.stage).filter(stage => !defined.includes(stage));
         const stages = [...defined, ...held];
         const name = `${entry.model}${entry.deprecated ? ' (deprecated)' : ''}`;
@@ -65896,7 +65874,13 @@ function renderStatus(view, format = 'md') {
         });
     });
     const table = { headers: ['Model', 'Stage', 'Version', 'Since (UTC)', 'By'], rows };
-    const notes = [...tieNotes(shown), ...localOnlyNotes(shown)].map(note => format === 'md' ? `- ${escapeNote(note)}` : `- ${note.text}`);
+    const notes = [
+        ...tieNotes(models),
+        ...localOnlyNotes(models),
+        ...(unusedPolicies ?? []).map((unused) => ({
+            text: `${unused.model}: only the stages someone holds are shown: ${unused.file} ${unused.why}.`
+        }))
+    ].map(note => (format === 'md' ? `- ${escapeNote(note)}` : `- ${note.text}`));
     return renderTable(table, format) + (notes.length > 0 ? `\n${notes.join('\n')}\n` : '');
 }
 function escapeNote(note) {
@@ -66698,6 +66682,66 @@ function automaticRollbacks(history, stage, since) {
         found.push(record);
     }
     return found;
+}
+
+;// CONCATENATED MODULE: ./src/monitor/promql.ts
+/**
+ * `$model`, `$version` and `$stage` in a trigger's PromQL, substituted safely. Pure.
+ *
+ * A placeholder may only stand inside the double-quoted value of a label matcher
+ * (`{model="$model"}`, `{version!="$version"}`, `{stage=~"$stage|shadow"}`); anywhere else
+ * (a metric name, a range, a function argument, a comment, a single-quoted or raw string) the
+ * query is refused, so a value can never become PromQL syntax. The value is escaped as a PromQL
+ * double-quoted string (Go's escapes); in a regex matcher (`=~`, `!~`) it is first quoted as a
+ * regular expression, so `1.0` matches only `1.0`.
+ */
+
+class PromqlPlaceholderError extends Error {
+    problems;
+    constructor(problems) {
+        super(problems.join('; '));
+        this.problems = problems;
+        this.name = 'PromqlPlaceholderError';
+    }
+}
+/** `value` as the inside of a PromQL double-quoted string (Go escapes). */
+function escapeStringContent(value) {
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is escaped
+    return value.replace(/[\\"\u0000-\u001f\u007f]/g, char => {
+        switch (char) {
+            case '\\':
+                return '\\\\';
+            case '"':
+                return '\\"';
+            case '\n':
+                return '\\n';
+            case '\r':
+                return '\\r';
+            case '\t':
+                return '\\t';
+            default:
+                return `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`;
+        }
+    });
+}
+/** `value` as an RE2 pattern that matches exactly `value`. */
+function quoteRegex(value) {
+    return value.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
+}
+/**
+ * `query` with each placeholder replaced by its escaped value. Throws PromqlPlaceholderError,
+ * listing every misplaced placeholder, rather than substitute any of them.
+ */
+function substitutePlaceholders(query, values) {
+    const problems = placeholderProblems(query);
+    if (problems.length > 0)
+        throw new PromqlPlaceholderError(problems);
+    const spans = matcherValueSpans(query);
+    return query.replace(PLACEHOLDER, (_, name, at) => {
+        const span = spans.find(s => at > s.start && at < s.end);
+        const value = values[name];
+        return escapeStringContent(span?.regex ? quoteRegex(value) : value);
+    });
 }
 
 ;// CONCATENATED MODULE: ./src/monitor/selector.ts
@@ -67854,17 +67898,16 @@ async function registerMlflow(context, registry, options) {
 
 
 /**
- * `modelgate status`: who holds each stage, since when, assigned by whom. With the model's
- * policy (`stages`), every stage it defines is shown, held or not.
+ * `modelgate status`: who holds each stage, since when, assigned by whom. `policiesOf` gives the
+ * policies of the models the registry holds: every stage a model's policy defines is shown, in
+ * the policy's order, held or not.
  */
-async function status_status(context, model, stages) {
+async function status_status(context, model, policiesOf) {
     const models = await context.registry.status(model);
     if (model && models.length === 0)
         throw new errors/* NotFoundError */.m_(`No model named ${model} in the registry`);
-    const view = {
-        models,
-        ...(model && stages ? { policyStages: { model, stages } } : {})
-    };
+    const policies = policiesOf ? await policiesOf(models.map(entry => entry.model)) : {};
+    const view = { models, ...policies };
     return {
         markdown: renderStatus(view),
         json: statusJson(view),
@@ -74349,7 +74392,6 @@ async function readFileAtRef(api, repo, path, ref) {
 
 
 
-
 /**
  * The policy as a commit or branch has it (`git show <rev>:<path>` in the checkout, else the
  * contents API at `ref`, default `rev`): for a pull request the base commit, never the head; for a merge's push
@@ -74369,7 +74411,7 @@ async function policyIfAt(file, at, where) {
     const spec = repositoryPath(context, file);
     let text;
     if (at.rev) {
-        const shown = await createGitRunner(context.workspace)(['show', `${at.rev}:./${spec}`]);
+        const shown = await context.git(['show', `${at.rev}:./${spec}`]);
         if (shown.code === 0)
             text = shown.stdout;
     }
@@ -74377,7 +74419,7 @@ async function policyIfAt(file, at, where) {
     if (text === undefined && ref) {
         text = (await readFileAtRef(where.api, where.repo, spec, ref))?.text;
     }
-    return text === undefined ? undefined : { policy: parsePolicy(text, file), text };
+    return text === undefined ? undefined : { policy: load_parsePolicy(text, file), text };
 }
 /** A workspace file as a path in the repository (`/`-separated, relative to its root). */
 function repositoryPath(context, file) {
@@ -74441,6 +74483,54 @@ async function monitorForEvent(settings, context) {
         }
     }
     return runCommand(settings, context);
+}
+
+;// CONCATENATED MODULE: ./src/policy/directory.ts
+/**
+ * The repository's policies: every `policies/*.yml` at the root of the repository, as the CLI
+ * finds a model's policy (`policies/MODEL.yml`). Read when no one model is named, so that a
+ * stage name can be checked against every model's stages and `status` can show each model's.
+ */
+
+
+
+
+/** Where the CLI looks for policies, relative to the repository root. */
+const POLICY_DIR = 'policies';
+/** The file `policies/MODEL.yml` names the policy of (`/` and `:` in the name become `-`). */
+function policyFileName(model) {
+    return `${POLICY_DIR}/${model.replace(/[/:]/g, '-')}.yml`;
+}
+/**
+ * Reads every `policies/*.yml` under `root`, in name order. A file that is not a valid policy is
+ * listed in `unread` with its first problem, never thrown: one bad file does not hide the rest.
+ */
+async function readPolicyDirectory(root) {
+    let names;
+    try {
+        names = (await readdir(path.join(root, POLICY_DIR), { withFileTypes: true }))
+            .filter(entry => entry.isFile() && entry.name.endsWith('.yml'))
+            .map(entry => entry.name)
+            .sort();
+    }
+    catch {
+        // No policies/ directory (or none readable): no policies.
+        return { policies: [], unread: [] };
+    }
+    const directory = { policies: [], unread: [] };
+    for (const name of names) {
+        const file = `${POLICY_DIR}/${name}`;
+        try {
+            const policy = parsePolicy(await readFile(path.join(root, file), 'utf8'), file);
+            directory.policies.push({ file, policy });
+        }
+        catch (error) {
+            // The policy error's first line says how many problems; the next names the first one.
+            const lines = errorMessage(error).split('\n');
+            directory.unread.push({ file, problem: lines[1] ?? lines[0] ?? 'unreadable' });
+        }
+    }
+    return directory;
 }
 
 ;// CONCATENATED MODULE: ./src/github/access.ts
@@ -74601,6 +74691,7 @@ async function checkRollbackPermission(access, actor, allowed) {
 
 
 
+
 /**
  * `workflow_dispatch` with `command: rollback`: the actor's right first (a refusal is exit 4 with
  * the registry untouched), then the rollback, then a note on the pull request that had promoted
@@ -74719,7 +74810,7 @@ function deniedAudit(settings, context, policy, reason) {
  */
 async function defaultBranchPolicy(settings, context, github) {
     const { api, repo } = github;
-    const file = settings.policy ?? (settings.model && defaultPolicyFile(settings.model));
+    const file = settings.policy ?? (settings.model && policyFileName(settings.model));
     if (!file)
         return undefined;
     const payload = await readPayload(context);
@@ -74747,10 +74838,6 @@ async function defaultBranchPolicy(settings, context, github) {
     }
     context.logger?.info(`No policy input: the rights and registry come from ${file} on ${at.what}`);
     return found.policy;
-}
-/** The CLI's default policy file for a model (src/cli/context.ts), relative to the repository root. */
-function defaultPolicyFile(model) {
-    return `policies/${model.replace(/[/:]/g, '-')}.yml`;
 }
 /**
  * Adds "rolled back" to the sticky comment of the pull request whose merge (or approval)
@@ -75138,7 +75225,7 @@ async function evaluatePullRequest(settings, context) {
         written: Boolean(result.written),
         readOnly: readOnlyReason(payload.pull_request, context)
     });
-    const note = pullRequestRunNote({
+    const markdown = withPullRequestRunNote(result.markdown, {
         written: Boolean(result.written),
         pullRequest: pr.number,
         ...(elsewhere
@@ -75153,7 +75240,7 @@ async function evaluatePullRequest(settings, context) {
         eventName: context.eventName,
         promoteOn: settings.promoteOn
     });
-    return { ...result, markdown: `${result.markdown}\n${note}` };
+    return { ...result, markdown };
 }
 /**
  * The status of a pull request that changes the policy: never `success`, whatever the
@@ -75242,8 +75329,7 @@ async function promoteOnMerge(settings, context) {
         ...(pr ? { pullRequest: pr.number } : {}),
         ...(found ? { mergedElsewhere: { number: found.number, baseRef: found.baseRef } } : {})
     });
-    const note = pushNote(Boolean(result.written), origin);
-    return { ...result, markdown: `${result.markdown}\n${note}` };
+    return { ...result, markdown: withPushNote(result.markdown, Boolean(result.written), origin) };
 }
 /** Runs `promote` with the pull request's reviews and check runs as evidence. */
 async function promoteWithEvidence(settings, context, github, request) {
@@ -75852,6 +75938,7 @@ function closers(lines) {
 
 
 
+
 /**
  * The action's entry: read inputs, run the command, publish the report. The one
  * error boundary: every failure ends here as a failed step with a readable message.
@@ -75937,8 +76024,9 @@ function runnerContext(audits, token) {
         ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
         : undefined;
     const attempt = Number(env.GITHUB_RUN_ATTEMPT) || 1;
+    const workspace = env.GITHUB_WORKSPACE || process.cwd();
     return {
-        workspace: env.GITHUB_WORKSPACE || process.cwd(),
+        workspace,
         // A re-run keeps GITHUB_ACTOR (the first attempt's) and names who re-ran it here: the person
         // acting, whose rights are checked. Unset outside a runner: the actor.
         actor: env.GITHUB_TRIGGERING_ACTOR || env.GITHUB_ACTOR || 'github-actions',
@@ -75960,7 +76048,8 @@ function runnerContext(audits, token) {
         github: gitHubPorts(token, {
             repository: env.GITHUB_REPOSITORY || undefined,
             apiUrl: env.GITHUB_API_URL || 'https://api.github.com'
-        })
+        }),
+        git: createGitRunner(workspace)
     };
 }
 /**

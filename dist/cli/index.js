@@ -10183,6 +10183,141 @@ function errorMessage(error) {
 
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: ./src/scan/reader.ts
+
+/**
+ * A forward-only byte reader over a file or a stream, with one reused buffer: memory stays at
+ * {@link READ_BUFFER_BYTES} whatever the size of what is read. `skip` over a file moves the read
+ * position without reading (the scanner skips tensor payloads that way); over a stream it
+ * consumes the bytes.
+ */
+const READ_BUFFER_BYTES = 1024 * 1024;
+/**
+ * Open flags for every file ModelGate reads from a candidate: never follow a
+ * symlink at the last component (the walk already resolved and vetted links,
+ * so meeting one here means the tree changed under us), and never block on a
+ * FIFO swapped in after the walk. Both flags are 0 where the platform lacks them.
+ */
+const SAFE_READ_FLAGS = external_node_fs_namespaceObject.constants.O_RDONLY | (external_node_fs_namespaceObject.constants.O_NOFOLLOW ?? 0) | (external_node_fs_namespaceObject.constants.O_NONBLOCK ?? 0);
+/**
+ * The bytes of an open file from `start` to `end` (its size, or the end of a stored zip entry),
+ * read by position: a skip moves the position without reading.
+ */
+function fileSource(handle, end, start = 0) {
+    let position = start;
+    return {
+        async read(into, offset, length) {
+            const wanted = Math.min(length, end - position);
+            if (wanted <= 0)
+                return 0;
+            const { bytesRead } = await handle.read(into, offset, wanted, position);
+            position += bytesRead;
+            return bytesRead;
+        },
+        async skip(count) {
+            const moved = Math.max(0, Math.min(count, end - position));
+            position += moved;
+            return moved;
+        }
+    };
+}
+/** A Node stream (a zip entry, an inflated stream), consumed chunk by chunk. */
+function streamSource(stream) {
+    const chunks = stream[Symbol.asyncIterator]();
+    let current = Buffer.alloc(0);
+    let done = false;
+    const next = async () => {
+        while (!done && current.length === 0) {
+            const step = await chunks.next();
+            if (step.done)
+                done = true;
+            else
+                current = step.value;
+        }
+        return current.length > 0;
+    };
+    return {
+        async read(into, offset, length) {
+            if (!(await next()))
+                return 0;
+            const count = Math.min(length, current.length);
+            current.copy(into, offset, 0, count);
+            current = current.subarray(count);
+            return count;
+        },
+        async skip(count) {
+            let moved = 0;
+            while (moved < count && (await next())) {
+                const step = Math.min(count - moved, current.length);
+                current = current.subarray(step);
+                moved += step;
+            }
+            return moved;
+        }
+    };
+}
+/** Buffered reading with the offset of every byte known, for findings that name it. */
+class ByteReader {
+    source;
+    buffer;
+    /** Next byte to consume, and end of the valid bytes, in `buffer`. */
+    pos = 0;
+    end = 0;
+    /** Stream offset of `buffer[0]`. */
+    base = 0;
+    exhausted = false;
+    constructor(source, size = READ_BUFFER_BYTES) {
+        this.source = source;
+        this.buffer = Buffer.allocUnsafe(size);
+    }
+    /** Offset, in the stream, of the next byte. */
+    get offset() {
+        return this.base + this.pos;
+    }
+    get available() {
+        return this.end - this.pos;
+    }
+    /**
+     * Make at least `count` bytes available (count ≤ buffer size); false when the stream ends
+     * first (what is left stays available).
+     */
+    async fill(count) {
+        if (this.available >= count)
+            return true;
+        if (this.pos > 0) {
+            this.buffer.copy(this.buffer, 0, this.pos, this.end);
+            this.base += this.pos;
+            this.end -= this.pos;
+            this.pos = 0;
+        }
+        while (this.end < count && !this.exhausted) {
+            const read = await this.source.read(this.buffer, this.end, this.buffer.length - this.end);
+            if (read === 0)
+                this.exhausted = true;
+            this.end += read;
+        }
+        return this.end >= count;
+    }
+    /** Move past `count` bytes; false when the stream ends first. */
+    async skip(count) {
+        const buffered = Math.min(count, this.available);
+        this.pos += buffered;
+        const rest = count - buffered;
+        if (rest === 0)
+            return true;
+        this.base += this.end;
+        this.pos = 0;
+        this.end = 0;
+        const moved = await this.source.skip(rest);
+        this.base += moved;
+        return moved === rest;
+    }
+    /** True when no byte is left. */
+    async atEnd() {
+        return !(await this.fill(1));
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/candidate/hash.ts
 
 
@@ -10201,13 +10336,6 @@ const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import
 const HASH_BUFFER_BYTES = 2 * 1024 * 1024;
 /** Files hashed at the same time by `hashFiles` unless told otherwise. */
 const DEFAULT_HASH_CONCURRENCY = 4;
-/**
- * Open flags for every file ModelGate reads from a candidate: never follow a
- * symlink at the last component (the walk already resolved and vetted links,
- * so meeting one here means the tree changed under us), and never block on a
- * FIFO swapped in after the walk. Both flags are 0 where the platform lacks them.
- */
-const SAFE_READ_FLAGS = external_node_fs_namespaceObject.constants.O_RDONLY | (external_node_fs_namespaceObject.constants.O_NOFOLLOW ?? 0) | (external_node_fs_namespaceObject.constants.O_NONBLOCK ?? 0);
 /**
  * SHA-256 of one regular file, read in a stream with two reused buffers:
  * memory stays flat whatever the size. This is the function `npm run bench`
@@ -20713,6 +20841,7 @@ function scalarText(node) {
 
 
 
+
 /** Metadata files (metrics.json, MLmodel, schema.json, model.yaml, checksums) larger than this are refused. */
 const MAX_METADATA_BYTES = 64 * 1024 * 1024;
 /**
@@ -21405,133 +21534,6 @@ function decodeRawUnicode(bytes) {
         return String.fromCodePoint(code);
     });
     return failed ? undefined : decoded;
-}
-
-;// CONCATENATED MODULE: ./src/scan/reader.ts
-/**
- * A forward-only byte reader over a file or a stream, with one reused buffer: memory stays at
- * {@link READ_BUFFER_BYTES} whatever the size of what is read. `skip` over a file moves the read
- * position without reading (the scanner skips tensor payloads that way); over a stream it
- * consumes the bytes.
- */
-const READ_BUFFER_BYTES = 1024 * 1024;
-/**
- * The bytes of an open file from `start` to `end` (its size, or the end of a stored zip entry),
- * read by position: a skip moves the position without reading.
- */
-function fileSource(handle, end, start = 0) {
-    let position = start;
-    return {
-        async read(into, offset, length) {
-            const wanted = Math.min(length, end - position);
-            if (wanted <= 0)
-                return 0;
-            const { bytesRead } = await handle.read(into, offset, wanted, position);
-            position += bytesRead;
-            return bytesRead;
-        },
-        async skip(count) {
-            const moved = Math.max(0, Math.min(count, end - position));
-            position += moved;
-            return moved;
-        }
-    };
-}
-/** A Node stream (a zip entry, an inflated stream), consumed chunk by chunk. */
-function streamSource(stream) {
-    const chunks = stream[Symbol.asyncIterator]();
-    let current = Buffer.alloc(0);
-    let done = false;
-    const next = async () => {
-        while (!done && current.length === 0) {
-            const step = await chunks.next();
-            if (step.done)
-                done = true;
-            else
-                current = step.value;
-        }
-        return current.length > 0;
-    };
-    return {
-        async read(into, offset, length) {
-            if (!(await next()))
-                return 0;
-            const count = Math.min(length, current.length);
-            current.copy(into, offset, 0, count);
-            current = current.subarray(count);
-            return count;
-        },
-        async skip(count) {
-            let moved = 0;
-            while (moved < count && (await next())) {
-                const step = Math.min(count - moved, current.length);
-                current = current.subarray(step);
-                moved += step;
-            }
-            return moved;
-        }
-    };
-}
-/** Buffered reading with the offset of every byte known, for findings that name it. */
-class ByteReader {
-    source;
-    buffer;
-    /** Next byte to consume, and end of the valid bytes, in `buffer`. */
-    pos = 0;
-    end = 0;
-    /** Stream offset of `buffer[0]`. */
-    base = 0;
-    exhausted = false;
-    constructor(source, size = READ_BUFFER_BYTES) {
-        this.source = source;
-        this.buffer = Buffer.allocUnsafe(size);
-    }
-    /** Offset, in the stream, of the next byte. */
-    get offset() {
-        return this.base + this.pos;
-    }
-    get available() {
-        return this.end - this.pos;
-    }
-    /**
-     * Make at least `count` bytes available (count ≤ buffer size); false when the stream ends
-     * first (what is left stays available).
-     */
-    async fill(count) {
-        if (this.available >= count)
-            return true;
-        if (this.pos > 0) {
-            this.buffer.copy(this.buffer, 0, this.pos, this.end);
-            this.base += this.pos;
-            this.end -= this.pos;
-            this.pos = 0;
-        }
-        while (this.end < count && !this.exhausted) {
-            const read = await this.source.read(this.buffer, this.end, this.buffer.length - this.end);
-            if (read === 0)
-                this.exhausted = true;
-            this.end += read;
-        }
-        return this.end >= count;
-    }
-    /** Move past `count` bytes; false when the stream ends first. */
-    async skip(count) {
-        const buffered = Math.min(count, this.available);
-        this.pos += buffered;
-        const rest = count - buffered;
-        if (rest === 0)
-            return true;
-        this.base += this.end;
-        this.pos = 0;
-        this.end = 0;
-        const moved = await this.source.skip(rest);
-        this.base += moved;
-        return moved === rest;
-    }
-    /** True when no byte is left. */
-    async atEnd() {
-        return !(await this.fill(1));
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/scan/files.ts
@@ -22328,27 +22330,15 @@ async function hashAll(walked, known, display, concurrency = DEFAULT_HASH_CONCUR
     });
 }
 
-;// CONCATENATED MODULE: ./src/monitor/promql.ts
+;// CONCATENATED MODULE: ./src/policy/promql-placeholders.ts
 /**
- * `$model`, `$version` and `$stage` in a trigger's PromQL, substituted safely. Pure.
- *
- * A placeholder may only stand inside the double-quoted value of a label matcher
- * (`{model="$model"}`, `{version!="$version"}`, `{stage=~"$stage|shadow"}`); anywhere else
- * (a metric name, a range, a function argument, a comment, a single-quoted or raw string) the
- * query is refused, so a value can never become PromQL syntax. The value is escaped as a PromQL
- * double-quoted string (Go's escapes); in a regex matcher (`=~`, `!~`) it is first quoted as a
- * regular expression, so `1.0` matches only `1.0`.
+ * Where `$model`, `$version` and `$stage` may stand in a trigger's PromQL: only inside the
+ * double-quoted value of a label matcher. Pure; the policy checks a query with
+ * `placeholderProblems` when it is loaded, and monitor/promql.ts substitutes values into the
+ * same spans.
  */
 /** A placeholder, not followed by more name characters (`$models` is not `$model`). */
 const PLACEHOLDER = /\$(model|version|stage)(?![A-Za-z0-9_])/g;
-class PromqlPlaceholderError extends Error {
-    problems;
-    constructor(problems) {
-        super(problems.join('; '));
-        this.problems = problems;
-        this.name = 'PromqlPlaceholderError';
-    }
-}
 /**
  * The double-quoted label-matcher values of `query`, found by a small lexer that knows
  * PromQL's strings (`"…"` and `'…'` with backslash escapes, raw `` `…` ``), `#` comments and
@@ -22425,45 +22415,6 @@ function placeholderProblems(query) {
         }
     }
     return problems;
-}
-/** `value` as the inside of a PromQL double-quoted string (Go escapes). */
-function escapeStringContent(value) {
-    // eslint-disable-next-line no-control-regex -- control characters are exactly what is escaped
-    return value.replace(/[\\"\u0000-\u001f\u007f]/g, char => {
-        switch (char) {
-            case '\\':
-                return '\\\\';
-            case '"':
-                return '\\"';
-            case '\n':
-                return '\\n';
-            case '\r':
-                return '\\r';
-            case '\t':
-                return '\\t';
-            default:
-                return `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`;
-        }
-    });
-}
-/** `value` as an RE2 pattern that matches exactly `value`. */
-function quoteRegex(value) {
-    return value.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
-}
-/**
- * `query` with each placeholder replaced by its escaped value. Throws PromqlPlaceholderError,
- * listing every misplaced placeholder, rather than substitute any of them.
- */
-function substitutePlaceholders(query, values) {
-    const problems = placeholderProblems(query);
-    if (problems.length > 0)
-        throw new PromqlPlaceholderError(problems);
-    const spans = matcherValueSpans(query);
-    return query.replace(PLACEHOLDER, (_, name, at) => {
-        const span = spans.find(s => at > s.start && at < s.end);
-        const value = values[name];
-        return escapeStringContent(span?.regex ? quoteRegex(value) : value);
-    });
 }
 
 ;// CONCATENATED MODULE: ./src/policy/monitor.ts
@@ -23000,6 +22951,30 @@ function findStage(policy, stage) {
         throw new NotFoundError(`stage "${stage}" is not defined in the policy for ${policy.model}; it defines: ${known.join(', ')}`);
     }
     return stagePolicy;
+}
+/**
+ * With no one model named: refuses (NotFoundError, exit 3) a stage that no policy under
+ * policies/ defines and no model without a policy has an event in, naming each model's stages
+ * and any policy file that could not be read. When no policy can be read, stage names are not
+ * known and every one is taken as given.
+ */
+function assertStageInAnyPolicy(stage, directory, withoutPolicy) {
+    if (directory.policies.length === 0)
+        return;
+    if (directory.policies.some(({ policy }) => Object.hasOwn(policy.stages, stage)))
+        return;
+    if (withoutPolicy.some(entry => entry.stages.includes(stage)))
+        return;
+    const parts = [
+        ...directory.policies.map(({ policy }) => `${policy.model} defines: ${Object.keys(policy.stages).join(', ')}`),
+        ...withoutPolicy.map(entry => entry.stages.length > 0
+            ? `${entry.model} (no policy) has events in: ${entry.stages.join(', ')}`
+            : `${entry.model} (no policy) has no events in a stage`),
+        ...(directory.unread.length > 0
+            ? [`not read: ${directory.unread.map(u => `${u.file} (${u.problem})`).join(', ')}`]
+            : [])
+    ];
+    throw new NotFoundError(`stage "${stage}" is not defined in any policy under policies/: ${parts.join('; ')}`);
 }
 
 ;// CONCATENATED MODULE: ./src/gates/format.ts
@@ -27138,15 +27113,12 @@ function width(cell) {
 /** Shown in a cell that has no value, as GTO shows an empty stage. */
 const registry_tables_NONE = '-';
 function renderStatus(view, format = 'md') {
-    const { models, policyStages } = 'models' in view ? view : { models: view, policyStages: undefined };
-    if (models.length === 0 && !policyStages)
+    const { models, policyStages, unusedPolicies } = 'models' in view ? view : { models: view };
+    if (models.length === 0)
         return 'The registry holds no models yet.\n';
-    const shown = policyStages && !models.some(entry => entry.model === policyStages.model)
-        ? [...models, { model: policyStages.model, deprecated: false, stages: [] }]
-        : models;
-    const rows = shown.flatMap(entry => {
+    const rows = models.flatMap(entry => {
         const local = new Set((entry.localOnly ?? []).flatMap(event => event.stage ?? []));
-        const defined = entry.model === policyStages?.model ? policyStages.stages : [];
+        const defined = policyStages?.find(policy => policy.model === entry.model)?.stages ?? [];
         const held = entry.stages.map(holder => holder.stage).filter(stage => !defined.includes(stage));
         const stages = [...defined, ...held];
         const name = `${entry.model}${entry.deprecated ? ' (deprecated)' : ''}`;
@@ -27165,7 +27137,13 @@ function renderStatus(view, format = 'md') {
         });
     });
     const table = { headers: ['Model', 'Stage', 'Version', 'Since (UTC)', 'By'], rows };
-    const notes = [...tieNotes(shown), ...localOnlyNotes(shown)].map(note => format === 'md' ? `- ${escapeNote(note)}` : `- ${note.text}`);
+    const notes = [
+        ...tieNotes(models),
+        ...localOnlyNotes(models),
+        ...(unusedPolicies ?? []).map((unused) => ({
+            text: `${unused.model}: only the stages someone holds are shown: ${unused.file} ${unused.why}.`
+        }))
+    ].map(note => (format === 'md' ? `- ${escapeNote(note)}` : `- ${note.text}`));
     return renderTable(table, format) + (notes.length > 0 ? `\n${notes.join('\n')}\n` : '');
 }
 function escapeNote(note) {
@@ -28532,17 +28510,16 @@ async function registerMlflow(context, registry, options) {
 
 
 /**
- * `modelgate status`: who holds each stage, since when, assigned by whom. With the model's
- * policy (`stages`), every stage it defines is shown, held or not.
+ * `modelgate status`: who holds each stage, since when, assigned by whom. `policiesOf` gives the
+ * policies of the models the registry holds: every stage a model's policy defines is shown, in
+ * the policy's order, held or not.
  */
-async function status_status(context, model, stages) {
+async function status_status(context, model, policiesOf) {
     const models = await context.registry.status(model);
     if (model && models.length === 0)
         throw new NotFoundError(`No model named ${model} in the registry`);
-    const view = {
-        models,
-        ...(model && stages ? { policyStages: { model, stages } } : {})
-    };
+    const policies = policiesOf ? await policiesOf(models.map(entry => entry.model)) : {};
+    const view = { models, ...policies };
     return {
         markdown: renderStatus(view),
         json: statusJson(view),
@@ -28562,6 +28539,66 @@ async function status_history(context, model, filter = {}) {
         exitCode: ExitCode.Pass,
         events
     };
+}
+
+;// CONCATENATED MODULE: ./src/monitor/promql.ts
+/**
+ * `$model`, `$version` and `$stage` in a trigger's PromQL, substituted safely. Pure.
+ *
+ * A placeholder may only stand inside the double-quoted value of a label matcher
+ * (`{model="$model"}`, `{version!="$version"}`, `{stage=~"$stage|shadow"}`); anywhere else
+ * (a metric name, a range, a function argument, a comment, a single-quoted or raw string) the
+ * query is refused, so a value can never become PromQL syntax. The value is escaped as a PromQL
+ * double-quoted string (Go's escapes); in a regex matcher (`=~`, `!~`) it is first quoted as a
+ * regular expression, so `1.0` matches only `1.0`.
+ */
+
+class PromqlPlaceholderError extends Error {
+    problems;
+    constructor(problems) {
+        super(problems.join('; '));
+        this.problems = problems;
+        this.name = 'PromqlPlaceholderError';
+    }
+}
+/** `value` as the inside of a PromQL double-quoted string (Go escapes). */
+function escapeStringContent(value) {
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is escaped
+    return value.replace(/[\\"\u0000-\u001f\u007f]/g, char => {
+        switch (char) {
+            case '\\':
+                return '\\\\';
+            case '"':
+                return '\\"';
+            case '\n':
+                return '\\n';
+            case '\r':
+                return '\\r';
+            case '\t':
+                return '\\t';
+            default:
+                return `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`;
+        }
+    });
+}
+/** `value` as an RE2 pattern that matches exactly `value`. */
+function quoteRegex(value) {
+    return value.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
+}
+/**
+ * `query` with each placeholder replaced by its escaped value. Throws PromqlPlaceholderError,
+ * listing every misplaced placeholder, rather than substitute any of them.
+ */
+function substitutePlaceholders(query, values) {
+    const problems = placeholderProblems(query);
+    if (problems.length > 0)
+        throw new PromqlPlaceholderError(problems);
+    const spans = matcherValueSpans(query);
+    return query.replace(PLACEHOLDER, (_, name, at) => {
+        const span = spans.find(s => at > s.start && at < s.end);
+        const value = values[name];
+        return escapeStringContent(span?.regex ? quoteRegex(value) : value);
+    });
 }
 
 ;// CONCATENATED MODULE: ./src/monitor/selector.ts
@@ -35408,6 +35445,54 @@ async function keepingAudits(log, keep, attempt) {
  */
 const registryOnlyAudits = { add: () => { } };
 
+;// CONCATENATED MODULE: ./src/policy/directory.ts
+/**
+ * The repository's policies: every `policies/*.yml` at the root of the repository, as the CLI
+ * finds a model's policy (`policies/MODEL.yml`). Read when no one model is named, so that a
+ * stage name can be checked against every model's stages and `status` can show each model's.
+ */
+
+
+
+
+/** Where the CLI looks for policies, relative to the repository root. */
+const POLICY_DIR = 'policies';
+/** The file `policies/MODEL.yml` names the policy of (`/` and `:` in the name become `-`). */
+function policyFileName(model) {
+    return `${POLICY_DIR}/${model.replace(/[/:]/g, '-')}.yml`;
+}
+/**
+ * Reads every `policies/*.yml` under `root`, in name order. A file that is not a valid policy is
+ * listed in `unread` with its first problem, never thrown: one bad file does not hide the rest.
+ */
+async function readPolicyDirectory(root) {
+    let names;
+    try {
+        names = (await (0,promises_namespaceObject.readdir)(external_node_path_default().join(root, POLICY_DIR), { withFileTypes: true }))
+            .filter(entry => entry.isFile() && entry.name.endsWith('.yml'))
+            .map(entry => entry.name)
+            .sort();
+    }
+    catch {
+        // No policies/ directory (or none readable): no policies.
+        return { policies: [], unread: [] };
+    }
+    const directory = { policies: [], unread: [] };
+    for (const name of names) {
+        const file = `${POLICY_DIR}/${name}`;
+        try {
+            const policy = parsePolicy(await (0,promises_namespaceObject.readFile)(external_node_path_default().join(root, file), 'utf8'), file);
+            directory.policies.push({ file, policy });
+        }
+        catch (error) {
+            // The policy error's first line says how many problems; the next names the first one.
+            const lines = errorMessage(error).split('\n');
+            directory.unread.push({ file, problem: lines[1] ?? lines[0] ?? 'unreadable' });
+        }
+    }
+    return directory;
+}
+
 ;// CONCATENATED MODULE: ./src/workspace.ts
 
 
@@ -35458,6 +35543,8 @@ async function openWorkspace(options) {
 
 
 
+
+
 /**
  * Opens the registry of the checkout at `repo`. The policy is `--policy` (relative to the
  * working directory, as any command-line path), else `policies/<model>.yml` at the root of the
@@ -35490,11 +35577,56 @@ async function openCliRegistry(options) {
     const policy = opened.policy;
     return {
         ...opened,
-        assertStage: stage => {
+        assertStage: async (stage) => {
             if (policy)
                 findStage(policy, stage);
-        }
+            else if (!options.model)
+                await assertStageOfAnyModel(root, opened.registry, stage);
+        },
+        policiesOf: models => policiesOf(root, policy, models)
     };
+}
+/** `history --stage` with no model: the stage against every policy of the repository. */
+async function assertStageOfAnyModel(root, registry, stage) {
+    const directory = await readPolicyDirectory(root);
+    if (directory.policies.length === 0)
+        return;
+    const named = new Set(directory.policies.map(({ policy }) => policy.model));
+    const withoutPolicy = new Map();
+    for (const event of await registry.history()) {
+        if (named.has(event.model))
+            continue;
+        const stages = withoutPolicy.get(event.model) ?? new Set();
+        if (event.stage !== undefined)
+            stages.add(event.stage);
+        withoutPolicy.set(event.model, stages);
+    }
+    assertStageInAnyPolicy(stage, directory, [...withoutPolicy].map(([model, stages]) => ({ model, stages: [...stages].sort() })));
+}
+async function policiesOf(root, given, models) {
+    const policyStages = [];
+    const unusedPolicies = [];
+    const others = models.filter(model => model !== given?.model);
+    const directory = others.length > 0 ? await readPolicyDirectory(root) : undefined;
+    for (const model of models) {
+        if (given?.model === model) {
+            policyStages.push({ model, stages: Object.keys(given.stages) });
+            continue;
+        }
+        const file = policyFileName(model);
+        const read = directory?.policies.find(entry => entry.file === file);
+        const unread = directory?.unread.find(entry => entry.file === file);
+        if (read?.policy.model === model) {
+            policyStages.push({ model, stages: Object.keys(read.policy.stages) });
+        }
+        else if (read) {
+            unusedPolicies.push({ model, file, why: `is the policy for ${read.policy.model}` });
+        }
+        else if (unread) {
+            unusedPolicies.push({ model, file, why: `is not a valid policy (${unread.problem})` });
+        }
+    }
+    return { policyStages, ...(unusedPolicies.length > 0 ? { unusedPolicies } : {}) };
 }
 /** The person acting on a terminal: git's user.name (else the login name) and user.email. */
 async function gitUser(git) {
@@ -35521,7 +35653,7 @@ async function repositoryRoot(repo) {
     return top.code === 0 ? top.stdout.trim() : repo;
 }
 function defaultPolicyFile(repo, model) {
-    const file = external_node_path_default().join(repo, 'policies', `${model.replace(/[/:]/g, '-')}.yml`);
+    const file = external_node_path_default().join(repo, policyFileName(model));
     return (0,external_node_fs_namespaceObject.existsSync)(file) ? file : undefined;
 }
 
@@ -35598,9 +35730,16 @@ Commands:
 
 Run "modelgate <command> --help" for a command's options, "modelgate --version" for the version.
 
-Exit codes: 0 pass, 1 pass with warnings, 2 blocked or invalid input,
-            3 not found, 4 permission or authentication error;
-            monitor also 5 rolled back automatically, 6 a person must act.`;
+Exit codes (the same in the action; a --dry-run exits with the code the real run would):
+  0  pass: every gate passed
+  1  pass with warnings (a gate skipped, a bad metric the policy does not use), or a forced
+     promotion that happened (--force --reason, past failing or pending gates);
+     monitor: inconclusive
+  2  blocked (a gate failed or is pending), invalid input, or an unexpected error
+  3  not found: a policy, candidate, stage, model or version
+  4  permission or authentication error
+  5  monitor: rolled back automatically
+  6  monitor: a breach a person must act on`;
 const CHECK_USAGE = `Usage: modelgate check --policy FILE --candidate DIR --stage NAME [--champion DIR] [--json]
 
   --policy FILE     the promotion policy (YAML)
@@ -35802,7 +35941,7 @@ ${NO_PUSH_USAGE}`,
                 policyFile: run_optional(values, 'policy'),
                 ...pushOf(values)
             });
-            cli.assertStage(run_required(values, 'stage'));
+            await cli.assertStage(run_required(values, 'stage'));
             return print(io, values, await rollback(cli.context, {
                 model: requiredModel(model),
                 stage: run_required(values, 'stage'),
@@ -35893,8 +36032,10 @@ ${NO_PUSH_USAGE}
     status: {
         usage: `Usage: modelgate status [MODEL] [--policy FILE] [--repo DIR] [--format md|table] [--json]
 
-  Every stage the model's policy defines is listed (--policy FILE, default policies/MODEL.yml
-  at the repository root), "-" where no version holds it.
+  Every stage a model's policy defines is listed in the policy's order, "-" where no version
+  holds it: with MODEL, its policy (--policy FILE, default policies/MODEL.yml at the repository
+  root); without, each model's policies/MODEL.yml. A model without a policy shows the stages
+  held. --json prints the registry's holders only, the same for each model either way.
 ${FORMAT_USAGE}`,
         options: { policy: { type: 'string' }, ...REPO_OPTION, ...FORMAT_OPTION, ...JSON_OPTION },
         positionals: 1,
@@ -35906,7 +36047,7 @@ ${FORMAT_USAGE}`,
                 policyFile: run_optional(values, 'policy')
             });
             const format = tableFormat(values, io);
-            const outcome = await status_status(cli.context, model, cli.policy && Object.keys(cli.policy.stages));
+            const outcome = await status_status(cli.context, model, models => cli.policiesOf(models));
             if (values.json || format === 'md')
                 return print(io, values, outcome);
             io.stdout(renderStatus(outcome.view, format));
@@ -35919,7 +36060,9 @@ ${FORMAT_USAGE}`,
 
   --since DATE      only events at or after this time, in UTC unless it names its zone
                     (2026-11-01, 2026-11-01 14:03, 2026-11-01T14:03:00+01:00)
-  --stage STAGE     only events of this stage
+  --stage STAGE     only events of this stage; one no policy defines is refused (exit 3):
+                    MODEL's policy, or without MODEL every policies/*.yml (a model without a
+                    policy, or no readable policy at all: the name is taken as given)
 ${FORMAT_USAGE}`,
         options: {
             since: { type: 'string' },
@@ -35939,7 +36082,7 @@ ${FORMAT_USAGE}`,
             });
             const stage = run_optional(values, 'stage');
             if (stage !== undefined)
-                cli.assertStage(stage);
+                await cli.assertStage(stage);
             const format = tableFormat(values, io);
             const outcome = await status_history(cli.context, model, {
                 since: optionalDate(values, 'since'),

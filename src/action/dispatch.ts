@@ -4,7 +4,7 @@ import type { GateResult } from '../gates/types.js'
 import type { CommandOutcome } from '../commands/registry-context.js'
 import { NotFoundError, PermissionError, errorMessage } from '../errors.js'
 import type { PromoteSettings, RegisterSettings, RollbackSettings, Settings } from '../inputs.js'
-import { defaultPolicyFile } from '../policy/load.js'
+import { policyFileName } from '../policy/directory.js'
 import type { Policy } from '../policy/schema.js'
 import type { StageHolder } from '../registry/port.js'
 import { storedPullRequest } from '../registry/stored-audit.js'
@@ -177,7 +177,7 @@ async function defaultBranchPolicy(
   github: GitHubPorts
 ): Promise<Policy | undefined> {
   const { api, repo } = github
-  const file = settings.policy ?? (settings.model && defaultPolicyFile(settings.model))
+  const file = settings.policy ?? (settings.model && policyFileName(settings.model))
   if (!file) return undefined
   const payload = await readPayload(context)
   const repository = payload.repository as { default_branch?: unknown } | undefined

@@ -3,8 +3,11 @@ import { userInfo } from 'node:os'
 import path from 'node:path'
 import { registryOnlyAudits } from '../audit/log.js'
 import { InvalidInputError, NotFoundError } from '../errors.js'
+import type { StatusPolicies } from '../commands/status.js'
 import { findStage } from '../gates/evaluate.js'
-import { defaultPolicyFile } from '../policy/load.js'
+import { policyFileName, readPolicyDirectory } from '../policy/directory.js'
+import { assertStageInAnyPolicy } from '../policy/stages.js'
+import type { Policy } from '../policy/schema.js'
 import { createGitRunner, type GitRunner } from '../registry/git/runner.js'
 import { openWorkspace, type Actor, type Workspace } from '../workspace.js'
 
@@ -12,9 +15,16 @@ import { openWorkspace, type Actor, type Workspace } from '../workspace.js'
 export interface CliRegistry extends Workspace {
   /**
    * Refuses a stage the policy does not define, naming the ones it does (exit 3), as promote
-   * does; without a policy every stage name is looked up in the registry as it is.
+   * does. With no model named (and no --policy), a stage no policy under policies/ defines is
+   * refused the same way, naming every model's stages. For a model without a policy, or when no
+   * policy can be read, the stage names are not known: every one is looked up as it is.
    */
-  assertStage(stage: string): void
+  assertStage(stage: string): Promise<void>
+  /**
+   * What `status` shows of the policies of `models`: the given policy for its model, else each
+   * model's policies/MODEL.yml (where `status MODEL` reads it), stages in the policy's order.
+   */
+  policiesOf(models: readonly string[]): Promise<StatusPolicies>
 }
 
 /**
@@ -32,8 +42,7 @@ export async function openCliRegistry(options: {
   push?: false
 }): Promise<CliRegistry> {
   const root = await repositoryRoot(options.repo)
-  const policyFile =
-    options.policyFile ?? (options.model && existingDefaultPolicy(root, options.model))
+  const policyFile = options.policyFile ?? (options.model && defaultPolicyFile(root, options.model))
   if (options.requirePolicy && !policyFile) {
     throw new NotFoundError(
       `No policy for ${options.model ?? 'this model'}: pass --policy FILE or add policies/${options.model ?? '<model>'}.yml`
@@ -61,10 +70,63 @@ export async function openCliRegistry(options: {
   const policy = opened.policy
   return {
     ...opened,
-    assertStage: stage => {
+    assertStage: async stage => {
       if (policy) findStage(policy, stage)
+      else if (!options.model) await assertStageOfAnyModel(root, opened.registry, stage)
+    },
+    policiesOf: models => policiesOf(root, policy, models)
+  }
+}
+
+/** `history --stage` with no model: the stage against every policy of the repository. */
+async function assertStageOfAnyModel(
+  root: string,
+  registry: CliRegistry['registry'],
+  stage: string
+): Promise<void> {
+  const directory = await readPolicyDirectory(root)
+  if (directory.policies.length === 0) return
+  const named = new Set(directory.policies.map(({ policy }) => policy.model))
+  const withoutPolicy = new Map<string, Set<string>>()
+  for (const event of await registry.history()) {
+    if (named.has(event.model)) continue
+    const stages = withoutPolicy.get(event.model) ?? new Set<string>()
+    if (event.stage !== undefined) stages.add(event.stage)
+    withoutPolicy.set(event.model, stages)
+  }
+  assertStageInAnyPolicy(
+    stage,
+    directory,
+    [...withoutPolicy].map(([model, stages]) => ({ model, stages: [...stages].sort() }))
+  )
+}
+
+async function policiesOf(
+  root: string,
+  given: Policy | undefined,
+  models: readonly string[]
+): Promise<StatusPolicies> {
+  const policyStages: NonNullable<StatusPolicies['policyStages']>[number][] = []
+  const unusedPolicies: NonNullable<StatusPolicies['unusedPolicies']>[number][] = []
+  const others = models.filter(model => model !== given?.model)
+  const directory = others.length > 0 ? await readPolicyDirectory(root) : undefined
+  for (const model of models) {
+    if (given?.model === model) {
+      policyStages.push({ model, stages: Object.keys(given.stages) })
+      continue
+    }
+    const file = policyFileName(model)
+    const read = directory?.policies.find(entry => entry.file === file)
+    const unread = directory?.unread.find(entry => entry.file === file)
+    if (read?.policy.model === model) {
+      policyStages.push({ model, stages: Object.keys(read.policy.stages) })
+    } else if (read) {
+      unusedPolicies.push({ model, file, why: `is the policy for ${read.policy.model}` })
+    } else if (unread) {
+      unusedPolicies.push({ model, file, why: `is not a valid policy (${unread.problem})` })
     }
   }
+  return { policyStages, ...(unusedPolicies.length > 0 ? { unusedPolicies } : {}) }
 }
 
 /** The person acting on a terminal: git's user.name (else the login name) and user.email. */
@@ -91,8 +153,7 @@ async function repositoryRoot(repo: string): Promise<string> {
   return top.code === 0 ? top.stdout.trim() : repo
 }
 
-/** The model's policy where it is kept when none is named (policy/load.ts), if it is there. */
-function existingDefaultPolicy(repo: string, model: string): string | undefined {
-  const file = path.join(repo, defaultPolicyFile(model))
+function defaultPolicyFile(repo: string, model: string): string | undefined {
+  const file = path.join(repo, policyFileName(model))
   return existsSync(file) ? file : undefined
 }

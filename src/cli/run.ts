@@ -43,9 +43,16 @@ Commands:
 
 Run "modelgate <command> --help" for a command's options, "modelgate --version" for the version.
 
-Exit codes: 0 pass, 1 pass with warnings, 2 blocked or invalid input,
-            3 not found, 4 permission or authentication error;
-            monitor also 5 rolled back automatically, 6 a person must act.`
+Exit codes (the same in the action; a --dry-run exits with the code the real run would):
+  0  pass: every gate passed
+  1  pass with warnings (a gate skipped, a bad metric the policy does not use), or a forced
+     promotion that happened (--force --reason, past failing or pending gates);
+     monitor: inconclusive
+  2  blocked (a gate failed or is pending), invalid input, or an unexpected error
+  3  not found: a policy, candidate, stage, model or version
+  4  permission or authentication error
+  5  monitor: rolled back automatically
+  6  monitor: a breach a person must act on`
 
 const CHECK_USAGE = `Usage: modelgate check --policy FILE --candidate DIR --stage NAME [--champion DIR] [--json]
 
@@ -285,7 +292,7 @@ ${NO_PUSH_USAGE}`,
         policyFile: optional(values, 'policy'),
         ...pushOf(values)
       })
-      cli.assertStage(required(values, 'stage'))
+      await cli.assertStage(required(values, 'stage'))
       return print(
         io,
         values,
@@ -386,8 +393,10 @@ ${NO_PUSH_USAGE}
   status: {
     usage: `Usage: modelgate status [MODEL] [--policy FILE] [--repo DIR] [--format md|table] [--json]
 
-  Every stage the model's policy defines is listed (--policy FILE, default policies/MODEL.yml
-  at the repository root), "-" where no version holds it.
+  Every stage a model's policy defines is listed in the policy's order, "-" where no version
+  holds it: with MODEL, its policy (--policy FILE, default policies/MODEL.yml at the repository
+  root); without, each model's policies/MODEL.yml. A model without a policy shows the stages
+  held. --json prints the registry's holders only, the same for each model either way.
 ${FORMAT_USAGE}`,
     options: { policy: { type: 'string' }, ...REPO_OPTION, ...FORMAT_OPTION, ...JSON_OPTION },
     positionals: 1,
@@ -399,7 +408,7 @@ ${FORMAT_USAGE}`,
         policyFile: optional(values, 'policy')
       })
       const format = tableFormat(values, io)
-      const outcome = await status(cli.context, model, cli.policy && Object.keys(cli.policy.stages))
+      const outcome = await status(cli.context, model, models => cli.policiesOf(models))
       if (values.json || format === 'md') return print(io, values, outcome)
       io.stdout(renderStatus(outcome.view, format))
       return outcome.exitCode
@@ -411,7 +420,9 @@ ${FORMAT_USAGE}`,
 
   --since DATE      only events at or after this time, in UTC unless it names its zone
                     (2026-11-01, 2026-11-01 14:03, 2026-11-01T14:03:00+01:00)
-  --stage STAGE     only events of this stage
+  --stage STAGE     only events of this stage; one no policy defines is refused (exit 3):
+                    MODEL's policy, or without MODEL every policies/*.yml (a model without a
+                    policy, or no readable policy at all: the name is taken as given)
 ${FORMAT_USAGE}`,
     options: {
       since: { type: 'string' },
@@ -430,7 +441,7 @@ ${FORMAT_USAGE}`,
         policyFile: optional(values, 'policy')
       })
       const stage = optional(values, 'stage')
-      if (stage !== undefined) cli.assertStage(stage)
+      if (stage !== undefined) await cli.assertStage(stage)
       const format = tableFormat(values, io)
       const outcome = await history(cli.context, model, {
         since: optionalDate(values, 'since'),

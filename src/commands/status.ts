@@ -14,22 +14,24 @@ export interface StatusOutcome extends CommandOutcome {
   view: StatusView
 }
 
+/** The policies `status` shows stages from: each model's stages, and policies it could not use. */
+export type StatusPolicies = Pick<StatusView, 'policyStages' | 'unusedPolicies'>
+
 /**
- * `modelgate status`: who holds each stage, since when, assigned by whom. With the model's
- * policy (`stages`), every stage it defines is shown, held or not.
+ * `modelgate status`: who holds each stage, since when, assigned by whom. `policiesOf` gives the
+ * policies of the models the registry holds: every stage a model's policy defines is shown, in
+ * the policy's order, held or not.
  */
 export async function status(
   context: Pick<RegistryContext, 'registry'>,
   model?: string,
-  stages?: readonly string[]
+  policiesOf?: (models: readonly string[]) => Promise<StatusPolicies>
 ): Promise<StatusOutcome> {
   const models = await context.registry.status(model)
   if (model && models.length === 0)
     throw new NotFoundError(`No model named ${model} in the registry`)
-  const view: StatusView = {
-    models,
-    ...(model && stages ? { policyStages: { model, stages } } : {})
-  }
+  const policies = policiesOf ? await policiesOf(models.map(entry => entry.model)) : {}
+  const view: StatusView = { models, ...policies }
   return {
     markdown: renderStatus(view),
     json: statusJson(view),

@@ -45,15 +45,6 @@ export async function loadPolicy(file: string): Promise<Policy> {
 }
 
 /**
- * Where a model's policy is kept when none is named: `policies/<model>.yml` relative to the
- * repository root (`/` and `:` of a Unity Catalog or registry name made `-`). The CLI and the
- * action's dispatch both look there.
- */
-export function defaultPolicyFile(model: string): string {
-  return `policies/${model.replace(/[/:]/g, '-')}.yml`
-}
-
-/**
  * Validate policy YAML. Throws one `InvalidInputError` listing every problem found,
  * each as `file:line:col key.path: what is wrong`. YAML syntax problems are reported
  * alone, since the structure around them cannot be trusted; the schema's cross-stage

@@ -12,8 +12,10 @@ import { renderTable, type Cell, type Table, type TableFormat } from './terminal
 /** What `status` shows: each model's holders, and the stages its policy defines. */
 export interface StatusView {
   models: readonly ModelStatus[]
-  /** The policy's stages of one model, in the policy's order: shown even when nobody holds them. */
-  policyStages?: { model: string; stages: readonly string[] }
+  /** Each model's policy stages, in the policy's order: shown even when nobody holds them. */
+  policyStages?: ReadonlyArray<{ model: string; stages: readonly string[] }>
+  /** A model's policy file that was found but not used: only its held stages are shown. */
+  unusedPolicies?: ReadonlyArray<{ model: string; file: string; why: string }>
 }
 
 /** Shown in a cell that has no value, as GTO shows an empty stage. */
@@ -23,16 +25,11 @@ export function renderStatus(
   view: StatusView | readonly ModelStatus[],
   format: TableFormat = 'md'
 ) {
-  const { models, policyStages } =
-    'models' in view ? view : { models: view, policyStages: undefined }
-  if (models.length === 0 && !policyStages) return 'The registry holds no models yet.\n'
-  const shown =
-    policyStages && !models.some(entry => entry.model === policyStages.model)
-      ? [...models, { model: policyStages.model, deprecated: false, stages: [] }]
-      : models
-  const rows = shown.flatMap(entry => {
+  const { models, policyStages, unusedPolicies } = 'models' in view ? view : { models: view }
+  if (models.length === 0) return 'The registry holds no models yet.\n'
+  const rows = models.flatMap(entry => {
     const local = new Set((entry.localOnly ?? []).flatMap(event => event.stage ?? []))
-    const defined = entry.model === policyStages?.model ? policyStages.stages : []
+    const defined = policyStages?.find(policy => policy.model === entry.model)?.stages ?? []
     const held = entry.stages.map(holder => holder.stage).filter(stage => !defined.includes(stage))
     const stages = [...defined, ...held]
     const name = `${entry.model}${entry.deprecated ? ' (deprecated)' : ''}`
@@ -50,9 +47,13 @@ export function renderStatus(
     })
   })
   const table: Table = { headers: ['Model', 'Stage', 'Version', 'Since (UTC)', 'By'], rows }
-  const notes = [...tieNotes(shown), ...localOnlyNotes(shown)].map(note =>
-    format === 'md' ? `- ${escapeNote(note)}` : `- ${note.text}`
-  )
+  const notes = [
+    ...tieNotes(models),
+    ...localOnlyNotes(models),
+    ...(unusedPolicies ?? []).map((unused): Note => ({
+      text: `${unused.model}: only the stages someone holds are shown: ${unused.file} ${unused.why}.`
+    }))
+  ].map(note => (format === 'md' ? `- ${escapeNote(note)}` : `- ${note.text}`))
   return renderTable(table, format) + (notes.length > 0 ? `\n${notes.join('\n')}\n` : '')
 }
 
