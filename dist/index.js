@@ -64543,75 +64543,6 @@ function parseMlflowReference(where) {
     return { name, version: label };
 }
 
-;// CONCATENATED MODULE: ./src/report/json.ts
-/**
- * The evaluation as stable JSON: the same model the markdown renders, pretty-printed with two
- * spaces, keys in a fixed order (the order of the types in `gates/types.ts`, the decision
- * first after model and stage), metric maps sorted by name, absent fields omitted. No trailing
- * newline, like `JSON.stringify`.
- */
-function toJson(evaluation) {
-    return JSON.stringify(evaluationJson(evaluation), null, 2);
-}
-/** The object `toJson` prints, for a command's JSON that adds its own fields after it. */
-function evaluationJson(evaluation) {
-    const { candidate } = evaluation;
-    return compact({
-        model: evaluation.model,
-        stage: evaluation.stage,
-        decision: evaluation.decision,
-        evaluatedAt: evaluation.evaluatedAt,
-        candidate: compact({
-            ...side(candidate),
-            invalidMetrics: sortKeys(candidate.invalidMetrics),
-            totalBytes: candidate.totalBytes,
-            fileCount: candidate.fileCount
-        }),
-        champion: evaluation.champion && compact(side(evaluation.champion)),
-        gates: evaluation.gates.map(gate),
-        warnings: [...evaluation.warnings]
-    });
-}
-function side(model) {
-    return {
-        label: model.label,
-        version: model.version,
-        metrics: sortKeys(model.metrics),
-        invalidMetrics: model.invalidMetrics && sortKeys(model.invalidMetrics)
-    };
-}
-function gate(result) {
-    return compact({
-        gate: result.gate,
-        status: result.status,
-        summary: result.summary,
-        checks: result.checks?.map(json_check),
-        details: result.details && [...result.details],
-        findings: result.findings?.map(finding => compact({ ...finding }))
-    });
-}
-function json_check(row) {
-    return compact({
-        metric: row.metric,
-        candidate: row.candidate,
-        champion: row.champion,
-        rule: row.rule,
-        status: row.status,
-        problem: row.problem
-    });
-}
-/** A copy with keys in code-point order (not locale order: stable everywhere). */
-function sortKeys(record) {
-    // fromEntries defines own properties, so even a metric named `__proto__` stays a plain key.
-    return Object.fromEntries(Object.keys(record)
-        .sort()
-        .flatMap(key => (record[key] === undefined ? [] : [[key, record[key]]])));
-}
-/** Drops undefined fields, keeping the insertion order of the rest. */
-function compact(object) {
-    return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
-}
-
 ;// CONCATENATED MODULE: ./src/commands/exit-code.ts
 
 /** The documented exit code for a decision: only `pass` is 0, and nothing blocked exits below 2. */
@@ -64628,8 +64559,6 @@ function exitCodeFor(decision) {
 }
 
 ;// CONCATENATED MODULE: ./src/commands/check.ts
-
-
 
 
 
@@ -64665,8 +64594,7 @@ async function check_check(options, openRegistry = noRegistry) {
     });
     return {
         evaluation,
-        markdown: renderMarkdown(evaluation),
-        json: toJson(evaluation),
+        report: { command: 'check', evaluation },
         exitCode: exitCodeFor(evaluation.decision),
         decision: evaluation.decision
     };
@@ -67396,86 +67324,6 @@ function transitionGate(context) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/report/promote.ts
-
-
-
-
-function renderPromote(result) {
-    if (result.kind === 'held')
-        return renderHeld(result);
-    if (result.kind === 'done-for-commit')
-        return renderDoneForCommit(result.record);
-    const { evaluation, forced } = result;
-    const action = describeAction(result.action);
-    return {
-        markdown: `${renderMarkdown(evaluation, forced ? { forced } : {})}\n${action}\n`,
-        json: JSON.stringify({
-            ...evaluationJson(evaluation),
-            action,
-            written: result.written,
-            ...(forced ? { forced: forcedPast(evaluation.gates) } : {})
-        }, null, 2)
-    };
-}
-function describeAction(action) {
-    switch (action.kind) {
-        case 'held':
-            return `${markdown_escape(action.model)} ${markdown_escape(action.version)} already holds ${markdown_escape(action.stage)}: nothing to write.`;
-        case 'refused':
-            return `Not promoted: the promotion is ${action.decision}.`;
-        case 'write':
-            return describeWrite(action);
-    }
-}
-function describeWrite({ result, version, stage: targetStage, previous, record }) {
-    const from = previous
-        ? ` (replacing ${markdown_escape(previous.version)})`
-        : ' (first holder of the stage)';
-    const [v, stage] = [version, targetStage].map(markdown_escape);
-    // Only a promotion past gates that did not pass is forced: --force on passing gates is not.
-    const forced = record.kind === 'forced-promotion' ? `, ${forcedPast(record.gates)}` : '';
-    if (result.written) {
-        const pushed = describePublication(result.publication);
-        return `Promoted ${v} to ${stage}${forced}${from}. Wrote:\n${listEvents(result.events)}${pushed ? `\n\n${pushed}` : ''}`;
-    }
-    if (result.reason === 'dry run') {
-        return `Dry run: would promote ${v} to ${stage}${forced}${from}. Would write:\n${listEvents(result.planned)}`;
-    }
-    return `Nothing written: ${v} ${result.reason}.`;
-}
-function renderHeld({ model, version, stage, holder }) {
-    // The holder's author is registry text (a tag's tagger): escaped like every name here.
-    const [m, v, st, by] = [model, version, stage, holder.assignedBy].map(markdown_escape);
-    const since = Number.isNaN(holder.assignedAt.getTime())
-        ? 'an unknown time'
-        : utc(holder.assignedAt);
-    const markdown = `${m} ${v} already holds ${st} (since ${since}, by ${by}). Nothing written.\n`;
-    const json = JSON.stringify({ model, version, stage, written: false, reason: 'already in stage' }, null, 2);
-    return { markdown, json };
-}
-function renderDoneForCommit(done) {
-    // Read back from the registry, where anyone who can push tags can write: escaped.
-    const [commit, model, version, stage, at, run] = [
-        done.commitSha?.slice(0, 7) ?? '',
-        done.model,
-        done.version ?? '',
-        done.to,
-        // The house format, zone named, as every time ModelGate prints (not the raw ISO string).
-        utc(new Date(done.timestamp)),
-        done.runUrl ?? 'run unknown'
-    ].map(markdown_escape);
-    const markdown = `This commit (${commit}) already promoted ${model} ${version} to ${stage} at ${at} (${run}). Nothing written.\n`;
-    const json = JSON.stringify({
-        model: done.model,
-        version: done.version,
-        stage: done.to,
-        written: false,
-        reason: 'already promoted from this commit'
-    }, null, 2);
-    return { markdown, json };
-}
-
 ;// CONCATENATED MODULE: ./src/commands/bind-candidate.ts
 
 
@@ -67556,7 +67404,6 @@ async function ownDigest(context, model, version, dir) {
 
 
 
-
 /**
  * `modelgate promote`: evaluate every gate of the target stage against the
  * stage's current holder and, only when all pass (or on an audited force),
@@ -67601,7 +67448,7 @@ async function promote(context, options) {
     const holder = await context.registry.getStage(model, options.stage);
     if (holder?.version === version) {
         if (!options.evaluateHeld) {
-            return rendered({ kind: 'held', model, version, stage: options.stage, holder });
+            return unevaluated({ kind: 'held', model, version, stage: options.stage, holder });
         }
         // A pull request's status is earned by an evaluation, never assumed from the registry.
         const held = await evaluate(holder);
@@ -67623,7 +67470,7 @@ async function promote(context, options) {
             stored.commitSha === options.onceForCommit)
         : undefined;
     if (done)
-        return rendered({ kind: 'done-for-commit', record: done });
+        return unevaluated({ kind: 'done-for-commit', record: done });
     let judged = await evaluate(holder);
     // The holder the latest evaluation compared against, so a write judges again only when it moved.
     let judgedHolder = holder;
@@ -67730,8 +67577,8 @@ function auditFor(context, options, record) {
     };
 }
 /** A result that evaluated nothing: exit 0, the decision `pass` (nothing to block). */
-function rendered(result) {
-    return { ...renderPromote(result), exitCode: errors/* ExitCode */.yU.Pass, decision: 'pass' };
+function unevaluated(result) {
+    return { report: { command: 'promote', result }, exitCode: errors/* ExitCode */.yU.Pass, decision: 'pass' };
 }
 function outcome(evaluation, action, effect) {
     // A forced promotion happens (or would, on a dry run): exit 1, as a warning, not 2 as blocked.
@@ -67739,13 +67586,16 @@ function outcome(evaluation, action, effect) {
     const exitCode = effect.promoted && decided > errors/* ExitCode */.yU.PassWithWarnings ? errors/* ExitCode */.yU.PassWithWarnings : decided;
     const written = effect.written ?? false;
     return {
-        ...renderPromote({
-            kind: 'evaluated',
-            evaluation,
-            action,
-            written,
-            ...(effect.forced ? { forced: effect.forced } : {})
-        }),
+        report: {
+            command: 'promote',
+            result: {
+                kind: 'evaluated',
+                evaluation,
+                action,
+                written,
+                ...(effect.forced ? { forced: effect.forced } : {})
+            }
+        },
         exitCode,
         decision: evaluation.decision,
         evaluation,
@@ -67753,57 +67603,7 @@ function outcome(evaluation, action, effect) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/report/register.ts
-
-
-function renderRegister({ request, result, digest }) {
-    // Names from the command line or a workflow input: escaped for the markdown below.
-    const [model, version] = [request.model, request.version].map(markdown_escape);
-    const what = `${model} ${version} on ${request.commit.slice(0, 12)}`;
-    const text = result.written
-        ? `Registered ${what}: \`${result.events.map(event => event.id).join('`, `')}\`${lineOf(describePublication(result.publication))}`
-        : result.reason === 'dry run'
-            ? `Dry run: would register ${what}: \`${result.planned.map(event => event.id).join('`, `')}\``
-            : `Nothing written: ${model} ${version} ${result.reason}.`;
-    const note = 'digest' in digest
-        ? `Candidate digest: ${digest.digest}`
-        : `No candidate digest recorded (${markdown_escape(digest.why)}): a candidate directory is compared with the version's own files instead, or refused when they cannot be read.`;
-    return {
-        markdown: `${text}\n${result.written || result.reason === 'dry run' ? `${note}\n` : ''}`,
-        json: JSON.stringify({
-            ...request,
-            written: result.written,
-            ...(result.written && result.publication ? { publication: result.publication } : {}),
-            ...('digest' in digest ? { candidateDigest: digest.digest } : {})
-        }, null, 2)
-    };
-}
-function register_renderRegisterMlflow(registered) {
-    const { request, what, written } = registered;
-    // Names, run ids and paths come from the command line: escaped for the markdown below.
-    const model = escape(request.model);
-    let text;
-    if (what.kind === 'confirmed') {
-        const run = request.runId ? escape(request.runId) : undefined;
-        text = `${model} version ${escape(what.version)} is registered in MLflow${run ? ` from run ${run}` : ''}; nothing to write.`;
-    }
-    else {
-        const source = escape(what.source);
-        text =
-            what.outcome === 'written'
-                ? `Registered ${model} version ${escape(what.version ?? '?')} from ${source}.`
-                : what.outcome === 'dry run'
-                    ? `Dry run: would create a version of ${model} from ${source} (MLflow gives it its number).`
-                    : `Nothing written: ${model} version ${escape(what.version ?? '?')} is already registered from ${source}.`;
-    }
-    return {
-        markdown: `${text}\n${request.candidateDigest && (written || request.dryRun) ? `Candidate digest: ${request.candidateDigest}\n` : ''}`,
-        json: JSON.stringify({ ...request, version: registered.version, written }, null, 2)
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/commands/register.ts
-
 
 /**
  * `modelgate register`: record a version on a commit, with the content digest of the model's
@@ -67820,7 +67620,10 @@ async function register(context, options) {
         record,
         ...('digest' in digest ? { candidateDigest: digest.digest } : {})
     }, { dryRun: options.dryRun });
-    return { ...renderRegister({ request: options, result, digest }), exitCode: errors/* ExitCode */.yU.Pass };
+    return {
+        report: { command: 'register', result: { request: options, result, digest } },
+        exitCode: errors/* ExitCode */.yU.Pass
+    };
 }
 /** The digest of the model's files at the commit, or why there is none. */
 async function digestOf(context, options) {
@@ -67851,16 +67654,19 @@ async function registerMlflow(context, registry, options) {
     };
     if (options.version) {
         // A version MLflow already numbered: confirm it (and, with --run, that it is from that run).
-        await registry.register(options.model, options.version, options.runId ?? '', audit, {
+        await context.registry.register(options.model, options.version, options.runId ?? '', audit, {
             dryRun: options.dryRun
         });
         return {
-            ...renderRegisterMlflow({
-                request: options,
-                version: options.version,
-                written: false,
-                what: { kind: 'confirmed', version: options.version }
-            }),
+            report: {
+                command: 'register-mlflow',
+                result: {
+                    request: options,
+                    version: options.version,
+                    written: false,
+                    what: { kind: 'confirmed', version: options.version }
+                }
+            },
             exitCode: ExitCode.Pass
         };
     }
@@ -67875,21 +67681,24 @@ async function registerMlflow(context, registry, options) {
         dryRun: options.dryRun
     });
     return {
-        ...renderRegisterMlflow({
-            request: options,
-            version: result.version ?? options.version,
-            written: result.written,
-            what: {
-                kind: 'from-run',
-                source: `runs:/${options.runId}/${options.artifactPath ?? 'model'}`,
-                version: result.version,
-                outcome: result.written
-                    ? 'written'
-                    : result.reason === 'dry run'
-                        ? 'dry run'
-                        : 'already registered'
+        report: {
+            command: 'register-mlflow',
+            result: {
+                request: options,
+                version: result.version ?? options.version,
+                written: result.written,
+                what: {
+                    kind: 'from-run',
+                    source: `runs:/${options.runId}/${options.artifactPath ?? 'model'}`,
+                    version: result.version,
+                    outcome: result.written
+                        ? 'written'
+                        : result.reason === 'dry run'
+                            ? 'dry run'
+                            : 'already registered'
+                }
             }
-        }),
+        },
         exitCode: ExitCode.Pass
     };
 }
@@ -71451,7 +71260,7 @@ function encodeJournal(entries, limit) {
     const [newest, ...older] = entries;
     if (!newest)
         return '[]';
-    const kept = [journal_compact(newest)];
+    const kept = [compact(newest)];
     let text = JSON.stringify(kept);
     if (byteLength(text) > limit) {
         const bare = { ...kept[0], by: truncateBytes(newest.by, 40) };
@@ -71461,15 +71270,15 @@ function encodeJournal(entries, limit) {
         text = JSON.stringify(kept);
     }
     for (const entry of older) {
-        const next = JSON.stringify([...kept, journal_compact(entry)]);
+        const next = JSON.stringify([...kept, compact(entry)]);
         if (byteLength(next) > limit)
             break;
-        kept.push(journal_compact(entry));
+        kept.push(compact(entry));
         text = next;
     }
     return text;
 }
-function journal_compact(entry) {
+function compact(entry) {
     return {
         ...entry,
         by: truncateBytes(entry.by, MAX_HISTORY_ACTOR),
@@ -74104,7 +73913,7 @@ async function openRegistry(cwd, policy, options = {}) {
             // One registry per command: each object is read once, then afresh after a write.
             readOnce: true
         });
-        return { registry, models: registry, git: createGitRunner(root) };
+        return { registry, models: registry, git: createGitRunner(root), fromRuns: registry };
     }
     if (top.code !== 0) {
         throw new errors/* InvalidInputError */.oC(`${cwd} is not a git checkout: the git registry lives in one`);
@@ -74177,7 +73986,232 @@ async function openWorkspace(options) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/report/json.ts
+/**
+ * The evaluation as stable JSON: the same model the markdown renders, pretty-printed with two
+ * spaces, keys in a fixed order (the order of the types in `gates/types.ts`, the decision
+ * first after model and stage), metric maps sorted by name, absent fields omitted. No trailing
+ * newline, like `JSON.stringify`.
+ */
+function toJson(evaluation) {
+    return JSON.stringify(evaluationJson(evaluation), null, 2);
+}
+/** The object `toJson` prints, for a command's JSON that adds its own fields after it. */
+function evaluationJson(evaluation) {
+    const { candidate } = evaluation;
+    return json_compact({
+        model: evaluation.model,
+        stage: evaluation.stage,
+        decision: evaluation.decision,
+        evaluatedAt: evaluation.evaluatedAt,
+        candidate: json_compact({
+            ...side(candidate),
+            invalidMetrics: sortKeys(candidate.invalidMetrics),
+            totalBytes: candidate.totalBytes,
+            fileCount: candidate.fileCount
+        }),
+        champion: evaluation.champion && json_compact(side(evaluation.champion)),
+        gates: evaluation.gates.map(gate),
+        warnings: [...evaluation.warnings]
+    });
+}
+function side(model) {
+    return {
+        label: model.label,
+        version: model.version,
+        metrics: sortKeys(model.metrics),
+        invalidMetrics: model.invalidMetrics && sortKeys(model.invalidMetrics)
+    };
+}
+function gate(result) {
+    return json_compact({
+        gate: result.gate,
+        status: result.status,
+        summary: result.summary,
+        checks: result.checks?.map(json_check),
+        details: result.details && [...result.details],
+        findings: result.findings?.map(finding => json_compact({ ...finding }))
+    });
+}
+function json_check(row) {
+    return json_compact({
+        metric: row.metric,
+        candidate: row.candidate,
+        champion: row.champion,
+        rule: row.rule,
+        status: row.status,
+        problem: row.problem
+    });
+}
+/** A copy with keys in code-point order (not locale order: stable everywhere). */
+function sortKeys(record) {
+    // fromEntries defines own properties, so even a metric named `__proto__` stays a plain key.
+    return Object.fromEntries(Object.keys(record)
+        .sort()
+        .flatMap(key => (record[key] === undefined ? [] : [[key, record[key]]])));
+}
+/** Drops undefined fields, keeping the insertion order of the rest. */
+function json_compact(object) {
+    return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
+}
+
+;// CONCATENATED MODULE: ./src/report/promote.ts
+
+
+
+
+function renderPromote(result) {
+    if (result.kind === 'held')
+        return renderHeld(result);
+    if (result.kind === 'done-for-commit')
+        return renderDoneForCommit(result.record);
+    const { evaluation, forced } = result;
+    const action = describeAction(result.action);
+    return {
+        markdown: `${renderMarkdown(evaluation, forced ? { forced } : {})}\n${action}\n`,
+        json: JSON.stringify({
+            ...evaluationJson(evaluation),
+            action,
+            written: result.written,
+            ...(forced ? { forced: forcedPast(evaluation.gates) } : {})
+        }, null, 2)
+    };
+}
+function describeAction(action) {
+    switch (action.kind) {
+        case 'held':
+            return `${markdown_escape(action.model)} ${markdown_escape(action.version)} already holds ${markdown_escape(action.stage)}: nothing to write.`;
+        case 'refused':
+            return `Not promoted: the promotion is ${action.decision}.`;
+        case 'write':
+            return describeWrite(action);
+    }
+}
+function describeWrite({ result, version, stage: targetStage, previous, record }) {
+    const from = previous
+        ? ` (replacing ${markdown_escape(previous.version)})`
+        : ' (first holder of the stage)';
+    const [v, stage] = [version, targetStage].map(markdown_escape);
+    // Only a promotion past gates that did not pass is forced: --force on passing gates is not.
+    const forced = record.kind === 'forced-promotion' ? `, ${forcedPast(record.gates)}` : '';
+    if (result.written) {
+        const pushed = describePublication(result.publication);
+        return `Promoted ${v} to ${stage}${forced}${from}. Wrote:\n${listEvents(result.events)}${pushed ? `\n\n${pushed}` : ''}`;
+    }
+    if (result.reason === 'dry run') {
+        return `Dry run: would promote ${v} to ${stage}${forced}${from}. Would write:\n${listEvents(result.planned)}`;
+    }
+    return `Nothing written: ${v} ${result.reason}.`;
+}
+function renderHeld({ model, version, stage, holder }) {
+    // The holder's author is registry text (a tag's tagger): escaped like every name here.
+    const [m, v, st, by] = [model, version, stage, holder.assignedBy].map(markdown_escape);
+    const since = Number.isNaN(holder.assignedAt.getTime())
+        ? 'an unknown time'
+        : utc(holder.assignedAt);
+    const markdown = `${m} ${v} already holds ${st} (since ${since}, by ${by}). Nothing written.\n`;
+    const json = JSON.stringify({ model, version, stage, written: false, reason: 'already in stage' }, null, 2);
+    return { markdown, json };
+}
+function renderDoneForCommit(done) {
+    // Read back from the registry, where anyone who can push tags can write: escaped.
+    const [commit, model, version, stage, at, run] = [
+        done.commitSha?.slice(0, 7) ?? '',
+        done.model,
+        done.version ?? '',
+        done.to,
+        // The house format, zone named, as every time ModelGate prints (not the raw ISO string).
+        utc(new Date(done.timestamp)),
+        done.runUrl ?? 'run unknown'
+    ].map(markdown_escape);
+    const markdown = `This commit (${commit}) already promoted ${model} ${version} to ${stage} at ${at} (${run}). Nothing written.\n`;
+    const json = JSON.stringify({
+        model: done.model,
+        version: done.version,
+        stage: done.to,
+        written: false,
+        reason: 'already promoted from this commit'
+    }, null, 2);
+    return { markdown, json };
+}
+
+;// CONCATENATED MODULE: ./src/report/register.ts
+
+
+function renderRegister({ request, result, digest }) {
+    // Names from the command line or a workflow input: escaped for the markdown below.
+    const [model, version] = [request.model, request.version].map(markdown_escape);
+    const what = `${model} ${version} on ${request.commit.slice(0, 12)}`;
+    const text = result.written
+        ? `Registered ${what}: \`${result.events.map(event => event.id).join('`, `')}\`${lineOf(describePublication(result.publication))}`
+        : result.reason === 'dry run'
+            ? `Dry run: would register ${what}: \`${result.planned.map(event => event.id).join('`, `')}\``
+            : `Nothing written: ${model} ${version} ${result.reason}.`;
+    const note = 'digest' in digest
+        ? `Candidate digest: ${digest.digest}`
+        : `No candidate digest recorded (${markdown_escape(digest.why)}): a candidate directory is compared with the version's own files instead, or refused when they cannot be read.`;
+    return {
+        markdown: `${text}\n${result.written || result.reason === 'dry run' ? `${note}\n` : ''}`,
+        json: JSON.stringify({
+            ...request,
+            written: result.written,
+            ...(result.written && result.publication ? { publication: result.publication } : {}),
+            ...('digest' in digest ? { candidateDigest: digest.digest } : {})
+        }, null, 2)
+    };
+}
+function renderRegisterMlflow(registered) {
+    const { request, what, written } = registered;
+    // Names, run ids and paths come from the command line: escaped for the markdown below.
+    const model = markdown_escape(request.model);
+    let text;
+    if (what.kind === 'confirmed') {
+        const run = request.runId ? markdown_escape(request.runId) : undefined;
+        text = `${model} version ${markdown_escape(what.version)} is registered in MLflow${run ? ` from run ${run}` : ''}; nothing to write.`;
+    }
+    else {
+        const source = markdown_escape(what.source);
+        text =
+            what.outcome === 'written'
+                ? `Registered ${model} version ${markdown_escape(what.version ?? '?')} from ${source}.`
+                : what.outcome === 'dry run'
+                    ? `Dry run: would create a version of ${model} from ${source} (MLflow gives it its number).`
+                    : `Nothing written: ${model} version ${markdown_escape(what.version ?? '?')} is already registered from ${source}.`;
+    }
+    return {
+        markdown: `${text}\n${request.candidateDigest && (written || request.dryRun) ? `Candidate digest: ${request.candidateDigest}\n` : ''}`,
+        json: JSON.stringify({ ...request, version: registered.version, written }, null, 2)
+    };
+}
+
+;// CONCATENATED MODULE: ./src/report/command.ts
+
+
+
+
+
+/** The report's markdown and JSON. */
+function renderReport(report) {
+    switch (report.command) {
+        case 'check':
+            return { markdown: renderMarkdown(report.evaluation), json: toJson(report.evaluation) };
+        case 'register':
+            return renderRegister(report.result);
+        case 'register-mlflow':
+            return renderRegisterMlflow(report.result);
+        case 'promote':
+            return renderPromote(report.result);
+        case 'rollback':
+            return renderRollback(report.result);
+    }
+}
+/** A command's outcome with its report rendered beside the typed facts. */
+function rendered(outcome) {
+    return { ...outcome, ...renderReport(outcome.report) };
+}
+
 ;// CONCATENATED MODULE: ./src/action/commands.ts
+
 
 
 
@@ -74196,29 +74230,29 @@ async function openWorkspace(options) {
 async function runCommand(settings, runner, checked = {}) {
     if (settings.command === 'check') {
         // The same opener as the CLI's: a candidate or champion may be mlflow:NAME/VERSION.
-        return check_check({
+        return rendered(await check_check({
             policyFile: settings.policy,
             ...(checked.policy ? { policy: checked.policy } : {}),
             candidateDir: candidateOf(settings),
             stage: settings.stage,
             championDir: settings.champion
-        }, openOnFirstUse(runner.workspace, { env: runner.env, onSecret: runner.onSecret }));
+        }, openOnFirstUse(runner.workspace, { env: runner.env, onSecret: runner.onSecret })));
     }
     const { policy, model, context, git } = await openCommandContext(settings, runner, checked.policy);
     switch (settings.command) {
         case 'register': {
             const commit = await resolveCommit(git, runner.sha ?? 'HEAD');
-            return register(context, {
+            return rendered(await register(context, {
                 model: modelOf(model, settings),
                 version: settings.version,
                 commit,
                 dryRun: settings.dryRun
-            });
+            }));
         }
         case 'promote':
             if (!policy)
                 throw new errors/* InvalidInputError */.oC('input "policy" is required for command "promote"');
-            return promote(context, {
+            return rendered(await promote(context, {
                 policy,
                 stage: settings.stage,
                 version: settings.version,
@@ -74227,7 +74261,7 @@ async function runCommand(settings, runner, checked = {}) {
                 force: settings.force,
                 reason: settings.reason,
                 ...(checked.checks ? { checks: checked.checks } : {})
-            });
+            }));
         case 'rollback':
             return rollback(context, {
                 model: modelOf(model, settings),
@@ -75158,6 +75192,7 @@ async function setCommitStatus(api, repo, status) {
 
 
 
+
 /**
  * A pull-request event with `command: promote`: evaluate the promotion with the pull request's
  * reviews and check runs, as a dry run unless `promote-on: approval` (then `promote` writes only
@@ -75349,7 +75384,7 @@ async function promoteWithEvidence(settings, context, github, request) {
         sha: request.sha,
         ...(pr ? { pullRequest: { number: pr.number, ...(pr.url ? { url: pr.url } : {}) } } : {})
     }));
-    return promote(registryContext, {
+    const outcome = await promote(registryContext, {
         policy,
         stage,
         version: settings.version,
@@ -75360,6 +75395,7 @@ async function promoteWithEvidence(settings, context, github, request) {
         ...(reviews ? { reviews } : {}),
         ...(checkRuns ? { checkRuns } : {})
     });
+    return rendered(outcome);
 }
 /**
  * The sticky comment on the pull request and the commit status on `sha`, in that order. Once the

@@ -15,6 +15,7 @@ import type { CheckSettings, Settings } from '../inputs.js'
 import type { Policy } from '../policy/schema.js'
 import { openOnFirstUse, resolveCommit } from '../registry/open.js'
 import { openWorkspace, type Workspace, type WorkspaceNaming } from '../workspace.js'
+import { rendered } from '../report/command.js'
 
 /** What the runner tells a step about its run (GITHUB_* variables), read once by main.ts. */
 export interface RunnerContext {
@@ -53,40 +54,46 @@ export async function runCommand(
 ): Promise<CommandOutcome> {
   if (settings.command === 'check') {
     // The same opener as the CLI's: a candidate or champion may be mlflow:NAME/VERSION.
-    return check(
-      {
-        policyFile: settings.policy,
-        ...(checked.policy ? { policy: checked.policy } : {}),
-        candidateDir: candidateOf(settings),
-        stage: settings.stage,
-        championDir: settings.champion
-      },
-      openOnFirstUse(runner.workspace, { env: runner.env, onSecret: runner.onSecret })
+    return rendered(
+      await check(
+        {
+          policyFile: settings.policy,
+          ...(checked.policy ? { policy: checked.policy } : {}),
+          candidateDir: candidateOf(settings),
+          stage: settings.stage,
+          championDir: settings.champion
+        },
+        openOnFirstUse(runner.workspace, { env: runner.env, onSecret: runner.onSecret })
+      )
     )
   }
   const { policy, model, context, git } = await openCommandContext(settings, runner, checked.policy)
   switch (settings.command) {
     case 'register': {
       const commit = await resolveCommit(git, runner.sha ?? 'HEAD')
-      return register(context, {
-        model: modelOf(model, settings),
-        version: settings.version,
-        commit,
-        dryRun: settings.dryRun
-      })
+      return rendered(
+        await register(context, {
+          model: modelOf(model, settings),
+          version: settings.version,
+          commit,
+          dryRun: settings.dryRun
+        })
+      )
     }
     case 'promote':
       if (!policy) throw new InvalidInputError('input "policy" is required for command "promote"')
-      return promote(context, {
-        policy,
-        stage: settings.stage,
-        version: settings.version,
-        candidateDir: settings.candidate,
-        dryRun: settings.dryRun,
-        force: settings.force,
-        reason: settings.reason,
-        ...(checked.checks ? { checks: checked.checks } : {})
-      })
+      return rendered(
+        await promote(context, {
+          policy,
+          stage: settings.stage,
+          version: settings.version,
+          candidateDir: settings.candidate,
+          dryRun: settings.dryRun,
+          force: settings.force,
+          reason: settings.reason,
+          ...(checked.checks ? { checks: checked.checks } : {})
+        })
+      )
     case 'rollback':
       return rollback(context, {
         model: modelOf(model, settings),

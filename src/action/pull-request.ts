@@ -6,6 +6,7 @@ import { InvalidInputError, PermissionError, errorMessage } from '../errors.js'
 import type { Evaluation } from '../gates/types.js'
 import type { PromoteSettings } from '../inputs.js'
 import type { Policy } from '../policy/schema.js'
+import { rendered, type Rendered } from '../report/command.js'
 import { commentMarker, renderComment, type DoneAction } from '../report/comment.js'
 import {
   heldNote,
@@ -44,7 +45,7 @@ import { policyAt, repositoryPath } from './policy-at.js'
 export async function evaluatePullRequest(
   settings: PromoteSettings,
   context: EventContext
-): Promise<PromoteOutcome> {
+): Promise<Rendered<PromoteOutcome>> {
   const payload = await readPayload(context)
   if (!payload.pull_request) {
     throw new InvalidInputError(`the ${context.eventName} payload has no pull_request`)
@@ -155,7 +156,7 @@ function policyChangeStatus(evaluation: Evaluation): { state: CommitState; descr
 export async function promoteOnMerge(
   settings: PromoteSettings,
   context: EventContext
-): Promise<PromoteOutcome> {
+): Promise<Rendered<PromoteOutcome>> {
   const payload = await readPayload(context)
   const ref = typeof payload.ref === 'string' ? payload.ref : context.ref
   const repository = payload.repository as { default_branch?: unknown } | undefined
@@ -256,7 +257,7 @@ async function promoteWithEvidence(
   context: EventContext,
   github: GitHubPorts,
   request: EvidenceRequest
-): Promise<PromoteOutcome> {
+): Promise<Rendered<PromoteOutcome>> {
   const { policy, pr } = request
   const stage = settings.stage
   const stagePolicy = policy.stages[stage]
@@ -279,7 +280,7 @@ async function promoteWithEvidence(
       ...(pr ? { pullRequest: { number: pr.number, ...(pr.url ? { url: pr.url } : {}) } } : {})
     })
   )
-  return promote(registryContext, {
+  const outcome = await promote(registryContext, {
     policy,
     stage,
     version: settings.version,
@@ -290,6 +291,7 @@ async function promoteWithEvidence(
     ...(reviews ? { reviews } : {}),
     ...(checkRuns ? { checkRuns } : {})
   })
+  return rendered(outcome)
 }
 
 /**

@@ -5,14 +5,14 @@ import { check } from '../commands/check.js'
 import { monitor } from '../commands/monitor.js'
 import { promote } from '../commands/promote.js'
 import { register, registerMlflow } from '../commands/register.js'
-import type { CommandOutcome } from '../commands/registry-context.js'
+import type { CommandOutcome, CommandResult } from '../commands/registry-context.js'
+import { renderReport } from '../report/command.js'
 import { rollback } from '../commands/rollback.js'
 import { history, status } from '../commands/status.js'
 import { ExitCode, InvalidInputError, ModelGateError, errorMessage } from '../errors.js'
 import { modelNameProblem, type Policy } from '../policy/schema.js'
 import { metricSourceFor } from '../monitor/open-source.js'
 import { readFile } from 'node:fs/promises'
-import { MlflowRegistry } from '../registry/mlflow/index.js'
 import { openOnFirstUse, resolveCommit } from '../registry/open.js'
 import { forTerminal } from '../report/log.js'
 import { renderHistory, renderStatus } from '../report/registry-tables.js'
@@ -105,8 +105,9 @@ function pushOf(values: OptionValues): { push?: false } {
 }
 
 /** Prints a command's outcome as markdown or JSON and returns its exit code. */
-function print(io: CliIO, values: OptionValues, outcome: CommandOutcome): number {
-  io.stdout(values.json ? outcome.json + '\n' : outcome.markdown)
+function print(io: CliIO, values: OptionValues, outcome: CommandOutcome | CommandResult): number {
+  const { markdown, json } = 'report' in outcome ? renderReport(outcome.report) : outcome
+  io.stdout(values.json ? json + '\n' : markdown)
   return outcome.exitCode
 }
 
@@ -131,8 +132,7 @@ export const COMMANDS: Record<string, Command> = {
         },
         openOnFirstUse('.', { env: process.env })
       )
-      io.stdout(values.json ? outcome.json + '\n' : outcome.markdown)
-      return outcome.exitCode
+      return print(io, values, outcome)
     }
   },
   register: {
@@ -171,7 +171,7 @@ ${NO_PUSH_USAGE}`,
         policyFile: optional(values, 'policy'),
         ...pushOf(values)
       })
-      if (cli.registry instanceof MlflowRegistry) {
+      if (cli.fromRuns) {
         if (optional(values, 'ref') !== undefined) {
           throw new InvalidInputError(
             '--ref names a git commit; an MLflow version is made from a run: use --run RUN_ID (or --version N to confirm an existing one)'
@@ -181,7 +181,7 @@ ${NO_PUSH_USAGE}`,
         return print(
           io,
           values,
-          await registerMlflow(cli.context, cli.registry, {
+          await registerMlflow(cli.context, cli.fromRuns, {
             model: requiredModel(model),
             version: optional(values, 'version'),
             runId: optional(values, 'run'),

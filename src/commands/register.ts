@@ -1,7 +1,7 @@
+import type { RunRegistrar } from '../registry/port.js'
 import type { RegistrationRecord } from '../audit/record.js'
-import { renderRegister, renderRegisterMlflow } from '../report/register.js'
 import { ExitCode, InvalidInputError, ModelGateError } from '../errors.js'
-import type { CommandOutcome, RegistryContext } from './registry-context.js'
+import type { CommandResult, RegistryContext } from './registry-context.js'
 
 export interface RegisterOptions {
   model: string
@@ -19,7 +19,7 @@ export interface RegisterOptions {
 export async function register(
   context: RegistryContext,
   options: RegisterOptions
-): Promise<CommandOutcome> {
+): Promise<CommandResult> {
   const digest = await digestOf(context, options)
   // A registration decides nothing: its record is the run's facts (audit/record.ts).
   const record: RegistrationRecord = { ...context.runFacts }
@@ -35,7 +35,10 @@ export async function register(
     },
     { dryRun: options.dryRun }
   )
-  return { ...renderRegister({ request: options, result, digest }), exitCode: ExitCode.Pass }
+  return {
+    report: { command: 'register', result: { request: options, result, digest } },
+    exitCode: ExitCode.Pass
+  }
 }
 
 /** The digest of the model's files at the commit, or why there is none. */
@@ -68,21 +71,6 @@ export interface RegisterMlflowOptions {
   dryRun?: boolean
 }
 
-/** What `register` needs of an MLflow registry (registry/mlflow/register-run.ts). */
-export interface MlflowRegistration {
-  register: RegistryContext['registry']['register']
-  registerFromRun(request: {
-    model: string
-    runId: string
-    artifactPath: string
-    audit: { actor: string; actorEmail?: string; candidateDigest?: string }
-    dryRun?: boolean
-  }): Promise<WriteResultWithVersion>
-}
-type WriteResultWithVersion = Awaited<ReturnType<RegistryContext['registry']['register']>> & {
-  version?: string
-}
-
 /**
  * `modelgate register` on MLflow, where versions are numbered by MLflow and made from runs:
  * `--run` creates a version from the run (and prints the number MLflow gave it); `--version`
@@ -90,9 +78,9 @@ type WriteResultWithVersion = Awaited<ReturnType<RegistryContext['registry']['re
  */
 export async function registerMlflow(
   context: RegistryContext,
-  registry: MlflowRegistration,
+  registry: RunRegistrar,
   options: RegisterMlflowOptions
-): Promise<CommandOutcome> {
+): Promise<CommandResult> {
   const audit = {
     actor: context.actor,
     actorEmail: context.actorEmail,
@@ -100,16 +88,19 @@ export async function registerMlflow(
   }
   if (options.version) {
     // A version MLflow already numbered: confirm it (and, with --run, that it is from that run).
-    await registry.register(options.model, options.version, options.runId ?? '', audit, {
+    await context.registry.register(options.model, options.version, options.runId ?? '', audit, {
       dryRun: options.dryRun
     })
     return {
-      ...renderRegisterMlflow({
-        request: options,
-        version: options.version,
-        written: false,
-        what: { kind: 'confirmed', version: options.version }
-      }),
+      report: {
+        command: 'register-mlflow',
+        result: {
+          request: options,
+          version: options.version,
+          written: false,
+          what: { kind: 'confirmed', version: options.version }
+        }
+      },
       exitCode: ExitCode.Pass
     }
   }
@@ -126,21 +117,24 @@ export async function registerMlflow(
     dryRun: options.dryRun
   })
   return {
-    ...renderRegisterMlflow({
-      request: options,
-      version: result.version ?? options.version,
-      written: result.written,
-      what: {
-        kind: 'from-run',
-        source: `runs:/${options.runId}/${options.artifactPath ?? 'model'}`,
-        version: result.version,
-        outcome: result.written
-          ? 'written'
-          : result.reason === 'dry run'
-            ? 'dry run'
-            : 'already registered'
+    report: {
+      command: 'register-mlflow',
+      result: {
+        request: options,
+        version: result.version ?? options.version,
+        written: result.written,
+        what: {
+          kind: 'from-run',
+          source: `runs:/${options.runId}/${options.artifactPath ?? 'model'}`,
+          version: result.version,
+          outcome: result.written
+            ? 'written'
+            : result.reason === 'dry run'
+              ? 'dry run'
+              : 'already registered'
+        }
       }
-    }),
+    },
     exitCode: ExitCode.Pass
   }
 }

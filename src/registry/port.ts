@@ -263,3 +263,20 @@ export interface Registry {
     options?: WriteOptions
   ): Promise<WriteResult>
 }
+
+/**
+ * A registry that numbers versions itself and makes them from a training run's logged model
+ * (MLflow): `register` on it confirms a version that exists; a new one comes from a run. The
+ * root asks the opened registry for this capability (registry/open.ts `OpenedRegistry.fromRuns`)
+ * rather than for its class.
+ */
+export interface RunRegistrar {
+  registerFromRun(request: {
+    model: string
+    runId: string
+    /** The model's artifact path inside the run. */
+    artifactPath: string
+    audit: AuditFacts
+    dryRun?: boolean
+  }): Promise<WriteResult & { version?: string }>
+}
