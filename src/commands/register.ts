@@ -1,15 +1,11 @@
 import type { RunRegistrar } from '../registry/port.js'
 import type { RegistrationRecord } from '../audit/record.js'
 import { ExitCode, InvalidInputError, ModelGateError } from '../errors.js'
+import type { RegisterMlflowRequest, RegisterRequest } from '../report/register.js'
 import type { CommandResult, RegistryContext } from './registry-context.js'
 
-export interface RegisterOptions {
-  model: string
-  version: string
-  /** The commit (already resolved) the version is made of. */
-  commit: string
-  dryRun?: boolean
-}
+/** What `register` is asked (report/register.ts prints it back). */
+export type RegisterOptions = RegisterRequest
 
 /**
  * `modelgate register`: record a version on a commit, with the content digest of the model's
@@ -58,18 +54,8 @@ async function digestOf(
   }
 }
 
-export interface RegisterMlflowOptions {
-  model: string
-  /** Confirm this existing version (no write). */
-  version?: string
-  /** Create a version from this run's logged model (`model-versions/create`). */
-  runId?: string
-  /** The model's artifact path inside the run. Default `model`. */
-  artifactPath?: string
-  /** The digest of the files the run logged (`modelgate digest DIR`), kept as a version tag. */
-  candidateDigest?: string
-  dryRun?: boolean
-}
+/** What `register` on MLflow is asked (report/register.ts prints it back). */
+export type RegisterMlflowOptions = RegisterMlflowRequest
 
 /**
  * `modelgate register` on MLflow, where versions are numbered by MLflow and made from runs:
