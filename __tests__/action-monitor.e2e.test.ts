@@ -1,13 +1,16 @@
 // `command: monitor` through the bundled action (dist/index.js) on a scheduled run (issue 14):
 // a promoted version whose live error rate crosses the policy's bound in a real Prometheus is
 // rolled back, pushed to origin, with the report in the job summary and the evidence in the
-// audit record; a later scheduled run writes nothing; other events are refused. The registry
-// is set up with the bundled CLI; both run with their clock shifted to the data's dates.
+// audit record; a later scheduled run writes nothing; other events are refused. Notifications
+// carry a severity and go to its webhook (receivers on 127.0.0.1): critical for the rollback,
+// warning for an alert-only breach and for monitoring inconclusive too long, info once for a
+// watch that ended healthy. The registry is set up with the bundled CLI; both run with their
+// clock shifted to the data's dates.
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gitOk } from '../src/registry/git/runner.js'
-import { HERMETIC_GIT } from './helpers/action-workspace.js'
+import { HERMETIC_GIT, expectNoSecret } from './helpers/action-workspace.js'
 import { bundledCli } from './helpers/cli-bundle.js'
 import { workflowDispatchEvent, writeEvent } from './helpers/events.js'
 import { makeSandbox, type Clone, type Sandbox } from './helpers/git-sandbox.js'
@@ -18,12 +21,13 @@ import {
   type PrometheusServer
 } from './helpers/prometheus.js'
 import { runAction } from './helpers/run-action.js'
+import { startReceiver, type Receiver } from './helpers/webhook-receiver.js'
 
 const CLOCK = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers/shifted-clock.mjs')
 const MINUTE = 60
 const T1 = BASE_SECONDS + 60 * MINUTE
 
-const policy = (url: string) => `model: svc
+const policy = (url: string, trigger = '', extra = '') => `model: svc
 path: models/svc
 metrics:
   accuracy: { goal: maximize }
@@ -36,24 +40,36 @@ stages:
       source:
         prometheus: { url: "${url}" }
       watch_for: 2h
-      triggers:
+${extra}      triggers:
         - name: error rate
           query: 'max(error_ratio{model="$model", version="$version"})'
           max: 0.05
-`
+${trigger}`
 
 describe('command: monitor (bundled action, real Prometheus, git registry)', () => {
   let prometheus: PrometheusServer
   let sandbox: Sandbox
   let clone: Clone
+  let all: Receiver
+  let critical: Receiver
   const clock = (seconds: number) => ({
     NODE_OPTIONS: `--import=${CLOCK}`,
     SHIFTED_CLOCK_START_MS: String(seconds * 1000)
   })
   const cli = (seconds: number, args: string[]) => bundledCli(clone.dir, args, clock(seconds))
-  const action = (seconds: number, event: string, env: Record<string, string> = {}) =>
-    runAction(
-      { command: 'monitor', policy: 'policies/svc.yml' },
+  const action = async (
+    seconds: number,
+    event: string,
+    env: Record<string, string> = {},
+    file = 'policies/svc.yml'
+  ) => {
+    const result = await runAction(
+      {
+        command: 'monitor',
+        policy: file,
+        'notify-webhook': all.url,
+        'notify-webhook-critical': critical.url
+      },
       {
         ...HERMETIC_GIT,
         ...clock(seconds),
@@ -66,6 +82,9 @@ describe('command: monitor (bundled action, real Prometheus, git registry)', () 
       },
       clone.dir
     )
+    expectNoSecret(result, [all.url, critical.url])
+    return result
+  }
   const originTags = async () =>
     (await gitOk(clone.git, ['ls-remote', '--tags', 'origin'])).trim().split('\n').sort()
 
@@ -83,11 +102,28 @@ describe('command: monitor (bundled action, real Prometheus, git registry)', () 
         samples: samplesEvery(T1, MINUTE, 180, m => (m < 30 ? 0.01 : 0.12))
       }
     ])
+    all = await startReceiver('all')
+    critical = await startReceiver('critical')
     sandbox = await makeSandbox()
     clone = await sandbox.clone('work')
     await mkdir(path.join(clone.dir, 'policies'))
     await mkdir(path.join(clone.dir, 'models/svc'), { recursive: true })
     await writeFile(path.join(clone.dir, 'policies/svc.yml'), policy(prometheus.url))
+    await writeFile(
+      path.join(clone.dir, 'policies/svc-alert.yml'),
+      policy(prometheus.url, '          action: alert\n')
+    )
+    await writeFile(
+      path.join(clone.dir, 'policies/svc-blind.yml'),
+      policy(
+        prometheus.url,
+        `        - name: missing
+          query: 'max(no_such_metric{version="$version"})'
+          max: 1
+`,
+        '      warn_inconclusive_after: 10m\n'
+      )
+    )
     for (const [version, when] of [
       ['v1.0.0', BASE_SECONDS],
       ['v1.1.0', T1]
@@ -112,6 +148,8 @@ describe('command: monitor (bundled action, real Prometheus, git registry)', () 
   afterAll(async () => {
     await prometheus?.stop()
     await sandbox?.cleanup()
+    await all?.close()
+    await critical?.close()
   })
 
   it('other events are refused, and a workflow_dispatch off the default branch too; nothing written', async () => {
@@ -134,6 +172,64 @@ describe('command: monitor (bundled action, real Prometheus, git registry)', () 
       await dispatched.cleanup()
     }
     expect(await originTags()).toEqual(before)
+    expect([all.bodies, critical.bodies]).toEqual([[], []])
+  })
+
+  it('a healthy watch still running notifies nobody', async () => {
+    const run = await action(T1 + 20 * MINUTE, 'schedule')
+    expect(run.exitCode).toBe(0)
+    expect(JSON.parse(run.outputs['report-json'] ?? '{}')).toMatchObject({
+      exitCode: 0,
+      stages: [{ verdict: 'healthy', action: { kind: 'none' } }]
+    })
+    expect([all.bodies, critical.bodies]).toEqual([[], []])
+  })
+
+  it('an alert-only breach (exit 6) and a watch inconclusive too long send a warning; nothing written', async () => {
+    const before = await originTags()
+    const alerted = await action(T1 + 45 * MINUTE, 'schedule', {}, 'policies/svc-alert.yml')
+    expect(alerted.exitCode).toBe(6)
+    expect(alerted.summary).toContain('Notification: **warning** (breach-alert)')
+    expect(all.bodies).toHaveLength(1)
+    expect(all.bodies[0]).toMatchObject({
+      text: expect.stringContaining(
+        ':warning: *svc* `v1.1.0` breached in *production* (alert only): breached error rate'
+      ),
+      modelgate: {
+        severity: 'warning',
+        action: 'breach-alert',
+        key: 'svc|production|v1.1.0|breach-alert',
+        model: 'svc',
+        version: 'v1.1.0',
+        stage: 'production',
+        actor: 'octocat',
+        repository: 'acme/models',
+        reason: expect.stringContaining('error rate'),
+        monitor: {
+          verdict: 'breach',
+          detail: 'every breached trigger says action: alert',
+          triggers: [{ name: 'error rate', verdict: 'breach' }]
+        }
+      }
+    })
+    const blind = await action(T1 + 20 * MINUTE, 'schedule', {}, 'policies/svc-blind.yml')
+    expect(blind.exitCode).toBe(0)
+    expect(all.bodies).toHaveLength(2)
+    expect(all.bodies[1]?.modelgate).toMatchObject({
+      severity: 'warning',
+      action: 'inconclusive',
+      version: 'v1.1.0',
+      monitor: {
+        verdict: 'inconclusive',
+        triggers: [
+          { name: 'error rate', verdict: 'healthy' },
+          { name: 'missing', verdict: 'inconclusive' }
+        ]
+      }
+    })
+    expect(critical.bodies).toEqual([])
+    expect(await originTags()).toEqual(before)
+    all.bodies.length = 0
   })
 
   it('a scheduled run rolls the breached version back: exit 5, pushed, summary and record', async () => {
@@ -154,6 +250,22 @@ describe('command: monitor (bundled action, real Prometheus, git registry)', () 
     expect(history.stdout).toContain('"kind": "automatic-rollback"')
     expect(history.stdout).toContain('"actor": "octocat"')
     expect(history.stdout).toContain('"event": "schedule"')
+    // Critical goes to its own webhook, once, with the verdict; nothing to notify-webhook.
+    expect(all.bodies).toEqual([])
+    expect(critical.bodies).toHaveLength(1)
+    expect(critical.bodies[0]).toMatchObject({
+      text: expect.stringContaining(
+        ':rotating_light: *svc* *production* rolled back automatically to `v1.0.0` (from `v1.1.0`): breached error rate'
+      ),
+      modelgate: {
+        severity: 'critical',
+        action: 'automatic-rollback',
+        version: 'v1.0.0',
+        previous: 'v1.1.0',
+        runUrl: `https://github.com/acme/models/actions/runs/${T1 + 45 * MINUTE}`,
+        monitor: { verdict: 'breach', triggers: [{ name: 'error rate', verdict: 'breach' }] }
+      }
+    })
   })
 
   it('the next scheduled run writes nothing: the restored version is in recovery', async () => {
@@ -168,5 +280,29 @@ describe('command: monitor (bundled action, real Prometheus, git registry)', () 
     })
     expect(run.summary).toContain('Recovery of **v1.0.0**')
     expect(await originTags()).toEqual(before)
+    expect([all.bodies.length, critical.bodies.length]).toEqual([0, 1])
+  })
+
+  it('the end of the recovery watch is told once (info), by the run within runs_every after it', async () => {
+    // Recovery watched from the rollback (T1+45m) for 2h: it ends at T1+165m.
+    const ended = await action(T1 + 170 * MINUTE, 'schedule')
+    expect(ended.exitCode).toBe(0)
+    expect(JSON.parse(ended.outputs['report-json'] ?? '{}')).toMatchObject({
+      stages: [
+        {
+          mode: 'recovery',
+          verdict: 'recovered',
+          notification: { severity: 'info', kind: 'watch-ended' }
+        }
+      ]
+    })
+    expect(all.bodies).toHaveLength(1)
+    expect(all.bodies[0]).toMatchObject({
+      text: expect.stringContaining('the watch of *production* ended recovered'),
+      modelgate: { severity: 'info', action: 'watch-ended', version: 'v1.0.0' }
+    })
+    const later = await action(T1 + 226 * MINUTE, 'schedule')
+    expect(later.exitCode).toBe(0)
+    expect([all.bodies.length, critical.bodies.length]).toEqual([1, 1])
   })
 })

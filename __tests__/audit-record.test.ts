@@ -253,7 +253,7 @@ describe('publishing the audit trail', () => {
       runId: '42',
       repository: 'acme/models',
       uploader: { upload: () => Promise.reject(new Error('no service')) },
-      webhook: 'http://127.0.0.1:9/hook',
+      webhooks: { default: 'http://127.0.0.1:9/hook' },
       fetch: async (_url, init) => {
         posted.push(JSON.parse(init.body))
         return { status: 200, headers: { get: () => null }, text: async () => 'ok' }

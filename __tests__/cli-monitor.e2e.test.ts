@@ -9,6 +9,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gitOk } from '../src/registry/git/runner.js'
 import { bundledCli } from './helpers/cli-bundle.js'
+import { startReceiver } from './helpers/webhook-receiver.js'
 import { makeSandbox, type Clone, type Sandbox } from './helpers/git-sandbox.js'
 import {
   BASE_SECONDS,
@@ -458,5 +459,59 @@ describe('modelgate monitor (bundled CLI, real Prometheus, git registry)', () =>
     const run = await monitorAt(T1, 'healthy', '--stage', 'staging')
     expect(run.exitCode).toBe(3)
     expect(run.stderr).toContain('no stage "staging"')
+  })
+
+  it('notifies by severity to the webhooks the environment names; a bad one is exit 2', async () => {
+    const all = await startReceiver('all')
+    const critical = await startReceiver('critical')
+    try {
+      const env = {
+        MODELGATE_NOTIFY_WEBHOOK: all.url,
+        MODELGATE_NOTIFY_WEBHOOK_CRITICAL: critical.url
+      }
+      const notifying = (seconds: number, model: string) =>
+        bundledCli(clone.dir, ['monitor', model, '--json'], {
+          NODE_OPTIONS: `--import=${CLOCK}`,
+          SHIFTED_CLOCK_START_MS: String(seconds * 1000),
+          ...env
+        })
+      const alerted = await notifying(T1 + 45 * MINUTE, 'alertonly')
+      expect([alerted.exitCode, alerted.stderr]).toEqual([6, ''])
+      expect(all.bodies.map(b => b.modelgate?.severity)).toEqual(['warning'])
+      expect(all.bodies[0]?.modelgate).toMatchObject({ action: 'breach-alert', model: 'alertonly' })
+      // norecovery's restored version breached too (above): critical, on every run while it lasts.
+      const failed = await notifying(T1 + 61 * MINUTE, 'norecovery')
+      expect(failed.exitCode).toBe(6)
+      expect(critical.bodies).toHaveLength(1)
+      expect(critical.bodies[0]?.modelgate).toMatchObject({
+        severity: 'critical',
+        action: 'recovery-failed',
+        version: 'v1.0.0'
+      })
+      const dry = await bundledCli(clone.dir, ['monitor', 'norecovery', '--dry-run'], {
+        NODE_OPTIONS: `--import=${CLOCK}`,
+        SHIFTED_CLOCK_START_MS: String((T1 + 61 * MINUTE) * 1000),
+        ...env
+      })
+      expect(dry.exitCode).toBe(6)
+      expect(dry.stdout).toContain(
+        'Notification: **critical** (recovery-failed) — not sent on a dry run.'
+      )
+      expect([all.bodies.length, critical.bodies.length]).toEqual([1, 1])
+      for (const run of [alerted, failed, dry]) {
+        expect(run.stdout + run.stderr).not.toContain('T0S3CR3T9')
+      }
+      const bad = await bundledCli(clone.dir, ['monitor', 'alertonly'], {
+        MODELGATE_NOTIFY_WEBHOOK_WARNING: 'ftp://hooks.example.com/T0S3CR3T9'
+      })
+      expect(bad.exitCode).toBe(2)
+      expect(bad.stderr).toContain(
+        'MODELGATE_NOTIFY_WEBHOOK_WARNING must be an http(s) URL or none'
+      )
+      expect(bad.stderr).not.toContain('T0S3CR3T9')
+    } finally {
+      await all.close()
+      await critical.close()
+    }
   })
 })

@@ -63,6 +63,8 @@ function registry(options: {
     history: async () => options.history ?? [],
     takenOutOf: async () => removal,
     register: async () => ({ written: false, reason: 'already registered' }),
+    rolloutSteps: async () => [],
+    recordRolloutStep: async () => ({ written: false, reason: 'step already recorded' }),
     async assign(
       model,
       version,

@@ -18,7 +18,10 @@ const NAMES = [
   'candidate-artifact',
   'candidate-run-id',
   'candidate-repository',
-  'notify-webhook'
+  'notify-webhook',
+  'notify-webhook-critical',
+  'notify-webhook-warning',
+  'notify-webhook-info'
 ]
 
 function withInputs(inputs: Record<string, string>, read: () => unknown): unknown {
@@ -61,7 +64,7 @@ describe('getInputs', () => {
       candidateArtifact: 'model',
       candidateRunId: 42,
       candidateRepository: 'acme/training',
-      notifyWebhook: 'https://hooks.example.com/T0/secret'
+      notifyWebhooks: { default: 'https://hooks.example.com/T0/secret' }
     })
     expect(
       withInputs({ ...promote, command: 'check', 'candidate-artifact': 'm' }, getInputs)
@@ -69,6 +72,41 @@ describe('getInputs', () => {
       command: 'check',
       candidateArtifact: 'm'
     })
+  })
+
+  it('routes notifications by severity: a URL or none each, secrets masked but never the word none', () => {
+    const masked: string[] = []
+    const settings = withInputs(
+      {
+        command: 'monitor',
+        policy: 'policy.yml',
+        'notify-webhook': 'https://hooks.example.com/T0/all',
+        'notify-webhook-critical': 'https://pager.example.com/T0/critical',
+        'notify-webhook-info': 'none'
+      },
+      () => getInputs({ onSecret: secret => masked.push(secret) })
+    )
+    expect(settings).toMatchObject({
+      notifyWebhooks: {
+        default: 'https://hooks.example.com/T0/all',
+        critical: 'https://pager.example.com/T0/critical',
+        info: 'none'
+      }
+    })
+    expect(masked).toEqual([
+      'https://hooks.example.com/T0/all',
+      'https://pager.example.com/T0/critical'
+    ])
+    expect(
+      problem({
+        command: 'monitor',
+        policy: 'p.yml',
+        'notify-webhook-warning': 'ftp://x/T0/secret'
+      })
+    ).toBe('input "notify-webhook-warning" must be an http(s) URL or none')
+    expect(problem({ command: 'monitor', policy: 'p.yml', 'notify-webhook': 'none' })).toBe(
+      'input "notify-webhook" must be an http(s) URL'
+    )
   })
 
   it('names the input at fault', () => {

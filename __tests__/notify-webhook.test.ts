@@ -102,6 +102,8 @@ describe('notificationFor', () => {
     )
     expect(payload.modelgate).toEqual({
       schema: NOTIFICATION_SCHEMA,
+      severity: 'info',
+      key: 'fraud-detector|production|v1.3.0|promoted',
       action: 'promoted',
       model: 'fraud-detector',
       version: 'v1.3.0',
@@ -129,6 +131,8 @@ describe('notificationFor', () => {
     expect(payload.text).toBe('ModelGate: *m* `3` promoted to *staging* by bob')
     expect(Object.keys(payload.modelgate)).toEqual([
       'schema',
+      'severity',
+      'key',
       'action',
       'model',
       'version',

@@ -73,7 +73,9 @@ describe('a stage monitor block', () => {
           action: 'alert'
         }
       ],
-      max_automatic_rollbacks: 1
+      max_automatic_rollbacks: 1,
+      warn_inconclusive_after: '1h',
+      runs_every: '1h'
     })
   })
 
@@ -131,7 +133,7 @@ describe('a stage monitor block', () => {
       '6:36 stages.production.monitor.source.prometheus.url: must be an http(s) URL',
       '7:18 stages.production.monitor.watch_for: must be a duration such as 30s, 5m, 1h30m or 14d (units ms, s, m, h, d, w, y)',
       '8:17 stages.production.monitor.triggers: must list at least 1 item, got a list',
-      '9:7 stages.production.monitor.extra: unknown key "extra" (allowed here: source, watch_for, triggers, max_automatic_rollbacks)'
+      '9:7 stages.production.monitor.extra: unknown key "extra" (allowed here: source, watch_for, triggers, max_automatic_rollbacks, warn_inconclusive_after, runs_every)'
     ])
     expect(problemsOf(policy('      source: {}\n      watch_for: 0s\n'))).toEqual([
       '5:5 stages.production.monitor.triggers: is required',

@@ -67,7 +67,7 @@ describe('the bad policies issue 2 lists, each from a file', () => {
     ],
     [
       'unknown-key.yml',
-      '5:5 stages.staging.treshold: unknown key "treshold" (allowed here: from, thresholds, regression, schema, artifact, min_days_in_source_stage, checks, approvals, monitor, model_scan, data_quality, monitoring)'
+      '5:5 stages.staging.treshold: unknown key "treshold" (allowed here: from, thresholds, regression, schema, artifact, min_days_in_source_stage, checks, approvals, monitor, model_scan, data_quality, provenance, monitoring, rollout)'
     ],
     [
       'regression-without-direction.yml',

@@ -79,3 +79,38 @@ describe('the example workflows of the README and docs/workflows.md', () => {
     expect(byEvent('workflow_dispatch')).toHaveLength(1)
   })
 })
+
+describe('the monitor workflows of docs/monitor.md', () => {
+  type Step = { uses?: string; with?: Record<string, unknown> }
+  type Workflow = {
+    on?: Record<string, unknown>
+    permissions?: Record<string, string>
+    concurrency?: { group?: string; 'cancel-in-progress'?: boolean }
+    jobs?: Record<string, { steps: Step[] }>
+  }
+  const workflows = [...readFileSync('docs/monitor.md', 'utf8').matchAll(/```yaml\n([\s\S]*?)```/g)]
+    .map(match => parse(match[1] as string) as Workflow)
+    .filter(w => w.jobs)
+
+  it('a scheduled and a repository_dispatch workflow run command monitor with inputs action.yml declares', () => {
+    const on = (event: string) => workflows.filter(w => w.on && event in w.on)
+    expect(on('schedule')).toHaveLength(1)
+    expect(on('repository_dispatch')).toHaveLength(1)
+    expect(workflows).toHaveLength(2)
+    for (const workflow of workflows) {
+      const steps = Object.values(workflow.jobs ?? {}).flatMap(job => job.steps)
+      const ours = steps.filter(step => step.uses?.includes('/modelgate@'))
+      expect(ours).toHaveLength(1)
+      expect(ours[0]?.with?.command).toBe('monitor')
+      for (const key of Object.keys(ours[0]?.with ?? {})) {
+        expect([key, key in action.inputs]).toEqual([key, true])
+      }
+      // A rollback pushes tags and notes the pull request; it shares the registry's queue.
+      expect(workflow.permissions).toEqual({ contents: 'write', 'pull-requests': 'write' })
+      expect(workflow.concurrency).toEqual({
+        group: 'modelgate-registry',
+        'cancel-in-progress': false
+      })
+    }
+  })
+})

@@ -35,6 +35,7 @@ function settings(overrides: Partial<CommonSettings>): Settings {
     force: false,
     failOnBlocked: true,
     promoteOn: 'merge',
+    notifyWebhooks: {},
     ...overrides
   }
 }

@@ -844,6 +844,5568 @@ class DecodedURL extends URL {
 
 /***/ }),
 
+/***/ 18456:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.toDSSEBundle = exports.toMessageSignatureBundle = void 0;
+/*
+Copyright 2023 The Sigstore Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+const protobuf_specs_1 = __nccwpck_require__(19654);
+const bundle_1 = __nccwpck_require__(37742);
+// Message signature bundle - $case: 'messageSignature'
+function toMessageSignatureBundle(options) {
+    return {
+        mediaType: options.singleCertificate
+            ? bundle_1.BUNDLE_V03_MEDIA_TYPE
+            : bundle_1.BUNDLE_V02_MEDIA_TYPE,
+        content: {
+            $case: 'messageSignature',
+            messageSignature: {
+                messageDigest: {
+                    algorithm: protobuf_specs_1.HashAlgorithm.SHA2_256,
+                    digest: options.digest,
+                },
+                signature: options.signature,
+            },
+        },
+        verificationMaterial: toVerificationMaterial(options),
+    };
+}
+exports.toMessageSignatureBundle = toMessageSignatureBundle;
+// DSSE envelope bundle - $case: 'dsseEnvelope'
+function toDSSEBundle(options) {
+    return {
+        mediaType: options.singleCertificate
+            ? bundle_1.BUNDLE_V03_MEDIA_TYPE
+            : bundle_1.BUNDLE_V02_MEDIA_TYPE,
+        content: {
+            $case: 'dsseEnvelope',
+            dsseEnvelope: toEnvelope(options),
+        },
+        verificationMaterial: toVerificationMaterial(options),
+    };
+}
+exports.toDSSEBundle = toDSSEBundle;
+function toEnvelope(options) {
+    return {
+        payloadType: options.artifactType,
+        payload: options.artifact,
+        signatures: [toSignature(options)],
+    };
+}
+function toSignature(options) {
+    return {
+        keyid: options.keyHint || '',
+        sig: options.signature,
+    };
+}
+// Verification material
+function toVerificationMaterial(options) {
+    return {
+        content: toKeyContent(options),
+        tlogEntries: [],
+        timestampVerificationData: { rfc3161Timestamps: [] },
+    };
+}
+function toKeyContent(options) {
+    if (options.certificate) {
+        if (options.singleCertificate) {
+            return {
+                $case: 'certificate',
+                certificate: { rawBytes: options.certificate },
+            };
+        }
+        else {
+            return {
+                $case: 'x509CertificateChain',
+                x509CertificateChain: {
+                    certificates: [{ rawBytes: options.certificate }],
+                },
+            };
+        }
+    }
+    else {
+        return {
+            $case: 'publicKey',
+            publicKey: {
+                hint: options.keyHint || '',
+            },
+        };
+    }
+}
+
+
+/***/ }),
+
+/***/ 37742:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.isBundleWithDsseEnvelope = exports.isBundleWithMessageSignature = exports.isBundleWithPublicKey = exports.isBundleWithCertificateChain = exports.BUNDLE_V03_MEDIA_TYPE = exports.BUNDLE_V03_LEGACY_MEDIA_TYPE = exports.BUNDLE_V02_MEDIA_TYPE = exports.BUNDLE_V01_MEDIA_TYPE = void 0;
+exports.BUNDLE_V01_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle+json;version=0.1';
+exports.BUNDLE_V02_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle+json;version=0.2';
+exports.BUNDLE_V03_LEGACY_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle+json;version=0.3';
+exports.BUNDLE_V03_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
+// Type guards for bundle variants.
+function isBundleWithCertificateChain(b) {
+    return b.verificationMaterial.content.$case === 'x509CertificateChain';
+}
+exports.isBundleWithCertificateChain = isBundleWithCertificateChain;
+function isBundleWithPublicKey(b) {
+    return b.verificationMaterial.content.$case === 'publicKey';
+}
+exports.isBundleWithPublicKey = isBundleWithPublicKey;
+function isBundleWithMessageSignature(b) {
+    return b.content.$case === 'messageSignature';
+}
+exports.isBundleWithMessageSignature = isBundleWithMessageSignature;
+function isBundleWithDsseEnvelope(b) {
+    return b.content.$case === 'dsseEnvelope';
+}
+exports.isBundleWithDsseEnvelope = isBundleWithDsseEnvelope;
+
+
+/***/ }),
+
+/***/ 47714:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.ValidationError = void 0;
+/*
+Copyright 2023 The Sigstore Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+class ValidationError extends Error {
+    constructor(message, fields) {
+        super(message);
+        this.fields = fields;
+    }
+}
+exports.ValidationError = ValidationError;
+
+
+/***/ }),
+
+/***/ 61040:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+var __webpack_unused_export__;
+
+__webpack_unused_export__ = ({ value: true });
+__webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = exports.vw = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = __webpack_unused_export__ = void 0;
+/*
+Copyright 2023 The Sigstore Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+var build_1 = __nccwpck_require__(18456);
+__webpack_unused_export__ = ({ enumerable: true, get: function () { return build_1.toDSSEBundle; } });
+__webpack_unused_export__ = ({ enumerable: true, get: function () { return build_1.toMessageSignatureBundle; } });
+var bundle_1 = __nccwpck_require__(37742);
+__webpack_unused_export__ = ({ enumerable: true, get: function () { return bundle_1.BUNDLE_V01_MEDIA_TYPE; } });
+__webpack_unused_export__ = ({ enumerable: true, get: function () { return bundle_1.BUNDLE_V02_MEDIA_TYPE; } });
+__webpack_unused_export__ = ({ enumerable: true, get: function () { return bundle_1.BUNDLE_V03_LEGACY_MEDIA_TYPE; } });
+__webpack_unused_export__ = ({ enumerable: true, get: function () { return bundle_1.BUNDLE_V03_MEDIA_TYPE; } });
+__webpack_unused_export__ = ({ enumerable: true, get: function () { return bundle_1.isBundleWithCertificateChain; } });
+__webpack_unused_export__ = ({ enumerable: true, get: function () { return bundle_1.isBundleWithDsseEnvelope; } });
+__webpack_unused_export__ = ({ enumerable: true, get: function () { return bundle_1.isBundleWithMessageSignature; } });
+__webpack_unused_export__ = ({ enumerable: true, get: function () { return bundle_1.isBundleWithPublicKey; } });
+var error_1 = __nccwpck_require__(47714);
+__webpack_unused_export__ = ({ enumerable: true, get: function () { return error_1.ValidationError; } });
+var serialized_1 = __nccwpck_require__(23404);
+Object.defineProperty(exports, "vw", ({ enumerable: true, get: function () { return serialized_1.bundleFromJSON; } }));
+__webpack_unused_export__ = ({ enumerable: true, get: function () { return serialized_1.bundleToJSON; } });
+__webpack_unused_export__ = ({ enumerable: true, get: function () { return serialized_1.envelopeFromJSON; } });
+__webpack_unused_export__ = ({ enumerable: true, get: function () { return serialized_1.envelopeToJSON; } });
+var validate_1 = __nccwpck_require__(9352);
+__webpack_unused_export__ = ({ enumerable: true, get: function () { return validate_1.assertBundle; } });
+__webpack_unused_export__ = ({ enumerable: true, get: function () { return validate_1.assertBundleLatest; } });
+__webpack_unused_export__ = ({ enumerable: true, get: function () { return validate_1.assertBundleV01; } });
+__webpack_unused_export__ = ({ enumerable: true, get: function () { return validate_1.assertBundleV02; } });
+__webpack_unused_export__ = ({ enumerable: true, get: function () { return validate_1.isBundleV01; } });
+
+
+/***/ }),
+
+/***/ 23404:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.envelopeToJSON = exports.envelopeFromJSON = exports.bundleToJSON = exports.bundleFromJSON = void 0;
+/*
+Copyright 2023 The Sigstore Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+const protobuf_specs_1 = __nccwpck_require__(19654);
+const bundle_1 = __nccwpck_require__(37742);
+const validate_1 = __nccwpck_require__(9352);
+const bundleFromJSON = (obj) => {
+    const bundle = protobuf_specs_1.Bundle.fromJSON(obj);
+    switch (bundle.mediaType) {
+        case bundle_1.BUNDLE_V01_MEDIA_TYPE:
+            (0, validate_1.assertBundleV01)(bundle);
+            break;
+        case bundle_1.BUNDLE_V02_MEDIA_TYPE:
+            (0, validate_1.assertBundleV02)(bundle);
+            break;
+        default:
+            (0, validate_1.assertBundleLatest)(bundle);
+            break;
+    }
+    return bundle;
+};
+exports.bundleFromJSON = bundleFromJSON;
+const bundleToJSON = (bundle) => {
+    return protobuf_specs_1.Bundle.toJSON(bundle);
+};
+exports.bundleToJSON = bundleToJSON;
+const envelopeFromJSON = (obj) => {
+    return protobuf_specs_1.Envelope.fromJSON(obj);
+};
+exports.envelopeFromJSON = envelopeFromJSON;
+const envelopeToJSON = (envelope) => {
+    return protobuf_specs_1.Envelope.toJSON(envelope);
+};
+exports.envelopeToJSON = envelopeToJSON;
+
+
+/***/ }),
+
+/***/ 9352:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.assertBundleLatest = exports.assertBundleV02 = exports.isBundleV01 = exports.assertBundleV01 = exports.assertBundle = void 0;
+/*
+Copyright 2023 The Sigstore Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+const error_1 = __nccwpck_require__(47714);
+// Performs basic validation of a Sigstore bundle to ensure that all required
+// fields are populated. This is not a complete validation of the bundle, but
+// rather a check that the bundle is in a valid state to be processed by the
+// rest of the code.
+function assertBundle(b) {
+    const invalidValues = validateBundleBase(b);
+    if (invalidValues.length > 0) {
+        throw new error_1.ValidationError('invalid bundle', invalidValues);
+    }
+}
+exports.assertBundle = assertBundle;
+// Asserts that the given bundle conforms to the v0.1 bundle format.
+function assertBundleV01(b) {
+    const invalidValues = [];
+    invalidValues.push(...validateBundleBase(b));
+    invalidValues.push(...validateInclusionPromise(b));
+    if (invalidValues.length > 0) {
+        throw new error_1.ValidationError('invalid v0.1 bundle', invalidValues);
+    }
+}
+exports.assertBundleV01 = assertBundleV01;
+// Type guard to determine if Bundle is a v0.1 bundle.
+function isBundleV01(b) {
+    try {
+        assertBundleV01(b);
+        return true;
+    }
+    catch (e) {
+        return false;
+    }
+}
+exports.isBundleV01 = isBundleV01;
+// Asserts that the given bundle conforms to the v0.2 bundle format.
+function assertBundleV02(b) {
+    const invalidValues = [];
+    invalidValues.push(...validateBundleBase(b));
+    invalidValues.push(...validateInclusionProof(b));
+    if (invalidValues.length > 0) {
+        throw new error_1.ValidationError('invalid v0.2 bundle', invalidValues);
+    }
+}
+exports.assertBundleV02 = assertBundleV02;
+// Asserts that the given bundle conforms to the newest (0.3) bundle format.
+function assertBundleLatest(b) {
+    const invalidValues = [];
+    invalidValues.push(...validateBundleBase(b));
+    invalidValues.push(...validateInclusionProof(b));
+    invalidValues.push(...validateNoCertificateChain(b));
+    if (invalidValues.length > 0) {
+        throw new error_1.ValidationError('invalid bundle', invalidValues);
+    }
+}
+exports.assertBundleLatest = assertBundleLatest;
+function validateBundleBase(b) {
+    const invalidValues = [];
+    // Media type validation
+    if (b.mediaType === undefined ||
+        (!b.mediaType.match(/^application\/vnd\.dev\.sigstore\.bundle\+json;version=\d\.\d/) &&
+            !b.mediaType.match(/^application\/vnd\.dev\.sigstore\.bundle\.v\d\.\d\+json/))) {
+        invalidValues.push('mediaType');
+    }
+    // Content-related validation
+    if (b.content === undefined) {
+        invalidValues.push('content');
+    }
+    else {
+        switch (b.content.$case) {
+            case 'messageSignature':
+                if (b.content.messageSignature.messageDigest === undefined) {
+                    invalidValues.push('content.messageSignature.messageDigest');
+                }
+                else {
+                    if (b.content.messageSignature.messageDigest.digest.length === 0) {
+                        invalidValues.push('content.messageSignature.messageDigest.digest');
+                    }
+                }
+                if (b.content.messageSignature.signature.length === 0) {
+                    invalidValues.push('content.messageSignature.signature');
+                }
+                break;
+            case 'dsseEnvelope':
+                if (b.content.dsseEnvelope.payload.length === 0) {
+                    invalidValues.push('content.dsseEnvelope.payload');
+                }
+                if (b.content.dsseEnvelope.signatures.length !== 1) {
+                    invalidValues.push('content.dsseEnvelope.signatures');
+                }
+                else {
+                    if (b.content.dsseEnvelope.signatures[0].sig.length === 0) {
+                        invalidValues.push('content.dsseEnvelope.signatures[0].sig');
+                    }
+                }
+                break;
+        }
+    }
+    // Verification material-related validation
+    if (b.verificationMaterial === undefined) {
+        invalidValues.push('verificationMaterial');
+    }
+    else {
+        if (b.verificationMaterial.content === undefined) {
+            invalidValues.push('verificationMaterial.content');
+        }
+        else {
+            switch (b.verificationMaterial.content.$case) {
+                case 'x509CertificateChain':
+                    if (b.verificationMaterial.content.x509CertificateChain.certificates
+                        .length === 0) {
+                        invalidValues.push('verificationMaterial.content.x509CertificateChain.certificates');
+                    }
+                    b.verificationMaterial.content.x509CertificateChain.certificates.forEach((cert, i) => {
+                        if (cert.rawBytes.length === 0) {
+                            invalidValues.push(`verificationMaterial.content.x509CertificateChain.certificates[${i}].rawBytes`);
+                        }
+                    });
+                    break;
+                case 'certificate':
+                    if (b.verificationMaterial.content.certificate.rawBytes.length === 0) {
+                        invalidValues.push('verificationMaterial.content.certificate.rawBytes');
+                    }
+                    break;
+            }
+        }
+        if (b.verificationMaterial.tlogEntries === undefined) {
+            invalidValues.push('verificationMaterial.tlogEntries');
+        }
+        else {
+            if (b.verificationMaterial.tlogEntries.length > 0) {
+                b.verificationMaterial.tlogEntries.forEach((entry, i) => {
+                    if (entry.logId === undefined) {
+                        invalidValues.push(`verificationMaterial.tlogEntries[${i}].logId`);
+                    }
+                    if (entry.kindVersion === undefined) {
+                        invalidValues.push(`verificationMaterial.tlogEntries[${i}].kindVersion`);
+                    }
+                });
+            }
+        }
+    }
+    return invalidValues;
+}
+// Necessary for V01 bundles
+function validateInclusionPromise(b) {
+    const invalidValues = [];
+    if (b.verificationMaterial &&
+        b.verificationMaterial.tlogEntries?.length > 0) {
+        b.verificationMaterial.tlogEntries.forEach((entry, i) => {
+            if (entry.inclusionPromise === undefined) {
+                invalidValues.push(`verificationMaterial.tlogEntries[${i}].inclusionPromise`);
+            }
+        });
+    }
+    return invalidValues;
+}
+// Necessary for V02 and later bundles
+function validateInclusionProof(b) {
+    const invalidValues = [];
+    if (b.verificationMaterial &&
+        b.verificationMaterial.tlogEntries?.length > 0) {
+        b.verificationMaterial.tlogEntries.forEach((entry, i) => {
+            if (entry.inclusionProof === undefined) {
+                invalidValues.push(`verificationMaterial.tlogEntries[${i}].inclusionProof`);
+            }
+            else {
+                if (entry.inclusionProof.checkpoint === undefined) {
+                    invalidValues.push(`verificationMaterial.tlogEntries[${i}].inclusionProof.checkpoint`);
+                }
+            }
+        });
+    }
+    return invalidValues;
+}
+// Necessary for V03 and later bundles
+function validateNoCertificateChain(b) {
+    const invalidValues = [];
+    if (b.verificationMaterial?.content?.$case === 'x509CertificateChain') {
+        invalidValues.push('verificationMaterial.content.$case');
+    }
+    return invalidValues;
+}
+
+
+/***/ }),
+
+/***/ 11121:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.ASN1TypeError = exports.ASN1ParseError = void 0;
+/*
+Copyright 2023 The Sigstore Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+class ASN1ParseError extends Error {
+}
+exports.ASN1ParseError = ASN1ParseError;
+class ASN1TypeError extends Error {
+}
+exports.ASN1TypeError = ASN1TypeError;
+
+
+/***/ }),
+
+/***/ 86027:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.ASN1Obj = void 0;
+/*
+Copyright 2023 The Sigstore Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+var obj_1 = __nccwpck_require__(50990);
+Object.defineProperty(exports, "ASN1Obj", ({ enumerable: true, get: function () { return obj_1.ASN1Obj; } }));
+
+
+/***/ }),
+
+/***/ 84243:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+/*
+Copyright 2023 The Sigstore Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.encodeLength = exports.decodeLength = void 0;
+const error_1 = __nccwpck_require__(11121);
+// Decodes the length of a DER-encoded ANS.1 element from the supplied stream.
+// https://learn.microsoft.com/en-us/windows/win32/seccertenroll/about-encoded-length-and-value-bytes
+function decodeLength(stream) {
+    const buf = stream.getUint8();
+    // If the most significant bit is UNSET the length is just the value of the
+    // byte.
+    if ((buf & 0x80) === 0x00) {
+        return buf;
+    }
+    // Otherwise, the lower 7 bits of the first byte indicate the number of bytes
+    // that follow to encode the length.
+    const byteCount = buf & 0x7f;
+    // Ensure the encoded length can safely fit in a JS number.
+    if (byteCount > 6) {
+        throw new error_1.ASN1ParseError('length exceeds 6 byte limit');
+    }
+    // Iterate over the bytes that encode the length.
+    let len = 0;
+    for (let i = 0; i < byteCount; i++) {
+        len = len * 256 + stream.getUint8();
+    }
+    // This is a valid ASN.1 length encoding, but we don't support it.
+    if (len === 0) {
+        throw new error_1.ASN1ParseError('indefinite length encoding not supported');
+    }
+    return len;
+}
+exports.decodeLength = decodeLength;
+// Translates the supplied value to a DER-encoded length.
+function encodeLength(len) {
+    if (len < 128) {
+        return Buffer.from([len]);
+    }
+    // Bitwise operations on large numbers are not supported in JS, so we need to
+    // use BigInts.
+    let val = BigInt(len);
+    const bytes = [];
+    while (val > 0n) {
+        bytes.unshift(Number(val & 255n));
+        val = val >> 8n;
+    }
+    return Buffer.from([0x80 | bytes.length, ...bytes]);
+}
+exports.encodeLength = encodeLength;
+
+
+/***/ }),
+
+/***/ 50990:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.ASN1Obj = void 0;
+/*
+Copyright 2023 The Sigstore Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+const stream_1 = __nccwpck_require__(1673);
+const error_1 = __nccwpck_require__(11121);
+const length_1 = __nccwpck_require__(84243);
+const parse_1 = __nccwpck_require__(81044);
+const tag_1 = __nccwpck_require__(59343);
+class ASN1Obj {
+    constructor(tag, value, subs) {
+        this.tag = tag;
+        this.value = value;
+        this.subs = subs;
+    }
+    // Constructs an ASN.1 object from a Buffer of DER-encoded bytes.
+    static parseBuffer(buf) {
+        return parseStream(new stream_1.ByteStream(buf));
+    }
+    toDER() {
+        const valueStream = new stream_1.ByteStream();
+        if (this.subs.length > 0) {
+            for (const sub of this.subs) {
+                valueStream.appendView(sub.toDER());
+            }
+        }
+        else {
+            valueStream.appendView(this.value);
+        }
+        const value = valueStream.buffer;
+        // Concat tag/length/value
+        const obj = new stream_1.ByteStream();
+        obj.appendChar(this.tag.toDER());
+        obj.appendView((0, length_1.encodeLength)(value.length));
+        obj.appendView(value);
+        return obj.buffer;
+    }
+    /////////////////////////////////////////////////////////////////////////////
+    // Convenience methods for parsing ASN.1 primitives into JS types
+    // Returns the ASN.1 object's value as a boolean. Throws an error if the
+    // object is not a boolean.
+    toBoolean() {
+        if (!this.tag.isBoolean()) {
+            throw new error_1.ASN1TypeError('not a boolean');
+        }
+        return (0, parse_1.parseBoolean)(this.value);
+    }
+    // Returns the ASN.1 object's value as a BigInt. Throws an error if the
+    // object is not an integer.
+    toInteger() {
+        if (!this.tag.isInteger()) {
+            throw new error_1.ASN1TypeError('not an integer');
+        }
+        return (0, parse_1.parseInteger)(this.value);
+    }
+    // Returns the ASN.1 object's value as an OID string. Throws an error if the
+    // object is not an OID.
+    toOID() {
+        if (!this.tag.isOID()) {
+            throw new error_1.ASN1TypeError('not an OID');
+        }
+        return (0, parse_1.parseOID)(this.value);
+    }
+    // Returns the ASN.1 object's value as a Date. Throws an error if the object
+    // is not either a UTCTime or a GeneralizedTime.
+    toDate() {
+        switch (true) {
+            case this.tag.isUTCTime():
+                return (0, parse_1.parseTime)(this.value, true);
+            case this.tag.isGeneralizedTime():
+                return (0, parse_1.parseTime)(this.value, false);
+            default:
+                throw new error_1.ASN1TypeError('not a date');
+        }
+    }
+    // Returns the ASN.1 object's value as a number[] where each number is the
+    // value of a bit in the bit string. Throws an error if the object is not a
+    // bit string.
+    toBitString() {
+        if (!this.tag.isBitString()) {
+            throw new error_1.ASN1TypeError('not a bit string');
+        }
+        return (0, parse_1.parseBitString)(this.value);
+    }
+}
+exports.ASN1Obj = ASN1Obj;
+/////////////////////////////////////////////////////////////////////////////
+// Internal stream parsing functions
+function parseStream(stream) {
+    // Parse tag, length, and value from stream
+    const tag = new tag_1.ASN1Tag(stream.getUint8());
+    const len = (0, length_1.decodeLength)(stream);
+    const value = stream.slice(stream.position, len);
+    const start = stream.position;
+    let subs = [];
+    // If the object is constructed, parse its children. Sometimes, children
+    // are embedded in OCTESTRING objects, so we need to check those
+    // for children as well.
+    if (tag.constructed) {
+        subs = collectSubs(stream, len);
+    }
+    else if (tag.isOctetString()) {
+        // Attempt to parse children of OCTETSTRING objects. If anything fails,
+        // assume the object is not constructed and treat as primitive.
+        try {
+            subs = collectSubs(stream, len);
+        }
+        catch (e) {
+            // Fail silently and treat as primitive
+        }
+    }
+    // If there are no children, move stream cursor to the end of the object
+    if (subs.length === 0) {
+        stream.seek(start + len);
+    }
+    return new ASN1Obj(tag, value, subs);
+}
+function collectSubs(stream, len) {
+    // Calculate end of object content
+    const end = stream.position + len;
+    // Make sure there are enough bytes left in the stream. This should never
+    // happen, cause it'll get caught when the stream is sliced in parseStream.
+    // Leaving as an extra check just in case.
+    /* istanbul ignore if */
+    if (end > stream.length) {
+        throw new error_1.ASN1ParseError('invalid length');
+    }
+    // Parse all children
+    const subs = [];
+    while (stream.position < end) {
+        subs.push(parseStream(stream));
+    }
+    // When we're done parsing children, we should be at the end of the object
+    if (stream.position !== end) {
+        throw new error_1.ASN1ParseError('invalid length');
+    }
+    return subs;
+}
+
+
+/***/ }),
+
+/***/ 81044:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.parseBitString = exports.parseBoolean = exports.parseOID = exports.parseTime = exports.parseStringASCII = exports.parseInteger = void 0;
+/*
+Copyright 2023 The Sigstore Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+const RE_TIME_SHORT_YEAR = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\.\d{3})?Z$/;
+const RE_TIME_LONG_YEAR = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\.\d{3})?Z$/;
+// Parse a BigInt from the DER-encoded buffer
+// https://learn.microsoft.com/en-us/windows/win32/seccertenroll/about-integer
+function parseInteger(buf) {
+    let pos = 0;
+    const end = buf.length;
+    let val = buf[pos];
+    const neg = val > 0x7f;
+    // Consume any padding bytes
+    const pad = neg ? 0xff : 0x00;
+    while (val == pad && ++pos < end) {
+        val = buf[pos];
+    }
+    // Calculate remaining bytes to read
+    const len = end - pos;
+    if (len === 0)
+        return BigInt(neg ? -1 : 0);
+    // Handle two's complement for negative numbers
+    val = neg ? val - 256 : val;
+    // Parse remaining bytes
+    let n = BigInt(val);
+    for (let i = pos + 1; i < end; ++i) {
+        n = n * BigInt(256) + BigInt(buf[i]);
+    }
+    return n;
+}
+exports.parseInteger = parseInteger;
+// Parse an ASCII string from the DER-encoded buffer
+// https://learn.microsoft.com/en-us/windows/win32/seccertenroll/about-basic-types#boolean
+function parseStringASCII(buf) {
+    return buf.toString('ascii');
+}
+exports.parseStringASCII = parseStringASCII;
+// Parse a Date from the DER-encoded buffer
+// https://www.rfc-editor.org/rfc/rfc5280#section-4.1.2.5.1
+function parseTime(buf, shortYear) {
+    const timeStr = parseStringASCII(buf);
+    // Parse the time string into matches - captured groups start at index 1
+    const m = shortYear
+        ? RE_TIME_SHORT_YEAR.exec(timeStr)
+        : RE_TIME_LONG_YEAR.exec(timeStr);
+    if (!m) {
+        throw new Error('invalid time');
+    }
+    // Translate dates with a 2-digit year to 4 digits per the spec
+    if (shortYear) {
+        let year = Number(m[1]);
+        year += year >= 50 ? 1900 : 2000;
+        m[1] = year.toString();
+    }
+    // Translate to ISO8601 format and parse
+    return new Date(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z`);
+}
+exports.parseTime = parseTime;
+// Parse an OID from the DER-encoded buffer
+// https://learn.microsoft.com/en-us/windows/win32/seccertenroll/about-object-identifier
+function parseOID(buf) {
+    let pos = 0;
+    const end = buf.length;
+    // Consume first byte which encodes the first two OID components
+    let n = buf[pos++];
+    const first = Math.floor(n / 40);
+    const second = n % 40;
+    let oid = `${first}.${second}`;
+    // Consume remaining bytes
+    let val = 0;
+    for (; pos < end; ++pos) {
+        n = buf[pos];
+        val = (val << 7) + (n & 0x7f);
+        // If the left-most bit is NOT set, then this is the last byte in the
+        // sequence and we can add the value to the OID and reset the accumulator
+        if ((n & 0x80) === 0) {
+            oid += `.${val}`;
+            val = 0;
+        }
+    }
+    return oid;
+}
+exports.parseOID = parseOID;
+// Parse a boolean from the DER-encoded buffer
+// https://learn.microsoft.com/en-us/windows/win32/seccertenroll/about-basic-types#boolean
+function parseBoolean(buf) {
+    return buf[0] !== 0;
+}
+exports.parseBoolean = parseBoolean;
+// Parse a bit string from the DER-encoded buffer
+// https://learn.microsoft.com/en-us/windows/win32/seccertenroll/about-bit-string
+function parseBitString(buf) {
+    // First byte tell us how many unused bits are in the last byte
+    const unused = buf[0];
+    const start = 1;
+    const end = buf.length;
+    const bits = [];
+    for (let i = start; i < end; ++i) {
+        const byte = buf[i];
+        // The skip value is only used for the last byte
+        const skip = i === end - 1 ? unused : 0;
+        // Iterate over each bit in the byte (most significant first)
+        for (let j = 7; j >= skip; --j) {
+            // Read the bit and add it to the bit string
+            bits.push((byte >> j) & 0x01);
+        }
+    }
+    return bits;
+}
+exports.parseBitString = parseBitString;
+
+
+/***/ }),
+
+/***/ 59343:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.ASN1Tag = void 0;
+/*
+Copyright 2023 The Sigstore Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+const error_1 = __nccwpck_require__(11121);
+const UNIVERSAL_TAG = {
+    BOOLEAN: 0x01,
+    INTEGER: 0x02,
+    BIT_STRING: 0x03,
+    OCTET_STRING: 0x04,
+    OBJECT_IDENTIFIER: 0x06,
+    SEQUENCE: 0x10,
+    SET: 0x11,
+    PRINTABLE_STRING: 0x13,
+    UTC_TIME: 0x17,
+    GENERALIZED_TIME: 0x18,
+};
+const TAG_CLASS = {
+    UNIVERSAL: 0x00,
+    APPLICATION: 0x01,
+    CONTEXT_SPECIFIC: 0x02,
+    PRIVATE: 0x03,
+};
+// https://learn.microsoft.com/en-us/windows/win32/seccertenroll/about-encoded-tag-bytes
+class ASN1Tag {
+    constructor(enc) {
+        // Bits 0 through 4 are the tag number
+        this.number = enc & 0x1f;
+        // Bit 5 is the constructed bit
+        this.constructed = (enc & 0x20) === 0x20;
+        // Bit 6 & 7 are the class
+        this.class = enc >> 6;
+        if (this.number === 0x1f) {
+            throw new error_1.ASN1ParseError('long form tags not supported');
+        }
+        if (this.class === TAG_CLASS.UNIVERSAL && this.number === 0x00) {
+            throw new error_1.ASN1ParseError('unsupported tag 0x00');
+        }
+    }
+    isUniversal() {
+        return this.class === TAG_CLASS.UNIVERSAL;
+    }
+    isContextSpecific(num) {
+        const res = this.class === TAG_CLASS.CONTEXT_SPECIFIC;
+        return num !== undefined ? res && this.number === num : res;
+    }
+    isBoolean() {
+        return this.isUniversal() && this.number === UNIVERSAL_TAG.BOOLEAN;
+    }
+    isInteger() {
+        return this.isUniversal() && this.number === UNIVERSAL_TAG.INTEGER;
+    }
+    isBitString() {
+        return this.isUniversal() && this.number === UNIVERSAL_TAG.BIT_STRING;
+    }
+    isOctetString() {
+        return this.isUniversal() && this.number === UNIVERSAL_TAG.OCTET_STRING;
+    }
+    isOID() {
+        return (this.isUniversal() && this.number === UNIVERSAL_TAG.OBJECT_IDENTIFIER);
+    }
+    isUTCTime() {
+        return this.isUniversal() && this.number === UNIVERSAL_TAG.UTC_TIME;
+    }
+    isGeneralizedTime() {
+        return this.isUniversal() && this.number === UNIVERSAL_TAG.GENERALIZED_TIME;
+    }
+    toDER() {
+        return this.number | (this.constructed ? 0x20 : 0x00) | (this.class << 6);
+    }
+}
+exports.ASN1Tag = ASN1Tag;
+
+
+/***/ }),
+
+/***/ 69368:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __importDefault = (this && this.__importDefault) || function (mod) {
+    return (mod && mod.__esModule) ? mod : { "default": mod };
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.bufferEqual = exports.verify = exports.hash = exports.digest = exports.createPublicKey = void 0;
+/*
+Copyright 2023 The Sigstore Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+const crypto_1 = __importDefault(__nccwpck_require__(76982));
+const SHA256_ALGORITHM = 'sha256';
+function createPublicKey(key, type = 'spki') {
+    if (typeof key === 'string') {
+        return crypto_1.default.createPublicKey(key);
+    }
+    else {
+        return crypto_1.default.createPublicKey({ key, format: 'der', type: type });
+    }
+}
+exports.createPublicKey = createPublicKey;
+function digest(algorithm, ...data) {
+    const hash = crypto_1.default.createHash(algorithm);
+    for (const d of data) {
+        hash.update(d);
+    }
+    return hash.digest();
+}
+exports.digest = digest;
+// TODO: deprecate this in favor of digest()
+function hash(...data) {
+    const hash = crypto_1.default.createHash(SHA256_ALGORITHM);
+    for (const d of data) {
+        hash.update(d);
+    }
+    return hash.digest();
+}
+exports.hash = hash;
+function verify(data, key, signature, algorithm) {
+    // The try/catch is to work around an issue in Node 14.x where verify throws
+    // an error in some scenarios if the signature is invalid.
+    try {
+        return crypto_1.default.verify(algorithm, data, key, signature);
+    }
+    catch (e) {
+        /* istanbul ignore next */
+        return false;
+    }
+}
+exports.verify = verify;
+function bufferEqual(a, b) {
+    try {
+        return crypto_1.default.timingSafeEqual(a, b);
+    }
+    catch {
+        /* istanbul ignore next */
+        return false;
+    }
+}
+exports.bufferEqual = bufferEqual;
+
+
+/***/ }),
+
+/***/ 49032:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.preAuthEncoding = void 0;
+/*
+Copyright 2023 The Sigstore Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+const PAE_PREFIX = 'DSSEv1';
+// DSSE Pre-Authentication Encoding
+function preAuthEncoding(payloadType, payload) {
+    const prefix = [
+        PAE_PREFIX,
+        payloadType.length,
+        payloadType,
+        payload.length,
+        '',
+    ].join(' ');
+    return Buffer.concat([Buffer.from(prefix, 'ascii'), payload]);
+}
+exports.preAuthEncoding = preAuthEncoding;
+
+
+/***/ }),
+
+/***/ 52788:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.base64Decode = exports.base64Encode = void 0;
+/*
+Copyright 2023 The Sigstore Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+const BASE64_ENCODING = 'base64';
+const UTF8_ENCODING = 'utf-8';
+function base64Encode(str) {
+    return Buffer.from(str, UTF8_ENCODING).toString(BASE64_ENCODING);
+}
+exports.base64Encode = base64Encode;
+function base64Decode(str) {
+    return Buffer.from(str, BASE64_ENCODING).toString(UTF8_ENCODING);
+}
+exports.base64Decode = base64Decode;
+
+
+/***/ }),
+
+/***/ 83917:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || function (mod) {
+    if (mod && mod.__esModule) return mod;
+    var result = {};
+    if (mod != null) for (var k in mod) if (k !== "default" && Object.prototype.hasOwnProperty.call(mod, k)) __createBinding(result, mod, k);
+    __setModuleDefault(result, mod);
+    return result;
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.X509SCTExtension = exports.X509Certificate = exports.EXTENSION_OID_SCT = exports.ByteStream = exports.RFC3161Timestamp = exports.pem = exports.json = exports.encoding = exports.dsse = exports.crypto = exports.ASN1Obj = void 0;
+/*
+Copyright 2023 The Sigstore Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+var asn1_1 = __nccwpck_require__(86027);
+Object.defineProperty(exports, "ASN1Obj", ({ enumerable: true, get: function () { return asn1_1.ASN1Obj; } }));
+exports.crypto = __importStar(__nccwpck_require__(69368));
+exports.dsse = __importStar(__nccwpck_require__(49032));
+exports.encoding = __importStar(__nccwpck_require__(52788));
+exports.json = __importStar(__nccwpck_require__(13327));
+exports.pem = __importStar(__nccwpck_require__(1055));
+var rfc3161_1 = __nccwpck_require__(20994);
+Object.defineProperty(exports, "RFC3161Timestamp", ({ enumerable: true, get: function () { return rfc3161_1.RFC3161Timestamp; } }));
+var stream_1 = __nccwpck_require__(1673);
+Object.defineProperty(exports, "ByteStream", ({ enumerable: true, get: function () { return stream_1.ByteStream; } }));
+var x509_1 = __nccwpck_require__(49358);
+Object.defineProperty(exports, "EXTENSION_OID_SCT", ({ enumerable: true, get: function () { return x509_1.EXTENSION_OID_SCT; } }));
+Object.defineProperty(exports, "X509Certificate", ({ enumerable: true, get: function () { return x509_1.X509Certificate; } }));
+Object.defineProperty(exports, "X509SCTExtension", ({ enumerable: true, get: function () { return x509_1.X509SCTExtension; } }));
+
+
+/***/ }),
+
+/***/ 13327:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+/*
+Copyright 2023 The Sigstore Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.canonicalize = void 0;
+// JSON canonicalization per https://github.com/cyberphone/json-canonicalization
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function canonicalize(object) {
+    let buffer = '';
+    if (object === null || typeof object !== 'object' || object.toJSON != null) {
+        // Primitives or toJSONable objects
+        buffer += JSON.stringify(object);
+    }
+    else if (Array.isArray(object)) {
+        // Array - maintain element order
+        buffer += '[';
+        let first = true;
+        object.forEach((element) => {
+            if (!first) {
+                buffer += ',';
+            }
+            first = false;
+            // recursive call
+            buffer += canonicalize(element);
+        });
+        buffer += ']';
+    }
+    else {
+        // Object - Sort properties before serializing
+        buffer += '{';
+        let first = true;
+        Object.keys(object)
+            .sort()
+            .forEach((property) => {
+            if (!first) {
+                buffer += ',';
+            }
+            first = false;
+            buffer += JSON.stringify(property);
+            buffer += ':';
+            // recursive call
+            buffer += canonicalize(object[property]);
+        });
+        buffer += '}';
+    }
+    return buffer;
+}
+exports.canonicalize = canonicalize;
+
+
+/***/ }),
+
+/***/ 91817:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.SHA2_HASH_ALGOS = exports.ECDSA_SIGNATURE_ALGOS = void 0;
+exports.ECDSA_SIGNATURE_ALGOS = {
+    '1.2.840.10045.4.3.1': 'sha224',
+    '1.2.840.10045.4.3.2': 'sha256',
+    '1.2.840.10045.4.3.3': 'sha384',
+    '1.2.840.10045.4.3.4': 'sha512',
+};
+exports.SHA2_HASH_ALGOS = {
+    '2.16.840.1.101.3.4.2.1': 'sha256',
+    '2.16.840.1.101.3.4.2.2': 'sha384',
+    '2.16.840.1.101.3.4.2.3': 'sha512',
+};
+
+
+/***/ }),
+
+/***/ 1055:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.fromDER = exports.toDER = void 0;
+/*
+Copyright 2023 The Sigstore Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+const PEM_HEADER = /-----BEGIN (.*)-----/;
+const PEM_FOOTER = /-----END (.*)-----/;
+function toDER(certificate) {
+    let der = '';
+    certificate.split('\n').forEach((line) => {
+        if (line.match(PEM_HEADER) || line.match(PEM_FOOTER)) {
+            return;
+        }
+        der += line;
+    });
+    return Buffer.from(der, 'base64');
+}
+exports.toDER = toDER;
+// Translates a DER-encoded buffer into a PEM-encoded string. Standard PEM
+// encoding dictates that each certificate should have a trailing newline after
+// the footer.
+function fromDER(certificate, type = 'CERTIFICATE') {
+    // Base64-encode the certificate.
+    const der = certificate.toString('base64');
+    // Split the certificate into lines of 64 characters.
+    const lines = der.match(/.{1,64}/g) || '';
+    return [`-----BEGIN ${type}-----`, ...lines, `-----END ${type}-----`]
+        .join('\n')
+        .concat('\n');
+}
+exports.fromDER = fromDER;
+
+
+/***/ }),
+
+/***/ 97512:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.RFC3161TimestampVerificationError = void 0;
+/*
+Copyright 2023 The Sigstore Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+class RFC3161TimestampVerificationError extends Error {
+}
+exports.RFC3161TimestampVerificationError = RFC3161TimestampVerificationError;
+
+
+/***/ }),
+
+/***/ 20994:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+/*
+Copyright 2023 The Sigstore Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.RFC3161Timestamp = void 0;
+var timestamp_1 = __nccwpck_require__(92714);
+Object.defineProperty(exports, "RFC3161Timestamp", ({ enumerable: true, get: function () { return timestamp_1.RFC3161Timestamp; } }));
+
+
+/***/ }),
+
+/***/ 92714:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || function (mod) {
+    if (mod && mod.__esModule) return mod;
+    var result = {};
+    if (mod != null) for (var k in mod) if (k !== "default" && Object.prototype.hasOwnProperty.call(mod, k)) __createBinding(result, mod, k);
+    __setModuleDefault(result, mod);
+    return result;
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.RFC3161Timestamp = void 0;
+/*
+Copyright 2023 The Sigstore Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+const asn1_1 = __nccwpck_require__(86027);
+const crypto = __importStar(__nccwpck_require__(69368));
+const oid_1 = __nccwpck_require__(91817);
+const error_1 = __nccwpck_require__(97512);
+const tstinfo_1 = __nccwpck_require__(62925);
+const OID_PKCS9_CONTENT_TYPE_SIGNED_DATA = '1.2.840.113549.1.7.2';
+const OID_PKCS9_CONTENT_TYPE_TSTINFO = '1.2.840.113549.1.9.16.1.4';
+const OID_PKCS9_MESSAGE_DIGEST_KEY = '1.2.840.113549.1.9.4';
+class RFC3161Timestamp {
+    constructor(asn1) {
+        this.root = asn1;
+    }
+    static parse(der) {
+        const asn1 = asn1_1.ASN1Obj.parseBuffer(der);
+        return new RFC3161Timestamp(asn1);
+    }
+    get status() {
+        return this.pkiStatusInfoObj.subs[0].toInteger();
+    }
+    get contentType() {
+        return this.contentTypeObj.toOID();
+    }
+    get eContentType() {
+        return this.eContentTypeObj.toOID();
+    }
+    get signingTime() {
+        return this.tstInfo.genTime;
+    }
+    get signerIssuer() {
+        return this.signerSidObj.subs[0].value;
+    }
+    get signerSerialNumber() {
+        return this.signerSidObj.subs[1].value;
+    }
+    get signerDigestAlgorithm() {
+        const oid = this.signerDigestAlgorithmObj.subs[0].toOID();
+        return oid_1.SHA2_HASH_ALGOS[oid];
+    }
+    get signatureAlgorithm() {
+        const oid = this.signatureAlgorithmObj.subs[0].toOID();
+        return oid_1.ECDSA_SIGNATURE_ALGOS[oid];
+    }
+    get signatureValue() {
+        return this.signatureValueObj.value;
+    }
+    get tstInfo() {
+        // Need to unpack tstInfo from an OCTET STRING
+        return new tstinfo_1.TSTInfo(this.eContentObj.subs[0].subs[0]);
+    }
+    verify(data, publicKey) {
+        if (!this.timeStampTokenObj) {
+            throw new error_1.RFC3161TimestampVerificationError('timeStampToken is missing');
+        }
+        // Check for expected ContentInfo content type
+        if (this.contentType !== OID_PKCS9_CONTENT_TYPE_SIGNED_DATA) {
+            throw new error_1.RFC3161TimestampVerificationError(`incorrect content type: ${this.contentType}`);
+        }
+        // Check for expected encapsulated content type
+        if (this.eContentType !== OID_PKCS9_CONTENT_TYPE_TSTINFO) {
+            throw new error_1.RFC3161TimestampVerificationError(`incorrect encapsulated content type: ${this.eContentType}`);
+        }
+        // Check that the tstInfo references the correct artifact
+        this.tstInfo.verify(data);
+        // Check that the signed message digest matches the tstInfo
+        this.verifyMessageDigest();
+        // Check that the signature is valid for the signed attributes
+        this.verifySignature(publicKey);
+    }
+    verifyMessageDigest() {
+        // Check that the tstInfo matches the signed data
+        const tstInfoDigest = crypto.digest(this.signerDigestAlgorithm, this.tstInfo.raw);
+        const expectedDigest = this.messageDigestAttributeObj.subs[1].subs[0].value;
+        if (!crypto.bufferEqual(tstInfoDigest, expectedDigest)) {
+            throw new error_1.RFC3161TimestampVerificationError('signed data does not match tstInfo');
+        }
+    }
+    verifySignature(key) {
+        // Encode the signed attributes for verification
+        const signedAttrs = this.signedAttrsObj.toDER();
+        signedAttrs[0] = 0x31; // Change context-specific tag to SET
+        // Check that the signature is valid for the signed attributes
+        const verified = crypto.verify(signedAttrs, key, this.signatureValue, this.signatureAlgorithm);
+        if (!verified) {
+            throw new error_1.RFC3161TimestampVerificationError('signature verification failed');
+        }
+    }
+    // https://www.rfc-editor.org/rfc/rfc3161#section-2.4.2
+    get pkiStatusInfoObj() {
+        // pkiStatusInfo is the first element of the timestamp response sequence
+        return this.root.subs[0];
+    }
+    // https://www.rfc-editor.org/rfc/rfc3161#section-2.4.2
+    get timeStampTokenObj() {
+        // timeStampToken is the first element of the timestamp response sequence
+        return this.root.subs[1];
+    }
+    // https://datatracker.ietf.org/doc/html/rfc5652#section-3
+    get contentTypeObj() {
+        return this.timeStampTokenObj.subs[0];
+    }
+    // https://www.rfc-editor.org/rfc/rfc5652#section-3
+    get signedDataObj() {
+        const obj = this.timeStampTokenObj.subs.find((sub) => sub.tag.isContextSpecific(0x00));
+        return obj.subs[0];
+    }
+    // https://datatracker.ietf.org/doc/html/rfc5652#section-5.1
+    get encapContentInfoObj() {
+        return this.signedDataObj.subs[2];
+    }
+    // https://datatracker.ietf.org/doc/html/rfc5652#section-5.1
+    get signerInfosObj() {
+        // SignerInfos is the last element of the signed data sequence
+        const sd = this.signedDataObj;
+        return sd.subs[sd.subs.length - 1];
+    }
+    // https://www.rfc-editor.org/rfc/rfc5652#section-5.1
+    get signerInfoObj() {
+        // Only supporting one signer
+        return this.signerInfosObj.subs[0];
+    }
+    // https://datatracker.ietf.org/doc/html/rfc5652#section-5.2
+    get eContentTypeObj() {
+        return this.encapContentInfoObj.subs[0];
+    }
+    // https://datatracker.ietf.org/doc/html/rfc5652#section-5.2
+    get eContentObj() {
+        return this.encapContentInfoObj.subs[1];
+    }
+    // https://datatracker.ietf.org/doc/html/rfc5652#section-5.3
+    get signedAttrsObj() {
+        const signedAttrs = this.signerInfoObj.subs.find((sub) => sub.tag.isContextSpecific(0x00));
+        return signedAttrs;
+    }
+    // https://datatracker.ietf.org/doc/html/rfc5652#section-5.3
+    get messageDigestAttributeObj() {
+        const messageDigest = this.signedAttrsObj.subs.find((sub) => sub.subs[0].tag.isOID() &&
+            sub.subs[0].toOID() === OID_PKCS9_MESSAGE_DIGEST_KEY);
+        return messageDigest;
+    }
+    // https://datatracker.ietf.org/doc/html/rfc5652#section-5.3
+    get signerSidObj() {
+        return this.signerInfoObj.subs[1];
+    }
+    // https://datatracker.ietf.org/doc/html/rfc5652#section-5.3
+    get signerDigestAlgorithmObj() {
+        // Signature is the 2nd element of the signerInfoObj object
+        return this.signerInfoObj.subs[2];
+    }
+    // https://datatracker.ietf.org/doc/html/rfc5652#section-5.3
+    get signatureAlgorithmObj() {
+        // Signature is the 4th element of the signerInfoObj object
+        return this.signerInfoObj.subs[4];
+    }
+    // https://datatracker.ietf.org/doc/html/rfc5652#section-5.3
+    get signatureValueObj() {
+        // Signature is the 6th element of the signerInfoObj object
+        return this.signerInfoObj.subs[5];
+    }
+}
+exports.RFC3161Timestamp = RFC3161Timestamp;
+
+
+/***/ }),
+
+/***/ 62925:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || function (mod) {
+    if (mod && mod.__esModule) return mod;
+    var result = {};
+    if (mod != null) for (var k in mod) if (k !== "default" && Object.prototype.hasOwnProperty.call(mod, k)) __createBinding(result, mod, k);
+    __setModuleDefault(result, mod);
+    return result;
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.TSTInfo = void 0;
+const crypto = __importStar(__nccwpck_require__(69368));
+const oid_1 = __nccwpck_require__(91817);
+const error_1 = __nccwpck_require__(97512);
+class TSTInfo {
+    constructor(asn1) {
+        this.root = asn1;
+    }
+    get version() {
+        return this.root.subs[0].toInteger();
+    }
+    get genTime() {
+        return this.root.subs[4].toDate();
+    }
+    get messageImprintHashAlgorithm() {
+        const oid = this.messageImprintObj.subs[0].subs[0].toOID();
+        return oid_1.SHA2_HASH_ALGOS[oid];
+    }
+    get messageImprintHashedMessage() {
+        return this.messageImprintObj.subs[1].value;
+    }
+    get raw() {
+        return this.root.toDER();
+    }
+    verify(data) {
+        const digest = crypto.digest(this.messageImprintHashAlgorithm, data);
+        if (!crypto.bufferEqual(digest, this.messageImprintHashedMessage)) {
+            throw new error_1.RFC3161TimestampVerificationError('message imprint does not match artifact');
+        }
+    }
+    // https://www.rfc-editor.org/rfc/rfc3161#section-2.4.2
+    get messageImprintObj() {
+        return this.root.subs[2];
+    }
+}
+exports.TSTInfo = TSTInfo;
+
+
+/***/ }),
+
+/***/ 1673:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.ByteStream = void 0;
+/*
+Copyright 2023 The Sigstore Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+class StreamError extends Error {
+}
+class ByteStream {
+    constructor(buffer) {
+        this.start = 0;
+        if (buffer) {
+            this.buf = buffer;
+            this.view = Buffer.from(buffer);
+        }
+        else {
+            this.buf = new ArrayBuffer(0);
+            this.view = Buffer.from(this.buf);
+        }
+    }
+    get buffer() {
+        return this.view.subarray(0, this.start);
+    }
+    get length() {
+        return this.view.byteLength;
+    }
+    get position() {
+        return this.start;
+    }
+    seek(position) {
+        this.start = position;
+    }
+    // Returns a Buffer containing the specified number of bytes starting at the
+    // given start position.
+    slice(start, len) {
+        const end = start + len;
+        if (end > this.length) {
+            throw new StreamError('request past end of buffer');
+        }
+        return this.view.subarray(start, end);
+    }
+    appendChar(char) {
+        this.ensureCapacity(1);
+        this.view[this.start] = char;
+        this.start += 1;
+    }
+    appendUint16(num) {
+        this.ensureCapacity(2);
+        const value = new Uint16Array([num]);
+        const view = new Uint8Array(value.buffer);
+        this.view[this.start] = view[1];
+        this.view[this.start + 1] = view[0];
+        this.start += 2;
+    }
+    appendUint24(num) {
+        this.ensureCapacity(3);
+        const value = new Uint32Array([num]);
+        const view = new Uint8Array(value.buffer);
+        this.view[this.start] = view[2];
+        this.view[this.start + 1] = view[1];
+        this.view[this.start + 2] = view[0];
+        this.start += 3;
+    }
+    appendView(view) {
+        this.ensureCapacity(view.length);
+        this.view.set(view, this.start);
+        this.start += view.length;
+    }
+    getBlock(size) {
+        if (size <= 0) {
+            return Buffer.alloc(0);
+        }
+        if (this.start + size > this.view.length) {
+            throw new Error('request past end of buffer');
+        }
+        const result = this.view.subarray(this.start, this.start + size);
+        this.start += size;
+        return result;
+    }
+    getUint8() {
+        return this.getBlock(1)[0];
+    }
+    getUint16() {
+        const block = this.getBlock(2);
+        return (block[0] << 8) | block[1];
+    }
+    ensureCapacity(size) {
+        if (this.start + size > this.view.byteLength) {
+            const blockSize = ByteStream.BLOCK_SIZE + (size > ByteStream.BLOCK_SIZE ? size : 0);
+            this.realloc(this.view.byteLength + blockSize);
+        }
+    }
+    realloc(size) {
+        const newArray = new ArrayBuffer(size);
+        const newView = Buffer.from(newArray);
+        // Copy the old buffer into the new one
+        newView.set(this.view);
+        this.buf = newArray;
+        this.view = newView;
+    }
+}
+exports.ByteStream = ByteStream;
+ByteStream.BLOCK_SIZE = 1024;
+
+
+/***/ }),
+
+/***/ 83566:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || function (mod) {
+    if (mod && mod.__esModule) return mod;
+    var result = {};
+    if (mod != null) for (var k in mod) if (k !== "default" && Object.prototype.hasOwnProperty.call(mod, k)) __createBinding(result, mod, k);
+    __setModuleDefault(result, mod);
+    return result;
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.X509Certificate = exports.EXTENSION_OID_SCT = void 0;
+/*
+Copyright 2023 The Sigstore Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+const asn1_1 = __nccwpck_require__(86027);
+const crypto = __importStar(__nccwpck_require__(69368));
+const oid_1 = __nccwpck_require__(91817);
+const pem = __importStar(__nccwpck_require__(1055));
+const ext_1 = __nccwpck_require__(96389);
+const EXTENSION_OID_SUBJECT_KEY_ID = '2.5.29.14';
+const EXTENSION_OID_KEY_USAGE = '2.5.29.15';
+const EXTENSION_OID_SUBJECT_ALT_NAME = '2.5.29.17';
+const EXTENSION_OID_BASIC_CONSTRAINTS = '2.5.29.19';
+const EXTENSION_OID_AUTHORITY_KEY_ID = '2.5.29.35';
+exports.EXTENSION_OID_SCT = '1.3.6.1.4.1.11129.2.4.2';
+class X509Certificate {
+    constructor(asn1) {
+        this.root = asn1;
+    }
+    static parse(cert) {
+        const der = typeof cert === 'string' ? pem.toDER(cert) : cert;
+        const asn1 = asn1_1.ASN1Obj.parseBuffer(der);
+        return new X509Certificate(asn1);
+    }
+    get tbsCertificate() {
+        return this.tbsCertificateObj;
+    }
+    get version() {
+        // version number is the first element of the version context specific tag
+        const ver = this.versionObj.subs[0].toInteger();
+        return `v${(ver + BigInt(1)).toString()}`;
+    }
+    get serialNumber() {
+        return this.serialNumberObj.value;
+    }
+    get notBefore() {
+        // notBefore is the first element of the validity sequence
+        return this.validityObj.subs[0].toDate();
+    }
+    get notAfter() {
+        // notAfter is the second element of the validity sequence
+        return this.validityObj.subs[1].toDate();
+    }
+    get issuer() {
+        return this.issuerObj.value;
+    }
+    get subject() {
+        return this.subjectObj.value;
+    }
+    get publicKey() {
+        return this.subjectPublicKeyInfoObj.toDER();
+    }
+    get signatureAlgorithm() {
+        const oid = this.signatureAlgorithmObj.subs[0].toOID();
+        return oid_1.ECDSA_SIGNATURE_ALGOS[oid];
+    }
+    get signatureValue() {
+        // Signature value is a bit string, so we need to skip the first byte
+        return this.signatureValueObj.value.subarray(1);
+    }
+    get subjectAltName() {
+        const ext = this.extSubjectAltName;
+        return ext?.uri || ext?.rfc822Name;
+    }
+    get extensions() {
+        // The extension list is the first (and only) element of the extensions
+        // context specific tag
+        const extSeq = this.extensionsObj?.subs[0];
+        return extSeq?.subs || /* istanbul ignore next */ [];
+    }
+    get extKeyUsage() {
+        const ext = this.findExtension(EXTENSION_OID_KEY_USAGE);
+        return ext ? new ext_1.X509KeyUsageExtension(ext) : undefined;
+    }
+    get extBasicConstraints() {
+        const ext = this.findExtension(EXTENSION_OID_BASIC_CONSTRAINTS);
+        return ext ? new ext_1.X509BasicConstraintsExtension(ext) : undefined;
+    }
+    get extSubjectAltName() {
+        const ext = this.findExtension(EXTENSION_OID_SUBJECT_ALT_NAME);
+        return ext ? new ext_1.X509SubjectAlternativeNameExtension(ext) : undefined;
+    }
+    get extAuthorityKeyID() {
+        const ext = this.findExtension(EXTENSION_OID_AUTHORITY_KEY_ID);
+        return ext ? new ext_1.X509AuthorityKeyIDExtension(ext) : undefined;
+    }
+    get extSubjectKeyID() {
+        const ext = this.findExtension(EXTENSION_OID_SUBJECT_KEY_ID);
+        return ext
+            ? new ext_1.X509SubjectKeyIDExtension(ext)
+            : /* istanbul ignore next */ undefined;
+    }
+    get extSCT() {
+        const ext = this.findExtension(exports.EXTENSION_OID_SCT);
+        return ext ? new ext_1.X509SCTExtension(ext) : undefined;
+    }
+    get isCA() {
+        const ca = this.extBasicConstraints?.isCA || false;
+        // If the KeyUsage extension is present, keyCertSign must be set
+        if (this.extKeyUsage) {
+            ca && this.extKeyUsage.keyCertSign;
+        }
+        return ca;
+    }
+    extension(oid) {
+        const ext = this.findExtension(oid);
+        return ext ? new ext_1.X509Extension(ext) : undefined;
+    }
+    verify(issuerCertificate) {
+        // Use the issuer's public key if provided, otherwise use the subject's
+        const publicKey = issuerCertificate?.publicKey || this.publicKey;
+        const key = crypto.createPublicKey(publicKey);
+        return crypto.verify(this.tbsCertificate.toDER(), key, this.signatureValue, this.signatureAlgorithm);
+    }
+    validForDate(date) {
+        return this.notBefore <= date && date <= this.notAfter;
+    }
+    equals(other) {
+        return this.root.toDER().equals(other.root.toDER());
+    }
+    // Creates a copy of the certificate with a new buffer
+    clone() {
+        const der = this.root.toDER();
+        const clone = Buffer.alloc(der.length);
+        der.copy(clone);
+        return X509Certificate.parse(clone);
+    }
+    findExtension(oid) {
+        // Find the extension with the given OID. The OID will always be the first
+        // element of the extension sequence
+        return this.extensions.find((ext) => ext.subs[0].toOID() === oid);
+    }
+    /////////////////////////////////////////////////////////////////////////////
+    // The following properties use the documented x509 structure to locate the
+    // desired ASN.1 object
+    // https://www.rfc-editor.org/rfc/rfc5280#section-4.1
+    // https://www.rfc-editor.org/rfc/rfc5280#section-4.1.1.1
+    get tbsCertificateObj() {
+        // tbsCertificate is the first element of the certificate sequence
+        return this.root.subs[0];
+    }
+    // https://www.rfc-editor.org/rfc/rfc5280#section-4.1.1.2
+    get signatureAlgorithmObj() {
+        // signatureAlgorithm is the second element of the certificate sequence
+        return this.root.subs[1];
+    }
+    // https://www.rfc-editor.org/rfc/rfc5280#section-4.1.1.3
+    get signatureValueObj() {
+        // signatureValue is the third element of the certificate sequence
+        return this.root.subs[2];
+    }
+    // https://www.rfc-editor.org/rfc/rfc5280#section-4.1.2.1
+    get versionObj() {
+        // version is the first element of the tbsCertificate sequence
+        return this.tbsCertificateObj.subs[0];
+    }
+    // https://www.rfc-editor.org/rfc/rfc5280#section-4.1.2.2
+    get serialNumberObj() {
+        // serialNumber is the second element of the tbsCertificate sequence
+        return this.tbsCertificateObj.subs[1];
+    }
+    // https://www.rfc-editor.org/rfc/rfc5280#section-4.1.2.4
+    get issuerObj() {
+        // issuer is the fourth element of the tbsCertificate sequence
+        return this.tbsCertificateObj.subs[3];
+    }
+    // https://www.rfc-editor.org/rfc/rfc5280#section-4.1.2.5
+    get validityObj() {
+        // version is the fifth element of the tbsCertificate sequence
+        return this.tbsCertificateObj.subs[4];
+    }
+    // https://www.rfc-editor.org/rfc/rfc5280#section-4.1.2.6
+    get subjectObj() {
+        // subject is the sixth element of the tbsCertificate sequence
+        return this.tbsCertificateObj.subs[5];
+    }
+    // https://www.rfc-editor.org/rfc/rfc5280#section-4.1.2.7
+    get subjectPublicKeyInfoObj() {
+        // subjectPublicKeyInfo is the seventh element of the tbsCertificate sequence
+        return this.tbsCertificateObj.subs[6];
+    }
+    // Extensions can't be located by index because their position varies. Instead,
+    // we need to find the extensions context specific tag
+    // https://www.rfc-editor.org/rfc/rfc5280#section-4.1.2.9
+    get extensionsObj() {
+        return this.tbsCertificateObj.subs.find((sub) => sub.tag.isContextSpecific(0x03));
+    }
+}
+exports.X509Certificate = X509Certificate;
+
+
+/***/ }),
+
+/***/ 96389:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.X509SCTExtension = exports.X509SubjectKeyIDExtension = exports.X509AuthorityKeyIDExtension = exports.X509SubjectAlternativeNameExtension = exports.X509KeyUsageExtension = exports.X509BasicConstraintsExtension = exports.X509Extension = void 0;
+const stream_1 = __nccwpck_require__(1673);
+const sct_1 = __nccwpck_require__(6144);
+// https://www.rfc-editor.org/rfc/rfc5280#section-4.1
+class X509Extension {
+    constructor(asn1) {
+        this.root = asn1;
+    }
+    get oid() {
+        return this.root.subs[0].toOID();
+    }
+    get critical() {
+        // The critical field is optional and will be the second element of the
+        // extension sequence if present. Default to false if not present.
+        return this.root.subs.length === 3 ? this.root.subs[1].toBoolean() : false;
+    }
+    get value() {
+        return this.extnValueObj.value;
+    }
+    get valueObj() {
+        return this.extnValueObj;
+    }
+    get extnValueObj() {
+        // The extnValue field will be the last element of the extension sequence
+        return this.root.subs[this.root.subs.length - 1];
+    }
+}
+exports.X509Extension = X509Extension;
+// https://www.rfc-editor.org/rfc/rfc5280#section-4.2.1.9
+class X509BasicConstraintsExtension extends X509Extension {
+    get isCA() {
+        return this.sequence.subs[0]?.toBoolean() ?? false;
+    }
+    get pathLenConstraint() {
+        return this.sequence.subs.length > 1
+            ? this.sequence.subs[1].toInteger()
+            : undefined;
+    }
+    // The extnValue field contains a single sequence wrapping the isCA and
+    // pathLenConstraint.
+    get sequence() {
+        return this.extnValueObj.subs[0];
+    }
+}
+exports.X509BasicConstraintsExtension = X509BasicConstraintsExtension;
+// https://www.rfc-editor.org/rfc/rfc5280#section-4.2.1.3
+class X509KeyUsageExtension extends X509Extension {
+    get digitalSignature() {
+        return this.bitString[0] === 1;
+    }
+    get keyCertSign() {
+        return this.bitString[5] === 1;
+    }
+    get crlSign() {
+        return this.bitString[6] === 1;
+    }
+    // The extnValue field contains a single bit string which is a bit mask
+    // indicating which key usages are enabled.
+    get bitString() {
+        return this.extnValueObj.subs[0].toBitString();
+    }
+}
+exports.X509KeyUsageExtension = X509KeyUsageExtension;
+// https://www.rfc-editor.org/rfc/rfc5280#section-4.2.1.6
+class X509SubjectAlternativeNameExtension extends X509Extension {
+    get rfc822Name() {
+        return this.findGeneralName(0x01)?.value.toString('ascii');
+    }
+    get uri() {
+        return this.findGeneralName(0x06)?.value.toString('ascii');
+    }
+    // Retrieve the value of an otherName with the given OID.
+    otherName(oid) {
+        const otherName = this.findGeneralName(0x00);
+        if (otherName === undefined) {
+            return undefined;
+        }
+        // The otherName is a sequence containing an OID and a value.
+        // Need to check that the OID matches the one we're looking for.
+        const otherNameOID = otherName.subs[0].toOID();
+        if (otherNameOID !== oid) {
+            return undefined;
+        }
+        // The otherNameValue is a sequence containing the actual value.
+        const otherNameValue = otherName.subs[1];
+        return otherNameValue.subs[0].value.toString('ascii');
+    }
+    findGeneralName(tag) {
+        return this.generalNames.find((gn) => gn.tag.isContextSpecific(tag));
+    }
+    // The extnValue field contains a sequence of GeneralNames.
+    get generalNames() {
+        return this.extnValueObj.subs[0].subs;
+    }
+}
+exports.X509SubjectAlternativeNameExtension = X509SubjectAlternativeNameExtension;
+// https://www.rfc-editor.org/rfc/rfc5280#section-4.2.1.1
+class X509AuthorityKeyIDExtension extends X509Extension {
+    get keyIdentifier() {
+        return this.findSequenceMember(0x00)?.value;
+    }
+    findSequenceMember(tag) {
+        return this.sequence.subs.find((el) => el.tag.isContextSpecific(tag));
+    }
+    // The extnValue field contains a single sequence wrapping the keyIdentifier
+    get sequence() {
+        return this.extnValueObj.subs[0];
+    }
+}
+exports.X509AuthorityKeyIDExtension = X509AuthorityKeyIDExtension;
+// https://www.rfc-editor.org/rfc/rfc5280#section-4.2.1.2
+class X509SubjectKeyIDExtension extends X509Extension {
+    get keyIdentifier() {
+        return this.extnValueObj.subs[0].value;
+    }
+}
+exports.X509SubjectKeyIDExtension = X509SubjectKeyIDExtension;
+// https://www.rfc-editor.org/rfc/rfc6962#section-3.3
+class X509SCTExtension extends X509Extension {
+    constructor(asn1) {
+        super(asn1);
+    }
+    get signedCertificateTimestamps() {
+        const buf = this.extnValueObj.subs[0].value;
+        const stream = new stream_1.ByteStream(buf);
+        // The overall list length is encoded in the first two bytes -- note this
+        // is the length of the list in bytes, NOT the number of SCTs in the list
+        const end = stream.getUint16() + 2;
+        const sctList = [];
+        while (stream.position < end) {
+            // Read the length of the next SCT
+            const sctLength = stream.getUint16();
+            // Slice out the bytes for the next SCT and parse it
+            const sct = stream.getBlock(sctLength);
+            sctList.push(sct_1.SignedCertificateTimestamp.parse(sct));
+        }
+        if (stream.position !== end) {
+            throw new Error('SCT list length does not match actual length');
+        }
+        return sctList;
+    }
+}
+exports.X509SCTExtension = X509SCTExtension;
+
+
+/***/ }),
+
+/***/ 49358:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+/*
+Copyright 2023 The Sigstore Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.X509SCTExtension = exports.X509Certificate = exports.EXTENSION_OID_SCT = void 0;
+var cert_1 = __nccwpck_require__(83566);
+Object.defineProperty(exports, "EXTENSION_OID_SCT", ({ enumerable: true, get: function () { return cert_1.EXTENSION_OID_SCT; } }));
+Object.defineProperty(exports, "X509Certificate", ({ enumerable: true, get: function () { return cert_1.X509Certificate; } }));
+var ext_1 = __nccwpck_require__(96389);
+Object.defineProperty(exports, "X509SCTExtension", ({ enumerable: true, get: function () { return ext_1.X509SCTExtension; } }));
+
+
+/***/ }),
+
+/***/ 6144:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __setModuleDefault = (this && this.__setModuleDefault) || (Object.create ? (function(o, v) {
+    Object.defineProperty(o, "default", { enumerable: true, value: v });
+}) : function(o, v) {
+    o["default"] = v;
+});
+var __importStar = (this && this.__importStar) || function (mod) {
+    if (mod && mod.__esModule) return mod;
+    var result = {};
+    if (mod != null) for (var k in mod) if (k !== "default" && Object.prototype.hasOwnProperty.call(mod, k)) __createBinding(result, mod, k);
+    __setModuleDefault(result, mod);
+    return result;
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.SignedCertificateTimestamp = void 0;
+/*
+Copyright 2023 The Sigstore Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+const crypto = __importStar(__nccwpck_require__(69368));
+const stream_1 = __nccwpck_require__(1673);
+class SignedCertificateTimestamp {
+    constructor(options) {
+        this.version = options.version;
+        this.logID = options.logID;
+        this.timestamp = options.timestamp;
+        this.extensions = options.extensions;
+        this.hashAlgorithm = options.hashAlgorithm;
+        this.signatureAlgorithm = options.signatureAlgorithm;
+        this.signature = options.signature;
+    }
+    get datetime() {
+        return new Date(Number(this.timestamp.readBigInt64BE()));
+    }
+    // Returns the hash algorithm used to generate the SCT's signature.
+    // https://www.rfc-editor.org/rfc/rfc5246#section-7.4.1.4.1
+    get algorithm() {
+        switch (this.hashAlgorithm) {
+            /* istanbul ignore next */
+            case 0:
+                return 'none';
+            /* istanbul ignore next */
+            case 1:
+                return 'md5';
+            /* istanbul ignore next */
+            case 2:
+                return 'sha1';
+            /* istanbul ignore next */
+            case 3:
+                return 'sha224';
+            case 4:
+                return 'sha256';
+            /* istanbul ignore next */
+            case 5:
+                return 'sha384';
+            /* istanbul ignore next */
+            case 6:
+                return 'sha512';
+            /* istanbul ignore next */
+            default:
+                return 'unknown';
+        }
+    }
+    verify(preCert, key) {
+        // Assemble the digitally-signed struct (the data over which the signature
+        // was generated).
+        // https://www.rfc-editor.org/rfc/rfc6962#section-3.2
+        const stream = new stream_1.ByteStream();
+        stream.appendChar(this.version);
+        stream.appendChar(0x00); // SignatureType = certificate_timestamp(0)
+        stream.appendView(this.timestamp);
+        stream.appendUint16(0x01); // LogEntryType = precert_entry(1)
+        stream.appendView(preCert);
+        stream.appendUint16(this.extensions.byteLength);
+        /* istanbul ignore next - extensions are very uncommon */
+        if (this.extensions.byteLength > 0) {
+            stream.appendView(this.extensions);
+        }
+        return crypto.verify(stream.buffer, key, this.signature, this.algorithm);
+    }
+    // Parses a SignedCertificateTimestamp from a buffer. SCTs are encoded using
+    // TLS encoding which means the fields and lengths of most fields are
+    // specified as part of the SCT and TLS specs.
+    // https://www.rfc-editor.org/rfc/rfc6962#section-3.2
+    // https://www.rfc-editor.org/rfc/rfc5246#section-7.4.1.4.1
+    static parse(buf) {
+        const stream = new stream_1.ByteStream(buf);
+        // Version - enum { v1(0), (255) }
+        const version = stream.getUint8();
+        // Log ID  - struct { opaque key_id[32]; }
+        const logID = stream.getBlock(32);
+        // Timestamp - uint64
+        const timestamp = stream.getBlock(8);
+        // Extensions - opaque extensions<0..2^16-1>;
+        const extenstionLength = stream.getUint16();
+        const extensions = stream.getBlock(extenstionLength);
+        // Hash algo - enum { sha256(4), . . . (255) }
+        const hashAlgorithm = stream.getUint8();
+        // Signature algo - enum { anonymous(0), rsa(1), dsa(2), ecdsa(3), (255) }
+        const signatureAlgorithm = stream.getUint8();
+        // Signature  - opaque signature<0..2^16-1>;
+        const sigLength = stream.getUint16();
+        const signature = stream.getBlock(sigLength);
+        // Check that we read the entire buffer
+        if (stream.position !== buf.length) {
+            throw new Error('SCT buffer length mismatch');
+        }
+        return new SignedCertificateTimestamp({
+            version,
+            logID,
+            timestamp,
+            extensions,
+            hashAlgorithm,
+            signatureAlgorithm,
+            signature,
+        });
+    }
+}
+exports.SignedCertificateTimestamp = SignedCertificateTimestamp;
+
+
+/***/ }),
+
+/***/ 47030:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+/* eslint-disable */
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Signature = exports.Envelope = void 0;
+function createBaseEnvelope() {
+    return { payload: Buffer.alloc(0), payloadType: "", signatures: [] };
+}
+exports.Envelope = {
+    fromJSON(object) {
+        return {
+            payload: isSet(object.payload) ? Buffer.from(bytesFromBase64(object.payload)) : Buffer.alloc(0),
+            payloadType: isSet(object.payloadType) ? String(object.payloadType) : "",
+            signatures: Array.isArray(object?.signatures) ? object.signatures.map((e) => exports.Signature.fromJSON(e)) : [],
+        };
+    },
+    toJSON(message) {
+        const obj = {};
+        message.payload !== undefined &&
+            (obj.payload = base64FromBytes(message.payload !== undefined ? message.payload : Buffer.alloc(0)));
+        message.payloadType !== undefined && (obj.payloadType = message.payloadType);
+        if (message.signatures) {
+            obj.signatures = message.signatures.map((e) => e ? exports.Signature.toJSON(e) : undefined);
+        }
+        else {
+            obj.signatures = [];
+        }
+        return obj;
+    },
+};
+function createBaseSignature() {
+    return { sig: Buffer.alloc(0), keyid: "" };
+}
+exports.Signature = {
+    fromJSON(object) {
+        return {
+            sig: isSet(object.sig) ? Buffer.from(bytesFromBase64(object.sig)) : Buffer.alloc(0),
+            keyid: isSet(object.keyid) ? String(object.keyid) : "",
+        };
+    },
+    toJSON(message) {
+        const obj = {};
+        message.sig !== undefined && (obj.sig = base64FromBytes(message.sig !== undefined ? message.sig : Buffer.alloc(0)));
+        message.keyid !== undefined && (obj.keyid = message.keyid);
+        return obj;
+    },
+};
+var tsProtoGlobalThis = (() => {
+    if (typeof globalThis !== "undefined") {
+        return globalThis;
+    }
+    if (typeof self !== "undefined") {
+        return self;
+    }
+    if (typeof window !== "undefined") {
+        return window;
+    }
+    if (typeof global !== "undefined") {
+        return global;
+    }
+    throw "Unable to locate global object";
+})();
+function bytesFromBase64(b64) {
+    if (tsProtoGlobalThis.Buffer) {
+        return Uint8Array.from(tsProtoGlobalThis.Buffer.from(b64, "base64"));
+    }
+    else {
+        const bin = tsProtoGlobalThis.atob(b64);
+        const arr = new Uint8Array(bin.length);
+        for (let i = 0; i < bin.length; ++i) {
+            arr[i] = bin.charCodeAt(i);
+        }
+        return arr;
+    }
+}
+function base64FromBytes(arr) {
+    if (tsProtoGlobalThis.Buffer) {
+        return tsProtoGlobalThis.Buffer.from(arr).toString("base64");
+    }
+    else {
+        const bin = [];
+        arr.forEach((byte) => {
+            bin.push(String.fromCharCode(byte));
+        });
+        return tsProtoGlobalThis.btoa(bin.join(""));
+    }
+}
+function isSet(value) {
+    return value !== null && value !== undefined;
+}
+
+
+/***/ }),
+
+/***/ 45000:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+/* eslint-disable */
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Timestamp = void 0;
+function createBaseTimestamp() {
+    return { seconds: "0", nanos: 0 };
+}
+exports.Timestamp = {
+    fromJSON(object) {
+        return {
+            seconds: isSet(object.seconds) ? String(object.seconds) : "0",
+            nanos: isSet(object.nanos) ? Number(object.nanos) : 0,
+        };
+    },
+    toJSON(message) {
+        const obj = {};
+        message.seconds !== undefined && (obj.seconds = message.seconds);
+        message.nanos !== undefined && (obj.nanos = Math.round(message.nanos));
+        return obj;
+    },
+};
+function isSet(value) {
+    return value !== null && value !== undefined;
+}
+
+
+/***/ }),
+
+/***/ 70715:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Bundle = exports.VerificationMaterial = exports.TimestampVerificationData = void 0;
+/* eslint-disable */
+const envelope_1 = __nccwpck_require__(47030);
+const sigstore_common_1 = __nccwpck_require__(5334);
+const sigstore_rekor_1 = __nccwpck_require__(85204);
+function createBaseTimestampVerificationData() {
+    return { rfc3161Timestamps: [] };
+}
+exports.TimestampVerificationData = {
+    fromJSON(object) {
+        return {
+            rfc3161Timestamps: Array.isArray(object?.rfc3161Timestamps)
+                ? object.rfc3161Timestamps.map((e) => sigstore_common_1.RFC3161SignedTimestamp.fromJSON(e))
+                : [],
+        };
+    },
+    toJSON(message) {
+        const obj = {};
+        if (message.rfc3161Timestamps) {
+            obj.rfc3161Timestamps = message.rfc3161Timestamps.map((e) => e ? sigstore_common_1.RFC3161SignedTimestamp.toJSON(e) : undefined);
+        }
+        else {
+            obj.rfc3161Timestamps = [];
+        }
+        return obj;
+    },
+};
+function createBaseVerificationMaterial() {
+    return { content: undefined, tlogEntries: [], timestampVerificationData: undefined };
+}
+exports.VerificationMaterial = {
+    fromJSON(object) {
+        return {
+            content: isSet(object.publicKey)
+                ? { $case: "publicKey", publicKey: sigstore_common_1.PublicKeyIdentifier.fromJSON(object.publicKey) }
+                : isSet(object.x509CertificateChain)
+                    ? {
+                        $case: "x509CertificateChain",
+                        x509CertificateChain: sigstore_common_1.X509CertificateChain.fromJSON(object.x509CertificateChain),
+                    }
+                    : isSet(object.certificate)
+                        ? { $case: "certificate", certificate: sigstore_common_1.X509Certificate.fromJSON(object.certificate) }
+                        : undefined,
+            tlogEntries: Array.isArray(object?.tlogEntries)
+                ? object.tlogEntries.map((e) => sigstore_rekor_1.TransparencyLogEntry.fromJSON(e))
+                : [],
+            timestampVerificationData: isSet(object.timestampVerificationData)
+                ? exports.TimestampVerificationData.fromJSON(object.timestampVerificationData)
+                : undefined,
+        };
+    },
+    toJSON(message) {
+        const obj = {};
+        message.content?.$case === "publicKey" &&
+            (obj.publicKey = message.content?.publicKey ? sigstore_common_1.PublicKeyIdentifier.toJSON(message.content?.publicKey) : undefined);
+        message.content?.$case === "x509CertificateChain" &&
+            (obj.x509CertificateChain = message.content?.x509CertificateChain
+                ? sigstore_common_1.X509CertificateChain.toJSON(message.content?.x509CertificateChain)
+                : undefined);
+        message.content?.$case === "certificate" &&
+            (obj.certificate = message.content?.certificate
+                ? sigstore_common_1.X509Certificate.toJSON(message.content?.certificate)
+                : undefined);
+        if (message.tlogEntries) {
+            obj.tlogEntries = message.tlogEntries.map((e) => e ? sigstore_rekor_1.TransparencyLogEntry.toJSON(e) : undefined);
+        }
+        else {
+            obj.tlogEntries = [];
+        }
+        message.timestampVerificationData !== undefined &&
+            (obj.timestampVerificationData = message.timestampVerificationData
+                ? exports.TimestampVerificationData.toJSON(message.timestampVerificationData)
+                : undefined);
+        return obj;
+    },
+};
+function createBaseBundle() {
+    return { mediaType: "", verificationMaterial: undefined, content: undefined };
+}
+exports.Bundle = {
+    fromJSON(object) {
+        return {
+            mediaType: isSet(object.mediaType) ? String(object.mediaType) : "",
+            verificationMaterial: isSet(object.verificationMaterial)
+                ? exports.VerificationMaterial.fromJSON(object.verificationMaterial)
+                : undefined,
+            content: isSet(object.messageSignature)
+                ? { $case: "messageSignature", messageSignature: sigstore_common_1.MessageSignature.fromJSON(object.messageSignature) }
+                : isSet(object.dsseEnvelope)
+                    ? { $case: "dsseEnvelope", dsseEnvelope: envelope_1.Envelope.fromJSON(object.dsseEnvelope) }
+                    : undefined,
+        };
+    },
+    toJSON(message) {
+        const obj = {};
+        message.mediaType !== undefined && (obj.mediaType = message.mediaType);
+        message.verificationMaterial !== undefined && (obj.verificationMaterial = message.verificationMaterial
+            ? exports.VerificationMaterial.toJSON(message.verificationMaterial)
+            : undefined);
+        message.content?.$case === "messageSignature" && (obj.messageSignature = message.content?.messageSignature
+            ? sigstore_common_1.MessageSignature.toJSON(message.content?.messageSignature)
+            : undefined);
+        message.content?.$case === "dsseEnvelope" &&
+            (obj.dsseEnvelope = message.content?.dsseEnvelope ? envelope_1.Envelope.toJSON(message.content?.dsseEnvelope) : undefined);
+        return obj;
+    },
+};
+function isSet(value) {
+    return value !== null && value !== undefined;
+}
+
+
+/***/ }),
+
+/***/ 5334:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.TimeRange = exports.X509CertificateChain = exports.SubjectAlternativeName = exports.X509Certificate = exports.DistinguishedName = exports.ObjectIdentifierValuePair = exports.ObjectIdentifier = exports.PublicKeyIdentifier = exports.PublicKey = exports.RFC3161SignedTimestamp = exports.LogId = exports.MessageSignature = exports.HashOutput = exports.subjectAlternativeNameTypeToJSON = exports.subjectAlternativeNameTypeFromJSON = exports.SubjectAlternativeNameType = exports.publicKeyDetailsToJSON = exports.publicKeyDetailsFromJSON = exports.PublicKeyDetails = exports.hashAlgorithmToJSON = exports.hashAlgorithmFromJSON = exports.HashAlgorithm = void 0;
+/* eslint-disable */
+const timestamp_1 = __nccwpck_require__(45000);
+/**
+ * Only a subset of the secure hash standard algorithms are supported.
+ * See <https://nvlpubs.nist.gov/nistpubs/FIPS/NIST.FIPS.180-4.pdf> for more
+ * details.
+ * UNSPECIFIED SHOULD not be used, primary reason for inclusion is to force
+ * any proto JSON serialization to emit the used hash algorithm, as default
+ * option is to *omit* the default value of an enum (which is the first
+ * value, represented by '0'.
+ */
+var HashAlgorithm;
+(function (HashAlgorithm) {
+    HashAlgorithm[HashAlgorithm["HASH_ALGORITHM_UNSPECIFIED"] = 0] = "HASH_ALGORITHM_UNSPECIFIED";
+    HashAlgorithm[HashAlgorithm["SHA2_256"] = 1] = "SHA2_256";
+    HashAlgorithm[HashAlgorithm["SHA2_384"] = 2] = "SHA2_384";
+    HashAlgorithm[HashAlgorithm["SHA2_512"] = 3] = "SHA2_512";
+    HashAlgorithm[HashAlgorithm["SHA3_256"] = 4] = "SHA3_256";
+    HashAlgorithm[HashAlgorithm["SHA3_384"] = 5] = "SHA3_384";
+})(HashAlgorithm = exports.HashAlgorithm || (exports.HashAlgorithm = {}));
+function hashAlgorithmFromJSON(object) {
+    switch (object) {
+        case 0:
+        case "HASH_ALGORITHM_UNSPECIFIED":
+            return HashAlgorithm.HASH_ALGORITHM_UNSPECIFIED;
+        case 1:
+        case "SHA2_256":
+            return HashAlgorithm.SHA2_256;
+        case 2:
+        case "SHA2_384":
+            return HashAlgorithm.SHA2_384;
+        case 3:
+        case "SHA2_512":
+            return HashAlgorithm.SHA2_512;
+        case 4:
+        case "SHA3_256":
+            return HashAlgorithm.SHA3_256;
+        case 5:
+        case "SHA3_384":
+            return HashAlgorithm.SHA3_384;
+        default:
+            throw new tsProtoGlobalThis.Error("Unrecognized enum value " + object + " for enum HashAlgorithm");
+    }
+}
+exports.hashAlgorithmFromJSON = hashAlgorithmFromJSON;
+function hashAlgorithmToJSON(object) {
+    switch (object) {
+        case HashAlgorithm.HASH_ALGORITHM_UNSPECIFIED:
+            return "HASH_ALGORITHM_UNSPECIFIED";
+        case HashAlgorithm.SHA2_256:
+            return "SHA2_256";
+        case HashAlgorithm.SHA2_384:
+            return "SHA2_384";
+        case HashAlgorithm.SHA2_512:
+            return "SHA2_512";
+        case HashAlgorithm.SHA3_256:
+            return "SHA3_256";
+        case HashAlgorithm.SHA3_384:
+            return "SHA3_384";
+        default:
+            throw new tsProtoGlobalThis.Error("Unrecognized enum value " + object + " for enum HashAlgorithm");
+    }
+}
+exports.hashAlgorithmToJSON = hashAlgorithmToJSON;
+/**
+ * Details of a specific public key, capturing the the key encoding method,
+ * and signature algorithm.
+ *
+ * PublicKeyDetails captures the public key/hash algorithm combinations
+ * recommended in the Sigstore ecosystem.
+ *
+ * This is modelled as a linear set as we want to provide a small number of
+ * opinionated options instead of allowing every possible permutation.
+ *
+ * Any changes to this enum MUST be reflected in the algorithm registry.
+ * See: docs/algorithm-registry.md
+ *
+ * To avoid the possibility of contradicting formats such as PKCS1 with
+ * ED25519 the valid permutations are listed as a linear set instead of a
+ * cartesian set (i.e one combined variable instead of two, one for encoding
+ * and one for the signature algorithm).
+ */
+var PublicKeyDetails;
+(function (PublicKeyDetails) {
+    PublicKeyDetails[PublicKeyDetails["PUBLIC_KEY_DETAILS_UNSPECIFIED"] = 0] = "PUBLIC_KEY_DETAILS_UNSPECIFIED";
+    /**
+     * PKCS1_RSA_PKCS1V5 - RSA
+     *
+     * @deprecated
+     */
+    PublicKeyDetails[PublicKeyDetails["PKCS1_RSA_PKCS1V5"] = 1] = "PKCS1_RSA_PKCS1V5";
+    /**
+     * PKCS1_RSA_PSS - See RFC8017
+     *
+     * @deprecated
+     */
+    PublicKeyDetails[PublicKeyDetails["PKCS1_RSA_PSS"] = 2] = "PKCS1_RSA_PSS";
+    /** @deprecated */
+    PublicKeyDetails[PublicKeyDetails["PKIX_RSA_PKCS1V5"] = 3] = "PKIX_RSA_PKCS1V5";
+    /** @deprecated */
+    PublicKeyDetails[PublicKeyDetails["PKIX_RSA_PSS"] = 4] = "PKIX_RSA_PSS";
+    /** PKIX_RSA_PKCS1V15_2048_SHA256 - RSA public key in PKIX format, PKCS#1v1.5 signature */
+    PublicKeyDetails[PublicKeyDetails["PKIX_RSA_PKCS1V15_2048_SHA256"] = 9] = "PKIX_RSA_PKCS1V15_2048_SHA256";
+    PublicKeyDetails[PublicKeyDetails["PKIX_RSA_PKCS1V15_3072_SHA256"] = 10] = "PKIX_RSA_PKCS1V15_3072_SHA256";
+    PublicKeyDetails[PublicKeyDetails["PKIX_RSA_PKCS1V15_4096_SHA256"] = 11] = "PKIX_RSA_PKCS1V15_4096_SHA256";
+    /** PKIX_RSA_PSS_2048_SHA256 - RSA public key in PKIX format, RSASSA-PSS signature */
+    PublicKeyDetails[PublicKeyDetails["PKIX_RSA_PSS_2048_SHA256"] = 16] = "PKIX_RSA_PSS_2048_SHA256";
+    PublicKeyDetails[PublicKeyDetails["PKIX_RSA_PSS_3072_SHA256"] = 17] = "PKIX_RSA_PSS_3072_SHA256";
+    PublicKeyDetails[PublicKeyDetails["PKIX_RSA_PSS_4096_SHA256"] = 18] = "PKIX_RSA_PSS_4096_SHA256";
+    /**
+     * PKIX_ECDSA_P256_HMAC_SHA_256 - ECDSA
+     *
+     * @deprecated
+     */
+    PublicKeyDetails[PublicKeyDetails["PKIX_ECDSA_P256_HMAC_SHA_256"] = 6] = "PKIX_ECDSA_P256_HMAC_SHA_256";
+    /** PKIX_ECDSA_P256_SHA_256 - See NIST FIPS 186-4 */
+    PublicKeyDetails[PublicKeyDetails["PKIX_ECDSA_P256_SHA_256"] = 5] = "PKIX_ECDSA_P256_SHA_256";
+    PublicKeyDetails[PublicKeyDetails["PKIX_ECDSA_P384_SHA_384"] = 12] = "PKIX_ECDSA_P384_SHA_384";
+    PublicKeyDetails[PublicKeyDetails["PKIX_ECDSA_P521_SHA_512"] = 13] = "PKIX_ECDSA_P521_SHA_512";
+    /** PKIX_ED25519 - Ed 25519 */
+    PublicKeyDetails[PublicKeyDetails["PKIX_ED25519"] = 7] = "PKIX_ED25519";
+    PublicKeyDetails[PublicKeyDetails["PKIX_ED25519_PH"] = 8] = "PKIX_ED25519_PH";
+    /**
+     * LMS_SHA256 - LMS and LM-OTS
+     *
+     * These keys and signatures may be used by private Sigstore
+     * deployments, but are not currently supported by the public
+     * good instance.
+     *
+     * USER WARNING: LMS and LM-OTS are both stateful signature schemes.
+     * Using them correctly requires discretion and careful consideration
+     * to ensure that individual secret keys are not used more than once.
+     * In addition, LM-OTS is a single-use scheme, meaning that it
+     * MUST NOT be used for more than one signature per LM-OTS key.
+     * If you cannot maintain these invariants, you MUST NOT use these
+     * schemes.
+     */
+    PublicKeyDetails[PublicKeyDetails["LMS_SHA256"] = 14] = "LMS_SHA256";
+    PublicKeyDetails[PublicKeyDetails["LMOTS_SHA256"] = 15] = "LMOTS_SHA256";
+})(PublicKeyDetails = exports.PublicKeyDetails || (exports.PublicKeyDetails = {}));
+function publicKeyDetailsFromJSON(object) {
+    switch (object) {
+        case 0:
+        case "PUBLIC_KEY_DETAILS_UNSPECIFIED":
+            return PublicKeyDetails.PUBLIC_KEY_DETAILS_UNSPECIFIED;
+        case 1:
+        case "PKCS1_RSA_PKCS1V5":
+            return PublicKeyDetails.PKCS1_RSA_PKCS1V5;
+        case 2:
+        case "PKCS1_RSA_PSS":
+            return PublicKeyDetails.PKCS1_RSA_PSS;
+        case 3:
+        case "PKIX_RSA_PKCS1V5":
+            return PublicKeyDetails.PKIX_RSA_PKCS1V5;
+        case 4:
+        case "PKIX_RSA_PSS":
+            return PublicKeyDetails.PKIX_RSA_PSS;
+        case 9:
+        case "PKIX_RSA_PKCS1V15_2048_SHA256":
+            return PublicKeyDetails.PKIX_RSA_PKCS1V15_2048_SHA256;
+        case 10:
+        case "PKIX_RSA_PKCS1V15_3072_SHA256":
+            return PublicKeyDetails.PKIX_RSA_PKCS1V15_3072_SHA256;
+        case 11:
+        case "PKIX_RSA_PKCS1V15_4096_SHA256":
+            return PublicKeyDetails.PKIX_RSA_PKCS1V15_4096_SHA256;
+        case 16:
+        case "PKIX_RSA_PSS_2048_SHA256":
+            return PublicKeyDetails.PKIX_RSA_PSS_2048_SHA256;
+        case 17:
+        case "PKIX_RSA_PSS_3072_SHA256":
+            return PublicKeyDetails.PKIX_RSA_PSS_3072_SHA256;
+        case 18:
+        case "PKIX_RSA_PSS_4096_SHA256":
+            return PublicKeyDetails.PKIX_RSA_PSS_4096_SHA256;
+        case 6:
+        case "PKIX_ECDSA_P256_HMAC_SHA_256":
+            return PublicKeyDetails.PKIX_ECDSA_P256_HMAC_SHA_256;
+        case 5:
+        case "PKIX_ECDSA_P256_SHA_256":
+            return PublicKeyDetails.PKIX_ECDSA_P256_SHA_256;
+        case 12:
+        case "PKIX_ECDSA_P384_SHA_384":
+            return PublicKeyDetails.PKIX_ECDSA_P384_SHA_384;
+        case 13:
+        case "PKIX_ECDSA_P521_SHA_512":
+            return PublicKeyDetails.PKIX_ECDSA_P521_SHA_512;
+        case 7:
+        case "PKIX_ED25519":
+            return PublicKeyDetails.PKIX_ED25519;
+        case 8:
+        case "PKIX_ED25519_PH":
+            return PublicKeyDetails.PKIX_ED25519_PH;
+        case 14:
+        case "LMS_SHA256":
+            return PublicKeyDetails.LMS_SHA256;
+        case 15:
+        case "LMOTS_SHA256":
+            return PublicKeyDetails.LMOTS_SHA256;
+        default:
+            throw new tsProtoGlobalThis.Error("Unrecognized enum value " + object + " for enum PublicKeyDetails");
+    }
+}
+exports.publicKeyDetailsFromJSON = publicKeyDetailsFromJSON;
+function publicKeyDetailsToJSON(object) {
+    switch (object) {
+        case PublicKeyDetails.PUBLIC_KEY_DETAILS_UNSPECIFIED:
+            return "PUBLIC_KEY_DETAILS_UNSPECIFIED";
+        case PublicKeyDetails.PKCS1_RSA_PKCS1V5:
+            return "PKCS1_RSA_PKCS1V5";
+        case PublicKeyDetails.PKCS1_RSA_PSS:
+            return "PKCS1_RSA_PSS";
+        case PublicKeyDetails.PKIX_RSA_PKCS1V5:
+            return "PKIX_RSA_PKCS1V5";
+        case PublicKeyDetails.PKIX_RSA_PSS:
+            return "PKIX_RSA_PSS";
+        case PublicKeyDetails.PKIX_RSA_PKCS1V15_2048_SHA256:
+            return "PKIX_RSA_PKCS1V15_2048_SHA256";
+        case PublicKeyDetails.PKIX_RSA_PKCS1V15_3072_SHA256:
+            return "PKIX_RSA_PKCS1V15_3072_SHA256";
+        case PublicKeyDetails.PKIX_RSA_PKCS1V15_4096_SHA256:
+            return "PKIX_RSA_PKCS1V15_4096_SHA256";
+        case PublicKeyDetails.PKIX_RSA_PSS_2048_SHA256:
+            return "PKIX_RSA_PSS_2048_SHA256";
+        case PublicKeyDetails.PKIX_RSA_PSS_3072_SHA256:
+            return "PKIX_RSA_PSS_3072_SHA256";
+        case PublicKeyDetails.PKIX_RSA_PSS_4096_SHA256:
+            return "PKIX_RSA_PSS_4096_SHA256";
+        case PublicKeyDetails.PKIX_ECDSA_P256_HMAC_SHA_256:
+            return "PKIX_ECDSA_P256_HMAC_SHA_256";
+        case PublicKeyDetails.PKIX_ECDSA_P256_SHA_256:
+            return "PKIX_ECDSA_P256_SHA_256";
+        case PublicKeyDetails.PKIX_ECDSA_P384_SHA_384:
+            return "PKIX_ECDSA_P384_SHA_384";
+        case PublicKeyDetails.PKIX_ECDSA_P521_SHA_512:
+            return "PKIX_ECDSA_P521_SHA_512";
+        case PublicKeyDetails.PKIX_ED25519:
+            return "PKIX_ED25519";
+        case PublicKeyDetails.PKIX_ED25519_PH:
+            return "PKIX_ED25519_PH";
+        case PublicKeyDetails.LMS_SHA256:
+            return "LMS_SHA256";
+        case PublicKeyDetails.LMOTS_SHA256:
+            return "LMOTS_SHA256";
+        default:
+            throw new tsProtoGlobalThis.Error("Unrecognized enum value " + object + " for enum PublicKeyDetails");
+    }
+}
+exports.publicKeyDetailsToJSON = publicKeyDetailsToJSON;
+var SubjectAlternativeNameType;
+(function (SubjectAlternativeNameType) {
+    SubjectAlternativeNameType[SubjectAlternativeNameType["SUBJECT_ALTERNATIVE_NAME_TYPE_UNSPECIFIED"] = 0] = "SUBJECT_ALTERNATIVE_NAME_TYPE_UNSPECIFIED";
+    SubjectAlternativeNameType[SubjectAlternativeNameType["EMAIL"] = 1] = "EMAIL";
+    SubjectAlternativeNameType[SubjectAlternativeNameType["URI"] = 2] = "URI";
+    /**
+     * OTHER_NAME - OID 1.3.6.1.4.1.57264.1.7
+     * See https://github.com/sigstore/fulcio/blob/main/docs/oid-info.md#1361415726417--othername-san
+     * for more details.
+     */
+    SubjectAlternativeNameType[SubjectAlternativeNameType["OTHER_NAME"] = 3] = "OTHER_NAME";
+})(SubjectAlternativeNameType = exports.SubjectAlternativeNameType || (exports.SubjectAlternativeNameType = {}));
+function subjectAlternativeNameTypeFromJSON(object) {
+    switch (object) {
+        case 0:
+        case "SUBJECT_ALTERNATIVE_NAME_TYPE_UNSPECIFIED":
+            return SubjectAlternativeNameType.SUBJECT_ALTERNATIVE_NAME_TYPE_UNSPECIFIED;
+        case 1:
+        case "EMAIL":
+            return SubjectAlternativeNameType.EMAIL;
+        case 2:
+        case "URI":
+            return SubjectAlternativeNameType.URI;
+        case 3:
+        case "OTHER_NAME":
+            return SubjectAlternativeNameType.OTHER_NAME;
+        default:
+            throw new tsProtoGlobalThis.Error("Unrecognized enum value " + object + " for enum SubjectAlternativeNameType");
+    }
+}
+exports.subjectAlternativeNameTypeFromJSON = subjectAlternativeNameTypeFromJSON;
+function subjectAlternativeNameTypeToJSON(object) {
+    switch (object) {
+        case SubjectAlternativeNameType.SUBJECT_ALTERNATIVE_NAME_TYPE_UNSPECIFIED:
+            return "SUBJECT_ALTERNATIVE_NAME_TYPE_UNSPECIFIED";
+        case SubjectAlternativeNameType.EMAIL:
+            return "EMAIL";
+        case SubjectAlternativeNameType.URI:
+            return "URI";
+        case SubjectAlternativeNameType.OTHER_NAME:
+            return "OTHER_NAME";
+        default:
+            throw new tsProtoGlobalThis.Error("Unrecognized enum value " + object + " for enum SubjectAlternativeNameType");
+    }
+}
+exports.subjectAlternativeNameTypeToJSON = subjectAlternativeNameTypeToJSON;
+function createBaseHashOutput() {
+    return { algorithm: 0, digest: Buffer.alloc(0) };
+}
+exports.HashOutput = {
+    fromJSON(object) {
+        return {
+            algorithm: isSet(object.algorithm) ? hashAlgorithmFromJSON(object.algorithm) : 0,
+            digest: isSet(object.digest) ? Buffer.from(bytesFromBase64(object.digest)) : Buffer.alloc(0),
+        };
+    },
+    toJSON(message) {
+        const obj = {};
+        message.algorithm !== undefined && (obj.algorithm = hashAlgorithmToJSON(message.algorithm));
+        message.digest !== undefined &&
+            (obj.digest = base64FromBytes(message.digest !== undefined ? message.digest : Buffer.alloc(0)));
+        return obj;
+    },
+};
+function createBaseMessageSignature() {
+    return { messageDigest: undefined, signature: Buffer.alloc(0) };
+}
+exports.MessageSignature = {
+    fromJSON(object) {
+        return {
+            messageDigest: isSet(object.messageDigest) ? exports.HashOutput.fromJSON(object.messageDigest) : undefined,
+            signature: isSet(object.signature) ? Buffer.from(bytesFromBase64(object.signature)) : Buffer.alloc(0),
+        };
+    },
+    toJSON(message) {
+        const obj = {};
+        message.messageDigest !== undefined &&
+            (obj.messageDigest = message.messageDigest ? exports.HashOutput.toJSON(message.messageDigest) : undefined);
+        message.signature !== undefined &&
+            (obj.signature = base64FromBytes(message.signature !== undefined ? message.signature : Buffer.alloc(0)));
+        return obj;
+    },
+};
+function createBaseLogId() {
+    return { keyId: Buffer.alloc(0) };
+}
+exports.LogId = {
+    fromJSON(object) {
+        return { keyId: isSet(object.keyId) ? Buffer.from(bytesFromBase64(object.keyId)) : Buffer.alloc(0) };
+    },
+    toJSON(message) {
+        const obj = {};
+        message.keyId !== undefined &&
+            (obj.keyId = base64FromBytes(message.keyId !== undefined ? message.keyId : Buffer.alloc(0)));
+        return obj;
+    },
+};
+function createBaseRFC3161SignedTimestamp() {
+    return { signedTimestamp: Buffer.alloc(0) };
+}
+exports.RFC3161SignedTimestamp = {
+    fromJSON(object) {
+        return {
+            signedTimestamp: isSet(object.signedTimestamp)
+                ? Buffer.from(bytesFromBase64(object.signedTimestamp))
+                : Buffer.alloc(0),
+        };
+    },
+    toJSON(message) {
+        const obj = {};
+        message.signedTimestamp !== undefined &&
+            (obj.signedTimestamp = base64FromBytes(message.signedTimestamp !== undefined ? message.signedTimestamp : Buffer.alloc(0)));
+        return obj;
+    },
+};
+function createBasePublicKey() {
+    return { rawBytes: undefined, keyDetails: 0, validFor: undefined };
+}
+exports.PublicKey = {
+    fromJSON(object) {
+        return {
+            rawBytes: isSet(object.rawBytes) ? Buffer.from(bytesFromBase64(object.rawBytes)) : undefined,
+            keyDetails: isSet(object.keyDetails) ? publicKeyDetailsFromJSON(object.keyDetails) : 0,
+            validFor: isSet(object.validFor) ? exports.TimeRange.fromJSON(object.validFor) : undefined,
+        };
+    },
+    toJSON(message) {
+        const obj = {};
+        message.rawBytes !== undefined &&
+            (obj.rawBytes = message.rawBytes !== undefined ? base64FromBytes(message.rawBytes) : undefined);
+        message.keyDetails !== undefined && (obj.keyDetails = publicKeyDetailsToJSON(message.keyDetails));
+        message.validFor !== undefined &&
+            (obj.validFor = message.validFor ? exports.TimeRange.toJSON(message.validFor) : undefined);
+        return obj;
+    },
+};
+function createBasePublicKeyIdentifier() {
+    return { hint: "" };
+}
+exports.PublicKeyIdentifier = {
+    fromJSON(object) {
+        return { hint: isSet(object.hint) ? String(object.hint) : "" };
+    },
+    toJSON(message) {
+        const obj = {};
+        message.hint !== undefined && (obj.hint = message.hint);
+        return obj;
+    },
+};
+function createBaseObjectIdentifier() {
+    return { id: [] };
+}
+exports.ObjectIdentifier = {
+    fromJSON(object) {
+        return { id: Array.isArray(object?.id) ? object.id.map((e) => Number(e)) : [] };
+    },
+    toJSON(message) {
+        const obj = {};
+        if (message.id) {
+            obj.id = message.id.map((e) => Math.round(e));
+        }
+        else {
+            obj.id = [];
+        }
+        return obj;
+    },
+};
+function createBaseObjectIdentifierValuePair() {
+    return { oid: undefined, value: Buffer.alloc(0) };
+}
+exports.ObjectIdentifierValuePair = {
+    fromJSON(object) {
+        return {
+            oid: isSet(object.oid) ? exports.ObjectIdentifier.fromJSON(object.oid) : undefined,
+            value: isSet(object.value) ? Buffer.from(bytesFromBase64(object.value)) : Buffer.alloc(0),
+        };
+    },
+    toJSON(message) {
+        const obj = {};
+        message.oid !== undefined && (obj.oid = message.oid ? exports.ObjectIdentifier.toJSON(message.oid) : undefined);
+        message.value !== undefined &&
+            (obj.value = base64FromBytes(message.value !== undefined ? message.value : Buffer.alloc(0)));
+        return obj;
+    },
+};
+function createBaseDistinguishedName() {
+    return { organization: "", commonName: "" };
+}
+exports.DistinguishedName = {
+    fromJSON(object) {
+        return {
+            organization: isSet(object.organization) ? String(object.organization) : "",
+            commonName: isSet(object.commonName) ? String(object.commonName) : "",
+        };
+    },
+    toJSON(message) {
+        const obj = {};
+        message.organization !== undefined && (obj.organization = message.organization);
+        message.commonName !== undefined && (obj.commonName = message.commonName);
+        return obj;
+    },
+};
+function createBaseX509Certificate() {
+    return { rawBytes: Buffer.alloc(0) };
+}
+exports.X509Certificate = {
+    fromJSON(object) {
+        return { rawBytes: isSet(object.rawBytes) ? Buffer.from(bytesFromBase64(object.rawBytes)) : Buffer.alloc(0) };
+    },
+    toJSON(message) {
+        const obj = {};
+        message.rawBytes !== undefined &&
+            (obj.rawBytes = base64FromBytes(message.rawBytes !== undefined ? message.rawBytes : Buffer.alloc(0)));
+        return obj;
+    },
+};
+function createBaseSubjectAlternativeName() {
+    return { type: 0, identity: undefined };
+}
+exports.SubjectAlternativeName = {
+    fromJSON(object) {
+        return {
+            type: isSet(object.type) ? subjectAlternativeNameTypeFromJSON(object.type) : 0,
+            identity: isSet(object.regexp)
+                ? { $case: "regexp", regexp: String(object.regexp) }
+                : isSet(object.value)
+                    ? { $case: "value", value: String(object.value) }
+                    : undefined,
+        };
+    },
+    toJSON(message) {
+        const obj = {};
+        message.type !== undefined && (obj.type = subjectAlternativeNameTypeToJSON(message.type));
+        message.identity?.$case === "regexp" && (obj.regexp = message.identity?.regexp);
+        message.identity?.$case === "value" && (obj.value = message.identity?.value);
+        return obj;
+    },
+};
+function createBaseX509CertificateChain() {
+    return { certificates: [] };
+}
+exports.X509CertificateChain = {
+    fromJSON(object) {
+        return {
+            certificates: Array.isArray(object?.certificates)
+                ? object.certificates.map((e) => exports.X509Certificate.fromJSON(e))
+                : [],
+        };
+    },
+    toJSON(message) {
+        const obj = {};
+        if (message.certificates) {
+            obj.certificates = message.certificates.map((e) => e ? exports.X509Certificate.toJSON(e) : undefined);
+        }
+        else {
+            obj.certificates = [];
+        }
+        return obj;
+    },
+};
+function createBaseTimeRange() {
+    return { start: undefined, end: undefined };
+}
+exports.TimeRange = {
+    fromJSON(object) {
+        return {
+            start: isSet(object.start) ? fromJsonTimestamp(object.start) : undefined,
+            end: isSet(object.end) ? fromJsonTimestamp(object.end) : undefined,
+        };
+    },
+    toJSON(message) {
+        const obj = {};
+        message.start !== undefined && (obj.start = message.start.toISOString());
+        message.end !== undefined && (obj.end = message.end.toISOString());
+        return obj;
+    },
+};
+var tsProtoGlobalThis = (() => {
+    if (typeof globalThis !== "undefined") {
+        return globalThis;
+    }
+    if (typeof self !== "undefined") {
+        return self;
+    }
+    if (typeof window !== "undefined") {
+        return window;
+    }
+    if (typeof global !== "undefined") {
+        return global;
+    }
+    throw "Unable to locate global object";
+})();
+function bytesFromBase64(b64) {
+    if (tsProtoGlobalThis.Buffer) {
+        return Uint8Array.from(tsProtoGlobalThis.Buffer.from(b64, "base64"));
+    }
+    else {
+        const bin = tsProtoGlobalThis.atob(b64);
+        const arr = new Uint8Array(bin.length);
+        for (let i = 0; i < bin.length; ++i) {
+            arr[i] = bin.charCodeAt(i);
+        }
+        return arr;
+    }
+}
+function base64FromBytes(arr) {
+    if (tsProtoGlobalThis.Buffer) {
+        return tsProtoGlobalThis.Buffer.from(arr).toString("base64");
+    }
+    else {
+        const bin = [];
+        arr.forEach((byte) => {
+            bin.push(String.fromCharCode(byte));
+        });
+        return tsProtoGlobalThis.btoa(bin.join(""));
+    }
+}
+function fromTimestamp(t) {
+    let millis = Number(t.seconds) * 1000;
+    millis += t.nanos / 1000000;
+    return new Date(millis);
+}
+function fromJsonTimestamp(o) {
+    if (o instanceof Date) {
+        return o;
+    }
+    else if (typeof o === "string") {
+        return new Date(o);
+    }
+    else {
+        return fromTimestamp(timestamp_1.Timestamp.fromJSON(o));
+    }
+}
+function isSet(value) {
+    return value !== null && value !== undefined;
+}
+
+
+/***/ }),
+
+/***/ 85204:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.TransparencyLogEntry = exports.InclusionPromise = exports.InclusionProof = exports.Checkpoint = exports.KindVersion = void 0;
+/* eslint-disable */
+const sigstore_common_1 = __nccwpck_require__(5334);
+function createBaseKindVersion() {
+    return { kind: "", version: "" };
+}
+exports.KindVersion = {
+    fromJSON(object) {
+        return {
+            kind: isSet(object.kind) ? String(object.kind) : "",
+            version: isSet(object.version) ? String(object.version) : "",
+        };
+    },
+    toJSON(message) {
+        const obj = {};
+        message.kind !== undefined && (obj.kind = message.kind);
+        message.version !== undefined && (obj.version = message.version);
+        return obj;
+    },
+};
+function createBaseCheckpoint() {
+    return { envelope: "" };
+}
+exports.Checkpoint = {
+    fromJSON(object) {
+        return { envelope: isSet(object.envelope) ? String(object.envelope) : "" };
+    },
+    toJSON(message) {
+        const obj = {};
+        message.envelope !== undefined && (obj.envelope = message.envelope);
+        return obj;
+    },
+};
+function createBaseInclusionProof() {
+    return { logIndex: "0", rootHash: Buffer.alloc(0), treeSize: "0", hashes: [], checkpoint: undefined };
+}
+exports.InclusionProof = {
+    fromJSON(object) {
+        return {
+            logIndex: isSet(object.logIndex) ? String(object.logIndex) : "0",
+            rootHash: isSet(object.rootHash) ? Buffer.from(bytesFromBase64(object.rootHash)) : Buffer.alloc(0),
+            treeSize: isSet(object.treeSize) ? String(object.treeSize) : "0",
+            hashes: Array.isArray(object?.hashes) ? object.hashes.map((e) => Buffer.from(bytesFromBase64(e))) : [],
+            checkpoint: isSet(object.checkpoint) ? exports.Checkpoint.fromJSON(object.checkpoint) : undefined,
+        };
+    },
+    toJSON(message) {
+        const obj = {};
+        message.logIndex !== undefined && (obj.logIndex = message.logIndex);
+        message.rootHash !== undefined &&
+            (obj.rootHash = base64FromBytes(message.rootHash !== undefined ? message.rootHash : Buffer.alloc(0)));
+        message.treeSize !== undefined && (obj.treeSize = message.treeSize);
+        if (message.hashes) {
+            obj.hashes = message.hashes.map((e) => base64FromBytes(e !== undefined ? e : Buffer.alloc(0)));
+        }
+        else {
+            obj.hashes = [];
+        }
+        message.checkpoint !== undefined &&
+            (obj.checkpoint = message.checkpoint ? exports.Checkpoint.toJSON(message.checkpoint) : undefined);
+        return obj;
+    },
+};
+function createBaseInclusionPromise() {
+    return { signedEntryTimestamp: Buffer.alloc(0) };
+}
+exports.InclusionPromise = {
+    fromJSON(object) {
+        return {
+            signedEntryTimestamp: isSet(object.signedEntryTimestamp)
+                ? Buffer.from(bytesFromBase64(object.signedEntryTimestamp))
+                : Buffer.alloc(0),
+        };
+    },
+    toJSON(message) {
+        const obj = {};
+        message.signedEntryTimestamp !== undefined &&
+            (obj.signedEntryTimestamp = base64FromBytes(message.signedEntryTimestamp !== undefined ? message.signedEntryTimestamp : Buffer.alloc(0)));
+        return obj;
+    },
+};
+function createBaseTransparencyLogEntry() {
+    return {
+        logIndex: "0",
+        logId: undefined,
+        kindVersion: undefined,
+        integratedTime: "0",
+        inclusionPromise: undefined,
+        inclusionProof: undefined,
+        canonicalizedBody: Buffer.alloc(0),
+    };
+}
+exports.TransparencyLogEntry = {
+    fromJSON(object) {
+        return {
+            logIndex: isSet(object.logIndex) ? String(object.logIndex) : "0",
+            logId: isSet(object.logId) ? sigstore_common_1.LogId.fromJSON(object.logId) : undefined,
+            kindVersion: isSet(object.kindVersion) ? exports.KindVersion.fromJSON(object.kindVersion) : undefined,
+            integratedTime: isSet(object.integratedTime) ? String(object.integratedTime) : "0",
+            inclusionPromise: isSet(object.inclusionPromise) ? exports.InclusionPromise.fromJSON(object.inclusionPromise) : undefined,
+            inclusionProof: isSet(object.inclusionProof) ? exports.InclusionProof.fromJSON(object.inclusionProof) : undefined,
+            canonicalizedBody: isSet(object.canonicalizedBody)
+                ? Buffer.from(bytesFromBase64(object.canonicalizedBody))
+                : Buffer.alloc(0),
+        };
+    },
+    toJSON(message) {
+        const obj = {};
+        message.logIndex !== undefined && (obj.logIndex = message.logIndex);
+        message.logId !== undefined && (obj.logId = message.logId ? sigstore_common_1.LogId.toJSON(message.logId) : undefined);
+        message.kindVersion !== undefined &&
+            (obj.kindVersion = message.kindVersion ? exports.KindVersion.toJSON(message.kindVersion) : undefined);
+        message.integratedTime !== undefined && (obj.integratedTime = message.integratedTime);
+        message.inclusionPromise !== undefined &&
+            (obj.inclusionPromise = message.inclusionPromise ? exports.InclusionPromise.toJSON(message.inclusionPromise) : undefined);
+        message.inclusionProof !== undefined &&
+            (obj.inclusionProof = message.inclusionProof ? exports.InclusionProof.toJSON(message.inclusionProof) : undefined);
+        message.canonicalizedBody !== undefined &&
+            (obj.canonicalizedBody = base64FromBytes(message.canonicalizedBody !== undefined ? message.canonicalizedBody : Buffer.alloc(0)));
+        return obj;
+    },
+};
+var tsProtoGlobalThis = (() => {
+    if (typeof globalThis !== "undefined") {
+        return globalThis;
+    }
+    if (typeof self !== "undefined") {
+        return self;
+    }
+    if (typeof window !== "undefined") {
+        return window;
+    }
+    if (typeof global !== "undefined") {
+        return global;
+    }
+    throw "Unable to locate global object";
+})();
+function bytesFromBase64(b64) {
+    if (tsProtoGlobalThis.Buffer) {
+        return Uint8Array.from(tsProtoGlobalThis.Buffer.from(b64, "base64"));
+    }
+    else {
+        const bin = tsProtoGlobalThis.atob(b64);
+        const arr = new Uint8Array(bin.length);
+        for (let i = 0; i < bin.length; ++i) {
+            arr[i] = bin.charCodeAt(i);
+        }
+        return arr;
+    }
+}
+function base64FromBytes(arr) {
+    if (tsProtoGlobalThis.Buffer) {
+        return tsProtoGlobalThis.Buffer.from(arr).toString("base64");
+    }
+    else {
+        const bin = [];
+        arr.forEach((byte) => {
+            bin.push(String.fromCharCode(byte));
+        });
+        return tsProtoGlobalThis.btoa(bin.join(""));
+    }
+}
+function isSet(value) {
+    return value !== null && value !== undefined;
+}
+
+
+/***/ }),
+
+/***/ 61997:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.ClientTrustConfig = exports.SigningConfig = exports.TrustedRoot = exports.CertificateAuthority = exports.TransparencyLogInstance = void 0;
+/* eslint-disable */
+const sigstore_common_1 = __nccwpck_require__(5334);
+function createBaseTransparencyLogInstance() {
+    return { baseUrl: "", hashAlgorithm: 0, publicKey: undefined, logId: undefined, checkpointKeyId: undefined };
+}
+exports.TransparencyLogInstance = {
+    fromJSON(object) {
+        return {
+            baseUrl: isSet(object.baseUrl) ? String(object.baseUrl) : "",
+            hashAlgorithm: isSet(object.hashAlgorithm) ? (0, sigstore_common_1.hashAlgorithmFromJSON)(object.hashAlgorithm) : 0,
+            publicKey: isSet(object.publicKey) ? sigstore_common_1.PublicKey.fromJSON(object.publicKey) : undefined,
+            logId: isSet(object.logId) ? sigstore_common_1.LogId.fromJSON(object.logId) : undefined,
+            checkpointKeyId: isSet(object.checkpointKeyId) ? sigstore_common_1.LogId.fromJSON(object.checkpointKeyId) : undefined,
+        };
+    },
+    toJSON(message) {
+        const obj = {};
+        message.baseUrl !== undefined && (obj.baseUrl = message.baseUrl);
+        message.hashAlgorithm !== undefined && (obj.hashAlgorithm = (0, sigstore_common_1.hashAlgorithmToJSON)(message.hashAlgorithm));
+        message.publicKey !== undefined &&
+            (obj.publicKey = message.publicKey ? sigstore_common_1.PublicKey.toJSON(message.publicKey) : undefined);
+        message.logId !== undefined && (obj.logId = message.logId ? sigstore_common_1.LogId.toJSON(message.logId) : undefined);
+        message.checkpointKeyId !== undefined &&
+            (obj.checkpointKeyId = message.checkpointKeyId ? sigstore_common_1.LogId.toJSON(message.checkpointKeyId) : undefined);
+        return obj;
+    },
+};
+function createBaseCertificateAuthority() {
+    return { subject: undefined, uri: "", certChain: undefined, validFor: undefined };
+}
+exports.CertificateAuthority = {
+    fromJSON(object) {
+        return {
+            subject: isSet(object.subject) ? sigstore_common_1.DistinguishedName.fromJSON(object.subject) : undefined,
+            uri: isSet(object.uri) ? String(object.uri) : "",
+            certChain: isSet(object.certChain) ? sigstore_common_1.X509CertificateChain.fromJSON(object.certChain) : undefined,
+            validFor: isSet(object.validFor) ? sigstore_common_1.TimeRange.fromJSON(object.validFor) : undefined,
+        };
+    },
+    toJSON(message) {
+        const obj = {};
+        message.subject !== undefined &&
+            (obj.subject = message.subject ? sigstore_common_1.DistinguishedName.toJSON(message.subject) : undefined);
+        message.uri !== undefined && (obj.uri = message.uri);
+        message.certChain !== undefined &&
+            (obj.certChain = message.certChain ? sigstore_common_1.X509CertificateChain.toJSON(message.certChain) : undefined);
+        message.validFor !== undefined &&
+            (obj.validFor = message.validFor ? sigstore_common_1.TimeRange.toJSON(message.validFor) : undefined);
+        return obj;
+    },
+};
+function createBaseTrustedRoot() {
+    return { mediaType: "", tlogs: [], certificateAuthorities: [], ctlogs: [], timestampAuthorities: [] };
+}
+exports.TrustedRoot = {
+    fromJSON(object) {
+        return {
+            mediaType: isSet(object.mediaType) ? String(object.mediaType) : "",
+            tlogs: Array.isArray(object?.tlogs) ? object.tlogs.map((e) => exports.TransparencyLogInstance.fromJSON(e)) : [],
+            certificateAuthorities: Array.isArray(object?.certificateAuthorities)
+                ? object.certificateAuthorities.map((e) => exports.CertificateAuthority.fromJSON(e))
+                : [],
+            ctlogs: Array.isArray(object?.ctlogs)
+                ? object.ctlogs.map((e) => exports.TransparencyLogInstance.fromJSON(e))
+                : [],
+            timestampAuthorities: Array.isArray(object?.timestampAuthorities)
+                ? object.timestampAuthorities.map((e) => exports.CertificateAuthority.fromJSON(e))
+                : [],
+        };
+    },
+    toJSON(message) {
+        const obj = {};
+        message.mediaType !== undefined && (obj.mediaType = message.mediaType);
+        if (message.tlogs) {
+            obj.tlogs = message.tlogs.map((e) => e ? exports.TransparencyLogInstance.toJSON(e) : undefined);
+        }
+        else {
+            obj.tlogs = [];
+        }
+        if (message.certificateAuthorities) {
+            obj.certificateAuthorities = message.certificateAuthorities.map((e) => e ? exports.CertificateAuthority.toJSON(e) : undefined);
+        }
+        else {
+            obj.certificateAuthorities = [];
+        }
+        if (message.ctlogs) {
+            obj.ctlogs = message.ctlogs.map((e) => e ? exports.TransparencyLogInstance.toJSON(e) : undefined);
+        }
+        else {
+            obj.ctlogs = [];
+        }
+        if (message.timestampAuthorities) {
+            obj.timestampAuthorities = message.timestampAuthorities.map((e) => e ? exports.CertificateAuthority.toJSON(e) : undefined);
+        }
+        else {
+            obj.timestampAuthorities = [];
+        }
+        return obj;
+    },
+};
+function createBaseSigningConfig() {
+    return { caUrl: "", oidcUrl: "", tlogUrls: [], tsaUrls: [] };
+}
+exports.SigningConfig = {
+    fromJSON(object) {
+        return {
+            caUrl: isSet(object.caUrl) ? String(object.caUrl) : "",
+            oidcUrl: isSet(object.oidcUrl) ? String(object.oidcUrl) : "",
+            tlogUrls: Array.isArray(object?.tlogUrls) ? object.tlogUrls.map((e) => String(e)) : [],
+            tsaUrls: Array.isArray(object?.tsaUrls) ? object.tsaUrls.map((e) => String(e)) : [],
+        };
+    },
+    toJSON(message) {
+        const obj = {};
+        message.caUrl !== undefined && (obj.caUrl = message.caUrl);
+        message.oidcUrl !== undefined && (obj.oidcUrl = message.oidcUrl);
+        if (message.tlogUrls) {
+            obj.tlogUrls = message.tlogUrls.map((e) => e);
+        }
+        else {
+            obj.tlogUrls = [];
+        }
+        if (message.tsaUrls) {
+            obj.tsaUrls = message.tsaUrls.map((e) => e);
+        }
+        else {
+            obj.tsaUrls = [];
+        }
+        return obj;
+    },
+};
+function createBaseClientTrustConfig() {
+    return { mediaType: "", trustedRoot: undefined, signingConfig: undefined };
+}
+exports.ClientTrustConfig = {
+    fromJSON(object) {
+        return {
+            mediaType: isSet(object.mediaType) ? String(object.mediaType) : "",
+            trustedRoot: isSet(object.trustedRoot) ? exports.TrustedRoot.fromJSON(object.trustedRoot) : undefined,
+            signingConfig: isSet(object.signingConfig) ? exports.SigningConfig.fromJSON(object.signingConfig) : undefined,
+        };
+    },
+    toJSON(message) {
+        const obj = {};
+        message.mediaType !== undefined && (obj.mediaType = message.mediaType);
+        message.trustedRoot !== undefined &&
+            (obj.trustedRoot = message.trustedRoot ? exports.TrustedRoot.toJSON(message.trustedRoot) : undefined);
+        message.signingConfig !== undefined &&
+            (obj.signingConfig = message.signingConfig ? exports.SigningConfig.toJSON(message.signingConfig) : undefined);
+        return obj;
+    },
+};
+function isSet(value) {
+    return value !== null && value !== undefined;
+}
+
+
+/***/ }),
+
+/***/ 99732:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Input = exports.Artifact = exports.ArtifactVerificationOptions_ObserverTimestampOptions = exports.ArtifactVerificationOptions_TlogIntegratedTimestampOptions = exports.ArtifactVerificationOptions_TimestampAuthorityOptions = exports.ArtifactVerificationOptions_CtlogOptions = exports.ArtifactVerificationOptions_TlogOptions = exports.ArtifactVerificationOptions = exports.PublicKeyIdentities = exports.CertificateIdentities = exports.CertificateIdentity = void 0;
+/* eslint-disable */
+const sigstore_bundle_1 = __nccwpck_require__(70715);
+const sigstore_common_1 = __nccwpck_require__(5334);
+const sigstore_trustroot_1 = __nccwpck_require__(61997);
+function createBaseCertificateIdentity() {
+    return { issuer: "", san: undefined, oids: [] };
+}
+exports.CertificateIdentity = {
+    fromJSON(object) {
+        return {
+            issuer: isSet(object.issuer) ? String(object.issuer) : "",
+            san: isSet(object.san) ? sigstore_common_1.SubjectAlternativeName.fromJSON(object.san) : undefined,
+            oids: Array.isArray(object?.oids) ? object.oids.map((e) => sigstore_common_1.ObjectIdentifierValuePair.fromJSON(e)) : [],
+        };
+    },
+    toJSON(message) {
+        const obj = {};
+        message.issuer !== undefined && (obj.issuer = message.issuer);
+        message.san !== undefined && (obj.san = message.san ? sigstore_common_1.SubjectAlternativeName.toJSON(message.san) : undefined);
+        if (message.oids) {
+            obj.oids = message.oids.map((e) => e ? sigstore_common_1.ObjectIdentifierValuePair.toJSON(e) : undefined);
+        }
+        else {
+            obj.oids = [];
+        }
+        return obj;
+    },
+};
+function createBaseCertificateIdentities() {
+    return { identities: [] };
+}
+exports.CertificateIdentities = {
+    fromJSON(object) {
+        return {
+            identities: Array.isArray(object?.identities)
+                ? object.identities.map((e) => exports.CertificateIdentity.fromJSON(e))
+                : [],
+        };
+    },
+    toJSON(message) {
+        const obj = {};
+        if (message.identities) {
+            obj.identities = message.identities.map((e) => e ? exports.CertificateIdentity.toJSON(e) : undefined);
+        }
+        else {
+            obj.identities = [];
+        }
+        return obj;
+    },
+};
+function createBasePublicKeyIdentities() {
+    return { publicKeys: [] };
+}
+exports.PublicKeyIdentities = {
+    fromJSON(object) {
+        return {
+            publicKeys: Array.isArray(object?.publicKeys) ? object.publicKeys.map((e) => sigstore_common_1.PublicKey.fromJSON(e)) : [],
+        };
+    },
+    toJSON(message) {
+        const obj = {};
+        if (message.publicKeys) {
+            obj.publicKeys = message.publicKeys.map((e) => e ? sigstore_common_1.PublicKey.toJSON(e) : undefined);
+        }
+        else {
+            obj.publicKeys = [];
+        }
+        return obj;
+    },
+};
+function createBaseArtifactVerificationOptions() {
+    return {
+        signers: undefined,
+        tlogOptions: undefined,
+        ctlogOptions: undefined,
+        tsaOptions: undefined,
+        integratedTsOptions: undefined,
+        observerOptions: undefined,
+    };
+}
+exports.ArtifactVerificationOptions = {
+    fromJSON(object) {
+        return {
+            signers: isSet(object.certificateIdentities)
+                ? {
+                    $case: "certificateIdentities",
+                    certificateIdentities: exports.CertificateIdentities.fromJSON(object.certificateIdentities),
+                }
+                : isSet(object.publicKeys)
+                    ? { $case: "publicKeys", publicKeys: exports.PublicKeyIdentities.fromJSON(object.publicKeys) }
+                    : undefined,
+            tlogOptions: isSet(object.tlogOptions)
+                ? exports.ArtifactVerificationOptions_TlogOptions.fromJSON(object.tlogOptions)
+                : undefined,
+            ctlogOptions: isSet(object.ctlogOptions)
+                ? exports.ArtifactVerificationOptions_CtlogOptions.fromJSON(object.ctlogOptions)
+                : undefined,
+            tsaOptions: isSet(object.tsaOptions)
+                ? exports.ArtifactVerificationOptions_TimestampAuthorityOptions.fromJSON(object.tsaOptions)
+                : undefined,
+            integratedTsOptions: isSet(object.integratedTsOptions)
+                ? exports.ArtifactVerificationOptions_TlogIntegratedTimestampOptions.fromJSON(object.integratedTsOptions)
+                : undefined,
+            observerOptions: isSet(object.observerOptions)
+                ? exports.ArtifactVerificationOptions_ObserverTimestampOptions.fromJSON(object.observerOptions)
+                : undefined,
+        };
+    },
+    toJSON(message) {
+        const obj = {};
+        message.signers?.$case === "certificateIdentities" &&
+            (obj.certificateIdentities = message.signers?.certificateIdentities
+                ? exports.CertificateIdentities.toJSON(message.signers?.certificateIdentities)
+                : undefined);
+        message.signers?.$case === "publicKeys" && (obj.publicKeys = message.signers?.publicKeys
+            ? exports.PublicKeyIdentities.toJSON(message.signers?.publicKeys)
+            : undefined);
+        message.tlogOptions !== undefined && (obj.tlogOptions = message.tlogOptions
+            ? exports.ArtifactVerificationOptions_TlogOptions.toJSON(message.tlogOptions)
+            : undefined);
+        message.ctlogOptions !== undefined && (obj.ctlogOptions = message.ctlogOptions
+            ? exports.ArtifactVerificationOptions_CtlogOptions.toJSON(message.ctlogOptions)
+            : undefined);
+        message.tsaOptions !== undefined && (obj.tsaOptions = message.tsaOptions
+            ? exports.ArtifactVerificationOptions_TimestampAuthorityOptions.toJSON(message.tsaOptions)
+            : undefined);
+        message.integratedTsOptions !== undefined && (obj.integratedTsOptions = message.integratedTsOptions
+            ? exports.ArtifactVerificationOptions_TlogIntegratedTimestampOptions.toJSON(message.integratedTsOptions)
+            : undefined);
+        message.observerOptions !== undefined && (obj.observerOptions = message.observerOptions
+            ? exports.ArtifactVerificationOptions_ObserverTimestampOptions.toJSON(message.observerOptions)
+            : undefined);
+        return obj;
+    },
+};
+function createBaseArtifactVerificationOptions_TlogOptions() {
+    return { threshold: 0, performOnlineVerification: false, disable: false };
+}
+exports.ArtifactVerificationOptions_TlogOptions = {
+    fromJSON(object) {
+        return {
+            threshold: isSet(object.threshold) ? Number(object.threshold) : 0,
+            performOnlineVerification: isSet(object.performOnlineVerification)
+                ? Boolean(object.performOnlineVerification)
+                : false,
+            disable: isSet(object.disable) ? Boolean(object.disable) : false,
+        };
+    },
+    toJSON(message) {
+        const obj = {};
+        message.threshold !== undefined && (obj.threshold = Math.round(message.threshold));
+        message.performOnlineVerification !== undefined &&
+            (obj.performOnlineVerification = message.performOnlineVerification);
+        message.disable !== undefined && (obj.disable = message.disable);
+        return obj;
+    },
+};
+function createBaseArtifactVerificationOptions_CtlogOptions() {
+    return { threshold: 0, disable: false };
+}
+exports.ArtifactVerificationOptions_CtlogOptions = {
+    fromJSON(object) {
+        return {
+            threshold: isSet(object.threshold) ? Number(object.threshold) : 0,
+            disable: isSet(object.disable) ? Boolean(object.disable) : false,
+        };
+    },
+    toJSON(message) {
+        const obj = {};
+        message.threshold !== undefined && (obj.threshold = Math.round(message.threshold));
+        message.disable !== undefined && (obj.disable = message.disable);
+        return obj;
+    },
+};
+function createBaseArtifactVerificationOptions_TimestampAuthorityOptions() {
+    return { threshold: 0, disable: false };
+}
+exports.ArtifactVerificationOptions_TimestampAuthorityOptions = {
+    fromJSON(object) {
+        return {
+            threshold: isSet(object.threshold) ? Number(object.threshold) : 0,
+            disable: isSet(object.disable) ? Boolean(object.disable) : false,
+        };
+    },
+    toJSON(message) {
+        const obj = {};
+        message.threshold !== undefined && (obj.threshold = Math.round(message.threshold));
+        message.disable !== undefined && (obj.disable = message.disable);
+        return obj;
+    },
+};
+function createBaseArtifactVerificationOptions_TlogIntegratedTimestampOptions() {
+    return { threshold: 0, disable: false };
+}
+exports.ArtifactVerificationOptions_TlogIntegratedTimestampOptions = {
+    fromJSON(object) {
+        return {
+            threshold: isSet(object.threshold) ? Number(object.threshold) : 0,
+            disable: isSet(object.disable) ? Boolean(object.disable) : false,
+        };
+    },
+    toJSON(message) {
+        const obj = {};
+        message.threshold !== undefined && (obj.threshold = Math.round(message.threshold));
+        message.disable !== undefined && (obj.disable = message.disable);
+        return obj;
+    },
+};
+function createBaseArtifactVerificationOptions_ObserverTimestampOptions() {
+    return { threshold: 0, disable: false };
+}
+exports.ArtifactVerificationOptions_ObserverTimestampOptions = {
+    fromJSON(object) {
+        return {
+            threshold: isSet(object.threshold) ? Number(object.threshold) : 0,
+            disable: isSet(object.disable) ? Boolean(object.disable) : false,
+        };
+    },
+    toJSON(message) {
+        const obj = {};
+        message.threshold !== undefined && (obj.threshold = Math.round(message.threshold));
+        message.disable !== undefined && (obj.disable = message.disable);
+        return obj;
+    },
+};
+function createBaseArtifact() {
+    return { data: undefined };
+}
+exports.Artifact = {
+    fromJSON(object) {
+        return {
+            data: isSet(object.artifactUri)
+                ? { $case: "artifactUri", artifactUri: String(object.artifactUri) }
+                : isSet(object.artifact)
+                    ? { $case: "artifact", artifact: Buffer.from(bytesFromBase64(object.artifact)) }
+                    : undefined,
+        };
+    },
+    toJSON(message) {
+        const obj = {};
+        message.data?.$case === "artifactUri" && (obj.artifactUri = message.data?.artifactUri);
+        message.data?.$case === "artifact" &&
+            (obj.artifact = message.data?.artifact !== undefined ? base64FromBytes(message.data?.artifact) : undefined);
+        return obj;
+    },
+};
+function createBaseInput() {
+    return {
+        artifactTrustRoot: undefined,
+        artifactVerificationOptions: undefined,
+        bundle: undefined,
+        artifact: undefined,
+    };
+}
+exports.Input = {
+    fromJSON(object) {
+        return {
+            artifactTrustRoot: isSet(object.artifactTrustRoot) ? sigstore_trustroot_1.TrustedRoot.fromJSON(object.artifactTrustRoot) : undefined,
+            artifactVerificationOptions: isSet(object.artifactVerificationOptions)
+                ? exports.ArtifactVerificationOptions.fromJSON(object.artifactVerificationOptions)
+                : undefined,
+            bundle: isSet(object.bundle) ? sigstore_bundle_1.Bundle.fromJSON(object.bundle) : undefined,
+            artifact: isSet(object.artifact) ? exports.Artifact.fromJSON(object.artifact) : undefined,
+        };
+    },
+    toJSON(message) {
+        const obj = {};
+        message.artifactTrustRoot !== undefined &&
+            (obj.artifactTrustRoot = message.artifactTrustRoot ? sigstore_trustroot_1.TrustedRoot.toJSON(message.artifactTrustRoot) : undefined);
+        message.artifactVerificationOptions !== undefined &&
+            (obj.artifactVerificationOptions = message.artifactVerificationOptions
+                ? exports.ArtifactVerificationOptions.toJSON(message.artifactVerificationOptions)
+                : undefined);
+        message.bundle !== undefined && (obj.bundle = message.bundle ? sigstore_bundle_1.Bundle.toJSON(message.bundle) : undefined);
+        message.artifact !== undefined && (obj.artifact = message.artifact ? exports.Artifact.toJSON(message.artifact) : undefined);
+        return obj;
+    },
+};
+var tsProtoGlobalThis = (() => {
+    if (typeof globalThis !== "undefined") {
+        return globalThis;
+    }
+    if (typeof self !== "undefined") {
+        return self;
+    }
+    if (typeof window !== "undefined") {
+        return window;
+    }
+    if (typeof global !== "undefined") {
+        return global;
+    }
+    throw "Unable to locate global object";
+})();
+function bytesFromBase64(b64) {
+    if (tsProtoGlobalThis.Buffer) {
+        return Uint8Array.from(tsProtoGlobalThis.Buffer.from(b64, "base64"));
+    }
+    else {
+        const bin = tsProtoGlobalThis.atob(b64);
+        const arr = new Uint8Array(bin.length);
+        for (let i = 0; i < bin.length; ++i) {
+            arr[i] = bin.charCodeAt(i);
+        }
+        return arr;
+    }
+}
+function base64FromBytes(arr) {
+    if (tsProtoGlobalThis.Buffer) {
+        return tsProtoGlobalThis.Buffer.from(arr).toString("base64");
+    }
+    else {
+        const bin = [];
+        arr.forEach((byte) => {
+            bin.push(String.fromCharCode(byte));
+        });
+        return tsProtoGlobalThis.btoa(bin.join(""));
+    }
+}
+function isSet(value) {
+    return value !== null && value !== undefined;
+}
+
+
+/***/ }),
+
+/***/ 19654:
+/***/ (function(__unused_webpack_module, exports, __nccwpck_require__) {
+
+
+var __createBinding = (this && this.__createBinding) || (Object.create ? (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    var desc = Object.getOwnPropertyDescriptor(m, k);
+    if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+      desc = { enumerable: true, get: function() { return m[k]; } };
+    }
+    Object.defineProperty(o, k2, desc);
+}) : (function(o, m, k, k2) {
+    if (k2 === undefined) k2 = k;
+    o[k2] = m[k];
+}));
+var __exportStar = (this && this.__exportStar) || function(m, exports) {
+    for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(exports, p)) __createBinding(exports, m, p);
+};
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+/*
+Copyright 2023 The Sigstore Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+__exportStar(__nccwpck_require__(47030), exports);
+__exportStar(__nccwpck_require__(70715), exports);
+__exportStar(__nccwpck_require__(5334), exports);
+__exportStar(__nccwpck_require__(85204), exports);
+__exportStar(__nccwpck_require__(61997), exports);
+__exportStar(__nccwpck_require__(99732), exports);
+
+
+/***/ }),
+
+/***/ 52635:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.DSSESignatureContent = void 0;
+/*
+Copyright 2023 The Sigstore Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+const core_1 = __nccwpck_require__(83917);
+class DSSESignatureContent {
+    constructor(env) {
+        this.env = env;
+    }
+    compareDigest(digest) {
+        return core_1.crypto.bufferEqual(digest, core_1.crypto.hash(this.env.payload));
+    }
+    compareSignature(signature) {
+        return core_1.crypto.bufferEqual(signature, this.signature);
+    }
+    verifySignature(key) {
+        return core_1.crypto.verify(this.preAuthEncoding, key, this.signature);
+    }
+    get signature() {
+        return this.env.signatures.length > 0
+            ? this.env.signatures[0].sig
+            : Buffer.from('');
+    }
+    // DSSE Pre-Authentication Encoding
+    get preAuthEncoding() {
+        return core_1.dsse.preAuthEncoding(this.env.payloadType, this.env.payload);
+    }
+}
+exports.DSSESignatureContent = DSSESignatureContent;
+
+
+/***/ }),
+
+/***/ 42544:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.signatureContent = exports.toSignedEntity = void 0;
+const core_1 = __nccwpck_require__(83917);
+const dsse_1 = __nccwpck_require__(52635);
+const message_1 = __nccwpck_require__(26531);
+function toSignedEntity(bundle, artifact) {
+    const { tlogEntries, timestampVerificationData } = bundle.verificationMaterial;
+    const timestamps = [];
+    for (const entry of tlogEntries) {
+        timestamps.push({
+            $case: 'transparency-log',
+            tlogEntry: entry,
+        });
+    }
+    for (const ts of timestampVerificationData?.rfc3161Timestamps ?? []) {
+        timestamps.push({
+            $case: 'timestamp-authority',
+            timestamp: core_1.RFC3161Timestamp.parse(ts.signedTimestamp),
+        });
+    }
+    return {
+        signature: signatureContent(bundle, artifact),
+        key: key(bundle),
+        tlogEntries,
+        timestamps,
+    };
+}
+exports.toSignedEntity = toSignedEntity;
+function signatureContent(bundle, artifact) {
+    switch (bundle.content.$case) {
+        case 'dsseEnvelope':
+            return new dsse_1.DSSESignatureContent(bundle.content.dsseEnvelope);
+        case 'messageSignature':
+            return new message_1.MessageSignatureContent(bundle.content.messageSignature, artifact);
+    }
+}
+exports.signatureContent = signatureContent;
+function key(bundle) {
+    switch (bundle.verificationMaterial.content.$case) {
+        case 'publicKey':
+            return {
+                $case: 'public-key',
+                hint: bundle.verificationMaterial.content.publicKey.hint,
+            };
+        case 'x509CertificateChain':
+            return {
+                $case: 'certificate',
+                certificate: core_1.X509Certificate.parse(bundle.verificationMaterial.content.x509CertificateChain
+                    .certificates[0].rawBytes),
+            };
+        case 'certificate':
+            return {
+                $case: 'certificate',
+                certificate: core_1.X509Certificate.parse(bundle.verificationMaterial.content.certificate.rawBytes),
+            };
+    }
+}
+
+
+/***/ }),
+
+/***/ 26531:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.MessageSignatureContent = void 0;
+/*
+Copyright 2023 The Sigstore Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+const core_1 = __nccwpck_require__(83917);
+class MessageSignatureContent {
+    constructor(messageSignature, artifact) {
+        this.signature = messageSignature.signature;
+        this.messageDigest = messageSignature.messageDigest.digest;
+        this.artifact = artifact;
+    }
+    compareSignature(signature) {
+        return core_1.crypto.bufferEqual(signature, this.signature);
+    }
+    compareDigest(digest) {
+        return core_1.crypto.bufferEqual(digest, this.messageDigest);
+    }
+    verifySignature(key) {
+        return core_1.crypto.verify(this.artifact, key, this.signature);
+    }
+}
+exports.MessageSignatureContent = MessageSignatureContent;
+
+
+/***/ }),
+
+/***/ 36849:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.PolicyError = exports.VerificationError = void 0;
+/*
+Copyright 2023 The Sigstore Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+class BaseError extends Error {
+    constructor({ code, message, cause, }) {
+        super(message);
+        this.code = code;
+        this.cause = cause;
+        this.name = this.constructor.name;
+    }
+}
+class VerificationError extends BaseError {
+}
+exports.VerificationError = VerificationError;
+class PolicyError extends BaseError {
+}
+exports.PolicyError = PolicyError;
+
+
+/***/ }),
+
+/***/ 54187:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+var __webpack_unused_export__;
+
+__webpack_unused_export__ = ({ value: true });
+exports.BL = exports.jO = exports.mk = exports.pn = exports.DC = void 0;
+/* istanbul ignore file */
+/*
+Copyright 2023 The Sigstore Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+var bundle_1 = __nccwpck_require__(42544);
+Object.defineProperty(exports, "DC", ({ enumerable: true, get: function () { return bundle_1.toSignedEntity; } }));
+var error_1 = __nccwpck_require__(36849);
+Object.defineProperty(exports, "pn", ({ enumerable: true, get: function () { return error_1.PolicyError; } }));
+Object.defineProperty(exports, "mk", ({ enumerable: true, get: function () { return error_1.VerificationError; } }));
+var trust_1 = __nccwpck_require__(97822);
+Object.defineProperty(exports, "jO", ({ enumerable: true, get: function () { return trust_1.toTrustMaterial; } }));
+var verifier_1 = __nccwpck_require__(74433);
+Object.defineProperty(exports, "BL", ({ enumerable: true, get: function () { return verifier_1.Verifier; } }));
+
+
+/***/ }),
+
+/***/ 38412:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.CertificateChainVerifier = exports.verifyCertificateChain = void 0;
+const error_1 = __nccwpck_require__(36849);
+const trust_1 = __nccwpck_require__(97822);
+function verifyCertificateChain(leaf, certificateAuthorities) {
+    // Filter list of trusted CAs to those which are valid for the given
+    // leaf certificate.
+    const cas = (0, trust_1.filterCertAuthorities)(certificateAuthorities, {
+        start: leaf.notBefore,
+        end: leaf.notAfter,
+    });
+    /* eslint-disable-next-line @typescript-eslint/no-explicit-any */
+    let error;
+    for (const ca of cas) {
+        try {
+            const verifier = new CertificateChainVerifier({
+                trustedCerts: ca.certChain,
+                untrustedCert: leaf,
+            });
+            return verifier.verify();
+        }
+        catch (err) {
+            error = err;
+        }
+    }
+    // If we failed to verify the certificate chain for all of the trusted
+    // CAs, throw the last error we encountered.
+    throw new error_1.VerificationError({
+        code: 'CERTIFICATE_ERROR',
+        message: 'Failed to verify certificate chain',
+        cause: error,
+    });
+}
+exports.verifyCertificateChain = verifyCertificateChain;
+class CertificateChainVerifier {
+    constructor(opts) {
+        this.untrustedCert = opts.untrustedCert;
+        this.trustedCerts = opts.trustedCerts;
+        this.localCerts = dedupeCertificates([
+            ...opts.trustedCerts,
+            opts.untrustedCert,
+        ]);
+    }
+    verify() {
+        // Construct certificate path from leaf to root
+        const certificatePath = this.sort();
+        // Perform validation checks on each certificate in the path
+        this.checkPath(certificatePath);
+        // Return verified certificate path
+        return certificatePath;
+    }
+    sort() {
+        const leafCert = this.untrustedCert;
+        // Construct all possible paths from the leaf
+        let paths = this.buildPaths(leafCert);
+        // Filter for paths which contain a trusted certificate
+        paths = paths.filter((path) => path.some((cert) => this.trustedCerts.includes(cert)));
+        if (paths.length === 0) {
+            throw new error_1.VerificationError({
+                code: 'CERTIFICATE_ERROR',
+                message: 'no trusted certificate path found',
+            });
+        }
+        // Find the shortest of possible paths
+        /* istanbul ignore next */
+        const path = paths.reduce((prev, curr) => prev.length < curr.length ? prev : curr);
+        // Construct chain from shortest path
+        // Removes the last certificate in the path, which will be a second copy
+        // of the root certificate given that the root is self-signed.
+        return [leafCert, ...path].slice(0, -1);
+    }
+    // Recursively build all possible paths from the leaf to the root
+    buildPaths(certificate) {
+        const paths = [];
+        const issuers = this.findIssuer(certificate);
+        if (issuers.length === 0) {
+            throw new error_1.VerificationError({
+                code: 'CERTIFICATE_ERROR',
+                message: 'no valid certificate path found',
+            });
+        }
+        for (let i = 0; i < issuers.length; i++) {
+            const issuer = issuers[i];
+            // Base case - issuer is self
+            if (issuer.equals(certificate)) {
+                paths.push([certificate]);
+                continue;
+            }
+            // Recursively build path for the issuer
+            const subPaths = this.buildPaths(issuer);
+            // Construct paths by appending the issuer to each subpath
+            for (let j = 0; j < subPaths.length; j++) {
+                paths.push([issuer, ...subPaths[j]]);
+            }
+        }
+        return paths;
+    }
+    // Return all possible issuers for the given certificate
+    findIssuer(certificate) {
+        let issuers = [];
+        let keyIdentifier;
+        // Exit early if the certificate is self-signed
+        if (certificate.subject.equals(certificate.issuer)) {
+            if (certificate.verify()) {
+                return [certificate];
+            }
+        }
+        // If the certificate has an authority key identifier, use that
+        // to find the issuer
+        if (certificate.extAuthorityKeyID) {
+            keyIdentifier = certificate.extAuthorityKeyID.keyIdentifier;
+            // TODO: Add support for authorityCertIssuer/authorityCertSerialNumber
+            // though Fulcio doesn't appear to use these
+        }
+        // Find possible issuers by comparing the authorityKeyID/subjectKeyID
+        // or issuer/subject. Potential issuers are added to the result array.
+        this.localCerts.forEach((possibleIssuer) => {
+            if (keyIdentifier) {
+                if (possibleIssuer.extSubjectKeyID) {
+                    if (possibleIssuer.extSubjectKeyID.keyIdentifier.equals(keyIdentifier)) {
+                        issuers.push(possibleIssuer);
+                    }
+                    return;
+                }
+            }
+            // Fallback to comparing certificate issuer and subject if
+            // subjectKey/authorityKey extensions are not present
+            if (possibleIssuer.subject.equals(certificate.issuer)) {
+                issuers.push(possibleIssuer);
+            }
+        });
+        // Remove any issuers which fail to verify the certificate
+        issuers = issuers.filter((issuer) => {
+            try {
+                return certificate.verify(issuer);
+            }
+            catch (ex) {
+                /* istanbul ignore next - should never error */
+                return false;
+            }
+        });
+        return issuers;
+    }
+    checkPath(path) {
+        /* istanbul ignore if */
+        if (path.length < 1) {
+            throw new error_1.VerificationError({
+                code: 'CERTIFICATE_ERROR',
+                message: 'certificate chain must contain at least one certificate',
+            });
+        }
+        // Ensure that all certificates beyond the leaf are CAs
+        const validCAs = path.slice(1).every((cert) => cert.isCA);
+        if (!validCAs) {
+            throw new error_1.VerificationError({
+                code: 'CERTIFICATE_ERROR',
+                message: 'intermediate certificate is not a CA',
+            });
+        }
+        // Certificate's issuer must match the subject of the next certificate
+        // in the chain
+        for (let i = path.length - 2; i >= 0; i--) {
+            /* istanbul ignore if */
+            if (!path[i].issuer.equals(path[i + 1].subject)) {
+                throw new error_1.VerificationError({
+                    code: 'CERTIFICATE_ERROR',
+                    message: 'incorrect certificate name chaining',
+                });
+            }
+        }
+        // Check pathlength constraints
+        for (let i = 0; i < path.length; i++) {
+            const cert = path[i];
+            // If the certificate is a CA, check the path length
+            if (cert.extBasicConstraints?.isCA) {
+                const pathLength = cert.extBasicConstraints.pathLenConstraint;
+                // The path length, if set, indicates how many intermediate
+                // certificates (NOT including the leaf) are allowed to follow. The
+                // pathLength constraint of any intermediate CA certificate MUST be
+                // greater than or equal to it's own depth in the chain (with an
+                // adjustment for the leaf certificate)
+                if (pathLength !== undefined && pathLength < i - 1) {
+                    throw new error_1.VerificationError({
+                        code: 'CERTIFICATE_ERROR',
+                        message: 'path length constraint exceeded',
+                    });
+                }
+            }
+        }
+    }
+}
+exports.CertificateChainVerifier = CertificateChainVerifier;
+// Remove duplicate certificates from the array
+function dedupeCertificates(certs) {
+    for (let i = 0; i < certs.length; i++) {
+        for (let j = i + 1; j < certs.length; j++) {
+            if (certs[i].equals(certs[j])) {
+                certs.splice(j, 1);
+                j--;
+            }
+        }
+    }
+    return certs;
+}
+
+
+/***/ }),
+
+/***/ 53771:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.verifyCertificate = exports.verifyPublicKey = void 0;
+/*
+Copyright 2023 The Sigstore Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+const core_1 = __nccwpck_require__(83917);
+const error_1 = __nccwpck_require__(36849);
+const certificate_1 = __nccwpck_require__(38412);
+const sct_1 = __nccwpck_require__(21633);
+const OID_FULCIO_ISSUER_V1 = '1.3.6.1.4.1.57264.1.1';
+const OID_FULCIO_ISSUER_V2 = '1.3.6.1.4.1.57264.1.8';
+function verifyPublicKey(hint, timestamps, trustMaterial) {
+    const key = trustMaterial.publicKey(hint);
+    timestamps.forEach((timestamp) => {
+        if (!key.validFor(timestamp)) {
+            throw new error_1.VerificationError({
+                code: 'PUBLIC_KEY_ERROR',
+                message: `Public key is not valid for timestamp: ${timestamp.toISOString()}`,
+            });
+        }
+    });
+    return { key: key.publicKey };
+}
+exports.verifyPublicKey = verifyPublicKey;
+function verifyCertificate(leaf, timestamps, trustMaterial) {
+    // Check that leaf certificate chains to a trusted CA
+    const path = (0, certificate_1.verifyCertificateChain)(leaf, trustMaterial.certificateAuthorities);
+    // Check that ALL certificates are valid for ALL of the timestamps
+    const validForDate = timestamps.every((timestamp) => path.every((cert) => cert.validForDate(timestamp)));
+    if (!validForDate) {
+        throw new error_1.VerificationError({
+            code: 'CERTIFICATE_ERROR',
+            message: 'certificate is not valid or expired at the specified date',
+        });
+    }
+    return {
+        scts: (0, sct_1.verifySCTs)(path[0], path[1], trustMaterial.ctlogs),
+        signer: getSigner(path[0]),
+    };
+}
+exports.verifyCertificate = verifyCertificate;
+function getSigner(cert) {
+    let issuer;
+    const issuerExtension = cert.extension(OID_FULCIO_ISSUER_V2);
+    if (issuerExtension) {
+        issuer = issuerExtension.valueObj.subs?.[0]?.value.toString('ascii');
+    }
+    else {
+        issuer = cert.extension(OID_FULCIO_ISSUER_V1)?.value.toString('ascii');
+    }
+    const identity = {
+        extensions: { issuer },
+        subjectAlternativeName: cert.subjectAltName,
+    };
+    return {
+        key: core_1.crypto.createPublicKey(cert.publicKey),
+        identity,
+    };
+}
+
+
+/***/ }),
+
+/***/ 21633:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.verifySCTs = void 0;
+/*
+Copyright 2023 The Sigstore Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+const core_1 = __nccwpck_require__(83917);
+const error_1 = __nccwpck_require__(36849);
+const trust_1 = __nccwpck_require__(97822);
+function verifySCTs(cert, issuer, ctlogs) {
+    let extSCT;
+    // Verifying the SCT requires that we remove the SCT extension and
+    // re-encode the TBS structure to DER -- this value is part of the data
+    // over which the signature is calculated. Since this is a destructive action
+    // we create a copy of the certificate so we can remove the SCT extension
+    // without affecting the original certificate.
+    const clone = cert.clone();
+    // Intentionally not using the findExtension method here because we want to
+    // remove the the SCT extension from the certificate before calculating the
+    // PreCert structure
+    for (let i = 0; i < clone.extensions.length; i++) {
+        const ext = clone.extensions[i];
+        if (ext.subs[0].toOID() === core_1.EXTENSION_OID_SCT) {
+            extSCT = new core_1.X509SCTExtension(ext);
+            // Remove the extension from the certificate
+            clone.extensions.splice(i, 1);
+            break;
+        }
+    }
+    // No SCT extension found to verify
+    if (!extSCT) {
+        return [];
+    }
+    // Found an SCT extension but it has no SCTs
+    /* istanbul ignore if -- too difficult to fabricate test case for this */
+    if (extSCT.signedCertificateTimestamps.length === 0) {
+        return [];
+    }
+    // Construct the PreCert structure
+    // https://www.rfc-editor.org/rfc/rfc6962#section-3.2
+    const preCert = new core_1.ByteStream();
+    // Calculate hash of the issuer's public key
+    const issuerId = core_1.crypto.hash(issuer.publicKey);
+    preCert.appendView(issuerId);
+    // Re-encodes the certificate to DER after removing the SCT extension
+    const tbs = clone.tbsCertificate.toDER();
+    preCert.appendUint24(tbs.length);
+    preCert.appendView(tbs);
+    // Calculate and return the verification results for each SCT
+    return extSCT.signedCertificateTimestamps.map((sct) => {
+        // Find the ctlog instance that corresponds to the SCT's logID
+        const validCTLogs = (0, trust_1.filterTLogAuthorities)(ctlogs, {
+            logID: sct.logID,
+            targetDate: sct.datetime,
+        });
+        // See if the SCT is valid for any of the CT logs
+        const verified = validCTLogs.some((log) => sct.verify(preCert.buffer, log.publicKey));
+        if (!verified) {
+            throw new error_1.VerificationError({
+                code: 'CERTIFICATE_ERROR',
+                message: 'SCT verification failed',
+            });
+        }
+        return sct.logID;
+    });
+}
+exports.verifySCTs = verifySCTs;
+
+
+/***/ }),
+
+/***/ 88037:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.verifyExtensions = exports.verifySubjectAlternativeName = void 0;
+const error_1 = __nccwpck_require__(36849);
+function verifySubjectAlternativeName(policyIdentity, signerIdentity) {
+    if (signerIdentity === undefined || !signerIdentity.match(policyIdentity)) {
+        throw new error_1.PolicyError({
+            code: 'UNTRUSTED_SIGNER_ERROR',
+            message: `certificate identity error - expected ${policyIdentity}, got ${signerIdentity}`,
+        });
+    }
+}
+exports.verifySubjectAlternativeName = verifySubjectAlternativeName;
+function verifyExtensions(policyExtensions, signerExtensions = {}) {
+    let key;
+    for (key in policyExtensions) {
+        if (signerExtensions[key] !== policyExtensions[key]) {
+            throw new error_1.PolicyError({
+                code: 'UNTRUSTED_SIGNER_ERROR',
+                message: `invalid certificate extension - expected ${key}=${policyExtensions[key]}, got ${key}=${signerExtensions[key]}`,
+            });
+        }
+    }
+}
+exports.verifyExtensions = verifyExtensions;
+
+
+/***/ }),
+
+/***/ 20364:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.verifyCheckpoint = void 0;
+/*
+Copyright 2023 The Sigstore Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+const core_1 = __nccwpck_require__(83917);
+const error_1 = __nccwpck_require__(36849);
+const trust_1 = __nccwpck_require__(97822);
+// Separator between the note and the signatures in a checkpoint
+const CHECKPOINT_SEPARATOR = '\n\n';
+// Checkpoint signatures are of the following form:
+// "– <identity> <key_hint+signature_bytes>\n"
+// where:
+// - the prefix is an emdash (U+2014).
+// - <identity> gives a human-readable representation of the signing ID.
+// - <key_hint+signature_bytes> is the first 4 bytes of the SHA256 hash of the
+//   associated public key followed by the signature bytes.
+const SIGNATURE_REGEX = /\u2014 (\S+) (\S+)\n/g;
+// Verifies the checkpoint value in the given tlog entry. There are two steps
+// to the verification:
+// 1. Verify that all signatures in the checkpoint can be verified against a
+//    trusted public key
+// 2. Verify that the root hash in the checkpoint matches the root hash in the
+//    inclusion proof
+// See: https://github.com/transparency-dev/formats/blob/main/log/README.md
+function verifyCheckpoint(entry, tlogs) {
+    // Filter tlog instances to just those which were valid at the time of the
+    // entry
+    const validTLogs = (0, trust_1.filterTLogAuthorities)(tlogs, {
+        targetDate: new Date(Number(entry.integratedTime) * 1000),
+    });
+    const inclusionProof = entry.inclusionProof;
+    const signedNote = SignedNote.fromString(inclusionProof.checkpoint.envelope);
+    const checkpoint = LogCheckpoint.fromString(signedNote.note);
+    // Verify that the signatures in the checkpoint are all valid
+    if (!verifySignedNote(signedNote, validTLogs)) {
+        throw new error_1.VerificationError({
+            code: 'TLOG_INCLUSION_PROOF_ERROR',
+            message: 'invalid checkpoint signature',
+        });
+    }
+    // Verify that the root hash from the checkpoint matches the root hash in the
+    // inclusion proof
+    if (!core_1.crypto.bufferEqual(checkpoint.logHash, inclusionProof.rootHash)) {
+        throw new error_1.VerificationError({
+            code: 'TLOG_INCLUSION_PROOF_ERROR',
+            message: 'root hash mismatch',
+        });
+    }
+}
+exports.verifyCheckpoint = verifyCheckpoint;
+// Verifies the signatures in the SignedNote. For each signature, the
+// corresponding transparency log is looked up by the key hint and the
+// signature is verified against the public key in the transparency log.
+// Throws an error if any of the signatures are invalid.
+function verifySignedNote(signedNote, tlogs) {
+    const data = Buffer.from(signedNote.note, 'utf-8');
+    return signedNote.signatures.every((signature) => {
+        // Find the transparency log instance with the matching key hint
+        const tlog = tlogs.find((tlog) => core_1.crypto.bufferEqual(tlog.logID.subarray(0, 4), signature.keyHint));
+        if (!tlog) {
+            return false;
+        }
+        return core_1.crypto.verify(data, tlog.publicKey, signature.signature);
+    });
+}
+// SignedNote represents a signed note from a transparency log checkpoint. Consists
+// of a body (or note) and one more signatures calculated over the body. See
+// https://github.com/transparency-dev/formats/blob/main/log/README.md#signed-envelope
+class SignedNote {
+    constructor(note, signatures) {
+        this.note = note;
+        this.signatures = signatures;
+    }
+    // Deserialize a SignedNote from a string
+    static fromString(envelope) {
+        if (!envelope.includes(CHECKPOINT_SEPARATOR)) {
+            throw new error_1.VerificationError({
+                code: 'TLOG_INCLUSION_PROOF_ERROR',
+                message: 'missing checkpoint separator',
+            });
+        }
+        // Split the note into the header and the data portions at the separator
+        const split = envelope.indexOf(CHECKPOINT_SEPARATOR);
+        const header = envelope.slice(0, split + 1);
+        const data = envelope.slice(split + CHECKPOINT_SEPARATOR.length);
+        // Find all the signature lines in the data portion
+        const matches = data.matchAll(SIGNATURE_REGEX);
+        // Parse each of the matched signature lines into the name and signature.
+        // The first four bytes of the signature are the key hint (should match the
+        // first four bytes of the log ID), and the rest is the signature itself.
+        const signatures = Array.from(matches, (match) => {
+            const [, name, signature] = match;
+            const sigBytes = Buffer.from(signature, 'base64');
+            if (sigBytes.length < 5) {
+                throw new error_1.VerificationError({
+                    code: 'TLOG_INCLUSION_PROOF_ERROR',
+                    message: 'malformed checkpoint signature',
+                });
+            }
+            return {
+                name,
+                keyHint: sigBytes.subarray(0, 4),
+                signature: sigBytes.subarray(4),
+            };
+        });
+        if (signatures.length === 0) {
+            throw new error_1.VerificationError({
+                code: 'TLOG_INCLUSION_PROOF_ERROR',
+                message: 'no signatures found in checkpoint',
+            });
+        }
+        return new SignedNote(header, signatures);
+    }
+}
+// LogCheckpoint represents a transparency log checkpoint. Consists of the
+// following:
+//  - origin: the name of the transparency log
+//  - logSize: the size of the log at the time of the checkpoint
+//  - logHash: the root hash of the log at the time of the checkpoint
+//  - rest: the rest of the checkpoint body, which is a list of log entries
+// See:
+// https://github.com/transparency-dev/formats/blob/main/log/README.md#checkpoint-body
+class LogCheckpoint {
+    constructor(origin, logSize, logHash, rest) {
+        this.origin = origin;
+        this.logSize = logSize;
+        this.logHash = logHash;
+        this.rest = rest;
+    }
+    static fromString(note) {
+        const lines = note.trimEnd().split('\n');
+        if (lines.length < 3) {
+            throw new error_1.VerificationError({
+                code: 'TLOG_INCLUSION_PROOF_ERROR',
+                message: 'too few lines in checkpoint header',
+            });
+        }
+        const origin = lines[0];
+        const logSize = BigInt(lines[1]);
+        const rootHash = Buffer.from(lines[2], 'base64');
+        const rest = lines.slice(3);
+        return new LogCheckpoint(origin, logSize, rootHash, rest);
+    }
+}
+
+
+/***/ }),
+
+/***/ 27968:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.verifyTLogTimestamp = exports.verifyTSATimestamp = void 0;
+const error_1 = __nccwpck_require__(36849);
+const checkpoint_1 = __nccwpck_require__(20364);
+const merkle_1 = __nccwpck_require__(6412);
+const set_1 = __nccwpck_require__(32688);
+const tsa_1 = __nccwpck_require__(84472);
+function verifyTSATimestamp(timestamp, data, timestampAuthorities) {
+    (0, tsa_1.verifyRFC3161Timestamp)(timestamp, data, timestampAuthorities);
+    return {
+        type: 'timestamp-authority',
+        logID: timestamp.signerSerialNumber,
+        timestamp: timestamp.signingTime,
+    };
+}
+exports.verifyTSATimestamp = verifyTSATimestamp;
+function verifyTLogTimestamp(entry, tlogAuthorities) {
+    let inclusionVerified = false;
+    if (isTLogEntryWithInclusionPromise(entry)) {
+        (0, set_1.verifyTLogSET)(entry, tlogAuthorities);
+        inclusionVerified = true;
+    }
+    if (isTLogEntryWithInclusionProof(entry)) {
+        (0, merkle_1.verifyMerkleInclusion)(entry);
+        (0, checkpoint_1.verifyCheckpoint)(entry, tlogAuthorities);
+        inclusionVerified = true;
+    }
+    if (!inclusionVerified) {
+        throw new error_1.VerificationError({
+            code: 'TLOG_MISSING_INCLUSION_ERROR',
+            message: 'inclusion could not be verified',
+        });
+    }
+    return {
+        type: 'transparency-log',
+        logID: entry.logId.keyId,
+        timestamp: new Date(Number(entry.integratedTime) * 1000),
+    };
+}
+exports.verifyTLogTimestamp = verifyTLogTimestamp;
+function isTLogEntryWithInclusionPromise(entry) {
+    return entry.inclusionPromise !== undefined;
+}
+function isTLogEntryWithInclusionProof(entry) {
+    return entry.inclusionProof !== undefined;
+}
+
+
+/***/ }),
+
+/***/ 6412:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.verifyMerkleInclusion = void 0;
+/*
+Copyright 2023 The Sigstore Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+const core_1 = __nccwpck_require__(83917);
+const error_1 = __nccwpck_require__(36849);
+const RFC6962_LEAF_HASH_PREFIX = Buffer.from([0x00]);
+const RFC6962_NODE_HASH_PREFIX = Buffer.from([0x01]);
+function verifyMerkleInclusion(entry) {
+    const inclusionProof = entry.inclusionProof;
+    const logIndex = BigInt(inclusionProof.logIndex);
+    const treeSize = BigInt(inclusionProof.treeSize);
+    if (logIndex < 0n || logIndex >= treeSize) {
+        throw new error_1.VerificationError({
+            code: 'TLOG_INCLUSION_PROOF_ERROR',
+            message: `invalid index: ${logIndex}`,
+        });
+    }
+    // Figure out which subset of hashes corresponds to the inner and border
+    // nodes
+    const { inner, border } = decompInclProof(logIndex, treeSize);
+    if (inclusionProof.hashes.length !== inner + border) {
+        throw new error_1.VerificationError({
+            code: 'TLOG_INCLUSION_PROOF_ERROR',
+            message: 'invalid hash count',
+        });
+    }
+    const innerHashes = inclusionProof.hashes.slice(0, inner);
+    const borderHashes = inclusionProof.hashes.slice(inner);
+    // The entry's hash is the leaf hash
+    const leafHash = hashLeaf(entry.canonicalizedBody);
+    // Chain the hashes belonging to the inner and border portions
+    const calculatedHash = chainBorderRight(chainInner(leafHash, innerHashes, logIndex), borderHashes);
+    // Calculated hash should match the root hash in the inclusion proof
+    if (!core_1.crypto.bufferEqual(calculatedHash, inclusionProof.rootHash)) {
+        throw new error_1.VerificationError({
+            code: 'TLOG_INCLUSION_PROOF_ERROR',
+            message: 'calculated root hash does not match inclusion proof',
+        });
+    }
+}
+exports.verifyMerkleInclusion = verifyMerkleInclusion;
+// Breaks down inclusion proof for a leaf at the specified index in a tree of
+// the specified size. The split point is where paths to the index leaf and
+// the (size - 1) leaf diverge. Returns lengths of the bottom and upper proof
+// parts.
+function decompInclProof(index, size) {
+    const inner = innerProofSize(index, size);
+    const border = onesCount(index >> BigInt(inner));
+    return { inner, border };
+}
+// Computes a subtree hash for a node on or below the tree's right border.
+// Assumes the provided proof hashes are ordered from lower to higher levels
+// and seed is the initial hash of the node specified by the index.
+function chainInner(seed, hashes, index) {
+    return hashes.reduce((acc, h, i) => {
+        if ((index >> BigInt(i)) & BigInt(1)) {
+            return hashChildren(h, acc);
+        }
+        else {
+            return hashChildren(acc, h);
+        }
+    }, seed);
+}
+// Computes a subtree hash for nodes along the tree's right border.
+function chainBorderRight(seed, hashes) {
+    return hashes.reduce((acc, h) => hashChildren(h, acc), seed);
+}
+function innerProofSize(index, size) {
+    return bitLength(index ^ (size - BigInt(1)));
+}
+// Counts the number of ones in the binary representation of the given number.
+// https://en.wikipedia.org/wiki/Hamming_weight
+function onesCount(num) {
+    return num.toString(2).split('1').length - 1;
+}
+// Returns the number of bits necessary to represent an integer in binary.
+function bitLength(n) {
+    if (n === 0n) {
+        return 0;
+    }
+    return n.toString(2).length;
+}
+// Hashing logic according to RFC6962.
+// https://datatracker.ietf.org/doc/html/rfc6962#section-2
+function hashChildren(left, right) {
+    return core_1.crypto.hash(RFC6962_NODE_HASH_PREFIX, left, right);
+}
+function hashLeaf(leaf) {
+    return core_1.crypto.hash(RFC6962_LEAF_HASH_PREFIX, leaf);
+}
+
+
+/***/ }),
+
+/***/ 32688:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.verifyTLogSET = void 0;
+/*
+Copyright 2023 The Sigstore Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+const core_1 = __nccwpck_require__(83917);
+const error_1 = __nccwpck_require__(36849);
+const trust_1 = __nccwpck_require__(97822);
+// Verifies the SET for the given entry against the list of trusted
+// transparency logs. Returns true if the SET can be verified against at least
+// one of the trusted logs; otherwise, returns false.
+function verifyTLogSET(entry, tlogs) {
+    // Filter the list of tlog instances to only those which might be able to
+    // verify the SET
+    const validTLogs = (0, trust_1.filterTLogAuthorities)(tlogs, {
+        logID: entry.logId.keyId,
+        targetDate: new Date(Number(entry.integratedTime) * 1000),
+    });
+    // Check to see if we can verify the SET against any of the valid tlogs
+    const verified = validTLogs.some((tlog) => {
+        // Re-create the original Rekor verification payload
+        const payload = toVerificationPayload(entry);
+        // Canonicalize the payload and turn into a buffer for verification
+        const data = Buffer.from(core_1.json.canonicalize(payload), 'utf8');
+        // Extract the SET from the tlog entry
+        const signature = entry.inclusionPromise.signedEntryTimestamp;
+        return core_1.crypto.verify(data, tlog.publicKey, signature);
+    });
+    if (!verified) {
+        throw new error_1.VerificationError({
+            code: 'TLOG_INCLUSION_PROMISE_ERROR',
+            message: 'inclusion promise could not be verified',
+        });
+    }
+}
+exports.verifyTLogSET = verifyTLogSET;
+// Returns a properly formatted "VerificationPayload" for one of the
+// transaction log entires in the given bundle which can be used for SET
+// verification.
+function toVerificationPayload(entry) {
+    const { integratedTime, logIndex, logId, canonicalizedBody } = entry;
+    return {
+        body: canonicalizedBody.toString('base64'),
+        integratedTime: Number(integratedTime),
+        logIndex: Number(logIndex),
+        logID: logId.keyId.toString('hex'),
+    };
+}
+
+
+/***/ }),
+
+/***/ 84472:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.verifyRFC3161Timestamp = void 0;
+const core_1 = __nccwpck_require__(83917);
+const error_1 = __nccwpck_require__(36849);
+const certificate_1 = __nccwpck_require__(38412);
+const trust_1 = __nccwpck_require__(97822);
+function verifyRFC3161Timestamp(timestamp, data, timestampAuthorities) {
+    const signingTime = timestamp.signingTime;
+    // Filter for CAs which were valid at the time of signing
+    timestampAuthorities = (0, trust_1.filterCertAuthorities)(timestampAuthorities, {
+        start: signingTime,
+        end: signingTime,
+    });
+    // Filter for CAs which match serial and issuer embedded in the timestamp
+    timestampAuthorities = filterCAsBySerialAndIssuer(timestampAuthorities, {
+        serialNumber: timestamp.signerSerialNumber,
+        issuer: timestamp.signerIssuer,
+    });
+    // Check that we can verify the timestamp with AT LEAST ONE of the remaining
+    // CAs
+    const verified = timestampAuthorities.some((ca) => {
+        try {
+            verifyTimestampForCA(timestamp, data, ca);
+            return true;
+        }
+        catch (e) {
+            return false;
+        }
+    });
+    if (!verified) {
+        throw new error_1.VerificationError({
+            code: 'TIMESTAMP_ERROR',
+            message: 'timestamp could not be verified',
+        });
+    }
+}
+exports.verifyRFC3161Timestamp = verifyRFC3161Timestamp;
+function verifyTimestampForCA(timestamp, data, ca) {
+    const [leaf, ...cas] = ca.certChain;
+    const signingKey = core_1.crypto.createPublicKey(leaf.publicKey);
+    const signingTime = timestamp.signingTime;
+    // Verify the certificate chain for the provided CA
+    try {
+        new certificate_1.CertificateChainVerifier({
+            untrustedCert: leaf,
+            trustedCerts: cas,
+        }).verify();
+    }
+    catch (e) {
+        throw new error_1.VerificationError({
+            code: 'TIMESTAMP_ERROR',
+            message: 'invalid certificate chain',
+        });
+    }
+    // Check that all of the CA certs were valid at the time of signing
+    const validAtSigningTime = ca.certChain.every((cert) => cert.validForDate(signingTime));
+    if (!validAtSigningTime) {
+        throw new error_1.VerificationError({
+            code: 'TIMESTAMP_ERROR',
+            message: 'timestamp was signed with an expired certificate',
+        });
+    }
+    // Check that the signing certificate's key can be used to verify the
+    // timestamp signature.
+    timestamp.verify(data, signingKey);
+}
+// Filters the list of CAs to those which have a leaf signing certificate which
+// matches the given serial number and issuer.
+function filterCAsBySerialAndIssuer(timestampAuthorities, criteria) {
+    return timestampAuthorities.filter((ca) => ca.certChain.length > 0 &&
+        core_1.crypto.bufferEqual(ca.certChain[0].serialNumber, criteria.serialNumber) &&
+        core_1.crypto.bufferEqual(ca.certChain[0].issuer, criteria.issuer));
+}
+
+
+/***/ }),
+
+/***/ 27005:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.verifyDSSETLogBody = void 0;
+/*
+Copyright 2023 The Sigstore Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+const error_1 = __nccwpck_require__(36849);
+// Compare the given intoto tlog entry to the given bundle
+function verifyDSSETLogBody(tlogEntry, content) {
+    switch (tlogEntry.apiVersion) {
+        case '0.0.1':
+            return verifyDSSE001TLogBody(tlogEntry, content);
+        default:
+            throw new error_1.VerificationError({
+                code: 'TLOG_BODY_ERROR',
+                message: `unsupported dsse version: ${tlogEntry.apiVersion}`,
+            });
+    }
+}
+exports.verifyDSSETLogBody = verifyDSSETLogBody;
+// Compare the given dsse v0.0.1 tlog entry to the given DSSE envelope.
+function verifyDSSE001TLogBody(tlogEntry, content) {
+    // Ensure the bundle's DSSE only contains a single signature
+    if (tlogEntry.spec.signatures?.length !== 1) {
+        throw new error_1.VerificationError({
+            code: 'TLOG_BODY_ERROR',
+            message: 'signature count mismatch',
+        });
+    }
+    const tlogSig = tlogEntry.spec.signatures[0].signature;
+    // Ensure that the signature in the bundle's DSSE matches tlog entry
+    if (!content.compareSignature(Buffer.from(tlogSig, 'base64')))
+        throw new error_1.VerificationError({
+            code: 'TLOG_BODY_ERROR',
+            message: 'tlog entry signature mismatch',
+        });
+    // Ensure the digest of the bundle's DSSE payload matches the digest in the
+    // tlog entry
+    const tlogHash = tlogEntry.spec.payloadHash?.value || '';
+    if (!content.compareDigest(Buffer.from(tlogHash, 'hex'))) {
+        throw new error_1.VerificationError({
+            code: 'TLOG_BODY_ERROR',
+            message: 'DSSE payload hash mismatch',
+        });
+    }
+}
+
+
+/***/ }),
+
+/***/ 1484:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.verifyHashedRekordTLogBody = void 0;
+/*
+Copyright 2023 The Sigstore Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+const error_1 = __nccwpck_require__(36849);
+// Compare the given hashedrekord tlog entry to the given bundle
+function verifyHashedRekordTLogBody(tlogEntry, content) {
+    switch (tlogEntry.apiVersion) {
+        case '0.0.1':
+            return verifyHashedrekord001TLogBody(tlogEntry, content);
+        default:
+            throw new error_1.VerificationError({
+                code: 'TLOG_BODY_ERROR',
+                message: `unsupported hashedrekord version: ${tlogEntry.apiVersion}`,
+            });
+    }
+}
+exports.verifyHashedRekordTLogBody = verifyHashedRekordTLogBody;
+// Compare the given hashedrekord v0.0.1 tlog entry to the given message
+// signature
+function verifyHashedrekord001TLogBody(tlogEntry, content) {
+    // Ensure that the bundles message signature matches the tlog entry
+    const tlogSig = tlogEntry.spec.signature.content || '';
+    if (!content.compareSignature(Buffer.from(tlogSig, 'base64'))) {
+        throw new error_1.VerificationError({
+            code: 'TLOG_BODY_ERROR',
+            message: 'signature mismatch',
+        });
+    }
+    // Ensure that the bundle's message digest matches the tlog entry
+    const tlogDigest = tlogEntry.spec.data.hash?.value || '';
+    if (!content.compareDigest(Buffer.from(tlogDigest, 'hex'))) {
+        throw new error_1.VerificationError({
+            code: 'TLOG_BODY_ERROR',
+            message: 'digest mismatch',
+        });
+    }
+}
+
+
+/***/ }),
+
+/***/ 38218:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.verifyTLogBody = void 0;
+/*
+Copyright 2023 The Sigstore Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+const error_1 = __nccwpck_require__(36849);
+const dsse_1 = __nccwpck_require__(27005);
+const hashedrekord_1 = __nccwpck_require__(1484);
+const intoto_1 = __nccwpck_require__(17703);
+// Verifies that the given tlog entry matches the supplied signature content.
+function verifyTLogBody(entry, sigContent) {
+    const { kind, version } = entry.kindVersion;
+    const body = JSON.parse(entry.canonicalizedBody.toString('utf8'));
+    if (kind !== body.kind || version !== body.apiVersion) {
+        throw new error_1.VerificationError({
+            code: 'TLOG_BODY_ERROR',
+            message: `kind/version mismatch - expected: ${kind}/${version}, received: ${body.kind}/${body.apiVersion}`,
+        });
+    }
+    switch (body.kind) {
+        case 'dsse':
+            return (0, dsse_1.verifyDSSETLogBody)(body, sigContent);
+        case 'intoto':
+            return (0, intoto_1.verifyIntotoTLogBody)(body, sigContent);
+        case 'hashedrekord':
+            return (0, hashedrekord_1.verifyHashedRekordTLogBody)(body, sigContent);
+        /* istanbul ignore next */
+        default:
+            throw new error_1.VerificationError({
+                code: 'TLOG_BODY_ERROR',
+                message: `unsupported kind: ${kind}`,
+            });
+    }
+}
+exports.verifyTLogBody = verifyTLogBody;
+
+
+/***/ }),
+
+/***/ 17703:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.verifyIntotoTLogBody = void 0;
+/*
+Copyright 2023 The Sigstore Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+const error_1 = __nccwpck_require__(36849);
+// Compare the given intoto tlog entry to the given bundle
+function verifyIntotoTLogBody(tlogEntry, content) {
+    switch (tlogEntry.apiVersion) {
+        case '0.0.2':
+            return verifyIntoto002TLogBody(tlogEntry, content);
+        default:
+            throw new error_1.VerificationError({
+                code: 'TLOG_BODY_ERROR',
+                message: `unsupported intoto version: ${tlogEntry.apiVersion}`,
+            });
+    }
+}
+exports.verifyIntotoTLogBody = verifyIntotoTLogBody;
+// Compare the given intoto v0.0.2 tlog entry to the given DSSE envelope.
+function verifyIntoto002TLogBody(tlogEntry, content) {
+    // Ensure the bundle's DSSE contains a single signature
+    if (tlogEntry.spec.content.envelope.signatures?.length !== 1) {
+        throw new error_1.VerificationError({
+            code: 'TLOG_BODY_ERROR',
+            message: 'signature count mismatch',
+        });
+    }
+    // Signature is double-base64-encoded in the tlog entry
+    const tlogSig = base64Decode(tlogEntry.spec.content.envelope.signatures[0].sig);
+    // Ensure that the signature in the bundle's DSSE matches tlog entry
+    if (!content.compareSignature(Buffer.from(tlogSig, 'base64'))) {
+        throw new error_1.VerificationError({
+            code: 'TLOG_BODY_ERROR',
+            message: 'tlog entry signature mismatch',
+        });
+    }
+    // Ensure the digest of the bundle's DSSE payload matches the digest in the
+    // tlog entry
+    const tlogHash = tlogEntry.spec.content.payloadHash?.value || '';
+    if (!content.compareDigest(Buffer.from(tlogHash, 'hex'))) {
+        throw new error_1.VerificationError({
+            code: 'TLOG_BODY_ERROR',
+            message: 'DSSE payload hash mismatch',
+        });
+    }
+}
+function base64Decode(str) {
+    return Buffer.from(str, 'base64').toString('utf-8');
+}
+
+
+/***/ }),
+
+/***/ 19738:
+/***/ ((__unused_webpack_module, exports) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.filterTLogAuthorities = exports.filterCertAuthorities = void 0;
+function filterCertAuthorities(certAuthorities, criteria) {
+    return certAuthorities.filter((ca) => {
+        return (ca.validFor.start <= criteria.start && ca.validFor.end >= criteria.end);
+    });
+}
+exports.filterCertAuthorities = filterCertAuthorities;
+// Filter the list of tlog instances to only those which match the given log
+// ID and have public keys which are valid for the given integrated time.
+function filterTLogAuthorities(tlogAuthorities, criteria) {
+    return tlogAuthorities.filter((tlog) => {
+        // If we're filtering by log ID and the log IDs don't match, we can't use
+        // this tlog
+        if (criteria.logID && !tlog.logID.equals(criteria.logID)) {
+            return false;
+        }
+        // Check that the integrated time is within the validFor range
+        return (tlog.validFor.start <= criteria.targetDate &&
+            criteria.targetDate <= tlog.validFor.end);
+    });
+}
+exports.filterTLogAuthorities = filterTLogAuthorities;
+
+
+/***/ }),
+
+/***/ 97822:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.toTrustMaterial = exports.filterTLogAuthorities = exports.filterCertAuthorities = void 0;
+/*
+Copyright 2023 The Sigstore Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+const core_1 = __nccwpck_require__(83917);
+const protobuf_specs_1 = __nccwpck_require__(19654);
+const error_1 = __nccwpck_require__(36849);
+const BEGINNING_OF_TIME = new Date(0);
+const END_OF_TIME = new Date(8640000000000000);
+var filter_1 = __nccwpck_require__(19738);
+Object.defineProperty(exports, "filterCertAuthorities", ({ enumerable: true, get: function () { return filter_1.filterCertAuthorities; } }));
+Object.defineProperty(exports, "filterTLogAuthorities", ({ enumerable: true, get: function () { return filter_1.filterTLogAuthorities; } }));
+function toTrustMaterial(root, keys) {
+    const keyFinder = typeof keys === 'function' ? keys : keyLocator(keys);
+    return {
+        certificateAuthorities: root.certificateAuthorities.map(createCertAuthority),
+        timestampAuthorities: root.timestampAuthorities.map(createCertAuthority),
+        tlogs: root.tlogs.map(createTLogAuthority),
+        ctlogs: root.ctlogs.map(createTLogAuthority),
+        publicKey: keyFinder,
+    };
+}
+exports.toTrustMaterial = toTrustMaterial;
+function createTLogAuthority(tlogInstance) {
+    const keyDetails = tlogInstance.publicKey.keyDetails;
+    const keyType = keyDetails === protobuf_specs_1.PublicKeyDetails.PKCS1_RSA_PKCS1V5 ||
+        keyDetails === protobuf_specs_1.PublicKeyDetails.PKIX_RSA_PKCS1V5 ||
+        keyDetails === protobuf_specs_1.PublicKeyDetails.PKIX_RSA_PKCS1V15_2048_SHA256 ||
+        keyDetails === protobuf_specs_1.PublicKeyDetails.PKIX_RSA_PKCS1V15_3072_SHA256 ||
+        keyDetails === protobuf_specs_1.PublicKeyDetails.PKIX_RSA_PKCS1V15_4096_SHA256
+        ? 'pkcs1'
+        : 'spki';
+    return {
+        logID: tlogInstance.logId.keyId,
+        publicKey: core_1.crypto.createPublicKey(tlogInstance.publicKey.rawBytes, keyType),
+        validFor: {
+            start: tlogInstance.publicKey.validFor?.start || BEGINNING_OF_TIME,
+            end: tlogInstance.publicKey.validFor?.end || END_OF_TIME,
+        },
+    };
+}
+function createCertAuthority(ca) {
+    return {
+        certChain: ca.certChain.certificates.map((cert) => {
+            return core_1.X509Certificate.parse(cert.rawBytes);
+        }),
+        validFor: {
+            start: ca.validFor?.start || BEGINNING_OF_TIME,
+            end: ca.validFor?.end || END_OF_TIME,
+        },
+    };
+}
+function keyLocator(keys) {
+    return (hint) => {
+        const key = (keys || {})[hint];
+        if (!key) {
+            throw new error_1.VerificationError({
+                code: 'PUBLIC_KEY_ERROR',
+                message: `key not found: ${hint}`,
+            });
+        }
+        return {
+            publicKey: core_1.crypto.createPublicKey(key.rawBytes),
+            validFor: (date) => {
+                return ((key.validFor?.start || BEGINNING_OF_TIME) <= date &&
+                    (key.validFor?.end || END_OF_TIME) >= date);
+            },
+        };
+    };
+}
+
+
+/***/ }),
+
+/***/ 74433:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+
+Object.defineProperty(exports, "__esModule", ({ value: true }));
+exports.Verifier = void 0;
+/*
+Copyright 2023 The Sigstore Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+const util_1 = __nccwpck_require__(39023);
+const error_1 = __nccwpck_require__(36849);
+const key_1 = __nccwpck_require__(53771);
+const policy_1 = __nccwpck_require__(88037);
+const timestamp_1 = __nccwpck_require__(27968);
+const tlog_1 = __nccwpck_require__(38218);
+class Verifier {
+    constructor(trustMaterial, options = {}) {
+        this.trustMaterial = trustMaterial;
+        this.options = {
+            ctlogThreshold: options.ctlogThreshold ?? 1,
+            tlogThreshold: options.tlogThreshold ?? 1,
+            tsaThreshold: options.tsaThreshold ?? 0,
+        };
+    }
+    verify(entity, policy) {
+        const timestamps = this.verifyTimestamps(entity);
+        const signer = this.verifySigningKey(entity, timestamps);
+        this.verifyTLogs(entity);
+        this.verifySignature(entity, signer);
+        if (policy) {
+            this.verifyPolicy(policy, signer.identity || {});
+        }
+        return signer;
+    }
+    // Checks that all of the timestamps in the entity are valid and returns them
+    verifyTimestamps(entity) {
+        let tlogCount = 0;
+        let tsaCount = 0;
+        const timestamps = entity.timestamps.map((timestamp) => {
+            switch (timestamp.$case) {
+                case 'timestamp-authority':
+                    tsaCount++;
+                    return (0, timestamp_1.verifyTSATimestamp)(timestamp.timestamp, entity.signature.signature, this.trustMaterial.timestampAuthorities);
+                case 'transparency-log':
+                    tlogCount++;
+                    return (0, timestamp_1.verifyTLogTimestamp)(timestamp.tlogEntry, this.trustMaterial.tlogs);
+            }
+        });
+        // Check for duplicate timestamps
+        if (containsDupes(timestamps)) {
+            throw new error_1.VerificationError({
+                code: 'TIMESTAMP_ERROR',
+                message: 'duplicate timestamp',
+            });
+        }
+        if (tlogCount < this.options.tlogThreshold) {
+            throw new error_1.VerificationError({
+                code: 'TIMESTAMP_ERROR',
+                message: `expected ${this.options.tlogThreshold} tlog timestamps, got ${tlogCount}`,
+            });
+        }
+        if (tsaCount < this.options.tsaThreshold) {
+            throw new error_1.VerificationError({
+                code: 'TIMESTAMP_ERROR',
+                message: `expected ${this.options.tsaThreshold} tsa timestamps, got ${tsaCount}`,
+            });
+        }
+        return timestamps.map((t) => t.timestamp);
+    }
+    // Checks that the signing key is valid for all of the the supplied timestamps
+    // and returns the signer.
+    verifySigningKey({ key }, timestamps) {
+        switch (key.$case) {
+            case 'public-key': {
+                return (0, key_1.verifyPublicKey)(key.hint, timestamps, this.trustMaterial);
+            }
+            case 'certificate': {
+                const result = (0, key_1.verifyCertificate)(key.certificate, timestamps, this.trustMaterial);
+                /* istanbul ignore next - no fixture */
+                if (containsDupes(result.scts)) {
+                    throw new error_1.VerificationError({
+                        code: 'CERTIFICATE_ERROR',
+                        message: 'duplicate SCT',
+                    });
+                }
+                if (result.scts.length < this.options.ctlogThreshold) {
+                    throw new error_1.VerificationError({
+                        code: 'CERTIFICATE_ERROR',
+                        message: `expected ${this.options.ctlogThreshold} SCTs, got ${result.scts.length}`,
+                    });
+                }
+                return result.signer;
+            }
+        }
+    }
+    // Checks that the tlog entries are valid for the supplied content
+    verifyTLogs({ signature: content, tlogEntries }) {
+        tlogEntries.forEach((entry) => (0, tlog_1.verifyTLogBody)(entry, content));
+    }
+    // Checks that the signature is valid for the supplied content
+    verifySignature(entity, signer) {
+        if (!entity.signature.verifySignature(signer.key)) {
+            throw new error_1.VerificationError({
+                code: 'SIGNATURE_ERROR',
+                message: 'signature verification failed',
+            });
+        }
+    }
+    verifyPolicy(policy, identity) {
+        // Check the subject alternative name of the signer matches the policy
+        if (policy.subjectAlternativeName) {
+            (0, policy_1.verifySubjectAlternativeName)(policy.subjectAlternativeName, identity.subjectAlternativeName);
+        }
+        // Check that the extensions of the signer match the policy
+        if (policy.extensions) {
+            (0, policy_1.verifyExtensions)(policy.extensions, identity.extensions);
+        }
+    }
+}
+exports.Verifier = Verifier;
+// Checks for duplicate items in the array. Objects are compared using
+// deep equality.
+function containsDupes(arr) {
+    for (let i = 0; i < arr.length; i++) {
+        for (let j = i + 1; j < arr.length; j++) {
+            if ((0, util_1.isDeepStrictEqual)(arr[i], arr[j])) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+
+/***/ }),
+
 /***/ 73313:
 /***/ ((module) => {
 
@@ -57805,7 +63367,24 @@ const AuditRecord = object({
         }))
     })
         .optional()
-        .describe('What failed the model-file scan: file (and entry), byte offset, module.name, why.')
+        .describe('What failed the model-file scan: file (and entry), byte offset, module.name, why.'),
+    provenance: object({
+        repository: schemas_string(),
+        workflow: schemas_string(),
+        ref: schemas_string().optional(),
+        attested: array(object({
+            path: schemas_string(),
+            sha256: schemas_string(),
+            via: schemas_string().optional(),
+            ref: schemas_string(),
+            commit: schemas_string().optional(),
+            runner: schemas_string(),
+            loggedAt: schemas_string().optional()
+        })),
+        unattested: array(object({ path: schemas_string(), sha256: schemas_string(), why: schemas_string() }))
+    })
+        .optional()
+        .describe("The provenance gate's evidence: each file attested (directly, or `via` the attested checksums file) with the certificate's ref, commit and runner and the transparency log's time; each file not attested, with why.")
 })
     .strict();
 /** What the run knows about itself, passed down from the composition root. */
@@ -57869,8 +63448,14 @@ function promotionAudit(input) {
             }
             : null,
         ...common(input.actor, input.run, input.at, input.reason),
-        ...scanRecord(evaluation.gates)
+        ...scanRecord(evaluation.gates),
+        ...provenanceRecord(evaluation.gates)
     });
+}
+/** The provenance gate's evidence, when it ran. */
+function provenanceRecord(gates) {
+    const provenance = gates.find(gate => gate.gate === 'provenance')?.provenance;
+    return provenance ? { provenance } : {};
 }
 /** The model-scan gate's findings, when it ran and found any. */
 function scanRecord(gates) {
@@ -59142,6 +64727,159 @@ function globalName(found) {
     return `${found.module}.${found.name}${written}`;
 }
 
+;// CONCATENATED MODULE: ./src/gates/provenance.ts
+
+/**
+ * The candidate's files were attested by the policy's workflow. Pure: the bundles were read
+ * before; verifying them is computation. Every bundle read is verified once (signature, chain,
+ * transparency log, certificate identity); every subject of a verified bundle counts, not only
+ * the first. A file passes when its own SHA-256 is such a subject, or when the checksums file's
+ * is and the checksums file lists the file with a matching hash (and lists every file, none
+ * missing or mismatched). Fails closed: no bundles read, a read that failed, a file no verified
+ * bundle covers (each named, with why: no attestation, or each bundle's field at fault).
+ */
+function provenanceGate(context) {
+    const { rules, evidence, verifier } = context;
+    const expected = {
+        repository: rules.repository,
+        workflow: rules.workflow,
+        ...(rules.ref === undefined ? {} : { ref: rules.ref }),
+        githubHostedOnly: rules.github_hosted_runners_only
+    };
+    const who = `${rules.repository} ${rules.workflow}${rules.ref ? `@${rules.ref}` : ''}`;
+    const finding = {
+        repository: rules.repository,
+        workflow: rules.workflow,
+        ...(rules.ref === undefined ? {} : { ref: rules.ref }),
+        attested: [],
+        unattested: []
+    };
+    if (!evidence || !verifier) {
+        return {
+            gate: 'provenance',
+            status: 'fail',
+            summary: `no attestations were read, so provenance from ${who} cannot be verified`,
+            details: [],
+            provenance: finding
+        };
+    }
+    // Each distinct bundle verified once; its subjects (by digest) with the signer.
+    const verdicts = new Map();
+    const attestedBy = new Map();
+    /** Why the bundles read for a digest did not verify. */
+    const refusals = new Map();
+    for (const [digest, lookup] of Object.entries(evidence.lookups)) {
+        if ('error' in lookup)
+            continue;
+        for (const bundle of lookup.bundles) {
+            const key = JSON.stringify(bundle) ?? 'undefined';
+            let verdict = verdicts.get(key);
+            if (!verdict) {
+                verdict = verifier.verify(bundle, expected);
+                verdicts.set(key, verdict);
+                if (verdict.ok) {
+                    for (const subject of verdict.subjects) {
+                        if (!attestedBy.has(subject.sha256))
+                            attestedBy.set(subject.sha256, verdict.signer);
+                    }
+                }
+            }
+            if (!verdict.ok) {
+                refusals.set(digest, [...(refusals.get(digest) ?? []), `${verdict.field} ${verdict.why}`]);
+            }
+            else if (!verdict.subjects.some(subject => subject.sha256 === digest)) {
+                refusals.set(digest, [
+                    ...(refusals.get(digest) ?? []),
+                    'statement.subject does not list this digest'
+                ]);
+            }
+        }
+    }
+    // The checksums file, when attested itself and consistent with every file, covers what it lists.
+    const checksums = context.checksums;
+    const checksumsFile = checksums && context.files.find(file => file.path === checksums.file);
+    const checksumsSigner = checksumsFile && attestedBy.get(checksumsFile.sha256);
+    const checksumsClean = checksums !== undefined &&
+        checksums.missing.length === 0 &&
+        checksums.mismatched.length === 0 &&
+        checksums.unlisted.length === 0;
+    const viaChecksums = new Set(checksumsSigner && checksumsClean ? checksums.verified : []);
+    for (const file of context.files) {
+        const own = attestedBy.get(file.sha256);
+        const signer = own ?? (viaChecksums.has(file.path) ? checksumsSigner : undefined);
+        if (signer) {
+            finding.attested.push({
+                path: file.path,
+                sha256: file.sha256,
+                ...(own || !checksums ? {} : { via: checksums.file }),
+                ref: signer.ref,
+                ...(signer.commit ? { commit: signer.commit } : {}),
+                runner: signer.runner,
+                ...(signer.loggedAt ? { loggedAt: signer.loggedAt } : {})
+            });
+            continue;
+        }
+        finding.unattested.push({
+            path: file.path,
+            sha256: file.sha256,
+            why: whyNot(file, evidence.lookups[file.sha256], refusals.get(file.sha256), checksums, {
+                attested: checksumsSigner !== undefined,
+                clean: checksumsClean
+            })
+        });
+    }
+    const viaCount = finding.attested.filter(entry => entry.via).length;
+    const refs = [...new Set(finding.attested.map(entry => `${entry.ref} (${entry.runner})`))];
+    const facts = [
+        ...(viaCount > 0 && checksums
+            ? [`${plural(viaCount, 'file')} attested through ${checksums.file}`]
+            : []),
+        ...refs.map(ref => `signed by ${rules.workflow} at ${ref}`)
+    ];
+    if (finding.unattested.length > 0 || finding.attested.length === 0) {
+        return {
+            gate: 'provenance',
+            status: 'fail',
+            summary: context.files.length === 0
+                ? 'the candidate has no files to attest'
+                : `${plural(finding.unattested.length, 'file')} of ${context.files.length} not attested by ${who}`,
+            details: [
+                ...finding.unattested.map(entry => `${entry.path} (sha256 ${entry.sha256.slice(0, 12)}…): ${entry.why}`),
+                ...facts
+            ],
+            provenance: finding
+        };
+    }
+    return {
+        gate: 'provenance',
+        status: 'pass',
+        summary: `${plural(finding.attested.length, 'file')} attested by ${who}, verified against ${verifier.root}`,
+        details: facts,
+        provenance: finding
+    };
+}
+function whyNot(file, lookup, refused, checksums, through) {
+    const listed = !checksums || checksums.file === file.path
+        ? ''
+        : !checksums.verified.includes(file.path)
+            ? ` (not verified by ${checksums.file} either)`
+            : !through.attested
+                ? ` (nor is ${checksums.file}, which lists it)`
+                : !through.clean
+                    ? ` (${checksums.file} lists it, but does not match every file)`
+                    : '';
+    if (!lookup)
+        return `its attestations were not read${listed}`;
+    if ('error' in lookup)
+        return `${lookup.error}${listed}`;
+    if (refused && refused.length > 0) {
+        const shown = refused.slice(0, 3).join('; ');
+        const more = refused.length > 3 ? `; and ${refused.length - 3} more` : '';
+        return `${plural(refused.length, 'attestation')} found, none verified: ${shown}${more}${listed}`;
+    }
+    return `no attestation found${listed}`;
+}
+
 ;// CONCATENATED MODULE: ./src/gates/metrics.ts
 /** Reading one metric from one side, failing closed: anything but a finite number is a problem. */
 /**
@@ -59574,6 +65312,7 @@ function describeRule(rule) {
 
 
 
+
 /**
  * Run every gate the target stage configures and decide. Pure: no I/O, no clock (`now` comes in).
  *
@@ -59651,6 +65390,25 @@ function evaluateStage(input) {
             report: candidate.dataQuality,
             info: candidate.info
         }));
+    }
+    if (stagePolicy.provenance) {
+        configured++;
+        const rules = stagePolicy.provenance;
+        gates.push(!input.provenance && unavailable.has('attestations')
+            ? {
+                gate: 'provenance',
+                status: 'skipped',
+                summary: `${notEvaluated}: needs the candidate's attestations from GitHub`,
+                details: [
+                    `attested by: ${rules.repository} ${rules.workflow}${rules.ref ? `@${rules.ref}` : ''}`
+                ]
+            }
+            : provenanceGate({
+                rules,
+                files: candidate.files,
+                ...(candidate.checksums ? { checksums: candidate.checksums } : {}),
+                ...(input.provenance ?? {})
+            }));
     }
     if (stagePolicy.monitoring === 'required') {
         configured++;
@@ -59884,7 +65642,8 @@ const GATE_TITLE = {
     rolled_back: 'Rolled back from this stage',
     model_scan: 'Model-file scan',
     data_quality: 'Data quality',
-    monitoring: 'Monitoring configured'
+    monitoring: 'Monitoring configured',
+    provenance: 'Provenance'
 };
 /** Details shown per gate; the rest are counted, and all of them are in the JSON report. */
 const MAX_DETAILS = 20;
@@ -60154,11 +65913,57 @@ function fenceFor(text) {
     return '`'.repeat(Math.max(3, longest + 1));
 }
 
+;// CONCATENATED MODULE: ./src/notify/route.ts
+const SEVERITIES = ['critical', 'warning', 'info'];
+/** The word that turns a severity off. */
+const NO_WEBHOOK = 'none';
+function webhookFor(routes, severity) {
+    const own = routes[severity];
+    if (own === NO_WEBHOOK)
+        return undefined;
+    if (own)
+        return { url: own, input: `notify-webhook-${severity}` };
+    return routes.default ? { url: routes.default, input: 'notify-webhook' } : undefined;
+}
+/** Every URL of the routes (not `none`): the secrets to mask. */
+function webhookUrls(routes) {
+    return [routes.default, ...SEVERITIES.map(s => routes[s])].filter((url) => url !== undefined && url !== '' && url !== NO_WEBHOOK);
+}
+/** The CLI's environment variables for the routes: secrets stay out of argv and shell history. */
+const WEBHOOK_ENV = {
+    default: 'MODELGATE_NOTIFY_WEBHOOK',
+    critical: 'MODELGATE_NOTIFY_WEBHOOK_CRITICAL',
+    warning: 'MODELGATE_NOTIFY_WEBHOOK_WARNING',
+    info: 'MODELGATE_NOTIFY_WEBHOOK_INFO'
+};
+/**
+ * The routes from the environment, and the problems of each variable that is neither an
+ * http(s) URL nor (per severity) `none`; a problem names the variable, never its value.
+ */
+function webhookRoutesFromEnv(env) {
+    const routes = {};
+    const problems = [];
+    for (const [key, name] of Object.entries(WEBHOOK_ENV)) {
+        const value = env[name]?.trim();
+        if (!value)
+            continue;
+        const none = key !== 'default' && value === NO_WEBHOOK;
+        if (!none && !/^https?:\/\/[^\s]+$/i.test(value)) {
+            problems.push(`${name} must be an http(s) URL${key === 'default' ? '' : ` or ${NO_WEBHOOK}`}`);
+            continue;
+        }
+        routes[key] = value;
+    }
+    return { routes, problems };
+}
+
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 ;// CONCATENATED MODULE: ./src/notify/webhook.ts
 /**
- * The `notify-webhook` notification: one short JSON POST per promotion or rollback.
+ * The `notify-webhook` notification: one short JSON POST per promotion, rollback or monitor
+ * verdict that calls for one, each with a severity (`critical`, `warning`, `info`) that routes it
+ * (route.ts).
  *
  * The payload suits a Slack incoming webhook (`text`, in mrkdwn; Slack ignores the other
  * fields) and any other receiver (`modelgate`, the facts as JSON). Delivery is best effort: a
@@ -60170,6 +65975,18 @@ const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createR
  * {@link maskableParts} gives the caller the strings to mask in the job log.
  */
 
+/** The severity of each action: what routes it to a webhook. */
+const SEVERITY = {
+    promoted: 'info',
+    'force-promoted': 'warning',
+    'rolled-back': 'warning',
+    'automatic-rollback': 'critical',
+    'recovery-failed': 'critical',
+    'breach-not-rolled-back': 'critical',
+    'breach-alert': 'warning',
+    inconclusive: 'warning',
+    'watch-ended': 'info'
+};
 const NOTIFICATION_SCHEMA = 'modelgate.notification/v1';
 /** Longest reason quoted in `text`; the JSON carries it whole. */
 const MAX_REASON = 120;
@@ -60177,6 +65994,8 @@ const MAX_REASON = 120;
 function notificationFor(event) {
     const facts = {
         schema: NOTIFICATION_SCHEMA,
+        severity: event.severity ?? SEVERITY[event.action],
+        key: [event.model, event.stage, event.version, event.action].join('|'),
         action: event.action,
         model: event.model,
         version: event.version,
@@ -60188,6 +66007,7 @@ function notificationFor(event) {
         ...(event.runUrl !== undefined && { runUrl: event.runUrl }),
         ...(event.pullRequest !== undefined && { pullRequest: { ...event.pullRequest } }),
         ...(event.repository !== undefined && { repository: event.repository }),
+        ...(event.monitor !== undefined && { monitor: event.monitor }),
         at: event.at.toISOString()
     };
     return { text: slackText(event), modelgate: facts };
@@ -60216,6 +66036,8 @@ function slackText(event) {
                 `${model} ${stage} rolled back to ${version}` +
                     (event.previous !== undefined ? ` (from ${code(event.previous)})` : '');
             break;
+        default:
+            what = monitorText(event, model, stage, version);
     }
     const parts = [`ModelGate: ${what}${by}`];
     const reason = event.reason?.replace(/\s+/g, ' ').trim();
@@ -60228,6 +66050,33 @@ function slackText(event) {
     if (run)
         parts.push(run);
     return parts.join(' · ');
+}
+const ICON = {
+    critical: ':rotating_light:',
+    warning: ':warning:',
+    info: ':information_source:'
+};
+/** A monitor verdict in one line; the breached triggers named, their values in `reason`. */
+function monitorText(event, model, stage, version) {
+    const icon = ICON[event.severity ?? SEVERITY[event.action]];
+    const breached = (event.monitor?.triggers ?? [])
+        .filter(t => t.verdict === 'breach')
+        .map(t => escapeSlack(t.name));
+    const triggers = breached.length > 0 ? `: breached ${breached.join(', ')}` : '';
+    switch (event.action) {
+        case 'automatic-rollback':
+            return `${icon} ${model} ${stage} rolled back automatically to ${version}${event.previous !== undefined ? ` (from ${code(event.previous)})` : ''}${triggers}`;
+        case 'recovery-failed':
+            return `${icon} ${model} ${version}, restored in ${stage} by an automatic rollback, did not recover${triggers}: a person must decide`;
+        case 'breach-not-rolled-back':
+            return `${icon} ${model} ${version} breached in ${stage} and was not rolled back${triggers}${event.monitor?.detail ? ` (${escapeSlack(truncate(event.monitor.detail, MAX_REASON))})` : ''}`;
+        case 'breach-alert':
+            return `${icon} ${model} ${version} breached in ${stage} (alert only)${triggers}`;
+        case 'inconclusive':
+            return `${icon} ${model} ${version} in ${stage}: monitoring inconclusive since ${event.monitor?.since ?? '?'}`;
+        default:
+            return `${icon} ${model} ${version}: the watch of ${stage} ended ${event.monitor?.verdict ?? 'healthy'}`;
+    }
 }
 function was(previous) {
     return previous === undefined ? '' : ` (was ${code(previous)})`;
@@ -60266,8 +66115,9 @@ const MAX_RETRY_AFTER_MS = 5_000;
  */
 async function postNotification(url, payload, options) {
     const { logger } = options;
+    const input = options.input ?? 'notify-webhook';
     const fail = (problem, status) => {
-        logger.warning(`notify-webhook: ${problem}; no notification sent (this does not fail the run)`);
+        logger.warning(`${input}: ${problem}; no notification sent (this does not fail the run)`);
         return { delivered: false, ...(status !== undefined && { status }), problem };
     };
     let target;
@@ -60287,12 +66137,12 @@ async function postNotification(url, payload, options) {
         const body = JSON.stringify(payload);
         let attempt = await attemptOnce(send, target.href, body, timeoutMs);
         if (attempt.retry) {
-            logger.debug(`notify-webhook: ${host}: ${attempt.problem}; retrying once`);
+            logger.debug(`${input}: ${host}: ${attempt.problem}; retrying once`);
             await (0,external_node_timers_promises_namespaceObject.setTimeout)(attempt.waitMs ?? options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS);
             attempt = await attemptOnce(send, target.href, body, timeoutMs);
         }
         if (attempt.problem === undefined) {
-            logger.info(`notify-webhook: notified ${host} (HTTP ${attempt.status})`);
+            logger.info(`${input}: notified ${host} (HTTP ${attempt.status})`);
             return { delivered: true, status: attempt.status };
         }
         return fail(`${host}: ${attempt.problem}`, attempt.status);
@@ -60390,17 +66240,38 @@ function looksLikeToken(piece) {
     return piece.length >= 8 && !/^[a-z._-]+$/.test(piece);
 }
 
+;// CONCATENATED MODULE: ./src/notify/send.ts
+
+
+async function sendNotifications(events, routes, options) {
+    for (const event of events) {
+        const repository = event.repository ?? options.repository;
+        const payload = notificationFor({ ...event, ...(repository ? { repository } : {}) });
+        const route = webhookFor(routes, payload.modelgate.severity);
+        if (!route)
+            continue;
+        await postNotification(route.url, payload, {
+            logger: options.logger,
+            input: route.input,
+            ...(options.fetch ? { fetch: options.fetch } : {})
+        });
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/action/after-run.ts
 
 
 
 /**
  * What a run leaves besides the registry: every audit record in the job summary and as a
- * workflow artifact, and a webhook notification for every promotion and rollback written. Runs
- * after the registry write (or refusal), so nothing here can fail the step: problems are
- * warnings.
+ * workflow artifact, and webhook notifications (see {@link notifyAll}). Runs after the registry
+ * write (or refusal), so nothing here can fail the step: problems are warnings.
  */
 async function afterRun(records, options) {
+    await publishRecords(records, options);
+    await notifyAll(records, options);
+}
+async function publishRecords(records, options) {
     if (records.length === 0)
         return;
     const published = options.uploader
@@ -60412,41 +66283,58 @@ async function afterRun(records, options) {
         }
     }
     await options.summary(auditSummaryMarkdown(published));
-    if (!options.webhook)
+}
+/**
+ * Sends each notification to its severity's webhook (route.ts): the command's own (a monitor's
+ * verdicts) and one for every promotion and rollback written, unless the command already told
+ * it (an automatic rollback is told by the monitor's notification, with its verdict). Best
+ * effort: a webhook that fails is a warning.
+ */
+async function notifyAll(records, options) {
+    const routes = options.webhooks;
+    if (!routes)
         return;
-    for (const record of records) {
-        const action = notificationAction(record);
-        if (!action || !record.version)
-            continue;
-        const decision = record.decision === 'rolled-back' || record.decision === 'denied'
-            ? undefined
-            : record.decision;
-        const payload = notificationFor({
-            action,
-            model: record.model,
-            version: record.version,
-            stage: record.to,
-            ...(record.previous ? { previous: record.previous } : {}),
-            actor: record.actor,
-            ...(record.reason ? { reason: record.reason } : {}),
-            ...(decision ? { decision } : {}),
-            ...(record.runUrl ? { runUrl: record.runUrl } : {}),
-            ...(record.pullRequest
-                ? {
-                    pullRequest: {
-                        number: record.pullRequest.number,
-                        ...(record.pullRequest.url ? { url: record.pullRequest.url } : {})
-                    }
+    const told = options.notifications ?? [];
+    const fromRecords = records
+        .map(record => recordEvent(record, options.repository))
+        .filter((event) => event !== undefined)
+        .filter(event => !told.some(t => t.action === event.action &&
+        t.model === event.model &&
+        t.stage === event.stage &&
+        t.version === event.version));
+    await sendNotifications([...told, ...fromRecords], routes, {
+        logger: options.logger,
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+        ...(options.repository ? { repository: options.repository } : {})
+    });
+}
+/** The notification of a promotion or rollback written, from its audit record. */
+function recordEvent(record, repository) {
+    const action = notificationAction(record);
+    if (!action || !record.version)
+        return undefined;
+    const decision = record.decision === 'rolled-back' || record.decision === 'denied' ? undefined : record.decision;
+    return {
+        action,
+        model: record.model,
+        version: record.version,
+        stage: record.to,
+        ...(record.previous ? { previous: record.previous } : {}),
+        actor: record.actor,
+        ...(record.reason ? { reason: record.reason } : {}),
+        ...(decision ? { decision } : {}),
+        ...(record.runUrl ? { runUrl: record.runUrl } : {}),
+        ...(record.pullRequest
+            ? {
+                pullRequest: {
+                    number: record.pullRequest.number,
+                    ...(record.pullRequest.url ? { url: record.pullRequest.url } : {})
                 }
-                : {}),
-            ...(options.repository ? { repository: options.repository } : {}),
-            at: new Date(record.timestamp)
-        });
-        await postNotification(options.webhook, payload, {
-            logger: options.logger,
-            ...(options.fetch ? { fetch: options.fetch } : {})
-        });
-    }
+            }
+            : {}),
+        ...(repository ? { repository } : {}),
+        at: new Date(record.timestamp)
+    };
 }
 function notificationAction(record) {
     if (!record.written)
@@ -60457,8 +66345,9 @@ function notificationAction(record) {
         case 'forced-promotion':
             return 'force-promoted';
         case 'rollback':
-        case 'automatic-rollback':
             return 'rolled-back';
+        case 'automatic-rollback':
+            return 'automatic-rollback';
         default:
             return undefined;
     }
@@ -60934,7 +66823,13 @@ const Monitor = strictObject({
         .int()
         .min(0)
         .default(1)
-        .describe('Automatic rollbacks of this stage allowed within one `watch_for` (counted back from the evaluation time); past it a breach only alerts. 0: never roll back, always alert.')
+        .describe('Automatic rollbacks of this stage allowed within one `watch_for` (counted back from the evaluation time); past it a breach only alerts. 0: never roll back, always alert.'),
+    warn_inconclusive_after: monitor_duration
+        .default('1h')
+        .describe('A watch still inconclusive this long after it started (the promotion, or the automatic rollback in recovery) sends a `warning` notification on each run: monitoring that cannot see needs a person.'),
+    runs_every: monitor_duration
+        .default('1h')
+        .describe("How often your workflow runs `monitor` (its cron's interval). Runs keep no state, so a watch's final verdict (`info` for a healthy end) is notified by the run whose evaluation time falls within `runs_every` after the watch ended, and no later run notifies about that watch again.")
 })
     .superRefine((monitor, ctx) => {
     const seen = new Set();
@@ -60964,7 +66859,152 @@ const Monitor = strictObject({
 })
     .describe('Watch the stage after a promotion: live metrics checked against triggers; a breach rolls back or alerts. No data is never healthy.');
 
+;// CONCATENATED MODULE: ./src/policy/provenance.ts
+
+/**
+ * A stage's `provenance:` block: the candidate's files must be attested (GitHub artifact
+ * attestations, Sigstore bundles) by a named workflow of a named repository. Part of the policy
+ * schema (schema.ts); strict like the rest, and the policy reference is generated from the
+ * descriptions here.
+ */
+/** GitHub's rules for an owner (letters, digits, hyphens) and a repository name. */
+const REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
+/** A workflow file in `.github/workflows/`, no `..` and nothing a workflow URI could not hold. */
+const WORKFLOW = /^\.github\/workflows\/[A-Za-z0-9._-]+\.ya?ml$/;
+/** A full ref, as a certificate carries it. */
+const REF = /^refs\/(heads|tags|pull)\/[^\s~^:?*[\\]+$/;
+const ProvenanceRules = strictObject({
+    repository: schemas_string()
+        .regex(REPOSITORY, 'must be owner/name, as in github.com/owner/name')
+        .refine(text => !text.split('/')[1]?.includes('..'), { message: 'must not hold ".."' })
+        .describe('The repository whose workflow attested the files (`owner/name`, as GitHub spells it): its attestations are read from GitHub, and its certificates must name it.'),
+    workflow: schemas_string()
+        .regex(WORKFLOW, 'must be a workflow file: .github/workflows/NAME.yml')
+        .describe("The workflow file that ran the training and signed the attestation: `.github/workflows/train.yml`. Matched as a whole (the certificate's subject, build signer and build config URIs)."),
+    ref: schemas_string()
+        .regex(REF, 'must be a full ref: refs/heads/BRANCH or refs/tags/TAG')
+        .optional()
+        .describe('The ref the workflow must have run on (`refs/heads/main`); default: any ref of that workflow.'),
+    github_hosted_runners_only: schemas_boolean()
+        .default(true)
+        .describe("Refuse attestations made on self-hosted runners (the certificate's runner environment must be `github-hosted`).")
+})
+    .describe("The candidate's files were attested by a named workflow: every file's SHA-256 (or the checksums file's, when that is what was attested and every file matches it) must be a subject of a GitHub artifact attestation that verifies against the pinned Sigstore trusted root and names that repository, workflow, ref and runner.");
+
+;// CONCATENATED MODULE: ./src/policy/rollout.ts
+
+
+
+/**
+ * A stage's `rollout:` block (schema.ts): the stage is a progressive-delivery step rather than a
+ * plain promotion target. `shadow` runs the version beside the holder of another stage with no
+ * traffic; `canary` gives it a growing share of the traffic, step by step (docs/rollout.md).
+ * Strict like the rest of the policy; docs/policy.md's reference is generated from the
+ * descriptions here.
+ */
+const rollout_DURATION_RULE = 'must be a duration such as 30s, 5m, 1h30m or 1d (units ms, s, m, h, d, w, y)';
+const rollout_duration = schemas_string()
+    .min(1, rollout_DURATION_RULE)
+    .regex(DURATION_PATTERN, rollout_DURATION_RULE)
+    .refine(text => (durationMs(text) ?? 1) > 0, { message: 'must be longer than 0' });
+const stageRef = schemas_string()
+    .regex(/^[a-zA-Z0-9]([a-zA-Z0-9\-/_]*[a-zA-Z0-9])?$/, 'must be letters, digits, - _ or /, starting and ending with a letter or digit');
+const ShadowRollout = strictObject({
+    type: literal('shadow'),
+    shadows: stageRef.describe('The stage whose holder the shadow runs beside: mirrored inputs, answers compared and discarded.')
+})
+    .describe('The version runs in shadow: no traffic of its own, compared with the holder of `shadows`.');
+const CanaryRollout = strictObject({
+    type: literal('canary'),
+    steps: array(schemas_number()
+        .int('must be a whole percent')
+        .min(1, 'must be at least 1 (percent of the traffic)')
+        .max(99, 'must be at most 99: the full share is the next stage, an ordinary promotion'))
+        .min(1, 'needs at least one step')
+        .describe('The traffic shares, in percent, the canary takes one after another (such as [5, 10, 25, 50]): whole numbers from 1 to 99, strictly increasing.'),
+    min_step_duration: rollout_duration.describe('How long the canary must stay at a step before it may advance to the next, such as 1h.'),
+    source: MonitorSource,
+    triggers: array(Trigger)
+        .min(1)
+        .describe("The monitor's triggers (same fields as `monitor.triggers`) that must be healthy for the canary to advance.")
+})
+    .superRefine((canary, ctx) => {
+    canary.steps.forEach((percent, i) => {
+        const before = i > 0 ? canary.steps[i - 1] : undefined;
+        if (before !== undefined && percent <= before) {
+            ctx.addIssue({
+                code: 'custom',
+                path: ['steps', i],
+                message: `${percent} does not exceed the step before it (${before}): steps must be strictly increasing`
+            });
+        }
+    });
+    const seen = new Set();
+    canary.triggers.forEach((trigger, i) => {
+        if (seen.has(trigger.name)) {
+            ctx.addIssue({
+                code: 'custom',
+                path: ['triggers', i, 'name'],
+                message: `"${trigger.name}" names another trigger of this rollout already`
+            });
+        }
+        seen.add(trigger.name);
+        for (const message of placeholderProblems(trigger.query)) {
+            ctx.addIssue({ code: 'custom', path: ['triggers', i, 'query'], message });
+        }
+    });
+})
+    .describe('The version takes a growing share of the traffic, one step at a time; each step is recorded in the registry.');
+const Rollout = discriminatedUnion('type', [ShadowRollout, CanaryRollout])
+    .describe('Progressive delivery into this stage: `shadow` or `canary` (docs/rollout.md). The move to full traffic is the next stage, an ordinary promotion with its gates.');
+/**
+ * The rollout rules that need the whole policy: a shadow names another stage of the policy, and
+ * the deprecated MLflow stages (only Staging and Production) cannot hold a rollout. Pure.
+ */
+function rolloutProblems(policy) {
+    const problems = [];
+    for (const [name, stage] of Object.entries(policy.stages)) {
+        const rollout = stage.rollout;
+        if (!rollout)
+            continue;
+        if (rollout.type === 'shadow') {
+            if (rollout.shadows === name) {
+                problems.push({
+                    path: ['stages', name, 'rollout', 'shadows'],
+                    message: 'a stage cannot shadow itself'
+                });
+            }
+            else if (!Object.hasOwn(policy.stages, rollout.shadows)) {
+                const known = Object.keys(policy.stages).filter(s => s !== name);
+                problems.push({
+                    path: ['stages', name, 'rollout', 'shadows'],
+                    message: `names the stage "${rollout.shadows}", which this policy does not define (known: ${known.join(', ')})`
+                });
+            }
+            else if (policy.stages[rollout.shadows]?.rollout) {
+                problems.push({
+                    path: ['stages', name, 'rollout', 'shadows'],
+                    message: `names "${rollout.shadows}", itself a rollout stage: a shadow runs beside a stage that takes the full traffic`
+                });
+            }
+        }
+        if (policy.registry.type === 'mlflow' && policy.registry.legacy_stages) {
+            problems.push({
+                path: ['stages', name, 'rollout'],
+                message: 'needs aliases: with registry.legacy_stages the deprecated MLflow stages hold no rollout'
+            });
+        }
+    }
+    return problems;
+}
+/** The step after `percent` in the canary's steps; undefined at the last one. */
+function nextStep(canary, percent) {
+    return canary.steps.find(step => step > percent);
+}
+
 ;// CONCATENATED MODULE: ./src/policy/schema.ts
+
+
 
 
 /**
@@ -61124,9 +67164,11 @@ const Stage = strictObject({
     monitor: Monitor.optional(),
     model_scan: ModelScanRules.optional(),
     data_quality: DataQualityRules.optional(),
+    provenance: ProvenanceRules.optional(),
     monitoring: literal('required')
         .optional()
-        .describe('`required`: block a promotion when this stage has no `monitor:` block, or when a probe of its source finds no series for the version holding the stage (monitoring that receives nothing is not monitoring).')
+        .describe('`required`: block a promotion when this stage has no `monitor:` block, or when a probe of its source finds no series for the version holding the stage (monitoring that receives nothing is not monitoring).'),
+    rollout: Rollout.optional()
 })
     .describe('The gates for promoting into one stage.');
 const RegistryConfig = discriminatedUnion('type', [
@@ -61222,6 +67264,7 @@ function crossReferenceProblems(policy) {
             }
         }
     }
+    problems.push(...rolloutProblems(policy));
     const reachable = reachableStages(policy.stages);
     for (const name of stageNames) {
         if (!reachable.has(name) && !badSources.has(name) && name !== CANDIDATE_STAGE) {
@@ -61666,7 +67709,15 @@ function doneSection(done) {
         return `### ✅ Promoted\n\n${version} is now in ${stage}${previous}: promoted${forced}${by}${when}${run}.${reason}`;
     }
     const previous = done.previous ? ` (was ${markdown_escape(done.previous)})` : '';
-    return `### ↩️ Rolled back\n\n${stage} is back on ${version}${previous}: rolled back${by}${when}${run}.${reason}`;
+    const how = done.automatic ? ' **automatically** by `modelgate monitor`, run' : '';
+    return `### ↩️ Rolled back\n\n${stage} is back on ${version}${previous}: rolled back${how}${by}${when}${run}.${automaticText(done.automatic)}${reason}`;
+}
+/** The verdict of an automatic rollback and each breached trigger with its summary. */
+function automaticText(automatic) {
+    if (!automatic)
+        return '';
+    const triggers = automatic.breached.map(t => `- **${markdown_escape(t.name)}**: ${markdown_escape(t.summary)}`);
+    return `\n\nMonitor verdict: **${markdown_escape(automatic.verdict)}**; breached trigger${automatic.breached.length === 1 ? '' : 's'}:\n\n${triggers.join('\n')}`;
 }
 /**
  * An existing sticky comment with what was done added at its top (below the marker), the
@@ -64566,7 +70617,13 @@ function exitCodeFor(decision) {
 
 
 /** What a check needs that it cannot see: it runs outside any pull request or registry. */
-const CHECK_LACKS = ['approvals', 'checks', 'source-stage-dates', 'monitoring-probe'];
+const CHECK_LACKS = [
+    'approvals',
+    'checks',
+    'source-stage-dates',
+    'monitoring-probe',
+    'attestations'
+];
 /**
  * `modelgate check`: evaluate a candidate directory against one stage of a policy,
  * optionally against a champion directory. Reads only; never writes anywhere.
@@ -64886,6 +70943,38 @@ async function evaluateTrigger(source, trigger, context) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/monitor/notice.ts
+function monitorNotice(stage, timing) {
+    const { action, verdict, window, since } = stage;
+    if (stage.mode === 'idle' || !window || !since)
+        return undefined;
+    // A rollback is written once (a re-run finds the restored version), so it is told whenever.
+    if (action.kind === 'rollback') {
+        return action.written && !action.dryRun
+            ? { severity: 'critical', kind: 'automatic-rollback' }
+            : undefined;
+    }
+    // After the watch ended its verdict no longer changes: told by the first run after the end only.
+    if (window.ended && timing.at >= window.watched.end + timing.runsEveryMs)
+        return undefined;
+    if (verdict === 'recovery-failed')
+        return { severity: 'critical', kind: 'recovery-failed' };
+    if (action.kind === 'alert') {
+        return action.why === 'action-alert'
+            ? { severity: 'warning', kind: 'breach-alert' }
+            : { severity: 'critical', kind: 'breach-not-rolled-back' };
+    }
+    if (verdict === 'inconclusive') {
+        return timing.at - since.getTime() >= timing.warnInconclusiveAfterMs
+            ? { severity: 'warning', kind: 'inconclusive' }
+            : undefined;
+    }
+    if ((verdict === 'healthy' || verdict === 'recovered') && window.ended) {
+        return { severity: 'info', kind: 'watch-ended' };
+    }
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/monitor/window.ts
 /**
  * Which time a monitor run looks at. Pure. Runs keep no state: every run computes its windows
@@ -64908,6 +70997,40 @@ function watchWindow(promotedAt, at, watchForMs) {
         baseline: { start: promotedAt - 1 - length, end: promotedAt - 1 },
         ended: at >= watchEnd
     };
+}
+
+;// CONCATENATED MODULE: ./src/registry/stored-audit.ts
+/**
+ * Typed readers of what a registry keeps with an event (port.ts `StoredAudit`): JSON any tool
+ * may have written, so each fact is validated here, once, rather than cast where it is used.
+ * A fact that is absent or not of its shape reads as undefined. ModelGate's whole audit record
+ * is read by audit/record.ts `auditRecordOf`.
+ */
+
+const RollbackFacts = object({ from: schemas_string(), to: unknown() });
+/** `rollback: {from, to}`, which both backends keep with a rollback's events. */
+function storedRollback(audit) {
+    const parsed = RollbackFacts.safeParse(audit?.rollback);
+    if (!parsed.success)
+        return undefined;
+    const { from, to } = parsed.data;
+    return { from, ...(typeof to === 'string' ? { to } : {}) };
+}
+/** The `reason` the backend kept with the event. */
+function storedReason(audit) {
+    const reason = audit?.reason;
+    return typeof reason === 'string' ? reason : undefined;
+}
+const PullRequestNumber = object({
+    pullRequest: object({ number: schemas_number().int().positive() })
+});
+/**
+ * The pull request named in the stored record (`record.pullRequest.number`), read from any
+ * record that has one, whole AuditRecord or not (a record cut to fit still names it).
+ */
+function storedPullRequest(audit) {
+    const parsed = PullRequestNumber.safeParse(audit?.record);
+    return parsed.success ? parsed.data.pullRequest.number : undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/report/monitor.ts
@@ -64974,6 +71097,10 @@ function stageMarkdown(stage, dryRun) {
     if (breaches.length > 0)
         lines.push('', 'Breaching samples:', '', ...breaches);
     lines.push('', actionText(stage, dryRun));
+    if (stage.notice) {
+        const { severity, kind } = stage.notice;
+        lines.push('', `Notification: **${severity}** (${kind})${dryRun ? ' — not sent on a dry run' : ''}.`);
+    }
     return lines;
 }
 function breachLines(t) {
@@ -65120,7 +71247,8 @@ function monitor_json(report) {
                     dryRun: stage.action.dryRun
                 }
                 : stage.action,
-            ...(stage.reason ? { reason: stage.reason } : {})
+            ...(stage.reason ? { reason: stage.reason } : {}),
+            ...(stage.notice ? { notification: stage.notice } : {})
         }))
     };
 }
@@ -65128,6 +71256,7 @@ function monitor_json(report) {
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./src/registry/git/runner.ts
+
 
 /**
  * The real runner: `git` run with `cwd` as the checkout, no shell, no terminal
@@ -65185,6 +71314,21 @@ async function gitOk(git, args, options) {
         throw new Error(`git ${args.slice(0, 2).join(' ')} failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`);
     }
     return result.stdout;
+}
+/** The commit `ref` names in the repository `git` runs in; NotFoundError (exit 3) when none. */
+async function resolveCommit(git, ref) {
+    const result = await git([
+        'rev-parse',
+        '--verify',
+        '--quiet',
+        '--end-of-options',
+        `${ref}^{commit}`
+    ]);
+    const commit = result.stdout.trim();
+    if (result.code !== 0 || !/^[0-9a-f]{40,64}$/.test(commit)) {
+        throw new errors/* NotFoundError */.m_(`No commit "${ref}" in this repository.`);
+    }
+    return commit;
 }
 
 ;// CONCATENATED MODULE: ./src/registry/git/semver.ts
@@ -65728,7 +71872,7 @@ class OriginTags {
 
 const textOf = (cell) => (typeof cell === 'string' ? cell : cell.text);
 const markdownOf = (cell) => (typeof cell === 'string' ? markdown_escape(cell) : cell.markdown);
-function renderTable(table, format) {
+function terminal_table_renderTable(table, format) {
     return format === 'table' ? terminalTable(table) : markdownTable(table);
 }
 /** A GitHub markdown table: every cell escaped (user and registry text), left-aligned. */
@@ -65765,6 +71909,93 @@ function width(cell) {
     return [...cell.replace(/[\u200B-\u200D\u2060\uFEFF]|\p{M}/gu, '')].length;
 }
 
+;// CONCATENATED MODULE: ./src/report/rollout.ts
+
+
+
+const PHASE = {
+    running: '',
+    held: 'held ',
+    aborted: 'aborted ',
+    complete: 'completed '
+};
+/** `canary v1.5.0 at 25% since 2026-12-03 04:10:05 UTC` (plain text; escape for markdown). */
+function rolloutLine(state) {
+    // A shadow starts at 0%: it takes no traffic of its own.
+    const what = `${PHASE[state.phase]}${state.steps[0]?.percent === 0 ? 'shadow' : 'canary'}`;
+    const held = state.phase === 'held' ? ` (held ${registry_tables_utcSeconds(state.last.at)} UTC by ${state.last.by})` : '';
+    const ended = state.phase === 'aborted' || state.phase === 'complete'
+        ? `, ${state.phase} ${registry_tables_utcSeconds(state.since)} UTC by ${state.last.by}${state.last.reason ? `: ${state.last.reason}` : ''}`
+        : ` since ${registry_tables_utcSeconds(state.since)} UTC${held}`;
+    return `${what} ${state.version} at ${state.percent}%${ended}`;
+}
+/** The stage's steps, oldest first, as a table. */
+function renderRolloutSteps(steps, format = 'md') {
+    if (steps.length === 0)
+        return 'No rollout steps.\n';
+    const rows = steps.map(step => [
+        utcSeconds(step.at),
+        step.kind,
+        step.version,
+        `${step.percent}%`,
+        step.from === undefined ? '—' : `${step.from}%`,
+        step.by,
+        step.reason ?? '',
+        step.id
+    ]);
+    const headers = ['When (UTC)', 'Step', 'Version', 'Traffic', 'From', 'By', 'Reason', 'Event'];
+    return renderTable({ headers, rows }, format);
+}
+function headline(result) {
+    const name = `${escape(result.model)} ${escape(result.stage)}`;
+    const step = result.step;
+    const outcome = result.result;
+    if (!step || !outcome)
+        return `**${name}**: the rollout as the registry records it.`;
+    const what = `${step.kind} (${step.percent}%)`;
+    if (outcome.written)
+        return `**${name}**: recorded ${what}.`;
+    if (outcome.reason === 'dry run')
+        return `**${name}**: dry run, would record ${what}; nothing written.`;
+    return `**${name}**: ${what} is recorded already; nothing written.`;
+}
+function renderRollout(result) {
+    const parts = [headline(result)];
+    parts.push(result.state
+        ? `Now: ${escape(rolloutLine(result.state))}.`
+        : 'No rollout has been started in this stage.');
+    const outcome = result.result;
+    if (outcome?.written) {
+        parts.push(listEvents(outcome.events));
+        const where = describePublication(outcome.publication);
+        if (where)
+            parts.push(where);
+    }
+    else if (outcome && outcome.reason === 'dry run') {
+        parts.push(listEvents(outcome.planned));
+    }
+    parts.push(renderRolloutSteps(result.steps).trimEnd());
+    const json = JSON.stringify({
+        model: result.model,
+        stage: result.stage,
+        ...(result.step ? { step: result.step } : {}),
+        written: outcome?.written ?? false,
+        ...(outcome && !outcome.written ? { nothingWritten: outcome.reason } : {}),
+        ...(result.state
+            ? {
+                rollout: {
+                    version: result.state.version,
+                    phase: result.state.phase,
+                    trafficPercent: result.state.percent,
+                    since: result.state.since.toISOString()
+                }
+            }
+            : {}),
+        steps: result.steps
+    }, null, 2);
+    return { markdown: `${parts.join('\n\n')}\n`, json };
+}
+
 ;// CONCATENATED MODULE: ./src/report/registry-tables.ts
 /**
  * What `status` and `history` print, and the line a registry write prints about where it went.
@@ -65775,10 +72006,11 @@ function width(cell) {
 
 
 
+
 /** Shown in a cell that has no value, as GTO shows an empty stage. */
 const registry_tables_NONE = '-';
 function renderStatus(view, format = 'md') {
-    const { models, policyStages, unusedPolicies } = 'models' in view ? view : { models: view };
+    const { models, policyStages, unusedPolicies, rollouts } = 'models' in view ? view : { models: view };
     if (models.length === 0)
         return 'The registry holds no models yet.\n';
     const rows = models.flatMap(entry => {
@@ -65797,19 +72029,20 @@ function renderStatus(view, format = 'md') {
             ];
             const version = `${holder?.version ?? registry_tables_NONE}${marks.length ? ` (${marks.join('; ')})` : ''}`;
             return holder
-                ? [name, stage, version, utcSeconds(holder.assignedAt), holder.assignedBy]
+                ? [name, stage, version, registry_tables_utcSeconds(holder.assignedAt), holder.assignedBy]
                 : [name, stage, version, registry_tables_NONE, registry_tables_NONE];
         });
     });
     const table = { headers: ['Model', 'Stage', 'Version', 'Since (UTC)', 'By'], rows };
     const notes = [
+        ...(rollouts ?? []).map(r => ({ text: `${r.model} ${r.stage}: ${rolloutLine(r.state)}` })),
         ...tieNotes(models),
         ...localOnlyNotes(models),
         ...(unusedPolicies ?? []).map((unused) => ({
             text: `${unused.model}: only the stages someone holds are shown: ${unused.file} ${unused.why}.`
         }))
     ].map(note => (format === 'md' ? `- ${escapeNote(note)}` : `- ${note.text}`));
-    return renderTable(table, format) + (notes.length > 0 ? `\n${notes.join('\n')}\n` : '');
+    return terminal_table_renderTable(table, format) + (notes.length > 0 ? `\n${notes.join('\n')}\n` : '');
 }
 function escapeNote(note) {
     let text = markdown_escape(note.text);
@@ -65866,7 +72099,7 @@ function renderHistory(events, format = 'md') {
         const pr = record?.pullRequest;
         const approvers = pr?.approvers.map(approver => approver.login).join(', ');
         return [
-            utcSeconds(event.at),
+            registry_tables_utcSeconds(event.at),
             event.model,
             event.kind,
             event.version ?? '—',
@@ -65896,10 +72129,10 @@ function renderHistory(events, format = 'md') {
         'Pull request',
         'Reason / summary'
     ];
-    return renderTable({ headers, rows }, format);
+    return terminal_table_renderTable({ headers, rows }, format);
 }
 /** One line saying where a registry write went; undefined when the backend does not say. */
-function describePublication(publication) {
+function registry_tables_describePublication(publication) {
     if (!publication)
         return undefined;
     const tags = publication.tags;
@@ -65920,7 +72153,7 @@ function describePublication(publication) {
     return `Kept ${noun} ${list} in this clone only (--no-push): origin does not have ${them}, and ModelGate writes nothing more to this model until ${tags.length === 1 ? 'it is' : 'they are'} removed: \`${dropCommand(tags)}\`. To publish this write, remove ${them} and run the command again without --no-push: it is judged again against origin's state.`;
 }
 /** `2026-11-01 12:00:00`: the UTC time to the second, the zone named in the column header. */
-function utcSeconds(date) {
+function registry_tables_utcSeconds(date) {
     // A registry that keeps no date for an assignment (an MLflow alias set by hand).
     if (Number.isNaN(date.getTime()))
         return 'unknown';
@@ -65930,7 +72163,7 @@ function utcSeconds(date) {
         .replace(/\.\d{3}Z$/, '');
 }
 /** The events a registry write made (or would make), one list item each. */
-function listEvents(events) {
+function registry_tables_listEvents(events) {
     return events
         .map(event => `- \`${event.id}\`${event.summary ? `: ${markdown_escape(event.summary)}` : ''}`)
         .join('\n');
@@ -65968,8 +72201,8 @@ function renderRan(ran) {
         const events = result.written ? result.events : result.planned;
         lines.push(result.written
             ? `${stage} is back on **${markdown_escape(String(restored))}** (was ${was}).`
-            : `Dry run: would put ${stage} back on **${markdown_escape(String(restored))}** (now ${was}).`, '', `Reason: ${markdown_escape(ran.reason)}`, '', result.written ? 'Wrote:' : 'Would write:', listEvents(events), ...(result.written && result.publication
-            ? ['', describePublication(result.publication) ?? '']
+            : `Dry run: would put ${stage} back on **${markdown_escape(String(restored))}** (now ${was}).`, '', `Reason: ${markdown_escape(ran.reason)}`, '', result.written ? 'Wrote:' : 'Would write:', registry_tables_listEvents(events), ...(result.written && result.publication
+            ? ['', registry_tables_describePublication(result.publication) ?? '']
             : []));
     }
     else {
@@ -66016,40 +72249,6 @@ ${text}
 `,
         json: JSON.stringify({ model, stage, holder: already.holder, written: false, reason: 'already rolled back' }, null, 2)
     };
-}
-
-;// CONCATENATED MODULE: ./src/registry/stored-audit.ts
-/**
- * Typed readers of what a registry keeps with an event (port.ts `StoredAudit`): JSON any tool
- * may have written, so each fact is validated here, once, rather than cast where it is used.
- * A fact that is absent or not of its shape reads as undefined. ModelGate's whole audit record
- * is read by audit/record.ts `auditRecordOf`.
- */
-
-const RollbackFacts = object({ from: schemas_string(), to: unknown() });
-/** `rollback: {from, to}`, which both backends keep with a rollback's events. */
-function storedRollback(audit) {
-    const parsed = RollbackFacts.safeParse(audit?.rollback);
-    if (!parsed.success)
-        return undefined;
-    const { from, to } = parsed.data;
-    return { from, ...(typeof to === 'string' ? { to } : {}) };
-}
-/** The `reason` the backend kept with the event. */
-function storedReason(audit) {
-    const reason = audit?.reason;
-    return typeof reason === 'string' ? reason : undefined;
-}
-const PullRequestNumber = object({
-    pullRequest: object({ number: schemas_number().int().positive() })
-});
-/**
- * The pull request named in the stored record (`record.pullRequest.number`), read from any
- * record that has one, whole AuditRecord or not (a record cut to fit still names it).
- */
-function storedPullRequest(audit) {
-    const parsed = PullRequestNumber.safeParse(audit?.record);
-    return parsed.success ? parsed.data.pullRequest.number : undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/commands/rollback-rerun.ts
@@ -66272,8 +72471,10 @@ async function alreadyDone(context, options, current) {
 
 
 
+
+
 /** Exit codes by severity: the run exits with its most severe stage's. */
-const SEVERITY = [
+const monitor_SEVERITY = [
     errors/* ExitCode */.yU.Pass,
     errors/* ExitCode */.yU.PassWithWarnings,
     errors/* ExitCode */.yU.MonitorRolledBack,
@@ -66290,11 +72491,19 @@ async function monitor(context, options) {
     const results = [];
     for (const [stage, policy] of watched) {
         const { result } = await monitorStage(context, options, at, stage, policy);
+        const notice = monitorNotice(result, {
+            at: at.getTime(),
+            // The schema has checked both durations; the fallbacks keep this total for typed callers.
+            warnInconclusiveAfterMs: durationMs(policy.warn_inconclusive_after) ?? 3600_000,
+            runsEveryMs: durationMs(policy.runs_every) ?? 3600_000
+        });
+        if (notice)
+            result.notice = notice;
         results.push(result);
     }
     const exitCode = results
         .map(stageExitCode)
-        .reduce((worst, code) => (SEVERITY.indexOf(code) > SEVERITY.indexOf(worst) ? code : worst));
+        .reduce((worst, code) => (monitor_SEVERITY.indexOf(code) > monitor_SEVERITY.indexOf(worst) ? code : worst));
     const rendered = renderMonitor({
         model: options.model,
         at,
@@ -66305,9 +72514,52 @@ async function monitor(context, options) {
     return {
         ...rendered,
         exitCode,
+        model: options.model,
         stages: results,
-        queries: results.reduce((sum, r) => sum + r.queries, 0)
+        queries: results.reduce((sum, r) => sum + r.queries, 0),
+        // A dry run writes nothing and tells nobody: its report shows what would be notified.
+        notifications: options.dryRun === true ? [] : results.flatMap(r => notificationOf(context, options.model, r))
     };
+}
+/** The notification of a stage's notice: facts only, the webhook module words them. */
+function notificationOf(context, model, result) {
+    const { notice, window, since, holder } = result;
+    if (!notice || !window || !since || holder === undefined)
+        return [];
+    const { action } = result;
+    const rolledBack = action.kind === 'rollback';
+    const detail = action.kind === 'alert' ? action.detail : rolledBack ? `restored ${action.restored}` : undefined;
+    const runUrl = context.runFacts?.runUrl;
+    return [
+        {
+            action: notice.kind,
+            severity: notice.severity,
+            model,
+            stage: result.stage,
+            // After a rollback the stage holds the restored version, and the breached one was before.
+            version: rolledBack ? action.restored : holder,
+            ...(rolledBack ? { previous: holder } : {}),
+            actor: context.actor,
+            ...(result.reason ? { reason: result.reason } : {}),
+            ...(runUrl ? { runUrl } : {}),
+            monitor: {
+                verdict: result.verdict,
+                ...(detail ? { detail } : {}),
+                since: since.toISOString(),
+                watched: {
+                    start: new Date(window.watched.start).toISOString(),
+                    end: new Date(window.watched.end).toISOString(),
+                    ended: window.ended
+                },
+                triggers: result.triggers.map(t => ({
+                    name: t.verdict.trigger,
+                    verdict: t.verdict.status,
+                    summary: t.verdict.summary
+                }))
+            },
+            at: context.now()
+        }
+    ];
 }
 /** The stages to watch: `--stage` (which must have a monitor block), else every one that has. */
 function watchedStages(options) {
@@ -66582,13 +72834,15 @@ async function rollbackDecision(context, request) {
         dryRun: request.dryRun,
         automatic: request.evidence
     });
+    const pullRequest = storedPullRequest(holder.audit);
     return {
         action: {
             kind: 'rollback',
             restored: outcome.restored ?? restored,
             written: outcome.written,
             dryRun: request.dryRun,
-            report: outcome.markdown
+            report: outcome.markdown,
+            ...(pullRequest !== undefined ? { pullRequest } : {})
         }
     };
 }
@@ -67324,6 +73578,28 @@ function transitionGate(context) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/provenance/collect.ts
+/** Lookups in flight at once. */
+const CONCURRENCY = 4;
+/**
+ * Reads the attestations of every distinct digest of the candidate's files (the checksums file
+ * included) from `source`. Never throws for GitHub's answers: a failed read is recorded for the
+ * gate, which fails closed on it.
+ */
+async function collectAttestations(source, candidate) {
+    const digests = [...new Set(candidate.files.map(file => file.sha256))];
+    const lookups = {};
+    let next = 0;
+    const worker = async () => {
+        while (next < digests.length) {
+            const digest = digests[next++];
+            lookups[digest] = await source.bundlesFor(digest);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, digests.length) }, worker));
+    return { repository: source.repository, lookups };
+}
+
 ;// CONCATENATED MODULE: ./src/commands/bind-candidate.ts
 
 
@@ -67404,6 +73680,7 @@ async function ownDigest(context, model, version, dir) {
 
 
 
+
 /**
  * `modelgate promote`: evaluate every gate of the target stage against the
  * stage's current holder and, only when all pass (or on an audited force),
@@ -67430,7 +73707,22 @@ async function promote(context, options) {
         ? await bindCandidate(context, record, options.candidateDir, candidateFromDir)
         : await context.models.loadVersion(model, version);
     let removal = await context.registry.takenOutOf(model, version, options.stage);
-    const evaluate = async (holder) => evaluatePromotion(context, options, { version, candidate, holder, record, removal });
+    // Read once: the candidate's files do not change while the stage is judged again.
+    const rules = findStage(options.policy, options.stage).provenance;
+    const provenance = rules && options.attestations
+        ? {
+            evidence: await collectAttestations(options.attestations.sourceFor(rules.repository), candidate),
+            verifier: await options.attestations.verifier()
+        }
+        : undefined;
+    const evaluate = async (holder) => evaluatePromotion(context, options, {
+        version,
+        candidate,
+        holder,
+        record,
+        removal,
+        ...(provenance ? { provenance } : {})
+    });
     const audit = (judged, written) => promotionAudit({
         evaluation: options.checks?.length
             ? { ...judged.evaluation, gates: [...options.checks, ...judged.evaluation.gates] }
@@ -67555,7 +73847,8 @@ async function evaluatePromotion(context, options, subject) {
         // A terminal has no pull request: approvals and checks fail closed unless forced.
         evaluator: 'promote',
         ...(options.reviews ? { reviews: options.reviews } : {}),
-        ...(options.checkRuns ? { checkRuns: options.checkRuns } : {})
+        ...(options.checkRuns ? { checkRuns: options.checkRuns } : {}),
+        ...(subject.provenance ? { provenance: subject.provenance } : {})
     });
     const rolledBack = rolledBackGate({ version: subject.version, stage, removal: subject.removal });
     const gates = [transition.gate, ...(rolledBack ? [rolledBack] : []), ...evaluation.gates];
@@ -67703,7 +73996,171 @@ async function registerMlflow(context, registry, options) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/rollout/steps.ts
+/**
+ * Rollout steps, backend-neutral and pure: what a step looks like where a registry keeps it with
+ * an event (the `rollout` facts of a git tag's message, the in-memory fake's audit), where a
+ * stage's rollout stands after its steps, and whether a requested step is new, a repeat (written
+ * nothing) or out of turn (refused). Every adapter judges a write with `decideStep` against the
+ * steps it has just read, so a re-run or a lost race never records a step twice.
+ */
+
+const STEP_KINDS = [
+    'start',
+    'advance',
+    'hold',
+    'abort',
+    'complete'
+];
+/** The facts a registry keeps with a step's event, under `rollout`. */
+function rolloutFacts(step) {
+    return {
+        step: step.kind,
+        percent: step.percent,
+        ...(step.from === undefined ? {} : { from: step.from })
+    };
+}
+const isPercent = (value) => typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 100;
+/**
+ * The step an event records, when its stored audit carries valid `rollout` facts; undefined
+ * for any other event (a promotion, a damaged or foreign record).
+ */
+function stepOfEvent(event) {
+    const facts = event.audit?.rollout;
+    if (!facts || typeof facts !== 'object' || Array.isArray(facts))
+        return undefined;
+    const { step, percent, from } = facts;
+    if (!STEP_KINDS.includes(step) || !isPercent(percent))
+        return undefined;
+    if (from !== undefined && !isPercent(from))
+        return undefined;
+    if (event.version === undefined || event.stage === undefined)
+        return undefined;
+    const reason = event.audit?.reason;
+    return {
+        model: event.model,
+        stage: event.stage,
+        version: event.version,
+        kind: step,
+        percent,
+        ...(from === undefined ? {} : { from }),
+        at: event.at,
+        by: event.by,
+        ...(typeof reason === 'string' ? { reason } : {}),
+        id: event.id
+    };
+}
+/** A stage's steps from a model's history (newest first, as the port's `history`), oldest first. */
+function stepsOfHistory(history, stage) {
+    return [...history]
+        .reverse()
+        .filter(event => event.stage === stage)
+        .flatMap(event => stepOfEvent(event) ?? [])
+        .sort((a, b) => a.at.getTime() - b.at.getTime());
+}
+/** Where the stage's latest rollout stands; undefined before its first start. */
+function rolloutState(steps) {
+    let startAt = -1;
+    steps.forEach((step, i) => {
+        if (step.kind === 'start')
+            startAt = i;
+    });
+    if (startAt < 0)
+        return undefined;
+    const own = steps.slice(startAt).filter(s => s.version === steps[startAt]?.version);
+    const first = own[0];
+    let since = first.at;
+    let percent = first.percent;
+    let phase = 'running';
+    for (const step of own) {
+        if (phase === 'aborted' || phase === 'complete')
+            break;
+        if (step.kind === 'advance') {
+            percent = step.percent;
+            since = step.at;
+            phase = 'running';
+        }
+        else if (step.kind === 'hold') {
+            phase = 'held';
+        }
+        else if (step.kind === 'abort' || step.kind === 'complete') {
+            phase = step.kind === 'abort' ? 'aborted' : 'complete';
+            percent = step.percent;
+            since = step.at;
+        }
+    }
+    const last = own[own.length - 1];
+    return { version: first.version, phase, percent, since, last, steps: own };
+}
+/** Started and neither aborted nor complete. */
+const isActive = (state) => state.phase === 'running' || state.phase === 'held';
+/**
+ * Judges `request` against the stage's recorded steps: `write` when it is the next step,
+ * `{ noop }` when it is already recorded (a re-run), and a refusal (exit 2; exit 3 when there is
+ * no rollout to act on) when it does not follow from them.
+ */
+function decideStep(steps, request, where) {
+    const state = rolloutState(steps);
+    const name = `${where.model} ${where.stage}`;
+    const repeat = { noop: 'step already recorded' };
+    if (request.kind === 'start') {
+        if (state && isActive(state)) {
+            if (state.version === request.version)
+                return repeat;
+            throw new errors/* InvalidInputError */.oC(`${name}: ${state.version} is already in rollout at ${state.percent}%; abort it before starting ${request.version}.`);
+        }
+        if (request.from !== undefined) {
+            throw new errors/* InvalidInputError */.oC(`${name}: a start has no share before it.`);
+        }
+        return 'write';
+    }
+    if (!state)
+        throw new errors/* NotFoundError */.m_(`${name}: no rollout has been started.`);
+    if (state.version !== request.version) {
+        throw new errors/* InvalidInputError */.oC(`${name}: the rollout is of ${state.version}, not ${request.version}.`);
+    }
+    const last = state.last;
+    const sameAsLast = last.kind === request.kind && last.percent === request.percent && last.from === request.from;
+    if (!isActive(state)) {
+        if (sameAsLast)
+            return repeat;
+        throw new errors/* InvalidInputError */.oC(`${name}: the rollout of ${state.version} ${state.phase === 'aborted' ? 'was aborted' : 'is complete'} (${last.at.toISOString()}); start a new one.`);
+    }
+    switch (request.kind) {
+        case 'advance':
+            if (request.percent === state.percent && state.phase === 'running') {
+                if (request.from === undefined || last.from === request.from)
+                    return repeat;
+            }
+            if (request.from !== undefined && request.from !== state.percent) {
+                throw new errors/* InvalidInputError */.oC(`${name}: the canary is at ${state.percent}%, not ${request.from}%: the registry moved since this step was planned.`);
+            }
+            if (request.percent <= state.percent) {
+                throw new errors/* InvalidInputError */.oC(`${name}: an advance must raise the share above ${state.percent}%, not to ${request.percent}%.`);
+            }
+            return 'write';
+        case 'hold':
+            if (state.phase === 'held' && last.percent === request.percent)
+                return repeat;
+            if (request.percent !== state.percent) {
+                throw new errors/* InvalidInputError */.oC(`${name}: a hold keeps the share at ${state.percent}%, not ${request.percent}%.`);
+            }
+            return 'write';
+        case 'abort':
+            if (request.percent !== 0)
+                throw new errors/* InvalidInputError */.oC(`${name}: an abort sets the share to 0%.`);
+            return 'write';
+        case 'complete':
+            if (request.percent !== 100) {
+                throw new errors/* InvalidInputError */.oC(`${name}: a completed rollout has the full share, 100%.`);
+            }
+            return 'write';
+    }
+    throw new errors/* InvalidInputError */.oC(`${name}: unknown rollout step.`);
+}
+
 ;// CONCATENATED MODULE: ./src/commands/status.ts
+
 
 
 /**
@@ -67716,7 +74173,16 @@ async function status_status(context, model, policiesOf) {
     if (model && models.length === 0)
         throw new errors/* NotFoundError */.m_(`No model named ${model} in the registry`);
     const policies = policiesOf ? await policiesOf(models.map(entry => entry.model)) : {};
-    const view = { models, ...policies };
+    // A holder whose latest event is a rollout step: where its rollout stands (docs/rollout.md).
+    const rollouts = [];
+    for (const entry of models) {
+        for (const holder of entry.stages.filter(h => h.audit?.rollout !== undefined)) {
+            const state = rolloutState(await context.registry.rolloutSteps(entry.model, holder.stage));
+            if (state)
+                rollouts.push({ model: entry.model, stage: holder.stage, state });
+        }
+    }
+    const view = { models, ...policies, ...(rollouts.length > 0 ? { rollouts } : {}) };
     return {
         markdown: renderStatus(view),
         json: statusJson(view),
@@ -69543,6 +76009,7 @@ function takenOutOf(state, model, version, stage) {
 
 
 
+
 const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
 function assertNotDeprecated(artifact) {
     const last = artifact?.events[artifact.events.length - 1];
@@ -69623,6 +76090,93 @@ function plannedEvent(draft, name, second, audit, record) {
         ...(parsed.audit ? { audit: parsed.audit } : {})
     };
 }
+/** What a dry run shows: the events `drafts` would make, timed from `nowMs` as a write would be. */
+function previewEvents(state, model, drafts, audit, nowMs) {
+    let second = Math.max(Math.floor(nowMs / 1000), (state.artifacts.get(model)?.lastEventTime ?? 0) + 1);
+    let counter = state.counters.get(model) ?? 0;
+    return drafts.map((draft, i) => {
+        if (i > 0)
+            second += 1;
+        const tag = draft.counted ? { ...draft.tag, counter: ++counter } : draft.tag;
+        const name = formatTagName(tag);
+        return plannedEvent(draft, name, second, audit, auditRecord(draft, audit, second));
+    });
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/rollout.ts
+
+
+
+
+/** The stage's rollout steps, oldest first. */
+function rolloutStepsOf(state, model, stage) {
+    return stepsOfHistory(historyOf(state, model), stage);
+}
+/** The first line of a step's tag: what `git tag -n` and GTO's readers show. */
+function stepSummary(model, stage, step, reason) {
+    const at = `${model} ${step.version} in ${stage}`;
+    return `${stepWords(at, step)}${reason ? `: ${reason}` : ''}`;
+}
+function stepWords(at, step) {
+    switch (step.kind) {
+        case 'start':
+            return `Start rollout of ${at} at ${step.percent}%`;
+        case 'advance':
+            return `Advance rollout of ${at} from ${step.from ?? '?'}% to ${step.percent}%`;
+        case 'hold':
+            return `Hold rollout of ${at} at ${step.percent}%`;
+        case 'abort':
+            return `Abort rollout of ${at}, traffic 0%`;
+        case 'complete':
+            return `Complete rollout of ${at}: full traffic`;
+    }
+}
+/** The tags recording `step`, or nothing to do when it is recorded already. */
+function rolloutDecision(state, model, stage, step, reason) {
+    const decided = decideStep(rolloutStepsOf(state, model, stage), step, { model, stage });
+    if (decided !== 'write')
+        return decided;
+    const { artifact, target } = registeredVersion(state, model, step.version);
+    const summary = stepSummary(model, stage, step, reason);
+    const facts = { rollout: rolloutFacts(step) };
+    if (step.kind === 'abort' || step.kind === 'complete') {
+        const held = versionsInStage(artifact, stage).find(h => h.version === step.version);
+        return {
+            write: [
+                {
+                    tag: { action: 'unassign', model, stage },
+                    version: step.version,
+                    counted: true,
+                    // The commit GTO resolves back to this version (its registration commit).
+                    commit: held?.assignment.commit ?? target.commit,
+                    summary,
+                    facts: { action: 'unassign', model, version: step.version, stage, ...facts }
+                }
+            ]
+        };
+    }
+    const others = step.kind === 'start'
+        ? versionsInStage(artifact, stage)
+            .filter(h => h.version !== step.version)
+            .map(h => unassignDraft(artifact, h, stage, {
+            summary: `Remove ${model} ${h.version} from ${stage} (rollout of ${step.version} starts)`,
+            facts: { replacedBy: step.version }
+        }))
+        : [];
+    return {
+        write: [
+            ...others,
+            {
+                tag: { action: 'assign', model, stage },
+                version: step.version,
+                counted: true,
+                commit: target.commit,
+                summary,
+                facts: { action: 'assign', model, version: step.version, stage, ...facts }
+            }
+        ]
+    };
+}
 
 ;// CONCATENATED MODULE: ./src/registry/git/adapter.ts
 /**
@@ -69659,6 +76213,7 @@ function plannedEvent(draft, name, second, audit, record) {
  * This file holds the port's methods and the tag writes; origin.ts, state.ts, queries.ts and
  * drafts.ts beside it hold the rest.
  */
+
 
 
 
@@ -69735,7 +76290,7 @@ class GitRegistry {
         if (audit.candidateDigest !== undefined && !DIGEST_RE.test(audit.candidateDigest)) {
             throw new errors/* InvalidInputError */.oC(`Invalid candidate digest "${audit.candidateDigest}"`);
         }
-        const commit = await this.resolveCommit(ref);
+        const commit = await resolveCommit(this.git, ref);
         return this.write(model, undefined, audit, options, state => {
             const artifact = state.artifacts.get(model);
             assertNotDeprecated(artifact);
@@ -69873,6 +76428,18 @@ class GitRegistry {
             };
         });
     }
+    /** Rollout steps (rollout.ts): GTO stage events whose messages carry the step. */
+    async rolloutSteps(model, stage) {
+        await this.reconcile(model);
+        return rolloutStepsOf(await this.readState(), model, stage);
+    }
+    async recordRolloutStep(model, stage, step, audit, options = {}) {
+        assertModelName(model);
+        assertVersion(step.version);
+        this.assertStage(stage);
+        assertActor(audit);
+        return this.write(model, stage, audit, options, (state, facts) => rolloutDecision(state, model, stage, step, facts.reason));
+    }
     // ---- the write protocol ----------------------------------------------------
     /** The shared write protocol (write-protocol.ts) over git: tags, pushed with the lease. */
     async write(model, stage, audit, options, 
@@ -69906,7 +76473,7 @@ class GitRegistry {
                     }
                 };
             },
-            preview: ({ view, drafts }, current) => this.preview(view.state, model, drafts, current),
+            preview: ({ view, drafts }, current) => previewEvents(view.state, model, drafts, current, this.now()),
             write: ({ view, drafts }, current, attempt) => this.writeTags(view, model, drafts, current, attempt, remote),
             gaveUp: () => new RegistryConflictError(`Gave up writing ${model}${stage ? ` ${stage}` : ''} after ${this.maxAttempts} attempts: other runs kept writing to the registry first. Nothing was written; re-run to evaluate against the new state.`)
         }, audit, options);
@@ -69990,17 +76557,6 @@ class GitRegistry {
             throw error;
         }
     }
-    preview(state, model, drafts, audit) {
-        let second = Math.max(Math.floor(this.now() / 1000), (state.artifacts.get(model)?.lastEventTime ?? 0) + 1);
-        let counter = state.counters.get(model) ?? 0;
-        return drafts.map((draft, i) => {
-            if (i > 0)
-                second += 1;
-            const tag = draft.counted ? { ...draft.tag, counter: ++counter } : draft.tag;
-            const name = formatTagName(tag);
-            return plannedEvent(draft, name, second, audit, auditRecord(draft, audit, second));
-        });
-    }
     /** The first whole second after `after`, waiting for the clock when it is not there yet. */
     async nextSecond(model, after) {
         for (;;) {
@@ -70019,20 +76575,6 @@ class GitRegistry {
         if (this.allowedStages && !this.allowedStages.includes(stage)) {
             throw new errors/* InvalidInputError */.oC(`Unknown stage "${stage}": the registry allows ${this.allowedStages.join(', ') || 'no stages'} (GTO_STAGES, else .gto).`);
         }
-    }
-    async resolveCommit(ref) {
-        const result = await this.git([
-            'rev-parse',
-            '--verify',
-            '--quiet',
-            '--end-of-options',
-            `${ref}^{commit}`
-        ]);
-        const commit = result.stdout.trim();
-        if (result.code !== 0 || !/^[0-9a-f]{40,64}$/.test(commit)) {
-            throw new errors/* NotFoundError */.m_(`No commit "${ref}" in this repository.`);
-        }
-        return commit;
     }
     /** Before a model's first read: its tags made origin's (origin.ts), unless told not to. */
     reconcile(model) {
@@ -70361,6 +76903,7 @@ function tagKeys(unityCatalog) {
         const part = (alias) => alias.replaceAll('-', '_');
         return {
             history: alias => `modelgate_history_${part(alias)}`,
+            rollout: alias => `modelgate_rollout_${part(alias)}`,
             promoted: alias => `modelgate_promoted_${part(alias)}`,
             auditHeader: id => `modelgate_audit_${ucKeyPart(id)}`,
             auditPart: (id, n) => `modelgate_audit_${ucKeyPart(id)}_${n}`,
@@ -70373,6 +76916,7 @@ function tagKeys(unityCatalog) {
     }
     return {
         history: alias => `modelgate.history.${alias}`,
+        rollout: alias => `modelgate.rollout.${alias}`,
         promoted: alias => `modelgate.promoted.${alias}`,
         auditHeader: id => `modelgate.audit.${ossKeyPart(id)}`,
         auditPart: (id, n) => `modelgate.audit.${ossKeyPart(id)}.${n}`,
@@ -71490,7 +78034,7 @@ function latestInStage(rm, stage) {
         .map(v => v.version)
         .sort((a, b) => Number(b) - Number(a))[0];
 }
-function isActive(mv, keys) {
+function stage_map_isActive(mv, keys) {
     return ((mv.status === undefined || mv.status === 'READY') &&
         mv.currentStage !== 'Archived' &&
         mv.tags.get(keys.archived) !== ARCHIVED_VALUE);
@@ -72577,6 +79121,167 @@ class Planner {
     }
 }
 
+;// CONCATENATED MODULE: ./src/registry/mlflow/rollout.ts
+/**
+ * Rollout steps in an MLflow registry (docs/rollout.md): the stage's alias says which version is
+ * in the rollout's stage (set by the start, removed by an abort or complete, through the
+ * adapter's own assign and unassign, journal and audit included), and one registered-model tag
+ * per stage (`modelgate.rollout.<alias>`, Unity Catalog `modelgate_rollout_<alias>`) keeps the
+ * steps: a compact JSON list, newest first, earlier rollouts dropped first to fit the backend's
+ * tag-value limit.
+ *
+ * Write, per attempt (write-protocol.ts): read the tag afresh → `decideStep` → nothing to do →
+ * dry run → write the list with the new step first → read it back: another writer's list in
+ * its place is a lost race (retried). Then the alias follows (assign or unassign, which write
+ * nothing when it is there already), so a run stopped between the two is finished by its re-run.
+ */
+
+
+
+
+
+
+const rollout_MAX_REASON = 120;
+const MAX_ACTOR = 60;
+const rollout_isPercent = (value) => typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 100;
+/** The stored list (newest first); entries that are not steps are left out. */
+function rollout_decode(value) {
+    if (!value)
+        return [];
+    let parsed;
+    try {
+        parsed = JSON.parse(value);
+    }
+    catch {
+        return [];
+    }
+    if (!Array.isArray(parsed))
+        return [];
+    return parsed.filter((entry) => {
+        if (!entry || typeof entry !== 'object')
+            return false;
+        const e = entry;
+        return (typeof e.i === 'string' &&
+            STEP_KINDS.includes(e.k) &&
+            typeof e.v === 'string' &&
+            rollout_isPercent(e.p) &&
+            (e.f === undefined || rollout_isPercent(e.f)) &&
+            typeof e.t === 'number' &&
+            Number.isFinite(e.t) &&
+            typeof e.b === 'string' &&
+            (e.r === undefined || typeof e.r === 'string'));
+    });
+}
+function toStep(model, stage, s) {
+    return {
+        model,
+        stage,
+        version: s.v,
+        kind: s.k,
+        percent: s.p,
+        ...(s.f === undefined ? {} : { from: s.f }),
+        at: new Date(s.t * 1000),
+        by: s.b,
+        ...(s.r === undefined ? {} : { reason: s.r }),
+        id: s.i
+    };
+}
+/** The stage's steps, oldest first. */
+async function readRolloutSteps(rest, model, stage, key) {
+    const rm = await rest.readModelIfAny(model);
+    return rollout_decode(rm?.tags.get(key))
+        .reverse()
+        .map(s => toStep(model, stage, s));
+}
+/** The list with `entry` first, earlier rollouts (then the current one's oldest holds) dropped to fit. */
+function rollout_encode(entry, list, limit) {
+    const all = [entry, ...list];
+    const currentStart = all.findIndex(s => s.k === 'start');
+    let kept = all;
+    while (byteLength(JSON.stringify(kept)) > limit) {
+        if (kept.length > currentStart + 1 && currentStart >= 0)
+            kept = kept.slice(0, -1);
+        else {
+            throw new errors/* InvalidInputError */.oC(`The rollout's steps no longer fit in one registry tag (${limit} characters): start a new rollout.`);
+        }
+    }
+    return JSON.stringify(kept);
+}
+function eventOf(model, stage, s, facts) {
+    const ending = s.k === 'abort' || s.k === 'complete';
+    return {
+        kind: ending ? 'unassignment' : 'assignment',
+        model,
+        version: s.v,
+        stage,
+        at: new Date(s.t * 1000),
+        by: s.b,
+        id: s.i,
+        summary: `${s.k} rollout of ${model} ${s.v} in ${stage} at ${s.p}%${s.r ? `: ${s.r}` : ''}`,
+        audit: { rollout: facts, actor: s.b, ...(s.r ? { reason: s.r } : {}) }
+    };
+}
+async function recordMlflowRolloutStep(deps, model, stage, step, audit, options) {
+    const entryOf = (facts) => ({
+        i: `${Math.floor(deps.now())}-${Math.floor(deps.random() * 1e9).toString(36)}`,
+        k: step.kind,
+        v: step.version,
+        p: step.percent,
+        ...(step.from === undefined ? {} : { f: step.from }),
+        t: Math.floor(deps.now() / 1000),
+        b: actorName(facts).slice(0, MAX_ACTOR),
+        ...(facts.reason ? { r: facts.reason.slice(0, rollout_MAX_REASON) } : {})
+    });
+    const read = async () => {
+        const rm = await deps.rest.fetchModel(model);
+        const raw = rm.tags.get(deps.key);
+        return { list: rollout_decode(raw), raw };
+    };
+    const result = await runWrite({
+        model,
+        stage,
+        maxAttempts: deps.maxAttempts,
+        read: async (_attempt, lost) => lost ?? read(),
+        decide: view => {
+            const steps = [...view.list].reverse().map(s => toStep(model, stage, s));
+            const decided = decideStep(steps, step, { model, stage });
+            if (decided !== 'write')
+                return decided;
+            return {
+                holder: () => undefined,
+                plan: facts => ({ plan: { view, entry: entryOf(facts) } })
+            };
+        },
+        preview: ({ entry }) => [eventOf(model, stage, entry, rolloutFacts(step))],
+        write: async ({ view, entry }, _facts, attempt) => {
+            const value = rollout_encode(entry, view.list, deps.tagLimit);
+            const now = await read();
+            if (now.raw !== view.raw)
+                return { lost: now };
+            await deps.rest.setModelTag(model, deps.key, value);
+            const after = await read();
+            if (after.list[0]?.i !== entry.i)
+                return { lost: after };
+            const events = [eventOf(model, stage, entry, rolloutFacts(step))];
+            return { written: { written: true, events, attempts: attempt } };
+        },
+        gaveUp: attempts => new RegistryConflictError(`Recording the rollout step of ${model} ${stage}: gave up after ${attempts} attempts, other writers kept changing its steps. Re-run to judge against the new state.`)
+    }, audit, options);
+    if (options.dryRun || (!result.written && result.reason !== 'step already recorded')) {
+        return result;
+    }
+    // The alias follows the step; a re-run finishes what a stopped run left.
+    const moved = step.kind === 'start'
+        ? await deps.assign(model, step.version, stage, audit)
+        : step.kind === 'abort' || step.kind === 'complete'
+            ? await deps.unassign(model, step.version, stage, audit)
+            : undefined;
+    if (result.written) {
+        return moved?.written ? { ...result, events: [...result.events, ...moved.events] } : result;
+    }
+    return moved?.written ? moved : result;
+}
+
 ;// CONCATENATED MODULE: ./src/registry/mlflow/wire.ts
 /**
  * MLflow's answers, read defensively into plain shapes: a list MLflow leaves
@@ -73275,7 +79980,7 @@ class StepBuilders {
 }
 
 ;// CONCATENATED MODULE: ./src/registry/mlflow/adapter.ts
-// Over 600 lines (623): the port's eleven methods and the constructor, each a few lines over the split modules
+// Over 600 lines (651): the port's thirteen methods and the constructor, each a few lines over the split modules
 // (rest, stage-map, holders, audit-tags, plan, step-builders); splitting the port would scatter it.
 /**
  * The MLflow registry: the Registry port (and ModelSource) over MLflow's REST
@@ -73328,6 +80033,7 @@ class StepBuilders {
  * write's plan (plan.ts) and its steps (step-builders.ts). This file holds the port's methods:
  * about 620 lines, a tenth of them this comment, which is the one account of a write's steps.
  */
+
 
 
 
@@ -73437,7 +80143,7 @@ class MlflowRegistry {
             ...refOf(mv),
             registeredAt: new Date(mv.creationTimestamp ?? Number.NaN),
             registeredBy: mv.userId ?? 'unknown',
-            active: isActive(mv, this.s.keys),
+            active: stage_map_isActive(mv, this.s.keys),
             stages,
             ...recordedDigest(mv.tags.get(this.s.keys.candidateDigest))
         };
@@ -73700,6 +80406,21 @@ class MlflowRegistry {
             };
         });
     }
+    /** Rollout steps (rollout.ts): the stage's alias, and the steps in one model tag. */
+    async rolloutSteps(model, stage) {
+        this.stageMap.assertModel(model);
+        const { alias } = this.stageMap.stageRef(stage);
+        return readRolloutSteps(this.rest, model, stage, this.s.keys.rollout(alias));
+    }
+    async recordRolloutStep(model, stage, step, audit, options = {}) {
+        this.stageMap.assertModel(model);
+        names_assertVersion(step.version);
+        assertActor(audit);
+        const key = this.s.keys.rollout(this.stageMap.stageRef(stage).alias);
+        const moves = { assign: this.assign.bind(this), unassign: this.unassign.bind(this) };
+        const deps = { ...this.s, rest: this.rest, key, ...moves };
+        return recordMlflowRolloutStep(deps, model, stage, step, audit, options);
+    }
     /** The shared write protocol (write-protocol.ts) over MLflow: one plan of steps an attempt. */
     async write(model, ref, audit, options, action, decide) {
         this.s.heldRead.clear();
@@ -73938,7 +80659,7 @@ function openOnFirstUse(cwd, options = {}) {
     return policy => (opened ??= openRegistry(cwd, policy, options));
 }
 /** The commit `ref` names in the checkout; NotFoundError (exit 3) when it names none. */
-async function resolveCommit(git, ref) {
+async function open_resolveCommit(git, ref) {
     const resolved = await git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
     if (resolved.code !== 0)
         throw new errors/* NotFoundError */.m_(`No commit named ${ref} in this repository`);
@@ -74030,7 +80751,8 @@ function gate(result) {
         summary: result.summary,
         checks: result.checks?.map(json_check),
         details: result.details && [...result.details],
-        findings: result.findings?.map(finding => json_compact({ ...finding }))
+        findings: result.findings?.map(finding => json_compact({ ...finding })),
+        provenance: result.provenance && { ...result.provenance }
     });
 }
 function json_check(row) {
@@ -74095,11 +80817,11 @@ function describeWrite({ result, version, stage: targetStage, previous, record }
     // Only a promotion past gates that did not pass is forced: --force on passing gates is not.
     const forced = record.kind === 'forced-promotion' ? `, ${forcedPast(record.gates)}` : '';
     if (result.written) {
-        const pushed = describePublication(result.publication);
-        return `Promoted ${v} to ${stage}${forced}${from}. Wrote:\n${listEvents(result.events)}${pushed ? `\n\n${pushed}` : ''}`;
+        const pushed = registry_tables_describePublication(result.publication);
+        return `Promoted ${v} to ${stage}${forced}${from}. Wrote:\n${registry_tables_listEvents(result.events)}${pushed ? `\n\n${pushed}` : ''}`;
     }
     if (result.reason === 'dry run') {
-        return `Dry run: would promote ${v} to ${stage}${forced}${from}. Would write:\n${listEvents(result.planned)}`;
+        return `Dry run: would promote ${v} to ${stage}${forced}${from}. Would write:\n${registry_tables_listEvents(result.planned)}`;
     }
     return `Nothing written: ${v} ${result.reason}.`;
 }
@@ -74143,7 +80865,7 @@ function renderRegister({ request, result, digest }) {
     const [model, version] = [request.model, request.version].map(markdown_escape);
     const what = `${model} ${version} on ${request.commit.slice(0, 12)}`;
     const text = result.written
-        ? `Registered ${what}: \`${result.events.map(event => event.id).join('`, `')}\`${lineOf(describePublication(result.publication))}`
+        ? `Registered ${what}: \`${result.events.map(event => event.id).join('`, `')}\`${lineOf(registry_tables_describePublication(result.publication))}`
         : result.reason === 'dry run'
             ? `Dry run: would register ${what}: \`${result.planned.map(event => event.id).join('`, `')}\``
             : `Nothing written: ${model} ${version} ${result.reason}.`;
@@ -74238,10 +80960,12 @@ async function runCommand(settings, runner, checked = {}) {
             championDir: settings.champion
         }, openOnFirstUse(runner.workspace, { env: runner.env, onSecret: runner.onSecret })));
     }
+    if (settings.command === 'monitor')
+        return runMonitor(settings, runner, checked);
     const { policy, model, context, git } = await openCommandContext(settings, runner, checked.policy);
     switch (settings.command) {
         case 'register': {
-            const commit = await resolveCommit(git, runner.sha ?? 'HEAD');
+            const commit = await open_resolveCommit(git, runner.sha ?? 'HEAD');
             return rendered(await register(context, {
                 model: modelOf(model, settings),
                 version: settings.version,
@@ -74260,7 +80984,8 @@ async function runCommand(settings, runner, checked = {}) {
                 dryRun: settings.dryRun,
                 force: settings.force,
                 reason: settings.reason,
-                ...(checked.checks ? { checks: checked.checks } : {})
+                ...(checked.checks ? { checks: checked.checks } : {}),
+                ...(runner.attestations ? { attestations: runner.attestations } : {})
             }));
         case 'rollback':
             return rollback(context, {
@@ -74270,25 +80995,28 @@ async function runCommand(settings, runner, checked = {}) {
                 reason: settings.reason,
                 dryRun: settings.dryRun
             });
-        case 'monitor':
-            if (!policy)
-                throw new errors/* InvalidInputError */.oC('input "policy" is required for command "monitor"');
-            return monitor(context, {
-                policy,
-                model: policy.model,
-                ...(settings.stage ? { stage: settings.stage } : {}),
-                dryRun: settings.dryRun,
-                sourceFor: block => metricSourceFor(block, {
-                    root: runner.workspace,
-                    readFile: file => (0,promises_.readFile)(file, 'utf8'),
-                    fetch
-                })
-            });
         case 'status':
             return status_status(context, model);
         case 'history':
             return status_history(context, model, { stage: settings.stage });
     }
+}
+/** `command: monitor`: its typed outcome, for the flow that tells the pull requests. */
+async function runMonitor(settings, runner, checked = {}) {
+    const { policy, context } = await openCommandContext(settings, runner, checked.policy);
+    if (!policy)
+        throw new errors/* InvalidInputError */.oC('input "policy" is required for command "monitor"');
+    return monitor(context, {
+        policy,
+        model: policy.model,
+        ...(settings.stage ? { stage: settings.stage } : {}),
+        dryRun: settings.dryRun,
+        sourceFor: block => metricSourceFor(block, {
+            root: runner.workspace,
+            readFile: file => (0,promises_.readFile)(file, 'utf8'),
+            fetch
+        })
+    });
 }
 /**
  * The model of a register or rollback: the "model" input, else the policy's. inputs.ts requires
@@ -74487,36 +81215,6 @@ async function checkOnPullRequest(settings, context) {
     const { policy } = await policyAt(file, { rev: pr.baseSha, what }, { context, api, repo });
     const outcome = await withCandidateArtifact(settings, context, policy, resolved => runCommand(resolved, context, { policy }));
     return { ...outcome, markdown: withNote(outcome.markdown, baseBranchNote(file, what, pr.number)) };
-}
-
-;// CONCATENATED MODULE: ./src/action/monitor.ts
-
-
-
-/** The events `command: monitor` runs on: a schedule, or a start by hand or by an alerting system. */
-const MONITOR_EVENTS = ['schedule', 'workflow_dispatch', 'repository_dispatch'];
-/**
- * `command: monitor`. A monitor run may roll a stage back by itself, so the policy (its source,
- * triggers and bounds) and a `file:` source must be the default branch's: `schedule` and
- * `repository_dispatch` always run on it; a `workflow_dispatch` is refused on any other ref, so
- * nobody can dispatch a branch whose policy points at metrics they wrote. An alert payload
- * starts an evaluation only: the run reads the source itself.
- */
-async function monitorForEvent(settings, context) {
-    const event = context.eventName;
-    if (!MONITOR_EVENTS.includes(event)) {
-        throw new errors/* InvalidInputError */.oC(`ModelGate does not support the ${event} event here: command "monitor" runs on ${MONITOR_EVENTS.join(', ')}`);
-    }
-    if (event === 'workflow_dispatch') {
-        const payload = await readPayload(context);
-        const repository = payload.repository;
-        const defaultBranch = typeof repository?.default_branch === 'string' ? repository.default_branch : undefined;
-        const ref = typeof payload.ref === 'string' ? payload.ref : context.ref;
-        if (!defaultBranch || ref !== `refs/heads/${defaultBranch}`) {
-            throw new errors/* PermissionError */.i_(`command "monitor" may roll back, so it runs on the default branch's policy only: dispatch it on ${defaultBranch ?? 'the default branch'}, not ${ref ?? 'an unknown ref'}. Nothing written.`);
-        }
-    }
-    return runCommand(settings, context);
 }
 
 ;// CONCATENATED MODULE: ./src/policy/directory.ts
@@ -74895,10 +81593,22 @@ async function notePromotingPullRequest(github, context, outcome, reason) {
         at: new Date(),
         ...(context.runUrl ? { runUrl: context.runUrl } : {})
     };
-    const target = { model: holder.model, stage: holder.stage };
+    return noteRollbackOnPullRequest(github, context, {
+        number,
+        done,
+        target: { model: holder.model, stage: holder.stage },
+        takenOut: holder.version
+    });
+}
+/**
+ * Adds the "rolled back" section to pull request `number`'s sticky comment (by hand or by
+ * `monitor`): the note for the run's report, or a warning and nothing when it fails.
+ */
+async function noteRollbackOnPullRequest(github, context, note) {
+    const { number, done, target } = note;
     try {
         await github.comments.upsert(number, commentMarker(target.model, target.stage), existing => addDone(existing, done, target));
-        return notedOnPullRequest(number, holder.version);
+        return notedOnPullRequest(number, note.takenOut);
     }
     catch (error) {
         context.logger?.warning(`Rolled back, but noting it on pull request #${number} failed: ${(0,errors/* errorMessage */.gJ)(error)}`);
@@ -74908,6 +81618,87 @@ async function notePromotingPullRequest(github, context, outcome, reason) {
 /** The pull request recorded in the audit facts of the holder's promotion, if any. */
 function promotingPullRequest(holder) {
     return storedPullRequest(holder.audit);
+}
+
+;// CONCATENATED MODULE: ./src/action/monitor.ts
+
+
+
+
+
+/** The events `command: monitor` runs on: a schedule, or a start by hand or by an alerting system. */
+const MONITOR_EVENTS = ['schedule', 'workflow_dispatch', 'repository_dispatch'];
+/**
+ * `command: monitor`. A monitor run may roll a stage back by itself, so the policy (its source,
+ * triggers and bounds) and a `file:` source must be the default branch's: `schedule` and
+ * `repository_dispatch` always run on it; a `workflow_dispatch` is refused on any other ref, so
+ * nobody can dispatch a branch whose policy points at metrics they wrote. An alert payload
+ * starts an evaluation only: the run reads the source itself. After an automatic rollback, the
+ * pull request that promoted the version taken out gets the verdict on its sticky comment.
+ */
+async function monitorForEvent(settings, context) {
+    const event = context.eventName;
+    if (!MONITOR_EVENTS.includes(event)) {
+        throw new errors/* InvalidInputError */.oC(`ModelGate does not support the ${event} event here: command "monitor" runs on ${MONITOR_EVENTS.join(', ')}`);
+    }
+    if (event === 'workflow_dispatch') {
+        const payload = await readPayload(context);
+        const repository = payload.repository;
+        const defaultBranch = typeof repository?.default_branch === 'string' ? repository.default_branch : undefined;
+        const ref = typeof payload.ref === 'string' ? payload.ref : context.ref;
+        if (!defaultBranch || ref !== `refs/heads/${defaultBranch}`) {
+            throw new errors/* PermissionError */.i_(`command "monitor" may roll back, so it runs on the default branch's policy only: dispatch it on ${defaultBranch ?? 'the default branch'}, not ${ref ?? 'an unknown ref'}. Nothing written.`);
+        }
+    }
+    const outcome = await runMonitor(settings, context);
+    let markdown = outcome.markdown;
+    for (const stage of outcome.stages) {
+        const note = await monitor_notePromotingPullRequest(context, outcome, stage);
+        if (note)
+            markdown = withNote(markdown, note);
+    }
+    return { ...outcome, markdown };
+}
+/**
+ * The "rolled back" section, with the monitor's verdict and breached triggers, on the sticky
+ * comment of the pull request whose promotion the rollback took out (from that promotion's
+ * audit record). The rollback is written already: failing to comment is a warning.
+ */
+async function monitor_notePromotingPullRequest(context, outcome, stage) {
+    const { action, holder } = stage;
+    if (action.kind !== 'rollback' || !action.written || action.dryRun)
+        return undefined;
+    if (action.pullRequest === undefined || holder === undefined)
+        return undefined;
+    let github;
+    try {
+        github = context.github(`Noting the automatic rollback on pull request #${action.pullRequest}`);
+    }
+    catch (error) {
+        context.logger?.warning(`Rolled back, but noting it on pull request #${action.pullRequest} failed: ${(0,errors/* errorMessage */.gJ)(error)}`);
+        return undefined;
+    }
+    return noteRollbackOnPullRequest(github, context, {
+        number: action.pullRequest,
+        takenOut: holder,
+        target: { model: outcome.model, stage: stage.stage },
+        done: {
+            action: 'rolled-back',
+            stage: stage.stage,
+            version: action.restored,
+            previous: holder,
+            actor: context.actor,
+            ...(stage.reason ? { reason: stage.reason } : {}),
+            at: new Date(),
+            ...(context.runUrl ? { runUrl: context.runUrl } : {}),
+            automatic: {
+                verdict: stage.verdict,
+                breached: stage.triggers
+                    .filter(t => t.verdict.status === 'breach')
+                    .map(t => ({ name: t.verdict.trigger, summary: t.verdict.summary }))
+            }
+        }
+    });
 }
 
 ;// CONCATENATED MODULE: ./src/audit/log.ts
@@ -75393,7 +82184,8 @@ async function promoteWithEvidence(settings, context, github, request) {
         ...(request.onceForCommit ? { onceForCommit: request.onceForCommit } : {}),
         ...(request.evaluateHeld ? { evaluateHeld: true } : {}),
         ...(reviews ? { reviews } : {}),
-        ...(checkRuns ? { checkRuns } : {})
+        ...(checkRuns ? { checkRuns } : {}),
+        ...(context.attestations ? { attestations: context.attestations } : {})
     });
     return rendered(outcome);
 }
@@ -75708,6 +82500,423 @@ function result(data, action) {
     return { id, action, ...(url ? { url } : {}) };
 }
 
+;// CONCATENATED MODULE: ./src/github/attestations.ts
+
+
+/** More pages than this for one digest is not a training workflow's output: the rest are not read. */
+const attestations_MAX_PAGES = 10;
+/**
+ * `GET /repos/{owner}/{repo}/attestations/sha256:{digest}` (GitHub's artifact attestations API),
+ * every page by its `after` cursor. 404 is GitHub's answer for a digest with no attestation.
+ * Reading needs the token's `attestations: read` (and the repository readable by the token).
+ */
+function gitHubAttestationSource(api, repo) {
+    const repository = `${repo.owner}/${repo.repo}`;
+    return {
+        repository,
+        async bundlesFor(sha256) {
+            const bundles = [];
+            let after;
+            try {
+                for (let page = 0; page < attestations_MAX_PAGES; page++) {
+                    const response = (await api.request('GET /repos/{owner}/{repo}/attestations/{subject_digest}', {
+                        ...repo,
+                        subject_digest: `sha256:${sha256}`,
+                        per_page: 100,
+                        ...(after ? { after } : {})
+                    }));
+                    const listed = (0,client/* field */.ZZ)(response.data, 'attestations');
+                    if (!Array.isArray(listed)) {
+                        return { error: `GitHub's answer for sha256:${sha256} lists no attestations array` };
+                    }
+                    for (const item of listed)
+                        bundles.push((0,client/* field */.ZZ)(item, 'bundle'));
+                    after = nextCursor(response.headers?.link);
+                    if (!after)
+                        break;
+                }
+            }
+            catch (error) {
+                if ((0,client/* httpStatus */.nG)(error) === 404)
+                    return { bundles };
+                return {
+                    error: (0,errors/* errorMessage */.gJ)((0,client/* apiError */.pb)(error, `reading the attestations of sha256:${sha256} in ${repository}`, 'attestations: read'))
+                };
+            }
+            return { bundles };
+        }
+    };
+}
+/** The `after` cursor of a Link header's `rel="next"`. */
+function nextCursor(link) {
+    const next = link?.split(',').find(part => /rel="next"/.test(part));
+    const url = next?.match(/<([^>]+)>/)?.[1];
+    if (!url)
+        return undefined;
+    try {
+        return new URL(url).searchParams.get('after') ?? undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./trust/sigstore-trusted-root.json
+const sigstore_trusted_root_namespaceObject = /*#__PURE__*/JSON.parse('{"mediaType":"application/vnd.dev.sigstore.trustedroot+json;version=0.1","tlogs":[{"baseUrl":"https://rekor.sigstore.dev","hashAlgorithm":"SHA2_256","publicKey":{"rawBytes":"MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE2G2Y+2tabdTV5BcGiBIx0a9fAFwrkBbmLSGtks4L3qX6yYY0zufBnhC8Ur/iy55GhWP/9A/bY2LhC30M9+RYtw==","keyDetails":"PKIX_ECDSA_P256_SHA_256","validFor":{"start":"2020-06-17T12:44:14.000Z"}},"logId":{"keyId":"wNI9atQGlz+VWfO6LRygH4QUfY/8W4RFwiT5i5WRgB0="}}],"certificateAuthorities":[{"subject":{"organization":"sigstore.dev","commonName":"sigstore"},"uri":"https://fulcio.sigstore.dev","certChain":{"certificates":[{"rawBytes":"MIIB+DCCAX6gAwIBAgITNVkDZoCiofPDsy7dfm6geLbuhzAKBggqhkjOPQQDAzAqMRUwEwYDVQQKEwxzaWdzdG9yZS5kZXYxETAPBgNVBAMTCHNpZ3N0b3JlMB4XDTIxMDMwNzAzMjAyOVoXDTMxMDIyMzAzMjAyOVowKjEVMBMGA1UEChMMc2lnc3RvcmUuZGV2MREwDwYDVQQDEwhzaWdzdG9yZTB2MBAGByqGSM49AgEGBSuBBAAiA2IABLSyA7Ii5k+pNO8ZEWY0ylemWDowOkNa3kL+GZE5Z5GWehL9/A9bRNA3RbrsZ5i0JcastaRL7Sp5fp/jD5dxqc/UdTVnlvS16an+2Yfswe/QuLolRUCrcOE2+2iA5+tzd6NmMGQwDgYDVR0PAQH/BAQDAgEGMBIGA1UdEwEB/wQIMAYBAf8CAQEwHQYDVR0OBBYEFMjFHQBBmiQpMlEk6w2uSu1KBtPsMB8GA1UdIwQYMBaAFMjFHQBBmiQpMlEk6w2uSu1KBtPsMAoGCCqGSM49BAMDA2gAMGUCMH8liWJfMui6vXXBhjDgY4MwslmN/TJxVe/83WrFomwmNf056y1X48F9c4m3a3ozXAIxAKjRay5/aj/jsKKGIkmQatjI8uupHr/+CxFvaJWmpYqNkLDGRU+9orzh5hI2RrcuaQ=="}]},"validFor":{"start":"2021-03-07T03:20:29.000Z","end":"2022-12-31T23:59:59.999Z"}},{"subject":{"organization":"sigstore.dev","commonName":"sigstore"},"uri":"https://fulcio.sigstore.dev","certChain":{"certificates":[{"rawBytes":"MIIB9zCCAXygAwIBAgIUALZNAPFdxHPwjeDloDwyYChAO/4wCgYIKoZIzj0EAwMwKjEVMBMGA1UEChMMc2lnc3RvcmUuZGV2MREwDwYDVQQDEwhzaWdzdG9yZTAeFw0yMTEwMDcxMzU2NTlaFw0zMTEwMDUxMzU2NThaMCoxFTATBgNVBAoTDHNpZ3N0b3JlLmRldjERMA8GA1UEAxMIc2lnc3RvcmUwdjAQBgcqhkjOPQIBBgUrgQQAIgNiAAT7XeFT4rb3PQGwS4IajtLk3/OlnpgangaBclYpsYBr5i+4ynB07ceb3LP0OIOZdxexX69c5iVuyJRQ+Hz05yi+UF3uBWAlHpiS5sh0+H2GHE7SXrk1EC5m1Tr19L9gg92jYzBhMA4GA1UdDwEB/wQEAwIBBjAPBgNVHRMBAf8EBTADAQH/MB0GA1UdDgQWBBRYwB5fkUWlZql6zJChkyLQKsXF+jAfBgNVHSMEGDAWgBRYwB5fkUWlZql6zJChkyLQKsXF+jAKBggqhkjOPQQDAwNpADBmAjEAj1nHeXZp+13NWBNa+EDsDP8G1WWg1tCMWP/WHPqpaVo0jhsweNFZgSs0eE7wYI4qAjEA2WB9ot98sIkoF3vZYdd3/VtWB5b9TNMea7Ix/stJ5TfcLLeABLE4BNJOsQ4vnBHJ"},{"rawBytes":"MIICGjCCAaGgAwIBAgIUALnViVfnU0brJasmRkHrn/UnfaQwCgYIKoZIzj0EAwMwKjEVMBMGA1UEChMMc2lnc3RvcmUuZGV2MREwDwYDVQQDEwhzaWdzdG9yZTAeFw0yMjA0MTMyMDA2MTVaFw0zMTEwMDUxMzU2NThaMDcxFTATBgNVBAoTDHNpZ3N0b3JlLmRldjEeMBwGA1UEAxMVc2lnc3RvcmUtaW50ZXJtZWRpYXRlMHYwEAYHKoZIzj0CAQYFK4EEACIDYgAE8RVS/ysH+NOvuDZyPIZtilgUF9NlarYpAd9HP1vBBH1U5CV77LSS7s0ZiH4nE7Hv7ptS6LvvR/STk798LVgMzLlJ4HeIfF3tHSaexLcYpSASr1kS0N/RgBJz/9jWCiXno3sweTAOBgNVHQ8BAf8EBAMCAQYwEwYDVR0lBAwwCgYIKwYBBQUHAwMwEgYDVR0TAQH/BAgwBgEB/wIBADAdBgNVHQ4EFgQU39Ppz1YkEZb5qNjpKFWixi4YZD8wHwYDVR0jBBgwFoAUWMAeX5FFpWapesyQoZMi0CrFxfowCgYIKoZIzj0EAwMDZwAwZAIwPCsQK4DYiZYDPIaDi5HFKnfxXx6ASSVmERfsynYBiX2X6SJRnZU84/9DZdnFvvxmAjBOt6QpBlc4J/0DxvkTCqpclvziL6BCCPnjdlIB3Pu3BxsPmygUY7Ii2zbdCdliiow="}]},"validFor":{"start":"2022-04-13T20:06:15.000Z","end":"2031-10-05T13:56:58.000Z"}}],"ctlogs":[{"baseUrl":"https://ctfe.sigstore.dev/test","hashAlgorithm":"SHA2_256","publicKey":{"rawBytes":"MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEbfwR+RJudXscgRBRpKX1XFDy3PyudDxz/SfnRi1fT8ekpfBd2O1uoz7jr3Z8nKzxA69EUQ+eFCFI3zeubPWU7w==","keyDetails":"PKIX_ECDSA_P256_SHA_256","validFor":{"start":"2021-03-07T03:20:29.000Z","end":"2022-01-01T00:00:00.000Z"}},"logId":{"keyId":"CGCS8ChS/2hF0dFrJ4ScRWcYrBY9wzjSbea8IgY2b3I="}},{"baseUrl":"https://ctfe.sigstore.dev/2022","hashAlgorithm":"SHA2_256","publicKey":{"rawBytes":"MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEiPSlFi0CmFTfEjCUqF9HuCEcYXNKAaYalIJmBZ8yyezPjTqhxrKBpMnaocVtLJBI1eM3uXnQzQGAJdJ4gs9Fyw==","keyDetails":"PKIX_ECDSA_P256_SHA_256","validFor":{"start":"2022-01-01T00:00:00.000Z"}},"logId":{"keyId":"3T0wasbHETJjGR4cmWc3AqJKXrjePK3/h4pygC8p7o4="}}],"timestampAuthorities":[]}');
+// EXTERNAL MODULE: ./node_modules/@sigstore/bundle/dist/index.js
+var bundle_dist = __nccwpck_require__(61040);
+// EXTERNAL MODULE: ./node_modules/@sigstore/core/dist/index.js
+var core_dist = __nccwpck_require__(83917);
+// EXTERNAL MODULE: ./node_modules/@sigstore/protobuf-specs/dist/index.js
+var protobuf_specs_dist = __nccwpck_require__(19654);
+// EXTERNAL MODULE: ./node_modules/@sigstore/verify/dist/index.js
+var verify_dist = __nccwpck_require__(54187);
+;// CONCATENATED MODULE: ./src/provenance/verify.ts
+/**
+ * Verifying one attestation bundle: pure (no I/O, no clock; the log's signed time is the time the
+ * certificate is checked at, as Sigstore does), against a trusted root given as data.
+ *
+ * Two layers, both required:
+ * 1. `@sigstore/verify` checks the bundle's cryptography (the certificate chains to a Fulcio CA of
+ *    the trusted root and holds a CT log's signed timestamp; the transparency-log entry is signed by
+ *    a log of the root and matches the envelope; the DSSE signature verifies with the certificate's
+ *    key; the certificate was valid when the entry was logged) and a certificate identity: the
+ *    subject alternative name against an anchored pattern and the Fulcio issuer exactly.
+ * 2. Our own whole-value check of the Fulcio extensions a GitHub Actions certificate carries
+ *    (issuer, source repository, build signer and build config URI, source ref, runner
+ *    environment): each must be present and equal the expected value. The library (1.2.1) matches
+ *    the subject alternative name as an unanchored pattern; the anchor and this check make sure a
+ *    look-alike repository or workflow (`acme/train-evil`, `train.yml.bak`) never passes.
+ *
+ * Every failure names the field at fault.
+ */
+
+
+
+
+const GITHUB_ACTIONS_ISSUER = 'https://token.actions.githubusercontent.com';
+const GITHUB_SERVER = 'https://github.com';
+const IN_TOTO_PAYLOAD = 'application/vnd.in-toto+json';
+const IN_TOTO_STATEMENTS = ['https://in-toto.io/Statement/v1', 'https://in-toto.io/Statement/v0.1'];
+const SLSA_PROVENANCE_V1 = 'https://slsa.dev/provenance/v1';
+/** The Fulcio extensions checked, with the names errors use (https://github.com/sigstore/fulcio/blob/main/docs/oid-info.md). */
+const EXTENSIONS = {
+    issuer: { oid: '1.3.6.1.4.1.57264.1.8', name: 'Issuer (V2)' },
+    buildSignerUri: { oid: '1.3.6.1.4.1.57264.1.9', name: 'Build Signer URI' },
+    runnerEnvironment: { oid: '1.3.6.1.4.1.57264.1.11', name: 'Runner Environment' },
+    sourceRepositoryUri: { oid: '1.3.6.1.4.1.57264.1.12', name: 'Source Repository URI' },
+    sourceRepositoryRef: { oid: '1.3.6.1.4.1.57264.1.14', name: 'Source Repository Ref' },
+    buildConfigUri: { oid: '1.3.6.1.4.1.57264.1.18', name: 'Build Config URI' }
+};
+/** Thrown when the trusted root itself cannot be read: a configuration error, never a gate result. */
+class TrustedRootError extends Error {
+}
+/**
+ * A verifier trusting `trustedRoot` (protobuf JSON, `trusted_root.json`). Requires one
+ * transparency-log entry and one CT log timestamp per bundle (Sigstore's public-good defaults).
+ *
+ * @throws TrustedRootError when the trusted root is not one.
+ */
+function createProvenanceVerifier(trustedRoot, source = 'the trusted root') {
+    let verifier;
+    try {
+        const root = protobuf_specs_dist.TrustedRoot.fromJSON(trustedRoot);
+        if (root.certificateAuthorities.length === 0 || root.tlogs.length === 0) {
+            throw new Error('it lists no certificate authority or no transparency log');
+        }
+        verifier = new verify_dist/* Verifier */.BL((0,verify_dist/* toTrustMaterial */.jO)(root), {
+            tlogThreshold: 1,
+            ctlogThreshold: 1,
+            tsaThreshold: 0
+        });
+    }
+    catch (error) {
+        throw new TrustedRootError(`${source} cannot be used: ${messageOf(error)}`, { cause: error });
+    }
+    return { root: source, verify: (bundle, expected) => verifyBundle(verifier, bundle, expected) };
+}
+/** `^https://github\.com/owner/name/\.github/workflows/train\.yml@refs/heads/main$` */
+function workflowIdentityPattern(expected) {
+    const ref = expected.ref === undefined ? 'refs/\\S+' : escapeRegExp(expected.ref);
+    return `^${escapeRegExp(workflowUri(expected, ''))}${ref}$`;
+}
+function workflowUri(expected, ref) {
+    return `${GITHUB_SERVER}/${expected.repository}/${expected.workflow}@${ref}`;
+}
+function verifyBundle(verifier, json, expected) {
+    let bundle;
+    try {
+        bundle = (0,bundle_dist/* bundleFromJSON */.vw)(json);
+    }
+    catch (error) {
+        return { ok: false, field: 'bundle', why: `not a Sigstore bundle: ${messageOf(error)}` };
+    }
+    const content = bundle.content;
+    if (content.$case !== 'dsseEnvelope') {
+        return { ok: false, field: 'bundle.dsseEnvelope', why: 'the bundle holds no DSSE envelope' };
+    }
+    const leaf = leafCertificate(bundle);
+    if (!leaf) {
+        return {
+            ok: false,
+            field: 'bundle.verificationMaterial.certificate',
+            why: 'the bundle is signed by a key, not a Fulcio certificate'
+        };
+    }
+    try {
+        verifier.verify((0,verify_dist/* toSignedEntity */.DC)(bundle), {
+            subjectAlternativeName: workflowIdentityPattern(expected),
+            extensions: { issuer: GITHUB_ACTIONS_ISSUER }
+        });
+    }
+    catch (error) {
+        return { ok: false, ...libraryFailure(error) };
+    }
+    const checked = checkExtensions(leaf, expected);
+    if (!checked.ok)
+        return checked;
+    const envelope = content.dsseEnvelope;
+    if (envelope.payloadType !== IN_TOTO_PAYLOAD) {
+        return {
+            ok: false,
+            field: 'dsseEnvelope.payloadType',
+            why: `is ${verify_quote(envelope.payloadType)}, not ${IN_TOTO_PAYLOAD}`
+        };
+    }
+    const statement = parseStatement(envelope.payload);
+    if (!statement.ok)
+        return statement;
+    const entry = bundle.verificationMaterial.tlogEntries[0];
+    const loggedAt = entry ? new Date(Number(entry.integratedTime) * 1000) : undefined;
+    return {
+        ok: true,
+        subjects: statement.subjects,
+        signer: {
+            workflow: checked.workflow,
+            ref: checked.ref,
+            runner: checked.runner,
+            ...(checked.commit ? { commit: checked.commit } : {}),
+            ...(loggedAt && !Number.isNaN(loggedAt.getTime()) ? { loggedAt: loggedAt.toISOString() } : {})
+        }
+    };
+}
+function leafCertificate(bundle) {
+    const material = bundle.verificationMaterial.content;
+    const raw = material.$case === 'certificate'
+        ? material.certificate.rawBytes
+        : material.$case === 'x509CertificateChain'
+            ? material.x509CertificateChain.certificates[0]?.rawBytes
+            : undefined;
+    if (!raw)
+        return undefined;
+    try {
+        return core_dist.X509Certificate.parse(raw);
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * The library's error, with the bundle field it concerns. Its message quotes certificate values
+ * as they are (`got <subject alternative name>`): control characters are made visible and the
+ * length bounded here; report/ escapes the rest for markdown, HTML and workflow commands.
+ */
+function libraryFailure(error) {
+    const message = visible(messageOf(error));
+    if (error instanceof verify_dist/* PolicyError */.pn) {
+        return /issuer/.test(message)
+            ? { field: `certificate extension ${EXTENSIONS.issuer.name}`, why: message }
+            : { field: 'certificate subjectAlternativeName', why: message };
+    }
+    if (error instanceof verify_dist/* VerificationError */.mk) {
+        const code = error.code ?? '';
+        const field = code.startsWith('CERTIFICATE')
+            ? 'bundle.verificationMaterial.certificate'
+            : code.startsWith('SIGNATURE')
+                ? 'dsseEnvelope.signatures'
+                : code.startsWith('TLOG') || code.startsWith('TIMESTAMP')
+                    ? 'bundle.verificationMaterial.tlogEntries'
+                    : 'bundle';
+        const cause = error.cause;
+        return { field, why: cause ? `${message} (${visible(messageOf(cause))})` : message };
+    }
+    return { field: 'bundle', why: message };
+}
+/** Every extension present and equal to what is expected, as a whole value. */
+function checkExtensions(leaf, expected) {
+    const read = {};
+    for (const name of Object.keys(EXTENSIONS)) {
+        const value = extensionText(leaf, EXTENSIONS[name].oid);
+        if (value === undefined) {
+            return {
+                ok: false,
+                field: `certificate extension ${EXTENSIONS[name].name} (${EXTENSIONS[name].oid})`,
+                why: 'is missing or not a UTF-8 string'
+            };
+        }
+        read[name] = value;
+    }
+    const values = read;
+    const mismatch = (name, want) => ({
+        ok: false,
+        field: `certificate extension ${EXTENSIONS[name].name} (${EXTENSIONS[name].oid})`,
+        why: `is ${verify_quote(values[name])}, expected ${verify_quote(want)}`
+    });
+    if (values.issuer !== GITHUB_ACTIONS_ISSUER)
+        return mismatch('issuer', GITHUB_ACTIONS_ISSUER);
+    const repository = `${GITHUB_SERVER}/${expected.repository}`;
+    if (values.sourceRepositoryUri !== repository)
+        return mismatch('sourceRepositoryUri', repository);
+    const ref = values.sourceRepositoryRef;
+    if (expected.ref !== undefined && ref !== expected.ref) {
+        return mismatch('sourceRepositoryRef', expected.ref);
+    }
+    if (!/^refs\/\S+$/.test(ref))
+        return mismatch('sourceRepositoryRef', 'refs/…');
+    // The workflow ran from the ref checked above: both URIs name that workflow at that ref.
+    const workflow = workflowUri(expected, ref);
+    if (values.buildConfigUri !== workflow)
+        return mismatch('buildConfigUri', workflow);
+    if (values.buildSignerUri !== workflow)
+        return mismatch('buildSignerUri', workflow);
+    if (leaf.subjectAltName !== workflow) {
+        return {
+            ok: false,
+            field: 'certificate subjectAlternativeName',
+            why: `is ${verify_quote(leaf.subjectAltName ?? '(none)')}, expected ${verify_quote(workflow)}`
+        };
+    }
+    const runner = values.runnerEnvironment;
+    if (runner !== 'github-hosted' && (expected.githubHostedOnly || runner !== 'self-hosted')) {
+        return mismatch('runnerEnvironment', 'github-hosted');
+    }
+    const commit = extensionText(leaf, '1.3.6.1.4.1.57264.1.13');
+    return {
+        ok: true,
+        workflow: expected.workflow,
+        ref,
+        runner,
+        ...(commit && /^[0-9a-f]{40,64}$/.test(commit) ? { commit } : {})
+    };
+}
+/** A Fulcio v2 extension's value: a DER UTF8String inside the extension's OCTET STRING. */
+function extensionText(leaf, oid) {
+    try {
+        const inner = leaf.extension(oid)?.valueObj.subs[0];
+        // UTF8String, tag 12
+        if (!inner || inner.tag.number !== 12)
+            return undefined;
+        return inner.value.toString('utf8');
+    }
+    catch {
+        return undefined;
+    }
+}
+function parseStatement(payload) {
+    let statement;
+    try {
+        statement = JSON.parse(payload.toString('utf8'));
+    }
+    catch {
+        return { ok: false, field: 'dsseEnvelope.payload', why: 'is not JSON' };
+    }
+    if (!verify_isRecord(statement)) {
+        return { ok: false, field: 'dsseEnvelope.payload', why: 'is not an in-toto statement' };
+    }
+    if (!IN_TOTO_STATEMENTS.includes(String(statement._type))) {
+        return {
+            ok: false,
+            field: 'statement._type',
+            why: `is ${verify_quote(String(statement._type))}, not an in-toto statement`
+        };
+    }
+    if (statement.predicateType !== SLSA_PROVENANCE_V1) {
+        return {
+            ok: false,
+            field: 'statement.predicateType',
+            why: `is ${verify_quote(String(statement.predicateType))}, not ${SLSA_PROVENANCE_V1}`
+        };
+    }
+    if (!Array.isArray(statement.subject) || statement.subject.length === 0) {
+        return { ok: false, field: 'statement.subject', why: 'lists no subject' };
+    }
+    const subjects = [];
+    for (const subject of statement.subject) {
+        const digest = verify_isRecord(subject) && verify_isRecord(subject.digest) ? subject.digest.sha256 : undefined;
+        if (typeof digest === 'string' && /^[0-9a-fA-F]{64}$/.test(digest)) {
+            subjects.push({
+                name: verify_isRecord(subject) && typeof subject.name === 'string' ? subject.name : '',
+                sha256: digest.toLowerCase()
+            });
+        }
+    }
+    if (subjects.length === 0) {
+        return { ok: false, field: 'statement.subject', why: 'lists no subject with a sha256 digest' };
+    }
+    return { ok: true, subjects };
+}
+function verify_isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function escapeRegExp(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+/** A value from a certificate or bundle, quoted for an error; report/ escapes it when printed. */
+function verify_quote(value) {
+    return JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value);
+}
+/** Control and line-separator characters as `\uXXXX`, at most 300 characters. */
+function visible(text) {
+    const shown = Array.from(text, c => {
+        const code = c.codePointAt(0) ?? 0;
+        const control = code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029;
+        return control ? `\\u${code.toString(16).padStart(4, '0')}` : c;
+    }).join('');
+    return shown.length > 300 ? `${shown.slice(0, 300)}…` : shown;
+}
+function messageOf(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+
+;// CONCATENATED MODULE: ./src/provenance/trusted-root.ts
+
+
+
+
+
+/** Where the pinned root lives in this repository (bundled into dist at build time). */
+const PINNED_TRUSTED_ROOT = 'trust/sigstore-trusted-root.json';
+/**
+ * The verifier over the Sigstore public-good trusted root pinned in this repository (offline:
+ * never fetched at run time; see docs/security.md for how it is updated), or over the trusted
+ * root in `file` (resolved in `workspace`) when one is named.
+ *
+ * @throws InvalidInputError naming the file when it cannot be read or is not a trusted root.
+ */
+async function loadProvenanceVerifier(file, workspace) {
+    if (file === undefined)
+        return createProvenanceVerifier(sigstore_trusted_root_namespaceObject, PINNED_TRUSTED_ROOT);
+    const where = external_node_path_default().resolve(workspace, file);
+    let json;
+    try {
+        json = JSON.parse(await (0,promises_.readFile)(where, 'utf8'));
+    }
+    catch (error) {
+        throw new errors/* InvalidInputError */.oC(`input "sigstore-trusted-root": cannot read ${file} as JSON: ${(0,errors/* errorMessage */.gJ)(error)}`, { cause: error });
+    }
+    try {
+        return createProvenanceVerifier(json, file);
+    }
+    catch (error) {
+        if (error instanceof TrustedRootError) {
+            throw new errors/* InvalidInputError */.oC(`input "sigstore-trusted-root": ${error.message}`, {
+                cause: error
+            });
+        }
+        throw error;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/audit/actions-uploader.ts
 /**
  * {@link AuditUploader} over `@actions/artifact` (the runner's artifact service, which the
@@ -75724,6 +82933,7 @@ function actionsArtifactUploader() {
 }
 
 ;// CONCATENATED MODULE: ./src/inputs.ts
+
 
 
 
@@ -75747,6 +82957,9 @@ const inputs_name = (input, pattern, rule, max) => schemas_string().refine(value
 });
 /** GTO's `v` + semver (`v1.2.0-rc.1+build.5`) and MLflow's version numbers (`12`). */
 const VERSION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9.+-]*$/;
+/** An http(s) URL; a per-severity one may also be `none` (nothing of that severity is sent). */
+const webhook = (input, orNone = false) => schemas_string()
+    .refine(value => value === '' || /^https?:\/\/[^\s]+$/i.test(value) || (orNone && value === NO_WEBHOOK), { message: `input "${input}" must be an http(s) URL${orNone ? ` or ${NO_WEBHOOK}` : ''}` });
 const bool = (name) => schemas_enum(['true', 'false', ''], { message: `input "${name}" must be true or false` });
 const Inputs = object({
     command: schemas_enum([...COMMANDS, ''], {
@@ -75773,9 +82986,11 @@ const Inputs = object({
     'candidate-repository': schemas_string().regex(/^([\w.-]+\/[\w.-]+)?$/, {
         message: 'input "candidate-repository" must be owner/name'
     }),
-    'notify-webhook': schemas_string().refine(value => value === '' || /^https?:\/\/[^\s]+$/i.test(value), {
-        message: 'input "notify-webhook" must be an http(s) URL'
-    })
+    'sigstore-trusted-root': schemas_string(),
+    'notify-webhook': webhook('notify-webhook'),
+    'notify-webhook-critical': webhook('notify-webhook-critical', true),
+    'notify-webhook-warning': webhook('notify-webhook-warning', true),
+    'notify-webhook-info': webhook('notify-webhook-info', true)
 });
 /** Which inputs each command cannot do without. */
 const REQUIRED = {
@@ -75788,7 +83003,13 @@ const REQUIRED = {
     monitor: ['policy']
 };
 /** Inputs that are secrets: handed to `onSecret` before anything is validated. */
-const SECRET_INPUTS = ['github-token', 'notify-webhook'];
+const SECRET_INPUTS = [
+    'github-token',
+    'notify-webhook',
+    'notify-webhook-critical',
+    'notify-webhook-warning',
+    'notify-webhook-info'
+];
 /**
  * Reads and validates the inputs; one error lists every problem. The only caller of
  * core.getInput. `onSecret` (the action masks) sees every secret input first, so a run whose
@@ -75796,9 +83017,11 @@ const SECRET_INPUTS = ['github-token', 'notify-webhook'];
  */
 function getInputs(options = {}) {
     const raw = Object.fromEntries(Object.keys(Inputs.shape).map(name => [name, lib_core/* getInput */.V4(name).trim()]));
-    for (const secret of SECRET_INPUTS)
-        if (raw[secret])
-            options.onSecret?.(raw[secret]);
+    for (const secret of SECRET_INPUTS) {
+        const value = raw[secret];
+        if (value && value !== NO_WEBHOOK)
+            options.onSecret?.(value);
+    }
     const parsed = Inputs.safeParse(raw);
     if (!parsed.success) {
         throw new errors/* InvalidInputError */.oC(parsed.error.issues.map(issue => issue.message).join('\n'));
@@ -75823,7 +83046,13 @@ function getInputs(options = {}) {
         candidateArtifact: text(inputs['candidate-artifact']),
         candidateRunId: inputs['candidate-run-id'] ? Number(inputs['candidate-run-id']) : undefined,
         candidateRepository: text(inputs['candidate-repository']),
-        notifyWebhook: text(inputs['notify-webhook'])
+        notifyWebhooks: {
+            ...(inputs['notify-webhook'] ? { default: inputs['notify-webhook'] } : {}),
+            ...(inputs['notify-webhook-critical'] ? { critical: inputs['notify-webhook-critical'] } : {}),
+            ...(inputs['notify-webhook-warning'] ? { warning: inputs['notify-webhook-warning'] } : {}),
+            ...(inputs['notify-webhook-info'] ? { info: inputs['notify-webhook-info'] } : {})
+        },
+        sigstoreTrustedRoot: text(inputs['sigstore-trusted-root'])
     };
     if (settings.candidateArtifact &&
         settings.command !== 'check' &&
@@ -75975,6 +83204,9 @@ function closers(lines) {
 
 
 
+
+
+
 /**
  * The action's entry: read inputs, run the command, publish the report. The one
  * error boundary: every failure ends here as a failed step with a readable message.
@@ -75983,17 +83215,19 @@ async function run() {
     // Audit records of this run: promotions, rollbacks and refused attempts, also when it fails.
     const audits = auditCollector();
     summary = summaryBudget();
-    let webhook;
+    let webhooks;
+    let notifications = [];
     try {
         // Secrets are masked before anything, even a refusal of the other inputs, can print them.
         const settings = getInputs({ onSecret: secret => lib_core/* setSecret */.Pq(secret) });
-        webhook = settings.notifyWebhook;
+        webhooks = settings.notifyWebhooks;
         // Slack-style URLs carry the secret in the path: mask the parts too, wherever they appear.
-        if (webhook)
-            for (const part of maskableParts(webhook))
+        for (const url of webhookUrls(webhooks))
+            for (const part of maskableParts(url))
                 lib_core/* setSecret */.Pq(part);
-        const runner = runnerContext(audits, settings.githubToken);
+        const runner = runnerContext(audits, settings.githubToken, settings.sigstoreTrustedRoot);
         const outcome = await lib_core/* group */.Os(`modelgate ${settings.command}`, () => runForEvent(settings, runner));
+        notifications = outcome.notifications ?? [];
         if (outcome.decision)
             lib_core/* setOutput */.uH('decision', outcome.decision);
         lib_core/* setOutput */.uH('report', outcome.markdown);
@@ -76027,7 +83261,7 @@ async function run() {
             fail(`ModelGate failed unexpectedly: ${(0,errors/* errorMessage */.gJ)(error)}`, errors/* ExitCode */.yU.Blocked);
         }
     }
-    await recordAudits(audits.drain(), webhook);
+    await recordAudits(audits.drain(), webhooks, notifications);
 }
 /** Every message printed to the log, user text included, cannot act as a workflow command. */
 const log = {
@@ -76036,7 +83270,7 @@ const log = {
     warning: (message) => lib_core/* warning */.$e(neutraliseCommands(message))
 };
 /** The audit trail and notifications; their problems are warnings (the registry is already written). */
-async function recordAudits(audits, webhook) {
+async function recordAudits(audits, webhooks, notifications) {
     const env = process.env;
     try {
         await afterRun(audits, {
@@ -76044,7 +83278,8 @@ async function recordAudits(audits, webhook) {
             attempt: Number(env.GITHUB_RUN_ATTEMPT) || 1,
             repository: env.GITHUB_REPOSITORY || undefined,
             uploader: env.ACTIONS_RUNTIME_TOKEN ? actionsArtifactUploader() : undefined,
-            webhook,
+            ...(webhooks ? { webhooks } : {}),
+            notifications,
             summary: writeSummary,
             logger: log
         });
@@ -76054,13 +83289,17 @@ async function recordAudits(audits, webhook) {
     }
 }
 /** The GITHUB_* facts of this run; the only place below inputs that reads the runner's variables. */
-function runnerContext(audits, token) {
+function runnerContext(audits, token, trustedRoot) {
     const env = process.env;
+    const workspace = env.GITHUB_WORKSPACE || process.cwd();
+    const github = gitHubPorts(token, {
+        repository: env.GITHUB_REPOSITORY || undefined,
+        apiUrl: env.GITHUB_API_URL || 'https://api.github.com'
+    });
     const runUrl = env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
         ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
         : undefined;
     const attempt = Number(env.GITHUB_RUN_ATTEMPT) || 1;
-    const workspace = env.GITHUB_WORKSPACE || process.cwd();
     return {
         workspace,
         // A re-run keeps GITHUB_ACTOR (the first attempt's) and names who re-ran it here: the person
@@ -76081,10 +83320,13 @@ function runnerContext(audits, token) {
         ref: env.GITHUB_REF || undefined,
         apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
         logger: log,
-        github: gitHubPorts(token, {
-            repository: env.GITHUB_REPOSITORY || undefined,
-            apiUrl: env.GITHUB_API_URL || 'https://api.github.com'
-        }),
+        github,
+        // The provenance gate's attestations: read from the policy's repository with the same client,
+        // verified against the pinned trusted root (or the one the input names).
+        attestations: {
+            sourceFor: repository => gitHubAttestationSource(github('provenance').api, repoRef(repository)),
+            verifier: () => loadProvenanceVerifier(trustedRoot, workspace)
+        },
         git: createGitRunner(workspace)
     };
 }

@@ -1,6 +1,7 @@
 import * as core from '@actions/core'
 import { z } from 'zod'
 import { InvalidInputError } from './errors.js'
+import { NO_WEBHOOK, type WebhookRoutes } from './notify/route.js'
 import { MODEL_NAME_PATTERN, NAME_PATTERN } from './policy/schema.js'
 
 export const COMMANDS = [
@@ -60,8 +61,13 @@ export interface CommonSettings {
   candidateRunId?: number
   /** The repository of that run, `owner/name` (default: this repository). */
   candidateRepository?: string
-  /** Where to POST a notification for every promotion and rollback; a secret (masked). */
-  notifyWebhook?: string
+  /**
+   * Where to POST notifications, by severity (`notify-webhook` and its per-severity overrides);
+   * secrets (masked).
+   */
+  notifyWebhooks: WebhookRoutes
+  /** A Sigstore trusted root file to verify attestations against, instead of the pinned one. */
+  sigstoreTrustedRoot?: string
 }
 
 /**
@@ -75,6 +81,16 @@ const name = (input: string, pattern: RegExp, rule: string, max: number) =>
   })
 /** GTO's `v` + semver (`v1.2.0-rc.1+build.5`) and MLflow's version numbers (`12`). */
 const VERSION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9.+-]*$/
+
+/** An http(s) URL; a per-severity one may also be `none` (nothing of that severity is sent). */
+const webhook = (input: string, orNone = false) =>
+  z
+    .string()
+    .refine(
+      value =>
+        value === '' || /^https?:\/\/[^\s]+$/i.test(value) || (orNone && value === NO_WEBHOOK),
+      { message: `input "${input}" must be an http(s) URL${orNone ? ` or ${NO_WEBHOOK}` : ''}` }
+    )
 
 const bool = (name: string) =>
   z.enum(['true', 'false', ''], { message: `input "${name}" must be true or false` })
@@ -119,9 +135,11 @@ const Inputs = z.object({
   'candidate-repository': z.string().regex(/^([\w.-]+\/[\w.-]+)?$/, {
     message: 'input "candidate-repository" must be owner/name'
   }),
-  'notify-webhook': z.string().refine(value => value === '' || /^https?:\/\/[^\s]+$/i.test(value), {
-    message: 'input "notify-webhook" must be an http(s) URL'
-  })
+  'sigstore-trusted-root': z.string(),
+  'notify-webhook': webhook('notify-webhook'),
+  'notify-webhook-critical': webhook('notify-webhook-critical', true),
+  'notify-webhook-warning': webhook('notify-webhook-warning', true),
+  'notify-webhook-info': webhook('notify-webhook-info', true)
 })
 
 /** Which inputs each command cannot do without. */
@@ -136,7 +154,13 @@ const REQUIRED: Record<CommandName, ReadonlyArray<keyof CommonSettings>> = {
 }
 
 /** Inputs that are secrets: handed to `onSecret` before anything is validated. */
-const SECRET_INPUTS = ['github-token', 'notify-webhook'] as const
+const SECRET_INPUTS = [
+  'github-token',
+  'notify-webhook',
+  'notify-webhook-critical',
+  'notify-webhook-warning',
+  'notify-webhook-info'
+] as const
 
 /**
  * Reads and validates the inputs; one error lists every problem. The only caller of
@@ -147,7 +171,10 @@ export function getInputs(options: { onSecret?: (secret: string) => void } = {})
   const raw: Record<string, string> = Object.fromEntries(
     Object.keys(Inputs.shape).map(name => [name, core.getInput(name).trim()])
   )
-  for (const secret of SECRET_INPUTS) if (raw[secret]) options.onSecret?.(raw[secret])
+  for (const secret of SECRET_INPUTS) {
+    const value = raw[secret]
+    if (value && value !== NO_WEBHOOK) options.onSecret?.(value)
+  }
   const parsed = Inputs.safeParse(raw)
   if (!parsed.success) {
     throw new InvalidInputError(parsed.error.issues.map(issue => issue.message).join('\n'))
@@ -172,7 +199,13 @@ export function getInputs(options: { onSecret?: (secret: string) => void } = {})
     candidateArtifact: text(inputs['candidate-artifact']),
     candidateRunId: inputs['candidate-run-id'] ? Number(inputs['candidate-run-id']) : undefined,
     candidateRepository: text(inputs['candidate-repository']),
-    notifyWebhook: text(inputs['notify-webhook'])
+    notifyWebhooks: {
+      ...(inputs['notify-webhook'] ? { default: inputs['notify-webhook'] } : {}),
+      ...(inputs['notify-webhook-critical'] ? { critical: inputs['notify-webhook-critical'] } : {}),
+      ...(inputs['notify-webhook-warning'] ? { warning: inputs['notify-webhook-warning'] } : {}),
+      ...(inputs['notify-webhook-info'] ? { info: inputs['notify-webhook-info'] } : {})
+    },
+    sigstoreTrustedRoot: text(inputs['sigstore-trusted-root'])
   }
   if (
     settings.candidateArtifact &&

@@ -7,9 +7,12 @@ import { octokitRepoAccess } from './github/access.js'
 import { createOctokit } from './github/client.js'
 import { octokitCommentSink } from './github/comments.js'
 import { octokitReviewSource } from './github/reviews.js'
+import { gitHubAttestationSource } from './github/attestations.js'
+import { loadProvenanceVerifier } from './provenance/trusted-root.js'
 import { auditCollector, type AuditLog } from './audit/log.js'
 import type { AuditRecord } from './audit/record.js'
-import { maskableParts } from './notify/webhook.js'
+import { webhookUrls, type WebhookRoutes } from './notify/route.js'
+import { maskableParts, type NotificationEvent } from './notify/webhook.js'
 import { actionsArtifactUploader } from './audit/actions-uploader.js'
 import { ExitCode, ModelGateError, errorMessage } from './errors.js'
 import { getInputs } from './inputs.js'
@@ -25,17 +28,20 @@ export async function run(): Promise<void> {
   // Audit records of this run: promotions, rollbacks and refused attempts, also when it fails.
   const audits = auditCollector()
   summary = summaryBudget()
-  let webhook: string | undefined
+  let webhooks: WebhookRoutes | undefined
+  let notifications: readonly NotificationEvent[] = []
   try {
     // Secrets are masked before anything, even a refusal of the other inputs, can print them.
     const settings = getInputs({ onSecret: secret => core.setSecret(secret) })
-    webhook = settings.notifyWebhook
+    webhooks = settings.notifyWebhooks
     // Slack-style URLs carry the secret in the path: mask the parts too, wherever they appear.
-    if (webhook) for (const part of maskableParts(webhook)) core.setSecret(part)
-    const runner = runnerContext(audits, settings.githubToken)
+    for (const url of webhookUrls(webhooks))
+      for (const part of maskableParts(url)) core.setSecret(part)
+    const runner = runnerContext(audits, settings.githubToken, settings.sigstoreTrustedRoot)
     const outcome = await core.group(`modelgate ${settings.command}`, () =>
       runForEvent(settings, runner)
     )
+    notifications = outcome.notifications ?? []
     if (outcome.decision) core.setOutput('decision', outcome.decision)
     core.setOutput('report', outcome.markdown)
     core.setOutput('report-json', outcome.json)
@@ -66,7 +72,7 @@ export async function run(): Promise<void> {
       fail(`ModelGate failed unexpectedly: ${errorMessage(error)}`, ExitCode.Blocked)
     }
   }
-  await recordAudits(audits.drain(), webhook)
+  await recordAudits(audits.drain(), webhooks, notifications)
 }
 
 /** Every message printed to the log, user text included, cannot act as a workflow command. */
@@ -77,7 +83,11 @@ const log = {
 }
 
 /** The audit trail and notifications; their problems are warnings (the registry is already written). */
-async function recordAudits(audits: readonly AuditRecord[], webhook: string | undefined) {
+async function recordAudits(
+  audits: readonly AuditRecord[],
+  webhooks: WebhookRoutes | undefined,
+  notifications: readonly NotificationEvent[]
+) {
   const env = process.env
   try {
     await afterRun(audits, {
@@ -85,7 +95,8 @@ async function recordAudits(audits: readonly AuditRecord[], webhook: string | un
       attempt: Number(env.GITHUB_RUN_ATTEMPT) || 1,
       repository: env.GITHUB_REPOSITORY || undefined,
       uploader: env.ACTIONS_RUNTIME_TOKEN ? actionsArtifactUploader() : undefined,
-      webhook,
+      ...(webhooks ? { webhooks } : {}),
+      notifications,
       summary: writeSummary,
       logger: log
     })
@@ -95,14 +106,22 @@ async function recordAudits(audits: readonly AuditRecord[], webhook: string | un
 }
 
 /** The GITHUB_* facts of this run; the only place below inputs that reads the runner's variables. */
-function runnerContext(audits: AuditLog, token: string | undefined): EventContext {
+function runnerContext(
+  audits: AuditLog,
+  token: string | undefined,
+  trustedRoot: string | undefined
+): EventContext {
   const env = process.env
+  const workspace = env.GITHUB_WORKSPACE || process.cwd()
+  const github = gitHubPorts(token, {
+    repository: env.GITHUB_REPOSITORY || undefined,
+    apiUrl: env.GITHUB_API_URL || 'https://api.github.com'
+  })
   const runUrl =
     env.GITHUB_SERVER_URL && env.GITHUB_REPOSITORY && env.GITHUB_RUN_ID
       ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
       : undefined
   const attempt = Number(env.GITHUB_RUN_ATTEMPT) || 1
-  const workspace = env.GITHUB_WORKSPACE || process.cwd()
   return {
     workspace,
     // A re-run keeps GITHUB_ACTOR (the first attempt's) and names who re-ran it here: the person
@@ -123,10 +142,14 @@ function runnerContext(audits: AuditLog, token: string | undefined): EventContex
     ref: env.GITHUB_REF || undefined,
     apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
     logger: log,
-    github: gitHubPorts(token, {
-      repository: env.GITHUB_REPOSITORY || undefined,
-      apiUrl: env.GITHUB_API_URL || 'https://api.github.com'
-    }),
+    github,
+    // The provenance gate's attestations: read from the policy's repository with the same client,
+    // verified against the pinned trusted root (or the one the input names).
+    attestations: {
+      sourceFor: repository =>
+        gitHubAttestationSource(github('provenance').api, repoRef(repository)),
+      verifier: () => loadProvenanceVerifier(trustedRoot, workspace)
+    },
     git: createGitRunner(workspace)
   }
 }

@@ -11,12 +11,15 @@
  */
 import { InvalidInputError, NotFoundError } from '../../src/errors.js'
 import { RegistryConflictError } from '../../src/registry/errors.js'
+import { decideStep, rolloutFacts, stepsOfHistory } from '../../src/rollout/steps.js'
 import type {
   AuditFacts,
   ModelStatus,
   NoWriteReason,
   Registry,
   RegistryEvent,
+  RolloutStep,
+  RolloutStepRequest,
   StageHolder,
   StageRemoval,
   VersionRecord,
@@ -198,6 +201,39 @@ export class MemoryRegistry implements Registry {
     })
   }
 
+  /** Rollout steps are stage events carrying `rollout` facts, as in the git adapter. */
+  async rolloutSteps(model: string, stage: string): Promise<RolloutStep[]> {
+    return stepsOfHistory([...(this.models.get(model)?.events ?? [])].reverse(), stage)
+  }
+
+  async recordRolloutStep(
+    model: string,
+    stage: string,
+    step: RolloutStepRequest,
+    audit: AuditFacts,
+    options: WriteOptions = {}
+  ): Promise<WriteResult> {
+    assertWord(stage, 'stage')
+    return this.write(model, stage, audit, options, state => {
+      const steps = stepsOfHistory([...(state?.events ?? [])].reverse(), stage)
+      const decided = decideStep(steps, step, { model, stage })
+      if (decided !== 'write') return decided
+      const stored = registered(state, model, step.version)
+      const facts = { audit: { rollout: rolloutFacts(step) } }
+      const ending = step.kind === 'abort' || step.kind === 'complete'
+      const others =
+        step.kind === 'start'
+          ? [...(state?.holders ?? [])]
+              .filter(([s, e]) => s === stage && e.version !== step.version)
+              .map(([, e]) => removal(model, e.version as string, stage, stored.ref))
+          : []
+      const own = ending
+        ? removal(model, step.version, stage, stored.ref)
+        : assignment(model, step.version, stage, stored.ref)
+      return { drafts: [...others, { ...own, ...facts, summary: `${step.kind} ${step.percent}%` }] }
+    })
+  }
+
   // ---- the write protocol --------------------------------------------------
 
   /**
@@ -264,7 +300,7 @@ export class MemoryRegistry implements Registry {
       by: audit.actor,
       ...(audit.actorEmail ? { byEmail: audit.actorEmail } : {}),
       id: `${model}#${n}`,
-      audit: auditRecord(audit)
+      audit: { ...auditRecord(audit), ...structuredClone(draft.audit ?? {}) }
     }
   }
 }

@@ -22571,7 +22571,13 @@ const Monitor = strictObject({
         .int()
         .min(0)
         .default(1)
-        .describe('Automatic rollbacks of this stage allowed within one `watch_for` (counted back from the evaluation time); past it a breach only alerts. 0: never roll back, always alert.')
+        .describe('Automatic rollbacks of this stage allowed within one `watch_for` (counted back from the evaluation time); past it a breach only alerts. 0: never roll back, always alert.'),
+    warn_inconclusive_after: monitor_duration
+        .default('1h')
+        .describe('A watch still inconclusive this long after it started (the promotion, or the automatic rollback in recovery) sends a `warning` notification on each run: monitoring that cannot see needs a person.'),
+    runs_every: monitor_duration
+        .default('1h')
+        .describe("How often your workflow runs `monitor` (its cron's interval). Runs keep no state, so a watch's final verdict (`info` for a healthy end) is notified by the run whose evaluation time falls within `runs_every` after the watch ended, and no later run notifies about that watch again.")
 })
     .superRefine((monitor, ctx) => {
     const seen = new Set();
@@ -22601,7 +22607,152 @@ const Monitor = strictObject({
 })
     .describe('Watch the stage after a promotion: live metrics checked against triggers; a breach rolls back or alerts. No data is never healthy.');
 
+;// CONCATENATED MODULE: ./src/policy/provenance.ts
+
+/**
+ * A stage's `provenance:` block: the candidate's files must be attested (GitHub artifact
+ * attestations, Sigstore bundles) by a named workflow of a named repository. Part of the policy
+ * schema (schema.ts); strict like the rest, and the policy reference is generated from the
+ * descriptions here.
+ */
+/** GitHub's rules for an owner (letters, digits, hyphens) and a repository name. */
+const REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
+/** A workflow file in `.github/workflows/`, no `..` and nothing a workflow URI could not hold. */
+const WORKFLOW = /^\.github\/workflows\/[A-Za-z0-9._-]+\.ya?ml$/;
+/** A full ref, as a certificate carries it. */
+const REF = /^refs\/(heads|tags|pull)\/[^\s~^:?*[\\]+$/;
+const ProvenanceRules = strictObject({
+    repository: schemas_string()
+        .regex(REPOSITORY, 'must be owner/name, as in github.com/owner/name')
+        .refine(text => !text.split('/')[1]?.includes('..'), { message: 'must not hold ".."' })
+        .describe('The repository whose workflow attested the files (`owner/name`, as GitHub spells it): its attestations are read from GitHub, and its certificates must name it.'),
+    workflow: schemas_string()
+        .regex(WORKFLOW, 'must be a workflow file: .github/workflows/NAME.yml')
+        .describe("The workflow file that ran the training and signed the attestation: `.github/workflows/train.yml`. Matched as a whole (the certificate's subject, build signer and build config URIs)."),
+    ref: schemas_string()
+        .regex(REF, 'must be a full ref: refs/heads/BRANCH or refs/tags/TAG')
+        .optional()
+        .describe('The ref the workflow must have run on (`refs/heads/main`); default: any ref of that workflow.'),
+    github_hosted_runners_only: schemas_boolean()
+        .default(true)
+        .describe("Refuse attestations made on self-hosted runners (the certificate's runner environment must be `github-hosted`).")
+})
+    .describe("The candidate's files were attested by a named workflow: every file's SHA-256 (or the checksums file's, when that is what was attested and every file matches it) must be a subject of a GitHub artifact attestation that verifies against the pinned Sigstore trusted root and names that repository, workflow, ref and runner.");
+
+;// CONCATENATED MODULE: ./src/policy/rollout.ts
+
+
+
+/**
+ * A stage's `rollout:` block (schema.ts): the stage is a progressive-delivery step rather than a
+ * plain promotion target. `shadow` runs the version beside the holder of another stage with no
+ * traffic; `canary` gives it a growing share of the traffic, step by step (docs/rollout.md).
+ * Strict like the rest of the policy; docs/policy.md's reference is generated from the
+ * descriptions here.
+ */
+const rollout_DURATION_RULE = 'must be a duration such as 30s, 5m, 1h30m or 1d (units ms, s, m, h, d, w, y)';
+const rollout_duration = schemas_string()
+    .min(1, rollout_DURATION_RULE)
+    .regex(DURATION_PATTERN, rollout_DURATION_RULE)
+    .refine(text => (durationMs(text) ?? 1) > 0, { message: 'must be longer than 0' });
+const stageRef = schemas_string()
+    .regex(/^[a-zA-Z0-9]([a-zA-Z0-9\-/_]*[a-zA-Z0-9])?$/, 'must be letters, digits, - _ or /, starting and ending with a letter or digit');
+const ShadowRollout = strictObject({
+    type: literal('shadow'),
+    shadows: stageRef.describe('The stage whose holder the shadow runs beside: mirrored inputs, answers compared and discarded.')
+})
+    .describe('The version runs in shadow: no traffic of its own, compared with the holder of `shadows`.');
+const CanaryRollout = strictObject({
+    type: literal('canary'),
+    steps: array(schemas_number()
+        .int('must be a whole percent')
+        .min(1, 'must be at least 1 (percent of the traffic)')
+        .max(99, 'must be at most 99: the full share is the next stage, an ordinary promotion'))
+        .min(1, 'needs at least one step')
+        .describe('The traffic shares, in percent, the canary takes one after another (such as [5, 10, 25, 50]): whole numbers from 1 to 99, strictly increasing.'),
+    min_step_duration: rollout_duration.describe('How long the canary must stay at a step before it may advance to the next, such as 1h.'),
+    source: MonitorSource,
+    triggers: array(Trigger)
+        .min(1)
+        .describe("The monitor's triggers (same fields as `monitor.triggers`) that must be healthy for the canary to advance.")
+})
+    .superRefine((canary, ctx) => {
+    canary.steps.forEach((percent, i) => {
+        const before = i > 0 ? canary.steps[i - 1] : undefined;
+        if (before !== undefined && percent <= before) {
+            ctx.addIssue({
+                code: 'custom',
+                path: ['steps', i],
+                message: `${percent} does not exceed the step before it (${before}): steps must be strictly increasing`
+            });
+        }
+    });
+    const seen = new Set();
+    canary.triggers.forEach((trigger, i) => {
+        if (seen.has(trigger.name)) {
+            ctx.addIssue({
+                code: 'custom',
+                path: ['triggers', i, 'name'],
+                message: `"${trigger.name}" names another trigger of this rollout already`
+            });
+        }
+        seen.add(trigger.name);
+        for (const message of placeholderProblems(trigger.query)) {
+            ctx.addIssue({ code: 'custom', path: ['triggers', i, 'query'], message });
+        }
+    });
+})
+    .describe('The version takes a growing share of the traffic, one step at a time; each step is recorded in the registry.');
+const Rollout = discriminatedUnion('type', [ShadowRollout, CanaryRollout])
+    .describe('Progressive delivery into this stage: `shadow` or `canary` (docs/rollout.md). The move to full traffic is the next stage, an ordinary promotion with its gates.');
+/**
+ * The rollout rules that need the whole policy: a shadow names another stage of the policy, and
+ * the deprecated MLflow stages (only Staging and Production) cannot hold a rollout. Pure.
+ */
+function rolloutProblems(policy) {
+    const problems = [];
+    for (const [name, stage] of Object.entries(policy.stages)) {
+        const rollout = stage.rollout;
+        if (!rollout)
+            continue;
+        if (rollout.type === 'shadow') {
+            if (rollout.shadows === name) {
+                problems.push({
+                    path: ['stages', name, 'rollout', 'shadows'],
+                    message: 'a stage cannot shadow itself'
+                });
+            }
+            else if (!Object.hasOwn(policy.stages, rollout.shadows)) {
+                const known = Object.keys(policy.stages).filter(s => s !== name);
+                problems.push({
+                    path: ['stages', name, 'rollout', 'shadows'],
+                    message: `names the stage "${rollout.shadows}", which this policy does not define (known: ${known.join(', ')})`
+                });
+            }
+            else if (policy.stages[rollout.shadows]?.rollout) {
+                problems.push({
+                    path: ['stages', name, 'rollout', 'shadows'],
+                    message: `names "${rollout.shadows}", itself a rollout stage: a shadow runs beside a stage that takes the full traffic`
+                });
+            }
+        }
+        if (policy.registry.type === 'mlflow' && policy.registry.legacy_stages) {
+            problems.push({
+                path: ['stages', name, 'rollout'],
+                message: 'needs aliases: with registry.legacy_stages the deprecated MLflow stages hold no rollout'
+            });
+        }
+    }
+    return problems;
+}
+/** The step after `percent` in the canary's steps; undefined at the last one. */
+function nextStep(canary, percent) {
+    return canary.steps.find(step => step > percent);
+}
+
 ;// CONCATENATED MODULE: ./src/policy/schema.ts
+
+
 
 
 /**
@@ -22761,9 +22912,11 @@ const Stage = strictObject({
     monitor: Monitor.optional(),
     model_scan: ModelScanRules.optional(),
     data_quality: DataQualityRules.optional(),
+    provenance: ProvenanceRules.optional(),
     monitoring: literal('required')
         .optional()
-        .describe('`required`: block a promotion when this stage has no `monitor:` block, or when a probe of its source finds no series for the version holding the stage (monitoring that receives nothing is not monitoring).')
+        .describe('`required`: block a promotion when this stage has no `monitor:` block, or when a probe of its source finds no series for the version holding the stage (monitoring that receives nothing is not monitoring).'),
+    rollout: Rollout.optional()
 })
     .describe('The gates for promoting into one stage.');
 const RegistryConfig = discriminatedUnion('type', [
@@ -22859,6 +23012,7 @@ function crossReferenceProblems(policy) {
             }
         }
     }
+    problems.push(...rolloutProblems(policy));
     const reachable = reachableStages(policy.stages);
     for (const name of stageNames) {
         if (!reachable.has(name) && !badSources.has(name) && name !== CANDIDATE_STAGE) {
@@ -23997,6 +24151,159 @@ function globalName(found) {
     return `${found.module}.${found.name}${written}`;
 }
 
+;// CONCATENATED MODULE: ./src/gates/provenance.ts
+
+/**
+ * The candidate's files were attested by the policy's workflow. Pure: the bundles were read
+ * before; verifying them is computation. Every bundle read is verified once (signature, chain,
+ * transparency log, certificate identity); every subject of a verified bundle counts, not only
+ * the first. A file passes when its own SHA-256 is such a subject, or when the checksums file's
+ * is and the checksums file lists the file with a matching hash (and lists every file, none
+ * missing or mismatched). Fails closed: no bundles read, a read that failed, a file no verified
+ * bundle covers (each named, with why: no attestation, or each bundle's field at fault).
+ */
+function provenanceGate(context) {
+    const { rules, evidence, verifier } = context;
+    const expected = {
+        repository: rules.repository,
+        workflow: rules.workflow,
+        ...(rules.ref === undefined ? {} : { ref: rules.ref }),
+        githubHostedOnly: rules.github_hosted_runners_only
+    };
+    const who = `${rules.repository} ${rules.workflow}${rules.ref ? `@${rules.ref}` : ''}`;
+    const finding = {
+        repository: rules.repository,
+        workflow: rules.workflow,
+        ...(rules.ref === undefined ? {} : { ref: rules.ref }),
+        attested: [],
+        unattested: []
+    };
+    if (!evidence || !verifier) {
+        return {
+            gate: 'provenance',
+            status: 'fail',
+            summary: `no attestations were read, so provenance from ${who} cannot be verified`,
+            details: [],
+            provenance: finding
+        };
+    }
+    // Each distinct bundle verified once; its subjects (by digest) with the signer.
+    const verdicts = new Map();
+    const attestedBy = new Map();
+    /** Why the bundles read for a digest did not verify. */
+    const refusals = new Map();
+    for (const [digest, lookup] of Object.entries(evidence.lookups)) {
+        if ('error' in lookup)
+            continue;
+        for (const bundle of lookup.bundles) {
+            const key = JSON.stringify(bundle) ?? 'undefined';
+            let verdict = verdicts.get(key);
+            if (!verdict) {
+                verdict = verifier.verify(bundle, expected);
+                verdicts.set(key, verdict);
+                if (verdict.ok) {
+                    for (const subject of verdict.subjects) {
+                        if (!attestedBy.has(subject.sha256))
+                            attestedBy.set(subject.sha256, verdict.signer);
+                    }
+                }
+            }
+            if (!verdict.ok) {
+                refusals.set(digest, [...(refusals.get(digest) ?? []), `${verdict.field} ${verdict.why}`]);
+            }
+            else if (!verdict.subjects.some(subject => subject.sha256 === digest)) {
+                refusals.set(digest, [
+                    ...(refusals.get(digest) ?? []),
+                    'statement.subject does not list this digest'
+                ]);
+            }
+        }
+    }
+    // The checksums file, when attested itself and consistent with every file, covers what it lists.
+    const checksums = context.checksums;
+    const checksumsFile = checksums && context.files.find(file => file.path === checksums.file);
+    const checksumsSigner = checksumsFile && attestedBy.get(checksumsFile.sha256);
+    const checksumsClean = checksums !== undefined &&
+        checksums.missing.length === 0 &&
+        checksums.mismatched.length === 0 &&
+        checksums.unlisted.length === 0;
+    const viaChecksums = new Set(checksumsSigner && checksumsClean ? checksums.verified : []);
+    for (const file of context.files) {
+        const own = attestedBy.get(file.sha256);
+        const signer = own ?? (viaChecksums.has(file.path) ? checksumsSigner : undefined);
+        if (signer) {
+            finding.attested.push({
+                path: file.path,
+                sha256: file.sha256,
+                ...(own || !checksums ? {} : { via: checksums.file }),
+                ref: signer.ref,
+                ...(signer.commit ? { commit: signer.commit } : {}),
+                runner: signer.runner,
+                ...(signer.loggedAt ? { loggedAt: signer.loggedAt } : {})
+            });
+            continue;
+        }
+        finding.unattested.push({
+            path: file.path,
+            sha256: file.sha256,
+            why: whyNot(file, evidence.lookups[file.sha256], refusals.get(file.sha256), checksums, {
+                attested: checksumsSigner !== undefined,
+                clean: checksumsClean
+            })
+        });
+    }
+    const viaCount = finding.attested.filter(entry => entry.via).length;
+    const refs = [...new Set(finding.attested.map(entry => `${entry.ref} (${entry.runner})`))];
+    const facts = [
+        ...(viaCount > 0 && checksums
+            ? [`${plural(viaCount, 'file')} attested through ${checksums.file}`]
+            : []),
+        ...refs.map(ref => `signed by ${rules.workflow} at ${ref}`)
+    ];
+    if (finding.unattested.length > 0 || finding.attested.length === 0) {
+        return {
+            gate: 'provenance',
+            status: 'fail',
+            summary: context.files.length === 0
+                ? 'the candidate has no files to attest'
+                : `${plural(finding.unattested.length, 'file')} of ${context.files.length} not attested by ${who}`,
+            details: [
+                ...finding.unattested.map(entry => `${entry.path} (sha256 ${entry.sha256.slice(0, 12)}…): ${entry.why}`),
+                ...facts
+            ],
+            provenance: finding
+        };
+    }
+    return {
+        gate: 'provenance',
+        status: 'pass',
+        summary: `${plural(finding.attested.length, 'file')} attested by ${who}, verified against ${verifier.root}`,
+        details: facts,
+        provenance: finding
+    };
+}
+function whyNot(file, lookup, refused, checksums, through) {
+    const listed = !checksums || checksums.file === file.path
+        ? ''
+        : !checksums.verified.includes(file.path)
+            ? ` (not verified by ${checksums.file} either)`
+            : !through.attested
+                ? ` (nor is ${checksums.file}, which lists it)`
+                : !through.clean
+                    ? ` (${checksums.file} lists it, but does not match every file)`
+                    : '';
+    if (!lookup)
+        return `its attestations were not read${listed}`;
+    if ('error' in lookup)
+        return `${lookup.error}${listed}`;
+    if (refused && refused.length > 0) {
+        const shown = refused.slice(0, 3).join('; ');
+        const more = refused.length > 3 ? `; and ${refused.length - 3} more` : '';
+        return `${plural(refused.length, 'attestation')} found, none verified: ${shown}${more}${listed}`;
+    }
+    return `no attestation found${listed}`;
+}
+
 ;// CONCATENATED MODULE: ./src/gates/metrics.ts
 /** Reading one metric from one side, failing closed: anything but a finite number is a problem. */
 /**
@@ -24429,6 +24736,7 @@ function describeRule(rule) {
 
 
 
+
 /**
  * Run every gate the target stage configures and decide. Pure: no I/O, no clock (`now` comes in).
  *
@@ -24506,6 +24814,25 @@ function evaluateStage(input) {
             report: candidate.dataQuality,
             info: candidate.info
         }));
+    }
+    if (stagePolicy.provenance) {
+        configured++;
+        const rules = stagePolicy.provenance;
+        gates.push(!input.provenance && unavailable.has('attestations')
+            ? {
+                gate: 'provenance',
+                status: 'skipped',
+                summary: `${notEvaluated}: needs the candidate's attestations from GitHub`,
+                details: [
+                    `attested by: ${rules.repository} ${rules.workflow}${rules.ref ? `@${rules.ref}` : ''}`
+                ]
+            }
+            : provenanceGate({
+                rules,
+                files: candidate.files,
+                ...(candidate.checksums ? { checksums: candidate.checksums } : {}),
+                ...(input.provenance ?? {})
+            }));
     }
     if (stagePolicy.monitoring === 'required') {
         configured++;
@@ -25087,7 +25414,13 @@ function exitCodeFor(decision) {
 
 
 /** What a check needs that it cannot see: it runs outside any pull request or registry. */
-const CHECK_LACKS = ['approvals', 'checks', 'source-stage-dates', 'monitoring-probe'];
+const CHECK_LACKS = [
+    'approvals',
+    'checks',
+    'source-stage-dates',
+    'monitoring-probe',
+    'attestations'
+];
 /**
  * `modelgate check`: evaluate a candidate directory against one stage of a policy,
  * optionally against a champion directory. Reads only; never writes anywhere.
@@ -25397,7 +25730,24 @@ const AuditRecord = object({
         }))
     })
         .optional()
-        .describe('What failed the model-file scan: file (and entry), byte offset, module.name, why.')
+        .describe('What failed the model-file scan: file (and entry), byte offset, module.name, why.'),
+    provenance: object({
+        repository: schemas_string(),
+        workflow: schemas_string(),
+        ref: schemas_string().optional(),
+        attested: array(object({
+            path: schemas_string(),
+            sha256: schemas_string(),
+            via: schemas_string().optional(),
+            ref: schemas_string(),
+            commit: schemas_string().optional(),
+            runner: schemas_string(),
+            loggedAt: schemas_string().optional()
+        })),
+        unattested: array(object({ path: schemas_string(), sha256: schemas_string(), why: schemas_string() }))
+    })
+        .optional()
+        .describe("The provenance gate's evidence: each file attested (directly, or `via` the attested checksums file) with the certificate's ref, commit and runner and the transparency log's time; each file not attested, with why.")
 })
     .strict();
 /** What the run knows about itself, passed down from the composition root. */
@@ -25461,8 +25811,14 @@ function promotionAudit(input) {
             }
             : null,
         ...common(input.actor, input.run, input.at, input.reason),
-        ...scanRecord(evaluation.gates)
+        ...scanRecord(evaluation.gates),
+        ...provenanceRecord(evaluation.gates)
     });
+}
+/** The provenance gate's evidence, when it ran. */
+function provenanceRecord(gates) {
+    const provenance = gates.find(gate => gate.gate === 'provenance')?.provenance;
+    return provenance ? { provenance } : {};
 }
 /** The model-scan gate's findings, when it ran and found any. */
 function scanRecord(gates) {
@@ -25827,6 +26183,38 @@ async function evaluateTrigger(source, trigger, context) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/monitor/notice.ts
+function monitorNotice(stage, timing) {
+    const { action, verdict, window, since } = stage;
+    if (stage.mode === 'idle' || !window || !since)
+        return undefined;
+    // A rollback is written once (a re-run finds the restored version), so it is told whenever.
+    if (action.kind === 'rollback') {
+        return action.written && !action.dryRun
+            ? { severity: 'critical', kind: 'automatic-rollback' }
+            : undefined;
+    }
+    // After the watch ended its verdict no longer changes: told by the first run after the end only.
+    if (window.ended && timing.at >= window.watched.end + timing.runsEveryMs)
+        return undefined;
+    if (verdict === 'recovery-failed')
+        return { severity: 'critical', kind: 'recovery-failed' };
+    if (action.kind === 'alert') {
+        return action.why === 'action-alert'
+            ? { severity: 'warning', kind: 'breach-alert' }
+            : { severity: 'critical', kind: 'breach-not-rolled-back' };
+    }
+    if (verdict === 'inconclusive') {
+        return timing.at - since.getTime() >= timing.warnInconclusiveAfterMs
+            ? { severity: 'warning', kind: 'inconclusive' }
+            : undefined;
+    }
+    if ((verdict === 'healthy' || verdict === 'recovered') && window.ended) {
+        return { severity: 'info', kind: 'watch-ended' };
+    }
+    return undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/monitor/window.ts
 /**
  * Which time a monitor run looks at. Pure. Runs keep no state: every run computes its windows
@@ -25849,6 +26237,40 @@ function watchWindow(promotedAt, at, watchForMs) {
         baseline: { start: promotedAt - 1 - length, end: promotedAt - 1 },
         ended: at >= watchEnd
     };
+}
+
+;// CONCATENATED MODULE: ./src/registry/stored-audit.ts
+/**
+ * Typed readers of what a registry keeps with an event (port.ts `StoredAudit`): JSON any tool
+ * may have written, so each fact is validated here, once, rather than cast where it is used.
+ * A fact that is absent or not of its shape reads as undefined. ModelGate's whole audit record
+ * is read by audit/record.ts `auditRecordOf`.
+ */
+
+const RollbackFacts = object({ from: schemas_string(), to: unknown() });
+/** `rollback: {from, to}`, which both backends keep with a rollback's events. */
+function storedRollback(audit) {
+    const parsed = RollbackFacts.safeParse(audit?.rollback);
+    if (!parsed.success)
+        return undefined;
+    const { from, to } = parsed.data;
+    return { from, ...(typeof to === 'string' ? { to } : {}) };
+}
+/** The `reason` the backend kept with the event. */
+function storedReason(audit) {
+    const reason = audit?.reason;
+    return typeof reason === 'string' ? reason : undefined;
+}
+const PullRequestNumber = object({
+    pullRequest: object({ number: schemas_number().int().positive() })
+});
+/**
+ * The pull request named in the stored record (`record.pullRequest.number`), read from any
+ * record that has one, whole AuditRecord or not (a record cut to fit still names it).
+ */
+function storedPullRequest(audit) {
+    const parsed = PullRequestNumber.safeParse(audit?.record);
+    return parsed.success ? parsed.data.pullRequest.number : undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/report/log.ts
@@ -25952,7 +26374,8 @@ const GATE_TITLE = {
     rolled_back: 'Rolled back from this stage',
     model_scan: 'Model-file scan',
     data_quality: 'Data quality',
-    monitoring: 'Monitoring configured'
+    monitoring: 'Monitoring configured',
+    provenance: 'Provenance'
 };
 /** Details shown per gate; the rest are counted, and all of them are in the JSON report. */
 const MAX_DETAILS = 20;
@@ -26237,6 +26660,10 @@ function stageMarkdown(stage, dryRun) {
     if (breaches.length > 0)
         lines.push('', 'Breaching samples:', '', ...breaches);
     lines.push('', actionText(stage, dryRun));
+    if (stage.notice) {
+        const { severity, kind } = stage.notice;
+        lines.push('', `Notification: **${severity}** (${kind})${dryRun ? ' — not sent on a dry run' : ''}.`);
+    }
     return lines;
 }
 function breachLines(t) {
@@ -26383,7 +26810,8 @@ function monitor_json(report) {
                     dryRun: stage.action.dryRun
                 }
                 : stage.action,
-            ...(stage.reason ? { reason: stage.reason } : {})
+            ...(stage.reason ? { reason: stage.reason } : {}),
+            ...(stage.notice ? { notification: stage.notice } : {})
         }))
     };
 }
@@ -26391,6 +26819,7 @@ function monitor_json(report) {
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./src/registry/git/runner.ts
+
 
 /**
  * The real runner: `git` run with `cwd` as the checkout, no shell, no terminal
@@ -26448,6 +26877,21 @@ async function gitOk(git, args, options) {
         throw new Error(`git ${args.slice(0, 2).join(' ')} failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`);
     }
     return result.stdout;
+}
+/** The commit `ref` names in the repository `git` runs in; NotFoundError (exit 3) when none. */
+async function resolveCommit(git, ref) {
+    const result = await git([
+        'rev-parse',
+        '--verify',
+        '--quiet',
+        '--end-of-options',
+        `${ref}^{commit}`
+    ]);
+    const commit = result.stdout.trim();
+    if (result.code !== 0 || !/^[0-9a-f]{40,64}$/.test(commit)) {
+        throw new NotFoundError(`No commit "${ref}" in this repository.`);
+    }
+    return commit;
 }
 
 ;// CONCATENATED MODULE: ./src/registry/git/semver.ts
@@ -27028,6 +27472,93 @@ function width(cell) {
     return [...cell.replace(/[\u200B-\u200D\u2060\uFEFF]|\p{M}/gu, '')].length;
 }
 
+;// CONCATENATED MODULE: ./src/report/rollout.ts
+
+
+
+const PHASE = {
+    running: '',
+    held: 'held ',
+    aborted: 'aborted ',
+    complete: 'completed '
+};
+/** `canary v1.5.0 at 25% since 2026-12-03 04:10:05 UTC` (plain text; escape for markdown). */
+function rolloutLine(state) {
+    // A shadow starts at 0%: it takes no traffic of its own.
+    const what = `${PHASE[state.phase]}${state.steps[0]?.percent === 0 ? 'shadow' : 'canary'}`;
+    const held = state.phase === 'held' ? ` (held ${utcSeconds(state.last.at)} UTC by ${state.last.by})` : '';
+    const ended = state.phase === 'aborted' || state.phase === 'complete'
+        ? `, ${state.phase} ${utcSeconds(state.since)} UTC by ${state.last.by}${state.last.reason ? `: ${state.last.reason}` : ''}`
+        : ` since ${utcSeconds(state.since)} UTC${held}`;
+    return `${what} ${state.version} at ${state.percent}%${ended}`;
+}
+/** The stage's steps, oldest first, as a table. */
+function renderRolloutSteps(steps, format = 'md') {
+    if (steps.length === 0)
+        return 'No rollout steps.\n';
+    const rows = steps.map(step => [
+        utcSeconds(step.at),
+        step.kind,
+        step.version,
+        `${step.percent}%`,
+        step.from === undefined ? '—' : `${step.from}%`,
+        step.by,
+        step.reason ?? '',
+        step.id
+    ]);
+    const headers = ['When (UTC)', 'Step', 'Version', 'Traffic', 'From', 'By', 'Reason', 'Event'];
+    return renderTable({ headers, rows }, format);
+}
+function headline(result) {
+    const name = `${markdown_escape(result.model)} ${markdown_escape(result.stage)}`;
+    const step = result.step;
+    const outcome = result.result;
+    if (!step || !outcome)
+        return `**${name}**: the rollout as the registry records it.`;
+    const what = `${step.kind} (${step.percent}%)`;
+    if (outcome.written)
+        return `**${name}**: recorded ${what}.`;
+    if (outcome.reason === 'dry run')
+        return `**${name}**: dry run, would record ${what}; nothing written.`;
+    return `**${name}**: ${what} is recorded already; nothing written.`;
+}
+function renderRollout(result) {
+    const parts = [headline(result)];
+    parts.push(result.state
+        ? `Now: ${markdown_escape(rolloutLine(result.state))}.`
+        : 'No rollout has been started in this stage.');
+    const outcome = result.result;
+    if (outcome?.written) {
+        parts.push(listEvents(outcome.events));
+        const where = describePublication(outcome.publication);
+        if (where)
+            parts.push(where);
+    }
+    else if (outcome && outcome.reason === 'dry run') {
+        parts.push(listEvents(outcome.planned));
+    }
+    parts.push(renderRolloutSteps(result.steps).trimEnd());
+    const json = JSON.stringify({
+        model: result.model,
+        stage: result.stage,
+        ...(result.step ? { step: result.step } : {}),
+        written: outcome?.written ?? false,
+        ...(outcome && !outcome.written ? { nothingWritten: outcome.reason } : {}),
+        ...(result.state
+            ? {
+                rollout: {
+                    version: result.state.version,
+                    phase: result.state.phase,
+                    trafficPercent: result.state.percent,
+                    since: result.state.since.toISOString()
+                }
+            }
+            : {}),
+        steps: result.steps
+    }, null, 2);
+    return { markdown: `${parts.join('\n\n')}\n`, json };
+}
+
 ;// CONCATENATED MODULE: ./src/report/registry-tables.ts
 /**
  * What `status` and `history` print, and the line a registry write prints about where it went.
@@ -27038,10 +27569,11 @@ function width(cell) {
 
 
 
+
 /** Shown in a cell that has no value, as GTO shows an empty stage. */
 const registry_tables_NONE = '-';
 function renderStatus(view, format = 'md') {
-    const { models, policyStages, unusedPolicies } = 'models' in view ? view : { models: view };
+    const { models, policyStages, unusedPolicies, rollouts } = 'models' in view ? view : { models: view };
     if (models.length === 0)
         return 'The registry holds no models yet.\n';
     const rows = models.flatMap(entry => {
@@ -27066,6 +27598,7 @@ function renderStatus(view, format = 'md') {
     });
     const table = { headers: ['Model', 'Stage', 'Version', 'Since (UTC)', 'By'], rows };
     const notes = [
+        ...(rollouts ?? []).map(r => ({ text: `${r.model} ${r.stage}: ${rolloutLine(r.state)}` })),
         ...tieNotes(models),
         ...localOnlyNotes(models),
         ...(unusedPolicies ?? []).map((unused) => ({
@@ -27279,40 +27812,6 @@ ${text}
 `,
         json: JSON.stringify({ model, stage, holder: already.holder, written: false, reason: 'already rolled back' }, null, 2)
     };
-}
-
-;// CONCATENATED MODULE: ./src/registry/stored-audit.ts
-/**
- * Typed readers of what a registry keeps with an event (port.ts `StoredAudit`): JSON any tool
- * may have written, so each fact is validated here, once, rather than cast where it is used.
- * A fact that is absent or not of its shape reads as undefined. ModelGate's whole audit record
- * is read by audit/record.ts `auditRecordOf`.
- */
-
-const RollbackFacts = object({ from: schemas_string(), to: unknown() });
-/** `rollback: {from, to}`, which both backends keep with a rollback's events. */
-function storedRollback(audit) {
-    const parsed = RollbackFacts.safeParse(audit?.rollback);
-    if (!parsed.success)
-        return undefined;
-    const { from, to } = parsed.data;
-    return { from, ...(typeof to === 'string' ? { to } : {}) };
-}
-/** The `reason` the backend kept with the event. */
-function storedReason(audit) {
-    const reason = audit?.reason;
-    return typeof reason === 'string' ? reason : undefined;
-}
-const PullRequestNumber = object({
-    pullRequest: object({ number: schemas_number().int().positive() })
-});
-/**
- * The pull request named in the stored record (`record.pullRequest.number`), read from any
- * record that has one, whole AuditRecord or not (a record cut to fit still names it).
- */
-function storedPullRequest(audit) {
-    const parsed = PullRequestNumber.safeParse(audit?.record);
-    return parsed.success ? parsed.data.pullRequest.number : undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/commands/rollback-rerun.ts
@@ -27535,6 +28034,8 @@ async function alreadyDone(context, options, current) {
 
 
 
+
+
 /** Exit codes by severity: the run exits with its most severe stage's. */
 const SEVERITY = [
     ExitCode.Pass,
@@ -27553,6 +28054,14 @@ async function monitor(context, options) {
     const results = [];
     for (const [stage, policy] of watched) {
         const { result } = await monitorStage(context, options, at, stage, policy);
+        const notice = monitorNotice(result, {
+            at: at.getTime(),
+            // The schema has checked both durations; the fallbacks keep this total for typed callers.
+            warnInconclusiveAfterMs: durationMs(policy.warn_inconclusive_after) ?? 3600_000,
+            runsEveryMs: durationMs(policy.runs_every) ?? 3600_000
+        });
+        if (notice)
+            result.notice = notice;
         results.push(result);
     }
     const exitCode = results
@@ -27568,9 +28077,52 @@ async function monitor(context, options) {
     return {
         ...rendered,
         exitCode,
+        model: options.model,
         stages: results,
-        queries: results.reduce((sum, r) => sum + r.queries, 0)
+        queries: results.reduce((sum, r) => sum + r.queries, 0),
+        // A dry run writes nothing and tells nobody: its report shows what would be notified.
+        notifications: options.dryRun === true ? [] : results.flatMap(r => notificationOf(context, options.model, r))
     };
+}
+/** The notification of a stage's notice: facts only, the webhook module words them. */
+function notificationOf(context, model, result) {
+    const { notice, window, since, holder } = result;
+    if (!notice || !window || !since || holder === undefined)
+        return [];
+    const { action } = result;
+    const rolledBack = action.kind === 'rollback';
+    const detail = action.kind === 'alert' ? action.detail : rolledBack ? `restored ${action.restored}` : undefined;
+    const runUrl = context.runFacts?.runUrl;
+    return [
+        {
+            action: notice.kind,
+            severity: notice.severity,
+            model,
+            stage: result.stage,
+            // After a rollback the stage holds the restored version, and the breached one was before.
+            version: rolledBack ? action.restored : holder,
+            ...(rolledBack ? { previous: holder } : {}),
+            actor: context.actor,
+            ...(result.reason ? { reason: result.reason } : {}),
+            ...(runUrl ? { runUrl } : {}),
+            monitor: {
+                verdict: result.verdict,
+                ...(detail ? { detail } : {}),
+                since: since.toISOString(),
+                watched: {
+                    start: new Date(window.watched.start).toISOString(),
+                    end: new Date(window.watched.end).toISOString(),
+                    ended: window.ended
+                },
+                triggers: result.triggers.map(t => ({
+                    name: t.verdict.trigger,
+                    verdict: t.verdict.status,
+                    summary: t.verdict.summary
+                }))
+            },
+            at: context.now()
+        }
+    ];
 }
 /** The stages to watch: `--stage` (which must have a monitor block), else every one that has. */
 function watchedStages(options) {
@@ -27845,13 +28397,15 @@ async function rollbackDecision(context, request) {
         dryRun: request.dryRun,
         automatic: request.evidence
     });
+    const pullRequest = storedPullRequest(holder.audit);
     return {
         action: {
             kind: 'rollback',
             restored: outcome.restored ?? restored,
             written: outcome.written,
             dryRun: request.dryRun,
-            report: outcome.markdown
+            report: outcome.markdown,
+            ...(pullRequest !== undefined ? { pullRequest } : {})
         }
     };
 }
@@ -27936,6 +28490,28 @@ function transitionGate(context) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/provenance/collect.ts
+/** Lookups in flight at once. */
+const CONCURRENCY = 4;
+/**
+ * Reads the attestations of every distinct digest of the candidate's files (the checksums file
+ * included) from `source`. Never throws for GitHub's answers: a failed read is recorded for the
+ * gate, which fails closed on it.
+ */
+async function collectAttestations(source, candidate) {
+    const digests = [...new Set(candidate.files.map(file => file.sha256))];
+    const lookups = {};
+    let next = 0;
+    const worker = async () => {
+        while (next < digests.length) {
+            const digest = digests[next++];
+            lookups[digest] = await source.bundlesFor(digest);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, digests.length) }, worker));
+    return { repository: source.repository, lookups };
+}
+
 ;// CONCATENATED MODULE: ./src/commands/bind-candidate.ts
 
 
@@ -28016,6 +28592,7 @@ async function ownDigest(context, model, version, dir) {
 
 
 
+
 /**
  * `modelgate promote`: evaluate every gate of the target stage against the
  * stage's current holder and, only when all pass (or on an audited force),
@@ -28042,7 +28619,22 @@ async function promote(context, options) {
         ? await bindCandidate(context, record, options.candidateDir, candidateFromDir)
         : await context.models.loadVersion(model, version);
     let removal = await context.registry.takenOutOf(model, version, options.stage);
-    const evaluate = async (holder) => evaluatePromotion(context, options, { version, candidate, holder, record, removal });
+    // Read once: the candidate's files do not change while the stage is judged again.
+    const rules = findStage(options.policy, options.stage).provenance;
+    const provenance = rules && options.attestations
+        ? {
+            evidence: await collectAttestations(options.attestations.sourceFor(rules.repository), candidate),
+            verifier: await options.attestations.verifier()
+        }
+        : undefined;
+    const evaluate = async (holder) => evaluatePromotion(context, options, {
+        version,
+        candidate,
+        holder,
+        record,
+        removal,
+        ...(provenance ? { provenance } : {})
+    });
     const audit = (judged, written) => promotionAudit({
         evaluation: options.checks?.length
             ? { ...judged.evaluation, gates: [...options.checks, ...judged.evaluation.gates] }
@@ -28167,7 +28759,8 @@ async function evaluatePromotion(context, options, subject) {
         // A terminal has no pull request: approvals and checks fail closed unless forced.
         evaluator: 'promote',
         ...(options.reviews ? { reviews: options.reviews } : {}),
-        ...(options.checkRuns ? { checkRuns: options.checkRuns } : {})
+        ...(options.checkRuns ? { checkRuns: options.checkRuns } : {}),
+        ...(subject.provenance ? { provenance: subject.provenance } : {})
     });
     const rolledBack = rolledBackGate({ version: subject.version, stage, removal: subject.removal });
     const gates = [transition.gate, ...(rolledBack ? [rolledBack] : []), ...evaluation.gates];
@@ -28359,7 +28952,8 @@ function gate(result) {
         summary: result.summary,
         checks: result.checks?.map(json_check),
         details: result.details && [...result.details],
-        findings: result.findings?.map(finding => compact({ ...finding }))
+        findings: result.findings?.map(finding => compact({ ...finding })),
+        provenance: result.provenance && { ...result.provenance }
     });
 }
 function json_check(row) {
@@ -28539,7 +29133,171 @@ function rendered(outcome) {
     return { ...outcome, ...renderReport(outcome.report) };
 }
 
+;// CONCATENATED MODULE: ./src/rollout/steps.ts
+/**
+ * Rollout steps, backend-neutral and pure: what a step looks like where a registry keeps it with
+ * an event (the `rollout` facts of a git tag's message, the in-memory fake's audit), where a
+ * stage's rollout stands after its steps, and whether a requested step is new, a repeat (written
+ * nothing) or out of turn (refused). Every adapter judges a write with `decideStep` against the
+ * steps it has just read, so a re-run or a lost race never records a step twice.
+ */
+
+const STEP_KINDS = [
+    'start',
+    'advance',
+    'hold',
+    'abort',
+    'complete'
+];
+/** The facts a registry keeps with a step's event, under `rollout`. */
+function rolloutFacts(step) {
+    return {
+        step: step.kind,
+        percent: step.percent,
+        ...(step.from === undefined ? {} : { from: step.from })
+    };
+}
+const isPercent = (value) => typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 100;
+/**
+ * The step an event records, when its stored audit carries valid `rollout` facts; undefined
+ * for any other event (a promotion, a damaged or foreign record).
+ */
+function stepOfEvent(event) {
+    const facts = event.audit?.rollout;
+    if (!facts || typeof facts !== 'object' || Array.isArray(facts))
+        return undefined;
+    const { step, percent, from } = facts;
+    if (!STEP_KINDS.includes(step) || !isPercent(percent))
+        return undefined;
+    if (from !== undefined && !isPercent(from))
+        return undefined;
+    if (event.version === undefined || event.stage === undefined)
+        return undefined;
+    const reason = event.audit?.reason;
+    return {
+        model: event.model,
+        stage: event.stage,
+        version: event.version,
+        kind: step,
+        percent,
+        ...(from === undefined ? {} : { from }),
+        at: event.at,
+        by: event.by,
+        ...(typeof reason === 'string' ? { reason } : {}),
+        id: event.id
+    };
+}
+/** A stage's steps from a model's history (newest first, as the port's `history`), oldest first. */
+function stepsOfHistory(history, stage) {
+    return [...history]
+        .reverse()
+        .filter(event => event.stage === stage)
+        .flatMap(event => stepOfEvent(event) ?? [])
+        .sort((a, b) => a.at.getTime() - b.at.getTime());
+}
+/** Where the stage's latest rollout stands; undefined before its first start. */
+function rolloutState(steps) {
+    let startAt = -1;
+    steps.forEach((step, i) => {
+        if (step.kind === 'start')
+            startAt = i;
+    });
+    if (startAt < 0)
+        return undefined;
+    const own = steps.slice(startAt).filter(s => s.version === steps[startAt]?.version);
+    const first = own[0];
+    let since = first.at;
+    let percent = first.percent;
+    let phase = 'running';
+    for (const step of own) {
+        if (phase === 'aborted' || phase === 'complete')
+            break;
+        if (step.kind === 'advance') {
+            percent = step.percent;
+            since = step.at;
+            phase = 'running';
+        }
+        else if (step.kind === 'hold') {
+            phase = 'held';
+        }
+        else if (step.kind === 'abort' || step.kind === 'complete') {
+            phase = step.kind === 'abort' ? 'aborted' : 'complete';
+            percent = step.percent;
+            since = step.at;
+        }
+    }
+    const last = own[own.length - 1];
+    return { version: first.version, phase, percent, since, last, steps: own };
+}
+/** Started and neither aborted nor complete. */
+const isActive = (state) => state.phase === 'running' || state.phase === 'held';
+/**
+ * Judges `request` against the stage's recorded steps: `write` when it is the next step,
+ * `{ noop }` when it is already recorded (a re-run), and a refusal (exit 2; exit 3 when there is
+ * no rollout to act on) when it does not follow from them.
+ */
+function decideStep(steps, request, where) {
+    const state = rolloutState(steps);
+    const name = `${where.model} ${where.stage}`;
+    const repeat = { noop: 'step already recorded' };
+    if (request.kind === 'start') {
+        if (state && isActive(state)) {
+            if (state.version === request.version)
+                return repeat;
+            throw new InvalidInputError(`${name}: ${state.version} is already in rollout at ${state.percent}%; abort it before starting ${request.version}.`);
+        }
+        if (request.from !== undefined) {
+            throw new InvalidInputError(`${name}: a start has no share before it.`);
+        }
+        return 'write';
+    }
+    if (!state)
+        throw new NotFoundError(`${name}: no rollout has been started.`);
+    if (state.version !== request.version) {
+        throw new InvalidInputError(`${name}: the rollout is of ${state.version}, not ${request.version}.`);
+    }
+    const last = state.last;
+    const sameAsLast = last.kind === request.kind && last.percent === request.percent && last.from === request.from;
+    if (!isActive(state)) {
+        if (sameAsLast)
+            return repeat;
+        throw new InvalidInputError(`${name}: the rollout of ${state.version} ${state.phase === 'aborted' ? 'was aborted' : 'is complete'} (${last.at.toISOString()}); start a new one.`);
+    }
+    switch (request.kind) {
+        case 'advance':
+            if (request.percent === state.percent && state.phase === 'running') {
+                if (request.from === undefined || last.from === request.from)
+                    return repeat;
+            }
+            if (request.from !== undefined && request.from !== state.percent) {
+                throw new InvalidInputError(`${name}: the canary is at ${state.percent}%, not ${request.from}%: the registry moved since this step was planned.`);
+            }
+            if (request.percent <= state.percent) {
+                throw new InvalidInputError(`${name}: an advance must raise the share above ${state.percent}%, not to ${request.percent}%.`);
+            }
+            return 'write';
+        case 'hold':
+            if (state.phase === 'held' && last.percent === request.percent)
+                return repeat;
+            if (request.percent !== state.percent) {
+                throw new InvalidInputError(`${name}: a hold keeps the share at ${state.percent}%, not ${request.percent}%.`);
+            }
+            return 'write';
+        case 'abort':
+            if (request.percent !== 0)
+                throw new InvalidInputError(`${name}: an abort sets the share to 0%.`);
+            return 'write';
+        case 'complete':
+            if (request.percent !== 100) {
+                throw new InvalidInputError(`${name}: a completed rollout has the full share, 100%.`);
+            }
+            return 'write';
+    }
+    throw new InvalidInputError(`${name}: unknown rollout step.`);
+}
+
 ;// CONCATENATED MODULE: ./src/commands/status.ts
+
 
 
 /**
@@ -28552,7 +29310,16 @@ async function status_status(context, model, policiesOf) {
     if (model && models.length === 0)
         throw new NotFoundError(`No model named ${model} in the registry`);
     const policies = policiesOf ? await policiesOf(models.map(entry => entry.model)) : {};
-    const view = { models, ...policies };
+    // A holder whose latest event is a rollout step: where its rollout stands (docs/rollout.md).
+    const rollouts = [];
+    for (const entry of models) {
+        for (const holder of entry.stages.filter(h => h.audit?.rollout !== undefined)) {
+            const state = rolloutState(await context.registry.rolloutSteps(entry.model, holder.stage));
+            if (state)
+                rollouts.push({ model: entry.model, stage: holder.stage, state });
+        }
+    }
+    const view = { models, ...policies, ...(rollouts.length > 0 ? { rollouts } : {}) };
     return {
         markdown: renderStatus(view),
         json: statusJson(view),
@@ -29223,6 +29990,351 @@ function metricSourceFor(monitor, io) {
             timeoutMs: FILE_URL_TIMEOUT_MS
         })
     });
+}
+
+;// CONCATENATED MODULE: ./src/notify/route.ts
+const SEVERITIES = (/* unused pure expression or super */ null && (['critical', 'warning', 'info']));
+/** The word that turns a severity off. */
+const NO_WEBHOOK = 'none';
+function webhookFor(routes, severity) {
+    const own = routes[severity];
+    if (own === NO_WEBHOOK)
+        return undefined;
+    if (own)
+        return { url: own, input: `notify-webhook-${severity}` };
+    return routes.default ? { url: routes.default, input: 'notify-webhook' } : undefined;
+}
+/** Every URL of the routes (not `none`): the secrets to mask. */
+function webhookUrls(routes) {
+    return [routes.default, ...SEVERITIES.map(s => routes[s])].filter((url) => url !== undefined && url !== '' && url !== NO_WEBHOOK);
+}
+/** The CLI's environment variables for the routes: secrets stay out of argv and shell history. */
+const WEBHOOK_ENV = {
+    default: 'MODELGATE_NOTIFY_WEBHOOK',
+    critical: 'MODELGATE_NOTIFY_WEBHOOK_CRITICAL',
+    warning: 'MODELGATE_NOTIFY_WEBHOOK_WARNING',
+    info: 'MODELGATE_NOTIFY_WEBHOOK_INFO'
+};
+/**
+ * The routes from the environment, and the problems of each variable that is neither an
+ * http(s) URL nor (per severity) `none`; a problem names the variable, never its value.
+ */
+function webhookRoutesFromEnv(env) {
+    const routes = {};
+    const problems = [];
+    for (const [key, name] of Object.entries(WEBHOOK_ENV)) {
+        const value = env[name]?.trim();
+        if (!value)
+            continue;
+        const none = key !== 'default' && value === NO_WEBHOOK;
+        if (!none && !/^https?:\/\/[^\s]+$/i.test(value)) {
+            problems.push(`${name} must be an http(s) URL${key === 'default' ? '' : ` or ${NO_WEBHOOK}`}`);
+            continue;
+        }
+        routes[key] = value;
+    }
+    return { routes, problems };
+}
+
+;// CONCATENATED MODULE: external "node:timers/promises"
+const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/notify/webhook.ts
+/**
+ * The `notify-webhook` notification: one short JSON POST per promotion, rollback or monitor
+ * verdict that calls for one, each with a severity (`critical`, `warning`, `info`) that routes it
+ * (route.ts).
+ *
+ * The payload suits a Slack incoming webhook (`text`, in mrkdwn; Slack ignores the other
+ * fields) and any other receiver (`modelgate`, the facts as JSON). Delivery is best effort: a
+ * webhook that fails is a warning, never a failed promotion, so {@link postNotification}
+ * never throws.
+ *
+ * Secrets: the webhook URL is one (Slack's and Discord's carry the token in the path, others
+ * in the query). Nothing here logs it or returns it; messages name the host only, and
+ * {@link maskableParts} gives the caller the strings to mask in the job log.
+ */
+
+/** The severity of each action: what routes it to a webhook. */
+const webhook_SEVERITY = {
+    promoted: 'info',
+    'force-promoted': 'warning',
+    'rolled-back': 'warning',
+    'automatic-rollback': 'critical',
+    'recovery-failed': 'critical',
+    'breach-not-rolled-back': 'critical',
+    'breach-alert': 'warning',
+    inconclusive: 'warning',
+    'watch-ended': 'info'
+};
+const NOTIFICATION_SCHEMA = 'modelgate.notification/v1';
+/** Longest reason quoted in `text`; the JSON carries it whole. */
+const MAX_REASON = 120;
+/** The payload for an event: pure, the same event gives the same payload. */
+function notificationFor(event) {
+    const facts = {
+        schema: NOTIFICATION_SCHEMA,
+        severity: event.severity ?? webhook_SEVERITY[event.action],
+        key: [event.model, event.stage, event.version, event.action].join('|'),
+        action: event.action,
+        model: event.model,
+        version: event.version,
+        stage: event.stage,
+        ...(event.previous !== undefined && { previous: event.previous }),
+        actor: event.actor,
+        ...(event.reason !== undefined && { reason: event.reason }),
+        ...(event.decision !== undefined && { decision: event.decision }),
+        ...(event.runUrl !== undefined && { runUrl: event.runUrl }),
+        ...(event.pullRequest !== undefined && { pullRequest: { ...event.pullRequest } }),
+        ...(event.repository !== undefined && { repository: event.repository }),
+        ...(event.monitor !== undefined && { monitor: event.monitor }),
+        at: event.at.toISOString()
+    };
+    return { text: slackText(event), modelgate: facts };
+}
+/**
+ * One line, e.g. ``ModelGate: *fraud* `v1.3.0` promoted to *production* (was `v1.2.0`) by alice
+ * · <https://github.com/o/r/pull/7|o/r#7> · <https://github.com/o/r/actions/runs/1|run>``.
+ */
+function slackText(event) {
+    const model = `*${escapeSlack(event.model)}*`;
+    const stage = `*${escapeSlack(event.stage)}*`;
+    const version = webhook_code(event.version);
+    const by = event.actor.trim() ? ` by ${escapeSlack(event.actor.trim())}` : '';
+    let what;
+    switch (event.action) {
+        case 'promoted':
+            what = `${model} ${version} promoted to ${stage}${was(event.previous)}`;
+            break;
+        case 'force-promoted':
+            what =
+                `:warning: ${model} ${version} force-promoted to ${stage}${was(event.previous)}` +
+                    (event.decision ? ` despite gates ${event.decision}` : '');
+            break;
+        case 'rolled-back':
+            what =
+                `${model} ${stage} rolled back to ${version}` +
+                    (event.previous !== undefined ? ` (from ${webhook_code(event.previous)})` : '');
+            break;
+        default:
+            what = monitorText(event, model, stage, version);
+    }
+    const parts = [`ModelGate: ${what}${by}`];
+    const reason = event.reason?.replace(/\s+/g, ' ').trim();
+    if (reason)
+        parts.push(`reason: “${escapeSlack(truncate(reason, MAX_REASON))}”`);
+    const pr = pullRequestLabel(event);
+    if (pr)
+        parts.push(pr);
+    const run = event.runUrl && slackLink(event.runUrl, 'run');
+    if (run)
+        parts.push(run);
+    return parts.join(' · ');
+}
+const ICON = {
+    critical: ':rotating_light:',
+    warning: ':warning:',
+    info: ':information_source:'
+};
+/** A monitor verdict in one line; the breached triggers named, their values in `reason`. */
+function monitorText(event, model, stage, version) {
+    const icon = ICON[event.severity ?? webhook_SEVERITY[event.action]];
+    const breached = (event.monitor?.triggers ?? [])
+        .filter(t => t.verdict === 'breach')
+        .map(t => escapeSlack(t.name));
+    const triggers = breached.length > 0 ? `: breached ${breached.join(', ')}` : '';
+    switch (event.action) {
+        case 'automatic-rollback':
+            return `${icon} ${model} ${stage} rolled back automatically to ${version}${event.previous !== undefined ? ` (from ${webhook_code(event.previous)})` : ''}${triggers}`;
+        case 'recovery-failed':
+            return `${icon} ${model} ${version}, restored in ${stage} by an automatic rollback, did not recover${triggers}: a person must decide`;
+        case 'breach-not-rolled-back':
+            return `${icon} ${model} ${version} breached in ${stage} and was not rolled back${triggers}${event.monitor?.detail ? ` (${escapeSlack(truncate(event.monitor.detail, MAX_REASON))})` : ''}`;
+        case 'breach-alert':
+            return `${icon} ${model} ${version} breached in ${stage} (alert only)${triggers}`;
+        case 'inconclusive':
+            return `${icon} ${model} ${version} in ${stage}: monitoring inconclusive since ${event.monitor?.since ?? '?'}`;
+        default:
+            return `${icon} ${model} ${version}: the watch of ${stage} ended ${event.monitor?.verdict ?? 'healthy'}`;
+    }
+}
+function was(previous) {
+    return previous === undefined ? '' : ` (was ${webhook_code(previous)})`;
+}
+function pullRequestLabel(event) {
+    if (!event.pullRequest)
+        return undefined;
+    const label = `${escapeSlack(event.repository ?? '')}#${event.pullRequest.number}`;
+    return (event.pullRequest.url && slackLink(event.pullRequest.url, label)) || label;
+}
+/** `<url|label>`, or nothing for a URL Slack cannot link (not http(s), or with `|`, `<`, `>`, spaces). */
+function slackLink(url, label) {
+    if (!/^https?:\/\/[^\s<>|]+$/i.test(url))
+        return undefined;
+    return `<${url.replace(/&/g, '&amp;')}|${label}>`;
+}
+/** Slack's three control characters, as Slack asks: nothing else is entity-encoded. */
+function escapeSlack(text) {
+    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+/** An inline code span; a backtick inside would end it early. */
+function webhook_code(text) {
+    return `\`${escapeSlack(text.replace(/`/g, "'"))}\``;
+}
+function truncate(text, max) {
+    return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_RETRY_DELAY_MS = 1_000;
+const MAX_RETRY_AFTER_MS = 5_000;
+/**
+ * POSTs the payload as JSON. A 2xx is delivered. Retried once, after a short wait: a connection
+ * error, a 5xx or a 429. Not retried: a timeout (the receiver may have acted on it, and a second
+ * wait doubles the job's delay) and other 4xx. Never throws; a failure, an invalid URL included,
+ * is logged as a warning naming the host only, and returned as `delivered: false`.
+ */
+async function postNotification(url, payload, options) {
+    const { logger } = options;
+    const input = options.input ?? 'notify-webhook';
+    const fail = (problem, status) => {
+        logger.warning(`${input}: ${problem}; no notification sent (this does not fail the run)`);
+        return { delivered: false, ...(status !== undefined && { status }), problem };
+    };
+    let target;
+    try {
+        target = new URL(url.trim());
+    }
+    catch {
+        return fail('the webhook URL is not a valid URL');
+    }
+    if (target.protocol !== 'http:' && target.protocol !== 'https:') {
+        return fail(`the webhook URL must be http(s), not ${target.protocol.replace(/:$/, '')}`);
+    }
+    const host = target.host;
+    try {
+        const send = options.fetch ?? fetch;
+        const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+        const body = JSON.stringify(payload);
+        let attempt = await attemptOnce(send, target.href, body, timeoutMs);
+        if (attempt.retry) {
+            logger.debug(`${input}: ${host}: ${attempt.problem}; retrying once`);
+            await (0,external_node_timers_promises_namespaceObject.setTimeout)(attempt.waitMs ?? options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS);
+            attempt = await attemptOnce(send, target.href, body, timeoutMs);
+        }
+        if (attempt.problem === undefined) {
+            logger.info(`${input}: notified ${host} (HTTP ${attempt.status})`);
+            return { delivered: true, status: attempt.status };
+        }
+        return fail(`${host}: ${attempt.problem}`, attempt.status);
+    }
+    catch (error) {
+        // Nothing above should throw; a bug here must still not fail a promotion.
+        return fail(`${host}: unexpected ${webhook_errorName(error)}`);
+    }
+}
+async function attemptOnce(send, href, body, timeoutMs) {
+    let response;
+    try {
+        response = await send(href, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'user-agent': 'modelgate' },
+            body,
+            signal: AbortSignal.timeout(timeoutMs)
+        });
+    }
+    catch (error) {
+        const name = webhook_errorName(error);
+        if (name === 'TimeoutError' || name === 'AbortError') {
+            return { problem: `no answer within ${(timeoutMs / 1000).toFixed(1)} s`, retry: false };
+        }
+        return { problem: `connection failed (${networkCode(error)})`, retry: true };
+    }
+    // Read the body: it frees the connection, and Slack explains a refusal in it (`no_service`).
+    const text = await response.text().catch(() => '');
+    const status = response.status;
+    if (status >= 200 && status < 300)
+        return { status, retry: false };
+    // Only a short error code is quoted: a longer body could echo the request, URL included.
+    const code = /^[a-z][a-z0-9_]{0,39}$/.test(text.trim()) ? `: ${text.trim()}` : '';
+    const problem = `answered HTTP ${status}${code}`;
+    if (status === 429) {
+        const after = Number(response.headers.get('retry-after'));
+        const waitMs = Number.isFinite(after) && after >= 0 ? after * 1000 : undefined;
+        return {
+            status,
+            problem,
+            retry: true,
+            ...(waitMs !== undefined && { waitMs: Math.min(waitMs, MAX_RETRY_AFTER_MS) })
+        };
+    }
+    return { status, problem, retry: status >= 500 };
+}
+/** The error's name, duck-typed (errors from another realm fail `instanceof Error`). */
+function webhook_errorName(error) {
+    const name = error?.name;
+    return typeof name === 'string' ? name : typeof error;
+}
+/** `ECONNREFUSED`, `ENOTFOUND`…: undici puts it on the cause. Never the message (it may hold the URL). */
+function networkCode(error) {
+    const err = error;
+    const code = err?.cause?.code ?? err?.code;
+    return typeof code === 'string' ? code : webhook_errorName(error);
+}
+/**
+ * The strings of a webhook URL to mask in the job log (`core.setSecret` each): the URL as
+ * given and normalised, its path and query, its credentials, and every path segment or query
+ * value that looks like a token or an id (not a plain word such as `services`: masking that
+ * would mask the word everywhere in the log). An unparseable URL is masked whole.
+ */
+function maskableParts(url) {
+    const given = url.trim();
+    if (!given)
+        return [];
+    const parts = new Set([given]);
+    let parsed;
+    try {
+        parsed = new URL(given);
+    }
+    catch {
+        return [...parts];
+    }
+    parts.add(parsed.href);
+    const tail = `${parsed.pathname}${parsed.search}`;
+    if (tail !== '/')
+        parts.add(tail);
+    if (parsed.password)
+        parts.add(parsed.password);
+    const pieces = [
+        parsed.username,
+        ...parsed.pathname.split('/'),
+        ...[...parsed.searchParams.values()],
+        parsed.hash.replace(/^#/, '')
+    ];
+    for (const piece of pieces)
+        if (looksLikeToken(piece))
+            parts.add(piece);
+    return [...parts];
+}
+/** At least 8 characters and not a plain lowercase word: Slack's `T0A1B2C3D`, its token, a UUID. */
+function looksLikeToken(piece) {
+    return piece.length >= 8 && !/^[a-z._-]+$/.test(piece);
+}
+
+;// CONCATENATED MODULE: ./src/notify/send.ts
+
+
+async function sendNotifications(events, routes, options) {
+    for (const event of events) {
+        const repository = event.repository ?? options.repository;
+        const payload = notificationFor({ ...event, ...(repository ? { repository } : {}) });
+        const route = webhookFor(routes, payload.modelgate.severity);
+        if (!route)
+            continue;
+        await postNotification(route.url, payload, {
+            logger: options.logger,
+            input: route.input,
+            ...(options.fetch ? { fetch: options.fetch } : {})
+        });
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/registry/git/model-source.ts
@@ -31030,6 +32142,7 @@ function takenOutOf(state, model, version, stage) {
 
 
 
+
 const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
 function assertNotDeprecated(artifact) {
     const last = artifact?.events[artifact.events.length - 1];
@@ -31110,6 +32223,93 @@ function plannedEvent(draft, name, second, audit, record) {
         ...(parsed.audit ? { audit: parsed.audit } : {})
     };
 }
+/** What a dry run shows: the events `drafts` would make, timed from `nowMs` as a write would be. */
+function previewEvents(state, model, drafts, audit, nowMs) {
+    let second = Math.max(Math.floor(nowMs / 1000), (state.artifacts.get(model)?.lastEventTime ?? 0) + 1);
+    let counter = state.counters.get(model) ?? 0;
+    return drafts.map((draft, i) => {
+        if (i > 0)
+            second += 1;
+        const tag = draft.counted ? { ...draft.tag, counter: ++counter } : draft.tag;
+        const name = formatTagName(tag);
+        return plannedEvent(draft, name, second, audit, auditRecord(draft, audit, second));
+    });
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/rollout.ts
+
+
+
+
+/** The stage's rollout steps, oldest first. */
+function rolloutStepsOf(state, model, stage) {
+    return stepsOfHistory(historyOf(state, model), stage);
+}
+/** The first line of a step's tag: what `git tag -n` and GTO's readers show. */
+function stepSummary(model, stage, step, reason) {
+    const at = `${model} ${step.version} in ${stage}`;
+    return `${stepWords(at, step)}${reason ? `: ${reason}` : ''}`;
+}
+function stepWords(at, step) {
+    switch (step.kind) {
+        case 'start':
+            return `Start rollout of ${at} at ${step.percent}%`;
+        case 'advance':
+            return `Advance rollout of ${at} from ${step.from ?? '?'}% to ${step.percent}%`;
+        case 'hold':
+            return `Hold rollout of ${at} at ${step.percent}%`;
+        case 'abort':
+            return `Abort rollout of ${at}, traffic 0%`;
+        case 'complete':
+            return `Complete rollout of ${at}: full traffic`;
+    }
+}
+/** The tags recording `step`, or nothing to do when it is recorded already. */
+function rolloutDecision(state, model, stage, step, reason) {
+    const decided = decideStep(rolloutStepsOf(state, model, stage), step, { model, stage });
+    if (decided !== 'write')
+        return decided;
+    const { artifact, target } = registeredVersion(state, model, step.version);
+    const summary = stepSummary(model, stage, step, reason);
+    const facts = { rollout: rolloutFacts(step) };
+    if (step.kind === 'abort' || step.kind === 'complete') {
+        const held = versionsInStage(artifact, stage).find(h => h.version === step.version);
+        return {
+            write: [
+                {
+                    tag: { action: 'unassign', model, stage },
+                    version: step.version,
+                    counted: true,
+                    // The commit GTO resolves back to this version (its registration commit).
+                    commit: held?.assignment.commit ?? target.commit,
+                    summary,
+                    facts: { action: 'unassign', model, version: step.version, stage, ...facts }
+                }
+            ]
+        };
+    }
+    const others = step.kind === 'start'
+        ? versionsInStage(artifact, stage)
+            .filter(h => h.version !== step.version)
+            .map(h => unassignDraft(artifact, h, stage, {
+            summary: `Remove ${model} ${h.version} from ${stage} (rollout of ${step.version} starts)`,
+            facts: { replacedBy: step.version }
+        }))
+        : [];
+    return {
+        write: [
+            ...others,
+            {
+                tag: { action: 'assign', model, stage },
+                version: step.version,
+                counted: true,
+                commit: target.commit,
+                summary,
+                facts: { action: 'assign', model, version: step.version, stage, ...facts }
+            }
+        ]
+    };
+}
 
 ;// CONCATENATED MODULE: ./src/registry/git/adapter.ts
 /**
@@ -31146,6 +32346,7 @@ function plannedEvent(draft, name, second, audit, record) {
  * This file holds the port's methods and the tag writes; origin.ts, state.ts, queries.ts and
  * drafts.ts beside it hold the rest.
  */
+
 
 
 
@@ -31222,7 +32423,7 @@ class GitRegistry {
         if (audit.candidateDigest !== undefined && !DIGEST_RE.test(audit.candidateDigest)) {
             throw new InvalidInputError(`Invalid candidate digest "${audit.candidateDigest}"`);
         }
-        const commit = await this.resolveCommit(ref);
+        const commit = await resolveCommit(this.git, ref);
         return this.write(model, undefined, audit, options, state => {
             const artifact = state.artifacts.get(model);
             assertNotDeprecated(artifact);
@@ -31360,6 +32561,18 @@ class GitRegistry {
             };
         });
     }
+    /** Rollout steps (rollout.ts): GTO stage events whose messages carry the step. */
+    async rolloutSteps(model, stage) {
+        await this.reconcile(model);
+        return rolloutStepsOf(await this.readState(), model, stage);
+    }
+    async recordRolloutStep(model, stage, step, audit, options = {}) {
+        assertModelName(model);
+        assertVersion(step.version);
+        this.assertStage(stage);
+        assertActor(audit);
+        return this.write(model, stage, audit, options, (state, facts) => rolloutDecision(state, model, stage, step, facts.reason));
+    }
     // ---- the write protocol ----------------------------------------------------
     /** The shared write protocol (write-protocol.ts) over git: tags, pushed with the lease. */
     async write(model, stage, audit, options, 
@@ -31393,7 +32606,7 @@ class GitRegistry {
                     }
                 };
             },
-            preview: ({ view, drafts }, current) => this.preview(view.state, model, drafts, current),
+            preview: ({ view, drafts }, current) => previewEvents(view.state, model, drafts, current, this.now()),
             write: ({ view, drafts }, current, attempt) => this.writeTags(view, model, drafts, current, attempt, remote),
             gaveUp: () => new RegistryConflictError(`Gave up writing ${model}${stage ? ` ${stage}` : ''} after ${this.maxAttempts} attempts: other runs kept writing to the registry first. Nothing was written; re-run to evaluate against the new state.`)
         }, audit, options);
@@ -31477,17 +32690,6 @@ class GitRegistry {
             throw error;
         }
     }
-    preview(state, model, drafts, audit) {
-        let second = Math.max(Math.floor(this.now() / 1000), (state.artifacts.get(model)?.lastEventTime ?? 0) + 1);
-        let counter = state.counters.get(model) ?? 0;
-        return drafts.map((draft, i) => {
-            if (i > 0)
-                second += 1;
-            const tag = draft.counted ? { ...draft.tag, counter: ++counter } : draft.tag;
-            const name = formatTagName(tag);
-            return plannedEvent(draft, name, second, audit, auditRecord(draft, audit, second));
-        });
-    }
     /** The first whole second after `after`, waiting for the clock when it is not there yet. */
     async nextSecond(model, after) {
         for (;;) {
@@ -31506,20 +32708,6 @@ class GitRegistry {
         if (this.allowedStages && !this.allowedStages.includes(stage)) {
             throw new InvalidInputError(`Unknown stage "${stage}": the registry allows ${this.allowedStages.join(', ') || 'no stages'} (GTO_STAGES, else .gto).`);
         }
-    }
-    async resolveCommit(ref) {
-        const result = await this.git([
-            'rev-parse',
-            '--verify',
-            '--quiet',
-            '--end-of-options',
-            `${ref}^{commit}`
-        ]);
-        const commit = result.stdout.trim();
-        if (result.code !== 0 || !/^[0-9a-f]{40,64}$/.test(commit)) {
-            throw new NotFoundError(`No commit "${ref}" in this repository.`);
-        }
-        return commit;
     }
     /** Before a model's first read: its tags made origin's (origin.ts), unless told not to. */
     reconcile(model) {
@@ -31848,6 +33036,7 @@ function tagKeys(unityCatalog) {
         const part = (alias) => alias.replaceAll('-', '_');
         return {
             history: alias => `modelgate_history_${part(alias)}`,
+            rollout: alias => `modelgate_rollout_${part(alias)}`,
             promoted: alias => `modelgate_promoted_${part(alias)}`,
             auditHeader: id => `modelgate_audit_${ucKeyPart(id)}`,
             auditPart: (id, n) => `modelgate_audit_${ucKeyPart(id)}_${n}`,
@@ -31860,6 +33049,7 @@ function tagKeys(unityCatalog) {
     }
     return {
         history: alias => `modelgate.history.${alias}`,
+        rollout: alias => `modelgate.rollout.${alias}`,
         promoted: alias => `modelgate.promoted.${alias}`,
         auditHeader: id => `modelgate.audit.${ossKeyPart(id)}`,
         auditPart: (id, n) => `modelgate.audit.${ossKeyPart(id)}.${n}`,
@@ -32977,7 +34167,7 @@ function latestInStage(rm, stage) {
         .map(v => v.version)
         .sort((a, b) => Number(b) - Number(a))[0];
 }
-function isActive(mv, keys) {
+function stage_map_isActive(mv, keys) {
     return ((mv.status === undefined || mv.status === 'READY') &&
         mv.currentStage !== 'Archived' &&
         mv.tags.get(keys.archived) !== ARCHIVED_VALUE);
@@ -34064,6 +35254,167 @@ class Planner {
     }
 }
 
+;// CONCATENATED MODULE: ./src/registry/mlflow/rollout.ts
+/**
+ * Rollout steps in an MLflow registry (docs/rollout.md): the stage's alias says which version is
+ * in the rollout's stage (set by the start, removed by an abort or complete, through the
+ * adapter's own assign and unassign, journal and audit included), and one registered-model tag
+ * per stage (`modelgate.rollout.<alias>`, Unity Catalog `modelgate_rollout_<alias>`) keeps the
+ * steps: a compact JSON list, newest first, earlier rollouts dropped first to fit the backend's
+ * tag-value limit.
+ *
+ * Write, per attempt (write-protocol.ts): read the tag afresh → `decideStep` → nothing to do →
+ * dry run → write the list with the new step first → read it back: another writer's list in
+ * its place is a lost race (retried). Then the alias follows (assign or unassign, which write
+ * nothing when it is there already), so a run stopped between the two is finished by its re-run.
+ */
+
+
+
+
+
+
+const rollout_MAX_REASON = 120;
+const MAX_ACTOR = 60;
+const rollout_isPercent = (value) => typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 100;
+/** The stored list (newest first); entries that are not steps are left out. */
+function rollout_decode(value) {
+    if (!value)
+        return [];
+    let parsed;
+    try {
+        parsed = JSON.parse(value);
+    }
+    catch {
+        return [];
+    }
+    if (!Array.isArray(parsed))
+        return [];
+    return parsed.filter((entry) => {
+        if (!entry || typeof entry !== 'object')
+            return false;
+        const e = entry;
+        return (typeof e.i === 'string' &&
+            STEP_KINDS.includes(e.k) &&
+            typeof e.v === 'string' &&
+            rollout_isPercent(e.p) &&
+            (e.f === undefined || rollout_isPercent(e.f)) &&
+            typeof e.t === 'number' &&
+            Number.isFinite(e.t) &&
+            typeof e.b === 'string' &&
+            (e.r === undefined || typeof e.r === 'string'));
+    });
+}
+function toStep(model, stage, s) {
+    return {
+        model,
+        stage,
+        version: s.v,
+        kind: s.k,
+        percent: s.p,
+        ...(s.f === undefined ? {} : { from: s.f }),
+        at: new Date(s.t * 1000),
+        by: s.b,
+        ...(s.r === undefined ? {} : { reason: s.r }),
+        id: s.i
+    };
+}
+/** The stage's steps, oldest first. */
+async function readRolloutSteps(rest, model, stage, key) {
+    const rm = await rest.readModelIfAny(model);
+    return rollout_decode(rm?.tags.get(key))
+        .reverse()
+        .map(s => toStep(model, stage, s));
+}
+/** The list with `entry` first, earlier rollouts (then the current one's oldest holds) dropped to fit. */
+function rollout_encode(entry, list, limit) {
+    const all = [entry, ...list];
+    const currentStart = all.findIndex(s => s.k === 'start');
+    let kept = all;
+    while (byteLength(JSON.stringify(kept)) > limit) {
+        if (kept.length > currentStart + 1 && currentStart >= 0)
+            kept = kept.slice(0, -1);
+        else {
+            throw new InvalidInputError(`The rollout's steps no longer fit in one registry tag (${limit} characters): start a new rollout.`);
+        }
+    }
+    return JSON.stringify(kept);
+}
+function eventOf(model, stage, s, facts) {
+    const ending = s.k === 'abort' || s.k === 'complete';
+    return {
+        kind: ending ? 'unassignment' : 'assignment',
+        model,
+        version: s.v,
+        stage,
+        at: new Date(s.t * 1000),
+        by: s.b,
+        id: s.i,
+        summary: `${s.k} rollout of ${model} ${s.v} in ${stage} at ${s.p}%${s.r ? `: ${s.r}` : ''}`,
+        audit: { rollout: facts, actor: s.b, ...(s.r ? { reason: s.r } : {}) }
+    };
+}
+async function recordMlflowRolloutStep(deps, model, stage, step, audit, options) {
+    const entryOf = (facts) => ({
+        i: `${Math.floor(deps.now())}-${Math.floor(deps.random() * 1e9).toString(36)}`,
+        k: step.kind,
+        v: step.version,
+        p: step.percent,
+        ...(step.from === undefined ? {} : { f: step.from }),
+        t: Math.floor(deps.now() / 1000),
+        b: actorName(facts).slice(0, MAX_ACTOR),
+        ...(facts.reason ? { r: facts.reason.slice(0, rollout_MAX_REASON) } : {})
+    });
+    const read = async () => {
+        const rm = await deps.rest.fetchModel(model);
+        const raw = rm.tags.get(deps.key);
+        return { list: rollout_decode(raw), raw };
+    };
+    const result = await runWrite({
+        model,
+        stage,
+        maxAttempts: deps.maxAttempts,
+        read: async (_attempt, lost) => lost ?? read(),
+        decide: view => {
+            const steps = [...view.list].reverse().map(s => toStep(model, stage, s));
+            const decided = decideStep(steps, step, { model, stage });
+            if (decided !== 'write')
+                return decided;
+            return {
+                holder: () => undefined,
+                plan: facts => ({ plan: { view, entry: entryOf(facts) } })
+            };
+        },
+        preview: ({ entry }) => [eventOf(model, stage, entry, rolloutFacts(step))],
+        write: async ({ view, entry }, _facts, attempt) => {
+            const value = rollout_encode(entry, view.list, deps.tagLimit);
+            const now = await read();
+            if (now.raw !== view.raw)
+                return { lost: now };
+            await deps.rest.setModelTag(model, deps.key, value);
+            const after = await read();
+            if (after.list[0]?.i !== entry.i)
+                return { lost: after };
+            const events = [eventOf(model, stage, entry, rolloutFacts(step))];
+            return { written: { written: true, events, attempts: attempt } };
+        },
+        gaveUp: attempts => new RegistryConflictError(`Recording the rollout step of ${model} ${stage}: gave up after ${attempts} attempts, other writers kept changing its steps. Re-run to judge against the new state.`)
+    }, audit, options);
+    if (options.dryRun || (!result.written && result.reason !== 'step already recorded')) {
+        return result;
+    }
+    // The alias follows the step; a re-run finishes what a stopped run left.
+    const moved = step.kind === 'start'
+        ? await deps.assign(model, step.version, stage, audit)
+        : step.kind === 'abort' || step.kind === 'complete'
+            ? await deps.unassign(model, step.version, stage, audit)
+            : undefined;
+    if (result.written) {
+        return moved?.written ? { ...result, events: [...result.events, ...moved.events] } : result;
+    }
+    return moved?.written ? moved : result;
+}
+
 ;// CONCATENATED MODULE: ./src/registry/mlflow/wire.ts
 /**
  * MLflow's answers, read defensively into plain shapes: a list MLflow leaves
@@ -34762,7 +36113,7 @@ class StepBuilders {
 }
 
 ;// CONCATENATED MODULE: ./src/registry/mlflow/adapter.ts
-// Over 600 lines (623): the port's eleven methods and the constructor, each a few lines over the split modules
+// Over 600 lines (651): the port's thirteen methods and the constructor, each a few lines over the split modules
 // (rest, stage-map, holders, audit-tags, plan, step-builders); splitting the port would scatter it.
 /**
  * The MLflow registry: the Registry port (and ModelSource) over MLflow's REST
@@ -34815,6 +36166,7 @@ class StepBuilders {
  * write's plan (plan.ts) and its steps (step-builders.ts). This file holds the port's methods:
  * about 620 lines, a tenth of them this comment, which is the one account of a write's steps.
  */
+
 
 
 
@@ -34924,7 +36276,7 @@ class MlflowRegistry {
             ...refOf(mv),
             registeredAt: new Date(mv.creationTimestamp ?? Number.NaN),
             registeredBy: mv.userId ?? 'unknown',
-            active: isActive(mv, this.s.keys),
+            active: stage_map_isActive(mv, this.s.keys),
             stages,
             ...recordedDigest(mv.tags.get(this.s.keys.candidateDigest))
         };
@@ -35187,6 +36539,21 @@ class MlflowRegistry {
             };
         });
     }
+    /** Rollout steps (rollout.ts): the stage's alias, and the steps in one model tag. */
+    async rolloutSteps(model, stage) {
+        this.stageMap.assertModel(model);
+        const { alias } = this.stageMap.stageRef(stage);
+        return readRolloutSteps(this.rest, model, stage, this.s.keys.rollout(alias));
+    }
+    async recordRolloutStep(model, stage, step, audit, options = {}) {
+        this.stageMap.assertModel(model);
+        names_assertVersion(step.version);
+        assertActor(audit);
+        const key = this.s.keys.rollout(this.stageMap.stageRef(stage).alias);
+        const moves = { assign: this.assign.bind(this), unassign: this.unassign.bind(this) };
+        const deps = { ...this.s, rest: this.rest, key, ...moves };
+        return recordMlflowRolloutStep(deps, model, stage, step, audit, options);
+    }
     /** The shared write protocol (write-protocol.ts) over MLflow: one plan of steps an attempt. */
     async write(model, ref, audit, options, action, decide) {
         this.s.heldRead.clear();
@@ -35425,7 +36792,7 @@ function openOnFirstUse(cwd, options = {}) {
     return policy => (opened ??= openRegistry(cwd, policy, options));
 }
 /** The commit `ref` names in the checkout; NotFoundError (exit 3) when it names none. */
-async function resolveCommit(git, ref) {
+async function open_resolveCommit(git, ref) {
     const resolved = await git(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
     if (resolved.code !== 0)
         throw new NotFoundError(`No commit named ${ref} in this repository`);
@@ -35690,6 +37057,308 @@ function defaultPolicyFile(repo, model) {
     return (0,external_node_fs_namespaceObject.existsSync)(file) ? file : undefined;
 }
 
+;// CONCATENATED MODULE: ./src/rollout/plan.ts
+/**
+ * Planning a rollout step by hand (`modelgate rollout`): from the stage's policy, its recorded
+ * steps and the time, the step to record, or a refusal that says why (exit 2; exit 3 when there
+ * is nothing to act on). Pure: no registry, no clock of its own. The registry judges the planned
+ * step again against what it reads at write time (steps.ts `decideStep`), so a repeat writes
+ * nothing and a stale plan is refused.
+ */
+
+
+
+
+/** `since` plus `minMs`, as a UTC time to the second (`2026-12-01 11:00:00`), for messages. */
+function whenMayAdvance(since, minMs) {
+    return new Date(since.getTime() + minMs)
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d{3}Z$/, '');
+}
+/** The step to record for `input.action`; throws a refusal naming why. */
+function planStep(input) {
+    const { model, stage, rollout, action } = input;
+    const name = `${model} ${stage}`;
+    const state = rolloutState(input.steps);
+    const active = state && isActive(state) ? state : undefined;
+    const shadow = rollout.type === 'shadow';
+    if (action.kind === 'start') {
+        const from = input.from ?? [];
+        const holds = input.versionStages ?? [];
+        if (!from.includes('candidate') && !from.some(source => holds.includes(source))) {
+            throw new InvalidInputError(`${name}: ${action.version} is in ${holds.length ? holds.join(', ') : 'no stage'}; the policy starts a rollout of ${stage} only from ${from.join(', ')}.`);
+        }
+        return {
+            kind: 'start',
+            version: action.version,
+            percent: shadow ? 0 : rollout.steps[0]
+        };
+    }
+    if (!state)
+        throw new NotFoundError(`${name}: no rollout has been started; start one with --start --version V.`);
+    if (action.kind === 'abort') {
+        return { kind: 'abort', version: state.version, percent: 0 };
+    }
+    if (!active) {
+        const last = state.last;
+        // A re-run of the step that ended it: the registry writes nothing.
+        if (action.kind === last.kind)
+            return { kind: last.kind, version: state.version, percent: last.percent };
+        throw new InvalidInputError(`${name}: the rollout of ${state.version} ${state.phase === 'aborted' ? 'was aborted' : 'is complete'}; start a new one with --start --version V.`);
+    }
+    if (action.kind === 'hold') {
+        return { kind: 'hold', version: active.version, percent: active.percent };
+    }
+    if (action.kind === 'complete') {
+        if (rollout.type === 'canary' && active.percent !== rollout.steps[rollout.steps.length - 1]) {
+            throw new InvalidInputError(`${name}: ${active.version} is at ${active.percent}%; a rollout completes from its last step (${rollout.steps[rollout.steps.length - 1]}%).`);
+        }
+        const full = input.fullStages ?? [];
+        if (!full.some(f => f.holder === active.version)) {
+            const stages = full.map(f => f.stage);
+            throw new InvalidInputError(`${name}: ${active.version} does not hold ${stages.length ? stages.join(' or ') : 'a stage promoted from this one'} yet; the full share is an ordinary promotion with its gates (approvals included): promote it, then complete.`);
+        }
+        return { kind: 'complete', version: active.version, percent: 100 };
+    }
+    // advance
+    if (rollout.type === 'shadow') {
+        throw new InvalidInputError(`${name}: a shadow takes no traffic, so it has no steps to advance; promote ${active.version} to the next stage.`);
+    }
+    const to = action.to;
+    if (to !== undefined && !rollout.steps.includes(to)) {
+        throw new InvalidInputError(`${name}: --to ${to} is not one of the policy's steps (${rollout.steps.join(', ')}).`);
+    }
+    if (to !== undefined && to === active.percent && active.phase === 'running') {
+        // Already there: the same advance again, which the registry records once.
+        const last = active.last;
+        return {
+            kind: 'advance',
+            version: active.version,
+            percent: to,
+            ...(last.kind === 'advance' && last.from !== undefined ? { from: last.from } : {})
+        };
+    }
+    const minMs = durationMs(rollout.min_step_duration) ?? 0;
+    const early = input.now.getTime() - active.since.getTime() < minMs;
+    if (early) {
+        const last = active.last;
+        if (to === undefined && last.kind === 'advance' && last.by === input.actor) {
+            // The same person's advance again before the step's time is up: a re-run of it, which the
+            // registry records once.
+            return {
+                kind: 'advance',
+                version: active.version,
+                percent: last.percent,
+                ...(last.from === undefined ? {} : { from: last.from })
+            };
+        }
+    }
+    const target = to ?? nextStep(rollout, active.percent);
+    if (target === undefined) {
+        throw new InvalidInputError(`${name}: ${active.version} is at the last step (${active.percent}%); the full share is the next stage, an ordinary promotion with its gates, then --complete.`);
+    }
+    if (target <= active.percent) {
+        throw new InvalidInputError(`${name}: ${active.version} is at ${active.percent}% already; --to ${target} would lower it.`);
+    }
+    if (early) {
+        throw new InvalidInputError(`${name}: ${active.version} reached ${active.percent}% at ${whenMayAdvance(active.since, 0)} UTC; min_step_duration is ${rollout.min_step_duration}, so it may advance from ${whenMayAdvance(active.since, minMs)} UTC.`);
+    }
+    return { kind: 'advance', version: active.version, percent: target, from: active.percent };
+}
+
+;// CONCATENATED MODULE: ./src/commands/rollout.ts
+
+
+
+
+
+/**
+ * `modelgate rollout`: record one step of a stage's rollout by hand (start, advance, hold,
+ * abort, complete), planned from the policy's `rollout:` block and the steps the registry
+ * holds (rollout/plan.ts), written through the registry's write protocol; or, with no step,
+ * show where the rollout stands. Monitor-driven advancing is not built yet (docs/rollout.md).
+ */
+async function rollout(context, policy, options) {
+    const { model, stage, action } = options;
+    const stagePolicy = findStage(policy, stage);
+    if (!stagePolicy.rollout) {
+        throw new InvalidInputError(`${model} ${stage}: the policy declares no rollout for this stage (stages.${stage}.rollout)`);
+    }
+    const { registry } = context;
+    const before = await registry.rolloutSteps(model, stage);
+    if (!action)
+        return rollout_outcome({ model, stage, steps: before, ...stateOf(before) });
+    if (action.kind === 'abort' && !options.reason?.trim()) {
+        throw new InvalidInputError('an abort needs --reason: every abort is recorded with why');
+    }
+    const fullStages = Object.entries(policy.stages)
+        .filter(([, s]) => s.from.includes(stage))
+        .map(([name]) => name);
+    const step = planStep({
+        model,
+        stage,
+        rollout: stagePolicy.rollout,
+        steps: before,
+        action,
+        now: context.now(),
+        actor: context.actor,
+        from: stagePolicy.from,
+        ...(action.kind === 'start'
+            ? { versionStages: await stagesOf(context, model, action.version) }
+            : {}),
+        ...(action.kind === 'complete'
+            ? {
+                fullStages: await Promise.all(fullStages.map(async (name) => ({
+                    stage: name,
+                    holder: (await registry.getStage(model, name))?.version
+                })))
+            }
+            : {})
+    });
+    const reason = options.reason?.trim();
+    const result = await registry.recordRolloutStep(model, stage, step, {
+        actor: context.actor,
+        ...(context.actorEmail ? { actorEmail: context.actorEmail } : {}),
+        ...(reason ? { reason } : {})
+    }, options.dryRun ? { dryRun: true } : {});
+    const steps = result.written ? await registry.rolloutSteps(model, stage) : before;
+    return rollout_outcome({ model, stage, step, steps, result, ...stateOf(steps) });
+}
+/** The stages `version` holds; NotFoundError (exit 3) when it is not registered. */
+async function stagesOf(context, model, version) {
+    const record = await context.registry.getVersion(model, version);
+    if (!record)
+        throw new NotFoundError(`${model} ${version} is not registered.`);
+    return record.stages.map(s => s.stage);
+}
+function stateOf(steps) {
+    const state = rolloutState(steps);
+    return state ? { state } : {};
+}
+function rollout_outcome(result) {
+    const { markdown, json } = renderRollout(result);
+    return { markdown, json, exitCode: ExitCode.Pass, rollout: result };
+}
+
+;// CONCATENATED MODULE: ./src/cli/rollout.ts
+/**
+ * `modelgate rollout`: the CLI's rollout command (its options, usage and how they become a
+ * RolloutAction). run.ts lists it with the other commands.
+ */
+
+
+
+
+const ROLLOUT_USAGE = `Usage: modelgate rollout MODEL --stage STAGE
+                          [--start --version vX.Y.Z | --advance [--to PERCENT] | --hold
+                           | --abort --reason TEXT | --complete]
+                          [--reason TEXT] [--dry-run] [--no-push] [--policy FILE] [--repo DIR] [--json]
+
+  Records one step of the stage's rollout (the policy's stages.STAGE.rollout) in the registry,
+  by hand; with no step, shows where the rollout stands and its steps. Details: docs/rollout.md.
+
+  --stage STAGE      the rollout's stage, as named in the policy
+  --start            start a rollout of --version at the first step (a shadow: 0%); the version
+                     must hold a stage the policy's from lists (or from: [candidate])
+  --version vX.Y.Z   the version to start
+  --advance          to the next step, once min_step_duration has passed at the current one;
+                     the same person's --advance again before then is a re-run: nothing written
+  --to PERCENT       with --advance: the step to go to; run again, it writes nothing
+  --hold             keep the share where it is (recorded, with --reason when given)
+  --abort            traffic to 0% and the version out of the stage; needs --reason
+  --complete         end the rollout after the version was promoted to the full stage
+  --reason TEXT      why (required with --abort; recorded)
+  --policy FILE      default policies/MODEL.yml at the repository root
+  --dry-run          print what would be written; write nothing
+  --no-push          git: keep the tags in this clone (origin is not written)
+  --json             print JSON
+  The same step again writes nothing (exit 0).`;
+const ROLLOUT_OPTIONS = {
+    stage: { type: 'string' },
+    start: { type: 'boolean' },
+    version: { type: 'string' },
+    advance: { type: 'boolean' },
+    to: { type: 'string' },
+    hold: { type: 'boolean' },
+    abort: { type: 'boolean' },
+    complete: { type: 'boolean' },
+    reason: { type: 'string' },
+    policy: { type: 'string' },
+    'dry-run': { type: 'boolean' },
+    'no-push': { type: 'boolean' },
+    repo: { type: 'string', default: '.' },
+    json: { type: 'boolean' }
+};
+const rollout_text = (values, name) => {
+    const value = values[name];
+    return typeof value === 'string' && value !== '' ? value : undefined;
+};
+/** The step the flags ask for; undefined: none (show the rollout). */
+function actionOf(values) {
+    const given = ['start', 'advance', 'hold', 'abort', 'complete'].filter(flag => values[flag] === true);
+    if (given.length > 1) {
+        throw new InvalidInputError(`give one step at a time, not ${given.map(flag => `--${flag}`).join(' and ')}`);
+    }
+    const [kind] = given;
+    const version = rollout_text(values, 'version');
+    const to = rollout_text(values, 'to');
+    if (version !== undefined && kind !== 'start') {
+        throw new InvalidInputError('--version names the version to --start; other steps act on the running rollout');
+    }
+    if (to !== undefined && kind !== 'advance')
+        throw new InvalidInputError('--to goes with --advance');
+    switch (kind) {
+        case undefined:
+            return undefined;
+        case 'start':
+            if (!version)
+                throw new InvalidInputError('--start needs --version: the version to roll out');
+            return { kind, version };
+        case 'advance': {
+            if (to === undefined)
+                return { kind };
+            if (!/^[0-9]{1,2}$/.test(to)) {
+                throw new InvalidInputError(`--to must be a percent from 1 to 99, got "${to}"`);
+            }
+            return { kind, to: Number(to) };
+        }
+        default:
+            return { kind };
+    }
+}
+async function runRolloutCommand(values, io, model) {
+    if (!model)
+        throw new InvalidInputError('name the model: the first argument');
+    const problem = modelNameProblem(model);
+    if (problem)
+        throw new InvalidInputError(problem);
+    const stage = rollout_text(values, 'stage');
+    if (!stage)
+        throw new InvalidInputError('--stage is required');
+    const action = actionOf(values);
+    const cli = await openCliRegistry({
+        repo: rollout_text(values, 'repo') ?? '.',
+        model,
+        policyFile: rollout_text(values, 'policy'),
+        requirePolicy: true,
+        ...(values['no-push'] === true ? { push: false } : {})
+    });
+    const policy = cli.policy;
+    if (!policy)
+        throw new NotFoundError(`No policy for ${model}: pass --policy FILE`);
+    const reason = rollout_text(values, 'reason');
+    const outcome = await rollout(cli.context, policy, {
+        model,
+        stage,
+        ...(action ? { action } : {}),
+        ...(reason ? { reason } : {}),
+        dryRun: values['dry-run'] === true
+    });
+    io.stdout(values.json ? outcome.json + '\n' : outcome.markdown);
+    return outcome.exitCode;
+}
+
 ;// CONCATENATED MODULE: ./src/cli/since.ts
 /**
  * A point in time typed on the command line (`history --since`), read as ModelGate prints times:
@@ -35749,6 +37418,9 @@ function offsetMinutes(zone) {
 
 
 
+
+
+
 const USAGE = `Usage: modelgate <command> [options]
 
 Commands:
@@ -35756,6 +37428,7 @@ Commands:
   register   Record a version of a model on a commit (git), or from a run (MLflow).
   promote    Evaluate a version against a stage's gates and, if they pass, assign the stage.
   rollback   Put a stage back on its previous holder (or a named version).
+  rollout    Record a step of a stage's rollout (start, advance, hold, abort, complete).
   monitor    Judge watched stages on live metrics; roll back (or alert) on a breach.
   digest     Print the content digest of a candidate directory (what promotions compare).
   status     Show which version holds each stage.
@@ -35882,7 +37555,7 @@ ${NO_PUSH_USAGE}`,
                     dryRun: values['dry-run'] === true
                 }));
             }
-            const commit = await resolveCommit(cli.git, run_optional(values, 'ref') ?? 'HEAD');
+            const commit = await open_resolveCommit(cli.git, run_optional(values, 'ref') ?? 'HEAD');
             return print(io, values, await register(cli.context, {
                 model: requiredModel(model),
                 version: run_required(values, 'version'),
@@ -35985,6 +37658,12 @@ ${NO_PUSH_USAGE}`,
             }));
         }
     },
+    rollout: {
+        usage: ROLLOUT_USAGE,
+        options: ROLLOUT_OPTIONS,
+        positionals: 1,
+        run: (values, io, [model]) => runRolloutCommand(values, io, model)
+    },
     monitor: {
         usage: `Usage: modelgate monitor [MODEL] [--stage STAGE] [--at TIME] [--dry-run] [--policy FILE]
                         [--no-push] [--repo DIR] [--json]
@@ -36000,6 +37679,10 @@ ${NO_PUSH_USAGE}`,
   --policy FILE     default policies/MODEL.yml at the repository root
   --dry-run         evaluate and print what would be written; write nothing
 ${NO_PUSH_USAGE}
+
+  Notifications (severity critical, warning, info; docs/notifications.md) are POSTed to
+  $MODELGATE_NOTIFY_WEBHOOK, or per severity to $MODELGATE_NOTIFY_WEBHOOK_CRITICAL, _WARNING,
+  _INFO (a URL, or none); a failing webhook is a warning. A dry run sends none.
 
   Exit codes: 0 healthy, recovered or nothing to watch; 1 inconclusive (nothing written);
   5 rolled back automatically (or would be, on a dry run); 6 a breach a person must act on
@@ -36020,6 +37703,10 @@ ${NO_PUSH_USAGE}
             if (model === undefined && policyFile === undefined) {
                 throw new UsageError('name the model (the first argument) or its policy (--policy)');
             }
+            // Checked before anything is read or written: a bad variable is exit 2, nothing done.
+            const webhooks = webhookRoutesFromEnv(process.env);
+            if (webhooks.problems.length > 0)
+                throw new InvalidInputError(webhooks.problems.join('\n'));
             const cli = await openCliRegistry({
                 repo: repoOf(values),
                 model,
@@ -36030,14 +37717,23 @@ ${NO_PUSH_USAGE}
             const policy = cli.policy;
             const top = await cli.git(['rev-parse', '--show-toplevel']);
             const root = top.code === 0 ? top.stdout.trim() : repoOf(values);
-            return print(io, values, await monitor(cli.context, {
+            const outcome = await monitor(cli.context, {
                 policy,
                 model: policy.model,
                 stage: run_optional(values, 'stage'),
                 at: optionalDate(values, 'at'),
                 dryRun: values['dry-run'] === true,
                 sourceFor: block => metricSourceFor(block, { root, readFile: file => (0,promises_namespaceObject.readFile)(file, 'utf8'), fetch })
-            }));
+            });
+            const code = print(io, values, outcome);
+            await sendNotifications(outcome.notifications ?? [], webhooks.routes, {
+                logger: {
+                    debug: () => { },
+                    info: () => { },
+                    warning: message => io.stderr(`modelgate: warning: ${message}\n`)
+                }
+            });
+            return code;
         }
     },
     digest: {

@@ -2,16 +2,16 @@ import type { AuditLog } from '../audit/log.js'
 import type { RunFacts } from '../audit/record.js'
 import { readFile } from 'node:fs/promises'
 import { check } from '../commands/check.js'
-import { monitor } from '../commands/monitor.js'
+import { monitor, type MonitorOutcome } from '../commands/monitor.js'
 import { metricSourceFor } from '../monitor/open-source.js'
-import { promote } from '../commands/promote.js'
+import { promote, type AttestationAccess } from '../commands/promote.js'
 import { register } from '../commands/register.js'
 import type { CommandOutcome } from '../commands/registry-context.js'
 import { rollback } from '../commands/rollback.js'
 import { history, status } from '../commands/status.js'
 import { InvalidInputError } from '../errors.js'
 import type { GateResult } from '../gates/types.js'
-import type { CheckSettings, Settings } from '../inputs.js'
+import type { CheckSettings, MonitorSettings, Settings } from '../inputs.js'
 import type { Policy } from '../policy/schema.js'
 import { openOnFirstUse, resolveCommit } from '../registry/open.js'
 import { openWorkspace, type Workspace, type WorkspaceNaming } from '../workspace.js'
@@ -41,6 +41,8 @@ export interface RunnerContext {
   onSecret: (secret: string) => void
   /** Where every audit record of the run goes (commands' and the flows' own refusals); main.ts drains it. */
   audits: AuditLog
+  /** Reads and verifies artifact attestations, for stages with `provenance:`; chosen by main.ts. */
+  attestations?: AttestationAccess
 }
 
 /**
@@ -67,6 +69,7 @@ export async function runCommand(
       )
     )
   }
+  if (settings.command === 'monitor') return runMonitor(settings, runner, checked)
   const { policy, model, context, git } = await openCommandContext(settings, runner, checked.policy)
   switch (settings.command) {
     case 'register': {
@@ -91,7 +94,8 @@ export async function runCommand(
           dryRun: settings.dryRun,
           force: settings.force,
           reason: settings.reason,
-          ...(checked.checks ? { checks: checked.checks } : {})
+          ...(checked.checks ? { checks: checked.checks } : {}),
+          ...(runner.attestations ? { attestations: runner.attestations } : {})
         })
       )
     case 'rollback':
@@ -102,25 +106,33 @@ export async function runCommand(
         reason: settings.reason,
         dryRun: settings.dryRun
       })
-    case 'monitor':
-      if (!policy) throw new InvalidInputError('input "policy" is required for command "monitor"')
-      return monitor(context, {
-        policy,
-        model: policy.model,
-        ...(settings.stage ? { stage: settings.stage } : {}),
-        dryRun: settings.dryRun,
-        sourceFor: block =>
-          metricSourceFor(block, {
-            root: runner.workspace,
-            readFile: file => readFile(file, 'utf8'),
-            fetch
-          })
-      })
     case 'status':
       return status(context, model)
     case 'history':
       return history(context, model, { stage: settings.stage })
   }
+}
+
+/** `command: monitor`: its typed outcome, for the flow that tells the pull requests. */
+export async function runMonitor(
+  settings: MonitorSettings,
+  runner: RunnerContext,
+  checked: CheckedBefore = {}
+): Promise<MonitorOutcome> {
+  const { policy, context } = await openCommandContext(settings, runner, checked.policy)
+  if (!policy) throw new InvalidInputError('input "policy" is required for command "monitor"')
+  return monitor(context, {
+    policy,
+    model: policy.model,
+    ...(settings.stage ? { stage: settings.stage } : {}),
+    dryRun: settings.dryRun,
+    sourceFor: block =>
+      metricSourceFor(block, {
+        root: runner.workspace,
+        readFile: file => readFile(file, 'utf8'),
+        fetch
+      })
+  })
 }
 
 /**

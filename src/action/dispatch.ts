@@ -8,7 +8,7 @@ import { policyFileName } from '../policy/directory.js'
 import type { Policy } from '../policy/schema.js'
 import type { StageHolder } from '../registry/port.js'
 import { storedPullRequest } from '../registry/stored-audit.js'
-import { addDone, commentMarker } from '../report/comment.js'
+import { addDone, commentMarker, type DoneAction } from '../report/comment.js'
 import { checkRollbackPermission } from '../github/access.js'
 import { withCandidateArtifact } from './candidate-artifact.js'
 import { modelOf, openCommandContext, runCommand, runFactsOf } from './commands.js'
@@ -239,12 +239,34 @@ async function notePromotingPullRequest(
     at: new Date(),
     ...(context.runUrl ? { runUrl: context.runUrl } : {})
   }
-  const target = { model: holder.model, stage: holder.stage }
+  return noteRollbackOnPullRequest(github, context, {
+    number,
+    done,
+    target: { model: holder.model, stage: holder.stage },
+    takenOut: holder.version
+  })
+}
+
+/**
+ * Adds the "rolled back" section to pull request `number`'s sticky comment (by hand or by
+ * `monitor`): the note for the run's report, or a warning and nothing when it fails.
+ */
+export async function noteRollbackOnPullRequest(
+  github: GitHubPorts,
+  context: EventContext,
+  note: {
+    number: number
+    done: DoneAction
+    target: { model: string; stage: string }
+    takenOut: string
+  }
+): Promise<string | undefined> {
+  const { number, done, target } = note
   try {
     await github.comments.upsert(number, commentMarker(target.model, target.stage), existing =>
       addDone(existing, done, target)
     )
-    return notedOnPullRequest(number, holder.version)
+    return notedOnPullRequest(number, note.takenOut)
   } catch (error) {
     context.logger?.warning(
       `Rolled back, but noting it on pull request #${number} failed: ${errorMessage(error)}`

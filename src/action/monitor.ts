@@ -1,7 +1,11 @@
+import type { MonitorOutcome } from '../commands/monitor.js'
 import type { CommandOutcome } from '../commands/registry-context.js'
-import { InvalidInputError, PermissionError } from '../errors.js'
+import { InvalidInputError, PermissionError, errorMessage } from '../errors.js'
 import type { MonitorSettings } from '../inputs.js'
-import { runCommand } from './commands.js'
+import { withNote } from '../report/flow-notes.js'
+import type { StageMonitorResult } from '../report/monitor.js'
+import { runMonitor } from './commands.js'
+import { noteRollbackOnPullRequest } from './dispatch.js'
 import { readPayload, type EventContext } from './github-context.js'
 
 /** The events `command: monitor` runs on: a schedule, or a start by hand or by an alerting system. */
@@ -12,7 +16,8 @@ export const MONITOR_EVENTS = ['schedule', 'workflow_dispatch', 'repository_disp
  * triggers and bounds) and a `file:` source must be the default branch's: `schedule` and
  * `repository_dispatch` always run on it; a `workflow_dispatch` is refused on any other ref, so
  * nobody can dispatch a branch whose policy points at metrics they wrote. An alert payload
- * starts an evaluation only: the run reads the source itself.
+ * starts an evaluation only: the run reads the source itself. After an automatic rollback, the
+ * pull request that promoted the version taken out gets the verdict on its sticky comment.
  */
 export async function monitorForEvent(
   settings: MonitorSettings,
@@ -36,5 +41,56 @@ export async function monitorForEvent(
       )
     }
   }
-  return runCommand(settings, context)
+  const outcome = await runMonitor(settings, context)
+  let markdown = outcome.markdown
+  for (const stage of outcome.stages) {
+    const note = await notePromotingPullRequest(context, outcome, stage)
+    if (note) markdown = withNote(markdown, note)
+  }
+  return { ...outcome, markdown }
+}
+
+/**
+ * The "rolled back" section, with the monitor's verdict and breached triggers, on the sticky
+ * comment of the pull request whose promotion the rollback took out (from that promotion's
+ * audit record). The rollback is written already: failing to comment is a warning.
+ */
+async function notePromotingPullRequest(
+  context: EventContext,
+  outcome: MonitorOutcome,
+  stage: StageMonitorResult
+): Promise<string | undefined> {
+  const { action, holder } = stage
+  if (action.kind !== 'rollback' || !action.written || action.dryRun) return undefined
+  if (action.pullRequest === undefined || holder === undefined) return undefined
+  let github
+  try {
+    github = context.github(`Noting the automatic rollback on pull request #${action.pullRequest}`)
+  } catch (error) {
+    context.logger?.warning(
+      `Rolled back, but noting it on pull request #${action.pullRequest} failed: ${errorMessage(error)}`
+    )
+    return undefined
+  }
+  return noteRollbackOnPullRequest(github, context, {
+    number: action.pullRequest,
+    takenOut: holder,
+    target: { model: outcome.model, stage: stage.stage },
+    done: {
+      action: 'rolled-back',
+      stage: stage.stage,
+      version: action.restored,
+      previous: holder,
+      actor: context.actor,
+      ...(stage.reason ? { reason: stage.reason } : {}),
+      at: new Date(),
+      ...(context.runUrl ? { runUrl: context.runUrl } : {}),
+      automatic: {
+        verdict: stage.verdict,
+        breached: stage.triggers
+          .filter(t => t.verdict.status === 'breach')
+          .map(t => ({ name: t.verdict.trigger, summary: t.verdict.summary }))
+      }
+    }
+  })
 }

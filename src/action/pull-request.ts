@@ -289,7 +289,8 @@ async function promoteWithEvidence(
     ...(request.onceForCommit ? { onceForCommit: request.onceForCommit } : {}),
     ...(request.evaluateHeld ? { evaluateHeld: true } : {}),
     ...(reviews ? { reviews } : {}),
-    ...(checkRuns ? { checkRuns } : {})
+    ...(checkRuns ? { checkRuns } : {}),
+    ...(context.attestations ? { attestations: context.attestations } : {})
   })
   return rendered(outcome)
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { z } from 'zod'
 import type { Candidate, Signature } from '../candidate/types.js'
-import type { Evaluation, GateResult, ScanFinding } from '../gates/types.js'
+import type { Evaluation, GateResult, ProvenanceFinding, ScanFinding } from '../gates/types.js'
 import { MonitorEvidence } from './monitor-evidence.js'
 
 /** Names the format of every audit record; a reader refuses records of another. */
@@ -126,7 +126,31 @@ export const AuditRecord = z
         )
       })
       .optional()
-      .describe('What failed the model-file scan: file (and entry), byte offset, module.name, why.')
+      .describe(
+        'What failed the model-file scan: file (and entry), byte offset, module.name, why.'
+      ),
+    provenance: z
+      .object({
+        repository: z.string(),
+        workflow: z.string(),
+        ref: z.string().optional(),
+        attested: z.array(
+          z.object({
+            path: z.string(),
+            sha256: z.string(),
+            via: z.string().optional(),
+            ref: z.string(),
+            commit: z.string().optional(),
+            runner: z.string(),
+            loggedAt: z.string().optional()
+          })
+        ),
+        unattested: z.array(z.object({ path: z.string(), sha256: z.string(), why: z.string() }))
+      })
+      .optional()
+      .describe(
+        "The provenance gate's evidence: each file attested (directly, or `via` the attested checksums file) with the certificate's ref, commit and runner and the transparency log's time; each file not attested, with why."
+      )
   })
   .strict()
 
@@ -217,8 +241,15 @@ export function promotionAudit(input: PromotionAuditInput): AuditRecord {
         }
       : null,
     ...common(input.actor, input.run, input.at, input.reason),
-    ...scanRecord(evaluation.gates)
+    ...scanRecord(evaluation.gates),
+    ...provenanceRecord(evaluation.gates)
   })
+}
+
+/** The provenance gate's evidence, when it ran. */
+function provenanceRecord(gates: readonly GateResult[]): { provenance?: ProvenanceFinding } {
+  const provenance = gates.find(gate => gate.gate === 'provenance')?.provenance
+  return provenance ? { provenance } : {}
 }
 
 /** The model-scan gate's findings, when it ran and found any. */

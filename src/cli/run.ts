@@ -12,6 +12,8 @@ import { history, status } from '../commands/status.js'
 import { ExitCode, InvalidInputError, ModelGateError, errorMessage } from '../errors.js'
 import { modelNameProblem, type Policy } from '../policy/schema.js'
 import { metricSourceFor } from '../monitor/open-source.js'
+import { webhookRoutesFromEnv } from '../notify/route.js'
+import { sendNotifications } from '../notify/send.js'
 import { readFile } from 'node:fs/promises'
 import { openOnFirstUse, resolveCommit } from '../registry/open.js'
 import { forTerminal } from '../report/log.js'
@@ -19,6 +21,7 @@ import { renderHistory, renderStatus } from '../report/registry-tables.js'
 import type { TableFormat } from '../report/terminal-table.js'
 import { VERSION } from '../version.js'
 import { openCliRegistry } from './context.js'
+import { ROLLOUT_OPTIONS, ROLLOUT_USAGE, runRolloutCommand } from './rollout.js'
 import { parseInstant } from './since.js'
 
 /** Where the CLI writes; passed in so tests read what a user would see. */
@@ -36,6 +39,7 @@ Commands:
   register   Record a version of a model on a commit (git), or from a run (MLflow).
   promote    Evaluate a version against a stage's gates and, if they pass, assign the stage.
   rollback   Put a stage back on its previous holder (or a named version).
+  rollout    Record a step of a stage's rollout (start, advance, hold, abort, complete).
   monitor    Judge watched stages on live metrics; roll back (or alert) on a breach.
   digest     Print the content digest of a candidate directory (what promotions compare).
   status     Show which version holds each stage.
@@ -307,6 +311,12 @@ ${NO_PUSH_USAGE}`,
       )
     }
   },
+  rollout: {
+    usage: ROLLOUT_USAGE,
+    options: ROLLOUT_OPTIONS,
+    positionals: 1,
+    run: (values, io, [model]) => runRolloutCommand(values, io, model)
+  },
   monitor: {
     usage: `Usage: modelgate monitor [MODEL] [--stage STAGE] [--at TIME] [--dry-run] [--policy FILE]
                         [--no-push] [--repo DIR] [--json]
@@ -322,6 +332,10 @@ ${NO_PUSH_USAGE}`,
   --policy FILE     default policies/MODEL.yml at the repository root
   --dry-run         evaluate and print what would be written; write nothing
 ${NO_PUSH_USAGE}
+
+  Notifications (severity critical, warning, info; docs/notifications.md) are POSTed to
+  $MODELGATE_NOTIFY_WEBHOOK, or per severity to $MODELGATE_NOTIFY_WEBHOOK_CRITICAL, _WARNING,
+  _INFO (a URL, or none); a failing webhook is a warning. A dry run sends none.
 
   Exit codes: 0 healthy, recovered or nothing to watch; 1 inconclusive (nothing written);
   5 rolled back automatically (or would be, on a dry run); 6 a breach a person must act on
@@ -342,6 +356,9 @@ ${NO_PUSH_USAGE}
       if (model === undefined && policyFile === undefined) {
         throw new UsageError('name the model (the first argument) or its policy (--policy)')
       }
+      // Checked before anything is read or written: a bad variable is exit 2, nothing done.
+      const webhooks = webhookRoutesFromEnv(process.env)
+      if (webhooks.problems.length > 0) throw new InvalidInputError(webhooks.problems.join('\n'))
       const cli = await openCliRegistry({
         repo: repoOf(values),
         model,
@@ -352,19 +369,24 @@ ${NO_PUSH_USAGE}
       const policy = cli.policy as Policy
       const top = await cli.git(['rev-parse', '--show-toplevel'])
       const root = top.code === 0 ? top.stdout.trim() : repoOf(values)
-      return print(
-        io,
-        values,
-        await monitor(cli.context, {
-          policy,
-          model: policy.model,
-          stage: optional(values, 'stage'),
-          at: optionalDate(values, 'at'),
-          dryRun: values['dry-run'] === true,
-          sourceFor: block =>
-            metricSourceFor(block, { root, readFile: file => readFile(file, 'utf8'), fetch })
-        })
-      )
+      const outcome = await monitor(cli.context, {
+        policy,
+        model: policy.model,
+        stage: optional(values, 'stage'),
+        at: optionalDate(values, 'at'),
+        dryRun: values['dry-run'] === true,
+        sourceFor: block =>
+          metricSourceFor(block, { root, readFile: file => readFile(file, 'utf8'), fetch })
+      })
+      const code = print(io, values, outcome)
+      await sendNotifications(outcome.notifications ?? [], webhooks.routes, {
+        logger: {
+          debug: () => {},
+          info: () => {},
+          warning: message => io.stderr(`modelgate: warning: ${message}\n`)
+        }
+      })
+      return code
     }
   },
   digest: {

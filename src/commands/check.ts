@@ -33,7 +33,13 @@ export interface CheckOutcome extends CommandResult {
 }
 
 /** What a check needs that it cannot see: it runs outside any pull request or registry. */
-const CHECK_LACKS = ['approvals', 'checks', 'source-stage-dates', 'monitoring-probe'] as const
+const CHECK_LACKS = [
+  'approvals',
+  'checks',
+  'source-stage-dates',
+  'monitoring-probe',
+  'attestations'
+] as const
 
 /**
  * `modelgate check`: evaluate a candidate directory against one stage of a policy,

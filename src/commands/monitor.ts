@@ -2,12 +2,15 @@ import { monitorEvidence, type MonitorEvidence } from '../audit/monitor-evidence
 import { auditRecordOf, type AuditRecord } from '../audit/record.js'
 import { ExitCode, InvalidInputError, NotFoundError } from '../errors.js'
 import { evaluateTrigger, type TriggerEvaluation } from '../monitor/evaluate.js'
+import { monitorNotice } from '../monitor/notice.js'
+import type { NotificationEvent } from '../notify/webhook.js'
 import type { PlaceholderValues } from '../monitor/promql.js'
 import type { MetricSource } from '../monitor/types.js'
 import { watchWindow, type WatchWindow } from '../monitor/window.js'
 import { durationMs, type MonitorPolicy } from '../policy/monitor.js'
 import type { Policy } from '../policy/schema.js'
 import type { RegistryEvent, StageHolder } from '../registry/port.js'
+import { storedPullRequest } from '../registry/stored-audit.js'
 import {
   breachReason,
   renderMonitor,
@@ -44,6 +47,7 @@ export interface MonitorOptions {
 }
 
 export interface MonitorOutcome extends CommandOutcome {
+  model: string
   stages: StageMonitorResult[]
   /** Range queries sent, over every stage (the bench counts them). */
   queries: number
@@ -73,6 +77,13 @@ export async function monitor(
   const results: StageMonitorResult[] = []
   for (const [stage, policy] of watched) {
     const { result } = await monitorStage(context, options, at, stage, policy)
+    const notice = monitorNotice(result, {
+      at: at.getTime(),
+      // The schema has checked both durations; the fallbacks keep this total for typed callers.
+      warnInconclusiveAfterMs: durationMs(policy.warn_inconclusive_after) ?? 3600_000,
+      runsEveryMs: durationMs(policy.runs_every) ?? 3600_000
+    })
+    if (notice) result.notice = notice
     results.push(result)
   }
   const exitCode = results
@@ -88,9 +99,58 @@ export async function monitor(
   return {
     ...rendered,
     exitCode,
+    model: options.model,
     stages: results,
-    queries: results.reduce((sum, r) => sum + r.queries, 0)
+    queries: results.reduce((sum, r) => sum + r.queries, 0),
+    // A dry run writes nothing and tells nobody: its report shows what would be notified.
+    notifications:
+      options.dryRun === true ? [] : results.flatMap(r => notificationOf(context, options.model, r))
   }
+}
+
+/** The notification of a stage's notice: facts only, the webhook module words them. */
+function notificationOf(
+  context: RegistryContext,
+  model: string,
+  result: StageMonitorResult
+): NotificationEvent[] {
+  const { notice, window, since, holder } = result
+  if (!notice || !window || !since || holder === undefined) return []
+  const { action } = result
+  const rolledBack = action.kind === 'rollback'
+  const detail =
+    action.kind === 'alert' ? action.detail : rolledBack ? `restored ${action.restored}` : undefined
+  const runUrl = context.runFacts?.runUrl
+  return [
+    {
+      action: notice.kind,
+      severity: notice.severity,
+      model,
+      stage: result.stage,
+      // After a rollback the stage holds the restored version, and the breached one was before.
+      version: rolledBack ? action.restored : holder,
+      ...(rolledBack ? { previous: holder } : {}),
+      actor: context.actor,
+      ...(result.reason ? { reason: result.reason } : {}),
+      ...(runUrl ? { runUrl } : {}),
+      monitor: {
+        verdict: result.verdict,
+        ...(detail ? { detail } : {}),
+        since: since.toISOString(),
+        watched: {
+          start: new Date(window.watched.start).toISOString(),
+          end: new Date(window.watched.end).toISOString(),
+          ended: window.ended
+        },
+        triggers: result.triggers.map(t => ({
+          name: t.verdict.trigger,
+          verdict: t.verdict.status,
+          summary: t.verdict.summary
+        }))
+      },
+      at: context.now()
+    }
+  ]
 }
 
 /** The stages to watch: `--stage` (which must have a monitor block), else every one that has. */
@@ -432,13 +492,15 @@ async function rollbackDecision(
     dryRun: request.dryRun,
     automatic: request.evidence
   })
+  const pullRequest = storedPullRequest(holder.audit)
   return {
     action: {
       kind: 'rollback',
       restored: outcome.restored ?? restored,
       written: outcome.written,
       dryRun: request.dryRun,
-      report: outcome.markdown
+      report: outcome.markdown,
+      ...(pullRequest !== undefined ? { pullRequest } : {})
     }
   }
 }

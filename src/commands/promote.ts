@@ -8,7 +8,11 @@ import { decide, evaluateStage, findStage } from '../gates/evaluate.js'
 import { rolledBackGate } from '../gates/rolled-back.js'
 import { transitionGate } from '../gates/transition.js'
 import type { Evaluation, GateResult } from '../gates/types.js'
+import type { AttestationSource } from '../github/attestations.js'
+import type { ProvenanceEvidence } from '../gates/provenance.js'
 import type { Policy } from '../policy/schema.js'
+import { collectAttestations } from '../provenance/collect.js'
+import type { ProvenanceVerifier } from '../provenance/verify.js'
 import type { AuditFacts, StageHolder, StageRemoval } from '../registry/port.js'
 import { forcedPastNamed } from '../report/markdown.js'
 import type { PromoteAction, PromoteResult } from '../report/promote.js'
@@ -34,6 +38,11 @@ export interface PromoteOptions {
   reviews?: ReviewEvidence
   /** The check runs on the pull request's head commit: runs the required-checks gate. */
   checkRuns?: CheckRunEvidence
+  /**
+   * Where the candidate's attestations are read and how bundles are verified: runs a stage's
+   * `provenance:` gate (without it, that gate fails closed).
+   */
+  attestations?: AttestationAccess
   /** What was checked before (the actor's right to force, in the action): recorded as gates. */
   checks?: GateResult[]
   /**
@@ -43,6 +52,14 @@ export interface PromoteOptions {
   onceForCommit?: string
   /** A pull request: a version already in the stage is evaluated all the same (nothing written). */
   evaluateHeld?: boolean
+}
+
+/** The attestations port for a `provenance:` repository, and the verifier over the trusted root. */
+export interface AttestationAccess {
+  /** The source for the policy's repository (`owner/name`). */
+  sourceFor: (repository: string) => AttestationSource
+  /** Made on first need (a stage without `provenance:` reads no trusted root). */
+  verifier: () => Promise<ProvenanceVerifier>
 }
 
 /** What `promote` returns: the outcome, with the evaluation when one was made. */
@@ -86,8 +103,27 @@ export async function promote(
       ? await bindCandidate(context, record, options.candidateDir, candidateFromDir)
       : await context.models.loadVersion(model, version)
   let removal = await context.registry.takenOutOf(model, version, options.stage)
+  // Read once: the candidate's files do not change while the stage is judged again.
+  const rules = findStage(options.policy, options.stage).provenance
+  const provenance =
+    rules && options.attestations
+      ? {
+          evidence: await collectAttestations(
+            options.attestations.sourceFor(rules.repository),
+            candidate
+          ),
+          verifier: await options.attestations.verifier()
+        }
+      : undefined
   const evaluate = async (holder: StageHolder | undefined) =>
-    evaluatePromotion(context, options, { version, candidate, holder, record, removal })
+    evaluatePromotion(context, options, {
+      version,
+      candidate,
+      holder,
+      record,
+      removal,
+      ...(provenance ? { provenance } : {})
+    })
   const audit = (judged: Judged, written: boolean): AuditRecord =>
     promotionAudit({
       evaluation: options.checks?.length
@@ -214,6 +250,7 @@ async function evaluatePromotion(
     holder: StageHolder | undefined
     record: NonNullable<Awaited<ReturnType<RegistryContext['registry']['getVersion']>>>
     removal: StageRemoval | undefined
+    provenance?: { evidence: ProvenanceEvidence; verifier: ProvenanceVerifier }
   }
 ): Promise<Judged> {
   const { policy, stage } = options
@@ -244,7 +281,8 @@ async function evaluatePromotion(
     // A terminal has no pull request: approvals and checks fail closed unless forced.
     evaluator: 'promote',
     ...(options.reviews ? { reviews: options.reviews } : {}),
-    ...(options.checkRuns ? { checkRuns: options.checkRuns } : {})
+    ...(options.checkRuns ? { checkRuns: options.checkRuns } : {}),
+    ...(subject.provenance ? { provenance: subject.provenance } : {})
   })
   const rolledBack = rolledBackGate({ version: subject.version, stage, removal: subject.removal })
   const gates = [transition.gate, ...(rolledBack ? [rolledBack] : []), ...evaluation.gates]

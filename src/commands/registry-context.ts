@@ -3,6 +3,7 @@ import type { RunFacts } from '../audit/record.js'
 import type { ExitCode } from '../errors.js'
 import type { ModelSource } from '../registry/model-source.js'
 import type { Registry } from '../registry/port.js'
+import type { NotificationEvent } from '../notify/webhook.js'
 import type { CommandReport } from '../report/command.js'
 
 /** What registry commands are given by the composition root (the CLI or main.ts). */
@@ -43,4 +44,6 @@ export interface CommandOutcome {
   exitCode: ExitCode
   /** The promotion decision, for commands that evaluate gates. */
   decision?: string
+  /** Notifications the command's result calls for (a monitor's verdicts), sent by the action. */
+  notifications?: NotificationEvent[]
 }

@@ -7,6 +7,7 @@ import {
   statusJson,
   type StatusView
 } from '../report/registry-tables.js'
+import { rolloutState } from '../rollout/steps.js'
 import type { CommandOutcome, RegistryContext } from './registry-context.js'
 
 /** What `status` returns: the outcome, and the data a terminal table is rendered from. */
@@ -31,7 +32,15 @@ export async function status(
   if (model && models.length === 0)
     throw new NotFoundError(`No model named ${model} in the registry`)
   const policies = policiesOf ? await policiesOf(models.map(entry => entry.model)) : {}
-  const view: StatusView = { models, ...policies }
+  // A holder whose latest event is a rollout step: where its rollout stands (docs/rollout.md).
+  const rollouts = []
+  for (const entry of models) {
+    for (const holder of entry.stages.filter(h => h.audit?.rollout !== undefined)) {
+      const state = rolloutState(await context.registry.rolloutSteps(entry.model, holder.stage))
+      if (state) rollouts.push({ model: entry.model, stage: holder.stage, state })
+    }
+  }
+  const view: StatusView = { models, ...policies, ...(rollouts.length > 0 ? { rollouts } : {}) }
   return {
     markdown: renderStatus(view),
     json: statusJson(view),

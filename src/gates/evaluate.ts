@@ -9,6 +9,8 @@ import { plural } from './format.js'
 import { minDaysGate } from './min-days.js'
 import { monitoringGate, type MonitoringProbe } from './monitoring.js'
 import { hasDangerousImport, modelScanGate } from './model-scan.js'
+import { provenanceGate, type ProvenanceEvidence } from './provenance.js'
+import type { ProvenanceVerifier } from '../provenance/verify.js'
 import { regressionGate } from './regression.js'
 import { schemaGate } from './schema.js'
 import { thresholdsGate } from './thresholds.js'
@@ -18,7 +20,8 @@ import type { Decision, Evaluation, GateResult, ModelSide } from './types.js'
  * Context a caller may be unable to supply. The gates needing it are then reported as
  * `skipped` (with a warning), never passed: `check` runs outside any pull request or registry.
  */
-export type UnavailableContext = 'approvals' | 'checks' | 'source-stage-dates' | 'monitoring-probe'
+export type UnavailableContext =
+  'approvals' | 'checks' | 'source-stage-dates' | 'monitoring-probe' | 'attestations'
 
 export interface EvaluateInput {
   policy: Policy
@@ -40,6 +43,8 @@ export interface EvaluateInput {
   checkRuns?: CheckRunEvidence
   /** A probe of the stage's monitor source for the champion: runs `monitoring: required`. */
   monitoringProbe?: MonitoringProbe
+  /** The attestation bundles read for the candidate's digests, and the verifier: runs `provenance:`. */
+  provenance?: { evidence: ProvenanceEvidence; verifier: ProvenanceVerifier }
 }
 
 /**
@@ -130,6 +135,28 @@ export function evaluateStage(input: EvaluateInput): Evaluation {
         report: candidate.dataQuality,
         info: candidate.info
       })
+    )
+  }
+
+  if (stagePolicy.provenance) {
+    configured++
+    const rules = stagePolicy.provenance
+    gates.push(
+      !input.provenance && unavailable.has('attestations')
+        ? {
+            gate: 'provenance',
+            status: 'skipped',
+            summary: `${notEvaluated}: needs the candidate's attestations from GitHub`,
+            details: [
+              `attested by: ${rules.repository} ${rules.workflow}${rules.ref ? `@${rules.ref}` : ''}`
+            ]
+          }
+        : provenanceGate({
+            rules,
+            files: candidate.files,
+            ...(candidate.checksums ? { checksums: candidate.checksums } : {}),
+            ...(input.provenance ?? {})
+          })
     )
   }
 

@@ -32,6 +32,28 @@ export interface GateResult {
   approvals?: ApprovalTally
   /** The model-scan gate only: each import or stream that failed it, for the audit record. */
   findings?: ScanFinding[]
+  /** The provenance gate only: which files were attested, by what, and which were not. */
+  provenance?: ProvenanceFinding
+}
+
+/** What the provenance gate established, for the audit record. */
+export interface ProvenanceFinding {
+  /** `owner/name` the attestations were read from and whose workflow had to sign. */
+  repository: string
+  workflow: string
+  ref?: string
+  attested: Array<{
+    path: string
+    sha256: string
+    /** The checksums file whose attestation covers this file, when not attested itself. */
+    via?: string
+    /** The certificate's source ref, commit, runner, and the transparency log's time. */
+    ref: string
+    commit?: string
+    runner: string
+    loggedAt?: string
+  }>
+  unattested: Array<{ path: string; sha256: string; why: string }>
 }
 
 /** One import (or unreadable stream) that fails the model-scan gate. */

@@ -1,5 +1,7 @@
 /**
- * The `notify-webhook` notification: one short JSON POST per promotion or rollback.
+ * The `notify-webhook` notification: one short JSON POST per promotion, rollback or monitor
+ * verdict that calls for one, each with a severity (`critical`, `warning`, `info`) that routes it
+ * (route.ts).
  *
  * The payload suits a Slack incoming webhook (`text`, in mrkdwn; Slack ignores the other
  * fields) and any other receiver (`modelgate`, the facts as JSON). Delivery is best effort: a
@@ -13,13 +15,45 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from '../log.js'
 import type { Decision } from '../gates/types.js'
+import type { NoticeKind, Severity } from '../monitor/notice.js'
 
-/** What happened: a promotion, a rollback, or a promotion forced past failing gates. */
-export type NotificationAction = 'promoted' | 'rolled-back' | 'force-promoted'
+export type { Severity } from '../monitor/notice.js'
+
+/**
+ * What happened: a promotion, a rollback by hand, a promotion forced past failing gates, or a
+ * monitor verdict (monitor/notice.ts), the automatic rollback among them.
+ */
+export type NotificationAction = 'promoted' | 'rolled-back' | 'force-promoted' | NoticeKind
+
+/** The severity of each action: what routes it to a webhook. */
+export const SEVERITY: Record<NotificationAction, Severity> = {
+  promoted: 'info',
+  'force-promoted': 'warning',
+  'rolled-back': 'warning',
+  'automatic-rollback': 'critical',
+  'recovery-failed': 'critical',
+  'breach-not-rolled-back': 'critical',
+  'breach-alert': 'warning',
+  inconclusive: 'warning',
+  'watch-ended': 'info'
+}
+
+/** A monitor verdict's facts, for the monitor actions. */
+export interface MonitorFacts {
+  verdict: string
+  /** Why a breach only alerted, or what was restored. */
+  detail?: string
+  /** When the watch started (the promotion, or the automatic rollback in recovery). */
+  since: string
+  watched: { start: string; end: string; ended: boolean }
+  triggers: { name: string; verdict: string; summary: string }[]
+}
 
 /** The facts of one promotion or rollback, as the caller knows them. */
 export interface NotificationEvent {
   action: NotificationAction
+  /** Default: the action's ({@link SEVERITY}). */
+  severity?: Severity
   model: string
   /** The version the stage holds now (after a rollback: the version rolled back to). */
   version: string
@@ -37,6 +71,8 @@ export interface NotificationEvent {
   pullRequest?: { number: number; url?: string }
   /** `owner/repo`. */
   repository?: string
+  /** For the monitor actions. */
+  monitor?: MonitorFacts
   at: Date
 }
 
@@ -47,8 +83,14 @@ export interface NotificationPayload {
   /** One line of Slack mrkdwn. */
   text: string
   /** The event's facts as JSON, with the format's name. */
-  modelgate: Omit<NotificationEvent, 'at'> & {
+  modelgate: Omit<NotificationEvent, 'at' | 'severity'> & {
     schema: typeof NOTIFICATION_SCHEMA
+    severity: Severity
+    /**
+     * The same for every notification of one state (model, stage, version, action): a receiver
+     * can deduplicate on it, as a breach that lasts is told by every run.
+     */
+    key: string
     /** ISO 8601, UTC. */
     at: string
   }
@@ -61,6 +103,8 @@ const MAX_REASON = 120
 export function notificationFor(event: NotificationEvent): NotificationPayload {
   const facts: NotificationPayload['modelgate'] = {
     schema: NOTIFICATION_SCHEMA,
+    severity: event.severity ?? SEVERITY[event.action],
+    key: [event.model, event.stage, event.version, event.action].join('|'),
     action: event.action,
     model: event.model,
     version: event.version,
@@ -72,6 +116,7 @@ export function notificationFor(event: NotificationEvent): NotificationPayload {
     ...(event.runUrl !== undefined && { runUrl: event.runUrl }),
     ...(event.pullRequest !== undefined && { pullRequest: { ...event.pullRequest } }),
     ...(event.repository !== undefined && { repository: event.repository }),
+    ...(event.monitor !== undefined && { monitor: event.monitor }),
     at: event.at.toISOString()
   }
   return { text: slackText(event), modelgate: facts }
@@ -101,6 +146,8 @@ function slackText(event: NotificationEvent): string {
         `${model} ${stage} rolled back to ${version}` +
         (event.previous !== undefined ? ` (from ${code(event.previous)})` : '')
       break
+    default:
+      what = monitorText(event, model, stage, version)
   }
   const parts = [`ModelGate: ${what}${by}`]
   const reason = event.reason?.replace(/\s+/g, ' ').trim()
@@ -110,6 +157,35 @@ function slackText(event: NotificationEvent): string {
   const run = event.runUrl && slackLink(event.runUrl, 'run')
   if (run) parts.push(run)
   return parts.join(' · ')
+}
+
+const ICON: Record<Severity, string> = {
+  critical: ':rotating_light:',
+  warning: ':warning:',
+  info: ':information_source:'
+}
+
+/** A monitor verdict in one line; the breached triggers named, their values in `reason`. */
+function monitorText(event: NotificationEvent, model: string, stage: string, version: string) {
+  const icon = ICON[event.severity ?? SEVERITY[event.action]]
+  const breached = (event.monitor?.triggers ?? [])
+    .filter(t => t.verdict === 'breach')
+    .map(t => escapeSlack(t.name))
+  const triggers = breached.length > 0 ? `: breached ${breached.join(', ')}` : ''
+  switch (event.action) {
+    case 'automatic-rollback':
+      return `${icon} ${model} ${stage} rolled back automatically to ${version}${event.previous !== undefined ? ` (from ${code(event.previous)})` : ''}${triggers}`
+    case 'recovery-failed':
+      return `${icon} ${model} ${version}, restored in ${stage} by an automatic rollback, did not recover${triggers}: a person must decide`
+    case 'breach-not-rolled-back':
+      return `${icon} ${model} ${version} breached in ${stage} and was not rolled back${triggers}${event.monitor?.detail ? ` (${escapeSlack(truncate(event.monitor.detail, MAX_REASON))})` : ''}`
+    case 'breach-alert':
+      return `${icon} ${model} ${version} breached in ${stage} (alert only)${triggers}`
+    case 'inconclusive':
+      return `${icon} ${model} ${version} in ${stage}: monitoring inconclusive since ${event.monitor?.since ?? '?'}`
+    default:
+      return `${icon} ${model} ${version}: the watch of ${stage} ended ${event.monitor?.verdict ?? 'healthy'}`
+  }
 }
 
 function was(previous: string | undefined): string {
@@ -155,6 +231,8 @@ export type WebhookFetch = (
 export interface PostNotificationOptions {
   /** Where warnings (and a line on delivery) go: `@actions/core` fits. */
   logger: Logger
+  /** The input the URL came from, named in messages. Default `notify-webhook`. */
+  input?: string
   /** Default: the global fetch. */
   fetch?: WebhookFetch
   /** One attempt without an answer for this long is abandoned. Default 10 000. */
@@ -187,8 +265,9 @@ export async function postNotification(
   options: PostNotificationOptions
 ): Promise<NotificationResult> {
   const { logger } = options
+  const input = options.input ?? 'notify-webhook'
   const fail = (problem: string, status?: number): NotificationResult => {
-    logger.warning(`notify-webhook: ${problem}; no notification sent (this does not fail the run)`)
+    logger.warning(`${input}: ${problem}; no notification sent (this does not fail the run)`)
     return { delivered: false, ...(status !== undefined && { status }), problem }
   }
   let target: URL
@@ -207,12 +286,12 @@ export async function postNotification(
     const body = JSON.stringify(payload)
     let attempt = await attemptOnce(send, target.href, body, timeoutMs)
     if (attempt.retry) {
-      logger.debug(`notify-webhook: ${host}: ${attempt.problem}; retrying once`)
+      logger.debug(`${input}: ${host}: ${attempt.problem}; retrying once`)
       await sleep(attempt.waitMs ?? options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS)
       attempt = await attemptOnce(send, target.href, body, timeoutMs)
     }
     if (attempt.problem === undefined) {
-      logger.info(`notify-webhook: notified ${host} (HTTP ${attempt.status})`)
+      logger.info(`${input}: notified ${host} (HTTP ${attempt.status})`)
       return { delivered: true, status: attempt.status }
     }
     return fail(`${host}: ${attempt.problem}`, attempt.status)

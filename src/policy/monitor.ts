@@ -202,6 +202,16 @@ export const Monitor = z
       .default(1)
       .describe(
         'Automatic rollbacks of this stage allowed within one `watch_for` (counted back from the evaluation time); past it a breach only alerts. 0: never roll back, always alert.'
+      ),
+    warn_inconclusive_after: duration
+      .default('1h')
+      .describe(
+        'A watch still inconclusive this long after it started (the promotion, or the automatic rollback in recovery) sends a `warning` notification on each run: monitoring that cannot see needs a person.'
+      ),
+    runs_every: duration
+      .default('1h')
+      .describe(
+        "How often your workflow runs `monitor` (its cron's interval). Runs keep no state, so a watch's final verdict (`info` for a healthy end) is notified by the run whose evaluation time falls within `runs_every` after the watch ended, and no later run notifies about that watch again."
       )
   })
   .superRefine((monitor, ctx) => {

@@ -1,5 +1,7 @@
 import { z } from 'zod'
 import { Monitor } from './monitor.js'
+import { ProvenanceRules } from './provenance.js'
+import { Rollout, rolloutProblems } from './rollout.js'
 
 /**
  * The promotion policy. This zod schema is the single source of truth: the
@@ -213,12 +215,14 @@ export const Stage = z
     monitor: Monitor.optional(),
     model_scan: ModelScanRules.optional(),
     data_quality: DataQualityRules.optional(),
+    provenance: ProvenanceRules.optional(),
     monitoring: z
       .literal('required')
       .optional()
       .describe(
         '`required`: block a promotion when this stage has no `monitor:` block, or when a probe of its source finds no series for the version holding the stage (monitoring that receives nothing is not monitoring).'
-      )
+      ),
+    rollout: Rollout.optional()
   })
   .describe('The gates for promoting into one stage.')
 
@@ -340,6 +344,8 @@ export function crossReferenceProblems(policy: z.infer<typeof PolicyShape>): Pol
       }
     }
   }
+
+  problems.push(...rolloutProblems(policy))
 
   const reachable = reachableStages(policy.stages)
   for (const name of stageNames) {

@@ -192,7 +192,8 @@ export interface WriteOptions {
 }
 
 /** Why a write wrote nothing. */
-export type NoWriteReason = 'already in stage' | 'already registered' | 'not in stage'
+export type NoWriteReason =
+  'already in stage' | 'already registered' | 'not in stage' | 'step already recorded'
 
 export type WriteResult =
   | {
@@ -211,6 +212,31 @@ export type WriteResult =
       /** Exactly what would be written, oldest first. */
       planned: RegistryEvent[]
     }
+
+/** One step of a progressive rollout (docs/rollout.md); `percent` is the version's traffic share after it. */
+export type RolloutStepKind = 'start' | 'advance' | 'hold' | 'abort' | 'complete'
+
+/** A rollout step to record: what the caller planned (rollout/plan.ts). */
+export interface RolloutStepRequest {
+  kind: RolloutStepKind
+  version: string
+  /** The traffic share after the step, 0..100: 0 after an abort, 100 after complete. */
+  percent: number
+  /** The share before the step (advance: the step it leaves), so a stale plan is refused. */
+  from?: number
+}
+
+/** A rollout step as the registry keeps it. */
+export interface RolloutStep extends RolloutStepRequest {
+  model: string
+  stage: string
+  at: Date
+  by: string
+  /** Why (hold, abort: the actor's reason). */
+  reason?: string
+  /** Backend identifier of the step's event (git: the tag name). */
+  id: string
+}
 
 export interface Registry {
   getVersion(model: string, version: string): Promise<VersionRecord | undefined>
@@ -259,6 +285,21 @@ export interface Registry {
     model: string,
     stage: string,
     toVersion: string | undefined,
+    audit: AuditFacts,
+    options?: WriteOptions
+  ): Promise<WriteResult>
+
+  /** The rollout steps recorded for `stage`, every rollout of it, oldest first. */
+  rolloutSteps(model: string, stage: string): Promise<RolloutStep[]>
+  /**
+   * Record one rollout step of `stage` (rollout/steps.ts `decideStep` judges it against the
+   * steps read afresh): the same step again writes nothing (`step already recorded`); a step
+   * that does not follow from the recorded ones is refused (InvalidInputError, exit 2).
+   */
+  recordRolloutStep(
+    model: string,
+    stage: string,
+    step: RolloutStepRequest,
     audit: AuditFacts,
     options?: WriteOptions
   ): Promise<WriteResult>

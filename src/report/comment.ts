@@ -31,6 +31,8 @@ export interface DoneAction {
   at: Date
   /** The workflow run that did it. */
   runUrl?: string
+  /** An automatic rollback by `monitor`: its verdict and the triggers that breached. */
+  automatic?: { verdict: string; breached: { name: string; summary: string }[] }
 }
 
 export interface CommentInput {
@@ -164,7 +166,15 @@ function doneSection(done: DoneAction): string {
     return `### ✅ Promoted\n\n${version} is now in ${stage}${previous}: promoted${forced}${by}${when}${run}.${reason}`
   }
   const previous = done.previous ? ` (was ${escape(done.previous)})` : ''
-  return `### ↩️ Rolled back\n\n${stage} is back on ${version}${previous}: rolled back${by}${when}${run}.${reason}`
+  const how = done.automatic ? ' **automatically** by `modelgate monitor`, run' : ''
+  return `### ↩️ Rolled back\n\n${stage} is back on ${version}${previous}: rolled back${how}${by}${when}${run}.${automaticText(done.automatic)}${reason}`
+}
+
+/** The verdict of an automatic rollback and each breached trigger with its summary. */
+function automaticText(automatic: DoneAction['automatic']): string {
+  if (!automatic) return ''
+  const triggers = automatic.breached.map(t => `- **${escape(t.name)}**: ${escape(t.summary)}`)
+  return `\n\nMonitor verdict: **${escape(automatic.verdict)}**; breached trigger${automatic.breached.length === 1 ? '' : 's'}:\n\n${triggers.join('\n')}`
 }
 
 /**

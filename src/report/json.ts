@@ -46,7 +46,8 @@ function gate(result: GateResult): Record<string, unknown> {
     summary: result.summary,
     checks: result.checks?.map(check),
     details: result.details && [...result.details],
-    findings: result.findings?.map(finding => compact({ ...finding }))
+    findings: result.findings?.map(finding => compact({ ...finding })),
+    provenance: result.provenance && { ...result.provenance }
   })
 }
 

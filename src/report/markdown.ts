@@ -56,7 +56,8 @@ const GATE_TITLE: Record<string, string> = {
   rolled_back: 'Rolled back from this stage',
   model_scan: 'Model-file scan',
   data_quality: 'Data quality',
-  monitoring: 'Monitoring configured'
+  monitoring: 'Monitoring configured',
+  provenance: 'Provenance'
 }
 
 /** Details shown per gate; the rest are counted, and all of them are in the JSON report. */

@@ -7,6 +7,7 @@
 import { jsonValue } from '../audit/monitor-evidence.js'
 import { formatNumber } from '../gates/format.js'
 import type { TriggerEvaluation } from '../monitor/evaluate.js'
+import type { MonitorNotice } from '../monitor/notice.js'
 import type { WatchWindow } from '../monitor/window.js'
 import { escape } from './markdown.js'
 
@@ -28,6 +29,8 @@ export type MonitorAction =
       dryRun: boolean
       /** The rollback command's own report. */
       report: string
+      /** The pull request that promoted the version taken out, from its promotion's audit record. */
+      pullRequest?: number
     }
 
 export interface StageMonitorResult {
@@ -48,6 +51,8 @@ export interface StageMonitorResult {
   reason?: string
   queries: number
   source: string
+  /** The notification the verdict calls for (sent by the action; none on a dry run). */
+  notice?: MonitorNotice
 }
 
 export interface MonitorReport {
@@ -123,6 +128,13 @@ function stageMarkdown(stage: StageMonitorResult, dryRun: boolean): string[] {
   const breaches = stage.triggers.flatMap(t => breachLines(t))
   if (breaches.length > 0) lines.push('', 'Breaching samples:', '', ...breaches)
   lines.push('', actionText(stage, dryRun))
+  if (stage.notice) {
+    const { severity, kind } = stage.notice
+    lines.push(
+      '',
+      `Notification: **${severity}** (${kind})${dryRun ? ' — not sent on a dry run' : ''}.`
+    )
+  }
   return lines
 }
 
@@ -278,7 +290,8 @@ function json(report: MonitorReport): Record<string, unknown> {
               dryRun: stage.action.dryRun
             }
           : stage.action,
-      ...(stage.reason ? { reason: stage.reason } : {})
+      ...(stage.reason ? { reason: stage.reason } : {}),
+      ...(stage.notice ? { notification: stage.notice } : {})
     }))
   }
 }

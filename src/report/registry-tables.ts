@@ -6,7 +6,9 @@
 import { auditRecordOf } from '../audit/record.js'
 import { dropCommand } from '../registry/git/origin.js'
 import type { ModelStatus, RegistryEvent, WritePublication } from '../registry/port.js'
+import type { RolloutState } from '../rollout/steps.js'
 import { escape, recordOutcome } from './markdown.js'
+import { rolloutLine } from './rollout.js'
 import { renderTable, type Cell, type Table, type TableFormat } from './terminal-table.js'
 
 /** What `status` shows: each model's holders, and the stages its policy defines. */
@@ -16,6 +18,8 @@ export interface StatusView {
   policyStages?: ReadonlyArray<{ model: string; stages: readonly string[] }>
   /** A model's policy file that was found but not used: only its held stages are shown. */
   unusedPolicies?: ReadonlyArray<{ model: string; file: string; why: string }>
+  /** Stages whose holder is in a rollout, and where it stands (report/rollout.ts). */
+  rollouts?: ReadonlyArray<{ model: string; stage: string; state: RolloutState }>
 }
 
 /** Shown in a cell that has no value, as GTO shows an empty stage. */
@@ -25,7 +29,8 @@ export function renderStatus(
   view: StatusView | readonly ModelStatus[],
   format: TableFormat = 'md'
 ) {
-  const { models, policyStages, unusedPolicies } = 'models' in view ? view : { models: view }
+  const { models, policyStages, unusedPolicies, rollouts } =
+    'models' in view ? view : { models: view }
   if (models.length === 0) return 'The registry holds no models yet.\n'
   const rows = models.flatMap(entry => {
     const local = new Set((entry.localOnly ?? []).flatMap(event => event.stage ?? []))
@@ -48,6 +53,7 @@ export function renderStatus(
   })
   const table: Table = { headers: ['Model', 'Stage', 'Version', 'Since (UTC)', 'By'], rows }
   const notes = [
+    ...(rollouts ?? []).map(r => ({ text: `${r.model} ${r.stage}: ${rolloutLine(r.state)}` })),
     ...tieNotes(models),
     ...localOnlyNotes(models),
     ...(unusedPolicies ?? []).map((unused): Note => ({

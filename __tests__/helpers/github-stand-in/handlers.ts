@@ -378,6 +378,44 @@ export const HANDLERS: Record<string, Handler> = {
     return list(context, logins, login => context.shapes.user(login))
   },
 
+  // -- artifact attestations -----------------------------------------------------------------
+
+  // GitHub answers 404 when no attestation lists the digest; pages by an opaque `after` cursor.
+  'repos/list-attestations': withRepo((context, repo) => {
+    const digest = context.params.subject_digest!.toLowerCase()
+    const predicate = context.query.predicate_type
+    const matching = repo.attestations.filter(
+      attestation =>
+        attestation.digests.includes(digest) &&
+        (predicate === undefined || attestation.predicateType === predicate)
+    )
+    if (matching.length === 0) return notFound(context)
+    const perPage = Math.min(100, Math.max(1, Number(context.query.per_page ?? 30) || 30))
+    const start = context.query.after
+      ? Number(Buffer.from(context.query.after, 'base64url').toString())
+      : 0
+    if (!Number.isInteger(start) || start < 0) return unprocessable(context, 'Invalid cursor')
+    const page = matching.slice(start, start + perPage)
+    const headers: Record<string, string> = {}
+    if (start + perPage < matching.length) {
+      const next = new URL(context.url)
+      next.searchParams.set('after', Buffer.from(String(start + perPage)).toString('base64url'))
+      next.searchParams.delete('before')
+      headers.link = `<${next.toString()}>; rel="next"`
+    }
+    return {
+      status: 200,
+      headers,
+      body: {
+        attestations: page.map(attestation => ({
+          bundle: attestation.bundle,
+          repository_id: repo.id,
+          bundle_url: `${context.url.origin}/attestations/${attestation.id}/bundle`
+        }))
+      }
+    }
+  }),
+
   // -- contents --------------------------------------------------------------------------------
 
   'repos/get-content': withRepo((context, repo) => {

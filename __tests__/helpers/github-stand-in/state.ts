@@ -300,6 +300,27 @@ export class Clock {
   }
 }
 
+export interface Attestation {
+  id: number
+  bundle: Record<string, unknown>
+  /** `sha256:hex`, lower case. */
+  digests: string[]
+  predicateType?: string
+}
+
+/** The in-toto statement's predicate type, read from the bundle's DSSE payload (for `predicate_type`). */
+function predicateTypeOf(bundle: Record<string, unknown>): string | undefined {
+  try {
+    const envelope = bundle.dsseEnvelope as { payload?: string } | undefined
+    const statement = JSON.parse(Buffer.from(envelope?.payload ?? '', 'base64').toString()) as {
+      predicateType?: unknown
+    }
+    return typeof statement.predicateType === 'string' ? statement.predicateType : undefined
+  } catch {
+    return undefined
+  }
+}
+
 export class Repo {
   readonly pulls = new Map<number, Pull>()
   readonly reviews: Review[] = []
@@ -313,6 +334,8 @@ export class Repo {
   /** ref (branch or SHA) → path → content */
   readonly files = new Map<string, Map<string, Buffer>>()
   readonly commits = new Set<string>()
+  /** Artifact attestations (Sigstore bundles), each with the digests (`sha256:hex`) it is listed under. */
+  readonly attestations: Attestation[] = []
   private nextNumber = 1
 
   constructor(
@@ -495,6 +518,21 @@ export class Repo {
     this.branches.set(branch, sha)
     this.commits.add(sha)
     return this
+  }
+
+  /**
+   * Stores an attestation bundle as `actions/attest-build-provenance` does: listed under each
+   * subject digest (`sha256:hex`, or bare hex) given.
+   */
+  addAttestation(bundle: Record<string, unknown>, digests: string[]): Attestation {
+    const attestation: Attestation = {
+      id: this.state.nextId(),
+      bundle,
+      digests: digests.map(digest => (digest.includes(':') ? digest : `sha256:${digest}`)),
+      predicateType: predicateTypeOf(bundle)
+    }
+    this.attestations.push(attestation)
+    return attestation
   }
 
   /** Puts a file on a ref: a branch name or a commit SHA. */

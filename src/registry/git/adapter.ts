@@ -41,6 +41,8 @@ import type {
   ModelStatus,
   Registry,
   RegistryEvent,
+  RolloutStep,
+  RolloutStepRequest,
   StageHolder,
   StageRemoval,
   VersionRecord,
@@ -53,6 +55,7 @@ import {
   auditRecord,
   identityEnv,
   plannedEvent,
+  previewEvents,
   registeredVersion,
   unassignDraft,
   type Decision,
@@ -61,9 +64,10 @@ import {
 import { formatMessage, promoteSummary } from './message.js'
 import { LEASE_PREFIX, OriginTags, leaseRefOf } from './origin.js'
 import type { GitRunner } from './runner.js'
-import { gitOk } from './runner.js'
+import { gitOk, resolveCommit } from './runner.js'
 import { compareVersions } from './semver.js'
 import { historyOf, stageHolder, statusOf, takenOutOf, versionRecord } from './queries.js'
+import { rolloutDecision, rolloutStepsOf } from './rollout.js'
 import type { RegistryState } from './state.js'
 import { previousHolder, readState, versionsInStage } from './state.js'
 import type { GtoTag } from './tag-name.js'
@@ -193,7 +197,7 @@ export class GitRegistry implements Registry {
     if (audit.candidateDigest !== undefined && !DIGEST_RE.test(audit.candidateDigest)) {
       throw new InvalidInputError(`Invalid candidate digest "${audit.candidateDigest}"`)
     }
-    const commit = await this.resolveCommit(ref)
+    const commit = await resolveCommit(this.git, ref)
     return this.write(model, undefined, audit, options, state => {
       const artifact = state.artifacts.get(model)
       assertNotDeprecated(artifact)
@@ -369,6 +373,28 @@ export class GitRegistry implements Registry {
     })
   }
 
+  /** Rollout steps (rollout.ts): GTO stage events whose messages carry the step. */
+  async rolloutSteps(model: string, stage: string): Promise<RolloutStep[]> {
+    await this.reconcile(model)
+    return rolloutStepsOf(await this.readState(), model, stage)
+  }
+
+  async recordRolloutStep(
+    model: string,
+    stage: string,
+    step: RolloutStepRequest,
+    audit: AuditFacts,
+    options: WriteOptions = {}
+  ): Promise<WriteResult> {
+    assertModelName(model)
+    assertVersion(step.version)
+    this.assertStage(stage)
+    assertActor(audit)
+    return this.write(model, stage, audit, options, (state, facts) =>
+      rolloutDecision(state, model, stage, step, facts.reason)
+    )
+  }
+
   // ---- the write protocol ----------------------------------------------------
 
   /** The shared write protocol (write-protocol.ts) over git: tags, pushed with the lease. */
@@ -406,7 +432,8 @@ export class GitRegistry implements Registry {
             }
           }
         },
-        preview: ({ view, drafts }, current) => this.preview(view.state, model, drafts, current),
+        preview: ({ view, drafts }, current) =>
+          previewEvents(view.state, model, drafts, current, this.now()),
         write: ({ view, drafts }, current, attempt) =>
           this.writeTags(view, model, drafts, current, attempt, remote),
         gaveUp: () =>
@@ -516,25 +543,6 @@ export class GitRegistry implements Registry {
     }
   }
 
-  private preview(
-    state: RegistryState,
-    model: string,
-    drafts: Draft[],
-    audit: AuditFacts
-  ): RegistryEvent[] {
-    let second = Math.max(
-      Math.floor(this.now() / 1000),
-      (state.artifacts.get(model)?.lastEventTime ?? 0) + 1
-    )
-    let counter = state.counters.get(model) ?? 0
-    return drafts.map((draft, i) => {
-      if (i > 0) second += 1
-      const tag: GtoTag = draft.counted ? { ...draft.tag, counter: ++counter } : draft.tag
-      const name = formatTagName(tag)
-      return plannedEvent(draft, name, second, audit, auditRecord(draft, audit, second))
-    })
-  }
-
   /** The first whole second after `after`, waiting for the clock when it is not there yet. */
   private async nextSecond(model: string, after: number): Promise<number> {
     for (;;) {
@@ -557,21 +565,6 @@ export class GitRegistry implements Registry {
         `Unknown stage "${stage}": the registry allows ${this.allowedStages.join(', ') || 'no stages'} (GTO_STAGES, else .gto).`
       )
     }
-  }
-
-  private async resolveCommit(ref: string): Promise<string> {
-    const result = await this.git([
-      'rev-parse',
-      '--verify',
-      '--quiet',
-      '--end-of-options',
-      `${ref}^{commit}`
-    ])
-    const commit = result.stdout.trim()
-    if (result.code !== 0 || !/^[0-9a-f]{40,64}$/.test(commit)) {
-      throw new NotFoundError(`No commit "${ref}" in this repository.`)
-    }
-    return commit
   }
 
   /** Before a model's first read: its tags made origin's (origin.ts), unless told not to. */

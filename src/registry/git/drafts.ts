@@ -9,6 +9,7 @@ import { formatMessage, parseMessage } from './message.js'
 import { eventKind } from './queries.js'
 import type { ArtifactState, RegistryState, StageHolderState, VersionState } from './state.js'
 import type { GtoTag } from './tag-name.js'
+import { formatTagName } from './tag-name.js'
 
 /** One tag to write, before its counter and time are known. */
 export interface Draft {
@@ -128,4 +129,25 @@ export function plannedEvent(
     summary: parsed.summary,
     ...(parsed.audit ? { audit: parsed.audit } : {})
   }
+}
+
+/** What a dry run shows: the events `drafts` would make, timed from `nowMs` as a write would be. */
+export function previewEvents(
+  state: RegistryState,
+  model: string,
+  drafts: Draft[],
+  audit: AuditFacts,
+  nowMs: number
+): RegistryEvent[] {
+  let second = Math.max(
+    Math.floor(nowMs / 1000),
+    (state.artifacts.get(model)?.lastEventTime ?? 0) + 1
+  )
+  let counter = state.counters.get(model) ?? 0
+  return drafts.map((draft, i) => {
+    if (i > 0) second += 1
+    const tag: GtoTag = draft.counted ? { ...draft.tag, counter: ++counter } : draft.tag
+    const name = formatTagName(tag)
+    return plannedEvent(draft, name, second, audit, auditRecord(draft, audit, second))
+  })
 }

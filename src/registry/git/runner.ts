@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { NotFoundError } from '../../errors.js'
 
 /** What one `git` invocation returned. A non-zero `code` is returned, never thrown. */
 export interface GitResult {
@@ -98,4 +99,20 @@ export async function gitOk(
     )
   }
   return result.stdout
+}
+
+/** The commit `ref` names in the repository `git` runs in; NotFoundError (exit 3) when none. */
+export async function resolveCommit(git: GitRunner, ref: string): Promise<string> {
+  const result = await git([
+    'rev-parse',
+    '--verify',
+    '--quiet',
+    '--end-of-options',
+    `${ref}^{commit}`
+  ])
+  const commit = result.stdout.trim()
+  if (result.code !== 0 || !/^[0-9a-f]{40,64}$/.test(commit)) {
+    throw new NotFoundError(`No commit "${ref}" in this repository.`)
+  }
+  return commit
 }

@@ -1,4 +1,4 @@
-// Over 600 lines (623): the port's eleven methods and the constructor, each a few lines over the split modules
+// Over 600 lines (651): the port's thirteen methods and the constructor, each a few lines over the split modules
 // (rest, stage-map, holders, audit-tags, plan, step-builders); splitting the port would scatter it.
 /**
  * The MLflow registry: the Registry port (and ModelSource) over MLflow's REST
@@ -63,6 +63,8 @@ import type {
   ModelStatus,
   Registry,
   RegistryEvent,
+  RolloutStep,
+  RolloutStepRequest,
   StageHolder,
   StageRemoval,
   VersionRecord,
@@ -78,6 +80,7 @@ import type { JournalEntry } from './journal.js'
 import { appliedEntries, decodeJournal, holderEntry, previousAfterRollback } from './journal.js'
 import { assertVersion } from './names.js'
 import { Planner, type Decision, type Plan } from './plan.js'
+import { readRolloutSteps, recordMlflowRolloutStep } from './rollout.js'
 import { decodeRemovalMark, isRemovalMark } from './removal-mark.js'
 import type { RegisterFromRun } from './register-run.js'
 import { registerFromRun } from './register-run.js'
@@ -554,6 +557,29 @@ export class MlflowRegistry implements Registry, ModelSource {
           })
       }
     })
+  }
+
+  /** Rollout steps (rollout.ts): the stage's alias, and the steps in one model tag. */
+  async rolloutSteps(model: string, stage: string): Promise<RolloutStep[]> {
+    this.stageMap.assertModel(model)
+    const { alias } = this.stageMap.stageRef(stage)
+    return readRolloutSteps(this.rest, model, stage, this.s.keys.rollout(alias))
+  }
+
+  async recordRolloutStep(
+    model: string,
+    stage: string,
+    step: RolloutStepRequest,
+    audit: AuditFacts,
+    options: WriteOptions = {}
+  ): Promise<WriteResult> {
+    this.stageMap.assertModel(model)
+    assertVersion(step.version)
+    assertActor(audit)
+    const key = this.s.keys.rollout(this.stageMap.stageRef(stage).alias)
+    const moves = { assign: this.assign.bind(this), unassign: this.unassign.bind(this) }
+    const deps = { ...this.s, rest: this.rest, key, ...moves }
+    return recordMlflowRolloutStep(deps, model, stage, step, audit, options)
   }
 
   /** The shared write protocol (write-protocol.ts) over MLflow: one plan of steps an attempt. */

@@ -58,6 +58,8 @@ export function assertAlias(alias: string, stage: string): void {
 export interface TagKeys {
   /** Registered-model tag: the stage's bounded history (JSON list, newest first). */
   history(alias: string): string
+  /** Registered-model tag: the stage's rollout steps (mlflow/rollout.ts; JSON list, newest first). */
+  rollout(alias: string): string
   /** Model-version tag: the audit record of the version's latest entry into the stage. */
   promoted(alias: string): string
   /**
@@ -93,6 +95,7 @@ export function tagKeys(unityCatalog: boolean): TagKeys {
     const part = (alias: string) => alias.replaceAll('-', '_')
     return {
       history: alias => `modelgate_history_${part(alias)}`,
+      rollout: alias => `modelgate_rollout_${part(alias)}`,
       promoted: alias => `modelgate_promoted_${part(alias)}`,
       auditHeader: id => `modelgate_audit_${ucKeyPart(id)}`,
       auditPart: (id, n) => `modelgate_audit_${ucKeyPart(id)}_${n}`,
@@ -105,6 +108,7 @@ export function tagKeys(unityCatalog: boolean): TagKeys {
   }
   return {
     history: alias => `modelgate.history.${alias}`,
+    rollout: alias => `modelgate.rollout.${alias}`,
     promoted: alias => `modelgate.promoted.${alias}`,
     auditHeader: id => `modelgate.audit.${ossKeyPart(id)}`,
     auditPart: (id, n) => `modelgate.audit.${ossKeyPart(id)}.${n}`,

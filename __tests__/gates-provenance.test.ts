@@ -1,0 +1,386 @@
+// Issue 16, provenance: the gate over the bundles read for a candidate's digests. Bundles are made
+// with @sigstore/mock against a mock trusted root; the gate itself is pure (literal inputs).
+import { createHash } from 'node:crypto'
+import type { CandidateFile, ChecksumReport } from '../src/candidate/types.js'
+import { evaluateStage } from '../src/gates/evaluate.js'
+import { provenanceGate, type ProvenanceEvidence } from '../src/gates/provenance.js'
+import { parsePolicy } from '../src/policy/load.js'
+import { renderMarkdown } from '../src/report/markdown.js'
+import type { ProvenancePolicy } from '../src/policy/provenance.js'
+import { createProvenanceVerifier, type ProvenanceVerifier } from '../src/provenance/verify.js'
+import { collectAttestations } from '../src/provenance/collect.js'
+import { createMockSigstore, DEFAULT_IDENTITY, type MockSigstore } from './helpers/sigstore-mock.js'
+
+const sha = (text: string) => createHash('sha256').update(text).digest('hex')
+const file = (path: string, content: string): CandidateFile => ({
+  path,
+  size: content.length,
+  sha256: sha(content)
+})
+const MODEL = file('model.pkl', 'model bytes')
+const METRICS = file('metrics.json', '{"accuracy":0.91}')
+const SUMS = file('SHA256SUMS', `${MODEL.sha256}  model.pkl\n${METRICS.sha256}  metrics.json\n`)
+const subject = (f: CandidateFile) => ({ name: f.path, sha256: f.sha256 })
+
+const rules: ProvenancePolicy = {
+  repository: DEFAULT_IDENTITY.repository,
+  workflow: DEFAULT_IDENTITY.workflow,
+  ref: DEFAULT_IDENTITY.ref,
+  github_hosted_runners_only: true
+}
+
+let sigstore: MockSigstore
+let verifier: ProvenanceVerifier
+
+beforeAll(async () => {
+  sigstore = await createMockSigstore()
+  verifier = createProvenanceVerifier(sigstore.trustedRoot, 'mock-root.json')
+})
+
+/** GitHub's answer: each bundle listed under each of its subjects' digests. */
+function evidence(
+  bundles: Array<{ bundle: Record<string, unknown>; digests: string[] }>,
+  asked: CandidateFile[]
+): ProvenanceEvidence {
+  const lookups: ProvenanceEvidence['lookups'] = {}
+  for (const f of asked) {
+    lookups[f.sha256] = {
+      bundles: bundles.filter(b => b.digests.includes(f.sha256)).map(b => b.bundle)
+    }
+  }
+  return { repository: rules.repository, lookups }
+}
+
+describe('provenance gate', () => {
+  it('passes when one bundle attests every file (any listed subject matches, not only the first)', async () => {
+    const bundle = await sigstore.attest({ subjects: [subject(METRICS), subject(MODEL)] })
+    const files = [METRICS, MODEL]
+    const result = provenanceGate({
+      rules,
+      files,
+      evidence: evidence([{ bundle, digests: [METRICS.sha256, MODEL.sha256] }], files),
+      verifier
+    })
+    expect(result.status).toBe('pass')
+    expect(result.summary).toBe(
+      '2 files attested by acme/churn-training .github/workflows/train.yml@refs/heads/main, verified against mock-root.json'
+    )
+    expect(result.provenance?.attested.map(a => [a.path, a.ref, a.runner])).toEqual([
+      ['metrics.json', 'refs/heads/main', 'github-hosted'],
+      ['model.pkl', 'refs/heads/main', 'github-hosted']
+    ])
+    expect(result.provenance?.unattested).toEqual([])
+  })
+
+  it('passes through the attested checksums file when it lists every file with matching hashes', async () => {
+    const bundle = await sigstore.attest({ subjects: [subject(SUMS)] })
+    const files = [METRICS, MODEL, SUMS]
+    const checksums: ChecksumReport = {
+      file: 'SHA256SUMS',
+      verified: ['metrics.json', 'model.pkl'],
+      missing: [],
+      mismatched: [],
+      unlisted: []
+    }
+    const result = provenanceGate({
+      rules,
+      files,
+      checksums,
+      evidence: evidence([{ bundle, digests: [SUMS.sha256] }], files),
+      verifier
+    })
+    expect(result.status).toBe('pass')
+    expect(result.details).toContain('2 files attested through SHA256SUMS')
+    expect(result.provenance?.attested.find(a => a.path === 'model.pkl')?.via).toBe('SHA256SUMS')
+  })
+
+  it('fails a tampered file: its digest is no subject of the attestation', async () => {
+    const bundle = await sigstore.attest({ subjects: [subject(METRICS), subject(MODEL)] })
+    const tampered = file('model.pkl', 'model bytes, changed after training')
+    const files = [METRICS, tampered]
+    const result = provenanceGate({
+      rules,
+      files,
+      evidence: evidence([{ bundle, digests: [METRICS.sha256, MODEL.sha256] }], files),
+      verifier
+    })
+    expect(result.status).toBe('fail')
+    expect(result.summary).toBe(
+      '1 file of 2 not attested by acme/churn-training .github/workflows/train.yml@refs/heads/main'
+    )
+    expect(result.details?.[0]).toMatch(
+      /^model\.pkl \(sha256 [0-9a-f]{12}…\): no attestation found$/
+    )
+  })
+
+  it('fails a tampered file covered only by checksums that no longer match', async () => {
+    const bundle = await sigstore.attest({ subjects: [subject(SUMS)] })
+    const tampered = file('model.pkl', 'changed')
+    const files = [METRICS, tampered, SUMS]
+    const result = provenanceGate({
+      rules,
+      files,
+      checksums: {
+        file: 'SHA256SUMS',
+        verified: ['metrics.json'],
+        missing: [],
+        mismatched: [{ path: 'model.pkl', expected: MODEL.sha256, actual: tampered.sha256 }],
+        unlisted: []
+      },
+      evidence: evidence([{ bundle, digests: [SUMS.sha256] }], files),
+      verifier
+    })
+    expect(result.status).toBe('fail')
+    expect(result.provenance?.unattested).toEqual([
+      {
+        path: 'metrics.json',
+        sha256: METRICS.sha256,
+        why: 'no attestation found (SHA256SUMS lists it, but does not match every file)'
+      },
+      {
+        path: 'model.pkl',
+        sha256: tampered.sha256,
+        why: 'no attestation found (not verified by SHA256SUMS either)'
+      }
+    ])
+  })
+
+  it('fails files listed only by a checksums file that is not attested itself', () => {
+    const files = [METRICS, MODEL, SUMS]
+    const result = provenanceGate({
+      rules,
+      files,
+      checksums: {
+        file: 'SHA256SUMS',
+        verified: ['metrics.json', 'model.pkl'],
+        missing: [],
+        mismatched: [],
+        unlisted: []
+      },
+      evidence: evidence([], files),
+      verifier
+    })
+    expect(result.provenance?.unattested.map(u => u.why)).toEqual([
+      'no attestation found (nor is SHA256SUMS, which lists it)',
+      'no attestation found (nor is SHA256SUMS, which lists it)',
+      'no attestation found'
+    ])
+  })
+
+  it('fails a missing attestation (GitHub knows none for the digest)', () => {
+    const files = [MODEL]
+    const result = provenanceGate({ rules, files, evidence: evidence([], files), verifier })
+    expect(result.status).toBe('fail')
+    expect(result.provenance?.unattested).toEqual([
+      { path: 'model.pkl', sha256: MODEL.sha256, why: 'no attestation found' }
+    ])
+  })
+
+  it.each([
+    ['wrong repository', { repository: 'acme/other' }, /subjectAlternativeName/],
+    ['wrong workflow', { workflow: '.github/workflows/nightly.yml' }, /subjectAlternativeName/],
+    ['wrong ref', { ref: 'refs/heads/experiment' }, /subjectAlternativeName/],
+    ['self-hosted runner', { runner: 'self-hosted' }, /Runner Environment/]
+  ])('fails an attestation from the %s, naming the field', async (_name, identity, field) => {
+    const bundle = await sigstore.attest({ subjects: [subject(MODEL)], identity })
+    const files = [MODEL]
+    const result = provenanceGate({
+      rules,
+      files,
+      evidence: evidence([{ bundle, digests: [MODEL.sha256] }], files),
+      verifier
+    })
+    expect(result.status).toBe('fail')
+    expect(result.provenance?.unattested[0]?.why).toMatch(/^1 attestation found, none verified: /)
+    expect(result.provenance?.unattested[0]?.why).toMatch(field)
+  })
+
+  it.each([
+    ['expired certificate', { loggedAfterMs: 30 * 60 * 1000 }, /certificate.*expired/],
+    ['mismatched certificate', { signWithOtherKey: true }, /dsseEnvelope\.signatures/]
+  ])('fails a %s', async (_name, options, why) => {
+    const bundle = await sigstore.attest({ subjects: [subject(MODEL)], ...options })
+    const files = [MODEL]
+    const result = provenanceGate({
+      rules,
+      files,
+      evidence: evidence([{ bundle, digests: [MODEL.sha256] }], files),
+      verifier
+    })
+    expect(result.status).toBe('fail')
+    expect(result.provenance?.unattested[0]?.why).toMatch(why)
+  })
+
+  it('passes when a bad bundle sits beside a good one for the same file', async () => {
+    const bad = await sigstore.attest({
+      subjects: [subject(MODEL)],
+      identity: { ref: 'refs/heads/x' }
+    })
+    const good = await sigstore.attest({ subjects: [subject(MODEL)] })
+    const files = [MODEL]
+    const result = provenanceGate({
+      rules,
+      files,
+      evidence: evidence(
+        [
+          { bundle: bad, digests: [MODEL.sha256] },
+          { bundle: good, digests: [MODEL.sha256] }
+        ],
+        files
+      ),
+      verifier
+    })
+    expect(result.status).toBe('pass')
+  })
+
+  it('fails closed when GitHub could not be read, with its message', () => {
+    const result = provenanceGate({
+      rules,
+      files: [MODEL],
+      evidence: {
+        repository: rules.repository,
+        lookups: { [MODEL.sha256]: { error: 'GitHub API: reading … failed (HTTP 403)' } }
+      },
+      verifier
+    })
+    expect(result.status).toBe('fail')
+    expect(result.details?.[0]).toMatch(/HTTP 403/)
+  })
+
+  it('fails closed without evidence', () => {
+    expect(provenanceGate({ rules, files: [MODEL] })).toMatchObject({
+      status: 'fail',
+      summary:
+        'no attestations were read, so provenance from acme/churn-training .github/workflows/train.yml@refs/heads/main cannot be verified'
+    })
+  })
+})
+
+describe('collectAttestations', () => {
+  it('asks once per distinct digest and records what each answer was', async () => {
+    const asked: string[] = []
+    const duplicate = { ...METRICS, path: 'copy/metrics.json' }
+    const result = await collectAttestations(
+      {
+        repository: 'acme/churn-training',
+        bundlesFor: async digest => {
+          asked.push(digest)
+          return digest === MODEL.sha256 ? { error: 'HTTP 500' } : { bundles: [] }
+        }
+      },
+      { files: [METRICS, MODEL, duplicate] }
+    )
+    expect(asked.sort()).toEqual([METRICS.sha256, MODEL.sha256].sort())
+    expect(result.lookups[MODEL.sha256]).toEqual({ error: 'HTTP 500' })
+    expect(result.lookups[METRICS.sha256]).toEqual({ bundles: [] })
+  })
+})
+
+describe('evaluateStage with provenance:', () => {
+  const policy = parsePolicy(
+    [
+      'model: churn',
+      'metrics: { accuracy: { goal: maximize } }',
+      'stages:',
+      '  production:',
+      '    from: [candidate]',
+      '    provenance:',
+      '      repository: acme/churn-training',
+      '      workflow: .github/workflows/train.yml',
+      ''
+    ].join('\n'),
+    'policies/churn.yml'
+  )
+  const candidate = {
+    dir: '/tmp/c',
+    label: 'v2',
+    metrics: {},
+    invalidMetrics: {},
+    files: [MODEL],
+    totalBytes: 11
+  }
+
+  it('defaults to GitHub-hosted runners only', () => {
+    expect(policy.stages.production?.provenance?.github_hosted_runners_only).toBe(true)
+  })
+
+  it('skips the gate (with a warning) where attestations cannot be read, as check does', () => {
+    const evaluation = evaluateStage({
+      policy,
+      stage: 'production',
+      candidate,
+      now: new Date(),
+      unavailable: ['attestations'],
+      evaluator: 'check'
+    })
+    expect(evaluation.gates[0]).toMatchObject({ gate: 'provenance', status: 'skipped' })
+    expect(evaluation.decision).toBe('pass-with-warnings')
+  })
+
+  it('fails the gate where attestations were not supplied', () => {
+    const evaluation = evaluateStage({ policy, stage: 'production', candidate, now: new Date() })
+    expect(evaluation.gates[0]).toMatchObject({ gate: 'provenance', status: 'fail' })
+    expect(evaluation.decision).toBe('blocked')
+  })
+
+  it('passes on verified evidence', async () => {
+    const bundle = await sigstore.attest({ subjects: [subject(MODEL)] })
+    const evaluation = evaluateStage({
+      policy,
+      stage: 'production',
+      candidate,
+      now: new Date(),
+      provenance: { evidence: evidence([{ bundle, digests: [MODEL.sha256] }], [MODEL]), verifier }
+    })
+    expect(evaluation.gates[0]).toMatchObject({ gate: 'provenance', status: 'pass' })
+    expect(evaluation.decision).toBe('pass')
+  })
+})
+
+describe('certificate values in the report', () => {
+  it('are escaped: no markup, no workflow command, no line break from a hostile certificate', async () => {
+    const hostile =
+      'https://github.com/acme/churn-training/.github/workflows/train.yml@refs/heads/<img src=x onerror=alert(1)>\n::error::pwned @here'
+    const bundle = await sigstore.attest({
+      subjects: [subject(MODEL)],
+      identity: { san: hostile, override: { sourceRepositoryRef: '<b>x</b>\n::warning::y' } }
+    })
+    const policy = parsePolicy(
+      [
+        'model: churn',
+        'metrics: { accuracy: { goal: maximize } }',
+        'stages:',
+        '  production:',
+        '    from: [candidate]',
+        '    provenance: { repository: acme/churn-training, workflow: .github/workflows/train.yml }',
+        ''
+      ].join('\n'),
+      'policies/churn.yml'
+    )
+    const evaluation = evaluateStage({
+      policy,
+      stage: 'production',
+      candidate: {
+        dir: '/c',
+        label: 'v2',
+        metrics: {},
+        invalidMetrics: {},
+        files: [MODEL],
+        totalBytes: 1
+      },
+      now: new Date('2026-01-01T00:00:00Z'),
+      provenance: { evidence: evidence([{ bundle, digests: [MODEL.sha256] }], [MODEL]), verifier }
+    })
+    const gate = evaluation.gates[0]
+    expect(gate?.status).toBe('fail')
+    // The field at fault is named; the value is shown with its line break made visible.
+    expect(gate?.details?.[0]).toMatch(/certificate subjectAlternativeName/)
+    expect(gate?.details?.[0]).toContain('\\u000a::error::pwned')
+    const markdown = renderMarkdown(evaluation)
+    // Markdown-escaped (`\<img`), so GitHub shows it as text.
+    expect(markdown).toContain('\\<img')
+    expect(markdown).not.toMatch(/[^\\]<img/)
+    expect(markdown).not.toMatch(/^::/m)
+    expect(markdown).not.toContain('@here')
+  })
+})

@@ -1,0 +1,103 @@
+/**
+ * Rollout steps in an MLflow registry (src/registry/mlflow/rollout.ts), on the stand-in: the
+ * stage's alias plus one registered-model tag of steps; a run stopped between the two is
+ * finished by its re-run; Unity Catalog's 1,000-character tag values keep the current rollout.
+ */
+import type { MlflowStandIn } from './helpers/mlflow-stand-in/index.js'
+import {
+  alice,
+  registryOn,
+  seedModel,
+  seedUcModel,
+  useMlflowStandIn
+} from './helpers/mlflow-fixtures.js'
+import type { RolloutStepRequest, WriteResult } from '../src/registry/port.js'
+import { rolloutState } from '../src/rollout/steps.js'
+
+let stand: MlflowStandIn
+useMlflowStandIn(s => (stand = s))
+
+function written(result: WriteResult) {
+  if (!result.written) throw new Error(`expected a write, got ${JSON.stringify(result)}`)
+  return result
+}
+
+const start: RolloutStepRequest = { kind: 'start', version: '2', percent: 5 }
+
+it('keeps the canary alias on the version and the steps in modelgate.rollout.<alias>', async () => {
+  const model = seedModel(stand, 2)
+  const registry = registryOn(stand)
+  written(await registry.recordRolloutStep(model, 'canary', start, alice))
+  written(
+    await registry.recordRolloutStep(
+      model,
+      'canary',
+      { kind: 'advance', version: '2', percent: 10, from: 5 },
+      alice
+    )
+  )
+  const snapshot = stand.snapshot(model)
+  expect(snapshot.aliases.canary).toBe('2')
+  const stored = JSON.parse(snapshot.tags['modelgate.rollout.canary'] ?? '[]') as Array<
+    Record<string, unknown>
+  >
+  expect(stored.map(s => [s.k, s.v, s.p, s.f, s.b])).toEqual([
+    ['advance', '2', 10, 5, 'alice'],
+    ['start', '2', 5, undefined, 'alice']
+  ])
+  // The alias's own journal says who put the version in the stage, as for any promotion.
+  expect((await registry.getStage(model, 'canary'))?.assignedBy).toBe('alice')
+})
+
+it('a run stopped after the step but before the alias moved is finished by its re-run', async () => {
+  const model = seedModel(stand, 2)
+  const registry = registryOn(stand)
+  stand.addFault({ method: 'POST', path: /registered-models\/alias$/, kind: 500, times: Infinity })
+  await expect(registry.recordRolloutStep(model, 'canary', start, alice)).rejects.toThrow()
+  stand.clearFaults()
+  expect(stand.snapshot(model).aliases.canary).toBeUndefined()
+  expect((await registry.rolloutSteps(model, 'canary')).map(s => s.kind)).toEqual(['start'])
+  const rerun = written(await registry.recordRolloutStep(model, 'canary', start, alice))
+  expect(rerun.events.map(e => [e.kind, e.version])).toEqual([['assignment', '2']])
+  expect(stand.snapshot(model).aliases.canary).toBe('2')
+  expect(await registry.rolloutSteps(model, 'canary')).toHaveLength(1)
+})
+
+it('Unity Catalog: earlier rollouts are dropped to fit 1,000 characters; the current one stays', async () => {
+  const model = seedUcModel(stand, { schema: 'rollout', versions: 2 })
+  const registry = registryOn(stand, { unityCatalog: true })
+  for (let round = 0; round < 4; round++) {
+    written(await registry.recordRolloutStep(model, 'canary', start, alice))
+    for (const [from, to] of [
+      [5, 10],
+      [10, 25]
+    ] as const) {
+      written(
+        await registry.recordRolloutStep(
+          model,
+          'canary',
+          { kind: 'advance', version: '2', percent: to, from },
+          alice
+        )
+      )
+    }
+    written(
+      await registry.recordRolloutStep(
+        model,
+        'canary',
+        { kind: 'abort', version: '2', percent: 0 },
+        { ...alice, reason: `round ${round}: ${'x'.repeat(100)}` }
+      )
+    )
+  }
+  const value = stand.snapshot(model).tags.modelgate_rollout_canary ?? ''
+  expect(value.length).toBeLessThanOrEqual(1000)
+  const steps = await registry.rolloutSteps(model, 'canary')
+  expect(rolloutState(steps)).toMatchObject({ version: '2', phase: 'aborted', percent: 0 })
+  expect(rolloutState(steps)?.steps.map(s => s.kind)).toEqual([
+    'start',
+    'advance',
+    'advance',
+    'abort'
+  ])
+})

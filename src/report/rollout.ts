@@ -1,0 +1,112 @@
+/**
+ * What `rollout` prints, and the rollout line `status` adds: where a stage's rollout stands
+ * ("canary v1.5.0 at 25% since 2026-12-03 04:10:05 UTC"), the step recorded (or why nothing
+ * was), and the stage's steps as a table. The command hands over a `RolloutResult`.
+ */
+import type { RolloutStep, RolloutStepRequest, WriteResult } from '../registry/port.js'
+import type { RolloutState } from '../rollout/steps.js'
+import { escape } from './markdown.js'
+import { describePublication, listEvents, utcSeconds } from './registry-tables.js'
+import { renderTable, type TableFormat } from './terminal-table.js'
+
+export interface RolloutResult {
+  model: string
+  stage: string
+  /** The step recorded, or that would be (dry run), or that was already recorded. */
+  step?: RolloutStepRequest
+  /** Where the rollout stands after the command. */
+  state?: RolloutState
+  /** Every step of the stage, oldest first, after the command. */
+  steps: RolloutStep[]
+  result?: WriteResult
+}
+
+const PHASE: Record<RolloutState['phase'], string> = {
+  running: '',
+  held: 'held ',
+  aborted: 'aborted ',
+  complete: 'completed '
+}
+
+/** `canary v1.5.0 at 25% since 2026-12-03 04:10:05 UTC` (plain text; escape for markdown). */
+export function rolloutLine(state: RolloutState): string {
+  // A shadow starts at 0%: it takes no traffic of its own.
+  const what = `${PHASE[state.phase]}${state.steps[0]?.percent === 0 ? 'shadow' : 'canary'}`
+  const held =
+    state.phase === 'held' ? ` (held ${utcSeconds(state.last.at)} UTC by ${state.last.by})` : ''
+  const ended =
+    state.phase === 'aborted' || state.phase === 'complete'
+      ? `, ${state.phase} ${utcSeconds(state.since)} UTC by ${state.last.by}${state.last.reason ? `: ${state.last.reason}` : ''}`
+      : ` since ${utcSeconds(state.since)} UTC${held}`
+  return `${what} ${state.version} at ${state.percent}%${ended}`
+}
+
+/** The stage's steps, oldest first, as a table. */
+export function renderRolloutSteps(steps: readonly RolloutStep[], format: TableFormat = 'md') {
+  if (steps.length === 0) return 'No rollout steps.\n'
+  const rows = steps.map(step => [
+    utcSeconds(step.at),
+    step.kind,
+    step.version,
+    `${step.percent}%`,
+    step.from === undefined ? '—' : `${step.from}%`,
+    step.by,
+    step.reason ?? '',
+    step.id
+  ])
+  const headers = ['When (UTC)', 'Step', 'Version', 'Traffic', 'From', 'By', 'Reason', 'Event']
+  return renderTable({ headers, rows }, format)
+}
+
+function headline(result: RolloutResult): string {
+  const name = `${escape(result.model)} ${escape(result.stage)}`
+  const step = result.step
+  const outcome = result.result
+  if (!step || !outcome) return `**${name}**: the rollout as the registry records it.`
+  const what = `${step.kind} (${step.percent}%)`
+  if (outcome.written) return `**${name}**: recorded ${what}.`
+  if (outcome.reason === 'dry run')
+    return `**${name}**: dry run, would record ${what}; nothing written.`
+  return `**${name}**: ${what} is recorded already; nothing written.`
+}
+
+export function renderRollout(result: RolloutResult): { markdown: string; json: string } {
+  const parts = [headline(result)]
+  parts.push(
+    result.state
+      ? `Now: ${escape(rolloutLine(result.state))}.`
+      : 'No rollout has been started in this stage.'
+  )
+  const outcome = result.result
+  if (outcome?.written) {
+    parts.push(listEvents(outcome.events))
+    const where = describePublication(outcome.publication)
+    if (where) parts.push(where)
+  } else if (outcome && outcome.reason === 'dry run') {
+    parts.push(listEvents(outcome.planned))
+  }
+  parts.push(renderRolloutSteps(result.steps).trimEnd())
+  const json = JSON.stringify(
+    {
+      model: result.model,
+      stage: result.stage,
+      ...(result.step ? { step: result.step } : {}),
+      written: outcome?.written ?? false,
+      ...(outcome && !outcome.written ? { nothingWritten: outcome.reason } : {}),
+      ...(result.state
+        ? {
+            rollout: {
+              version: result.state.version,
+              phase: result.state.phase,
+              trafficPercent: result.state.percent,
+              since: result.state.since.toISOString()
+            }
+          }
+        : {}),
+      steps: result.steps
+    },
+    null,
+    2
+  )
+  return { markdown: `${parts.join('\n\n')}\n`, json }
+}
