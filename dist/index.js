@@ -71033,226 +71033,6 @@ function storedPullRequest(audit) {
     return parsed.success ? parsed.data.pullRequest.number : undefined;
 }
 
-;// CONCATENATED MODULE: ./src/report/monitor.ts
-/**
- * What `monitor` prints: for each watched stage the holder, the window, each trigger's query,
- * samples, breaching values and times, baseline and verdict, and what was done about it (a
- * rollback, an alert and why, nothing). Markdown for the summary and a terminal, JSON for a
- * machine; the rollback's audit record carries the same evidence (audit/monitor-evidence.ts).
- */
-
-
-
-const VERDICT_TEXT = {
-    healthy: '✅ healthy',
-    inconclusive: '❔ inconclusive',
-    breach: '❌ breach',
-    recovered: '✅ recovered',
-    'recovery-failed': '🚨 recovery failed',
-    'not-watched': '➖ not watched'
-};
-const ALERT_TEXT = {
-    'action-alert': 'alert only (policy)',
-    'cap-reached': 'alert only: automatic rollback cap reached',
-    'no-earlier-holder': 'alert only: no earlier holder',
-    'target-taken-out': 'alert only: the earlier holder was itself taken out',
-    'recovery-failed': 'escalation: the restored version did not recover'
-};
-/** Breaching samples shown per series in the markdown and the rollback reason. */
-const SHOWN_SAMPLES = 5;
-function renderMonitor(report) {
-    return { markdown: markdown(report), json: JSON.stringify(monitor_json(report), null, 2) };
-}
-function markdown(report) {
-    const lines = [
-        `## 📈 Monitor: ${markdown_escape(report.model)}${report.dryRun ? ' (dry run)' : ''}`,
-        '',
-        `Evaluated at ${iso(report.at)}.`,
-        ''
-    ];
-    for (const stage of report.stages)
-        lines.push(...stageMarkdown(stage, report.dryRun), '');
-    return lines.join('\n').replace(/\n+$/, '\n');
-}
-function stageMarkdown(stage, dryRun) {
-    const name = markdown_escape(stage.stage);
-    const lines = [`### ${name}: ${VERDICT_TEXT[stage.verdict]}`, ''];
-    if (stage.mode === 'idle') {
-        lines.push(`Nothing to watch: ${markdown_escape(stage.idle ?? '')}. Nothing written.`);
-        return lines;
-    }
-    const holder = markdown_escape(stage.holder ?? '');
-    const window = stage.window;
-    const what = stage.mode === 'recovery'
-        ? `Recovery of **${holder}**, restored by an automatic rollback at ${iso(stage.since)}`
-        : `**${holder}**, promoted at ${iso(stage.since)}`;
-    lines.push(`${what}; watched ${iso(window.watched.start)} → ${iso(window.watched.end)}${window.ended ? ' (watch ended)' : ''}; source ${markdown_escape(stage.source)}.`, '', '| Trigger | Query | Samples | Bounds | Baseline | Verdict |', '| --- | --- | --- | --- | --- | --- |');
-    for (const t of stage.triggers) {
-        const v = t.verdict;
-        const samples = v.series.reduce((sum, s) => sum + s.samples.length, 0);
-        const valid = v.series.reduce((sum, s) => sum + s.valid, 0);
-        lines.push(`| ${markdown_escape(v.trigger)} | ${monitor_code(t.query)} | ${samples} (${valid} valid) | ${bounds(v.bounds)} | ${baseline(v.baseline)} | ${v.status}: ${markdown_escape(v.summary)} |`);
-    }
-    const breaches = stage.triggers.flatMap(t => breachLines(t));
-    if (breaches.length > 0)
-        lines.push('', 'Breaching samples:', '', ...breaches);
-    lines.push('', actionText(stage, dryRun));
-    if (stage.notice) {
-        const { severity, kind } = stage.notice;
-        lines.push('', `Notification: **${severity}** (${kind})${dryRun ? ' — not sent on a dry run' : ''}.`);
-    }
-    return lines;
-}
-function breachLines(t) {
-    return t.verdict.series.flatMap(series => {
-        if (!series.breachRun)
-            return [];
-        const labels = Object.entries(series.labels)
-            .map(([k, v]) => `${k}="${v}"`)
-            .join(', ');
-        return [
-            `- ${markdown_escape(t.verdict.trigger)}${labels ? ` {${markdown_escape(labels)}}` : ''}: ${samplesText(series.breachRun)}`
-        ];
-    });
-}
-function actionText(stage, dryRun) {
-    const { action } = stage;
-    if (action.kind === 'none') {
-        return stage.verdict === 'inconclusive'
-            ? 'Inconclusive: never a pass and never a rollback. Nothing written.'
-            : 'Nothing to do. Nothing written.';
-    }
-    if (action.kind === 'alert') {
-        return `**${ALERT_TEXT[action.why]}**: ${markdown_escape(action.detail)}. Nothing written.`;
-    }
-    const restored = markdown_escape(action.restored);
-    const head = dryRun
-        ? `**Would roll back automatically** to ${restored} (dry run: nothing written).`
-        : action.written
-            ? `**Rolled back automatically** to ${restored}.`
-            : `Rollback to ${restored}: nothing written.`;
-    return `${head}\n\n${action.report.replace(/^## /m, '#### ')}`;
-}
-/**
- * The rollback's reason: each breached trigger with its values and times, bounded, so the
- * registry's record reads on its own. Plain text: the registry stores it, the report escapes it.
- */
-function breachReason(model, stage, version, breached) {
-    const parts = breached.map(t => {
-        const runs = t.verdict.series.flatMap(s => (s.breachRun ? [samplesText(s.breachRun)] : []));
-        const where = runs.length > 0 ? `: ${runs.join('; ')}` : '';
-        return `${t.verdict.trigger} (${t.verdict.summary}${bounds(t.verdict.bounds, true)})${where}`;
-    });
-    return `modelgate monitor: ${model} ${version} breached in ${stage}: ${parts.join(' | ')}`;
-}
-function samplesText(run) {
-    const shown = run.slice(0, SHOWN_SAMPLES).map(s => `${monitor_value(s.value)} at ${iso(s.time)}`);
-    const more = run.length > SHOWN_SAMPLES ? ` and ${run.length - SHOWN_SAMPLES} more` : '';
-    return shown.join(', ') + more;
-}
-function bounds(b, inReason = false) {
-    const parts = [];
-    if (b?.min !== undefined)
-        parts.push(`min ${monitor_value(b.min)}`);
-    if (b?.max !== undefined)
-        parts.push(`max ${monitor_value(b.max)}`);
-    if (inReason)
-        return parts.length > 0 ? `; ${parts.join(', ')}` : '';
-    return parts.length > 0 ? parts.join(', ') : '–';
-}
-function baseline(b) {
-    if (!b)
-        return '–';
-    const from = b.from === 'audit' ? 'audit record' : 'previous holder';
-    if (b.value === undefined)
-        return `${from}: ${markdown_escape(b.problem ?? 'none')}`;
-    return `${from}: ${monitor_value(b.value)}${b.samples !== undefined ? ` (mean of ${b.samples})` : ''}`;
-}
-function monitor_value(v) {
-    const j = jsonValue(v);
-    return typeof j === 'number' ? formatNumber(j) : j;
-}
-/** A query as inline code: backticks cannot close it (a longer fence), pipes cannot split the table. */
-function monitor_code(text) {
-    const flat = text.replace(/\s+/g, ' ').replace(/\|/g, '\\|');
-    const longest = Math.max(0, ...[...flat.matchAll(/`+/g)].map(m => m[0].length));
-    const fence = '`'.repeat(longest + 1);
-    return `${fence} ${flat} ${fence}`;
-}
-function iso(time) {
-    if (time === undefined)
-        return '?';
-    return new Date(time).toISOString().replace('.000Z', 'Z');
-}
-function monitor_json(report) {
-    return {
-        model: report.model,
-        at: report.at.toISOString(),
-        dryRun: report.dryRun,
-        exitCode: report.exitCode,
-        stages: report.stages.map(stage => ({
-            stage: stage.stage,
-            mode: stage.mode,
-            verdict: stage.verdict,
-            ...(stage.idle ? { idle: stage.idle } : {}),
-            ...(stage.holder ? { holder: stage.holder } : {}),
-            ...(stage.since ? { since: stage.since.toISOString() } : {}),
-            ...(stage.previous ? { previous: stage.previous } : {}),
-            ...(stage.window
-                ? {
-                    window: {
-                        start: new Date(stage.window.watched.start).toISOString(),
-                        end: new Date(stage.window.watched.end).toISOString(),
-                        ended: stage.window.ended
-                    }
-                }
-                : {}),
-            ...(stage.source ? { source: stage.source } : {}),
-            queries: stage.queries,
-            triggers: stage.triggers.map(t => ({
-                name: t.verdict.trigger,
-                query: t.query,
-                action: t.action,
-                stepSeconds: t.stepMs / 1000,
-                verdict: t.verdict.status,
-                reason: t.verdict.reason,
-                summary: t.verdict.summary,
-                ...(t.verdict.bounds ? { bounds: t.verdict.bounds } : {}),
-                ...(t.verdict.baseline ? { baseline: t.verdict.baseline } : {}),
-                failureLimit: t.verdict.failureLimit,
-                minSamples: t.verdict.minSamples,
-                series: t.verdict.series.map(s => ({
-                    labels: s.labels,
-                    status: s.status,
-                    samples: s.samples.length,
-                    valid: s.valid,
-                    invalid: s.invalid,
-                    longestRun: s.longestRun,
-                    ...(s.breachRun
-                        ? {
-                            breachRun: s.breachRun.map(p => ({
-                                time: new Date(p.time).toISOString(),
-                                value: jsonValue(p.value),
-                                bound: p.bound
-                            }))
-                        }
-                        : {})
-                }))
-            })),
-            action: stage.action.kind === 'rollback'
-                ? {
-                    kind: 'rollback',
-                    restored: stage.action.restored,
-                    written: stage.action.written,
-                    dryRun: stage.action.dryRun
-                }
-                : stage.action,
-            ...(stage.reason ? { reason: stage.reason } : {}),
-            ...(stage.notice ? { notification: stage.notice } : {})
-        }))
-    };
-}
-
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./src/registry/git/runner.ts
@@ -71872,7 +71652,7 @@ class OriginTags {
 
 const textOf = (cell) => (typeof cell === 'string' ? cell : cell.text);
 const markdownOf = (cell) => (typeof cell === 'string' ? markdown_escape(cell) : cell.markdown);
-function terminal_table_renderTable(table, format) {
+function renderTable(table, format) {
     return format === 'table' ? terminalTable(table) : markdownTable(table);
 }
 /** A GitHub markdown table: every cell escaped (user and registry text), left-aligned. */
@@ -71923,10 +71703,10 @@ const PHASE = {
 function rolloutLine(state) {
     // A shadow starts at 0%: it takes no traffic of its own.
     const what = `${PHASE[state.phase]}${state.steps[0]?.percent === 0 ? 'shadow' : 'canary'}`;
-    const held = state.phase === 'held' ? ` (held ${registry_tables_utcSeconds(state.last.at)} UTC by ${state.last.by})` : '';
+    const held = state.phase === 'held' ? ` (held ${utcSeconds(state.last.at)} UTC by ${state.last.by})` : '';
     const ended = state.phase === 'aborted' || state.phase === 'complete'
-        ? `, ${state.phase} ${registry_tables_utcSeconds(state.since)} UTC by ${state.last.by}${state.last.reason ? `: ${state.last.reason}` : ''}`
-        : ` since ${registry_tables_utcSeconds(state.since)} UTC${held}`;
+        ? `, ${state.phase} ${utcSeconds(state.since)} UTC by ${state.last.by}${state.last.reason ? `: ${state.last.reason}` : ''}`
+        : ` since ${utcSeconds(state.since)} UTC${held}`;
     return `${what} ${state.version} at ${state.percent}%${ended}`;
 }
 /** The stage's steps, oldest first, as a table. */
@@ -71947,7 +71727,7 @@ function renderRolloutSteps(steps, format = 'md') {
     return renderTable({ headers, rows }, format);
 }
 function headline(result) {
-    const name = `${escape(result.model)} ${escape(result.stage)}`;
+    const name = `${markdown_escape(result.model)} ${markdown_escape(result.stage)}`;
     const step = result.step;
     const outcome = result.result;
     if (!step || !outcome)
@@ -71962,7 +71742,7 @@ function headline(result) {
 function renderRollout(result) {
     const parts = [headline(result)];
     parts.push(result.state
-        ? `Now: ${escape(rolloutLine(result.state))}.`
+        ? `Now: ${markdown_escape(rolloutLine(result.state))}.`
         : 'No rollout has been started in this stage.');
     const outcome = result.result;
     if (outcome?.written) {
@@ -72029,7 +71809,7 @@ function renderStatus(view, format = 'md') {
             ];
             const version = `${holder?.version ?? registry_tables_NONE}${marks.length ? ` (${marks.join('; ')})` : ''}`;
             return holder
-                ? [name, stage, version, registry_tables_utcSeconds(holder.assignedAt), holder.assignedBy]
+                ? [name, stage, version, utcSeconds(holder.assignedAt), holder.assignedBy]
                 : [name, stage, version, registry_tables_NONE, registry_tables_NONE];
         });
     });
@@ -72042,7 +71822,7 @@ function renderStatus(view, format = 'md') {
             text: `${unused.model}: only the stages someone holds are shown: ${unused.file} ${unused.why}.`
         }))
     ].map(note => (format === 'md' ? `- ${escapeNote(note)}` : `- ${note.text}`));
-    return terminal_table_renderTable(table, format) + (notes.length > 0 ? `\n${notes.join('\n')}\n` : '');
+    return renderTable(table, format) + (notes.length > 0 ? `\n${notes.join('\n')}\n` : '');
 }
 function escapeNote(note) {
     let text = markdown_escape(note.text);
@@ -72099,7 +71879,7 @@ function renderHistory(events, format = 'md') {
         const pr = record?.pullRequest;
         const approvers = pr?.approvers.map(approver => approver.login).join(', ');
         return [
-            registry_tables_utcSeconds(event.at),
+            utcSeconds(event.at),
             event.model,
             event.kind,
             event.version ?? '—',
@@ -72129,10 +71909,10 @@ function renderHistory(events, format = 'md') {
         'Pull request',
         'Reason / summary'
     ];
-    return terminal_table_renderTable({ headers, rows }, format);
+    return renderTable({ headers, rows }, format);
 }
 /** One line saying where a registry write went; undefined when the backend does not say. */
-function registry_tables_describePublication(publication) {
+function describePublication(publication) {
     if (!publication)
         return undefined;
     const tags = publication.tags;
@@ -72153,7 +71933,7 @@ function registry_tables_describePublication(publication) {
     return `Kept ${noun} ${list} in this clone only (--no-push): origin does not have ${them}, and ModelGate writes nothing more to this model until ${tags.length === 1 ? 'it is' : 'they are'} removed: \`${dropCommand(tags)}\`. To publish this write, remove ${them} and run the command again without --no-push: it is judged again against origin's state.`;
 }
 /** `2026-11-01 12:00:00`: the UTC time to the second, the zone named in the column header. */
-function registry_tables_utcSeconds(date) {
+function utcSeconds(date) {
     // A registry that keeps no date for an assignment (an MLflow alias set by hand).
     if (Number.isNaN(date.getTime()))
         return 'unknown';
@@ -72163,7 +71943,7 @@ function registry_tables_utcSeconds(date) {
         .replace(/\.\d{3}Z$/, '');
 }
 /** The events a registry write made (or would make), one list item each. */
-function registry_tables_listEvents(events) {
+function listEvents(events) {
     return events
         .map(event => `- \`${event.id}\`${event.summary ? `: ${markdown_escape(event.summary)}` : ''}`)
         .join('\n');
@@ -72201,8 +71981,8 @@ function renderRan(ran) {
         const events = result.written ? result.events : result.planned;
         lines.push(result.written
             ? `${stage} is back on **${markdown_escape(String(restored))}** (was ${was}).`
-            : `Dry run: would put ${stage} back on **${markdown_escape(String(restored))}** (now ${was}).`, '', `Reason: ${markdown_escape(ran.reason)}`, '', result.written ? 'Wrote:' : 'Would write:', registry_tables_listEvents(events), ...(result.written && result.publication
-            ? ['', registry_tables_describePublication(result.publication) ?? '']
+            : `Dry run: would put ${stage} back on **${markdown_escape(String(restored))}** (now ${was}).`, '', `Reason: ${markdown_escape(ran.reason)}`, '', result.written ? 'Wrote:' : 'Would write:', listEvents(events), ...(result.written && result.publication
+            ? ['', describePublication(result.publication) ?? '']
             : []));
     }
     else {
@@ -72248,6 +72028,227 @@ function renderAlready(already) {
 ${text}
 `,
         json: JSON.stringify({ model, stage, holder: already.holder, written: false, reason: 'already rolled back' }, null, 2)
+    };
+}
+
+;// CONCATENATED MODULE: ./src/report/monitor.ts
+/**
+ * What `monitor` prints: for each watched stage the holder, the window, each trigger's query,
+ * samples, breaching values and times, baseline and verdict, and what was done about it (a
+ * rollback, an alert and why, nothing). Markdown for the summary and a terminal, JSON for a
+ * machine; the rollback's audit record carries the same evidence (audit/monitor-evidence.ts).
+ */
+
+
+
+
+const VERDICT_TEXT = {
+    healthy: '✅ healthy',
+    inconclusive: '❔ inconclusive',
+    breach: '❌ breach',
+    recovered: '✅ recovered',
+    'recovery-failed': '🚨 recovery failed',
+    'not-watched': '➖ not watched'
+};
+const ALERT_TEXT = {
+    'action-alert': 'alert only (policy)',
+    'cap-reached': 'alert only: automatic rollback cap reached',
+    'no-earlier-holder': 'alert only: no earlier holder',
+    'target-taken-out': 'alert only: the earlier holder was itself taken out',
+    'recovery-failed': 'escalation: the restored version did not recover'
+};
+/** Breaching samples shown per series in the markdown and the rollback reason. */
+const SHOWN_SAMPLES = 5;
+function renderMonitor(report) {
+    return { markdown: markdown(report), json: JSON.stringify(monitor_json(report), null, 2) };
+}
+function markdown(report) {
+    const lines = [
+        `## 📈 Monitor: ${markdown_escape(report.model)}${report.dryRun ? ' (dry run)' : ''}`,
+        '',
+        `Evaluated at ${iso(report.at)}.`,
+        ''
+    ];
+    for (const stage of report.stages)
+        lines.push(...stageMarkdown(stage, report.dryRun), '');
+    return lines.join('\n').replace(/\n+$/, '\n');
+}
+function stageMarkdown(stage, dryRun) {
+    const name = markdown_escape(stage.stage);
+    const lines = [`### ${name}: ${VERDICT_TEXT[stage.verdict]}`, ''];
+    if (stage.mode === 'idle') {
+        lines.push(`Nothing to watch: ${markdown_escape(stage.idle ?? '')}. Nothing written.`);
+        return lines;
+    }
+    const holder = markdown_escape(stage.holder ?? '');
+    const window = stage.window;
+    const what = stage.mode === 'recovery'
+        ? `Recovery of **${holder}**, restored by an automatic rollback at ${iso(stage.since)}`
+        : `**${holder}**, promoted at ${iso(stage.since)}`;
+    lines.push(`${what}; watched ${iso(window.watched.start)} → ${iso(window.watched.end)}${window.ended ? ' (watch ended)' : ''}; source ${markdown_escape(stage.source)}.`, '', '| Trigger | Query | Samples | Bounds | Baseline | Verdict |', '| --- | --- | --- | --- | --- | --- |');
+    for (const t of stage.triggers) {
+        const v = t.verdict;
+        const samples = v.series.reduce((sum, s) => sum + s.samples.length, 0);
+        const valid = v.series.reduce((sum, s) => sum + s.valid, 0);
+        lines.push(`| ${markdown_escape(v.trigger)} | ${monitor_code(t.query)} | ${samples} (${valid} valid) | ${bounds(v.bounds)} | ${baseline(v.baseline)} | ${v.status}: ${markdown_escape(v.summary)} |`);
+    }
+    const breaches = stage.triggers.flatMap(t => breachLines(t));
+    if (breaches.length > 0)
+        lines.push('', 'Breaching samples:', '', ...breaches);
+    lines.push('', actionText(stage, dryRun));
+    if (stage.notice) {
+        const { severity, kind } = stage.notice;
+        lines.push('', `Notification: **${severity}** (${kind})${dryRun ? ' — not sent on a dry run' : ''}.`);
+    }
+    return lines;
+}
+function breachLines(t) {
+    return t.verdict.series.flatMap(series => {
+        if (!series.breachRun)
+            return [];
+        const labels = Object.entries(series.labels)
+            .map(([k, v]) => `${k}="${v}"`)
+            .join(', ');
+        return [
+            `- ${markdown_escape(t.verdict.trigger)}${labels ? ` {${markdown_escape(labels)}}` : ''}: ${samplesText(series.breachRun)}`
+        ];
+    });
+}
+function actionText(stage, dryRun) {
+    const { action } = stage;
+    if (action.kind === 'none') {
+        return stage.verdict === 'inconclusive'
+            ? 'Inconclusive: never a pass and never a rollback. Nothing written.'
+            : 'Nothing to do. Nothing written.';
+    }
+    if (action.kind === 'alert') {
+        return `**${ALERT_TEXT[action.why]}**: ${markdown_escape(action.detail)}. Nothing written.`;
+    }
+    const restored = markdown_escape(action.restored);
+    const head = dryRun
+        ? `**Would roll back automatically** to ${restored} (dry run: nothing written).`
+        : action.written
+            ? `**Rolled back automatically** to ${restored}.`
+            : `Rollback to ${restored}: nothing written.`;
+    return `${head}\n\n${renderRollback(action.report).markdown.replace(/^## /m, '#### ')}`;
+}
+/**
+ * The rollback's reason: each breached trigger with its values and times, bounded, so the
+ * registry's record reads on its own. Plain text: the registry stores it, the report escapes it.
+ */
+function breachReason(model, stage, version, breached) {
+    const parts = breached.map(t => {
+        const runs = t.verdict.series.flatMap(s => (s.breachRun ? [samplesText(s.breachRun)] : []));
+        const where = runs.length > 0 ? `: ${runs.join('; ')}` : '';
+        return `${t.verdict.trigger} (${t.verdict.summary}${bounds(t.verdict.bounds, true)})${where}`;
+    });
+    return `modelgate monitor: ${model} ${version} breached in ${stage}: ${parts.join(' | ')}`;
+}
+function samplesText(run) {
+    const shown = run.slice(0, SHOWN_SAMPLES).map(s => `${monitor_value(s.value)} at ${iso(s.time)}`);
+    const more = run.length > SHOWN_SAMPLES ? ` and ${run.length - SHOWN_SAMPLES} more` : '';
+    return shown.join(', ') + more;
+}
+function bounds(b, inReason = false) {
+    const parts = [];
+    if (b?.min !== undefined)
+        parts.push(`min ${monitor_value(b.min)}`);
+    if (b?.max !== undefined)
+        parts.push(`max ${monitor_value(b.max)}`);
+    if (inReason)
+        return parts.length > 0 ? `; ${parts.join(', ')}` : '';
+    return parts.length > 0 ? parts.join(', ') : '–';
+}
+function baseline(b) {
+    if (!b)
+        return '–';
+    const from = b.from === 'audit' ? 'audit record' : 'previous holder';
+    if (b.value === undefined)
+        return `${from}: ${markdown_escape(b.problem ?? 'none')}`;
+    return `${from}: ${monitor_value(b.value)}${b.samples !== undefined ? ` (mean of ${b.samples})` : ''}`;
+}
+function monitor_value(v) {
+    const j = jsonValue(v);
+    return typeof j === 'number' ? formatNumber(j) : j;
+}
+/** A query as inline code: backticks cannot close it (a longer fence), pipes cannot split the table. */
+function monitor_code(text) {
+    const flat = text.replace(/\s+/g, ' ').replace(/\|/g, '\\|');
+    const longest = Math.max(0, ...[...flat.matchAll(/`+/g)].map(m => m[0].length));
+    const fence = '`'.repeat(longest + 1);
+    return `${fence} ${flat} ${fence}`;
+}
+function iso(time) {
+    if (time === undefined)
+        return '?';
+    return new Date(time).toISOString().replace('.000Z', 'Z');
+}
+function monitor_json(report) {
+    return {
+        model: report.model,
+        at: report.at.toISOString(),
+        dryRun: report.dryRun,
+        exitCode: report.exitCode,
+        stages: report.stages.map(stage => ({
+            stage: stage.stage,
+            mode: stage.mode,
+            verdict: stage.verdict,
+            ...(stage.idle ? { idle: stage.idle } : {}),
+            ...(stage.holder ? { holder: stage.holder } : {}),
+            ...(stage.since ? { since: stage.since.toISOString() } : {}),
+            ...(stage.previous ? { previous: stage.previous } : {}),
+            ...(stage.window
+                ? {
+                    window: {
+                        start: new Date(stage.window.watched.start).toISOString(),
+                        end: new Date(stage.window.watched.end).toISOString(),
+                        ended: stage.window.ended
+                    }
+                }
+                : {}),
+            ...(stage.source ? { source: stage.source } : {}),
+            queries: stage.queries,
+            triggers: stage.triggers.map(t => ({
+                name: t.verdict.trigger,
+                query: t.query,
+                action: t.action,
+                stepSeconds: t.stepMs / 1000,
+                verdict: t.verdict.status,
+                reason: t.verdict.reason,
+                summary: t.verdict.summary,
+                ...(t.verdict.bounds ? { bounds: t.verdict.bounds } : {}),
+                ...(t.verdict.baseline ? { baseline: t.verdict.baseline } : {}),
+                failureLimit: t.verdict.failureLimit,
+                minSamples: t.verdict.minSamples,
+                series: t.verdict.series.map(s => ({
+                    labels: s.labels,
+                    status: s.status,
+                    samples: s.samples.length,
+                    valid: s.valid,
+                    invalid: s.invalid,
+                    longestRun: s.longestRun,
+                    ...(s.breachRun
+                        ? {
+                            breachRun: s.breachRun.map(p => ({
+                                time: new Date(p.time).toISOString(),
+                                value: jsonValue(p.value),
+                                bound: p.bound
+                            }))
+                        }
+                        : {})
+                }))
+            })),
+            action: stage.action.kind === 'rollback'
+                ? {
+                    kind: 'rollback',
+                    restored: stage.action.restored,
+                    written: stage.action.written,
+                    dryRun: stage.action.dryRun
+                }
+                : stage.action,
+            ...(stage.reason ? { reason: stage.reason } : {}),
+            ...(stage.notice ? { notification: stage.notice } : {})
+        }))
     };
 }
 
@@ -72329,7 +72330,6 @@ function priorRollback(event) {
 
 
 
-
 /**
  * `modelgate rollback`: put the stage back on its previous holder (or a named
  * version), writing both the restored assignment and the removal of the current
@@ -72395,15 +72395,18 @@ async function rollback(context, options) {
             ?.version
         : undefined;
     return {
-        ...renderRollback({
-            kind: 'ran',
-            model: options.model,
-            stage: options.stage,
-            rolledBack: current.version,
-            restored,
-            reason: options.reason,
-            result
-        }),
+        report: {
+            command: 'rollback',
+            result: {
+                kind: 'ran',
+                model: options.model,
+                stage: options.stage,
+                rolledBack: current.version,
+                restored,
+                reason: options.reason,
+                result
+            }
+        },
         exitCode: errors/* ExitCode */.yU.Pass,
         rolledBack: current,
         ...(restored ? { restored } : {}),
@@ -72455,7 +72458,10 @@ async function alreadyDone(context, options, current) {
         return undefined;
     }
     return {
-        ...renderRollback({ kind: 'already', model, stage, holder: current.version, why }),
+        report: {
+            command: 'rollback',
+            result: { kind: 'already', model, stage, holder: current.version, why }
+        },
         exitCode: errors/* ExitCode */.yU.Pass,
         rolledBack: current,
         written: false
@@ -72504,15 +72510,17 @@ async function monitor(context, options) {
     const exitCode = results
         .map(stageExitCode)
         .reduce((worst, code) => (monitor_SEVERITY.indexOf(code) > monitor_SEVERITY.indexOf(worst) ? code : worst));
-    const rendered = renderMonitor({
-        model: options.model,
-        at,
-        dryRun: options.dryRun === true,
-        stages: results,
-        exitCode
-    });
     return {
-        ...rendered,
+        report: {
+            command: 'monitor',
+            report: {
+                model: options.model,
+                at,
+                dryRun: options.dryRun === true,
+                stages: results,
+                exitCode
+            }
+        },
         exitCode,
         model: options.model,
         stages: results,
@@ -72841,7 +72849,7 @@ async function rollbackDecision(context, request) {
             restored: outcome.restored ?? restored,
             written: outcome.written,
             dryRun: request.dryRun,
-            report: outcome.markdown,
+            report: outcome.report.result,
             ...(pullRequest !== undefined ? { pullRequest } : {})
         }
     };
@@ -74162,7 +74170,6 @@ function decideStep(steps, request, where) {
 ;// CONCATENATED MODULE: ./src/commands/status.ts
 
 
-
 /**
  * `modelgate status`: who holds each stage, since when, assigned by whom. `policiesOf` gives the
  * policies of the models the registry holds: every stage a model's policy defines is shown, in
@@ -74184,8 +74191,7 @@ async function status_status(context, model, policiesOf) {
     }
     const view = { models, ...policies, ...(rollouts.length > 0 ? { rollouts } : {}) };
     return {
-        markdown: renderStatus(view),
-        json: statusJson(view),
+        report: { command: 'status', view },
         exitCode: errors/* ExitCode */.yU.Pass,
         view
     };
@@ -74197,8 +74203,7 @@ async function status_history(context, model, filter = {}) {
         throw new errors/* NotFoundError */.m_(`No model named ${model} in the registry`);
     }
     return {
-        markdown: renderHistory(events),
-        json: historyJson(events),
+        report: { command: 'history', events },
         exitCode: errors/* ExitCode */.yU.Pass,
         events
     };
@@ -80817,11 +80822,11 @@ function describeWrite({ result, version, stage: targetStage, previous, record }
     // Only a promotion past gates that did not pass is forced: --force on passing gates is not.
     const forced = record.kind === 'forced-promotion' ? `, ${forcedPast(record.gates)}` : '';
     if (result.written) {
-        const pushed = registry_tables_describePublication(result.publication);
-        return `Promoted ${v} to ${stage}${forced}${from}. Wrote:\n${registry_tables_listEvents(result.events)}${pushed ? `\n\n${pushed}` : ''}`;
+        const pushed = describePublication(result.publication);
+        return `Promoted ${v} to ${stage}${forced}${from}. Wrote:\n${listEvents(result.events)}${pushed ? `\n\n${pushed}` : ''}`;
     }
     if (result.reason === 'dry run') {
-        return `Dry run: would promote ${v} to ${stage}${forced}${from}. Would write:\n${registry_tables_listEvents(result.planned)}`;
+        return `Dry run: would promote ${v} to ${stage}${forced}${from}. Would write:\n${listEvents(result.planned)}`;
     }
     return `Nothing written: ${v} ${result.reason}.`;
 }
@@ -80865,7 +80870,7 @@ function renderRegister({ request, result, digest }) {
     const [model, version] = [request.model, request.version].map(markdown_escape);
     const what = `${model} ${version} on ${request.commit.slice(0, 12)}`;
     const text = result.written
-        ? `Registered ${what}: \`${result.events.map(event => event.id).join('`, `')}\`${lineOf(registry_tables_describePublication(result.publication))}`
+        ? `Registered ${what}: \`${result.events.map(event => event.id).join('`, `')}\`${lineOf(describePublication(result.publication))}`
         : result.reason === 'dry run'
             ? `Dry run: would register ${what}: \`${result.planned.map(event => event.id).join('`, `')}\``
             : `Nothing written: ${model} ${version} ${result.reason}.`;
@@ -80912,8 +80917,14 @@ function renderRegisterMlflow(registered) {
 
 
 
-/** The report's markdown and JSON. */
-function renderReport(report) {
+
+
+
+/**
+ * The report's markdown and JSON. `format` lays out status's and history's tables: markdown
+ * (the default), or columns aligned for a terminal.
+ */
+function renderReport(report, format = 'md') {
     switch (report.command) {
         case 'check':
             return { markdown: renderMarkdown(report.evaluation), json: toJson(report.evaluation) };
@@ -80925,6 +80936,14 @@ function renderReport(report) {
             return renderPromote(report.result);
         case 'rollback':
             return renderRollback(report.result);
+        case 'status':
+            return { markdown: renderStatus(report.view, format), json: statusJson(report.view) };
+        case 'history':
+            return { markdown: renderHistory(report.events, format), json: historyJson(report.events) };
+        case 'monitor':
+            return renderMonitor(report.report);
+        case 'rollout':
+            return renderRollout(report.result);
     }
 }
 /** A command's outcome with its report rendered beside the typed facts. */
@@ -80988,17 +81007,17 @@ async function runCommand(settings, runner, checked = {}) {
                 ...(runner.attestations ? { attestations: runner.attestations } : {})
             }));
         case 'rollback':
-            return rollback(context, {
+            return rendered(await rollback(context, {
                 model: modelOf(model, settings),
                 stage: settings.stage,
                 toVersion: settings.version,
                 reason: settings.reason,
                 dryRun: settings.dryRun
-            });
+            }));
         case 'status':
-            return status_status(context, model);
+            return rendered(await status_status(context, model));
         case 'history':
-            return status_history(context, model, { stage: settings.stage });
+            return rendered(await status_history(context, model, { stage: settings.stage }));
     }
 }
 /** `command: monitor`: its typed outcome, for the flow that tells the pull requests. */
@@ -81006,7 +81025,7 @@ async function runMonitor(settings, runner, checked = {}) {
     const { policy, context } = await openCommandContext(settings, runner, checked.policy);
     if (!policy)
         throw new errors/* InvalidInputError */.oC('input "policy" is required for command "monitor"');
-    return monitor(context, {
+    const outcome = await monitor(context, {
         policy,
         model: policy.model,
         ...(settings.stage ? { stage: settings.stage } : {}),
@@ -81017,6 +81036,7 @@ async function runMonitor(settings, runner, checked = {}) {
             fetch
         })
     });
+    return rendered(outcome);
 }
 /**
  * The model of a register or rollback: the "model" input, else the policy's. inputs.ts requires
@@ -81424,6 +81444,7 @@ async function checkRollbackPermission(access, actor, allowed) {
 
 
 
+
 /**
  * `workflow_dispatch` with `command: rollback`: the actor's right first (a refusal is exit 4 with
  * the registry untouched), then the rollback, then a note on the pull request that had promoted
@@ -81432,14 +81453,14 @@ async function checkRollbackPermission(access, actor, allowed) {
 async function rollbackByDispatch(settings, context) {
     const { github, permission, policy } = await requireRollbackRight(settings, context);
     const { model, context: registryContext } = await openCommandContext(settings, context, policy);
-    const outcome = await rollback(registryContext, {
+    const outcome = rendered(await rollback(registryContext, {
         model: modelOf(model, settings),
         stage: settings.stage,
         toVersion: settings.version,
         reason: settings.reason,
         dryRun: settings.dryRun,
         checks: [permission]
-    });
+    }));
     if (!outcome.written || !outcome.restored)
         return outcome;
     const note = await notePromotingPullRequest(github, context, outcome, settings.reason);

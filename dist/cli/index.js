@@ -26596,226 +26596,6 @@ function escapeHtml(text) {
     return unlinked(showBidiControls(text).replace(/\r?\n|\r/g, ' ')).replace(/[&<>"']/g, c => entities[c] ?? c);
 }
 
-;// CONCATENATED MODULE: ./src/report/monitor.ts
-/**
- * What `monitor` prints: for each watched stage the holder, the window, each trigger's query,
- * samples, breaching values and times, baseline and verdict, and what was done about it (a
- * rollback, an alert and why, nothing). Markdown for the summary and a terminal, JSON for a
- * machine; the rollback's audit record carries the same evidence (audit/monitor-evidence.ts).
- */
-
-
-
-const VERDICT_TEXT = {
-    healthy: '✅ healthy',
-    inconclusive: '❔ inconclusive',
-    breach: '❌ breach',
-    recovered: '✅ recovered',
-    'recovery-failed': '🚨 recovery failed',
-    'not-watched': '➖ not watched'
-};
-const ALERT_TEXT = {
-    'action-alert': 'alert only (policy)',
-    'cap-reached': 'alert only: automatic rollback cap reached',
-    'no-earlier-holder': 'alert only: no earlier holder',
-    'target-taken-out': 'alert only: the earlier holder was itself taken out',
-    'recovery-failed': 'escalation: the restored version did not recover'
-};
-/** Breaching samples shown per series in the markdown and the rollback reason. */
-const SHOWN_SAMPLES = 5;
-function renderMonitor(report) {
-    return { markdown: markdown(report), json: JSON.stringify(monitor_json(report), null, 2) };
-}
-function markdown(report) {
-    const lines = [
-        `## 📈 Monitor: ${markdown_escape(report.model)}${report.dryRun ? ' (dry run)' : ''}`,
-        '',
-        `Evaluated at ${iso(report.at)}.`,
-        ''
-    ];
-    for (const stage of report.stages)
-        lines.push(...stageMarkdown(stage, report.dryRun), '');
-    return lines.join('\n').replace(/\n+$/, '\n');
-}
-function stageMarkdown(stage, dryRun) {
-    const name = markdown_escape(stage.stage);
-    const lines = [`### ${name}: ${VERDICT_TEXT[stage.verdict]}`, ''];
-    if (stage.mode === 'idle') {
-        lines.push(`Nothing to watch: ${markdown_escape(stage.idle ?? '')}. Nothing written.`);
-        return lines;
-    }
-    const holder = markdown_escape(stage.holder ?? '');
-    const window = stage.window;
-    const what = stage.mode === 'recovery'
-        ? `Recovery of **${holder}**, restored by an automatic rollback at ${iso(stage.since)}`
-        : `**${holder}**, promoted at ${iso(stage.since)}`;
-    lines.push(`${what}; watched ${iso(window.watched.start)} → ${iso(window.watched.end)}${window.ended ? ' (watch ended)' : ''}; source ${markdown_escape(stage.source)}.`, '', '| Trigger | Query | Samples | Bounds | Baseline | Verdict |', '| --- | --- | --- | --- | --- | --- |');
-    for (const t of stage.triggers) {
-        const v = t.verdict;
-        const samples = v.series.reduce((sum, s) => sum + s.samples.length, 0);
-        const valid = v.series.reduce((sum, s) => sum + s.valid, 0);
-        lines.push(`| ${markdown_escape(v.trigger)} | ${code(t.query)} | ${samples} (${valid} valid) | ${bounds(v.bounds)} | ${baseline(v.baseline)} | ${v.status}: ${markdown_escape(v.summary)} |`);
-    }
-    const breaches = stage.triggers.flatMap(t => breachLines(t));
-    if (breaches.length > 0)
-        lines.push('', 'Breaching samples:', '', ...breaches);
-    lines.push('', actionText(stage, dryRun));
-    if (stage.notice) {
-        const { severity, kind } = stage.notice;
-        lines.push('', `Notification: **${severity}** (${kind})${dryRun ? ' — not sent on a dry run' : ''}.`);
-    }
-    return lines;
-}
-function breachLines(t) {
-    return t.verdict.series.flatMap(series => {
-        if (!series.breachRun)
-            return [];
-        const labels = Object.entries(series.labels)
-            .map(([k, v]) => `${k}="${v}"`)
-            .join(', ');
-        return [
-            `- ${markdown_escape(t.verdict.trigger)}${labels ? ` {${markdown_escape(labels)}}` : ''}: ${samplesText(series.breachRun)}`
-        ];
-    });
-}
-function actionText(stage, dryRun) {
-    const { action } = stage;
-    if (action.kind === 'none') {
-        return stage.verdict === 'inconclusive'
-            ? 'Inconclusive: never a pass and never a rollback. Nothing written.'
-            : 'Nothing to do. Nothing written.';
-    }
-    if (action.kind === 'alert') {
-        return `**${ALERT_TEXT[action.why]}**: ${markdown_escape(action.detail)}. Nothing written.`;
-    }
-    const restored = markdown_escape(action.restored);
-    const head = dryRun
-        ? `**Would roll back automatically** to ${restored} (dry run: nothing written).`
-        : action.written
-            ? `**Rolled back automatically** to ${restored}.`
-            : `Rollback to ${restored}: nothing written.`;
-    return `${head}\n\n${action.report.replace(/^## /m, '#### ')}`;
-}
-/**
- * The rollback's reason: each breached trigger with its values and times, bounded, so the
- * registry's record reads on its own. Plain text: the registry stores it, the report escapes it.
- */
-function breachReason(model, stage, version, breached) {
-    const parts = breached.map(t => {
-        const runs = t.verdict.series.flatMap(s => (s.breachRun ? [samplesText(s.breachRun)] : []));
-        const where = runs.length > 0 ? `: ${runs.join('; ')}` : '';
-        return `${t.verdict.trigger} (${t.verdict.summary}${bounds(t.verdict.bounds, true)})${where}`;
-    });
-    return `modelgate monitor: ${model} ${version} breached in ${stage}: ${parts.join(' | ')}`;
-}
-function samplesText(run) {
-    const shown = run.slice(0, SHOWN_SAMPLES).map(s => `${monitor_value(s.value)} at ${iso(s.time)}`);
-    const more = run.length > SHOWN_SAMPLES ? ` and ${run.length - SHOWN_SAMPLES} more` : '';
-    return shown.join(', ') + more;
-}
-function bounds(b, inReason = false) {
-    const parts = [];
-    if (b?.min !== undefined)
-        parts.push(`min ${monitor_value(b.min)}`);
-    if (b?.max !== undefined)
-        parts.push(`max ${monitor_value(b.max)}`);
-    if (inReason)
-        return parts.length > 0 ? `; ${parts.join(', ')}` : '';
-    return parts.length > 0 ? parts.join(', ') : '–';
-}
-function baseline(b) {
-    if (!b)
-        return '–';
-    const from = b.from === 'audit' ? 'audit record' : 'previous holder';
-    if (b.value === undefined)
-        return `${from}: ${markdown_escape(b.problem ?? 'none')}`;
-    return `${from}: ${monitor_value(b.value)}${b.samples !== undefined ? ` (mean of ${b.samples})` : ''}`;
-}
-function monitor_value(v) {
-    const j = jsonValue(v);
-    return typeof j === 'number' ? formatNumber(j) : j;
-}
-/** A query as inline code: backticks cannot close it (a longer fence), pipes cannot split the table. */
-function code(text) {
-    const flat = text.replace(/\s+/g, ' ').replace(/\|/g, '\\|');
-    const longest = Math.max(0, ...[...flat.matchAll(/`+/g)].map(m => m[0].length));
-    const fence = '`'.repeat(longest + 1);
-    return `${fence} ${flat} ${fence}`;
-}
-function iso(time) {
-    if (time === undefined)
-        return '?';
-    return new Date(time).toISOString().replace('.000Z', 'Z');
-}
-function monitor_json(report) {
-    return {
-        model: report.model,
-        at: report.at.toISOString(),
-        dryRun: report.dryRun,
-        exitCode: report.exitCode,
-        stages: report.stages.map(stage => ({
-            stage: stage.stage,
-            mode: stage.mode,
-            verdict: stage.verdict,
-            ...(stage.idle ? { idle: stage.idle } : {}),
-            ...(stage.holder ? { holder: stage.holder } : {}),
-            ...(stage.since ? { since: stage.since.toISOString() } : {}),
-            ...(stage.previous ? { previous: stage.previous } : {}),
-            ...(stage.window
-                ? {
-                    window: {
-                        start: new Date(stage.window.watched.start).toISOString(),
-                        end: new Date(stage.window.watched.end).toISOString(),
-                        ended: stage.window.ended
-                    }
-                }
-                : {}),
-            ...(stage.source ? { source: stage.source } : {}),
-            queries: stage.queries,
-            triggers: stage.triggers.map(t => ({
-                name: t.verdict.trigger,
-                query: t.query,
-                action: t.action,
-                stepSeconds: t.stepMs / 1000,
-                verdict: t.verdict.status,
-                reason: t.verdict.reason,
-                summary: t.verdict.summary,
-                ...(t.verdict.bounds ? { bounds: t.verdict.bounds } : {}),
-                ...(t.verdict.baseline ? { baseline: t.verdict.baseline } : {}),
-                failureLimit: t.verdict.failureLimit,
-                minSamples: t.verdict.minSamples,
-                series: t.verdict.series.map(s => ({
-                    labels: s.labels,
-                    status: s.status,
-                    samples: s.samples.length,
-                    valid: s.valid,
-                    invalid: s.invalid,
-                    longestRun: s.longestRun,
-                    ...(s.breachRun
-                        ? {
-                            breachRun: s.breachRun.map(p => ({
-                                time: new Date(p.time).toISOString(),
-                                value: jsonValue(p.value),
-                                bound: p.bound
-                            }))
-                        }
-                        : {})
-                }))
-            })),
-            action: stage.action.kind === 'rollback'
-                ? {
-                    kind: 'rollback',
-                    restored: stage.action.restored,
-                    written: stage.action.written,
-                    dryRun: stage.action.dryRun
-                }
-                : stage.action,
-            ...(stage.reason ? { reason: stage.reason } : {}),
-            ...(stage.notice ? { notification: stage.notice } : {})
-        }))
-    };
-}
-
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./src/registry/git/runner.ts
@@ -27814,6 +27594,227 @@ ${text}
     };
 }
 
+;// CONCATENATED MODULE: ./src/report/monitor.ts
+/**
+ * What `monitor` prints: for each watched stage the holder, the window, each trigger's query,
+ * samples, breaching values and times, baseline and verdict, and what was done about it (a
+ * rollback, an alert and why, nothing). Markdown for the summary and a terminal, JSON for a
+ * machine; the rollback's audit record carries the same evidence (audit/monitor-evidence.ts).
+ */
+
+
+
+
+const VERDICT_TEXT = {
+    healthy: '✅ healthy',
+    inconclusive: '❔ inconclusive',
+    breach: '❌ breach',
+    recovered: '✅ recovered',
+    'recovery-failed': '🚨 recovery failed',
+    'not-watched': '➖ not watched'
+};
+const ALERT_TEXT = {
+    'action-alert': 'alert only (policy)',
+    'cap-reached': 'alert only: automatic rollback cap reached',
+    'no-earlier-holder': 'alert only: no earlier holder',
+    'target-taken-out': 'alert only: the earlier holder was itself taken out',
+    'recovery-failed': 'escalation: the restored version did not recover'
+};
+/** Breaching samples shown per series in the markdown and the rollback reason. */
+const SHOWN_SAMPLES = 5;
+function renderMonitor(report) {
+    return { markdown: markdown(report), json: JSON.stringify(monitor_json(report), null, 2) };
+}
+function markdown(report) {
+    const lines = [
+        `## 📈 Monitor: ${markdown_escape(report.model)}${report.dryRun ? ' (dry run)' : ''}`,
+        '',
+        `Evaluated at ${iso(report.at)}.`,
+        ''
+    ];
+    for (const stage of report.stages)
+        lines.push(...stageMarkdown(stage, report.dryRun), '');
+    return lines.join('\n').replace(/\n+$/, '\n');
+}
+function stageMarkdown(stage, dryRun) {
+    const name = markdown_escape(stage.stage);
+    const lines = [`### ${name}: ${VERDICT_TEXT[stage.verdict]}`, ''];
+    if (stage.mode === 'idle') {
+        lines.push(`Nothing to watch: ${markdown_escape(stage.idle ?? '')}. Nothing written.`);
+        return lines;
+    }
+    const holder = markdown_escape(stage.holder ?? '');
+    const window = stage.window;
+    const what = stage.mode === 'recovery'
+        ? `Recovery of **${holder}**, restored by an automatic rollback at ${iso(stage.since)}`
+        : `**${holder}**, promoted at ${iso(stage.since)}`;
+    lines.push(`${what}; watched ${iso(window.watched.start)} → ${iso(window.watched.end)}${window.ended ? ' (watch ended)' : ''}; source ${markdown_escape(stage.source)}.`, '', '| Trigger | Query | Samples | Bounds | Baseline | Verdict |', '| --- | --- | --- | --- | --- | --- |');
+    for (const t of stage.triggers) {
+        const v = t.verdict;
+        const samples = v.series.reduce((sum, s) => sum + s.samples.length, 0);
+        const valid = v.series.reduce((sum, s) => sum + s.valid, 0);
+        lines.push(`| ${markdown_escape(v.trigger)} | ${code(t.query)} | ${samples} (${valid} valid) | ${bounds(v.bounds)} | ${baseline(v.baseline)} | ${v.status}: ${markdown_escape(v.summary)} |`);
+    }
+    const breaches = stage.triggers.flatMap(t => breachLines(t));
+    if (breaches.length > 0)
+        lines.push('', 'Breaching samples:', '', ...breaches);
+    lines.push('', actionText(stage, dryRun));
+    if (stage.notice) {
+        const { severity, kind } = stage.notice;
+        lines.push('', `Notification: **${severity}** (${kind})${dryRun ? ' — not sent on a dry run' : ''}.`);
+    }
+    return lines;
+}
+function breachLines(t) {
+    return t.verdict.series.flatMap(series => {
+        if (!series.breachRun)
+            return [];
+        const labels = Object.entries(series.labels)
+            .map(([k, v]) => `${k}="${v}"`)
+            .join(', ');
+        return [
+            `- ${markdown_escape(t.verdict.trigger)}${labels ? ` {${markdown_escape(labels)}}` : ''}: ${samplesText(series.breachRun)}`
+        ];
+    });
+}
+function actionText(stage, dryRun) {
+    const { action } = stage;
+    if (action.kind === 'none') {
+        return stage.verdict === 'inconclusive'
+            ? 'Inconclusive: never a pass and never a rollback. Nothing written.'
+            : 'Nothing to do. Nothing written.';
+    }
+    if (action.kind === 'alert') {
+        return `**${ALERT_TEXT[action.why]}**: ${markdown_escape(action.detail)}. Nothing written.`;
+    }
+    const restored = markdown_escape(action.restored);
+    const head = dryRun
+        ? `**Would roll back automatically** to ${restored} (dry run: nothing written).`
+        : action.written
+            ? `**Rolled back automatically** to ${restored}.`
+            : `Rollback to ${restored}: nothing written.`;
+    return `${head}\n\n${renderRollback(action.report).markdown.replace(/^## /m, '#### ')}`;
+}
+/**
+ * The rollback's reason: each breached trigger with its values and times, bounded, so the
+ * registry's record reads on its own. Plain text: the registry stores it, the report escapes it.
+ */
+function breachReason(model, stage, version, breached) {
+    const parts = breached.map(t => {
+        const runs = t.verdict.series.flatMap(s => (s.breachRun ? [samplesText(s.breachRun)] : []));
+        const where = runs.length > 0 ? `: ${runs.join('; ')}` : '';
+        return `${t.verdict.trigger} (${t.verdict.summary}${bounds(t.verdict.bounds, true)})${where}`;
+    });
+    return `modelgate monitor: ${model} ${version} breached in ${stage}: ${parts.join(' | ')}`;
+}
+function samplesText(run) {
+    const shown = run.slice(0, SHOWN_SAMPLES).map(s => `${monitor_value(s.value)} at ${iso(s.time)}`);
+    const more = run.length > SHOWN_SAMPLES ? ` and ${run.length - SHOWN_SAMPLES} more` : '';
+    return shown.join(', ') + more;
+}
+function bounds(b, inReason = false) {
+    const parts = [];
+    if (b?.min !== undefined)
+        parts.push(`min ${monitor_value(b.min)}`);
+    if (b?.max !== undefined)
+        parts.push(`max ${monitor_value(b.max)}`);
+    if (inReason)
+        return parts.length > 0 ? `; ${parts.join(', ')}` : '';
+    return parts.length > 0 ? parts.join(', ') : '–';
+}
+function baseline(b) {
+    if (!b)
+        return '–';
+    const from = b.from === 'audit' ? 'audit record' : 'previous holder';
+    if (b.value === undefined)
+        return `${from}: ${markdown_escape(b.problem ?? 'none')}`;
+    return `${from}: ${monitor_value(b.value)}${b.samples !== undefined ? ` (mean of ${b.samples})` : ''}`;
+}
+function monitor_value(v) {
+    const j = jsonValue(v);
+    return typeof j === 'number' ? formatNumber(j) : j;
+}
+/** A query as inline code: backticks cannot close it (a longer fence), pipes cannot split the table. */
+function code(text) {
+    const flat = text.replace(/\s+/g, ' ').replace(/\|/g, '\\|');
+    const longest = Math.max(0, ...[...flat.matchAll(/`+/g)].map(m => m[0].length));
+    const fence = '`'.repeat(longest + 1);
+    return `${fence} ${flat} ${fence}`;
+}
+function iso(time) {
+    if (time === undefined)
+        return '?';
+    return new Date(time).toISOString().replace('.000Z', 'Z');
+}
+function monitor_json(report) {
+    return {
+        model: report.model,
+        at: report.at.toISOString(),
+        dryRun: report.dryRun,
+        exitCode: report.exitCode,
+        stages: report.stages.map(stage => ({
+            stage: stage.stage,
+            mode: stage.mode,
+            verdict: stage.verdict,
+            ...(stage.idle ? { idle: stage.idle } : {}),
+            ...(stage.holder ? { holder: stage.holder } : {}),
+            ...(stage.since ? { since: stage.since.toISOString() } : {}),
+            ...(stage.previous ? { previous: stage.previous } : {}),
+            ...(stage.window
+                ? {
+                    window: {
+                        start: new Date(stage.window.watched.start).toISOString(),
+                        end: new Date(stage.window.watched.end).toISOString(),
+                        ended: stage.window.ended
+                    }
+                }
+                : {}),
+            ...(stage.source ? { source: stage.source } : {}),
+            queries: stage.queries,
+            triggers: stage.triggers.map(t => ({
+                name: t.verdict.trigger,
+                query: t.query,
+                action: t.action,
+                stepSeconds: t.stepMs / 1000,
+                verdict: t.verdict.status,
+                reason: t.verdict.reason,
+                summary: t.verdict.summary,
+                ...(t.verdict.bounds ? { bounds: t.verdict.bounds } : {}),
+                ...(t.verdict.baseline ? { baseline: t.verdict.baseline } : {}),
+                failureLimit: t.verdict.failureLimit,
+                minSamples: t.verdict.minSamples,
+                series: t.verdict.series.map(s => ({
+                    labels: s.labels,
+                    status: s.status,
+                    samples: s.samples.length,
+                    valid: s.valid,
+                    invalid: s.invalid,
+                    longestRun: s.longestRun,
+                    ...(s.breachRun
+                        ? {
+                            breachRun: s.breachRun.map(p => ({
+                                time: new Date(p.time).toISOString(),
+                                value: jsonValue(p.value),
+                                bound: p.bound
+                            }))
+                        }
+                        : {})
+                }))
+            })),
+            action: stage.action.kind === 'rollback'
+                ? {
+                    kind: 'rollback',
+                    restored: stage.action.restored,
+                    written: stage.action.written,
+                    dryRun: stage.action.dryRun
+                }
+                : stage.action,
+            ...(stage.reason ? { reason: stage.reason } : {}),
+            ...(stage.notice ? { notification: stage.notice } : {})
+        }))
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/commands/rollback-rerun.ts
 
 
@@ -27892,7 +27893,6 @@ function priorRollback(event) {
 
 
 
-
 /**
  * `modelgate rollback`: put the stage back on its previous holder (or a named
  * version), writing both the restored assignment and the removal of the current
@@ -27958,15 +27958,18 @@ async function rollback(context, options) {
             ?.version
         : undefined;
     return {
-        ...renderRollback({
-            kind: 'ran',
-            model: options.model,
-            stage: options.stage,
-            rolledBack: current.version,
-            restored,
-            reason: options.reason,
-            result
-        }),
+        report: {
+            command: 'rollback',
+            result: {
+                kind: 'ran',
+                model: options.model,
+                stage: options.stage,
+                rolledBack: current.version,
+                restored,
+                reason: options.reason,
+                result
+            }
+        },
         exitCode: ExitCode.Pass,
         rolledBack: current,
         ...(restored ? { restored } : {}),
@@ -28018,7 +28021,10 @@ async function alreadyDone(context, options, current) {
         return undefined;
     }
     return {
-        ...renderRollback({ kind: 'already', model, stage, holder: current.version, why }),
+        report: {
+            command: 'rollback',
+            result: { kind: 'already', model, stage, holder: current.version, why }
+        },
         exitCode: ExitCode.Pass,
         rolledBack: current,
         written: false
@@ -28067,15 +28073,17 @@ async function monitor(context, options) {
     const exitCode = results
         .map(stageExitCode)
         .reduce((worst, code) => (SEVERITY.indexOf(code) > SEVERITY.indexOf(worst) ? code : worst));
-    const rendered = renderMonitor({
-        model: options.model,
-        at,
-        dryRun: options.dryRun === true,
-        stages: results,
-        exitCode
-    });
     return {
-        ...rendered,
+        report: {
+            command: 'monitor',
+            report: {
+                model: options.model,
+                at,
+                dryRun: options.dryRun === true,
+                stages: results,
+                exitCode
+            }
+        },
         exitCode,
         model: options.model,
         stages: results,
@@ -28404,7 +28412,7 @@ async function rollbackDecision(context, request) {
             restored: outcome.restored ?? restored,
             written: outcome.written,
             dryRun: request.dryRun,
-            report: outcome.markdown,
+            report: outcome.report.result,
             ...(pullRequest !== undefined ? { pullRequest } : {})
         }
     };
@@ -29113,8 +29121,14 @@ function renderRegisterMlflow(registered) {
 
 
 
-/** The report's markdown and JSON. */
-function renderReport(report) {
+
+
+
+/**
+ * The report's markdown and JSON. `format` lays out status's and history's tables: markdown
+ * (the default), or columns aligned for a terminal.
+ */
+function renderReport(report, format = 'md') {
     switch (report.command) {
         case 'check':
             return { markdown: renderMarkdown(report.evaluation), json: toJson(report.evaluation) };
@@ -29126,6 +29140,14 @@ function renderReport(report) {
             return renderPromote(report.result);
         case 'rollback':
             return renderRollback(report.result);
+        case 'status':
+            return { markdown: renderStatus(report.view, format), json: statusJson(report.view) };
+        case 'history':
+            return { markdown: renderHistory(report.events, format), json: historyJson(report.events) };
+        case 'monitor':
+            return renderMonitor(report.report);
+        case 'rollout':
+            return renderRollout(report.result);
     }
 }
 /** A command's outcome with its report rendered beside the typed facts. */
@@ -29299,7 +29321,6 @@ function decideStep(steps, request, where) {
 ;// CONCATENATED MODULE: ./src/commands/status.ts
 
 
-
 /**
  * `modelgate status`: who holds each stage, since when, assigned by whom. `policiesOf` gives the
  * policies of the models the registry holds: every stage a model's policy defines is shown, in
@@ -29321,8 +29342,7 @@ async function status_status(context, model, policiesOf) {
     }
     const view = { models, ...policies, ...(rollouts.length > 0 ? { rollouts } : {}) };
     return {
-        markdown: renderStatus(view),
-        json: statusJson(view),
+        report: { command: 'status', view },
         exitCode: ExitCode.Pass,
         view
     };
@@ -29334,8 +29354,7 @@ async function status_history(context, model, filter = {}) {
         throw new NotFoundError(`No model named ${model} in the registry`);
     }
     return {
-        markdown: renderHistory(events),
-        json: historyJson(events),
+        report: { command: 'history', events },
         exitCode: ExitCode.Pass,
         events
     };
@@ -37172,7 +37191,6 @@ function planStep(input) {
 
 
 
-
 /**
  * `modelgate rollout`: record one step of a stage's rollout by hand (start, advance, hold,
  * abort, complete), planned from the policy's `rollout:` block and the steps the registry
@@ -37237,8 +37255,7 @@ function stateOf(steps) {
     return state ? { state } : {};
 }
 function rollout_outcome(result) {
-    const { markdown, json } = renderRollout(result);
-    return { markdown, json, exitCode: ExitCode.Pass, rollout: result };
+    return { report: { command: 'rollout', result }, exitCode: ExitCode.Pass, rollout: result };
 }
 
 ;// CONCATENATED MODULE: ./src/cli/rollout.ts
@@ -37246,6 +37263,7 @@ function rollout_outcome(result) {
  * `modelgate rollout`: the CLI's rollout command (its options, usage and how they become a
  * RolloutAction). run.ts lists it with the other commands.
  */
+
 
 
 
@@ -37355,7 +37373,8 @@ async function runRolloutCommand(values, io, model) {
         ...(reason ? { reason } : {}),
         dryRun: values['dry-run'] === true
     });
-    io.stdout(values.json ? outcome.json + '\n' : outcome.markdown);
+    const { markdown, json } = renderReport(outcome.report);
+    io.stdout(values.json ? json + '\n' : markdown);
     return outcome.exitCode;
 }
 
@@ -37398,7 +37417,6 @@ function offsetMinutes(zone) {
 }
 
 ;// CONCATENATED MODULE: ./src/cli/run.ts
-
 
 
 
@@ -37479,8 +37497,9 @@ function pushOf(values) {
     return values['no-push'] === true ? { push: false } : {};
 }
 /** Prints a command's outcome as markdown or JSON and returns its exit code. */
-function print(io, values, outcome) {
-    const { markdown, json } = 'report' in outcome ? renderReport(outcome.report) : outcome;
+/** Prints the command's report (report/command.ts): JSON with --json, else markdown or tables. */
+function print(io, values, outcome, format = 'md') {
+    const { markdown, json } = 'report' in outcome ? renderReport(outcome.report, format) : outcome;
     io.stdout(values.json ? json + '\n' : markdown);
     return outcome.exitCode;
 }
@@ -37777,10 +37796,7 @@ ${FORMAT_USAGE}`,
             });
             const format = tableFormat(values, io);
             const outcome = await status_status(cli.context, model, models => cli.policiesOf(models));
-            if (values.json || format === 'md')
-                return print(io, values, outcome);
-            io.stdout(renderStatus(outcome.view, format));
-            return outcome.exitCode;
+            return print(io, values, outcome, format);
         }
     },
     history: {
@@ -37817,10 +37833,7 @@ ${FORMAT_USAGE}`,
                 since: optionalDate(values, 'since'),
                 stage
             });
-            if (values.json || format === 'md')
-                return print(io, values, outcome);
-            io.stdout(renderHistory(outcome.events, format));
-            return outcome.exitCode;
+            return print(io, values, outcome, format);
         }
     }
 };

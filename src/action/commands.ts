@@ -15,7 +15,7 @@ import type { CheckSettings, MonitorSettings, Settings } from '../inputs.js'
 import type { Policy } from '../policy/schema.js'
 import { openOnFirstUse, resolveCommit } from '../registry/open.js'
 import { openWorkspace, type Workspace, type WorkspaceNaming } from '../workspace.js'
-import { rendered } from '../report/command.js'
+import { rendered, type Rendered } from '../report/command.js'
 
 /** What the runner tells a step about its run (GITHUB_* variables), read once by main.ts. */
 export interface RunnerContext {
@@ -99,17 +99,19 @@ export async function runCommand(
         })
       )
     case 'rollback':
-      return rollback(context, {
-        model: modelOf(model, settings),
-        stage: settings.stage,
-        toVersion: settings.version,
-        reason: settings.reason,
-        dryRun: settings.dryRun
-      })
+      return rendered(
+        await rollback(context, {
+          model: modelOf(model, settings),
+          stage: settings.stage,
+          toVersion: settings.version,
+          reason: settings.reason,
+          dryRun: settings.dryRun
+        })
+      )
     case 'status':
-      return status(context, model)
+      return rendered(await status(context, model))
     case 'history':
-      return history(context, model, { stage: settings.stage })
+      return rendered(await history(context, model, { stage: settings.stage }))
   }
 }
 
@@ -118,10 +120,10 @@ export async function runMonitor(
   settings: MonitorSettings,
   runner: RunnerContext,
   checked: CheckedBefore = {}
-): Promise<MonitorOutcome> {
+): Promise<Rendered<MonitorOutcome>> {
   const { policy, context } = await openCommandContext(settings, runner, checked.policy)
   if (!policy) throw new InvalidInputError('input "policy" is required for command "monitor"')
-  return monitor(context, {
+  const outcome = await monitor(context, {
     policy,
     model: policy.model,
     ...(settings.stage ? { stage: settings.stage } : {}),
@@ -133,6 +135,7 @@ export async function runMonitor(
         fetch
       })
   })
+  return rendered(outcome)
 }
 
 /**

@@ -15,6 +15,7 @@ import { modelOf, openCommandContext, runCommand, runFactsOf } from './commands.
 import { readPayload, type EventContext, type GitHubPorts } from './github-context.js'
 import { policyAt, policyIfAt } from './policy-at.js'
 import { notedOnPullRequest, withNote } from '../report/flow-notes.js'
+import { rendered } from '../report/command.js'
 
 /**
  * `workflow_dispatch` with `command: rollback`: the actor's right first (a refusal is exit 4 with
@@ -27,14 +28,16 @@ export async function rollbackByDispatch(
 ): Promise<CommandOutcome> {
   const { github, permission, policy } = await requireRollbackRight(settings, context)
   const { model, context: registryContext } = await openCommandContext(settings, context, policy)
-  const outcome = await rollback(registryContext, {
-    model: modelOf(model, settings),
-    stage: settings.stage,
-    toVersion: settings.version,
-    reason: settings.reason,
-    dryRun: settings.dryRun,
-    checks: [permission]
-  })
+  const outcome = rendered(
+    await rollback(registryContext, {
+      model: modelOf(model, settings),
+      stage: settings.stage,
+      toVersion: settings.version,
+      reason: settings.reason,
+      dryRun: settings.dryRun,
+      checks: [permission]
+    })
+  )
   if (!outcome.written || !outcome.restored) return outcome
   const note = await notePromotingPullRequest(github, context, outcome, settings.reason)
   return note ? { ...outcome, markdown: withNote(outcome.markdown, note) } : outcome

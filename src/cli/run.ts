@@ -17,7 +17,6 @@ import { sendNotifications } from '../notify/send.js'
 import { readFile } from 'node:fs/promises'
 import { openOnFirstUse, resolveCommit } from '../registry/open.js'
 import { forTerminal } from '../report/log.js'
-import { renderHistory, renderStatus } from '../report/registry-tables.js'
 import type { TableFormat } from '../report/terminal-table.js'
 import { VERSION } from '../version.js'
 import { openCliRegistry } from './context.js'
@@ -109,8 +108,14 @@ function pushOf(values: OptionValues): { push?: false } {
 }
 
 /** Prints a command's outcome as markdown or JSON and returns its exit code. */
-function print(io: CliIO, values: OptionValues, outcome: CommandOutcome | CommandResult): number {
-  const { markdown, json } = 'report' in outcome ? renderReport(outcome.report) : outcome
+/** Prints the command's report (report/command.ts): JSON with --json, else markdown or tables. */
+function print(
+  io: CliIO,
+  values: OptionValues,
+  outcome: CommandOutcome | CommandResult,
+  format: TableFormat = 'md'
+): number {
+  const { markdown, json } = 'report' in outcome ? renderReport(outcome.report, format) : outcome
   io.stdout(values.json ? json + '\n' : markdown)
   return outcome.exitCode
 }
@@ -431,9 +436,7 @@ ${FORMAT_USAGE}`,
       })
       const format = tableFormat(values, io)
       const outcome = await status(cli.context, model, models => cli.policiesOf(models))
-      if (values.json || format === 'md') return print(io, values, outcome)
-      io.stdout(renderStatus(outcome.view, format))
-      return outcome.exitCode
+      return print(io, values, outcome, format)
     }
   },
   history: {
@@ -469,9 +472,7 @@ ${FORMAT_USAGE}`,
         since: optionalDate(values, 'since'),
         stage
       })
-      if (values.json || format === 'md') return print(io, values, outcome)
-      io.stdout(renderHistory(outcome.events, format))
-      return outcome.exitCode
+      return print(io, values, outcome, format)
     }
   }
 }

@@ -13,12 +13,12 @@ import type { RegistryEvent, StageHolder } from '../registry/port.js'
 import { storedPullRequest } from '../registry/stored-audit.js'
 import {
   breachReason,
-  renderMonitor,
+  type MonitorReport,
   type MonitorAction,
   type StageMonitorResult,
   type StageVerdict
 } from '../report/monitor.js'
-import type { CommandOutcome, RegistryContext } from './registry-context.js'
+import type { CommandResult, RegistryContext } from './registry-context.js'
 import { rollback } from './rollback.js'
 
 /**
@@ -46,11 +46,14 @@ export interface MonitorOptions {
   sourceFor: (monitor: MonitorPolicy, stage: string) => MetricSource
 }
 
-export interface MonitorOutcome extends CommandOutcome {
+export interface MonitorOutcome extends CommandResult {
+  report: { command: 'monitor'; report: MonitorReport }
   model: string
   stages: StageMonitorResult[]
   /** Range queries sent, over every stage (the bench counts them). */
   queries: number
+  /** Notifications the verdicts call for, sent by the root (none on a dry run). */
+  notifications: NotificationEvent[]
 }
 
 /** Exit codes by severity: the run exits with its most severe stage's. */
@@ -89,15 +92,17 @@ export async function monitor(
   const exitCode = results
     .map(stageExitCode)
     .reduce((worst, code) => (SEVERITY.indexOf(code) > SEVERITY.indexOf(worst) ? code : worst))
-  const rendered = renderMonitor({
-    model: options.model,
-    at,
-    dryRun: options.dryRun === true,
-    stages: results,
-    exitCode
-  })
   return {
-    ...rendered,
+    report: {
+      command: 'monitor',
+      report: {
+        model: options.model,
+        at,
+        dryRun: options.dryRun === true,
+        stages: results,
+        exitCode
+      }
+    },
     exitCode,
     model: options.model,
     stages: results,
@@ -499,7 +504,7 @@ async function rollbackDecision(
       restored: outcome.restored ?? restored,
       written: outcome.written,
       dryRun: request.dryRun,
-      report: outcome.markdown,
+      report: outcome.report.result,
       ...(pullRequest !== undefined ? { pullRequest } : {})
     }
   }

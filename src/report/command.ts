@@ -5,6 +5,7 @@
  * src/action/) call this.
  */
 import type { Evaluation } from '../gates/types.js'
+import type { RegistryEvent } from '../registry/port.js'
 import { toJson } from './json.js'
 import { renderMarkdown } from './markdown.js'
 import { renderPromote, type PromoteResult } from './promote.js'
@@ -14,7 +15,17 @@ import {
   type RegisterMlflowResult,
   type RegisterResult
 } from './register.js'
+import { renderMonitor, type MonitorReport } from './monitor.js'
+import {
+  historyJson,
+  renderHistory,
+  renderStatus,
+  statusJson,
+  type StatusView
+} from './registry-tables.js'
 import { renderRollback, type RollbackResult } from './rollback.js'
+import { renderRollout, type RolloutResult } from './rollout.js'
+import type { TableFormat } from './terminal-table.js'
 
 /** What one command found or did, for report/ to word. */
 export type CommandReport =
@@ -23,9 +34,19 @@ export type CommandReport =
   | { command: 'register-mlflow'; result: RegisterMlflowResult }
   | { command: 'promote'; result: PromoteResult }
   | { command: 'rollback'; result: RollbackResult }
+  | { command: 'status'; view: StatusView }
+  | { command: 'history'; events: RegistryEvent[] }
+  | { command: 'monitor'; report: MonitorReport }
+  | { command: 'rollout'; result: RolloutResult }
 
-/** The report's markdown and JSON. */
-export function renderReport(report: CommandReport): { markdown: string; json: string } {
+/**
+ * The report's markdown and JSON. `format` lays out status's and history's tables: markdown
+ * (the default), or columns aligned for a terminal.
+ */
+export function renderReport(
+  report: CommandReport,
+  format: TableFormat = 'md'
+): { markdown: string; json: string } {
   switch (report.command) {
     case 'check':
       return { markdown: renderMarkdown(report.evaluation), json: toJson(report.evaluation) }
@@ -37,6 +58,14 @@ export function renderReport(report: CommandReport): { markdown: string; json: s
       return renderPromote(report.result)
     case 'rollback':
       return renderRollback(report.result)
+    case 'status':
+      return { markdown: renderStatus(report.view, format), json: statusJson(report.view) }
+    case 'history':
+      return { markdown: renderHistory(report.events, format), json: historyJson(report.events) }
+    case 'monitor':
+      return renderMonitor(report.report)
+    case 'rollout':
+      return renderRollout(report.result)
   }
 }
 
