@@ -37496,7 +37496,6 @@ function tableFormat(values, io) {
 function pushOf(values) {
     return values['no-push'] === true ? { push: false } : {};
 }
-/** Prints a command's outcome as markdown or JSON and returns its exit code. */
 /** Prints the command's report (report/command.ts): JSON with --json, else markdown or tables. */
 function print(io, values, outcome, format = 'md') {
     const { markdown, json } = 'report' in outcome ? renderReport(outcome.report, format) : outcome;

@@ -107,7 +107,6 @@ function pushOf(values: OptionValues): { push?: false } {
   return values['no-push'] === true ? { push: false } : {}
 }
 
-/** Prints a command's outcome as markdown or JSON and returns its exit code. */
 /** Prints the command's report (report/command.ts): JSON with --json, else markdown or tables. */
 function print(
   io: CliIO,
