@@ -50,6 +50,12 @@ describe('git writes say where they went; --no-push keeps them local (issue 12, 
     expect(kept.stdout).toContain('run the command again without --no-push')
     expect(await originTags(sandbox)).toEqual(before)
     expect(await tagNames(clone.git)).toEqual(expect.arrayContaining(['demo#dev#2']))
+    // history marks the kept event as status does (issue 12 review, item 11).
+    const history = await cli('history', 'demo', '--format', 'md')
+    expect(history.stdout).toContain(
+      '| demo | assignment (local only: not on origin) | v2.0.0 | dev |'
+    )
+    expect(history.stdout).toContain('| demo | assignment | v1.0.0 | dev |')
 
     // Reading reconciles with origin, but keeps the marked tags (twice: nothing is pruned).
     for (let i = 0; i < 2; i++) {
@@ -223,4 +229,19 @@ describe('git writes say where they went; --no-push keeps them local (issue 12, 
     expect(shown.stdout).not.toContain('local only')
     expect(shown.stdout).toMatch(/\| demo \| staging \| v1\.0\.0 \|/)
   })
+})
+
+describe('--no-push help says what happens to kept tags (issue 12 review, item 4)', () => {
+  it.each(['register', 'promote', 'rollback'])(
+    '%s --help advises removing, not pushing',
+    async command => {
+      const help = await bundledCli(process.cwd(), [command, '--help'])
+      const text = help.stdout.replace(/\s+/g, ' ')
+      expect(text).toContain(
+        'further writes to the model are refused until they are removed (git tag -d)'
+      )
+      expect(text).toContain('to publish, remove them and run the command again without --no-push')
+      expect(text).not.toContain('until they are pushed')
+    }
+  )
 })

@@ -58,7 +58,7 @@ describe('rollback restores a named version with --restore; --to is a stage (iss
   it('only rollback answers --to with --restore; elsewhere but promote it is an unknown option', async () => {
     const run = await cli('register', 'demo', '--version', 'v9.0.0', '--to', 'v1.0.0')
     expect(run.exitCode).toBe(2)
-    expect(run.stderr).toContain("Unknown option '--to'")
+    expect(run.stderr).toContain('unknown option --to for register; see modelgate register --help')
     expect(run.stderr).not.toContain('--restore')
   })
 })

@@ -67309,9 +67309,20 @@ const Policy = PolicyShape.superRefine((policy, ctx) => {
 async function loadPolicy(file) {
     let text;
     try {
+        const stats = await (0,promises_.stat)(file);
+        if (stats.isFile() && stats.size > POLICY_MAX_BYTES) {
+            throw new errors/* InvalidInputError */.oC(`Policy file ${file} is ${stats.size} bytes; a policy may be at most ${POLICY_MAX_BYTES} bytes`, { locations: [{ file }] });
+        }
+        if (!stats.isFile() && !stats.isDirectory()) {
+            throw new errors/* InvalidInputError */.oC(`Policy file ${file} is not a regular file`, {
+                locations: [{ file }]
+            });
+        }
         text = await (0,promises_.readFile)(file, 'utf8');
     }
     catch (error) {
+        if (error instanceof errors/* InvalidInputError */.oC)
+            throw error;
         const code = error.code;
         const locations = [{ file }];
         if (code === 'ENOENT' || code === 'ENOTDIR') {
@@ -67328,7 +67339,27 @@ async function loadPolicy(file) {
             cause: error
         });
     }
-    return load_parsePolicy(text, file);
+    try {
+        return load_parsePolicy(text, file);
+    }
+    catch (error) {
+        // The yaml library and zod recurse: a policy nested thousands deep exhausts the stack.
+        if (error instanceof RangeError && /call stack/i.test(error.message)) {
+            throw new errors/* InvalidInputError */.oC(`Policy ${file} has a problem: ${TOO_DEEP}`, {
+                locations: [{ file }],
+                cause: error
+            });
+        }
+        throw error;
+    }
+}
+const TOO_DEEP = 'it is nested too deeply to read: a policy is a few levels of mappings';
+/** A policy is a few KiB; a larger file (or a device such as /dev/zero) is refused unread. */
+const POLICY_MAX_BYTES = 1024 * 1024;
+/** At most this much of the file is quoted back in a message. */
+const EXCERPT_MAX = 200;
+function excerpt(text) {
+    return text.length > EXCERPT_MAX ? `${text.slice(0, EXCERPT_MAX)}… (cut)` : text;
 }
 /**
  * Validate policy YAML. Throws one `InvalidInputError` listing every problem found,
@@ -67350,6 +67381,9 @@ function load_parsePolicy(text, file) {
         const keyPath = path.length > 0 ? formatKeyPath(path) : undefined;
         return { file, line, column: col, ...(keyPath && { keyPath }), problem };
     };
+    if ([...doc.errors, ...doc.warnings].some(e => /call stack/i.test(e.message))) {
+        throw policyError(file, [locate(0, [], TOO_DEEP)]);
+    }
     const yamlProblems = [...doc.errors, ...doc.warnings].map(e => locate(e.pos[0], e.code === 'MULTIPLE_DOCS' ? [] : pathAt(doc, e.pos[0]), yamlMessage(e)));
     if (yamlProblems.length > 0)
         throw policyError(file, yamlProblems);
@@ -67361,7 +67395,7 @@ function load_parsePolicy(text, file) {
         throw policyError(file, [locate(0, [], EMPTY)]);
     }
     if (!(0,dist/* isMap */.jh)(root)) {
-        const got = (0,dist/* isSeq */.oP)(root) ? 'a list' : `the value ${JSON.stringify(root.toJSON())}`;
+        const got = (0,dist/* isSeq */.oP)(root) ? 'a list' : `the value ${excerpt(JSON.stringify(root.toJSON()))}`;
         throw policyError(file, [locate(root.range?.[0] ?? 0, [], `${MAPPING}, got ${got}`)]);
     }
     let data;
@@ -67393,7 +67427,7 @@ function badAliases(doc) {
                 problems.push({ offset: start(alias) ?? 0, message });
             }
         },
-        Pair(_, pair) {
+        Pair(_, pair, path) {
             if (!isMergeKey(pair.key))
                 return;
             const sources = (0,dist/* isSeq */.oP)(pair.value) ? pair.value.items : [pair.value];
@@ -67401,6 +67435,17 @@ function badAliases(doc) {
             if (resolved.some(s => s !== undefined && !(0,dist/* isMap */.jh)(s))) {
                 const message = 'a merge key (<<) must name a mapping or a list of mappings';
                 problems.push({ offset: start(pair.value) ?? start(pair.key) ?? 0, message });
+                return;
+            }
+            // YAML lets a key written beside `<<` override the merged one, silently: a policy that
+            // loosens a shared bound that way must say so in full, so both are refused.
+            const merged = new Set(resolved.flatMap(s => ((0,dist/* isMap */.jh)(s) ? s.items.map(i => keyName(i.key)) : [])));
+            const parent = path[path.length - 1];
+            for (const item of (0,dist/* isMap */.jh)(parent) ? parent.items : []) {
+                if (isMergeKey(item.key) || !merged.has(keyName(item.key)))
+                    continue;
+                const message = `"${keyName(item.key)}" is set here and by the merge key (<<) of this mapping, which YAML would let this one override silently: write the key once`;
+                problems.push({ offset: start(item.key) ?? 0, message });
             }
         }
     });
@@ -67427,7 +67472,7 @@ function yamlMessage(error) {
         case 'MULTIPLE_DOCS':
             return 'the file holds more than one YAML document (---): a policy is one document';
         default: {
-            const message = error.message.replace(/\s+/g, ' ').trim();
+            const message = excerpt(error.message.replace(/\s+/g, ' ').trim());
             return `invalid YAML: ${message.charAt(0).toLowerCase()}${message.slice(1)}`;
         }
     }
@@ -70404,7 +70449,7 @@ async function loadCandidate(dir, options = {}) {
     if (options.within !== undefined)
         await assertCandidateLocation(dir, options.within);
     const absolute = external_node_path_default().resolve(dir);
-    const root = await resolveRoot(dir);
+    const root = await resolveRoot(dir, options.role);
     const display = (relative) => external_node_path_default().join(dir, relative);
     const walk = await walkCandidate(root, dir);
     const byPath = new Map(walk.files.map(file => [file.path, file]));
@@ -70470,12 +70515,12 @@ async function loadCandidate(dir, options = {}) {
     return candidate;
 }
 /** The directory's real path; NotFoundError when it is missing, InvalidInputError when not a directory. */
-async function resolveRoot(dir) {
+async function resolveRoot(dir, role = 'candidate') {
     const absolute = external_node_path_default().resolve(dir);
     try {
         const rootStat = await (0,promises_.stat)(absolute);
         if (!rootStat.isDirectory()) {
-            throw new errors/* InvalidInputError */.oC(`The candidate ${dir} is not a directory`, {
+            throw new errors/* InvalidInputError */.oC(`The ${role} ${dir} is not a directory`, {
                 locations: [{ file: dir }]
             });
         }
@@ -70486,12 +70531,12 @@ async function resolveRoot(dir) {
             throw error;
         const code = error?.code;
         if (code === 'ENOENT' || code === 'ENOTDIR') {
-            throw new errors/* NotFoundError */.m_(`The candidate directory ${dir} does not exist`, {
+            throw new errors/* NotFoundError */.m_(`The ${role} directory ${dir} does not exist`, {
                 locations: [{ file: dir }],
                 cause: error
             });
         }
-        throw new errors/* InvalidInputError */.oC(`Cannot read the candidate directory ${dir}: ${describeFsError(error)}`, {
+        throw new errors/* InvalidInputError */.oC(`Cannot read the ${role} directory ${dir}: ${describeFsError(error)}`, {
             locations: [{ file: dir }],
             cause: error
         });
@@ -70631,9 +70676,9 @@ const CHECK_LACKS = [
 async function check_check(options, openRegistry = noRegistry) {
     const policy = options.policy ?? (await loadPolicy(options.policyFile));
     const within = options.within ?? process.cwd();
-    const load = (where) => loadModel(where, policy, openRegistry, within);
-    const candidate = await load(options.candidateDir);
-    const champion = options.championDir ? await load(options.championDir) : undefined;
+    const load = (where, role) => loadModel(where, policy, openRegistry, within, role);
+    const candidate = await load(options.candidateDir, 'candidate');
+    const champion = options.championDir ? await load(options.championDir, 'champion') : undefined;
     const evaluation = evaluateStage({
         policy,
         stage: options.stage,
@@ -70656,10 +70701,10 @@ async function check_check(options, openRegistry = noRegistry) {
         decision: evaluation.decision
     };
 }
-async function loadModel(where, policy, openRegistry, within) {
+async function loadModel(where, policy, openRegistry, within, role) {
     // `mlflow:NAME/VERSION` or `mlflow:NAME@ALIAS` names a registered version; anything else is a directory.
     if (!isMlflowReference(where))
-        return loadCandidate(where, { within });
+        return loadCandidate(where, { within, role });
     const reference = parseMlflowReference(where);
     const match = {
         name: reference.name,
@@ -71817,6 +71862,7 @@ function renderStatus(view, format = 'md') {
     const notes = [
         ...(rollouts ?? []).map(r => ({ text: `${r.model} ${r.stage}: ${rolloutLine(r.state)}` })),
         ...tieNotes(models),
+        ...unrecordedNotes(models),
         ...localOnlyNotes(models),
         ...(unusedPolicies ?? []).map((unused) => ({
             text: `${unused.model}: only the stages someone holds are shown: ${unused.file} ${unused.why}.`
@@ -71842,6 +71888,22 @@ function tieNotes(models) {
         ]
         : []));
 }
+/**
+ * Holders whose assignment has no ModelGate record: made by hand or by another tool, or with a
+ * message that copies another event's record (which the registry then does not believe).
+ */
+function unrecordedNotes(models) {
+    return models.flatMap(entry => entry.stages.flatMap(holder => auditRecordOf(holder.audit)
+        ? []
+        : [
+            {
+                text: `${entry.model} ${holder.stage}: the assignment of ${holder.version} (${holder.eventId}) has no ModelGate record (${NOT_RECORDED}).`,
+                code: [holder.eventId]
+            }
+        ]));
+}
+/** Why an event has no ModelGate record, as status and history say it. */
+const NOT_RECORDED = 'not written by ModelGate, or its message copies the record of another event';
 function localOnlyNotes(models) {
     return models.flatMap(entry => {
         const events = entry.localOnly ?? [];
@@ -71871,7 +71933,9 @@ function localOnlyNotes(models) {
  * The trail as a table, newest first: each event with the audit record ModelGate stored with
  * it (decision, previous holder, pull request and approvers, reason) when there is one.
  */
-function renderHistory(events, format = 'md') {
+function renderHistory(events, format = 'md', 
+/** Events kept in this clone only (--no-push), by id: marked as status marks them. */
+localOnly = new Set()) {
     if (events.length === 0)
         return 'No events.\n';
     const rows = events.map((event) => {
@@ -71881,12 +71945,13 @@ function renderHistory(events, format = 'md') {
         return [
             utcSeconds(event.at),
             event.model,
-            event.kind,
+            localOnly.has(event.id) ? `${event.kind} (local only: not on origin)` : event.kind,
             event.version ?? '—',
             event.stage ?? '—',
             event.by,
-            record ? recordOutcome(record) : '—',
-            record?.previous ?? '—',
+            record ? recordOutcome(record) : decisionless(event),
+            // A removal's row names the version removed; the record's `previous` is that same one.
+            (event.kind === 'unassignment' ? undefined : record?.previous) ?? '—',
             pr
                 ? {
                     // The pull request's own number stays a link; the logins are user text.
@@ -71910,6 +71975,15 @@ function renderHistory(events, format = 'md') {
         'Reason / summary'
     ];
     return renderTable({ headers, rows }, format);
+}
+/**
+ * The Decision cell of an event without a ModelGate record: a stage event ModelGate writes
+ * always carries one, so its absence is named; other events have no decision.
+ */
+function decisionless(event) {
+    return event.kind === 'assignment' || event.kind === 'unassignment'
+        ? '— (no ModelGate record)'
+        : '—';
 }
 /** One line saying where a registry write went; undefined when the backend does not say. */
 function describePublication(publication) {
@@ -73417,12 +73491,12 @@ async function requestRange(options, endpoint, query, start, end, stepMs) {
         envelope = JSON.parse(text);
     }
     catch {
-        throw new MetricSourceError(`${where} answered HTTP ${status} with a body that is not JSON: ${excerpt(text)}`);
+        throw new MetricSourceError(`${where} answered HTTP ${status} with a body that is not JSON: ${prometheus_excerpt(text)}`);
     }
     const object = prometheus_isRecord(envelope) ? envelope : {};
     if (object.status !== 'success' || status < 200 || status > 299) {
         const kind = typeof object.errorType === 'string' ? ` (${object.errorType})` : '';
-        const message = typeof object.error === 'string' ? `: ${excerpt(object.error)}` : '';
+        const message = typeof object.error === 'string' ? `: ${prometheus_excerpt(object.error)}` : '';
         throw new MetricSourceError(`${where} answered HTTP ${status}, an error${kind}${message}`);
     }
     return parseMatrix(object.data, where);
@@ -73458,7 +73532,7 @@ function parseMatrix(data, where) {
                 throw bad(`values[${j}] is not a number's text`);
             return {
                 time: Math.round(time * 1000),
-                value: parseValue(text, () => bad(`values[${j}] is ${JSON.stringify(excerpt(text))}`))
+                value: parseValue(text, () => bad(`values[${j}] is ${JSON.stringify(prometheus_excerpt(text))}`))
             };
         });
         return { labels, samples };
@@ -73490,7 +73564,7 @@ function prometheus_isRecord(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 /** At most 200 characters of a server's text, on one line, for an error message. */
-function excerpt(text) {
+function prometheus_excerpt(text) {
     const line = text.replace(/\s+/g, ' ').trim();
     return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }
@@ -74202,10 +74276,14 @@ async function status_history(context, model, filter = {}) {
     if (model && events.length === 0 && !filter.since && !filter.stage) {
         throw new errors/* NotFoundError */.m_(`No model named ${model} in the registry`);
     }
+    const localOnly = new Set(events.length === 0
+        ? []
+        : (await context.registry.status(model)).flatMap(entry => (entry.localOnly ?? []).map(event => event.id)));
     return {
-        report: { command: 'history', events },
+        report: { command: 'history', events, localOnly },
         exitCode: errors/* ExitCode */.yU.Pass,
-        events
+        events,
+        localOnly
     };
 }
 
@@ -74311,9 +74389,13 @@ async function withExport(git, commit, modelPath, use) {
  * name in every registry's history.
  */
 const IDENTITY_LINE_DELIMITERS = /[<>\n\r\0]/g;
-/** The actor's name as it is recorded: the delimiters made spaces, trimmed. */
+/** A name as it is recorded: the delimiters made spaces, trimmed. */
+function cleanActorName(name) {
+    return name.replace(IDENTITY_LINE_DELIMITERS, ' ').trim();
+}
+/** The actor's name as it is recorded (cleanActorName). */
 function actorName(audit) {
-    return audit.actor.replace(IDENTITY_LINE_DELIMITERS, ' ').trim();
+    return cleanActorName(audit.actor);
 }
 /** Every write names who acts, and an e-mail, when given, that an identity line can hold. */
 function assertActor(audit) {
@@ -74322,7 +74404,8 @@ function assertActor(audit) {
     }
     const email = audit.actorEmail;
     if (email !== undefined && (email === '' || /[<>\s]/.test(email))) {
-        throw new errors/* InvalidInputError */.oC(`Invalid actor e-mail "${email}".`);
+        // JSON-escaped: the value can hold a newline, which must not start a line of its own.
+        throw new errors/* InvalidInputError */.oC(`Invalid actor e-mail ${JSON.stringify(email)}.`);
     }
 }
 
@@ -74439,6 +74522,53 @@ function parseMessage(message) {
         // Not ours, or damaged: keep the summary, drop the record.
     }
     return { summary };
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/tag-audit.ts
+
+/** The audit record kinds each tag action can carry (a rollback writes both actions). */
+const RECORD_KINDS = {
+    assign: ['promotion', 'forced-promotion', 'rollback', 'automatic-rollback'],
+    // A promotion's removal of an outranking holder, a rollback's removal of the holder.
+    unassign: ['promotion', 'forced-promotion', 'rollback', 'automatic-rollback']
+};
+/** The ModelGate facts stored in `event`'s message, when they name this event; else undefined. */
+function tagAudit(event) {
+    const { audit } = parseMessage(event.message);
+    return audit && namesEvent(audit, event) ? audit : undefined;
+}
+/**
+ * Whether every fact that names an event names `event`: the facts' own `action`, `model`,
+ * `version` and `stage`, and in the audit record its `model`, stage (`to`), `kind` and, for an
+ * assignment, the version it put in. A fact that is absent names nothing (GTO-era and
+ * hand-written messages carry few); one that is present and differs makes the whole message
+ * another event's.
+ */
+function namesEvent(audit, event) {
+    const same = (value, expected) => value === undefined || value === expected;
+    if (!same(audit.action, event.action) || !same(audit.model, event.model))
+        return false;
+    if (!same(audit.version, event.version) || !same(audit.stage, event.stage))
+        return false;
+    const record = audit.record;
+    if (record === undefined)
+        return true;
+    if (record === null || typeof record !== 'object' || Array.isArray(record))
+        return true;
+    const facts = record;
+    if (!same(facts.model, event.model))
+        return false;
+    const kinds = RECORD_KINDS[event.action];
+    if (typeof facts.kind === 'string') {
+        // A refused attempt wrote nothing: its record is no event's.
+        if (!kinds?.includes(facts.kind))
+            return false;
+    }
+    if (event.stage !== undefined && !same(facts.to, event.stage))
+        return false;
+    if (event.action === 'assign' && !same(facts.version, event.version))
+        return false;
+    return true;
 }
 
 ;// CONCATENATED MODULE: ./src/registry/git/git-dir.ts
@@ -75855,7 +75985,7 @@ function previousHolder(artifact, stage) {
  * rolled-back version back.
  */
 function isReplacement(artifact, event) {
-    const named = parseMessage(event.message).audit?.replacedBy;
+    const named = tagAudit(event)?.replacedBy;
     if (typeof named !== 'string' || event.version === undefined)
         return false;
     const inStage = artifact.events.filter(e => e.stage === event.stage && e.version !== undefined);
@@ -75879,6 +76009,7 @@ function isReplacement(artifact, event) {
 
 
 
+
 const KIND = {
     register: 'registration',
     deregister: 'deregistration',
@@ -75891,7 +76022,8 @@ function eventKind(action) {
     return KIND[action];
 }
 function toRegistryEvent(event) {
-    const { summary, audit } = parseMessage(event.message);
+    const { summary } = parseMessage(event.message);
+    const audit = tagAudit(event);
     return {
         kind: KIND[event.action],
         model: event.model,
@@ -75911,7 +76043,7 @@ function stageHolder(state, model, stage) {
     if (!holder)
         return undefined;
     const event = holder.assignment;
-    const { audit } = parseMessage(event.message);
+    const audit = tagAudit(event);
     return {
         model,
         stage,
@@ -75972,12 +76104,12 @@ function versionRecord(artifact, version) {
         registeredBy: found.registration.by,
         active: found.active,
         stages,
-        ...registeredDigest(found.registration.message)
+        ...registeredDigest(found.registration)
     };
 }
 /** The candidate digest ModelGate recorded in a registration tag's message, if any. */
-function registeredDigest(message) {
-    const digest = parseMessage(message).audit?.candidateDigest;
+function registeredDigest(registration) {
+    const digest = tagAudit(registration)?.candidateDigest;
     return typeof digest === 'string' && DIGEST_RE.test(digest) ? { candidateDigest: digest } : {};
 }
 /**
@@ -75991,7 +76123,7 @@ function takenOutOf(state, model, version, stage) {
     const latest = artifact?.versions.get(version)?.stages.get(stage)?.latest;
     if (!artifact || !latest || latest.action !== 'unassign')
         return undefined;
-    const { audit } = parseMessage(latest.message);
+    const audit = tagAudit(latest);
     // Taken out only so GTO's highest-version reader agrees with a newer, lower holder: replaced,
     // not withdrawn (when the events bear the mark out). Any other removal counts.
     if (isReplacement(artifact, latest))
@@ -76212,7 +76344,7 @@ function rolloutDecision(state, model, stage, step, reason) {
  *      error (PermissionError when it looks like one).
  *
  * Without the remote, tags are only created locally; with `push: false` (--no-push) too, marked
- * so that reconciling keeps them and further writes to the model wait until they are pushed
+ * so that reconciling keeps them and further writes to the model are refused until removed
  * (origin.ts). A written result says where the tags went (`publication`).
  *
  * This file holds the port's methods and the tag writes; origin.ts, state.ts, queries.ts and
@@ -76548,7 +76680,7 @@ class GitRegistry {
                 const tag = draft.counted ? { ...draft.tag, counter: ++counter } : draft.tag;
                 const name = formatTagName(tag);
                 const record = auditRecord(draft, audit, second);
-                await gitOk(this.git, ['tag', '-a', '--cleanup=whitespace', '-F', '-', '--', name, draft.commit], { input: formatMessage(draft.summary, record), env: identityEnv(audit, second) });
+                await gitOk(this.git, ['tag', '-a', '--no-sign', '--cleanup=whitespace', '-F', '-', '--', name, draft.commit], { input: formatMessage(draft.summary, record), env: identityEnv(audit, second) });
                 created.push({ name, oid: '', event: plannedEvent(draft, name, second, audit, record) });
             }
             const ids = (await gitOk(this.git, ['rev-parse', ...created.map(c => `refs/tags/${c.name}`)]))
@@ -80939,7 +81071,10 @@ function renderReport(report, format = 'md') {
         case 'status':
             return { markdown: renderStatus(report.view, format), json: statusJson(report.view) };
         case 'history':
-            return { markdown: renderHistory(report.events, format), json: historyJson(report.events) };
+            return {
+                markdown: renderHistory(report.events, format, report.localOnly),
+                json: historyJson(report.events)
+            };
         case 'monitor':
             return renderMonitor(report.report);
         case 'rollout':
@@ -82953,7 +83088,21 @@ function actionsArtifactUploader() {
     };
 }
 
+;// CONCATENATED MODULE: ./src/audit/reason.ts
+/**
+ * How long a reason may be. A reason is repeated in the tag message, the audit record, the job
+ * summary, the comment and every history row: a bound keeps one person's paste from filling them.
+ */
+const REASON_MAX_LENGTH = 1000;
+/** Why `reason` cannot be recorded, naming where it came from (`--reason`, input "reason"). */
+function reasonProblem(reason, named) {
+    return reason.length > REASON_MAX_LENGTH
+        ? `${named} is ${reason.length} characters long; a reason may have at most ${REASON_MAX_LENGTH} (link to a ticket for more)`
+        : undefined;
+}
+
 ;// CONCATENATED MODULE: ./src/inputs.ts
+
 
 
 
@@ -82992,7 +83141,9 @@ const Inputs = object({
     champion: schemas_string(),
     model: inputs_name('model', MODEL_NAME_PATTERN, 'a model name: letters, digits, - _ / . or :, starting and ending with a letter or digit', 200),
     version: inputs_name('version', VERSION_PATTERN, 'a version: letters, digits, . + or -, starting with a letter or digit (v1.2.0, or an MLflow version number)', 128),
-    reason: schemas_string(),
+    reason: schemas_string().refine(reason => reasonProblem(reason, 'input "reason"') === undefined, {
+        error: issue => reasonProblem(String(issue.input), 'input "reason"')
+    }),
     'dry-run': bool('dry-run'),
     force: bool('force'),
     'fail-on-blocked': bool('fail-on-blocked'),

@@ -1,3 +1,4 @@
+import { reasonProblem } from './audit/reason.js'
 import * as core from '@actions/core'
 import { z } from 'zod'
 import { InvalidInputError } from './errors.js'
@@ -120,7 +121,9 @@ const Inputs = z.object({
     'a version: letters, digits, . + or -, starting with a letter or digit (v1.2.0, or an MLflow version number)',
     128
   ),
-  reason: z.string(),
+  reason: z.string().refine(reason => reasonProblem(reason, 'input "reason"') === undefined, {
+    error: issue => reasonProblem(String(issue.input), 'input "reason"')
+  }),
   'dry-run': bool('dry-run'),
   force: bool('force'),
   'fail-on-blocked': bool('fail-on-blocked'),

@@ -10098,6 +10098,19 @@ exports.visitAsync = visitAsync;
 /************************************************************************/
 var __webpack_exports__ = {};
 
+;// CONCATENATED MODULE: ./src/audit/reason.ts
+/**
+ * How long a reason may be. A reason is repeated in the tag message, the audit record, the job
+ * summary, the comment and every history row: a bound keeps one person's paste from filling them.
+ */
+const REASON_MAX_LENGTH = 1000;
+/** Why `reason` cannot be recorded, naming where it came from (`--reason`, input "reason"). */
+function reasonProblem(reason, named) {
+    return reason.length > REASON_MAX_LENGTH
+        ? `${named} is ${reason.length} characters long; a reason may have at most ${REASON_MAX_LENGTH} (link to a ticket for more)`
+        : undefined;
+}
+
 ;// CONCATENATED MODULE: external "node:util"
 const external_node_util_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
 ;// CONCATENATED MODULE: external "node:crypto"
@@ -22189,7 +22202,7 @@ async function loadCandidate(dir, options = {}) {
     if (options.within !== undefined)
         await assertCandidateLocation(dir, options.within);
     const absolute = external_node_path_default().resolve(dir);
-    const root = await resolveRoot(dir);
+    const root = await resolveRoot(dir, options.role);
     const display = (relative) => external_node_path_default().join(dir, relative);
     const walk = await walkCandidate(root, dir);
     const byPath = new Map(walk.files.map(file => [file.path, file]));
@@ -22255,12 +22268,12 @@ async function loadCandidate(dir, options = {}) {
     return candidate;
 }
 /** The directory's real path; NotFoundError when it is missing, InvalidInputError when not a directory. */
-async function resolveRoot(dir) {
+async function resolveRoot(dir, role = 'candidate') {
     const absolute = external_node_path_default().resolve(dir);
     try {
         const rootStat = await (0,promises_namespaceObject.stat)(absolute);
         if (!rootStat.isDirectory()) {
-            throw new InvalidInputError(`The candidate ${dir} is not a directory`, {
+            throw new InvalidInputError(`The ${role} ${dir} is not a directory`, {
                 locations: [{ file: dir }]
             });
         }
@@ -22271,12 +22284,12 @@ async function resolveRoot(dir) {
             throw error;
         const code = error?.code;
         if (code === 'ENOENT' || code === 'ENOTDIR') {
-            throw new NotFoundError(`The candidate directory ${dir} does not exist`, {
+            throw new NotFoundError(`The ${role} directory ${dir} does not exist`, {
                 locations: [{ file: dir }],
                 cause: error
             });
         }
-        throw new InvalidInputError(`Cannot read the candidate directory ${dir}: ${describeFsError(error)}`, {
+        throw new InvalidInputError(`Cannot read the ${role} directory ${dir}: ${describeFsError(error)}`, {
             locations: [{ file: dir }],
             cause: error
         });
@@ -25253,9 +25266,20 @@ function allowedKeys(inst) {
 async function loadPolicy(file) {
     let text;
     try {
+        const stats = await (0,promises_namespaceObject.stat)(file);
+        if (stats.isFile() && stats.size > POLICY_MAX_BYTES) {
+            throw new InvalidInputError(`Policy file ${file} is ${stats.size} bytes; a policy may be at most ${POLICY_MAX_BYTES} bytes`, { locations: [{ file }] });
+        }
+        if (!stats.isFile() && !stats.isDirectory()) {
+            throw new InvalidInputError(`Policy file ${file} is not a regular file`, {
+                locations: [{ file }]
+            });
+        }
         text = await (0,promises_namespaceObject.readFile)(file, 'utf8');
     }
     catch (error) {
+        if (error instanceof InvalidInputError)
+            throw error;
         const code = error.code;
         const locations = [{ file }];
         if (code === 'ENOENT' || code === 'ENOTDIR') {
@@ -25272,7 +25296,27 @@ async function loadPolicy(file) {
             cause: error
         });
     }
-    return parsePolicy(text, file);
+    try {
+        return parsePolicy(text, file);
+    }
+    catch (error) {
+        // The yaml library and zod recurse: a policy nested thousands deep exhausts the stack.
+        if (error instanceof RangeError && /call stack/i.test(error.message)) {
+            throw new InvalidInputError(`Policy ${file} has a problem: ${TOO_DEEP}`, {
+                locations: [{ file }],
+                cause: error
+            });
+        }
+        throw error;
+    }
+}
+const TOO_DEEP = 'it is nested too deeply to read: a policy is a few levels of mappings';
+/** A policy is a few KiB; a larger file (or a device such as /dev/zero) is refused unread. */
+const POLICY_MAX_BYTES = 1024 * 1024;
+/** At most this much of the file is quoted back in a message. */
+const EXCERPT_MAX = 200;
+function excerpt(text) {
+    return text.length > EXCERPT_MAX ? `${text.slice(0, EXCERPT_MAX)}… (cut)` : text;
 }
 /**
  * Validate policy YAML. Throws one `InvalidInputError` listing every problem found,
@@ -25294,6 +25338,9 @@ function parsePolicy(text, file) {
         const keyPath = path.length > 0 ? formatKeyPath(path) : undefined;
         return { file, line, column: col, ...(keyPath && { keyPath }), problem };
     };
+    if ([...doc.errors, ...doc.warnings].some(e => /call stack/i.test(e.message))) {
+        throw policyError(file, [locate(0, [], TOO_DEEP)]);
+    }
     const yamlProblems = [...doc.errors, ...doc.warnings].map(e => locate(e.pos[0], e.code === 'MULTIPLE_DOCS' ? [] : pathAt(doc, e.pos[0]), yamlMessage(e)));
     if (yamlProblems.length > 0)
         throw policyError(file, yamlProblems);
@@ -25305,7 +25352,7 @@ function parsePolicy(text, file) {
         throw policyError(file, [locate(0, [], EMPTY)]);
     }
     if (!(0,dist/* isMap */.jh)(root)) {
-        const got = (0,dist/* isSeq */.oP)(root) ? 'a list' : `the value ${JSON.stringify(root.toJSON())}`;
+        const got = (0,dist/* isSeq */.oP)(root) ? 'a list' : `the value ${excerpt(JSON.stringify(root.toJSON()))}`;
         throw policyError(file, [locate(root.range?.[0] ?? 0, [], `${MAPPING}, got ${got}`)]);
     }
     let data;
@@ -25337,7 +25384,7 @@ function badAliases(doc) {
                 problems.push({ offset: start(alias) ?? 0, message });
             }
         },
-        Pair(_, pair) {
+        Pair(_, pair, path) {
             if (!isMergeKey(pair.key))
                 return;
             const sources = (0,dist/* isSeq */.oP)(pair.value) ? pair.value.items : [pair.value];
@@ -25345,6 +25392,17 @@ function badAliases(doc) {
             if (resolved.some(s => s !== undefined && !(0,dist/* isMap */.jh)(s))) {
                 const message = 'a merge key (<<) must name a mapping or a list of mappings';
                 problems.push({ offset: start(pair.value) ?? start(pair.key) ?? 0, message });
+                return;
+            }
+            // YAML lets a key written beside `<<` override the merged one, silently: a policy that
+            // loosens a shared bound that way must say so in full, so both are refused.
+            const merged = new Set(resolved.flatMap(s => ((0,dist/* isMap */.jh)(s) ? s.items.map(i => keyName(i.key)) : [])));
+            const parent = path[path.length - 1];
+            for (const item of (0,dist/* isMap */.jh)(parent) ? parent.items : []) {
+                if (isMergeKey(item.key) || !merged.has(keyName(item.key)))
+                    continue;
+                const message = `"${keyName(item.key)}" is set here and by the merge key (<<) of this mapping, which YAML would let this one override silently: write the key once`;
+                problems.push({ offset: start(item.key) ?? 0, message });
             }
         }
     });
@@ -25371,7 +25429,7 @@ function yamlMessage(error) {
         case 'MULTIPLE_DOCS':
             return 'the file holds more than one YAML document (---): a policy is one document';
         default: {
-            const message = error.message.replace(/\s+/g, ' ').trim();
+            const message = excerpt(error.message.replace(/\s+/g, ' ').trim());
             return `invalid YAML: ${message.charAt(0).toLowerCase()}${message.slice(1)}`;
         }
     }
@@ -25428,9 +25486,9 @@ const CHECK_LACKS = [
 async function check_check(options, openRegistry = noRegistry) {
     const policy = options.policy ?? (await loadPolicy(options.policyFile));
     const within = options.within ?? process.cwd();
-    const load = (where) => loadModel(where, policy, openRegistry, within);
-    const candidate = await load(options.candidateDir);
-    const champion = options.championDir ? await load(options.championDir) : undefined;
+    const load = (where, role) => loadModel(where, policy, openRegistry, within, role);
+    const candidate = await load(options.candidateDir, 'candidate');
+    const champion = options.championDir ? await load(options.championDir, 'champion') : undefined;
     const evaluation = evaluateStage({
         policy,
         stage: options.stage,
@@ -25453,10 +25511,10 @@ async function check_check(options, openRegistry = noRegistry) {
         decision: evaluation.decision
     };
 }
-async function loadModel(where, policy, openRegistry, within) {
+async function loadModel(where, policy, openRegistry, within, role) {
     // `mlflow:NAME/VERSION` or `mlflow:NAME@ALIAS` names a registered version; anything else is a directory.
     if (!isMlflowReference(where))
-        return loadCandidate(where, { within });
+        return loadCandidate(where, { within, role });
     const reference = parseMlflowReference(where);
     const match = {
         name: reference.name,
@@ -27380,6 +27438,7 @@ function renderStatus(view, format = 'md') {
     const notes = [
         ...(rollouts ?? []).map(r => ({ text: `${r.model} ${r.stage}: ${rolloutLine(r.state)}` })),
         ...tieNotes(models),
+        ...unrecordedNotes(models),
         ...localOnlyNotes(models),
         ...(unusedPolicies ?? []).map((unused) => ({
             text: `${unused.model}: only the stages someone holds are shown: ${unused.file} ${unused.why}.`
@@ -27405,6 +27464,22 @@ function tieNotes(models) {
         ]
         : []));
 }
+/**
+ * Holders whose assignment has no ModelGate record: made by hand or by another tool, or with a
+ * message that copies another event's record (which the registry then does not believe).
+ */
+function unrecordedNotes(models) {
+    return models.flatMap(entry => entry.stages.flatMap(holder => auditRecordOf(holder.audit)
+        ? []
+        : [
+            {
+                text: `${entry.model} ${holder.stage}: the assignment of ${holder.version} (${holder.eventId}) has no ModelGate record (${NOT_RECORDED}).`,
+                code: [holder.eventId]
+            }
+        ]));
+}
+/** Why an event has no ModelGate record, as status and history say it. */
+const NOT_RECORDED = 'not written by ModelGate, or its message copies the record of another event';
 function localOnlyNotes(models) {
     return models.flatMap(entry => {
         const events = entry.localOnly ?? [];
@@ -27434,7 +27509,9 @@ function localOnlyNotes(models) {
  * The trail as a table, newest first: each event with the audit record ModelGate stored with
  * it (decision, previous holder, pull request and approvers, reason) when there is one.
  */
-function renderHistory(events, format = 'md') {
+function renderHistory(events, format = 'md', 
+/** Events kept in this clone only (--no-push), by id: marked as status marks them. */
+localOnly = new Set()) {
     if (events.length === 0)
         return 'No events.\n';
     const rows = events.map((event) => {
@@ -27444,12 +27521,13 @@ function renderHistory(events, format = 'md') {
         return [
             utcSeconds(event.at),
             event.model,
-            event.kind,
+            localOnly.has(event.id) ? `${event.kind} (local only: not on origin)` : event.kind,
             event.version ?? '—',
             event.stage ?? '—',
             event.by,
-            record ? recordOutcome(record) : '—',
-            record?.previous ?? '—',
+            record ? recordOutcome(record) : decisionless(event),
+            // A removal's row names the version removed; the record's `previous` is that same one.
+            (event.kind === 'unassignment' ? undefined : record?.previous) ?? '—',
             pr
                 ? {
                     // The pull request's own number stays a link; the logins are user text.
@@ -27473,6 +27551,15 @@ function renderHistory(events, format = 'md') {
         'Reason / summary'
     ];
     return renderTable({ headers, rows }, format);
+}
+/**
+ * The Decision cell of an event without a ModelGate record: a stage event ModelGate writes
+ * always carries one, so its absence is named; other events have no decision.
+ */
+function decisionless(event) {
+    return event.kind === 'assignment' || event.kind === 'unassignment'
+        ? '— (no ModelGate record)'
+        : '—';
 }
 /** One line saying where a registry write went; undefined when the backend does not say. */
 function describePublication(publication) {
@@ -29143,7 +29230,10 @@ function renderReport(report, format = 'md') {
         case 'status':
             return { markdown: renderStatus(report.view, format), json: statusJson(report.view) };
         case 'history':
-            return { markdown: renderHistory(report.events, format), json: historyJson(report.events) };
+            return {
+                markdown: renderHistory(report.events, format, report.localOnly),
+                json: historyJson(report.events)
+            };
         case 'monitor':
             return renderMonitor(report.report);
         case 'rollout':
@@ -29353,10 +29443,14 @@ async function status_history(context, model, filter = {}) {
     if (model && events.length === 0 && !filter.since && !filter.stage) {
         throw new NotFoundError(`No model named ${model} in the registry`);
     }
+    const localOnly = new Set(events.length === 0
+        ? []
+        : (await context.registry.status(model)).flatMap(entry => (entry.localOnly ?? []).map(event => event.id)));
     return {
-        report: { command: 'history', events },
+        report: { command: 'history', events, localOnly },
         exitCode: ExitCode.Pass,
-        events
+        events,
+        localOnly
     };
 }
 
@@ -29903,12 +29997,12 @@ async function requestRange(options, endpoint, query, start, end, stepMs) {
         envelope = JSON.parse(text);
     }
     catch {
-        throw new MetricSourceError(`${where} answered HTTP ${status} with a body that is not JSON: ${excerpt(text)}`);
+        throw new MetricSourceError(`${where} answered HTTP ${status} with a body that is not JSON: ${prometheus_excerpt(text)}`);
     }
     const object = prometheus_isRecord(envelope) ? envelope : {};
     if (object.status !== 'success' || status < 200 || status > 299) {
         const kind = typeof object.errorType === 'string' ? ` (${object.errorType})` : '';
-        const message = typeof object.error === 'string' ? `: ${excerpt(object.error)}` : '';
+        const message = typeof object.error === 'string' ? `: ${prometheus_excerpt(object.error)}` : '';
         throw new MetricSourceError(`${where} answered HTTP ${status}, an error${kind}${message}`);
     }
     return parseMatrix(object.data, where);
@@ -29944,7 +30038,7 @@ function parseMatrix(data, where) {
                 throw bad(`values[${j}] is not a number's text`);
             return {
                 time: Math.round(time * 1000),
-                value: parseValue(text, () => bad(`values[${j}] is ${JSON.stringify(excerpt(text))}`))
+                value: parseValue(text, () => bad(`values[${j}] is ${JSON.stringify(prometheus_excerpt(text))}`))
             };
         });
         return { labels, samples };
@@ -29976,7 +30070,7 @@ function prometheus_isRecord(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 /** At most 200 characters of a server's text, on one line, for an error message. */
-function excerpt(text) {
+function prometheus_excerpt(text) {
     const line = text.replace(/\s+/g, ' ').trim();
     return line.length > 200 ? `${line.slice(0, 200)}…` : line;
 }
@@ -30458,9 +30552,13 @@ async function withExport(git, commit, modelPath, use) {
  * name in every registry's history.
  */
 const IDENTITY_LINE_DELIMITERS = /[<>\n\r\0]/g;
-/** The actor's name as it is recorded: the delimiters made spaces, trimmed. */
+/** A name as it is recorded: the delimiters made spaces, trimmed. */
+function cleanActorName(name) {
+    return name.replace(IDENTITY_LINE_DELIMITERS, ' ').trim();
+}
+/** The actor's name as it is recorded (cleanActorName). */
 function actorName(audit) {
-    return audit.actor.replace(IDENTITY_LINE_DELIMITERS, ' ').trim();
+    return cleanActorName(audit.actor);
 }
 /** Every write names who acts, and an e-mail, when given, that an identity line can hold. */
 function assertActor(audit) {
@@ -30469,7 +30567,8 @@ function assertActor(audit) {
     }
     const email = audit.actorEmail;
     if (email !== undefined && (email === '' || /[<>\s]/.test(email))) {
-        throw new InvalidInputError(`Invalid actor e-mail "${email}".`);
+        // JSON-escaped: the value can hold a newline, which must not start a line of its own.
+        throw new InvalidInputError(`Invalid actor e-mail ${JSON.stringify(email)}.`);
     }
 }
 
@@ -30586,6 +30685,53 @@ function parseMessage(message) {
         // Not ours, or damaged: keep the summary, drop the record.
     }
     return { summary };
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/tag-audit.ts
+
+/** The audit record kinds each tag action can carry (a rollback writes both actions). */
+const RECORD_KINDS = {
+    assign: ['promotion', 'forced-promotion', 'rollback', 'automatic-rollback'],
+    // A promotion's removal of an outranking holder, a rollback's removal of the holder.
+    unassign: ['promotion', 'forced-promotion', 'rollback', 'automatic-rollback']
+};
+/** The ModelGate facts stored in `event`'s message, when they name this event; else undefined. */
+function tagAudit(event) {
+    const { audit } = parseMessage(event.message);
+    return audit && namesEvent(audit, event) ? audit : undefined;
+}
+/**
+ * Whether every fact that names an event names `event`: the facts' own `action`, `model`,
+ * `version` and `stage`, and in the audit record its `model`, stage (`to`), `kind` and, for an
+ * assignment, the version it put in. A fact that is absent names nothing (GTO-era and
+ * hand-written messages carry few); one that is present and differs makes the whole message
+ * another event's.
+ */
+function namesEvent(audit, event) {
+    const same = (value, expected) => value === undefined || value === expected;
+    if (!same(audit.action, event.action) || !same(audit.model, event.model))
+        return false;
+    if (!same(audit.version, event.version) || !same(audit.stage, event.stage))
+        return false;
+    const record = audit.record;
+    if (record === undefined)
+        return true;
+    if (record === null || typeof record !== 'object' || Array.isArray(record))
+        return true;
+    const facts = record;
+    if (!same(facts.model, event.model))
+        return false;
+    const kinds = RECORD_KINDS[event.action];
+    if (typeof facts.kind === 'string') {
+        // A refused attempt wrote nothing: its record is no event's.
+        if (!kinds?.includes(facts.kind))
+            return false;
+    }
+    if (event.stage !== undefined && !same(facts.to, event.stage))
+        return false;
+    if (event.action === 'assign' && !same(facts.version, event.version))
+        return false;
+    return true;
 }
 
 ;// CONCATENATED MODULE: ./src/registry/git/git-dir.ts
@@ -32002,7 +32148,7 @@ function previousHolder(artifact, stage) {
  * rolled-back version back.
  */
 function isReplacement(artifact, event) {
-    const named = parseMessage(event.message).audit?.replacedBy;
+    const named = tagAudit(event)?.replacedBy;
     if (typeof named !== 'string' || event.version === undefined)
         return false;
     const inStage = artifact.events.filter(e => e.stage === event.stage && e.version !== undefined);
@@ -32026,6 +32172,7 @@ function isReplacement(artifact, event) {
 
 
 
+
 const KIND = {
     register: 'registration',
     deregister: 'deregistration',
@@ -32038,7 +32185,8 @@ function eventKind(action) {
     return KIND[action];
 }
 function toRegistryEvent(event) {
-    const { summary, audit } = parseMessage(event.message);
+    const { summary } = parseMessage(event.message);
+    const audit = tagAudit(event);
     return {
         kind: KIND[event.action],
         model: event.model,
@@ -32058,7 +32206,7 @@ function stageHolder(state, model, stage) {
     if (!holder)
         return undefined;
     const event = holder.assignment;
-    const { audit } = parseMessage(event.message);
+    const audit = tagAudit(event);
     return {
         model,
         stage,
@@ -32119,12 +32267,12 @@ function versionRecord(artifact, version) {
         registeredBy: found.registration.by,
         active: found.active,
         stages,
-        ...registeredDigest(found.registration.message)
+        ...registeredDigest(found.registration)
     };
 }
 /** The candidate digest ModelGate recorded in a registration tag's message, if any. */
-function registeredDigest(message) {
-    const digest = parseMessage(message).audit?.candidateDigest;
+function registeredDigest(registration) {
+    const digest = tagAudit(registration)?.candidateDigest;
     return typeof digest === 'string' && DIGEST_RE.test(digest) ? { candidateDigest: digest } : {};
 }
 /**
@@ -32138,7 +32286,7 @@ function takenOutOf(state, model, version, stage) {
     const latest = artifact?.versions.get(version)?.stages.get(stage)?.latest;
     if (!artifact || !latest || latest.action !== 'unassign')
         return undefined;
-    const { audit } = parseMessage(latest.message);
+    const audit = tagAudit(latest);
     // Taken out only so GTO's highest-version reader agrees with a newer, lower holder: replaced,
     // not withdrawn (when the events bear the mark out). Any other removal counts.
     if (isReplacement(artifact, latest))
@@ -32359,7 +32507,7 @@ function rolloutDecision(state, model, stage, step, reason) {
  *      error (PermissionError when it looks like one).
  *
  * Without the remote, tags are only created locally; with `push: false` (--no-push) too, marked
- * so that reconciling keeps them and further writes to the model wait until they are pushed
+ * so that reconciling keeps them and further writes to the model are refused until removed
  * (origin.ts). A written result says where the tags went (`publication`).
  *
  * This file holds the port's methods and the tag writes; origin.ts, state.ts, queries.ts and
@@ -32695,7 +32843,7 @@ class GitRegistry {
                 const tag = draft.counted ? { ...draft.tag, counter: ++counter } : draft.tag;
                 const name = formatTagName(tag);
                 const record = auditRecord(draft, audit, second);
-                await gitOk(this.git, ['tag', '-a', '--cleanup=whitespace', '-F', '-', '--', name, draft.commit], { input: formatMessage(draft.summary, record), env: identityEnv(audit, second) });
+                await gitOk(this.git, ['tag', '-a', '--no-sign', '--cleanup=whitespace', '-F', '-', '--', name, draft.commit], { input: formatMessage(draft.summary, record), env: identityEnv(audit, second) });
                 created.push({ name, oid: '', event: plannedEvent(draft, name, second, audit, record) });
             }
             const ids = (await gitOk(this.git, ['rev-parse', ...created.map(c => `refs/tags/${c.name}`)]))
@@ -36964,6 +37112,10 @@ async function openWorkspace(options) {
 
 
 
+
+
+
+
 /**
  * Opens the registry of the checkout at `repo`. The policy is `--policy` (relative to the
  * working directory, as any command-line path), else `policies/<model>.yml` at the root of the
@@ -36976,9 +37128,13 @@ async function openCliRegistry(options) {
     if (options.requirePolicy && !policyFile) {
         throw new NotFoundError(`No policy for ${options.model ?? 'this model'}: pass --policy FILE or add policies/${options.model ?? '<model>'}.yml`);
     }
+    const given = policyFile ? await loadPolicy(policyFile) : undefined;
+    // GTO's name rule before the first fetch, as register's: git would refuse it as a refspec.
+    if (options.model && given?.registry.type !== 'mlflow')
+        assertModelName(options.model);
     const opened = await openWorkspace({
         root: options.repo,
-        ...(policyFile ? { policyFile } : {}),
+        ...(given ? { policy: given } : {}),
         ...(options.model ? { model: options.model } : {}),
         env: process.env,
         ...(options.push === false ? { push: false } : {}),
@@ -36993,6 +37149,12 @@ async function openCliRegistry(options) {
             localWritesOnMlflow: '--no-push keeps git tags in this clone; an MLflow registry has no local copy to keep a write in'
         }
     });
+    if (options.writes &&
+        !opened.context.actorEmail &&
+        !(opened.registry instanceof MlflowRegistry)) {
+        // Never made up: a GitHub noreply address of the login would credit that GitHub account.
+        throw new InvalidInputError('git user.email is not set: a registry write records it as the tagger. Set it (git config user.email you@example.com) and run again');
+    }
     const policy = opened.policy;
     return {
         ...opened,
@@ -37051,7 +37213,8 @@ async function policiesOf(root, given, models) {
 async function gitUser(git) {
     const name = (await git(['config', 'user.name'])).stdout.trim();
     const email = (await git(['config', 'user.email'])).stdout.trim();
-    return { name: name || (0,external_node_os_namespaceObject.userInfo)().username, ...(email ? { email } : {}) };
+    // Cleaned as every registry records a name, so the audit record and the tag's facts agree.
+    return { name: cleanActorName(name || (0,external_node_os_namespaceObject.userInfo)().username), ...(email ? { email } : {}) };
 }
 /**
  * The top of the work tree `repo` is in; `repo` itself when it is in none (openRegistry then
@@ -37439,6 +37602,7 @@ function offsetMinutes(zone) {
 
 
 
+
 const USAGE = `Usage: modelgate <command> [options]
 
 Commands:
@@ -37479,7 +37643,9 @@ const FORMAT_OPTION = { format: { type: 'string' } };
 /** Git registry writes: pushed to origin unless asked to stay in this clone. */
 const NO_PUSH_OPTION = { 'no-push': { type: 'boolean' } };
 const NO_PUSH_USAGE = `  --no-push         git: keep the tags in this clone (origin is not written); status marks
-                    them local only, and further writes to the model wait until they are pushed`;
+                    them local only, and further writes to the model are refused until they
+                    are removed (git tag -d); to publish, remove them and run the command again
+                    without --no-push`;
 const FORMAT_USAGE = `  --format FORMAT   md (markdown) or table (columns aligned for a terminal); default:
                     table on a terminal, md when piped or redirected
   --json            print JSON`;
@@ -37557,7 +37723,8 @@ ${NO_PUSH_USAGE}`,
                 repo: repoOf(values),
                 model: requiredModel(model),
                 policyFile: run_optional(values, 'policy'),
-                ...pushOf(values)
+                ...pushOf(values),
+                writes: true
             });
             if (cli.fromRuns) {
                 if (run_optional(values, 'ref') !== undefined) {
@@ -37615,7 +37782,8 @@ ${NO_PUSH_USAGE}`,
                 model: requiredModel(model),
                 policyFile: run_optional(values, 'policy'),
                 requirePolicy: true,
-                ...pushOf(values)
+                ...pushOf(values),
+                writes: true
             });
             return print(io, values, await promote(cli.context, {
                 policy: cli.policy,
@@ -37624,7 +37792,7 @@ ${NO_PUSH_USAGE}`,
                 candidateDir: run_optional(values, 'candidate'),
                 dryRun: values['dry-run'] === true,
                 force: values.force === true,
-                reason: run_optional(values, 'reason')
+                reason: reasonOf(run_optional(values, 'reason'))
             }));
         }
     },
@@ -37663,7 +37831,8 @@ ${NO_PUSH_USAGE}`,
                 repo: repoOf(values),
                 model: requiredModel(model),
                 policyFile: run_optional(values, 'policy'),
-                ...pushOf(values)
+                ...pushOf(values),
+                writes: true
             });
             await cli.assertStage(run_required(values, 'stage'));
             return print(io, values, await rollback(cli.context, {
@@ -37671,7 +37840,7 @@ ${NO_PUSH_USAGE}`,
                 stage: run_required(values, 'stage'),
                 toVersion: run_optional(values, 'restore'),
                 fromVersion: run_optional(values, 'from'),
-                reason: run_required(values, 'reason'),
+                reason: reasonOf(run_required(values, 'reason')),
                 dryRun: values['dry-run'] === true
             }));
         }
@@ -37730,7 +37899,8 @@ ${NO_PUSH_USAGE}
                 model,
                 policyFile,
                 requirePolicy: true,
-                ...pushOf(values)
+                ...pushOf(values),
+                writes: true
             });
             const policy = cli.policy;
             const top = await cli.git(['rev-parse', '--show-toplevel']);
@@ -37864,7 +38034,7 @@ async function runCli(argv, given) {
         return ExitCode.Pass;
     }
     try {
-        const { values, positionals } = parseCommandArgs(command, rest);
+        const { values, positionals } = parseCommandArgs(name, command, rest);
         for (const [option, instead] of Object.entries(command.retired ?? {})) {
             const value = values[option];
             if (value !== undefined)
@@ -37879,13 +38049,17 @@ async function runCli(argv, given) {
         return reportError(error, io, command.usage);
     }
 }
-function parseCommandArgs(command, args) {
+function parseCommandArgs(name, command, args) {
     try {
         const retired = Object.fromEntries(Object.keys(command.retired ?? {}).map(name => [name, { type: 'string' }]));
         const options = { ...retired, ...command.options };
         return (0,external_node_util_namespaceObject.parseArgs)({ args, options, strict: true, allowPositionals: true });
     }
     catch (error) {
+        const unknown = /^Unknown option '([^']*)'/.exec(errorMessage(error).replace(/^[A-Z_]+: /, ''));
+        if (unknown) {
+            throw new InvalidInputError(`unknown option ${unknown[1]} for ${name}; see modelgate ${name} --help`, { cause: error });
+        }
         // node:util's messages name the offending option; keep them, drop the error code prefix.
         throw new InvalidInputError(errorMessage(error).replace(/^[A-Z_]+: /, ''), { cause: error });
     }
@@ -37921,6 +38095,13 @@ function requiredModel(model) {
     if (problem)
         throw new InvalidInputError(problem);
     return model;
+}
+/** `--reason`, refused (exit 2) when longer than a reason may be. */
+function reasonOf(reason) {
+    const problem = reason === undefined ? undefined : reasonProblem(reason, '--reason');
+    if (problem)
+        throw new InvalidInputError(problem);
+    return reason;
 }
 function repoOf(values) {
     return run_optional(values, 'repo') ?? '.';

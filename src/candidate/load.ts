@@ -33,6 +33,8 @@ export interface LoadCandidateOptions {
    * that is written inside `within` but resolves outside it, is refused (digest.ts).
    */
   within?: string
+  /** What the directory is, as messages name it (`check --champion`): default `candidate`. */
+  role?: 'candidate' | 'champion'
 }
 
 /**
@@ -55,7 +57,7 @@ export async function loadCandidate(
 ): Promise<Candidate> {
   if (options.within !== undefined) await assertCandidateLocation(dir, options.within)
   const absolute = path.resolve(dir)
-  const root = await resolveRoot(dir)
+  const root = await resolveRoot(dir, options.role)
 
   const display = (relative: string): string => path.join(dir, relative)
   const walk = await walkCandidate(root, dir)
@@ -136,12 +138,12 @@ export async function loadCandidate(
 }
 
 /** The directory's real path; NotFoundError when it is missing, InvalidInputError when not a directory. */
-async function resolveRoot(dir: string): Promise<string> {
+async function resolveRoot(dir: string, role = 'candidate'): Promise<string> {
   const absolute = path.resolve(dir)
   try {
     const rootStat = await stat(absolute)
     if (!rootStat.isDirectory()) {
-      throw new InvalidInputError(`The candidate ${dir} is not a directory`, {
+      throw new InvalidInputError(`The ${role} ${dir} is not a directory`, {
         locations: [{ file: dir }]
       })
     }
@@ -150,13 +152,13 @@ async function resolveRoot(dir: string): Promise<string> {
     if (error instanceof InvalidInputError) throw error
     const code = (error as NodeJS.ErrnoException | undefined)?.code
     if (code === 'ENOENT' || code === 'ENOTDIR') {
-      throw new NotFoundError(`The candidate directory ${dir} does not exist`, {
+      throw new NotFoundError(`The ${role} directory ${dir} does not exist`, {
         locations: [{ file: dir }],
         cause: error
       })
     }
     throw new InvalidInputError(
-      `Cannot read the candidate directory ${dir}: ${describeFsError(error)}`,
+      `Cannot read the ${role} directory ${dir}: ${describeFsError(error)}`,
       {
         locations: [{ file: dir }],
         cause: error

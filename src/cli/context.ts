@@ -6,9 +6,13 @@ import { InvalidInputError, NotFoundError } from '../errors.js'
 import type { StatusPolicies } from '../commands/status.js'
 import { findStage } from '../gates/evaluate.js'
 import { policyFileName, readPolicyDirectory } from '../policy/directory.js'
+import { loadPolicy } from '../policy/load.js'
 import { assertStageInAnyPolicy } from '../policy/stages.js'
 import type { Policy } from '../policy/schema.js'
+import { cleanActorName } from '../registry/actor.js'
 import { createGitRunner, type GitRunner } from '../registry/git/runner.js'
+import { assertModelName } from '../registry/git/tag-name.js'
+import { MlflowRegistry } from '../registry/mlflow/index.js'
 import { openWorkspace, type Actor, type Workspace } from '../workspace.js'
 
 /** The CLI's composition root for registry commands: the checkout, the policy, the person acting. */
@@ -40,6 +44,8 @@ export async function openCliRegistry(options: {
   requirePolicy?: boolean
   /** False: git writes stay in this clone (--no-push). */
   push?: false
+  /** The command writes the registry (dry runs too): a git registry needs git's user.email. */
+  writes?: true
 }): Promise<CliRegistry> {
   const root = await repositoryRoot(options.repo)
   const policyFile = options.policyFile ?? (options.model && defaultPolicyFile(root, options.model))
@@ -48,9 +54,12 @@ export async function openCliRegistry(options: {
       `No policy for ${options.model ?? 'this model'}: pass --policy FILE or add policies/${options.model ?? '<model>'}.yml`
     )
   }
+  const given = policyFile ? await loadPolicy(policyFile) : undefined
+  // GTO's name rule before the first fetch, as register's: git would refuse it as a refspec.
+  if (options.model && given?.registry.type !== 'mlflow') assertModelName(options.model)
   const opened = await openWorkspace({
     root: options.repo,
-    ...(policyFile ? { policyFile } : {}),
+    ...(given ? { policy: given } : {}),
     ...(options.model ? { model: options.model } : {}),
     env: process.env,
     ...(options.push === false ? { push: false } : {}),
@@ -67,6 +76,16 @@ export async function openCliRegistry(options: {
         '--no-push keeps git tags in this clone; an MLflow registry has no local copy to keep a write in'
     }
   })
+  if (
+    options.writes &&
+    !opened.context.actorEmail &&
+    !(opened.registry instanceof MlflowRegistry)
+  ) {
+    // Never made up: a GitHub noreply address of the login would credit that GitHub account.
+    throw new InvalidInputError(
+      'git user.email is not set: a registry write records it as the tagger. Set it (git config user.email you@example.com) and run again'
+    )
+  }
   const policy = opened.policy
   return {
     ...opened,
@@ -133,7 +152,8 @@ async function policiesOf(
 async function gitUser(git: GitRunner): Promise<Actor> {
   const name = (await git(['config', 'user.name'])).stdout.trim()
   const email = (await git(['config', 'user.email'])).stdout.trim()
-  return { name: name || userInfo().username, ...(email ? { email } : {}) }
+  // Cleaned as every registry records a name, so the audit record and the tag's facts agree.
+  return { name: cleanActorName(name || userInfo().username), ...(email ? { email } : {}) }
 }
 
 /**

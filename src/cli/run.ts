@@ -1,3 +1,4 @@
+import { reasonProblem } from '../audit/reason.js'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { assertCandidateLocation, candidateDigest } from '../candidate/digest.js'
 import { walkAndHash } from '../candidate/load.js'
@@ -89,7 +90,9 @@ const FORMAT_OPTION = { format: { type: 'string' } } as const
 /** Git registry writes: pushed to origin unless asked to stay in this clone. */
 const NO_PUSH_OPTION = { 'no-push': { type: 'boolean' } } as const
 const NO_PUSH_USAGE = `  --no-push         git: keep the tags in this clone (origin is not written); status marks
-                    them local only, and further writes to the model wait until they are pushed`
+                    them local only, and further writes to the model are refused until they
+                    are removed (git tag -d); to publish, remove them and run the command again
+                    without --no-push`
 const FORMAT_USAGE = `  --format FORMAT   md (markdown) or table (columns aligned for a terminal); default:
                     table on a terminal, md when piped or redirected
   --json            print JSON`
@@ -177,7 +180,8 @@ ${NO_PUSH_USAGE}`,
         repo: repoOf(values),
         model: requiredModel(model),
         policyFile: optional(values, 'policy'),
-        ...pushOf(values)
+        ...pushOf(values),
+        writes: true
       })
       if (cli.fromRuns) {
         if (optional(values, 'ref') !== undefined) {
@@ -245,7 +249,8 @@ ${NO_PUSH_USAGE}`,
         model: requiredModel(model),
         policyFile: optional(values, 'policy'),
         requirePolicy: true,
-        ...pushOf(values)
+        ...pushOf(values),
+        writes: true
       })
       return print(
         io,
@@ -257,7 +262,7 @@ ${NO_PUSH_USAGE}`,
           candidateDir: optional(values, 'candidate'),
           dryRun: values['dry-run'] === true,
           force: values.force === true,
-          reason: optional(values, 'reason')
+          reason: reasonOf(optional(values, 'reason'))
         })
       )
     }
@@ -298,7 +303,8 @@ ${NO_PUSH_USAGE}`,
         repo: repoOf(values),
         model: requiredModel(model),
         policyFile: optional(values, 'policy'),
-        ...pushOf(values)
+        ...pushOf(values),
+        writes: true
       })
       await cli.assertStage(required(values, 'stage'))
       return print(
@@ -309,7 +315,7 @@ ${NO_PUSH_USAGE}`,
           stage: required(values, 'stage'),
           toVersion: optional(values, 'restore'),
           fromVersion: optional(values, 'from'),
-          reason: required(values, 'reason'),
+          reason: reasonOf(required(values, 'reason')),
           dryRun: values['dry-run'] === true
         })
       )
@@ -368,7 +374,8 @@ ${NO_PUSH_USAGE}
         model,
         policyFile,
         requirePolicy: true,
-        ...pushOf(values)
+        ...pushOf(values),
+        writes: true
       })
       const policy = cli.policy as Policy
       const top = await cli.git(['rev-parse', '--show-toplevel'])
@@ -504,7 +511,7 @@ export async function runCli(argv: string[], given: CliIO): Promise<number> {
     return ExitCode.Pass
   }
   try {
-    const { values, positionals } = parseCommandArgs(command, rest)
+    const { values, positionals } = parseCommandArgs(name, command, rest)
     for (const [option, instead] of Object.entries(command.retired ?? {})) {
       const value = values[option]
       if (value !== undefined) throw new InvalidInputError(instead(String(value)))
@@ -518,7 +525,7 @@ export async function runCli(argv: string[], given: CliIO): Promise<number> {
   }
 }
 
-function parseCommandArgs(command: Command, args: string[]) {
+function parseCommandArgs(name: string, command: Command, args: string[]) {
   try {
     const retired = Object.fromEntries(
       Object.keys(command.retired ?? {}).map(name => [name, { type: 'string' } as const])
@@ -526,6 +533,13 @@ function parseCommandArgs(command: Command, args: string[]) {
     const options = { ...retired, ...command.options }
     return parseArgs({ args, options, strict: true, allowPositionals: true })
   } catch (error) {
+    const unknown = /^Unknown option '([^']*)'/.exec(errorMessage(error).replace(/^[A-Z_]+: /, ''))
+    if (unknown) {
+      throw new InvalidInputError(
+        `unknown option ${unknown[1]} for ${name}; see modelgate ${name} --help`,
+        { cause: error }
+      )
+    }
     // node:util's messages name the offending option; keep them, drop the error code prefix.
     throw new InvalidInputError(errorMessage(error).replace(/^[A-Z_]+: /, ''), { cause: error })
   }
@@ -561,6 +575,13 @@ function requiredModel(model: string | undefined): string {
   const problem = modelNameProblem(model)
   if (problem) throw new InvalidInputError(problem)
   return model
+}
+
+/** `--reason`, refused (exit 2) when longer than a reason may be. */
+function reasonOf<T extends string | undefined>(reason: T): T {
+  const problem = reason === undefined ? undefined : reasonProblem(reason, '--reason')
+  if (problem) throw new InvalidInputError(problem)
+  return reason
 }
 
 function repoOf(values: OptionValues): string {

@@ -51,9 +51,10 @@ export async function check(
 ): Promise<CheckOutcome> {
   const policy = options.policy ?? (await loadPolicy(options.policyFile))
   const within = options.within ?? process.cwd()
-  const load = (where: string) => loadModel(where, policy, openRegistry, within)
-  const candidate = await load(options.candidateDir)
-  const champion = options.championDir ? await load(options.championDir) : undefined
+  const load = (where: string, role: 'candidate' | 'champion') =>
+    loadModel(where, policy, openRegistry, within, role)
+  const candidate = await load(options.candidateDir, 'candidate')
+  const champion = options.championDir ? await load(options.championDir, 'champion') : undefined
   const evaluation = evaluateStage({
     policy,
     stage: options.stage,
@@ -81,10 +82,11 @@ async function loadModel(
   where: string,
   policy: Policy,
   openRegistry: OpenRegistry,
-  within: string
+  within: string,
+  role: 'candidate' | 'champion'
 ): Promise<Candidate> {
   // `mlflow:NAME/VERSION` or `mlflow:NAME@ALIAS` names a registered version; anything else is a directory.
-  if (!isMlflowReference(where)) return loadCandidate(where, { within })
+  if (!isMlflowReference(where)) return loadCandidate(where, { within, role })
   const reference = parseMlflowReference(where)
   const match = {
     name: reference.name,

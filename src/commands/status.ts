@@ -51,8 +51,10 @@ export interface HistoryFilter {
 
 /** What `history` returns: the outcome, and the events a terminal table is rendered from. */
 export interface HistoryOutcome extends CommandResult {
-  report: { command: 'history'; events: RegistryEvent[] }
+  report: { command: 'history'; events: RegistryEvent[]; localOnly: ReadonlySet<string> }
   events: RegistryEvent[]
+  /** The ids of events kept in this clone only (--no-push). */
+  localOnly: ReadonlySet<string>
 }
 
 /** `modelgate history`: every event, newest first, from the registry alone. */
@@ -68,9 +70,17 @@ export async function history(
   if (model && events.length === 0 && !filter.since && !filter.stage) {
     throw new NotFoundError(`No model named ${model} in the registry`)
   }
+  const localOnly = new Set(
+    events.length === 0
+      ? []
+      : (await context.registry.status(model)).flatMap(entry =>
+          (entry.localOnly ?? []).map(event => event.id)
+        )
+  )
   return {
-    report: { command: 'history', events },
+    report: { command: 'history', events, localOnly },
     exitCode: ExitCode.Pass,
-    events
+    events,
+    localOnly
   }
 }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml'
 import type { Document, YAMLError } from 'yaml'
 import type { z } from 'zod'
@@ -23,8 +23,21 @@ export interface PolicyProblemLocation extends SourceLocation {
 export async function loadPolicy(file: string): Promise<Policy> {
   let text: string
   try {
+    const stats = await stat(file)
+    if (stats.isFile() && stats.size > POLICY_MAX_BYTES) {
+      throw new InvalidInputError(
+        `Policy file ${file} is ${stats.size} bytes; a policy may be at most ${POLICY_MAX_BYTES} bytes`,
+        { locations: [{ file }] }
+      )
+    }
+    if (!stats.isFile() && !stats.isDirectory()) {
+      throw new InvalidInputError(`Policy file ${file} is not a regular file`, {
+        locations: [{ file }]
+      })
+    }
     text = await readFile(file, 'utf8')
   } catch (error) {
+    if (error instanceof InvalidInputError) throw error
     const code = (error as NodeJS.ErrnoException).code
     const locations = [{ file }]
     if (code === 'ENOENT' || code === 'ENOTDIR') {
@@ -41,7 +54,30 @@ export async function loadPolicy(file: string): Promise<Policy> {
       cause: error
     })
   }
-  return parsePolicy(text, file)
+  try {
+    return parsePolicy(text, file)
+  } catch (error) {
+    // The yaml library and zod recurse: a policy nested thousands deep exhausts the stack.
+    if (error instanceof RangeError && /call stack/i.test(error.message)) {
+      throw new InvalidInputError(`Policy ${file} has a problem: ${TOO_DEEP}`, {
+        locations: [{ file }],
+        cause: error
+      })
+    }
+    throw error
+  }
+}
+
+const TOO_DEEP = 'it is nested too deeply to read: a policy is a few levels of mappings'
+
+/** A policy is a few KiB; a larger file (or a device such as /dev/zero) is refused unread. */
+const POLICY_MAX_BYTES = 1024 * 1024
+
+/** At most this much of the file is quoted back in a message. */
+const EXCERPT_MAX = 200
+
+function excerpt(text: string): string {
+  return text.length > EXCERPT_MAX ? `${text.slice(0, EXCERPT_MAX)}… (cut)` : text
 }
 
 /**
@@ -65,6 +101,9 @@ export function parsePolicy(text: string, file: string): Policy {
     return { file, line, column: col, ...(keyPath && { keyPath }), problem }
   }
 
+  if ([...doc.errors, ...doc.warnings].some(e => /call stack/i.test(e.message))) {
+    throw policyError(file, [locate(0, [], TOO_DEEP)])
+  }
   const yamlProblems = [...doc.errors, ...doc.warnings].map(e =>
     locate(e.pos[0], e.code === 'MULTIPLE_DOCS' ? [] : pathAt(doc, e.pos[0]), yamlMessage(e))
   )
@@ -77,7 +116,7 @@ export function parsePolicy(text: string, file: string): Policy {
     throw policyError(file, [locate(0, [], EMPTY)])
   }
   if (!isMap(root)) {
-    const got = isSeq(root) ? 'a list' : `the value ${JSON.stringify(root.toJSON())}`
+    const got = isSeq(root) ? 'a list' : `the value ${excerpt(JSON.stringify(root.toJSON()))}`
     throw policyError(file, [locate(root.range?.[0] ?? 0, [], `${MAPPING}, got ${got}`)])
   }
 
@@ -112,13 +151,25 @@ function badAliases(doc: Document): { offset: number; message: string }[] {
         problems.push({ offset: start(alias) ?? 0, message })
       }
     },
-    Pair(_, pair) {
+    Pair(_, pair, path) {
       if (!isMergeKey(pair.key)) return
       const sources = isSeq(pair.value) ? pair.value.items : [pair.value]
       const resolved = sources.map(s => (isAlias(s) ? s.resolve(doc) : s))
       if (resolved.some(s => s !== undefined && !isMap(s))) {
         const message = 'a merge key (<<) must name a mapping or a list of mappings'
         problems.push({ offset: start(pair.value) ?? start(pair.key) ?? 0, message })
+        return
+      }
+      // YAML lets a key written beside `<<` override the merged one, silently: a policy that
+      // loosens a shared bound that way must say so in full, so both are refused.
+      const merged = new Set(
+        resolved.flatMap(s => (isMap(s) ? s.items.map(i => keyName(i.key)) : []))
+      )
+      const parent = path[path.length - 1]
+      for (const item of isMap(parent) ? parent.items : []) {
+        if (isMergeKey(item.key) || !merged.has(keyName(item.key))) continue
+        const message = `"${keyName(item.key)}" is set here and by the merge key (<<) of this mapping, which YAML would let this one override silently: write the key once`
+        problems.push({ offset: start(item.key) ?? 0, message })
       }
     }
   })
@@ -149,7 +200,7 @@ function yamlMessage(error: YAMLError): string {
     case 'MULTIPLE_DOCS':
       return 'the file holds more than one YAML document (---): a policy is one document'
     default: {
-      const message = error.message.replace(/\s+/g, ' ').trim()
+      const message = excerpt(error.message.replace(/\s+/g, ' ').trim())
       return `invalid YAML: ${message.charAt(0).toLowerCase()}${message.slice(1)}`
     }
   }

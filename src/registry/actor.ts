@@ -14,9 +14,14 @@ import type { AuditFacts } from './port.js'
  */
 export const IDENTITY_LINE_DELIMITERS = /[<>\n\r\0]/g
 
-/** The actor's name as it is recorded: the delimiters made spaces, trimmed. */
+/** A name as it is recorded: the delimiters made spaces, trimmed. */
+export function cleanActorName(name: string): string {
+  return name.replace(IDENTITY_LINE_DELIMITERS, ' ').trim()
+}
+
+/** The actor's name as it is recorded (cleanActorName). */
 export function actorName(audit: AuditFacts): string {
-  return audit.actor.replace(IDENTITY_LINE_DELIMITERS, ' ').trim()
+  return cleanActorName(audit.actor)
 }
 
 /** Every write names who acts, and an e-mail, when given, that an identity line can hold. */
@@ -26,6 +31,7 @@ export function assertActor(audit: AuditFacts): void {
   }
   const email = audit.actorEmail
   if (email !== undefined && (email === '' || /[<>\s]/.test(email))) {
-    throw new InvalidInputError(`Invalid actor e-mail "${email}".`)
+    // JSON-escaped: the value can hold a newline, which must not start a line of its own.
+    throw new InvalidInputError(`Invalid actor e-mail ${JSON.stringify(email)}.`)
   }
 }

@@ -35,7 +35,7 @@ export type CommandReport =
   | { command: 'promote'; result: PromoteResult }
   | { command: 'rollback'; result: RollbackResult }
   | { command: 'status'; view: StatusView }
-  | { command: 'history'; events: RegistryEvent[] }
+  | { command: 'history'; events: RegistryEvent[]; localOnly?: ReadonlySet<string> }
   | { command: 'monitor'; report: MonitorReport }
   | { command: 'rollout'; result: RolloutResult }
 
@@ -61,7 +61,10 @@ export function renderReport(
     case 'status':
       return { markdown: renderStatus(report.view, format), json: statusJson(report.view) }
     case 'history':
-      return { markdown: renderHistory(report.events, format), json: historyJson(report.events) }
+      return {
+        markdown: renderHistory(report.events, format, report.localOnly),
+        json: historyJson(report.events)
+      }
     case 'monitor':
       return renderMonitor(report.report)
     case 'rollout':

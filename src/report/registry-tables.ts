@@ -55,6 +55,7 @@ export function renderStatus(
   const notes = [
     ...(rollouts ?? []).map(r => ({ text: `${r.model} ${r.stage}: ${rolloutLine(r.state)}` })),
     ...tieNotes(models),
+    ...unrecordedNotes(models),
     ...localOnlyNotes(models),
     ...(unusedPolicies ?? []).map((unused): Note => ({
       text: `${unused.model}: only the stages someone holds are shown: ${unused.file} ${unused.why}.`
@@ -93,6 +94,28 @@ function tieNotes(models: readonly ModelStatus[]): Note[] {
   )
 }
 
+/**
+ * Holders whose assignment has no ModelGate record: made by hand or by another tool, or with a
+ * message that copies another event's record (which the registry then does not believe).
+ */
+function unrecordedNotes(models: readonly ModelStatus[]): Note[] {
+  return models.flatMap(entry =>
+    entry.stages.flatMap(holder =>
+      auditRecordOf(holder.audit)
+        ? []
+        : [
+            {
+              text: `${entry.model} ${holder.stage}: the assignment of ${holder.version} (${holder.eventId}) has no ModelGate record (${NOT_RECORDED}).`,
+              code: [holder.eventId]
+            }
+          ]
+    )
+  )
+}
+
+/** Why an event has no ModelGate record, as status and history say it. */
+const NOT_RECORDED = 'not written by ModelGate, or its message copies the record of another event'
+
 function localOnlyNotes(models: readonly ModelStatus[]): Note[] {
   return models.flatMap(entry => {
     const events = entry.localOnly ?? []
@@ -122,7 +145,12 @@ function localOnlyNotes(models: readonly ModelStatus[]): Note[] {
  * The trail as a table, newest first: each event with the audit record ModelGate stored with
  * it (decision, previous holder, pull request and approvers, reason) when there is one.
  */
-export function renderHistory(events: readonly RegistryEvent[], format: TableFormat = 'md') {
+export function renderHistory(
+  events: readonly RegistryEvent[],
+  format: TableFormat = 'md',
+  /** Events kept in this clone only (--no-push), by id: marked as status marks them. */
+  localOnly: ReadonlySet<string> = new Set()
+) {
   if (events.length === 0) return 'No events.\n'
   const rows = events.map((event): Cell[] => {
     const record = auditRecordOf(event.audit)
@@ -131,12 +159,13 @@ export function renderHistory(events: readonly RegistryEvent[], format: TableFor
     return [
       utcSeconds(event.at),
       event.model,
-      event.kind,
+      localOnly.has(event.id) ? `${event.kind} (local only: not on origin)` : event.kind,
       event.version ?? '—',
       event.stage ?? '—',
       event.by,
-      record ? recordOutcome(record) : '—',
-      record?.previous ?? '—',
+      record ? recordOutcome(record) : decisionless(event),
+      // A removal's row names the version removed; the record's `previous` is that same one.
+      (event.kind === 'unassignment' ? undefined : record?.previous) ?? '—',
       pr
         ? {
             // The pull request's own number stays a link; the logins are user text.
@@ -160,6 +189,16 @@ export function renderHistory(events: readonly RegistryEvent[], format: TableFor
     'Reason / summary'
   ]
   return renderTable({ headers, rows }, format)
+}
+
+/**
+ * The Decision cell of an event without a ModelGate record: a stage event ModelGate writes
+ * always carries one, so its absence is named; other events have no decision.
+ */
+function decisionless(event: RegistryEvent): string {
+  return event.kind === 'assignment' || event.kind === 'unassignment'
+    ? '— (no ModelGate record)'
+    : '—'
 }
 
 /** One line saying where a registry write went; undefined when the backend does not say. */

@@ -26,7 +26,7 @@
  *      error (PermissionError when it looks like one).
  *
  * Without the remote, tags are only created locally; with `push: false` (--no-push) too, marked
- * so that reconciling keeps them and further writes to the model wait until they are pushed
+ * so that reconciling keeps them and further writes to the model are refused until removed
  * (origin.ts). A written result says where the tags went (`publication`).
  *
  * This file holds the port's methods and the tag writes; origin.ts, state.ts, queries.ts and
@@ -527,7 +527,7 @@ export class GitRegistry implements Registry {
         const record = auditRecord(draft, audit, second)
         await gitOk(
           this.git,
-          ['tag', '-a', '--cleanup=whitespace', '-F', '-', '--', name, draft.commit],
+          ['tag', '-a', '--no-sign', '--cleanup=whitespace', '-F', '-', '--', name, draft.commit],
           { input: formatMessage(draft.summary, record), env: identityEnv(audit, second) }
         )
         created.push({ name, oid: '', event: plannedEvent(draft, name, second, audit, record) })

@@ -9,6 +9,7 @@ import type {
   VersionRecord
 } from '../port.js'
 import { parseMessage } from './message.js'
+import { tagAudit } from './tag-audit.js'
 import type { ArtifactState, RegistryState, TagEvent } from './state.js'
 import { compareEvents, isReplacement } from './state.js'
 
@@ -26,7 +27,8 @@ export function eventKind(action: TagEvent['action']): RegistryEventKind {
 }
 
 export function toRegistryEvent(event: TagEvent): RegistryEvent {
-  const { summary, audit } = parseMessage(event.message)
+  const { summary } = parseMessage(event.message)
+  const audit = tagAudit(event)
   return {
     kind: KIND[event.action],
     model: event.model,
@@ -50,7 +52,7 @@ export function stageHolder(
   const holder = state.artifacts.get(model)?.holders.get(stage)
   if (!holder) return undefined
   const event = holder.assignment
-  const { audit } = parseMessage(event.message)
+  const audit = tagAudit(event)
   return {
     model,
     stage,
@@ -113,13 +115,13 @@ export function versionRecord(artifact: ArtifactState, version: string): Version
     registeredBy: found.registration.by,
     active: found.active,
     stages,
-    ...registeredDigest(found.registration.message)
+    ...registeredDigest(found.registration)
   }
 }
 
 /** The candidate digest ModelGate recorded in a registration tag's message, if any. */
-function registeredDigest(message: string): { candidateDigest?: string } {
-  const digest = parseMessage(message).audit?.candidateDigest
+function registeredDigest(registration: TagEvent): { candidateDigest?: string } {
+  const digest = tagAudit(registration)?.candidateDigest
   return typeof digest === 'string' && DIGEST_RE.test(digest) ? { candidateDigest: digest } : {}
 }
 
@@ -138,7 +140,7 @@ export function takenOutOf(
   const artifact = state.artifacts.get(model)
   const latest = artifact?.versions.get(version)?.stages.get(stage)?.latest
   if (!artifact || !latest || latest.action !== 'unassign') return undefined
-  const { audit } = parseMessage(latest.message)
+  const audit = tagAudit(latest)
   // Taken out only so GTO's highest-version reader agrees with a newer, lower holder: replaced,
   // not withdrawn (when the events bear the mark out). Any other removal counts.
   if (isReplacement(artifact, latest)) return undefined

@@ -27,7 +27,7 @@
  *   artifact, lightweight tags included, so a new tag never collides with an
  *   existing name.
  */
-import { parseMessage } from './message.js'
+import { tagAudit } from './tag-audit.js'
 import { compareVersions } from './semver.js'
 import type { GitRunner } from './runner.js'
 import { gitOk } from './runner.js'
@@ -502,7 +502,7 @@ export function previousHolder(artifact: ArtifactState, stage: string): string |
  * rolled-back version back.
  */
 export function isReplacement(artifact: ArtifactState, event: TagEvent): boolean {
-  const named = parseMessage(event.message).audit?.replacedBy
+  const named = tagAudit(event)?.replacedBy
   if (typeof named !== 'string' || event.version === undefined) return false
   const inStage = artifact.events.filter(e => e.stage === event.stage && e.version !== undefined)
   const at = inStage.indexOf(event)

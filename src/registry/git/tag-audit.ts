@@ -1,0 +1,51 @@
+/**
+ * A tag's stored facts, believed only when they are about the tag itself. A tag message is text
+ * anyone who can push a tag writes: a hand-made GTO tag can carry a copy of another tag's
+ * message, record and all. Its JSON then names another event (another stage, version or kind),
+ * so it is not this event's record, and every reader (history, status, rollback re-runs, the
+ * monitor's baseline, the rolled_back gate's reason, a registration's digest) treats the event
+ * as one ModelGate did not record.
+ */
+import type { StoredAudit } from '../port.js'
+import { parseMessage } from './message.js'
+import type { TagEvent } from './state.js'
+
+/** The audit record kinds each tag action can carry (a rollback writes both actions). */
+const RECORD_KINDS: Partial<Record<TagEvent['action'], readonly string[]>> = {
+  assign: ['promotion', 'forced-promotion', 'rollback', 'automatic-rollback'],
+  // A promotion's removal of an outranking holder, a rollback's removal of the holder.
+  unassign: ['promotion', 'forced-promotion', 'rollback', 'automatic-rollback']
+}
+
+/** The ModelGate facts stored in `event`'s message, when they name this event; else undefined. */
+export function tagAudit(event: TagEvent): StoredAudit | undefined {
+  const { audit } = parseMessage(event.message)
+  return audit && namesEvent(audit, event) ? audit : undefined
+}
+
+/**
+ * Whether every fact that names an event names `event`: the facts' own `action`, `model`,
+ * `version` and `stage`, and in the audit record its `model`, stage (`to`), `kind` and, for an
+ * assignment, the version it put in. A fact that is absent names nothing (GTO-era and
+ * hand-written messages carry few); one that is present and differs makes the whole message
+ * another event's.
+ */
+export function namesEvent(audit: StoredAudit, event: TagEvent): boolean {
+  const same = (value: unknown, expected: string | undefined) =>
+    value === undefined || value === expected
+  if (!same(audit.action, event.action) || !same(audit.model, event.model)) return false
+  if (!same(audit.version, event.version) || !same(audit.stage, event.stage)) return false
+  const record = audit.record
+  if (record === undefined) return true
+  if (record === null || typeof record !== 'object' || Array.isArray(record)) return true
+  const facts = record as Record<string, unknown>
+  if (!same(facts.model, event.model)) return false
+  const kinds = RECORD_KINDS[event.action]
+  if (typeof facts.kind === 'string') {
+    // A refused attempt wrote nothing: its record is no event's.
+    if (!kinds?.includes(facts.kind)) return false
+  }
+  if (event.stage !== undefined && !same(facts.to, event.stage)) return false
+  if (event.action === 'assign' && !same(facts.version, event.version)) return false
+  return true
+}
