@@ -2,7 +2,8 @@
 // JSON Schema, shown in the job summary, and driving notifications only for what was written.
 import { readFileSync } from 'node:fs'
 import { afterRun } from '../src/action/after-run.js'
-import { auditSummaryMarkdown, uploadAuditRecords } from '../src/audit/publish.js'
+import { uploadAuditRecords } from '../src/audit/publish.js'
+import { auditSummaryMarkdown } from '../src/report/audit-summary.js'
 import {
   AuditRecord,
   auditArtifactName,

@@ -11,6 +11,7 @@ import { parsePolicy } from '../src/policy/load.js'
 import type { Registry } from '../src/registry/port.js'
 import { MemoryRegistry } from './helpers/memory-registry.js'
 import { auditCollector } from '../src/audit/log.js'
+import { rendered } from '../src/report/command.js'
 
 const HOUR = 3600_000
 const T0 = Date.UTC(2026, 0, 5)
@@ -215,10 +216,10 @@ describe('two monitor runs at once (memory registry)', () => {
       verdict: 'breach',
       action: { kind: 'rolled-back-by-another', holder: 'v1' }
     })
-    expect(outcome.markdown).toContain(
+    expect(rendered(outcome).markdown).toContain(
       'Another run changed production first (it holds v1 now): this run rolled nothing back. Nothing written.'
     )
-    expect(JSON.parse(outcome.json)).toMatchObject({ exitCode: 0 })
+    expect(JSON.parse(rendered(outcome).json)).toMatchObject({ exitCode: 0 })
     expect(outcome.notifications).toEqual([])
   }
 

@@ -14,6 +14,7 @@ import type {
   WriteOptions,
   WriteResult
 } from '../src/registry/port.js'
+import { rendered } from '../src/report/command.js'
 
 const policy = Policy.parse({
   model: 'churn',
@@ -191,12 +192,14 @@ describe('promote when the registry moves under it', () => {
     expect(promoted.written).toBe(true)
 
     const same = registry({ history: [stored('v2', 'push')] })
-    const skipped = await promote(same.context, {
-      policy,
-      stage: 'production',
-      version: 'v2',
-      onceForCommit: sha
-    })
+    const skipped = rendered(
+      await promote(same.context, {
+        policy,
+        stage: 'production',
+        version: 'v2',
+        onceForCommit: sha
+      })
+    )
     expect(skipped.written).toBeUndefined()
     expect(skipped.markdown).toContain('already promoted churn v2 to production')
     expect(skipped.markdown).toMatch(/to production at \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC \(/)

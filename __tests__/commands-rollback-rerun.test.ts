@@ -14,6 +14,7 @@ import { makeSandbox, tagNames, type Clone, type Sandbox } from './helpers/git-s
 import { commitModel, writePolicy } from './helpers/model-checkout.js'
 import { seedModel } from './helpers/mlflow-fixtures.js'
 import { startMlflowStandIn, type MlflowStandIn } from './helpers/mlflow-stand-in/index.js'
+import { rendered } from '../src/report/command.js'
 
 const RUN_URL = 'https://github.com/acme/models/actions/runs/4242'
 
@@ -119,11 +120,13 @@ describe('a rollback re-run on the git registry', () => {
     expect(first.restored).toBe('v1.0.0')
     const tags = await tagNames(clone.git)
     const later = new Date(Date.now() + 24 * 3600 * 1000)
-    const rerun = await rollback(await actionContext(clone.dir, policy, later), {
-      model: 'demo',
-      stage: 'dev',
-      reason: 'incident 7'
-    })
+    const rerun = rendered(
+      await rollback(await actionContext(clone.dir, policy, later), {
+        model: 'demo',
+        stage: 'dev',
+        reason: 'incident 7'
+      })
+    )
     expect(rerun.written).toBe(false)
     expect(rerun.markdown).toMatch(/already rolled back/)
     // The run named, as text (registry text is escaped: no live link).
@@ -232,11 +235,13 @@ describe('a rollback re-run on an MLflow registry', () => {
     expect(first.written).toBe(true)
     expect(holder()).toBe('2')
     const later = new Date(Date.now() + 24 * 3600 * 1000)
-    const rerun = await rollback(await actionContext('.', policy, later), {
-      model,
-      stage: 'production',
-      reason: 'incident 8'
-    })
+    const rerun = rendered(
+      await rollback(await actionContext('.', policy, later), {
+        model,
+        stage: 'production',
+        reason: 'incident 8'
+      })
+    )
     expect(rerun.written).toBe(false)
     expect(rerun.markdown).toMatch(/already rolled back/)
     expect(holder()).toBe('2')

@@ -17,6 +17,7 @@ import {
   recordTags,
   sha256Hex
 } from '../src/registry/mlflow/record-tags.js'
+import { auditRecord, prRecord } from './helpers/audit-records.js'
 import type { MlflowStandIn } from './helpers/mlflow-stand-in/index.js'
 import {
   alice,
@@ -34,29 +35,34 @@ import {
 let stand: MlflowStandIn
 useMlflowStandIn(started => (stand = started))
 
+/** Bytes of JSON auditLikeRecord gives its record beside the files (its `reason` pads it). */
+const OWN_BYTES = 1_039
+
 /**
- * Something shaped like an audit record (gates, metrics, file checksums, approvers) of about
- * `bytes` bytes of JSON, with text beyond ASCII; each file's sha256 is as random as a real one.
+ * An audit record (gates, metrics, file checksums, approvers) of about `bytes` bytes of JSON,
+ * with text beyond ASCII; each file's sha256 is as random as a real one. Its own facts take
+ * OWN_BYTES, so a record of `bytes` holds the number of files the sizes below were taken with.
  */
-function auditLikeRecord(bytes: number, seed = 0): Record<string, unknown> {
+function auditLikeRecord(bytes: number, seed = 0): AuditRecord {
   const files: Array<{ path: string; sha256: string; size: number }> = []
-  const record = {
-    schema: 'modelgate.audit/v1',
-    kind: 'promotion',
-    seed,
-    decision: 'pass',
-    gates: [
-      { gate: 'thresholds', status: 'pass', summary: 'accuracy ≥ 0.8 — ok ✅', checks: [] },
-      { gate: 'approvals', status: 'pass', summary: 'approved by José and 李 🚀' }
-    ],
-    metrics: {
-      candidate: { accuracy: 0.8123456789, roc_auc: 0.9, 'f1 score': -0 },
-      champion: null
-    },
-    artifact: { files, totalBytes: 0 },
-    pullRequest: { number: 42, approvers: [{ login: 'zoë' }] },
-    notes: 'spaces   at   every   cut?   '.repeat(20)
+  const record: AuditRecord = {
+    ...auditRecord({
+      gates: [
+        { gate: 'thresholds', status: 'pass', summary: 'accuracy ≥ 0.8 — ok ✅', checks: [] },
+        { gate: 'approvals', status: 'pass', summary: 'approved by José and 李 🚀' }
+      ],
+      metrics: {
+        candidate: { accuracy: 0.8123456789, roc_auc: 0.9, 'f1 score': -0 },
+        champion: null
+      },
+      pullRequest: { number: 42, approvers: [{ login: 'zoë' }] },
+      trainingData: `seed ${seed}`,
+      reason: ''
+    }),
+    artifact: { files, totalBytes: 0 }
   }
+  const room = OWN_BYTES - Buffer.byteLength(JSON.stringify(record))
+  record.reason = 'spaces   at   every   cut?   '.repeat(40).slice(0, room)
   for (let i = 0; Buffer.byteLength(JSON.stringify(record)) < bytes; i++) {
     files.push({
       path: `model/shard-${i} é😀.bin`,
@@ -64,13 +70,13 @@ function auditLikeRecord(bytes: number, seed = 0): Record<string, unknown> {
       size: i * 1024
     })
   }
-  return JSON.parse(JSON.stringify(record)) as Record<string, unknown>
+  return AuditRecord.parse(JSON.parse(JSON.stringify(record)))
 }
 
 const MODEL_FILES = ['MLmodel', 'model.pkl', 'conda.yaml', 'python_env.yaml', 'requirements.txt']
 
 /** A promotion's audit record as `promotionAudit` makes it (valid against its schema), for a candidate of `fileCount` files. */
-function realisticRecord(fileCount: number): Record<string, unknown> {
+function realisticRecord(fileCount: number): AuditRecord {
   const hex = (what: string, length = 64) => sha256Hex(`${fileCount}:${what}`).slice(0, length)
   const files = Array.from({ length: fileCount }, (_, i) => ({
     path:
@@ -149,7 +155,7 @@ function realisticRecord(fileCount: number): Record<string, unknown> {
 }
 
 /** The tags a record takes on a backend: its header and its parts. */
-function tagCount(record: Record<string, unknown>, limit: number): number {
+function tagCount(record: AuditRecord, limit: number): number {
   return recordTags(tagKeys(limit === UC_TAG_VALUE_LIMIT), 'id', record, limit).parts.length + 1
 }
 
@@ -215,7 +221,7 @@ describe.each(backends)('a ~20 KB audit record on $label', backend => {
   async function promoted(): Promise<{ model: string; registry: MlflowRegistry; id: string }> {
     const model = backend.model()
     const registry = backend.registry()
-    written(await registry.assign(model, '1', 'production', { ...alice, record: { pr: 1 } }))
+    written(await registry.assign(model, '1', 'production', { ...alice, record: prRecord(1) }))
     written(await registry.assign(model, '2', 'production', { ...bob, record }))
     return { model, registry, id: newestEntryId(stand, model, backend.uc) }
   }
@@ -249,7 +255,7 @@ describe.each(backends)('a ~20 KB audit record on $label', backend => {
     expect(events.map(e => e.version)).toEqual(['2', '1'])
     expect(events[0]?.audit?.record).toEqual(record)
     expect(events[0]?.audit).toMatchObject({ action: 'assign', from: '1', reason: bob.reason })
-    expect(events[1]?.audit?.record).toEqual({ pr: 1 })
+    expect(events[1]?.audit?.record).toEqual(prRecord(1))
   })
 
   it('the write answers with the whole record too', async () => {
@@ -321,13 +327,14 @@ describe('how many tags a record takes', () => {
       [true, UC_TAG_VALUE_LIMIT]
     ] as const) {
       const keys = tagKeys(uc)
-      const tags = recordTags(keys, 'id', { pr: 1 }, limit)
+      const small = JSON.stringify(prRecord(1))
+      const tags = recordTags(keys, 'id', prRecord(1), limit)
       expect(tags.parts).toEqual([])
       expect(JSON.parse(tags.header.value)).toEqual({
         encoding: 'gzip+base64',
         parts: 0,
-        bytes: 8,
-        sha256: sha256Hex('{"pr":1}'),
+        bytes: Buffer.byteLength(small),
+        sha256: sha256Hex(small),
         data: expect.stringMatching(/^[A-Za-z0-9+/]+=*$/)
       })
     }
@@ -492,10 +499,11 @@ describe('every entry keeps its own record', () => {
   it('an unassignment keeps its record on the version it took out', async () => {
     const model = seedModel(stand)
     const registry = registryOn(stand)
+    const gone = auditRecord({ kind: 'rollback', decision: 'rolled-back', reason: 'gone' })
     written(await registry.assign(model, '1', 'production', alice))
-    written(await registry.unassign(model, '1', 'production', { ...bob, record: { why: 'gone' } }))
+    written(await registry.unassign(model, '1', 'production', { ...bob, record: gone }))
     const [event] = (await registry.history(model)).filter(e => e.kind === 'unassignment')
-    expect(event?.audit?.record).toEqual({ why: 'gone' })
+    expect(event?.audit?.record).toEqual(gone)
   })
 
   it('entries written without a record have none, and cost no extra reads', async () => {
@@ -579,19 +587,27 @@ describe('REST calls', () => {
     const registry = registryOn(stand, { unityCatalog: true })
     for (const version of ['1', '2', '1', '2', '1']) {
       written(
-        await registry.assign(model, version, 'production', { ...alice, record: { version } })
+        await registry.assign(model, version, 'production', {
+          ...alice,
+          record: auditRecord({ version })
+        })
       )
     }
-    written(await registry.assign(model, '3', 'staging', { ...alice, record: { staging: true } }))
+    written(
+      await registry.assign(model, '3', 'staging', {
+        ...alice,
+        record: auditRecord({ to: 'staging' })
+      })
+    )
     stand.resetLog()
     const events = (await registry.history(model)).filter(e => e.kind === 'assignment')
     expect(events.map(e => e.audit?.record)).toEqual([
-      { staging: true },
-      { version: '1' },
-      { version: '2' },
-      { version: '1' },
-      { version: '2' },
-      { version: '1' }
+      auditRecord({ to: 'staging' }),
+      auditRecord({ version: '1' }),
+      auditRecord({ version: '2' }),
+      auditRecord({ version: '1' }),
+      auditRecord({ version: '2' }),
+      auditRecord({ version: '1' })
     ])
     const gets = stand.count(r => r.path.endsWith('/model-versions/get'))
     expect(gets).toBe(3)

@@ -11,6 +11,7 @@ import {
   useMlflowStandIn,
   written
 } from './helpers/mlflow-fixtures.js'
+import { auditRecord } from './helpers/audit-records.js'
 
 const TOKEN = 'dapi-test-token'
 let stand: MlflowStandIn
@@ -80,7 +81,7 @@ describe('Unity Catalog', () => {
         await registry.assign(model, i % 2 === 0 ? '1' : '2', 'prod', {
           actor: 'alice',
           reason: 'why '.repeat(300),
-          record: { evidence: 'e'.repeat(3000) }
+          record: auditRecord({ reason: 'e'.repeat(3000) })
         })
       )
     }

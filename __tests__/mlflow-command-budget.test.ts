@@ -12,6 +12,7 @@ import {
   useMlflowStandIn,
   written
 } from './helpers/mlflow-fixtures.js'
+import { prRecord } from './helpers/audit-records.js'
 
 let stand: MlflowStandIn
 useMlflowStandIn(started => (stand = started))
@@ -160,7 +161,7 @@ describe("a failed attempt's audit tag", () => {
     const error = await rejection(
       registryOn(stand, { fetch }).rollback(model, 'production', undefined, {
         ...bob,
-        record: { pr: 9 }
+        record: prRecord(9)
       })
     )
     expect(landed).toBe(true)

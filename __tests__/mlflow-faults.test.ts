@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import type { AuditRecord } from '../src/audit/record.js'
 import { ExitCode, PermissionError } from '../src/errors.js'
 import { RegistryConflictError } from '../src/registry/errors.js'
 import { MlflowUnavailableError, MlflowWriteError } from '../src/registry/mlflow/index.js'
@@ -22,6 +23,7 @@ import {
   useMlflowStandIn,
   written
 } from './helpers/mlflow-fixtures.js'
+import { auditRecord, prRecord } from './helpers/audit-records.js'
 
 let stand: MlflowStandIn
 useMlflowStandIn(started => (stand = started))
@@ -29,23 +31,22 @@ useMlflowStandIn(started => (stand = started))
 const ATTEMPTS = 5
 
 /**
- * Something shaped like an audit record (gates, metrics, file checksums, approvers) of about
- * `bytes` bytes of JSON, with text beyond ASCII; each file's sha256 is as random as a real one
- * (gzip cannot shrink hex below about half, so the checksums are most of the stored record).
+ * An audit record (gates, metrics, file checksums, approvers) of about `bytes` bytes of JSON,
+ * with text beyond ASCII; each file's sha256 is as random as a real one (gzip cannot shrink hex
+ * below about half, so the checksums are most of the stored record).
  */
-function auditLikeRecord(bytes: number): Record<string, unknown> {
+function auditLikeRecord(bytes: number): AuditRecord {
   const files: Array<{ path: string; sha256: string; size: number }> = []
-  const record = {
-    schema: 'modelgate.audit/v1',
-    kind: 'promotion',
-    decision: 'pass',
-    gates: [
-      { gate: 'thresholds', status: 'pass', summary: 'accuracy ≥ 0.8 — ok ✅', checks: [] },
-      { gate: 'approvals', status: 'pass', summary: 'approved by José and 李 🚀' }
-    ],
-    metrics: { candidate: { accuracy: 0.8123456789, roc_auc: 0.9 }, champion: null },
-    artifact: { files, totalBytes: 0 },
-    pullRequest: { number: 42, approvers: [{ login: 'zoë' }] }
+  const record: AuditRecord = {
+    ...auditRecord({
+      gates: [
+        { gate: 'thresholds', status: 'pass', summary: 'accuracy ≥ 0.8 — ok ✅', checks: [] },
+        { gate: 'approvals', status: 'pass', summary: 'approved by José and 李 🚀' }
+      ],
+      metrics: { candidate: { accuracy: 0.8123456789, roc_auc: 0.9 }, champion: null },
+      pullRequest: { number: 42, approvers: [{ login: 'zoë' }] }
+    }),
+    artifact: { files, totalBytes: 0 }
   }
   for (let i = 0; JSON.stringify(record).length < bytes; i++) {
     const sha256 = createHash('sha256').update(`file ${i}`).digest('hex')
@@ -58,15 +59,15 @@ function auditLikeRecord(bytes: number): Record<string, unknown> {
 interface Setup {
   label: string
   uc: boolean
-  record: Record<string, unknown>
+  record: AuditRecord
   parts: number
 }
 
-const SMALL: Setup = { label: 'OSS, a small record', uc: false, record: { pr: 7 }, parts: 0 }
+const SMALL: Setup = { label: 'OSS, a small record', uc: false, record: prRecord(7), parts: 0 }
 const SETUPS: Setup[] = [
   SMALL,
   { label: 'OSS, a 20 KB record', uc: false, record: auditLikeRecord(20_000), parts: 2 },
-  { label: 'Unity Catalog, a small record', uc: true, record: { pr: 7 }, parts: 0 },
+  { label: 'Unity Catalog, a small record', uc: true, record: prRecord(7), parts: 0 },
   { label: 'Unity Catalog, a 20 KB record', uc: true, record: auditLikeRecord(20_000), parts: 10 }
 ]
 
@@ -297,7 +298,7 @@ function markScenarios(uc: boolean): MarkScenario[] {
       },
       // Named: a re-run of a rollback without a version would go one step further back.
       write: (registry, model) =>
-        registry.rollback(model, 'production', '1', { ...alice, record: { pr: 9 } }),
+        registry.rollback(model, 'production', '1', { ...alice, record: prRecord(9) }),
       // No audit tag on the restored version: its history entry and record tags say it all.
       sequence: [
         ['POST', setTag, 'audit'],
@@ -316,7 +317,7 @@ function markScenarios(uc: boolean): MarkScenario[] {
       uc,
       setup: twoThenRollback,
       write: (registry, model) =>
-        registry.assign(model, '2', 'production', { ...forcedBack, record: { pr: 10 } }),
+        registry.assign(model, '2', 'production', { ...forcedBack, record: prRecord(10) }),
       sequence: [
         ['POST', setTag, 'audit'],
         ['POST', setTag, keys.promoted('production')],
@@ -338,7 +339,7 @@ function markScenarios(uc: boolean): MarkScenario[] {
         written(await registry.assign(model, '1', 'production', alice))
       },
       write: (registry, model) =>
-        registry.unassign(model, '1', 'production', { ...alice, record: { pr: 11 } }),
+        registry.unassign(model, '1', 'production', { ...alice, record: prRecord(11) }),
       sequence: [
         ['POST', setTag, 'audit'],
         ['POST', setTag, keys.removed('production')],
@@ -381,7 +382,7 @@ function evictingRollback(
       fillVersionTags(stand, model, '2', UC_MAX_TAGS_PER_VERSION)
     },
     write: (registry, model) =>
-      registry.rollback(model, 'production', '1', { ...alice, record: { pr: 12 } }),
+      registry.rollback(model, 'production', '1', { ...alice, record: prRecord(12) }),
     sequence: [
       ...Array.from({ length: parts + 1 }, (): [string, string, string] => [
         'DELETE',

@@ -12,6 +12,7 @@ import {
   useMlflowStandIn,
   written
 } from './helpers/mlflow-fixtures.js'
+import { auditRecord, prRecord } from './helpers/audit-records.js'
 
 let stand: MlflowStandIn
 useMlflowStandIn(started => (stand = started))
@@ -57,7 +58,7 @@ describe('assign (promote)', () => {
     const model = seedModel(stand)
     const registry = registryOn(stand)
     const first = written(
-      await registry.assign(model, '1', 'production', { ...alice, record: { pr: 12 } })
+      await registry.assign(model, '1', 'production', { ...alice, record: prRecord(12) })
     )
     expect(first.events).toHaveLength(1)
     expect(first.events[0]).toMatchObject({
@@ -87,7 +88,7 @@ describe('assign (promote)', () => {
       version: '1',
       stage: 'production',
       actor: 'alice',
-      record: { pr: 12 }
+      record: prRecord(12)
     })
   })
 
@@ -183,7 +184,7 @@ describe('assign (promote)', () => {
     const replaced: AuditFacts = {
       actor: 'alice',
       reason: 're-evaluated',
-      record: { gates: 'pass' }
+      record: auditRecord({ decision: 'pass' })
     }
     const result = written(
       await registry.assign(model, '2', 'production', alice, {
@@ -198,7 +199,7 @@ describe('assign (promote)', () => {
     expect(seen[0]?.holder).toMatchObject({ version: '1', assignedBy: 'alice' })
     expect(result.events[0]?.audit).toMatchObject({
       reason: 're-evaluated',
-      record: { gates: 'pass' }
+      record: auditRecord({ decision: 'pass' })
     })
 
     stand.resetLog()
@@ -242,7 +243,10 @@ describe('assign (promote)', () => {
   it('keeps every tag value under the limit: a huge record is summarised, the history trimmed oldest first', async () => {
     const model = seedModel(stand, 2)
     const registry = registryOn(stand)
-    const huge = { notes: 'x'.repeat(20_000), pr: 7 }
+    const huge = auditRecord({
+      reason: 'x'.repeat(20_000),
+      pullRequest: { number: 7, approvers: [] }
+    })
     for (let i = 0; i < 40; i++) {
       written(
         await registry.assign(model, i % 2 === 0 ? '1' : '2', 'production', {
@@ -260,7 +264,9 @@ describe('assign (promote)', () => {
     expect(history[0]?.version).toBe('2')
     const audit = state.versions['2']?.tags['modelgate.promoted.production'] ?? ''
     expect(Buffer.byteLength(audit)).toBeLessThanOrEqual(5000)
-    expect(JSON.parse(audit)).toMatchObject({ record: { truncated: true, keys: ['notes', 'pr'] } })
+    expect(JSON.parse(audit)).toMatchObject({
+      record: { truncated: true, keys: Object.keys(huge) }
+    })
   })
 })
 

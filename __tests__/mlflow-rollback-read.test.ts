@@ -11,6 +11,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { WrittenRecord } from '../src/audit/record.js'
 import type { AuditFacts } from '../src/registry/port.js'
 import type { MlflowRegistry } from '../src/registry/mlflow/index.js'
 import { startMlflowStandIn, type MlflowStandIn } from './helpers/mlflow-stand-in/index.js'
@@ -37,12 +38,18 @@ interface Golden {
   state: Record<string, Stored>
 }
 
-const record = (label: string) => ({
-  schema: 'modelgate.audit/v1',
-  kind: label,
-  decision: 'pass',
-  notes: `record of ${label}, ünïcode ✅`
-})
+/**
+ * The records the scenario wrote when the golden was captured, kept as they were (the golden's
+ * reads and stored state hold them): not valid AuditRecords, which the port took as any JSON
+ * then. The port takes a WrittenRecord now; only this golden scenario passes these for one.
+ */
+const record = (label: string) =>
+  ({
+    schema: 'modelgate.audit/v1',
+    kind: label,
+    decision: 'pass',
+    notes: `record of ${label}, ünïcode ✅`
+  }) as unknown as WrittenRecord
 
 /** The time each write reads: moved on by a minute between writes only (the same whatever calls a write makes). */
 let clock = 0

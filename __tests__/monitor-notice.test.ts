@@ -27,7 +27,15 @@ describe('monitorNotice', () => {
       restored: 'v1',
       written: true,
       dryRun: false,
-      report: ''
+      report: {
+        kind: 'ran' as const,
+        model: 'm',
+        stage: 'production',
+        rolledBack: 'v2',
+        restored: 'v1',
+        reason: 'breach',
+        result: { written: false as const, reason: 'not in stage' as const }
+      }
     }
     for (const at of [PROMOTED + HOUR, PROMOTED + WATCH_FOR + 5 * HOUR]) {
       expect(monitorNotice(stage(at, { verdict: 'breach', action: rollback }), timing(at))).toEqual(

@@ -1,6 +1,6 @@
+import { placeholderProblems } from '../src/policy/promql-placeholders.js'
 import {
   escapeStringContent,
-  placeholderProblems,
   PromqlPlaceholderError,
   quoteRegex,
   substitutePlaceholders

@@ -20,6 +20,7 @@ import type {
   WriteResult
 } from '../src/registry/port.js'
 import type { Backend, Subject } from './helpers/contract-backends.js'
+import { auditRecord } from './helpers/audit-records.js'
 import {
   gist,
   gitBackend,
@@ -32,7 +33,13 @@ import {
 
 const alice: AuditFacts = { actor: 'alice', actorEmail: 'alice@example.com' }
 const bob: AuditFacts = { actor: 'bob', reason: 'accuracy dropped in production' }
-const RECORD = { gates: [{ gate: 'thresholds', status: 'pass' }], metrics: { accuracy: 0.91 } }
+/** A promotion's record naming the write it is kept with (git keeps only a record naming its tag). */
+const recordOf = (model: string, version: string, extra: Parameters<typeof auditRecord>[0] = {}) =>
+  auditRecord({ model, version, to: PROD, ...extra })
+const RECORD_FACTS = {
+  gates: [{ gate: 'thresholds', status: 'pass' as const, summary: '1 of 1 metrics within bounds' }],
+  metrics: { candidate: { accuracy: 0.91 }, champion: null }
+}
 const PROD = 'production'
 
 const backends: Backend[] = [
@@ -76,7 +83,7 @@ describe.each(backends.map(backend => [backend.name, backend] as const))(
         const { version, ref } = await s.newVersion()
         const result = await s.registry.register(s.model, version, ref, {
           ...alice,
-          record: RECORD
+          record: recordOf(s.model, version, RECORD_FACTS)
         })
         if (backend.numbersVersions) {
           // The version exists before the port is asked (MLflow numbered it): confirmed, not written.
@@ -180,7 +187,10 @@ describe.each(backends.map(backend => [backend.name, backend] as const))(
       it('makes the version the holder: getStage, getVersion, status and history agree, and the holder carries the record written', async () => {
         const [v1] = (await versions(1)) as [string]
         const { events } = written(
-          await s.registry.assign(s.model, v1, PROD, { ...alice, record: RECORD })
+          await s.registry.assign(s.model, v1, PROD, {
+            ...alice,
+            record: recordOf(s.model, v1, RECORD_FACTS)
+          })
         )
         const event = events[events.length - 1] as RegistryEvent
         expect(gist(event)).toEqual({
@@ -200,7 +210,7 @@ describe.each(backends.map(backend => [backend.name, backend] as const))(
         })
         expect(holder?.eventId).toBe(event.id)
         expect(holder?.assignedAt.getTime()).toBe(event.at.getTime())
-        expect(holder?.audit?.record).toEqual(RECORD)
+        expect(holder?.audit?.record).toEqual(recordOf(s.model, v1, RECORD_FACTS))
 
         expect((await s.registry.getVersion(s.model, v1))?.stages.map(x => x.stage)).toEqual([PROD])
         const [status] = await s.registry.status(s.model)
@@ -217,7 +227,7 @@ describe.each(backends.map(backend => [backend.name, backend] as const))(
         expect(everyHistory.filter(e => e.model === s.model)).toEqual(history)
         expect(gist(history[0] as RegistryEvent)).toEqual(gist(event))
         expect(history[0]?.byEmail).toBe(alice.actorEmail)
-        expect(history[0]?.audit?.record).toEqual(RECORD)
+        expect(history[0]?.audit?.record).toEqual(recordOf(s.model, v1, RECORD_FACTS))
         const times = history.map(e => e.at.getTime())
         expect(times).toEqual([...times].sort((a, b) => b - a))
       })
@@ -560,7 +570,7 @@ describe.each(backends.map(backend => [backend.name, backend] as const))(
         const carol: AuditFacts = {
           actor: 'carol',
           actorEmail: 'carol@example.com',
-          record: { gates: 're-evaluated against the new champion' }
+          record: recordOf(s.model, v1, { reason: 're-evaluated against the new champion' })
         }
         const revalidate = () => carol
         const plan = planned(
@@ -568,7 +578,7 @@ describe.each(backends.map(backend => [backend.name, backend] as const))(
             s.model,
             v1,
             PROD,
-            { ...alice, record: RECORD },
+            { ...alice, record: recordOf(s.model, v1, RECORD_FACTS) },
             {
               dryRun: true,
               revalidate
@@ -577,7 +587,13 @@ describe.each(backends.map(backend => [backend.name, backend] as const))(
         )
         expect(plan.map(e => e.by)).toEqual(plan.map(() => 'carol'))
         const { events } = written(
-          await s.registry.assign(s.model, v1, PROD, { ...alice, record: RECORD }, { revalidate })
+          await s.registry.assign(
+            s.model,
+            v1,
+            PROD,
+            { ...alice, record: recordOf(s.model, v1, RECORD_FACTS) },
+            { revalidate }
+          )
         )
         expect(events.map(e => e.by)).toEqual(events.map(() => 'carol'))
         const holder = await s.registry.getStage(s.model, PROD)
@@ -594,7 +610,10 @@ describe.each(backends.map(backend => [backend.name, backend] as const))(
         const [v1, v2, v3] = (await versions(3)) as [string, string, string]
         written(await s.registry.assign(s.model, v1, PROD, alice))
         const rival = await s.rival()
-        const carol: AuditFacts = { actor: 'carol', record: { judgedAgainst: 'v1' } }
+        const carol: AuditFacts = {
+          actor: 'carol',
+          record: recordOf(s.model, v2, { previous: v1 })
+        }
         const result = written(
           await s.registry.assign(s.model, v2, PROD, alice, {
             revalidate: async context => {

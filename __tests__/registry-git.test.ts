@@ -1,4 +1,5 @@
 import { chmod, rename, writeFile } from 'node:fs/promises'
+import type { RegistrationRecord } from '../src/audit/record.js'
 import path from 'node:path'
 import { InvalidInputError, NotFoundError } from '../src/errors.js'
 import { RegistryConflictError } from '../src/registry/errors.js'
@@ -67,6 +68,13 @@ async function withVersions(clone: Clone, model: string, count: number, clock = 
   return { reg, commits, clock }
 }
 
+/** What `register` keeps with a registration: the run's facts (audit/record.ts RegistrationRecord). */
+const RUN_FACTS: RegistrationRecord = {
+  event: 'push',
+  runUrl: 'https://github.com/acme/models/actions/runs/42',
+  pullRequest: { number: 42 }
+}
+
 describe('register', () => {
   it('writes an annotated GTO tag on the commit, tagged by the actor, and pushes it', async () => {
     const s = await sandbox()
@@ -77,7 +85,7 @@ describe('register', () => {
     const result = written(
       await reg.register('churn-model', 'v1.0.0', 'HEAD', {
         ...alice,
-        record: { run: 42, metrics: { accuracy: 0.91 } }
+        record: RUN_FACTS
       })
     )
     expect(result.attempts).toBe(1)
@@ -110,7 +118,7 @@ describe('register', () => {
       version: 'v1.0.0',
       actor: 'alice',
       at: new Date(T0 * 1000).toISOString(),
-      record: { run: 42, metrics: { accuracy: 0.91 } }
+      record: RUN_FACTS
     })
     expect(await tagNames(hermeticGit(s.origin))).toEqual(['churn-model@v1.0.0'])
 

@@ -1,4 +1,4 @@
-import { auditSummaryMarkdown } from '../src/audit/publish.js'
+import { auditSummaryMarkdown } from '../src/report/audit-summary.js'
 import { AUDIT_SCHEMA, type AuditRecord } from '../src/audit/record.js'
 import { commentMarker } from '../src/report/comment.js'
 import { forTerminal, neutraliseCommands } from '../src/report/log.js'

@@ -63387,6 +63387,28 @@ const AuditRecord = object({
         .describe("The provenance gate's evidence: each file attested (directly, or `via` the attested checksums file) with the certificate's ref, commit and runner and the transparency log's time; each file not attested, with why.")
 })
     .strict();
+/** What the run knows about itself, passed down from the composition root. */
+const RunFacts = object({
+    event: schemas_string().optional(),
+    sha: schemas_string().optional(),
+    runUrl: schemas_string().optional(),
+    pullRequest: object({ number: schemas_number().int(), url: schemas_string().optional() }).optional(),
+    /** `GITHUB_ACTOR`, kept on re-runs; the record's `actor` is whoever triggered this attempt. */
+    initialActor: schemas_string().optional()
+})
+    .strict();
+/**
+ * What `register` keeps with a registration: the run's facts as they were (event, commit, run
+ * URL, pull request, first actor), no decision to record.
+ */
+const RegistrationRecord = RunFacts;
+/**
+ * The record a write hands the registry port (port.ts `AuditFacts.record`), which the adapters
+ * keep whole with the registry's own record of the change: a promotion's or rollback's
+ * AuditRecord, or a registration's run facts. What comes back is read through `auditRecordOf`
+ * (any tool may have written it), never trusted to be one of these.
+ */
+const WrittenRecord = union([AuditRecord, RegistrationRecord]);
 /** The record of a promotion attempt, written or not. */
 function promotionAudit(input) {
     const { evaluation, candidate } = input;
@@ -63537,6 +63559,66 @@ function auditSchemaFileText() {
     const { $schema, ...rest } = schema;
     const document = { $schema, $id: AUDIT_SCHEMA_ID, title: 'ModelGate audit record', ...rest };
     return `${JSON.stringify(document, null, 2)}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/audit/publish.ts
+
+
+
+
+
+/**
+ * Uploads each record as `modelgate-audit-<model>-<version>-<run id>` holding `audit.json`.
+ * Runs after the registry was written (or the attempt refused): a failed upload is reported,
+ * never thrown, since the record is also in the job summary and (when written) the registry.
+ */
+async function uploadAuditRecords(records, runId, uploader, 
+/** `GITHUB_RUN_ATTEMPT`: a re-run of the same run gets its own names. */
+attempt = 1) {
+    const published = [];
+    const used = new Set();
+    for (const record of records) {
+        const base = `${auditArtifactName(record, runId)}${attempt > 1 ? `-attempt${attempt}` : ''}`;
+        let dir;
+        try {
+            dir = await (0,promises_.mkdtemp)(external_node_path_default().join((0,external_node_os_.tmpdir)(), 'modelgate-audit-'));
+            const file = external_node_path_default().join(dir, 'audit.json');
+            await (0,promises_.writeFile)(file, `${JSON.stringify(record, null, 2)}\n`);
+            const root = dir;
+            published.push(await uploadUnderFreeName(base, used, name => uploader.upload(name, [file], root), record));
+        }
+        catch (error) {
+            // Writing the file failed: this record is not uploaded; the others still are.
+            published.push({ record, problem: (0,errors/* errorMessage */.gJ)(error) });
+        }
+        finally {
+            if (dir)
+                await (0,promises_.rm)(dir, { recursive: true, force: true });
+        }
+    }
+    return published;
+}
+/** Names tried after `base` when it is taken: two records of one version in one run (a refusal, then a forced promotion), or two jobs of a matrix. */
+const MAX_NAME_TRIES = 20;
+async function uploadUnderFreeName(base, used, upload, record) {
+    let problem = '';
+    for (let n = 1; n <= MAX_NAME_TRIES; n++) {
+        const name = n === 1 ? base : `${base}-${n}`;
+        if (used.has(name))
+            continue;
+        used.add(name);
+        try {
+            await upload(name);
+            return { record, artifact: name };
+        }
+        catch (error) {
+            problem = (0,errors/* errorMessage */.gJ)(error);
+            // Another job of this run took the name: try the next; any other failure is final.
+            if (!/\b409\b|already exists|conflict/i.test(problem))
+                break;
+        }
+    }
+    return { record, problem };
 }
 
 ;// CONCATENATED MODULE: ./src/gates/format.ts
@@ -65854,68 +65936,6 @@ function fenceFor(text) {
     return '`'.repeat(Math.max(3, longest + 1));
 }
 
-;// CONCATENATED MODULE: ./src/audit/publish.ts
-
-
-
-
-
-// The job summary's audit section is rendered in report/; named here too, where it was first.
-
-/**
- * Uploads each record as `modelgate-audit-<model>-<version>-<run id>` holding `audit.json`.
- * Runs after the registry was written (or the attempt refused): a failed upload is reported,
- * never thrown, since the record is also in the job summary and (when written) the registry.
- */
-async function uploadAuditRecords(records, runId, uploader, 
-/** `GITHUB_RUN_ATTEMPT`: a re-run of the same run gets its own names. */
-attempt = 1) {
-    const published = [];
-    const used = new Set();
-    for (const record of records) {
-        const base = `${auditArtifactName(record, runId)}${attempt > 1 ? `-attempt${attempt}` : ''}`;
-        let dir;
-        try {
-            dir = await (0,promises_.mkdtemp)(external_node_path_default().join((0,external_node_os_.tmpdir)(), 'modelgate-audit-'));
-            const file = external_node_path_default().join(dir, 'audit.json');
-            await (0,promises_.writeFile)(file, `${JSON.stringify(record, null, 2)}\n`);
-            const root = dir;
-            published.push(await uploadUnderFreeName(base, used, name => uploader.upload(name, [file], root), record));
-        }
-        catch (error) {
-            // Writing the file failed: this record is not uploaded; the others still are.
-            published.push({ record, problem: (0,errors/* errorMessage */.gJ)(error) });
-        }
-        finally {
-            if (dir)
-                await (0,promises_.rm)(dir, { recursive: true, force: true });
-        }
-    }
-    return published;
-}
-/** Names tried after `base` when it is taken: two records of one version in one run (a refusal, then a forced promotion), or two jobs of a matrix. */
-const MAX_NAME_TRIES = 20;
-async function uploadUnderFreeName(base, used, upload, record) {
-    let problem = '';
-    for (let n = 1; n <= MAX_NAME_TRIES; n++) {
-        const name = n === 1 ? base : `${base}-${n}`;
-        if (used.has(name))
-            continue;
-        used.add(name);
-        try {
-            await upload(name);
-            return { record, artifact: name };
-        }
-        catch (error) {
-            problem = (0,errors/* errorMessage */.gJ)(error);
-            // Another job of this run took the name: try the next; any other failure is final.
-            if (!/\b409\b|already exists|conflict/i.test(problem))
-                break;
-        }
-    }
-    return { record, problem };
-}
-
 ;// CONCATENATED MODULE: ./src/notify/route.ts
 const SEVERITIES = ['critical', 'warning', 'info'];
 /** The word that turns a severity off. */
@@ -66585,27 +66605,15 @@ function allowedKeys(inst) {
     return shape && typeof shape === 'object' ? Object.keys(shape) : [];
 }
 
-;// CONCATENATED MODULE: ./src/monitor/promql.ts
+;// CONCATENATED MODULE: ./src/policy/promql-placeholders.ts
 /**
- * `$model`, `$version` and `$stage` in a trigger's PromQL, substituted safely. Pure.
- *
- * A placeholder may only stand inside the double-quoted value of a label matcher
- * (`{model="$model"}`, `{version!="$version"}`, `{stage=~"$stage|shadow"}`); anywhere else
- * (a metric name, a range, a function argument, a comment, a single-quoted or raw string) the
- * query is refused, so a value can never become PromQL syntax. The value is escaped as a PromQL
- * double-quoted string (Go's escapes); in a regex matcher (`=~`, `!~`) it is first quoted as a
- * regular expression, so `1.0` matches only `1.0`.
+ * Where `$model`, `$version` and `$stage` may stand in a trigger's PromQL: only inside the
+ * double-quoted value of a label matcher. Pure; the policy checks a query with
+ * `placeholderProblems` when it is loaded, and monitor/promql.ts substitutes values into the
+ * same spans.
  */
 /** A placeholder, not followed by more name characters (`$models` is not `$model`). */
 const PLACEHOLDER = /\$(model|version|stage)(?![A-Za-z0-9_])/g;
-class PromqlPlaceholderError extends Error {
-    problems;
-    constructor(problems) {
-        super(problems.join('; '));
-        this.problems = problems;
-        this.name = 'PromqlPlaceholderError';
-    }
-}
 /**
  * The double-quoted label-matcher values of `query`, found by a small lexer that knows
  * PromQL's strings (`"…"` and `'…'` with backslash escapes, raw `` `…` ``), `#` comments and
@@ -66682,45 +66690,6 @@ function placeholderProblems(query) {
         }
     }
     return problems;
-}
-/** `value` as the inside of a PromQL double-quoted string (Go escapes). */
-function escapeStringContent(value) {
-    // eslint-disable-next-line no-control-regex -- control characters are exactly what is escaped
-    return value.replace(/[\\"\u0000-\u001f\u007f]/g, char => {
-        switch (char) {
-            case '\\':
-                return '\\\\';
-            case '"':
-                return '\\"';
-            case '\n':
-                return '\\n';
-            case '\r':
-                return '\\r';
-            case '\t':
-                return '\\t';
-            default:
-                return `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`;
-        }
-    });
-}
-/** `value` as an RE2 pattern that matches exactly `value`. */
-function quoteRegex(value) {
-    return value.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
-}
-/**
- * `query` with each placeholder replaced by its escaped value. Throws PromqlPlaceholderError,
- * listing every misplaced placeholder, rather than substitute any of them.
- */
-function substitutePlaceholders(query, values) {
-    const problems = placeholderProblems(query);
-    if (problems.length > 0)
-        throw new PromqlPlaceholderError(problems);
-    const spans = matcherValueSpans(query);
-    return query.replace(PLACEHOLDER, (_, name, at) => {
-        const span = spans.find(s => at > s.start && at < s.end);
-        const value = values[name];
-        return escapeStringContent(span?.regex ? quoteRegex(value) : value);
-    });
 }
 
 ;// CONCATENATED MODULE: ./src/policy/monitor.ts
@@ -67394,7 +67363,7 @@ async function loadPolicy(file) {
         });
     }
     try {
-        return parsePolicy(text, file);
+        return load_parsePolicy(text, file);
     }
     catch (error) {
         // The yaml library and zod recurse: a policy nested thousands deep exhausts the stack.
@@ -67421,7 +67390,7 @@ function excerpt(text) {
  * alone, since the structure around them cannot be trusted; the schema's cross-stage
  * rules run once every stage has the right shape.
  */
-function parsePolicy(text, file) {
+function load_parsePolicy(text, file) {
     const lineCounter = new dist/* LineCounter */.HN();
     const doc = (0,dist/* parseDocument */.Tp)(text, {
         lineCounter,
@@ -67986,6 +67955,10 @@ function otherBaseReason(pullRequest, baseRef, defaultBranch) {
 function otherBaseNote(reason) {
     return `This ${reason}: ModelGate reports on it and writes nothing to the registry, on approval or on merge.`;
 }
+/** A pull request's report with its run's note (`pullRequestRunNote`) under it. */
+function withPullRequestRunNote(markdown, run) {
+    return `${markdown}\n${pullRequestRunNote(run)}`;
+}
 /** The job summary's note under a pull request's evaluation: written, or why not. */
 function pullRequestRunNote(run) {
     if (run.written)
@@ -68010,6 +67983,10 @@ function pushOrigin(push) {
     return push.mergedElsewhere
         ? `${commit}, the merge of pull request #${push.mergedElsewhere.number} into ${markdown_escape(push.mergedElsewhere.baseRef)}, not ${markdown_escape(String(push.defaultBranch))} (so its reviews and check runs do not count here)`
         : `${commit}, which no merged pull request produced (so no reviews or check runs were available)`;
+}
+/** A push's report with its note (`pushNote`) under it. */
+function withPushNote(markdown, written, origin) {
+    return `${markdown}\n${pushNote(written, origin)}`;
 }
 /** The note under a push's report: promoted or not, from `pushOrigin`. */
 function pushNote(written, origin) {
@@ -68176,6 +68153,141 @@ function checksums_normalise(name) {
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(73024);
+;// CONCATENATED MODULE: ./src/scan/reader.ts
+
+/**
+ * A forward-only byte reader over a file or a stream, with one reused buffer: memory stays at
+ * {@link READ_BUFFER_BYTES} whatever the size of what is read. `skip` over a file moves the read
+ * position without reading (the scanner skips tensor payloads that way); over a stream it
+ * consumes the bytes.
+ */
+const READ_BUFFER_BYTES = 1024 * 1024;
+/**
+ * Open flags for every file ModelGate reads from a candidate: never follow a
+ * symlink at the last component (the walk already resolved and vetted links,
+ * so meeting one here means the tree changed under us), and never block on a
+ * FIFO swapped in after the walk. Both flags are 0 where the platform lacks them.
+ */
+const SAFE_READ_FLAGS = external_node_fs_.constants.O_RDONLY | (external_node_fs_.constants.O_NOFOLLOW ?? 0) | (external_node_fs_.constants.O_NONBLOCK ?? 0);
+/**
+ * The bytes of an open file from `start` to `end` (its size, or the end of a stored zip entry),
+ * read by position: a skip moves the position without reading.
+ */
+function fileSource(handle, end, start = 0) {
+    let position = start;
+    return {
+        async read(into, offset, length) {
+            const wanted = Math.min(length, end - position);
+            if (wanted <= 0)
+                return 0;
+            const { bytesRead } = await handle.read(into, offset, wanted, position);
+            position += bytesRead;
+            return bytesRead;
+        },
+        async skip(count) {
+            const moved = Math.max(0, Math.min(count, end - position));
+            position += moved;
+            return moved;
+        }
+    };
+}
+/** A Node stream (a zip entry, an inflated stream), consumed chunk by chunk. */
+function streamSource(stream) {
+    const chunks = stream[Symbol.asyncIterator]();
+    let current = Buffer.alloc(0);
+    let done = false;
+    const next = async () => {
+        while (!done && current.length === 0) {
+            const step = await chunks.next();
+            if (step.done)
+                done = true;
+            else
+                current = step.value;
+        }
+        return current.length > 0;
+    };
+    return {
+        async read(into, offset, length) {
+            if (!(await next()))
+                return 0;
+            const count = Math.min(length, current.length);
+            current.copy(into, offset, 0, count);
+            current = current.subarray(count);
+            return count;
+        },
+        async skip(count) {
+            let moved = 0;
+            while (moved < count && (await next())) {
+                const step = Math.min(count - moved, current.length);
+                current = current.subarray(step);
+                moved += step;
+            }
+            return moved;
+        }
+    };
+}
+/** Buffered reading with the offset of every byte known, for findings that name it. */
+class ByteReader {
+    source;
+    buffer;
+    /** Next byte to consume, and end of the valid bytes, in `buffer`. */
+    pos = 0;
+    end = 0;
+    /** Stream offset of `buffer[0]`. */
+    base = 0;
+    exhausted = false;
+    constructor(source, size = READ_BUFFER_BYTES) {
+        this.source = source;
+        this.buffer = Buffer.allocUnsafe(size);
+    }
+    /** Offset, in the stream, of the next byte. */
+    get offset() {
+        return this.base + this.pos;
+    }
+    get available() {
+        return this.end - this.pos;
+    }
+    /**
+     * Make at least `count` bytes available (count ≤ buffer size); false when the stream ends
+     * first (what is left stays available).
+     */
+    async fill(count) {
+        if (this.available >= count)
+            return true;
+        if (this.pos > 0) {
+            this.buffer.copy(this.buffer, 0, this.pos, this.end);
+            this.base += this.pos;
+            this.end -= this.pos;
+            this.pos = 0;
+        }
+        while (this.end < count && !this.exhausted) {
+            const read = await this.source.read(this.buffer, this.end, this.buffer.length - this.end);
+            if (read === 0)
+                this.exhausted = true;
+            this.end += read;
+        }
+        return this.end >= count;
+    }
+    /** Move past `count` bytes; false when the stream ends first. */
+    async skip(count) {
+        const buffered = Math.min(count, this.available);
+        this.pos += buffered;
+        const rest = count - buffered;
+        if (rest === 0)
+            return true;
+        this.base += this.end;
+        this.pos = 0;
+        this.end = 0;
+        const moved = await this.source.skip(rest);
+        this.base += moved;
+        return moved === rest;
+    }
+    /** True when no byte is left. */
+    async atEnd() {
+        return !(await this.fill(1));
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/candidate/hash.ts
 
 
@@ -68194,13 +68306,6 @@ var external_node_fs_ = __nccwpck_require__(73024);
 const HASH_BUFFER_BYTES = 2 * 1024 * 1024;
 /** Files hashed at the same time by `hashFiles` unless told otherwise. */
 const DEFAULT_HASH_CONCURRENCY = 4;
-/**
- * Open flags for every file ModelGate reads from a candidate: never follow a
- * symlink at the last component (the walk already resolved and vetted links,
- * so meeting one here means the tree changed under us), and never block on a
- * FIFO swapped in after the walk. Both flags are 0 where the platform lacks them.
- */
-const SAFE_READ_FLAGS = external_node_fs_.constants.O_RDONLY | (external_node_fs_.constants.O_NOFOLLOW ?? 0) | (external_node_fs_.constants.O_NONBLOCK ?? 0);
 /**
  * SHA-256 of one regular file, read in a stream with two reused buffers:
  * memory stays flat whatever the size. This is the function `npm run bench`
@@ -69022,6 +69127,7 @@ function scalarText(node) {
 
 
 
+
 /** Metadata files (metrics.json, MLmodel, schema.json, model.yaml, checksums) larger than this are refused. */
 const MAX_METADATA_BYTES = 64 * 1024 * 1024;
 /**
@@ -69711,133 +69817,6 @@ function decodeRawUnicode(bytes) {
         return String.fromCodePoint(code);
     });
     return failed ? undefined : decoded;
-}
-
-;// CONCATENATED MODULE: ./src/scan/reader.ts
-/**
- * A forward-only byte reader over a file or a stream, with one reused buffer: memory stays at
- * {@link READ_BUFFER_BYTES} whatever the size of what is read. `skip` over a file moves the read
- * position without reading (the scanner skips tensor payloads that way); over a stream it
- * consumes the bytes.
- */
-const READ_BUFFER_BYTES = 1024 * 1024;
-/**
- * The bytes of an open file from `start` to `end` (its size, or the end of a stored zip entry),
- * read by position: a skip moves the position without reading.
- */
-function fileSource(handle, end, start = 0) {
-    let position = start;
-    return {
-        async read(into, offset, length) {
-            const wanted = Math.min(length, end - position);
-            if (wanted <= 0)
-                return 0;
-            const { bytesRead } = await handle.read(into, offset, wanted, position);
-            position += bytesRead;
-            return bytesRead;
-        },
-        async skip(count) {
-            const moved = Math.max(0, Math.min(count, end - position));
-            position += moved;
-            return moved;
-        }
-    };
-}
-/** A Node stream (a zip entry, an inflated stream), consumed chunk by chunk. */
-function streamSource(stream) {
-    const chunks = stream[Symbol.asyncIterator]();
-    let current = Buffer.alloc(0);
-    let done = false;
-    const next = async () => {
-        while (!done && current.length === 0) {
-            const step = await chunks.next();
-            if (step.done)
-                done = true;
-            else
-                current = step.value;
-        }
-        return current.length > 0;
-    };
-    return {
-        async read(into, offset, length) {
-            if (!(await next()))
-                return 0;
-            const count = Math.min(length, current.length);
-            current.copy(into, offset, 0, count);
-            current = current.subarray(count);
-            return count;
-        },
-        async skip(count) {
-            let moved = 0;
-            while (moved < count && (await next())) {
-                const step = Math.min(count - moved, current.length);
-                current = current.subarray(step);
-                moved += step;
-            }
-            return moved;
-        }
-    };
-}
-/** Buffered reading with the offset of every byte known, for findings that name it. */
-class ByteReader {
-    source;
-    buffer;
-    /** Next byte to consume, and end of the valid bytes, in `buffer`. */
-    pos = 0;
-    end = 0;
-    /** Stream offset of `buffer[0]`. */
-    base = 0;
-    exhausted = false;
-    constructor(source, size = READ_BUFFER_BYTES) {
-        this.source = source;
-        this.buffer = Buffer.allocUnsafe(size);
-    }
-    /** Offset, in the stream, of the next byte. */
-    get offset() {
-        return this.base + this.pos;
-    }
-    get available() {
-        return this.end - this.pos;
-    }
-    /**
-     * Make at least `count` bytes available (count ≤ buffer size); false when the stream ends
-     * first (what is left stays available).
-     */
-    async fill(count) {
-        if (this.available >= count)
-            return true;
-        if (this.pos > 0) {
-            this.buffer.copy(this.buffer, 0, this.pos, this.end);
-            this.base += this.pos;
-            this.end -= this.pos;
-            this.pos = 0;
-        }
-        while (this.end < count && !this.exhausted) {
-            const read = await this.source.read(this.buffer, this.end, this.buffer.length - this.end);
-            if (read === 0)
-                this.exhausted = true;
-            this.end += read;
-        }
-        return this.end >= count;
-    }
-    /** Move past `count` bytes; false when the stream ends first. */
-    async skip(count) {
-        const buffered = Math.min(count, this.available);
-        this.pos += buffered;
-        const rest = count - buffered;
-        if (rest === 0)
-            return true;
-        this.base += this.end;
-        this.pos = 0;
-        this.end = 0;
-        const moved = await this.source.skip(rest);
-        this.base += moved;
-        return moved === rest;
-    }
-    /** True when no byte is left. */
-    async atEnd() {
-        return !(await this.fill(1));
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/scan/files.ts
@@ -70683,76 +70662,6 @@ function parseMlflowReference(where) {
     return { name, version: label };
 }
 
-;// CONCATENATED MODULE: ./src/report/json.ts
-/**
- * The evaluation as stable JSON: the same model the markdown renders, pretty-printed with two
- * spaces, keys in a fixed order (the order of the types in `gates/types.ts`, the decision
- * first after model and stage), metric maps sorted by name, absent fields omitted. No trailing
- * newline, like `JSON.stringify`.
- */
-function toJson(evaluation) {
-    return JSON.stringify(evaluationJson(evaluation), null, 2);
-}
-/** The object `toJson` prints, for a command's JSON that adds its own fields after it. */
-function evaluationJson(evaluation) {
-    const { candidate } = evaluation;
-    return compact({
-        model: evaluation.model,
-        stage: evaluation.stage,
-        decision: evaluation.decision,
-        evaluatedAt: evaluation.evaluatedAt,
-        candidate: compact({
-            ...side(candidate),
-            invalidMetrics: sortKeys(candidate.invalidMetrics),
-            totalBytes: candidate.totalBytes,
-            fileCount: candidate.fileCount
-        }),
-        champion: evaluation.champion && compact(side(evaluation.champion)),
-        gates: evaluation.gates.map(gate),
-        warnings: [...evaluation.warnings]
-    });
-}
-function side(model) {
-    return {
-        label: model.label,
-        version: model.version,
-        metrics: sortKeys(model.metrics),
-        invalidMetrics: model.invalidMetrics && sortKeys(model.invalidMetrics)
-    };
-}
-function gate(result) {
-    return compact({
-        gate: result.gate,
-        status: result.status,
-        summary: result.summary,
-        checks: result.checks?.map(json_check),
-        details: result.details && [...result.details],
-        findings: result.findings?.map(finding => compact({ ...finding })),
-        provenance: result.provenance && { ...result.provenance }
-    });
-}
-function json_check(row) {
-    return compact({
-        metric: row.metric,
-        candidate: row.candidate,
-        champion: row.champion,
-        rule: row.rule,
-        status: row.status,
-        problem: row.problem
-    });
-}
-/** A copy with keys in code-point order (not locale order: stable everywhere). */
-function sortKeys(record) {
-    // fromEntries defines own properties, so even a metric named `__proto__` stays a plain key.
-    return Object.fromEntries(Object.keys(record)
-        .sort()
-        .flatMap(key => (record[key] === undefined ? [] : [[key, record[key]]])));
-}
-/** Drops undefined fields, keeping the insertion order of the rest. */
-function compact(object) {
-    return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
-}
-
 ;// CONCATENATED MODULE: ./src/commands/exit-code.ts
 
 /** The documented exit code for a decision: only `pass` is 0, and nothing blocked exits below 2. */
@@ -70769,8 +70678,6 @@ function exitCodeFor(decision) {
 }
 
 ;// CONCATENATED MODULE: ./src/commands/check.ts
-
-
 
 
 
@@ -70812,8 +70719,7 @@ async function check_check(options, openRegistry = noRegistry) {
     });
     return {
         evaluation,
-        markdown: renderMarkdown(evaluation),
-        json: toJson(evaluation),
+        report: { command: 'check', evaluation },
         exitCode: exitCodeFor(evaluation.decision),
         decision: evaluation.decision
     };
@@ -71205,250 +71111,6 @@ const PullRequestNumber = object({
 function storedPullRequest(audit) {
     const parsed = PullRequestNumber.safeParse(audit?.record);
     return parsed.success ? parsed.data.pullRequest.number : undefined;
-}
-
-;// CONCATENATED MODULE: ./src/report/monitor.ts
-/**
- * What `monitor` prints: for each watched stage the holder, the window, each trigger's query,
- * samples, breaching values and times, baseline and verdict, and what was done about it (a
- * rollback, an alert and why, nothing). Markdown for the summary and a terminal, JSON for a
- * machine; the rollback's audit record carries the same evidence (audit/monitor-evidence.ts).
- */
-
-
-
-const VERDICT_TEXT = {
-    healthy: '✅ healthy',
-    inconclusive: '❔ inconclusive',
-    breach: '❌ breach',
-    recovered: '✅ recovered',
-    'recovery-failed': '🚨 recovery failed',
-    'not-watched': '➖ not watched'
-};
-const ALERT_TEXT = {
-    'action-alert': 'alert only (policy)',
-    'cap-reached': 'alert only: automatic rollback cap reached',
-    'no-earlier-holder': 'alert only: no earlier holder',
-    'target-taken-out': 'alert only: the earlier holder was itself taken out',
-    'recovery-failed': 'escalation: the restored version did not recover'
-};
-/** Breaching samples shown per series in the markdown and the rollback reason. */
-const SHOWN_SAMPLES = 5;
-function renderMonitor(report) {
-    return { markdown: markdown(report), json: JSON.stringify(monitor_json(report), null, 2) };
-}
-function markdown(report) {
-    const lines = [
-        `## 📈 Monitor: ${markdown_escape(report.model)}${report.dryRun ? ' (dry run)' : ''}`,
-        '',
-        `Evaluated at ${iso(report.at)}.`,
-        ''
-    ];
-    for (const stage of report.stages)
-        lines.push(...stageMarkdown(stage, report.dryRun), '');
-    return lines.join('\n').replace(/\n+$/, '\n');
-}
-function stageMarkdown(stage, dryRun) {
-    const name = markdown_escape(stage.stage);
-    const lines = [`### ${name}: ${VERDICT_TEXT[stage.verdict]}`, ''];
-    if (stage.mode === 'idle') {
-        lines.push(`Nothing to watch: ${markdown_escape(stage.idle ?? '')}. Nothing written.`);
-        return lines;
-    }
-    const holder = markdown_escape(stage.holder ?? '');
-    const window = stage.window;
-    const what = stage.mode === 'recovery'
-        ? `Recovery of **${holder}**, restored by an automatic rollback at ${iso(stage.since)}`
-        : `**${holder}**, promoted at ${iso(stage.since)}`;
-    lines.push(`${what}; watched ${iso(window.watched.start)} → ${iso(window.watched.end)}${window.ended ? ' (watch ended)' : ''}; source ${markdown_escape(stage.source)}.`, '', '| Trigger | Query | Samples | Bounds | Baseline | Verdict |', '| --- | --- | --- | --- | --- | --- |');
-    for (const t of stage.triggers) {
-        const v = t.verdict;
-        const samples = v.series.reduce((sum, s) => sum + s.samples.length, 0);
-        const valid = v.series.reduce((sum, s) => sum + s.valid, 0);
-        lines.push(`| ${markdown_escape(v.trigger)} | ${monitor_code(t.query)} | ${samples} (${valid} valid) | ${bounds(v.bounds)} | ${baseline(v.baseline)} | ${v.status}: ${markdown_escape(v.summary)} |`);
-    }
-    const breaches = stage.triggers.flatMap(t => breachLines(t));
-    if (breaches.length > 0)
-        lines.push('', 'Breaching samples:', '', ...breaches);
-    lines.push('', actionText(stage, dryRun));
-    if (stage.notice) {
-        const { severity, kind } = stage.notice;
-        lines.push('', `Notification: **${severity}** (${kind})${dryRun ? ' — not sent on a dry run' : ''}.`);
-    }
-    return lines;
-}
-function breachLines(t) {
-    return t.verdict.series.flatMap(series => {
-        if (!series.breachRun)
-            return [];
-        const labels = Object.entries(series.labels)
-            .map(([k, v]) => `${k}="${v}"`)
-            .join(', ');
-        return [
-            `- ${markdown_escape(t.verdict.trigger)}${labels ? ` {${markdown_escape(labels)}}` : ''}: ${samplesText(series.breachRun)}`
-        ];
-    });
-}
-function actionText(stage, dryRun) {
-    const { action } = stage;
-    if (action.kind === 'none') {
-        return stage.verdict === 'inconclusive'
-            ? 'Inconclusive: never a pass and never a rollback. Nothing written.'
-            : 'Nothing to do. Nothing written.';
-    }
-    if (action.kind === 'alert') {
-        return `**${ALERT_TEXT[action.why]}**: ${markdown_escape(action.detail)}. Nothing written.`;
-    }
-    if (action.kind === 'rolled-back-by-another') {
-        return `Another run changed ${markdown_escape(stage.stage)} first (it holds ${markdown_escape(action.holder ?? 'nothing')} now): this run rolled nothing back. Nothing written.`;
-    }
-    const restored = markdown_escape(action.restored);
-    const head = dryRun
-        ? `**Would roll back automatically** to ${restored} (dry run: nothing written).`
-        : action.written
-            ? `**Rolled back automatically** to ${restored}.`
-            : `Rollback to ${restored}: nothing written.`;
-    return `${head}\n\n${action.report.replace(/^## /m, '#### ')}`;
-}
-/**
- * The rollback's reason: each breached trigger with its values and times, bounded, so the
- * registry's record reads on its own. Plain text: the registry stores it, the report escapes it.
- */
-function breachReason(model, stage, version, breached) {
-    const parts = breached.map(t => {
-        const runs = t.verdict.series.flatMap(s => (s.breachRun ? [samplesText(s.breachRun)] : []));
-        const where = runs.length > 0 ? `: ${runs.join('; ')}` : '';
-        return `${t.verdict.trigger} (${t.verdict.summary}${bounds(t.verdict.bounds, true)})${where}`;
-    });
-    return `modelgate monitor: ${model} ${version} breached in ${stage}: ${parts.join(' | ')}`;
-}
-/**
- * The warning annotation of each inconclusive stage, so a run that could not see is not silently
- * green: the stage, its holder, and each inconclusive trigger's why. Plain text: the action
- * escapes it for a workflow command.
- */
-function inconclusiveWarnings(stages) {
-    return stages
-        .filter(s => s.verdict === 'inconclusive')
-        .map(s => {
-        const why = s.triggers
-            .filter(t => t.verdict.status === 'inconclusive')
-            .map(t => `${t.verdict.trigger}: ${clip(t.verdict.summary)}`);
-        const holder = s.holder !== undefined ? `${s.holder}; ` : '';
-        return `ModelGate monitor: ${s.stage} is inconclusive (${holder}${why.join('; ')}). Nothing written.`;
-    });
-}
-/** One line of at most 300 characters. */
-function clip(text) {
-    const line = text.replace(/\s+/g, ' ').trim();
-    return line.length > 300 ? `${line.slice(0, 300)}…` : line;
-}
-function samplesText(run) {
-    const shown = run.slice(0, SHOWN_SAMPLES).map(s => `${monitor_value(s.value)} at ${iso(s.time)}`);
-    const more = run.length > SHOWN_SAMPLES ? ` and ${run.length - SHOWN_SAMPLES} more` : '';
-    return shown.join(', ') + more;
-}
-function bounds(b, inReason = false) {
-    const parts = [];
-    if (b?.min !== undefined)
-        parts.push(`min ${monitor_value(b.min)}`);
-    if (b?.max !== undefined)
-        parts.push(`max ${monitor_value(b.max)}`);
-    if (inReason)
-        return parts.length > 0 ? `; ${parts.join(', ')}` : '';
-    return parts.length > 0 ? parts.join(', ') : '–';
-}
-function baseline(b) {
-    if (!b)
-        return '–';
-    const from = b.from === 'audit' ? 'audit record' : 'previous holder';
-    if (b.value === undefined)
-        return `${from}: ${markdown_escape(b.problem ?? 'none')}`;
-    return `${from}: ${monitor_value(b.value)}${b.samples !== undefined ? ` (mean of ${b.samples})` : ''}`;
-}
-function monitor_value(v) {
-    const j = jsonValue(v);
-    return typeof j === 'number' ? formatNumber(j) : j;
-}
-/** A query as inline code: backticks cannot close it (a longer fence), pipes cannot split the table. */
-function monitor_code(text) {
-    const flat = text.replace(/\s+/g, ' ').replace(/\|/g, '\\|');
-    const longest = Math.max(0, ...[...flat.matchAll(/`+/g)].map(m => m[0].length));
-    const fence = '`'.repeat(longest + 1);
-    return `${fence} ${flat} ${fence}`;
-}
-function iso(time) {
-    if (time === undefined)
-        return '?';
-    return new Date(time).toISOString().replace('.000Z', 'Z');
-}
-function monitor_json(report) {
-    return {
-        model: report.model,
-        at: report.at.toISOString(),
-        dryRun: report.dryRun,
-        exitCode: report.exitCode,
-        stages: report.stages.map(stage => ({
-            stage: stage.stage,
-            mode: stage.mode,
-            verdict: stage.verdict,
-            ...(stage.idle ? { idle: stage.idle } : {}),
-            ...(stage.holder ? { holder: stage.holder } : {}),
-            ...(stage.since ? { since: stage.since.toISOString() } : {}),
-            ...(stage.previous ? { previous: stage.previous } : {}),
-            ...(stage.window
-                ? {
-                    window: {
-                        start: new Date(stage.window.watched.start).toISOString(),
-                        end: new Date(stage.window.watched.end).toISOString(),
-                        ended: stage.window.ended
-                    }
-                }
-                : {}),
-            ...(stage.source ? { source: stage.source } : {}),
-            queries: stage.queries,
-            triggers: stage.triggers.map(t => ({
-                name: t.verdict.trigger,
-                query: t.query,
-                action: t.action,
-                stepSeconds: t.stepMs / 1000,
-                verdict: t.verdict.status,
-                reason: t.verdict.reason,
-                summary: t.verdict.summary,
-                ...(t.verdict.bounds ? { bounds: t.verdict.bounds } : {}),
-                ...(t.verdict.baseline ? { baseline: t.verdict.baseline } : {}),
-                failureLimit: t.verdict.failureLimit,
-                minSamples: t.verdict.minSamples,
-                series: t.verdict.series.map(s => ({
-                    labels: s.labels,
-                    status: s.status,
-                    samples: s.samples.length,
-                    valid: s.valid,
-                    invalid: s.invalid,
-                    longestRun: s.longestRun,
-                    ...(s.breachRun
-                        ? {
-                            breachRun: s.breachRun.map(p => ({
-                                time: new Date(p.time).toISOString(),
-                                value: jsonValue(p.value),
-                                bound: p.bound
-                            }))
-                        }
-                        : {})
-                }))
-            })),
-            action: stage.action.kind === 'rollback'
-                ? {
-                    kind: 'rollback',
-                    restored: stage.action.restored,
-                    written: stage.action.written,
-                    dryRun: stage.action.dryRun
-                }
-                : stage.action,
-            ...(stage.reason ? { reason: stage.reason } : {}),
-            ...(stage.notice ? { notification: stage.notice } : {})
-        }))
-    };
 }
 
 ;// CONCATENATED MODULE: external "node:child_process"
@@ -72070,7 +71732,7 @@ class OriginTags {
 
 const textOf = (cell) => (typeof cell === 'string' ? cell : cell.text);
 const markdownOf = (cell) => (typeof cell === 'string' ? markdown_escape(cell) : cell.markdown);
-function terminal_table_renderTable(table, format) {
+function renderTable(table, format) {
     return format === 'table' ? terminalTable(table) : markdownTable(table);
 }
 /** A GitHub markdown table: every cell escaped (user and registry text), left-aligned. */
@@ -72121,10 +71783,10 @@ const PHASE = {
 function rolloutLine(state) {
     // A shadow starts at 0%: it takes no traffic of its own.
     const what = `${PHASE[state.phase]}${state.steps[0]?.percent === 0 ? 'shadow' : 'canary'}`;
-    const held = state.phase === 'held' ? ` (held ${registry_tables_utcSeconds(state.last.at)} UTC by ${state.last.by})` : '';
+    const held = state.phase === 'held' ? ` (held ${utcSeconds(state.last.at)} UTC by ${state.last.by})` : '';
     const ended = state.phase === 'aborted' || state.phase === 'complete'
-        ? `, ${state.phase} ${registry_tables_utcSeconds(state.since)} UTC by ${state.last.by}${state.last.reason ? `: ${state.last.reason}` : ''}`
-        : ` since ${registry_tables_utcSeconds(state.since)} UTC${held}`;
+        ? `, ${state.phase} ${utcSeconds(state.since)} UTC by ${state.last.by}${state.last.reason ? `: ${state.last.reason}` : ''}`
+        : ` since ${utcSeconds(state.since)} UTC${held}`;
     return `${what} ${state.version} at ${state.percent}%${ended}`;
 }
 /** The stage's steps, oldest first, as a table. */
@@ -72145,7 +71807,7 @@ function renderRolloutSteps(steps, format = 'md') {
     return renderTable({ headers, rows }, format);
 }
 function headline(result) {
-    const name = `${escape(result.model)} ${escape(result.stage)}`;
+    const name = `${markdown_escape(result.model)} ${markdown_escape(result.stage)}`;
     const step = result.step;
     const outcome = result.result;
     if (!step || !outcome)
@@ -72160,7 +71822,7 @@ function headline(result) {
 function renderRollout(result) {
     const parts = [headline(result)];
     parts.push(result.state
-        ? `Now: ${escape(rolloutLine(result.state))}.`
+        ? `Now: ${markdown_escape(rolloutLine(result.state))}.`
         : 'No rollout has been started in this stage.');
     const outcome = result.result;
     if (outcome?.written) {
@@ -72227,7 +71889,7 @@ function renderStatus(view, format = 'md') {
             ];
             const version = `${holder?.version ?? registry_tables_NONE}${marks.length ? ` (${marks.join('; ')})` : ''}`;
             return holder
-                ? [name, stage, version, registry_tables_utcSeconds(holder.assignedAt), holder.assignedBy]
+                ? [name, stage, version, utcSeconds(holder.assignedAt), holder.assignedBy]
                 : [name, stage, version, registry_tables_NONE, registry_tables_NONE];
         });
     });
@@ -72241,7 +71903,7 @@ function renderStatus(view, format = 'md') {
             text: `${unused.model}: only the stages someone holds are shown: ${unused.file} ${unused.why}.`
         }))
     ].map(note => (format === 'md' ? `- ${escapeNote(note)}` : `- ${note.text}`));
-    return terminal_table_renderTable(table, format) + (notes.length > 0 ? `\n${notes.join('\n')}\n` : '');
+    return renderTable(table, format) + (notes.length > 0 ? `\n${notes.join('\n')}\n` : '');
 }
 function escapeNote(note) {
     let text = markdown_escape(note.text);
@@ -72316,7 +71978,7 @@ localOnly = new Set()) {
         const pr = record?.pullRequest;
         const approvers = pr?.approvers.map(approver => approver.login).join(', ');
         return [
-            registry_tables_utcSeconds(event.at),
+            utcSeconds(event.at),
             event.model,
             localOnly.has(event.id) ? `${event.kind} (local only: not on origin)` : event.kind,
             event.version ?? '—',
@@ -72347,7 +72009,7 @@ localOnly = new Set()) {
         'Pull request',
         'Reason / summary'
     ];
-    return terminal_table_renderTable({ headers, rows }, format);
+    return renderTable({ headers, rows }, format);
 }
 /**
  * The Decision cell of an event without a ModelGate record: a stage event ModelGate writes
@@ -72359,7 +72021,7 @@ function decisionless(event) {
         : '—';
 }
 /** One line saying where a registry write went; undefined when the backend does not say. */
-function registry_tables_describePublication(publication) {
+function describePublication(publication) {
     if (!publication)
         return undefined;
     const tags = publication.tags;
@@ -72380,7 +72042,7 @@ function registry_tables_describePublication(publication) {
     return `Kept ${noun} ${list} in this clone only (--no-push): origin does not have ${them}, and ModelGate writes nothing more to this model until ${tags.length === 1 ? 'it is' : 'they are'} removed: \`${dropCommand(tags)}\`. To publish this write, remove ${them} and run the command again without --no-push: it is judged again against origin's state.`;
 }
 /** `2026-11-01 12:00:00`: the UTC time to the second, the zone named in the column header. */
-function registry_tables_utcSeconds(date) {
+function utcSeconds(date) {
     // A registry that keeps no date for an assignment (an MLflow alias set by hand).
     if (Number.isNaN(date.getTime()))
         return 'unknown';
@@ -72390,7 +72052,7 @@ function registry_tables_utcSeconds(date) {
         .replace(/\.\d{3}Z$/, '');
 }
 /** The events a registry write made (or would make), one list item each. */
-function registry_tables_listEvents(events) {
+function listEvents(events) {
     return events
         .map(event => `- \`${event.id}\`${event.summary ? `: ${markdown_escape(event.summary)}` : ''}`)
         .join('\n');
@@ -72428,8 +72090,8 @@ function renderRan(ran) {
         const events = result.written ? result.events : result.planned;
         lines.push(result.written
             ? `${stage} is back on **${markdown_escape(String(restored))}** (was ${was}).`
-            : `Dry run: would put ${stage} back on **${markdown_escape(String(restored))}** (now ${was}).`, '', `Reason: ${markdown_escape(ran.reason)}`, '', result.written ? 'Wrote:' : 'Would write:', registry_tables_listEvents(events), ...(result.written && result.publication
-            ? ['', registry_tables_describePublication(result.publication) ?? '']
+            : `Dry run: would put ${stage} back on **${markdown_escape(String(restored))}** (now ${was}).`, '', `Reason: ${markdown_escape(ran.reason)}`, '', result.written ? 'Wrote:' : 'Would write:', listEvents(events), ...(result.written && result.publication
+            ? ['', describePublication(result.publication) ?? '']
             : []));
     }
     else {
@@ -72475,6 +72137,251 @@ function renderAlready(already) {
 ${text}
 `,
         json: JSON.stringify({ model, stage, holder: already.holder, written: false, reason: 'already rolled back' }, null, 2)
+    };
+}
+
+;// CONCATENATED MODULE: ./src/report/monitor.ts
+/**
+ * What `monitor` prints: for each watched stage the holder, the window, each trigger's query,
+ * samples, breaching values and times, baseline and verdict, and what was done about it (a
+ * rollback, an alert and why, nothing). Markdown for the summary and a terminal, JSON for a
+ * machine; the rollback's audit record carries the same evidence (audit/monitor-evidence.ts).
+ */
+
+
+
+
+const VERDICT_TEXT = {
+    healthy: '✅ healthy',
+    inconclusive: '❔ inconclusive',
+    breach: '❌ breach',
+    recovered: '✅ recovered',
+    'recovery-failed': '🚨 recovery failed',
+    'not-watched': '➖ not watched'
+};
+const ALERT_TEXT = {
+    'action-alert': 'alert only (policy)',
+    'cap-reached': 'alert only: automatic rollback cap reached',
+    'no-earlier-holder': 'alert only: no earlier holder',
+    'target-taken-out': 'alert only: the earlier holder was itself taken out',
+    'recovery-failed': 'escalation: the restored version did not recover'
+};
+/** Breaching samples shown per series in the markdown and the rollback reason. */
+const SHOWN_SAMPLES = 5;
+function renderMonitor(report) {
+    return { markdown: markdown(report), json: JSON.stringify(monitor_json(report), null, 2) };
+}
+function markdown(report) {
+    const lines = [
+        `## 📈 Monitor: ${markdown_escape(report.model)}${report.dryRun ? ' (dry run)' : ''}`,
+        '',
+        `Evaluated at ${iso(report.at)}.`,
+        ''
+    ];
+    for (const stage of report.stages)
+        lines.push(...stageMarkdown(stage, report.dryRun), '');
+    return lines.join('\n').replace(/\n+$/, '\n');
+}
+function stageMarkdown(stage, dryRun) {
+    const name = markdown_escape(stage.stage);
+    const lines = [`### ${name}: ${VERDICT_TEXT[stage.verdict]}`, ''];
+    if (stage.mode === 'idle') {
+        lines.push(`Nothing to watch: ${markdown_escape(stage.idle ?? '')}. Nothing written.`);
+        return lines;
+    }
+    const holder = markdown_escape(stage.holder ?? '');
+    const window = stage.window;
+    const what = stage.mode === 'recovery'
+        ? `Recovery of **${holder}**, restored by an automatic rollback at ${iso(stage.since)}`
+        : `**${holder}**, promoted at ${iso(stage.since)}`;
+    lines.push(`${what}; watched ${iso(window.watched.start)} → ${iso(window.watched.end)}${window.ended ? ' (watch ended)' : ''}; source ${markdown_escape(stage.source)}.`, '', '| Trigger | Query | Samples | Bounds | Baseline | Verdict |', '| --- | --- | --- | --- | --- | --- |');
+    for (const t of stage.triggers) {
+        const v = t.verdict;
+        const samples = v.series.reduce((sum, s) => sum + s.samples.length, 0);
+        const valid = v.series.reduce((sum, s) => sum + s.valid, 0);
+        lines.push(`| ${markdown_escape(v.trigger)} | ${monitor_code(t.query)} | ${samples} (${valid} valid) | ${bounds(v.bounds)} | ${baseline(v.baseline)} | ${v.status}: ${markdown_escape(v.summary)} |`);
+    }
+    const breaches = stage.triggers.flatMap(t => breachLines(t));
+    if (breaches.length > 0)
+        lines.push('', 'Breaching samples:', '', ...breaches);
+    lines.push('', actionText(stage, dryRun));
+    if (stage.notice) {
+        const { severity, kind } = stage.notice;
+        lines.push('', `Notification: **${severity}** (${kind})${dryRun ? ' — not sent on a dry run' : ''}.`);
+    }
+    return lines;
+}
+function breachLines(t) {
+    return t.verdict.series.flatMap(series => {
+        if (!series.breachRun)
+            return [];
+        const labels = Object.entries(series.labels)
+            .map(([k, v]) => `${k}="${v}"`)
+            .join(', ');
+        return [
+            `- ${markdown_escape(t.verdict.trigger)}${labels ? ` {${markdown_escape(labels)}}` : ''}: ${samplesText(series.breachRun)}`
+        ];
+    });
+}
+function actionText(stage, dryRun) {
+    const { action } = stage;
+    if (action.kind === 'none') {
+        return stage.verdict === 'inconclusive'
+            ? 'Inconclusive: never a pass and never a rollback. Nothing written.'
+            : 'Nothing to do. Nothing written.';
+    }
+    if (action.kind === 'alert') {
+        return `**${ALERT_TEXT[action.why]}**: ${markdown_escape(action.detail)}. Nothing written.`;
+    }
+    if (action.kind === 'rolled-back-by-another') {
+        return `Another run changed ${markdown_escape(stage.stage)} first (it holds ${markdown_escape(action.holder ?? 'nothing')} now): this run rolled nothing back. Nothing written.`;
+    }
+    const restored = markdown_escape(action.restored);
+    const head = dryRun
+        ? `**Would roll back automatically** to ${restored} (dry run: nothing written).`
+        : action.written
+            ? `**Rolled back automatically** to ${restored}.`
+            : `Rollback to ${restored}: nothing written.`;
+    return `${head}\n\n${renderRollback(action.report).markdown.replace(/^## /m, '#### ')}`;
+}
+/**
+ * The rollback's reason: each breached trigger with its values and times, bounded, so the
+ * registry's record reads on its own. Plain text: the registry stores it, the report escapes it.
+ */
+function breachReason(model, stage, version, breached) {
+    const parts = breached.map(t => {
+        const runs = t.verdict.series.flatMap(s => (s.breachRun ? [samplesText(s.breachRun)] : []));
+        const where = runs.length > 0 ? `: ${runs.join('; ')}` : '';
+        return `${t.verdict.trigger} (${t.verdict.summary}${bounds(t.verdict.bounds, true)})${where}`;
+    });
+    return `modelgate monitor: ${model} ${version} breached in ${stage}: ${parts.join(' | ')}`;
+}
+/**
+ * The warning annotation of each inconclusive stage, so a run that could not see is not silently
+ * green: the stage, its holder, and each inconclusive trigger's why. Plain text: the action
+ * escapes it for a workflow command.
+ */
+function inconclusiveWarnings(stages) {
+    return stages
+        .filter(s => s.verdict === 'inconclusive')
+        .map(s => {
+        const why = s.triggers
+            .filter(t => t.verdict.status === 'inconclusive')
+            .map(t => `${t.verdict.trigger}: ${clip(t.verdict.summary)}`);
+        const holder = s.holder !== undefined ? `${s.holder}; ` : '';
+        return `ModelGate monitor: ${s.stage} is inconclusive (${holder}${why.join('; ')}). Nothing written.`;
+    });
+}
+/** One line of at most 300 characters. */
+function clip(text) {
+    const line = text.replace(/\s+/g, ' ').trim();
+    return line.length > 300 ? `${line.slice(0, 300)}…` : line;
+}
+function samplesText(run) {
+    const shown = run.slice(0, SHOWN_SAMPLES).map(s => `${monitor_value(s.value)} at ${iso(s.time)}`);
+    const more = run.length > SHOWN_SAMPLES ? ` and ${run.length - SHOWN_SAMPLES} more` : '';
+    return shown.join(', ') + more;
+}
+function bounds(b, inReason = false) {
+    const parts = [];
+    if (b?.min !== undefined)
+        parts.push(`min ${monitor_value(b.min)}`);
+    if (b?.max !== undefined)
+        parts.push(`max ${monitor_value(b.max)}`);
+    if (inReason)
+        return parts.length > 0 ? `; ${parts.join(', ')}` : '';
+    return parts.length > 0 ? parts.join(', ') : '–';
+}
+function baseline(b) {
+    if (!b)
+        return '–';
+    const from = b.from === 'audit' ? 'audit record' : 'previous holder';
+    if (b.value === undefined)
+        return `${from}: ${markdown_escape(b.problem ?? 'none')}`;
+    return `${from}: ${monitor_value(b.value)}${b.samples !== undefined ? ` (mean of ${b.samples})` : ''}`;
+}
+function monitor_value(v) {
+    const j = jsonValue(v);
+    return typeof j === 'number' ? formatNumber(j) : j;
+}
+/** A query as inline code: backticks cannot close it (a longer fence), pipes cannot split the table. */
+function monitor_code(text) {
+    const flat = text.replace(/\s+/g, ' ').replace(/\|/g, '\\|');
+    const longest = Math.max(0, ...[...flat.matchAll(/`+/g)].map(m => m[0].length));
+    const fence = '`'.repeat(longest + 1);
+    return `${fence} ${flat} ${fence}`;
+}
+function iso(time) {
+    if (time === undefined)
+        return '?';
+    return new Date(time).toISOString().replace('.000Z', 'Z');
+}
+function monitor_json(report) {
+    return {
+        model: report.model,
+        at: report.at.toISOString(),
+        dryRun: report.dryRun,
+        exitCode: report.exitCode,
+        stages: report.stages.map(stage => ({
+            stage: stage.stage,
+            mode: stage.mode,
+            verdict: stage.verdict,
+            ...(stage.idle ? { idle: stage.idle } : {}),
+            ...(stage.holder ? { holder: stage.holder } : {}),
+            ...(stage.since ? { since: stage.since.toISOString() } : {}),
+            ...(stage.previous ? { previous: stage.previous } : {}),
+            ...(stage.window
+                ? {
+                    window: {
+                        start: new Date(stage.window.watched.start).toISOString(),
+                        end: new Date(stage.window.watched.end).toISOString(),
+                        ended: stage.window.ended
+                    }
+                }
+                : {}),
+            ...(stage.source ? { source: stage.source } : {}),
+            queries: stage.queries,
+            triggers: stage.triggers.map(t => ({
+                name: t.verdict.trigger,
+                query: t.query,
+                action: t.action,
+                stepSeconds: t.stepMs / 1000,
+                verdict: t.verdict.status,
+                reason: t.verdict.reason,
+                summary: t.verdict.summary,
+                ...(t.verdict.bounds ? { bounds: t.verdict.bounds } : {}),
+                ...(t.verdict.baseline ? { baseline: t.verdict.baseline } : {}),
+                failureLimit: t.verdict.failureLimit,
+                minSamples: t.verdict.minSamples,
+                series: t.verdict.series.map(s => ({
+                    labels: s.labels,
+                    status: s.status,
+                    samples: s.samples.length,
+                    valid: s.valid,
+                    invalid: s.invalid,
+                    longestRun: s.longestRun,
+                    ...(s.breachRun
+                        ? {
+                            breachRun: s.breachRun.map(p => ({
+                                time: new Date(p.time).toISOString(),
+                                value: jsonValue(p.value),
+                                bound: p.bound
+                            }))
+                        }
+                        : {})
+                }))
+            })),
+            action: stage.action.kind === 'rollback'
+                ? {
+                    kind: 'rollback',
+                    restored: stage.action.restored,
+                    written: stage.action.written,
+                    dryRun: stage.action.dryRun
+                }
+                : stage.action,
+            ...(stage.reason ? { reason: stage.reason } : {}),
+            ...(stage.notice ? { notification: stage.notice } : {})
+        }))
     };
 }
 
@@ -72556,7 +72463,6 @@ function priorRollback(event) {
 
 
 
-
 /**
  * `modelgate rollback`: put the stage back on its previous holder (or a named
  * version), writing both the restored assignment and the removal of the current
@@ -72622,15 +72528,18 @@ async function rollback(context, options) {
             ?.version
         : undefined;
     return {
-        ...renderRollback({
-            kind: 'ran',
-            model: options.model,
-            stage: options.stage,
-            rolledBack: current.version,
-            restored,
-            reason: options.reason,
-            result
-        }),
+        report: {
+            command: 'rollback',
+            result: {
+                kind: 'ran',
+                model: options.model,
+                stage: options.stage,
+                rolledBack: current.version,
+                restored,
+                reason: options.reason,
+                result
+            }
+        },
         exitCode: errors/* ExitCode */.yU.Pass,
         rolledBack: current,
         ...(restored ? { restored } : {}),
@@ -72693,7 +72602,10 @@ async function alreadyDone(context, options, current) {
         return undefined;
     }
     return {
-        ...renderRollback({ kind: 'already', model, stage, holder: current.version, why }),
+        report: {
+            command: 'rollback',
+            result: { kind: 'already', model, stage, holder: current.version, why }
+        },
         exitCode: errors/* ExitCode */.yU.Pass,
         rolledBack: current,
         written: false
@@ -72743,15 +72655,17 @@ async function monitor(context, options) {
     const exitCode = results
         .map(stageExitCode)
         .reduce((worst, code) => (monitor_SEVERITY.indexOf(code) > monitor_SEVERITY.indexOf(worst) ? code : worst));
-    const rendered = renderMonitor({
-        model: options.model,
-        at,
-        dryRun: options.dryRun === true,
-        stages: results,
-        exitCode
-    });
     return {
-        ...rendered,
+        report: {
+            command: 'monitor',
+            report: {
+                model: options.model,
+                at,
+                dryRun: options.dryRun === true,
+                stages: results,
+                exitCode
+            }
+        },
         exitCode,
         model: options.model,
         stages: results,
@@ -73114,7 +73028,7 @@ async function rollbackDecision(context, request) {
             restored: outcome.restored ?? restored,
             written: outcome.written,
             dryRun: request.dryRun,
-            report: outcome.markdown,
+            report: outcome.report.result,
             ...(pullRequest !== undefined ? { pullRequest } : {})
         }
     };
@@ -73141,6 +73055,66 @@ function automaticRollbacks(history, stage, since) {
         found.push(record);
     }
     return found;
+}
+
+;// CONCATENATED MODULE: ./src/monitor/promql.ts
+/**
+ * `$model`, `$version` and `$stage` in a trigger's PromQL, substituted safely. Pure.
+ *
+ * A placeholder may only stand inside the double-quoted value of a label matcher
+ * (`{model="$model"}`, `{version!="$version"}`, `{stage=~"$stage|shadow"}`); anywhere else
+ * (a metric name, a range, a function argument, a comment, a single-quoted or raw string) the
+ * query is refused, so a value can never become PromQL syntax. The value is escaped as a PromQL
+ * double-quoted string (Go's escapes); in a regex matcher (`=~`, `!~`) it is first quoted as a
+ * regular expression, so `1.0` matches only `1.0`.
+ */
+
+class PromqlPlaceholderError extends Error {
+    problems;
+    constructor(problems) {
+        super(problems.join('; '));
+        this.problems = problems;
+        this.name = 'PromqlPlaceholderError';
+    }
+}
+/** `value` as the inside of a PromQL double-quoted string (Go escapes). */
+function escapeStringContent(value) {
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is escaped
+    return value.replace(/[\\"\u0000-\u001f\u007f]/g, char => {
+        switch (char) {
+            case '\\':
+                return '\\\\';
+            case '"':
+                return '\\"';
+            case '\n':
+                return '\\n';
+            case '\r':
+                return '\\r';
+            case '\t':
+                return '\\t';
+            default:
+                return `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`;
+        }
+    });
+}
+/** `value` as an RE2 pattern that matches exactly `value`. */
+function quoteRegex(value) {
+    return value.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
+}
+/**
+ * `query` with each placeholder replaced by its escaped value. Throws PromqlPlaceholderError,
+ * listing every misplaced placeholder, rather than substitute any of them.
+ */
+function substitutePlaceholders(query, values) {
+    const problems = placeholderProblems(query);
+    if (problems.length > 0)
+        throw new PromqlPlaceholderError(problems);
+    const spans = matcherValueSpans(query);
+    return query.replace(PLACEHOLDER, (_, name, at) => {
+        const span = spans.find(s => at > s.start && at < s.end);
+        const value = values[name];
+        return escapeStringContent(span?.regex ? quoteRegex(value) : value);
+    });
 }
 
 ;// CONCATENATED MODULE: ./src/monitor/selector.ts
@@ -73901,86 +73875,6 @@ async function collectAttestations(source, candidate) {
     return { repository: source.repository, lookups };
 }
 
-;// CONCATENATED MODULE: ./src/report/promote.ts
-
-
-
-
-function renderPromote(result) {
-    if (result.kind === 'held')
-        return renderHeld(result);
-    if (result.kind === 'done-for-commit')
-        return renderDoneForCommit(result.record);
-    const { evaluation, forced } = result;
-    const action = describeAction(result.action);
-    return {
-        markdown: `${renderMarkdown(evaluation, forced ? { forced } : {})}\n${action}\n`,
-        json: JSON.stringify({
-            ...evaluationJson(evaluation),
-            action,
-            written: result.written,
-            ...(forced ? { forced: forcedPast(evaluation.gates) } : {})
-        }, null, 2)
-    };
-}
-function describeAction(action) {
-    switch (action.kind) {
-        case 'held':
-            return `${markdown_escape(action.model)} ${markdown_escape(action.version)} already holds ${markdown_escape(action.stage)}: nothing to write.`;
-        case 'refused':
-            return `Not promoted: the promotion is ${action.decision}.`;
-        case 'write':
-            return describeWrite(action);
-    }
-}
-function describeWrite({ result, version, stage: targetStage, previous, record }) {
-    const from = previous
-        ? ` (replacing ${markdown_escape(previous.version)})`
-        : ' (first holder of the stage)';
-    const [v, stage] = [version, targetStage].map(markdown_escape);
-    // Only a promotion past gates that did not pass is forced: --force on passing gates is not.
-    const forced = record.kind === 'forced-promotion' ? `, ${forcedPast(record.gates)}` : '';
-    if (result.written) {
-        const pushed = registry_tables_describePublication(result.publication);
-        return `Promoted ${v} to ${stage}${forced}${from}. Wrote:\n${registry_tables_listEvents(result.events)}${pushed ? `\n\n${pushed}` : ''}`;
-    }
-    if (result.reason === 'dry run') {
-        return `Dry run: would promote ${v} to ${stage}${forced}${from}. Would write:\n${registry_tables_listEvents(result.planned)}`;
-    }
-    return `Nothing written: ${v} ${result.reason}.`;
-}
-function renderHeld({ model, version, stage, holder }) {
-    // The holder's author is registry text (a tag's tagger): escaped like every name here.
-    const [m, v, st, by] = [model, version, stage, holder.assignedBy].map(markdown_escape);
-    const since = Number.isNaN(holder.assignedAt.getTime())
-        ? 'an unknown time'
-        : utc(holder.assignedAt);
-    const markdown = `${m} ${v} already holds ${st} (since ${since}, by ${by}). Nothing written.\n`;
-    const json = JSON.stringify({ model, version, stage, written: false, reason: 'already in stage' }, null, 2);
-    return { markdown, json };
-}
-function renderDoneForCommit(done) {
-    // Read back from the registry, where anyone who can push tags can write: escaped.
-    const [commit, model, version, stage, at, run] = [
-        done.commitSha?.slice(0, 7) ?? '',
-        done.model,
-        done.version ?? '',
-        done.to,
-        // The house format, zone named, as every time ModelGate prints (not the raw ISO string).
-        utc(new Date(done.timestamp)),
-        done.runUrl ?? 'run unknown'
-    ].map(markdown_escape);
-    const markdown = `This commit (${commit}) already promoted ${model} ${version} to ${stage} at ${at} (${run}). Nothing written.\n`;
-    const json = JSON.stringify({
-        model: done.model,
-        version: done.version,
-        stage: done.to,
-        written: false,
-        reason: 'already promoted from this commit'
-    }, null, 2);
-    return { markdown, json };
-}
-
 ;// CONCATENATED MODULE: ./src/commands/bind-candidate.ts
 
 
@@ -74062,7 +73956,6 @@ async function ownDigest(context, model, version, dir) {
 
 
 
-
 /**
  * `modelgate promote`: evaluate every gate of the target stage against the
  * stage's current holder and, only when all pass (or on an audited force),
@@ -74122,7 +74015,7 @@ async function promote(context, options) {
     const holder = await context.registry.getStage(model, options.stage);
     if (holder?.version === version) {
         if (!options.evaluateHeld) {
-            return rendered({ kind: 'held', model, version, stage: options.stage, holder });
+            return unevaluated({ kind: 'held', model, version, stage: options.stage, holder });
         }
         // A pull request's status is earned by an evaluation, never assumed from the registry.
         const held = await evaluate(holder);
@@ -74144,7 +74037,7 @@ async function promote(context, options) {
             stored.commitSha === options.onceForCommit)
         : undefined;
     if (done)
-        return rendered({ kind: 'done-for-commit', record: done });
+        return unevaluated({ kind: 'done-for-commit', record: done });
     let judged = await evaluate(holder);
     // The holder the latest evaluation compared against, so a write judges again only when it moved.
     let judgedHolder = holder;
@@ -74264,8 +74157,8 @@ function auditFor(context, options, record) {
     };
 }
 /** A result that evaluated nothing: exit 0, the decision `pass` (nothing to block). */
-function rendered(result) {
-    return { ...renderPromote(result), exitCode: errors/* ExitCode */.yU.Pass, decision: 'pass' };
+function unevaluated(result) {
+    return { report: { command: 'promote', result }, exitCode: errors/* ExitCode */.yU.Pass, decision: 'pass' };
 }
 function outcome(evaluation, action, effect) {
     // A forced promotion happens (or would, on a dry run): exit 1, as a warning, not 2 as blocked.
@@ -74273,13 +74166,16 @@ function outcome(evaluation, action, effect) {
     const exitCode = effect.promoted && decided > errors/* ExitCode */.yU.PassWithWarnings ? errors/* ExitCode */.yU.PassWithWarnings : decided;
     const written = effect.written ?? false;
     return {
-        ...renderPromote({
-            kind: 'evaluated',
-            evaluation,
-            action,
-            written,
-            ...(effect.forced ? { forced: effect.forced } : {})
-        }),
+        report: {
+            command: 'promote',
+            result: {
+                kind: 'evaluated',
+                evaluation,
+                action,
+                written,
+                ...(effect.forced ? { forced: effect.forced } : {})
+            }
+        },
         exitCode,
         decision: evaluation.decision,
         evaluation,
@@ -74287,57 +74183,7 @@ function outcome(evaluation, action, effect) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/report/register.ts
-
-
-function renderRegister({ request, result, digest }) {
-    // Names from the command line or a workflow input: escaped for the markdown below.
-    const [model, version] = [request.model, request.version].map(markdown_escape);
-    const what = `${model} ${version} on ${request.commit.slice(0, 12)}`;
-    const text = result.written
-        ? `Registered ${what}: \`${result.events.map(event => event.id).join('`, `')}\`${lineOf(registry_tables_describePublication(result.publication))}`
-        : result.reason === 'dry run'
-            ? `Dry run: would register ${what}: \`${result.planned.map(event => event.id).join('`, `')}\``
-            : `Nothing written: ${model} ${version} ${result.reason}.`;
-    const note = 'digest' in digest
-        ? `Candidate digest: ${digest.digest}`
-        : `No candidate digest recorded (${markdown_escape(digest.why)}): a candidate directory is compared with the version's own files instead, or refused when they cannot be read.`;
-    return {
-        markdown: `${text}\n${result.written || result.reason === 'dry run' ? `${note}\n` : ''}`,
-        json: JSON.stringify({
-            ...request,
-            written: result.written,
-            ...(result.written && result.publication ? { publication: result.publication } : {}),
-            ...('digest' in digest ? { candidateDigest: digest.digest } : {})
-        }, null, 2)
-    };
-}
-function register_renderRegisterMlflow(registered) {
-    const { request, what, written } = registered;
-    // Names, run ids and paths come from the command line: escaped for the markdown below.
-    const model = escape(request.model);
-    let text;
-    if (what.kind === 'confirmed') {
-        const run = request.runId ? escape(request.runId) : undefined;
-        text = `${model} version ${escape(what.version)} is registered in MLflow${run ? ` from run ${run}` : ''}; nothing to write.`;
-    }
-    else {
-        const source = escape(what.source);
-        text =
-            what.outcome === 'written'
-                ? `Registered ${model} version ${escape(what.version ?? '?')} from ${source}.`
-                : what.outcome === 'dry run'
-                    ? `Dry run: would create a version of ${model} from ${source} (MLflow gives it its number).`
-                    : `Nothing written: ${model} version ${escape(what.version ?? '?')} is already registered from ${source}.`;
-    }
-    return {
-        markdown: `${text}\n${request.candidateDigest && (written || request.dryRun) ? `Candidate digest: ${request.candidateDigest}\n` : ''}`,
-        json: JSON.stringify({ ...request, version: registered.version, written }, null, 2)
-    };
-}
-
 ;// CONCATENATED MODULE: ./src/commands/register.ts
-
 
 /**
  * `modelgate register`: record a version on a commit, with the content digest of the model's
@@ -74346,13 +74192,18 @@ function register_renderRegisterMlflow(registered) {
  */
 async function register(context, options) {
     const digest = await digestOf(context, options);
+    // A registration decides nothing: its record is the run's facts (audit/record.ts).
+    const record = { ...context.runFacts };
     const result = await context.registry.register(options.model, options.version, options.commit, {
         actor: context.actor,
         actorEmail: context.actorEmail,
-        record: { ...context.runFacts },
+        record,
         ...('digest' in digest ? { candidateDigest: digest.digest } : {})
     }, { dryRun: options.dryRun });
-    return { ...renderRegister({ request: options, result, digest }), exitCode: errors/* ExitCode */.yU.Pass };
+    return {
+        report: { command: 'register', result: { request: options, result, digest } },
+        exitCode: errors/* ExitCode */.yU.Pass
+    };
 }
 /** The digest of the model's files at the commit, or why there is none. */
 async function digestOf(context, options) {
@@ -74383,16 +74234,19 @@ async function registerMlflow(context, registry, options) {
     };
     if (options.version) {
         // A version MLflow already numbered: confirm it (and, with --run, that it is from that run).
-        await registry.register(options.model, options.version, options.runId ?? '', audit, {
+        await context.registry.register(options.model, options.version, options.runId ?? '', audit, {
             dryRun: options.dryRun
         });
         return {
-            ...renderRegisterMlflow({
-                request: options,
-                version: options.version,
-                written: false,
-                what: { kind: 'confirmed', version: options.version }
-            }),
+            report: {
+                command: 'register-mlflow',
+                result: {
+                    request: options,
+                    version: options.version,
+                    written: false,
+                    what: { kind: 'confirmed', version: options.version }
+                }
+            },
             exitCode: ExitCode.Pass
         };
     }
@@ -74407,21 +74261,24 @@ async function registerMlflow(context, registry, options) {
         dryRun: options.dryRun
     });
     return {
-        ...renderRegisterMlflow({
-            request: options,
-            version: result.version ?? options.version,
-            written: result.written,
-            what: {
-                kind: 'from-run',
-                source: `runs:/${options.runId}/${options.artifactPath ?? 'model'}`,
-                version: result.version,
-                outcome: result.written
-                    ? 'written'
-                    : result.reason === 'dry run'
-                        ? 'dry run'
-                        : 'already registered'
+        report: {
+            command: 'register-mlflow',
+            result: {
+                request: options,
+                version: result.version ?? options.version,
+                written: result.written,
+                what: {
+                    kind: 'from-run',
+                    source: `runs:/${options.runId}/${options.artifactPath ?? 'model'}`,
+                    version: result.version,
+                    outcome: result.written
+                        ? 'written'
+                        : result.reason === 'dry run'
+                            ? 'dry run'
+                            : 'already registered'
+                }
             }
-        }),
+        },
         exitCode: ExitCode.Pass
     };
 }
@@ -74592,7 +74449,6 @@ function decideStep(steps, request, where) {
 ;// CONCATENATED MODULE: ./src/commands/status.ts
 
 
-
 /**
  * `modelgate status`: who holds each stage, since when, assigned by whom. `policiesOf` gives the
  * policies of the models the registry holds: every stage a model's policy defines is shown, in
@@ -74614,8 +74470,7 @@ async function status_status(context, model, policiesOf) {
     }
     const view = { models, ...policies, ...(rollouts.length > 0 ? { rollouts } : {}) };
     return {
-        markdown: renderStatus(view),
-        json: statusJson(view),
+        report: { command: 'status', view },
         exitCode: errors/* ExitCode */.yU.Pass,
         view
     };
@@ -74630,8 +74485,7 @@ async function status_history(context, model, filter = {}) {
         ? []
         : (await context.registry.status(model)).flatMap(entry => (entry.localOnly ?? []).map(event => event.id)));
     return {
-        markdown: renderHistory(events, 'md', localOnly),
-        json: historyJson(events),
+        report: { command: 'history', events, localOnly },
         exitCode: errors/* ExitCode */.yU.Pass,
         events,
         localOnly
@@ -77816,12 +77670,6 @@ function isMarkShaped(value) {
 }
 
 ;// CONCATENATED MODULE: ./src/registry/mlflow/audit-tags.ts
-/**
- * What a write keeps on the version and in the stage's history about who did it and why: the
- * history entry, the audit tag (`modelgate.promoted.<alias>`, cut to the tag limit), the
- * caller's record in record tags (whole, a summary, or nothing for want of room), and where
- * the removal mark goes on Unity Catalog's 50-tag versions.
- */
 
 
 
@@ -78056,11 +77904,7 @@ class AuditTags {
 }
 /** How many candidate files an audit record lists (`artifact.files`), when it lists them. */
 function fileCount(record) {
-    const artifact = record.artifact;
-    const files = typeof artifact === 'object' && artifact !== null
-        ? artifact.files
-        : undefined;
-    return Array.isArray(files) ? files.length : undefined;
+    return 'artifact' in record ? record.artifact?.files.length : undefined;
 }
 /**
  * The audit facts of a removal mark that is not the plain case: the ids of the
@@ -78302,7 +78146,7 @@ function encodeJournal(entries, limit) {
     const [newest, ...older] = entries;
     if (!newest)
         return '[]';
-    const kept = [journal_compact(newest)];
+    const kept = [compact(newest)];
     let text = JSON.stringify(kept);
     if (byteLength(text) > limit) {
         const bare = { ...kept[0], by: truncateBytes(newest.by, 40) };
@@ -78312,15 +78156,15 @@ function encodeJournal(entries, limit) {
         text = JSON.stringify(kept);
     }
     for (const entry of older) {
-        const next = JSON.stringify([...kept, journal_compact(entry)]);
+        const next = JSON.stringify([...kept, compact(entry)]);
         if (byteLength(next) > limit)
             break;
-        kept.push(journal_compact(entry));
+        kept.push(compact(entry));
         text = next;
     }
     return text;
 }
-function journal_compact(entry) {
+function compact(entry) {
     return {
         ...entry,
         by: truncateBytes(entry.by, MAX_HISTORY_ACTOR),
@@ -81132,7 +80976,7 @@ async function openRegistry(cwd, policy, options = {}) {
             // One registry per command: each object is read once, then afresh after a write.
             readOnce: true
         });
-        return { registry, models: registry, git: createGitRunner(root) };
+        return { registry, models: registry, git: createGitRunner(root), fromRuns: registry };
     }
     if (top.code !== 0) {
         throw new errors/* InvalidInputError */.oC(`${cwd} is not a git checkout: the git registry lives in one`);
@@ -81205,7 +81049,250 @@ async function openWorkspace(options) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/report/json.ts
+/**
+ * The evaluation as stable JSON: the same model the markdown renders, pretty-printed with two
+ * spaces, keys in a fixed order (the order of the types in `gates/types.ts`, the decision
+ * first after model and stage), metric maps sorted by name, absent fields omitted. No trailing
+ * newline, like `JSON.stringify`.
+ */
+function toJson(evaluation) {
+    return JSON.stringify(evaluationJson(evaluation), null, 2);
+}
+/** The object `toJson` prints, for a command's JSON that adds its own fields after it. */
+function evaluationJson(evaluation) {
+    const { candidate } = evaluation;
+    return json_compact({
+        model: evaluation.model,
+        stage: evaluation.stage,
+        decision: evaluation.decision,
+        evaluatedAt: evaluation.evaluatedAt,
+        candidate: json_compact({
+            ...side(candidate),
+            invalidMetrics: sortKeys(candidate.invalidMetrics),
+            totalBytes: candidate.totalBytes,
+            fileCount: candidate.fileCount
+        }),
+        champion: evaluation.champion && json_compact(side(evaluation.champion)),
+        gates: evaluation.gates.map(gate),
+        warnings: [...evaluation.warnings]
+    });
+}
+function side(model) {
+    return {
+        label: model.label,
+        version: model.version,
+        metrics: sortKeys(model.metrics),
+        invalidMetrics: model.invalidMetrics && sortKeys(model.invalidMetrics)
+    };
+}
+function gate(result) {
+    return json_compact({
+        gate: result.gate,
+        status: result.status,
+        summary: result.summary,
+        checks: result.checks?.map(json_check),
+        details: result.details && [...result.details],
+        findings: result.findings?.map(finding => json_compact({ ...finding })),
+        provenance: result.provenance && { ...result.provenance }
+    });
+}
+function json_check(row) {
+    return json_compact({
+        metric: row.metric,
+        candidate: row.candidate,
+        champion: row.champion,
+        rule: row.rule,
+        status: row.status,
+        problem: row.problem
+    });
+}
+/** A copy with keys in code-point order (not locale order: stable everywhere). */
+function sortKeys(record) {
+    // fromEntries defines own properties, so even a metric named `__proto__` stays a plain key.
+    return Object.fromEntries(Object.keys(record)
+        .sort()
+        .flatMap(key => (record[key] === undefined ? [] : [[key, record[key]]])));
+}
+/** Drops undefined fields, keeping the insertion order of the rest. */
+function json_compact(object) {
+    return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
+}
+
+;// CONCATENATED MODULE: ./src/report/promote.ts
+
+
+
+
+function renderPromote(result) {
+    if (result.kind === 'held')
+        return renderHeld(result);
+    if (result.kind === 'done-for-commit')
+        return renderDoneForCommit(result.record);
+    const { evaluation, forced } = result;
+    const action = describeAction(result.action);
+    return {
+        markdown: `${renderMarkdown(evaluation, forced ? { forced } : {})}\n${action}\n`,
+        json: JSON.stringify({
+            ...evaluationJson(evaluation),
+            action,
+            written: result.written,
+            ...(forced ? { forced: forcedPast(evaluation.gates) } : {})
+        }, null, 2)
+    };
+}
+function describeAction(action) {
+    switch (action.kind) {
+        case 'held':
+            return `${markdown_escape(action.model)} ${markdown_escape(action.version)} already holds ${markdown_escape(action.stage)}: nothing to write.`;
+        case 'refused':
+            return `Not promoted: the promotion is ${action.decision}.`;
+        case 'write':
+            return describeWrite(action);
+    }
+}
+function describeWrite({ result, version, stage: targetStage, previous, record }) {
+    const from = previous
+        ? ` (replacing ${markdown_escape(previous.version)})`
+        : ' (first holder of the stage)';
+    const [v, stage] = [version, targetStage].map(markdown_escape);
+    // Only a promotion past gates that did not pass is forced: --force on passing gates is not.
+    const forced = record.kind === 'forced-promotion' ? `, ${forcedPast(record.gates)}` : '';
+    if (result.written) {
+        const pushed = describePublication(result.publication);
+        return `Promoted ${v} to ${stage}${forced}${from}. Wrote:\n${listEvents(result.events)}${pushed ? `\n\n${pushed}` : ''}`;
+    }
+    if (result.reason === 'dry run') {
+        return `Dry run: would promote ${v} to ${stage}${forced}${from}. Would write:\n${listEvents(result.planned)}`;
+    }
+    return `Nothing written: ${v} ${result.reason}.`;
+}
+function renderHeld({ model, version, stage, holder }) {
+    // The holder's author is registry text (a tag's tagger): escaped like every name here.
+    const [m, v, st, by] = [model, version, stage, holder.assignedBy].map(markdown_escape);
+    const since = Number.isNaN(holder.assignedAt.getTime())
+        ? 'an unknown time'
+        : utc(holder.assignedAt);
+    const markdown = `${m} ${v} already holds ${st} (since ${since}, by ${by}). Nothing written.\n`;
+    const json = JSON.stringify({ model, version, stage, written: false, reason: 'already in stage' }, null, 2);
+    return { markdown, json };
+}
+function renderDoneForCommit(done) {
+    // Read back from the registry, where anyone who can push tags can write: escaped.
+    const [commit, model, version, stage, at, run] = [
+        done.commitSha?.slice(0, 7) ?? '',
+        done.model,
+        done.version ?? '',
+        done.to,
+        // The house format, zone named, as every time ModelGate prints (not the raw ISO string).
+        utc(new Date(done.timestamp)),
+        done.runUrl ?? 'run unknown'
+    ].map(markdown_escape);
+    const markdown = `This commit (${commit}) already promoted ${model} ${version} to ${stage} at ${at} (${run}). Nothing written.\n`;
+    const json = JSON.stringify({
+        model: done.model,
+        version: done.version,
+        stage: done.to,
+        written: false,
+        reason: 'already promoted from this commit'
+    }, null, 2);
+    return { markdown, json };
+}
+
+;// CONCATENATED MODULE: ./src/report/register.ts
+
+
+function renderRegister({ request, result, digest }) {
+    // Names from the command line or a workflow input: escaped for the markdown below.
+    const [model, version] = [request.model, request.version].map(markdown_escape);
+    const what = `${model} ${version} on ${request.commit.slice(0, 12)}`;
+    const text = result.written
+        ? `Registered ${what}: \`${result.events.map(event => event.id).join('`, `')}\`${lineOf(describePublication(result.publication))}`
+        : result.reason === 'dry run'
+            ? `Dry run: would register ${what}: \`${result.planned.map(event => event.id).join('`, `')}\``
+            : `Nothing written: ${model} ${version} ${result.reason}.`;
+    const note = 'digest' in digest
+        ? `Candidate digest: ${digest.digest}`
+        : `No candidate digest recorded (${markdown_escape(digest.why)}): a candidate directory is compared with the version's own files instead, or refused when they cannot be read.`;
+    return {
+        markdown: `${text}\n${result.written || result.reason === 'dry run' ? `${note}\n` : ''}`,
+        json: JSON.stringify({
+            ...request,
+            written: result.written,
+            ...(result.written && result.publication ? { publication: result.publication } : {}),
+            ...('digest' in digest ? { candidateDigest: digest.digest } : {})
+        }, null, 2)
+    };
+}
+function renderRegisterMlflow(registered) {
+    const { request, what, written } = registered;
+    // Names, run ids and paths come from the command line: escaped for the markdown below.
+    const model = markdown_escape(request.model);
+    let text;
+    if (what.kind === 'confirmed') {
+        const run = request.runId ? markdown_escape(request.runId) : undefined;
+        text = `${model} version ${markdown_escape(what.version)} is registered in MLflow${run ? ` from run ${run}` : ''}; nothing to write.`;
+    }
+    else {
+        const source = markdown_escape(what.source);
+        text =
+            what.outcome === 'written'
+                ? `Registered ${model} version ${markdown_escape(what.version ?? '?')} from ${source}.`
+                : what.outcome === 'dry run'
+                    ? `Dry run: would create a version of ${model} from ${source} (MLflow gives it its number).`
+                    : `Nothing written: ${model} version ${markdown_escape(what.version ?? '?')} is already registered from ${source}.`;
+    }
+    return {
+        markdown: `${text}\n${request.candidateDigest && (written || request.dryRun) ? `Candidate digest: ${request.candidateDigest}\n` : ''}`,
+        json: JSON.stringify({ ...request, version: registered.version, written }, null, 2)
+    };
+}
+
+;// CONCATENATED MODULE: ./src/report/command.ts
+
+
+
+
+
+
+
+
+/**
+ * The report's markdown and JSON. `format` lays out status's and history's tables: markdown
+ * (the default), or columns aligned for a terminal.
+ */
+function renderReport(report, format = 'md') {
+    switch (report.command) {
+        case 'check':
+            return { markdown: renderMarkdown(report.evaluation), json: toJson(report.evaluation) };
+        case 'register':
+            return renderRegister(report.result);
+        case 'register-mlflow':
+            return renderRegisterMlflow(report.result);
+        case 'promote':
+            return renderPromote(report.result);
+        case 'rollback':
+            return renderRollback(report.result);
+        case 'status':
+            return { markdown: renderStatus(report.view, format), json: statusJson(report.view) };
+        case 'history':
+            return {
+                markdown: renderHistory(report.events, format, report.localOnly),
+                json: historyJson(report.events)
+            };
+        case 'monitor':
+            return renderMonitor(report.report);
+        case 'rollout':
+            return renderRollout(report.result);
+    }
+}
+/** A command's outcome with its report rendered beside the typed facts. */
+function rendered(outcome) {
+    return { ...outcome, ...renderReport(outcome.report) };
+}
+
 ;// CONCATENATED MODULE: ./src/action/commands.ts
+
 
 
 
@@ -81224,13 +81311,13 @@ async function openWorkspace(options) {
 async function runCommand(settings, runner, checked = {}) {
     if (settings.command === 'check') {
         // The same opener as the CLI's: a candidate or champion may be mlflow:NAME/VERSION.
-        return check_check({
+        return rendered(await check_check({
             policyFile: settings.policy,
             ...(checked.policy ? { policy: checked.policy } : {}),
             candidateDir: candidateOf(settings),
             stage: settings.stage,
             championDir: settings.champion
-        }, openOnFirstUse(runner.workspace, { env: runner.env, onSecret: runner.onSecret }));
+        }, openOnFirstUse(runner.workspace, { env: runner.env, onSecret: runner.onSecret })));
     }
     if (settings.command === 'monitor')
         return runMonitor(settings, runner, checked);
@@ -81238,17 +81325,17 @@ async function runCommand(settings, runner, checked = {}) {
     switch (settings.command) {
         case 'register': {
             const commit = await open_resolveCommit(git, runner.sha ?? 'HEAD');
-            return register(context, {
+            return rendered(await register(context, {
                 model: modelOf(model, settings),
                 version: settings.version,
                 commit,
                 dryRun: settings.dryRun
-            });
+            }));
         }
         case 'promote':
             if (!policy)
                 throw new errors/* InvalidInputError */.oC('input "policy" is required for command "promote"');
-            return promote(context, {
+            return rendered(await promote(context, {
                 policy,
                 stage: settings.stage,
                 version: settings.version,
@@ -81259,19 +81346,19 @@ async function runCommand(settings, runner, checked = {}) {
                 ...(checked.checks ? { checks: checked.checks } : {}),
                 ...(runner.attestations ? { attestations: runner.attestations } : {}),
                 ...(runner.monitoringProbe ? { monitoringProbe: runner.monitoringProbe } : {})
-            });
+            }));
         case 'rollback':
-            return rollback(context, {
+            return rendered(await rollback(context, {
                 model: modelOf(model, settings),
                 stage: settings.stage,
                 toVersion: settings.version,
                 reason: settings.reason,
                 dryRun: settings.dryRun
-            });
+            }));
         case 'status':
-            return status_status(context, model);
+            return rendered(await status_status(context, model));
         case 'history':
-            return status_history(context, model, { stage: settings.stage });
+            return rendered(await status_history(context, model, { stage: settings.stage }));
     }
 }
 /** `command: monitor`: its typed outcome, for the flow that tells the pull requests. */
@@ -81279,7 +81366,7 @@ async function runMonitor(settings, runner, checked = {}) {
     const { policy, context } = await openCommandContext(settings, runner, checked.policy);
     if (!policy)
         throw new errors/* InvalidInputError */.oC('input "policy" is required for command "monitor"');
-    return monitor(context, {
+    const outcome = await monitor(context, {
         policy,
         model: policy.model,
         ...(settings.stage ? { stage: settings.stage } : {}),
@@ -81291,6 +81378,7 @@ async function runMonitor(settings, runner, checked = {}) {
             fetch
         })
     });
+    return rendered(outcome);
 }
 /**
  * The model of a register or rollback: the "model" input, else the policy's. inputs.ts requires
@@ -81428,7 +81516,6 @@ async function readFileAtRef(api, repo, path, ref) {
 
 
 
-
 /**
  * The policy as a commit or branch has it (`git show <rev>:<path>` in the checkout, else the
  * contents API at `ref`, default `rev`): for a pull request the base commit, never the head; for a merge's push
@@ -81448,7 +81535,7 @@ async function policyIfAt(file, at, where) {
     const spec = repositoryPath(context, file);
     let text;
     if (at.rev) {
-        const shown = await createGitRunner(context.workspace)(['show', `${at.rev}:./${spec}`]);
+        const shown = await context.git(['show', `${at.rev}:./${spec}`]);
         if (shown.code === 0)
             text = shown.stdout;
     }
@@ -81456,7 +81543,7 @@ async function policyIfAt(file, at, where) {
     if (text === undefined && ref) {
         text = (await readFileAtRef(where.api, where.repo, spec, ref))?.text;
     }
-    return text === undefined ? undefined : { policy: parsePolicy(text, file), text };
+    return text === undefined ? undefined : { policy: load_parsePolicy(text, file), text };
 }
 /** A workspace file as a path in the repository (`/`-separated, relative to its root). */
 function repositoryPath(context, file) {
@@ -81490,6 +81577,54 @@ async function checkOnPullRequest(settings, context) {
     const { policy } = await policyAt(file, { rev: pr.baseSha, what }, { context, api, repo });
     const outcome = await withCandidateArtifact(settings, context, policy, resolved => runCommand(resolved, context, { policy }));
     return { ...outcome, markdown: withNote(outcome.markdown, baseBranchNote(file, what, pr.number)) };
+}
+
+;// CONCATENATED MODULE: ./src/policy/directory.ts
+/**
+ * The repository's policies: every `policies/*.yml` at the root of the repository, as the CLI
+ * finds a model's policy (`policies/MODEL.yml`). Read when no one model is named, so that a
+ * stage name can be checked against every model's stages and `status` can show each model's.
+ */
+
+
+
+
+/** Where the CLI looks for policies, relative to the repository root. */
+const POLICY_DIR = 'policies';
+/** The file `policies/MODEL.yml` names the policy of (`/` and `:` in the name become `-`). */
+function policyFileName(model) {
+    return `${POLICY_DIR}/${model.replace(/[/:]/g, '-')}.yml`;
+}
+/**
+ * Reads every `policies/*.yml` under `root`, in name order. A file that is not a valid policy is
+ * listed in `unread` with its first problem, never thrown: one bad file does not hide the rest.
+ */
+async function readPolicyDirectory(root) {
+    let names;
+    try {
+        names = (await readdir(path.join(root, POLICY_DIR), { withFileTypes: true }))
+            .filter(entry => entry.isFile() && entry.name.endsWith('.yml'))
+            .map(entry => entry.name)
+            .sort();
+    }
+    catch {
+        // No policies/ directory (or none readable): no policies.
+        return { policies: [], unread: [] };
+    }
+    const directory = { policies: [], unread: [] };
+    for (const name of names) {
+        const file = `${POLICY_DIR}/${name}`;
+        try {
+            const policy = parsePolicy(await readFile(path.join(root, file), 'utf8'), file);
+            directory.policies.push({ file, policy });
+        }
+        catch (error) {
+            // The policy error's first line says how many problems; the next names the first one.
+            const lines = errorMessage(error).split('\n');
+            directory.unread.push({ file, problem: lines[1] ?? lines[0] ?? 'unreadable' });
+        }
+    }
+    return directory;
 }
 
 ;// CONCATENATED MODULE: ./src/github/access.ts
@@ -81650,6 +81785,8 @@ async function checkRollbackPermission(access, actor, allowed) {
 
 
 
+
+
 /**
  * `workflow_dispatch` with `command: rollback`: the actor's right first (a refusal is exit 4 with
  * the registry untouched), then the rollback, then a note on the pull request that had promoted
@@ -81658,14 +81795,14 @@ async function checkRollbackPermission(access, actor, allowed) {
 async function rollbackByDispatch(settings, context) {
     const { github, permission, policy } = await requireRollbackRight(settings, context);
     const { model, context: registryContext } = await openCommandContext(settings, context, policy);
-    const outcome = await rollback(registryContext, {
+    const outcome = rendered(await rollback(registryContext, {
         model: modelOf(model, settings),
         stage: settings.stage,
         toVersion: settings.version,
         reason: settings.reason,
         dryRun: settings.dryRun,
         checks: [permission]
-    });
+    }));
     if (!outcome.written || !outcome.restored)
         return outcome;
     const note = await notePromotingPullRequest(github, context, outcome, settings.reason);
@@ -81768,7 +81905,7 @@ function deniedAudit(settings, context, policy, reason) {
  */
 async function defaultBranchPolicy(settings, context, github) {
     const { api, repo } = github;
-    const file = settings.policy ?? (settings.model && defaultPolicyFile(settings.model));
+    const file = settings.policy ?? (settings.model && policyFileName(settings.model));
     if (!file)
         return undefined;
     const payload = await readPayload(context);
@@ -81796,10 +81933,6 @@ async function defaultBranchPolicy(settings, context, github) {
     }
     context.logger?.info(`No policy input: the rights and registry come from ${file} on ${at.what}`);
     return found.policy;
-}
-/** The CLI's default policy file for a model (src/cli/context.ts), relative to the repository root. */
-function defaultPolicyFile(model) {
-    return `policies/${model.replace(/[/:]/g, '-')}.yml`;
 }
 /**
  * Adds "rolled back" to the sticky comment of the pull request whose merge (or approval)
@@ -82232,6 +82365,7 @@ async function setCommitStatus(api, repo, status) {
 
 
 
+
 /**
  * A pull-request event with `command: promote`: evaluate the promotion with the pull request's
  * reviews and check runs, as a dry run unless `promote-on: approval` (then `promote` writes only
@@ -82299,7 +82433,7 @@ async function evaluatePullRequest(settings, context) {
         written: Boolean(result.written),
         readOnly: readOnlyReason(payload.pull_request, context)
     });
-    const note = pullRequestRunNote({
+    const markdown = withPullRequestRunNote(result.markdown, {
         written: Boolean(result.written),
         pullRequest: pr.number,
         ...(elsewhere
@@ -82314,7 +82448,7 @@ async function evaluatePullRequest(settings, context) {
         eventName: context.eventName,
         promoteOn: settings.promoteOn
     });
-    return { ...result, markdown: `${result.markdown}\n${note}` };
+    return { ...result, markdown };
 }
 /**
  * The status of a pull request that changes the policy: never `success`, whatever the
@@ -82403,8 +82537,7 @@ async function promoteOnMerge(settings, context) {
         ...(pr ? { pullRequest: pr.number } : {}),
         ...(found ? { mergedElsewhere: { number: found.number, baseRef: found.baseRef } } : {})
     });
-    const note = pushNote(Boolean(result.written), origin);
-    return { ...result, markdown: `${result.markdown}\n${note}` };
+    return { ...result, markdown: withPushNote(result.markdown, Boolean(result.written), origin) };
 }
 /** Runs `promote` with the pull request's reviews and check runs as evidence. */
 async function promoteWithEvidence(settings, context, github, request) {
@@ -82424,7 +82557,7 @@ async function promoteWithEvidence(settings, context, github, request) {
         sha: request.sha,
         ...(pr ? { pullRequest: { number: pr.number, ...(pr.url ? { url: pr.url } : {}) } } : {})
     }));
-    return promote(registryContext, {
+    const outcome = await promote(registryContext, {
         policy,
         stage,
         version: settings.version,
@@ -82437,6 +82570,7 @@ async function promoteWithEvidence(settings, context, github, request) {
         ...(context.attestations ? { attestations: context.attestations } : {}),
         ...(context.monitoringProbe ? { monitoringProbe: context.monitoringProbe } : {})
     });
+    return rendered(outcome);
 }
 /**
  * The sticky comment on the pull request and the commit status on `sha`, in that order. Once the
@@ -83525,6 +83659,7 @@ function closers(lines) {
 
 
 
+
 /**
  * The action's entry: read inputs, run the command, publish the report. The one
  * error boundary: every failure ends here as a failed step with a readable message.
@@ -83649,7 +83784,8 @@ function runnerContext(audits, token, trustedRoot) {
         },
         // `monitoring: required`: the holder's series on the stage's monitor source (a `file:` is
         // read inside the workspace), over the same adapters `monitor` uses.
-        monitoringProbe: monitoringProber(block => metricSourceFor(block, { root: workspace, readFile: file => (0,promises_.readFile)(file, 'utf8'), fetch }))
+        monitoringProbe: monitoringProber(block => metricSourceFor(block, { root: workspace, readFile: file => (0,promises_.readFile)(file, 'utf8'), fetch })),
+        git: createGitRunner(workspace)
     };
 }
 /**

@@ -19,6 +19,7 @@ import { maskableParts, type NotificationEvent } from './notify/webhook.js'
 import { actionsArtifactUploader } from './audit/actions-uploader.js'
 import { ExitCode, ModelGateError, errorMessage } from './errors.js'
 import { getInputs } from './inputs.js'
+import { createGitRunner } from './registry/git/runner.js'
 import { neutraliseCommands } from './report/log.js'
 import { summaryBudget } from './report/summary.js'
 
@@ -157,7 +158,8 @@ function runnerContext(
     // read inside the workspace), over the same adapters `monitor` uses.
     monitoringProbe: monitoringProber(block =>
       metricSourceFor(block, { root: workspace, readFile: file => readFile(file, 'utf8'), fetch })
-    )
+    ),
+    git: createGitRunner(workspace)
   }
 }
 

@@ -16,6 +16,7 @@ import type { CheckSettings, MonitorSettings, Settings } from '../inputs.js'
 import type { Policy } from '../policy/schema.js'
 import { openOnFirstUse, resolveCommit } from '../registry/open.js'
 import { openWorkspace, type Workspace, type WorkspaceNaming } from '../workspace.js'
+import { rendered, type Rendered } from '../report/command.js'
 
 /** What the runner tells a step about its run (GITHUB_* variables), read once by main.ts. */
 export interface RunnerContext {
@@ -58,15 +59,17 @@ export async function runCommand(
 ): Promise<CommandOutcome> {
   if (settings.command === 'check') {
     // The same opener as the CLI's: a candidate or champion may be mlflow:NAME/VERSION.
-    return check(
-      {
-        policyFile: settings.policy,
-        ...(checked.policy ? { policy: checked.policy } : {}),
-        candidateDir: candidateOf(settings),
-        stage: settings.stage,
-        championDir: settings.champion
-      },
-      openOnFirstUse(runner.workspace, { env: runner.env, onSecret: runner.onSecret })
+    return rendered(
+      await check(
+        {
+          policyFile: settings.policy,
+          ...(checked.policy ? { policy: checked.policy } : {}),
+          candidateDir: candidateOf(settings),
+          stage: settings.stage,
+          championDir: settings.champion
+        },
+        openOnFirstUse(runner.workspace, { env: runner.env, onSecret: runner.onSecret })
+      )
     )
   }
   if (settings.command === 'monitor') return runMonitor(settings, runner, checked)
@@ -74,39 +77,45 @@ export async function runCommand(
   switch (settings.command) {
     case 'register': {
       const commit = await resolveCommit(git, runner.sha ?? 'HEAD')
-      return register(context, {
-        model: modelOf(model, settings),
-        version: settings.version,
-        commit,
-        dryRun: settings.dryRun
-      })
+      return rendered(
+        await register(context, {
+          model: modelOf(model, settings),
+          version: settings.version,
+          commit,
+          dryRun: settings.dryRun
+        })
+      )
     }
     case 'promote':
       if (!policy) throw new InvalidInputError('input "policy" is required for command "promote"')
-      return promote(context, {
-        policy,
-        stage: settings.stage,
-        version: settings.version,
-        candidateDir: settings.candidate,
-        dryRun: settings.dryRun,
-        force: settings.force,
-        reason: settings.reason,
-        ...(checked.checks ? { checks: checked.checks } : {}),
-        ...(runner.attestations ? { attestations: runner.attestations } : {}),
-        ...(runner.monitoringProbe ? { monitoringProbe: runner.monitoringProbe } : {})
-      })
+      return rendered(
+        await promote(context, {
+          policy,
+          stage: settings.stage,
+          version: settings.version,
+          candidateDir: settings.candidate,
+          dryRun: settings.dryRun,
+          force: settings.force,
+          reason: settings.reason,
+          ...(checked.checks ? { checks: checked.checks } : {}),
+          ...(runner.attestations ? { attestations: runner.attestations } : {}),
+          ...(runner.monitoringProbe ? { monitoringProbe: runner.monitoringProbe } : {})
+        })
+      )
     case 'rollback':
-      return rollback(context, {
-        model: modelOf(model, settings),
-        stage: settings.stage,
-        toVersion: settings.version,
-        reason: settings.reason,
-        dryRun: settings.dryRun
-      })
+      return rendered(
+        await rollback(context, {
+          model: modelOf(model, settings),
+          stage: settings.stage,
+          toVersion: settings.version,
+          reason: settings.reason,
+          dryRun: settings.dryRun
+        })
+      )
     case 'status':
-      return status(context, model)
+      return rendered(await status(context, model))
     case 'history':
-      return history(context, model, { stage: settings.stage })
+      return rendered(await history(context, model, { stage: settings.stage }))
   }
 }
 
@@ -115,10 +124,10 @@ export async function runMonitor(
   settings: MonitorSettings,
   runner: RunnerContext,
   checked: CheckedBefore = {}
-): Promise<MonitorOutcome> {
+): Promise<Rendered<MonitorOutcome>> {
   const { policy, context } = await openCommandContext(settings, runner, checked.policy)
   if (!policy) throw new InvalidInputError('input "policy" is required for command "monitor"')
-  return monitor(context, {
+  const outcome = await monitor(context, {
     policy,
     model: policy.model,
     ...(settings.stage ? { stage: settings.stage } : {}),
@@ -131,6 +140,7 @@ export async function runMonitor(
         fetch
       })
   })
+  return rendered(outcome)
 }
 
 /**

@@ -4,6 +4,7 @@ import type { GateResult } from '../gates/types.js'
 import type { CommandOutcome } from '../commands/registry-context.js'
 import { NotFoundError, PermissionError, errorMessage } from '../errors.js'
 import type { PromoteSettings, RegisterSettings, RollbackSettings, Settings } from '../inputs.js'
+import { policyFileName } from '../policy/directory.js'
 import type { Policy } from '../policy/schema.js'
 import type { StageHolder } from '../registry/port.js'
 import { storedPullRequest } from '../registry/stored-audit.js'
@@ -14,6 +15,7 @@ import { modelOf, openCommandContext, runCommand, runFactsOf } from './commands.
 import { readPayload, type EventContext, type GitHubPorts } from './github-context.js'
 import { policyAt, policyIfAt } from './policy-at.js'
 import { notedOnPullRequest, withNote } from '../report/flow-notes.js'
+import { rendered } from '../report/command.js'
 
 /**
  * `workflow_dispatch` with `command: rollback`: the actor's right first (a refusal is exit 4 with
@@ -26,14 +28,16 @@ export async function rollbackByDispatch(
 ): Promise<CommandOutcome> {
   const { github, permission, policy } = await requireRollbackRight(settings, context)
   const { model, context: registryContext } = await openCommandContext(settings, context, policy)
-  const outcome = await rollback(registryContext, {
-    model: modelOf(model, settings),
-    stage: settings.stage,
-    toVersion: settings.version,
-    reason: settings.reason,
-    dryRun: settings.dryRun,
-    checks: [permission]
-  })
+  const outcome = rendered(
+    await rollback(registryContext, {
+      model: modelOf(model, settings),
+      stage: settings.stage,
+      toVersion: settings.version,
+      reason: settings.reason,
+      dryRun: settings.dryRun,
+      checks: [permission]
+    })
+  )
   if (!outcome.written || !outcome.restored) return outcome
   const note = await notePromotingPullRequest(github, context, outcome, settings.reason)
   return note ? { ...outcome, markdown: withNote(outcome.markdown, note) } : outcome
@@ -176,7 +180,7 @@ async function defaultBranchPolicy(
   github: GitHubPorts
 ): Promise<Policy | undefined> {
   const { api, repo } = github
-  const file = settings.policy ?? (settings.model && defaultPolicyFile(settings.model))
+  const file = settings.policy ?? (settings.model && policyFileName(settings.model))
   if (!file) return undefined
   const payload = await readPayload(context)
   const repository = payload.repository as { default_branch?: unknown } | undefined
@@ -210,11 +214,6 @@ async function defaultBranchPolicy(
   }
   context.logger?.info(`No policy input: the rights and registry come from ${file} on ${at.what}`)
   return found.policy
-}
-
-/** The CLI's default policy file for a model (src/cli/context.ts), relative to the repository root. */
-function defaultPolicyFile(model: string): string {
-  return `policies/${model.replace(/[/:]/g, '-')}.yml`
 }
 
 /**

@@ -5,6 +5,7 @@ import type { GitHubApi, RepoRef } from '../github/client.js'
 import type { CommentSink } from '../github/comments.js'
 import type { ReviewSource } from '../github/reviews.js'
 import type { Logger } from '../log.js'
+import type { GitRunner } from '../registry/git/runner.js'
 import type { RunnerContext } from './commands.js'
 
 /** What the event router needs beyond {@link RunnerContext}: where GitHub is and how to log. */
@@ -23,6 +24,11 @@ export interface EventContext extends RunnerContext {
    * what for, in the error when there is no token): a flow that needs none needs no token.
    */
   github: (needs: string) => GitHubPorts
+  /**
+   * git on the workspace checkout, chosen by main.ts: the flows read the policy at a commit with
+   * it (`git show`), never building a runner of their own.
+   */
+  git: GitRunner
 }
 
 /** What the flows read and write on GitHub, over one API client on this repository. */

@@ -2,7 +2,6 @@ import path from 'node:path'
 import { InvalidInputError } from '../errors.js'
 import { parsePolicy } from '../policy/load.js'
 import type { Policy } from '../policy/schema.js'
-import { createGitRunner } from '../registry/git/runner.js'
 import type { GitHubApi, RepoRef } from '../github/client.js'
 import { readFileAtRef } from '../github/contents.js'
 import type { EventContext } from './github-context.js'
@@ -37,7 +36,7 @@ export async function policyIfAt(
   const spec = repositoryPath(context, file)
   let text: string | undefined
   if (at.rev) {
-    const shown = await createGitRunner(context.workspace)(['show', `${at.rev}:./${spec}`])
+    const shown = await context.git(['show', `${at.rev}:./${spec}`])
     if (shown.code === 0) text = shown.stdout
   }
   const ref = at.ref ?? at.rev

@@ -6,14 +6,15 @@ import { InvalidInputError, PermissionError, errorMessage } from '../errors.js'
 import type { Evaluation } from '../gates/types.js'
 import type { PromoteSettings } from '../inputs.js'
 import type { Policy } from '../policy/schema.js'
+import { rendered, type Rendered } from '../report/command.js'
 import { commentMarker, renderComment, type DoneAction } from '../report/comment.js'
 import {
   heldNote,
   mergedReport,
   otherBaseNote,
   otherBaseReason,
-  pullRequestRunNote,
-  pushNote,
+  withPullRequestRunNote,
+  withPushNote,
   pushOrigin,
   withCommentNotes
 } from '../report/flow-notes.js'
@@ -44,7 +45,7 @@ import { policyAt, repositoryPath } from './policy-at.js'
 export async function evaluatePullRequest(
   settings: PromoteSettings,
   context: EventContext
-): Promise<PromoteOutcome> {
+): Promise<Rendered<PromoteOutcome>> {
   const payload = await readPayload(context)
   if (!payload.pull_request) {
     throw new InvalidInputError(`the ${context.eventName} payload has no pull_request`)
@@ -112,7 +113,7 @@ export async function evaluatePullRequest(
     written: Boolean(result.written),
     readOnly: readOnlyReason(payload.pull_request, context)
   })
-  const note = pullRequestRunNote({
+  const markdown = withPullRequestRunNote(result.markdown, {
     written: Boolean(result.written),
     pullRequest: pr.number,
     ...(elsewhere
@@ -127,7 +128,7 @@ export async function evaluatePullRequest(
     eventName: context.eventName,
     promoteOn: settings.promoteOn
   })
-  return { ...result, markdown: `${result.markdown}\n${note}` }
+  return { ...result, markdown }
 }
 
 /**
@@ -155,7 +156,7 @@ function policyChangeStatus(evaluation: Evaluation): { state: CommitState; descr
 export async function promoteOnMerge(
   settings: PromoteSettings,
   context: EventContext
-): Promise<PromoteOutcome> {
+): Promise<Rendered<PromoteOutcome>> {
   const payload = await readPayload(context)
   const ref = typeof payload.ref === 'string' ? payload.ref : context.ref
   const repository = payload.repository as { default_branch?: unknown } | undefined
@@ -234,8 +235,7 @@ export async function promoteOnMerge(
     ...(pr ? { pullRequest: pr.number } : {}),
     ...(found ? { mergedElsewhere: { number: found.number, baseRef: found.baseRef } } : {})
   })
-  const note = pushNote(Boolean(result.written), origin)
-  return { ...result, markdown: `${result.markdown}\n${note}` }
+  return { ...result, markdown: withPushNote(result.markdown, Boolean(result.written), origin) }
 }
 
 interface EvidenceRequest {
@@ -257,7 +257,7 @@ async function promoteWithEvidence(
   context: EventContext,
   github: GitHubPorts,
   request: EvidenceRequest
-): Promise<PromoteOutcome> {
+): Promise<Rendered<PromoteOutcome>> {
   const { policy, pr } = request
   const stage = settings.stage
   const stagePolicy = policy.stages[stage]
@@ -280,7 +280,7 @@ async function promoteWithEvidence(
       ...(pr ? { pullRequest: { number: pr.number, ...(pr.url ? { url: pr.url } : {}) } } : {})
     })
   )
-  return promote(registryContext, {
+  const outcome = await promote(registryContext, {
     policy,
     stage,
     version: settings.version,
@@ -293,6 +293,7 @@ async function promoteWithEvidence(
     ...(context.attestations ? { attestations: context.attestations } : {}),
     ...(context.monitoringProbe ? { monitoringProbe: context.monitoringProbe } : {})
   })
+  return rendered(outcome)
 }
 
 /**

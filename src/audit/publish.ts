@@ -4,9 +4,6 @@ import path from 'node:path'
 import { errorMessage } from '../errors.js'
 import { auditArtifactName, type AuditRecord } from './record.js'
 
-// The job summary's audit section is rendered in report/; named here too, where it was first.
-export { auditSummaryMarkdown } from '../report/audit-summary.js'
-
 /** Where a run's audit records go besides the registry: a workflow artifact per record. */
 export interface AuditUploader {
   /** Uploads `files` (absolute paths under `root`) as the artifact `name`. */

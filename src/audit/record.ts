@@ -157,14 +157,36 @@ export const AuditRecord = z
 export type AuditRecord = z.infer<typeof AuditRecord>
 
 /** What the run knows about itself, passed down from the composition root. */
-export interface RunFacts {
-  event?: string
-  sha?: string
-  runUrl?: string
-  pullRequest?: { number: number; url?: string }
-  /** `GITHUB_ACTOR`, kept on re-runs; the record's `actor` is whoever triggered this attempt. */
-  initialActor?: string
-}
+export const RunFacts = z
+  .object({
+    event: z.string().optional(),
+    sha: z.string().optional(),
+    runUrl: z.string().optional(),
+    pullRequest: z.object({ number: z.number().int(), url: z.string().optional() }).optional(),
+    /** `GITHUB_ACTOR`, kept on re-runs; the record's `actor` is whoever triggered this attempt. */
+    initialActor: z.string().optional()
+  })
+  .strict()
+
+export type RunFacts = z.infer<typeof RunFacts>
+
+/**
+ * What `register` keeps with a registration: the run's facts as they were (event, commit, run
+ * URL, pull request, first actor), no decision to record.
+ */
+export const RegistrationRecord = RunFacts
+
+export type RegistrationRecord = RunFacts
+
+/**
+ * The record a write hands the registry port (port.ts `AuditFacts.record`), which the adapters
+ * keep whole with the registry's own record of the change: a promotion's or rollback's
+ * AuditRecord, or a registration's run facts. What comes back is read through `auditRecordOf`
+ * (any tool may have written it), never trusted to be one of these.
+ */
+export const WrittenRecord = z.union([AuditRecord, RegistrationRecord])
+
+export type WrittenRecord = z.infer<typeof WrittenRecord>
 
 export interface PromotionAuditInput {
   evaluation: Evaluation

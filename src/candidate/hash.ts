@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
-import { constants } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { InvalidInputError } from '../errors.js'
+import { SAFE_READ_FLAGS } from '../scan/reader.js'
 
 /**
  * Size of each of the two read buffers per file being hashed.
@@ -17,15 +17,6 @@ export const HASH_BUFFER_BYTES = 2 * 1024 * 1024
 
 /** Files hashed at the same time by `hashFiles` unless told otherwise. */
 export const DEFAULT_HASH_CONCURRENCY = 4
-
-/**
- * Open flags for every file ModelGate reads from a candidate: never follow a
- * symlink at the last component (the walk already resolved and vetted links,
- * so meeting one here means the tree changed under us), and never block on a
- * FIFO swapped in after the walk. Both flags are 0 where the platform lacks them.
- */
-export const SAFE_READ_FLAGS =
-  constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0)
 
 export interface FileDigest {
   /** Lower-case hex SHA-256 of the content. */

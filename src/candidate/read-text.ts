@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto'
 import { open } from 'node:fs/promises'
 import { InvalidInputError } from '../errors.js'
-import { describeFsError, SAFE_READ_FLAGS, type FileDigest } from './hash.js'
+import { SAFE_READ_FLAGS } from '../scan/reader.js'
+import { describeFsError, type FileDigest } from './hash.js'
 
 /** Metadata files (metrics.json, MLmodel, schema.json, model.yaml, checksums) larger than this are refused. */
 export const MAX_METADATA_BYTES = 64 * 1024 * 1024

@@ -8,6 +8,7 @@ import { modelNameProblem } from '../policy/schema.js'
 import type { RolloutAction } from '../rollout/plan.js'
 import { openCliRegistry } from './context.js'
 import type { CliIO } from './run.js'
+import { renderReport } from '../report/command.js'
 
 export const ROLLOUT_USAGE = `Usage: modelgate rollout MODEL --stage STAGE
                           [--start --version vX.Y.Z | --advance [--to PERCENT] | --hold
@@ -124,6 +125,7 @@ export async function runRolloutCommand(
     ...(reason ? { reason } : {}),
     dryRun: values['dry-run'] === true
   })
-  io.stdout(values.json ? outcome.json + '\n' : outcome.markdown)
+  const { markdown, json } = renderReport(outcome.report)
+  io.stdout(values.json ? json + '\n' : markdown)
   return outcome.exitCode
 }

@@ -8,9 +8,7 @@ import type { Registry } from '../registry/port.js'
 import { evaluateStage } from '../gates/evaluate.js'
 import type { Evaluation } from '../gates/types.js'
 import { loadPolicy } from '../policy/load.js'
-import { renderMarkdown } from '../report/markdown.js'
-import { toJson } from '../report/json.js'
-import type { CommandOutcome } from './registry-context.js'
+import type { CommandResult } from './registry-context.js'
 import { exitCodeFor } from './exit-code.js'
 
 export interface CheckOptions {
@@ -29,7 +27,7 @@ export interface CheckOptions {
   within?: string
 }
 
-export interface CheckOutcome extends CommandOutcome {
+export interface CheckOutcome extends CommandResult {
   evaluation: Evaluation
   decision: Evaluation['decision']
 }
@@ -74,8 +72,7 @@ export async function check(
   })
   return {
     evaluation,
-    markdown: renderMarkdown(evaluation),
-    json: toJson(evaluation),
+    report: { command: 'check', evaluation },
     exitCode: exitCodeFor(evaluation.decision),
     decision: evaluation.decision
   }

@@ -14,12 +14,12 @@ import { storedPullRequest } from '../registry/stored-audit.js'
 import {
   breachReason,
   inconclusiveWarnings,
-  renderMonitor,
+  type MonitorReport,
   type MonitorAction,
   type StageMonitorResult,
   type StageVerdict
 } from '../report/monitor.js'
-import type { CommandOutcome, RegistryContext } from './registry-context.js'
+import type { CommandResult, RegistryContext } from './registry-context.js'
 import { StageChangedHandsError, rollback } from './rollback.js'
 
 /**
@@ -49,11 +49,16 @@ export interface MonitorOptions {
   sourceFor: (monitor: MonitorPolicy, stage: string) => MetricSource
 }
 
-export interface MonitorOutcome extends CommandOutcome {
+export interface MonitorOutcome extends CommandResult {
+  report: { command: 'monitor'; report: MonitorReport }
   model: string
   stages: StageMonitorResult[]
   /** Range queries sent, over every stage (the bench counts them). */
   queries: number
+  /** Notifications the verdicts call for, sent by the root (none on a dry run). */
+  notifications: NotificationEvent[]
+  /** Annotations the action shows for inconclusive stages, plain text. */
+  warnings: string[]
 }
 
 /** Exit codes by severity: the run exits with its most severe stage's. */
@@ -92,15 +97,17 @@ export async function monitor(
   const exitCode = results
     .map(stageExitCode)
     .reduce((worst, code) => (SEVERITY.indexOf(code) > SEVERITY.indexOf(worst) ? code : worst))
-  const rendered = renderMonitor({
-    model: options.model,
-    at,
-    dryRun: options.dryRun === true,
-    stages: results,
-    exitCode
-  })
   return {
-    ...rendered,
+    report: {
+      command: 'monitor',
+      report: {
+        model: options.model,
+        at,
+        dryRun: options.dryRun === true,
+        stages: results,
+        exitCode
+      }
+    },
     exitCode,
     model: options.model,
     stages: results,
@@ -542,7 +549,7 @@ async function rollbackDecision(
       restored: outcome.restored ?? restored,
       written: outcome.written,
       dryRun: request.dryRun,
-      report: outcome.markdown,
+      report: outcome.report.result,
       ...(pullRequest !== undefined ? { pullRequest } : {})
     }
   }

@@ -16,10 +16,10 @@ import { collectAttestations } from '../provenance/collect.js'
 import type { ProvenanceVerifier } from '../provenance/verify.js'
 import type { AuditFacts, StageHolder, StageRemoval } from '../registry/port.js'
 import { forcedPastNamed } from '../report/markdown.js'
-import { renderPromote, type PromoteAction, type PromoteResult } from '../report/promote.js'
+import type { PromoteAction, PromoteResult } from '../report/promote.js'
 import { bindCandidate, versionToPromote } from './bind-candidate.js'
 import { exitCodeFor } from './exit-code.js'
-import type { CommandOutcome, RegistryContext } from './registry-context.js'
+import type { CommandResult, RegistryContext } from './registry-context.js'
 
 export interface PromoteOptions {
   policy: Policy
@@ -69,7 +69,7 @@ export interface AttestationAccess {
 }
 
 /** What `promote` returns: the outcome, with the evaluation when one was made. */
-export interface PromoteOutcome extends CommandOutcome {
+export interface PromoteOutcome extends CommandResult {
   evaluation?: Evaluation
   /** Whether the stage was assigned (not on a dry run or a refusal). */
   written?: boolean
@@ -149,7 +149,7 @@ export async function promote(
   const holder = await context.registry.getStage(model, options.stage)
   if (holder?.version === version) {
     if (!options.evaluateHeld) {
-      return rendered({ kind: 'held', model, version, stage: options.stage, holder })
+      return unevaluated({ kind: 'held', model, version, stage: options.stage, holder })
     }
     // A pull request's status is earned by an evaluation, never assumed from the registry.
     const held = await evaluate(holder)
@@ -173,7 +173,7 @@ export async function promote(
           stored.commitSha === options.onceForCommit
       )
     : undefined
-  if (done) return rendered({ kind: 'done-for-commit', record: done })
+  if (done) return unevaluated({ kind: 'done-for-commit', record: done })
   let judged = await evaluate(holder)
   // The holder the latest evaluation compared against, so a write judges again only when it moved.
   let judgedHolder = holder
@@ -329,8 +329,8 @@ function auditFor(
 }
 
 /** A result that evaluated nothing: exit 0, the decision `pass` (nothing to block). */
-function rendered(result: PromoteResult): PromoteOutcome {
-  return { ...renderPromote(result), exitCode: ExitCode.Pass, decision: 'pass' }
+function unevaluated(result: PromoteResult): PromoteOutcome {
+  return { report: { command: 'promote', result }, exitCode: ExitCode.Pass, decision: 'pass' }
 }
 
 interface Effect {
@@ -349,13 +349,16 @@ function outcome(evaluation: Evaluation, action: PromoteAction, effect: Effect):
     effect.promoted && decided > ExitCode.PassWithWarnings ? ExitCode.PassWithWarnings : decided
   const written = effect.written ?? false
   return {
-    ...renderPromote({
-      kind: 'evaluated',
-      evaluation,
-      action,
-      written,
-      ...(effect.forced ? { forced: effect.forced } : {})
-    }),
+    report: {
+      command: 'promote',
+      result: {
+        kind: 'evaluated',
+        evaluation,
+        action,
+        written,
+        ...(effect.forced ? { forced: effect.forced } : {})
+      }
+    },
     exitCode,
     decision: evaluation.decision,
     evaluation,

@@ -1,14 +1,11 @@
-import { renderRegister, renderRegisterMlflow } from '../report/register.js'
+import type { RunRegistrar } from '../registry/port.js'
+import type { RegistrationRecord } from '../audit/record.js'
 import { ExitCode, InvalidInputError, ModelGateError } from '../errors.js'
-import type { CommandOutcome, RegistryContext } from './registry-context.js'
+import type { RegisterMlflowRequest, RegisterRequest } from '../report/register.js'
+import type { CommandResult, RegistryContext } from './registry-context.js'
 
-export interface RegisterOptions {
-  model: string
-  version: string
-  /** The commit (already resolved) the version is made of. */
-  commit: string
-  dryRun?: boolean
-}
+/** What `register` is asked (report/register.ts prints it back). */
+export type RegisterOptions = RegisterRequest
 
 /**
  * `modelgate register`: record a version on a commit, with the content digest of the model's
@@ -18,8 +15,10 @@ export interface RegisterOptions {
 export async function register(
   context: RegistryContext,
   options: RegisterOptions
-): Promise<CommandOutcome> {
+): Promise<CommandResult> {
   const digest = await digestOf(context, options)
+  // A registration decides nothing: its record is the run's facts (audit/record.ts).
+  const record: RegistrationRecord = { ...context.runFacts }
   const result = await context.registry.register(
     options.model,
     options.version,
@@ -27,12 +26,15 @@ export async function register(
     {
       actor: context.actor,
       actorEmail: context.actorEmail,
-      record: { ...context.runFacts },
+      record,
       ...('digest' in digest ? { candidateDigest: digest.digest } : {})
     },
     { dryRun: options.dryRun }
   )
-  return { ...renderRegister({ request: options, result, digest }), exitCode: ExitCode.Pass }
+  return {
+    report: { command: 'register', result: { request: options, result, digest } },
+    exitCode: ExitCode.Pass
+  }
 }
 
 /** The digest of the model's files at the commit, or why there is none. */
@@ -52,33 +54,8 @@ async function digestOf(
   }
 }
 
-export interface RegisterMlflowOptions {
-  model: string
-  /** Confirm this existing version (no write). */
-  version?: string
-  /** Create a version from this run's logged model (`model-versions/create`). */
-  runId?: string
-  /** The model's artifact path inside the run. Default `model`. */
-  artifactPath?: string
-  /** The digest of the files the run logged (`modelgate digest DIR`), kept as a version tag. */
-  candidateDigest?: string
-  dryRun?: boolean
-}
-
-/** What `register` needs of an MLflow registry (registry/mlflow/register-run.ts). */
-export interface MlflowRegistration {
-  register: RegistryContext['registry']['register']
-  registerFromRun(request: {
-    model: string
-    runId: string
-    artifactPath: string
-    audit: { actor: string; actorEmail?: string; candidateDigest?: string }
-    dryRun?: boolean
-  }): Promise<WriteResultWithVersion>
-}
-type WriteResultWithVersion = Awaited<ReturnType<RegistryContext['registry']['register']>> & {
-  version?: string
-}
+/** What `register` on MLflow is asked (report/register.ts prints it back). */
+export type RegisterMlflowOptions = RegisterMlflowRequest
 
 /**
  * `modelgate register` on MLflow, where versions are numbered by MLflow and made from runs:
@@ -87,9 +64,9 @@ type WriteResultWithVersion = Awaited<ReturnType<RegistryContext['registry']['re
  */
 export async function registerMlflow(
   context: RegistryContext,
-  registry: MlflowRegistration,
+  registry: RunRegistrar,
   options: RegisterMlflowOptions
-): Promise<CommandOutcome> {
+): Promise<CommandResult> {
   const audit = {
     actor: context.actor,
     actorEmail: context.actorEmail,
@@ -97,16 +74,19 @@ export async function registerMlflow(
   }
   if (options.version) {
     // A version MLflow already numbered: confirm it (and, with --run, that it is from that run).
-    await registry.register(options.model, options.version, options.runId ?? '', audit, {
+    await context.registry.register(options.model, options.version, options.runId ?? '', audit, {
       dryRun: options.dryRun
     })
     return {
-      ...renderRegisterMlflow({
-        request: options,
-        version: options.version,
-        written: false,
-        what: { kind: 'confirmed', version: options.version }
-      }),
+      report: {
+        command: 'register-mlflow',
+        result: {
+          request: options,
+          version: options.version,
+          written: false,
+          what: { kind: 'confirmed', version: options.version }
+        }
+      },
       exitCode: ExitCode.Pass
     }
   }
@@ -123,21 +103,24 @@ export async function registerMlflow(
     dryRun: options.dryRun
   })
   return {
-    ...renderRegisterMlflow({
-      request: options,
-      version: result.version ?? options.version,
-      written: result.written,
-      what: {
-        kind: 'from-run',
-        source: `runs:/${options.runId}/${options.artifactPath ?? 'model'}`,
-        version: result.version,
-        outcome: result.written
-          ? 'written'
-          : result.reason === 'dry run'
-            ? 'dry run'
-            : 'already registered'
+    report: {
+      command: 'register-mlflow',
+      result: {
+        request: options,
+        version: result.version ?? options.version,
+        written: result.written,
+        what: {
+          kind: 'from-run',
+          source: `runs:/${options.runId}/${options.artifactPath ?? 'model'}`,
+          version: result.version,
+          outcome: result.written
+            ? 'written'
+            : result.reason === 'dry run'
+              ? 'dry run'
+              : 'already registered'
+        }
       }
-    }),
+    },
     exitCode: ExitCode.Pass
   }
 }

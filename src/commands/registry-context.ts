@@ -4,6 +4,7 @@ import type { ExitCode } from '../errors.js'
 import type { ModelSource } from '../registry/model-source.js'
 import type { Registry } from '../registry/port.js'
 import type { NotificationEvent } from '../notify/webhook.js'
+import type { CommandReport } from '../report/command.js'
 
 /** What registry commands are given by the composition root (the CLI or main.ts). */
 export interface RegistryContext {
@@ -25,7 +26,18 @@ export interface RegistryContext {
   workspace?: string
 }
 
-/** What every command returns: text for a person, JSON for a machine, and the exit code. */
+/**
+ * What check, register, promote and rollback return: the typed result (report/command.ts
+ * words it, called by the roots), the exit code, and the decision of commands that evaluate
+ * gates.
+ */
+export interface CommandResult {
+  report: CommandReport
+  exitCode: ExitCode
+  decision?: string
+}
+
+/** A command's outcome as the roots print it: text for a person, JSON for a machine, the exit code. */
 export interface CommandOutcome {
   markdown: string
   json: string

@@ -3,8 +3,8 @@ import { AuditRecord, rollbackAudit } from '../audit/record.js'
 import { ExitCode, InvalidInputError, ModelGateError, NotFoundError } from '../errors.js'
 import type { GateResult } from '../gates/types.js'
 import type { StageHolder } from '../registry/port.js'
-import { renderRollback, type AlreadyRolledBack } from '../report/rollback.js'
-import type { CommandOutcome, RegistryContext } from './registry-context.js'
+import type { AlreadyRolledBack, RollbackResult } from '../report/rollback.js'
+import type { CommandResult, RegistryContext } from './registry-context.js'
 import { findRerunOf } from './rollback-rerun.js'
 
 export interface RollbackOptions {
@@ -27,7 +27,8 @@ export interface RollbackOptions {
 }
 
 /** What `rollback` returns: the outcome, with who held the stage and who holds it now. */
-export interface RollbackOutcome extends CommandOutcome {
+export interface RollbackOutcome extends CommandResult {
+  report: { command: 'rollback'; result: RollbackResult }
   /** The holder taken out of the stage (with the audit record of its promotion). */
   rolledBack: StageHolder
   /** The version put back (also on a dry run: the one that would be). */
@@ -124,15 +125,18 @@ export async function rollback(
           ?.version
       : undefined
   return {
-    ...renderRollback({
-      kind: 'ran',
-      model: options.model,
-      stage: options.stage,
-      rolledBack: current.version,
-      restored,
-      reason: options.reason,
-      result
-    }),
+    report: {
+      command: 'rollback',
+      result: {
+        kind: 'ran',
+        model: options.model,
+        stage: options.stage,
+        rolledBack: current.version,
+        restored,
+        reason: options.reason,
+        result
+      }
+    },
     exitCode: ExitCode.Pass,
     rolledBack: current,
     ...(restored ? { restored } : {}),
@@ -203,7 +207,10 @@ async function alreadyDone(
     return undefined
   }
   return {
-    ...renderRollback({ kind: 'already', model, stage, holder: current.version, why }),
+    report: {
+      command: 'rollback',
+      result: { kind: 'already', model, stage, holder: current.version, why }
+    },
     exitCode: ExitCode.Pass,
     rolledBack: current,
     written: false

@@ -2,10 +2,10 @@ import { ExitCode, InvalidInputError, NotFoundError } from '../errors.js'
 import { findStage } from '../policy/stages.js'
 import type { Policy } from '../policy/schema.js'
 import type { RolloutStep } from '../registry/port.js'
-import { renderRollout, type RolloutResult } from '../report/rollout.js'
+import type { RolloutResult } from '../report/rollout.js'
 import { planStep, type RolloutAction } from '../rollout/plan.js'
 import { rolloutState, type RolloutState } from '../rollout/steps.js'
-import type { CommandOutcome, RegistryContext } from './registry-context.js'
+import type { CommandResult, RegistryContext } from './registry-context.js'
 
 export interface RolloutOptions {
   model: string
@@ -17,7 +17,8 @@ export interface RolloutOptions {
   dryRun?: boolean
 }
 
-export interface RolloutOutcome extends CommandOutcome {
+export interface RolloutOutcome extends CommandResult {
+  report: { command: 'rollout'; result: RolloutResult }
   rollout: RolloutResult
 }
 
@@ -104,6 +105,5 @@ function stateOf(steps: readonly RolloutStep[]): { state?: RolloutState } {
 }
 
 function outcome(result: RolloutResult): RolloutOutcome {
-  const { markdown, json } = renderRollout(result)
-  return { markdown, json, exitCode: ExitCode.Pass, rollout: result }
+  return { report: { command: 'rollout', result }, exitCode: ExitCode.Pass, rollout: result }
 }

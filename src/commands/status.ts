@@ -1,17 +1,12 @@
 import { ExitCode, NotFoundError } from '../errors.js'
 import type { RegistryEvent } from '../registry/port.js'
-import {
-  historyJson,
-  renderHistory,
-  renderStatus,
-  statusJson,
-  type StatusView
-} from '../report/registry-tables.js'
+import type { StatusView } from '../report/registry-tables.js'
 import { rolloutState } from '../rollout/steps.js'
-import type { CommandOutcome, RegistryContext } from './registry-context.js'
+import type { CommandResult, RegistryContext } from './registry-context.js'
 
 /** What `status` returns: the outcome, and the data a terminal table is rendered from. */
-export interface StatusOutcome extends CommandOutcome {
+export interface StatusOutcome extends CommandResult {
+  report: { command: 'status'; view: StatusView }
   view: StatusView
 }
 
@@ -42,8 +37,7 @@ export async function status(
   }
   const view: StatusView = { models, ...policies, ...(rollouts.length > 0 ? { rollouts } : {}) }
   return {
-    markdown: renderStatus(view),
-    json: statusJson(view),
+    report: { command: 'status', view },
     exitCode: ExitCode.Pass,
     view
   }
@@ -56,7 +50,8 @@ export interface HistoryFilter {
 }
 
 /** What `history` returns: the outcome, and the events a terminal table is rendered from. */
-export interface HistoryOutcome extends CommandOutcome {
+export interface HistoryOutcome extends CommandResult {
+  report: { command: 'history'; events: RegistryEvent[]; localOnly: ReadonlySet<string> }
   events: RegistryEvent[]
   /** The ids of events kept in this clone only (--no-push). */
   localOnly: ReadonlySet<string>
@@ -83,8 +78,7 @@ export async function history(
         )
   )
   return {
-    markdown: renderHistory(events, 'md', localOnly),
-    json: historyJson(events),
+    report: { command: 'history', events, localOnly },
     exitCode: ExitCode.Pass,
     events,
     localOnly

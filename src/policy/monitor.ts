@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { placeholderProblems } from '../monitor/promql.js'
+import { placeholderProblems } from './promql-placeholders.js'
 
 /**
  * A stage's `monitor:` block: what is watched after a promotion into the stage, for how

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { placeholderProblems } from '../monitor/promql.js'
+import { placeholderProblems } from './promql-placeholders.js'
 import { DURATION_PATTERN, MonitorSource, Trigger, durationMs } from './monitor.js'
 
 /**

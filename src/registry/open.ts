@@ -7,13 +7,15 @@ import { withTagCache } from './git/tag-cache.js'
 import { createMlflowRegistry, mlflowAuthFromEnv } from './mlflow/index.js'
 import { authSecrets } from './mlflow/http.js'
 import type { ModelSource } from './model-source.js'
-import type { Registry } from './port.js'
+import type { Registry, RunRegistrar } from './port.js'
 
 export interface OpenedRegistry {
   registry: Registry
   models: ModelSource
   /** The git runner on the checkout, for resolving refs and the local user. */
   git: GitRunner
+  /** Present when the registry numbers versions itself and makes them from runs (MLflow). */
+  fromRuns?: RunRegistrar
 }
 
 export interface OpenOptions {
@@ -57,7 +59,7 @@ export async function openRegistry(
       // One registry per command: each object is read once, then afresh after a write.
       readOnce: true
     })
-    return { registry, models: registry, git: createGitRunner(root) }
+    return { registry, models: registry, git: createGitRunner(root), fromRuns: registry }
   }
   if (top.code !== 0) {
     throw new InvalidInputError(`${cwd} is not a git checkout: the git registry lives in one`)

@@ -13,6 +13,7 @@
  * re-run that would change nothing writes nothing and says why), and can be
  * previewed with `dryRun`.
  */
+import type { WrittenRecord } from '../audit/record.js'
 
 /**
  * What a registry keeps with an event, read back: JSON, as any tool (ModelGate, GTO, MLflow's
@@ -39,11 +40,11 @@ export interface AuditFacts {
    */
   forcedPast?: string
   /**
-   * The structured record kept with the write, as JSON: ModelGate's promote and rollback pass
-   * their AuditRecord (audit/record.ts), register its run facts; the adapters store any JSON
-   * object whole and give it back under StoredAudit `record`.
+   * The structured record kept with the write (audit/record.ts `WrittenRecord`): promote and
+   * rollback pass their AuditRecord, register its run facts; the adapters store it whole and
+   * give it back under StoredAudit `record`, read again through `auditRecordOf`.
    */
-  record?: Record<string, unknown>
+  record?: WrittenRecord
   /**
    * Registrations only: the content digest of the version's candidate files
    * (candidate/digest.ts), kept with the registration so a candidate directory can be
@@ -302,4 +303,21 @@ export interface Registry {
     audit: AuditFacts,
     options?: WriteOptions
   ): Promise<WriteResult>
+}
+
+/**
+ * A registry that numbers versions itself and makes them from a training run's logged model
+ * (MLflow): `register` on it confirms a version that exists; a new one comes from a run. The
+ * root asks the opened registry for this capability (registry/open.ts `OpenedRegistry.fromRuns`)
+ * rather than for its class.
+ */
+export interface RunRegistrar {
+  registerFromRun(request: {
+    model: string
+    runId: string
+    /** The model's artifact path inside the run. */
+    artifactPath: string
+    audit: AuditFacts
+    dryRun?: boolean
+  }): Promise<WriteResult & { version?: string }>
 }

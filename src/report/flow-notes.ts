@@ -35,6 +35,14 @@ export function otherBaseNote(reason: string): string {
   return `This ${reason}: ModelGate reports on it and writes nothing to the registry, on approval or on merge.`
 }
 
+/** A pull request's report with its run's note (`pullRequestRunNote`) under it. */
+export function withPullRequestRunNote(
+  markdown: string,
+  run: Parameters<typeof pullRequestRunNote>[0]
+): string {
+  return `${markdown}\n${pullRequestRunNote(run)}`
+}
+
 /** The job summary's note under a pull request's evaluation: written, or why not. */
 export function pullRequestRunNote(run: {
   written: boolean
@@ -73,6 +81,11 @@ export function pushOrigin(push: {
   return push.mergedElsewhere
     ? `${commit}, the merge of pull request #${push.mergedElsewhere.number} into ${escape(push.mergedElsewhere.baseRef)}, not ${escape(String(push.defaultBranch))} (so its reviews and check runs do not count here)`
     : `${commit}, which no merged pull request produced (so no reviews or check runs were available)`
+}
+
+/** A push's report with its note (`pushNote`) under it. */
+export function withPushNote(markdown: string, written: boolean, origin: string): string {
+  return `${markdown}\n${pushNote(written, origin)}`
 }
 
 /** The note under a push's report: promoted or not, from `pushOrigin`. */

@@ -10,6 +10,7 @@ import type { TriggerEvaluation } from '../monitor/evaluate.js'
 import type { MonitorNotice } from '../monitor/notice.js'
 import type { WatchWindow } from '../monitor/window.js'
 import { escape } from './markdown.js'
+import { renderRollback, type RollbackResult } from './rollback.js'
 
 /** A stage's verdict: the trigger verdicts combined; in recovery, recovered or recovery-failed. */
 export type StageVerdict =
@@ -29,8 +30,8 @@ export type MonitorAction =
       restored: string
       written: boolean
       dryRun: boolean
-      /** The rollback command's own report. */
-      report: string
+      /** The rollback command's own result, rendered under the stage as `rollback` prints it. */
+      report: RollbackResult
       /** The pull request that promoted the version taken out, from its promotion's audit record. */
       pullRequest?: number
     }
@@ -171,7 +172,7 @@ function actionText(stage: StageMonitorResult, dryRun: boolean): string {
     : action.written
       ? `**Rolled back automatically** to ${restored}.`
       : `Rollback to ${restored}: nothing written.`
-  return `${head}\n\n${action.report.replace(/^## /m, '#### ')}`
+  return `${head}\n\n${renderRollback(action.report).markdown.replace(/^## /m, '#### ')}`
 }
 
 /**

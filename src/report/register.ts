@@ -6,9 +6,32 @@ import type { WriteResult } from '../registry/port.js'
 import { escape } from './markdown.js'
 import { describePublication, lineOf } from './registry-tables.js'
 
+/** `register` on git: a version on a commit. */
+export interface RegisterRequest {
+  model: string
+  version: string
+  /** The commit (already resolved) the version is made of. */
+  commit: string
+  dryRun?: boolean
+}
+
+/** `register` on MLflow: a version confirmed, or made from a run. */
+export interface RegisterMlflowRequest {
+  model: string
+  /** Confirm this existing version (no write). */
+  version?: string
+  /** Create a version from this run's logged model (`model-versions/create`). */
+  runId?: string
+  /** The model's artifact path inside the run. Default `model`. */
+  artifactPath?: string
+  /** The digest of the files the run logged (`modelgate digest DIR`), kept as a version tag. */
+  candidateDigest?: string
+  dryRun?: boolean
+}
+
 export interface RegisterResult {
   /** The request as given (printed back in the JSON, field for field). */
-  request: { model: string; version: string; commit: string; dryRun?: boolean }
+  request: RegisterRequest
   result: WriteResult
   /** The content digest recorded with the version, or why there is none. */
   digest: { digest: string } | { why: string }
@@ -47,14 +70,7 @@ export function renderRegister({ request, result, digest }: RegisterResult): {
 
 export interface RegisterMlflowResult {
   /** The request as given (printed back in the JSON, field for field). */
-  request: {
-    model: string
-    version?: string
-    runId?: string
-    artifactPath?: string
-    candidateDigest?: string
-    dryRun?: boolean
-  }
+  request: RegisterMlflowRequest
   /** The version confirmed or created (undefined when a dry run creates one). */
   version: string | undefined
   written: boolean

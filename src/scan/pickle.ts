@@ -1,4 +1,4 @@
-import type { ScannedImport } from '../candidate/types.js'
+import type { ScannedImport } from './types.js'
 import type { ByteReader } from './reader.js'
 
 /**

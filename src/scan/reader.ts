@@ -1,3 +1,4 @@
+import { constants } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
 
@@ -9,6 +10,15 @@ import type { Readable } from 'node:stream'
  */
 
 export const READ_BUFFER_BYTES = 1024 * 1024
+
+/**
+ * Open flags for every file ModelGate reads from a candidate: never follow a
+ * symlink at the last component (the walk already resolved and vetted links,
+ * so meeting one here means the tree changed under us), and never block on a
+ * FIFO swapped in after the walk. Both flags are 0 where the platform lacks them.
+ */
+export const SAFE_READ_FLAGS =
+  constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0)
 
 /** Where bytes come from: `read` returns 0 at the end. */
 export interface ByteSource {

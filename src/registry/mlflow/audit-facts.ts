@@ -4,6 +4,7 @@
  * would say nothing more than its entry and its record tags (issue 11: one call fewer); readers
  * then rebuild the same audit from those (adapter.ts, holderFromVersion). Pure.
  */
+import type { WrittenRecord } from '../../audit/record.js'
 import type { JournalEntry } from './journal.js'
 
 /**
@@ -42,7 +43,7 @@ export function auditBase(
 export function saysNothingMore(
   value: string,
   rebuilt: Record<string, unknown>,
-  record: Record<string, unknown>
+  record: WrittenRecord
 ): boolean {
   const kept = JSON.parse(JSON.stringify(record)) as unknown
   const asTagReads = { ...(JSON.parse(value) as Record<string, unknown>), record: kept }

@@ -4,6 +4,7 @@
  * caller's record in record tags (whole, a summary, or nothing for want of room), and where
  * the removal mark goes on Unity Catalog's 50-tag versions.
  */
+import type { WrittenRecord } from '../../audit/record.js'
 import { InvalidInputError } from '../../errors.js'
 import { actorName } from '../actor.js'
 import type { AuditFacts } from '../port.js'
@@ -73,7 +74,7 @@ export class AuditTags {
     model: string,
     version: string,
     entry: JournalEntry,
-    record: Record<string, unknown> | undefined,
+    record: WrittenRecord | undefined,
     room: number | undefined
   ): RecordPlan {
     if (record === undefined) return { tags: [] }
@@ -122,7 +123,7 @@ export class AuditTags {
     target: ModelVersionView,
     keys: string[],
     record: RecordTags | undefined,
-    auditRecord: Record<string, unknown> | undefined
+    auditRecord: WrittenRecord | undefined
   ): void {
     if (!this.s.unityCatalog) return
     const recordCount = record ? record.parts.length + 1 : 0
@@ -314,13 +315,8 @@ export class AuditTags {
 }
 
 /** How many candidate files an audit record lists (`artifact.files`), when it lists them. */
-export function fileCount(record: Record<string, unknown>): number | undefined {
-  const artifact = record.artifact
-  const files =
-    typeof artifact === 'object' && artifact !== null
-      ? (artifact as Record<string, unknown>).files
-      : undefined
-  return Array.isArray(files) ? files.length : undefined
+export function fileCount(record: WrittenRecord): number | undefined {
+  return 'artifact' in record ? record.artifact?.files.length : undefined
 }
 
 /**

@@ -36,6 +36,7 @@
  */
 import { createHash } from 'node:crypto'
 import { gunzipSync, gzipSync } from 'node:zlib'
+import type { WrittenRecord } from '../../audit/record.js'
 import type { TagKeys } from './names.js'
 import { truncateBytes } from './names.js'
 
@@ -114,7 +115,7 @@ export function sha256Hex(text: string): string {
 export function recordTags(
   keys: TagKeys,
   id: string,
-  record: Record<string, unknown>,
+  record: WrittenRecord,
   limit: number
 ): RecordTags {
   const json = JSON.stringify(record)
@@ -170,7 +171,7 @@ export interface RecordSummary extends Record<string, unknown> {
 export function recordSummaryTag(
   keys: TagKeys,
   id: string,
-  record: Record<string, unknown>,
+  record: WrittenRecord,
   why: string,
   limit: number
 ): { key: string; value: string; summary: RecordSummary } {
