@@ -1,3 +1,5 @@
+// Candidates from workflow artifacts: the real @actions/artifact client against a stand-in, and
+// the zip vetting attacks; over 600 lines because every attack is its own case.
 import { jest } from '@jest/globals'
 import { existsSync } from 'node:fs'
 import { mkdir, readdir, writeFile } from 'node:fs/promises'

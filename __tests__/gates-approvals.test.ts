@@ -1,3 +1,5 @@
+// The approvals gate, pure: latest standings per reviewer, counts beyond the minimum and
+// commit spelling; over 600 lines because each rule needs its own table of reviews.
 import {
   approvalsGate,
   countedApprovers,

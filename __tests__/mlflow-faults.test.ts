@@ -1,3 +1,5 @@
+// MLflow writes under faults injected by the stand-in (lost answers, 5xx, retries): one file so
+// every fault scenario shares its setup; over 600 lines for that reason.
 import { createHash } from 'node:crypto'
 import type { AuditRecord } from '../src/audit/record.js'
 import { ExitCode, PermissionError } from '../src/errors.js'

@@ -1,3 +1,5 @@
+// The git registry against real repositories: register, assign, unassign and rollback, one
+// describe per port method; over 600 lines because each method's cases read best side by side.
 import { chmod, rename, writeFile } from 'node:fs/promises'
 import type { RegistrationRecord } from '../src/audit/record.js'
 import path from 'node:path'
