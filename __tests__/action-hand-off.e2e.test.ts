@@ -187,6 +187,8 @@ describe('hand-off to serving (bundled action)', () => {
     expect(run.outputs.decision).toMatch(/^pass/)
     // The annotation names the failure, the written change, the permission and the payload.
     expect(run.stdout).toMatch(/::error title=ModelGate hand-off to serving::/)
+    // One annotation, not a second untitled copy.
+    expect(run.stdout.match(/^::error/gm)).toHaveLength(1)
     expect(run.stdout).toContain('IS written and was NOT undone')
     expect(run.stdout).toContain('fraud v1.0.0 at 100% of staging (promoted)')
     expect(run.stdout).toMatch(/HTTP 403.*deployments: write/)

@@ -327,11 +327,29 @@ describe('stageChangesOf', () => {
         version: 'v4',
         previous: null,
         decision: 'denied'
+      },
+      {
+        ...base,
+        kind: 'automatic-rollback',
+        written: true,
+        version: 'v0',
+        previous: 'v1',
+        decision: 'rolled-back'
+      },
+      {
+        ...base,
+        kind: 'forced-promotion',
+        written: true,
+        version: 'v5',
+        previous: 'v0',
+        decision: 'blocked'
       }
     ] as unknown as Parameters<typeof stageChangesOf>[0]
     expect(stageChangesOf(records)).toEqual([
       expect.objectContaining({ kind: 'promoted', version: 'v2', championVersion: 'v1' }),
-      expect.objectContaining({ kind: 'rolled-back', version: 'v1', previousVersion: 'v2' })
+      expect.objectContaining({ kind: 'rolled-back', version: 'v1', previousVersion: 'v2' }),
+      expect.objectContaining({ kind: 'rolled-back', version: 'v0', previousVersion: 'v1' }),
+      expect.objectContaining({ kind: 'promoted', version: 'v5', championVersion: 'v0' })
     ])
   })
 })

@@ -84117,8 +84117,9 @@ async function run() {
             await lib_core/* group */.Os('modelgate hand-off to serving', () => handOff.announceWritten(kept.records()));
             const failed = handOff.failure();
             if (failed) {
+                // One annotation, titled (setFailed would add a second, untitled one with the same text).
                 lib_core/* error */.z3(neutraliseCommands(failed.message), { title: 'ModelGate hand-off to serving' });
-                fail(failed.message, failed.permission ? errors/* ExitCode */.yU.Permission : errors/* ExitCode */.yU.Blocked);
+                process.exitCode = failed.permission ? errors/* ExitCode */.yU.Permission : errors/* ExitCode */.yU.Blocked;
             }
         }
         if (outcome.exitCode >= errors/* ExitCode */.yU.Blocked) {

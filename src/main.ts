@@ -70,8 +70,9 @@ export async function run(): Promise<void> {
       )
       const failed = handOff.failure()
       if (failed) {
+        // One annotation, titled (setFailed would add a second, untitled one with the same text).
         core.error(neutraliseCommands(failed.message), { title: 'ModelGate hand-off to serving' })
-        fail(failed.message, failed.permission ? ExitCode.Permission : ExitCode.Blocked)
+        process.exitCode = failed.permission ? ExitCode.Permission : ExitCode.Blocked
       }
     }
 
