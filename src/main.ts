@@ -6,6 +6,10 @@ import { missingToken, repoRef, type GitHubPorts } from './action/github-context
 import { octokitRepoAccess } from './github/access.js'
 import { createOctokit } from './github/client.js'
 import { octokitCommentSink } from './github/comments.js'
+import { octokitDeploymentSink } from './github/deployments.js'
+import { octokitRepositoryDispatch } from './github/repository-dispatch.js'
+import { handOffToServing, keepingCopies } from './action/hand-off.js'
+import type { HandOffSettings } from './inputs.js'
 import { octokitReviewSource } from './github/reviews.js'
 import { gitHubAttestationSource } from './github/attestations.js'
 import { loadProvenanceVerifier } from './provenance/trusted-root.js'
@@ -40,7 +44,13 @@ export async function run(): Promise<void> {
     // Slack-style URLs carry the secret in the path: mask the parts too, wherever they appear.
     for (const url of webhookUrls(webhooks))
       for (const part of maskableParts(url)) core.setSecret(part)
-    const runner = runnerContext(audits, settings.githubToken, settings.sigstoreTrustedRoot)
+    const kept = keepingCopies(audits)
+    const runner = runnerContext(
+      kept.log,
+      settings.githubToken,
+      settings.sigstoreTrustedRoot,
+      settings.handOff ?? { deployments: false }
+    )
     const outcome = await core.group(`modelgate ${settings.command}`, () =>
       runForEvent(settings, runner)
     )
@@ -51,6 +61,20 @@ export async function run(): Promise<void> {
     await writeSummary(outcome.markdown)
     log.info(outcome.markdown)
     for (const warning of outcome.warnings ?? []) log.warning(warning)
+    // Hand-off to serving, after the registry write and its report: a failure fails the step
+    // (the write stays; docs/rollout.md, "Hand-off to serving").
+    const handOff = runner.handOff
+    if (handOff?.enabled) {
+      await core.group('modelgate hand-off to serving', () =>
+        handOff.announceWritten(kept.records())
+      )
+      const failed = handOff.failure()
+      if (failed) {
+        // One annotation, titled (setFailed would add a second, untitled one with the same text).
+        core.error(neutraliseCommands(failed.message), { title: 'ModelGate hand-off to serving' })
+        process.exitCode = failed.permission ? ExitCode.Permission : ExitCode.Blocked
+      }
+    }
 
     if (outcome.exitCode >= ExitCode.Blocked) {
       const message =
@@ -113,7 +137,8 @@ async function recordAudits(
 function runnerContext(
   audits: AuditLog,
   token: string | undefined,
-  trustedRoot: string | undefined
+  trustedRoot: string | undefined,
+  handOff: HandOffSettings
 ): EventContext {
   const env = process.env
   const workspace = env.GITHUB_WORKSPACE || process.cwd()
@@ -159,7 +184,12 @@ function runnerContext(
     monitoringProbe: monitoringProber(block =>
       metricSourceFor(block, { root: workspace, readFile: file => readFile(file, 'utf8'), fetch })
     ),
-    git: createGitRunner(workspace)
+    git: createGitRunner(workspace),
+    handOff: handOffToServing(handOff, () => github('Handing the stage change to serving'), {
+      ref: env.GITHUB_SHA || env.GITHUB_REF || undefined,
+      runUrl,
+      logger: log
+    })
   }
 }
 
@@ -184,7 +214,9 @@ function gitHubPorts(
       repo,
       reviews: octokitReviewSource(api, repo, log),
       comments: octokitCommentSink(api, repo, log),
-      access: octokitRepoAccess(api, repo)
+      access: octokitRepoAccess(api, repo),
+      deployments: octokitDeploymentSink(api, repo),
+      dispatch: octokitRepositoryDispatch(api, repo)
     }
     return ports
   }
