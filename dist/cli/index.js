@@ -29720,6 +29720,103 @@ function webhookRoutesFromEnv(env) {
 
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/report/notification.ts
+/** Longest reason quoted in `text`; the JSON carries it whole. */
+const MAX_REASON = 120;
+/**
+ * One line, e.g. ``ModelGate: *fraud* `v1.3.0` promoted to *production* (was `v1.2.0`) by alice
+ * · <https://github.com/o/r/pull/7|o/r#7> · <https://github.com/o/r/actions/runs/1|run>``.
+ * `severity` is the event's (notify/webhook.ts decides it): a monitor verdict's icon.
+ */
+function slackText(event, severity) {
+    const model = `*${escapeSlack(event.model)}*`;
+    const stage = `*${escapeSlack(event.stage)}*`;
+    const version = notification_code(event.version);
+    const by = event.actor.trim() ? ` by ${escapeSlack(event.actor.trim())}` : '';
+    let what;
+    switch (event.action) {
+        case 'promoted':
+            what = `${model} ${version} promoted to ${stage}${was(event.previous)}`;
+            break;
+        case 'force-promoted':
+            what =
+                `:warning: ${model} ${version} force-promoted to ${stage}${was(event.previous)}` +
+                    (event.decision ? ` despite gates ${event.decision}` : '');
+            break;
+        case 'rolled-back':
+            what =
+                `${model} ${stage} rolled back to ${version}` +
+                    (event.previous !== undefined ? ` (from ${notification_code(event.previous)})` : '');
+            break;
+        default:
+            what = monitorText(event, severity, model, stage, version);
+    }
+    const parts = [`ModelGate: ${what}${by}`];
+    const reason = event.reason?.replace(/\s+/g, ' ').trim();
+    if (reason)
+        parts.push(`reason: “${escapeSlack(truncate(reason, MAX_REASON))}”`);
+    const pr = pullRequestLabel(event);
+    if (pr)
+        parts.push(pr);
+    const run = event.runUrl && slackLink(event.runUrl, 'run');
+    if (run)
+        parts.push(run);
+    return parts.join(' · ');
+}
+const ICON = {
+    critical: ':rotating_light:',
+    warning: ':warning:',
+    info: ':information_source:'
+};
+/** A monitor verdict in one line; the breached triggers named, their values in `reason`. */
+function monitorText(event, severity, model, stage, version) {
+    const icon = ICON[severity];
+    const breached = (event.monitor?.triggers ?? [])
+        .filter(t => t.verdict === 'breach')
+        .map(t => escapeSlack(t.name));
+    const triggers = breached.length > 0 ? `: breached ${breached.join(', ')}` : '';
+    switch (event.action) {
+        case 'automatic-rollback':
+            return `${icon} ${model} ${stage} rolled back automatically to ${version}${event.previous !== undefined ? ` (from ${notification_code(event.previous)})` : ''}${triggers}`;
+        case 'recovery-failed':
+            return `${icon} ${model} ${version}, restored in ${stage} by an automatic rollback, did not recover${triggers}: a person must decide`;
+        case 'breach-not-rolled-back':
+            return `${icon} ${model} ${version} breached in ${stage} and was not rolled back${triggers}${event.monitor?.detail ? ` (${escapeSlack(truncate(event.monitor.detail, MAX_REASON))})` : ''}`;
+        case 'breach-alert':
+            return `${icon} ${model} ${version} breached in ${stage} (alert only)${triggers}`;
+        case 'inconclusive':
+            return `${icon} ${model} ${version} in ${stage}: monitoring inconclusive since ${event.monitor?.since ?? '?'}`;
+        default:
+            return `${icon} ${model} ${version}: the watch of ${stage} ended ${event.monitor?.verdict ?? 'healthy'}`;
+    }
+}
+function was(previous) {
+    return previous === undefined ? '' : ` (was ${notification_code(previous)})`;
+}
+function pullRequestLabel(event) {
+    if (!event.pullRequest)
+        return undefined;
+    const label = `${escapeSlack(event.repository ?? '')}#${event.pullRequest.number}`;
+    return (event.pullRequest.url && slackLink(event.pullRequest.url, label)) || label;
+}
+/** `<url|label>`, or nothing for a URL Slack cannot link (not http(s), or with `|`, `<`, `>`, spaces). */
+function slackLink(url, label) {
+    if (!/^https?:\/\/[^\s<>|]+$/i.test(url))
+        return undefined;
+    return `<${url.replace(/&/g, '&amp;')}|${label}>`;
+}
+/** Slack's three control characters, as Slack asks: nothing else is entity-encoded. */
+function escapeSlack(text) {
+    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+/** An inline code span; a backtick inside would end it early. */
+function notification_code(text) {
+    return `\`${escapeSlack(text.replace(/`/g, "'"))}\``;
+}
+function truncate(text, max) {
+    return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
 ;// CONCATENATED MODULE: ./src/notify/webhook.ts
 /**
  * The `notify-webhook` notification: one short JSON POST per promotion, rollback or monitor
@@ -29736,6 +29833,10 @@ const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createR
  * {@link maskableParts} gives the caller the strings to mask in the job log.
  */
 
+
+// The event and its Slack line are rendered in report/notification.ts; named here as well for
+// the callers that send it.
+
 /** The severity of each action: what routes it to a webhook. */
 const webhook_SEVERITY = {
     promoted: 'info',
@@ -29749,8 +29850,6 @@ const webhook_SEVERITY = {
     'watch-ended': 'info'
 };
 const NOTIFICATION_SCHEMA = 'modelgate.notification/v1';
-/** Longest reason quoted in `text`; the JSON carries it whole. */
-const MAX_REASON = 120;
 /** The payload for an event: pure, the same event gives the same payload. */
 function notificationFor(event) {
     const facts = {
@@ -29771,99 +29870,7 @@ function notificationFor(event) {
         ...(event.monitor !== undefined && { monitor: event.monitor }),
         at: event.at.toISOString()
     };
-    return { text: slackText(event), modelgate: facts };
-}
-/**
- * One line, e.g. ``ModelGate: *fraud* `v1.3.0` promoted to *production* (was `v1.2.0`) by alice
- * · <https://github.com/o/r/pull/7|o/r#7> · <https://github.com/o/r/actions/runs/1|run>``.
- */
-function slackText(event) {
-    const model = `*${escapeSlack(event.model)}*`;
-    const stage = `*${escapeSlack(event.stage)}*`;
-    const version = webhook_code(event.version);
-    const by = event.actor.trim() ? ` by ${escapeSlack(event.actor.trim())}` : '';
-    let what;
-    switch (event.action) {
-        case 'promoted':
-            what = `${model} ${version} promoted to ${stage}${was(event.previous)}`;
-            break;
-        case 'force-promoted':
-            what =
-                `:warning: ${model} ${version} force-promoted to ${stage}${was(event.previous)}` +
-                    (event.decision ? ` despite gates ${event.decision}` : '');
-            break;
-        case 'rolled-back':
-            what =
-                `${model} ${stage} rolled back to ${version}` +
-                    (event.previous !== undefined ? ` (from ${webhook_code(event.previous)})` : '');
-            break;
-        default:
-            what = monitorText(event, model, stage, version);
-    }
-    const parts = [`ModelGate: ${what}${by}`];
-    const reason = event.reason?.replace(/\s+/g, ' ').trim();
-    if (reason)
-        parts.push(`reason: “${escapeSlack(truncate(reason, MAX_REASON))}”`);
-    const pr = pullRequestLabel(event);
-    if (pr)
-        parts.push(pr);
-    const run = event.runUrl && slackLink(event.runUrl, 'run');
-    if (run)
-        parts.push(run);
-    return parts.join(' · ');
-}
-const ICON = {
-    critical: ':rotating_light:',
-    warning: ':warning:',
-    info: ':information_source:'
-};
-/** A monitor verdict in one line; the breached triggers named, their values in `reason`. */
-function monitorText(event, model, stage, version) {
-    const icon = ICON[event.severity ?? webhook_SEVERITY[event.action]];
-    const breached = (event.monitor?.triggers ?? [])
-        .filter(t => t.verdict === 'breach')
-        .map(t => escapeSlack(t.name));
-    const triggers = breached.length > 0 ? `: breached ${breached.join(', ')}` : '';
-    switch (event.action) {
-        case 'automatic-rollback':
-            return `${icon} ${model} ${stage} rolled back automatically to ${version}${event.previous !== undefined ? ` (from ${webhook_code(event.previous)})` : ''}${triggers}`;
-        case 'recovery-failed':
-            return `${icon} ${model} ${version}, restored in ${stage} by an automatic rollback, did not recover${triggers}: a person must decide`;
-        case 'breach-not-rolled-back':
-            return `${icon} ${model} ${version} breached in ${stage} and was not rolled back${triggers}${event.monitor?.detail ? ` (${escapeSlack(truncate(event.monitor.detail, MAX_REASON))})` : ''}`;
-        case 'breach-alert':
-            return `${icon} ${model} ${version} breached in ${stage} (alert only)${triggers}`;
-        case 'inconclusive':
-            return `${icon} ${model} ${version} in ${stage}: monitoring inconclusive since ${event.monitor?.since ?? '?'}`;
-        default:
-            return `${icon} ${model} ${version}: the watch of ${stage} ended ${event.monitor?.verdict ?? 'healthy'}`;
-    }
-}
-function was(previous) {
-    return previous === undefined ? '' : ` (was ${webhook_code(previous)})`;
-}
-function pullRequestLabel(event) {
-    if (!event.pullRequest)
-        return undefined;
-    const label = `${escapeSlack(event.repository ?? '')}#${event.pullRequest.number}`;
-    return (event.pullRequest.url && slackLink(event.pullRequest.url, label)) || label;
-}
-/** `<url|label>`, or nothing for a URL Slack cannot link (not http(s), or with `|`, `<`, `>`, spaces). */
-function slackLink(url, label) {
-    if (!/^https?:\/\/[^\s<>|]+$/i.test(url))
-        return undefined;
-    return `<${url.replace(/&/g, '&amp;')}|${label}>`;
-}
-/** Slack's three control characters, as Slack asks: nothing else is entity-encoded. */
-function escapeSlack(text) {
-    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-/** An inline code span; a backtick inside would end it early. */
-function webhook_code(text) {
-    return `\`${escapeSlack(text.replace(/`/g, "'"))}\``;
-}
-function truncate(text, max) {
-    return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+    return { text: slackText(event, facts.severity), modelgate: facts };
 }
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_RETRY_DELAY_MS = 1_000;
