@@ -65982,64 +65982,15 @@ function webhookRoutesFromEnv(env) {
 
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
-;// CONCATENATED MODULE: ./src/notify/webhook.ts
-/**
- * The `notify-webhook` notification: one short JSON POST per promotion, rollback or monitor
- * verdict that calls for one, each with a severity (`critical`, `warning`, `info`) that routes it
- * (route.ts).
- *
- * The payload suits a Slack incoming webhook (`text`, in mrkdwn; Slack ignores the other
- * fields) and any other receiver (`modelgate`, the facts as JSON). Delivery is best effort: a
- * webhook that fails is a warning, never a failed promotion, so {@link postNotification}
- * never throws.
- *
- * Secrets: the webhook URL is one (Slack's and Discord's carry the token in the path, others
- * in the query). Nothing here logs it or returns it; messages name the host only, and
- * {@link maskableParts} gives the caller the strings to mask in the job log.
- */
-
-/** The severity of each action: what routes it to a webhook. */
-const SEVERITY = {
-    promoted: 'info',
-    'force-promoted': 'warning',
-    'rolled-back': 'warning',
-    'automatic-rollback': 'critical',
-    'recovery-failed': 'critical',
-    'breach-not-rolled-back': 'critical',
-    'breach-alert': 'warning',
-    inconclusive: 'warning',
-    'watch-ended': 'info'
-};
-const NOTIFICATION_SCHEMA = 'modelgate.notification/v1';
+;// CONCATENATED MODULE: ./src/report/notification.ts
 /** Longest reason quoted in `text`; the JSON carries it whole. */
 const MAX_REASON = 120;
-/** The payload for an event: pure, the same event gives the same payload. */
-function notificationFor(event) {
-    const facts = {
-        schema: NOTIFICATION_SCHEMA,
-        severity: event.severity ?? SEVERITY[event.action],
-        key: [event.model, event.stage, event.version, event.action].join('|'),
-        action: event.action,
-        model: event.model,
-        version: event.version,
-        stage: event.stage,
-        ...(event.previous !== undefined && { previous: event.previous }),
-        actor: event.actor,
-        ...(event.reason !== undefined && { reason: event.reason }),
-        ...(event.decision !== undefined && { decision: event.decision }),
-        ...(event.runUrl !== undefined && { runUrl: event.runUrl }),
-        ...(event.pullRequest !== undefined && { pullRequest: { ...event.pullRequest } }),
-        ...(event.repository !== undefined && { repository: event.repository }),
-        ...(event.monitor !== undefined && { monitor: event.monitor }),
-        at: event.at.toISOString()
-    };
-    return { text: slackText(event), modelgate: facts };
-}
 /**
  * One line, e.g. ``ModelGate: *fraud* `v1.3.0` promoted to *production* (was `v1.2.0`) by alice
  * · <https://github.com/o/r/pull/7|o/r#7> · <https://github.com/o/r/actions/runs/1|run>``.
+ * `severity` is the event's (notify/webhook.ts decides it): a monitor verdict's icon.
  */
-function slackText(event) {
+function slackText(event, severity) {
     const model = `*${escapeSlack(event.model)}*`;
     const stage = `*${escapeSlack(event.stage)}*`;
     const version = code(event.version);
@@ -66060,7 +66011,7 @@ function slackText(event) {
                     (event.previous !== undefined ? ` (from ${code(event.previous)})` : '');
             break;
         default:
-            what = monitorText(event, model, stage, version);
+            what = monitorText(event, severity, model, stage, version);
     }
     const parts = [`ModelGate: ${what}${by}`];
     const reason = event.reason?.replace(/\s+/g, ' ').trim();
@@ -66080,8 +66031,8 @@ const ICON = {
     info: ':information_source:'
 };
 /** A monitor verdict in one line; the breached triggers named, their values in `reason`. */
-function monitorText(event, model, stage, version) {
-    const icon = ICON[event.severity ?? SEVERITY[event.action]];
+function monitorText(event, severity, model, stage, version) {
+    const icon = ICON[severity];
     const breached = (event.monitor?.triggers ?? [])
         .filter(t => t.verdict === 'breach')
         .map(t => escapeSlack(t.name));
@@ -66126,6 +66077,62 @@ function code(text) {
 }
 function truncate(text, max) {
     return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+;// CONCATENATED MODULE: ./src/notify/webhook.ts
+/**
+ * The `notify-webhook` notification: one short JSON POST per promotion, rollback or monitor
+ * verdict that calls for one, each with a severity (`critical`, `warning`, `info`) that routes it
+ * (route.ts).
+ *
+ * The payload suits a Slack incoming webhook (`text`, in mrkdwn; Slack ignores the other
+ * fields) and any other receiver (`modelgate`, the facts as JSON). Delivery is best effort: a
+ * webhook that fails is a warning, never a failed promotion, so {@link postNotification}
+ * never throws.
+ *
+ * Secrets: the webhook URL is one (Slack's and Discord's carry the token in the path, others
+ * in the query). Nothing here logs it or returns it; messages name the host only, and
+ * {@link maskableParts} gives the caller the strings to mask in the job log.
+ */
+
+
+// The event and its Slack line are rendered in report/notification.ts; named here as well for
+// the callers that send it.
+
+/** The severity of each action: what routes it to a webhook. */
+const SEVERITY = {
+    promoted: 'info',
+    'force-promoted': 'warning',
+    'rolled-back': 'warning',
+    'automatic-rollback': 'critical',
+    'recovery-failed': 'critical',
+    'breach-not-rolled-back': 'critical',
+    'breach-alert': 'warning',
+    inconclusive: 'warning',
+    'watch-ended': 'info'
+};
+const NOTIFICATION_SCHEMA = 'modelgate.notification/v1';
+/** The payload for an event: pure, the same event gives the same payload. */
+function notificationFor(event) {
+    const facts = {
+        schema: NOTIFICATION_SCHEMA,
+        severity: event.severity ?? SEVERITY[event.action],
+        key: [event.model, event.stage, event.version, event.action].join('|'),
+        action: event.action,
+        model: event.model,
+        version: event.version,
+        stage: event.stage,
+        ...(event.previous !== undefined && { previous: event.previous }),
+        actor: event.actor,
+        ...(event.reason !== undefined && { reason: event.reason }),
+        ...(event.decision !== undefined && { decision: event.decision }),
+        ...(event.runUrl !== undefined && { runUrl: event.runUrl }),
+        ...(event.pullRequest !== undefined && { pullRequest: { ...event.pullRequest } }),
+        ...(event.repository !== undefined && { repository: event.repository }),
+        ...(event.monitor !== undefined && { monitor: event.monitor }),
+        at: event.at.toISOString()
+    };
+    return { text: slackText(event, facts.severity), modelgate: facts };
 }
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_RETRY_DELAY_MS = 1_000;
@@ -83973,6 +83980,29 @@ function variant(settings, command) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/report/step.ts
+/**
+ * The action's lines for a failed step (src/main.ts fails the step with them, or warns with a
+ * blocked run's when `fail-on-blocked` is off): what stopped, and where to read why.
+ */
+
+/** E.g. `ModelGate check: production promotion is blocked; see the report.` */
+function blockedLine(run) {
+    if (run.command === 'monitor') {
+        const what = run.exitCode === errors/* ExitCode */.yU.MonitorRolledBack
+            ? 'a breach rolled a stage back automatically'
+            : run.exitCode === errors/* ExitCode */.yU.MonitorNeedsPerson
+                ? 'a breach needs a person (see why in the report)'
+                : 'blocked';
+        return `ModelGate monitor: ${what}; see the report.`;
+    }
+    return `ModelGate ${run.command}: ${run.stage ?? 'the'} promotion is ${run.decision ?? 'blocked'}; see the report.`;
+}
+/** A failure no ModelGate error named (a bug, or a throw from a dependency). */
+function unexpectedFailureLine(message) {
+    return `ModelGate failed unexpectedly: ${message}`;
+}
+
 ;// CONCATENATED MODULE: ./src/report/summary.ts
 /**
  * The job summary's size bound. GitHub drops a step's summary over 1 MiB whole, so a run's
@@ -84080,6 +84110,7 @@ function closers(lines) {
 
 
 
+
 /**
  * The action's entry: read inputs, run the command, publish the report. The one
  * error boundary: every failure ends here as a failed step with a readable message.
@@ -84123,9 +84154,12 @@ async function run() {
             }
         }
         if (outcome.exitCode >= errors/* ExitCode */.yU.Blocked) {
-            const message = settings.command === 'monitor'
-                ? `ModelGate monitor: ${outcome.exitCode === errors/* ExitCode */.yU.MonitorRolledBack ? 'a breach rolled a stage back automatically' : outcome.exitCode === errors/* ExitCode */.yU.MonitorNeedsPerson ? 'a breach needs a person (see why in the report)' : 'blocked'}; see the report.`
-                : `ModelGate ${settings.command}: ${settings.stage ?? 'the'} promotion is ${outcome.decision ?? 'blocked'}; see the report.`;
+            const message = blockedLine({
+                command: settings.command,
+                stage: settings.stage,
+                decision: outcome.decision,
+                exitCode: outcome.exitCode
+            });
             if (settings.failOnBlocked)
                 fail(message, outcome.exitCode);
             else
@@ -84146,7 +84180,7 @@ async function run() {
             fail(error.message, error.exitCode);
         }
         else {
-            fail(`ModelGate failed unexpectedly: ${(0,errors/* errorMessage */.gJ)(error)}`, errors/* ExitCode */.yU.Blocked);
+            fail(unexpectedFailureLine((0,errors/* errorMessage */.gJ)(error)), errors/* ExitCode */.yU.Blocked);
         }
     }
     await recordAudits(audits.drain(), webhooks, notifications);

@@ -25,6 +25,7 @@ import { ExitCode, ModelGateError, errorMessage } from './errors.js'
 import { getInputs } from './inputs.js'
 import { createGitRunner } from './registry/git/runner.js'
 import { neutraliseCommands } from './report/log.js'
+import { blockedLine, unexpectedFailureLine } from './report/step.js'
 import { summaryBudget } from './report/summary.js'
 
 /**
@@ -77,10 +78,12 @@ export async function run(): Promise<void> {
     }
 
     if (outcome.exitCode >= ExitCode.Blocked) {
-      const message =
-        settings.command === 'monitor'
-          ? `ModelGate monitor: ${outcome.exitCode === ExitCode.MonitorRolledBack ? 'a breach rolled a stage back automatically' : outcome.exitCode === ExitCode.MonitorNeedsPerson ? 'a breach needs a person (see why in the report)' : 'blocked'}; see the report.`
-          : `ModelGate ${settings.command}: ${settings.stage ?? 'the'} promotion is ${outcome.decision ?? 'blocked'}; see the report.`
+      const message = blockedLine({
+        command: settings.command,
+        stage: settings.stage,
+        decision: outcome.decision,
+        exitCode: outcome.exitCode
+      })
       if (settings.failOnBlocked) fail(message, outcome.exitCode)
       else log.warning(message)
     }
@@ -97,7 +100,7 @@ export async function run(): Promise<void> {
       }
       fail(error.message, error.exitCode)
     } else {
-      fail(`ModelGate failed unexpectedly: ${errorMessage(error)}`, ExitCode.Blocked)
+      fail(unexpectedFailureLine(errorMessage(error)), ExitCode.Blocked)
     }
   }
   await recordAudits(audits.drain(), webhooks, notifications)
