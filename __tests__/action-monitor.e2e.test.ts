@@ -8,43 +8,35 @@
 // clock shifted to the data's dates.
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { gitOk } from '../src/registry/git/runner.js'
 import { HERMETIC_GIT, expectNoSecret } from './helpers/action-workspace.js'
-import { bundledCli } from './helpers/cli-bundle.js'
 import { workflowDispatchEvent, writeEvent } from './helpers/events.js'
 import { makeSandbox, type Clone, type Sandbox } from './helpers/git-sandbox.js'
 import {
-  BASE_SECONDS,
-  samplesEvery,
-  startPrometheus,
-  type PrometheusServer
-} from './helpers/prometheus.js'
+  MINUTE,
+  T1,
+  cliAt,
+  clockAt,
+  gauge,
+  maxTrigger,
+  monitoredPolicy,
+  registerModelAt
+} from './helpers/monitored-registry.js'
+import { BASE_SECONDS, startPrometheus, type PrometheusServer } from './helpers/prometheus.js'
 import { runAction } from './helpers/run-action.js'
 import { startReceiver, type Receiver } from './helpers/webhook-receiver.js'
 
-const CLOCK = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers/shifted-clock.mjs')
-const MINUTE = 60
-const T1 = BASE_SECONDS + 60 * MINUTE
-
-const policy = (url: string, trigger = '', extra = '') => `model: svc
-path: models/svc
-metrics:
-  accuracy: { goal: maximize }
-stages:
-  production:
-    from: [candidate]
-    thresholds:
-      accuracy: { min: 0.5 }
-    monitor:
-      source:
-        prometheus: { url: "${url}" }
-      watch_for: 2h
-${extra}      triggers:
-        - name: error rate
-          query: 'max(error_ratio{model="$model", version="$version"})'
-          max: 0.05
-${trigger}`
+const policy = (url: string, trigger = '', extra = '') =>
+  monitoredPolicy({
+    model: 'svc',
+    path: 'models/svc',
+    metric: 'accuracy',
+    min: 0.5,
+    stage: 'production',
+    url,
+    monitorExtra: extra,
+    triggers: maxTrigger('error rate', 'error_ratio', 0.05, trigger)
+  })
 
 describe('command: monitor (bundled action, real Prometheus, git registry)', () => {
   let prometheus: PrometheusServer
@@ -52,11 +44,7 @@ describe('command: monitor (bundled action, real Prometheus, git registry)', () 
   let clone: Clone
   let all: Receiver
   let critical: Receiver
-  const clock = (seconds: number) => ({
-    NODE_OPTIONS: `--import=${CLOCK}`,
-    SHIFTED_CLOCK_START_MS: String(seconds * 1000)
-  })
-  const cli = (seconds: number, args: string[]) => bundledCli(clone.dir, args, clock(seconds))
+  const cli = (seconds: number, args: string[]) => cliAt(clone.dir, seconds, args)
   const action = async (
     seconds: number,
     event: string,
@@ -72,7 +60,7 @@ describe('command: monitor (bundled action, real Prometheus, git registry)', () 
       },
       {
         ...HERMETIC_GIT,
-        ...clock(seconds),
+        ...clockAt(seconds),
         GITHUB_EVENT_NAME: event,
         GITHUB_ACTOR: 'octocat',
         GITHUB_WORKFLOW: 'monitor',
@@ -92,23 +80,14 @@ describe('command: monitor (bundled action, real Prometheus, git registry)', () 
   beforeAll(async () => {
     const labels = (version: string) => ({ model: 'svc', version })
     prometheus = await startPrometheus([
-      {
-        name: 'error_ratio',
-        labels: labels('v1.0.0'),
-        samples: samplesEvery(BASE_SECONDS - 600, MINUTE, 300, () => 0.01)
-      },
-      {
-        name: 'error_ratio',
-        labels: labels('v1.1.0'),
-        samples: samplesEvery(T1, MINUTE, 180, m => (m < 30 ? 0.01 : 0.12))
-      }
+      gauge('error_ratio', labels('v1.0.0'), BASE_SECONDS - 600, 300, () => 0.01),
+      gauge('error_ratio', labels('v1.1.0'), T1, 180, m => (m < 30 ? 0.01 : 0.12))
     ])
     all = await startReceiver('all')
     critical = await startReceiver('critical')
     sandbox = await makeSandbox()
     clone = await sandbox.clone('work')
     await mkdir(path.join(clone.dir, 'policies'))
-    await mkdir(path.join(clone.dir, 'models/svc'), { recursive: true })
     await writeFile(path.join(clone.dir, 'policies/svc.yml'), policy(prometheus.url))
     await writeFile(
       path.join(clone.dir, 'policies/svc-alert.yml'),
@@ -129,12 +108,7 @@ describe('command: monitor (bundled action, real Prometheus, git registry)', () 
       ['v1.0.0', BASE_SECONDS],
       ['v1.1.0', T1]
     ] as const) {
-      await writeFile(path.join(clone.dir, 'models/svc/metrics.json'), '{"accuracy": 0.9}')
-      await writeFile(path.join(clone.dir, 'models/svc/weights.txt'), version)
-      await gitOk(clone.git, ['add', '-A'])
-      await gitOk(clone.git, ['commit', '--quiet', '-m', version])
-      await gitOk(clone.git, ['push', '--quiet', 'origin', 'HEAD'])
-      expect((await cli(when - 60, ['register', 'svc', '--version', version])).exitCode).toBe(0)
+      await registerModelAt(clone, when - 60, 'svc', version, { message: version })
       const promoted = await cli(when, [
         'promote',
         'svc',

@@ -3,14 +3,23 @@
 // CLI runs with its clock shifted to those dates (helpers/shifted-clock.mjs), so promotions,
 // rollbacks and "now" line up with the data. Each scenario is its own model in one registry.
 import { mkdir, writeFile } from 'node:fs/promises'
-import { createServer, request, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { gitOk } from '../src/registry/git/runner.js'
 import { bundledCli } from './helpers/cli-bundle.js'
 import { startReceiver } from './helpers/webhook-receiver.js'
 import { makeSandbox, type Clone, type Sandbox } from './helpers/git-sandbox.js'
+import {
+  MINUTE,
+  T1,
+  cliAt,
+  gauge,
+  maxTrigger,
+  monitoredPolicy,
+  registerModelAt,
+  stageHolder,
+  startPrometheusProxy,
+  type PrometheusProxy
+} from './helpers/monitored-registry.js'
 import {
   BASE_SECONDS,
   samplesEvery,
@@ -19,10 +28,7 @@ import {
   type SeriesSpec
 } from './helpers/prometheus.js'
 
-const CLOCK = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers/shifted-clock.mjs')
-const MINUTE = 60
-/** v1.0.0 enters production at BASE; v1.1.0 replaces it at T1. */
-const T1 = BASE_SECONDS + 60 * MINUTE
+// v1.0.0 enters production at BASE; v1.1.0 replaces it at T1.
 const at = (seconds: number) => new Date(seconds * 1000).toISOString()
 
 type Shape = (minute: number) => number
@@ -40,12 +46,12 @@ const fine: VersionData = { error: steady(0.01), accuracy: steady(0.9), latency:
 /** The three gauges of one version, one sample a minute for `minutes` from `start`. */
 function series(model: string, version: string, start: number, minutes: number, data: VersionData) {
   const labels = { model, version, stage: 'production' }
-  const gauge = (name: string, shape: Shape | undefined): SeriesSpec[] =>
-    shape ? [{ name, labels, samples: samplesEvery(start, MINUTE, minutes, shape) }] : []
+  const sampled = (name: string, shape: Shape | undefined): SeriesSpec[] =>
+    shape ? [gauge(name, labels, start, minutes, shape)] : []
   return [
-    ...gauge('error_ratio', data.error),
-    ...gauge('model_accuracy', data.accuracy ?? steady(0.9)),
-    ...gauge('latency_p95_seconds', data.latency ?? steady(0.2))
+    ...sampled('error_ratio', data.error),
+    ...sampled('model_accuracy', data.accuracy ?? steady(0.9)),
+    ...sampled('latency_p95_seconds', data.latency ?? steady(0.2))
   ]
 }
 
@@ -68,91 +74,39 @@ function counters(model: string, version: string, start: number, minutes: number
   ]
 }
 
-const policy = (model: string, url: string) => `model: ${model}
-path: models/${model}
-metrics:
-  accuracy: { goal: maximize }
-stages:
-  production:
-    from: [candidate]
-    thresholds:
-      accuracy: { min: 0.5 }
-    monitor:
-      source:
-        prometheus: { url: "${url}", timeout: 1s }
-      watch_for: 2h
-      triggers:
-        - name: error rate
-          query: 'max(error_ratio{model="$model", version="$version"})'
-          max: 0.05
-        - name: accuracy
+const policy = (model: string, url: string) =>
+  monitoredPolicy({
+    model,
+    path: `models/${model}`,
+    metric: 'accuracy',
+    min: 0.5,
+    stage: 'production',
+    url,
+    timeout: '1s',
+    triggers: `${maxTrigger('error rate', 'error_ratio', 0.05)}        - name: accuracy
           query: 'avg(model_accuracy{model="$model", version="$version"})'
           relative: { baseline: audit, metric: accuracy, max_decrease_pct: 10 }
         - name: latency
           query: 'max(latency_p95_seconds{model="$model", version="$version"})'
           relative: { baseline: previous_holder, max_increase_pct: 50 }
 `
-
-/** A stand-in in front of the real server: passes through, answers 503, or answers late. */
-function proxy(target: string) {
-  let mode: 'pass' | '5xx' | 'slow' = 'pass'
-  const server: Server = createServer((req, res) => {
-    if (mode === '5xx') {
-      res.writeHead(503, { 'content-type': 'text/plain' }).end('upstream unavailable')
-      return
-    }
-    const forward = () => {
-      const upstream = request(
-        new URL(req.url ?? '/', target),
-        { method: req.method, headers: req.headers },
-        answer => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers)
-          answer.pipe(res)
-        }
-      )
-      upstream.on('error', () => res.destroy())
-      req.pipe(upstream)
-    }
-    if (mode === 'slow') setTimeout(forward, 3000)
-    else forward()
   })
-  return {
-    server,
-    setMode: (next: typeof mode) => (mode = next),
-    url: () => `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  }
-}
 
 describe('modelgate monitor (bundled CLI, real Prometheus, git registry)', () => {
   let prometheus: PrometheusServer
   let sandbox: Sandbox
   let clone: Clone
-  const stand = { proxy: undefined as ReturnType<typeof proxy> | undefined }
+  let proxy: PrometheusProxy
 
   /** The bundled CLI with its clock at `seconds`. */
-  const cli = (seconds: number, args: string[]) =>
-    bundledCli(clone.dir, args, {
-      NODE_OPTIONS: `--import=${CLOCK}`,
-      SHIFTED_CLOCK_START_MS: String(seconds * 1000)
-    })
+  const cli = (seconds: number, args: string[]) => cliAt(clone.dir, seconds, args)
   const monitorAt = (seconds: number, model: string, ...more: string[]) =>
     cli(seconds, ['monitor', model, '--json', ...more])
   const tags = async () => (await gitOk(clone.git, ['tag', '--list'])).trim().split('\n').sort()
 
   /** Commits the model's metrics and registers them as `version`. */
-  async function register(model: string, version: string, accuracy: number, when: number) {
-    await mkdir(path.join(clone.dir, 'models', model), { recursive: true })
-    await writeFile(
-      path.join(clone.dir, 'models', model, 'metrics.json'),
-      JSON.stringify({ accuracy })
-    )
-    await writeFile(path.join(clone.dir, 'models', model, 'weights.txt'), version)
-    await gitOk(clone.git, ['add', '-A'])
-    await gitOk(clone.git, ['commit', '--quiet', '-m', `${model} ${version}`])
-    await gitOk(clone.git, ['push', '--quiet', 'origin', 'HEAD'])
-    const run = await cli(when, ['register', model, '--version', version])
-    expect(run).toMatchObject({ exitCode: 0 })
-  }
+  const register = (model: string, version: string, accuracy: number, when: number) =>
+    registerModelAt(clone, when, model, version, { metrics: JSON.stringify({ accuracy }) })
   async function promote(model: string, version: string, when: number) {
     const run = await cli(when, ['promote', model, '--to', 'production', '--version', version])
     expect(run.stderr).toBe('')
@@ -172,11 +126,8 @@ describe('modelgate monitor (bundled CLI, real Prometheus, git registry)', () =>
     await register(model, 'v1.1.0', 0.9, T1 - 10 * MINUTE)
     await promote(model, 'v1.1.0', T1)
   }
-  const holder = async (model: string, when: number) => {
-    const run = await cli(when, ['status', model, '--json'])
-    const [view] = JSON.parse(run.stdout) as { stages: { stage: string; version: string }[] }[]
-    return view?.stages.find(s => s.stage === 'production')?.version
-  }
+  const holder = async (model: string, when: number) =>
+    stageHolder((await cli(when, ['status', model, '--json'])).stdout)
   const parsed = (stdout: string) =>
     JSON.parse(stdout) as {
       exitCode: number
@@ -212,8 +163,7 @@ describe('modelgate monitor (bundled CLI, real Prometheus, git registry)', () =>
       // v1.2.0 of `breach`, promoted after the automatic rollback, breaches from the start.
       ...series('breach', 'v1.2.0', T1 + 60 * MINUTE, 120, { ...fine, error: steady(0.3) })
     ])
-    stand.proxy = proxy(prometheus.url)
-    await new Promise<void>(resolve => stand.proxy?.server.listen(0, '127.0.0.1', resolve))
+    proxy = await startPrometheusProxy(prometheus.url)
     sandbox = await makeSandbox()
     clone = await sandbox.clone('work')
     await mkdir(path.join(clone.dir, 'policies'))
@@ -234,11 +184,11 @@ describe('modelgate monitor (bundled CLI, real Prometheus, git registry)', () =>
     )
     await writeFile(
       path.join(clone.dir, 'policies', 'healthy-proxy.yml'),
-      policy('healthy', stand.proxy.url())
+      policy('healthy', proxy.url)
     )
   }, 240_000)
   afterAll(async () => {
-    await new Promise(resolve => stand.proxy?.server.close(resolve))
+    await proxy?.close()
     await prometheus?.stop()
     await sandbox?.cleanup()
   })
@@ -330,10 +280,10 @@ describe('modelgate monitor (bundled CLI, real Prometheus, git registry)', () =>
   it('a 5xx and a timeout from the server: inconclusive, exit 1, nothing written', async () => {
     const proxied = ['--policy', 'policies/healthy-proxy.yml']
     const before = await tags()
-    stand.proxy?.setMode('pass')
+    proxy.setMode('pass')
     const passed = await monitorAt(T1 + 45 * MINUTE, 'healthy', ...proxied)
     expect(passed.exitCode).toBe(0)
-    stand.proxy?.setMode('5xx')
+    proxy.setMode('5xx')
     const failed = await monitorAt(T1 + 45 * MINUTE, 'healthy', ...proxied)
     expect(failed.exitCode).toBe(1)
     expect(parsed(failed.stdout).stages[0]?.triggers.map(t => t.reason)).toEqual([
@@ -342,9 +292,9 @@ describe('modelgate monitor (bundled CLI, real Prometheus, git registry)', () =>
       'source-failure'
     ])
     expect(failed.stdout).toContain('HTTP 503')
-    stand.proxy?.setMode('slow')
+    proxy.setMode('slow')
     const slow = await monitorAt(T1 + 45 * MINUTE, 'healthy', ...proxied)
-    stand.proxy?.setMode('pass')
+    proxy.setMode('pass')
     expect(slow.exitCode).toBe(1)
     expect(slow.stdout).toContain('did not answer within 1 s')
     expect(await tags()).toEqual(before)
@@ -470,11 +420,7 @@ describe('modelgate monitor (bundled CLI, real Prometheus, git registry)', () =>
         MODELGATE_NOTIFY_WEBHOOK_CRITICAL: critical.url
       }
       const notifying = (seconds: number, model: string) =>
-        bundledCli(clone.dir, ['monitor', model, '--json'], {
-          NODE_OPTIONS: `--import=${CLOCK}`,
-          SHIFTED_CLOCK_START_MS: String(seconds * 1000),
-          ...env
-        })
+        cliAt(clone.dir, seconds, ['monitor', model, '--json'], env)
       const alerted = await notifying(T1 + 45 * MINUTE, 'alertonly')
       expect([alerted.exitCode, alerted.stderr]).toEqual([6, ''])
       expect(all.bodies.map(b => b.modelgate?.severity)).toEqual(['warning'])
@@ -488,11 +434,12 @@ describe('modelgate monitor (bundled CLI, real Prometheus, git registry)', () =>
         action: 'recovery-failed',
         version: 'v1.0.0'
       })
-      const dry = await bundledCli(clone.dir, ['monitor', 'norecovery', '--dry-run'], {
-        NODE_OPTIONS: `--import=${CLOCK}`,
-        SHIFTED_CLOCK_START_MS: String((T1 + 61 * MINUTE) * 1000),
-        ...env
-      })
+      const dry = await cliAt(
+        clone.dir,
+        T1 + 61 * MINUTE,
+        ['monitor', 'norecovery', '--dry-run'],
+        env
+      )
       expect(dry.exitCode).toBe(6)
       expect(dry.stdout).toContain(
         'Notification: **critical** (recovery-failed) — not sent on a dry run.'
