@@ -5,8 +5,6 @@
 // webhook stand-in, and a note with the verdict on pull request #3's sticky comment in the GitHub
 // stand-in. The no-data and NaN scenarios end inconclusive with nothing written and nothing
 // notified. Every run's clock is shifted to the data's dates.
-import { mkdir, writeFile } from 'node:fs/promises'
-import path from 'node:path'
 import { AuditRecord } from '../src/audit/record.js'
 import { gitOk } from '../src/registry/git/runner.js'
 import {
@@ -19,19 +17,20 @@ import {
 } from './helpers/action-workspace.js'
 import { startArtifactStandIn, type ArtifactStandIn } from './helpers/artifact-stand-in.js'
 import { pushEvent, writeEvent, type WrittenEvent } from './helpers/events.js'
-import { makeSandbox, type Clone, type Sandbox } from './helpers/git-sandbox.js'
+import type { Clone } from './helpers/git-sandbox.js'
 import { fakeSha, start, type StandIn } from './helpers/github-stand-in/index.js'
 import {
   MINUTE,
   T1,
-  cliAt,
   clockAt,
   commitFiles,
   gauge,
   monitoredPolicy,
-  trigger
+  startMonitoredRegistry,
+  trigger,
+  type MonitoredRegistry
 } from './helpers/monitored-registry.js'
-import { BASE_SECONDS, startPrometheus, type PrometheusServer } from './helpers/prometheus.js'
+import { BASE_SECONDS } from './helpers/prometheus.js'
 import { runAction } from './helpers/run-action.js'
 import { startReceiver, type Receiver } from './helpers/webhook-receiver.js'
 import { readZip } from './helpers/zip.js'
@@ -45,7 +44,6 @@ const policy = (url: string, query: string) =>
     path: 'model',
     metric: 'auc',
     min: 0.7,
-    stage: 'production',
     url,
     triggers: trigger('error rate', query, 0.05),
     tail: `rollback:
@@ -54,17 +52,16 @@ const policy = (url: string, query: string) =>
   })
 
 describe('issue 14 done: a scheduled run rolls back a breaching promotion, with all its evidence', () => {
-  let prometheus: PrometheusServer
+  let registry: MonitoredRegistry
   let gh: StandIn
   let artifacts: ArtifactStandIn
   let all: Receiver
   let critical: Receiver
-  let sandbox: Sandbox
   let clone: Clone
   let schedule: WrittenEvent
   const events: WrittenEvent[] = []
 
-  const cli = (seconds: number, args: string[]) => cliAt(clone.dir, seconds, args)
+  const cli = (seconds: number, args: string[]) => registry.cli(seconds, args)
   const runner = (seconds: number, runId: string) => ({
     ...HERMETIC_GIT,
     ...clockAt(seconds),
@@ -104,37 +101,27 @@ describe('issue 14 done: a scheduled run rolls back a breaching promotion, with 
 
   beforeAll(async () => {
     const labels = (version: string) => ({ model: 'fraud', version })
-    prometheus = await startPrometheus([
+    registry = await startMonitoredRegistry([
       gauge('error_ratio', labels('v1.0.0'), BASE_SECONDS - 600, 300, () => 0.01),
       gauge('error_ratio', labels('v1.1.0'), T1, 180, m => (m < 30 ? 0.01 : 0.12)),
       gauge('nan_ratio', labels('v1.1.0'), T1, 180, () => NaN)
     ])
+    clone = registry.clone
     gh = await start()
     gh.state.addRepo(REPO).addCollaborators({ alice: 'write', bob: 'write', mona: 'maintain' })
     artifacts = await startArtifactStandIn({ repository: 'acme/models', runId: 7 })
     all = await startReceiver('all')
     critical = await startReceiver('critical')
-    sandbox = await makeSandbox()
-    clone = await sandbox.clone('work')
-    await mkdir(path.join(clone.dir, 'policies'))
-    const write = (file: string, text: string) => writeFile(path.join(clone.dir, file), text)
-    await write(
-      'policies/fraud.yml',
-      policy(prometheus.url, 'max(error_ratio{model="$model", version="$version"})')
-    )
-    await write(
-      'policies/fraud-nodata.yml',
-      policy(prometheus.url, 'max(no_such_metric{model="$model", version="$version"})')
-    )
-    await write(
-      'policies/fraud-nan.yml',
-      policy(prometheus.url, 'max(nan_ratio{model="$model", version="$version"})')
-    )
-    // A query Prometheus cannot parse (rate of an instant vector): a policy bug, not missing data.
-    await write(
-      'policies/fraud-badquery.yml',
-      policy(prometheus.url, 'rate(error_ratio{model="$model", version="$version"})')
-    )
+    const queries = {
+      fraud: 'max(error_ratio{model="$model", version="$version"})',
+      'fraud-nodata': 'max(no_such_metric{model="$model", version="$version"})',
+      'fraud-nan': 'max(nan_ratio{model="$model", version="$version"})',
+      // A query Prometheus cannot parse (rate of an instant vector): a policy bug, not missing data.
+      'fraud-badquery': 'rate(error_ratio{model="$model", version="$version"})'
+    }
+    for (const [name, query] of Object.entries(queries)) {
+      await registry.writePolicy(name, policy(registry.prometheus.url, query))
+    }
     const commits: string[] = []
     for (const auc of [0.75, 0.8]) {
       commits.push(
@@ -205,12 +192,11 @@ describe('issue 14 done: a scheduled run rolls back a breaching promotion, with 
   }, 180_000)
   afterAll(async () => {
     for (const event of events) await event.cleanup()
-    await prometheus?.stop()
+    await registry?.stop()
     await gh?.close()
     await artifacts?.close()
     await all?.close()
     await critical?.close()
-    await sandbox?.cleanup()
   })
 
   it('no data and NaN samples end inconclusive: nothing written, nothing notified', async () => {

@@ -6,45 +6,40 @@
 // warning for an alert-only breach and for monitoring inconclusive too long, info once for a
 // watch that ended healthy. The registry is set up with the bundled CLI; both run with their
 // clock shifted to the data's dates.
-import { mkdir, writeFile } from 'node:fs/promises'
-import path from 'node:path'
 import { gitOk } from '../src/registry/git/runner.js'
 import { HERMETIC_GIT, expectNoSecret } from './helpers/action-workspace.js'
 import { workflowDispatchEvent, writeEvent } from './helpers/events.js'
-import { makeSandbox, type Clone, type Sandbox } from './helpers/git-sandbox.js'
+import type { Clone } from './helpers/git-sandbox.js'
 import {
   MINUTE,
   T1,
-  cliAt,
   clockAt,
   gauge,
   maxTrigger,
   monitoredPolicy,
-  registerModelAt
+  registerModelAt,
+  startMonitoredRegistry,
+  trigger,
+  type MonitoredRegistry
 } from './helpers/monitored-registry.js'
-import { BASE_SECONDS, startPrometheus, type PrometheusServer } from './helpers/prometheus.js'
+import { BASE_SECONDS } from './helpers/prometheus.js'
 import { runAction } from './helpers/run-action.js'
 import { startReceiver, type Receiver } from './helpers/webhook-receiver.js'
 
 const policy = (url: string, trigger = '', extra = '') =>
   monitoredPolicy({
     model: 'svc',
-    path: 'models/svc',
-    metric: 'accuracy',
-    min: 0.5,
-    stage: 'production',
     url,
     monitorExtra: extra,
     triggers: maxTrigger('error rate', 'error_ratio', 0.05, trigger)
   })
 
 describe('command: monitor (bundled action, real Prometheus, git registry)', () => {
-  let prometheus: PrometheusServer
-  let sandbox: Sandbox
+  let registry: MonitoredRegistry
   let clone: Clone
   let all: Receiver
   let critical: Receiver
-  const cli = (seconds: number, args: string[]) => cliAt(clone.dir, seconds, args)
+  const cli = (seconds: number, args: string[]) => registry.cli(seconds, args)
   const action = async (
     seconds: number,
     event: string,
@@ -79,28 +74,21 @@ describe('command: monitor (bundled action, real Prometheus, git registry)', () 
 
   beforeAll(async () => {
     const labels = (version: string) => ({ model: 'svc', version })
-    prometheus = await startPrometheus([
+    registry = await startMonitoredRegistry([
       gauge('error_ratio', labels('v1.0.0'), BASE_SECONDS - 600, 300, () => 0.01),
       gauge('error_ratio', labels('v1.1.0'), T1, 180, m => (m < 30 ? 0.01 : 0.12))
     ])
+    clone = registry.clone
     all = await startReceiver('all')
     critical = await startReceiver('critical')
-    sandbox = await makeSandbox()
-    clone = await sandbox.clone('work')
-    await mkdir(path.join(clone.dir, 'policies'))
-    await writeFile(path.join(clone.dir, 'policies/svc.yml'), policy(prometheus.url))
-    await writeFile(
-      path.join(clone.dir, 'policies/svc-alert.yml'),
-      policy(prometheus.url, '          action: alert\n')
-    )
-    await writeFile(
-      path.join(clone.dir, 'policies/svc-blind.yml'),
+    const { url } = registry.prometheus
+    await registry.writePolicy('svc', policy(url))
+    await registry.writePolicy('svc-alert', policy(url, '          action: alert\n'))
+    await registry.writePolicy(
+      'svc-blind',
       policy(
-        prometheus.url,
-        `        - name: missing
-          query: 'max(no_such_metric{version="$version"})'
-          max: 1
-`,
+        url,
+        trigger('missing', 'max(no_such_metric{version="$version"})', 1),
         '      warn_inconclusive_after: 10m\n'
       )
     )
@@ -121,8 +109,7 @@ describe('command: monitor (bundled action, real Prometheus, git registry)', () 
     }
   }, 120_000)
   afterAll(async () => {
-    await prometheus?.stop()
-    await sandbox?.cleanup()
+    await registry?.stop()
     await all?.close()
     await critical?.close()
   })

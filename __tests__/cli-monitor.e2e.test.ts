@@ -2,28 +2,25 @@
 // registry and a real Prometheus (Debian's prometheus/promtool) loaded with dated series. The
 // CLI runs with its clock shifted to those dates (helpers/shifted-clock.mjs), so promotions,
 // rollbacks and "now" line up with the data. Each scenario is its own model in one registry.
-import { mkdir, writeFile } from 'node:fs/promises'
-import path from 'node:path'
 import { gitOk } from '../src/registry/git/runner.js'
 import { bundledCli } from './helpers/cli-bundle.js'
 import { startReceiver } from './helpers/webhook-receiver.js'
-import { makeSandbox, type Clone, type Sandbox } from './helpers/git-sandbox.js'
+import type { Clone } from './helpers/git-sandbox.js'
 import {
   MINUTE,
   T1,
-  cliAt,
   gauge,
   maxTrigger,
   monitoredPolicy,
   registerModelAt,
   stageHolder,
-  startPrometheusProxy,
+  startMonitoredRegistry,
+  type MonitoredRegistry,
   type PrometheusProxy
 } from './helpers/monitored-registry.js'
 import {
   BASE_SECONDS,
   samplesEvery,
-  startPrometheus,
   type PrometheusServer,
   type SeriesSpec
 } from './helpers/prometheus.js'
@@ -77,10 +74,6 @@ function counters(model: string, version: string, start: number, minutes: number
 const policy = (model: string, url: string) =>
   monitoredPolicy({
     model,
-    path: `models/${model}`,
-    metric: 'accuracy',
-    min: 0.5,
-    stage: 'production',
     url,
     timeout: '1s',
     triggers: `${maxTrigger('error rate', 'error_ratio', 0.05)}        - name: accuracy
@@ -93,13 +86,13 @@ const policy = (model: string, url: string) =>
   })
 
 describe('modelgate monitor (bundled CLI, real Prometheus, git registry)', () => {
+  let registry: MonitoredRegistry
   let prometheus: PrometheusServer
-  let sandbox: Sandbox
-  let clone: Clone
   let proxy: PrometheusProxy
+  let clone: Clone
 
   /** The bundled CLI with its clock at `seconds`. */
-  const cli = (seconds: number, args: string[]) => cliAt(clone.dir, seconds, args)
+  const cli = (seconds: number, args: string[]) => registry.cli(seconds, args)
   const monitorAt = (seconds: number, model: string, ...more: string[]) =>
     cli(seconds, ['monitor', model, '--json', ...more])
   const tags = async () => (await gitOk(clone.git, ['tag', '--list'])).trim().split('\n').sort()
@@ -119,7 +112,7 @@ describe('modelgate monitor (bundled CLI, real Prometheus, git registry)', () =>
     only?: 'first',
     edit: (text: string) => string = text => text
   ) {
-    await writeFile(path.join(clone.dir, 'policies', `${model}.yml`), edit(policy(model, url)))
+    await registry.writePolicy(model, edit(policy(model, url)))
     await register(model, 'v1.0.0', 0.9, BASE_SECONDS - 20 * MINUTE)
     await promote(model, 'v1.0.0', BASE_SECONDS)
     if (only === 'first') return
@@ -141,32 +134,38 @@ describe('modelgate monitor (bundled CLI, real Prometheus, git registry)', () =>
     }
 
   beforeAll(async () => {
-    prometheus = await startPrometheus([
-      ...scenario('healthy', fine),
-      ...scenario('breach', { ...fine, error: m => (m < 30 ? 0.01 : 0.1) }),
-      ...scenario('short', { ...fine, error: m => (m === 20 || m === 21 ? 0.2 : 0.01) }),
-      ...scenario('nodata', undefined),
-      ...scenario('nan', { error: () => NaN, accuracy: () => Infinity, latency: () => -Infinity }),
-      ...scenario(
-        'norecovery',
-        { ...fine, error: m => (m < 30 ? 0.01 : 0.1) },
-        // v1.0.0 was fine before v1.1.0; after the rollback (about T1 + 45 min) it is not.
-        { ...fine, error: m => (m > 10 + 60 + 45 ? 0.2 : 0.01) }
-      ),
-      ...scenario('first', undefined, { ...fine, error: m => (m > 20 ? 0.3 : 0.01) }),
-      ...scenario('accdrop', { ...fine, accuracy: m => (m < 10 ? 0.9 : 0.7) }),
-      ...scenario('slow', { ...fine, latency: m => (m < 10 ? 0.2 : 0.5) }),
-      ...scenario('alertonly', { ...fine, error: m => (m < 30 ? 0.01 : 0.1) }),
-      ...scenario('reset', fine),
-      // The service restarts 20 minutes in: both counters start again from 0.
-      ...counters('reset', 'v1.1.0', T1, 180, 20),
-      // v1.2.0 of `breach`, promoted after the automatic rollback, breaches from the start.
-      ...series('breach', 'v1.2.0', T1 + 60 * MINUTE, 120, { ...fine, error: steady(0.3) })
-    ])
-    proxy = await startPrometheusProxy(prometheus.url)
-    sandbox = await makeSandbox()
-    clone = await sandbox.clone('work')
-    await mkdir(path.join(clone.dir, 'policies'))
+    registry = await startMonitoredRegistry(
+      [
+        ...scenario('healthy', fine),
+        ...scenario('breach', { ...fine, error: m => (m < 30 ? 0.01 : 0.1) }),
+        ...scenario('short', { ...fine, error: m => (m === 20 || m === 21 ? 0.2 : 0.01) }),
+        ...scenario('nodata', undefined),
+        ...scenario('nan', {
+          error: () => NaN,
+          accuracy: () => Infinity,
+          latency: () => -Infinity
+        }),
+        ...scenario(
+          'norecovery',
+          { ...fine, error: m => (m < 30 ? 0.01 : 0.1) },
+          // v1.0.0 was fine before v1.1.0; after the rollback (about T1 + 45 min) it is not.
+          { ...fine, error: m => (m > 10 + 60 + 45 ? 0.2 : 0.01) }
+        ),
+        ...scenario('first', undefined, { ...fine, error: m => (m > 20 ? 0.3 : 0.01) }),
+        ...scenario('accdrop', { ...fine, accuracy: m => (m < 10 ? 0.9 : 0.7) }),
+        ...scenario('slow', { ...fine, latency: m => (m < 10 ? 0.2 : 0.5) }),
+        ...scenario('alertonly', { ...fine, error: m => (m < 30 ? 0.01 : 0.1) }),
+        ...scenario('reset', fine),
+        // The service restarts 20 minutes in: both counters start again from 0.
+        ...counters('reset', 'v1.1.0', T1, 180, 20),
+        // v1.2.0 of `breach`, promoted after the automatic rollback, breaches from the start.
+        ...series('breach', 'v1.2.0', T1 + 60 * MINUTE, 120, { ...fine, error: steady(0.3) })
+      ],
+      { proxy: true }
+    )
+    prometheus = registry.prometheus
+    clone = registry.clone
+    proxy = registry.proxy as PrometheusProxy
     for (const model of ['healthy', 'breach', 'short', 'nodata', 'nan', 'norecovery']) {
       await setUp(model)
     }
@@ -182,15 +181,10 @@ describe('modelgate monitor (bundled CLI, real Prometheus, git registry)', () =>
         `'sum(rate(errors_total{model="$model", version="$version"}[5m])) / sum(rate(requests_total{model="$model", version="$version"}[5m]))'`
       )
     )
-    await writeFile(
-      path.join(clone.dir, 'policies', 'healthy-proxy.yml'),
-      policy('healthy', proxy.url)
-    )
+    await registry.writePolicy('healthy-proxy', policy('healthy', proxy.url))
   }, 240_000)
   afterAll(async () => {
-    await proxy?.close()
-    await prometheus?.stop()
-    await sandbox?.cleanup()
+    await registry?.stop()
   })
 
   it('healthy: exit 0, each trigger healthy, at most 6 queries, nothing written', async () => {
@@ -420,7 +414,7 @@ describe('modelgate monitor (bundled CLI, real Prometheus, git registry)', () =>
         MODELGATE_NOTIFY_WEBHOOK_CRITICAL: critical.url
       }
       const notifying = (seconds: number, model: string) =>
-        cliAt(clone.dir, seconds, ['monitor', model, '--json'], env)
+        registry.cli(seconds, ['monitor', model, '--json'], env)
       const alerted = await notifying(T1 + 45 * MINUTE, 'alertonly')
       expect([alerted.exitCode, alerted.stderr]).toEqual([6, ''])
       expect(all.bodies.map(b => b.modelgate?.severity)).toEqual(['warning'])
@@ -434,12 +428,7 @@ describe('modelgate monitor (bundled CLI, real Prometheus, git registry)', () =>
         action: 'recovery-failed',
         version: 'v1.0.0'
       })
-      const dry = await cliAt(
-        clone.dir,
-        T1 + 61 * MINUTE,
-        ['monitor', 'norecovery', '--dry-run'],
-        env
-      )
+      const dry = await registry.cli(T1 + 61 * MINUTE, ['monitor', 'norecovery', '--dry-run'], env)
       expect(dry.exitCode).toBe(6)
       expect(dry.stdout).toContain(
         'Notification: **critical** (recovery-failed) — not sent on a dry run.'

@@ -2,28 +2,21 @@
 // the stage's monitor source, a real Prometheus (Debian's prometheus/promtool) loaded with dated
 // series, for the version holding the stage. The CLI runs with its clock shifted to those dates
 // (helpers/shifted-clock.mjs). Each scenario is its own model in one git registry.
-import { mkdir, writeFile } from 'node:fs/promises'
-import path from 'node:path'
-import { makeSandbox, type Clone, type Sandbox } from './helpers/git-sandbox.js'
+import type { Clone } from './helpers/git-sandbox.js'
 import {
   MINUTE,
   T1,
-  cliAt,
   gauge,
   maxTrigger,
   monitoredPolicy,
   monitoringGateOf,
   registerModelAt,
   stageHolder,
-  startPrometheusProxy,
+  startMonitoredRegistry,
+  type MonitoredRegistry,
   type PrometheusProxy
 } from './helpers/monitored-registry.js'
-import {
-  BASE_SECONDS,
-  startPrometheus,
-  type PrometheusServer,
-  type SeriesSpec
-} from './helpers/prometheus.js'
+import { BASE_SECONDS, type PrometheusServer, type SeriesSpec } from './helpers/prometheus.js'
 
 // v1.1.0 is promoted at T1, an hour after v1.0.0 entered production (at BASE).
 
@@ -41,12 +34,8 @@ function holderSeries(model: string, values: { error?: number; latency?: number 
 const policy = (model: string, url: string) =>
   monitoredPolicy({
     model,
-    path: `models/${model}`,
-    metric: 'accuracy',
-    min: 0.5,
-    stage: 'production',
-    required: true,
     url,
+    required: true,
     timeout: '1s',
     triggers:
       maxTrigger('error rate', 'error_ratio', 0.05) +
@@ -54,12 +43,12 @@ const policy = (model: string, url: string) =>
   })
 
 describe('promote with monitoring: required (bundled CLI, real Prometheus, git registry)', () => {
+  let registry: MonitoredRegistry
   let prometheus: PrometheusServer
-  let sandbox: Sandbox
-  let clone: Clone
   let proxy: PrometheusProxy
+  let clone: Clone
 
-  const cli = (seconds: number, args: string[]) => cliAt(clone.dir, seconds, args)
+  const cli = (seconds: number, args: string[]) => registry.cli(seconds, args)
 
   const promote = (model: string, version: string, when: number) =>
     cli(when, ['promote', model, '--to', 'production', '--version', version, '--json'])
@@ -68,7 +57,7 @@ describe('promote with monitoring: required (bundled CLI, real Prometheus, git r
 
   /** v1.0.0 registered and promoted at BASE (no holder yet: nothing to probe), v1.1.0 registered. */
   async function setUp(model: string, url: string) {
-    await writeFile(path.join(clone.dir, 'policies', `${model}.yml`), policy(model, url))
+    await registry.writePolicy(model, policy(model, url))
     await registerModelAt(clone, BASE_SECONDS - 20 * MINUTE, model, 'v1.0.0')
     const first = await promote(model, 'v1.0.0', BASE_SECONDS)
     expect(first.stderr).toBe('')
@@ -82,22 +71,22 @@ describe('promote with monitoring: required (bundled CLI, real Prometheus, git r
   }
 
   beforeAll(async () => {
-    prometheus = await startPrometheus([
-      ...holderSeries('live', { error: 0.01, latency: 0.2 }),
-      ...holderSeries('down', { error: 0.01, latency: 0.2 }),
-      ...holderSeries('nan', { error: 0.01, latency: NaN })
-    ])
-    proxy = await startPrometheusProxy(prometheus.url)
-    sandbox = await makeSandbox()
-    clone = await sandbox.clone('work')
-    await mkdir(path.join(clone.dir, 'policies'))
+    registry = await startMonitoredRegistry(
+      [
+        ...holderSeries('live', { error: 0.01, latency: 0.2 }),
+        ...holderSeries('down', { error: 0.01, latency: 0.2 }),
+        ...holderSeries('nan', { error: 0.01, latency: NaN })
+      ],
+      { proxy: true }
+    )
+    prometheus = registry.prometheus
+    clone = registry.clone
+    proxy = registry.proxy as PrometheusProxy
     for (const model of ['live', 'silent', 'nan']) await setUp(model, prometheus.url)
     await setUp('down', proxy.url)
   }, 240_000)
   afterAll(async () => {
-    await proxy?.close()
-    await prometheus?.stop()
-    await sandbox?.cleanup()
+    await registry?.stop()
   })
 
   it("passes when the holder's series exist, and promotes", async () => {

@@ -12,8 +12,14 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { gitOk } from '../../src/registry/git/runner.js'
 import { bundledCli } from './cli-bundle.js'
-import type { Clone } from './git-sandbox.js'
-import { BASE_SECONDS, samplesEvery, type SeriesSpec } from './prometheus.js'
+import { makeSandbox, type Clone, type Sandbox } from './git-sandbox.js'
+import {
+  BASE_SECONDS,
+  samplesEvery,
+  startPrometheus,
+  type PrometheusServer,
+  type SeriesSpec
+} from './prometheus.js'
 
 export const MINUTE = 60
 /** An hour after BASE: when the tests' second version comes into the stage. */
@@ -117,17 +123,21 @@ export function maxTrigger(name: string, metric: string, max: number, extra = ''
 }
 
 /**
- * A policy with one stage (from candidate, a threshold on one metric) watched by a monitor on the
- * Prometheus at `url` for 2h, with the given triggers (YAML, as `maxTrigger` writes them).
+ * A policy with one stage (from candidate, a minimum of one metric) watched by a monitor on the
+ * Prometheus at `url` for 2h, with the given triggers (YAML, as `trigger` writes them).
  */
 export function monitoredPolicy(options: {
   model: string
-  path: string
-  metric: string
-  min: number
-  stage: string
   url: string
   triggers: string
+  /** The model's directory (default `models/<model>`). */
+  path?: string
+  /** The metric with a threshold, maximized (default `accuracy`). */
+  metric?: string
+  /** Its threshold (default 0.5). */
+  min?: number
+  /** The monitored stage (default `production`). */
+  stage?: string
   /** `monitoring: required` when true. */
   required?: boolean
   /** The source's timeout (none when omitted). */
@@ -137,18 +147,19 @@ export function monitoredPolicy(options: {
   /** YAML after the stages. */
   tail?: string
 }): string {
+  const metric = options.metric ?? 'accuracy'
   const source = options.timeout
     ? `{ url: "${options.url}", timeout: ${options.timeout} }`
     : `{ url: "${options.url}" }`
   return `model: ${options.model}
-path: ${options.path}
+path: ${options.path ?? `models/${options.model}`}
 metrics:
-  ${options.metric}: { goal: maximize }
+  ${metric}: { goal: maximize }
 stages:
-  ${options.stage}:
+  ${options.stage ?? 'production'}:
     from: [candidate]
     thresholds:
-      ${options.metric}: { min: ${options.min} }
+      ${metric}: { min: ${options.min ?? 0.5} }
 ${options.required ? '    monitoring: required\n' : ''}    monitor:
       source:
         prometheus: ${source}
@@ -199,4 +210,54 @@ export async function registerModelAt(
   expect(await cliAt(clone.dir, seconds, ['register', model, '--version', version])).toMatchObject({
     exitCode: 0
   })
+}
+
+export interface MonitoredRegistry {
+  /** A real Prometheus holding the series given. */
+  prometheus: PrometheusServer
+  /** A stand-in in front of it (`startMonitoredRegistry` with `proxy: true`). */
+  proxy?: PrometheusProxy
+  /** A clone (its origin beside it) with an empty `policies/` directory. */
+  clone: Clone
+  /** The bundled CLI in the clone with its clock at `seconds`. */
+  cli(seconds: number, args: string[], env?: Record<string, string>): ReturnType<typeof bundledCli>
+  /** Writes `policies/<name>.yml`. */
+  writePolicy(name: string, text: string): Promise<void>
+  /** Stops the servers and removes the clone and its origin. */
+  stop(): Promise<void>
+}
+
+/**
+ * A Prometheus loaded with `series` (and a proxy in front of it when asked) and a git registry
+ * checkout for the bundled CLI or action to run in. Stop it in `afterAll`.
+ */
+export async function startMonitoredRegistry(
+  series: SeriesSpec[],
+  options: { proxy?: boolean } = {}
+): Promise<MonitoredRegistry> {
+  const prometheus = await startPrometheus(series)
+  let proxy: PrometheusProxy | undefined
+  let sandbox: Sandbox | undefined
+  const stop = async () => {
+    await proxy?.close()
+    await prometheus.stop()
+    await sandbox?.cleanup()
+  }
+  try {
+    if (options.proxy) proxy = await startPrometheusProxy(prometheus.url)
+    sandbox = await makeSandbox()
+    const clone = await sandbox.clone('work')
+    await mkdir(path.join(clone.dir, 'policies'))
+    return {
+      prometheus,
+      proxy,
+      clone,
+      cli: (seconds, args, env = {}) => cliAt(clone.dir, seconds, args, env),
+      writePolicy: (name, text) => writeFile(path.join(clone.dir, 'policies', `${name}.yml`), text),
+      stop
+    }
+  } catch (error) {
+    await stop()
+    throw error
+  }
 }
