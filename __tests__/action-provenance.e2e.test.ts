@@ -14,28 +14,23 @@ import {
   summaryRecords,
   type DispatchWorkspace
 } from './helpers/action-workspace.js'
+import { fraudPolicy, fraudStage } from './helpers/fraud-policy.js'
 import { pullRequestEvent } from './helpers/events.js'
 import { commit } from './helpers/git-sandbox.js'
 import type { Repo } from './helpers/github-stand-in/state.js'
 import { runAction } from './helpers/run-action.js'
 import { createMockSigstore, type MockSigstore } from './helpers/sigstore-mock.js'
 
-const POLICY = `model: fraud
-path: model
-metrics:
-  auc: { goal: maximize }
-stages:
-  staging:
-    from: [candidate]
-    thresholds:
-      auc: { min: 0.7 }
-    provenance:
+const POLICY = fraudPolicy(
+  {
+    staging: fraudStage(`    provenance:
       repository: acme/fraud-training
       workflow: .github/workflows/train.yml
       ref: refs/heads/main
-rollback:
-  allowed: { permission: maintain }
-`
+`)
+  },
+  { rollback: true }
+)
 
 /** The one file of each version: model/metrics.json as the workspace helper commits it. */
 const metricsDigest = (auc: number) =>

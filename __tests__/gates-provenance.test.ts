@@ -51,16 +51,23 @@ function evidence(
   return { repository: rules.repository, lookups }
 }
 
+/** The gate over `files`, GitHub answering with `bundles`, and the checksums report if any. */
+function gateOver(
+  files: CandidateFile[],
+  bundles: Array<{ bundle: Record<string, unknown>; digests: string[] }>,
+  checksums?: ChecksumReport
+) {
+  const evidenceOf = evidence(bundles, files)
+  return checksums
+    ? provenanceGate({ rules, files, checksums, evidence: evidenceOf, verifier })
+    : provenanceGate({ rules, files, evidence: evidenceOf, verifier })
+}
+
 describe('provenance gate', () => {
   it('passes when one bundle attests every file (any listed subject matches, not only the first)', async () => {
     const bundle = await sigstore.attest({ subjects: [subject(METRICS), subject(MODEL)] })
     const files = [METRICS, MODEL]
-    const result = provenanceGate({
-      rules,
-      files,
-      evidence: evidence([{ bundle, digests: [METRICS.sha256, MODEL.sha256] }], files),
-      verifier
-    })
+    const result = gateOver(files, [{ bundle, digests: [METRICS.sha256, MODEL.sha256] }])
     expect(result.status).toBe('pass')
     expect(result.summary).toBe(
       '2 files attested by acme/churn-training .github/workflows/train.yml@refs/heads/main, verified against mock-root.json'
@@ -82,13 +89,7 @@ describe('provenance gate', () => {
       mismatched: [],
       unlisted: []
     }
-    const result = provenanceGate({
-      rules,
-      files,
-      checksums,
-      evidence: evidence([{ bundle, digests: [SUMS.sha256] }], files),
-      verifier
-    })
+    const result = gateOver(files, [{ bundle, digests: [SUMS.sha256] }], checksums)
     expect(result.status).toBe('pass')
     expect(result.details).toContain('2 files attested through SHA256SUMS')
     expect(result.provenance?.attested.find(a => a.path === 'model.pkl')?.via).toBe('SHA256SUMS')
@@ -98,12 +99,7 @@ describe('provenance gate', () => {
     const bundle = await sigstore.attest({ subjects: [subject(METRICS), subject(MODEL)] })
     const tampered = file('model.pkl', 'model bytes, changed after training')
     const files = [METRICS, tampered]
-    const result = provenanceGate({
-      rules,
-      files,
-      evidence: evidence([{ bundle, digests: [METRICS.sha256, MODEL.sha256] }], files),
-      verifier
-    })
+    const result = gateOver(files, [{ bundle, digests: [METRICS.sha256, MODEL.sha256] }])
     expect(result.status).toBe('fail')
     expect(result.summary).toBe(
       '1 file of 2 not attested by acme/churn-training .github/workflows/train.yml@refs/heads/main'
@@ -117,18 +113,12 @@ describe('provenance gate', () => {
     const bundle = await sigstore.attest({ subjects: [subject(SUMS)] })
     const tampered = file('model.pkl', 'changed')
     const files = [METRICS, tampered, SUMS]
-    const result = provenanceGate({
-      rules,
-      files,
-      checksums: {
-        file: 'SHA256SUMS',
-        verified: ['metrics.json'],
-        missing: [],
-        mismatched: [{ path: 'model.pkl', expected: MODEL.sha256, actual: tampered.sha256 }],
-        unlisted: []
-      },
-      evidence: evidence([{ bundle, digests: [SUMS.sha256] }], files),
-      verifier
+    const result = gateOver(files, [{ bundle, digests: [SUMS.sha256] }], {
+      file: 'SHA256SUMS',
+      verified: ['metrics.json'],
+      missing: [],
+      mismatched: [{ path: 'model.pkl', expected: MODEL.sha256, actual: tampered.sha256 }],
+      unlisted: []
     })
     expect(result.status).toBe('fail')
     expect(result.provenance?.unattested).toEqual([
@@ -147,18 +137,12 @@ describe('provenance gate', () => {
 
   it('fails files listed only by a checksums file that is not attested itself', () => {
     const files = [METRICS, MODEL, SUMS]
-    const result = provenanceGate({
-      rules,
-      files,
-      checksums: {
-        file: 'SHA256SUMS',
-        verified: ['metrics.json', 'model.pkl'],
-        missing: [],
-        mismatched: [],
-        unlisted: []
-      },
-      evidence: evidence([], files),
-      verifier
+    const result = gateOver(files, [], {
+      file: 'SHA256SUMS',
+      verified: ['metrics.json', 'model.pkl'],
+      missing: [],
+      mismatched: [],
+      unlisted: []
     })
     expect(result.provenance?.unattested.map(u => u.why)).toEqual([
       'no attestation found (nor is SHA256SUMS, which lists it)',
@@ -169,7 +153,7 @@ describe('provenance gate', () => {
 
   it('fails a missing attestation (GitHub knows none for the digest)', () => {
     const files = [MODEL]
-    const result = provenanceGate({ rules, files, evidence: evidence([], files), verifier })
+    const result = gateOver(files, [])
     expect(result.status).toBe('fail')
     expect(result.provenance?.unattested).toEqual([
       { path: 'model.pkl', sha256: MODEL.sha256, why: 'no attestation found' }
@@ -184,12 +168,7 @@ describe('provenance gate', () => {
   ])('fails an attestation from the %s, naming the field', async (_name, identity, field) => {
     const bundle = await sigstore.attest({ subjects: [subject(MODEL)], identity })
     const files = [MODEL]
-    const result = provenanceGate({
-      rules,
-      files,
-      evidence: evidence([{ bundle, digests: [MODEL.sha256] }], files),
-      verifier
-    })
+    const result = gateOver(files, [{ bundle, digests: [MODEL.sha256] }])
     expect(result.status).toBe('fail')
     expect(result.provenance?.unattested[0]?.why).toMatch(/^1 attestation found, none verified: /)
     expect(result.provenance?.unattested[0]?.why).toMatch(field)
@@ -201,12 +180,7 @@ describe('provenance gate', () => {
   ])('fails a %s', async (_name, options, why) => {
     const bundle = await sigstore.attest({ subjects: [subject(MODEL)], ...options })
     const files = [MODEL]
-    const result = provenanceGate({
-      rules,
-      files,
-      evidence: evidence([{ bundle, digests: [MODEL.sha256] }], files),
-      verifier
-    })
+    const result = gateOver(files, [{ bundle, digests: [MODEL.sha256] }])
     expect(result.status).toBe('fail')
     expect(result.provenance?.unattested[0]?.why).toMatch(why)
   })
@@ -218,18 +192,10 @@ describe('provenance gate', () => {
     })
     const good = await sigstore.attest({ subjects: [subject(MODEL)] })
     const files = [MODEL]
-    const result = provenanceGate({
-      rules,
-      files,
-      evidence: evidence(
-        [
-          { bundle: bad, digests: [MODEL.sha256] },
-          { bundle: good, digests: [MODEL.sha256] }
-        ],
-        files
-      ),
-      verifier
-    })
+    const result = gateOver(files, [
+      { bundle: bad, digests: [MODEL.sha256] },
+      { bundle: good, digests: [MODEL.sha256] }
+    ])
     expect(result.status).toBe('pass')
   })
 
