@@ -81248,7 +81248,153 @@ function renderRegisterMlflow(registered) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/report/compliance.ts
+/**
+ * What `modelgate report` prints: a compliance report of a time window (commands/report.ts
+ * gathers it from the registry). Markdown (or aligned columns on a terminal) and JSON; every
+ * registry string (names, logins, reasons, tag names) is escaped by the table renderer.
+ */
+
+
+
+/** Why a change is listed, as status and history say it. */
+const NOT_BY_MODELGATE = 'no ModelGate record of its own: made by hand or by another tool (GTO, the MLflow client), or its message copies the record of another event';
+const compliance_NONE = '—';
+function renderCompliance(report, format = 'md') {
+    const md = format === 'md';
+    const text = (value) => (md ? markdown_escape(value) : value);
+    const who = report.model === undefined ? 'every model' : text(report.model);
+    const sections = [
+        `## Compliance report: ${who}, ${utcSeconds(report.since)} to ${utcSeconds(report.until)} (UTC)`,
+        unrecordedSection(report, format),
+        promotionsSection(report, format),
+        rollbacksSection(report, format),
+        stageTimeSection(report, format)
+    ];
+    return { markdown: `${sections.join('\n\n').trimEnd()}\n`, json: complianceJson(report) };
+}
+function unrecordedSection(report, format) {
+    const changes = report.unrecorded;
+    if (changes.length === 0) {
+        return '### Changes not made by ModelGate: none\n\nEvery stage change in the window has a ModelGate record.';
+    }
+    const rows = changes.map((change) => [
+        utcSeconds(change.at),
+        change.model,
+        change.kind === 'holder' ? 'holds the stage' : change.kind,
+        change.stage,
+        change.version ?? compliance_NONE,
+        change.by,
+        // A code span: the tag name copies as it is (no escapes or zero-width spaces inside).
+        { text: change.id, markdown: codeSpan(change.id) }
+    ]);
+    const table = renderTable({ headers: ['When (UTC)', 'Model', 'Event', 'Stage', 'Version', 'By', 'Tag / alias'], rows }, format);
+    return `### ⚠️ Changes not made by ModelGate: ${changes.length}\n\nEach has ${NOT_BY_MODELGATE}. The report exits 1.\n\n${table.trimEnd()}`;
+}
+function promotionsSection(report, format) {
+    const forced = report.promotions.filter(p => p.forced).length;
+    const heading = `### Promotions: ${report.promotions.length} (${forced} forced)`;
+    if (report.promotions.length === 0)
+        return `${heading}\n\nNone in the window.`;
+    const rows = report.promotions.map((p) => [
+        utcSeconds(p.at),
+        p.model,
+        p.version,
+        `${p.from ?? compliance_NONE} → ${p.stage}`,
+        p.previous ?? compliance_NONE,
+        p.forced ? 'forced' : 'gates passed',
+        p.actor,
+        p.approvers.length > 0 ? p.approvers.join(', ') : compliance_NONE,
+        p.pullRequest === undefined
+            ? compliance_NONE
+            : { text: `#${p.pullRequest}`, markdown: `#${p.pullRequest}` },
+        p.reason ?? ''
+    ]);
+    const headers = [
+        'When (UTC)',
+        'Model',
+        'Version',
+        'Stage',
+        'Previous',
+        'How',
+        'By',
+        'Approvers',
+        'Pull request',
+        'Reason'
+    ];
+    return `${heading}\n\n${renderTable({ headers, rows }, format).trimEnd()}`;
+}
+function rollbacksSection(report, format) {
+    const automatic = report.rollbacks.filter(r => r.automatic).length;
+    const heading = `### Rollbacks: ${report.rollbacks.length} (${automatic} automatic, ${report.rollbacks.length - automatic} by hand)`;
+    if (report.rollbacks.length === 0)
+        return `${heading}\n\nNone in the window.`;
+    const rows = report.rollbacks.map((r) => [
+        utcSeconds(r.at),
+        r.model,
+        r.stage,
+        r.removed ?? compliance_NONE,
+        r.restored ?? compliance_NONE,
+        r.automatic ? 'automatic (monitor)' : 'by hand',
+        r.actor,
+        r.reason ?? ''
+    ]);
+    const headers = ['When (UTC)', 'Model', 'Stage', 'Taken out', 'Restored', 'How', 'By', 'Reason'];
+    return `${heading}\n\n${renderTable({ headers, rows }, format).trimEnd()}`;
+}
+function stageTimeSection(report, format) {
+    const heading = '### Time in each stage within the window';
+    if (report.stageTime.length === 0)
+        return `${heading}\n\nNo version held a stage in the window.`;
+    const rows = report.stageTime.map((t) => [
+        t.model,
+        t.stage,
+        t.version,
+        compliance_duration(t.ms),
+        t.holdsAtEnd ? 'yes' : 'no'
+    ]);
+    const headers = ['Model', 'Stage', 'Version', 'Time held', 'Holds it at the end'];
+    return `${heading}\n\n${renderTable({ headers, rows }, format).trimEnd()}`;
+}
+/** `text` as a code span on one line; escaped text when it holds a backtick. */
+function codeSpan(text) {
+    const line = text.replace(/\r?\n|\r/g, ' ');
+    return line.includes('`') || line.includes('|') ? markdown_escape(line) : `\`${line}\``;
+}
+/** `3d 4h 5m`, `12m 30s`: the largest two units that are not zero. */
+function compliance_duration(ms) {
+    const seconds = Math.floor(ms / 1000);
+    const units = [
+        [Math.floor(seconds / 86_400), 'd'],
+        [Math.floor((seconds % 86_400) / 3600), 'h'],
+        [Math.floor((seconds % 3600) / 60), 'm'],
+        [seconds % 60, 's']
+    ];
+    const first = units.findIndex(([value]) => value > 0);
+    if (first < 0)
+        return '0s';
+    return units
+        .slice(first, first + 2)
+        .filter(([value]) => value > 0)
+        .map(([value, unit]) => `${value}${unit}`)
+        .join(' ');
+}
+/** `report --json`: the same facts, times as ISO strings (null when unknown), durations in seconds. */
+function complianceJson(report) {
+    const iso = (date) => (Number.isNaN(date.getTime()) ? null : date.toISOString());
+    return JSON.stringify({
+        ...(report.model === undefined ? {} : { model: report.model }),
+        since: iso(report.since),
+        until: iso(report.until),
+        changesNotByModelGate: report.unrecorded.map(c => ({ ...c, at: iso(c.at) })),
+        promotions: report.promotions.map(p => ({ ...p, at: iso(p.at) })),
+        rollbacks: report.rollbacks.map(r => ({ ...r, at: iso(r.at) })),
+        stageTime: report.stageTime.map(({ ms, ...rest }) => ({ ...rest, seconds: ms / 1000 }))
+    }, null, 2);
+}
+
 ;// CONCATENATED MODULE: ./src/report/command.ts
+
 
 
 
@@ -81284,6 +81430,8 @@ function renderReport(report, format = 'md') {
             return renderMonitor(report.report);
         case 'rollout':
             return renderRollout(report.result);
+        case 'report':
+            return renderCompliance(report.compliance, format);
     }
 }
 /** A command's outcome with its report rendered beside the typed facts. */

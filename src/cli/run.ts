@@ -25,6 +25,7 @@ import type { TableFormat } from '../report/terminal-table.js'
 import { VERSION } from '../version.js'
 import { metricSourcesIn, openCliRegistry } from './context.js'
 import { ROLLOUT_OPTIONS, ROLLOUT_USAGE, runRolloutCommand } from './rollout.js'
+import { REPORT_OPTIONS, REPORT_USAGE, runReportCommand } from './report.js'
 import { parseInstant } from './since.js'
 
 /** Where the CLI writes; passed in so tests read what a user would see. */
@@ -47,6 +48,7 @@ Commands:
   digest     Print the content digest of a candidate directory (what promotions compare).
   status     Show which version holds each stage.
   history    Show every registry event, newest first.
+  report     A compliance report of a time window; exit 1 on stage changes not made by ModelGate.
 
 Run "modelgate <command> --help" for a command's options, "modelgate --version" for the version.
 
@@ -331,6 +333,12 @@ ${NO_PUSH_USAGE}`,
     options: ROLLOUT_OPTIONS,
     positionals: 1,
     run: (values, io, [model]) => runRolloutCommand(values, io, model)
+  },
+  report: {
+    usage: REPORT_USAGE,
+    options: REPORT_OPTIONS,
+    positionals: 1,
+    run: (v, io, [m]) => runReportCommand(v, io, m)
   },
   monitor: {
     usage: `Usage: modelgate monitor [MODEL] [--stage STAGE] [--at TIME] [--dry-run] [--policy FILE]
