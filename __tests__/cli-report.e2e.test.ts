@@ -124,6 +124,26 @@ describe('modelgate report (bundled CLI, git registry)', () => {
     expect(before.stdout).toContain('### Changes not made by ModelGate: none')
   })
 
+  it("a tag whose message copies another tag's record is listed too: the record is not its own", async () => {
+    // The record of demo#dev#1 (v1.0.0's promotion to dev), copied onto a staging tag by hand.
+    const object = await gitOk(clone.git, ['cat-file', '-p', 'demo#dev#1'])
+    const message = object.slice(object.indexOf('\n\n') + 2)
+    expect(message).toContain('"kind": "promotion"')
+    await new Promise(resolve => setTimeout(resolve, 1100))
+    await gitOk(clone.git, ['tag', '-a', 'demo#staging#10', '-m', message, 'demo@v1.0.0^{}'])
+    await gitOk(clone.git, ['push', '--quiet', 'origin', 'demo#staging#10'])
+
+    const run = await cli('report', 'demo', ...SINCE, '--json')
+    expect(run.exitCode).toBe(1)
+    const json = JSON.parse(run.stdout) as ReportJson
+    expect(json.changesNotByModelGate.map(change => change.id)).toEqual([
+      'demo#staging#9',
+      'demo#staging#10'
+    ])
+    // The copy is no promotion either.
+    expect(json.promotions).toHaveLength(3)
+  })
+
   it('refuses a missing or unreadable --since and a window that ends before it starts (exit 2)', async () => {
     const missing = await cli('report', 'demo')
     expect([missing.exitCode, missing.stderr]).toEqual([
