@@ -196,6 +196,12 @@ describe('the sticky comment with the metric history', () => {
     expect(body).not.toContain('Promoted (UTC)')
     expect(body).toContain('the metric history of the stage, ')
   })
+
+  it('says the history went when the report itself must be cut at a line', () => {
+    const body = renderComment({ evaluation, trend }, { limit: 400 })
+    expect(body.length).toBeLessThanOrEqual(400)
+    expect(body).toContain('the metric history of the stage, the report is cut short here')
+  })
 })
 
 describe('stageTrend reads the audit records alone', () => {

@@ -68825,11 +68825,11 @@ function renderComment(input, options = {}) {
     }
     if (best !== undefined)
         return best;
-    return cutToFit(input, fits(0), limit);
+    return cutToFit(input, fits(0), limit, lost);
 }
 /** Last resort: the report (already without details and table) cut at a line boundary. */
-function cutToFit(input, body, limit) {
-    const note = shortenedNote('the report is cut short here', input.runUrl);
+function cutToFit(input, body, limit, lost = '') {
+    const note = shortenedNote(`${lost}the report is cut short here`, input.runUrl);
     const report = renderMarkdown({
         ...input.evaluation,
         gates: input.evaluation.gates.map(gate => keepMetrics(withoutDetails(gate), new Set()))

@@ -124,12 +124,12 @@ export function renderComment(input: CommentInput, options: CommentOptions = {})
     }
   }
   if (best !== undefined) return best
-  return cutToFit(input, fits(0), limit)
+  return cutToFit(input, fits(0), limit, lost)
 }
 
 /** Last resort: the report (already without details and table) cut at a line boundary. */
-function cutToFit(input: CommentInput, body: string, limit: number): string {
-  const note = shortenedNote('the report is cut short here', input.runUrl)
+function cutToFit(input: CommentInput, body: string, limit: number, lost = ''): string {
+  const note = shortenedNote(`${lost}the report is cut short here`, input.runUrl)
   const report = renderMarkdown({
     ...input.evaluation,
     gates: input.evaluation.gates.map(gate => keepMetrics(withoutDetails(gate), new Set()))
