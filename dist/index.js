@@ -65982,64 +65982,15 @@ function webhookRoutesFromEnv(env) {
 
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
-;// CONCATENATED MODULE: ./src/notify/webhook.ts
-/**
- * The `notify-webhook` notification: one short JSON POST per promotion, rollback or monitor
- * verdict that calls for one, each with a severity (`critical`, `warning`, `info`) that routes it
- * (route.ts).
- *
- * The payload suits a Slack incoming webhook (`text`, in mrkdwn; Slack ignores the other
- * fields) and any other receiver (`modelgate`, the facts as JSON). Delivery is best effort: a
- * webhook that fails is a warning, never a failed promotion, so {@link postNotification}
- * never throws.
- *
- * Secrets: the webhook URL is one (Slack's and Discord's carry the token in the path, others
- * in the query). Nothing here logs it or returns it; messages name the host only, and
- * {@link maskableParts} gives the caller the strings to mask in the job log.
- */
-
-/** The severity of each action: what routes it to a webhook. */
-const SEVERITY = {
-    promoted: 'info',
-    'force-promoted': 'warning',
-    'rolled-back': 'warning',
-    'automatic-rollback': 'critical',
-    'recovery-failed': 'critical',
-    'breach-not-rolled-back': 'critical',
-    'breach-alert': 'warning',
-    inconclusive: 'warning',
-    'watch-ended': 'info'
-};
-const NOTIFICATION_SCHEMA = 'modelgate.notification/v1';
+;// CONCATENATED MODULE: ./src/report/notification.ts
 /** Longest reason quoted in `text`; the JSON carries it whole. */
 const MAX_REASON = 120;
-/** The payload for an event: pure, the same event gives the same payload. */
-function notificationFor(event) {
-    const facts = {
-        schema: NOTIFICATION_SCHEMA,
-        severity: event.severity ?? SEVERITY[event.action],
-        key: [event.model, event.stage, event.version, event.action].join('|'),
-        action: event.action,
-        model: event.model,
-        version: event.version,
-        stage: event.stage,
-        ...(event.previous !== undefined && { previous: event.previous }),
-        actor: event.actor,
-        ...(event.reason !== undefined && { reason: event.reason }),
-        ...(event.decision !== undefined && { decision: event.decision }),
-        ...(event.runUrl !== undefined && { runUrl: event.runUrl }),
-        ...(event.pullRequest !== undefined && { pullRequest: { ...event.pullRequest } }),
-        ...(event.repository !== undefined && { repository: event.repository }),
-        ...(event.monitor !== undefined && { monitor: event.monitor }),
-        at: event.at.toISOString()
-    };
-    return { text: slackText(event), modelgate: facts };
-}
 /**
  * One line, e.g. ``ModelGate: *fraud* `v1.3.0` promoted to *production* (was `v1.2.0`) by alice
  * · <https://github.com/o/r/pull/7|o/r#7> · <https://github.com/o/r/actions/runs/1|run>``.
+ * `severity` is the event's (notify/webhook.ts decides it): a monitor verdict's icon.
  */
-function slackText(event) {
+function slackText(event, severity) {
     const model = `*${escapeSlack(event.model)}*`;
     const stage = `*${escapeSlack(event.stage)}*`;
     const version = code(event.version);
@@ -66060,7 +66011,7 @@ function slackText(event) {
                     (event.previous !== undefined ? ` (from ${code(event.previous)})` : '');
             break;
         default:
-            what = monitorText(event, model, stage, version);
+            what = monitorText(event, severity, model, stage, version);
     }
     const parts = [`ModelGate: ${what}${by}`];
     const reason = event.reason?.replace(/\s+/g, ' ').trim();
@@ -66080,8 +66031,8 @@ const ICON = {
     info: ':information_source:'
 };
 /** A monitor verdict in one line; the breached triggers named, their values in `reason`. */
-function monitorText(event, model, stage, version) {
-    const icon = ICON[event.severity ?? SEVERITY[event.action]];
+function monitorText(event, severity, model, stage, version) {
+    const icon = ICON[severity];
     const breached = (event.monitor?.triggers ?? [])
         .filter(t => t.verdict === 'breach')
         .map(t => escapeSlack(t.name));
@@ -66126,6 +66077,62 @@ function code(text) {
 }
 function truncate(text, max) {
     return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+;// CONCATENATED MODULE: ./src/notify/webhook.ts
+/**
+ * The `notify-webhook` notification: one short JSON POST per promotion, rollback or monitor
+ * verdict that calls for one, each with a severity (`critical`, `warning`, `info`) that routes it
+ * (route.ts).
+ *
+ * The payload suits a Slack incoming webhook (`text`, in mrkdwn; Slack ignores the other
+ * fields) and any other receiver (`modelgate`, the facts as JSON). Delivery is best effort: a
+ * webhook that fails is a warning, never a failed promotion, so {@link postNotification}
+ * never throws.
+ *
+ * Secrets: the webhook URL is one (Slack's and Discord's carry the token in the path, others
+ * in the query). Nothing here logs it or returns it; messages name the host only, and
+ * {@link maskableParts} gives the caller the strings to mask in the job log.
+ */
+
+
+// The event and its Slack line are rendered in report/notification.ts; named here as well for
+// the callers that send it.
+
+/** The severity of each action: what routes it to a webhook. */
+const SEVERITY = {
+    promoted: 'info',
+    'force-promoted': 'warning',
+    'rolled-back': 'warning',
+    'automatic-rollback': 'critical',
+    'recovery-failed': 'critical',
+    'breach-not-rolled-back': 'critical',
+    'breach-alert': 'warning',
+    inconclusive: 'warning',
+    'watch-ended': 'info'
+};
+const NOTIFICATION_SCHEMA = 'modelgate.notification/v1';
+/** The payload for an event: pure, the same event gives the same payload. */
+function notificationFor(event) {
+    const facts = {
+        schema: NOTIFICATION_SCHEMA,
+        severity: event.severity ?? SEVERITY[event.action],
+        key: [event.model, event.stage, event.version, event.action].join('|'),
+        action: event.action,
+        model: event.model,
+        version: event.version,
+        stage: event.stage,
+        ...(event.previous !== undefined && { previous: event.previous }),
+        actor: event.actor,
+        ...(event.reason !== undefined && { reason: event.reason }),
+        ...(event.decision !== undefined && { decision: event.decision }),
+        ...(event.runUrl !== undefined && { runUrl: event.runUrl }),
+        ...(event.pullRequest !== undefined && { pullRequest: { ...event.pullRequest } }),
+        ...(event.repository !== undefined && { repository: event.repository }),
+        ...(event.monitor !== undefined && { monitor: event.monitor }),
+        at: event.at.toISOString()
+    };
+    return { text: slackText(event, facts.severity), modelgate: facts };
 }
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_RETRY_DELAY_MS = 1_000;
@@ -83260,6 +83267,415 @@ function result(data, action) {
     return { id, action, ...(url ? { url } : {}) };
 }
 
+;// CONCATENATED MODULE: ./src/github/deployments.ts
+
+
+
+/** The permission a workflow's token needs to create deployments and their statuses. */
+const DEPLOYMENTS_PERMISSION = 'deployments: write';
+/**
+ * The Deployments API over an Octokit: `POST /repos/{owner}/{repo}/deployments` with
+ * `auto_merge: false` (never merge anything into the ref) and `required_contexts: []` (the
+ * gates already decided; ModelGate's own pending status must not block its deployment), then
+ * `POST …/deployments/{id}/statuses`. A 403 or 404 is the token lacking `deployments: write`
+ * (GitHub answers 404 to a fine-grained token without access): a {@link PermissionError}.
+ */
+function octokitDeploymentSink(api, repo) {
+    return {
+        async create(deployment) {
+            let data;
+            try {
+                ;
+                ({ data } = await api.request('POST /repos/{owner}/{repo}/deployments', {
+                    ...repo,
+                    ref: deployment.ref,
+                    environment: deployment.environment,
+                    payload: deployment.payload,
+                    description: statuses_clip(deployment.description),
+                    auto_merge: false,
+                    required_contexts: [],
+                    transient_environment: false,
+                    production_environment: deployment.production
+                }));
+            }
+            catch (error) {
+                throw deploymentError(error, `creating a deployment for ${deployment.environment}`);
+            }
+            const id = (0,client/* numberField */.sJ)(data, 'id');
+            // 202 (a merge in progress) has no id: never the case with auto_merge false.
+            if (id === undefined)
+                throw (0,client/* unexpected */.os)('creating a deployment', data);
+            return { id };
+        },
+        async setStatus(id, status) {
+            try {
+                await api.request('POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', {
+                    ...repo,
+                    deployment_id: id,
+                    state: status.state,
+                    description: statuses_clip(status.description),
+                    ...(status.logUrl ? { log_url: status.logUrl } : {}),
+                    ...(status.environmentUrl ? { environment_url: status.environmentUrl } : {})
+                });
+            }
+            catch (error) {
+                throw deploymentError(error, `setting deployment ${id} ${status.state}`);
+            }
+        },
+        async recent(environment, limit = 30) {
+            let data;
+            try {
+                ;
+                ({ data } = await api.request('GET /repos/{owner}/{repo}/deployments', {
+                    ...repo,
+                    environment,
+                    per_page: Math.min(100, Math.max(1, limit))
+                }));
+            }
+            catch (error) {
+                throw deploymentError(error, `listing the deployments of ${environment}`);
+            }
+            if (!Array.isArray(data))
+                throw (0,client/* unexpected */.os)('listing deployments', data);
+            return data.flatMap(item => {
+                const id = (0,client/* numberField */.sJ)(item, 'id');
+                if (id === undefined)
+                    return [];
+                const version = (0,client/* stringField */.OM)((0,client/* field */.ZZ)(item, 'payload'), 'version');
+                const createdAt = (0,client/* stringField */.OM)(item, 'created_at');
+                return [
+                    {
+                        id,
+                        environment: (0,client/* stringField */.OM)(item, 'environment') ?? environment,
+                        ...(version !== undefined ? { version } : {}),
+                        ...(createdAt !== undefined ? { createdAt } : {})
+                    }
+                ];
+            });
+        }
+    };
+}
+/** 403 and 404 are a missing `deployments: write`; anything else keeps its cause. */
+function deploymentError(error, doing) {
+    const status = (0,client/* httpStatus */.nG)(error);
+    if (status === 404) {
+        return new errors/* PermissionError */.i_(`GitHub API: ${doing} failed (HTTP 404): the token cannot see this repository's deployments; the workflow's token needs ${DEPLOYMENTS_PERMISSION}`, { cause: error });
+    }
+    return (0,client/* apiError */.pb)(error, doing, DEPLOYMENTS_PERMISSION);
+}
+
+;// CONCATENATED MODULE: ./src/github/repository-dispatch.ts
+
+
+/** The permission a workflow's `GITHUB_TOKEN` needs to send a repository_dispatch event. */
+const DISPATCH_PERMISSION = 'contents: write';
+/** GitHub's limits on a repository_dispatch event (REST docs, "Create a repository dispatch event"). */
+const DISPATCH_LIMITS = { eventType: 100, topLevelProperties: 10 };
+/**
+ * `POST /repos/{owner}/{repo}/dispatches` (204). GitHub refuses more than 10 top-level
+ * properties or an event type over 100 characters (422); they are refused here first, naming
+ * the limit. A 403 or 404 is the token lacking `contents: write`: a {@link PermissionError}.
+ */
+function octokitRepositoryDispatch(api, repo) {
+    return {
+        async send(eventType, clientPayload) {
+            const properties = Object.keys(clientPayload).length;
+            if (properties > DISPATCH_LIMITS.topLevelProperties) {
+                throw new Error(`a repository_dispatch client_payload has at most ${DISPATCH_LIMITS.topLevelProperties} top-level properties, this one ${properties}`);
+            }
+            if (eventType.length === 0 || eventType.length > DISPATCH_LIMITS.eventType) {
+                throw new Error(`a repository_dispatch event_type has 1 to ${DISPATCH_LIMITS.eventType} characters, this one ${eventType.length}`);
+            }
+            const doing = `sending the repository_dispatch event ${eventType}`;
+            try {
+                await api.request('POST /repos/{owner}/{repo}/dispatches', {
+                    ...repo,
+                    event_type: eventType,
+                    client_payload: clientPayload
+                });
+            }
+            catch (error) {
+                if ((0,client/* httpStatus */.nG)(error) === 404) {
+                    throw new errors/* PermissionError */.i_(`GitHub API: ${doing} failed (HTTP 404): the token cannot write this repository; it needs ${DISPATCH_PERMISSION}`, { cause: error });
+                }
+                throw (0,client/* apiError */.pb)(error, doing, DISPATCH_PERMISSION);
+            }
+        }
+    };
+}
+
+;// CONCATENATED MODULE: ./src/report/hand-off.ts
+/**
+ * The text of the hand-off to serving: a deployment's description, its statuses' descriptions
+ * and the message of a hand-off that failed. Every name in it has passed the hand-off's
+ * safe-name check (src/action/hand-off.ts), and no reason or other free text is ever included.
+ */
+/** `churn-model v2 at 25% of production (rollout step advance)`. */
+function deploymentDescription(change) {
+    const what = change.kind === 'promoted'
+        ? 'promoted'
+        : change.kind === 'rolled-back'
+            ? `rolled back${change.previousVersion ? ` from ${change.previousVersion}` : ''}`
+            : `rollout step ${change.rolloutStep ?? 'unknown'}`;
+    return `${change.model} ${change.version} at ${change.trafficPercent}% of ${change.stage} (${what})`;
+}
+/** The description of the `inactive` status on the deployment of a version that left the stage. */
+function replacedDescription(change, left) {
+    return change.kind === 'rolled-back'
+        ? `${change.model} ${left} rolled back: ${change.version} restored in ${change.stage}`
+        : `${change.model} ${left} replaced by ${change.version} in ${change.stage}`;
+}
+/**
+ * The failed step's message: what the registry holds (written, not undone), what serving was
+ * not told, why, and what to do now, with the payload to apply by hand.
+ */
+function handOffFailureMessage(problems) {
+    const lines = [
+        'ModelGate hand-off to serving failed. The registry change below IS written and was NOT undone; serving was not told about it:'
+    ];
+    for (const problem of problems) {
+        const part = problem.part === 'deployment'
+            ? `the GitHub Deployment of ${problem.change.model}/${problem.change.stage}`
+            : 'the repository_dispatch event';
+        lines.push(`- ${deploymentDescription(problem.change)}: ${part} failed: ${problem.message}`, `  payload: ${JSON.stringify(problem.payload)}`);
+    }
+    const needs = [
+        ...new Set(problems.map(p => (p.part === 'deployment' ? 'deployments: write' : 'contents: write')))
+    ];
+    lines.push(`What to do: apply the payload above to serving by hand (or send it with \`gh api repos/{owner}/{repo}/dispatches\`), and give the workflow's token ${needs.join(' and ')} (permissions: in the workflow) so the next change is handed off; or turn the hand-off off (inputs deployments / dispatch-event-type). Re-running this job writes nothing in the registry again and does not repeat the hand-off.`);
+    return lines.join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/action/hand-off.ts
+
+
+/** Names and versions a deploy workflow may put in a shell command: nothing else is sent. */
+const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/+@-]{0,199}$/;
+const SAFE_STEP = /^[a-z-]{1,20}$/;
+const SAFE_URL = /^https?:\/\/[A-Za-z0-9.:/_~%-]{1,400}$/;
+/**
+ * The payload serving reads (the deployment's `payload` and the dispatch's `client_payload`):
+ * at most 10 top-level properties (GitHub's dispatch limit), short names, no free text (no
+ * reason, no actor), no secrets. Throws when a name is not safe to hand to a shell.
+ */
+function handOffPayload(change, runUrl) {
+    for (const [key, value] of [
+        ['model', change.model],
+        ['stage', change.stage],
+        ['version', change.version],
+        ['champion version', change.championVersion]
+    ]) {
+        if (value !== null && !SAFE_NAME.test(value)) {
+            throw new Error(`the ${key} is not a plain name (letters, digits, . _ : / + @ -, at most 200 characters), so it is not handed to a deploy workflow`);
+        }
+    }
+    if (change.rolloutStep !== null && !SAFE_STEP.test(change.rolloutStep)) {
+        throw new Error('the rollout step is not a plain step name');
+    }
+    const traffic = change.trafficPercent;
+    if (!Number.isFinite(traffic) || traffic < 0 || traffic > 100) {
+        throw new Error(`traffic ${traffic}% is not a share of 0 to 100`);
+    }
+    return {
+        model: change.model,
+        stage: change.stage,
+        version: change.version,
+        traffic_percent: traffic,
+        rollout_step: change.rolloutStep,
+        champion_version: change.championVersion,
+        change: change.kind,
+        ...(runUrl && SAFE_URL.test(runUrl) ? { run_url: runUrl } : {})
+    };
+}
+/** The environment of a model and stage: `<model>/<stage>`. */
+function environmentOf(change) {
+    return `${change.model}/${change.stage}`;
+}
+/** The stage changes of this run's written promotions and rollbacks, from their audit records. */
+function stageChangesOf(records) {
+    return records.flatMap((record) => {
+        if (!record.written || !record.version)
+            return [];
+        switch (record.kind) {
+            case 'promotion':
+            case 'forced-promotion':
+                return [
+                    {
+                        kind: 'promoted',
+                        model: record.model,
+                        stage: record.to,
+                        version: record.version,
+                        trafficPercent: 100,
+                        rolloutStep: null,
+                        championVersion: record.previous,
+                        previousVersion: record.previous
+                    }
+                ];
+            case 'rollback':
+            case 'automatic-rollback':
+                return [
+                    {
+                        kind: 'rolled-back',
+                        model: record.model,
+                        stage: record.to,
+                        version: record.version,
+                        trafficPercent: 100,
+                        rolloutStep: null,
+                        championVersion: record.previous,
+                        previousVersion: record.previous
+                    }
+                ];
+            default:
+                return [];
+        }
+    });
+}
+/** An AuditLog that passes every record on and keeps a copy, for {@link HandOff.announceWritten}. */
+function keepingCopies(log) {
+    const kept = [];
+    return {
+        log: {
+            add: record => {
+                kept.push(record);
+                log.add(record);
+            }
+        },
+        records: () => [...kept]
+    };
+}
+/**
+ * The hand-off to serving of one run: for each stage change, a GitHub Deployment to the
+ * environment `<model>/<stage>` with a status (`success`; `failure` for an aborted rollout),
+ * the earlier deployment of the version that left the stage marked `inactive`, and a
+ * repository_dispatch event; each part only when its input asks for it. `ports` is called on
+ * the first change that needs it (so a run with the hand-off off needs no token for it).
+ */
+function handOffToServing(settings, ports, facts) {
+    const enabled = settings.deployments || settings.dispatchEventType !== undefined;
+    const problems = [];
+    const announced = new Set();
+    const announcedStages = new Set();
+    async function announceStageChange(change) {
+        if (!enabled)
+            return { dispatched: false, skipped: 'off' };
+        const key = JSON.stringify([
+            change.model,
+            change.stage,
+            change.version,
+            change.trafficPercent,
+            change.rolloutStep,
+            change.kind
+        ]);
+        if (announced.has(key))
+            return { dispatched: false, skipped: 'already' };
+        announced.add(key);
+        announcedStages.add(environmentOf(change));
+        let payload;
+        try {
+            payload = handOffPayload(change, facts.runUrl);
+        }
+        catch (error) {
+            const safe = { ...change, model: '(refused name)', version: '(refused)' };
+            problems.push({
+                part: settings.deployments ? 'deployment' : 'dispatch',
+                change: safe,
+                message: (0,errors/* errorMessage */.gJ)(error),
+                permission: false,
+                payload: {}
+            });
+            return { dispatched: false };
+        }
+        const result = { dispatched: false };
+        if (settings.deployments) {
+            try {
+                result.deploymentId = await deploy(ports().deployments, change, payload);
+            }
+            catch (error) {
+                problems.push(problemOf('deployment', change, payload, error));
+            }
+        }
+        if (settings.dispatchEventType !== undefined) {
+            try {
+                await ports().dispatch.send(settings.dispatchEventType, payload);
+                result.dispatched = true;
+                facts.logger?.info(`Sent repository_dispatch ${settings.dispatchEventType}: ${deploymentDescription(change)}`);
+            }
+            catch (error) {
+                problems.push(problemOf('dispatch', change, payload, error));
+            }
+        }
+        return result;
+    }
+    async function deploy(sink, change, payload) {
+        const environment = environmentOf(change);
+        if (!facts.ref)
+            throw new Error('the run names no commit (GITHUB_SHA) to deploy');
+        const production = change.stage === 'production';
+        // GitHub marks earlier successful deployments of the environment inactive by itself
+        // (auto_inactive), except in a production environment: there the version that left the
+        // stage is marked here, its newest deployment found before ours is created.
+        const left = production && change.previousVersion && change.previousVersion !== change.version
+            ? change.previousVersion
+            : undefined;
+        const earlier = left
+            ? (await sink.recent(environment)).find(deployment => deployment.version === left)
+            : undefined;
+        const { id } = await sink.create({
+            ref: facts.ref,
+            environment,
+            payload,
+            description: deploymentDescription(change),
+            production
+        });
+        const aborted = change.kind === 'rollout-step' && change.rolloutStep === 'abort';
+        await sink.setStatus(id, {
+            state: aborted ? 'failure' : 'success',
+            description: deploymentDescription(change),
+            ...(facts.runUrl ? { logUrl: facts.runUrl } : {})
+        });
+        if (earlier && left) {
+            await sink.setStatus(earlier.id, {
+                state: 'inactive',
+                description: replacedDescription(change, left),
+                ...(facts.runUrl ? { logUrl: facts.runUrl } : {})
+            });
+        }
+        facts.logger?.info(`Deployment ${id} to ${environment}: ${deploymentDescription(change)}`);
+        return id;
+    }
+    return {
+        enabled,
+        announceStageChange,
+        async announceWritten(records) {
+            if (!enabled)
+                return;
+            for (const change of stageChangesOf(records)) {
+                // A command that announced its own change (a rollout step) is not announced twice.
+                if (announcedStages.has(environmentOf(change)))
+                    continue;
+                await announceStageChange(change);
+            }
+        },
+        failure() {
+            if (problems.length === 0)
+                return undefined;
+            return {
+                message: handOffFailureMessage(problems),
+                permission: problems.every(problem => problem.permission)
+            };
+        }
+    };
+}
+function problemOf(part, change, payload, error) {
+    return {
+        part,
+        change,
+        message: (0,errors/* errorMessage */.gJ)(error),
+        permission: error instanceof errors/* PermissionError */.i_,
+        payload
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/github/attestations.ts
 
 
@@ -83817,7 +84233,11 @@ const Inputs = object({
     'notify-webhook': webhook('notify-webhook'),
     'notify-webhook-critical': webhook('notify-webhook-critical', true),
     'notify-webhook-warning': webhook('notify-webhook-warning', true),
-    'notify-webhook-info': webhook('notify-webhook-info', true)
+    'notify-webhook-info': webhook('notify-webhook-info', true),
+    deployments: bool('deployments'),
+    'dispatch-event-type': schemas_string().regex(/^([A-Za-z0-9][A-Za-z0-9._:/-]{0,99})?$/, {
+        message: 'input "dispatch-event-type" must be an event type: letters, digits, . _ : / or -, at most 100 characters'
+    })
 });
 /** Which inputs each command cannot do without. */
 const REQUIRED = {
@@ -83879,7 +84299,11 @@ function getInputs(options = {}) {
             ...(inputs['notify-webhook-warning'] ? { warning: inputs['notify-webhook-warning'] } : {}),
             ...(inputs['notify-webhook-info'] ? { info: inputs['notify-webhook-info'] } : {})
         },
-        sigstoreTrustedRoot: text(inputs['sigstore-trusted-root'])
+        sigstoreTrustedRoot: text(inputs['sigstore-trusted-root']),
+        handOff: {
+            deployments: inputs.deployments === 'true',
+            ...(inputs['dispatch-event-type'] ? { dispatchEventType: inputs['dispatch-event-type'] } : {})
+        }
     };
     if (settings.candidateArtifact &&
         settings.command !== 'check' &&
@@ -83931,6 +84355,29 @@ function variant(settings, command) {
         case 'history':
             return { ...settings, command };
     }
+}
+
+;// CONCATENATED MODULE: ./src/report/step.ts
+/**
+ * The action's lines for a failed step (src/main.ts fails the step with them, or warns with a
+ * blocked run's when `fail-on-blocked` is off): what stopped, and where to read why.
+ */
+
+/** E.g. `ModelGate check: production promotion is blocked; see the report.` */
+function blockedLine(run) {
+    if (run.command === 'monitor') {
+        const what = run.exitCode === errors/* ExitCode */.yU.MonitorRolledBack
+            ? 'a breach rolled a stage back automatically'
+            : run.exitCode === errors/* ExitCode */.yU.MonitorNeedsPerson
+                ? 'a breach needs a person (see why in the report)'
+                : 'blocked';
+        return `ModelGate monitor: ${what}; see the report.`;
+    }
+    return `ModelGate ${run.command}: ${run.stage ?? 'the'} promotion is ${run.decision ?? 'blocked'}; see the report.`;
+}
+/** A failure no ModelGate error named (a bug, or a throw from a dependency). */
+function unexpectedFailureLine(message) {
+    return `ModelGate failed unexpectedly: ${message}`;
 }
 
 ;// CONCATENATED MODULE: ./src/report/summary.ts
@@ -84037,6 +84484,10 @@ function closers(lines) {
 
 
 
+
+
+
+
 /**
  * The action's entry: read inputs, run the command, publish the report. The one
  * error boundary: every failure ends here as a failed step with a readable message.
@@ -84055,7 +84506,8 @@ async function run() {
         for (const url of webhookUrls(webhooks))
             for (const part of maskableParts(url))
                 lib_core/* setSecret */.Pq(part);
-        const runner = runnerContext(audits, settings.githubToken, settings.sigstoreTrustedRoot);
+        const kept = keepingCopies(audits);
+        const runner = runnerContext(kept.log, settings.githubToken, settings.sigstoreTrustedRoot, settings.handOff ?? { deployments: false });
         const outcome = await lib_core/* group */.Os(`modelgate ${settings.command}`, () => runForEvent(settings, runner));
         notifications = outcome.notifications ?? [];
         if (outcome.decision)
@@ -84066,10 +84518,25 @@ async function run() {
         log.info(outcome.markdown);
         for (const warning of outcome.warnings ?? [])
             log.warning(warning);
+        // Hand-off to serving, after the registry write and its report: a failure fails the step
+        // (the write stays; docs/rollout.md, "Hand-off to serving").
+        const handOff = runner.handOff;
+        if (handOff?.enabled) {
+            await lib_core/* group */.Os('modelgate hand-off to serving', () => handOff.announceWritten(kept.records()));
+            const failed = handOff.failure();
+            if (failed) {
+                // One annotation, titled (setFailed would add a second, untitled one with the same text).
+                lib_core/* error */.z3(neutraliseCommands(failed.message), { title: 'ModelGate hand-off to serving' });
+                process.exitCode = failed.permission ? errors/* ExitCode */.yU.Permission : errors/* ExitCode */.yU.Blocked;
+            }
+        }
         if (outcome.exitCode >= errors/* ExitCode */.yU.Blocked) {
-            const message = settings.command === 'monitor'
-                ? `ModelGate monitor: ${outcome.exitCode === errors/* ExitCode */.yU.MonitorRolledBack ? 'a breach rolled a stage back automatically' : outcome.exitCode === errors/* ExitCode */.yU.MonitorNeedsPerson ? 'a breach needs a person (see why in the report)' : 'blocked'}; see the report.`
-                : `ModelGate ${settings.command}: ${settings.stage ?? 'the'} promotion is ${outcome.decision ?? 'blocked'}; see the report.`;
+            const message = blockedLine({
+                command: settings.command,
+                stage: settings.stage,
+                decision: outcome.decision,
+                exitCode: outcome.exitCode
+            });
             if (settings.failOnBlocked)
                 fail(message, outcome.exitCode);
             else
@@ -84090,7 +84557,7 @@ async function run() {
             fail(error.message, error.exitCode);
         }
         else {
-            fail(`ModelGate failed unexpectedly: ${(0,errors/* errorMessage */.gJ)(error)}`, errors/* ExitCode */.yU.Blocked);
+            fail(unexpectedFailureLine((0,errors/* errorMessage */.gJ)(error)), errors/* ExitCode */.yU.Blocked);
         }
     }
     await recordAudits(audits.drain(), webhooks, notifications);
@@ -84121,7 +84588,7 @@ async function recordAudits(audits, webhooks, notifications) {
     }
 }
 /** The GITHUB_* facts of this run; the only place below inputs that reads the runner's variables. */
-function runnerContext(audits, token, trustedRoot) {
+function runnerContext(audits, token, trustedRoot, handOff) {
     const env = process.env;
     const workspace = env.GITHUB_WORKSPACE || process.cwd();
     const github = gitHubPorts(token, {
@@ -84162,7 +84629,12 @@ function runnerContext(audits, token, trustedRoot) {
         // `monitoring: required`: the holder's series on the stage's monitor source (a `file:` is
         // read inside the workspace), over the same adapters `monitor` uses.
         monitoringProbe: monitoringProber(block => metricSourceFor(block, { root: workspace, readFile: file => (0,promises_.readFile)(file, 'utf8'), fetch })),
-        git: createGitRunner(workspace)
+        git: createGitRunner(workspace),
+        handOff: handOffToServing(handOff, () => github('Handing the stage change to serving'), {
+            ref: env.GITHUB_SHA || env.GITHUB_REF || undefined,
+            runUrl,
+            logger: log
+        })
     };
 }
 /**
@@ -84185,7 +84657,9 @@ function gitHubPorts(token, where) {
             repo,
             reviews: octokitReviewSource(api, repo, log),
             comments: octokitCommentSink(api, repo, log),
-            access: octokitRepoAccess(api, repo)
+            access: octokitRepoAccess(api, repo),
+            deployments: octokitDeploymentSink(api, repo),
+            dispatch: octokitRepositoryDispatch(api, repo)
         };
         return ports;
     };

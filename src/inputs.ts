@@ -40,6 +40,14 @@ export type RollbackSettings = CommonSettings & {
 /** `monitor`: every stage of the policy with a `monitor:` block, or only `stage`. */
 export type MonitorSettings = CommonSettings & { command: 'monitor'; policy: string }
 
+/** The action inputs of the hand-off to serving (docs/rollout.md): both parts are opt-in. */
+export interface HandOffSettings {
+  /** `deployments: true`: a GitHub Deployment per stage change (needs `deployments: write`). */
+  deployments: boolean
+  /** `dispatch-event-type`: a repository_dispatch event of this type (needs `contents: write`). */
+  dispatchEventType?: string
+}
+
 /** The inputs every command reads; a variant of {@link Settings} makes some of them required. */
 export interface CommonSettings {
   policy?: string
@@ -69,6 +77,8 @@ export interface CommonSettings {
   notifyWebhooks: WebhookRoutes
   /** A Sigstore trusted root file to verify attestations against, instead of the pinned one. */
   sigstoreTrustedRoot?: string
+  /** The hand-off to serving (`deployments`, `dispatch-event-type`): both opt-in; absent: off. */
+  handOff?: HandOffSettings
 }
 
 /**
@@ -142,7 +152,12 @@ const Inputs = z.object({
   'notify-webhook': webhook('notify-webhook'),
   'notify-webhook-critical': webhook('notify-webhook-critical', true),
   'notify-webhook-warning': webhook('notify-webhook-warning', true),
-  'notify-webhook-info': webhook('notify-webhook-info', true)
+  'notify-webhook-info': webhook('notify-webhook-info', true),
+  deployments: bool('deployments'),
+  'dispatch-event-type': z.string().regex(/^([A-Za-z0-9][A-Za-z0-9._:/-]{0,99})?$/, {
+    message:
+      'input "dispatch-event-type" must be an event type: letters, digits, . _ : / or -, at most 100 characters'
+  })
 })
 
 /** Which inputs each command cannot do without. */
@@ -208,7 +223,11 @@ export function getInputs(options: { onSecret?: (secret: string) => void } = {})
       ...(inputs['notify-webhook-warning'] ? { warning: inputs['notify-webhook-warning'] } : {}),
       ...(inputs['notify-webhook-info'] ? { info: inputs['notify-webhook-info'] } : {})
     },
-    sigstoreTrustedRoot: text(inputs['sigstore-trusted-root'])
+    sigstoreTrustedRoot: text(inputs['sigstore-trusted-root']),
+    handOff: {
+      deployments: inputs.deployments === 'true',
+      ...(inputs['dispatch-event-type'] ? { dispatchEventType: inputs['dispatch-event-type'] } : {})
+    }
   }
   if (
     settings.candidateArtifact &&

@@ -6,6 +6,10 @@ import { missingToken, repoRef, type GitHubPorts } from './action/github-context
 import { octokitRepoAccess } from './github/access.js'
 import { createOctokit } from './github/client.js'
 import { octokitCommentSink } from './github/comments.js'
+import { octokitDeploymentSink } from './github/deployments.js'
+import { octokitRepositoryDispatch } from './github/repository-dispatch.js'
+import { handOffToServing, keepingCopies } from './action/hand-off.js'
+import type { HandOffSettings } from './inputs.js'
 import { octokitReviewSource } from './github/reviews.js'
 import { gitHubAttestationSource } from './github/attestations.js'
 import { loadProvenanceVerifier } from './provenance/trusted-root.js'
@@ -21,6 +25,7 @@ import { ExitCode, ModelGateError, errorMessage } from './errors.js'
 import { getInputs } from './inputs.js'
 import { createGitRunner } from './registry/git/runner.js'
 import { neutraliseCommands } from './report/log.js'
+import { blockedLine, unexpectedFailureLine } from './report/step.js'
 import { summaryBudget } from './report/summary.js'
 
 /**
@@ -40,7 +45,13 @@ export async function run(): Promise<void> {
     // Slack-style URLs carry the secret in the path: mask the parts too, wherever they appear.
     for (const url of webhookUrls(webhooks))
       for (const part of maskableParts(url)) core.setSecret(part)
-    const runner = runnerContext(audits, settings.githubToken, settings.sigstoreTrustedRoot)
+    const kept = keepingCopies(audits)
+    const runner = runnerContext(
+      kept.log,
+      settings.githubToken,
+      settings.sigstoreTrustedRoot,
+      settings.handOff ?? { deployments: false }
+    )
     const outcome = await core.group(`modelgate ${settings.command}`, () =>
       runForEvent(settings, runner)
     )
@@ -51,12 +62,28 @@ export async function run(): Promise<void> {
     await writeSummary(outcome.markdown)
     log.info(outcome.markdown)
     for (const warning of outcome.warnings ?? []) log.warning(warning)
+    // Hand-off to serving, after the registry write and its report: a failure fails the step
+    // (the write stays; docs/rollout.md, "Hand-off to serving").
+    const handOff = runner.handOff
+    if (handOff?.enabled) {
+      await core.group('modelgate hand-off to serving', () =>
+        handOff.announceWritten(kept.records())
+      )
+      const failed = handOff.failure()
+      if (failed) {
+        // One annotation, titled (setFailed would add a second, untitled one with the same text).
+        core.error(neutraliseCommands(failed.message), { title: 'ModelGate hand-off to serving' })
+        process.exitCode = failed.permission ? ExitCode.Permission : ExitCode.Blocked
+      }
+    }
 
     if (outcome.exitCode >= ExitCode.Blocked) {
-      const message =
-        settings.command === 'monitor'
-          ? `ModelGate monitor: ${outcome.exitCode === ExitCode.MonitorRolledBack ? 'a breach rolled a stage back automatically' : outcome.exitCode === ExitCode.MonitorNeedsPerson ? 'a breach needs a person (see why in the report)' : 'blocked'}; see the report.`
-          : `ModelGate ${settings.command}: ${settings.stage ?? 'the'} promotion is ${outcome.decision ?? 'blocked'}; see the report.`
+      const message = blockedLine({
+        command: settings.command,
+        stage: settings.stage,
+        decision: outcome.decision,
+        exitCode: outcome.exitCode
+      })
       if (settings.failOnBlocked) fail(message, outcome.exitCode)
       else log.warning(message)
     }
@@ -73,7 +100,7 @@ export async function run(): Promise<void> {
       }
       fail(error.message, error.exitCode)
     } else {
-      fail(`ModelGate failed unexpectedly: ${errorMessage(error)}`, ExitCode.Blocked)
+      fail(unexpectedFailureLine(errorMessage(error)), ExitCode.Blocked)
     }
   }
   await recordAudits(audits.drain(), webhooks, notifications)
@@ -113,7 +140,8 @@ async function recordAudits(
 function runnerContext(
   audits: AuditLog,
   token: string | undefined,
-  trustedRoot: string | undefined
+  trustedRoot: string | undefined,
+  handOff: HandOffSettings
 ): EventContext {
   const env = process.env
   const workspace = env.GITHUB_WORKSPACE || process.cwd()
@@ -159,7 +187,12 @@ function runnerContext(
     monitoringProbe: monitoringProber(block =>
       metricSourceFor(block, { root: workspace, readFile: file => readFile(file, 'utf8'), fetch })
     ),
-    git: createGitRunner(workspace)
+    git: createGitRunner(workspace),
+    handOff: handOffToServing(handOff, () => github('Handing the stage change to serving'), {
+      ref: env.GITHUB_SHA || env.GITHUB_REF || undefined,
+      runUrl,
+      logger: log
+    })
   }
 }
 
@@ -184,7 +217,9 @@ function gitHubPorts(
       repo,
       reviews: octokitReviewSource(api, repo, log),
       comments: octokitCommentSink(api, repo, log),
-      access: octokitRepoAccess(api, repo)
+      access: octokitRepoAccess(api, repo),
+      deployments: octokitDeploymentSink(api, repo),
+      dispatch: octokitRepositoryDispatch(api, repo)
     }
     return ports
   }

@@ -10098,21 +10098,6 @@ exports.visitAsync = visitAsync;
 /************************************************************************/
 var __webpack_exports__ = {};
 
-;// CONCATENATED MODULE: ./src/audit/reason.ts
-/**
- * How long a reason may be. A reason is repeated in the tag message, the audit record, the job
- * summary, the comment and every history row: a bound keeps one person's paste from filling them.
- */
-const REASON_MAX_LENGTH = 1000;
-/** Why `reason` cannot be recorded, naming where it came from (`--reason`, input "reason"). */
-function reasonProblem(reason, named) {
-    return reason.length > REASON_MAX_LENGTH
-        ? `${named} is ${reason.length} characters long; a reason may have at most ${REASON_MAX_LENGTH} (link to a ticket for more)`
-        : undefined;
-}
-
-;// CONCATENATED MODULE: external "node:util"
-const external_node_util_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
 ;// CONCATENATED MODULE: external "node:crypto"
 const external_node_crypto_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:crypto");
 ;// CONCATENATED MODULE: external "node:fs/promises"
@@ -29124,396 +29109,6 @@ async function registerMlflow(context, registry, options) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/report/json.ts
-/**
- * The evaluation as stable JSON: the same model the markdown renders, pretty-printed with two
- * spaces, keys in a fixed order (the order of the types in `gates/types.ts`, the decision
- * first after model and stage), metric maps sorted by name, absent fields omitted. No trailing
- * newline, like `JSON.stringify`.
- */
-function toJson(evaluation) {
-    return JSON.stringify(evaluationJson(evaluation), null, 2);
-}
-/** The object `toJson` prints, for a command's JSON that adds its own fields after it. */
-function evaluationJson(evaluation) {
-    const { candidate } = evaluation;
-    return compact({
-        model: evaluation.model,
-        stage: evaluation.stage,
-        decision: evaluation.decision,
-        evaluatedAt: evaluation.evaluatedAt,
-        candidate: compact({
-            ...side(candidate),
-            invalidMetrics: sortKeys(candidate.invalidMetrics),
-            totalBytes: candidate.totalBytes,
-            fileCount: candidate.fileCount
-        }),
-        champion: evaluation.champion && compact(side(evaluation.champion)),
-        gates: evaluation.gates.map(gate),
-        warnings: [...evaluation.warnings]
-    });
-}
-function side(model) {
-    return {
-        label: model.label,
-        version: model.version,
-        metrics: sortKeys(model.metrics),
-        invalidMetrics: model.invalidMetrics && sortKeys(model.invalidMetrics)
-    };
-}
-function gate(result) {
-    return compact({
-        gate: result.gate,
-        status: result.status,
-        summary: result.summary,
-        checks: result.checks?.map(json_check),
-        details: result.details && [...result.details],
-        findings: result.findings?.map(finding => compact({ ...finding })),
-        provenance: result.provenance && { ...result.provenance }
-    });
-}
-function json_check(row) {
-    return compact({
-        metric: row.metric,
-        candidate: row.candidate,
-        champion: row.champion,
-        rule: row.rule,
-        status: row.status,
-        problem: row.problem
-    });
-}
-/** A copy with keys in code-point order (not locale order: stable everywhere). */
-function sortKeys(record) {
-    // fromEntries defines own properties, so even a metric named `__proto__` stays a plain key.
-    return Object.fromEntries(Object.keys(record)
-        .sort()
-        .flatMap(key => (record[key] === undefined ? [] : [[key, record[key]]])));
-}
-/** Drops undefined fields, keeping the insertion order of the rest. */
-function compact(object) {
-    return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
-}
-
-;// CONCATENATED MODULE: ./src/report/promote.ts
-
-
-
-
-function renderPromote(result) {
-    if (result.kind === 'held')
-        return renderHeld(result);
-    if (result.kind === 'done-for-commit')
-        return renderDoneForCommit(result.record);
-    const { evaluation, forced } = result;
-    const action = describeAction(result.action);
-    return {
-        markdown: `${renderMarkdown(evaluation, forced ? { forced } : {})}\n${action}\n`,
-        json: JSON.stringify({
-            ...evaluationJson(evaluation),
-            action,
-            written: result.written,
-            ...(forced ? { forced: forcedPast(evaluation.gates) } : {})
-        }, null, 2)
-    };
-}
-function describeAction(action) {
-    switch (action.kind) {
-        case 'held':
-            return `${markdown_escape(action.model)} ${markdown_escape(action.version)} already holds ${markdown_escape(action.stage)}: nothing to write.`;
-        case 'refused':
-            return `Not promoted: the promotion is ${action.decision}.`;
-        case 'write':
-            return describeWrite(action);
-    }
-}
-function describeWrite({ result, version, stage: targetStage, previous, record }) {
-    const from = previous
-        ? ` (replacing ${markdown_escape(previous.version)})`
-        : ' (first holder of the stage)';
-    const [v, stage] = [version, targetStage].map(markdown_escape);
-    // Only a promotion past gates that did not pass is forced: --force on passing gates is not.
-    const forced = record.kind === 'forced-promotion' ? `, ${forcedPast(record.gates)}` : '';
-    if (result.written) {
-        const pushed = describePublication(result.publication);
-        return `Promoted ${v} to ${stage}${forced}${from}. Wrote:\n${listEvents(result.events)}${pushed ? `\n\n${pushed}` : ''}`;
-    }
-    if (result.reason === 'dry run') {
-        return `Dry run: would promote ${v} to ${stage}${forced}${from}. Would write:\n${listEvents(result.planned)}`;
-    }
-    return `Nothing written: ${v} ${result.reason}.`;
-}
-function renderHeld({ model, version, stage, holder }) {
-    // The holder's author is registry text (a tag's tagger): escaped like every name here.
-    const [m, v, st, by] = [model, version, stage, holder.assignedBy].map(markdown_escape);
-    const since = Number.isNaN(holder.assignedAt.getTime())
-        ? 'an unknown time'
-        : utc(holder.assignedAt);
-    const markdown = `${m} ${v} already holds ${st} (since ${since}, by ${by}). Nothing written.\n`;
-    const json = JSON.stringify({ model, version, stage, written: false, reason: 'already in stage' }, null, 2);
-    return { markdown, json };
-}
-function renderDoneForCommit(done) {
-    // Read back from the registry, where anyone who can push tags can write: escaped.
-    const [commit, model, version, stage, at, run] = [
-        done.commitSha?.slice(0, 7) ?? '',
-        done.model,
-        done.version ?? '',
-        done.to,
-        // The house format, zone named, as every time ModelGate prints (not the raw ISO string).
-        utc(new Date(done.timestamp)),
-        done.runUrl ?? 'run unknown'
-    ].map(markdown_escape);
-    const markdown = `This commit (${commit}) already promoted ${model} ${version} to ${stage} at ${at} (${run}). Nothing written.\n`;
-    const json = JSON.stringify({
-        model: done.model,
-        version: done.version,
-        stage: done.to,
-        written: false,
-        reason: 'already promoted from this commit'
-    }, null, 2);
-    return { markdown, json };
-}
-
-;// CONCATENATED MODULE: ./src/report/register.ts
-
-
-function renderRegister({ request, result, digest }) {
-    // Names from the command line or a workflow input: escaped for the markdown below.
-    const [model, version] = [request.model, request.version].map(markdown_escape);
-    const what = `${model} ${version} on ${request.commit.slice(0, 12)}`;
-    const text = result.written
-        ? `Registered ${what}: \`${result.events.map(event => event.id).join('`, `')}\`${lineOf(describePublication(result.publication))}`
-        : result.reason === 'dry run'
-            ? `Dry run: would register ${what}: \`${result.planned.map(event => event.id).join('`, `')}\``
-            : `Nothing written: ${model} ${version} ${result.reason}.`;
-    const note = 'digest' in digest
-        ? `Candidate digest: ${digest.digest}`
-        : `No candidate digest recorded (${markdown_escape(digest.why)}): a candidate directory is compared with the version's own files instead, or refused when they cannot be read.`;
-    return {
-        markdown: `${text}\n${result.written || result.reason === 'dry run' ? `${note}\n` : ''}`,
-        json: JSON.stringify({
-            ...request,
-            written: result.written,
-            ...(result.written && result.publication ? { publication: result.publication } : {}),
-            ...('digest' in digest ? { candidateDigest: digest.digest } : {})
-        }, null, 2)
-    };
-}
-function renderRegisterMlflow(registered) {
-    const { request, what, written } = registered;
-    // Names, run ids and paths come from the command line: escaped for the markdown below.
-    const model = markdown_escape(request.model);
-    let text;
-    if (what.kind === 'confirmed') {
-        const run = request.runId ? markdown_escape(request.runId) : undefined;
-        text = `${model} version ${markdown_escape(what.version)} is registered in MLflow${run ? ` from run ${run}` : ''}; nothing to write.`;
-    }
-    else {
-        const source = markdown_escape(what.source);
-        text =
-            what.outcome === 'written'
-                ? `Registered ${model} version ${markdown_escape(what.version ?? '?')} from ${source}.`
-                : what.outcome === 'dry run'
-                    ? `Dry run: would create a version of ${model} from ${source} (MLflow gives it its number).`
-                    : `Nothing written: ${model} version ${markdown_escape(what.version ?? '?')} is already registered from ${source}.`;
-    }
-    return {
-        markdown: `${text}\n${request.candidateDigest && (written || request.dryRun) ? `Candidate digest: ${request.candidateDigest}\n` : ''}`,
-        json: JSON.stringify({ ...request, version: registered.version, written }, null, 2)
-    };
-}
-
-;// CONCATENATED MODULE: ./src/report/compliance.ts
-/**
- * What `modelgate report` prints: a compliance report of a time window (commands/report.ts
- * gathers it from the registry). Markdown (or aligned columns on a terminal) and JSON; every
- * registry string (names, logins, reasons, tag names) is escaped by the table renderer.
- */
-
-
-
-/** Why a change is listed, as status and history say it. */
-const NOT_BY_MODELGATE = 'no ModelGate record of its own: made by hand or by another tool (GTO, the MLflow client), or its message copies the record of another event';
-const compliance_NONE = '—';
-function renderCompliance(report, format = 'md') {
-    const md = format === 'md';
-    const text = (value) => (md ? markdown_escape(value) : value);
-    const who = report.model === undefined ? 'every model' : text(report.model);
-    const sections = [
-        `## Compliance report: ${who}, ${utcSeconds(report.since)} to ${utcSeconds(report.until)} (UTC)`,
-        unrecordedSection(report, format),
-        promotionsSection(report, format),
-        rollbacksSection(report, format),
-        stageTimeSection(report, format)
-    ];
-    return { markdown: `${sections.join('\n\n').trimEnd()}\n`, json: complianceJson(report) };
-}
-function unrecordedSection(report, format) {
-    const changes = report.unrecorded;
-    if (changes.length === 0) {
-        return '### Changes not made by ModelGate: none\n\nEvery stage change in the window has a ModelGate record.';
-    }
-    const rows = changes.map((change) => [
-        utcSeconds(change.at),
-        change.model,
-        change.kind === 'holder' ? 'holds the stage' : change.kind,
-        change.stage,
-        change.version ?? compliance_NONE,
-        change.by,
-        // A code span: the tag name copies as it is (no escapes or zero-width spaces inside).
-        { text: change.id, markdown: codeSpan(change.id) }
-    ]);
-    const table = renderTable({ headers: ['When (UTC)', 'Model', 'Event', 'Stage', 'Version', 'By', 'Tag / alias'], rows }, format);
-    return `### ⚠️ Changes not made by ModelGate: ${changes.length}\n\nEach has ${NOT_BY_MODELGATE}. The report exits 1.\n\n${table.trimEnd()}`;
-}
-function promotionsSection(report, format) {
-    const forced = report.promotions.filter(p => p.forced).length;
-    const heading = `### Promotions: ${report.promotions.length} (${forced} forced)`;
-    if (report.promotions.length === 0)
-        return `${heading}\n\nNone in the window.`;
-    const rows = report.promotions.map((p) => [
-        utcSeconds(p.at),
-        p.model,
-        p.version,
-        `${p.from ?? compliance_NONE} → ${p.stage}`,
-        p.previous ?? compliance_NONE,
-        p.forced ? 'forced' : 'gates passed',
-        p.actor,
-        p.approvers.length > 0 ? p.approvers.join(', ') : compliance_NONE,
-        p.pullRequest === undefined
-            ? compliance_NONE
-            : { text: `#${p.pullRequest}`, markdown: `#${p.pullRequest}` },
-        p.reason ?? ''
-    ]);
-    const headers = [
-        'When (UTC)',
-        'Model',
-        'Version',
-        'Stage',
-        'Previous',
-        'How',
-        'By',
-        'Approvers',
-        'Pull request',
-        'Reason'
-    ];
-    return `${heading}\n\n${renderTable({ headers, rows }, format).trimEnd()}`;
-}
-function rollbacksSection(report, format) {
-    const automatic = report.rollbacks.filter(r => r.automatic).length;
-    const heading = `### Rollbacks: ${report.rollbacks.length} (${automatic} automatic, ${report.rollbacks.length - automatic} by hand)`;
-    if (report.rollbacks.length === 0)
-        return `${heading}\n\nNone in the window.`;
-    const rows = report.rollbacks.map((r) => [
-        utcSeconds(r.at),
-        r.model,
-        r.stage,
-        r.removed ?? compliance_NONE,
-        r.restored ?? compliance_NONE,
-        r.automatic ? 'automatic (monitor)' : 'by hand',
-        r.actor,
-        r.reason ?? ''
-    ]);
-    const headers = ['When (UTC)', 'Model', 'Stage', 'Taken out', 'Restored', 'How', 'By', 'Reason'];
-    return `${heading}\n\n${renderTable({ headers, rows }, format).trimEnd()}`;
-}
-function stageTimeSection(report, format) {
-    const heading = '### Time in each stage within the window';
-    if (report.stageTime.length === 0)
-        return `${heading}\n\nNo version held a stage in the window.`;
-    const rows = report.stageTime.map((t) => [
-        t.model,
-        t.stage,
-        t.version,
-        compliance_duration(t.ms),
-        t.holdsAtEnd ? 'yes' : 'no'
-    ]);
-    const headers = ['Model', 'Stage', 'Version', 'Time held', 'Holds it at the end'];
-    return `${heading}\n\n${renderTable({ headers, rows }, format).trimEnd()}`;
-}
-/** `text` as a code span on one line; escaped text when it holds a backtick. */
-function codeSpan(text) {
-    const line = text.replace(/\r?\n|\r/g, ' ');
-    return line.includes('`') || line.includes('|') ? markdown_escape(line) : `\`${line}\``;
-}
-/** `3d 4h 5m`, `12m 30s`: the largest two units that are not zero. */
-function compliance_duration(ms) {
-    const seconds = Math.floor(ms / 1000);
-    const units = [
-        [Math.floor(seconds / 86_400), 'd'],
-        [Math.floor((seconds % 86_400) / 3600), 'h'],
-        [Math.floor((seconds % 3600) / 60), 'm'],
-        [seconds % 60, 's']
-    ];
-    const first = units.findIndex(([value]) => value > 0);
-    if (first < 0)
-        return '0s';
-    return units
-        .slice(first, first + 2)
-        .filter(([value]) => value > 0)
-        .map(([value, unit]) => `${value}${unit}`)
-        .join(' ');
-}
-/** `report --json`: the same facts, times as ISO strings (null when unknown), durations in seconds. */
-function complianceJson(report) {
-    const iso = (date) => (Number.isNaN(date.getTime()) ? null : date.toISOString());
-    return JSON.stringify({
-        ...(report.model === undefined ? {} : { model: report.model }),
-        since: iso(report.since),
-        until: iso(report.until),
-        changesNotByModelGate: report.unrecorded.map(c => ({ ...c, at: iso(c.at) })),
-        promotions: report.promotions.map(p => ({ ...p, at: iso(p.at) })),
-        rollbacks: report.rollbacks.map(r => ({ ...r, at: iso(r.at) })),
-        stageTime: report.stageTime.map(({ ms, ...rest }) => ({ ...rest, seconds: ms / 1000 }))
-    }, null, 2);
-}
-
-;// CONCATENATED MODULE: ./src/report/command.ts
-
-
-
-
-
-
-
-
-
-/**
- * The report's markdown and JSON. `format` lays out status's and history's tables: markdown
- * (the default), or columns aligned for a terminal.
- */
-function renderReport(report, format = 'md') {
-    switch (report.command) {
-        case 'check':
-            return { markdown: renderMarkdown(report.evaluation), json: toJson(report.evaluation) };
-        case 'register':
-            return renderRegister(report.result);
-        case 'register-mlflow':
-            return renderRegisterMlflow(report.result);
-        case 'promote':
-            return renderPromote(report.result);
-        case 'rollback':
-            return renderRollback(report.result);
-        case 'status':
-            return { markdown: renderStatus(report.view, format), json: statusJson(report.view) };
-        case 'history':
-            return {
-                markdown: renderHistory(report.events, format, report.localOnly),
-                json: historyJson(report.events)
-            };
-        case 'monitor':
-            return renderMonitor(report.report);
-        case 'rollout':
-            return renderRollout(report.result);
-        case 'report':
-            return renderCompliance(report.compliance, format);
-    }
-}
-/** A command's outcome with its report rendered beside the typed facts. */
-function rendered(outcome) {
-    return { ...outcome, ...renderReport(outcome.report) };
-}
-
 ;// CONCATENATED MODULE: ./src/rollout/steps.ts
 /**
  * Rollout steps, backend-neutral and pure: what a step looks like where a registry keeps it with
@@ -29868,6 +29463,103 @@ function webhookRoutesFromEnv(env) {
 
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/report/notification.ts
+/** Longest reason quoted in `text`; the JSON carries it whole. */
+const MAX_REASON = 120;
+/**
+ * One line, e.g. ``ModelGate: *fraud* `v1.3.0` promoted to *production* (was `v1.2.0`) by alice
+ * · <https://github.com/o/r/pull/7|o/r#7> · <https://github.com/o/r/actions/runs/1|run>``.
+ * `severity` is the event's (notify/webhook.ts decides it): a monitor verdict's icon.
+ */
+function slackText(event, severity) {
+    const model = `*${escapeSlack(event.model)}*`;
+    const stage = `*${escapeSlack(event.stage)}*`;
+    const version = notification_code(event.version);
+    const by = event.actor.trim() ? ` by ${escapeSlack(event.actor.trim())}` : '';
+    let what;
+    switch (event.action) {
+        case 'promoted':
+            what = `${model} ${version} promoted to ${stage}${was(event.previous)}`;
+            break;
+        case 'force-promoted':
+            what =
+                `:warning: ${model} ${version} force-promoted to ${stage}${was(event.previous)}` +
+                    (event.decision ? ` despite gates ${event.decision}` : '');
+            break;
+        case 'rolled-back':
+            what =
+                `${model} ${stage} rolled back to ${version}` +
+                    (event.previous !== undefined ? ` (from ${notification_code(event.previous)})` : '');
+            break;
+        default:
+            what = monitorText(event, severity, model, stage, version);
+    }
+    const parts = [`ModelGate: ${what}${by}`];
+    const reason = event.reason?.replace(/\s+/g, ' ').trim();
+    if (reason)
+        parts.push(`reason: “${escapeSlack(truncate(reason, MAX_REASON))}”`);
+    const pr = pullRequestLabel(event);
+    if (pr)
+        parts.push(pr);
+    const run = event.runUrl && slackLink(event.runUrl, 'run');
+    if (run)
+        parts.push(run);
+    return parts.join(' · ');
+}
+const ICON = {
+    critical: ':rotating_light:',
+    warning: ':warning:',
+    info: ':information_source:'
+};
+/** A monitor verdict in one line; the breached triggers named, their values in `reason`. */
+function monitorText(event, severity, model, stage, version) {
+    const icon = ICON[severity];
+    const breached = (event.monitor?.triggers ?? [])
+        .filter(t => t.verdict === 'breach')
+        .map(t => escapeSlack(t.name));
+    const triggers = breached.length > 0 ? `: breached ${breached.join(', ')}` : '';
+    switch (event.action) {
+        case 'automatic-rollback':
+            return `${icon} ${model} ${stage} rolled back automatically to ${version}${event.previous !== undefined ? ` (from ${notification_code(event.previous)})` : ''}${triggers}`;
+        case 'recovery-failed':
+            return `${icon} ${model} ${version}, restored in ${stage} by an automatic rollback, did not recover${triggers}: a person must decide`;
+        case 'breach-not-rolled-back':
+            return `${icon} ${model} ${version} breached in ${stage} and was not rolled back${triggers}${event.monitor?.detail ? ` (${escapeSlack(truncate(event.monitor.detail, MAX_REASON))})` : ''}`;
+        case 'breach-alert':
+            return `${icon} ${model} ${version} breached in ${stage} (alert only)${triggers}`;
+        case 'inconclusive':
+            return `${icon} ${model} ${version} in ${stage}: monitoring inconclusive since ${event.monitor?.since ?? '?'}`;
+        default:
+            return `${icon} ${model} ${version}: the watch of ${stage} ended ${event.monitor?.verdict ?? 'healthy'}`;
+    }
+}
+function was(previous) {
+    return previous === undefined ? '' : ` (was ${notification_code(previous)})`;
+}
+function pullRequestLabel(event) {
+    if (!event.pullRequest)
+        return undefined;
+    const label = `${escapeSlack(event.repository ?? '')}#${event.pullRequest.number}`;
+    return (event.pullRequest.url && slackLink(event.pullRequest.url, label)) || label;
+}
+/** `<url|label>`, or nothing for a URL Slack cannot link (not http(s), or with `|`, `<`, `>`, spaces). */
+function slackLink(url, label) {
+    if (!/^https?:\/\/[^\s<>|]+$/i.test(url))
+        return undefined;
+    return `<${url.replace(/&/g, '&amp;')}|${label}>`;
+}
+/** Slack's three control characters, as Slack asks: nothing else is entity-encoded. */
+function escapeSlack(text) {
+    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+/** An inline code span; a backtick inside would end it early. */
+function notification_code(text) {
+    return `\`${escapeSlack(text.replace(/`/g, "'"))}\``;
+}
+function truncate(text, max) {
+    return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
 ;// CONCATENATED MODULE: ./src/notify/webhook.ts
 /**
  * The `notify-webhook` notification: one short JSON POST per promotion, rollback or monitor
@@ -29884,6 +29576,10 @@ const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createR
  * {@link maskableParts} gives the caller the strings to mask in the job log.
  */
 
+
+// The event and its Slack line are rendered in report/notification.ts; named here as well for
+// the callers that send it.
+
 /** The severity of each action: what routes it to a webhook. */
 const webhook_SEVERITY = {
     promoted: 'info',
@@ -29897,8 +29593,6 @@ const webhook_SEVERITY = {
     'watch-ended': 'info'
 };
 const NOTIFICATION_SCHEMA = 'modelgate.notification/v1';
-/** Longest reason quoted in `text`; the JSON carries it whole. */
-const MAX_REASON = 120;
 /** The payload for an event: pure, the same event gives the same payload. */
 function notificationFor(event) {
     const facts = {
@@ -29919,99 +29613,7 @@ function notificationFor(event) {
         ...(event.monitor !== undefined && { monitor: event.monitor }),
         at: event.at.toISOString()
     };
-    return { text: slackText(event), modelgate: facts };
-}
-/**
- * One line, e.g. ``ModelGate: *fraud* `v1.3.0` promoted to *production* (was `v1.2.0`) by alice
- * · <https://github.com/o/r/pull/7|o/r#7> · <https://github.com/o/r/actions/runs/1|run>``.
- */
-function slackText(event) {
-    const model = `*${escapeSlack(event.model)}*`;
-    const stage = `*${escapeSlack(event.stage)}*`;
-    const version = webhook_code(event.version);
-    const by = event.actor.trim() ? ` by ${escapeSlack(event.actor.trim())}` : '';
-    let what;
-    switch (event.action) {
-        case 'promoted':
-            what = `${model} ${version} promoted to ${stage}${was(event.previous)}`;
-            break;
-        case 'force-promoted':
-            what =
-                `:warning: ${model} ${version} force-promoted to ${stage}${was(event.previous)}` +
-                    (event.decision ? ` despite gates ${event.decision}` : '');
-            break;
-        case 'rolled-back':
-            what =
-                `${model} ${stage} rolled back to ${version}` +
-                    (event.previous !== undefined ? ` (from ${webhook_code(event.previous)})` : '');
-            break;
-        default:
-            what = monitorText(event, model, stage, version);
-    }
-    const parts = [`ModelGate: ${what}${by}`];
-    const reason = event.reason?.replace(/\s+/g, ' ').trim();
-    if (reason)
-        parts.push(`reason: “${escapeSlack(truncate(reason, MAX_REASON))}”`);
-    const pr = pullRequestLabel(event);
-    if (pr)
-        parts.push(pr);
-    const run = event.runUrl && slackLink(event.runUrl, 'run');
-    if (run)
-        parts.push(run);
-    return parts.join(' · ');
-}
-const ICON = {
-    critical: ':rotating_light:',
-    warning: ':warning:',
-    info: ':information_source:'
-};
-/** A monitor verdict in one line; the breached triggers named, their values in `reason`. */
-function monitorText(event, model, stage, version) {
-    const icon = ICON[event.severity ?? webhook_SEVERITY[event.action]];
-    const breached = (event.monitor?.triggers ?? [])
-        .filter(t => t.verdict === 'breach')
-        .map(t => escapeSlack(t.name));
-    const triggers = breached.length > 0 ? `: breached ${breached.join(', ')}` : '';
-    switch (event.action) {
-        case 'automatic-rollback':
-            return `${icon} ${model} ${stage} rolled back automatically to ${version}${event.previous !== undefined ? ` (from ${webhook_code(event.previous)})` : ''}${triggers}`;
-        case 'recovery-failed':
-            return `${icon} ${model} ${version}, restored in ${stage} by an automatic rollback, did not recover${triggers}: a person must decide`;
-        case 'breach-not-rolled-back':
-            return `${icon} ${model} ${version} breached in ${stage} and was not rolled back${triggers}${event.monitor?.detail ? ` (${escapeSlack(truncate(event.monitor.detail, MAX_REASON))})` : ''}`;
-        case 'breach-alert':
-            return `${icon} ${model} ${version} breached in ${stage} (alert only)${triggers}`;
-        case 'inconclusive':
-            return `${icon} ${model} ${version} in ${stage}: monitoring inconclusive since ${event.monitor?.since ?? '?'}`;
-        default:
-            return `${icon} ${model} ${version}: the watch of ${stage} ended ${event.monitor?.verdict ?? 'healthy'}`;
-    }
-}
-function was(previous) {
-    return previous === undefined ? '' : ` (was ${webhook_code(previous)})`;
-}
-function pullRequestLabel(event) {
-    if (!event.pullRequest)
-        return undefined;
-    const label = `${escapeSlack(event.repository ?? '')}#${event.pullRequest.number}`;
-    return (event.pullRequest.url && slackLink(event.pullRequest.url, label)) || label;
-}
-/** `<url|label>`, or nothing for a URL Slack cannot link (not http(s), or with `|`, `<`, `>`, spaces). */
-function slackLink(url, label) {
-    if (!/^https?:\/\/[^\s<>|]+$/i.test(url))
-        return undefined;
-    return `<${url.replace(/&/g, '&amp;')}|${label}>`;
-}
-/** Slack's three control characters, as Slack asks: nothing else is entity-encoded. */
-function escapeSlack(text) {
-    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-/** An inline code span; a backtick inside would end it early. */
-function webhook_code(text) {
-    return `\`${escapeSlack(text.replace(/`/g, "'"))}\``;
-}
-function truncate(text, max) {
-    return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+    return { text: slackText(event, facts.severity), modelgate: facts };
 }
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_RETRY_DELAY_MS = 1_000;
@@ -33821,7 +33423,7 @@ function encodeJournal(entries, limit) {
     const [newest, ...older] = entries;
     if (!newest)
         return '[]';
-    const kept = [journal_compact(newest)];
+    const kept = [compact(newest)];
     let text = JSON.stringify(kept);
     if (byteLength(text) > limit) {
         const bare = { ...kept[0], by: truncateBytes(newest.by, 40) };
@@ -33831,15 +33433,15 @@ function encodeJournal(entries, limit) {
         text = JSON.stringify(kept);
     }
     for (const entry of older) {
-        const next = JSON.stringify([...kept, journal_compact(entry)]);
+        const next = JSON.stringify([...kept, compact(entry)]);
         if (byteLength(next) > limit)
             break;
-        kept.push(journal_compact(entry));
+        kept.push(compact(entry));
         text = next;
     }
     return text;
 }
-function journal_compact(entry) {
+function compact(entry) {
     return {
         ...entry,
         by: truncateBytes(entry.by, MAX_HISTORY_ACTOR),
@@ -36683,6 +36285,13 @@ async function open_resolveCommit(git, ref) {
     return resolved.stdout.trim();
 }
 
+;// CONCATENATED MODULE: ./src/report/digest.ts
+/** What `modelgate digest` prints: the digest alone (for a script), or the facts as JSON. */
+function renderDigest(result) {
+    const { dir, digest, files } = result;
+    return { markdown: `${digest}\n`, json: JSON.stringify({ dir, digest, files }, null, 2) };
+}
+
 ;// CONCATENATED MODULE: ./package.json
 const package_namespaceObject = {"rE":"0.1.0"};
 ;// CONCATENATED MODULE: ./src/version.ts
@@ -36690,6 +36299,562 @@ const package_namespaceObject = {"rE":"0.1.0"};
 // a release's lone modelgate.mjs still knows which release it is.
 
 const VERSION = package_namespaceObject.rE;
+
+;// CONCATENATED MODULE: external "node:util"
+const external_node_util_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:util");
+;// CONCATENATED MODULE: ./src/audit/reason.ts
+/**
+ * How long a reason may be. A reason is repeated in the tag message, the audit record, the job
+ * summary, the comment and every history row: a bound keeps one person's paste from filling them.
+ */
+const REASON_MAX_LENGTH = 1000;
+/** Why `reason` cannot be recorded, naming where it came from (`--reason`, input "reason"). */
+function reasonProblem(reason, named) {
+    return reason.length > REASON_MAX_LENGTH
+        ? `${named} is ${reason.length} characters long; a reason may have at most ${REASON_MAX_LENGTH} (link to a ticket for more)`
+        : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/report/json.ts
+/**
+ * The evaluation as stable JSON: the same model the markdown renders, pretty-printed with two
+ * spaces, keys in a fixed order (the order of the types in `gates/types.ts`, the decision
+ * first after model and stage), metric maps sorted by name, absent fields omitted. No trailing
+ * newline, like `JSON.stringify`.
+ */
+function toJson(evaluation) {
+    return JSON.stringify(evaluationJson(evaluation), null, 2);
+}
+/** The object `toJson` prints, for a command's JSON that adds its own fields after it. */
+function evaluationJson(evaluation) {
+    const { candidate } = evaluation;
+    return json_compact({
+        model: evaluation.model,
+        stage: evaluation.stage,
+        decision: evaluation.decision,
+        evaluatedAt: evaluation.evaluatedAt,
+        candidate: json_compact({
+            ...side(candidate),
+            invalidMetrics: sortKeys(candidate.invalidMetrics),
+            totalBytes: candidate.totalBytes,
+            fileCount: candidate.fileCount
+        }),
+        champion: evaluation.champion && json_compact(side(evaluation.champion)),
+        gates: evaluation.gates.map(gate),
+        warnings: [...evaluation.warnings]
+    });
+}
+function side(model) {
+    return {
+        label: model.label,
+        version: model.version,
+        metrics: sortKeys(model.metrics),
+        invalidMetrics: model.invalidMetrics && sortKeys(model.invalidMetrics)
+    };
+}
+function gate(result) {
+    return json_compact({
+        gate: result.gate,
+        status: result.status,
+        summary: result.summary,
+        checks: result.checks?.map(json_check),
+        details: result.details && [...result.details],
+        findings: result.findings?.map(finding => json_compact({ ...finding })),
+        provenance: result.provenance && { ...result.provenance }
+    });
+}
+function json_check(row) {
+    return json_compact({
+        metric: row.metric,
+        candidate: row.candidate,
+        champion: row.champion,
+        rule: row.rule,
+        status: row.status,
+        problem: row.problem
+    });
+}
+/** A copy with keys in code-point order (not locale order: stable everywhere). */
+function sortKeys(record) {
+    // fromEntries defines own properties, so even a metric named `__proto__` stays a plain key.
+    return Object.fromEntries(Object.keys(record)
+        .sort()
+        .flatMap(key => (record[key] === undefined ? [] : [[key, record[key]]])));
+}
+/** Drops undefined fields, keeping the insertion order of the rest. */
+function json_compact(object) {
+    return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
+}
+
+;// CONCATENATED MODULE: ./src/report/promote.ts
+
+
+
+
+function renderPromote(result) {
+    if (result.kind === 'held')
+        return renderHeld(result);
+    if (result.kind === 'done-for-commit')
+        return renderDoneForCommit(result.record);
+    const { evaluation, forced } = result;
+    const action = describeAction(result.action);
+    return {
+        markdown: `${renderMarkdown(evaluation, forced ? { forced } : {})}\n${action}\n`,
+        json: JSON.stringify({
+            ...evaluationJson(evaluation),
+            action,
+            written: result.written,
+            ...(forced ? { forced: forcedPast(evaluation.gates) } : {})
+        }, null, 2)
+    };
+}
+function describeAction(action) {
+    switch (action.kind) {
+        case 'held':
+            return `${markdown_escape(action.model)} ${markdown_escape(action.version)} already holds ${markdown_escape(action.stage)}: nothing to write.`;
+        case 'refused':
+            return `Not promoted: the promotion is ${action.decision}.`;
+        case 'write':
+            return describeWrite(action);
+    }
+}
+function describeWrite({ result, version, stage: targetStage, previous, record }) {
+    const from = previous
+        ? ` (replacing ${markdown_escape(previous.version)})`
+        : ' (first holder of the stage)';
+    const [v, stage] = [version, targetStage].map(markdown_escape);
+    // Only a promotion past gates that did not pass is forced: --force on passing gates is not.
+    const forced = record.kind === 'forced-promotion' ? `, ${forcedPast(record.gates)}` : '';
+    if (result.written) {
+        const pushed = describePublication(result.publication);
+        return `Promoted ${v} to ${stage}${forced}${from}. Wrote:\n${listEvents(result.events)}${pushed ? `\n\n${pushed}` : ''}`;
+    }
+    if (result.reason === 'dry run') {
+        return `Dry run: would promote ${v} to ${stage}${forced}${from}. Would write:\n${listEvents(result.planned)}`;
+    }
+    return `Nothing written: ${v} ${result.reason}.`;
+}
+function renderHeld({ model, version, stage, holder }) {
+    // The holder's author is registry text (a tag's tagger): escaped like every name here.
+    const [m, v, st, by] = [model, version, stage, holder.assignedBy].map(markdown_escape);
+    const since = Number.isNaN(holder.assignedAt.getTime())
+        ? 'an unknown time'
+        : utc(holder.assignedAt);
+    const markdown = `${m} ${v} already holds ${st} (since ${since}, by ${by}). Nothing written.\n`;
+    const json = JSON.stringify({ model, version, stage, written: false, reason: 'already in stage' }, null, 2);
+    return { markdown, json };
+}
+function renderDoneForCommit(done) {
+    // Read back from the registry, where anyone who can push tags can write: escaped.
+    const [commit, model, version, stage, at, run] = [
+        done.commitSha?.slice(0, 7) ?? '',
+        done.model,
+        done.version ?? '',
+        done.to,
+        // The house format, zone named, as every time ModelGate prints (not the raw ISO string).
+        utc(new Date(done.timestamp)),
+        done.runUrl ?? 'run unknown'
+    ].map(markdown_escape);
+    const markdown = `This commit (${commit}) already promoted ${model} ${version} to ${stage} at ${at} (${run}). Nothing written.\n`;
+    const json = JSON.stringify({
+        model: done.model,
+        version: done.version,
+        stage: done.to,
+        written: false,
+        reason: 'already promoted from this commit'
+    }, null, 2);
+    return { markdown, json };
+}
+
+;// CONCATENATED MODULE: ./src/report/register.ts
+
+
+function renderRegister({ request, result, digest }) {
+    // Names from the command line or a workflow input: escaped for the markdown below.
+    const [model, version] = [request.model, request.version].map(markdown_escape);
+    const what = `${model} ${version} on ${request.commit.slice(0, 12)}`;
+    const text = result.written
+        ? `Registered ${what}: \`${result.events.map(event => event.id).join('`, `')}\`${lineOf(describePublication(result.publication))}`
+        : result.reason === 'dry run'
+            ? `Dry run: would register ${what}: \`${result.planned.map(event => event.id).join('`, `')}\``
+            : `Nothing written: ${model} ${version} ${result.reason}.`;
+    const note = 'digest' in digest
+        ? `Candidate digest: ${digest.digest}`
+        : `No candidate digest recorded (${markdown_escape(digest.why)}): a candidate directory is compared with the version's own files instead, or refused when they cannot be read.`;
+    return {
+        markdown: `${text}\n${result.written || result.reason === 'dry run' ? `${note}\n` : ''}`,
+        json: JSON.stringify({
+            ...request,
+            written: result.written,
+            ...(result.written && result.publication ? { publication: result.publication } : {}),
+            ...('digest' in digest ? { candidateDigest: digest.digest } : {})
+        }, null, 2)
+    };
+}
+function renderRegisterMlflow(registered) {
+    const { request, what, written } = registered;
+    // Names, run ids and paths come from the command line: escaped for the markdown below.
+    const model = markdown_escape(request.model);
+    let text;
+    if (what.kind === 'confirmed') {
+        const run = request.runId ? markdown_escape(request.runId) : undefined;
+        text = `${model} version ${markdown_escape(what.version)} is registered in MLflow${run ? ` from run ${run}` : ''}; nothing to write.`;
+    }
+    else {
+        const source = markdown_escape(what.source);
+        text =
+            what.outcome === 'written'
+                ? `Registered ${model} version ${markdown_escape(what.version ?? '?')} from ${source}.`
+                : what.outcome === 'dry run'
+                    ? `Dry run: would create a version of ${model} from ${source} (MLflow gives it its number).`
+                    : `Nothing written: ${model} version ${markdown_escape(what.version ?? '?')} is already registered from ${source}.`;
+    }
+    return {
+        markdown: `${text}\n${request.candidateDigest && (written || request.dryRun) ? `Candidate digest: ${request.candidateDigest}\n` : ''}`,
+        json: JSON.stringify({ ...request, version: registered.version, written }, null, 2)
+    };
+}
+
+;// CONCATENATED MODULE: ./src/report/compliance.ts
+/**
+ * What `modelgate report` prints: a compliance report of a time window (commands/report.ts
+ * gathers it from the registry). Markdown (or aligned columns on a terminal) and JSON; every
+ * registry string (names, logins, reasons, tag names) is escaped by the table renderer.
+ */
+
+
+
+/** Why a change is listed, as status and history say it. */
+const NOT_BY_MODELGATE = 'no ModelGate record of its own: made by hand or by another tool (GTO, the MLflow client), or its message copies the record of another event';
+const compliance_NONE = '—';
+function renderCompliance(report, format = 'md') {
+    const md = format === 'md';
+    const text = (value) => (md ? markdown_escape(value) : value);
+    const who = report.model === undefined ? 'every model' : text(report.model);
+    const sections = [
+        `## Compliance report: ${who}, ${utcSeconds(report.since)} to ${utcSeconds(report.until)} (UTC)`,
+        unrecordedSection(report, format),
+        promotionsSection(report, format),
+        rollbacksSection(report, format),
+        stageTimeSection(report, format)
+    ];
+    return { markdown: `${sections.join('\n\n').trimEnd()}\n`, json: complianceJson(report) };
+}
+function unrecordedSection(report, format) {
+    const changes = report.unrecorded;
+    if (changes.length === 0) {
+        return '### Changes not made by ModelGate: none\n\nEvery stage change in the window has a ModelGate record.';
+    }
+    const rows = changes.map((change) => [
+        utcSeconds(change.at),
+        change.model,
+        change.kind === 'holder' ? 'holds the stage' : change.kind,
+        change.stage,
+        change.version ?? compliance_NONE,
+        change.by,
+        // A code span: the tag name copies as it is (no escapes or zero-width spaces inside).
+        { text: change.id, markdown: codeSpan(change.id) }
+    ]);
+    const table = renderTable({ headers: ['When (UTC)', 'Model', 'Event', 'Stage', 'Version', 'By', 'Tag / alias'], rows }, format);
+    return `### ⚠️ Changes not made by ModelGate: ${changes.length}\n\nEach has ${NOT_BY_MODELGATE}. The report exits 1.\n\n${table.trimEnd()}`;
+}
+function promotionsSection(report, format) {
+    const forced = report.promotions.filter(p => p.forced).length;
+    const heading = `### Promotions: ${report.promotions.length} (${forced} forced)`;
+    if (report.promotions.length === 0)
+        return `${heading}\n\nNone in the window.`;
+    const rows = report.promotions.map((p) => [
+        utcSeconds(p.at),
+        p.model,
+        p.version,
+        `${p.from ?? compliance_NONE} → ${p.stage}`,
+        p.previous ?? compliance_NONE,
+        p.forced ? 'forced' : 'gates passed',
+        p.actor,
+        p.approvers.length > 0 ? p.approvers.join(', ') : compliance_NONE,
+        p.pullRequest === undefined
+            ? compliance_NONE
+            : { text: `#${p.pullRequest}`, markdown: `#${p.pullRequest}` },
+        p.reason ?? ''
+    ]);
+    const headers = [
+        'When (UTC)',
+        'Model',
+        'Version',
+        'Stage',
+        'Previous',
+        'How',
+        'By',
+        'Approvers',
+        'Pull request',
+        'Reason'
+    ];
+    return `${heading}\n\n${renderTable({ headers, rows }, format).trimEnd()}`;
+}
+function rollbacksSection(report, format) {
+    const automatic = report.rollbacks.filter(r => r.automatic).length;
+    const heading = `### Rollbacks: ${report.rollbacks.length} (${automatic} automatic, ${report.rollbacks.length - automatic} by hand)`;
+    if (report.rollbacks.length === 0)
+        return `${heading}\n\nNone in the window.`;
+    const rows = report.rollbacks.map((r) => [
+        utcSeconds(r.at),
+        r.model,
+        r.stage,
+        r.removed ?? compliance_NONE,
+        r.restored ?? compliance_NONE,
+        r.automatic ? 'automatic (monitor)' : 'by hand',
+        r.actor,
+        r.reason ?? ''
+    ]);
+    const headers = ['When (UTC)', 'Model', 'Stage', 'Taken out', 'Restored', 'How', 'By', 'Reason'];
+    return `${heading}\n\n${renderTable({ headers, rows }, format).trimEnd()}`;
+}
+function stageTimeSection(report, format) {
+    const heading = '### Time in each stage within the window';
+    if (report.stageTime.length === 0)
+        return `${heading}\n\nNo version held a stage in the window.`;
+    const rows = report.stageTime.map((t) => [
+        t.model,
+        t.stage,
+        t.version,
+        compliance_duration(t.ms),
+        t.holdsAtEnd ? 'yes' : 'no'
+    ]);
+    const headers = ['Model', 'Stage', 'Version', 'Time held', 'Holds it at the end'];
+    return `${heading}\n\n${renderTable({ headers, rows }, format).trimEnd()}`;
+}
+/** `text` as a code span on one line; escaped text when it holds a backtick. */
+function codeSpan(text) {
+    const line = text.replace(/\r?\n|\r/g, ' ');
+    return line.includes('`') || line.includes('|') ? markdown_escape(line) : `\`${line}\``;
+}
+/** `3d 4h 5m`, `12m 30s`: the largest two units that are not zero. */
+function compliance_duration(ms) {
+    const seconds = Math.floor(ms / 1000);
+    const units = [
+        [Math.floor(seconds / 86_400), 'd'],
+        [Math.floor((seconds % 86_400) / 3600), 'h'],
+        [Math.floor((seconds % 3600) / 60), 'm'],
+        [seconds % 60, 's']
+    ];
+    const first = units.findIndex(([value]) => value > 0);
+    if (first < 0)
+        return '0s';
+    return units
+        .slice(first, first + 2)
+        .filter(([value]) => value > 0)
+        .map(([value, unit]) => `${value}${unit}`)
+        .join(' ');
+}
+/** `report --json`: the same facts, times as ISO strings (null when unknown), durations in seconds. */
+function complianceJson(report) {
+    const iso = (date) => (Number.isNaN(date.getTime()) ? null : date.toISOString());
+    return JSON.stringify({
+        ...(report.model === undefined ? {} : { model: report.model }),
+        since: iso(report.since),
+        until: iso(report.until),
+        changesNotByModelGate: report.unrecorded.map(c => ({ ...c, at: iso(c.at) })),
+        promotions: report.promotions.map(p => ({ ...p, at: iso(p.at) })),
+        rollbacks: report.rollbacks.map(r => ({ ...r, at: iso(r.at) })),
+        stageTime: report.stageTime.map(({ ms, ...rest }) => ({ ...rest, seconds: ms / 1000 }))
+    }, null, 2);
+}
+
+;// CONCATENATED MODULE: ./src/report/command.ts
+
+
+
+
+
+
+
+
+
+/**
+ * The report's markdown and JSON. `format` lays out status's and history's tables: markdown
+ * (the default), or columns aligned for a terminal.
+ */
+function renderReport(report, format = 'md') {
+    switch (report.command) {
+        case 'check':
+            return { markdown: renderMarkdown(report.evaluation), json: toJson(report.evaluation) };
+        case 'register':
+            return renderRegister(report.result);
+        case 'register-mlflow':
+            return renderRegisterMlflow(report.result);
+        case 'promote':
+            return renderPromote(report.result);
+        case 'rollback':
+            return renderRollback(report.result);
+        case 'status':
+            return { markdown: renderStatus(report.view, format), json: statusJson(report.view) };
+        case 'history':
+            return {
+                markdown: renderHistory(report.events, format, report.localOnly),
+                json: historyJson(report.events)
+            };
+        case 'monitor':
+            return renderMonitor(report.report);
+        case 'rollout':
+            return renderRollout(report.result);
+        case 'report':
+            return renderCompliance(report.compliance, format);
+    }
+}
+/** A command's outcome with its report rendered beside the typed facts. */
+function rendered(outcome) {
+    return { ...outcome, ...renderReport(outcome.report) };
+}
+
+;// CONCATENATED MODULE: ./src/cli/since.ts
+/**
+ * A point in time typed on the command line (`history --since`), read as ModelGate prints times:
+ * in UTC. A zone-less date-time is UTC, never the machine's zone, so a value pasted from the
+ * "When (UTC)" column means on every machine what it says in the table; a bare date is UTC
+ * midnight (as JavaScript already reads it); an explicit `Z`, `UTC` or offset is kept.
+ * Only ISO 8601 shapes are accepted: `Date`'s lenient forms (`11/20/2026`) are local times.
+ */
+const INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*(Z|UTC|[+-]\d{2}(?::?\d{2})?)?)?$/i;
+/** The instant `text` names, or undefined when it is not one of the accepted shapes. */
+function parseInstant(text) {
+    const match = INSTANT.exec(text.trim());
+    if (!match)
+        return undefined;
+    const [, y, mo, d, h = '0', mi = '0', s = '0', fraction = '', zone = 'Z'] = match;
+    const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, s].map(Number);
+    const offset = offsetMinutes(zone);
+    if (offset === undefined || hour > 23 || minute > 59 || second > 59)
+        return undefined;
+    const date = new Date(0);
+    // setUTCFullYear, not Date.UTC: Date.UTC reads years 0-99 as 1900-1999.
+    date.setUTCFullYear(year, month - 1, day);
+    // A day past the month's end (2026-02-30) would roll over into the next month: refused.
+    if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day)
+        return undefined;
+    date.setUTCHours(hour, minute, second, Number(fraction.slice(0, 3).padEnd(3, '0')));
+    return new Date(date.getTime() - offset * 60_000);
+}
+/** `Z`, `UTC`, `+09:00`, `-0500`, `+09` as minutes east of UTC; undefined when out of range. */
+function offsetMinutes(zone) {
+    if (/^(z|utc)$/i.test(zone))
+        return 0;
+    const [, sign, hours, minutes = '0'] = /^([+-])(\d{2}):?(\d{2})?$/.exec(zone) ?? [];
+    if (Number(hours) > 23 || Number(minutes) > 59)
+        return undefined;
+    return (sign === '-' ? -1 : 1) * (Number(hours) * 60 + Number(minutes));
+}
+
+;// CONCATENATED MODULE: ./src/cli/args.ts
+/**
+ * The CLI's argument handling, shared by every command in run.ts's table: the option sets
+ * several commands take, reading a value (required, optional, a model name, a reason, a date),
+ * the table format, parsing a command's arguments, printing its report and reporting an error.
+ */
+
+
+
+
+
+
+const REPO_OPTION = { repo: { type: 'string', default: '.' } };
+const JSON_OPTION = { json: { type: 'boolean' } };
+const FORMAT_OPTION = { format: { type: 'string' } };
+/** Git registry writes: pushed to origin unless asked to stay in this clone. */
+const NO_PUSH_OPTION = { 'no-push': { type: 'boolean' } };
+const NO_PUSH_USAGE = `  --no-push         git: keep the tags in this clone (origin is not written); status marks
+                    them local only, and further writes to the model are refused until they
+                    are removed (git tag -d); to publish, remove them and run the command again
+                    without --no-push`;
+const FORMAT_USAGE = `  --format FORMAT   md (markdown) or table (columns aligned for a terminal); default:
+                    table on a terminal, md when piped or redirected
+  --json            print JSON`;
+/** The table format: --format, else aligned columns on a terminal and markdown otherwise. */
+function tableFormat(values, io) {
+    const format = args_optional(values, 'format');
+    if (format === undefined)
+        return io.stdoutIsTTY ? 'table' : 'md';
+    if (format === 'md' || format === 'table')
+        return format;
+    throw new UsageError(`--format must be md or table, got "${format}"`);
+}
+/** The CLI's --no-push as the registry's option; MLflow has nothing to push. */
+function pushOf(values) {
+    return values['no-push'] === true ? { push: false } : {};
+}
+/** Prints the command's report (report/command.ts): JSON with --json, else markdown or tables. */
+function print(io, values, outcome, format = 'md') {
+    const { markdown, json } = 'report' in outcome ? renderReport(outcome.report, format) : outcome;
+    io.stdout(values.json ? json + '\n' : markdown);
+    return outcome.exitCode;
+}
+function parseCommandArgs(name, command, args) {
+    try {
+        const retired = Object.fromEntries(Object.keys(command.retired ?? {}).map(name => [name, { type: 'string' }]));
+        const options = { ...retired, ...command.options };
+        return (0,external_node_util_namespaceObject.parseArgs)({ args, options, strict: true, allowPositionals: true });
+    }
+    catch (error) {
+        const unknown = /^Unknown option '([^']*)'/.exec(errorMessage(error).replace(/^[A-Z_]+: /, ''));
+        if (unknown) {
+            throw new InvalidInputError(`unknown option ${unknown[1]} for ${name}; see modelgate ${name} --help`, { cause: error });
+        }
+        // node:util's messages name the offending option; keep them, drop the error code prefix.
+        throw new InvalidInputError(errorMessage(error).replace(/^[A-Z_]+: /, ''), { cause: error });
+    }
+}
+function reportError(error, io, usage) {
+    if (error instanceof ModelGateError) {
+        io.stderr(`modelgate: ${error.message}\n`);
+        if (error instanceof UsageError)
+            io.stderr(`\n${usage}\n`);
+        return error.exitCode;
+    }
+    // An unexpected failure still fails closed, with a message and no stack trace.
+    io.stderr(`modelgate: unexpected error: ${errorMessage(error)}\n`);
+    return ExitCode.Blocked;
+}
+class UsageError extends InvalidInputError {
+}
+function args_required(values, name) {
+    const value = values[name];
+    if (typeof value !== 'string' || value === '')
+        throw new UsageError(`--${name} is required`);
+    return value;
+}
+function args_optional(values, name) {
+    const value = values[name];
+    return typeof value === 'string' && value !== '' ? value : undefined;
+}
+function requiredModel(model) {
+    if (!model)
+        throw new UsageError('name the model: the first argument');
+    // The same rule as the policy's `model` and the action's input, for every command.
+    const problem = modelNameProblem(model);
+    if (problem)
+        throw new InvalidInputError(problem);
+    return model;
+}
+/** `--reason`, refused (exit 2) when longer than a reason may be. */
+function reasonOf(reason) {
+    const problem = reason === undefined ? undefined : reasonProblem(reason, '--reason');
+    if (problem)
+        throw new InvalidInputError(problem);
+    return reason;
+}
+function repoOf(values) {
+    return args_optional(values, 'repo') ?? '.';
+}
+function optionalDate(values, name) {
+    // An empty value is refused like any other unreadable one, never taken as no filter.
+    const text = values[name];
+    if (typeof text !== 'string')
+        return undefined;
+    // A zone-less value is UTC, as every time ModelGate prints (since.ts).
+    const date = parseInstant(text);
+    if (!date) {
+        throw new UsageError(`--${name} must be a date (2026-11-01), a date-time in UTC (2026-11-01 14:03, 2026-11-01T14:03:00) or one with its zone (2026-11-01T14:03:00+01:00), got "${text}"`);
+    }
+    return date;
+}
 
 ;// CONCATENATED MODULE: ./src/audit/log.ts
 function auditCollector() {
@@ -38135,52 +38300,11 @@ function stageTimes(events, window) {
     return [...totals.values()].sort((a, b) => a.model.localeCompare(b.model) || a.stage.localeCompare(b.stage) || b.ms - a.ms);
 }
 
-;// CONCATENATED MODULE: ./src/cli/since.ts
-/**
- * A point in time typed on the command line (`history --since`), read as ModelGate prints times:
- * in UTC. A zone-less date-time is UTC, never the machine's zone, so a value pasted from the
- * "When (UTC)" column means on every machine what it says in the table; a bare date is UTC
- * midnight (as JavaScript already reads it); an explicit `Z`, `UTC` or offset is kept.
- * Only ISO 8601 shapes are accepted: `Date`'s lenient forms (`11/20/2026`) are local times.
- */
-const INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*(Z|UTC|[+-]\d{2}(?::?\d{2})?)?)?$/i;
-/** The instant `text` names, or undefined when it is not one of the accepted shapes. */
-function parseInstant(text) {
-    const match = INSTANT.exec(text.trim());
-    if (!match)
-        return undefined;
-    const [, y, mo, d, h = '0', mi = '0', s = '0', fraction = '', zone = 'Z'] = match;
-    const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, s].map(Number);
-    const offset = offsetMinutes(zone);
-    if (offset === undefined || hour > 23 || minute > 59 || second > 59)
-        return undefined;
-    const date = new Date(0);
-    // setUTCFullYear, not Date.UTC: Date.UTC reads years 0-99 as 1900-1999.
-    date.setUTCFullYear(year, month - 1, day);
-    // A day past the month's end (2026-02-30) would roll over into the next month: refused.
-    if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day)
-        return undefined;
-    date.setUTCHours(hour, minute, second, Number(fraction.slice(0, 3).padEnd(3, '0')));
-    return new Date(date.getTime() - offset * 60_000);
-}
-/** `Z`, `UTC`, `+09:00`, `-0500`, `+09` as minutes east of UTC; undefined when out of range. */
-function offsetMinutes(zone) {
-    if (/^(z|utc)$/i.test(zone))
-        return 0;
-    const [, sign, hours, minutes = '0'] = /^([+-])(\d{2}):?(\d{2})?$/.exec(zone) ?? [];
-    if (Number(hours) > 23 || Number(minutes) > 59)
-        return undefined;
-    return (sign === '-' ? -1 : 1) * (Number(hours) * 60 + Number(minutes));
-}
-
 ;// CONCATENATED MODULE: ./src/cli/report.ts
 /**
  * `modelgate report`: the CLI's compliance report (its options, usage and wiring). run.ts lists
  * it with the other commands; commands/report.ts reads the registry, report/compliance.ts words it.
  */
-
-
-
 
 
 
@@ -38198,9 +38322,7 @@ const REPORT_USAGE = `Usage: modelgate report [MODEL] --since DATE [--until DATE
   --until DATE      the window's end (excluded; default now): --until 2026-12-01 ends
                     with November
   --policy FILE     the policy that names the registry (default policies/MODEL.yml)
-  --format FORMAT   md (markdown) or table (columns aligned for a terminal); default:
-                    table on a terminal, md when piped or redirected
-  --json            print JSON
+${FORMAT_USAGE}
 
   Exit codes: 0 every stage change in the window was made by ModelGate; 1 one or more were
   not (listed first); 2, 3, 4 as every command.`;
@@ -38208,64 +38330,34 @@ const REPORT_OPTIONS = {
     since: { type: 'string' },
     until: { type: 'string' },
     policy: { type: 'string' },
-    repo: { type: 'string', default: '.' },
-    format: { type: 'string' },
-    json: { type: 'boolean' }
+    ...REPO_OPTION,
+    ...FORMAT_OPTION,
+    ...JSON_OPTION
 };
-const report_text = (values, name) => {
-    const value = values[name];
-    return typeof value === 'string' && value !== '' ? value : undefined;
-};
-/** `--since`/`--until` read as `history --since` reads its value (cli/since.ts). */
-function dateOf(values, name) {
-    const value = values[name];
-    if (typeof value !== 'string')
-        return undefined;
-    const date = parseInstant(value);
-    if (!date) {
-        throw new InvalidInputError(`--${name} must be a date (2026-11-01), a date-time in UTC (2026-11-01 14:03, 2026-11-01T14:03:00) or one with its zone (2026-11-01T14:03:00+01:00), got "${value}"`);
-    }
-    return date;
-}
-function formatOf(values, io) {
-    const format = report_text(values, 'format');
-    if (format === undefined)
-        return io.stdoutIsTTY ? 'table' : 'md';
-    if (format === 'md' || format === 'table')
-        return format;
-    throw new InvalidInputError(`--format must be md or table, got "${format}"`);
-}
-async function runReportCommand(values, io, model) {
-    const problem = model === undefined ? undefined : modelNameProblem(model);
-    if (problem)
-        throw new InvalidInputError(problem);
-    const since = dateOf(values, 'since');
+async function runReportCommand(values, io, named) {
+    const model = named === undefined ? undefined : requiredModel(named);
+    const since = optionalDate(values, 'since');
     if (!since)
-        throw new InvalidInputError('--since is required: the start of the report');
-    const format = formatOf(values, io);
+        throw new UsageError('--since is required: the start of the report');
+    const until = optionalDate(values, 'until');
+    const format = tableFormat(values, io);
     const cli = await openCliRegistry({
-        repo: report_text(values, 'repo') ?? '.',
+        repo: repoOf(values),
         ...(model === undefined ? {} : { model }),
-        policyFile: report_text(values, 'policy')
+        policyFile: args_optional(values, 'policy')
     });
-    const now = cli.context.now();
     const outcome = await complianceReport(cli.context, {
         ...(model === undefined ? {} : { model }),
         since,
-        until: dateOf(values, 'until') ?? now
+        until: until ?? cli.context.now()
     });
-    const { markdown, json } = renderReport(outcome.report, format);
-    io.stdout(values.json ? json + '\n' : markdown);
-    return outcome.exitCode;
+    return print(io, values, outcome, format);
 }
 
 ;// CONCATENATED MODULE: ./src/cli/run.ts
 // The CLI's commands: one table of option sets, usages and runs, so that --help, parsing and
-// each command's wiring are read in one place; it stands a few lines over 600 because splitting
-// the table would scatter that (rollout already lives in cli/rollout.ts).
-
-
-
+// each command's wiring are read in one place (rollout's lives in cli/rollout.ts); what every
+// command shares (reading values, printing, errors) is in cli/args.ts.
 
 
 
@@ -38322,37 +38414,6 @@ const CHECK_USAGE = `Usage: modelgate check --policy FILE --candidate DIR --stag
   --champion DIR    the current holder of the stage, to compare against (optional; a
                     directory or mlflow:NAME/VERSION, mlflow:NAME@ALIAS)
   --json            print the evaluation as JSON instead of markdown`;
-const REPO_OPTION = { repo: { type: 'string', default: '.' } };
-const JSON_OPTION = { json: { type: 'boolean' } };
-const FORMAT_OPTION = { format: { type: 'string' } };
-/** Git registry writes: pushed to origin unless asked to stay in this clone. */
-const NO_PUSH_OPTION = { 'no-push': { type: 'boolean' } };
-const NO_PUSH_USAGE = `  --no-push         git: keep the tags in this clone (origin is not written); status marks
-                    them local only, and further writes to the model are refused until they
-                    are removed (git tag -d); to publish, remove them and run the command again
-                    without --no-push`;
-const FORMAT_USAGE = `  --format FORMAT   md (markdown) or table (columns aligned for a terminal); default:
-                    table on a terminal, md when piped or redirected
-  --json            print JSON`;
-/** The table format: --format, else aligned columns on a terminal and markdown otherwise. */
-function tableFormat(values, io) {
-    const format = run_optional(values, 'format');
-    if (format === undefined)
-        return io.stdoutIsTTY ? 'table' : 'md';
-    if (format === 'md' || format === 'table')
-        return format;
-    throw new UsageError(`--format must be md or table, got "${format}"`);
-}
-/** The CLI's --no-push as the registry's option; MLflow has nothing to push. */
-function pushOf(values) {
-    return values['no-push'] === true ? { push: false } : {};
-}
-/** Prints the command's report (report/command.ts): JSON with --json, else markdown or tables. */
-function print(io, values, outcome, format = 'md') {
-    const { markdown, json } = 'report' in outcome ? renderReport(outcome.report, format) : outcome;
-    io.stdout(values.json ? json + '\n' : markdown);
-    return outcome.exitCode;
-}
 /** Exported for the test that every command's --help names each of its options. */
 const COMMANDS = {
     check: {
@@ -38366,10 +38427,10 @@ const COMMANDS = {
         },
         async run(values, io) {
             const outcome = await check_check({
-                policyFile: run_required(values, 'policy'),
-                candidateDir: run_required(values, 'candidate'),
-                stage: run_required(values, 'stage'),
-                championDir: run_optional(values, 'champion')
+                policyFile: args_required(values, 'policy'),
+                candidateDir: args_required(values, 'candidate'),
+                stage: args_required(values, 'stage'),
+                championDir: args_optional(values, 'champion')
             }, openOnFirstUse('.', { env: process.env }));
             return print(io, values, outcome);
         }
@@ -38407,28 +38468,28 @@ ${NO_PUSH_USAGE}`,
             const cli = await openCliRegistry({
                 repo: repoOf(values),
                 model: requiredModel(model),
-                policyFile: run_optional(values, 'policy'),
+                policyFile: args_optional(values, 'policy'),
                 ...pushOf(values),
                 writes: true
             });
             if (cli.fromRuns) {
-                if (run_optional(values, 'ref') !== undefined) {
+                if (args_optional(values, 'ref') !== undefined) {
                     throw new InvalidInputError('--ref names a git commit; an MLflow version is made from a run: use --run RUN_ID (or --version N to confirm an existing one)');
                 }
-                const dir = run_optional(values, 'candidate');
+                const dir = args_optional(values, 'candidate');
                 return print(io, values, await registerMlflow(cli.context, cli.fromRuns, {
                     model: requiredModel(model),
-                    version: run_optional(values, 'version'),
-                    runId: run_optional(values, 'run'),
-                    artifactPath: run_optional(values, 'artifact-path'),
+                    version: args_optional(values, 'version'),
+                    runId: args_optional(values, 'run'),
+                    artifactPath: args_optional(values, 'artifact-path'),
                     ...(dir ? { candidateDigest: candidateDigest((await walkAndHash(dir)).files) } : {}),
                     dryRun: values['dry-run'] === true
                 }));
             }
-            const commit = await open_resolveCommit(cli.git, run_optional(values, 'ref') ?? 'HEAD');
+            const commit = await open_resolveCommit(cli.git, args_optional(values, 'ref') ?? 'HEAD');
             return print(io, values, await register(cli.context, {
                 model: requiredModel(model),
-                version: run_required(values, 'version'),
+                version: args_required(values, 'version'),
                 commit,
                 dryRun: values['dry-run'] === true
             }));
@@ -38465,19 +38526,19 @@ ${NO_PUSH_USAGE}`,
             const cli = await openCliRegistry({
                 repo: repoOf(values),
                 model: requiredModel(model),
-                policyFile: run_optional(values, 'policy'),
+                policyFile: args_optional(values, 'policy'),
                 requirePolicy: true,
                 ...pushOf(values),
                 writes: true
             });
             return print(io, values, await promote(cli.context, {
                 policy: cli.policy,
-                stage: run_required(values, 'to'),
-                version: run_optional(values, 'version'),
-                candidateDir: run_optional(values, 'candidate'),
+                stage: args_required(values, 'to'),
+                version: args_optional(values, 'version'),
+                candidateDir: args_optional(values, 'candidate'),
                 dryRun: values['dry-run'] === true,
                 force: values.force === true,
-                reason: reasonOf(run_optional(values, 'reason')),
+                reason: reasonOf(args_optional(values, 'reason')),
                 // `monitoring: required` probes the holder's series on the stage's monitor source.
                 monitoringProbe: monitoringProber(metricSourcesIn(cli.root))
             }));
@@ -38517,17 +38578,17 @@ ${NO_PUSH_USAGE}`,
             const cli = await openCliRegistry({
                 repo: repoOf(values),
                 model: requiredModel(model),
-                policyFile: run_optional(values, 'policy'),
+                policyFile: args_optional(values, 'policy'),
                 ...pushOf(values),
                 writes: true
             });
-            await cli.assertStage(run_required(values, 'stage'));
+            await cli.assertStage(args_required(values, 'stage'));
             return print(io, values, await rollback(cli.context, {
                 model: requiredModel(model),
-                stage: run_required(values, 'stage'),
-                toVersion: run_optional(values, 'restore'),
-                fromVersion: run_optional(values, 'from'),
-                reason: reasonOf(run_required(values, 'reason')),
+                stage: args_required(values, 'stage'),
+                toVersion: args_optional(values, 'restore'),
+                fromVersion: args_optional(values, 'from'),
+                reason: reasonOf(args_required(values, 'reason')),
                 dryRun: values['dry-run'] === true
             }));
         }
@@ -38579,7 +38640,7 @@ ${NO_PUSH_USAGE}
         positionals: 1,
         async run(values, io, [named]) {
             const model = named === undefined ? undefined : requiredModel(named);
-            const policyFile = run_optional(values, 'policy');
+            const policyFile = args_optional(values, 'policy');
             if (model === undefined && policyFile === undefined) {
                 throw new UsageError('name the model (the first argument) or its policy (--policy)');
             }
@@ -38599,7 +38660,7 @@ ${NO_PUSH_USAGE}
             const outcome = await monitor(cli.context, {
                 policy,
                 model: policy.model,
-                stage: run_optional(values, 'stage'),
+                stage: args_optional(values, 'stage'),
                 at: optionalDate(values, 'at'),
                 dryRun: values['dry-run'] === true,
                 policyFile: policyFile ?? policyFileName(policy.model),
@@ -38632,10 +38693,8 @@ ${NO_PUSH_USAGE}
             await assertCandidateLocation(dir, process.cwd());
             const { files } = await walkAndHash(dir);
             const digest = candidateDigest(files);
-            io.stdout(values.json
-                ? JSON.stringify({ dir, digest, files: files.length }, null, 2) + '\n'
-                : `${digest}\n`);
-            return ExitCode.Pass;
+            const report = renderDigest({ dir, digest, files: files.length });
+            return print(io, values, { ...report, exitCode: ExitCode.Pass });
         }
     },
     status: {
@@ -38653,7 +38712,7 @@ ${FORMAT_USAGE}`,
             const cli = await openCliRegistry({
                 repo: repoOf(values),
                 model,
-                policyFile: run_optional(values, 'policy')
+                policyFile: args_optional(values, 'policy')
             });
             const format = tableFormat(values, io);
             const outcome = await status_status(cli.context, model, models => cli.policiesOf(models));
@@ -38684,9 +38743,9 @@ ${FORMAT_USAGE}`,
             const cli = await openCliRegistry({
                 repo: repoOf(values),
                 model,
-                policyFile: run_optional(values, 'policy')
+                policyFile: args_optional(values, 'policy')
             });
-            const stage = run_optional(values, 'stage');
+            const stage = args_optional(values, 'stage');
             if (stage !== undefined)
                 await cli.assertStage(stage);
             const format = tableFormat(values, io);
@@ -38740,75 +38799,6 @@ async function runCli(argv, given) {
     catch (error) {
         return reportError(error, io, command.usage);
     }
-}
-function parseCommandArgs(name, command, args) {
-    try {
-        const retired = Object.fromEntries(Object.keys(command.retired ?? {}).map(name => [name, { type: 'string' }]));
-        const options = { ...retired, ...command.options };
-        return (0,external_node_util_namespaceObject.parseArgs)({ args, options, strict: true, allowPositionals: true });
-    }
-    catch (error) {
-        const unknown = /^Unknown option '([^']*)'/.exec(errorMessage(error).replace(/^[A-Z_]+: /, ''));
-        if (unknown) {
-            throw new InvalidInputError(`unknown option ${unknown[1]} for ${name}; see modelgate ${name} --help`, { cause: error });
-        }
-        // node:util's messages name the offending option; keep them, drop the error code prefix.
-        throw new InvalidInputError(errorMessage(error).replace(/^[A-Z_]+: /, ''), { cause: error });
-    }
-}
-function reportError(error, io, usage) {
-    if (error instanceof ModelGateError) {
-        io.stderr(`modelgate: ${error.message}\n`);
-        if (error instanceof UsageError)
-            io.stderr(`\n${usage}\n`);
-        return error.exitCode;
-    }
-    // An unexpected failure still fails closed, with a message and no stack trace.
-    io.stderr(`modelgate: unexpected error: ${errorMessage(error)}\n`);
-    return ExitCode.Blocked;
-}
-class UsageError extends InvalidInputError {
-}
-function run_required(values, name) {
-    const value = values[name];
-    if (typeof value !== 'string' || value === '')
-        throw new UsageError(`--${name} is required`);
-    return value;
-}
-function run_optional(values, name) {
-    const value = values[name];
-    return typeof value === 'string' && value !== '' ? value : undefined;
-}
-function requiredModel(model) {
-    if (!model)
-        throw new UsageError('name the model: the first argument');
-    // The same rule as the policy's `model` and the action's input, for every command.
-    const problem = modelNameProblem(model);
-    if (problem)
-        throw new InvalidInputError(problem);
-    return model;
-}
-/** `--reason`, refused (exit 2) when longer than a reason may be. */
-function reasonOf(reason) {
-    const problem = reason === undefined ? undefined : reasonProblem(reason, '--reason');
-    if (problem)
-        throw new InvalidInputError(problem);
-    return reason;
-}
-function repoOf(values) {
-    return run_optional(values, 'repo') ?? '.';
-}
-function optionalDate(values, name) {
-    // An empty value is refused like any other unreadable one, never taken as no filter.
-    const text = values[name];
-    if (typeof text !== 'string')
-        return undefined;
-    // A zone-less value is UTC, as every time ModelGate prints (since.ts).
-    const date = parseInstant(text);
-    if (!date) {
-        throw new UsageError(`--${name} must be a date (2026-11-01), a date-time in UTC (2026-11-01 14:03, 2026-11-01T14:03:00) or one with its zone (2026-11-01T14:03:00+01:00), got "${text}"`);
-    }
-    return date;
 }
 
 ;// CONCATENATED MODULE: ./src/cli.ts

@@ -3,10 +3,13 @@ import { InvalidInputError, PermissionError, errorMessage } from '../errors.js'
 import type { RepoAccess } from '../github/access.js'
 import type { GitHubApi, RepoRef } from '../github/client.js'
 import type { CommentSink } from '../github/comments.js'
+import type { DeploymentSink } from '../github/deployments.js'
+import type { RepositoryDispatch } from '../github/repository-dispatch.js'
 import type { ReviewSource } from '../github/reviews.js'
 import type { Logger } from '../log.js'
 import type { GitRunner } from '../registry/git/runner.js'
 import type { RunnerContext } from './commands.js'
+import type { HandOff } from './hand-off.js'
 
 /** What the event router needs beyond {@link RunnerContext}: where GitHub is and how to log. */
 export interface EventContext extends RunnerContext {
@@ -29,6 +32,12 @@ export interface EventContext extends RunnerContext {
    * it (`git show`), never building a runner of their own.
    */
   git: GitRunner
+  /**
+   * The hand-off to serving (GitHub Deployment, repository_dispatch), chosen by main.ts: a command
+   * that writes a stage change of its own (a rollout step) calls `announceStageChange` after the
+   * write; promotions and rollbacks are announced by main.ts from their audit records.
+   */
+  handOff?: HandOff
 }
 
 /** What the flows read and write on GitHub, over one API client on this repository. */
@@ -39,6 +48,8 @@ export interface GitHubPorts {
   reviews: ReviewSource
   comments: CommentSink
   access: RepoAccess
+  deployments: DeploymentSink
+  dispatch: RepositoryDispatch
 }
 
 /** The token is required only when a flow needs the API: refused then, naming what needed it. */

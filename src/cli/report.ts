@@ -3,13 +3,22 @@
  * it with the other commands; commands/report.ts reads the registry, report/compliance.ts words it.
  */
 import { complianceReport } from '../commands/report.js'
-import { InvalidInputError } from '../errors.js'
-import { modelNameProblem } from '../policy/schema.js'
-import { renderReport } from '../report/command.js'
-import type { TableFormat } from '../report/terminal-table.js'
+import {
+  FORMAT_OPTION,
+  FORMAT_USAGE,
+  JSON_OPTION,
+  REPO_OPTION,
+  UsageError,
+  optional,
+  optionalDate,
+  print,
+  repoOf,
+  requiredModel,
+  tableFormat,
+  type CliIO,
+  type OptionValues
+} from './args.js'
 import { openCliRegistry } from './context.js'
-import type { CliIO } from './run.js'
-import { parseInstant } from './since.js'
 
 export const REPORT_USAGE = `Usage: modelgate report [MODEL] --since DATE [--until DATE] [--policy FILE] [--repo DIR]
                        [--format md|table] [--json]
@@ -25,9 +34,7 @@ export const REPORT_USAGE = `Usage: modelgate report [MODEL] --since DATE [--unt
   --until DATE      the window's end (excluded; default now): --until 2026-12-01 ends
                     with November
   --policy FILE     the policy that names the registry (default policies/MODEL.yml)
-  --format FORMAT   md (markdown) or table (columns aligned for a terminal); default:
-                    table on a terminal, md when piped or redirected
-  --json            print JSON
+${FORMAT_USAGE}
 
   Exit codes: 0 every stage change in the window was made by ModelGate; 1 one or more were
   not (listed first); 2, 3, 4 as every command.`
@@ -36,60 +43,30 @@ export const REPORT_OPTIONS = {
   since: { type: 'string' },
   until: { type: 'string' },
   policy: { type: 'string' },
-  repo: { type: 'string', default: '.' },
-  format: { type: 'string' },
-  json: { type: 'boolean' }
+  ...REPO_OPTION,
+  ...FORMAT_OPTION,
+  ...JSON_OPTION
 } as const
 
-type Values = Record<string, string | boolean | Array<string | boolean> | undefined>
-
-const text = (values: Values, name: string): string | undefined => {
-  const value = values[name]
-  return typeof value === 'string' && value !== '' ? value : undefined
-}
-
-/** `--since`/`--until` read as `history --since` reads its value (cli/since.ts). */
-function dateOf(values: Values, name: string): Date | undefined {
-  const value = values[name]
-  if (typeof value !== 'string') return undefined
-  const date = parseInstant(value)
-  if (!date) {
-    throw new InvalidInputError(
-      `--${name} must be a date (2026-11-01), a date-time in UTC (2026-11-01 14:03, 2026-11-01T14:03:00) or one with its zone (2026-11-01T14:03:00+01:00), got "${value}"`
-    )
-  }
-  return date
-}
-
-function formatOf(values: Values, io: CliIO): TableFormat {
-  const format = text(values, 'format')
-  if (format === undefined) return io.stdoutIsTTY ? 'table' : 'md'
-  if (format === 'md' || format === 'table') return format
-  throw new InvalidInputError(`--format must be md or table, got "${format}"`)
-}
-
 export async function runReportCommand(
-  values: Values,
+  values: OptionValues,
   io: CliIO,
-  model: string | undefined
+  named: string | undefined
 ): Promise<number> {
-  const problem = model === undefined ? undefined : modelNameProblem(model)
-  if (problem) throw new InvalidInputError(problem)
-  const since = dateOf(values, 'since')
-  if (!since) throw new InvalidInputError('--since is required: the start of the report')
-  const format = formatOf(values, io)
+  const model = named === undefined ? undefined : requiredModel(named)
+  const since = optionalDate(values, 'since')
+  if (!since) throw new UsageError('--since is required: the start of the report')
+  const until = optionalDate(values, 'until')
+  const format = tableFormat(values, io)
   const cli = await openCliRegistry({
-    repo: text(values, 'repo') ?? '.',
+    repo: repoOf(values),
     ...(model === undefined ? {} : { model }),
-    policyFile: text(values, 'policy')
+    policyFile: optional(values, 'policy')
   })
-  const now = cli.context.now()
   const outcome = await complianceReport(cli.context, {
     ...(model === undefined ? {} : { model }),
     since,
-    until: dateOf(values, 'until') ?? now
+    until: until ?? cli.context.now()
   })
-  const { markdown, json } = renderReport(outcome.report, format)
-  io.stdout(values.json ? json + '\n' : markdown)
-  return outcome.exitCode
+  return print(io, values, outcome, format)
 }

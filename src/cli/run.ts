@@ -1,40 +1,51 @@
 // The CLI's commands: one table of option sets, usages and runs, so that --help, parsing and
-// each command's wiring are read in one place; it stands a few lines over 600 because splitting
-// the table would scatter that (rollout already lives in cli/rollout.ts).
-import { reasonProblem } from '../audit/reason.js'
-import { parseArgs, type ParseArgsConfig } from 'node:util'
+// each command's wiring are read in one place (rollout's lives in cli/rollout.ts); what every
+// command shares (reading values, printing, errors) is in cli/args.ts.
 import { assertCandidateLocation, candidateDigest } from '../candidate/digest.js'
 import { walkAndHash } from '../candidate/load.js'
 import { check } from '../commands/check.js'
 import { monitor } from '../commands/monitor.js'
 import { promote } from '../commands/promote.js'
 import { register, registerMlflow } from '../commands/register.js'
-import type { CommandOutcome, CommandResult } from '../commands/registry-context.js'
-import { renderReport } from '../report/command.js'
 import { rollback } from '../commands/rollback.js'
 import { history, status } from '../commands/status.js'
-import { ExitCode, InvalidInputError, ModelGateError, errorMessage } from '../errors.js'
-import { modelNameProblem, type Policy } from '../policy/schema.js'
+import { ExitCode, InvalidInputError } from '../errors.js'
+import type { Policy } from '../policy/schema.js'
 import { monitoringProber } from '../monitor/probe.js'
 import { policyFileName } from '../policy/directory.js'
 import { webhookRoutesFromEnv } from '../notify/route.js'
 import { sendNotifications } from '../notify/send.js'
 import { openOnFirstUse, resolveCommit } from '../registry/open.js'
+import { renderDigest } from '../report/digest.js'
 import { forTerminal } from '../report/log.js'
-import type { TableFormat } from '../report/terminal-table.js'
 import { VERSION } from '../version.js'
+import {
+  FORMAT_OPTION,
+  FORMAT_USAGE,
+  JSON_OPTION,
+  NO_PUSH_OPTION,
+  NO_PUSH_USAGE,
+  REPO_OPTION,
+  UsageError,
+  optional,
+  optionalDate,
+  parseCommandArgs,
+  print,
+  pushOf,
+  reasonOf,
+  repoOf,
+  reportError,
+  required,
+  requiredModel,
+  tableFormat,
+  type CliIO,
+  type Command
+} from './args.js'
 import { metricSourcesIn, openCliRegistry } from './context.js'
 import { ROLLOUT_OPTIONS, ROLLOUT_USAGE, runRolloutCommand } from './rollout.js'
 import { REPORT_OPTIONS, REPORT_USAGE, runReportCommand } from './report.js'
-import { parseInstant } from './since.js'
 
-/** Where the CLI writes; passed in so tests read what a user would see. */
-export interface CliIO {
-  stdout(text: string): void
-  stderr(text: string): void
-  /** Whether stdout is a terminal: tables are then printed as aligned columns, not markdown. */
-  stdoutIsTTY?: boolean
-}
+export type { CliIO } from './args.js'
 
 const USAGE = `Usage: modelgate <command> [options]
 
@@ -72,60 +83,6 @@ const CHECK_USAGE = `Usage: modelgate check --policy FILE --candidate DIR --stag
   --champion DIR    the current holder of the stage, to compare against (optional; a
                     directory or mlflow:NAME/VERSION, mlflow:NAME@ALIAS)
   --json            print the evaluation as JSON instead of markdown`
-
-/** Option values as node:util parseArgs returns them; no option here is `multiple`. */
-type OptionValues = Record<string, string | boolean | Array<string | boolean> | undefined>
-
-interface Command {
-  usage: string
-  options: NonNullable<ParseArgsConfig['options']>
-  /** How many positional arguments it takes at most (the model name). */
-  positionals?: number
-  /**
-   * Options this command once took with another meaning: parsed only so that using one is
-   * refused with a line saying what to write instead (not named in the usage).
-   */
-  retired?: Record<string, (value: string) => string>
-  run(values: OptionValues, io: CliIO, positionals: string[]): Promise<number>
-}
-
-const REPO_OPTION = { repo: { type: 'string', default: '.' } } as const
-const JSON_OPTION = { json: { type: 'boolean' } } as const
-const FORMAT_OPTION = { format: { type: 'string' } } as const
-/** Git registry writes: pushed to origin unless asked to stay in this clone. */
-const NO_PUSH_OPTION = { 'no-push': { type: 'boolean' } } as const
-const NO_PUSH_USAGE = `  --no-push         git: keep the tags in this clone (origin is not written); status marks
-                    them local only, and further writes to the model are refused until they
-                    are removed (git tag -d); to publish, remove them and run the command again
-                    without --no-push`
-const FORMAT_USAGE = `  --format FORMAT   md (markdown) or table (columns aligned for a terminal); default:
-                    table on a terminal, md when piped or redirected
-  --json            print JSON`
-
-/** The table format: --format, else aligned columns on a terminal and markdown otherwise. */
-function tableFormat(values: OptionValues, io: CliIO): TableFormat {
-  const format = optional(values, 'format')
-  if (format === undefined) return io.stdoutIsTTY ? 'table' : 'md'
-  if (format === 'md' || format === 'table') return format
-  throw new UsageError(`--format must be md or table, got "${format}"`)
-}
-
-/** The CLI's --no-push as the registry's option; MLflow has nothing to push. */
-function pushOf(values: OptionValues): { push?: false } {
-  return values['no-push'] === true ? { push: false } : {}
-}
-
-/** Prints the command's report (report/command.ts): JSON with --json, else markdown or tables. */
-function print(
-  io: CliIO,
-  values: OptionValues,
-  outcome: CommandOutcome | CommandResult,
-  format: TableFormat = 'md'
-): number {
-  const { markdown, json } = 'report' in outcome ? renderReport(outcome.report, format) : outcome
-  io.stdout(values.json ? json + '\n' : markdown)
-  return outcome.exitCode
-}
 
 /** Exported for the test that every command's --help names each of its options. */
 export const COMMANDS: Record<string, Command> = {
@@ -426,12 +383,8 @@ ${NO_PUSH_USAGE}
       await assertCandidateLocation(dir, process.cwd())
       const { files } = await walkAndHash(dir)
       const digest = candidateDigest(files)
-      io.stdout(
-        values.json
-          ? JSON.stringify({ dir, digest, files: files.length }, null, 2) + '\n'
-          : `${digest}\n`
-      )
-      return ExitCode.Pass
+      const report = renderDigest({ dir, digest, files: files.length })
+      return print(io, values, { ...report, exitCode: ExitCode.Pass })
     }
   },
   status: {
@@ -534,81 +487,4 @@ export async function runCli(argv: string[], given: CliIO): Promise<number> {
   } catch (error) {
     return reportError(error, io, command.usage)
   }
-}
-
-function parseCommandArgs(name: string, command: Command, args: string[]) {
-  try {
-    const retired = Object.fromEntries(
-      Object.keys(command.retired ?? {}).map(name => [name, { type: 'string' } as const])
-    )
-    const options = { ...retired, ...command.options }
-    return parseArgs({ args, options, strict: true, allowPositionals: true })
-  } catch (error) {
-    const unknown = /^Unknown option '([^']*)'/.exec(errorMessage(error).replace(/^[A-Z_]+: /, ''))
-    if (unknown) {
-      throw new InvalidInputError(
-        `unknown option ${unknown[1]} for ${name}; see modelgate ${name} --help`,
-        { cause: error }
-      )
-    }
-    // node:util's messages name the offending option; keep them, drop the error code prefix.
-    throw new InvalidInputError(errorMessage(error).replace(/^[A-Z_]+: /, ''), { cause: error })
-  }
-}
-
-function reportError(error: unknown, io: CliIO, usage: string): number {
-  if (error instanceof ModelGateError) {
-    io.stderr(`modelgate: ${error.message}\n`)
-    if (error instanceof UsageError) io.stderr(`\n${usage}\n`)
-    return error.exitCode
-  }
-  // An unexpected failure still fails closed, with a message and no stack trace.
-  io.stderr(`modelgate: unexpected error: ${errorMessage(error)}\n`)
-  return ExitCode.Blocked
-}
-
-class UsageError extends InvalidInputError {}
-
-function required(values: OptionValues, name: string): string {
-  const value = values[name]
-  if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required`)
-  return value
-}
-
-function optional(values: OptionValues, name: string): string | undefined {
-  const value = values[name]
-  return typeof value === 'string' && value !== '' ? value : undefined
-}
-
-function requiredModel(model: string | undefined): string {
-  if (!model) throw new UsageError('name the model: the first argument')
-  // The same rule as the policy's `model` and the action's input, for every command.
-  const problem = modelNameProblem(model)
-  if (problem) throw new InvalidInputError(problem)
-  return model
-}
-
-/** `--reason`, refused (exit 2) when longer than a reason may be. */
-function reasonOf<T extends string | undefined>(reason: T): T {
-  const problem = reason === undefined ? undefined : reasonProblem(reason, '--reason')
-  if (problem) throw new InvalidInputError(problem)
-  return reason
-}
-
-function repoOf(values: OptionValues): string {
-  return optional(values, 'repo') ?? '.'
-}
-
-function optionalDate(values: OptionValues, name: string): Date | undefined {
-  // An empty value is refused like any other unreadable one, never taken as no filter.
-  const text = values[name]
-  if (typeof text !== 'string') return undefined
-  // A zone-less value is UTC, as every time ModelGate prints (since.ts).
-  const date = parseInstant(text)
-  if (!date) {
-    throw new UsageError(
-      `--${name} must be a date (2026-11-01), a date-time in UTC (2026-11-01 14:03, 2026-11-01T14:03:00) or one with its zone (2026-11-01T14:03:00+01:00), got "${text}"`
-    )
-  }
-  return date
 }

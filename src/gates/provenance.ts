@@ -1,8 +1,47 @@
 import type { CandidateFile, ChecksumReport } from '../candidate/types.js'
 import type { ProvenancePolicy } from '../policy/provenance.js'
-import type { ProvenanceVerifier, SignerFacts } from '../provenance/verify.js'
 import { plural } from './format.js'
 import type { GateResult, ProvenanceFinding } from './types.js'
+
+/** Who must have signed: the workflow of `provenance:` in the policy. */
+export interface ExpectedIdentity {
+  /** `owner/name`. */
+  repository: string
+  /** The workflow file in that repository: `.github/workflows/train.yml`. */
+  workflow: string
+  /** `refs/heads/main`; absent: any ref. */
+  ref?: string
+  /** Refuse certificates from self-hosted runners. */
+  githubHostedOnly: boolean
+}
+
+/** What a verified bundle's certificate says, for the report and the audit record. */
+export interface SignerFacts {
+  workflow: string
+  ref: string
+  runner: string
+  /** The commit the workflow ran on. */
+  commit?: string
+  /** When the transparency log recorded the signature (ISO 8601). */
+  loggedAt?: string
+}
+
+export interface AttestedSubject {
+  name: string
+  /** Lowercase hex. */
+  sha256: string
+}
+
+export type BundleVerdict =
+  | { ok: true; subjects: AttestedSubject[]; signer: SignerFacts }
+  | { ok: false; field: string; why: string }
+
+/** Verifies one attestation bundle (pure); provenance/verify.ts makes one over a trusted root. */
+export interface ProvenanceVerifier {
+  /** The trusted root it verifies against, as named to it (a file). */
+  readonly root: string
+  verify(bundle: unknown, expected: ExpectedIdentity): BundleVerdict
+}
 
 /** What GitHub answered for one digest: the bundles (none: no attestation), or why it could not be read. */
 export type AttestationLookup = { bundles: unknown[] } | { error: string }

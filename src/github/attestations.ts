@@ -1,14 +1,6 @@
 import { apiError, field, httpStatus, type GitHubApi, type RepoRef } from './client.js'
 import { errorMessage } from '../errors.js'
-import type { AttestationLookup } from '../gates/provenance.js'
-
-/** Artifact attestations of one repository, by subject digest. */
-export interface AttestationSource {
-  /** Where the attestations are read from (`owner/name`), for the report. */
-  readonly repository: string
-  /** The bundles attesting `sha256` (lowercase hex); never throws: an error is an answer. */
-  bundlesFor(sha256: string): Promise<AttestationLookup>
-}
+import type { AttestationSource } from '../provenance/collect.js'
 
 /** More pages than this for one digest is not a training workflow's output: the rest are not read. */
 const MAX_PAGES = 10

@@ -11,7 +11,7 @@
  *   `warn_inconclusive_after` after it started.
  * - `info`: a watch that ended healthy (or recovered).
  */
-import type { MonitorAction, StageVerdict } from '../report/monitor.js'
+import type { AlertReason, StageVerdict } from './verdict.js'
 import type { WatchWindow } from './window.js'
 
 export type Severity = 'critical' | 'warning' | 'info'
@@ -29,11 +29,17 @@ export interface MonitorNotice {
   kind: NoticeKind
 }
 
+/** The action taken on a stage, as {@link monitorNotice} is given it (report/monitor.ts's `MonitorAction` is one). */
+export type NoticeAction =
+  | { kind: 'none' | 'rolled-back-by-another' }
+  | { kind: 'alert'; why: AlertReason; detail: string }
+  | { kind: 'rollback'; written: boolean; dryRun: boolean }
+
 /** What {@link monitorNotice} reads of a stage's result. */
 export interface NoticeInput {
   mode: 'watch' | 'recovery' | 'idle'
   verdict: StageVerdict
-  action: MonitorAction
+  action: NoticeAction
   since?: Date
   window?: WatchWindow
 }

@@ -24,6 +24,14 @@ import type { Sample, Series } from './types.js'
 
 export type VerdictStatus = 'healthy' | 'inconclusive' | 'breach'
 
+/** A stage's verdict: the trigger verdicts combined; in recovery, recovered or recovery-failed. */
+export type StageVerdict =
+  'healthy' | 'inconclusive' | 'breach' | 'recovered' | 'recovery-failed' | 'not-watched'
+
+/** Why a breach only alerts. */
+export type AlertReason =
+  'action-alert' | 'cap-reached' | 'no-earlier-holder' | 'target-taken-out' | 'recovery-failed'
+
 /** Why a trigger or series got its status. */
 export type VerdictReason =
   | 'within-bounds'

@@ -1,6 +1,13 @@
 import type { Candidate } from '../candidate/types.js'
-import type { AttestationSource } from '../github/attestations.js'
 import type { AttestationLookup, ProvenanceEvidence } from '../gates/provenance.js'
+
+/** Artifact attestations of one repository, by subject digest (github/attestations.ts reads GitHub's). */
+export interface AttestationSource {
+  /** Where the attestations are read from (`owner/name`), for the report. */
+  readonly repository: string
+  /** The bundles attesting `sha256` (lowercase hex); never throws: an error is an answer. */
+  bundlesFor(sha256: string): Promise<AttestationLookup>
+}
 
 /** Lookups in flight at once. */
 const CONCURRENCY = 4

@@ -26,6 +26,16 @@ import {
   VerificationError,
   Verifier
 } from '@sigstore/verify'
+import type {
+  AttestedSubject,
+  BundleVerdict,
+  ExpectedIdentity,
+  ProvenanceVerifier,
+  SignerFacts
+} from '../gates/provenance.js'
+
+// The verifier's types are the gate's (gates/ owns what it needs); named here as well for callers.
+export type { AttestedSubject, BundleVerdict, ExpectedIdentity, ProvenanceVerifier, SignerFacts }
 
 export const GITHUB_ACTIONS_ISSUER = 'https://token.actions.githubusercontent.com'
 export const GITHUB_SERVER = 'https://github.com'
@@ -44,47 +54,8 @@ const EXTENSIONS = {
 } as const
 type ExtensionName = keyof typeof EXTENSIONS
 
-/** Who must have signed: the workflow of `provenance:` in the policy. */
-export interface ExpectedIdentity {
-  /** `owner/name`. */
-  repository: string
-  /** The workflow file in that repository: `.github/workflows/train.yml`. */
-  workflow: string
-  /** `refs/heads/main`; absent: any ref. */
-  ref?: string
-  /** Refuse certificates from self-hosted runners. */
-  githubHostedOnly: boolean
-}
-
-/** What a verified bundle's certificate says, for the report and the audit record. */
-export interface SignerFacts {
-  workflow: string
-  ref: string
-  runner: string
-  /** The commit the workflow ran on. */
-  commit?: string
-  /** When the transparency log recorded the signature (ISO 8601). */
-  loggedAt?: string
-}
-
-export interface AttestedSubject {
-  name: string
-  /** Lowercase hex. */
-  sha256: string
-}
-
-export type BundleVerdict =
-  | { ok: true; subjects: AttestedSubject[]; signer: SignerFacts }
-  | { ok: false; field: string; why: string }
-
 /** Thrown when the trusted root itself cannot be read: a configuration error, never a gate result. */
 export class TrustedRootError extends Error {}
-
-export interface ProvenanceVerifier {
-  /** The trusted root it verifies against, as named to it (a file). */
-  readonly root: string
-  verify(bundle: unknown, expected: ExpectedIdentity): BundleVerdict
-}
 
 /**
  * A verifier trusting `trustedRoot` (protobuf JSON, `trusted_root.json`). Requires one

@@ -8,17 +8,13 @@ import { jsonValue } from '../audit/monitor-evidence.js'
 import { formatNumber } from '../gates/format.js'
 import type { TriggerEvaluation } from '../monitor/evaluate.js'
 import type { MonitorNotice } from '../monitor/notice.js'
+import type { AlertReason, StageVerdict } from '../monitor/verdict.js'
 import type { WatchWindow } from '../monitor/window.js'
 import { escape } from './markdown.js'
 import { renderRollback, type RollbackResult } from './rollback.js'
 
-/** A stage's verdict: the trigger verdicts combined; in recovery, recovered or recovery-failed. */
-export type StageVerdict =
-  'healthy' | 'inconclusive' | 'breach' | 'recovered' | 'recovery-failed' | 'not-watched'
-
-/** Why a breach only alerts. */
-export type AlertReason =
-  'action-alert' | 'cap-reached' | 'no-earlier-holder' | 'target-taken-out' | 'recovery-failed'
+// The monitor's own verdict types (monitor/verdict.ts), named here as well for the commands.
+export type { AlertReason, StageVerdict }
 
 export type MonitorAction =
   | { kind: 'none' }

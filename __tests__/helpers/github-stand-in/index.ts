@@ -35,4 +35,14 @@ export {
   type ViolationKind
 } from './state.js'
 export { COMMENT_BODY_LIMIT, STATUS_DESCRIPTION_LIMIT } from './handlers.js'
+export {
+  DEPLOYMENT_DESCRIPTION_LIMIT,
+  deploymentsOf,
+  dispatchesOf,
+  latestStatus,
+  type Deployment,
+  type DeploymentState,
+  type DeploymentStatus,
+  type DispatchEvent
+} from './deployments.js'
 export { loadSpec, type SpecStats } from './spec.js'

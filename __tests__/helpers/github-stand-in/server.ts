@@ -5,7 +5,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { GRAPHQL_OPERATION, GRAPHQL_PATH, graphqlHandler } from './graphql.js'
-import { HANDLERS, notAccessibleByIntegration, type Reply } from './handlers.js'
+import { DEPLOYMENT_HANDLERS } from './deployments.js'
+import { HANDLERS as BASE_HANDLERS, notAccessibleByIntegration, type Reply } from './handlers.js'
 import { describeValue, formatProblem } from './schema.js'
 import { Shapes } from './shapes.js'
 import { loadSpec, type Operation, type Spec, type SpecStats } from './spec.js'
@@ -50,6 +51,9 @@ export interface StandIn {
   takeViolations(): Violation[]
   close(): Promise<void>
 }
+
+/** Every operation answered: handlers.ts's and the deployments' (deployments.ts). */
+const HANDLERS = { ...BASE_HANDLERS, ...DEPLOYMENT_HANDLERS }
 
 const API_VERSION = '2022-11-28'
 const REST_DOCS = 'https://docs.github.com/rest'

@@ -467,7 +467,7 @@ export class Shapes {
     return { id: repo.id, url: `${this.api}/repos/${repo.fullName}`, name: repo.name }
   }
 
-  private app(id: number, slug: string): Json {
+  app(id: number, slug: string): Json {
     const example = this.example('checks/list-for-ref') as { check_runs: { app: Json }[] }
     const app = example.check_runs[0]!.app
     return {

@@ -44,6 +44,11 @@ export interface TokenOptions {
    * Dependabot) whatever the workflow's `permissions:` say.
    */
   readOnly?: boolean
+  /**
+   * Permissions the workflow's `permissions:` left out, e.g. `['deployments']`: writes needing
+   * them answer 403 "Resource not accessible by integration" (deployments.ts).
+   */
+  deniedPermissions?: string[]
   /** For `kind: 'app'`: the app's slug (default `modelgate-app`); its bot is `<slug>[bot]`. */
   appSlug?: string
   /** For `kind: 'app'`: the app's id (default 90210). */
@@ -60,6 +65,7 @@ export interface Token {
   used: number
   resetAt: number
   readOnly: boolean
+  deniedPermissions: string[]
   /** The GitHub App the token belongs to (GITHUB_TOKEN: github-actions, id 15368); none for a PAT. */
   app?: { id: number; slug: string }
 }
@@ -689,6 +695,7 @@ export class GitHubState {
       login: options.login ?? (app ? `${app.slug}[bot]` : 'token-owner'),
       kind,
       readOnly: options.readOnly ?? false,
+      deniedPermissions: options.deniedPermissions ?? [],
       ...(app ? { app } : {}),
       canReadOrgTeams: options.canReadOrgTeams ?? kind !== 'github-token',
       teamReadDenial: options.teamReadDenial ?? 404,

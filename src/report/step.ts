@@ -1,0 +1,33 @@
+/**
+ * The action's lines for a failed step (src/main.ts fails the step with them, or warns with a
+ * blocked run's when `fail-on-blocked` is off): what stopped, and where to read why.
+ */
+import { ExitCode } from '../errors.js'
+
+/** A run that ended blocked (exit code 2 or above): the command, and its stage if it has one. */
+export interface BlockedRun {
+  command: string
+  stage?: string
+  /** The gates' decision, when the command made one. */
+  decision?: string
+  exitCode: number
+}
+
+/** E.g. `ModelGate check: production promotion is blocked; see the report.` */
+export function blockedLine(run: BlockedRun): string {
+  if (run.command === 'monitor') {
+    const what =
+      run.exitCode === ExitCode.MonitorRolledBack
+        ? 'a breach rolled a stage back automatically'
+        : run.exitCode === ExitCode.MonitorNeedsPerson
+          ? 'a breach needs a person (see why in the report)'
+          : 'blocked'
+    return `ModelGate monitor: ${what}; see the report.`
+  }
+  return `ModelGate ${run.command}: ${run.stage ?? 'the'} promotion is ${run.decision ?? 'blocked'}; see the report.`
+}
+
+/** A failure no ModelGate error named (a bug, or a throw from a dependency). */
+export function unexpectedFailureLine(message: string): string {
+  return `ModelGate failed unexpectedly: ${message}`
+}
