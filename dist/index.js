@@ -67659,7 +67659,1104 @@ async function findMergedPullRequest(api, repo, sha, base, logger) {
     return merged.find(pr => base === undefined || pr.baseRef === base);
 }
 
+;// CONCATENATED MODULE: ./src/report/chart.ts
+/**
+ * A Mermaid `xychart-beta` chart as a fenced markdown block: a title, category labels on the x
+ * axis and one or more series of numbers. Generic (the sticky comment's metric history uses it;
+ * a canary chart can too) and safe for any text: every label and the title pass through
+ * {@link mermaidText}, which keeps a small set of characters that mean nothing to Mermaid or to
+ * markdown, so a version or metric name can neither end the code block, nor a quoted string,
+ * nor add a Mermaid statement, a link or HTML. The exact names belong in the table shown beside
+ * the chart (the accessible fallback), escaped for markdown there.
+ */
+/** Longest label kept, in characters; longer ones are cut and end in `...`. */
+const MAX_LABEL = 32;
+/**
+ * Text Mermaid shows as it is inside a quoted string: ASCII letters and digits, space and
+ * `. _ + / : ( ) =`; every other character (quotes, backticks, `]`, `,`, `;`, `#`, `%`,
+ * `<`, `>`, `&`, line breaks, anything outside ASCII) becomes `_`, and a run of `-` one `-`
+ * (no `-->`). Never empty.
+ */
+function mermaidText(text, max = MAX_LABEL) {
+    const safe = [...text]
+        .map(char => (/^[A-Za-z0-9 ._+/:()=-]$/.test(char) ? char : '_'))
+        .join('')
+        .replace(/-+/g, '-')
+        .replace(/\s+/g, ' ')
+        .trim();
+    const cut = [...safe].length > max ? `${[...safe].slice(0, max - 3).join('')}...` : safe;
+    return cut === '' ? '_' : cut;
+}
+/** A number as Mermaid reads it: finite, at most 6 significant digits, no exponent surprises. */
+function mermaidNumber(value) {
+    const rounded = Number(value.toPrecision(6));
+    const text = String(rounded);
+    // 1e-7 or 1e+25: written out, as a plain decimal.
+    return /e/i.test(text) ? rounded.toFixed(20).replace(/\.?0+$/, '') : text;
+}
+/**
+ * The chart as a ```` ```mermaid ```` block. Throws on a series whose length differs from the
+ * labels' or that holds a value that is not finite: a chart never shows made-up points.
+ */
+function mermaidXyChart(chart) {
+    if (chart.labels.length === 0)
+        throw new Error('a chart needs at least one point');
+    const values = chart.series.flatMap(series => {
+        if (series.values.length !== chart.labels.length) {
+            throw new Error(`a series has ${series.values.length} values for ${chart.labels.length} labels`);
+        }
+        return series.values;
+    });
+    if (values.some(value => !Number.isFinite(value))) {
+        throw new Error('a chart shows finite numbers only');
+    }
+    const [low, high] = yRange(values);
+    const quoted = (text) => `"${mermaidText(text)}"`;
+    const lines = [
+        '```mermaid',
+        'xychart-beta',
+        `    title ${quoted(chart.title)}`,
+        `    x-axis [${chart.labels.map(quoted).join(', ')}]`,
+        `    y-axis ${chart.yLabel === undefined ? '' : `${quoted(chart.yLabel)} `}${mermaidNumber(low)} --> ${mermaidNumber(high)}`,
+        ...chart.series.map(series => `    ${series.kind} [${series.values.map(mermaidNumber).join(', ')}]`),
+        '```'
+    ];
+    return lines.join('\n');
+}
+/** The y axis's range: the values with 5% room each side; a flat series gets room around it. */
+function yRange(values) {
+    const min = Math.min(...values);
+    const max = Math.max(...values);
+    const spread = max - min;
+    const room = spread > 0 ? spread * 0.05 : Math.abs(min) * 0.05 || 1;
+    return [min - room, max + room];
+}
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/registry/git/runner.ts
+
+
+/**
+ * The real runner: `git` run with `cwd` as the checkout, no shell, no terminal
+ * prompts (GIT_TERMINAL_PROMPT=0), so a missing credential fails instead of hanging.
+ */
+function createGitRunner(cwd, settings = {}) {
+    const gitPath = settings.gitPath ?? 'git';
+    const baseEnv = settings.env ?? process.env;
+    return (args, options = {}) => new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(gitPath, [...args], {
+            cwd,
+            env: { ...baseEnv, GIT_TERMINAL_PROMPT: '0', ...options.env },
+            shell: false,
+            stdio: ['pipe', 'pipe', 'pipe'],
+            windowsHide: true
+        });
+        const out = [];
+        const err = [];
+        const onStdout = options.onStdout;
+        // A receiver that throws fails this call (at exit), never the process.
+        let failed;
+        child.stdout.on('data', (chunk) => {
+            if (!onStdout)
+                out.push(chunk);
+            else if (failed === undefined) {
+                try {
+                    onStdout(chunk);
+                }
+                catch (error) {
+                    failed = error ?? new Error('onStdout failed');
+                }
+            }
+        });
+        child.stderr.on('data', (chunk) => err.push(chunk));
+        child.on('error', error => reject(new Error(`Could not run ${gitPath} ${args[0] ?? ''}: ${error.message}`, { cause: error })));
+        child.on('close', (code, signal) => {
+            if (failed !== undefined)
+                return reject(failed);
+            const stderr = Buffer.concat(err).toString('utf8');
+            resolve({
+                stdout: Buffer.concat(out).toString('utf8'),
+                stderr: signal ? `${stderr}\ngit killed by ${signal}` : stderr,
+                code: code ?? 128
+            });
+        });
+        // git may exit before reading its input (EPIPE): the exit code tells what happened.
+        child.stdin.on('error', () => undefined);
+        child.stdin.end(options.input ?? '');
+    });
+}
+/** Runs git and returns stdout; a non-zero exit becomes an Error naming the command and git's message. */
+async function gitOk(git, args, options) {
+    const result = await git(args, options);
+    if (result.code !== 0) {
+        throw new Error(`git ${args.slice(0, 2).join(' ')} failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`);
+    }
+    return result.stdout;
+}
+/** The commit `ref` names in the repository `git` runs in; NotFoundError (exit 3) when none. */
+async function resolveCommit(git, ref) {
+    const result = await git([
+        'rev-parse',
+        '--verify',
+        '--quiet',
+        '--end-of-options',
+        `${ref}^{commit}`
+    ]);
+    const commit = result.stdout.trim();
+    if (result.code !== 0 || !/^[0-9a-f]{40,64}$/.test(commit)) {
+        throw new errors/* NotFoundError */.m_(`No commit "${ref}" in this repository.`);
+    }
+    return commit;
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/semver.ts
+/** The SemVer 2.0.0 grammar as GTO writes it (`gto/constants.py`), ASCII digits only. */
+const SEMVER_PATTERN = '(?:0|[1-9][0-9]*)\\.(?:0|[1-9][0-9]*)\\.(?:0|[1-9][0-9]*)' +
+    '(?:-(?:(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?' +
+    '(?:\\+(?:[0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?';
+const VERSION_RE = new RegExp(`^v${SEMVER_PATTERN}$`);
+/** `v` + a full semver: `v1.2.0`, `v1.2.0-rc.1`. Not `1.2.0`, not `v1.2`. */
+function isGtoVersion(value) {
+    return VERSION_RE.test(value);
+}
+function semver_parse(version) {
+    if (!isGtoVersion(version))
+        return undefined;
+    const body = version.slice(1).split('+')[0] ?? '';
+    const dash = body.indexOf('-');
+    const core = (dash < 0 ? body : body.slice(0, dash)).split('.').map(part => BigInt(part));
+    const pre = dash < 0 ? [] : body.slice(dash + 1).split('.');
+    return { core: [core[0] ?? 0n, core[1] ?? 0n, core[2] ?? 0n], pre };
+}
+function compareIdentifiers(a, b) {
+    const aNum = /^[0-9]+$/.test(a);
+    const bNum = /^[0-9]+$/.test(b);
+    if (aNum && bNum)
+        return BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0;
+    if (aNum)
+        return -1;
+    if (bNum)
+        return 1;
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+/**
+ * SemVer precedence of two GTO versions (`v` prefix); build metadata ignored.
+ * Returns undefined when either is not a semver (GTO's commit-hash "versions").
+ */
+function compareVersions(a, b) {
+    const pa = semver_parse(a);
+    const pb = semver_parse(b);
+    if (!pa || !pb)
+        return undefined;
+    for (let i = 0; i < 3; i++) {
+        const x = pa.core[i] ?? 0n;
+        const y = pb.core[i] ?? 0n;
+        if (x !== y)
+            return x < y ? -1 : 1;
+    }
+    if (pa.pre.length === 0 || pb.pre.length === 0) {
+        return pa.pre.length === pb.pre.length ? 0 : pa.pre.length === 0 ? 1 : -1;
+    }
+    for (let i = 0; i < Math.max(pa.pre.length, pb.pre.length); i++) {
+        const x = pa.pre[i];
+        const y = pb.pre[i];
+        if (x === undefined)
+            return -1;
+        if (y === undefined)
+            return 1;
+        const c = compareIdentifiers(x, y);
+        if (c !== 0)
+            return c;
+    }
+    return 0;
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/tag-name.ts
+/**
+ * The GTO tag-name codec (iterative/gto 1.x, `gto/constants.py` and `gto/tag.py`).
+ *
+ *   NAME@vX.Y.Z[#N]     register          NAME@vX.Y.Z![#N]  deregister
+ *   NAME#STAGE[#N]      assign            NAME#STAGE![#N]   unassign
+ *   NAME@deprecated[#N] deprecate         NAME@created[#N]  create
+ *
+ * A monorepo model `dir/sub:model` is written `dir/sub=model` in a tag.
+ *
+ * Reading uses GTO's `tag_re`, translated from Python's `re` one to one
+ * (`(?P<x>` → `(?<x>`), except that `\d` is `[0-9]`: Python's `\d` also matches
+ * non-ASCII decimal digits, which no sane tag carries; such tags are ignored here.
+ *
+ * A stage ending in `-<digits>` (`m#prod-3`, `m#eu-1`) is an ordinary stage
+ * name, as GTO 1.10 reads it (`gto check-ref m#prod-3` says stage `prod-3`) and
+ * writes it (`gto assign --stage eu-1 --simple true`). GTO ≤ 0.1.3 once wrote
+ * `NAME#STAGE-N` for "stage STAGE, counter N"; no GTO since reads it that way,
+ * so neither does ModelGate.
+ */
+
+
+/** GTO's `name`: an artifact's base name and a stage. */
+const tag_name_NAME_PATTERN = '[a-zA-Z0-9](?:[a-zA-Z0-9/_-]*[a-zA-Z0-9])?';
+/** GTO's `dirname`: the folder part of a monorepo model name. */
+const DIRNAME_PATTERN = '[a-zA-Z0-9_./-]+';
+/** Between folder and model in a model name (`dir/sub:model`) ... */
+const SEPARATOR_IN_NAME = ':';
+/** ... and in a tag (`dir/sub=model@v1.0.0`). */
+const SEPARATOR_IN_TAG = '=';
+/** GTO's `tag_re`, group for group. */
+const TAG_RE = new RegExp(`^(?<artifact>(?<dirname>${DIRNAME_PATTERN}${SEPARATOR_IN_TAG})?(?<name>${tag_name_NAME_PATTERN}))` +
+    `(((#(?<stage>${tag_name_NAME_PATTERN})|@(?<version>v${SEMVER_PATTERN}))(?<cancel>!?))` +
+    `|@((?<deprecated>deprecated)|(?<created>created)))` +
+    `(#((?<counter>[0-9]+)))?$`);
+const NAME_RE = new RegExp(`^${tag_name_NAME_PATTERN}$`);
+const FULLNAME_RE = new RegExp(`^(?:${DIRNAME_PATTERN}${SEPARATOR_IN_NAME})?${tag_name_NAME_PATTERN}$`);
+/** `dir/sub:model` → `dir/sub=model`. */
+function modelToTagPart(model) {
+    return model.replace(SEPARATOR_IN_NAME, SEPARATOR_IN_TAG);
+}
+/** `dir/sub=model` → `dir/sub:model`. */
+function tagPartToModel(part) {
+    return part.replace(SEPARATOR_IN_TAG, SEPARATOR_IN_NAME);
+}
+/** Parses a tag name the way GTO does; undefined for a tag GTO ignores. */
+function parseTagName(tag) {
+    const g = TAG_RE.exec(tag)?.groups;
+    if (!g || g.artifact === undefined)
+        return undefined;
+    const model = g.dirname === undefined ? g.artifact : tagPartToModel(g.artifact);
+    let counter;
+    if (g.counter !== undefined) {
+        counter = Number(g.counter);
+        if (!Number.isSafeInteger(counter))
+            return undefined;
+    }
+    const cancelled = g.cancel === '!';
+    let parsed;
+    if (g.version !== undefined) {
+        parsed = { action: cancelled ? 'deregister' : 'register', model, version: g.version };
+    }
+    else if (g.stage !== undefined) {
+        parsed = { action: cancelled ? 'unassign' : 'assign', model, stage: g.stage };
+    }
+    else {
+        parsed = { action: g.deprecated !== undefined ? 'deprecate' : 'create', model };
+    }
+    if (counter !== undefined)
+        parsed.counter = counter;
+    return parsed;
+}
+const NAME_RULE = "letters, digits, '-', '_' and '/', starting and ending with a letter or digit";
+/** Throws InvalidInputError unless `model` is a name GTO can carry in a tag. */
+function assertModelName(model) {
+    if (!FULLNAME_RE.test(model)) {
+        throw new errors/* InvalidInputError */.oC(`Invalid model name "${model}": GTO allows ${NAME_RULE}, optionally after a folder and ':' (dir/sub:model).`);
+    }
+    const tagPart = modelToTagPart(model);
+    const problem = refProblem(tagPart);
+    if (problem)
+        throw new errors/* InvalidInputError */.oC(`Invalid model name "${model}": ${problem}.`);
+}
+/** Throws InvalidInputError unless `stage` is a stage name GTO can carry in a tag. */
+function assertStageName(stage) {
+    if (!NAME_RE.test(stage)) {
+        throw new errors/* InvalidInputError */.oC(`Invalid stage name "${stage}": GTO allows ${NAME_RULE}.`);
+    }
+}
+/** Throws InvalidInputError unless `version` is `v` + a full semver. */
+function assertVersion(version) {
+    if (!isGtoVersion(version)) {
+        throw new errors/* InvalidInputError */.oC(`Invalid version "${version}": GTO needs 'v' followed by a full semver, e.g. v1.2.0 or v1.2.0-rc.1.`);
+    }
+}
+/**
+ * Why git would refuse `refs/tags/<tag>` (git-check-ref-format, restricted to
+ * what GTO's character set allows), or undefined when it is fine.
+ */
+function refProblem(tag) {
+    if (tag.startsWith('-'))
+        return "a tag cannot start with '-'";
+    if (tag.startsWith('/') || tag.includes('//'))
+        return "it would contain an empty path component ('//')";
+    if (tag.includes('..'))
+        return "git refs cannot contain '..'";
+    for (const component of tag.split('/')) {
+        if (component.startsWith('.'))
+            return "a path component cannot start with '.'";
+        if (component.endsWith('.lock'))
+            return "a path component cannot end with '.lock'";
+    }
+    return undefined;
+}
+/**
+ * The tag name for an event. Validates every part first and throws
+ * InvalidInputError rather than produce a tag GTO cannot parse back.
+ */
+function formatTagName(tag) {
+    assertModelName(tag.model);
+    const artifact = modelToTagPart(tag.model);
+    if (tag.counter !== undefined && !(Number.isSafeInteger(tag.counter) && tag.counter >= 0)) {
+        throw new errors/* InvalidInputError */.oC(`Invalid tag counter ${tag.counter}: a non-negative integer is needed.`);
+    }
+    const suffix = tag.counter === undefined ? '' : `#${tag.counter}`;
+    let name;
+    switch (tag.action) {
+        case 'register':
+        case 'deregister':
+            assertVersion(tag.version);
+            name = `${artifact}@${tag.version}${tag.action === 'deregister' ? '!' : ''}${suffix}`;
+            break;
+        case 'assign':
+        case 'unassign':
+            assertStageName(tag.stage);
+            name = `${artifact}#${tag.stage}${tag.action === 'unassign' ? '!' : ''}${suffix}`;
+            break;
+        case 'deprecate':
+        case 'create':
+            name = `${artifact}@${tag.action === 'deprecate' ? 'deprecated' : 'created'}${suffix}`;
+            break;
+    }
+    const problem = refProblem(name);
+    const back = parseTagName(name);
+    if (problem || !back || !sameTag(back, tag)) {
+        throw new errors/* InvalidInputError */.oC(`Refusing to write tag "${name}": ${problem ?? 'GTO would not read it back as written'}.`);
+    }
+    return name;
+}
+function sameTag(a, b) {
+    const norm = (t) => JSON.stringify({
+        action: t.action,
+        model: t.model,
+        version: 'version' in t ? t.version : undefined,
+        stage: 'stage' in t ? t.stage : undefined,
+        counter: t.counter
+    });
+    return norm(a) === norm(b);
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/origin.ts
+/**
+ * The remote's side of the git registry: origin's tags are the registry's truth (DESIGN.md,
+ * "What ModelGate trusts"), local tags that never reached origin are not.
+ *
+ * Before the first read of a model, and before every write attempt, the model's GTO tags
+ * (`NAME@…`, `NAME#…`) are fetched from origin forced and pruned, so a tag a write left
+ * behind when it was killed mid-push (tags are created locally, then pushed) is removed, never
+ * believed. Other tags in the clone are left alone. Chosen over creating tags only after the
+ * push lands because it also repairs clones left so by earlier runs or older versions, and
+ * because a clone that is merely behind (another run wrote since) is brought up to date too.
+ * Without the remote, the local tags are the registry and nothing is fetched.
+ *
+ * Writes kept local on purpose (`--no-push`) are marked, each by a value `<tag> <object id>`
+ * of the clone's git config key `modelgate.unpushed` (read in the one `git config` that also
+ * tells whether the remote exists, so reads cost no extra process), and the reconciling fetch
+ * leaves marked tags alone (negative refspecs), so they are neither pruned nor overwritten.
+ * Each fetch first settles the marks of the models it fetches, with a local `for-each-ref` and
+ * one `ls-remote` only when there are marks: a mark whose tag origin now has with the same
+ * object (pushed since) or whose local tag is gone or moved (removed by hand) is dropped; the rest are local only (origin lacks the name) or in
+ * conflict (origin has another object under it). The adapter refuses to write to a model that
+ * has either (fail closed: a write on top of a state origin does not have would publish an
+ * order of events nobody else sees), and status names them.
+ */
+
+
+
+/**
+ * One ref per artifact outside refs/tags (GTO never reads it), moved by every
+ * ModelGate write in the same atomic push as its tags, with
+ * --force-with-lease: the optimistic lock that makes two concurrent writes of
+ * one artifact conflict even when their tag names differ (other stages).
+ */
+const LEASE_PREFIX = 'refs/modelgate/lease/';
+/** `dir/sub:model` → `refs/modelgate/lease/dir%2Fsub=model` (one level: no D/F clashes). */
+function leaseRefOf(model) {
+    return LEASE_PREFIX + modelToTagPart(model).replaceAll('/', '%2F');
+}
+/** Where a --no-push write marks its tags: values `<tag> <object id>` of this config key. */
+const UNPUSHED_KEY = 'modelgate.unpushed';
+/**
+ * The command that removes tags kept local (ModelGate then forgets its mark on them): named in
+ * this adapter's errors, and printed by report/ (registry-tables.ts) for status and --no-push.
+ */
+function dropCommand(tags) {
+    return `git tag -d ${tags.map(shellWord).join(' ')}`;
+}
+/** A word a POSIX shell reads as it is: quoted unless it is made of plainly safe characters. */
+function shellWord(word) {
+    return /^[A-Za-z0-9._@#/:+=-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+/**
+ * A remote URL fit to print: the user and password of `scheme://user:password@host/…` are
+ * dropped (a token often sits there; a password may hold `@` itself), and so are a query string
+ * and a fragment (`?private_token=…`); scp-like `user@host:path` holds no password and stays.
+ */
+function printableUrl(url) {
+    return redactUrls(url);
+}
+/** Every `scheme://` URL in `text` (git's own messages quote the remote's) made fit to print. */
+function redactUrls(text) {
+    return text.replace(/([a-z][a-z0-9+.-]*:\/\/)([^\s/?#'"]*@)?([^\s?#'"]*)(?:[?#][^\s'"]*)?/gi, (_url, scheme, _userinfo, rest) => scheme + rest);
+}
+/**
+ * git's lines that say nothing about this failure: its advice after a failed remote call, and
+ * its generic closing line of a refused push (the cause is in the lines before it).
+ */
+const GIT_GENERIC = /^(Please make sure you have the correct access rights|and the repository exists\.?$|error: failed to push some refs)/;
+/**
+ * git's cause on one line: from its first `fatal:` line when it has one (git prints the cause
+ * first and advice after), else its last lines but the generic ones; without its closing period,
+ * runs of spaces, or credentials in quoted URLs.
+ */
+function oneLine(output, lines = 3) {
+    const kept = output
+        .split('\n')
+        .map(line => line.trim())
+        .filter(line => line !== '' && !GIT_GENERIC.test(line));
+    const cause = kept.findIndex(line => line.startsWith('fatal:'));
+    const picked = cause >= 0 ? kept.slice(cause, cause + lines) : kept.slice(-lines);
+    return redactUrls(picked.join(' ')).replace(/\s+/g, ' ').replace(/\.+$/, '');
+}
+/** Fetches and reconciles one checkout's registry tags with its remote. */
+class OriginTags {
+    git;
+    remote;
+    readState;
+    /** Models (key '' for all) whose tags have been reconciled. */
+    reconciled = new Map();
+    configKnown;
+    urlKnown;
+    /** Marked tags still not on the remote, by name: settled by each fetch. */
+    kept = new Map();
+    constructor(git, remote, readState) {
+        this.git = git;
+        this.remote = remote;
+        this.readState = readState;
+    }
+    /** Whether the checkout has the remote: asked once. */
+    async hasRemote() {
+        return (await this.config()).remote;
+    }
+    /** The remote's URL setting and the marks of tags kept local: one `git config`, once. */
+    config() {
+        this.configKnown ??= this.git([
+            'config',
+            '--null',
+            '--get-regexp',
+            `^(remote\\..*\\.url|${UNPUSHED_KEY.replace('.', '\\.')})$`
+        ]).then(result => {
+            // Exit 1: no such key (no remote, no marks).
+            if (result.code !== 0 && result.code !== 1) {
+                throw new Error(`git config failed (exit ${result.code}): ${result.stderr.trim()}`);
+            }
+            let remote = false;
+            const marks = new Map();
+            // --null: each entry is `key\nvalue\0`.
+            for (const entry of result.stdout.split('\0')) {
+                const [key = '', value = ''] = entry.split('\n');
+                if (key === `remote.${this.remote}.url`)
+                    remote = true;
+                const [name, oid] = value.split(' ');
+                if (key === UNPUSHED_KEY && name && oid)
+                    marks.set(name, oid);
+            }
+            return { remote, marks };
+        });
+        this.configKnown.catch(() => (this.configKnown = undefined));
+        return this.configKnown;
+    }
+    /** The remote's URL, without credentials, for messages. */
+    url() {
+        this.urlKnown ??= this.git(['remote', 'get-url', this.remote]).then(result => result.code === 0 ? printableUrl(result.stdout.trim()) : this.remote);
+        return this.urlKnown;
+    }
+    /** Marks tags a --no-push write created, so reconciling keeps them (see the file's comment). */
+    async keep(tags) {
+        const { marks } = await this.config();
+        for (const tag of tags) {
+            await gitOk(this.git, ['config', '--add', UNPUSHED_KEY, `${tag.name} ${tag.oid}`]);
+            marks.set(tag.name, tag.oid);
+            this.kept.set(tag.name, { ...tag, conflict: false });
+        }
+    }
+    /** A model's tags kept local that the remote does not have (as of the last fetch). */
+    localOnly(model) {
+        return [...this.kept.values()].flatMap(tag => {
+            const parsed = parseTagName(tag.name);
+            if (!parsed || parsed.model !== model)
+                return [];
+            return [
+                {
+                    id: tag.name,
+                    ...('stage' in parsed ? { stage: parsed.stage } : {}),
+                    ...('version' in parsed && parsed.version ? { version: parsed.version } : {}),
+                    ...(tag.conflict ? { conflict: true } : {})
+                }
+            ];
+        });
+    }
+    /**
+     * The marks of these models (every mark without `models`) compared with the local tags and
+     * the remote: marks no longer needed are dropped; the rest are kept in `this.kept`.
+     */
+    async settleKept(models) {
+        const parts = models?.map(modelToTagPart);
+        const { marks: all } = await this.config();
+        const marks = [...all].flatMap(([name, oid]) => !parts || parts.some(part => name.startsWith(`${part}@`) || name.startsWith(`${part}#`))
+            ? [{ name, oid }]
+            : []);
+        for (const mark of marks)
+            this.kept.delete(mark.name);
+        if (marks.length === 0)
+            return [];
+        const local = await this.refs(marks.map(mark => `refs/tags/${mark.name}`));
+        const remote = await this.remoteRefs(marks.map(mark => `refs/tags/${mark.name}`));
+        const kept = [];
+        for (const mark of marks) {
+            const ref = `refs/tags/${mark.name}`;
+            const there = remote.get(ref);
+            if (local.get(ref) !== mark.oid || there === mark.oid) {
+                // Removed or replaced by hand, or pushed since: the mark has done its work.
+                // Exit 5: another run dropped it first.
+                const unset = await this.git([
+                    'config',
+                    '--unset-all',
+                    '--fixed-value',
+                    UNPUSHED_KEY,
+                    `${mark.name} ${mark.oid}`
+                ]);
+                if (unset.code !== 0 && unset.code !== 5) {
+                    throw new Error(`git config --unset-all failed (exit ${unset.code}): ${unset.stderr.trim()}`);
+                }
+                all.delete(mark.name);
+                continue;
+            }
+            const tag = { ...mark, conflict: there !== undefined };
+            this.kept.set(tag.name, tag);
+            kept.push(tag);
+        }
+        return kept;
+    }
+    async refs(names) {
+        const out = await gitOk(this.git, [
+            'for-each-ref',
+            '--format=%(objectname) %(refname)',
+            ...names
+        ]);
+        return new Map(out.split('\n').flatMap(line => {
+            const [oid, ref] = line.split(' ');
+            return oid && ref ? [[ref, oid]] : [];
+        }));
+    }
+    async remoteRefs(names) {
+        const result = await this.git(['ls-remote', this.remote, ...names]);
+        if (result.code !== 0)
+            throw await this.unreachable("read the registry's tags from", result.stderr);
+        return new Map(result.stdout.split('\n').flatMap(line => {
+            const [oid, ref] = line.split('\t');
+            return oid && ref && !ref.endsWith('^{}') ? [[ref, oid]] : [];
+        }));
+    }
+    /**
+     * Refuses to write on top of tags a --no-push write kept in this clone: the next write would
+     * publish them, or a state origin does not have. Fail closed; the message says how to go on.
+     */
+    assertNothingKept(model) {
+        const kept = this.localOnly(model);
+        if (kept.length === 0)
+            return;
+        const names = kept.map(tag => tag.id);
+        const conflicting = kept.filter(tag => tag.conflict).map(tag => tag.id);
+        throw new errors/* ModelGateError */.j3(conflicting.length > 0
+            ? `${model} has tags kept in this clone (--no-push) whose names ${this.remote} now holds for other events: ${conflicting.join(', ')}. They can never be pushed; remove them (${dropCommand(conflicting)}) and re-run. Nothing written.`
+            : `${model} has tags kept in this clone (--no-push) that ${this.remote} does not have: ${names.join(', ')}. Remove them (${dropCommand(names)}) and run the write again without --no-push, so it is judged against ${this.remote}'s state. Nothing written.`, errors/* ExitCode */.yU.Blocked);
+    }
+    /** A push the remote refused: one line naming it; the caller has removed its local tags. */
+    async pushRefused(tags, output) {
+        // git's own output is several lines, with its progress and hints.
+        const detail = oneLine(output);
+        const message = `Could not push ${tags.join(', ')} to ${this.remote} (${await this.url()}): ${detail}. Nothing was written: the tags were removed from this clone and ${this.remote} is unchanged.`;
+        return /permission|denied|403|401|authenticat|could not read username/i.test(detail)
+            ? new errors/* PermissionError */.i_(message)
+            : new errors/* ModelGateError */.j3(message, errors/* ExitCode */.yU.Blocked);
+    }
+    /** One line naming the remote and its URL: a fetch, ls-remote or push git could not do. */
+    async unreachable(what, stderr) {
+        const detail = oneLine(stderr);
+        const message = `Could not ${what} ${this.remote} (${await this.url()}): ${detail}. ModelGate decides only on ${this.remote}'s tags; check the remote (or remove it to keep the registry in local tags) and re-run.`;
+        return /permission|denied|403|401|authenticat|could not read username/i.test(detail)
+            ? new errors/* PermissionError */.i_(message)
+            : new errors/* ModelGateError */.j3(message, errors/* ExitCode */.yU.Blocked);
+    }
+    /** Once per model (or once for all, `undefined`): its tags made exactly origin's. */
+    reconcileOnce(model) {
+        const key = model ?? '';
+        // Reconciling every model covers each one.
+        let done = this.reconciled.get(key) ?? this.reconciled.get('');
+        if (!done) {
+            done = (async () => {
+                if (!(await this.hasRemote()))
+                    return;
+                if (model !== undefined)
+                    return this.fetch([model]);
+                // Every model: origin's tags first (models this clone has not seen), then each known
+                // model's tags reconciled, local-only ones removed.
+                await this.fetch();
+                const state = await this.readState();
+                const models = [...new Set([...state.artifacts.keys(), ...state.counters.keys()])];
+                if (models.length > 0)
+                    await this.fetch(models);
+            })();
+            this.reconciled.set(key, done);
+            done.catch(() => this.reconciled.delete(key));
+        }
+        return done;
+    }
+    /**
+     * Tags and leases from the remote, forced: the remote is the truth. With `models`, exactly
+     * those models' GTO tags are made origin's, pruning the local ones origin does not have;
+     * other tags are left alone. Without, every tag is fetched and nothing pruned.
+     */
+    async fetch(models) {
+        const kept = await this.settleKept(models);
+        const tags = models
+            ? models.flatMap(model => {
+                const part = modelToTagPart(model);
+                return [
+                    `+refs/tags/${part}@*:refs/tags/${part}@*`,
+                    `+refs/tags/${part}#*:refs/tags/${part}#*`
+                ];
+            })
+            : ['+refs/tags/*:refs/tags/*'];
+        const result = await this.git([
+            'fetch',
+            '--quiet',
+            '--no-tags',
+            ...(models ? ['--prune'] : []),
+            this.remote,
+            ...tags,
+            // Tags kept local (--no-push) are neither pruned nor overwritten.
+            ...kept.map(tag => `^refs/tags/${tag.name}`),
+            `+${LEASE_PREFIX}*:${LEASE_PREFIX}*`
+        ]);
+        if (result.code !== 0)
+            throw await this.unreachable("fetch the registry's tags from", result.stderr);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report/terminal-table.ts
+/**
+ * One table, two renderings: markdown (a pull request, a job summary, a pipe or a file) and
+ * aligned plain-text columns for a terminal, where a 10-column markdown table does not line up.
+ * Cells are plain text here; each rendering makes them safe for where it goes.
+ */
+
+
+const textOf = (cell) => (typeof cell === 'string' ? cell : cell.text);
+const markdownOf = (cell) => (typeof cell === 'string' ? markdown_escape(cell) : cell.markdown);
+function renderTable(table, format) {
+    return format === 'table' ? terminalTable(table) : markdownTable(table);
+}
+/** A GitHub markdown table: every cell escaped (user and registry text), left-aligned. */
+function markdownTable(table) {
+    const line = (cells) => `| ${cells.join(' | ')} |`;
+    return ([
+        line(table.headers),
+        line(table.headers.map(() => ':--')),
+        ...table.rows.map(row => line(row.map(markdownOf)))
+    ].join('\n') + '\n');
+}
+const GAP = '  ';
+/**
+ * Columns padded to their widest cell, a rule of dashes under the header, no trailing spaces.
+ * Line breaks and tabs inside a cell become spaces so a row stays one line and aligned; control characters are
+ * dropped on the way out (report/log.ts `forTerminal`).
+ */
+function terminalTable(table) {
+    const rows = [table.headers, ...table.rows].map(row => row.map(cell => flat(textOf(cell))));
+    const widths = table.headers.map((_, column) => Math.max(...rows.map(row => width(row[column] ?? ''))));
+    const line = (cells) => cells
+        .map((cell, column) => cell + ' '.repeat((widths[column] ?? 0) - width(cell)))
+        .join(GAP)
+        .trimEnd();
+    const [header = [], ...body] = rows;
+    return [line(header), line(widths.map(w => '-'.repeat(w))), ...body.map(line)].join('\n') + '\n';
+}
+function flat(cell) {
+    // Bidi controls are shown as `<U+…>` on the way out (forTerminal): measured as shown.
+    return showBidiControls(cell).replace(/\r\n|[\r\n\t\u0085\u2028\u2029]/g, ' ');
+}
+/** Columns a cell takes: code points, zero-width and combining characters take none. */
+function width(cell) {
+    return [...cell.replace(/[\u200B-\u200D\u2060\uFEFF]|\p{M}/gu, '')].length;
+}
+
+;// CONCATENATED MODULE: ./src/report/rollout.ts
+
+
+
+const PHASE = {
+    running: '',
+    held: 'held ',
+    aborted: 'aborted ',
+    complete: 'completed '
+};
+/** `canary v1.5.0 at 25% since 2026-12-03 04:10:05 UTC` (plain text; escape for markdown). */
+function rolloutLine(state) {
+    // A shadow starts at 0%: it takes no traffic of its own.
+    const what = `${PHASE[state.phase]}${state.steps[0]?.percent === 0 ? 'shadow' : 'canary'}`;
+    const held = state.phase === 'held' ? ` (held ${utcSeconds(state.last.at)} UTC by ${state.last.by})` : '';
+    const ended = state.phase === 'aborted' || state.phase === 'complete'
+        ? `, ${state.phase} ${utcSeconds(state.since)} UTC by ${state.last.by}${state.last.reason ? `: ${state.last.reason}` : ''}`
+        : ` since ${utcSeconds(state.since)} UTC${held}`;
+    return `${what} ${state.version} at ${state.percent}%${ended}`;
+}
+/** The stage's steps, oldest first, as a table. */
+function renderRolloutSteps(steps, format = 'md') {
+    if (steps.length === 0)
+        return 'No rollout steps.\n';
+    const rows = steps.map(step => [
+        utcSeconds(step.at),
+        step.kind,
+        step.version,
+        `${step.percent}%`,
+        step.from === undefined ? '—' : `${step.from}%`,
+        step.by,
+        step.reason ?? '',
+        step.id
+    ]);
+    const headers = ['When (UTC)', 'Step', 'Version', 'Traffic', 'From', 'By', 'Reason', 'Event'];
+    return renderTable({ headers, rows }, format);
+}
+function headline(result) {
+    const name = `${markdown_escape(result.model)} ${markdown_escape(result.stage)}`;
+    const step = result.step;
+    const outcome = result.result;
+    if (!step || !outcome)
+        return `**${name}**: the rollout as the registry records it.`;
+    const what = `${step.kind} (${step.percent}%)`;
+    if (outcome.written)
+        return `**${name}**: recorded ${what}.`;
+    if (outcome.reason === 'dry run')
+        return `**${name}**: dry run, would record ${what}; nothing written.`;
+    return `**${name}**: ${what} is recorded already; nothing written.`;
+}
+function renderRollout(result) {
+    const parts = [headline(result)];
+    parts.push(result.state
+        ? `Now: ${markdown_escape(rolloutLine(result.state))}.`
+        : 'No rollout has been started in this stage.');
+    const outcome = result.result;
+    if (outcome?.written) {
+        parts.push(listEvents(outcome.events));
+        const where = describePublication(outcome.publication);
+        if (where)
+            parts.push(where);
+    }
+    else if (outcome && outcome.reason === 'dry run') {
+        parts.push(listEvents(outcome.planned));
+    }
+    parts.push(renderRolloutSteps(result.steps).trimEnd());
+    const json = JSON.stringify({
+        model: result.model,
+        stage: result.stage,
+        ...(result.step ? { step: result.step } : {}),
+        written: outcome?.written ?? false,
+        ...(outcome && !outcome.written ? { nothingWritten: outcome.reason } : {}),
+        ...(result.state
+            ? {
+                rollout: {
+                    version: result.state.version,
+                    phase: result.state.phase,
+                    trafficPercent: result.state.percent,
+                    since: result.state.since.toISOString()
+                }
+            }
+            : {}),
+        steps: result.steps
+    }, null, 2);
+    return { markdown: `${parts.join('\n\n')}\n`, json };
+}
+
+;// CONCATENATED MODULE: ./src/report/registry-tables.ts
+/**
+ * What `status` and `history` print, and the line a registry write prints about where it went.
+ * Commands hand over data; this turns it into tables (markdown, or aligned columns for a
+ * terminal: terminal-table.ts) and notes.
+ */
+
+
+
+
+
+/** Shown in a cell that has no value, as GTO shows an empty stage. */
+const registry_tables_NONE = '-';
+function renderStatus(view, format = 'md') {
+    const { models, policyStages, unusedPolicies, rollouts } = 'models' in view ? view : { models: view };
+    if (models.length === 0)
+        return 'The registry holds no models yet.\n';
+    const rows = models.flatMap(entry => {
+        const local = new Set((entry.localOnly ?? []).flatMap(event => event.stage ?? []));
+        const defined = policyStages?.find(policy => policy.model === entry.model)?.stages ?? [];
+        const held = entry.stages.map(holder => holder.stage).filter(stage => !defined.includes(stage));
+        const stages = [...defined, ...held];
+        const name = `${entry.model}${entry.deprecated ? ' (deprecated)' : ''}`;
+        if (stages.length === 0)
+            return [[name, registry_tables_NONE, registry_tables_NONE, registry_tables_NONE, registry_tables_NONE]];
+        return stages.map(stage => {
+            const holder = entry.stages.find(h => h.stage === stage);
+            const marks = [
+                ...(holder?.dangling ? ['deleted: dangling alias'] : []),
+                ...(local.has(stage) ? ['local only: not on origin'] : [])
+            ];
+            const version = `${holder?.version ?? registry_tables_NONE}${marks.length ? ` (${marks.join('; ')})` : ''}`;
+            return holder
+                ? [name, stage, version, utcSeconds(holder.assignedAt), holder.assignedBy]
+                : [name, stage, version, registry_tables_NONE, registry_tables_NONE];
+        });
+    });
+    const table = { headers: ['Model', 'Stage', 'Version', 'Since (UTC)', 'By'], rows };
+    const notes = [
+        ...(rollouts ?? []).map(r => ({ text: `${r.model} ${r.stage}: ${rolloutLine(r.state)}` })),
+        ...tieNotes(models),
+        ...unrecordedNotes(models),
+        ...localOnlyNotes(models),
+        ...(unusedPolicies ?? []).map((unused) => ({
+            text: `${unused.model}: only the stages someone holds are shown: ${unused.file} ${unused.why}.`
+        }))
+    ].map(note => (format === 'md' ? `- ${escapeNote(note)}` : `- ${note.text}`));
+    return renderTable(table, format) + (notes.length > 0 ? `\n${notes.join('\n')}\n` : '');
+}
+function escapeNote(note) {
+    let text = markdown_escape(note.text);
+    // Longest first, so a tag name inside a command stays in the command's code span.
+    const codes = [...(note.code ?? [])].sort((a, b) => b.length - a.length);
+    for (const code of codes)
+        text = text.split(markdown_escape(code)).join(`\`${code}\``);
+    return text;
+}
+/** Holders decided among assignments made in the same second (by other tools). */
+function tieNotes(models) {
+    return models.flatMap(entry => entry.stages.flatMap(holder => holder.sameSecondAs?.length
+        ? [
+            {
+                text: `${entry.model} ${holder.stage}: ${holder.version} was assigned in the same second as ${holder.sameSecondAs.join(', ')}; the order within that second is ambiguous, GTO 1.10 shows ${holder.version} (it breaks such ties by registration order), and so does ModelGate.`
+            }
+        ]
+        : []));
+}
+/**
+ * Holders whose assignment has no ModelGate record: made by hand or by another tool, or with a
+ * message that copies another event's record (which the registry then does not believe).
+ */
+function unrecordedNotes(models) {
+    return models.flatMap(entry => entry.stages.flatMap(holder => auditRecordOf(holder.audit)
+        ? []
+        : [
+            {
+                text: `${entry.model} ${holder.stage}: the assignment of ${holder.version} (${holder.eventId}) has no ModelGate record (${NOT_RECORDED}).`,
+                code: [holder.eventId]
+            }
+        ]));
+}
+/** Why an event has no ModelGate record, as status and history say it. */
+const NOT_RECORDED = 'not written by ModelGate, or its message copies the record of another event';
+function localOnlyNotes(models) {
+    return models.flatMap(entry => {
+        const events = entry.localOnly ?? [];
+        if (events.length === 0)
+            return [];
+        const pending = events.filter(event => !event.conflict).map(event => event.id);
+        const conflicting = events.filter(event => event.conflict).map(event => event.id);
+        const notes = [];
+        if (pending.length > 0) {
+            const drop = dropCommand(pending);
+            notes.push({
+                text: `${entry.model}: ${pending.join(', ')} ${pending.length === 1 ? 'is' : 'are'} local only (written with --no-push; origin does not have ${pending.length === 1 ? 'it' : 'them'}). ModelGate writes nothing more to ${entry.model} until ${pending.length === 1 ? 'it is' : 'they are'} removed: ${drop}; to publish the write, remove ${pending.length === 1 ? 'it' : 'them'} and run it again without --no-push, judged against origin's state.`,
+                code: [drop, ...pending]
+            });
+        }
+        if (conflicting.length > 0) {
+            const drop = dropCommand(conflicting);
+            notes.push({
+                text: `${entry.model}: origin has other events under the names ${conflicting.join(', ')}; these local ones can never be pushed. Remove them: ${drop}`,
+                code: [drop, ...conflicting]
+            });
+        }
+        return notes;
+    });
+}
+/**
+ * The trail as a table, newest first: each event with the audit record ModelGate stored with
+ * it (decision, previous holder, pull request and approvers, reason) when there is one.
+ */
+function renderHistory(events, format = 'md', 
+/** Events kept in this clone only (--no-push), by id: marked as status marks them. */
+localOnly = new Set()) {
+    if (events.length === 0)
+        return 'No events.\n';
+    const rows = events.map((event) => {
+        const record = auditRecordOf(event.audit);
+        const pr = record?.pullRequest;
+        const approvers = pr?.approvers.map(approver => approver.login).join(', ');
+        return [
+            utcSeconds(event.at),
+            event.model,
+            localOnly.has(event.id) ? `${event.kind} (local only: not on origin)` : event.kind,
+            event.version ?? '—',
+            event.stage ?? '—',
+            event.by,
+            record ? recordOutcome(record) : decisionless(event),
+            // A removal's row names the version removed; the record's `previous` is that same one.
+            (event.kind === 'unassignment' ? undefined : record?.previous) ?? '—',
+            pr
+                ? {
+                    // The pull request's own number stays a link; the logins are user text.
+                    text: `#${pr.number}${approvers ? ` (${approvers})` : ''}`,
+                    markdown: `#${pr.number}${approvers ? ` (${markdown_escape(approvers)})` : ''}`
+                }
+                : '—',
+            record?.reason ?? event.summary ?? ''
+        ];
+    });
+    const headers = [
+        'When (UTC)',
+        'Model',
+        'Event',
+        'Version',
+        'Stage',
+        'By',
+        'Decision',
+        'Previous',
+        'Pull request',
+        'Reason / summary'
+    ];
+    return renderTable({ headers, rows }, format);
+}
+/**
+ * The Decision cell of an event without a ModelGate record: a stage event ModelGate writes
+ * always carries one, so its absence is named; other events have no decision.
+ */
+function decisionless(event) {
+    return event.kind === 'assignment' || event.kind === 'unassignment'
+        ? '— (no ModelGate record)'
+        : '—';
+}
+/** One line saying where a registry write went; undefined when the backend does not say. */
+function describePublication(publication) {
+    if (!publication)
+        return undefined;
+    const tags = publication.tags;
+    const list = tags.map(tag => `\`${tag}\``).join(', ');
+    const noun = tags.length === 1 ? 'tag' : 'tags';
+    if (publication.remote) {
+        const { name, url } = publication.remote;
+        const lease = publication.leaseRef ? ` and lease ref \`${publication.leaseRef}\`` : '';
+        // In a code span, so the URL copies as it is (markdown escapes would insert characters).
+        return `Pushed ${noun} ${list}${lease} to ${markdown_escape(name)} (\`${url.replace(/`/g, '%60')}\`).`;
+    }
+    if (publication.local === 'no-remote') {
+        return `Wrote ${noun} ${list} in this clone: it has no origin, so its tags are the registry.`;
+    }
+    const them = tags.length === 1 ? 'it' : 'them';
+    // Not a push command: pushed later, the tags would land on whatever origin holds by then,
+    // unjudged against it (and not atomically with the lease). A new write is judged afresh.
+    return `Kept ${noun} ${list} in this clone only (--no-push): origin does not have ${them}, and ModelGate writes nothing more to this model until ${tags.length === 1 ? 'it is' : 'they are'} removed: \`${dropCommand(tags)}\`. To publish this write, remove ${them} and run the command again without --no-push: it is judged again against origin's state.`;
+}
+/** `2026-11-01 12:00:00`: the UTC time to the second, the zone named in the column header. */
+function utcSeconds(date) {
+    // A registry that keeps no date for an assignment (an MLflow alias set by hand).
+    if (Number.isNaN(date.getTime()))
+        return 'unknown';
+    return date
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d{3}Z$/, '');
+}
+/** The events a registry write made (or would make), one list item each. */
+function listEvents(events) {
+    return events
+        .map(event => `- \`${event.id}\`${event.summary ? `: ${markdown_escape(event.summary)}` : ''}`)
+        .join('\n');
+}
+/** `text` on a line of its own, or nothing. */
+function lineOf(text) {
+    return text === undefined ? '' : `\n${text}`;
+}
+/** What `status --json` prints: the registry's view as it is. */
+function statusJson(view) {
+    return JSON.stringify(view.models, null, 2);
+}
+/** What `history --json` prints: the events as the registry gave them. */
+function historyJson(events) {
+    return JSON.stringify(events, null, 2);
+}
+
+;// CONCATENATED MODULE: ./src/report/stage-trend.ts
+/**
+ * The sticky comment's metric history of the target stage: each policy metric over the last
+ * holders of the stage (their promotions' audit records, read from the registry alone by
+ * commands/stage-trend.ts), as one Mermaid chart a metric (report/chart.ts) and a table beside
+ * them, the table being the accessible fallback and holding the exact names.
+ */
+
+
+
+
+
+
+/** Most holders the history shows. */
+const TREND_HOLDERS = 20;
+/**
+ * The section: a heading, a chart for each metric that at least one holder's record has (points
+ * of the holders that have it), and the table. `chart: false` leaves the charts out; `rows` keeps
+ * that many of the newest holders in the table. Undefined when there is nothing to show.
+ */
+function renderTrend(trend, options = {}) {
+    if (!trend || trend.holders.length === 0)
+        return undefined;
+    const holders = trend.holders.slice(-TREND_HOLDERS);
+    const metrics = trend.metrics.filter(metric => holders.some(h => hasMetric(h, metric)));
+    if (metrics.length === 0)
+        return undefined;
+    const count = holders.length;
+    const heading = `### ${markdown_escape(trend.stage)}: the last ${count === 1 ? 'promotion' : `${count} promotions`}`;
+    const blocks = [
+        heading,
+        `Each policy metric of the version promoted, as its promotion's audit record in the registry holds it, oldest first. The table is the same data as the chart${metrics.length === 1 ? '' : 's'}.`
+    ];
+    if (options.chart !== false) {
+        for (const metric of metrics) {
+            const points = holders.filter(h => hasMetric(h, metric));
+            blocks.push(mermaidXyChart({
+                title: metric,
+                labels: points.map(h => h.version),
+                yLabel: metric,
+                series: [{ kind: 'line', values: points.map(h => h.metrics[metric]) }]
+            }));
+        }
+    }
+    const shown = holders.slice(Math.max(0, count - (options.rows ?? count)));
+    const rows = shown.map(holder => [
+        `${markdown_escape(holder.version)}${holder.forced ? ' (forced)' : ''}`,
+        utcSeconds(holder.at),
+        ...metrics.map(metric => hasMetric(holder, metric) ? formatNumber(holder.metrics[metric]) : '—')
+    ]);
+    blocks.push(markdownTable({
+        headers: ['Version', 'Promoted (UTC)', ...metrics.map(markdown_escape)],
+        // Already markdown: kept as it is.
+        rows: rows.map(row => row.map(cell => ({ text: cell, markdown: cell })))
+    }).trimEnd());
+    return blocks.join('\n\n');
+}
+/** The warning when the registry's history cannot be read for the comment's metric history. */
+function trendUnreadable(error) {
+    return `The sticky comment shows no metric history: the registry's history could not be read (${(0,errors/* errorMessage */.gJ)(error)}).`;
+}
+function hasMetric(holder, metric) {
+    const value = holder.metrics[metric];
+    return typeof value === 'number' && Number.isFinite(value);
+}
+
 ;// CONCATENATED MODULE: ./src/report/comment.ts
+
 
 
 
@@ -67688,14 +68785,23 @@ const MAX_NAMES = 30;
  */
 function renderComment(input, options = {}) {
     const limit = options.limit ?? COMMENT_LIMIT;
-    const full = compose(input, renderMarkdown(input.evaluation));
+    const report = renderMarkdown(input.evaluation);
+    const trend = renderTrend(input.trend);
+    const full = compose(input, report, undefined, trend);
     if (full.length <= limit)
         return full;
+    if (trend !== undefined) {
+        const fitted = fitTrend(input, report, limit);
+        if (fitted !== undefined)
+            return fitted;
+    }
     const noDetails = {
         ...input.evaluation,
         gates: input.evaluation.gates.map(withoutDetails)
     };
-    const shortened = (report, what) => compose(input, report, shortenedNote(what, input.runUrl));
+    // The metric history goes first, whole, before anything of the report itself.
+    const lost = trend === undefined ? '' : 'the metric history of the stage, ';
+    const shortened = (report, what) => compose(input, report, shortenedNote(lost + what, input.runUrl));
     const body = shortened(renderMarkdown(noDetails), 'gate details are left out');
     if (body.length <= limit)
         return body;
@@ -67726,11 +68832,11 @@ function renderComment(input, options = {}) {
     }
     if (best !== undefined)
         return best;
-    return cutToFit(input, fits(0), limit);
+    return cutToFit(input, fits(0), limit, lost);
 }
 /** Last resort: the report (already without details and table) cut at a line boundary. */
-function cutToFit(input, body, limit) {
-    const note = shortenedNote('the report is cut short here', input.runUrl);
+function cutToFit(input, body, limit, lost = '') {
+    const note = shortenedNote(`${lost}the report is cut short here`, input.runUrl);
     const report = renderMarkdown({
         ...input.evaluation,
         gates: input.evaluation.gates.map(gate => keepMetrics(withoutDetails(gate), new Set()))
@@ -67745,7 +68851,40 @@ function cutToFit(input, body, limit) {
     const result = compose(input, shortReport, note);
     return result.length <= limit ? result : body.slice(0, limit);
 }
-function compose(input, report, note) {
+/**
+ * The comment with the metric history shortened to fit: its charts left out, then its table's
+ * rows oldest first; undefined when even one row does not fit with the whole report.
+ */
+function fitTrend(input, report, limit) {
+    const holders = input.trend?.holders.length ?? 0;
+    const withRows = (rows) => {
+        const dropped = Math.min(holders, TREND_HOLDERS) - rows;
+        const what = dropped > 0
+            ? `the metric charts and the oldest ${plural(dropped, 'row')} of their table are left out`
+            : 'the metric charts are left out (their table stays)';
+        return compose(input, report, shortenedNote(what, input.runUrl), renderTrend(input.trend, { chart: false, rows }));
+    };
+    const all = Math.min(holders, TREND_HOLDERS);
+    if (withRows(all).length <= limit)
+        return withRows(all);
+    // The most rows that still fit: binary search, the body grows with them.
+    let low = 1;
+    let high = all - 1;
+    let best;
+    while (low <= high) {
+        const middle = Math.floor((low + high) / 2);
+        const body = withRows(middle);
+        if (body.length <= limit) {
+            best = body;
+            low = middle + 1;
+        }
+        else {
+            high = middle - 1;
+        }
+    }
+    return best;
+}
+function compose(input, report, note, trend) {
     const { evaluation } = input;
     const lines = report.replace(/\n$/, '').split('\n');
     // The report ends with its footer line; our sections go above it.
@@ -67758,6 +68897,8 @@ function compose(input, report, note) {
     const body = lines.join('\n').trim();
     if (body)
         blocks.push(body);
+    if (trend)
+        blocks.push(trend);
     const approvals = approvalsSection(evaluation.gates.find(gate => gate.gate === 'approvals'));
     if (approvals)
         blocks.push(approvals);
@@ -70631,7 +71772,7 @@ async function hashAll(walked, known, display, concurrency = DEFAULT_HASH_CONCUR
  */
 
 
-const VERSION_RE = /^[1-9]\d{0,18}$/;
+const reference_VERSION_RE = /^[1-9]\d{0,18}$/;
 const ALIAS_RE = /^[\w-]{1,255}$/;
 const MLFLOW_REFERENCE_FORMS = 'mlflow:NAME/VERSION or mlflow:NAME@ALIAS (a / in NAME may be written %2F)';
 function isMlflowReference(where) {
@@ -70664,7 +71805,7 @@ function parseMlflowReference(where) {
             fail(`the alias ${JSON.stringify(label)} is not an MLflow alias`);
         return { name, alias: label };
     }
-    if (!VERSION_RE.test(label))
+    if (!reference_VERSION_RE.test(label))
         fail(`the version ${JSON.stringify(label)} is not a number`);
     return { name, version: label };
 }
@@ -71118,963 +72259,6 @@ const PullRequestNumber = object({
 function storedPullRequest(audit) {
     const parsed = PullRequestNumber.safeParse(audit?.record);
     return parsed.success ? parsed.data.pullRequest.number : undefined;
-}
-
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ./src/registry/git/runner.ts
-
-
-/**
- * The real runner: `git` run with `cwd` as the checkout, no shell, no terminal
- * prompts (GIT_TERMINAL_PROMPT=0), so a missing credential fails instead of hanging.
- */
-function createGitRunner(cwd, settings = {}) {
-    const gitPath = settings.gitPath ?? 'git';
-    const baseEnv = settings.env ?? process.env;
-    return (args, options = {}) => new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_namespaceObject.spawn)(gitPath, [...args], {
-            cwd,
-            env: { ...baseEnv, GIT_TERMINAL_PROMPT: '0', ...options.env },
-            shell: false,
-            stdio: ['pipe', 'pipe', 'pipe'],
-            windowsHide: true
-        });
-        const out = [];
-        const err = [];
-        const onStdout = options.onStdout;
-        // A receiver that throws fails this call (at exit), never the process.
-        let failed;
-        child.stdout.on('data', (chunk) => {
-            if (!onStdout)
-                out.push(chunk);
-            else if (failed === undefined) {
-                try {
-                    onStdout(chunk);
-                }
-                catch (error) {
-                    failed = error ?? new Error('onStdout failed');
-                }
-            }
-        });
-        child.stderr.on('data', (chunk) => err.push(chunk));
-        child.on('error', error => reject(new Error(`Could not run ${gitPath} ${args[0] ?? ''}: ${error.message}`, { cause: error })));
-        child.on('close', (code, signal) => {
-            if (failed !== undefined)
-                return reject(failed);
-            const stderr = Buffer.concat(err).toString('utf8');
-            resolve({
-                stdout: Buffer.concat(out).toString('utf8'),
-                stderr: signal ? `${stderr}\ngit killed by ${signal}` : stderr,
-                code: code ?? 128
-            });
-        });
-        // git may exit before reading its input (EPIPE): the exit code tells what happened.
-        child.stdin.on('error', () => undefined);
-        child.stdin.end(options.input ?? '');
-    });
-}
-/** Runs git and returns stdout; a non-zero exit becomes an Error naming the command and git's message. */
-async function gitOk(git, args, options) {
-    const result = await git(args, options);
-    if (result.code !== 0) {
-        throw new Error(`git ${args.slice(0, 2).join(' ')} failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`);
-    }
-    return result.stdout;
-}
-/** The commit `ref` names in the repository `git` runs in; NotFoundError (exit 3) when none. */
-async function resolveCommit(git, ref) {
-    const result = await git([
-        'rev-parse',
-        '--verify',
-        '--quiet',
-        '--end-of-options',
-        `${ref}^{commit}`
-    ]);
-    const commit = result.stdout.trim();
-    if (result.code !== 0 || !/^[0-9a-f]{40,64}$/.test(commit)) {
-        throw new errors/* NotFoundError */.m_(`No commit "${ref}" in this repository.`);
-    }
-    return commit;
-}
-
-;// CONCATENATED MODULE: ./src/registry/git/semver.ts
-/** The SemVer 2.0.0 grammar as GTO writes it (`gto/constants.py`), ASCII digits only. */
-const SEMVER_PATTERN = '(?:0|[1-9][0-9]*)\\.(?:0|[1-9][0-9]*)\\.(?:0|[1-9][0-9]*)' +
-    '(?:-(?:(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?' +
-    '(?:\\+(?:[0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?';
-const semver_VERSION_RE = new RegExp(`^v${SEMVER_PATTERN}$`);
-/** `v` + a full semver: `v1.2.0`, `v1.2.0-rc.1`. Not `1.2.0`, not `v1.2`. */
-function isGtoVersion(value) {
-    return semver_VERSION_RE.test(value);
-}
-function semver_parse(version) {
-    if (!isGtoVersion(version))
-        return undefined;
-    const body = version.slice(1).split('+')[0] ?? '';
-    const dash = body.indexOf('-');
-    const core = (dash < 0 ? body : body.slice(0, dash)).split('.').map(part => BigInt(part));
-    const pre = dash < 0 ? [] : body.slice(dash + 1).split('.');
-    return { core: [core[0] ?? 0n, core[1] ?? 0n, core[2] ?? 0n], pre };
-}
-function compareIdentifiers(a, b) {
-    const aNum = /^[0-9]+$/.test(a);
-    const bNum = /^[0-9]+$/.test(b);
-    if (aNum && bNum)
-        return BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0;
-    if (aNum)
-        return -1;
-    if (bNum)
-        return 1;
-    return a < b ? -1 : a > b ? 1 : 0;
-}
-/**
- * SemVer precedence of two GTO versions (`v` prefix); build metadata ignored.
- * Returns undefined when either is not a semver (GTO's commit-hash "versions").
- */
-function compareVersions(a, b) {
-    const pa = semver_parse(a);
-    const pb = semver_parse(b);
-    if (!pa || !pb)
-        return undefined;
-    for (let i = 0; i < 3; i++) {
-        const x = pa.core[i] ?? 0n;
-        const y = pb.core[i] ?? 0n;
-        if (x !== y)
-            return x < y ? -1 : 1;
-    }
-    if (pa.pre.length === 0 || pb.pre.length === 0) {
-        return pa.pre.length === pb.pre.length ? 0 : pa.pre.length === 0 ? 1 : -1;
-    }
-    for (let i = 0; i < Math.max(pa.pre.length, pb.pre.length); i++) {
-        const x = pa.pre[i];
-        const y = pb.pre[i];
-        if (x === undefined)
-            return -1;
-        if (y === undefined)
-            return 1;
-        const c = compareIdentifiers(x, y);
-        if (c !== 0)
-            return c;
-    }
-    return 0;
-}
-
-;// CONCATENATED MODULE: ./src/registry/git/tag-name.ts
-/**
- * The GTO tag-name codec (iterative/gto 1.x, `gto/constants.py` and `gto/tag.py`).
- *
- *   NAME@vX.Y.Z[#N]     register          NAME@vX.Y.Z![#N]  deregister
- *   NAME#STAGE[#N]      assign            NAME#STAGE![#N]   unassign
- *   NAME@deprecated[#N] deprecate         NAME@created[#N]  create
- *
- * A monorepo model `dir/sub:model` is written `dir/sub=model` in a tag.
- *
- * Reading uses GTO's `tag_re`, translated from Python's `re` one to one
- * (`(?P<x>` → `(?<x>`), except that `\d` is `[0-9]`: Python's `\d` also matches
- * non-ASCII decimal digits, which no sane tag carries; such tags are ignored here.
- *
- * A stage ending in `-<digits>` (`m#prod-3`, `m#eu-1`) is an ordinary stage
- * name, as GTO 1.10 reads it (`gto check-ref m#prod-3` says stage `prod-3`) and
- * writes it (`gto assign --stage eu-1 --simple true`). GTO ≤ 0.1.3 once wrote
- * `NAME#STAGE-N` for "stage STAGE, counter N"; no GTO since reads it that way,
- * so neither does ModelGate.
- */
-
-
-/** GTO's `name`: an artifact's base name and a stage. */
-const tag_name_NAME_PATTERN = '[a-zA-Z0-9](?:[a-zA-Z0-9/_-]*[a-zA-Z0-9])?';
-/** GTO's `dirname`: the folder part of a monorepo model name. */
-const DIRNAME_PATTERN = '[a-zA-Z0-9_./-]+';
-/** Between folder and model in a model name (`dir/sub:model`) ... */
-const SEPARATOR_IN_NAME = ':';
-/** ... and in a tag (`dir/sub=model@v1.0.0`). */
-const SEPARATOR_IN_TAG = '=';
-/** GTO's `tag_re`, group for group. */
-const TAG_RE = new RegExp(`^(?<artifact>(?<dirname>${DIRNAME_PATTERN}${SEPARATOR_IN_TAG})?(?<name>${tag_name_NAME_PATTERN}))` +
-    `(((#(?<stage>${tag_name_NAME_PATTERN})|@(?<version>v${SEMVER_PATTERN}))(?<cancel>!?))` +
-    `|@((?<deprecated>deprecated)|(?<created>created)))` +
-    `(#((?<counter>[0-9]+)))?$`);
-const NAME_RE = new RegExp(`^${tag_name_NAME_PATTERN}$`);
-const FULLNAME_RE = new RegExp(`^(?:${DIRNAME_PATTERN}${SEPARATOR_IN_NAME})?${tag_name_NAME_PATTERN}$`);
-/** `dir/sub:model` → `dir/sub=model`. */
-function modelToTagPart(model) {
-    return model.replace(SEPARATOR_IN_NAME, SEPARATOR_IN_TAG);
-}
-/** `dir/sub=model` → `dir/sub:model`. */
-function tagPartToModel(part) {
-    return part.replace(SEPARATOR_IN_TAG, SEPARATOR_IN_NAME);
-}
-/** Parses a tag name the way GTO does; undefined for a tag GTO ignores. */
-function parseTagName(tag) {
-    const g = TAG_RE.exec(tag)?.groups;
-    if (!g || g.artifact === undefined)
-        return undefined;
-    const model = g.dirname === undefined ? g.artifact : tagPartToModel(g.artifact);
-    let counter;
-    if (g.counter !== undefined) {
-        counter = Number(g.counter);
-        if (!Number.isSafeInteger(counter))
-            return undefined;
-    }
-    const cancelled = g.cancel === '!';
-    let parsed;
-    if (g.version !== undefined) {
-        parsed = { action: cancelled ? 'deregister' : 'register', model, version: g.version };
-    }
-    else if (g.stage !== undefined) {
-        parsed = { action: cancelled ? 'unassign' : 'assign', model, stage: g.stage };
-    }
-    else {
-        parsed = { action: g.deprecated !== undefined ? 'deprecate' : 'create', model };
-    }
-    if (counter !== undefined)
-        parsed.counter = counter;
-    return parsed;
-}
-const NAME_RULE = "letters, digits, '-', '_' and '/', starting and ending with a letter or digit";
-/** Throws InvalidInputError unless `model` is a name GTO can carry in a tag. */
-function assertModelName(model) {
-    if (!FULLNAME_RE.test(model)) {
-        throw new errors/* InvalidInputError */.oC(`Invalid model name "${model}": GTO allows ${NAME_RULE}, optionally after a folder and ':' (dir/sub:model).`);
-    }
-    const tagPart = modelToTagPart(model);
-    const problem = refProblem(tagPart);
-    if (problem)
-        throw new errors/* InvalidInputError */.oC(`Invalid model name "${model}": ${problem}.`);
-}
-/** Throws InvalidInputError unless `stage` is a stage name GTO can carry in a tag. */
-function assertStageName(stage) {
-    if (!NAME_RE.test(stage)) {
-        throw new errors/* InvalidInputError */.oC(`Invalid stage name "${stage}": GTO allows ${NAME_RULE}.`);
-    }
-}
-/** Throws InvalidInputError unless `version` is `v` + a full semver. */
-function assertVersion(version) {
-    if (!isGtoVersion(version)) {
-        throw new errors/* InvalidInputError */.oC(`Invalid version "${version}": GTO needs 'v' followed by a full semver, e.g. v1.2.0 or v1.2.0-rc.1.`);
-    }
-}
-/**
- * Why git would refuse `refs/tags/<tag>` (git-check-ref-format, restricted to
- * what GTO's character set allows), or undefined when it is fine.
- */
-function refProblem(tag) {
-    if (tag.startsWith('-'))
-        return "a tag cannot start with '-'";
-    if (tag.startsWith('/') || tag.includes('//'))
-        return "it would contain an empty path component ('//')";
-    if (tag.includes('..'))
-        return "git refs cannot contain '..'";
-    for (const component of tag.split('/')) {
-        if (component.startsWith('.'))
-            return "a path component cannot start with '.'";
-        if (component.endsWith('.lock'))
-            return "a path component cannot end with '.lock'";
-    }
-    return undefined;
-}
-/**
- * The tag name for an event. Validates every part first and throws
- * InvalidInputError rather than produce a tag GTO cannot parse back.
- */
-function formatTagName(tag) {
-    assertModelName(tag.model);
-    const artifact = modelToTagPart(tag.model);
-    if (tag.counter !== undefined && !(Number.isSafeInteger(tag.counter) && tag.counter >= 0)) {
-        throw new errors/* InvalidInputError */.oC(`Invalid tag counter ${tag.counter}: a non-negative integer is needed.`);
-    }
-    const suffix = tag.counter === undefined ? '' : `#${tag.counter}`;
-    let name;
-    switch (tag.action) {
-        case 'register':
-        case 'deregister':
-            assertVersion(tag.version);
-            name = `${artifact}@${tag.version}${tag.action === 'deregister' ? '!' : ''}${suffix}`;
-            break;
-        case 'assign':
-        case 'unassign':
-            assertStageName(tag.stage);
-            name = `${artifact}#${tag.stage}${tag.action === 'unassign' ? '!' : ''}${suffix}`;
-            break;
-        case 'deprecate':
-        case 'create':
-            name = `${artifact}@${tag.action === 'deprecate' ? 'deprecated' : 'created'}${suffix}`;
-            break;
-    }
-    const problem = refProblem(name);
-    const back = parseTagName(name);
-    if (problem || !back || !sameTag(back, tag)) {
-        throw new errors/* InvalidInputError */.oC(`Refusing to write tag "${name}": ${problem ?? 'GTO would not read it back as written'}.`);
-    }
-    return name;
-}
-function sameTag(a, b) {
-    const norm = (t) => JSON.stringify({
-        action: t.action,
-        model: t.model,
-        version: 'version' in t ? t.version : undefined,
-        stage: 'stage' in t ? t.stage : undefined,
-        counter: t.counter
-    });
-    return norm(a) === norm(b);
-}
-
-;// CONCATENATED MODULE: ./src/registry/git/origin.ts
-/**
- * The remote's side of the git registry: origin's tags are the registry's truth (DESIGN.md,
- * "What ModelGate trusts"), local tags that never reached origin are not.
- *
- * Before the first read of a model, and before every write attempt, the model's GTO tags
- * (`NAME@…`, `NAME#…`) are fetched from origin forced and pruned, so a tag a write left
- * behind when it was killed mid-push (tags are created locally, then pushed) is removed, never
- * believed. Other tags in the clone are left alone. Chosen over creating tags only after the
- * push lands because it also repairs clones left so by earlier runs or older versions, and
- * because a clone that is merely behind (another run wrote since) is brought up to date too.
- * Without the remote, the local tags are the registry and nothing is fetched.
- *
- * Writes kept local on purpose (`--no-push`) are marked, each by a value `<tag> <object id>`
- * of the clone's git config key `modelgate.unpushed` (read in the one `git config` that also
- * tells whether the remote exists, so reads cost no extra process), and the reconciling fetch
- * leaves marked tags alone (negative refspecs), so they are neither pruned nor overwritten.
- * Each fetch first settles the marks of the models it fetches, with a local `for-each-ref` and
- * one `ls-remote` only when there are marks: a mark whose tag origin now has with the same
- * object (pushed since) or whose local tag is gone or moved (removed by hand) is dropped; the rest are local only (origin lacks the name) or in
- * conflict (origin has another object under it). The adapter refuses to write to a model that
- * has either (fail closed: a write on top of a state origin does not have would publish an
- * order of events nobody else sees), and status names them.
- */
-
-
-
-/**
- * One ref per artifact outside refs/tags (GTO never reads it), moved by every
- * ModelGate write in the same atomic push as its tags, with
- * --force-with-lease: the optimistic lock that makes two concurrent writes of
- * one artifact conflict even when their tag names differ (other stages).
- */
-const LEASE_PREFIX = 'refs/modelgate/lease/';
-/** `dir/sub:model` → `refs/modelgate/lease/dir%2Fsub=model` (one level: no D/F clashes). */
-function leaseRefOf(model) {
-    return LEASE_PREFIX + modelToTagPart(model).replaceAll('/', '%2F');
-}
-/** Where a --no-push write marks its tags: values `<tag> <object id>` of this config key. */
-const UNPUSHED_KEY = 'modelgate.unpushed';
-/**
- * The command that removes tags kept local (ModelGate then forgets its mark on them): named in
- * this adapter's errors, and printed by report/ (registry-tables.ts) for status and --no-push.
- */
-function dropCommand(tags) {
-    return `git tag -d ${tags.map(shellWord).join(' ')}`;
-}
-/** A word a POSIX shell reads as it is: quoted unless it is made of plainly safe characters. */
-function shellWord(word) {
-    return /^[A-Za-z0-9._@#/:+=-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-/**
- * A remote URL fit to print: the user and password of `scheme://user:password@host/…` are
- * dropped (a token often sits there; a password may hold `@` itself), and so are a query string
- * and a fragment (`?private_token=…`); scp-like `user@host:path` holds no password and stays.
- */
-function printableUrl(url) {
-    return redactUrls(url);
-}
-/** Every `scheme://` URL in `text` (git's own messages quote the remote's) made fit to print. */
-function redactUrls(text) {
-    return text.replace(/([a-z][a-z0-9+.-]*:\/\/)([^\s/?#'"]*@)?([^\s?#'"]*)(?:[?#][^\s'"]*)?/gi, (_url, scheme, _userinfo, rest) => scheme + rest);
-}
-/**
- * git's lines that say nothing about this failure: its advice after a failed remote call, and
- * its generic closing line of a refused push (the cause is in the lines before it).
- */
-const GIT_GENERIC = /^(Please make sure you have the correct access rights|and the repository exists\.?$|error: failed to push some refs)/;
-/**
- * git's cause on one line: from its first `fatal:` line when it has one (git prints the cause
- * first and advice after), else its last lines but the generic ones; without its closing period,
- * runs of spaces, or credentials in quoted URLs.
- */
-function oneLine(output, lines = 3) {
-    const kept = output
-        .split('\n')
-        .map(line => line.trim())
-        .filter(line => line !== '' && !GIT_GENERIC.test(line));
-    const cause = kept.findIndex(line => line.startsWith('fatal:'));
-    const picked = cause >= 0 ? kept.slice(cause, cause + lines) : kept.slice(-lines);
-    return redactUrls(picked.join(' ')).replace(/\s+/g, ' ').replace(/\.+$/, '');
-}
-/** Fetches and reconciles one checkout's registry tags with its remote. */
-class OriginTags {
-    git;
-    remote;
-    readState;
-    /** Models (key '' for all) whose tags have been reconciled. */
-    reconciled = new Map();
-    configKnown;
-    urlKnown;
-    /** Marked tags still not on the remote, by name: settled by each fetch. */
-    kept = new Map();
-    constructor(git, remote, readState) {
-        this.git = git;
-        this.remote = remote;
-        this.readState = readState;
-    }
-    /** Whether the checkout has the remote: asked once. */
-    async hasRemote() {
-        return (await this.config()).remote;
-    }
-    /** The remote's URL setting and the marks of tags kept local: one `git config`, once. */
-    config() {
-        this.configKnown ??= this.git([
-            'config',
-            '--null',
-            '--get-regexp',
-            `^(remote\\..*\\.url|${UNPUSHED_KEY.replace('.', '\\.')})$`
-        ]).then(result => {
-            // Exit 1: no such key (no remote, no marks).
-            if (result.code !== 0 && result.code !== 1) {
-                throw new Error(`git config failed (exit ${result.code}): ${result.stderr.trim()}`);
-            }
-            let remote = false;
-            const marks = new Map();
-            // --null: each entry is `key\nvalue\0`.
-            for (const entry of result.stdout.split('\0')) {
-                const [key = '', value = ''] = entry.split('\n');
-                if (key === `remote.${this.remote}.url`)
-                    remote = true;
-                const [name, oid] = value.split(' ');
-                if (key === UNPUSHED_KEY && name && oid)
-                    marks.set(name, oid);
-            }
-            return { remote, marks };
-        });
-        this.configKnown.catch(() => (this.configKnown = undefined));
-        return this.configKnown;
-    }
-    /** The remote's URL, without credentials, for messages. */
-    url() {
-        this.urlKnown ??= this.git(['remote', 'get-url', this.remote]).then(result => result.code === 0 ? printableUrl(result.stdout.trim()) : this.remote);
-        return this.urlKnown;
-    }
-    /** Marks tags a --no-push write created, so reconciling keeps them (see the file's comment). */
-    async keep(tags) {
-        const { marks } = await this.config();
-        for (const tag of tags) {
-            await gitOk(this.git, ['config', '--add', UNPUSHED_KEY, `${tag.name} ${tag.oid}`]);
-            marks.set(tag.name, tag.oid);
-            this.kept.set(tag.name, { ...tag, conflict: false });
-        }
-    }
-    /** A model's tags kept local that the remote does not have (as of the last fetch). */
-    localOnly(model) {
-        return [...this.kept.values()].flatMap(tag => {
-            const parsed = parseTagName(tag.name);
-            if (!parsed || parsed.model !== model)
-                return [];
-            return [
-                {
-                    id: tag.name,
-                    ...('stage' in parsed ? { stage: parsed.stage } : {}),
-                    ...('version' in parsed && parsed.version ? { version: parsed.version } : {}),
-                    ...(tag.conflict ? { conflict: true } : {})
-                }
-            ];
-        });
-    }
-    /**
-     * The marks of these models (every mark without `models`) compared with the local tags and
-     * the remote: marks no longer needed are dropped; the rest are kept in `this.kept`.
-     */
-    async settleKept(models) {
-        const parts = models?.map(modelToTagPart);
-        const { marks: all } = await this.config();
-        const marks = [...all].flatMap(([name, oid]) => !parts || parts.some(part => name.startsWith(`${part}@`) || name.startsWith(`${part}#`))
-            ? [{ name, oid }]
-            : []);
-        for (const mark of marks)
-            this.kept.delete(mark.name);
-        if (marks.length === 0)
-            return [];
-        const local = await this.refs(marks.map(mark => `refs/tags/${mark.name}`));
-        const remote = await this.remoteRefs(marks.map(mark => `refs/tags/${mark.name}`));
-        const kept = [];
-        for (const mark of marks) {
-            const ref = `refs/tags/${mark.name}`;
-            const there = remote.get(ref);
-            if (local.get(ref) !== mark.oid || there === mark.oid) {
-                // Removed or replaced by hand, or pushed since: the mark has done its work.
-                // Exit 5: another run dropped it first.
-                const unset = await this.git([
-                    'config',
-                    '--unset-all',
-                    '--fixed-value',
-                    UNPUSHED_KEY,
-                    `${mark.name} ${mark.oid}`
-                ]);
-                if (unset.code !== 0 && unset.code !== 5) {
-                    throw new Error(`git config --unset-all failed (exit ${unset.code}): ${unset.stderr.trim()}`);
-                }
-                all.delete(mark.name);
-                continue;
-            }
-            const tag = { ...mark, conflict: there !== undefined };
-            this.kept.set(tag.name, tag);
-            kept.push(tag);
-        }
-        return kept;
-    }
-    async refs(names) {
-        const out = await gitOk(this.git, [
-            'for-each-ref',
-            '--format=%(objectname) %(refname)',
-            ...names
-        ]);
-        return new Map(out.split('\n').flatMap(line => {
-            const [oid, ref] = line.split(' ');
-            return oid && ref ? [[ref, oid]] : [];
-        }));
-    }
-    async remoteRefs(names) {
-        const result = await this.git(['ls-remote', this.remote, ...names]);
-        if (result.code !== 0)
-            throw await this.unreachable("read the registry's tags from", result.stderr);
-        return new Map(result.stdout.split('\n').flatMap(line => {
-            const [oid, ref] = line.split('\t');
-            return oid && ref && !ref.endsWith('^{}') ? [[ref, oid]] : [];
-        }));
-    }
-    /**
-     * Refuses to write on top of tags a --no-push write kept in this clone: the next write would
-     * publish them, or a state origin does not have. Fail closed; the message says how to go on.
-     */
-    assertNothingKept(model) {
-        const kept = this.localOnly(model);
-        if (kept.length === 0)
-            return;
-        const names = kept.map(tag => tag.id);
-        const conflicting = kept.filter(tag => tag.conflict).map(tag => tag.id);
-        throw new errors/* ModelGateError */.j3(conflicting.length > 0
-            ? `${model} has tags kept in this clone (--no-push) whose names ${this.remote} now holds for other events: ${conflicting.join(', ')}. They can never be pushed; remove them (${dropCommand(conflicting)}) and re-run. Nothing written.`
-            : `${model} has tags kept in this clone (--no-push) that ${this.remote} does not have: ${names.join(', ')}. Remove them (${dropCommand(names)}) and run the write again without --no-push, so it is judged against ${this.remote}'s state. Nothing written.`, errors/* ExitCode */.yU.Blocked);
-    }
-    /** A push the remote refused: one line naming it; the caller has removed its local tags. */
-    async pushRefused(tags, output) {
-        // git's own output is several lines, with its progress and hints.
-        const detail = oneLine(output);
-        const message = `Could not push ${tags.join(', ')} to ${this.remote} (${await this.url()}): ${detail}. Nothing was written: the tags were removed from this clone and ${this.remote} is unchanged.`;
-        return /permission|denied|403|401|authenticat|could not read username/i.test(detail)
-            ? new errors/* PermissionError */.i_(message)
-            : new errors/* ModelGateError */.j3(message, errors/* ExitCode */.yU.Blocked);
-    }
-    /** One line naming the remote and its URL: a fetch, ls-remote or push git could not do. */
-    async unreachable(what, stderr) {
-        const detail = oneLine(stderr);
-        const message = `Could not ${what} ${this.remote} (${await this.url()}): ${detail}. ModelGate decides only on ${this.remote}'s tags; check the remote (or remove it to keep the registry in local tags) and re-run.`;
-        return /permission|denied|403|401|authenticat|could not read username/i.test(detail)
-            ? new errors/* PermissionError */.i_(message)
-            : new errors/* ModelGateError */.j3(message, errors/* ExitCode */.yU.Blocked);
-    }
-    /** Once per model (or once for all, `undefined`): its tags made exactly origin's. */
-    reconcileOnce(model) {
-        const key = model ?? '';
-        // Reconciling every model covers each one.
-        let done = this.reconciled.get(key) ?? this.reconciled.get('');
-        if (!done) {
-            done = (async () => {
-                if (!(await this.hasRemote()))
-                    return;
-                if (model !== undefined)
-                    return this.fetch([model]);
-                // Every model: origin's tags first (models this clone has not seen), then each known
-                // model's tags reconciled, local-only ones removed.
-                await this.fetch();
-                const state = await this.readState();
-                const models = [...new Set([...state.artifacts.keys(), ...state.counters.keys()])];
-                if (models.length > 0)
-                    await this.fetch(models);
-            })();
-            this.reconciled.set(key, done);
-            done.catch(() => this.reconciled.delete(key));
-        }
-        return done;
-    }
-    /**
-     * Tags and leases from the remote, forced: the remote is the truth. With `models`, exactly
-     * those models' GTO tags are made origin's, pruning the local ones origin does not have;
-     * other tags are left alone. Without, every tag is fetched and nothing pruned.
-     */
-    async fetch(models) {
-        const kept = await this.settleKept(models);
-        const tags = models
-            ? models.flatMap(model => {
-                const part = modelToTagPart(model);
-                return [
-                    `+refs/tags/${part}@*:refs/tags/${part}@*`,
-                    `+refs/tags/${part}#*:refs/tags/${part}#*`
-                ];
-            })
-            : ['+refs/tags/*:refs/tags/*'];
-        const result = await this.git([
-            'fetch',
-            '--quiet',
-            '--no-tags',
-            ...(models ? ['--prune'] : []),
-            this.remote,
-            ...tags,
-            // Tags kept local (--no-push) are neither pruned nor overwritten.
-            ...kept.map(tag => `^refs/tags/${tag.name}`),
-            `+${LEASE_PREFIX}*:${LEASE_PREFIX}*`
-        ]);
-        if (result.code !== 0)
-            throw await this.unreachable("fetch the registry's tags from", result.stderr);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/report/terminal-table.ts
-/**
- * One table, two renderings: markdown (a pull request, a job summary, a pipe or a file) and
- * aligned plain-text columns for a terminal, where a 10-column markdown table does not line up.
- * Cells are plain text here; each rendering makes them safe for where it goes.
- */
-
-
-const textOf = (cell) => (typeof cell === 'string' ? cell : cell.text);
-const markdownOf = (cell) => (typeof cell === 'string' ? markdown_escape(cell) : cell.markdown);
-function renderTable(table, format) {
-    return format === 'table' ? terminalTable(table) : markdownTable(table);
-}
-/** A GitHub markdown table: every cell escaped (user and registry text), left-aligned. */
-function markdownTable(table) {
-    const line = (cells) => `| ${cells.join(' | ')} |`;
-    return ([
-        line(table.headers),
-        line(table.headers.map(() => ':--')),
-        ...table.rows.map(row => line(row.map(markdownOf)))
-    ].join('\n') + '\n');
-}
-const GAP = '  ';
-/**
- * Columns padded to their widest cell, a rule of dashes under the header, no trailing spaces.
- * Line breaks and tabs inside a cell become spaces so a row stays one line and aligned; control characters are
- * dropped on the way out (report/log.ts `forTerminal`).
- */
-function terminalTable(table) {
-    const rows = [table.headers, ...table.rows].map(row => row.map(cell => flat(textOf(cell))));
-    const widths = table.headers.map((_, column) => Math.max(...rows.map(row => width(row[column] ?? ''))));
-    const line = (cells) => cells
-        .map((cell, column) => cell + ' '.repeat((widths[column] ?? 0) - width(cell)))
-        .join(GAP)
-        .trimEnd();
-    const [header = [], ...body] = rows;
-    return [line(header), line(widths.map(w => '-'.repeat(w))), ...body.map(line)].join('\n') + '\n';
-}
-function flat(cell) {
-    // Bidi controls are shown as `<U+…>` on the way out (forTerminal): measured as shown.
-    return showBidiControls(cell).replace(/\r\n|[\r\n\t\u0085\u2028\u2029]/g, ' ');
-}
-/** Columns a cell takes: code points, zero-width and combining characters take none. */
-function width(cell) {
-    return [...cell.replace(/[\u200B-\u200D\u2060\uFEFF]|\p{M}/gu, '')].length;
-}
-
-;// CONCATENATED MODULE: ./src/report/rollout.ts
-
-
-
-const PHASE = {
-    running: '',
-    held: 'held ',
-    aborted: 'aborted ',
-    complete: 'completed '
-};
-/** `canary v1.5.0 at 25% since 2026-12-03 04:10:05 UTC` (plain text; escape for markdown). */
-function rolloutLine(state) {
-    // A shadow starts at 0%: it takes no traffic of its own.
-    const what = `${PHASE[state.phase]}${state.steps[0]?.percent === 0 ? 'shadow' : 'canary'}`;
-    const held = state.phase === 'held' ? ` (held ${utcSeconds(state.last.at)} UTC by ${state.last.by})` : '';
-    const ended = state.phase === 'aborted' || state.phase === 'complete'
-        ? `, ${state.phase} ${utcSeconds(state.since)} UTC by ${state.last.by}${state.last.reason ? `: ${state.last.reason}` : ''}`
-        : ` since ${utcSeconds(state.since)} UTC${held}`;
-    return `${what} ${state.version} at ${state.percent}%${ended}`;
-}
-/** The stage's steps, oldest first, as a table. */
-function renderRolloutSteps(steps, format = 'md') {
-    if (steps.length === 0)
-        return 'No rollout steps.\n';
-    const rows = steps.map(step => [
-        utcSeconds(step.at),
-        step.kind,
-        step.version,
-        `${step.percent}%`,
-        step.from === undefined ? '—' : `${step.from}%`,
-        step.by,
-        step.reason ?? '',
-        step.id
-    ]);
-    const headers = ['When (UTC)', 'Step', 'Version', 'Traffic', 'From', 'By', 'Reason', 'Event'];
-    return renderTable({ headers, rows }, format);
-}
-function headline(result) {
-    const name = `${markdown_escape(result.model)} ${markdown_escape(result.stage)}`;
-    const step = result.step;
-    const outcome = result.result;
-    if (!step || !outcome)
-        return `**${name}**: the rollout as the registry records it.`;
-    const what = `${step.kind} (${step.percent}%)`;
-    if (outcome.written)
-        return `**${name}**: recorded ${what}.`;
-    if (outcome.reason === 'dry run')
-        return `**${name}**: dry run, would record ${what}; nothing written.`;
-    return `**${name}**: ${what} is recorded already; nothing written.`;
-}
-function renderRollout(result) {
-    const parts = [headline(result)];
-    parts.push(result.state
-        ? `Now: ${markdown_escape(rolloutLine(result.state))}.`
-        : 'No rollout has been started in this stage.');
-    const outcome = result.result;
-    if (outcome?.written) {
-        parts.push(listEvents(outcome.events));
-        const where = describePublication(outcome.publication);
-        if (where)
-            parts.push(where);
-    }
-    else if (outcome && outcome.reason === 'dry run') {
-        parts.push(listEvents(outcome.planned));
-    }
-    parts.push(renderRolloutSteps(result.steps).trimEnd());
-    const json = JSON.stringify({
-        model: result.model,
-        stage: result.stage,
-        ...(result.step ? { step: result.step } : {}),
-        written: outcome?.written ?? false,
-        ...(outcome && !outcome.written ? { nothingWritten: outcome.reason } : {}),
-        ...(result.state
-            ? {
-                rollout: {
-                    version: result.state.version,
-                    phase: result.state.phase,
-                    trafficPercent: result.state.percent,
-                    since: result.state.since.toISOString()
-                }
-            }
-            : {}),
-        steps: result.steps
-    }, null, 2);
-    return { markdown: `${parts.join('\n\n')}\n`, json };
-}
-
-;// CONCATENATED MODULE: ./src/report/registry-tables.ts
-/**
- * What `status` and `history` print, and the line a registry write prints about where it went.
- * Commands hand over data; this turns it into tables (markdown, or aligned columns for a
- * terminal: terminal-table.ts) and notes.
- */
-
-
-
-
-
-/** Shown in a cell that has no value, as GTO shows an empty stage. */
-const registry_tables_NONE = '-';
-function renderStatus(view, format = 'md') {
-    const { models, policyStages, unusedPolicies, rollouts } = 'models' in view ? view : { models: view };
-    if (models.length === 0)
-        return 'The registry holds no models yet.\n';
-    const rows = models.flatMap(entry => {
-        const local = new Set((entry.localOnly ?? []).flatMap(event => event.stage ?? []));
-        const defined = policyStages?.find(policy => policy.model === entry.model)?.stages ?? [];
-        const held = entry.stages.map(holder => holder.stage).filter(stage => !defined.includes(stage));
-        const stages = [...defined, ...held];
-        const name = `${entry.model}${entry.deprecated ? ' (deprecated)' : ''}`;
-        if (stages.length === 0)
-            return [[name, registry_tables_NONE, registry_tables_NONE, registry_tables_NONE, registry_tables_NONE]];
-        return stages.map(stage => {
-            const holder = entry.stages.find(h => h.stage === stage);
-            const marks = [
-                ...(holder?.dangling ? ['deleted: dangling alias'] : []),
-                ...(local.has(stage) ? ['local only: not on origin'] : [])
-            ];
-            const version = `${holder?.version ?? registry_tables_NONE}${marks.length ? ` (${marks.join('; ')})` : ''}`;
-            return holder
-                ? [name, stage, version, utcSeconds(holder.assignedAt), holder.assignedBy]
-                : [name, stage, version, registry_tables_NONE, registry_tables_NONE];
-        });
-    });
-    const table = { headers: ['Model', 'Stage', 'Version', 'Since (UTC)', 'By'], rows };
-    const notes = [
-        ...(rollouts ?? []).map(r => ({ text: `${r.model} ${r.stage}: ${rolloutLine(r.state)}` })),
-        ...tieNotes(models),
-        ...unrecordedNotes(models),
-        ...localOnlyNotes(models),
-        ...(unusedPolicies ?? []).map((unused) => ({
-            text: `${unused.model}: only the stages someone holds are shown: ${unused.file} ${unused.why}.`
-        }))
-    ].map(note => (format === 'md' ? `- ${escapeNote(note)}` : `- ${note.text}`));
-    return renderTable(table, format) + (notes.length > 0 ? `\n${notes.join('\n')}\n` : '');
-}
-function escapeNote(note) {
-    let text = markdown_escape(note.text);
-    // Longest first, so a tag name inside a command stays in the command's code span.
-    const codes = [...(note.code ?? [])].sort((a, b) => b.length - a.length);
-    for (const code of codes)
-        text = text.split(markdown_escape(code)).join(`\`${code}\``);
-    return text;
-}
-/** Holders decided among assignments made in the same second (by other tools). */
-function tieNotes(models) {
-    return models.flatMap(entry => entry.stages.flatMap(holder => holder.sameSecondAs?.length
-        ? [
-            {
-                text: `${entry.model} ${holder.stage}: ${holder.version} was assigned in the same second as ${holder.sameSecondAs.join(', ')}; the order within that second is ambiguous, GTO 1.10 shows ${holder.version} (it breaks such ties by registration order), and so does ModelGate.`
-            }
-        ]
-        : []));
-}
-/**
- * Holders whose assignment has no ModelGate record: made by hand or by another tool, or with a
- * message that copies another event's record (which the registry then does not believe).
- */
-function unrecordedNotes(models) {
-    return models.flatMap(entry => entry.stages.flatMap(holder => auditRecordOf(holder.audit)
-        ? []
-        : [
-            {
-                text: `${entry.model} ${holder.stage}: the assignment of ${holder.version} (${holder.eventId}) has no ModelGate record (${NOT_RECORDED}).`,
-                code: [holder.eventId]
-            }
-        ]));
-}
-/** Why an event has no ModelGate record, as status and history say it. */
-const NOT_RECORDED = 'not written by ModelGate, or its message copies the record of another event';
-function localOnlyNotes(models) {
-    return models.flatMap(entry => {
-        const events = entry.localOnly ?? [];
-        if (events.length === 0)
-            return [];
-        const pending = events.filter(event => !event.conflict).map(event => event.id);
-        const conflicting = events.filter(event => event.conflict).map(event => event.id);
-        const notes = [];
-        if (pending.length > 0) {
-            const drop = dropCommand(pending);
-            notes.push({
-                text: `${entry.model}: ${pending.join(', ')} ${pending.length === 1 ? 'is' : 'are'} local only (written with --no-push; origin does not have ${pending.length === 1 ? 'it' : 'them'}). ModelGate writes nothing more to ${entry.model} until ${pending.length === 1 ? 'it is' : 'they are'} removed: ${drop}; to publish the write, remove ${pending.length === 1 ? 'it' : 'them'} and run it again without --no-push, judged against origin's state.`,
-                code: [drop, ...pending]
-            });
-        }
-        if (conflicting.length > 0) {
-            const drop = dropCommand(conflicting);
-            notes.push({
-                text: `${entry.model}: origin has other events under the names ${conflicting.join(', ')}; these local ones can never be pushed. Remove them: ${drop}`,
-                code: [drop, ...conflicting]
-            });
-        }
-        return notes;
-    });
-}
-/**
- * The trail as a table, newest first: each event with the audit record ModelGate stored with
- * it (decision, previous holder, pull request and approvers, reason) when there is one.
- */
-function renderHistory(events, format = 'md', 
-/** Events kept in this clone only (--no-push), by id: marked as status marks them. */
-localOnly = new Set()) {
-    if (events.length === 0)
-        return 'No events.\n';
-    const rows = events.map((event) => {
-        const record = auditRecordOf(event.audit);
-        const pr = record?.pullRequest;
-        const approvers = pr?.approvers.map(approver => approver.login).join(', ');
-        return [
-            utcSeconds(event.at),
-            event.model,
-            localOnly.has(event.id) ? `${event.kind} (local only: not on origin)` : event.kind,
-            event.version ?? '—',
-            event.stage ?? '—',
-            event.by,
-            record ? recordOutcome(record) : decisionless(event),
-            // A removal's row names the version removed; the record's `previous` is that same one.
-            (event.kind === 'unassignment' ? undefined : record?.previous) ?? '—',
-            pr
-                ? {
-                    // The pull request's own number stays a link; the logins are user text.
-                    text: `#${pr.number}${approvers ? ` (${approvers})` : ''}`,
-                    markdown: `#${pr.number}${approvers ? ` (${markdown_escape(approvers)})` : ''}`
-                }
-                : '—',
-            record?.reason ?? event.summary ?? ''
-        ];
-    });
-    const headers = [
-        'When (UTC)',
-        'Model',
-        'Event',
-        'Version',
-        'Stage',
-        'By',
-        'Decision',
-        'Previous',
-        'Pull request',
-        'Reason / summary'
-    ];
-    return renderTable({ headers, rows }, format);
-}
-/**
- * The Decision cell of an event without a ModelGate record: a stage event ModelGate writes
- * always carries one, so its absence is named; other events have no decision.
- */
-function decisionless(event) {
-    return event.kind === 'assignment' || event.kind === 'unassignment'
-        ? '— (no ModelGate record)'
-        : '—';
-}
-/** One line saying where a registry write went; undefined when the backend does not say. */
-function describePublication(publication) {
-    if (!publication)
-        return undefined;
-    const tags = publication.tags;
-    const list = tags.map(tag => `\`${tag}\``).join(', ');
-    const noun = tags.length === 1 ? 'tag' : 'tags';
-    if (publication.remote) {
-        const { name, url } = publication.remote;
-        const lease = publication.leaseRef ? ` and lease ref \`${publication.leaseRef}\`` : '';
-        // In a code span, so the URL copies as it is (markdown escapes would insert characters).
-        return `Pushed ${noun} ${list}${lease} to ${markdown_escape(name)} (\`${url.replace(/`/g, '%60')}\`).`;
-    }
-    if (publication.local === 'no-remote') {
-        return `Wrote ${noun} ${list} in this clone: it has no origin, so its tags are the registry.`;
-    }
-    const them = tags.length === 1 ? 'it' : 'them';
-    // Not a push command: pushed later, the tags would land on whatever origin holds by then,
-    // unjudged against it (and not atomically with the lease). A new write is judged afresh.
-    return `Kept ${noun} ${list} in this clone only (--no-push): origin does not have ${them}, and ModelGate writes nothing more to this model until ${tags.length === 1 ? 'it is' : 'they are'} removed: \`${dropCommand(tags)}\`. To publish this write, remove ${them} and run the command again without --no-push: it is judged again against origin's state.`;
-}
-/** `2026-11-01 12:00:00`: the UTC time to the second, the zone named in the column header. */
-function utcSeconds(date) {
-    // A registry that keeps no date for an assignment (an MLflow alias set by hand).
-    if (Number.isNaN(date.getTime()))
-        return 'unknown';
-    return date
-        .toISOString()
-        .replace('T', ' ')
-        .replace(/\.\d{3}Z$/, '');
-}
-/** The events a registry write made (or would make), one list item each. */
-function listEvents(events) {
-    return events
-        .map(event => `- \`${event.id}\`${event.summary ? `: ${markdown_escape(event.summary)}` : ''}`)
-        .join('\n');
-}
-/** `text` on a line of its own, or nothing. */
-function lineOf(text) {
-    return text === undefined ? '' : `\n${text}`;
-}
-/** What `status --json` prints: the registry's view as it is. */
-function statusJson(view) {
-    return JSON.stringify(view.models, null, 2);
-}
-/** What `history --json` prints: the events as the registry gave them. */
-function historyJson(events) {
-    return JSON.stringify(events, null, 2);
 }
 
 ;// CONCATENATED MODULE: ./src/report/rollback.ts
@@ -81255,7 +81439,153 @@ function renderRegisterMlflow(registered) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/report/compliance.ts
+/**
+ * What `modelgate report` prints: a compliance report of a time window (commands/report.ts
+ * gathers it from the registry). Markdown (or aligned columns on a terminal) and JSON; every
+ * registry string (names, logins, reasons, tag names) is escaped by the table renderer.
+ */
+
+
+
+/** Why a change is listed, as status and history say it. */
+const NOT_BY_MODELGATE = 'no ModelGate record of its own: made by hand or by another tool (GTO, the MLflow client), or its message copies the record of another event';
+const compliance_NONE = '—';
+function renderCompliance(report, format = 'md') {
+    const md = format === 'md';
+    const text = (value) => (md ? markdown_escape(value) : value);
+    const who = report.model === undefined ? 'every model' : text(report.model);
+    const sections = [
+        `## Compliance report: ${who}, ${utcSeconds(report.since)} to ${utcSeconds(report.until)} (UTC)`,
+        unrecordedSection(report, format),
+        promotionsSection(report, format),
+        rollbacksSection(report, format),
+        stageTimeSection(report, format)
+    ];
+    return { markdown: `${sections.join('\n\n').trimEnd()}\n`, json: complianceJson(report) };
+}
+function unrecordedSection(report, format) {
+    const changes = report.unrecorded;
+    if (changes.length === 0) {
+        return '### Changes not made by ModelGate: none\n\nEvery stage change in the window has a ModelGate record.';
+    }
+    const rows = changes.map((change) => [
+        utcSeconds(change.at),
+        change.model,
+        change.kind === 'holder' ? 'holds the stage' : change.kind,
+        change.stage,
+        change.version ?? compliance_NONE,
+        change.by,
+        // A code span: the tag name copies as it is (no escapes or zero-width spaces inside).
+        { text: change.id, markdown: codeSpan(change.id) }
+    ]);
+    const table = renderTable({ headers: ['When (UTC)', 'Model', 'Event', 'Stage', 'Version', 'By', 'Tag / alias'], rows }, format);
+    return `### ⚠️ Changes not made by ModelGate: ${changes.length}\n\nEach has ${NOT_BY_MODELGATE}. The report exits 1.\n\n${table.trimEnd()}`;
+}
+function promotionsSection(report, format) {
+    const forced = report.promotions.filter(p => p.forced).length;
+    const heading = `### Promotions: ${report.promotions.length} (${forced} forced)`;
+    if (report.promotions.length === 0)
+        return `${heading}\n\nNone in the window.`;
+    const rows = report.promotions.map((p) => [
+        utcSeconds(p.at),
+        p.model,
+        p.version,
+        `${p.from ?? compliance_NONE} → ${p.stage}`,
+        p.previous ?? compliance_NONE,
+        p.forced ? 'forced' : 'gates passed',
+        p.actor,
+        p.approvers.length > 0 ? p.approvers.join(', ') : compliance_NONE,
+        p.pullRequest === undefined
+            ? compliance_NONE
+            : { text: `#${p.pullRequest}`, markdown: `#${p.pullRequest}` },
+        p.reason ?? ''
+    ]);
+    const headers = [
+        'When (UTC)',
+        'Model',
+        'Version',
+        'Stage',
+        'Previous',
+        'How',
+        'By',
+        'Approvers',
+        'Pull request',
+        'Reason'
+    ];
+    return `${heading}\n\n${renderTable({ headers, rows }, format).trimEnd()}`;
+}
+function rollbacksSection(report, format) {
+    const automatic = report.rollbacks.filter(r => r.automatic).length;
+    const heading = `### Rollbacks: ${report.rollbacks.length} (${automatic} automatic, ${report.rollbacks.length - automatic} by hand)`;
+    if (report.rollbacks.length === 0)
+        return `${heading}\n\nNone in the window.`;
+    const rows = report.rollbacks.map((r) => [
+        utcSeconds(r.at),
+        r.model,
+        r.stage,
+        r.removed ?? compliance_NONE,
+        r.restored ?? compliance_NONE,
+        r.automatic ? 'automatic (monitor)' : 'by hand',
+        r.actor,
+        r.reason ?? ''
+    ]);
+    const headers = ['When (UTC)', 'Model', 'Stage', 'Taken out', 'Restored', 'How', 'By', 'Reason'];
+    return `${heading}\n\n${renderTable({ headers, rows }, format).trimEnd()}`;
+}
+function stageTimeSection(report, format) {
+    const heading = '### Time in each stage within the window';
+    if (report.stageTime.length === 0)
+        return `${heading}\n\nNo version held a stage in the window.`;
+    const rows = report.stageTime.map((t) => [
+        t.model,
+        t.stage,
+        t.version,
+        compliance_duration(t.ms),
+        t.holdsAtEnd ? 'yes' : 'no'
+    ]);
+    const headers = ['Model', 'Stage', 'Version', 'Time held', 'Holds it at the end'];
+    return `${heading}\n\n${renderTable({ headers, rows }, format).trimEnd()}`;
+}
+/** `text` as a code span on one line; escaped text when it holds a backtick. */
+function codeSpan(text) {
+    const line = text.replace(/\r?\n|\r/g, ' ');
+    return line.includes('`') || line.includes('|') ? markdown_escape(line) : `\`${line}\``;
+}
+/** `3d 4h 5m`, `12m 30s`: the largest two units that are not zero. */
+function compliance_duration(ms) {
+    const seconds = Math.floor(ms / 1000);
+    const units = [
+        [Math.floor(seconds / 86_400), 'd'],
+        [Math.floor((seconds % 86_400) / 3600), 'h'],
+        [Math.floor((seconds % 3600) / 60), 'm'],
+        [seconds % 60, 's']
+    ];
+    const first = units.findIndex(([value]) => value > 0);
+    if (first < 0)
+        return '0s';
+    return units
+        .slice(first, first + 2)
+        .filter(([value]) => value > 0)
+        .map(([value, unit]) => `${value}${unit}`)
+        .join(' ');
+}
+/** `report --json`: the same facts, times as ISO strings (null when unknown), durations in seconds. */
+function complianceJson(report) {
+    const iso = (date) => (Number.isNaN(date.getTime()) ? null : date.toISOString());
+    return JSON.stringify({
+        ...(report.model === undefined ? {} : { model: report.model }),
+        since: iso(report.since),
+        until: iso(report.until),
+        changesNotByModelGate: report.unrecorded.map(c => ({ ...c, at: iso(c.at) })),
+        promotions: report.promotions.map(p => ({ ...p, at: iso(p.at) })),
+        rollbacks: report.rollbacks.map(r => ({ ...r, at: iso(r.at) })),
+        stageTime: report.stageTime.map(({ ms, ...rest }) => ({ ...rest, seconds: ms / 1000 }))
+    }, null, 2);
+}
+
 ;// CONCATENATED MODULE: ./src/report/command.ts
+
 
 
 
@@ -81291,6 +81621,8 @@ function renderReport(report, format = 'md') {
             return renderMonitor(report.report);
         case 'rollout':
             return renderRollout(report.result);
+        case 'report':
+            return renderCompliance(report.compliance, format);
     }
 }
 /** A command's outcome with its report rendered beside the typed facts. */
@@ -82128,6 +82460,41 @@ async function keepingAudits(log, keep, attempt) {
  */
 const registryOnlyAudits = { add: () => { } };
 
+;// CONCATENATED MODULE: ./src/commands/stage-trend.ts
+/**
+ * The metric history of a stage for the sticky comment (report/stage-trend.ts draws it): the
+ * last promotions to the stage and the metrics their audit records hold, read from the registry
+ * alone. Only events with a ModelGate record of their own count (a hand-made tag has none, and
+ * one copying another event's record is not believed: registry/git/tag-audit.ts); the numbers
+ * are the record's, never re-read from files.
+ */
+
+
+async function stageTrend(registry, policy, stage) {
+    const metrics = Object.keys(policy.metrics ?? {});
+    const holders = [];
+    // Newest first: the first TREND_HOLDERS promotions are the last ones.
+    for (const event of await registry.history(policy.model)) {
+        if (holders.length >= TREND_HOLDERS)
+            break;
+        if (event.kind !== 'assignment' || event.stage !== stage)
+            continue;
+        const record = auditRecordOf(event.audit);
+        if (!record?.written || record.to !== stage)
+            continue;
+        if (record.kind !== 'promotion' && record.kind !== 'forced-promotion')
+            continue;
+        const kept = Object.entries(record.metrics.candidate).filter(([name]) => metrics.includes(name));
+        holders.push({
+            version: record.version ?? event.version ?? '',
+            at: event.at,
+            forced: record.kind === 'forced-promotion',
+            metrics: Object.fromEntries(kept)
+        });
+    }
+    return { stage, metrics, holders: holders.reverse() };
+}
+
 ;// CONCATENATED MODULE: ./src/github/check-runs.ts
 
 /**
@@ -82373,6 +82740,8 @@ async function setCommitStatus(api, repo, status) {
 
 
 
+
+
 /**
  * A pull-request event with `command: promote`: evaluate the promotion with the pull request's
  * reviews and check runs, as a dry run unless `promote-on: approval` (then `promote` writes only
@@ -82425,6 +82794,7 @@ async function evaluatePullRequest(settings, context) {
     const comment = renderComment({
         evaluation,
         promoteOn: settings.promoteOn,
+        ...(result.trend ? { trend: result.trend } : {}),
         ...(done ? { done } : {}),
         ...(changed ? { policyChanged: { path: file } } : {}),
         ...(context.runUrl ? { runUrl: context.runUrl } : {})
@@ -82527,6 +82897,7 @@ async function promoteOnMerge(settings, context) {
             body: renderComment({
                 evaluation: result.evaluation,
                 merged: true,
+                ...(result.trend ? { trend: result.trend } : {}),
                 ...(done ? { done } : {}),
                 ...(context.runUrl ? { runUrl: context.runUrl } : {})
             }),
@@ -82577,7 +82948,13 @@ async function promoteWithEvidence(settings, context, github, request) {
         ...(context.attestations ? { attestations: context.attestations } : {}),
         ...(context.monitoringProbe ? { monitoringProbe: context.monitoringProbe } : {})
     });
-    return rendered(outcome);
+    // The comment's metric history, from the registry's audit records (after any write). Only a
+    // picture: an unreadable registry leaves it out with a warning, never fails the run.
+    const trend = await stageTrend(registryContext.registry, policy, stage).catch((error) => {
+        context.logger?.warning(trendUnreadable(error));
+        return undefined;
+    });
+    return { ...rendered(outcome), ...(trend ? { trend } : {}) };
 }
 /**
  * The sticky comment on the pull request and the commit status on `sha`, in that order. Once the

@@ -36514,7 +36514,153 @@ function renderRegisterMlflow(registered) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/report/compliance.ts
+/**
+ * What `modelgate report` prints: a compliance report of a time window (commands/report.ts
+ * gathers it from the registry). Markdown (or aligned columns on a terminal) and JSON; every
+ * registry string (names, logins, reasons, tag names) is escaped by the table renderer.
+ */
+
+
+
+/** Why a change is listed, as status and history say it. */
+const NOT_BY_MODELGATE = 'no ModelGate record of its own: made by hand or by another tool (GTO, the MLflow client), or its message copies the record of another event';
+const compliance_NONE = '—';
+function renderCompliance(report, format = 'md') {
+    const md = format === 'md';
+    const text = (value) => (md ? markdown_escape(value) : value);
+    const who = report.model === undefined ? 'every model' : text(report.model);
+    const sections = [
+        `## Compliance report: ${who}, ${utcSeconds(report.since)} to ${utcSeconds(report.until)} (UTC)`,
+        unrecordedSection(report, format),
+        promotionsSection(report, format),
+        rollbacksSection(report, format),
+        stageTimeSection(report, format)
+    ];
+    return { markdown: `${sections.join('\n\n').trimEnd()}\n`, json: complianceJson(report) };
+}
+function unrecordedSection(report, format) {
+    const changes = report.unrecorded;
+    if (changes.length === 0) {
+        return '### Changes not made by ModelGate: none\n\nEvery stage change in the window has a ModelGate record.';
+    }
+    const rows = changes.map((change) => [
+        utcSeconds(change.at),
+        change.model,
+        change.kind === 'holder' ? 'holds the stage' : change.kind,
+        change.stage,
+        change.version ?? compliance_NONE,
+        change.by,
+        // A code span: the tag name copies as it is (no escapes or zero-width spaces inside).
+        { text: change.id, markdown: codeSpan(change.id) }
+    ]);
+    const table = renderTable({ headers: ['When (UTC)', 'Model', 'Event', 'Stage', 'Version', 'By', 'Tag / alias'], rows }, format);
+    return `### ⚠️ Changes not made by ModelGate: ${changes.length}\n\nEach has ${NOT_BY_MODELGATE}. The report exits 1.\n\n${table.trimEnd()}`;
+}
+function promotionsSection(report, format) {
+    const forced = report.promotions.filter(p => p.forced).length;
+    const heading = `### Promotions: ${report.promotions.length} (${forced} forced)`;
+    if (report.promotions.length === 0)
+        return `${heading}\n\nNone in the window.`;
+    const rows = report.promotions.map((p) => [
+        utcSeconds(p.at),
+        p.model,
+        p.version,
+        `${p.from ?? compliance_NONE} → ${p.stage}`,
+        p.previous ?? compliance_NONE,
+        p.forced ? 'forced' : 'gates passed',
+        p.actor,
+        p.approvers.length > 0 ? p.approvers.join(', ') : compliance_NONE,
+        p.pullRequest === undefined
+            ? compliance_NONE
+            : { text: `#${p.pullRequest}`, markdown: `#${p.pullRequest}` },
+        p.reason ?? ''
+    ]);
+    const headers = [
+        'When (UTC)',
+        'Model',
+        'Version',
+        'Stage',
+        'Previous',
+        'How',
+        'By',
+        'Approvers',
+        'Pull request',
+        'Reason'
+    ];
+    return `${heading}\n\n${renderTable({ headers, rows }, format).trimEnd()}`;
+}
+function rollbacksSection(report, format) {
+    const automatic = report.rollbacks.filter(r => r.automatic).length;
+    const heading = `### Rollbacks: ${report.rollbacks.length} (${automatic} automatic, ${report.rollbacks.length - automatic} by hand)`;
+    if (report.rollbacks.length === 0)
+        return `${heading}\n\nNone in the window.`;
+    const rows = report.rollbacks.map((r) => [
+        utcSeconds(r.at),
+        r.model,
+        r.stage,
+        r.removed ?? compliance_NONE,
+        r.restored ?? compliance_NONE,
+        r.automatic ? 'automatic (monitor)' : 'by hand',
+        r.actor,
+        r.reason ?? ''
+    ]);
+    const headers = ['When (UTC)', 'Model', 'Stage', 'Taken out', 'Restored', 'How', 'By', 'Reason'];
+    return `${heading}\n\n${renderTable({ headers, rows }, format).trimEnd()}`;
+}
+function stageTimeSection(report, format) {
+    const heading = '### Time in each stage within the window';
+    if (report.stageTime.length === 0)
+        return `${heading}\n\nNo version held a stage in the window.`;
+    const rows = report.stageTime.map((t) => [
+        t.model,
+        t.stage,
+        t.version,
+        compliance_duration(t.ms),
+        t.holdsAtEnd ? 'yes' : 'no'
+    ]);
+    const headers = ['Model', 'Stage', 'Version', 'Time held', 'Holds it at the end'];
+    return `${heading}\n\n${renderTable({ headers, rows }, format).trimEnd()}`;
+}
+/** `text` as a code span on one line; escaped text when it holds a backtick. */
+function codeSpan(text) {
+    const line = text.replace(/\r?\n|\r/g, ' ');
+    return line.includes('`') || line.includes('|') ? markdown_escape(line) : `\`${line}\``;
+}
+/** `3d 4h 5m`, `12m 30s`: the largest two units that are not zero. */
+function compliance_duration(ms) {
+    const seconds = Math.floor(ms / 1000);
+    const units = [
+        [Math.floor(seconds / 86_400), 'd'],
+        [Math.floor((seconds % 86_400) / 3600), 'h'],
+        [Math.floor((seconds % 3600) / 60), 'm'],
+        [seconds % 60, 's']
+    ];
+    const first = units.findIndex(([value]) => value > 0);
+    if (first < 0)
+        return '0s';
+    return units
+        .slice(first, first + 2)
+        .filter(([value]) => value > 0)
+        .map(([value, unit]) => `${value}${unit}`)
+        .join(' ');
+}
+/** `report --json`: the same facts, times as ISO strings (null when unknown), durations in seconds. */
+function complianceJson(report) {
+    const iso = (date) => (Number.isNaN(date.getTime()) ? null : date.toISOString());
+    return JSON.stringify({
+        ...(report.model === undefined ? {} : { model: report.model }),
+        since: iso(report.since),
+        until: iso(report.until),
+        changesNotByModelGate: report.unrecorded.map(c => ({ ...c, at: iso(c.at) })),
+        promotions: report.promotions.map(p => ({ ...p, at: iso(p.at) })),
+        rollbacks: report.rollbacks.map(r => ({ ...r, at: iso(r.at) })),
+        stageTime: report.stageTime.map(({ ms, ...rest }) => ({ ...rest, seconds: ms / 1000 }))
+    }, null, 2);
+}
+
 ;// CONCATENATED MODULE: ./src/report/command.ts
+
 
 
 
@@ -36550,6 +36696,8 @@ function renderReport(report, format = 'md') {
             return renderMonitor(report.report);
         case 'rollout':
             return renderRollout(report.result);
+        case 'report':
+            return renderCompliance(report.compliance, format);
     }
 }
 /** A command's outcome with its report rendered beside the typed facts. */
@@ -37969,10 +38117,248 @@ async function runRolloutCommand(values, io, model) {
     return outcome.exitCode;
 }
 
+;// CONCATENATED MODULE: ./src/commands/report.ts
+/**
+ * `modelgate report`: a compliance report of a time window, read from the registry alone (its
+ * events and current holders, through the port): the promotions and forced promotions with
+ * their approvers, the rollbacks (automatic by `monitor`, or by hand), how long each version held
+ * each stage within the window, and the stage changes ModelGate did not make. A stage event
+ * without a ModelGate record of its own (a hand-made `git tag` in GTO's format, a GTO-made
+ * assignment, an MLflow alias set outside ModelGate, or a tag whose message copies another
+ * event's record: registry/git/tag-audit.ts) is such a change, and makes the report exit 1 so a
+ * scheduled job can alert on it.
+ */
+
+
+/** `modelgate report`: exit 0 when every stage change in the window was ModelGate's, else 1. */
+async function complianceReport(context, request) {
+    const { since, until, model } = request;
+    if (until.getTime() <= since.getTime()) {
+        throw new InvalidInputError(`--until (${until.toISOString()}) must be later than --since (${since.toISOString()})`);
+    }
+    const [events, holders] = await Promise.all([
+        context.registry.history(model),
+        context.registry.status(model)
+    ]);
+    if (model && events.length === 0 && holders.length === 0) {
+        throw new NotFoundError(`No model named ${model} in the registry`);
+    }
+    const end = new Date(Math.min(until.getTime(), context.now().getTime()));
+    const compliance = buildReport(events, holders, { model, since, until, end });
+    return {
+        report: { command: 'report', compliance },
+        exitCode: compliance.unrecorded.length > 0 ? ExitCode.PassWithWarnings : ExitCode.Pass,
+        compliance
+    };
+}
+/** The report from the registry's events (newest first, as `history` gives them) and holders. */
+function buildReport(events, holders, window) {
+    const oldestFirst = [...events].reverse();
+    const inWindow = (at) => at >= window.since && at < window.until;
+    const stageEvents = oldestFirst.filter(event => (event.kind === 'assignment' || event.kind === 'unassignment') && event.stage !== undefined);
+    const promotions = [];
+    const rollbacks = [];
+    const unrecorded = [];
+    const seenRollbacks = new Set();
+    for (const event of stageEvents.filter(e => inWindow(e.at))) {
+        if (event.audit === undefined) {
+            unrecorded.push({
+                at: event.at,
+                model: event.model,
+                stage: event.stage,
+                kind: event.kind === 'assignment' ? 'assignment' : 'unassignment',
+                ...(event.version === undefined ? {} : { version: event.version }),
+                by: event.by,
+                id: event.id
+            });
+            continue;
+        }
+        const record = auditRecordOf(event.audit);
+        if (!record || !record.written)
+            continue;
+        if ((record.kind === 'promotion' || record.kind === 'forced-promotion') &&
+            event.kind === 'assignment') {
+            promotions.push(promotionOf(event, record));
+        }
+        else if (record.kind === 'rollback' || record.kind === 'automatic-rollback') {
+            // A rollback writes two events (the holder out, the restored version in), one record.
+            const key = `${record.model}\u0000${record.to}\u0000${record.timestamp}`;
+            if (seenRollbacks.has(key))
+                continue;
+            seenRollbacks.add(key);
+            rollbacks.push(rollbackOf(event, record));
+        }
+    }
+    // A holder with no record whose assignment is not among the events read (an MLflow alias set
+    // by hand: MLflow keeps no history of aliases, nor when one was set).
+    const listed = new Set(unrecorded.map(change => change.id));
+    for (const entry of holders) {
+        for (const holder of entry.stages) {
+            if (holder.audit !== undefined || listed.has(holder.eventId))
+                continue;
+            const known = !Number.isNaN(holder.assignedAt.getTime());
+            if (known && (!inWindow(holder.assignedAt) || events.some(e => e.id === holder.eventId)))
+                continue;
+            unrecorded.push({
+                at: holder.assignedAt,
+                model: entry.model,
+                stage: holder.stage,
+                kind: 'holder',
+                version: holder.version,
+                by: holder.assignedBy,
+                id: holder.eventId
+            });
+        }
+    }
+    return {
+        ...(window.model === undefined ? {} : { model: window.model }),
+        since: window.since,
+        until: window.until,
+        promotions,
+        rollbacks,
+        stageTime: stageTimes(stageEvents, window),
+        unrecorded
+    };
+}
+function promotionOf(event, record) {
+    return {
+        at: event.at,
+        model: event.model,
+        stage: record.to,
+        version: record.version ?? event.version ?? '',
+        from: record.from,
+        previous: record.previous,
+        forced: record.kind === 'forced-promotion',
+        actor: record.actor,
+        approvers: record.pullRequest?.approvers.map(approver => approver.login) ?? [],
+        ...(record.pullRequest ? { pullRequest: record.pullRequest.number } : {}),
+        ...(record.reason ? { reason: record.reason } : {}),
+        id: event.id
+    };
+}
+function rollbackOf(event, record) {
+    return {
+        at: event.at,
+        model: event.model,
+        stage: record.to,
+        restored: record.version,
+        removed: record.previous,
+        automatic: record.kind === 'automatic-rollback',
+        actor: record.actor,
+        ...(record.reason ? { reason: record.reason } : {}),
+        id: event.id
+    };
+}
+/**
+ * How long each version held each stage within the window, replaying the stage events oldest
+ * first: a stage's holder is the version assigned to it last and not taken out since (as
+ * `status` reads it); when the holder is taken out, the latest earlier one still in it holds it.
+ */
+function stageTimes(events, window) {
+    const totals = new Map();
+    const byStage = new Map();
+    for (const event of events) {
+        const key = `${event.model}\u0000${event.stage}`;
+        byStage.set(key, [...(byStage.get(key) ?? []), event]);
+    }
+    const add = (model, stage, version, from, to, now) => {
+        const start = Math.max(from.getTime(), window.since.getTime());
+        const stop = Math.min(to.getTime(), window.end.getTime());
+        if (stop <= start)
+            return;
+        const key = `${model}\u0000${stage}\u0000${version}`;
+        const entry = totals.get(key) ?? { model, stage, version, ms: 0, holdsAtEnd: false };
+        entry.ms += stop - start;
+        if (now)
+            entry.holdsAtEnd = true;
+        totals.set(key, entry);
+    };
+    for (const stageEvents of byStage.values()) {
+        const inStage = [];
+        let holder;
+        const { model, stage } = stageEvents[0];
+        for (const event of stageEvents) {
+            if (event.at >= window.end)
+                break;
+            if (event.version === undefined)
+                continue;
+            const at = inStage.indexOf(event.version);
+            if (at >= 0)
+                inStage.splice(at, 1);
+            if (event.kind === 'assignment')
+                inStage.push(event.version);
+            const next = inStage.at(-1);
+            if (next === holder?.version)
+                continue;
+            if (holder)
+                add(model, stage, holder.version, holder.since, event.at, false);
+            holder = next === undefined ? undefined : { version: next, since: event.at };
+        }
+        if (holder)
+            add(model, stage, holder.version, holder.since, window.end, true);
+    }
+    return [...totals.values()].sort((a, b) => a.model.localeCompare(b.model) || a.stage.localeCompare(b.stage) || b.ms - a.ms);
+}
+
+;// CONCATENATED MODULE: ./src/cli/report.ts
+/**
+ * `modelgate report`: the CLI's compliance report (its options, usage and wiring). run.ts lists
+ * it with the other commands; commands/report.ts reads the registry, report/compliance.ts words it.
+ */
+
+
+
+const REPORT_USAGE = `Usage: modelgate report [MODEL] --since DATE [--until DATE] [--policy FILE] [--repo DIR]
+                       [--format md|table] [--json]
+
+  A compliance report of a time window, from the registry alone: promotions (forced ones
+  marked, with their approvers), rollbacks (automatic by monitor, or by hand), how long each
+  version held each stage within the window, and the stage changes ModelGate did not make (a
+  stage tag or alias with no ModelGate record of its own). Details: docs/audit-trail.md.
+
+  MODEL             only this model (default: every model in the registry)
+  --since DATE      the window's start (included), in UTC unless it names its zone
+                    (2026-11-01, 2026-11-01 14:03, 2026-11-01T14:03:00+01:00)
+  --until DATE      the window's end (excluded; default now): --until 2026-12-01 ends
+                    with November
+  --policy FILE     the policy that names the registry (default policies/MODEL.yml)
+${FORMAT_USAGE}
+
+  Exit codes: 0 every stage change in the window was made by ModelGate; 1 one or more were
+  not (listed first); 2, 3, 4 as every command.`;
+const REPORT_OPTIONS = {
+    since: { type: 'string' },
+    until: { type: 'string' },
+    policy: { type: 'string' },
+    ...REPO_OPTION,
+    ...FORMAT_OPTION,
+    ...JSON_OPTION
+};
+async function runReportCommand(values, io, named) {
+    const model = named === undefined ? undefined : requiredModel(named);
+    const since = optionalDate(values, 'since');
+    if (!since)
+        throw new UsageError('--since is required: the start of the report');
+    const until = optionalDate(values, 'until');
+    const format = tableFormat(values, io);
+    const cli = await openCliRegistry({
+        repo: repoOf(values),
+        ...(model === undefined ? {} : { model }),
+        policyFile: args_optional(values, 'policy')
+    });
+    const outcome = await complianceReport(cli.context, {
+        ...(model === undefined ? {} : { model }),
+        since,
+        until: until ?? cli.context.now()
+    });
+    return print(io, values, outcome, format);
+}
+
 ;// CONCATENATED MODULE: ./src/cli/run.ts
 // The CLI's commands: one table of option sets, usages and runs, so that --help, parsing and
 // each command's wiring are read in one place (rollout's lives in cli/rollout.ts); what every
 // command shares (reading values, printing, errors) is in cli/args.ts.
+
 
 
 
@@ -38005,6 +38391,7 @@ Commands:
   digest     Print the content digest of a candidate directory (what promotions compare).
   status     Show which version holds each stage.
   history    Show every registry event, newest first.
+  report     A compliance report of a time window; exit 1 on stage changes not made by ModelGate.
 
 Run "modelgate <command> --help" for a command's options, "modelgate --version" for the version.
 
@@ -38211,6 +38598,12 @@ ${NO_PUSH_USAGE}`,
         options: ROLLOUT_OPTIONS,
         positionals: 1,
         run: (values, io, [model]) => runRolloutCommand(values, io, model)
+    },
+    report: {
+        usage: REPORT_USAGE,
+        options: REPORT_OPTIONS,
+        positionals: 1,
+        run: (v, io, [m]) => runReportCommand(v, io, m)
     },
     monitor: {
         usage: `Usage: modelgate monitor [MODEL] [--stage STAGE] [--at TIME] [--dry-run] [--policy FILE]
