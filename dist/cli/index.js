@@ -22670,9 +22670,44 @@ const rollout_duration = schemas_string()
     .refine(text => (durationMs(text) ?? 1) > 0, { message: 'must be longer than 0' });
 const stageRef = schemas_string()
     .regex(/^[a-zA-Z0-9]([a-zA-Z0-9\-/_]*[a-zA-Z0-9])?$/, 'must be letters, digits, - _ or /, starting and ending with a letter or digit');
+/** A rollout's triggers: unique names, placeholders only as label values. */
+function triggerProblems(triggers, ctx) {
+    const seen = new Set();
+    triggers.forEach((trigger, i) => {
+        if (seen.has(trigger.name)) {
+            ctx.addIssue({
+                code: 'custom',
+                path: ['triggers', i, 'name'],
+                message: `"${trigger.name}" names another trigger of this rollout already`
+            });
+        }
+        seen.add(trigger.name);
+        for (const message of placeholderProblems(trigger.query)) {
+            ctx.addIssue({ code: 'custom', path: ['triggers', i, 'query'], message });
+        }
+    });
+}
 const ShadowRollout = strictObject({
     type: literal('shadow'),
-    shadows: stageRef.describe('The stage whose holder the shadow runs beside: mirrored inputs, answers compared and discarded.')
+    shadows: stageRef.describe('The stage whose holder the shadow runs beside: mirrored inputs, answers compared and discarded.'),
+    min_step_duration: rollout_duration
+        .optional()
+        .describe('How long the shadow must run, with its triggers healthy, before `monitor` reports it ready for promotion to the next stage (default: at once).'),
+    source: MonitorSource.optional(),
+    triggers: array(Trigger)
+        .min(1)
+        .optional()
+        .describe("The monitor's triggers judged by `monitor` over the shadow's run, such as a minimum agreement with the champion; a breach aborts the shadow. Needs `source`.")
+})
+    .superRefine((shadow, ctx) => {
+    if ((shadow.source === undefined) !== (shadow.triggers === undefined)) {
+        ctx.addIssue({
+            code: 'custom',
+            path: [shadow.source === undefined ? 'triggers' : 'source'],
+            message: 'source and triggers go together: give both, or neither'
+        });
+    }
+    triggerProblems(shadow.triggers ?? [], ctx);
 })
     .describe('The version runs in shadow: no traffic of its own, compared with the holder of `shadows`.');
 const CanaryRollout = strictObject({
@@ -22700,20 +22735,7 @@ const CanaryRollout = strictObject({
             });
         }
     });
-    const seen = new Set();
-    canary.triggers.forEach((trigger, i) => {
-        if (seen.has(trigger.name)) {
-            ctx.addIssue({
-                code: 'custom',
-                path: ['triggers', i, 'name'],
-                message: `"${trigger.name}" names another trigger of this rollout already`
-            });
-        }
-        seen.add(trigger.name);
-        for (const message of placeholderProblems(trigger.query)) {
-            ctx.addIssue({ code: 'custom', path: ['triggers', i, 'query'], message });
-        }
-    });
+    triggerProblems(canary.triggers, ctx);
 })
     .describe('The version takes a growing share of the traffic, one step at a time; each step is recorded in the registry.');
 const Rollout = discriminatedUnion('type', [ShadowRollout, CanaryRollout])
@@ -27716,6 +27738,83 @@ ${text}
     };
 }
 
+;// CONCATENATED MODULE: ./src/report/monitor-rollout.ts
+
+
+const VERDICT = {
+    healthy: '✅ healthy',
+    inconclusive: '❔ inconclusive',
+    breach: '❌ breach',
+    'not-watched': '➖ not watched'
+};
+const monitor_rollout_utc = (time) => new Date(time).toISOString().replace('.000Z', 'Z');
+/** One line: what the run did about the rollout (plain text; escaped by the caller). */
+function driveActionText(result) {
+    const { action } = result;
+    const version = result.version ?? '';
+    const what = (done, would, a) => a.dryRun
+        ? `Would ${would} (dry run: nothing written).`
+        : a.written
+            ? `${done}.`
+            : `${done[0]?.toUpperCase()}${done.slice(1)} is recorded already: nothing written.`;
+    switch (action.kind) {
+        case 'none':
+            return `Nothing to drive: ${result.idle ?? 'no running rollout'}. Nothing written.`;
+        case 'wait':
+            return `${result.verdict === 'inconclusive' ? 'Inconclusive so far' : 'Healthy so far'}; the step is judged from ${monitor_rollout_utc(action.until)} (min_step_duration). Nothing written.`;
+        case 'ready':
+            return `${version} is ready for promotion to ${action.next.join(' or ') || 'the next stage'}: an ordinary promotion with its gates. Nothing written.`;
+        case 'alert':
+            return `Alert only: ${action.detail}. Nothing written.`;
+        case 'advance':
+            return what(`Advanced ${version} from ${action.from}% to ${action.to}%`, `advance ${version} from ${action.from}% to ${action.to}%`, action);
+        case 'hold':
+            return what(`Held ${version} at ${action.percent}%`, `hold ${version} at ${action.percent}%`, action);
+        case 'abort':
+            return what(`Aborted the rollout of ${version} at ${action.from}%: traffic 0%, ${version} taken out of ${result.stage}`, `abort the rollout of ${version} at ${action.from}%`, action);
+        case 'complete':
+            return what(`Completed the rollout of ${version}: it holds ${action.into}, full traffic`, `complete the rollout of ${version} (it holds ${action.into})`, action);
+    }
+}
+function rolloutMarkdown(result) {
+    const lines = [`### ${markdown_escape(result.stage)} (${result.type}): ${VERDICT[result.verdict]}`, ''];
+    if (result.version !== undefined && result.window) {
+        const champion = result.champion !== undefined ? `; champion ${markdown_escape(result.champion)}` : '; no champion';
+        lines.push(`**${markdown_escape(result.version)}** at ${result.percent ?? 0}%${result.phase === 'held' ? ' (held)' : ''} since ${monitor_rollout_utc(result.window.watched.start)}${champion}; judged ${monitor_rollout_utc(result.window.watched.start)} → ${monitor_rollout_utc(result.window.watched.end)}; source ${markdown_escape(result.source)}.`, '', ...triggerRows(result.triggers), '');
+    }
+    lines.push(`**${markdown_escape(driveActionText(result))}**`);
+    if (result.reason && result.action.kind === 'abort') {
+        lines.push('', `Evidence: ${markdown_escape(result.reason)}`);
+    }
+    return lines;
+}
+function rolloutJson(result) {
+    const { action } = result;
+    return {
+        stage: result.stage,
+        type: result.type,
+        verdict: result.verdict,
+        ...(result.idle ? { idle: result.idle } : {}),
+        ...(result.version !== undefined ? { version: result.version } : {}),
+        ...(result.champion !== undefined ? { champion: result.champion } : {}),
+        ...(result.percent !== undefined ? { percent: result.percent } : {}),
+        ...(result.phase ? { phase: result.phase } : {}),
+        ...(result.since ? { since: result.since.toISOString() } : {}),
+        ...(result.source ? { source: result.source } : {}),
+        queries: result.queries,
+        triggers: result.triggers.map(triggerJson),
+        action: action.kind === 'wait' ? { kind: 'wait', until: action.until.toISOString() } : action,
+        ...(result.reason ? { reason: result.reason } : {}),
+        summary: driveActionText(result)
+    };
+}
+/** The warning annotation of each rollout the run held (or found held) as inconclusive. */
+function heldWarnings(results) {
+    return results
+        .filter(r => r.action.kind === 'hold')
+        .map(r => `ModelGate monitor: ${r.stage} ${r.type} of ${r.version ?? '?'} is inconclusive: ${driveActionText(r)}`);
+}
+
 ;// CONCATENATED MODULE: ./src/report/monitor.ts
 /**
  * What `monitor` prints: for each watched stage the holder, the window, each trigger's query,
@@ -27723,6 +27822,7 @@ ${text}
  * rollback, an alert and why, nothing). Markdown for the summary and a terminal, JSON for a
  * machine; the rollback's audit record carries the same evidence (audit/monitor-evidence.ts).
  */
+
 
 
 
@@ -27756,6 +27856,8 @@ function markdown(report) {
     ];
     for (const stage of report.stages)
         lines.push(...stageMarkdown(stage, report.dryRun), '');
+    for (const rollout of report.rollouts ?? [])
+        lines.push(...rolloutMarkdown(rollout), '');
     return lines.join('\n').replace(/\n+$/, '\n');
 }
 function stageMarkdown(stage, dryRun) {
@@ -27770,21 +27872,29 @@ function stageMarkdown(stage, dryRun) {
     const what = stage.mode === 'recovery'
         ? `Recovery of **${holder}**, restored by an automatic rollback at ${iso(stage.since)}`
         : `**${holder}**, promoted at ${iso(stage.since)}`;
-    lines.push(`${what}; watched ${iso(window.watched.start)} → ${iso(window.watched.end)}${window.ended ? ' (watch ended)' : ''}; source ${markdown_escape(stage.source)}.`, '', '| Trigger | Query | Samples | Bounds | Baseline | Verdict |', '| --- | --- | --- | --- | --- | --- |');
-    for (const t of stage.triggers) {
-        const v = t.verdict;
-        const samples = v.series.reduce((sum, s) => sum + s.samples.length, 0);
-        const valid = v.series.reduce((sum, s) => sum + s.valid, 0);
-        lines.push(`| ${markdown_escape(v.trigger)} | ${code(t.query)} | ${samples} (${valid} valid) | ${bounds(v.bounds)} | ${baseline(v.baseline)} | ${v.status}: ${markdown_escape(v.summary)} |`);
-    }
-    const breaches = stage.triggers.flatMap(t => breachLines(t));
-    if (breaches.length > 0)
-        lines.push('', 'Breaching samples:', '', ...breaches);
+    lines.push(`${what}; watched ${iso(window.watched.start)} → ${iso(window.watched.end)}${window.ended ? ' (watch ended)' : ''}; source ${markdown_escape(stage.source)}.`, '', ...triggerRows(stage.triggers));
     lines.push('', actionText(stage, dryRun));
     if (stage.notice) {
         const { severity, kind } = stage.notice;
         lines.push('', `Notification: **${severity}** (${kind})${dryRun ? ' — not sent on a dry run' : ''}.`);
     }
+    return lines;
+}
+/** The triggers' table, then their breaching samples (also for the rollouts monitor drives). */
+function triggerRows(triggers) {
+    const lines = [
+        '| Trigger | Query | Samples | Bounds | Baseline | Verdict |',
+        '| --- | --- | --- | --- | --- | --- |'
+    ];
+    for (const t of triggers) {
+        const v = t.verdict;
+        const samples = v.series.reduce((sum, s) => sum + s.samples.length, 0);
+        const valid = v.series.reduce((sum, s) => sum + s.valid, 0);
+        lines.push(`| ${markdown_escape(v.trigger)} | ${code(t.query)} | ${samples} (${valid} valid) | ${bounds(v.bounds)} | ${baseline(v.baseline)} | ${v.status}: ${markdown_escape(v.summary)} |`);
+    }
+    const breaches = triggers.flatMap(t => breachLines(t));
+    if (breaches.length > 0)
+        lines.push('', 'Breaching samples:', '', ...breaches);
     return lines;
 }
 function breachLines(t) {
@@ -27917,36 +28027,7 @@ function monitor_json(report) {
                 : {}),
             ...(stage.source ? { source: stage.source } : {}),
             queries: stage.queries,
-            triggers: stage.triggers.map(t => ({
-                name: t.verdict.trigger,
-                query: t.query,
-                action: t.action,
-                stepSeconds: t.stepMs / 1000,
-                verdict: t.verdict.status,
-                reason: t.verdict.reason,
-                summary: t.verdict.summary,
-                ...(t.verdict.bounds ? { bounds: t.verdict.bounds } : {}),
-                ...(t.verdict.baseline ? { baseline: t.verdict.baseline } : {}),
-                failureLimit: t.verdict.failureLimit,
-                minSamples: t.verdict.minSamples,
-                series: t.verdict.series.map(s => ({
-                    labels: s.labels,
-                    status: s.status,
-                    samples: s.samples.length,
-                    valid: s.valid,
-                    invalid: s.invalid,
-                    longestRun: s.longestRun,
-                    ...(s.breachRun
-                        ? {
-                            breachRun: s.breachRun.map(p => ({
-                                time: new Date(p.time).toISOString(),
-                                value: jsonValue(p.value),
-                                bound: p.bound
-                            }))
-                        }
-                        : {})
-                }))
-            })),
+            triggers: stage.triggers.map(triggerJson),
             action: stage.action.kind === 'rollback'
                 ? {
                     kind: 'rollback',
@@ -27957,6 +28038,40 @@ function monitor_json(report) {
                 : stage.action,
             ...(stage.reason ? { reason: stage.reason } : {}),
             ...(stage.notice ? { notification: stage.notice } : {})
+        })),
+        rollouts: (report.rollouts ?? []).map(rolloutJson)
+    };
+}
+/** One trigger's evaluation as JSON (the monitor's stages and the rollouts it drives). */
+function triggerJson(t) {
+    return {
+        name: t.verdict.trigger,
+        query: t.query,
+        action: t.action,
+        stepSeconds: t.stepMs / 1000,
+        verdict: t.verdict.status,
+        reason: t.verdict.reason,
+        summary: t.verdict.summary,
+        ...(t.verdict.bounds ? { bounds: t.verdict.bounds } : {}),
+        ...(t.verdict.baseline ? { baseline: t.verdict.baseline } : {}),
+        failureLimit: t.verdict.failureLimit,
+        minSamples: t.verdict.minSamples,
+        series: t.verdict.series.map(s => ({
+            labels: s.labels,
+            status: s.status,
+            samples: s.samples.length,
+            valid: s.valid,
+            invalid: s.invalid,
+            longestRun: s.longestRun,
+            ...(s.breachRun
+                ? {
+                    breachRun: s.breachRun.map(p => ({
+                        time: new Date(p.time).toISOString(),
+                        value: jsonValue(p.value),
+                        bound: p.bound
+                    }))
+                }
+                : {})
         }))
     };
 }
@@ -28188,7 +28303,439 @@ async function alreadyDone(context, options, current) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/rollout/steps.ts
+/**
+ * Rollout steps, backend-neutral and pure: what a step looks like where a registry keeps it with
+ * an event (the `rollout` facts of a git tag's message, the in-memory fake's audit), where a
+ * stage's rollout stands after its steps, and whether a requested step is new, a repeat (written
+ * nothing) or out of turn (refused). Every adapter judges a write with `decideStep` against the
+ * steps it has just read, so a re-run or a lost race never records a step twice.
+ */
+
+const STEP_KINDS = [
+    'start',
+    'advance',
+    'hold',
+    'abort',
+    'complete'
+];
+/** The facts a registry keeps with a step's event, under `rollout`. */
+function rolloutFacts(step) {
+    return {
+        step: step.kind,
+        percent: step.percent,
+        ...(step.from === undefined ? {} : { from: step.from })
+    };
+}
+const isPercent = (value) => typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 100;
+/**
+ * The step an event records, when its stored audit carries valid `rollout` facts; undefined
+ * for any other event (a promotion, a damaged or foreign record).
+ */
+function stepOfEvent(event) {
+    const facts = event.audit?.rollout;
+    if (!facts || typeof facts !== 'object' || Array.isArray(facts))
+        return undefined;
+    const { step, percent, from } = facts;
+    if (!STEP_KINDS.includes(step) || !isPercent(percent))
+        return undefined;
+    if (from !== undefined && !isPercent(from))
+        return undefined;
+    if (event.version === undefined || event.stage === undefined)
+        return undefined;
+    const reason = event.audit?.reason;
+    return {
+        model: event.model,
+        stage: event.stage,
+        version: event.version,
+        kind: step,
+        percent,
+        ...(from === undefined ? {} : { from }),
+        at: event.at,
+        by: event.by,
+        ...(typeof reason === 'string' ? { reason } : {}),
+        id: event.id
+    };
+}
+/** A stage's steps from a model's history (newest first, as the port's `history`), oldest first. */
+function stepsOfHistory(history, stage) {
+    return [...history]
+        .reverse()
+        .filter(event => event.stage === stage)
+        .flatMap(event => stepOfEvent(event) ?? [])
+        .sort((a, b) => a.at.getTime() - b.at.getTime());
+}
+/** Where the stage's latest rollout stands; undefined before its first start. */
+function rolloutState(steps) {
+    let startAt = -1;
+    steps.forEach((step, i) => {
+        if (step.kind === 'start')
+            startAt = i;
+    });
+    if (startAt < 0)
+        return undefined;
+    const own = steps.slice(startAt).filter(s => s.version === steps[startAt]?.version);
+    const first = own[0];
+    let since = first.at;
+    let percent = first.percent;
+    let phase = 'running';
+    for (const step of own) {
+        if (phase === 'aborted' || phase === 'complete')
+            break;
+        if (step.kind === 'advance') {
+            percent = step.percent;
+            since = step.at;
+            phase = 'running';
+        }
+        else if (step.kind === 'hold') {
+            phase = 'held';
+        }
+        else if (step.kind === 'abort' || step.kind === 'complete') {
+            phase = step.kind === 'abort' ? 'aborted' : 'complete';
+            percent = step.percent;
+            since = step.at;
+        }
+    }
+    const last = own[own.length - 1];
+    return { version: first.version, phase, percent, since, last, steps: own };
+}
+/** Started and neither aborted nor complete. */
+const isActive = (state) => state.phase === 'running' || state.phase === 'held';
+/**
+ * Judges `request` against the stage's recorded steps: `write` when it is the next step,
+ * `{ noop }` when it is already recorded (a re-run), and a refusal (exit 2; exit 3 when there is
+ * no rollout to act on) when it does not follow from them.
+ */
+function decideStep(steps, request, where) {
+    const state = rolloutState(steps);
+    const name = `${where.model} ${where.stage}`;
+    const repeat = { noop: 'step already recorded' };
+    if (request.kind === 'start') {
+        if (state && isActive(state)) {
+            if (state.version === request.version)
+                return repeat;
+            throw new InvalidInputError(`${name}: ${state.version} is already in rollout at ${state.percent}%; abort it before starting ${request.version}.`);
+        }
+        if (request.from !== undefined) {
+            throw new InvalidInputError(`${name}: a start has no share before it.`);
+        }
+        return 'write';
+    }
+    if (!state)
+        throw new NotFoundError(`${name}: no rollout has been started.`);
+    if (state.version !== request.version) {
+        throw new InvalidInputError(`${name}: the rollout is of ${state.version}, not ${request.version}.`);
+    }
+    const last = state.last;
+    const sameAsLast = last.kind === request.kind && last.percent === request.percent && last.from === request.from;
+    if (!isActive(state)) {
+        if (sameAsLast)
+            return repeat;
+        throw new InvalidInputError(`${name}: the rollout of ${state.version} ${state.phase === 'aborted' ? 'was aborted' : 'is complete'} (${last.at.toISOString()}); start a new one.`);
+    }
+    switch (request.kind) {
+        case 'advance':
+            if (request.percent === state.percent && state.phase === 'running') {
+                if (request.from === undefined || last.from === request.from)
+                    return repeat;
+            }
+            if (request.from !== undefined && request.from !== state.percent) {
+                throw new InvalidInputError(`${name}: the canary is at ${state.percent}%, not ${request.from}%: the registry moved since this step was planned.`);
+            }
+            if (request.percent <= state.percent) {
+                throw new InvalidInputError(`${name}: an advance must raise the share above ${state.percent}%, not to ${request.percent}%.`);
+            }
+            return 'write';
+        case 'hold':
+            if (state.phase === 'held' && last.percent === request.percent)
+                return repeat;
+            if (request.percent !== state.percent) {
+                throw new InvalidInputError(`${name}: a hold keeps the share at ${state.percent}%, not ${request.percent}%.`);
+            }
+            return 'write';
+        case 'abort':
+            if (request.percent !== 0)
+                throw new InvalidInputError(`${name}: an abort sets the share to 0%.`);
+            return 'write';
+        case 'complete':
+            if (request.percent !== 100) {
+                throw new InvalidInputError(`${name}: a completed rollout has the full share, 100%.`);
+            }
+            return 'write';
+    }
+    throw new InvalidInputError(`${name}: unknown rollout step.`);
+}
+
+;// CONCATENATED MODULE: ./src/rollout/drive.ts
+/**
+ * What `monitor` does with a running rollout, from its policy, where it stands, the verdict of
+ * its triggers over the current step and the time. Pure: no registry, no source, no clock of its
+ * own. The registry judges the chosen step again at write time (steps.ts `decideStep`), so a
+ * re-run records nothing twice.
+ *
+ * - The version holds a stage promoted from the rollout's (the full share, or the canary after a
+ *   shadow): complete.
+ * - A breach at any time: abort (traffic 0, the version out of the stage), or only alert when
+ *   every breached trigger says `action: alert`.
+ * - Before `min_step_duration` has passed since the share was reached: wait (too little data yet
+ *   is not a hold: the step is judged when it is due).
+ * - Due and inconclusive: hold (once: a held rollout is held already).
+ * - Due and healthy: advance to the next step; at the last step (or in shadow), ready for
+ *   promotion to the next stage.
+ */
+
+
+
+/** When the current step may be judged: `min_step_duration` after the share was reached. */
+function dueAt(rollout, state) {
+    const min = rollout.min_step_duration;
+    return new Date(state.since.getTime() + (min === undefined ? 0 : (durationMs(min) ?? 0)));
+}
+function driveDecision(input) {
+    const { rollout, state } = input;
+    if (!state || !isActive(state))
+        return { kind: 'none', why: 'no running rollout' };
+    const version = state.version;
+    const promoted = input.nextStages.find(s => s.holder === version);
+    if (promoted) {
+        return {
+            kind: 'complete',
+            step: { kind: 'complete', version, percent: 100 },
+            into: promoted.stage
+        };
+    }
+    if (input.verdict === 'breach') {
+        if (input.alertOnly)
+            return { kind: 'alert' };
+        return { kind: 'abort', step: { kind: 'abort', version, percent: 0 } };
+    }
+    const until = dueAt(rollout, state);
+    if (input.now.getTime() < until.getTime())
+        return { kind: 'wait', until };
+    if (input.verdict === 'inconclusive') {
+        return { kind: 'hold', step: { kind: 'hold', version, percent: state.percent } };
+    }
+    const next = rollout.type === 'canary' ? nextStep(rollout, state.percent) : undefined;
+    if (next === undefined)
+        return { kind: 'ready', next: input.nextStages.map(s => s.stage) };
+    return {
+        kind: 'advance',
+        step: { kind: 'advance', version, percent: next, from: state.percent }
+    };
+}
+
+;// CONCATENATED MODULE: ./src/commands/rollout-step.ts
+async function recordStep(context, request) {
+    const { model, stage, step, reason } = request;
+    const result = await context.registry.recordRolloutStep(model, stage, step, {
+        actor: context.actor,
+        ...(context.actorEmail ? { actorEmail: context.actorEmail } : {}),
+        ...(reason ? { reason } : {})
+    }, request.dryRun ? { dryRun: true } : {});
+    if (result.written && context.rolloutHandoff) {
+        await context.rolloutHandoff({
+            model,
+            stage,
+            step,
+            actor: context.actor,
+            ...(reason ? { reason } : {}),
+            ...(request.champion ? { champion: request.champion } : {}),
+            result
+        });
+    }
+    return result;
+}
+
+;// CONCATENATED MODULE: ./src/commands/monitor-rollout.ts
+
+
+
+
+
+
+
+/**
+ * `monitor` driving rollouts: for each stage whose `rollout:` has triggers and whose rollout is
+ * running, the triggers are judged on the rollout's version over the current step (from the time
+ * its share was reached to the evaluation time), with `$champion` the holder of the stage it
+ * serves (a canary: the stage promoted from it; a shadow: the stage it shadows). What follows is
+ * rollout/drive.ts's decision, written through the same step path as `modelgate rollout`
+ * (commands/rollout-step.ts), with the monitor's actor. Keeps no state: a re-run reads the
+ * recorded steps and writes nothing twice.
+ */
+/** The rollout stages a monitor run drives: every one with triggers, or only `stage`. */
+function drivenRollouts(policy, stage) {
+    return Object.entries(policy.stages).flatMap(([name, s]) => s.rollout?.triggers && (stage === undefined || stage === name) ? [[name, s.rollout]] : []);
+}
+/** A rollout's triggers as the monitor's source opener wants them (its source and triggers). */
+function asMonitorPolicy(rollout) {
+    // drivenRollouts keeps only rollouts with triggers, and the schema gives those a source.
+    return { source: rollout.source, triggers: rollout.triggers };
+}
+async function driveRollout(context, options, stage, rollout) {
+    const { model, at } = options;
+    const steps = await context.registry.rolloutSteps(model, stage);
+    const state = rolloutState(steps);
+    const idle = (why) => ({
+        stage,
+        type: rollout.type,
+        verdict: 'not-watched',
+        idle: why,
+        triggers: [],
+        action: { kind: 'none' },
+        queries: 0,
+        source: ''
+    });
+    if (!state || (state.phase !== 'running' && state.phase !== 'held')) {
+        return idle(`no running rollout in ${stage}`);
+    }
+    if (at.getTime() < state.since.getTime()) {
+        return idle(`${state.version} reached ${state.percent}% after the evaluation time`);
+    }
+    const nextStages = await Promise.all(Object.entries(options.policy.stages)
+        .filter(([, s]) => s.from.includes(stage))
+        .map(async ([name]) => ({
+        stage: name,
+        holder: (await context.registry.getStage(model, name))?.version
+    })));
+    const championStage = rollout.type === 'shadow' ? rollout.shadows : nextStages[0]?.stage;
+    const champion = championStage === undefined
+        ? undefined
+        : (await context.registry.getStage(model, championStage))?.version;
+    const monitorPolicy = asMonitorPolicy(rollout);
+    const source = options.sourceFor(monitorPolicy, stage);
+    const window = {
+        watched: { start: state.since.getTime(), end: at.getTime() },
+        // Comparisons run over the same window; no baseline lies before it.
+        baseline: { start: state.since.getTime(), end: at.getTime() },
+        ended: false
+    };
+    const values = { model, version: state.version, stage };
+    const evaluations = [];
+    for (const [index, trigger] of monitorPolicy.triggers.entries()) {
+        const evaluation = await evaluateTrigger(source, trigger, {
+            values,
+            window,
+            ...(champion !== undefined ? { champion } : {})
+        }).catch((error) => {
+            if (error instanceof MetricQueryError) {
+                const keyPath = `stages.${stage}.rollout.triggers[${index}].query`;
+                throw options.refused(error, stage, trigger.name, keyPath);
+            }
+            throw error;
+        });
+        evaluations.push({ name: trigger.name, evaluation, trigger });
+    }
+    const statuses = evaluations.map(e => e.evaluation.verdict.status);
+    const verdict = statuses.includes('breach')
+        ? 'breach'
+        : statuses.includes('inconclusive')
+            ? 'inconclusive'
+            : 'healthy';
+    const breached = evaluations.filter(e => e.evaluation.verdict.status === 'breach');
+    const decision = driveDecision({
+        rollout,
+        state,
+        verdict,
+        alertOnly: breached.length > 0 && breached.every(e => e.evaluation.action === 'alert'),
+        now: at,
+        nextStages
+    });
+    const result = {
+        stage,
+        type: rollout.type,
+        version: state.version,
+        ...(champion !== undefined ? { champion } : {}),
+        percent: state.percent,
+        phase: state.phase,
+        since: state.since,
+        window,
+        verdict,
+        triggers: evaluations.map(e => e.evaluation),
+        action: { kind: 'none' },
+        queries: evaluations.reduce((sum, e) => sum + e.evaluation.queries, 0),
+        source: source.description
+    };
+    if (verdict === 'breach') {
+        result.reason = breachReason(model, stage, state.version, breached.map(e => e.evaluation));
+    }
+    switch (decision.kind) {
+        case 'none':
+            return result;
+        case 'wait':
+            result.action = { kind: 'wait', until: decision.until };
+            return result;
+        case 'ready':
+            result.action = { kind: 'ready', next: decision.next };
+            return result;
+        case 'alert':
+            result.action = { kind: 'alert', detail: 'every breached trigger says action: alert' };
+            return result;
+    }
+    const step = decision.step;
+    const reason = decision.kind === 'abort'
+        ? result.reason
+        : decision.kind === 'hold'
+            ? `modelgate monitor: inconclusive at ${state.percent}% (${inconclusiveWhy(evaluations.map(e => e.evaluation))})`
+            : undefined;
+    const written = await recordStep(context, {
+        model,
+        stage,
+        step,
+        ...(reason ? { reason: clipReason(reason) } : {}),
+        ...(champion !== undefined ? { champion } : {}),
+        dryRun: options.dryRun
+    });
+    result.step = step;
+    result.result = written;
+    const facts = { written: written.written, dryRun: options.dryRun };
+    if (decision.kind === 'advance') {
+        result.action = { kind: 'advance', from: state.percent, to: step.percent, ...facts };
+    }
+    else if (decision.kind === 'hold') {
+        result.action = { kind: 'hold', percent: state.percent, ...facts };
+    }
+    else if (decision.kind === 'abort') {
+        result.action = { kind: 'abort', from: state.percent, ...facts };
+    }
+    else if (decision.kind === 'complete') {
+        result.action = { kind: 'complete', into: decision.into, ...facts };
+    }
+    return result;
+}
+/** The inconclusive triggers and why, for a hold's reason. */
+function inconclusiveWhy(evaluations) {
+    return evaluations
+        .filter(e => e.verdict.status === 'inconclusive')
+        .map(e => `${e.verdict.trigger}: ${e.verdict.summary}`)
+        .join('; ');
+}
+/** Reasons are kept to 1,000 characters, as everywhere. */
+function clipReason(text) {
+    const flat = text.replace(/\s+/g, ' ').trim();
+    return flat.length > 1000 ? `${flat.slice(0, 999)}…` : flat;
+}
+/** A run's exit code for one rollout stage (the same scale as the monitor's stages). */
+function rolloutExitCode(result) {
+    switch (result.action.kind) {
+        case 'abort':
+            return ExitCode.MonitorRolledBack;
+        case 'alert':
+            return ExitCode.MonitorNeedsPerson;
+        case 'hold':
+            return ExitCode.PassWithWarnings;
+        default:
+            return ExitCode.Pass;
+    }
+}
+/** A `--stage` that names neither a monitor block nor a rollout with triggers. */
+function nothingToDrive(stage) {
+    return new InvalidInputError(`Stage ${stage} has no monitor: block and no rollout triggers in the policy (stages.${stage}.monitor, stages.${stage}.rollout.triggers): nothing to watch.`);
+}
+
 ;// CONCATENATED MODULE: ./src/commands/monitor.ts
+
+
 
 
 
@@ -28215,6 +28762,12 @@ async function monitor(context, options) {
         // Data after now does not exist yet: a future time would judge a window still filling.
         throw new InvalidInputError(`--at ${at.toISOString()} is in the future (now ${now.toISOString()})`);
     }
+    const rollouts = [];
+    for (const [stage, rollout] of drivenRollouts(options.policy, options.stage)) {
+        const refused = (error, where, trigger, key) => queryRefused(error, where, trigger, key, options.policyFile);
+        const drive = { ...options, at, dryRun: options.dryRun === true, refused };
+        rollouts.push(await driveRollout(context, drive, stage, rollout));
+    }
     const results = [];
     for (const [stage, policy] of watched) {
         const { result } = await monitorStage(context, options, at, stage, policy);
@@ -28228,9 +28781,7 @@ async function monitor(context, options) {
             result.notice = notice;
         results.push(result);
     }
-    const exitCode = results
-        .map(stageExitCode)
-        .reduce((worst, code) => (SEVERITY.indexOf(code) > SEVERITY.indexOf(worst) ? code : worst));
+    const exitCode = [...results.map(stageExitCode), ...rollouts.map(rolloutExitCode)].reduce((worst, code) => (SEVERITY.indexOf(code) > SEVERITY.indexOf(worst) ? code : worst), ExitCode.Pass);
     return {
         report: {
             command: 'monitor',
@@ -28239,6 +28790,7 @@ async function monitor(context, options) {
                 at,
                 dryRun: options.dryRun === true,
                 stages: results,
+                rollouts,
                 exitCode
             }
         },
@@ -28246,7 +28798,7 @@ async function monitor(context, options) {
         model: options.model,
         stages: results,
         queries: results.reduce((sum, r) => sum + r.queries, 0),
-        warnings: inconclusiveWarnings(results),
+        warnings: [...inconclusiveWarnings(results), ...heldWarnings(rollouts)],
         // A dry run writes nothing and tells nobody: its report shows what would be notified.
         notifications: options.dryRun === true ? [] : results.flatMap(r => notificationOf(context, options.model, r))
     };
@@ -28299,14 +28851,14 @@ function watchedStages(options) {
             throw new NotFoundError(`The policy has no stage "${options.stage}"; it defines ${Object.keys(stages).join(', ')}.`);
         }
         const block = stages[options.stage]?.monitor;
-        if (!block) {
-            throw new InvalidInputError(`Stage ${options.stage} has no monitor: block in the policy (stages.${options.stage}.monitor): nothing to watch.`);
+        if (!block && drivenRollouts(options.policy, options.stage).length === 0) {
+            throw nothingToDrive(options.stage);
         }
-        return [[options.stage, block]];
+        return block ? [[options.stage, block]] : [];
     }
     const all = Object.entries(stages).flatMap(([stage, s]) => s.monitor ? [[stage, s.monitor]] : []);
-    if (all.length === 0) {
-        throw new InvalidInputError(`The policy for ${options.model} has no stage with a monitor: block: nothing to watch.`);
+    if (all.length === 0 && drivenRollouts(options.policy).length === 0) {
+        throw new InvalidInputError(`The policy for ${options.model} has no stage with a monitor: block or rollout triggers: nothing to watch.`);
     }
     return all;
 }
@@ -28358,7 +28910,8 @@ async function monitorStage(context, options, at, stage, policy) {
             ...(watch.previousVersion ? { previousVersion: watch.previousVersion } : {})
         }).catch((error) => {
             if (error instanceof MetricQueryError) {
-                throw queryRefused(error, stage, trigger.name, index, options.policyFile);
+                const keyPath = `stages.${stage}.monitor.triggers[${index}].query`;
+                throw queryRefused(error, stage, trigger.name, keyPath, options.policyFile);
             }
             throw error;
         });
@@ -28441,8 +28994,7 @@ async function monitorStage(context, options, at, stage, policy) {
  * A query the source refused (a parse error): the policy's bug, the same on every run, so not
  * inconclusive but invalid input (exit 2), pointing at the trigger's query in the policy file.
  */
-function queryRefused(error, stage, trigger, index, file) {
-    const keyPath = `stages.${stage}.monitor.triggers[${index}].query`;
+function queryRefused(error, stage, trigger, keyPath, file) {
     const where = file !== undefined ? `${file} (${keyPath})` : `the policy (${keyPath})`;
     return new InvalidInputError(`ModelGate monitor: ${stage}, trigger "${trigger}": ${error.message}. Fix the query in ${where}.`, { cause: error, ...(file !== undefined ? { locations: [{ file, keyPath }] } : {}) });
 }
@@ -29364,169 +29916,6 @@ function renderReport(report, format = 'md') {
 /** A command's outcome with its report rendered beside the typed facts. */
 function rendered(outcome) {
     return { ...outcome, ...renderReport(outcome.report) };
-}
-
-;// CONCATENATED MODULE: ./src/rollout/steps.ts
-/**
- * Rollout steps, backend-neutral and pure: what a step looks like where a registry keeps it with
- * an event (the `rollout` facts of a git tag's message, the in-memory fake's audit), where a
- * stage's rollout stands after its steps, and whether a requested step is new, a repeat (written
- * nothing) or out of turn (refused). Every adapter judges a write with `decideStep` against the
- * steps it has just read, so a re-run or a lost race never records a step twice.
- */
-
-const STEP_KINDS = [
-    'start',
-    'advance',
-    'hold',
-    'abort',
-    'complete'
-];
-/** The facts a registry keeps with a step's event, under `rollout`. */
-function rolloutFacts(step) {
-    return {
-        step: step.kind,
-        percent: step.percent,
-        ...(step.from === undefined ? {} : { from: step.from })
-    };
-}
-const isPercent = (value) => typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 100;
-/**
- * The step an event records, when its stored audit carries valid `rollout` facts; undefined
- * for any other event (a promotion, a damaged or foreign record).
- */
-function stepOfEvent(event) {
-    const facts = event.audit?.rollout;
-    if (!facts || typeof facts !== 'object' || Array.isArray(facts))
-        return undefined;
-    const { step, percent, from } = facts;
-    if (!STEP_KINDS.includes(step) || !isPercent(percent))
-        return undefined;
-    if (from !== undefined && !isPercent(from))
-        return undefined;
-    if (event.version === undefined || event.stage === undefined)
-        return undefined;
-    const reason = event.audit?.reason;
-    return {
-        model: event.model,
-        stage: event.stage,
-        version: event.version,
-        kind: step,
-        percent,
-        ...(from === undefined ? {} : { from }),
-        at: event.at,
-        by: event.by,
-        ...(typeof reason === 'string' ? { reason } : {}),
-        id: event.id
-    };
-}
-/** A stage's steps from a model's history (newest first, as the port's `history`), oldest first. */
-function stepsOfHistory(history, stage) {
-    return [...history]
-        .reverse()
-        .filter(event => event.stage === stage)
-        .flatMap(event => stepOfEvent(event) ?? [])
-        .sort((a, b) => a.at.getTime() - b.at.getTime());
-}
-/** Where the stage's latest rollout stands; undefined before its first start. */
-function rolloutState(steps) {
-    let startAt = -1;
-    steps.forEach((step, i) => {
-        if (step.kind === 'start')
-            startAt = i;
-    });
-    if (startAt < 0)
-        return undefined;
-    const own = steps.slice(startAt).filter(s => s.version === steps[startAt]?.version);
-    const first = own[0];
-    let since = first.at;
-    let percent = first.percent;
-    let phase = 'running';
-    for (const step of own) {
-        if (phase === 'aborted' || phase === 'complete')
-            break;
-        if (step.kind === 'advance') {
-            percent = step.percent;
-            since = step.at;
-            phase = 'running';
-        }
-        else if (step.kind === 'hold') {
-            phase = 'held';
-        }
-        else if (step.kind === 'abort' || step.kind === 'complete') {
-            phase = step.kind === 'abort' ? 'aborted' : 'complete';
-            percent = step.percent;
-            since = step.at;
-        }
-    }
-    const last = own[own.length - 1];
-    return { version: first.version, phase, percent, since, last, steps: own };
-}
-/** Started and neither aborted nor complete. */
-const isActive = (state) => state.phase === 'running' || state.phase === 'held';
-/**
- * Judges `request` against the stage's recorded steps: `write` when it is the next step,
- * `{ noop }` when it is already recorded (a re-run), and a refusal (exit 2; exit 3 when there is
- * no rollout to act on) when it does not follow from them.
- */
-function decideStep(steps, request, where) {
-    const state = rolloutState(steps);
-    const name = `${where.model} ${where.stage}`;
-    const repeat = { noop: 'step already recorded' };
-    if (request.kind === 'start') {
-        if (state && isActive(state)) {
-            if (state.version === request.version)
-                return repeat;
-            throw new InvalidInputError(`${name}: ${state.version} is already in rollout at ${state.percent}%; abort it before starting ${request.version}.`);
-        }
-        if (request.from !== undefined) {
-            throw new InvalidInputError(`${name}: a start has no share before it.`);
-        }
-        return 'write';
-    }
-    if (!state)
-        throw new NotFoundError(`${name}: no rollout has been started.`);
-    if (state.version !== request.version) {
-        throw new InvalidInputError(`${name}: the rollout is of ${state.version}, not ${request.version}.`);
-    }
-    const last = state.last;
-    const sameAsLast = last.kind === request.kind && last.percent === request.percent && last.from === request.from;
-    if (!isActive(state)) {
-        if (sameAsLast)
-            return repeat;
-        throw new InvalidInputError(`${name}: the rollout of ${state.version} ${state.phase === 'aborted' ? 'was aborted' : 'is complete'} (${last.at.toISOString()}); start a new one.`);
-    }
-    switch (request.kind) {
-        case 'advance':
-            if (request.percent === state.percent && state.phase === 'running') {
-                if (request.from === undefined || last.from === request.from)
-                    return repeat;
-            }
-            if (request.from !== undefined && request.from !== state.percent) {
-                throw new InvalidInputError(`${name}: the canary is at ${state.percent}%, not ${request.from}%: the registry moved since this step was planned.`);
-            }
-            if (request.percent <= state.percent) {
-                throw new InvalidInputError(`${name}: an advance must raise the share above ${state.percent}%, not to ${request.percent}%.`);
-            }
-            return 'write';
-        case 'hold':
-            if (state.phase === 'held' && last.percent === request.percent)
-                return repeat;
-            if (request.percent !== state.percent) {
-                throw new InvalidInputError(`${name}: a hold keeps the share at ${state.percent}%, not ${request.percent}%.`);
-            }
-            return 'write';
-        case 'abort':
-            if (request.percent !== 0)
-                throw new InvalidInputError(`${name}: an abort sets the share to 0%.`);
-            return 'write';
-        case 'complete':
-            if (request.percent !== 100) {
-                throw new InvalidInputError(`${name}: a completed rollout has the full share, 100%.`);
-            }
-            return 'write';
-    }
-    throw new InvalidInputError(`${name}: unknown rollout step.`);
 }
 
 ;// CONCATENATED MODULE: ./src/commands/status.ts
@@ -37617,6 +38006,7 @@ function planStep(input) {
 
 
 
+
 /**
  * `modelgate rollout`: record one step of a stage's rollout by hand (start, advance, hold,
  * abort, complete), planned from the policy's `rollout:` block and the steps the registry
@@ -37661,11 +38051,13 @@ async function rollout(context, policy, options) {
             : {})
     });
     const reason = options.reason?.trim();
-    const result = await registry.recordRolloutStep(model, stage, step, {
-        actor: context.actor,
-        ...(context.actorEmail ? { actorEmail: context.actorEmail } : {}),
-        ...(reason ? { reason } : {})
-    }, options.dryRun ? { dryRun: true } : {});
+    const result = await recordStep(context, {
+        model,
+        stage,
+        step,
+        ...(reason ? { reason } : {}),
+        ...(options.dryRun ? { dryRun: true } : {})
+    });
     const steps = result.written ? await registry.rolloutSteps(model, stage) : before;
     return rollout_outcome({ model, stage, step, steps, result, ...stateOf(steps) });
 }

@@ -6,6 +6,7 @@ import type { RolloutResult } from '../report/rollout.js'
 import { planStep, type RolloutAction } from '../rollout/plan.js'
 import { rolloutState, type RolloutState } from '../rollout/steps.js'
 import type { CommandResult, RegistryContext } from './registry-context.js'
+import { recordStep } from './rollout-step.js'
 
 export interface RolloutOptions {
   model: string
@@ -29,7 +30,7 @@ export interface RolloutOutcome extends CommandResult {
  * show where the rollout stands. Monitor-driven advancing is not built yet (docs/rollout.md).
  */
 export async function rollout(
-  context: Pick<RegistryContext, 'registry' | 'actor' | 'actorEmail' | 'now'>,
+  context: Pick<RegistryContext, 'registry' | 'actor' | 'actorEmail' | 'now' | 'rolloutHandoff'>,
   policy: Policy,
   options: RolloutOptions
 ): Promise<RolloutOutcome> {
@@ -73,17 +74,13 @@ export async function rollout(
       : {})
   })
   const reason = options.reason?.trim()
-  const result = await registry.recordRolloutStep(
+  const result = await recordStep(context, {
     model,
     stage,
     step,
-    {
-      actor: context.actor,
-      ...(context.actorEmail ? { actorEmail: context.actorEmail } : {}),
-      ...(reason ? { reason } : {})
-    },
-    options.dryRun ? { dryRun: true } : {}
-  )
+    ...(reason ? { reason } : {}),
+    ...(options.dryRun ? { dryRun: true } : {})
+  })
   const steps = result.written ? await registry.rolloutSteps(model, stage) : before
   return outcome({ model, stage, step, steps, result, ...stateOf(steps) })
 }

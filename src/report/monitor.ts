@@ -11,6 +11,7 @@ import type { MonitorNotice } from '../monitor/notice.js'
 import type { WatchWindow } from '../monitor/window.js'
 import { escape } from './markdown.js'
 import { renderRollback, type RollbackResult } from './rollback.js'
+import { rolloutJson, rolloutMarkdown, type RolloutDriveResult } from './monitor-rollout.js'
 
 /** A stage's verdict: the trigger verdicts combined; in recovery, recovered or recovery-failed. */
 export type StageVerdict =
@@ -63,6 +64,8 @@ export interface MonitorReport {
   at: Date
   dryRun: boolean
   stages: StageMonitorResult[]
+  /** The rollouts the run drove (stages with `rollout:` triggers). */
+  rollouts?: RolloutDriveResult[]
   exitCode: number
 }
 
@@ -98,6 +101,7 @@ function markdown(report: MonitorReport): string {
     ''
   ]
   for (const stage of report.stages) lines.push(...stageMarkdown(stage, report.dryRun), '')
+  for (const rollout of report.rollouts ?? []) lines.push(...rolloutMarkdown(rollout), '')
   return lines.join('\n').replace(/\n+$/, '\n')
 }
 
@@ -117,19 +121,8 @@ function stageMarkdown(stage: StageMonitorResult, dryRun: boolean): string[] {
   lines.push(
     `${what}; watched ${iso(window.watched.start)} → ${iso(window.watched.end)}${window.ended ? ' (watch ended)' : ''}; source ${escape(stage.source)}.`,
     '',
-    '| Trigger | Query | Samples | Bounds | Baseline | Verdict |',
-    '| --- | --- | --- | --- | --- | --- |'
+    ...triggerRows(stage.triggers)
   )
-  for (const t of stage.triggers) {
-    const v = t.verdict
-    const samples = v.series.reduce((sum, s) => sum + s.samples.length, 0)
-    const valid = v.series.reduce((sum, s) => sum + s.valid, 0)
-    lines.push(
-      `| ${escape(v.trigger)} | ${code(t.query)} | ${samples} (${valid} valid) | ${bounds(v.bounds)} | ${baseline(v.baseline)} | ${v.status}: ${escape(v.summary)} |`
-    )
-  }
-  const breaches = stage.triggers.flatMap(t => breachLines(t))
-  if (breaches.length > 0) lines.push('', 'Breaching samples:', '', ...breaches)
   lines.push('', actionText(stage, dryRun))
   if (stage.notice) {
     const { severity, kind } = stage.notice
@@ -138,6 +131,25 @@ function stageMarkdown(stage: StageMonitorResult, dryRun: boolean): string[] {
       `Notification: **${severity}** (${kind})${dryRun ? ' — not sent on a dry run' : ''}.`
     )
   }
+  return lines
+}
+
+/** The triggers' table, then their breaching samples (also for the rollouts monitor drives). */
+export function triggerRows(triggers: readonly TriggerEvaluation[]): string[] {
+  const lines = [
+    '| Trigger | Query | Samples | Bounds | Baseline | Verdict |',
+    '| --- | --- | --- | --- | --- | --- |'
+  ]
+  for (const t of triggers) {
+    const v = t.verdict
+    const samples = v.series.reduce((sum, s) => sum + s.samples.length, 0)
+    const valid = v.series.reduce((sum, s) => sum + s.valid, 0)
+    lines.push(
+      `| ${escape(v.trigger)} | ${code(t.query)} | ${samples} (${valid} valid) | ${bounds(v.bounds)} | ${baseline(v.baseline)} | ${v.status}: ${escape(v.summary)} |`
+    )
+  }
+  const breaches = triggers.flatMap(t => breachLines(t))
+  if (breaches.length > 0) lines.push('', 'Breaching samples:', '', ...breaches)
   return lines
 }
 
@@ -280,36 +292,7 @@ function json(report: MonitorReport): Record<string, unknown> {
         : {}),
       ...(stage.source ? { source: stage.source } : {}),
       queries: stage.queries,
-      triggers: stage.triggers.map(t => ({
-        name: t.verdict.trigger,
-        query: t.query,
-        action: t.action,
-        stepSeconds: t.stepMs / 1000,
-        verdict: t.verdict.status,
-        reason: t.verdict.reason,
-        summary: t.verdict.summary,
-        ...(t.verdict.bounds ? { bounds: t.verdict.bounds } : {}),
-        ...(t.verdict.baseline ? { baseline: t.verdict.baseline } : {}),
-        failureLimit: t.verdict.failureLimit,
-        minSamples: t.verdict.minSamples,
-        series: t.verdict.series.map(s => ({
-          labels: s.labels,
-          status: s.status,
-          samples: s.samples.length,
-          valid: s.valid,
-          invalid: s.invalid,
-          longestRun: s.longestRun,
-          ...(s.breachRun
-            ? {
-                breachRun: s.breachRun.map(p => ({
-                  time: new Date(p.time).toISOString(),
-                  value: jsonValue(p.value),
-                  bound: p.bound
-                }))
-              }
-            : {})
-        }))
-      })),
+      triggers: stage.triggers.map(triggerJson),
       action:
         stage.action.kind === 'rollback'
           ? {
@@ -321,6 +304,41 @@ function json(report: MonitorReport): Record<string, unknown> {
           : stage.action,
       ...(stage.reason ? { reason: stage.reason } : {}),
       ...(stage.notice ? { notification: stage.notice } : {})
+    })),
+    rollouts: (report.rollouts ?? []).map(rolloutJson)
+  }
+}
+
+/** One trigger's evaluation as JSON (the monitor's stages and the rollouts it drives). */
+export function triggerJson(t: TriggerEvaluation): Record<string, unknown> {
+  return {
+    name: t.verdict.trigger,
+    query: t.query,
+    action: t.action,
+    stepSeconds: t.stepMs / 1000,
+    verdict: t.verdict.status,
+    reason: t.verdict.reason,
+    summary: t.verdict.summary,
+    ...(t.verdict.bounds ? { bounds: t.verdict.bounds } : {}),
+    ...(t.verdict.baseline ? { baseline: t.verdict.baseline } : {}),
+    failureLimit: t.verdict.failureLimit,
+    minSamples: t.verdict.minSamples,
+    series: t.verdict.series.map(s => ({
+      labels: s.labels,
+      status: s.status,
+      samples: s.samples.length,
+      valid: s.valid,
+      invalid: s.invalid,
+      longestRun: s.longestRun,
+      ...(s.breachRun
+        ? {
+            breachRun: s.breachRun.map(p => ({
+              time: new Date(p.time).toISOString(),
+              value: jsonValue(p.value),
+              bound: p.bound
+            }))
+          }
+        : {})
     }))
   }
 }
