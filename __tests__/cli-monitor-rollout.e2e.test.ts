@@ -233,6 +233,9 @@ describe('modelgate monitor drives rollouts (bundled CLI, real Prometheus, git r
     await setUp('steady')
     await setUp('spike')
     await setUp('quiet')
+    await setUp('segments', { triggers: SEGMENT_TRIGGERS })
+    await setUp('disagree', { shadowOnly: true, shadowTriggers: true })
+    await setUp('agree', { shadowOnly: true, shadowTriggers: true })
   }, 300_000)
   afterAll(async () => {
     await prometheus?.stop()
@@ -339,5 +342,87 @@ describe('modelgate monitor drives rollouts (bundled CLI, real Prometheus, git r
       show: { staging: 'v1.1.0', shadow: 'v1.1.0', canary: 'v1.1.0', production: 'v1.0.0' },
       semver: { staging: 'v1.1.0', shadow: 'v1.1.0', canary: 'v1.1.0', production: 'v1.0.0' }
     })
+  })
+
+  it('aborts at 10% when one segment breaches against the champion, though the average is better', async () => {
+    await drives(T0 + 31 * MINUTE, 'segments', { kind: 'advance', from: 5, to: 10 })
+    const { run } = await drives(T0 + 45 * MINUTE, 'segments', { kind: 'abort' })
+    expect(run.exitCode).toBe(5)
+    const report = parsed(run.stdout).rollouts[0]
+    expect(report).toMatchObject({ champion: 'v1.0.0', verdict: 'breach', percent: 10 })
+    expect(report?.triggers[0]?.summary).toContain('segment="eu"')
+    expect(report?.triggers[0]?.summary).not.toContain('segment="us"')
+    expect(report?.reason).toContain('segment="eu"')
+    expect(report?.reason).toContain('0.016 at')
+    const text = await cli(T0 + 47 * MINUTE, 'rollout', 'segments', '--stage', 'canary')
+    expect(text.stdout).toContain('aborted canary v1.1.0 at 0%')
+    expect(text.stdout).toContain('segment=')
+    expect(await gto('segments')).toEqual({
+      show: { staging: 'v1.1.0', shadow: 'v1.1.0', production: 'v1.0.0' },
+      semver: { staging: 'v1.1.0', shadow: 'v1.1.0', production: 'v1.0.0' }
+    })
+  })
+
+  it('aborts a shadow whose agreement with the champion is too low; it cannot start a canary', async () => {
+    const { run } = await drives(T0 + 10 * MINUTE, 'disagree', { kind: 'abort' }, 'shadow')
+    expect(run.exitCode).toBe(5)
+    const report = parsed(run.stdout).rollouts[0]
+    expect(report).toMatchObject({ type: 'shadow', champion: 'v1.0.0', verdict: 'breach' })
+    expect(report?.reason).toContain('agreement')
+    expect(report?.reason).toContain('0.7 at')
+    const start = await cli(
+      T0 + 20 * MINUTE,
+      'rollout',
+      'disagree',
+      '--stage',
+      'canary',
+      '--start',
+      '--version',
+      'v1.1.0'
+    )
+    expect(start.exitCode).toBe(2)
+    expect(start.stderr).toContain('only from shadow')
+    expect(await gto('disagree')).toEqual({
+      show: { staging: 'v1.1.0', production: 'v1.0.0' },
+      semver: { staging: 'v1.1.0', production: 'v1.0.0' }
+    })
+  })
+
+  it('reports an agreeing shadow ready for promotion to canary once its time is up, writing nothing', async () => {
+    const before = await originTags(sandbox)
+    const early = await monitor(T0 + 10 * MINUTE, 'agree', '--stage', 'shadow')
+    expect(early.exitCode).toBe(0)
+    expect(parsed(early.stdout).rollouts[0]?.action).toMatchObject({ kind: 'wait' })
+    const ready = await monitor(T0 + 31 * MINUTE, 'agree', '--stage', 'shadow')
+    expect(ready.exitCode).toBe(0)
+    expect(parsed(ready.stdout).rollouts[0]).toMatchObject({
+      type: 'shadow',
+      champion: 'v1.0.0',
+      verdict: 'healthy',
+      action: { kind: 'ready', next: ['canary'] }
+    })
+    expect(await originTags(sandbox)).toEqual(before)
+  })
+
+  it('refuses $champion in a monitor: block, naming the file, line and key (exit 2)', async () => {
+    const text = rolloutPolicy('strict', prometheus.url).replace(
+      '  production:\n    from: [canary]\n',
+      `  production:
+    from: [canary]
+    monitor:
+      source: { prometheus: { url: "${prometheus.url}" } }
+      watch_for: 1d
+      triggers:
+        - name: agreement
+          query: 'min(prediction_agreement{version="$version", champion="$champion"})'
+          min: 0.9
+`
+    )
+    await writePolicy(clone, text, 'strict')
+    const run = await cli(T0, 'monitor', 'strict')
+    expect(run.exitCode).toBe(2)
+    expect(run.stderr).toContain('policies/strict.yml:')
+    expect(run.stderr).toContain('stages.production.monitor.triggers[0].query')
+    expect(run.stderr).toContain('$champion is only for rollout triggers')
   })
 })

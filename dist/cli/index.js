@@ -22345,13 +22345,13 @@ async function hashAll(walked, known, display, concurrency = DEFAULT_HASH_CONCUR
 
 ;// CONCATENATED MODULE: ./src/policy/promql-placeholders.ts
 /**
- * Where `$model`, `$version` and `$stage` may stand in a trigger's PromQL: only inside the
+ * Where `$model`, `$version`, `$stage` (and, in a rollout's triggers, `$champion`) may stand in a trigger's PromQL: only inside the
  * double-quoted value of a label matcher. Pure; the policy checks a query with
  * `placeholderProblems` when it is loaded, and monitor/promql.ts substitutes values into the
  * same spans.
  */
 /** A placeholder, not followed by more name characters (`$models` is not `$model`). */
-const PLACEHOLDER = /\$(model|version|stage)(?![A-Za-z0-9_])/g;
+const PLACEHOLDER = /\$(model|version|stage|champion)(?![A-Za-z0-9_])/g;
 /**
  * The double-quoted label-matcher values of `query`, found by a small lexer that knows
  * PromQL's strings (`"…"` and `'…'` with backslash escapes, raw `` `…` ``), `#` comments and
@@ -22494,8 +22494,8 @@ const MonitorSource = strictObject({
 })
     .describe('Where the live metrics are read.');
 const RelativeBound = strictObject({
-    baseline: schemas_enum(['audit', 'previous_holder'])
-        .describe("`audit`: the value of `metric` recorded in the promotion's audit record. `previous_holder`: the mean of the same query for the version that held the stage before, over the same length of time just before the promotion."),
+    baseline: schemas_enum(['audit', 'previous_holder', 'champion'])
+        .describe("`audit`: the value of `metric` recorded in the promotion's audit record. `previous_holder`: the mean of the same query for the version that held the stage before, over the same length of time just before the promotion. `champion` (rollout triggers only): the mean of the same query for the champion (the holder of the stage the rollout serves or shadows) over the same window; with `by`, segment by segment."),
     metric: schemas_string()
         .min(1)
         .optional()
@@ -22518,11 +22518,13 @@ const RelativeBound = strictObject({
             message: 'audit needs `metric`: which metric of the audit record is the baseline'
         });
     }
-    if (bound.baseline === 'previous_holder' && bound.metric !== undefined) {
+    if (bound.baseline !== 'audit' && bound.metric !== undefined) {
         ctx.addIssue({
             code: 'custom',
             path: ['metric'],
-            message: 'is only for baseline: audit; previous_holder runs the same query'
+            message: bound.baseline === 'previous_holder'
+                ? 'is only for baseline: audit; previous_holder runs the same query'
+                : 'is only for baseline: audit; champion and previous_holder run the same query'
         });
     }
 })
@@ -22538,6 +22540,10 @@ const Trigger = strictObject({
     max: schemas_number().optional().describe('Breach when a sample is above this (absolute).'),
     min: schemas_number().optional().describe('Breach when a sample is below this (absolute).'),
     relative: RelativeBound.optional(),
+    by: schemas_string()
+        .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a label name (letters, digits and _, not starting with a digit)')
+        .optional()
+        .describe('Per-segment rule: the label the query splits its answer by (one series per value, such as `max by (segment) (…)`). Each segment is judged alone, against the same segment of the champion with `baseline: champion`; any segment that breaches is a breach, named in the report.'),
     failure_limit: schemas_number()
         .int()
         .min(1)
@@ -22606,6 +22612,20 @@ const Monitor = strictObject({
         // Checked here, where the source is known: a file source's selectors follow the same rule.
         for (const message of placeholderProblems(trigger.query)) {
             ctx.addIssue({ code: 'custom', path: ['triggers', i, 'query'], message });
+        }
+        if ([...trigger.query.matchAll(PLACEHOLDER)].some(m => m[1] === 'champion')) {
+            ctx.addIssue({
+                code: 'custom',
+                path: ['triggers', i, 'query'],
+                message: '$champion is only for rollout triggers (stages.<stage>.rollout.triggers): a monitor: block watches one version, with no champion'
+            });
+        }
+        if (trigger.relative?.baseline === 'champion') {
+            ctx.addIssue({
+                code: 'custom',
+                path: ['triggers', i, 'relative', 'baseline'],
+                message: 'champion is only for rollout triggers (stages.<stage>.rollout.triggers); a monitor: block compares with audit or previous_holder'
+            });
         }
         const step = durationMs(trigger.step);
         const watch = durationMs(monitor.watch_for);
@@ -26064,6 +26084,9 @@ function triggerVerdict(rule, series, baseline) {
             series: []
         };
     }
+    if (rule.by !== undefined && baseline?.from === 'champion') {
+        return segmentedVerdict(rule, rule.by, series, baseline.series);
+    }
     const resolved = resolveBounds(rule, baseline);
     if (resolved.bounds === undefined) {
         // Only a relative bound lacks bounds, and it always says why in its baseline evidence.
@@ -26082,7 +26105,7 @@ function triggerVerdict(rule, series, baseline) {
             }))
         };
     }
-    const judged = series.map(s => seriesVerdict(rule, resolved.bounds, s));
+    const judged = series.map(s => withSegment(rule, seriesVerdict(rule, resolved.bounds, s)));
     const result = {
         ...base,
         ...combine(rule, judged),
@@ -26103,7 +26126,7 @@ function combine(rule, judged) {
         return {
             status: 'breach',
             reason: 'breached',
-            summary: `${run.length} breaching samples in a row (limit ${rule.failure_limit})${seriesCount(breached.length, judged.length)}`
+            summary: `${run.length} breaching samples in a row (limit ${rule.failure_limit})${seriesCount(breached.length, judged.length)}${segmentsText(rule, breached)}`
         };
     }
     const short = breached.length + inconclusive.length;
@@ -26111,7 +26134,7 @@ function combine(rule, judged) {
         return {
             status: breached.length > 0 ? 'breach' : 'inconclusive',
             reason: 'too-few-samples',
-            summary: `no data: fewer than ${rule.min_samples} valid samples${seriesCount(short, judged.length)} (${noDataMeaning(rule)})`
+            summary: `no data: fewer than ${rule.min_samples} valid samples${seriesCount(short, judged.length)}${segmentsText(rule, [...breached, ...inconclusive])} (${noDataMeaning(rule)})`
         };
     }
     const longest = Math.max(...judged.map(s => s.longestRun));
@@ -26224,10 +26247,11 @@ function baselineValue(from, minSamples, input) {
         }
         return { from, value: input.value };
     }
+    const whose = from === 'champion' ? 'the champion' : 'the previous holder';
     if (input.series.length !== 1) {
         const problem = input.series.length === 0
-            ? 'the query matched no series for the previous holder'
-            : `the query matched ${input.series.length} series for the previous holder, not one`;
+            ? `the query matched no series for ${whose}`
+            : `the query matched ${input.series.length} series for ${whose}, not one`;
         return { from, problem };
     }
     const values = input.series[0].samples
@@ -26237,17 +26261,77 @@ function baselineValue(from, minSamples, input) {
         return {
             from,
             samples: values.length,
-            problem: `the previous holder has ${values.length} valid samples, fewer than ${minSamples}`
+            problem: `${whose} has ${values.length} valid samples, fewer than ${minSamples}`
         };
     }
     const mean = values.reduce((sum, v) => sum + v, 0) / values.length;
     if (!Number.isFinite(mean)) {
-        return { from, samples: values.length, problem: "the previous holder's mean overflows" };
+        return { from, samples: values.length, problem: `${whose}'s mean overflows` };
     }
     return { from, value: mean, samples: values.length };
 }
+/** `segment="eu"` for each segment of `series`, when the rule splits by a label. */
+function segmentsText(rule, series) {
+    if (rule.by === undefined || series.length === 0)
+        return '';
+    const names = series.map(s => `${rule.by}=${JSON.stringify(s.segment ?? '')}`);
+    return ` (${names.join(', ')})`;
+}
+function withSegment(rule, verdict) {
+    return rule.by === undefined ? verdict : { ...verdict, segment: verdict.labels[rule.by] ?? '' };
+}
+/**
+ * Per-segment comparison with the champion: each segment of the candidate against the mean of
+ * the champion's same segment over the same window. A segment without its champion counterpart
+ * (or with too few champion samples) is inconclusive; any breaching segment breaches the trigger.
+ */
+function segmentedVerdict(rule, by, series, champion) {
+    const judged = series.map(s => {
+        const segment = s.labels[by] ?? '';
+        const own = champion.filter(c => (c.labels[by] ?? '') === segment);
+        const resolved = resolveBounds(rule, { from: 'champion', series: own });
+        const evidence = resolved.baseline;
+        if (resolved.bounds === undefined) {
+            const counted = seriesVerdict(rule, {}, s);
+            return {
+                ...counted,
+                segment,
+                baseline: evidence,
+                status: 'inconclusive',
+                reason: 'no-baseline'
+            };
+        }
+        return {
+            ...seriesVerdict(rule, resolved.bounds, s),
+            segment,
+            bounds: resolved.bounds,
+            baseline: evidence
+        };
+    });
+    const noBaseline = judged.filter(s => s.reason === 'no-baseline');
+    const combined = combine(rule, judged);
+    const result = {
+        trigger: rule.name,
+        failureLimit: rule.failure_limit,
+        minSamples: rule.min_samples,
+        ...combined,
+        baseline: { from: 'champion' },
+        series: judged
+    };
+    if (combined.status !== 'breach' && noBaseline.length > 0) {
+        const problem = noBaseline.map(s => `${by}=${JSON.stringify(s.segment)}: ${s.baseline?.problem ?? 'none'}`);
+        return {
+            ...result,
+            status: 'inconclusive',
+            reason: 'no-baseline',
+            summary: `no champion baseline for ${problem.join('; ')}`
+        };
+    }
+    return result;
+}
 
 ;// CONCATENATED MODULE: ./src/monitor/evaluate.ts
+
 
 
 
@@ -26260,8 +26344,13 @@ async function evaluateTrigger(source, trigger, context) {
         evaluation.queries++;
         return source.queryRange({ query: trigger.query, values, ...window, stepMs });
     };
+    const champion = context.champion;
+    if (champion === undefined && needsChampion(trigger)) {
+        return { ...evaluation, verdict: noChampion(trigger) };
+    }
+    const values = champion === undefined ? context.values : { ...context.values, champion };
     try {
-        const series = await ask(context.values, range);
+        const series = await ask(values, range);
         let baseline;
         const relative = trigger.relative;
         if (relative?.baseline === 'audit') {
@@ -26274,8 +26363,12 @@ async function evaluateTrigger(source, trigger, context) {
             };
         }
         else if (relative?.baseline === 'previous_holder' && context.previousVersion !== undefined) {
-            const values = { ...context.values, version: context.previousVersion };
-            baseline = { from: 'previous_holder', series: await ask(values, context.window.baseline) };
+            const previous = { ...values, version: context.previousVersion };
+            baseline = { from: 'previous_holder', series: await ask(previous, context.window.baseline) };
+        }
+        else if (relative?.baseline === 'champion' && champion !== undefined) {
+            // The champion over the same window: both versions see the same hours of traffic.
+            baseline = { from: 'champion', series: await ask({ ...values, version: champion }, range) };
         }
         return { ...evaluation, verdict: triggerVerdict(trigger, series, baseline) };
     }
@@ -26296,6 +26389,23 @@ async function evaluateTrigger(source, trigger, context) {
             }
         };
     }
+}
+/** The trigger names `$champion` or compares with it. */
+function needsChampion(trigger) {
+    return (trigger.relative?.baseline === 'champion' ||
+        [...trigger.query.matchAll(PLACEHOLDER)].some(match => match[1] === 'champion'));
+}
+/** No champion to compare with (the stage it serves holds no version): never healthy. */
+function noChampion(trigger) {
+    return {
+        trigger: trigger.name,
+        status: 'inconclusive',
+        reason: 'no-baseline',
+        summary: 'no champion: the stage this rollout is compared with holds no version',
+        failureLimit: trigger.failure_limit,
+        minSamples: trigger.min_samples,
+        series: []
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/monitor/notice.ts
@@ -27936,7 +28046,7 @@ function actionText(stage, dryRun) {
  */
 function breachReason(model, stage, version, breached) {
     const parts = breached.map(t => {
-        const runs = t.verdict.series.flatMap(s => (s.breachRun ? [samplesText(s.breachRun)] : []));
+        const runs = t.verdict.series.flatMap(s => s.breachRun ? [`${segmentPrefix(s.segment, s.bounds)}${samplesText(s.breachRun)}`] : []);
         const where = runs.length > 0 ? `: ${runs.join('; ')}` : '';
         return `${t.verdict.trigger} (${t.verdict.summary}${bounds(t.verdict.bounds, true)})${where}`;
     });
@@ -27957,6 +28067,13 @@ function inconclusiveWarnings(stages) {
         const holder = s.holder !== undefined ? `${s.holder}; ` : '';
         return `ModelGate monitor: ${s.stage} is inconclusive (${holder}${why.join('; ')}). Nothing written.`;
     });
+}
+/** `segment "eu" (max 0.015): ` before a segment's breaching samples; nothing without `by`. */
+function segmentPrefix(segment, b) {
+    if (segment === undefined)
+        return '';
+    const limits = bounds(b, true).replace(/^; /, '');
+    return `segment ${JSON.stringify(segment)}${limits ? ` (${limits})` : ''}: `;
 }
 /** One line of at most 300 characters. */
 function clip(text) {
@@ -27981,7 +28098,10 @@ function bounds(b, inReason = false) {
 function baseline(b) {
     if (!b)
         return '–';
-    const from = b.from === 'audit' ? 'audit record' : 'previous holder';
+    const from = b.from === 'audit' ? 'audit record' : b.from === 'champion' ? 'champion' : 'previous holder';
+    // A per-segment comparison keeps each segment's baseline with its series.
+    if (b.value === undefined && b.problem === undefined)
+        return `${from}, segment by segment`;
     if (b.value === undefined)
         return `${from}: ${markdown_escape(b.problem ?? 'none')}`;
     return `${from}: ${monitor_value(b.value)}${b.samples !== undefined ? ` (mean of ${b.samples})` : ''}`;
@@ -37026,6 +37146,9 @@ function substitutePlaceholders(query, values) {
     return query.replace(PLACEHOLDER, (_, name, at) => {
         const span = spans.find(s => at > s.start && at < s.end);
         const value = values[name];
+        // Callers check first (evaluate.ts): a query naming the champion is not sent without one.
+        if (value === undefined)
+            throw new PromqlPlaceholderError([`$${name} has no value`]);
         return escapeStringContent(span?.regex ? quoteRegex(value) : value);
     });
 }

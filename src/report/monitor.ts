@@ -198,7 +198,9 @@ export function breachReason(
   breached: TriggerEvaluation[]
 ): string {
   const parts = breached.map(t => {
-    const runs = t.verdict.series.flatMap(s => (s.breachRun ? [samplesText(s.breachRun)] : []))
+    const runs = t.verdict.series.flatMap(s =>
+      s.breachRun ? [`${segmentPrefix(s.segment, s.bounds)}${samplesText(s.breachRun)}`] : []
+    )
     const where = runs.length > 0 ? `: ${runs.join('; ')}` : ''
     return `${t.verdict.trigger} (${t.verdict.summary}${bounds(t.verdict.bounds, true)})${where}`
   })
@@ -222,6 +224,14 @@ export function inconclusiveWarnings(stages: readonly StageMonitorResult[]): str
     })
 }
 
+/** `segment "eu" (max 0.015): ` before a segment's breaching samples; nothing without `by`. */
+function segmentPrefix(segment: string | undefined, b: SeriesBounds | undefined): string {
+  if (segment === undefined) return ''
+  const limits = bounds(b, true).replace(/^; /, '')
+  return `segment ${JSON.stringify(segment)}${limits ? ` (${limits})` : ''}: `
+}
+type SeriesBounds = { min?: number; max?: number }
+
 /** One line of at most 300 characters. */
 function clip(text: string): string {
   const line = text.replace(/\s+/g, ' ').trim()
@@ -244,7 +254,10 @@ function bounds(b: { min?: number; max?: number } | undefined, inReason = false)
 
 function baseline(b: TriggerEvaluation['verdict']['baseline']): string {
   if (!b) return '–'
-  const from = b.from === 'audit' ? 'audit record' : 'previous holder'
+  const from =
+    b.from === 'audit' ? 'audit record' : b.from === 'champion' ? 'champion' : 'previous holder'
+  // A per-segment comparison keeps each segment's baseline with its series.
+  if (b.value === undefined && b.problem === undefined) return `${from}, segment by segment`
   if (b.value === undefined) return `${from}: ${escape(b.problem ?? 'none')}`
   return `${from}: ${value(b.value)}${b.samples !== undefined ? ` (mean of ${b.samples})` : ''}`
 }
