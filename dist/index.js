@@ -81871,6 +81871,9 @@ async function runCommand(settings, runner, checked = {}) {
             return rendered(await status_status(context, model));
         case 'history':
             return rendered(await status_history(context, model, { stage: settings.stage }));
+        case 'rollout':
+            // events.ts runs it by dispatch (action/rollout.ts), after the actor's right.
+            throw new errors/* InvalidInputError */.oC('command "rollout" runs on workflow_dispatch');
     }
 }
 /** `command: monitor`: its typed outcome, for the flow that tells the pull requests. */
@@ -82339,7 +82342,11 @@ async function forcedPromotionByDispatch(settings, context) {
  * higher). Denied: a PermissionError (exit 4) before the registry is opened.
  */
 async function requireRollbackRight(settings, context) {
-    const what = settings.command === 'rollback' ? 'roll back' : 'force a promotion';
+    const what = settings.command === 'rollback'
+        ? 'roll back'
+        : settings.command === 'rollout'
+            ? 'record a rollout step'
+            : 'force a promotion';
     const github = context.github(`Checking ${context.actor}'s right to ${what}`);
     let policy;
     try {
@@ -82347,7 +82354,9 @@ async function requireRollbackRight(settings, context) {
     }
     catch (error) {
         // The rights could not be read: a refused attempt, recorded like a denial.
-        context.audits.add(deniedAudit(settings, context, undefined, (0,errors/* errorMessage */.gJ)(error)));
+        if (settings.command !== 'rollout') {
+            context.audits.add(deniedAudit(settings, context, undefined, (0,errors/* errorMessage */.gJ)(error)));
+        }
         throw error;
     }
     const decision = await checkRollbackPermission(github.access, context.actor, policy?.rollback?.allowed);
@@ -82357,7 +82366,9 @@ async function requireRollbackRight(settings, context) {
         summary: decision.reason
     };
     if (!decision.allowed) {
-        context.audits.add(deniedAudit(settings, context, policy, decision.reason));
+        if (settings.command !== 'rollout') {
+            context.audits.add(deniedAudit(settings, context, policy, decision.reason));
+        }
         throw new errors/* PermissionError */.i_(`Refused: ${decision.reason}${rerunNote(context)}. The registry was not changed.`);
     }
     context.logger?.info(`Allowed: ${decision.reason}${rerunNote(context)}`);
@@ -82365,6 +82376,7 @@ async function requireRollbackRight(settings, context) {
 }
 function isDispatchWrite(settings) {
     return (settings.command === 'rollback' ||
+        settings.command === 'rollout' ||
         settings.command === 'promote' ||
         settings.command === 'register');
 }
@@ -82378,7 +82390,7 @@ function requireKnownActor(settings, context) {
     if (attempt === undefined)
         return;
     const reason = `who re-ran this run is unknown: attempt ${attempt} has no GITHUB_TRIGGERING_ACTOR (older GitHub Enterprise Server or another runner), and GITHUB_ACTOR (${context.initialActor ?? 'unset'}) names who started the first attempt, not who re-ran it`;
-    if (settings.command !== 'register') {
+    if (settings.command !== 'register' && settings.command !== 'rollout') {
         context.audits.add(deniedAudit(settings, { ...context, actor: 'unknown' }, undefined, reason));
     }
     throw new errors/* PermissionError */.i_(`Refused: ${reason}. Start a new run (workflow_dispatch) instead of re-running this one. The registry was not changed.`);
@@ -82495,7 +82507,278 @@ function promotingPullRequest(holder) {
     return storedPullRequest(holder.audit);
 }
 
+;// CONCATENATED MODULE: ./src/rollout/plan.ts
+/**
+ * Planning a rollout step by hand (`modelgate rollout`): from the stage's policy, its recorded
+ * steps and the time, the step to record, or a refusal that says why (exit 2; exit 3 when there
+ * is nothing to act on). Pure: no registry, no clock of its own. The registry judges the planned
+ * step again against what it reads at write time (steps.ts `decideStep`), so a repeat writes
+ * nothing and a stale plan is refused.
+ */
+
+
+
+
+/** `since` plus `minMs`, as a UTC time to the second (`2026-12-01 11:00:00`), for messages. */
+function whenMayAdvance(since, minMs) {
+    return new Date(since.getTime() + minMs)
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d{3}Z$/, '');
+}
+/** The step to record for `input.action`; throws a refusal naming why. */
+function planStep(input) {
+    const { model, stage, rollout, action } = input;
+    const name = `${model} ${stage}`;
+    const state = rolloutState(input.steps);
+    const active = state && isActive(state) ? state : undefined;
+    const shadow = rollout.type === 'shadow';
+    if (action.kind === 'start') {
+        const from = input.from ?? [];
+        const holds = input.versionStages ?? [];
+        if (!from.includes('candidate') && !from.some(source => holds.includes(source))) {
+            throw new errors/* InvalidInputError */.oC(`${name}: ${action.version} is in ${holds.length ? holds.join(', ') : 'no stage'}; the policy starts a rollout of ${stage} only from ${from.join(', ')}.`);
+        }
+        return {
+            kind: 'start',
+            version: action.version,
+            percent: shadow ? 0 : rollout.steps[0]
+        };
+    }
+    if (!state)
+        throw new errors/* NotFoundError */.m_(`${name}: no rollout has been started; start one with --start --version V.`);
+    if (action.kind === 'abort') {
+        return { kind: 'abort', version: state.version, percent: 0 };
+    }
+    if (!active) {
+        const last = state.last;
+        // A re-run of the step that ended it: the registry writes nothing.
+        if (action.kind === last.kind)
+            return { kind: last.kind, version: state.version, percent: last.percent };
+        throw new errors/* InvalidInputError */.oC(`${name}: the rollout of ${state.version} ${state.phase === 'aborted' ? 'was aborted' : 'is complete'}; start a new one with --start --version V.`);
+    }
+    if (action.kind === 'hold') {
+        return { kind: 'hold', version: active.version, percent: active.percent };
+    }
+    if (action.kind === 'complete') {
+        if (rollout.type === 'canary' && active.percent !== rollout.steps[rollout.steps.length - 1]) {
+            throw new errors/* InvalidInputError */.oC(`${name}: ${active.version} is at ${active.percent}%; a rollout completes from its last step (${rollout.steps[rollout.steps.length - 1]}%).`);
+        }
+        const full = input.fullStages ?? [];
+        if (!full.some(f => f.holder === active.version)) {
+            const stages = full.map(f => f.stage);
+            throw new errors/* InvalidInputError */.oC(`${name}: ${active.version} does not hold ${stages.length ? stages.join(' or ') : 'a stage promoted from this one'} yet; the full share is an ordinary promotion with its gates (approvals included): promote it, then complete.`);
+        }
+        return { kind: 'complete', version: active.version, percent: 100 };
+    }
+    // advance
+    if (rollout.type === 'shadow') {
+        throw new errors/* InvalidInputError */.oC(`${name}: a shadow takes no traffic, so it has no steps to advance; promote ${active.version} to the next stage.`);
+    }
+    const to = action.to;
+    if (to !== undefined && !rollout.steps.includes(to)) {
+        throw new errors/* InvalidInputError */.oC(`${name}: --to ${to} is not one of the policy's steps (${rollout.steps.join(', ')}).`);
+    }
+    if (to !== undefined && to === active.percent && active.phase === 'running') {
+        // Already there: the same advance again, which the registry records once.
+        const last = active.last;
+        return {
+            kind: 'advance',
+            version: active.version,
+            percent: to,
+            ...(last.kind === 'advance' && last.from !== undefined ? { from: last.from } : {})
+        };
+    }
+    const minMs = durationMs(rollout.min_step_duration) ?? 0;
+    const early = input.now.getTime() - active.since.getTime() < minMs;
+    if (early) {
+        const last = active.last;
+        if (to === undefined && last.kind === 'advance' && last.by === input.actor) {
+            // The same person's advance again before the step's time is up: a re-run of it, which the
+            // registry records once.
+            return {
+                kind: 'advance',
+                version: active.version,
+                percent: last.percent,
+                ...(last.from === undefined ? {} : { from: last.from })
+            };
+        }
+    }
+    const target = to ?? nextStep(rollout, active.percent);
+    if (target === undefined) {
+        throw new errors/* InvalidInputError */.oC(`${name}: ${active.version} is at the last step (${active.percent}%); the full share is the next stage, an ordinary promotion with its gates, then --complete.`);
+    }
+    if (target <= active.percent) {
+        throw new errors/* InvalidInputError */.oC(`${name}: ${active.version} is at ${active.percent}% already; --to ${target} would lower it.`);
+    }
+    if (early) {
+        throw new errors/* InvalidInputError */.oC(`${name}: ${active.version} reached ${active.percent}% at ${whenMayAdvance(active.since, 0)} UTC; min_step_duration is ${rollout.min_step_duration}, so it may advance from ${whenMayAdvance(active.since, minMs)} UTC.`);
+    }
+    return { kind: 'advance', version: active.version, percent: target, from: active.percent };
+}
+
+;// CONCATENATED MODULE: ./src/commands/rollout.ts
+
+
+
+
+
+/**
+ * `modelgate rollout`: record one step of a stage's rollout by hand (start, advance, hold,
+ * abort, complete), planned from the policy's `rollout:` block and the steps the registry
+ * holds (rollout/plan.ts), written through the registry's write protocol; or, with no step,
+ * show where the rollout stands. Monitor-driven advancing is not built yet (docs/rollout.md).
+ */
+async function rollout(context, policy, options) {
+    const { model, stage, action } = options;
+    const stagePolicy = findStage(policy, stage);
+    if (!stagePolicy.rollout) {
+        throw new errors/* InvalidInputError */.oC(`${model} ${stage}: the policy declares no rollout for this stage (stages.${stage}.rollout)`);
+    }
+    const { registry } = context;
+    const before = await registry.rolloutSteps(model, stage);
+    if (!action)
+        return rollout_outcome({ model, stage, steps: before, ...stateOf(before) });
+    if (action.kind === 'abort' && !options.reason?.trim()) {
+        throw new errors/* InvalidInputError */.oC('an abort needs --reason: every abort is recorded with why');
+    }
+    const fullStages = Object.entries(policy.stages)
+        .filter(([, s]) => s.from.includes(stage))
+        .map(([name]) => name);
+    const step = planStep({
+        model,
+        stage,
+        rollout: stagePolicy.rollout,
+        steps: before,
+        action,
+        now: context.now(),
+        actor: context.actor,
+        from: stagePolicy.from,
+        ...(action.kind === 'start'
+            ? { versionStages: await stagesOf(context, model, action.version) }
+            : {}),
+        ...(action.kind === 'complete'
+            ? {
+                fullStages: await Promise.all(fullStages.map(async (name) => ({
+                    stage: name,
+                    holder: (await registry.getStage(model, name))?.version
+                })))
+            }
+            : {})
+    });
+    const reason = options.reason?.trim();
+    const result = await recordStep(context, {
+        model,
+        stage,
+        step,
+        ...(reason ? { reason } : {}),
+        ...(options.dryRun ? { dryRun: true } : {})
+    });
+    const steps = result.written ? await registry.rolloutSteps(model, stage) : before;
+    const rollout = stagePolicy.rollout;
+    const championStage = rollout.type === 'shadow' ? rollout.shadows : fullStages[0];
+    const champion = championStage === undefined
+        ? undefined
+        : (await registry.getStage(model, championStage))?.version;
+    return {
+        ...rollout_outcome({ model, stage, step, steps, result, ...stateOf(steps) }),
+        ...(champion !== undefined ? { champion } : {})
+    };
+}
+/** The stages `version` holds; NotFoundError (exit 3) when it is not registered. */
+async function stagesOf(context, model, version) {
+    const record = await context.registry.getVersion(model, version);
+    if (!record)
+        throw new errors/* NotFoundError */.m_(`${model} ${version} is not registered.`);
+    return record.stages.map(s => s.stage);
+}
+function stateOf(steps) {
+    const state = rolloutState(steps);
+    return state ? { state } : {};
+}
+function rollout_outcome(result) {
+    return { report: { command: 'rollout', result }, exitCode: errors/* ExitCode */.yU.Pass, rollout: result };
+}
+
+;// CONCATENATED MODULE: ./src/action/rollout.ts
+
+
+
+
+
+/**
+ * `workflow_dispatch` with `command: rollout`: the actor's right first, as for a rollback (the
+ * policy's `rollback.allowed`, default maintain; a refusal is exit 4 with the registry untouched,
+ * judged by the default branch's policy), then the step, planned and recorded as
+ * `modelgate rollout` does. Sets the step outputs the serving layer reads.
+ */
+async function rolloutByDispatch(settings, context) {
+    const { policy: checked } = await requireRollbackRight(settings, context);
+    const { model, policy, context: registryContext } = await openCommandContext(settings, context, checked);
+    if (!policy)
+        throw new errors/* InvalidInputError */.oC('input "policy" is required for command "rollout"');
+    const outcome = await rollout(registryContext, policy, {
+        model: modelOf(model, settings),
+        stage: settings.stage,
+        action: actionOf(settings),
+        ...(settings.reason ? { reason: settings.reason } : {}),
+        dryRun: settings.dryRun
+    });
+    return { ...rendered(outcome), outputs: rolloutOutputs(outcome) };
+}
+function actionOf(settings) {
+    if (settings.step === 'start') {
+        // inputs.ts requires the version with step: start.
+        if (!settings.version)
+            throw new errors/* InvalidInputError */.oC('input "version" is required for step start');
+        return { kind: 'start', version: settings.version };
+    }
+    return { kind: settings.step };
+}
+/** The outputs of a step by hand: where the rollout stands after it. */
+function rolloutOutputs(outcome) {
+    const { step, state } = outcome.rollout;
+    if (!step)
+        return {};
+    return stepOutputs({
+        step: step.kind,
+        percent: step.percent,
+        version: step.version,
+        ...(outcome.champion !== undefined ? { champion: outcome.champion } : {}),
+        ...(state ? { now: state.percent } : {})
+    });
+}
+/**
+ * The outputs of the first rollout a monitor run took a step on (or found recorded already):
+ * nothing when it only waited, reported readiness, or had nothing to drive.
+ */
+function monitorRolloutOutputs(rollouts) {
+    const acted = rollouts.find(r => r.step !== undefined);
+    if (!acted?.step)
+        return {};
+    return stepOutputs({
+        step: acted.step.kind,
+        percent: acted.step.percent,
+        version: acted.step.version,
+        // Once complete, the version is the full stage's holder: the champion now.
+        ...(acted.step.kind === 'complete'
+            ? { champion: acted.step.version }
+            : acted.champion !== undefined
+                ? { champion: acted.champion }
+                : {})
+    });
+}
+function stepOutputs(facts) {
+    return {
+        'traffic-percent': String(facts.now ?? facts.percent),
+        'rollout-step': facts.step,
+        version: facts.version,
+        'champion-version': facts.champion ?? ''
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/action/monitor.ts
+
 
 
 
@@ -82533,7 +82816,8 @@ async function monitorForEvent(settings, context) {
         if (note)
             markdown = withNote(markdown, note);
     }
-    return { ...outcome, markdown };
+    const rollouts = outcome.report.report.rollouts ?? [];
+    return { ...outcome, markdown, outputs: monitorRolloutOutputs(rollouts) };
 }
 /**
  * Who acts in a monitor run. Nobody chose the moment of a `schedule` or `repository_dispatch`
@@ -83191,6 +83475,7 @@ async function readWorkspaceFile(context, file) {
 
 
 
+
 /** The events whose payload carries the pull request a promotion is evaluated on. */
 const PULL_REQUEST_EVENTS = [
     'pull_request',
@@ -83213,6 +83498,12 @@ async function runForEvent(settings, context) {
     }
     if (settings.command === 'monitor')
         return monitorForEvent(settings, context);
+    if (settings.command === 'rollout') {
+        if (event !== 'workflow_dispatch') {
+            throw unsupported(`command "rollout" runs on workflow_dispatch`, event);
+        }
+        return rolloutByDispatch(settings, context);
+    }
     if (settings.command === 'rollback') {
         if (event !== 'workflow_dispatch') {
             throw unsupported(`command "rollback" runs on workflow_dispatch`, event);
@@ -83905,8 +84196,10 @@ const COMMANDS = [
     'rollback',
     'status',
     'history',
-    'monitor'
+    'monitor',
+    'rollout'
 ];
+const ROLLOUT_STEPS = ['start', 'advance', 'hold', 'abort', 'complete'];
 /**
  * A name that reaches the registry, audit records, the log and the summary: checked here, before
  * any record is built, so nothing downstream ever holds markup or a workflow command in one.
@@ -83933,6 +84226,9 @@ const Inputs = object({
     version: inputs_name('version', VERSION_PATTERN, 'a version: letters, digits, . + or -, starting with a letter or digit (v1.2.0, or an MLflow version number)', 128),
     reason: schemas_string().refine(reason => reasonProblem(reason, 'input "reason"') === undefined, {
         error: issue => reasonProblem(String(issue.input), 'input "reason"')
+    }),
+    step: schemas_enum(['', ...ROLLOUT_STEPS], {
+        message: `input "step" must be one of ${['start', 'advance', 'hold', 'abort', 'complete'].join(', ')}`
     }),
     'dry-run': bool('dry-run'),
     force: bool('force'),
@@ -83962,7 +84258,8 @@ const REQUIRED = {
     rollback: ['stage', 'reason'],
     status: [],
     history: [],
-    monitor: ['policy']
+    monitor: ['policy'],
+    rollout: ['stage', 'step']
 };
 /** Inputs that are secrets: handed to `onSecret` before anything is validated. */
 const SECRET_INPUTS = [
@@ -84000,6 +84297,7 @@ function getInputs(options = {}) {
         model: text(inputs.model),
         version: text(inputs.version),
         reason: text(inputs.reason),
+        ...(inputs.step ? { step: inputs.step } : {}),
         dryRun: inputs['dry-run'] === 'true',
         force: inputs.force === 'true',
         failOnBlocked: inputs['fail-on-blocked'] !== 'false',
@@ -84034,6 +84332,12 @@ function getInputs(options = {}) {
         missing.push('model');
     if (settings.command === 'rollback' && !settings.model && !settings.policy)
         missing.push('model');
+    if (settings.command === 'rollout' && !settings.model && !settings.policy)
+        missing.push('model');
+    if (settings.step === 'start' && !settings.version)
+        missing.push('version');
+    if (settings.step === 'abort' && !settings.reason)
+        missing.push('reason');
     if (settings.force && !settings.reason)
         missing.push('reason');
     if (missing.length > 0) {
@@ -84062,6 +84366,8 @@ function variant(settings, command) {
             return { ...settings, command, stage: given('stage'), reason: given('reason') };
         case 'monitor':
             return { ...settings, command, policy: given('policy') };
+        case 'rollout':
+            return { ...settings, command, stage: given('stage'), step: settings.step ?? 'advance' };
         case 'status':
         case 'history':
             return { ...settings, command };
@@ -84197,6 +84503,8 @@ async function run() {
             lib_core/* setOutput */.uH('decision', outcome.decision);
         lib_core/* setOutput */.uH('report', outcome.markdown);
         lib_core/* setOutput */.uH('report-json', outcome.json);
+        for (const [name, value] of Object.entries(outcome.outputs ?? {}))
+            lib_core/* setOutput */.uH(name, value);
         await writeSummary(outcome.markdown);
         log.info(outcome.markdown);
         for (const warning of outcome.warnings ?? [])

@@ -38182,7 +38182,15 @@ async function rollout(context, policy, options) {
         ...(options.dryRun ? { dryRun: true } : {})
     });
     const steps = result.written ? await registry.rolloutSteps(model, stage) : before;
-    return rollout_outcome({ model, stage, step, steps, result, ...stateOf(steps) });
+    const rollout = stagePolicy.rollout;
+    const championStage = rollout.type === 'shadow' ? rollout.shadows : fullStages[0];
+    const champion = championStage === undefined
+        ? undefined
+        : (await registry.getStage(model, championStage))?.version;
+    return {
+        ...rollout_outcome({ model, stage, step, steps, result, ...stateOf(steps) }),
+        ...(champion !== undefined ? { champion } : {})
+    };
 }
 /** The stages `version` holds; NotFoundError (exit 3) when it is not registered. */
 async function stagesOf(context, model, version) {

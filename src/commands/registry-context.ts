@@ -51,4 +51,6 @@ export interface CommandOutcome {
   notifications?: NotificationEvent[]
   /** Warnings the action shows as annotations (an inconclusive monitor run), plain text. */
   warnings?: string[]
+  /** Step outputs beyond decision/report (a rollout step: `traffic-percent`, `version`, …). */
+  outputs?: Record<string, string>
 }

@@ -21,6 +21,8 @@ export interface RolloutOptions {
 export interface RolloutOutcome extends CommandResult {
   report: { command: 'rollout'; result: RolloutResult }
   rollout: RolloutResult
+  /** The holder of the stage the rollout serves (a canary's next stage) or shadows. */
+  champion?: string
 }
 
 /**
@@ -82,7 +84,16 @@ export async function rollout(
     ...(options.dryRun ? { dryRun: true } : {})
   })
   const steps = result.written ? await registry.rolloutSteps(model, stage) : before
-  return outcome({ model, stage, step, steps, result, ...stateOf(steps) })
+  const rollout = stagePolicy.rollout
+  const championStage = rollout.type === 'shadow' ? rollout.shadows : fullStages[0]
+  const champion =
+    championStage === undefined
+      ? undefined
+      : (await registry.getStage(model, championStage))?.version
+  return {
+    ...outcome({ model, stage, step, steps, result, ...stateOf(steps) }),
+    ...(champion !== undefined ? { champion } : {})
+  }
 }
 
 /** The stages `version` holds; NotFoundError (exit 3) when it is not registered. */
