@@ -16,7 +16,7 @@
  */
 import { durationMs } from '../policy/monitor.js'
 import { nextStep, type RolloutPolicy } from '../policy/rollout.js'
-import type { RolloutStepRequest } from '../registry/port.js'
+import type { RolloutStepRequest } from './step-types.js'
 import { isActive, type RolloutState } from './steps.js'
 
 export type DriveVerdict = 'healthy' | 'inconclusive' | 'breach'
