@@ -38134,7 +38134,8 @@ function planStep(input) {
  * `modelgate rollout`: record one step of a stage's rollout by hand (start, advance, hold,
  * abort, complete), planned from the policy's `rollout:` block and the steps the registry
  * holds (rollout/plan.ts), written through the registry's write protocol; or, with no step,
- * show where the rollout stands. Monitor-driven advancing is not built yet (docs/rollout.md).
+ * show where the rollout stands. `monitor` takes steps through the same path
+ * (commands/monitor-rollout.ts, commands/rollout-step.ts).
  */
 async function rollout(context, policy, options) {
     const { model, stage, action } = options;
