@@ -199,6 +199,29 @@ describe('rollouts in the action: command rollout, scheduled monitor runs, the a
     await workspace?.cleanup()
   })
 
+  it('refuses a bad step, a start without a version and an abort without a reason (exit 2)', async () => {
+    const before = await remoteTags(clone)
+    const bad = await dispatch(T0, { step: 'jump' })
+    expect(bad.exitCode).toBe(2)
+    expect(bad.stdout).toContain(
+      'input "step" must be one of start, advance, hold, abort, complete'
+    )
+    const start = await dispatch(T0, { step: 'start' })
+    expect(start.exitCode).toBe(2)
+    expect(start.stdout).toContain('input "version" is required for command "rollout"')
+    const abort = await dispatch(T0, { step: 'abort' })
+    expect(abort.exitCode).toBe(2)
+    expect(abort.stdout).toContain('input "reason" is required for command "rollout"')
+    const pushed = await runAction(
+      { command: 'rollout', policy: 'policy.yml', stage: 'canary', step: 'hold' },
+      { ...workspace.env('HEAD', clock(T0)), ...schedule.env },
+      clone.dir
+    )
+    expect(pushed.exitCode).toBe(2)
+    expect(pushed.stdout).toContain('command "rollout" runs on workflow_dispatch')
+    expect(await remoteTags(clone)).toEqual(before)
+  })
+
   it('refuses a rollout step by someone without the rollback right (exit 4), writing nothing', async () => {
     const before = await remoteTags(clone)
     const run = await dispatch(T0, { step: 'start', version: 'v1.1.0' }, 'alice')
