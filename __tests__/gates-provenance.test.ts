@@ -476,6 +476,52 @@ describe('evaluateStage with provenance:', () => {
 })
 
 describe('certificate values in the report', () => {
+  it('are escaped where the signer is named: markup, workflow commands, mentions inert', async () => {
+    const bundle = await sigstore.attest({
+      subjects: [subject(MODEL)],
+      identity: {
+        repository: 'acme/<img src=x onerror=alert(1)>',
+        ref: 'refs/heads/x\n::error::pwned @here'
+      }
+    })
+    const policy = parsePolicy(
+      [
+        'model: churn',
+        'metrics: { accuracy: { goal: maximize } }',
+        'stages:',
+        '  production:',
+        '    from: [candidate]',
+        '    provenance: { repository: acme/churn-training, workflow: .github/workflows/train.yml }',
+        ''
+      ].join('\n'),
+      'policies/churn.yml'
+    )
+    const evaluation = evaluateStage({
+      policy,
+      stage: 'production',
+      candidate: {
+        dir: '/c',
+        label: 'v2',
+        metrics: {},
+        invalidMetrics: {},
+        files: [MODEL],
+        totalBytes: 1
+      },
+      now: new Date('2026-01-01T00:00:00Z'),
+      provenance: { evidence: evidence([{ bundle, digests: [MODEL.sha256] }], [MODEL]), verifier }
+    })
+    const gate = evaluation.gates[0]
+    expect(gate?.status).toBe('fail')
+    expect(gate?.details?.[0]).toContain(
+      'attested, but by acme/<img src=x onerror=alert(1)> .github/workflows/train.yml@refs/heads/x\\u000a::error::pwned @here (github-hosted runner)'
+    )
+    const markdown = renderMarkdown(evaluation)
+    expect(markdown).toContain('acme/\\<img src=x onerror=alert(1)\\>')
+    expect(markdown).not.toMatch(/[^\\]<img/)
+    expect(markdown).not.toMatch(/^::/m)
+    expect(markdown).not.toContain('@here')
+  })
+
   it('are escaped: no markup, no workflow command, no line break from a hostile certificate', async () => {
     const hostile =
       'https://github.com/acme/churn-training/.github/workflows/train.yml@refs/heads/<img src=x onerror=alert(1)>\n::error::pwned @here'
