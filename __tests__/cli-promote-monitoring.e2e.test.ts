@@ -100,9 +100,7 @@ describe('promote with monitoring: required (bundled CLI, real Prometheus, git r
       summary: `prometheus ${prometheus.url} receives data for v1.0.0 on 2 triggers`
     })
     // The last hour before now (the shifted clock runs on from T1 by some milliseconds).
-    expect(gate?.details?.[0]).toMatch(
-      /^looked from 2026-01-05T00:00:00\.\d{3}Z to 2026-01-05T01:00:00\.\d{3}Z$/
-    )
+    expect(gate?.details?.[0]).toMatch(/^looked from 2026-01-05 00:00 UTC to 2026-01-05 01:00 UTC$/)
     // A sample a minute over the hour, both ends included.
     expect(gate?.details?.slice(1)).toEqual([
       'error rate: 1 series, 61 finite samples',

@@ -58,7 +58,7 @@ describe('monitoringGate', () => {
       status: 'fail',
       summary: 'prometheus http://127.0.0.1:9090 has no data for v1 on 1 trigger: latency',
       details: [
-        'looked from 2026-12-01T23:00:00.000Z to 2026-12-02T00:00:00.000Z',
+        'looked from 2026-12-01 23:00 UTC to 2026-12-02 00:00 UTC',
         'error rate: 1 series, 60 finite samples',
         'latency: 0 series, 0 finite samples'
       ]
@@ -76,7 +76,7 @@ describe('monitoringGate', () => {
       status: 'pass',
       summary: 'prometheus http://127.0.0.1:9090 receives data for v1 on 2 triggers',
       details: [
-        'looked from 2026-12-01T23:00:00.000Z to 2026-12-02T00:00:00.000Z',
+        'looked from 2026-12-01 23:00 UTC to 2026-12-02 00:00 UTC',
         'error rate: 1 series, 60 finite samples',
         'latency: 1 series, 1 finite sample'
       ]
@@ -96,7 +96,7 @@ describe('monitoringGate', () => {
       summary:
         'prometheus http://127.0.0.1:9090 could not be probed for v1 (1 trigger: error rate), so it is not known to receive data',
       details: [
-        'looked from 2026-12-01T23:00:00.000Z to 2026-12-02T00:00:00.000Z',
+        'looked from 2026-12-01 23:00 UTC to 2026-12-02 00:00 UTC',
         'error rate: source failure: HTTP 503 Service Unavailable',
         'latency: 1 series, 5 finite samples'
       ]

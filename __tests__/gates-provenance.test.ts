@@ -160,18 +160,161 @@ describe('provenance gate', () => {
     ])
   })
 
+  const REQUIRED =
+    'acme/churn-training .github/workflows/train.yml@refs/heads/main (github-hosted runners only)'
   it.each([
-    ['wrong repository', { repository: 'acme/other' }, /subjectAlternativeName/],
-    ['wrong workflow', { workflow: '.github/workflows/nightly.yml' }, /subjectAlternativeName/],
-    ['wrong ref', { ref: 'refs/heads/experiment' }, /subjectAlternativeName/],
-    ['self-hosted runner', { runner: 'self-hosted' }, /Runner Environment/]
-  ])('fails an attestation from the %s, naming the field', async (_name, identity, field) => {
-    const bundle = await sigstore.attest({ subjects: [subject(MODEL)], identity })
-    const files = [MODEL]
-    const result = gateOver(files, [{ bundle, digests: [MODEL.sha256] }])
-    expect(result.status).toBe('fail')
-    expect(result.provenance?.unattested[0]?.why).toMatch(/^1 attestation found, none verified: /)
-    expect(result.provenance?.unattested[0]?.why).toMatch(field)
+    [
+      'wrong repository',
+      { repository: 'acme/other' },
+      'acme/other .github/workflows/train.yml@refs/heads/main (github-hosted runner)'
+    ],
+    [
+      'wrong workflow',
+      { workflow: '.github/workflows/nightly.yml' },
+      'acme/churn-training .github/workflows/nightly.yml@refs/heads/main (github-hosted runner)'
+    ],
+    [
+      'wrong ref',
+      { ref: 'refs/heads/experiment' },
+      'acme/churn-training .github/workflows/train.yml@refs/heads/experiment (github-hosted runner)'
+    ],
+    [
+      'self-hosted runner',
+      { runner: 'self-hosted' },
+      'acme/churn-training .github/workflows/train.yml@refs/heads/main (self-hosted runner)'
+    ]
+  ])(
+    'fails an attestation from the %s, naming who signed and who must, as written',
+    async (_name, identity, signer) => {
+      const bundle = await sigstore.attest({ subjects: [subject(MODEL)], identity })
+      const files = [MODEL]
+      const result = provenanceGate({
+        rules,
+        files,
+        evidence: evidence([{ bundle, digests: [MODEL.sha256] }], files),
+        verifier
+      })
+      expect(result.status).toBe('fail')
+      expect(result.provenance?.unattested[0]?.why).toBe(
+        `attested, but by ${signer}, not the required ${REQUIRED}`
+      )
+    }
+  )
+
+  it('names the required identity as the policy wrote it when it names no ref', async () => {
+    const bundle = await sigstore.attest({
+      subjects: [subject(MODEL)],
+      identity: { workflow: '.github/workflows/nightly.yml', runner: 'self-hosted' }
+    })
+    const result = provenanceGate({
+      rules: { ...rules, ref: undefined, github_hosted_runners_only: false },
+      files: [MODEL],
+      evidence: evidence([{ bundle, digests: [MODEL.sha256] }], [MODEL]),
+      verifier
+    })
+    expect(result.provenance?.unattested[0]?.why).toBe(
+      'attested, but by acme/churn-training .github/workflows/nightly.yml@refs/heads/main (self-hosted runner), ' +
+        'not the required acme/churn-training .github/workflows/train.yml, any ref (github-hosted or self-hosted runner)'
+    )
+  })
+
+  it('names the field when the signer is the required one but its certificate disagrees elsewhere', async () => {
+    const bundle = await sigstore.attest({
+      subjects: [subject(MODEL)],
+      identity: { override: { sourceRepositoryUri: 'https://github.com/evil/x' } }
+    })
+    const result = provenanceGate({
+      rules,
+      files: [MODEL],
+      evidence: evidence([{ bundle, digests: [MODEL.sha256] }], [MODEL]),
+      verifier
+    })
+    expect(result.provenance?.unattested[0]?.why).toBe(
+      '1 attestation found, none verified: ' +
+        'attested by acme/churn-training .github/workflows/train.yml@refs/heads/main (github-hosted runner), ' +
+        'but its certificate extension Source Repository URI (1.3.6.1.4.1.57264.1.12) is ' +
+        '"https://github.com/evil/x", expected "https://github.com/acme/churn-training"'
+    )
+  })
+
+  describe('a file listed by a checksums file whose attestation did not verify', () => {
+    const files = [METRICS, MODEL, SUMS]
+    const checksums: ChecksumReport = {
+      file: 'SHA256SUMS',
+      verified: ['metrics.json', 'model.pkl'],
+      missing: [],
+      mismatched: [],
+      unlisted: []
+    }
+
+    it('says the checksums file is attested, but by whom, not "no attestation"', async () => {
+      const bundle = await sigstore.attest({
+        subjects: [subject(SUMS)],
+        identity: { workflow: '.github/workflows/notebook.yml' }
+      })
+      const result = provenanceGate({
+        rules,
+        files,
+        checksums,
+        evidence: evidence([{ bundle, digests: [SUMS.sha256] }], files),
+        verifier
+      })
+      expect(result.status).toBe('fail')
+      const by =
+        'by acme/churn-training .github/workflows/notebook.yml@refs/heads/main (github-hosted runner), ' +
+        `not the required ${REQUIRED}`
+      expect(result.provenance?.unattested.map(u => [u.path, u.why])).toEqual([
+        [
+          'metrics.json',
+          `no attestation of its own, and SHA256SUMS, which lists it, is attested, but ${by}`
+        ],
+        [
+          'model.pkl',
+          `no attestation of its own, and SHA256SUMS, which lists it, is attested, but ${by}`
+        ],
+        ['SHA256SUMS', `attested, but ${by}`]
+      ])
+      // The required identity as a person wrote it, never the anchored pattern behind it.
+      for (const detail of result.details ?? []) {
+        expect(detail).not.toMatch(/no attestation found|\\|\^https|\$$/)
+      }
+    })
+
+    it('gives the verification failure of the checksums file', async () => {
+      const bundle = await sigstore.attest({ subjects: [subject(SUMS)], signWithOtherKey: true })
+      const result = provenanceGate({
+        rules,
+        files,
+        checksums,
+        evidence: evidence([{ bundle, digests: [SUMS.sha256] }], files),
+        verifier
+      })
+      expect(result.status).toBe('fail')
+      expect(result.provenance?.unattested[0]?.why).toMatch(
+        /^no attestation of its own, and SHA256SUMS, which lists it, has 1 attestation, none verified: dsseEnvelope\.signatures /
+      )
+    })
+
+    it("says when the checksums file's attestations could not be read", () => {
+      const result = provenanceGate({
+        rules,
+        files,
+        checksums,
+        evidence: {
+          repository: rules.repository,
+          lookups: {
+            [METRICS.sha256]: { bundles: [] },
+            [MODEL.sha256]: { bundles: [] },
+            [SUMS.sha256]: { error: 'GitHub API: reading … failed (HTTP 403)' }
+          }
+        },
+        verifier
+      })
+      expect(result.status).toBe('fail')
+      expect(result.provenance?.unattested[0]?.why).toBe(
+        'no attestation of its own, and SHA256SUMS, which lists it, could not be checked: GitHub API: reading … failed (HTTP 403)'
+      )
+    })
   })
 
   it.each([
@@ -304,6 +447,52 @@ describe('evaluateStage with provenance:', () => {
 })
 
 describe('certificate values in the report', () => {
+  it('are escaped where the signer is named: markup, workflow commands, mentions inert', async () => {
+    const bundle = await sigstore.attest({
+      subjects: [subject(MODEL)],
+      identity: {
+        repository: 'acme/<img src=x onerror=alert(1)>',
+        ref: 'refs/heads/x\n::error::pwned @here'
+      }
+    })
+    const policy = parsePolicy(
+      [
+        'model: churn',
+        'metrics: { accuracy: { goal: maximize } }',
+        'stages:',
+        '  production:',
+        '    from: [candidate]',
+        '    provenance: { repository: acme/churn-training, workflow: .github/workflows/train.yml }',
+        ''
+      ].join('\n'),
+      'policies/churn.yml'
+    )
+    const evaluation = evaluateStage({
+      policy,
+      stage: 'production',
+      candidate: {
+        dir: '/c',
+        label: 'v2',
+        metrics: {},
+        invalidMetrics: {},
+        files: [MODEL],
+        totalBytes: 1
+      },
+      now: new Date('2026-01-01T00:00:00Z'),
+      provenance: { evidence: evidence([{ bundle, digests: [MODEL.sha256] }], [MODEL]), verifier }
+    })
+    const gate = evaluation.gates[0]
+    expect(gate?.status).toBe('fail')
+    expect(gate?.details?.[0]).toContain(
+      'attested, but by acme/<img src=x onerror=alert(1)> .github/workflows/train.yml@refs/heads/x\\u000a::error::pwned @here (github-hosted runner)'
+    )
+    const markdown = renderMarkdown(evaluation)
+    expect(markdown).toContain('acme/\\<img src=x onerror=alert(1)\\>')
+    expect(markdown).not.toMatch(/[^\\]<img/)
+    expect(markdown).not.toMatch(/^::/m)
+    expect(markdown).not.toContain('@here')
+  })
+
   it('are escaped: no markup, no workflow command, no line break from a hostile certificate', async () => {
     const hostile =
       'https://github.com/acme/churn-training/.github/workflows/train.yml@refs/heads/<img src=x onerror=alert(1)>\n::error::pwned @here'

@@ -23854,6 +23854,7 @@ function utc(date) {
 
 ;// CONCATENATED MODULE: ./src/gates/monitoring.ts
 
+
 /**
  * `monitoring: required`: the stage must be monitored, and the monitoring must receive data.
  * Pure. Fails when the stage has no `monitor:` block; when no probe of its source was made
@@ -23893,7 +23894,8 @@ function monitoringGate(context) {
     }
     const answers = triggers.map(name => ({ name, answer: probe.triggers[name] }));
     const details = [
-        `looked from ${probe.window.start} to ${probe.window.end}`,
+        // The report's time format (the probe keeps the exact ISO times for the JSON report).
+        `looked from ${when(probe.window.start)} to ${when(probe.window.end)}`,
         ...answers.map(({ name, answer }) => `${name}: ${describeAnswer(answer)}`)
     ];
     const failed = answers.filter(({ answer }) => answer !== undefined && 'failure' in answer);
@@ -23910,6 +23912,11 @@ function monitoringGate(context) {
         summary: `${probe.source} receives data for ${probe.holder} on ${plural(triggers.length, 'trigger')}`,
         details
     };
+}
+/** `2026-12-02 10:00 UTC`, as the rest of the report; a value that is no time, as it is. */
+function when(iso) {
+    const date = new Date(iso);
+    return Number.isNaN(date.getTime()) ? iso : utc(date);
 }
 function samplesOf(answer) {
     return 'failure' in answer ? 0 : answer.samples;
@@ -24234,6 +24241,7 @@ function provenanceGate(context) {
         githubHostedOnly: rules.github_hosted_runners_only
     };
     const who = `${rules.repository} ${rules.workflow}${rules.ref ? `@${rules.ref}` : ''}`;
+    const required = requiredIdentity(expected);
     const finding = {
         repository: rules.repository,
         workflow: rules.workflow,
@@ -24255,6 +24263,7 @@ function provenanceGate(context) {
     const attestedBy = new Map();
     /** Why the bundles read for a digest did not verify. */
     const refusals = new Map();
+    const refuse = (digest, refusal) => refusals.set(digest, [...(refusals.get(digest) ?? []), refusal]);
     for (const [digest, lookup] of Object.entries(evidence.lookups)) {
         if ('error' in lookup)
             continue;
@@ -24272,13 +24281,10 @@ function provenanceGate(context) {
                 }
             }
             if (!verdict.ok) {
-                refusals.set(digest, [...(refusals.get(digest) ?? []), `${verdict.field} ${verdict.why}`]);
+                refuse(digest, refusalOf(verdict, expected));
             }
             else if (!verdict.subjects.some(subject => subject.sha256 === digest)) {
-                refusals.set(digest, [
-                    ...(refusals.get(digest) ?? []),
-                    'statement.subject does not list this digest'
-                ]);
+                refuse(digest, { text: 'statement.subject does not list this digest' });
             }
         }
     }
@@ -24309,9 +24315,16 @@ function provenanceGate(context) {
         finding.unattested.push({
             path: file.path,
             sha256: file.sha256,
-            why: whyNot(file, evidence.lookups[file.sha256], refusals.get(file.sha256), checksums, {
+            why: whyNot(file, evidence.lookups[file.sha256], refusals.get(file.sha256), required, {
+                checksums,
                 attested: checksumsSigner !== undefined,
-                clean: checksumsClean
+                clean: checksumsClean,
+                ...(checksumsFile
+                    ? {
+                        lookup: evidence.lookups[checksumsFile.sha256],
+                        refused: refusals.get(checksumsFile.sha256)
+                    }
+                    : {})
             })
         });
     }
@@ -24345,8 +24358,66 @@ function provenanceGate(context) {
         provenance: finding
     };
 }
-function whyNot(file, lookup, refused, checksums, through) {
-    const listed = !checksums || checksums.file === file.path
+function refusalOf(verdict, expected) {
+    const { signer } = verdict;
+    if (!signer)
+        return { text: `${verdict.field} ${verdict.why}` };
+    const by = signerIdentity(signer);
+    const differs = signer.repository !== expected.repository ||
+        signer.workflow !== expected.workflow ||
+        (expected.ref !== undefined && signer.ref !== expected.ref) ||
+        (signer.runner !== 'github-hosted' &&
+            (expected.githubHostedOnly || signer.runner !== 'self-hosted'));
+    // The same identity, yet refused: the field at fault says why (an issuer, an extension).
+    return differs
+        ? { text: '', by }
+        : { text: `attested by ${by}, but its ${verdict.field} ${verdict.why}` };
+}
+/** `acme/x .github/workflows/train.yml@refs/heads/main (github-hosted runners only)`, as the policy says it. */
+function requiredIdentity(expected) {
+    const ref = expected.ref === undefined ? ', any ref' : `@${expected.ref}`;
+    const runner = expected.githubHostedOnly
+        ? 'github-hosted runners only'
+        : 'github-hosted or self-hosted runner';
+    return `${expected.repository} ${expected.workflow}${ref} (${runner})`;
+}
+/** `acme/x .github/workflows/notebook.yml@refs/heads/main (github-hosted runner)`, from the certificate. */
+function signerIdentity(signer) {
+    const runner = signer.runner === undefined ? 'no runner stated' : `${signer.runner} runner`;
+    return `${signer.repository} ${signer.workflow}@${signer.ref} (${runner})`;
+}
+/**
+ * The bundles of one digest, none verified: `attested, but by …, not the required …` when each
+ * was signed by someone else, else how many and each one's failure (at most three).
+ */
+function refusedText(refused, required, own) {
+    const bys = [...new Set(refused.map(refusal => refusal.by))];
+    if (bys.every(by => by !== undefined)) {
+        return `${own ? '' : 'is '}attested, but by ${bys.join(' and by ')}, not the required ${required}`;
+    }
+    const texts = refused.map(refusal => refusal.by === undefined
+        ? refusal.text
+        : `attested, but by ${refusal.by}, not the required ${required}`);
+    const shown = texts.slice(0, 3).join('; ');
+    const more = texts.length > 3 ? `; and ${texts.length - 3} more` : '';
+    const count = plural(refused.length, 'attestation');
+    return `${own ? `${count} found` : `has ${count}`}, none verified: ${shown}${more}`;
+}
+function whyNot(file, lookup, refused, required, through) {
+    const { checksums } = through;
+    const listedBy = checksums && checksums.file !== file.path ? checksums.file : undefined;
+    // The checksums file lists this file but could not vouch for it: say what is wrong with it
+    // (an attestation by someone else, one that failed, a failed read), never "no attestation".
+    const checksumsWhy = listedBy === undefined || !checksums?.verified.includes(file.path) || through.attested
+        ? undefined
+        : through.lookup === undefined
+            ? 'could not be checked: its attestations were not read'
+            : 'error' in through.lookup
+                ? `could not be checked: ${through.lookup.error}`
+                : through.refused && through.refused.length > 0
+                    ? refusedText(through.refused, required, false)
+                    : undefined;
+    const listed = !checksums || listedBy === undefined || checksumsWhy !== undefined
         ? ''
         : !checksums.verified.includes(file.path)
             ? ` (not verified by ${checksums.file} either)`
@@ -24355,16 +24426,17 @@ function whyNot(file, lookup, refused, checksums, through) {
                 : !through.clean
                     ? ` (${checksums.file} lists it, but does not match every file)`
                     : '';
+    const alsoChecksums = checksumsWhy === undefined ? '' : `, and ${listedBy}, which lists it, ${checksumsWhy}`;
     if (!lookup)
-        return `its attestations were not read${listed}`;
+        return `its attestations were not read${listed}${alsoChecksums}`;
     if ('error' in lookup)
-        return `${lookup.error}${listed}`;
+        return `${lookup.error}${listed}${alsoChecksums}`;
     if (refused && refused.length > 0) {
-        const shown = refused.slice(0, 3).join('; ');
-        const more = refused.length > 3 ? `; and ${refused.length - 3} more` : '';
-        return `${plural(refused.length, 'attestation')} found, none verified: ${shown}${more}${listed}`;
+        return `${refusedText(refused, required, true)}${listed}${alsoChecksums}`;
     }
-    return `no attestation found${listed}`;
+    return checksumsWhy === undefined
+        ? `no attestation found${listed}`
+        : `no attestation of its own${alsoChecksums}`;
 }
 
 ;// CONCATENATED MODULE: ./src/gates/metrics.ts
