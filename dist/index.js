@@ -63621,6 +63621,56 @@ async function uploadUnderFreeName(base, used, upload, record) {
     return { record, problem };
 }
 
+;// CONCATENATED MODULE: ./src/report/log.ts
+/**
+ * Text for the job log, made unable to act as a workflow command. Pure: the action's entry
+ * (`main.ts`) passes every message it prints (`info`, `warning`, `error`, `setFailed`, the
+ * loggers it hands down) through {@link neutraliseCommands}.
+ *
+ * The runner reads the step's output line by line (`\n`, `\r` and `\r\n` end a line) and acts
+ * on two grammars: `::name …::data` at the start of a line after leading whitespace, and the
+ * older `##[name …]data` anywhere in a line; the log viewer also draws `##[error]`,
+ * `##[group]` and the like. A zero-width space goes between the two `:` of a `::` that opens a
+ * line (after any whitespace or invisible characters), and between the two `#` of every `##[`,
+ * so neither grammar matches. Nothing else changes, so the text reads the same and a secret
+ * inside it stays whole for the runner's masking.
+ *
+ * Chosen over `::stop-commands::<token>` … `::<token>::`: it also covers the viewer's `##[`
+ * markup (which stop-commands does not), holds no state (a killed process or an interleaved
+ * write cannot leave commands switched off for the rest of the step), and gives the one-line
+ * data of `::warning::` and the multi-line report printed with `info` the same treatment.
+ */
+const ZERO_WIDTH_SPACE = '\u200B';
+/** Line starts: every line break .NET or JavaScript knows. */
+const LINE_BREAK = '\\r\\n\\u0085\\u2028\\u2029';
+/** Whatever a reader could trim before the `::`: whitespace and zero-width characters. */
+const LEADING = '\\s\\u0085\\u180E\\u200B-\\u200D\\u2060\\uFEFF';
+const COMMAND_AT_LINE_START = new RegExp(`(^|[${LINE_BREAK}])([${LEADING}]*):(?=:)`, 'g');
+function neutraliseCommands(text) {
+    return text
+        .replace(COMMAND_AT_LINE_START, `$1$2:${ZERO_WIDTH_SPACE}`)
+        .replace(/#(?=#\[)/g, `#${ZERO_WIDTH_SPACE}`);
+}
+/**
+ * Text for a terminal or a workflow `run:` step, where the CLI prints: control characters that
+ * move the cursor, retitle or clear a terminal (C0 but tab and newline, DEL, C1) are dropped,
+ * and workflow commands are made inert as above. Registry text and file names reach the CLI's
+ * output and errors, and anyone who can push a tag or a file writes those.
+ */
+function forTerminal(text) {
+    return neutraliseCommands(
+    // eslint-disable-next-line no-control-regex
+    showBidiControls(text.replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, '')));
+}
+/**
+ * Unicode's bidirectional controls (ALM, LRM, RLM, the embeddings and overrides, the isolates)
+ * shown as their code point, `<U+202E>`: left in, they make a name or a reason display in
+ * another order than it reads ("Trojan Source"), on a terminal and on GitHub alike.
+ */
+function showBidiControls(text) {
+    return text.replace(/[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g, c => `<U+${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}>`);
+}
+
 ;// CONCATENATED MODULE: ./src/gates/format.ts
 /**
  * Number and size formatting shared by the gates (in their messages) and the report
@@ -63706,56 +63756,6 @@ function plural(count, singular, pluralForm = `${singular}s`) {
 /** Trailing zeros of a `toFixed` with decimals, and the point if nothing follows it. */
 function trimZeros(text) {
     return text.replace(/\.?0+$/, '');
-}
-
-;// CONCATENATED MODULE: ./src/report/log.ts
-/**
- * Text for the job log, made unable to act as a workflow command. Pure: the action's entry
- * (`main.ts`) passes every message it prints (`info`, `warning`, `error`, `setFailed`, the
- * loggers it hands down) through {@link neutraliseCommands}.
- *
- * The runner reads the step's output line by line (`\n`, `\r` and `\r\n` end a line) and acts
- * on two grammars: `::name …::data` at the start of a line after leading whitespace, and the
- * older `##[name …]data` anywhere in a line; the log viewer also draws `##[error]`,
- * `##[group]` and the like. A zero-width space goes between the two `:` of a `::` that opens a
- * line (after any whitespace or invisible characters), and between the two `#` of every `##[`,
- * so neither grammar matches. Nothing else changes, so the text reads the same and a secret
- * inside it stays whole for the runner's masking.
- *
- * Chosen over `::stop-commands::<token>` … `::<token>::`: it also covers the viewer's `##[`
- * markup (which stop-commands does not), holds no state (a killed process or an interleaved
- * write cannot leave commands switched off for the rest of the step), and gives the one-line
- * data of `::warning::` and the multi-line report printed with `info` the same treatment.
- */
-const ZERO_WIDTH_SPACE = '\u200B';
-/** Line starts: every line break .NET or JavaScript knows. */
-const LINE_BREAK = '\\r\\n\\u0085\\u2028\\u2029';
-/** Whatever a reader could trim before the `::`: whitespace and zero-width characters. */
-const LEADING = '\\s\\u0085\\u180E\\u200B-\\u200D\\u2060\\uFEFF';
-const COMMAND_AT_LINE_START = new RegExp(`(^|[${LINE_BREAK}])([${LEADING}]*):(?=:)`, 'g');
-function neutraliseCommands(text) {
-    return text
-        .replace(COMMAND_AT_LINE_START, `$1$2:${ZERO_WIDTH_SPACE}`)
-        .replace(/#(?=#\[)/g, `#${ZERO_WIDTH_SPACE}`);
-}
-/**
- * Text for a terminal or a workflow `run:` step, where the CLI prints: control characters that
- * move the cursor, retitle or clear a terminal (C0 but tab and newline, DEL, C1) are dropped,
- * and workflow commands are made inert as above. Registry text and file names reach the CLI's
- * output and errors, and anyone who can push a tag or a file writes those.
- */
-function forTerminal(text) {
-    return neutraliseCommands(
-    // eslint-disable-next-line no-control-regex
-    showBidiControls(text.replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, '')));
-}
-/**
- * Unicode's bidirectional controls (ALM, LRM, RLM, the embeddings and overrides, the isolates)
- * shown as their code point, `<U+202E>`: left in, they make a name or a reason display in
- * another order than it reads ("Trojan Source"), on a terminal and on GitHub alike.
- */
-function showBidiControls(text) {
-    return text.replace(/[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g, c => `<U+${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}>`);
 }
 
 ;// CONCATENATED MODULE: ./src/policy/stages.ts
@@ -65889,6 +65889,7 @@ function escapeHtml(text) {
 
 ;// CONCATENATED MODULE: ./src/report/audit-summary.ts
 
+
 /** Longest record shown whole in the job summary (GitHub keeps at most 1 MiB per step). */
 const SUMMARY_RECORD_LIMIT = 256 * 1024;
 /**
@@ -65934,6 +65935,18 @@ function summaryJson(record) {
 function fenceFor(text) {
     const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map(match => match[0].length));
     return '`'.repeat(Math.max(3, longest + 1));
+}
+/**
+ * The warning when a record's upload as a workflow artifact failed (a runner's artifact service
+ * refused it): the record is still in the job summary, and in the registry when it was written.
+ * A log line, so made unable to act as a workflow command.
+ */
+function auditUploadWarning(record, problem) {
+    return neutraliseCommands(`The audit record of ${record.model} ${record.version ?? ''} was not uploaded as an artifact: ${problem}. It is in the job summary${record.written ? ' and the registry' : ''}.`);
+}
+/** The warning when the audit trail (summary, artifacts, notifications) could not be recorded. */
+function auditTrailFailedWarning(problem) {
+    return neutraliseCommands(`Recording the audit trail failed: ${problem}`);
 }
 
 ;// CONCATENATED MODULE: ./src/notify/route.ts
@@ -66309,7 +66322,7 @@ async function publishRecords(records, options) {
         : records.map(record => ({ record, problem: 'not running in GitHub Actions' }));
     for (const { problem, record } of published) {
         if (problem && options.uploader) {
-            options.logger.warning(`The audit record of ${record.model} ${record.version ?? ''} was not uploaded as an artifact: ${problem}. It is in the job summary${record.written ? ' and the registry' : ''}.`);
+            options.logger.warning(auditUploadWarning(record, problem));
         }
     }
     await options.summary(auditSummaryMarkdown(published));
@@ -67945,6 +67958,14 @@ function comment_code(text) {
 /** A report with a note under it, after a blank line. */
 function withNote(markdown, note) {
     return `${markdown}\n${note}\n`;
+}
+/** Where a pull request's policy is read: `the base branch (main at 1234567)`. */
+function baseBranchAt(baseRef, baseSha) {
+    return `the base branch (${baseRef} at ${baseSha.slice(0, 7)})`;
+}
+/** Where a push's policy is read: `main before this push (1234567)`. */
+function beforePush(branch, before) {
+    return `${branch} before this push (${before.slice(0, 7)})`;
 }
 /** `check` on a pull request: the policy is the base branch's, the candidate the head's. */
 function baseBranchNote(file, what, pullRequest) {
@@ -81580,7 +81601,7 @@ async function checkOnPullRequest(settings, context) {
     const pr = parsePullRequest(payload.pull_request);
     const { api, repo } = context.github(`Reading the policy of pull request #${pr.number}'s base`);
     const file = settings.policy;
-    const what = `the base branch (${pr.baseRef} at ${pr.baseSha.slice(0, 7)})`;
+    const what = baseBranchAt(pr.baseRef, pr.baseSha);
     const { policy } = await policyAt(file, { rev: pr.baseSha, what }, { context, api, repo });
     const outcome = await withCandidateArtifact(settings, context, policy, resolved => runCommand(resolved, context, { policy }));
     return { ...outcome, markdown: withNote(outcome.markdown, baseBranchNote(file, what, pr.number)) };
@@ -82128,6 +82149,94 @@ async function keepingAudits(log, keep, attempt) {
  */
 const registryOnlyAudits = { add: () => { } };
 
+;// CONCATENATED MODULE: ./src/report/commit-status.ts
+/** GitHub cuts status descriptions at this many characters. */
+const STATUS_DESCRIPTION_LIMIT = 140;
+/** `v1.4.0 → production` (the candidate's label when it has no version). */
+function subjectOf(evaluation) {
+    return `${evaluation.candidate.version ?? evaluation.candidate.label} → ${evaluation.stage}`;
+}
+/**
+ * The commit status an evaluation sets: `failure` when blocked, `pending` while something is
+ * missing (approvals, checks, soak time), `success` when it passed (with or without warnings).
+ * The description says why in at most 140 characters.
+ */
+function commitStatusFor(evaluation) {
+    const subject = subjectOf(evaluation);
+    const named = (status) => evaluation.gates.filter(gate => gate.status === status);
+    switch (evaluation.decision) {
+        case 'blocked':
+            return { state: 'failure', description: commit_status_describe(subject, 'blocked', named('fail')) };
+        case 'pending':
+            return { state: 'pending', description: commit_status_describe(subject, 'waiting', named('pending')) };
+        case 'pass-with-warnings':
+            return { state: 'success', description: commit_status_clip(`${subject}: passed with warnings`) };
+        case 'pass':
+            return { state: 'success', description: commit_status_clip(`${subject}: every gate passed`) };
+    }
+}
+function commit_status_describe(subject, verb, gates) {
+    const first = gates[0];
+    const why = first ? `${first.gate}: ${first.summary}` : '';
+    const more = gates.length > 1 ? ` (+${gates.length - 1} more)` : '';
+    return commit_status_clip(`${subject} ${verb} — ${why}${more}`);
+}
+/**
+ * The description of a pull request that changes the policy (its state is never `success`:
+ * the change itself is what a person must judge). Clipped when the status is set.
+ */
+function policyChangeDescription(evaluation) {
+    return `This pull request changes the policy (takes effect after merge); ${subjectOf(evaluation)} is ${evaluation.decision} under the base policy`;
+}
+/** At most 140 characters (code points), cut with an ellipsis. */
+function commit_status_clip(text, limit = STATUS_DESCRIPTION_LIMIT) {
+    const points = [...text.replace(/\s+/g, ' ').trim()];
+    return points.length <= limit
+        ? points.join('')
+        : `${points
+            .slice(0, limit - 1)
+            .join('')
+            .trimEnd()}…`;
+}
+
+;// CONCATENATED MODULE: ./src/report/pull-request.ts
+/**
+ * The lines of the pull-request flow (src/action/pull-request.ts) other than its notes
+ * (flow-notes.ts) and its commit status (commit-status.ts): why GitHub gave the run a read-only
+ * token, and the log lines about the sticky comment and the commit status. The flow hands over
+ * the facts; the sentences are chosen here. Log lines are made unable to act as workflow
+ * commands (log.ts).
+ */
+
+/** The reason in words, e.g. `the pull request comes from the fork a/b, and GitHub gives …`. */
+function readOnlyText(reason) {
+    switch (reason.kind) {
+        case 'deleted-fork':
+            return 'the pull request comes from a fork that no longer exists, and GitHub gives fork pull requests a read-only token';
+        case 'fork':
+            return `the pull request comes from the fork ${reason.repository}, and GitHub gives fork pull requests a read-only token`;
+        case 'dependabot':
+            return 'Dependabot triggered this run, and GitHub gives runs Dependabot triggers a read-only token';
+    }
+}
+/**
+ * The warning when GitHub refused the comment or the status and the run goes on (the registry
+ * was written, or the token may not write): what was not written, and why. `readOnly` is given
+ * when the refusal was a permission and the event shows a read-only token.
+ */
+function notPublishedWarning(refused) {
+    const what = refused.part.kind === 'comment' ? 'sticky comment' : `commit status ${refused.part.context}`;
+    const why = refused.readOnly
+        ? `${readOnlyText(refused.readOnly)}, whatever \`permissions:\` says. The evaluation stands: it is in the job summary and the decision and report outputs (see "Fork pull requests" in docs/security.md)`
+        : refused.problem;
+    const lead = refused.written ? 'The promotion was written, but the' : 'The';
+    return neutraliseCommands(`${lead} ${what} on #${refused.pullRequest} could not be written: ${why}`);
+}
+/** The log line once the sticky comment is posted or edited. */
+function commentPublishedLine(action, pullRequest) {
+    return `Sticky comment ${action} on #${pullRequest}`;
+}
+
 ;// CONCATENATED MODULE: ./src/github/check-runs.ts
 
 /**
@@ -82296,46 +82405,12 @@ async function gatherReviewEvidence(source, pr, rules) {
 
 ;// CONCATENATED MODULE: ./src/github/statuses.ts
 
-/** GitHub cuts status descriptions at this many characters. */
-const STATUS_DESCRIPTION_LIMIT = 140;
+
+// The text (descriptions, their limit) is report/commit-status.ts's; re-exported for callers here.
+
 /** The status context for a model and stage, the name branch protection requires. */
 function statusContext(model, stage) {
     return `modelgate/${model}/${stage}`;
-}
-/**
- * The commit status an evaluation sets: `failure` when blocked, `pending` while something is
- * missing (approvals, checks, soak time), `success` when it passed (with or without warnings).
- * The description says why in at most 140 characters.
- */
-function commitStatusFor(evaluation) {
-    const subject = `${evaluation.candidate.version ?? evaluation.candidate.label} → ${evaluation.stage}`;
-    const named = (status) => evaluation.gates.filter(gate => gate.status === status);
-    switch (evaluation.decision) {
-        case 'blocked':
-            return { state: 'failure', description: statuses_describe(subject, 'blocked', named('fail')) };
-        case 'pending':
-            return { state: 'pending', description: statuses_describe(subject, 'waiting', named('pending')) };
-        case 'pass-with-warnings':
-            return { state: 'success', description: statuses_clip(`${subject}: passed with warnings`) };
-        case 'pass':
-            return { state: 'success', description: statuses_clip(`${subject}: every gate passed`) };
-    }
-}
-function statuses_describe(subject, verb, gates) {
-    const first = gates[0];
-    const why = first ? `${first.gate}: ${first.summary}` : '';
-    const more = gates.length > 1 ? ` (+${gates.length - 1} more)` : '';
-    return statuses_clip(`${subject} ${verb} — ${why}${more}`);
-}
-/** At most 140 characters (code points), cut with an ellipsis. */
-function statuses_clip(text, limit = STATUS_DESCRIPTION_LIMIT) {
-    const points = [...text.replace(/\s+/g, ' ').trim()];
-    return points.length <= limit
-        ? points.join('')
-        : `${points
-            .slice(0, limit - 1)
-            .join('')
-            .trimEnd()}…`;
 }
 /** `POST /repos/{owner}/{repo}/statuses/{sha}`; returns the status id. */
 async function setCommitStatus(api, repo, status) {
@@ -82345,7 +82420,7 @@ async function setCommitStatus(api, repo, status) {
             sha: status.sha,
             state: status.state,
             context: status.context,
-            description: statuses_clip(status.description),
+            description: commit_status_clip(status.description),
             ...(status.targetUrl ? { target_url: status.targetUrl } : {})
         });
         return (0,client/* numberField */.sJ)(data, 'id');
@@ -82356,6 +82431,8 @@ async function setCommitStatus(api, repo, status) {
 }
 
 ;// CONCATENATED MODULE: ./src/action/pull-request.ts
+
+
 
 
 
@@ -82393,7 +82470,7 @@ async function evaluatePullRequest(settings, context) {
     const github = context.github(`Evaluating pull request #${pr.number}`);
     const { api, repo } = github;
     const file = settings.policy;
-    const { policy, text } = await policyAt(file, { rev: pr.baseSha, what: `the base branch (${pr.baseRef} at ${pr.baseSha.slice(0, 7)})` }, { context, api, repo });
+    const { policy, text } = await policyAt(file, { rev: pr.baseSha, what: baseBranchAt(pr.baseRef, pr.baseSha) }, { context, api, repo });
     // The checkout differs (pull_request), or the pull request's files name it (pull_request_target
     // checks out the base, where it never differs).
     const changed = (await readWorkspaceFile(context, file)) !== text ||
@@ -82464,10 +82541,9 @@ async function evaluatePullRequest(settings, context) {
  */
 function policyChangeStatus(evaluation) {
     const evaluated = commitStatusFor(evaluation);
-    const subject = `${evaluation.candidate.version ?? evaluation.candidate.label} → ${evaluation.stage}`;
     return {
         state: evaluated.state === 'failure' ? 'failure' : 'pending',
-        description: `This pull request changes the policy (takes effect after merge); ${subject} is ${evaluation.decision} under the base policy`
+        description: policyChangeDescription(evaluation)
     };
 }
 /**
@@ -82508,7 +82584,7 @@ async function promoteOnMerge(settings, context) {
     const file = settings.policy;
     // The policy as the branch had it before this push, so a merged pull request cannot loosen
     // the gates it is judged by; its change applies from the next promotion on.
-    const { policy } = await policyAt(file, { rev: before, what: `${defaultBranch} before this push (${before.slice(0, 7)})` }, { context, api, repo });
+    const { policy } = await policyAt(file, { rev: before, what: beforePush(defaultBranch, before) }, { context, api, repo });
     const result = await withCandidateArtifact(settings, context, policy, resolved => promoteWithEvidence(resolved, context, github, {
         policy,
         pr,
@@ -82586,21 +82662,25 @@ async function promoteWithEvidence(settings, context, github, request) {
  * the job summary stand, and a status never set keeps branch protection waiting.
  */
 async function publish(github, context, pr, report) {
-    const tolerate = (what, error) => {
+    const tolerate = (part, error) => {
         if (!report.written && !(error instanceof errors/* PermissionError */.i_))
             throw error;
-        const why = error instanceof errors/* PermissionError */.i_ && report.readOnly
-            ? `${report.readOnly}, whatever \`permissions:\` says. The evaluation stands: it is in the job summary and the decision and report outputs (see "Fork pull requests" in docs/security.md)`
-            : (0,errors/* errorMessage */.gJ)(error);
-        const lead = report.written ? 'The promotion was written, but the' : 'The';
-        context.logger?.warning(`${lead} ${what} on #${pr.number} could not be written: ${why}`);
+        context.logger?.warning(notPublishedWarning({
+            part,
+            pullRequest: pr.number,
+            written: report.written,
+            problem: (0,errors/* errorMessage */.gJ)(error),
+            ...(error instanceof errors/* PermissionError */.i_ && report.readOnly
+                ? { readOnly: report.readOnly }
+                : {})
+        }));
     };
     try {
         const comment = await github.comments.upsert(pr.number, report.marker, report.body);
-        context.logger?.info(`Sticky comment ${comment.action} on #${pr.number}`);
+        context.logger?.info(commentPublishedLine(comment.action, pr.number));
     }
     catch (error) {
-        tolerate('sticky comment', error);
+        tolerate({ kind: 'comment' }, error);
     }
     try {
         await setCommitStatus(github.api, github.repo, {
@@ -82610,7 +82690,7 @@ async function publish(github, context, pr, report) {
         });
     }
     catch (error) {
-        tolerate(`commit status ${report.status.context}`, error);
+        tolerate({ kind: 'status', context: report.status.context }, error);
     }
 }
 /**
@@ -82623,15 +82703,15 @@ function readOnlyReason(pullRequest, context) {
     const headRepo = (0,client/* field */.ZZ)(head, 'repo');
     const baseRepo = (0,client/* stringField */.OM)((0,client/* field */.ZZ)((0,client/* field */.ZZ)(pullRequest, 'base'), 'repo'), 'full_name');
     if (head !== undefined && headRepo === null) {
-        return 'the pull request comes from a fork that no longer exists, and GitHub gives fork pull requests a read-only token';
+        return { kind: 'deleted-fork' };
     }
     const headName = (0,client/* stringField */.OM)(headRepo, 'full_name');
     if (headName && baseRepo && headName.toLowerCase() !== baseRepo.toLowerCase()) {
-        return `the pull request comes from the fork ${headName}, and GitHub gives fork pull requests a read-only token`;
+        return { kind: 'fork', repository: headName };
     }
     const dependabot = 'dependabot[bot]';
     if (context.actor === dependabot || context.initialActor === dependabot) {
-        return 'Dependabot triggered this run, and GitHub gives runs Dependabot triggers a read-only token';
+        return { kind: 'dependabot' };
     }
     return undefined;
 }
@@ -82914,7 +82994,7 @@ function octokitDeploymentSink(api, repo) {
                     ref: deployment.ref,
                     environment: deployment.environment,
                     payload: deployment.payload,
-                    description: statuses_clip(deployment.description),
+                    description: commit_status_clip(deployment.description),
                     auto_merge: false,
                     required_contexts: [],
                     transient_environment: false,
@@ -82936,7 +83016,7 @@ function octokitDeploymentSink(api, repo) {
                     ...repo,
                     deployment_id: id,
                     state: status.state,
-                    description: statuses_clip(status.description),
+                    description: commit_status_clip(status.description),
                     ...(status.logUrl ? { log_url: status.logUrl } : {}),
                     ...(status.environmentUrl ? { environment_url: status.environmentUrl } : {})
                 });
@@ -83033,6 +83113,7 @@ function octokitRepositoryDispatch(api, repo) {
  * and the message of a hand-off that failed. Every name in it has passed the hand-off's
  * safe-name check (src/action/hand-off.ts), and no reason or other free text is ever included.
  */
+
 /** `churn-model v2 at 25% of production (rollout step advance)`. */
 function deploymentDescription(change) {
     const what = change.kind === 'promoted'
@@ -83042,6 +83123,16 @@ function deploymentDescription(change) {
             : `rollout step ${change.rolloutStep ?? 'unknown'}`;
     return `${change.model} ${change.version} at ${change.trafficPercent}% of ${change.stage} (${what})`;
 }
+/** The log line once a repository_dispatch event is sent (made unable to act as a workflow command). */
+function dispatchSentLine(eventType, change) {
+    return neutraliseCommands(`Sent repository_dispatch ${eventType}: ${deploymentDescription(change)}`);
+}
+/** The log line once a deployment (and its status) is created. */
+function deploymentCreatedLine(id, environment, change) {
+    return neutraliseCommands(`Deployment ${id} to ${environment}: ${deploymentDescription(change)}`);
+}
+/** What stands for the names of a change whose names were refused (never handed on). */
+const REFUSED_NAMES = { model: '(refused name)', version: '(refused)' };
 /** The description of the `inactive` status on the deployment of a version that left the stage. */
 function replacedDescription(change, left) {
     return change.kind === 'rolled-back'
@@ -83198,7 +83289,7 @@ function handOffToServing(settings, ports, facts) {
             payload = handOffPayload(change, facts.runUrl);
         }
         catch (error) {
-            const safe = { ...change, model: '(refused name)', version: '(refused)' };
+            const safe = { ...change, ...REFUSED_NAMES };
             problems.push({
                 part: settings.deployments ? 'deployment' : 'dispatch',
                 change: safe,
@@ -83221,7 +83312,7 @@ function handOffToServing(settings, ports, facts) {
             try {
                 await ports().dispatch.send(settings.dispatchEventType, payload);
                 result.dispatched = true;
-                facts.logger?.info(`Sent repository_dispatch ${settings.dispatchEventType}: ${deploymentDescription(change)}`);
+                facts.logger?.info(dispatchSentLine(settings.dispatchEventType, change));
             }
             catch (error) {
                 problems.push(problemOf('dispatch', change, payload, error));
@@ -83263,7 +83354,7 @@ function handOffToServing(settings, ports, facts) {
                 ...(facts.runUrl ? { logUrl: facts.runUrl } : {})
             });
         }
-        facts.logger?.info(`Deployment ${id} to ${environment}: ${deploymentDescription(change)}`);
+        facts.logger?.info(deploymentCreatedLine(id, environment, change));
         return id;
     }
     return {
@@ -84010,6 +84101,7 @@ function unexpectedFailureLine(message) {
  * cut at a line, any code fence and `<details>` it leaves open are closed, and a note says
  * where the rest is.
  */
+
 /** GitHub's limit for one step's summary, in bytes. */
 const SUMMARY_LIMIT = 1024 * 1024;
 /** Kept free below the limit: the note, the closing markup, line ends. */
@@ -84082,8 +84174,13 @@ function closers(lines) {
         close.push('', '</details>');
     return close;
 }
+/** The warning when the job summary could not be written (never a failed run). A log line. */
+function summaryFailedWarning(problem) {
+    return neutraliseCommands(`The job summary could not be written: ${problem}`);
+}
 
 ;// CONCATENATED MODULE: ./src/main.ts
+
 
 
 
@@ -84207,7 +84304,7 @@ async function recordAudits(audits, webhooks, notifications) {
         });
     }
     catch (error) {
-        log.warning(`Recording the audit trail failed: ${(0,errors/* errorMessage */.gJ)(error)}`);
+        log.warning(auditTrailFailedWarning((0,errors/* errorMessage */.gJ)(error)));
     }
 }
 /** The GITHUB_* facts of this run; the only place below inputs that reads the runner's variables. */
@@ -84297,7 +84394,7 @@ async function writeSummary(markdown) {
             await lib_core/* summary */.z.addRaw(fitted, true).write();
     }
     catch (error) {
-        log.warning(`The job summary could not be written: ${(0,errors/* errorMessage */.gJ)(error)}`);
+        log.warning(summaryFailedWarning((0,errors/* errorMessage */.gJ)(error)));
     }
 }
 /** Annotations want the path relative to the repository root; outside it, keep it whole. */

@@ -26,7 +26,8 @@ import { getInputs } from './inputs.js'
 import { createGitRunner } from './registry/git/runner.js'
 import { neutraliseCommands } from './report/log.js'
 import { blockedLine, unexpectedFailureLine } from './report/step.js'
-import { summaryBudget } from './report/summary.js'
+import { summaryBudget, summaryFailedWarning } from './report/summary.js'
+import { auditTrailFailedWarning } from './report/audit-summary.js'
 
 /**
  * The action's entry: read inputs, run the command, publish the report. The one
@@ -132,7 +133,7 @@ async function recordAudits(
       logger: log
     })
   } catch (error) {
-    log.warning(`Recording the audit trail failed: ${errorMessage(error)}`)
+    log.warning(auditTrailFailedWarning(errorMessage(error)))
   }
 }
 
@@ -234,7 +235,7 @@ async function writeSummary(markdown: string): Promise<void> {
     const fitted = summary.fit(markdown)
     if (fitted) await core.summary.addRaw(fitted, true).write()
   } catch (error) {
-    log.warning(`The job summary could not be written: ${errorMessage(error)}`)
+    log.warning(summaryFailedWarning(errorMessage(error)))
   }
 }
 

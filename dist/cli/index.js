@@ -36292,6 +36292,31 @@ function renderDigest(result) {
     return { markdown: `${digest}\n`, json: JSON.stringify({ dir, digest, files }, null, 2) };
 }
 
+;// CONCATENATED MODULE: ./src/report/cli.ts
+/**
+ * The CLI's own lines on standard error: an error a user can cause (with the command's usage
+ * after a usage error), an unexpected failure, a warning and an unknown command. Every line
+ * starts `modelgate:`, so it reads apart from a command's report. Made fit for a terminal or a
+ * workflow `run:` step (log.ts's `forTerminal`): a message can quote registry text and names.
+ */
+
+/** `modelgate: <message>`, and the usage after a blank line when it was a usage error. */
+function cliErrorText(message, usage) {
+    return forTerminal(`modelgate: ${message}\n${usage === undefined ? '' : `\n${usage}\n`}`);
+}
+/** A failure no ModelGate error named (a bug, or a throw from a dependency): no stack trace. */
+function cliUnexpectedErrorText(message) {
+    return forTerminal(`modelgate: unexpected error: ${message}\n`);
+}
+/** A problem that does not change the exit code (a webhook that failed). */
+function cliWarningText(message) {
+    return forTerminal(`modelgate: warning: ${message}\n`);
+}
+/** A command name the CLI does not know, and the usage. */
+function cliUnknownCommandText(name, usage) {
+    return forTerminal(`modelgate: unknown command "${name}"\n\n${usage}\n`);
+}
+
 ;// CONCATENATED MODULE: ./package.json
 const package_namespaceObject = {"rE":"0.1.0"};
 ;// CONCATENATED MODULE: ./src/version.ts
@@ -36607,6 +36632,7 @@ function offsetMinutes(zone) {
 
 
 
+
 const REPO_OPTION = { repo: { type: 'string', default: '.' } };
 const JSON_OPTION = { json: { type: 'boolean' } };
 const FORMAT_OPTION = { format: { type: 'string' } };
@@ -36655,13 +36681,11 @@ function parseCommandArgs(name, command, args) {
 }
 function reportError(error, io, usage) {
     if (error instanceof ModelGateError) {
-        io.stderr(`modelgate: ${error.message}\n`);
-        if (error instanceof UsageError)
-            io.stderr(`\n${usage}\n`);
+        io.stderr(cliErrorText(error.message, error instanceof UsageError ? usage : undefined));
         return error.exitCode;
     }
     // An unexpected failure still fails closed, with a message and no stack trace.
-    io.stderr(`modelgate: unexpected error: ${errorMessage(error)}\n`);
+    io.stderr(cliUnexpectedErrorText(errorMessage(error)));
     return ExitCode.Blocked;
 }
 class UsageError extends InvalidInputError {
@@ -37993,6 +38017,7 @@ async function runRolloutCommand(values, io, model) {
 
 
 
+
 const USAGE = `Usage: modelgate <command> [options]
 
 Commands:
@@ -38278,7 +38303,7 @@ ${NO_PUSH_USAGE}
                 logger: {
                     debug: () => { },
                     info: () => { },
-                    warning: message => io.stderr(`modelgate: warning: ${message}\n`)
+                    warning: message => io.stderr(cliWarningText(message))
                 }
             });
             return code;
@@ -38384,7 +38409,7 @@ async function runCli(argv, given) {
     }
     const command = COMMANDS[name];
     if (!command) {
-        io.stderr(`modelgate: unknown command "${name}"\n\n${USAGE}\n`);
+        io.stderr(cliUnknownCommandText(name, USAGE));
         return ExitCode.Blocked;
     }
     if (rest.includes('--help') || rest.includes('-h')) {
