@@ -12,6 +12,14 @@ import {
 import { clip, policyChangeDescription } from '../src/report/commit-status.js'
 import { baseBranchAt, beforePush } from '../src/report/flow-notes.js'
 import {
+  authorlessPullRequestLine,
+  candidateArtifactLine,
+  commentProblemLine,
+  duplicateCommentLine,
+  ghostReviewsLine,
+  retryLine
+} from '../src/report/github-log.js'
+import {
   REFUSED_NAMES,
   deploymentCreatedLine,
   dispatchSentLine,
@@ -22,6 +30,7 @@ import {
   notPublishedWarning,
   readOnlyText
 } from '../src/report/pull-request.js'
+import { webhookLines } from '../src/report/notification.js'
 import { summaryFailedWarning } from '../src/report/summary.js'
 
 /** A workflow command at the start of a line: inert once a zero-width space splits its `::`. */
@@ -220,6 +229,54 @@ describe("the hand-off's log lines (report/hand-off.ts)", () => {
   it('stands a refused change in with placeholders, never its names', () => {
     expect(dispatchSentLine('deploy', { ...change, ...REFUSED_NAMES })).toBe(
       'Sent repository_dispatch deploy: (refused name) (refused) at 100% of production (promoted)'
+    )
+  })
+})
+
+describe("a webhook post's log lines (report/notification.ts)", () => {
+  it('names the input and the host, never the URL', () => {
+    expect(webhookLines.notSent('notify-webhook', 'hooks.example.test: HTTP 500')).toBe(
+      'notify-webhook: hooks.example.test: HTTP 500; no notification sent (this does not fail the run)'
+    )
+    expect(webhookLines.retrying('notify-webhook-critical', 'hooks.example.test', 'HTTP 503')).toBe(
+      'notify-webhook-critical: hooks.example.test: HTTP 503; retrying once'
+    )
+    expect(webhookLines.sent('notify-webhook', 'hooks.example.test', 200)).toBe(
+      'notify-webhook: notified hooks.example.test (HTTP 200)'
+    )
+  })
+
+  it('makes a workflow command in a problem inert', () => {
+    expect(webhookLines.notSent('notify-webhook', `bad${COMMAND}`)).toBe(
+      `notify-webhook: bad${INERT}; no notification sent (this does not fail the run)`
+    )
+  })
+})
+
+describe("the GitHub adapters' log lines (report/github-log.ts)", () => {
+  it('says what was left out or done, and why', () => {
+    expect(commentProblemLine(7, 'a comment by someone else carries the marker')).toBe(
+      'On #7, a comment by someone else carries the marker'
+    )
+    expect(duplicateCommentLine(991, 7)).toBe('Deleting duplicate ModelGate comment 991 on #7')
+    expect(authorlessPullRequestLine(12, 'c0ffee1234567890')).toBe(
+      "Pull request #12, merged as c0ffee1, has no author (GitHub answers user: null for a deleted account): whose reviews count cannot be judged, so it is not taken as this commit's pull request"
+    )
+    expect(authorlessPullRequestLine(undefined, 'c0ffee1234567890')).toMatch(/^Pull request #\?, /)
+    expect(ghostReviewsLine(2, 7)).toBe(
+      '2 review(s) of #7 by deleted accounts (GitHub answers user: null) are not counted: whose they were cannot be judged'
+    )
+    expect(retryLine('GitHub rate limit', 1, 3, 60)).toBe('GitHub rate limit; retry 1 of 3 in 60 s')
+    expect(candidateArtifactLine('model', { id: 5, unpackedBytes: 2048 }, '/tmp/c')).toBe(
+      'Candidate artifact model (id 5, 2048 bytes unpacked) is in /tmp/c'
+    )
+  })
+
+  it('makes a workflow command in a message, an artifact name or a path inert', () => {
+    expect(commentProblemLine(7, `x${COMMAND}`)).toBe(`On #7, x${INERT}`)
+    expect(retryLine(`HTTP 502${COMMAND}`, 1, 3, 2)).toBe(`HTTP 502${INERT}; retry 1 of 3 in 2 s`)
+    expect(candidateArtifactLine(`m${COMMAND}`, { id: 5, unpackedBytes: 1 }, `/d${COMMAND}`)).toBe(
+      `Candidate artifact m${INERT} (id 5, 1 bytes unpacked) is in /d${INERT}`
     )
   })
 })

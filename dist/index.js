@@ -36292,7 +36292,10 @@ __nccwpck_require__.d(__webpack_exports__, {
 var github = __nccwpck_require__(61351);
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(83916);
+// EXTERNAL MODULE: ./src/report/github-log.ts
+var github_log = __nccwpck_require__(29424);
 ;// CONCATENATED MODULE: ./src/github/retry.ts
+
 
 const DEFAULT_RETRY_POLICY = {
     maxAttempts: 4,
@@ -36386,7 +36389,7 @@ async function withRetries(send, what, policy, log, sleep = ms => new Promise(re
                     throw new Error(message, { cause: error });
                 throw new RateLimitedError(message, code, error);
             }
-            log.warning(`${hit}; retry ${attempt} of ${policy.maxAttempts - 1} in ${wait} s`);
+            log.warning((0,github_log/* retryLine */.Rn)(hit, attempt, policy.maxAttempts - 1, wait));
             await sleep(wait * policy.baseMs);
         }
     }
@@ -36505,6 +36508,113 @@ function numberField(value, name) {
 function unexpected(what, value) {
     const shape = Array.isArray(value) ? 'a list' : value === null ? 'null' : typeof value;
     return new Error(`GitHub API: unexpected response for ${what} (got ${shape})`);
+}
+
+
+/***/ }),
+
+/***/ 29424:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Db: () => (/* binding */ duplicateCommentLine),
+/* harmony export */   I6: () => (/* binding */ candidateArtifactLine),
+/* harmony export */   Rn: () => (/* binding */ retryLine),
+/* harmony export */   ZT: () => (/* binding */ authorlessPullRequestLine),
+/* harmony export */   bo: () => (/* binding */ commentProblemLine),
+/* harmony export */   xv: () => (/* binding */ ghostReviewsLine)
+/* harmony export */ });
+/* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(46472);
+/**
+ * The log lines of the GitHub adapters (src/github/) and of the candidate artifact's download
+ * (src/action/candidate-artifact.ts): what they did or left out, for the job log. The adapters
+ * hand over the facts; the sentences are chosen here. Every line is made unable to act as a
+ * workflow command (log.ts): names and messages in it can come from users.
+ */
+
+/** A problem with the sticky comments on an issue or pull request (comments.ts). */
+function commentProblemLine(issueNumber, message) {
+    return (0,_log_js__WEBPACK_IMPORTED_MODULE_0__/* .neutraliseCommands */ .$B)(`On #${issueNumber}, ${message}`);
+}
+/** A second ModelGate comment with the same marker, deleted (comments.ts). */
+function duplicateCommentLine(id, issueNumber) {
+    return `Deleting duplicate ModelGate comment ${id} on #${issueNumber}`;
+}
+/** A merged pull request whose author's account is deleted, not taken as the commit's (pulls.ts). */
+function authorlessPullRequestLine(number, sha) {
+    return `Pull request #${number ?? '?'}, merged as ${sha.slice(0, 7)}, has no author (GitHub answers user: null for a deleted account): whose reviews count cannot be judged, so it is not taken as this commit's pull request`;
+}
+/** Reviews by deleted accounts, not counted (reviews.ts). */
+function ghostReviewsLine(count, pullRequest) {
+    return `${count} review(s) of #${pullRequest} by deleted accounts (GitHub answers user: null) are not counted: whose they were cannot be judged`;
+}
+/** A rate limit or a server error, retried after a wait (retry.ts); `hit` says which. */
+function retryLine(hit, attempt, of, waitSeconds) {
+    return (0,_log_js__WEBPACK_IMPORTED_MODULE_0__/* .neutraliseCommands */ .$B)(`${hit}; retry ${attempt} of ${of} in ${waitSeconds} s`);
+}
+/** The candidate artifact downloaded and unpacked (action/candidate-artifact.ts). */
+function candidateArtifactLine(name, artifact, dir) {
+    return (0,_log_js__WEBPACK_IMPORTED_MODULE_0__/* .neutraliseCommands */ .$B)(`Candidate artifact ${name} (id ${artifact.id}, ${artifact.unpackedBytes} bytes unpacked) is in ${dir}`);
+}
+
+
+/***/ }),
+
+/***/ 46472:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $B: () => (/* binding */ neutraliseCommands),
+/* harmony export */   wz: () => (/* binding */ showBidiControls)
+/* harmony export */ });
+/* unused harmony export forTerminal */
+/**
+ * Text for the job log, made unable to act as a workflow command. Pure: the action's entry
+ * (`main.ts`) passes every message it prints (`info`, `warning`, `error`, `setFailed`, the
+ * loggers it hands down) through {@link neutraliseCommands}.
+ *
+ * The runner reads the step's output line by line (`\n`, `\r` and `\r\n` end a line) and acts
+ * on two grammars: `::name …::data` at the start of a line after leading whitespace, and the
+ * older `##[name …]data` anywhere in a line; the log viewer also draws `##[error]`,
+ * `##[group]` and the like. A zero-width space goes between the two `:` of a `::` that opens a
+ * line (after any whitespace or invisible characters), and between the two `#` of every `##[`,
+ * so neither grammar matches. Nothing else changes, so the text reads the same and a secret
+ * inside it stays whole for the runner's masking.
+ *
+ * Chosen over `::stop-commands::<token>` … `::<token>::`: it also covers the viewer's `##[`
+ * markup (which stop-commands does not), holds no state (a killed process or an interleaved
+ * write cannot leave commands switched off for the rest of the step), and gives the one-line
+ * data of `::warning::` and the multi-line report printed with `info` the same treatment.
+ */
+const ZERO_WIDTH_SPACE = '\u200B';
+/** Line starts: every line break .NET or JavaScript knows. */
+const LINE_BREAK = '\\r\\n\\u0085\\u2028\\u2029';
+/** Whatever a reader could trim before the `::`: whitespace and zero-width characters. */
+const LEADING = '\\s\\u0085\\u180E\\u200B-\\u200D\\u2060\\uFEFF';
+const COMMAND_AT_LINE_START = new RegExp(`(^|[${LINE_BREAK}])([${LEADING}]*):(?=:)`, 'g');
+function neutraliseCommands(text) {
+    return text
+        .replace(COMMAND_AT_LINE_START, `$1$2:${ZERO_WIDTH_SPACE}`)
+        .replace(/#(?=#\[)/g, `#${ZERO_WIDTH_SPACE}`);
+}
+/**
+ * Text for a terminal or a workflow `run:` step, where the CLI prints: control characters that
+ * move the cursor, retitle or clear a terminal (C0 but tab and newline, DEL, C1) are dropped,
+ * and workflow commands are made inert as above. Registry text and file names reach the CLI's
+ * output and errors, and anyone who can push a tag or a file writes those.
+ */
+function forTerminal(text) {
+    return neutraliseCommands(
+    // eslint-disable-next-line no-control-regex
+    showBidiControls(text.replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, '')));
+}
+/**
+ * Unicode's bidirectional controls (ALM, LRM, RLM, the embeddings and overrides, the isolates)
+ * shown as their code point, `<U+202E>`: left in, they make a name or a reason display in
+ * another order than it reads ("Trojan Source"), on a terminal and on GitHub alike.
+ */
+function showBidiControls(text) {
+    return text.replace(/[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g, c => `<U+${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}>`);
 }
 
 
@@ -63621,56 +63731,8 @@ async function uploadUnderFreeName(base, used, upload, record) {
     return { record, problem };
 }
 
-;// CONCATENATED MODULE: ./src/report/log.ts
-/**
- * Text for the job log, made unable to act as a workflow command. Pure: the action's entry
- * (`main.ts`) passes every message it prints (`info`, `warning`, `error`, `setFailed`, the
- * loggers it hands down) through {@link neutraliseCommands}.
- *
- * The runner reads the step's output line by line (`\n`, `\r` and `\r\n` end a line) and acts
- * on two grammars: `::name …::data` at the start of a line after leading whitespace, and the
- * older `##[name …]data` anywhere in a line; the log viewer also draws `##[error]`,
- * `##[group]` and the like. A zero-width space goes between the two `:` of a `::` that opens a
- * line (after any whitespace or invisible characters), and between the two `#` of every `##[`,
- * so neither grammar matches. Nothing else changes, so the text reads the same and a secret
- * inside it stays whole for the runner's masking.
- *
- * Chosen over `::stop-commands::<token>` … `::<token>::`: it also covers the viewer's `##[`
- * markup (which stop-commands does not), holds no state (a killed process or an interleaved
- * write cannot leave commands switched off for the rest of the step), and gives the one-line
- * data of `::warning::` and the multi-line report printed with `info` the same treatment.
- */
-const ZERO_WIDTH_SPACE = '\u200B';
-/** Line starts: every line break .NET or JavaScript knows. */
-const LINE_BREAK = '\\r\\n\\u0085\\u2028\\u2029';
-/** Whatever a reader could trim before the `::`: whitespace and zero-width characters. */
-const LEADING = '\\s\\u0085\\u180E\\u200B-\\u200D\\u2060\\uFEFF';
-const COMMAND_AT_LINE_START = new RegExp(`(^|[${LINE_BREAK}])([${LEADING}]*):(?=:)`, 'g');
-function neutraliseCommands(text) {
-    return text
-        .replace(COMMAND_AT_LINE_START, `$1$2:${ZERO_WIDTH_SPACE}`)
-        .replace(/#(?=#\[)/g, `#${ZERO_WIDTH_SPACE}`);
-}
-/**
- * Text for a terminal or a workflow `run:` step, where the CLI prints: control characters that
- * move the cursor, retitle or clear a terminal (C0 but tab and newline, DEL, C1) are dropped,
- * and workflow commands are made inert as above. Registry text and file names reach the CLI's
- * output and errors, and anyone who can push a tag or a file writes those.
- */
-function forTerminal(text) {
-    return neutraliseCommands(
-    // eslint-disable-next-line no-control-regex
-    showBidiControls(text.replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, '')));
-}
-/**
- * Unicode's bidirectional controls (ALM, LRM, RLM, the embeddings and overrides, the isolates)
- * shown as their code point, `<U+202E>`: left in, they make a name or a reason display in
- * another order than it reads ("Trojan Source"), on a terminal and on GitHub alike.
- */
-function showBidiControls(text) {
-    return text.replace(/[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g, c => `<U+${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}>`);
-}
-
+// EXTERNAL MODULE: ./src/report/log.ts
+var log = __nccwpck_require__(46472);
 ;// CONCATENATED MODULE: ./src/gates/format.ts
 /**
  * Number and size formatting shared by the gates (in their messages) and the report
@@ -65853,11 +65915,11 @@ function value(number) {
  * Then {@link unlinked}: no @-mention, bare URL or issue reference renders live.
  */
 function markdown_escape(text) {
-    return unlinked(showBidiControls(text)
+    return unlinked((0,log/* showBidiControls */.wz)(text)
         .replace(/\r?\n|\r/g, ' ')
         .replace(/[\\`*[\]<>|~&]/g, '\\$&'));
 }
-const markdown_ZERO_WIDTH_SPACE = '\u200B';
+const ZERO_WIDTH_SPACE = '\u200B';
 /**
  * Text that GitHub shows as typed but links nothing: a zero-width space after every `@` (a
  * mention `@user`, `@org/team` or an email address needs a name character right after it),
@@ -65866,10 +65928,10 @@ const markdown_ZERO_WIDTH_SPACE = '\u200B';
  */
 function unlinked(text) {
     return text
-        .replace(/@/g, `@${markdown_ZERO_WIDTH_SPACE}`)
-        .replace(/:(?=\/\/)/g, `:${markdown_ZERO_WIDTH_SPACE}`)
-        .replace(/(www)(?=\.)/gi, `$1${markdown_ZERO_WIDTH_SPACE}`)
-        .replace(/#(?=\d)/g, `#${markdown_ZERO_WIDTH_SPACE}`);
+        .replace(/@/g, `@${ZERO_WIDTH_SPACE}`)
+        .replace(/:(?=\/\/)/g, `:${ZERO_WIDTH_SPACE}`)
+        .replace(/(www)(?=\.)/gi, `$1${ZERO_WIDTH_SPACE}`)
+        .replace(/#(?=\d)/g, `#${ZERO_WIDTH_SPACE}`);
 }
 /**
  * Text inside an HTML block (a `<summary>`), where markdown escapes do not apply: `&`, `<`,
@@ -65884,7 +65946,7 @@ function escapeHtml(text) {
         "'": '&#39;'
     };
     // unlinked first: its `#` rule would split the `&#39;` entity.
-    return unlinked(showBidiControls(text).replace(/\r?\n|\r/g, ' ')).replace(/[&<>"']/g, c => entities[c] ?? c);
+    return unlinked((0,log/* showBidiControls */.wz)(text).replace(/\r?\n|\r/g, ' ')).replace(/[&<>"']/g, c => entities[c] ?? c);
 }
 
 ;// CONCATENATED MODULE: ./src/report/audit-summary.ts
@@ -65942,11 +66004,11 @@ function fenceFor(text) {
  * A log line, so made unable to act as a workflow command.
  */
 function auditUploadWarning(record, problem) {
-    return neutraliseCommands(`The audit record of ${record.model} ${record.version ?? ''} was not uploaded as an artifact: ${problem}. It is in the job summary${record.written ? ' and the registry' : ''}.`);
+    return (0,log/* neutraliseCommands */.$B)(`The audit record of ${record.model} ${record.version ?? ''} was not uploaded as an artifact: ${problem}. It is in the job summary${record.written ? ' and the registry' : ''}.`);
 }
 /** The warning when the audit trail (summary, artifacts, notifications) could not be recorded. */
 function auditTrailFailedWarning(problem) {
-    return neutraliseCommands(`Recording the audit trail failed: ${problem}`);
+    return (0,log/* neutraliseCommands */.$B)(`Recording the audit trail failed: ${problem}`);
 }
 
 ;// CONCATENATED MODULE: ./src/notify/route.ts
@@ -65996,6 +66058,7 @@ function webhookRoutesFromEnv(env) {
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 ;// CONCATENATED MODULE: ./src/report/notification.ts
+
 /** Longest reason quoted in `text`; the JSON carries it whole. */
 const MAX_REASON = 120;
 /**
@@ -66091,6 +66154,18 @@ function code(text) {
 function truncate(text, max) {
     return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
+/**
+ * The log lines of a webhook post (notify/webhook.ts), naming the input and the host only: the
+ * URL's path and query can hold its secret. Made unable to act as a workflow command.
+ */
+const webhookLines = {
+    /** A notification not sent: never a failed run. */
+    notSent: (input, problem) => (0,log/* neutraliseCommands */.$B)(`${input}: ${problem}; no notification sent (this does not fail the run)`),
+    /** A first attempt that failed in a way worth one more. */
+    retrying: (input, host, problem) => (0,log/* neutraliseCommands */.$B)(`${input}: ${host}: ${problem}; retrying once`),
+    /** Delivered. */
+    sent: (input, host, status) => (0,log/* neutraliseCommands */.$B)(`${input}: notified ${host} (HTTP ${status})`)
+};
 
 ;// CONCATENATED MODULE: ./src/notify/webhook.ts
 /**
@@ -66160,7 +66235,7 @@ async function postNotification(url, payload, options) {
     const { logger } = options;
     const input = options.input ?? 'notify-webhook';
     const fail = (problem, status) => {
-        logger.warning(`${input}: ${problem}; no notification sent (this does not fail the run)`);
+        logger.warning(webhookLines.notSent(input, problem));
         return { delivered: false, ...(status !== undefined && { status }), problem };
     };
     let target;
@@ -66180,12 +66255,12 @@ async function postNotification(url, payload, options) {
         const body = JSON.stringify(payload);
         let attempt = await attemptOnce(send, target.href, body, timeoutMs);
         if (attempt.retry) {
-            logger.debug(`${input}: ${host}: ${attempt.problem}; retrying once`);
+            logger.debug(webhookLines.retrying(input, host, String(attempt.problem)));
             await (0,external_node_timers_promises_namespaceObject.setTimeout)(attempt.waitMs ?? options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS);
             attempt = await attemptOnce(send, target.href, body, timeoutMs);
         }
         if (attempt.problem === undefined) {
-            logger.info(`${input}: notified ${host} (HTTP ${attempt.status})`);
+            logger.info(webhookLines.sent(input, host, attempt.status));
             return { delivered: true, status: attempt.status };
         }
         return fail(`${host}: ${attempt.problem}`, attempt.status);
@@ -67535,7 +67610,10 @@ function policyError(file, problems, cause) {
     });
 }
 
+// EXTERNAL MODULE: ./src/report/github-log.ts
+var github_log = __nccwpck_require__(29424);
 ;// CONCATENATED MODULE: ./src/action/candidate-artifact.ts
+
 
 const candidate_artifact_MIB = 1024 * 1024;
 /**
@@ -67567,7 +67645,7 @@ async function withCandidateArtifact(settings, context, policy, next) {
         }),
         ...(context.env.RUNNER_TEMP ? { tempRoot: context.env.RUNNER_TEMP } : {})
     });
-    context.logger?.info(`Candidate artifact ${name} (id ${fetched.artifact.id}, ${fetched.artifact.unpackedBytes} bytes unpacked) is in ${fetched.dir}`);
+    context.logger?.info((0,github_log/* candidateArtifactLine */.I6)(name, fetched.artifact, fetched.dir));
     try {
         return await next({ ...settings, candidate: fetched.dir });
     }
@@ -67579,6 +67657,7 @@ async function withCandidateArtifact(settings, context, policy, next) {
 // EXTERNAL MODULE: ./src/github/client.ts + 1 modules
 var client = __nccwpck_require__(89298);
 ;// CONCATENATED MODULE: ./src/github/pulls.ts
+
 
 /** A pull request from the REST API (or a webhook payload's `pull_request`); throws on a shape it cannot read. */
 function parsePullRequest(data) {
@@ -67659,7 +67738,7 @@ async function findMergedPullRequests(api, repo, sha, logger) {
         if (!merged || mergeCommit?.toLowerCase() !== sha.toLowerCase())
             continue;
         if ((0,client/* field */.ZZ)(pull, 'user') === null) {
-            logger?.warning(`Pull request #${(0,client/* numberField */.sJ)(pull, 'number') ?? '?'}, merged as ${sha.slice(0, 7)}, has no author (GitHub answers user: null for a deleted account): whose reviews count cannot be judged, so it is not taken as this commit's pull request`);
+            logger?.warning((0,github_log/* authorlessPullRequestLine */.ZT)((0,client/* numberField */.sJ)(pull, 'number'), sha));
             continue;
         }
         found.push(parsePullRequest(pull));
@@ -71790,7 +71869,7 @@ function terminalTable(table) {
 }
 function flat(cell) {
     // Bidi controls are shown as `<U+…>` on the way out (forTerminal): measured as shown.
-    return showBidiControls(cell).replace(/\r\n|[\r\n\t\u0085\u2028\u2029]/g, ' ');
+    return (0,log/* showBidiControls */.wz)(cell).replace(/\r\n|[\r\n\t\u0085\u2028\u2029]/g, ' ');
 }
 /** Columns a cell takes: code points, zero-width and combining characters take none. */
 function width(cell) {
@@ -82230,7 +82309,7 @@ function notPublishedWarning(refused) {
         ? `${readOnlyText(refused.readOnly)}, whatever \`permissions:\` says. The evaluation stands: it is in the job summary and the decision and report outputs (see "Fork pull requests" in docs/security.md)`
         : refused.problem;
     const lead = refused.written ? 'The promotion was written, but the' : 'The';
-    return neutraliseCommands(`${lead} ${what} on #${refused.pullRequest} could not be written: ${why}`);
+    return (0,log/* neutraliseCommands */.$B)(`${lead} ${what} on #${refused.pullRequest} could not be written: ${why}`);
 }
 /** The log line once the sticky comment is posted or edited. */
 function commentPublishedLine(action, pullRequest) {
@@ -82287,6 +82366,7 @@ function parseCheckRun(data) {
 
 
 
+
 /**
  * {@link ReviewSource} over the REST API. Reviews by deleted accounts (`user: null`) cannot be
  * judged (whose permission? the author's own?): they are left out, with a warning to `logger`.
@@ -82312,7 +82392,7 @@ function octokitReviewSource(api, repo, logger) {
             const reviews = data.flatMap(parseReview);
             const ghosts = data.length - reviews.length;
             if (ghosts > 0) {
-                logger?.warning(`${ghosts} review(s) of #${number} by deleted accounts (GitHub answers user: null) are not counted: whose they were cannot be judged`);
+                logger?.warning((0,github_log/* ghostReviewsLine */.xv)(ghosts, number));
             }
             return reviews;
         }
@@ -82863,6 +82943,7 @@ async function tokenLogin(api, logger) {
 
 
 
+
 /**
  * {@link CommentSink} over the REST API. Finds the comment by listing every page of the pull
  * request's comments and taking the oldest whose body starts with the marker (a reply quoting
@@ -82894,7 +82975,7 @@ function octokitCommentSink(api, repo, logger) {
             }
             const marked = comments.filter(comment => (0,client/* stringField */.OM)(comment, 'body')?.startsWith(marker));
             const ours = marked.length > 0
-                ? ownCommentsOf(marked, await ownLogin(), message => logger?.warning(`On #${issueNumber}, ${message}`))
+                ? ownCommentsOf(marked, await ownLogin(), message => logger?.warning((0,github_log/* commentProblemLine */.bo)(issueNumber, message)))
                 : [];
             const [existing, ...duplicates] = ours;
             const text = checkedText(typeof body === 'string' ? body : body((0,client/* stringField */.OM)(existing, 'body')), marker);
@@ -82911,7 +82992,7 @@ function octokitCommentSink(api, repo, logger) {
                 const id = (0,client/* numberField */.sJ)(duplicate, 'id');
                 if (id === undefined)
                     continue;
-                logger?.info(`Deleting duplicate ModelGate comment ${id} on #${issueNumber}`);
+                logger?.info((0,github_log/* duplicateCommentLine */.Db)(id, issueNumber));
                 try {
                     await api.request('DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}', {
                         ...repo,
@@ -83125,11 +83206,11 @@ function deploymentDescription(change) {
 }
 /** The log line once a repository_dispatch event is sent (made unable to act as a workflow command). */
 function dispatchSentLine(eventType, change) {
-    return neutraliseCommands(`Sent repository_dispatch ${eventType}: ${deploymentDescription(change)}`);
+    return (0,log/* neutraliseCommands */.$B)(`Sent repository_dispatch ${eventType}: ${deploymentDescription(change)}`);
 }
 /** The log line once a deployment (and its status) is created. */
 function deploymentCreatedLine(id, environment, change) {
-    return neutraliseCommands(`Deployment ${id} to ${environment}: ${deploymentDescription(change)}`);
+    return (0,log/* neutraliseCommands */.$B)(`Deployment ${id} to ${environment}: ${deploymentDescription(change)}`);
 }
 /** What stands for the names of a change whose names were refused (never handed on). */
 const REFUSED_NAMES = { model: '(refused name)', version: '(refused)' };
@@ -84176,7 +84257,7 @@ function closers(lines) {
 }
 /** The warning when the job summary could not be written (never a failed run). A log line. */
 function summaryFailedWarning(problem) {
-    return neutraliseCommands(`The job summary could not be written: ${problem}`);
+    return (0,log/* neutraliseCommands */.$B)(`The job summary could not be written: ${problem}`);
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
@@ -84235,9 +84316,9 @@ async function run() {
         lib_core/* setOutput */.uH('report', outcome.markdown);
         lib_core/* setOutput */.uH('report-json', outcome.json);
         await writeSummary(outcome.markdown);
-        log.info(outcome.markdown);
+        main_log.info(outcome.markdown);
         for (const warning of outcome.warnings ?? [])
-            log.warning(warning);
+            main_log.warning(warning);
         // Hand-off to serving, after the registry write and its report: a failure fails the step
         // (the write stays; docs/rollout.md, "Hand-off to serving").
         const handOff = runner.handOff;
@@ -84246,7 +84327,7 @@ async function run() {
             const failed = handOff.failure();
             if (failed) {
                 // One annotation, titled (setFailed would add a second, untitled one with the same text).
-                lib_core/* error */.z3(neutraliseCommands(failed.message), { title: 'ModelGate hand-off to serving' });
+                lib_core/* error */.z3((0,log/* neutraliseCommands */.$B)(failed.message), { title: 'ModelGate hand-off to serving' });
                 process.exitCode = failed.permission ? errors/* ExitCode */.yU.Permission : errors/* ExitCode */.yU.Blocked;
             }
         }
@@ -84260,14 +84341,14 @@ async function run() {
             if (settings.failOnBlocked)
                 fail(message, outcome.exitCode);
             else
-                log.warning(message);
+                main_log.warning(message);
         }
     }
     catch (error) {
         if (error instanceof errors/* ModelGateError */.j3) {
             // Point at the policy line itself, so the annotation shows in the PR's file view.
             for (const location of error.locations) {
-                lib_core/* error */.z3(neutraliseCommands(location.problem ?? error.message), {
+                lib_core/* error */.z3((0,log/* neutraliseCommands */.$B)(location.problem ?? error.message), {
                     title: 'ModelGate',
                     file: workspacePath(location.file),
                     startLine: location.line,
@@ -84283,10 +84364,10 @@ async function run() {
     await recordAudits(audits.drain(), webhooks, notifications);
 }
 /** Every message printed to the log, user text included, cannot act as a workflow command. */
-const log = {
-    debug: (message) => lib_core/* debug */.Yz(neutraliseCommands(message)),
-    info: (message) => lib_core/* info */.pq(neutraliseCommands(message)),
-    warning: (message) => lib_core/* warning */.$e(neutraliseCommands(message))
+const main_log = {
+    debug: (message) => lib_core/* debug */.Yz((0,log/* neutraliseCommands */.$B)(message)),
+    info: (message) => lib_core/* info */.pq((0,log/* neutraliseCommands */.$B)(message)),
+    warning: (message) => lib_core/* warning */.$e((0,log/* neutraliseCommands */.$B)(message))
 };
 /** The audit trail and notifications; their problems are warnings (the registry is already written). */
 async function recordAudits(audits, webhooks, notifications) {
@@ -84300,11 +84381,11 @@ async function recordAudits(audits, webhooks, notifications) {
             ...(webhooks ? { webhooks } : {}),
             notifications,
             summary: writeSummary,
-            logger: log
+            logger: main_log
         });
     }
     catch (error) {
-        log.warning(auditTrailFailedWarning((0,errors/* errorMessage */.gJ)(error)));
+        main_log.warning(auditTrailFailedWarning((0,errors/* errorMessage */.gJ)(error)));
     }
 }
 /** The GITHUB_* facts of this run; the only place below inputs that reads the runner's variables. */
@@ -84338,7 +84419,7 @@ function runnerContext(audits, token, trustedRoot, handOff) {
         eventPath: env.GITHUB_EVENT_PATH || undefined,
         ref: env.GITHUB_REF || undefined,
         apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
-        logger: log,
+        logger: main_log,
         github,
         // The provenance gate's attestations: read from the policy's repository with the same client,
         // verified against the pinned trusted root (or the one the input names).
@@ -84353,7 +84434,7 @@ function runnerContext(audits, token, trustedRoot, handOff) {
         handOff: handOffToServing(handOff, () => github('Handing the stage change to serving'), {
             ref: env.GITHUB_SHA || env.GITHUB_REF || undefined,
             runUrl,
-            logger: log
+            logger: main_log
         })
     };
 }
@@ -84370,13 +84451,13 @@ function gitHubPorts(token, where) {
         if (!token)
             throw missingToken(needs);
         lib_core/* setSecret */.Pq(token);
-        const api = (0,client/* createOctokit */.Qi)(token, { baseUrl: where.apiUrl, logger: log });
+        const api = (0,client/* createOctokit */.Qi)(token, { baseUrl: where.apiUrl, logger: main_log });
         const repo = repoRef(where.repository);
         ports = {
             api,
             repo,
-            reviews: octokitReviewSource(api, repo, log),
-            comments: octokitCommentSink(api, repo, log),
+            reviews: octokitReviewSource(api, repo, main_log),
+            comments: octokitCommentSink(api, repo, main_log),
             access: octokitRepoAccess(api, repo),
             deployments: octokitDeploymentSink(api, repo),
             dispatch: octokitRepositoryDispatch(api, repo)
@@ -84394,7 +84475,7 @@ async function writeSummary(markdown) {
             await lib_core/* summary */.z.addRaw(fitted, true).write();
     }
     catch (error) {
-        log.warning(summaryFailedWarning((0,errors/* errorMessage */.gJ)(error)));
+        main_log.warning(summaryFailedWarning((0,errors/* errorMessage */.gJ)(error)));
     }
 }
 /** Annotations want the path relative to the repository root; outside it, keep it whole. */
@@ -84407,7 +84488,7 @@ function workspacePath(file) {
 }
 /** Fails the step with the documented exit code, not just 1, so callers can tell why. */
 function fail(message, exitCode) {
-    lib_core/* setFailed */.C1(neutraliseCommands(message));
+    lib_core/* setFailed */.C1((0,log/* neutraliseCommands */.$B)(message));
     process.exitCode = exitCode;
 }
 

@@ -29464,6 +29464,7 @@ function webhookRoutesFromEnv(env) {
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 ;// CONCATENATED MODULE: ./src/report/notification.ts
+
 /** Longest reason quoted in `text`; the JSON carries it whole. */
 const MAX_REASON = 120;
 /**
@@ -29559,6 +29560,18 @@ function notification_code(text) {
 function truncate(text, max) {
     return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
+/**
+ * The log lines of a webhook post (notify/webhook.ts), naming the input and the host only: the
+ * URL's path and query can hold its secret. Made unable to act as a workflow command.
+ */
+const webhookLines = {
+    /** A notification not sent: never a failed run. */
+    notSent: (input, problem) => neutraliseCommands(`${input}: ${problem}; no notification sent (this does not fail the run)`),
+    /** A first attempt that failed in a way worth one more. */
+    retrying: (input, host, problem) => neutraliseCommands(`${input}: ${host}: ${problem}; retrying once`),
+    /** Delivered. */
+    sent: (input, host, status) => neutraliseCommands(`${input}: notified ${host} (HTTP ${status})`)
+};
 
 ;// CONCATENATED MODULE: ./src/notify/webhook.ts
 /**
@@ -29628,7 +29641,7 @@ async function postNotification(url, payload, options) {
     const { logger } = options;
     const input = options.input ?? 'notify-webhook';
     const fail = (problem, status) => {
-        logger.warning(`${input}: ${problem}; no notification sent (this does not fail the run)`);
+        logger.warning(webhookLines.notSent(input, problem));
         return { delivered: false, ...(status !== undefined && { status }), problem };
     };
     let target;
@@ -29648,12 +29661,12 @@ async function postNotification(url, payload, options) {
         const body = JSON.stringify(payload);
         let attempt = await attemptOnce(send, target.href, body, timeoutMs);
         if (attempt.retry) {
-            logger.debug(`${input}: ${host}: ${attempt.problem}; retrying once`);
+            logger.debug(webhookLines.retrying(input, host, String(attempt.problem)));
             await (0,external_node_timers_promises_namespaceObject.setTimeout)(attempt.waitMs ?? options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS);
             attempt = await attemptOnce(send, target.href, body, timeoutMs);
         }
         if (attempt.problem === undefined) {
-            logger.info(`${input}: notified ${host} (HTTP ${attempt.status})`);
+            logger.info(webhookLines.sent(input, host, attempt.status));
             return { delivered: true, status: attempt.status };
         }
         return fail(`${host}: ${attempt.problem}`, attempt.status);
