@@ -17,7 +17,8 @@ import {
   commentProblemLine,
   duplicateCommentLine,
   ghostReviewsLine,
-  retryLine
+  retryLine,
+  tokenLoginLine
 } from '../src/report/github-log.js'
 import {
   REFUSED_NAMES,
@@ -31,6 +32,12 @@ import {
   readOnlyText
 } from '../src/report/pull-request.js'
 import { webhookLines } from '../src/report/notification.js'
+import {
+  ANNOTATION_TITLE,
+  HAND_OFF_ANNOTATION_TITLE,
+  HAND_OFF_GROUP_TITLE,
+  commandGroupTitle
+} from '../src/report/step.js'
 import { summaryFailedWarning } from '../src/report/summary.js'
 
 /** A workflow command at the start of a line: inert once a zero-width space splits its `::`. */
@@ -278,5 +285,29 @@ describe("the GitHub adapters' log lines (report/github-log.ts)", () => {
     expect(candidateArtifactLine(`m${COMMAND}`, { id: 5, unpackedBytes: 1 }, `/d${COMMAND}`)).toBe(
       `Candidate artifact m${INERT} (id 5, 1 bytes unpacked) is in /d${INERT}`
     )
+  })
+})
+
+describe("why the token's login is unknown (report/github-log.ts)", () => {
+  it('says which request failed, with the first line of its message only', () => {
+    expect(tokenLoginLine({ kind: 'graphql-no-login' })).toBe('GitHub GraphQL: viewer has no login')
+    expect(tokenLoginLine({ kind: 'graphql-failed', message: 'HTTP 502\nbody' })).toBe(
+      'GitHub GraphQL viewer failed: HTTP 502'
+    )
+    expect(tokenLoginLine({ kind: 'installation-token' })).toBe(
+      'GitHub GET /user: 403, an installation token (GITHUB_TOKEN or a GitHub App)'
+    )
+    expect(tokenLoginLine({ kind: 'user-failed', message: `::error::x${COMMAND}` })).toBe(
+      'GitHub GET /user failed: ::error::x'
+    )
+  })
+})
+
+describe("the action's log groups and annotation titles (report/step.ts)", () => {
+  it('names the command and the hand-off', () => {
+    expect(commandGroupTitle('promote')).toBe('modelgate promote')
+    expect(HAND_OFF_GROUP_TITLE).toBe('modelgate hand-off to serving')
+    expect(HAND_OFF_ANNOTATION_TITLE).toBe('ModelGate hand-off to serving')
+    expect(ANNOTATION_TITLE).toBe('ModelGate')
   })
 })

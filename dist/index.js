@@ -36519,6 +36519,7 @@ function unexpected(what, value) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Db: () => (/* binding */ duplicateCommentLine),
 /* harmony export */   I6: () => (/* binding */ candidateArtifactLine),
+/* harmony export */   PP: () => (/* binding */ tokenLoginLine),
 /* harmony export */   Rn: () => (/* binding */ retryLine),
 /* harmony export */   ZT: () => (/* binding */ authorlessPullRequestLine),
 /* harmony export */   bo: () => (/* binding */ commentProblemLine),
@@ -36555,6 +36556,19 @@ function retryLine(hit, attempt, of, waitSeconds) {
 /** The candidate artifact downloaded and unpacked (action/candidate-artifact.ts). */
 function candidateArtifactLine(name, artifact, dir) {
     return (0,_log_js__WEBPACK_IMPORTED_MODULE_0__/* .neutraliseCommands */ .$B)(`Candidate artifact ${name} (id ${artifact.id}, ${artifact.unpackedBytes} bytes unpacked) is in ${dir}`);
+}
+/** Why the token's login could not be read (identity.ts): a debug line, the error's first line. */
+function tokenLoginLine(problem) {
+    switch (problem.kind) {
+        case 'graphql-no-login':
+            return 'GitHub GraphQL: viewer has no login';
+        case 'graphql-failed':
+            return (0,_log_js__WEBPACK_IMPORTED_MODULE_0__/* .neutraliseCommands */ .$B)(`GitHub GraphQL viewer failed: ${problem.message.split('\n', 1)[0]}`);
+        case 'installation-token':
+            return 'GitHub GET /user: 403, an installation token (GITHUB_TOKEN or a GitHub App)';
+        case 'user-failed':
+            return (0,_log_js__WEBPACK_IMPORTED_MODULE_0__/* .neutraliseCommands */ .$B)(`GitHub GET /user failed: ${problem.message.split('\n', 1)[0]}`);
+    }
 }
 
 
@@ -82902,6 +82916,7 @@ function unsupported(what, event) {
 ;// CONCATENATED MODULE: ./src/github/identity.ts
 
 
+
 /**
  * The login the token acts as, so that ModelGate edits only comments it wrote itself; undefined
  * when GitHub does not say (then nothing that may be someone else's is ever edited).
@@ -82920,10 +82935,10 @@ async function tokenLogin(api, logger) {
             const login = (0,client/* stringField */.OM)((0,client/* field */.ZZ)(data, 'viewer'), 'login');
             if (login)
                 return login;
-            logger?.debug('GitHub GraphQL: viewer has no login');
+            logger?.debug((0,github_log/* tokenLoginLine */.PP)({ kind: 'graphql-no-login' }));
         }
         catch (error) {
-            logger?.debug(`GitHub GraphQL viewer failed: ${(0,errors/* errorMessage */.gJ)(error).split('\n', 1)[0]}`);
+            logger?.debug((0,github_log/* tokenLoginLine */.PP)({ kind: 'graphql-failed', message: (0,errors/* errorMessage */.gJ)(error) }));
         }
     }
     try {
@@ -82932,9 +82947,9 @@ async function tokenLogin(api, logger) {
     }
     catch (error) {
         const status = (0,client/* httpStatus */.nG)(error);
-        logger?.debug(status === 403
-            ? 'GitHub GET /user: 403, an installation token (GITHUB_TOKEN or a GitHub App)'
-            : `GitHub GET /user failed: ${(0,errors/* errorMessage */.gJ)(error).split('\n', 1)[0]}`);
+        logger?.debug((0,github_log/* tokenLoginLine */.PP)(status === 403
+            ? { kind: 'installation-token' }
+            : { kind: 'user-failed', message: (0,errors/* errorMessage */.gJ)(error) }));
         return undefined;
     }
 }
@@ -84174,6 +84189,15 @@ function blockedLine(run) {
 function unexpectedFailureLine(message) {
     return `ModelGate failed unexpectedly: ${message}`;
 }
+/** The log group of the command's run, e.g. `modelgate promote`. */
+function commandGroupTitle(command) {
+    return `modelgate ${command}`;
+}
+/** The log group and the annotation title of the hand-off to serving. */
+const HAND_OFF_GROUP_TITLE = 'modelgate hand-off to serving';
+const HAND_OFF_ANNOTATION_TITLE = 'ModelGate hand-off to serving';
+/** The title of an annotation on a policy line. */
+const ANNOTATION_TITLE = 'ModelGate';
 
 ;// CONCATENATED MODULE: ./src/report/summary.ts
 /**
@@ -84309,7 +84333,7 @@ async function run() {
                 lib_core/* setSecret */.Pq(part);
         const kept = keepingCopies(audits);
         const runner = runnerContext(kept.log, settings.githubToken, settings.sigstoreTrustedRoot, settings.handOff ?? { deployments: false });
-        const outcome = await lib_core/* group */.Os(`modelgate ${settings.command}`, () => runForEvent(settings, runner));
+        const outcome = await lib_core/* group */.Os(commandGroupTitle(settings.command), () => runForEvent(settings, runner));
         notifications = outcome.notifications ?? [];
         if (outcome.decision)
             lib_core/* setOutput */.uH('decision', outcome.decision);
@@ -84323,11 +84347,11 @@ async function run() {
         // (the write stays; docs/rollout.md, "Hand-off to serving").
         const handOff = runner.handOff;
         if (handOff?.enabled) {
-            await lib_core/* group */.Os('modelgate hand-off to serving', () => handOff.announceWritten(kept.records()));
+            await lib_core/* group */.Os(HAND_OFF_GROUP_TITLE, () => handOff.announceWritten(kept.records()));
             const failed = handOff.failure();
             if (failed) {
                 // One annotation, titled (setFailed would add a second, untitled one with the same text).
-                lib_core/* error */.z3((0,log/* neutraliseCommands */.$B)(failed.message), { title: 'ModelGate hand-off to serving' });
+                lib_core/* error */.z3((0,log/* neutraliseCommands */.$B)(failed.message), { title: HAND_OFF_ANNOTATION_TITLE });
                 process.exitCode = failed.permission ? errors/* ExitCode */.yU.Permission : errors/* ExitCode */.yU.Blocked;
             }
         }
@@ -84349,7 +84373,7 @@ async function run() {
             // Point at the policy line itself, so the annotation shows in the PR's file view.
             for (const location of error.locations) {
                 lib_core/* error */.z3((0,log/* neutraliseCommands */.$B)(location.problem ?? error.message), {
-                    title: 'ModelGate',
+                    title: ANNOTATION_TITLE,
                     file: workspacePath(location.file),
                     startLine: location.line,
                     startColumn: location.column

@@ -25,7 +25,14 @@ import { ExitCode, ModelGateError, errorMessage } from './errors.js'
 import { getInputs } from './inputs.js'
 import { createGitRunner } from './registry/git/runner.js'
 import { neutraliseCommands } from './report/log.js'
-import { blockedLine, unexpectedFailureLine } from './report/step.js'
+import {
+  ANNOTATION_TITLE,
+  HAND_OFF_ANNOTATION_TITLE,
+  HAND_OFF_GROUP_TITLE,
+  blockedLine,
+  commandGroupTitle,
+  unexpectedFailureLine
+} from './report/step.js'
 import { summaryBudget, summaryFailedWarning } from './report/summary.js'
 import { auditTrailFailedWarning } from './report/audit-summary.js'
 
@@ -53,7 +60,7 @@ export async function run(): Promise<void> {
       settings.sigstoreTrustedRoot,
       settings.handOff ?? { deployments: false }
     )
-    const outcome = await core.group(`modelgate ${settings.command}`, () =>
+    const outcome = await core.group(commandGroupTitle(settings.command), () =>
       runForEvent(settings, runner)
     )
     notifications = outcome.notifications ?? []
@@ -67,13 +74,11 @@ export async function run(): Promise<void> {
     // (the write stays; docs/rollout.md, "Hand-off to serving").
     const handOff = runner.handOff
     if (handOff?.enabled) {
-      await core.group('modelgate hand-off to serving', () =>
-        handOff.announceWritten(kept.records())
-      )
+      await core.group(HAND_OFF_GROUP_TITLE, () => handOff.announceWritten(kept.records()))
       const failed = handOff.failure()
       if (failed) {
         // One annotation, titled (setFailed would add a second, untitled one with the same text).
-        core.error(neutraliseCommands(failed.message), { title: 'ModelGate hand-off to serving' })
+        core.error(neutraliseCommands(failed.message), { title: HAND_OFF_ANNOTATION_TITLE })
         process.exitCode = failed.permission ? ExitCode.Permission : ExitCode.Blocked
       }
     }
@@ -93,7 +98,7 @@ export async function run(): Promise<void> {
       // Point at the policy line itself, so the annotation shows in the PR's file view.
       for (const location of error.locations) {
         core.error(neutraliseCommands(location.problem ?? error.message), {
-          title: 'ModelGate',
+          title: ANNOTATION_TITLE,
           file: workspacePath(location.file),
           startLine: location.line,
           startColumn: location.column

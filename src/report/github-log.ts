@@ -41,3 +41,25 @@ export function candidateArtifactLine(
     `Candidate artifact ${name} (id ${artifact.id}, ${artifact.unpackedBytes} bytes unpacked) is in ${dir}`
   )
 }
+
+/** Why the token's login could not be read (identity.ts): a debug line, the error's first line. */
+export function tokenLoginLine(
+  problem:
+    | { kind: 'graphql-no-login' }
+    | { kind: 'graphql-failed'; message: string }
+    | { kind: 'installation-token' }
+    | { kind: 'user-failed'; message: string }
+): string {
+  switch (problem.kind) {
+    case 'graphql-no-login':
+      return 'GitHub GraphQL: viewer has no login'
+    case 'graphql-failed':
+      return neutraliseCommands(
+        `GitHub GraphQL viewer failed: ${problem.message.split('\n', 1)[0]}`
+      )
+    case 'installation-token':
+      return 'GitHub GET /user: 403, an installation token (GITHUB_TOKEN or a GitHub App)'
+    case 'user-failed':
+      return neutraliseCommands(`GitHub GET /user failed: ${problem.message.split('\n', 1)[0]}`)
+  }
+}
