@@ -15,6 +15,7 @@ import {
   type ModelWorkspace,
   summaryRecords
 } from './helpers/action-workspace.js'
+import { fraudPolicy, fraudStage } from './helpers/fraud-policy.js'
 import { startArtifactStandIn, type ArtifactStandIn } from './helpers/artifact-stand-in.js'
 import { pushEvent, workflowDispatchEvent, type BuiltEvent } from './helpers/events.js'
 import type { Clone } from './helpers/git-sandbox.js'
@@ -22,22 +23,16 @@ import { fakeSha, start, type StandIn } from './helpers/github-stand-in/index.js
 import { runCliBundle } from './helpers/run-action.js'
 import { makeZip, readZip } from './helpers/zip.js'
 
-const POLICY = `model: fraud
-path: model
-metrics:
-  auc: { goal: maximize }
-stages:
-  production:
-    from: [candidate]
-    thresholds:
-      auc: { min: 0.7 }
-    artifact:
+const POLICY = fraudPolicy(
+  {
+    production: fraudStage(`    artifact:
       max_size_mb: 1
     approvals:
       required: 1
-rollback:
-  allowed: { permission: maintain }
-`
+`)
+  },
+  { rollback: true }
+)
 
 const REPO = { owner: 'acme', name: 'models' }
 

@@ -8,19 +8,11 @@ import {
   remoteTags,
   type DispatchWorkspace
 } from './helpers/action-workspace.js'
+import { fraudPolicy, fraudStage } from './helpers/fraud-policy.js'
 import type { Clone } from './helpers/git-sandbox.js'
 import { runAction } from './helpers/run-action.js'
 
-const POLICY = `model: fraud
-path: model
-metrics:
-  auc: { goal: maximize }
-stages:
-  staging:
-    from: [candidate]
-    thresholds:
-      auc: { min: 0.7 }
-`
+const POLICY = fraudPolicy({ staging: fraudStage() })
 
 describe('the bundled action judges a candidate directory only as the version it is', () => {
   let workspace: DispatchWorkspace

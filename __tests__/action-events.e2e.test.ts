@@ -253,6 +253,15 @@ describe('the bundled action on GitHub events', () => {
     expect(comments[0]?.body).toContain(
       '**v1.1.0** is now in **staging**, replacing v1.0.0 (kept for rollback)'
     )
+    // The stage's metric history, from the registry's audit records alone (issue 16): both
+    // promotions to staging, a chart of the policy's metric and the table beside it.
+    expect(comments[0]?.body).toContain('### staging: the last 2 promotions')
+    expect(comments[0]?.body).toMatch(
+      /```mermaid\nxychart-beta\n {4}title "auc"\n {4}x-axis \["v1\.0\.0", "v1\.1\.0"\]/
+    )
+    expect(comments[0]?.body).toMatch(
+      /\| Version \| Promoted \(UTC\) \| auc \|\n\| :-- \| :-- \| :-- \|\n\| v1\.0\.0 \|/
+    )
 
     // A re-run of the same push writes nothing and leaves the comment alone.
     const tagsAfter = await remoteTags(clone)

@@ -13,6 +13,7 @@ import {
   type EventRunner,
   type ModelWorkspace
 } from './helpers/action-workspace.js'
+import { fraudPolicy, fraudStage } from './helpers/fraud-policy.js'
 import {
   pullRequestEvent,
   pushEvent,
@@ -24,18 +25,7 @@ import { fakeSha, start, type StandIn } from './helpers/github-stand-in/index.js
 import { runAction } from './helpers/run-action.js'
 import { commentMarker } from '../src/report/comment.js'
 
-const POLICY = `model: fraud
-path: model
-metrics:
-  auc: { goal: maximize }
-stages:
-  staging:
-    from: [candidate]
-    thresholds:
-      auc: { min: 0.7 }
-    approvals:
-      required: 1
-`
+const POLICY = fraudPolicy({ staging: fraudStage('    approvals:\n      required: 1\n') })
 
 const REPO = { owner: 'acme', name: 'models' }
 const MARKER = commentMarker('fraud', 'staging')

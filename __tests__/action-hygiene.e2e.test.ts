@@ -13,26 +13,12 @@ import {
   type ModelWorkspace,
   summaryRecords
 } from './helpers/action-workspace.js'
+import { fraudPolicy, fraudStage } from './helpers/fraud-policy.js'
 import { pullRequestEvent, workflowDispatchEvent, type BuiltEvent } from './helpers/events.js'
 import { fakeSha, start, type StandIn } from './helpers/github-stand-in/index.js'
 import { runCliBundle } from './helpers/run-action.js'
 
-const POLICY = `model: fraud
-path: model
-metrics:
-  auc: { goal: maximize }
-stages:
-  staging:
-    from: [candidate]
-    thresholds:
-      auc: { min: 0.7 }
-  production:
-    from: [candidate]
-    thresholds:
-      auc: { min: 0.7 }
-rollback:
-  allowed: { permission: maintain }
-`
+const POLICY = fraudPolicy({ staging: fraudStage(), production: fraudStage() }, { rollback: true })
 
 const REPO = { owner: 'acme', name: 'models' }
 const MIB = 1024 * 1024

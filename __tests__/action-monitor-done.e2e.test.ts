@@ -5,79 +5,66 @@
 // webhook stand-in, and a note with the verdict on pull request #3's sticky comment in the GitHub
 // stand-in. The no-data and NaN scenarios end inconclusive with nothing written and nothing
 // notified. Every run's clock is shifted to the data's dates.
-import { mkdir, writeFile } from 'node:fs/promises'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { AuditRecord } from '../src/audit/record.js'
 import { gitOk } from '../src/registry/git/runner.js'
 import {
   HERMETIC_GIT,
   expectNoSecret,
   pushCommit,
+  registerVersions,
   remoteTags,
   summaryRecords
 } from './helpers/action-workspace.js'
 import { startArtifactStandIn, type ArtifactStandIn } from './helpers/artifact-stand-in.js'
-import { bundledCli } from './helpers/cli-bundle.js'
 import { pushEvent, writeEvent, type WrittenEvent } from './helpers/events.js'
-import { makeSandbox, type Clone, type Sandbox } from './helpers/git-sandbox.js'
+import type { Clone } from './helpers/git-sandbox.js'
 import { fakeSha, start, type StandIn } from './helpers/github-stand-in/index.js'
 import {
-  BASE_SECONDS,
-  samplesEvery,
-  startPrometheus,
-  type PrometheusServer
-} from './helpers/prometheus.js'
+  MINUTE,
+  T1,
+  clockAt,
+  commitFiles,
+  gauge,
+  monitoredPolicy,
+  startMonitoredRegistry,
+  trigger,
+  type MonitoredRegistry
+} from './helpers/monitored-registry.js'
+import { BASE_SECONDS } from './helpers/prometheus.js'
 import { runAction } from './helpers/run-action.js'
 import { startReceiver, type Receiver } from './helpers/webhook-receiver.js'
 import { readZip } from './helpers/zip.js'
 
-const CLOCK = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers/shifted-clock.mjs')
-const MINUTE = 60
-/** v1.1.0's promotion by the merge of pull request #3; its error rate breaches from T1+30m. */
-const T1 = BASE_SECONDS + 60 * MINUTE
+// v1.1.0 is promoted by the merge of pull request #3 at T1; its error rate breaches from T1+30m.
 const REPO = { owner: 'acme', name: 'models' }
 
-const policy = (url: string, query: string) => `model: fraud
-path: model
-metrics:
-  auc: { goal: maximize }
-stages:
-  production:
-    from: [candidate]
-    thresholds:
-      auc: { min: 0.7 }
-    monitor:
-      source:
-        prometheus: { url: "${url}" }
-      watch_for: 2h
-      triggers:
-        - name: error rate
-          query: '${query}'
-          max: 0.05
-rollback:
+const policy = (url: string, query: string) =>
+  monitoredPolicy({
+    model: 'fraud',
+    path: 'model',
+    metric: 'auc',
+    min: 0.7,
+    url,
+    triggers: trigger('error rate', query, 0.05),
+    tail: `rollback:
   allowed: { permission: maintain }
 `
+  })
 
 describe('issue 14 done: a scheduled run rolls back a breaching promotion, with all its evidence', () => {
-  let prometheus: PrometheusServer
+  let registry: MonitoredRegistry
   let gh: StandIn
   let artifacts: ArtifactStandIn
   let all: Receiver
   let critical: Receiver
-  let sandbox: Sandbox
   let clone: Clone
   let schedule: WrittenEvent
   const events: WrittenEvent[] = []
 
-  const clock = (seconds: number) => ({
-    NODE_OPTIONS: `--import=${CLOCK}`,
-    SHIFTED_CLOCK_START_MS: String(seconds * 1000)
-  })
-  const cli = (seconds: number, args: string[]) => bundledCli(clone.dir, args, clock(seconds))
+  const cli = (seconds: number, args: string[]) => registry.cli(seconds, args)
   const runner = (seconds: number, runId: string) => ({
     ...HERMETIC_GIT,
-    ...clock(seconds),
+    ...clockAt(seconds),
     ...artifacts.env(),
     GITHUB_API_URL: gh.url,
     GITHUB_REPOSITORY: 'acme/models',
@@ -114,75 +101,44 @@ describe('issue 14 done: a scheduled run rolls back a breaching promotion, with 
 
   beforeAll(async () => {
     const labels = (version: string) => ({ model: 'fraud', version })
-    prometheus = await startPrometheus([
-      {
-        name: 'error_ratio',
-        labels: labels('v1.0.0'),
-        samples: samplesEvery(BASE_SECONDS - 600, MINUTE, 300, () => 0.01)
-      },
-      {
-        name: 'error_ratio',
-        labels: labels('v1.1.0'),
-        samples: samplesEvery(T1, MINUTE, 180, m => (m < 30 ? 0.01 : 0.12))
-      },
-      {
-        name: 'nan_ratio',
-        labels: labels('v1.1.0'),
-        samples: samplesEvery(T1, MINUTE, 180, () => NaN)
-      }
+    registry = await startMonitoredRegistry([
+      gauge('error_ratio', labels('v1.0.0'), BASE_SECONDS - 600, 300, () => 0.01),
+      gauge('error_ratio', labels('v1.1.0'), T1, 180, m => (m < 30 ? 0.01 : 0.12)),
+      gauge('nan_ratio', labels('v1.1.0'), T1, 180, () => NaN)
     ])
+    clone = registry.clone
     gh = await start()
     gh.state.addRepo(REPO).addCollaborators({ alice: 'write', bob: 'write', mona: 'maintain' })
     artifacts = await startArtifactStandIn({ repository: 'acme/models', runId: 7 })
     all = await startReceiver('all')
     critical = await startReceiver('critical')
-    sandbox = await makeSandbox()
-    clone = await sandbox.clone('work')
-    await mkdir(path.join(clone.dir, 'policies'))
-    await mkdir(path.join(clone.dir, 'model'))
-    const write = (file: string, text: string) => writeFile(path.join(clone.dir, file), text)
-    await write(
-      'policies/fraud.yml',
-      policy(prometheus.url, 'max(error_ratio{model="$model", version="$version"})')
-    )
-    await write(
-      'policies/fraud-nodata.yml',
-      policy(prometheus.url, 'max(no_such_metric{model="$model", version="$version"})')
-    )
-    await write(
-      'policies/fraud-nan.yml',
-      policy(prometheus.url, 'max(nan_ratio{model="$model", version="$version"})')
-    )
-    // A query Prometheus cannot parse (rate of an instant vector): a policy bug, not missing data.
-    await write(
-      'policies/fraud-badquery.yml',
-      policy(prometheus.url, 'rate(error_ratio{model="$model", version="$version"})')
-    )
+    const queries = {
+      fraud: 'max(error_ratio{model="$model", version="$version"})',
+      'fraud-nodata': 'max(no_such_metric{model="$model", version="$version"})',
+      'fraud-nan': 'max(nan_ratio{model="$model", version="$version"})',
+      // A query Prometheus cannot parse (rate of an instant vector): a policy bug, not missing data.
+      'fraud-badquery': 'rate(error_ratio{model="$model", version="$version"})'
+    }
+    for (const [name, query] of Object.entries(queries)) {
+      await registry.writePolicy(name, policy(registry.prometheus.url, query))
+    }
     const commits: string[] = []
     for (const auc of [0.75, 0.8]) {
-      await write('model/metrics.json', JSON.stringify({ auc }))
-      await gitOk(clone.git, ['add', '-A'])
-      await gitOk(clone.git, ['commit', '--quiet', '-m', `auc ${auc}`])
-      await gitOk(clone.git, ['push', '--quiet', 'origin', 'HEAD:main'])
-      commits.push((await gitOk(clone.git, ['rev-parse', 'HEAD'])).trim())
-    }
-    for (const [version, sha] of [
-      ['v1.0.0', commits[0]],
-      ['v1.1.0', commits[1]]
-    ] as const) {
-      const registered = await runAction(
-        { command: 'register', policy: 'policies/fraud.yml', version },
-        {
-          ...HERMETIC_GIT,
-          ...clock(BASE_SECONDS - 20 * MINUTE),
-          GITHUB_SHA: sha as string,
-          GITHUB_ACTOR: 'mona',
-          GITHUB_EVENT_NAME: 'workflow_dispatch'
-        },
-        clone.dir
+      commits.push(
+        await commitFiles(
+          clone,
+          { 'model/metrics.json': JSON.stringify({ auc }) },
+          `auc ${auc}`,
+          'HEAD:main'
+        )
       )
-      expect(registered.exitCode).toBe(0)
     }
+    await registerVersions(clone, {
+      actor: 'mona',
+      policy: 'policies/fraud.yml',
+      versions: { 'v1.0.0': commits[0] as string, 'v1.1.0': commits[1] as string },
+      env: clockAt(BASE_SECONDS - 20 * MINUTE)
+    })
     // v1.0.0 holds production from BASE; v1.1.0 comes in by the merge of pull request #3 at T1.
     expect(
       (await cli(BASE_SECONDS, ['promote', 'fraud', '--to', 'production', '--version', 'v1.0.0']))
@@ -236,12 +192,11 @@ describe('issue 14 done: a scheduled run rolls back a breaching promotion, with 
   }, 180_000)
   afterAll(async () => {
     for (const event of events) await event.cleanup()
-    await prometheus?.stop()
+    await registry?.stop()
     await gh?.close()
     await artifacts?.close()
     await all?.close()
     await critical?.close()
-    await sandbox?.cleanup()
   })
 
   it('no data and NaN samples end inconclusive: nothing written, nothing notified', async () => {

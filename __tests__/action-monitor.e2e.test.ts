@@ -6,57 +6,40 @@
 // warning for an alert-only breach and for monitoring inconclusive too long, info once for a
 // watch that ended healthy. The registry is set up with the bundled CLI; both run with their
 // clock shifted to the data's dates.
-import { mkdir, writeFile } from 'node:fs/promises'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { gitOk } from '../src/registry/git/runner.js'
 import { HERMETIC_GIT, expectNoSecret } from './helpers/action-workspace.js'
-import { bundledCli } from './helpers/cli-bundle.js'
 import { workflowDispatchEvent, writeEvent } from './helpers/events.js'
-import { makeSandbox, type Clone, type Sandbox } from './helpers/git-sandbox.js'
+import type { Clone } from './helpers/git-sandbox.js'
 import {
-  BASE_SECONDS,
-  samplesEvery,
-  startPrometheus,
-  type PrometheusServer
-} from './helpers/prometheus.js'
+  MINUTE,
+  T1,
+  clockAt,
+  gauge,
+  maxTrigger,
+  monitoredPolicy,
+  registerModelAt,
+  startMonitoredRegistry,
+  trigger,
+  type MonitoredRegistry
+} from './helpers/monitored-registry.js'
+import { BASE_SECONDS } from './helpers/prometheus.js'
 import { runAction } from './helpers/run-action.js'
 import { startReceiver, type Receiver } from './helpers/webhook-receiver.js'
 
-const CLOCK = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers/shifted-clock.mjs')
-const MINUTE = 60
-const T1 = BASE_SECONDS + 60 * MINUTE
-
-const policy = (url: string, trigger = '', extra = '') => `model: svc
-path: models/svc
-metrics:
-  accuracy: { goal: maximize }
-stages:
-  production:
-    from: [candidate]
-    thresholds:
-      accuracy: { min: 0.5 }
-    monitor:
-      source:
-        prometheus: { url: "${url}" }
-      watch_for: 2h
-${extra}      triggers:
-        - name: error rate
-          query: 'max(error_ratio{model="$model", version="$version"})'
-          max: 0.05
-${trigger}`
+const policy = (url: string, trigger = '', extra = '') =>
+  monitoredPolicy({
+    model: 'svc',
+    url,
+    monitorExtra: extra,
+    triggers: maxTrigger('error rate', 'error_ratio', 0.05, trigger)
+  })
 
 describe('command: monitor (bundled action, real Prometheus, git registry)', () => {
-  let prometheus: PrometheusServer
-  let sandbox: Sandbox
+  let registry: MonitoredRegistry
   let clone: Clone
   let all: Receiver
   let critical: Receiver
-  const clock = (seconds: number) => ({
-    NODE_OPTIONS: `--import=${CLOCK}`,
-    SHIFTED_CLOCK_START_MS: String(seconds * 1000)
-  })
-  const cli = (seconds: number, args: string[]) => bundledCli(clone.dir, args, clock(seconds))
+  const cli = (seconds: number, args: string[]) => registry.cli(seconds, args)
   const action = async (
     seconds: number,
     event: string,
@@ -72,7 +55,7 @@ describe('command: monitor (bundled action, real Prometheus, git registry)', () 
       },
       {
         ...HERMETIC_GIT,
-        ...clock(seconds),
+        ...clockAt(seconds),
         GITHUB_EVENT_NAME: event,
         GITHUB_ACTOR: 'octocat',
         GITHUB_WORKFLOW: 'monitor',
@@ -91,37 +74,21 @@ describe('command: monitor (bundled action, real Prometheus, git registry)', () 
 
   beforeAll(async () => {
     const labels = (version: string) => ({ model: 'svc', version })
-    prometheus = await startPrometheus([
-      {
-        name: 'error_ratio',
-        labels: labels('v1.0.0'),
-        samples: samplesEvery(BASE_SECONDS - 600, MINUTE, 300, () => 0.01)
-      },
-      {
-        name: 'error_ratio',
-        labels: labels('v1.1.0'),
-        samples: samplesEvery(T1, MINUTE, 180, m => (m < 30 ? 0.01 : 0.12))
-      }
+    registry = await startMonitoredRegistry([
+      gauge('error_ratio', labels('v1.0.0'), BASE_SECONDS - 600, 300, () => 0.01),
+      gauge('error_ratio', labels('v1.1.0'), T1, 180, m => (m < 30 ? 0.01 : 0.12))
     ])
+    clone = registry.clone
     all = await startReceiver('all')
     critical = await startReceiver('critical')
-    sandbox = await makeSandbox()
-    clone = await sandbox.clone('work')
-    await mkdir(path.join(clone.dir, 'policies'))
-    await mkdir(path.join(clone.dir, 'models/svc'), { recursive: true })
-    await writeFile(path.join(clone.dir, 'policies/svc.yml'), policy(prometheus.url))
-    await writeFile(
-      path.join(clone.dir, 'policies/svc-alert.yml'),
-      policy(prometheus.url, '          action: alert\n')
-    )
-    await writeFile(
-      path.join(clone.dir, 'policies/svc-blind.yml'),
+    const { url } = registry.prometheus
+    await registry.writePolicy('svc', policy(url))
+    await registry.writePolicy('svc-alert', policy(url, '          action: alert\n'))
+    await registry.writePolicy(
+      'svc-blind',
       policy(
-        prometheus.url,
-        `        - name: missing
-          query: 'max(no_such_metric{version="$version"})'
-          max: 1
-`,
+        url,
+        trigger('missing', 'max(no_such_metric{version="$version"})', 1),
         '      warn_inconclusive_after: 10m\n'
       )
     )
@@ -129,12 +96,7 @@ describe('command: monitor (bundled action, real Prometheus, git registry)', () 
       ['v1.0.0', BASE_SECONDS],
       ['v1.1.0', T1]
     ] as const) {
-      await writeFile(path.join(clone.dir, 'models/svc/metrics.json'), '{"accuracy": 0.9}')
-      await writeFile(path.join(clone.dir, 'models/svc/weights.txt'), version)
-      await gitOk(clone.git, ['add', '-A'])
-      await gitOk(clone.git, ['commit', '--quiet', '-m', version])
-      await gitOk(clone.git, ['push', '--quiet', 'origin', 'HEAD'])
-      expect((await cli(when - 60, ['register', 'svc', '--version', version])).exitCode).toBe(0)
+      await registerModelAt(clone, when - 60, 'svc', version, { message: version })
       const promoted = await cli(when, [
         'promote',
         'svc',
@@ -147,8 +109,7 @@ describe('command: monitor (bundled action, real Prometheus, git registry)', () 
     }
   }, 120_000)
   afterAll(async () => {
-    await prometheus?.stop()
-    await sandbox?.cleanup()
+    await registry?.stop()
     await all?.close()
     await critical?.close()
   })

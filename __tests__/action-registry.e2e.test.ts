@@ -5,22 +5,12 @@ import {
   remoteTags,
   type DispatchWorkspace
 } from './helpers/action-workspace.js'
+import { fraudPolicy, fraudStage } from './helpers/fraud-policy.js'
 import { tagNames, type Clone } from './helpers/git-sandbox.js'
 import type { StandIn } from './helpers/github-stand-in/index.js'
 import { runAction } from './helpers/run-action.js'
 
-const POLICY = `model: fraud
-path: model
-metrics:
-  auc: { goal: maximize }
-stages:
-  staging:
-    from: [candidate]
-    thresholds:
-      auc: { min: 0.7 }
-rollback:
-  allowed: { permission: maintain }
-`
+const POLICY = fraudPolicy({ staging: fraudStage() }, { rollback: true })
 
 describe('the bundled action on the git registry', () => {
   let workspace: DispatchWorkspace

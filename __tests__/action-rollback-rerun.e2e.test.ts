@@ -6,20 +6,12 @@ import {
   remoteTags,
   type DispatchWorkspace
 } from './helpers/action-workspace.js'
+import { fraudPolicy } from './helpers/fraud-policy.js'
 import type { Clone } from './helpers/git-sandbox.js'
 import type { StandIn } from './helpers/github-stand-in/index.js'
 import { runAction } from './helpers/run-action.js'
 
-const POLICY = `model: fraud
-path: model
-metrics:
-  auc: { goal: maximize }
-stages:
-  staging:
-    from: [candidate]
-rollback:
-  allowed: { permission: maintain }
-`
+const POLICY = fraudPolicy({ staging: '    from: [candidate]\n' }, { rollback: true })
 
 describe('a re-run of a dispatch rollback (bundled action)', () => {
   let workspace: DispatchWorkspace

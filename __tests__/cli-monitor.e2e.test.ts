@@ -2,27 +2,30 @@
 // registry and a real Prometheus (Debian's prometheus/promtool) loaded with dated series. The
 // CLI runs with its clock shifted to those dates (helpers/shifted-clock.mjs), so promotions,
 // rollbacks and "now" line up with the data. Each scenario is its own model in one registry.
-import { mkdir, writeFile } from 'node:fs/promises'
-import { createServer, request, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { gitOk } from '../src/registry/git/runner.js'
 import { bundledCli } from './helpers/cli-bundle.js'
 import { startReceiver } from './helpers/webhook-receiver.js'
-import { makeSandbox, type Clone, type Sandbox } from './helpers/git-sandbox.js'
+import type { Clone } from './helpers/git-sandbox.js'
+import {
+  MINUTE,
+  T1,
+  gauge,
+  maxTrigger,
+  monitoredPolicy,
+  registerModelAt,
+  stageHolder,
+  startMonitoredRegistry,
+  type MonitoredRegistry,
+  type PrometheusProxy
+} from './helpers/monitored-registry.js'
 import {
   BASE_SECONDS,
   samplesEvery,
-  startPrometheus,
   type PrometheusServer,
   type SeriesSpec
 } from './helpers/prometheus.js'
 
-const CLOCK = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers/shifted-clock.mjs')
-const MINUTE = 60
-/** v1.0.0 enters production at BASE; v1.1.0 replaces it at T1. */
-const T1 = BASE_SECONDS + 60 * MINUTE
+// v1.0.0 enters production at BASE; v1.1.0 replaces it at T1.
 const at = (seconds: number) => new Date(seconds * 1000).toISOString()
 
 type Shape = (minute: number) => number
@@ -40,12 +43,12 @@ const fine: VersionData = { error: steady(0.01), accuracy: steady(0.9), latency:
 /** The three gauges of one version, one sample a minute for `minutes` from `start`. */
 function series(model: string, version: string, start: number, minutes: number, data: VersionData) {
   const labels = { model, version, stage: 'production' }
-  const gauge = (name: string, shape: Shape | undefined): SeriesSpec[] =>
-    shape ? [{ name, labels, samples: samplesEvery(start, MINUTE, minutes, shape) }] : []
+  const sampled = (name: string, shape: Shape | undefined): SeriesSpec[] =>
+    shape ? [gauge(name, labels, start, minutes, shape)] : []
   return [
-    ...gauge('error_ratio', data.error),
-    ...gauge('model_accuracy', data.accuracy ?? steady(0.9)),
-    ...gauge('latency_p95_seconds', data.latency ?? steady(0.2))
+    ...sampled('error_ratio', data.error),
+    ...sampled('model_accuracy', data.accuracy ?? steady(0.9)),
+    ...sampled('latency_p95_seconds', data.latency ?? steady(0.2))
   ]
 }
 
@@ -68,91 +71,35 @@ function counters(model: string, version: string, start: number, minutes: number
   ]
 }
 
-const policy = (model: string, url: string) => `model: ${model}
-path: models/${model}
-metrics:
-  accuracy: { goal: maximize }
-stages:
-  production:
-    from: [candidate]
-    thresholds:
-      accuracy: { min: 0.5 }
-    monitor:
-      source:
-        prometheus: { url: "${url}", timeout: 1s }
-      watch_for: 2h
-      triggers:
-        - name: error rate
-          query: 'max(error_ratio{model="$model", version="$version"})'
-          max: 0.05
-        - name: accuracy
+const policy = (model: string, url: string) =>
+  monitoredPolicy({
+    model,
+    url,
+    timeout: '1s',
+    triggers: `${maxTrigger('error rate', 'error_ratio', 0.05)}        - name: accuracy
           query: 'avg(model_accuracy{model="$model", version="$version"})'
           relative: { baseline: audit, metric: accuracy, max_decrease_pct: 10 }
         - name: latency
           query: 'max(latency_p95_seconds{model="$model", version="$version"})'
           relative: { baseline: previous_holder, max_increase_pct: 50 }
 `
-
-/** A stand-in in front of the real server: passes through, answers 503, or answers late. */
-function proxy(target: string) {
-  let mode: 'pass' | '5xx' | 'slow' = 'pass'
-  const server: Server = createServer((req, res) => {
-    if (mode === '5xx') {
-      res.writeHead(503, { 'content-type': 'text/plain' }).end('upstream unavailable')
-      return
-    }
-    const forward = () => {
-      const upstream = request(
-        new URL(req.url ?? '/', target),
-        { method: req.method, headers: req.headers },
-        answer => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers)
-          answer.pipe(res)
-        }
-      )
-      upstream.on('error', () => res.destroy())
-      req.pipe(upstream)
-    }
-    if (mode === 'slow') setTimeout(forward, 3000)
-    else forward()
   })
-  return {
-    server,
-    setMode: (next: typeof mode) => (mode = next),
-    url: () => `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  }
-}
 
 describe('modelgate monitor (bundled CLI, real Prometheus, git registry)', () => {
+  let registry: MonitoredRegistry
   let prometheus: PrometheusServer
-  let sandbox: Sandbox
+  let proxy: PrometheusProxy
   let clone: Clone
-  const stand = { proxy: undefined as ReturnType<typeof proxy> | undefined }
 
   /** The bundled CLI with its clock at `seconds`. */
-  const cli = (seconds: number, args: string[]) =>
-    bundledCli(clone.dir, args, {
-      NODE_OPTIONS: `--import=${CLOCK}`,
-      SHIFTED_CLOCK_START_MS: String(seconds * 1000)
-    })
+  const cli = (seconds: number, args: string[]) => registry.cli(seconds, args)
   const monitorAt = (seconds: number, model: string, ...more: string[]) =>
     cli(seconds, ['monitor', model, '--json', ...more])
   const tags = async () => (await gitOk(clone.git, ['tag', '--list'])).trim().split('\n').sort()
 
   /** Commits the model's metrics and registers them as `version`. */
-  async function register(model: string, version: string, accuracy: number, when: number) {
-    await mkdir(path.join(clone.dir, 'models', model), { recursive: true })
-    await writeFile(
-      path.join(clone.dir, 'models', model, 'metrics.json'),
-      JSON.stringify({ accuracy })
-    )
-    await writeFile(path.join(clone.dir, 'models', model, 'weights.txt'), version)
-    await gitOk(clone.git, ['add', '-A'])
-    await gitOk(clone.git, ['commit', '--quiet', '-m', `${model} ${version}`])
-    await gitOk(clone.git, ['push', '--quiet', 'origin', 'HEAD'])
-    const run = await cli(when, ['register', model, '--version', version])
-    expect(run).toMatchObject({ exitCode: 0 })
-  }
+  const register = (model: string, version: string, accuracy: number, when: number) =>
+    registerModelAt(clone, when, model, version, { metrics: JSON.stringify({ accuracy }) })
   async function promote(model: string, version: string, when: number) {
     const run = await cli(when, ['promote', model, '--to', 'production', '--version', version])
     expect(run.stderr).toBe('')
@@ -165,18 +112,15 @@ describe('modelgate monitor (bundled CLI, real Prometheus, git registry)', () =>
     only?: 'first',
     edit: (text: string) => string = text => text
   ) {
-    await writeFile(path.join(clone.dir, 'policies', `${model}.yml`), edit(policy(model, url)))
+    await registry.writePolicy(model, edit(policy(model, url)))
     await register(model, 'v1.0.0', 0.9, BASE_SECONDS - 20 * MINUTE)
     await promote(model, 'v1.0.0', BASE_SECONDS)
     if (only === 'first') return
     await register(model, 'v1.1.0', 0.9, T1 - 10 * MINUTE)
     await promote(model, 'v1.1.0', T1)
   }
-  const holder = async (model: string, when: number) => {
-    const run = await cli(when, ['status', model, '--json'])
-    const [view] = JSON.parse(run.stdout) as { stages: { stage: string; version: string }[] }[]
-    return view?.stages.find(s => s.stage === 'production')?.version
-  }
+  const holder = async (model: string, when: number) =>
+    stageHolder((await cli(when, ['status', model, '--json'])).stdout)
   const parsed = (stdout: string) =>
     JSON.parse(stdout) as {
       exitCode: number
@@ -190,33 +134,38 @@ describe('modelgate monitor (bundled CLI, real Prometheus, git registry)', () =>
     }
 
   beforeAll(async () => {
-    prometheus = await startPrometheus([
-      ...scenario('healthy', fine),
-      ...scenario('breach', { ...fine, error: m => (m < 30 ? 0.01 : 0.1) }),
-      ...scenario('short', { ...fine, error: m => (m === 20 || m === 21 ? 0.2 : 0.01) }),
-      ...scenario('nodata', undefined),
-      ...scenario('nan', { error: () => NaN, accuracy: () => Infinity, latency: () => -Infinity }),
-      ...scenario(
-        'norecovery',
-        { ...fine, error: m => (m < 30 ? 0.01 : 0.1) },
-        // v1.0.0 was fine before v1.1.0; after the rollback (about T1 + 45 min) it is not.
-        { ...fine, error: m => (m > 10 + 60 + 45 ? 0.2 : 0.01) }
-      ),
-      ...scenario('first', undefined, { ...fine, error: m => (m > 20 ? 0.3 : 0.01) }),
-      ...scenario('accdrop', { ...fine, accuracy: m => (m < 10 ? 0.9 : 0.7) }),
-      ...scenario('slow', { ...fine, latency: m => (m < 10 ? 0.2 : 0.5) }),
-      ...scenario('alertonly', { ...fine, error: m => (m < 30 ? 0.01 : 0.1) }),
-      ...scenario('reset', fine),
-      // The service restarts 20 minutes in: both counters start again from 0.
-      ...counters('reset', 'v1.1.0', T1, 180, 20),
-      // v1.2.0 of `breach`, promoted after the automatic rollback, breaches from the start.
-      ...series('breach', 'v1.2.0', T1 + 60 * MINUTE, 120, { ...fine, error: steady(0.3) })
-    ])
-    stand.proxy = proxy(prometheus.url)
-    await new Promise<void>(resolve => stand.proxy?.server.listen(0, '127.0.0.1', resolve))
-    sandbox = await makeSandbox()
-    clone = await sandbox.clone('work')
-    await mkdir(path.join(clone.dir, 'policies'))
+    registry = await startMonitoredRegistry(
+      [
+        ...scenario('healthy', fine),
+        ...scenario('breach', { ...fine, error: m => (m < 30 ? 0.01 : 0.1) }),
+        ...scenario('short', { ...fine, error: m => (m === 20 || m === 21 ? 0.2 : 0.01) }),
+        ...scenario('nodata', undefined),
+        ...scenario('nan', {
+          error: () => NaN,
+          accuracy: () => Infinity,
+          latency: () => -Infinity
+        }),
+        ...scenario(
+          'norecovery',
+          { ...fine, error: m => (m < 30 ? 0.01 : 0.1) },
+          // v1.0.0 was fine before v1.1.0; after the rollback (about T1 + 45 min) it is not.
+          { ...fine, error: m => (m > 10 + 60 + 45 ? 0.2 : 0.01) }
+        ),
+        ...scenario('first', undefined, { ...fine, error: m => (m > 20 ? 0.3 : 0.01) }),
+        ...scenario('accdrop', { ...fine, accuracy: m => (m < 10 ? 0.9 : 0.7) }),
+        ...scenario('slow', { ...fine, latency: m => (m < 10 ? 0.2 : 0.5) }),
+        ...scenario('alertonly', { ...fine, error: m => (m < 30 ? 0.01 : 0.1) }),
+        ...scenario('reset', fine),
+        // The service restarts 20 minutes in: both counters start again from 0.
+        ...counters('reset', 'v1.1.0', T1, 180, 20),
+        // v1.2.0 of `breach`, promoted after the automatic rollback, breaches from the start.
+        ...series('breach', 'v1.2.0', T1 + 60 * MINUTE, 120, { ...fine, error: steady(0.3) })
+      ],
+      { proxy: true }
+    )
+    prometheus = registry.prometheus
+    clone = registry.clone
+    proxy = registry.proxy as PrometheusProxy
     for (const model of ['healthy', 'breach', 'short', 'nodata', 'nan', 'norecovery']) {
       await setUp(model)
     }
@@ -232,15 +181,10 @@ describe('modelgate monitor (bundled CLI, real Prometheus, git registry)', () =>
         `'sum(rate(errors_total{model="$model", version="$version"}[5m])) / sum(rate(requests_total{model="$model", version="$version"}[5m]))'`
       )
     )
-    await writeFile(
-      path.join(clone.dir, 'policies', 'healthy-proxy.yml'),
-      policy('healthy', stand.proxy.url())
-    )
+    await registry.writePolicy('healthy-proxy', policy('healthy', proxy.url))
   }, 240_000)
   afterAll(async () => {
-    await new Promise(resolve => stand.proxy?.server.close(resolve))
-    await prometheus?.stop()
-    await sandbox?.cleanup()
+    await registry?.stop()
   })
 
   it('healthy: exit 0, each trigger healthy, at most 6 queries, nothing written', async () => {
@@ -330,10 +274,10 @@ describe('modelgate monitor (bundled CLI, real Prometheus, git registry)', () =>
   it('a 5xx and a timeout from the server: inconclusive, exit 1, nothing written', async () => {
     const proxied = ['--policy', 'policies/healthy-proxy.yml']
     const before = await tags()
-    stand.proxy?.setMode('pass')
+    proxy.setMode('pass')
     const passed = await monitorAt(T1 + 45 * MINUTE, 'healthy', ...proxied)
     expect(passed.exitCode).toBe(0)
-    stand.proxy?.setMode('5xx')
+    proxy.setMode('5xx')
     const failed = await monitorAt(T1 + 45 * MINUTE, 'healthy', ...proxied)
     expect(failed.exitCode).toBe(1)
     expect(parsed(failed.stdout).stages[0]?.triggers.map(t => t.reason)).toEqual([
@@ -342,9 +286,9 @@ describe('modelgate monitor (bundled CLI, real Prometheus, git registry)', () =>
       'source-failure'
     ])
     expect(failed.stdout).toContain('HTTP 503')
-    stand.proxy?.setMode('slow')
+    proxy.setMode('slow')
     const slow = await monitorAt(T1 + 45 * MINUTE, 'healthy', ...proxied)
-    stand.proxy?.setMode('pass')
+    proxy.setMode('pass')
     expect(slow.exitCode).toBe(1)
     expect(slow.stdout).toContain('did not answer within 1 s')
     expect(await tags()).toEqual(before)
@@ -470,11 +414,7 @@ describe('modelgate monitor (bundled CLI, real Prometheus, git registry)', () =>
         MODELGATE_NOTIFY_WEBHOOK_CRITICAL: critical.url
       }
       const notifying = (seconds: number, model: string) =>
-        bundledCli(clone.dir, ['monitor', model, '--json'], {
-          NODE_OPTIONS: `--import=${CLOCK}`,
-          SHIFTED_CLOCK_START_MS: String(seconds * 1000),
-          ...env
-        })
+        registry.cli(seconds, ['monitor', model, '--json'], env)
       const alerted = await notifying(T1 + 45 * MINUTE, 'alertonly')
       expect([alerted.exitCode, alerted.stderr]).toEqual([6, ''])
       expect(all.bodies.map(b => b.modelgate?.severity)).toEqual(['warning'])
@@ -488,11 +428,7 @@ describe('modelgate monitor (bundled CLI, real Prometheus, git registry)', () =>
         action: 'recovery-failed',
         version: 'v1.0.0'
       })
-      const dry = await bundledCli(clone.dir, ['monitor', 'norecovery', '--dry-run'], {
-        NODE_OPTIONS: `--import=${CLOCK}`,
-        SHIFTED_CLOCK_START_MS: String((T1 + 61 * MINUTE) * 1000),
-        ...env
-      })
+      const dry = await registry.cli(T1 + 61 * MINUTE, ['monitor', 'norecovery', '--dry-run'], env)
       expect(dry.exitCode).toBe(6)
       expect(dry.stdout).toContain(
         'Notification: **critical** (recovery-failed) — not sent on a dry run.'

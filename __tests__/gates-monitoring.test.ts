@@ -40,51 +40,43 @@ describe('monitoringGate', () => {
     window: WINDOW,
     triggers
   })
+  /** The gate on production's MONITOR block, held by v1, over `probe`. */
+  const gateOver = (probe: MonitoringProbe) =>
+    monitoringGate({
+      stage: 'production',
+      monitor: monitorOf({ monitor: MONITOR }),
+      holder: 'v1',
+      probe
+    })
 
   it('fails naming the triggers with no finite sample for the holder, passes when all have one', () => {
-    const monitor = monitorOf({ monitor: MONITOR })
     const probe = (latency: { series: number; samples: number }) =>
       probeOf({ 'error rate': { series: 1, samples: 60 }, latency })
-    const empty = monitoringGate({
-      stage: 'production',
-      monitor,
-      holder: 'v1',
-      probe: probe({ series: 0, samples: 0 })
-    })
+    const empty = gateOver(probe({ series: 0, samples: 0 }))
     expect(empty).toEqual({
       gate: 'monitoring',
       status: 'fail',
       summary: 'prometheus http://127.0.0.1:9090 has no data for v1 on 1 trigger: latency',
       details: [
-        'looked from 2026-12-01T23:00:00.000Z to 2026-12-02T00:00:00.000Z',
+        'looked from 2026-12-01 23:00 UTC to 2026-12-02 00:00 UTC',
         'error rate: 1 series, 60 finite samples',
         'latency: 0 series, 0 finite samples'
       ]
     })
     // Series that hold only NaN or infinities are no data either.
-    const nan = monitoringGate({
-      stage: 'production',
-      monitor,
-      holder: 'v1',
-      probe: probe({ series: 2, samples: 0 })
-    })
+    const nan = gateOver(probe({ series: 2, samples: 0 }))
     expect(nan.status).toBe('fail')
     expect(nan.summary).toBe(
       'prometheus http://127.0.0.1:9090 has no data for v1 on 1 trigger: latency'
     )
     expect(nan.details).toContain('latency: 2 series, 0 finite samples')
-    const full = monitoringGate({
-      stage: 'production',
-      monitor,
-      holder: 'v1',
-      probe: probe({ series: 1, samples: 1 })
-    })
+    const full = gateOver(probe({ series: 1, samples: 1 }))
     expect(full).toEqual({
       gate: 'monitoring',
       status: 'pass',
       summary: 'prometheus http://127.0.0.1:9090 receives data for v1 on 2 triggers',
       details: [
-        'looked from 2026-12-01T23:00:00.000Z to 2026-12-02T00:00:00.000Z',
+        'looked from 2026-12-01 23:00 UTC to 2026-12-02 00:00 UTC',
         'error rate: 1 series, 60 finite samples',
         'latency: 1 series, 1 finite sample'
       ]
@@ -92,22 +84,19 @@ describe('monitoringGate', () => {
   })
 
   it('fails closed naming the source when it could not answer', () => {
-    const result = monitoringGate({
-      stage: 'production',
-      monitor: monitorOf({ monitor: MONITOR }),
-      holder: 'v1',
-      probe: probeOf({
+    const result = gateOver(
+      probeOf({
         'error rate': { failure: 'HTTP 503 Service Unavailable' },
         latency: { series: 1, samples: 5 }
       })
-    })
+    )
     expect(result).toEqual({
       gate: 'monitoring',
       status: 'fail',
       summary:
         'prometheus http://127.0.0.1:9090 could not be probed for v1 (1 trigger: error rate), so it is not known to receive data',
       details: [
-        'looked from 2026-12-01T23:00:00.000Z to 2026-12-02T00:00:00.000Z',
+        'looked from 2026-12-01 23:00 UTC to 2026-12-02 00:00 UTC',
         'error rate: source failure: HTTP 503 Service Unavailable',
         'latency: 1 series, 5 finite samples'
       ]
@@ -115,27 +104,15 @@ describe('monitoringGate', () => {
   })
 
   it('fails a trigger the probe did not answer, and a probe of another version', () => {
-    const monitor = monitorOf({ monitor: MONITOR })
-    const partial = monitoringGate({
-      stage: 'production',
-      monitor,
-      holder: 'v1',
-      probe: probeOf({ 'error rate': { series: 1, samples: 5 } })
-    })
+    const partial = gateOver(probeOf({ 'error rate': { series: 1, samples: 5 } }))
     expect(partial.status).toBe('fail')
     expect(partial.summary).toBe(
       'prometheus http://127.0.0.1:9090 has no data for v1 on 1 trigger: latency'
     )
     expect(partial.details).toContain('latency: not probed')
-    const other = monitoringGate({
-      stage: 'production',
-      monitor,
-      holder: 'v1',
-      probe: probeOf(
-        { 'error rate': { series: 1, samples: 5 }, latency: { series: 1, samples: 5 } },
-        'v0'
-      )
-    })
+    const other = gateOver(
+      probeOf({ 'error rate': { series: 1, samples: 5 }, latency: { series: 1, samples: 5 } }, 'v0')
+    )
     expect(other.status).toBe('fail')
     expect(other.summary).toBe(
       'the probe of prometheus http://127.0.0.1:9090 looked for v0, not for v1 (the holder of production)'

@@ -51,16 +51,23 @@ function evidence(
   return { repository: rules.repository, lookups }
 }
 
+/** The gate over `files`, GitHub answering with `bundles`, and the checksums report if any. */
+function gateOver(
+  files: CandidateFile[],
+  bundles: Array<{ bundle: Record<string, unknown>; digests: string[] }>,
+  checksums?: ChecksumReport
+) {
+  const evidenceOf = evidence(bundles, files)
+  return checksums
+    ? provenanceGate({ rules, files, checksums, evidence: evidenceOf, verifier })
+    : provenanceGate({ rules, files, evidence: evidenceOf, verifier })
+}
+
 describe('provenance gate', () => {
   it('passes when one bundle attests every file (any listed subject matches, not only the first)', async () => {
     const bundle = await sigstore.attest({ subjects: [subject(METRICS), subject(MODEL)] })
     const files = [METRICS, MODEL]
-    const result = provenanceGate({
-      rules,
-      files,
-      evidence: evidence([{ bundle, digests: [METRICS.sha256, MODEL.sha256] }], files),
-      verifier
-    })
+    const result = gateOver(files, [{ bundle, digests: [METRICS.sha256, MODEL.sha256] }])
     expect(result.status).toBe('pass')
     expect(result.summary).toBe(
       '2 files attested by acme/churn-training .github/workflows/train.yml@refs/heads/main, verified against mock-root.json'
@@ -82,13 +89,7 @@ describe('provenance gate', () => {
       mismatched: [],
       unlisted: []
     }
-    const result = provenanceGate({
-      rules,
-      files,
-      checksums,
-      evidence: evidence([{ bundle, digests: [SUMS.sha256] }], files),
-      verifier
-    })
+    const result = gateOver(files, [{ bundle, digests: [SUMS.sha256] }], checksums)
     expect(result.status).toBe('pass')
     expect(result.details).toContain('2 files attested through SHA256SUMS')
     expect(result.provenance?.attested.find(a => a.path === 'model.pkl')?.via).toBe('SHA256SUMS')
@@ -98,12 +99,7 @@ describe('provenance gate', () => {
     const bundle = await sigstore.attest({ subjects: [subject(METRICS), subject(MODEL)] })
     const tampered = file('model.pkl', 'model bytes, changed after training')
     const files = [METRICS, tampered]
-    const result = provenanceGate({
-      rules,
-      files,
-      evidence: evidence([{ bundle, digests: [METRICS.sha256, MODEL.sha256] }], files),
-      verifier
-    })
+    const result = gateOver(files, [{ bundle, digests: [METRICS.sha256, MODEL.sha256] }])
     expect(result.status).toBe('fail')
     expect(result.summary).toBe(
       '1 file of 2 not attested by acme/churn-training .github/workflows/train.yml@refs/heads/main'
@@ -117,18 +113,12 @@ describe('provenance gate', () => {
     const bundle = await sigstore.attest({ subjects: [subject(SUMS)] })
     const tampered = file('model.pkl', 'changed')
     const files = [METRICS, tampered, SUMS]
-    const result = provenanceGate({
-      rules,
-      files,
-      checksums: {
-        file: 'SHA256SUMS',
-        verified: ['metrics.json'],
-        missing: [],
-        mismatched: [{ path: 'model.pkl', expected: MODEL.sha256, actual: tampered.sha256 }],
-        unlisted: []
-      },
-      evidence: evidence([{ bundle, digests: [SUMS.sha256] }], files),
-      verifier
+    const result = gateOver(files, [{ bundle, digests: [SUMS.sha256] }], {
+      file: 'SHA256SUMS',
+      verified: ['metrics.json'],
+      missing: [],
+      mismatched: [{ path: 'model.pkl', expected: MODEL.sha256, actual: tampered.sha256 }],
+      unlisted: []
     })
     expect(result.status).toBe('fail')
     expect(result.provenance?.unattested).toEqual([
@@ -147,18 +137,12 @@ describe('provenance gate', () => {
 
   it('fails files listed only by a checksums file that is not attested itself', () => {
     const files = [METRICS, MODEL, SUMS]
-    const result = provenanceGate({
-      rules,
-      files,
-      checksums: {
-        file: 'SHA256SUMS',
-        verified: ['metrics.json', 'model.pkl'],
-        missing: [],
-        mismatched: [],
-        unlisted: []
-      },
-      evidence: evidence([], files),
-      verifier
+    const result = gateOver(files, [], {
+      file: 'SHA256SUMS',
+      verified: ['metrics.json', 'model.pkl'],
+      missing: [],
+      mismatched: [],
+      unlisted: []
     })
     expect(result.provenance?.unattested.map(u => u.why)).toEqual([
       'no attestation found (nor is SHA256SUMS, which lists it)',
@@ -169,30 +153,168 @@ describe('provenance gate', () => {
 
   it('fails a missing attestation (GitHub knows none for the digest)', () => {
     const files = [MODEL]
-    const result = provenanceGate({ rules, files, evidence: evidence([], files), verifier })
+    const result = gateOver(files, [])
     expect(result.status).toBe('fail')
     expect(result.provenance?.unattested).toEqual([
       { path: 'model.pkl', sha256: MODEL.sha256, why: 'no attestation found' }
     ])
   })
 
+  const REQUIRED =
+    'acme/churn-training .github/workflows/train.yml@refs/heads/main (github-hosted runners only)'
   it.each([
-    ['wrong repository', { repository: 'acme/other' }, /subjectAlternativeName/],
-    ['wrong workflow', { workflow: '.github/workflows/nightly.yml' }, /subjectAlternativeName/],
-    ['wrong ref', { ref: 'refs/heads/experiment' }, /subjectAlternativeName/],
-    ['self-hosted runner', { runner: 'self-hosted' }, /Runner Environment/]
-  ])('fails an attestation from the %s, naming the field', async (_name, identity, field) => {
-    const bundle = await sigstore.attest({ subjects: [subject(MODEL)], identity })
-    const files = [MODEL]
+    [
+      'wrong repository',
+      { repository: 'acme/other' },
+      'acme/other .github/workflows/train.yml@refs/heads/main (github-hosted runner)'
+    ],
+    [
+      'wrong workflow',
+      { workflow: '.github/workflows/nightly.yml' },
+      'acme/churn-training .github/workflows/nightly.yml@refs/heads/main (github-hosted runner)'
+    ],
+    [
+      'wrong ref',
+      { ref: 'refs/heads/experiment' },
+      'acme/churn-training .github/workflows/train.yml@refs/heads/experiment (github-hosted runner)'
+    ],
+    [
+      'self-hosted runner',
+      { runner: 'self-hosted' },
+      'acme/churn-training .github/workflows/train.yml@refs/heads/main (self-hosted runner)'
+    ]
+  ])(
+    'fails an attestation from the %s, naming who signed and who must, as written',
+    async (_name, identity, signer) => {
+      const bundle = await sigstore.attest({ subjects: [subject(MODEL)], identity })
+      const files = [MODEL]
+      const result = provenanceGate({
+        rules,
+        files,
+        evidence: evidence([{ bundle, digests: [MODEL.sha256] }], files),
+        verifier
+      })
+      expect(result.status).toBe('fail')
+      expect(result.provenance?.unattested[0]?.why).toBe(
+        `attested, but by ${signer}, not the required ${REQUIRED}`
+      )
+    }
+  )
+
+  it('names the required identity as the policy wrote it when it names no ref', async () => {
+    const bundle = await sigstore.attest({
+      subjects: [subject(MODEL)],
+      identity: { workflow: '.github/workflows/nightly.yml', runner: 'self-hosted' }
+    })
     const result = provenanceGate({
-      rules,
-      files,
-      evidence: evidence([{ bundle, digests: [MODEL.sha256] }], files),
+      rules: { ...rules, ref: undefined, github_hosted_runners_only: false },
+      files: [MODEL],
+      evidence: evidence([{ bundle, digests: [MODEL.sha256] }], [MODEL]),
       verifier
     })
-    expect(result.status).toBe('fail')
-    expect(result.provenance?.unattested[0]?.why).toMatch(/^1 attestation found, none verified: /)
-    expect(result.provenance?.unattested[0]?.why).toMatch(field)
+    expect(result.provenance?.unattested[0]?.why).toBe(
+      'attested, but by acme/churn-training .github/workflows/nightly.yml@refs/heads/main (self-hosted runner), ' +
+        'not the required acme/churn-training .github/workflows/train.yml, any ref (github-hosted or self-hosted runner)'
+    )
+  })
+
+  it('names the field when the signer is the required one but its certificate disagrees elsewhere', async () => {
+    const bundle = await sigstore.attest({
+      subjects: [subject(MODEL)],
+      identity: { override: { sourceRepositoryUri: 'https://github.com/evil/x' } }
+    })
+    const result = provenanceGate({
+      rules,
+      files: [MODEL],
+      evidence: evidence([{ bundle, digests: [MODEL.sha256] }], [MODEL]),
+      verifier
+    })
+    expect(result.provenance?.unattested[0]?.why).toBe(
+      '1 attestation found, none verified: ' +
+        'attested by acme/churn-training .github/workflows/train.yml@refs/heads/main (github-hosted runner), ' +
+        'but its certificate extension Source Repository URI (1.3.6.1.4.1.57264.1.12) is ' +
+        '"https://github.com/evil/x", expected "https://github.com/acme/churn-training"'
+    )
+  })
+
+  describe('a file listed by a checksums file whose attestation did not verify', () => {
+    const files = [METRICS, MODEL, SUMS]
+    const checksums: ChecksumReport = {
+      file: 'SHA256SUMS',
+      verified: ['metrics.json', 'model.pkl'],
+      missing: [],
+      mismatched: [],
+      unlisted: []
+    }
+
+    it('says the checksums file is attested, but by whom, not "no attestation"', async () => {
+      const bundle = await sigstore.attest({
+        subjects: [subject(SUMS)],
+        identity: { workflow: '.github/workflows/notebook.yml' }
+      })
+      const result = provenanceGate({
+        rules,
+        files,
+        checksums,
+        evidence: evidence([{ bundle, digests: [SUMS.sha256] }], files),
+        verifier
+      })
+      expect(result.status).toBe('fail')
+      const by =
+        'by acme/churn-training .github/workflows/notebook.yml@refs/heads/main (github-hosted runner), ' +
+        `not the required ${REQUIRED}`
+      expect(result.provenance?.unattested.map(u => [u.path, u.why])).toEqual([
+        [
+          'metrics.json',
+          `no attestation of its own, and SHA256SUMS, which lists it, is attested, but ${by}`
+        ],
+        [
+          'model.pkl',
+          `no attestation of its own, and SHA256SUMS, which lists it, is attested, but ${by}`
+        ],
+        ['SHA256SUMS', `attested, but ${by}`]
+      ])
+      // The required identity as a person wrote it, never the anchored pattern behind it.
+      for (const detail of result.details ?? []) {
+        expect(detail).not.toMatch(/no attestation found|\\|\^https|\$$/)
+      }
+    })
+
+    it('gives the verification failure of the checksums file', async () => {
+      const bundle = await sigstore.attest({ subjects: [subject(SUMS)], signWithOtherKey: true })
+      const result = provenanceGate({
+        rules,
+        files,
+        checksums,
+        evidence: evidence([{ bundle, digests: [SUMS.sha256] }], files),
+        verifier
+      })
+      expect(result.status).toBe('fail')
+      expect(result.provenance?.unattested[0]?.why).toMatch(
+        /^no attestation of its own, and SHA256SUMS, which lists it, has 1 attestation, none verified: dsseEnvelope\.signatures /
+      )
+    })
+
+    it("says when the checksums file's attestations could not be read", () => {
+      const result = provenanceGate({
+        rules,
+        files,
+        checksums,
+        evidence: {
+          repository: rules.repository,
+          lookups: {
+            [METRICS.sha256]: { bundles: [] },
+            [MODEL.sha256]: { bundles: [] },
+            [SUMS.sha256]: { error: 'GitHub API: reading … failed (HTTP 403)' }
+          }
+        },
+        verifier
+      })
+      expect(result.status).toBe('fail')
+      expect(result.provenance?.unattested[0]?.why).toBe(
+        'no attestation of its own, and SHA256SUMS, which lists it, could not be checked: GitHub API: reading … failed (HTTP 403)'
+      )
+    })
   })
 
   it.each([
@@ -201,12 +323,7 @@ describe('provenance gate', () => {
   ])('fails a %s', async (_name, options, why) => {
     const bundle = await sigstore.attest({ subjects: [subject(MODEL)], ...options })
     const files = [MODEL]
-    const result = provenanceGate({
-      rules,
-      files,
-      evidence: evidence([{ bundle, digests: [MODEL.sha256] }], files),
-      verifier
-    })
+    const result = gateOver(files, [{ bundle, digests: [MODEL.sha256] }])
     expect(result.status).toBe('fail')
     expect(result.provenance?.unattested[0]?.why).toMatch(why)
   })
@@ -218,18 +335,10 @@ describe('provenance gate', () => {
     })
     const good = await sigstore.attest({ subjects: [subject(MODEL)] })
     const files = [MODEL]
-    const result = provenanceGate({
-      rules,
-      files,
-      evidence: evidence(
-        [
-          { bundle: bad, digests: [MODEL.sha256] },
-          { bundle: good, digests: [MODEL.sha256] }
-        ],
-        files
-      ),
-      verifier
-    })
+    const result = gateOver(files, [
+      { bundle: bad, digests: [MODEL.sha256] },
+      { bundle: good, digests: [MODEL.sha256] }
+    ])
     expect(result.status).toBe('pass')
   })
 
@@ -338,6 +447,52 @@ describe('evaluateStage with provenance:', () => {
 })
 
 describe('certificate values in the report', () => {
+  it('are escaped where the signer is named: markup, workflow commands, mentions inert', async () => {
+    const bundle = await sigstore.attest({
+      subjects: [subject(MODEL)],
+      identity: {
+        repository: 'acme/<img src=x onerror=alert(1)>',
+        ref: 'refs/heads/x\n::error::pwned @here'
+      }
+    })
+    const policy = parsePolicy(
+      [
+        'model: churn',
+        'metrics: { accuracy: { goal: maximize } }',
+        'stages:',
+        '  production:',
+        '    from: [candidate]',
+        '    provenance: { repository: acme/churn-training, workflow: .github/workflows/train.yml }',
+        ''
+      ].join('\n'),
+      'policies/churn.yml'
+    )
+    const evaluation = evaluateStage({
+      policy,
+      stage: 'production',
+      candidate: {
+        dir: '/c',
+        label: 'v2',
+        metrics: {},
+        invalidMetrics: {},
+        files: [MODEL],
+        totalBytes: 1
+      },
+      now: new Date('2026-01-01T00:00:00Z'),
+      provenance: { evidence: evidence([{ bundle, digests: [MODEL.sha256] }], [MODEL]), verifier }
+    })
+    const gate = evaluation.gates[0]
+    expect(gate?.status).toBe('fail')
+    expect(gate?.details?.[0]).toContain(
+      'attested, but by acme/<img src=x onerror=alert(1)> .github/workflows/train.yml@refs/heads/x\\u000a::error::pwned @here (github-hosted runner)'
+    )
+    const markdown = renderMarkdown(evaluation)
+    expect(markdown).toContain('acme/\\<img src=x onerror=alert(1)\\>')
+    expect(markdown).not.toMatch(/[^\\]<img/)
+    expect(markdown).not.toMatch(/^::/m)
+    expect(markdown).not.toContain('@here')
+  })
+
   it('are escaped: no markup, no workflow command, no line break from a hostile certificate', async () => {
     const hostile =
       'https://github.com/acme/churn-training/.github/workflows/train.yml@refs/heads/<img src=x onerror=alert(1)>\n::error::pwned @here'

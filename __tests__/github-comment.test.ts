@@ -19,6 +19,7 @@ import {
   type DoneAction
 } from '../src/report/comment.js'
 import { renderMarkdown } from '../src/report/markdown.js'
+import type { StageTrend } from '../src/report/stage-trend.js'
 
 const OUTPUTS = join(process.cwd(), '__tests__', '__outputs__')
 const UPDATE = process.env.UPDATE_GOLDEN === '1'
@@ -108,6 +109,46 @@ function evaluate(overrides: Partial<EvaluateInput>): Evaluation {
   })
 }
 
+/**
+ * The stage's last holders as their promotions' audit records keep them: the metric history a
+ * pull request into a stage with earlier promotions shows (ready and promoted scenarios only, so
+ * the goldens that change are the ones where the chart appears).
+ */
+const trend = (withCandidate: boolean): StageTrend => ({
+  stage: 'production',
+  metrics: ['accuracy', 'roc_auc', 'latency_p95_ms'],
+  holders: [
+    {
+      version: 'v1.1.0',
+      at: new Date('2026-09-02T10:00:00Z'),
+      forced: false,
+      metrics: { accuracy: 0.861, roc_auc: 0.9, latency_p95_ms: 72 }
+    },
+    {
+      version: 'v1.2.0',
+      at: new Date('2026-10-05T10:00:00Z'),
+      forced: true,
+      metrics: { accuracy: 0.858, latency_p95_ms: 58 }
+    },
+    {
+      version: 'v1.3.0',
+      at: new Date('2026-11-01T10:00:00Z'),
+      forced: false,
+      metrics: { accuracy: 0.874, roc_auc: 0.912, latency_p95_ms: 61 }
+    },
+    ...(withCandidate
+      ? [
+          {
+            version: 'v1.4.0',
+            at: new Date('2026-11-23T09:12:00Z'),
+            forced: false,
+            metrics: { accuracy: 0.881, roc_auc: 0.915, latency_p95_ms: 64.5 }
+          }
+        ]
+      : [])
+  ]
+})
+
 const scenarios: Record<string, () => CommentInput> = {
   'comment-pending': () => ({
     evaluation: evaluate({
@@ -140,7 +181,8 @@ const scenarios: Record<string, () => CommentInput> = {
 
   'comment-ready': () => ({
     evaluation: evaluate({ reviews: reviews([approve('alice'), approve('bob')]) }),
-    runUrl: RUN
+    runUrl: RUN,
+    trend: trend(false)
   }),
 
   'comment-promoted': () => ({
@@ -154,7 +196,8 @@ const scenarios: Record<string, () => CommentInput> = {
       at: new Date('2026-11-23T09:12:00Z'),
       runUrl: RUN
     },
-    runUrl: RUN
+    runUrl: RUN,
+    trend: trend(true)
   }),
 
   'comment-merged-not-promoted': () => ({

@@ -1,22 +1,6 @@
-import { InvalidInputError, ModelGateError } from '../src/errors.js'
 import { parsePolicy } from '../src/policy/load.js'
 import { durationMs } from '../src/policy/monitor.js'
-
-/** What parsing threw; fails the test when it did not throw a ModelGateError. */
-function problemsOf(text: string): string[] {
-  try {
-    parsePolicy(text, 'p.yml')
-  } catch (error) {
-    if (!(error instanceof ModelGateError)) throw error
-    expect(error).toBeInstanceOf(InvalidInputError)
-    expect(error.exitCode).toBe(2)
-    return error.locations.map(({ file, line, column, keyPath, problem }) => {
-      expect(file).toBe('p.yml')
-      return `${line}:${column} ${keyPath}: ${problem}`
-    })
-  }
-  throw new Error('expected an error, but the policy was accepted')
-}
+import { policyProblems } from './helpers/policy-problems.js'
 
 const HEAD = `model: clf
 stages:
@@ -113,7 +97,7 @@ describe('a stage monitor block', () => {
       'file:///x',
       'https://'
     ]) {
-      expect(problemsOf(withFile(bad))).toEqual([
+      expect(policyProblems(withFile(bad))).toEqual([
         '6:23 stages.production.monitor.source.file: must be an http(s) URL or a path inside the repository'
       ])
     }
@@ -121,7 +105,7 @@ describe('a stage monitor block', () => {
 
   it('names file line and key of each problem of the source and the watch', () => {
     expect(
-      problemsOf(
+      policyProblems(
         policy(`      source: { prometheus: { url: "ftp://x" }, file: a.csv }
       watch_for: 2 weeks
       triggers: []
@@ -135,7 +119,7 @@ describe('a stage monitor block', () => {
       '8:17 stages.production.monitor.triggers: must list at least 1 item, got a list',
       '9:7 stages.production.monitor.extra: unknown key "extra" (allowed here: source, watch_for, triggers, max_automatic_rollbacks, warn_inconclusive_after, runs_every)'
     ])
-    expect(problemsOf(policy('      source: {}\n      watch_for: 0s\n'))).toEqual([
+    expect(policyProblems(policy('      source: {}\n      watch_for: 0s\n'))).toEqual([
       '5:5 stages.production.monitor.triggers: is required',
       '6:15 stages.production.monitor.source: needs prometheus or file',
       '7:18 stages.production.monitor.watch_for: must be longer than 0'
@@ -168,7 +152,7 @@ describe('a stage monitor block', () => {
           query: m
           relative: { baseline: previous_holder, metric: accuracy }
 `)
-    expect(problemsOf(text)).toEqual([
+    expect(policyProblems(text)).toEqual([
       '12:21 stages.production.monitor.triggers[0].relative: a trigger has either absolute bounds (max, min) or a relative one, not both',
       '13:11 stages.production.monitor.triggers[1]: needs a bound: max, min, or relative',
       '19:26 stages.production.monitor.triggers[2].failure_limit: must be at least 1, got the number 0',
@@ -186,7 +170,7 @@ describe('a stage monitor block', () => {
       .replace(/no_data: healthy/, 'no_data: breach')
       .replace(/action: page/, 'action: alert')
       .replace('max_increase_pct: -1', 'max_increase_pct: 1')
-    expect(problemsOf(shaped)).toEqual([
+    expect(policyProblems(shaped)).toEqual([
       '12:21 stages.production.monitor.triggers[0].relative: a trigger has either absolute bounds (max, min) or a relative one, not both',
       '13:11 stages.production.monitor.triggers[1]: needs a bound: max, min, or relative',
       '14:18 stages.production.monitor.triggers[1].query: $model at character 1 is not inside the double-quoted value of a label matcher; placeholders may only be label values, such as {model="$model"}',

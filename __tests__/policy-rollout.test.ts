@@ -1,22 +1,6 @@
-import { InvalidInputError, ModelGateError } from '../src/errors.js'
 import { parsePolicy } from '../src/policy/load.js'
 import { nextStep } from '../src/policy/rollout.js'
-
-/** What parsing threw, as `line:column keyPath: problem`; fails when it did not throw. */
-function problemsOf(text: string): string[] {
-  try {
-    parsePolicy(text, 'p.yml')
-  } catch (error) {
-    if (!(error instanceof ModelGateError)) throw error
-    expect(error).toBeInstanceOf(InvalidInputError)
-    expect(error.exitCode).toBe(2)
-    return error.locations.map(({ file, line, column, keyPath, problem }) => {
-      expect(file).toBe('p.yml')
-      return `${line}:${column} ${keyPath}: ${problem}`
-    })
-  }
-  throw new Error('expected an error, but the policy was accepted')
-}
+import { policyProblems } from './helpers/policy-problems.js'
 
 const TRIGGERS = `      source: { prometheus: { url: "http://127.0.0.1:9090" } }
       triggers:
@@ -69,40 +53,40 @@ describe('a stage rollout block', () => {
 
   it('refuses steps that are not whole percents from 1 to 99, strictly increasing', () => {
     const rollout = (steps: string) => policy(CANARY.replace('[5, 10, 25, 50]', steps))
-    expect(problemsOf(rollout('[5, 5, 25]'))).toEqual([
+    expect(policyProblems(rollout('[5, 5, 25]'))).toEqual([
       '12:18 stages.canary.rollout.steps[1]: 5 does not exceed the step before it (5): steps must be strictly increasing'
     ])
-    expect(problemsOf(rollout('[10, 5]'))).toEqual([
+    expect(policyProblems(rollout('[10, 5]'))).toEqual([
       '12:19 stages.canary.rollout.steps[1]: 5 does not exceed the step before it (10): steps must be strictly increasing'
     ])
-    expect(problemsOf(rollout('[0, 100]'))).toEqual([
+    expect(policyProblems(rollout('[0, 100]'))).toEqual([
       '12:15 stages.canary.rollout.steps[0]: must be at least 1 (percent of the traffic)',
       '12:18 stages.canary.rollout.steps[1]: must be at most 99: the full share is the next stage, an ordinary promotion'
     ])
-    expect(problemsOf(rollout('[2.5]'))).toEqual([
+    expect(policyProblems(rollout('[2.5]'))).toEqual([
       '12:15 stages.canary.rollout.steps[0]: must be a whole percent'
     ])
-    expect(problemsOf(rollout('[]'))).toEqual([
+    expect(policyProblems(rollout('[]'))).toEqual([
       '12:14 stages.canary.rollout.steps: needs at least one step'
     ])
   })
 
   it('names an unknown key, a bad duration, a missing trigger list and an unknown type', () => {
-    expect(problemsOf(policy(`${CANARY}      step_time: 1h\n`))).toEqual([
+    expect(policyProblems(policy(`${CANARY}      step_time: 1h\n`))).toEqual([
       '19:7 stages.canary.rollout.step_time: unknown key "step_time" (allowed here: type, steps, min_step_duration, source, triggers)'
     ])
-    expect(problemsOf(policy(CANARY.replace('1h', 'an hour')))).toEqual([
+    expect(policyProblems(policy(CANARY.replace('1h', 'an hour')))).toEqual([
       '13:26 stages.canary.rollout.min_step_duration: must be a duration such as 30s, 5m, 1h30m or 1d (units ms, s, m, h, d, w, y)'
     ])
     expect(
-      problemsOf(policy(`      type: canary\n      steps: [5]\n      min_step_duration: 1h\n`)).map(
-        p => p.replace(/^\d+:\d+ /, '')
-      )
+      policyProblems(
+        policy(`      type: canary\n      steps: [5]\n      min_step_duration: 1h\n`)
+      ).map(p => p.replace(/^\d+:\d+ /, ''))
     ).toEqual([
       expect.stringMatching(/^stages\.canary\.rollout\.source: /),
       expect.stringMatching(/^stages\.canary\.rollout\.triggers: /)
     ])
-    expect(problemsOf(policy(`      type: linear\n`))).toEqual([
+    expect(policyProblems(policy(`      type: linear\n`))).toEqual([
       expect.stringMatching(/^11:13 stages\.canary\.rollout\.type: /)
     ])
   })
@@ -112,7 +96,7 @@ describe('a stage rollout block', () => {
           query: up{version=$version}
           max: 1
 `
-    expect(problemsOf(policy(twice)).map(p => p.replace(/^\d+:\d+ /, ''))).toEqual([
+    expect(policyProblems(policy(twice)).map(p => p.replace(/^\d+:\d+ /, ''))).toEqual([
       'stages.canary.rollout.triggers[1].name: "error rate" names another trigger of this rollout already',
       expect.stringMatching(/^stages\.canary\.rollout\.triggers\[1\]\.query: /)
     ])
@@ -121,20 +105,20 @@ describe('a stage rollout block', () => {
   it('a shadow names another stage of the policy that takes the full traffic', () => {
     const shadowing = (target: string) =>
       policy(CANARY).replace('shadows: production', `shadows: ${target}`)
-    expect(problemsOf(shadowing('prod'))).toEqual([
+    expect(policyProblems(shadowing('prod'))).toEqual([
       '7:39 stages.shadow.rollout.shadows: names the stage "prod", which this policy does not define (known: production, canary)'
     ])
-    expect(problemsOf(shadowing('shadow'))).toEqual([
+    expect(policyProblems(shadowing('shadow'))).toEqual([
       '7:39 stages.shadow.rollout.shadows: a stage cannot shadow itself'
     ])
-    expect(problemsOf(shadowing('canary'))).toEqual([
+    expect(policyProblems(shadowing('canary'))).toEqual([
       '7:39 stages.shadow.rollout.shadows: names "canary", itself a rollout stage: a shadow runs beside a stage that takes the full traffic'
     ])
   })
 
   it('refuses a rollout on the deprecated MLflow stages', () => {
     const legacy = 'registry: { type: mlflow, uri: "http://127.0.0.1:5000", legacy_stages: true }\n'
-    const problems = problemsOf(
+    const problems = policyProblems(
       policy(CANARY, legacy)
         .replace(/production/g, 'Production')
         .replace(/canary:|\[canary\]/g, m => m.replace('canary', 'Staging'))

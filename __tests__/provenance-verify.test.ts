@@ -196,6 +196,42 @@ describe('a bundle that must fail, naming the field at fault', () => {
     expect(verdict.why).toMatch(why)
   })
 
+  it('a wrong identity: the values as written and who signed, never the anchored pattern', async () => {
+    const verdict = verifier.verify(
+      await sigstore.attest({
+        subjects: [MODEL],
+        identity: { workflow: '.github/workflows/notebook.yml' }
+      }),
+      expected
+    )
+    expect(verdict).toEqual({
+      ok: false,
+      field: 'certificate subjectAlternativeName',
+      why:
+        'is "https://github.com/acme/churn-training/.github/workflows/notebook.yml@refs/heads/main", ' +
+        'expected "https://github.com/acme/churn-training/.github/workflows/train.yml@refs/heads/main"',
+      signer: {
+        repository: 'acme/churn-training',
+        workflow: '.github/workflows/notebook.yml',
+        ref: 'refs/heads/main',
+        runner: 'github-hosted'
+      }
+    })
+  })
+
+  it('a failure of the cryptography names no signer: an unverified certificate says nothing', async () => {
+    const verdict = verifier.verify(
+      await sigstore.attest({
+        subjects: [MODEL],
+        signWithOtherKey: true,
+        identity: { workflow: '.github/workflows/notebook.yml' }
+      }),
+      expected
+    )
+    expect(verdict.ok).toBe(false)
+    expect(verdict).not.toHaveProperty('signer')
+  })
+
   it('a tampered envelope (payload changed after signing)', async () => {
     const bundle = await sigstore.attest({ subjects: [MODEL] })
     const envelope = bundle.dsseEnvelope as { payload: string }

@@ -5,7 +5,12 @@
  * in-memory fake.
  */
 import { ExitCode, ModelGateError } from '../src/errors.js'
-import type { AuditFacts, RolloutStep } from '../src/registry/port.js'
+import type {
+  AuditFacts,
+  RolloutStep,
+  RolloutStepRequest,
+  WriteOptions
+} from '../src/registry/port.js'
 import { rolloutState } from '../src/rollout/steps.js'
 import type { Backend, Subject } from './helpers/contract-backends.js'
 import {
@@ -49,6 +54,9 @@ describe.each(backends.map(b => [b.name, b] as const))(
       if (!backend.numbersVersions) written(result)
       return version
     }
+    /** Records `step` of the canary stage's rollout, as alice unless `by` says otherwise. */
+    const record = (request: RolloutStepRequest, by: AuditFacts = alice, options?: WriteOptions) =>
+      s.registry.recordRolloutStep(s.model, CANARY, request, by, options)
 
     it('records start, advances, hold and abort as steps, oldest first, with share and actor', async () => {
       const v = await version()
@@ -59,16 +67,9 @@ describe.each(backends.map(b => [b.name, b] as const))(
         { kind: 'hold', version: v, percent: 25 }
       ] as const
       for (const step of steps) {
-        written(await s.registry.recordRolloutStep(s.model, CANARY, step, alice))
+        written(await record(step))
       }
-      written(
-        await s.registry.recordRolloutStep(
-          s.model,
-          CANARY,
-          { kind: 'abort', version: v, percent: 0 },
-          bob
-        )
-      )
+      written(await record({ kind: 'abort', version: v, percent: 0 }, bob))
       const read = await s.registry.rolloutSteps(s.model, CANARY)
       expect(read.map(gist)).toEqual([
         { version: v, kind: 'start', percent: 5, from: undefined, by: 'alice', reason: undefined },
@@ -90,32 +91,11 @@ describe.each(backends.map(b => [b.name, b] as const))(
 
     it('the stage holds the version while its rollout runs, and not after an abort', async () => {
       const v = await version()
-      written(
-        await s.registry.recordRolloutStep(
-          s.model,
-          CANARY,
-          { kind: 'start', version: v, percent: 5 },
-          alice
-        )
-      )
+      written(await record({ kind: 'start', version: v, percent: 5 }))
       expect((await s.registry.getStage(s.model, CANARY))?.version).toBe(v)
-      written(
-        await s.registry.recordRolloutStep(
-          s.model,
-          CANARY,
-          { kind: 'advance', version: v, percent: 10, from: 5 },
-          alice
-        )
-      )
+      written(await record({ kind: 'advance', version: v, percent: 10, from: 5 }))
       expect((await s.registry.getStage(s.model, CANARY))?.version).toBe(v)
-      written(
-        await s.registry.recordRolloutStep(
-          s.model,
-          CANARY,
-          { kind: 'abort', version: v, percent: 0 },
-          bob
-        )
-      )
+      written(await record({ kind: 'abort', version: v, percent: 0 }, bob))
       expect(await s.registry.getStage(s.model, CANARY)).toBeUndefined()
       expect(await s.registry.takenOutOf(s.model, v, CANARY)).toMatchObject({ by: 'bob' })
     })
@@ -127,9 +107,9 @@ describe.each(backends.map(b => [b.name, b] as const))(
       const hold = { kind: 'hold', version: v, percent: 10 } as const
       const abort = { kind: 'abort', version: v, percent: 0 } as const
       for (const step of [start, advance, hold, abort]) {
-        written(await s.registry.recordRolloutStep(s.model, CANARY, step, alice))
+        written(await record(step))
         const before = await s.raw()
-        expect(await s.registry.recordRolloutStep(s.model, CANARY, step, alice)).toEqual({
+        expect(await record(step)).toEqual({
           written: false,
           reason: 'step already recorded'
         })
@@ -142,25 +122,11 @@ describe.each(backends.map(b => [b.name, b] as const))(
       const v = await version()
       const w = await version()
       const before = await s.raw()
-      const none = await rejection(
-        s.registry.recordRolloutStep(
-          s.model,
-          CANARY,
-          { kind: 'hold', version: v, percent: 5 },
-          alice
-        )
-      )
+      const none = await rejection(record({ kind: 'hold', version: v, percent: 5 }))
       expect(none).toBeInstanceOf(ModelGateError)
       expect((none as ModelGateError).exitCode).toBe(ExitCode.NotFound)
       expect(await s.raw()).toBe(before)
-      written(
-        await s.registry.recordRolloutStep(
-          s.model,
-          CANARY,
-          { kind: 'start', version: v, percent: 5 },
-          alice
-        )
-      )
+      written(await record({ kind: 'start', version: v, percent: 5 }))
       const after = await s.raw()
       const refused = [
         { kind: 'start', version: w, percent: 5 },
@@ -170,7 +136,7 @@ describe.each(backends.map(b => [b.name, b] as const))(
         { kind: 'advance', version: w, percent: 10, from: 5 }
       ] as const
       for (const step of refused) {
-        const error = await rejection(s.registry.recordRolloutStep(s.model, CANARY, step, alice))
+        const error = await rejection(record(step))
         expect(error).toBeInstanceOf(ModelGateError)
         expect((error as ModelGateError).exitCode).toBe(ExitCode.Blocked)
       }
@@ -181,21 +147,12 @@ describe.each(backends.map(b => [b.name, b] as const))(
       const v = await version()
       const start = { kind: 'start', version: v, percent: 5 } as const
       const before = await s.raw()
-      const dry = planned(
-        await s.registry.recordRolloutStep(s.model, CANARY, start, alice, { dryRun: true })
-      )
+      const dry = planned(await record(start, alice, { dryRun: true }))
       expect(dry.map(e => [e.kind, e.version, e.stage])).toEqual([['assignment', v, CANARY]])
       expect(await s.raw()).toBe(before)
-      written(await s.registry.recordRolloutStep(s.model, CANARY, start, alice))
-      written(
-        await s.registry.recordRolloutStep(
-          s.model,
-          CANARY,
-          { kind: 'abort', version: v, percent: 0 },
-          bob
-        )
-      )
-      written(await s.registry.recordRolloutStep(s.model, CANARY, start, alice))
+      written(await record(start))
+      written(await record({ kind: 'abort', version: v, percent: 0 }, bob))
+      written(await record(start))
       const state = rolloutState(await s.registry.rolloutSteps(s.model, CANARY))
       expect(state).toMatchObject({ version: v, phase: 'running', percent: 5 })
       expect(state?.steps.map(step => step.kind)).toEqual(['start'])
@@ -205,14 +162,7 @@ describe.each(backends.map(b => [b.name, b] as const))(
       const old = await version()
       const v = await version()
       written(await s.registry.assign(s.model, old, CANARY, alice))
-      const { events } = written(
-        await s.registry.recordRolloutStep(
-          s.model,
-          CANARY,
-          { kind: 'start', version: v, percent: 5 },
-          alice
-        )
-      )
+      const { events } = written(await record({ kind: 'start', version: v, percent: 5 }))
       // Git and the fake write the removal first (two GTO events); MLflow moves the alias once.
       expect(events.filter(e => e.kind === 'assignment').map(e => e.version)).toContain(v)
       expect((await s.registry.getStage(s.model, CANARY))?.version).toBe(v)

@@ -64466,6 +64466,7 @@ function utc(date) {
 
 ;// CONCATENATED MODULE: ./src/gates/monitoring.ts
 
+
 /**
  * `monitoring: required`: the stage must be monitored, and the monitoring must receive data.
  * Pure. Fails when the stage has no `monitor:` block; when no probe of its source was made
@@ -64505,7 +64506,8 @@ function monitoringGate(context) {
     }
     const answers = triggers.map(name => ({ name, answer: probe.triggers[name] }));
     const details = [
-        `looked from ${probe.window.start} to ${probe.window.end}`,
+        // The report's time format (the probe keeps the exact ISO times for the JSON report).
+        `looked from ${when(probe.window.start)} to ${when(probe.window.end)}`,
         ...answers.map(({ name, answer }) => `${name}: ${describeAnswer(answer)}`)
     ];
     const failed = answers.filter(({ answer }) => answer !== undefined && 'failure' in answer);
@@ -64522,6 +64524,11 @@ function monitoringGate(context) {
         summary: `${probe.source} receives data for ${probe.holder} on ${plural(triggers.length, 'trigger')}`,
         details
     };
+}
+/** `2026-12-02 10:00 UTC`, as the rest of the report; a value that is no time, as it is. */
+function when(iso) {
+    const date = new Date(iso);
+    return Number.isNaN(date.getTime()) ? iso : utc(date);
 }
 function samplesOf(answer) {
     return 'failure' in answer ? 0 : answer.samples;
@@ -64846,6 +64853,7 @@ function provenanceGate(context) {
         githubHostedOnly: rules.github_hosted_runners_only
     };
     const who = `${rules.repository} ${rules.workflow}${rules.ref ? `@${rules.ref}` : ''}`;
+    const required = requiredIdentity(expected);
     const finding = {
         repository: rules.repository,
         workflow: rules.workflow,
@@ -64867,6 +64875,7 @@ function provenanceGate(context) {
     const attestedBy = new Map();
     /** Why the bundles read for a digest did not verify. */
     const refusals = new Map();
+    const refuse = (digest, refusal) => refusals.set(digest, [...(refusals.get(digest) ?? []), refusal]);
     for (const [digest, lookup] of Object.entries(evidence.lookups)) {
         if ('error' in lookup)
             continue;
@@ -64884,13 +64893,10 @@ function provenanceGate(context) {
                 }
             }
             if (!verdict.ok) {
-                refusals.set(digest, [...(refusals.get(digest) ?? []), `${verdict.field} ${verdict.why}`]);
+                refuse(digest, refusalOf(verdict, expected));
             }
             else if (!verdict.subjects.some(subject => subject.sha256 === digest)) {
-                refusals.set(digest, [
-                    ...(refusals.get(digest) ?? []),
-                    'statement.subject does not list this digest'
-                ]);
+                refuse(digest, { text: 'statement.subject does not list this digest' });
             }
         }
     }
@@ -64921,9 +64927,16 @@ function provenanceGate(context) {
         finding.unattested.push({
             path: file.path,
             sha256: file.sha256,
-            why: whyNot(file, evidence.lookups[file.sha256], refusals.get(file.sha256), checksums, {
+            why: whyNot(file, evidence.lookups[file.sha256], refusals.get(file.sha256), required, {
+                checksums,
                 attested: checksumsSigner !== undefined,
-                clean: checksumsClean
+                clean: checksumsClean,
+                ...(checksumsFile
+                    ? {
+                        lookup: evidence.lookups[checksumsFile.sha256],
+                        refused: refusals.get(checksumsFile.sha256)
+                    }
+                    : {})
             })
         });
     }
@@ -64957,8 +64970,66 @@ function provenanceGate(context) {
         provenance: finding
     };
 }
-function whyNot(file, lookup, refused, checksums, through) {
-    const listed = !checksums || checksums.file === file.path
+function refusalOf(verdict, expected) {
+    const { signer } = verdict;
+    if (!signer)
+        return { text: `${verdict.field} ${verdict.why}` };
+    const by = signerIdentity(signer);
+    const differs = signer.repository !== expected.repository ||
+        signer.workflow !== expected.workflow ||
+        (expected.ref !== undefined && signer.ref !== expected.ref) ||
+        (signer.runner !== 'github-hosted' &&
+            (expected.githubHostedOnly || signer.runner !== 'self-hosted'));
+    // The same identity, yet refused: the field at fault says why (an issuer, an extension).
+    return differs
+        ? { text: '', by }
+        : { text: `attested by ${by}, but its ${verdict.field} ${verdict.why}` };
+}
+/** `acme/x .github/workflows/train.yml@refs/heads/main (github-hosted runners only)`, as the policy says it. */
+function requiredIdentity(expected) {
+    const ref = expected.ref === undefined ? ', any ref' : `@${expected.ref}`;
+    const runner = expected.githubHostedOnly
+        ? 'github-hosted runners only'
+        : 'github-hosted or self-hosted runner';
+    return `${expected.repository} ${expected.workflow}${ref} (${runner})`;
+}
+/** `acme/x .github/workflows/notebook.yml@refs/heads/main (github-hosted runner)`, from the certificate. */
+function signerIdentity(signer) {
+    const runner = signer.runner === undefined ? 'no runner stated' : `${signer.runner} runner`;
+    return `${signer.repository} ${signer.workflow}@${signer.ref} (${runner})`;
+}
+/**
+ * The bundles of one digest, none verified: `attested, but by …, not the required …` when each
+ * was signed by someone else, else how many and each one's failure (at most three).
+ */
+function refusedText(refused, required, own) {
+    const bys = [...new Set(refused.map(refusal => refusal.by))];
+    if (bys.every(by => by !== undefined)) {
+        return `${own ? '' : 'is '}attested, but by ${bys.join(' and by ')}, not the required ${required}`;
+    }
+    const texts = refused.map(refusal => refusal.by === undefined
+        ? refusal.text
+        : `attested, but by ${refusal.by}, not the required ${required}`);
+    const shown = texts.slice(0, 3).join('; ');
+    const more = texts.length > 3 ? `; and ${texts.length - 3} more` : '';
+    const count = plural(refused.length, 'attestation');
+    return `${own ? `${count} found` : `has ${count}`}, none verified: ${shown}${more}`;
+}
+function whyNot(file, lookup, refused, required, through) {
+    const { checksums } = through;
+    const listedBy = checksums && checksums.file !== file.path ? checksums.file : undefined;
+    // The checksums file lists this file but could not vouch for it: say what is wrong with it
+    // (an attestation by someone else, one that failed, a failed read), never "no attestation".
+    const checksumsWhy = listedBy === undefined || !checksums?.verified.includes(file.path) || through.attested
+        ? undefined
+        : through.lookup === undefined
+            ? 'could not be checked: its attestations were not read'
+            : 'error' in through.lookup
+                ? `could not be checked: ${through.lookup.error}`
+                : through.refused && through.refused.length > 0
+                    ? refusedText(through.refused, required, false)
+                    : undefined;
+    const listed = !checksums || listedBy === undefined || checksumsWhy !== undefined
         ? ''
         : !checksums.verified.includes(file.path)
             ? ` (not verified by ${checksums.file} either)`
@@ -64967,16 +65038,17 @@ function whyNot(file, lookup, refused, checksums, through) {
                 : !through.clean
                     ? ` (${checksums.file} lists it, but does not match every file)`
                     : '';
+    const alsoChecksums = checksumsWhy === undefined ? '' : `, and ${listedBy}, which lists it, ${checksumsWhy}`;
     if (!lookup)
-        return `its attestations were not read${listed}`;
+        return `its attestations were not read${listed}${alsoChecksums}`;
     if ('error' in lookup)
-        return `${lookup.error}${listed}`;
+        return `${lookup.error}${listed}${alsoChecksums}`;
     if (refused && refused.length > 0) {
-        const shown = refused.slice(0, 3).join('; ');
-        const more = refused.length > 3 ? `; and ${refused.length - 3} more` : '';
-        return `${plural(refused.length, 'attestation')} found, none verified: ${shown}${more}${listed}`;
+        return `${refusedText(refused, required, true)}${listed}${alsoChecksums}`;
     }
-    return `no attestation found${listed}`;
+    return checksumsWhy === undefined
+        ? `no attestation found${listed}`
+        : `no attestation of its own${alsoChecksums}`;
 }
 
 ;// CONCATENATED MODULE: ./src/gates/metrics.ts
@@ -66716,13 +66788,13 @@ function allowedKeys(inst) {
 
 ;// CONCATENATED MODULE: ./src/policy/promql-placeholders.ts
 /**
- * Where `$model`, `$version` and `$stage` may stand in a trigger's PromQL: only inside the
+ * Where `$model`, `$version`, `$stage` (and, in a rollout's triggers, `$champion`) may stand in a trigger's PromQL: only inside the
  * double-quoted value of a label matcher. Pure; the policy checks a query with
  * `placeholderProblems` when it is loaded, and monitor/promql.ts substitutes values into the
  * same spans.
  */
 /** A placeholder, not followed by more name characters (`$models` is not `$model`). */
-const PLACEHOLDER = /\$(model|version|stage)(?![A-Za-z0-9_])/g;
+const PLACEHOLDER = /\$(model|version|stage|champion)(?![A-Za-z0-9_])/g;
 /**
  * The double-quoted label-matcher values of `query`, found by a small lexer that knows
  * PromQL's strings (`"…"` and `'…'` with backslash escapes, raw `` `…` ``), `#` comments and
@@ -66865,8 +66937,8 @@ const MonitorSource = strictObject({
 })
     .describe('Where the live metrics are read.');
 const RelativeBound = strictObject({
-    baseline: schemas_enum(['audit', 'previous_holder'])
-        .describe("`audit`: the value of `metric` recorded in the promotion's audit record. `previous_holder`: the mean of the same query for the version that held the stage before, over the same length of time just before the promotion."),
+    baseline: schemas_enum(['audit', 'previous_holder', 'champion'])
+        .describe("`audit`: the value of `metric` recorded in the promotion's audit record. `previous_holder`: the mean of the same query for the version that held the stage before, over the same length of time just before the promotion. `champion` (rollout triggers only): the mean of the same query for the champion (the holder of the stage the rollout serves or shadows) over the same window; with `by`, segment by segment."),
     metric: schemas_string()
         .min(1)
         .optional()
@@ -66889,11 +66961,13 @@ const RelativeBound = strictObject({
             message: 'audit needs `metric`: which metric of the audit record is the baseline'
         });
     }
-    if (bound.baseline === 'previous_holder' && bound.metric !== undefined) {
+    if (bound.baseline !== 'audit' && bound.metric !== undefined) {
         ctx.addIssue({
             code: 'custom',
             path: ['metric'],
-            message: 'is only for baseline: audit; previous_holder runs the same query'
+            message: bound.baseline === 'previous_holder'
+                ? 'is only for baseline: audit; previous_holder runs the same query'
+                : 'is only for baseline: audit; champion and previous_holder run the same query'
         });
     }
 })
@@ -66909,6 +66983,10 @@ const Trigger = strictObject({
     max: schemas_number().optional().describe('Breach when a sample is above this (absolute).'),
     min: schemas_number().optional().describe('Breach when a sample is below this (absolute).'),
     relative: RelativeBound.optional(),
+    by: schemas_string()
+        .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a label name (letters, digits and _, not starting with a digit)')
+        .optional()
+        .describe('Per-segment rule: the label the query splits its answer by (one series per value, such as `max by (segment) (…)`). Each segment is judged alone, against the same segment of the champion with `baseline: champion`; any segment that breaches is a breach, named in the report.'),
     failure_limit: schemas_number()
         .int()
         .min(1)
@@ -66978,6 +67056,20 @@ const Monitor = strictObject({
         for (const message of placeholderProblems(trigger.query)) {
             ctx.addIssue({ code: 'custom', path: ['triggers', i, 'query'], message });
         }
+        if ([...trigger.query.matchAll(PLACEHOLDER)].some(m => m[1] === 'champion')) {
+            ctx.addIssue({
+                code: 'custom',
+                path: ['triggers', i, 'query'],
+                message: '$champion is only for rollout triggers (stages.<stage>.rollout.triggers): a monitor: block watches one version, with no champion'
+            });
+        }
+        if (trigger.relative?.baseline === 'champion') {
+            ctx.addIssue({
+                code: 'custom',
+                path: ['triggers', i, 'relative', 'baseline'],
+                message: 'champion is only for rollout triggers (stages.<stage>.rollout.triggers); a monitor: block compares with audit or previous_holder'
+            });
+        }
         const step = durationMs(trigger.step);
         const watch = durationMs(monitor.watch_for);
         if (step !== undefined && watch !== undefined && step > watch) {
@@ -67041,9 +67133,44 @@ const rollout_duration = schemas_string()
     .refine(text => (durationMs(text) ?? 1) > 0, { message: 'must be longer than 0' });
 const stageRef = schemas_string()
     .regex(/^[a-zA-Z0-9]([a-zA-Z0-9\-/_]*[a-zA-Z0-9])?$/, 'must be letters, digits, - _ or /, starting and ending with a letter or digit');
+/** A rollout's triggers: unique names, placeholders only as label values. */
+function triggerProblems(triggers, ctx) {
+    const seen = new Set();
+    triggers.forEach((trigger, i) => {
+        if (seen.has(trigger.name)) {
+            ctx.addIssue({
+                code: 'custom',
+                path: ['triggers', i, 'name'],
+                message: `"${trigger.name}" names another trigger of this rollout already`
+            });
+        }
+        seen.add(trigger.name);
+        for (const message of placeholderProblems(trigger.query)) {
+            ctx.addIssue({ code: 'custom', path: ['triggers', i, 'query'], message });
+        }
+    });
+}
 const ShadowRollout = strictObject({
     type: literal('shadow'),
-    shadows: stageRef.describe('The stage whose holder the shadow runs beside: mirrored inputs, answers compared and discarded.')
+    shadows: stageRef.describe('The stage whose holder the shadow runs beside: mirrored inputs, answers compared and discarded.'),
+    min_step_duration: rollout_duration
+        .optional()
+        .describe('How long the shadow must run, with its triggers healthy, before `monitor` reports it ready for promotion to the next stage (default: at once).'),
+    source: MonitorSource.optional(),
+    triggers: array(Trigger)
+        .min(1)
+        .optional()
+        .describe("The monitor's triggers judged by `monitor` over the shadow's run, such as a minimum agreement with the champion; a breach aborts the shadow. Needs `source`.")
+})
+    .superRefine((shadow, ctx) => {
+    if ((shadow.source === undefined) !== (shadow.triggers === undefined)) {
+        ctx.addIssue({
+            code: 'custom',
+            path: [shadow.source === undefined ? 'triggers' : 'source'],
+            message: 'source and triggers go together: give both, or neither'
+        });
+    }
+    triggerProblems(shadow.triggers ?? [], ctx);
 })
     .describe('The version runs in shadow: no traffic of its own, compared with the holder of `shadows`.');
 const CanaryRollout = strictObject({
@@ -67071,20 +67198,7 @@ const CanaryRollout = strictObject({
             });
         }
     });
-    const seen = new Set();
-    canary.triggers.forEach((trigger, i) => {
-        if (seen.has(trigger.name)) {
-            ctx.addIssue({
-                code: 'custom',
-                path: ['triggers', i, 'name'],
-                message: `"${trigger.name}" names another trigger of this rollout already`
-            });
-        }
-        seen.add(trigger.name);
-        for (const message of placeholderProblems(trigger.query)) {
-            ctx.addIssue({ code: 'custom', path: ['triggers', i, 'query'], message });
-        }
-    });
+    triggerProblems(canary.triggers, ctx);
 })
     .describe('The version takes a growing share of the traffic, one step at a time; each step is recorded in the registry.');
 const Rollout = discriminatedUnion('type', [ShadowRollout, CanaryRollout])
@@ -67765,7 +67879,1104 @@ async function findMergedPullRequest(api, repo, sha, base, logger) {
     return merged.find(pr => base === undefined || pr.baseRef === base);
 }
 
+;// CONCATENATED MODULE: ./src/report/chart.ts
+/**
+ * A Mermaid `xychart-beta` chart as a fenced markdown block: a title, category labels on the x
+ * axis and one or more series of numbers. Generic (the sticky comment's metric history uses it;
+ * a canary chart can too) and safe for any text: every label and the title pass through
+ * {@link mermaidText}, which keeps a small set of characters that mean nothing to Mermaid or to
+ * markdown, so a version or metric name can neither end the code block, nor a quoted string,
+ * nor add a Mermaid statement, a link or HTML. The exact names belong in the table shown beside
+ * the chart (the accessible fallback), escaped for markdown there.
+ */
+/** Longest label kept, in characters; longer ones are cut and end in `...`. */
+const MAX_LABEL = 32;
+/**
+ * Text Mermaid shows as it is inside a quoted string: ASCII letters and digits, space and
+ * `. _ + / : ( ) =`; every other character (quotes, backticks, `]`, `,`, `;`, `#`, `%`,
+ * `<`, `>`, `&`, line breaks, anything outside ASCII) becomes `_`, and a run of `-` one `-`
+ * (no `-->`). Never empty.
+ */
+function mermaidText(text, max = MAX_LABEL) {
+    const safe = [...text]
+        .map(char => (/^[A-Za-z0-9 ._+/:()=-]$/.test(char) ? char : '_'))
+        .join('')
+        .replace(/-+/g, '-')
+        .replace(/\s+/g, ' ')
+        .trim();
+    const cut = [...safe].length > max ? `${[...safe].slice(0, max - 3).join('')}...` : safe;
+    return cut === '' ? '_' : cut;
+}
+/** A number as Mermaid reads it: finite, at most 6 significant digits, no exponent surprises. */
+function mermaidNumber(value) {
+    const rounded = Number(value.toPrecision(6));
+    const text = String(rounded);
+    // 1e-7 or 1e+25: written out, as a plain decimal.
+    return /e/i.test(text) ? rounded.toFixed(20).replace(/\.?0+$/, '') : text;
+}
+/**
+ * The chart as a ```` ```mermaid ```` block. Throws on a series whose length differs from the
+ * labels' or that holds a value that is not finite: a chart never shows made-up points.
+ */
+function mermaidXyChart(chart) {
+    if (chart.labels.length === 0)
+        throw new Error('a chart needs at least one point');
+    const values = chart.series.flatMap(series => {
+        if (series.values.length !== chart.labels.length) {
+            throw new Error(`a series has ${series.values.length} values for ${chart.labels.length} labels`);
+        }
+        return series.values;
+    });
+    if (values.some(value => !Number.isFinite(value))) {
+        throw new Error('a chart shows finite numbers only');
+    }
+    const [low, high] = yRange(values);
+    const quoted = (text) => `"${mermaidText(text)}"`;
+    const lines = [
+        '```mermaid',
+        'xychart-beta',
+        `    title ${quoted(chart.title)}`,
+        `    x-axis [${chart.labels.map(quoted).join(', ')}]`,
+        `    y-axis ${chart.yLabel === undefined ? '' : `${quoted(chart.yLabel)} `}${mermaidNumber(low)} --> ${mermaidNumber(high)}`,
+        ...chart.series.map(series => `    ${series.kind} [${series.values.map(mermaidNumber).join(', ')}]`),
+        '```'
+    ];
+    return lines.join('\n');
+}
+/** The y axis's range: the values with 5% room each side; a flat series gets room around it. */
+function yRange(values) {
+    const min = Math.min(...values);
+    const max = Math.max(...values);
+    const spread = max - min;
+    const room = spread > 0 ? spread * 0.05 : Math.abs(min) * 0.05 || 1;
+    return [min - room, max + room];
+}
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ./src/registry/git/runner.ts
+
+
+/**
+ * The real runner: `git` run with `cwd` as the checkout, no shell, no terminal
+ * prompts (GIT_TERMINAL_PROMPT=0), so a missing credential fails instead of hanging.
+ */
+function createGitRunner(cwd, settings = {}) {
+    const gitPath = settings.gitPath ?? 'git';
+    const baseEnv = settings.env ?? process.env;
+    return (args, options = {}) => new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_namespaceObject.spawn)(gitPath, [...args], {
+            cwd,
+            env: { ...baseEnv, GIT_TERMINAL_PROMPT: '0', ...options.env },
+            shell: false,
+            stdio: ['pipe', 'pipe', 'pipe'],
+            windowsHide: true
+        });
+        const out = [];
+        const err = [];
+        const onStdout = options.onStdout;
+        // A receiver that throws fails this call (at exit), never the process.
+        let failed;
+        child.stdout.on('data', (chunk) => {
+            if (!onStdout)
+                out.push(chunk);
+            else if (failed === undefined) {
+                try {
+                    onStdout(chunk);
+                }
+                catch (error) {
+                    failed = error ?? new Error('onStdout failed');
+                }
+            }
+        });
+        child.stderr.on('data', (chunk) => err.push(chunk));
+        child.on('error', error => reject(new Error(`Could not run ${gitPath} ${args[0] ?? ''}: ${error.message}`, { cause: error })));
+        child.on('close', (code, signal) => {
+            if (failed !== undefined)
+                return reject(failed);
+            const stderr = Buffer.concat(err).toString('utf8');
+            resolve({
+                stdout: Buffer.concat(out).toString('utf8'),
+                stderr: signal ? `${stderr}\ngit killed by ${signal}` : stderr,
+                code: code ?? 128
+            });
+        });
+        // git may exit before reading its input (EPIPE): the exit code tells what happened.
+        child.stdin.on('error', () => undefined);
+        child.stdin.end(options.input ?? '');
+    });
+}
+/** Runs git and returns stdout; a non-zero exit becomes an Error naming the command and git's message. */
+async function gitOk(git, args, options) {
+    const result = await git(args, options);
+    if (result.code !== 0) {
+        throw new Error(`git ${args.slice(0, 2).join(' ')} failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`);
+    }
+    return result.stdout;
+}
+/** The commit `ref` names in the repository `git` runs in; NotFoundError (exit 3) when none. */
+async function resolveCommit(git, ref) {
+    const result = await git([
+        'rev-parse',
+        '--verify',
+        '--quiet',
+        '--end-of-options',
+        `${ref}^{commit}`
+    ]);
+    const commit = result.stdout.trim();
+    if (result.code !== 0 || !/^[0-9a-f]{40,64}$/.test(commit)) {
+        throw new errors/* NotFoundError */.m_(`No commit "${ref}" in this repository.`);
+    }
+    return commit;
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/semver.ts
+/** The SemVer 2.0.0 grammar as GTO writes it (`gto/constants.py`), ASCII digits only. */
+const SEMVER_PATTERN = '(?:0|[1-9][0-9]*)\\.(?:0|[1-9][0-9]*)\\.(?:0|[1-9][0-9]*)' +
+    '(?:-(?:(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?' +
+    '(?:\\+(?:[0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?';
+const VERSION_RE = new RegExp(`^v${SEMVER_PATTERN}$`);
+/** `v` + a full semver: `v1.2.0`, `v1.2.0-rc.1`. Not `1.2.0`, not `v1.2`. */
+function isGtoVersion(value) {
+    return VERSION_RE.test(value);
+}
+function semver_parse(version) {
+    if (!isGtoVersion(version))
+        return undefined;
+    const body = version.slice(1).split('+')[0] ?? '';
+    const dash = body.indexOf('-');
+    const core = (dash < 0 ? body : body.slice(0, dash)).split('.').map(part => BigInt(part));
+    const pre = dash < 0 ? [] : body.slice(dash + 1).split('.');
+    return { core: [core[0] ?? 0n, core[1] ?? 0n, core[2] ?? 0n], pre };
+}
+function compareIdentifiers(a, b) {
+    const aNum = /^[0-9]+$/.test(a);
+    const bNum = /^[0-9]+$/.test(b);
+    if (aNum && bNum)
+        return BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0;
+    if (aNum)
+        return -1;
+    if (bNum)
+        return 1;
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+/**
+ * SemVer precedence of two GTO versions (`v` prefix); build metadata ignored.
+ * Returns undefined when either is not a semver (GTO's commit-hash "versions").
+ */
+function compareVersions(a, b) {
+    const pa = semver_parse(a);
+    const pb = semver_parse(b);
+    if (!pa || !pb)
+        return undefined;
+    for (let i = 0; i < 3; i++) {
+        const x = pa.core[i] ?? 0n;
+        const y = pb.core[i] ?? 0n;
+        if (x !== y)
+            return x < y ? -1 : 1;
+    }
+    if (pa.pre.length === 0 || pb.pre.length === 0) {
+        return pa.pre.length === pb.pre.length ? 0 : pa.pre.length === 0 ? 1 : -1;
+    }
+    for (let i = 0; i < Math.max(pa.pre.length, pb.pre.length); i++) {
+        const x = pa.pre[i];
+        const y = pb.pre[i];
+        if (x === undefined)
+            return -1;
+        if (y === undefined)
+            return 1;
+        const c = compareIdentifiers(x, y);
+        if (c !== 0)
+            return c;
+    }
+    return 0;
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/tag-name.ts
+/**
+ * The GTO tag-name codec (iterative/gto 1.x, `gto/constants.py` and `gto/tag.py`).
+ *
+ *   NAME@vX.Y.Z[#N]     register          NAME@vX.Y.Z![#N]  deregister
+ *   NAME#STAGE[#N]      assign            NAME#STAGE![#N]   unassign
+ *   NAME@deprecated[#N] deprecate         NAME@created[#N]  create
+ *
+ * A monorepo model `dir/sub:model` is written `dir/sub=model` in a tag.
+ *
+ * Reading uses GTO's `tag_re`, translated from Python's `re` one to one
+ * (`(?P<x>` → `(?<x>`), except that `\d` is `[0-9]`: Python's `\d` also matches
+ * non-ASCII decimal digits, which no sane tag carries; such tags are ignored here.
+ *
+ * A stage ending in `-<digits>` (`m#prod-3`, `m#eu-1`) is an ordinary stage
+ * name, as GTO 1.10 reads it (`gto check-ref m#prod-3` says stage `prod-3`) and
+ * writes it (`gto assign --stage eu-1 --simple true`). GTO ≤ 0.1.3 once wrote
+ * `NAME#STAGE-N` for "stage STAGE, counter N"; no GTO since reads it that way,
+ * so neither does ModelGate.
+ */
+
+
+/** GTO's `name`: an artifact's base name and a stage. */
+const tag_name_NAME_PATTERN = '[a-zA-Z0-9](?:[a-zA-Z0-9/_-]*[a-zA-Z0-9])?';
+/** GTO's `dirname`: the folder part of a monorepo model name. */
+const DIRNAME_PATTERN = '[a-zA-Z0-9_./-]+';
+/** Between folder and model in a model name (`dir/sub:model`) ... */
+const SEPARATOR_IN_NAME = ':';
+/** ... and in a tag (`dir/sub=model@v1.0.0`). */
+const SEPARATOR_IN_TAG = '=';
+/** GTO's `tag_re`, group for group. */
+const TAG_RE = new RegExp(`^(?<artifact>(?<dirname>${DIRNAME_PATTERN}${SEPARATOR_IN_TAG})?(?<name>${tag_name_NAME_PATTERN}))` +
+    `(((#(?<stage>${tag_name_NAME_PATTERN})|@(?<version>v${SEMVER_PATTERN}))(?<cancel>!?))` +
+    `|@((?<deprecated>deprecated)|(?<created>created)))` +
+    `(#((?<counter>[0-9]+)))?$`);
+const NAME_RE = new RegExp(`^${tag_name_NAME_PATTERN}$`);
+const FULLNAME_RE = new RegExp(`^(?:${DIRNAME_PATTERN}${SEPARATOR_IN_NAME})?${tag_name_NAME_PATTERN}$`);
+/** `dir/sub:model` → `dir/sub=model`. */
+function modelToTagPart(model) {
+    return model.replace(SEPARATOR_IN_NAME, SEPARATOR_IN_TAG);
+}
+/** `dir/sub=model` → `dir/sub:model`. */
+function tagPartToModel(part) {
+    return part.replace(SEPARATOR_IN_TAG, SEPARATOR_IN_NAME);
+}
+/** Parses a tag name the way GTO does; undefined for a tag GTO ignores. */
+function parseTagName(tag) {
+    const g = TAG_RE.exec(tag)?.groups;
+    if (!g || g.artifact === undefined)
+        return undefined;
+    const model = g.dirname === undefined ? g.artifact : tagPartToModel(g.artifact);
+    let counter;
+    if (g.counter !== undefined) {
+        counter = Number(g.counter);
+        if (!Number.isSafeInteger(counter))
+            return undefined;
+    }
+    const cancelled = g.cancel === '!';
+    let parsed;
+    if (g.version !== undefined) {
+        parsed = { action: cancelled ? 'deregister' : 'register', model, version: g.version };
+    }
+    else if (g.stage !== undefined) {
+        parsed = { action: cancelled ? 'unassign' : 'assign', model, stage: g.stage };
+    }
+    else {
+        parsed = { action: g.deprecated !== undefined ? 'deprecate' : 'create', model };
+    }
+    if (counter !== undefined)
+        parsed.counter = counter;
+    return parsed;
+}
+const NAME_RULE = "letters, digits, '-', '_' and '/', starting and ending with a letter or digit";
+/** Throws InvalidInputError unless `model` is a name GTO can carry in a tag. */
+function assertModelName(model) {
+    if (!FULLNAME_RE.test(model)) {
+        throw new errors/* InvalidInputError */.oC(`Invalid model name "${model}": GTO allows ${NAME_RULE}, optionally after a folder and ':' (dir/sub:model).`);
+    }
+    const tagPart = modelToTagPart(model);
+    const problem = refProblem(tagPart);
+    if (problem)
+        throw new errors/* InvalidInputError */.oC(`Invalid model name "${model}": ${problem}.`);
+}
+/** Throws InvalidInputError unless `stage` is a stage name GTO can carry in a tag. */
+function assertStageName(stage) {
+    if (!NAME_RE.test(stage)) {
+        throw new errors/* InvalidInputError */.oC(`Invalid stage name "${stage}": GTO allows ${NAME_RULE}.`);
+    }
+}
+/** Throws InvalidInputError unless `version` is `v` + a full semver. */
+function assertVersion(version) {
+    if (!isGtoVersion(version)) {
+        throw new errors/* InvalidInputError */.oC(`Invalid version "${version}": GTO needs 'v' followed by a full semver, e.g. v1.2.0 or v1.2.0-rc.1.`);
+    }
+}
+/**
+ * Why git would refuse `refs/tags/<tag>` (git-check-ref-format, restricted to
+ * what GTO's character set allows), or undefined when it is fine.
+ */
+function refProblem(tag) {
+    if (tag.startsWith('-'))
+        return "a tag cannot start with '-'";
+    if (tag.startsWith('/') || tag.includes('//'))
+        return "it would contain an empty path component ('//')";
+    if (tag.includes('..'))
+        return "git refs cannot contain '..'";
+    for (const component of tag.split('/')) {
+        if (component.startsWith('.'))
+            return "a path component cannot start with '.'";
+        if (component.endsWith('.lock'))
+            return "a path component cannot end with '.lock'";
+    }
+    return undefined;
+}
+/**
+ * The tag name for an event. Validates every part first and throws
+ * InvalidInputError rather than produce a tag GTO cannot parse back.
+ */
+function formatTagName(tag) {
+    assertModelName(tag.model);
+    const artifact = modelToTagPart(tag.model);
+    if (tag.counter !== undefined && !(Number.isSafeInteger(tag.counter) && tag.counter >= 0)) {
+        throw new errors/* InvalidInputError */.oC(`Invalid tag counter ${tag.counter}: a non-negative integer is needed.`);
+    }
+    const suffix = tag.counter === undefined ? '' : `#${tag.counter}`;
+    let name;
+    switch (tag.action) {
+        case 'register':
+        case 'deregister':
+            assertVersion(tag.version);
+            name = `${artifact}@${tag.version}${tag.action === 'deregister' ? '!' : ''}${suffix}`;
+            break;
+        case 'assign':
+        case 'unassign':
+            assertStageName(tag.stage);
+            name = `${artifact}#${tag.stage}${tag.action === 'unassign' ? '!' : ''}${suffix}`;
+            break;
+        case 'deprecate':
+        case 'create':
+            name = `${artifact}@${tag.action === 'deprecate' ? 'deprecated' : 'created'}${suffix}`;
+            break;
+    }
+    const problem = refProblem(name);
+    const back = parseTagName(name);
+    if (problem || !back || !sameTag(back, tag)) {
+        throw new errors/* InvalidInputError */.oC(`Refusing to write tag "${name}": ${problem ?? 'GTO would not read it back as written'}.`);
+    }
+    return name;
+}
+function sameTag(a, b) {
+    const norm = (t) => JSON.stringify({
+        action: t.action,
+        model: t.model,
+        version: 'version' in t ? t.version : undefined,
+        stage: 'stage' in t ? t.stage : undefined,
+        counter: t.counter
+    });
+    return norm(a) === norm(b);
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/origin.ts
+/**
+ * The remote's side of the git registry: origin's tags are the registry's truth (DESIGN.md,
+ * "What ModelGate trusts"), local tags that never reached origin are not.
+ *
+ * Before the first read of a model, and before every write attempt, the model's GTO tags
+ * (`NAME@…`, `NAME#…`) are fetched from origin forced and pruned, so a tag a write left
+ * behind when it was killed mid-push (tags are created locally, then pushed) is removed, never
+ * believed. Other tags in the clone are left alone. Chosen over creating tags only after the
+ * push lands because it also repairs clones left so by earlier runs or older versions, and
+ * because a clone that is merely behind (another run wrote since) is brought up to date too.
+ * Without the remote, the local tags are the registry and nothing is fetched.
+ *
+ * Writes kept local on purpose (`--no-push`) are marked, each by a value `<tag> <object id>`
+ * of the clone's git config key `modelgate.unpushed` (read in the one `git config` that also
+ * tells whether the remote exists, so reads cost no extra process), and the reconciling fetch
+ * leaves marked tags alone (negative refspecs), so they are neither pruned nor overwritten.
+ * Each fetch first settles the marks of the models it fetches, with a local `for-each-ref` and
+ * one `ls-remote` only when there are marks: a mark whose tag origin now has with the same
+ * object (pushed since) or whose local tag is gone or moved (removed by hand) is dropped; the rest are local only (origin lacks the name) or in
+ * conflict (origin has another object under it). The adapter refuses to write to a model that
+ * has either (fail closed: a write on top of a state origin does not have would publish an
+ * order of events nobody else sees), and status names them.
+ */
+
+
+
+/**
+ * One ref per artifact outside refs/tags (GTO never reads it), moved by every
+ * ModelGate write in the same atomic push as its tags, with
+ * --force-with-lease: the optimistic lock that makes two concurrent writes of
+ * one artifact conflict even when their tag names differ (other stages).
+ */
+const LEASE_PREFIX = 'refs/modelgate/lease/';
+/** `dir/sub:model` → `refs/modelgate/lease/dir%2Fsub=model` (one level: no D/F clashes). */
+function leaseRefOf(model) {
+    return LEASE_PREFIX + modelToTagPart(model).replaceAll('/', '%2F');
+}
+/** Where a --no-push write marks its tags: values `<tag> <object id>` of this config key. */
+const UNPUSHED_KEY = 'modelgate.unpushed';
+/**
+ * The command that removes tags kept local (ModelGate then forgets its mark on them): named in
+ * this adapter's errors, and printed by report/ (registry-tables.ts) for status and --no-push.
+ */
+function dropCommand(tags) {
+    return `git tag -d ${tags.map(shellWord).join(' ')}`;
+}
+/** A word a POSIX shell reads as it is: quoted unless it is made of plainly safe characters. */
+function shellWord(word) {
+    return /^[A-Za-z0-9._@#/:+=-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+/**
+ * A remote URL fit to print: the user and password of `scheme://user:password@host/…` are
+ * dropped (a token often sits there; a password may hold `@` itself), and so are a query string
+ * and a fragment (`?private_token=…`); scp-like `user@host:path` holds no password and stays.
+ */
+function printableUrl(url) {
+    return redactUrls(url);
+}
+/** Every `scheme://` URL in `text` (git's own messages quote the remote's) made fit to print. */
+function redactUrls(text) {
+    return text.replace(/([a-z][a-z0-9+.-]*:\/\/)([^\s/?#'"]*@)?([^\s?#'"]*)(?:[?#][^\s'"]*)?/gi, (_url, scheme, _userinfo, rest) => scheme + rest);
+}
+/**
+ * git's lines that say nothing about this failure: its advice after a failed remote call, and
+ * its generic closing line of a refused push (the cause is in the lines before it).
+ */
+const GIT_GENERIC = /^(Please make sure you have the correct access rights|and the repository exists\.?$|error: failed to push some refs)/;
+/**
+ * git's cause on one line: from its first `fatal:` line when it has one (git prints the cause
+ * first and advice after), else its last lines but the generic ones; without its closing period,
+ * runs of spaces, or credentials in quoted URLs.
+ */
+function oneLine(output, lines = 3) {
+    const kept = output
+        .split('\n')
+        .map(line => line.trim())
+        .filter(line => line !== '' && !GIT_GENERIC.test(line));
+    const cause = kept.findIndex(line => line.startsWith('fatal:'));
+    const picked = cause >= 0 ? kept.slice(cause, cause + lines) : kept.slice(-lines);
+    return redactUrls(picked.join(' ')).replace(/\s+/g, ' ').replace(/\.+$/, '');
+}
+/** Fetches and reconciles one checkout's registry tags with its remote. */
+class OriginTags {
+    git;
+    remote;
+    readState;
+    /** Models (key '' for all) whose tags have been reconciled. */
+    reconciled = new Map();
+    configKnown;
+    urlKnown;
+    /** Marked tags still not on the remote, by name: settled by each fetch. */
+    kept = new Map();
+    constructor(git, remote, readState) {
+        this.git = git;
+        this.remote = remote;
+        this.readState = readState;
+    }
+    /** Whether the checkout has the remote: asked once. */
+    async hasRemote() {
+        return (await this.config()).remote;
+    }
+    /** The remote's URL setting and the marks of tags kept local: one `git config`, once. */
+    config() {
+        this.configKnown ??= this.git([
+            'config',
+            '--null',
+            '--get-regexp',
+            `^(remote\\..*\\.url|${UNPUSHED_KEY.replace('.', '\\.')})$`
+        ]).then(result => {
+            // Exit 1: no such key (no remote, no marks).
+            if (result.code !== 0 && result.code !== 1) {
+                throw new Error(`git config failed (exit ${result.code}): ${result.stderr.trim()}`);
+            }
+            let remote = false;
+            const marks = new Map();
+            // --null: each entry is `key\nvalue\0`.
+            for (const entry of result.stdout.split('\0')) {
+                const [key = '', value = ''] = entry.split('\n');
+                if (key === `remote.${this.remote}.url`)
+                    remote = true;
+                const [name, oid] = value.split(' ');
+                if (key === UNPUSHED_KEY && name && oid)
+                    marks.set(name, oid);
+            }
+            return { remote, marks };
+        });
+        this.configKnown.catch(() => (this.configKnown = undefined));
+        return this.configKnown;
+    }
+    /** The remote's URL, without credentials, for messages. */
+    url() {
+        this.urlKnown ??= this.git(['remote', 'get-url', this.remote]).then(result => result.code === 0 ? printableUrl(result.stdout.trim()) : this.remote);
+        return this.urlKnown;
+    }
+    /** Marks tags a --no-push write created, so reconciling keeps them (see the file's comment). */
+    async keep(tags) {
+        const { marks } = await this.config();
+        for (const tag of tags) {
+            await gitOk(this.git, ['config', '--add', UNPUSHED_KEY, `${tag.name} ${tag.oid}`]);
+            marks.set(tag.name, tag.oid);
+            this.kept.set(tag.name, { ...tag, conflict: false });
+        }
+    }
+    /** A model's tags kept local that the remote does not have (as of the last fetch). */
+    localOnly(model) {
+        return [...this.kept.values()].flatMap(tag => {
+            const parsed = parseTagName(tag.name);
+            if (!parsed || parsed.model !== model)
+                return [];
+            return [
+                {
+                    id: tag.name,
+                    ...('stage' in parsed ? { stage: parsed.stage } : {}),
+                    ...('version' in parsed && parsed.version ? { version: parsed.version } : {}),
+                    ...(tag.conflict ? { conflict: true } : {})
+                }
+            ];
+        });
+    }
+    /**
+     * The marks of these models (every mark without `models`) compared with the local tags and
+     * the remote: marks no longer needed are dropped; the rest are kept in `this.kept`.
+     */
+    async settleKept(models) {
+        const parts = models?.map(modelToTagPart);
+        const { marks: all } = await this.config();
+        const marks = [...all].flatMap(([name, oid]) => !parts || parts.some(part => name.startsWith(`${part}@`) || name.startsWith(`${part}#`))
+            ? [{ name, oid }]
+            : []);
+        for (const mark of marks)
+            this.kept.delete(mark.name);
+        if (marks.length === 0)
+            return [];
+        const local = await this.refs(marks.map(mark => `refs/tags/${mark.name}`));
+        const remote = await this.remoteRefs(marks.map(mark => `refs/tags/${mark.name}`));
+        const kept = [];
+        for (const mark of marks) {
+            const ref = `refs/tags/${mark.name}`;
+            const there = remote.get(ref);
+            if (local.get(ref) !== mark.oid || there === mark.oid) {
+                // Removed or replaced by hand, or pushed since: the mark has done its work.
+                // Exit 5: another run dropped it first.
+                const unset = await this.git([
+                    'config',
+                    '--unset-all',
+                    '--fixed-value',
+                    UNPUSHED_KEY,
+                    `${mark.name} ${mark.oid}`
+                ]);
+                if (unset.code !== 0 && unset.code !== 5) {
+                    throw new Error(`git config --unset-all failed (exit ${unset.code}): ${unset.stderr.trim()}`);
+                }
+                all.delete(mark.name);
+                continue;
+            }
+            const tag = { ...mark, conflict: there !== undefined };
+            this.kept.set(tag.name, tag);
+            kept.push(tag);
+        }
+        return kept;
+    }
+    async refs(names) {
+        const out = await gitOk(this.git, [
+            'for-each-ref',
+            '--format=%(objectname) %(refname)',
+            ...names
+        ]);
+        return new Map(out.split('\n').flatMap(line => {
+            const [oid, ref] = line.split(' ');
+            return oid && ref ? [[ref, oid]] : [];
+        }));
+    }
+    async remoteRefs(names) {
+        const result = await this.git(['ls-remote', this.remote, ...names]);
+        if (result.code !== 0)
+            throw await this.unreachable("read the registry's tags from", result.stderr);
+        return new Map(result.stdout.split('\n').flatMap(line => {
+            const [oid, ref] = line.split('\t');
+            return oid && ref && !ref.endsWith('^{}') ? [[ref, oid]] : [];
+        }));
+    }
+    /**
+     * Refuses to write on top of tags a --no-push write kept in this clone: the next write would
+     * publish them, or a state origin does not have. Fail closed; the message says how to go on.
+     */
+    assertNothingKept(model) {
+        const kept = this.localOnly(model);
+        if (kept.length === 0)
+            return;
+        const names = kept.map(tag => tag.id);
+        const conflicting = kept.filter(tag => tag.conflict).map(tag => tag.id);
+        throw new errors/* ModelGateError */.j3(conflicting.length > 0
+            ? `${model} has tags kept in this clone (--no-push) whose names ${this.remote} now holds for other events: ${conflicting.join(', ')}. They can never be pushed; remove them (${dropCommand(conflicting)}) and re-run. Nothing written.`
+            : `${model} has tags kept in this clone (--no-push) that ${this.remote} does not have: ${names.join(', ')}. Remove them (${dropCommand(names)}) and run the write again without --no-push, so it is judged against ${this.remote}'s state. Nothing written.`, errors/* ExitCode */.yU.Blocked);
+    }
+    /** A push the remote refused: one line naming it; the caller has removed its local tags. */
+    async pushRefused(tags, output) {
+        // git's own output is several lines, with its progress and hints.
+        const detail = oneLine(output);
+        const message = `Could not push ${tags.join(', ')} to ${this.remote} (${await this.url()}): ${detail}. Nothing was written: the tags were removed from this clone and ${this.remote} is unchanged.`;
+        return /permission|denied|403|401|authenticat|could not read username/i.test(detail)
+            ? new errors/* PermissionError */.i_(message)
+            : new errors/* ModelGateError */.j3(message, errors/* ExitCode */.yU.Blocked);
+    }
+    /** One line naming the remote and its URL: a fetch, ls-remote or push git could not do. */
+    async unreachable(what, stderr) {
+        const detail = oneLine(stderr);
+        const message = `Could not ${what} ${this.remote} (${await this.url()}): ${detail}. ModelGate decides only on ${this.remote}'s tags; check the remote (or remove it to keep the registry in local tags) and re-run.`;
+        return /permission|denied|403|401|authenticat|could not read username/i.test(detail)
+            ? new errors/* PermissionError */.i_(message)
+            : new errors/* ModelGateError */.j3(message, errors/* ExitCode */.yU.Blocked);
+    }
+    /** Once per model (or once for all, `undefined`): its tags made exactly origin's. */
+    reconcileOnce(model) {
+        const key = model ?? '';
+        // Reconciling every model covers each one.
+        let done = this.reconciled.get(key) ?? this.reconciled.get('');
+        if (!done) {
+            done = (async () => {
+                if (!(await this.hasRemote()))
+                    return;
+                if (model !== undefined)
+                    return this.fetch([model]);
+                // Every model: origin's tags first (models this clone has not seen), then each known
+                // model's tags reconciled, local-only ones removed.
+                await this.fetch();
+                const state = await this.readState();
+                const models = [...new Set([...state.artifacts.keys(), ...state.counters.keys()])];
+                if (models.length > 0)
+                    await this.fetch(models);
+            })();
+            this.reconciled.set(key, done);
+            done.catch(() => this.reconciled.delete(key));
+        }
+        return done;
+    }
+    /**
+     * Tags and leases from the remote, forced: the remote is the truth. With `models`, exactly
+     * those models' GTO tags are made origin's, pruning the local ones origin does not have;
+     * other tags are left alone. Without, every tag is fetched and nothing pruned.
+     */
+    async fetch(models) {
+        const kept = await this.settleKept(models);
+        const tags = models
+            ? models.flatMap(model => {
+                const part = modelToTagPart(model);
+                return [
+                    `+refs/tags/${part}@*:refs/tags/${part}@*`,
+                    `+refs/tags/${part}#*:refs/tags/${part}#*`
+                ];
+            })
+            : ['+refs/tags/*:refs/tags/*'];
+        const result = await this.git([
+            'fetch',
+            '--quiet',
+            '--no-tags',
+            ...(models ? ['--prune'] : []),
+            this.remote,
+            ...tags,
+            // Tags kept local (--no-push) are neither pruned nor overwritten.
+            ...kept.map(tag => `^refs/tags/${tag.name}`),
+            `+${LEASE_PREFIX}*:${LEASE_PREFIX}*`
+        ]);
+        if (result.code !== 0)
+            throw await this.unreachable("fetch the registry's tags from", result.stderr);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/report/terminal-table.ts
+/**
+ * One table, two renderings: markdown (a pull request, a job summary, a pipe or a file) and
+ * aligned plain-text columns for a terminal, where a 10-column markdown table does not line up.
+ * Cells are plain text here; each rendering makes them safe for where it goes.
+ */
+
+
+const textOf = (cell) => (typeof cell === 'string' ? cell : cell.text);
+const markdownOf = (cell) => (typeof cell === 'string' ? markdown_escape(cell) : cell.markdown);
+function renderTable(table, format) {
+    return format === 'table' ? terminalTable(table) : markdownTable(table);
+}
+/** A GitHub markdown table: every cell escaped (user and registry text), left-aligned. */
+function markdownTable(table) {
+    const line = (cells) => `| ${cells.join(' | ')} |`;
+    return ([
+        line(table.headers),
+        line(table.headers.map(() => ':--')),
+        ...table.rows.map(row => line(row.map(markdownOf)))
+    ].join('\n') + '\n');
+}
+const GAP = '  ';
+/**
+ * Columns padded to their widest cell, a rule of dashes under the header, no trailing spaces.
+ * Line breaks and tabs inside a cell become spaces so a row stays one line and aligned; control characters are
+ * dropped on the way out (report/log.ts `forTerminal`).
+ */
+function terminalTable(table) {
+    const rows = [table.headers, ...table.rows].map(row => row.map(cell => flat(textOf(cell))));
+    const widths = table.headers.map((_, column) => Math.max(...rows.map(row => width(row[column] ?? ''))));
+    const line = (cells) => cells
+        .map((cell, column) => cell + ' '.repeat((widths[column] ?? 0) - width(cell)))
+        .join(GAP)
+        .trimEnd();
+    const [header = [], ...body] = rows;
+    return [line(header), line(widths.map(w => '-'.repeat(w))), ...body.map(line)].join('\n') + '\n';
+}
+function flat(cell) {
+    // Bidi controls are shown as `<U+…>` on the way out (forTerminal): measured as shown.
+    return (0,log/* showBidiControls */.wz)(cell).replace(/\r\n|[\r\n\t\u0085\u2028\u2029]/g, ' ');
+}
+/** Columns a cell takes: code points, zero-width and combining characters take none. */
+function width(cell) {
+    return [...cell.replace(/[\u200B-\u200D\u2060\uFEFF]|\p{M}/gu, '')].length;
+}
+
+;// CONCATENATED MODULE: ./src/report/rollout.ts
+
+
+
+const PHASE = {
+    running: '',
+    held: 'held ',
+    aborted: 'aborted ',
+    complete: 'completed '
+};
+/** `canary v1.5.0 at 25% since 2026-12-03 04:10:05 UTC` (plain text; escape for markdown). */
+function rolloutLine(state) {
+    // A shadow starts at 0%: it takes no traffic of its own.
+    const what = `${PHASE[state.phase]}${state.steps[0]?.percent === 0 ? 'shadow' : 'canary'}`;
+    const held = state.phase === 'held' ? ` (held ${utcSeconds(state.last.at)} UTC by ${state.last.by})` : '';
+    const ended = state.phase === 'aborted' || state.phase === 'complete'
+        ? `, ${state.phase} ${utcSeconds(state.since)} UTC by ${state.last.by}${state.last.reason ? `: ${state.last.reason}` : ''}`
+        : ` since ${utcSeconds(state.since)} UTC${held}`;
+    return `${what} ${state.version} at ${state.percent}%${ended}`;
+}
+/** The stage's steps, oldest first, as a table. */
+function renderRolloutSteps(steps, format = 'md') {
+    if (steps.length === 0)
+        return 'No rollout steps.\n';
+    const rows = steps.map(step => [
+        utcSeconds(step.at),
+        step.kind,
+        step.version,
+        `${step.percent}%`,
+        step.from === undefined ? '—' : `${step.from}%`,
+        step.by,
+        step.reason ?? '',
+        step.id
+    ]);
+    const headers = ['When (UTC)', 'Step', 'Version', 'Traffic', 'From', 'By', 'Reason', 'Event'];
+    return renderTable({ headers, rows }, format);
+}
+function headline(result) {
+    const name = `${markdown_escape(result.model)} ${markdown_escape(result.stage)}`;
+    const step = result.step;
+    const outcome = result.result;
+    if (!step || !outcome)
+        return `**${name}**: the rollout as the registry records it.`;
+    const what = `${step.kind} (${step.percent}%)`;
+    if (outcome.written)
+        return `**${name}**: recorded ${what}.`;
+    if (outcome.reason === 'dry run')
+        return `**${name}**: dry run, would record ${what}; nothing written.`;
+    return `**${name}**: ${what} is recorded already; nothing written.`;
+}
+function renderRollout(result) {
+    const parts = [headline(result)];
+    parts.push(result.state
+        ? `Now: ${markdown_escape(rolloutLine(result.state))}.`
+        : 'No rollout has been started in this stage.');
+    const outcome = result.result;
+    if (outcome?.written) {
+        parts.push(listEvents(outcome.events));
+        const where = describePublication(outcome.publication);
+        if (where)
+            parts.push(where);
+    }
+    else if (outcome && outcome.reason === 'dry run') {
+        parts.push(listEvents(outcome.planned));
+    }
+    parts.push(renderRolloutSteps(result.steps).trimEnd());
+    const json = JSON.stringify({
+        model: result.model,
+        stage: result.stage,
+        ...(result.step ? { step: result.step } : {}),
+        written: outcome?.written ?? false,
+        ...(outcome && !outcome.written ? { nothingWritten: outcome.reason } : {}),
+        ...(result.state
+            ? {
+                rollout: {
+                    version: result.state.version,
+                    phase: result.state.phase,
+                    trafficPercent: result.state.percent,
+                    since: result.state.since.toISOString()
+                }
+            }
+            : {}),
+        steps: result.steps
+    }, null, 2);
+    return { markdown: `${parts.join('\n\n')}\n`, json };
+}
+
+;// CONCATENATED MODULE: ./src/report/registry-tables.ts
+/**
+ * What `status` and `history` print, and the line a registry write prints about where it went.
+ * Commands hand over data; this turns it into tables (markdown, or aligned columns for a
+ * terminal: terminal-table.ts) and notes.
+ */
+
+
+
+
+
+/** Shown in a cell that has no value, as GTO shows an empty stage. */
+const registry_tables_NONE = '-';
+function renderStatus(view, format = 'md') {
+    const { models, policyStages, unusedPolicies, rollouts } = 'models' in view ? view : { models: view };
+    if (models.length === 0)
+        return 'The registry holds no models yet.\n';
+    const rows = models.flatMap(entry => {
+        const local = new Set((entry.localOnly ?? []).flatMap(event => event.stage ?? []));
+        const defined = policyStages?.find(policy => policy.model === entry.model)?.stages ?? [];
+        const held = entry.stages.map(holder => holder.stage).filter(stage => !defined.includes(stage));
+        const stages = [...defined, ...held];
+        const name = `${entry.model}${entry.deprecated ? ' (deprecated)' : ''}`;
+        if (stages.length === 0)
+            return [[name, registry_tables_NONE, registry_tables_NONE, registry_tables_NONE, registry_tables_NONE]];
+        return stages.map(stage => {
+            const holder = entry.stages.find(h => h.stage === stage);
+            const marks = [
+                ...(holder?.dangling ? ['deleted: dangling alias'] : []),
+                ...(local.has(stage) ? ['local only: not on origin'] : [])
+            ];
+            const version = `${holder?.version ?? registry_tables_NONE}${marks.length ? ` (${marks.join('; ')})` : ''}`;
+            return holder
+                ? [name, stage, version, utcSeconds(holder.assignedAt), holder.assignedBy]
+                : [name, stage, version, registry_tables_NONE, registry_tables_NONE];
+        });
+    });
+    const table = { headers: ['Model', 'Stage', 'Version', 'Since (UTC)', 'By'], rows };
+    const notes = [
+        ...(rollouts ?? []).map(r => ({ text: `${r.model} ${r.stage}: ${rolloutLine(r.state)}` })),
+        ...tieNotes(models),
+        ...unrecordedNotes(models),
+        ...localOnlyNotes(models),
+        ...(unusedPolicies ?? []).map((unused) => ({
+            text: `${unused.model}: only the stages someone holds are shown: ${unused.file} ${unused.why}.`
+        }))
+    ].map(note => (format === 'md' ? `- ${escapeNote(note)}` : `- ${note.text}`));
+    return renderTable(table, format) + (notes.length > 0 ? `\n${notes.join('\n')}\n` : '');
+}
+function escapeNote(note) {
+    let text = markdown_escape(note.text);
+    // Longest first, so a tag name inside a command stays in the command's code span.
+    const codes = [...(note.code ?? [])].sort((a, b) => b.length - a.length);
+    for (const code of codes)
+        text = text.split(markdown_escape(code)).join(`\`${code}\``);
+    return text;
+}
+/** Holders decided among assignments made in the same second (by other tools). */
+function tieNotes(models) {
+    return models.flatMap(entry => entry.stages.flatMap(holder => holder.sameSecondAs?.length
+        ? [
+            {
+                text: `${entry.model} ${holder.stage}: ${holder.version} was assigned in the same second as ${holder.sameSecondAs.join(', ')}; the order within that second is ambiguous, GTO 1.10 shows ${holder.version} (it breaks such ties by registration order), and so does ModelGate.`
+            }
+        ]
+        : []));
+}
+/**
+ * Holders whose assignment has no ModelGate record: made by hand or by another tool, or with a
+ * message that copies another event's record (which the registry then does not believe).
+ */
+function unrecordedNotes(models) {
+    return models.flatMap(entry => entry.stages.flatMap(holder => auditRecordOf(holder.audit)
+        ? []
+        : [
+            {
+                text: `${entry.model} ${holder.stage}: the assignment of ${holder.version} (${holder.eventId}) has no ModelGate record (${NOT_RECORDED}).`,
+                code: [holder.eventId]
+            }
+        ]));
+}
+/** Why an event has no ModelGate record, as status and history say it. */
+const NOT_RECORDED = 'not written by ModelGate, or its message copies the record of another event';
+function localOnlyNotes(models) {
+    return models.flatMap(entry => {
+        const events = entry.localOnly ?? [];
+        if (events.length === 0)
+            return [];
+        const pending = events.filter(event => !event.conflict).map(event => event.id);
+        const conflicting = events.filter(event => event.conflict).map(event => event.id);
+        const notes = [];
+        if (pending.length > 0) {
+            const drop = dropCommand(pending);
+            notes.push({
+                text: `${entry.model}: ${pending.join(', ')} ${pending.length === 1 ? 'is' : 'are'} local only (written with --no-push; origin does not have ${pending.length === 1 ? 'it' : 'them'}). ModelGate writes nothing more to ${entry.model} until ${pending.length === 1 ? 'it is' : 'they are'} removed: ${drop}; to publish the write, remove ${pending.length === 1 ? 'it' : 'them'} and run it again without --no-push, judged against origin's state.`,
+                code: [drop, ...pending]
+            });
+        }
+        if (conflicting.length > 0) {
+            const drop = dropCommand(conflicting);
+            notes.push({
+                text: `${entry.model}: origin has other events under the names ${conflicting.join(', ')}; these local ones can never be pushed. Remove them: ${drop}`,
+                code: [drop, ...conflicting]
+            });
+        }
+        return notes;
+    });
+}
+/**
+ * The trail as a table, newest first: each event with the audit record ModelGate stored with
+ * it (decision, previous holder, pull request and approvers, reason) when there is one.
+ */
+function renderHistory(events, format = 'md', 
+/** Events kept in this clone only (--no-push), by id: marked as status marks them. */
+localOnly = new Set()) {
+    if (events.length === 0)
+        return 'No events.\n';
+    const rows = events.map((event) => {
+        const record = auditRecordOf(event.audit);
+        const pr = record?.pullRequest;
+        const approvers = pr?.approvers.map(approver => approver.login).join(', ');
+        return [
+            utcSeconds(event.at),
+            event.model,
+            localOnly.has(event.id) ? `${event.kind} (local only: not on origin)` : event.kind,
+            event.version ?? '—',
+            event.stage ?? '—',
+            event.by,
+            record ? recordOutcome(record) : decisionless(event),
+            // A removal's row names the version removed; the record's `previous` is that same one.
+            (event.kind === 'unassignment' ? undefined : record?.previous) ?? '—',
+            pr
+                ? {
+                    // The pull request's own number stays a link; the logins are user text.
+                    text: `#${pr.number}${approvers ? ` (${approvers})` : ''}`,
+                    markdown: `#${pr.number}${approvers ? ` (${markdown_escape(approvers)})` : ''}`
+                }
+                : '—',
+            record?.reason ?? event.summary ?? ''
+        ];
+    });
+    const headers = [
+        'When (UTC)',
+        'Model',
+        'Event',
+        'Version',
+        'Stage',
+        'By',
+        'Decision',
+        'Previous',
+        'Pull request',
+        'Reason / summary'
+    ];
+    return renderTable({ headers, rows }, format);
+}
+/**
+ * The Decision cell of an event without a ModelGate record: a stage event ModelGate writes
+ * always carries one, so its absence is named; other events have no decision.
+ */
+function decisionless(event) {
+    return event.kind === 'assignment' || event.kind === 'unassignment'
+        ? '— (no ModelGate record)'
+        : '—';
+}
+/** One line saying where a registry write went; undefined when the backend does not say. */
+function describePublication(publication) {
+    if (!publication)
+        return undefined;
+    const tags = publication.tags;
+    const list = tags.map(tag => `\`${tag}\``).join(', ');
+    const noun = tags.length === 1 ? 'tag' : 'tags';
+    if (publication.remote) {
+        const { name, url } = publication.remote;
+        const lease = publication.leaseRef ? ` and lease ref \`${publication.leaseRef}\`` : '';
+        // In a code span, so the URL copies as it is (markdown escapes would insert characters).
+        return `Pushed ${noun} ${list}${lease} to ${markdown_escape(name)} (\`${url.replace(/`/g, '%60')}\`).`;
+    }
+    if (publication.local === 'no-remote') {
+        return `Wrote ${noun} ${list} in this clone: it has no origin, so its tags are the registry.`;
+    }
+    const them = tags.length === 1 ? 'it' : 'them';
+    // Not a push command: pushed later, the tags would land on whatever origin holds by then,
+    // unjudged against it (and not atomically with the lease). A new write is judged afresh.
+    return `Kept ${noun} ${list} in this clone only (--no-push): origin does not have ${them}, and ModelGate writes nothing more to this model until ${tags.length === 1 ? 'it is' : 'they are'} removed: \`${dropCommand(tags)}\`. To publish this write, remove ${them} and run the command again without --no-push: it is judged again against origin's state.`;
+}
+/** `2026-11-01 12:00:00`: the UTC time to the second, the zone named in the column header. */
+function utcSeconds(date) {
+    // A registry that keeps no date for an assignment (an MLflow alias set by hand).
+    if (Number.isNaN(date.getTime()))
+        return 'unknown';
+    return date
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d{3}Z$/, '');
+}
+/** The events a registry write made (or would make), one list item each. */
+function listEvents(events) {
+    return events
+        .map(event => `- \`${event.id}\`${event.summary ? `: ${markdown_escape(event.summary)}` : ''}`)
+        .join('\n');
+}
+/** `text` on a line of its own, or nothing. */
+function lineOf(text) {
+    return text === undefined ? '' : `\n${text}`;
+}
+/** What `status --json` prints: the registry's view as it is. */
+function statusJson(view) {
+    return JSON.stringify(view.models, null, 2);
+}
+/** What `history --json` prints: the events as the registry gave them. */
+function historyJson(events) {
+    return JSON.stringify(events, null, 2);
+}
+
+;// CONCATENATED MODULE: ./src/report/stage-trend.ts
+/**
+ * The sticky comment's metric history of the target stage: each policy metric over the last
+ * holders of the stage (their promotions' audit records, read from the registry alone by
+ * commands/stage-trend.ts), as one Mermaid chart a metric (report/chart.ts) and a table beside
+ * them, the table being the accessible fallback and holding the exact names.
+ */
+
+
+
+
+
+
+/** Most holders the history shows. */
+const TREND_HOLDERS = 20;
+/**
+ * The section: a heading, a chart for each metric that at least one holder's record has (points
+ * of the holders that have it), and the table. `chart: false` leaves the charts out; `rows` keeps
+ * that many of the newest holders in the table. Undefined when there is nothing to show.
+ */
+function renderTrend(trend, options = {}) {
+    if (!trend || trend.holders.length === 0)
+        return undefined;
+    const holders = trend.holders.slice(-TREND_HOLDERS);
+    const metrics = trend.metrics.filter(metric => holders.some(h => hasMetric(h, metric)));
+    if (metrics.length === 0)
+        return undefined;
+    const count = holders.length;
+    const heading = `### ${markdown_escape(trend.stage)}: the last ${count === 1 ? 'promotion' : `${count} promotions`}`;
+    const blocks = [
+        heading,
+        `Each policy metric of the version promoted, as its promotion's audit record in the registry holds it, oldest first. The table is the same data as the chart${metrics.length === 1 ? '' : 's'}.`
+    ];
+    if (options.chart !== false) {
+        for (const metric of metrics) {
+            const points = holders.filter(h => hasMetric(h, metric));
+            blocks.push(mermaidXyChart({
+                title: metric,
+                labels: points.map(h => h.version),
+                yLabel: metric,
+                series: [{ kind: 'line', values: points.map(h => h.metrics[metric]) }]
+            }));
+        }
+    }
+    const shown = holders.slice(Math.max(0, count - (options.rows ?? count)));
+    const rows = shown.map(holder => [
+        `${markdown_escape(holder.version)}${holder.forced ? ' (forced)' : ''}`,
+        utcSeconds(holder.at),
+        ...metrics.map(metric => hasMetric(holder, metric) ? formatNumber(holder.metrics[metric]) : '—')
+    ]);
+    blocks.push(markdownTable({
+        headers: ['Version', 'Promoted (UTC)', ...metrics.map(markdown_escape)],
+        // Already markdown: kept as it is.
+        rows: rows.map(row => row.map(cell => ({ text: cell, markdown: cell })))
+    }).trimEnd());
+    return blocks.join('\n\n');
+}
+/** The warning when the registry's history cannot be read for the comment's metric history. */
+function trendUnreadable(error) {
+    return `The sticky comment shows no metric history: the registry's history could not be read (${(0,errors/* errorMessage */.gJ)(error)}).`;
+}
+function hasMetric(holder, metric) {
+    const value = holder.metrics[metric];
+    return typeof value === 'number' && Number.isFinite(value);
+}
+
 ;// CONCATENATED MODULE: ./src/report/comment.ts
+
 
 
 
@@ -67794,14 +69005,23 @@ const MAX_NAMES = 30;
  */
 function renderComment(input, options = {}) {
     const limit = options.limit ?? COMMENT_LIMIT;
-    const full = compose(input, renderMarkdown(input.evaluation));
+    const report = renderMarkdown(input.evaluation);
+    const trend = renderTrend(input.trend);
+    const full = compose(input, report, undefined, trend);
     if (full.length <= limit)
         return full;
+    if (trend !== undefined) {
+        const fitted = fitTrend(input, report, limit);
+        if (fitted !== undefined)
+            return fitted;
+    }
     const noDetails = {
         ...input.evaluation,
         gates: input.evaluation.gates.map(withoutDetails)
     };
-    const shortened = (report, what) => compose(input, report, shortenedNote(what, input.runUrl));
+    // The metric history goes first, whole, before anything of the report itself.
+    const lost = trend === undefined ? '' : 'the metric history of the stage, ';
+    const shortened = (report, what) => compose(input, report, shortenedNote(lost + what, input.runUrl));
     const body = shortened(renderMarkdown(noDetails), 'gate details are left out');
     if (body.length <= limit)
         return body;
@@ -67832,11 +69052,11 @@ function renderComment(input, options = {}) {
     }
     if (best !== undefined)
         return best;
-    return cutToFit(input, fits(0), limit);
+    return cutToFit(input, fits(0), limit, lost);
 }
 /** Last resort: the report (already without details and table) cut at a line boundary. */
-function cutToFit(input, body, limit) {
-    const note = shortenedNote('the report is cut short here', input.runUrl);
+function cutToFit(input, body, limit, lost = '') {
+    const note = shortenedNote(`${lost}the report is cut short here`, input.runUrl);
     const report = renderMarkdown({
         ...input.evaluation,
         gates: input.evaluation.gates.map(gate => keepMetrics(withoutDetails(gate), new Set()))
@@ -67851,7 +69071,40 @@ function cutToFit(input, body, limit) {
     const result = compose(input, shortReport, note);
     return result.length <= limit ? result : body.slice(0, limit);
 }
-function compose(input, report, note) {
+/**
+ * The comment with the metric history shortened to fit: its charts left out, then its table's
+ * rows oldest first; undefined when even one row does not fit with the whole report.
+ */
+function fitTrend(input, report, limit) {
+    const holders = input.trend?.holders.length ?? 0;
+    const withRows = (rows) => {
+        const dropped = Math.min(holders, TREND_HOLDERS) - rows;
+        const what = dropped > 0
+            ? `the metric charts and the oldest ${plural(dropped, 'row')} of their table are left out`
+            : 'the metric charts are left out (their table stays)';
+        return compose(input, report, shortenedNote(what, input.runUrl), renderTrend(input.trend, { chart: false, rows }));
+    };
+    const all = Math.min(holders, TREND_HOLDERS);
+    if (withRows(all).length <= limit)
+        return withRows(all);
+    // The most rows that still fit: binary search, the body grows with them.
+    let low = 1;
+    let high = all - 1;
+    let best;
+    while (low <= high) {
+        const middle = Math.floor((low + high) / 2);
+        const body = withRows(middle);
+        if (body.length <= limit) {
+            best = body;
+            low = middle + 1;
+        }
+        else {
+            high = middle - 1;
+        }
+    }
+    return best;
+}
+function compose(input, report, note, trend) {
     const { evaluation } = input;
     const lines = report.replace(/\n$/, '').split('\n');
     // The report ends with its footer line; our sections go above it.
@@ -67864,6 +69117,8 @@ function compose(input, report, note) {
     const body = lines.join('\n').trim();
     if (body)
         blocks.push(body);
+    if (trend)
+        blocks.push(trend);
     const approvals = approvalsSection(evaluation.gates.find(gate => gate.gate === 'approvals'));
     if (approvals)
         blocks.push(approvals);
@@ -70745,7 +72000,7 @@ async function hashAll(walked, known, display, concurrency = DEFAULT_HASH_CONCUR
  */
 
 
-const VERSION_RE = /^[1-9]\d{0,18}$/;
+const reference_VERSION_RE = /^[1-9]\d{0,18}$/;
 const ALIAS_RE = /^[\w-]{1,255}$/;
 const MLFLOW_REFERENCE_FORMS = 'mlflow:NAME/VERSION or mlflow:NAME@ALIAS (a / in NAME may be written %2F)';
 function isMlflowReference(where) {
@@ -70778,7 +72033,7 @@ function parseMlflowReference(where) {
             fail(`the alias ${JSON.stringify(label)} is not an MLflow alias`);
         return { name, alias: label };
     }
-    if (!VERSION_RE.test(label))
+    if (!reference_VERSION_RE.test(label))
         fail(`the version ${JSON.stringify(label)} is not a number`);
     return { name, version: label };
 }
@@ -70910,6 +72165,9 @@ function triggerVerdict(rule, series, baseline) {
             series: []
         };
     }
+    if (rule.by !== undefined && baseline?.from === 'champion') {
+        return segmentedVerdict(rule, rule.by, series, baseline.series);
+    }
     const resolved = resolveBounds(rule, baseline);
     if (resolved.bounds === undefined) {
         // Only a relative bound lacks bounds, and it always says why in its baseline evidence.
@@ -70928,7 +72186,7 @@ function triggerVerdict(rule, series, baseline) {
             }))
         };
     }
-    const judged = series.map(s => seriesVerdict(rule, resolved.bounds, s));
+    const judged = series.map(s => withSegment(rule, seriesVerdict(rule, resolved.bounds, s)));
     const result = {
         ...base,
         ...combine(rule, judged),
@@ -70949,7 +72207,7 @@ function combine(rule, judged) {
         return {
             status: 'breach',
             reason: 'breached',
-            summary: `${run.length} breaching samples in a row (limit ${rule.failure_limit})${seriesCount(breached.length, judged.length)}`
+            summary: `${run.length} breaching samples in a row (limit ${rule.failure_limit})${seriesCount(breached.length, judged.length)}${segmentsText(rule, breached)}`
         };
     }
     const short = breached.length + inconclusive.length;
@@ -70957,7 +72215,7 @@ function combine(rule, judged) {
         return {
             status: breached.length > 0 ? 'breach' : 'inconclusive',
             reason: 'too-few-samples',
-            summary: `no data: fewer than ${rule.min_samples} valid samples${seriesCount(short, judged.length)} (${noDataMeaning(rule)})`
+            summary: `no data: fewer than ${rule.min_samples} valid samples${seriesCount(short, judged.length)}${segmentsText(rule, [...breached, ...inconclusive])} (${noDataMeaning(rule)})`
         };
     }
     const longest = Math.max(...judged.map(s => s.longestRun));
@@ -71070,10 +72328,11 @@ function baselineValue(from, minSamples, input) {
         }
         return { from, value: input.value };
     }
+    const whose = from === 'champion' ? 'the champion' : 'the previous holder';
     if (input.series.length !== 1) {
         const problem = input.series.length === 0
-            ? 'the query matched no series for the previous holder'
-            : `the query matched ${input.series.length} series for the previous holder, not one`;
+            ? `the query matched no series for ${whose}`
+            : `the query matched ${input.series.length} series for ${whose}, not one`;
         return { from, problem };
     }
     const values = input.series[0].samples
@@ -71083,17 +72342,77 @@ function baselineValue(from, minSamples, input) {
         return {
             from,
             samples: values.length,
-            problem: `the previous holder has ${values.length} valid samples, fewer than ${minSamples}`
+            problem: `${whose} has ${values.length} valid samples, fewer than ${minSamples}`
         };
     }
     const mean = values.reduce((sum, v) => sum + v, 0) / values.length;
     if (!Number.isFinite(mean)) {
-        return { from, samples: values.length, problem: "the previous holder's mean overflows" };
+        return { from, samples: values.length, problem: `${whose}'s mean overflows` };
     }
     return { from, value: mean, samples: values.length };
 }
+/** `segment="eu"` for each segment of `series`, when the rule splits by a label. */
+function segmentsText(rule, series) {
+    if (rule.by === undefined || series.length === 0)
+        return '';
+    const names = series.map(s => `${rule.by}=${JSON.stringify(s.segment ?? '')}`);
+    return ` (${names.join(', ')})`;
+}
+function withSegment(rule, verdict) {
+    return rule.by === undefined ? verdict : { ...verdict, segment: verdict.labels[rule.by] ?? '' };
+}
+/**
+ * Per-segment comparison with the champion: each segment of the candidate against the mean of
+ * the champion's same segment over the same window. A segment without its champion counterpart
+ * (or with too few champion samples) is inconclusive; any breaching segment breaches the trigger.
+ */
+function segmentedVerdict(rule, by, series, champion) {
+    const judged = series.map(s => {
+        const segment = s.labels[by] ?? '';
+        const own = champion.filter(c => (c.labels[by] ?? '') === segment);
+        const resolved = resolveBounds(rule, { from: 'champion', series: own });
+        const evidence = resolved.baseline;
+        if (resolved.bounds === undefined) {
+            const counted = seriesVerdict(rule, {}, s);
+            return {
+                ...counted,
+                segment,
+                baseline: evidence,
+                status: 'inconclusive',
+                reason: 'no-baseline'
+            };
+        }
+        return {
+            ...seriesVerdict(rule, resolved.bounds, s),
+            segment,
+            bounds: resolved.bounds,
+            baseline: evidence
+        };
+    });
+    const noBaseline = judged.filter(s => s.reason === 'no-baseline');
+    const combined = combine(rule, judged);
+    const result = {
+        trigger: rule.name,
+        failureLimit: rule.failure_limit,
+        minSamples: rule.min_samples,
+        ...combined,
+        baseline: { from: 'champion' },
+        series: judged
+    };
+    if (combined.status !== 'breach' && noBaseline.length > 0) {
+        const problem = noBaseline.map(s => `${by}=${JSON.stringify(s.segment)}: ${s.baseline?.problem ?? 'none'}`);
+        return {
+            ...result,
+            status: 'inconclusive',
+            reason: 'no-baseline',
+            summary: `no champion baseline for ${problem.join('; ')}`
+        };
+    }
+    return result;
+}
 
 ;// CONCATENATED MODULE: ./src/monitor/evaluate.ts
+
 
 
 
@@ -71106,8 +72425,13 @@ async function evaluateTrigger(source, trigger, context) {
         evaluation.queries++;
         return source.queryRange({ query: trigger.query, values, ...window, stepMs });
     };
+    const champion = context.champion;
+    if (champion === undefined && needsChampion(trigger)) {
+        return { ...evaluation, verdict: noChampion(trigger) };
+    }
+    const values = champion === undefined ? context.values : { ...context.values, champion };
     try {
-        const series = await ask(context.values, range);
+        const series = await ask(values, range);
         let baseline;
         const relative = trigger.relative;
         if (relative?.baseline === 'audit') {
@@ -71120,8 +72444,12 @@ async function evaluateTrigger(source, trigger, context) {
             };
         }
         else if (relative?.baseline === 'previous_holder' && context.previousVersion !== undefined) {
-            const values = { ...context.values, version: context.previousVersion };
-            baseline = { from: 'previous_holder', series: await ask(values, context.window.baseline) };
+            const previous = { ...values, version: context.previousVersion };
+            baseline = { from: 'previous_holder', series: await ask(previous, context.window.baseline) };
+        }
+        else if (relative?.baseline === 'champion' && champion !== undefined) {
+            // The champion over the same window: both versions see the same hours of traffic.
+            baseline = { from: 'champion', series: await ask({ ...values, version: champion }, range) };
         }
         return { ...evaluation, verdict: triggerVerdict(trigger, series, baseline) };
     }
@@ -71142,6 +72470,23 @@ async function evaluateTrigger(source, trigger, context) {
             }
         };
     }
+}
+/** The trigger names `$champion` or compares with it. */
+function needsChampion(trigger) {
+    return (trigger.relative?.baseline === 'champion' ||
+        [...trigger.query.matchAll(PLACEHOLDER)].some(match => match[1] === 'champion'));
+}
+/** No champion to compare with (the stage it serves holds no version): never healthy. */
+function noChampion(trigger) {
+    return {
+        trigger: trigger.name,
+        status: 'inconclusive',
+        reason: 'no-baseline',
+        summary: 'no champion: the stage this rollout is compared with holds no version',
+        failureLimit: trigger.failure_limit,
+        minSamples: trigger.min_samples,
+        series: []
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/monitor/notice.ts
@@ -71234,963 +72579,6 @@ function storedPullRequest(audit) {
     return parsed.success ? parsed.data.pullRequest.number : undefined;
 }
 
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: ./src/registry/git/runner.ts
-
-
-/**
- * The real runner: `git` run with `cwd` as the checkout, no shell, no terminal
- * prompts (GIT_TERMINAL_PROMPT=0), so a missing credential fails instead of hanging.
- */
-function createGitRunner(cwd, settings = {}) {
-    const gitPath = settings.gitPath ?? 'git';
-    const baseEnv = settings.env ?? process.env;
-    return (args, options = {}) => new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_namespaceObject.spawn)(gitPath, [...args], {
-            cwd,
-            env: { ...baseEnv, GIT_TERMINAL_PROMPT: '0', ...options.env },
-            shell: false,
-            stdio: ['pipe', 'pipe', 'pipe'],
-            windowsHide: true
-        });
-        const out = [];
-        const err = [];
-        const onStdout = options.onStdout;
-        // A receiver that throws fails this call (at exit), never the process.
-        let failed;
-        child.stdout.on('data', (chunk) => {
-            if (!onStdout)
-                out.push(chunk);
-            else if (failed === undefined) {
-                try {
-                    onStdout(chunk);
-                }
-                catch (error) {
-                    failed = error ?? new Error('onStdout failed');
-                }
-            }
-        });
-        child.stderr.on('data', (chunk) => err.push(chunk));
-        child.on('error', error => reject(new Error(`Could not run ${gitPath} ${args[0] ?? ''}: ${error.message}`, { cause: error })));
-        child.on('close', (code, signal) => {
-            if (failed !== undefined)
-                return reject(failed);
-            const stderr = Buffer.concat(err).toString('utf8');
-            resolve({
-                stdout: Buffer.concat(out).toString('utf8'),
-                stderr: signal ? `${stderr}\ngit killed by ${signal}` : stderr,
-                code: code ?? 128
-            });
-        });
-        // git may exit before reading its input (EPIPE): the exit code tells what happened.
-        child.stdin.on('error', () => undefined);
-        child.stdin.end(options.input ?? '');
-    });
-}
-/** Runs git and returns stdout; a non-zero exit becomes an Error naming the command and git's message. */
-async function gitOk(git, args, options) {
-    const result = await git(args, options);
-    if (result.code !== 0) {
-        throw new Error(`git ${args.slice(0, 2).join(' ')} failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`);
-    }
-    return result.stdout;
-}
-/** The commit `ref` names in the repository `git` runs in; NotFoundError (exit 3) when none. */
-async function resolveCommit(git, ref) {
-    const result = await git([
-        'rev-parse',
-        '--verify',
-        '--quiet',
-        '--end-of-options',
-        `${ref}^{commit}`
-    ]);
-    const commit = result.stdout.trim();
-    if (result.code !== 0 || !/^[0-9a-f]{40,64}$/.test(commit)) {
-        throw new errors/* NotFoundError */.m_(`No commit "${ref}" in this repository.`);
-    }
-    return commit;
-}
-
-;// CONCATENATED MODULE: ./src/registry/git/semver.ts
-/** The SemVer 2.0.0 grammar as GTO writes it (`gto/constants.py`), ASCII digits only. */
-const SEMVER_PATTERN = '(?:0|[1-9][0-9]*)\\.(?:0|[1-9][0-9]*)\\.(?:0|[1-9][0-9]*)' +
-    '(?:-(?:(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?' +
-    '(?:\\+(?:[0-9a-zA-Z-]+(?:\\.[0-9a-zA-Z-]+)*))?';
-const semver_VERSION_RE = new RegExp(`^v${SEMVER_PATTERN}$`);
-/** `v` + a full semver: `v1.2.0`, `v1.2.0-rc.1`. Not `1.2.0`, not `v1.2`. */
-function isGtoVersion(value) {
-    return semver_VERSION_RE.test(value);
-}
-function semver_parse(version) {
-    if (!isGtoVersion(version))
-        return undefined;
-    const body = version.slice(1).split('+')[0] ?? '';
-    const dash = body.indexOf('-');
-    const core = (dash < 0 ? body : body.slice(0, dash)).split('.').map(part => BigInt(part));
-    const pre = dash < 0 ? [] : body.slice(dash + 1).split('.');
-    return { core: [core[0] ?? 0n, core[1] ?? 0n, core[2] ?? 0n], pre };
-}
-function compareIdentifiers(a, b) {
-    const aNum = /^[0-9]+$/.test(a);
-    const bNum = /^[0-9]+$/.test(b);
-    if (aNum && bNum)
-        return BigInt(a) < BigInt(b) ? -1 : BigInt(a) > BigInt(b) ? 1 : 0;
-    if (aNum)
-        return -1;
-    if (bNum)
-        return 1;
-    return a < b ? -1 : a > b ? 1 : 0;
-}
-/**
- * SemVer precedence of two GTO versions (`v` prefix); build metadata ignored.
- * Returns undefined when either is not a semver (GTO's commit-hash "versions").
- */
-function compareVersions(a, b) {
-    const pa = semver_parse(a);
-    const pb = semver_parse(b);
-    if (!pa || !pb)
-        return undefined;
-    for (let i = 0; i < 3; i++) {
-        const x = pa.core[i] ?? 0n;
-        const y = pb.core[i] ?? 0n;
-        if (x !== y)
-            return x < y ? -1 : 1;
-    }
-    if (pa.pre.length === 0 || pb.pre.length === 0) {
-        return pa.pre.length === pb.pre.length ? 0 : pa.pre.length === 0 ? 1 : -1;
-    }
-    for (let i = 0; i < Math.max(pa.pre.length, pb.pre.length); i++) {
-        const x = pa.pre[i];
-        const y = pb.pre[i];
-        if (x === undefined)
-            return -1;
-        if (y === undefined)
-            return 1;
-        const c = compareIdentifiers(x, y);
-        if (c !== 0)
-            return c;
-    }
-    return 0;
-}
-
-;// CONCATENATED MODULE: ./src/registry/git/tag-name.ts
-/**
- * The GTO tag-name codec (iterative/gto 1.x, `gto/constants.py` and `gto/tag.py`).
- *
- *   NAME@vX.Y.Z[#N]     register          NAME@vX.Y.Z![#N]  deregister
- *   NAME#STAGE[#N]      assign            NAME#STAGE![#N]   unassign
- *   NAME@deprecated[#N] deprecate         NAME@created[#N]  create
- *
- * A monorepo model `dir/sub:model` is written `dir/sub=model` in a tag.
- *
- * Reading uses GTO's `tag_re`, translated from Python's `re` one to one
- * (`(?P<x>` → `(?<x>`), except that `\d` is `[0-9]`: Python's `\d` also matches
- * non-ASCII decimal digits, which no sane tag carries; such tags are ignored here.
- *
- * A stage ending in `-<digits>` (`m#prod-3`, `m#eu-1`) is an ordinary stage
- * name, as GTO 1.10 reads it (`gto check-ref m#prod-3` says stage `prod-3`) and
- * writes it (`gto assign --stage eu-1 --simple true`). GTO ≤ 0.1.3 once wrote
- * `NAME#STAGE-N` for "stage STAGE, counter N"; no GTO since reads it that way,
- * so neither does ModelGate.
- */
-
-
-/** GTO's `name`: an artifact's base name and a stage. */
-const tag_name_NAME_PATTERN = '[a-zA-Z0-9](?:[a-zA-Z0-9/_-]*[a-zA-Z0-9])?';
-/** GTO's `dirname`: the folder part of a monorepo model name. */
-const DIRNAME_PATTERN = '[a-zA-Z0-9_./-]+';
-/** Between folder and model in a model name (`dir/sub:model`) ... */
-const SEPARATOR_IN_NAME = ':';
-/** ... and in a tag (`dir/sub=model@v1.0.0`). */
-const SEPARATOR_IN_TAG = '=';
-/** GTO's `tag_re`, group for group. */
-const TAG_RE = new RegExp(`^(?<artifact>(?<dirname>${DIRNAME_PATTERN}${SEPARATOR_IN_TAG})?(?<name>${tag_name_NAME_PATTERN}))` +
-    `(((#(?<stage>${tag_name_NAME_PATTERN})|@(?<version>v${SEMVER_PATTERN}))(?<cancel>!?))` +
-    `|@((?<deprecated>deprecated)|(?<created>created)))` +
-    `(#((?<counter>[0-9]+)))?$`);
-const NAME_RE = new RegExp(`^${tag_name_NAME_PATTERN}$`);
-const FULLNAME_RE = new RegExp(`^(?:${DIRNAME_PATTERN}${SEPARATOR_IN_NAME})?${tag_name_NAME_PATTERN}$`);
-/** `dir/sub:model` → `dir/sub=model`. */
-function modelToTagPart(model) {
-    return model.replace(SEPARATOR_IN_NAME, SEPARATOR_IN_TAG);
-}
-/** `dir/sub=model` → `dir/sub:model`. */
-function tagPartToModel(part) {
-    return part.replace(SEPARATOR_IN_TAG, SEPARATOR_IN_NAME);
-}
-/** Parses a tag name the way GTO does; undefined for a tag GTO ignores. */
-function parseTagName(tag) {
-    const g = TAG_RE.exec(tag)?.groups;
-    if (!g || g.artifact === undefined)
-        return undefined;
-    const model = g.dirname === undefined ? g.artifact : tagPartToModel(g.artifact);
-    let counter;
-    if (g.counter !== undefined) {
-        counter = Number(g.counter);
-        if (!Number.isSafeInteger(counter))
-            return undefined;
-    }
-    const cancelled = g.cancel === '!';
-    let parsed;
-    if (g.version !== undefined) {
-        parsed = { action: cancelled ? 'deregister' : 'register', model, version: g.version };
-    }
-    else if (g.stage !== undefined) {
-        parsed = { action: cancelled ? 'unassign' : 'assign', model, stage: g.stage };
-    }
-    else {
-        parsed = { action: g.deprecated !== undefined ? 'deprecate' : 'create', model };
-    }
-    if (counter !== undefined)
-        parsed.counter = counter;
-    return parsed;
-}
-const NAME_RULE = "letters, digits, '-', '_' and '/', starting and ending with a letter or digit";
-/** Throws InvalidInputError unless `model` is a name GTO can carry in a tag. */
-function assertModelName(model) {
-    if (!FULLNAME_RE.test(model)) {
-        throw new errors/* InvalidInputError */.oC(`Invalid model name "${model}": GTO allows ${NAME_RULE}, optionally after a folder and ':' (dir/sub:model).`);
-    }
-    const tagPart = modelToTagPart(model);
-    const problem = refProblem(tagPart);
-    if (problem)
-        throw new errors/* InvalidInputError */.oC(`Invalid model name "${model}": ${problem}.`);
-}
-/** Throws InvalidInputError unless `stage` is a stage name GTO can carry in a tag. */
-function assertStageName(stage) {
-    if (!NAME_RE.test(stage)) {
-        throw new errors/* InvalidInputError */.oC(`Invalid stage name "${stage}": GTO allows ${NAME_RULE}.`);
-    }
-}
-/** Throws InvalidInputError unless `version` is `v` + a full semver. */
-function assertVersion(version) {
-    if (!isGtoVersion(version)) {
-        throw new errors/* InvalidInputError */.oC(`Invalid version "${version}": GTO needs 'v' followed by a full semver, e.g. v1.2.0 or v1.2.0-rc.1.`);
-    }
-}
-/**
- * Why git would refuse `refs/tags/<tag>` (git-check-ref-format, restricted to
- * what GTO's character set allows), or undefined when it is fine.
- */
-function refProblem(tag) {
-    if (tag.startsWith('-'))
-        return "a tag cannot start with '-'";
-    if (tag.startsWith('/') || tag.includes('//'))
-        return "it would contain an empty path component ('//')";
-    if (tag.includes('..'))
-        return "git refs cannot contain '..'";
-    for (const component of tag.split('/')) {
-        if (component.startsWith('.'))
-            return "a path component cannot start with '.'";
-        if (component.endsWith('.lock'))
-            return "a path component cannot end with '.lock'";
-    }
-    return undefined;
-}
-/**
- * The tag name for an event. Validates every part first and throws
- * InvalidInputError rather than produce a tag GTO cannot parse back.
- */
-function formatTagName(tag) {
-    assertModelName(tag.model);
-    const artifact = modelToTagPart(tag.model);
-    if (tag.counter !== undefined && !(Number.isSafeInteger(tag.counter) && tag.counter >= 0)) {
-        throw new errors/* InvalidInputError */.oC(`Invalid tag counter ${tag.counter}: a non-negative integer is needed.`);
-    }
-    const suffix = tag.counter === undefined ? '' : `#${tag.counter}`;
-    let name;
-    switch (tag.action) {
-        case 'register':
-        case 'deregister':
-            assertVersion(tag.version);
-            name = `${artifact}@${tag.version}${tag.action === 'deregister' ? '!' : ''}${suffix}`;
-            break;
-        case 'assign':
-        case 'unassign':
-            assertStageName(tag.stage);
-            name = `${artifact}#${tag.stage}${tag.action === 'unassign' ? '!' : ''}${suffix}`;
-            break;
-        case 'deprecate':
-        case 'create':
-            name = `${artifact}@${tag.action === 'deprecate' ? 'deprecated' : 'created'}${suffix}`;
-            break;
-    }
-    const problem = refProblem(name);
-    const back = parseTagName(name);
-    if (problem || !back || !sameTag(back, tag)) {
-        throw new errors/* InvalidInputError */.oC(`Refusing to write tag "${name}": ${problem ?? 'GTO would not read it back as written'}.`);
-    }
-    return name;
-}
-function sameTag(a, b) {
-    const norm = (t) => JSON.stringify({
-        action: t.action,
-        model: t.model,
-        version: 'version' in t ? t.version : undefined,
-        stage: 'stage' in t ? t.stage : undefined,
-        counter: t.counter
-    });
-    return norm(a) === norm(b);
-}
-
-;// CONCATENATED MODULE: ./src/registry/git/origin.ts
-/**
- * The remote's side of the git registry: origin's tags are the registry's truth (DESIGN.md,
- * "What ModelGate trusts"), local tags that never reached origin are not.
- *
- * Before the first read of a model, and before every write attempt, the model's GTO tags
- * (`NAME@…`, `NAME#…`) are fetched from origin forced and pruned, so a tag a write left
- * behind when it was killed mid-push (tags are created locally, then pushed) is removed, never
- * believed. Other tags in the clone are left alone. Chosen over creating tags only after the
- * push lands because it also repairs clones left so by earlier runs or older versions, and
- * because a clone that is merely behind (another run wrote since) is brought up to date too.
- * Without the remote, the local tags are the registry and nothing is fetched.
- *
- * Writes kept local on purpose (`--no-push`) are marked, each by a value `<tag> <object id>`
- * of the clone's git config key `modelgate.unpushed` (read in the one `git config` that also
- * tells whether the remote exists, so reads cost no extra process), and the reconciling fetch
- * leaves marked tags alone (negative refspecs), so they are neither pruned nor overwritten.
- * Each fetch first settles the marks of the models it fetches, with a local `for-each-ref` and
- * one `ls-remote` only when there are marks: a mark whose tag origin now has with the same
- * object (pushed since) or whose local tag is gone or moved (removed by hand) is dropped; the rest are local only (origin lacks the name) or in
- * conflict (origin has another object under it). The adapter refuses to write to a model that
- * has either (fail closed: a write on top of a state origin does not have would publish an
- * order of events nobody else sees), and status names them.
- */
-
-
-
-/**
- * One ref per artifact outside refs/tags (GTO never reads it), moved by every
- * ModelGate write in the same atomic push as its tags, with
- * --force-with-lease: the optimistic lock that makes two concurrent writes of
- * one artifact conflict even when their tag names differ (other stages).
- */
-const LEASE_PREFIX = 'refs/modelgate/lease/';
-/** `dir/sub:model` → `refs/modelgate/lease/dir%2Fsub=model` (one level: no D/F clashes). */
-function leaseRefOf(model) {
-    return LEASE_PREFIX + modelToTagPart(model).replaceAll('/', '%2F');
-}
-/** Where a --no-push write marks its tags: values `<tag> <object id>` of this config key. */
-const UNPUSHED_KEY = 'modelgate.unpushed';
-/**
- * The command that removes tags kept local (ModelGate then forgets its mark on them): named in
- * this adapter's errors, and printed by report/ (registry-tables.ts) for status and --no-push.
- */
-function dropCommand(tags) {
-    return `git tag -d ${tags.map(shellWord).join(' ')}`;
-}
-/** A word a POSIX shell reads as it is: quoted unless it is made of plainly safe characters. */
-function shellWord(word) {
-    return /^[A-Za-z0-9._@#/:+=-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
-/**
- * A remote URL fit to print: the user and password of `scheme://user:password@host/…` are
- * dropped (a token often sits there; a password may hold `@` itself), and so are a query string
- * and a fragment (`?private_token=…`); scp-like `user@host:path` holds no password and stays.
- */
-function printableUrl(url) {
-    return redactUrls(url);
-}
-/** Every `scheme://` URL in `text` (git's own messages quote the remote's) made fit to print. */
-function redactUrls(text) {
-    return text.replace(/([a-z][a-z0-9+.-]*:\/\/)([^\s/?#'"]*@)?([^\s?#'"]*)(?:[?#][^\s'"]*)?/gi, (_url, scheme, _userinfo, rest) => scheme + rest);
-}
-/**
- * git's lines that say nothing about this failure: its advice after a failed remote call, and
- * its generic closing line of a refused push (the cause is in the lines before it).
- */
-const GIT_GENERIC = /^(Please make sure you have the correct access rights|and the repository exists\.?$|error: failed to push some refs)/;
-/**
- * git's cause on one line: from its first `fatal:` line when it has one (git prints the cause
- * first and advice after), else its last lines but the generic ones; without its closing period,
- * runs of spaces, or credentials in quoted URLs.
- */
-function oneLine(output, lines = 3) {
-    const kept = output
-        .split('\n')
-        .map(line => line.trim())
-        .filter(line => line !== '' && !GIT_GENERIC.test(line));
-    const cause = kept.findIndex(line => line.startsWith('fatal:'));
-    const picked = cause >= 0 ? kept.slice(cause, cause + lines) : kept.slice(-lines);
-    return redactUrls(picked.join(' ')).replace(/\s+/g, ' ').replace(/\.+$/, '');
-}
-/** Fetches and reconciles one checkout's registry tags with its remote. */
-class OriginTags {
-    git;
-    remote;
-    readState;
-    /** Models (key '' for all) whose tags have been reconciled. */
-    reconciled = new Map();
-    configKnown;
-    urlKnown;
-    /** Marked tags still not on the remote, by name: settled by each fetch. */
-    kept = new Map();
-    constructor(git, remote, readState) {
-        this.git = git;
-        this.remote = remote;
-        this.readState = readState;
-    }
-    /** Whether the checkout has the remote: asked once. */
-    async hasRemote() {
-        return (await this.config()).remote;
-    }
-    /** The remote's URL setting and the marks of tags kept local: one `git config`, once. */
-    config() {
-        this.configKnown ??= this.git([
-            'config',
-            '--null',
-            '--get-regexp',
-            `^(remote\\..*\\.url|${UNPUSHED_KEY.replace('.', '\\.')})$`
-        ]).then(result => {
-            // Exit 1: no such key (no remote, no marks).
-            if (result.code !== 0 && result.code !== 1) {
-                throw new Error(`git config failed (exit ${result.code}): ${result.stderr.trim()}`);
-            }
-            let remote = false;
-            const marks = new Map();
-            // --null: each entry is `key\nvalue\0`.
-            for (const entry of result.stdout.split('\0')) {
-                const [key = '', value = ''] = entry.split('\n');
-                if (key === `remote.${this.remote}.url`)
-                    remote = true;
-                const [name, oid] = value.split(' ');
-                if (key === UNPUSHED_KEY && name && oid)
-                    marks.set(name, oid);
-            }
-            return { remote, marks };
-        });
-        this.configKnown.catch(() => (this.configKnown = undefined));
-        return this.configKnown;
-    }
-    /** The remote's URL, without credentials, for messages. */
-    url() {
-        this.urlKnown ??= this.git(['remote', 'get-url', this.remote]).then(result => result.code === 0 ? printableUrl(result.stdout.trim()) : this.remote);
-        return this.urlKnown;
-    }
-    /** Marks tags a --no-push write created, so reconciling keeps them (see the file's comment). */
-    async keep(tags) {
-        const { marks } = await this.config();
-        for (const tag of tags) {
-            await gitOk(this.git, ['config', '--add', UNPUSHED_KEY, `${tag.name} ${tag.oid}`]);
-            marks.set(tag.name, tag.oid);
-            this.kept.set(tag.name, { ...tag, conflict: false });
-        }
-    }
-    /** A model's tags kept local that the remote does not have (as of the last fetch). */
-    localOnly(model) {
-        return [...this.kept.values()].flatMap(tag => {
-            const parsed = parseTagName(tag.name);
-            if (!parsed || parsed.model !== model)
-                return [];
-            return [
-                {
-                    id: tag.name,
-                    ...('stage' in parsed ? { stage: parsed.stage } : {}),
-                    ...('version' in parsed && parsed.version ? { version: parsed.version } : {}),
-                    ...(tag.conflict ? { conflict: true } : {})
-                }
-            ];
-        });
-    }
-    /**
-     * The marks of these models (every mark without `models`) compared with the local tags and
-     * the remote: marks no longer needed are dropped; the rest are kept in `this.kept`.
-     */
-    async settleKept(models) {
-        const parts = models?.map(modelToTagPart);
-        const { marks: all } = await this.config();
-        const marks = [...all].flatMap(([name, oid]) => !parts || parts.some(part => name.startsWith(`${part}@`) || name.startsWith(`${part}#`))
-            ? [{ name, oid }]
-            : []);
-        for (const mark of marks)
-            this.kept.delete(mark.name);
-        if (marks.length === 0)
-            return [];
-        const local = await this.refs(marks.map(mark => `refs/tags/${mark.name}`));
-        const remote = await this.remoteRefs(marks.map(mark => `refs/tags/${mark.name}`));
-        const kept = [];
-        for (const mark of marks) {
-            const ref = `refs/tags/${mark.name}`;
-            const there = remote.get(ref);
-            if (local.get(ref) !== mark.oid || there === mark.oid) {
-                // Removed or replaced by hand, or pushed since: the mark has done its work.
-                // Exit 5: another run dropped it first.
-                const unset = await this.git([
-                    'config',
-                    '--unset-all',
-                    '--fixed-value',
-                    UNPUSHED_KEY,
-                    `${mark.name} ${mark.oid}`
-                ]);
-                if (unset.code !== 0 && unset.code !== 5) {
-                    throw new Error(`git config --unset-all failed (exit ${unset.code}): ${unset.stderr.trim()}`);
-                }
-                all.delete(mark.name);
-                continue;
-            }
-            const tag = { ...mark, conflict: there !== undefined };
-            this.kept.set(tag.name, tag);
-            kept.push(tag);
-        }
-        return kept;
-    }
-    async refs(names) {
-        const out = await gitOk(this.git, [
-            'for-each-ref',
-            '--format=%(objectname) %(refname)',
-            ...names
-        ]);
-        return new Map(out.split('\n').flatMap(line => {
-            const [oid, ref] = line.split(' ');
-            return oid && ref ? [[ref, oid]] : [];
-        }));
-    }
-    async remoteRefs(names) {
-        const result = await this.git(['ls-remote', this.remote, ...names]);
-        if (result.code !== 0)
-            throw await this.unreachable("read the registry's tags from", result.stderr);
-        return new Map(result.stdout.split('\n').flatMap(line => {
-            const [oid, ref] = line.split('\t');
-            return oid && ref && !ref.endsWith('^{}') ? [[ref, oid]] : [];
-        }));
-    }
-    /**
-     * Refuses to write on top of tags a --no-push write kept in this clone: the next write would
-     * publish them, or a state origin does not have. Fail closed; the message says how to go on.
-     */
-    assertNothingKept(model) {
-        const kept = this.localOnly(model);
-        if (kept.length === 0)
-            return;
-        const names = kept.map(tag => tag.id);
-        const conflicting = kept.filter(tag => tag.conflict).map(tag => tag.id);
-        throw new errors/* ModelGateError */.j3(conflicting.length > 0
-            ? `${model} has tags kept in this clone (--no-push) whose names ${this.remote} now holds for other events: ${conflicting.join(', ')}. They can never be pushed; remove them (${dropCommand(conflicting)}) and re-run. Nothing written.`
-            : `${model} has tags kept in this clone (--no-push) that ${this.remote} does not have: ${names.join(', ')}. Remove them (${dropCommand(names)}) and run the write again without --no-push, so it is judged against ${this.remote}'s state. Nothing written.`, errors/* ExitCode */.yU.Blocked);
-    }
-    /** A push the remote refused: one line naming it; the caller has removed its local tags. */
-    async pushRefused(tags, output) {
-        // git's own output is several lines, with its progress and hints.
-        const detail = oneLine(output);
-        const message = `Could not push ${tags.join(', ')} to ${this.remote} (${await this.url()}): ${detail}. Nothing was written: the tags were removed from this clone and ${this.remote} is unchanged.`;
-        return /permission|denied|403|401|authenticat|could not read username/i.test(detail)
-            ? new errors/* PermissionError */.i_(message)
-            : new errors/* ModelGateError */.j3(message, errors/* ExitCode */.yU.Blocked);
-    }
-    /** One line naming the remote and its URL: a fetch, ls-remote or push git could not do. */
-    async unreachable(what, stderr) {
-        const detail = oneLine(stderr);
-        const message = `Could not ${what} ${this.remote} (${await this.url()}): ${detail}. ModelGate decides only on ${this.remote}'s tags; check the remote (or remove it to keep the registry in local tags) and re-run.`;
-        return /permission|denied|403|401|authenticat|could not read username/i.test(detail)
-            ? new errors/* PermissionError */.i_(message)
-            : new errors/* ModelGateError */.j3(message, errors/* ExitCode */.yU.Blocked);
-    }
-    /** Once per model (or once for all, `undefined`): its tags made exactly origin's. */
-    reconcileOnce(model) {
-        const key = model ?? '';
-        // Reconciling every model covers each one.
-        let done = this.reconciled.get(key) ?? this.reconciled.get('');
-        if (!done) {
-            done = (async () => {
-                if (!(await this.hasRemote()))
-                    return;
-                if (model !== undefined)
-                    return this.fetch([model]);
-                // Every model: origin's tags first (models this clone has not seen), then each known
-                // model's tags reconciled, local-only ones removed.
-                await this.fetch();
-                const state = await this.readState();
-                const models = [...new Set([...state.artifacts.keys(), ...state.counters.keys()])];
-                if (models.length > 0)
-                    await this.fetch(models);
-            })();
-            this.reconciled.set(key, done);
-            done.catch(() => this.reconciled.delete(key));
-        }
-        return done;
-    }
-    /**
-     * Tags and leases from the remote, forced: the remote is the truth. With `models`, exactly
-     * those models' GTO tags are made origin's, pruning the local ones origin does not have;
-     * other tags are left alone. Without, every tag is fetched and nothing pruned.
-     */
-    async fetch(models) {
-        const kept = await this.settleKept(models);
-        const tags = models
-            ? models.flatMap(model => {
-                const part = modelToTagPart(model);
-                return [
-                    `+refs/tags/${part}@*:refs/tags/${part}@*`,
-                    `+refs/tags/${part}#*:refs/tags/${part}#*`
-                ];
-            })
-            : ['+refs/tags/*:refs/tags/*'];
-        const result = await this.git([
-            'fetch',
-            '--quiet',
-            '--no-tags',
-            ...(models ? ['--prune'] : []),
-            this.remote,
-            ...tags,
-            // Tags kept local (--no-push) are neither pruned nor overwritten.
-            ...kept.map(tag => `^refs/tags/${tag.name}`),
-            `+${LEASE_PREFIX}*:${LEASE_PREFIX}*`
-        ]);
-        if (result.code !== 0)
-            throw await this.unreachable("fetch the registry's tags from", result.stderr);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/report/terminal-table.ts
-/**
- * One table, two renderings: markdown (a pull request, a job summary, a pipe or a file) and
- * aligned plain-text columns for a terminal, where a 10-column markdown table does not line up.
- * Cells are plain text here; each rendering makes them safe for where it goes.
- */
-
-
-const textOf = (cell) => (typeof cell === 'string' ? cell : cell.text);
-const markdownOf = (cell) => (typeof cell === 'string' ? markdown_escape(cell) : cell.markdown);
-function renderTable(table, format) {
-    return format === 'table' ? terminalTable(table) : markdownTable(table);
-}
-/** A GitHub markdown table: every cell escaped (user and registry text), left-aligned. */
-function markdownTable(table) {
-    const line = (cells) => `| ${cells.join(' | ')} |`;
-    return ([
-        line(table.headers),
-        line(table.headers.map(() => ':--')),
-        ...table.rows.map(row => line(row.map(markdownOf)))
-    ].join('\n') + '\n');
-}
-const GAP = '  ';
-/**
- * Columns padded to their widest cell, a rule of dashes under the header, no trailing spaces.
- * Line breaks and tabs inside a cell become spaces so a row stays one line and aligned; control characters are
- * dropped on the way out (report/log.ts `forTerminal`).
- */
-function terminalTable(table) {
-    const rows = [table.headers, ...table.rows].map(row => row.map(cell => flat(textOf(cell))));
-    const widths = table.headers.map((_, column) => Math.max(...rows.map(row => width(row[column] ?? ''))));
-    const line = (cells) => cells
-        .map((cell, column) => cell + ' '.repeat((widths[column] ?? 0) - width(cell)))
-        .join(GAP)
-        .trimEnd();
-    const [header = [], ...body] = rows;
-    return [line(header), line(widths.map(w => '-'.repeat(w))), ...body.map(line)].join('\n') + '\n';
-}
-function flat(cell) {
-    // Bidi controls are shown as `<U+…>` on the way out (forTerminal): measured as shown.
-    return (0,log/* showBidiControls */.wz)(cell).replace(/\r\n|[\r\n\t\u0085\u2028\u2029]/g, ' ');
-}
-/** Columns a cell takes: code points, zero-width and combining characters take none. */
-function width(cell) {
-    return [...cell.replace(/[\u200B-\u200D\u2060\uFEFF]|\p{M}/gu, '')].length;
-}
-
-;// CONCATENATED MODULE: ./src/report/rollout.ts
-
-
-
-const PHASE = {
-    running: '',
-    held: 'held ',
-    aborted: 'aborted ',
-    complete: 'completed '
-};
-/** `canary v1.5.0 at 25% since 2026-12-03 04:10:05 UTC` (plain text; escape for markdown). */
-function rolloutLine(state) {
-    // A shadow starts at 0%: it takes no traffic of its own.
-    const what = `${PHASE[state.phase]}${state.steps[0]?.percent === 0 ? 'shadow' : 'canary'}`;
-    const held = state.phase === 'held' ? ` (held ${utcSeconds(state.last.at)} UTC by ${state.last.by})` : '';
-    const ended = state.phase === 'aborted' || state.phase === 'complete'
-        ? `, ${state.phase} ${utcSeconds(state.since)} UTC by ${state.last.by}${state.last.reason ? `: ${state.last.reason}` : ''}`
-        : ` since ${utcSeconds(state.since)} UTC${held}`;
-    return `${what} ${state.version} at ${state.percent}%${ended}`;
-}
-/** The stage's steps, oldest first, as a table. */
-function renderRolloutSteps(steps, format = 'md') {
-    if (steps.length === 0)
-        return 'No rollout steps.\n';
-    const rows = steps.map(step => [
-        utcSeconds(step.at),
-        step.kind,
-        step.version,
-        `${step.percent}%`,
-        step.from === undefined ? '—' : `${step.from}%`,
-        step.by,
-        step.reason ?? '',
-        step.id
-    ]);
-    const headers = ['When (UTC)', 'Step', 'Version', 'Traffic', 'From', 'By', 'Reason', 'Event'];
-    return renderTable({ headers, rows }, format);
-}
-function headline(result) {
-    const name = `${markdown_escape(result.model)} ${markdown_escape(result.stage)}`;
-    const step = result.step;
-    const outcome = result.result;
-    if (!step || !outcome)
-        return `**${name}**: the rollout as the registry records it.`;
-    const what = `${step.kind} (${step.percent}%)`;
-    if (outcome.written)
-        return `**${name}**: recorded ${what}.`;
-    if (outcome.reason === 'dry run')
-        return `**${name}**: dry run, would record ${what}; nothing written.`;
-    return `**${name}**: ${what} is recorded already; nothing written.`;
-}
-function renderRollout(result) {
-    const parts = [headline(result)];
-    parts.push(result.state
-        ? `Now: ${markdown_escape(rolloutLine(result.state))}.`
-        : 'No rollout has been started in this stage.');
-    const outcome = result.result;
-    if (outcome?.written) {
-        parts.push(listEvents(outcome.events));
-        const where = describePublication(outcome.publication);
-        if (where)
-            parts.push(where);
-    }
-    else if (outcome && outcome.reason === 'dry run') {
-        parts.push(listEvents(outcome.planned));
-    }
-    parts.push(renderRolloutSteps(result.steps).trimEnd());
-    const json = JSON.stringify({
-        model: result.model,
-        stage: result.stage,
-        ...(result.step ? { step: result.step } : {}),
-        written: outcome?.written ?? false,
-        ...(outcome && !outcome.written ? { nothingWritten: outcome.reason } : {}),
-        ...(result.state
-            ? {
-                rollout: {
-                    version: result.state.version,
-                    phase: result.state.phase,
-                    trafficPercent: result.state.percent,
-                    since: result.state.since.toISOString()
-                }
-            }
-            : {}),
-        steps: result.steps
-    }, null, 2);
-    return { markdown: `${parts.join('\n\n')}\n`, json };
-}
-
-;// CONCATENATED MODULE: ./src/report/registry-tables.ts
-/**
- * What `status` and `history` print, and the line a registry write prints about where it went.
- * Commands hand over data; this turns it into tables (markdown, or aligned columns for a
- * terminal: terminal-table.ts) and notes.
- */
-
-
-
-
-
-/** Shown in a cell that has no value, as GTO shows an empty stage. */
-const registry_tables_NONE = '-';
-function renderStatus(view, format = 'md') {
-    const { models, policyStages, unusedPolicies, rollouts } = 'models' in view ? view : { models: view };
-    if (models.length === 0)
-        return 'The registry holds no models yet.\n';
-    const rows = models.flatMap(entry => {
-        const local = new Set((entry.localOnly ?? []).flatMap(event => event.stage ?? []));
-        const defined = policyStages?.find(policy => policy.model === entry.model)?.stages ?? [];
-        const held = entry.stages.map(holder => holder.stage).filter(stage => !defined.includes(stage));
-        const stages = [...defined, ...held];
-        const name = `${entry.model}${entry.deprecated ? ' (deprecated)' : ''}`;
-        if (stages.length === 0)
-            return [[name, registry_tables_NONE, registry_tables_NONE, registry_tables_NONE, registry_tables_NONE]];
-        return stages.map(stage => {
-            const holder = entry.stages.find(h => h.stage === stage);
-            const marks = [
-                ...(holder?.dangling ? ['deleted: dangling alias'] : []),
-                ...(local.has(stage) ? ['local only: not on origin'] : [])
-            ];
-            const version = `${holder?.version ?? registry_tables_NONE}${marks.length ? ` (${marks.join('; ')})` : ''}`;
-            return holder
-                ? [name, stage, version, utcSeconds(holder.assignedAt), holder.assignedBy]
-                : [name, stage, version, registry_tables_NONE, registry_tables_NONE];
-        });
-    });
-    const table = { headers: ['Model', 'Stage', 'Version', 'Since (UTC)', 'By'], rows };
-    const notes = [
-        ...(rollouts ?? []).map(r => ({ text: `${r.model} ${r.stage}: ${rolloutLine(r.state)}` })),
-        ...tieNotes(models),
-        ...unrecordedNotes(models),
-        ...localOnlyNotes(models),
-        ...(unusedPolicies ?? []).map((unused) => ({
-            text: `${unused.model}: only the stages someone holds are shown: ${unused.file} ${unused.why}.`
-        }))
-    ].map(note => (format === 'md' ? `- ${escapeNote(note)}` : `- ${note.text}`));
-    return renderTable(table, format) + (notes.length > 0 ? `\n${notes.join('\n')}\n` : '');
-}
-function escapeNote(note) {
-    let text = markdown_escape(note.text);
-    // Longest first, so a tag name inside a command stays in the command's code span.
-    const codes = [...(note.code ?? [])].sort((a, b) => b.length - a.length);
-    for (const code of codes)
-        text = text.split(markdown_escape(code)).join(`\`${code}\``);
-    return text;
-}
-/** Holders decided among assignments made in the same second (by other tools). */
-function tieNotes(models) {
-    return models.flatMap(entry => entry.stages.flatMap(holder => holder.sameSecondAs?.length
-        ? [
-            {
-                text: `${entry.model} ${holder.stage}: ${holder.version} was assigned in the same second as ${holder.sameSecondAs.join(', ')}; the order within that second is ambiguous, GTO 1.10 shows ${holder.version} (it breaks such ties by registration order), and so does ModelGate.`
-            }
-        ]
-        : []));
-}
-/**
- * Holders whose assignment has no ModelGate record: made by hand or by another tool, or with a
- * message that copies another event's record (which the registry then does not believe).
- */
-function unrecordedNotes(models) {
-    return models.flatMap(entry => entry.stages.flatMap(holder => auditRecordOf(holder.audit)
-        ? []
-        : [
-            {
-                text: `${entry.model} ${holder.stage}: the assignment of ${holder.version} (${holder.eventId}) has no ModelGate record (${NOT_RECORDED}).`,
-                code: [holder.eventId]
-            }
-        ]));
-}
-/** Why an event has no ModelGate record, as status and history say it. */
-const NOT_RECORDED = 'not written by ModelGate, or its message copies the record of another event';
-function localOnlyNotes(models) {
-    return models.flatMap(entry => {
-        const events = entry.localOnly ?? [];
-        if (events.length === 0)
-            return [];
-        const pending = events.filter(event => !event.conflict).map(event => event.id);
-        const conflicting = events.filter(event => event.conflict).map(event => event.id);
-        const notes = [];
-        if (pending.length > 0) {
-            const drop = dropCommand(pending);
-            notes.push({
-                text: `${entry.model}: ${pending.join(', ')} ${pending.length === 1 ? 'is' : 'are'} local only (written with --no-push; origin does not have ${pending.length === 1 ? 'it' : 'them'}). ModelGate writes nothing more to ${entry.model} until ${pending.length === 1 ? 'it is' : 'they are'} removed: ${drop}; to publish the write, remove ${pending.length === 1 ? 'it' : 'them'} and run it again without --no-push, judged against origin's state.`,
-                code: [drop, ...pending]
-            });
-        }
-        if (conflicting.length > 0) {
-            const drop = dropCommand(conflicting);
-            notes.push({
-                text: `${entry.model}: origin has other events under the names ${conflicting.join(', ')}; these local ones can never be pushed. Remove them: ${drop}`,
-                code: [drop, ...conflicting]
-            });
-        }
-        return notes;
-    });
-}
-/**
- * The trail as a table, newest first: each event with the audit record ModelGate stored with
- * it (decision, previous holder, pull request and approvers, reason) when there is one.
- */
-function renderHistory(events, format = 'md', 
-/** Events kept in this clone only (--no-push), by id: marked as status marks them. */
-localOnly = new Set()) {
-    if (events.length === 0)
-        return 'No events.\n';
-    const rows = events.map((event) => {
-        const record = auditRecordOf(event.audit);
-        const pr = record?.pullRequest;
-        const approvers = pr?.approvers.map(approver => approver.login).join(', ');
-        return [
-            utcSeconds(event.at),
-            event.model,
-            localOnly.has(event.id) ? `${event.kind} (local only: not on origin)` : event.kind,
-            event.version ?? '—',
-            event.stage ?? '—',
-            event.by,
-            record ? recordOutcome(record) : decisionless(event),
-            // A removal's row names the version removed; the record's `previous` is that same one.
-            (event.kind === 'unassignment' ? undefined : record?.previous) ?? '—',
-            pr
-                ? {
-                    // The pull request's own number stays a link; the logins are user text.
-                    text: `#${pr.number}${approvers ? ` (${approvers})` : ''}`,
-                    markdown: `#${pr.number}${approvers ? ` (${markdown_escape(approvers)})` : ''}`
-                }
-                : '—',
-            record?.reason ?? event.summary ?? ''
-        ];
-    });
-    const headers = [
-        'When (UTC)',
-        'Model',
-        'Event',
-        'Version',
-        'Stage',
-        'By',
-        'Decision',
-        'Previous',
-        'Pull request',
-        'Reason / summary'
-    ];
-    return renderTable({ headers, rows }, format);
-}
-/**
- * The Decision cell of an event without a ModelGate record: a stage event ModelGate writes
- * always carries one, so its absence is named; other events have no decision.
- */
-function decisionless(event) {
-    return event.kind === 'assignment' || event.kind === 'unassignment'
-        ? '— (no ModelGate record)'
-        : '—';
-}
-/** One line saying where a registry write went; undefined when the backend does not say. */
-function describePublication(publication) {
-    if (!publication)
-        return undefined;
-    const tags = publication.tags;
-    const list = tags.map(tag => `\`${tag}\``).join(', ');
-    const noun = tags.length === 1 ? 'tag' : 'tags';
-    if (publication.remote) {
-        const { name, url } = publication.remote;
-        const lease = publication.leaseRef ? ` and lease ref \`${publication.leaseRef}\`` : '';
-        // In a code span, so the URL copies as it is (markdown escapes would insert characters).
-        return `Pushed ${noun} ${list}${lease} to ${markdown_escape(name)} (\`${url.replace(/`/g, '%60')}\`).`;
-    }
-    if (publication.local === 'no-remote') {
-        return `Wrote ${noun} ${list} in this clone: it has no origin, so its tags are the registry.`;
-    }
-    const them = tags.length === 1 ? 'it' : 'them';
-    // Not a push command: pushed later, the tags would land on whatever origin holds by then,
-    // unjudged against it (and not atomically with the lease). A new write is judged afresh.
-    return `Kept ${noun} ${list} in this clone only (--no-push): origin does not have ${them}, and ModelGate writes nothing more to this model until ${tags.length === 1 ? 'it is' : 'they are'} removed: \`${dropCommand(tags)}\`. To publish this write, remove ${them} and run the command again without --no-push: it is judged again against origin's state.`;
-}
-/** `2026-11-01 12:00:00`: the UTC time to the second, the zone named in the column header. */
-function utcSeconds(date) {
-    // A registry that keeps no date for an assignment (an MLflow alias set by hand).
-    if (Number.isNaN(date.getTime()))
-        return 'unknown';
-    return date
-        .toISOString()
-        .replace('T', ' ')
-        .replace(/\.\d{3}Z$/, '');
-}
-/** The events a registry write made (or would make), one list item each. */
-function listEvents(events) {
-    return events
-        .map(event => `- \`${event.id}\`${event.summary ? `: ${markdown_escape(event.summary)}` : ''}`)
-        .join('\n');
-}
-/** `text` on a line of its own, or nothing. */
-function lineOf(text) {
-    return text === undefined ? '' : `\n${text}`;
-}
-/** What `status --json` prints: the registry's view as it is. */
-function statusJson(view) {
-    return JSON.stringify(view.models, null, 2);
-}
-/** What `history --json` prints: the events as the registry gave them. */
-function historyJson(events) {
-    return JSON.stringify(events, null, 2);
-}
-
 ;// CONCATENATED MODULE: ./src/report/rollback.ts
 /**
  * What `rollback` prints: what was put back (or would be), why, and what was written; or why
@@ -72261,6 +72649,83 @@ ${text}
     };
 }
 
+;// CONCATENATED MODULE: ./src/report/monitor-rollout.ts
+
+
+const VERDICT = {
+    healthy: '✅ healthy',
+    inconclusive: '❔ inconclusive',
+    breach: '❌ breach',
+    'not-watched': '➖ not watched'
+};
+const monitor_rollout_utc = (time) => new Date(time).toISOString().replace('.000Z', 'Z');
+/** One line: what the run did about the rollout (plain text; escaped by the caller). */
+function driveActionText(result) {
+    const { action } = result;
+    const version = result.version ?? '';
+    const what = (done, would, a) => a.dryRun
+        ? `Would ${would} (dry run: nothing written).`
+        : a.written
+            ? `${done}.`
+            : `${done[0]?.toUpperCase()}${done.slice(1)} is recorded already: nothing written.`;
+    switch (action.kind) {
+        case 'none':
+            return `Nothing to drive: ${result.idle ?? 'no running rollout'}. Nothing written.`;
+        case 'wait':
+            return `${result.verdict === 'inconclusive' ? 'Inconclusive so far' : 'Healthy so far'}; the step is judged from ${monitor_rollout_utc(action.until)} (min_step_duration). Nothing written.`;
+        case 'ready':
+            return `${version} is ready for promotion to ${action.next.join(' or ') || 'the next stage'}: an ordinary promotion with its gates. Nothing written.`;
+        case 'alert':
+            return `Alert only: ${action.detail}. Nothing written.`;
+        case 'advance':
+            return what(`Advanced ${version} from ${action.from}% to ${action.to}%`, `advance ${version} from ${action.from}% to ${action.to}%`, action);
+        case 'hold':
+            return what(`Held ${version} at ${action.percent}%`, `hold ${version} at ${action.percent}%`, action);
+        case 'abort':
+            return what(`Aborted the rollout of ${version} at ${action.from}%: traffic 0%, ${version} taken out of ${result.stage}`, `abort the rollout of ${version} at ${action.from}%`, action);
+        case 'complete':
+            return what(`Completed the rollout of ${version}: it holds ${action.into}, full traffic`, `complete the rollout of ${version} (it holds ${action.into})`, action);
+    }
+}
+function rolloutMarkdown(result) {
+    const lines = [`### ${markdown_escape(result.stage)} (${result.type}): ${VERDICT[result.verdict]}`, ''];
+    if (result.version !== undefined && result.window) {
+        const champion = result.champion !== undefined ? `; champion ${markdown_escape(result.champion)}` : '; no champion';
+        lines.push(`**${markdown_escape(result.version)}** at ${result.percent ?? 0}%${result.phase === 'held' ? ' (held)' : ''} since ${monitor_rollout_utc(result.window.watched.start)}${champion}; judged ${monitor_rollout_utc(result.window.watched.start)} → ${monitor_rollout_utc(result.window.watched.end)}; source ${markdown_escape(result.source)}.`, '', ...triggerRows(result.triggers), '');
+    }
+    lines.push(`**${markdown_escape(driveActionText(result))}**`);
+    if (result.reason && result.action.kind === 'abort') {
+        lines.push('', `Evidence: ${markdown_escape(result.reason)}`);
+    }
+    return lines;
+}
+function rolloutJson(result) {
+    const { action } = result;
+    return {
+        stage: result.stage,
+        type: result.type,
+        verdict: result.verdict,
+        ...(result.idle ? { idle: result.idle } : {}),
+        ...(result.version !== undefined ? { version: result.version } : {}),
+        ...(result.champion !== undefined ? { champion: result.champion } : {}),
+        ...(result.percent !== undefined ? { percent: result.percent } : {}),
+        ...(result.phase ? { phase: result.phase } : {}),
+        ...(result.since ? { since: result.since.toISOString() } : {}),
+        ...(result.source ? { source: result.source } : {}),
+        queries: result.queries,
+        triggers: result.triggers.map(triggerJson),
+        action: action.kind === 'wait' ? { kind: 'wait', until: action.until.toISOString() } : action,
+        ...(result.reason ? { reason: result.reason } : {}),
+        summary: driveActionText(result)
+    };
+}
+/** The warning annotation of each rollout the run held (or found held) as inconclusive. */
+function heldWarnings(results) {
+    return results
+        .filter(r => r.action.kind === 'hold')
+        .map(r => `ModelGate monitor: ${r.stage} ${r.type} of ${r.version ?? '?'} is inconclusive: ${driveActionText(r)}`);
+}
+
 ;// CONCATENATED MODULE: ./src/report/monitor.ts
 /**
  * What `monitor` prints: for each watched stage the holder, the window, each trigger's query,
@@ -72268,6 +72733,7 @@ ${text}
  * rollback, an alert and why, nothing). Markdown for the summary and a terminal, JSON for a
  * machine; the rollback's audit record carries the same evidence (audit/monitor-evidence.ts).
  */
+
 
 
 
@@ -72301,6 +72767,8 @@ function markdown(report) {
     ];
     for (const stage of report.stages)
         lines.push(...stageMarkdown(stage, report.dryRun), '');
+    for (const rollout of report.rollouts ?? [])
+        lines.push(...rolloutMarkdown(rollout), '');
     return lines.join('\n').replace(/\n+$/, '\n');
 }
 function stageMarkdown(stage, dryRun) {
@@ -72315,21 +72783,29 @@ function stageMarkdown(stage, dryRun) {
     const what = stage.mode === 'recovery'
         ? `Recovery of **${holder}**, restored by an automatic rollback at ${iso(stage.since)}`
         : `**${holder}**, promoted at ${iso(stage.since)}`;
-    lines.push(`${what}; watched ${iso(window.watched.start)} → ${iso(window.watched.end)}${window.ended ? ' (watch ended)' : ''}; source ${markdown_escape(stage.source)}.`, '', '| Trigger | Query | Samples | Bounds | Baseline | Verdict |', '| --- | --- | --- | --- | --- | --- |');
-    for (const t of stage.triggers) {
-        const v = t.verdict;
-        const samples = v.series.reduce((sum, s) => sum + s.samples.length, 0);
-        const valid = v.series.reduce((sum, s) => sum + s.valid, 0);
-        lines.push(`| ${markdown_escape(v.trigger)} | ${monitor_code(t.query)} | ${samples} (${valid} valid) | ${bounds(v.bounds)} | ${baseline(v.baseline)} | ${v.status}: ${markdown_escape(v.summary)} |`);
-    }
-    const breaches = stage.triggers.flatMap(t => breachLines(t));
-    if (breaches.length > 0)
-        lines.push('', 'Breaching samples:', '', ...breaches);
+    lines.push(`${what}; watched ${iso(window.watched.start)} → ${iso(window.watched.end)}${window.ended ? ' (watch ended)' : ''}; source ${markdown_escape(stage.source)}.`, '', ...triggerRows(stage.triggers));
     lines.push('', actionText(stage, dryRun));
     if (stage.notice) {
         const { severity, kind } = stage.notice;
         lines.push('', `Notification: **${severity}** (${kind})${dryRun ? ' — not sent on a dry run' : ''}.`);
     }
+    return lines;
+}
+/** The triggers' table, then their breaching samples (also for the rollouts monitor drives). */
+function triggerRows(triggers) {
+    const lines = [
+        '| Trigger | Query | Samples | Bounds | Baseline | Verdict |',
+        '| --- | --- | --- | --- | --- | --- |'
+    ];
+    for (const t of triggers) {
+        const v = t.verdict;
+        const samples = v.series.reduce((sum, s) => sum + s.samples.length, 0);
+        const valid = v.series.reduce((sum, s) => sum + s.valid, 0);
+        lines.push(`| ${markdown_escape(v.trigger)} | ${monitor_code(t.query)} | ${samples} (${valid} valid) | ${bounds(v.bounds)} | ${baseline(v.baseline)} | ${v.status}: ${markdown_escape(v.summary)} |`);
+    }
+    const breaches = triggers.flatMap(t => breachLines(t));
+    if (breaches.length > 0)
+        lines.push('', 'Breaching samples:', '', ...breaches);
     return lines;
 }
 function breachLines(t) {
@@ -72371,7 +72847,7 @@ function actionText(stage, dryRun) {
  */
 function breachReason(model, stage, version, breached) {
     const parts = breached.map(t => {
-        const runs = t.verdict.series.flatMap(s => (s.breachRun ? [samplesText(s.breachRun)] : []));
+        const runs = t.verdict.series.flatMap(s => s.breachRun ? [`${segmentPrefix(s.segment, s.bounds)}${samplesText(s.breachRun)}`] : []);
         const where = runs.length > 0 ? `: ${runs.join('; ')}` : '';
         return `${t.verdict.trigger} (${t.verdict.summary}${bounds(t.verdict.bounds, true)})${where}`;
     });
@@ -72392,6 +72868,13 @@ function inconclusiveWarnings(stages) {
         const holder = s.holder !== undefined ? `${s.holder}; ` : '';
         return `ModelGate monitor: ${s.stage} is inconclusive (${holder}${why.join('; ')}). Nothing written.`;
     });
+}
+/** `segment "eu" (max 0.015): ` before a segment's breaching samples; nothing without `by`. */
+function segmentPrefix(segment, b) {
+    if (segment === undefined)
+        return '';
+    const limits = bounds(b, true).replace(/^; /, '');
+    return `segment ${JSON.stringify(segment)}${limits ? ` (${limits})` : ''}: `;
 }
 /** One line of at most 300 characters. */
 function clip(text) {
@@ -72416,7 +72899,10 @@ function bounds(b, inReason = false) {
 function baseline(b) {
     if (!b)
         return '–';
-    const from = b.from === 'audit' ? 'audit record' : 'previous holder';
+    const from = b.from === 'audit' ? 'audit record' : b.from === 'champion' ? 'champion' : 'previous holder';
+    // A per-segment comparison keeps each segment's baseline with its series.
+    if (b.value === undefined && b.problem === undefined)
+        return `${from}, segment by segment`;
     if (b.value === undefined)
         return `${from}: ${markdown_escape(b.problem ?? 'none')}`;
     return `${from}: ${monitor_value(b.value)}${b.samples !== undefined ? ` (mean of ${b.samples})` : ''}`;
@@ -72462,36 +72948,7 @@ function monitor_json(report) {
                 : {}),
             ...(stage.source ? { source: stage.source } : {}),
             queries: stage.queries,
-            triggers: stage.triggers.map(t => ({
-                name: t.verdict.trigger,
-                query: t.query,
-                action: t.action,
-                stepSeconds: t.stepMs / 1000,
-                verdict: t.verdict.status,
-                reason: t.verdict.reason,
-                summary: t.verdict.summary,
-                ...(t.verdict.bounds ? { bounds: t.verdict.bounds } : {}),
-                ...(t.verdict.baseline ? { baseline: t.verdict.baseline } : {}),
-                failureLimit: t.verdict.failureLimit,
-                minSamples: t.verdict.minSamples,
-                series: t.verdict.series.map(s => ({
-                    labels: s.labels,
-                    status: s.status,
-                    samples: s.samples.length,
-                    valid: s.valid,
-                    invalid: s.invalid,
-                    longestRun: s.longestRun,
-                    ...(s.breachRun
-                        ? {
-                            breachRun: s.breachRun.map(p => ({
-                                time: new Date(p.time).toISOString(),
-                                value: jsonValue(p.value),
-                                bound: p.bound
-                            }))
-                        }
-                        : {})
-                }))
-            })),
+            triggers: stage.triggers.map(triggerJson),
             action: stage.action.kind === 'rollback'
                 ? {
                     kind: 'rollback',
@@ -72502,6 +72959,40 @@ function monitor_json(report) {
                 : stage.action,
             ...(stage.reason ? { reason: stage.reason } : {}),
             ...(stage.notice ? { notification: stage.notice } : {})
+        })),
+        rollouts: (report.rollouts ?? []).map(rolloutJson)
+    };
+}
+/** One trigger's evaluation as JSON (the monitor's stages and the rollouts it drives). */
+function triggerJson(t) {
+    return {
+        name: t.verdict.trigger,
+        query: t.query,
+        action: t.action,
+        stepSeconds: t.stepMs / 1000,
+        verdict: t.verdict.status,
+        reason: t.verdict.reason,
+        summary: t.verdict.summary,
+        ...(t.verdict.bounds ? { bounds: t.verdict.bounds } : {}),
+        ...(t.verdict.baseline ? { baseline: t.verdict.baseline } : {}),
+        failureLimit: t.verdict.failureLimit,
+        minSamples: t.verdict.minSamples,
+        series: t.verdict.series.map(s => ({
+            labels: s.labels,
+            status: s.status,
+            samples: s.samples.length,
+            valid: s.valid,
+            invalid: s.invalid,
+            longestRun: s.longestRun,
+            ...(s.breachRun
+                ? {
+                    breachRun: s.breachRun.map(p => ({
+                        time: new Date(p.time).toISOString(),
+                        value: jsonValue(p.value),
+                        bound: p.bound
+                    }))
+                }
+                : {})
         }))
     };
 }
@@ -72733,7 +73224,439 @@ async function alreadyDone(context, options, current) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/rollout/steps.ts
+/**
+ * Rollout steps, backend-neutral and pure: what a step looks like where a registry keeps it with
+ * an event (the `rollout` facts of a git tag's message, the in-memory fake's audit), where a
+ * stage's rollout stands after its steps, and whether a requested step is new, a repeat (written
+ * nothing) or out of turn (refused). Every adapter judges a write with `decideStep` against the
+ * steps it has just read, so a re-run or a lost race never records a step twice.
+ */
+
+const STEP_KINDS = [
+    'start',
+    'advance',
+    'hold',
+    'abort',
+    'complete'
+];
+/** The facts a registry keeps with a step's event, under `rollout`. */
+function rolloutFacts(step) {
+    return {
+        step: step.kind,
+        percent: step.percent,
+        ...(step.from === undefined ? {} : { from: step.from })
+    };
+}
+const isPercent = (value) => typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 100;
+/**
+ * The step an event records, when its stored audit carries valid `rollout` facts; undefined
+ * for any other event (a promotion, a damaged or foreign record).
+ */
+function stepOfEvent(event) {
+    const facts = event.audit?.rollout;
+    if (!facts || typeof facts !== 'object' || Array.isArray(facts))
+        return undefined;
+    const { step, percent, from } = facts;
+    if (!STEP_KINDS.includes(step) || !isPercent(percent))
+        return undefined;
+    if (from !== undefined && !isPercent(from))
+        return undefined;
+    if (event.version === undefined || event.stage === undefined)
+        return undefined;
+    const reason = event.audit?.reason;
+    return {
+        model: event.model,
+        stage: event.stage,
+        version: event.version,
+        kind: step,
+        percent,
+        ...(from === undefined ? {} : { from }),
+        at: event.at,
+        by: event.by,
+        ...(typeof reason === 'string' ? { reason } : {}),
+        id: event.id
+    };
+}
+/** A stage's steps from a model's history (newest first, as the port's `history`), oldest first. */
+function stepsOfHistory(history, stage) {
+    return [...history]
+        .reverse()
+        .filter(event => event.stage === stage)
+        .flatMap(event => stepOfEvent(event) ?? [])
+        .sort((a, b) => a.at.getTime() - b.at.getTime());
+}
+/** Where the stage's latest rollout stands; undefined before its first start. */
+function rolloutState(steps) {
+    let startAt = -1;
+    steps.forEach((step, i) => {
+        if (step.kind === 'start')
+            startAt = i;
+    });
+    if (startAt < 0)
+        return undefined;
+    const own = steps.slice(startAt).filter(s => s.version === steps[startAt]?.version);
+    const first = own[0];
+    let since = first.at;
+    let percent = first.percent;
+    let phase = 'running';
+    for (const step of own) {
+        if (phase === 'aborted' || phase === 'complete')
+            break;
+        if (step.kind === 'advance') {
+            percent = step.percent;
+            since = step.at;
+            phase = 'running';
+        }
+        else if (step.kind === 'hold') {
+            phase = 'held';
+        }
+        else if (step.kind === 'abort' || step.kind === 'complete') {
+            phase = step.kind === 'abort' ? 'aborted' : 'complete';
+            percent = step.percent;
+            since = step.at;
+        }
+    }
+    const last = own[own.length - 1];
+    return { version: first.version, phase, percent, since, last, steps: own };
+}
+/** Started and neither aborted nor complete. */
+const isActive = (state) => state.phase === 'running' || state.phase === 'held';
+/**
+ * Judges `request` against the stage's recorded steps: `write` when it is the next step,
+ * `{ noop }` when it is already recorded (a re-run), and a refusal (exit 2; exit 3 when there is
+ * no rollout to act on) when it does not follow from them.
+ */
+function decideStep(steps, request, where) {
+    const state = rolloutState(steps);
+    const name = `${where.model} ${where.stage}`;
+    const repeat = { noop: 'step already recorded' };
+    if (request.kind === 'start') {
+        if (state && isActive(state)) {
+            if (state.version === request.version)
+                return repeat;
+            throw new errors/* InvalidInputError */.oC(`${name}: ${state.version} is already in rollout at ${state.percent}%; abort it before starting ${request.version}.`);
+        }
+        if (request.from !== undefined) {
+            throw new errors/* InvalidInputError */.oC(`${name}: a start has no share before it.`);
+        }
+        return 'write';
+    }
+    if (!state)
+        throw new errors/* NotFoundError */.m_(`${name}: no rollout has been started.`);
+    if (state.version !== request.version) {
+        throw new errors/* InvalidInputError */.oC(`${name}: the rollout is of ${state.version}, not ${request.version}.`);
+    }
+    const last = state.last;
+    const sameAsLast = last.kind === request.kind && last.percent === request.percent && last.from === request.from;
+    if (!isActive(state)) {
+        if (sameAsLast)
+            return repeat;
+        throw new errors/* InvalidInputError */.oC(`${name}: the rollout of ${state.version} ${state.phase === 'aborted' ? 'was aborted' : 'is complete'} (${last.at.toISOString()}); start a new one.`);
+    }
+    switch (request.kind) {
+        case 'advance':
+            if (request.percent === state.percent && state.phase === 'running') {
+                if (request.from === undefined || last.from === request.from)
+                    return repeat;
+            }
+            if (request.from !== undefined && request.from !== state.percent) {
+                throw new errors/* InvalidInputError */.oC(`${name}: the canary is at ${state.percent}%, not ${request.from}%: the registry moved since this step was planned.`);
+            }
+            if (request.percent <= state.percent) {
+                throw new errors/* InvalidInputError */.oC(`${name}: an advance must raise the share above ${state.percent}%, not to ${request.percent}%.`);
+            }
+            return 'write';
+        case 'hold':
+            if (state.phase === 'held' && last.percent === request.percent)
+                return repeat;
+            if (request.percent !== state.percent) {
+                throw new errors/* InvalidInputError */.oC(`${name}: a hold keeps the share at ${state.percent}%, not ${request.percent}%.`);
+            }
+            return 'write';
+        case 'abort':
+            if (request.percent !== 0)
+                throw new errors/* InvalidInputError */.oC(`${name}: an abort sets the share to 0%.`);
+            return 'write';
+        case 'complete':
+            if (request.percent !== 100) {
+                throw new errors/* InvalidInputError */.oC(`${name}: a completed rollout has the full share, 100%.`);
+            }
+            return 'write';
+    }
+    throw new errors/* InvalidInputError */.oC(`${name}: unknown rollout step.`);
+}
+
+;// CONCATENATED MODULE: ./src/rollout/drive.ts
+/**
+ * What `monitor` does with a running rollout, from its policy, where it stands, the verdict of
+ * its triggers over the current step and the time. Pure: no registry, no source, no clock of its
+ * own. The registry judges the chosen step again at write time (steps.ts `decideStep`), so a
+ * re-run records nothing twice.
+ *
+ * - The version holds a stage promoted from the rollout's (the full share, or the canary after a
+ *   shadow): complete.
+ * - A breach at any time: abort (traffic 0, the version out of the stage), or only alert when
+ *   every breached trigger says `action: alert`.
+ * - Before `min_step_duration` has passed since the share was reached: wait (too little data yet
+ *   is not a hold: the step is judged when it is due).
+ * - Due and inconclusive: hold (once: a held rollout is held already).
+ * - Due and healthy: advance to the next step; at the last step (or in shadow), ready for
+ *   promotion to the next stage.
+ */
+
+
+
+/** When the current step may be judged: `min_step_duration` after the share was reached. */
+function dueAt(rollout, state) {
+    const min = rollout.min_step_duration;
+    return new Date(state.since.getTime() + (min === undefined ? 0 : (durationMs(min) ?? 0)));
+}
+function driveDecision(input) {
+    const { rollout, state } = input;
+    if (!state || !isActive(state))
+        return { kind: 'none', why: 'no running rollout' };
+    const version = state.version;
+    const promoted = input.nextStages.find(s => s.holder === version);
+    if (promoted) {
+        return {
+            kind: 'complete',
+            step: { kind: 'complete', version, percent: 100 },
+            into: promoted.stage
+        };
+    }
+    if (input.verdict === 'breach') {
+        if (input.alertOnly)
+            return { kind: 'alert' };
+        return { kind: 'abort', step: { kind: 'abort', version, percent: 0 } };
+    }
+    const until = dueAt(rollout, state);
+    if (input.now.getTime() < until.getTime())
+        return { kind: 'wait', until };
+    if (input.verdict === 'inconclusive') {
+        return { kind: 'hold', step: { kind: 'hold', version, percent: state.percent } };
+    }
+    const next = rollout.type === 'canary' ? nextStep(rollout, state.percent) : undefined;
+    if (next === undefined)
+        return { kind: 'ready', next: input.nextStages.map(s => s.stage) };
+    return {
+        kind: 'advance',
+        step: { kind: 'advance', version, percent: next, from: state.percent }
+    };
+}
+
+;// CONCATENATED MODULE: ./src/commands/rollout-step.ts
+async function recordStep(context, request) {
+    const { model, stage, step, reason } = request;
+    const result = await context.registry.recordRolloutStep(model, stage, step, {
+        actor: context.actor,
+        ...(context.actorEmail ? { actorEmail: context.actorEmail } : {}),
+        ...(reason ? { reason } : {})
+    }, request.dryRun ? { dryRun: true } : {});
+    if (result.written && context.rolloutHandoff) {
+        await context.rolloutHandoff({
+            model,
+            stage,
+            step,
+            actor: context.actor,
+            ...(reason ? { reason } : {}),
+            ...(request.champion ? { champion: request.champion } : {}),
+            result
+        });
+    }
+    return result;
+}
+
+;// CONCATENATED MODULE: ./src/commands/monitor-rollout.ts
+
+
+
+
+
+
+
+/**
+ * `monitor` driving rollouts: for each stage whose `rollout:` has triggers and whose rollout is
+ * running, the triggers are judged on the rollout's version over the current step (from the time
+ * its share was reached to the evaluation time), with `$champion` the holder of the stage it
+ * serves (a canary: the stage promoted from it; a shadow: the stage it shadows). What follows is
+ * rollout/drive.ts's decision, written through the same step path as `modelgate rollout`
+ * (commands/rollout-step.ts), with the monitor's actor. Keeps no state: a re-run reads the
+ * recorded steps and writes nothing twice.
+ */
+/** The rollout stages a monitor run drives: every one with triggers, or only `stage`. */
+function drivenRollouts(policy, stage) {
+    return Object.entries(policy.stages).flatMap(([name, s]) => s.rollout?.triggers && (stage === undefined || stage === name) ? [[name, s.rollout]] : []);
+}
+/** A rollout's triggers as the monitor's source opener wants them (its source and triggers). */
+function asMonitorPolicy(rollout) {
+    // drivenRollouts keeps only rollouts with triggers, and the schema gives those a source.
+    return { source: rollout.source, triggers: rollout.triggers };
+}
+async function driveRollout(context, options, stage, rollout) {
+    const { model, at } = options;
+    const steps = await context.registry.rolloutSteps(model, stage);
+    const state = rolloutState(steps);
+    const idle = (why) => ({
+        stage,
+        type: rollout.type,
+        verdict: 'not-watched',
+        idle: why,
+        triggers: [],
+        action: { kind: 'none' },
+        queries: 0,
+        source: ''
+    });
+    if (!state || (state.phase !== 'running' && state.phase !== 'held')) {
+        return idle(`no running rollout in ${stage}`);
+    }
+    if (at.getTime() < state.since.getTime()) {
+        return idle(`${state.version} reached ${state.percent}% after the evaluation time`);
+    }
+    const nextStages = await Promise.all(Object.entries(options.policy.stages)
+        .filter(([, s]) => s.from.includes(stage))
+        .map(async ([name]) => ({
+        stage: name,
+        holder: (await context.registry.getStage(model, name))?.version
+    })));
+    const championStage = rollout.type === 'shadow' ? rollout.shadows : nextStages[0]?.stage;
+    const champion = championStage === undefined
+        ? undefined
+        : (await context.registry.getStage(model, championStage))?.version;
+    const monitorPolicy = asMonitorPolicy(rollout);
+    const source = options.sourceFor(monitorPolicy, stage);
+    const window = {
+        watched: { start: state.since.getTime(), end: at.getTime() },
+        // Comparisons run over the same window; no baseline lies before it.
+        baseline: { start: state.since.getTime(), end: at.getTime() },
+        ended: false
+    };
+    const values = { model, version: state.version, stage };
+    const evaluations = [];
+    for (const [index, trigger] of monitorPolicy.triggers.entries()) {
+        const evaluation = await evaluateTrigger(source, trigger, {
+            values,
+            window,
+            ...(champion !== undefined ? { champion } : {})
+        }).catch((error) => {
+            if (error instanceof MetricQueryError) {
+                const keyPath = `stages.${stage}.rollout.triggers[${index}].query`;
+                throw options.refused(error, stage, trigger.name, keyPath);
+            }
+            throw error;
+        });
+        evaluations.push({ name: trigger.name, evaluation, trigger });
+    }
+    const statuses = evaluations.map(e => e.evaluation.verdict.status);
+    const verdict = statuses.includes('breach')
+        ? 'breach'
+        : statuses.includes('inconclusive')
+            ? 'inconclusive'
+            : 'healthy';
+    const breached = evaluations.filter(e => e.evaluation.verdict.status === 'breach');
+    const decision = driveDecision({
+        rollout,
+        state,
+        verdict,
+        alertOnly: breached.length > 0 && breached.every(e => e.evaluation.action === 'alert'),
+        now: at,
+        nextStages
+    });
+    const result = {
+        stage,
+        type: rollout.type,
+        version: state.version,
+        ...(champion !== undefined ? { champion } : {}),
+        percent: state.percent,
+        phase: state.phase,
+        since: state.since,
+        window,
+        verdict,
+        triggers: evaluations.map(e => e.evaluation),
+        action: { kind: 'none' },
+        queries: evaluations.reduce((sum, e) => sum + e.evaluation.queries, 0),
+        source: source.description
+    };
+    if (verdict === 'breach') {
+        result.reason = breachReason(model, stage, state.version, breached.map(e => e.evaluation));
+    }
+    switch (decision.kind) {
+        case 'none':
+            return result;
+        case 'wait':
+            result.action = { kind: 'wait', until: decision.until };
+            return result;
+        case 'ready':
+            result.action = { kind: 'ready', next: decision.next };
+            return result;
+        case 'alert':
+            result.action = { kind: 'alert', detail: 'every breached trigger says action: alert' };
+            return result;
+    }
+    const step = decision.step;
+    const reason = decision.kind === 'abort'
+        ? result.reason
+        : decision.kind === 'hold'
+            ? `modelgate monitor: inconclusive at ${state.percent}% (${inconclusiveWhy(evaluations.map(e => e.evaluation))})`
+            : undefined;
+    const written = await recordStep(context, {
+        model,
+        stage,
+        step,
+        ...(reason ? { reason: clipReason(reason) } : {}),
+        ...(champion !== undefined ? { champion } : {}),
+        dryRun: options.dryRun
+    });
+    result.step = step;
+    result.result = written;
+    const facts = { written: written.written, dryRun: options.dryRun };
+    if (decision.kind === 'advance') {
+        result.action = { kind: 'advance', from: state.percent, to: step.percent, ...facts };
+    }
+    else if (decision.kind === 'hold') {
+        result.action = { kind: 'hold', percent: state.percent, ...facts };
+    }
+    else if (decision.kind === 'abort') {
+        result.action = { kind: 'abort', from: state.percent, ...facts };
+    }
+    else if (decision.kind === 'complete') {
+        result.action = { kind: 'complete', into: decision.into, ...facts };
+    }
+    return result;
+}
+/** The inconclusive triggers and why, for a hold's reason. */
+function inconclusiveWhy(evaluations) {
+    return evaluations
+        .filter(e => e.verdict.status === 'inconclusive')
+        .map(e => `${e.verdict.trigger}: ${e.verdict.summary}`)
+        .join('; ');
+}
+/** Reasons are kept to 1,000 characters, as everywhere. */
+function clipReason(text) {
+    const flat = text.replace(/\s+/g, ' ').trim();
+    return flat.length > 1000 ? `${flat.slice(0, 999)}…` : flat;
+}
+/** A run's exit code for one rollout stage (the same scale as the monitor's stages). */
+function rolloutExitCode(result) {
+    switch (result.action.kind) {
+        case 'abort':
+            return errors/* ExitCode */.yU.MonitorRolledBack;
+        case 'alert':
+            return errors/* ExitCode */.yU.MonitorNeedsPerson;
+        case 'hold':
+            return errors/* ExitCode */.yU.PassWithWarnings;
+        default:
+            return errors/* ExitCode */.yU.Pass;
+    }
+}
+/** A `--stage` that names neither a monitor block nor a rollout with triggers. */
+function nothingToDrive(stage) {
+    return new errors/* InvalidInputError */.oC(`Stage ${stage} has no monitor: block and no rollout triggers in the policy (stages.${stage}.monitor, stages.${stage}.rollout.triggers): nothing to watch.`);
+}
+
 ;// CONCATENATED MODULE: ./src/commands/monitor.ts
+
+
 
 
 
@@ -72760,6 +73683,12 @@ async function monitor(context, options) {
         // Data after now does not exist yet: a future time would judge a window still filling.
         throw new errors/* InvalidInputError */.oC(`--at ${at.toISOString()} is in the future (now ${now.toISOString()})`);
     }
+    const rollouts = [];
+    for (const [stage, rollout] of drivenRollouts(options.policy, options.stage)) {
+        const refused = (error, where, trigger, key) => queryRefused(error, where, trigger, key, options.policyFile);
+        const drive = { ...options, at, dryRun: options.dryRun === true, refused };
+        rollouts.push(await driveRollout(context, drive, stage, rollout));
+    }
     const results = [];
     for (const [stage, policy] of watched) {
         const { result } = await monitorStage(context, options, at, stage, policy);
@@ -72773,9 +73702,7 @@ async function monitor(context, options) {
             result.notice = notice;
         results.push(result);
     }
-    const exitCode = results
-        .map(stageExitCode)
-        .reduce((worst, code) => (monitor_SEVERITY.indexOf(code) > monitor_SEVERITY.indexOf(worst) ? code : worst));
+    const exitCode = [...results.map(stageExitCode), ...rollouts.map(rolloutExitCode)].reduce((worst, code) => (monitor_SEVERITY.indexOf(code) > monitor_SEVERITY.indexOf(worst) ? code : worst), errors/* ExitCode */.yU.Pass);
     return {
         report: {
             command: 'monitor',
@@ -72784,6 +73711,7 @@ async function monitor(context, options) {
                 at,
                 dryRun: options.dryRun === true,
                 stages: results,
+                rollouts,
                 exitCode
             }
         },
@@ -72791,7 +73719,7 @@ async function monitor(context, options) {
         model: options.model,
         stages: results,
         queries: results.reduce((sum, r) => sum + r.queries, 0),
-        warnings: inconclusiveWarnings(results),
+        warnings: [...inconclusiveWarnings(results), ...heldWarnings(rollouts)],
         // A dry run writes nothing and tells nobody: its report shows what would be notified.
         notifications: options.dryRun === true ? [] : results.flatMap(r => notificationOf(context, options.model, r))
     };
@@ -72844,14 +73772,14 @@ function watchedStages(options) {
             throw new errors/* NotFoundError */.m_(`The policy has no stage "${options.stage}"; it defines ${Object.keys(stages).join(', ')}.`);
         }
         const block = stages[options.stage]?.monitor;
-        if (!block) {
-            throw new errors/* InvalidInputError */.oC(`Stage ${options.stage} has no monitor: block in the policy (stages.${options.stage}.monitor): nothing to watch.`);
+        if (!block && drivenRollouts(options.policy, options.stage).length === 0) {
+            throw nothingToDrive(options.stage);
         }
-        return [[options.stage, block]];
+        return block ? [[options.stage, block]] : [];
     }
     const all = Object.entries(stages).flatMap(([stage, s]) => s.monitor ? [[stage, s.monitor]] : []);
-    if (all.length === 0) {
-        throw new errors/* InvalidInputError */.oC(`The policy for ${options.model} has no stage with a monitor: block: nothing to watch.`);
+    if (all.length === 0 && drivenRollouts(options.policy).length === 0) {
+        throw new errors/* InvalidInputError */.oC(`The policy for ${options.model} has no stage with a monitor: block or rollout triggers: nothing to watch.`);
     }
     return all;
 }
@@ -72903,7 +73831,8 @@ async function monitorStage(context, options, at, stage, policy) {
             ...(watch.previousVersion ? { previousVersion: watch.previousVersion } : {})
         }).catch((error) => {
             if (error instanceof MetricQueryError) {
-                throw queryRefused(error, stage, trigger.name, index, options.policyFile);
+                const keyPath = `stages.${stage}.monitor.triggers[${index}].query`;
+                throw queryRefused(error, stage, trigger.name, keyPath, options.policyFile);
             }
             throw error;
         });
@@ -72986,8 +73915,7 @@ async function monitorStage(context, options, at, stage, policy) {
  * A query the source refused (a parse error): the policy's bug, the same on every run, so not
  * inconclusive but invalid input (exit 2), pointing at the trigger's query in the policy file.
  */
-function queryRefused(error, stage, trigger, index, file) {
-    const keyPath = `stages.${stage}.monitor.triggers[${index}].query`;
+function queryRefused(error, stage, trigger, keyPath, file) {
     const where = file !== undefined ? `${file} (${keyPath})` : `the policy (${keyPath})`;
     return new errors/* InvalidInputError */.oC(`ModelGate monitor: ${stage}, trigger "${trigger}": ${error.message}. Fix the query in ${where}.`, { cause: error, ...(file !== undefined ? { locations: [{ file, keyPath }] } : {}) });
 }
@@ -73234,6 +74162,9 @@ function substitutePlaceholders(query, values) {
     return query.replace(PLACEHOLDER, (_, name, at) => {
         const span = spans.find(s => at > s.start && at < s.end);
         const value = values[name];
+        // Callers check first (evaluate.ts): a query naming the champion is not sent without one.
+        if (value === undefined)
+            throw new PromqlPlaceholderError([`$${name} has no value`]);
         return escapeStringContent(span?.regex ? quoteRegex(value) : value);
     });
 }
@@ -74402,169 +75333,6 @@ async function registerMlflow(context, registry, options) {
         },
         exitCode: ExitCode.Pass
     };
-}
-
-;// CONCATENATED MODULE: ./src/rollout/steps.ts
-/**
- * Rollout steps, backend-neutral and pure: what a step looks like where a registry keeps it with
- * an event (the `rollout` facts of a git tag's message, the in-memory fake's audit), where a
- * stage's rollout stands after its steps, and whether a requested step is new, a repeat (written
- * nothing) or out of turn (refused). Every adapter judges a write with `decideStep` against the
- * steps it has just read, so a re-run or a lost race never records a step twice.
- */
-
-const STEP_KINDS = [
-    'start',
-    'advance',
-    'hold',
-    'abort',
-    'complete'
-];
-/** The facts a registry keeps with a step's event, under `rollout`. */
-function rolloutFacts(step) {
-    return {
-        step: step.kind,
-        percent: step.percent,
-        ...(step.from === undefined ? {} : { from: step.from })
-    };
-}
-const isPercent = (value) => typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 100;
-/**
- * The step an event records, when its stored audit carries valid `rollout` facts; undefined
- * for any other event (a promotion, a damaged or foreign record).
- */
-function stepOfEvent(event) {
-    const facts = event.audit?.rollout;
-    if (!facts || typeof facts !== 'object' || Array.isArray(facts))
-        return undefined;
-    const { step, percent, from } = facts;
-    if (!STEP_KINDS.includes(step) || !isPercent(percent))
-        return undefined;
-    if (from !== undefined && !isPercent(from))
-        return undefined;
-    if (event.version === undefined || event.stage === undefined)
-        return undefined;
-    const reason = event.audit?.reason;
-    return {
-        model: event.model,
-        stage: event.stage,
-        version: event.version,
-        kind: step,
-        percent,
-        ...(from === undefined ? {} : { from }),
-        at: event.at,
-        by: event.by,
-        ...(typeof reason === 'string' ? { reason } : {}),
-        id: event.id
-    };
-}
-/** A stage's steps from a model's history (newest first, as the port's `history`), oldest first. */
-function stepsOfHistory(history, stage) {
-    return [...history]
-        .reverse()
-        .filter(event => event.stage === stage)
-        .flatMap(event => stepOfEvent(event) ?? [])
-        .sort((a, b) => a.at.getTime() - b.at.getTime());
-}
-/** Where the stage's latest rollout stands; undefined before its first start. */
-function rolloutState(steps) {
-    let startAt = -1;
-    steps.forEach((step, i) => {
-        if (step.kind === 'start')
-            startAt = i;
-    });
-    if (startAt < 0)
-        return undefined;
-    const own = steps.slice(startAt).filter(s => s.version === steps[startAt]?.version);
-    const first = own[0];
-    let since = first.at;
-    let percent = first.percent;
-    let phase = 'running';
-    for (const step of own) {
-        if (phase === 'aborted' || phase === 'complete')
-            break;
-        if (step.kind === 'advance') {
-            percent = step.percent;
-            since = step.at;
-            phase = 'running';
-        }
-        else if (step.kind === 'hold') {
-            phase = 'held';
-        }
-        else if (step.kind === 'abort' || step.kind === 'complete') {
-            phase = step.kind === 'abort' ? 'aborted' : 'complete';
-            percent = step.percent;
-            since = step.at;
-        }
-    }
-    const last = own[own.length - 1];
-    return { version: first.version, phase, percent, since, last, steps: own };
-}
-/** Started and neither aborted nor complete. */
-const isActive = (state) => state.phase === 'running' || state.phase === 'held';
-/**
- * Judges `request` against the stage's recorded steps: `write` when it is the next step,
- * `{ noop }` when it is already recorded (a re-run), and a refusal (exit 2; exit 3 when there is
- * no rollout to act on) when it does not follow from them.
- */
-function decideStep(steps, request, where) {
-    const state = rolloutState(steps);
-    const name = `${where.model} ${where.stage}`;
-    const repeat = { noop: 'step already recorded' };
-    if (request.kind === 'start') {
-        if (state && isActive(state)) {
-            if (state.version === request.version)
-                return repeat;
-            throw new errors/* InvalidInputError */.oC(`${name}: ${state.version} is already in rollout at ${state.percent}%; abort it before starting ${request.version}.`);
-        }
-        if (request.from !== undefined) {
-            throw new errors/* InvalidInputError */.oC(`${name}: a start has no share before it.`);
-        }
-        return 'write';
-    }
-    if (!state)
-        throw new errors/* NotFoundError */.m_(`${name}: no rollout has been started.`);
-    if (state.version !== request.version) {
-        throw new errors/* InvalidInputError */.oC(`${name}: the rollout is of ${state.version}, not ${request.version}.`);
-    }
-    const last = state.last;
-    const sameAsLast = last.kind === request.kind && last.percent === request.percent && last.from === request.from;
-    if (!isActive(state)) {
-        if (sameAsLast)
-            return repeat;
-        throw new errors/* InvalidInputError */.oC(`${name}: the rollout of ${state.version} ${state.phase === 'aborted' ? 'was aborted' : 'is complete'} (${last.at.toISOString()}); start a new one.`);
-    }
-    switch (request.kind) {
-        case 'advance':
-            if (request.percent === state.percent && state.phase === 'running') {
-                if (request.from === undefined || last.from === request.from)
-                    return repeat;
-            }
-            if (request.from !== undefined && request.from !== state.percent) {
-                throw new errors/* InvalidInputError */.oC(`${name}: the canary is at ${state.percent}%, not ${request.from}%: the registry moved since this step was planned.`);
-            }
-            if (request.percent <= state.percent) {
-                throw new errors/* InvalidInputError */.oC(`${name}: an advance must raise the share above ${state.percent}%, not to ${request.percent}%.`);
-            }
-            return 'write';
-        case 'hold':
-            if (state.phase === 'held' && last.percent === request.percent)
-                return repeat;
-            if (request.percent !== state.percent) {
-                throw new errors/* InvalidInputError */.oC(`${name}: a hold keeps the share at ${state.percent}%, not ${request.percent}%.`);
-            }
-            return 'write';
-        case 'abort':
-            if (request.percent !== 0)
-                throw new errors/* InvalidInputError */.oC(`${name}: an abort sets the share to 0%.`);
-            return 'write';
-        case 'complete':
-            if (request.percent !== 100) {
-                throw new errors/* InvalidInputError */.oC(`${name}: a completed rollout has the full share, 100%.`);
-            }
-            return 'write';
-    }
-    throw new errors/* InvalidInputError */.oC(`${name}: unknown rollout step.`);
 }
 
 ;// CONCATENATED MODULE: ./src/commands/status.ts
@@ -81369,7 +82137,153 @@ function renderRegisterMlflow(registered) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/report/compliance.ts
+/**
+ * What `modelgate report` prints: a compliance report of a time window (commands/report.ts
+ * gathers it from the registry). Markdown (or aligned columns on a terminal) and JSON; every
+ * registry string (names, logins, reasons, tag names) is escaped by the table renderer.
+ */
+
+
+
+/** Why a change is listed, as status and history say it. */
+const NOT_BY_MODELGATE = 'no ModelGate record of its own: made by hand or by another tool (GTO, the MLflow client), or its message copies the record of another event';
+const compliance_NONE = '—';
+function renderCompliance(report, format = 'md') {
+    const md = format === 'md';
+    const text = (value) => (md ? markdown_escape(value) : value);
+    const who = report.model === undefined ? 'every model' : text(report.model);
+    const sections = [
+        `## Compliance report: ${who}, ${utcSeconds(report.since)} to ${utcSeconds(report.until)} (UTC)`,
+        unrecordedSection(report, format),
+        promotionsSection(report, format),
+        rollbacksSection(report, format),
+        stageTimeSection(report, format)
+    ];
+    return { markdown: `${sections.join('\n\n').trimEnd()}\n`, json: complianceJson(report) };
+}
+function unrecordedSection(report, format) {
+    const changes = report.unrecorded;
+    if (changes.length === 0) {
+        return '### Changes not made by ModelGate: none\n\nEvery stage change in the window has a ModelGate record.';
+    }
+    const rows = changes.map((change) => [
+        utcSeconds(change.at),
+        change.model,
+        change.kind === 'holder' ? 'holds the stage' : change.kind,
+        change.stage,
+        change.version ?? compliance_NONE,
+        change.by,
+        // A code span: the tag name copies as it is (no escapes or zero-width spaces inside).
+        { text: change.id, markdown: codeSpan(change.id) }
+    ]);
+    const table = renderTable({ headers: ['When (UTC)', 'Model', 'Event', 'Stage', 'Version', 'By', 'Tag / alias'], rows }, format);
+    return `### ⚠️ Changes not made by ModelGate: ${changes.length}\n\nEach has ${NOT_BY_MODELGATE}. The report exits 1.\n\n${table.trimEnd()}`;
+}
+function promotionsSection(report, format) {
+    const forced = report.promotions.filter(p => p.forced).length;
+    const heading = `### Promotions: ${report.promotions.length} (${forced} forced)`;
+    if (report.promotions.length === 0)
+        return `${heading}\n\nNone in the window.`;
+    const rows = report.promotions.map((p) => [
+        utcSeconds(p.at),
+        p.model,
+        p.version,
+        `${p.from ?? compliance_NONE} → ${p.stage}`,
+        p.previous ?? compliance_NONE,
+        p.forced ? 'forced' : 'gates passed',
+        p.actor,
+        p.approvers.length > 0 ? p.approvers.join(', ') : compliance_NONE,
+        p.pullRequest === undefined
+            ? compliance_NONE
+            : { text: `#${p.pullRequest}`, markdown: `#${p.pullRequest}` },
+        p.reason ?? ''
+    ]);
+    const headers = [
+        'When (UTC)',
+        'Model',
+        'Version',
+        'Stage',
+        'Previous',
+        'How',
+        'By',
+        'Approvers',
+        'Pull request',
+        'Reason'
+    ];
+    return `${heading}\n\n${renderTable({ headers, rows }, format).trimEnd()}`;
+}
+function rollbacksSection(report, format) {
+    const automatic = report.rollbacks.filter(r => r.automatic).length;
+    const heading = `### Rollbacks: ${report.rollbacks.length} (${automatic} automatic, ${report.rollbacks.length - automatic} by hand)`;
+    if (report.rollbacks.length === 0)
+        return `${heading}\n\nNone in the window.`;
+    const rows = report.rollbacks.map((r) => [
+        utcSeconds(r.at),
+        r.model,
+        r.stage,
+        r.removed ?? compliance_NONE,
+        r.restored ?? compliance_NONE,
+        r.automatic ? 'automatic (monitor)' : 'by hand',
+        r.actor,
+        r.reason ?? ''
+    ]);
+    const headers = ['When (UTC)', 'Model', 'Stage', 'Taken out', 'Restored', 'How', 'By', 'Reason'];
+    return `${heading}\n\n${renderTable({ headers, rows }, format).trimEnd()}`;
+}
+function stageTimeSection(report, format) {
+    const heading = '### Time in each stage within the window';
+    if (report.stageTime.length === 0)
+        return `${heading}\n\nNo version held a stage in the window.`;
+    const rows = report.stageTime.map((t) => [
+        t.model,
+        t.stage,
+        t.version,
+        compliance_duration(t.ms),
+        t.holdsAtEnd ? 'yes' : 'no'
+    ]);
+    const headers = ['Model', 'Stage', 'Version', 'Time held', 'Holds it at the end'];
+    return `${heading}\n\n${renderTable({ headers, rows }, format).trimEnd()}`;
+}
+/** `text` as a code span on one line; escaped text when it holds a backtick. */
+function codeSpan(text) {
+    const line = text.replace(/\r?\n|\r/g, ' ');
+    return line.includes('`') || line.includes('|') ? markdown_escape(line) : `\`${line}\``;
+}
+/** `3d 4h 5m`, `12m 30s`: the largest two units that are not zero. */
+function compliance_duration(ms) {
+    const seconds = Math.floor(ms / 1000);
+    const units = [
+        [Math.floor(seconds / 86_400), 'd'],
+        [Math.floor((seconds % 86_400) / 3600), 'h'],
+        [Math.floor((seconds % 3600) / 60), 'm'],
+        [seconds % 60, 's']
+    ];
+    const first = units.findIndex(([value]) => value > 0);
+    if (first < 0)
+        return '0s';
+    return units
+        .slice(first, first + 2)
+        .filter(([value]) => value > 0)
+        .map(([value, unit]) => `${value}${unit}`)
+        .join(' ');
+}
+/** `report --json`: the same facts, times as ISO strings (null when unknown), durations in seconds. */
+function complianceJson(report) {
+    const iso = (date) => (Number.isNaN(date.getTime()) ? null : date.toISOString());
+    return JSON.stringify({
+        ...(report.model === undefined ? {} : { model: report.model }),
+        since: iso(report.since),
+        until: iso(report.until),
+        changesNotByModelGate: report.unrecorded.map(c => ({ ...c, at: iso(c.at) })),
+        promotions: report.promotions.map(p => ({ ...p, at: iso(p.at) })),
+        rollbacks: report.rollbacks.map(r => ({ ...r, at: iso(r.at) })),
+        stageTime: report.stageTime.map(({ ms, ...rest }) => ({ ...rest, seconds: ms / 1000 }))
+    }, null, 2);
+}
+
 ;// CONCATENATED MODULE: ./src/report/command.ts
+
 
 
 
@@ -81405,6 +82319,8 @@ function renderReport(report, format = 'md') {
             return renderMonitor(report.report);
         case 'rollout':
             return renderRollout(report.result);
+        case 'report':
+            return renderCompliance(report.compliance, format);
     }
 }
 /** A command's outcome with its report rendered beside the typed facts. */
@@ -81480,6 +82396,9 @@ async function runCommand(settings, runner, checked = {}) {
             return rendered(await status_status(context, model));
         case 'history':
             return rendered(await status_history(context, model, { stage: settings.stage }));
+        case 'rollout':
+            // events.ts runs it by dispatch (action/rollout.ts), after the actor's right.
+            throw new errors/* InvalidInputError */.oC('command "rollout" runs on workflow_dispatch');
     }
 }
 /** `command: monitor`: its typed outcome, for the flow that tells the pull requests. */
@@ -81948,7 +82867,11 @@ async function forcedPromotionByDispatch(settings, context) {
  * higher). Denied: a PermissionError (exit 4) before the registry is opened.
  */
 async function requireRollbackRight(settings, context) {
-    const what = settings.command === 'rollback' ? 'roll back' : 'force a promotion';
+    const what = settings.command === 'rollback'
+        ? 'roll back'
+        : settings.command === 'rollout'
+            ? 'record a rollout step'
+            : 'force a promotion';
     const github = context.github(`Checking ${context.actor}'s right to ${what}`);
     let policy;
     try {
@@ -81956,7 +82879,9 @@ async function requireRollbackRight(settings, context) {
     }
     catch (error) {
         // The rights could not be read: a refused attempt, recorded like a denial.
-        context.audits.add(deniedAudit(settings, context, undefined, (0,errors/* errorMessage */.gJ)(error)));
+        if (settings.command !== 'rollout') {
+            context.audits.add(deniedAudit(settings, context, undefined, (0,errors/* errorMessage */.gJ)(error)));
+        }
         throw error;
     }
     const decision = await checkRollbackPermission(github.access, context.actor, policy?.rollback?.allowed);
@@ -81966,7 +82891,9 @@ async function requireRollbackRight(settings, context) {
         summary: decision.reason
     };
     if (!decision.allowed) {
-        context.audits.add(deniedAudit(settings, context, policy, decision.reason));
+        if (settings.command !== 'rollout') {
+            context.audits.add(deniedAudit(settings, context, policy, decision.reason));
+        }
         throw new errors/* PermissionError */.i_(`Refused: ${decision.reason}${rerunNote(context)}. The registry was not changed.`);
     }
     context.logger?.info(`Allowed: ${decision.reason}${rerunNote(context)}`);
@@ -81974,6 +82901,7 @@ async function requireRollbackRight(settings, context) {
 }
 function isDispatchWrite(settings) {
     return (settings.command === 'rollback' ||
+        settings.command === 'rollout' ||
         settings.command === 'promote' ||
         settings.command === 'register');
 }
@@ -81987,7 +82915,7 @@ function requireKnownActor(settings, context) {
     if (attempt === undefined)
         return;
     const reason = `who re-ran this run is unknown: attempt ${attempt} has no GITHUB_TRIGGERING_ACTOR (older GitHub Enterprise Server or another runner), and GITHUB_ACTOR (${context.initialActor ?? 'unset'}) names who started the first attempt, not who re-ran it`;
-    if (settings.command !== 'register') {
+    if (settings.command !== 'register' && settings.command !== 'rollout') {
         context.audits.add(deniedAudit(settings, { ...context, actor: 'unknown' }, undefined, reason));
     }
     throw new errors/* PermissionError */.i_(`Refused: ${reason}. Start a new run (workflow_dispatch) instead of re-running this one. The registry was not changed.`);
@@ -82104,7 +83032,279 @@ function promotingPullRequest(holder) {
     return storedPullRequest(holder.audit);
 }
 
+;// CONCATENATED MODULE: ./src/rollout/plan.ts
+/**
+ * Planning a rollout step by hand (`modelgate rollout`): from the stage's policy, its recorded
+ * steps and the time, the step to record, or a refusal that says why (exit 2; exit 3 when there
+ * is nothing to act on). Pure: no registry, no clock of its own. The registry judges the planned
+ * step again against what it reads at write time (steps.ts `decideStep`), so a repeat writes
+ * nothing and a stale plan is refused.
+ */
+
+
+
+
+/** `since` plus `minMs`, as a UTC time to the second (`2026-12-01 11:00:00`), for messages. */
+function whenMayAdvance(since, minMs) {
+    return new Date(since.getTime() + minMs)
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d{3}Z$/, '');
+}
+/** The step to record for `input.action`; throws a refusal naming why. */
+function planStep(input) {
+    const { model, stage, rollout, action } = input;
+    const name = `${model} ${stage}`;
+    const state = rolloutState(input.steps);
+    const active = state && isActive(state) ? state : undefined;
+    const shadow = rollout.type === 'shadow';
+    if (action.kind === 'start') {
+        const from = input.from ?? [];
+        const holds = input.versionStages ?? [];
+        if (!from.includes('candidate') && !from.some(source => holds.includes(source))) {
+            throw new errors/* InvalidInputError */.oC(`${name}: ${action.version} is in ${holds.length ? holds.join(', ') : 'no stage'}; the policy starts a rollout of ${stage} only from ${from.join(', ')}.`);
+        }
+        return {
+            kind: 'start',
+            version: action.version,
+            percent: shadow ? 0 : rollout.steps[0]
+        };
+    }
+    if (!state)
+        throw new errors/* NotFoundError */.m_(`${name}: no rollout has been started; start one with --start --version V.`);
+    if (action.kind === 'abort') {
+        return { kind: 'abort', version: state.version, percent: 0 };
+    }
+    if (!active) {
+        const last = state.last;
+        // A re-run of the step that ended it: the registry writes nothing.
+        if (action.kind === last.kind)
+            return { kind: last.kind, version: state.version, percent: last.percent };
+        throw new errors/* InvalidInputError */.oC(`${name}: the rollout of ${state.version} ${state.phase === 'aborted' ? 'was aborted' : 'is complete'}; start a new one with --start --version V.`);
+    }
+    if (action.kind === 'hold') {
+        return { kind: 'hold', version: active.version, percent: active.percent };
+    }
+    if (action.kind === 'complete') {
+        if (rollout.type === 'canary' && active.percent !== rollout.steps[rollout.steps.length - 1]) {
+            throw new errors/* InvalidInputError */.oC(`${name}: ${active.version} is at ${active.percent}%; a rollout completes from its last step (${rollout.steps[rollout.steps.length - 1]}%).`);
+        }
+        const full = input.fullStages ?? [];
+        if (!full.some(f => f.holder === active.version)) {
+            const stages = full.map(f => f.stage);
+            throw new errors/* InvalidInputError */.oC(`${name}: ${active.version} does not hold ${stages.length ? stages.join(' or ') : 'a stage promoted from this one'} yet; the full share is an ordinary promotion with its gates (approvals included): promote it, then complete.`);
+        }
+        return { kind: 'complete', version: active.version, percent: 100 };
+    }
+    // advance
+    if (rollout.type === 'shadow') {
+        throw new errors/* InvalidInputError */.oC(`${name}: a shadow takes no traffic, so it has no steps to advance; promote ${active.version} to the next stage.`);
+    }
+    const to = action.to;
+    if (to !== undefined && !rollout.steps.includes(to)) {
+        throw new errors/* InvalidInputError */.oC(`${name}: --to ${to} is not one of the policy's steps (${rollout.steps.join(', ')}).`);
+    }
+    if (to !== undefined && to === active.percent && active.phase === 'running') {
+        // Already there: the same advance again, which the registry records once.
+        const last = active.last;
+        return {
+            kind: 'advance',
+            version: active.version,
+            percent: to,
+            ...(last.kind === 'advance' && last.from !== undefined ? { from: last.from } : {})
+        };
+    }
+    const minMs = durationMs(rollout.min_step_duration) ?? 0;
+    const early = input.now.getTime() - active.since.getTime() < minMs;
+    if (early) {
+        const last = active.last;
+        if (to === undefined && last.kind === 'advance' && last.by === input.actor) {
+            // The same person's advance again before the step's time is up: a re-run of it, which the
+            // registry records once.
+            return {
+                kind: 'advance',
+                version: active.version,
+                percent: last.percent,
+                ...(last.from === undefined ? {} : { from: last.from })
+            };
+        }
+    }
+    const target = to ?? nextStep(rollout, active.percent);
+    if (target === undefined) {
+        throw new errors/* InvalidInputError */.oC(`${name}: ${active.version} is at the last step (${active.percent}%); the full share is the next stage, an ordinary promotion with its gates, then --complete.`);
+    }
+    if (target <= active.percent) {
+        throw new errors/* InvalidInputError */.oC(`${name}: ${active.version} is at ${active.percent}% already; --to ${target} would lower it.`);
+    }
+    if (early) {
+        throw new errors/* InvalidInputError */.oC(`${name}: ${active.version} reached ${active.percent}% at ${whenMayAdvance(active.since, 0)} UTC; min_step_duration is ${rollout.min_step_duration}, so it may advance from ${whenMayAdvance(active.since, minMs)} UTC.`);
+    }
+    return { kind: 'advance', version: active.version, percent: target, from: active.percent };
+}
+
+;// CONCATENATED MODULE: ./src/commands/rollout.ts
+
+
+
+
+
+/**
+ * `modelgate rollout`: record one step of a stage's rollout by hand (start, advance, hold,
+ * abort, complete), planned from the policy's `rollout:` block and the steps the registry
+ * holds (rollout/plan.ts), written through the registry's write protocol; or, with no step,
+ * show where the rollout stands. `monitor` takes steps through the same path
+ * (commands/monitor-rollout.ts, commands/rollout-step.ts).
+ */
+async function rollout(context, policy, options) {
+    const { model, stage, action } = options;
+    const stagePolicy = findStage(policy, stage);
+    if (!stagePolicy.rollout) {
+        throw new errors/* InvalidInputError */.oC(`${model} ${stage}: the policy declares no rollout for this stage (stages.${stage}.rollout)`);
+    }
+    const { registry } = context;
+    const before = await registry.rolloutSteps(model, stage);
+    if (!action)
+        return rollout_outcome({ model, stage, steps: before, ...stateOf(before) });
+    if (action.kind === 'abort' && !options.reason?.trim()) {
+        throw new errors/* InvalidInputError */.oC('an abort needs --reason: every abort is recorded with why');
+    }
+    const fullStages = Object.entries(policy.stages)
+        .filter(([, s]) => s.from.includes(stage))
+        .map(([name]) => name);
+    const step = planStep({
+        model,
+        stage,
+        rollout: stagePolicy.rollout,
+        steps: before,
+        action,
+        now: context.now(),
+        actor: context.actor,
+        from: stagePolicy.from,
+        ...(action.kind === 'start'
+            ? { versionStages: await stagesOf(context, model, action.version) }
+            : {}),
+        ...(action.kind === 'complete'
+            ? {
+                fullStages: await Promise.all(fullStages.map(async (name) => ({
+                    stage: name,
+                    holder: (await registry.getStage(model, name))?.version
+                })))
+            }
+            : {})
+    });
+    const reason = options.reason?.trim();
+    const result = await recordStep(context, {
+        model,
+        stage,
+        step,
+        ...(reason ? { reason } : {}),
+        ...(options.dryRun ? { dryRun: true } : {})
+    });
+    const steps = result.written ? await registry.rolloutSteps(model, stage) : before;
+    const rollout = stagePolicy.rollout;
+    const championStage = rollout.type === 'shadow' ? rollout.shadows : fullStages[0];
+    const champion = championStage === undefined
+        ? undefined
+        : (await registry.getStage(model, championStage))?.version;
+    return {
+        ...rollout_outcome({ model, stage, step, steps, result, ...stateOf(steps) }),
+        ...(champion !== undefined ? { champion } : {})
+    };
+}
+/** The stages `version` holds; NotFoundError (exit 3) when it is not registered. */
+async function stagesOf(context, model, version) {
+    const record = await context.registry.getVersion(model, version);
+    if (!record)
+        throw new errors/* NotFoundError */.m_(`${model} ${version} is not registered.`);
+    return record.stages.map(s => s.stage);
+}
+function stateOf(steps) {
+    const state = rolloutState(steps);
+    return state ? { state } : {};
+}
+function rollout_outcome(result) {
+    return { report: { command: 'rollout', result }, exitCode: errors/* ExitCode */.yU.Pass, rollout: result };
+}
+
+;// CONCATENATED MODULE: ./src/action/rollout.ts
+
+
+
+
+
+/**
+ * `workflow_dispatch` with `command: rollout`: the actor's right first, as for a rollback (the
+ * policy's `rollback.allowed`, default maintain; a refusal is exit 4 with the registry untouched,
+ * judged by the default branch's policy), then the step, planned and recorded as
+ * `modelgate rollout` does. Sets the step outputs the serving layer reads.
+ */
+async function rolloutByDispatch(settings, context) {
+    const { policy: checked } = await requireRollbackRight(settings, context);
+    const { model, policy, context: registryContext } = await openCommandContext(settings, context, checked);
+    if (!policy)
+        throw new errors/* InvalidInputError */.oC('input "policy" is required for command "rollout"');
+    const outcome = await rollout(registryContext, policy, {
+        model: modelOf(model, settings),
+        stage: settings.stage,
+        action: actionOf(settings),
+        ...(settings.reason ? { reason: settings.reason } : {}),
+        dryRun: settings.dryRun
+    });
+    return { ...rendered(outcome), outputs: rolloutOutputs(outcome) };
+}
+function actionOf(settings) {
+    if (settings.step === 'start') {
+        // inputs.ts requires the version with step: start.
+        if (!settings.version)
+            throw new errors/* InvalidInputError */.oC('input "version" is required for step start');
+        return { kind: 'start', version: settings.version };
+    }
+    return { kind: settings.step };
+}
+/** The outputs of a step by hand: where the rollout stands after it. */
+function rolloutOutputs(outcome) {
+    const { step, state } = outcome.rollout;
+    if (!step)
+        return {};
+    return stepOutputs({
+        step: step.kind,
+        percent: step.percent,
+        version: step.version,
+        ...(outcome.champion !== undefined ? { champion: outcome.champion } : {}),
+        ...(state ? { now: state.percent } : {})
+    });
+}
+/**
+ * The outputs of the first rollout a monitor run took a step on (or found recorded already):
+ * nothing when it only waited, reported readiness, or had nothing to drive.
+ */
+function monitorRolloutOutputs(rollouts) {
+    const acted = rollouts.find(r => r.step !== undefined);
+    if (!acted?.step)
+        return {};
+    return stepOutputs({
+        step: acted.step.kind,
+        percent: acted.step.percent,
+        version: acted.step.version,
+        // Once complete, the version is the full stage's holder: the champion now.
+        ...(acted.step.kind === 'complete'
+            ? { champion: acted.step.version }
+            : acted.champion !== undefined
+                ? { champion: acted.champion }
+                : {})
+    });
+}
+function stepOutputs(facts) {
+    return {
+        'traffic-percent': String(facts.now ?? facts.percent),
+        'rollout-step': facts.step,
+        version: facts.version,
+        'champion-version': facts.champion ?? ''
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/action/monitor.ts
+
 
 
 
@@ -82142,7 +83342,8 @@ async function monitorForEvent(settings, context) {
         if (note)
             markdown = withNote(markdown, note);
     }
-    return { ...outcome, markdown };
+    const rollouts = outcome.report.report.rollouts ?? [];
+    return { ...outcome, markdown, outputs: monitorRolloutOutputs(rollouts) };
 }
 /**
  * Who acts in a monitor run. Nobody chose the moment of a `schedule` or `repository_dispatch`
@@ -82241,6 +83442,41 @@ async function keepingAudits(log, keep, attempt) {
  * the registry itself (no job summary, no artifact, no webhook), so its records go no further.
  */
 const registryOnlyAudits = { add: () => { } };
+
+;// CONCATENATED MODULE: ./src/commands/stage-trend.ts
+/**
+ * The metric history of a stage for the sticky comment (report/stage-trend.ts draws it): the
+ * last promotions to the stage and the metrics their audit records hold, read from the registry
+ * alone. Only events with a ModelGate record of their own count (a hand-made tag has none, and
+ * one copying another event's record is not believed: registry/git/tag-audit.ts); the numbers
+ * are the record's, never re-read from files.
+ */
+
+
+async function stageTrend(registry, policy, stage) {
+    const metrics = Object.keys(policy.metrics ?? {});
+    const holders = [];
+    // Newest first: the first TREND_HOLDERS promotions are the last ones.
+    for (const event of await registry.history(policy.model)) {
+        if (holders.length >= TREND_HOLDERS)
+            break;
+        if (event.kind !== 'assignment' || event.stage !== stage)
+            continue;
+        const record = auditRecordOf(event.audit);
+        if (!record?.written || record.to !== stage)
+            continue;
+        if (record.kind !== 'promotion' && record.kind !== 'forced-promotion')
+            continue;
+        const kept = Object.entries(record.metrics.candidate).filter(([name]) => metrics.includes(name));
+        holders.push({
+            version: record.version ?? event.version ?? '',
+            at: event.at,
+            forced: record.kind === 'forced-promotion',
+            metrics: Object.fromEntries(kept)
+        });
+    }
+    return { stage, metrics, holders: holders.reverse() };
+}
 
 ;// CONCATENATED MODULE: ./src/report/commit-status.ts
 /** GitHub cuts status descriptions at this many characters. */
@@ -82544,6 +83780,8 @@ async function setCommitStatus(api, repo, status) {
 
 
 
+
+
 /**
  * A pull-request event with `command: promote`: evaluate the promotion with the pull request's
  * reviews and check runs, as a dry run unless `promote-on: approval` (then `promote` writes only
@@ -82596,6 +83834,7 @@ async function evaluatePullRequest(settings, context) {
     const comment = renderComment({
         evaluation,
         promoteOn: settings.promoteOn,
+        ...(result.trend ? { trend: result.trend } : {}),
         ...(done ? { done } : {}),
         ...(changed ? { policyChanged: { path: file } } : {}),
         ...(context.runUrl ? { runUrl: context.runUrl } : {})
@@ -82697,6 +83936,7 @@ async function promoteOnMerge(settings, context) {
             body: renderComment({
                 evaluation: result.evaluation,
                 merged: true,
+                ...(result.trend ? { trend: result.trend } : {}),
                 ...(done ? { done } : {}),
                 ...(context.runUrl ? { runUrl: context.runUrl } : {})
             }),
@@ -82747,7 +83987,13 @@ async function promoteWithEvidence(settings, context, github, request) {
         ...(context.attestations ? { attestations: context.attestations } : {}),
         ...(context.monitoringProbe ? { monitoringProbe: context.monitoringProbe } : {})
     });
-    return rendered(outcome);
+    // The comment's metric history, from the registry's audit records (after any write). Only a
+    // picture: an unreadable registry leaves it out with a warning, never fails the run.
+    const trend = await stageTrend(registryContext.registry, policy, stage).catch((error) => {
+        context.logger?.warning(trendUnreadable(error));
+        return undefined;
+    });
+    return { ...rendered(outcome), ...(trend ? { trend } : {}) };
 }
 /**
  * The sticky comment on the pull request and the commit status on `sha`, in that order. Once the
@@ -82860,6 +84106,7 @@ async function readWorkspaceFile(context, file) {
 
 
 
+
 /** The events whose payload carries the pull request a promotion is evaluated on. */
 const PULL_REQUEST_EVENTS = [
     'pull_request',
@@ -82882,6 +84129,12 @@ async function runForEvent(settings, context) {
     }
     if (settings.command === 'monitor')
         return monitorForEvent(settings, context);
+    if (settings.command === 'rollout') {
+        if (event !== 'workflow_dispatch') {
+            throw unsupported(`command "rollout" runs on workflow_dispatch`, event);
+        }
+        return rolloutByDispatch(settings, context);
+    }
     if (settings.command === 'rollback') {
         if (event !== 'workflow_dispatch') {
             throw unsupported(`command "rollback" runs on workflow_dispatch`, event);
@@ -83656,11 +84909,24 @@ function verifyBundle(verifier, json, expected) {
         });
     }
     catch (error) {
-        return { ok: false, ...libraryFailure(error) };
+        // The library checks the identity last (1.2.1, Verifier.verify): a PolicyError means the
+        // signature, chain and log verified, so the certificate's identity is worth naming.
+        if (!(error instanceof verify_dist/* PolicyError */.pn))
+            return { ok: false, ...libraryFailure(error) };
+        const signer = certificateIdentity(leaf);
+        const failure = /issuer/.test(messageOf(error))
+            ? libraryFailure(error)
+            : {
+                field: 'certificate subjectAlternativeName',
+                why: `is ${verify_quote(leaf.subjectAltName ?? '(none)')}, expected ${verify_quote(workflowUri(expected, expected.ref ?? 'refs/…'))}`
+            };
+        return { ok: false, ...failure, ...(signer ? { signer } : {}) };
     }
     const checked = checkExtensions(leaf, expected);
-    if (!checked.ok)
-        return checked;
+    if (!checked.ok) {
+        const signer = certificateIdentity(leaf);
+        return { ...checked, ...(signer ? { signer } : {}) };
+    }
     const envelope = content.dsseEnvelope;
     if (envelope.payloadType !== IN_TOTO_PAYLOAD) {
         return {
@@ -83785,6 +85051,30 @@ function checkExtensions(leaf, expected) {
         ...(commit && /^[0-9a-f]{40,64}$/.test(commit) ? { commit } : {})
     };
 }
+/**
+ * Who the certificate (of a bundle whose cryptography verified) says signed, as the policy would
+ * write it: repository, workflow file and ref from the subject alternative name (the identity
+ * Fulcio issued to), the runner environment from its extension. Undefined when the name is no
+ * GitHub workflow URI. Values are certificate text: control characters made visible, length
+ * bounded; report/ escapes them for markdown, HTML and workflow commands.
+ */
+function certificateIdentity(leaf) {
+    const san = leaf.subjectAltName;
+    const prefix = `${GITHUB_SERVER}/`;
+    if (!san || !san.startsWith(prefix))
+        return undefined;
+    const match = /^([^/@]+\/[^/@]+)\/([^@]+)@([\s\S]+)$/.exec(san.slice(prefix.length));
+    if (!match)
+        return undefined;
+    const [, repository = '', workflow = '', ref = ''] = match;
+    const runner = extensionText(leaf, EXTENSIONS.runnerEnvironment.oid);
+    return {
+        repository: visible(repository, 200),
+        workflow: visible(workflow, 200),
+        ref: visible(ref, 200),
+        ...(runner === undefined ? {} : { runner: visible(runner, 100) })
+    };
+}
 /** A Fulcio v2 extension's value: a DER UTF8String inside the extension's OCTET STRING. */
 function extensionText(leaf, oid) {
     try {
@@ -83851,14 +85141,14 @@ function escapeRegExp(text) {
 function verify_quote(value) {
     return JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value);
 }
-/** Control and line-separator characters as `\uXXXX`, at most 300 characters. */
-function visible(text) {
+/** Control and line-separator characters as `\uXXXX`, at most `max` characters. */
+function visible(text, max = 300) {
     const shown = Array.from(text, c => {
         const code = c.codePointAt(0) ?? 0;
         const control = code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029;
         return control ? `\\u${code.toString(16).padStart(4, '0')}` : c;
     }).join('');
-    return shown.length > 300 ? `${shown.slice(0, 300)}…` : shown;
+    return shown.length > max ? `${shown.slice(0, max)}…` : shown;
 }
 function messageOf(error) {
     return error instanceof Error ? error.message : String(error);
@@ -83996,8 +85286,10 @@ const COMMANDS = [
     'rollback',
     'status',
     'history',
-    'monitor'
+    'monitor',
+    'rollout'
 ];
+const ROLLOUT_STEPS = ['start', 'advance', 'hold', 'abort', 'complete'];
 /**
  * A name that reaches the registry, audit records, the log and the summary: checked here, before
  * any record is built, so nothing downstream ever holds markup or a workflow command in one.
@@ -84024,6 +85316,9 @@ const Inputs = object({
     version: inputs_name('version', VERSION_PATTERN, 'a version: letters, digits, . + or -, starting with a letter or digit (v1.2.0, or an MLflow version number)', 128),
     reason: schemas_string().refine(reason => reasonProblem(reason, 'input "reason"') === undefined, {
         error: issue => reasonProblem(String(issue.input), 'input "reason"')
+    }),
+    step: schemas_enum(['', ...ROLLOUT_STEPS], {
+        message: `input "step" must be one of ${['start', 'advance', 'hold', 'abort', 'complete'].join(', ')}`
     }),
     'dry-run': bool('dry-run'),
     force: bool('force'),
@@ -84057,7 +85352,8 @@ const REQUIRED = {
     rollback: ['stage', 'reason'],
     status: [],
     history: [],
-    monitor: ['policy']
+    monitor: ['policy'],
+    rollout: ['stage', 'step']
 };
 /** Inputs that are secrets: handed to `onSecret` before anything is validated. */
 const SECRET_INPUTS = [
@@ -84095,6 +85391,7 @@ function getInputs(options = {}) {
         model: text(inputs.model),
         version: text(inputs.version),
         reason: text(inputs.reason),
+        ...(inputs.step ? { step: inputs.step } : {}),
         dryRun: inputs['dry-run'] === 'true',
         force: inputs.force === 'true',
         failOnBlocked: inputs['fail-on-blocked'] !== 'false',
@@ -84133,6 +85430,12 @@ function getInputs(options = {}) {
         missing.push('model');
     if (settings.command === 'rollback' && !settings.model && !settings.policy)
         missing.push('model');
+    if (settings.command === 'rollout' && !settings.model && !settings.policy)
+        missing.push('model');
+    if (settings.step === 'start' && !settings.version)
+        missing.push('version');
+    if (settings.step === 'abort' && !settings.reason)
+        missing.push('reason');
     if (settings.force && !settings.reason)
         missing.push('reason');
     if (missing.length > 0) {
@@ -84161,6 +85464,8 @@ function variant(settings, command) {
             return { ...settings, command, stage: given('stage'), reason: given('reason') };
         case 'monitor':
             return { ...settings, command, policy: given('policy') };
+        case 'rollout':
+            return { ...settings, command, stage: given('stage'), step: settings.step ?? 'advance' };
         case 'status':
         case 'history':
             return { ...settings, command };
@@ -84339,6 +85644,8 @@ async function run() {
             lib_core/* setOutput */.uH('decision', outcome.decision);
         lib_core/* setOutput */.uH('report', outcome.markdown);
         lib_core/* setOutput */.uH('report-json', outcome.json);
+        for (const [name, value] of Object.entries(outcome.outputs ?? {}))
+            lib_core/* setOutput */.uH(name, value);
         await writeSummary(outcome.markdown);
         main_log.info(outcome.markdown);
         for (const warning of outcome.warnings ?? [])

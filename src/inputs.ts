@@ -12,7 +12,8 @@ export const COMMANDS = [
   'rollback',
   'status',
   'history',
-  'monitor'
+  'monitor',
+  'rollout'
 ] as const
 export type CommandName = (typeof COMMANDS)[number]
 
@@ -23,6 +24,7 @@ export type Settings =
   | PromoteSettings
   | RollbackSettings
   | MonitorSettings
+  | RolloutSettings
   | (CommonSettings & { command: 'status' | 'history' })
 
 /** `check`: the candidate is `candidate`, or the downloaded `candidate-artifact`. */
@@ -36,6 +38,15 @@ export type RollbackSettings = CommonSettings & {
   stage: string
   reason: string
 }
+
+/** `rollout`: one step of `stage`'s rollout, by dispatch (as `modelgate rollout`). */
+export type RolloutSettings = CommonSettings & {
+  command: 'rollout'
+  stage: string
+  step: RolloutStepInput
+}
+export const ROLLOUT_STEPS = ['start', 'advance', 'hold', 'abort', 'complete'] as const
+export type RolloutStepInput = (typeof ROLLOUT_STEPS)[number]
 
 /** `monitor`: every stage of the policy with a `monitor:` block, or only `stage`. */
 export type MonitorSettings = CommonSettings & { command: 'monitor'; policy: string }
@@ -57,6 +68,8 @@ export interface CommonSettings {
   model?: string
   version?: string
   reason?: string
+  /** `rollout`: the step to record. */
+  step?: RolloutStepInput
   dryRun: boolean
   force: boolean
   failOnBlocked: boolean
@@ -134,6 +147,9 @@ const Inputs = z.object({
   reason: z.string().refine(reason => reasonProblem(reason, 'input "reason"') === undefined, {
     error: issue => reasonProblem(String(issue.input), 'input "reason"')
   }),
+  step: z.enum(['', ...ROLLOUT_STEPS], {
+    message: `input "step" must be one of ${['start', 'advance', 'hold', 'abort', 'complete'].join(', ')}`
+  }),
   'dry-run': bool('dry-run'),
   force: bool('force'),
   'fail-on-blocked': bool('fail-on-blocked'),
@@ -168,7 +184,8 @@ const REQUIRED: Record<CommandName, ReadonlyArray<keyof CommonSettings>> = {
   rollback: ['stage', 'reason'],
   status: [],
   history: [],
-  monitor: ['policy']
+  monitor: ['policy'],
+  rollout: ['stage', 'step']
 }
 
 /** Inputs that are secrets: handed to `onSecret` before anything is validated. */
@@ -209,6 +226,7 @@ export function getInputs(options: { onSecret?: (secret: string) => void } = {})
     model: text(inputs.model),
     version: text(inputs.version),
     reason: text(inputs.reason),
+    ...(inputs.step ? { step: inputs.step } : {}),
     dryRun: inputs['dry-run'] === 'true',
     force: inputs.force === 'true',
     failOnBlocked: inputs['fail-on-blocked'] !== 'false',
@@ -254,6 +272,9 @@ export function getInputs(options: { onSecret?: (secret: string) => void } = {})
   )
   if (settings.command === 'register' && !settings.model && !settings.policy) missing.push('model')
   if (settings.command === 'rollback' && !settings.model && !settings.policy) missing.push('model')
+  if (settings.command === 'rollout' && !settings.model && !settings.policy) missing.push('model')
+  if (settings.step === 'start' && !settings.version) missing.push('version')
+  if (settings.step === 'abort' && !settings.reason) missing.push('reason')
   if (settings.force && !settings.reason) missing.push('reason')
   if (missing.length > 0) {
     throw new InvalidInputError(
@@ -284,6 +305,8 @@ function variant(settings: CommonSettings, command: CommandName): Settings {
       return { ...settings, command, stage: given('stage'), reason: given('reason') }
     case 'monitor':
       return { ...settings, command, policy: given('policy') }
+    case 'rollout':
+      return { ...settings, command, stage: given('stage'), step: settings.step ?? 'advance' }
     case 'status':
     case 'history':
       return { ...settings, command }

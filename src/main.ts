@@ -67,6 +67,7 @@ export async function run(): Promise<void> {
     if (outcome.decision) core.setOutput('decision', outcome.decision)
     core.setOutput('report', outcome.markdown)
     core.setOutput('report-json', outcome.json)
+    for (const [name, value] of Object.entries(outcome.outputs ?? {})) core.setOutput(name, value)
     await writeSummary(outcome.markdown)
     log.info(outcome.markdown)
     for (const warning of outcome.warnings ?? []) log.warning(warning)

@@ -55,16 +55,23 @@ export async function modelWorkspace(options: {
 /**
  * Registers each version at its commit (`{ 'v1.0.0': sha }`), in order, by running the bundled
  * action with `command: register` as `actor` on workflow_dispatch; each run must succeed.
+ * `policy` is the policy file (default `policy.yml`); `env` is added to each run (e.g. a clock).
  */
 export async function registerVersions(
   clone: Clone,
-  options: { actor: string; versions: Record<string, string> }
+  options: {
+    actor: string
+    versions: Record<string, string>
+    policy?: string
+    env?: Record<string, string>
+  }
 ): Promise<void> {
   for (const [version, sha] of Object.entries(options.versions)) {
     const registered = await runAction(
-      { command: 'register', policy: 'policy.yml', version },
+      { command: 'register', policy: options.policy ?? 'policy.yml', version },
       {
         ...HERMETIC_GIT,
+        ...options.env,
         GITHUB_SHA: sha,
         GITHUB_ACTOR: options.actor,
         GITHUB_EVENT_NAME: 'workflow_dispatch'

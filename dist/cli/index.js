@@ -22330,13 +22330,13 @@ async function hashAll(walked, known, display, concurrency = DEFAULT_HASH_CONCUR
 
 ;// CONCATENATED MODULE: ./src/policy/promql-placeholders.ts
 /**
- * Where `$model`, `$version` and `$stage` may stand in a trigger's PromQL: only inside the
+ * Where `$model`, `$version`, `$stage` (and, in a rollout's triggers, `$champion`) may stand in a trigger's PromQL: only inside the
  * double-quoted value of a label matcher. Pure; the policy checks a query with
  * `placeholderProblems` when it is loaded, and monitor/promql.ts substitutes values into the
  * same spans.
  */
 /** A placeholder, not followed by more name characters (`$models` is not `$model`). */
-const PLACEHOLDER = /\$(model|version|stage)(?![A-Za-z0-9_])/g;
+const PLACEHOLDER = /\$(model|version|stage|champion)(?![A-Za-z0-9_])/g;
 /**
  * The double-quoted label-matcher values of `query`, found by a small lexer that knows
  * PromQL's strings (`"…"` and `'…'` with backslash escapes, raw `` `…` ``), `#` comments and
@@ -22479,8 +22479,8 @@ const MonitorSource = strictObject({
 })
     .describe('Where the live metrics are read.');
 const RelativeBound = strictObject({
-    baseline: schemas_enum(['audit', 'previous_holder'])
-        .describe("`audit`: the value of `metric` recorded in the promotion's audit record. `previous_holder`: the mean of the same query for the version that held the stage before, over the same length of time just before the promotion."),
+    baseline: schemas_enum(['audit', 'previous_holder', 'champion'])
+        .describe("`audit`: the value of `metric` recorded in the promotion's audit record. `previous_holder`: the mean of the same query for the version that held the stage before, over the same length of time just before the promotion. `champion` (rollout triggers only): the mean of the same query for the champion (the holder of the stage the rollout serves or shadows) over the same window; with `by`, segment by segment."),
     metric: schemas_string()
         .min(1)
         .optional()
@@ -22503,11 +22503,13 @@ const RelativeBound = strictObject({
             message: 'audit needs `metric`: which metric of the audit record is the baseline'
         });
     }
-    if (bound.baseline === 'previous_holder' && bound.metric !== undefined) {
+    if (bound.baseline !== 'audit' && bound.metric !== undefined) {
         ctx.addIssue({
             code: 'custom',
             path: ['metric'],
-            message: 'is only for baseline: audit; previous_holder runs the same query'
+            message: bound.baseline === 'previous_holder'
+                ? 'is only for baseline: audit; previous_holder runs the same query'
+                : 'is only for baseline: audit; champion and previous_holder run the same query'
         });
     }
 })
@@ -22523,6 +22525,10 @@ const Trigger = strictObject({
     max: schemas_number().optional().describe('Breach when a sample is above this (absolute).'),
     min: schemas_number().optional().describe('Breach when a sample is below this (absolute).'),
     relative: RelativeBound.optional(),
+    by: schemas_string()
+        .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a label name (letters, digits and _, not starting with a digit)')
+        .optional()
+        .describe('Per-segment rule: the label the query splits its answer by (one series per value, such as `max by (segment) (…)`). Each segment is judged alone, against the same segment of the champion with `baseline: champion`; any segment that breaches is a breach, named in the report.'),
     failure_limit: schemas_number()
         .int()
         .min(1)
@@ -22592,6 +22598,20 @@ const Monitor = strictObject({
         for (const message of placeholderProblems(trigger.query)) {
             ctx.addIssue({ code: 'custom', path: ['triggers', i, 'query'], message });
         }
+        if ([...trigger.query.matchAll(PLACEHOLDER)].some(m => m[1] === 'champion')) {
+            ctx.addIssue({
+                code: 'custom',
+                path: ['triggers', i, 'query'],
+                message: '$champion is only for rollout triggers (stages.<stage>.rollout.triggers): a monitor: block watches one version, with no champion'
+            });
+        }
+        if (trigger.relative?.baseline === 'champion') {
+            ctx.addIssue({
+                code: 'custom',
+                path: ['triggers', i, 'relative', 'baseline'],
+                message: 'champion is only for rollout triggers (stages.<stage>.rollout.triggers); a monitor: block compares with audit or previous_holder'
+            });
+        }
         const step = durationMs(trigger.step);
         const watch = durationMs(monitor.watch_for);
         if (step !== undefined && watch !== undefined && step > watch) {
@@ -22655,9 +22675,44 @@ const rollout_duration = schemas_string()
     .refine(text => (durationMs(text) ?? 1) > 0, { message: 'must be longer than 0' });
 const stageRef = schemas_string()
     .regex(/^[a-zA-Z0-9]([a-zA-Z0-9\-/_]*[a-zA-Z0-9])?$/, 'must be letters, digits, - _ or /, starting and ending with a letter or digit');
+/** A rollout's triggers: unique names, placeholders only as label values. */
+function triggerProblems(triggers, ctx) {
+    const seen = new Set();
+    triggers.forEach((trigger, i) => {
+        if (seen.has(trigger.name)) {
+            ctx.addIssue({
+                code: 'custom',
+                path: ['triggers', i, 'name'],
+                message: `"${trigger.name}" names another trigger of this rollout already`
+            });
+        }
+        seen.add(trigger.name);
+        for (const message of placeholderProblems(trigger.query)) {
+            ctx.addIssue({ code: 'custom', path: ['triggers', i, 'query'], message });
+        }
+    });
+}
 const ShadowRollout = strictObject({
     type: literal('shadow'),
-    shadows: stageRef.describe('The stage whose holder the shadow runs beside: mirrored inputs, answers compared and discarded.')
+    shadows: stageRef.describe('The stage whose holder the shadow runs beside: mirrored inputs, answers compared and discarded.'),
+    min_step_duration: rollout_duration
+        .optional()
+        .describe('How long the shadow must run, with its triggers healthy, before `monitor` reports it ready for promotion to the next stage (default: at once).'),
+    source: MonitorSource.optional(),
+    triggers: array(Trigger)
+        .min(1)
+        .optional()
+        .describe("The monitor's triggers judged by `monitor` over the shadow's run, such as a minimum agreement with the champion; a breach aborts the shadow. Needs `source`.")
+})
+    .superRefine((shadow, ctx) => {
+    if ((shadow.source === undefined) !== (shadow.triggers === undefined)) {
+        ctx.addIssue({
+            code: 'custom',
+            path: [shadow.source === undefined ? 'triggers' : 'source'],
+            message: 'source and triggers go together: give both, or neither'
+        });
+    }
+    triggerProblems(shadow.triggers ?? [], ctx);
 })
     .describe('The version runs in shadow: no traffic of its own, compared with the holder of `shadows`.');
 const CanaryRollout = strictObject({
@@ -22685,20 +22740,7 @@ const CanaryRollout = strictObject({
             });
         }
     });
-    const seen = new Set();
-    canary.triggers.forEach((trigger, i) => {
-        if (seen.has(trigger.name)) {
-            ctx.addIssue({
-                code: 'custom',
-                path: ['triggers', i, 'name'],
-                message: `"${trigger.name}" names another trigger of this rollout already`
-            });
-        }
-        seen.add(trigger.name);
-        for (const message of placeholderProblems(trigger.query)) {
-            ctx.addIssue({ code: 'custom', path: ['triggers', i, 'query'], message });
-        }
-    });
+    triggerProblems(canary.triggers, ctx);
 })
     .describe('The version takes a growing share of the traffic, one step at a time; each step is recorded in the registry.');
 const Rollout = discriminatedUnion('type', [ShadowRollout, CanaryRollout])
@@ -23812,6 +23854,7 @@ function utc(date) {
 
 ;// CONCATENATED MODULE: ./src/gates/monitoring.ts
 
+
 /**
  * `monitoring: required`: the stage must be monitored, and the monitoring must receive data.
  * Pure. Fails when the stage has no `monitor:` block; when no probe of its source was made
@@ -23851,7 +23894,8 @@ function monitoringGate(context) {
     }
     const answers = triggers.map(name => ({ name, answer: probe.triggers[name] }));
     const details = [
-        `looked from ${probe.window.start} to ${probe.window.end}`,
+        // The report's time format (the probe keeps the exact ISO times for the JSON report).
+        `looked from ${when(probe.window.start)} to ${when(probe.window.end)}`,
         ...answers.map(({ name, answer }) => `${name}: ${describeAnswer(answer)}`)
     ];
     const failed = answers.filter(({ answer }) => answer !== undefined && 'failure' in answer);
@@ -23868,6 +23912,11 @@ function monitoringGate(context) {
         summary: `${probe.source} receives data for ${probe.holder} on ${plural(triggers.length, 'trigger')}`,
         details
     };
+}
+/** `2026-12-02 10:00 UTC`, as the rest of the report; a value that is no time, as it is. */
+function when(iso) {
+    const date = new Date(iso);
+    return Number.isNaN(date.getTime()) ? iso : utc(date);
 }
 function samplesOf(answer) {
     return 'failure' in answer ? 0 : answer.samples;
@@ -24192,6 +24241,7 @@ function provenanceGate(context) {
         githubHostedOnly: rules.github_hosted_runners_only
     };
     const who = `${rules.repository} ${rules.workflow}${rules.ref ? `@${rules.ref}` : ''}`;
+    const required = requiredIdentity(expected);
     const finding = {
         repository: rules.repository,
         workflow: rules.workflow,
@@ -24213,6 +24263,7 @@ function provenanceGate(context) {
     const attestedBy = new Map();
     /** Why the bundles read for a digest did not verify. */
     const refusals = new Map();
+    const refuse = (digest, refusal) => refusals.set(digest, [...(refusals.get(digest) ?? []), refusal]);
     for (const [digest, lookup] of Object.entries(evidence.lookups)) {
         if ('error' in lookup)
             continue;
@@ -24230,13 +24281,10 @@ function provenanceGate(context) {
                 }
             }
             if (!verdict.ok) {
-                refusals.set(digest, [...(refusals.get(digest) ?? []), `${verdict.field} ${verdict.why}`]);
+                refuse(digest, refusalOf(verdict, expected));
             }
             else if (!verdict.subjects.some(subject => subject.sha256 === digest)) {
-                refusals.set(digest, [
-                    ...(refusals.get(digest) ?? []),
-                    'statement.subject does not list this digest'
-                ]);
+                refuse(digest, { text: 'statement.subject does not list this digest' });
             }
         }
     }
@@ -24267,9 +24315,16 @@ function provenanceGate(context) {
         finding.unattested.push({
             path: file.path,
             sha256: file.sha256,
-            why: whyNot(file, evidence.lookups[file.sha256], refusals.get(file.sha256), checksums, {
+            why: whyNot(file, evidence.lookups[file.sha256], refusals.get(file.sha256), required, {
+                checksums,
                 attested: checksumsSigner !== undefined,
-                clean: checksumsClean
+                clean: checksumsClean,
+                ...(checksumsFile
+                    ? {
+                        lookup: evidence.lookups[checksumsFile.sha256],
+                        refused: refusals.get(checksumsFile.sha256)
+                    }
+                    : {})
             })
         });
     }
@@ -24303,8 +24358,66 @@ function provenanceGate(context) {
         provenance: finding
     };
 }
-function whyNot(file, lookup, refused, checksums, through) {
-    const listed = !checksums || checksums.file === file.path
+function refusalOf(verdict, expected) {
+    const { signer } = verdict;
+    if (!signer)
+        return { text: `${verdict.field} ${verdict.why}` };
+    const by = signerIdentity(signer);
+    const differs = signer.repository !== expected.repository ||
+        signer.workflow !== expected.workflow ||
+        (expected.ref !== undefined && signer.ref !== expected.ref) ||
+        (signer.runner !== 'github-hosted' &&
+            (expected.githubHostedOnly || signer.runner !== 'self-hosted'));
+    // The same identity, yet refused: the field at fault says why (an issuer, an extension).
+    return differs
+        ? { text: '', by }
+        : { text: `attested by ${by}, but its ${verdict.field} ${verdict.why}` };
+}
+/** `acme/x .github/workflows/train.yml@refs/heads/main (github-hosted runners only)`, as the policy says it. */
+function requiredIdentity(expected) {
+    const ref = expected.ref === undefined ? ', any ref' : `@${expected.ref}`;
+    const runner = expected.githubHostedOnly
+        ? 'github-hosted runners only'
+        : 'github-hosted or self-hosted runner';
+    return `${expected.repository} ${expected.workflow}${ref} (${runner})`;
+}
+/** `acme/x .github/workflows/notebook.yml@refs/heads/main (github-hosted runner)`, from the certificate. */
+function signerIdentity(signer) {
+    const runner = signer.runner === undefined ? 'no runner stated' : `${signer.runner} runner`;
+    return `${signer.repository} ${signer.workflow}@${signer.ref} (${runner})`;
+}
+/**
+ * The bundles of one digest, none verified: `attested, but by …, not the required …` when each
+ * was signed by someone else, else how many and each one's failure (at most three).
+ */
+function refusedText(refused, required, own) {
+    const bys = [...new Set(refused.map(refusal => refusal.by))];
+    if (bys.every(by => by !== undefined)) {
+        return `${own ? '' : 'is '}attested, but by ${bys.join(' and by ')}, not the required ${required}`;
+    }
+    const texts = refused.map(refusal => refusal.by === undefined
+        ? refusal.text
+        : `attested, but by ${refusal.by}, not the required ${required}`);
+    const shown = texts.slice(0, 3).join('; ');
+    const more = texts.length > 3 ? `; and ${texts.length - 3} more` : '';
+    const count = plural(refused.length, 'attestation');
+    return `${own ? `${count} found` : `has ${count}`}, none verified: ${shown}${more}`;
+}
+function whyNot(file, lookup, refused, required, through) {
+    const { checksums } = through;
+    const listedBy = checksums && checksums.file !== file.path ? checksums.file : undefined;
+    // The checksums file lists this file but could not vouch for it: say what is wrong with it
+    // (an attestation by someone else, one that failed, a failed read), never "no attestation".
+    const checksumsWhy = listedBy === undefined || !checksums?.verified.includes(file.path) || through.attested
+        ? undefined
+        : through.lookup === undefined
+            ? 'could not be checked: its attestations were not read'
+            : 'error' in through.lookup
+                ? `could not be checked: ${through.lookup.error}`
+                : through.refused && through.refused.length > 0
+                    ? refusedText(through.refused, required, false)
+                    : undefined;
+    const listed = !checksums || listedBy === undefined || checksumsWhy !== undefined
         ? ''
         : !checksums.verified.includes(file.path)
             ? ` (not verified by ${checksums.file} either)`
@@ -24313,16 +24426,17 @@ function whyNot(file, lookup, refused, checksums, through) {
                 : !through.clean
                     ? ` (${checksums.file} lists it, but does not match every file)`
                     : '';
+    const alsoChecksums = checksumsWhy === undefined ? '' : `, and ${listedBy}, which lists it, ${checksumsWhy}`;
     if (!lookup)
-        return `its attestations were not read${listed}`;
+        return `its attestations were not read${listed}${alsoChecksums}`;
     if ('error' in lookup)
-        return `${lookup.error}${listed}`;
+        return `${lookup.error}${listed}${alsoChecksums}`;
     if (refused && refused.length > 0) {
-        const shown = refused.slice(0, 3).join('; ');
-        const more = refused.length > 3 ? `; and ${refused.length - 3} more` : '';
-        return `${plural(refused.length, 'attestation')} found, none verified: ${shown}${more}${listed}`;
+        return `${refusedText(refused, required, true)}${listed}${alsoChecksums}`;
     }
-    return `no attestation found${listed}`;
+    return checksumsWhy === undefined
+        ? `no attestation found${listed}`
+        : `no attestation of its own${alsoChecksums}`;
 }
 
 ;// CONCATENATED MODULE: ./src/gates/metrics.ts
@@ -26027,6 +26141,9 @@ function triggerVerdict(rule, series, baseline) {
             series: []
         };
     }
+    if (rule.by !== undefined && baseline?.from === 'champion') {
+        return segmentedVerdict(rule, rule.by, series, baseline.series);
+    }
     const resolved = resolveBounds(rule, baseline);
     if (resolved.bounds === undefined) {
         // Only a relative bound lacks bounds, and it always says why in its baseline evidence.
@@ -26045,7 +26162,7 @@ function triggerVerdict(rule, series, baseline) {
             }))
         };
     }
-    const judged = series.map(s => seriesVerdict(rule, resolved.bounds, s));
+    const judged = series.map(s => withSegment(rule, seriesVerdict(rule, resolved.bounds, s)));
     const result = {
         ...base,
         ...combine(rule, judged),
@@ -26066,7 +26183,7 @@ function combine(rule, judged) {
         return {
             status: 'breach',
             reason: 'breached',
-            summary: `${run.length} breaching samples in a row (limit ${rule.failure_limit})${seriesCount(breached.length, judged.length)}`
+            summary: `${run.length} breaching samples in a row (limit ${rule.failure_limit})${seriesCount(breached.length, judged.length)}${segmentsText(rule, breached)}`
         };
     }
     const short = breached.length + inconclusive.length;
@@ -26074,7 +26191,7 @@ function combine(rule, judged) {
         return {
             status: breached.length > 0 ? 'breach' : 'inconclusive',
             reason: 'too-few-samples',
-            summary: `no data: fewer than ${rule.min_samples} valid samples${seriesCount(short, judged.length)} (${noDataMeaning(rule)})`
+            summary: `no data: fewer than ${rule.min_samples} valid samples${seriesCount(short, judged.length)}${segmentsText(rule, [...breached, ...inconclusive])} (${noDataMeaning(rule)})`
         };
     }
     const longest = Math.max(...judged.map(s => s.longestRun));
@@ -26187,10 +26304,11 @@ function baselineValue(from, minSamples, input) {
         }
         return { from, value: input.value };
     }
+    const whose = from === 'champion' ? 'the champion' : 'the previous holder';
     if (input.series.length !== 1) {
         const problem = input.series.length === 0
-            ? 'the query matched no series for the previous holder'
-            : `the query matched ${input.series.length} series for the previous holder, not one`;
+            ? `the query matched no series for ${whose}`
+            : `the query matched ${input.series.length} series for ${whose}, not one`;
         return { from, problem };
     }
     const values = input.series[0].samples
@@ -26200,17 +26318,77 @@ function baselineValue(from, minSamples, input) {
         return {
             from,
             samples: values.length,
-            problem: `the previous holder has ${values.length} valid samples, fewer than ${minSamples}`
+            problem: `${whose} has ${values.length} valid samples, fewer than ${minSamples}`
         };
     }
     const mean = values.reduce((sum, v) => sum + v, 0) / values.length;
     if (!Number.isFinite(mean)) {
-        return { from, samples: values.length, problem: "the previous holder's mean overflows" };
+        return { from, samples: values.length, problem: `${whose}'s mean overflows` };
     }
     return { from, value: mean, samples: values.length };
 }
+/** `segment="eu"` for each segment of `series`, when the rule splits by a label. */
+function segmentsText(rule, series) {
+    if (rule.by === undefined || series.length === 0)
+        return '';
+    const names = series.map(s => `${rule.by}=${JSON.stringify(s.segment ?? '')}`);
+    return ` (${names.join(', ')})`;
+}
+function withSegment(rule, verdict) {
+    return rule.by === undefined ? verdict : { ...verdict, segment: verdict.labels[rule.by] ?? '' };
+}
+/**
+ * Per-segment comparison with the champion: each segment of the candidate against the mean of
+ * the champion's same segment over the same window. A segment without its champion counterpart
+ * (or with too few champion samples) is inconclusive; any breaching segment breaches the trigger.
+ */
+function segmentedVerdict(rule, by, series, champion) {
+    const judged = series.map(s => {
+        const segment = s.labels[by] ?? '';
+        const own = champion.filter(c => (c.labels[by] ?? '') === segment);
+        const resolved = resolveBounds(rule, { from: 'champion', series: own });
+        const evidence = resolved.baseline;
+        if (resolved.bounds === undefined) {
+            const counted = seriesVerdict(rule, {}, s);
+            return {
+                ...counted,
+                segment,
+                baseline: evidence,
+                status: 'inconclusive',
+                reason: 'no-baseline'
+            };
+        }
+        return {
+            ...seriesVerdict(rule, resolved.bounds, s),
+            segment,
+            bounds: resolved.bounds,
+            baseline: evidence
+        };
+    });
+    const noBaseline = judged.filter(s => s.reason === 'no-baseline');
+    const combined = combine(rule, judged);
+    const result = {
+        trigger: rule.name,
+        failureLimit: rule.failure_limit,
+        minSamples: rule.min_samples,
+        ...combined,
+        baseline: { from: 'champion' },
+        series: judged
+    };
+    if (combined.status !== 'breach' && noBaseline.length > 0) {
+        const problem = noBaseline.map(s => `${by}=${JSON.stringify(s.segment)}: ${s.baseline?.problem ?? 'none'}`);
+        return {
+            ...result,
+            status: 'inconclusive',
+            reason: 'no-baseline',
+            summary: `no champion baseline for ${problem.join('; ')}`
+        };
+    }
+    return result;
+}
 
 ;// CONCATENATED MODULE: ./src/monitor/evaluate.ts
+
 
 
 
@@ -26223,8 +26401,13 @@ async function evaluateTrigger(source, trigger, context) {
         evaluation.queries++;
         return source.queryRange({ query: trigger.query, values, ...window, stepMs });
     };
+    const champion = context.champion;
+    if (champion === undefined && needsChampion(trigger)) {
+        return { ...evaluation, verdict: noChampion(trigger) };
+    }
+    const values = champion === undefined ? context.values : { ...context.values, champion };
     try {
-        const series = await ask(context.values, range);
+        const series = await ask(values, range);
         let baseline;
         const relative = trigger.relative;
         if (relative?.baseline === 'audit') {
@@ -26237,8 +26420,12 @@ async function evaluateTrigger(source, trigger, context) {
             };
         }
         else if (relative?.baseline === 'previous_holder' && context.previousVersion !== undefined) {
-            const values = { ...context.values, version: context.previousVersion };
-            baseline = { from: 'previous_holder', series: await ask(values, context.window.baseline) };
+            const previous = { ...values, version: context.previousVersion };
+            baseline = { from: 'previous_holder', series: await ask(previous, context.window.baseline) };
+        }
+        else if (relative?.baseline === 'champion' && champion !== undefined) {
+            // The champion over the same window: both versions see the same hours of traffic.
+            baseline = { from: 'champion', series: await ask({ ...values, version: champion }, range) };
         }
         return { ...evaluation, verdict: triggerVerdict(trigger, series, baseline) };
     }
@@ -26259,6 +26446,23 @@ async function evaluateTrigger(source, trigger, context) {
             }
         };
     }
+}
+/** The trigger names `$champion` or compares with it. */
+function needsChampion(trigger) {
+    return (trigger.relative?.baseline === 'champion' ||
+        [...trigger.query.matchAll(PLACEHOLDER)].some(match => match[1] === 'champion'));
+}
+/** No champion to compare with (the stage it serves holds no version): never healthy. */
+function noChampion(trigger) {
+    return {
+        trigger: trigger.name,
+        status: 'inconclusive',
+        reason: 'no-baseline',
+        summary: 'no champion: the stage this rollout is compared with holds no version',
+        failureLimit: trigger.failure_limit,
+        minSamples: trigger.min_samples,
+        series: []
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/monitor/notice.ts
@@ -27701,6 +27905,83 @@ ${text}
     };
 }
 
+;// CONCATENATED MODULE: ./src/report/monitor-rollout.ts
+
+
+const VERDICT = {
+    healthy: '✅ healthy',
+    inconclusive: '❔ inconclusive',
+    breach: '❌ breach',
+    'not-watched': '➖ not watched'
+};
+const monitor_rollout_utc = (time) => new Date(time).toISOString().replace('.000Z', 'Z');
+/** One line: what the run did about the rollout (plain text; escaped by the caller). */
+function driveActionText(result) {
+    const { action } = result;
+    const version = result.version ?? '';
+    const what = (done, would, a) => a.dryRun
+        ? `Would ${would} (dry run: nothing written).`
+        : a.written
+            ? `${done}.`
+            : `${done[0]?.toUpperCase()}${done.slice(1)} is recorded already: nothing written.`;
+    switch (action.kind) {
+        case 'none':
+            return `Nothing to drive: ${result.idle ?? 'no running rollout'}. Nothing written.`;
+        case 'wait':
+            return `${result.verdict === 'inconclusive' ? 'Inconclusive so far' : 'Healthy so far'}; the step is judged from ${monitor_rollout_utc(action.until)} (min_step_duration). Nothing written.`;
+        case 'ready':
+            return `${version} is ready for promotion to ${action.next.join(' or ') || 'the next stage'}: an ordinary promotion with its gates. Nothing written.`;
+        case 'alert':
+            return `Alert only: ${action.detail}. Nothing written.`;
+        case 'advance':
+            return what(`Advanced ${version} from ${action.from}% to ${action.to}%`, `advance ${version} from ${action.from}% to ${action.to}%`, action);
+        case 'hold':
+            return what(`Held ${version} at ${action.percent}%`, `hold ${version} at ${action.percent}%`, action);
+        case 'abort':
+            return what(`Aborted the rollout of ${version} at ${action.from}%: traffic 0%, ${version} taken out of ${result.stage}`, `abort the rollout of ${version} at ${action.from}%`, action);
+        case 'complete':
+            return what(`Completed the rollout of ${version}: it holds ${action.into}, full traffic`, `complete the rollout of ${version} (it holds ${action.into})`, action);
+    }
+}
+function rolloutMarkdown(result) {
+    const lines = [`### ${markdown_escape(result.stage)} (${result.type}): ${VERDICT[result.verdict]}`, ''];
+    if (result.version !== undefined && result.window) {
+        const champion = result.champion !== undefined ? `; champion ${markdown_escape(result.champion)}` : '; no champion';
+        lines.push(`**${markdown_escape(result.version)}** at ${result.percent ?? 0}%${result.phase === 'held' ? ' (held)' : ''} since ${monitor_rollout_utc(result.window.watched.start)}${champion}; judged ${monitor_rollout_utc(result.window.watched.start)} → ${monitor_rollout_utc(result.window.watched.end)}; source ${markdown_escape(result.source)}.`, '', ...triggerRows(result.triggers), '');
+    }
+    lines.push(`**${markdown_escape(driveActionText(result))}**`);
+    if (result.reason && result.action.kind === 'abort') {
+        lines.push('', `Evidence: ${markdown_escape(result.reason)}`);
+    }
+    return lines;
+}
+function rolloutJson(result) {
+    const { action } = result;
+    return {
+        stage: result.stage,
+        type: result.type,
+        verdict: result.verdict,
+        ...(result.idle ? { idle: result.idle } : {}),
+        ...(result.version !== undefined ? { version: result.version } : {}),
+        ...(result.champion !== undefined ? { champion: result.champion } : {}),
+        ...(result.percent !== undefined ? { percent: result.percent } : {}),
+        ...(result.phase ? { phase: result.phase } : {}),
+        ...(result.since ? { since: result.since.toISOString() } : {}),
+        ...(result.source ? { source: result.source } : {}),
+        queries: result.queries,
+        triggers: result.triggers.map(triggerJson),
+        action: action.kind === 'wait' ? { kind: 'wait', until: action.until.toISOString() } : action,
+        ...(result.reason ? { reason: result.reason } : {}),
+        summary: driveActionText(result)
+    };
+}
+/** The warning annotation of each rollout the run held (or found held) as inconclusive. */
+function heldWarnings(results) {
+    return results
+        .filter(r => r.action.kind === 'hold')
+        .map(r => `ModelGate monitor: ${r.stage} ${r.type} of ${r.version ?? '?'} is inconclusive: ${driveActionText(r)}`);
+}
+
 ;// CONCATENATED MODULE: ./src/report/monitor.ts
 /**
  * What `monitor` prints: for each watched stage the holder, the window, each trigger's query,
@@ -27708,6 +27989,7 @@ ${text}
  * rollback, an alert and why, nothing). Markdown for the summary and a terminal, JSON for a
  * machine; the rollback's audit record carries the same evidence (audit/monitor-evidence.ts).
  */
+
 
 
 
@@ -27741,6 +28023,8 @@ function markdown(report) {
     ];
     for (const stage of report.stages)
         lines.push(...stageMarkdown(stage, report.dryRun), '');
+    for (const rollout of report.rollouts ?? [])
+        lines.push(...rolloutMarkdown(rollout), '');
     return lines.join('\n').replace(/\n+$/, '\n');
 }
 function stageMarkdown(stage, dryRun) {
@@ -27755,21 +28039,29 @@ function stageMarkdown(stage, dryRun) {
     const what = stage.mode === 'recovery'
         ? `Recovery of **${holder}**, restored by an automatic rollback at ${iso(stage.since)}`
         : `**${holder}**, promoted at ${iso(stage.since)}`;
-    lines.push(`${what}; watched ${iso(window.watched.start)} → ${iso(window.watched.end)}${window.ended ? ' (watch ended)' : ''}; source ${markdown_escape(stage.source)}.`, '', '| Trigger | Query | Samples | Bounds | Baseline | Verdict |', '| --- | --- | --- | --- | --- | --- |');
-    for (const t of stage.triggers) {
-        const v = t.verdict;
-        const samples = v.series.reduce((sum, s) => sum + s.samples.length, 0);
-        const valid = v.series.reduce((sum, s) => sum + s.valid, 0);
-        lines.push(`| ${markdown_escape(v.trigger)} | ${code(t.query)} | ${samples} (${valid} valid) | ${bounds(v.bounds)} | ${baseline(v.baseline)} | ${v.status}: ${markdown_escape(v.summary)} |`);
-    }
-    const breaches = stage.triggers.flatMap(t => breachLines(t));
-    if (breaches.length > 0)
-        lines.push('', 'Breaching samples:', '', ...breaches);
+    lines.push(`${what}; watched ${iso(window.watched.start)} → ${iso(window.watched.end)}${window.ended ? ' (watch ended)' : ''}; source ${markdown_escape(stage.source)}.`, '', ...triggerRows(stage.triggers));
     lines.push('', actionText(stage, dryRun));
     if (stage.notice) {
         const { severity, kind } = stage.notice;
         lines.push('', `Notification: **${severity}** (${kind})${dryRun ? ' — not sent on a dry run' : ''}.`);
     }
+    return lines;
+}
+/** The triggers' table, then their breaching samples (also for the rollouts monitor drives). */
+function triggerRows(triggers) {
+    const lines = [
+        '| Trigger | Query | Samples | Bounds | Baseline | Verdict |',
+        '| --- | --- | --- | --- | --- | --- |'
+    ];
+    for (const t of triggers) {
+        const v = t.verdict;
+        const samples = v.series.reduce((sum, s) => sum + s.samples.length, 0);
+        const valid = v.series.reduce((sum, s) => sum + s.valid, 0);
+        lines.push(`| ${markdown_escape(v.trigger)} | ${code(t.query)} | ${samples} (${valid} valid) | ${bounds(v.bounds)} | ${baseline(v.baseline)} | ${v.status}: ${markdown_escape(v.summary)} |`);
+    }
+    const breaches = triggers.flatMap(t => breachLines(t));
+    if (breaches.length > 0)
+        lines.push('', 'Breaching samples:', '', ...breaches);
     return lines;
 }
 function breachLines(t) {
@@ -27811,7 +28103,7 @@ function actionText(stage, dryRun) {
  */
 function breachReason(model, stage, version, breached) {
     const parts = breached.map(t => {
-        const runs = t.verdict.series.flatMap(s => (s.breachRun ? [samplesText(s.breachRun)] : []));
+        const runs = t.verdict.series.flatMap(s => s.breachRun ? [`${segmentPrefix(s.segment, s.bounds)}${samplesText(s.breachRun)}`] : []);
         const where = runs.length > 0 ? `: ${runs.join('; ')}` : '';
         return `${t.verdict.trigger} (${t.verdict.summary}${bounds(t.verdict.bounds, true)})${where}`;
     });
@@ -27832,6 +28124,13 @@ function inconclusiveWarnings(stages) {
         const holder = s.holder !== undefined ? `${s.holder}; ` : '';
         return `ModelGate monitor: ${s.stage} is inconclusive (${holder}${why.join('; ')}). Nothing written.`;
     });
+}
+/** `segment "eu" (max 0.015): ` before a segment's breaching samples; nothing without `by`. */
+function segmentPrefix(segment, b) {
+    if (segment === undefined)
+        return '';
+    const limits = bounds(b, true).replace(/^; /, '');
+    return `segment ${JSON.stringify(segment)}${limits ? ` (${limits})` : ''}: `;
 }
 /** One line of at most 300 characters. */
 function clip(text) {
@@ -27856,7 +28155,10 @@ function bounds(b, inReason = false) {
 function baseline(b) {
     if (!b)
         return '–';
-    const from = b.from === 'audit' ? 'audit record' : 'previous holder';
+    const from = b.from === 'audit' ? 'audit record' : b.from === 'champion' ? 'champion' : 'previous holder';
+    // A per-segment comparison keeps each segment's baseline with its series.
+    if (b.value === undefined && b.problem === undefined)
+        return `${from}, segment by segment`;
     if (b.value === undefined)
         return `${from}: ${markdown_escape(b.problem ?? 'none')}`;
     return `${from}: ${monitor_value(b.value)}${b.samples !== undefined ? ` (mean of ${b.samples})` : ''}`;
@@ -27902,36 +28204,7 @@ function monitor_json(report) {
                 : {}),
             ...(stage.source ? { source: stage.source } : {}),
             queries: stage.queries,
-            triggers: stage.triggers.map(t => ({
-                name: t.verdict.trigger,
-                query: t.query,
-                action: t.action,
-                stepSeconds: t.stepMs / 1000,
-                verdict: t.verdict.status,
-                reason: t.verdict.reason,
-                summary: t.verdict.summary,
-                ...(t.verdict.bounds ? { bounds: t.verdict.bounds } : {}),
-                ...(t.verdict.baseline ? { baseline: t.verdict.baseline } : {}),
-                failureLimit: t.verdict.failureLimit,
-                minSamples: t.verdict.minSamples,
-                series: t.verdict.series.map(s => ({
-                    labels: s.labels,
-                    status: s.status,
-                    samples: s.samples.length,
-                    valid: s.valid,
-                    invalid: s.invalid,
-                    longestRun: s.longestRun,
-                    ...(s.breachRun
-                        ? {
-                            breachRun: s.breachRun.map(p => ({
-                                time: new Date(p.time).toISOString(),
-                                value: jsonValue(p.value),
-                                bound: p.bound
-                            }))
-                        }
-                        : {})
-                }))
-            })),
+            triggers: stage.triggers.map(triggerJson),
             action: stage.action.kind === 'rollback'
                 ? {
                     kind: 'rollback',
@@ -27942,6 +28215,40 @@ function monitor_json(report) {
                 : stage.action,
             ...(stage.reason ? { reason: stage.reason } : {}),
             ...(stage.notice ? { notification: stage.notice } : {})
+        })),
+        rollouts: (report.rollouts ?? []).map(rolloutJson)
+    };
+}
+/** One trigger's evaluation as JSON (the monitor's stages and the rollouts it drives). */
+function triggerJson(t) {
+    return {
+        name: t.verdict.trigger,
+        query: t.query,
+        action: t.action,
+        stepSeconds: t.stepMs / 1000,
+        verdict: t.verdict.status,
+        reason: t.verdict.reason,
+        summary: t.verdict.summary,
+        ...(t.verdict.bounds ? { bounds: t.verdict.bounds } : {}),
+        ...(t.verdict.baseline ? { baseline: t.verdict.baseline } : {}),
+        failureLimit: t.verdict.failureLimit,
+        minSamples: t.verdict.minSamples,
+        series: t.verdict.series.map(s => ({
+            labels: s.labels,
+            status: s.status,
+            samples: s.samples.length,
+            valid: s.valid,
+            invalid: s.invalid,
+            longestRun: s.longestRun,
+            ...(s.breachRun
+                ? {
+                    breachRun: s.breachRun.map(p => ({
+                        time: new Date(p.time).toISOString(),
+                        value: jsonValue(p.value),
+                        bound: p.bound
+                    }))
+                }
+                : {})
         }))
     };
 }
@@ -28173,7 +28480,439 @@ async function alreadyDone(context, options, current) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/rollout/steps.ts
+/**
+ * Rollout steps, backend-neutral and pure: what a step looks like where a registry keeps it with
+ * an event (the `rollout` facts of a git tag's message, the in-memory fake's audit), where a
+ * stage's rollout stands after its steps, and whether a requested step is new, a repeat (written
+ * nothing) or out of turn (refused). Every adapter judges a write with `decideStep` against the
+ * steps it has just read, so a re-run or a lost race never records a step twice.
+ */
+
+const STEP_KINDS = [
+    'start',
+    'advance',
+    'hold',
+    'abort',
+    'complete'
+];
+/** The facts a registry keeps with a step's event, under `rollout`. */
+function rolloutFacts(step) {
+    return {
+        step: step.kind,
+        percent: step.percent,
+        ...(step.from === undefined ? {} : { from: step.from })
+    };
+}
+const isPercent = (value) => typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 100;
+/**
+ * The step an event records, when its stored audit carries valid `rollout` facts; undefined
+ * for any other event (a promotion, a damaged or foreign record).
+ */
+function stepOfEvent(event) {
+    const facts = event.audit?.rollout;
+    if (!facts || typeof facts !== 'object' || Array.isArray(facts))
+        return undefined;
+    const { step, percent, from } = facts;
+    if (!STEP_KINDS.includes(step) || !isPercent(percent))
+        return undefined;
+    if (from !== undefined && !isPercent(from))
+        return undefined;
+    if (event.version === undefined || event.stage === undefined)
+        return undefined;
+    const reason = event.audit?.reason;
+    return {
+        model: event.model,
+        stage: event.stage,
+        version: event.version,
+        kind: step,
+        percent,
+        ...(from === undefined ? {} : { from }),
+        at: event.at,
+        by: event.by,
+        ...(typeof reason === 'string' ? { reason } : {}),
+        id: event.id
+    };
+}
+/** A stage's steps from a model's history (newest first, as the port's `history`), oldest first. */
+function stepsOfHistory(history, stage) {
+    return [...history]
+        .reverse()
+        .filter(event => event.stage === stage)
+        .flatMap(event => stepOfEvent(event) ?? [])
+        .sort((a, b) => a.at.getTime() - b.at.getTime());
+}
+/** Where the stage's latest rollout stands; undefined before its first start. */
+function rolloutState(steps) {
+    let startAt = -1;
+    steps.forEach((step, i) => {
+        if (step.kind === 'start')
+            startAt = i;
+    });
+    if (startAt < 0)
+        return undefined;
+    const own = steps.slice(startAt).filter(s => s.version === steps[startAt]?.version);
+    const first = own[0];
+    let since = first.at;
+    let percent = first.percent;
+    let phase = 'running';
+    for (const step of own) {
+        if (phase === 'aborted' || phase === 'complete')
+            break;
+        if (step.kind === 'advance') {
+            percent = step.percent;
+            since = step.at;
+            phase = 'running';
+        }
+        else if (step.kind === 'hold') {
+            phase = 'held';
+        }
+        else if (step.kind === 'abort' || step.kind === 'complete') {
+            phase = step.kind === 'abort' ? 'aborted' : 'complete';
+            percent = step.percent;
+            since = step.at;
+        }
+    }
+    const last = own[own.length - 1];
+    return { version: first.version, phase, percent, since, last, steps: own };
+}
+/** Started and neither aborted nor complete. */
+const isActive = (state) => state.phase === 'running' || state.phase === 'held';
+/**
+ * Judges `request` against the stage's recorded steps: `write` when it is the next step,
+ * `{ noop }` when it is already recorded (a re-run), and a refusal (exit 2; exit 3 when there is
+ * no rollout to act on) when it does not follow from them.
+ */
+function decideStep(steps, request, where) {
+    const state = rolloutState(steps);
+    const name = `${where.model} ${where.stage}`;
+    const repeat = { noop: 'step already recorded' };
+    if (request.kind === 'start') {
+        if (state && isActive(state)) {
+            if (state.version === request.version)
+                return repeat;
+            throw new InvalidInputError(`${name}: ${state.version} is already in rollout at ${state.percent}%; abort it before starting ${request.version}.`);
+        }
+        if (request.from !== undefined) {
+            throw new InvalidInputError(`${name}: a start has no share before it.`);
+        }
+        return 'write';
+    }
+    if (!state)
+        throw new NotFoundError(`${name}: no rollout has been started.`);
+    if (state.version !== request.version) {
+        throw new InvalidInputError(`${name}: the rollout is of ${state.version}, not ${request.version}.`);
+    }
+    const last = state.last;
+    const sameAsLast = last.kind === request.kind && last.percent === request.percent && last.from === request.from;
+    if (!isActive(state)) {
+        if (sameAsLast)
+            return repeat;
+        throw new InvalidInputError(`${name}: the rollout of ${state.version} ${state.phase === 'aborted' ? 'was aborted' : 'is complete'} (${last.at.toISOString()}); start a new one.`);
+    }
+    switch (request.kind) {
+        case 'advance':
+            if (request.percent === state.percent && state.phase === 'running') {
+                if (request.from === undefined || last.from === request.from)
+                    return repeat;
+            }
+            if (request.from !== undefined && request.from !== state.percent) {
+                throw new InvalidInputError(`${name}: the canary is at ${state.percent}%, not ${request.from}%: the registry moved since this step was planned.`);
+            }
+            if (request.percent <= state.percent) {
+                throw new InvalidInputError(`${name}: an advance must raise the share above ${state.percent}%, not to ${request.percent}%.`);
+            }
+            return 'write';
+        case 'hold':
+            if (state.phase === 'held' && last.percent === request.percent)
+                return repeat;
+            if (request.percent !== state.percent) {
+                throw new InvalidInputError(`${name}: a hold keeps the share at ${state.percent}%, not ${request.percent}%.`);
+            }
+            return 'write';
+        case 'abort':
+            if (request.percent !== 0)
+                throw new InvalidInputError(`${name}: an abort sets the share to 0%.`);
+            return 'write';
+        case 'complete':
+            if (request.percent !== 100) {
+                throw new InvalidInputError(`${name}: a completed rollout has the full share, 100%.`);
+            }
+            return 'write';
+    }
+    throw new InvalidInputError(`${name}: unknown rollout step.`);
+}
+
+;// CONCATENATED MODULE: ./src/rollout/drive.ts
+/**
+ * What `monitor` does with a running rollout, from its policy, where it stands, the verdict of
+ * its triggers over the current step and the time. Pure: no registry, no source, no clock of its
+ * own. The registry judges the chosen step again at write time (steps.ts `decideStep`), so a
+ * re-run records nothing twice.
+ *
+ * - The version holds a stage promoted from the rollout's (the full share, or the canary after a
+ *   shadow): complete.
+ * - A breach at any time: abort (traffic 0, the version out of the stage), or only alert when
+ *   every breached trigger says `action: alert`.
+ * - Before `min_step_duration` has passed since the share was reached: wait (too little data yet
+ *   is not a hold: the step is judged when it is due).
+ * - Due and inconclusive: hold (once: a held rollout is held already).
+ * - Due and healthy: advance to the next step; at the last step (or in shadow), ready for
+ *   promotion to the next stage.
+ */
+
+
+
+/** When the current step may be judged: `min_step_duration` after the share was reached. */
+function dueAt(rollout, state) {
+    const min = rollout.min_step_duration;
+    return new Date(state.since.getTime() + (min === undefined ? 0 : (durationMs(min) ?? 0)));
+}
+function driveDecision(input) {
+    const { rollout, state } = input;
+    if (!state || !isActive(state))
+        return { kind: 'none', why: 'no running rollout' };
+    const version = state.version;
+    const promoted = input.nextStages.find(s => s.holder === version);
+    if (promoted) {
+        return {
+            kind: 'complete',
+            step: { kind: 'complete', version, percent: 100 },
+            into: promoted.stage
+        };
+    }
+    if (input.verdict === 'breach') {
+        if (input.alertOnly)
+            return { kind: 'alert' };
+        return { kind: 'abort', step: { kind: 'abort', version, percent: 0 } };
+    }
+    const until = dueAt(rollout, state);
+    if (input.now.getTime() < until.getTime())
+        return { kind: 'wait', until };
+    if (input.verdict === 'inconclusive') {
+        return { kind: 'hold', step: { kind: 'hold', version, percent: state.percent } };
+    }
+    const next = rollout.type === 'canary' ? nextStep(rollout, state.percent) : undefined;
+    if (next === undefined)
+        return { kind: 'ready', next: input.nextStages.map(s => s.stage) };
+    return {
+        kind: 'advance',
+        step: { kind: 'advance', version, percent: next, from: state.percent }
+    };
+}
+
+;// CONCATENATED MODULE: ./src/commands/rollout-step.ts
+async function recordStep(context, request) {
+    const { model, stage, step, reason } = request;
+    const result = await context.registry.recordRolloutStep(model, stage, step, {
+        actor: context.actor,
+        ...(context.actorEmail ? { actorEmail: context.actorEmail } : {}),
+        ...(reason ? { reason } : {})
+    }, request.dryRun ? { dryRun: true } : {});
+    if (result.written && context.rolloutHandoff) {
+        await context.rolloutHandoff({
+            model,
+            stage,
+            step,
+            actor: context.actor,
+            ...(reason ? { reason } : {}),
+            ...(request.champion ? { champion: request.champion } : {}),
+            result
+        });
+    }
+    return result;
+}
+
+;// CONCATENATED MODULE: ./src/commands/monitor-rollout.ts
+
+
+
+
+
+
+
+/**
+ * `monitor` driving rollouts: for each stage whose `rollout:` has triggers and whose rollout is
+ * running, the triggers are judged on the rollout's version over the current step (from the time
+ * its share was reached to the evaluation time), with `$champion` the holder of the stage it
+ * serves (a canary: the stage promoted from it; a shadow: the stage it shadows). What follows is
+ * rollout/drive.ts's decision, written through the same step path as `modelgate rollout`
+ * (commands/rollout-step.ts), with the monitor's actor. Keeps no state: a re-run reads the
+ * recorded steps and writes nothing twice.
+ */
+/** The rollout stages a monitor run drives: every one with triggers, or only `stage`. */
+function drivenRollouts(policy, stage) {
+    return Object.entries(policy.stages).flatMap(([name, s]) => s.rollout?.triggers && (stage === undefined || stage === name) ? [[name, s.rollout]] : []);
+}
+/** A rollout's triggers as the monitor's source opener wants them (its source and triggers). */
+function asMonitorPolicy(rollout) {
+    // drivenRollouts keeps only rollouts with triggers, and the schema gives those a source.
+    return { source: rollout.source, triggers: rollout.triggers };
+}
+async function driveRollout(context, options, stage, rollout) {
+    const { model, at } = options;
+    const steps = await context.registry.rolloutSteps(model, stage);
+    const state = rolloutState(steps);
+    const idle = (why) => ({
+        stage,
+        type: rollout.type,
+        verdict: 'not-watched',
+        idle: why,
+        triggers: [],
+        action: { kind: 'none' },
+        queries: 0,
+        source: ''
+    });
+    if (!state || (state.phase !== 'running' && state.phase !== 'held')) {
+        return idle(`no running rollout in ${stage}`);
+    }
+    if (at.getTime() < state.since.getTime()) {
+        return idle(`${state.version} reached ${state.percent}% after the evaluation time`);
+    }
+    const nextStages = await Promise.all(Object.entries(options.policy.stages)
+        .filter(([, s]) => s.from.includes(stage))
+        .map(async ([name]) => ({
+        stage: name,
+        holder: (await context.registry.getStage(model, name))?.version
+    })));
+    const championStage = rollout.type === 'shadow' ? rollout.shadows : nextStages[0]?.stage;
+    const champion = championStage === undefined
+        ? undefined
+        : (await context.registry.getStage(model, championStage))?.version;
+    const monitorPolicy = asMonitorPolicy(rollout);
+    const source = options.sourceFor(monitorPolicy, stage);
+    const window = {
+        watched: { start: state.since.getTime(), end: at.getTime() },
+        // Comparisons run over the same window; no baseline lies before it.
+        baseline: { start: state.since.getTime(), end: at.getTime() },
+        ended: false
+    };
+    const values = { model, version: state.version, stage };
+    const evaluations = [];
+    for (const [index, trigger] of monitorPolicy.triggers.entries()) {
+        const evaluation = await evaluateTrigger(source, trigger, {
+            values,
+            window,
+            ...(champion !== undefined ? { champion } : {})
+        }).catch((error) => {
+            if (error instanceof MetricQueryError) {
+                const keyPath = `stages.${stage}.rollout.triggers[${index}].query`;
+                throw options.refused(error, stage, trigger.name, keyPath);
+            }
+            throw error;
+        });
+        evaluations.push({ name: trigger.name, evaluation, trigger });
+    }
+    const statuses = evaluations.map(e => e.evaluation.verdict.status);
+    const verdict = statuses.includes('breach')
+        ? 'breach'
+        : statuses.includes('inconclusive')
+            ? 'inconclusive'
+            : 'healthy';
+    const breached = evaluations.filter(e => e.evaluation.verdict.status === 'breach');
+    const decision = driveDecision({
+        rollout,
+        state,
+        verdict,
+        alertOnly: breached.length > 0 && breached.every(e => e.evaluation.action === 'alert'),
+        now: at,
+        nextStages
+    });
+    const result = {
+        stage,
+        type: rollout.type,
+        version: state.version,
+        ...(champion !== undefined ? { champion } : {}),
+        percent: state.percent,
+        phase: state.phase,
+        since: state.since,
+        window,
+        verdict,
+        triggers: evaluations.map(e => e.evaluation),
+        action: { kind: 'none' },
+        queries: evaluations.reduce((sum, e) => sum + e.evaluation.queries, 0),
+        source: source.description
+    };
+    if (verdict === 'breach') {
+        result.reason = breachReason(model, stage, state.version, breached.map(e => e.evaluation));
+    }
+    switch (decision.kind) {
+        case 'none':
+            return result;
+        case 'wait':
+            result.action = { kind: 'wait', until: decision.until };
+            return result;
+        case 'ready':
+            result.action = { kind: 'ready', next: decision.next };
+            return result;
+        case 'alert':
+            result.action = { kind: 'alert', detail: 'every breached trigger says action: alert' };
+            return result;
+    }
+    const step = decision.step;
+    const reason = decision.kind === 'abort'
+        ? result.reason
+        : decision.kind === 'hold'
+            ? `modelgate monitor: inconclusive at ${state.percent}% (${inconclusiveWhy(evaluations.map(e => e.evaluation))})`
+            : undefined;
+    const written = await recordStep(context, {
+        model,
+        stage,
+        step,
+        ...(reason ? { reason: clipReason(reason) } : {}),
+        ...(champion !== undefined ? { champion } : {}),
+        dryRun: options.dryRun
+    });
+    result.step = step;
+    result.result = written;
+    const facts = { written: written.written, dryRun: options.dryRun };
+    if (decision.kind === 'advance') {
+        result.action = { kind: 'advance', from: state.percent, to: step.percent, ...facts };
+    }
+    else if (decision.kind === 'hold') {
+        result.action = { kind: 'hold', percent: state.percent, ...facts };
+    }
+    else if (decision.kind === 'abort') {
+        result.action = { kind: 'abort', from: state.percent, ...facts };
+    }
+    else if (decision.kind === 'complete') {
+        result.action = { kind: 'complete', into: decision.into, ...facts };
+    }
+    return result;
+}
+/** The inconclusive triggers and why, for a hold's reason. */
+function inconclusiveWhy(evaluations) {
+    return evaluations
+        .filter(e => e.verdict.status === 'inconclusive')
+        .map(e => `${e.verdict.trigger}: ${e.verdict.summary}`)
+        .join('; ');
+}
+/** Reasons are kept to 1,000 characters, as everywhere. */
+function clipReason(text) {
+    const flat = text.replace(/\s+/g, ' ').trim();
+    return flat.length > 1000 ? `${flat.slice(0, 999)}…` : flat;
+}
+/** A run's exit code for one rollout stage (the same scale as the monitor's stages). */
+function rolloutExitCode(result) {
+    switch (result.action.kind) {
+        case 'abort':
+            return ExitCode.MonitorRolledBack;
+        case 'alert':
+            return ExitCode.MonitorNeedsPerson;
+        case 'hold':
+            return ExitCode.PassWithWarnings;
+        default:
+            return ExitCode.Pass;
+    }
+}
+/** A `--stage` that names neither a monitor block nor a rollout with triggers. */
+function nothingToDrive(stage) {
+    return new InvalidInputError(`Stage ${stage} has no monitor: block and no rollout triggers in the policy (stages.${stage}.monitor, stages.${stage}.rollout.triggers): nothing to watch.`);
+}
+
 ;// CONCATENATED MODULE: ./src/commands/monitor.ts
+
+
 
 
 
@@ -28200,6 +28939,12 @@ async function monitor(context, options) {
         // Data after now does not exist yet: a future time would judge a window still filling.
         throw new InvalidInputError(`--at ${at.toISOString()} is in the future (now ${now.toISOString()})`);
     }
+    const rollouts = [];
+    for (const [stage, rollout] of drivenRollouts(options.policy, options.stage)) {
+        const refused = (error, where, trigger, key) => queryRefused(error, where, trigger, key, options.policyFile);
+        const drive = { ...options, at, dryRun: options.dryRun === true, refused };
+        rollouts.push(await driveRollout(context, drive, stage, rollout));
+    }
     const results = [];
     for (const [stage, policy] of watched) {
         const { result } = await monitorStage(context, options, at, stage, policy);
@@ -28213,9 +28958,7 @@ async function monitor(context, options) {
             result.notice = notice;
         results.push(result);
     }
-    const exitCode = results
-        .map(stageExitCode)
-        .reduce((worst, code) => (SEVERITY.indexOf(code) > SEVERITY.indexOf(worst) ? code : worst));
+    const exitCode = [...results.map(stageExitCode), ...rollouts.map(rolloutExitCode)].reduce((worst, code) => (SEVERITY.indexOf(code) > SEVERITY.indexOf(worst) ? code : worst), ExitCode.Pass);
     return {
         report: {
             command: 'monitor',
@@ -28224,6 +28967,7 @@ async function monitor(context, options) {
                 at,
                 dryRun: options.dryRun === true,
                 stages: results,
+                rollouts,
                 exitCode
             }
         },
@@ -28231,7 +28975,7 @@ async function monitor(context, options) {
         model: options.model,
         stages: results,
         queries: results.reduce((sum, r) => sum + r.queries, 0),
-        warnings: inconclusiveWarnings(results),
+        warnings: [...inconclusiveWarnings(results), ...heldWarnings(rollouts)],
         // A dry run writes nothing and tells nobody: its report shows what would be notified.
         notifications: options.dryRun === true ? [] : results.flatMap(r => notificationOf(context, options.model, r))
     };
@@ -28284,14 +29028,14 @@ function watchedStages(options) {
             throw new NotFoundError(`The policy has no stage "${options.stage}"; it defines ${Object.keys(stages).join(', ')}.`);
         }
         const block = stages[options.stage]?.monitor;
-        if (!block) {
-            throw new InvalidInputError(`Stage ${options.stage} has no monitor: block in the policy (stages.${options.stage}.monitor): nothing to watch.`);
+        if (!block && drivenRollouts(options.policy, options.stage).length === 0) {
+            throw nothingToDrive(options.stage);
         }
-        return [[options.stage, block]];
+        return block ? [[options.stage, block]] : [];
     }
     const all = Object.entries(stages).flatMap(([stage, s]) => s.monitor ? [[stage, s.monitor]] : []);
-    if (all.length === 0) {
-        throw new InvalidInputError(`The policy for ${options.model} has no stage with a monitor: block: nothing to watch.`);
+    if (all.length === 0 && drivenRollouts(options.policy).length === 0) {
+        throw new InvalidInputError(`The policy for ${options.model} has no stage with a monitor: block or rollout triggers: nothing to watch.`);
     }
     return all;
 }
@@ -28343,7 +29087,8 @@ async function monitorStage(context, options, at, stage, policy) {
             ...(watch.previousVersion ? { previousVersion: watch.previousVersion } : {})
         }).catch((error) => {
             if (error instanceof MetricQueryError) {
-                throw queryRefused(error, stage, trigger.name, index, options.policyFile);
+                const keyPath = `stages.${stage}.monitor.triggers[${index}].query`;
+                throw queryRefused(error, stage, trigger.name, keyPath, options.policyFile);
             }
             throw error;
         });
@@ -28426,8 +29171,7 @@ async function monitorStage(context, options, at, stage, policy) {
  * A query the source refused (a parse error): the policy's bug, the same on every run, so not
  * inconclusive but invalid input (exit 2), pointing at the trigger's query in the policy file.
  */
-function queryRefused(error, stage, trigger, index, file) {
-    const keyPath = `stages.${stage}.monitor.triggers[${index}].query`;
+function queryRefused(error, stage, trigger, keyPath, file) {
     const where = file !== undefined ? `${file} (${keyPath})` : `the policy (${keyPath})`;
     return new InvalidInputError(`ModelGate monitor: ${stage}, trigger "${trigger}": ${error.message}. Fix the query in ${where}.`, { cause: error, ...(file !== undefined ? { locations: [{ file, keyPath }] } : {}) });
 }
@@ -29107,169 +29851,6 @@ async function registerMlflow(context, registry, options) {
         },
         exitCode: ExitCode.Pass
     };
-}
-
-;// CONCATENATED MODULE: ./src/rollout/steps.ts
-/**
- * Rollout steps, backend-neutral and pure: what a step looks like where a registry keeps it with
- * an event (the `rollout` facts of a git tag's message, the in-memory fake's audit), where a
- * stage's rollout stands after its steps, and whether a requested step is new, a repeat (written
- * nothing) or out of turn (refused). Every adapter judges a write with `decideStep` against the
- * steps it has just read, so a re-run or a lost race never records a step twice.
- */
-
-const STEP_KINDS = [
-    'start',
-    'advance',
-    'hold',
-    'abort',
-    'complete'
-];
-/** The facts a registry keeps with a step's event, under `rollout`. */
-function rolloutFacts(step) {
-    return {
-        step: step.kind,
-        percent: step.percent,
-        ...(step.from === undefined ? {} : { from: step.from })
-    };
-}
-const isPercent = (value) => typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 100;
-/**
- * The step an event records, when its stored audit carries valid `rollout` facts; undefined
- * for any other event (a promotion, a damaged or foreign record).
- */
-function stepOfEvent(event) {
-    const facts = event.audit?.rollout;
-    if (!facts || typeof facts !== 'object' || Array.isArray(facts))
-        return undefined;
-    const { step, percent, from } = facts;
-    if (!STEP_KINDS.includes(step) || !isPercent(percent))
-        return undefined;
-    if (from !== undefined && !isPercent(from))
-        return undefined;
-    if (event.version === undefined || event.stage === undefined)
-        return undefined;
-    const reason = event.audit?.reason;
-    return {
-        model: event.model,
-        stage: event.stage,
-        version: event.version,
-        kind: step,
-        percent,
-        ...(from === undefined ? {} : { from }),
-        at: event.at,
-        by: event.by,
-        ...(typeof reason === 'string' ? { reason } : {}),
-        id: event.id
-    };
-}
-/** A stage's steps from a model's history (newest first, as the port's `history`), oldest first. */
-function stepsOfHistory(history, stage) {
-    return [...history]
-        .reverse()
-        .filter(event => event.stage === stage)
-        .flatMap(event => stepOfEvent(event) ?? [])
-        .sort((a, b) => a.at.getTime() - b.at.getTime());
-}
-/** Where the stage's latest rollout stands; undefined before its first start. */
-function rolloutState(steps) {
-    let startAt = -1;
-    steps.forEach((step, i) => {
-        if (step.kind === 'start')
-            startAt = i;
-    });
-    if (startAt < 0)
-        return undefined;
-    const own = steps.slice(startAt).filter(s => s.version === steps[startAt]?.version);
-    const first = own[0];
-    let since = first.at;
-    let percent = first.percent;
-    let phase = 'running';
-    for (const step of own) {
-        if (phase === 'aborted' || phase === 'complete')
-            break;
-        if (step.kind === 'advance') {
-            percent = step.percent;
-            since = step.at;
-            phase = 'running';
-        }
-        else if (step.kind === 'hold') {
-            phase = 'held';
-        }
-        else if (step.kind === 'abort' || step.kind === 'complete') {
-            phase = step.kind === 'abort' ? 'aborted' : 'complete';
-            percent = step.percent;
-            since = step.at;
-        }
-    }
-    const last = own[own.length - 1];
-    return { version: first.version, phase, percent, since, last, steps: own };
-}
-/** Started and neither aborted nor complete. */
-const isActive = (state) => state.phase === 'running' || state.phase === 'held';
-/**
- * Judges `request` against the stage's recorded steps: `write` when it is the next step,
- * `{ noop }` when it is already recorded (a re-run), and a refusal (exit 2; exit 3 when there is
- * no rollout to act on) when it does not follow from them.
- */
-function decideStep(steps, request, where) {
-    const state = rolloutState(steps);
-    const name = `${where.model} ${where.stage}`;
-    const repeat = { noop: 'step already recorded' };
-    if (request.kind === 'start') {
-        if (state && isActive(state)) {
-            if (state.version === request.version)
-                return repeat;
-            throw new InvalidInputError(`${name}: ${state.version} is already in rollout at ${state.percent}%; abort it before starting ${request.version}.`);
-        }
-        if (request.from !== undefined) {
-            throw new InvalidInputError(`${name}: a start has no share before it.`);
-        }
-        return 'write';
-    }
-    if (!state)
-        throw new NotFoundError(`${name}: no rollout has been started.`);
-    if (state.version !== request.version) {
-        throw new InvalidInputError(`${name}: the rollout is of ${state.version}, not ${request.version}.`);
-    }
-    const last = state.last;
-    const sameAsLast = last.kind === request.kind && last.percent === request.percent && last.from === request.from;
-    if (!isActive(state)) {
-        if (sameAsLast)
-            return repeat;
-        throw new InvalidInputError(`${name}: the rollout of ${state.version} ${state.phase === 'aborted' ? 'was aborted' : 'is complete'} (${last.at.toISOString()}); start a new one.`);
-    }
-    switch (request.kind) {
-        case 'advance':
-            if (request.percent === state.percent && state.phase === 'running') {
-                if (request.from === undefined || last.from === request.from)
-                    return repeat;
-            }
-            if (request.from !== undefined && request.from !== state.percent) {
-                throw new InvalidInputError(`${name}: the canary is at ${state.percent}%, not ${request.from}%: the registry moved since this step was planned.`);
-            }
-            if (request.percent <= state.percent) {
-                throw new InvalidInputError(`${name}: an advance must raise the share above ${state.percent}%, not to ${request.percent}%.`);
-            }
-            return 'write';
-        case 'hold':
-            if (state.phase === 'held' && last.percent === request.percent)
-                return repeat;
-            if (request.percent !== state.percent) {
-                throw new InvalidInputError(`${name}: a hold keeps the share at ${state.percent}%, not ${request.percent}%.`);
-            }
-            return 'write';
-        case 'abort':
-            if (request.percent !== 0)
-                throw new InvalidInputError(`${name}: an abort sets the share to 0%.`);
-            return 'write';
-        case 'complete':
-            if (request.percent !== 100) {
-                throw new InvalidInputError(`${name}: a completed rollout has the full share, 100%.`);
-            }
-            return 'write';
-    }
-    throw new InvalidInputError(`${name}: unknown rollout step.`);
 }
 
 ;// CONCATENATED MODULE: ./src/commands/status.ts
@@ -36552,7 +37133,153 @@ function renderRegisterMlflow(registered) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/report/compliance.ts
+/**
+ * What `modelgate report` prints: a compliance report of a time window (commands/report.ts
+ * gathers it from the registry). Markdown (or aligned columns on a terminal) and JSON; every
+ * registry string (names, logins, reasons, tag names) is escaped by the table renderer.
+ */
+
+
+
+/** Why a change is listed, as status and history say it. */
+const NOT_BY_MODELGATE = 'no ModelGate record of its own: made by hand or by another tool (GTO, the MLflow client), or its message copies the record of another event';
+const compliance_NONE = '—';
+function renderCompliance(report, format = 'md') {
+    const md = format === 'md';
+    const text = (value) => (md ? markdown_escape(value) : value);
+    const who = report.model === undefined ? 'every model' : text(report.model);
+    const sections = [
+        `## Compliance report: ${who}, ${utcSeconds(report.since)} to ${utcSeconds(report.until)} (UTC)`,
+        unrecordedSection(report, format),
+        promotionsSection(report, format),
+        rollbacksSection(report, format),
+        stageTimeSection(report, format)
+    ];
+    return { markdown: `${sections.join('\n\n').trimEnd()}\n`, json: complianceJson(report) };
+}
+function unrecordedSection(report, format) {
+    const changes = report.unrecorded;
+    if (changes.length === 0) {
+        return '### Changes not made by ModelGate: none\n\nEvery stage change in the window has a ModelGate record.';
+    }
+    const rows = changes.map((change) => [
+        utcSeconds(change.at),
+        change.model,
+        change.kind === 'holder' ? 'holds the stage' : change.kind,
+        change.stage,
+        change.version ?? compliance_NONE,
+        change.by,
+        // A code span: the tag name copies as it is (no escapes or zero-width spaces inside).
+        { text: change.id, markdown: codeSpan(change.id) }
+    ]);
+    const table = renderTable({ headers: ['When (UTC)', 'Model', 'Event', 'Stage', 'Version', 'By', 'Tag / alias'], rows }, format);
+    return `### ⚠️ Changes not made by ModelGate: ${changes.length}\n\nEach has ${NOT_BY_MODELGATE}. The report exits 1.\n\n${table.trimEnd()}`;
+}
+function promotionsSection(report, format) {
+    const forced = report.promotions.filter(p => p.forced).length;
+    const heading = `### Promotions: ${report.promotions.length} (${forced} forced)`;
+    if (report.promotions.length === 0)
+        return `${heading}\n\nNone in the window.`;
+    const rows = report.promotions.map((p) => [
+        utcSeconds(p.at),
+        p.model,
+        p.version,
+        `${p.from ?? compliance_NONE} → ${p.stage}`,
+        p.previous ?? compliance_NONE,
+        p.forced ? 'forced' : 'gates passed',
+        p.actor,
+        p.approvers.length > 0 ? p.approvers.join(', ') : compliance_NONE,
+        p.pullRequest === undefined
+            ? compliance_NONE
+            : { text: `#${p.pullRequest}`, markdown: `#${p.pullRequest}` },
+        p.reason ?? ''
+    ]);
+    const headers = [
+        'When (UTC)',
+        'Model',
+        'Version',
+        'Stage',
+        'Previous',
+        'How',
+        'By',
+        'Approvers',
+        'Pull request',
+        'Reason'
+    ];
+    return `${heading}\n\n${renderTable({ headers, rows }, format).trimEnd()}`;
+}
+function rollbacksSection(report, format) {
+    const automatic = report.rollbacks.filter(r => r.automatic).length;
+    const heading = `### Rollbacks: ${report.rollbacks.length} (${automatic} automatic, ${report.rollbacks.length - automatic} by hand)`;
+    if (report.rollbacks.length === 0)
+        return `${heading}\n\nNone in the window.`;
+    const rows = report.rollbacks.map((r) => [
+        utcSeconds(r.at),
+        r.model,
+        r.stage,
+        r.removed ?? compliance_NONE,
+        r.restored ?? compliance_NONE,
+        r.automatic ? 'automatic (monitor)' : 'by hand',
+        r.actor,
+        r.reason ?? ''
+    ]);
+    const headers = ['When (UTC)', 'Model', 'Stage', 'Taken out', 'Restored', 'How', 'By', 'Reason'];
+    return `${heading}\n\n${renderTable({ headers, rows }, format).trimEnd()}`;
+}
+function stageTimeSection(report, format) {
+    const heading = '### Time in each stage within the window';
+    if (report.stageTime.length === 0)
+        return `${heading}\n\nNo version held a stage in the window.`;
+    const rows = report.stageTime.map((t) => [
+        t.model,
+        t.stage,
+        t.version,
+        compliance_duration(t.ms),
+        t.holdsAtEnd ? 'yes' : 'no'
+    ]);
+    const headers = ['Model', 'Stage', 'Version', 'Time held', 'Holds it at the end'];
+    return `${heading}\n\n${renderTable({ headers, rows }, format).trimEnd()}`;
+}
+/** `text` as a code span on one line; escaped text when it holds a backtick. */
+function codeSpan(text) {
+    const line = text.replace(/\r?\n|\r/g, ' ');
+    return line.includes('`') || line.includes('|') ? markdown_escape(line) : `\`${line}\``;
+}
+/** `3d 4h 5m`, `12m 30s`: the largest two units that are not zero. */
+function compliance_duration(ms) {
+    const seconds = Math.floor(ms / 1000);
+    const units = [
+        [Math.floor(seconds / 86_400), 'd'],
+        [Math.floor((seconds % 86_400) / 3600), 'h'],
+        [Math.floor((seconds % 3600) / 60), 'm'],
+        [seconds % 60, 's']
+    ];
+    const first = units.findIndex(([value]) => value > 0);
+    if (first < 0)
+        return '0s';
+    return units
+        .slice(first, first + 2)
+        .filter(([value]) => value > 0)
+        .map(([value, unit]) => `${value}${unit}`)
+        .join(' ');
+}
+/** `report --json`: the same facts, times as ISO strings (null when unknown), durations in seconds. */
+function complianceJson(report) {
+    const iso = (date) => (Number.isNaN(date.getTime()) ? null : date.toISOString());
+    return JSON.stringify({
+        ...(report.model === undefined ? {} : { model: report.model }),
+        since: iso(report.since),
+        until: iso(report.until),
+        changesNotByModelGate: report.unrecorded.map(c => ({ ...c, at: iso(c.at) })),
+        promotions: report.promotions.map(p => ({ ...p, at: iso(p.at) })),
+        rollbacks: report.rollbacks.map(r => ({ ...r, at: iso(r.at) })),
+        stageTime: report.stageTime.map(({ ms, ...rest }) => ({ ...rest, seconds: ms / 1000 }))
+    }, null, 2);
+}
+
 ;// CONCATENATED MODULE: ./src/report/command.ts
+
 
 
 
@@ -36588,6 +37315,8 @@ function renderReport(report, format = 'md') {
             return renderMonitor(report.report);
         case 'rollout':
             return renderRollout(report.result);
+        case 'report':
+            return renderCompliance(report.compliance, format);
     }
 }
 /** A command's outcome with its report rendered beside the typed facts. */
@@ -36839,6 +37568,9 @@ function substitutePlaceholders(query, values) {
     return query.replace(PLACEHOLDER, (_, name, at) => {
         const span = spans.find(s => at > s.start && at < s.end);
         const value = values[name];
+        // Callers check first (evaluate.ts): a query naming the champion is not sent without one.
+        if (value === undefined)
+            throw new PromqlPlaceholderError([`$${name} has no value`]);
         return escapeStringContent(span?.regex ? quoteRegex(value) : value);
     });
 }
@@ -37819,11 +38551,13 @@ function planStep(input) {
 
 
 
+
 /**
  * `modelgate rollout`: record one step of a stage's rollout by hand (start, advance, hold,
  * abort, complete), planned from the policy's `rollout:` block and the steps the registry
  * holds (rollout/plan.ts), written through the registry's write protocol; or, with no step,
- * show where the rollout stands. Monitor-driven advancing is not built yet (docs/rollout.md).
+ * show where the rollout stands. `monitor` takes steps through the same path
+ * (commands/monitor-rollout.ts, commands/rollout-step.ts).
  */
 async function rollout(context, policy, options) {
     const { model, stage, action } = options;
@@ -37863,13 +38597,23 @@ async function rollout(context, policy, options) {
             : {})
     });
     const reason = options.reason?.trim();
-    const result = await registry.recordRolloutStep(model, stage, step, {
-        actor: context.actor,
-        ...(context.actorEmail ? { actorEmail: context.actorEmail } : {}),
-        ...(reason ? { reason } : {})
-    }, options.dryRun ? { dryRun: true } : {});
+    const result = await recordStep(context, {
+        model,
+        stage,
+        step,
+        ...(reason ? { reason } : {}),
+        ...(options.dryRun ? { dryRun: true } : {})
+    });
     const steps = result.written ? await registry.rolloutSteps(model, stage) : before;
-    return rollout_outcome({ model, stage, step, steps, result, ...stateOf(steps) });
+    const rollout = stagePolicy.rollout;
+    const championStage = rollout.type === 'shadow' ? rollout.shadows : fullStages[0];
+    const champion = championStage === undefined
+        ? undefined
+        : (await registry.getStage(model, championStage))?.version;
+    return {
+        ...rollout_outcome({ model, stage, step, steps, result, ...stateOf(steps) }),
+        ...(champion !== undefined ? { champion } : {})
+    };
 }
 /** The stages `version` holds; NotFoundError (exit 3) when it is not registered. */
 async function stagesOf(context, model, version) {
@@ -38006,10 +38750,248 @@ async function runRolloutCommand(values, io, model) {
     return outcome.exitCode;
 }
 
+;// CONCATENATED MODULE: ./src/commands/report.ts
+/**
+ * `modelgate report`: a compliance report of a time window, read from the registry alone (its
+ * events and current holders, through the port): the promotions and forced promotions with
+ * their approvers, the rollbacks (automatic by `monitor`, or by hand), how long each version held
+ * each stage within the window, and the stage changes ModelGate did not make. A stage event
+ * without a ModelGate record of its own (a hand-made `git tag` in GTO's format, a GTO-made
+ * assignment, an MLflow alias set outside ModelGate, or a tag whose message copies another
+ * event's record: registry/git/tag-audit.ts) is such a change, and makes the report exit 1 so a
+ * scheduled job can alert on it.
+ */
+
+
+/** `modelgate report`: exit 0 when every stage change in the window was ModelGate's, else 1. */
+async function complianceReport(context, request) {
+    const { since, until, model } = request;
+    if (until.getTime() <= since.getTime()) {
+        throw new InvalidInputError(`--until (${until.toISOString()}) must be later than --since (${since.toISOString()})`);
+    }
+    const [events, holders] = await Promise.all([
+        context.registry.history(model),
+        context.registry.status(model)
+    ]);
+    if (model && events.length === 0 && holders.length === 0) {
+        throw new NotFoundError(`No model named ${model} in the registry`);
+    }
+    const end = new Date(Math.min(until.getTime(), context.now().getTime()));
+    const compliance = buildReport(events, holders, { model, since, until, end });
+    return {
+        report: { command: 'report', compliance },
+        exitCode: compliance.unrecorded.length > 0 ? ExitCode.PassWithWarnings : ExitCode.Pass,
+        compliance
+    };
+}
+/** The report from the registry's events (newest first, as `history` gives them) and holders. */
+function buildReport(events, holders, window) {
+    const oldestFirst = [...events].reverse();
+    const inWindow = (at) => at >= window.since && at < window.until;
+    const stageEvents = oldestFirst.filter(event => (event.kind === 'assignment' || event.kind === 'unassignment') && event.stage !== undefined);
+    const promotions = [];
+    const rollbacks = [];
+    const unrecorded = [];
+    const seenRollbacks = new Set();
+    for (const event of stageEvents.filter(e => inWindow(e.at))) {
+        if (event.audit === undefined) {
+            unrecorded.push({
+                at: event.at,
+                model: event.model,
+                stage: event.stage,
+                kind: event.kind === 'assignment' ? 'assignment' : 'unassignment',
+                ...(event.version === undefined ? {} : { version: event.version }),
+                by: event.by,
+                id: event.id
+            });
+            continue;
+        }
+        const record = auditRecordOf(event.audit);
+        if (!record || !record.written)
+            continue;
+        if ((record.kind === 'promotion' || record.kind === 'forced-promotion') &&
+            event.kind === 'assignment') {
+            promotions.push(promotionOf(event, record));
+        }
+        else if (record.kind === 'rollback' || record.kind === 'automatic-rollback') {
+            // A rollback writes two events (the holder out, the restored version in), one record.
+            const key = `${record.model}\u0000${record.to}\u0000${record.timestamp}`;
+            if (seenRollbacks.has(key))
+                continue;
+            seenRollbacks.add(key);
+            rollbacks.push(rollbackOf(event, record));
+        }
+    }
+    // A holder with no record whose assignment is not among the events read (an MLflow alias set
+    // by hand: MLflow keeps no history of aliases, nor when one was set).
+    const listed = new Set(unrecorded.map(change => change.id));
+    for (const entry of holders) {
+        for (const holder of entry.stages) {
+            if (holder.audit !== undefined || listed.has(holder.eventId))
+                continue;
+            const known = !Number.isNaN(holder.assignedAt.getTime());
+            if (known && (!inWindow(holder.assignedAt) || events.some(e => e.id === holder.eventId)))
+                continue;
+            unrecorded.push({
+                at: holder.assignedAt,
+                model: entry.model,
+                stage: holder.stage,
+                kind: 'holder',
+                version: holder.version,
+                by: holder.assignedBy,
+                id: holder.eventId
+            });
+        }
+    }
+    return {
+        ...(window.model === undefined ? {} : { model: window.model }),
+        since: window.since,
+        until: window.until,
+        promotions,
+        rollbacks,
+        stageTime: stageTimes(stageEvents, window),
+        unrecorded
+    };
+}
+function promotionOf(event, record) {
+    return {
+        at: event.at,
+        model: event.model,
+        stage: record.to,
+        version: record.version ?? event.version ?? '',
+        from: record.from,
+        previous: record.previous,
+        forced: record.kind === 'forced-promotion',
+        actor: record.actor,
+        approvers: record.pullRequest?.approvers.map(approver => approver.login) ?? [],
+        ...(record.pullRequest ? { pullRequest: record.pullRequest.number } : {}),
+        ...(record.reason ? { reason: record.reason } : {}),
+        id: event.id
+    };
+}
+function rollbackOf(event, record) {
+    return {
+        at: event.at,
+        model: event.model,
+        stage: record.to,
+        restored: record.version,
+        removed: record.previous,
+        automatic: record.kind === 'automatic-rollback',
+        actor: record.actor,
+        ...(record.reason ? { reason: record.reason } : {}),
+        id: event.id
+    };
+}
+/**
+ * How long each version held each stage within the window, replaying the stage events oldest
+ * first: a stage's holder is the version assigned to it last and not taken out since (as
+ * `status` reads it); when the holder is taken out, the latest earlier one still in it holds it.
+ */
+function stageTimes(events, window) {
+    const totals = new Map();
+    const byStage = new Map();
+    for (const event of events) {
+        const key = `${event.model}\u0000${event.stage}`;
+        byStage.set(key, [...(byStage.get(key) ?? []), event]);
+    }
+    const add = (model, stage, version, from, to, now) => {
+        const start = Math.max(from.getTime(), window.since.getTime());
+        const stop = Math.min(to.getTime(), window.end.getTime());
+        if (stop <= start)
+            return;
+        const key = `${model}\u0000${stage}\u0000${version}`;
+        const entry = totals.get(key) ?? { model, stage, version, ms: 0, holdsAtEnd: false };
+        entry.ms += stop - start;
+        if (now)
+            entry.holdsAtEnd = true;
+        totals.set(key, entry);
+    };
+    for (const stageEvents of byStage.values()) {
+        const inStage = [];
+        let holder;
+        const { model, stage } = stageEvents[0];
+        for (const event of stageEvents) {
+            if (event.at >= window.end)
+                break;
+            if (event.version === undefined)
+                continue;
+            const at = inStage.indexOf(event.version);
+            if (at >= 0)
+                inStage.splice(at, 1);
+            if (event.kind === 'assignment')
+                inStage.push(event.version);
+            const next = inStage.at(-1);
+            if (next === holder?.version)
+                continue;
+            if (holder)
+                add(model, stage, holder.version, holder.since, event.at, false);
+            holder = next === undefined ? undefined : { version: next, since: event.at };
+        }
+        if (holder)
+            add(model, stage, holder.version, holder.since, window.end, true);
+    }
+    return [...totals.values()].sort((a, b) => a.model.localeCompare(b.model) || a.stage.localeCompare(b.stage) || b.ms - a.ms);
+}
+
+;// CONCATENATED MODULE: ./src/cli/report.ts
+/**
+ * `modelgate report`: the CLI's compliance report (its options, usage and wiring). run.ts lists
+ * it with the other commands; commands/report.ts reads the registry, report/compliance.ts words it.
+ */
+
+
+
+const REPORT_USAGE = `Usage: modelgate report [MODEL] --since DATE [--until DATE] [--policy FILE] [--repo DIR]
+                       [--format md|table] [--json]
+
+  A compliance report of a time window, from the registry alone: promotions (forced ones
+  marked, with their approvers), rollbacks (automatic by monitor, or by hand), how long each
+  version held each stage within the window, and the stage changes ModelGate did not make (a
+  stage tag or alias with no ModelGate record of its own). Details: docs/audit-trail.md.
+
+  MODEL             only this model (default: every model in the registry)
+  --since DATE      the window's start (included), in UTC unless it names its zone
+                    (2026-11-01, 2026-11-01 14:03, 2026-11-01T14:03:00+01:00)
+  --until DATE      the window's end (excluded; default now): --until 2026-12-01 ends
+                    with November
+  --policy FILE     the policy that names the registry (default policies/MODEL.yml)
+${FORMAT_USAGE}
+
+  Exit codes: 0 every stage change in the window was made by ModelGate; 1 one or more were
+  not (listed first); 2, 3, 4 as every command.`;
+const REPORT_OPTIONS = {
+    since: { type: 'string' },
+    until: { type: 'string' },
+    policy: { type: 'string' },
+    ...REPO_OPTION,
+    ...FORMAT_OPTION,
+    ...JSON_OPTION
+};
+async function runReportCommand(values, io, named) {
+    const model = named === undefined ? undefined : requiredModel(named);
+    const since = optionalDate(values, 'since');
+    if (!since)
+        throw new UsageError('--since is required: the start of the report');
+    const until = optionalDate(values, 'until');
+    const format = tableFormat(values, io);
+    const cli = await openCliRegistry({
+        repo: repoOf(values),
+        ...(model === undefined ? {} : { model }),
+        policyFile: args_optional(values, 'policy')
+    });
+    const outcome = await complianceReport(cli.context, {
+        ...(model === undefined ? {} : { model }),
+        since,
+        until: until ?? cli.context.now()
+    });
+    return print(io, values, outcome, format);
+}
+
 ;// CONCATENATED MODULE: ./src/cli/run.ts
 // The CLI's commands: one table of option sets, usages and runs, so that --help, parsing and
 // each command's wiring are read in one place (rollout's lives in cli/rollout.ts); what every
 // command shares (reading values, printing, errors) is in cli/args.ts.
+
 
 
 
@@ -38043,6 +39025,7 @@ Commands:
   digest     Print the content digest of a candidate directory (what promotions compare).
   status     Show which version holds each stage.
   history    Show every registry event, newest first.
+  report     A compliance report of a time window; exit 1 on stage changes not made by ModelGate.
 
 Run "modelgate <command> --help" for a command's options, "modelgate --version" for the version.
 
@@ -38249,6 +39232,12 @@ ${NO_PUSH_USAGE}`,
         options: ROLLOUT_OPTIONS,
         positionals: 1,
         run: (values, io, [model]) => runRolloutCommand(values, io, model)
+    },
+    report: {
+        usage: REPORT_USAGE,
+        options: REPORT_OPTIONS,
+        positionals: 1,
+        run: (v, io, [m]) => runReportCommand(v, io, m)
     },
     monitor: {
         usage: `Usage: modelgate monitor [MODEL] [--stage STAGE] [--at TIME] [--dry-run] [--policy FILE]

@@ -116,6 +116,9 @@ export async function runCommand(
       return rendered(await status(context, model))
     case 'history':
       return rendered(await history(context, model, { stage: settings.stage }))
+    case 'rollout':
+      // events.ts runs it by dispatch (action/rollout.ts), after the actor's right.
+      throw new InvalidInputError('command "rollout" runs on workflow_dispatch')
   }
 }
 

@@ -3,7 +3,13 @@ import { rollback, type RollbackOutcome } from '../commands/rollback.js'
 import type { GateResult } from '../gates/types.js'
 import type { CommandOutcome } from '../commands/registry-context.js'
 import { NotFoundError, PermissionError, errorMessage } from '../errors.js'
-import type { PromoteSettings, RegisterSettings, RollbackSettings, Settings } from '../inputs.js'
+import type {
+  PromoteSettings,
+  RegisterSettings,
+  RollbackSettings,
+  RolloutSettings,
+  Settings
+} from '../inputs.js'
 import { policyFileName } from '../policy/directory.js'
 import type { Policy } from '../policy/schema.js'
 import type { StageHolder } from '../registry/port.js'
@@ -73,18 +79,25 @@ export async function forcedPromotionByDispatch(
  * The actor must be allowed by the policy's `rollback.allowed` (default: maintain permission or
  * higher). Denied: a PermissionError (exit 4) before the registry is opened.
  */
-async function requireRollbackRight(
-  settings: RollbackSettings | PromoteSettings,
+export async function requireRollbackRight(
+  settings: RollbackSettings | PromoteSettings | RolloutSettings,
   context: EventContext
 ): Promise<{ github: GitHubPorts; permission: GateResult; policy?: Policy }> {
-  const what = settings.command === 'rollback' ? 'roll back' : 'force a promotion'
+  const what =
+    settings.command === 'rollback'
+      ? 'roll back'
+      : settings.command === 'rollout'
+        ? 'record a rollout step'
+        : 'force a promotion'
   const github = context.github(`Checking ${context.actor}'s right to ${what}`)
   let policy: Policy | undefined
   try {
     policy = await defaultBranchPolicy(settings, context, github)
   } catch (error) {
     // The rights could not be read: a refused attempt, recorded like a denial.
-    context.audits.add(deniedAudit(settings, context, undefined, errorMessage(error)))
+    if (settings.command !== 'rollout') {
+      context.audits.add(deniedAudit(settings, context, undefined, errorMessage(error)))
+    }
     throw error
   }
   const decision = await checkRollbackPermission(
@@ -98,7 +111,9 @@ async function requireRollbackRight(
     summary: decision.reason
   }
   if (!decision.allowed) {
-    context.audits.add(deniedAudit(settings, context, policy, decision.reason))
+    if (settings.command !== 'rollout') {
+      context.audits.add(deniedAudit(settings, context, policy, decision.reason))
+    }
     throw new PermissionError(
       `Refused: ${decision.reason}${rerunNote(context)}. The registry was not changed.`
     )
@@ -108,11 +123,13 @@ async function requireRollbackRight(
 }
 
 /** The commands that write the registry when dispatched, and so need to know who acts. */
-export type DispatchWriteSettings = RollbackSettings | PromoteSettings | RegisterSettings
+export type DispatchWriteSettings =
+  RollbackSettings | PromoteSettings | RegisterSettings | RolloutSettings
 
 export function isDispatchWrite(settings: Settings): settings is DispatchWriteSettings {
   return (
     settings.command === 'rollback' ||
+    settings.command === 'rollout' ||
     settings.command === 'promote' ||
     settings.command === 'register'
   )
@@ -127,7 +144,7 @@ export function requireKnownActor(settings: DispatchWriteSettings, context: Even
   const attempt = context.unknownRerun
   if (attempt === undefined) return
   const reason = `who re-ran this run is unknown: attempt ${attempt} has no GITHUB_TRIGGERING_ACTOR (older GitHub Enterprise Server or another runner), and GITHUB_ACTOR (${context.initialActor ?? 'unset'}) names who started the first attempt, not who re-ran it`
-  if (settings.command !== 'register') {
+  if (settings.command !== 'register' && settings.command !== 'rollout') {
     context.audits.add(deniedAudit(settings, { ...context, actor: 'unknown' }, undefined, reason))
   }
   throw new PermissionError(

@@ -6,6 +6,7 @@ import { withCandidateArtifact } from './candidate-artifact.js'
 import { checkOnPullRequest } from './check.js'
 import { runCommand } from './commands.js'
 import { monitorForEvent } from './monitor.js'
+import { rolloutByDispatch } from './rollout.js'
 import {
   forcedPromotionByDispatch,
   isDispatchWrite,
@@ -44,6 +45,12 @@ export async function runForEvent(
     requireKnownActor(settings, context)
   }
   if (settings.command === 'monitor') return monitorForEvent(settings, context)
+  if (settings.command === 'rollout') {
+    if (event !== 'workflow_dispatch') {
+      throw unsupported(`command "rollout" runs on workflow_dispatch`, event)
+    }
+    return rolloutByDispatch(settings, context)
+  }
   if (settings.command === 'rollback') {
     if (event !== 'workflow_dispatch') {
       throw unsupported(`command "rollback" runs on workflow_dispatch`, event)

@@ -7,6 +7,7 @@ import type { StageMonitorResult } from '../report/monitor.js'
 import { runMonitor } from './commands.js'
 import { noteRollbackOnPullRequest } from './dispatch.js'
 import { readPayload, type EventContext } from './github-context.js'
+import { monitorRolloutOutputs } from './rollout.js'
 
 /** The events `command: monitor` runs on: a schedule, or a start by hand or by an alerting system. */
 export const MONITOR_EVENTS = ['schedule', 'workflow_dispatch', 'repository_dispatch'] as const
@@ -48,7 +49,8 @@ export async function monitorForEvent(
     const note = await notePromotingPullRequest(acting, outcome, stage)
     if (note) markdown = withNote(markdown, note)
   }
-  return { ...outcome, markdown }
+  const rollouts = outcome.report.report.rollouts ?? []
+  return { ...outcome, markdown, outputs: monitorRolloutOutputs(rollouts) }
 }
 
 /**

@@ -8,6 +8,8 @@ import type { PromoteSettings } from '../inputs.js'
 import type { Policy } from '../policy/schema.js'
 import { rendered, type Rendered } from '../report/command.js'
 import { commentMarker, renderComment, type DoneAction } from '../report/comment.js'
+import { stageTrend } from '../commands/stage-trend.js'
+import { trendUnreadable, type StageTrend } from '../report/stage-trend.js'
 import {
   baseBranchAt,
   beforePush,
@@ -106,6 +108,7 @@ export async function evaluatePullRequest(
   const comment = renderComment({
     evaluation,
     promoteOn: settings.promoteOn,
+    ...(result.trend ? { trend: result.trend } : {}),
     ...(done ? { done } : {}),
     ...(changed ? { policyChanged: { path: file } } : {}),
     ...(context.runUrl ? { runUrl: context.runUrl } : {})
@@ -225,6 +228,7 @@ export async function promoteOnMerge(
       body: renderComment({
         evaluation: result.evaluation,
         merged: true,
+        ...(result.trend ? { trend: result.trend } : {}),
         ...(done ? { done } : {}),
         ...(context.runUrl ? { runUrl: context.runUrl } : {})
       }),
@@ -264,7 +268,7 @@ async function promoteWithEvidence(
   context: EventContext,
   github: GitHubPorts,
   request: EvidenceRequest
-): Promise<Rendered<PromoteOutcome>> {
+): Promise<Rendered<PromoteOutcome> & { trend?: StageTrend }> {
   const { policy, pr } = request
   const stage = settings.stage
   const stagePolicy = policy.stages[stage]
@@ -300,7 +304,15 @@ async function promoteWithEvidence(
     ...(context.attestations ? { attestations: context.attestations } : {}),
     ...(context.monitoringProbe ? { monitoringProbe: context.monitoringProbe } : {})
   })
-  return rendered(outcome)
+  // The comment's metric history, from the registry's audit records (after any write). Only a
+  // picture: an unreadable registry leaves it out with a warning, never fails the run.
+  const trend = await stageTrend(registryContext.registry, policy, stage).catch(
+    (error: unknown) => {
+      context.logger?.warning(trendUnreadable(error))
+      return undefined
+    }
+  )
+  return { ...rendered(outcome), ...(trend ? { trend } : {}) }
 }
 
 /**

@@ -44,6 +44,7 @@ import {
 } from './args.js'
 import { metricSourcesIn, openCliRegistry } from './context.js'
 import { ROLLOUT_OPTIONS, ROLLOUT_USAGE, runRolloutCommand } from './rollout.js'
+import { REPORT_OPTIONS, REPORT_USAGE, runReportCommand } from './report.js'
 
 export type { CliIO } from './args.js'
 
@@ -59,6 +60,7 @@ Commands:
   digest     Print the content digest of a candidate directory (what promotions compare).
   status     Show which version holds each stage.
   history    Show every registry event, newest first.
+  report     A compliance report of a time window; exit 1 on stage changes not made by ModelGate.
 
 Run "modelgate <command> --help" for a command's options, "modelgate --version" for the version.
 
@@ -289,6 +291,12 @@ ${NO_PUSH_USAGE}`,
     options: ROLLOUT_OPTIONS,
     positionals: 1,
     run: (values, io, [model]) => runRolloutCommand(values, io, model)
+  },
+  report: {
+    usage: REPORT_USAGE,
+    options: REPORT_OPTIONS,
+    positionals: 1,
+    run: (v, io, [m]) => runReportCommand(v, io, m)
   },
   monitor: {
     usage: `Usage: modelgate monitor [MODEL] [--stage STAGE] [--at TIME] [--dry-run] [--policy FILE]

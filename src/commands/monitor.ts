@@ -21,6 +21,8 @@ import {
 } from '../report/monitor.js'
 import type { CommandResult, RegistryContext } from './registry-context.js'
 import { StageChangedHandsError, rollback } from './rollback.js'
+import { driveRollout, drivenRollouts, nothingToDrive, rolloutExitCode } from './monitor-rollout.js'
+import { heldWarnings, type RolloutDriveResult } from '../report/monitor-rollout.js'
 
 /**
  * `modelgate monitor`: each watched stage's holder judged on live metrics, from its promotion
@@ -82,6 +84,13 @@ export async function monitor(
       `--at ${at.toISOString()} is in the future (now ${now.toISOString()})`
     )
   }
+  const rollouts: RolloutDriveResult[] = []
+  for (const [stage, rollout] of drivenRollouts(options.policy, options.stage)) {
+    const refused = (error: MetricQueryError, where: string, trigger: string, key: string) =>
+      queryRefused(error, where, trigger, key, options.policyFile)
+    const drive = { ...options, at, dryRun: options.dryRun === true, refused }
+    rollouts.push(await driveRollout(context, drive, stage, rollout))
+  }
   const results: StageMonitorResult[] = []
   for (const [stage, policy] of watched) {
     const { result } = await monitorStage(context, options, at, stage, policy)
@@ -94,9 +103,10 @@ export async function monitor(
     if (notice) result.notice = notice
     results.push(result)
   }
-  const exitCode = results
-    .map(stageExitCode)
-    .reduce((worst, code) => (SEVERITY.indexOf(code) > SEVERITY.indexOf(worst) ? code : worst))
+  const exitCode = [...results.map(stageExitCode), ...rollouts.map(rolloutExitCode)].reduce(
+    (worst, code) => (SEVERITY.indexOf(code) > SEVERITY.indexOf(worst) ? code : worst),
+    ExitCode.Pass
+  )
   return {
     report: {
       command: 'monitor',
@@ -105,6 +115,7 @@ export async function monitor(
         at,
         dryRun: options.dryRun === true,
         stages: results,
+        rollouts,
         exitCode
       }
     },
@@ -112,7 +123,7 @@ export async function monitor(
     model: options.model,
     stages: results,
     queries: results.reduce((sum, r) => sum + r.queries, 0),
-    warnings: inconclusiveWarnings(results),
+    warnings: [...inconclusiveWarnings(results), ...heldWarnings(rollouts)],
     // A dry run writes nothing and tells nobody: its report shows what would be notified.
     notifications:
       options.dryRun === true ? [] : results.flatMap(r => notificationOf(context, options.model, r))
@@ -174,19 +185,17 @@ function watchedStages(options: MonitorOptions): [string, MonitorPolicy][] {
       )
     }
     const block = stages[options.stage]?.monitor
-    if (!block) {
-      throw new InvalidInputError(
-        `Stage ${options.stage} has no monitor: block in the policy (stages.${options.stage}.monitor): nothing to watch.`
-      )
+    if (!block && drivenRollouts(options.policy, options.stage).length === 0) {
+      throw nothingToDrive(options.stage)
     }
-    return [[options.stage, block]]
+    return block ? [[options.stage, block]] : []
   }
   const all = Object.entries(stages).flatMap(([stage, s]): [string, MonitorPolicy][] =>
     s.monitor ? [[stage, s.monitor]] : []
   )
-  if (all.length === 0) {
+  if (all.length === 0 && drivenRollouts(options.policy).length === 0) {
     throw new InvalidInputError(
-      `The policy for ${options.model} has no stage with a monitor: block: nothing to watch.`
+      `The policy for ${options.model} has no stage with a monitor: block or rollout triggers: nothing to watch.`
     )
   }
   return all
@@ -256,7 +265,8 @@ async function monitorStage(
       ...(watch.previousVersion ? { previousVersion: watch.previousVersion } : {})
     }).catch((error: unknown) => {
       if (error instanceof MetricQueryError) {
-        throw queryRefused(error, stage, trigger.name, index, options.policyFile)
+        const keyPath = `stages.${stage}.monitor.triggers[${index}].query`
+        throw queryRefused(error, stage, trigger.name, keyPath, options.policyFile)
       }
       throw error
     })
@@ -349,10 +359,9 @@ function queryRefused(
   error: MetricQueryError,
   stage: string,
   trigger: string,
-  index: number,
+  keyPath: string,
   file: string | undefined
 ): InvalidInputError {
-  const keyPath = `stages.${stage}.monitor.triggers[${index}].query`
   const where = file !== undefined ? `${file} (${keyPath})` : `the policy (${keyPath})`
   return new InvalidInputError(
     `ModelGate monitor: ${stage}, trigger "${trigger}": ${error.message}. Fix the query in ${where}.`,

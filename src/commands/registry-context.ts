@@ -1,3 +1,4 @@
+import type { RolloutHandoff } from './rollout-step.js'
 import type { AuditLog } from '../audit/log.js'
 import type { RunFacts } from '../audit/record.js'
 import type { ExitCode } from '../errors.js'
@@ -24,6 +25,8 @@ export interface RegistryContext {
    * resolves outside it is refused. Default: the working directory.
    */
   workspace?: string
+  /** Told of every rollout step written (commands/rollout-step.ts), for the serving layer. */
+  rolloutHandoff?: RolloutHandoff
 }
 
 /**
@@ -48,4 +51,6 @@ export interface CommandOutcome {
   notifications?: NotificationEvent[]
   /** Warnings the action shows as annotations (an inconclusive monitor run), plain text. */
   warnings?: string[]
+  /** Step outputs beyond decision/report (a rollout step: `traffic-percent`, `version`, …). */
+  outputs?: Record<string, string>
 }

@@ -6,6 +6,7 @@ import type { RolloutResult } from '../report/rollout.js'
 import { planStep, type RolloutAction } from '../rollout/plan.js'
 import { rolloutState, type RolloutState } from '../rollout/steps.js'
 import type { CommandResult, RegistryContext } from './registry-context.js'
+import { recordStep } from './rollout-step.js'
 
 export interface RolloutOptions {
   model: string
@@ -20,16 +21,19 @@ export interface RolloutOptions {
 export interface RolloutOutcome extends CommandResult {
   report: { command: 'rollout'; result: RolloutResult }
   rollout: RolloutResult
+  /** The holder of the stage the rollout serves (a canary's next stage) or shadows. */
+  champion?: string
 }
 
 /**
  * `modelgate rollout`: record one step of a stage's rollout by hand (start, advance, hold,
  * abort, complete), planned from the policy's `rollout:` block and the steps the registry
  * holds (rollout/plan.ts), written through the registry's write protocol; or, with no step,
- * show where the rollout stands. Monitor-driven advancing is not built yet (docs/rollout.md).
+ * show where the rollout stands. `monitor` takes steps through the same path
+ * (commands/monitor-rollout.ts, commands/rollout-step.ts).
  */
 export async function rollout(
-  context: Pick<RegistryContext, 'registry' | 'actor' | 'actorEmail' | 'now'>,
+  context: Pick<RegistryContext, 'registry' | 'actor' | 'actorEmail' | 'now' | 'rolloutHandoff'>,
   policy: Policy,
   options: RolloutOptions
 ): Promise<RolloutOutcome> {
@@ -73,19 +77,24 @@ export async function rollout(
       : {})
   })
   const reason = options.reason?.trim()
-  const result = await registry.recordRolloutStep(
+  const result = await recordStep(context, {
     model,
     stage,
     step,
-    {
-      actor: context.actor,
-      ...(context.actorEmail ? { actorEmail: context.actorEmail } : {}),
-      ...(reason ? { reason } : {})
-    },
-    options.dryRun ? { dryRun: true } : {}
-  )
+    ...(reason ? { reason } : {}),
+    ...(options.dryRun ? { dryRun: true } : {})
+  })
   const steps = result.written ? await registry.rolloutSteps(model, stage) : before
-  return outcome({ model, stage, step, steps, result, ...stateOf(steps) })
+  const rollout = stagePolicy.rollout
+  const championStage = rollout.type === 'shadow' ? rollout.shadows : fullStages[0]
+  const champion =
+    championStage === undefined
+      ? undefined
+      : (await registry.getStage(model, championStage))?.version
+  return {
+    ...outcome({ model, stage, step, steps, result, ...stateOf(steps) }),
+    ...(champion !== undefined ? { champion } : {})
+  }
 }
 
 /** The stages `version` holds; NotFoundError (exit 3) when it is not registered. */

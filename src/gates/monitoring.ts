@@ -1,5 +1,6 @@
 import type { StagePolicy } from '../policy/schema.js'
 import { plural } from './format.js'
+import { utc } from './min-days.js'
 import type { GateResult } from './types.js'
 
 /** What one trigger's query answered for the holder: its series and their finite samples, or a failure. */
@@ -78,7 +79,8 @@ export function monitoringGate(context: MonitoringContext): GateResult {
   }
   const answers = triggers.map(name => ({ name, answer: probe.triggers[name] }))
   const details = [
-    `looked from ${probe.window.start} to ${probe.window.end}`,
+    // The report's time format (the probe keeps the exact ISO times for the JSON report).
+    `looked from ${when(probe.window.start)} to ${when(probe.window.end)}`,
     ...answers.map(({ name, answer }) => `${name}: ${describeAnswer(answer)}`)
   ]
   const failed = answers.filter(({ answer }) => answer !== undefined && 'failure' in answer)
@@ -101,6 +103,12 @@ export function monitoringGate(context: MonitoringContext): GateResult {
     summary: `${probe.source} receives data for ${probe.holder} on ${plural(triggers.length, 'trigger')}`,
     details
   }
+}
+
+/** `2026-12-02 10:00 UTC`, as the rest of the report; a value that is no time, as it is. */
+function when(iso: string): string {
+  const date = new Date(iso)
+  return Number.isNaN(date.getTime()) ? iso : utc(date)
 }
 
 function samplesOf(answer: TriggerProbe): number {

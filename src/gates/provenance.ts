@@ -32,9 +32,28 @@ export interface AttestedSubject {
   sha256: string
 }
 
+/**
+ * Who a certificate says signed, in the policy's terms (`repository`, `workflow`, `ref`, runner),
+ * read from a bundle whose signature, chain and log entry verified; certificate text with
+ * control characters made visible.
+ */
+export interface CertificateIdentity {
+  repository: string
+  workflow: string
+  ref: string
+  /** `github-hosted`, `self-hosted`; absent when the certificate states none. */
+  runner?: string
+}
+
 export type BundleVerdict =
   | { ok: true; subjects: AttestedSubject[]; signer: SignerFacts }
-  | { ok: false; field: string; why: string }
+  | {
+      ok: false
+      field: string
+      why: string
+      /** Who signed, when only the identity failed (the cryptography verified). */
+      signer?: CertificateIdentity
+    }
 
 /** Verifies one attestation bundle (pure); provenance/verify.ts makes one over a trusted root. */
 export interface ProvenanceVerifier {
@@ -83,6 +102,7 @@ export function provenanceGate(context: ProvenanceContext): GateResult {
     githubHostedOnly: rules.github_hosted_runners_only
   }
   const who = `${rules.repository} ${rules.workflow}${rules.ref ? `@${rules.ref}` : ''}`
+  const required = requiredIdentity(expected)
   const finding: ProvenanceFinding = {
     repository: rules.repository,
     workflow: rules.workflow,
@@ -104,7 +124,9 @@ export function provenanceGate(context: ProvenanceContext): GateResult {
   const verdicts = new Map<string, ReturnType<ProvenanceVerifier['verify']>>()
   const attestedBy = new Map<string, SignerFacts>()
   /** Why the bundles read for a digest did not verify. */
-  const refusals = new Map<string, string[]>()
+  const refusals = new Map<string, Refusal[]>()
+  const refuse = (digest: string, refusal: Refusal) =>
+    refusals.set(digest, [...(refusals.get(digest) ?? []), refusal])
   for (const [digest, lookup] of Object.entries(evidence.lookups)) {
     if ('error' in lookup) continue
     for (const bundle of lookup.bundles) {
@@ -120,12 +142,9 @@ export function provenanceGate(context: ProvenanceContext): GateResult {
         }
       }
       if (!verdict.ok) {
-        refusals.set(digest, [...(refusals.get(digest) ?? []), `${verdict.field} ${verdict.why}`])
+        refuse(digest, refusalOf(verdict, expected))
       } else if (!verdict.subjects.some(subject => subject.sha256 === digest)) {
-        refusals.set(digest, [
-          ...(refusals.get(digest) ?? []),
-          'statement.subject does not list this digest'
-        ])
+        refuse(digest, { text: 'statement.subject does not list this digest' })
       }
     }
   }
@@ -159,9 +178,16 @@ export function provenanceGate(context: ProvenanceContext): GateResult {
     finding.unattested.push({
       path: file.path,
       sha256: file.sha256,
-      why: whyNot(file, evidence.lookups[file.sha256], refusals.get(file.sha256), checksums, {
+      why: whyNot(file, evidence.lookups[file.sha256], refusals.get(file.sha256), required, {
+        checksums,
         attested: checksumsSigner !== undefined,
-        clean: checksumsClean
+        clean: checksumsClean,
+        ...(checksumsFile
+          ? {
+              lookup: evidence.lookups[checksumsFile.sha256],
+              refused: refusals.get(checksumsFile.sha256)
+            }
+          : {})
       })
     })
   }
@@ -200,15 +226,102 @@ export function provenanceGate(context: ProvenanceContext): GateResult {
   }
 }
 
+/** Why one bundle did not verify: who signed instead, when that is all that is wrong. */
+interface Refusal {
+  text: string
+  /** The signer's identity, when the bundle verified but was signed by someone else. */
+  by?: string
+}
+
+function refusalOf(
+  verdict: { field: string; why: string; signer?: CertificateIdentity },
+  expected: ExpectedIdentity
+): Refusal {
+  const { signer } = verdict
+  if (!signer) return { text: `${verdict.field} ${verdict.why}` }
+  const by = signerIdentity(signer)
+  const differs =
+    signer.repository !== expected.repository ||
+    signer.workflow !== expected.workflow ||
+    (expected.ref !== undefined && signer.ref !== expected.ref) ||
+    (signer.runner !== 'github-hosted' &&
+      (expected.githubHostedOnly || signer.runner !== 'self-hosted'))
+  // The same identity, yet refused: the field at fault says why (an issuer, an extension).
+  return differs
+    ? { text: '', by }
+    : { text: `attested by ${by}, but its ${verdict.field} ${verdict.why}` }
+}
+
+/** `acme/x .github/workflows/train.yml@refs/heads/main (github-hosted runners only)`, as the policy says it. */
+function requiredIdentity(expected: ExpectedIdentity): string {
+  const ref = expected.ref === undefined ? ', any ref' : `@${expected.ref}`
+  const runner = expected.githubHostedOnly
+    ? 'github-hosted runners only'
+    : 'github-hosted or self-hosted runner'
+  return `${expected.repository} ${expected.workflow}${ref} (${runner})`
+}
+
+/** `acme/x .github/workflows/notebook.yml@refs/heads/main (github-hosted runner)`, from the certificate. */
+function signerIdentity(signer: CertificateIdentity): string {
+  const runner = signer.runner === undefined ? 'no runner stated' : `${signer.runner} runner`
+  return `${signer.repository} ${signer.workflow}@${signer.ref} (${runner})`
+}
+
+/**
+ * The bundles of one digest, none verified: `attested, but by …, not the required …` when each
+ * was signed by someone else, else how many and each one's failure (at most three).
+ */
+function refusedText(refused: Refusal[], required: string, own: boolean): string {
+  const bys = [...new Set(refused.map(refusal => refusal.by))]
+  if (bys.every(by => by !== undefined)) {
+    return `${own ? '' : 'is '}attested, but by ${bys.join(' and by ')}, not the required ${required}`
+  }
+  const texts = refused.map(refusal =>
+    refusal.by === undefined
+      ? refusal.text
+      : `attested, but by ${refusal.by}, not the required ${required}`
+  )
+  const shown = texts.slice(0, 3).join('; ')
+  const more = texts.length > 3 ? `; and ${texts.length - 3} more` : ''
+  const count = plural(refused.length, 'attestation')
+  return `${own ? `${count} found` : `has ${count}`}, none verified: ${shown}${more}`
+}
+
+/** What the checksums file that lists a file says for it. */
+interface ThroughChecksums {
+  checksums: ChecksumReport | undefined
+  /** Its attestation verified. */
+  attested: boolean
+  /** It matches every file. */
+  clean: boolean
+  /** What GitHub answered for its digest, and why its bundles did not verify. */
+  lookup?: AttestationLookup | undefined
+  refused?: Refusal[] | undefined
+}
+
 function whyNot(
   file: CandidateFile,
   lookup: AttestationLookup | undefined,
-  refused: string[] | undefined,
-  checksums: ChecksumReport | undefined,
-  through: { attested: boolean; clean: boolean }
+  refused: Refusal[] | undefined,
+  required: string,
+  through: ThroughChecksums
 ): string {
+  const { checksums } = through
+  const listedBy = checksums && checksums.file !== file.path ? checksums.file : undefined
+  // The checksums file lists this file but could not vouch for it: say what is wrong with it
+  // (an attestation by someone else, one that failed, a failed read), never "no attestation".
+  const checksumsWhy =
+    listedBy === undefined || !checksums?.verified.includes(file.path) || through.attested
+      ? undefined
+      : through.lookup === undefined
+        ? 'could not be checked: its attestations were not read'
+        : 'error' in through.lookup
+          ? `could not be checked: ${through.lookup.error}`
+          : through.refused && through.refused.length > 0
+            ? refusedText(through.refused, required, false)
+            : undefined
   const listed =
-    !checksums || checksums.file === file.path
+    !checksums || listedBy === undefined || checksumsWhy !== undefined
       ? ''
       : !checksums.verified.includes(file.path)
         ? ` (not verified by ${checksums.file} either)`
@@ -217,12 +330,14 @@ function whyNot(
           : !through.clean
             ? ` (${checksums.file} lists it, but does not match every file)`
             : ''
-  if (!lookup) return `its attestations were not read${listed}`
-  if ('error' in lookup) return `${lookup.error}${listed}`
+  const alsoChecksums =
+    checksumsWhy === undefined ? '' : `, and ${listedBy}, which lists it, ${checksumsWhy}`
+  if (!lookup) return `its attestations were not read${listed}${alsoChecksums}`
+  if ('error' in lookup) return `${lookup.error}${listed}${alsoChecksums}`
   if (refused && refused.length > 0) {
-    const shown = refused.slice(0, 3).join('; ')
-    const more = refused.length > 3 ? `; and ${refused.length - 3} more` : ''
-    return `${plural(refused.length, 'attestation')} found, none verified: ${shown}${more}${listed}`
+    return `${refusedText(refused, required, true)}${listed}${alsoChecksums}`
   }
-  return `no attestation found${listed}`
+  return checksumsWhy === undefined
+    ? `no attestation found${listed}`
+    : `no attestation of its own${alsoChecksums}`
 }

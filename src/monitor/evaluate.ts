@@ -3,6 +3,7 @@ import { durationMs } from '../policy/monitor.js'
 import type { PlaceholderValues } from './promql.js'
 import { MetricQueryError, MetricSourceError } from './types.js'
 import type { MetricSource, Series } from './types.js'
+import { PLACEHOLDER } from '../policy/promql-placeholders.js'
 import { triggerVerdict } from './verdict.js'
 import type { BaselineInput, TriggerVerdict } from './verdict.js'
 import type { TimeRange, WatchWindow } from './window.js'
@@ -22,6 +23,11 @@ export interface TriggerContext {
   auditMetrics?: Record<string, number>
   /** The version that held the stage before the promotion, for `baseline: previous_holder`. */
   previousVersion?: string
+  /**
+   * A rollout's champion (the holder of the stage it serves or shadows): `$champion` in the
+   * query, and the same query for it over the same window for `baseline: champion`.
+   */
+  champion?: string
 }
 
 export interface TriggerEvaluation {
@@ -48,8 +54,13 @@ export async function evaluateTrigger(
     evaluation.queries++
     return source.queryRange({ query: trigger.query, values, ...window, stepMs })
   }
+  const champion = context.champion
+  if (champion === undefined && needsChampion(trigger)) {
+    return { ...evaluation, verdict: noChampion(trigger) }
+  }
+  const values = champion === undefined ? context.values : { ...context.values, champion }
   try {
-    const series = await ask(context.values, range)
+    const series = await ask(values, range)
     let baseline: BaselineInput | undefined
     const relative = trigger.relative
     if (relative?.baseline === 'audit') {
@@ -61,8 +72,11 @@ export async function evaluateTrigger(
         value: Object.hasOwn(metrics, metric) ? metrics[metric] : undefined
       }
     } else if (relative?.baseline === 'previous_holder' && context.previousVersion !== undefined) {
-      const values = { ...context.values, version: context.previousVersion }
-      baseline = { from: 'previous_holder', series: await ask(values, context.window.baseline) }
+      const previous = { ...values, version: context.previousVersion }
+      baseline = { from: 'previous_holder', series: await ask(previous, context.window.baseline) }
+    } else if (relative?.baseline === 'champion' && champion !== undefined) {
+      // The champion over the same window: both versions see the same hours of traffic.
+      baseline = { from: 'champion', series: await ask({ ...values, version: champion }, range) }
     }
     return { ...evaluation, verdict: triggerVerdict(trigger, series, baseline) }
   } catch (error) {
@@ -80,5 +94,26 @@ export async function evaluateTrigger(
         series: []
       }
     }
+  }
+}
+
+/** The trigger names `$champion` or compares with it. */
+function needsChampion(trigger: TriggerPolicy): boolean {
+  return (
+    trigger.relative?.baseline === 'champion' ||
+    [...trigger.query.matchAll(PLACEHOLDER)].some(match => match[1] === 'champion')
+  )
+}
+
+/** No champion to compare with (the stage it serves holds no version): never healthy. */
+function noChampion(trigger: TriggerPolicy): TriggerVerdict {
+  return {
+    trigger: trigger.name,
+    status: 'inconclusive',
+    reason: 'no-baseline',
+    summary: 'no champion: the stage this rollout is compared with holds no version',
+    failureLimit: trigger.failure_limit,
+    minSamples: trigger.min_samples,
+    series: []
   }
 }

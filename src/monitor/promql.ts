@@ -14,8 +14,11 @@ import {
   placeholderProblems
 } from '../policy/promql-placeholders.js'
 
-export type PlaceholderName = 'model' | 'version' | 'stage'
-export type PlaceholderValues = Record<PlaceholderName, string>
+export type PlaceholderName = 'model' | 'version' | 'stage' | 'champion'
+/** `$champion` is only a rollout's: the holder of the stage it serves or shadows, when there is one. */
+export type PlaceholderValues = Record<Exclude<PlaceholderName, 'champion'>, string> & {
+  champion?: string
+}
 
 export class PromqlPlaceholderError extends Error {
   constructor(readonly problems: string[]) {
@@ -61,6 +64,8 @@ export function substitutePlaceholders(query: string, values: PlaceholderValues)
   return query.replace(PLACEHOLDER, (_, name: PlaceholderName, at: number) => {
     const span = spans.find(s => at > s.start && at < s.end)
     const value = values[name]
+    // Callers check first (evaluate.ts): a query naming the champion is not sent without one.
+    if (value === undefined) throw new PromqlPlaceholderError([`$${name} has no value`])
     return escapeStringContent(span?.regex ? quoteRegex(value) : value)
   })
 }

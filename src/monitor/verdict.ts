@@ -44,16 +44,17 @@ export type VerdictReason =
 
 export type TriggerRule = Pick<
   TriggerPolicy,
-  'name' | 'max' | 'min' | 'relative' | 'failure_limit' | 'min_samples' | 'no_data'
+  'name' | 'max' | 'min' | 'relative' | 'failure_limit' | 'min_samples' | 'no_data' | 'by'
 >
 
 /** The baseline a relative bound compares with, as the caller read it. */
 export type BaselineInput =
   | { from: 'audit'; metric: string; value: number | undefined }
-  | { from: 'previous_holder'; series: Series[] }
+  /** The previous holder before the promotion, or a rollout's champion over the same window. */
+  | { from: 'previous_holder' | 'champion'; series: Series[] }
 
 export interface BaselineEvidence {
-  from: 'audit' | 'previous_holder'
+  from: 'audit' | 'previous_holder' | 'champion'
   /** The baseline value; absent when there was none usable (see `problem`). */
   value?: number
   /** previous_holder: how many valid samples the mean is of. */
@@ -74,6 +75,11 @@ export interface BreachingSample extends Sample {
 
 export interface SeriesVerdict {
   labels: Record<string, string>
+  /** With `by`: the series' value of that label, the segment it stands for. */
+  segment?: string
+  /** With `by` and a champion baseline: this segment's own bounds and baseline. */
+  bounds?: Bounds
+  baseline?: BaselineEvidence
   status: VerdictStatus
   reason: VerdictReason
   /** Every sample the source returned, in time order, NaN and infinities included. */
@@ -121,6 +127,9 @@ export function triggerVerdict(
       series: []
     }
   }
+  if (rule.by !== undefined && baseline?.from === 'champion') {
+    return segmentedVerdict(rule, rule.by, series, baseline.series)
+  }
   const resolved = resolveBounds(rule, baseline)
   if (resolved.bounds === undefined) {
     // Only a relative bound lacks bounds, and it always says why in its baseline evidence.
@@ -139,7 +148,9 @@ export function triggerVerdict(
       }))
     }
   }
-  const judged = series.map(s => seriesVerdict(rule, resolved.bounds as Bounds, s))
+  const judged = series.map(s =>
+    withSegment(rule, seriesVerdict(rule, resolved.bounds as Bounds, s))
+  )
   const result: TriggerVerdict = {
     ...base,
     ...combine(rule, judged),
@@ -163,7 +174,7 @@ function combine(
     return {
       status: 'breach',
       reason: 'breached',
-      summary: `${run.length} breaching samples in a row (limit ${rule.failure_limit})${seriesCount(breached.length, judged.length)}`
+      summary: `${run.length} breaching samples in a row (limit ${rule.failure_limit})${seriesCount(breached.length, judged.length)}${segmentsText(rule, breached)}`
     }
   }
   const short = breached.length + inconclusive.length
@@ -171,7 +182,7 @@ function combine(
     return {
       status: breached.length > 0 ? 'breach' : 'inconclusive',
       reason: 'too-few-samples',
-      summary: `no data: fewer than ${rule.min_samples} valid samples${seriesCount(short, judged.length)} (${noDataMeaning(rule)})`
+      summary: `no data: fewer than ${rule.min_samples} valid samples${seriesCount(short, judged.length)}${segmentsText(rule, [...breached, ...inconclusive])} (${noDataMeaning(rule)})`
     }
   }
   const longest = Math.max(...judged.map(s => s.longestRun))
@@ -275,7 +286,7 @@ export function resolveBounds(
 }
 
 function baselineValue(
-  from: 'audit' | 'previous_holder',
+  from: BaselineEvidence['from'],
   minSamples: number,
   input: BaselineInput | undefined
 ): BaselineEvidence {
@@ -291,11 +302,12 @@ function baselineValue(
     }
     return { from, value: input.value }
   }
+  const whose = from === 'champion' ? 'the champion' : 'the previous holder'
   if (input.series.length !== 1) {
     const problem =
       input.series.length === 0
-        ? 'the query matched no series for the previous holder'
-        : `the query matched ${input.series.length} series for the previous holder, not one`
+        ? `the query matched no series for ${whose}`
+        : `the query matched ${input.series.length} series for ${whose}, not one`
     return { from, problem }
   }
   const values = (input.series[0] as Series).samples
@@ -305,12 +317,80 @@ function baselineValue(
     return {
       from,
       samples: values.length,
-      problem: `the previous holder has ${values.length} valid samples, fewer than ${minSamples}`
+      problem: `${whose} has ${values.length} valid samples, fewer than ${minSamples}`
     }
   }
   const mean = values.reduce((sum, v) => sum + v, 0) / values.length
   if (!Number.isFinite(mean)) {
-    return { from, samples: values.length, problem: "the previous holder's mean overflows" }
+    return { from, samples: values.length, problem: `${whose}'s mean overflows` }
   }
   return { from, value: mean, samples: values.length }
+}
+
+/** `segment="eu"` for each segment of `series`, when the rule splits by a label. */
+function segmentsText(rule: TriggerRule, series: readonly SeriesVerdict[]): string {
+  if (rule.by === undefined || series.length === 0) return ''
+  const names = series.map(s => `${rule.by}=${JSON.stringify(s.segment ?? '')}`)
+  return ` (${names.join(', ')})`
+}
+
+function withSegment(rule: TriggerRule, verdict: SeriesVerdict): SeriesVerdict {
+  return rule.by === undefined ? verdict : { ...verdict, segment: verdict.labels[rule.by] ?? '' }
+}
+
+/**
+ * Per-segment comparison with the champion: each segment of the candidate against the mean of
+ * the champion's same segment over the same window. A segment without its champion counterpart
+ * (or with too few champion samples) is inconclusive; any breaching segment breaches the trigger.
+ */
+function segmentedVerdict(
+  rule: TriggerRule,
+  by: string,
+  series: Series[],
+  champion: Series[]
+): TriggerVerdict {
+  const judged = series.map(s => {
+    const segment = s.labels[by] ?? ''
+    const own = champion.filter(c => (c.labels[by] ?? '') === segment)
+    const resolved = resolveBounds(rule, { from: 'champion', series: own })
+    const evidence = resolved.baseline as BaselineEvidence
+    if (resolved.bounds === undefined) {
+      const counted = seriesVerdict(rule, {}, s)
+      return {
+        ...counted,
+        segment,
+        baseline: evidence,
+        status: 'inconclusive' as const,
+        reason: 'no-baseline' as const
+      }
+    }
+    return {
+      ...seriesVerdict(rule, resolved.bounds, s),
+      segment,
+      bounds: resolved.bounds,
+      baseline: evidence
+    }
+  })
+  const noBaseline = judged.filter(s => s.reason === 'no-baseline')
+  const combined = combine(rule, judged)
+  const result: TriggerVerdict = {
+    trigger: rule.name,
+    failureLimit: rule.failure_limit,
+    minSamples: rule.min_samples,
+    ...combined,
+    baseline: { from: 'champion' },
+    series: judged
+  }
+  if (combined.status !== 'breach' && noBaseline.length > 0) {
+    const problem = noBaseline.map(
+      s => `${by}=${JSON.stringify(s.segment)}: ${s.baseline?.problem ?? 'none'}`
+    )
+    return {
+      ...result,
+      status: 'inconclusive',
+      reason: 'no-baseline',
+      summary: `no champion baseline for ${problem.join('; ')}`
+    }
+  }
+  return result
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { placeholderProblems } from './promql-placeholders.js'
+import { PLACEHOLDER, placeholderProblems } from './promql-placeholders.js'
 
 /**
  * A stage's `monitor:` block: what is watched after a promotion into the stage, for how
@@ -82,9 +82,9 @@ export const MonitorSource = z
 export const RelativeBound = z
   .strictObject({
     baseline: z
-      .enum(['audit', 'previous_holder'])
+      .enum(['audit', 'previous_holder', 'champion'])
       .describe(
-        "`audit`: the value of `metric` recorded in the promotion's audit record. `previous_holder`: the mean of the same query for the version that held the stage before, over the same length of time just before the promotion."
+        "`audit`: the value of `metric` recorded in the promotion's audit record. `previous_holder`: the mean of the same query for the version that held the stage before, over the same length of time just before the promotion. `champion` (rollout triggers only): the mean of the same query for the champion (the holder of the stage the rollout serves or shadows) over the same window; with `by`, segment by segment."
       ),
     metric: z
       .string()
@@ -113,11 +113,14 @@ export const RelativeBound = z
         message: 'audit needs `metric`: which metric of the audit record is the baseline'
       })
     }
-    if (bound.baseline === 'previous_holder' && bound.metric !== undefined) {
+    if (bound.baseline !== 'audit' && bound.metric !== undefined) {
       ctx.addIssue({
         code: 'custom',
         path: ['metric'],
-        message: 'is only for baseline: audit; previous_holder runs the same query'
+        message:
+          bound.baseline === 'previous_holder'
+            ? 'is only for baseline: audit; previous_holder runs the same query'
+            : 'is only for baseline: audit; champion and previous_holder run the same query'
       })
     }
   })
@@ -141,6 +144,16 @@ export const Trigger = z
     max: z.number().optional().describe('Breach when a sample is above this (absolute).'),
     min: z.number().optional().describe('Breach when a sample is below this (absolute).'),
     relative: RelativeBound.optional(),
+    by: z
+      .string()
+      .regex(
+        /^[a-zA-Z_][a-zA-Z0-9_]*$/,
+        'must be a label name (letters, digits and _, not starting with a digit)'
+      )
+      .optional()
+      .describe(
+        'Per-segment rule: the label the query splits its answer by (one series per value, such as `max by (segment) (…)`). Each segment is judged alone, against the same segment of the champion with `baseline: champion`; any segment that breaches is a breach, named in the report.'
+      ),
     failure_limit: z
       .number()
       .int()
@@ -228,6 +241,22 @@ export const Monitor = z
       // Checked here, where the source is known: a file source's selectors follow the same rule.
       for (const message of placeholderProblems(trigger.query)) {
         ctx.addIssue({ code: 'custom', path: ['triggers', i, 'query'], message })
+      }
+      if ([...trigger.query.matchAll(PLACEHOLDER)].some(m => m[1] === 'champion')) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['triggers', i, 'query'],
+          message:
+            '$champion is only for rollout triggers (stages.<stage>.rollout.triggers): a monitor: block watches one version, with no champion'
+        })
+      }
+      if (trigger.relative?.baseline === 'champion') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['triggers', i, 'relative', 'baseline'],
+          message:
+            'champion is only for rollout triggers (stages.<stage>.rollout.triggers); a monitor: block compares with audit or previous_holder'
+        })
       }
       const step = durationMs(trigger.step)
       const watch = durationMs(monitor.watch_for)

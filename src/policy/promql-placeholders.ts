@@ -1,12 +1,12 @@
 /**
- * Where `$model`, `$version` and `$stage` may stand in a trigger's PromQL: only inside the
+ * Where `$model`, `$version`, `$stage` (and, in a rollout's triggers, `$champion`) may stand in a trigger's PromQL: only inside the
  * double-quoted value of a label matcher. Pure; the policy checks a query with
  * `placeholderProblems` when it is loaded, and monitor/promql.ts substitutes values into the
  * same spans.
  */
 
 /** A placeholder, not followed by more name characters (`$models` is not `$model`). */
-export const PLACEHOLDER = /\$(model|version|stage)(?![A-Za-z0-9_])/g
+export const PLACEHOLDER = /\$(model|version|stage|champion)(?![A-Za-z0-9_])/g
 
 /** Where a placeholder may go: the span of one double-quoted matcher value, and its operator. */
 export interface ValueSpan {

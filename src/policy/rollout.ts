@@ -1,6 +1,12 @@
 import { z } from 'zod'
 import { placeholderProblems } from './promql-placeholders.js'
-import { DURATION_PATTERN, MonitorSource, Trigger, durationMs } from './monitor.js'
+import {
+  DURATION_PATTERN,
+  MonitorSource,
+  Trigger,
+  durationMs,
+  type TriggerPolicy
+} from './monitor.js'
 
 /**
  * A stage's `rollout:` block (schema.ts): the stage is a progressive-delivery step rather than a
@@ -24,12 +30,53 @@ const stageRef = z
     'must be letters, digits, - _ or /, starting and ending with a letter or digit'
   )
 
+/** A rollout's triggers: unique names, placeholders only as label values. */
+function triggerProblems(triggers: readonly TriggerPolicy[], ctx: z.RefinementCtx): void {
+  const seen = new Set<string>()
+  triggers.forEach((trigger, i) => {
+    if (seen.has(trigger.name)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['triggers', i, 'name'],
+        message: `"${trigger.name}" names another trigger of this rollout already`
+      })
+    }
+    seen.add(trigger.name)
+    for (const message of placeholderProblems(trigger.query)) {
+      ctx.addIssue({ code: 'custom', path: ['triggers', i, 'query'], message })
+    }
+  })
+}
+
 export const ShadowRollout = z
   .strictObject({
     type: z.literal('shadow'),
     shadows: stageRef.describe(
       'The stage whose holder the shadow runs beside: mirrored inputs, answers compared and discarded.'
-    )
+    ),
+    min_step_duration: duration
+      .optional()
+      .describe(
+        'How long the shadow must run, with its triggers healthy, before `monitor` reports it ready for promotion to the next stage (default: at once).'
+      ),
+    source: MonitorSource.optional(),
+    triggers: z
+      .array(Trigger)
+      .min(1)
+      .optional()
+      .describe(
+        "The monitor's triggers judged by `monitor` over the shadow's run, such as a minimum agreement with the champion; a breach aborts the shadow. Needs `source`."
+      )
+  })
+  .superRefine((shadow, ctx) => {
+    if ((shadow.source === undefined) !== (shadow.triggers === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [shadow.source === undefined ? 'triggers' : 'source'],
+        message: 'source and triggers go together: give both, or neither'
+      })
+    }
+    triggerProblems(shadow.triggers ?? [], ctx)
   })
   .describe(
     'The version runs in shadow: no traffic of its own, compared with the holder of `shadows`.'
@@ -72,20 +119,7 @@ export const CanaryRollout = z
         })
       }
     })
-    const seen = new Set<string>()
-    canary.triggers.forEach((trigger, i) => {
-      if (seen.has(trigger.name)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['triggers', i, 'name'],
-          message: `"${trigger.name}" names another trigger of this rollout already`
-        })
-      }
-      seen.add(trigger.name)
-      for (const message of placeholderProblems(trigger.query)) {
-        ctx.addIssue({ code: 'custom', path: ['triggers', i, 'query'], message })
-      }
-    })
+    triggerProblems(canary.triggers, ctx)
   })
   .describe(
     'The version takes a growing share of the traffic, one step at a time; each step is recorded in the registry.'

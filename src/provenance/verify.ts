@@ -29,13 +29,21 @@ import {
 import type {
   AttestedSubject,
   BundleVerdict,
+  CertificateIdentity,
   ExpectedIdentity,
   ProvenanceVerifier,
   SignerFacts
 } from '../gates/provenance.js'
 
 // The verifier's types are the gate's (gates/ owns what it needs); named here as well for callers.
-export type { AttestedSubject, BundleVerdict, ExpectedIdentity, ProvenanceVerifier, SignerFacts }
+export type {
+  AttestedSubject,
+  BundleVerdict,
+  CertificateIdentity,
+  ExpectedIdentity,
+  ProvenanceVerifier,
+  SignerFacts
+}
 
 export const GITHUB_ACTIONS_ISSUER = 'https://token.actions.githubusercontent.com'
 export const GITHUB_SERVER = 'https://github.com'
@@ -124,11 +132,24 @@ function verifyBundle(
       extensions: { issuer: GITHUB_ACTIONS_ISSUER }
     })
   } catch (error) {
-    return { ok: false, ...libraryFailure(error) }
+    // The library checks the identity last (1.2.1, Verifier.verify): a PolicyError means the
+    // signature, chain and log verified, so the certificate's identity is worth naming.
+    if (!(error instanceof PolicyError)) return { ok: false, ...libraryFailure(error) }
+    const signer = certificateIdentity(leaf)
+    const failure = /issuer/.test(messageOf(error))
+      ? libraryFailure(error)
+      : {
+          field: 'certificate subjectAlternativeName',
+          why: `is ${quote(leaf.subjectAltName ?? '(none)')}, expected ${quote(workflowUri(expected, expected.ref ?? 'refs/…'))}`
+        }
+    return { ok: false, ...failure, ...(signer ? { signer } : {}) }
   }
 
   const checked = checkExtensions(leaf, expected)
-  if (!checked.ok) return checked
+  if (!checked.ok) {
+    const signer = certificateIdentity(leaf)
+    return { ...checked, ...(signer ? { signer } : {}) }
+  }
 
   const envelope = content.dsseEnvelope
   if (envelope.payloadType !== IN_TOTO_PAYLOAD) {
@@ -255,6 +276,29 @@ function checkExtensions(leaf: X509Certificate, expected: ExpectedIdentity): Ext
   }
 }
 
+/**
+ * Who the certificate (of a bundle whose cryptography verified) says signed, as the policy would
+ * write it: repository, workflow file and ref from the subject alternative name (the identity
+ * Fulcio issued to), the runner environment from its extension. Undefined when the name is no
+ * GitHub workflow URI. Values are certificate text: control characters made visible, length
+ * bounded; report/ escapes them for markdown, HTML and workflow commands.
+ */
+function certificateIdentity(leaf: X509Certificate): CertificateIdentity | undefined {
+  const san = leaf.subjectAltName
+  const prefix = `${GITHUB_SERVER}/`
+  if (!san || !san.startsWith(prefix)) return undefined
+  const match = /^([^/@]+\/[^/@]+)\/([^@]+)@([\s\S]+)$/.exec(san.slice(prefix.length))
+  if (!match) return undefined
+  const [, repository = '', workflow = '', ref = ''] = match
+  const runner = extensionText(leaf, EXTENSIONS.runnerEnvironment.oid)
+  return {
+    repository: visible(repository, 200),
+    workflow: visible(workflow, 200),
+    ref: visible(ref, 200),
+    ...(runner === undefined ? {} : { runner: visible(runner, 100) })
+  }
+}
+
 /** A Fulcio v2 extension's value: a DER UTF8String inside the extension's OCTET STRING. */
 function extensionText(leaf: X509Certificate, oid: string): string | undefined {
   try {
@@ -326,15 +370,15 @@ function quote(value: string): string {
   return JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}…` : value)
 }
 
-/** Control and line-separator characters as `\uXXXX`, at most 300 characters. */
-function visible(text: string): string {
+/** Control and line-separator characters as `\uXXXX`, at most `max` characters. */
+function visible(text: string, max = 300): string {
   const shown = Array.from(text, c => {
     const code = c.codePointAt(0) ?? 0
     const control =
       code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029
     return control ? `\\u${code.toString(16).padStart(4, '0')}` : c
   }).join('')
-  return shown.length > 300 ? `${shown.slice(0, 300)}…` : shown
+  return shown.length > max ? `${shown.slice(0, max)}…` : shown
 }
 
 function messageOf(error: unknown): string {

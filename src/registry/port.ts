@@ -14,6 +14,7 @@
  * previewed with `dryRun`.
  */
 import type { WrittenRecord } from '../audit/record.js'
+import type { RolloutStep, RolloutStepRequest } from '../rollout/step-types.js'
 
 /**
  * What a registry keeps with an event, read back: JSON, as any tool (ModelGate, GTO, MLflow's
@@ -213,30 +214,8 @@ export type WriteResult =
       planned: RegistryEvent[]
     }
 
-/** One step of a progressive rollout (docs/rollout.md); `percent` is the version's traffic share after it. */
-export type RolloutStepKind = 'start' | 'advance' | 'hold' | 'abort' | 'complete'
-
-/** A rollout step to record: what the caller planned (rollout/plan.ts). */
-export interface RolloutStepRequest {
-  kind: RolloutStepKind
-  version: string
-  /** The traffic share after the step, 0..100: 0 after an abort, 100 after complete. */
-  percent: number
-  /** The share before the step (advance: the step it leaves), so a stale plan is refused. */
-  from?: number
-}
-
-/** A rollout step as the registry keeps it. */
-export interface RolloutStep extends RolloutStepRequest {
-  model: string
-  stage: string
-  at: Date
-  by: string
-  /** Why (hold, abort: the actor's reason). */
-  reason?: string
-  /** Backend identifier of the step's event (git: the tag name). */
-  id: string
-}
+/** Rollout steps: their types belong to the pure rollout logic below the registry (rollout/). */
+export type { RolloutStep, RolloutStepKind, RolloutStepRequest } from '../rollout/step-types.js'
 
 export interface Registry {
   getVersion(model: string, version: string): Promise<VersionRecord | undefined>

@@ -16,6 +16,7 @@ import {
   type RegisterResult
 } from './register.js'
 import { renderMonitor, type MonitorReport } from './monitor.js'
+import { renderCompliance, type ComplianceReport } from './compliance.js'
 import {
   historyJson,
   renderHistory,
@@ -38,6 +39,7 @@ export type CommandReport =
   | { command: 'history'; events: RegistryEvent[]; localOnly?: ReadonlySet<string> }
   | { command: 'monitor'; report: MonitorReport }
   | { command: 'rollout'; result: RolloutResult }
+  | { command: 'report'; compliance: ComplianceReport }
 
 /**
  * The report's markdown and JSON. `format` lays out status's and history's tables: markdown
@@ -69,6 +71,8 @@ export function renderReport(
       return renderMonitor(report.report)
     case 'rollout':
       return renderRollout(report.result)
+    case 'report':
+      return renderCompliance(report.compliance, format)
   }
 }
 

@@ -2,6 +2,7 @@ import { utc } from '../gates/min-days.js'
 import { plural } from '../gates/format.js'
 import type { ApprovalTally, Evaluation, GateResult, ReviewerAt } from '../gates/types.js'
 import { escape, renderMarkdown } from './markdown.js'
+import { renderTrend, TREND_HOLDERS as TREND_ROWS_MAX, type StageTrend } from './stage-trend.js'
 
 /** GitHub refuses comment bodies longer than this many characters. */
 export const COMMENT_LIMIT = 65_536
@@ -50,6 +51,8 @@ export interface CommentInput {
   done?: DoneAction
   /** The workflow run, whose job summary holds the full report: linked when shortening. */
   runUrl?: string
+  /** The stage's last holders and their metrics (registry audit records): a chart and a table. */
+  trend?: StageTrend
 }
 
 export interface CommentOptions {
@@ -73,15 +76,23 @@ const MAX_NAMES = 30
  */
 export function renderComment(input: CommentInput, options: CommentOptions = {}): string {
   const limit = options.limit ?? COMMENT_LIMIT
-  const full = compose(input, renderMarkdown(input.evaluation))
+  const report = renderMarkdown(input.evaluation)
+  const trend = renderTrend(input.trend)
+  const full = compose(input, report, undefined, trend)
   if (full.length <= limit) return full
+  if (trend !== undefined) {
+    const fitted = fitTrend(input, report, limit)
+    if (fitted !== undefined) return fitted
+  }
 
   const noDetails: Evaluation = {
     ...input.evaluation,
     gates: input.evaluation.gates.map(withoutDetails)
   }
+  // The metric history goes first, whole, before anything of the report itself.
+  const lost = trend === undefined ? '' : 'the metric history of the stage, '
   const shortened = (report: string, what: string) =>
-    compose(input, report, shortenedNote(what, input.runUrl))
+    compose(input, report, shortenedNote(lost + what, input.runUrl))
   const body = shortened(renderMarkdown(noDetails), 'gate details are left out')
   if (body.length <= limit) return body
 
@@ -113,12 +124,12 @@ export function renderComment(input: CommentInput, options: CommentOptions = {})
     }
   }
   if (best !== undefined) return best
-  return cutToFit(input, fits(0), limit)
+  return cutToFit(input, fits(0), limit, lost)
 }
 
 /** Last resort: the report (already without details and table) cut at a line boundary. */
-function cutToFit(input: CommentInput, body: string, limit: number): string {
-  const note = shortenedNote('the report is cut short here', input.runUrl)
+function cutToFit(input: CommentInput, body: string, limit: number, lost = ''): string {
+  const note = shortenedNote(`${lost}the report is cut short here`, input.runUrl)
   const report = renderMarkdown({
     ...input.evaluation,
     gates: input.evaluation.gates.map(gate => keepMetrics(withoutDetails(gate), new Set()))
@@ -133,7 +144,45 @@ function cutToFit(input: CommentInput, body: string, limit: number): string {
   return result.length <= limit ? result : body.slice(0, limit)
 }
 
-function compose(input: CommentInput, report: string, note?: string): string {
+/**
+ * The comment with the metric history shortened to fit: its charts left out, then its table's
+ * rows oldest first; undefined when even one row does not fit with the whole report.
+ */
+function fitTrend(input: CommentInput, report: string, limit: number): string | undefined {
+  const holders = input.trend?.holders.length ?? 0
+  const withRows = (rows: number) => {
+    const dropped = Math.min(holders, TREND_ROWS_MAX) - rows
+    const what =
+      dropped > 0
+        ? `the metric charts and the oldest ${plural(dropped, 'row')} of their table are left out`
+        : 'the metric charts are left out (their table stays)'
+    return compose(
+      input,
+      report,
+      shortenedNote(what, input.runUrl),
+      renderTrend(input.trend, { chart: false, rows })
+    )
+  }
+  const all = Math.min(holders, TREND_ROWS_MAX)
+  if (withRows(all).length <= limit) return withRows(all)
+  // The most rows that still fit: binary search, the body grows with them.
+  let low = 1
+  let high = all - 1
+  let best: string | undefined
+  while (low <= high) {
+    const middle = Math.floor((low + high) / 2)
+    const body = withRows(middle)
+    if (body.length <= limit) {
+      best = body
+      low = middle + 1
+    } else {
+      high = middle - 1
+    }
+  }
+  return best
+}
+
+function compose(input: CommentInput, report: string, note?: string, trend?: string): string {
   const { evaluation } = input
   const lines = report.replace(/\n$/, '').split('\n')
   // The report ends with its footer line; our sections go above it.
@@ -143,6 +192,7 @@ function compose(input: CommentInput, report: string, note?: string): string {
   if (input.policyChanged) blocks.push(policyNote(input.policyChanged.path))
   const body = lines.join('\n').trim()
   if (body) blocks.push(body)
+  if (trend) blocks.push(trend)
   const approvals = approvalsSection(evaluation.gates.find(gate => gate.gate === 'approvals'))
   if (approvals) blocks.push(approvals)
   if (!input.done) blocks.push(mergeSection(input))

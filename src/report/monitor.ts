@@ -12,6 +12,7 @@ import type { AlertReason, StageVerdict } from '../monitor/verdict.js'
 import type { WatchWindow } from '../monitor/window.js'
 import { escape } from './markdown.js'
 import { renderRollback, type RollbackResult } from './rollback.js'
+import { rolloutJson, rolloutMarkdown, type RolloutDriveResult } from './monitor-rollout.js'
 
 // The monitor's own verdict types (monitor/verdict.ts), named here as well for the commands.
 export type { AlertReason, StageVerdict }
@@ -59,6 +60,8 @@ export interface MonitorReport {
   at: Date
   dryRun: boolean
   stages: StageMonitorResult[]
+  /** The rollouts the run drove (stages with `rollout:` triggers). */
+  rollouts?: RolloutDriveResult[]
   exitCode: number
 }
 
@@ -94,6 +97,7 @@ function markdown(report: MonitorReport): string {
     ''
   ]
   for (const stage of report.stages) lines.push(...stageMarkdown(stage, report.dryRun), '')
+  for (const rollout of report.rollouts ?? []) lines.push(...rolloutMarkdown(rollout), '')
   return lines.join('\n').replace(/\n+$/, '\n')
 }
 
@@ -113,19 +117,8 @@ function stageMarkdown(stage: StageMonitorResult, dryRun: boolean): string[] {
   lines.push(
     `${what}; watched ${iso(window.watched.start)} → ${iso(window.watched.end)}${window.ended ? ' (watch ended)' : ''}; source ${escape(stage.source)}.`,
     '',
-    '| Trigger | Query | Samples | Bounds | Baseline | Verdict |',
-    '| --- | --- | --- | --- | --- | --- |'
+    ...triggerRows(stage.triggers)
   )
-  for (const t of stage.triggers) {
-    const v = t.verdict
-    const samples = v.series.reduce((sum, s) => sum + s.samples.length, 0)
-    const valid = v.series.reduce((sum, s) => sum + s.valid, 0)
-    lines.push(
-      `| ${escape(v.trigger)} | ${code(t.query)} | ${samples} (${valid} valid) | ${bounds(v.bounds)} | ${baseline(v.baseline)} | ${v.status}: ${escape(v.summary)} |`
-    )
-  }
-  const breaches = stage.triggers.flatMap(t => breachLines(t))
-  if (breaches.length > 0) lines.push('', 'Breaching samples:', '', ...breaches)
   lines.push('', actionText(stage, dryRun))
   if (stage.notice) {
     const { severity, kind } = stage.notice
@@ -134,6 +127,25 @@ function stageMarkdown(stage: StageMonitorResult, dryRun: boolean): string[] {
       `Notification: **${severity}** (${kind})${dryRun ? ' — not sent on a dry run' : ''}.`
     )
   }
+  return lines
+}
+
+/** The triggers' table, then their breaching samples (also for the rollouts monitor drives). */
+export function triggerRows(triggers: readonly TriggerEvaluation[]): string[] {
+  const lines = [
+    '| Trigger | Query | Samples | Bounds | Baseline | Verdict |',
+    '| --- | --- | --- | --- | --- | --- |'
+  ]
+  for (const t of triggers) {
+    const v = t.verdict
+    const samples = v.series.reduce((sum, s) => sum + s.samples.length, 0)
+    const valid = v.series.reduce((sum, s) => sum + s.valid, 0)
+    lines.push(
+      `| ${escape(v.trigger)} | ${code(t.query)} | ${samples} (${valid} valid) | ${bounds(v.bounds)} | ${baseline(v.baseline)} | ${v.status}: ${escape(v.summary)} |`
+    )
+  }
+  const breaches = triggers.flatMap(t => breachLines(t))
+  if (breaches.length > 0) lines.push('', 'Breaching samples:', '', ...breaches)
   return lines
 }
 
@@ -182,7 +194,9 @@ export function breachReason(
   breached: TriggerEvaluation[]
 ): string {
   const parts = breached.map(t => {
-    const runs = t.verdict.series.flatMap(s => (s.breachRun ? [samplesText(s.breachRun)] : []))
+    const runs = t.verdict.series.flatMap(s =>
+      s.breachRun ? [`${segmentPrefix(s.segment, s.bounds)}${samplesText(s.breachRun)}`] : []
+    )
     const where = runs.length > 0 ? `: ${runs.join('; ')}` : ''
     return `${t.verdict.trigger} (${t.verdict.summary}${bounds(t.verdict.bounds, true)})${where}`
   })
@@ -206,6 +220,14 @@ export function inconclusiveWarnings(stages: readonly StageMonitorResult[]): str
     })
 }
 
+/** `segment "eu" (max 0.015): ` before a segment's breaching samples; nothing without `by`. */
+function segmentPrefix(segment: string | undefined, b: SeriesBounds | undefined): string {
+  if (segment === undefined) return ''
+  const limits = bounds(b, true).replace(/^; /, '')
+  return `segment ${JSON.stringify(segment)}${limits ? ` (${limits})` : ''}: `
+}
+type SeriesBounds = { min?: number; max?: number }
+
 /** One line of at most 300 characters. */
 function clip(text: string): string {
   const line = text.replace(/\s+/g, ' ').trim()
@@ -228,7 +250,10 @@ function bounds(b: { min?: number; max?: number } | undefined, inReason = false)
 
 function baseline(b: TriggerEvaluation['verdict']['baseline']): string {
   if (!b) return '–'
-  const from = b.from === 'audit' ? 'audit record' : 'previous holder'
+  const from =
+    b.from === 'audit' ? 'audit record' : b.from === 'champion' ? 'champion' : 'previous holder'
+  // A per-segment comparison keeps each segment's baseline with its series.
+  if (b.value === undefined && b.problem === undefined) return `${from}, segment by segment`
   if (b.value === undefined) return `${from}: ${escape(b.problem ?? 'none')}`
   return `${from}: ${value(b.value)}${b.samples !== undefined ? ` (mean of ${b.samples})` : ''}`
 }
@@ -276,36 +301,7 @@ function json(report: MonitorReport): Record<string, unknown> {
         : {}),
       ...(stage.source ? { source: stage.source } : {}),
       queries: stage.queries,
-      triggers: stage.triggers.map(t => ({
-        name: t.verdict.trigger,
-        query: t.query,
-        action: t.action,
-        stepSeconds: t.stepMs / 1000,
-        verdict: t.verdict.status,
-        reason: t.verdict.reason,
-        summary: t.verdict.summary,
-        ...(t.verdict.bounds ? { bounds: t.verdict.bounds } : {}),
-        ...(t.verdict.baseline ? { baseline: t.verdict.baseline } : {}),
-        failureLimit: t.verdict.failureLimit,
-        minSamples: t.verdict.minSamples,
-        series: t.verdict.series.map(s => ({
-          labels: s.labels,
-          status: s.status,
-          samples: s.samples.length,
-          valid: s.valid,
-          invalid: s.invalid,
-          longestRun: s.longestRun,
-          ...(s.breachRun
-            ? {
-                breachRun: s.breachRun.map(p => ({
-                  time: new Date(p.time).toISOString(),
-                  value: jsonValue(p.value),
-                  bound: p.bound
-                }))
-              }
-            : {})
-        }))
-      })),
+      triggers: stage.triggers.map(triggerJson),
       action:
         stage.action.kind === 'rollback'
           ? {
@@ -317,6 +313,41 @@ function json(report: MonitorReport): Record<string, unknown> {
           : stage.action,
       ...(stage.reason ? { reason: stage.reason } : {}),
       ...(stage.notice ? { notification: stage.notice } : {})
+    })),
+    rollouts: (report.rollouts ?? []).map(rolloutJson)
+  }
+}
+
+/** One trigger's evaluation as JSON (the monitor's stages and the rollouts it drives). */
+export function triggerJson(t: TriggerEvaluation): Record<string, unknown> {
+  return {
+    name: t.verdict.trigger,
+    query: t.query,
+    action: t.action,
+    stepSeconds: t.stepMs / 1000,
+    verdict: t.verdict.status,
+    reason: t.verdict.reason,
+    summary: t.verdict.summary,
+    ...(t.verdict.bounds ? { bounds: t.verdict.bounds } : {}),
+    ...(t.verdict.baseline ? { baseline: t.verdict.baseline } : {}),
+    failureLimit: t.verdict.failureLimit,
+    minSamples: t.verdict.minSamples,
+    series: t.verdict.series.map(s => ({
+      labels: s.labels,
+      status: s.status,
+      samples: s.samples.length,
+      valid: s.valid,
+      invalid: s.invalid,
+      longestRun: s.longestRun,
+      ...(s.breachRun
+        ? {
+            breachRun: s.breachRun.map(p => ({
+              time: new Date(p.time).toISOString(),
+              value: jsonValue(p.value),
+              bound: p.bound
+            }))
+          }
+        : {})
     }))
   }
 }

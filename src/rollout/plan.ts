@@ -9,7 +9,7 @@ import { InvalidInputError, NotFoundError } from '../errors.js'
 import { durationMs } from '../policy/monitor.js'
 import type { RolloutPolicy } from '../policy/rollout.js'
 import { nextStep } from '../policy/rollout.js'
-import type { RolloutStep, RolloutStepRequest } from '../registry/port.js'
+import type { RolloutStep, RolloutStepRequest } from './step-types.js'
 import { isActive, rolloutState } from './steps.js'
 
 export type RolloutAction =

@@ -6,13 +6,10 @@
  * steps it has just read, so a re-run or a lost race never records a step twice.
  */
 import { InvalidInputError, NotFoundError } from '../errors.js'
-import type {
-  NoWriteReason,
-  RegistryEvent,
-  RolloutStep,
-  RolloutStepKind,
-  RolloutStepRequest
-} from '../registry/port.js'
+import type { RolloutStep, RolloutStepKind, RolloutStepRequest, StepEvent } from './step-types.js'
+
+/** A step judged recorded already: the registry writes nothing (its NoWriteReason). */
+type StepNoWrite = 'step already recorded'
 
 export const STEP_KINDS: readonly RolloutStepKind[] = [
   'start',
@@ -53,7 +50,7 @@ const isPercent = (value: unknown): value is number =>
  * The step an event records, when its stored audit carries valid `rollout` facts; undefined
  * for any other event (a promotion, a damaged or foreign record).
  */
-export function stepOfEvent(event: RegistryEvent): RolloutStep | undefined {
+export function stepOfEvent(event: StepEvent): RolloutStep | undefined {
   const facts = event.audit?.rollout
   if (!facts || typeof facts !== 'object' || Array.isArray(facts)) return undefined
   const { step, percent, from } = facts as Record<string, unknown>
@@ -76,7 +73,7 @@ export function stepOfEvent(event: RegistryEvent): RolloutStep | undefined {
 }
 
 /** A stage's steps from a model's history (newest first, as the port's `history`), oldest first. */
-export function stepsOfHistory(history: readonly RegistryEvent[], stage: string): RolloutStep[] {
+export function stepsOfHistory(history: readonly StepEvent[], stage: string): RolloutStep[] {
   return [...history]
     .reverse()
     .filter(event => event.stage === stage)
@@ -127,10 +124,10 @@ export function decideStep(
   steps: readonly RolloutStep[],
   request: RolloutStepRequest,
   where: { model: string; stage: string }
-): 'write' | { noop: NoWriteReason } {
+): 'write' | { noop: StepNoWrite } {
   const state = rolloutState(steps)
   const name = `${where.model} ${where.stage}`
-  const repeat: { noop: NoWriteReason } = { noop: 'step already recorded' }
+  const repeat: { noop: StepNoWrite } = { noop: 'step already recorded' }
   if (request.kind === 'start') {
     if (state && isActive(state)) {
       if (state.version === request.version) return repeat

@@ -1,0 +1,354 @@
+// Issue 15 through the bundled action (dist/index.js, a child process) against a real Prometheus
+// and the GitHub stand-in: `command: rollout` by dispatch, permission-checked like a rollback,
+// with its outputs; scheduled `monitor` runs that advance a canary 10 → 25 → 50 with the workflow
+// as the actor and set the same outputs; then the full share by the merge of an approved pull
+// request, and the monitor completing the rollout. Each run's clock is shifted to the data's dates;
+// GTO's readers check origin after each scenario.
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { gitOk } from '../src/registry/git/runner.js'
+import {
+  dispatchWorkspace,
+  pushCommit,
+  remoteTags,
+  type DispatchWorkspace
+} from './helpers/action-workspace.js'
+import { bundledCli } from './helpers/cli-bundle.js'
+import { pushEvent, writeEvent, type WrittenEvent } from './helpers/events.js'
+import { GTO_TAG_RE, gtoReaders } from './helpers/git-gto-reference.js'
+import { hermeticGit, type Clone } from './helpers/git-sandbox.js'
+import { fakeSha } from './helpers/github-stand-in/index.js'
+import {
+  BASE_SECONDS,
+  samplesEvery,
+  startPrometheus,
+  type PrometheusServer
+} from './helpers/prometheus.js'
+import { runAction } from './helpers/run-action.js'
+
+const CLOCK = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers/shifted-clock.mjs')
+const MINUTE = 60
+const T0 = BASE_SECONDS
+const REPO = { owner: 'acme', name: 'models' }
+
+const policy = (url: string) => `model: fraud
+path: model
+metrics:
+  auc: { goal: maximize }
+stages:
+  staging:
+    from: [candidate]
+  shadow:
+    from: [staging]
+    rollout: { type: shadow, shadows: production }
+  canary:
+    from: [shadow]
+    rollout:
+      type: canary
+      steps: [5, 10, 25, 50]
+      min_step_duration: 30m
+      source: { prometheus: { url: "${url}" } }
+      triggers:
+        - name: error rate by segment
+          query: 'max by (segment) (error_ratio{model="$model", version="$version"})'
+          by: segment
+          relative: { baseline: champion, max_increase_pct: 50 }
+          failure_limit: 2
+  production:
+    from: [canary]
+    approvals: { required: 1 }
+rollback:
+  allowed: { permission: maintain }
+`
+
+describe('rollouts in the action: command rollout, scheduled monitor runs, the approved full share', () => {
+  let prometheus: PrometheusServer
+  let workspace: DispatchWorkspace
+  let clone: Clone
+  let schedule: WrittenEvent
+  const events: WrittenEvent[] = []
+  const clock = (seconds: number) => ({
+    NODE_OPTIONS: `--import=${CLOCK}`,
+    SHIFTED_CLOCK_START_MS: String(seconds * 1000)
+  })
+  const cli = (seconds: number, ...args: string[]) => bundledCli(clone.dir, args, clock(seconds))
+  const dispatch = (seconds: number, inputs: Record<string, string>, actor = 'octocat') =>
+    runAction(
+      { command: 'rollout', policy: 'policy.yml', stage: 'canary', ...inputs },
+      workspace.env('HEAD', {
+        ...clock(seconds),
+        GITHUB_ACTOR: actor,
+        GITHUB_TRIGGERING_ACTOR: actor,
+        GITHUB_RUN_ID: `${seconds}`
+      }),
+      clone.dir
+    )
+  const monitorRun = (seconds: number) =>
+    runAction(
+      { command: 'monitor', policy: 'policy.yml', 'github-token': workspace.gh.token },
+      {
+        ...workspace.env('HEAD', clock(seconds)),
+        ...schedule.env,
+        GITHUB_ACTOR: 'octocat',
+        GITHUB_WORKFLOW: 'monitor',
+        GITHUB_RUN_ID: `${seconds}`
+      },
+      clone.dir
+    )
+  const gto = async () => {
+    const origin = hermeticGit(path.join(path.dirname(clone.dir), 'origin.git'))
+    const names = (await gitOk(origin, ['tag', '--list'])).trim().split('\n')
+    for (const name of names) expect(name).toMatch(GTO_TAG_RE)
+    return gtoReaders(origin, 'fraud')
+  }
+  const outputsOf = (outputs: Record<string, string>) => ({
+    'traffic-percent': outputs['traffic-percent'],
+    'rollout-step': outputs['rollout-step'],
+    version: outputs.version,
+    'champion-version': outputs['champion-version']
+  })
+
+  beforeAll(async () => {
+    const gauge = (version: string, segment: string) => ({
+      name: 'error_ratio',
+      labels: { model: 'fraud', version, segment },
+      samples: samplesEvery(T0 - 60 * MINUTE, MINUTE, 400, () => 0.01)
+    })
+    prometheus = await startPrometheus([
+      gauge('v1.0.0', 'eu'),
+      gauge('v1.0.0', 'us'),
+      gauge('v1.1.0', 'eu'),
+      gauge('v1.1.0', 'us')
+    ])
+    workspace = await dispatchWorkspace({
+      policy: policy(prometheus.url),
+      aucs: [0.8, 0.85],
+      dispatchAt: 1
+    })
+    clone = workspace.clone
+    workspace.gh.state.repo('acme/models').addCollaborators({ alice: 'write', bob: 'write' })
+    await gitOk(clone.git, ['config', 'user.name', 'Test User'])
+    await gitOk(clone.git, ['config', 'user.email', 'test@example.com'])
+    const ok = async (seconds: number, ...args: string[]) => {
+      const run = await cli(seconds, ...args)
+      expect(run.stderr).toBe('')
+      expect([0, 1]).toContain(run.exitCode)
+    }
+    for (const [i, version] of ['v1.0.0', 'v1.1.0'].entries()) {
+      const registered = await runAction(
+        { command: 'register', policy: 'policy.yml', version },
+        workspace.env(workspace.commits[i] as string, clock(T0 - 50 * MINUTE + i * 60)),
+        clone.dir
+      )
+      expect(registered.exitCode).toBe(0)
+    }
+    await gitOk(clone.git, ['fetch', '--quiet', '--tags', 'origin'])
+    const force = ['--force', '--reason', 'the first champion']
+    await ok(
+      T0 - 40 * MINUTE,
+      'promote',
+      'fraud',
+      '--policy',
+      'policy.yml',
+      '--to',
+      'production',
+      '--version',
+      'v1.0.0',
+      ...force
+    )
+    await ok(
+      T0 - 30 * MINUTE,
+      'promote',
+      'fraud',
+      '--policy',
+      'policy.yml',
+      '--to',
+      'staging',
+      '--version',
+      'v1.1.0'
+    )
+    await ok(
+      T0 - 20 * MINUTE,
+      'rollout',
+      'fraud',
+      '--policy',
+      'policy.yml',
+      '--stage',
+      'shadow',
+      '--start',
+      '--version',
+      'v1.1.0'
+    )
+    schedule = await writeEvent({
+      name: 'schedule' as 'push',
+      payload: {
+        schedule: '7,22,37,52 * * * *',
+        repository: { full_name: 'acme/models', default_branch: 'main' }
+      },
+      env: {
+        GITHUB_EVENT_NAME: 'schedule',
+        GITHUB_REF: 'refs/heads/main',
+        GITHUB_SHA: workspace.commits[1] as string
+      }
+    })
+    events.push(schedule)
+  }, 240_000)
+  afterAll(async () => {
+    for (const event of events) await event.cleanup()
+    await prometheus?.stop()
+    await workspace?.cleanup()
+  })
+
+  it('refuses a bad step, a start without a version and an abort without a reason (exit 2)', async () => {
+    const before = await remoteTags(clone)
+    const bad = await dispatch(T0, { step: 'jump' })
+    expect(bad.exitCode).toBe(2)
+    expect(bad.stdout).toContain(
+      'input "step" must be one of start, advance, hold, abort, complete'
+    )
+    const start = await dispatch(T0, { step: 'start' })
+    expect(start.exitCode).toBe(2)
+    expect(start.stdout).toContain('input "version" is required for command "rollout"')
+    const abort = await dispatch(T0, { step: 'abort' })
+    expect(abort.exitCode).toBe(2)
+    expect(abort.stdout).toContain('input "reason" is required for command "rollout"')
+    const pushed = await runAction(
+      { command: 'rollout', policy: 'policy.yml', stage: 'canary', step: 'hold' },
+      { ...workspace.env('HEAD', clock(T0)), ...schedule.env },
+      clone.dir
+    )
+    expect(pushed.exitCode).toBe(2)
+    expect(pushed.stdout).toContain('command "rollout" runs on workflow_dispatch')
+    expect(await remoteTags(clone)).toEqual(before)
+  })
+
+  it('refuses a rollout step by someone without the rollback right (exit 4), writing nothing', async () => {
+    const before = await remoteTags(clone)
+    const run = await dispatch(T0, { step: 'start', version: 'v1.1.0' }, 'alice')
+    expect(run.exitCode).toBe(4)
+    expect(run.stdout).toContain('Refused')
+    expect(await remoteTags(clone)).toEqual(before)
+  })
+
+  it('starts the canary by dispatch, with its outputs; the same run again writes nothing', async () => {
+    const run = await dispatch(T0, { step: 'start', version: 'v1.1.0' })
+    expect(run.stderr).toBe('')
+    expect(run.exitCode).toBe(0)
+    expect(run.summary).toContain('recorded start (5%)')
+    expect(outputsOf(run.outputs)).toEqual({
+      'traffic-percent': '5',
+      'rollout-step': 'start',
+      version: 'v1.1.0',
+      'champion-version': 'v1.0.0'
+    })
+    const tags = await remoteTags(clone)
+    const again = await dispatch(T0 + 10, { step: 'start', version: 'v1.1.0' })
+    expect(again.exitCode).toBe(0)
+    expect(again.summary).toContain('start (5%) is recorded already; nothing written.')
+    expect(outputsOf(again.outputs)['traffic-percent']).toBe('5')
+    expect(await remoteTags(clone)).toEqual(tags)
+  })
+
+  it('advances by hand (step: advance) once the step time has passed', async () => {
+    const early = await dispatch(T0 + 10 * MINUTE, { step: 'advance' })
+    expect(early.exitCode).toBe(2)
+    const run = await dispatch(T0 + 31 * MINUTE, { step: 'advance' })
+    expect(run.exitCode).toBe(0)
+    expect(outputsOf(run.outputs)).toMatchObject({
+      'traffic-percent': '10',
+      'rollout-step': 'advance'
+    })
+  })
+
+  it('scheduled monitor runs advance 10 → 25 → 50 as the workflow, setting the outputs', async () => {
+    for (const [minutes, percent] of [
+      [62, '25'],
+      [93, '50']
+    ] as const) {
+      const run = await monitorRun(T0 + minutes * MINUTE)
+      expect(run.stderr).toBe('')
+      expect(run.exitCode).toBe(0)
+      expect(outputsOf(run.outputs)).toEqual({
+        'traffic-percent': percent,
+        'rollout-step': 'advance',
+        version: 'v1.1.0',
+        'champion-version': 'v1.0.0'
+      })
+      const tags = await remoteTags(clone)
+      const again = await monitorRun(T0 + (minutes + 1) * MINUTE)
+      expect(again.exitCode).toBe(0)
+      expect(await remoteTags(clone)).toEqual(tags)
+    }
+    const steps = await cli(
+      T0 + 95 * MINUTE,
+      'rollout',
+      'fraud',
+      '--policy',
+      'policy.yml',
+      '--stage',
+      'canary',
+      '--json'
+    )
+    const json = JSON.parse(steps.stdout) as {
+      steps: { kind: string; percent: number; by: string }[]
+    }
+    expect(json.steps.map(s => [s.kind, s.percent, s.by])).toEqual([
+      ['start', 5, 'octocat'],
+      ['advance', 10, 'octocat'],
+      ['advance', 25, 'github-actions (workflow "monitor", schedule)'],
+      ['advance', 50, 'github-actions (workflow "monitor", schedule)']
+    ])
+    const ready = await monitorRun(T0 + 125 * MINUTE)
+    expect(ready.exitCode).toBe(0)
+    expect(ready.summary).toContain('ready for promotion to production')
+    expect(await gto()).toEqual({
+      show: { staging: 'v1.1.0', shadow: 'v1.1.0', canary: 'v1.1.0', production: 'v1.0.0' },
+      semver: { staging: 'v1.1.0', shadow: 'v1.1.0', canary: 'v1.1.0', production: 'v1.0.0' }
+    })
+  })
+
+  it('the full share by the merge of an approved pull request; the monitor then completes the rollout', async () => {
+    const repo = workspace.gh.state.repo('acme/models')
+    repo.addPull({
+      number: 7,
+      author: 'alice',
+      head: { ref: 'full-v1.1', sha: fakeSha('pr7-head') },
+      base: { sha: workspace.commits[1] as string }
+    })
+    repo.addReview(7, { user: 'bob', state: 'APPROVED' })
+    const merge = await pushCommit(clone, 'Merge pull request #7')
+    repo.merge(7, { mergeCommitSha: merge })
+    const pushed = await writeEvent(
+      pushEvent({ repo: REPO, before: workspace.commits[1] as string, after: merge })
+    )
+    events.push(pushed)
+    const promoted = await runAction(
+      {
+        command: 'promote',
+        policy: 'policy.yml',
+        stage: 'production',
+        version: 'v1.1.0',
+        'github-token': workspace.gh.token
+      },
+      {
+        ...workspace.env(merge, clock(T0 + 130 * MINUTE)),
+        ...pushed.env,
+        GITHUB_RUN_ID: 'promote'
+      },
+      clone.dir
+    )
+    expect([promoted.exitCode, promoted.outputs.decision]).toEqual([0, 'pass'])
+    const done = await monitorRun(T0 + 131 * MINUTE)
+    expect(done.exitCode).toBe(0)
+    expect(outputsOf(done.outputs)).toEqual({
+      'traffic-percent': '100',
+      'rollout-step': 'complete',
+      version: 'v1.1.0',
+      'champion-version': 'v1.1.0'
+    })
+    expect(await gto()).toEqual({
+      show: { staging: 'v1.1.0', shadow: 'v1.1.0', production: 'v1.1.0' },
+      semver: { staging: 'v1.1.0', shadow: 'v1.1.0', production: 'v1.1.0' }
+    })
+  })
+})
