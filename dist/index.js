@@ -36292,7 +36292,10 @@ __nccwpck_require__.d(__webpack_exports__, {
 var github = __nccwpck_require__(61351);
 // EXTERNAL MODULE: ./src/errors.ts
 var errors = __nccwpck_require__(83916);
+// EXTERNAL MODULE: ./src/report/github-log.ts
+var github_log = __nccwpck_require__(29424);
 ;// CONCATENATED MODULE: ./src/github/retry.ts
+
 
 const DEFAULT_RETRY_POLICY = {
     maxAttempts: 4,
@@ -36386,7 +36389,7 @@ async function withRetries(send, what, policy, log, sleep = ms => new Promise(re
                     throw new Error(message, { cause: error });
                 throw new RateLimitedError(message, code, error);
             }
-            log.warning(`${hit}; retry ${attempt} of ${policy.maxAttempts - 1} in ${wait} s`);
+            log.warning((0,github_log/* retryLine */.Rn)(hit, attempt, policy.maxAttempts - 1, wait));
             await sleep(wait * policy.baseMs);
         }
     }
@@ -36505,6 +36508,127 @@ function numberField(value, name) {
 function unexpected(what, value) {
     const shape = Array.isArray(value) ? 'a list' : value === null ? 'null' : typeof value;
     return new Error(`GitHub API: unexpected response for ${what} (got ${shape})`);
+}
+
+
+/***/ }),
+
+/***/ 29424:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Db: () => (/* binding */ duplicateCommentLine),
+/* harmony export */   I6: () => (/* binding */ candidateArtifactLine),
+/* harmony export */   PP: () => (/* binding */ tokenLoginLine),
+/* harmony export */   Rn: () => (/* binding */ retryLine),
+/* harmony export */   ZT: () => (/* binding */ authorlessPullRequestLine),
+/* harmony export */   bo: () => (/* binding */ commentProblemLine),
+/* harmony export */   xv: () => (/* binding */ ghostReviewsLine)
+/* harmony export */ });
+/* harmony import */ var _log_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(46472);
+/**
+ * The log lines of the GitHub adapters (src/github/) and of the candidate artifact's download
+ * (src/action/candidate-artifact.ts): what they did or left out, for the job log. The adapters
+ * hand over the facts; the sentences are chosen here. Every line is made unable to act as a
+ * workflow command (log.ts): names and messages in it can come from users.
+ */
+
+/** A problem with the sticky comments on an issue or pull request (comments.ts). */
+function commentProblemLine(issueNumber, message) {
+    return (0,_log_js__WEBPACK_IMPORTED_MODULE_0__/* .neutraliseCommands */ .$B)(`On #${issueNumber}, ${message}`);
+}
+/** A second ModelGate comment with the same marker, deleted (comments.ts). */
+function duplicateCommentLine(id, issueNumber) {
+    return `Deleting duplicate ModelGate comment ${id} on #${issueNumber}`;
+}
+/** A merged pull request whose author's account is deleted, not taken as the commit's (pulls.ts). */
+function authorlessPullRequestLine(number, sha) {
+    return `Pull request #${number ?? '?'}, merged as ${sha.slice(0, 7)}, has no author (GitHub answers user: null for a deleted account): whose reviews count cannot be judged, so it is not taken as this commit's pull request`;
+}
+/** Reviews by deleted accounts, not counted (reviews.ts). */
+function ghostReviewsLine(count, pullRequest) {
+    return `${count} review(s) of #${pullRequest} by deleted accounts (GitHub answers user: null) are not counted: whose they were cannot be judged`;
+}
+/** A rate limit or a server error, retried after a wait (retry.ts); `hit` says which. */
+function retryLine(hit, attempt, of, waitSeconds) {
+    return (0,_log_js__WEBPACK_IMPORTED_MODULE_0__/* .neutraliseCommands */ .$B)(`${hit}; retry ${attempt} of ${of} in ${waitSeconds} s`);
+}
+/** The candidate artifact downloaded and unpacked (action/candidate-artifact.ts). */
+function candidateArtifactLine(name, artifact, dir) {
+    return (0,_log_js__WEBPACK_IMPORTED_MODULE_0__/* .neutraliseCommands */ .$B)(`Candidate artifact ${name} (id ${artifact.id}, ${artifact.unpackedBytes} bytes unpacked) is in ${dir}`);
+}
+/** Why the token's login could not be read (identity.ts): a debug line, the error's first line. */
+function tokenLoginLine(problem) {
+    switch (problem.kind) {
+        case 'graphql-no-login':
+            return 'GitHub GraphQL: viewer has no login';
+        case 'graphql-failed':
+            return (0,_log_js__WEBPACK_IMPORTED_MODULE_0__/* .neutraliseCommands */ .$B)(`GitHub GraphQL viewer failed: ${problem.message.split('\n', 1)[0]}`);
+        case 'installation-token':
+            return 'GitHub GET /user: 403, an installation token (GITHUB_TOKEN or a GitHub App)';
+        case 'user-failed':
+            return (0,_log_js__WEBPACK_IMPORTED_MODULE_0__/* .neutraliseCommands */ .$B)(`GitHub GET /user failed: ${problem.message.split('\n', 1)[0]}`);
+    }
+}
+
+
+/***/ }),
+
+/***/ 46472:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $B: () => (/* binding */ neutraliseCommands),
+/* harmony export */   wz: () => (/* binding */ showBidiControls)
+/* harmony export */ });
+/* unused harmony export forTerminal */
+/**
+ * Text for the job log, made unable to act as a workflow command. Pure: the action's entry
+ * (`main.ts`) passes every message it prints (`info`, `warning`, `error`, `setFailed`, the
+ * loggers it hands down) through {@link neutraliseCommands}.
+ *
+ * The runner reads the step's output line by line (`\n`, `\r` and `\r\n` end a line) and acts
+ * on two grammars: `::name …::data` at the start of a line after leading whitespace, and the
+ * older `##[name …]data` anywhere in a line; the log viewer also draws `##[error]`,
+ * `##[group]` and the like. A zero-width space goes between the two `:` of a `::` that opens a
+ * line (after any whitespace or invisible characters), and between the two `#` of every `##[`,
+ * so neither grammar matches. Nothing else changes, so the text reads the same and a secret
+ * inside it stays whole for the runner's masking.
+ *
+ * Chosen over `::stop-commands::<token>` … `::<token>::`: it also covers the viewer's `##[`
+ * markup (which stop-commands does not), holds no state (a killed process or an interleaved
+ * write cannot leave commands switched off for the rest of the step), and gives the one-line
+ * data of `::warning::` and the multi-line report printed with `info` the same treatment.
+ */
+const ZERO_WIDTH_SPACE = '\u200B';
+/** Line starts: every line break .NET or JavaScript knows. */
+const LINE_BREAK = '\\r\\n\\u0085\\u2028\\u2029';
+/** Whatever a reader could trim before the `::`: whitespace and zero-width characters. */
+const LEADING = '\\s\\u0085\\u180E\\u200B-\\u200D\\u2060\\uFEFF';
+const COMMAND_AT_LINE_START = new RegExp(`(^|[${LINE_BREAK}])([${LEADING}]*):(?=:)`, 'g');
+function neutraliseCommands(text) {
+    return text
+        .replace(COMMAND_AT_LINE_START, `$1$2:${ZERO_WIDTH_SPACE}`)
+        .replace(/#(?=#\[)/g, `#${ZERO_WIDTH_SPACE}`);
+}
+/**
+ * Text for a terminal or a workflow `run:` step, where the CLI prints: control characters that
+ * move the cursor, retitle or clear a terminal (C0 but tab and newline, DEL, C1) are dropped,
+ * and workflow commands are made inert as above. Registry text and file names reach the CLI's
+ * output and errors, and anyone who can push a tag or a file writes those.
+ */
+function forTerminal(text) {
+    return neutraliseCommands(
+    // eslint-disable-next-line no-control-regex
+    showBidiControls(text.replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, '')));
+}
+/**
+ * Unicode's bidirectional controls (ALM, LRM, RLM, the embeddings and overrides, the isolates)
+ * shown as their code point, `<U+202E>`: left in, they make a name or a reason display in
+ * another order than it reads ("Trojan Source"), on a terminal and on GitHub alike.
+ */
+function showBidiControls(text) {
+    return text.replace(/[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g, c => `<U+${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}>`);
 }
 
 
@@ -63621,6 +63745,8 @@ async function uploadUnderFreeName(base, used, upload, record) {
     return { record, problem };
 }
 
+// EXTERNAL MODULE: ./src/report/log.ts
+var log = __nccwpck_require__(46472);
 ;// CONCATENATED MODULE: ./src/gates/format.ts
 /**
  * Number and size formatting shared by the gates (in their messages) and the report
@@ -63706,56 +63832,6 @@ function plural(count, singular, pluralForm = `${singular}s`) {
 /** Trailing zeros of a `toFixed` with decimals, and the point if nothing follows it. */
 function trimZeros(text) {
     return text.replace(/\.?0+$/, '');
-}
-
-;// CONCATENATED MODULE: ./src/report/log.ts
-/**
- * Text for the job log, made unable to act as a workflow command. Pure: the action's entry
- * (`main.ts`) passes every message it prints (`info`, `warning`, `error`, `setFailed`, the
- * loggers it hands down) through {@link neutraliseCommands}.
- *
- * The runner reads the step's output line by line (`\n`, `\r` and `\r\n` end a line) and acts
- * on two grammars: `::name …::data` at the start of a line after leading whitespace, and the
- * older `##[name …]data` anywhere in a line; the log viewer also draws `##[error]`,
- * `##[group]` and the like. A zero-width space goes between the two `:` of a `::` that opens a
- * line (after any whitespace or invisible characters), and between the two `#` of every `##[`,
- * so neither grammar matches. Nothing else changes, so the text reads the same and a secret
- * inside it stays whole for the runner's masking.
- *
- * Chosen over `::stop-commands::<token>` … `::<token>::`: it also covers the viewer's `##[`
- * markup (which stop-commands does not), holds no state (a killed process or an interleaved
- * write cannot leave commands switched off for the rest of the step), and gives the one-line
- * data of `::warning::` and the multi-line report printed with `info` the same treatment.
- */
-const ZERO_WIDTH_SPACE = '\u200B';
-/** Line starts: every line break .NET or JavaScript knows. */
-const LINE_BREAK = '\\r\\n\\u0085\\u2028\\u2029';
-/** Whatever a reader could trim before the `::`: whitespace and zero-width characters. */
-const LEADING = '\\s\\u0085\\u180E\\u200B-\\u200D\\u2060\\uFEFF';
-const COMMAND_AT_LINE_START = new RegExp(`(^|[${LINE_BREAK}])([${LEADING}]*):(?=:)`, 'g');
-function neutraliseCommands(text) {
-    return text
-        .replace(COMMAND_AT_LINE_START, `$1$2:${ZERO_WIDTH_SPACE}`)
-        .replace(/#(?=#\[)/g, `#${ZERO_WIDTH_SPACE}`);
-}
-/**
- * Text for a terminal or a workflow `run:` step, where the CLI prints: control characters that
- * move the cursor, retitle or clear a terminal (C0 but tab and newline, DEL, C1) are dropped,
- * and workflow commands are made inert as above. Registry text and file names reach the CLI's
- * output and errors, and anyone who can push a tag or a file writes those.
- */
-function forTerminal(text) {
-    return neutraliseCommands(
-    // eslint-disable-next-line no-control-regex
-    showBidiControls(text.replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, '')));
-}
-/**
- * Unicode's bidirectional controls (ALM, LRM, RLM, the embeddings and overrides, the isolates)
- * shown as their code point, `<U+202E>`: left in, they make a name or a reason display in
- * another order than it reads ("Trojan Source"), on a terminal and on GitHub alike.
- */
-function showBidiControls(text) {
-    return text.replace(/[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g, c => `<U+${c.codePointAt(0)?.toString(16).toUpperCase().padStart(4, '0')}>`);
 }
 
 ;// CONCATENATED MODULE: ./src/policy/stages.ts
@@ -65925,11 +66001,11 @@ function value(number) {
  * Then {@link unlinked}: no @-mention, bare URL or issue reference renders live.
  */
 function markdown_escape(text) {
-    return unlinked(showBidiControls(text)
+    return unlinked((0,log/* showBidiControls */.wz)(text)
         .replace(/\r?\n|\r/g, ' ')
         .replace(/[\\`*[\]<>|~&]/g, '\\$&'));
 }
-const markdown_ZERO_WIDTH_SPACE = '\u200B';
+const ZERO_WIDTH_SPACE = '\u200B';
 /**
  * Text that GitHub shows as typed but links nothing: a zero-width space after every `@` (a
  * mention `@user`, `@org/team` or an email address needs a name character right after it),
@@ -65938,10 +66014,10 @@ const markdown_ZERO_WIDTH_SPACE = '\u200B';
  */
 function unlinked(text) {
     return text
-        .replace(/@/g, `@${markdown_ZERO_WIDTH_SPACE}`)
-        .replace(/:(?=\/\/)/g, `:${markdown_ZERO_WIDTH_SPACE}`)
-        .replace(/(www)(?=\.)/gi, `$1${markdown_ZERO_WIDTH_SPACE}`)
-        .replace(/#(?=\d)/g, `#${markdown_ZERO_WIDTH_SPACE}`);
+        .replace(/@/g, `@${ZERO_WIDTH_SPACE}`)
+        .replace(/:(?=\/\/)/g, `:${ZERO_WIDTH_SPACE}`)
+        .replace(/(www)(?=\.)/gi, `$1${ZERO_WIDTH_SPACE}`)
+        .replace(/#(?=\d)/g, `#${ZERO_WIDTH_SPACE}`);
 }
 /**
  * Text inside an HTML block (a `<summary>`), where markdown escapes do not apply: `&`, `<`,
@@ -65956,10 +66032,11 @@ function escapeHtml(text) {
         "'": '&#39;'
     };
     // unlinked first: its `#` rule would split the `&#39;` entity.
-    return unlinked(showBidiControls(text).replace(/\r?\n|\r/g, ' ')).replace(/[&<>"']/g, c => entities[c] ?? c);
+    return unlinked((0,log/* showBidiControls */.wz)(text).replace(/\r?\n|\r/g, ' ')).replace(/[&<>"']/g, c => entities[c] ?? c);
 }
 
 ;// CONCATENATED MODULE: ./src/report/audit-summary.ts
+
 
 /** Longest record shown whole in the job summary (GitHub keeps at most 1 MiB per step). */
 const SUMMARY_RECORD_LIMIT = 256 * 1024;
@@ -66006,6 +66083,18 @@ function summaryJson(record) {
 function fenceFor(text) {
     const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map(match => match[0].length));
     return '`'.repeat(Math.max(3, longest + 1));
+}
+/**
+ * The warning when a record's upload as a workflow artifact failed (a runner's artifact service
+ * refused it): the record is still in the job summary, and in the registry when it was written.
+ * A log line, so made unable to act as a workflow command.
+ */
+function auditUploadWarning(record, problem) {
+    return (0,log/* neutraliseCommands */.$B)(`The audit record of ${record.model} ${record.version ?? ''} was not uploaded as an artifact: ${problem}. It is in the job summary${record.written ? ' and the registry' : ''}.`);
+}
+/** The warning when the audit trail (summary, artifacts, notifications) could not be recorded. */
+function auditTrailFailedWarning(problem) {
+    return (0,log/* neutraliseCommands */.$B)(`Recording the audit trail failed: ${problem}`);
 }
 
 ;// CONCATENATED MODULE: ./src/notify/route.ts
@@ -66055,6 +66144,7 @@ function webhookRoutesFromEnv(env) {
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 ;// CONCATENATED MODULE: ./src/report/notification.ts
+
 /** Longest reason quoted in `text`; the JSON carries it whole. */
 const MAX_REASON = 120;
 /**
@@ -66150,6 +66240,18 @@ function code(text) {
 function truncate(text, max) {
     return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
+/**
+ * The log lines of a webhook post (notify/webhook.ts), naming the input and the host only: the
+ * URL's path and query can hold its secret. Made unable to act as a workflow command.
+ */
+const webhookLines = {
+    /** A notification not sent: never a failed run. */
+    notSent: (input, problem) => (0,log/* neutraliseCommands */.$B)(`${input}: ${problem}; no notification sent (this does not fail the run)`),
+    /** A first attempt that failed in a way worth one more. */
+    retrying: (input, host, problem) => (0,log/* neutraliseCommands */.$B)(`${input}: ${host}: ${problem}; retrying once`),
+    /** Delivered. */
+    sent: (input, host, status) => (0,log/* neutraliseCommands */.$B)(`${input}: notified ${host} (HTTP ${status})`)
+};
 
 ;// CONCATENATED MODULE: ./src/notify/webhook.ts
 /**
@@ -66219,7 +66321,7 @@ async function postNotification(url, payload, options) {
     const { logger } = options;
     const input = options.input ?? 'notify-webhook';
     const fail = (problem, status) => {
-        logger.warning(`${input}: ${problem}; no notification sent (this does not fail the run)`);
+        logger.warning(webhookLines.notSent(input, problem));
         return { delivered: false, ...(status !== undefined && { status }), problem };
     };
     let target;
@@ -66239,12 +66341,12 @@ async function postNotification(url, payload, options) {
         const body = JSON.stringify(payload);
         let attempt = await attemptOnce(send, target.href, body, timeoutMs);
         if (attempt.retry) {
-            logger.debug(`${input}: ${host}: ${attempt.problem}; retrying once`);
+            logger.debug(webhookLines.retrying(input, host, String(attempt.problem)));
             await (0,external_node_timers_promises_namespaceObject.setTimeout)(attempt.waitMs ?? options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS);
             attempt = await attemptOnce(send, target.href, body, timeoutMs);
         }
         if (attempt.problem === undefined) {
-            logger.info(`${input}: notified ${host} (HTTP ${attempt.status})`);
+            logger.info(webhookLines.sent(input, host, attempt.status));
             return { delivered: true, status: attempt.status };
         }
         return fail(`${host}: ${attempt.problem}`, attempt.status);
@@ -66381,7 +66483,7 @@ async function publishRecords(records, options) {
         : records.map(record => ({ record, problem: 'not running in GitHub Actions' }));
     for (const { problem, record } of published) {
         if (problem && options.uploader) {
-            options.logger.warning(`The audit record of ${record.model} ${record.version ?? ''} was not uploaded as an artifact: ${problem}. It is in the job summary${record.written ? ' and the registry' : ''}.`);
+            options.logger.warning(auditUploadWarning(record, problem));
         }
     }
     await options.summary(auditSummaryMarkdown(published));
@@ -67636,7 +67738,10 @@ function policyError(file, problems, cause) {
     });
 }
 
+// EXTERNAL MODULE: ./src/report/github-log.ts
+var github_log = __nccwpck_require__(29424);
 ;// CONCATENATED MODULE: ./src/action/candidate-artifact.ts
+
 
 const candidate_artifact_MIB = 1024 * 1024;
 /**
@@ -67668,7 +67773,7 @@ async function withCandidateArtifact(settings, context, policy, next) {
         }),
         ...(context.env.RUNNER_TEMP ? { tempRoot: context.env.RUNNER_TEMP } : {})
     });
-    context.logger?.info(`Candidate artifact ${name} (id ${fetched.artifact.id}, ${fetched.artifact.unpackedBytes} bytes unpacked) is in ${fetched.dir}`);
+    context.logger?.info((0,github_log/* candidateArtifactLine */.I6)(name, fetched.artifact, fetched.dir));
     try {
         return await next({ ...settings, candidate: fetched.dir });
     }
@@ -67680,6 +67785,7 @@ async function withCandidateArtifact(settings, context, policy, next) {
 // EXTERNAL MODULE: ./src/github/client.ts + 1 modules
 var client = __nccwpck_require__(89298);
 ;// CONCATENATED MODULE: ./src/github/pulls.ts
+
 
 /** A pull request from the REST API (or a webhook payload's `pull_request`); throws on a shape it cannot read. */
 function parsePullRequest(data) {
@@ -67760,7 +67866,7 @@ async function findMergedPullRequests(api, repo, sha, logger) {
         if (!merged || mergeCommit?.toLowerCase() !== sha.toLowerCase())
             continue;
         if ((0,client/* field */.ZZ)(pull, 'user') === null) {
-            logger?.warning(`Pull request #${(0,client/* numberField */.sJ)(pull, 'number') ?? '?'}, merged as ${sha.slice(0, 7)}, has no author (GitHub answers user: null for a deleted account): whose reviews count cannot be judged, so it is not taken as this commit's pull request`);
+            logger?.warning((0,github_log/* authorlessPullRequestLine */.ZT)((0,client/* numberField */.sJ)(pull, 'number'), sha));
             continue;
         }
         found.push(parsePullRequest(pull));
@@ -68495,7 +68601,7 @@ function terminalTable(table) {
 }
 function flat(cell) {
     // Bidi controls are shown as `<U+…>` on the way out (forTerminal): measured as shown.
-    return showBidiControls(cell).replace(/\r\n|[\r\n\t\u0085\u2028\u2029]/g, ' ');
+    return (0,log/* showBidiControls */.wz)(cell).replace(/\r\n|[\r\n\t\u0085\u2028\u2029]/g, ' ');
 }
 /** Columns a cell takes: code points, zero-width and combining characters take none. */
 function width(cell) {
@@ -69200,6 +69306,14 @@ function comment_code(text) {
 /** A report with a note under it, after a blank line. */
 function withNote(markdown, note) {
     return `${markdown}\n${note}\n`;
+}
+/** Where a pull request's policy is read: `the base branch (main at 1234567)`. */
+function baseBranchAt(baseRef, baseSha) {
+    return `the base branch (${baseRef} at ${baseSha.slice(0, 7)})`;
+}
+/** Where a push's policy is read: `main before this push (1234567)`. */
+function beforePush(branch, before) {
+    return `${branch} before this push (${before.slice(0, 7)})`;
 }
 /** `check` on a pull request: the policy is the base branch's, the candidate the head's. */
 function baseBranchNote(file, what, pullRequest) {
@@ -82499,7 +82613,7 @@ async function checkOnPullRequest(settings, context) {
     const pr = parsePullRequest(payload.pull_request);
     const { api, repo } = context.github(`Reading the policy of pull request #${pr.number}'s base`);
     const file = settings.policy;
-    const what = `the base branch (${pr.baseRef} at ${pr.baseSha.slice(0, 7)})`;
+    const what = baseBranchAt(pr.baseRef, pr.baseSha);
     const { policy } = await policyAt(file, { rev: pr.baseSha, what }, { context, api, repo });
     const outcome = await withCandidateArtifact(settings, context, policy, resolved => runCommand(resolved, context, { policy }));
     return { ...outcome, markdown: withNote(outcome.markdown, baseBranchNote(file, what, pr.number)) };
@@ -83364,6 +83478,94 @@ async function stageTrend(registry, policy, stage) {
     return { stage, metrics, holders: holders.reverse() };
 }
 
+;// CONCATENATED MODULE: ./src/report/commit-status.ts
+/** GitHub cuts status descriptions at this many characters. */
+const STATUS_DESCRIPTION_LIMIT = 140;
+/** `v1.4.0 → production` (the candidate's label when it has no version). */
+function subjectOf(evaluation) {
+    return `${evaluation.candidate.version ?? evaluation.candidate.label} → ${evaluation.stage}`;
+}
+/**
+ * The commit status an evaluation sets: `failure` when blocked, `pending` while something is
+ * missing (approvals, checks, soak time), `success` when it passed (with or without warnings).
+ * The description says why in at most 140 characters.
+ */
+function commitStatusFor(evaluation) {
+    const subject = subjectOf(evaluation);
+    const named = (status) => evaluation.gates.filter(gate => gate.status === status);
+    switch (evaluation.decision) {
+        case 'blocked':
+            return { state: 'failure', description: commit_status_describe(subject, 'blocked', named('fail')) };
+        case 'pending':
+            return { state: 'pending', description: commit_status_describe(subject, 'waiting', named('pending')) };
+        case 'pass-with-warnings':
+            return { state: 'success', description: commit_status_clip(`${subject}: passed with warnings`) };
+        case 'pass':
+            return { state: 'success', description: commit_status_clip(`${subject}: every gate passed`) };
+    }
+}
+function commit_status_describe(subject, verb, gates) {
+    const first = gates[0];
+    const why = first ? `${first.gate}: ${first.summary}` : '';
+    const more = gates.length > 1 ? ` (+${gates.length - 1} more)` : '';
+    return commit_status_clip(`${subject} ${verb} — ${why}${more}`);
+}
+/**
+ * The description of a pull request that changes the policy (its state is never `success`:
+ * the change itself is what a person must judge). Clipped when the status is set.
+ */
+function policyChangeDescription(evaluation) {
+    return `This pull request changes the policy (takes effect after merge); ${subjectOf(evaluation)} is ${evaluation.decision} under the base policy`;
+}
+/** At most 140 characters (code points), cut with an ellipsis. */
+function commit_status_clip(text, limit = STATUS_DESCRIPTION_LIMIT) {
+    const points = [...text.replace(/\s+/g, ' ').trim()];
+    return points.length <= limit
+        ? points.join('')
+        : `${points
+            .slice(0, limit - 1)
+            .join('')
+            .trimEnd()}…`;
+}
+
+;// CONCATENATED MODULE: ./src/report/pull-request.ts
+/**
+ * The lines of the pull-request flow (src/action/pull-request.ts) other than its notes
+ * (flow-notes.ts) and its commit status (commit-status.ts): why GitHub gave the run a read-only
+ * token, and the log lines about the sticky comment and the commit status. The flow hands over
+ * the facts; the sentences are chosen here. Log lines are made unable to act as workflow
+ * commands (log.ts).
+ */
+
+/** The reason in words, e.g. `the pull request comes from the fork a/b, and GitHub gives …`. */
+function readOnlyText(reason) {
+    switch (reason.kind) {
+        case 'deleted-fork':
+            return 'the pull request comes from a fork that no longer exists, and GitHub gives fork pull requests a read-only token';
+        case 'fork':
+            return `the pull request comes from the fork ${reason.repository}, and GitHub gives fork pull requests a read-only token`;
+        case 'dependabot':
+            return 'Dependabot triggered this run, and GitHub gives runs Dependabot triggers a read-only token';
+    }
+}
+/**
+ * The warning when GitHub refused the comment or the status and the run goes on (the registry
+ * was written, or the token may not write): what was not written, and why. `readOnly` is given
+ * when the refusal was a permission and the event shows a read-only token.
+ */
+function notPublishedWarning(refused) {
+    const what = refused.part.kind === 'comment' ? 'sticky comment' : `commit status ${refused.part.context}`;
+    const why = refused.readOnly
+        ? `${readOnlyText(refused.readOnly)}, whatever \`permissions:\` says. The evaluation stands: it is in the job summary and the decision and report outputs (see "Fork pull requests" in docs/security.md)`
+        : refused.problem;
+    const lead = refused.written ? 'The promotion was written, but the' : 'The';
+    return (0,log/* neutraliseCommands */.$B)(`${lead} ${what} on #${refused.pullRequest} could not be written: ${why}`);
+}
+/** The log line once the sticky comment is posted or edited. */
+function commentPublishedLine(action, pullRequest) {
+    return `Sticky comment ${action} on #${pullRequest}`;
+}
+
 ;// CONCATENATED MODULE: ./src/github/check-runs.ts
 
 /**
@@ -83414,6 +83616,7 @@ function parseCheckRun(data) {
 
 
 
+
 /**
  * {@link ReviewSource} over the REST API. Reviews by deleted accounts (`user: null`) cannot be
  * judged (whose permission? the author's own?): they are left out, with a warning to `logger`.
@@ -83439,7 +83642,7 @@ function octokitReviewSource(api, repo, logger) {
             const reviews = data.flatMap(parseReview);
             const ghosts = data.length - reviews.length;
             if (ghosts > 0) {
-                logger?.warning(`${ghosts} review(s) of #${number} by deleted accounts (GitHub answers user: null) are not counted: whose they were cannot be judged`);
+                logger?.warning((0,github_log/* ghostReviewsLine */.xv)(ghosts, number));
             }
             return reviews;
         }
@@ -83532,46 +83735,12 @@ async function gatherReviewEvidence(source, pr, rules) {
 
 ;// CONCATENATED MODULE: ./src/github/statuses.ts
 
-/** GitHub cuts status descriptions at this many characters. */
-const STATUS_DESCRIPTION_LIMIT = 140;
+
+// The text (descriptions, their limit) is report/commit-status.ts's; re-exported for callers here.
+
 /** The status context for a model and stage, the name branch protection requires. */
 function statusContext(model, stage) {
     return `modelgate/${model}/${stage}`;
-}
-/**
- * The commit status an evaluation sets: `failure` when blocked, `pending` while something is
- * missing (approvals, checks, soak time), `success` when it passed (with or without warnings).
- * The description says why in at most 140 characters.
- */
-function commitStatusFor(evaluation) {
-    const subject = `${evaluation.candidate.version ?? evaluation.candidate.label} → ${evaluation.stage}`;
-    const named = (status) => evaluation.gates.filter(gate => gate.status === status);
-    switch (evaluation.decision) {
-        case 'blocked':
-            return { state: 'failure', description: statuses_describe(subject, 'blocked', named('fail')) };
-        case 'pending':
-            return { state: 'pending', description: statuses_describe(subject, 'waiting', named('pending')) };
-        case 'pass-with-warnings':
-            return { state: 'success', description: statuses_clip(`${subject}: passed with warnings`) };
-        case 'pass':
-            return { state: 'success', description: statuses_clip(`${subject}: every gate passed`) };
-    }
-}
-function statuses_describe(subject, verb, gates) {
-    const first = gates[0];
-    const why = first ? `${first.gate}: ${first.summary}` : '';
-    const more = gates.length > 1 ? ` (+${gates.length - 1} more)` : '';
-    return statuses_clip(`${subject} ${verb} — ${why}${more}`);
-}
-/** At most 140 characters (code points), cut with an ellipsis. */
-function statuses_clip(text, limit = STATUS_DESCRIPTION_LIMIT) {
-    const points = [...text.replace(/\s+/g, ' ').trim()];
-    return points.length <= limit
-        ? points.join('')
-        : `${points
-            .slice(0, limit - 1)
-            .join('')
-            .trimEnd()}…`;
 }
 /** `POST /repos/{owner}/{repo}/statuses/{sha}`; returns the status id. */
 async function setCommitStatus(api, repo, status) {
@@ -83581,7 +83750,7 @@ async function setCommitStatus(api, repo, status) {
             sha: status.sha,
             state: status.state,
             context: status.context,
-            description: statuses_clip(status.description),
+            description: commit_status_clip(status.description),
             ...(status.targetUrl ? { target_url: status.targetUrl } : {})
         });
         return (0,client/* numberField */.sJ)(data, 'id');
@@ -83592,6 +83761,8 @@ async function setCommitStatus(api, repo, status) {
 }
 
 ;// CONCATENATED MODULE: ./src/action/pull-request.ts
+
+
 
 
 
@@ -83631,7 +83802,7 @@ async function evaluatePullRequest(settings, context) {
     const github = context.github(`Evaluating pull request #${pr.number}`);
     const { api, repo } = github;
     const file = settings.policy;
-    const { policy, text } = await policyAt(file, { rev: pr.baseSha, what: `the base branch (${pr.baseRef} at ${pr.baseSha.slice(0, 7)})` }, { context, api, repo });
+    const { policy, text } = await policyAt(file, { rev: pr.baseSha, what: baseBranchAt(pr.baseRef, pr.baseSha) }, { context, api, repo });
     // The checkout differs (pull_request), or the pull request's files name it (pull_request_target
     // checks out the base, where it never differs).
     const changed = (await readWorkspaceFile(context, file)) !== text ||
@@ -83703,10 +83874,9 @@ async function evaluatePullRequest(settings, context) {
  */
 function policyChangeStatus(evaluation) {
     const evaluated = commitStatusFor(evaluation);
-    const subject = `${evaluation.candidate.version ?? evaluation.candidate.label} → ${evaluation.stage}`;
     return {
         state: evaluated.state === 'failure' ? 'failure' : 'pending',
-        description: `This pull request changes the policy (takes effect after merge); ${subject} is ${evaluation.decision} under the base policy`
+        description: policyChangeDescription(evaluation)
     };
 }
 /**
@@ -83747,7 +83917,7 @@ async function promoteOnMerge(settings, context) {
     const file = settings.policy;
     // The policy as the branch had it before this push, so a merged pull request cannot loosen
     // the gates it is judged by; its change applies from the next promotion on.
-    const { policy } = await policyAt(file, { rev: before, what: `${defaultBranch} before this push (${before.slice(0, 7)})` }, { context, api, repo });
+    const { policy } = await policyAt(file, { rev: before, what: beforePush(defaultBranch, before) }, { context, api, repo });
     const result = await withCandidateArtifact(settings, context, policy, resolved => promoteWithEvidence(resolved, context, github, {
         policy,
         pr,
@@ -83832,21 +84002,25 @@ async function promoteWithEvidence(settings, context, github, request) {
  * the job summary stand, and a status never set keeps branch protection waiting.
  */
 async function publish(github, context, pr, report) {
-    const tolerate = (what, error) => {
+    const tolerate = (part, error) => {
         if (!report.written && !(error instanceof errors/* PermissionError */.i_))
             throw error;
-        const why = error instanceof errors/* PermissionError */.i_ && report.readOnly
-            ? `${report.readOnly}, whatever \`permissions:\` says. The evaluation stands: it is in the job summary and the decision and report outputs (see "Fork pull requests" in docs/security.md)`
-            : (0,errors/* errorMessage */.gJ)(error);
-        const lead = report.written ? 'The promotion was written, but the' : 'The';
-        context.logger?.warning(`${lead} ${what} on #${pr.number} could not be written: ${why}`);
+        context.logger?.warning(notPublishedWarning({
+            part,
+            pullRequest: pr.number,
+            written: report.written,
+            problem: (0,errors/* errorMessage */.gJ)(error),
+            ...(error instanceof errors/* PermissionError */.i_ && report.readOnly
+                ? { readOnly: report.readOnly }
+                : {})
+        }));
     };
     try {
         const comment = await github.comments.upsert(pr.number, report.marker, report.body);
-        context.logger?.info(`Sticky comment ${comment.action} on #${pr.number}`);
+        context.logger?.info(commentPublishedLine(comment.action, pr.number));
     }
     catch (error) {
-        tolerate('sticky comment', error);
+        tolerate({ kind: 'comment' }, error);
     }
     try {
         await setCommitStatus(github.api, github.repo, {
@@ -83856,7 +84030,7 @@ async function publish(github, context, pr, report) {
         });
     }
     catch (error) {
-        tolerate(`commit status ${report.status.context}`, error);
+        tolerate({ kind: 'status', context: report.status.context }, error);
     }
 }
 /**
@@ -83869,15 +84043,15 @@ function readOnlyReason(pullRequest, context) {
     const headRepo = (0,client/* field */.ZZ)(head, 'repo');
     const baseRepo = (0,client/* stringField */.OM)((0,client/* field */.ZZ)((0,client/* field */.ZZ)(pullRequest, 'base'), 'repo'), 'full_name');
     if (head !== undefined && headRepo === null) {
-        return 'the pull request comes from a fork that no longer exists, and GitHub gives fork pull requests a read-only token';
+        return { kind: 'deleted-fork' };
     }
     const headName = (0,client/* stringField */.OM)(headRepo, 'full_name');
     if (headName && baseRepo && headName.toLowerCase() !== baseRepo.toLowerCase()) {
-        return `the pull request comes from the fork ${headName}, and GitHub gives fork pull requests a read-only token`;
+        return { kind: 'fork', repository: headName };
     }
     const dependabot = 'dependabot[bot]';
     if (context.actor === dependabot || context.initialActor === dependabot) {
-        return 'Dependabot triggered this run, and GitHub gives runs Dependabot triggers a read-only token';
+        return { kind: 'dependabot' };
     }
     return undefined;
 }
@@ -83995,6 +84169,7 @@ function unsupported(what, event) {
 ;// CONCATENATED MODULE: ./src/github/identity.ts
 
 
+
 /**
  * The login the token acts as, so that ModelGate edits only comments it wrote itself; undefined
  * when GitHub does not say (then nothing that may be someone else's is ever edited).
@@ -84013,10 +84188,10 @@ async function tokenLogin(api, logger) {
             const login = (0,client/* stringField */.OM)((0,client/* field */.ZZ)(data, 'viewer'), 'login');
             if (login)
                 return login;
-            logger?.debug('GitHub GraphQL: viewer has no login');
+            logger?.debug((0,github_log/* tokenLoginLine */.PP)({ kind: 'graphql-no-login' }));
         }
         catch (error) {
-            logger?.debug(`GitHub GraphQL viewer failed: ${(0,errors/* errorMessage */.gJ)(error).split('\n', 1)[0]}`);
+            logger?.debug((0,github_log/* tokenLoginLine */.PP)({ kind: 'graphql-failed', message: (0,errors/* errorMessage */.gJ)(error) }));
         }
     }
     try {
@@ -84025,14 +84200,15 @@ async function tokenLogin(api, logger) {
     }
     catch (error) {
         const status = (0,client/* httpStatus */.nG)(error);
-        logger?.debug(status === 403
-            ? 'GitHub GET /user: 403, an installation token (GITHUB_TOKEN or a GitHub App)'
-            : `GitHub GET /user failed: ${(0,errors/* errorMessage */.gJ)(error).split('\n', 1)[0]}`);
+        logger?.debug((0,github_log/* tokenLoginLine */.PP)(status === 403
+            ? { kind: 'installation-token' }
+            : { kind: 'user-failed', message: (0,errors/* errorMessage */.gJ)(error) }));
         return undefined;
     }
 }
 
 ;// CONCATENATED MODULE: ./src/github/comments.ts
+
 
 
 
@@ -84067,7 +84243,7 @@ function octokitCommentSink(api, repo, logger) {
             }
             const marked = comments.filter(comment => (0,client/* stringField */.OM)(comment, 'body')?.startsWith(marker));
             const ours = marked.length > 0
-                ? ownCommentsOf(marked, await ownLogin(), message => logger?.warning(`On #${issueNumber}, ${message}`))
+                ? ownCommentsOf(marked, await ownLogin(), message => logger?.warning((0,github_log/* commentProblemLine */.bo)(issueNumber, message)))
                 : [];
             const [existing, ...duplicates] = ours;
             const text = checkedText(typeof body === 'string' ? body : body((0,client/* stringField */.OM)(existing, 'body')), marker);
@@ -84084,7 +84260,7 @@ function octokitCommentSink(api, repo, logger) {
                 const id = (0,client/* numberField */.sJ)(duplicate, 'id');
                 if (id === undefined)
                     continue;
-                logger?.info(`Deleting duplicate ModelGate comment ${id} on #${issueNumber}`);
+                logger?.info((0,github_log/* duplicateCommentLine */.Db)(id, issueNumber));
                 try {
                     await api.request('DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}', {
                         ...repo,
@@ -84167,7 +84343,7 @@ function octokitDeploymentSink(api, repo) {
                     ref: deployment.ref,
                     environment: deployment.environment,
                     payload: deployment.payload,
-                    description: statuses_clip(deployment.description),
+                    description: commit_status_clip(deployment.description),
                     auto_merge: false,
                     required_contexts: [],
                     transient_environment: false,
@@ -84189,7 +84365,7 @@ function octokitDeploymentSink(api, repo) {
                     ...repo,
                     deployment_id: id,
                     state: status.state,
-                    description: statuses_clip(status.description),
+                    description: commit_status_clip(status.description),
                     ...(status.logUrl ? { log_url: status.logUrl } : {}),
                     ...(status.environmentUrl ? { environment_url: status.environmentUrl } : {})
                 });
@@ -84286,6 +84462,7 @@ function octokitRepositoryDispatch(api, repo) {
  * and the message of a hand-off that failed. Every name in it has passed the hand-off's
  * safe-name check (src/action/hand-off.ts), and no reason or other free text is ever included.
  */
+
 /** `churn-model v2 at 25% of production (rollout step advance)`. */
 function deploymentDescription(change) {
     const what = change.kind === 'promoted'
@@ -84295,6 +84472,16 @@ function deploymentDescription(change) {
             : `rollout step ${change.rolloutStep ?? 'unknown'}`;
     return `${change.model} ${change.version} at ${change.trafficPercent}% of ${change.stage} (${what})`;
 }
+/** The log line once a repository_dispatch event is sent (made unable to act as a workflow command). */
+function dispatchSentLine(eventType, change) {
+    return (0,log/* neutraliseCommands */.$B)(`Sent repository_dispatch ${eventType}: ${deploymentDescription(change)}`);
+}
+/** The log line once a deployment (and its status) is created. */
+function deploymentCreatedLine(id, environment, change) {
+    return (0,log/* neutraliseCommands */.$B)(`Deployment ${id} to ${environment}: ${deploymentDescription(change)}`);
+}
+/** What stands for the names of a change whose names were refused (never handed on). */
+const REFUSED_NAMES = { model: '(refused name)', version: '(refused)' };
 /** The description of the `inactive` status on the deployment of a version that left the stage. */
 function replacedDescription(change, left) {
     return change.kind === 'rolled-back'
@@ -84451,7 +84638,7 @@ function handOffToServing(settings, ports, facts) {
             payload = handOffPayload(change, facts.runUrl);
         }
         catch (error) {
-            const safe = { ...change, model: '(refused name)', version: '(refused)' };
+            const safe = { ...change, ...REFUSED_NAMES };
             problems.push({
                 part: settings.deployments ? 'deployment' : 'dispatch',
                 change: safe,
@@ -84474,7 +84661,7 @@ function handOffToServing(settings, ports, facts) {
             try {
                 await ports().dispatch.send(settings.dispatchEventType, payload);
                 result.dispatched = true;
-                facts.logger?.info(`Sent repository_dispatch ${settings.dispatchEventType}: ${deploymentDescription(change)}`);
+                facts.logger?.info(dispatchSentLine(settings.dispatchEventType, change));
             }
             catch (error) {
                 problems.push(problemOf('dispatch', change, payload, error));
@@ -84516,7 +84703,7 @@ function handOffToServing(settings, ports, facts) {
                 ...(facts.runUrl ? { logUrl: facts.runUrl } : {})
             });
         }
-        facts.logger?.info(`Deployment ${id} to ${environment}: ${deploymentDescription(change)}`);
+        facts.logger?.info(deploymentCreatedLine(id, environment, change));
         return id;
     }
     return {
@@ -85307,6 +85494,15 @@ function blockedLine(run) {
 function unexpectedFailureLine(message) {
     return `ModelGate failed unexpectedly: ${message}`;
 }
+/** The log group of the command's run, e.g. `modelgate promote`. */
+function commandGroupTitle(command) {
+    return `modelgate ${command}`;
+}
+/** The log group and the annotation title of the hand-off to serving. */
+const HAND_OFF_GROUP_TITLE = 'modelgate hand-off to serving';
+const HAND_OFF_ANNOTATION_TITLE = 'ModelGate hand-off to serving';
+/** The title of an annotation on a policy line. */
+const ANNOTATION_TITLE = 'ModelGate';
 
 ;// CONCATENATED MODULE: ./src/report/summary.ts
 /**
@@ -85315,6 +85511,7 @@ function unexpectedFailureLine(message) {
  * cut at a line, any code fence and `<details>` it leaves open are closed, and a note says
  * where the rest is.
  */
+
 /** GitHub's limit for one step's summary, in bytes. */
 const SUMMARY_LIMIT = 1024 * 1024;
 /** Kept free below the limit: the note, the closing markup, line ends. */
@@ -85387,8 +85584,13 @@ function closers(lines) {
         close.push('', '</details>');
     return close;
 }
+/** The warning when the job summary could not be written (never a failed run). A log line. */
+function summaryFailedWarning(problem) {
+    return (0,log/* neutraliseCommands */.$B)(`The job summary could not be written: ${problem}`);
+}
 
 ;// CONCATENATED MODULE: ./src/main.ts
+
 
 
 
@@ -85436,7 +85638,7 @@ async function run() {
                 lib_core/* setSecret */.Pq(part);
         const kept = keepingCopies(audits);
         const runner = runnerContext(kept.log, settings.githubToken, settings.sigstoreTrustedRoot, settings.handOff ?? { deployments: false });
-        const outcome = await lib_core/* group */.Os(`modelgate ${settings.command}`, () => runForEvent(settings, runner));
+        const outcome = await lib_core/* group */.Os(commandGroupTitle(settings.command), () => runForEvent(settings, runner));
         notifications = outcome.notifications ?? [];
         if (outcome.decision)
             lib_core/* setOutput */.uH('decision', outcome.decision);
@@ -85445,18 +85647,18 @@ async function run() {
         for (const [name, value] of Object.entries(outcome.outputs ?? {}))
             lib_core/* setOutput */.uH(name, value);
         await writeSummary(outcome.markdown);
-        log.info(outcome.markdown);
+        main_log.info(outcome.markdown);
         for (const warning of outcome.warnings ?? [])
-            log.warning(warning);
+            main_log.warning(warning);
         // Hand-off to serving, after the registry write and its report: a failure fails the step
         // (the write stays; docs/rollout.md, "Hand-off to serving").
         const handOff = runner.handOff;
         if (handOff?.enabled) {
-            await lib_core/* group */.Os('modelgate hand-off to serving', () => handOff.announceWritten(kept.records()));
+            await lib_core/* group */.Os(HAND_OFF_GROUP_TITLE, () => handOff.announceWritten(kept.records()));
             const failed = handOff.failure();
             if (failed) {
                 // One annotation, titled (setFailed would add a second, untitled one with the same text).
-                lib_core/* error */.z3(neutraliseCommands(failed.message), { title: 'ModelGate hand-off to serving' });
+                lib_core/* error */.z3((0,log/* neutraliseCommands */.$B)(failed.message), { title: HAND_OFF_ANNOTATION_TITLE });
                 process.exitCode = failed.permission ? errors/* ExitCode */.yU.Permission : errors/* ExitCode */.yU.Blocked;
             }
         }
@@ -85470,15 +85672,15 @@ async function run() {
             if (settings.failOnBlocked)
                 fail(message, outcome.exitCode);
             else
-                log.warning(message);
+                main_log.warning(message);
         }
     }
     catch (error) {
         if (error instanceof errors/* ModelGateError */.j3) {
             // Point at the policy line itself, so the annotation shows in the PR's file view.
             for (const location of error.locations) {
-                lib_core/* error */.z3(neutraliseCommands(location.problem ?? error.message), {
-                    title: 'ModelGate',
+                lib_core/* error */.z3((0,log/* neutraliseCommands */.$B)(location.problem ?? error.message), {
+                    title: ANNOTATION_TITLE,
                     file: workspacePath(location.file),
                     startLine: location.line,
                     startColumn: location.column
@@ -85493,10 +85695,10 @@ async function run() {
     await recordAudits(audits.drain(), webhooks, notifications);
 }
 /** Every message printed to the log, user text included, cannot act as a workflow command. */
-const log = {
-    debug: (message) => lib_core/* debug */.Yz(neutraliseCommands(message)),
-    info: (message) => lib_core/* info */.pq(neutraliseCommands(message)),
-    warning: (message) => lib_core/* warning */.$e(neutraliseCommands(message))
+const main_log = {
+    debug: (message) => lib_core/* debug */.Yz((0,log/* neutraliseCommands */.$B)(message)),
+    info: (message) => lib_core/* info */.pq((0,log/* neutraliseCommands */.$B)(message)),
+    warning: (message) => lib_core/* warning */.$e((0,log/* neutraliseCommands */.$B)(message))
 };
 /** The audit trail and notifications; their problems are warnings (the registry is already written). */
 async function recordAudits(audits, webhooks, notifications) {
@@ -85510,11 +85712,11 @@ async function recordAudits(audits, webhooks, notifications) {
             ...(webhooks ? { webhooks } : {}),
             notifications,
             summary: writeSummary,
-            logger: log
+            logger: main_log
         });
     }
     catch (error) {
-        log.warning(`Recording the audit trail failed: ${(0,errors/* errorMessage */.gJ)(error)}`);
+        main_log.warning(auditTrailFailedWarning((0,errors/* errorMessage */.gJ)(error)));
     }
 }
 /** The GITHUB_* facts of this run; the only place below inputs that reads the runner's variables. */
@@ -85548,7 +85750,7 @@ function runnerContext(audits, token, trustedRoot, handOff) {
         eventPath: env.GITHUB_EVENT_PATH || undefined,
         ref: env.GITHUB_REF || undefined,
         apiUrl: env.GITHUB_API_URL || 'https://api.github.com',
-        logger: log,
+        logger: main_log,
         github,
         // The provenance gate's attestations: read from the policy's repository with the same client,
         // verified against the pinned trusted root (or the one the input names).
@@ -85563,7 +85765,7 @@ function runnerContext(audits, token, trustedRoot, handOff) {
         handOff: handOffToServing(handOff, () => github('Handing the stage change to serving'), {
             ref: env.GITHUB_SHA || env.GITHUB_REF || undefined,
             runUrl,
-            logger: log
+            logger: main_log
         })
     };
 }
@@ -85580,13 +85782,13 @@ function gitHubPorts(token, where) {
         if (!token)
             throw missingToken(needs);
         lib_core/* setSecret */.Pq(token);
-        const api = (0,client/* createOctokit */.Qi)(token, { baseUrl: where.apiUrl, logger: log });
+        const api = (0,client/* createOctokit */.Qi)(token, { baseUrl: where.apiUrl, logger: main_log });
         const repo = repoRef(where.repository);
         ports = {
             api,
             repo,
-            reviews: octokitReviewSource(api, repo, log),
-            comments: octokitCommentSink(api, repo, log),
+            reviews: octokitReviewSource(api, repo, main_log),
+            comments: octokitCommentSink(api, repo, main_log),
             access: octokitRepoAccess(api, repo),
             deployments: octokitDeploymentSink(api, repo),
             dispatch: octokitRepositoryDispatch(api, repo)
@@ -85604,7 +85806,7 @@ async function writeSummary(markdown) {
             await lib_core/* summary */.z.addRaw(fitted, true).write();
     }
     catch (error) {
-        log.warning(`The job summary could not be written: ${(0,errors/* errorMessage */.gJ)(error)}`);
+        main_log.warning(summaryFailedWarning((0,errors/* errorMessage */.gJ)(error)));
     }
 }
 /** Annotations want the path relative to the repository root; outside it, keep it whole. */
@@ -85617,7 +85819,7 @@ function workspacePath(file) {
 }
 /** Fails the step with the documented exit code, not just 1, so callers can tell why. */
 function fail(message, exitCode) {
-    lib_core/* setFailed */.C1(neutraliseCommands(message));
+    lib_core/* setFailed */.C1((0,log/* neutraliseCommands */.$B)(message));
     process.exitCode = exitCode;
 }
 

@@ -25,8 +25,16 @@ import { ExitCode, ModelGateError, errorMessage } from './errors.js'
 import { getInputs } from './inputs.js'
 import { createGitRunner } from './registry/git/runner.js'
 import { neutraliseCommands } from './report/log.js'
-import { blockedLine, unexpectedFailureLine } from './report/step.js'
-import { summaryBudget } from './report/summary.js'
+import {
+  ANNOTATION_TITLE,
+  HAND_OFF_ANNOTATION_TITLE,
+  HAND_OFF_GROUP_TITLE,
+  blockedLine,
+  commandGroupTitle,
+  unexpectedFailureLine
+} from './report/step.js'
+import { summaryBudget, summaryFailedWarning } from './report/summary.js'
+import { auditTrailFailedWarning } from './report/audit-summary.js'
 
 /**
  * The action's entry: read inputs, run the command, publish the report. The one
@@ -52,7 +60,7 @@ export async function run(): Promise<void> {
       settings.sigstoreTrustedRoot,
       settings.handOff ?? { deployments: false }
     )
-    const outcome = await core.group(`modelgate ${settings.command}`, () =>
+    const outcome = await core.group(commandGroupTitle(settings.command), () =>
       runForEvent(settings, runner)
     )
     notifications = outcome.notifications ?? []
@@ -67,13 +75,11 @@ export async function run(): Promise<void> {
     // (the write stays; docs/rollout.md, "Hand-off to serving").
     const handOff = runner.handOff
     if (handOff?.enabled) {
-      await core.group('modelgate hand-off to serving', () =>
-        handOff.announceWritten(kept.records())
-      )
+      await core.group(HAND_OFF_GROUP_TITLE, () => handOff.announceWritten(kept.records()))
       const failed = handOff.failure()
       if (failed) {
         // One annotation, titled (setFailed would add a second, untitled one with the same text).
-        core.error(neutraliseCommands(failed.message), { title: 'ModelGate hand-off to serving' })
+        core.error(neutraliseCommands(failed.message), { title: HAND_OFF_ANNOTATION_TITLE })
         process.exitCode = failed.permission ? ExitCode.Permission : ExitCode.Blocked
       }
     }
@@ -93,7 +99,7 @@ export async function run(): Promise<void> {
       // Point at the policy line itself, so the annotation shows in the PR's file view.
       for (const location of error.locations) {
         core.error(neutraliseCommands(location.problem ?? error.message), {
-          title: 'ModelGate',
+          title: ANNOTATION_TITLE,
           file: workspacePath(location.file),
           startLine: location.line,
           startColumn: location.column
@@ -133,7 +139,7 @@ async function recordAudits(
       logger: log
     })
   } catch (error) {
-    log.warning(`Recording the audit trail failed: ${errorMessage(error)}`)
+    log.warning(auditTrailFailedWarning(errorMessage(error)))
   }
 }
 
@@ -235,7 +241,7 @@ async function writeSummary(markdown: string): Promise<void> {
     const fitted = summary.fit(markdown)
     if (fitted) await core.summary.addRaw(fitted, true).write()
   } catch (error) {
-    log.warning(`The job summary could not be written: ${errorMessage(error)}`)
+    log.warning(summaryFailedWarning(errorMessage(error)))
   }
 }
 

@@ -121,7 +121,7 @@ module.exports = crc32;
 
 // This was adapted from https://github.com/andrewrk/node-fd-slicer by Andrew Kelley under the MIT License.
 var fs = __nccwpck_require__(9896);
-var util = __nccwpck_require__(1404);
+var util = __nccwpck_require__(9023);
 var stream = __nccwpck_require__(2203);
 var Readable = stream.Readable;
 var PassThrough = stream.PassThrough;
@@ -317,7 +317,7 @@ BufferSlicer.prototype.unref = function() {
 var fs = __nccwpck_require__(9896);
 var zlib = __nccwpck_require__(3106);
 var fd_slicer = __nccwpck_require__(3502);
-var util = __nccwpck_require__(1404);
+var util = __nccwpck_require__(9023);
 var EventEmitter = (__nccwpck_require__(4434).EventEmitter);
 var Transform = (__nccwpck_require__(2203).Transform);
 var PassThrough = (__nccwpck_require__(2203).PassThrough);
@@ -1449,7 +1449,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
 
 /***/ }),
 
-/***/ 1404:
+/***/ 9023:
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
@@ -30045,6 +30045,7 @@ function webhookRoutesFromEnv(env) {
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 ;// CONCATENATED MODULE: ./src/report/notification.ts
+
 /** Longest reason quoted in `text`; the JSON carries it whole. */
 const MAX_REASON = 120;
 /**
@@ -30140,6 +30141,18 @@ function notification_code(text) {
 function truncate(text, max) {
     return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
+/**
+ * The log lines of a webhook post (notify/webhook.ts), naming the input and the host only: the
+ * URL's path and query can hold its secret. Made unable to act as a workflow command.
+ */
+const webhookLines = {
+    /** A notification not sent: never a failed run. */
+    notSent: (input, problem) => neutraliseCommands(`${input}: ${problem}; no notification sent (this does not fail the run)`),
+    /** A first attempt that failed in a way worth one more. */
+    retrying: (input, host, problem) => neutraliseCommands(`${input}: ${host}: ${problem}; retrying once`),
+    /** Delivered. */
+    sent: (input, host, status) => neutraliseCommands(`${input}: notified ${host} (HTTP ${status})`)
+};
 
 ;// CONCATENATED MODULE: ./src/notify/webhook.ts
 /**
@@ -30209,7 +30222,7 @@ async function postNotification(url, payload, options) {
     const { logger } = options;
     const input = options.input ?? 'notify-webhook';
     const fail = (problem, status) => {
-        logger.warning(`${input}: ${problem}; no notification sent (this does not fail the run)`);
+        logger.warning(webhookLines.notSent(input, problem));
         return { delivered: false, ...(status !== undefined && { status }), problem };
     };
     let target;
@@ -30229,12 +30242,12 @@ async function postNotification(url, payload, options) {
         const body = JSON.stringify(payload);
         let attempt = await attemptOnce(send, target.href, body, timeoutMs);
         if (attempt.retry) {
-            logger.debug(`${input}: ${host}: ${attempt.problem}; retrying once`);
+            logger.debug(webhookLines.retrying(input, host, String(attempt.problem)));
             await (0,external_node_timers_promises_namespaceObject.setTimeout)(attempt.waitMs ?? options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS);
             attempt = await attemptOnce(send, target.href, body, timeoutMs);
         }
         if (attempt.problem === undefined) {
-            logger.info(`${input}: notified ${host} (HTTP ${attempt.status})`);
+            logger.info(webhookLines.sent(input, host, attempt.status));
             return { delivered: true, status: attempt.status };
         }
         return fail(`${host}: ${attempt.problem}`, attempt.status);
@@ -36873,6 +36886,31 @@ function renderDigest(result) {
     return { markdown: `${digest}\n`, json: JSON.stringify({ dir, digest, files }, null, 2) };
 }
 
+;// CONCATENATED MODULE: ./src/report/cli.ts
+/**
+ * The CLI's own lines on standard error: an error a user can cause (with the command's usage
+ * after a usage error), an unexpected failure, a warning and an unknown command. Every line
+ * starts `modelgate:`, so it reads apart from a command's report. Made fit for a terminal or a
+ * workflow `run:` step (log.ts's `forTerminal`): a message can quote registry text and names.
+ */
+
+/** `modelgate: <message>`, and the usage after a blank line when it was a usage error. */
+function cliErrorText(message, usage) {
+    return forTerminal(`modelgate: ${message}\n${usage === undefined ? '' : `\n${usage}\n`}`);
+}
+/** A failure no ModelGate error named (a bug, or a throw from a dependency): no stack trace. */
+function cliUnexpectedErrorText(message) {
+    return forTerminal(`modelgate: unexpected error: ${message}\n`);
+}
+/** A problem that does not change the exit code (a webhook that failed). */
+function cliWarningText(message) {
+    return forTerminal(`modelgate: warning: ${message}\n`);
+}
+/** A command name the CLI does not know, and the usage. */
+function cliUnknownCommandText(name, usage) {
+    return forTerminal(`modelgate: unknown command "${name}"\n\n${usage}\n`);
+}
+
 ;// CONCATENATED MODULE: ./package.json
 const package_namespaceObject = {"rE":"0.1.0"};
 ;// CONCATENATED MODULE: ./src/version.ts
@@ -37336,6 +37374,7 @@ function offsetMinutes(zone) {
 
 
 
+
 const REPO_OPTION = { repo: { type: 'string', default: '.' } };
 const JSON_OPTION = { json: { type: 'boolean' } };
 const FORMAT_OPTION = { format: { type: 'string' } };
@@ -37384,13 +37423,11 @@ function parseCommandArgs(name, command, args) {
 }
 function reportError(error, io, usage) {
     if (error instanceof ModelGateError) {
-        io.stderr(`modelgate: ${error.message}\n`);
-        if (error instanceof UsageError)
-            io.stderr(`\n${usage}\n`);
+        io.stderr(cliErrorText(error.message, error instanceof UsageError ? usage : undefined));
         return error.exitCode;
     }
     // An unexpected failure still fails closed, with a message and no stack trace.
-    io.stderr(`modelgate: unexpected error: ${errorMessage(error)}\n`);
+    io.stderr(cliUnexpectedErrorText(errorMessage(error)));
     return ExitCode.Blocked;
 }
 class UsageError extends InvalidInputError {
@@ -38975,6 +39012,7 @@ async function runReportCommand(values, io, named) {
 
 
 
+
 const USAGE = `Usage: modelgate <command> [options]
 
 Commands:
@@ -39267,7 +39305,7 @@ ${NO_PUSH_USAGE}
                 logger: {
                     debug: () => { },
                     info: () => { },
-                    warning: message => io.stderr(`modelgate: warning: ${message}\n`)
+                    warning: message => io.stderr(cliWarningText(message))
                 }
             });
             return code;
@@ -39373,7 +39411,7 @@ async function runCli(argv, given) {
     }
     const command = COMMANDS[name];
     if (!command) {
-        io.stderr(`modelgate: unknown command "${name}"\n\n${USAGE}\n`);
+        io.stderr(cliUnknownCommandText(name, USAGE));
         return ExitCode.Blocked;
     }
     if (rest.includes('--help') || rest.includes('-h')) {

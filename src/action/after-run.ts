@@ -1,6 +1,6 @@
 import type { AuditRecord } from '../audit/record.js'
 import { uploadAuditRecords, type AuditUploader } from '../audit/publish.js'
-import { auditSummaryMarkdown } from '../report/audit-summary.js'
+import { auditSummaryMarkdown, auditUploadWarning } from '../report/audit-summary.js'
 import type { Logger } from '../log.js'
 import type { WebhookRoutes } from '../notify/route.js'
 import { sendNotifications } from '../notify/send.js'
@@ -52,9 +52,7 @@ async function publishRecords(
     : records.map(record => ({ record, problem: 'not running in GitHub Actions' }))
   for (const { problem, record } of published) {
     if (problem && options.uploader) {
-      options.logger.warning(
-        `The audit record of ${record.model} ${record.version ?? ''} was not uploaded as an artifact: ${problem}. It is in the job summary${record.written ? ' and the registry' : ''}.`
-      )
+      options.logger.warning(auditUploadWarning(record, problem))
     }
   }
   await options.summary(auditSummaryMarkdown(published))

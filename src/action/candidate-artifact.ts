@@ -2,6 +2,7 @@ import type { CommandOutcome } from '../commands/registry-context.js'
 import { PermissionError } from '../errors.js'
 import type { Settings } from '../inputs.js'
 import type { Policy } from '../policy/schema.js'
+import { candidateArtifactLine } from '../report/github-log.js'
 import type { EventContext } from './github-context.js'
 
 const MIB = 1024 * 1024
@@ -44,9 +45,7 @@ export async function withCandidateArtifact<S extends Settings, T extends Comman
       ...(context.env.RUNNER_TEMP ? { tempRoot: context.env.RUNNER_TEMP } : {})
     }
   )
-  context.logger?.info(
-    `Candidate artifact ${name} (id ${fetched.artifact.id}, ${fetched.artifact.unpackedBytes} bytes unpacked) is in ${fetched.dir}`
-  )
+  context.logger?.info(candidateArtifactLine(name, fetched.artifact, fetched.dir))
   try {
     return await next({ ...settings, candidate: fetched.dir })
   } finally {

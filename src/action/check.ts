@@ -2,7 +2,7 @@ import type { CommandOutcome } from '../commands/registry-context.js'
 import { InvalidInputError } from '../errors.js'
 import { parsePullRequest } from '../github/pulls.js'
 import type { CheckSettings } from '../inputs.js'
-import { baseBranchNote, withNote } from '../report/flow-notes.js'
+import { baseBranchAt, baseBranchNote, withNote } from '../report/flow-notes.js'
 import { withCandidateArtifact } from './candidate-artifact.js'
 import { runCommand } from './commands.js'
 import { readPayload, type EventContext } from './github-context.js'
@@ -25,7 +25,7 @@ export async function checkOnPullRequest(
   const pr = parsePullRequest(payload.pull_request)
   const { api, repo } = context.github(`Reading the policy of pull request #${pr.number}'s base`)
   const file = settings.policy
-  const what = `the base branch (${pr.baseRef} at ${pr.baseSha.slice(0, 7)})`
+  const what = baseBranchAt(pr.baseRef, pr.baseSha)
   const { policy } = await policyAt(file, { rev: pr.baseSha, what }, { context, api, repo })
   const outcome = await withCandidateArtifact(settings, context, policy, resolved =>
     runCommand(resolved, context, { policy })

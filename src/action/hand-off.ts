@@ -6,7 +6,10 @@ import type { RepositoryDispatch } from '../github/repository-dispatch.js'
 import type { HandOffSettings } from '../inputs.js'
 import type { Logger } from '../log.js'
 import {
+  REFUSED_NAMES,
+  deploymentCreatedLine,
   deploymentDescription,
+  dispatchSentLine,
   handOffFailureMessage,
   replacedDescription,
   type HandOffProblemText,
@@ -211,7 +214,7 @@ export function handOffToServing(
     try {
       payload = handOffPayload(change, facts.runUrl)
     } catch (error) {
-      const safe = { ...change, model: '(refused name)', version: '(refused)' }
+      const safe = { ...change, ...REFUSED_NAMES }
       problems.push({
         part: settings.deployments ? 'deployment' : 'dispatch',
         change: safe,
@@ -233,9 +236,7 @@ export function handOffToServing(
       try {
         await ports().dispatch.send(settings.dispatchEventType, payload)
         result.dispatched = true
-        facts.logger?.info(
-          `Sent repository_dispatch ${settings.dispatchEventType}: ${deploymentDescription(change)}`
-        )
+        facts.logger?.info(dispatchSentLine(settings.dispatchEventType, change))
       } catch (error) {
         problems.push(problemOf('dispatch', change, payload, error))
       }
@@ -281,7 +282,7 @@ export function handOffToServing(
         ...(facts.runUrl ? { logUrl: facts.runUrl } : {})
       })
     }
-    facts.logger?.info(`Deployment ${id} to ${environment}: ${deploymentDescription(change)}`)
+    facts.logger?.info(deploymentCreatedLine(id, environment, change))
     return id
   }
 

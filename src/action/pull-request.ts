@@ -11,6 +11,8 @@ import { commentMarker, renderComment, type DoneAction } from '../report/comment
 import { stageTrend } from '../commands/stage-trend.js'
 import { trendUnreadable, type StageTrend } from '../report/stage-trend.js'
 import {
+  baseBranchAt,
+  beforePush,
   heldNote,
   mergedReport,
   otherBaseNote,
@@ -20,16 +22,22 @@ import {
   pushOrigin,
   withCommentNotes
 } from '../report/flow-notes.js'
+import {
+  commitStatusFor,
+  policyChangeDescription,
+  type CommitState
+} from '../report/commit-status.js'
+import {
+  commentPublishedLine,
+  notPublishedWarning,
+  type PublishedPart,
+  type ReadOnlyReason
+} from '../report/pull-request.js'
 import { listCheckRuns } from '../github/check-runs.js'
 import { apiError, field, stringField, type GitHubApi, type RepoRef } from '../github/client.js'
 import { findMergedPullRequests, parsePullRequest, type PullRequestInfo } from '../github/pulls.js'
 import { gatherReviewEvidence } from '../github/reviews.js'
-import {
-  commitStatusFor,
-  setCommitStatus,
-  statusContext,
-  type CommitState
-} from '../github/statuses.js'
+import { setCommitStatus, statusContext } from '../github/statuses.js'
 import { openRegistryContext, runFactsOf } from './commands.js'
 import { readPayload, type EventContext, type GitHubPorts } from './github-context.js'
 import { withCandidateArtifact } from './candidate-artifact.js'
@@ -60,7 +68,7 @@ export async function evaluatePullRequest(
   const file = settings.policy
   const { policy, text } = await policyAt(
     file,
-    { rev: pr.baseSha, what: `the base branch (${pr.baseRef} at ${pr.baseSha.slice(0, 7)})` },
+    { rev: pr.baseSha, what: baseBranchAt(pr.baseRef, pr.baseSha) },
     { context, api, repo }
   )
   // The checkout differs (pull_request), or the pull request's files name it (pull_request_target
@@ -141,10 +149,9 @@ export async function evaluatePullRequest(
  */
 function policyChangeStatus(evaluation: Evaluation): { state: CommitState; description: string } {
   const evaluated = commitStatusFor(evaluation)
-  const subject = `${evaluation.candidate.version ?? evaluation.candidate.label} → ${evaluation.stage}`
   return {
     state: evaluated.state === 'failure' ? 'failure' : 'pending',
-    description: `This pull request changes the policy (takes effect after merge); ${subject} is ${evaluation.decision} under the base policy`
+    description: policyChangeDescription(evaluation)
   }
 }
 
@@ -198,7 +205,7 @@ export async function promoteOnMerge(
   // the gates it is judged by; its change applies from the next promotion on.
   const { policy } = await policyAt(
     file,
-    { rev: before, what: `${defaultBranch} before this push (${before.slice(0, 7)})` },
+    { rev: before, what: beforePush(defaultBranch, before) },
     { context, api, repo }
   )
   const result = await withCandidateArtifact(settings, context, policy, resolved =>
@@ -325,23 +332,28 @@ async function publish(
     status: { context: string; state: CommitState; description: string }
     written: boolean
     /** Why the token is read-only, when the event says so (a fork, Dependabot). */
-    readOnly?: string
+    readOnly?: ReadOnlyReason
   }
 ): Promise<void> {
-  const tolerate = (what: string, error: unknown) => {
+  const tolerate = (part: PublishedPart, error: unknown) => {
     if (!report.written && !(error instanceof PermissionError)) throw error
-    const why =
-      error instanceof PermissionError && report.readOnly
-        ? `${report.readOnly}, whatever \`permissions:\` says. The evaluation stands: it is in the job summary and the decision and report outputs (see "Fork pull requests" in docs/security.md)`
-        : errorMessage(error)
-    const lead = report.written ? 'The promotion was written, but the' : 'The'
-    context.logger?.warning(`${lead} ${what} on #${pr.number} could not be written: ${why}`)
+    context.logger?.warning(
+      notPublishedWarning({
+        part,
+        pullRequest: pr.number,
+        written: report.written,
+        problem: errorMessage(error),
+        ...(error instanceof PermissionError && report.readOnly
+          ? { readOnly: report.readOnly }
+          : {})
+      })
+    )
   }
   try {
     const comment = await github.comments.upsert(pr.number, report.marker, report.body)
-    context.logger?.info(`Sticky comment ${comment.action} on #${pr.number}`)
+    context.logger?.info(commentPublishedLine(comment.action, pr.number))
   } catch (error) {
-    tolerate('sticky comment', error)
+    tolerate({ kind: 'comment' }, error)
   }
   try {
     await setCommitStatus(github.api, github.repo, {
@@ -350,7 +362,7 @@ async function publish(
       ...(context.runUrl ? { targetUrl: context.runUrl } : {})
     })
   } catch (error) {
-    tolerate(`commit status ${report.status.context}`, error)
+    tolerate({ kind: 'status', context: report.status.context }, error)
   }
 }
 
@@ -359,20 +371,23 @@ async function publish(
  * head is in a fork (`head.repo` another repository, or null once the fork is deleted), or
  * Dependabot triggered the run. Undefined when the event shows neither.
  */
-export function readOnlyReason(pullRequest: unknown, context: EventContext): string | undefined {
+export function readOnlyReason(
+  pullRequest: unknown,
+  context: EventContext
+): ReadOnlyReason | undefined {
   const head = field(pullRequest, 'head')
   const headRepo = field(head, 'repo')
   const baseRepo = stringField(field(field(pullRequest, 'base'), 'repo'), 'full_name')
   if (head !== undefined && headRepo === null) {
-    return 'the pull request comes from a fork that no longer exists, and GitHub gives fork pull requests a read-only token'
+    return { kind: 'deleted-fork' }
   }
   const headName = stringField(headRepo, 'full_name')
   if (headName && baseRepo && headName.toLowerCase() !== baseRepo.toLowerCase()) {
-    return `the pull request comes from the fork ${headName}, and GitHub gives fork pull requests a read-only token`
+    return { kind: 'fork', repository: headName }
   }
   const dependabot = 'dependabot[bot]'
   if (context.actor === dependabot || context.initialActor === dependabot) {
-    return 'Dependabot triggered this run, and GitHub gives runs Dependabot triggers a read-only token'
+    return { kind: 'dependabot' }
   }
   return undefined
 }

@@ -8,6 +8,7 @@ import { reasonProblem } from '../audit/reason.js'
 import type { CommandOutcome, CommandResult } from '../commands/registry-context.js'
 import { ExitCode, InvalidInputError, ModelGateError, errorMessage } from '../errors.js'
 import { modelNameProblem } from '../policy/schema.js'
+import { cliErrorText, cliUnexpectedErrorText } from '../report/cli.js'
 import { renderReport } from '../report/command.js'
 import type { TableFormat } from '../report/terminal-table.js'
 import { parseInstant } from './since.js'
@@ -96,12 +97,11 @@ export function parseCommandArgs(name: string, command: Command, args: string[])
 
 export function reportError(error: unknown, io: CliIO, usage: string): number {
   if (error instanceof ModelGateError) {
-    io.stderr(`modelgate: ${error.message}\n`)
-    if (error instanceof UsageError) io.stderr(`\n${usage}\n`)
+    io.stderr(cliErrorText(error.message, error instanceof UsageError ? usage : undefined))
     return error.exitCode
   }
   // An unexpected failure still fails closed, with a message and no stack trace.
-  io.stderr(`modelgate: unexpected error: ${errorMessage(error)}\n`)
+  io.stderr(cliUnexpectedErrorText(errorMessage(error)))
   return ExitCode.Blocked
 }
 

@@ -17,6 +17,7 @@ import { webhookRoutesFromEnv } from '../notify/route.js'
 import { sendNotifications } from '../notify/send.js'
 import { openOnFirstUse, resolveCommit } from '../registry/open.js'
 import { renderDigest } from '../report/digest.js'
+import { cliUnknownCommandText, cliWarningText } from '../report/cli.js'
 import { forTerminal } from '../report/log.js'
 import { VERSION } from '../version.js'
 import {
@@ -362,7 +363,7 @@ ${NO_PUSH_USAGE}
         logger: {
           debug: () => {},
           info: () => {},
-          warning: message => io.stderr(`modelgate: warning: ${message}\n`)
+          warning: message => io.stderr(cliWarningText(message))
         }
       })
       return code
@@ -467,7 +468,7 @@ export async function runCli(argv: string[], given: CliIO): Promise<number> {
   }
   const command = COMMANDS[name]
   if (!command) {
-    io.stderr(`modelgate: unknown command "${name}"\n\n${USAGE}\n`)
+    io.stderr(cliUnknownCommandText(name, USAGE))
     return ExitCode.Blocked
   }
   if (rest.includes('--help') || rest.includes('-h')) {

@@ -1,5 +1,6 @@
 import type { Logger } from '../log.js'
 import { COMMENT_LIMIT } from '../report/comment.js'
+import { commentProblemLine, duplicateCommentLine } from '../report/github-log.js'
 import { tokenLogin } from './identity.js'
 import {
   apiError,
@@ -64,7 +65,7 @@ export function octokitCommentSink(api: GitHubApi, repo: RepoRef, logger?: Logge
       const ours =
         marked.length > 0
           ? ownCommentsOf(marked, await ownLogin(), message =>
-              logger?.warning(`On #${issueNumber}, ${message}`)
+              logger?.warning(commentProblemLine(issueNumber, message))
             )
           : []
       const [existing, ...duplicates] = ours
@@ -88,7 +89,7 @@ export function octokitCommentSink(api: GitHubApi, repo: RepoRef, logger?: Logge
       for (const duplicate of duplicates) {
         const id = numberField(duplicate, 'id')
         if (id === undefined) continue
-        logger?.info(`Deleting duplicate ModelGate comment ${id} on #${issueNumber}`)
+        logger?.info(duplicateCommentLine(id, issueNumber))
         try {
           await api.request('DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}', {
             ...repo,

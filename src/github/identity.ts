@@ -1,5 +1,6 @@
 import { errorMessage } from '../errors.js'
 import type { Logger } from '../log.js'
+import { tokenLoginLine } from '../report/github-log.js'
 import { field, httpStatus, stringField, type GitHubApi } from './client.js'
 
 /**
@@ -19,9 +20,9 @@ export async function tokenLogin(api: GitHubApi, logger?: Logger): Promise<strin
       const data = await api.graphql('query { viewer { login } }')
       const login = stringField(field(data, 'viewer'), 'login')
       if (login) return login
-      logger?.debug('GitHub GraphQL: viewer has no login')
+      logger?.debug(tokenLoginLine({ kind: 'graphql-no-login' }))
     } catch (error) {
-      logger?.debug(`GitHub GraphQL viewer failed: ${errorMessage(error).split('\n', 1)[0]}`)
+      logger?.debug(tokenLoginLine({ kind: 'graphql-failed', message: errorMessage(error) }))
     }
   }
   try {
@@ -30,9 +31,11 @@ export async function tokenLogin(api: GitHubApi, logger?: Logger): Promise<strin
   } catch (error) {
     const status = httpStatus(error)
     logger?.debug(
-      status === 403
-        ? 'GitHub GET /user: 403, an installation token (GITHUB_TOKEN or a GitHub App)'
-        : `GitHub GET /user failed: ${errorMessage(error).split('\n', 1)[0]}`
+      tokenLoginLine(
+        status === 403
+          ? { kind: 'installation-token' }
+          : { kind: 'user-failed', message: errorMessage(error) }
+      )
     )
     return undefined
   }

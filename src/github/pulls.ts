@@ -1,4 +1,5 @@
 import type { Logger } from '../log.js'
+import { authorlessPullRequestLine } from '../report/github-log.js'
 import {
   apiError,
   field,
@@ -121,9 +122,7 @@ export async function findMergedPullRequests(
     const mergeCommit = stringField(pull, 'merge_commit_sha')
     if (!merged || mergeCommit?.toLowerCase() !== sha.toLowerCase()) continue
     if (field(pull, 'user') === null) {
-      logger?.warning(
-        `Pull request #${numberField(pull, 'number') ?? '?'}, merged as ${sha.slice(0, 7)}, has no author (GitHub answers user: null for a deleted account): whose reviews count cannot be judged, so it is not taken as this commit's pull request`
-      )
+      logger?.warning(authorlessPullRequestLine(numberField(pull, 'number'), sha))
       continue
     }
     found.push(parsePullRequest(pull))

@@ -1,4 +1,5 @@
 import { ModelGateError, ExitCode } from '../errors.js'
+import { retryLine } from '../report/github-log.js'
 
 /**
  * One retry policy for every GitHub API call: at most {@link RetryPolicy.maxAttempts} requests
@@ -138,7 +139,7 @@ export async function withRetries<T>(
         if (!limit) throw new Error(message, { cause: error })
         throw new RateLimitedError(message, code, error)
       }
-      log.warning(`${hit}; retry ${attempt} of ${policy.maxAttempts - 1} in ${wait} s`)
+      log.warning(retryLine(hit, attempt, policy.maxAttempts - 1, wait))
       await sleep(wait * policy.baseMs)
     }
   }

@@ -1,4 +1,5 @@
 import type { Logger } from '../log.js'
+import { ghostReviewsLine } from '../report/github-log.js'
 import {
   countedApprovers,
   reviewersToVerify,
@@ -44,9 +45,7 @@ export function octokitReviewSource(api: GitHubApi, repo: RepoRef, logger?: Logg
       const reviews = data.flatMap(parseReview)
       const ghosts = data.length - reviews.length
       if (ghosts > 0) {
-        logger?.warning(
-          `${ghosts} review(s) of #${number} by deleted accounts (GitHub answers user: null) are not counted: whose they were cannot be judged`
-        )
+        logger?.warning(ghostReviewsLine(ghosts, number))
       }
       return reviews
     }

@@ -17,6 +17,7 @@ import type { Logger } from '../log.js'
 import type { Severity } from '../monitor/notice.js'
 import {
   slackText,
+  webhookLines,
   type NotificationAction,
   type NotificationEvent
 } from '../report/notification.js'
@@ -132,7 +133,7 @@ export async function postNotification(
   const { logger } = options
   const input = options.input ?? 'notify-webhook'
   const fail = (problem: string, status?: number): NotificationResult => {
-    logger.warning(`${input}: ${problem}; no notification sent (this does not fail the run)`)
+    logger.warning(webhookLines.notSent(input, problem))
     return { delivered: false, ...(status !== undefined && { status }), problem }
   }
   let target: URL
@@ -151,12 +152,12 @@ export async function postNotification(
     const body = JSON.stringify(payload)
     let attempt = await attemptOnce(send, target.href, body, timeoutMs)
     if (attempt.retry) {
-      logger.debug(`${input}: ${host}: ${attempt.problem}; retrying once`)
+      logger.debug(webhookLines.retrying(input, host, String(attempt.problem)))
       await sleep(attempt.waitMs ?? options.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS)
       attempt = await attemptOnce(send, target.href, body, timeoutMs)
     }
     if (attempt.problem === undefined) {
-      logger.info(`${input}: notified ${host} (HTTP ${attempt.status})`)
+      logger.info(webhookLines.sent(input, host, attempt.status))
       return { delivered: true, status: attempt.status }
     }
     return fail(`${host}: ${attempt.problem}`, attempt.status)

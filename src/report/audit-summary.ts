@@ -3,6 +3,7 @@
  * where it was uploaded (audit/publish.ts uploads them and hands over what happened).
  */
 import type { AuditRecord } from '../audit/record.js'
+import { neutraliseCommands } from './log.js'
 import { escapeHtml } from './markdown.js'
 
 /** One record and what became of its upload (audit/publish.ts's `PublishedAudit`). */
@@ -67,4 +68,23 @@ function summaryJson(record: AuditRecord): string | undefined {
 function fenceFor(text: string): string {
   const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map(match => match[0].length))
   return '`'.repeat(Math.max(3, longest + 1))
+}
+
+/**
+ * The warning when a record's upload as a workflow artifact failed (a runner's artifact service
+ * refused it): the record is still in the job summary, and in the registry when it was written.
+ * A log line, so made unable to act as a workflow command.
+ */
+export function auditUploadWarning(
+  record: Pick<AuditRecord, 'model' | 'version' | 'written'>,
+  problem: string
+): string {
+  return neutraliseCommands(
+    `The audit record of ${record.model} ${record.version ?? ''} was not uploaded as an artifact: ${problem}. It is in the job summary${record.written ? ' and the registry' : ''}.`
+  )
+}
+
+/** The warning when the audit trail (summary, artifacts, notifications) could not be recorded. */
+export function auditTrailFailedWarning(problem: string): string {
+  return neutraliseCommands(`Recording the audit trail failed: ${problem}`)
 }

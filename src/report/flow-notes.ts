@@ -11,6 +11,16 @@ export function withNote(markdown: string, note: string): string {
   return `${markdown}\n${note}\n`
 }
 
+/** Where a pull request's policy is read: `the base branch (main at 1234567)`. */
+export function baseBranchAt(baseRef: string, baseSha: string): string {
+  return `the base branch (${baseRef} at ${baseSha.slice(0, 7)})`
+}
+
+/** Where a push's policy is read: `main before this push (1234567)`. */
+export function beforePush(branch: string, before: string): string {
+  return `${branch} before this push (${before.slice(0, 7)})`
+}
+
 /** `check` on a pull request: the policy is the base branch's, the candidate the head's. */
 export function baseBranchNote(file: string, what: string, pullRequest: number): string {
   return `Judged by ${escape(file)} as ${escape(what)} has it, not as pull request #${pullRequest} changes it; the candidate is the pull request's files.`

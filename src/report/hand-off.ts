@@ -3,6 +3,7 @@
  * and the message of a hand-off that failed. Every name in it has passed the hand-off's
  * safe-name check (src/action/hand-off.ts), and no reason or other free text is ever included.
  */
+import { neutraliseCommands } from './log.js'
 
 /** What changed in the registry, as the hand-off tells serving (see src/action/hand-off.ts). */
 export interface StageChangeText {
@@ -25,6 +26,25 @@ export function deploymentDescription(change: StageChangeText): string {
         : `rollout step ${change.rolloutStep ?? 'unknown'}`
   return `${change.model} ${change.version} at ${change.trafficPercent}% of ${change.stage} (${what})`
 }
+
+/** The log line once a repository_dispatch event is sent (made unable to act as a workflow command). */
+export function dispatchSentLine(eventType: string, change: StageChangeText): string {
+  return neutraliseCommands(
+    `Sent repository_dispatch ${eventType}: ${deploymentDescription(change)}`
+  )
+}
+
+/** The log line once a deployment (and its status) is created. */
+export function deploymentCreatedLine(
+  id: number,
+  environment: string,
+  change: StageChangeText
+): string {
+  return neutraliseCommands(`Deployment ${id} to ${environment}: ${deploymentDescription(change)}`)
+}
+
+/** What stands for the names of a change whose names were refused (never handed on). */
+export const REFUSED_NAMES = { model: '(refused name)', version: '(refused)' } as const
 
 /** The description of the `inactive` status on the deployment of a version that left the stage. */
 export function replacedDescription(change: StageChangeText, left: string): string {

@@ -4,6 +4,7 @@
  */
 import type { Decision } from '../gates/types.js'
 import type { NoticeKind, Severity } from '../monitor/notice.js'
+import { neutraliseCommands } from './log.js'
 
 /**
  * What happened: a promotion, a rollback by hand, a promotion forced past failing gates, or a
@@ -153,4 +154,20 @@ function code(text: string): string {
 
 function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text
+}
+
+/**
+ * The log lines of a webhook post (notify/webhook.ts), naming the input and the host only: the
+ * URL's path and query can hold its secret. Made unable to act as a workflow command.
+ */
+export const webhookLines = {
+  /** A notification not sent: never a failed run. */
+  notSent: (input: string, problem: string): string =>
+    neutraliseCommands(`${input}: ${problem}; no notification sent (this does not fail the run)`),
+  /** A first attempt that failed in a way worth one more. */
+  retrying: (input: string, host: string, problem: string): string =>
+    neutraliseCommands(`${input}: ${host}: ${problem}; retrying once`),
+  /** Delivered. */
+  sent: (input: string, host: string, status: number | undefined): string =>
+    neutraliseCommands(`${input}: notified ${host} (HTTP ${status})`)
 }

@@ -31,3 +31,15 @@ export function blockedLine(run: BlockedRun): string {
 export function unexpectedFailureLine(message: string): string {
   return `ModelGate failed unexpectedly: ${message}`
 }
+
+/** The log group of the command's run, e.g. `modelgate promote`. */
+export function commandGroupTitle(command: string): string {
+  return `modelgate ${command}`
+}
+
+/** The log group and the annotation title of the hand-off to serving. */
+export const HAND_OFF_GROUP_TITLE = 'modelgate hand-off to serving'
+export const HAND_OFF_ANNOTATION_TITLE = 'ModelGate hand-off to serving'
+
+/** The title of an annotation on a policy line. */
+export const ANNOTATION_TITLE = 'ModelGate'

@@ -4,6 +4,7 @@
  * cut at a line, any code fence and `<details>` it leaves open are closed, and a note says
  * where the rest is.
  */
+import { neutraliseCommands } from './log.js'
 
 /** GitHub's limit for one step's summary, in bytes. */
 export const SUMMARY_LIMIT = 1024 * 1024
@@ -81,4 +82,9 @@ function closers(lines: readonly string[]): string[] {
   if (fence !== undefined) close.push(fence)
   for (let i = 0; i < details; i++) close.push('', '</details>')
   return close
+}
+
+/** The warning when the job summary could not be written (never a failed run). A log line. */
+export function summaryFailedWarning(problem: string): string {
+  return neutraliseCommands(`The job summary could not be written: ${problem}`)
 }
