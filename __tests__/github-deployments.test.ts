@@ -241,7 +241,7 @@ describe('hand-off to serving against the GitHub stand-in', () => {
     expect(await handOff.announceStageChange(hostile)).toEqual({ dispatched: false })
     const failure = handOff.failure()
     expect(failure?.permission).toBe(false)
-    expect(failure?.message).toContain('Deployment: not sent (a name was refused)')
+    expect(failure?.message).toContain('Deployment: not created (a name was refused)')
     expect(failure?.message).toContain('dispatch: not sent (a name was refused)')
     expect(failure?.message).toMatch(/payload field champion_version is not a plain name \(letters/)
     expect(failure?.message).toContain('churn-model v2.0.0 at 100% of production')

@@ -84317,7 +84317,7 @@ function partText(name, part) {
         case 'sent':
             return `${name}: sent (${part.eventType})`;
         case 'refused':
-            return `${name}: not sent (a name was refused)`;
+            return `${name}: ${name === 'Deployment' ? 'not created' : 'not sent'} (a name was refused)`;
         case 'failed':
             return `${name}: failed (${part.message})`;
     }
@@ -84347,7 +84347,7 @@ function handOffFailureMessage(outcomes, repository = 'OWNER/REPO') {
     for (const outcome of failed) {
         const what = `${outcome.change.model} ${outcome.change.version} in ${outcome.change.stage}`;
         if (outcome.refused) {
-            lines.push(`- ${what}: nothing was handed off, because the ${outcome.refused.field} is not a plain name; tell serving by hand what the registry holds (modelgate status / rollout --json), and give the model, stage or version a plain name for the next change.`);
+            lines.push(`- ${what}: nothing was handed off, because the payload field ${outcome.refused.field} ${outcome.refused.why}; tell serving by hand what the registry holds (modelgate status / rollout --json), and give the model, stage or version a plain name for the next change.`);
         }
         else if (outcome.dispatch.state === 'sent') {
             lines.push(`- ${what}: the repository_dispatch event WAS sent (${outcome.dispatch.eventType}), so a deploy workflow listening for it was told; nothing needs applying by hand. Only the Deployment record is missing.`);
@@ -84358,7 +84358,10 @@ function handOffFailureMessage(outcomes, repository = 'OWNER/REPO') {
                     `\n  then run: gh api repos/${repository}/dispatches --input payload.json` +
                     ' (the whole request body: event_type and client_payload, a JSON object of at most 10 top-level properties; the token needs contents: write).'
                 : '';
-            lines.push(`- ${what}: no dispatch went, so serving was not told: apply the payload by hand.${send}`);
+            const record = outcome.deployment.state === 'created'
+                ? ' (unless a deployer that reads the Deployment applied it)'
+                : '';
+            lines.push(`- ${what}: no dispatch went, so no deploy workflow was told: apply the payload by hand${record}.${send}`);
         }
     }
     const parts = failed.flatMap(outcome => [outcome.deployment, outcome.dispatch].filter(isFailed));
