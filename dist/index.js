@@ -84480,42 +84480,108 @@ function dispatchSentLine(eventType, change) {
 function deploymentCreatedLine(id, environment, change) {
     return (0,log/* neutraliseCommands */.$B)(`Deployment ${id} to ${environment}: ${deploymentDescription(change)}`);
 }
-/** What stands for the names of a change whose names were refused (never handed on). */
-const REFUSED_NAMES = { model: '(refused name)', version: '(refused)' };
 /** The description of the `inactive` status on the deployment of a version that left the stage. */
 function replacedDescription(change, left) {
     return change.kind === 'rolled-back'
         ? `${change.model} ${left} rolled back: ${change.version} restored in ${change.stage}`
         : `${change.model} ${left} replaced by ${change.version} in ${change.stage}`;
 }
-/**
- * The failed step's message: what the registry holds (written, not undone), what serving was
- * not told, why, and what to do now, with the payload to apply by hand.
- */
-function handOffFailureMessage(problems) {
-    const lines = [
-        'ModelGate hand-off to serving failed. The registry change below IS written and was NOT undone; serving was not told about it:'
-    ];
-    for (const problem of problems) {
-        const part = problem.part === 'deployment'
-            ? `the GitHub Deployment of ${problem.change.model}/${problem.change.stage}`
-            : 'the repository_dispatch event';
-        lines.push(`- ${deploymentDescription(problem.change)}: ${part} failed: ${problem.message}`, `  payload: ${JSON.stringify(problem.payload)}`);
+/** True when this outcome has a part that failed or was refused. */
+function handOffFailed(outcome) {
+    return outcome.refused !== undefined || [outcome.deployment, outcome.dispatch].some(isFailed);
+}
+function isFailed(part) {
+    return part.state === 'failed';
+}
+function partText(name, part) {
+    switch (part.state) {
+        case 'off':
+            return `${name}: off`;
+        case 'created':
+            return `${name}: created (${part.id})`;
+        case 'sent':
+            return `${name}: sent (${part.eventType})`;
+        case 'refused':
+            return `${name}: ${name === 'Deployment' ? 'not created' : 'not sent'} (a name was refused)`;
+        case 'failed':
+            return `${name}: failed (${part.message})`;
     }
-    const needs = [
-        ...new Set(problems.map(p => (p.part === 'deployment' ? 'deployments: write' : 'contents: write')))
+}
+/**
+ * The failed step's message: what the registry holds (written, not undone), each part's outcome
+ * (Deployment: created, failed or off; dispatch: sent, failed or off), and what to do now: apply
+ * the payload by hand only when no dispatch went for the change, add a permission only when
+ * GitHub refused one (403/404), and for a refused name, which field and why.
+ * `repository` is `owner/name`, for the `gh api` command that sends the event by hand.
+ */
+function handOffFailureMessage(outcomes, repository = 'OWNER/REPO') {
+    const failed = outcomes.filter(handOffFailed);
+    const lines = [
+        'ModelGate hand-off to serving failed. The registry change below IS written and was NOT undone:'
     ];
-    lines.push(`What to do: apply the payload above to serving by hand (or send it with \`gh api repos/{owner}/{repo}/dispatches\`), and give the workflow's token ${needs.join(' and ')} (permissions: in the workflow) so the next change is handed off; or turn the hand-off off (inputs deployments / dispatch-event-type). Re-running this job writes nothing in the registry again and does not repeat the hand-off.`);
+    for (const outcome of failed) {
+        lines.push(`- ${deploymentDescription(outcome.change)}: ${partText('Deployment', outcome.deployment)}; ${partText('dispatch', outcome.dispatch)}.`);
+        if (outcome.refused) {
+            lines.push(`  refused: the payload field ${outcome.refused.field} ${outcome.refused.why}.`);
+        }
+        else if (outcome.payload) {
+            lines.push(`  payload: ${JSON.stringify(outcome.payload)}`);
+        }
+    }
+    lines.push('What to do:');
+    for (const outcome of failed) {
+        const what = `${outcome.change.model} ${outcome.change.version} in ${outcome.change.stage}`;
+        if (outcome.refused) {
+            lines.push(`- ${what}: nothing was handed off, because the payload field ${outcome.refused.field} ${outcome.refused.why}; tell serving by hand what the registry holds (modelgate status / rollout --json), and give the model, stage or version a plain name for the next change.`);
+        }
+        else if (outcome.dispatch.state === 'sent') {
+            lines.push(`- ${what}: the repository_dispatch event WAS sent (${outcome.dispatch.eventType}), so a deploy workflow listening for it was told; nothing needs applying by hand. Only the Deployment record is missing.`);
+        }
+        else if (outcome.payload) {
+            const send = outcome.eventType !== undefined
+                ? ` Or send the event: write to payload.json: ${JSON.stringify({ event_type: outcome.eventType, client_payload: outcome.payload })}` +
+                    `\n  then run: gh api repos/${repository}/dispatches --input payload.json` +
+                    ' (the whole request body: event_type and client_payload, a JSON object of at most 10 top-level properties; the token needs contents: write).'
+                : '';
+            const record = outcome.deployment.state === 'created'
+                ? ' (unless a deployer that reads the Deployment applied it)'
+                : '';
+            lines.push(`- ${what}: no dispatch went, so no deploy workflow was told: apply the payload by hand${record}.${send}`);
+        }
+    }
+    const parts = failed.flatMap(outcome => [outcome.deployment, outcome.dispatch].filter(isFailed));
+    const needs = [...new Set(parts.filter(part => part.permission).map(part => part.needs))];
+    if (needs.length > 0) {
+        lines.push(`- Give the workflow's token ${needs.join(' and ')} (permissions: in the workflow) so the next change is handed off, or turn that part off (inputs deployments / dispatch-event-type).`);
+    }
+    if (parts.some(part => !part.permission)) {
+        lines.push('- GitHub did not take a part for another reason (the error above): it is not retried by this run.');
+    }
+    lines.push('Re-running this job writes nothing in the registry again and does not repeat the hand-off.');
     return lines.join('\n');
 }
 
 ;// CONCATENATED MODULE: ./src/action/hand-off.ts
 
 
+
+
 /** Names and versions a deploy workflow may put in a shell command: nothing else is sent. */
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/+@-]{0,199}$/;
 const SAFE_STEP = /^[a-z-]{1,20}$/;
 const SAFE_URL = /^https?:\/\/[A-Za-z0-9.:/_~%-]{1,400}$/;
+const PLAIN = 'is not a plain name (letters, digits, . _ : / + @ -, at most 200 characters)';
+/** A name the hand-off refuses to send: which payload field, and why. */
+class RefusedName extends Error {
+    field;
+    why;
+    constructor(field, why) {
+        super(`the payload field ${field} ${why}, so it is not handed to a deploy workflow`);
+        this.field = field;
+        this.why = why;
+        this.name = 'RefusedName';
+    }
+}
 /**
  * The payload serving reads (the deployment's `payload` and the dispatch's `client_payload`):
  * at most 10 top-level properties (GitHub's dispatch limit), short names, no free text (no
@@ -84526,18 +84592,17 @@ function handOffPayload(change, runUrl) {
         ['model', change.model],
         ['stage', change.stage],
         ['version', change.version],
-        ['champion version', change.championVersion]
+        ['champion_version', change.championVersion]
     ]) {
-        if (value !== null && !SAFE_NAME.test(value)) {
-            throw new Error(`the ${key} is not a plain name (letters, digits, . _ : / + @ -, at most 200 characters), so it is not handed to a deploy workflow`);
-        }
+        if (value !== null && !SAFE_NAME.test(value))
+            throw new RefusedName(key, PLAIN);
     }
     if (change.rolloutStep !== null && !SAFE_STEP.test(change.rolloutStep)) {
-        throw new Error('the rollout step is not a plain step name');
+        throw new RefusedName('rollout_step', 'is not a plain step name (a-z and -)');
     }
     const traffic = change.trafficPercent;
     if (!Number.isFinite(traffic) || traffic < 0 || traffic > 100) {
-        throw new Error(`traffic ${traffic}% is not a share of 0 to 100`);
+        throw new RefusedName('traffic_percent', `(${traffic}) is not a share of 0 to 100`);
     }
     return {
         model: change.model,
@@ -84615,7 +84680,7 @@ function keepingCopies(log) {
  */
 function handOffToServing(settings, ports, facts) {
     const enabled = settings.deployments || settings.dispatchEventType !== undefined;
-    const problems = [];
+    const outcomes = [];
     const announced = new Set();
     const announcedStages = new Set();
     async function announceStageChange(change) {
@@ -84633,40 +84698,51 @@ function handOffToServing(settings, ports, facts) {
             return { dispatched: false, skipped: 'already' };
         announced.add(key);
         announcedStages.add(environmentOf(change));
+        const eventType = settings.dispatchEventType;
         let payload;
         try {
             payload = handOffPayload(change, facts.runUrl);
         }
-        catch (error) {
-            const safe = { ...change, ...REFUSED_NAMES };
-            problems.push({
-                part: settings.deployments ? 'deployment' : 'dispatch',
-                change: safe,
-                message: (0,errors/* errorMessage */.gJ)(error),
-                permission: false,
-                payload: {}
+        catch (caught) {
+            const error = caught instanceof RefusedName ? caught : new RefusedName('payload', (0,errors/* errorMessage */.gJ)(caught));
+            outcomes.push({
+                change: plainOnly(change),
+                deployment: settings.deployments ? { state: 'refused' } : { state: 'off' },
+                dispatch: eventType !== undefined ? { state: 'refused' } : { state: 'off' },
+                refused: { field: error.field, why: error.why }
             });
             return { dispatched: false };
         }
         const result = { dispatched: false };
+        let deployment = { state: 'off' };
+        let dispatch = { state: 'off' };
         if (settings.deployments) {
             try {
                 result.deploymentId = await deploy(ports().deployments, change, payload);
+                deployment = { state: 'created', id: result.deploymentId };
             }
             catch (error) {
-                problems.push(problemOf('deployment', change, payload, error));
+                deployment = failedPart(error, DEPLOYMENTS_PERMISSION);
             }
         }
-        if (settings.dispatchEventType !== undefined) {
+        if (eventType !== undefined) {
             try {
-                await ports().dispatch.send(settings.dispatchEventType, payload);
+                await ports().dispatch.send(eventType, payload);
                 result.dispatched = true;
-                facts.logger?.info(dispatchSentLine(settings.dispatchEventType, change));
+                dispatch = { state: 'sent', eventType };
+                facts.logger?.info(dispatchSentLine(eventType, change));
             }
             catch (error) {
-                problems.push(problemOf('dispatch', change, payload, error));
+                dispatch = failedPart(error, DISPATCH_PERMISSION);
             }
         }
+        outcomes.push({
+            change,
+            deployment,
+            dispatch,
+            payload,
+            ...(eventType !== undefined ? { eventType } : {})
+        });
         return result;
     }
     async function deploy(sink, change, payload) {
@@ -84720,23 +84796,41 @@ function handOffToServing(settings, ports, facts) {
             }
         },
         failure() {
-            if (problems.length === 0)
+            const failed = outcomes.filter(handOffFailed);
+            if (failed.length === 0)
                 return undefined;
+            const parts = failed.flatMap(outcome => [outcome.deployment, outcome.dispatch]);
             return {
-                message: handOffFailureMessage(problems),
-                permission: problems.every(problem => problem.permission)
+                message: handOffFailureMessage(failed, repositoryOf(facts.runUrl)),
+                permission: failed.every(outcome => outcome.refused === undefined) &&
+                    parts.every(part => part.state !== 'failed' || part.permission)
             };
         }
     };
 }
-function problemOf(part, change, payload, error) {
+function failedPart(error, needs) {
     return {
-        part,
-        change,
+        state: 'failed',
         message: (0,errors/* errorMessage */.gJ)(error),
         permission: error instanceof errors/* PermissionError */.i_,
-        payload
+        needs
     };
+}
+/** The change with every name that is not plain replaced, so the failure text never carries it. */
+function plainOnly(change) {
+    const plain = (value) => (SAFE_NAME.test(value) ? value : '(refused)');
+    return {
+        ...change,
+        model: plain(change.model),
+        stage: plain(change.stage),
+        version: plain(change.version),
+        previousVersion: null
+    };
+}
+/** `owner/name` from the run's URL (`https://github.com/owner/name/actions/runs/1`). */
+function repositoryOf(runUrl) {
+    const match = runUrl?.match(/^https?:\/\/[^/]+\/([A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+)\/actions\/runs\//);
+    return match?.[1];
 }
 
 ;// CONCATENATED MODULE: ./src/github/attestations.ts

@@ -1,18 +1,19 @@
 import type { AuditLog } from '../audit/log.js'
 import type { AuditRecord } from '../audit/record.js'
 import { PermissionError, errorMessage } from '../errors.js'
-import type { DeploymentSink } from '../github/deployments.js'
-import type { RepositoryDispatch } from '../github/repository-dispatch.js'
+import { DEPLOYMENTS_PERMISSION, type DeploymentSink } from '../github/deployments.js'
+import { DISPATCH_PERMISSION, type RepositoryDispatch } from '../github/repository-dispatch.js'
 import type { HandOffSettings } from '../inputs.js'
 import type { Logger } from '../log.js'
 import {
-  REFUSED_NAMES,
   deploymentCreatedLine,
   deploymentDescription,
   dispatchSentLine,
+  handOffFailed,
   handOffFailureMessage,
   replacedDescription,
-  type HandOffProblemText,
+  type HandOffOutcomeText,
+  type HandOffPartOutcome,
   type StageChangeText
 } from '../report/hand-off.js'
 
@@ -81,6 +82,18 @@ export interface HandOff {
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/+@-]{0,199}$/
 const SAFE_STEP = /^[a-z-]{1,20}$/
 const SAFE_URL = /^https?:\/\/[A-Za-z0-9.:/_~%-]{1,400}$/
+const PLAIN = 'is not a plain name (letters, digits, . _ : / + @ -, at most 200 characters)'
+
+/** A name the hand-off refuses to send: which payload field, and why. */
+export class RefusedName extends Error {
+  constructor(
+    readonly field: string,
+    readonly why: string
+  ) {
+    super(`the payload field ${field} ${why}, so it is not handed to a deploy workflow`)
+    this.name = 'RefusedName'
+  }
+}
 
 /**
  * The payload serving reads (the deployment's `payload` and the dispatch's `client_payload`):
@@ -95,20 +108,16 @@ export function handOffPayload(
     ['model', change.model],
     ['stage', change.stage],
     ['version', change.version],
-    ['champion version', change.championVersion]
+    ['champion_version', change.championVersion]
   ] as const) {
-    if (value !== null && !SAFE_NAME.test(value)) {
-      throw new Error(
-        `the ${key} is not a plain name (letters, digits, . _ : / + @ -, at most 200 characters), so it is not handed to a deploy workflow`
-      )
-    }
+    if (value !== null && !SAFE_NAME.test(value)) throw new RefusedName(key, PLAIN)
   }
   if (change.rolloutStep !== null && !SAFE_STEP.test(change.rolloutStep)) {
-    throw new Error('the rollout step is not a plain step name')
+    throw new RefusedName('rollout_step', 'is not a plain step name (a-z and -)')
   }
   const traffic = change.trafficPercent
   if (!Number.isFinite(traffic) || traffic < 0 || traffic > 100) {
-    throw new Error(`traffic ${traffic}% is not a share of 0 to 100`)
+    throw new RefusedName('traffic_percent', `(${traffic}) is not a share of 0 to 100`)
   }
   return {
     model: change.model,
@@ -193,7 +202,7 @@ export function handOffToServing(
   facts: HandOffFacts
 ): HandOff {
   const enabled = settings.deployments || settings.dispatchEventType !== undefined
-  const problems: HandOffProblemText[] = []
+  const outcomes: HandOffOutcomeText[] = []
   const announced = new Set<string>()
   const announcedStages = new Set<string>()
 
@@ -210,37 +219,49 @@ export function handOffToServing(
     if (announced.has(key)) return { dispatched: false, skipped: 'already' }
     announced.add(key)
     announcedStages.add(environmentOf(change))
+    const eventType = settings.dispatchEventType
     let payload: Record<string, string | number | null>
     try {
       payload = handOffPayload(change, facts.runUrl)
-    } catch (error) {
-      const safe = { ...change, ...REFUSED_NAMES }
-      problems.push({
-        part: settings.deployments ? 'deployment' : 'dispatch',
-        change: safe,
-        message: errorMessage(error),
-        permission: false,
-        payload: {}
+    } catch (caught) {
+      const error =
+        caught instanceof RefusedName ? caught : new RefusedName('payload', errorMessage(caught))
+      outcomes.push({
+        change: plainOnly(change),
+        deployment: settings.deployments ? { state: 'refused' } : { state: 'off' },
+        dispatch: eventType !== undefined ? { state: 'refused' } : { state: 'off' },
+        refused: { field: error.field, why: error.why }
       })
       return { dispatched: false }
     }
     const result: HandOffResult = { dispatched: false }
+    let deployment: HandOffPartOutcome = { state: 'off' }
+    let dispatch: HandOffPartOutcome = { state: 'off' }
     if (settings.deployments) {
       try {
         result.deploymentId = await deploy(ports().deployments, change, payload)
+        deployment = { state: 'created', id: result.deploymentId }
       } catch (error) {
-        problems.push(problemOf('deployment', change, payload, error))
+        deployment = failedPart(error, DEPLOYMENTS_PERMISSION)
       }
     }
-    if (settings.dispatchEventType !== undefined) {
+    if (eventType !== undefined) {
       try {
-        await ports().dispatch.send(settings.dispatchEventType, payload)
+        await ports().dispatch.send(eventType, payload)
         result.dispatched = true
-        facts.logger?.info(dispatchSentLine(settings.dispatchEventType, change))
+        dispatch = { state: 'sent', eventType }
+        facts.logger?.info(dispatchSentLine(eventType, change))
       } catch (error) {
-        problems.push(problemOf('dispatch', change, payload, error))
+        dispatch = failedPart(error, DISPATCH_PERMISSION)
       }
     }
+    outcomes.push({
+      change,
+      deployment,
+      dispatch,
+      payload,
+      ...(eventType !== undefined ? { eventType } : {})
+    })
     return result
   }
 
@@ -298,26 +319,44 @@ export function handOffToServing(
       }
     },
     failure() {
-      if (problems.length === 0) return undefined
+      const failed = outcomes.filter(handOffFailed)
+      if (failed.length === 0) return undefined
+      const parts = failed.flatMap(outcome => [outcome.deployment, outcome.dispatch])
       return {
-        message: handOffFailureMessage(problems),
-        permission: problems.every(problem => problem.permission)
+        message: handOffFailureMessage(failed, repositoryOf(facts.runUrl)),
+        permission:
+          failed.every(outcome => outcome.refused === undefined) &&
+          parts.every(part => part.state !== 'failed' || part.permission)
       }
     }
   }
 }
 
-function problemOf(
-  part: 'deployment' | 'dispatch',
-  change: StageChange,
-  payload: Record<string, string | number | null>,
-  error: unknown
-): HandOffProblemText {
+function failedPart(error: unknown, needs: string): HandOffPartOutcome {
   return {
-    part,
-    change,
+    state: 'failed',
     message: errorMessage(error),
     permission: error instanceof PermissionError,
-    payload
+    needs
   }
+}
+
+/** The change with every name that is not plain replaced, so the failure text never carries it. */
+function plainOnly(change: StageChange): StageChangeText {
+  const plain = (value: string) => (SAFE_NAME.test(value) ? value : '(refused)')
+  return {
+    ...change,
+    model: plain(change.model),
+    stage: plain(change.stage),
+    version: plain(change.version),
+    previousVersion: null
+  }
+}
+
+/** `owner/name` from the run's URL (`https://github.com/owner/name/actions/runs/1`). */
+function repositoryOf(runUrl: string | undefined): string | undefined {
+  const match = runUrl?.match(
+    /^https?:\/\/[^/]+\/([A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+)\/actions\/runs\//
+  )
+  return match?.[1]
 }
