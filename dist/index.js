@@ -81819,7 +81819,8 @@ async function openWorkspace(options) {
             now: () => new Date(),
             runFacts: options.runFacts,
             audits: options.audits,
-            ...(options.candidatesIn ? { workspace: options.candidatesIn } : {})
+            ...(options.candidatesIn ? { workspace: options.candidatesIn } : {}),
+            ...(options.rolloutHandoff ? { rolloutHandoff: options.rolloutHandoff } : {})
         }
     };
 }
@@ -82214,7 +82215,308 @@ function rendered(outcome) {
     return { ...outcome, ...renderReport(outcome.report) };
 }
 
+;// CONCATENATED MODULE: ./src/report/hand-off.ts
+/**
+ * The text of the hand-off to serving: a deployment's description, its statuses' descriptions
+ * and the message of a hand-off that failed. Every name in it has passed the hand-off's
+ * safe-name check (src/action/hand-off.ts), and no reason or other free text is ever included.
+ */
+/** `churn-model v2 at 25% of production (rollout step advance)`. */
+function deploymentDescription(change) {
+    const what = change.kind === 'promoted'
+        ? 'promoted'
+        : change.kind === 'rolled-back'
+            ? `rolled back${change.previousVersion ? ` from ${change.previousVersion}` : ''}`
+            : `rollout step ${change.rolloutStep ?? 'unknown'}`;
+    return `${change.model} ${change.version} at ${change.trafficPercent}% of ${change.stage} (${what})`;
+}
+/** The description of the `inactive` status on the deployment of a version that left the stage. */
+function replacedDescription(change, left) {
+    return change.kind === 'rolled-back'
+        ? `${change.model} ${left} rolled back: ${change.version} restored in ${change.stage}`
+        : `${change.model} ${left} replaced by ${change.version} in ${change.stage}`;
+}
+/**
+ * The failed step's message: what the registry holds (written, not undone), what serving was
+ * not told, why, and what to do now, with the payload to apply by hand.
+ */
+function handOffFailureMessage(problems) {
+    const lines = [
+        'ModelGate hand-off to serving failed. The registry change below IS written and was NOT undone; serving was not told about it:'
+    ];
+    for (const problem of problems) {
+        const part = problem.part === 'deployment'
+            ? `the GitHub Deployment of ${problem.change.model}/${problem.change.stage}`
+            : 'the repository_dispatch event';
+        lines.push(`- ${deploymentDescription(problem.change)}: ${part} failed: ${problem.message}`, `  payload: ${JSON.stringify(problem.payload)}`);
+    }
+    const needs = [
+        ...new Set(problems.map(p => (p.part === 'deployment' ? 'deployments: write' : 'contents: write')))
+    ];
+    lines.push(`What to do: apply the payload above to serving by hand (or send it with \`gh api repos/{owner}/{repo}/dispatches\`), and give the workflow's token ${needs.join(' and ')} (permissions: in the workflow) so the next change is handed off; or turn the hand-off off (inputs deployments / dispatch-event-type). Re-running this job writes nothing in the registry again and does not repeat the hand-off.`);
+    return lines.join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/action/hand-off.ts
+
+
+/** Names and versions a deploy workflow may put in a shell command: nothing else is sent. */
+const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/+@-]{0,199}$/;
+const SAFE_STEP = /^[a-z-]{1,20}$/;
+const SAFE_URL = /^https?:\/\/[A-Za-z0-9.:/_~%-]{1,400}$/;
+/**
+ * The payload serving reads (the deployment's `payload` and the dispatch's `client_payload`):
+ * at most 10 top-level properties (GitHub's dispatch limit), short names, no free text (no
+ * reason, no actor), no secrets. Throws when a name is not safe to hand to a shell.
+ */
+function handOffPayload(change, runUrl) {
+    for (const [key, value] of [
+        ['model', change.model],
+        ['stage', change.stage],
+        ['version', change.version],
+        ['champion version', change.championVersion]
+    ]) {
+        if (value !== null && !SAFE_NAME.test(value)) {
+            throw new Error(`the ${key} is not a plain name (letters, digits, . _ : / + @ -, at most 200 characters), so it is not handed to a deploy workflow`);
+        }
+    }
+    if (change.rolloutStep !== null && !SAFE_STEP.test(change.rolloutStep)) {
+        throw new Error('the rollout step is not a plain step name');
+    }
+    const traffic = change.trafficPercent;
+    if (!Number.isFinite(traffic) || traffic < 0 || traffic > 100) {
+        throw new Error(`traffic ${traffic}% is not a share of 0 to 100`);
+    }
+    return {
+        model: change.model,
+        stage: change.stage,
+        version: change.version,
+        traffic_percent: traffic,
+        rollout_step: change.rolloutStep,
+        champion_version: change.championVersion,
+        change: change.kind,
+        ...(runUrl && SAFE_URL.test(runUrl) ? { run_url: runUrl } : {})
+    };
+}
+/** The environment of a model and stage: `<model>/<stage>`. */
+function environmentOf(change) {
+    return `${change.model}/${change.stage}`;
+}
+/** The stage changes of this run's written promotions and rollbacks, from their audit records. */
+function stageChangesOf(records) {
+    return records.flatMap((record) => {
+        if (!record.written || !record.version)
+            return [];
+        switch (record.kind) {
+            case 'promotion':
+            case 'forced-promotion':
+                return [
+                    {
+                        kind: 'promoted',
+                        model: record.model,
+                        stage: record.to,
+                        version: record.version,
+                        trafficPercent: 100,
+                        rolloutStep: null,
+                        championVersion: record.previous,
+                        previousVersion: record.previous
+                    }
+                ];
+            case 'rollback':
+            case 'automatic-rollback':
+                return [
+                    {
+                        kind: 'rolled-back',
+                        model: record.model,
+                        stage: record.to,
+                        version: record.version,
+                        trafficPercent: 100,
+                        rolloutStep: null,
+                        championVersion: record.previous,
+                        previousVersion: record.previous
+                    }
+                ];
+            default:
+                return [];
+        }
+    });
+}
+/**
+ * A rollout step the registry wrote, as a stage change: the version at the step's share, the
+ * champion serving the rest. At complete the champion is the version itself (it holds the full
+ * stage): no other version of the split, so none is named.
+ */
+function rolloutStepChange(recorded) {
+    const { step } = recorded;
+    const champion = recorded.champion !== step.version ? recorded.champion : undefined;
+    return {
+        kind: 'rollout-step',
+        model: recorded.model,
+        stage: recorded.stage,
+        version: step.version,
+        trafficPercent: step.percent,
+        rolloutStep: step.kind,
+        championVersion: champion ?? null
+    };
+}
+/**
+ * The action's `RegistryContext.rolloutHandoff`: every rollout step written (by `command: rollout`
+ * or a monitor run) is announced to serving. It never throws: a failure is kept by the hand-off,
+ * and main.ts fails the step after the report.
+ */
+function rolloutHandoffTo(handOff) {
+    return async (recorded) => {
+        await handOff.announceStageChange(rolloutStepChange(recorded));
+    };
+}
+/** An AuditLog that passes every record on and keeps a copy, for {@link HandOff.announceWritten}. */
+function keepingCopies(log) {
+    const kept = [];
+    return {
+        log: {
+            add: record => {
+                kept.push(record);
+                log.add(record);
+            }
+        },
+        records: () => [...kept]
+    };
+}
+/**
+ * The hand-off to serving of one run: for each stage change, a GitHub Deployment to the
+ * environment `<model>/<stage>` with a status (`success`; `failure` for an aborted rollout),
+ * the earlier deployment of the version that left the stage marked `inactive`, and a
+ * repository_dispatch event; each part only when its input asks for it. `ports` is called on
+ * the first change that needs it (so a run with the hand-off off needs no token for it).
+ */
+function handOffToServing(settings, ports, facts) {
+    const enabled = settings.deployments || settings.dispatchEventType !== undefined;
+    const problems = [];
+    const announced = new Set();
+    const announcedStages = new Set();
+    async function announceStageChange(change) {
+        if (!enabled)
+            return { dispatched: false, skipped: 'off' };
+        const key = JSON.stringify([
+            change.model,
+            change.stage,
+            change.version,
+            change.trafficPercent,
+            change.rolloutStep,
+            change.kind
+        ]);
+        if (announced.has(key))
+            return { dispatched: false, skipped: 'already' };
+        announced.add(key);
+        announcedStages.add(environmentOf(change));
+        let payload;
+        try {
+            payload = handOffPayload(change, facts.runUrl);
+        }
+        catch (error) {
+            const safe = { ...change, model: '(refused name)', version: '(refused)' };
+            problems.push({
+                part: settings.deployments ? 'deployment' : 'dispatch',
+                change: safe,
+                message: (0,errors/* errorMessage */.gJ)(error),
+                permission: false,
+                payload: {}
+            });
+            return { dispatched: false };
+        }
+        const result = { dispatched: false };
+        if (settings.deployments) {
+            try {
+                result.deploymentId = await deploy(ports().deployments, change, payload);
+            }
+            catch (error) {
+                problems.push(problemOf('deployment', change, payload, error));
+            }
+        }
+        if (settings.dispatchEventType !== undefined) {
+            try {
+                await ports().dispatch.send(settings.dispatchEventType, payload);
+                result.dispatched = true;
+                facts.logger?.info(`Sent repository_dispatch ${settings.dispatchEventType}: ${deploymentDescription(change)}`);
+            }
+            catch (error) {
+                problems.push(problemOf('dispatch', change, payload, error));
+            }
+        }
+        return result;
+    }
+    async function deploy(sink, change, payload) {
+        const environment = environmentOf(change);
+        if (!facts.ref)
+            throw new Error('the run names no commit (GITHUB_SHA) to deploy');
+        const production = change.stage === 'production';
+        // GitHub marks earlier successful deployments of the environment inactive by itself
+        // (auto_inactive), except in a production environment: there the version that left the
+        // stage is marked here, its newest deployment found before ours is created.
+        const left = production && change.previousVersion && change.previousVersion !== change.version
+            ? change.previousVersion
+            : undefined;
+        const earlier = left
+            ? (await sink.recent(environment)).find(deployment => deployment.version === left)
+            : undefined;
+        const { id } = await sink.create({
+            ref: facts.ref,
+            environment,
+            payload,
+            description: deploymentDescription(change),
+            production
+        });
+        const aborted = change.kind === 'rollout-step' && change.rolloutStep === 'abort';
+        await sink.setStatus(id, {
+            state: aborted ? 'failure' : 'success',
+            description: deploymentDescription(change),
+            ...(facts.runUrl ? { logUrl: facts.runUrl } : {})
+        });
+        if (earlier && left) {
+            await sink.setStatus(earlier.id, {
+                state: 'inactive',
+                description: replacedDescription(change, left),
+                ...(facts.runUrl ? { logUrl: facts.runUrl } : {})
+            });
+        }
+        facts.logger?.info(`Deployment ${id} to ${environment}: ${deploymentDescription(change)}`);
+        return id;
+    }
+    return {
+        enabled,
+        announceStageChange,
+        async announceWritten(records) {
+            if (!enabled)
+                return;
+            for (const change of stageChangesOf(records)) {
+                // A command that announced its own change (a rollout step) is not announced twice.
+                if (announcedStages.has(environmentOf(change)))
+                    continue;
+                await announceStageChange(change);
+            }
+        },
+        failure() {
+            if (problems.length === 0)
+                return undefined;
+            return {
+                message: handOffFailureMessage(problems),
+                permission: problems.every(problem => problem.permission)
+            };
+        }
+    };
+}
+function problemOf(part, change, payload, error) {
+    return {
+        part,
+        change,
+        message: (0,errors/* errorMessage */.gJ)(error),
+        permission: error instanceof errors/* PermissionError */.i_,
+        payload
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/action/commands.ts
+
 
 
 
@@ -82347,6 +82649,7 @@ function openActionWorkspace(runner, inputs, runFacts = runFactsOf(runner)) {
         actor: { name: runner.actor },
         runFacts,
         audits: runner.audits,
+        ...(runner.handOff?.enabled ? { rolloutHandoff: rolloutHandoffTo(runner.handOff) } : {}),
         naming: ACTION_NAMING
     });
 }
@@ -83079,19 +83382,21 @@ async function rollout(context, policy, options) {
             : {})
     });
     const reason = options.reason?.trim();
-    const result = await recordStep(context, {
-        model,
-        stage,
-        step,
-        ...(reason ? { reason } : {}),
-        ...(options.dryRun ? { dryRun: true } : {})
-    });
-    const steps = result.written ? await registry.rolloutSteps(model, stage) : before;
+    // The champion, read before the write (a step never moves it), is handed off with the step.
     const rollout = stagePolicy.rollout;
     const championStage = rollout.type === 'shadow' ? rollout.shadows : fullStages[0];
     const champion = championStage === undefined
         ? undefined
         : (await registry.getStage(model, championStage))?.version;
+    const result = await recordStep(context, {
+        model,
+        stage,
+        step,
+        ...(reason ? { reason } : {}),
+        ...(champion !== undefined ? { champion } : {}),
+        ...(options.dryRun ? { dryRun: true } : {})
+    });
+    const steps = result.written ? await registry.rolloutSteps(model, stage) : before;
     return {
         ...rollout_outcome({ model, stage, step, steps, result, ...stateOf(steps) }),
         ...(champion !== undefined ? { champion } : {})
@@ -84277,278 +84582,6 @@ function octokitRepositoryDispatch(api, repo) {
                 throw (0,client/* apiError */.pb)(error, doing, DISPATCH_PERMISSION);
             }
         }
-    };
-}
-
-;// CONCATENATED MODULE: ./src/report/hand-off.ts
-/**
- * The text of the hand-off to serving: a deployment's description, its statuses' descriptions
- * and the message of a hand-off that failed. Every name in it has passed the hand-off's
- * safe-name check (src/action/hand-off.ts), and no reason or other free text is ever included.
- */
-/** `churn-model v2 at 25% of production (rollout step advance)`. */
-function deploymentDescription(change) {
-    const what = change.kind === 'promoted'
-        ? 'promoted'
-        : change.kind === 'rolled-back'
-            ? `rolled back${change.previousVersion ? ` from ${change.previousVersion}` : ''}`
-            : `rollout step ${change.rolloutStep ?? 'unknown'}`;
-    return `${change.model} ${change.version} at ${change.trafficPercent}% of ${change.stage} (${what})`;
-}
-/** The description of the `inactive` status on the deployment of a version that left the stage. */
-function replacedDescription(change, left) {
-    return change.kind === 'rolled-back'
-        ? `${change.model} ${left} rolled back: ${change.version} restored in ${change.stage}`
-        : `${change.model} ${left} replaced by ${change.version} in ${change.stage}`;
-}
-/**
- * The failed step's message: what the registry holds (written, not undone), what serving was
- * not told, why, and what to do now, with the payload to apply by hand.
- */
-function handOffFailureMessage(problems) {
-    const lines = [
-        'ModelGate hand-off to serving failed. The registry change below IS written and was NOT undone; serving was not told about it:'
-    ];
-    for (const problem of problems) {
-        const part = problem.part === 'deployment'
-            ? `the GitHub Deployment of ${problem.change.model}/${problem.change.stage}`
-            : 'the repository_dispatch event';
-        lines.push(`- ${deploymentDescription(problem.change)}: ${part} failed: ${problem.message}`, `  payload: ${JSON.stringify(problem.payload)}`);
-    }
-    const needs = [
-        ...new Set(problems.map(p => (p.part === 'deployment' ? 'deployments: write' : 'contents: write')))
-    ];
-    lines.push(`What to do: apply the payload above to serving by hand (or send it with \`gh api repos/{owner}/{repo}/dispatches\`), and give the workflow's token ${needs.join(' and ')} (permissions: in the workflow) so the next change is handed off; or turn the hand-off off (inputs deployments / dispatch-event-type). Re-running this job writes nothing in the registry again and does not repeat the hand-off.`);
-    return lines.join('\n');
-}
-
-;// CONCATENATED MODULE: ./src/action/hand-off.ts
-
-
-/** Names and versions a deploy workflow may put in a shell command: nothing else is sent. */
-const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/+@-]{0,199}$/;
-const SAFE_STEP = /^[a-z-]{1,20}$/;
-const SAFE_URL = /^https?:\/\/[A-Za-z0-9.:/_~%-]{1,400}$/;
-/**
- * The payload serving reads (the deployment's `payload` and the dispatch's `client_payload`):
- * at most 10 top-level properties (GitHub's dispatch limit), short names, no free text (no
- * reason, no actor), no secrets. Throws when a name is not safe to hand to a shell.
- */
-function handOffPayload(change, runUrl) {
-    for (const [key, value] of [
-        ['model', change.model],
-        ['stage', change.stage],
-        ['version', change.version],
-        ['champion version', change.championVersion]
-    ]) {
-        if (value !== null && !SAFE_NAME.test(value)) {
-            throw new Error(`the ${key} is not a plain name (letters, digits, . _ : / + @ -, at most 200 characters), so it is not handed to a deploy workflow`);
-        }
-    }
-    if (change.rolloutStep !== null && !SAFE_STEP.test(change.rolloutStep)) {
-        throw new Error('the rollout step is not a plain step name');
-    }
-    const traffic = change.trafficPercent;
-    if (!Number.isFinite(traffic) || traffic < 0 || traffic > 100) {
-        throw new Error(`traffic ${traffic}% is not a share of 0 to 100`);
-    }
-    return {
-        model: change.model,
-        stage: change.stage,
-        version: change.version,
-        traffic_percent: traffic,
-        rollout_step: change.rolloutStep,
-        champion_version: change.championVersion,
-        change: change.kind,
-        ...(runUrl && SAFE_URL.test(runUrl) ? { run_url: runUrl } : {})
-    };
-}
-/** The environment of a model and stage: `<model>/<stage>`. */
-function environmentOf(change) {
-    return `${change.model}/${change.stage}`;
-}
-/** The stage changes of this run's written promotions and rollbacks, from their audit records. */
-function stageChangesOf(records) {
-    return records.flatMap((record) => {
-        if (!record.written || !record.version)
-            return [];
-        switch (record.kind) {
-            case 'promotion':
-            case 'forced-promotion':
-                return [
-                    {
-                        kind: 'promoted',
-                        model: record.model,
-                        stage: record.to,
-                        version: record.version,
-                        trafficPercent: 100,
-                        rolloutStep: null,
-                        championVersion: record.previous,
-                        previousVersion: record.previous
-                    }
-                ];
-            case 'rollback':
-            case 'automatic-rollback':
-                return [
-                    {
-                        kind: 'rolled-back',
-                        model: record.model,
-                        stage: record.to,
-                        version: record.version,
-                        trafficPercent: 100,
-                        rolloutStep: null,
-                        championVersion: record.previous,
-                        previousVersion: record.previous
-                    }
-                ];
-            default:
-                return [];
-        }
-    });
-}
-/** An AuditLog that passes every record on and keeps a copy, for {@link HandOff.announceWritten}. */
-function keepingCopies(log) {
-    const kept = [];
-    return {
-        log: {
-            add: record => {
-                kept.push(record);
-                log.add(record);
-            }
-        },
-        records: () => [...kept]
-    };
-}
-/**
- * The hand-off to serving of one run: for each stage change, a GitHub Deployment to the
- * environment `<model>/<stage>` with a status (`success`; `failure` for an aborted rollout),
- * the earlier deployment of the version that left the stage marked `inactive`, and a
- * repository_dispatch event; each part only when its input asks for it. `ports` is called on
- * the first change that needs it (so a run with the hand-off off needs no token for it).
- */
-function handOffToServing(settings, ports, facts) {
-    const enabled = settings.deployments || settings.dispatchEventType !== undefined;
-    const problems = [];
-    const announced = new Set();
-    const announcedStages = new Set();
-    async function announceStageChange(change) {
-        if (!enabled)
-            return { dispatched: false, skipped: 'off' };
-        const key = JSON.stringify([
-            change.model,
-            change.stage,
-            change.version,
-            change.trafficPercent,
-            change.rolloutStep,
-            change.kind
-        ]);
-        if (announced.has(key))
-            return { dispatched: false, skipped: 'already' };
-        announced.add(key);
-        announcedStages.add(environmentOf(change));
-        let payload;
-        try {
-            payload = handOffPayload(change, facts.runUrl);
-        }
-        catch (error) {
-            const safe = { ...change, model: '(refused name)', version: '(refused)' };
-            problems.push({
-                part: settings.deployments ? 'deployment' : 'dispatch',
-                change: safe,
-                message: (0,errors/* errorMessage */.gJ)(error),
-                permission: false,
-                payload: {}
-            });
-            return { dispatched: false };
-        }
-        const result = { dispatched: false };
-        if (settings.deployments) {
-            try {
-                result.deploymentId = await deploy(ports().deployments, change, payload);
-            }
-            catch (error) {
-                problems.push(problemOf('deployment', change, payload, error));
-            }
-        }
-        if (settings.dispatchEventType !== undefined) {
-            try {
-                await ports().dispatch.send(settings.dispatchEventType, payload);
-                result.dispatched = true;
-                facts.logger?.info(`Sent repository_dispatch ${settings.dispatchEventType}: ${deploymentDescription(change)}`);
-            }
-            catch (error) {
-                problems.push(problemOf('dispatch', change, payload, error));
-            }
-        }
-        return result;
-    }
-    async function deploy(sink, change, payload) {
-        const environment = environmentOf(change);
-        if (!facts.ref)
-            throw new Error('the run names no commit (GITHUB_SHA) to deploy');
-        const production = change.stage === 'production';
-        // GitHub marks earlier successful deployments of the environment inactive by itself
-        // (auto_inactive), except in a production environment: there the version that left the
-        // stage is marked here, its newest deployment found before ours is created.
-        const left = production && change.previousVersion && change.previousVersion !== change.version
-            ? change.previousVersion
-            : undefined;
-        const earlier = left
-            ? (await sink.recent(environment)).find(deployment => deployment.version === left)
-            : undefined;
-        const { id } = await sink.create({
-            ref: facts.ref,
-            environment,
-            payload,
-            description: deploymentDescription(change),
-            production
-        });
-        const aborted = change.kind === 'rollout-step' && change.rolloutStep === 'abort';
-        await sink.setStatus(id, {
-            state: aborted ? 'failure' : 'success',
-            description: deploymentDescription(change),
-            ...(facts.runUrl ? { logUrl: facts.runUrl } : {})
-        });
-        if (earlier && left) {
-            await sink.setStatus(earlier.id, {
-                state: 'inactive',
-                description: replacedDescription(change, left),
-                ...(facts.runUrl ? { logUrl: facts.runUrl } : {})
-            });
-        }
-        facts.logger?.info(`Deployment ${id} to ${environment}: ${deploymentDescription(change)}`);
-        return id;
-    }
-    return {
-        enabled,
-        announceStageChange,
-        async announceWritten(records) {
-            if (!enabled)
-                return;
-            for (const change of stageChangesOf(records)) {
-                // A command that announced its own change (a rollout step) is not announced twice.
-                if (announcedStages.has(environmentOf(change)))
-                    continue;
-                await announceStageChange(change);
-            }
-        },
-        failure() {
-            if (problems.length === 0)
-                return undefined;
-            return {
-                message: handOffFailureMessage(problems),
-                permission: problems.every(problem => problem.permission)
-            };
-        }
-    };
-}
-function problemOf(part, change, payload, error) {
-    return {
-        part,
-        change,
-        message: (0,errors/* errorMessage */.gJ)(error),
-        permission: error instanceof errors/* PermissionError */.i_,
-        payload
     };
 }
 
