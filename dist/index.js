@@ -81933,7 +81933,8 @@ async function openWorkspace(options) {
             now: () => new Date(),
             runFacts: options.runFacts,
             audits: options.audits,
-            ...(options.candidatesIn ? { workspace: options.candidatesIn } : {})
+            ...(options.candidatesIn ? { workspace: options.candidatesIn } : {}),
+            ...(options.rolloutHandoff ? { rolloutHandoff: options.rolloutHandoff } : {})
         }
     };
 }
@@ -82328,7 +82329,627 @@ function rendered(outcome) {
     return { ...outcome, ...renderReport(outcome.report) };
 }
 
+;// CONCATENATED MODULE: ./src/report/commit-status.ts
+/** GitHub cuts status descriptions at this many characters. */
+const STATUS_DESCRIPTION_LIMIT = 140;
+/** `v1.4.0 → production` (the candidate's label when it has no version). */
+function subjectOf(evaluation) {
+    return `${evaluation.candidate.version ?? evaluation.candidate.label} → ${evaluation.stage}`;
+}
+/**
+ * The commit status an evaluation sets: `failure` when blocked, `pending` while something is
+ * missing (approvals, checks, soak time), `success` when it passed (with or without warnings).
+ * The description says why in at most 140 characters.
+ */
+function commitStatusFor(evaluation) {
+    const subject = subjectOf(evaluation);
+    const named = (status) => evaluation.gates.filter(gate => gate.status === status);
+    switch (evaluation.decision) {
+        case 'blocked':
+            return { state: 'failure', description: commit_status_describe(subject, 'blocked', named('fail')) };
+        case 'pending':
+            return { state: 'pending', description: commit_status_describe(subject, 'waiting', named('pending')) };
+        case 'pass-with-warnings':
+            return { state: 'success', description: commit_status_clip(`${subject}: passed with warnings`) };
+        case 'pass':
+            return { state: 'success', description: commit_status_clip(`${subject}: every gate passed`) };
+    }
+}
+function commit_status_describe(subject, verb, gates) {
+    const first = gates[0];
+    const why = first ? `${first.gate}: ${first.summary}` : '';
+    const more = gates.length > 1 ? ` (+${gates.length - 1} more)` : '';
+    return commit_status_clip(`${subject} ${verb} — ${why}${more}`);
+}
+/**
+ * The description of a pull request that changes the policy (its state is never `success`:
+ * the change itself is what a person must judge). Clipped when the status is set.
+ */
+function policyChangeDescription(evaluation) {
+    return `This pull request changes the policy (takes effect after merge); ${subjectOf(evaluation)} is ${evaluation.decision} under the base policy`;
+}
+/** At most 140 characters (code points), cut with an ellipsis. */
+function commit_status_clip(text, limit = STATUS_DESCRIPTION_LIMIT) {
+    const points = [...text.replace(/\s+/g, ' ').trim()];
+    return points.length <= limit
+        ? points.join('')
+        : `${points
+            .slice(0, limit - 1)
+            .join('')
+            .trimEnd()}…`;
+}
+
+;// CONCATENATED MODULE: ./src/github/statuses.ts
+
+
+// The text (descriptions, their limit) is report/commit-status.ts's; re-exported for callers here.
+
+/** The status context for a model and stage, the name branch protection requires. */
+function statusContext(model, stage) {
+    return `modelgate/${model}/${stage}`;
+}
+/** `POST /repos/{owner}/{repo}/statuses/{sha}`; returns the status id. */
+async function setCommitStatus(api, repo, status) {
+    try {
+        const { data } = await api.request('POST /repos/{owner}/{repo}/statuses/{sha}', {
+            ...repo,
+            sha: status.sha,
+            state: status.state,
+            context: status.context,
+            description: commit_status_clip(status.description),
+            ...(status.targetUrl ? { target_url: status.targetUrl } : {})
+        });
+        return (0,client/* numberField */.sJ)(data, 'id');
+    }
+    catch (error) {
+        throw (0,client/* apiError */.pb)(error, `setting status ${status.context} on ${status.sha}`, 'statuses: write');
+    }
+}
+
+;// CONCATENATED MODULE: ./src/github/deployments.ts
+
+
+
+/** The permission a workflow's token needs to create deployments and their statuses. */
+const DEPLOYMENTS_PERMISSION = 'deployments: write';
+/**
+ * The Deployments API over an Octokit: `POST /repos/{owner}/{repo}/deployments` with
+ * `auto_merge: false` (never merge anything into the ref) and `required_contexts: []` (the
+ * gates already decided; ModelGate's own pending status must not block its deployment), then
+ * `POST …/deployments/{id}/statuses`. A 403 or 404 is the token lacking `deployments: write`
+ * (GitHub answers 404 to a fine-grained token without access): a {@link PermissionError}.
+ */
+function octokitDeploymentSink(api, repo) {
+    return {
+        async create(deployment) {
+            let data;
+            try {
+                ;
+                ({ data } = await api.request('POST /repos/{owner}/{repo}/deployments', {
+                    ...repo,
+                    ref: deployment.ref,
+                    environment: deployment.environment,
+                    payload: deployment.payload,
+                    description: commit_status_clip(deployment.description),
+                    auto_merge: false,
+                    required_contexts: [],
+                    transient_environment: false,
+                    production_environment: deployment.production
+                }));
+            }
+            catch (error) {
+                throw deploymentError(error, `creating a deployment for ${deployment.environment}`);
+            }
+            const id = (0,client/* numberField */.sJ)(data, 'id');
+            // 202 (a merge in progress) has no id: never the case with auto_merge false.
+            if (id === undefined)
+                throw (0,client/* unexpected */.os)('creating a deployment', data);
+            return { id };
+        },
+        async setStatus(id, status) {
+            try {
+                await api.request('POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', {
+                    ...repo,
+                    deployment_id: id,
+                    state: status.state,
+                    description: commit_status_clip(status.description),
+                    ...(status.logUrl ? { log_url: status.logUrl } : {}),
+                    ...(status.environmentUrl ? { environment_url: status.environmentUrl } : {})
+                });
+            }
+            catch (error) {
+                throw deploymentError(error, `setting deployment ${id} ${status.state}`);
+            }
+        },
+        async recent(environment, limit = 30) {
+            let data;
+            try {
+                ;
+                ({ data } = await api.request('GET /repos/{owner}/{repo}/deployments', {
+                    ...repo,
+                    environment,
+                    per_page: Math.min(100, Math.max(1, limit))
+                }));
+            }
+            catch (error) {
+                throw deploymentError(error, `listing the deployments of ${environment}`);
+            }
+            if (!Array.isArray(data))
+                throw (0,client/* unexpected */.os)('listing deployments', data);
+            return data.flatMap(item => {
+                const id = (0,client/* numberField */.sJ)(item, 'id');
+                if (id === undefined)
+                    return [];
+                const version = (0,client/* stringField */.OM)((0,client/* field */.ZZ)(item, 'payload'), 'version');
+                const createdAt = (0,client/* stringField */.OM)(item, 'created_at');
+                return [
+                    {
+                        id,
+                        environment: (0,client/* stringField */.OM)(item, 'environment') ?? environment,
+                        ...(version !== undefined ? { version } : {}),
+                        ...(createdAt !== undefined ? { createdAt } : {})
+                    }
+                ];
+            });
+        }
+    };
+}
+/** 403 and 404 are a missing `deployments: write`; anything else keeps its cause. */
+function deploymentError(error, doing) {
+    const status = (0,client/* httpStatus */.nG)(error);
+    if (status === 404) {
+        return new errors/* PermissionError */.i_(`GitHub API: ${doing} failed (HTTP 404): the token cannot see this repository's deployments; the workflow's token needs ${DEPLOYMENTS_PERMISSION}`, { cause: error });
+    }
+    return (0,client/* apiError */.pb)(error, doing, DEPLOYMENTS_PERMISSION);
+}
+
+;// CONCATENATED MODULE: ./src/github/repository-dispatch.ts
+
+
+/** The permission a workflow's `GITHUB_TOKEN` needs to send a repository_dispatch event. */
+const DISPATCH_PERMISSION = 'contents: write';
+/** GitHub's limits on a repository_dispatch event (REST docs, "Create a repository dispatch event"). */
+const DISPATCH_LIMITS = { eventType: 100, topLevelProperties: 10 };
+/**
+ * `POST /repos/{owner}/{repo}/dispatches` (204). GitHub refuses more than 10 top-level
+ * properties or an event type over 100 characters (422); they are refused here first, naming
+ * the limit. A 403 or 404 is the token lacking `contents: write`: a {@link PermissionError}.
+ */
+function octokitRepositoryDispatch(api, repo) {
+    return {
+        async send(eventType, clientPayload) {
+            const properties = Object.keys(clientPayload).length;
+            if (properties > DISPATCH_LIMITS.topLevelProperties) {
+                throw new Error(`a repository_dispatch client_payload has at most ${DISPATCH_LIMITS.topLevelProperties} top-level properties, this one ${properties}`);
+            }
+            if (eventType.length === 0 || eventType.length > DISPATCH_LIMITS.eventType) {
+                throw new Error(`a repository_dispatch event_type has 1 to ${DISPATCH_LIMITS.eventType} characters, this one ${eventType.length}`);
+            }
+            const doing = `sending the repository_dispatch event ${eventType}`;
+            try {
+                await api.request('POST /repos/{owner}/{repo}/dispatches', {
+                    ...repo,
+                    event_type: eventType,
+                    client_payload: clientPayload
+                });
+            }
+            catch (error) {
+                if ((0,client/* httpStatus */.nG)(error) === 404) {
+                    throw new errors/* PermissionError */.i_(`GitHub API: ${doing} failed (HTTP 404): the token cannot write this repository; it needs ${DISPATCH_PERMISSION}`, { cause: error });
+                }
+                throw (0,client/* apiError */.pb)(error, doing, DISPATCH_PERMISSION);
+            }
+        }
+    };
+}
+
+;// CONCATENATED MODULE: ./src/report/hand-off.ts
+/**
+ * The text of the hand-off to serving: a deployment's description, its statuses' descriptions
+ * and the message of a hand-off that failed. Every name in it has passed the hand-off's
+ * safe-name check (src/action/hand-off.ts), and no reason or other free text is ever included.
+ */
+
+/** `churn-model v2 at 25% of production (rollout step advance)`. */
+function deploymentDescription(change) {
+    const what = change.kind === 'promoted'
+        ? 'promoted'
+        : change.kind === 'rolled-back'
+            ? `rolled back${change.previousVersion ? ` from ${change.previousVersion}` : ''}`
+            : `rollout step ${change.rolloutStep ?? 'unknown'}`;
+    return `${change.model} ${change.version} at ${change.trafficPercent}% of ${change.stage} (${what})`;
+}
+/** The log line once a repository_dispatch event is sent (made unable to act as a workflow command). */
+function dispatchSentLine(eventType, change) {
+    return (0,log/* neutraliseCommands */.$B)(`Sent repository_dispatch ${eventType}: ${deploymentDescription(change)}`);
+}
+/** The log line once a deployment (and its status) is created. */
+function deploymentCreatedLine(id, environment, change) {
+    return (0,log/* neutraliseCommands */.$B)(`Deployment ${id} to ${environment}: ${deploymentDescription(change)}`);
+}
+/** The description of the `inactive` status on the deployment of a version that left the stage. */
+function replacedDescription(change, left) {
+    return change.kind === 'rolled-back'
+        ? `${change.model} ${left} rolled back: ${change.version} restored in ${change.stage}`
+        : `${change.model} ${left} replaced by ${change.version} in ${change.stage}`;
+}
+/** True when this outcome has a part that failed or was refused. */
+function handOffFailed(outcome) {
+    return outcome.refused !== undefined || [outcome.deployment, outcome.dispatch].some(isFailed);
+}
+function isFailed(part) {
+    return part.state === 'failed';
+}
+function partText(name, part) {
+    switch (part.state) {
+        case 'off':
+            return `${name}: off`;
+        case 'created':
+            return `${name}: created (${part.id})`;
+        case 'sent':
+            return `${name}: sent (${part.eventType})`;
+        case 'refused':
+            return `${name}: ${name === 'Deployment' ? 'not created' : 'not sent'} (a name was refused)`;
+        case 'failed':
+            return `${name}: failed (${part.message})`;
+    }
+}
+/**
+ * The failed step's message: what the registry holds (written, not undone), each part's outcome
+ * (Deployment: created, failed or off; dispatch: sent, failed or off), and what to do now: apply
+ * the payload by hand only when no dispatch went for the change, add a permission only when
+ * GitHub refused one (403/404), and for a refused name, which field and why.
+ * `repository` is `owner/name`, for the `gh api` command that sends the event by hand.
+ */
+function handOffFailureMessage(outcomes, repository = 'OWNER/REPO') {
+    const failed = outcomes.filter(handOffFailed);
+    const lines = [
+        'ModelGate hand-off to serving failed. The registry change below IS written and was NOT undone:'
+    ];
+    for (const outcome of failed) {
+        lines.push(`- ${deploymentDescription(outcome.change)}: ${partText('Deployment', outcome.deployment)}; ${partText('dispatch', outcome.dispatch)}.`);
+        if (outcome.refused) {
+            lines.push(`  refused: the payload field ${outcome.refused.field} ${outcome.refused.why}.`);
+        }
+        else if (outcome.payload) {
+            lines.push(`  payload: ${JSON.stringify(outcome.payload)}`);
+        }
+    }
+    lines.push('What to do:');
+    for (const outcome of failed) {
+        const what = `${outcome.change.model} ${outcome.change.version} in ${outcome.change.stage}`;
+        if (outcome.refused) {
+            lines.push(`- ${what}: nothing was handed off, because the payload field ${outcome.refused.field} ${outcome.refused.why}; tell serving by hand what the registry holds (modelgate status / rollout --json), and give the model, stage or version a plain name for the next change.`);
+        }
+        else if (outcome.dispatch.state === 'sent') {
+            lines.push(`- ${what}: the repository_dispatch event WAS sent (${outcome.dispatch.eventType}), so a deploy workflow listening for it was told; nothing needs applying by hand. Only the Deployment record is missing.`);
+        }
+        else if (outcome.payload) {
+            const send = outcome.eventType !== undefined
+                ? ` Or send the event: write to payload.json: ${JSON.stringify({ event_type: outcome.eventType, client_payload: outcome.payload })}` +
+                    `\n  then run: gh api repos/${repository}/dispatches --input payload.json` +
+                    ' (the whole request body: event_type and client_payload, a JSON object of at most 10 top-level properties; the token needs contents: write).'
+                : '';
+            const record = outcome.deployment.state === 'created'
+                ? ' (unless a deployer that reads the Deployment applied it)'
+                : '';
+            lines.push(`- ${what}: no dispatch went, so no deploy workflow was told: apply the payload by hand${record}.${send}`);
+        }
+    }
+    const parts = failed.flatMap(outcome => [outcome.deployment, outcome.dispatch].filter(isFailed));
+    const needs = [...new Set(parts.filter(part => part.permission).map(part => part.needs))];
+    if (needs.length > 0) {
+        lines.push(`- Give the workflow's token ${needs.join(' and ')} (permissions: in the workflow) so the next change is handed off, or turn that part off (inputs deployments / dispatch-event-type).`);
+    }
+    if (parts.some(part => !part.permission)) {
+        lines.push('- GitHub did not take a part for another reason (the error above): it is not retried by this run.');
+    }
+    lines.push('Re-running this job writes nothing in the registry again and does not repeat the hand-off.');
+    return lines.join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/action/hand-off.ts
+
+
+
+
+/** Names and versions a deploy workflow may put in a shell command: nothing else is sent. */
+const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/+@-]{0,199}$/;
+const SAFE_STEP = /^[a-z-]{1,20}$/;
+const SAFE_URL = /^https?:\/\/[A-Za-z0-9.:/_~%-]{1,400}$/;
+const PLAIN = 'is not a plain name (letters, digits, . _ : / + @ -, at most 200 characters)';
+/** A name the hand-off refuses to send: which payload field, and why. */
+class RefusedName extends Error {
+    field;
+    why;
+    constructor(field, why) {
+        super(`the payload field ${field} ${why}, so it is not handed to a deploy workflow`);
+        this.field = field;
+        this.why = why;
+        this.name = 'RefusedName';
+    }
+}
+/**
+ * The payload serving reads (the deployment's `payload` and the dispatch's `client_payload`):
+ * at most 10 top-level properties (GitHub's dispatch limit), short names, no free text (no
+ * reason, no actor), no secrets. Throws when a name is not safe to hand to a shell.
+ */
+function handOffPayload(change, runUrl) {
+    for (const [key, value] of [
+        ['model', change.model],
+        ['stage', change.stage],
+        ['version', change.version],
+        ['champion_version', change.championVersion]
+    ]) {
+        if (value !== null && !SAFE_NAME.test(value))
+            throw new RefusedName(key, PLAIN);
+    }
+    if (change.rolloutStep !== null && !SAFE_STEP.test(change.rolloutStep)) {
+        throw new RefusedName('rollout_step', 'is not a plain step name (a-z and -)');
+    }
+    const traffic = change.trafficPercent;
+    if (!Number.isFinite(traffic) || traffic < 0 || traffic > 100) {
+        throw new RefusedName('traffic_percent', `(${traffic}) is not a share of 0 to 100`);
+    }
+    return {
+        model: change.model,
+        stage: change.stage,
+        version: change.version,
+        traffic_percent: traffic,
+        rollout_step: change.rolloutStep,
+        champion_version: change.championVersion,
+        change: change.kind,
+        ...(runUrl && SAFE_URL.test(runUrl) ? { run_url: runUrl } : {})
+    };
+}
+/** The environment of a model and stage: `<model>/<stage>`. */
+function environmentOf(change) {
+    return `${change.model}/${change.stage}`;
+}
+/** The stage changes of this run's written promotions and rollbacks, from their audit records. */
+function stageChangesOf(records) {
+    return records.flatMap((record) => {
+        if (!record.written || !record.version)
+            return [];
+        switch (record.kind) {
+            case 'promotion':
+            case 'forced-promotion':
+                return [
+                    {
+                        kind: 'promoted',
+                        model: record.model,
+                        stage: record.to,
+                        version: record.version,
+                        trafficPercent: 100,
+                        rolloutStep: null,
+                        championVersion: record.previous,
+                        previousVersion: record.previous
+                    }
+                ];
+            case 'rollback':
+            case 'automatic-rollback':
+                return [
+                    {
+                        kind: 'rolled-back',
+                        model: record.model,
+                        stage: record.to,
+                        version: record.version,
+                        trafficPercent: 100,
+                        rolloutStep: null,
+                        championVersion: record.previous,
+                        previousVersion: record.previous
+                    }
+                ];
+            default:
+                return [];
+        }
+    });
+}
+/**
+ * A rollout step the registry wrote, as a stage change: the version at the step's share, the
+ * champion serving the rest. At complete the champion is the version itself (it holds the full
+ * stage): no other version of the split, so none is named.
+ */
+function rolloutStepChange(recorded) {
+    const { step } = recorded;
+    const champion = recorded.champion !== step.version ? recorded.champion : undefined;
+    return {
+        kind: 'rollout-step',
+        model: recorded.model,
+        stage: recorded.stage,
+        version: step.version,
+        trafficPercent: step.percent,
+        rolloutStep: step.kind,
+        championVersion: champion ?? null
+    };
+}
+/**
+ * The action's `RegistryContext.rolloutHandoff`: every rollout step written (by `command: rollout`
+ * or a monitor run) is announced to serving. It never throws: a failure is kept by the hand-off,
+ * and main.ts fails the step after the report.
+ */
+function rolloutHandoffTo(handOff) {
+    return async (recorded) => {
+        await handOff.announceStageChange(rolloutStepChange(recorded));
+    };
+}
+/** An AuditLog that passes every record on and keeps a copy, for {@link HandOff.announceWritten}. */
+function keepingCopies(log) {
+    const kept = [];
+    return {
+        log: {
+            add: record => {
+                kept.push(record);
+                log.add(record);
+            }
+        },
+        records: () => [...kept]
+    };
+}
+/**
+ * The hand-off to serving of one run: for each stage change, a GitHub Deployment to the
+ * environment `<model>/<stage>` with a status (`success`; `failure` for an aborted rollout),
+ * the earlier deployment of the version that left the stage marked `inactive`, and a
+ * repository_dispatch event; each part only when its input asks for it. `ports` is called on
+ * the first change that needs it (so a run with the hand-off off needs no token for it).
+ */
+function handOffToServing(settings, ports, facts) {
+    const enabled = settings.deployments || settings.dispatchEventType !== undefined;
+    const outcomes = [];
+    const announced = new Set();
+    const announcedStages = new Set();
+    async function announceStageChange(change) {
+        if (!enabled)
+            return { dispatched: false, skipped: 'off' };
+        const key = JSON.stringify([
+            change.model,
+            change.stage,
+            change.version,
+            change.trafficPercent,
+            change.rolloutStep,
+            change.kind
+        ]);
+        if (announced.has(key))
+            return { dispatched: false, skipped: 'already' };
+        announced.add(key);
+        announcedStages.add(environmentOf(change));
+        const eventType = settings.dispatchEventType;
+        let payload;
+        try {
+            payload = handOffPayload(change, facts.runUrl);
+        }
+        catch (caught) {
+            const error = caught instanceof RefusedName ? caught : new RefusedName('payload', (0,errors/* errorMessage */.gJ)(caught));
+            outcomes.push({
+                change: plainOnly(change),
+                deployment: settings.deployments ? { state: 'refused' } : { state: 'off' },
+                dispatch: eventType !== undefined ? { state: 'refused' } : { state: 'off' },
+                refused: { field: error.field, why: error.why }
+            });
+            return { dispatched: false };
+        }
+        const result = { dispatched: false };
+        let deployment = { state: 'off' };
+        let dispatch = { state: 'off' };
+        if (settings.deployments) {
+            try {
+                result.deploymentId = await deploy(ports().deployments, change, payload);
+                deployment = { state: 'created', id: result.deploymentId };
+            }
+            catch (error) {
+                deployment = failedPart(error, DEPLOYMENTS_PERMISSION);
+            }
+        }
+        if (eventType !== undefined) {
+            try {
+                await ports().dispatch.send(eventType, payload);
+                result.dispatched = true;
+                dispatch = { state: 'sent', eventType };
+                facts.logger?.info(dispatchSentLine(eventType, change));
+            }
+            catch (error) {
+                dispatch = failedPart(error, DISPATCH_PERMISSION);
+            }
+        }
+        outcomes.push({
+            change,
+            deployment,
+            dispatch,
+            payload,
+            ...(eventType !== undefined ? { eventType } : {})
+        });
+        return result;
+    }
+    async function deploy(sink, change, payload) {
+        const environment = environmentOf(change);
+        if (!facts.ref)
+            throw new Error('the run names no commit (GITHUB_SHA) to deploy');
+        const production = change.stage === 'production';
+        // GitHub marks earlier successful deployments of the environment inactive by itself
+        // (auto_inactive), except in a production environment: there the version that left the
+        // stage is marked here, its newest deployment found before ours is created.
+        const left = production && change.previousVersion && change.previousVersion !== change.version
+            ? change.previousVersion
+            : undefined;
+        const earlier = left
+            ? (await sink.recent(environment)).find(deployment => deployment.version === left)
+            : undefined;
+        const { id } = await sink.create({
+            ref: facts.ref,
+            environment,
+            payload,
+            description: deploymentDescription(change),
+            production
+        });
+        const aborted = change.kind === 'rollout-step' && change.rolloutStep === 'abort';
+        await sink.setStatus(id, {
+            state: aborted ? 'failure' : 'success',
+            description: deploymentDescription(change),
+            ...(facts.runUrl ? { logUrl: facts.runUrl } : {})
+        });
+        if (earlier && left) {
+            await sink.setStatus(earlier.id, {
+                state: 'inactive',
+                description: replacedDescription(change, left),
+                ...(facts.runUrl ? { logUrl: facts.runUrl } : {})
+            });
+        }
+        facts.logger?.info(deploymentCreatedLine(id, environment, change));
+        return id;
+    }
+    return {
+        enabled,
+        announceStageChange,
+        async announceWritten(records) {
+            if (!enabled)
+                return;
+            for (const change of stageChangesOf(records)) {
+                // A command that announced its own change (a rollout step) is not announced twice.
+                if (announcedStages.has(environmentOf(change)))
+                    continue;
+                await announceStageChange(change);
+            }
+        },
+        failure() {
+            const failed = outcomes.filter(handOffFailed);
+            if (failed.length === 0)
+                return undefined;
+            const parts = failed.flatMap(outcome => [outcome.deployment, outcome.dispatch]);
+            return {
+                message: handOffFailureMessage(failed, repositoryOf(facts.runUrl)),
+                permission: failed.every(outcome => outcome.refused === undefined) &&
+                    parts.every(part => part.state !== 'failed' || part.permission)
+            };
+        }
+    };
+}
+function failedPart(error, needs) {
+    return {
+        state: 'failed',
+        message: (0,errors/* errorMessage */.gJ)(error),
+        permission: error instanceof errors/* PermissionError */.i_,
+        needs
+    };
+}
+/** The change with every name that is not plain replaced, so the failure text never carries it. */
+function plainOnly(change) {
+    const plain = (value) => (SAFE_NAME.test(value) ? value : '(refused)');
+    return {
+        ...change,
+        model: plain(change.model),
+        stage: plain(change.stage),
+        version: plain(change.version),
+        previousVersion: null
+    };
+}
+/** `owner/name` from the run's URL (`https://github.com/owner/name/actions/runs/1`). */
+function repositoryOf(runUrl) {
+    const match = runUrl?.match(/^https?:\/\/[^/]+\/([A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+)\/actions\/runs\//);
+    return match?.[1];
+}
+
 ;// CONCATENATED MODULE: ./src/action/commands.ts
+
 
 
 
@@ -82461,6 +83082,7 @@ function openActionWorkspace(runner, inputs, runFacts = runFactsOf(runner)) {
         actor: { name: runner.actor },
         runFacts,
         audits: runner.audits,
+        ...(runner.handOff?.enabled ? { rolloutHandoff: rolloutHandoffTo(runner.handOff) } : {}),
         naming: ACTION_NAMING
     });
 }
@@ -83193,19 +83815,21 @@ async function rollout(context, policy, options) {
             : {})
     });
     const reason = options.reason?.trim();
-    const result = await recordStep(context, {
-        model,
-        stage,
-        step,
-        ...(reason ? { reason } : {}),
-        ...(options.dryRun ? { dryRun: true } : {})
-    });
-    const steps = result.written ? await registry.rolloutSteps(model, stage) : before;
+    // The champion, read before the write (a step never moves it), is handed off with the step.
     const rollout = stagePolicy.rollout;
     const championStage = rollout.type === 'shadow' ? rollout.shadows : fullStages[0];
     const champion = championStage === undefined
         ? undefined
         : (await registry.getStage(model, championStage))?.version;
+    const result = await recordStep(context, {
+        model,
+        stage,
+        step,
+        ...(reason ? { reason } : {}),
+        ...(champion !== undefined ? { champion } : {}),
+        ...(options.dryRun ? { dryRun: true } : {})
+    });
+    const steps = result.written ? await registry.rolloutSteps(model, stage) : before;
     return {
         ...rollout_outcome({ model, stage, step, steps, result, ...stateOf(steps) }),
         ...(champion !== undefined ? { champion } : {})
@@ -83478,56 +84102,6 @@ async function stageTrend(registry, policy, stage) {
     return { stage, metrics, holders: holders.reverse() };
 }
 
-;// CONCATENATED MODULE: ./src/report/commit-status.ts
-/** GitHub cuts status descriptions at this many characters. */
-const STATUS_DESCRIPTION_LIMIT = 140;
-/** `v1.4.0 → production` (the candidate's label when it has no version). */
-function subjectOf(evaluation) {
-    return `${evaluation.candidate.version ?? evaluation.candidate.label} → ${evaluation.stage}`;
-}
-/**
- * The commit status an evaluation sets: `failure` when blocked, `pending` while something is
- * missing (approvals, checks, soak time), `success` when it passed (with or without warnings).
- * The description says why in at most 140 characters.
- */
-function commitStatusFor(evaluation) {
-    const subject = subjectOf(evaluation);
-    const named = (status) => evaluation.gates.filter(gate => gate.status === status);
-    switch (evaluation.decision) {
-        case 'blocked':
-            return { state: 'failure', description: commit_status_describe(subject, 'blocked', named('fail')) };
-        case 'pending':
-            return { state: 'pending', description: commit_status_describe(subject, 'waiting', named('pending')) };
-        case 'pass-with-warnings':
-            return { state: 'success', description: commit_status_clip(`${subject}: passed with warnings`) };
-        case 'pass':
-            return { state: 'success', description: commit_status_clip(`${subject}: every gate passed`) };
-    }
-}
-function commit_status_describe(subject, verb, gates) {
-    const first = gates[0];
-    const why = first ? `${first.gate}: ${first.summary}` : '';
-    const more = gates.length > 1 ? ` (+${gates.length - 1} more)` : '';
-    return commit_status_clip(`${subject} ${verb} — ${why}${more}`);
-}
-/**
- * The description of a pull request that changes the policy (its state is never `success`:
- * the change itself is what a person must judge). Clipped when the status is set.
- */
-function policyChangeDescription(evaluation) {
-    return `This pull request changes the policy (takes effect after merge); ${subjectOf(evaluation)} is ${evaluation.decision} under the base policy`;
-}
-/** At most 140 characters (code points), cut with an ellipsis. */
-function commit_status_clip(text, limit = STATUS_DESCRIPTION_LIMIT) {
-    const points = [...text.replace(/\s+/g, ' ').trim()];
-    return points.length <= limit
-        ? points.join('')
-        : `${points
-            .slice(0, limit - 1)
-            .join('')
-            .trimEnd()}…`;
-}
-
 ;// CONCATENATED MODULE: ./src/report/pull-request.ts
 /**
  * The lines of the pull-request flow (src/action/pull-request.ts) other than its notes
@@ -83731,33 +84305,6 @@ async function gatherReviewEvidence(source, pr, rules) {
         memberships.set(state.team, state.unknown ?? state.members);
     }
     return { ...base, permissions, teams: memberships };
-}
-
-;// CONCATENATED MODULE: ./src/github/statuses.ts
-
-
-// The text (descriptions, their limit) is report/commit-status.ts's; re-exported for callers here.
-
-/** The status context for a model and stage, the name branch protection requires. */
-function statusContext(model, stage) {
-    return `modelgate/${model}/${stage}`;
-}
-/** `POST /repos/{owner}/{repo}/statuses/{sha}`; returns the status id. */
-async function setCommitStatus(api, repo, status) {
-    try {
-        const { data } = await api.request('POST /repos/{owner}/{repo}/statuses/{sha}', {
-            ...repo,
-            sha: status.sha,
-            state: status.state,
-            context: status.context,
-            description: commit_status_clip(status.description),
-            ...(status.targetUrl ? { target_url: status.targetUrl } : {})
-        });
-        return (0,client/* numberField */.sJ)(data, 'id');
-    }
-    catch (error) {
-        throw (0,client/* apiError */.pb)(error, `setting status ${status.context} on ${status.sha}`, 'statuses: write');
-    }
 }
 
 ;// CONCATENATED MODULE: ./src/action/pull-request.ts
@@ -84317,520 +84864,6 @@ function result(data, action) {
         throw (0,client/* unexpected */.os)('a comment', data);
     const url = (0,client/* stringField */.OM)(data, 'html_url');
     return { id, action, ...(url ? { url } : {}) };
-}
-
-;// CONCATENATED MODULE: ./src/github/deployments.ts
-
-
-
-/** The permission a workflow's token needs to create deployments and their statuses. */
-const DEPLOYMENTS_PERMISSION = 'deployments: write';
-/**
- * The Deployments API over an Octokit: `POST /repos/{owner}/{repo}/deployments` with
- * `auto_merge: false` (never merge anything into the ref) and `required_contexts: []` (the
- * gates already decided; ModelGate's own pending status must not block its deployment), then
- * `POST …/deployments/{id}/statuses`. A 403 or 404 is the token lacking `deployments: write`
- * (GitHub answers 404 to a fine-grained token without access): a {@link PermissionError}.
- */
-function octokitDeploymentSink(api, repo) {
-    return {
-        async create(deployment) {
-            let data;
-            try {
-                ;
-                ({ data } = await api.request('POST /repos/{owner}/{repo}/deployments', {
-                    ...repo,
-                    ref: deployment.ref,
-                    environment: deployment.environment,
-                    payload: deployment.payload,
-                    description: commit_status_clip(deployment.description),
-                    auto_merge: false,
-                    required_contexts: [],
-                    transient_environment: false,
-                    production_environment: deployment.production
-                }));
-            }
-            catch (error) {
-                throw deploymentError(error, `creating a deployment for ${deployment.environment}`);
-            }
-            const id = (0,client/* numberField */.sJ)(data, 'id');
-            // 202 (a merge in progress) has no id: never the case with auto_merge false.
-            if (id === undefined)
-                throw (0,client/* unexpected */.os)('creating a deployment', data);
-            return { id };
-        },
-        async setStatus(id, status) {
-            try {
-                await api.request('POST /repos/{owner}/{repo}/deployments/{deployment_id}/statuses', {
-                    ...repo,
-                    deployment_id: id,
-                    state: status.state,
-                    description: commit_status_clip(status.description),
-                    ...(status.logUrl ? { log_url: status.logUrl } : {}),
-                    ...(status.environmentUrl ? { environment_url: status.environmentUrl } : {})
-                });
-            }
-            catch (error) {
-                throw deploymentError(error, `setting deployment ${id} ${status.state}`);
-            }
-        },
-        async recent(environment, limit = 30) {
-            let data;
-            try {
-                ;
-                ({ data } = await api.request('GET /repos/{owner}/{repo}/deployments', {
-                    ...repo,
-                    environment,
-                    per_page: Math.min(100, Math.max(1, limit))
-                }));
-            }
-            catch (error) {
-                throw deploymentError(error, `listing the deployments of ${environment}`);
-            }
-            if (!Array.isArray(data))
-                throw (0,client/* unexpected */.os)('listing deployments', data);
-            return data.flatMap(item => {
-                const id = (0,client/* numberField */.sJ)(item, 'id');
-                if (id === undefined)
-                    return [];
-                const version = (0,client/* stringField */.OM)((0,client/* field */.ZZ)(item, 'payload'), 'version');
-                const createdAt = (0,client/* stringField */.OM)(item, 'created_at');
-                return [
-                    {
-                        id,
-                        environment: (0,client/* stringField */.OM)(item, 'environment') ?? environment,
-                        ...(version !== undefined ? { version } : {}),
-                        ...(createdAt !== undefined ? { createdAt } : {})
-                    }
-                ];
-            });
-        }
-    };
-}
-/** 403 and 404 are a missing `deployments: write`; anything else keeps its cause. */
-function deploymentError(error, doing) {
-    const status = (0,client/* httpStatus */.nG)(error);
-    if (status === 404) {
-        return new errors/* PermissionError */.i_(`GitHub API: ${doing} failed (HTTP 404): the token cannot see this repository's deployments; the workflow's token needs ${DEPLOYMENTS_PERMISSION}`, { cause: error });
-    }
-    return (0,client/* apiError */.pb)(error, doing, DEPLOYMENTS_PERMISSION);
-}
-
-;// CONCATENATED MODULE: ./src/github/repository-dispatch.ts
-
-
-/** The permission a workflow's `GITHUB_TOKEN` needs to send a repository_dispatch event. */
-const DISPATCH_PERMISSION = 'contents: write';
-/** GitHub's limits on a repository_dispatch event (REST docs, "Create a repository dispatch event"). */
-const DISPATCH_LIMITS = { eventType: 100, topLevelProperties: 10 };
-/**
- * `POST /repos/{owner}/{repo}/dispatches` (204). GitHub refuses more than 10 top-level
- * properties or an event type over 100 characters (422); they are refused here first, naming
- * the limit. A 403 or 404 is the token lacking `contents: write`: a {@link PermissionError}.
- */
-function octokitRepositoryDispatch(api, repo) {
-    return {
-        async send(eventType, clientPayload) {
-            const properties = Object.keys(clientPayload).length;
-            if (properties > DISPATCH_LIMITS.topLevelProperties) {
-                throw new Error(`a repository_dispatch client_payload has at most ${DISPATCH_LIMITS.topLevelProperties} top-level properties, this one ${properties}`);
-            }
-            if (eventType.length === 0 || eventType.length > DISPATCH_LIMITS.eventType) {
-                throw new Error(`a repository_dispatch event_type has 1 to ${DISPATCH_LIMITS.eventType} characters, this one ${eventType.length}`);
-            }
-            const doing = `sending the repository_dispatch event ${eventType}`;
-            try {
-                await api.request('POST /repos/{owner}/{repo}/dispatches', {
-                    ...repo,
-                    event_type: eventType,
-                    client_payload: clientPayload
-                });
-            }
-            catch (error) {
-                if ((0,client/* httpStatus */.nG)(error) === 404) {
-                    throw new errors/* PermissionError */.i_(`GitHub API: ${doing} failed (HTTP 404): the token cannot write this repository; it needs ${DISPATCH_PERMISSION}`, { cause: error });
-                }
-                throw (0,client/* apiError */.pb)(error, doing, DISPATCH_PERMISSION);
-            }
-        }
-    };
-}
-
-;// CONCATENATED MODULE: ./src/report/hand-off.ts
-/**
- * The text of the hand-off to serving: a deployment's description, its statuses' descriptions
- * and the message of a hand-off that failed. Every name in it has passed the hand-off's
- * safe-name check (src/action/hand-off.ts), and no reason or other free text is ever included.
- */
-
-/** `churn-model v2 at 25% of production (rollout step advance)`. */
-function deploymentDescription(change) {
-    const what = change.kind === 'promoted'
-        ? 'promoted'
-        : change.kind === 'rolled-back'
-            ? `rolled back${change.previousVersion ? ` from ${change.previousVersion}` : ''}`
-            : `rollout step ${change.rolloutStep ?? 'unknown'}`;
-    return `${change.model} ${change.version} at ${change.trafficPercent}% of ${change.stage} (${what})`;
-}
-/** The log line once a repository_dispatch event is sent (made unable to act as a workflow command). */
-function dispatchSentLine(eventType, change) {
-    return (0,log/* neutraliseCommands */.$B)(`Sent repository_dispatch ${eventType}: ${deploymentDescription(change)}`);
-}
-/** The log line once a deployment (and its status) is created. */
-function deploymentCreatedLine(id, environment, change) {
-    return (0,log/* neutraliseCommands */.$B)(`Deployment ${id} to ${environment}: ${deploymentDescription(change)}`);
-}
-/** The description of the `inactive` status on the deployment of a version that left the stage. */
-function replacedDescription(change, left) {
-    return change.kind === 'rolled-back'
-        ? `${change.model} ${left} rolled back: ${change.version} restored in ${change.stage}`
-        : `${change.model} ${left} replaced by ${change.version} in ${change.stage}`;
-}
-/** True when this outcome has a part that failed or was refused. */
-function handOffFailed(outcome) {
-    return outcome.refused !== undefined || [outcome.deployment, outcome.dispatch].some(isFailed);
-}
-function isFailed(part) {
-    return part.state === 'failed';
-}
-function partText(name, part) {
-    switch (part.state) {
-        case 'off':
-            return `${name}: off`;
-        case 'created':
-            return `${name}: created (${part.id})`;
-        case 'sent':
-            return `${name}: sent (${part.eventType})`;
-        case 'refused':
-            return `${name}: ${name === 'Deployment' ? 'not created' : 'not sent'} (a name was refused)`;
-        case 'failed':
-            return `${name}: failed (${part.message})`;
-    }
-}
-/**
- * The failed step's message: what the registry holds (written, not undone), each part's outcome
- * (Deployment: created, failed or off; dispatch: sent, failed or off), and what to do now: apply
- * the payload by hand only when no dispatch went for the change, add a permission only when
- * GitHub refused one (403/404), and for a refused name, which field and why.
- * `repository` is `owner/name`, for the `gh api` command that sends the event by hand.
- */
-function handOffFailureMessage(outcomes, repository = 'OWNER/REPO') {
-    const failed = outcomes.filter(handOffFailed);
-    const lines = [
-        'ModelGate hand-off to serving failed. The registry change below IS written and was NOT undone:'
-    ];
-    for (const outcome of failed) {
-        lines.push(`- ${deploymentDescription(outcome.change)}: ${partText('Deployment', outcome.deployment)}; ${partText('dispatch', outcome.dispatch)}.`);
-        if (outcome.refused) {
-            lines.push(`  refused: the payload field ${outcome.refused.field} ${outcome.refused.why}.`);
-        }
-        else if (outcome.payload) {
-            lines.push(`  payload: ${JSON.stringify(outcome.payload)}`);
-        }
-    }
-    lines.push('What to do:');
-    for (const outcome of failed) {
-        const what = `${outcome.change.model} ${outcome.change.version} in ${outcome.change.stage}`;
-        if (outcome.refused) {
-            lines.push(`- ${what}: nothing was handed off, because the payload field ${outcome.refused.field} ${outcome.refused.why}; tell serving by hand what the registry holds (modelgate status / rollout --json), and give the model, stage or version a plain name for the next change.`);
-        }
-        else if (outcome.dispatch.state === 'sent') {
-            lines.push(`- ${what}: the repository_dispatch event WAS sent (${outcome.dispatch.eventType}), so a deploy workflow listening for it was told; nothing needs applying by hand. Only the Deployment record is missing.`);
-        }
-        else if (outcome.payload) {
-            const send = outcome.eventType !== undefined
-                ? ` Or send the event: write to payload.json: ${JSON.stringify({ event_type: outcome.eventType, client_payload: outcome.payload })}` +
-                    `\n  then run: gh api repos/${repository}/dispatches --input payload.json` +
-                    ' (the whole request body: event_type and client_payload, a JSON object of at most 10 top-level properties; the token needs contents: write).'
-                : '';
-            const record = outcome.deployment.state === 'created'
-                ? ' (unless a deployer that reads the Deployment applied it)'
-                : '';
-            lines.push(`- ${what}: no dispatch went, so no deploy workflow was told: apply the payload by hand${record}.${send}`);
-        }
-    }
-    const parts = failed.flatMap(outcome => [outcome.deployment, outcome.dispatch].filter(isFailed));
-    const needs = [...new Set(parts.filter(part => part.permission).map(part => part.needs))];
-    if (needs.length > 0) {
-        lines.push(`- Give the workflow's token ${needs.join(' and ')} (permissions: in the workflow) so the next change is handed off, or turn that part off (inputs deployments / dispatch-event-type).`);
-    }
-    if (parts.some(part => !part.permission)) {
-        lines.push('- GitHub did not take a part for another reason (the error above): it is not retried by this run.');
-    }
-    lines.push('Re-running this job writes nothing in the registry again and does not repeat the hand-off.');
-    return lines.join('\n');
-}
-
-;// CONCATENATED MODULE: ./src/action/hand-off.ts
-
-
-
-
-/** Names and versions a deploy workflow may put in a shell command: nothing else is sent. */
-const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/+@-]{0,199}$/;
-const SAFE_STEP = /^[a-z-]{1,20}$/;
-const SAFE_URL = /^https?:\/\/[A-Za-z0-9.:/_~%-]{1,400}$/;
-const PLAIN = 'is not a plain name (letters, digits, . _ : / + @ -, at most 200 characters)';
-/** A name the hand-off refuses to send: which payload field, and why. */
-class RefusedName extends Error {
-    field;
-    why;
-    constructor(field, why) {
-        super(`the payload field ${field} ${why}, so it is not handed to a deploy workflow`);
-        this.field = field;
-        this.why = why;
-        this.name = 'RefusedName';
-    }
-}
-/**
- * The payload serving reads (the deployment's `payload` and the dispatch's `client_payload`):
- * at most 10 top-level properties (GitHub's dispatch limit), short names, no free text (no
- * reason, no actor), no secrets. Throws when a name is not safe to hand to a shell.
- */
-function handOffPayload(change, runUrl) {
-    for (const [key, value] of [
-        ['model', change.model],
-        ['stage', change.stage],
-        ['version', change.version],
-        ['champion_version', change.championVersion]
-    ]) {
-        if (value !== null && !SAFE_NAME.test(value))
-            throw new RefusedName(key, PLAIN);
-    }
-    if (change.rolloutStep !== null && !SAFE_STEP.test(change.rolloutStep)) {
-        throw new RefusedName('rollout_step', 'is not a plain step name (a-z and -)');
-    }
-    const traffic = change.trafficPercent;
-    if (!Number.isFinite(traffic) || traffic < 0 || traffic > 100) {
-        throw new RefusedName('traffic_percent', `(${traffic}) is not a share of 0 to 100`);
-    }
-    return {
-        model: change.model,
-        stage: change.stage,
-        version: change.version,
-        traffic_percent: traffic,
-        rollout_step: change.rolloutStep,
-        champion_version: change.championVersion,
-        change: change.kind,
-        ...(runUrl && SAFE_URL.test(runUrl) ? { run_url: runUrl } : {})
-    };
-}
-/** The environment of a model and stage: `<model>/<stage>`. */
-function environmentOf(change) {
-    return `${change.model}/${change.stage}`;
-}
-/** The stage changes of this run's written promotions and rollbacks, from their audit records. */
-function stageChangesOf(records) {
-    return records.flatMap((record) => {
-        if (!record.written || !record.version)
-            return [];
-        switch (record.kind) {
-            case 'promotion':
-            case 'forced-promotion':
-                return [
-                    {
-                        kind: 'promoted',
-                        model: record.model,
-                        stage: record.to,
-                        version: record.version,
-                        trafficPercent: 100,
-                        rolloutStep: null,
-                        championVersion: record.previous,
-                        previousVersion: record.previous
-                    }
-                ];
-            case 'rollback':
-            case 'automatic-rollback':
-                return [
-                    {
-                        kind: 'rolled-back',
-                        model: record.model,
-                        stage: record.to,
-                        version: record.version,
-                        trafficPercent: 100,
-                        rolloutStep: null,
-                        championVersion: record.previous,
-                        previousVersion: record.previous
-                    }
-                ];
-            default:
-                return [];
-        }
-    });
-}
-/** An AuditLog that passes every record on and keeps a copy, for {@link HandOff.announceWritten}. */
-function keepingCopies(log) {
-    const kept = [];
-    return {
-        log: {
-            add: record => {
-                kept.push(record);
-                log.add(record);
-            }
-        },
-        records: () => [...kept]
-    };
-}
-/**
- * The hand-off to serving of one run: for each stage change, a GitHub Deployment to the
- * environment `<model>/<stage>` with a status (`success`; `failure` for an aborted rollout),
- * the earlier deployment of the version that left the stage marked `inactive`, and a
- * repository_dispatch event; each part only when its input asks for it. `ports` is called on
- * the first change that needs it (so a run with the hand-off off needs no token for it).
- */
-function handOffToServing(settings, ports, facts) {
-    const enabled = settings.deployments || settings.dispatchEventType !== undefined;
-    const outcomes = [];
-    const announced = new Set();
-    const announcedStages = new Set();
-    async function announceStageChange(change) {
-        if (!enabled)
-            return { dispatched: false, skipped: 'off' };
-        const key = JSON.stringify([
-            change.model,
-            change.stage,
-            change.version,
-            change.trafficPercent,
-            change.rolloutStep,
-            change.kind
-        ]);
-        if (announced.has(key))
-            return { dispatched: false, skipped: 'already' };
-        announced.add(key);
-        announcedStages.add(environmentOf(change));
-        const eventType = settings.dispatchEventType;
-        let payload;
-        try {
-            payload = handOffPayload(change, facts.runUrl);
-        }
-        catch (caught) {
-            const error = caught instanceof RefusedName ? caught : new RefusedName('payload', (0,errors/* errorMessage */.gJ)(caught));
-            outcomes.push({
-                change: plainOnly(change),
-                deployment: settings.deployments ? { state: 'refused' } : { state: 'off' },
-                dispatch: eventType !== undefined ? { state: 'refused' } : { state: 'off' },
-                refused: { field: error.field, why: error.why }
-            });
-            return { dispatched: false };
-        }
-        const result = { dispatched: false };
-        let deployment = { state: 'off' };
-        let dispatch = { state: 'off' };
-        if (settings.deployments) {
-            try {
-                result.deploymentId = await deploy(ports().deployments, change, payload);
-                deployment = { state: 'created', id: result.deploymentId };
-            }
-            catch (error) {
-                deployment = failedPart(error, DEPLOYMENTS_PERMISSION);
-            }
-        }
-        if (eventType !== undefined) {
-            try {
-                await ports().dispatch.send(eventType, payload);
-                result.dispatched = true;
-                dispatch = { state: 'sent', eventType };
-                facts.logger?.info(dispatchSentLine(eventType, change));
-            }
-            catch (error) {
-                dispatch = failedPart(error, DISPATCH_PERMISSION);
-            }
-        }
-        outcomes.push({
-            change,
-            deployment,
-            dispatch,
-            payload,
-            ...(eventType !== undefined ? { eventType } : {})
-        });
-        return result;
-    }
-    async function deploy(sink, change, payload) {
-        const environment = environmentOf(change);
-        if (!facts.ref)
-            throw new Error('the run names no commit (GITHUB_SHA) to deploy');
-        const production = change.stage === 'production';
-        // GitHub marks earlier successful deployments of the environment inactive by itself
-        // (auto_inactive), except in a production environment: there the version that left the
-        // stage is marked here, its newest deployment found before ours is created.
-        const left = production && change.previousVersion && change.previousVersion !== change.version
-            ? change.previousVersion
-            : undefined;
-        const earlier = left
-            ? (await sink.recent(environment)).find(deployment => deployment.version === left)
-            : undefined;
-        const { id } = await sink.create({
-            ref: facts.ref,
-            environment,
-            payload,
-            description: deploymentDescription(change),
-            production
-        });
-        const aborted = change.kind === 'rollout-step' && change.rolloutStep === 'abort';
-        await sink.setStatus(id, {
-            state: aborted ? 'failure' : 'success',
-            description: deploymentDescription(change),
-            ...(facts.runUrl ? { logUrl: facts.runUrl } : {})
-        });
-        if (earlier && left) {
-            await sink.setStatus(earlier.id, {
-                state: 'inactive',
-                description: replacedDescription(change, left),
-                ...(facts.runUrl ? { logUrl: facts.runUrl } : {})
-            });
-        }
-        facts.logger?.info(deploymentCreatedLine(id, environment, change));
-        return id;
-    }
-    return {
-        enabled,
-        announceStageChange,
-        async announceWritten(records) {
-            if (!enabled)
-                return;
-            for (const change of stageChangesOf(records)) {
-                // A command that announced its own change (a rollout step) is not announced twice.
-                if (announcedStages.has(environmentOf(change)))
-                    continue;
-                await announceStageChange(change);
-            }
-        },
-        failure() {
-            const failed = outcomes.filter(handOffFailed);
-            if (failed.length === 0)
-                return undefined;
-            const parts = failed.flatMap(outcome => [outcome.deployment, outcome.dispatch]);
-            return {
-                message: handOffFailureMessage(failed, repositoryOf(facts.runUrl)),
-                permission: failed.every(outcome => outcome.refused === undefined) &&
-                    parts.every(part => part.state !== 'failed' || part.permission)
-            };
-        }
-    };
-}
-function failedPart(error, needs) {
-    return {
-        state: 'failed',
-        message: (0,errors/* errorMessage */.gJ)(error),
-        permission: error instanceof errors/* PermissionError */.i_,
-        needs
-    };
-}
-/** The change with every name that is not plain replaced, so the failure text never carries it. */
-function plainOnly(change) {
-    const plain = (value) => (SAFE_NAME.test(value) ? value : '(refused)');
-    return {
-        ...change,
-        model: plain(change.model),
-        stage: plain(change.stage),
-        version: plain(change.version),
-        previousVersion: null
-    };
-}
-/** `owner/name` from the run's URL (`https://github.com/owner/name/actions/runs/1`). */
-function repositoryOf(runUrl) {
-    const match = runUrl?.match(/^https?:\/\/[^/]+\/([A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+)\/actions\/runs\//);
-    return match?.[1];
 }
 
 ;// CONCATENATED MODULE: ./src/github/attestations.ts

@@ -52,6 +52,8 @@ export interface WorkspaceOptions {
   audits: AuditLog
   /** The directory candidate directories must lie in (RegistryContext.workspace). */
   candidatesIn?: string
+  /** Told of every rollout step written (RegistryContext.rolloutHandoff): the action's hand-off. */
+  rolloutHandoff?: RegistryContext['rolloutHandoff']
   naming: WorkspaceNaming
 }
 
@@ -98,7 +100,8 @@ export async function openWorkspace(options: WorkspaceOptions): Promise<Workspac
       now: () => new Date(),
       runFacts: options.runFacts,
       audits: options.audits,
-      ...(options.candidatesIn ? { workspace: options.candidatesIn } : {})
+      ...(options.candidatesIn ? { workspace: options.candidatesIn } : {}),
+      ...(options.rolloutHandoff ? { rolloutHandoff: options.rolloutHandoff } : {})
     }
   }
 }

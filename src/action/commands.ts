@@ -17,6 +17,7 @@ import type { Policy } from '../policy/schema.js'
 import { openOnFirstUse, resolveCommit } from '../registry/open.js'
 import { openWorkspace, type Workspace, type WorkspaceNaming } from '../workspace.js'
 import { rendered, type Rendered } from '../report/command.js'
+import { rolloutHandoffTo, type HandOff } from './hand-off.js'
 
 /** What the runner tells a step about its run (GITHUB_* variables), read once by main.ts. */
 export interface RunnerContext {
@@ -46,6 +47,8 @@ export interface RunnerContext {
   attestations?: AttestationAccess
   /** Probes a stage's monitor source for its holder, for `monitoring: required`; chosen by main.ts. */
   monitoringProbe?: MonitoringProber
+  /** The hand-off to serving, chosen by main.ts: told of every rollout step written. */
+  handOff?: HandOff
 }
 
 /**
@@ -211,6 +214,7 @@ function openActionWorkspace(
     actor: { name: runner.actor },
     runFacts,
     audits: runner.audits,
+    ...(runner.handOff?.enabled ? { rolloutHandoff: rolloutHandoffTo(runner.handOff) } : {}),
     naming: ACTION_NAMING
   })
 }

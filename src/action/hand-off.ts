@@ -1,5 +1,6 @@
 import type { AuditLog } from '../audit/log.js'
 import type { AuditRecord } from '../audit/record.js'
+import type { RecordedStep, RolloutHandoff } from '../commands/rollout-step.js'
 import { PermissionError, errorMessage } from '../errors.js'
 import { DEPLOYMENTS_PERMISSION, type DeploymentSink } from '../github/deployments.js'
 import { DISPATCH_PERMISSION, type RepositoryDispatch } from '../github/repository-dispatch.js'
@@ -173,6 +174,36 @@ export function stageChangesOf(records: readonly AuditRecord[]): StageChange[] {
         return []
     }
   })
+}
+
+/**
+ * A rollout step the registry wrote, as a stage change: the version at the step's share, the
+ * champion serving the rest. At complete the champion is the version itself (it holds the full
+ * stage): no other version of the split, so none is named.
+ */
+export function rolloutStepChange(recorded: RecordedStep): StageChange {
+  const { step } = recorded
+  const champion = recorded.champion !== step.version ? recorded.champion : undefined
+  return {
+    kind: 'rollout-step',
+    model: recorded.model,
+    stage: recorded.stage,
+    version: step.version,
+    trafficPercent: step.percent,
+    rolloutStep: step.kind,
+    championVersion: champion ?? null
+  }
+}
+
+/**
+ * The action's `RegistryContext.rolloutHandoff`: every rollout step written (by `command: rollout`
+ * or a monitor run) is announced to serving. It never throws: a failure is kept by the hand-off,
+ * and main.ts fails the step after the report.
+ */
+export function rolloutHandoffTo(handOff: HandOff): RolloutHandoff {
+  return async recorded => {
+    await handOff.announceStageChange(rolloutStepChange(recorded))
+  }
 }
 
 /** An AuditLog that passes every record on and keeps a copy, for {@link HandOff.announceWritten}. */

@@ -77,20 +77,22 @@ export async function rollout(
       : {})
   })
   const reason = options.reason?.trim()
-  const result = await recordStep(context, {
-    model,
-    stage,
-    step,
-    ...(reason ? { reason } : {}),
-    ...(options.dryRun ? { dryRun: true } : {})
-  })
-  const steps = result.written ? await registry.rolloutSteps(model, stage) : before
+  // The champion, read before the write (a step never moves it), is handed off with the step.
   const rollout = stagePolicy.rollout
   const championStage = rollout.type === 'shadow' ? rollout.shadows : fullStages[0]
   const champion =
     championStage === undefined
       ? undefined
       : (await registry.getStage(model, championStage))?.version
+  const result = await recordStep(context, {
+    model,
+    stage,
+    step,
+    ...(reason ? { reason } : {}),
+    ...(champion !== undefined ? { champion } : {}),
+    ...(options.dryRun ? { dryRun: true } : {})
+  })
+  const steps = result.written ? await registry.rolloutSteps(model, stage) : before
   return {
     ...outcome({ model, stage, step, steps, result, ...stateOf(steps) }),
     ...(champion !== undefined ? { champion } : {})

@@ -1,0 +1,251 @@
+// Issue 15, "Hand-off to serving" for rollout steps, through the bundled action (dist/index.js,
+// a child process) and the GitHub stand-in: a canary started by `command: rollout` and advanced
+// by a scheduled `monitor` run creates a GitHub Deployment to <model>/canary per step, with the
+// step's traffic share in the payload, and sends a repository_dispatch event with the same
+// payload; the monitor's automatic abort (one segment breaching) gives its deployment a failure
+// status and tells serving 0%. The monitor reads a time-series file; each run's clock is shifted.
+import { writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { gitOk } from '../src/registry/git/runner.js'
+import {
+  dispatchWorkspace,
+  remoteTags,
+  type DispatchWorkspace
+} from './helpers/action-workspace.js'
+import { bundledCli } from './helpers/cli-bundle.js'
+import { writeEvent, type WrittenEvent } from './helpers/events.js'
+import type { Clone } from './helpers/git-sandbox.js'
+import {
+  deploymentsOf,
+  dispatchesOf,
+  latestStatus,
+  type Repo
+} from './helpers/github-stand-in/index.js'
+import { BASE_SECONDS } from './helpers/prometheus.js'
+import { runAction } from './helpers/run-action.js'
+
+const CLOCK = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers/shifted-clock.mjs')
+const MINUTE = 60
+const T0 = BASE_SECONDS
+const HAND_OFF = { deployments: 'true', 'dispatch-event-type': 'modelgate-deploy' }
+
+const POLICY = `model: fraud
+path: model
+metrics:
+  auc: { goal: maximize }
+stages:
+  staging:
+    from: [candidate]
+  canary:
+    from: [staging]
+    rollout:
+      type: canary
+      steps: [5, 10, 25, 50]
+      min_step_duration: 30m
+      source: { file: metrics.csv }
+      triggers:
+        - name: error rate by segment
+          query: 'error_ratio{model="$model", version="$version"}'
+          by: segment
+          relative: { baseline: champion, max_increase_pct: 50 }
+  production:
+    from: [canary]
+    approvals: { required: 1 }
+rollback:
+  allowed: { permission: maintain }
+`
+
+/** One sample a minute from T0 − 60m for 4 hours; v1.1.0's eu segment errs from T0 + 50m. */
+function metricsCsv(): string {
+  const lines = ['time,metric,value,model,version,segment']
+  for (let m = -60; m < 180; m++) {
+    const time = T0 + m * MINUTE
+    for (const segment of ['eu', 'us']) {
+      lines.push(`${time},error_ratio,0.01,fraud,v1.0.0,${segment}`)
+      const bad = segment === 'eu' && m >= 50
+      lines.push(`${time},error_ratio,${bad ? 0.2 : 0.01},fraud,v1.1.0,${segment}`)
+    }
+  }
+  return `${lines.join('\n')}\n`
+}
+
+describe('rollout steps handed to serving (bundled action)', () => {
+  let workspace: DispatchWorkspace
+  let clone: Clone
+  let repo: Repo
+  let schedule: WrittenEvent
+  let sha: string
+  const clock = (seconds: number) => ({
+    NODE_OPTIONS: `--import=${CLOCK}`,
+    SHIFTED_CLOCK_START_MS: String(seconds * 1000)
+  })
+  const runUrl = (id: string) => `https://github.com/acme/models/actions/runs/${id}`
+  const monitorRun = (seconds: number) =>
+    runAction(
+      { command: 'monitor', policy: 'policy.yml', ...HAND_OFF },
+      {
+        ...workspace.env(sha, clock(seconds)),
+        ...schedule.env,
+        GITHUB_ACTOR: 'octocat',
+        GITHUB_WORKFLOW: 'monitor',
+        GITHUB_SERVER_URL: 'https://github.com',
+        GITHUB_RUN_ID: `${seconds}`
+      },
+      clone.dir
+    )
+
+  beforeAll(async () => {
+    workspace = await dispatchWorkspace({ policy: POLICY, aucs: [0.8, 0.85], dispatchAt: 1 })
+    clone = workspace.clone
+    sha = workspace.commits[1] as string
+    repo = workspace.gh.state.repo('acme/models')
+    for (const commit of workspace.commits) repo.addCommit(commit)
+    await writeFile(path.join(clone.dir, 'metrics.csv'), metricsCsv())
+    await gitOk(clone.git, ['config', 'user.name', 'Test User'])
+    await gitOk(clone.git, ['config', 'user.email', 'test@example.com'])
+    for (const [i, version] of ['v1.0.0', 'v1.1.0'].entries()) {
+      const registered = await runAction(
+        { command: 'register', policy: 'policy.yml', version },
+        workspace.env(workspace.commits[i] as string, clock(T0 - 50 * MINUTE + i * 60)),
+        clone.dir
+      )
+      expect(registered.exitCode).toBe(0)
+    }
+    await gitOk(clone.git, ['fetch', '--quiet', '--tags', 'origin'])
+    const cli = (seconds: number, ...args: string[]) =>
+      bundledCli(clone.dir, ['promote', 'fraud', '--policy', 'policy.yml', ...args], clock(seconds))
+    const first = await cli(
+      T0 - 40 * MINUTE,
+      ...['--to', 'production', '--version', 'v1.0.0', '--force', '--reason', 'the first champion']
+    )
+    expect([0, 1]).toContain(first.exitCode) // 1: forced past its gates, as asked
+    const staged = await cli(T0 - 30 * MINUTE, '--to', 'staging', '--version', 'v1.1.0')
+    expect([0, 1]).toContain(staged.exitCode)
+    schedule = await writeEvent({
+      name: 'schedule' as 'push',
+      payload: {
+        schedule: '7,22,37,52 * * * *',
+        repository: { full_name: 'acme/models', default_branch: 'main' }
+      },
+      env: { GITHUB_EVENT_NAME: 'schedule', GITHUB_REF: 'refs/heads/main', GITHUB_SHA: sha }
+    })
+  }, 240_000)
+  afterAll(async () => {
+    await schedule?.cleanup()
+    await workspace?.cleanup()
+  })
+
+  it('a start by command: rollout creates a deployment at 5% and a dispatch event', async () => {
+    const run = await runAction(
+      {
+        command: 'rollout',
+        policy: 'policy.yml',
+        stage: 'canary',
+        step: 'start',
+        version: 'v1.1.0',
+        ...HAND_OFF
+      },
+      workspace.env(sha, {
+        ...clock(T0 - 20 * MINUTE),
+        GITHUB_SERVER_URL: 'https://github.com',
+        GITHUB_RUN_ID: 'start'
+      }),
+      clone.dir
+    )
+    expect(run.stderr).toBe('')
+    expect(run.exitCode).toBe(0)
+    const payload = {
+      model: 'fraud',
+      stage: 'canary',
+      version: 'v1.1.0',
+      traffic_percent: 5,
+      rollout_step: 'start',
+      champion_version: 'v1.0.0',
+      change: 'rollout-step',
+      run_url: runUrl('start')
+    }
+    const [deployment, ...more] = deploymentsOf(repo, 'fraud/canary')
+    expect(more).toEqual([])
+    expect(deployment).toMatchObject({
+      sha,
+      environment: 'fraud/canary',
+      production: false,
+      payload
+    })
+    expect(latestStatus(deployment!)).toMatchObject({
+      state: 'success',
+      description: 'fraud v1.1.0 at 5% of canary (rollout step start)'
+    })
+    expect(dispatchesOf(repo)).toEqual([
+      expect.objectContaining({ eventType: 'modelgate-deploy', clientPayload: payload })
+    ])
+    workspace.gh.assertNoViolations()
+  })
+
+  it('a scheduled monitor run that advances 5 → 10% hands the step off; its re-run hands nothing', async () => {
+    const run = await monitorRun(T0 + 15 * MINUTE)
+    expect(run.stderr).toBe('')
+    expect(run.exitCode).toBe(0)
+    expect(run.outputs['traffic-percent']).toBe('10')
+    const payload = {
+      model: 'fraud',
+      stage: 'canary',
+      version: 'v1.1.0',
+      traffic_percent: 10,
+      rollout_step: 'advance',
+      champion_version: 'v1.0.0',
+      change: 'rollout-step',
+      run_url: runUrl(`${T0 + 15 * MINUTE}`)
+    }
+    const deployments = deploymentsOf(repo, 'fraud/canary')
+    expect(deployments).toHaveLength(2)
+    expect(deployments[1]).toMatchObject({ sha, payload })
+    expect(latestStatus(deployments[1]!)?.state).toBe('success')
+    expect(dispatchesOf(repo).map(d => d.clientPayload)).toEqual([
+      expect.objectContaining({ traffic_percent: 5, rollout_step: 'start' }),
+      payload
+    ])
+    expect(run.stdout).toMatch(/Deployment \d+ to fraud\/canary: fraud v1\.1\.0 at 10% of canary/)
+    // Nothing written again, so nothing handed off again.
+    const tags = await remoteTags(clone)
+    const again = await monitorRun(T0 + 16 * MINUTE)
+    expect(again.exitCode).toBe(0)
+    expect(await remoteTags(clone)).toEqual(tags)
+    expect(deploymentsOf(repo, 'fraud/canary')).toHaveLength(2)
+    expect(dispatchesOf(repo)).toHaveLength(2)
+    workspace.gh.assertNoViolations()
+  })
+
+  it("the monitor's automatic abort (the eu segment breaching) is a failure status at 0%", async () => {
+    const run = await monitorRun(T0 + 70 * MINUTE)
+    expect(run.stderr).toBe('')
+    expect(run.exitCode).toBe(5)
+    expect(run.outputs['rollout-step']).toBe('abort')
+    const deployments = deploymentsOf(repo, 'fraud/canary')
+    expect(deployments).toHaveLength(3)
+    expect(deployments[2]!.payload).toEqual({
+      model: 'fraud',
+      stage: 'canary',
+      version: 'v1.1.0',
+      traffic_percent: 0,
+      rollout_step: 'abort',
+      champion_version: 'v1.0.0',
+      change: 'rollout-step',
+      run_url: runUrl(`${T0 + 70 * MINUTE}`)
+    })
+    expect(latestStatus(deployments[2]!)).toMatchObject({
+      state: 'failure',
+      description: 'fraud v1.1.0 at 0% of canary (rollout step abort)'
+    })
+    expect(dispatchesOf(repo).at(-1)?.clientPayload).toMatchObject({
+      traffic_percent: 0,
+      rollout_step: 'abort'
+    })
+    // The abort's reason (free text naming the segment) is recorded, never sent.
+    expect(JSON.stringify(dispatchesOf(repo))).not.toContain('segment')
+    // Production was not a stage change of these runs: nothing was deployed there.
+    expect(deploymentsOf(repo, 'fraud/production')).toEqual([])
+    workspace.gh.assertNoViolations()
+  })
+})
