@@ -10171,7 +10171,7 @@ function formatLocation(location) {
     return location.keyPath ? `${where} (${location.keyPath})` : where;
 }
 /** A message for any thrown value, including non-Errors. */
-function errorMessage(error) {
+function errors_errorMessage(error) {
     // Duck-typed, not instanceof: errors from another realm (vm contexts, workers) are Errors too.
     if (typeof error === 'object' && error !== null && typeof error.message === 'string') {
         return error.message;
@@ -27498,10 +27498,10 @@ class OriginTags {
 const textOf = (cell) => (typeof cell === 'string' ? cell : cell.text);
 const markdownOf = (cell) => (typeof cell === 'string' ? markdown_escape(cell) : cell.markdown);
 function renderTable(table, format) {
-    return format === 'table' ? terminalTable(table) : markdownTable(table);
+    return format === 'table' ? terminalTable(table) : terminal_table_markdownTable(table);
 }
 /** A GitHub markdown table: every cell escaped (user and registry text), left-aligned. */
-function markdownTable(table) {
+function terminal_table_markdownTable(table) {
     const line = (cells) => `| ${cells.join(' | ')} |`;
     return ([
         line(table.headers),
@@ -27992,6 +27992,7 @@ function yRange(values) {
 
 
 
+
 /** Most points a series has over the rollout (the command picks its step so). */
 const CHART_POINTS = 24;
 /** Most series (triggers × segments) charted for one rollout; the rest are counted. */
@@ -28066,7 +28067,7 @@ function seriesSection(chart, series, options) {
         // Already markdown (numbers, times, escaped names): kept as they are.
         return row.map(cell => ({ text: cell, markdown: cell }));
     });
-    blocks.push(markdownTable({
+    blocks.push(terminal_table_markdownTable({
         // Escaped above.
         headers,
         rows
@@ -28132,6 +28133,35 @@ function rolloutChartJson(chart) {
             }))
         }))
     };
+}
+/**
+ * The sticky comment's section for a version promoted after a canary: its steps (time, step,
+ * share) from the registry, then the chart and tables of its triggers over the rollout.
+ * `chart: false` leaves the Mermaid blocks out. Undefined without a chart.
+ */
+function renderPromotedRollout(chart, options = {}) {
+    if (!chart)
+        return undefined;
+    const stage = chart.stage === undefined ? 'the canary' : escape(chart.stage);
+    const steps = markdownTable({
+        headers: ['Time (UTC)', 'Step', 'Share'],
+        rows: chart.steps.map(s => [utcText(s.at), STEP_TEXT[s.kind], `${s.percent}%`])
+    }).trimEnd();
+    const blocks = [
+        `### ${stage}: the rollout of **${escape(chart.version)}**`,
+        `The steps as the registry records them, then each trigger of ${stage} over the rollout, read from its metric source now.`,
+        steps
+    ];
+    const series = renderRolloutChart(chart, options);
+    if (series !== undefined)
+        blocks.push(series);
+    else
+        blocks.push(`No trigger series to chart: ${stage} has no rollout triggers.`);
+    return blocks.join('\n\n');
+}
+/** The warning when the canary's steps cannot be read for the sticky comment's chart. */
+function rolloutChartUnreadable(error) {
+    return `The sticky comment shows no rollout chart: the canary's steps could not be read (${errorMessage(error)}).`;
 }
 
 ;// CONCATENATED MODULE: ./src/report/monitor-rollout.ts
@@ -28777,7 +28807,7 @@ function stepsOfHistory(history, stage) {
         .sort((a, b) => a.at.getTime() - b.at.getTime());
 }
 /** Where the stage's latest rollout stands; undefined before its first start. */
-function rolloutState(steps) {
+function steps_rolloutState(steps) {
     let startAt = -1;
     steps.forEach((step, i) => {
         if (step.kind === 'start')
@@ -28818,7 +28848,7 @@ const isActive = (state) => state.phase === 'running' || state.phase === 'held';
  * no rollout to act on) when it does not follow from them.
  */
 function decideStep(steps, request, where) {
-    const state = rolloutState(steps);
+    const state = steps_rolloutState(steps);
     const name = `${where.model} ${where.stage}`;
     const repeat = { noop: 'step already recorded' };
     if (request.kind === 'start') {
@@ -28939,6 +28969,7 @@ function driveDecision(input) {
 
 
 
+
 const MINUTE = 60_000;
 /** The distance between two points: the trigger's step, or coarser (whole minutes) to fit CHART_POINTS. */
 function chartStepMs(start, end, triggerStepMs) {
@@ -29032,10 +29063,58 @@ async function rolloutChart(source, input) {
     }
     catch (error) {
         // The chart is an illustration: the verdict was reached without it.
-        return { ...chart, series: [], unavailable: errorMessage(error) };
+        return { ...chart, series: [], unavailable: errors_errorMessage(error) };
     }
     return chart;
 }
+/**
+ * The chart of the canary a promotion follows: when `stage`'s `from` lists a canary stage, the
+ * latest rollout of `version` there (its steps from the registry; its triggers over the whole
+ * rollout from the canary's source, compared with `champion`, the holder the promotion
+ * replaces). Undefined when no canary precedes the stage or `version` had no rollout there.
+ * A source that cannot answer leaves the steps without series (`unavailable` says why); a
+ * registry that cannot be read throws, for the caller to warn about.
+ */
+async function promotedCanaryChart(registry, policy, request) {
+    const canary = (policy.stages[request.stage]?.from ?? []).find(name => policy.stages[name]?.rollout?.type === 'canary');
+    const rollout = canary === undefined ? undefined : policy.stages[canary]?.rollout;
+    if (canary === undefined || !rollout)
+        return undefined;
+    const state = rolloutState(await registry.rolloutSteps(policy.model, canary));
+    if (!state || state.version !== request.version)
+        return undefined;
+    const steps = state.steps.map(s => ({ kind: s.kind, percent: s.percent, at: s.at.getTime() }));
+    const start = state.steps[0]?.at ?? state.since;
+    // An ended rollout is charted to its last step; a running one to now.
+    const ended = state.phase === 'complete' || state.phase === 'aborted';
+    const end = ended ? state.last.at.getTime() : request.at.getTime();
+    const input = {
+        triggers: rollout.triggers ?? [],
+        values: { model: policy.model, version: request.version, stage: canary },
+        version: request.version,
+        ...(request.champion !== undefined ? { champion: request.champion } : {}),
+        steps,
+        start: start.getTime(),
+        end
+    };
+    if (!rollout.triggers || !rollout.source) {
+        return { ...(await rolloutChart(EMPTY_SOURCE, { ...input, triggers: [] })), stage: canary };
+    }
+    let source;
+    try {
+        source = request.sourceFor({ source: rollout.source, triggers: rollout.triggers }, canary);
+    }
+    catch (error) {
+        return {
+            ...(await rolloutChart(EMPTY_SOURCE, input)),
+            stage: canary,
+            unavailable: errorMessage(error)
+        };
+    }
+    return { ...(await rolloutChart(source, input)), stage: canary };
+}
+/** No triggers to ask: the chart holds the steps alone. */
+const EMPTY_SOURCE = { description: 'none', queryRange: async () => [] };
 
 ;// CONCATENATED MODULE: ./src/commands/rollout-step.ts
 async function recordStep(context, request) {
@@ -29089,7 +29168,7 @@ function asMonitorPolicy(rollout) {
 async function driveRollout(context, options, stage, rollout) {
     const { model, at } = options;
     const steps = await context.registry.rolloutSteps(model, stage);
-    const state = rolloutState(steps);
+    const state = steps_rolloutState(steps);
     const idle = (why) => ({
         stage,
         type: rollout.type,
@@ -30218,7 +30297,7 @@ async function status_status(context, model, policiesOf) {
     const rollouts = [];
     for (const entry of models) {
         for (const holder of entry.stages.filter(h => h.audit?.rollout !== undefined)) {
-            const state = rolloutState(await context.registry.rolloutSteps(entry.model, holder.stage));
+            const state = steps_rolloutState(await context.registry.rolloutSteps(entry.model, holder.stage));
             if (state)
                 rollouts.push({ model: entry.model, stage: holder.stage, state });
         }
@@ -30339,7 +30418,7 @@ async function readPolicyDirectory(root) {
         }
         catch (error) {
             // The policy error's first line says how many problems; the next names the first one.
-            const lines = errorMessage(error).split('\n');
+            const lines = errors_errorMessage(error).split('\n');
             directory.unread.push({ file, problem: lines[1] ?? lines[0] ?? 'unreadable' });
         }
     }
@@ -37722,12 +37801,12 @@ function parseCommandArgs(name, command, args) {
         return (0,external_node_util_namespaceObject.parseArgs)({ args, options, strict: true, allowPositionals: true });
     }
     catch (error) {
-        const unknown = /^Unknown option '([^']*)'/.exec(errorMessage(error).replace(/^[A-Z_]+: /, ''));
+        const unknown = /^Unknown option '([^']*)'/.exec(errors_errorMessage(error).replace(/^[A-Z_]+: /, ''));
         if (unknown) {
             throw new InvalidInputError(`unknown option ${unknown[1]} for ${name}; see modelgate ${name} --help`, { cause: error });
         }
         // node:util's messages name the offending option; keep them, drop the error code prefix.
-        throw new InvalidInputError(errorMessage(error).replace(/^[A-Z_]+: /, ''), { cause: error });
+        throw new InvalidInputError(errors_errorMessage(error).replace(/^[A-Z_]+: /, ''), { cause: error });
     }
 }
 function reportError(error, io, usage) {
@@ -37738,7 +37817,7 @@ function reportError(error, io, usage) {
         return error.exitCode;
     }
     // An unexpected failure still fails closed, with a message and no stack trace.
-    io.stderr(`modelgate: unexpected error: ${errorMessage(error)}\n`);
+    io.stderr(`modelgate: unexpected error: ${errors_errorMessage(error)}\n`);
     return ExitCode.Blocked;
 }
 class UsageError extends InvalidInputError {
@@ -38770,7 +38849,7 @@ function whenMayAdvance(since, minMs) {
 function planStep(input) {
     const { model, stage, rollout, action } = input;
     const name = `${model} ${stage}`;
-    const state = rolloutState(input.steps);
+    const state = steps_rolloutState(input.steps);
     const active = state && isActive(state) ? state : undefined;
     const shadow = rollout.type === 'shadow';
     if (action.kind === 'start') {
@@ -38934,7 +39013,7 @@ async function stagesOf(context, model, version) {
     return record.stages.map(s => s.stage);
 }
 function stateOf(steps) {
-    const state = rolloutState(steps);
+    const state = steps_rolloutState(steps);
     return state ? { state } : {};
 }
 function rollout_outcome(result) {

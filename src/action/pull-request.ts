@@ -10,6 +10,7 @@ import { rendered, type Rendered } from '../report/command.js'
 import { commentMarker, renderComment, type DoneAction } from '../report/comment.js'
 import { stageTrend } from '../commands/stage-trend.js'
 import { trendUnreadable, type StageTrend } from '../report/stage-trend.js'
+import type { RolloutChart } from '../report/rollout-chart.js'
 import {
   heldNote,
   mergedReport,
@@ -33,6 +34,7 @@ import {
 import { openRegistryContext, runFactsOf } from './commands.js'
 import { readPayload, type EventContext, type GitHubPorts } from './github-context.js'
 import { withCandidateArtifact } from './candidate-artifact.js'
+import { canaryChartForComment } from './rollout-chart.js'
 import { policyAt, repositoryPath } from './policy-at.js'
 
 /**
@@ -101,6 +103,7 @@ export async function evaluatePullRequest(
     evaluation,
     promoteOn: settings.promoteOn,
     ...(result.trend ? { trend: result.trend } : {}),
+    ...(result.rollout ? { rollout: result.rollout } : {}),
     ...(done ? { done } : {}),
     ...(changed ? { policyChanged: { path: file } } : {}),
     ...(context.runUrl ? { runUrl: context.runUrl } : {})
@@ -222,6 +225,7 @@ export async function promoteOnMerge(
         evaluation: result.evaluation,
         merged: true,
         ...(result.trend ? { trend: result.trend } : {}),
+        ...(result.rollout ? { rollout: result.rollout } : {}),
         ...(done ? { done } : {}),
         ...(context.runUrl ? { runUrl: context.runUrl } : {})
       }),
@@ -261,7 +265,7 @@ async function promoteWithEvidence(
   context: EventContext,
   github: GitHubPorts,
   request: EvidenceRequest
-): Promise<Rendered<PromoteOutcome> & { trend?: StageTrend }> {
+): Promise<Rendered<PromoteOutcome> & { trend?: StageTrend; rollout?: RolloutChart }> {
   const { policy, pr } = request
   const stage = settings.stage
   const stagePolicy = policy.stages[stage]
@@ -305,7 +309,10 @@ async function promoteWithEvidence(
       return undefined
     }
   )
-  return { ...rendered(outcome), ...(trend ? { trend } : {}) }
+  const chart = registryContext.registry
+  const at = registryContext.now()
+  const rollout = await canaryChartForComment(chart, policy, stage, outcome.evaluation, context, at)
+  return { ...rendered(outcome), ...(trend ? { trend } : {}), ...(rollout ? { rollout } : {}) }
 }
 
 /**

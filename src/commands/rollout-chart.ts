@@ -1,7 +1,9 @@
 import { errorMessage } from '../errors.js'
 import type { PlaceholderValues } from '../monitor/promql.js'
 import type { MetricSource, Series } from '../monitor/types.js'
-import { durationMs, type TriggerPolicy } from '../policy/monitor.js'
+import { durationMs, type MonitorPolicy, type TriggerPolicy } from '../policy/monitor.js'
+import type { Policy } from '../policy/schema.js'
+import type { Registry } from '../registry/port.js'
 import {
   CHART_POINTS,
   MAX_CHART_SERIES,
@@ -9,6 +11,7 @@ import {
   type RolloutChartSeries,
   type RolloutChartStep
 } from '../report/rollout-chart.js'
+import { rolloutState } from '../rollout/steps.js'
 
 /**
  * The data of a rollout's chart (report/rollout-chart.ts): each trigger's query over the whole
@@ -126,3 +129,65 @@ export async function rolloutChart(source: MetricSource, input: ChartInput): Pro
   }
   return chart
 }
+
+/**
+ * The chart of the canary a promotion follows: when `stage`'s `from` lists a canary stage, the
+ * latest rollout of `version` there (its steps from the registry; its triggers over the whole
+ * rollout from the canary's source, compared with `champion`, the holder the promotion
+ * replaces). Undefined when no canary precedes the stage or `version` had no rollout there.
+ * A source that cannot answer leaves the steps without series (`unavailable` says why); a
+ * registry that cannot be read throws, for the caller to warn about.
+ */
+export async function promotedCanaryChart(
+  registry: Registry,
+  policy: Policy,
+  request: {
+    stage: string
+    version: string
+    champion?: string
+    at: Date
+    sourceFor: (monitor: MonitorPolicy, stage: string) => MetricSource
+  }
+): Promise<RolloutChart | undefined> {
+  const canary = (policy.stages[request.stage]?.from ?? []).find(
+    name => policy.stages[name]?.rollout?.type === 'canary'
+  )
+  const rollout = canary === undefined ? undefined : policy.stages[canary]?.rollout
+  if (canary === undefined || !rollout) return undefined
+  const state = rolloutState(await registry.rolloutSteps(policy.model, canary))
+  if (!state || state.version !== request.version) return undefined
+  const steps = state.steps.map(s => ({ kind: s.kind, percent: s.percent, at: s.at.getTime() }))
+  const start = state.steps[0]?.at ?? state.since
+  // An ended rollout is charted to its last step; a running one to now.
+  const ended = state.phase === 'complete' || state.phase === 'aborted'
+  const end = ended ? state.last.at.getTime() : request.at.getTime()
+  const input: ChartInput = {
+    triggers: rollout.triggers ?? [],
+    values: { model: policy.model, version: request.version, stage: canary },
+    version: request.version,
+    ...(request.champion !== undefined ? { champion: request.champion } : {}),
+    steps,
+    start: start.getTime(),
+    end
+  }
+  if (!rollout.triggers || !rollout.source) {
+    return { ...(await rolloutChart(EMPTY_SOURCE, { ...input, triggers: [] })), stage: canary }
+  }
+  let source: MetricSource
+  try {
+    source = request.sourceFor(
+      { source: rollout.source, triggers: rollout.triggers } as MonitorPolicy,
+      canary
+    )
+  } catch (error) {
+    return {
+      ...(await rolloutChart(EMPTY_SOURCE, input)),
+      stage: canary,
+      unavailable: errorMessage(error)
+    }
+  }
+  return { ...(await rolloutChart(source, input)), stage: canary }
+}
+
+/** No triggers to ask: the chart holds the steps alone. */
+const EMPTY_SOURCE: MetricSource = { description: 'none', queryRange: async () => [] }

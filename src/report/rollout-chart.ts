@@ -7,6 +7,7 @@
  * and every point; the chart shows only points where each of its lines has a finite value.
  * The command reads the series (commands/rollout-chart.ts); the text is worded here.
  */
+import { errorMessage } from '../errors.js'
 import { formatNumber } from '../gates/format.js'
 import type { RolloutStepKind } from '../rollout/step-types.js'
 import { mermaidXyChart } from './chart.js'
@@ -47,6 +48,8 @@ export interface RolloutChartStep {
 
 export interface RolloutChart {
   version: string
+  /** The rollout's stage, when the chart is shown away from the monitor's report (a pull request). */
+  stage?: string
   champion?: string
   /** The rollout's start and the evaluation time, Unix milliseconds. */
   start: number
@@ -220,4 +223,35 @@ export function rolloutChartJson(chart: RolloutChart): Record<string, unknown> {
       }))
     }))
   }
+}
+
+/**
+ * The sticky comment's section for a version promoted after a canary: its steps (time, step,
+ * share) from the registry, then the chart and tables of its triggers over the rollout.
+ * `chart: false` leaves the Mermaid blocks out. Undefined without a chart.
+ */
+export function renderPromotedRollout(
+  chart: RolloutChart | undefined,
+  options: { chart?: boolean } = {}
+): string | undefined {
+  if (!chart) return undefined
+  const stage = chart.stage === undefined ? 'the canary' : escape(chart.stage)
+  const steps = markdownTable({
+    headers: ['Time (UTC)', 'Step', 'Share'],
+    rows: chart.steps.map(s => [utcText(s.at), STEP_TEXT[s.kind], `${s.percent}%`])
+  }).trimEnd()
+  const blocks = [
+    `### ${stage}: the rollout of **${escape(chart.version)}**`,
+    `The steps as the registry records them, then each trigger of ${stage} over the rollout, read from its metric source now.`,
+    steps
+  ]
+  const series = renderRolloutChart(chart, options)
+  if (series !== undefined) blocks.push(series)
+  else blocks.push(`No trigger series to chart: ${stage} has no rollout triggers.`)
+  return blocks.join('\n\n')
+}
+
+/** The warning when the canary's steps cannot be read for the sticky comment's chart. */
+export function rolloutChartUnreadable(error: unknown): string {
+  return `The sticky comment shows no rollout chart: the canary's steps could not be read (${errorMessage(error)}).`
 }
