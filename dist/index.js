@@ -68975,7 +68975,194 @@ function hasMetric(holder, metric) {
     return typeof value === 'number' && Number.isFinite(value);
 }
 
+;// CONCATENATED MODULE: ./src/report/rollout-chart.ts
+/**
+ * The chart of a rollout: each trigger's value for the rollout's version (the candidate) and,
+ * where the trigger compares with it, for the champion, from the rollout's start to the
+ * evaluation time, as one Mermaid `xychart-beta` chart a series (report/chart.ts: two lines,
+ * the candidate first) and a table beside it (time, the traffic share with the step boundaries
+ * marked, candidate, champion). The table is the accessible fallback and holds the exact names
+ * and every point; the chart shows only points where each of its lines has a finite value.
+ * The command reads the series (commands/rollout-chart.ts); the text is worded here.
+ */
+
+
+
+
+
+/** Most points a series has over the rollout (the command picks its step so). */
+const CHART_POINTS = 24;
+/** Most series (triggers × segments) charted for one rollout; the rest are counted. */
+const MAX_CHART_SERIES = 6;
+const pad = (n) => String(n).padStart(2, '0');
+/** `04:10`, or `01-05 04:10` when the rollout spans more than a day. */
+function timeLabel(time, long) {
+    const d = new Date(time);
+    const hm = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
+    return long ? `${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${hm}` : hm;
+}
+/** `2026-01-05 04:10:00`. */
+function utcText(time) {
+    return new Date(time)
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d{3}Z$/, '');
+}
+const STEP_TEXT = {
+    start: 'start',
+    advance: 'advance',
+    hold: 'hold',
+    abort: 'abort',
+    complete: 'complete'
+};
+/** The share cell: the share, and each step taken since the previous point (a boundary). */
+function shareCell(point, previous, steps) {
+    const taken = steps.filter(s => s.at > previous && s.at <= point.time);
+    if (taken.length === 0)
+        return `${point.percent}%`;
+    const marks = taken.map(s => `${STEP_TEXT[s.kind]} ${s.percent}% at ${utcText(s.at)}`);
+    return `**${point.percent}%** ← ${marks.join(', ')}`;
+}
+const valueCell = (value) => (value === undefined ? '—' : formatNumber(value));
+function seriesName(series) {
+    return series.segment === undefined ? series.trigger : `${series.trigger} ${series.segment}`;
+}
+/**
+ * One series: a heading, the chart (unless `chart: false`, or fewer than two points where
+ * every line has a value) and the table.
+ */
+function seriesSection(chart, series, options) {
+    const blocks = [`#### ${markdown_escape(seriesName(series))}`];
+    const long = chart.end - chart.start > 24 * 3600_000;
+    const both = series.compared && chart.champion !== undefined;
+    const charted = series.points.filter(p => p.candidate !== undefined && (!both || p.champion !== undefined));
+    if (options.chart && charted.length >= 2) {
+        const lines = [{ kind: 'line', values: charted.map(p => p.candidate) }];
+        if (both)
+            lines.push({ kind: 'line', values: charted.map(p => p.champion) });
+        blocks.push(mermaidXyChart({
+            title: seriesName(series),
+            labels: charted.map(p => timeLabel(p.time, long)),
+            series: lines
+        }));
+    }
+    const headers = [
+        'Time (UTC)',
+        'Share',
+        `${markdown_escape(chart.version)} (candidate)`,
+        ...(both ? [`${markdown_escape(chart.champion)} (champion)`] : [])
+    ];
+    let previous = Number.NEGATIVE_INFINITY;
+    const rows = series.points.map(point => {
+        const row = [
+            utcText(point.time),
+            shareCell(point, previous, chart.steps),
+            valueCell(point.candidate),
+            ...(both ? [valueCell(point.champion)] : [])
+        ];
+        previous = point.time;
+        // Already markdown (numbers, times, escaped names): kept as they are.
+        return row.map(cell => ({ text: cell, markdown: cell }));
+    });
+    blocks.push(markdownTable({
+        // Escaped above.
+        headers,
+        rows
+    }).trimEnd());
+    return blocks;
+}
+/**
+ * The section of one rollout: a heading, what the lines are, then each series' chart and
+ * table. `chart: false` leaves the Mermaid blocks out (the tables stay). Undefined when there
+ * is nothing to show.
+ */
+function renderRolloutChart(chart, options = {}) {
+    if (!chart)
+        return undefined;
+    const version = `**${markdown_escape(chart.version)}**`;
+    const heading = `#### Chart: ${version} over the rollout, ${utcText(chart.start)} → ${utcText(chart.end)} UTC`;
+    if (chart.unavailable !== undefined) {
+        return `${heading}\n\nNo chart: ${markdown_escape(chart.unavailable)}`;
+    }
+    if (chart.series.length === 0)
+        return undefined;
+    const champion = chart.champion === undefined
+        ? 'No champion to compare with.'
+        : `Where a trigger compares with the champion, the chart's second line is the champion **${markdown_escape(chart.champion)}** over the same times.`;
+    const blocks = [
+        heading,
+        `One point every ${formatDuration(chart.stepMs)}. The chart's first line is the candidate ${version}. ${champion} The table beside each chart holds the same numbers and every point (— where the source has no value; those points are left out of the chart); **bold** marks a step of the rollout since the row before.`
+    ];
+    for (const series of chart.series) {
+        blocks.push(...seriesSection(chart, series, { chart: options.chart !== false }));
+    }
+    if (chart.omitted > 0) {
+        blocks.push(`${chart.omitted} more ${chart.omitted === 1 ? 'series is' : 'series are'} not charted (at most ${MAX_CHART_SERIES} a rollout).`);
+    }
+    return blocks.join('\n\n');
+}
+/** `5m`, `1h30m`, `45s`. */
+function formatDuration(ms) {
+    const seconds = Math.round(ms / 1000);
+    const h = Math.floor(seconds / 3600);
+    const m = Math.floor((seconds % 3600) / 60);
+    const s = seconds % 60;
+    const parts = [h ? `${h}h` : '', m ? `${m}m` : '', s ? `${s}s` : ''].join('');
+    return parts || '0s';
+}
+/** The chart's data for `--json`: the points, times as ISO text. */
+function rolloutChartJson(chart) {
+    return {
+        start: new Date(chart.start).toISOString(),
+        end: new Date(chart.end).toISOString(),
+        stepMs: chart.stepMs,
+        ...(chart.unavailable !== undefined ? { unavailable: chart.unavailable } : {}),
+        omitted: chart.omitted,
+        series: chart.series.map(series => ({
+            trigger: series.trigger,
+            ...(series.segment !== undefined ? { segment: series.segment } : {}),
+            compared: series.compared,
+            points: series.points.map(p => ({
+                time: new Date(p.time).toISOString(),
+                percent: p.percent,
+                candidate: p.candidate ?? null,
+                ...(series.compared ? { champion: p.champion ?? null } : {})
+            }))
+        }))
+    };
+}
+/**
+ * The sticky comment's section for a version promoted after a canary: its steps (time, step,
+ * share) from the registry, then the chart and tables of its triggers over the rollout.
+ * `chart: false` leaves the Mermaid blocks out. Undefined without a chart.
+ */
+function renderPromotedRollout(chart, options = {}) {
+    if (!chart)
+        return undefined;
+    const stage = chart.stage === undefined ? 'the canary' : markdown_escape(chart.stage);
+    const steps = markdownTable({
+        headers: ['Time (UTC)', 'Step', 'Share'],
+        rows: chart.steps.map(s => [utcText(s.at), STEP_TEXT[s.kind], `${s.percent}%`])
+    }).trimEnd();
+    const blocks = [
+        `### ${stage}: the rollout of **${markdown_escape(chart.version)}**`,
+        `The steps as the registry records them, then each trigger of ${stage} over the rollout, read from its metric source now.`,
+        steps
+    ];
+    const series = renderRolloutChart(chart, options);
+    if (series !== undefined)
+        blocks.push(series);
+    else
+        blocks.push(`No trigger series to chart: ${stage} has no rollout triggers.`);
+    return blocks.join('\n\n');
+}
+/** The warning when the canary's steps cannot be read for the sticky comment's chart. */
+function rolloutChartUnreadable(error) {
+    return `The sticky comment shows no rollout chart: the canary's steps could not be read (${(0,errors/* errorMessage */.gJ)(error)}).`;
+}
+
 ;// CONCATENATED MODULE: ./src/report/comment.ts
+
 
 
 
@@ -69007,11 +69194,21 @@ function renderComment(input, options = {}) {
     const limit = options.limit ?? COMMENT_LIMIT;
     const report = renderMarkdown(input.evaluation);
     const trend = renderTrend(input.trend);
-    const full = compose(input, report, undefined, trend);
+    const rollout = renderPromotedRollout(input.rollout);
+    const full = compose(input, report, undefined, trend, rollout);
     if (full.length <= limit)
         return full;
+    // The rollout's charts go first (their tables stay), then the rollout section whole.
+    const rolloutLost = rollout === undefined ? '' : 'the rollout chart and tables, ';
+    if (rollout !== undefined) {
+        const note = shortenedNote('the rollout charts are left out (their tables stay)', input.runUrl);
+        const tables = renderPromotedRollout(input.rollout, { chart: false });
+        const body = compose(input, report, note, trend, tables);
+        if (body.length <= limit)
+            return body;
+    }
     if (trend !== undefined) {
-        const fitted = fitTrend(input, report, limit);
+        const fitted = fitTrend(input, report, limit, rolloutLost);
         if (fitted !== undefined)
             return fitted;
     }
@@ -69020,7 +69217,7 @@ function renderComment(input, options = {}) {
         gates: input.evaluation.gates.map(withoutDetails)
     };
     // The metric history goes first, whole, before anything of the report itself.
-    const lost = trend === undefined ? '' : 'the metric history of the stage, ';
+    const lost = rolloutLost + (trend === undefined ? '' : 'the metric history of the stage, ');
     const shortened = (report, what) => compose(input, report, shortenedNote(lost + what, input.runUrl));
     const body = shortened(renderMarkdown(noDetails), 'gate details are left out');
     if (body.length <= limit)
@@ -69075,14 +69272,14 @@ function cutToFit(input, body, limit, lost = '') {
  * The comment with the metric history shortened to fit: its charts left out, then its table's
  * rows oldest first; undefined when even one row does not fit with the whole report.
  */
-function fitTrend(input, report, limit) {
+function fitTrend(input, report, limit, lost = '') {
     const holders = input.trend?.holders.length ?? 0;
     const withRows = (rows) => {
         const dropped = Math.min(holders, TREND_HOLDERS) - rows;
         const what = dropped > 0
             ? `the metric charts and the oldest ${plural(dropped, 'row')} of their table are left out`
             : 'the metric charts are left out (their table stays)';
-        return compose(input, report, shortenedNote(what, input.runUrl), renderTrend(input.trend, { chart: false, rows }));
+        return compose(input, report, shortenedNote(lost + what, input.runUrl), renderTrend(input.trend, { chart: false, rows }));
     };
     const all = Math.min(holders, TREND_HOLDERS);
     if (withRows(all).length <= limit)
@@ -69104,7 +69301,7 @@ function fitTrend(input, report, limit) {
     }
     return best;
 }
-function compose(input, report, note, trend) {
+function compose(input, report, note, trend, rollout) {
     const { evaluation } = input;
     const lines = report.replace(/\n$/, '').split('\n');
     // The report ends with its footer line; our sections go above it.
@@ -69119,6 +69316,8 @@ function compose(input, report, note, trend) {
         blocks.push(body);
     if (trend)
         blocks.push(trend);
+    if (rollout)
+        blocks.push(rollout);
     const approvals = approvalsSection(evaluation.gates.find(gate => gate.gate === 'approvals'));
     if (approvals)
         blocks.push(approvals);
@@ -72652,6 +72851,7 @@ ${text}
 ;// CONCATENATED MODULE: ./src/report/monitor-rollout.ts
 
 
+
 const VERDICT = {
     healthy: '✅ healthy',
     inconclusive: '❔ inconclusive',
@@ -72697,6 +72897,9 @@ function rolloutMarkdown(result) {
     if (result.reason && result.action.kind === 'abort') {
         lines.push('', `Evidence: ${markdown_escape(result.reason)}`);
     }
+    const chart = renderRolloutChart(result.chart);
+    if (chart !== undefined)
+        lines.push('', chart);
     return lines;
 }
 function rolloutJson(result) {
@@ -72716,6 +72919,7 @@ function rolloutJson(result) {
         triggers: result.triggers.map(triggerJson),
         action: action.kind === 'wait' ? { kind: 'wait', until: action.until.toISOString() } : action,
         ...(result.reason ? { reason: result.reason } : {}),
+        ...(result.chart ? { chart: rolloutChartJson(result.chart) } : {}),
         summary: driveActionText(result)
     };
 }
@@ -73445,6 +73649,157 @@ function driveDecision(input) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/commands/rollout-chart.ts
+
+
+
+
+const MINUTE = 60_000;
+/** The distance between two points: the trigger's step, or coarser (whole minutes) to fit CHART_POINTS. */
+function chartStepMs(start, end, triggerStepMs) {
+    const span = Math.max(0, end - start);
+    const needed = Math.ceil(span / (CHART_POINTS - 1) / MINUTE) * MINUTE;
+    return Math.max(triggerStepMs, needed);
+}
+/** The share at `time`: the last step taken at or before it (0 before the start). */
+function shareAt(steps, time) {
+    let percent = 0;
+    for (const step of steps)
+        if (step.at <= time)
+            percent = step.percent;
+    return percent;
+}
+/** A series' key: the `by` label's value, or its labels when the query answers several series. */
+function keyOf(series, trigger, many) {
+    if (trigger.by !== undefined)
+        return `${trigger.by}="${series.labels[trigger.by] ?? ''}"`;
+    if (!many)
+        return undefined;
+    const labels = Object.entries(series.labels)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([name, value]) => `${name}="${value}"`);
+    return `{${labels.join(', ')}}`;
+}
+function valueAt(series, time) {
+    const sample = series?.samples.find(s => s.time === time);
+    return sample !== undefined && Number.isFinite(sample.value) ? sample.value : undefined;
+}
+async function rolloutChart(source, input) {
+    const chart = {
+        version: input.version,
+        ...(input.champion !== undefined ? { champion: input.champion } : {}),
+        start: input.start,
+        end: input.end,
+        stepMs: 0,
+        steps: [...input.steps],
+        series: [],
+        omitted: 0
+    };
+    // Whole seconds: Prometheus answers at the start plus whole steps, and the points are matched so.
+    const start = Math.ceil(input.start / 1000) * 1000;
+    const values = input.champion === undefined ? input.values : { ...input.values, champion: input.champion };
+    try {
+        for (const trigger of input.triggers) {
+            // The policy schema has checked the step; a default keeps this total for typed callers.
+            const stepMs = chartStepMs(start, input.end, durationMs(trigger.step) ?? MINUTE);
+            chart.stepMs = Math.max(chart.stepMs, stepMs);
+            const ask = (version) => source.queryRange({
+                query: trigger.query,
+                values: { ...values, version },
+                start,
+                end: input.end,
+                stepMs
+            });
+            const compared = trigger.relative?.baseline === 'champion' && input.champion !== undefined;
+            const candidate = await ask(input.version);
+            const champion = compared ? await ask(input.champion) : [];
+            const many = candidate.length > 1;
+            const championOf = new Map(champion.map(s => [keyOf(s, trigger, champion.length > 1), s]));
+            const times = [];
+            for (let time = start; time <= input.end; time += stepMs)
+                times.push(time);
+            // No data for the candidate at all: one series of empty points, so the table says so.
+            const answered = candidate.length > 0 ? candidate : [{ labels: {}, samples: [] }];
+            for (const series of answered) {
+                const key = keyOf(series, trigger, many);
+                const theirs = compared ? championOf.get(key) : undefined;
+                const entry = {
+                    trigger: trigger.name,
+                    ...(key !== undefined ? { segment: key } : {}),
+                    compared,
+                    points: times.map(time => {
+                        const mine = valueAt(series, time);
+                        const other = valueAt(theirs, time);
+                        return {
+                            time,
+                            percent: shareAt(input.steps, time),
+                            ...(mine !== undefined ? { candidate: mine } : {}),
+                            ...(other !== undefined ? { champion: other } : {})
+                        };
+                    })
+                };
+                if (chart.series.length < MAX_CHART_SERIES)
+                    chart.series.push(entry);
+                else
+                    chart.omitted++;
+            }
+        }
+    }
+    catch (error) {
+        // The chart is an illustration: the verdict was reached without it.
+        return { ...chart, series: [], unavailable: (0,errors/* errorMessage */.gJ)(error) };
+    }
+    return chart;
+}
+/**
+ * The chart of the canary a promotion follows: when `stage`'s `from` lists a canary stage, the
+ * latest rollout of `version` there (its steps from the registry; its triggers over the whole
+ * rollout from the canary's source, compared with `champion`, the holder the promotion
+ * replaces). Undefined when no canary precedes the stage or `version` had no rollout there.
+ * A source that cannot answer leaves the steps without series (`unavailable` says why); a
+ * registry that cannot be read throws, for the caller to warn about.
+ */
+async function promotedCanaryChart(registry, policy, request) {
+    const canary = (policy.stages[request.stage]?.from ?? []).find(name => policy.stages[name]?.rollout?.type === 'canary');
+    const rollout = canary === undefined ? undefined : policy.stages[canary]?.rollout;
+    if (canary === undefined || !rollout)
+        return undefined;
+    const state = rolloutState(await registry.rolloutSteps(policy.model, canary));
+    if (!state || state.version !== request.version)
+        return undefined;
+    const steps = state.steps.map(s => ({ kind: s.kind, percent: s.percent, at: s.at.getTime() }));
+    const start = state.steps[0]?.at ?? state.since;
+    // An ended rollout is charted to its last step; a running one to now.
+    const ended = state.phase === 'complete' || state.phase === 'aborted';
+    const end = ended ? state.last.at.getTime() : request.at.getTime();
+    const input = {
+        triggers: rollout.triggers ?? [],
+        values: { model: policy.model, version: request.version, stage: canary },
+        version: request.version,
+        ...(request.champion !== undefined ? { champion: request.champion } : {}),
+        steps,
+        start: start.getTime(),
+        end
+    };
+    if (!rollout.triggers || !rollout.source) {
+        return { ...(await rolloutChart(EMPTY_SOURCE, { ...input, triggers: [] })), stage: canary };
+    }
+    let source;
+    try {
+        source = request.sourceFor({ source: rollout.source, triggers: rollout.triggers }, canary);
+    }
+    catch (error) {
+        return {
+            ...(await rolloutChart(EMPTY_SOURCE, input)),
+            stage: canary,
+            unavailable: (0,errors/* errorMessage */.gJ)(error)
+        };
+    }
+    return { ...(await rolloutChart(source, input)), stage: canary };
+}
+/** No triggers to ask: the chart holds the steps alone. */
+const EMPTY_SOURCE = { description: 'none', queryRange: async () => [] };
+
 ;// CONCATENATED MODULE: ./src/commands/rollout-step.ts
 async function recordStep(context, request) {
     const { model, stage, step, reason } = request;
@@ -73468,6 +73823,7 @@ async function recordStep(context, request) {
 }
 
 ;// CONCATENATED MODULE: ./src/commands/monitor-rollout.ts
+
 
 
 
@@ -73577,6 +73933,17 @@ async function driveRollout(context, options, stage, rollout) {
         queries: evaluations.reduce((sum, e) => sum + e.evaluation.queries, 0),
         source: source.description
     };
+    // The whole rollout so far, not only the step judged: the chart of candidate and champion.
+    const start = state.steps[0]?.at ?? state.since;
+    result.chart = await rolloutChart(source, {
+        triggers: monitorPolicy.triggers,
+        values,
+        version: state.version,
+        ...(champion !== undefined ? { champion } : {}),
+        steps: state.steps.map(s => ({ kind: s.kind, percent: s.percent, at: s.at.getTime() })),
+        start: start.getTime(),
+        end: at.getTime()
+    });
     if (verdict === 'breach') {
         result.reason = breachReason(model, stage, state.version, breached.map(e => e.evaluation));
     }
@@ -84307,7 +84674,40 @@ async function gatherReviewEvidence(source, pr, rules) {
     return { ...base, permissions, teams: memberships };
 }
 
+;// CONCATENATED MODULE: ./src/action/rollout-chart.ts
+
+
+
+
+/**
+ * The sticky comment's chart of the canary a promotion follows (commands/rollout-chart.ts),
+ * read with the canary's own metric source as `monitor` reads it. Only a picture: a registry or
+ * source that cannot be read leaves it out with a warning, never fails the gate or the comment.
+ */
+async function canaryChartForComment(registry, policy, stage, evaluation, context, at) {
+    const version = evaluation?.candidate.version;
+    if (version === undefined)
+        return undefined;
+    const champion = evaluation?.champion?.version;
+    return promotedCanaryChart(registry, policy, {
+        stage,
+        version,
+        // After the merge's promotion the champion is the holder it replaced, as before it.
+        ...(champion !== undefined && champion !== version ? { champion } : {}),
+        at,
+        sourceFor: block => metricSourceFor(block, {
+            root: context.workspace,
+            readFile: file => (0,promises_.readFile)(file, 'utf8'),
+            fetch
+        })
+    }).catch((error) => {
+        context.logger?.warning(rolloutChartUnreadable(error));
+        return undefined;
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/action/pull-request.ts
+
 
 
 
@@ -84382,6 +84782,7 @@ async function evaluatePullRequest(settings, context) {
         evaluation,
         promoteOn: settings.promoteOn,
         ...(result.trend ? { trend: result.trend } : {}),
+        ...(result.rollout ? { rollout: result.rollout } : {}),
         ...(done ? { done } : {}),
         ...(changed ? { policyChanged: { path: file } } : {}),
         ...(context.runUrl ? { runUrl: context.runUrl } : {})
@@ -84484,6 +84885,7 @@ async function promoteOnMerge(settings, context) {
                 evaluation: result.evaluation,
                 merged: true,
                 ...(result.trend ? { trend: result.trend } : {}),
+                ...(result.rollout ? { rollout: result.rollout } : {}),
                 ...(done ? { done } : {}),
                 ...(context.runUrl ? { runUrl: context.runUrl } : {})
             }),
@@ -84540,7 +84942,10 @@ async function promoteWithEvidence(settings, context, github, request) {
         context.logger?.warning(trendUnreadable(error));
         return undefined;
     });
-    return { ...rendered(outcome), ...(trend ? { trend } : {}) };
+    const chart = registryContext.registry;
+    const at = registryContext.now();
+    const rollout = await canaryChartForComment(chart, policy, stage, outcome.evaluation, context, at);
+    return { ...rendered(outcome), ...(trend ? { trend } : {}), ...(rollout ? { rollout } : {}) };
 }
 /**
  * The sticky comment on the pull request and the commit status on `sha`, in that order. Once the

@@ -10171,7 +10171,7 @@ function formatLocation(location) {
     return location.keyPath ? `${where} (${location.keyPath})` : where;
 }
 /** A message for any thrown value, including non-Errors. */
-function errorMessage(error) {
+function errors_errorMessage(error) {
     // Duck-typed, not instanceof: errors from another realm (vm contexts, workers) are Errors too.
     if (typeof error === 'object' && error !== null && typeof error.message === 'string') {
         return error.message;
@@ -27498,10 +27498,10 @@ class OriginTags {
 const textOf = (cell) => (typeof cell === 'string' ? cell : cell.text);
 const markdownOf = (cell) => (typeof cell === 'string' ? markdown_escape(cell) : cell.markdown);
 function renderTable(table, format) {
-    return format === 'table' ? terminalTable(table) : markdownTable(table);
+    return format === 'table' ? terminalTable(table) : terminal_table_markdownTable(table);
 }
 /** A GitHub markdown table: every cell escaped (user and registry text), left-aligned. */
-function markdownTable(table) {
+function terminal_table_markdownTable(table) {
     const line = (cells) => `| ${cells.join(' | ')} |`;
     return ([
         line(table.headers),
@@ -27905,7 +27905,267 @@ ${text}
     };
 }
 
+;// CONCATENATED MODULE: ./src/report/chart.ts
+/**
+ * A Mermaid `xychart-beta` chart as a fenced markdown block: a title, category labels on the x
+ * axis and one or more series of numbers. Generic (the sticky comment's metric history uses it;
+ * a canary chart can too) and safe for any text: every label and the title pass through
+ * {@link mermaidText}, which keeps a small set of characters that mean nothing to Mermaid or to
+ * markdown, so a version or metric name can neither end the code block, nor a quoted string,
+ * nor add a Mermaid statement, a link or HTML. The exact names belong in the table shown beside
+ * the chart (the accessible fallback), escaped for markdown there.
+ */
+/** Longest label kept, in characters; longer ones are cut and end in `...`. */
+const MAX_LABEL = 32;
+/**
+ * Text Mermaid shows as it is inside a quoted string: ASCII letters and digits, space and
+ * `. _ + / : ( ) =`; every other character (quotes, backticks, `]`, `,`, `;`, `#`, `%`,
+ * `<`, `>`, `&`, line breaks, anything outside ASCII) becomes `_`, and a run of `-` one `-`
+ * (no `-->`). Never empty.
+ */
+function mermaidText(text, max = MAX_LABEL) {
+    const safe = [...text]
+        .map(char => (/^[A-Za-z0-9 ._+/:()=-]$/.test(char) ? char : '_'))
+        .join('')
+        .replace(/-+/g, '-')
+        .replace(/\s+/g, ' ')
+        .trim();
+    const cut = [...safe].length > max ? `${[...safe].slice(0, max - 3).join('')}...` : safe;
+    return cut === '' ? '_' : cut;
+}
+/** A number as Mermaid reads it: finite, at most 6 significant digits, no exponent surprises. */
+function mermaidNumber(value) {
+    const rounded = Number(value.toPrecision(6));
+    const text = String(rounded);
+    // 1e-7 or 1e+25: written out, as a plain decimal.
+    return /e/i.test(text) ? rounded.toFixed(20).replace(/\.?0+$/, '') : text;
+}
+/**
+ * The chart as a ```` ```mermaid ```` block. Throws on a series whose length differs from the
+ * labels' or that holds a value that is not finite: a chart never shows made-up points.
+ */
+function mermaidXyChart(chart) {
+    if (chart.labels.length === 0)
+        throw new Error('a chart needs at least one point');
+    const values = chart.series.flatMap(series => {
+        if (series.values.length !== chart.labels.length) {
+            throw new Error(`a series has ${series.values.length} values for ${chart.labels.length} labels`);
+        }
+        return series.values;
+    });
+    if (values.some(value => !Number.isFinite(value))) {
+        throw new Error('a chart shows finite numbers only');
+    }
+    const [low, high] = yRange(values);
+    const quoted = (text) => `"${mermaidText(text)}"`;
+    const lines = [
+        '```mermaid',
+        'xychart-beta',
+        `    title ${quoted(chart.title)}`,
+        `    x-axis [${chart.labels.map(quoted).join(', ')}]`,
+        `    y-axis ${chart.yLabel === undefined ? '' : `${quoted(chart.yLabel)} `}${mermaidNumber(low)} --> ${mermaidNumber(high)}`,
+        ...chart.series.map(series => `    ${series.kind} [${series.values.map(mermaidNumber).join(', ')}]`),
+        '```'
+    ];
+    return lines.join('\n');
+}
+/** The y axis's range: the values with 5% room each side; a flat series gets room around it. */
+function yRange(values) {
+    const min = Math.min(...values);
+    const max = Math.max(...values);
+    const spread = max - min;
+    const room = spread > 0 ? spread * 0.05 : Math.abs(min) * 0.05 || 1;
+    return [min - room, max + room];
+}
+
+;// CONCATENATED MODULE: ./src/report/rollout-chart.ts
+/**
+ * The chart of a rollout: each trigger's value for the rollout's version (the candidate) and,
+ * where the trigger compares with it, for the champion, from the rollout's start to the
+ * evaluation time, as one Mermaid `xychart-beta` chart a series (report/chart.ts: two lines,
+ * the candidate first) and a table beside it (time, the traffic share with the step boundaries
+ * marked, candidate, champion). The table is the accessible fallback and holds the exact names
+ * and every point; the chart shows only points where each of its lines has a finite value.
+ * The command reads the series (commands/rollout-chart.ts); the text is worded here.
+ */
+
+
+
+
+
+/** Most points a series has over the rollout (the command picks its step so). */
+const CHART_POINTS = 24;
+/** Most series (triggers × segments) charted for one rollout; the rest are counted. */
+const MAX_CHART_SERIES = 6;
+const pad = (n) => String(n).padStart(2, '0');
+/** `04:10`, or `01-05 04:10` when the rollout spans more than a day. */
+function timeLabel(time, long) {
+    const d = new Date(time);
+    const hm = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
+    return long ? `${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${hm}` : hm;
+}
+/** `2026-01-05 04:10:00`. */
+function utcText(time) {
+    return new Date(time)
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d{3}Z$/, '');
+}
+const STEP_TEXT = {
+    start: 'start',
+    advance: 'advance',
+    hold: 'hold',
+    abort: 'abort',
+    complete: 'complete'
+};
+/** The share cell: the share, and each step taken since the previous point (a boundary). */
+function shareCell(point, previous, steps) {
+    const taken = steps.filter(s => s.at > previous && s.at <= point.time);
+    if (taken.length === 0)
+        return `${point.percent}%`;
+    const marks = taken.map(s => `${STEP_TEXT[s.kind]} ${s.percent}% at ${utcText(s.at)}`);
+    return `**${point.percent}%** ← ${marks.join(', ')}`;
+}
+const valueCell = (value) => (value === undefined ? '—' : formatNumber(value));
+function seriesName(series) {
+    return series.segment === undefined ? series.trigger : `${series.trigger} ${series.segment}`;
+}
+/**
+ * One series: a heading, the chart (unless `chart: false`, or fewer than two points where
+ * every line has a value) and the table.
+ */
+function seriesSection(chart, series, options) {
+    const blocks = [`#### ${markdown_escape(seriesName(series))}`];
+    const long = chart.end - chart.start > 24 * 3600_000;
+    const both = series.compared && chart.champion !== undefined;
+    const charted = series.points.filter(p => p.candidate !== undefined && (!both || p.champion !== undefined));
+    if (options.chart && charted.length >= 2) {
+        const lines = [{ kind: 'line', values: charted.map(p => p.candidate) }];
+        if (both)
+            lines.push({ kind: 'line', values: charted.map(p => p.champion) });
+        blocks.push(mermaidXyChart({
+            title: seriesName(series),
+            labels: charted.map(p => timeLabel(p.time, long)),
+            series: lines
+        }));
+    }
+    const headers = [
+        'Time (UTC)',
+        'Share',
+        `${markdown_escape(chart.version)} (candidate)`,
+        ...(both ? [`${markdown_escape(chart.champion)} (champion)`] : [])
+    ];
+    let previous = Number.NEGATIVE_INFINITY;
+    const rows = series.points.map(point => {
+        const row = [
+            utcText(point.time),
+            shareCell(point, previous, chart.steps),
+            valueCell(point.candidate),
+            ...(both ? [valueCell(point.champion)] : [])
+        ];
+        previous = point.time;
+        // Already markdown (numbers, times, escaped names): kept as they are.
+        return row.map(cell => ({ text: cell, markdown: cell }));
+    });
+    blocks.push(terminal_table_markdownTable({
+        // Escaped above.
+        headers,
+        rows
+    }).trimEnd());
+    return blocks;
+}
+/**
+ * The section of one rollout: a heading, what the lines are, then each series' chart and
+ * table. `chart: false` leaves the Mermaid blocks out (the tables stay). Undefined when there
+ * is nothing to show.
+ */
+function renderRolloutChart(chart, options = {}) {
+    if (!chart)
+        return undefined;
+    const version = `**${markdown_escape(chart.version)}**`;
+    const heading = `#### Chart: ${version} over the rollout, ${utcText(chart.start)} → ${utcText(chart.end)} UTC`;
+    if (chart.unavailable !== undefined) {
+        return `${heading}\n\nNo chart: ${markdown_escape(chart.unavailable)}`;
+    }
+    if (chart.series.length === 0)
+        return undefined;
+    const champion = chart.champion === undefined
+        ? 'No champion to compare with.'
+        : `Where a trigger compares with the champion, the chart's second line is the champion **${markdown_escape(chart.champion)}** over the same times.`;
+    const blocks = [
+        heading,
+        `One point every ${formatDuration(chart.stepMs)}. The chart's first line is the candidate ${version}. ${champion} The table beside each chart holds the same numbers and every point (— where the source has no value; those points are left out of the chart); **bold** marks a step of the rollout since the row before.`
+    ];
+    for (const series of chart.series) {
+        blocks.push(...seriesSection(chart, series, { chart: options.chart !== false }));
+    }
+    if (chart.omitted > 0) {
+        blocks.push(`${chart.omitted} more ${chart.omitted === 1 ? 'series is' : 'series are'} not charted (at most ${MAX_CHART_SERIES} a rollout).`);
+    }
+    return blocks.join('\n\n');
+}
+/** `5m`, `1h30m`, `45s`. */
+function formatDuration(ms) {
+    const seconds = Math.round(ms / 1000);
+    const h = Math.floor(seconds / 3600);
+    const m = Math.floor((seconds % 3600) / 60);
+    const s = seconds % 60;
+    const parts = [h ? `${h}h` : '', m ? `${m}m` : '', s ? `${s}s` : ''].join('');
+    return parts || '0s';
+}
+/** The chart's data for `--json`: the points, times as ISO text. */
+function rolloutChartJson(chart) {
+    return {
+        start: new Date(chart.start).toISOString(),
+        end: new Date(chart.end).toISOString(),
+        stepMs: chart.stepMs,
+        ...(chart.unavailable !== undefined ? { unavailable: chart.unavailable } : {}),
+        omitted: chart.omitted,
+        series: chart.series.map(series => ({
+            trigger: series.trigger,
+            ...(series.segment !== undefined ? { segment: series.segment } : {}),
+            compared: series.compared,
+            points: series.points.map(p => ({
+                time: new Date(p.time).toISOString(),
+                percent: p.percent,
+                candidate: p.candidate ?? null,
+                ...(series.compared ? { champion: p.champion ?? null } : {})
+            }))
+        }))
+    };
+}
+/**
+ * The sticky comment's section for a version promoted after a canary: its steps (time, step,
+ * share) from the registry, then the chart and tables of its triggers over the rollout.
+ * `chart: false` leaves the Mermaid blocks out. Undefined without a chart.
+ */
+function renderPromotedRollout(chart, options = {}) {
+    if (!chart)
+        return undefined;
+    const stage = chart.stage === undefined ? 'the canary' : escape(chart.stage);
+    const steps = markdownTable({
+        headers: ['Time (UTC)', 'Step', 'Share'],
+        rows: chart.steps.map(s => [utcText(s.at), STEP_TEXT[s.kind], `${s.percent}%`])
+    }).trimEnd();
+    const blocks = [
+        `### ${stage}: the rollout of **${escape(chart.version)}**`,
+        `The steps as the registry records them, then each trigger of ${stage} over the rollout, read from its metric source now.`,
+        steps
+    ];
+    const series = renderRolloutChart(chart, options);
+    if (series !== undefined)
+        blocks.push(series);
+    else
+        blocks.push(`No trigger series to chart: ${stage} has no rollout triggers.`);
+    return blocks.join('\n\n');
+}
+/** The warning when the canary's steps cannot be read for the sticky comment's chart. */
+function rolloutChartUnreadable(error) {
+    return `The sticky comment shows no rollout chart: the canary's steps could not be read (${errorMessage(error)}).`;
+}
+
 ;// CONCATENATED MODULE: ./src/report/monitor-rollout.ts
+
 
 
 const VERDICT = {
@@ -27953,6 +28213,9 @@ function rolloutMarkdown(result) {
     if (result.reason && result.action.kind === 'abort') {
         lines.push('', `Evidence: ${markdown_escape(result.reason)}`);
     }
+    const chart = renderRolloutChart(result.chart);
+    if (chart !== undefined)
+        lines.push('', chart);
     return lines;
 }
 function rolloutJson(result) {
@@ -27972,6 +28235,7 @@ function rolloutJson(result) {
         triggers: result.triggers.map(triggerJson),
         action: action.kind === 'wait' ? { kind: 'wait', until: action.until.toISOString() } : action,
         ...(result.reason ? { reason: result.reason } : {}),
+        ...(result.chart ? { chart: rolloutChartJson(result.chart) } : {}),
         summary: driveActionText(result)
     };
 }
@@ -28543,7 +28807,7 @@ function stepsOfHistory(history, stage) {
         .sort((a, b) => a.at.getTime() - b.at.getTime());
 }
 /** Where the stage's latest rollout stands; undefined before its first start. */
-function rolloutState(steps) {
+function steps_rolloutState(steps) {
     let startAt = -1;
     steps.forEach((step, i) => {
         if (step.kind === 'start')
@@ -28584,7 +28848,7 @@ const isActive = (state) => state.phase === 'running' || state.phase === 'held';
  * no rollout to act on) when it does not follow from them.
  */
 function decideStep(steps, request, where) {
-    const state = rolloutState(steps);
+    const state = steps_rolloutState(steps);
     const name = `${where.model} ${where.stage}`;
     const repeat = { noop: 'step already recorded' };
     if (request.kind === 'start') {
@@ -28701,6 +28965,157 @@ function driveDecision(input) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/commands/rollout-chart.ts
+
+
+
+
+const MINUTE = 60_000;
+/** The distance between two points: the trigger's step, or coarser (whole minutes) to fit CHART_POINTS. */
+function chartStepMs(start, end, triggerStepMs) {
+    const span = Math.max(0, end - start);
+    const needed = Math.ceil(span / (CHART_POINTS - 1) / MINUTE) * MINUTE;
+    return Math.max(triggerStepMs, needed);
+}
+/** The share at `time`: the last step taken at or before it (0 before the start). */
+function shareAt(steps, time) {
+    let percent = 0;
+    for (const step of steps)
+        if (step.at <= time)
+            percent = step.percent;
+    return percent;
+}
+/** A series' key: the `by` label's value, or its labels when the query answers several series. */
+function keyOf(series, trigger, many) {
+    if (trigger.by !== undefined)
+        return `${trigger.by}="${series.labels[trigger.by] ?? ''}"`;
+    if (!many)
+        return undefined;
+    const labels = Object.entries(series.labels)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([name, value]) => `${name}="${value}"`);
+    return `{${labels.join(', ')}}`;
+}
+function valueAt(series, time) {
+    const sample = series?.samples.find(s => s.time === time);
+    return sample !== undefined && Number.isFinite(sample.value) ? sample.value : undefined;
+}
+async function rolloutChart(source, input) {
+    const chart = {
+        version: input.version,
+        ...(input.champion !== undefined ? { champion: input.champion } : {}),
+        start: input.start,
+        end: input.end,
+        stepMs: 0,
+        steps: [...input.steps],
+        series: [],
+        omitted: 0
+    };
+    // Whole seconds: Prometheus answers at the start plus whole steps, and the points are matched so.
+    const start = Math.ceil(input.start / 1000) * 1000;
+    const values = input.champion === undefined ? input.values : { ...input.values, champion: input.champion };
+    try {
+        for (const trigger of input.triggers) {
+            // The policy schema has checked the step; a default keeps this total for typed callers.
+            const stepMs = chartStepMs(start, input.end, durationMs(trigger.step) ?? MINUTE);
+            chart.stepMs = Math.max(chart.stepMs, stepMs);
+            const ask = (version) => source.queryRange({
+                query: trigger.query,
+                values: { ...values, version },
+                start,
+                end: input.end,
+                stepMs
+            });
+            const compared = trigger.relative?.baseline === 'champion' && input.champion !== undefined;
+            const candidate = await ask(input.version);
+            const champion = compared ? await ask(input.champion) : [];
+            const many = candidate.length > 1;
+            const championOf = new Map(champion.map(s => [keyOf(s, trigger, champion.length > 1), s]));
+            const times = [];
+            for (let time = start; time <= input.end; time += stepMs)
+                times.push(time);
+            // No data for the candidate at all: one series of empty points, so the table says so.
+            const answered = candidate.length > 0 ? candidate : [{ labels: {}, samples: [] }];
+            for (const series of answered) {
+                const key = keyOf(series, trigger, many);
+                const theirs = compared ? championOf.get(key) : undefined;
+                const entry = {
+                    trigger: trigger.name,
+                    ...(key !== undefined ? { segment: key } : {}),
+                    compared,
+                    points: times.map(time => {
+                        const mine = valueAt(series, time);
+                        const other = valueAt(theirs, time);
+                        return {
+                            time,
+                            percent: shareAt(input.steps, time),
+                            ...(mine !== undefined ? { candidate: mine } : {}),
+                            ...(other !== undefined ? { champion: other } : {})
+                        };
+                    })
+                };
+                if (chart.series.length < MAX_CHART_SERIES)
+                    chart.series.push(entry);
+                else
+                    chart.omitted++;
+            }
+        }
+    }
+    catch (error) {
+        // The chart is an illustration: the verdict was reached without it.
+        return { ...chart, series: [], unavailable: errors_errorMessage(error) };
+    }
+    return chart;
+}
+/**
+ * The chart of the canary a promotion follows: when `stage`'s `from` lists a canary stage, the
+ * latest rollout of `version` there (its steps from the registry; its triggers over the whole
+ * rollout from the canary's source, compared with `champion`, the holder the promotion
+ * replaces). Undefined when no canary precedes the stage or `version` had no rollout there.
+ * A source that cannot answer leaves the steps without series (`unavailable` says why); a
+ * registry that cannot be read throws, for the caller to warn about.
+ */
+async function promotedCanaryChart(registry, policy, request) {
+    const canary = (policy.stages[request.stage]?.from ?? []).find(name => policy.stages[name]?.rollout?.type === 'canary');
+    const rollout = canary === undefined ? undefined : policy.stages[canary]?.rollout;
+    if (canary === undefined || !rollout)
+        return undefined;
+    const state = rolloutState(await registry.rolloutSteps(policy.model, canary));
+    if (!state || state.version !== request.version)
+        return undefined;
+    const steps = state.steps.map(s => ({ kind: s.kind, percent: s.percent, at: s.at.getTime() }));
+    const start = state.steps[0]?.at ?? state.since;
+    // An ended rollout is charted to its last step; a running one to now.
+    const ended = state.phase === 'complete' || state.phase === 'aborted';
+    const end = ended ? state.last.at.getTime() : request.at.getTime();
+    const input = {
+        triggers: rollout.triggers ?? [],
+        values: { model: policy.model, version: request.version, stage: canary },
+        version: request.version,
+        ...(request.champion !== undefined ? { champion: request.champion } : {}),
+        steps,
+        start: start.getTime(),
+        end
+    };
+    if (!rollout.triggers || !rollout.source) {
+        return { ...(await rolloutChart(EMPTY_SOURCE, { ...input, triggers: [] })), stage: canary };
+    }
+    let source;
+    try {
+        source = request.sourceFor({ source: rollout.source, triggers: rollout.triggers }, canary);
+    }
+    catch (error) {
+        return {
+            ...(await rolloutChart(EMPTY_SOURCE, input)),
+            stage: canary,
+            unavailable: errorMessage(error)
+        };
+    }
+    return { ...(await rolloutChart(source, input)), stage: canary };
+}
+/** No triggers to ask: the chart holds the steps alone. */
+const EMPTY_SOURCE = { description: 'none', queryRange: async () => [] };
+
 ;// CONCATENATED MODULE: ./src/commands/rollout-step.ts
 async function recordStep(context, request) {
     const { model, stage, step, reason } = request;
@@ -28731,6 +29146,7 @@ async function recordStep(context, request) {
 
 
 
+
 /**
  * `monitor` driving rollouts: for each stage whose `rollout:` has triggers and whose rollout is
  * running, the triggers are judged on the rollout's version over the current step (from the time
@@ -28752,7 +29168,7 @@ function asMonitorPolicy(rollout) {
 async function driveRollout(context, options, stage, rollout) {
     const { model, at } = options;
     const steps = await context.registry.rolloutSteps(model, stage);
-    const state = rolloutState(steps);
+    const state = steps_rolloutState(steps);
     const idle = (why) => ({
         stage,
         type: rollout.type,
@@ -28833,6 +29249,17 @@ async function driveRollout(context, options, stage, rollout) {
         queries: evaluations.reduce((sum, e) => sum + e.evaluation.queries, 0),
         source: source.description
     };
+    // The whole rollout so far, not only the step judged: the chart of candidate and champion.
+    const start = state.steps[0]?.at ?? state.since;
+    result.chart = await rolloutChart(source, {
+        triggers: monitorPolicy.triggers,
+        values,
+        version: state.version,
+        ...(champion !== undefined ? { champion } : {}),
+        steps: state.steps.map(s => ({ kind: s.kind, percent: s.percent, at: s.at.getTime() })),
+        start: start.getTime(),
+        end: at.getTime()
+    });
     if (verdict === 'breach') {
         result.reason = breachReason(model, stage, state.version, breached.map(e => e.evaluation));
     }
@@ -29870,7 +30297,7 @@ async function status_status(context, model, policiesOf) {
     const rollouts = [];
     for (const entry of models) {
         for (const holder of entry.stages.filter(h => h.audit?.rollout !== undefined)) {
-            const state = rolloutState(await context.registry.rolloutSteps(entry.model, holder.stage));
+            const state = steps_rolloutState(await context.registry.rolloutSteps(entry.model, holder.stage));
             if (state)
                 rollouts.push({ model: entry.model, stage: holder.stage, state });
         }
@@ -29991,7 +30418,7 @@ async function readPolicyDirectory(root) {
         }
         catch (error) {
             // The policy error's first line says how many problems; the next names the first one.
-            const lines = errorMessage(error).split('\n');
+            const lines = errors_errorMessage(error).split('\n');
             directory.unread.push({ file, problem: lines[1] ?? lines[0] ?? 'unreadable' });
         }
     }
@@ -37413,12 +37840,12 @@ function parseCommandArgs(name, command, args) {
         return (0,external_node_util_namespaceObject.parseArgs)({ args, options, strict: true, allowPositionals: true });
     }
     catch (error) {
-        const unknown = /^Unknown option '([^']*)'/.exec(errorMessage(error).replace(/^[A-Z_]+: /, ''));
+        const unknown = /^Unknown option '([^']*)'/.exec(errors_errorMessage(error).replace(/^[A-Z_]+: /, ''));
         if (unknown) {
             throw new InvalidInputError(`unknown option ${unknown[1]} for ${name}; see modelgate ${name} --help`, { cause: error });
         }
         // node:util's messages name the offending option; keep them, drop the error code prefix.
-        throw new InvalidInputError(errorMessage(error).replace(/^[A-Z_]+: /, ''), { cause: error });
+        throw new InvalidInputError(errors_errorMessage(error).replace(/^[A-Z_]+: /, ''), { cause: error });
     }
 }
 function reportError(error, io, usage) {
@@ -37427,7 +37854,7 @@ function reportError(error, io, usage) {
         return error.exitCode;
     }
     // An unexpected failure still fails closed, with a message and no stack trace.
-    io.stderr(cliUnexpectedErrorText(errorMessage(error)));
+    io.stderr(cliUnexpectedErrorText(errors_errorMessage(error)));
     return ExitCode.Blocked;
 }
 class UsageError extends InvalidInputError {
@@ -38460,7 +38887,7 @@ function whenMayAdvance(since, minMs) {
 function planStep(input) {
     const { model, stage, rollout, action } = input;
     const name = `${model} ${stage}`;
-    const state = rolloutState(input.steps);
+    const state = steps_rolloutState(input.steps);
     const active = state && isActive(state) ? state : undefined;
     const shadow = rollout.type === 'shadow';
     if (action.kind === 'start') {
@@ -38626,7 +39053,7 @@ async function stagesOf(context, model, version) {
     return record.stages.map(s => s.stage);
 }
 function stateOf(steps) {
-    const state = rolloutState(steps);
+    const state = steps_rolloutState(steps);
     return state ? { state } : {};
 }
 function rollout_outcome(result) {

@@ -10,6 +10,7 @@ import { rendered, type Rendered } from '../report/command.js'
 import { commentMarker, renderComment, type DoneAction } from '../report/comment.js'
 import { stageTrend } from '../commands/stage-trend.js'
 import { trendUnreadable, type StageTrend } from '../report/stage-trend.js'
+import type { RolloutChart } from '../report/rollout-chart.js'
 import {
   baseBranchAt,
   beforePush,
@@ -41,6 +42,7 @@ import { setCommitStatus, statusContext } from '../github/statuses.js'
 import { openRegistryContext, runFactsOf } from './commands.js'
 import { readPayload, type EventContext, type GitHubPorts } from './github-context.js'
 import { withCandidateArtifact } from './candidate-artifact.js'
+import { canaryChartForComment } from './rollout-chart.js'
 import { policyAt, repositoryPath } from './policy-at.js'
 
 /**
@@ -109,6 +111,7 @@ export async function evaluatePullRequest(
     evaluation,
     promoteOn: settings.promoteOn,
     ...(result.trend ? { trend: result.trend } : {}),
+    ...(result.rollout ? { rollout: result.rollout } : {}),
     ...(done ? { done } : {}),
     ...(changed ? { policyChanged: { path: file } } : {}),
     ...(context.runUrl ? { runUrl: context.runUrl } : {})
@@ -229,6 +232,7 @@ export async function promoteOnMerge(
         evaluation: result.evaluation,
         merged: true,
         ...(result.trend ? { trend: result.trend } : {}),
+        ...(result.rollout ? { rollout: result.rollout } : {}),
         ...(done ? { done } : {}),
         ...(context.runUrl ? { runUrl: context.runUrl } : {})
       }),
@@ -268,7 +272,7 @@ async function promoteWithEvidence(
   context: EventContext,
   github: GitHubPorts,
   request: EvidenceRequest
-): Promise<Rendered<PromoteOutcome> & { trend?: StageTrend }> {
+): Promise<Rendered<PromoteOutcome> & { trend?: StageTrend; rollout?: RolloutChart }> {
   const { policy, pr } = request
   const stage = settings.stage
   const stagePolicy = policy.stages[stage]
@@ -312,7 +316,10 @@ async function promoteWithEvidence(
       return undefined
     }
   )
-  return { ...rendered(outcome), ...(trend ? { trend } : {}) }
+  const chart = registryContext.registry
+  const at = registryContext.now()
+  const rollout = await canaryChartForComment(chart, policy, stage, outcome.evaluation, context, at)
+  return { ...rendered(outcome), ...(trend ? { trend } : {}), ...(rollout ? { rollout } : {}) }
 }
 
 /**

@@ -9,6 +9,7 @@ import type { RolloutDriveResult } from '../report/monitor-rollout.js'
 import { driveDecision, type DriveVerdict } from '../rollout/drive.js'
 import { rolloutState } from '../rollout/steps.js'
 import type { RegistryContext } from './registry-context.js'
+import { rolloutChart } from './rollout-chart.js'
 import { recordStep } from './rollout-step.js'
 
 /**
@@ -137,6 +138,17 @@ export async function driveRollout(
     queries: evaluations.reduce((sum, e) => sum + e.evaluation.queries, 0),
     source: source.description
   }
+  // The whole rollout so far, not only the step judged: the chart of candidate and champion.
+  const start = state.steps[0]?.at ?? state.since
+  result.chart = await rolloutChart(source, {
+    triggers: monitorPolicy.triggers,
+    values,
+    version: state.version,
+    ...(champion !== undefined ? { champion } : {}),
+    steps: state.steps.map(s => ({ kind: s.kind, percent: s.percent, at: s.at.getTime() })),
+    start: start.getTime(),
+    end: at.getTime()
+  })
   if (verdict === 'breach') {
     result.reason = breachReason(
       model,

@@ -3,6 +3,7 @@ import { plural } from '../gates/format.js'
 import type { ApprovalTally, Evaluation, GateResult, ReviewerAt } from '../gates/types.js'
 import { escape, renderMarkdown } from './markdown.js'
 import { renderTrend, TREND_HOLDERS as TREND_ROWS_MAX, type StageTrend } from './stage-trend.js'
+import { renderPromotedRollout, type RolloutChart } from './rollout-chart.js'
 
 /** GitHub refuses comment bodies longer than this many characters. */
 export const COMMENT_LIMIT = 65_536
@@ -53,6 +54,8 @@ export interface CommentInput {
   runUrl?: string
   /** The stage's last holders and their metrics (registry audit records): a chart and a table. */
   trend?: StageTrend
+  /** The canary rollout of the version, when the stage follows a canary: its steps and chart. */
+  rollout?: RolloutChart
 }
 
 export interface CommentOptions {
@@ -78,10 +81,19 @@ export function renderComment(input: CommentInput, options: CommentOptions = {})
   const limit = options.limit ?? COMMENT_LIMIT
   const report = renderMarkdown(input.evaluation)
   const trend = renderTrend(input.trend)
-  const full = compose(input, report, undefined, trend)
+  const rollout = renderPromotedRollout(input.rollout)
+  const full = compose(input, report, undefined, trend, rollout)
   if (full.length <= limit) return full
+  // The rollout's charts go first (their tables stay), then the rollout section whole.
+  const rolloutLost = rollout === undefined ? '' : 'the rollout chart and tables, '
+  if (rollout !== undefined) {
+    const note = shortenedNote('the rollout charts are left out (their tables stay)', input.runUrl)
+    const tables = renderPromotedRollout(input.rollout, { chart: false })
+    const body = compose(input, report, note, trend, tables)
+    if (body.length <= limit) return body
+  }
   if (trend !== undefined) {
-    const fitted = fitTrend(input, report, limit)
+    const fitted = fitTrend(input, report, limit, rolloutLost)
     if (fitted !== undefined) return fitted
   }
 
@@ -90,7 +102,7 @@ export function renderComment(input: CommentInput, options: CommentOptions = {})
     gates: input.evaluation.gates.map(withoutDetails)
   }
   // The metric history goes first, whole, before anything of the report itself.
-  const lost = trend === undefined ? '' : 'the metric history of the stage, '
+  const lost = rolloutLost + (trend === undefined ? '' : 'the metric history of the stage, ')
   const shortened = (report: string, what: string) =>
     compose(input, report, shortenedNote(lost + what, input.runUrl))
   const body = shortened(renderMarkdown(noDetails), 'gate details are left out')
@@ -148,7 +160,12 @@ function cutToFit(input: CommentInput, body: string, limit: number, lost = ''): 
  * The comment with the metric history shortened to fit: its charts left out, then its table's
  * rows oldest first; undefined when even one row does not fit with the whole report.
  */
-function fitTrend(input: CommentInput, report: string, limit: number): string | undefined {
+function fitTrend(
+  input: CommentInput,
+  report: string,
+  limit: number,
+  lost = ''
+): string | undefined {
   const holders = input.trend?.holders.length ?? 0
   const withRows = (rows: number) => {
     const dropped = Math.min(holders, TREND_ROWS_MAX) - rows
@@ -159,7 +176,7 @@ function fitTrend(input: CommentInput, report: string, limit: number): string | 
     return compose(
       input,
       report,
-      shortenedNote(what, input.runUrl),
+      shortenedNote(lost + what, input.runUrl),
       renderTrend(input.trend, { chart: false, rows })
     )
   }
@@ -182,7 +199,13 @@ function fitTrend(input: CommentInput, report: string, limit: number): string | 
   return best
 }
 
-function compose(input: CommentInput, report: string, note?: string, trend?: string): string {
+function compose(
+  input: CommentInput,
+  report: string,
+  note?: string,
+  trend?: string,
+  rollout?: string
+): string {
   const { evaluation } = input
   const lines = report.replace(/\n$/, '').split('\n')
   // The report ends with its footer line; our sections go above it.
@@ -193,6 +216,7 @@ function compose(input: CommentInput, report: string, note?: string, trend?: str
   const body = lines.join('\n').trim()
   if (body) blocks.push(body)
   if (trend) blocks.push(trend)
+  if (rollout) blocks.push(rollout)
   const approvals = approvalsSection(evaluation.gates.find(gate => gate.gate === 'approvals'))
   if (approvals) blocks.push(approvals)
   if (!input.done) blocks.push(mergeSection(input))

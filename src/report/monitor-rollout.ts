@@ -10,6 +10,7 @@ import type { RolloutStepRequest, WriteResult } from '../registry/port.js'
 import type { RolloutState } from '../rollout/steps.js'
 import { escape } from './markdown.js'
 import { triggerRows, triggerJson } from './monitor.js'
+import { renderRolloutChart, rolloutChartJson, type RolloutChart } from './rollout-chart.js'
 
 type Written = { written: boolean; dryRun: boolean }
 
@@ -47,6 +48,8 @@ export interface RolloutDriveResult {
   /** The step recorded (or that would be, or was already). */
   step?: RolloutStepRequest
   result?: WriteResult
+  /** Each trigger over the whole rollout so far, candidate and champion (report/rollout-chart.ts). */
+  chart?: RolloutChart
 }
 
 const VERDICT: Record<RolloutDriveResult['verdict'], string> = {
@@ -120,6 +123,8 @@ export function rolloutMarkdown(result: RolloutDriveResult): string[] {
   if (result.reason && result.action.kind === 'abort') {
     lines.push('', `Evidence: ${escape(result.reason)}`)
   }
+  const chart = renderRolloutChart(result.chart)
+  if (chart !== undefined) lines.push('', chart)
   return lines
 }
 
@@ -140,6 +145,7 @@ export function rolloutJson(result: RolloutDriveResult): Record<string, unknown>
     triggers: result.triggers.map(triggerJson),
     action: action.kind === 'wait' ? { kind: 'wait', until: action.until.toISOString() } : action,
     ...(result.reason ? { reason: result.reason } : {}),
+    ...(result.chart ? { chart: rolloutChartJson(result.chart) } : {}),
     summary: driveActionText(result)
   }
 }
