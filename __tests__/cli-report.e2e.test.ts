@@ -113,15 +113,19 @@ describe('modelgate report (bundled CLI, git registry)', () => {
       expect.objectContaining({ id: 'demo#staging#9', stage: 'staging', version: 'v1.0.0' })
     ])
 
-    // A window that ends before the hand-made tag (--until is excluded) holds no such change.
+    // A window that ends before the hand-made tag (--until is excluded) still lists it: it holds
+    // staging now, and a holder ModelGate did not assign is listed whatever the window (a tag's
+    // date is whatever its maker set).
     const history = JSON.parse((await cli('history', 'demo', '--json')).stdout) as Array<{
       id: string
       at: string
     }>
     const at = history.find(event => event.id === 'demo#staging#9')?.at as string
-    const before = await cli('report', 'demo', ...SINCE, '--until', at)
-    expect(before.exitCode).toBe(0)
-    expect(before.stdout).toContain('### Changes not made by ModelGate: none')
+    const before = await cli('report', 'demo', ...SINCE, '--until', at, '--json')
+    expect(before.exitCode).toBe(1)
+    expect((JSON.parse(before.stdout) as ReportJson).changesNotByModelGate).toEqual([
+      expect.objectContaining({ id: 'demo#staging#9', kind: 'holder', version: 'v1.0.0' })
+    ])
   })
 
   it("a tag whose message copies another tag's record is listed too: the record is not its own", async () => {

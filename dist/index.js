@@ -67952,6 +67952,235 @@ function yRange(values) {
     return [min - room, max + room];
 }
 
+;// CONCATENATED MODULE: ./src/rollout/steps.ts
+/**
+ * Rollout steps, backend-neutral and pure: what a step looks like where a registry keeps it with
+ * an event (the `rollout` facts of a git tag's message, the in-memory fake's audit), where a
+ * stage's rollout stands after its steps, and whether a requested step is new, a repeat (written
+ * nothing) or out of turn (refused). Every adapter judges a write with `decideStep` against the
+ * steps it has just read, so a re-run or a lost race never records a step twice.
+ */
+
+const STEP_KINDS = [
+    'start',
+    'advance',
+    'hold',
+    'abort',
+    'complete'
+];
+/** The facts a registry keeps with a step's event, under `rollout`. */
+function rolloutFacts(step) {
+    return {
+        step: step.kind,
+        percent: step.percent,
+        ...(step.from === undefined ? {} : { from: step.from })
+    };
+}
+const isPercent = (value) => typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 100;
+/**
+ * The step an event records, when its stored audit carries valid `rollout` facts; undefined
+ * for any other event (a promotion, a damaged or foreign record).
+ */
+function stepOfEvent(event) {
+    const facts = event.audit?.rollout;
+    if (!facts || typeof facts !== 'object' || Array.isArray(facts))
+        return undefined;
+    const { step, percent, from } = facts;
+    if (!STEP_KINDS.includes(step) || !isPercent(percent))
+        return undefined;
+    if (from !== undefined && !isPercent(from))
+        return undefined;
+    if (event.version === undefined || event.stage === undefined)
+        return undefined;
+    const reason = event.audit?.reason;
+    return {
+        model: event.model,
+        stage: event.stage,
+        version: event.version,
+        kind: step,
+        percent,
+        ...(from === undefined ? {} : { from }),
+        at: event.at,
+        by: event.by,
+        ...(typeof reason === 'string' ? { reason } : {}),
+        id: event.id
+    };
+}
+/** A stage's steps from a model's history (newest first, as the port's `history`), oldest first. */
+function stepsOfHistory(history, stage) {
+    return [...history]
+        .reverse()
+        .filter(event => event.stage === stage)
+        .flatMap(event => stepOfEvent(event) ?? [])
+        .sort((a, b) => a.at.getTime() - b.at.getTime());
+}
+/** Where the stage's latest rollout stands; undefined before its first start. */
+function rolloutState(steps) {
+    let startAt = -1;
+    steps.forEach((step, i) => {
+        if (step.kind === 'start')
+            startAt = i;
+    });
+    if (startAt < 0)
+        return undefined;
+    const own = steps.slice(startAt).filter(s => s.version === steps[startAt]?.version);
+    const first = own[0];
+    let since = first.at;
+    let percent = first.percent;
+    let phase = 'running';
+    for (const step of own) {
+        if (phase === 'aborted' || phase === 'complete')
+            break;
+        if (step.kind === 'advance') {
+            percent = step.percent;
+            since = step.at;
+            phase = 'running';
+        }
+        else if (step.kind === 'hold') {
+            phase = 'held';
+        }
+        else if (step.kind === 'abort' || step.kind === 'complete') {
+            phase = step.kind === 'abort' ? 'aborted' : 'complete';
+            percent = step.percent;
+            since = step.at;
+        }
+    }
+    const last = own[own.length - 1];
+    return { version: first.version, phase, percent, since, last, steps: own };
+}
+/** Started and neither aborted nor complete. */
+const isActive = (state) => state.phase === 'running' || state.phase === 'held';
+/**
+ * Judges `request` against the stage's recorded steps: `write` when it is the next step,
+ * `{ noop }` when it is already recorded (a re-run), and a refusal (exit 2; exit 3 when there is
+ * no rollout to act on) when it does not follow from them.
+ */
+function decideStep(steps, request, where) {
+    const state = rolloutState(steps);
+    const name = `${where.model} ${where.stage}`;
+    const repeat = { noop: 'step already recorded' };
+    if (request.kind === 'start') {
+        if (state && isActive(state)) {
+            if (state.version === request.version)
+                return repeat;
+            throw new errors/* InvalidInputError */.oC(`${name}: ${state.version} is already in rollout at ${state.percent}%; abort it before starting ${request.version}.`);
+        }
+        if (request.from !== undefined) {
+            throw new errors/* InvalidInputError */.oC(`${name}: a start has no share before it.`);
+        }
+        return 'write';
+    }
+    if (!state)
+        throw new errors/* NotFoundError */.m_(`${name}: no rollout has been started.`);
+    if (state.version !== request.version) {
+        throw new errors/* InvalidInputError */.oC(`${name}: the rollout is of ${state.version}, not ${request.version}.`);
+    }
+    const last = state.last;
+    const sameAsLast = last.kind === request.kind && last.percent === request.percent && last.from === request.from;
+    if (!isActive(state)) {
+        if (sameAsLast)
+            return repeat;
+        throw new errors/* InvalidInputError */.oC(`${name}: the rollout of ${state.version} ${state.phase === 'aborted' ? 'was aborted' : 'is complete'} (${last.at.toISOString()}); start a new one.`);
+    }
+    switch (request.kind) {
+        case 'advance':
+            if (request.percent === state.percent && state.phase === 'running') {
+                if (request.from === undefined || last.from === request.from)
+                    return repeat;
+            }
+            if (request.from !== undefined && request.from !== state.percent) {
+                throw new errors/* InvalidInputError */.oC(`${name}: the canary is at ${state.percent}%, not ${request.from}%: the registry moved since this step was planned.`);
+            }
+            if (request.percent <= state.percent) {
+                throw new errors/* InvalidInputError */.oC(`${name}: an advance must raise the share above ${state.percent}%, not to ${request.percent}%.`);
+            }
+            return 'write';
+        case 'hold':
+            if (state.phase === 'held' && last.percent === request.percent)
+                return repeat;
+            if (request.percent !== state.percent) {
+                throw new errors/* InvalidInputError */.oC(`${name}: a hold keeps the share at ${state.percent}%, not ${request.percent}%.`);
+            }
+            return 'write';
+        case 'abort':
+            if (request.percent !== 0)
+                throw new errors/* InvalidInputError */.oC(`${name}: an abort sets the share to 0%.`);
+            return 'write';
+        case 'complete':
+            if (request.percent !== 100) {
+                throw new errors/* InvalidInputError */.oC(`${name}: a completed rollout has the full share, 100%.`);
+            }
+            return 'write';
+    }
+    throw new errors/* InvalidInputError */.oC(`${name}: unknown rollout step.`);
+}
+
+;// CONCATENATED MODULE: ./src/audit/made-by.ts
+/**
+ * Whether ModelGate made a registry event: the one predicate `report`, `status` and `history`
+ * share, so a change one of them lists as not made by ModelGate the others flag too. Pure.
+ *
+ * An event is ModelGate's only when its stored facts hold either
+ * - a valid audit record (`auditRecordOf`) of a write (`written: true`) whose kind fits the
+ *   event (an assignment or unassignment by a promotion, a forced promotion or a rollback) for
+ *   the event's model and stage (and, for an assignment, its version), or
+ * - valid rollout facts (`stepOfEvent`) whose step fits the event: start, advance and hold
+ *   assign the version, abort and complete take it out, or
+ * - the `replacedBy` mark of a removal ModelGate writes to make way for a version (a promotion
+ *   below an outranking holder, a rollout's start), when the stage's next event is that
+ *   version's assignment and is ModelGate's itself.
+ * Anything else (no facts, ModelGate's marker with no record, a refused attempt's record, a
+ * record of another kind, stage or version, damaged rollout facts; every deregistration and
+ * deprecation, which ModelGate never writes) is not made by ModelGate. The registry adapters
+ * have already dropped facts that name another event or copy another tag's record
+ * (registry/git/tag-audit.ts).
+ */
+
+
+const STAGE_RECORD_KINDS = ['promotion', 'forced-promotion', 'rollback', 'automatic-rollback'];
+/** The event on its own: a written record that fits it, or rollout facts that fit it. */
+function recordFits(event) {
+    if (event.kind !== 'assignment' && event.kind !== 'unassignment')
+        return false;
+    const step = stepOfEvent(event);
+    if (step) {
+        const assigns = step.kind === 'start' || step.kind === 'advance' || step.kind === 'hold';
+        return assigns === (event.kind === 'assignment');
+    }
+    const record = auditRecordOf(event.audit);
+    if (!record || !record.written || !STAGE_RECORD_KINDS.includes(record.kind))
+        return false;
+    if (record.model !== event.model || record.to !== event.stage)
+        return false;
+    return event.kind === 'unassignment' || record.version === event.version;
+}
+/**
+ * Whether ModelGate made `event`. `history` is the model's events newest first (as the port's
+ * `history` gives them), read only for a removal marked `replacedBy`; without it such a removal
+ * counts as not made by ModelGate.
+ */
+function madeByModelGate(event, history = []) {
+    if (recordFits(event))
+        return true;
+    const replacedBy = event.audit?.replacedBy;
+    if (event.kind !== 'unassignment' || typeof replacedBy !== 'string')
+        return false;
+    const at = history.indexOf(event);
+    if (at < 0)
+        return false;
+    // Newest first: the events after it are the ones before it in the list.
+    const next = history
+        .slice(0, at)
+        .reverse()
+        .find(e => e.model === event.model &&
+        e.stage === event.stage &&
+        (e.kind === 'assignment' || e.kind === 'unassignment'));
+    return (next !== undefined &&
+        next.kind === 'assignment' &&
+        next.version === replacedBy &&
+        recordFits(next));
+}
+
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./src/registry/git/runner.ts
@@ -68706,10 +68935,12 @@ function renderRollout(result) {
 
 
 
+
+
 /** Shown in a cell that has no value, as GTO shows an empty stage. */
 const registry_tables_NONE = '-';
 function renderStatus(view, format = 'md') {
-    const { models, policyStages, unusedPolicies, rollouts } = 'models' in view ? view : { models: view };
+    const { models, policyStages, unusedPolicies, rollouts, deregistered } = 'models' in view ? view : { models: view };
     if (models.length === 0)
         return 'The registry holds no models yet.\n';
     const rows = models.flatMap(entry => {
@@ -68737,6 +68968,7 @@ function renderStatus(view, format = 'md') {
         ...(rollouts ?? []).map(r => ({ text: `${r.model} ${r.stage}: ${rolloutLine(r.state)}` })),
         ...tieNotes(models),
         ...unrecordedNotes(models),
+        ...(deregistered ?? []).map(deregistrationNote),
         ...localOnlyNotes(models),
         ...(unusedPolicies ?? []).map((unused) => ({
             text: `${unused.model}: only the stages someone holds are shown: ${unused.file} ${unused.why}.`
@@ -68767,7 +68999,16 @@ function tieNotes(models) {
  * message that copies another event's record (which the registry then does not believe).
  */
 function unrecordedNotes(models) {
-    return models.flatMap(entry => entry.stages.flatMap(holder => auditRecordOf(holder.audit)
+    return models.flatMap(entry => entry.stages.flatMap(holder => madeByModelGate({
+        kind: 'assignment',
+        model: entry.model,
+        version: holder.version,
+        stage: holder.stage,
+        at: holder.assignedAt,
+        by: holder.assignedBy,
+        id: holder.eventId,
+        ...(holder.audit === undefined ? {} : { audit: holder.audit })
+    })
         ? []
         : [
             {
@@ -68777,7 +69018,15 @@ function unrecordedNotes(models) {
         ]));
 }
 /** Why an event has no ModelGate record, as status and history say it. */
-const NOT_RECORDED = 'not written by ModelGate, or its message copies the record of another event';
+const NOT_RECORDED = 'not written by ModelGate, or its message holds no record of a write that fits it, copies the record of another event or is not dated as its record';
+/** A holder that changed through a deregistration, which ModelGate never writes. */
+function deregistrationNote(d) {
+    const now = d.holder === undefined ? 'nobody holds it now' : `${d.holder} holds it now`;
+    return {
+        text: `${d.model} ${d.stage}: ${d.version} held it until its deregistration (${d.id}, by ${d.by} at ${utcSeconds(d.at)} UTC, not made by ModelGate); ${now}.`,
+        code: [d.id]
+    };
+}
 function localOnlyNotes(models) {
     return models.flatMap(entry => {
         const events = entry.localOnly ?? [];
@@ -68813,7 +69062,9 @@ localOnly = new Set()) {
     if (events.length === 0)
         return 'No events.\n';
     const rows = events.map((event) => {
-        const record = auditRecordOf(event.audit);
+        const own = madeByModelGate(event, events);
+        const step = own ? stepOfEvent(event) : undefined;
+        const record = own ? auditRecordOf(event.audit) : undefined;
         const pr = record?.pullRequest;
         const approvers = pr?.approvers.map(approver => approver.login).join(', ');
         return [
@@ -68823,7 +69074,7 @@ localOnly = new Set()) {
             event.version ?? '—',
             event.stage ?? '—',
             event.by,
-            record ? recordOutcome(record) : decisionless(event),
+            step ? stepDecision(step) : record ? recordOutcome(record) : decisionless(event, own),
             // A removal's row names the version removed; the record's `previous` is that same one.
             (event.kind === 'unassignment' ? undefined : record?.previous) ?? '—',
             pr
@@ -68852,12 +69103,33 @@ localOnly = new Set()) {
 }
 /**
  * The Decision cell of an event without a ModelGate record: a stage event ModelGate writes
- * always carries one, so its absence is named; other events have no decision.
+ * always carries one (or rollout facts, or makes way for a version it assigns), so its absence
+ * is named; ModelGate never deregisters or deprecates; other events have no decision.
  */
-function decisionless(event) {
-    return event.kind === 'assignment' || event.kind === 'unassignment'
-        ? '— (no ModelGate record)'
-        : '—';
+function decisionless(event, own) {
+    if (event.kind === 'deregistration' || event.kind === 'deprecation') {
+        return '— (not made by ModelGate)';
+    }
+    if (event.kind !== 'assignment' && event.kind !== 'unassignment')
+        return '—';
+    if (own)
+        return `made way for ${String(event.audit?.replacedBy)}`;
+    return '— (no ModelGate record)';
+}
+/** The Decision cell of a rollout step: `rollout: advance to 25%`. */
+function stepDecision(step) {
+    switch (step.kind) {
+        case 'start':
+            return `rollout: start at ${step.percent}%`;
+        case 'advance':
+            return `rollout: advance to ${step.percent}%`;
+        case 'hold':
+            return `rollout: hold at ${step.percent}%`;
+        case 'abort':
+            return 'rollout: abort, traffic 0%';
+        case 'complete':
+            return 'rollout: complete, full traffic';
+    }
 }
 /** One line saying where a registry write went; undefined when the backend does not say. */
 function describePublication(publication) {
@@ -73428,169 +73700,6 @@ async function alreadyDone(context, options, current) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/rollout/steps.ts
-/**
- * Rollout steps, backend-neutral and pure: what a step looks like where a registry keeps it with
- * an event (the `rollout` facts of a git tag's message, the in-memory fake's audit), where a
- * stage's rollout stands after its steps, and whether a requested step is new, a repeat (written
- * nothing) or out of turn (refused). Every adapter judges a write with `decideStep` against the
- * steps it has just read, so a re-run or a lost race never records a step twice.
- */
-
-const STEP_KINDS = [
-    'start',
-    'advance',
-    'hold',
-    'abort',
-    'complete'
-];
-/** The facts a registry keeps with a step's event, under `rollout`. */
-function rolloutFacts(step) {
-    return {
-        step: step.kind,
-        percent: step.percent,
-        ...(step.from === undefined ? {} : { from: step.from })
-    };
-}
-const isPercent = (value) => typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 100;
-/**
- * The step an event records, when its stored audit carries valid `rollout` facts; undefined
- * for any other event (a promotion, a damaged or foreign record).
- */
-function stepOfEvent(event) {
-    const facts = event.audit?.rollout;
-    if (!facts || typeof facts !== 'object' || Array.isArray(facts))
-        return undefined;
-    const { step, percent, from } = facts;
-    if (!STEP_KINDS.includes(step) || !isPercent(percent))
-        return undefined;
-    if (from !== undefined && !isPercent(from))
-        return undefined;
-    if (event.version === undefined || event.stage === undefined)
-        return undefined;
-    const reason = event.audit?.reason;
-    return {
-        model: event.model,
-        stage: event.stage,
-        version: event.version,
-        kind: step,
-        percent,
-        ...(from === undefined ? {} : { from }),
-        at: event.at,
-        by: event.by,
-        ...(typeof reason === 'string' ? { reason } : {}),
-        id: event.id
-    };
-}
-/** A stage's steps from a model's history (newest first, as the port's `history`), oldest first. */
-function stepsOfHistory(history, stage) {
-    return [...history]
-        .reverse()
-        .filter(event => event.stage === stage)
-        .flatMap(event => stepOfEvent(event) ?? [])
-        .sort((a, b) => a.at.getTime() - b.at.getTime());
-}
-/** Where the stage's latest rollout stands; undefined before its first start. */
-function rolloutState(steps) {
-    let startAt = -1;
-    steps.forEach((step, i) => {
-        if (step.kind === 'start')
-            startAt = i;
-    });
-    if (startAt < 0)
-        return undefined;
-    const own = steps.slice(startAt).filter(s => s.version === steps[startAt]?.version);
-    const first = own[0];
-    let since = first.at;
-    let percent = first.percent;
-    let phase = 'running';
-    for (const step of own) {
-        if (phase === 'aborted' || phase === 'complete')
-            break;
-        if (step.kind === 'advance') {
-            percent = step.percent;
-            since = step.at;
-            phase = 'running';
-        }
-        else if (step.kind === 'hold') {
-            phase = 'held';
-        }
-        else if (step.kind === 'abort' || step.kind === 'complete') {
-            phase = step.kind === 'abort' ? 'aborted' : 'complete';
-            percent = step.percent;
-            since = step.at;
-        }
-    }
-    const last = own[own.length - 1];
-    return { version: first.version, phase, percent, since, last, steps: own };
-}
-/** Started and neither aborted nor complete. */
-const isActive = (state) => state.phase === 'running' || state.phase === 'held';
-/**
- * Judges `request` against the stage's recorded steps: `write` when it is the next step,
- * `{ noop }` when it is already recorded (a re-run), and a refusal (exit 2; exit 3 when there is
- * no rollout to act on) when it does not follow from them.
- */
-function decideStep(steps, request, where) {
-    const state = rolloutState(steps);
-    const name = `${where.model} ${where.stage}`;
-    const repeat = { noop: 'step already recorded' };
-    if (request.kind === 'start') {
-        if (state && isActive(state)) {
-            if (state.version === request.version)
-                return repeat;
-            throw new errors/* InvalidInputError */.oC(`${name}: ${state.version} is already in rollout at ${state.percent}%; abort it before starting ${request.version}.`);
-        }
-        if (request.from !== undefined) {
-            throw new errors/* InvalidInputError */.oC(`${name}: a start has no share before it.`);
-        }
-        return 'write';
-    }
-    if (!state)
-        throw new errors/* NotFoundError */.m_(`${name}: no rollout has been started.`);
-    if (state.version !== request.version) {
-        throw new errors/* InvalidInputError */.oC(`${name}: the rollout is of ${state.version}, not ${request.version}.`);
-    }
-    const last = state.last;
-    const sameAsLast = last.kind === request.kind && last.percent === request.percent && last.from === request.from;
-    if (!isActive(state)) {
-        if (sameAsLast)
-            return repeat;
-        throw new errors/* InvalidInputError */.oC(`${name}: the rollout of ${state.version} ${state.phase === 'aborted' ? 'was aborted' : 'is complete'} (${last.at.toISOString()}); start a new one.`);
-    }
-    switch (request.kind) {
-        case 'advance':
-            if (request.percent === state.percent && state.phase === 'running') {
-                if (request.from === undefined || last.from === request.from)
-                    return repeat;
-            }
-            if (request.from !== undefined && request.from !== state.percent) {
-                throw new errors/* InvalidInputError */.oC(`${name}: the canary is at ${state.percent}%, not ${request.from}%: the registry moved since this step was planned.`);
-            }
-            if (request.percent <= state.percent) {
-                throw new errors/* InvalidInputError */.oC(`${name}: an advance must raise the share above ${state.percent}%, not to ${request.percent}%.`);
-            }
-            return 'write';
-        case 'hold':
-            if (state.phase === 'held' && last.percent === request.percent)
-                return repeat;
-            if (request.percent !== state.percent) {
-                throw new errors/* InvalidInputError */.oC(`${name}: a hold keeps the share at ${state.percent}%, not ${request.percent}%.`);
-            }
-            return 'write';
-        case 'abort':
-            if (request.percent !== 0)
-                throw new errors/* InvalidInputError */.oC(`${name}: an abort sets the share to 0%.`);
-            return 'write';
-        case 'complete':
-            if (request.percent !== 100) {
-                throw new errors/* InvalidInputError */.oC(`${name}: a completed rollout has the full share, 100%.`);
-            }
-            return 'write';
-    }
-    throw new errors/* InvalidInputError */.oC(`${name}: unknown rollout step.`);
-}
-
 ;// CONCATENATED MODULE: ./src/rollout/drive.ts
 /**
  * What `monitor` does with a running rollout, from its policy, where it stands, the verdict of
@@ -75724,12 +75833,69 @@ async function status_status(context, model, policiesOf) {
                 rollouts.push({ model: entry.model, stage: holder.stage, state });
         }
     }
-    const view = { models, ...policies, ...(rollouts.length > 0 ? { rollouts } : {}) };
+    const deregistered = deregisteredHolders(models, await context.registry.history(model));
+    const view = {
+        models,
+        ...policies,
+        ...(rollouts.length > 0 ? { rollouts } : {}),
+        ...(deregistered.length > 0 ? { deregistered } : {})
+    };
     return {
         report: { command: 'status', view },
         exitCode: errors/* ExitCode */.yU.Pass,
         view
     };
+}
+/**
+ * The stages whose holder a deregistration took out (`events` newest first, as the port's
+ * `history`): replaying each stage's events oldest first, the version that held it just before
+ * its deregistration, when it holds it no more. ModelGate never deregisters, so such a change of
+ * holder has no ModelGate record; status says so beside the holder that followed.
+ */
+function deregisteredHolders(models, events) {
+    const oldestFirst = [...events].reverse();
+    const found = [];
+    for (const entry of models) {
+        const own = oldestFirst.filter(event => event.model === entry.model);
+        const stages = new Set(own.flatMap(event => (event.stage === undefined ? [] : [event.stage])));
+        for (const stage of stages) {
+            const inStage = [];
+            for (const event of own) {
+                if (event.version === undefined)
+                    continue;
+                if (event.kind === 'deregistration') {
+                    const at = inStage.indexOf(event.version);
+                    if (at < 0)
+                        continue;
+                    const held = at === inStage.length - 1;
+                    inStage.splice(at, 1);
+                    const holder = entry.stages.find(h => h.stage === stage)?.version;
+                    if (held && holder !== event.version) {
+                        found.push({
+                            model: entry.model,
+                            stage,
+                            version: event.version,
+                            at: event.at,
+                            by: event.by,
+                            id: event.id,
+                            ...(holder === undefined ? {} : { holder })
+                        });
+                    }
+                    continue;
+                }
+                if (event.stage !== stage)
+                    continue;
+                if (event.kind !== 'assignment' && event.kind !== 'unassignment')
+                    continue;
+                const at = inStage.indexOf(event.version);
+                if (at >= 0)
+                    inStage.splice(at, 1);
+                if (event.kind === 'assignment')
+                    inStage.push(event.version);
+            }
+        }
+    }
+    return found;
 }
 /** `modelgate history`: every event, newest first, from the registry alone. */
 async function status_history(context, model, filter = {}) {
@@ -75993,10 +76159,42 @@ const RECORD_KINDS = {
     // A promotion's removal of an outranking holder, a rollback's removal of the holder.
     unassign: ['promotion', 'forced-promotion', 'rollback', 'automatic-rollback']
 };
+/**
+ * How far the time ModelGate writes in a tag's facts (`at`) may be from the tag's tagger date.
+ * ModelGate sets both from one chosen second (registry/git/drafts.ts: `auditRecord` and
+ * `identityEnv`), so its own tags never differ at all; the allowance only absorbs a re-signing
+ * or re-packing tool that rounds a date. A copied message (a genuine record on a new tag) keeps
+ * the old `at` while git stamps the copy with the time it was made: minutes or more apart.
+ */
+const RECORD_TIME_TOLERANCE_SECONDS = 2;
 /** The ModelGate facts stored in `event`'s message, when they name this event; else undefined. */
 function tagAudit(event) {
     const { audit } = parseMessage(event.message);
     return audit && namesEvent(audit, event) ? audit : undefined;
+}
+/**
+ * `tagAudit`, and not a copy: undefined too when an earlier event of the artifact (`events`,
+ * oldest first) of the same action, stage and version carries the very same facts. ModelGate
+ * writes each tag's facts once, with the tag's own time in them, so the same facts in two tags
+ * mean one was copied onto the other; the earlier keeps them.
+ */
+function ownTagAudit(event, events) {
+    const audit = tagAudit(event);
+    if (!audit || (event.action !== 'assign' && event.action !== 'unassign'))
+        return audit;
+    const facts = JSON.stringify(audit);
+    for (const other of events) {
+        if (other === event)
+            break;
+        if (other.action !== event.action || other.stage !== event.stage)
+            continue;
+        if (other.version !== event.version)
+            continue;
+        const earlier = parseMessage(other.message).audit;
+        if (earlier && JSON.stringify(earlier) === facts)
+            return undefined;
+    }
+    return audit;
 }
 /**
  * Whether every fact that names an event names `event`: the facts' own `action`, `model`,
@@ -76011,6 +76209,12 @@ function namesEvent(audit, event) {
         return false;
     if (!same(audit.version, event.version) || !same(audit.stage, event.stage))
         return false;
+    // The time ModelGate wrote in the facts is the tag's own tagger time (see the tolerance).
+    if (audit.at !== undefined) {
+        const at = typeof audit.at === 'string' ? Date.parse(audit.at) : NaN;
+        if (!(Math.abs(at / 1000 - event.time) <= RECORD_TIME_TOLERANCE_SECONDS))
+            return false;
+    }
     const record = audit.record;
     if (record === undefined)
         return true;
@@ -77482,9 +77686,10 @@ const KIND = {
 function eventKind(action) {
     return KIND[action];
 }
-function toRegistryEvent(event) {
+/** `events`: the artifact's events, oldest first; an event whose facts copy an earlier one's has none. */
+function toRegistryEvent(event, events = []) {
     const { summary } = parseMessage(event.message);
-    const audit = tagAudit(event);
+    const audit = ownTagAudit(event, events);
     return {
         kind: KIND[event.action],
         model: event.model,
@@ -77496,7 +77701,8 @@ function toRegistryEvent(event) {
         id: event.tag,
         ref: event.commit,
         ...(summary ? { summary } : {}),
-        ...(audit ? { audit } : {})
+        ...(audit ? { audit } : {}),
+        ...(event.counter === undefined ? {} : { sequence: event.counter })
     };
 }
 function stageHolder(state, model, stage) {
@@ -77504,7 +77710,7 @@ function stageHolder(state, model, stage) {
     if (!holder)
         return undefined;
     const event = holder.assignment;
-    const audit = tagAudit(event);
+    const audit = ownTagAudit(event, state.artifacts.get(model)?.events ?? []);
     return {
         model,
         stage,
@@ -77539,7 +77745,9 @@ function historyOf(state, model) {
     const events = model === undefined
         ? [...state.artifacts.values()].flatMap(a => a.events).sort(compareEvents)
         : [...(state.artifacts.get(model)?.events ?? [])];
-    return events.reverse().map(toRegistryEvent);
+    return events
+        .reverse()
+        .map(event => toRegistryEvent(event, state.artifacts.get(event.model)?.events ?? []));
 }
 /**
  * A registered version with the stages it holds now; undefined when not registered. A version
@@ -82506,16 +82714,11 @@ function renderRegisterMlflow(registered) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/compliance.ts
-/**
- * What `modelgate report` prints: a compliance report of a time window (commands/report.ts
- * gathers it from the registry). Markdown (or aligned columns on a terminal) and JSON; every
- * registry string (names, logins, reasons, tag names) is escaped by the table renderer.
- */
 
 
 
 /** Why a change is listed, as status and history say it. */
-const NOT_BY_MODELGATE = 'no ModelGate record of its own: made by hand or by another tool (GTO, the MLflow client), or its message copies the record of another event';
+const NOT_BY_MODELGATE = 'no ModelGate record of its own: made by hand or by another tool (GTO, the MLflow client), or its message holds no record of a write that fits it, copies the record of another event or is not dated as its record';
 const compliance_NONE = '—';
 function renderCompliance(report, format = 'md') {
     const md = format === 'md';
@@ -82524,8 +82727,10 @@ function renderCompliance(report, format = 'md') {
     const sections = [
         `## Compliance report: ${who}, ${utcSeconds(report.since)} to ${utcSeconds(report.until)} (UTC)`,
         unrecordedSection(report, format),
+        ...(report.doubtfulDates.length > 0 ? [doubtfulSection(report, format)] : []),
         promotionsSection(report, format),
         rollbacksSection(report, format),
+        rolloutSection(report, format),
         stageTimeSection(report, format)
     ];
     return { markdown: `${sections.join('\n\n').trimEnd()}\n`, json: complianceJson(report) };
@@ -82539,14 +82744,46 @@ function unrecordedSection(report, format) {
         utcSeconds(change.at),
         change.model,
         change.kind === 'holder' ? 'holds the stage' : change.kind,
-        change.stage,
+        change.stage ?? compliance_NONE,
         change.version ?? compliance_NONE,
         change.by,
         // A code span: the tag name copies as it is (no escapes or zero-width spaces inside).
         { text: change.id, markdown: codeSpan(change.id) }
     ]);
     const table = renderTable({ headers: ['When (UTC)', 'Model', 'Event', 'Stage', 'Version', 'By', 'Tag / alias'], rows }, format);
-    return `### ⚠️ Changes not made by ModelGate: ${changes.length}\n\nEach has ${NOT_BY_MODELGATE}. The report exits 1.\n\n${table.trimEnd()}`;
+    return `### ⚠️ Changes not made by ModelGate: ${changes.length}\n\nEach has ${NOT_BY_MODELGATE}; a stage's current holder of that kind is listed whatever the window, and so is every deregistration and deprecation in the window (ModelGate writes neither). The report exits 1.\n\n${table.trimEnd()}`;
+}
+function doubtfulSection(report, format) {
+    const rows = report.doubtfulDates.map((d) => [
+        utcSeconds(d.at),
+        d.model,
+        d.kind,
+        d.stage ?? compliance_NONE,
+        d.version ?? compliance_NONE,
+        d.by,
+        { text: d.id, markdown: codeSpan(d.id) },
+        d.why
+    ]);
+    const headers = ['When (UTC)', 'Model', 'Event', 'Stage', 'Version', 'By', 'Tag / alias', 'Why'];
+    return `### ⚠️ Dates out of step: ${report.doubtfulDates.length}\n\nA tag's date is whatever its maker set: these, in or out of the window, are later than now or earlier than an event counted before them, so they were set by hand. The report exits 1.\n\n${renderTable({ headers, rows }, format).trimEnd()}`;
+}
+function rolloutSection(report, format) {
+    const steps = report.rolloutSteps;
+    const heading = `### Rollout steps: ${steps.length}`;
+    if (steps.length === 0)
+        return `${heading}\n\nNone in the window.`;
+    const rows = steps.map((s) => [
+        utcSeconds(s.at),
+        s.model,
+        s.stage,
+        s.version,
+        s.kind,
+        s.from === undefined ? `${s.percent}%` : `${s.from}% → ${s.percent}%`,
+        s.by,
+        s.reason ?? ''
+    ]);
+    const headers = ['When (UTC)', 'Model', 'Stage', 'Version', 'Step', 'Traffic', 'By', 'Reason'];
+    return `${heading}\n\n${renderTable({ headers, rows }, format).trimEnd()}`;
 }
 function promotionsSection(report, format) {
     const forced = report.promotions.filter(p => p.forced).length;
@@ -82644,8 +82881,10 @@ function complianceJson(report) {
         since: iso(report.since),
         until: iso(report.until),
         changesNotByModelGate: report.unrecorded.map(c => ({ ...c, at: iso(c.at) })),
+        doubtfulDates: report.doubtfulDates.map(d => ({ ...d, at: iso(d.at) })),
         promotions: report.promotions.map(p => ({ ...p, at: iso(p.at) })),
         rollbacks: report.rollbacks.map(r => ({ ...r, at: iso(r.at) })),
+        rolloutSteps: report.rolloutSteps.map(s => ({ ...s, at: iso(s.at) })),
         stageTime: report.stageTime.map(({ ms, ...rest }) => ({ ...rest, seconds: ms / 1000 }))
     }, null, 2);
 }

@@ -26878,6 +26878,235 @@ function escapeHtml(text) {
     return unlinked(showBidiControls(text).replace(/\r?\n|\r/g, ' ')).replace(/[&<>"']/g, c => entities[c] ?? c);
 }
 
+;// CONCATENATED MODULE: ./src/rollout/steps.ts
+/**
+ * Rollout steps, backend-neutral and pure: what a step looks like where a registry keeps it with
+ * an event (the `rollout` facts of a git tag's message, the in-memory fake's audit), where a
+ * stage's rollout stands after its steps, and whether a requested step is new, a repeat (written
+ * nothing) or out of turn (refused). Every adapter judges a write with `decideStep` against the
+ * steps it has just read, so a re-run or a lost race never records a step twice.
+ */
+
+const STEP_KINDS = [
+    'start',
+    'advance',
+    'hold',
+    'abort',
+    'complete'
+];
+/** The facts a registry keeps with a step's event, under `rollout`. */
+function rolloutFacts(step) {
+    return {
+        step: step.kind,
+        percent: step.percent,
+        ...(step.from === undefined ? {} : { from: step.from })
+    };
+}
+const isPercent = (value) => typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 100;
+/**
+ * The step an event records, when its stored audit carries valid `rollout` facts; undefined
+ * for any other event (a promotion, a damaged or foreign record).
+ */
+function stepOfEvent(event) {
+    const facts = event.audit?.rollout;
+    if (!facts || typeof facts !== 'object' || Array.isArray(facts))
+        return undefined;
+    const { step, percent, from } = facts;
+    if (!STEP_KINDS.includes(step) || !isPercent(percent))
+        return undefined;
+    if (from !== undefined && !isPercent(from))
+        return undefined;
+    if (event.version === undefined || event.stage === undefined)
+        return undefined;
+    const reason = event.audit?.reason;
+    return {
+        model: event.model,
+        stage: event.stage,
+        version: event.version,
+        kind: step,
+        percent,
+        ...(from === undefined ? {} : { from }),
+        at: event.at,
+        by: event.by,
+        ...(typeof reason === 'string' ? { reason } : {}),
+        id: event.id
+    };
+}
+/** A stage's steps from a model's history (newest first, as the port's `history`), oldest first. */
+function stepsOfHistory(history, stage) {
+    return [...history]
+        .reverse()
+        .filter(event => event.stage === stage)
+        .flatMap(event => stepOfEvent(event) ?? [])
+        .sort((a, b) => a.at.getTime() - b.at.getTime());
+}
+/** Where the stage's latest rollout stands; undefined before its first start. */
+function steps_rolloutState(steps) {
+    let startAt = -1;
+    steps.forEach((step, i) => {
+        if (step.kind === 'start')
+            startAt = i;
+    });
+    if (startAt < 0)
+        return undefined;
+    const own = steps.slice(startAt).filter(s => s.version === steps[startAt]?.version);
+    const first = own[0];
+    let since = first.at;
+    let percent = first.percent;
+    let phase = 'running';
+    for (const step of own) {
+        if (phase === 'aborted' || phase === 'complete')
+            break;
+        if (step.kind === 'advance') {
+            percent = step.percent;
+            since = step.at;
+            phase = 'running';
+        }
+        else if (step.kind === 'hold') {
+            phase = 'held';
+        }
+        else if (step.kind === 'abort' || step.kind === 'complete') {
+            phase = step.kind === 'abort' ? 'aborted' : 'complete';
+            percent = step.percent;
+            since = step.at;
+        }
+    }
+    const last = own[own.length - 1];
+    return { version: first.version, phase, percent, since, last, steps: own };
+}
+/** Started and neither aborted nor complete. */
+const isActive = (state) => state.phase === 'running' || state.phase === 'held';
+/**
+ * Judges `request` against the stage's recorded steps: `write` when it is the next step,
+ * `{ noop }` when it is already recorded (a re-run), and a refusal (exit 2; exit 3 when there is
+ * no rollout to act on) when it does not follow from them.
+ */
+function decideStep(steps, request, where) {
+    const state = steps_rolloutState(steps);
+    const name = `${where.model} ${where.stage}`;
+    const repeat = { noop: 'step already recorded' };
+    if (request.kind === 'start') {
+        if (state && isActive(state)) {
+            if (state.version === request.version)
+                return repeat;
+            throw new InvalidInputError(`${name}: ${state.version} is already in rollout at ${state.percent}%; abort it before starting ${request.version}.`);
+        }
+        if (request.from !== undefined) {
+            throw new InvalidInputError(`${name}: a start has no share before it.`);
+        }
+        return 'write';
+    }
+    if (!state)
+        throw new NotFoundError(`${name}: no rollout has been started.`);
+    if (state.version !== request.version) {
+        throw new InvalidInputError(`${name}: the rollout is of ${state.version}, not ${request.version}.`);
+    }
+    const last = state.last;
+    const sameAsLast = last.kind === request.kind && last.percent === request.percent && last.from === request.from;
+    if (!isActive(state)) {
+        if (sameAsLast)
+            return repeat;
+        throw new InvalidInputError(`${name}: the rollout of ${state.version} ${state.phase === 'aborted' ? 'was aborted' : 'is complete'} (${last.at.toISOString()}); start a new one.`);
+    }
+    switch (request.kind) {
+        case 'advance':
+            if (request.percent === state.percent && state.phase === 'running') {
+                if (request.from === undefined || last.from === request.from)
+                    return repeat;
+            }
+            if (request.from !== undefined && request.from !== state.percent) {
+                throw new InvalidInputError(`${name}: the canary is at ${state.percent}%, not ${request.from}%: the registry moved since this step was planned.`);
+            }
+            if (request.percent <= state.percent) {
+                throw new InvalidInputError(`${name}: an advance must raise the share above ${state.percent}%, not to ${request.percent}%.`);
+            }
+            return 'write';
+        case 'hold':
+            if (state.phase === 'held' && last.percent === request.percent)
+                return repeat;
+            if (request.percent !== state.percent) {
+                throw new InvalidInputError(`${name}: a hold keeps the share at ${state.percent}%, not ${request.percent}%.`);
+            }
+            return 'write';
+        case 'abort':
+            if (request.percent !== 0)
+                throw new InvalidInputError(`${name}: an abort sets the share to 0%.`);
+            return 'write';
+        case 'complete':
+            if (request.percent !== 100) {
+                throw new InvalidInputError(`${name}: a completed rollout has the full share, 100%.`);
+            }
+            return 'write';
+    }
+    throw new InvalidInputError(`${name}: unknown rollout step.`);
+}
+
+;// CONCATENATED MODULE: ./src/audit/made-by.ts
+/**
+ * Whether ModelGate made a registry event: the one predicate `report`, `status` and `history`
+ * share, so a change one of them lists as not made by ModelGate the others flag too. Pure.
+ *
+ * An event is ModelGate's only when its stored facts hold either
+ * - a valid audit record (`auditRecordOf`) of a write (`written: true`) whose kind fits the
+ *   event (an assignment or unassignment by a promotion, a forced promotion or a rollback) for
+ *   the event's model and stage (and, for an assignment, its version), or
+ * - valid rollout facts (`stepOfEvent`) whose step fits the event: start, advance and hold
+ *   assign the version, abort and complete take it out, or
+ * - the `replacedBy` mark of a removal ModelGate writes to make way for a version (a promotion
+ *   below an outranking holder, a rollout's start), when the stage's next event is that
+ *   version's assignment and is ModelGate's itself.
+ * Anything else (no facts, ModelGate's marker with no record, a refused attempt's record, a
+ * record of another kind, stage or version, damaged rollout facts; every deregistration and
+ * deprecation, which ModelGate never writes) is not made by ModelGate. The registry adapters
+ * have already dropped facts that name another event or copy another tag's record
+ * (registry/git/tag-audit.ts).
+ */
+
+
+const STAGE_RECORD_KINDS = ['promotion', 'forced-promotion', 'rollback', 'automatic-rollback'];
+/** The event on its own: a written record that fits it, or rollout facts that fit it. */
+function recordFits(event) {
+    if (event.kind !== 'assignment' && event.kind !== 'unassignment')
+        return false;
+    const step = stepOfEvent(event);
+    if (step) {
+        const assigns = step.kind === 'start' || step.kind === 'advance' || step.kind === 'hold';
+        return assigns === (event.kind === 'assignment');
+    }
+    const record = auditRecordOf(event.audit);
+    if (!record || !record.written || !STAGE_RECORD_KINDS.includes(record.kind))
+        return false;
+    if (record.model !== event.model || record.to !== event.stage)
+        return false;
+    return event.kind === 'unassignment' || record.version === event.version;
+}
+/**
+ * Whether ModelGate made `event`. `history` is the model's events newest first (as the port's
+ * `history` gives them), read only for a removal marked `replacedBy`; without it such a removal
+ * counts as not made by ModelGate.
+ */
+function madeByModelGate(event, history = []) {
+    if (recordFits(event))
+        return true;
+    const replacedBy = event.audit?.replacedBy;
+    if (event.kind !== 'unassignment' || typeof replacedBy !== 'string')
+        return false;
+    const at = history.indexOf(event);
+    if (at < 0)
+        return false;
+    // Newest first: the events after it are the ones before it in the list.
+    const next = history
+        .slice(0, at)
+        .reverse()
+        .find(e => e.model === event.model &&
+        e.stage === event.stage &&
+        (e.kind === 'assignment' || e.kind === 'unassignment'));
+    return (next !== undefined &&
+        next.kind === 'assignment' &&
+        next.version === replacedBy &&
+        recordFits(next));
+}
+
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./src/registry/git/runner.ts
@@ -27632,10 +27861,12 @@ function renderRollout(result) {
 
 
 
+
+
 /** Shown in a cell that has no value, as GTO shows an empty stage. */
 const registry_tables_NONE = '-';
 function renderStatus(view, format = 'md') {
-    const { models, policyStages, unusedPolicies, rollouts } = 'models' in view ? view : { models: view };
+    const { models, policyStages, unusedPolicies, rollouts, deregistered } = 'models' in view ? view : { models: view };
     if (models.length === 0)
         return 'The registry holds no models yet.\n';
     const rows = models.flatMap(entry => {
@@ -27663,6 +27894,7 @@ function renderStatus(view, format = 'md') {
         ...(rollouts ?? []).map(r => ({ text: `${r.model} ${r.stage}: ${rolloutLine(r.state)}` })),
         ...tieNotes(models),
         ...unrecordedNotes(models),
+        ...(deregistered ?? []).map(deregistrationNote),
         ...localOnlyNotes(models),
         ...(unusedPolicies ?? []).map((unused) => ({
             text: `${unused.model}: only the stages someone holds are shown: ${unused.file} ${unused.why}.`
@@ -27693,7 +27925,16 @@ function tieNotes(models) {
  * message that copies another event's record (which the registry then does not believe).
  */
 function unrecordedNotes(models) {
-    return models.flatMap(entry => entry.stages.flatMap(holder => auditRecordOf(holder.audit)
+    return models.flatMap(entry => entry.stages.flatMap(holder => madeByModelGate({
+        kind: 'assignment',
+        model: entry.model,
+        version: holder.version,
+        stage: holder.stage,
+        at: holder.assignedAt,
+        by: holder.assignedBy,
+        id: holder.eventId,
+        ...(holder.audit === undefined ? {} : { audit: holder.audit })
+    })
         ? []
         : [
             {
@@ -27703,7 +27944,15 @@ function unrecordedNotes(models) {
         ]));
 }
 /** Why an event has no ModelGate record, as status and history say it. */
-const NOT_RECORDED = 'not written by ModelGate, or its message copies the record of another event';
+const NOT_RECORDED = 'not written by ModelGate, or its message holds no record of a write that fits it, copies the record of another event or is not dated as its record';
+/** A holder that changed through a deregistration, which ModelGate never writes. */
+function deregistrationNote(d) {
+    const now = d.holder === undefined ? 'nobody holds it now' : `${d.holder} holds it now`;
+    return {
+        text: `${d.model} ${d.stage}: ${d.version} held it until its deregistration (${d.id}, by ${d.by} at ${utcSeconds(d.at)} UTC, not made by ModelGate); ${now}.`,
+        code: [d.id]
+    };
+}
 function localOnlyNotes(models) {
     return models.flatMap(entry => {
         const events = entry.localOnly ?? [];
@@ -27739,7 +27988,9 @@ localOnly = new Set()) {
     if (events.length === 0)
         return 'No events.\n';
     const rows = events.map((event) => {
-        const record = auditRecordOf(event.audit);
+        const own = madeByModelGate(event, events);
+        const step = own ? stepOfEvent(event) : undefined;
+        const record = own ? auditRecordOf(event.audit) : undefined;
         const pr = record?.pullRequest;
         const approvers = pr?.approvers.map(approver => approver.login).join(', ');
         return [
@@ -27749,7 +28000,7 @@ localOnly = new Set()) {
             event.version ?? '—',
             event.stage ?? '—',
             event.by,
-            record ? recordOutcome(record) : decisionless(event),
+            step ? stepDecision(step) : record ? recordOutcome(record) : decisionless(event, own),
             // A removal's row names the version removed; the record's `previous` is that same one.
             (event.kind === 'unassignment' ? undefined : record?.previous) ?? '—',
             pr
@@ -27778,12 +28029,33 @@ localOnly = new Set()) {
 }
 /**
  * The Decision cell of an event without a ModelGate record: a stage event ModelGate writes
- * always carries one, so its absence is named; other events have no decision.
+ * always carries one (or rollout facts, or makes way for a version it assigns), so its absence
+ * is named; ModelGate never deregisters or deprecates; other events have no decision.
  */
-function decisionless(event) {
-    return event.kind === 'assignment' || event.kind === 'unassignment'
-        ? '— (no ModelGate record)'
-        : '—';
+function decisionless(event, own) {
+    if (event.kind === 'deregistration' || event.kind === 'deprecation') {
+        return '— (not made by ModelGate)';
+    }
+    if (event.kind !== 'assignment' && event.kind !== 'unassignment')
+        return '—';
+    if (own)
+        return `made way for ${String(event.audit?.replacedBy)}`;
+    return '— (no ModelGate record)';
+}
+/** The Decision cell of a rollout step: `rollout: advance to 25%`. */
+function stepDecision(step) {
+    switch (step.kind) {
+        case 'start':
+            return `rollout: start at ${step.percent}%`;
+        case 'advance':
+            return `rollout: advance to ${step.percent}%`;
+        case 'hold':
+            return `rollout: hold at ${step.percent}%`;
+        case 'abort':
+            return 'rollout: abort, traffic 0%';
+        case 'complete':
+            return 'rollout: complete, full traffic';
+    }
 }
 /** One line saying where a registry write went; undefined when the backend does not say. */
 function describePublication(publication) {
@@ -28742,169 +29014,6 @@ async function alreadyDone(context, options, current) {
         rolledBack: current,
         written: false
     };
-}
-
-;// CONCATENATED MODULE: ./src/rollout/steps.ts
-/**
- * Rollout steps, backend-neutral and pure: what a step looks like where a registry keeps it with
- * an event (the `rollout` facts of a git tag's message, the in-memory fake's audit), where a
- * stage's rollout stands after its steps, and whether a requested step is new, a repeat (written
- * nothing) or out of turn (refused). Every adapter judges a write with `decideStep` against the
- * steps it has just read, so a re-run or a lost race never records a step twice.
- */
-
-const STEP_KINDS = [
-    'start',
-    'advance',
-    'hold',
-    'abort',
-    'complete'
-];
-/** The facts a registry keeps with a step's event, under `rollout`. */
-function rolloutFacts(step) {
-    return {
-        step: step.kind,
-        percent: step.percent,
-        ...(step.from === undefined ? {} : { from: step.from })
-    };
-}
-const isPercent = (value) => typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 100;
-/**
- * The step an event records, when its stored audit carries valid `rollout` facts; undefined
- * for any other event (a promotion, a damaged or foreign record).
- */
-function stepOfEvent(event) {
-    const facts = event.audit?.rollout;
-    if (!facts || typeof facts !== 'object' || Array.isArray(facts))
-        return undefined;
-    const { step, percent, from } = facts;
-    if (!STEP_KINDS.includes(step) || !isPercent(percent))
-        return undefined;
-    if (from !== undefined && !isPercent(from))
-        return undefined;
-    if (event.version === undefined || event.stage === undefined)
-        return undefined;
-    const reason = event.audit?.reason;
-    return {
-        model: event.model,
-        stage: event.stage,
-        version: event.version,
-        kind: step,
-        percent,
-        ...(from === undefined ? {} : { from }),
-        at: event.at,
-        by: event.by,
-        ...(typeof reason === 'string' ? { reason } : {}),
-        id: event.id
-    };
-}
-/** A stage's steps from a model's history (newest first, as the port's `history`), oldest first. */
-function stepsOfHistory(history, stage) {
-    return [...history]
-        .reverse()
-        .filter(event => event.stage === stage)
-        .flatMap(event => stepOfEvent(event) ?? [])
-        .sort((a, b) => a.at.getTime() - b.at.getTime());
-}
-/** Where the stage's latest rollout stands; undefined before its first start. */
-function steps_rolloutState(steps) {
-    let startAt = -1;
-    steps.forEach((step, i) => {
-        if (step.kind === 'start')
-            startAt = i;
-    });
-    if (startAt < 0)
-        return undefined;
-    const own = steps.slice(startAt).filter(s => s.version === steps[startAt]?.version);
-    const first = own[0];
-    let since = first.at;
-    let percent = first.percent;
-    let phase = 'running';
-    for (const step of own) {
-        if (phase === 'aborted' || phase === 'complete')
-            break;
-        if (step.kind === 'advance') {
-            percent = step.percent;
-            since = step.at;
-            phase = 'running';
-        }
-        else if (step.kind === 'hold') {
-            phase = 'held';
-        }
-        else if (step.kind === 'abort' || step.kind === 'complete') {
-            phase = step.kind === 'abort' ? 'aborted' : 'complete';
-            percent = step.percent;
-            since = step.at;
-        }
-    }
-    const last = own[own.length - 1];
-    return { version: first.version, phase, percent, since, last, steps: own };
-}
-/** Started and neither aborted nor complete. */
-const isActive = (state) => state.phase === 'running' || state.phase === 'held';
-/**
- * Judges `request` against the stage's recorded steps: `write` when it is the next step,
- * `{ noop }` when it is already recorded (a re-run), and a refusal (exit 2; exit 3 when there is
- * no rollout to act on) when it does not follow from them.
- */
-function decideStep(steps, request, where) {
-    const state = steps_rolloutState(steps);
-    const name = `${where.model} ${where.stage}`;
-    const repeat = { noop: 'step already recorded' };
-    if (request.kind === 'start') {
-        if (state && isActive(state)) {
-            if (state.version === request.version)
-                return repeat;
-            throw new InvalidInputError(`${name}: ${state.version} is already in rollout at ${state.percent}%; abort it before starting ${request.version}.`);
-        }
-        if (request.from !== undefined) {
-            throw new InvalidInputError(`${name}: a start has no share before it.`);
-        }
-        return 'write';
-    }
-    if (!state)
-        throw new NotFoundError(`${name}: no rollout has been started.`);
-    if (state.version !== request.version) {
-        throw new InvalidInputError(`${name}: the rollout is of ${state.version}, not ${request.version}.`);
-    }
-    const last = state.last;
-    const sameAsLast = last.kind === request.kind && last.percent === request.percent && last.from === request.from;
-    if (!isActive(state)) {
-        if (sameAsLast)
-            return repeat;
-        throw new InvalidInputError(`${name}: the rollout of ${state.version} ${state.phase === 'aborted' ? 'was aborted' : 'is complete'} (${last.at.toISOString()}); start a new one.`);
-    }
-    switch (request.kind) {
-        case 'advance':
-            if (request.percent === state.percent && state.phase === 'running') {
-                if (request.from === undefined || last.from === request.from)
-                    return repeat;
-            }
-            if (request.from !== undefined && request.from !== state.percent) {
-                throw new InvalidInputError(`${name}: the canary is at ${state.percent}%, not ${request.from}%: the registry moved since this step was planned.`);
-            }
-            if (request.percent <= state.percent) {
-                throw new InvalidInputError(`${name}: an advance must raise the share above ${state.percent}%, not to ${request.percent}%.`);
-            }
-            return 'write';
-        case 'hold':
-            if (state.phase === 'held' && last.percent === request.percent)
-                return repeat;
-            if (request.percent !== state.percent) {
-                throw new InvalidInputError(`${name}: a hold keeps the share at ${state.percent}%, not ${request.percent}%.`);
-            }
-            return 'write';
-        case 'abort':
-            if (request.percent !== 0)
-                throw new InvalidInputError(`${name}: an abort sets the share to 0%.`);
-            return 'write';
-        case 'complete':
-            if (request.percent !== 100) {
-                throw new InvalidInputError(`${name}: a completed rollout has the full share, 100%.`);
-            }
-            return 'write';
-    }
-    throw new InvalidInputError(`${name}: unknown rollout step.`);
 }
 
 ;// CONCATENATED MODULE: ./src/rollout/drive.ts
@@ -30302,12 +30411,69 @@ async function status_status(context, model, policiesOf) {
                 rollouts.push({ model: entry.model, stage: holder.stage, state });
         }
     }
-    const view = { models, ...policies, ...(rollouts.length > 0 ? { rollouts } : {}) };
+    const deregistered = deregisteredHolders(models, await context.registry.history(model));
+    const view = {
+        models,
+        ...policies,
+        ...(rollouts.length > 0 ? { rollouts } : {}),
+        ...(deregistered.length > 0 ? { deregistered } : {})
+    };
     return {
         report: { command: 'status', view },
         exitCode: ExitCode.Pass,
         view
     };
+}
+/**
+ * The stages whose holder a deregistration took out (`events` newest first, as the port's
+ * `history`): replaying each stage's events oldest first, the version that held it just before
+ * its deregistration, when it holds it no more. ModelGate never deregisters, so such a change of
+ * holder has no ModelGate record; status says so beside the holder that followed.
+ */
+function deregisteredHolders(models, events) {
+    const oldestFirst = [...events].reverse();
+    const found = [];
+    for (const entry of models) {
+        const own = oldestFirst.filter(event => event.model === entry.model);
+        const stages = new Set(own.flatMap(event => (event.stage === undefined ? [] : [event.stage])));
+        for (const stage of stages) {
+            const inStage = [];
+            for (const event of own) {
+                if (event.version === undefined)
+                    continue;
+                if (event.kind === 'deregistration') {
+                    const at = inStage.indexOf(event.version);
+                    if (at < 0)
+                        continue;
+                    const held = at === inStage.length - 1;
+                    inStage.splice(at, 1);
+                    const holder = entry.stages.find(h => h.stage === stage)?.version;
+                    if (held && holder !== event.version) {
+                        found.push({
+                            model: entry.model,
+                            stage,
+                            version: event.version,
+                            at: event.at,
+                            by: event.by,
+                            id: event.id,
+                            ...(holder === undefined ? {} : { holder })
+                        });
+                    }
+                    continue;
+                }
+                if (event.stage !== stage)
+                    continue;
+                if (event.kind !== 'assignment' && event.kind !== 'unassignment')
+                    continue;
+                const at = inStage.indexOf(event.version);
+                if (at >= 0)
+                    inStage.splice(at, 1);
+                if (event.kind === 'assignment')
+                    inStage.push(event.version);
+            }
+        }
+    }
+    return found;
 }
 /** `modelgate history`: every event, newest first, from the registry alone. */
 async function status_history(context, model, filter = {}) {
@@ -31035,10 +31201,42 @@ const RECORD_KINDS = {
     // A promotion's removal of an outranking holder, a rollback's removal of the holder.
     unassign: ['promotion', 'forced-promotion', 'rollback', 'automatic-rollback']
 };
+/**
+ * How far the time ModelGate writes in a tag's facts (`at`) may be from the tag's tagger date.
+ * ModelGate sets both from one chosen second (registry/git/drafts.ts: `auditRecord` and
+ * `identityEnv`), so its own tags never differ at all; the allowance only absorbs a re-signing
+ * or re-packing tool that rounds a date. A copied message (a genuine record on a new tag) keeps
+ * the old `at` while git stamps the copy with the time it was made: minutes or more apart.
+ */
+const RECORD_TIME_TOLERANCE_SECONDS = 2;
 /** The ModelGate facts stored in `event`'s message, when they name this event; else undefined. */
 function tagAudit(event) {
     const { audit } = parseMessage(event.message);
     return audit && namesEvent(audit, event) ? audit : undefined;
+}
+/**
+ * `tagAudit`, and not a copy: undefined too when an earlier event of the artifact (`events`,
+ * oldest first) of the same action, stage and version carries the very same facts. ModelGate
+ * writes each tag's facts once, with the tag's own time in them, so the same facts in two tags
+ * mean one was copied onto the other; the earlier keeps them.
+ */
+function ownTagAudit(event, events) {
+    const audit = tagAudit(event);
+    if (!audit || (event.action !== 'assign' && event.action !== 'unassign'))
+        return audit;
+    const facts = JSON.stringify(audit);
+    for (const other of events) {
+        if (other === event)
+            break;
+        if (other.action !== event.action || other.stage !== event.stage)
+            continue;
+        if (other.version !== event.version)
+            continue;
+        const earlier = parseMessage(other.message).audit;
+        if (earlier && JSON.stringify(earlier) === facts)
+            return undefined;
+    }
+    return audit;
 }
 /**
  * Whether every fact that names an event names `event`: the facts' own `action`, `model`,
@@ -31053,6 +31251,12 @@ function namesEvent(audit, event) {
         return false;
     if (!same(audit.version, event.version) || !same(audit.stage, event.stage))
         return false;
+    // The time ModelGate wrote in the facts is the tag's own tagger time (see the tolerance).
+    if (audit.at !== undefined) {
+        const at = typeof audit.at === 'string' ? Date.parse(audit.at) : NaN;
+        if (!(Math.abs(at / 1000 - event.time) <= RECORD_TIME_TOLERANCE_SECONDS))
+            return false;
+    }
     const record = audit.record;
     if (record === undefined)
         return true;
@@ -32524,9 +32728,10 @@ const KIND = {
 function eventKind(action) {
     return KIND[action];
 }
-function toRegistryEvent(event) {
+/** `events`: the artifact's events, oldest first; an event whose facts copy an earlier one's has none. */
+function toRegistryEvent(event, events = []) {
     const { summary } = parseMessage(event.message);
-    const audit = tagAudit(event);
+    const audit = ownTagAudit(event, events);
     return {
         kind: KIND[event.action],
         model: event.model,
@@ -32538,7 +32743,8 @@ function toRegistryEvent(event) {
         id: event.tag,
         ref: event.commit,
         ...(summary ? { summary } : {}),
-        ...(audit ? { audit } : {})
+        ...(audit ? { audit } : {}),
+        ...(event.counter === undefined ? {} : { sequence: event.counter })
     };
 }
 function stageHolder(state, model, stage) {
@@ -32546,7 +32752,7 @@ function stageHolder(state, model, stage) {
     if (!holder)
         return undefined;
     const event = holder.assignment;
-    const audit = tagAudit(event);
+    const audit = ownTagAudit(event, state.artifacts.get(model)?.events ?? []);
     return {
         model,
         stage,
@@ -32581,7 +32787,9 @@ function historyOf(state, model) {
     const events = model === undefined
         ? [...state.artifacts.values()].flatMap(a => a.events).sort(compareEvents)
         : [...(state.artifacts.get(model)?.events ?? [])];
-    return events.reverse().map(toRegistryEvent);
+    return events
+        .reverse()
+        .map(event => toRegistryEvent(event, state.artifacts.get(event.model)?.events ?? []));
 }
 /**
  * A registered version with the stages it holds now; undefined when not registered. A version
@@ -37561,16 +37769,11 @@ function renderRegisterMlflow(registered) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/compliance.ts
-/**
- * What `modelgate report` prints: a compliance report of a time window (commands/report.ts
- * gathers it from the registry). Markdown (or aligned columns on a terminal) and JSON; every
- * registry string (names, logins, reasons, tag names) is escaped by the table renderer.
- */
 
 
 
 /** Why a change is listed, as status and history say it. */
-const NOT_BY_MODELGATE = 'no ModelGate record of its own: made by hand or by another tool (GTO, the MLflow client), or its message copies the record of another event';
+const NOT_BY_MODELGATE = 'no ModelGate record of its own: made by hand or by another tool (GTO, the MLflow client), or its message holds no record of a write that fits it, copies the record of another event or is not dated as its record';
 const compliance_NONE = '—';
 function renderCompliance(report, format = 'md') {
     const md = format === 'md';
@@ -37579,8 +37782,10 @@ function renderCompliance(report, format = 'md') {
     const sections = [
         `## Compliance report: ${who}, ${utcSeconds(report.since)} to ${utcSeconds(report.until)} (UTC)`,
         unrecordedSection(report, format),
+        ...(report.doubtfulDates.length > 0 ? [doubtfulSection(report, format)] : []),
         promotionsSection(report, format),
         rollbacksSection(report, format),
+        rolloutSection(report, format),
         stageTimeSection(report, format)
     ];
     return { markdown: `${sections.join('\n\n').trimEnd()}\n`, json: complianceJson(report) };
@@ -37594,14 +37799,46 @@ function unrecordedSection(report, format) {
         utcSeconds(change.at),
         change.model,
         change.kind === 'holder' ? 'holds the stage' : change.kind,
-        change.stage,
+        change.stage ?? compliance_NONE,
         change.version ?? compliance_NONE,
         change.by,
         // A code span: the tag name copies as it is (no escapes or zero-width spaces inside).
         { text: change.id, markdown: codeSpan(change.id) }
     ]);
     const table = renderTable({ headers: ['When (UTC)', 'Model', 'Event', 'Stage', 'Version', 'By', 'Tag / alias'], rows }, format);
-    return `### ⚠️ Changes not made by ModelGate: ${changes.length}\n\nEach has ${NOT_BY_MODELGATE}. The report exits 1.\n\n${table.trimEnd()}`;
+    return `### ⚠️ Changes not made by ModelGate: ${changes.length}\n\nEach has ${NOT_BY_MODELGATE}; a stage's current holder of that kind is listed whatever the window, and so is every deregistration and deprecation in the window (ModelGate writes neither). The report exits 1.\n\n${table.trimEnd()}`;
+}
+function doubtfulSection(report, format) {
+    const rows = report.doubtfulDates.map((d) => [
+        utcSeconds(d.at),
+        d.model,
+        d.kind,
+        d.stage ?? compliance_NONE,
+        d.version ?? compliance_NONE,
+        d.by,
+        { text: d.id, markdown: codeSpan(d.id) },
+        d.why
+    ]);
+    const headers = ['When (UTC)', 'Model', 'Event', 'Stage', 'Version', 'By', 'Tag / alias', 'Why'];
+    return `### ⚠️ Dates out of step: ${report.doubtfulDates.length}\n\nA tag's date is whatever its maker set: these, in or out of the window, are later than now or earlier than an event counted before them, so they were set by hand. The report exits 1.\n\n${renderTable({ headers, rows }, format).trimEnd()}`;
+}
+function rolloutSection(report, format) {
+    const steps = report.rolloutSteps;
+    const heading = `### Rollout steps: ${steps.length}`;
+    if (steps.length === 0)
+        return `${heading}\n\nNone in the window.`;
+    const rows = steps.map((s) => [
+        utcSeconds(s.at),
+        s.model,
+        s.stage,
+        s.version,
+        s.kind,
+        s.from === undefined ? `${s.percent}%` : `${s.from}% → ${s.percent}%`,
+        s.by,
+        s.reason ?? ''
+    ]);
+    const headers = ['When (UTC)', 'Model', 'Stage', 'Version', 'Step', 'Traffic', 'By', 'Reason'];
+    return `${heading}\n\n${renderTable({ headers, rows }, format).trimEnd()}`;
 }
 function promotionsSection(report, format) {
     const forced = report.promotions.filter(p => p.forced).length;
@@ -37699,8 +37936,10 @@ function complianceJson(report) {
         since: iso(report.since),
         until: iso(report.until),
         changesNotByModelGate: report.unrecorded.map(c => ({ ...c, at: iso(c.at) })),
+        doubtfulDates: report.doubtfulDates.map(d => ({ ...d, at: iso(d.at) })),
         promotions: report.promotions.map(p => ({ ...p, at: iso(p.at) })),
         rollbacks: report.rollbacks.map(r => ({ ...r, at: iso(r.at) })),
+        rolloutSteps: report.rolloutSteps.map(s => ({ ...s, at: iso(s.at) })),
         stageTime: report.stageTime.map(({ ms, ...rest }) => ({ ...rest, seconds: ms / 1000 }))
     }, null, 2);
 }
@@ -39184,13 +39423,18 @@ async function runRolloutCommand(values, io, model) {
 /**
  * `modelgate report`: a compliance report of a time window, read from the registry alone (its
  * events and current holders, through the port): the promotions and forced promotions with
- * their approvers, the rollbacks (automatic by `monitor`, or by hand), how long each version held
- * each stage within the window, and the stage changes ModelGate did not make. A stage event
- * without a ModelGate record of its own (a hand-made `git tag` in GTO's format, a GTO-made
- * assignment, an MLflow alias set outside ModelGate, or a tag whose message copies another
- * event's record: registry/git/tag-audit.ts) is such a change, and makes the report exit 1 so a
- * scheduled job can alert on it.
+ * their approvers, the rollbacks (automatic by `monitor`, or by hand), the rollout steps, how
+ * long each version held each stage within the window, and the changes ModelGate did not make:
+ * an event that audit/made-by.ts does not judge ModelGate's (a hand-made `git tag` in GTO's
+ * format, a GTO-made assignment, an MLflow alias set outside ModelGate, a message with no record
+ * of a write that fits it, a copied record: registry/git/tag-audit.ts), every deregistration and
+ * deprecation, and a current holder of that kind whatever its date. Events dated in the future
+ * or out of step with the registry's count are flagged too. Any of these makes the report exit 1
+ * so a scheduled job can alert on it.
  */
+
+
+
 
 
 /** `modelgate report`: exit 0 when every stage change in the window was ModelGate's, else 1. */
@@ -39207,38 +39451,51 @@ async function complianceReport(context, request) {
         throw new NotFoundError(`No model named ${model} in the registry`);
     }
     const end = new Date(Math.min(until.getTime(), context.now().getTime()));
-    const compliance = buildReport(events, holders, { model, since, until, end });
+    const now = context.now();
+    const compliance = buildReport(events, holders, { model, since, until, end, now });
+    const doubts = compliance.unrecorded.length + compliance.doubtfulDates.length;
     return {
         report: { command: 'report', compliance },
-        exitCode: compliance.unrecorded.length > 0 ? ExitCode.PassWithWarnings : ExitCode.Pass,
+        exitCode: doubts > 0 ? ExitCode.PassWithWarnings : ExitCode.Pass,
         compliance
     };
+}
+/** The registry events the report judges: stage changes, deregistrations and deprecations. */
+function watched(event) {
+    if (event.kind === 'deregistration' || event.kind === 'deprecation')
+        return true;
+    return (event.kind === 'assignment' || event.kind === 'unassignment') && event.stage !== undefined;
 }
 /** The report from the registry's events (newest first, as `history` gives them) and holders. */
 function buildReport(events, holders, window) {
     const oldestFirst = [...events].reverse();
     const inWindow = (at) => at >= window.since && at < window.until;
-    const stageEvents = oldestFirst.filter(event => (event.kind === 'assignment' || event.kind === 'unassignment') && event.stage !== undefined);
     const promotions = [];
     const rollbacks = [];
+    const rolloutSteps = [];
     const unrecorded = [];
     const seenRollbacks = new Set();
-    for (const event of stageEvents.filter(e => inWindow(e.at))) {
-        if (event.audit === undefined) {
+    for (const event of oldestFirst.filter(e => watched(e) && inWindow(e.at))) {
+        if (!madeByModelGate(event, events)) {
             unrecorded.push({
                 at: event.at,
                 model: event.model,
-                stage: event.stage,
-                kind: event.kind === 'assignment' ? 'assignment' : 'unassignment',
+                ...(event.stage === undefined ? {} : { stage: event.stage }),
+                kind: event.kind,
                 ...(event.version === undefined ? {} : { version: event.version }),
                 by: event.by,
                 id: event.id
             });
             continue;
         }
-        const record = auditRecordOf(event.audit);
-        if (!record || !record.written)
+        const step = stepOfEvent(event);
+        if (step) {
+            rolloutSteps.push(step);
             continue;
+        }
+        const record = auditRecordOf(event.audit);
+        if (!record)
+            continue; // a removal that made way for a version: its assignment is listed
         if ((record.kind === 'promotion' || record.kind === 'forced-promotion') &&
             event.kind === 'assignment') {
             promotions.push(promotionOf(event, record));
@@ -39252,15 +39509,27 @@ function buildReport(events, holders, window) {
             rollbacks.push(rollbackOf(event, record));
         }
     }
-    // A holder with no record whose assignment is not among the events read (an MLflow alias set
-    // by hand: MLflow keeps no history of aliases, nor when one was set).
+    // A current holder whose assignment ModelGate did not make, whenever it is dated: a date is
+    // whatever the tag's maker set (2020, 2030), and an MLflow alias set by hand has none at all.
     const listed = new Set(unrecorded.map(change => change.id));
     for (const entry of holders) {
         for (const holder of entry.stages) {
-            if (holder.audit !== undefined || listed.has(holder.eventId))
+            if (listed.has(holder.eventId))
                 continue;
-            const known = !Number.isNaN(holder.assignedAt.getTime());
-            if (known && (!inWindow(holder.assignedAt) || events.some(e => e.id === holder.eventId)))
+            const assignment = {
+                kind: 'assignment',
+                model: entry.model,
+                version: holder.version,
+                stage: holder.stage,
+                at: holder.assignedAt,
+                by: holder.assignedBy,
+                id: holder.eventId,
+                ...(holder.audit === undefined ? {} : { audit: holder.audit })
+            };
+            // Judged by its event in the history when there (an MLflow holder's own facts may be a
+            // journal entry's, without the record the history reads).
+            const event = events.find(e => e.id === holder.eventId);
+            if (event ? madeByModelGate(event, events) : madeByModelGate(assignment))
                 continue;
             unrecorded.push({
                 at: holder.assignedAt,
@@ -39279,9 +39548,56 @@ function buildReport(events, holders, window) {
         until: window.until,
         promotions,
         rollbacks,
-        stageTime: stageTimes(stageEvents, window),
-        unrecorded
+        rolloutSteps,
+        stageTime: stageTimes(oldestFirst, window),
+        unrecorded,
+        doubtfulDates: doubtfulDates(oldestFirst, window.now)
     };
+}
+/**
+ * Events dated later than `now`, or earlier than an event of the same model with a lower count
+ * (`sequence`, git's `#N`: ModelGate dates each tag after the artifact's latest event, so its
+ * own tags never fall out of step). All of the registry's events, not only the window's: such a
+ * date is how a change is moved out of a window.
+ */
+function doubtfulDates(oldestFirst, now) {
+    const doubtful = new Map();
+    for (const event of oldestFirst) {
+        if (event.at.getTime() > now.getTime()) {
+            doubtful.set(event, `dated in the future (now is ${utcSeconds(now)})`);
+        }
+    }
+    const models = new Set(oldestFirst.map(event => event.model));
+    for (const model of models) {
+        const counted = oldestFirst
+            .filter(e => e.model === model && e.sequence !== undefined)
+            .sort((a, b) => a.sequence - b.sequence);
+        let latest;
+        for (const event of counted) {
+            if (latest && event.at.getTime() < latest.at.getTime() && !doubtful.has(event)) {
+                doubtful.set(event, `dated before ${latest.id} (#${latest.sequence}, ${utcSeconds(latest.at)}), which was counted before it`);
+            }
+            if (!latest || event.at.getTime() > latest.at.getTime())
+                latest = event;
+        }
+    }
+    return oldestFirst.flatMap(event => {
+        const why = doubtful.get(event);
+        if (why === undefined)
+            return [];
+        return [
+            {
+                at: event.at,
+                model: event.model,
+                kind: event.kind,
+                ...(event.stage === undefined ? {} : { stage: event.stage }),
+                ...(event.version === undefined ? {} : { version: event.version }),
+                by: event.by,
+                id: event.id,
+                why
+            }
+        ];
+    });
 }
 function promotionOf(event, record) {
     return {
@@ -39313,16 +39629,20 @@ function rollbackOf(event, record) {
     };
 }
 /**
- * How long each version held each stage within the window, replaying the stage events oldest
- * first: a stage's holder is the version assigned to it last and not taken out since (as
+ * How long each version held each stage within the window, replaying the registry's events
+ * oldest first: a stage's holder is the version assigned to it last and not taken out since (as
  * `status` reads it); when the holder is taken out, the latest earlier one still in it holds it.
+ * A deregistration takes the version out of every stage, for good.
  */
 function stageTimes(events, window) {
     const totals = new Map();
-    const byStage = new Map();
+    const stages = new Map();
     for (const event of events) {
-        const key = `${event.model}\u0000${event.stage}`;
-        byStage.set(key, [...(byStage.get(key) ?? []), event]);
+        if (event.kind !== 'assignment' && event.kind !== 'unassignment')
+            continue;
+        if (event.stage === undefined)
+            continue;
+        stages.set(`${event.model}\u0000${event.stage}`, { model: event.model, stage: event.stage });
     }
     const add = (model, stage, version, from, to, now) => {
         const start = Math.max(from.getTime(), window.since.getTime());
@@ -39336,20 +39656,26 @@ function stageTimes(events, window) {
             entry.holdsAtEnd = true;
         totals.set(key, entry);
     };
-    for (const stageEvents of byStage.values()) {
+    for (const { model, stage } of stages.values()) {
         const inStage = [];
+        const deregistered = new Set();
         let holder;
-        const { model, stage } = stageEvents[0];
-        for (const event of stageEvents) {
+        for (const event of events) {
+            if (event.model !== model || event.version === undefined)
+                continue;
+            const moves = (event.kind === 'assignment' || event.kind === 'unassignment') && event.stage === stage;
+            if (!moves && event.kind !== 'deregistration')
+                continue;
             if (event.at >= window.end)
                 break;
-            if (event.version === undefined)
-                continue;
             const at = inStage.indexOf(event.version);
             if (at >= 0)
                 inStage.splice(at, 1);
-            if (event.kind === 'assignment')
+            if (event.kind === 'deregistration')
+                deregistered.add(event.version);
+            if (event.kind === 'assignment' && !deregistered.has(event.version)) {
                 inStage.push(event.version);
+            }
             const next = inStage.at(-1);
             if (next === holder?.version)
                 continue;
@@ -39375,9 +39701,11 @@ const REPORT_USAGE = `Usage: modelgate report [MODEL] --since DATE [--until DATE
                        [--format md|table] [--json]
 
   A compliance report of a time window, from the registry alone: promotions (forced ones
-  marked, with their approvers), rollbacks (automatic by monitor, or by hand), how long each
-  version held each stage within the window, and the stage changes ModelGate did not make (a
-  stage tag or alias with no ModelGate record of its own). Details: docs/audit-trail.md.
+  marked, with their approvers), rollbacks (automatic by monitor, or by hand), rollout steps,
+  how long each version held each stage within the window, and the changes ModelGate did not
+  make (a stage tag or alias with no ModelGate record of its own, a deregistration or
+  deprecation; a current holder of that kind whatever the window), and dates out of step (in
+  the future, or before an earlier-counted tag). Details: docs/audit-trail.md.
 
   MODEL             only this model (default: every model in the registry)
   --since DATE      the window's start (included), in UTC unless it names its zone
@@ -39387,8 +39715,8 @@ const REPORT_USAGE = `Usage: modelgate report [MODEL] --since DATE [--until DATE
   --policy FILE     the policy that names the registry (default policies/MODEL.yml)
 ${FORMAT_USAGE}
 
-  Exit codes: 0 every stage change in the window was made by ModelGate; 1 one or more were
-  not (listed first); 2, 3, 4 as every command.`;
+  Exit codes: 0 every change in the window was made by ModelGate; 1 one or more were not, a
+  holder was not, or a date is out of step (listed first); 2, 3, 4 as every command.`;
 const REPORT_OPTIONS = {
     since: { type: 'string' },
     until: { type: 'string' },

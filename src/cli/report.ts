@@ -24,9 +24,11 @@ export const REPORT_USAGE = `Usage: modelgate report [MODEL] --since DATE [--unt
                        [--format md|table] [--json]
 
   A compliance report of a time window, from the registry alone: promotions (forced ones
-  marked, with their approvers), rollbacks (automatic by monitor, or by hand), how long each
-  version held each stage within the window, and the stage changes ModelGate did not make (a
-  stage tag or alias with no ModelGate record of its own). Details: docs/audit-trail.md.
+  marked, with their approvers), rollbacks (automatic by monitor, or by hand), rollout steps,
+  how long each version held each stage within the window, and the changes ModelGate did not
+  make (a stage tag or alias with no ModelGate record of its own, a deregistration or
+  deprecation; a current holder of that kind whatever the window), and dates out of step (in
+  the future, or before an earlier-counted tag). Details: docs/audit-trail.md.
 
   MODEL             only this model (default: every model in the registry)
   --since DATE      the window's start (included), in UTC unless it names its zone
@@ -36,8 +38,8 @@ export const REPORT_USAGE = `Usage: modelgate report [MODEL] --since DATE [--unt
   --policy FILE     the policy that names the registry (default policies/MODEL.yml)
 ${FORMAT_USAGE}
 
-  Exit codes: 0 every stage change in the window was made by ModelGate; 1 one or more were
-  not (listed first); 2, 3, 4 as every command.`
+  Exit codes: 0 every change in the window was made by ModelGate; 1 one or more were not, a
+  holder was not, or a date is out of step (listed first); 2, 3, 4 as every command.`
 
 export const REPORT_OPTIONS = {
   since: { type: 'string' },

@@ -1,23 +1,30 @@
 /**
  * `modelgate report`: a compliance report of a time window, read from the registry alone (its
  * events and current holders, through the port): the promotions and forced promotions with
- * their approvers, the rollbacks (automatic by `monitor`, or by hand), how long each version held
- * each stage within the window, and the stage changes ModelGate did not make. A stage event
- * without a ModelGate record of its own (a hand-made `git tag` in GTO's format, a GTO-made
- * assignment, an MLflow alias set outside ModelGate, or a tag whose message copies another
- * event's record: registry/git/tag-audit.ts) is such a change, and makes the report exit 1 so a
- * scheduled job can alert on it.
+ * their approvers, the rollbacks (automatic by `monitor`, or by hand), the rollout steps, how
+ * long each version held each stage within the window, and the changes ModelGate did not make:
+ * an event that audit/made-by.ts does not judge ModelGate's (a hand-made `git tag` in GTO's
+ * format, a GTO-made assignment, an MLflow alias set outside ModelGate, a message with no record
+ * of a write that fits it, a copied record: registry/git/tag-audit.ts), every deregistration and
+ * deprecation, and a current holder of that kind whatever its date. Events dated in the future
+ * or out of step with the registry's count are flagged too. Any of these makes the report exit 1
+ * so a scheduled job can alert on it.
  */
+import { madeByModelGate } from '../audit/made-by.js'
 import { auditRecordOf, type AuditRecord } from '../audit/record.js'
 import { ExitCode, InvalidInputError, NotFoundError } from '../errors.js'
 import type { ModelStatus, RegistryEvent } from '../registry/port.js'
 import type {
   ComplianceReport,
+  DoubtfulDate,
   PromotionEntry,
   RollbackEntry,
   StageTime,
   UnrecordedChange
 } from '../report/compliance.js'
+import { utcSeconds } from '../report/registry-tables.js'
+import { stepOfEvent } from '../rollout/steps.js'
+import type { RolloutStep } from '../rollout/step-types.js'
 import type { CommandResult, RegistryContext } from './registry-context.js'
 
 export interface ReportRequest {
@@ -51,10 +58,12 @@ export async function complianceReport(
     throw new NotFoundError(`No model named ${model} in the registry`)
   }
   const end = new Date(Math.min(until.getTime(), context.now().getTime()))
-  const compliance = buildReport(events, holders, { model, since, until, end })
+  const now = context.now()
+  const compliance = buildReport(events, holders, { model, since, until, end, now })
+  const doubts = compliance.unrecorded.length + compliance.doubtfulDates.length
   return {
     report: { command: 'report', compliance },
-    exitCode: compliance.unrecorded.length > 0 ? ExitCode.PassWithWarnings : ExitCode.Pass,
+    exitCode: doubts > 0 ? ExitCode.PassWithWarnings : ExitCode.Pass,
     compliance
   }
 }
@@ -65,6 +74,13 @@ interface Window {
   until: Date
   /** Where time in a stage stops counting: `until`, or now when that is earlier. */
   end: Date
+  now: Date
+}
+
+/** The registry events the report judges: stage changes, deregistrations and deprecations. */
+function watched(event: RegistryEvent): boolean {
+  if (event.kind === 'deregistration' || event.kind === 'deprecation') return true
+  return (event.kind === 'assignment' || event.kind === 'unassignment') && event.stage !== undefined
 }
 
 /** The report from the registry's events (newest first, as `history` gives them) and holders. */
@@ -75,29 +91,31 @@ export function buildReport(
 ): ComplianceReport {
   const oldestFirst = [...events].reverse()
   const inWindow = (at: Date) => at >= window.since && at < window.until
-  const stageEvents = oldestFirst.filter(
-    event =>
-      (event.kind === 'assignment' || event.kind === 'unassignment') && event.stage !== undefined
-  )
   const promotions: PromotionEntry[] = []
   const rollbacks: RollbackEntry[] = []
+  const rolloutSteps: RolloutStep[] = []
   const unrecorded: UnrecordedChange[] = []
   const seenRollbacks = new Set<string>()
-  for (const event of stageEvents.filter(e => inWindow(e.at))) {
-    if (event.audit === undefined) {
+  for (const event of oldestFirst.filter(e => watched(e) && inWindow(e.at))) {
+    if (!madeByModelGate(event, events)) {
       unrecorded.push({
         at: event.at,
         model: event.model,
-        stage: event.stage as string,
-        kind: event.kind === 'assignment' ? 'assignment' : 'unassignment',
+        ...(event.stage === undefined ? {} : { stage: event.stage }),
+        kind: event.kind as UnrecordedChange['kind'],
         ...(event.version === undefined ? {} : { version: event.version }),
         by: event.by,
         id: event.id
       })
       continue
     }
+    const step = stepOfEvent(event)
+    if (step) {
+      rolloutSteps.push(step)
+      continue
+    }
     const record = auditRecordOf(event.audit)
-    if (!record || !record.written) continue
+    if (!record) continue // a removal that made way for a version: its assignment is listed
     if (
       (record.kind === 'promotion' || record.kind === 'forced-promotion') &&
       event.kind === 'assignment'
@@ -111,15 +129,26 @@ export function buildReport(
       rollbacks.push(rollbackOf(event, record))
     }
   }
-  // A holder with no record whose assignment is not among the events read (an MLflow alias set
-  // by hand: MLflow keeps no history of aliases, nor when one was set).
+  // A current holder whose assignment ModelGate did not make, whenever it is dated: a date is
+  // whatever the tag's maker set (2020, 2030), and an MLflow alias set by hand has none at all.
   const listed = new Set(unrecorded.map(change => change.id))
   for (const entry of holders) {
     for (const holder of entry.stages) {
-      if (holder.audit !== undefined || listed.has(holder.eventId)) continue
-      const known = !Number.isNaN(holder.assignedAt.getTime())
-      if (known && (!inWindow(holder.assignedAt) || events.some(e => e.id === holder.eventId)))
-        continue
+      if (listed.has(holder.eventId)) continue
+      const assignment = {
+        kind: 'assignment',
+        model: entry.model,
+        version: holder.version,
+        stage: holder.stage,
+        at: holder.assignedAt,
+        by: holder.assignedBy,
+        id: holder.eventId,
+        ...(holder.audit === undefined ? {} : { audit: holder.audit })
+      }
+      // Judged by its event in the history when there (an MLflow holder's own facts may be a
+      // journal entry's, without the record the history reads).
+      const event = events.find(e => e.id === holder.eventId)
+      if (event ? madeByModelGate(event, events) : madeByModelGate(assignment)) continue
       unrecorded.push({
         at: holder.assignedAt,
         model: entry.model,
@@ -137,9 +166,58 @@ export function buildReport(
     until: window.until,
     promotions,
     rollbacks,
-    stageTime: stageTimes(stageEvents, window),
-    unrecorded
+    rolloutSteps,
+    stageTime: stageTimes(oldestFirst, window),
+    unrecorded,
+    doubtfulDates: doubtfulDates(oldestFirst, window.now)
   }
+}
+
+/**
+ * Events dated later than `now`, or earlier than an event of the same model with a lower count
+ * (`sequence`, git's `#N`: ModelGate dates each tag after the artifact's latest event, so its
+ * own tags never fall out of step). All of the registry's events, not only the window's: such a
+ * date is how a change is moved out of a window.
+ */
+function doubtfulDates(oldestFirst: readonly RegistryEvent[], now: Date): DoubtfulDate[] {
+  const doubtful = new Map<RegistryEvent, string>()
+  for (const event of oldestFirst) {
+    if (event.at.getTime() > now.getTime()) {
+      doubtful.set(event, `dated in the future (now is ${utcSeconds(now)})`)
+    }
+  }
+  const models = new Set(oldestFirst.map(event => event.model))
+  for (const model of models) {
+    const counted = oldestFirst
+      .filter(e => e.model === model && e.sequence !== undefined)
+      .sort((a, b) => (a.sequence as number) - (b.sequence as number))
+    let latest: RegistryEvent | undefined
+    for (const event of counted) {
+      if (latest && event.at.getTime() < latest.at.getTime() && !doubtful.has(event)) {
+        doubtful.set(
+          event,
+          `dated before ${latest.id} (#${latest.sequence}, ${utcSeconds(latest.at)}), which was counted before it`
+        )
+      }
+      if (!latest || event.at.getTime() > latest.at.getTime()) latest = event
+    }
+  }
+  return oldestFirst.flatMap(event => {
+    const why = doubtful.get(event)
+    if (why === undefined) return []
+    return [
+      {
+        at: event.at,
+        model: event.model,
+        kind: event.kind,
+        ...(event.stage === undefined ? {} : { stage: event.stage }),
+        ...(event.version === undefined ? {} : { version: event.version }),
+        by: event.by,
+        id: event.id,
+        why
+      }
+    ]
+  })
 }
 
 function promotionOf(event: RegistryEvent, record: AuditRecord): PromotionEntry {
@@ -174,16 +252,18 @@ function rollbackOf(event: RegistryEvent, record: AuditRecord): RollbackEntry {
 }
 
 /**
- * How long each version held each stage within the window, replaying the stage events oldest
- * first: a stage's holder is the version assigned to it last and not taken out since (as
+ * How long each version held each stage within the window, replaying the registry's events
+ * oldest first: a stage's holder is the version assigned to it last and not taken out since (as
  * `status` reads it); when the holder is taken out, the latest earlier one still in it holds it.
+ * A deregistration takes the version out of every stage, for good.
  */
 function stageTimes(events: readonly RegistryEvent[], window: Window): StageTime[] {
   const totals = new Map<string, StageTime>()
-  const byStage = new Map<string, RegistryEvent[]>()
+  const stages = new Map<string, { model: string; stage: string }>()
   for (const event of events) {
-    const key = `${event.model}\u0000${event.stage}`
-    byStage.set(key, [...(byStage.get(key) ?? []), event])
+    if (event.kind !== 'assignment' && event.kind !== 'unassignment') continue
+    if (event.stage === undefined) continue
+    stages.set(`${event.model}\u0000${event.stage}`, { model: event.model, stage: event.stage })
   }
   const add = (
     model: string,
@@ -202,16 +282,22 @@ function stageTimes(events: readonly RegistryEvent[], window: Window): StageTime
     if (now) entry.holdsAtEnd = true
     totals.set(key, entry)
   }
-  for (const stageEvents of byStage.values()) {
+  for (const { model, stage } of stages.values()) {
     const inStage: string[] = []
+    const deregistered = new Set<string>()
     let holder: { version: string; since: Date } | undefined
-    const { model, stage } = stageEvents[0] as RegistryEvent & { stage: string }
-    for (const event of stageEvents) {
+    for (const event of events) {
+      if (event.model !== model || event.version === undefined) continue
+      const moves =
+        (event.kind === 'assignment' || event.kind === 'unassignment') && event.stage === stage
+      if (!moves && event.kind !== 'deregistration') continue
       if (event.at >= window.end) break
-      if (event.version === undefined) continue
       const at = inStage.indexOf(event.version)
       if (at >= 0) inStage.splice(at, 1)
-      if (event.kind === 'assignment') inStage.push(event.version)
+      if (event.kind === 'deregistration') deregistered.add(event.version)
+      if (event.kind === 'assignment' && !deregistered.has(event.version)) {
+        inStage.push(event.version)
+      }
       const next = inStage.at(-1)
       if (next === holder?.version) continue
       if (holder) add(model, stage, holder.version, holder.since, event.at, false)

@@ -1,6 +1,6 @@
 import { ExitCode, NotFoundError } from '../errors.js'
-import type { RegistryEvent } from '../registry/port.js'
-import type { StatusView } from '../report/registry-tables.js'
+import type { ModelStatus, RegistryEvent } from '../registry/port.js'
+import type { DeregisteredHolder, StatusView } from '../report/registry-tables.js'
 import { rolloutState } from '../rollout/steps.js'
 import type { CommandResult, RegistryContext } from './registry-context.js'
 
@@ -35,12 +35,67 @@ export async function status(
       if (state) rollouts.push({ model: entry.model, stage: holder.stage, state })
     }
   }
-  const view: StatusView = { models, ...policies, ...(rollouts.length > 0 ? { rollouts } : {}) }
+  const deregistered = deregisteredHolders(models, await context.registry.history(model))
+  const view: StatusView = {
+    models,
+    ...policies,
+    ...(rollouts.length > 0 ? { rollouts } : {}),
+    ...(deregistered.length > 0 ? { deregistered } : {})
+  }
   return {
     report: { command: 'status', view },
     exitCode: ExitCode.Pass,
     view
   }
+}
+
+/**
+ * The stages whose holder a deregistration took out (`events` newest first, as the port's
+ * `history`): replaying each stage's events oldest first, the version that held it just before
+ * its deregistration, when it holds it no more. ModelGate never deregisters, so such a change of
+ * holder has no ModelGate record; status says so beside the holder that followed.
+ */
+export function deregisteredHolders(
+  models: readonly ModelStatus[],
+  events: readonly RegistryEvent[]
+): DeregisteredHolder[] {
+  const oldestFirst = [...events].reverse()
+  const found: DeregisteredHolder[] = []
+  for (const entry of models) {
+    const own = oldestFirst.filter(event => event.model === entry.model)
+    const stages = new Set(own.flatMap(event => (event.stage === undefined ? [] : [event.stage])))
+    for (const stage of stages) {
+      const inStage: string[] = []
+      for (const event of own) {
+        if (event.version === undefined) continue
+        if (event.kind === 'deregistration') {
+          const at = inStage.indexOf(event.version)
+          if (at < 0) continue
+          const held = at === inStage.length - 1
+          inStage.splice(at, 1)
+          const holder = entry.stages.find(h => h.stage === stage)?.version
+          if (held && holder !== event.version) {
+            found.push({
+              model: entry.model,
+              stage,
+              version: event.version,
+              at: event.at,
+              by: event.by,
+              id: event.id,
+              ...(holder === undefined ? {} : { holder })
+            })
+          }
+          continue
+        }
+        if (event.stage !== stage) continue
+        if (event.kind !== 'assignment' && event.kind !== 'unassignment') continue
+        const at = inStage.indexOf(event.version)
+        if (at >= 0) inStage.splice(at, 1)
+        if (event.kind === 'assignment') inStage.push(event.version)
+      }
+    }
+  }
+  return found
 }
 
 export interface HistoryFilter {

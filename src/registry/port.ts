@@ -166,6 +166,11 @@ export interface RegistryEvent {
   summary?: string
   /** What the registry kept with the event, when ModelGate wrote it. */
   audit?: StoredAudit
+  /**
+   * The event's place in the model's own count, when the backend keeps one (git: the tag's
+   * `#N`): a date out of step with it was set by hand (`report` flags it).
+   */
+  sequence?: number
 }
 
 /** What a write's `revalidate` callback sees: the registry as freshly re-read before the attempt. */

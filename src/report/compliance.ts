@@ -3,6 +3,7 @@
  * gathers it from the registry). Markdown (or aligned columns on a terminal) and JSON; every
  * registry string (names, logins, reasons, tag names) is escaped by the table renderer.
  */
+import type { RolloutStep } from '../rollout/step-types.js'
 import { escape } from './markdown.js'
 import { utcSeconds } from './registry-tables.js'
 import { renderTable, type Cell, type TableFormat } from './terminal-table.js'
@@ -49,18 +50,43 @@ export interface StageTime {
   holdsAtEnd: boolean
 }
 
-/** A stage change ModelGate did not make: no ModelGate record of its own. */
+/**
+ * A change ModelGate did not make (audit/made-by.ts): a stage event with no ModelGate record of
+ * its own, a deregistration or a deprecation (ModelGate writes neither).
+ */
 export interface UnrecordedChange {
   /** Invalid (NaN) when the registry keeps no time for it (an MLflow alias set by hand). */
   at: Date
   model: string
-  stage: string
-  /** `holder`: a current holder whose assignment is not in the registry's history. */
-  kind: 'assignment' | 'unassignment' | 'holder'
+  /** Absent for a deregistration or a deprecation: they touch no one stage. */
+  stage?: string
+  /**
+   * `holder`: a current holder whose assignment was not made by ModelGate and is not among the
+   * window's events (dated outside it, or not in the registry's history at all).
+   */
+  kind: 'assignment' | 'unassignment' | 'holder' | 'deregistration' | 'deprecation'
   version?: string
   by: string
   /** Git: the tag; MLflow: the alias. */
   id: string
+}
+
+/**
+ * An event whose date cannot be right: later than now, or earlier than an event the registry
+ * counted before it (git: a tag `#N` dated before a tag with a lower `#N`). Tag dates are set by
+ * whoever makes the tag, so such a date was set by hand, to move the event out of a window.
+ */
+export interface DoubtfulDate {
+  at: Date
+  model: string
+  /** The registry event's kind (assignment, deregistration, ...). */
+  kind: string
+  stage?: string
+  version?: string
+  by: string
+  id: string
+  /** Why the date is doubted, in words. */
+  why: string
 }
 
 export interface ComplianceReport {
@@ -69,13 +95,17 @@ export interface ComplianceReport {
   until: Date
   promotions: PromotionEntry[]
   rollbacks: RollbackEntry[]
+  /** Rollout steps written by `modelgate rollout` or `monitor` in the window, oldest first. */
+  rolloutSteps: RolloutStep[]
   stageTime: StageTime[]
   unrecorded: UnrecordedChange[]
+  /** Every event of the registry (in or out of the window) with a doubtful date. */
+  doubtfulDates: DoubtfulDate[]
 }
 
 /** Why a change is listed, as status and history say it. */
 const NOT_BY_MODELGATE =
-  'no ModelGate record of its own: made by hand or by another tool (GTO, the MLflow client), or its message copies the record of another event'
+  'no ModelGate record of its own: made by hand or by another tool (GTO, the MLflow client), or its message holds no record of a write that fits it, copies the record of another event or is not dated as its record'
 
 const NONE = '—'
 
@@ -89,8 +119,10 @@ export function renderCompliance(
   const sections = [
     `## Compliance report: ${who}, ${utcSeconds(report.since)} to ${utcSeconds(report.until)} (UTC)`,
     unrecordedSection(report, format),
+    ...(report.doubtfulDates.length > 0 ? [doubtfulSection(report, format)] : []),
     promotionsSection(report, format),
     rollbacksSection(report, format),
+    rolloutSection(report, format),
     stageTimeSection(report, format)
   ]
   return { markdown: `${sections.join('\n\n').trimEnd()}\n`, json: complianceJson(report) }
@@ -105,7 +137,7 @@ function unrecordedSection(report: ComplianceReport, format: TableFormat): strin
     utcSeconds(change.at),
     change.model,
     change.kind === 'holder' ? 'holds the stage' : change.kind,
-    change.stage,
+    change.stage ?? NONE,
     change.version ?? NONE,
     change.by,
     // A code span: the tag name copies as it is (no escapes or zero-width spaces inside).
@@ -115,7 +147,40 @@ function unrecordedSection(report: ComplianceReport, format: TableFormat): strin
     { headers: ['When (UTC)', 'Model', 'Event', 'Stage', 'Version', 'By', 'Tag / alias'], rows },
     format
   )
-  return `### ⚠️ Changes not made by ModelGate: ${changes.length}\n\nEach has ${NOT_BY_MODELGATE}. The report exits 1.\n\n${table.trimEnd()}`
+  return `### ⚠️ Changes not made by ModelGate: ${changes.length}\n\nEach has ${NOT_BY_MODELGATE}; a stage's current holder of that kind is listed whatever the window, and so is every deregistration and deprecation in the window (ModelGate writes neither). The report exits 1.\n\n${table.trimEnd()}`
+}
+
+function doubtfulSection(report: ComplianceReport, format: TableFormat): string {
+  const rows = report.doubtfulDates.map((d): Cell[] => [
+    utcSeconds(d.at),
+    d.model,
+    d.kind,
+    d.stage ?? NONE,
+    d.version ?? NONE,
+    d.by,
+    { text: d.id, markdown: codeSpan(d.id) },
+    d.why
+  ])
+  const headers = ['When (UTC)', 'Model', 'Event', 'Stage', 'Version', 'By', 'Tag / alias', 'Why']
+  return `### ⚠️ Dates out of step: ${report.doubtfulDates.length}\n\nA tag's date is whatever its maker set: these, in or out of the window, are later than now or earlier than an event counted before them, so they were set by hand. The report exits 1.\n\n${renderTable({ headers, rows }, format).trimEnd()}`
+}
+
+function rolloutSection(report: ComplianceReport, format: TableFormat): string {
+  const steps = report.rolloutSteps
+  const heading = `### Rollout steps: ${steps.length}`
+  if (steps.length === 0) return `${heading}\n\nNone in the window.`
+  const rows = steps.map((s): Cell[] => [
+    utcSeconds(s.at),
+    s.model,
+    s.stage,
+    s.version,
+    s.kind,
+    s.from === undefined ? `${s.percent}%` : `${s.from}% → ${s.percent}%`,
+    s.by,
+    s.reason ?? ''
+  ])
+  const headers = ['When (UTC)', 'Model', 'Stage', 'Version', 'Step', 'Traffic', 'By', 'Reason']
+  return `${heading}\n\n${renderTable({ headers, rows }, format).trimEnd()}`
 }
 
 function promotionsSection(report: ComplianceReport, format: TableFormat): string {
@@ -216,8 +281,10 @@ export function complianceJson(report: ComplianceReport): string {
       since: iso(report.since),
       until: iso(report.until),
       changesNotByModelGate: report.unrecorded.map(c => ({ ...c, at: iso(c.at) })),
+      doubtfulDates: report.doubtfulDates.map(d => ({ ...d, at: iso(d.at) })),
       promotions: report.promotions.map(p => ({ ...p, at: iso(p.at) })),
       rollbacks: report.rollbacks.map(r => ({ ...r, at: iso(r.at) })),
+      rolloutSteps: report.rolloutSteps.map(s => ({ ...s, at: iso(s.at) })),
       stageTime: report.stageTime.map(({ ms, ...rest }) => ({ ...rest, seconds: ms / 1000 }))
     },
     null,

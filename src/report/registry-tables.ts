@@ -3,10 +3,12 @@
  * Commands hand over data; this turns it into tables (markdown, or aligned columns for a
  * terminal: terminal-table.ts) and notes.
  */
+import { madeByModelGate, type OwnedEvent } from '../audit/made-by.js'
 import { auditRecordOf } from '../audit/record.js'
 import { dropCommand } from '../registry/git/origin.js'
 import type { ModelStatus, RegistryEvent, WritePublication } from '../registry/port.js'
-import type { RolloutState } from '../rollout/steps.js'
+import type { RolloutStep } from '../rollout/step-types.js'
+import { stepOfEvent, type RolloutState } from '../rollout/steps.js'
 import { escape, recordOutcome } from './markdown.js'
 import { rolloutLine } from './rollout.js'
 import { renderTable, type Cell, type Table, type TableFormat } from './terminal-table.js'
@@ -20,6 +22,22 @@ export interface StatusView {
   unusedPolicies?: ReadonlyArray<{ model: string; file: string; why: string }>
   /** Stages whose holder is in a rollout, and where it stands (report/rollout.ts). */
   rollouts?: ReadonlyArray<{ model: string; stage: string; state: RolloutState }>
+  /** Stages whose holder changed because the version holding them was deregistered. */
+  deregistered?: readonly DeregisteredHolder[]
+}
+
+/** A stage's holder taken out by a deregistration (GTO's `NAME@vX.Y.Z!`), not by a stage event. */
+export interface DeregisteredHolder {
+  model: string
+  stage: string
+  /** The version that held the stage until it was deregistered. */
+  version: string
+  at: Date
+  by: string
+  /** The deregistration's event (git: the tag). */
+  id: string
+  /** Who holds the stage now, if anyone. */
+  holder?: string
 }
 
 /** Shown in a cell that has no value, as GTO shows an empty stage. */
@@ -29,7 +47,7 @@ export function renderStatus(
   view: StatusView | readonly ModelStatus[],
   format: TableFormat = 'md'
 ) {
-  const { models, policyStages, unusedPolicies, rollouts } =
+  const { models, policyStages, unusedPolicies, rollouts, deregistered } =
     'models' in view ? view : { models: view }
   if (models.length === 0) return 'The registry holds no models yet.\n'
   const rows = models.flatMap(entry => {
@@ -56,6 +74,7 @@ export function renderStatus(
     ...(rollouts ?? []).map(r => ({ text: `${r.model} ${r.stage}: ${rolloutLine(r.state)}` })),
     ...tieNotes(models),
     ...unrecordedNotes(models),
+    ...(deregistered ?? []).map(deregistrationNote),
     ...localOnlyNotes(models),
     ...(unusedPolicies ?? []).map((unused): Note => ({
       text: `${unused.model}: only the stages someone holds are shown: ${unused.file} ${unused.why}.`
@@ -101,7 +120,16 @@ function tieNotes(models: readonly ModelStatus[]): Note[] {
 function unrecordedNotes(models: readonly ModelStatus[]): Note[] {
   return models.flatMap(entry =>
     entry.stages.flatMap(holder =>
-      auditRecordOf(holder.audit)
+      madeByModelGate({
+        kind: 'assignment',
+        model: entry.model,
+        version: holder.version,
+        stage: holder.stage,
+        at: holder.assignedAt,
+        by: holder.assignedBy,
+        id: holder.eventId,
+        ...(holder.audit === undefined ? {} : { audit: holder.audit })
+      })
         ? []
         : [
             {
@@ -114,7 +142,17 @@ function unrecordedNotes(models: readonly ModelStatus[]): Note[] {
 }
 
 /** Why an event has no ModelGate record, as status and history say it. */
-const NOT_RECORDED = 'not written by ModelGate, or its message copies the record of another event'
+const NOT_RECORDED =
+  'not written by ModelGate, or its message holds no record of a write that fits it, copies the record of another event or is not dated as its record'
+
+/** A holder that changed through a deregistration, which ModelGate never writes. */
+function deregistrationNote(d: DeregisteredHolder): Note {
+  const now = d.holder === undefined ? 'nobody holds it now' : `${d.holder} holds it now`
+  return {
+    text: `${d.model} ${d.stage}: ${d.version} held it until its deregistration (${d.id}, by ${d.by} at ${utcSeconds(d.at)} UTC, not made by ModelGate); ${now}.`,
+    code: [d.id]
+  }
+}
 
 function localOnlyNotes(models: readonly ModelStatus[]): Note[] {
   return models.flatMap(entry => {
@@ -153,7 +191,9 @@ export function renderHistory(
 ) {
   if (events.length === 0) return 'No events.\n'
   const rows = events.map((event): Cell[] => {
-    const record = auditRecordOf(event.audit)
+    const own = madeByModelGate(event, events)
+    const step = own ? stepOfEvent(event) : undefined
+    const record = own ? auditRecordOf(event.audit) : undefined
     const pr = record?.pullRequest
     const approvers = pr?.approvers.map(approver => approver.login).join(', ')
     return [
@@ -163,7 +203,7 @@ export function renderHistory(
       event.version ?? '—',
       event.stage ?? '—',
       event.by,
-      record ? recordOutcome(record) : decisionless(event),
+      step ? stepDecision(step) : record ? recordOutcome(record) : decisionless(event, own),
       // A removal's row names the version removed; the record's `previous` is that same one.
       (event.kind === 'unassignment' ? undefined : record?.previous) ?? '—',
       pr
@@ -193,12 +233,32 @@ export function renderHistory(
 
 /**
  * The Decision cell of an event without a ModelGate record: a stage event ModelGate writes
- * always carries one, so its absence is named; other events have no decision.
+ * always carries one (or rollout facts, or makes way for a version it assigns), so its absence
+ * is named; ModelGate never deregisters or deprecates; other events have no decision.
  */
-function decisionless(event: RegistryEvent): string {
-  return event.kind === 'assignment' || event.kind === 'unassignment'
-    ? '— (no ModelGate record)'
-    : '—'
+function decisionless(event: OwnedEvent, own: boolean): string {
+  if (event.kind === 'deregistration' || event.kind === 'deprecation') {
+    return '— (not made by ModelGate)'
+  }
+  if (event.kind !== 'assignment' && event.kind !== 'unassignment') return '—'
+  if (own) return `made way for ${String(event.audit?.replacedBy)}`
+  return '— (no ModelGate record)'
+}
+
+/** The Decision cell of a rollout step: `rollout: advance to 25%`. */
+function stepDecision(step: RolloutStep): string {
+  switch (step.kind) {
+    case 'start':
+      return `rollout: start at ${step.percent}%`
+    case 'advance':
+      return `rollout: advance to ${step.percent}%`
+    case 'hold':
+      return `rollout: hold at ${step.percent}%`
+    case 'abort':
+      return 'rollout: abort, traffic 0%'
+    case 'complete':
+      return 'rollout: complete, full traffic'
+  }
 }
 
 /** One line saying where a registry write went; undefined when the backend does not say. */

@@ -9,7 +9,7 @@ import type {
   VersionRecord
 } from '../port.js'
 import { parseMessage } from './message.js'
-import { tagAudit } from './tag-audit.js'
+import { ownTagAudit, tagAudit } from './tag-audit.js'
 import type { ArtifactState, RegistryState, TagEvent } from './state.js'
 import { compareEvents, isReplacement } from './state.js'
 
@@ -26,9 +26,10 @@ export function eventKind(action: TagEvent['action']): RegistryEventKind {
   return KIND[action]
 }
 
-export function toRegistryEvent(event: TagEvent): RegistryEvent {
+/** `events`: the artifact's events, oldest first; an event whose facts copy an earlier one's has none. */
+export function toRegistryEvent(event: TagEvent, events: readonly TagEvent[] = []): RegistryEvent {
   const { summary } = parseMessage(event.message)
-  const audit = tagAudit(event)
+  const audit = ownTagAudit(event, events)
   return {
     kind: KIND[event.action],
     model: event.model,
@@ -40,7 +41,8 @@ export function toRegistryEvent(event: TagEvent): RegistryEvent {
     id: event.tag,
     ref: event.commit,
     ...(summary ? { summary } : {}),
-    ...(audit ? { audit } : {})
+    ...(audit ? { audit } : {}),
+    ...(event.counter === undefined ? {} : { sequence: event.counter })
   }
 }
 
@@ -52,7 +54,7 @@ export function stageHolder(
   const holder = state.artifacts.get(model)?.holders.get(stage)
   if (!holder) return undefined
   const event = holder.assignment
-  const audit = tagAudit(event)
+  const audit = ownTagAudit(event, state.artifacts.get(model)?.events ?? [])
   return {
     model,
     stage,
@@ -89,7 +91,9 @@ export function historyOf(state: RegistryState, model?: string): RegistryEvent[]
     model === undefined
       ? [...state.artifacts.values()].flatMap(a => a.events).sort(compareEvents)
       : [...(state.artifacts.get(model)?.events ?? [])]
-  return events.reverse().map(toRegistryEvent)
+  return events
+    .reverse()
+    .map(event => toRegistryEvent(event, state.artifacts.get(event.model)?.events ?? []))
 }
 
 /**

@@ -4,7 +4,8 @@
  * message, record and all. Its JSON then names another event (another stage, version or kind),
  * so it is not this event's record, and every reader (history, status, rollback re-runs, the
  * monitor's baseline, the rolled_back gate's reason, a registration's digest) treats the event
- * as one ModelGate did not record.
+ * as one ModelGate did not record. So does a message whose time (`at`) is not the tag's own, or
+ * whose facts another tag of the same event carries already (a copy onto a new tag).
  */
 import type { StoredAudit } from '../port.js'
 import { parseMessage } from './message.js'
@@ -17,10 +18,39 @@ const RECORD_KINDS: Partial<Record<TagEvent['action'], readonly string[]>> = {
   unassign: ['promotion', 'forced-promotion', 'rollback', 'automatic-rollback']
 }
 
+/**
+ * How far the time ModelGate writes in a tag's facts (`at`) may be from the tag's tagger date.
+ * ModelGate sets both from one chosen second (registry/git/drafts.ts: `auditRecord` and
+ * `identityEnv`), so its own tags never differ at all; the allowance only absorbs a re-signing
+ * or re-packing tool that rounds a date. A copied message (a genuine record on a new tag) keeps
+ * the old `at` while git stamps the copy with the time it was made: minutes or more apart.
+ */
+export const RECORD_TIME_TOLERANCE_SECONDS = 2
+
 /** The ModelGate facts stored in `event`'s message, when they name this event; else undefined. */
 export function tagAudit(event: TagEvent): StoredAudit | undefined {
   const { audit } = parseMessage(event.message)
   return audit && namesEvent(audit, event) ? audit : undefined
+}
+
+/**
+ * `tagAudit`, and not a copy: undefined too when an earlier event of the artifact (`events`,
+ * oldest first) of the same action, stage and version carries the very same facts. ModelGate
+ * writes each tag's facts once, with the tag's own time in them, so the same facts in two tags
+ * mean one was copied onto the other; the earlier keeps them.
+ */
+export function ownTagAudit(event: TagEvent, events: readonly TagEvent[]): StoredAudit | undefined {
+  const audit = tagAudit(event)
+  if (!audit || (event.action !== 'assign' && event.action !== 'unassign')) return audit
+  const facts = JSON.stringify(audit)
+  for (const other of events) {
+    if (other === event) break
+    if (other.action !== event.action || other.stage !== event.stage) continue
+    if (other.version !== event.version) continue
+    const earlier = parseMessage(other.message).audit
+    if (earlier && JSON.stringify(earlier) === facts) return undefined
+  }
+  return audit
 }
 
 /**
@@ -35,6 +65,11 @@ export function namesEvent(audit: StoredAudit, event: TagEvent): boolean {
     value === undefined || value === expected
   if (!same(audit.action, event.action) || !same(audit.model, event.model)) return false
   if (!same(audit.version, event.version) || !same(audit.stage, event.stage)) return false
+  // The time ModelGate wrote in the facts is the tag's own tagger time (see the tolerance).
+  if (audit.at !== undefined) {
+    const at = typeof audit.at === 'string' ? Date.parse(audit.at) : NaN
+    if (!(Math.abs(at / 1000 - event.time) <= RECORD_TIME_TOLERANCE_SECONDS)) return false
+  }
   const record = audit.record
   if (record === undefined) return true
   if (record === null || typeof record !== 'object' || Array.isArray(record)) return true
