@@ -31224,19 +31224,34 @@ function ownTagAudit(event, events) {
     const audit = tagAudit(event);
     if (!audit || (event.action !== 'assign' && event.action !== 'unassign'))
         return audit;
-    const facts = JSON.stringify(audit);
+    const first = firstCarriers(events).get(factsKey(event, audit));
+    return first !== undefined && first !== event ? undefined : audit;
+}
+function factsKey(event, audit) {
+    return `${event.action}\0${event.stage ?? ''}\0${event.version ?? ''}\0${JSON.stringify(audit)}`;
+}
+// One pass per artifact's event list, not one per event: history reads every event's facts, and
+// a scan of the earlier events for each was quadratic (10,000 tags: seconds). Rebuilt when the
+// list has grown since.
+const carriers = new WeakMap();
+/** For each event's facts key, the earliest event (oldest first) that carries them. */
+function firstCarriers(events) {
+    const known = carriers.get(events);
+    if (known && known.length === events.length)
+        return known.first;
+    const first = new Map();
     for (const other of events) {
-        if (other === event)
-            break;
-        if (other.action !== event.action || other.stage !== event.stage)
+        if (other.action !== 'assign' && other.action !== 'unassign')
             continue;
-        if (other.version !== event.version)
+        const audit = parseMessage(other.message).audit;
+        if (!audit)
             continue;
-        const earlier = parseMessage(other.message).audit;
-        if (earlier && JSON.stringify(earlier) === facts)
-            return undefined;
+        const key = factsKey(other, audit);
+        if (!first.has(key))
+            first.set(key, other);
     }
-    return audit;
+    carriers.set(events, { length: events.length, first });
+    return first;
 }
 /**
  * Whether every fact that names an event names `event`: the facts' own `action`, `model`,
