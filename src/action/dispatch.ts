@@ -22,6 +22,16 @@ import { readPayload, type EventContext, type GitHubPorts } from './github-conte
 import { policyAt, policyIfAt } from './policy-at.js'
 import { notedOnPullRequest, withNote } from '../report/flow-notes.js'
 import { rendered } from '../report/command.js'
+import {
+  allowedLine,
+  defaultBranchCommit,
+  defaultBranchNow,
+  dispatchedElsewhereLine,
+  noPolicyFileText,
+  noPolicyInputLine,
+  refusedText,
+  rollbackNoteFailedWarning
+} from '../report/dispatch.js'
 
 /**
  * `workflow_dispatch` with `command: rollback`: the actor's right first (a refusal is exit 4 with
@@ -114,11 +124,9 @@ export async function requireRollbackRight(
     if (settings.command !== 'rollout') {
       context.audits.add(deniedAudit(settings, context, policy, decision.reason))
     }
-    throw new PermissionError(
-      `Refused: ${decision.reason}${rerunNote(context)}. The registry was not changed.`
-    )
+    throw new PermissionError(refusedText(decision.reason, context))
   }
-  context.logger?.info(`Allowed: ${decision.reason}${rerunNote(context)}`)
+  context.logger?.info(allowedLine(decision.reason, context))
   return { github, permission, ...(policy ? { policy } : {}) }
 }
 
@@ -150,15 +158,6 @@ export function requireKnownActor(settings: DispatchWriteSettings, context: Even
   throw new PermissionError(
     `Refused: ${reason}. Start a new run (workflow_dispatch) instead of re-running this one. The registry was not changed.`
   )
-}
-
-/** On a re-run by someone else: whose right was checked, and why not the first attempt's actor. */
-function rerunNote(context: EventContext): string {
-  const first = context.initialActor
-  // GitHub logins are case-insensitive: Mona re-running mona's run is the same person.
-  return first && first.toLowerCase() !== context.actor.toLowerCase()
-    ? ` (${context.actor} re-ran a run ${first} started: the person who re-runs it is checked)`
-    : ''
 }
 
 /** The record of a rollback or forced promotion refused before the registry was touched. */
@@ -214,22 +213,16 @@ async function defaultBranchPolicy(
   // the default branch as GitHub has it now (a local origin/<branch> may be absent or stale).
   const at =
     onDefault && context.sha
-      ? { rev: context.sha, what: `${defaultBranch} at ${context.sha.slice(0, 7)}` }
-      : { ref: defaultBranch, what: `the default branch (${defaultBranch})` }
-  if (!onDefault) {
-    context.logger?.info(
-      `Dispatched on ${ref ?? 'another ref'}: the policy comes from ${defaultBranch}, never from the dispatched branch`
-    )
-  }
+      ? { rev: context.sha, what: defaultBranchCommit(defaultBranch, context.sha) }
+      : { ref: defaultBranch, what: defaultBranchNow(defaultBranch) }
+  if (!onDefault) context.logger?.info(dispatchedElsewhereLine(ref, defaultBranch))
   if (settings.policy) return (await policyAt(settings.policy, at, { context, api, repo })).policy
   const found = await policyIfAt(file, at, { context, api, repo })
   if (!found) {
     // Fail closed: the model's policy may live under another name with stricter rights.
-    throw new NotFoundError(
-      `No policy input, and ${file} (the CLI's default for ${settings.model}) does not exist on ${at.what}: name the model's policy with the policy input, so its rights and registry apply. Nothing written.`
-    )
+    throw new NotFoundError(noPolicyFileText(file, settings.model, at.what))
   }
-  context.logger?.info(`No policy input: the rights and registry come from ${file} on ${at.what}`)
+  context.logger?.info(noPolicyInputLine(file, at.what))
   return found.policy
 }
 
@@ -288,9 +281,7 @@ export async function noteRollbackOnPullRequest(
     )
     return notedOnPullRequest(number, note.takenOut)
   } catch (error) {
-    context.logger?.warning(
-      `Rolled back, but noting it on pull request #${number} failed: ${errorMessage(error)}`
-    )
+    context.logger?.warning(rollbackNoteFailedWarning(number, errorMessage(error)))
     return undefined
   }
 }
