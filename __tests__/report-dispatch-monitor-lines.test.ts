@@ -10,7 +10,10 @@ import {
   noPolicyInputLine,
   refusedText,
   rerunNote,
-  rollbackNoteFailedWarning
+  rightCheckTitle,
+  rollbackNoteFailedWarning,
+  unknownRerunReason,
+  unknownRerunRefusal
 } from '../src/report/dispatch.js'
 import { noticeDetail, renderMonitor, type StageMonitorResult } from '../src/report/monitor.js'
 import { watchWindow } from '../src/monitor/window.js'
@@ -41,6 +44,29 @@ describe("the dispatch flow's lines (report/dispatch.ts)", () => {
     expect(refusedText('octocat has write permission, below maintain', run)).toBe(
       'Refused: octocat has write permission, below maintain (octocat re-ran a run mona started: the person who re-runs it is checked). The registry was not changed.'
     )
+  })
+
+  it('titles the right check by what the actor means to do', () => {
+    expect(rightCheckTitle('mona', 'rollback')).toBe("Checking mona's right to roll back")
+    expect(rightCheckTitle('mona', 'rollout')).toBe(
+      "Checking mona's right to record a rollout step"
+    )
+    expect(rightCheckTitle('mona', 'promote')).toBe("Checking mona's right to force a promotion")
+  })
+
+  it('refuses a write on a re-run whose re-runner is unknown, keeping the reason as typed for the audit record', () => {
+    const reason = unknownRerunReason(2, 'mona')
+    expect(reason).toBe(
+      'who re-ran this run is unknown: attempt 2 has no GITHUB_TRIGGERING_ACTOR (older GitHub Enterprise Server or another runner), and GITHUB_ACTOR (mona) names who started the first attempt, not who re-ran it'
+    )
+    expect(unknownRerunReason(3, undefined)).toContain('GITHUB_ACTOR (unset)')
+    expect(unknownRerunRefusal(reason)).toBe(
+      `Refused: ${reason}. Start a new run (workflow_dispatch) instead of re-running this one. The registry was not changed.`
+    )
+    const hostile = unknownRerunReason(2, `mona${COMMAND}`)
+    expect(hostile).toContain(COMMAND)
+    expect(unknownRerunRefusal(hostile)).toContain(`GITHUB_ACTOR (mona${INERT})`)
+    expect(unknownRerunRefusal(hostile)).not.toMatch(/^\s*::/m)
   })
 
   it('names where the policy comes from', () => {

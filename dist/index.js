@@ -82681,6 +82681,26 @@ function rerunNote(run) {
         ? ` (${run.actor} re-ran a run ${first} started: the person who re-runs it is checked)`
         : '';
 }
+/** What the actor needs the right for: the title of the GitHub calls that check it. */
+function rightCheckTitle(actor, command) {
+    const what = command === 'rollback'
+        ? 'roll back'
+        : command === 'rollout'
+            ? 'record a rollout step'
+            : 'force a promotion';
+    return `Checking ${actor}'s right to ${what}`;
+}
+/**
+ * Why a registry write on a re-run is refused when the runner did not name who re-ran it. Plain
+ * text: the denial's audit record keeps it as it is.
+ */
+function unknownRerunReason(attempt, initialActor) {
+    return `who re-ran this run is unknown: attempt ${attempt} has no GITHUB_TRIGGERING_ACTOR (older GitHub Enterprise Server or another runner), and GITHUB_ACTOR (${initialActor ?? 'unset'}) names who started the first attempt, not who re-ran it`;
+}
+/** The refusal (exit 4) of a write on a re-run by someone unknown (`unknownRerunReason`). */
+function unknownRerunRefusal(reason) {
+    return (0,log/* neutraliseCommands */.$B)(`Refused: ${reason}. Start a new run (workflow_dispatch) instead of re-running this one. The registry was not changed.`);
+}
 /** The log line once the actor's right to write by dispatch is granted. */
 function allowedLine(reason, run) {
     return (0,log/* neutraliseCommands */.$B)(`Allowed: ${reason}${rerunNote(run)}`);
@@ -82963,12 +82983,7 @@ async function forcedPromotionByDispatch(settings, context) {
  * higher). Denied: a PermissionError (exit 4) before the registry is opened.
  */
 async function requireRollbackRight(settings, context) {
-    const what = settings.command === 'rollback'
-        ? 'roll back'
-        : settings.command === 'rollout'
-            ? 'record a rollout step'
-            : 'force a promotion';
-    const github = context.github(`Checking ${context.actor}'s right to ${what}`);
+    const github = context.github(rightCheckTitle(context.actor, settings.command));
     let policy;
     try {
         policy = await defaultBranchPolicy(settings, context, github);
@@ -83010,11 +83025,11 @@ function requireKnownActor(settings, context) {
     const attempt = context.unknownRerun;
     if (attempt === undefined)
         return;
-    const reason = `who re-ran this run is unknown: attempt ${attempt} has no GITHUB_TRIGGERING_ACTOR (older GitHub Enterprise Server or another runner), and GITHUB_ACTOR (${context.initialActor ?? 'unset'}) names who started the first attempt, not who re-ran it`;
+    const reason = unknownRerunReason(attempt, context.initialActor);
     if (settings.command !== 'register' && settings.command !== 'rollout') {
         context.audits.add(deniedAudit(settings, { ...context, actor: 'unknown' }, undefined, reason));
     }
-    throw new errors/* PermissionError */.i_(`Refused: ${reason}. Start a new run (workflow_dispatch) instead of re-running this one. The registry was not changed.`);
+    throw new errors/* PermissionError */.i_(unknownRerunRefusal(reason));
 }
 /** The record of a rollback or forced promotion refused before the registry was touched. */
 function deniedAudit(settings, context, policy, reason) {

@@ -30,7 +30,10 @@ import {
   noPolicyFileText,
   noPolicyInputLine,
   refusedText,
-  rollbackNoteFailedWarning
+  rightCheckTitle,
+  rollbackNoteFailedWarning,
+  unknownRerunReason,
+  unknownRerunRefusal
 } from '../report/dispatch.js'
 
 /**
@@ -93,13 +96,7 @@ export async function requireRollbackRight(
   settings: RollbackSettings | PromoteSettings | RolloutSettings,
   context: EventContext
 ): Promise<{ github: GitHubPorts; permission: GateResult; policy?: Policy }> {
-  const what =
-    settings.command === 'rollback'
-      ? 'roll back'
-      : settings.command === 'rollout'
-        ? 'record a rollout step'
-        : 'force a promotion'
-  const github = context.github(`Checking ${context.actor}'s right to ${what}`)
+  const github = context.github(rightCheckTitle(context.actor, settings.command))
   let policy: Policy | undefined
   try {
     policy = await defaultBranchPolicy(settings, context, github)
@@ -151,13 +148,11 @@ export function isDispatchWrite(settings: Settings): settings is DispatchWriteSe
 export function requireKnownActor(settings: DispatchWriteSettings, context: EventContext): void {
   const attempt = context.unknownRerun
   if (attempt === undefined) return
-  const reason = `who re-ran this run is unknown: attempt ${attempt} has no GITHUB_TRIGGERING_ACTOR (older GitHub Enterprise Server or another runner), and GITHUB_ACTOR (${context.initialActor ?? 'unset'}) names who started the first attempt, not who re-ran it`
+  const reason = unknownRerunReason(attempt, context.initialActor)
   if (settings.command !== 'register' && settings.command !== 'rollout') {
     context.audits.add(deniedAudit(settings, { ...context, actor: 'unknown' }, undefined, reason))
   }
-  throw new PermissionError(
-    `Refused: ${reason}. Start a new run (workflow_dispatch) instead of re-running this one. The registry was not changed.`
-  )
+  throw new PermissionError(unknownRerunRefusal(reason))
 }
 
 /** The record of a rollback or forced promotion refused before the registry was touched. */

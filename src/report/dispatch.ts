@@ -23,6 +23,38 @@ export function rerunNote(run: RunActors): string {
     : ''
 }
 
+/** What the actor needs the right for: the title of the GitHub calls that check it. */
+export function rightCheckTitle(
+  actor: string,
+  command: 'rollback' | 'rollout' | 'promote'
+): string {
+  const what =
+    command === 'rollback'
+      ? 'roll back'
+      : command === 'rollout'
+        ? 'record a rollout step'
+        : 'force a promotion'
+  return `Checking ${actor}'s right to ${what}`
+}
+
+/**
+ * Why a registry write on a re-run is refused when the runner did not name who re-ran it. Plain
+ * text: the denial's audit record keeps it as it is.
+ */
+export function unknownRerunReason(
+  attempt: number | string,
+  initialActor: string | undefined
+): string {
+  return `who re-ran this run is unknown: attempt ${attempt} has no GITHUB_TRIGGERING_ACTOR (older GitHub Enterprise Server or another runner), and GITHUB_ACTOR (${initialActor ?? 'unset'}) names who started the first attempt, not who re-ran it`
+}
+
+/** The refusal (exit 4) of a write on a re-run by someone unknown (`unknownRerunReason`). */
+export function unknownRerunRefusal(reason: string): string {
+  return neutraliseCommands(
+    `Refused: ${reason}. Start a new run (workflow_dispatch) instead of re-running this one. The registry was not changed.`
+  )
+}
+
 /** The log line once the actor's right to write by dispatch is granted. */
 export function allowedLine(reason: string, run: RunActors): string {
   return neutraliseCommands(`Allowed: ${reason}${rerunNote(run)}`)
