@@ -2,10 +2,12 @@
 // 13: all text is rendered in report/): each renderer's exact output, and what it does with a
 // user-supplied string that holds markdown, a workflow command or a line break.
 import {
+  DEFAULT_BRANCH_POLICY_TITLE,
   allowedLine,
   defaultBranchCommit,
   defaultBranchNow,
   dispatchedElsewhereLine,
+  noDefaultBranchText,
   noPolicyFileText,
   noPolicyInputLine,
   refusedText,
@@ -67,6 +69,16 @@ describe("the dispatch flow's lines (report/dispatch.ts)", () => {
     expect(hostile).toContain(COMMAND)
     expect(unknownRerunRefusal(hostile)).toContain(`GITHUB_ACTOR (mona${INERT})`)
     expect(unknownRerunRefusal(hostile)).not.toMatch(/^\s*::/m)
+  })
+
+  it('refuses an event whose payload names no default branch', () => {
+    expect(DEFAULT_BRANCH_POLICY_TITLE).toBe("Reading the default branch's policy")
+    expect(noDefaultBranchText('workflow_dispatch')).toBe(
+      'the workflow_dispatch payload names no default branch, so the policy cannot be read from it'
+    )
+    expect(noDefaultBranchText(`x${COMMAND}`)).toBe(
+      `the x${INERT} payload names no default branch, so the policy cannot be read from it`
+    )
   })
 
   it('names where the policy comes from', () => {

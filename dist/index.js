@@ -82709,6 +82709,12 @@ function allowedLine(reason, run) {
 function dispatch_refusedText(reason, run) {
     return (0,log/* neutraliseCommands */.$B)(`Refused: ${reason}${rerunNote(run)}. The registry was not changed.`);
 }
+/** The title of the GitHub calls that read a dispatched promotion's policy. */
+const DEFAULT_BRANCH_POLICY_TITLE = "Reading the default branch's policy";
+/** The refusal when the event's payload names no default branch to read the policy from. */
+function noDefaultBranchText(eventName) {
+    return (0,log/* neutraliseCommands */.$B)(`the ${eventName} payload names no default branch, so the policy cannot be read from it`);
+}
 /** Where a dispatched write's policy is read: the dispatched commit on the default branch. */
 function defaultBranchCommit(defaultBranch, sha) {
     return `${defaultBranch} at ${sha.slice(0, 7)}`;
@@ -82969,7 +82975,7 @@ async function rollbackByDispatch(settings, context) {
  * checks fail closed, as there is no pull request), judged by the default branch's policy.
  */
 async function promotionByDispatch(settings, context) {
-    const github = context.github("Reading the default branch's policy");
+    const github = context.github(DEFAULT_BRANCH_POLICY_TITLE);
     const policy = await defaultBranchPolicy(settings, context, github);
     return withCandidateArtifact(settings, context, policy, resolved => runCommand(resolved, context, policy ? { policy } : {}));
 }
@@ -83064,7 +83070,7 @@ async function defaultBranchPolicy(settings, context, github) {
     const repository = payload.repository;
     const defaultBranch = typeof repository?.default_branch === 'string' ? repository.default_branch : undefined;
     if (!defaultBranch) {
-        throw new errors/* PermissionError */.i_(`the ${context.eventName} payload names no default branch, so the policy cannot be read from it`);
+        throw new errors/* PermissionError */.i_(noDefaultBranchText(context.eventName));
     }
     const ref = typeof payload.ref === 'string' ? payload.ref : context.ref;
     const onDefault = ref === `refs/heads/${defaultBranch}`;

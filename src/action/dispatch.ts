@@ -23,10 +23,12 @@ import { policyAt, policyIfAt } from './policy-at.js'
 import { notedOnPullRequest, withNote } from '../report/flow-notes.js'
 import { rendered } from '../report/command.js'
 import {
+  DEFAULT_BRANCH_POLICY_TITLE,
   allowedLine,
   defaultBranchCommit,
   defaultBranchNow,
   dispatchedElsewhereLine,
+  noDefaultBranchText,
   noPolicyFileText,
   noPolicyInputLine,
   refusedText,
@@ -70,7 +72,7 @@ export async function promotionByDispatch(
   settings: PromoteSettings,
   context: EventContext
 ): Promise<CommandOutcome> {
-  const github = context.github("Reading the default branch's policy")
+  const github = context.github(DEFAULT_BRANCH_POLICY_TITLE)
   const policy = await defaultBranchPolicy(settings, context, github)
   return withCandidateArtifact(settings, context, policy, resolved =>
     runCommand(resolved, context, policy ? { policy } : {})
@@ -198,9 +200,7 @@ async function defaultBranchPolicy(
   const defaultBranch =
     typeof repository?.default_branch === 'string' ? repository.default_branch : undefined
   if (!defaultBranch) {
-    throw new PermissionError(
-      `the ${context.eventName} payload names no default branch, so the policy cannot be read from it`
-    )
+    throw new PermissionError(noDefaultBranchText(context.eventName))
   }
   const ref = typeof payload.ref === 'string' ? payload.ref : context.ref
   const onDefault = ref === `refs/heads/${defaultBranch}`

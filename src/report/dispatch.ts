@@ -65,6 +65,16 @@ export function refusedText(reason: string, run: RunActors): string {
   return neutraliseCommands(`Refused: ${reason}${rerunNote(run)}. The registry was not changed.`)
 }
 
+/** The title of the GitHub calls that read a dispatched promotion's policy. */
+export const DEFAULT_BRANCH_POLICY_TITLE = "Reading the default branch's policy"
+
+/** The refusal when the event's payload names no default branch to read the policy from. */
+export function noDefaultBranchText(eventName: string): string {
+  return neutraliseCommands(
+    `the ${eventName} payload names no default branch, so the policy cannot be read from it`
+  )
+}
+
 /** Where a dispatched write's policy is read: the dispatched commit on the default branch. */
 export function defaultBranchCommit(defaultBranch: string, sha: string): string {
   return `${defaultBranch} at ${sha.slice(0, 7)}`
