@@ -73202,6 +73202,36 @@ function heldWarnings(results) {
         .map(r => `ModelGate monitor: ${r.stage} ${r.type} of ${r.version ?? '?'} is inconclusive: ${driveActionText(r)}`);
 }
 
+;// CONCATENATED MODULE: ./src/report/monitor-reasons.ts
+/** E.g. `no version of churn holds production`. */
+function idleText(reason) {
+    switch (reason.kind) {
+        case 'no-holder':
+            return `no version of ${reason.model} holds ${reason.stage}`;
+        case 'entered-after':
+            return `${reason.version} entered ${reason.stage} after the evaluation time`;
+    }
+}
+const sameReasons = true;
+void sameReasons;
+/** The alert's detail sentence, e.g. `no earlier version of churn held production to put back`. */
+function alertDetail(alert) {
+    switch (alert.why) {
+        case 'action-alert':
+            return 'every breached trigger says action: alert';
+        case 'recovery-failed':
+            return `${alert.version}, restored by an automatic rollback at ${alert.since.toISOString()}, breaches too: a person must decide (no further automatic rollback)`;
+        case 'cap-reached':
+            return alert.cap === 0
+                ? 'max_automatic_rollbacks is 0: this stage is never rolled back automatically'
+                : `${alert.count} automatic rollback(s) of ${alert.stage} within the last ${alert.watchFor} (max_automatic_rollbacks ${alert.cap})${alert.latest ? `, the latest at ${alert.latest.at} from ${alert.latest.from}` : ''}`;
+        case 'no-earlier-holder':
+            return `no earlier version of ${alert.model} held ${alert.stage} to put back`;
+        case 'target-taken-out':
+            return `${alert.version}, the version a rollback would put back, was itself taken out of ${alert.stage} at ${alert.at.toISOString()}`;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/report/monitor.ts
 /**
  * What `monitor` prints: for each watched stage the holder, the window, each trigger's query,
@@ -73209,6 +73239,7 @@ function heldWarnings(results) {
  * rollback, an alert and why, nothing). Markdown for the summary and a terminal, JSON for a
  * machine; the rollback's audit record carries the same evidence (audit/monitor-evidence.ts).
  */
+
 
 
 
@@ -73251,7 +73282,7 @@ function stageMarkdown(stage, dryRun) {
     const name = markdown_escape(stage.stage);
     const lines = [`### ${name}: ${VERDICT_TEXT[stage.verdict]}`, ''];
     if (stage.mode === 'idle') {
-        lines.push(`Nothing to watch: ${markdown_escape(stage.idle ?? '')}. Nothing written.`);
+        lines.push(`Nothing to watch: ${markdown_escape(stage.idle ? idleText(stage.idle) : '')}. Nothing written.`);
         return lines;
     }
     const holder = markdown_escape(stage.holder ?? '');
@@ -73304,7 +73335,7 @@ function actionText(stage, dryRun) {
             : 'Nothing to do. Nothing written.';
     }
     if (action.kind === 'alert') {
-        return `**${ALERT_TEXT[action.why]}**: ${markdown_escape(action.detail)}. Nothing written.`;
+        return `**${ALERT_TEXT[action.why]}**: ${markdown_escape(alertDetail(action))}. Nothing written.`;
     }
     if (action.kind === 'rolled-back-by-another') {
         return `Another run changed ${markdown_escape(stage.stage)} first (it holds ${markdown_escape(action.holder ?? 'nothing')} now): this run rolled nothing back. Nothing written.`;
@@ -73316,6 +73347,15 @@ function actionText(stage, dryRun) {
             ? `**Rolled back automatically** to ${restored}.`
             : `Rollback to ${restored}: nothing written.`;
     return `${head}\n\n${renderRollback(action.report).markdown.replace(/^## /m, '#### ')}`;
+}
+/**
+ * The notification's detail for a stage's action: why a breach only alerts, or what a rollback
+ * restored; nothing for the other actions.
+ */
+function noticeDetail(action) {
+    if (action.kind === 'alert')
+        return alertDetail(action);
+    return action.kind === 'rollback' ? `restored ${action.restored}` : undefined;
 }
 /**
  * The rollback's reason: each breached trigger with its values and times, bounded, so the
@@ -73409,7 +73449,7 @@ function monitor_json(report) {
             stage: stage.stage,
             mode: stage.mode,
             verdict: stage.verdict,
-            ...(stage.idle ? { idle: stage.idle } : {}),
+            ...(stage.idle ? { idle: idleText(stage.idle) } : {}),
             ...(stage.holder ? { holder: stage.holder } : {}),
             ...(stage.since ? { since: stage.since.toISOString() } : {}),
             ...(stage.previous ? { previous: stage.previous } : {}),
@@ -73432,7 +73472,9 @@ function monitor_json(report) {
                     written: stage.action.written,
                     dryRun: stage.action.dryRun
                 }
-                : stage.action,
+                : stage.action.kind === 'alert'
+                    ? { kind: 'alert', why: stage.action.why, detail: alertDetail(stage.action) }
+                    : stage.action,
             ...(stage.reason ? { reason: stage.reason } : {}),
             ...(stage.notice ? { notification: stage.notice } : {})
         })),
@@ -74207,7 +74249,7 @@ function notificationOf(context, model, result) {
         return [];
     const { action } = result;
     const rolledBack = action.kind === 'rollback';
-    const detail = action.kind === 'alert' ? action.detail : rolledBack ? `restored ${action.restored}` : undefined;
+    const detail = noticeDetail(action);
     const runUrl = context.runFacts?.runUrl;
     return [
         {
@@ -74286,14 +74328,14 @@ async function monitorStage(context, options, at, stage, policy) {
         }
     });
     if (!holder)
-        return idle(`no version of ${model} holds ${stage}`);
+        return idle({ kind: 'no-holder', model, stage });
     const history = await context.registry.history(model);
     const watch = await watchOf(context, model, stage, holder, history);
     // The schema has checked watch_for; the fallback keeps this total for typed callers.
     const watchForMs = durationMs(policy.watch_for) ?? 0;
     const found = watchWindow(watch.since.getTime(), at.getTime(), watchForMs);
     if (!found) {
-        return idle(`${holder.version} entered ${stage} after the evaluation time`);
+        return idle({ kind: 'entered-after', version: holder.version, stage });
     }
     const window = recoveryWindow(found, watch);
     const source = options.sourceFor(policy, stage);
@@ -74344,7 +74386,8 @@ async function monitorStage(context, options, at, stage, policy) {
         result.action = {
             kind: 'alert',
             why: 'recovery-failed',
-            detail: `${holder.version}, restored by an automatic rollback at ${watch.since.toISOString()}, breaches too: a person must decide (no further automatic rollback)`
+            version: holder.version,
+            since: watch.since
         };
         return { result };
     }
@@ -74365,11 +74408,7 @@ async function monitorStage(context, options, at, stage, policy) {
     const reason = breachReason(model, stage, holder.version, breached.map(t => t.evaluation));
     result.reason = reason;
     if (!breached.some(t => t.evaluation.action === 'rollback')) {
-        result.action = {
-            kind: 'alert',
-            why: 'action-alert',
-            detail: 'every breached trigger says action: alert'
-        };
+        result.action = { kind: 'alert', why: 'action-alert' };
         return { result };
     }
     const decided = await rollbackDecision(context, {
@@ -74480,9 +74519,11 @@ async function rollbackDecision(context, request) {
             action: {
                 kind: 'alert',
                 why: 'cap-reached',
-                detail: cap === 0
-                    ? 'max_automatic_rollbacks is 0: this stage is never rolled back automatically'
-                    : `${recent.length} automatic rollback(s) of ${stage} within the last ${request.policy.watch_for} (max_automatic_rollbacks ${cap})${last ? `, the latest at ${last.timestamp} from ${last.previous}` : ''}`
+                stage,
+                count: recent.length,
+                cap,
+                watchFor: request.policy.watch_for,
+                ...(last ? { latest: { at: last.timestamp, from: last.previous } } : {})
             }
         };
     }
@@ -74510,7 +74551,8 @@ async function rollbackDecision(context, request) {
             action: {
                 kind: 'alert',
                 why: 'no-earlier-holder',
-                detail: `no earlier version of ${model} held ${stage} to put back`
+                model,
+                stage
             }
         };
     }
@@ -74520,7 +74562,9 @@ async function rollbackDecision(context, request) {
             action: {
                 kind: 'alert',
                 why: 'target-taken-out',
-                detail: `${restored}, the version a rollback would put back, was itself taken out of ${stage} at ${removal.at.toISOString()}`
+                version: restored,
+                stage,
+                at: removal.at
             }
         };
     }
@@ -83862,6 +83906,83 @@ async function checkOnPullRequest(settings, context) {
     return { ...outcome, markdown: withNote(outcome.markdown, baseBranchNote(file, what, pr.number)) };
 }
 
+;// CONCATENATED MODULE: ./src/report/dispatch.ts
+/**
+ * The lines of the dispatch flow (src/action/dispatch.ts) and of the monitor's automatic
+ * rollback (src/action/monitor.ts): whose right was checked, where the policy a dispatched write
+ * is judged by comes from, and the warning when the rolled-back pull request could not be told.
+ * The flows hand over the facts; the sentences are chosen here. Log lines and refusals are made
+ * unable to act as workflow commands (log.ts): logins, refs, file names and messages in them can
+ * come from users.
+ */
+
+/** On a re-run by someone else: whose right was checked, and why not the first attempt's actor. */
+function rerunNote(run) {
+    const first = run.initialActor;
+    // GitHub logins are case-insensitive: Mona re-running mona's run is the same person.
+    return first && first.toLowerCase() !== run.actor.toLowerCase()
+        ? ` (${run.actor} re-ran a run ${first} started: the person who re-runs it is checked)`
+        : '';
+}
+/** What the actor needs the right for: the title of the GitHub calls that check it. */
+function rightCheckTitle(actor, command) {
+    const what = command === 'rollback'
+        ? 'roll back'
+        : command === 'rollout'
+            ? 'record a rollout step'
+            : 'force a promotion';
+    return `Checking ${actor}'s right to ${what}`;
+}
+/**
+ * Why a registry write on a re-run is refused when the runner did not name who re-ran it. Plain
+ * text: the denial's audit record keeps it as it is.
+ */
+function unknownRerunReason(attempt, initialActor) {
+    return `who re-ran this run is unknown: attempt ${attempt} has no GITHUB_TRIGGERING_ACTOR (older GitHub Enterprise Server or another runner), and GITHUB_ACTOR (${initialActor ?? 'unset'}) names who started the first attempt, not who re-ran it`;
+}
+/** The refusal (exit 4) of a write on a re-run by someone unknown (`unknownRerunReason`). */
+function unknownRerunRefusal(reason) {
+    return (0,log/* neutraliseCommands */.$B)(`Refused: ${reason}. Start a new run (workflow_dispatch) instead of re-running this one. The registry was not changed.`);
+}
+/** The log line once the actor's right to write by dispatch is granted. */
+function allowedLine(reason, run) {
+    return (0,log/* neutraliseCommands */.$B)(`Allowed: ${reason}${rerunNote(run)}`);
+}
+/** The refusal (exit 4) when the actor's right is denied: nothing was written. */
+function dispatch_refusedText(reason, run) {
+    return (0,log/* neutraliseCommands */.$B)(`Refused: ${reason}${rerunNote(run)}. The registry was not changed.`);
+}
+/** The title of the GitHub calls that read a dispatched promotion's policy. */
+const DEFAULT_BRANCH_POLICY_TITLE = "Reading the default branch's policy";
+/** The refusal when the event's payload names no default branch to read the policy from. */
+function noDefaultBranchText(eventName) {
+    return (0,log/* neutraliseCommands */.$B)(`the ${eventName} payload names no default branch, so the policy cannot be read from it`);
+}
+/** Where a dispatched write's policy is read: the dispatched commit on the default branch. */
+function defaultBranchCommit(defaultBranch, sha) {
+    return `${defaultBranch} at ${sha.slice(0, 7)}`;
+}
+/** Where a dispatched write's policy is read: the default branch as GitHub has it now. */
+function defaultBranchNow(defaultBranch) {
+    return `the default branch (${defaultBranch})`;
+}
+/** The log line when the dispatch ran on another ref than the default branch. */
+function dispatchedElsewhereLine(ref, defaultBranch) {
+    return (0,log/* neutraliseCommands */.$B)(`Dispatched on ${ref ?? 'another ref'}: the policy comes from ${defaultBranch}, never from the dispatched branch`);
+}
+/** The log line when no `policy` input was given and the CLI's default file was found. */
+function noPolicyInputLine(file, where) {
+    return (0,log/* neutraliseCommands */.$B)(`No policy input: the rights and registry come from ${file} on ${where}`);
+}
+/** The refusal (not found) when no `policy` input was given and the CLI's default file is absent. */
+function noPolicyFileText(file, model, where) {
+    return (0,log/* neutraliseCommands */.$B)(`No policy input, and ${file} (the CLI's default for ${model}) does not exist on ${where}: name the model's policy with the policy input, so its rights and registry apply. Nothing written.`);
+}
+/** The warning when the rollback is written but its pull request's comment could not be. */
+function rollbackNoteFailedWarning(pullRequest, problem) {
+    return (0,log/* neutraliseCommands */.$B)(`Rolled back, but noting it on pull request #${pullRequest} failed: ${problem}`);
+}
+
 ;// CONCATENATED MODULE: ./src/policy/directory.ts
 /**
  * The repository's policies: every `policies/*.yml` at the root of the repository, as the CLI
@@ -84070,6 +84191,7 @@ async function checkRollbackPermission(access, actor, allowed) {
 
 
 
+
 /**
  * `workflow_dispatch` with `command: rollback`: the actor's right first (a refusal is exit 4 with
  * the registry untouched), then the rollback, then a note on the pull request that had promoted
@@ -84096,7 +84218,7 @@ async function rollbackByDispatch(settings, context) {
  * checks fail closed, as there is no pull request), judged by the default branch's policy.
  */
 async function promotionByDispatch(settings, context) {
-    const github = context.github("Reading the default branch's policy");
+    const github = context.github(DEFAULT_BRANCH_POLICY_TITLE);
     const policy = await defaultBranchPolicy(settings, context, github);
     return withCandidateArtifact(settings, context, policy, resolved => runCommand(resolved, context, policy ? { policy } : {}));
 }
@@ -84110,12 +84232,7 @@ async function forcedPromotionByDispatch(settings, context) {
  * higher). Denied: a PermissionError (exit 4) before the registry is opened.
  */
 async function requireRollbackRight(settings, context) {
-    const what = settings.command === 'rollback'
-        ? 'roll back'
-        : settings.command === 'rollout'
-            ? 'record a rollout step'
-            : 'force a promotion';
-    const github = context.github(`Checking ${context.actor}'s right to ${what}`);
+    const github = context.github(rightCheckTitle(context.actor, settings.command));
     let policy;
     try {
         policy = await defaultBranchPolicy(settings, context, github);
@@ -84137,9 +84254,9 @@ async function requireRollbackRight(settings, context) {
         if (settings.command !== 'rollout') {
             context.audits.add(deniedAudit(settings, context, policy, decision.reason));
         }
-        throw new errors/* PermissionError */.i_(`Refused: ${decision.reason}${rerunNote(context)}. The registry was not changed.`);
+        throw new errors/* PermissionError */.i_(dispatch_refusedText(decision.reason, context));
     }
-    context.logger?.info(`Allowed: ${decision.reason}${rerunNote(context)}`);
+    context.logger?.info(allowedLine(decision.reason, context));
     return { github, permission, ...(policy ? { policy } : {}) };
 }
 function isDispatchWrite(settings) {
@@ -84157,19 +84274,11 @@ function requireKnownActor(settings, context) {
     const attempt = context.unknownRerun;
     if (attempt === undefined)
         return;
-    const reason = `who re-ran this run is unknown: attempt ${attempt} has no GITHUB_TRIGGERING_ACTOR (older GitHub Enterprise Server or another runner), and GITHUB_ACTOR (${context.initialActor ?? 'unset'}) names who started the first attempt, not who re-ran it`;
+    const reason = unknownRerunReason(attempt, context.initialActor);
     if (settings.command !== 'register' && settings.command !== 'rollout') {
         context.audits.add(deniedAudit(settings, { ...context, actor: 'unknown' }, undefined, reason));
     }
-    throw new errors/* PermissionError */.i_(`Refused: ${reason}. Start a new run (workflow_dispatch) instead of re-running this one. The registry was not changed.`);
-}
-/** On a re-run by someone else: whose right was checked, and why not the first attempt's actor. */
-function rerunNote(context) {
-    const first = context.initialActor;
-    // GitHub logins are case-insensitive: Mona re-running mona's run is the same person.
-    return first && first.toLowerCase() !== context.actor.toLowerCase()
-        ? ` (${context.actor} re-ran a run ${first} started: the person who re-runs it is checked)`
-        : '';
+    throw new errors/* PermissionError */.i_(unknownRerunRefusal(reason));
 }
 /** The record of a rollback or forced promotion refused before the registry was touched. */
 function deniedAudit(settings, context, policy, reason) {
@@ -84204,26 +84313,25 @@ async function defaultBranchPolicy(settings, context, github) {
     const repository = payload.repository;
     const defaultBranch = typeof repository?.default_branch === 'string' ? repository.default_branch : undefined;
     if (!defaultBranch) {
-        throw new errors/* PermissionError */.i_(`the ${context.eventName} payload names no default branch, so the policy cannot be read from it`);
+        throw new errors/* PermissionError */.i_(noDefaultBranchText(context.eventName));
     }
     const ref = typeof payload.ref === 'string' ? payload.ref : context.ref;
     const onDefault = ref === `refs/heads/${defaultBranch}`;
     // On the default branch, the dispatched commit (not whatever the job checked out); elsewhere,
     // the default branch as GitHub has it now (a local origin/<branch> may be absent or stale).
     const at = onDefault && context.sha
-        ? { rev: context.sha, what: `${defaultBranch} at ${context.sha.slice(0, 7)}` }
-        : { ref: defaultBranch, what: `the default branch (${defaultBranch})` };
-    if (!onDefault) {
-        context.logger?.info(`Dispatched on ${ref ?? 'another ref'}: the policy comes from ${defaultBranch}, never from the dispatched branch`);
-    }
+        ? { rev: context.sha, what: defaultBranchCommit(defaultBranch, context.sha) }
+        : { ref: defaultBranch, what: defaultBranchNow(defaultBranch) };
+    if (!onDefault)
+        context.logger?.info(dispatchedElsewhereLine(ref, defaultBranch));
     if (settings.policy)
         return (await policyAt(settings.policy, at, { context, api, repo })).policy;
     const found = await policyIfAt(file, at, { context, api, repo });
     if (!found) {
         // Fail closed: the model's policy may live under another name with stricter rights.
-        throw new errors/* NotFoundError */.m_(`No policy input, and ${file} (the CLI's default for ${settings.model}) does not exist on ${at.what}: name the model's policy with the policy input, so its rights and registry apply. Nothing written.`);
+        throw new errors/* NotFoundError */.m_(noPolicyFileText(file, settings.model, at.what));
     }
-    context.logger?.info(`No policy input: the rights and registry come from ${file} on ${at.what}`);
+    context.logger?.info(noPolicyInputLine(file, at.what));
     return found.policy;
 }
 /**
@@ -84266,7 +84374,7 @@ async function noteRollbackOnPullRequest(github, context, note) {
         return notedOnPullRequest(number, note.takenOut);
     }
     catch (error) {
-        context.logger?.warning(`Rolled back, but noting it on pull request #${number} failed: ${(0,errors/* errorMessage */.gJ)(error)}`);
+        context.logger?.warning(rollbackNoteFailedWarning(number, (0,errors/* errorMessage */.gJ)(error)));
         return undefined;
     }
 }
@@ -84555,6 +84663,7 @@ function stepOutputs(facts) {
 
 
 
+
 /** The events `command: monitor` runs on: a schedule, or a start by hand or by an alerting system. */
 const MONITOR_EVENTS = ['schedule', 'workflow_dispatch', 'repository_dispatch'];
 /**
@@ -84624,7 +84733,7 @@ async function monitor_notePromotingPullRequest(context, outcome, stage) {
         github = context.github(`Noting the automatic rollback on pull request #${action.pullRequest}`);
     }
     catch (error) {
-        context.logger?.warning(`Rolled back, but noting it on pull request #${action.pullRequest} failed: ${(0,errors/* errorMessage */.gJ)(error)}`);
+        context.logger?.warning(rollbackNoteFailedWarning(action.pullRequest, (0,errors/* errorMessage */.gJ)(error)));
         return undefined;
     }
     return noteRollbackOnPullRequest(github, context, {

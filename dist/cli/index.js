@@ -28518,6 +28518,36 @@ function heldWarnings(results) {
         .map(r => `ModelGate monitor: ${r.stage} ${r.type} of ${r.version ?? '?'} is inconclusive: ${driveActionText(r)}`);
 }
 
+;// CONCATENATED MODULE: ./src/report/monitor-reasons.ts
+/** E.g. `no version of churn holds production`. */
+function idleText(reason) {
+    switch (reason.kind) {
+        case 'no-holder':
+            return `no version of ${reason.model} holds ${reason.stage}`;
+        case 'entered-after':
+            return `${reason.version} entered ${reason.stage} after the evaluation time`;
+    }
+}
+const sameReasons = true;
+void sameReasons;
+/** The alert's detail sentence, e.g. `no earlier version of churn held production to put back`. */
+function alertDetail(alert) {
+    switch (alert.why) {
+        case 'action-alert':
+            return 'every breached trigger says action: alert';
+        case 'recovery-failed':
+            return `${alert.version}, restored by an automatic rollback at ${alert.since.toISOString()}, breaches too: a person must decide (no further automatic rollback)`;
+        case 'cap-reached':
+            return alert.cap === 0
+                ? 'max_automatic_rollbacks is 0: this stage is never rolled back automatically'
+                : `${alert.count} automatic rollback(s) of ${alert.stage} within the last ${alert.watchFor} (max_automatic_rollbacks ${alert.cap})${alert.latest ? `, the latest at ${alert.latest.at} from ${alert.latest.from}` : ''}`;
+        case 'no-earlier-holder':
+            return `no earlier version of ${alert.model} held ${alert.stage} to put back`;
+        case 'target-taken-out':
+            return `${alert.version}, the version a rollback would put back, was itself taken out of ${alert.stage} at ${alert.at.toISOString()}`;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/report/monitor.ts
 /**
  * What `monitor` prints: for each watched stage the holder, the window, each trigger's query,
@@ -28525,6 +28555,7 @@ function heldWarnings(results) {
  * rollback, an alert and why, nothing). Markdown for the summary and a terminal, JSON for a
  * machine; the rollback's audit record carries the same evidence (audit/monitor-evidence.ts).
  */
+
 
 
 
@@ -28567,7 +28598,7 @@ function stageMarkdown(stage, dryRun) {
     const name = markdown_escape(stage.stage);
     const lines = [`### ${name}: ${VERDICT_TEXT[stage.verdict]}`, ''];
     if (stage.mode === 'idle') {
-        lines.push(`Nothing to watch: ${markdown_escape(stage.idle ?? '')}. Nothing written.`);
+        lines.push(`Nothing to watch: ${markdown_escape(stage.idle ? idleText(stage.idle) : '')}. Nothing written.`);
         return lines;
     }
     const holder = markdown_escape(stage.holder ?? '');
@@ -28620,7 +28651,7 @@ function actionText(stage, dryRun) {
             : 'Nothing to do. Nothing written.';
     }
     if (action.kind === 'alert') {
-        return `**${ALERT_TEXT[action.why]}**: ${markdown_escape(action.detail)}. Nothing written.`;
+        return `**${ALERT_TEXT[action.why]}**: ${markdown_escape(alertDetail(action))}. Nothing written.`;
     }
     if (action.kind === 'rolled-back-by-another') {
         return `Another run changed ${markdown_escape(stage.stage)} first (it holds ${markdown_escape(action.holder ?? 'nothing')} now): this run rolled nothing back. Nothing written.`;
@@ -28632,6 +28663,15 @@ function actionText(stage, dryRun) {
             ? `**Rolled back automatically** to ${restored}.`
             : `Rollback to ${restored}: nothing written.`;
     return `${head}\n\n${renderRollback(action.report).markdown.replace(/^## /m, '#### ')}`;
+}
+/**
+ * The notification's detail for a stage's action: why a breach only alerts, or what a rollback
+ * restored; nothing for the other actions.
+ */
+function noticeDetail(action) {
+    if (action.kind === 'alert')
+        return alertDetail(action);
+    return action.kind === 'rollback' ? `restored ${action.restored}` : undefined;
 }
 /**
  * The rollback's reason: each breached trigger with its values and times, bounded, so the
@@ -28725,7 +28765,7 @@ function monitor_json(report) {
             stage: stage.stage,
             mode: stage.mode,
             verdict: stage.verdict,
-            ...(stage.idle ? { idle: stage.idle } : {}),
+            ...(stage.idle ? { idle: idleText(stage.idle) } : {}),
             ...(stage.holder ? { holder: stage.holder } : {}),
             ...(stage.since ? { since: stage.since.toISOString() } : {}),
             ...(stage.previous ? { previous: stage.previous } : {}),
@@ -28748,7 +28788,9 @@ function monitor_json(report) {
                     written: stage.action.written,
                     dryRun: stage.action.dryRun
                 }
-                : stage.action,
+                : stage.action.kind === 'alert'
+                    ? { kind: 'alert', why: stage.action.why, detail: alertDetail(stage.action) }
+                    : stage.action,
             ...(stage.reason ? { reason: stage.reason } : {}),
             ...(stage.notice ? { notification: stage.notice } : {})
         })),
@@ -29523,7 +29565,7 @@ function notificationOf(context, model, result) {
         return [];
     const { action } = result;
     const rolledBack = action.kind === 'rollback';
-    const detail = action.kind === 'alert' ? action.detail : rolledBack ? `restored ${action.restored}` : undefined;
+    const detail = noticeDetail(action);
     const runUrl = context.runFacts?.runUrl;
     return [
         {
@@ -29602,14 +29644,14 @@ async function monitorStage(context, options, at, stage, policy) {
         }
     });
     if (!holder)
-        return idle(`no version of ${model} holds ${stage}`);
+        return idle({ kind: 'no-holder', model, stage });
     const history = await context.registry.history(model);
     const watch = await watchOf(context, model, stage, holder, history);
     // The schema has checked watch_for; the fallback keeps this total for typed callers.
     const watchForMs = durationMs(policy.watch_for) ?? 0;
     const found = watchWindow(watch.since.getTime(), at.getTime(), watchForMs);
     if (!found) {
-        return idle(`${holder.version} entered ${stage} after the evaluation time`);
+        return idle({ kind: 'entered-after', version: holder.version, stage });
     }
     const window = recoveryWindow(found, watch);
     const source = options.sourceFor(policy, stage);
@@ -29660,7 +29702,8 @@ async function monitorStage(context, options, at, stage, policy) {
         result.action = {
             kind: 'alert',
             why: 'recovery-failed',
-            detail: `${holder.version}, restored by an automatic rollback at ${watch.since.toISOString()}, breaches too: a person must decide (no further automatic rollback)`
+            version: holder.version,
+            since: watch.since
         };
         return { result };
     }
@@ -29681,11 +29724,7 @@ async function monitorStage(context, options, at, stage, policy) {
     const reason = breachReason(model, stage, holder.version, breached.map(t => t.evaluation));
     result.reason = reason;
     if (!breached.some(t => t.evaluation.action === 'rollback')) {
-        result.action = {
-            kind: 'alert',
-            why: 'action-alert',
-            detail: 'every breached trigger says action: alert'
-        };
+        result.action = { kind: 'alert', why: 'action-alert' };
         return { result };
     }
     const decided = await rollbackDecision(context, {
@@ -29796,9 +29835,11 @@ async function rollbackDecision(context, request) {
             action: {
                 kind: 'alert',
                 why: 'cap-reached',
-                detail: cap === 0
-                    ? 'max_automatic_rollbacks is 0: this stage is never rolled back automatically'
-                    : `${recent.length} automatic rollback(s) of ${stage} within the last ${request.policy.watch_for} (max_automatic_rollbacks ${cap})${last ? `, the latest at ${last.timestamp} from ${last.previous}` : ''}`
+                stage,
+                count: recent.length,
+                cap,
+                watchFor: request.policy.watch_for,
+                ...(last ? { latest: { at: last.timestamp, from: last.previous } } : {})
             }
         };
     }
@@ -29826,7 +29867,8 @@ async function rollbackDecision(context, request) {
             action: {
                 kind: 'alert',
                 why: 'no-earlier-holder',
-                detail: `no earlier version of ${model} held ${stage} to put back`
+                model,
+                stage
             }
         };
     }
@@ -29836,7 +29878,9 @@ async function rollbackDecision(context, request) {
             action: {
                 kind: 'alert',
                 why: 'target-taken-out',
-                detail: `${restored}, the version a rollback would put back, was itself taken out of ${stage} at ${removal.at.toISOString()}`
+                version: restored,
+                stage,
+                at: removal.at
             }
         };
     }

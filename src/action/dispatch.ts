@@ -22,6 +22,21 @@ import { readPayload, type EventContext, type GitHubPorts } from './github-conte
 import { policyAt, policyIfAt } from './policy-at.js'
 import { notedOnPullRequest, withNote } from '../report/flow-notes.js'
 import { rendered } from '../report/command.js'
+import {
+  DEFAULT_BRANCH_POLICY_TITLE,
+  allowedLine,
+  defaultBranchCommit,
+  defaultBranchNow,
+  dispatchedElsewhereLine,
+  noDefaultBranchText,
+  noPolicyFileText,
+  noPolicyInputLine,
+  refusedText,
+  rightCheckTitle,
+  rollbackNoteFailedWarning,
+  unknownRerunReason,
+  unknownRerunRefusal
+} from '../report/dispatch.js'
 
 /**
  * `workflow_dispatch` with `command: rollback`: the actor's right first (a refusal is exit 4 with
@@ -57,7 +72,7 @@ export async function promotionByDispatch(
   settings: PromoteSettings,
   context: EventContext
 ): Promise<CommandOutcome> {
-  const github = context.github("Reading the default branch's policy")
+  const github = context.github(DEFAULT_BRANCH_POLICY_TITLE)
   const policy = await defaultBranchPolicy(settings, context, github)
   return withCandidateArtifact(settings, context, policy, resolved =>
     runCommand(resolved, context, policy ? { policy } : {})
@@ -83,13 +98,7 @@ export async function requireRollbackRight(
   settings: RollbackSettings | PromoteSettings | RolloutSettings,
   context: EventContext
 ): Promise<{ github: GitHubPorts; permission: GateResult; policy?: Policy }> {
-  const what =
-    settings.command === 'rollback'
-      ? 'roll back'
-      : settings.command === 'rollout'
-        ? 'record a rollout step'
-        : 'force a promotion'
-  const github = context.github(`Checking ${context.actor}'s right to ${what}`)
+  const github = context.github(rightCheckTitle(context.actor, settings.command))
   let policy: Policy | undefined
   try {
     policy = await defaultBranchPolicy(settings, context, github)
@@ -114,11 +123,9 @@ export async function requireRollbackRight(
     if (settings.command !== 'rollout') {
       context.audits.add(deniedAudit(settings, context, policy, decision.reason))
     }
-    throw new PermissionError(
-      `Refused: ${decision.reason}${rerunNote(context)}. The registry was not changed.`
-    )
+    throw new PermissionError(refusedText(decision.reason, context))
   }
-  context.logger?.info(`Allowed: ${decision.reason}${rerunNote(context)}`)
+  context.logger?.info(allowedLine(decision.reason, context))
   return { github, permission, ...(policy ? { policy } : {}) }
 }
 
@@ -143,22 +150,11 @@ export function isDispatchWrite(settings: Settings): settings is DispatchWriteSe
 export function requireKnownActor(settings: DispatchWriteSettings, context: EventContext): void {
   const attempt = context.unknownRerun
   if (attempt === undefined) return
-  const reason = `who re-ran this run is unknown: attempt ${attempt} has no GITHUB_TRIGGERING_ACTOR (older GitHub Enterprise Server or another runner), and GITHUB_ACTOR (${context.initialActor ?? 'unset'}) names who started the first attempt, not who re-ran it`
+  const reason = unknownRerunReason(attempt, context.initialActor)
   if (settings.command !== 'register' && settings.command !== 'rollout') {
     context.audits.add(deniedAudit(settings, { ...context, actor: 'unknown' }, undefined, reason))
   }
-  throw new PermissionError(
-    `Refused: ${reason}. Start a new run (workflow_dispatch) instead of re-running this one. The registry was not changed.`
-  )
-}
-
-/** On a re-run by someone else: whose right was checked, and why not the first attempt's actor. */
-function rerunNote(context: EventContext): string {
-  const first = context.initialActor
-  // GitHub logins are case-insensitive: Mona re-running mona's run is the same person.
-  return first && first.toLowerCase() !== context.actor.toLowerCase()
-    ? ` (${context.actor} re-ran a run ${first} started: the person who re-runs it is checked)`
-    : ''
+  throw new PermissionError(unknownRerunRefusal(reason))
 }
 
 /** The record of a rollback or forced promotion refused before the registry was touched. */
@@ -204,9 +200,7 @@ async function defaultBranchPolicy(
   const defaultBranch =
     typeof repository?.default_branch === 'string' ? repository.default_branch : undefined
   if (!defaultBranch) {
-    throw new PermissionError(
-      `the ${context.eventName} payload names no default branch, so the policy cannot be read from it`
-    )
+    throw new PermissionError(noDefaultBranchText(context.eventName))
   }
   const ref = typeof payload.ref === 'string' ? payload.ref : context.ref
   const onDefault = ref === `refs/heads/${defaultBranch}`
@@ -214,22 +208,16 @@ async function defaultBranchPolicy(
   // the default branch as GitHub has it now (a local origin/<branch> may be absent or stale).
   const at =
     onDefault && context.sha
-      ? { rev: context.sha, what: `${defaultBranch} at ${context.sha.slice(0, 7)}` }
-      : { ref: defaultBranch, what: `the default branch (${defaultBranch})` }
-  if (!onDefault) {
-    context.logger?.info(
-      `Dispatched on ${ref ?? 'another ref'}: the policy comes from ${defaultBranch}, never from the dispatched branch`
-    )
-  }
+      ? { rev: context.sha, what: defaultBranchCommit(defaultBranch, context.sha) }
+      : { ref: defaultBranch, what: defaultBranchNow(defaultBranch) }
+  if (!onDefault) context.logger?.info(dispatchedElsewhereLine(ref, defaultBranch))
   if (settings.policy) return (await policyAt(settings.policy, at, { context, api, repo })).policy
   const found = await policyIfAt(file, at, { context, api, repo })
   if (!found) {
     // Fail closed: the model's policy may live under another name with stricter rights.
-    throw new NotFoundError(
-      `No policy input, and ${file} (the CLI's default for ${settings.model}) does not exist on ${at.what}: name the model's policy with the policy input, so its rights and registry apply. Nothing written.`
-    )
+    throw new NotFoundError(noPolicyFileText(file, settings.model, at.what))
   }
-  context.logger?.info(`No policy input: the rights and registry come from ${file} on ${at.what}`)
+  context.logger?.info(noPolicyInputLine(file, at.what))
   return found.policy
 }
 
@@ -288,9 +276,7 @@ export async function noteRollbackOnPullRequest(
     )
     return notedOnPullRequest(number, note.takenOut)
   } catch (error) {
-    context.logger?.warning(
-      `Rolled back, but noting it on pull request #${number} failed: ${errorMessage(error)}`
-    )
+    context.logger?.warning(rollbackNoteFailedWarning(number, errorMessage(error)))
     return undefined
   }
 }

@@ -4,6 +4,7 @@ import { InvalidInputError, PermissionError, errorMessage } from '../errors.js'
 import type { MonitorSettings } from '../inputs.js'
 import { withNote } from '../report/flow-notes.js'
 import type { StageMonitorResult } from '../report/monitor.js'
+import { rollbackNoteFailedWarning } from '../report/dispatch.js'
 import { runMonitor } from './commands.js'
 import { noteRollbackOnPullRequest } from './dispatch.js'
 import { readPayload, type EventContext } from './github-context.js'
@@ -88,9 +89,7 @@ async function notePromotingPullRequest(
   try {
     github = context.github(`Noting the automatic rollback on pull request #${action.pullRequest}`)
   } catch (error) {
-    context.logger?.warning(
-      `Rolled back, but noting it on pull request #${action.pullRequest} failed: ${errorMessage(error)}`
-    )
+    context.logger?.warning(rollbackNoteFailedWarning(action.pullRequest, errorMessage(error)))
     return undefined
   }
   return noteRollbackOnPullRequest(github, context, {

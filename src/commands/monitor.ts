@@ -14,6 +14,8 @@ import { storedPullRequest } from '../registry/stored-audit.js'
 import {
   breachReason,
   inconclusiveWarnings,
+  noticeDetail,
+  type IdleReason,
   type MonitorReport,
   type MonitorAction,
   type StageMonitorResult,
@@ -140,8 +142,7 @@ function notificationOf(
   if (!notice || !window || !since || holder === undefined) return []
   const { action } = result
   const rolledBack = action.kind === 'rollback'
-  const detail =
-    action.kind === 'alert' ? action.detail : rolledBack ? `restored ${action.restored}` : undefined
+  const detail = noticeDetail(action)
   const runUrl = context.runFacts?.runUrl
   return [
     {
@@ -232,7 +233,7 @@ async function monitorStage(
 ): Promise<{ result: StageMonitorResult; record?: AuditRecord }> {
   const { model } = options
   const holder = await context.registry.getStage(model, stage)
-  const idle = (why: string): { result: StageMonitorResult } => ({
+  const idle = (why: IdleReason): { result: StageMonitorResult } => ({
     result: {
       stage,
       mode: 'idle',
@@ -244,14 +245,14 @@ async function monitorStage(
       source: ''
     }
   })
-  if (!holder) return idle(`no version of ${model} holds ${stage}`)
+  if (!holder) return idle({ kind: 'no-holder', model, stage })
   const history = await context.registry.history(model)
   const watch = await watchOf(context, model, stage, holder, history)
   // The schema has checked watch_for; the fallback keeps this total for typed callers.
   const watchForMs = durationMs(policy.watch_for) ?? 0
   const found = watchWindow(watch.since.getTime(), at.getTime(), watchForMs)
   if (!found) {
-    return idle(`${holder.version} entered ${stage} after the evaluation time`)
+    return idle({ kind: 'entered-after', version: holder.version, stage })
   }
   const window = recoveryWindow(found, watch)
   const source = options.sourceFor(policy, stage)
@@ -303,7 +304,8 @@ async function monitorStage(
     result.action = {
       kind: 'alert',
       why: 'recovery-failed',
-      detail: `${holder.version}, restored by an automatic rollback at ${watch.since.toISOString()}, breaches too: a person must decide (no further automatic rollback)`
+      version: holder.version,
+      since: watch.since
     }
     return { result }
   }
@@ -328,11 +330,7 @@ async function monitorStage(
   )
   result.reason = reason
   if (!breached.some(t => t.evaluation.action === 'rollback')) {
-    result.action = {
-      kind: 'alert',
-      why: 'action-alert',
-      detail: 'every breached trigger says action: alert'
-    }
+    result.action = { kind: 'alert', why: 'action-alert' }
     return { result }
   }
   const decided = await rollbackDecision(context, {
@@ -489,10 +487,11 @@ async function rollbackDecision(
       action: {
         kind: 'alert',
         why: 'cap-reached',
-        detail:
-          cap === 0
-            ? 'max_automatic_rollbacks is 0: this stage is never rolled back automatically'
-            : `${recent.length} automatic rollback(s) of ${stage} within the last ${request.policy.watch_for} (max_automatic_rollbacks ${cap})${last ? `, the latest at ${last.timestamp} from ${last.previous}` : ''}`
+        stage,
+        count: recent.length,
+        cap,
+        watchFor: request.policy.watch_for,
+        ...(last ? { latest: { at: last.timestamp, from: last.previous } } : {})
       }
     }
   }
@@ -517,7 +516,8 @@ async function rollbackDecision(
       action: {
         kind: 'alert',
         why: 'no-earlier-holder',
-        detail: `no earlier version of ${model} held ${stage} to put back`
+        model,
+        stage
       }
     }
   }
@@ -527,7 +527,9 @@ async function rollbackDecision(
       action: {
         kind: 'alert',
         why: 'target-taken-out',
-        detail: `${restored}, the version a rollback would put back, was itself taken out of ${stage} at ${removal.at.toISOString()}`
+        version: restored,
+        stage,
+        at: removal.at
       }
     }
   }

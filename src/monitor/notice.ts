@@ -32,7 +32,8 @@ export interface MonitorNotice {
 /** The action taken on a stage, as {@link monitorNotice} is given it (report/monitor.ts's `MonitorAction` is one). */
 export type NoticeAction =
   | { kind: 'none' | 'rolled-back-by-another' }
-  | { kind: 'alert'; why: AlertReason; detail: string }
+  /** Read for `why` only; any detail is report/'s to word (report/monitor-reasons.ts). */
+  | { kind: 'alert'; why: AlertReason; detail?: unknown }
   | { kind: 'rollback'; written: boolean; dryRun: boolean }
 
 /** What {@link monitorNotice} reads of a stage's result. */

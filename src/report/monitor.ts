@@ -13,13 +13,16 @@ import type { WatchWindow } from '../monitor/window.js'
 import { escape } from './markdown.js'
 import { renderRollback, type RollbackResult } from './rollback.js'
 import { rolloutJson, rolloutMarkdown, type RolloutDriveResult } from './monitor-rollout.js'
+import { alertDetail, idleText, type AlertFacts, type IdleReason } from './monitor-reasons.js'
 
 // The monitor's own verdict types (monitor/verdict.ts), named here as well for the commands.
 export type { AlertReason, StageVerdict }
+export type { AlertFacts, IdleReason }
 
 export type MonitorAction =
   | { kind: 'none' }
-  | { kind: 'alert'; why: AlertReason; detail: string }
+  /** Why the breach only alerts, with its facts (`alertDetail` words them). */
+  | ({ kind: 'alert' } & AlertFacts)
   /** The breach was another run's to handle: it changed the stage first (a concurrent run). */
   | { kind: 'rolled-back-by-another'; holder: string | null }
   | {
@@ -44,7 +47,7 @@ export interface StageMonitorResult {
   previous?: string
   verdict: StageVerdict
   /** Why nothing was watched. */
-  idle?: string
+  idle?: IdleReason
   triggers: TriggerEvaluation[]
   action: MonitorAction
   /** The rollback reason, on a breach. */
@@ -105,7 +108,9 @@ function stageMarkdown(stage: StageMonitorResult, dryRun: boolean): string[] {
   const name = escape(stage.stage)
   const lines = [`### ${name}: ${VERDICT_TEXT[stage.verdict]}`, '']
   if (stage.mode === 'idle') {
-    lines.push(`Nothing to watch: ${escape(stage.idle ?? '')}. Nothing written.`)
+    lines.push(
+      `Nothing to watch: ${escape(stage.idle ? idleText(stage.idle) : '')}. Nothing written.`
+    )
     return lines
   }
   const holder = escape(stage.holder ?? '')
@@ -169,7 +174,7 @@ function actionText(stage: StageMonitorResult, dryRun: boolean): string {
       : 'Nothing to do. Nothing written.'
   }
   if (action.kind === 'alert') {
-    return `**${ALERT_TEXT[action.why]}**: ${escape(action.detail)}. Nothing written.`
+    return `**${ALERT_TEXT[action.why]}**: ${escape(alertDetail(action))}. Nothing written.`
   }
   if (action.kind === 'rolled-back-by-another') {
     return `Another run changed ${escape(stage.stage)} first (it holds ${escape(action.holder ?? 'nothing')} now): this run rolled nothing back. Nothing written.`
@@ -181,6 +186,15 @@ function actionText(stage: StageMonitorResult, dryRun: boolean): string {
       ? `**Rolled back automatically** to ${restored}.`
       : `Rollback to ${restored}: nothing written.`
   return `${head}\n\n${renderRollback(action.report).markdown.replace(/^## /m, '#### ')}`
+}
+
+/**
+ * The notification's detail for a stage's action: why a breach only alerts, or what a rollback
+ * restored; nothing for the other actions.
+ */
+export function noticeDetail(action: MonitorAction): string | undefined {
+  if (action.kind === 'alert') return alertDetail(action)
+  return action.kind === 'rollback' ? `restored ${action.restored}` : undefined
 }
 
 /**
@@ -286,7 +300,7 @@ function json(report: MonitorReport): Record<string, unknown> {
       stage: stage.stage,
       mode: stage.mode,
       verdict: stage.verdict,
-      ...(stage.idle ? { idle: stage.idle } : {}),
+      ...(stage.idle ? { idle: idleText(stage.idle) } : {}),
       ...(stage.holder ? { holder: stage.holder } : {}),
       ...(stage.since ? { since: stage.since.toISOString() } : {}),
       ...(stage.previous ? { previous: stage.previous } : {}),
@@ -310,7 +324,9 @@ function json(report: MonitorReport): Record<string, unknown> {
               written: stage.action.written,
               dryRun: stage.action.dryRun
             }
-          : stage.action,
+          : stage.action.kind === 'alert'
+            ? { kind: 'alert', why: stage.action.why, detail: alertDetail(stage.action) }
+            : stage.action,
       ...(stage.reason ? { reason: stage.reason } : {}),
       ...(stage.notice ? { notification: stage.notice } : {})
     })),
