@@ -27091,20 +27091,32 @@ function madeByModelGate(event, history = []) {
     const replacedBy = event.audit?.replacedBy;
     if (event.kind !== 'unassignment' || typeof replacedBy !== 'string')
         return false;
-    const at = history.indexOf(event);
-    if (at < 0)
-        return false;
-    // Newest first: the events after it are the ones before it in the list.
-    const next = history
-        .slice(0, at)
-        .reverse()
-        .find(e => e.model === event.model &&
-        e.stage === event.stage &&
-        (e.kind === 'assignment' || e.kind === 'unassignment'));
+    const next = newerInStage(history).get(event);
     return (next !== undefined &&
         next.kind === 'assignment' &&
         next.version === replacedBy &&
         recordFits(next));
+}
+// For each stage event of a history (newest first), the stage's next newer event: built once per
+// history, so judging every removal of a 10,000-event history is not quadratic.
+const newer = new WeakMap();
+function newerInStage(history) {
+    const known = newer.get(history);
+    if (known && known.length === history.length)
+        return known.next;
+    const next = new Map();
+    const latest = new Map();
+    for (const event of history) {
+        if (event.kind !== 'assignment' && event.kind !== 'unassignment')
+            continue;
+        const key = `${event.model}\u0000${event.stage ?? ''}`;
+        const seen = latest.get(key);
+        if (seen)
+            next.set(event, seen);
+        latest.set(key, event);
+    }
+    newer.set(history, { length: history.length, next });
+    return next;
 }
 
 ;// CONCATENATED MODULE: external "node:child_process"
@@ -30455,7 +30467,12 @@ async function status_status(context, model, policiesOf) {
                 rollouts.push({ model: entry.model, stage: holder.stage, state });
         }
     }
-    const deregistered = deregisteredHolders(models, await context.registry.history(model));
+    // Reading the whole history decodes every event's message: only for a model that has a
+    // deregistration (status on 10,000 tags otherwise reads none).
+    const withDeregistration = models.filter(entry => entry.deregistered);
+    const deregistered = withDeregistration.length === 0
+        ? []
+        : deregisteredHolders(withDeregistration, (await Promise.all(withDeregistration.map(entry => context.registry.history(entry.model)))).flat());
     const view = {
         models,
         ...policies,
@@ -31268,34 +31285,44 @@ function ownTagAudit(event, events) {
     const audit = tagAudit(event);
     if (!audit || (event.action !== 'assign' && event.action !== 'unassign'))
         return audit;
-    const first = firstCarriers(events).get(factsKey(event, audit));
-    return first !== undefined && first !== event ? undefined : audit;
+    const group = sameEvents(events).get(eventKey(event)) ?? [];
+    if (group[0] === event)
+        return audit; // the first of its kind copies nothing
+    const facts = JSON.stringify(audit);
+    for (const other of group) {
+        if (other === event)
+            break;
+        const earlier = parseMessage(other.message).audit;
+        if (earlier && JSON.stringify(earlier) === facts)
+            return undefined;
+    }
+    return audit;
 }
-function factsKey(event, audit) {
-    return `${event.action}\0${event.stage ?? ''}\0${event.version ?? ''}\0${JSON.stringify(audit)}`;
+function eventKey(event) {
+    return `${event.action}\0${event.stage ?? ''}\0${event.version ?? ''}`;
 }
-// One pass per artifact's event list, not one per event: history reads every event's facts, and
-// a scan of the earlier events for each was quadratic (10,000 tags: seconds). Rebuilt when the
-// list has grown since.
-const carriers = new WeakMap();
-/** For each event's facts key, the earliest event (oldest first) that carries them. */
-function firstCarriers(events) {
-    const known = carriers.get(events);
+// The artifact's events grouped by action, stage and version (oldest first), built once per list
+// without reading a message: a holder's check then reads only the few tags of its own group, so
+// `status` on 10,000 tags decodes no other message, and `history` is not quadratic. Rebuilt when
+// the list has grown since.
+const groups = new WeakMap();
+function sameEvents(events) {
+    const known = groups.get(events);
     if (known && known.length === events.length)
-        return known.first;
-    const first = new Map();
+        return known.byKey;
+    const byKey = new Map();
     for (const other of events) {
         if (other.action !== 'assign' && other.action !== 'unassign')
             continue;
-        const audit = parseMessage(other.message).audit;
-        if (!audit)
-            continue;
-        const key = factsKey(other, audit);
-        if (!first.has(key))
-            first.set(key, other);
+        const key = eventKey(other);
+        const group = byKey.get(key);
+        if (group)
+            group.push(other);
+        else
+            byKey.set(key, [other]);
     }
-    carriers.set(events, { length: events.length, first });
-    return first;
+    groups.set(events, { length: events.length, byKey });
+    return byKey;
 }
 /**
  * Whether every fact that names an event names `event`: the facts' own `action`, `model`,
@@ -32836,7 +32863,10 @@ function statusOf(state, model) {
         result.push({
             model: name,
             deprecated: artifact.deprecated,
-            stages: stages.flatMap(stage => stageHolder(state, name, stage) ?? [])
+            stages: stages.flatMap(stage => stageHolder(state, name, stage) ?? []),
+            ...(artifact.events.some(event => event.action === 'deregister')
+                ? { deregistered: true }
+                : {})
         });
     }
     return result;

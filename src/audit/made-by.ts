@@ -51,22 +51,34 @@ export function madeByModelGate(event: OwnedEvent, history: readonly OwnedEvent[
   if (recordFits(event)) return true
   const replacedBy = event.audit?.replacedBy
   if (event.kind !== 'unassignment' || typeof replacedBy !== 'string') return false
-  const at = history.indexOf(event)
-  if (at < 0) return false
-  // Newest first: the events after it are the ones before it in the list.
-  const next = history
-    .slice(0, at)
-    .reverse()
-    .find(
-      e =>
-        e.model === event.model &&
-        e.stage === event.stage &&
-        (e.kind === 'assignment' || e.kind === 'unassignment')
-    )
+  const next = newerInStage(history).get(event)
   return (
     next !== undefined &&
     next.kind === 'assignment' &&
     next.version === replacedBy &&
     recordFits(next)
   )
+}
+
+// For each stage event of a history (newest first), the stage's next newer event: built once per
+// history, so judging every removal of a 10,000-event history is not quadratic.
+const newer = new WeakMap<
+  readonly OwnedEvent[],
+  { length: number; next: Map<OwnedEvent, OwnedEvent> }
+>()
+
+function newerInStage(history: readonly OwnedEvent[]): Map<OwnedEvent, OwnedEvent> {
+  const known = newer.get(history)
+  if (known && known.length === history.length) return known.next
+  const next = new Map<OwnedEvent, OwnedEvent>()
+  const latest = new Map<string, OwnedEvent>()
+  for (const event of history) {
+    if (event.kind !== 'assignment' && event.kind !== 'unassignment') continue
+    const key = `${event.model}\u0000${event.stage ?? ''}`
+    const seen = latest.get(key)
+    if (seen) next.set(event, seen)
+    latest.set(key, event)
+  }
+  newer.set(history, { length: history.length, next })
+  return next
 }

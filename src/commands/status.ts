@@ -35,7 +35,20 @@ export async function status(
       if (state) rollouts.push({ model: entry.model, stage: holder.stage, state })
     }
   }
-  const deregistered = deregisteredHolders(models, await context.registry.history(model))
+  // Reading the whole history decodes every event's message: only for a model that has a
+  // deregistration (status on 10,000 tags otherwise reads none).
+  const withDeregistration = models.filter(entry => entry.deregistered)
+  const deregistered =
+    withDeregistration.length === 0
+      ? []
+      : deregisteredHolders(
+          withDeregistration,
+          (
+            await Promise.all(
+              withDeregistration.map(entry => context.registry.history(entry.model))
+            )
+          ).flat()
+        )
   const view: StatusView = {
     models,
     ...policies,

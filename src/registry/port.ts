@@ -124,6 +124,11 @@ export interface ModelStatus {
    * registry holds them). Absent when there are none, or without a remote to compare with.
    */
   localOnly?: LocalOnlyEvent[]
+  /**
+   * Git: some version of the model was deregistered (`NAME@vX!#N`), so `status` reads the
+   * history to say which holder that took out. Absent otherwise: status then reads no history.
+   */
+  deregistered?: true
 }
 
 /** A registry event kept in this clone only (git, --no-push): not on origin. */

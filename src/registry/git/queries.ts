@@ -79,7 +79,10 @@ export function statusOf(state: RegistryState, model?: string): ModelStatus[] {
     result.push({
       model: name,
       deprecated: artifact.deprecated,
-      stages: stages.flatMap(stage => stageHolder(state, name, stage) ?? [])
+      stages: stages.flatMap(stage => stageHolder(state, name, stage) ?? []),
+      ...(artifact.events.some(event => event.action === 'deregister')
+        ? { deregistered: true as const }
+        : {})
     })
   }
   return result

@@ -42,36 +42,43 @@ export function tagAudit(event: TagEvent): StoredAudit | undefined {
 export function ownTagAudit(event: TagEvent, events: readonly TagEvent[]): StoredAudit | undefined {
   const audit = tagAudit(event)
   if (!audit || (event.action !== 'assign' && event.action !== 'unassign')) return audit
-  const first = firstCarriers(events).get(factsKey(event, audit))
-  return first !== undefined && first !== event ? undefined : audit
+  const group = sameEvents(events).get(eventKey(event)) ?? []
+  if (group[0] === event) return audit // the first of its kind copies nothing
+  const facts = JSON.stringify(audit)
+  for (const other of group) {
+    if (other === event) break
+    const earlier = parseMessage(other.message).audit
+    if (earlier && JSON.stringify(earlier) === facts) return undefined
+  }
+  return audit
 }
 
-function factsKey(event: TagEvent, audit: StoredAudit): string {
-  return `${event.action}\0${event.stage ?? ''}\0${event.version ?? ''}\0${JSON.stringify(audit)}`
+function eventKey(event: TagEvent): string {
+  return `${event.action}\0${event.stage ?? ''}\0${event.version ?? ''}`
 }
 
-// One pass per artifact's event list, not one per event: history reads every event's facts, and
-// a scan of the earlier events for each was quadratic (10,000 tags: seconds). Rebuilt when the
-// list has grown since.
-const carriers = new WeakMap<
+// The artifact's events grouped by action, stage and version (oldest first), built once per list
+// without reading a message: a holder's check then reads only the few tags of its own group, so
+// `status` on 10,000 tags decodes no other message, and `history` is not quadratic. Rebuilt when
+// the list has grown since.
+const groups = new WeakMap<
   readonly TagEvent[],
-  { length: number; first: Map<string, TagEvent> }
+  { length: number; byKey: Map<string, TagEvent[]> }
 >()
 
-/** For each event's facts key, the earliest event (oldest first) that carries them. */
-function firstCarriers(events: readonly TagEvent[]): Map<string, TagEvent> {
-  const known = carriers.get(events)
-  if (known && known.length === events.length) return known.first
-  const first = new Map<string, TagEvent>()
+function sameEvents(events: readonly TagEvent[]): Map<string, TagEvent[]> {
+  const known = groups.get(events)
+  if (known && known.length === events.length) return known.byKey
+  const byKey = new Map<string, TagEvent[]>()
   for (const other of events) {
     if (other.action !== 'assign' && other.action !== 'unassign') continue
-    const audit = parseMessage(other.message).audit
-    if (!audit) continue
-    const key = factsKey(other, audit)
-    if (!first.has(key)) first.set(key, other)
+    const key = eventKey(other)
+    const group = byKey.get(key)
+    if (group) group.push(other)
+    else byKey.set(key, [other])
   }
-  carriers.set(events, { length: events.length, first })
-  return first
+  groups.set(events, { length: events.length, byKey })
+  return byKey
 }
 
 /**
