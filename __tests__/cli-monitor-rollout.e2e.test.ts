@@ -212,6 +212,9 @@ describe('modelgate monitor drives rollouts (bundled CLI, real Prometheus, git r
         m => (m < 40 ? 0.01 : 0.016),
         m => (m < 40 ? 0.01 : 0.002)
       )('segments', 'v1.1.0'),
+      // The candidate's eu pods send nothing; us is healthy. The champion serves both.
+      ...segmentShape(steady(0.01), steady(0.01))('silent', 'v1.0.0'),
+      gauge('error_ratio', labels('silent', 'v1.1.0', { segment: 'us' }), T0, 240, steady(0.002)),
       // The shadow agrees with the champion on 70% of the mirrored inputs; the good one on 97%.
       gauge(
         'prediction_agreement',
@@ -234,6 +237,7 @@ describe('modelgate monitor drives rollouts (bundled CLI, real Prometheus, git r
     await setUp('spike')
     await setUp('quiet')
     await setUp('segments', { triggers: SEGMENT_TRIGGERS })
+    await setUp('silent', { triggers: SEGMENT_TRIGGERS })
     await setUp('disagree', { shadowOnly: true, shadowTriggers: true })
     await setUp('agree', { shadowOnly: true, shadowTriggers: true })
   }, 300_000)
@@ -361,6 +365,14 @@ describe('modelgate monitor drives rollouts (bundled CLI, real Prometheus, git r
       show: { staging: 'v1.1.0', shadow: 'v1.1.0', production: 'v1.0.0' },
       semver: { staging: 'v1.1.0', shadow: 'v1.1.0', production: 'v1.0.0' }
     })
+  })
+
+  it('holds, never advances, a canary that sends nothing for a segment the champion serves', async () => {
+    const { run } = await drives(T0 + 31 * MINUTE, 'silent', { kind: 'hold' })
+    expect(run.exitCode).toBe(1)
+    expect(parsed(run.stdout).rollouts[0]?.triggers?.[0]?.summary).toContain('segment="eu"')
+    const status = await cli(T0 + 33 * MINUTE, 'status', 'silent', '--format', 'md')
+    expect(status.stdout).toContain(`- silent canary: held canary v1.1.0 at 5%`)
   })
 
   it('aborts a shadow whose agreement with the champion is too low; it cannot start a canary', async () => {

@@ -46,6 +46,23 @@ describe('a per-segment comparison with the champion', () => {
     )
   })
 
+  it('does not advance past a segment the champion serves and the candidate sends nothing for', () => {
+    // The candidate's eu pods stopped exporting: the segment is judged as no data, not skipped.
+    const candidate = [series('us', [0.002, 0.002, 0.002])]
+    const verdict = triggerVerdict(rule, candidate, { from: 'champion', series: champion })
+    expect(verdict.status).toBe('inconclusive')
+    expect(verdict.summary).toContain('segment="eu"')
+    expect(verdict.series.map(s => [s.segment, s.status])).toEqual([
+      ['us', 'healthy'],
+      ['eu', 'inconclusive']
+    ])
+    const strict = triggerVerdict({ ...rule, no_data: 'breach' }, candidate, {
+      from: 'champion',
+      series: champion
+    })
+    expect(strict.status).toBe('breach')
+  })
+
   it('without by, compares with the champion as one series', () => {
     const one = { ...rule, by: undefined }
     const verdict = triggerVerdict(one, [series('all', [0.02, 0.02, 0.02])], {

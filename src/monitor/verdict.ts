@@ -349,7 +349,13 @@ function segmentedVerdict(
   series: Series[],
   champion: Series[]
 ): TriggerVerdict {
-  const judged = series.map(s => {
+  // Every segment either side reports is judged: a segment the champion serves and the
+  // candidate sends nothing for (its pods stopped exporting) is no data, never skipped.
+  const sent = new Set(series.map(s => s.labels[by] ?? ''))
+  const silent = [...new Set(champion.map(c => c.labels[by] ?? ''))]
+    .filter(segment => !sent.has(segment))
+    .map(segment => ({ labels: { [by]: segment }, samples: [] }))
+  const judged = [...series, ...silent].map(s => {
     const segment = s.labels[by] ?? ''
     const own = champion.filter(c => (c.labels[by] ?? '') === segment)
     const resolved = resolveBounds(rule, { from: 'champion', series: own })
