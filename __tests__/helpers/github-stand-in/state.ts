@@ -1,6 +1,8 @@
 // The stand-in's state: what tests seed (repositories, pull requests, reviews, collaborators,
 // teams, check runs, files, tokens, faults) and what they inspect afterwards (comments,
 // statuses, the request log, violations, the tokens presented).
+// Over 600 lines because it is one state shared by every route module (each of GitHub's objects
+// and its seeding helpers beside it); the routes that read it are split by API area.
 
 export type RepositoryRole = 'admin' | 'maintain' | 'write' | 'triage' | 'read'
 export type ReviewStateName =
