@@ -134,6 +134,20 @@ describe('renderTrend', () => {
   })
 })
 
+describe('a value too large to chart', () => {
+  it('is left out of the chart and kept in the table, so the axis stays finite and readable', () => {
+    // Records are read from the registry: anyone who can push a tag can write 1e300 in one.
+    const trend = trendOf(3)
+    const metrics = (trend.holders[1] as { metrics: Record<string, number> }).metrics
+    metrics.accuracy = 1.7e308
+    const markdown = renderTrend(trend) as string
+    const [accuracy] = mermaidBlocks(markdown)
+    expect(accuracy?.[4]?.split(',')).toHaveLength(2)
+    expect(accuracy?.join('\n')).not.toMatch(/Infinity|e\+/)
+    expect(markdown).toMatch(/1\.7e\+308|1\.7×10/)
+  })
+})
+
 describe('the sticky comment with the metric history', () => {
   const policy = Policy.parse({
     model: 'churn',

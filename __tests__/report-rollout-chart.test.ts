@@ -225,6 +225,21 @@ describe('renderRolloutChart (the text)', () => {
     expect(tableOnly).toContain('| 2026-01-05 04:40:00 |')
   })
 
+  it('leaves a value too large to chart out of the chart, keeping the axis finite', () => {
+    const base = chart()
+    const points = base.series[0]?.points.map(p =>
+      p.time === T0 + 10 * MIN ? { ...p, candidate: 1e300 } : p
+    )
+    const text = renderRolloutChart(
+      chart({
+        series: [{ ...(base.series[0] as RolloutChart['series'][0]), points: points ?? [] }]
+      })
+    ) as string
+    const [block] = mermaidBlocks(text)
+    expect(block?.[2]).toBe('    x-axis ["04:00", "04:30", "04:40"]')
+    expect(block?.join('\n')).not.toMatch(/Infinity|e\+/)
+  })
+
   it('keeps hostile versions and trigger names out of the Mermaid syntax and escapes them in the table', () => {
     const hostile = chart({
       version: HOSTILE_VERSION,

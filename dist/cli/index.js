@@ -28223,6 +28223,14 @@ function mermaidText(text, max = MAX_LABEL) {
     const cut = [...safe].length > max ? `${[...safe].slice(0, max - 3).join('')}...` : safe;
     return cut === '' ? '_' : cut;
 }
+/**
+ * Whether a value can be a point: finite and below 1e15 in size. Values come from audit records
+ * anyone who can push a tag can write; 1e300 would stretch the axis past a finite range and be
+ * printed with an exponent Mermaid does not read. Such a value stays in the table beside.
+ */
+function chartable(value) {
+    return Number.isFinite(value) && Math.abs(value) < 1e15;
+}
 /** A number as Mermaid reads it: finite, at most 6 significant digits, no exponent surprises. */
 function mermaidNumber(value) {
     const rounded = Number(value.toPrecision(6));
@@ -28243,7 +28251,7 @@ function mermaidXyChart(chart) {
         }
         return series.values;
     });
-    if (values.some(value => !Number.isFinite(value))) {
+    if (values.some(value => !chartable(value))) {
         throw new Error('a chart shows finite numbers only');
     }
     const [low, high] = yRange(values);
@@ -28328,7 +28336,9 @@ function seriesSection(chart, series, options) {
     const blocks = [`#### ${markdown_escape(seriesName(series))}`];
     const long = chart.end - chart.start > 24 * 3600_000;
     const both = series.compared && chart.champion !== undefined;
-    const charted = series.points.filter(p => p.candidate !== undefined && (!both || p.champion !== undefined));
+    const charted = series.points.filter(p => p.candidate !== undefined &&
+        chartable(p.candidate) &&
+        (!both || (p.champion !== undefined && chartable(p.champion))));
     if (options.chart && charted.length >= 2) {
         const lines = [{ kind: 'line', values: charted.map(p => p.candidate) }];
         if (both)

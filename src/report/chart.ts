@@ -38,6 +38,15 @@ export function mermaidText(text: string, max = MAX_LABEL): string {
   return cut === '' ? '_' : cut
 }
 
+/**
+ * Whether a value can be a point: finite and below 1e15 in size. Values come from audit records
+ * anyone who can push a tag can write; 1e300 would stretch the axis past a finite range and be
+ * printed with an exponent Mermaid does not read. Such a value stays in the table beside.
+ */
+export function chartable(value: number): boolean {
+  return Number.isFinite(value) && Math.abs(value) < 1e15
+}
+
 /** A number as Mermaid reads it: finite, at most 6 significant digits, no exponent surprises. */
 function mermaidNumber(value: number): string {
   const rounded = Number(value.toPrecision(6))
@@ -60,7 +69,7 @@ export function mermaidXyChart(chart: XyChart): string {
     }
     return series.values
   })
-  if (values.some(value => !Number.isFinite(value))) {
+  if (values.some(value => !chartable(value))) {
     throw new Error('a chart shows finite numbers only')
   }
   const [low, high] = yRange(values)

@@ -10,7 +10,7 @@
 import { errorMessage } from '../errors.js'
 import { formatNumber } from '../gates/format.js'
 import type { RolloutStepKind } from '../rollout/step-types.js'
-import { mermaidXyChart } from './chart.js'
+import { chartable, mermaidXyChart } from './chart.js'
 import { escape } from './markdown.js'
 import { markdownTable } from './terminal-table.js'
 
@@ -117,7 +117,10 @@ function seriesSection(
   const long = chart.end - chart.start > 24 * 3600_000
   const both = series.compared && chart.champion !== undefined
   const charted = series.points.filter(
-    p => p.candidate !== undefined && (!both || p.champion !== undefined)
+    p =>
+      p.candidate !== undefined &&
+      chartable(p.candidate) &&
+      (!both || (p.champion !== undefined && chartable(p.champion)))
   )
   if (options.chart && charted.length >= 2) {
     const lines = [{ kind: 'line' as const, values: charted.map(p => p.candidate as number) }]

@@ -6,7 +6,7 @@
  */
 import { errorMessage } from '../errors.js'
 import { formatNumber } from '../gates/format.js'
-import { mermaidXyChart } from './chart.js'
+import { chartable, mermaidXyChart } from './chart.js'
 import { escape } from './markdown.js'
 import { utcSeconds } from './registry-tables.js'
 import { markdownTable } from './terminal-table.js'
@@ -52,7 +52,10 @@ export function renderTrend(
   ]
   if (options.chart !== false) {
     for (const metric of metrics) {
-      const points = holders.filter(h => hasMetric(h, metric))
+      const points = holders.filter(
+        h => hasMetric(h, metric) && chartable(h.metrics[metric] as number)
+      )
+      if (points.length === 0) continue // every value too large to chart: the table has them
       blocks.push(
         mermaidXyChart({
           title: metric,
