@@ -191,4 +191,20 @@ describe("the action's notes and a promotion's closing line escape what they quo
       'v1\\<b\\> already holds prod\\|x: merging writes nothing.'
     )
   })
+
+  it('the comment notes escape each string once: a version a*b reads a\\*b, not a\\\\\\*b', async () => {
+    const { heldNote, otherBaseNote, otherBaseReason, withCommentNotes } =
+      await import('../src/report/flow-notes.js')
+    const { commentMarker } = await import('../src/report/comment.js')
+    const target = { model: 'm', stage: 'prod' }
+    const body = withCommentNotes(`${commentMarker('m', 'prod')}\nreport`, target, [
+      heldNote('a*b', 'prod'),
+      otherBaseNote(otherBaseReason(7, 'rel*<x>', 'main'))
+    ])
+    expect(body).toContain('> a\\*b already holds prod: merging writes nothing.')
+    expect(body).not.toContain('a\\\\')
+    // The branch name, a user's string, is still escaped (once).
+    expect(body).toContain('rel\\*\\<x\\>, not the default branch')
+    expect(body).not.toContain('<x>')
+  })
 })

@@ -69824,7 +69824,7 @@ function otherBaseReason(pullRequest, baseRef, defaultBranch) {
 }
 /** The comment's note for a pull request into another branch (`otherBaseReason`). */
 function otherBaseNote(reason) {
-    return `This ${reason}: ModelGate reports on it and writes nothing to the registry, on approval or on merge.`;
+    return `This ${markdown_escape(reason)}: ModelGate reports on it and writes nothing to the registry, on approval or on merge.`;
 }
 /** A pull request's report with its run's note (`pullRequestRunNote`) under it. */
 function withPullRequestRunNote(markdown, run) {
@@ -69867,11 +69867,15 @@ function pushNote(written, origin) {
 function notedOnPullRequest(pullRequest, version) {
     return `Noted on pull request #${pullRequest}, which had promoted ${version}.`;
 }
-/** The comment with notes under its marker (the marker stays first, so it is found again). */
+/**
+ * The comment with notes under its marker (the marker stays first, so it is found again). The
+ * notes are markdown already (their builders escape what users wrote), so they are not escaped
+ * again here: a version `a*b` reads `a*b`, not `a\*b`.
+ */
 function withCommentNotes(body, target, notes) {
     const marker = commentMarker(target.model, target.stage);
     const rest = body.startsWith(marker) ? body.slice(marker.length).replace(/^\n+/, '') : body;
-    const block = ['> [!NOTE]', ...notes.map(note => `> ${markdown_escape(note)}`)].join('\n>\n');
+    const block = ['> [!NOTE]', ...notes.map(note => `> ${note.replace(/\r?\n|\r/g, ' ')}`)].join('\n>\n');
     return `${marker}\n\n${block}\n\n${rest}`;
 }
 

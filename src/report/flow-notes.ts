@@ -42,7 +42,7 @@ export function otherBaseReason(
 
 /** The comment's note for a pull request into another branch (`otherBaseReason`). */
 export function otherBaseNote(reason: string): string {
-  return `This ${reason}: ModelGate reports on it and writes nothing to the registry, on approval or on merge.`
+  return `This ${escape(reason)}: ModelGate reports on it and writes nothing to the registry, on approval or on merge.`
 }
 
 /** A pull request's report with its run's note (`pullRequestRunNote`) under it. */
@@ -108,7 +108,11 @@ export function notedOnPullRequest(pullRequest: number, version: string): string
   return `Noted on pull request #${pullRequest}, which had promoted ${version}.`
 }
 
-/** The comment with notes under its marker (the marker stays first, so it is found again). */
+/**
+ * The comment with notes under its marker (the marker stays first, so it is found again). The
+ * notes are markdown already (their builders escape what users wrote), so they are not escaped
+ * again here: a version `a*b` reads `a*b`, not `a\*b`.
+ */
 export function withCommentNotes(
   body: string,
   target: { model: string; stage: string },
@@ -116,6 +120,8 @@ export function withCommentNotes(
 ): string {
   const marker = commentMarker(target.model, target.stage)
   const rest = body.startsWith(marker) ? body.slice(marker.length).replace(/^\n+/, '') : body
-  const block = ['> [!NOTE]', ...notes.map(note => `> ${escape(note)}`)].join('\n>\n')
+  const block = ['> [!NOTE]', ...notes.map(note => `> ${note.replace(/\r?\n|\r/g, ' ')}`)].join(
+    '\n>\n'
+  )
   return `${marker}\n\n${block}\n\n${rest}`
 }
