@@ -392,8 +392,11 @@ describe('modelgate monitor drives rollouts (bundled CLI, real Prometheus, git r
       '--version',
       'v1.1.0'
     )
+    // Judged by the canary's gates, as a promotion into it: the stage order fails.
     expect(start.exitCode).toBe(2)
-    expect(start.stderr).toContain('only from shadow')
+    expect(start.stdout).toContain(
+      '❌ **Stage order** fail: v1.1.0 is not in a stage canary may be entered from (shadow)'
+    )
     expect(await gto('disagree')).toEqual({
       show: { staging: 'v1.1.0', production: 'v1.0.0' },
       semver: { staging: 'v1.1.0', production: 'v1.0.0' }

@@ -255,16 +255,17 @@ stages:
       )
       expect(promoted.stderr).toBe('')
     }
-    const steps: Array<[number, string[]]> = [
-      [T0, ['--start', '--version', 'v1.5.0']],
-      [T0 + 10, ['--abort', '--reason', 'wrong version']],
-      [T0 + 20, ['--start', '--version', 'v1.5.0']],
-      [T0 + HOUR + 30, ['--advance']],
-      [T0 + HOUR + 40, ['--hold', '--reason', 'wait for the Monday peak']]
+    // An aborted version starts again only forced (exit 1), past the rolled-back gate.
+    const steps: Array<[number, string[], number]> = [
+      [T0, ['--start', '--version', 'v1.5.0'], 0],
+      [T0 + 10, ['--abort', '--reason', 'wrong version'], 0],
+      [T0 + 20, ['--start', '--version', 'v1.5.0', '--force', '--reason', 'mix-up'], 1],
+      [T0 + HOUR + 30, ['--advance'], 0],
+      [T0 + HOUR + 40, ['--hold', '--reason', 'wait for the Monday peak'], 0]
     ]
-    for (const [seconds, args] of steps) {
+    for (const [seconds, args, exitCode] of steps) {
       const step = await cli(seconds, 'rollout', 'demo', '--stage', 'canary', ...args)
-      expect([step.exitCode, step.stderr]).toEqual([0, ''])
+      expect([step.exitCode, step.stderr]).toEqual([exitCode, ''])
     }
   }, 120_000)
   afterAll(() => sandbox.cleanup())
@@ -278,7 +279,7 @@ stages:
     expect(json.rolloutSteps.map(s => [s.kind, s.version, s.percent, s.reason])).toEqual([
       ['start', 'v1.5.0', 5, undefined],
       ['abort', 'v1.5.0', 0, 'wrong version'],
-      ['start', 'v1.5.0', 5, undefined],
+      ['start', 'v1.5.0', 5, 'forced past 1 failing gate: Rolled back from this stage; mix-up'],
       ['advance', 'v1.5.0', 25, undefined],
       ['hold', 'v1.5.0', 25, 'wait for the Monday peak']
     ])

@@ -91,4 +91,20 @@ describe('driveDecision', () => {
     expect(decide(aborted, 'healthy', 40)).toEqual({ kind: 'none', why: 'no running rollout' })
     expect(decide([], 'healthy', 40)).toEqual({ kind: 'none', why: 'no running rollout' })
   })
+  it('judges a shadow before completing it: a breach aborts it though it moved on to the next stage', () => {
+    const shadowStarted = [step('start', 0, 0)]
+    const movedOn = [{ stage: 'canary', holder: 'v2.0.0' }]
+    expect(decide(shadowStarted, 'breach', 5, shadow, { nextStages: movedOn })).toEqual({
+      kind: 'abort',
+      step: { kind: 'abort', version: 'v2.0.0', percent: 0 }
+    })
+    expect(
+      decide(shadowStarted, 'breach', 5, shadow, { nextStages: movedOn, alertOnly: true })
+    ).toEqual({ kind: 'alert' })
+    expect(decide(shadowStarted, 'healthy', 5, shadow, { nextStages: movedOn })).toEqual({
+      kind: 'complete',
+      step: { kind: 'complete', version: 'v2.0.0', percent: 100 },
+      into: 'canary'
+    })
+  })
 })

@@ -65811,6 +65811,7 @@ const GATE_TITLE = {
     checks: 'Required checks',
     approvals: 'Approvals',
     rolled_back: 'Rolled back from this stage',
+    shadow_ready: 'Shadow ready',
     model_scan: 'Model-file scan',
     data_quality: 'Data quality',
     monitoring: 'Monitoring configured',
@@ -65864,8 +65865,9 @@ function recordOutcome(record) {
 function overview(evaluation, forced) {
     const candidate = `Candidate **${markdown_escape(evaluation.candidate.label)}**`;
     const stage = markdown_escape(evaluation.stage);
+    const championStage = markdown_escape(evaluation.championStage ?? evaluation.stage);
     const against = evaluation.champion
-        ? `${candidate} vs champion **${markdown_escape(evaluation.champion.label)}**, the version in ${stage} now.`
+        ? `${candidate} vs champion **${markdown_escape(evaluation.champion.label)}**, the version in ${championStage} now.`
         : `${candidate}; no champion in ${stage} yet (first promotion).`;
     return `${against}\n\n${forced ? forcedVerdict(evaluation, forced) : verdict(evaluation)}`;
 }
@@ -68810,6 +68812,77 @@ class OriginTags {
     }
 }
 
+;// CONCATENATED MODULE: ./src/report/json.ts
+/**
+ * The evaluation as stable JSON: the same model the markdown renders, pretty-printed with two
+ * spaces, keys in a fixed order (the order of the types in `gates/types.ts`, the decision
+ * first after model and stage), metric maps sorted by name, absent fields omitted. No trailing
+ * newline, like `JSON.stringify`.
+ */
+function toJson(evaluation) {
+    return JSON.stringify(evaluationJson(evaluation), null, 2);
+}
+/** The object `toJson` prints, for a command's JSON that adds its own fields after it. */
+function evaluationJson(evaluation) {
+    const { candidate } = evaluation;
+    return compact({
+        model: evaluation.model,
+        stage: evaluation.stage,
+        decision: evaluation.decision,
+        evaluatedAt: evaluation.evaluatedAt,
+        candidate: compact({
+            ...side(candidate),
+            invalidMetrics: sortKeys(candidate.invalidMetrics),
+            totalBytes: candidate.totalBytes,
+            fileCount: candidate.fileCount
+        }),
+        champion: evaluation.champion && compact(side(evaluation.champion)),
+        championStage: evaluation.championStage,
+        gates: evaluation.gates.map(gate),
+        warnings: [...evaluation.warnings]
+    });
+}
+function side(model) {
+    return {
+        label: model.label,
+        version: model.version,
+        metrics: sortKeys(model.metrics),
+        invalidMetrics: model.invalidMetrics && sortKeys(model.invalidMetrics)
+    };
+}
+function gate(result) {
+    return compact({
+        gate: result.gate,
+        status: result.status,
+        summary: result.summary,
+        checks: result.checks?.map(json_check),
+        details: result.details && [...result.details],
+        findings: result.findings?.map(finding => compact({ ...finding })),
+        provenance: result.provenance && { ...result.provenance }
+    });
+}
+function json_check(row) {
+    return compact({
+        metric: row.metric,
+        candidate: row.candidate,
+        champion: row.champion,
+        rule: row.rule,
+        status: row.status,
+        problem: row.problem
+    });
+}
+/** A copy with keys in code-point order (not locale order: stable everywhere). */
+function sortKeys(record) {
+    // fromEntries defines own properties, so even a metric named `__proto__` stays a plain key.
+    return Object.fromEntries(Object.keys(record)
+        .sort()
+        .flatMap(key => (record[key] === undefined ? [] : [[key, record[key]]])));
+}
+/** Drops undefined fields, keeping the insertion order of the rest. */
+function compact(object) {
+    return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
+}
+
 ;// CONCATENATED MODULE: ./src/report/terminal-table.ts
 /**
  * One table, two renderings: markdown (a pull request, a job summary, a pipe or a file) and
@@ -68861,6 +68934,7 @@ function width(cell) {
 
 
 
+
 const PHASE = {
     running: '',
     held: 'held ',
@@ -68898,9 +68972,13 @@ function headline(result) {
     const name = `${markdown_escape(result.model)} ${markdown_escape(result.stage)}`;
     const step = result.step;
     const outcome = result.result;
+    if (result.refused && result.evaluation) {
+        return `**${name}**: not started: the start is ${result.evaluation.decision}; nothing written.`;
+    }
     if (!step || !outcome)
         return `**${name}**: the rollout as the registry records it.`;
-    const what = `${step.kind} (${step.percent}%)`;
+    const past = result.forced && result.evaluation ? `, ${forcedPast(result.evaluation.gates)}` : '';
+    const what = `${step.kind} (${step.percent}%)${past}`;
     if (outcome.written)
         return `**${name}**: recorded ${what}.`;
     if (outcome.reason === 'dry run')
@@ -68908,7 +68986,10 @@ function headline(result) {
     return `**${name}**: ${what} is recorded already; nothing written.`;
 }
 function renderRollout(result) {
-    const parts = [headline(result)];
+    const judged = result.evaluation
+        ? [renderMarkdown(result.evaluation, result.forced ? { forced: result.forced } : {}).trimEnd()]
+        : [];
+    const parts = [...judged, headline(result)];
     parts.push(result.state
         ? `Now: ${markdown_escape(rolloutLine(result.state))}.`
         : 'No rollout has been started in this stage.');
@@ -68927,6 +69008,10 @@ function renderRollout(result) {
         model: result.model,
         stage: result.stage,
         ...(result.step ? { step: result.step } : {}),
+        ...(result.evaluation ? evaluationJson(result.evaluation) : {}),
+        ...(result.forced && result.evaluation
+            ? { forced: forcedPast(result.evaluation.gates) }
+            : {}),
         written: outcome?.written ?? false,
         ...(outcome && !outcome.written ? { nothingWritten: outcome.reason } : {}),
         ...(result.state
@@ -69148,7 +69233,7 @@ function stepDecision(step) {
         case 'abort':
             return 'rollout: abort, traffic 0%';
         case 'complete':
-            return 'rollout: complete, full traffic';
+            return 'rollout: complete, moved on to the next stage';
     }
 }
 /** One line saying where a registry write went; undefined when the backend does not say. */
@@ -73190,7 +73275,11 @@ function driveActionText(result) {
         case 'abort':
             return what(`Aborted the rollout of ${version} at ${action.from}%: traffic 0%, ${version} taken out of ${result.stage}`, `abort the rollout of ${version} at ${action.from}%`, action);
         case 'complete':
-            return what(`Completed the rollout of ${version}: it holds ${action.into}, full traffic`, `complete the rollout of ${version} (it holds ${action.into})`, action);
+            return what(
+            // A shadow took no traffic: its version moved on to the next stage.
+            result.type === 'shadow'
+                ? `Completed the shadow of ${version}: it moved on to ${action.into}`
+                : `Completed the rollout of ${version}: it holds ${action.into}, full traffic`, `complete the rollout of ${version} (it holds ${action.into})`, action);
     }
 }
 function rolloutMarkdown(result) {
@@ -73783,10 +73872,13 @@ async function alreadyDone(context, options, current) {
  * own. The registry judges the chosen step again at write time (steps.ts `decideStep`), so a
  * re-run records nothing twice.
  *
+ * - A shadow's breach at any time: abort (the version out of the shadow stage), or only alert
+ *   when every breached trigger says `action: alert`, even once the version moved on to the
+ *   stage after it: a failing shadow is never reported complete.
  * - The version holds a stage promoted from the rollout's (the full share, or the canary after a
  *   shadow): complete.
- * - A breach at any time: abort (traffic 0, the version out of the stage), or only alert when
- *   every breached trigger says `action: alert`.
+ * - A canary's breach at any time: abort (traffic 0, the version out of the stage), or only alert
+ *   when every breached trigger says `action: alert`.
  * - Before `min_step_duration` has passed since the share was reached: wait (too little data yet
  *   is not a hold: the step is judged when it is due).
  * - Due and inconclusive: hold (once: a held rollout is held already).
@@ -73806,6 +73898,13 @@ function driveDecision(input) {
     if (!state || !isActive(state))
         return { kind: 'none', why: 'no running rollout' };
     const version = state.version;
+    const breach = () => input.alertOnly
+        ? { kind: 'alert' }
+        : { kind: 'abort', step: { kind: 'abort', version, percent: 0 } };
+    // A shadow is judged before it is completed: moving on to the next stage does not make a
+    // failing shadow a success.
+    if (rollout.type === 'shadow' && input.verdict === 'breach')
+        return breach();
     const promoted = input.nextStages.find(s => s.holder === version);
     if (promoted) {
         return {
@@ -73814,11 +73913,8 @@ function driveDecision(input) {
             into: promoted.stage
         };
     }
-    if (input.verdict === 'breach') {
-        if (input.alertOnly)
-            return { kind: 'alert' };
-        return { kind: 'abort', step: { kind: 'abort', version, percent: 0 } };
-    }
+    if (input.verdict === 'breach')
+        return breach();
     const until = dueAt(rollout, state);
     if (input.now.getTime() < until.getTime())
         return { kind: 'wait', until };
@@ -75398,6 +75494,76 @@ function metricSourceFor(monitor, io) {
     });
 }
 
+;// CONCATENATED MODULE: ./src/commands/bind-candidate.ts
+
+
+/**
+ * The version a promotion names, checked against the candidate directory's model.yaml: a
+ * directory that says it is another version is an error naming both, never a silent choice.
+ */
+function versionToPromote(named, dir, fromDir) {
+    const inFile = fromDir?.info?.version;
+    if (named !== undefined && inFile !== undefined && inFile !== named) {
+        throw new errors/* InvalidInputError */.oC(`The candidate ${dir ?? 'directory'} is version ${inFile} (its model.yaml), but the version to promote is ${named}: a directory is judged only as the version it is. Promote ${inFile}, or name the directory of ${named}.`, { locations: [{ file: `${dir ?? '.'}/model.yaml`, keyPath: 'version' }] });
+    }
+    return named ?? inFile;
+}
+/**
+ * What ModelGate judges for `version` when a candidate directory is given: the directory, but
+ * only when its content digest (candidate/digest.ts) equals the version's: the digest recorded
+ * at registration, else the digest of the version's own files (git: at its registration commit).
+ * When neither can be had, the directory is refused (fails closed): the caller can promote
+ * without it, and the version's own files or run are judged.
+ */
+async function bindCandidate(context, record, dir, fromDir) {
+    const { model, version } = record;
+    const actual = candidateDigest(fromDir.files);
+    // The version's own files first (git: at its commit, under the judging policy's `path`): a
+    // digest recorded at registration was made under whatever policy the registering run read,
+    // and a tag message is anyone's who can push tags. The recorded digest stands in only where
+    // the registry keeps no files (MLflow: the version tag a training job writes).
+    const own = await ownDigest(context, model, version, dir);
+    const expected = 'digest' in own
+        ? own
+        : record.candidateDigest && own.noFiles
+            ? { digest: record.candidateDigest, source: 'recorded at its registration' }
+            : own.refuse();
+    if (expected.digest !== actual) {
+        throw new errors/* InvalidInputError */.oC(`The candidate directory ${dir} is not the files of ${model} ${version}: its content digest is ${actual}, the version's is ${expected.digest} (${expected.source}). ` +
+            `ModelGate judges only what it promotes: promote without a candidate directory to judge ${version}'s own files, or register the directory's content as a new version.`, { locations: [{ file: dir }] });
+    }
+    return fromDir;
+}
+/** The digest of the version's own files, or why there is none and the refusal to throw then. */
+async function ownDigest(context, model, version, dir) {
+    const refuse = (why, record, cause) => () => {
+        throw new errors/* InvalidInputError */.oC(`Refusing the candidate directory ${dir}: ${why}, so the directory cannot be shown to be ${model} ${version}. ` +
+            `Promote without a candidate directory (${version} is then judged on its own files or run), or ${record}.`, { locations: [{ file: dir }], ...(cause ? { cause } : {}) });
+    };
+    const gitRecord = `commit ${version}'s files where the policy's path names them`;
+    const runRecord = 'have the job that registers each version record the digest of the files it logged (`modelgate digest DIR`) in the version tag modelgate.candidate_digest';
+    let own;
+    try {
+        own = await context.models.loadVersion(model, version);
+    }
+    catch (error) {
+        if (error instanceof errors/* ModelGateError */.j3) {
+            return {
+                noFiles: false,
+                refuse: refuse(`the files of ${version} cannot be read (${error.message})`, gitRecord, error)
+            };
+        }
+        throw error;
+    }
+    if (own.files.length === 0) {
+        return {
+            noFiles: true,
+            refuse: refuse(`the registry keeps no files of ${version} and has no content digest recorded at registration`, runRecord)
+        };
+    }
+    return { digest: candidateDigest(own.files), source: "computed from the version's own files" };
+}
+
 ;// CONCATENATED MODULE: ./src/gates/rolled-back.ts
 
 /**
@@ -75410,6 +75576,14 @@ function rolledBackGate(context) {
     const { removal } = context;
     if (!removal)
         return undefined;
+    if (removal.rolloutAbort) {
+        return {
+            gate: 'rolled_back',
+            status: 'fail',
+            summary: `the rollout of ${context.version} in ${context.stage} was aborted at ${utc(removal.at)} by ${removal.by}${removal.reason ? `: ${removal.reason}` : ''}; it starts there again only when forced`,
+            details: [`registry event: ${removal.eventId}`]
+        };
+    }
     const why = removal.reason ? ` (${removal.reason})` : '';
     return {
         gate: 'rolled_back',
@@ -75481,77 +75655,17 @@ async function collectAttestations(source, candidate) {
     return { repository: source.repository, lookups };
 }
 
-;// CONCATENATED MODULE: ./src/commands/bind-candidate.ts
-
-
+;// CONCATENATED MODULE: ./src/commands/stage-judging.ts
 /**
- * The version a promotion names, checked against the candidate directory's model.yaml: a
- * directory that says it is another version is an error naming both, never a silent choice.
+ * Judging a version for a stage: the one evaluation `promote --to STAGE` and `rollout --stage
+ * STAGE --start` both run, so what is judged is what is promoted, whichever door it takes. The
+ * stage order (transition), the rolled-back mark, and every gate the stage configures
+ * (gates/evaluate.ts: thresholds, regression against a champion, schema, artifact, model scan,
+ * data quality, provenance, monitoring, days in the source stage, required checks, approvals),
+ * plus any gates the caller judged first (a rollout's shadow). The gates stay pure: this reads
+ * what they need (the champion's files, the provenance bundles, the monitoring probe) and hands
+ * it to them. Also the audit record of the judgement, and the registry facts that carry it.
  */
-function versionToPromote(named, dir, fromDir) {
-    const inFile = fromDir?.info?.version;
-    if (named !== undefined && inFile !== undefined && inFile !== named) {
-        throw new errors/* InvalidInputError */.oC(`The candidate ${dir ?? 'directory'} is version ${inFile} (its model.yaml), but the version to promote is ${named}: a directory is judged only as the version it is. Promote ${inFile}, or name the directory of ${named}.`, { locations: [{ file: `${dir ?? '.'}/model.yaml`, keyPath: 'version' }] });
-    }
-    return named ?? inFile;
-}
-/**
- * What ModelGate judges for `version` when a candidate directory is given: the directory, but
- * only when its content digest (candidate/digest.ts) equals the version's: the digest recorded
- * at registration, else the digest of the version's own files (git: at its registration commit).
- * When neither can be had, the directory is refused (fails closed): the caller can promote
- * without it, and the version's own files or run are judged.
- */
-async function bindCandidate(context, record, dir, fromDir) {
-    const { model, version } = record;
-    const actual = candidateDigest(fromDir.files);
-    // The version's own files first (git: at its commit, under the judging policy's `path`): a
-    // digest recorded at registration was made under whatever policy the registering run read,
-    // and a tag message is anyone's who can push tags. The recorded digest stands in only where
-    // the registry keeps no files (MLflow: the version tag a training job writes).
-    const own = await ownDigest(context, model, version, dir);
-    const expected = 'digest' in own
-        ? own
-        : record.candidateDigest && own.noFiles
-            ? { digest: record.candidateDigest, source: 'recorded at its registration' }
-            : own.refuse();
-    if (expected.digest !== actual) {
-        throw new errors/* InvalidInputError */.oC(`The candidate directory ${dir} is not the files of ${model} ${version}: its content digest is ${actual}, the version's is ${expected.digest} (${expected.source}). ` +
-            `ModelGate judges only what it promotes: promote without a candidate directory to judge ${version}'s own files, or register the directory's content as a new version.`, { locations: [{ file: dir }] });
-    }
-    return fromDir;
-}
-/** The digest of the version's own files, or why there is none and the refusal to throw then. */
-async function ownDigest(context, model, version, dir) {
-    const refuse = (why, record, cause) => () => {
-        throw new errors/* InvalidInputError */.oC(`Refusing the candidate directory ${dir}: ${why}, so the directory cannot be shown to be ${model} ${version}. ` +
-            `Promote without a candidate directory (${version} is then judged on its own files or run), or ${record}.`, { locations: [{ file: dir }], ...(cause ? { cause } : {}) });
-    };
-    const gitRecord = `commit ${version}'s files where the policy's path names them`;
-    const runRecord = 'have the job that registers each version record the digest of the files it logged (`modelgate digest DIR`) in the version tag modelgate.candidate_digest';
-    let own;
-    try {
-        own = await context.models.loadVersion(model, version);
-    }
-    catch (error) {
-        if (error instanceof errors/* ModelGateError */.j3) {
-            return {
-                noFiles: false,
-                refuse: refuse(`the files of ${version} cannot be read (${error.message})`, gitRecord, error)
-            };
-        }
-        throw error;
-    }
-    if (own.files.length === 0) {
-        return {
-            noFiles: true,
-            refuse: refuse(`the registry keeps no files of ${version} and has no content digest recorded at registration`, runRecord)
-        };
-    }
-    return { digest: candidateDigest(own.files), source: "computed from the version's own files" };
-}
-
-;// CONCATENATED MODULE: ./src/commands/promote.ts
 
 
 
@@ -75559,147 +75673,27 @@ async function ownDigest(context, model, version, dir) {
 
 
 
-
-
-
-/**
- * `modelgate promote`: evaluate every gate of the target stage against the
- * stage's current holder and, only when all pass (or on an audited force),
- * assign the stage. A version already in the stage writes nothing.
- */
-async function promote(context, options) {
+/** A force is recorded with why: refused without a reason (exit 2). */
+function requireForceReason(options, what) {
     if (options.force && !options.reason?.trim()) {
-        throw new errors/* InvalidInputError */.oC('--force needs --reason: a forced promotion is recorded with why');
+        throw new errors/* InvalidInputError */.oC(`--force needs --reason: a forced ${what} is recorded with why`);
     }
-    const model = options.policy.model;
-    const candidateFromDir = options.candidateDir
-        ? await loadCandidate(options.candidateDir, { within: context.workspace ?? process.cwd() })
-        : undefined;
-    const version = versionToPromote(options.version, options.candidateDir, candidateFromDir);
-    if (!version) {
-        throw new errors/* InvalidInputError */.oC('Name the version to promote with --version (or a version in the candidate model.yaml)');
-    }
-    const record = await context.registry.getVersion(model, version);
-    if (!record) {
-        throw new errors/* NotFoundError */.m_(`${model} ${version} is not registered; run \`modelgate register\` first`);
-    }
-    // What is judged is what is promoted: a directory only when it is the version's own content.
-    const candidate = options.candidateDir && candidateFromDir
-        ? await bindCandidate(context, record, options.candidateDir, candidateFromDir)
-        : await context.models.loadVersion(model, version);
-    let removal = await context.registry.takenOutOf(model, version, options.stage);
-    // Read once: the candidate's files do not change while the stage is judged again.
-    const rules = findStage(options.policy, options.stage).provenance;
-    const provenance = rules && options.attestations
-        ? {
-            evidence: await collectAttestations(options.attestations.sourceFor(rules.repository), candidate),
-            verifier: await options.attestations.verifier()
-        }
-        : undefined;
-    const evaluate = async (holder) => evaluatePromotion(context, options, {
-        version,
-        candidate,
-        holder,
-        record,
-        removal,
-        ...(provenance ? { provenance } : {})
-    });
-    const audit = (judged, written) => promotionAudit({
-        evaluation: options.checks?.length
-            ? { ...judged.evaluation, gates: [...options.checks, ...judged.evaluation.gates] }
-            : judged.evaluation,
-        candidate,
-        version,
-        from: judged.from,
-        written,
-        forced: Boolean(options.force) && !passes(judged.evaluation),
-        actor: context.actor,
-        reason: options.reason,
-        run: context.runFacts ?? {},
-        at: context.now()
-    });
-    const holder = await context.registry.getStage(model, options.stage);
-    if (holder?.version === version) {
-        if (!options.evaluateHeld) {
-            return unevaluated({ kind: 'held', model, version, stage: options.stage, holder });
-        }
-        // A pull request's status is earned by an evaluation, never assumed from the registry.
-        const held = await evaluate(holder);
-        const note = { kind: 'held', model, version, stage: options.stage };
-        return outcome(held.evaluation, note, {});
-    }
-    const records = options.onceForCommit
-        ? (await context.registry.history(model)).flatMap(event => {
-            const stored = auditRecordOf(event.audit);
-            return stored ? [stored] : [];
-        })
-        : [];
-    const done = options.onceForCommit
-        ? records.find(stored => stored.written &&
-            stored.kind !== 'rollback' &&
-            stored.event === 'push' &&
-            stored.to === options.stage &&
-            stored.version === version &&
-            stored.commitSha === options.onceForCommit)
-        : undefined;
-    if (done)
-        return unevaluated({ kind: 'done-for-commit', record: done });
-    let judged = await evaluate(holder);
-    // The holder the latest evaluation compared against, so a write judges again only when it moved.
-    let judgedHolder = holder;
-    if (!passes(judged.evaluation) && !options.force) {
-        // A dry run (a pull request's evaluation) attempted nothing, so it leaves no record.
-        if (!options.dryRun)
-            context.audits.add(audit(judged, false));
-        return outcome(judged.evaluation, { kind: 'refused', decision: judged.evaluation.decision }, {});
-    }
-    // The record stored with the change; judged again (and replaced) if the stage moves meanwhile.
-    let stored = audit(judged, true);
-    const result = await context.registry.assign(model, version, options.stage, auditFor(context, options, stored), {
-        dryRun: options.dryRun,
-        // Another run may have moved the stage since we read it: judge again against the new holder.
-        revalidate: async ({ holder: current }) => {
-            // Taken out of the stage meanwhile (a rollback racing this run): judged again too.
-            const removalNow = await context.registry.takenOutOf(model, version, options.stage);
-            const removalMoved = removalNow?.eventId !== removal?.eventId;
-            if (current?.version === judgedHolder?.version && !removalMoved)
-                return undefined;
-            removal = removalNow;
-            judged = await evaluate(current);
-            judgedHolder = current;
-            if (!passes(judged.evaluation) && !options.force) {
-                if (!options.dryRun)
-                    context.audits.add(audit(judged, false));
-                throw new errors/* ModelGateError */.j3(removalMoved
-                    ? `${version} was taken out of ${options.stage} while promoting: nothing written`
-                    : `${options.stage} changed hands to ${current?.version ?? 'nobody'} while promoting, and ${version} no longer passes against it`, errors/* ExitCode */.yU.Blocked);
-            }
-            stored = audit(judged, true);
-            return auditFor(context, options, stored);
-        }
-    });
-    // A dry run that would write promotes as the real run would: same report, same exit code.
-    const promoted = result.written || result.reason === 'dry run';
-    const forced = promoted && stored.kind === 'forced-promotion';
-    if (result.written)
-        context.audits.add(stored);
-    return outcome(judged.evaluation, {
-        kind: 'write',
-        result,
-        version,
-        stage: options.stage,
-        previous: judgedHolder,
-        record: stored
-    }, {
-        written: result.written,
-        promoted,
-        ...(forced ? { forced: result.written ? 'done' : 'planned' } : {})
-    });
 }
 function passes(evaluation) {
     return evaluation.decision === 'pass' || evaluation.decision === 'pass-with-warnings';
 }
-async function evaluatePromotion(context, options, subject) {
+/** The provenance evidence for the stage's `provenance:` rules, read once (none: that gate fails closed). */
+async function provenanceFor(options, candidate) {
+    const rules = findStage(options.policy, options.stage).provenance;
+    if (!rules || !options.attestations)
+        return undefined;
+    return {
+        evidence: await collectAttestations(options.attestations.sourceFor(rules.repository), candidate),
+        verifier: await options.attestations.verifier()
+    };
+}
+/** Every gate of `options.stage` for `subject`, decided. */
+async function judgeStage(context, options, subject) {
     const { policy, stage } = options;
     const stagePolicy = findStage(policy, stage);
     const transition = transitionGate({
@@ -75744,14 +75738,43 @@ async function evaluatePromotion(context, options, subject) {
         ...(monitoringProbe ? { monitoringProbe } : {})
     });
     const rolledBack = rolledBackGate({ version: subject.version, stage, removal: subject.removal });
-    const gates = [transition.gate, ...(rolledBack ? [rolledBack] : []), ...evaluation.gates];
+    const gates = [
+        transition.gate,
+        ...(rolledBack ? [rolledBack] : []),
+        ...(subject.more ?? []),
+        ...evaluation.gates
+    ];
     return {
-        evaluation: { ...evaluation, gates, decision: decide(gates, evaluation.warnings) },
+        evaluation: {
+            ...evaluation,
+            ...(champion && subject.championStage && subject.championStage !== stage
+                ? { championStage: subject.championStage }
+                : {}),
+            gates,
+            decision: decide(gates, evaluation.warnings)
+        },
         from: transition.source?.stage ?? null
     };
 }
+/** The audit record of a judgement: what was checked before, then the stage's gates. */
+function judgedAudit(context, options, subject, judged, written) {
+    return promotionAudit({
+        evaluation: options.checks?.length
+            ? { ...judged.evaluation, gates: [...options.checks, ...judged.evaluation.gates] }
+            : judged.evaluation,
+        candidate: subject.candidate,
+        version: subject.version,
+        from: judged.from,
+        written,
+        forced: Boolean(options.force) && !passes(judged.evaluation),
+        actor: context.actor,
+        reason: options.reason,
+        run: context.runFacts ?? {},
+        at: context.now()
+    });
+}
 /** The registry's audit facts: who and why for the backend, and the whole record. */
-function auditFor(context, options, record) {
+function auditFactsOf(context, options, record) {
     return {
         actor: context.actor,
         actorEmail: context.actorEmail,
@@ -75761,6 +75784,139 @@ function auditFor(context, options, record) {
             : {}),
         record
     };
+}
+
+;// CONCATENATED MODULE: ./src/commands/promote.ts
+
+
+
+
+
+
+
+/**
+ * `modelgate promote`: evaluate every gate of the target stage against the
+ * stage's current holder and, only when all pass (or on an audited force),
+ * assign the stage. A version already in the stage writes nothing.
+ */
+async function promote(context, options) {
+    requireForceReason(options, 'promotion');
+    const model = options.policy.model;
+    const candidateFromDir = options.candidateDir
+        ? await loadCandidate(options.candidateDir, { within: context.workspace ?? process.cwd() })
+        : undefined;
+    const version = versionToPromote(options.version, options.candidateDir, candidateFromDir);
+    if (!version) {
+        throw new errors/* InvalidInputError */.oC('Name the version to promote with --version (or a version in the candidate model.yaml)');
+    }
+    refuseRolloutStage(options.policy, options.stage, version);
+    const record = await context.registry.getVersion(model, version);
+    if (!record) {
+        throw new errors/* NotFoundError */.m_(`${model} ${version} is not registered; run \`modelgate register\` first`);
+    }
+    // What is judged is what is promoted: a directory only when it is the version's own content.
+    const candidate = options.candidateDir && candidateFromDir
+        ? await bindCandidate(context, record, options.candidateDir, candidateFromDir)
+        : await context.models.loadVersion(model, version);
+    let removal = await context.registry.takenOutOf(model, version, options.stage);
+    // Read once: the candidate's files do not change while the stage is judged again.
+    const provenance = await provenanceFor(options, candidate);
+    const evaluate = async (holder) => judgeStage(context, options, {
+        version,
+        candidate,
+        holder,
+        record,
+        removal,
+        ...(provenance ? { provenance } : {})
+    });
+    const audit = (judged, written) => judgedAudit(context, options, { version, candidate }, judged, written);
+    const holder = await context.registry.getStage(model, options.stage);
+    if (holder?.version === version) {
+        if (!options.evaluateHeld) {
+            return unevaluated({ kind: 'held', model, version, stage: options.stage, holder });
+        }
+        // A pull request's status is earned by an evaluation, never assumed from the registry.
+        const held = await evaluate(holder);
+        const note = { kind: 'held', model, version, stage: options.stage };
+        return outcome(held.evaluation, note, {});
+    }
+    const records = options.onceForCommit
+        ? (await context.registry.history(model)).flatMap(event => {
+            const stored = auditRecordOf(event.audit);
+            return stored ? [stored] : [];
+        })
+        : [];
+    const done = options.onceForCommit
+        ? records.find(stored => stored.written &&
+            stored.kind !== 'rollback' &&
+            stored.event === 'push' &&
+            stored.to === options.stage &&
+            stored.version === version &&
+            stored.commitSha === options.onceForCommit)
+        : undefined;
+    if (done)
+        return unevaluated({ kind: 'done-for-commit', record: done });
+    let judged = await evaluate(holder);
+    // The holder the latest evaluation compared against, so a write judges again only when it moved.
+    let judgedHolder = holder;
+    if (!passes(judged.evaluation) && !options.force) {
+        // A dry run (a pull request's evaluation) attempted nothing, so it leaves no record.
+        if (!options.dryRun)
+            context.audits.add(audit(judged, false));
+        return outcome(judged.evaluation, { kind: 'refused', decision: judged.evaluation.decision }, {});
+    }
+    // The record stored with the change; judged again (and replaced) if the stage moves meanwhile.
+    let stored = audit(judged, true);
+    const result = await context.registry.assign(model, version, options.stage, auditFactsOf(context, options, stored), {
+        dryRun: options.dryRun,
+        // Another run may have moved the stage since we read it: judge again against the new holder.
+        revalidate: async ({ holder: current }) => {
+            // Taken out of the stage meanwhile (a rollback racing this run): judged again too.
+            const removalNow = await context.registry.takenOutOf(model, version, options.stage);
+            const removalMoved = removalNow?.eventId !== removal?.eventId;
+            if (current?.version === judgedHolder?.version && !removalMoved)
+                return undefined;
+            removal = removalNow;
+            judged = await evaluate(current);
+            judgedHolder = current;
+            if (!passes(judged.evaluation) && !options.force) {
+                if (!options.dryRun)
+                    context.audits.add(audit(judged, false));
+                throw new errors/* ModelGateError */.j3(removalMoved
+                    ? `${version} was taken out of ${options.stage} while promoting: nothing written`
+                    : `${options.stage} changed hands to ${current?.version ?? 'nobody'} while promoting, and ${version} no longer passes against it`, errors/* ExitCode */.yU.Blocked);
+            }
+            stored = audit(judged, true);
+            return auditFactsOf(context, options, stored);
+        }
+    });
+    // A dry run that would write promotes as the real run would: same report, same exit code.
+    const promoted = result.written || result.reason === 'dry run';
+    const forced = promoted && stored.kind === 'forced-promotion';
+    if (result.written)
+        context.audits.add(stored);
+    return outcome(judged.evaluation, {
+        kind: 'write',
+        result,
+        version,
+        stage: options.stage,
+        previous: judgedHolder,
+        record: stored
+    }, {
+        written: result.written,
+        promoted,
+        ...(forced ? { forced: result.written ? 'done' : 'planned' } : {})
+    });
+}
+/**
+ * A stage with `rollout:` is entered only by a rollout's start (`modelgate rollout`), which
+ * records the step and judges the same gates: a plain assignment would put the version on the
+ * rollout's traffic with no step recorded (exit 2).
+ */
+function refuseRolloutStage(policy, stage, version) {
+    if (!findStage(policy, stage).rollout)
+        return;
+    throw new errors/* InvalidInputError */.oC(`${policy.model} ${stage} is a rollout stage (stages.${stage}.rollout): a version enters it by a rollout's start, not by promote. Run: modelgate rollout ${policy.model} --stage ${stage} --start --version ${version}`);
 }
 /** A result that evaluated nothing: exit 0, the decision `pass` (nothing to block). */
 function unevaluated(result) {
@@ -78045,7 +78201,8 @@ function stepWords(at, step) {
         case 'abort':
             return `Abort rollout of ${at}, traffic 0%`;
         case 'complete':
-            return `Complete rollout of ${at}: full traffic`;
+            // A shadow's complete takes no traffic: the version moved on (a canary's: to the full share).
+            return `Complete rollout of ${at}: moved on to the next stage`;
     }
 }
 /** The tags recording `step`, or nothing to do when it is recorded already. */
@@ -79721,7 +79878,7 @@ function encodeJournal(entries, limit) {
     const [newest, ...older] = entries;
     if (!newest)
         return '[]';
-    const kept = [compact(newest)];
+    const kept = [journal_compact(newest)];
     let text = JSON.stringify(kept);
     if (byteLength(text) > limit) {
         const bare = { ...kept[0], by: truncateBytes(newest.by, 40) };
@@ -79731,15 +79888,15 @@ function encodeJournal(entries, limit) {
         text = JSON.stringify(kept);
     }
     for (const entry of older) {
-        const next = JSON.stringify([...kept, compact(entry)]);
+        const next = JSON.stringify([...kept, journal_compact(entry)]);
         if (byteLength(next) > limit)
             break;
-        kept.push(compact(entry));
+        kept.push(journal_compact(entry));
         text = next;
     }
     return text;
 }
-function compact(entry) {
+function journal_compact(entry) {
     return {
         ...entry,
         by: truncateBytes(entry.by, MAX_HISTORY_ACTOR),
@@ -82625,76 +82782,6 @@ async function openWorkspace(options) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/report/json.ts
-/**
- * The evaluation as stable JSON: the same model the markdown renders, pretty-printed with two
- * spaces, keys in a fixed order (the order of the types in `gates/types.ts`, the decision
- * first after model and stage), metric maps sorted by name, absent fields omitted. No trailing
- * newline, like `JSON.stringify`.
- */
-function toJson(evaluation) {
-    return JSON.stringify(evaluationJson(evaluation), null, 2);
-}
-/** The object `toJson` prints, for a command's JSON that adds its own fields after it. */
-function evaluationJson(evaluation) {
-    const { candidate } = evaluation;
-    return json_compact({
-        model: evaluation.model,
-        stage: evaluation.stage,
-        decision: evaluation.decision,
-        evaluatedAt: evaluation.evaluatedAt,
-        candidate: json_compact({
-            ...side(candidate),
-            invalidMetrics: sortKeys(candidate.invalidMetrics),
-            totalBytes: candidate.totalBytes,
-            fileCount: candidate.fileCount
-        }),
-        champion: evaluation.champion && json_compact(side(evaluation.champion)),
-        gates: evaluation.gates.map(gate),
-        warnings: [...evaluation.warnings]
-    });
-}
-function side(model) {
-    return {
-        label: model.label,
-        version: model.version,
-        metrics: sortKeys(model.metrics),
-        invalidMetrics: model.invalidMetrics && sortKeys(model.invalidMetrics)
-    };
-}
-function gate(result) {
-    return json_compact({
-        gate: result.gate,
-        status: result.status,
-        summary: result.summary,
-        checks: result.checks?.map(json_check),
-        details: result.details && [...result.details],
-        findings: result.findings?.map(finding => json_compact({ ...finding })),
-        provenance: result.provenance && { ...result.provenance }
-    });
-}
-function json_check(row) {
-    return json_compact({
-        metric: row.metric,
-        candidate: row.candidate,
-        champion: row.champion,
-        rule: row.rule,
-        status: row.status,
-        problem: row.problem
-    });
-}
-/** A copy with keys in code-point order (not locale order: stable everywhere). */
-function sortKeys(record) {
-    // fromEntries defines own properties, so even a metric named `__proto__` stays a plain key.
-    return Object.fromEntries(Object.keys(record)
-        .sort()
-        .flatMap(key => (record[key] === undefined ? [] : [[key, record[key]]])));
-}
-/** Drops undefined fields, keeping the insertion order of the rest. */
-function json_compact(object) {
-    return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
-}
-
 ;// CONCATENATED MODULE: ./src/report/promote.ts
 
 
@@ -84545,7 +84632,176 @@ function planStep(input) {
     return { kind: 'advance', version: active.version, percent: target, from: active.percent };
 }
 
+;// CONCATENATED MODULE: ./src/gates/shadow-ready.ts
+
+/**
+ * A canary after a shadow with triggers starts only when the shadow is judged ready now, the
+ * same judgement `monitor` makes: healthy, and past its `min_step_duration`. A breach,
+ * inconclusive data, a shadow still waiting, one that is not running this version, or a source
+ * that cannot answer all fail (fail closed); only a forced start goes past.
+ */
+function shadowReadyGate(reading) {
+    const name = `${reading.stage} ${reading.version}`;
+    const details = reading.triggers ?? [];
+    const fail = (summary) => ({
+        gate: 'shadow_ready',
+        status: 'fail',
+        summary: `${name}: ${summary}`,
+        details
+    });
+    if (reading.action === 'error')
+        return fail(`could not be judged: ${reading.why ?? 'unknown'}`);
+    if (reading.running !== reading.version) {
+        return fail(`not ready: ${reading.stage} has no running rollout of ${reading.version}${reading.running ? ` (it runs ${reading.running})` : ''}`);
+    }
+    switch (reading.action) {
+        case 'ready':
+            return {
+                gate: 'shadow_ready',
+                status: 'pass',
+                summary: `${name}: ready (healthy past its min_step_duration, as monitor judges it now)`,
+                details
+            };
+        case 'wait':
+            return fail(`wait: ${reading.verdict ?? 'not judged'} so far, judged only once its min_step_duration has passed${reading.until ? ` (${utc(reading.until)})` : ''}`);
+        case 'abort':
+        case 'alert':
+            return fail(`breach${reading.why ? `: ${reading.why}` : ''}`);
+        case 'hold':
+            return fail('inconclusive: too little data to judge it healthy');
+        default:
+            return fail(`not ready: ${reading.verdict ?? 'not judged'} (${reading.action})`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/commands/rollout-start.ts
+/**
+ * A rollout's start is judged as a promotion into its stage is (commands/stage-judging.ts, the
+ * same function `promote` runs): what takes the first share of live traffic passes the stage's
+ * gates, or is forced past them with a reason. Besides promote's gates:
+ *
+ * - the rolled-back gate also counts the abort of the version's rollout in this stage (by
+ *   `monitor` or a person), with the abort's reason; a completed rollout moved on, and does not
+ *   count;
+ * - a canary whose `from` lists a shadow with triggers, started with a version that holds that
+ *   shadow, needs the shadow judged ready now, the judgement `monitor` makes (a dry run of
+ *   commands/monitor-rollout.ts, on the source port the root gives).
+ *
+ * The champion the regression and schema gates compare with: the holder of the rollout stage if
+ * it has one, else the champion the rollout compares with (a shadow: `shadows`; a canary: the
+ * stage whose `from` lists it).
+ */
+
+
+
+
+
+/** Every gate of the rollout stage for `version`'s start, decided. */
+async function judgeStart(context, options, version, steps) {
+    const { policy, stage, model } = options;
+    const record = await context.registry.getVersion(model, version);
+    if (!record)
+        throw new errors/* NotFoundError */.m_(`${model} ${version} is not registered.`);
+    const candidate = await context.models.loadVersion(model, version);
+    const rollout = findStage(policy, stage).rollout;
+    const own = await context.registry.getStage(model, stage);
+    const championStage = own && own.version !== version
+        ? stage
+        : rollout?.type === 'shadow'
+            ? rollout.shadows
+            : Object.entries(policy.stages).find(([, s]) => s.from.includes(stage))?.[0];
+    const holder = championStage === undefined
+        ? undefined
+        : championStage === stage
+            ? own
+            : await context.registry.getStage(model, championStage);
+    const held = record.stages.map(s => s.stage);
+    const judged = await judgeStage(context, options, {
+        version,
+        candidate,
+        holder,
+        ...(championStage ? { championStage } : {}),
+        record,
+        removal: held.includes(stage)
+            ? undefined
+            : await removalOf(context, model, version, stage, steps),
+        provenance: await provenanceFor(options, candidate),
+        more: await shadowGates(context, options, version, held)
+    });
+    return { version, judged, candidate, record };
+}
+/**
+ * When `version` was last taken out of `stage`: the registry's removal, or the abort of its
+ * rollout there (named as one, with the abort's reason); a rollout that completed moved on.
+ */
+async function removalOf(context, model, version, stage, steps) {
+    const last = steps.filter(s => s.version === version).at(-1);
+    if (last?.kind === 'complete')
+        return undefined;
+    const removal = await context.registry.takenOutOf(model, version, stage);
+    if (last?.kind !== 'abort')
+        return removal;
+    const reason = last.reason ?? removal?.reason;
+    return {
+        at: removal?.at ?? last.at,
+        by: removal?.by ?? last.by,
+        ...(reason ? { reason } : {}),
+        eventId: removal?.eventId ?? last.id,
+        rolloutAbort: true
+    };
+}
+/** The readiness of every shadow with triggers the canary starts from and the version holds. */
+async function shadowGates(context, options, version, held) {
+    const { policy } = options;
+    const shadows = findStage(policy, options.stage).from.flatMap(name => {
+        const rollout = policy.stages[name]?.rollout;
+        return rollout?.type === 'shadow' && rollout.triggers && held.includes(name)
+            ? [{ name, rollout }]
+            : [];
+    });
+    const gates = [];
+    for (const { name, rollout } of shadows) {
+        gates.push(shadowReadyGate(await readShadow(context, options, name, rollout, version)));
+    }
+    return gates;
+}
+async function readShadow(context, options, stage, rollout, version) {
+    const sourceFor = options.shadowSources;
+    if (!sourceFor) {
+        return { stage, version, action: 'error', why: 'no monitor source was given to this run' };
+    }
+    try {
+        // The monitor's own judgement, as a dry run: nothing is written, nothing handed off.
+        const result = await driveRollout(context, {
+            policy: options.policy,
+            model: options.model,
+            at: context.now(),
+            dryRun: true,
+            sourceFor,
+            refused: (error, _stage, trigger, keyPath) => new errors/* InvalidInputError */.oC(`trigger "${trigger}" (${keyPath}): ${error.message}`)
+        }, stage, rollout);
+        const action = result.action;
+        return {
+            stage,
+            version,
+            action: action.kind,
+            verdict: result.verdict,
+            ...(result.version !== undefined ? { running: result.version } : {}),
+            ...(action.kind === 'wait' ? { until: action.until } : {}),
+            ...((result.reason ?? result.idle) ? { why: result.reason ?? result.idle } : {}),
+            triggers: result.triggers.map(t => `${t.verdict.trigger}: ${t.verdict.status}: ${t.verdict.summary}`)
+        };
+    }
+    catch (error) {
+        return { stage, version, action: 'error', why: (0,errors/* errorMessage */.gJ)(error) };
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/commands/rollout.ts
+
+
+
+
 
 
 
@@ -84571,6 +84827,36 @@ async function rollout(context, policy, options) {
     if (action.kind === 'abort' && !options.reason?.trim()) {
         throw new errors/* InvalidInputError */.oC('an abort needs --reason: every abort is recorded with why');
     }
+    requireForceReason(options, 'start');
+    if (options.force && action.kind !== 'start') {
+        throw new errors/* InvalidInputError */.oC('--force goes with --start: only a start is judged by gates');
+    }
+    // A start is judged by the stage's gates, as a promotion into it is; its re-run (the same
+    // version's rollout running already) was judged when it started, and writes nothing.
+    const running = rolloutState(before);
+    const rerun = action.kind === 'start' && running && isActive(running) && running.version === action.version;
+    const judgingOptions = {
+        ...options,
+        policy,
+        stage,
+        ...(options.reason ? { reason: options.reason.trim() } : {})
+    };
+    const start = action.kind === 'start' && !rerun
+        ? await judgeStart(context, { ...judgingOptions, model }, action.version, before)
+        : undefined;
+    if (start && !passes(start.judged.evaluation) && !options.force) {
+        // A dry run attempted nothing, so it leaves no record, as promote's.
+        if (!options.dryRun) {
+            context.audits.add(judgedAudit(context, judgingOptions, startSubject(start), start.judged, false));
+        }
+        const evaluation = start.judged.evaluation;
+        return {
+            ...rollout_outcome({ model, stage, steps: before, evaluation, refused: true, ...stateOf(before) }),
+            exitCode: exitCodeFor(evaluation.decision),
+            decision: evaluation.decision
+        };
+    }
+    const forced = start !== undefined && !passes(start.judged.evaluation);
     const fullStages = Object.entries(policy.stages)
         .filter(([, s]) => s.from.includes(stage))
         .map(([name]) => name);
@@ -84582,9 +84868,14 @@ async function rollout(context, policy, options) {
         action,
         now: context.now(),
         actor: context.actor,
-        from: stagePolicy.from,
+        // Forced past a failing stage order, the start comes from wherever the version is.
+        from: forced ? ['candidate'] : stagePolicy.from,
         ...(action.kind === 'start'
-            ? { versionStages: await stagesOf(context, model, action.version) }
+            ? {
+                versionStages: start
+                    ? start.record.stages.map(s => s.stage)
+                    : await stagesOf(context, model, action.version)
+            }
             : {}),
         ...(action.kind === 'complete'
             ? {
@@ -84595,7 +84886,9 @@ async function rollout(context, policy, options) {
             }
             : {})
     });
-    const reason = options.reason?.trim();
+    const given = options.reason?.trim();
+    // Forced: the step says past which gates, before why, so `rollout` and `history` show it.
+    const reason = forced && start ? `${forcedPastNamed(start.judged.evaluation.gates)}; ${given}` : given;
     // The champion, read before the write (a step never moves it), is handed off with the step.
     const rollout = stagePolicy.rollout;
     const championStage = rollout.type === 'shadow' ? rollout.shadows : fullStages[0];
@@ -84610,11 +84903,35 @@ async function rollout(context, policy, options) {
         ...(champion !== undefined ? { champion } : {}),
         ...(options.dryRun ? { dryRun: true } : {})
     });
+    const record = start
+        ? judgedAudit(context, judgingOptions, startSubject(start), start.judged, true)
+        : undefined;
+    if (result.written && record)
+        context.audits.add(record);
     const steps = result.written ? await registry.rolloutSteps(model, stage) : before;
+    const done = result.written || result.reason === 'dry run';
+    const evaluation = start?.judged.evaluation;
     return {
-        ...rollout_outcome({ model, stage, step, steps, result, ...stateOf(steps) }),
+        ...rollout_outcome({
+            model,
+            stage,
+            step,
+            steps,
+            result,
+            ...stateOf(steps),
+            ...(evaluation ? { evaluation } : {}),
+            ...(forced && done
+                ? { forced: result.written ? 'done' : 'planned' }
+                : {})
+        }),
+        // Forced past failing gates: exit 1, as a forced promotion.
+        ...(forced && done ? { exitCode: errors/* ExitCode */.yU.PassWithWarnings } : {}),
+        ...(evaluation ? { decision: evaluation.decision } : {}),
         ...(champion !== undefined ? { champion } : {})
     };
+}
+function startSubject(start) {
+    return { version: start.version, candidate: start.candidate };
 }
 /** The stages `version` holds; NotFoundError (exit 3) when it is not registered. */
 async function stagesOf(context, model, version) {
@@ -84637,6 +84954,8 @@ function rollout_outcome(result) {
 
 
 
+
+
 /**
  * `workflow_dispatch` with `command: rollout`: the actor's right first, as for a rollback (the
  * policy's `rollback.allowed`, default maintain; a refusal is exit 4 with the registry untouched,
@@ -84644,7 +84963,7 @@ function rollout_outcome(result) {
  * `modelgate rollout` does. Sets the step outputs the serving layer reads.
  */
 async function rolloutByDispatch(settings, context) {
-    const { policy: checked } = await requireRollbackRight(settings, context);
+    const { policy: checked, permission } = await requireRollbackRight(settings, context);
     const { model, policy, context: registryContext } = await openCommandContext(settings, context, checked);
     if (!policy)
         throw new errors/* InvalidInputError */.oC('input "policy" is required for command "rollout"');
@@ -84653,7 +84972,19 @@ async function rolloutByDispatch(settings, context) {
         stage: settings.stage,
         action: actionOf(settings),
         ...(settings.reason ? { reason: settings.reason } : {}),
-        dryRun: settings.dryRun
+        dryRun: settings.dryRun,
+        // A start is judged by the stage's gates as a promotion by dispatch is (approvals and checks
+        // fail closed: there is no pull request); `force` (with a reason, inputs.ts) goes past them.
+        force: settings.force,
+        checks: [permission],
+        ...(context.attestations ? { attestations: context.attestations } : {}),
+        ...(context.monitoringProbe ? { monitoringProbe: context.monitoringProbe } : {}),
+        // A canary's shadow is judged on its source, read as `command: monitor` reads it.
+        shadowSources: block => metricSourceFor(block, {
+            root: context.workspace,
+            readFile: file => (0,promises_.readFile)(file, 'utf8'),
+            fetch
+        })
     });
     return { ...rendered(outcome), outputs: rolloutOutputs(outcome) };
 }

@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises'
 import { rollout, type RolloutOutcome } from '../commands/rollout.js'
+import { metricSourceFor } from '../monitor/open-source.js'
 import type { CommandOutcome } from '../commands/registry-context.js'
 import { InvalidInputError } from '../errors.js'
 import type { RolloutSettings } from '../inputs.js'
@@ -19,7 +21,7 @@ export async function rolloutByDispatch(
   settings: RolloutSettings,
   context: EventContext
 ): Promise<CommandOutcome> {
-  const { policy: checked } = await requireRollbackRight(settings, context)
+  const { policy: checked, permission } = await requireRollbackRight(settings, context)
   const {
     model,
     policy,
@@ -31,7 +33,20 @@ export async function rolloutByDispatch(
     stage: settings.stage,
     action: actionOf(settings),
     ...(settings.reason ? { reason: settings.reason } : {}),
-    dryRun: settings.dryRun
+    dryRun: settings.dryRun,
+    // A start is judged by the stage's gates as a promotion by dispatch is (approvals and checks
+    // fail closed: there is no pull request); `force` (with a reason, inputs.ts) goes past them.
+    force: settings.force,
+    checks: [permission],
+    ...(context.attestations ? { attestations: context.attestations } : {}),
+    ...(context.monitoringProbe ? { monitoringProbe: context.monitoringProbe } : {}),
+    // A canary's shadow is judged on its source, read as `command: monitor` reads it.
+    shadowSources: block =>
+      metricSourceFor(block, {
+        root: context.workspace,
+        readFile: file => readFile(file, 'utf8'),
+        fetch
+      })
   })
   return { ...rendered(outcome), outputs: rolloutOutputs(outcome) }
 }

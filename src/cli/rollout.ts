@@ -6,21 +6,25 @@ import { rollout } from '../commands/rollout.js'
 import { InvalidInputError, NotFoundError } from '../errors.js'
 import { modelNameProblem } from '../policy/schema.js'
 import type { RolloutAction } from '../rollout/plan.js'
-import { openCliRegistry } from './context.js'
+import { monitoringProber } from '../monitor/probe.js'
+import { metricSourcesIn, openCliRegistry } from './context.js'
 import type { CliIO } from './run.js'
 import { renderReport } from '../report/command.js'
 
 export const ROLLOUT_USAGE = `Usage: modelgate rollout MODEL --stage STAGE
                           [--start --version vX.Y.Z | --advance [--to PERCENT] | --hold
                            | --abort --reason TEXT | --complete]
-                          [--reason TEXT] [--dry-run] [--no-push] [--policy FILE] [--repo DIR] [--json]
+                          [--reason TEXT] [--force --reason TEXT] [--dry-run] [--no-push]
+                          [--policy FILE] [--repo DIR] [--json]
 
   Records one step of the stage's rollout (the policy's stages.STAGE.rollout) in the registry,
   by hand; with no step, shows where the rollout stands and its steps. Details: docs/rollout.md.
 
   --stage STAGE      the rollout's stage, as named in the policy
-  --start            start a rollout of --version at the first step (a shadow: 0%); the version
-                     must hold a stage the policy's from lists (or from: [candidate])
+  --start            start a rollout of --version at the first step (a shadow: 0%), once the
+                     stage's gates pass as for promote --to STAGE (stage order, rolled back or
+                     aborted from the stage, thresholds, regression, approvals, …) and, for a
+                     canary after a shadow with triggers, the shadow is judged ready now
   --version vX.Y.Z   the version to start
   --advance          to the next step, once min_step_duration has passed at the current one;
                      the same person's --advance again before then is a re-run: nothing written
@@ -28,7 +32,8 @@ export const ROLLOUT_USAGE = `Usage: modelgate rollout MODEL --stage STAGE
   --hold             keep the share where it is (recorded, with --reason when given)
   --abort            traffic to 0% and the version out of the stage; needs --reason
   --complete         end the rollout after the version was promoted to the full stage
-  --reason TEXT      why (required with --abort; recorded)
+  --reason TEXT      why (required with --abort and --force; recorded)
+  --force            with --start: start although gates fail (needs --reason; recorded)
   --policy FILE      default policies/MODEL.yml at the repository root
   --dry-run          print what would be written; write nothing
   --no-push          git: keep the tags in this clone (origin is not written)
@@ -45,6 +50,7 @@ export const ROLLOUT_OPTIONS = {
   abort: { type: 'boolean' },
   complete: { type: 'boolean' },
   reason: { type: 'string' },
+  force: { type: 'boolean' },
   policy: { type: 'string' },
   'dry-run': { type: 'boolean' },
   'no-push': { type: 'boolean' },
@@ -123,7 +129,12 @@ export async function runRolloutCommand(
     stage,
     ...(action ? { action } : {}),
     ...(reason ? { reason } : {}),
-    dryRun: values['dry-run'] === true
+    dryRun: values['dry-run'] === true,
+    force: values.force === true,
+    // A start is judged as promote's: `monitoring: required` probes the stage's monitor source,
+    // and a canary's shadow is judged on its own source, as `monitor` reads them.
+    monitoringProbe: monitoringProber(metricSourcesIn(cli.root)),
+    shadowSources: metricSourcesIn(cli.root)
   })
   const { markdown, json } = renderReport(outcome.report)
   io.stdout(values.json ? json + '\n' : markdown)

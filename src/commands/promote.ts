@@ -1,25 +1,28 @@
-import { auditRecordOf, promotionAudit, type AuditRecord } from '../audit/record.js'
+import { auditRecordOf, type AuditRecord } from '../audit/record.js'
 import { loadCandidate } from '../candidate/load.js'
-import type { Candidate } from '../candidate/types.js'
 import { ExitCode, InvalidInputError, ModelGateError, NotFoundError } from '../errors.js'
-import type { ReviewEvidence } from '../gates/approvals.js'
-import type { CheckRunEvidence } from '../gates/checks.js'
-import { decide, evaluateStage, findStage } from '../gates/evaluate.js'
-import { rolledBackGate } from '../gates/rolled-back.js'
-import { transitionGate } from '../gates/transition.js'
-import type { Evaluation, GateResult } from '../gates/types.js'
-import type { ProvenanceEvidence, ProvenanceVerifier } from '../gates/provenance.js'
-import type { MonitoringProber } from '../monitor/probe.js'
+import type { Evaluation } from '../gates/types.js'
+import { findStage } from '../policy/stages.js'
 import type { Policy } from '../policy/schema.js'
-import { collectAttestations, type AttestationSource } from '../provenance/collect.js'
-import type { AuditFacts, StageHolder, StageRemoval } from '../registry/port.js'
-import { forcedPastNamed } from '../report/markdown.js'
+import type { StageHolder } from '../registry/port.js'
 import type { PromoteAction, PromoteResult } from '../report/promote.js'
 import { bindCandidate, versionToPromote } from './bind-candidate.js'
 import { exitCodeFor } from './exit-code.js'
 import type { CommandResult, RegistryContext } from './registry-context.js'
+import {
+  auditFactsOf,
+  judgeStage,
+  judgedAudit,
+  passes,
+  provenanceFor,
+  requireForceReason,
+  type Judged,
+  type JudgingEvidence
+} from './stage-judging.js'
 
-export interface PromoteOptions {
+export type { AttestationAccess } from './stage-judging.js'
+
+export interface PromoteOptions extends JudgingEvidence {
   policy: Policy
   stage: string
   /** The version to promote; else the candidate directory's model.yaml version. */
@@ -33,22 +36,6 @@ export interface PromoteOptions {
   /** Promote although gates fail; needs a reason, and is recorded. */
   force?: boolean
   reason?: string
-  /** The pull request's reviews (from GitHub): runs the approvals gate instead of failing it. */
-  reviews?: ReviewEvidence
-  /** The check runs on the pull request's head commit: runs the required-checks gate. */
-  checkRuns?: CheckRunEvidence
-  /**
-   * Where the candidate's attestations are read and how bundles are verified: runs a stage's
-   * `provenance:` gate (without it, that gate fails closed).
-   */
-  attestations?: AttestationAccess
-  /**
-   * Probes a stage's monitor source for its holder: runs `monitoring: required` (without it,
-   * that gate fails closed whenever the stage has a holder).
-   */
-  monitoringProbe?: MonitoringProber
-  /** What was checked before (the actor's right to force, in the action): recorded as gates. */
-  checks?: GateResult[]
   /**
    * The commit a push promotes from: when the registry already holds a promotion of this model
    * and stage written from it, the push was handled (a re-run) and nothing is done again.
@@ -56,14 +43,6 @@ export interface PromoteOptions {
   onceForCommit?: string
   /** A pull request: a version already in the stage is evaluated all the same (nothing written). */
   evaluateHeld?: boolean
-}
-
-/** The attestations port for a `provenance:` repository, and the verifier over the trusted root. */
-export interface AttestationAccess {
-  /** The source for the policy's repository (`owner/name`). */
-  sourceFor: (repository: string) => AttestationSource
-  /** Made on first need (a stage without `provenance:` reads no trusted root). */
-  verifier: () => Promise<ProvenanceVerifier>
 }
 
 /** What `promote` returns: the outcome, with the evaluation when one was made. */
@@ -82,9 +61,7 @@ export async function promote(
   context: RegistryContext,
   options: PromoteOptions
 ): Promise<PromoteOutcome> {
-  if (options.force && !options.reason?.trim()) {
-    throw new InvalidInputError('--force needs --reason: a forced promotion is recorded with why')
-  }
+  requireForceReason(options, 'promotion')
   const model = options.policy.model
   const candidateFromDir = options.candidateDir
     ? await loadCandidate(options.candidateDir, { within: context.workspace ?? process.cwd() })
@@ -95,6 +72,7 @@ export async function promote(
       'Name the version to promote with --version (or a version in the candidate model.yaml)'
     )
   }
+  refuseRolloutStage(options.policy, options.stage, version)
   const record = await context.registry.getVersion(model, version)
   if (!record) {
     throw new NotFoundError(
@@ -108,19 +86,9 @@ export async function promote(
       : await context.models.loadVersion(model, version)
   let removal = await context.registry.takenOutOf(model, version, options.stage)
   // Read once: the candidate's files do not change while the stage is judged again.
-  const rules = findStage(options.policy, options.stage).provenance
-  const provenance =
-    rules && options.attestations
-      ? {
-          evidence: await collectAttestations(
-            options.attestations.sourceFor(rules.repository),
-            candidate
-          ),
-          verifier: await options.attestations.verifier()
-        }
-      : undefined
+  const provenance = await provenanceFor(options, candidate)
   const evaluate = async (holder: StageHolder | undefined) =>
-    evaluatePromotion(context, options, {
+    judgeStage(context, options, {
       version,
       candidate,
       holder,
@@ -129,20 +97,7 @@ export async function promote(
       ...(provenance ? { provenance } : {})
     })
   const audit = (judged: Judged, written: boolean): AuditRecord =>
-    promotionAudit({
-      evaluation: options.checks?.length
-        ? { ...judged.evaluation, gates: [...options.checks, ...judged.evaluation.gates] }
-        : judged.evaluation,
-      candidate,
-      version,
-      from: judged.from,
-      written,
-      forced: Boolean(options.force) && !passes(judged.evaluation),
-      actor: context.actor,
-      reason: options.reason,
-      run: context.runFacts ?? {},
-      at: context.now()
-    })
+    judgedAudit(context, options, { version, candidate }, judged, written)
 
   const holder = await context.registry.getStage(model, options.stage)
   if (holder?.version === version) {
@@ -187,7 +142,7 @@ export async function promote(
     model,
     version,
     options.stage,
-    auditFor(context, options, stored),
+    auditFactsOf(context, options, stored),
     {
       dryRun: options.dryRun,
       // Another run may have moved the stage since we read it: judge again against the new holder.
@@ -209,7 +164,7 @@ export async function promote(
           )
         }
         stored = audit(judged, true)
-        return auditFor(context, options, stored)
+        return auditFactsOf(context, options, stored)
       }
     }
   )
@@ -235,95 +190,16 @@ export async function promote(
   )
 }
 
-function passes(evaluation: Evaluation): boolean {
-  return evaluation.decision === 'pass' || evaluation.decision === 'pass-with-warnings'
-}
-
-/** An evaluation, and the stage the transition gate found the version in. */
-interface Judged {
-  evaluation: Evaluation
-  from: string | null
-}
-
-async function evaluatePromotion(
-  context: RegistryContext,
-  options: PromoteOptions,
-  subject: {
-    version: string
-    candidate: Candidate
-    holder: StageHolder | undefined
-    record: NonNullable<Awaited<ReturnType<RegistryContext['registry']['getVersion']>>>
-    removal: StageRemoval | undefined
-    provenance?: { evidence: ProvenanceEvidence; verifier: ProvenanceVerifier }
-  }
-): Promise<Judged> {
-  const { policy, stage } = options
-  const stagePolicy = findStage(policy, stage)
-  const transition = transitionGate({
-    version: subject.version,
-    targetStage: stage,
-    allowedFrom: stagePolicy.from,
-    currentStages: subject.record.stages,
-    registeredAt: subject.record.registeredAt
-  })
-  const champion = subject.holder
-    ? await context.models.loadVersion(policy.model, subject.holder.version)
-    : undefined
-  const monitoringProbe =
-    stagePolicy.monitoring === 'required' &&
-    stagePolicy.monitor &&
-    subject.holder &&
-    options.monitoringProbe
-      ? await options.monitoringProbe(stagePolicy.monitor, {
-          model: policy.model,
-          stage,
-          version: subject.holder.version,
-          now: context.now()
-        })
-      : undefined
-  const evaluation = evaluateStage({
-    policy,
-    stage,
-    candidate: { ...subject.candidate, label: subject.version, version: subject.version },
-    champion: champion && {
-      label: champion.info?.version ?? subject.holder?.version ?? 'champion',
-      version: subject.holder?.version,
-      metrics: champion.metrics,
-      invalidMetrics: champion.invalidMetrics,
-      signature: champion.signature
-    },
-    now: context.now(),
-    source: transition.source,
-    // A terminal has no pull request: approvals and checks fail closed unless forced.
-    evaluator: 'promote',
-    ...(options.reviews ? { reviews: options.reviews } : {}),
-    ...(options.checkRuns ? { checkRuns: options.checkRuns } : {}),
-    ...(subject.provenance ? { provenance: subject.provenance } : {}),
-    ...(monitoringProbe ? { monitoringProbe } : {})
-  })
-  const rolledBack = rolledBackGate({ version: subject.version, stage, removal: subject.removal })
-  const gates = [transition.gate, ...(rolledBack ? [rolledBack] : []), ...evaluation.gates]
-  return {
-    evaluation: { ...evaluation, gates, decision: decide(gates, evaluation.warnings) },
-    from: transition.source?.stage ?? null
-  }
-}
-
-/** The registry's audit facts: who and why for the backend, and the whole record. */
-function auditFor(
-  context: RegistryContext,
-  options: PromoteOptions,
-  record: AuditRecord
-): AuditFacts {
-  return {
-    actor: context.actor,
-    actorEmail: context.actorEmail,
-    reason: options.reason,
-    ...(record.kind === 'forced-promotion'
-      ? { forced: true, forcedPast: forcedPastNamed(record.gates) }
-      : {}),
-    record
-  }
+/**
+ * A stage with `rollout:` is entered only by a rollout's start (`modelgate rollout`), which
+ * records the step and judges the same gates: a plain assignment would put the version on the
+ * rollout's traffic with no step recorded (exit 2).
+ */
+function refuseRolloutStage(policy: Policy, stage: string, version: string): void {
+  if (!findStage(policy, stage).rollout) return
+  throw new InvalidInputError(
+    `${policy.model} ${stage} is a rollout stage (stages.${stage}.rollout): a version enters it by a rollout's start, not by promote. Run: modelgate rollout ${policy.model} --stage ${stage} --start --version ${version}`
+  )
 }
 
 /** A result that evaluated nothing: exit 0, the decision `pass` (nothing to block). */

@@ -2,13 +2,23 @@ import { ExitCode, InvalidInputError, NotFoundError } from '../errors.js'
 import { findStage } from '../policy/stages.js'
 import type { Policy } from '../policy/schema.js'
 import type { RolloutStep } from '../registry/port.js'
+import { forcedPastNamed } from '../report/markdown.js'
 import type { RolloutResult } from '../report/rollout.js'
 import { planStep, type RolloutAction } from '../rollout/plan.js'
-import { rolloutState, type RolloutState } from '../rollout/steps.js'
+import { isActive, rolloutState, type RolloutState } from '../rollout/steps.js'
+import { exitCodeFor } from './exit-code.js'
 import type { CommandResult, RegistryContext } from './registry-context.js'
+import { judgeStart, type ShadowSources, type StartJudgement } from './rollout-start.js'
 import { recordStep } from './rollout-step.js'
+import {
+  judgedAudit,
+  passes,
+  requireForceReason,
+  type JudgingEvidence,
+  type JudgingOptions
+} from './stage-judging.js'
 
-export interface RolloutOptions {
+export interface RolloutOptions extends JudgingEvidence {
   model: string
   stage: string
   /** What to do; none: show where the stage's rollout stands and its steps. */
@@ -16,6 +26,10 @@ export interface RolloutOptions {
   /** Why (required for an abort; recorded with a hold when given). */
   reason?: string
   dryRun?: boolean
+  /** A start past its stage's failing gates: needs a reason; recorded as forced. */
+  force?: boolean
+  /** The monitor's source port (from the root): judges the shadow a canary starts from. */
+  shadowSources?: ShadowSources
 }
 
 export interface RolloutOutcome extends CommandResult {
@@ -33,7 +47,7 @@ export interface RolloutOutcome extends CommandResult {
  * (commands/monitor-rollout.ts, commands/rollout-step.ts).
  */
 export async function rollout(
-  context: Pick<RegistryContext, 'registry' | 'actor' | 'actorEmail' | 'now' | 'rolloutHandoff'>,
+  context: RegistryContext,
   policy: Policy,
   options: RolloutOptions
 ): Promise<RolloutOutcome> {
@@ -50,6 +64,40 @@ export async function rollout(
   if (action.kind === 'abort' && !options.reason?.trim()) {
     throw new InvalidInputError('an abort needs --reason: every abort is recorded with why')
   }
+  requireForceReason(options, 'start')
+  if (options.force && action.kind !== 'start') {
+    throw new InvalidInputError('--force goes with --start: only a start is judged by gates')
+  }
+  // A start is judged by the stage's gates, as a promotion into it is; its re-run (the same
+  // version's rollout running already) was judged when it started, and writes nothing.
+  const running = rolloutState(before)
+  const rerun =
+    action.kind === 'start' && running && isActive(running) && running.version === action.version
+  const judgingOptions: JudgingOptions = {
+    ...options,
+    policy,
+    stage,
+    ...(options.reason ? { reason: options.reason.trim() } : {})
+  }
+  const start =
+    action.kind === 'start' && !rerun
+      ? await judgeStart(context, { ...judgingOptions, model }, action.version, before)
+      : undefined
+  if (start && !passes(start.judged.evaluation) && !options.force) {
+    // A dry run attempted nothing, so it leaves no record, as promote's.
+    if (!options.dryRun) {
+      context.audits.add(
+        judgedAudit(context, judgingOptions, startSubject(start), start.judged, false)
+      )
+    }
+    const evaluation = start.judged.evaluation
+    return {
+      ...outcome({ model, stage, steps: before, evaluation, refused: true, ...stateOf(before) }),
+      exitCode: exitCodeFor(evaluation.decision),
+      decision: evaluation.decision
+    }
+  }
+  const forced = start !== undefined && !passes(start.judged.evaluation)
   const fullStages = Object.entries(policy.stages)
     .filter(([, s]) => s.from.includes(stage))
     .map(([name]) => name)
@@ -61,9 +109,14 @@ export async function rollout(
     action,
     now: context.now(),
     actor: context.actor,
-    from: stagePolicy.from,
+    // Forced past a failing stage order, the start comes from wherever the version is.
+    from: forced ? ['candidate'] : stagePolicy.from,
     ...(action.kind === 'start'
-      ? { versionStages: await stagesOf(context, model, action.version) }
+      ? {
+          versionStages: start
+            ? start.record.stages.map(s => s.stage)
+            : await stagesOf(context, model, action.version)
+        }
       : {}),
     ...(action.kind === 'complete'
       ? {
@@ -76,7 +129,10 @@ export async function rollout(
         }
       : {})
   })
-  const reason = options.reason?.trim()
+  const given = options.reason?.trim()
+  // Forced: the step says past which gates, before why, so `rollout` and `history` show it.
+  const reason =
+    forced && start ? `${forcedPastNamed(start.judged.evaluation.gates)}; ${given}` : given
   // The champion, read before the write (a step never moves it), is handed off with the step.
   const rollout = stagePolicy.rollout
   const championStage = rollout.type === 'shadow' ? rollout.shadows : fullStages[0]
@@ -92,11 +148,35 @@ export async function rollout(
     ...(champion !== undefined ? { champion } : {}),
     ...(options.dryRun ? { dryRun: true } : {})
   })
+  const record = start
+    ? judgedAudit(context, judgingOptions, startSubject(start), start.judged, true)
+    : undefined
+  if (result.written && record) context.audits.add(record)
   const steps = result.written ? await registry.rolloutSteps(model, stage) : before
+  const done = result.written || result.reason === 'dry run'
+  const evaluation = start?.judged.evaluation
   return {
-    ...outcome({ model, stage, step, steps, result, ...stateOf(steps) }),
+    ...outcome({
+      model,
+      stage,
+      step,
+      steps,
+      result,
+      ...stateOf(steps),
+      ...(evaluation ? { evaluation } : {}),
+      ...(forced && done
+        ? { forced: result.written ? ('done' as const) : ('planned' as const) }
+        : {})
+    }),
+    // Forced past failing gates: exit 1, as a forced promotion.
+    ...(forced && done ? { exitCode: ExitCode.PassWithWarnings } : {}),
+    ...(evaluation ? { decision: evaluation.decision } : {}),
     ...(champion !== undefined ? { champion } : {})
   }
+}
+
+function startSubject(start: StartJudgement) {
+  return { version: start.version, candidate: start.candidate }
 }
 
 /** The stages `version` holds; NotFoundError (exit 3) when it is not registered. */

@@ -11,6 +11,8 @@ export interface StageRemoval {
   reason?: string
   /** Backend identifier of the removal (git: the tag name). */
   eventId: string
+  /** The removal was the abort of the version's rollout in the stage (by `monitor` or a person). */
+  rolloutAbort?: boolean
 }
 
 export interface RolledBackContext {
@@ -29,6 +31,14 @@ export interface RolledBackContext {
 export function rolledBackGate(context: RolledBackContext): GateResult | undefined {
   const { removal } = context
   if (!removal) return undefined
+  if (removal.rolloutAbort) {
+    return {
+      gate: 'rolled_back',
+      status: 'fail',
+      summary: `the rollout of ${context.version} in ${context.stage} was aborted at ${utc(removal.at)} by ${removal.by}${removal.reason ? `: ${removal.reason}` : ''}; it starts there again only when forced`,
+      details: [`registry event: ${removal.eventId}`]
+    }
+  }
   const why = removal.reason ? ` (${removal.reason})` : ''
   return {
     gate: 'rolled_back',

@@ -133,6 +133,11 @@ export interface Evaluation {
   }
   /** Absent on a first promotion (no version holds the stage yet). */
   champion?: ModelSide
+  /**
+   * The stage the champion holds, when not the target stage: a rollout's start compares with
+   * the stage it serves or shadows while its own stage is empty.
+   */
+  championStage?: string
   gates: GateResult[]
   /** Things worth a look that fail no gate. */
   warnings: string[]

@@ -25,6 +25,7 @@ export function evaluationJson(evaluation: Evaluation): Record<string, unknown> 
       fileCount: candidate.fileCount
     }),
     champion: evaluation.champion && compact(side(evaluation.champion)),
+    championStage: evaluation.championStage,
     gates: evaluation.gates.map(gate),
     warnings: [...evaluation.warnings]
   })

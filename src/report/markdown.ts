@@ -54,6 +54,7 @@ const GATE_TITLE: Record<string, string> = {
   checks: 'Required checks',
   approvals: 'Approvals',
   rolled_back: 'Rolled back from this stage',
+  shadow_ready: 'Shadow ready',
   model_scan: 'Model-file scan',
   data_quality: 'Data quality',
   monitoring: 'Monitoring configured',
@@ -121,8 +122,9 @@ export function recordOutcome(record: {
 function overview(evaluation: Evaluation, forced: RenderOptions['forced']): string {
   const candidate = `Candidate **${escape(evaluation.candidate.label)}**`
   const stage = escape(evaluation.stage)
+  const championStage = escape(evaluation.championStage ?? evaluation.stage)
   const against = evaluation.champion
-    ? `${candidate} vs champion **${escape(evaluation.champion.label)}**, the version in ${stage} now.`
+    ? `${candidate} vs champion **${escape(evaluation.champion.label)}**, the version in ${championStage} now.`
     : `${candidate}; no champion in ${stage} yet (first promotion).`
   return `${against}\n\n${forced ? forcedVerdict(evaluation, forced) : verdict(evaluation)}`
 }

@@ -100,7 +100,10 @@ export function driveActionText(result: RolloutDriveResult): string {
       )
     case 'complete':
       return what(
-        `Completed the rollout of ${version}: it holds ${action.into}, full traffic`,
+        // A shadow took no traffic: its version moved on to the next stage.
+        result.type === 'shadow'
+          ? `Completed the shadow of ${version}: it moved on to ${action.into}`
+          : `Completed the rollout of ${version}: it holds ${action.into}, full traffic`,
         `complete the rollout of ${version} (it holds ${action.into})`,
         action
       )

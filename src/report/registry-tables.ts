@@ -257,7 +257,7 @@ function stepDecision(step: RolloutStep): string {
     case 'abort':
       return 'rollout: abort, traffic 0%'
     case 'complete':
-      return 'rollout: complete, full traffic'
+      return 'rollout: complete, moved on to the next stage'
   }
 }
 

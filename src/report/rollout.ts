@@ -5,7 +5,9 @@
  */
 import type { RolloutStep, RolloutStepRequest, WriteResult } from '../registry/port.js'
 import type { RolloutState } from '../rollout/steps.js'
-import { escape } from './markdown.js'
+import type { Evaluation } from '../gates/types.js'
+import { evaluationJson } from './json.js'
+import { escape, forcedPast, renderMarkdown } from './markdown.js'
 import { describePublication, listEvents, utcSeconds } from './registry-tables.js'
 import { renderTable, type TableFormat } from './terminal-table.js'
 
@@ -19,6 +21,12 @@ export interface RolloutResult {
   /** Every step of the stage, oldest first, after the command. */
   steps: RolloutStep[]
   result?: WriteResult
+  /** A start's judgement by its stage's gates (the report promote prints). */
+  evaluation?: Evaluation
+  /** The start was refused by its gates: nothing written. */
+  refused?: boolean
+  /** Started past gates that did not pass: `done`, or `planned` on a dry run. */
+  forced?: 'done' | 'planned'
 }
 
 const PHASE: Record<RolloutState['phase'], string> = {
@@ -62,8 +70,12 @@ function headline(result: RolloutResult): string {
   const name = `${escape(result.model)} ${escape(result.stage)}`
   const step = result.step
   const outcome = result.result
+  if (result.refused && result.evaluation) {
+    return `**${name}**: not started: the start is ${result.evaluation.decision}; nothing written.`
+  }
   if (!step || !outcome) return `**${name}**: the rollout as the registry records it.`
-  const what = `${step.kind} (${step.percent}%)`
+  const past = result.forced && result.evaluation ? `, ${forcedPast(result.evaluation.gates)}` : ''
+  const what = `${step.kind} (${step.percent}%)${past}`
   if (outcome.written) return `**${name}**: recorded ${what}.`
   if (outcome.reason === 'dry run')
     return `**${name}**: dry run, would record ${what}; nothing written.`
@@ -71,7 +83,10 @@ function headline(result: RolloutResult): string {
 }
 
 export function renderRollout(result: RolloutResult): { markdown: string; json: string } {
-  const parts = [headline(result)]
+  const judged = result.evaluation
+    ? [renderMarkdown(result.evaluation, result.forced ? { forced: result.forced } : {}).trimEnd()]
+    : []
+  const parts = [...judged, headline(result)]
   parts.push(
     result.state
       ? `Now: ${escape(rolloutLine(result.state))}.`
@@ -91,6 +106,10 @@ export function renderRollout(result: RolloutResult): { markdown: string; json: 
       model: result.model,
       stage: result.stage,
       ...(result.step ? { step: result.step } : {}),
+      ...(result.evaluation ? evaluationJson(result.evaluation) : {}),
+      ...(result.forced && result.evaluation
+        ? { forced: forcedPast(result.evaluation.gates) }
+        : {}),
       written: outcome?.written ?? false,
       ...(outcome && !outcome.written ? { nothingWritten: outcome.reason } : {}),
       ...(result.state

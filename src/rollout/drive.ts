@@ -4,10 +4,13 @@
  * own. The registry judges the chosen step again at write time (steps.ts `decideStep`), so a
  * re-run records nothing twice.
  *
+ * - A shadow's breach at any time: abort (the version out of the shadow stage), or only alert
+ *   when every breached trigger says `action: alert`, even once the version moved on to the
+ *   stage after it: a failing shadow is never reported complete.
  * - The version holds a stage promoted from the rollout's (the full share, or the canary after a
  *   shadow): complete.
- * - A breach at any time: abort (traffic 0, the version out of the stage), or only alert when
- *   every breached trigger says `action: alert`.
+ * - A canary's breach at any time: abort (traffic 0, the version out of the stage), or only alert
+ *   when every breached trigger says `action: alert`.
  * - Before `min_step_duration` has passed since the share was reached: wait (too little data yet
  *   is not a hold: the step is judged when it is due).
  * - Due and inconclusive: hold (once: a held rollout is held already).
@@ -50,6 +53,13 @@ export function driveDecision(input: DriveInput): DriveDecision {
   const { rollout, state } = input
   if (!state || !isActive(state)) return { kind: 'none', why: 'no running rollout' }
   const version = state.version
+  const breach = (): DriveDecision =>
+    input.alertOnly
+      ? { kind: 'alert' }
+      : { kind: 'abort', step: { kind: 'abort', version, percent: 0 } }
+  // A shadow is judged before it is completed: moving on to the next stage does not make a
+  // failing shadow a success.
+  if (rollout.type === 'shadow' && input.verdict === 'breach') return breach()
   const promoted = input.nextStages.find(s => s.holder === version)
   if (promoted) {
     return {
@@ -58,10 +68,7 @@ export function driveDecision(input: DriveInput): DriveDecision {
       into: promoted.stage
     }
   }
-  if (input.verdict === 'breach') {
-    if (input.alertOnly) return { kind: 'alert' }
-    return { kind: 'abort', step: { kind: 'abort', version, percent: 0 } }
-  }
+  if (input.verdict === 'breach') return breach()
   const until = dueAt(rollout, state)
   if (input.now.getTime() < until.getTime()) return { kind: 'wait', until }
   if (input.verdict === 'inconclusive') {

@@ -48,7 +48,8 @@ function stepWords(at: string, step: RolloutStepRequest): string {
     case 'abort':
       return `Abort rollout of ${at}, traffic 0%`
     case 'complete':
-      return `Complete rollout of ${at}: full traffic`
+      // A shadow's complete takes no traffic: the version moved on (a canary's: to the full share).
+      return `Complete rollout of ${at}: moved on to the next stage`
   }
 }
 
