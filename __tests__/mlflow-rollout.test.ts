@@ -11,7 +11,7 @@ import {
   seedUcModel,
   useMlflowStandIn
 } from './helpers/mlflow-fixtures.js'
-import type { RolloutStepRequest, WriteResult } from '../src/registry/port.js'
+import type { AuditFacts, RolloutStepRequest, WriteResult } from '../src/registry/port.js'
 import { rolloutState } from '../src/rollout/steps.js'
 
 let stand: MlflowStandIn
@@ -100,4 +100,60 @@ it('Unity Catalog: earlier rollouts are dropped to fit 1,000 characters; the cur
     'advance',
     'abort'
   ])
+})
+
+it("keeps the workflow run of each step as `u`; that run's request of the same kind is recorded already", async () => {
+  const model = seedModel(stand, 2)
+  const registry = registryOn(stand)
+  written(await registry.recordRolloutStep(model, 'canary', { ...start, run: '9001' }, alice))
+  const advance: RolloutStepRequest = { kind: 'advance', version: '2', percent: 10, from: 5 }
+  written(await registry.recordRolloutStep(model, 'canary', { ...advance, run: '9002' }, alice))
+  const tag = () => stand.snapshot(model).tags['modelgate.rollout.canary']
+  const stored = JSON.parse(tag() ?? '[]') as Array<Record<string, unknown>>
+  expect(stored.map(s => [s.k, s.u])).toEqual([
+    ['advance', '9002'],
+    ['start', '9001']
+  ])
+  const before = tag()
+  const next: RolloutStepRequest = { kind: 'advance', version: '2', percent: 25, from: 10 }
+  expect(
+    await registry.recordRolloutStep(model, 'canary', { ...next, run: '9002' }, alice)
+  ).toEqual({ written: false, reason: 'step already recorded' })
+  expect(tag()).toBe(before)
+})
+
+it('Unity Catalog: a whole canary by workflow runs fits; the older steps give up their runs first', async () => {
+  const model = seedUcModel(stand, { schema: 'rollout_runs', versions: 2 })
+  const registry = registryOn(stand, { unityCatalog: true })
+  const workflow = { actor: 'github-actions (workflow "monitor", schedule)' }
+  let run = 12_345_678_900
+  const step = async (request: RolloutStepRequest, audit: AuditFacts = workflow) =>
+    written(
+      await registry.recordRolloutStep(model, 'canary', { ...request, run: `${++run}` }, audit)
+    )
+  await step(start)
+  // A hold's reason is kept to 120 characters.
+  await step({ kind: 'hold', version: '2', percent: 5 }, { ...workflow, reason: 'y'.repeat(300) })
+  for (const [from, to] of [
+    [5, 10],
+    [10, 25],
+    [25, 50]
+  ] as const) {
+    await step({ kind: 'advance', version: '2', percent: to, from })
+  }
+  await step({ kind: 'complete', version: '2', percent: 100 })
+  const value = stand.snapshot(model).tags.modelgate_rollout_canary ?? ''
+  expect(value.length).toBeLessThanOrEqual(1000)
+  const steps = await registry.rolloutSteps(model, 'canary')
+  expect(steps.map(s => [s.kind, s.percent])).toEqual([
+    ['start', 5],
+    ['hold', 5],
+    ['advance', 10],
+    ['advance', 25],
+    ['advance', 50],
+    ['complete', 100]
+  ])
+  // The newest steps keep their runs; the oldest gave theirs up to fit.
+  expect(steps.slice(-2).map(s => s.run)).toEqual([`${run - 1}`, `${run}`])
+  expect(steps[0]?.run).toBeUndefined()
 })

@@ -67981,10 +67981,16 @@ function rolloutFacts(step) {
     return {
         step: step.kind,
         percent: step.percent,
-        ...(step.from === undefined ? {} : { from: step.from })
+        ...(step.from === undefined ? {} : { from: step.from }),
+        ...(step.run === undefined ? {} : { run: step.run })
     };
 }
 const isPercent = (value) => typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 100;
+/**
+ * A workflow run's id as a step stores it (GITHUB_RUN_ID is a number; kept short, so MLflow's
+ * compact entries still fit Unity Catalog's tag values).
+ */
+const isRunId = (value) => typeof value === 'string' && /^[\w.-]{1,64}$/.test(value);
 /**
  * The step an event records, when its stored audit carries valid `rollout` facts; undefined
  * for any other event (a promotion, a damaged or foreign record).
@@ -67993,7 +67999,7 @@ function stepOfEvent(event) {
     const facts = event.audit?.rollout;
     if (!facts || typeof facts !== 'object' || Array.isArray(facts))
         return undefined;
-    const { step, percent, from } = facts;
+    const { step, percent, from, run } = facts;
     if (!STEP_KINDS.includes(step) || !isPercent(percent))
         return undefined;
     if (from !== undefined && !isPercent(from))
@@ -68008,6 +68014,8 @@ function stepOfEvent(event) {
         kind: step,
         percent,
         ...(from === undefined ? {} : { from }),
+        // A run that is no run id is left out: the step stays, as one no run took.
+        ...(isRunId(run) ? { run } : {}),
         at: event.at,
         by: event.by,
         ...(typeof reason === 'string' ? { reason } : {}),
@@ -68059,14 +68067,29 @@ function rolloutState(steps) {
 /** Started and neither aborted nor complete. */
 const isActive = (state) => state.phase === 'running' || state.phase === 'held';
 /**
+ * The step of the same kind that `request`'s workflow run recorded already in the stage, if
+ * any (newest first): the request is then a re-run of that run's job (GitHub's "Re-run job"
+ * keeps GITHUB_RUN_ID), whatever happened since. Never for a request without a run (the CLI).
+ */
+function recordedByRun(steps, request) {
+    if (request.run === undefined)
+        return undefined;
+    return [...steps].reverse().find(s => s.run === request.run && s.kind === request.kind);
+}
+/**
  * Judges `request` against the stage's recorded steps: `write` when it is the next step,
- * `{ noop }` when it is already recorded (a re-run), and a refusal (exit 2; exit 3 when there is
- * no rollout to act on) when it does not follow from them.
+ * `{ noop }` when it is already recorded (a re-run: the same step again, or a step of the same
+ * kind taken by the same workflow run, even once `min_step_duration` has passed or the registry
+ * moved on), and a refusal (exit 2; exit 3 when there is no rollout to act on) when it does not
+ * follow from them.
  */
 function decideStep(steps, request, where) {
+    const repeat = { noop: 'step already recorded' };
+    // A run takes one step of each kind in a stage: its re-run writes nothing twice.
+    if (recordedByRun(steps, request))
+        return repeat;
     const state = rolloutState(steps);
     const name = `${where.model} ${where.stage}`;
-    const repeat = { noop: 'step already recorded' };
     if (request.kind === 'start') {
         if (state && isActive(state)) {
             if (state.version === request.version)
@@ -73982,13 +74005,34 @@ async function promotedCanaryChart(registry, policy, request) {
 const EMPTY_SOURCE = { description: 'none', queryRange: async () => [] };
 
 ;// CONCATENATED MODULE: ./src/commands/rollout-step.ts
+
+/**
+ * The workflow run's id, from its URL (`…/actions/runs/<GITHUB_RUN_ID>`, the same on every
+ * attempt); none outside a workflow run (the CLI's run facts have no URL).
+ */
+function runIdOf(runFacts) {
+    const id = /\/actions\/runs\/([^/?#]+)$/.exec(runFacts?.runUrl ?? '')?.[1];
+    return isRunId(id) ? id : undefined;
+}
 async function recordStep(context, request) {
-    const { model, stage, step, reason } = request;
+    const { model, stage, reason } = request;
+    const run = runIdOf(context.runFacts);
+    const step = run === undefined ? request.step : { ...request.step, run };
     const result = await context.registry.recordRolloutStep(model, stage, step, {
         actor: context.actor,
         ...(context.actorEmail ? { actorEmail: context.actorEmail } : {}),
         ...(reason ? { reason } : {})
     }, request.dryRun ? { dryRun: true } : {});
+    if (!result.written && result.reason === 'step already recorded' && run !== undefined) {
+        const mine = recordedByRun(await context.registry.rolloutSteps(model, stage), step);
+        if (mine) {
+            const { kind, version, percent, from } = mine;
+            return {
+                ...result,
+                recorded: { kind, version, percent, ...(from === undefined ? {} : { from }), run }
+            };
+        }
+    }
     if (result.written && context.rolloutHandoff) {
         await context.rolloutHandoff({
             model,
@@ -74155,14 +74199,17 @@ async function driveRollout(context, options, stage, rollout) {
         ...(champion !== undefined ? { champion } : {}),
         dryRun: options.dryRun
     });
-    result.step = step;
+    // A re-run of a workflow run: the step that run recorded, not the one planned now.
+    const taken = written.recorded ?? step;
+    result.step = taken;
     result.result = written;
     const facts = { written: written.written, dryRun: options.dryRun };
     if (decision.kind === 'advance') {
-        result.action = { kind: 'advance', from: state.percent, to: step.percent, ...facts };
+        const from = taken.from ?? state.percent;
+        result.action = { kind: 'advance', from, to: taken.percent, ...facts };
     }
     else if (decision.kind === 'hold') {
-        result.action = { kind: 'hold', percent: state.percent, ...facts };
+        result.action = { kind: 'hold', percent: taken.percent, ...facts };
     }
     else if (decision.kind === 'abort') {
         result.action = { kind: 'abort', from: state.percent, ...facts };
@@ -81096,6 +81143,8 @@ function toStep(model, stage, s) {
         at: new Date(s.t * 1000),
         by: s.b,
         ...(s.r === undefined ? {} : { reason: s.r }),
+        // A run that is no run id is left out: the step stays, as one no run took.
+        ...(isRunId(s.u) ? { run: s.u } : {}),
         id: s.i
     };
 }
@@ -81106,17 +81155,25 @@ async function readRolloutSteps(rest, model, stage, key) {
         .reverse()
         .map(s => toStep(model, stage, s));
 }
-/** The list with `entry` first, earlier rollouts (then the current one's oldest holds) dropped to fit. */
+/**
+ * The list with `entry` first, fitted to the tag: earlier rollouts are dropped first, then the
+ * runs of the current rollout's older steps (oldest first: a re-run comes soon after its run);
+ * a current rollout that still does not fit is refused.
+ */
 function rollout_encode(entry, list, limit) {
     const all = [entry, ...list];
     const currentStart = all.findIndex(s => s.k === 'start');
     let kept = all;
-    while (byteLength(JSON.stringify(kept)) > limit) {
-        if (kept.length > currentStart + 1 && currentStart >= 0)
-            kept = kept.slice(0, -1);
-        else {
-            throw new errors/* InvalidInputError */.oC(`The rollout's steps no longer fit in one registry tag (${limit} characters): start a new rollout.`);
-        }
+    const fits = () => byteLength(JSON.stringify(kept)) <= limit;
+    while (!fits() && currentStart >= 0 && kept.length > currentStart + 1)
+        kept = kept.slice(0, -1);
+    for (let i = kept.length - 1; i > 0 && !fits(); i--) {
+        const older = { ...kept[i] };
+        delete older.u;
+        kept = [...kept.slice(0, i), older, ...kept.slice(i + 1)];
+    }
+    if (!fits()) {
+        throw new errors/* InvalidInputError */.oC(`The rollout's steps no longer fit in one registry tag (${limit} characters): start a new rollout.`);
     }
     return JSON.stringify(kept);
 }
@@ -81143,7 +81200,8 @@ async function recordMlflowRolloutStep(deps, model, stage, step, audit, options)
         ...(step.from === undefined ? {} : { f: step.from }),
         t: Math.floor(deps.now() / 1000),
         b: actorName(facts).slice(0, MAX_ACTOR),
-        ...(facts.reason ? { r: facts.reason.slice(0, rollout_MAX_REASON) } : {})
+        ...(facts.reason ? { r: facts.reason.slice(0, rollout_MAX_REASON) } : {}),
+        ...(step.run === undefined ? {} : { u: step.run })
     });
     const read = async () => {
         const rm = await deps.rest.fetchModel(model);
@@ -84608,7 +84666,8 @@ async function rollout(context, policy, options) {
     });
     const steps = result.written ? await registry.rolloutSteps(model, stage) : before;
     return {
-        ...rollout_outcome({ model, stage, step, steps, result, ...stateOf(steps) }),
+        // A re-run of a workflow run's job: the step that run recorded, not the one planned now.
+        ...rollout_outcome({ model, stage, step: result.recorded ?? step, steps, result, ...stateOf(steps) }),
         ...(champion !== undefined ? { champion } : {})
     };
 }

@@ -33,7 +33,10 @@ export interface RolloutOutcome extends CommandResult {
  * (commands/monitor-rollout.ts, commands/rollout-step.ts).
  */
 export async function rollout(
-  context: Pick<RegistryContext, 'registry' | 'actor' | 'actorEmail' | 'now' | 'rolloutHandoff'>,
+  context: Pick<
+    RegistryContext,
+    'registry' | 'actor' | 'actorEmail' | 'now' | 'rolloutHandoff' | 'runFacts'
+  >,
   policy: Policy,
   options: RolloutOptions
 ): Promise<RolloutOutcome> {
@@ -94,7 +97,8 @@ export async function rollout(
   })
   const steps = result.written ? await registry.rolloutSteps(model, stage) : before
   return {
-    ...outcome({ model, stage, step, steps, result, ...stateOf(steps) }),
+    // A re-run of a workflow run's job: the step that run recorded, not the one planned now.
+    ...outcome({ model, stage, step: result.recorded ?? step, steps, result, ...stateOf(steps) }),
     ...(champion !== undefined ? { champion } : {})
   }
 }

@@ -24,7 +24,7 @@ import type {
   WriteResult
 } from '../port.js'
 import { runWrite } from '../write-protocol.js'
-import { STEP_KINDS, decideStep, rolloutFacts } from '../../rollout/steps.js'
+import { STEP_KINDS, decideStep, isRunId, rolloutFacts } from '../../rollout/steps.js'
 import { byteLength } from './names.js'
 import type { MlflowRest } from './rest.js'
 
@@ -39,6 +39,8 @@ interface Stored {
   t: number
   b: string
   r?: string
+  /** The workflow run that took the step (GITHUB_RUN_ID), so its re-run writes nothing twice. */
+  u?: string
 }
 
 const MAX_REASON = 120
@@ -98,6 +100,8 @@ function toStep(model: string, stage: string, s: Stored): RolloutStep {
     at: new Date(s.t * 1000),
     by: s.b,
     ...(s.r === undefined ? {} : { reason: s.r }),
+    // A run that is no run id is left out: the step stays, as one no run took.
+    ...(isRunId(s.u) ? { run: s.u } : {}),
     id: s.i
   }
 }
@@ -115,18 +119,26 @@ export async function readRolloutSteps(
     .map(s => toStep(model, stage, s))
 }
 
-/** The list with `entry` first, earlier rollouts (then the current one's oldest holds) dropped to fit. */
+/**
+ * The list with `entry` first, fitted to the tag: earlier rollouts are dropped first, then the
+ * runs of the current rollout's older steps (oldest first: a re-run comes soon after its run);
+ * a current rollout that still does not fit is refused.
+ */
 function encode(entry: Stored, list: Stored[], limit: number): string {
   const all = [entry, ...list]
   const currentStart = all.findIndex(s => s.k === 'start')
   let kept = all
-  while (byteLength(JSON.stringify(kept)) > limit) {
-    if (kept.length > currentStart + 1 && currentStart >= 0) kept = kept.slice(0, -1)
-    else {
-      throw new InvalidInputError(
-        `The rollout's steps no longer fit in one registry tag (${limit} characters): start a new rollout.`
-      )
-    }
+  const fits = () => byteLength(JSON.stringify(kept)) <= limit
+  while (!fits() && currentStart >= 0 && kept.length > currentStart + 1) kept = kept.slice(0, -1)
+  for (let i = kept.length - 1; i > 0 && !fits(); i--) {
+    const older = { ...(kept[i] as Stored) }
+    delete older.u
+    kept = [...kept.slice(0, i), older, ...kept.slice(i + 1)]
+  }
+  if (!fits()) {
+    throw new InvalidInputError(
+      `The rollout's steps no longer fit in one registry tag (${limit} characters): start a new rollout.`
+    )
   }
   return JSON.stringify(kept)
 }
@@ -172,7 +184,8 @@ export async function recordMlflowRolloutStep(
     ...(step.from === undefined ? {} : { f: step.from }),
     t: Math.floor(deps.now() / 1000),
     b: actorName(facts).slice(0, MAX_ACTOR),
-    ...(facts.reason ? { r: facts.reason.slice(0, MAX_REASON) } : {})
+    ...(facts.reason ? { r: facts.reason.slice(0, MAX_REASON) } : {}),
+    ...(step.run === undefined ? {} : { u: step.run })
   })
   const read = async (): Promise<View> => {
     const rm = await deps.rest.fetchModel(model)
