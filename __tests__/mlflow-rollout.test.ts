@@ -157,3 +157,89 @@ it('Unity Catalog: a whole canary by workflow runs fits; the older steps give up
   expect(steps.slice(-2).map(s => s.run)).toEqual([`${run - 1}`, `${run}`])
   expect(steps[0]?.run).toBeUndefined()
 })
+
+describe('status and history read the steps (rollout-read.ts)', () => {
+  const steps = (registry: ReturnType<typeof registryOn>, model: string) => ({
+    record: (request: RolloutStepRequest, audit: AuditFacts = alice) =>
+      registry.recordRolloutStep(model, 'canary', request, audit).then(written)
+  })
+
+  it.each([
+    ['oss', false],
+    ['uc', true]
+  ] as const)(
+    '%s: the holder carries its latest step; each step is one event, the alias moves included',
+    async (_name, unityCatalog) => {
+      const model = unityCatalog
+        ? seedUcModel(stand, { schema: 'rollout_read', versions: 2 })
+        : seedModel(stand, 2)
+      const registry = registryOn(stand, unityCatalog ? { unityCatalog } : {})
+      const { record } = steps(registry, model)
+      await record(start)
+      await record({ kind: 'advance', version: '2', percent: 10, from: 5 })
+      const [entry] = await registry.status(model)
+      const holder = entry?.stages.find(h => h.stage === 'canary')
+      expect(holder?.audit?.rollout).toEqual({ step: 'advance', percent: 10, from: 5 })
+      await record({ kind: 'complete', version: '2', percent: 100 })
+      const [after] = await registry.status(model)
+      expect(after?.stages.find(h => h.stage === 'canary')).toBeUndefined()
+      const events = (await registry.history(model)).filter(e => e.stage === 'canary')
+      expect(
+        events.map(e => [e.kind, e.version, (e.audit?.rollout as { step?: string })?.step])
+      ).toEqual([
+        ['unassignment', '2', 'complete'],
+        ['assignment', '2', 'advance'],
+        ['assignment', '2', 'start']
+      ])
+      // A start or complete is the alias move it made (the journal's event id).
+      expect(events[0]?.id).toMatch(/@canary#/)
+      expect(events[2]?.id).toMatch(/@canary#/)
+      expect(events[0]?.summary).toBe(`Complete rollout of ${model} 2 in canary: full traffic`)
+    }
+  )
+
+  it('a step whose alias move wrote nothing, or came later, is still one event', async () => {
+    const model = seedModel(stand, 2)
+    const registry = registryOn(stand)
+    const { record } = steps(registry, model)
+    // The version holds the canary alias already: the start moves nothing.
+    written(await registry.assign(model, '2', 'canary', alice))
+    await record(start)
+    await record({ kind: 'advance', version: '2', percent: 10, from: 5 })
+    const events = (await registry.history(model)).filter(e => e.stage === 'canary')
+    expect(
+      events.map(e => [e.kind, (e.audit?.rollout as { step?: string })?.step ?? null])
+    ).toEqual([
+      ['assignment', 'advance'],
+      ['assignment', 'start'],
+      ['assignment', null]
+    ])
+    // A run stopped before the alias moved, finished by its re-run after the next step.
+    const other = seedModel(stand, 2)
+    const again = registryOn(stand)
+    stand.addFault({
+      method: 'POST',
+      path: /registered-models\/alias$/,
+      kind: 500,
+      times: Infinity
+    })
+    await expect(again.recordRolloutStep(other, 'canary', start, alice)).rejects.toThrow()
+    stand.clearFaults()
+    written(
+      await again.recordRolloutStep(
+        other,
+        'canary',
+        { kind: 'advance', version: '2', percent: 10, from: 5 },
+        alice
+      )
+    )
+    written(await again.recordRolloutStep(other, 'canary', start, alice))
+    const finished = (await again.history(other)).filter(e => e.stage === 'canary')
+    expect(
+      finished.map(e => [e.kind, (e.audit?.rollout as { step?: string })?.step ?? null])
+    ).toEqual([
+      ['assignment', 'start'],
+      ['assignment', 'advance']
+    ])
+  })
+})

@@ -33911,7 +33911,8 @@ function tagKeys(unityCatalog) {
             archived: 'archived',
             signature: ['modelgate_signature'],
             candidateDigest: 'modelgate_candidate_digest',
-            historyAlias: key => (key.startsWith('modelgate_history_') ? key.slice(18) : undefined)
+            historyAlias: key => (key.startsWith('modelgate_history_') ? key.slice(18) : undefined),
+            rolloutAlias: key => (key.startsWith('modelgate_rollout_') ? key.slice(18) : undefined)
         };
     }
     return {
@@ -33924,7 +33925,8 @@ function tagKeys(unityCatalog) {
         archived: 'archived',
         signature: ['modelgate.signature', 'modelgate_signature'],
         candidateDigest: 'modelgate.candidate_digest',
-        historyAlias: key => (key.startsWith('modelgate.history.') ? key.slice(18) : undefined)
+        historyAlias: key => (key.startsWith('modelgate.history.') ? key.slice(18) : undefined),
+        rolloutAlias: key => (key.startsWith('modelgate.rollout.') ? key.slice(18) : undefined)
     };
 }
 /** An entry id as a Unity Catalog tag key part: only letters, digits and `_`. */
@@ -36140,6 +36142,8 @@ class Planner {
 
 
 
+// The one wording of a step, git's tag summary (`Advance rollout of m v2 in canary from 5% to 10%`).
+
 
 const rollout_MAX_REASON = 120;
 const MAX_ACTOR = 60;
@@ -36188,12 +36192,16 @@ function toStep(model, stage, s) {
         id: s.i
     };
 }
+/** The steps a stage's tag value keeps, oldest first. */
+function storedSteps(value, model, stage) {
+    return rollout_decode(value)
+        .reverse()
+        .map(s => toStep(model, stage, s));
+}
 /** The stage's steps, oldest first. */
 async function readRolloutSteps(rest, model, stage, key) {
     const rm = await rest.readModelIfAny(model);
-    return rollout_decode(rm?.tags.get(key))
-        .reverse()
-        .map(s => toStep(model, stage, s));
+    return storedSteps(rm?.tags.get(key), model, stage);
 }
 /**
  * The list with `entry` first, fitted to the tag: earlier rollouts are dropped first, then the
@@ -36227,7 +36235,7 @@ function eventOf(model, stage, s, facts) {
         at: new Date(s.t * 1000),
         by: s.b,
         id: s.i,
-        summary: `${s.k} rollout of ${model} ${s.v} in ${stage} at ${s.p}%${s.r ? `: ${s.r}` : ''}`,
+        summary: stepSummary(model, stage, toStep(model, stage, s), s.r),
         audit: { rollout: facts, actor: s.b, ...(s.r ? { reason: s.r } : {}) }
     };
 }
@@ -36291,6 +36299,112 @@ async function recordMlflowRolloutStep(deps, model, stage, step, audit, options)
         return moved?.written ? { ...result, events: [...result.events, ...moved.events] } : result;
     }
     return moved?.written ? moved : result;
+}
+
+;// CONCATENATED MODULE: ./src/registry/mlflow/rollout-read.ts
+
+
+
+/** `holder` with its latest step's rollout facts while its rollout runs (`stored`: the stage's rollout tag). */
+function holderInRollout(holder, stored) {
+    if (stored === undefined)
+        return holder;
+    const state = steps_rolloutState(storedSteps(stored, holder.model, holder.stage));
+    if (!state || !isActive(state) || state.version !== holder.version)
+        return holder;
+    return { ...holder, audit: { ...holder.audit, rollout: rolloutFacts(state.last) } };
+}
+const movesAlias = (step) => step.kind !== 'advance' && step.kind !== 'hold';
+/** When the step was written: to the millisecond from its id (`<ms>-<random>`), else its second. */
+function writtenAt(step) {
+    const ms = Number(/^(\d{1,15})-/.exec(step.id)?.[1]);
+    const second = step.at.getTime();
+    return Number.isFinite(ms) && ms >= second && ms < second + 1000 ? ms : second;
+}
+/**
+ * The stage's events for `history`: `journal` (the stage's alias moves, any order) with each of
+ * `steps` (the stage's rollout steps, oldest first) as one event.
+ */
+function stageEventsWithSteps(model, stage, journal, steps) {
+    const moves = journal
+        .filter(event => event.stage === stage)
+        .sort((a, b) => a.at.getTime() - b.at.getTime());
+    const claimed = new Map();
+    const own = [];
+    const moving = steps.filter(movesAlias);
+    for (const step of steps) {
+        const at = writtenAt(step);
+        if (movesAlias(step)) {
+            const next = moving[moving.indexOf(step) + 1];
+            const until = next === undefined ? Infinity : writtenAt(next);
+            const kind = step.kind === 'start' ? 'assignment' : 'unassignment';
+            const move = moves.find(event => !claimed.has(event) &&
+                event.kind === kind &&
+                event.version === step.version &&
+                event.at.getTime() >= at &&
+                event.at.getTime() < until);
+            if (move) {
+                claimed.set(move, step);
+                continue;
+            }
+        }
+        own.push(stepEvent(model, stage, step, at));
+    }
+    return [
+        ...journal.map(event => {
+            const step = claimed.get(event);
+            return step ? asStep(event, model, stage, step) : event;
+        }),
+        ...own
+    ];
+}
+/** The alias move a step made, as that step's event. */
+function asStep(event, model, stage, step) {
+    // The journal keeps the whole reason; the step, 120 characters of it.
+    const reason = typeof event.audit?.reason === 'string' ? event.audit.reason : step.reason;
+    return {
+        ...event,
+        summary: stepSummary(model, stage, step, reason),
+        audit: { ...event.audit, rollout: rolloutFacts(step), ...(reason ? { reason } : {}) }
+    };
+}
+/** A step that moved no alias, as an event of its own. */
+function stepEvent(model, stage, step, at) {
+    return {
+        kind: step.kind === 'abort' || step.kind === 'complete' ? 'unassignment' : 'assignment',
+        model,
+        version: step.version,
+        stage,
+        at: new Date(at),
+        by: step.by,
+        id: step.id,
+        summary: stepSummary(model, stage, step, step.reason),
+        audit: {
+            rollout: rolloutFacts(step),
+            actor: step.by,
+            ...(step.reason ? { reason: step.reason } : {})
+        }
+    };
+}
+/**
+ * A model's journal events (`moves`) with every stage's rollout steps in them, the stages found
+ * by their rollout tags in `tags` (`stageOf` names the stage an alias keeps).
+ */
+function withRolloutSteps(model, tags, moves, keys, stageOf) {
+    let events = [...moves];
+    for (const [key, value] of tags) {
+        const alias = keys.rolloutAlias(key);
+        if (alias === undefined)
+            continue;
+        const stage = stageOf(alias);
+        const steps = storedSteps(value, model, stage);
+        if (steps.length === 0)
+            continue;
+        const inStage = events.filter(event => event.stage === stage);
+        const others = events.filter(event => event.stage !== stage);
+        events = [...others, ...stageEventsWithSteps(model, stage, inStage, steps)];
+    }
+    return events;
 }
 
 ;// CONCATENATED MODULE: ./src/registry/mlflow/wire.ts
@@ -37066,6 +37180,7 @@ class StepBuilders {
 
 
 
+
 class MlflowRegistry {
     unityCatalog;
     legacyStages;
@@ -37211,6 +37326,7 @@ class MlflowRegistry {
             // One search says which holders still exist (and their runs), whatever the aliases.
             const existing = this.legacyStages || holders.length === 0 ? undefined : await this.rest.versionsOf(name);
             const stages = [];
+            const trusted = [];
             for (const [ref, holder] of holders) {
                 const mv = existing
                     ? existing.get(holder)
@@ -37222,9 +37338,24 @@ class MlflowRegistry {
                     continue;
                 }
                 const entry = trustedEntry(this.stageMap.journalOf(rm, ref.alias), holder, this.stageMap.previousAliasIn(rm, ref));
-                stages.push(entry
-                    ? { ...this.holders.holderFromEntry(name, ref, holder, entry), ...refOf(mv) }
-                    : unknownHolder(name, ref, mv));
+                if (!entry) {
+                    stages.push(unknownHolder(name, ref, mv));
+                    continue;
+                }
+                trusted.push({
+                    index: stages.length,
+                    entry,
+                    rollout: rm.tags.get(this.s.keys.rollout(ref.alias))
+                });
+                stages.push({ ...this.holders.holderFromEntry(name, ref, holder, entry), ...refOf(mv) });
+            }
+            // Each holder's audit record, read as history reads it; a running rollout's facts.
+            const records = await this.holders.storedRecords(name, trusted.map(t => t.entry), [...(existing?.values() ?? [])]);
+            for (const { index, entry, rollout } of trusted) {
+                const record = records.get(entry.id);
+                const held = stages[index];
+                const withRecord = record ? { ...held, audit: { ...held.audit, record } } : held;
+                stages[index] = holderInRollout(withRecord, rollout);
             }
             stages.sort((a, b) => compareText(a.stage, b.stage));
             result.push({ model: name, deprecated: false, stages });
@@ -37255,8 +37386,10 @@ class MlflowRegistry {
             }
             const versions = [...(await this.rest.versionsOf(name)).values()];
             const records = await this.holders.storedRecords(name, journal.map(j => j.entry), versions);
-            for (const { ref, entry } of journal) {
-                const event = this.holders.entryEvent(name, ref, entry, records.get(entry.id));
+            const moves = journal.map(({ ref, entry }) => this.holders.entryEvent(name, ref, entry, records.get(entry.id)));
+            // Each rollout step as one event (rollout-read.ts), the alias move it made included.
+            const stageOf = (alias) => this.stageMap.stageOfAlias(alias, this.stageMap.journalOf(rm, alias));
+            for (const event of withRolloutSteps(name, rm.tags, moves, this.s.keys, stageOf)) {
                 events.push({ event, order: events.length });
             }
             for (const mv of versions) {

@@ -25,6 +25,8 @@ import type {
 } from '../port.js'
 import { runWrite } from '../write-protocol.js'
 import { STEP_KINDS, decideStep, isRunId, rolloutFacts } from '../../rollout/steps.js'
+// The one wording of a step, git's tag summary (`Advance rollout of m v2 in canary from 5% to 10%`).
+import { stepSummary } from '../git/rollout.js'
 import { byteLength } from './names.js'
 import type { MlflowRest } from './rest.js'
 
@@ -106,6 +108,17 @@ function toStep(model: string, stage: string, s: Stored): RolloutStep {
   }
 }
 
+/** The steps a stage's tag value keeps, oldest first. */
+export function storedSteps(
+  value: string | undefined,
+  model: string,
+  stage: string
+): RolloutStep[] {
+  return decode(value)
+    .reverse()
+    .map(s => toStep(model, stage, s))
+}
+
 /** The stage's steps, oldest first. */
 export async function readRolloutSteps(
   rest: MlflowRest,
@@ -114,9 +127,7 @@ export async function readRolloutSteps(
   key: string
 ): Promise<RolloutStep[]> {
   const rm = await rest.readModelIfAny(model)
-  return decode(rm?.tags.get(key))
-    .reverse()
-    .map(s => toStep(model, stage, s))
+  return storedSteps(rm?.tags.get(key), model, stage)
 }
 
 /**
@@ -158,7 +169,7 @@ function eventOf(
     at: new Date(s.t * 1000),
     by: s.b,
     id: s.i,
-    summary: `${s.k} rollout of ${model} ${s.v} in ${stage} at ${s.p}%${s.r ? `: ${s.r}` : ''}`,
+    summary: stepSummary(model, stage, toStep(model, stage, s), s.r),
     audit: { rollout: facts, actor: s.b, ...(s.r ? { reason: s.r } : {}) }
   }
 }
