@@ -14,8 +14,12 @@ import { seedModel } from './helpers/mlflow-fixtures.js'
 import { startMlflowStandIn, type MlflowStandIn } from './helpers/mlflow-stand-in/index.js'
 
 const CLOCK = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers/shifted-clock.mjs')
-const T0 = Date.parse('2026-12-01T10:00:00Z')
 const MINUTE = 60_000
+const DAY = 24 * 60 * MINUTE
+// 10:00 UTC tomorrow: after the stand-in's versions (made now), so no date is out of step.
+const T0 = Math.ceil(Date.now() / DAY) * DAY + 10 * 60 * MINUTE
+/** `YYYY-MM-DD HH:MM` of a time (UTC), as the tables print it, before the seconds. */
+const minute = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ')
 
 interface HistoryEvent {
   kind: string
@@ -101,7 +105,9 @@ stages:
     expect(status.stderr).toBe('')
     expect(status.exitCode).toBe(0)
     expect(status.stdout).toMatch(
-      new RegExp(`- ${model} canary: canary 2 at 10% since 2026-12-01 11:01:\\d\\d UTC\\n`)
+      new RegExp(
+        `- ${model} canary: canary 2 at 10% since ${minute(T0 + 61 * MINUTE)}:\\d\\d UTC\\n`
+      )
     )
     // The canary's holder is ModelGate's: no note that its assignment has no record.
     expect(status.stdout).not.toContain('has no ModelGate record')
@@ -109,7 +115,7 @@ stages:
     status = await cli(T0 + 64 * MINUTE, 'status', model)
     expect(status.stdout).toMatch(
       new RegExp(
-        `- ${model} canary: held canary 2 at 10% since 2026-12-01 11:01:\\d\\d UTC \\(held 2026-12-01 11:03:\\d\\d UTC by Ana Lopez\\)\\n`
+        `- ${model} canary: held canary 2 at 10% since ${minute(T0 + 61 * MINUTE)}:\\d\\d UTC \\(held ${minute(T0 + 63 * MINUTE)}:\\d\\d UTC by Ana Lopez\\)\\n`
       )
     )
   })
@@ -152,5 +158,20 @@ stages:
     expect(status.exitCode).toBe(0)
     expect(status.stdout).not.toContain(`${model} canary:`)
     expect(status.stdout).toMatch(new RegExp(`\\| ${model} \\| canary +\\| - `))
+
+    // `report` reads the same history: every step is ModelGate's (exit 0, nothing unrecorded).
+    const report = await cli(
+      T0 + 73 * MINUTE,
+      'report',
+      model,
+      '--since',
+      minute(T0 - DAY).slice(0, 10),
+      '--format',
+      'md'
+    )
+    expect(report.stderr).toBe('')
+    expect(report.stdout).toContain('### Changes not made by ModelGate: none')
+    expect(report.stdout).toContain('### Rollout steps: 4')
+    expect(report.exitCode).toBe(0)
   })
 })
