@@ -243,3 +243,30 @@ describe('status and history read the steps (rollout-read.ts)', () => {
     ])
   })
 })
+
+it("a run's re-run after a new rollout began moves no alias (its step is recorded already)", async () => {
+  const model = seedModel(stand, 3)
+  const registry = registryOn(stand)
+  const record = (request: RolloutStepRequest) =>
+    registry.recordRolloutStep(model, 'canary', request, alice)
+  written(await record({ ...start, run: '501' }))
+  written(await record({ kind: 'abort', version: '2', percent: 0, run: '502' }))
+  // Another run starts version 3: the re-run of run 501's start must not put 2 back.
+  written(await record({ kind: 'start', version: '3', percent: 5, run: '503' }))
+  const before = stand.snapshot(model)
+  expect(await record({ ...start, run: '501' })).toEqual({
+    written: false,
+    reason: 'step already recorded'
+  })
+  expect(stand.snapshot(model)).toEqual(before)
+  // And a new rollout of 2 again: the re-run of run 502's abort leaves it in the stage.
+  written(await record({ kind: 'abort', version: '3', percent: 0, run: '504' }))
+  written(await record({ ...start, run: '505' }))
+  const again = stand.snapshot(model)
+  expect(again.aliases.canary).toBe('2')
+  expect(await record({ kind: 'abort', version: '2', percent: 0, run: '502' })).toEqual({
+    written: false,
+    reason: 'step already recorded'
+  })
+  expect(stand.snapshot(model)).toEqual(again)
+})

@@ -81199,6 +81199,14 @@ function eventOf(model, stage, s, facts) {
         audit: { rollout: facts, actor: s.b, ...(s.r ? { reason: s.r } : {}) }
     };
 }
+/** Whether the rollout stands at `step`: its start while it runs, its abort or completion after. */
+function standsAt(state, step) {
+    if (!state || state.version !== step.version)
+        return false;
+    if (step.kind === 'start')
+        return isActive(state);
+    return state.phase === (step.kind === 'abort' ? 'aborted' : 'complete');
+}
 async function recordMlflowRolloutStep(deps, model, stage, step, audit, options) {
     const entryOf = (facts) => ({
         i: `${Math.floor(deps.now())}-${Math.floor(deps.random() * 1e9).toString(36)}`,
@@ -81216,6 +81224,9 @@ async function recordMlflowRolloutStep(deps, model, stage, step, audit, options)
         const raw = rm.tags.get(deps.key);
         return { list: rollout_decode(raw), raw };
     };
+    // The steps the last attempt judged against: a step recorded already is finished only when it
+    // is where the rollout stands (a run's re-run after a new rollout began moves no alias).
+    let judged = [];
     const result = await runWrite({
         model,
         stage,
@@ -81223,6 +81234,7 @@ async function recordMlflowRolloutStep(deps, model, stage, step, audit, options)
         read: async (_attempt, lost) => lost ?? read(),
         decide: view => {
             const steps = [...view.list].reverse().map(s => toStep(model, stage, s));
+            judged = steps;
             const decided = decideStep(steps, step, { model, stage });
             if (decided !== 'write')
                 return decided;
@@ -81249,6 +81261,8 @@ async function recordMlflowRolloutStep(deps, model, stage, step, audit, options)
     if (options.dryRun || (!result.written && result.reason !== 'step already recorded')) {
         return result;
     }
+    if (!result.written && !standsAt(rolloutState(judged), step))
+        return result;
     // The alias follows the step; a re-run finishes what a stopped run left.
     const moved = step.kind === 'start'
         ? await deps.assign(model, step.version, stage, audit)

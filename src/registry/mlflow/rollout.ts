@@ -24,7 +24,15 @@ import type {
   WriteResult
 } from '../port.js'
 import { runWrite } from '../write-protocol.js'
-import { STEP_KINDS, decideStep, isRunId, rolloutFacts } from '../../rollout/steps.js'
+import {
+  STEP_KINDS,
+  decideStep,
+  isActive,
+  isRunId,
+  rolloutFacts,
+  rolloutState,
+  type RolloutState
+} from '../../rollout/steps.js'
 // The one wording of a step, git's tag summary (`Advance rollout of m v2 in canary from 5% to 10%`).
 import { stepSummary } from '../git/rollout.js'
 import { byteLength } from './names.js'
@@ -179,6 +187,13 @@ interface View {
   raw: string | undefined
 }
 
+/** Whether the rollout stands at `step`: its start while it runs, its abort or completion after. */
+function standsAt(state: RolloutState | undefined, step: RolloutStepRequest): boolean {
+  if (!state || state.version !== step.version) return false
+  if (step.kind === 'start') return isActive(state)
+  return state.phase === (step.kind === 'abort' ? 'aborted' : 'complete')
+}
+
 export async function recordMlflowRolloutStep(
   deps: MlflowRolloutDeps,
   model: string,
@@ -203,6 +218,9 @@ export async function recordMlflowRolloutStep(
     const raw = rm.tags.get(deps.key)
     return { list: decode(raw), raw }
   }
+  // The steps the last attempt judged against: a step recorded already is finished only when it
+  // is where the rollout stands (a run's re-run after a new rollout began moves no alias).
+  let judged: RolloutStep[] = []
   const result = await runWrite<View, { view: View; entry: Stored }, View>(
     {
       model,
@@ -211,6 +229,7 @@ export async function recordMlflowRolloutStep(
       read: async (_attempt, lost) => lost ?? read(),
       decide: view => {
         const steps = [...view.list].reverse().map(s => toStep(model, stage, s))
+        judged = steps
         const decided = decideStep(steps, step, { model, stage })
         if (decided !== 'write') return decided
         return {
@@ -240,6 +259,7 @@ export async function recordMlflowRolloutStep(
   if (options.dryRun || (!result.written && result.reason !== 'step already recorded')) {
     return result
   }
+  if (!result.written && !standsAt(rolloutState(judged), step)) return result
   // The alias follows the step; a re-run finishes what a stopped run left.
   const moved =
     step.kind === 'start'
