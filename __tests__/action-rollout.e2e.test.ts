@@ -72,18 +72,30 @@ describe('rollouts in the action: command rollout, scheduled monitor runs, the a
     SHIFTED_CLOCK_START_MS: String(seconds * 1000)
   })
   const cli = (seconds: number, ...args: string[]) => bundledCli(clone.dir, args, clock(seconds))
-  const dispatch = (seconds: number, inputs: Record<string, string>, actor = 'octocat') =>
+  // Each run is its own workflow run (GITHUB_RUN_ID), unless it re-runs the run started at
+  // `rerunOf` ("Re-run job": the same GITHUB_RUN_ID, a later GITHUB_RUN_ATTEMPT).
+  const run = (seconds: number, rerunOf?: number) => ({
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_RUN_ID: `${rerunOf ?? seconds}`,
+    GITHUB_RUN_ATTEMPT: rerunOf === undefined ? '1' : '2'
+  })
+  const dispatch = (
+    seconds: number,
+    inputs: Record<string, string>,
+    actor = 'octocat',
+    rerunOf?: number
+  ) =>
     runAction(
       { command: 'rollout', policy: 'policy.yml', stage: 'canary', ...inputs },
       workspace.env('HEAD', {
         ...clock(seconds),
         GITHUB_ACTOR: actor,
         GITHUB_TRIGGERING_ACTOR: actor,
-        GITHUB_RUN_ID: `${seconds}`
+        ...run(seconds, rerunOf)
       }),
       clone.dir
     )
-  const monitorRun = (seconds: number) =>
+  const monitorRun = (seconds: number, rerunOf?: number) =>
     runAction(
       { command: 'monitor', policy: 'policy.yml', 'github-token': workspace.gh.token },
       {
@@ -91,7 +103,7 @@ describe('rollouts in the action: command rollout, scheduled monitor runs, the a
         ...schedule.env,
         GITHUB_ACTOR: 'octocat',
         GITHUB_WORKFLOW: 'monitor',
-        GITHUB_RUN_ID: `${seconds}`
+        ...run(seconds, rerunOf)
       },
       clone.dir
     )
@@ -260,10 +272,34 @@ describe('rollouts in the action: command rollout, scheduled monitor runs, the a
     })
   })
 
+  it('a re-run of the advance job once min_step_duration has passed takes no second step', async () => {
+    const tags = await remoteTags(clone)
+    // The job of the run dispatched at T0 + 31 min, re-run 30 min later: the advance it
+    // recorded is due to be followed by the next, but not by this run.
+    const rerun = await dispatch(
+      T0 + 61 * MINUTE + 20,
+      { step: 'advance' },
+      'octocat',
+      T0 + 31 * MINUTE
+    )
+    expect(rerun.stderr).toBe('')
+    expect(rerun.exitCode).toBe(0)
+    expect(rerun.summary).toContain('advance (10%) is recorded already; nothing written.')
+    expect(rerun.summary).toContain('Now: canary v1.1.0 at 10%')
+    expect(outputsOf(rerun.outputs)).toEqual({
+      'traffic-percent': '10',
+      'rollout-step': 'advance',
+      version: 'v1.1.0',
+      'champion-version': 'v1.0.0'
+    })
+    expect(await remoteTags(clone)).toEqual(tags)
+  })
+
   it('scheduled monitor runs advance 10 → 25 → 50 as the workflow, setting the outputs', async () => {
-    for (const [minutes, percent] of [
-      [62, '25'],
-      [93, '50']
+    // Each run re-run once the new share's min_step_duration has passed, and what it then says.
+    for (const [minutes, percent, rerunSays, rerunShare] of [
+      [62, '25', 'Advanced v1.1.0 from 10% to 25% is recorded already: nothing written.', '25'],
+      [93, '50', 'v1.1.0 is ready for promotion to production', undefined]
     ] as const) {
       const run = await monitorRun(T0 + minutes * MINUTE)
       expect(run.stderr).toBe('')
@@ -278,6 +314,14 @@ describe('rollouts in the action: command rollout, scheduled monitor runs, the a
       const again = await monitorRun(T0 + (minutes + 1) * MINUTE)
       expect(again.exitCode).toBe(0)
       expect(await remoteTags(clone)).toEqual(tags)
+      // The same scheduled run re-run once the new share's min_step_duration has passed: its
+      // advance is recorded already, so it writes nothing and says what the run recorded.
+      const rerun = await monitorRun(T0 + (minutes + 30) * MINUTE + 40, T0 + minutes * MINUTE)
+      expect(rerun.stderr).toBe('')
+      expect(rerun.exitCode).toBe(0)
+      expect(rerun.summary).toContain(rerunSays)
+      expect(rerun.outputs['traffic-percent']).toBe(rerunShare)
+      expect(await remoteTags(clone)).toEqual(tags)
     }
     const steps = await cli(
       T0 + 95 * MINUTE,
@@ -290,13 +334,15 @@ describe('rollouts in the action: command rollout, scheduled monitor runs, the a
       '--json'
     )
     const json = JSON.parse(steps.stdout) as {
-      steps: { kind: string; percent: number; by: string }[]
+      steps: { kind: string; percent: number; by: string; run?: string }[]
     }
-    expect(json.steps.map(s => [s.kind, s.percent, s.by])).toEqual([
-      ['start', 5, 'octocat'],
-      ['advance', 10, 'octocat'],
-      ['advance', 25, 'github-actions (workflow "monitor", schedule)'],
-      ['advance', 50, 'github-actions (workflow "monitor", schedule)']
+    // Each step names the workflow run that took it (its GITHUB_RUN_ID), as the tag stores it.
+    const workflow = 'github-actions (workflow "monitor", schedule)'
+    expect(json.steps.map(s => [s.kind, s.percent, s.by, s.run])).toEqual([
+      ['start', 5, 'octocat', `${T0}`],
+      ['advance', 10, 'octocat', `${T0 + 31 * MINUTE}`],
+      ['advance', 25, workflow, `${T0 + 62 * MINUTE}`],
+      ['advance', 50, workflow, `${T0 + 93 * MINUTE}`]
     ])
     const ready = await monitorRun(T0 + 125 * MINUTE)
     expect(ready.exitCode).toBe(0)

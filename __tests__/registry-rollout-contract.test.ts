@@ -158,6 +158,38 @@ describe.each(backends.map(b => [b.name, b] as const))(
       expect(state?.steps.map(step => step.kind)).toEqual(['start'])
     })
 
+    it("keeps each step's workflow run: that run's re-run writes nothing twice, later too", async () => {
+      const v = await version()
+      written(await record({ kind: 'start', version: v, percent: 5, run: '7001' }))
+      written(await record({ kind: 'advance', version: v, percent: 10, from: 5, run: '7002' }))
+      const read = await s.registry.rolloutSteps(s.model, CANARY)
+      expect(read.map(step => [step.kind, step.run])).toEqual([
+        ['start', '7001'],
+        ['advance', '7002']
+      ])
+      const after = await s.raw()
+      // Run 7002's job re-run once the next advance is due: recorded already, nothing written.
+      const rerun = await record({
+        kind: 'advance',
+        version: v,
+        percent: 25,
+        from: 10,
+        run: '7002'
+      })
+      expect(rerun).toEqual({ written: false, reason: 'step already recorded' })
+      expect(await s.raw()).toBe(after)
+      // Another run (or the CLI, with no run) takes the next step.
+      written(await record({ kind: 'advance', version: v, percent: 25, from: 10, run: '7003' }))
+      written(await record({ kind: 'advance', version: v, percent: 50, from: 25 }))
+      const steps = await s.registry.rolloutSteps(s.model, CANARY)
+      expect(steps.map(step => [step.percent, step.run])).toEqual([
+        [5, '7001'],
+        [10, '7002'],
+        [25, '7003'],
+        [50, undefined]
+      ])
+    })
+
     it('starting a canary takes another version out of the stage first', async () => {
       const old = await version()
       const v = await version()

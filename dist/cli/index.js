@@ -26907,10 +26907,16 @@ function rolloutFacts(step) {
     return {
         step: step.kind,
         percent: step.percent,
-        ...(step.from === undefined ? {} : { from: step.from })
+        ...(step.from === undefined ? {} : { from: step.from }),
+        ...(step.run === undefined ? {} : { run: step.run })
     };
 }
 const isPercent = (value) => typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 100;
+/**
+ * A workflow run's id as a step stores it (GITHUB_RUN_ID is a number; kept short, so MLflow's
+ * compact entries still fit Unity Catalog's tag values).
+ */
+const isRunId = (value) => typeof value === 'string' && /^[\w.-]{1,64}$/.test(value);
 /**
  * The step an event records, when its stored audit carries valid `rollout` facts; undefined
  * for any other event (a promotion, a damaged or foreign record).
@@ -26919,7 +26925,7 @@ function stepOfEvent(event) {
     const facts = event.audit?.rollout;
     if (!facts || typeof facts !== 'object' || Array.isArray(facts))
         return undefined;
-    const { step, percent, from } = facts;
+    const { step, percent, from, run } = facts;
     if (!STEP_KINDS.includes(step) || !isPercent(percent))
         return undefined;
     if (from !== undefined && !isPercent(from))
@@ -26934,6 +26940,8 @@ function stepOfEvent(event) {
         kind: step,
         percent,
         ...(from === undefined ? {} : { from }),
+        // A run that is no run id is left out: the step stays, as one no run took.
+        ...(isRunId(run) ? { run } : {}),
         at: event.at,
         by: event.by,
         ...(typeof reason === 'string' ? { reason } : {}),
@@ -26985,14 +26993,29 @@ function steps_rolloutState(steps) {
 /** Started and neither aborted nor complete. */
 const isActive = (state) => state.phase === 'running' || state.phase === 'held';
 /**
+ * The step of the same kind that `request`'s workflow run recorded already in the stage, if
+ * any (newest first): the request is then a re-run of that run's job (GitHub's "Re-run job"
+ * keeps GITHUB_RUN_ID), whatever happened since. Never for a request without a run (the CLI).
+ */
+function recordedByRun(steps, request) {
+    if (request.run === undefined)
+        return undefined;
+    return [...steps].reverse().find(s => s.run === request.run && s.kind === request.kind);
+}
+/**
  * Judges `request` against the stage's recorded steps: `write` when it is the next step,
- * `{ noop }` when it is already recorded (a re-run), and a refusal (exit 2; exit 3 when there is
- * no rollout to act on) when it does not follow from them.
+ * `{ noop }` when it is already recorded (a re-run: the same step again, or a step of the same
+ * kind taken by the same workflow run, even once `min_step_duration` has passed or the registry
+ * moved on), and a refusal (exit 2; exit 3 when there is no rollout to act on) when it does not
+ * follow from them.
  */
 function decideStep(steps, request, where) {
+    const repeat = { noop: 'step already recorded' };
+    // A run takes one step of each kind in a stage: its re-run writes nothing twice.
+    if (recordedByRun(steps, request))
+        return repeat;
     const state = steps_rolloutState(steps);
     const name = `${where.model} ${where.stage}`;
-    const repeat = { noop: 'step already recorded' };
     if (request.kind === 'start') {
         if (state && isActive(state)) {
             if (state.version === request.version)
@@ -29392,13 +29415,34 @@ async function promotedCanaryChart(registry, policy, request) {
 const EMPTY_SOURCE = { description: 'none', queryRange: async () => [] };
 
 ;// CONCATENATED MODULE: ./src/commands/rollout-step.ts
+
+/**
+ * The workflow run's id, from its URL (`…/actions/runs/<GITHUB_RUN_ID>`, the same on every
+ * attempt); none outside a workflow run (the CLI's run facts have no URL).
+ */
+function runIdOf(runFacts) {
+    const id = /\/actions\/runs\/([^/?#]+)$/.exec(runFacts?.runUrl ?? '')?.[1];
+    return isRunId(id) ? id : undefined;
+}
 async function recordStep(context, request) {
-    const { model, stage, step, reason } = request;
+    const { model, stage, reason } = request;
+    const run = runIdOf(context.runFacts);
+    const step = run === undefined ? request.step : { ...request.step, run };
     const result = await context.registry.recordRolloutStep(model, stage, step, {
         actor: context.actor,
         ...(context.actorEmail ? { actorEmail: context.actorEmail } : {}),
         ...(reason ? { reason } : {})
     }, request.dryRun ? { dryRun: true } : {});
+    if (!result.written && result.reason === 'step already recorded' && run !== undefined) {
+        const mine = recordedByRun(await context.registry.rolloutSteps(model, stage), step);
+        if (mine) {
+            const { kind, version, percent, from } = mine;
+            return {
+                ...result,
+                recorded: { kind, version, percent, ...(from === undefined ? {} : { from }), run }
+            };
+        }
+    }
     if (result.written && context.rolloutHandoff) {
         await context.rolloutHandoff({
             model,
@@ -29565,14 +29609,17 @@ async function driveRollout(context, options, stage, rollout) {
         ...(champion !== undefined ? { champion } : {}),
         dryRun: options.dryRun
     });
-    result.step = step;
+    // A re-run of a workflow run: the step that run recorded, not the one planned now.
+    const taken = written.recorded ?? step;
+    result.step = taken;
     result.result = written;
     const facts = { written: written.written, dryRun: options.dryRun };
     if (decision.kind === 'advance') {
-        result.action = { kind: 'advance', from: state.percent, to: step.percent, ...facts };
+        const from = taken.from ?? state.percent;
+        result.action = { kind: 'advance', from, to: taken.percent, ...facts };
     }
     else if (decision.kind === 'hold') {
-        result.action = { kind: 'hold', percent: state.percent, ...facts };
+        result.action = { kind: 'hold', percent: taken.percent, ...facts };
     }
     else if (decision.kind === 'abort') {
         result.action = { kind: 'abort', from: state.percent, ...facts };
@@ -34021,7 +34068,8 @@ function tagKeys(unityCatalog) {
             archived: 'archived',
             signature: ['modelgate_signature'],
             candidateDigest: 'modelgate_candidate_digest',
-            historyAlias: key => (key.startsWith('modelgate_history_') ? key.slice(18) : undefined)
+            historyAlias: key => (key.startsWith('modelgate_history_') ? key.slice(18) : undefined),
+            rolloutAlias: key => (key.startsWith('modelgate_rollout_') ? key.slice(18) : undefined)
         };
     }
     return {
@@ -34034,7 +34082,8 @@ function tagKeys(unityCatalog) {
         archived: 'archived',
         signature: ['modelgate.signature', 'modelgate_signature'],
         candidateDigest: 'modelgate.candidate_digest',
-        historyAlias: key => (key.startsWith('modelgate.history.') ? key.slice(18) : undefined)
+        historyAlias: key => (key.startsWith('modelgate.history.') ? key.slice(18) : undefined),
+        rolloutAlias: key => (key.startsWith('modelgate.rollout.') ? key.slice(18) : undefined)
     };
 }
 /** An entry id as a Unity Catalog tag key part: only letters, digits and `_`. */
@@ -36250,6 +36299,8 @@ class Planner {
 
 
 
+// The one wording of a step, git's tag summary (`Advance rollout of m v2 in canary from 5% to 10%`).
+
 
 const rollout_MAX_REASON = 120;
 const MAX_ACTOR = 60;
@@ -36293,27 +36344,41 @@ function toStep(model, stage, s) {
         at: new Date(s.t * 1000),
         by: s.b,
         ...(s.r === undefined ? {} : { reason: s.r }),
+        // A run that is no run id is left out: the step stays, as one no run took.
+        ...(isRunId(s.u) ? { run: s.u } : {}),
         id: s.i
     };
+}
+/** The steps a stage's tag value keeps, oldest first. */
+function storedSteps(value, model, stage) {
+    return rollout_decode(value)
+        .reverse()
+        .map(s => toStep(model, stage, s));
 }
 /** The stage's steps, oldest first. */
 async function readRolloutSteps(rest, model, stage, key) {
     const rm = await rest.readModelIfAny(model);
-    return rollout_decode(rm?.tags.get(key))
-        .reverse()
-        .map(s => toStep(model, stage, s));
+    return storedSteps(rm?.tags.get(key), model, stage);
 }
-/** The list with `entry` first, earlier rollouts (then the current one's oldest holds) dropped to fit. */
+/**
+ * The list with `entry` first, fitted to the tag: earlier rollouts are dropped first, then the
+ * runs of the current rollout's older steps (oldest first: a re-run comes soon after its run);
+ * a current rollout that still does not fit is refused.
+ */
 function rollout_encode(entry, list, limit) {
     const all = [entry, ...list];
     const currentStart = all.findIndex(s => s.k === 'start');
     let kept = all;
-    while (byteLength(JSON.stringify(kept)) > limit) {
-        if (kept.length > currentStart + 1 && currentStart >= 0)
-            kept = kept.slice(0, -1);
-        else {
-            throw new InvalidInputError(`The rollout's steps no longer fit in one registry tag (${limit} characters): start a new rollout.`);
-        }
+    const fits = () => byteLength(JSON.stringify(kept)) <= limit;
+    while (!fits() && currentStart >= 0 && kept.length > currentStart + 1)
+        kept = kept.slice(0, -1);
+    for (let i = kept.length - 1; i > 0 && !fits(); i--) {
+        const older = { ...kept[i] };
+        delete older.u;
+        kept = [...kept.slice(0, i), older, ...kept.slice(i + 1)];
+    }
+    if (!fits()) {
+        throw new InvalidInputError(`The rollout's steps no longer fit in one registry tag (${limit} characters): start a new rollout.`);
     }
     return JSON.stringify(kept);
 }
@@ -36327,9 +36392,17 @@ function eventOf(model, stage, s, facts) {
         at: new Date(s.t * 1000),
         by: s.b,
         id: s.i,
-        summary: `${s.k} rollout of ${model} ${s.v} in ${stage} at ${s.p}%${s.r ? `: ${s.r}` : ''}`,
+        summary: stepSummary(model, stage, toStep(model, stage, s), s.r),
         audit: { rollout: facts, actor: s.b, ...(s.r ? { reason: s.r } : {}) }
     };
+}
+/** Whether the rollout stands at `step`: its start while it runs, its abort or completion after. */
+function standsAt(state, step) {
+    if (!state || state.version !== step.version)
+        return false;
+    if (step.kind === 'start')
+        return isActive(state);
+    return state.phase === (step.kind === 'abort' ? 'aborted' : 'complete');
 }
 async function recordMlflowRolloutStep(deps, model, stage, step, audit, options) {
     const entryOf = (facts) => ({
@@ -36340,13 +36413,17 @@ async function recordMlflowRolloutStep(deps, model, stage, step, audit, options)
         ...(step.from === undefined ? {} : { f: step.from }),
         t: Math.floor(deps.now() / 1000),
         b: actorName(facts).slice(0, MAX_ACTOR),
-        ...(facts.reason ? { r: facts.reason.slice(0, rollout_MAX_REASON) } : {})
+        ...(facts.reason ? { r: facts.reason.slice(0, rollout_MAX_REASON) } : {}),
+        ...(step.run === undefined ? {} : { u: step.run })
     });
     const read = async () => {
         const rm = await deps.rest.fetchModel(model);
         const raw = rm.tags.get(deps.key);
         return { list: rollout_decode(raw), raw };
     };
+    // The steps the last attempt judged against: a step recorded already is finished only when it
+    // is where the rollout stands (a run's re-run after a new rollout began moves no alias).
+    let judged = [];
     const result = await runWrite({
         model,
         stage,
@@ -36354,6 +36431,7 @@ async function recordMlflowRolloutStep(deps, model, stage, step, audit, options)
         read: async (_attempt, lost) => lost ?? read(),
         decide: view => {
             const steps = [...view.list].reverse().map(s => toStep(model, stage, s));
+            judged = steps;
             const decided = decideStep(steps, step, { model, stage });
             if (decided !== 'write')
                 return decided;
@@ -36380,6 +36458,8 @@ async function recordMlflowRolloutStep(deps, model, stage, step, audit, options)
     if (options.dryRun || (!result.written && result.reason !== 'step already recorded')) {
         return result;
     }
+    if (!result.written && !standsAt(steps_rolloutState(judged), step))
+        return result;
     // The alias follows the step; a re-run finishes what a stopped run left.
     const moved = step.kind === 'start'
         ? await deps.assign(model, step.version, stage, audit)
@@ -36390,6 +36470,112 @@ async function recordMlflowRolloutStep(deps, model, stage, step, audit, options)
         return moved?.written ? { ...result, events: [...result.events, ...moved.events] } : result;
     }
     return moved?.written ? moved : result;
+}
+
+;// CONCATENATED MODULE: ./src/registry/mlflow/rollout-read.ts
+
+
+
+/** `holder` with its latest step's rollout facts while its rollout runs (`stored`: the stage's rollout tag). */
+function holderInRollout(holder, stored) {
+    if (stored === undefined)
+        return holder;
+    const state = steps_rolloutState(storedSteps(stored, holder.model, holder.stage));
+    if (!state || !isActive(state) || state.version !== holder.version)
+        return holder;
+    return { ...holder, audit: { ...holder.audit, rollout: rolloutFacts(state.last) } };
+}
+const movesAlias = (step) => step.kind !== 'advance' && step.kind !== 'hold';
+/** When the step was written: to the millisecond from its id (`<ms>-<random>`), else its second. */
+function writtenAt(step) {
+    const ms = Number(/^(\d{1,15})-/.exec(step.id)?.[1]);
+    const second = step.at.getTime();
+    return Number.isFinite(ms) && ms >= second && ms < second + 1000 ? ms : second;
+}
+/**
+ * The stage's events for `history`: `journal` (the stage's alias moves, any order) with each of
+ * `steps` (the stage's rollout steps, oldest first) as one event.
+ */
+function stageEventsWithSteps(model, stage, journal, steps) {
+    const moves = journal
+        .filter(event => event.stage === stage)
+        .sort((a, b) => a.at.getTime() - b.at.getTime());
+    const claimed = new Map();
+    const own = [];
+    const moving = steps.filter(movesAlias);
+    for (const step of steps) {
+        const at = writtenAt(step);
+        if (movesAlias(step)) {
+            const next = moving[moving.indexOf(step) + 1];
+            const until = next === undefined ? Infinity : writtenAt(next);
+            const kind = step.kind === 'start' ? 'assignment' : 'unassignment';
+            const move = moves.find(event => !claimed.has(event) &&
+                event.kind === kind &&
+                event.version === step.version &&
+                event.at.getTime() >= at &&
+                event.at.getTime() < until);
+            if (move) {
+                claimed.set(move, step);
+                continue;
+            }
+        }
+        own.push(stepEvent(model, stage, step, at));
+    }
+    return [
+        ...journal.map(event => {
+            const step = claimed.get(event);
+            return step ? asStep(event, model, stage, step) : event;
+        }),
+        ...own
+    ];
+}
+/** The alias move a step made, as that step's event. */
+function asStep(event, model, stage, step) {
+    // The journal keeps the whole reason; the step, 120 characters of it.
+    const reason = typeof event.audit?.reason === 'string' ? event.audit.reason : step.reason;
+    return {
+        ...event,
+        summary: stepSummary(model, stage, step, reason),
+        audit: { ...event.audit, rollout: rolloutFacts(step), ...(reason ? { reason } : {}) }
+    };
+}
+/** A step that moved no alias, as an event of its own. */
+function stepEvent(model, stage, step, at) {
+    return {
+        kind: step.kind === 'abort' || step.kind === 'complete' ? 'unassignment' : 'assignment',
+        model,
+        version: step.version,
+        stage,
+        at: new Date(at),
+        by: step.by,
+        id: step.id,
+        summary: stepSummary(model, stage, step, step.reason),
+        audit: {
+            rollout: rolloutFacts(step),
+            actor: step.by,
+            ...(step.reason ? { reason: step.reason } : {})
+        }
+    };
+}
+/**
+ * A model's journal events (`moves`) with every stage's rollout steps in them, the stages found
+ * by their rollout tags in `tags` (`stageOf` names the stage an alias keeps).
+ */
+function withRolloutSteps(model, tags, moves, keys, stageOf) {
+    let events = [...moves];
+    for (const [key, value] of tags) {
+        const alias = keys.rolloutAlias(key);
+        if (alias === undefined)
+            continue;
+        const stage = stageOf(alias);
+        const steps = storedSteps(value, model, stage);
+        if (steps.length === 0)
+            continue;
+        const inStage = events.filter(event => event.stage === stage);
+        const others = events.filter(event => event.stage !== stage);
+        events = [...others, ...stageEventsWithSteps(model, stage, inStage, steps)];
+    }
+    return events;
 }
 
 ;// CONCATENATED MODULE: ./src/registry/mlflow/wire.ts
@@ -37165,6 +37351,7 @@ class StepBuilders {
 
 
 
+
 class MlflowRegistry {
     unityCatalog;
     legacyStages;
@@ -37310,6 +37497,7 @@ class MlflowRegistry {
             // One search says which holders still exist (and their runs), whatever the aliases.
             const existing = this.legacyStages || holders.length === 0 ? undefined : await this.rest.versionsOf(name);
             const stages = [];
+            const trusted = [];
             for (const [ref, holder] of holders) {
                 const mv = existing
                     ? existing.get(holder)
@@ -37321,9 +37509,24 @@ class MlflowRegistry {
                     continue;
                 }
                 const entry = trustedEntry(this.stageMap.journalOf(rm, ref.alias), holder, this.stageMap.previousAliasIn(rm, ref));
-                stages.push(entry
-                    ? { ...this.holders.holderFromEntry(name, ref, holder, entry), ...refOf(mv) }
-                    : unknownHolder(name, ref, mv));
+                if (!entry) {
+                    stages.push(unknownHolder(name, ref, mv));
+                    continue;
+                }
+                trusted.push({
+                    index: stages.length,
+                    entry,
+                    rollout: rm.tags.get(this.s.keys.rollout(ref.alias))
+                });
+                stages.push({ ...this.holders.holderFromEntry(name, ref, holder, entry), ...refOf(mv) });
+            }
+            // Each holder's audit record, read as history reads it; a running rollout's facts.
+            const records = await this.holders.storedRecords(name, trusted.map(t => t.entry), [...(existing?.values() ?? [])]);
+            for (const { index, entry, rollout } of trusted) {
+                const record = records.get(entry.id);
+                const held = stages[index];
+                const withRecord = record ? { ...held, audit: { ...held.audit, record } } : held;
+                stages[index] = holderInRollout(withRecord, rollout);
             }
             stages.sort((a, b) => compareText(a.stage, b.stage));
             result.push({ model: name, deprecated: false, stages });
@@ -37354,8 +37557,10 @@ class MlflowRegistry {
             }
             const versions = [...(await this.rest.versionsOf(name)).values()];
             const records = await this.holders.storedRecords(name, journal.map(j => j.entry), versions);
-            for (const { ref, entry } of journal) {
-                const event = this.holders.entryEvent(name, ref, entry, records.get(entry.id));
+            const moves = journal.map(({ ref, entry }) => this.holders.entryEvent(name, ref, entry, records.get(entry.id)));
+            // Each rollout step as one event (rollout-read.ts), the alias move it made included.
+            const stageOf = (alias) => this.stageMap.stageOfAlias(alias, this.stageMap.journalOf(rm, alias));
+            for (const event of withRolloutSteps(name, rm.tags, moves, this.s.keys, stageOf)) {
                 events.push({ event, order: events.length });
             }
             for (const mv of versions) {
@@ -39685,10 +39890,11 @@ async function rollout(context, policy, options) {
     const done = result.written || result.reason === 'dry run';
     const evaluation = start?.judged.evaluation;
     return {
+        // A re-run of a workflow run's job: the step that run recorded, not the one planned now.
         ...rollout_outcome({
             model,
             stage,
-            step,
+            step: result.recorded ?? step,
             steps,
             result,
             ...stateOf(steps),

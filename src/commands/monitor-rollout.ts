@@ -185,13 +185,16 @@ export async function driveRollout(
     ...(champion !== undefined ? { champion } : {}),
     dryRun: options.dryRun
   })
-  result.step = step
+  // A re-run of a workflow run: the step that run recorded, not the one planned now.
+  const taken = written.recorded ?? step
+  result.step = taken
   result.result = written
   const facts = { written: written.written, dryRun: options.dryRun }
   if (decision.kind === 'advance') {
-    result.action = { kind: 'advance', from: state.percent, to: step.percent, ...facts }
+    const from = taken.from ?? state.percent
+    result.action = { kind: 'advance', from, to: taken.percent, ...facts }
   } else if (decision.kind === 'hold') {
-    result.action = { kind: 'hold', percent: state.percent, ...facts }
+    result.action = { kind: 'hold', percent: taken.percent, ...facts }
   } else if (decision.kind === 'abort') {
     result.action = { kind: 'abort', from: state.percent, ...facts }
   } else if (decision.kind === 'complete') {

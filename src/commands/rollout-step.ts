@@ -1,4 +1,6 @@
+import type { RunFacts } from '../audit/record.js'
 import type { RolloutStepRequest, WriteResult } from '../registry/port.js'
+import { isRunId, recordedByRun } from '../rollout/steps.js'
 import type { RegistryContext } from './registry-context.js'
 
 /**
@@ -6,6 +8,8 @@ import type { RegistryContext } from './registry-context.js'
  * records it (or finds it recorded already), and a step it wrote is handed to the serving
  * layer's hook, when the root gave one (`RegistryContext.rolloutHandoff`: a GitHub Deployment, a
  * `repository_dispatch`, built elsewhere). A dry run or a step recorded already hands nothing.
+ * In the action every step is stored with its workflow run, so a re-run of the job writes nothing
+ * twice (rollout/steps.ts `decideStep`).
  */
 export interface RecordedStep {
   model: string
@@ -22,8 +26,26 @@ export interface RecordedStep {
 
 export type RolloutHandoff = (recorded: RecordedStep) => Promise<void>
 
+/**
+ * The registry's answer; on a re-run of a workflow run's job, also the step that run recorded
+ * (what to report and output: the step planned now may be a later one, as the registry moved on).
+ */
+export type StepWriteResult = WriteResult & { recorded?: RolloutStepRequest }
+
+/**
+ * The workflow run's id, from its URL (`…/actions/runs/<GITHUB_RUN_ID>`, the same on every
+ * attempt); none outside a workflow run (the CLI's run facts have no URL).
+ */
+export function runIdOf(runFacts: RunFacts | undefined): string | undefined {
+  const id = /\/actions\/runs\/([^/?#]+)$/.exec(runFacts?.runUrl ?? '')?.[1]
+  return isRunId(id) ? id : undefined
+}
+
 export async function recordStep(
-  context: Pick<RegistryContext, 'registry' | 'actor' | 'actorEmail' | 'rolloutHandoff'>,
+  context: Pick<
+    RegistryContext,
+    'registry' | 'actor' | 'actorEmail' | 'rolloutHandoff' | 'runFacts'
+  >,
   request: {
     model: string
     stage: string
@@ -32,8 +54,10 @@ export async function recordStep(
     champion?: string
     dryRun?: boolean
   }
-): Promise<WriteResult> {
-  const { model, stage, step, reason } = request
+): Promise<StepWriteResult> {
+  const { model, stage, reason } = request
+  const run = runIdOf(context.runFacts)
+  const step: RolloutStepRequest = run === undefined ? request.step : { ...request.step, run }
   const result = await context.registry.recordRolloutStep(
     model,
     stage,
@@ -45,6 +69,16 @@ export async function recordStep(
     },
     request.dryRun ? { dryRun: true } : {}
   )
+  if (!result.written && result.reason === 'step already recorded' && run !== undefined) {
+    const mine = recordedByRun(await context.registry.rolloutSteps(model, stage), step)
+    if (mine) {
+      const { kind, version, percent, from } = mine
+      return {
+        ...result,
+        recorded: { kind, version, percent, ...(from === undefined ? {} : { from }), run }
+      }
+    }
+  }
   if (result.written && context.rolloutHandoff) {
     await context.rolloutHandoff({
       model,

@@ -156,10 +156,11 @@ export async function rollout(
   const done = result.written || result.reason === 'dry run'
   const evaluation = start?.judged.evaluation
   return {
+    // A re-run of a workflow run's job: the step that run recorded, not the one planned now.
     ...outcome({
       model,
       stage,
-      step,
+      step: result.recorded ?? step,
       steps,
       result,
       ...stateOf(steps),

@@ -15,6 +15,11 @@ export interface RolloutStepRequest {
   percent: number
   /** The share before the step (advance: the step it leaves), so a stale plan is refused. */
   from?: number
+  /**
+   * The workflow run that takes the step (the action: GITHUB_RUN_ID, the same on every attempt of
+   * the run), stored with it so a re-run of the job writes nothing twice; none on the CLI.
+   */
+  run?: string
 }
 
 /** A rollout step as the registry keeps it. */

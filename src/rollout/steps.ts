@@ -39,12 +39,20 @@ export function rolloutFacts(step: RolloutStepRequest): Record<string, unknown> 
   return {
     step: step.kind,
     percent: step.percent,
-    ...(step.from === undefined ? {} : { from: step.from })
+    ...(step.from === undefined ? {} : { from: step.from }),
+    ...(step.run === undefined ? {} : { run: step.run })
   }
 }
 
 const isPercent = (value: unknown): value is number =>
   typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 100
+
+/**
+ * A workflow run's id as a step stores it (GITHUB_RUN_ID is a number; kept short, so MLflow's
+ * compact entries still fit Unity Catalog's tag values).
+ */
+export const isRunId = (value: unknown): value is string =>
+  typeof value === 'string' && /^[\w.-]{1,64}$/.test(value)
 
 /**
  * The step an event records, when its stored audit carries valid `rollout` facts; undefined
@@ -53,7 +61,7 @@ const isPercent = (value: unknown): value is number =>
 export function stepOfEvent(event: StepEvent): RolloutStep | undefined {
   const facts = event.audit?.rollout
   if (!facts || typeof facts !== 'object' || Array.isArray(facts)) return undefined
-  const { step, percent, from } = facts as Record<string, unknown>
+  const { step, percent, from, run } = facts as Record<string, unknown>
   if (!STEP_KINDS.includes(step as RolloutStepKind) || !isPercent(percent)) return undefined
   if (from !== undefined && !isPercent(from)) return undefined
   if (event.version === undefined || event.stage === undefined) return undefined
@@ -65,6 +73,8 @@ export function stepOfEvent(event: StepEvent): RolloutStep | undefined {
     kind: step as RolloutStepKind,
     percent,
     ...(from === undefined ? {} : { from }),
+    // A run that is no run id is left out: the step stays, as one no run took.
+    ...(isRunId(run) ? { run } : {}),
     at: event.at,
     by: event.by,
     ...(typeof reason === 'string' ? { reason } : {}),
@@ -116,18 +126,35 @@ export const isActive = (state: RolloutState): boolean =>
   state.phase === 'running' || state.phase === 'held'
 
 /**
+ * The step of the same kind that `request`'s workflow run recorded already in the stage, if
+ * any (newest first): the request is then a re-run of that run's job (GitHub's "Re-run job"
+ * keeps GITHUB_RUN_ID), whatever happened since. Never for a request without a run (the CLI).
+ */
+export function recordedByRun(
+  steps: readonly RolloutStep[],
+  request: RolloutStepRequest
+): RolloutStep | undefined {
+  if (request.run === undefined) return undefined
+  return [...steps].reverse().find(s => s.run === request.run && s.kind === request.kind)
+}
+
+/**
  * Judges `request` against the stage's recorded steps: `write` when it is the next step,
- * `{ noop }` when it is already recorded (a re-run), and a refusal (exit 2; exit 3 when there is
- * no rollout to act on) when it does not follow from them.
+ * `{ noop }` when it is already recorded (a re-run: the same step again, or a step of the same
+ * kind taken by the same workflow run, even once `min_step_duration` has passed or the registry
+ * moved on), and a refusal (exit 2; exit 3 when there is no rollout to act on) when it does not
+ * follow from them.
  */
 export function decideStep(
   steps: readonly RolloutStep[],
   request: RolloutStepRequest,
   where: { model: string; stage: string }
 ): 'write' | { noop: StepNoWrite } {
+  const repeat: { noop: StepNoWrite } = { noop: 'step already recorded' }
+  // A run takes one step of each kind in a stage: its re-run writes nothing twice.
+  if (recordedByRun(steps, request)) return repeat
   const state = rolloutState(steps)
   const name = `${where.model} ${where.stage}`
-  const repeat: { noop: StepNoWrite } = { noop: 'step already recorded' }
   if (request.kind === 'start') {
     if (state && isActive(state)) {
       if (state.version === request.version) return repeat

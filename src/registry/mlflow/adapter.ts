@@ -81,6 +81,7 @@ import { appliedEntries, decodeJournal, holderEntry, previousAfterRollback } fro
 import { assertVersion } from './names.js'
 import { Planner, type Decision, type Plan } from './plan.js'
 import { readRolloutSteps, recordMlflowRolloutStep } from './rollout.js'
+import { holderInRollout, withRolloutSteps } from './rollout-read.js'
 import { decodeRemovalMark, isRemovalMark } from './removal-mark.js'
 import type { RegisterFromRun } from './register-run.js'
 import { registerFromRun } from './register-run.js'
@@ -278,6 +279,8 @@ export class MlflowRegistry implements Registry, ModelSource {
       const existing =
         this.legacyStages || holders.length === 0 ? undefined : await this.rest.versionsOf(name)
       const stages: StageHolder[] = []
+      const trusted: Array<{ index: number; entry: JournalEntry; rollout?: string | undefined }> =
+        []
       for (const [ref, holder] of holders) {
         const mv = existing
           ? existing.get(holder)
@@ -293,11 +296,28 @@ export class MlflowRegistry implements Registry, ModelSource {
           holder,
           this.stageMap.previousAliasIn(rm, ref)
         )
-        stages.push(
-          entry
-            ? { ...this.holders.holderFromEntry(name, ref, holder, entry), ...refOf(mv) }
-            : unknownHolder(name, ref, mv)
-        )
+        if (!entry) {
+          stages.push(unknownHolder(name, ref, mv))
+          continue
+        }
+        trusted.push({
+          index: stages.length,
+          entry,
+          rollout: rm.tags.get(this.s.keys.rollout(ref.alias))
+        })
+        stages.push({ ...this.holders.holderFromEntry(name, ref, holder, entry), ...refOf(mv) })
+      }
+      // Each holder's audit record, read as history reads it; a running rollout's facts.
+      const records = await this.holders.storedRecords(
+        name,
+        trusted.map(t => t.entry),
+        [...(existing?.values() ?? [])]
+      )
+      for (const { index, entry, rollout } of trusted) {
+        const record = records.get(entry.id)
+        const held = stages[index] as StageHolder
+        const withRecord = record ? { ...held, audit: { ...held.audit, record } } : held
+        stages[index] = holderInRollout(withRecord, rollout)
       }
       stages.sort((a, b) => compareText(a.stage, b.stage))
       result.push({ model: name, deprecated: false, stages })
@@ -328,8 +348,13 @@ export class MlflowRegistry implements Registry, ModelSource {
         journal.map(j => j.entry),
         versions
       )
-      for (const { ref, entry } of journal) {
-        const event = this.holders.entryEvent(name, ref, entry, records.get(entry.id))
+      const moves = journal.map(({ ref, entry }) =>
+        this.holders.entryEvent(name, ref, entry, records.get(entry.id))
+      )
+      // Each rollout step as one event (rollout-read.ts), the alias move it made included.
+      const stageOf = (alias: string) =>
+        this.stageMap.stageOfAlias(alias, this.stageMap.journalOf(rm, alias))
+      for (const event of withRolloutSteps(name, rm.tags, moves, this.s.keys, stageOf)) {
         events.push({ event, order: events.length })
       }
       for (const mv of versions) {

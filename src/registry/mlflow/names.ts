@@ -88,6 +88,8 @@ export interface TagKeys {
   readonly candidateDigest: string
   /** Recognises a history key, giving back its alias part. */
   historyAlias(key: string): string | undefined
+  /** Recognises a rollout key, giving back its alias part. */
+  rolloutAlias(key: string): string | undefined
 }
 
 export function tagKeys(unityCatalog: boolean): TagKeys {
@@ -103,7 +105,8 @@ export function tagKeys(unityCatalog: boolean): TagKeys {
       archived: 'archived',
       signature: ['modelgate_signature'],
       candidateDigest: 'modelgate_candidate_digest',
-      historyAlias: key => (key.startsWith('modelgate_history_') ? key.slice(18) : undefined)
+      historyAlias: key => (key.startsWith('modelgate_history_') ? key.slice(18) : undefined),
+      rolloutAlias: key => (key.startsWith('modelgate_rollout_') ? key.slice(18) : undefined)
     }
   }
   return {
@@ -116,7 +119,8 @@ export function tagKeys(unityCatalog: boolean): TagKeys {
     archived: 'archived',
     signature: ['modelgate.signature', 'modelgate_signature'],
     candidateDigest: 'modelgate.candidate_digest',
-    historyAlias: key => (key.startsWith('modelgate.history.') ? key.slice(18) : undefined)
+    historyAlias: key => (key.startsWith('modelgate.history.') ? key.slice(18) : undefined),
+    rolloutAlias: key => (key.startsWith('modelgate.rollout.') ? key.slice(18) : undefined)
   }
 }
 

@@ -24,7 +24,17 @@ import type {
   WriteResult
 } from '../port.js'
 import { runWrite } from '../write-protocol.js'
-import { STEP_KINDS, decideStep, rolloutFacts } from '../../rollout/steps.js'
+import {
+  STEP_KINDS,
+  decideStep,
+  isActive,
+  isRunId,
+  rolloutFacts,
+  rolloutState,
+  type RolloutState
+} from '../../rollout/steps.js'
+// The one wording of a step, git's tag summary (`Advance rollout of m v2 in canary from 5% to 10%`).
+import { stepSummary } from '../git/rollout.js'
 import { byteLength } from './names.js'
 import type { MlflowRest } from './rest.js'
 
@@ -39,6 +49,8 @@ interface Stored {
   t: number
   b: string
   r?: string
+  /** The workflow run that took the step (GITHUB_RUN_ID), so its re-run writes nothing twice. */
+  u?: string
 }
 
 const MAX_REASON = 120
@@ -98,8 +110,21 @@ function toStep(model: string, stage: string, s: Stored): RolloutStep {
     at: new Date(s.t * 1000),
     by: s.b,
     ...(s.r === undefined ? {} : { reason: s.r }),
+    // A run that is no run id is left out: the step stays, as one no run took.
+    ...(isRunId(s.u) ? { run: s.u } : {}),
     id: s.i
   }
+}
+
+/** The steps a stage's tag value keeps, oldest first. */
+export function storedSteps(
+  value: string | undefined,
+  model: string,
+  stage: string
+): RolloutStep[] {
+  return decode(value)
+    .reverse()
+    .map(s => toStep(model, stage, s))
 }
 
 /** The stage's steps, oldest first. */
@@ -110,23 +135,29 @@ export async function readRolloutSteps(
   key: string
 ): Promise<RolloutStep[]> {
   const rm = await rest.readModelIfAny(model)
-  return decode(rm?.tags.get(key))
-    .reverse()
-    .map(s => toStep(model, stage, s))
+  return storedSteps(rm?.tags.get(key), model, stage)
 }
 
-/** The list with `entry` first, earlier rollouts (then the current one's oldest holds) dropped to fit. */
+/**
+ * The list with `entry` first, fitted to the tag: earlier rollouts are dropped first, then the
+ * runs of the current rollout's older steps (oldest first: a re-run comes soon after its run);
+ * a current rollout that still does not fit is refused.
+ */
 function encode(entry: Stored, list: Stored[], limit: number): string {
   const all = [entry, ...list]
   const currentStart = all.findIndex(s => s.k === 'start')
   let kept = all
-  while (byteLength(JSON.stringify(kept)) > limit) {
-    if (kept.length > currentStart + 1 && currentStart >= 0) kept = kept.slice(0, -1)
-    else {
-      throw new InvalidInputError(
-        `The rollout's steps no longer fit in one registry tag (${limit} characters): start a new rollout.`
-      )
-    }
+  const fits = () => byteLength(JSON.stringify(kept)) <= limit
+  while (!fits() && currentStart >= 0 && kept.length > currentStart + 1) kept = kept.slice(0, -1)
+  for (let i = kept.length - 1; i > 0 && !fits(); i--) {
+    const older = { ...(kept[i] as Stored) }
+    delete older.u
+    kept = [...kept.slice(0, i), older, ...kept.slice(i + 1)]
+  }
+  if (!fits()) {
+    throw new InvalidInputError(
+      `The rollout's steps no longer fit in one registry tag (${limit} characters): start a new rollout.`
+    )
   }
   return JSON.stringify(kept)
 }
@@ -146,7 +177,7 @@ function eventOf(
     at: new Date(s.t * 1000),
     by: s.b,
     id: s.i,
-    summary: `${s.k} rollout of ${model} ${s.v} in ${stage} at ${s.p}%${s.r ? `: ${s.r}` : ''}`,
+    summary: stepSummary(model, stage, toStep(model, stage, s), s.r),
     audit: { rollout: facts, actor: s.b, ...(s.r ? { reason: s.r } : {}) }
   }
 }
@@ -154,6 +185,13 @@ function eventOf(
 interface View {
   list: Stored[]
   raw: string | undefined
+}
+
+/** Whether the rollout stands at `step`: its start while it runs, its abort or completion after. */
+function standsAt(state: RolloutState | undefined, step: RolloutStepRequest): boolean {
+  if (!state || state.version !== step.version) return false
+  if (step.kind === 'start') return isActive(state)
+  return state.phase === (step.kind === 'abort' ? 'aborted' : 'complete')
 }
 
 export async function recordMlflowRolloutStep(
@@ -172,13 +210,17 @@ export async function recordMlflowRolloutStep(
     ...(step.from === undefined ? {} : { f: step.from }),
     t: Math.floor(deps.now() / 1000),
     b: actorName(facts).slice(0, MAX_ACTOR),
-    ...(facts.reason ? { r: facts.reason.slice(0, MAX_REASON) } : {})
+    ...(facts.reason ? { r: facts.reason.slice(0, MAX_REASON) } : {}),
+    ...(step.run === undefined ? {} : { u: step.run })
   })
   const read = async (): Promise<View> => {
     const rm = await deps.rest.fetchModel(model)
     const raw = rm.tags.get(deps.key)
     return { list: decode(raw), raw }
   }
+  // The steps the last attempt judged against: a step recorded already is finished only when it
+  // is where the rollout stands (a run's re-run after a new rollout began moves no alias).
+  let judged: RolloutStep[] = []
   const result = await runWrite<View, { view: View; entry: Stored }, View>(
     {
       model,
@@ -187,6 +229,7 @@ export async function recordMlflowRolloutStep(
       read: async (_attempt, lost) => lost ?? read(),
       decide: view => {
         const steps = [...view.list].reverse().map(s => toStep(model, stage, s))
+        judged = steps
         const decided = decideStep(steps, step, { model, stage })
         if (decided !== 'write') return decided
         return {
@@ -216,6 +259,7 @@ export async function recordMlflowRolloutStep(
   if (options.dryRun || (!result.written && result.reason !== 'step already recorded')) {
     return result
   }
+  if (!result.written && !standsAt(rolloutState(judged), step)) return result
   // The alias follows the step; a re-run finishes what a stopped run left.
   const moved =
     step.kind === 'start'
