@@ -194,7 +194,9 @@ describe('status and history read the steps (rollout-read.ts)', () => {
       // A start or complete is the alias move it made (the journal's event id).
       expect(events[0]?.id).toMatch(/@canary#/)
       expect(events[2]?.id).toMatch(/@canary#/)
-      expect(events[0]?.summary).toBe(`Complete rollout of ${model} 2 in canary: full traffic`)
+      expect(events[0]?.summary).toBe(
+        `Complete rollout of ${model} 2 in canary: moved on to the next stage`
+      )
     }
   )
 
