@@ -86564,14 +86564,17 @@ function variant(settings, command) {
 function blockedLine(run) {
     if (run.command === 'monitor') {
         const what = run.exitCode === errors/* ExitCode */.yU.MonitorRolledBack
-            ? 'a breach rolled a stage back automatically'
+            ? 'a breach rolled a stage back or aborted a rollout automatically'
             : run.exitCode === errors/* ExitCode */.yU.MonitorNeedsPerson
                 ? 'a breach needs a person (see why in the report)'
                 : 'blocked';
-        return `ModelGate monitor: ${what}; see the report.`;
+        return `ModelGate monitor: ${what}; see the report.${run.handOffFailed ? HAND_OFF_FAILED : ''}`;
     }
     return `ModelGate ${run.command}: ${run.stage ?? 'the'} promotion is ${run.decision ?? 'blocked'}; see the report.`;
 }
+/** Said with the monitor's own failure when its hand-off failed too: both are facts to act on. */
+const HAND_OFF_FAILED = ' And the hand-off to serving failed (the annotation "ModelGate hand-off to serving" says what to do):' +
+    ' serving may not have been told, so the traffic may not match the registry: it may still reach a version taken out.';
 /** A failure no ModelGate error named (a bug, or a throw from a dependency). */
 function unexpectedFailureLine(message) {
     return `ModelGate failed unexpectedly: ${message}`;
@@ -86735,6 +86738,7 @@ async function run() {
         // Hand-off to serving, after the registry write and its report: a failure fails the step
         // (the write stays; docs/rollout.md, "Hand-off to serving").
         const handOff = runner.handOff;
+        let handOffFailed = false;
         if (handOff?.enabled) {
             await lib_core/* group */.Os(HAND_OFF_GROUP_TITLE, () => handOff.announceWritten(kept.records()));
             const failed = handOff.failure();
@@ -86742,6 +86746,7 @@ async function run() {
                 // One annotation, titled (setFailed would add a second, untitled one with the same text).
                 lib_core/* error */.z3((0,log/* neutraliseCommands */.$B)(failed.message), { title: HAND_OFF_ANNOTATION_TITLE });
                 process.exitCode = failed.permission ? errors/* ExitCode */.yU.Permission : errors/* ExitCode */.yU.Blocked;
+                handOffFailed = true;
             }
         }
         if (outcome.exitCode >= errors/* ExitCode */.yU.Blocked) {
@@ -86749,9 +86754,12 @@ async function run() {
                 command: settings.command,
                 stage: settings.stage,
                 decision: outcome.decision,
-                exitCode: outcome.exitCode
+                exitCode: outcome.exitCode,
+                handOffFailed
             });
-            if (settings.failOnBlocked)
+            // A failed hand-off fails the step anyway: then its code is the run's own (a monitor's 5
+            // or 6 says what happened to the model; the hand-off's 4 or 2 would hide it).
+            if (settings.failOnBlocked || handOffFailed)
                 fail(message, outcome.exitCode);
             else
                 main_log.warning(message);
