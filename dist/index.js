@@ -63481,6 +63481,9 @@ const AuditRecord = object({
     timestamp: iso_datetime(),
     reason: schemas_string().nullable().describe('Why: required for rollbacks and forced promotions.'),
     monitor: MonitorEvidence.optional(),
+    rollout: object({ step: schemas_enum(['start', 'advance', 'hold', 'abort', 'complete']) })
+        .optional()
+        .describe('A refused `command: rollout` (the actor had no right): the step attempted. Rollout steps written are registry events of their own, not audit records.'),
     modelScan: object({
         findings: array(object({
             location: schemas_string(),
@@ -63586,7 +63589,7 @@ function scanRecord(gates) {
     const findings = gates.find(gate => gate.gate === 'model_scan')?.findings;
     return findings?.length ? { modelScan: { findings } } : {};
 }
-/** The record of a rollback, or of a refused rollback or forced promotion. */
+/** The record of a rollback, or of a refused rollback, forced promotion or rollout step. */
 function rollbackAudit(input) {
     return AuditRecord.parse({
         schema: AUDIT_SCHEMA,
@@ -63605,7 +63608,8 @@ function rollbackAudit(input) {
         trainingData: null,
         featureView: null,
         pullRequest: input.run.pullRequest ? { ...input.run.pullRequest, approvers: [] } : null,
-        ...common(input.actor, input.run, input.at, input.reason)
+        ...common(input.actor, input.run, input.at, input.reason),
+        ...(input.rolloutStep ? { rollout: { step: input.rolloutStep } } : {})
     });
 }
 /**
@@ -84406,9 +84410,7 @@ async function requireRollbackRight(settings, context) {
     }
     catch (error) {
         // The rights could not be read: a refused attempt, recorded like a denial.
-        if (settings.command !== 'rollout') {
-            context.audits.add(deniedAudit(settings, context, undefined, (0,errors/* errorMessage */.gJ)(error)));
-        }
+        context.audits.add(deniedAudit(settings, context, undefined, (0,errors/* errorMessage */.gJ)(error)));
         throw error;
     }
     const decision = await checkRollbackPermission(github.access, context.actor, policy?.rollback?.allowed);
@@ -84418,9 +84420,7 @@ async function requireRollbackRight(settings, context) {
         summary: decision.reason
     };
     if (!decision.allowed) {
-        if (settings.command !== 'rollout') {
-            context.audits.add(deniedAudit(settings, context, policy, decision.reason));
-        }
+        context.audits.add(deniedAudit(settings, context, policy, decision.reason));
         throw new errors/* PermissionError */.i_(dispatch_refusedText(decision.reason, context));
     }
     context.logger?.info(allowedLine(decision.reason, context));
@@ -84442,12 +84442,16 @@ function requireKnownActor(settings, context) {
     if (attempt === undefined)
         return;
     const reason = unknownRerunReason(attempt, context.initialActor);
-    if (settings.command !== 'register' && settings.command !== 'rollout') {
+    if (settings.command !== 'register') {
         context.audits.add(deniedAudit(settings, { ...context, actor: 'unknown' }, undefined, reason));
     }
     throw new errors/* PermissionError */.i_(unknownRerunRefusal(reason));
 }
-/** The record of a rollback or forced promotion refused before the registry was touched. */
+/**
+ * The record of a rollback, forced promotion or rollout step refused before the registry was
+ * touched: kind `refused`, decision `denied`, the permission gate failed; a rollout step's
+ * record names the step attempted (`rollout.step`).
+ */
 function deniedAudit(settings, context, policy, reason) {
     return rollbackAudit({
         model: settings.model ?? policy?.model ?? 'unknown',
@@ -84460,7 +84464,8 @@ function deniedAudit(settings, context, policy, reason) {
         actor: context.actor,
         reason: settings.reason,
         run: runFactsOf(context),
-        at: new Date()
+        at: new Date(),
+        ...(settings.command === 'rollout' ? { rolloutStep: settings.step } : {})
     });
 }
 /**

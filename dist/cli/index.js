@@ -25900,6 +25900,9 @@ const AuditRecord = object({
     timestamp: iso_datetime(),
     reason: schemas_string().nullable().describe('Why: required for rollbacks and forced promotions.'),
     monitor: MonitorEvidence.optional(),
+    rollout: object({ step: schemas_enum(['start', 'advance', 'hold', 'abort', 'complete']) })
+        .optional()
+        .describe('A refused `command: rollout` (the actor had no right): the step attempted. Rollout steps written are registry events of their own, not audit records.'),
     modelScan: object({
         findings: array(object({
             location: schemas_string(),
@@ -26005,7 +26008,7 @@ function scanRecord(gates) {
     const findings = gates.find(gate => gate.gate === 'model_scan')?.findings;
     return findings?.length ? { modelScan: { findings } } : {};
 }
-/** The record of a rollback, or of a refused rollback or forced promotion. */
+/** The record of a rollback, or of a refused rollback, forced promotion or rollout step. */
 function rollbackAudit(input) {
     return AuditRecord.parse({
         schema: AUDIT_SCHEMA,
@@ -26024,7 +26027,8 @@ function rollbackAudit(input) {
         trainingData: null,
         featureView: null,
         pullRequest: input.run.pullRequest ? { ...input.run.pullRequest, approvers: [] } : null,
-        ...common(input.actor, input.run, input.at, input.reason)
+        ...common(input.actor, input.run, input.at, input.reason),
+        ...(input.rolloutStep ? { rollout: { step: input.rolloutStep } } : {})
     });
 }
 /**
