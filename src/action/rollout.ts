@@ -63,7 +63,7 @@ function rolloutOutputs(outcome: RolloutOutcome): Record<string, string> {
  * The outputs of a monitor run's rollout steps (taken, or found recorded already): nothing when
  * it only waited, reported readiness, or had nothing to drive. One run may drive several stages
  * (a shadow and a canary): the single outputs are the **most severe** step's (abort, then hold,
- * then the rest; between equals the policy's first stage), so a deploy workflow reading only them
+ * then the rest; between equals a canary's, then the policy's first stage), so a deploy workflow reading only them
  * never misses an abort, and `rollout-stage` names its stage; `rollout-steps` lists every step.
  */
 export function monitorRolloutOutputs(
@@ -76,6 +76,7 @@ export function monitorRolloutOutputs(
     return [
       {
         stage: r.stage,
+        type: r.type,
         step: r.step.kind,
         percent: r.step.percent,
         version: r.step.version,
@@ -90,13 +91,19 @@ export function monitorRolloutOutputs(
   return worst ? stepOutputs(worst, steps) : {}
 }
 
-/** How much a step matters to serving: an abort must never be hidden by another stage's step. */
+/**
+ * How much a step matters to serving: an abort must never be hidden by another stage's step;
+ * between equal steps a canary's (it carries traffic) comes before a shadow's (it carries none).
+ */
 function severity(facts: StepFacts): number {
-  return facts.step === 'abort' ? 2 : facts.step === 'hold' ? 1 : 0
+  const step = facts.step === 'abort' ? 2 : facts.step === 'hold' ? 1 : 0
+  return step * 2 + (facts.type === 'shadow' ? 0 : 1)
 }
 
 interface StepFacts {
   stage: string
+  /** A monitor run's rollout type; a step by hand names one stage and needs none. */
+  type?: 'shadow' | 'canary'
   step: string
   percent: number
   version: string
