@@ -195,8 +195,19 @@ describe('command: monitor (bundled action, real Prometheus, git registry)', () 
   })
 
   it('a scheduled run rolls the breached version back: exit 5, pushed, summary and record', async () => {
-    const run = await action(T1 + 45 * MINUTE, 'schedule')
+    // Its hand-off to serving fails (asked for, but the run has no token), and 5 and 6 are only
+    // warnings here: the step fails all the same, with the rollback's 5 (not the hand-off's 4),
+    // and says both.
+    const run = await action(T1 + 45 * MINUTE, 'schedule', {
+      'INPUT_DISPATCH-EVENT-TYPE': 'modelgate-deploy',
+      'INPUT_FAIL-ON-BLOCKED': 'false'
+    })
     expect(run.exitCode).toBe(5)
+    expect(run.stdout).toMatch(
+      /^::error::ModelGate monitor: a breach rolled a stage back or aborted a rollout automatically; see the report\. And the hand-off to serving failed/m
+    )
+    expect(run.stdout).toContain('::error title=ModelGate hand-off to serving::')
+    expect(run.stdout).toContain('svc v1.0.0 at 100%25 of production (rolled back from v1.1.0)')
     expect(run.summary).toContain('### production: ❌ breach')
     expect(run.summary).toContain('**Rolled back automatically** to v1.0.0.')
     // The audit record as the job summary shows it, and the registry's record on origin.

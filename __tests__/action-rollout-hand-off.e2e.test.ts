@@ -3,7 +3,9 @@
 // by a scheduled `monitor` run creates a GitHub Deployment to <model>/canary per step, with the
 // step's traffic share in the payload, and sends a repository_dispatch event with the same
 // payload; the monitor's automatic abort (one segment breaching) gives its deployment a failure
-// status and tells serving 0%. The monitor reads a time-series file; each run's clock is shifted.
+// status and tells serving 0%. A hand-off that fails on a step (by `command: rollout`, or on the
+// monitor's abort) leaves the step written and fails the run loudly; the abort keeps exit 5.
+// The monitor reads a time-series file; each run's clock is shifted.
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -29,6 +31,19 @@ const CLOCK = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers/s
 const MINUTE = 60
 const T0 = BASE_SECONDS
 const HAND_OFF = { deployments: 'true', 'dispatch-event-type': 'modelgate-deploy' }
+const NO_DEPLOYMENTS = 'ghs_without_deployments_write'
+const NO_CONTENTS = 'ghs_without_contents_write'
+
+/** The hand-off's annotation, one workflow command, with its newlines back. */
+function handOffAnnotation(stdout: string): string {
+  return (
+    stdout.split('\n').find(l => l.startsWith('::error title=ModelGate hand-off to serving::')) ??
+    ''
+  )
+    .replace(/%0A/g, '\n')
+    .replace(/%0D/g, '\r')
+    .replace(/%25/g, '%')
+}
 
 const POLICY = `model: fraud
 path: model
@@ -81,11 +96,17 @@ describe('rollout steps handed to serving (bundled action)', () => {
     SHIFTED_CLOCK_START_MS: String(seconds * 1000)
   })
   const runUrl = (id: string) => `https://github.com/acme/models/actions/runs/${id}`
-  const monitorRun = (seconds: number) =>
+  const monitorRun = (seconds: number, token?: string) =>
     runAction(
-      { command: 'monitor', policy: 'policy.yml', ...HAND_OFF },
+      {
+        command: 'monitor',
+        policy: 'policy.yml',
+        ...HAND_OFF,
+        ...(token ? { 'github-token': token } : {})
+      },
       {
         ...workspace.env(sha, clock(seconds)),
+        ...(token ? { 'INPUT_GITHUB-TOKEN': token } : {}),
         ...schedule.env,
         GITHUB_ACTOR: 'octocat',
         GITHUB_WORKFLOW: 'monitor',
@@ -101,6 +122,14 @@ describe('rollout steps handed to serving (bundled action)', () => {
     sha = workspace.commits[1] as string
     repo = workspace.gh.state.repo('acme/models')
     for (const commit of workspace.commits) repo.addCommit(commit)
+    workspace.gh.state.addToken(NO_DEPLOYMENTS, {
+      kind: 'github-token',
+      deniedPermissions: ['deployments']
+    })
+    workspace.gh.state.addToken(NO_CONTENTS, {
+      kind: 'github-token',
+      deniedPermissions: ['contents']
+    })
     await writeFile(path.join(clone.dir, 'metrics.csv'), metricsCsv())
     await gitOk(clone.git, ['config', 'user.name', 'Test User'])
     await gitOk(clone.git, ['config', 'user.email', 'test@example.com'])
@@ -217,14 +246,57 @@ describe('rollout steps handed to serving (bundled action)', () => {
     workspace.gh.assertNoViolations()
   })
 
-  it("the monitor's automatic abort (the eu segment breaching) is a failure status at 0%", async () => {
-    const run = await monitorRun(T0 + 70 * MINUTE)
+  it('a hold by command: rollout whose Deployment GitHub refuses: the hold is written, the step fails (exit 4) saying so', async () => {
+    const tags = await remoteTags(clone)
+    const run = await runAction(
+      {
+        command: 'rollout',
+        policy: 'policy.yml',
+        stage: 'canary',
+        step: 'hold',
+        reason: 'looking at the eu dashboards',
+        ...HAND_OFF,
+        'github-token': NO_DEPLOYMENTS
+      },
+      workspace.env(sha, {
+        ...clock(T0 + 20 * MINUTE),
+        'INPUT_GITHUB-TOKEN': NO_DEPLOYMENTS,
+        GITHUB_SERVER_URL: 'https://github.com',
+        GITHUB_RUN_ID: 'hold'
+      }),
+      clone.dir
+    )
+    expect(run.exitCode).toBe(4)
+    // The hold is in the registry, and its outputs are set: the hand-off undid nothing.
+    expect(await remoteTags(clone)).not.toEqual(tags)
+    expect(run.outputs).toMatchObject({ 'rollout-step': 'hold', 'traffic-percent': '10' })
+    const annotation = handOffAnnotation(run.stdout)
+    expect(annotation).toContain('IS written and was NOT undone')
+    expect(annotation).toContain(
+      'fraud v1.1.0 at 10% of canary (rollout step hold): Deployment: failed'
+    )
+    expect(annotation).toContain('dispatch: sent (modelgate-deploy)')
+    expect(annotation).toMatch(/deployments: write/)
+    expect(run.stdout.match(/^::error/gm)).toHaveLength(1)
+    expect(deploymentsOf(repo, 'fraud/canary')).toHaveLength(2)
+    expect(dispatchesOf(repo).at(-1)?.clientPayload).toMatchObject({
+      rollout_step: 'hold',
+      traffic_percent: 10
+    })
+    workspace.gh.assertNoViolations()
+  })
+
+  it("the monitor's automatic abort whose dispatch GitHub refuses: exit 5 still, the failure status at 0%, and the step says both", async () => {
+    const dispatched = dispatchesOf(repo).length
+    const run = await monitorRun(T0 + 70 * MINUTE, NO_CONTENTS)
     expect(run.stderr).toBe('')
+    // The abort is the main fact: the monitor's exit code, not the hand-off's 4.
     expect(run.exitCode).toBe(5)
     expect(run.outputs['rollout-step']).toBe('abort')
+    expect(run.outputs['traffic-percent']).toBe('0')
     const deployments = deploymentsOf(repo, 'fraud/canary')
     expect(deployments).toHaveLength(3)
-    expect(deployments[2]!.payload).toEqual({
+    const payload = {
       model: 'fraud',
       stage: 'canary',
       version: 'v1.1.0',
@@ -233,17 +305,32 @@ describe('rollout steps handed to serving (bundled action)', () => {
       champion_version: 'v1.0.0',
       change: 'rollout-step',
       run_url: runUrl(`${T0 + 70 * MINUTE}`)
-    })
+    }
+    expect(deployments[2]!.payload).toEqual(payload)
     expect(latestStatus(deployments[2]!)).toMatchObject({
       state: 'failure',
       description: 'fraud v1.1.0 at 0% of canary (rollout step abort)'
     })
-    expect(dispatchesOf(repo).at(-1)?.clientPayload).toMatchObject({
-      traffic_percent: 0,
-      rollout_step: 'abort'
-    })
+    // No event went: no deploy workflow heard of the abort.
+    expect(dispatchesOf(repo)).toHaveLength(dispatched)
+    // Both facts are loud: the step's failure names the abort and the failed hand-off …
+    const failure = run.stdout
+      .split('\n')
+      .filter(l => l.startsWith('::error::'))
+      .join('\n')
+    expect(failure).toContain('aborted a rollout automatically')
+    expect(failure).toContain('the hand-off to serving failed')
+    expect(failure).toContain('it may still reach a version taken out')
+    // … and the hand-off's annotation gives the abort's payload to send by hand.
+    const annotation = handOffAnnotation(run.stdout)
+    expect(annotation).toContain('fraud v1.1.0 at 0% of canary (rollout step abort)')
+    expect(annotation).toContain('dispatch: failed')
+    expect(annotation).toContain('apply the payload by hand')
+    expect(annotation).toContain(
+      JSON.stringify({ event_type: 'modelgate-deploy', client_payload: payload })
+    )
     // The abort's reason (free text naming the segment) is recorded, never sent.
-    expect(JSON.stringify(dispatchesOf(repo))).not.toContain('segment')
+    expect(JSON.stringify(deployments)).not.toContain('segment')
     // Production was not a stage change of these runs: nothing was deployed there.
     expect(deploymentsOf(repo, 'fraud/production')).toEqual([])
     workspace.gh.assertNoViolations()

@@ -11,6 +11,7 @@ import {
   dispatchWorkspace,
   pushCommit,
   remoteTags,
+  summaryRecords,
   type DispatchWorkspace
 } from './helpers/action-workspace.js'
 import { bundledCli } from './helpers/cli-bundle.js'
@@ -234,12 +235,59 @@ describe('rollouts in the action: command rollout, scheduled monitor runs, the a
     expect(await remoteTags(clone)).toEqual(before)
   })
 
-  it('refuses a rollout step by someone without the rollback right (exit 4), writing nothing', async () => {
+  it('refuses a rollout step by someone without the rollback right (exit 4), writing nothing but its audit record', async () => {
     const before = await remoteTags(clone)
-    const run = await dispatch(T0, { step: 'start', version: 'v1.1.0' }, 'alice')
+    const run = await dispatch(
+      T0,
+      { step: 'start', version: 'v1.1.0', reason: 'try it on 5%' },
+      'alice'
+    )
     expect(run.exitCode).toBe(4)
     expect(run.stdout).toContain('Refused')
     expect(await remoteTags(clone)).toEqual(before)
+    // As a denied rollback or forced promotion: a refused record in the job summary (and as an
+    // artifact), naming the step attempted; nothing in the registry.
+    const [record, ...more] = summaryRecords(run.summary)
+    expect(more).toEqual([])
+    expect(record).toMatchObject({
+      kind: 'refused',
+      written: false,
+      decision: 'denied',
+      model: 'fraud',
+      version: 'v1.1.0',
+      from: 'canary',
+      to: 'canary',
+      rollout: { step: 'start' },
+      actor: 'alice',
+      event: 'workflow_dispatch',
+      reason: 'try it on 5%'
+    })
+    expect(record?.gates).toEqual([expect.objectContaining({ gate: 'permission', status: 'fail' })])
+  })
+
+  it('refuses a re-run of a rollout step whose runner does not say who re-ran it (exit 4), with its record', async () => {
+    const before = await remoteTags(clone)
+    const run = await runAction(
+      { command: 'rollout', policy: 'policy.yml', stage: 'canary', step: 'hold' },
+      workspace.env('HEAD', {
+        ...clock(T0),
+        GITHUB_RUN_ATTEMPT: '2',
+        GITHUB_TRIGGERING_ACTOR: '', // an older runner names nobody
+        GITHUB_RUN_ID: 'rerun'
+      }),
+      clone.dir
+    )
+    expect(run.exitCode).toBe(4)
+    expect(await remoteTags(clone)).toEqual(before)
+    expect(summaryRecords(run.summary)).toEqual([
+      expect.objectContaining({
+        kind: 'refused',
+        decision: 'denied',
+        actor: 'unknown',
+        initialActor: 'octocat',
+        rollout: { step: 'hold' }
+      })
+    ])
   })
 
   it('starts the canary by dispatch, with its outputs; the same run again writes nothing', async () => {

@@ -9,6 +9,7 @@ import { bundledCli } from './helpers/cli-bundle.js'
 import { GTO_TAG_RE, gtoReaders } from './helpers/git-gto-reference.js'
 import { hermeticGit, makeSandbox, type Clone, type Sandbox } from './helpers/git-sandbox.js'
 import { commitModel, originTags, writePolicy } from './helpers/model-checkout.js'
+import { startReceiver, type Receiver } from './helpers/webhook-receiver.js'
 import {
   BASE_SECONDS,
   samplesEvery,
@@ -95,10 +96,13 @@ describe('modelgate monitor drives rollouts (bundled CLI, real Prometheus, git r
   let prometheus: PrometheusServer
   let sandbox: Sandbox
   let clone: Clone
+  /** Every monitor run notifies here (MODELGATE_NOTIFY_WEBHOOK). */
+  let receiver: Receiver
   const cli = (seconds: number, ...args: string[]) =>
     bundledCli(clone.dir, args, {
       NODE_OPTIONS: `--import=${CLOCK}`,
-      SHIFTED_CLOCK_START_MS: String(seconds * 1000)
+      SHIFTED_CLOCK_START_MS: String(seconds * 1000),
+      ...(args[0] === 'monitor' ? { MODELGATE_NOTIFY_WEBHOOK: receiver.url } : {})
     })
   const ok = async (seconds: number, ...args: string[]) => {
     const run = await cli(seconds, ...args)
@@ -160,28 +164,47 @@ describe('modelgate monitor drives rollouts (bundled CLI, real Prometheus, git r
     return gtoReaders(origin, model)
   }
 
-  /** A monitor run that must write, and the same run a minute later that writes nothing. */
+  /**
+   * A monitor run that must write, and notify the step once (its severity: abort critical, hold
+   * warning, advance and complete info), and the same run a minute later that writes nothing and
+   * notifies nothing.
+   */
   async function drives(
     seconds: number,
     model: string,
-    expected: Record<string, unknown>,
+    expected: Record<string, unknown> & { kind: string },
     stage = 'canary'
   ) {
     const before = await originTags(sandbox)
+    const told = receiver.bodies.length
     const run = await monitor(seconds, model, '--stage', stage)
     expect(run.stderr).toBe('')
     const report = parsed(run.stdout)
     expect(report.rollouts[0]?.action).toMatchObject({ ...expected, written: true })
     const after = await originTags(sandbox)
     expect(after.length).toBe(before.length + 1)
+    const severity = { abort: 'critical', hold: 'warning' }[expected.kind] ?? 'info'
+    expect(receiver.bodies.slice(told).map(b => b.modelgate)).toEqual([
+      expect.objectContaining({
+        action: `rollout-${expected.kind}`,
+        severity,
+        model,
+        stage,
+        version: 'v1.1.0',
+        actor: 'Test User',
+        rollout: expect.objectContaining({ step: expected.kind })
+      })
+    ])
     const again = await monitor(seconds + MINUTE, model, '--stage', stage)
     expect(again.stderr).toBe('')
     expect(parsed(again.stdout).rollouts[0]?.action).not.toMatchObject({ written: true })
     expect(await originTags(sandbox)).toEqual(after)
+    expect(receiver.bodies).toHaveLength(told + 1)
     return { run, again }
   }
 
   beforeAll(async () => {
+    receiver = await startReceiver('team')
     const labels = (model: string, version: string, more: Record<string, string> = {}) => ({
       model,
       version,
@@ -244,6 +267,7 @@ describe('modelgate monitor drives rollouts (bundled CLI, real Prometheus, git r
   afterAll(async () => {
     await prometheus?.stop()
     await sandbox?.cleanup()
+    await receiver?.close()
   })
 
   it('advances a healthy canary 5 → 10 → 25 → 50, once per min_step_duration; re-runs write nothing', async () => {

@@ -200,6 +200,100 @@ describe('notificationFor', () => {
     expect(payload.modelgate.reason).toBe(reason)
   })
 
+  describe('a rollout step monitor took', () => {
+    const step: NotificationEvent = {
+      action: 'rollout-abort',
+      model: 'fraud',
+      version: 'v1.1.0',
+      stage: 'canary',
+      actor: 'github-actions (workflow "monitor", schedule)',
+      reason: 'modelgate monitor: fraud v1.1.0 breached in canary: error rate 0.2 at 04:50',
+      runUrl: 'https://github.com/acme/models/actions/runs/42',
+      monitor: {
+        verdict: 'breach',
+        since: '2026-12-03T04:00:00.000Z',
+        watched: {
+          start: '2026-12-03T04:00:00.000Z',
+          end: '2026-12-03T05:00:00.000Z',
+          ended: false
+        },
+        triggers: [
+          { name: 'error rate', verdict: 'breach', summary: '0.2 > 0.05' },
+          { name: 'latency', verdict: 'healthy', summary: 'ok' }
+        ]
+      },
+      rollout: { type: 'canary', step: 'abort', percent: 0, from: 10, champion: 'v1.0.0' },
+      at: new Date('2026-12-03T05:00:00Z')
+    }
+
+    it('routes each step by its severity, keys each share apart, and says it in one line', () => {
+      const abort = notificationFor(step)
+      expect(abort.modelgate).toMatchObject({
+        severity: 'critical',
+        action: 'rollout-abort',
+        key: 'fraud|canary|v1.1.0|rollout-abort|0',
+        rollout: { type: 'canary', step: 'abort', percent: 0, from: 10, champion: 'v1.0.0' }
+      })
+      expect(abort.text).toBe(
+        'ModelGate: :rotating_light: *fraud* `v1.1.0` aborted in *canary* at 10%, traffic now 0%:' +
+          ' breached error rate by github-actions (workflow "monitor", schedule)' +
+          ' · reason: “modelgate monitor: fraud v1.1.0 breached in canary: error rate 0.2 at 04:50”' +
+          ' · <https://github.com/acme/models/actions/runs/42|run>'
+      )
+      const advance = (percent: number, from: number) =>
+        notificationFor({
+          ...step,
+          action: 'rollout-advance',
+          reason: undefined,
+          rollout: { type: 'canary', step: 'advance', percent, from }
+        })
+      expect(advance(10, 5).modelgate.severity).toBe('info')
+      expect(advance(10, 5).text).toContain('`v1.1.0` advanced in *canary* from 5% to 10%')
+      expect(advance(10, 5).modelgate.key).not.toBe(advance(25, 10).modelgate.key)
+      const hold = notificationFor({
+        ...step,
+        action: 'rollout-hold',
+        stage: 'shadow',
+        rollout: { type: 'shadow', step: 'hold', percent: 0 }
+      })
+      expect(hold.modelgate.severity).toBe('warning')
+      expect(hold.text).toContain(':warning: *fraud* `v1.1.0` held in *shadow* (inconclusive)')
+      const complete = notificationFor({
+        ...step,
+        action: 'rollout-complete',
+        rollout: { type: 'canary', step: 'complete', percent: 100, into: 'production' }
+      })
+      expect(complete.modelgate.severity).toBe('info')
+      expect(complete.text).toContain(
+        '`v1.1.0`: rollout in *canary* complete, promoted to *production*'
+      )
+    })
+
+    it('escapes every name in it: model, version, stage, triggers, the stage it was promoted to', () => {
+      const text = notificationFor({
+        ...step,
+        model: 'a<b>&c',
+        version: 'v1`<!here>',
+        stage: '<!channel>',
+        monitor: {
+          ...step.monitor!,
+          triggers: [{ name: '<https://evil.example|click>', verdict: 'breach', summary: '' }]
+        }
+      }).text
+      expect(text).toContain('*a&lt;b&gt;&amp;c*')
+      expect(text).toContain("`v1'&lt;!here&gt;`")
+      expect(text).toContain('*&lt;!channel&gt;*')
+      expect(text).toContain('breached &lt;https://evil.example|click&gt;')
+      expect(text).not.toMatch(/<!|<https:\/\/evil/)
+      const complete = notificationFor({
+        ...step,
+        action: 'rollout-complete',
+        rollout: { type: 'canary', step: 'complete', percent: 100, into: '<!everyone>' }
+      }).text
+      expect(complete).toContain('promoted to *&lt;!everyone&gt;*')
+    })
+  })
+
   it('escapes as Slack asks and nothing more', () => {
     expect(escapeSlack('a & b < c > d "e" \'f\'')).toBe('a &amp; b &lt; c &gt; d "e" \'f\'')
   })

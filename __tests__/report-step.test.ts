@@ -18,12 +18,25 @@ describe('blockedLine', () => {
   it('says what a monitor run did by its exit code', () => {
     const monitor = (exitCode: number) => blockedLine({ command: 'monitor', exitCode })
     expect(monitor(ExitCode.MonitorRolledBack)).toBe(
-      'ModelGate monitor: a breach rolled a stage back automatically; see the report.'
+      'ModelGate monitor: a breach rolled a stage back or aborted a rollout automatically; see the report.'
     )
     expect(monitor(ExitCode.MonitorNeedsPerson)).toBe(
       'ModelGate monitor: a breach needs a person (see why in the report); see the report.'
     )
     expect(monitor(ExitCode.Blocked)).toBe('ModelGate monitor: blocked; see the report.')
+  })
+
+  it('adds a failed hand-off to serving: the change is written, serving may not know', () => {
+    const line = blockedLine({
+      command: 'monitor',
+      exitCode: ExitCode.MonitorRolledBack,
+      handOffFailed: true
+    })
+    expect(line).toBe(
+      'ModelGate monitor: a breach rolled a stage back or aborted a rollout automatically; see the report.' +
+        ' And the hand-off to serving failed (the annotation "ModelGate hand-off to serving" says what to do):' +
+        ' serving may not have been told, so the traffic may not match the registry: it may still reach a version taken out.'
+    )
   })
 })
 

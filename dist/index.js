@@ -63481,6 +63481,9 @@ const AuditRecord = object({
     timestamp: iso_datetime(),
     reason: schemas_string().nullable().describe('Why: required for rollbacks and forced promotions.'),
     monitor: MonitorEvidence.optional(),
+    rollout: object({ step: schemas_enum(['start', 'advance', 'hold', 'abort', 'complete']) })
+        .optional()
+        .describe('A refused `command: rollout` (the actor had no right): the step attempted. Rollout steps written are registry events of their own, not audit records.'),
     modelScan: object({
         findings: array(object({
             location: schemas_string(),
@@ -63586,7 +63589,7 @@ function scanRecord(gates) {
     const findings = gates.find(gate => gate.gate === 'model_scan')?.findings;
     return findings?.length ? { modelScan: { findings } } : {};
 }
-/** The record of a rollback, or of a refused rollback or forced promotion. */
+/** The record of a rollback, or of a refused rollback, forced promotion or rollout step. */
 function rollbackAudit(input) {
     return AuditRecord.parse({
         schema: AUDIT_SCHEMA,
@@ -63605,7 +63608,8 @@ function rollbackAudit(input) {
         trainingData: null,
         featureView: null,
         pullRequest: input.run.pullRequest ? { ...input.run.pullRequest, approvers: [] } : null,
-        ...common(input.actor, input.run, input.at, input.reason)
+        ...common(input.actor, input.run, input.at, input.reason),
+        ...(input.rolloutStep ? { rollout: { step: input.rolloutStep } } : {})
     });
 }
 /**
@@ -66174,6 +66178,12 @@ function slackText(event, severity) {
                 `${model} ${stage} rolled back to ${version}` +
                     (event.previous !== undefined ? ` (from ${code(event.previous)})` : '');
             break;
+        case 'rollout-advance':
+        case 'rollout-hold':
+        case 'rollout-abort':
+        case 'rollout-complete':
+            what = rolloutText(event, severity, model, stage, version);
+            break;
         default:
             what = monitorText(event, severity, model, stage, version);
     }
@@ -66214,6 +66224,31 @@ function monitorText(event, severity, model, stage, version) {
             return `${icon} ${model} ${version} in ${stage}: monitoring inconclusive since ${event.monitor?.since ?? '?'}`;
         default:
             return `${icon} ${model} ${version}: the watch of ${stage} ended ${event.monitor?.verdict ?? 'healthy'}`;
+    }
+}
+/**
+ * A rollout step `monitor` took, in one line: the share before and after, the breached triggers
+ * of an abort (their values are in `reason`), the stage a completed rollout was promoted to.
+ */
+function rolloutText(event, severity, model, stage, version) {
+    const icon = ICON[severity];
+    const facts = event.rollout;
+    const canary = facts?.type !== 'shadow';
+    const percent = facts?.percent ?? 0;
+    const breached = (event.monitor?.triggers ?? [])
+        .filter(t => t.verdict === 'breach')
+        .map(t => escapeSlack(t.name));
+    switch (event.action) {
+        case 'rollout-advance':
+            return `${icon} ${model} ${version} advanced in ${stage} from ${facts?.from ?? '?'}% to ${percent}%`;
+        case 'rollout-hold':
+            return `${icon} ${model} ${version} held in ${stage}${canary ? ` at ${percent}%` : ''} (inconclusive)`;
+        case 'rollout-abort':
+            return (`${icon} ${model} ${version} aborted in ${stage}` +
+                (canary ? ` at ${facts?.from ?? '?'}%, traffic now 0%` : '') +
+                (breached.length > 0 ? `: breached ${breached.join(', ')}` : ''));
+        default:
+            return `${icon} ${model} ${version}: rollout in ${stage} complete${facts?.into !== undefined ? `, promoted to *${escapeSlack(facts.into)}*` : ''}`;
     }
 }
 function was(previous) {
@@ -66285,7 +66320,13 @@ const SEVERITY = {
     'breach-not-rolled-back': 'critical',
     'breach-alert': 'warning',
     inconclusive: 'warning',
-    'watch-ended': 'info'
+    'watch-ended': 'info',
+    // The rollout steps `monitor` takes: an abort means a bad version had traffic; a hold, that
+    // the monitor cannot see; advance and complete are the rollout going as planned.
+    'rollout-abort': 'critical',
+    'rollout-hold': 'warning',
+    'rollout-advance': 'info',
+    'rollout-complete': 'info'
 };
 const NOTIFICATION_SCHEMA = 'modelgate.notification/v1';
 /** The payload for an event: pure, the same event gives the same payload. */
@@ -66293,7 +66334,14 @@ function notificationFor(event) {
     const facts = {
         schema: NOTIFICATION_SCHEMA,
         severity: event.severity ?? SEVERITY[event.action],
-        key: [event.model, event.stage, event.version, event.action].join('|'),
+        key: [
+            event.model,
+            event.stage,
+            event.version,
+            event.action,
+            // Each advance of one rollout is its own state.
+            ...(event.rollout ? [event.rollout.percent] : [])
+        ].join('|'),
         action: event.action,
         model: event.model,
         version: event.version,
@@ -66306,6 +66354,7 @@ function notificationFor(event) {
         ...(event.pullRequest !== undefined && { pullRequest: { ...event.pullRequest } }),
         ...(event.repository !== undefined && { repository: event.repository }),
         ...(event.monitor !== undefined && { monitor: event.monitor }),
+        ...(event.rollout !== undefined && { rollout: { ...event.rollout } }),
         at: event.at.toISOString()
     };
     return { text: slackText(event, facts.severity), modelgate: facts };
@@ -74349,7 +74398,116 @@ function nothingToDrive(stage) {
     return new errors/* InvalidInputError */.oC(`Stage ${stage} has no monitor: block and no rollout triggers in the policy (stages.${stage}.monitor, stages.${stage}.rollout.triggers): nothing to watch.`);
 }
 
+;// CONCATENATED MODULE: ./src/commands/monitor-notifications.ts
+
+
+/**
+ * The notifications a monitor run asks its root to send (none on a dry run: monitor.ts): a
+ * watched stage's notice (monitor/notice.ts decides it) and each rollout step the run wrote.
+ * Facts only: notify/ routes them by severity, report/notification.ts words them.
+ */
+/** The notification of a stage's notice: facts only, the webhook module words them. */
+function stageNotifications(context, model, result) {
+    const { notice, window, since, holder } = result;
+    if (!notice || !window || !since || holder === undefined)
+        return [];
+    const { action } = result;
+    const rolledBack = action.kind === 'rollback';
+    const detail = noticeDetail(action);
+    const runUrl = context.runFacts?.runUrl;
+    return [
+        {
+            action: notice.kind,
+            severity: notice.severity,
+            model,
+            stage: result.stage,
+            // After a rollback the stage holds the restored version, and the breached one was before.
+            version: rolledBack ? action.restored : holder,
+            ...(rolledBack ? { previous: holder } : {}),
+            actor: context.actor,
+            ...(result.reason ? { reason: result.reason } : {}),
+            ...(runUrl ? { runUrl } : {}),
+            monitor: {
+                verdict: result.verdict,
+                ...(detail ? { detail } : {}),
+                since: since.toISOString(),
+                watched: {
+                    start: new Date(window.watched.start).toISOString(),
+                    end: new Date(window.watched.end).toISOString(),
+                    ended: window.ended
+                },
+                triggers: result.triggers.map(t => ({
+                    name: t.verdict.trigger,
+                    verdict: t.verdict.status,
+                    summary: t.verdict.summary
+                }))
+            },
+            at: context.now()
+        }
+    ];
+}
+/**
+ * The notifications of the rollout steps a run wrote, one a step: an abort is `critical`, a hold
+ * `warning`, an advance or complete `info` (notify/webhook.ts). A step recorded already (a re-run)
+ * or a dry run's is told by nobody: the run that wrote it told it. Facts only; report/ words them.
+ */
+function rolloutNotifications(context, model, rollouts) {
+    const runUrl = context.runFacts?.runUrl;
+    return rollouts.flatMap((result) => {
+        const { action, step, window, since } = result;
+        if (action.kind !== 'advance' &&
+            action.kind !== 'hold' &&
+            action.kind !== 'abort' &&
+            action.kind !== 'complete') {
+            return [];
+        }
+        if (!action.written || action.dryRun || !step || !window || !since)
+            return [];
+        const facts = {
+            type: result.type,
+            step: action.kind,
+            percent: step.percent,
+            ...(result.percent !== undefined ? { from: result.percent } : {}),
+            ...(result.champion !== undefined ? { champion: result.champion } : {}),
+            ...(action.kind === 'complete' ? { into: action.into } : {})
+        };
+        return [
+            {
+                action: `rollout-${action.kind}`,
+                model,
+                stage: result.stage,
+                version: step.version,
+                actor: context.actor,
+                // The evidence of an abort; the inconclusive triggers of a hold.
+                ...(action.kind === 'abort' && result.reason !== undefined
+                    ? { reason: result.reason }
+                    : action.kind === 'hold'
+                        ? { reason: inconclusiveWhy(result.triggers) }
+                        : {}),
+                ...(runUrl ? { runUrl } : {}),
+                monitor: {
+                    verdict: result.verdict,
+                    since: since.toISOString(),
+                    watched: {
+                        start: new Date(window.watched.start).toISOString(),
+                        end: new Date(window.watched.end).toISOString(),
+                        ended: window.ended
+                    },
+                    triggers: result.triggers.map(t => ({
+                        name: t.verdict.trigger,
+                        verdict: t.verdict.status,
+                        summary: t.verdict.summary
+                    }))
+                },
+                rollout: facts,
+                at: context.now()
+            }
+        ];
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/commands/monitor.ts
+
 
 
 
@@ -74416,48 +74574,13 @@ async function monitor(context, options) {
         queries: results.reduce((sum, r) => sum + r.queries, 0),
         warnings: [...inconclusiveWarnings(results), ...heldWarnings(rollouts)],
         // A dry run writes nothing and tells nobody: its report shows what would be notified.
-        notifications: options.dryRun === true ? [] : results.flatMap(r => notificationOf(context, options.model, r))
+        notifications: options.dryRun === true
+            ? []
+            : [
+                ...results.flatMap(r => stageNotifications(context, options.model, r)),
+                ...rolloutNotifications(context, options.model, rollouts)
+            ]
     };
-}
-/** The notification of a stage's notice: facts only, the webhook module words them. */
-function notificationOf(context, model, result) {
-    const { notice, window, since, holder } = result;
-    if (!notice || !window || !since || holder === undefined)
-        return [];
-    const { action } = result;
-    const rolledBack = action.kind === 'rollback';
-    const detail = noticeDetail(action);
-    const runUrl = context.runFacts?.runUrl;
-    return [
-        {
-            action: notice.kind,
-            severity: notice.severity,
-            model,
-            stage: result.stage,
-            // After a rollback the stage holds the restored version, and the breached one was before.
-            version: rolledBack ? action.restored : holder,
-            ...(rolledBack ? { previous: holder } : {}),
-            actor: context.actor,
-            ...(result.reason ? { reason: result.reason } : {}),
-            ...(runUrl ? { runUrl } : {}),
-            monitor: {
-                verdict: result.verdict,
-                ...(detail ? { detail } : {}),
-                since: since.toISOString(),
-                watched: {
-                    start: new Date(window.watched.start).toISOString(),
-                    end: new Date(window.watched.end).toISOString(),
-                    ended: window.ended
-                },
-                triggers: result.triggers.map(t => ({
-                    name: t.verdict.trigger,
-                    verdict: t.verdict.status,
-                    summary: t.verdict.summary
-                }))
-            },
-            at: context.now()
-        }
-    ];
 }
 /** The stages to watch: `--stage` (which must have a monitor block), else every one that has. */
 function watchedStages(options) {
@@ -84583,9 +84706,7 @@ async function requireRollbackRight(settings, context) {
     }
     catch (error) {
         // The rights could not be read: a refused attempt, recorded like a denial.
-        if (settings.command !== 'rollout') {
-            context.audits.add(deniedAudit(settings, context, undefined, (0,errors/* errorMessage */.gJ)(error)));
-        }
+        context.audits.add(deniedAudit(settings, context, undefined, (0,errors/* errorMessage */.gJ)(error)));
         throw error;
     }
     const decision = await checkRollbackPermission(github.access, context.actor, policy?.rollback?.allowed);
@@ -84595,9 +84716,7 @@ async function requireRollbackRight(settings, context) {
         summary: decision.reason
     };
     if (!decision.allowed) {
-        if (settings.command !== 'rollout') {
-            context.audits.add(deniedAudit(settings, context, policy, decision.reason));
-        }
+        context.audits.add(deniedAudit(settings, context, policy, decision.reason));
         throw new errors/* PermissionError */.i_(dispatch_refusedText(decision.reason, context));
     }
     context.logger?.info(allowedLine(decision.reason, context));
@@ -84619,12 +84738,16 @@ function requireKnownActor(settings, context) {
     if (attempt === undefined)
         return;
     const reason = unknownRerunReason(attempt, context.initialActor);
-    if (settings.command !== 'register' && settings.command !== 'rollout') {
+    if (settings.command !== 'register') {
         context.audits.add(deniedAudit(settings, { ...context, actor: 'unknown' }, undefined, reason));
     }
     throw new errors/* PermissionError */.i_(unknownRerunRefusal(reason));
 }
-/** The record of a rollback or forced promotion refused before the registry was touched. */
+/**
+ * The record of a rollback, forced promotion or rollout step refused before the registry was
+ * touched: kind `refused`, decision `denied`, the permission gate failed; a rollout step's
+ * record names the step attempted (`rollout.step`).
+ */
 function deniedAudit(settings, context, policy, reason) {
     return rollbackAudit({
         model: settings.model ?? policy?.model ?? 'unknown',
@@ -84637,7 +84760,8 @@ function deniedAudit(settings, context, policy, reason) {
         actor: context.actor,
         reason: settings.reason,
         run: runFactsOf(context),
-        at: new Date()
+        at: new Date(),
+        ...(settings.command === 'rollout' ? { rolloutStep: settings.step } : {})
     });
 }
 /**
@@ -85208,40 +85332,65 @@ function rolloutOutputs(outcome) {
     const { step, state } = outcome.rollout;
     if (!step)
         return {};
-    return stepOutputs({
+    const facts = {
+        stage: outcome.rollout.stage,
         step: step.kind,
-        percent: step.percent,
+        percent: state?.percent ?? step.percent,
         version: step.version,
-        ...(outcome.champion !== undefined ? { champion: outcome.champion } : {}),
-        ...(state ? { now: state.percent } : {})
-    });
+        ...(outcome.champion !== undefined ? { champion: outcome.champion } : {})
+    };
+    return stepOutputs(facts, [facts]);
 }
 /**
- * The outputs of the first rollout a monitor run took a step on (or found recorded already):
- * nothing when it only waited, reported readiness, or had nothing to drive.
+ * The outputs of a monitor run's rollout steps (taken, or found recorded already): nothing when
+ * it only waited, reported readiness, or had nothing to drive. One run may drive several stages
+ * (a shadow and a canary): the single outputs are the **most severe** step's (abort, then hold,
+ * then the rest; between equals a canary's, then the policy's first stage), so a deploy workflow reading only them
+ * never misses an abort, and `rollout-stage` names its stage; `rollout-steps` lists every step.
  */
 function monitorRolloutOutputs(rollouts) {
-    const acted = rollouts.find(r => r.step !== undefined);
-    if (!acted?.step)
-        return {};
-    return stepOutputs({
-        step: acted.step.kind,
-        percent: acted.step.percent,
-        version: acted.step.version,
+    const steps = rollouts.flatMap((r) => {
+        if (!r.step)
+            return [];
         // Once complete, the version is the full stage's holder: the champion now.
-        ...(acted.step.kind === 'complete'
-            ? { champion: acted.step.version }
-            : acted.champion !== undefined
-                ? { champion: acted.champion }
-                : {})
+        const champion = r.step.kind === 'complete' ? r.step.version : r.champion;
+        return [
+            {
+                stage: r.stage,
+                type: r.type,
+                step: r.step.kind,
+                percent: r.step.percent,
+                version: r.step.version,
+                ...(champion !== undefined ? { champion } : {})
+            }
+        ];
     });
+    const worst = steps.reduce((most, facts) => (most && severity(most) >= severity(facts) ? most : facts), undefined);
+    return worst ? stepOutputs(worst, steps) : {};
 }
-function stepOutputs(facts) {
+/**
+ * How much a step matters to serving: an abort must never be hidden by another stage's step;
+ * between equal steps a canary's (it carries traffic) comes before a shadow's (it carries none).
+ */
+function severity(facts) {
+    const step = facts.step === 'abort' ? 2 : facts.step === 'hold' ? 1 : 0;
+    return step * 2 + (facts.type === 'shadow' ? 0 : 1);
+}
+function stepOutputs(facts, all) {
     return {
-        'traffic-percent': String(facts.now ?? facts.percent),
+        'traffic-percent': String(facts.percent),
         'rollout-step': facts.step,
+        'rollout-stage': facts.stage,
         version: facts.version,
-        'champion-version': facts.champion ?? ''
+        'champion-version': facts.champion ?? '',
+        // The same keys as the hand-off's payload.
+        'rollout-steps': JSON.stringify(all.map(f => ({
+            stage: f.stage,
+            rollout_step: f.step,
+            traffic_percent: f.percent,
+            version: f.version,
+            champion_version: f.champion ?? null
+        })))
     };
 }
 
@@ -86966,14 +87115,17 @@ function variant(settings, command) {
 function blockedLine(run) {
     if (run.command === 'monitor') {
         const what = run.exitCode === errors/* ExitCode */.yU.MonitorRolledBack
-            ? 'a breach rolled a stage back automatically'
+            ? 'a breach rolled a stage back or aborted a rollout automatically'
             : run.exitCode === errors/* ExitCode */.yU.MonitorNeedsPerson
                 ? 'a breach needs a person (see why in the report)'
                 : 'blocked';
-        return `ModelGate monitor: ${what}; see the report.`;
+        return `ModelGate monitor: ${what}; see the report.${run.handOffFailed ? HAND_OFF_FAILED : ''}`;
     }
     return `ModelGate ${run.command}: ${run.stage ?? 'the'} promotion is ${run.decision ?? 'blocked'}; see the report.`;
 }
+/** Said with the monitor's own failure when its hand-off failed too: both are facts to act on. */
+const HAND_OFF_FAILED = ' And the hand-off to serving failed (the annotation "ModelGate hand-off to serving" says what to do):' +
+    ' serving may not have been told, so the traffic may not match the registry: it may still reach a version taken out.';
 /** A failure no ModelGate error named (a bug, or a throw from a dependency). */
 function unexpectedFailureLine(message) {
     return `ModelGate failed unexpectedly: ${message}`;
@@ -87137,6 +87289,7 @@ async function run() {
         // Hand-off to serving, after the registry write and its report: a failure fails the step
         // (the write stays; docs/rollout.md, "Hand-off to serving").
         const handOff = runner.handOff;
+        let handOffFailed = false;
         if (handOff?.enabled) {
             await lib_core/* group */.Os(HAND_OFF_GROUP_TITLE, () => handOff.announceWritten(kept.records()));
             const failed = handOff.failure();
@@ -87144,6 +87297,7 @@ async function run() {
                 // One annotation, titled (setFailed would add a second, untitled one with the same text).
                 lib_core/* error */.z3((0,log/* neutraliseCommands */.$B)(failed.message), { title: HAND_OFF_ANNOTATION_TITLE });
                 process.exitCode = failed.permission ? errors/* ExitCode */.yU.Permission : errors/* ExitCode */.yU.Blocked;
+                handOffFailed = true;
             }
         }
         if (outcome.exitCode >= errors/* ExitCode */.yU.Blocked) {
@@ -87151,9 +87305,12 @@ async function run() {
                 command: settings.command,
                 stage: settings.stage,
                 decision: outcome.decision,
-                exitCode: outcome.exitCode
+                exitCode: outcome.exitCode,
+                handOffFailed
             });
-            if (settings.failOnBlocked)
+            // A failed hand-off fails the step anyway: then its code is the run's own (a monitor's 5
+            // or 6 says what happened to the model; the hand-off's 4 or 2 would hide it).
+            if (settings.failOnBlocked || handOffFailed)
                 fail(message, outcome.exitCode);
             else
                 main_log.warning(message);

@@ -74,6 +74,7 @@ export async function run(): Promise<void> {
     // Hand-off to serving, after the registry write and its report: a failure fails the step
     // (the write stays; docs/rollout.md, "Hand-off to serving").
     const handOff = runner.handOff
+    let handOffFailed = false
     if (handOff?.enabled) {
       await core.group(HAND_OFF_GROUP_TITLE, () => handOff.announceWritten(kept.records()))
       const failed = handOff.failure()
@@ -81,6 +82,7 @@ export async function run(): Promise<void> {
         // One annotation, titled (setFailed would add a second, untitled one with the same text).
         core.error(neutraliseCommands(failed.message), { title: HAND_OFF_ANNOTATION_TITLE })
         process.exitCode = failed.permission ? ExitCode.Permission : ExitCode.Blocked
+        handOffFailed = true
       }
     }
 
@@ -89,9 +91,12 @@ export async function run(): Promise<void> {
         command: settings.command,
         stage: settings.stage,
         decision: outcome.decision,
-        exitCode: outcome.exitCode
+        exitCode: outcome.exitCode,
+        handOffFailed
       })
-      if (settings.failOnBlocked) fail(message, outcome.exitCode)
+      // A failed hand-off fails the step anyway: then its code is the run's own (a monitor's 5
+      // or 6 says what happened to the model; the hand-off's 4 or 2 would hide it).
+      if (settings.failOnBlocked || handOffFailed) fail(message, outcome.exitCode)
       else log.warning(message)
     }
   } catch (error) {

@@ -25900,6 +25900,9 @@ const AuditRecord = object({
     timestamp: iso_datetime(),
     reason: schemas_string().nullable().describe('Why: required for rollbacks and forced promotions.'),
     monitor: MonitorEvidence.optional(),
+    rollout: object({ step: schemas_enum(['start', 'advance', 'hold', 'abort', 'complete']) })
+        .optional()
+        .describe('A refused `command: rollout` (the actor had no right): the step attempted. Rollout steps written are registry events of their own, not audit records.'),
     modelScan: object({
         findings: array(object({
             location: schemas_string(),
@@ -26005,7 +26008,7 @@ function scanRecord(gates) {
     const findings = gates.find(gate => gate.gate === 'model_scan')?.findings;
     return findings?.length ? { modelScan: { findings } } : {};
 }
-/** The record of a rollback, or of a refused rollback or forced promotion. */
+/** The record of a rollback, or of a refused rollback, forced promotion or rollout step. */
 function rollbackAudit(input) {
     return AuditRecord.parse({
         schema: AUDIT_SCHEMA,
@@ -26024,7 +26027,8 @@ function rollbackAudit(input) {
         trainingData: null,
         featureView: null,
         pullRequest: input.run.pullRequest ? { ...input.run.pullRequest, approvers: [] } : null,
-        ...common(input.actor, input.run, input.at, input.reason)
+        ...common(input.actor, input.run, input.at, input.reason),
+        ...(input.rolloutStep ? { rollout: { step: input.rolloutStep } } : {})
     });
 }
 /**
@@ -29659,7 +29663,116 @@ function nothingToDrive(stage) {
     return new InvalidInputError(`Stage ${stage} has no monitor: block and no rollout triggers in the policy (stages.${stage}.monitor, stages.${stage}.rollout.triggers): nothing to watch.`);
 }
 
+;// CONCATENATED MODULE: ./src/commands/monitor-notifications.ts
+
+
+/**
+ * The notifications a monitor run asks its root to send (none on a dry run: monitor.ts): a
+ * watched stage's notice (monitor/notice.ts decides it) and each rollout step the run wrote.
+ * Facts only: notify/ routes them by severity, report/notification.ts words them.
+ */
+/** The notification of a stage's notice: facts only, the webhook module words them. */
+function stageNotifications(context, model, result) {
+    const { notice, window, since, holder } = result;
+    if (!notice || !window || !since || holder === undefined)
+        return [];
+    const { action } = result;
+    const rolledBack = action.kind === 'rollback';
+    const detail = noticeDetail(action);
+    const runUrl = context.runFacts?.runUrl;
+    return [
+        {
+            action: notice.kind,
+            severity: notice.severity,
+            model,
+            stage: result.stage,
+            // After a rollback the stage holds the restored version, and the breached one was before.
+            version: rolledBack ? action.restored : holder,
+            ...(rolledBack ? { previous: holder } : {}),
+            actor: context.actor,
+            ...(result.reason ? { reason: result.reason } : {}),
+            ...(runUrl ? { runUrl } : {}),
+            monitor: {
+                verdict: result.verdict,
+                ...(detail ? { detail } : {}),
+                since: since.toISOString(),
+                watched: {
+                    start: new Date(window.watched.start).toISOString(),
+                    end: new Date(window.watched.end).toISOString(),
+                    ended: window.ended
+                },
+                triggers: result.triggers.map(t => ({
+                    name: t.verdict.trigger,
+                    verdict: t.verdict.status,
+                    summary: t.verdict.summary
+                }))
+            },
+            at: context.now()
+        }
+    ];
+}
+/**
+ * The notifications of the rollout steps a run wrote, one a step: an abort is `critical`, a hold
+ * `warning`, an advance or complete `info` (notify/webhook.ts). A step recorded already (a re-run)
+ * or a dry run's is told by nobody: the run that wrote it told it. Facts only; report/ words them.
+ */
+function rolloutNotifications(context, model, rollouts) {
+    const runUrl = context.runFacts?.runUrl;
+    return rollouts.flatMap((result) => {
+        const { action, step, window, since } = result;
+        if (action.kind !== 'advance' &&
+            action.kind !== 'hold' &&
+            action.kind !== 'abort' &&
+            action.kind !== 'complete') {
+            return [];
+        }
+        if (!action.written || action.dryRun || !step || !window || !since)
+            return [];
+        const facts = {
+            type: result.type,
+            step: action.kind,
+            percent: step.percent,
+            ...(result.percent !== undefined ? { from: result.percent } : {}),
+            ...(result.champion !== undefined ? { champion: result.champion } : {}),
+            ...(action.kind === 'complete' ? { into: action.into } : {})
+        };
+        return [
+            {
+                action: `rollout-${action.kind}`,
+                model,
+                stage: result.stage,
+                version: step.version,
+                actor: context.actor,
+                // The evidence of an abort; the inconclusive triggers of a hold.
+                ...(action.kind === 'abort' && result.reason !== undefined
+                    ? { reason: result.reason }
+                    : action.kind === 'hold'
+                        ? { reason: inconclusiveWhy(result.triggers) }
+                        : {}),
+                ...(runUrl ? { runUrl } : {}),
+                monitor: {
+                    verdict: result.verdict,
+                    since: since.toISOString(),
+                    watched: {
+                        start: new Date(window.watched.start).toISOString(),
+                        end: new Date(window.watched.end).toISOString(),
+                        ended: window.ended
+                    },
+                    triggers: result.triggers.map(t => ({
+                        name: t.verdict.trigger,
+                        verdict: t.verdict.status,
+                        summary: t.verdict.summary
+                    }))
+                },
+                rollout: facts,
+                at: context.now()
+            }
+        ];
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/commands/monitor.ts
+
 
 
 
@@ -29726,48 +29839,13 @@ async function monitor(context, options) {
         queries: results.reduce((sum, r) => sum + r.queries, 0),
         warnings: [...inconclusiveWarnings(results), ...heldWarnings(rollouts)],
         // A dry run writes nothing and tells nobody: its report shows what would be notified.
-        notifications: options.dryRun === true ? [] : results.flatMap(r => notificationOf(context, options.model, r))
+        notifications: options.dryRun === true
+            ? []
+            : [
+                ...results.flatMap(r => stageNotifications(context, options.model, r)),
+                ...rolloutNotifications(context, options.model, rollouts)
+            ]
     };
-}
-/** The notification of a stage's notice: facts only, the webhook module words them. */
-function notificationOf(context, model, result) {
-    const { notice, window, since, holder } = result;
-    if (!notice || !window || !since || holder === undefined)
-        return [];
-    const { action } = result;
-    const rolledBack = action.kind === 'rollback';
-    const detail = noticeDetail(action);
-    const runUrl = context.runFacts?.runUrl;
-    return [
-        {
-            action: notice.kind,
-            severity: notice.severity,
-            model,
-            stage: result.stage,
-            // After a rollback the stage holds the restored version, and the breached one was before.
-            version: rolledBack ? action.restored : holder,
-            ...(rolledBack ? { previous: holder } : {}),
-            actor: context.actor,
-            ...(result.reason ? { reason: result.reason } : {}),
-            ...(runUrl ? { runUrl } : {}),
-            monitor: {
-                verdict: result.verdict,
-                ...(detail ? { detail } : {}),
-                since: since.toISOString(),
-                watched: {
-                    start: new Date(window.watched.start).toISOString(),
-                    end: new Date(window.watched.end).toISOString(),
-                    ended: window.ended
-                },
-                triggers: result.triggers.map(t => ({
-                    name: t.verdict.trigger,
-                    verdict: t.verdict.status,
-                    summary: t.verdict.summary
-                }))
-            },
-            at: context.now()
-        }
-    ];
 }
 /** The stages to watch: `--stage` (which must have a monitor block), else every one that has. */
 function watchedStages(options) {
@@ -30946,6 +31024,12 @@ function slackText(event, severity) {
                 `${model} ${stage} rolled back to ${version}` +
                     (event.previous !== undefined ? ` (from ${notification_code(event.previous)})` : '');
             break;
+        case 'rollout-advance':
+        case 'rollout-hold':
+        case 'rollout-abort':
+        case 'rollout-complete':
+            what = rolloutText(event, severity, model, stage, version);
+            break;
         default:
             what = monitorText(event, severity, model, stage, version);
     }
@@ -30986,6 +31070,31 @@ function monitorText(event, severity, model, stage, version) {
             return `${icon} ${model} ${version} in ${stage}: monitoring inconclusive since ${event.monitor?.since ?? '?'}`;
         default:
             return `${icon} ${model} ${version}: the watch of ${stage} ended ${event.monitor?.verdict ?? 'healthy'}`;
+    }
+}
+/**
+ * A rollout step `monitor` took, in one line: the share before and after, the breached triggers
+ * of an abort (their values are in `reason`), the stage a completed rollout was promoted to.
+ */
+function rolloutText(event, severity, model, stage, version) {
+    const icon = ICON[severity];
+    const facts = event.rollout;
+    const canary = facts?.type !== 'shadow';
+    const percent = facts?.percent ?? 0;
+    const breached = (event.monitor?.triggers ?? [])
+        .filter(t => t.verdict === 'breach')
+        .map(t => escapeSlack(t.name));
+    switch (event.action) {
+        case 'rollout-advance':
+            return `${icon} ${model} ${version} advanced in ${stage} from ${facts?.from ?? '?'}% to ${percent}%`;
+        case 'rollout-hold':
+            return `${icon} ${model} ${version} held in ${stage}${canary ? ` at ${percent}%` : ''} (inconclusive)`;
+        case 'rollout-abort':
+            return (`${icon} ${model} ${version} aborted in ${stage}` +
+                (canary ? ` at ${facts?.from ?? '?'}%, traffic now 0%` : '') +
+                (breached.length > 0 ? `: breached ${breached.join(', ')}` : ''));
+        default:
+            return `${icon} ${model} ${version}: rollout in ${stage} complete${facts?.into !== undefined ? `, promoted to *${escapeSlack(facts.into)}*` : ''}`;
     }
 }
 function was(previous) {
@@ -31057,7 +31166,13 @@ const webhook_SEVERITY = {
     'breach-not-rolled-back': 'critical',
     'breach-alert': 'warning',
     inconclusive: 'warning',
-    'watch-ended': 'info'
+    'watch-ended': 'info',
+    // The rollout steps `monitor` takes: an abort means a bad version had traffic; a hold, that
+    // the monitor cannot see; advance and complete are the rollout going as planned.
+    'rollout-abort': 'critical',
+    'rollout-hold': 'warning',
+    'rollout-advance': 'info',
+    'rollout-complete': 'info'
 };
 const NOTIFICATION_SCHEMA = 'modelgate.notification/v1';
 /** The payload for an event: pure, the same event gives the same payload. */
@@ -31065,7 +31180,14 @@ function notificationFor(event) {
     const facts = {
         schema: NOTIFICATION_SCHEMA,
         severity: event.severity ?? webhook_SEVERITY[event.action],
-        key: [event.model, event.stage, event.version, event.action].join('|'),
+        key: [
+            event.model,
+            event.stage,
+            event.version,
+            event.action,
+            // Each advance of one rollout is its own state.
+            ...(event.rollout ? [event.rollout.percent] : [])
+        ].join('|'),
         action: event.action,
         model: event.model,
         version: event.version,
@@ -31078,6 +31200,7 @@ function notificationFor(event) {
         ...(event.pullRequest !== undefined && { pullRequest: { ...event.pullRequest } }),
         ...(event.repository !== undefined && { repository: event.repository }),
         ...(event.monitor !== undefined && { monitor: event.monitor }),
+        ...(event.rollout !== undefined && { rollout: { ...event.rollout } }),
         at: event.at.toISOString()
     };
     return { text: slackText(event, facts.severity), modelgate: facts };

@@ -104,9 +104,7 @@ export async function requireRollbackRight(
     policy = await defaultBranchPolicy(settings, context, github)
   } catch (error) {
     // The rights could not be read: a refused attempt, recorded like a denial.
-    if (settings.command !== 'rollout') {
-      context.audits.add(deniedAudit(settings, context, undefined, errorMessage(error)))
-    }
+    context.audits.add(deniedAudit(settings, context, undefined, errorMessage(error)))
     throw error
   }
   const decision = await checkRollbackPermission(
@@ -120,9 +118,7 @@ export async function requireRollbackRight(
     summary: decision.reason
   }
   if (!decision.allowed) {
-    if (settings.command !== 'rollout') {
-      context.audits.add(deniedAudit(settings, context, policy, decision.reason))
-    }
+    context.audits.add(deniedAudit(settings, context, policy, decision.reason))
     throw new PermissionError(refusedText(decision.reason, context))
   }
   context.logger?.info(allowedLine(decision.reason, context))
@@ -151,15 +147,19 @@ export function requireKnownActor(settings: DispatchWriteSettings, context: Even
   const attempt = context.unknownRerun
   if (attempt === undefined) return
   const reason = unknownRerunReason(attempt, context.initialActor)
-  if (settings.command !== 'register' && settings.command !== 'rollout') {
+  if (settings.command !== 'register') {
     context.audits.add(deniedAudit(settings, { ...context, actor: 'unknown' }, undefined, reason))
   }
   throw new PermissionError(unknownRerunRefusal(reason))
 }
 
-/** The record of a rollback or forced promotion refused before the registry was touched. */
+/**
+ * The record of a rollback, forced promotion or rollout step refused before the registry was
+ * touched: kind `refused`, decision `denied`, the permission gate failed; a rollout step's
+ * record names the step attempted (`rollout.step`).
+ */
 function deniedAudit(
-  settings: RollbackSettings | PromoteSettings,
+  settings: RollbackSettings | PromoteSettings | RolloutSettings,
   context: EventContext,
   policy: Policy | undefined,
   reason: string
@@ -175,7 +175,8 @@ function deniedAudit(
     actor: context.actor,
     reason: settings.reason,
     run: runFactsOf(context),
-    at: new Date()
+    at: new Date(),
+    ...(settings.command === 'rollout' ? { rolloutStep: settings.step } : {})
   })
 }
 

@@ -64,48 +64,83 @@ function actionOf(settings: RolloutSettings): RolloutAction {
 function rolloutOutputs(outcome: RolloutOutcome): Record<string, string> {
   const { step, state } = outcome.rollout
   if (!step) return {}
-  return stepOutputs({
+  const facts: StepFacts = {
+    stage: outcome.rollout.stage,
     step: step.kind,
-    percent: step.percent,
+    percent: state?.percent ?? step.percent,
     version: step.version,
-    ...(outcome.champion !== undefined ? { champion: outcome.champion } : {}),
-    ...(state ? { now: state.percent } : {})
-  })
+    ...(outcome.champion !== undefined ? { champion: outcome.champion } : {})
+  }
+  return stepOutputs(facts, [facts])
 }
 
 /**
- * The outputs of the first rollout a monitor run took a step on (or found recorded already):
- * nothing when it only waited, reported readiness, or had nothing to drive.
+ * The outputs of a monitor run's rollout steps (taken, or found recorded already): nothing when
+ * it only waited, reported readiness, or had nothing to drive. One run may drive several stages
+ * (a shadow and a canary): the single outputs are the **most severe** step's (abort, then hold,
+ * then the rest; between equals a canary's, then the policy's first stage), so a deploy workflow reading only them
+ * never misses an abort, and `rollout-stage` names its stage; `rollout-steps` lists every step.
  */
 export function monitorRolloutOutputs(
   rollouts: readonly RolloutDriveResult[]
 ): Record<string, string> {
-  const acted = rollouts.find(r => r.step !== undefined)
-  if (!acted?.step) return {}
-  return stepOutputs({
-    step: acted.step.kind,
-    percent: acted.step.percent,
-    version: acted.step.version,
+  const steps = rollouts.flatMap((r): StepFacts[] => {
+    if (!r.step) return []
     // Once complete, the version is the full stage's holder: the champion now.
-    ...(acted.step.kind === 'complete'
-      ? { champion: acted.step.version }
-      : acted.champion !== undefined
-        ? { champion: acted.champion }
-        : {})
+    const champion = r.step.kind === 'complete' ? r.step.version : r.champion
+    return [
+      {
+        stage: r.stage,
+        type: r.type,
+        step: r.step.kind,
+        percent: r.step.percent,
+        version: r.step.version,
+        ...(champion !== undefined ? { champion } : {})
+      }
+    ]
   })
+  const worst = steps.reduce<StepFacts | undefined>(
+    (most, facts) => (most && severity(most) >= severity(facts) ? most : facts),
+    undefined
+  )
+  return worst ? stepOutputs(worst, steps) : {}
 }
 
-function stepOutputs(facts: {
+/**
+ * How much a step matters to serving: an abort must never be hidden by another stage's step;
+ * between equal steps a canary's (it carries traffic) comes before a shadow's (it carries none).
+ */
+function severity(facts: StepFacts): number {
+  const step = facts.step === 'abort' ? 2 : facts.step === 'hold' ? 1 : 0
+  return step * 2 + (facts.type === 'shadow' ? 0 : 1)
+}
+
+interface StepFacts {
+  stage: string
+  /** A monitor run's rollout type; a step by hand names one stage and needs none. */
+  type?: 'shadow' | 'canary'
   step: string
   percent: number
   version: string
   champion?: string
-  now?: number
-}): Record<string, string> {
+}
+
+function stepOutputs(facts: StepFacts, all: readonly StepFacts[]): Record<string, string> {
   return {
-    'traffic-percent': String(facts.now ?? facts.percent),
+    'traffic-percent': String(facts.percent),
     'rollout-step': facts.step,
+    'rollout-stage': facts.stage,
     version: facts.version,
-    'champion-version': facts.champion ?? ''
+    'champion-version': facts.champion ?? '',
+    // The same keys as the hand-off's payload.
+    'rollout-steps': JSON.stringify(
+      all.map(f => ({
+        stage: f.stage,
+        rollout_step: f.step,
+        traffic_percent: f.percent,
+        version: f.version,
+        champion_version: f.champion ?? null
+      }))
+    )
   }
 }

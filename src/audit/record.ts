@@ -113,6 +113,12 @@ export const AuditRecord = z
     timestamp: z.iso.datetime(),
     reason: z.string().nullable().describe('Why: required for rollbacks and forced promotions.'),
     monitor: MonitorEvidence.optional(),
+    rollout: z
+      .object({ step: z.enum(['start', 'advance', 'hold', 'abort', 'complete']) })
+      .optional()
+      .describe(
+        'A refused `command: rollout` (the actor had no right): the step attempted. Rollout steps written are registry events of their own, not audit records.'
+      ),
     modelScan: z
       .object({
         findings: z.array(
@@ -269,13 +275,15 @@ export interface RollbackAuditInput {
   denied?: boolean
   /** Checks made before the rollback (the actor's right), as gates. */
   gates?: GateResult[]
+  /** A refused rollout step (`command: rollout`): the step attempted. */
+  rolloutStep?: 'start' | 'advance' | 'hold' | 'abort' | 'complete'
   actor: string
   reason?: string
   run: RunFacts
   at: Date
 }
 
-/** The record of a rollback, or of a refused rollback or forced promotion. */
+/** The record of a rollback, or of a refused rollback, forced promotion or rollout step. */
 export function rollbackAudit(input: RollbackAuditInput): AuditRecord {
   return AuditRecord.parse({
     schema: AUDIT_SCHEMA,
@@ -294,7 +302,8 @@ export function rollbackAudit(input: RollbackAuditInput): AuditRecord {
     trainingData: null,
     featureView: null,
     pullRequest: input.run.pullRequest ? { ...input.run.pullRequest, approvers: [] } : null,
-    ...common(input.actor, input.run, input.at, input.reason)
+    ...common(input.actor, input.run, input.at, input.reason),
+    ...(input.rolloutStep ? { rollout: { step: input.rolloutStep } } : {})
   })
 }
 

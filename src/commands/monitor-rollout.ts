@@ -204,7 +204,7 @@ export async function driveRollout(
 }
 
 /** The inconclusive triggers and why, for a hold's reason. */
-function inconclusiveWhy(evaluations: readonly TriggerEvaluation[]): string {
+export function inconclusiveWhy(evaluations: readonly TriggerEvaluation[]): string {
   return evaluations
     .filter(e => e.verdict.status === 'inconclusive')
     .map(e => `${e.verdict.trigger}: ${e.verdict.summary}`)

@@ -14,7 +14,6 @@ import { storedPullRequest } from '../registry/stored-audit.js'
 import {
   breachReason,
   inconclusiveWarnings,
-  noticeDetail,
   type IdleReason,
   type MonitorReport,
   type MonitorAction,
@@ -24,6 +23,7 @@ import {
 import type { CommandResult, RegistryContext } from './registry-context.js'
 import { StageChangedHandsError, rollback } from './rollback.js'
 import { driveRollout, drivenRollouts, nothingToDrive, rolloutExitCode } from './monitor-rollout.js'
+import { rolloutNotifications, stageNotifications } from './monitor-notifications.js'
 import { heldWarnings, type RolloutDriveResult } from '../report/monitor-rollout.js'
 
 /**
@@ -128,52 +128,13 @@ export async function monitor(
     warnings: [...inconclusiveWarnings(results), ...heldWarnings(rollouts)],
     // A dry run writes nothing and tells nobody: its report shows what would be notified.
     notifications:
-      options.dryRun === true ? [] : results.flatMap(r => notificationOf(context, options.model, r))
+      options.dryRun === true
+        ? []
+        : [
+            ...results.flatMap(r => stageNotifications(context, options.model, r)),
+            ...rolloutNotifications(context, options.model, rollouts)
+          ]
   }
-}
-
-/** The notification of a stage's notice: facts only, the webhook module words them. */
-function notificationOf(
-  context: RegistryContext,
-  model: string,
-  result: StageMonitorResult
-): NotificationEvent[] {
-  const { notice, window, since, holder } = result
-  if (!notice || !window || !since || holder === undefined) return []
-  const { action } = result
-  const rolledBack = action.kind === 'rollback'
-  const detail = noticeDetail(action)
-  const runUrl = context.runFacts?.runUrl
-  return [
-    {
-      action: notice.kind,
-      severity: notice.severity,
-      model,
-      stage: result.stage,
-      // After a rollback the stage holds the restored version, and the breached one was before.
-      version: rolledBack ? action.restored : holder,
-      ...(rolledBack ? { previous: holder } : {}),
-      actor: context.actor,
-      ...(result.reason ? { reason: result.reason } : {}),
-      ...(runUrl ? { runUrl } : {}),
-      monitor: {
-        verdict: result.verdict,
-        ...(detail ? { detail } : {}),
-        since: since.toISOString(),
-        watched: {
-          start: new Date(window.watched.start).toISOString(),
-          end: new Date(window.watched.end).toISOString(),
-          ended: window.ended
-        },
-        triggers: result.triggers.map(t => ({
-          name: t.verdict.trigger,
-          verdict: t.verdict.status,
-          summary: t.verdict.summary
-        }))
-      },
-      at: context.now()
-    }
-  ]
 }
 
 /** The stages to watch: `--stage` (which must have a monitor block), else every one that has. */

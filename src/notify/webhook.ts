@@ -26,7 +26,12 @@ export type { Severity } from '../monitor/notice.js'
 // The event and its Slack line are rendered in report/notification.ts; named here as well for
 // the callers that send it.
 export { escapeSlack } from '../report/notification.js'
-export type { MonitorFacts, NotificationAction, NotificationEvent } from '../report/notification.js'
+export type {
+  MonitorFacts,
+  NotificationAction,
+  NotificationEvent,
+  RolloutFacts
+} from '../report/notification.js'
 
 /** The severity of each action: what routes it to a webhook. */
 export const SEVERITY: Record<NotificationAction, Severity> = {
@@ -38,7 +43,13 @@ export const SEVERITY: Record<NotificationAction, Severity> = {
   'breach-not-rolled-back': 'critical',
   'breach-alert': 'warning',
   inconclusive: 'warning',
-  'watch-ended': 'info'
+  'watch-ended': 'info',
+  // The rollout steps `monitor` takes: an abort means a bad version had traffic; a hold, that
+  // the monitor cannot see; advance and complete are the rollout going as planned.
+  'rollout-abort': 'critical',
+  'rollout-hold': 'warning',
+  'rollout-advance': 'info',
+  'rollout-complete': 'info'
 }
 
 export const NOTIFICATION_SCHEMA = 'modelgate.notification/v1'
@@ -52,8 +63,9 @@ export interface NotificationPayload {
     schema: typeof NOTIFICATION_SCHEMA
     severity: Severity
     /**
-     * The same for every notification of one state (model, stage, version, action): a receiver
-     * can deduplicate on it, as a breach that lasts is told by every run.
+     * The same for every notification of one state (model, stage, version, action; for a
+     * rollout step also its share): a receiver can deduplicate on it, as a breach that lasts is
+     * told by every run.
      */
     key: string
     /** ISO 8601, UTC. */
@@ -66,7 +78,14 @@ export function notificationFor(event: NotificationEvent): NotificationPayload {
   const facts: NotificationPayload['modelgate'] = {
     schema: NOTIFICATION_SCHEMA,
     severity: event.severity ?? SEVERITY[event.action],
-    key: [event.model, event.stage, event.version, event.action].join('|'),
+    key: [
+      event.model,
+      event.stage,
+      event.version,
+      event.action,
+      // Each advance of one rollout is its own state.
+      ...(event.rollout ? [event.rollout.percent] : [])
+    ].join('|'),
     action: event.action,
     model: event.model,
     version: event.version,
@@ -79,6 +98,7 @@ export function notificationFor(event: NotificationEvent): NotificationPayload {
     ...(event.pullRequest !== undefined && { pullRequest: { ...event.pullRequest } }),
     ...(event.repository !== undefined && { repository: event.repository }),
     ...(event.monitor !== undefined && { monitor: event.monitor }),
+    ...(event.rollout !== undefined && { rollout: { ...event.rollout } }),
     at: event.at.toISOString()
   }
   return { text: slackText(event, facts.severity), modelgate: facts }

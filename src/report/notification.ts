@@ -10,7 +10,26 @@ import { neutraliseCommands } from './log.js'
  * What happened: a promotion, a rollback by hand, a promotion forced past failing gates, or a
  * monitor verdict (monitor/notice.ts), the automatic rollback among them.
  */
-export type NotificationAction = 'promoted' | 'rolled-back' | 'force-promoted' | NoticeKind
+export type NotificationAction =
+  'promoted' | 'rolled-back' | 'force-promoted' | NoticeKind | RolloutNotificationAction
+
+/** A rollout step `monitor` wrote (docs/rollout.md, "Driven by monitor"). */
+export type RolloutNotificationAction =
+  'rollout-advance' | 'rollout-hold' | 'rollout-abort' | 'rollout-complete'
+
+/** A rollout step's facts, for the rollout actions. */
+export interface RolloutFacts {
+  type: 'shadow' | 'canary'
+  step: 'advance' | 'hold' | 'abort' | 'complete'
+  /** The version's share of the traffic after the step (a shadow: 0). */
+  percent: number
+  /** The share before the step. */
+  from?: number
+  /** The holder of the stage the rollout serves or shadows. */
+  champion?: string
+  /** After `complete`: the stage the version was promoted to. */
+  into?: string
+}
 
 /** A monitor verdict's facts, for the monitor actions. */
 export interface MonitorFacts {
@@ -45,8 +64,10 @@ export interface NotificationEvent {
   pullRequest?: { number: number; url?: string }
   /** `owner/repo`. */
   repository?: string
-  /** For the monitor actions. */
+  /** For the monitor actions (and the rollout steps `monitor` takes). */
   monitor?: MonitorFacts
+  /** For the rollout actions. */
+  rollout?: RolloutFacts
   at: Date
 }
 
@@ -77,6 +98,12 @@ export function slackText(event: NotificationEvent, severity: Severity): string 
       what =
         `${model} ${stage} rolled back to ${version}` +
         (event.previous !== undefined ? ` (from ${code(event.previous)})` : '')
+      break
+    case 'rollout-advance':
+    case 'rollout-hold':
+    case 'rollout-abort':
+    case 'rollout-complete':
+      what = rolloutText(event, severity, model, stage, version)
       break
     default:
       what = monitorText(event, severity, model, stage, version)
@@ -123,6 +150,40 @@ function monitorText(
       return `${icon} ${model} ${version} in ${stage}: monitoring inconclusive since ${event.monitor?.since ?? '?'}`
     default:
       return `${icon} ${model} ${version}: the watch of ${stage} ended ${event.monitor?.verdict ?? 'healthy'}`
+  }
+}
+
+/**
+ * A rollout step `monitor` took, in one line: the share before and after, the breached triggers
+ * of an abort (their values are in `reason`), the stage a completed rollout was promoted to.
+ */
+function rolloutText(
+  event: NotificationEvent,
+  severity: Severity,
+  model: string,
+  stage: string,
+  version: string
+): string {
+  const icon = ICON[severity]
+  const facts = event.rollout
+  const canary = facts?.type !== 'shadow'
+  const percent = facts?.percent ?? 0
+  const breached = (event.monitor?.triggers ?? [])
+    .filter(t => t.verdict === 'breach')
+    .map(t => escapeSlack(t.name))
+  switch (event.action) {
+    case 'rollout-advance':
+      return `${icon} ${model} ${version} advanced in ${stage} from ${facts?.from ?? '?'}% to ${percent}%`
+    case 'rollout-hold':
+      return `${icon} ${model} ${version} held in ${stage}${canary ? ` at ${percent}%` : ''} (inconclusive)`
+    case 'rollout-abort':
+      return (
+        `${icon} ${model} ${version} aborted in ${stage}` +
+        (canary ? ` at ${facts?.from ?? '?'}%, traffic now 0%` : '') +
+        (breached.length > 0 ? `: breached ${breached.join(', ')}` : '')
+      )
+    default:
+      return `${icon} ${model} ${version}: rollout in ${stage} complete${facts?.into !== undefined ? `, promoted to *${escapeSlack(facts.into)}*` : ''}`
   }
 }
 
