@@ -3,7 +3,7 @@
 // to the next stage; it never took "full traffic").
 import { rolledBackGate } from '../src/gates/rolled-back.js'
 import { shadowReadyGate } from '../src/gates/shadow-ready.js'
-import { stepSummary } from '../src/registry/git/rollout.js'
+import { stepSummary } from '../src/rollout/step-summary.js'
 import { driveActionText, type RolloutDriveResult } from '../src/report/monitor-rollout.js'
 
 const AT = new Date('2026-12-03T04:10:05Z')

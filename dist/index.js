@@ -78346,16 +78346,8 @@ function previewEvents(state, model, drafts, audit, nowMs) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/registry/git/rollout.ts
-
-
-
-
-/** The stage's rollout steps, oldest first. */
-function rolloutStepsOf(state, model, stage) {
-    return stepsOfHistory(historyOf(state, model), stage);
-}
-/** The first line of a step's tag: what `git tag -n` and GTO's readers show. */
+;// CONCATENATED MODULE: ./src/rollout/step-summary.ts
+/** A step's summary: on git the tag's first line, what `git tag -n` and GTO's readers show. */
 function stepSummary(model, stage, step, reason) {
     const at = `${model} ${step.version} in ${stage}`;
     return `${stepWords(at, step)}${reason ? `: ${reason}` : ''}`;
@@ -78374,6 +78366,17 @@ function stepWords(at, step) {
             // A shadow's complete takes no traffic: the version moved on (a canary's: to the full share).
             return `Complete rollout of ${at}: moved on to the next stage`;
     }
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/rollout.ts
+
+
+
+
+
+/** The stage's rollout steps, oldest first. */
+function rolloutStepsOf(state, model, stage) {
+    return stepsOfHistory(historyOf(state, model), stage);
 }
 /** The tags recording `step`, or nothing to do when it is recorded already. */
 function rolloutDecision(state, model, stage, step, reason) {

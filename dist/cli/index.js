@@ -4842,7 +4842,7 @@ exports.YAMLSeq = YAMLSeq;
 
 
 var log = __nccwpck_require__(7249);
-var merge = __nccwpck_require__(452);
+var merge = __nccwpck_require__(8071);
 var stringify = __nccwpck_require__(2148);
 var identity = __nccwpck_require__(1127);
 var toJS = __nccwpck_require__(4043);
@@ -7807,7 +7807,7 @@ var int = __nccwpck_require__(9874);
 var schema = __nccwpck_require__(896);
 var schema$1 = __nccwpck_require__(3559);
 var binary = __nccwpck_require__(6083);
-var merge = __nccwpck_require__(452);
+var merge = __nccwpck_require__(8071);
 var omap = __nccwpck_require__(303);
 var pairs = __nccwpck_require__(8385);
 var schema$2 = __nccwpck_require__(5913);
@@ -8151,7 +8151,7 @@ exports.intOct = intOct;
 
 /***/ }),
 
-/***/ 452:
+/***/ 8071:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -8415,7 +8415,7 @@ var binary = __nccwpck_require__(6083);
 var bool = __nccwpck_require__(8398);
 var float = __nccwpck_require__(5782);
 var int = __nccwpck_require__(873);
-var merge = __nccwpck_require__(452);
+var merge = __nccwpck_require__(8071);
 var omap = __nccwpck_require__(303);
 var pairs = __nccwpck_require__(8385);
 var set = __nccwpck_require__(1528);
@@ -33382,16 +33382,8 @@ function previewEvents(state, model, drafts, audit, nowMs) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/registry/git/rollout.ts
-
-
-
-
-/** The stage's rollout steps, oldest first. */
-function rolloutStepsOf(state, model, stage) {
-    return stepsOfHistory(historyOf(state, model), stage);
-}
-/** The first line of a step's tag: what `git tag -n` and GTO's readers show. */
+;// CONCATENATED MODULE: ./src/rollout/step-summary.ts
+/** A step's summary: on git the tag's first line, what `git tag -n` and GTO's readers show. */
 function stepSummary(model, stage, step, reason) {
     const at = `${model} ${step.version} in ${stage}`;
     return `${stepWords(at, step)}${reason ? `: ${reason}` : ''}`;
@@ -33410,6 +33402,17 @@ function stepWords(at, step) {
             // A shadow's complete takes no traffic: the version moved on (a canary's: to the full share).
             return `Complete rollout of ${at}: moved on to the next stage`;
     }
+}
+
+;// CONCATENATED MODULE: ./src/registry/git/rollout.ts
+
+
+
+
+
+/** The stage's rollout steps, oldest first. */
+function rolloutStepsOf(state, model, stage) {
+    return stepsOfHistory(historyOf(state, model), stage);
 }
 /** The tags recording `step`, or nothing to do when it is recorded already. */
 function rolloutDecision(state, model, stage, step, reason) {

@@ -17,6 +17,7 @@ import type { RegistryState } from './state.js'
 import { versionsInStage } from './state.js'
 import type { RolloutStep, RolloutStepRequest } from '../port.js'
 import { decideStep, rolloutFacts, stepsOfHistory } from '../../rollout/steps.js'
+import { stepSummary } from '../../rollout/step-summary.js'
 import { historyOf } from './queries.js'
 import type { Decision, Draft } from './drafts.js'
 import { registeredVersion, unassignDraft } from './drafts.js'
@@ -24,33 +25,6 @@ import { registeredVersion, unassignDraft } from './drafts.js'
 /** The stage's rollout steps, oldest first. */
 export function rolloutStepsOf(state: RegistryState, model: string, stage: string): RolloutStep[] {
   return stepsOfHistory(historyOf(state, model), stage)
-}
-
-/** The first line of a step's tag: what `git tag -n` and GTO's readers show. */
-export function stepSummary(
-  model: string,
-  stage: string,
-  step: RolloutStepRequest,
-  reason?: string
-): string {
-  const at = `${model} ${step.version} in ${stage}`
-  return `${stepWords(at, step)}${reason ? `: ${reason}` : ''}`
-}
-
-function stepWords(at: string, step: RolloutStepRequest): string {
-  switch (step.kind) {
-    case 'start':
-      return `Start rollout of ${at} at ${step.percent}%`
-    case 'advance':
-      return `Advance rollout of ${at} from ${step.from ?? '?'}% to ${step.percent}%`
-    case 'hold':
-      return `Hold rollout of ${at} at ${step.percent}%`
-    case 'abort':
-      return `Abort rollout of ${at}, traffic 0%`
-    case 'complete':
-      // A shadow's complete takes no traffic: the version moved on (a canary's: to the full share).
-      return `Complete rollout of ${at}: moved on to the next stage`
-  }
 }
 
 /** The tags recording `step`, or nothing to do when it is recorded already. */

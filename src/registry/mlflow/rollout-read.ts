@@ -18,7 +18,7 @@
 import type { RegistryEvent, StageHolder } from '../port.js'
 import type { RolloutStep } from '../../rollout/step-types.js'
 import { isActive, rolloutFacts, rolloutState } from '../../rollout/steps.js'
-import { stepSummary } from '../git/rollout.js'
+import { stepSummary } from '../../rollout/step-summary.js'
 import type { TagKeys } from './names.js'
 import { storedSteps } from './rollout.js'
 

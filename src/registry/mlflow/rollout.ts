@@ -34,7 +34,7 @@ import {
   type RolloutState
 } from '../../rollout/steps.js'
 // The one wording of a step, git's tag summary (`Advance rollout of m v2 in canary from 5% to 10%`).
-import { stepSummary } from '../git/rollout.js'
+import { stepSummary } from '../../rollout/step-summary.js'
 import { byteLength } from './names.js'
 import type { MlflowRest } from './rest.js'
 
