@@ -66182,6 +66182,7 @@ function slackText(event, severity) {
         case 'rollout-hold':
         case 'rollout-abort':
         case 'rollout-complete':
+        case 'rollout-alert':
             what = rolloutText(event, severity, model, stage, version);
             break;
         default:
@@ -66247,6 +66248,10 @@ function rolloutText(event, severity, model, stage, version) {
             return (`${icon} ${model} ${version} aborted in ${stage}` +
                 (canary ? ` at ${facts?.from ?? '?'}%, traffic now 0%` : '') +
                 (breached.length > 0 ? `: breached ${breached.join(', ')}` : ''));
+        case 'rollout-alert':
+            return (`${icon} ${model} ${version} breached in ${stage}${canary ? ` at ${percent}%` : ''} (alert only, not aborted)` +
+                (breached.length > 0 ? `: breached ${breached.join(', ')}` : '') +
+                ': a person must act');
         default:
             return `${icon} ${model} ${version}: rollout in ${stage} complete${facts?.into !== undefined ? `, promoted to *${escapeSlack(facts.into)}*` : ''}`;
     }
@@ -66326,7 +66331,9 @@ const SEVERITY = {
     'rollout-abort': 'critical',
     'rollout-hold': 'warning',
     'rollout-advance': 'info',
-    'rollout-complete': 'info'
+    'rollout-complete': 'info',
+    // Breaching, not aborted (every breached trigger says `action: alert`): as a stage's alert.
+    'rollout-alert': 'warning'
 };
 const NOTIFICATION_SCHEMA = 'modelgate.notification/v1';
 /** The payload for an event: pure, the same event gives the same payload. */
@@ -74455,6 +74462,31 @@ function rolloutNotifications(context, model, rollouts) {
     const runUrl = context.runFacts?.runUrl;
     return rollouts.flatMap((result) => {
         const { action, step, window, since } = result;
+        if (action.kind === 'alert') {
+            // Nothing written, so nothing makes it once: each run that finds the breach tells it, as a
+            // watched stage's alert-only breach does (monitor.ts sends nothing on a dry run).
+            if (!result.version || !window || !since)
+                return [];
+            return [
+                {
+                    action: 'rollout-alert',
+                    model,
+                    stage: result.stage,
+                    version: result.version,
+                    actor: context.actor,
+                    ...(result.reason !== undefined ? { reason: result.reason } : {}),
+                    ...(runUrl ? { runUrl } : {}),
+                    monitor: monitorFacts(result, window, since),
+                    rollout: {
+                        type: result.type,
+                        step: 'alert',
+                        percent: result.percent ?? 0,
+                        ...(result.champion !== undefined ? { champion: result.champion } : {})
+                    },
+                    at: context.now()
+                }
+            ];
+        }
         if (action.kind !== 'advance' &&
             action.kind !== 'hold' &&
             action.kind !== 'abort' &&
@@ -74485,25 +74517,29 @@ function rolloutNotifications(context, model, rollouts) {
                         ? { reason: inconclusiveWhy(result.triggers) }
                         : {}),
                 ...(runUrl ? { runUrl } : {}),
-                monitor: {
-                    verdict: result.verdict,
-                    since: since.toISOString(),
-                    watched: {
-                        start: new Date(window.watched.start).toISOString(),
-                        end: new Date(window.watched.end).toISOString(),
-                        ended: window.ended
-                    },
-                    triggers: result.triggers.map(t => ({
-                        name: t.verdict.trigger,
-                        verdict: t.verdict.status,
-                        summary: t.verdict.summary
-                    }))
-                },
+                monitor: monitorFacts(result, window, since),
                 rollout: facts,
                 at: context.now()
             }
         ];
     });
+}
+/** The monitor's facts of a rollout judged: its verdict, window and each trigger's. */
+function monitorFacts(result, window, since) {
+    return {
+        verdict: result.verdict,
+        since: since.toISOString(),
+        watched: {
+            start: new Date(window.watched.start).toISOString(),
+            end: new Date(window.watched.end).toISOString(),
+            ended: window.ended
+        },
+        triggers: result.triggers.map(t => ({
+            name: t.verdict.trigger,
+            verdict: t.verdict.status,
+            summary: t.verdict.summary
+        }))
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/commands/monitor.ts

@@ -67,6 +67,30 @@ export function rolloutNotifications(
   const runUrl = context.runFacts?.runUrl
   return rollouts.flatMap((result): NotificationEvent[] => {
     const { action, step, window, since } = result
+    if (action.kind === 'alert') {
+      // Nothing written, so nothing makes it once: each run that finds the breach tells it, as a
+      // watched stage's alert-only breach does (monitor.ts sends nothing on a dry run).
+      if (!result.version || !window || !since) return []
+      return [
+        {
+          action: 'rollout-alert',
+          model,
+          stage: result.stage,
+          version: result.version,
+          actor: context.actor,
+          ...(result.reason !== undefined ? { reason: result.reason } : {}),
+          ...(runUrl ? { runUrl } : {}),
+          monitor: monitorFacts(result, window, since),
+          rollout: {
+            type: result.type,
+            step: 'alert',
+            percent: result.percent ?? 0,
+            ...(result.champion !== undefined ? { champion: result.champion } : {})
+          },
+          at: context.now()
+        }
+      ]
+    }
     if (
       action.kind !== 'advance' &&
       action.kind !== 'hold' &&
@@ -98,23 +122,32 @@ export function rolloutNotifications(
             ? { reason: inconclusiveWhy(result.triggers) }
             : {}),
         ...(runUrl ? { runUrl } : {}),
-        monitor: {
-          verdict: result.verdict,
-          since: since.toISOString(),
-          watched: {
-            start: new Date(window.watched.start).toISOString(),
-            end: new Date(window.watched.end).toISOString(),
-            ended: window.ended
-          },
-          triggers: result.triggers.map(t => ({
-            name: t.verdict.trigger,
-            verdict: t.verdict.status,
-            summary: t.verdict.summary
-          }))
-        },
+        monitor: monitorFacts(result, window, since),
         rollout: facts,
         at: context.now()
       }
     ]
   })
+}
+
+/** The monitor's facts of a rollout judged: its verdict, window and each trigger's. */
+function monitorFacts(
+  result: RolloutDriveResult,
+  window: NonNullable<RolloutDriveResult['window']>,
+  since: Date
+): NonNullable<NotificationEvent['monitor']> {
+  return {
+    verdict: result.verdict,
+    since: since.toISOString(),
+    watched: {
+      start: new Date(window.watched.start).toISOString(),
+      end: new Date(window.watched.end).toISOString(),
+      ended: window.ended
+    },
+    triggers: result.triggers.map(t => ({
+      name: t.verdict.trigger,
+      verdict: t.verdict.status,
+      summary: t.verdict.summary
+    }))
+  }
 }

@@ -49,7 +49,9 @@ export const SEVERITY: Record<NotificationAction, Severity> = {
   'rollout-abort': 'critical',
   'rollout-hold': 'warning',
   'rollout-advance': 'info',
-  'rollout-complete': 'info'
+  'rollout-complete': 'info',
+  // Breaching, not aborted (every breached trigger says `action: alert`): as a stage's alert.
+  'rollout-alert': 'warning'
 }
 
 export const NOTIFICATION_SCHEMA = 'modelgate.notification/v1'

@@ -15,12 +15,13 @@ export type NotificationAction =
 
 /** A rollout step `monitor` wrote (docs/rollout.md, "Driven by monitor"). */
 export type RolloutNotificationAction =
-  'rollout-advance' | 'rollout-hold' | 'rollout-abort' | 'rollout-complete'
+  'rollout-advance' | 'rollout-hold' | 'rollout-abort' | 'rollout-complete' | 'rollout-alert'
 
 /** A rollout step's facts, for the rollout actions. */
 export interface RolloutFacts {
   type: 'shadow' | 'canary'
-  step: 'advance' | 'hold' | 'abort' | 'complete'
+  /** `alert`: a breach of triggers that all say `action: alert`; nothing was written. */
+  step: 'advance' | 'hold' | 'abort' | 'complete' | 'alert'
   /** The version's share of the traffic after the step (a shadow: 0). */
   percent: number
   /** The share before the step. */
@@ -103,6 +104,7 @@ export function slackText(event: NotificationEvent, severity: Severity): string 
     case 'rollout-hold':
     case 'rollout-abort':
     case 'rollout-complete':
+    case 'rollout-alert':
       what = rolloutText(event, severity, model, stage, version)
       break
     default:
@@ -181,6 +183,12 @@ function rolloutText(
         `${icon} ${model} ${version} aborted in ${stage}` +
         (canary ? ` at ${facts?.from ?? '?'}%, traffic now 0%` : '') +
         (breached.length > 0 ? `: breached ${breached.join(', ')}` : '')
+      )
+    case 'rollout-alert':
+      return (
+        `${icon} ${model} ${version} breached in ${stage}${canary ? ` at ${percent}%` : ''} (alert only, not aborted)` +
+        (breached.length > 0 ? `: breached ${breached.join(', ')}` : '') +
+        ': a person must act'
       )
     default:
       return `${icon} ${model} ${version}: rollout in ${stage} complete${facts?.into !== undefined ? `, promoted to *${escapeSlack(facts.into)}*` : ''}`
