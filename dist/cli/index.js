@@ -24889,7 +24889,7 @@ function describeRule(rule) {
  *
  * Decision: any `fail` → `blocked`; else any `pending` → `pending`; else any warning (every
  * skipped gate adds one) → `pass-with-warnings`; else `pass`. A stage with no gates configured
- * is never a plain `pass`: it warns that nothing was checked.
+ * is never a plain `pass`: it warns that nothing beyond its stage order was checked.
  *
  * @throws NotFoundError when the policy has no such stage (exit code 3).
  */
@@ -25045,8 +25045,11 @@ function evaluateStage(input) {
                 });
     }
     const warnings = [];
-    if (configured === 0)
-        warnings.push(`${input.stage} configures no gates, so nothing was checked`);
+    // The stage order (`from`) and the rolled-back mark are judged around these by the caller: the
+    // warning says what the stage itself asks for, nothing more.
+    if (configured === 0) {
+        warnings.push(`${input.stage} configures no gates beyond its stage order (no thresholds, regression, artifact, approvals or other checks), so none of those was checked`);
+    }
     for (const gate of gates) {
         if (gate.status === 'skipped')
             warnings.push(skippedWarning(gate));
@@ -40117,8 +40120,15 @@ async function rollout(context, policy, options) {
                 ? { forced: result.written ? 'done' : 'planned' }
                 : {})
         }),
-        // Forced past failing gates: exit 1, as a forced promotion.
-        ...(forced && done ? { exitCode: ExitCode.PassWithWarnings } : {}),
+        // A start exits as promote does: 1 when its gates passed with warnings, or when forced past
+        // failing ones (as a forced promotion: a warning, not 2 as blocked); 0 when they passed.
+        ...(evaluation && done
+            ? {
+                exitCode: exitCodeFor(evaluation.decision) === ExitCode.Pass
+                    ? ExitCode.Pass
+                    : ExitCode.PassWithWarnings
+            }
+            : {}),
         ...(evaluation ? { decision: evaluation.decision } : {}),
         ...(champion !== undefined ? { champion } : {})
     };

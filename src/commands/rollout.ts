@@ -176,8 +176,16 @@ export async function rollout(
         ? { forced: result.written ? ('done' as const) : ('planned' as const) }
         : {})
     }),
-    // Forced past failing gates: exit 1, as a forced promotion.
-    ...(forced && done ? { exitCode: ExitCode.PassWithWarnings } : {}),
+    // A start exits as promote does: 1 when its gates passed with warnings, or when forced past
+    // failing ones (as a forced promotion: a warning, not 2 as blocked); 0 when they passed.
+    ...(evaluation && done
+      ? {
+          exitCode:
+            exitCodeFor(evaluation.decision) === ExitCode.Pass
+              ? ExitCode.Pass
+              : ExitCode.PassWithWarnings
+        }
+      : {}),
     ...(evaluation ? { decision: evaluation.decision } : {}),
     ...(champion !== undefined ? { champion } : {})
   }
