@@ -67262,8 +67262,10 @@ const CanaryRollout = strictObject({
 const Rollout = discriminatedUnion('type', [ShadowRollout, CanaryRollout])
     .describe('Progressive delivery into this stage: `shadow` or `canary` (docs/rollout.md). The move to full traffic is the next stage, an ordinary promotion with its gates.');
 /**
- * The rollout rules that need the whole policy: a shadow names another stage of the policy, and
- * the deprecated MLflow stages (only Staging and Production) cannot hold a rollout. Pure.
+ * The rollout rules that need the whole policy: a shadow names another stage of the policy, the
+ * deprecated MLflow stages (only Staging and Production) cannot hold a rollout, and a rollout stage
+ * has no `monitor:` block (its versions leave it by an abort; a monitor's rollback would put a
+ * version back with no step, walking around the start's gates). Pure.
  */
 function rolloutProblems(policy) {
     const problems = [];
@@ -67271,6 +67273,12 @@ function rolloutProblems(policy) {
         const rollout = stage.rollout;
         if (!rollout)
             continue;
+        if (stage.monitor !== undefined) {
+            problems.push({
+                path: ['stages', name, 'monitor'],
+                message: `a rollout stage is watched by its rollout's triggers, and its versions leave it by steps (abort), never by a monitor's rollback: move these triggers to stages.${name}.rollout.triggers`
+            });
+        }
         if (rollout.type === 'shadow') {
             if (rollout.shadows === name) {
                 problems.push({
@@ -73796,6 +73804,21 @@ function priorRollback(event) {
 
 
 /**
+ * A rollout stage's versions come and go by steps: a rollback there would put a version back
+ * with no step and none of the start's gates (an aborted one too), while the recorded rollout
+ * names another. Known by the policy's `rollout:`, or, without a policy (or with another one), by
+ * the rollout steps the registry holds for the stage. Exit 2, before anything is written.
+ */
+async function refuseRolloutStage(context, options) {
+    const { model, stage, policy } = options;
+    const byPolicy = policy?.model === model &&
+        Object.hasOwn(policy.stages, stage) &&
+        Boolean(policy.stages[stage]?.rollout);
+    if (!byPolicy && (await context.registry.rolloutSteps(model, stage)).length === 0)
+        return;
+    throw new errors/* InvalidInputError */.oC(`${model} ${stage}: ${stage} is a rollout stage (${byPolicy ? `stages.${stage}.rollout` : 'the registry holds its rollout steps'}): a version leaves it by an abort, not a rollback. Run: modelgate rollout ${model} --stage ${stage} --abort --reason R`);
+}
+/**
  * `modelgate rollback`: put the stage back on its previous holder (or a named
  * version), writing both the restored assignment and the removal of the current
  * holder so every GTO reader agrees. Needs a reason; always audited.
@@ -73804,6 +73827,7 @@ async function rollback(context, options) {
     if (!options.reason.trim()) {
         throw new errors/* InvalidInputError */.oC('rollback needs --reason: every rollback is recorded with why');
     }
+    await refuseRolloutStage(context, options);
     const current = await context.registry.getStage(options.model, options.stage);
     if (!current) {
         throw new errors/* NotFoundError */.m_(`${options.model} has no version in ${options.stage} to roll back`);
@@ -76015,7 +76039,7 @@ async function promote(context, options) {
     if (!version) {
         throw new errors/* InvalidInputError */.oC('Name the version to promote with --version (or a version in the candidate model.yaml)');
     }
-    refuseRolloutStage(options.policy, options.stage, version);
+    promote_refuseRolloutStage(options.policy, options.stage, version);
     const record = await context.registry.getVersion(model, version);
     if (!record) {
         throw new errors/* NotFoundError */.m_(`${model} ${version} is not registered; run \`modelgate register\` first`);
@@ -76119,7 +76143,7 @@ async function promote(context, options) {
  * records the step and judges the same gates: a plain assignment would put the version on the
  * rollout's traffic with no step recorded (exit 2).
  */
-function refuseRolloutStage(policy, stage, version) {
+function promote_refuseRolloutStage(policy, stage, version) {
     if (!findStage(policy, stage).rollout)
         return;
     throw new errors/* InvalidInputError */.oC(`${policy.model} ${stage} is a rollout stage (stages.${stage}.rollout): a version enters it by a rollout's start, not by promote. Run: modelgate rollout ${policy.model} --stage ${stage} --start --version ${version}`);
@@ -84182,7 +84206,8 @@ async function runCommand(settings, runner, checked = {}) {
                 stage: settings.stage,
                 toVersion: settings.version,
                 reason: settings.reason,
-                dryRun: settings.dryRun
+                dryRun: settings.dryRun,
+                ...(policy ? { policy } : {})
             }));
         case 'status':
             return rendered(await status_status(context, model));
@@ -84705,8 +84730,10 @@ async function checkRollbackPermission(access, actor, allowed) {
  */
 async function rollbackByDispatch(settings, context) {
     const { github, permission, policy } = await requireRollbackRight(settings, context);
-    const { model, context: registryContext } = await openCommandContext(settings, context, policy);
+    const opened = await openCommandContext(settings, context, policy);
+    const { model, context: registryContext } = opened;
     const outcome = rendered(await rollback(registryContext, {
+        ...(opened.policy ? { policy: opened.policy } : {}),
         model: modelOf(model, settings),
         stage: settings.stage,
         toVersion: settings.version,
