@@ -438,7 +438,7 @@ describe('modelgate monitor drives rollouts (bundled CLI, real Prometheus, git r
       type: 'shadow',
       champion: 'v1.0.0',
       verdict: 'healthy',
-      action: { kind: 'ready', next: ['canary'] }
+      action: { kind: 'ready', next: ['canary'], starts: ['canary'] }
     })
     expect(await originTags(sandbox)).toEqual(before)
   })

@@ -66,7 +66,9 @@ describe("docs/rollout.md's walkthrough on a terminal", () => {
     if (run.exitCode !== 0) throw new Error(`exit ${run.exitCode}\n${run.stdout}\n${run.stderr}`)
     const out = run.stdout
     // The shadow: agreement with production's answers is fine, so it is ready.
-    expect(out).toContain('**v1.1.0 is ready for promotion to canary')
+    expect(out).toContain(
+      '**v1.1.0 is ready for canary, a rollout stage: start it there (judged by its gates) with modelgate rollout churn-model --stage canary --start --version v1.1.0. Nothing written.**'
+    )
     // Each monitor run past the step time advances the canary, then reports it ready.
     for (const [from, to] of [
       [5, 10],

@@ -73351,8 +73351,18 @@ function driveActionText(result) {
             return `Nothing to drive: ${result.idle ?? 'no running rollout'}. Nothing written.`;
         case 'wait':
             return `${result.verdict === 'inconclusive' ? 'Inconclusive so far' : 'Healthy so far'}; the step is judged from ${monitor_rollout_utc(action.until)} (min_step_duration). Nothing written.`;
-        case 'ready':
-            return `${version} is ready for promotion to ${action.next.join(' or ') || 'the next stage'}: an ordinary promotion with its gates. Nothing written.`;
+        case 'ready': {
+            // `promote --to` a rollout stage is refused: the words name the command that starts it.
+            const starts = action.model === undefined ? [] : (action.starts ?? []);
+            const promotions = action.next.filter(stage => !starts.includes(stage));
+            const start = starts.map(stage => `${stage}, a rollout stage: start it there (judged by its gates) with modelgate rollout ${action.model} --stage ${stage} --start --version ${version}`);
+            const promote = promotions.length > 0 || start.length === 0
+                ? [
+                    `promotion to ${promotions.join(' or ') || 'the next stage'}: an ordinary promotion with its gates`
+                ]
+                : [];
+            return `${version} is ready for ${[...start, ...promote].join('; or ')}. Nothing written.`;
+        }
         case 'alert':
             return `Alert only: ${action.detail}. Nothing written.`;
         case 'advance':
@@ -74359,7 +74369,12 @@ async function driveRollout(context, options, stage, rollout) {
             result.action = { kind: 'wait', until: decision.until };
             return result;
         case 'ready':
-            result.action = { kind: 'ready', next: decision.next };
+            result.action = {
+                kind: 'ready',
+                next: decision.next,
+                model,
+                starts: decision.next.filter(next => options.policy.stages[next]?.rollout !== undefined)
+            };
             return result;
         case 'alert':
             result.action = { kind: 'alert', detail: 'every breached trigger says action: alert' };
