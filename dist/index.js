@@ -66668,15 +66668,34 @@ function pathAt(doc, offset) {
         }
     }
 }
-/** `stages.production.from[0]`; keys that are not plain words are quoted: `thresholds["eval.auc"]`. */
+/** Keys longer than this are cut when quoted back (a garbage file can hold a 7,000-byte key). */
+const KEY_MAX = 60;
+/** A key as quoted back in a message: cut after 40 characters when longer than 60. */
+function cutKey(key) {
+    return key.length > KEY_MAX ? `${key.slice(0, 40)}…` : key;
+}
+/** ` (5000 characters)` after a key `cutKey` cut, else nothing. */
+function cutKeyLength(key) {
+    return key.length > KEY_MAX ? ` (${key.length} characters)` : '';
+}
+/**
+ * `stages.production.from[0]`; keys that are not plain words are quoted: `thresholds["eval.auc"]`;
+ * a long key is cut: `["kkkk…" (5000 characters)]`.
+ */
 function formatKeyPath(path) {
     return path
         .map((segment, i) => {
         if (typeof segment === 'number')
             return `[${segment}]`;
-        if (/^[A-Za-z0-9_$-]+$/.test(segment))
+        if (segment.length <= KEY_MAX && /^[A-Za-z0-9_$-]+$/.test(segment)) {
             return i === 0 ? segment : `.${segment}`;
-        return `[${JSON.stringify(segment)}]`;
+        }
+        // Cut as shown: escapes (`\u0007`) make a short key of control characters long.
+        const quoted = JSON.stringify(segment).slice(1, -1);
+        if (quoted.length <= KEY_MAX)
+            return `["${quoted}"]`;
+        const cut = quoted.slice(0, 40).replace(/\\(u[0-9a-fA-F]{0,3})?$/, '');
+        return `["${cut}…" (${segment.length} characters)]`;
     })
         .join('');
 }
@@ -67770,7 +67789,8 @@ function zodProblems(issue) {
         return issue.keys.map(key => ({
             path: [...path, key],
             target: 'key',
-            message: `unknown key "${key}" (${issue.message})`
+            // zod's message may quote the unknown keys: a long one is cut there too.
+            message: `unknown key "${cutKey(key)}"${cutKeyLength(key)} (${issue.keys.reduce((text, k) => text.split(k).join(cutKey(k)), issue.message)})`
         }));
     }
     return [{ path, target: issue.code === 'invalid_key' ? 'key' : 'value', message: issue.message }];
@@ -67789,16 +67809,29 @@ function yamlMessage(error) {
         }
     }
 }
+/** At most this many problems are listed in one message. */
+const PROBLEMS_SHOWN = 10;
+/** A key path longer than this is shown by its end (where the problem is). */
+const PATH_MAX = 200;
+function cutPath(keyPath) {
+    return keyPath.length > PATH_MAX ? `…${keyPath.slice(-PATH_MAX)}` : keyPath;
+}
 function policyError(file, problems, cause) {
     const sorted = [...problems].sort((a, b) => a.line - b.line || a.column - b.column);
     const lines = [
         ...new Set(sorted.map(p => {
             const where = `${p.file}:${p.line}:${p.column}`;
-            return p.keyPath ? `${where} ${p.keyPath}: ${p.problem}` : `${where}: ${p.problem}`;
+            return p.keyPath ? `${where} ${cutPath(p.keyPath)}: ${p.problem}` : `${where}: ${p.problem}`;
         }))
     ];
-    const count = lines.length === 1 ? 'a problem' : `${lines.length} problems`;
-    return new errors/* InvalidInputError */.oC(`Policy ${file} has ${count}:\n${lines.join('\n')}`, {
+    // A garbage file makes hundreds: the first ones are where to start.
+    const shown = lines.slice(0, PROBLEMS_SHOWN);
+    const more = lines.length - shown.length;
+    const count = lines.length === 1
+        ? 'a problem'
+        : `${lines.length} problems${more > 0 ? ` (the first ${shown.length} listed)` : ''}`;
+    const rest = more > 0 ? [`… and ${more} more in ${file}.`] : [];
+    return new errors/* InvalidInputError */.oC(`Policy ${file} has ${count}:\n${[...shown, ...rest].join('\n')}`, {
         locations: sorted,
         cause
     });
