@@ -74506,21 +74506,7 @@ function stageNotifications(context, model, result) {
             actor: context.actor,
             ...(result.reason ? { reason: result.reason } : {}),
             ...(runUrl ? { runUrl } : {}),
-            monitor: {
-                verdict: result.verdict,
-                ...(detail ? { detail } : {}),
-                since: since.toISOString(),
-                watched: {
-                    start: new Date(window.watched.start).toISOString(),
-                    end: new Date(window.watched.end).toISOString(),
-                    ended: window.ended
-                },
-                triggers: result.triggers.map(t => ({
-                    name: t.verdict.trigger,
-                    verdict: t.verdict.status,
-                    summary: t.verdict.summary
-                }))
-            },
+            monitor: monitorFacts(result, window, since, detail),
             at: context.now()
         }
     ];
@@ -74596,10 +74582,11 @@ function rolloutNotifications(context, model, rollouts) {
         ];
     });
 }
-/** The monitor's facts of a rollout judged: its verdict, window and each trigger's. */
-function monitorFacts(result, window, since) {
+/** The monitor's facts of a stage or rollout judged: its verdict, window and each trigger's. */
+function monitorFacts(result, window, since, detail) {
     return {
         verdict: result.verdict,
+        ...(detail ? { detail } : {}),
         since: since.toISOString(),
         watched: {
             start: new Date(window.watched.start).toISOString(),
