@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { seedModel } from './helpers/mlflow-fixtures.js'
+import { mlflowPolicy, seedModel } from './helpers/mlflow-fixtures.js'
 import { startMlflowStandIn, type MlflowStandIn } from './helpers/mlflow-stand-in/index.js'
 import { CLI_ENTRY, runAction } from './helpers/run-action.js'
 
@@ -38,18 +38,17 @@ describe('command: check with an MLflow candidate, in the action', () => {
     dir = await mkdtemp(path.join(tmpdir(), 'modelgate-action-check-mlflow-'))
     await writeFile(
       path.join(dir, 'policy.yml'),
-      `model: ${model}
-registry: { type: mlflow, uri: "${stand.url}" }
-metrics:
-  accuracy: { goal: maximize }
-stages:
-  production:
+      mlflowPolicy(
+        model,
+        stand.url,
+        `  production:
     from: [candidate]
     thresholds:
       accuracy: { min: 0.8 }
     regression:
       accuracy: { max_drop: 0 }
 `
+      )
     )
   })
   afterAll(async () => {

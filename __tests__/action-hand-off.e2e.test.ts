@@ -8,6 +8,7 @@ import {
   remoteTags,
   type DispatchWorkspace
 } from './helpers/action-workspace.js'
+import { fraudPolicy } from './helpers/fraud-policy.js'
 import type { Clone } from './helpers/git-sandbox.js'
 import {
   deploymentsOf,
@@ -18,16 +19,7 @@ import {
 } from './helpers/github-stand-in/index.js'
 import { runAction } from './helpers/run-action.js'
 
-const POLICY = `model: fraud
-path: model
-metrics:
-  auc: { goal: maximize }
-stages:
-  staging:
-    from: [candidate]
-rollback:
-  allowed: { permission: maintain }
-`
+const POLICY = fraudPolicy({ staging: '    from: [candidate]\n' }, { rollback: true })
 
 const NO_DEPLOYMENTS = 'ghs_without_deployments_write'
 const NO_CONTENTS = 'ghs_without_contents_write'

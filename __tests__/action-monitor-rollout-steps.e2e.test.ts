@@ -7,32 +7,27 @@
 // The monitor reads a time-series file; each run's clock is shifted to the data's dates.
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { gitOk } from '../src/registry/git/runner.js'
 import {
   dispatchWorkspace,
   remoteTags,
   type DispatchWorkspace
 } from './helpers/action-workspace.js'
-import { bundledCli } from './helpers/cli-bundle.js'
-import { writeEvent, type WrittenEvent } from './helpers/events.js'
+import { scheduleEvent, writeEvent, type WrittenEvent } from './helpers/events.js'
 import type { Clone } from './helpers/git-sandbox.js'
+import { MINUTE } from './helpers/monitored-registry.js'
 import { BASE_SECONDS } from './helpers/prometheus.js'
+import {
+  canaryOnErrorsBySegment,
+  errorsBySegmentCsv,
+  fraudRolloutPolicy
+} from './helpers/rollout-policy.js'
+import { registerByAction, scheduledMonitorEnv, setUpByCli } from './helpers/rollout-workspace.js'
 import { runAction } from './helpers/run-action.js'
 import { startReceiver, type Receiver } from './helpers/webhook-receiver.js'
 
-const CLOCK = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers/shifted-clock.mjs')
-const MINUTE = 60
 const T0 = BASE_SECONDS
 
-const POLICY = `model: fraud
-path: model
-metrics:
-  auc: { goal: maximize }
-stages:
-  staging:
-    from: [candidate]
-  shadow:
+const POLICY = fraudRolloutPolicy(`  shadow:
     from: [staging]
     rollout:
       type: shadow
@@ -43,40 +38,9 @@ stages:
         - name: agreement
           query: 'prediction_agreement{model="$model", version="$version", champion="$champion"}'
           min: 0.95
-  canary:
-    from: [staging, shadow]
-    rollout:
-      type: canary
-      steps: [5, 10, 25, 50]
-      min_step_duration: 30m
-      source: { file: metrics.csv }
-      triggers:
-        - name: error rate by segment
-          query: 'error_ratio{model="$model", version="$version"}'
-          by: segment
-          relative: { baseline: champion, max_increase_pct: 50 }
-  production:
+${canaryOnErrorsBySegment('staging, shadow')}  production:
     from: [canary]
-rollback:
-  allowed: { permission: maintain }
-`
-
-/**
- * One sample a minute from T0 − 60m for 4 hours: v1.1.0's eu segment errs from T0 + 50m; nothing
- * for the shadow's agreement (inconclusive).
- */
-function metricsCsv(): string {
-  const lines = ['time,metric,value,model,version,segment']
-  for (let m = -60; m < 180; m++) {
-    const time = T0 + m * MINUTE
-    for (const segment of ['eu', 'us']) {
-      lines.push(`${time},error_ratio,0.01,fraud,v1.0.0,${segment}`)
-      const bad = segment === 'eu' && m >= 50
-      lines.push(`${time},error_ratio,${bad ? 0.2 : 0.01},fraud,v1.1.0,${segment}`)
-    }
-  }
-  return `${lines.join('\n')}\n`
-}
+`)
 
 describe('a monitor run driving a shadow and a canary at once (bundled action)', () => {
   let workspace: DispatchWorkspace
@@ -85,10 +49,6 @@ describe('a monitor run driving a shadow and a canary at once (bundled action)',
   let team: Receiver
   let oncall: Receiver
   let sha: string
-  const clock = (seconds: number) => ({
-    NODE_OPTIONS: `--import=${CLOCK}`,
-    SHIFTED_CLOCK_START_MS: String(seconds * 1000)
-  })
   const monitorRun = (seconds: number) =>
     runAction(
       {
@@ -97,14 +57,9 @@ describe('a monitor run driving a shadow and a canary at once (bundled action)',
         'notify-webhook': team.url,
         'notify-webhook-critical': oncall.url
       },
-      {
-        ...workspace.env(sha, clock(seconds)),
-        ...schedule.env,
-        GITHUB_ACTOR: 'octocat',
-        GITHUB_WORKFLOW: 'monitor',
-        GITHUB_SERVER_URL: 'https://github.com',
-        GITHUB_RUN_ID: `${seconds}`
-      },
+      scheduledMonitorEnv(workspace, schedule, sha, seconds, {
+        GITHUB_SERVER_URL: 'https://github.com'
+      }),
       clone.dir
     )
 
@@ -114,40 +69,23 @@ describe('a monitor run driving a shadow and a canary at once (bundled action)',
     workspace = await dispatchWorkspace({ policy: POLICY, aucs: [0.8, 0.85, 0.9], dispatchAt: 2 })
     clone = workspace.clone
     sha = workspace.commits[2] as string
-    await writeFile(path.join(clone.dir, 'metrics.csv'), metricsCsv())
-    await gitOk(clone.git, ['config', 'user.name', 'Test User'])
-    await gitOk(clone.git, ['config', 'user.email', 'test@example.com'])
-    for (const [i, version] of ['v1.0.0', 'v1.1.0', 'v1.2.0'].entries()) {
-      const registered = await runAction(
-        { command: 'register', policy: 'policy.yml', version },
-        workspace.env(workspace.commits[i] as string, clock(T0 - 55 * MINUTE + i * 60)),
-        clone.dir
-      )
-      expect(registered.exitCode).toBe(0)
-    }
-    await gitOk(clone.git, ['fetch', '--quiet', '--tags', 'origin'])
-    const cli = async (seconds: number, ...args: string[]) => {
-      const run = await bundledCli(clone.dir, [...args, '--policy', 'policy.yml'], clock(seconds))
-      expect(run.stderr).toBe('')
-      expect([0, 1]).toContain(run.exitCode) // 1: the first champion, forced past its gates
-    }
+    // v1.1.0's eu segment errs from T0 + 50m; nothing for the shadow's agreement (inconclusive).
+    await writeFile(path.join(clone.dir, 'metrics.csv'), errorsBySegmentCsv())
+    await registerByAction(workspace, ['v1.0.0', 'v1.1.0', 'v1.2.0'], { from: T0 - 55 * MINUTE })
     const promote = (seconds: number, version: string, stage: string, ...more: string[]) =>
-      cli(seconds, 'promote', 'fraud', '--to', stage, '--version', version, ...more)
+      setUpByCli(clone, ['promote', 'fraud', '--to', stage, '--version', version, ...more], seconds)
     const start = (seconds: number, version: string, stage: string) =>
-      cli(seconds, 'rollout', 'fraud', '--stage', stage, '--start', '--version', version)
+      setUpByCli(
+        clone,
+        ['rollout', 'fraud', '--stage', stage, '--start', '--version', version],
+        seconds
+      )
     await promote(T0 - 45 * MINUTE, 'v1.0.0', 'production', '--force', '--reason', 'first')
     await promote(T0 - 40 * MINUTE, 'v1.1.0', 'staging')
     await start(T0 - 25 * MINUTE, 'v1.1.0', 'canary')
     await promote(T0 - 20 * MINUTE, 'v1.2.0', 'staging')
     await start(T0 - 15 * MINUTE, 'v1.2.0', 'shadow')
-    schedule = await writeEvent({
-      name: 'schedule' as 'push',
-      payload: {
-        schedule: '7,22,37,52 * * * *',
-        repository: { full_name: 'acme/models', default_branch: 'main' }
-      },
-      env: { GITHUB_EVENT_NAME: 'schedule', GITHUB_REF: 'refs/heads/main', GITHUB_SHA: sha }
-    })
+    schedule = await writeEvent(scheduleEvent(sha))
   }, 240_000)
   afterAll(async () => {
     await schedule?.cleanup()

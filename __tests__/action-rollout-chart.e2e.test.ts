@@ -3,16 +3,12 @@
 // against the champion over the rollout (Mermaid xychart-beta and table, the fed numbers); the
 // push run of the merged promotion pull request puts the canary's steps and chart in that pull
 // request's sticky comment. Each run's clock is shifted to the data's dates.
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { gitOk } from '../src/registry/git/runner.js'
 import {
   dispatchWorkspace,
   pushCommit,
   type DispatchWorkspace
 } from './helpers/action-workspace.js'
-import { bundledCli } from './helpers/cli-bundle.js'
-import { pushEvent, writeEvent, type WrittenEvent } from './helpers/events.js'
+import { pushEvent, scheduleEvent, writeEvent, type WrittenEvent } from './helpers/events.js'
 import type { Clone } from './helpers/git-sandbox.js'
 import { fakeSha } from './helpers/github-stand-in/index.js'
 import {
@@ -21,10 +17,19 @@ import {
   startPrometheus,
   type PrometheusServer
 } from './helpers/prometheus.js'
+import { clockAt, MINUTE } from './helpers/monitored-registry.js'
+import {
+  ERRORS_AGAINST_CHAMPION,
+  canaryStage,
+  fraudRolloutPolicy
+} from './helpers/rollout-policy.js'
+import {
+  championAndStagedCandidate,
+  scheduledMonitorEnv,
+  setUpByCli
+} from './helpers/rollout-workspace.js'
 import { runAction } from './helpers/run-action.js'
 
-const CLOCK = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers/shifted-clock.mjs')
-const MINUTE = 60
 const T0 = BASE_SECONDS
 const REPO = { owner: 'acme', name: 'models' }
 
@@ -32,31 +37,15 @@ const REPO = { owner: 'acme', name: 'models' }
 const candidate = (m: number) => Number((0.02 + m / 10_000).toFixed(4))
 const champion = (m: number) => Number((0.015 + m / 20_000).toFixed(5))
 
-const policy = (url: string) => `model: fraud
-path: model
-metrics:
-  auc: { goal: maximize }
-stages:
-  staging:
-    from: [candidate]
-  canary:
-    from: [staging]
-    rollout:
-      type: canary
-      steps: [5, 10, 25, 50]
-      min_step_duration: 30m
-      source: { prometheus: { url: "${url}" } }
-      triggers:
-        - name: error rate
-          query: 'max(error_ratio{model="$model", version="$version"})'
-          relative: { baseline: champion, max_increase_pct: 100 }
-          failure_limit: 2
-  production:
+const policy = (url: string) =>
+  fraudRolloutPolicy(`${canaryStage({
+    from: 'staging',
+    source: `{ prometheus: { url: "${url}" } }`,
+    triggers: ERRORS_AGAINST_CHAMPION
+  })}  production:
     from: [canary]
     approvals: { required: 1 }
-rollback:
-  allowed: { permission: maintain }
-`
+`)
 
 describe('the rollout chart in the action: the monitor job summary and the promoting pull request', () => {
   let prometheus: PrometheusServer
@@ -64,26 +53,10 @@ describe('the rollout chart in the action: the monitor job summary and the promo
   let clone: Clone
   let schedule: WrittenEvent
   const events: WrittenEvent[] = []
-  const clock = (seconds: number) => ({
-    NODE_OPTIONS: `--import=${CLOCK}`,
-    SHIFTED_CLOCK_START_MS: String(seconds * 1000)
-  })
-  const cli = (seconds: number, ...args: string[]) => bundledCli(clone.dir, args, clock(seconds))
-  const ok = async (seconds: number, ...args: string[]) => {
-    const run = await cli(seconds, ...args, '--policy', 'policy.yml')
-    expect(run.stderr).toBe('')
-    expect([0, 1]).toContain(run.exitCode)
-  }
   const monitorRun = (seconds: number) =>
     runAction(
       { command: 'monitor', policy: 'policy.yml', 'github-token': workspace.gh.token },
-      {
-        ...workspace.env('HEAD', clock(seconds)),
-        ...schedule.env,
-        GITHUB_ACTOR: 'octocat',
-        GITHUB_WORKFLOW: 'monitor',
-        GITHUB_RUN_ID: `${seconds}`
-      },
+      scheduledMonitorEnv(workspace, schedule, 'HEAD', seconds),
       clone.dir
     )
 
@@ -101,42 +74,13 @@ describe('the rollout chart in the action: the monitor job summary and the promo
     })
     clone = workspace.clone
     workspace.gh.state.repo('acme/models').addCollaborators({ alice: 'write', bob: 'write' })
-    await gitOk(clone.git, ['config', 'user.name', 'Test User'])
-    await gitOk(clone.git, ['config', 'user.email', 'test@example.com'])
-    for (const [i, version] of ['v1.0.0', 'v1.1.0'].entries()) {
-      const registered = await runAction(
-        { command: 'register', policy: 'policy.yml', version },
-        workspace.env(workspace.commits[i] as string, clock(T0 - 50 * MINUTE + i * 60)),
-        clone.dir
-      )
-      expect(registered.exitCode).toBe(0)
-    }
-    await gitOk(clone.git, ['fetch', '--quiet', '--tags', 'origin'])
-    const force = ['--force', '--reason', 'the first champion']
-    await ok(
-      T0 - 40 * MINUTE,
-      'promote',
-      'fraud',
-      '--to',
-      'production',
-      '--version',
-      'v1.0.0',
-      ...force
+    await championAndStagedCandidate(workspace)
+    await setUpByCli(
+      clone,
+      ['rollout', 'fraud', '--stage', 'canary', '--start', '--version', 'v1.1.0'],
+      T0
     )
-    await ok(T0 - 30 * MINUTE, 'promote', 'fraud', '--to', 'staging', '--version', 'v1.1.0')
-    await ok(T0, 'rollout', 'fraud', '--stage', 'canary', '--start', '--version', 'v1.1.0')
-    schedule = await writeEvent({
-      name: 'schedule' as 'push',
-      payload: {
-        schedule: '7,22,37,52 * * * *',
-        repository: { full_name: 'acme/models', default_branch: 'main' }
-      },
-      env: {
-        GITHUB_EVENT_NAME: 'schedule',
-        GITHUB_REF: 'refs/heads/main',
-        GITHUB_SHA: workspace.commits[1] as string
-      }
-    })
+    schedule = await writeEvent(scheduleEvent(workspace.commits[1] as string))
     events.push(schedule)
   }, 240_000)
   afterAll(async () => {
@@ -184,7 +128,7 @@ describe('the rollout chart in the action: the monitor job summary and the promo
         version: 'v1.1.0',
         'github-token': workspace.gh.token
       },
-      { ...workspace.env(merge, clock(T0 + 130 * MINUTE)), ...pushed.env, GITHUB_RUN_ID: 'p' },
+      { ...workspace.env(merge, clockAt(T0 + 130 * MINUTE)), ...pushed.env, GITHUB_RUN_ID: 'p' },
       clone.dir
     )
     expect([promoted.exitCode, promoted.outputs.decision]).toEqual([0, 'pass'])

@@ -8,15 +8,12 @@
 // The monitor reads a time-series file; each run's clock is shifted.
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { gitOk } from '../src/registry/git/runner.js'
 import {
   dispatchWorkspace,
   remoteTags,
   type DispatchWorkspace
 } from './helpers/action-workspace.js'
-import { bundledCli } from './helpers/cli-bundle.js'
-import { writeEvent, type WrittenEvent } from './helpers/events.js'
+import { scheduleEvent, writeEvent, type WrittenEvent } from './helpers/events.js'
 import type { Clone } from './helpers/git-sandbox.js'
 import {
   deploymentsOf,
@@ -24,11 +21,16 @@ import {
   latestStatus,
   type Repo
 } from './helpers/github-stand-in/index.js'
+import { clockAt, MINUTE } from './helpers/monitored-registry.js'
 import { BASE_SECONDS } from './helpers/prometheus.js'
+import {
+  canaryOnErrorsBySegment,
+  errorsBySegmentCsv,
+  fraudRolloutPolicy
+} from './helpers/rollout-policy.js'
+import { championAndStagedCandidate, scheduledMonitorEnv } from './helpers/rollout-workspace.js'
 import { runAction } from './helpers/run-action.js'
 
-const CLOCK = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers/shifted-clock.mjs')
-const MINUTE = 60
 const T0 = BASE_SECONDS
 const HAND_OFF = { deployments: 'true', 'dispatch-event-type': 'modelgate-deploy' }
 const NO_DEPLOYMENTS = 'ghs_without_deployments_write'
@@ -45,45 +47,10 @@ function handOffAnnotation(stdout: string): string {
     .replace(/%25/g, '%')
 }
 
-const POLICY = `model: fraud
-path: model
-metrics:
-  auc: { goal: maximize }
-stages:
-  staging:
-    from: [candidate]
-  canary:
-    from: [staging]
-    rollout:
-      type: canary
-      steps: [5, 10, 25, 50]
-      min_step_duration: 30m
-      source: { file: metrics.csv }
-      triggers:
-        - name: error rate by segment
-          query: 'error_ratio{model="$model", version="$version"}'
-          by: segment
-          relative: { baseline: champion, max_increase_pct: 50 }
-  production:
+const POLICY = fraudRolloutPolicy(`${canaryOnErrorsBySegment('staging')}  production:
     from: [canary]
     approvals: { required: 1 }
-rollback:
-  allowed: { permission: maintain }
-`
-
-/** One sample a minute from T0 − 60m for 4 hours; v1.1.0's eu segment errs from T0 + 50m. */
-function metricsCsv(): string {
-  const lines = ['time,metric,value,model,version,segment']
-  for (let m = -60; m < 180; m++) {
-    const time = T0 + m * MINUTE
-    for (const segment of ['eu', 'us']) {
-      lines.push(`${time},error_ratio,0.01,fraud,v1.0.0,${segment}`)
-      const bad = segment === 'eu' && m >= 50
-      lines.push(`${time},error_ratio,${bad ? 0.2 : 0.01},fraud,v1.1.0,${segment}`)
-    }
-  }
-  return `${lines.join('\n')}\n`
-}
+`)
 
 describe('rollout steps handed to serving (bundled action)', () => {
   let workspace: DispatchWorkspace
@@ -91,10 +58,6 @@ describe('rollout steps handed to serving (bundled action)', () => {
   let repo: Repo
   let schedule: WrittenEvent
   let sha: string
-  const clock = (seconds: number) => ({
-    NODE_OPTIONS: `--import=${CLOCK}`,
-    SHIFTED_CLOCK_START_MS: String(seconds * 1000)
-  })
   const runUrl = (id: string) => `https://github.com/acme/models/actions/runs/${id}`
   const monitorRun = (seconds: number, token?: string) =>
     runAction(
@@ -104,15 +67,10 @@ describe('rollout steps handed to serving (bundled action)', () => {
         ...HAND_OFF,
         ...(token ? { 'github-token': token } : {})
       },
-      {
-        ...workspace.env(sha, clock(seconds)),
+      scheduledMonitorEnv(workspace, schedule, sha, seconds, {
         ...(token ? { 'INPUT_GITHUB-TOKEN': token } : {}),
-        ...schedule.env,
-        GITHUB_ACTOR: 'octocat',
-        GITHUB_WORKFLOW: 'monitor',
-        GITHUB_SERVER_URL: 'https://github.com',
-        GITHUB_RUN_ID: `${seconds}`
-      },
+        GITHUB_SERVER_URL: 'https://github.com'
+      }),
       clone.dir
     )
 
@@ -130,35 +88,10 @@ describe('rollout steps handed to serving (bundled action)', () => {
       kind: 'github-token',
       deniedPermissions: ['contents']
     })
-    await writeFile(path.join(clone.dir, 'metrics.csv'), metricsCsv())
-    await gitOk(clone.git, ['config', 'user.name', 'Test User'])
-    await gitOk(clone.git, ['config', 'user.email', 'test@example.com'])
-    for (const [i, version] of ['v1.0.0', 'v1.1.0'].entries()) {
-      const registered = await runAction(
-        { command: 'register', policy: 'policy.yml', version },
-        workspace.env(workspace.commits[i] as string, clock(T0 - 50 * MINUTE + i * 60)),
-        clone.dir
-      )
-      expect(registered.exitCode).toBe(0)
-    }
-    await gitOk(clone.git, ['fetch', '--quiet', '--tags', 'origin'])
-    const cli = (seconds: number, ...args: string[]) =>
-      bundledCli(clone.dir, ['promote', 'fraud', '--policy', 'policy.yml', ...args], clock(seconds))
-    const first = await cli(
-      T0 - 40 * MINUTE,
-      ...['--to', 'production', '--version', 'v1.0.0', '--force', '--reason', 'the first champion']
-    )
-    expect([0, 1]).toContain(first.exitCode) // 1: forced past its gates, as asked
-    const staged = await cli(T0 - 30 * MINUTE, '--to', 'staging', '--version', 'v1.1.0')
-    expect([0, 1]).toContain(staged.exitCode)
-    schedule = await writeEvent({
-      name: 'schedule' as 'push',
-      payload: {
-        schedule: '7,22,37,52 * * * *',
-        repository: { full_name: 'acme/models', default_branch: 'main' }
-      },
-      env: { GITHUB_EVENT_NAME: 'schedule', GITHUB_REF: 'refs/heads/main', GITHUB_SHA: sha }
-    })
+    // v1.1.0's eu segment errs from T0 + 50m.
+    await writeFile(path.join(clone.dir, 'metrics.csv'), errorsBySegmentCsv())
+    await championAndStagedCandidate(workspace)
+    schedule = await writeEvent(scheduleEvent(sha))
   }, 240_000)
   afterAll(async () => {
     await schedule?.cleanup()
@@ -176,7 +109,7 @@ describe('rollout steps handed to serving (bundled action)', () => {
         ...HAND_OFF
       },
       workspace.env(sha, {
-        ...clock(T0 - 20 * MINUTE),
+        ...clockAt(T0 - 20 * MINUTE),
         GITHUB_SERVER_URL: 'https://github.com',
         GITHUB_RUN_ID: 'start'
       }),
@@ -259,7 +192,7 @@ describe('rollout steps handed to serving (bundled action)', () => {
         'github-token': NO_DEPLOYMENTS
       },
       workspace.env(sha, {
-        ...clock(T0 + 20 * MINUTE),
+        ...clockAt(T0 + 20 * MINUTE),
         'INPUT_GITHUB-TOKEN': NO_DEPLOYMENTS,
         GITHUB_SERVER_URL: 'https://github.com',
         GITHUB_RUN_ID: 'hold'

@@ -4,41 +4,29 @@
 // promote's report and audit record, writing nothing; `force` with a `reason` starts it (as a
 // forced promotion in the action: exit 0, decision blocked), recorded as forced (the actor's right among the record's gates); and `command: promote` into a
 // rollout stage is refused, pointing to the rollout's start.
-import { gitOk } from '../src/registry/git/runner.js'
 import {
   dispatchWorkspace,
   remoteTags,
   summaryRecords,
   type DispatchWorkspace
 } from './helpers/action-workspace.js'
-import { bundledCli } from './helpers/cli-bundle.js'
 import type { Clone } from './helpers/git-sandbox.js'
+import { canaryStage, fraudRolloutPolicy } from './helpers/rollout-policy.js'
+import { canarySteps, registerByAction, setUpByCli } from './helpers/rollout-workspace.js'
 import { runAction } from './helpers/run-action.js'
 
-const POLICY = `model: fraud
-path: model
-metrics:
-  auc: { goal: maximize }
-stages:
-  staging:
-    from: [candidate]
-  canary:
-    from: [staging]
-    approvals: { required: 1 }
-    rollout:
-      type: canary
-      steps: [5, 50]
-      min_step_duration: 30m
-      source: { prometheus: { url: "http://127.0.0.1:9" } }
-      triggers:
-        - name: errors
+const POLICY = fraudRolloutPolicy(`${canaryStage({
+  from: 'staging',
+  gates: '    approvals: { required: 1 }\n',
+  steps: '5, 50',
+  source: '{ prometheus: { url: "http://127.0.0.1:9" } }',
+  triggers: `        - name: errors
           query: 'error_ratio{model="$model", version="$version"}'
           max: 0.05
-  production:
-    from: [canary]
-rollback:
-  allowed: { permission: maintain }
 `
+})}  production:
+    from: [canary]
+`)
 
 describe('command rollout, step start, judged by the stage gates (bundled action)', () => {
   let workspace: DispatchWorkspace
@@ -53,26 +41,8 @@ describe('command rollout, step start, judged by the stage gates (bundled action
   beforeAll(async () => {
     workspace = await dispatchWorkspace({ policy: POLICY, aucs: [0.8, 0.85], dispatchAt: 1 })
     clone = workspace.clone
-    await gitOk(clone.git, ['config', 'user.name', 'Test User'])
-    await gitOk(clone.git, ['config', 'user.email', 'test@example.com'])
-    const registered = await runAction(
-      { command: 'register', policy: 'policy.yml', version: 'v1.1.0' },
-      workspace.env(workspace.commits[1] as string),
-      clone.dir
-    )
-    expect(registered.exitCode).toBe(0)
-    await gitOk(clone.git, ['fetch', '--quiet', '--tags', 'origin'])
-    const staged = await bundledCli(clone.dir, [
-      'promote',
-      'fraud',
-      '--policy',
-      'policy.yml',
-      '--to',
-      'staging',
-      '--version',
-      'v1.1.0'
-    ])
-    expect(staged.stderr).toBe('')
+    await registerByAction(workspace, ['v1.1.0'], { first: 1 })
+    await setUpByCli(clone, ['promote', 'fraud', '--to', 'staging', '--version', 'v1.1.0'])
   }, 120_000)
   afterAll(async () => {
     await workspace?.cleanup()
@@ -122,19 +92,7 @@ describe('command rollout, step start, judged by the stage gates (bundled action
     expect(record?.gates.map(g => `${g.gate} ${g.status}`)).toEqual(
       expect.arrayContaining(['permission pass', 'approvals fail'])
     )
-    const steps = await bundledCli(clone.dir, [
-      'rollout',
-      'fraud',
-      '--policy',
-      'policy.yml',
-      '--stage',
-      'canary',
-      '--json'
-    ])
-    const json = JSON.parse(steps.stdout) as {
-      steps: { kind: string; by: string; reason?: string }[]
-    }
-    expect(json.steps.at(-1)).toMatchObject({
+    expect((await canarySteps(clone)).at(-1)).toMatchObject({
       kind: 'start',
       by: 'octocat',
       reason: 'forced past 1 failing gate: Approvals; approved on the call'

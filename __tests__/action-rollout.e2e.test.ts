@@ -5,8 +5,6 @@
 // request, and the monitor completing the rollout. Each run's clock is shifted to the data's dates;
 // GTO's readers check origin after each scenario.
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { gitOk } from '../src/registry/git/runner.js'
 import {
   dispatchWorkspace,
   pushCommit,
@@ -14,9 +12,8 @@ import {
   summaryRecords,
   type DispatchWorkspace
 } from './helpers/action-workspace.js'
-import { bundledCli } from './helpers/cli-bundle.js'
-import { pushEvent, writeEvent, type WrittenEvent } from './helpers/events.js'
-import { GTO_TAG_RE, gtoReaders } from './helpers/git-gto-reference.js'
+import { pushEvent, scheduleEvent, writeEvent, type WrittenEvent } from './helpers/events.js'
+import { checkedGtoReaders } from './helpers/git-gto-reference.js'
 import { hermeticGit, type Clone } from './helpers/git-sandbox.js'
 import { fakeSha } from './helpers/github-stand-in/index.js'
 import {
@@ -25,42 +22,36 @@ import {
   startPrometheus,
   type PrometheusServer
 } from './helpers/prometheus.js'
+import { clockAt, MINUTE } from './helpers/monitored-registry.js'
+import { canaryStage, fraudRolloutPolicy } from './helpers/rollout-policy.js'
+import {
+  canarySteps,
+  championAndStagedCandidate,
+  scheduledMonitorEnv,
+  setUpByCli
+} from './helpers/rollout-workspace.js'
 import { runAction } from './helpers/run-action.js'
 
-const CLOCK = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers/shifted-clock.mjs')
-const MINUTE = 60
 const T0 = BASE_SECONDS
 const REPO = { owner: 'acme', name: 'models' }
 
-const policy = (url: string) => `model: fraud
-path: model
-metrics:
-  auc: { goal: maximize }
-stages:
-  staging:
-    from: [candidate]
-  shadow:
+const policy = (url: string) =>
+  fraudRolloutPolicy(`  shadow:
     from: [staging]
     rollout: { type: shadow, shadows: production }
-  canary:
-    from: [shadow]
-    rollout:
-      type: canary
-      steps: [5, 10, 25, 50]
-      min_step_duration: 30m
-      source: { prometheus: { url: "${url}" } }
-      triggers:
-        - name: error rate by segment
+${canaryStage({
+  from: 'shadow',
+  source: `{ prometheus: { url: "${url}" } }`,
+  triggers: `        - name: error rate by segment
           query: 'max by (segment) (error_ratio{model="$model", version="$version"})'
           by: segment
           relative: { baseline: champion, max_increase_pct: 50 }
           failure_limit: 2
-  production:
+`
+})}  production:
     from: [canary]
     approvals: { required: 1 }
-rollback:
-  allowed: { permission: maintain }
-`
+`)
 
 describe('rollouts in the action: command rollout, scheduled monitor runs, the approved full share', () => {
   let prometheus: PrometheusServer
@@ -68,11 +59,6 @@ describe('rollouts in the action: command rollout, scheduled monitor runs, the a
   let clone: Clone
   let schedule: WrittenEvent
   const events: WrittenEvent[] = []
-  const clock = (seconds: number) => ({
-    NODE_OPTIONS: `--import=${CLOCK}`,
-    SHIFTED_CLOCK_START_MS: String(seconds * 1000)
-  })
-  const cli = (seconds: number, ...args: string[]) => bundledCli(clone.dir, args, clock(seconds))
   // Each run is its own workflow run (GITHUB_RUN_ID), unless it re-runs the run started at
   // `rerunOf` ("Re-run job": the same GITHUB_RUN_ID, a later GITHUB_RUN_ATTEMPT).
   const run = (seconds: number, rerunOf?: number) => ({
@@ -89,7 +75,7 @@ describe('rollouts in the action: command rollout, scheduled monitor runs, the a
     runAction(
       { command: 'rollout', policy: 'policy.yml', stage: 'canary', ...inputs },
       workspace.env('HEAD', {
-        ...clock(seconds),
+        ...clockAt(seconds),
         GITHUB_ACTOR: actor,
         GITHUB_TRIGGERING_ACTOR: actor,
         ...run(seconds, rerunOf)
@@ -99,21 +85,11 @@ describe('rollouts in the action: command rollout, scheduled monitor runs, the a
   const monitorRun = (seconds: number, rerunOf?: number) =>
     runAction(
       { command: 'monitor', policy: 'policy.yml', 'github-token': workspace.gh.token },
-      {
-        ...workspace.env('HEAD', clock(seconds)),
-        ...schedule.env,
-        GITHUB_ACTOR: 'octocat',
-        GITHUB_WORKFLOW: 'monitor',
-        ...run(seconds, rerunOf)
-      },
+      scheduledMonitorEnv(workspace, schedule, 'HEAD', seconds, run(seconds, rerunOf)),
       clone.dir
     )
-  const gto = async () => {
-    const origin = hermeticGit(path.join(path.dirname(clone.dir), 'origin.git'))
-    const names = (await gitOk(origin, ['tag', '--list'])).trim().split('\n')
-    for (const name of names) expect(name).toMatch(GTO_TAG_RE)
-    return gtoReaders(origin, 'fraud')
-  }
+  const gto = () =>
+    checkedGtoReaders(hermeticGit(path.join(path.dirname(clone.dir), 'origin.git')), 'fraud')
   const outputsOf = (outputs: Record<string, string>) => ({
     'traffic-percent': outputs['traffic-percent'],
     'rollout-step': outputs['rollout-step'],
@@ -140,70 +116,13 @@ describe('rollouts in the action: command rollout, scheduled monitor runs, the a
     })
     clone = workspace.clone
     workspace.gh.state.repo('acme/models').addCollaborators({ alice: 'write', bob: 'write' })
-    await gitOk(clone.git, ['config', 'user.name', 'Test User'])
-    await gitOk(clone.git, ['config', 'user.email', 'test@example.com'])
-    const ok = async (seconds: number, ...args: string[]) => {
-      const run = await cli(seconds, ...args)
-      expect(run.stderr).toBe('')
-      expect([0, 1]).toContain(run.exitCode)
-    }
-    for (const [i, version] of ['v1.0.0', 'v1.1.0'].entries()) {
-      const registered = await runAction(
-        { command: 'register', policy: 'policy.yml', version },
-        workspace.env(workspace.commits[i] as string, clock(T0 - 50 * MINUTE + i * 60)),
-        clone.dir
-      )
-      expect(registered.exitCode).toBe(0)
-    }
-    await gitOk(clone.git, ['fetch', '--quiet', '--tags', 'origin'])
-    const force = ['--force', '--reason', 'the first champion']
-    await ok(
-      T0 - 40 * MINUTE,
-      'promote',
-      'fraud',
-      '--policy',
-      'policy.yml',
-      '--to',
-      'production',
-      '--version',
-      'v1.0.0',
-      ...force
+    await championAndStagedCandidate(workspace)
+    await setUpByCli(
+      clone,
+      ['rollout', 'fraud', '--stage', 'shadow', '--start', '--version', 'v1.1.0'],
+      T0 - 20 * MINUTE
     )
-    await ok(
-      T0 - 30 * MINUTE,
-      'promote',
-      'fraud',
-      '--policy',
-      'policy.yml',
-      '--to',
-      'staging',
-      '--version',
-      'v1.1.0'
-    )
-    await ok(
-      T0 - 20 * MINUTE,
-      'rollout',
-      'fraud',
-      '--policy',
-      'policy.yml',
-      '--stage',
-      'shadow',
-      '--start',
-      '--version',
-      'v1.1.0'
-    )
-    schedule = await writeEvent({
-      name: 'schedule' as 'push',
-      payload: {
-        schedule: '7,22,37,52 * * * *',
-        repository: { full_name: 'acme/models', default_branch: 'main' }
-      },
-      env: {
-        GITHUB_EVENT_NAME: 'schedule',
-        GITHUB_REF: 'refs/heads/main',
-        GITHUB_SHA: workspace.commits[1] as string
-      }
-    })
+    schedule = await writeEvent(scheduleEvent(workspace.commits[1] as string))
     events.push(schedule)
   }, 240_000)
   afterAll(async () => {
@@ -227,7 +146,7 @@ describe('rollouts in the action: command rollout, scheduled monitor runs, the a
     expect(abort.stdout).toContain('input "reason" is required for command "rollout"')
     const pushed = await runAction(
       { command: 'rollout', policy: 'policy.yml', stage: 'canary', step: 'hold' },
-      { ...workspace.env('HEAD', clock(T0)), ...schedule.env },
+      { ...workspace.env('HEAD', clockAt(T0)), ...schedule.env },
       clone.dir
     )
     expect(pushed.exitCode).toBe(2)
@@ -270,7 +189,7 @@ describe('rollouts in the action: command rollout, scheduled monitor runs, the a
     const run = await runAction(
       { command: 'rollout', policy: 'policy.yml', stage: 'canary', step: 'hold' },
       workspace.env('HEAD', {
-        ...clock(T0),
+        ...clockAt(T0),
         GITHUB_RUN_ATTEMPT: '2',
         GITHUB_TRIGGERING_ACTOR: '', // an older runner names nobody
         GITHUB_RUN_ID: 'rerun'
@@ -371,22 +290,10 @@ describe('rollouts in the action: command rollout, scheduled monitor runs, the a
       expect(rerun.outputs['traffic-percent']).toBe(rerunShare)
       expect(await remoteTags(clone)).toEqual(tags)
     }
-    const steps = await cli(
-      T0 + 95 * MINUTE,
-      'rollout',
-      'fraud',
-      '--policy',
-      'policy.yml',
-      '--stage',
-      'canary',
-      '--json'
-    )
-    const json = JSON.parse(steps.stdout) as {
-      steps: { kind: string; percent: number; by: string; run?: string }[]
-    }
+    const steps = await canarySteps(clone, T0 + 95 * MINUTE)
     // Each step names the workflow run that took it (its GITHUB_RUN_ID), as the tag stores it.
     const workflow = 'github-actions (workflow "monitor", schedule)'
-    expect(json.steps.map(s => [s.kind, s.percent, s.by, s.run])).toEqual([
+    expect(steps.map(s => [s.kind, s.percent, s.by, s.run])).toEqual([
       ['start', 5, 'octocat', `${T0}`],
       ['advance', 10, 'octocat', `${T0 + 31 * MINUTE}`],
       ['advance', 25, workflow, `${T0 + 62 * MINUTE}`],
@@ -425,7 +332,7 @@ describe('rollouts in the action: command rollout, scheduled monitor runs, the a
         'github-token': workspace.gh.token
       },
       {
-        ...workspace.env(merge, clock(T0 + 130 * MINUTE)),
+        ...workspace.env(merge, clockAt(T0 + 130 * MINUTE)),
         ...pushed.env,
         GITHUB_RUN_ID: 'promote'
       },

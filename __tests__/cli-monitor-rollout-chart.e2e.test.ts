@@ -4,19 +4,17 @@
 // rollout and a table (time, share with the step boundaries, candidate, champion) whose numbers
 // are the series fed to Prometheus. The CLI's clock is shifted to those dates
 // (helpers/shifted-clock.mjs), as in cli-monitor-rollout.e2e.test.ts.
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { bundledCli } from './helpers/cli-bundle.js'
 import { makeSandbox, type Clone, type Sandbox } from './helpers/git-sandbox.js'
 import { commitModel, writePolicy } from './helpers/model-checkout.js'
+import { cliAt } from './helpers/monitored-registry.js'
 import {
   BASE_SECONDS,
   samplesEvery,
   startPrometheus,
   type PrometheusServer
 } from './helpers/prometheus.js'
+import { ERRORS_AGAINST_CHAMPION, canaryStage } from './helpers/rollout-policy.js'
 
-const CLOCK = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers/shifted-clock.mjs')
 const MINUTE = 60
 const T0 = BASE_SECONDS
 const MODEL = 'chart'
@@ -33,19 +31,11 @@ metrics:
 stages:
   staging:
     from: [candidate]
-  canary:
-    from: [staging]
-    rollout:
-      type: canary
-      steps: [5, 10, 25, 50]
-      min_step_duration: 30m
-      source: { prometheus: { url: "${url}", timeout: 2s } }
-      triggers:
-        - name: error rate
-          query: 'max(error_ratio{model="$model", version="$version"})'
-          relative: { baseline: champion, max_increase_pct: 100 }
-          failure_limit: 2
-  production:
+${canaryStage({
+  from: 'staging',
+  source: `{ prometheus: { url: "${url}", timeout: 2s } }`,
+  triggers: ERRORS_AGAINST_CHAMPION
+})}  production:
     from: [canary]
 `
 }
@@ -71,11 +61,7 @@ describe('modelgate monitor charts a canary against its champion (bundled CLI, r
   let prometheus: PrometheusServer
   let sandbox: Sandbox
   let clone: Clone
-  const cli = (seconds: number, ...args: string[]) =>
-    bundledCli(clone.dir, args, {
-      NODE_OPTIONS: `--import=${CLOCK}`,
-      SHIFTED_CLOCK_START_MS: String(seconds * 1000)
-    })
+  const cli = (seconds: number, ...args: string[]) => cliAt(clone.dir, seconds, args)
   const ok = async (seconds: number, ...args: string[]) => {
     const run = await cli(seconds, ...args)
     expect(run.stderr).toBe('')

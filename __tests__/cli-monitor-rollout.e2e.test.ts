@@ -2,12 +2,9 @@
 // with a bare origin and a real Prometheus loaded with dated series. The CLI runs with its clock
 // shifted to those dates (helpers/shifted-clock.mjs), so steps, min_step_duration and the data
 // line up. Each scenario is its own model in one registry; GTO's readers check origin after each.
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { gitOk } from '../src/registry/git/runner.js'
-import { bundledCli } from './helpers/cli-bundle.js'
-import { GTO_TAG_RE, gtoReaders } from './helpers/git-gto-reference.js'
+import { checkedGtoReaders } from './helpers/git-gto-reference.js'
 import { hermeticGit, makeSandbox, type Clone, type Sandbox } from './helpers/git-sandbox.js'
+import { cliAt } from './helpers/monitored-registry.js'
 import { commitModel, originTags, writePolicy } from './helpers/model-checkout.js'
 import { startReceiver, type Receiver } from './helpers/webhook-receiver.js'
 import {
@@ -18,7 +15,6 @@ import {
   type SeriesSpec
 } from './helpers/prometheus.js'
 
-const CLOCK = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers/shifted-clock.mjs')
 const MINUTE = 60
 /** The canary (or shadow) starts at T0. */
 const T0 = BASE_SECONDS
@@ -99,11 +95,12 @@ describe('modelgate monitor drives rollouts (bundled CLI, real Prometheus, git r
   /** Every monitor run notifies here (MODELGATE_NOTIFY_WEBHOOK). */
   let receiver: Receiver
   const cli = (seconds: number, ...args: string[]) =>
-    bundledCli(clone.dir, args, {
-      NODE_OPTIONS: `--import=${CLOCK}`,
-      SHIFTED_CLOCK_START_MS: String(seconds * 1000),
-      ...(args[0] === 'monitor' ? { MODELGATE_NOTIFY_WEBHOOK: receiver.url } : {})
-    })
+    cliAt(
+      clone.dir,
+      seconds,
+      args,
+      args[0] === 'monitor' ? { MODELGATE_NOTIFY_WEBHOOK: receiver.url } : {}
+    )
   const ok = async (seconds: number, ...args: string[]) => {
     const run = await cli(seconds, ...args)
     expect(run.stderr).toBe('')
@@ -157,12 +154,7 @@ describe('modelgate monitor drives rollouts (bundled CLI, real Prometheus, git r
       }[]
     }
 
-  async function gto(model: string) {
-    const origin = hermeticGit(sandbox.origin)
-    const names = (await gitOk(origin, ['tag', '--list'])).trim().split('\n')
-    for (const name of names) expect(name).toMatch(GTO_TAG_RE)
-    return gtoReaders(origin, model)
-  }
+  const gto = (model: string) => checkedGtoReaders(hermeticGit(sandbox.origin), model)
 
   /**
    * A monitor run that must write, and notify the step once (its severity: abort critical, hold
@@ -438,7 +430,7 @@ describe('modelgate monitor drives rollouts (bundled CLI, real Prometheus, git r
       type: 'shadow',
       champion: 'v1.0.0',
       verdict: 'healthy',
-      action: { kind: 'ready', next: ['canary'] }
+      action: { kind: 'ready', next: ['canary'], starts: ['canary'] }
     })
     expect(await originTags(sandbox)).toEqual(before)
   })

@@ -6,14 +6,13 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { gitOk } from '../src/registry/git/runner.js'
-import { bundledCli } from './helpers/cli-bundle.js'
 import { hermeticGit } from './helpers/git-sandbox.js'
-import { seedModel } from './helpers/mlflow-fixtures.js'
+import { mlflowPolicy, seedModel } from './helpers/mlflow-fixtures.js'
 import { startMlflowStandIn, type MlflowStandIn } from './helpers/mlflow-stand-in/index.js'
+import { cliAt } from './helpers/monitored-registry.js'
+import { METRICS_FILE, canaryStage } from './helpers/rollout-policy.js'
 
-const CLOCK = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers/shifted-clock.mjs')
 const MINUTE = 60_000
 const DAY = 24 * 60 * MINUTE
 // 10:00 UTC tomorrow: after the stand-in's versions (made now), so no date is out of step.
@@ -35,10 +34,7 @@ describe('an MLflow rollout in status and history, through the bundled CLI', () 
   let dir: string
   let model: string
   const cli = (at: number, ...args: string[]) =>
-    bundledCli(dir, [...args, '--policy', 'policy.yml'], {
-      NODE_OPTIONS: `--import=${CLOCK}`,
-      SHIFTED_CLOCK_START_MS: String(at)
-    })
+    cliAt(dir, at / 1000, [...args, '--policy', 'policy.yml'])
   const step = async (at: number, ...args: string[]) => {
     const run = await cli(at, 'rollout', model, '--stage', 'canary', ...args)
     expect(run.stderr).toBe('')
@@ -62,25 +58,21 @@ describe('an MLflow rollout in status and history, through the bundled CLI', () 
     await gitOk(git, ['config', 'user.email', 'ana@example.com'])
     await writeFile(
       path.join(dir, 'policy.yml'),
-      `model: ${model}
-registry: { type: mlflow, uri: "${stand.url}" }
-metrics:
-  accuracy: { goal: maximize }
-stages:
-  staging:
+      mlflowPolicy(
+        model,
+        stand.url,
+        `  staging:
     from: [candidate]
-  canary:
-    from: [staging]
-    rollout:
-      type: canary
-      steps: [5, 10, 25]
-      min_step_duration: 1h
-      source: { file: metrics.csv }
-      triggers:
-        - { name: error rate, query: 'error_ratio{version="$version"}', max: 0.05 }
-  production:
+${canaryStage({
+  from: 'staging',
+  steps: '5, 10, 25',
+  minStep: '1h',
+  source: METRICS_FILE,
+  triggers: `        - { name: error rate, query: 'error_ratio{version="$version"}', max: 0.05 }\n`
+})}  production:
     from: [canary]
 `
+      )
     )
     const promoted = await cli(
       T0 - 10 * MINUTE,

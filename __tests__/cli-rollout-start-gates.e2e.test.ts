@@ -7,21 +7,13 @@
 // rollout stage is refused. The CLI runs with its clock shifted (helpers/shifted-clock.mjs).
 import { rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { gitOk } from '../src/registry/git/runner.js'
-import { bundledCli } from './helpers/cli-bundle.js'
-import { GTO_TAG_RE, gtoReaders } from './helpers/git-gto-reference.js'
+import { checkedGtoReaders } from './helpers/git-gto-reference.js'
 import { hermeticGit, makeSandbox, type Clone, type Sandbox } from './helpers/git-sandbox.js'
-import { commitModel, originTags, writePolicy } from './helpers/model-checkout.js'
+import { cliAt } from './helpers/monitored-registry.js'
+import { commitModel, demoModelPolicy, originTags, writePolicy } from './helpers/model-checkout.js'
+import { METRICS_FILE, canaryStage } from './helpers/rollout-policy.js'
 
-const CLOCK = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers/shifted-clock.mjs')
-
-const POLICY = `model: demo
-path: models/demo
-metrics:
-  accuracy: { goal: maximize }
-stages:
-  dev:
+const POLICY = demoModelPolicy(`  dev:
     from: [candidate]
   shadow:
     from: [dev]
@@ -35,23 +27,22 @@ stages:
           query: 'prediction_agreement{model="$model", version="$version"}'
           min: 0.95
           min_samples: 2
-  canary:
-    from: [dev, shadow]
-    thresholds:
+${canaryStage({
+  from: 'dev, shadow',
+  gates: `    thresholds:
       accuracy: { min: 0.9 }
-    rollout:
-      type: canary
-      steps: [5, 50]
-      min_step_duration: 1h
-      source: { file: metrics.csv }
-      triggers:
-        - name: errors
+`,
+  steps: '5, 50',
+  minStep: '1h',
+  source: METRICS_FILE,
+  triggers: `        - name: errors
           query: 'error_ratio{model="$model", version="$version"}'
           max: 0.05
           min_samples: 2
-  production:
-    from: [canary]
 `
+})}  production:
+    from: [canary]
+`)
 
 type Step = { kind: string; version: string; percent: number; by: string; reason?: string }
 
@@ -60,11 +51,7 @@ describe('modelgate rollout --start judges the stage as promote does (bundled CL
   let clone: Clone
   // Whole seconds, well after the setup's real-time tags; each command later than the one before.
   const T0 = Math.floor(Date.now() / 1000) + 60
-  const cli = (seconds: number, ...args: string[]) =>
-    bundledCli(clone.dir, args, {
-      NODE_OPTIONS: `--import=${CLOCK}`,
-      SHIFTED_CLOCK_START_MS: String(seconds * 1000)
-    })
+  const cli = (seconds: number, ...args: string[]) => cliAt(clone.dir, seconds, args)
   const start = (seconds: number, stage: string, version: string, ...more: string[]) =>
     cli(seconds, 'rollout', 'demo', '--stage', stage, '--start', '--version', version, ...more)
   const abort = async (seconds: number, stage: string, reason: string) => {
@@ -93,12 +80,7 @@ describe('modelgate rollout --start judges the stage as promote does (bundled CL
     return (JSON.parse(run.stdout) as { steps: Step[] }).steps
   }
 
-  async function gto() {
-    const origin = hermeticGit(sandbox.origin)
-    const names = (await gitOk(origin, ['tag', '--list'])).trim().split('\n')
-    for (const name of names) expect(name).toMatch(GTO_TAG_RE)
-    return gtoReaders(origin, 'demo')
-  }
+  const gto = () => checkedGtoReaders(hermeticGit(sandbox.origin), 'demo')
 
   beforeAll(async () => {
     sandbox = await makeSandbox()

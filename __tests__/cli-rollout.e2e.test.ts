@@ -3,37 +3,25 @@
 // once min_step_duration has passed: the CLI runs with its clock shifted, helpers/shifted-clock.mjs),
 // held, and aborted with a reason; `rollout`, `status` and `history` show it; each step run again
 // writes nothing; origin's tags read as GTO reads them after every step.
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { gitOk } from '../src/registry/git/runner.js'
-import { bundledCli } from './helpers/cli-bundle.js'
-import { GTO_TAG_RE, gtoReaders } from './helpers/git-gto-reference.js'
+import { checkedGtoReaders } from './helpers/git-gto-reference.js'
 import { hermeticGit, makeSandbox, type Clone, type Sandbox } from './helpers/git-sandbox.js'
-import { commitModel, originTags, writePolicy } from './helpers/model-checkout.js'
+import { cliAt } from './helpers/monitored-registry.js'
+import { commitModel, demoModelPolicy, originTags, writePolicy } from './helpers/model-checkout.js'
+import { canaryStage } from './helpers/rollout-policy.js'
 
-const CLOCK = path.join(path.dirname(fileURLToPath(import.meta.url)), 'helpers/shifted-clock.mjs')
-
-const POLICY = `model: demo
-path: models/demo
-metrics:
-  accuracy: { goal: maximize }
-stages:
-  dev:
+const POLICY = demoModelPolicy(`  dev:
     from: [candidate]
-  canary:
-    from: [dev]
-    rollout:
-      type: canary
-      steps: [5, 10, 25, 50]
-      min_step_duration: 1h
-      source: { prometheus: { url: "http://127.0.0.1:9090" } }
-      triggers:
-        - name: error rate
+${canaryStage({
+  from: 'dev',
+  minStep: '1h',
+  source: '{ prometheus: { url: "http://127.0.0.1:9090" } }',
+  triggers: `        - name: error rate
           query: sum(rate(errors_total{version="$version"}[5m]))
           max: 0.05
-  production:
-    from: [canary]
 `
+})}  production:
+    from: [canary]
+`)
 
 const MINUTE = 60
 
@@ -42,11 +30,7 @@ describe('modelgate rollout (bundled CLI, git registry with a bare origin)', () 
   let clone: Clone
   // Whole seconds, well after the setup's real-time tags; each step later than the one before.
   const T0 = Math.floor(Date.now() / 1000) + 60
-  const cli = (seconds: number, ...args: string[]) =>
-    bundledCli(clone.dir, args, {
-      NODE_OPTIONS: `--import=${CLOCK}`,
-      SHIFTED_CLOCK_START_MS: String(seconds * 1000)
-    })
+  const cli = (seconds: number, ...args: string[]) => cliAt(clone.dir, seconds, args)
   const utc = (seconds: number) =>
     new Date(seconds * 1000)
       .toISOString()
@@ -70,12 +54,7 @@ describe('modelgate rollout (bundled CLI, git registry with a bare origin)', () 
     return run
   }
 
-  async function gto() {
-    const origin = hermeticGit(sandbox.origin)
-    const names = (await gitOk(origin, ['tag', '--list'])).trim().split('\n')
-    for (const name of names) expect(name).toMatch(GTO_TAG_RE)
-    return gtoReaders(origin, 'demo')
-  }
+  const gto = () => checkedGtoReaders(hermeticGit(sandbox.origin), 'demo')
 
   beforeAll(async () => {
     sandbox = await makeSandbox()

@@ -102,6 +102,22 @@ describe('a stage rollout block', () => {
     ])
   })
 
+  it('refuses a monitor: block on a rollout stage: its triggers watch it, and steps move it', () => {
+    const watched = policy(CANARY).replace(
+      '  canary:\n    from: [shadow]\n',
+      `  canary:
+    from: [shadow]
+    monitor:
+      watch_for: 1h
+${TRIGGERS.replace(/^ {6}/gm, '      ')}`
+    )
+    expect(policyProblems(watched)).toEqual([
+      expect.stringMatching(
+        /^\d+:\d+ stages\.canary\.monitor: a rollout stage is watched by its rollout's triggers, and its versions leave it by steps \(abort\), never by a monitor's rollback: move these triggers to stages\.canary\.rollout\.triggers$/
+      )
+    ])
+  })
+
   it('a shadow names another stage of the policy that takes the full traffic', () => {
     const shadowing = (target: string) =>
       policy(CANARY).replace('shadows: production', `shadows: ${target}`)

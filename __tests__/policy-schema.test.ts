@@ -144,3 +144,48 @@ describe('the example policies', () => {
     expect(policy.rollback?.allowed.permission).toBe('maintain')
   })
 })
+
+describe('a key too long to quote back', () => {
+  // Found by CI: random bytes made a 7,000-character key, quoted whole on each of five lines.
+  it('is cut in the key path and in the message, on one short line each', async () => {
+    const { parsePolicy } = await import('../src/policy/load.js')
+    const long = 'k'.repeat(5000)
+    let message = ''
+    try {
+      parsePolicy(`model: m\n? ${long}\n: 1\nstages:\n  dev:\n    from: [candidate]\n`, 'p.yml')
+    } catch (error) {
+      message = (error as Error).message
+    }
+    expect(message).toContain('p.yml:2:3')
+    expect(message).toContain(`${'k'.repeat(40)}…`)
+    expect(message).toContain('(5000 characters)')
+    expect(message.length).toBeLessThan(600)
+
+    let yamlMessage = ''
+    try {
+      parsePolicy(`"${'\\u0007'.repeat(3000)}" x: 1\n`, 'q.yml')
+    } catch (error) {
+      yamlMessage = (error as Error).message
+    }
+    expect(yamlMessage).toContain('q.yml:1:')
+    expect(yamlMessage.length).toBeLessThan(1500)
+  })
+
+  it('lists at most 10 problems and a deep key path cut to its end', async () => {
+    const { parsePolicy } = await import('../src/policy/load.js')
+    const key = (i: number) => `${String(i).padStart(2, '0')}${'x'.repeat(70)}`
+    const deep = Array.from({ length: 8 }, (_, i) => `${'  '.repeat(i)}${key(i)}:`).join('\n')
+    const many = Array.from({ length: 30 }, (_, i) => `unknown_${i}: 1`).join('\n')
+    let message = ''
+    try {
+      parsePolicy(`model: m\nstages:\n  dev:\n    from: [candidate]\n${many}\n${deep} 1\n`, 'r.yml')
+    } catch (error) {
+      message = (error as Error).message
+    }
+    const lines = message.split('\n')
+    expect(lines[0]).toBe('Policy r.yml has 31 problems (the first 10 listed):')
+    expect(lines).toHaveLength(12)
+    expect(lines[11]).toBe('… and 21 more in r.yml.')
+    expect(Math.max(...lines.map(line => line.length))).toBeLessThan(400)
+  })
+})

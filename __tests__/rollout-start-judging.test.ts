@@ -96,3 +96,27 @@ describe('a completed shadow', () => {
     )
   })
 })
+
+describe('a shadow ready for the next stage', () => {
+  const ready = (next: string[], starts: string[]) =>
+    ({
+      stage: 'shadow',
+      type: 'shadow',
+      version: 'v2.0.0',
+      verdict: 'healthy',
+      triggers: [],
+      action: { kind: 'ready', next, model: 'churn', starts },
+      queries: 0,
+      source: ''
+    }) as RolloutDriveResult
+  it('says how to start a next stage that is a rollout stage (promote --to it is refused)', () => {
+    expect(driveActionText(ready(['canary'], ['canary']))).toBe(
+      'v2.0.0 is ready for canary, a rollout stage: start it there (judged by its gates) with modelgate rollout churn --stage canary --start --version v2.0.0. Nothing written.'
+    )
+  })
+  it('calls an ordinary next stage an ordinary promotion', () => {
+    expect(driveActionText(ready(['production'], []))).toBe(
+      'v2.0.0 is ready for promotion to production: an ordinary promotion with its gates. Nothing written.'
+    )
+  })
+})

@@ -66671,15 +66671,34 @@ function pathAt(doc, offset) {
         }
     }
 }
-/** `stages.production.from[0]`; keys that are not plain words are quoted: `thresholds["eval.auc"]`. */
+/** Keys longer than this are cut when quoted back (a garbage file can hold a 7,000-byte key). */
+const KEY_MAX = 60;
+/** A key as quoted back in a message: cut after 40 characters when longer than 60. */
+function cutKey(key) {
+    return key.length > KEY_MAX ? `${key.slice(0, 40)}…` : key;
+}
+/** ` (5000 characters)` after a key `cutKey` cut, else nothing. */
+function cutKeyLength(key) {
+    return key.length > KEY_MAX ? ` (${key.length} characters)` : '';
+}
+/**
+ * `stages.production.from[0]`; keys that are not plain words are quoted: `thresholds["eval.auc"]`;
+ * a long key is cut: `["kkkk…" (5000 characters)]`.
+ */
 function formatKeyPath(path) {
     return path
         .map((segment, i) => {
         if (typeof segment === 'number')
             return `[${segment}]`;
-        if (/^[A-Za-z0-9_$-]+$/.test(segment))
+        if (segment.length <= KEY_MAX && /^[A-Za-z0-9_$-]+$/.test(segment)) {
             return i === 0 ? segment : `.${segment}`;
-        return `[${JSON.stringify(segment)}]`;
+        }
+        // Cut as shown: escapes (`\u0007`) make a short key of control characters long.
+        const quoted = JSON.stringify(segment).slice(1, -1);
+        if (quoted.length <= KEY_MAX)
+            return `["${quoted}"]`;
+        const cut = quoted.slice(0, 40).replace(/\\(u[0-9a-fA-F]{0,3})?$/, '');
+        return `["${cut}…" (${segment.length} characters)]`;
     })
         .join('');
 }
@@ -67265,8 +67284,10 @@ const CanaryRollout = strictObject({
 const Rollout = discriminatedUnion('type', [ShadowRollout, CanaryRollout])
     .describe('Progressive delivery into this stage: `shadow` or `canary` (docs/rollout.md). The move to full traffic is the next stage, an ordinary promotion with its gates.');
 /**
- * The rollout rules that need the whole policy: a shadow names another stage of the policy, and
- * the deprecated MLflow stages (only Staging and Production) cannot hold a rollout. Pure.
+ * The rollout rules that need the whole policy: a shadow names another stage of the policy, the
+ * deprecated MLflow stages (only Staging and Production) cannot hold a rollout, and a rollout stage
+ * has no `monitor:` block (its versions leave it by an abort; a monitor's rollback would put a
+ * version back with no step, walking around the start's gates). Pure.
  */
 function rolloutProblems(policy) {
     const problems = [];
@@ -67274,6 +67295,12 @@ function rolloutProblems(policy) {
         const rollout = stage.rollout;
         if (!rollout)
             continue;
+        if (stage.monitor !== undefined) {
+            problems.push({
+                path: ['stages', name, 'monitor'],
+                message: `a rollout stage is watched by its rollout's triggers, and its versions leave it by steps (abort), never by a monitor's rollback: move these triggers to stages.${name}.rollout.triggers`
+            });
+        }
         if (rollout.type === 'shadow') {
             if (rollout.shadows === name) {
                 problems.push({
@@ -67765,7 +67792,8 @@ function zodProblems(issue) {
         return issue.keys.map(key => ({
             path: [...path, key],
             target: 'key',
-            message: `unknown key "${key}" (${issue.message})`
+            // zod's message may quote the unknown keys: a long one is cut there too.
+            message: `unknown key "${cutKey(key)}"${cutKeyLength(key)} (${issue.keys.reduce((text, k) => text.split(k).join(cutKey(k)), issue.message)})`
         }));
     }
     return [{ path, target: issue.code === 'invalid_key' ? 'key' : 'value', message: issue.message }];
@@ -67784,16 +67812,29 @@ function yamlMessage(error) {
         }
     }
 }
+/** At most this many problems are listed in one message. */
+const PROBLEMS_SHOWN = 10;
+/** A key path longer than this is shown by its end (where the problem is). */
+const PATH_MAX = 200;
+function cutPath(keyPath) {
+    return keyPath.length > PATH_MAX ? `…${keyPath.slice(-PATH_MAX)}` : keyPath;
+}
 function policyError(file, problems, cause) {
     const sorted = [...problems].sort((a, b) => a.line - b.line || a.column - b.column);
     const lines = [
         ...new Set(sorted.map(p => {
             const where = `${p.file}:${p.line}:${p.column}`;
-            return p.keyPath ? `${where} ${p.keyPath}: ${p.problem}` : `${where}: ${p.problem}`;
+            return p.keyPath ? `${where} ${cutPath(p.keyPath)}: ${p.problem}` : `${where}: ${p.problem}`;
         }))
     ];
-    const count = lines.length === 1 ? 'a problem' : `${lines.length} problems`;
-    return new errors/* InvalidInputError */.oC(`Policy ${file} has ${count}:\n${lines.join('\n')}`, {
+    // A garbage file makes hundreds: the first ones are where to start.
+    const shown = lines.slice(0, PROBLEMS_SHOWN);
+    const more = lines.length - shown.length;
+    const count = lines.length === 1
+        ? 'a problem'
+        : `${lines.length} problems${more > 0 ? ` (the first ${shown.length} listed)` : ''}`;
+    const rest = more > 0 ? [`… and ${more} more in ${file}.`] : [];
+    return new errors/* InvalidInputError */.oC(`Policy ${file} has ${count}:\n${[...shown, ...rest].join('\n')}`, {
         locations: sorted,
         cause
     });
@@ -73374,8 +73415,18 @@ function driveActionText(result) {
             return `Nothing to drive: ${result.idle ?? 'no running rollout'}. Nothing written.`;
         case 'wait':
             return `${result.verdict === 'inconclusive' ? 'Inconclusive so far' : 'Healthy so far'}; the step is judged from ${monitor_rollout_utc(action.until)} (min_step_duration). Nothing written.`;
-        case 'ready':
-            return `${version} is ready for promotion to ${action.next.join(' or ') || 'the next stage'}: an ordinary promotion with its gates. Nothing written.`;
+        case 'ready': {
+            // `promote --to` a rollout stage is refused: the words name the command that starts it.
+            const starts = action.model === undefined ? [] : (action.starts ?? []);
+            const promotions = action.next.filter(stage => !starts.includes(stage));
+            const start = starts.map(stage => `${stage}, a rollout stage: start it there (judged by its gates) with modelgate rollout ${action.model} --stage ${stage} --start --version ${version}`);
+            const promote = promotions.length > 0 || start.length === 0
+                ? [
+                    `promotion to ${promotions.join(' or ') || 'the next stage'}: an ordinary promotion with its gates`
+                ]
+                : [];
+            return `${version} is ready for ${[...start, ...promote].join('; or ')}. Nothing written.`;
+        }
         case 'alert':
             return `Alert only: ${action.detail}. Nothing written.`;
         case 'advance':
@@ -73830,6 +73881,21 @@ function priorRollback(event) {
 
 
 /**
+ * A rollout stage's versions come and go by steps: a rollback there would put a version back
+ * with no step and none of the start's gates (an aborted one too), while the recorded rollout
+ * names another. Known by the policy's `rollout:`, or, without a policy (or with another one), by
+ * the rollout steps the registry holds for the stage. Exit 2, before anything is written.
+ */
+async function refuseRolloutStage(context, options) {
+    const { model, stage, policy } = options;
+    const byPolicy = policy?.model === model &&
+        Object.hasOwn(policy.stages, stage) &&
+        Boolean(policy.stages[stage]?.rollout);
+    if (!byPolicy && (await context.registry.rolloutSteps(model, stage)).length === 0)
+        return;
+    throw new errors/* InvalidInputError */.oC(`${model} ${stage}: ${stage} is a rollout stage (${byPolicy ? `stages.${stage}.rollout` : 'the registry holds its rollout steps'}): a version leaves it by an abort, not a rollback. Run: modelgate rollout ${model} --stage ${stage} --abort --reason R`);
+}
+/**
  * `modelgate rollback`: put the stage back on its previous holder (or a named
  * version), writing both the restored assignment and the removal of the current
  * holder so every GTO reader agrees. Needs a reason; always audited.
@@ -73838,6 +73904,7 @@ async function rollback(context, options) {
     if (!options.reason.trim()) {
         throw new errors/* InvalidInputError */.oC('rollback needs --reason: every rollback is recorded with why');
     }
+    await refuseRolloutStage(context, options);
     const current = await context.registry.getStage(options.model, options.stage);
     if (!current) {
         throw new errors/* NotFoundError */.m_(`${options.model} has no version in ${options.stage} to roll back`);
@@ -74379,7 +74446,12 @@ async function driveRollout(context, options, stage, rollout) {
             result.action = { kind: 'wait', until: decision.until };
             return result;
         case 'ready':
-            result.action = { kind: 'ready', next: decision.next };
+            result.action = {
+                kind: 'ready',
+                next: decision.next,
+                model,
+                starts: decision.next.filter(next => options.policy.stages[next]?.rollout !== undefined)
+            };
             return result;
         case 'alert':
             result.action = { kind: 'alert', detail: 'every breached trigger says action: alert' };
@@ -74483,21 +74555,7 @@ function stageNotifications(context, model, result) {
             actor: context.actor,
             ...(result.reason ? { reason: result.reason } : {}),
             ...(runUrl ? { runUrl } : {}),
-            monitor: {
-                verdict: result.verdict,
-                ...(detail ? { detail } : {}),
-                since: since.toISOString(),
-                watched: {
-                    start: new Date(window.watched.start).toISOString(),
-                    end: new Date(window.watched.end).toISOString(),
-                    ended: window.ended
-                },
-                triggers: result.triggers.map(t => ({
-                    name: t.verdict.trigger,
-                    verdict: t.verdict.status,
-                    summary: t.verdict.summary
-                }))
-            },
+            monitor: monitorFacts(result, window, since, detail),
             at: context.now()
         }
     ];
@@ -74573,10 +74631,11 @@ function rolloutNotifications(context, model, rollouts) {
         ];
     });
 }
-/** The monitor's facts of a rollout judged: its verdict, window and each trigger's. */
-function monitorFacts(result, window, since) {
+/** The monitor's facts of a stage or rollout judged: its verdict, window and each trigger's. */
+function monitorFacts(result, window, since, detail) {
     return {
         verdict: result.verdict,
+        ...(detail ? { detail } : {}),
         since: since.toISOString(),
         watched: {
             start: new Date(window.watched.start).toISOString(),
@@ -76064,7 +76123,7 @@ async function promote(context, options) {
     if (!version) {
         throw new errors/* InvalidInputError */.oC('Name the version to promote with --version (or a version in the candidate model.yaml)');
     }
-    refuseRolloutStage(options.policy, options.stage, version);
+    promote_refuseRolloutStage(options.policy, options.stage, version);
     const record = await context.registry.getVersion(model, version);
     if (!record) {
         throw new errors/* NotFoundError */.m_(`${model} ${version} is not registered; run \`modelgate register\` first`);
@@ -76168,7 +76227,7 @@ async function promote(context, options) {
  * records the step and judges the same gates: a plain assignment would put the version on the
  * rollout's traffic with no step recorded (exit 2).
  */
-function refuseRolloutStage(policy, stage, version) {
+function promote_refuseRolloutStage(policy, stage, version) {
     if (!findStage(policy, stage).rollout)
         return;
     throw new errors/* InvalidInputError */.oC(`${policy.model} ${stage} is a rollout stage (stages.${stage}.rollout): a version enters it by a rollout's start, not by promote. Run: modelgate rollout ${policy.model} --stage ${stage} --start --version ${version}`);
@@ -84231,7 +84290,8 @@ async function runCommand(settings, runner, checked = {}) {
                 stage: settings.stage,
                 toVersion: settings.version,
                 reason: settings.reason,
-                dryRun: settings.dryRun
+                dryRun: settings.dryRun,
+                ...(policy ? { policy } : {})
             }));
         case 'status':
             return rendered(await status_status(context, model));
@@ -84754,8 +84814,10 @@ async function checkRollbackPermission(access, actor, allowed) {
  */
 async function rollbackByDispatch(settings, context) {
     const { github, permission, policy } = await requireRollbackRight(settings, context);
-    const { model, context: registryContext } = await openCommandContext(settings, context, policy);
+    const opened = await openCommandContext(settings, context, policy);
+    const { model, context: registryContext } = opened;
     const outcome = rendered(await rollback(registryContext, {
+        ...(opened.policy ? { policy: opened.policy } : {}),
         model: modelOf(model, settings),
         stage: settings.stage,
         toVersion: settings.version,

@@ -30,7 +30,12 @@ export interface RepoRef {
 export interface BuiltEvent {
   /** GITHUB_EVENT_NAME */
   name:
-    'pull_request' | 'pull_request_target' | 'pull_request_review' | 'push' | 'workflow_dispatch'
+    | 'pull_request'
+    | 'pull_request_target'
+    | 'pull_request_review'
+    | 'push'
+    | 'workflow_dispatch'
+    | 'schedule'
   payload: Json
   /** The variables a runner sets for this event (all but GITHUB_EVENT_PATH). */
   env: Record<string, string>
@@ -457,6 +462,21 @@ export function workflowDispatchEvent(options: WorkflowDispatchEventOptions): Bu
       GITHUB_REF_NAME: ref.replace(/^refs\/(heads|tags)\//, ''),
       GITHUB_REF_TYPE: ref.startsWith('refs/tags/') ? 'tag' : 'branch'
     }
+  }
+}
+
+/**
+ * `schedule` on acme/models' main at `sha`, as GitHub sends it: the cron (default
+ * `7,22,37,52 * * * *`) and the repository.
+ */
+export function scheduleEvent(sha: string, cron = '7,22,37,52 * * * *'): BuiltEvent {
+  return {
+    name: 'schedule',
+    payload: {
+      schedule: cron,
+      repository: { full_name: 'acme/models', default_branch: 'main' }
+    },
+    env: { GITHUB_EVENT_NAME: 'schedule', GITHUB_REF: 'refs/heads/main', GITHUB_SHA: sha }
   }
 }
 

@@ -12,16 +12,19 @@ ${extra}`
 }
 
 /**
- * The `fraud` policy with `stages` (name → its keys, as `fraudStage` writes them), in order, and
- * rollback allowed to maintainers when `rollback` is set.
+ * The `fraud` policy with `stages` (name → its keys, as `fraudStage` writes them, in order; or
+ * the YAML under `stages:` as it is), and rollback allowed to maintainers when `rollback` is set.
  */
 export function fraudPolicy(
-  stages: Record<string, string>,
+  stages: Record<string, string> | string,
   options: { rollback?: boolean } = {}
 ): string {
-  const stageText = Object.entries(stages)
-    .map(([name, keys]) => `  ${name}:\n${keys}`)
-    .join('')
+  const stageText =
+    typeof stages === 'string'
+      ? stages
+      : Object.entries(stages)
+          .map(([name, keys]) => `  ${name}:\n${keys}`)
+          .join('')
   const rollback = options.rollback ? 'rollback:\n  allowed: { permission: maintain }\n' : ''
   return `model: fraud
 path: model

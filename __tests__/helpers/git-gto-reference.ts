@@ -86,3 +86,13 @@ export async function gtoReaders(git: GitRunner, artifact: string): Promise<GtoR
   }
   return { show, semver }
 }
+
+/**
+ * Both GTO readers for one artifact, after checking that GTO's tag_re parses every tag name in
+ * the repository (its other artifacts' included).
+ */
+export async function checkedGtoReaders(git: GitRunner, artifact: string): Promise<GtoReaders> {
+  const names = (await gitOk(git, ['tag', '--list'])).trim().split('\n')
+  for (const name of names) expect(name).toMatch(GTO_TAG_RE)
+  return gtoReaders(git, artifact)
+}

@@ -58,6 +58,19 @@ export function registryOn(
 let models = 0
 const round = (n: number) => Math.round(n * 1000) / 1000
 
+/**
+ * A policy of `model` kept in the MLflow registry at `url` (the stand-in's), accuracy maximized,
+ * with `stages` (the YAML under `stages:`).
+ */
+export function mlflowPolicy(model: string, url: string, stages: string): string {
+  return `model: ${model}
+registry: { type: mlflow, uri: "${url}" }
+metrics:
+  accuracy: { goal: maximize }
+stages:
+${stages}`
+}
+
 /** A fresh model with `count` READY versions, each from a run with metrics and a signature tag. */
 export function seedModel(stand: MlflowStandIn, count = 3, prefix = 'churn'): string {
   const name = `${prefix}-${++models}`

@@ -8,6 +8,16 @@ import path from 'node:path'
 import { gitOk } from '../../src/registry/git/runner.js'
 import { hermeticGit, type Clone, type Sandbox } from './git-sandbox.js'
 
+/** A policy of model `demo` at models/demo, accuracy maximised, with `stages` (YAML, indented). */
+export function demoModelPolicy(stages: string): string {
+  return `model: demo
+path: models/demo
+metrics:
+  accuracy: { goal: maximize }
+stages:
+${stages}`
+}
+
 /**
  * The policy most CLI tests use: model `demo` at models/demo, accuracy maximised, dev open to
  * any registered version at accuracy ≥ 0.8, and (with `staging`) staging after dev, the same.
@@ -20,16 +30,11 @@ export function demoPolicy(options: { staging?: boolean } = {}): string {
       accuracy: { min: 0.8 }
 `
     : ''
-  return `model: demo
-path: models/demo
-metrics:
-  accuracy: { goal: maximize }
-stages:
-  dev:
+  return demoModelPolicy(`  dev:
     from: [candidate]
     thresholds:
       accuracy: { min: 0.8 }
-${staging}`
+${staging}`)
 }
 
 /** Writes `text` as policies/MODEL.yml in the clone (not committed). */

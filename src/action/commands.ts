@@ -112,7 +112,8 @@ export async function runCommand(
           stage: settings.stage,
           toVersion: settings.version,
           reason: settings.reason,
-          dryRun: settings.dryRun
+          dryRun: settings.dryRun,
+          ...(policy ? { policy } : {})
         })
       )
     case 'status':

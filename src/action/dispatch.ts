@@ -48,9 +48,11 @@ export async function rollbackByDispatch(
   context: EventContext
 ): Promise<CommandOutcome> {
   const { github, permission, policy } = await requireRollbackRight(settings, context)
-  const { model, context: registryContext } = await openCommandContext(settings, context, policy)
+  const opened = await openCommandContext(settings, context, policy)
+  const { model, context: registryContext } = opened
   const outcome = rendered(
     await rollback(registryContext, {
+      ...(opened.policy ? { policy: opened.policy } : {}),
       model: modelOf(model, settings),
       stage: settings.stage,
       toVersion: settings.version,

@@ -281,7 +281,8 @@ ${NO_PUSH_USAGE}`,
           toVersion: optional(values, 'restore'),
           fromVersion: optional(values, 'from'),
           reason: reasonOf(required(values, 'reason')),
-          dryRun: values['dry-run'] === true
+          dryRun: values['dry-run'] === true,
+          ...(cli.policy ? { policy: cli.policy } : {})
         })
       )
     }

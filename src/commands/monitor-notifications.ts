@@ -34,21 +34,7 @@ export function stageNotifications(
       actor: context.actor,
       ...(result.reason ? { reason: result.reason } : {}),
       ...(runUrl ? { runUrl } : {}),
-      monitor: {
-        verdict: result.verdict,
-        ...(detail ? { detail } : {}),
-        since: since.toISOString(),
-        watched: {
-          start: new Date(window.watched.start).toISOString(),
-          end: new Date(window.watched.end).toISOString(),
-          ended: window.ended
-        },
-        triggers: result.triggers.map(t => ({
-          name: t.verdict.trigger,
-          verdict: t.verdict.status,
-          summary: t.verdict.summary
-        }))
-      },
+      monitor: monitorFacts(result, window, since, detail),
       at: context.now()
     }
   ]
@@ -130,14 +116,16 @@ export function rolloutNotifications(
   })
 }
 
-/** The monitor's facts of a rollout judged: its verdict, window and each trigger's. */
+/** The monitor's facts of a stage or rollout judged: its verdict, window and each trigger's. */
 function monitorFacts(
-  result: RolloutDriveResult,
+  result: { verdict: string; triggers: RolloutDriveResult['triggers'] },
   window: NonNullable<RolloutDriveResult['window']>,
-  since: Date
+  since: Date,
+  detail?: string
 ): NonNullable<NotificationEvent['monitor']> {
   return {
     verdict: result.verdict,
+    ...(detail ? { detail } : {}),
     since: since.toISOString(),
     watched: {
       start: new Date(window.watched.start).toISOString(),

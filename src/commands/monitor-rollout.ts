@@ -164,7 +164,12 @@ export async function driveRollout(
       result.action = { kind: 'wait', until: decision.until }
       return result
     case 'ready':
-      result.action = { kind: 'ready', next: decision.next }
+      result.action = {
+        kind: 'ready',
+        next: decision.next,
+        model,
+        starts: decision.next.filter(next => options.policy.stages[next]?.rollout !== undefined)
+      }
       return result
     case 'alert':
       result.action = { kind: 'alert', detail: 'every breached trigger says action: alert' }

@@ -2,6 +2,7 @@ import type { MonitorEvidence } from '../audit/monitor-evidence.js'
 import { AuditRecord, rollbackAudit } from '../audit/record.js'
 import { ExitCode, InvalidInputError, ModelGateError, NotFoundError } from '../errors.js'
 import type { GateResult } from '../gates/types.js'
+import type { Policy } from '../policy/schema.js'
 import type { StageHolder } from '../registry/port.js'
 import type { AlreadyRolledBack, RollbackResult } from '../report/rollback.js'
 import type { CommandResult, RegistryContext } from './registry-context.js'
@@ -24,6 +25,8 @@ export interface RollbackOptions {
   checks?: GateResult[]
   /** A rollback `monitor` decided on: recorded as kind `automatic-rollback` with this evidence. */
   automatic?: MonitorEvidence
+  /** The model's policy, when the root has one: a stage with `rollout:` is refused. */
+  policy?: Policy
 }
 
 /** What `rollback` returns: the outcome, with who held the stage and who holds it now. */
@@ -34,6 +37,27 @@ export interface RollbackOutcome extends CommandResult {
   /** The version put back (also on a dry run: the one that would be). */
   restored?: string
   written: boolean
+}
+
+/**
+ * A rollout stage's versions come and go by steps: a rollback there would put a version back
+ * with no step and none of the start's gates (an aborted one too), while the recorded rollout
+ * names another. Known by the policy's `rollout:`, or, without a policy (or with another one), by
+ * the rollout steps the registry holds for the stage. Exit 2, before anything is written.
+ */
+async function refuseRolloutStage(
+  context: Pick<RegistryContext, 'registry'>,
+  options: Pick<RollbackOptions, 'model' | 'stage' | 'policy'>
+): Promise<void> {
+  const { model, stage, policy } = options
+  const byPolicy =
+    policy?.model === model &&
+    Object.hasOwn(policy.stages, stage) &&
+    Boolean(policy.stages[stage]?.rollout)
+  if (!byPolicy && (await context.registry.rolloutSteps(model, stage)).length === 0) return
+  throw new InvalidInputError(
+    `${model} ${stage}: ${stage} is a rollout stage (${byPolicy ? `stages.${stage}.rollout` : 'the registry holds its rollout steps'}): a version leaves it by an abort, not a rollback. Run: modelgate rollout ${model} --stage ${stage} --abort --reason R`
+  )
 }
 
 /**
@@ -48,6 +72,7 @@ export async function rollback(
   if (!options.reason.trim()) {
     throw new InvalidInputError('rollback needs --reason: every rollback is recorded with why')
   }
+  await refuseRolloutStage(context, options)
   const current = await context.registry.getStage(options.model, options.stage)
   if (!current) {
     throw new NotFoundError(`${options.model} has no version in ${options.stage} to roll back`)

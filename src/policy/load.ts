@@ -4,7 +4,16 @@ import type { Document, YAMLError } from 'yaml'
 import type { z } from 'zod'
 import { InvalidInputError, NotFoundError } from '../errors.js'
 import type { SourceLocation } from '../errors.js'
-import { formatKeyPath, isMergeKey, keyName, offsetOf, pathAt, start } from './locate.js'
+import {
+  cutKey,
+  cutKeyLength,
+  formatKeyPath,
+  isMergeKey,
+  keyName,
+  offsetOf,
+  pathAt,
+  start
+} from './locate.js'
 import type { KeyPath, Target } from './locate.js'
 import { plainMessage } from './messages.js'
 import { Policy } from './schema.js'
@@ -185,7 +194,8 @@ function zodProblems(
     return issue.keys.map(key => ({
       path: [...path, key],
       target: 'key',
-      message: `unknown key "${key}" (${issue.message})`
+      // zod's message may quote the unknown keys: a long one is cut there too.
+      message: `unknown key "${cutKey(key)}"${cutKeyLength(key)} (${issue.keys.reduce((text, k) => text.split(k).join(cutKey(k)), issue.message)})`
     }))
   }
   return [{ path, target: issue.code === 'invalid_key' ? 'key' : 'value', message: issue.message }]
@@ -206,6 +216,16 @@ function yamlMessage(error: YAMLError): string {
   }
 }
 
+/** At most this many problems are listed in one message. */
+const PROBLEMS_SHOWN = 10
+
+/** A key path longer than this is shown by its end (where the problem is). */
+const PATH_MAX = 200
+
+function cutPath(keyPath: string): string {
+  return keyPath.length > PATH_MAX ? `…${keyPath.slice(-PATH_MAX)}` : keyPath
+}
+
 function policyError(
   file: string,
   problems: PolicyProblemLocation[],
@@ -216,12 +236,19 @@ function policyError(
     ...new Set(
       sorted.map(p => {
         const where = `${p.file}:${p.line}:${p.column}`
-        return p.keyPath ? `${where} ${p.keyPath}: ${p.problem}` : `${where}: ${p.problem}`
+        return p.keyPath ? `${where} ${cutPath(p.keyPath)}: ${p.problem}` : `${where}: ${p.problem}`
       })
     )
   ]
-  const count = lines.length === 1 ? 'a problem' : `${lines.length} problems`
-  return new InvalidInputError(`Policy ${file} has ${count}:\n${lines.join('\n')}`, {
+  // A garbage file makes hundreds: the first ones are where to start.
+  const shown = lines.slice(0, PROBLEMS_SHOWN)
+  const more = lines.length - shown.length
+  const count =
+    lines.length === 1
+      ? 'a problem'
+      : `${lines.length} problems${more > 0 ? ` (the first ${shown.length} listed)` : ''}`
+  const rest = more > 0 ? [`… and ${more} more in ${file}.`] : []
+  return new InvalidInputError(`Policy ${file} has ${count}:\n${[...shown, ...rest].join('\n')}`, {
     locations: sorted,
     cause
   })

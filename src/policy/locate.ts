@@ -58,13 +58,35 @@ export function pathAt(doc: Document, offset: number): (string | number)[] {
   }
 }
 
-/** `stages.production.from[0]`; keys that are not plain words are quoted: `thresholds["eval.auc"]`. */
+/** Keys longer than this are cut when quoted back (a garbage file can hold a 7,000-byte key). */
+const KEY_MAX = 60
+
+/** A key as quoted back in a message: cut after 40 characters when longer than 60. */
+export function cutKey(key: string): string {
+  return key.length > KEY_MAX ? `${key.slice(0, 40)}…` : key
+}
+
+/** ` (5000 characters)` after a key `cutKey` cut, else nothing. */
+export function cutKeyLength(key: string): string {
+  return key.length > KEY_MAX ? ` (${key.length} characters)` : ''
+}
+
+/**
+ * `stages.production.from[0]`; keys that are not plain words are quoted: `thresholds["eval.auc"]`;
+ * a long key is cut: `["kkkk…" (5000 characters)]`.
+ */
 export function formatKeyPath(path: KeyPath): string {
   return path
     .map((segment, i) => {
       if (typeof segment === 'number') return `[${segment}]`
-      if (/^[A-Za-z0-9_$-]+$/.test(segment)) return i === 0 ? segment : `.${segment}`
-      return `[${JSON.stringify(segment)}]`
+      if (segment.length <= KEY_MAX && /^[A-Za-z0-9_$-]+$/.test(segment)) {
+        return i === 0 ? segment : `.${segment}`
+      }
+      // Cut as shown: escapes (`\u0007`) make a short key of control characters long.
+      const quoted = JSON.stringify(segment).slice(1, -1)
+      if (quoted.length <= KEY_MAX) return `["${quoted}"]`
+      const cut = quoted.slice(0, 40).replace(/\\(u[0-9a-fA-F]{0,3})?$/, '')
+      return `["${cut}…" (${segment.length} characters)]`
     })
     .join('')
 }

@@ -136,12 +136,14 @@ export type CanaryPolicy = z.infer<typeof CanaryRollout>
 
 interface StagesShape {
   registry: { type: string; legacy_stages?: boolean }
-  stages: Record<string, { rollout?: RolloutPolicy | undefined }>
+  stages: Record<string, { rollout?: RolloutPolicy | undefined; monitor?: unknown }>
 }
 
 /**
- * The rollout rules that need the whole policy: a shadow names another stage of the policy, and
- * the deprecated MLflow stages (only Staging and Production) cannot hold a rollout. Pure.
+ * The rollout rules that need the whole policy: a shadow names another stage of the policy, the
+ * deprecated MLflow stages (only Staging and Production) cannot hold a rollout, and a rollout stage
+ * has no `monitor:` block (its versions leave it by an abort; a monitor's rollback would put a
+ * version back with no step, walking around the start's gates). Pure.
  */
 export function rolloutProblems(
   policy: StagesShape
@@ -150,6 +152,12 @@ export function rolloutProblems(
   for (const [name, stage] of Object.entries(policy.stages)) {
     const rollout = stage.rollout
     if (!rollout) continue
+    if (stage.monitor !== undefined) {
+      problems.push({
+        path: ['stages', name, 'monitor'],
+        message: `a rollout stage is watched by its rollout's triggers, and its versions leave it by steps (abort), never by a monitor's rollback: move these triggers to stages.${name}.rollout.triggers`
+      })
+    }
     if (rollout.type === 'shadow') {
       if (rollout.shadows === name) {
         problems.push({

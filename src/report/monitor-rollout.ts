@@ -19,8 +19,11 @@ export type RolloutDriveAction =
   | { kind: 'none' }
   /** Healthy or inconclusive so far; judged when the step is due. */
   | { kind: 'wait'; until: Date }
-  /** At the last step (or a shadow): the next stage is an ordinary promotion. */
-  | { kind: 'ready'; next: string[] }
+  /**
+   * At the last step (or a shadow): ready for the next stage, an ordinary promotion; or, for
+   * `starts` (next stages that are rollout stages themselves: a canary after a shadow), a start.
+   */
+  | { kind: 'ready'; next: string[]; model?: string; starts?: string[] }
   | { kind: 'alert'; detail: string }
   | ({ kind: 'advance'; from: number; to: number } & Written)
   | ({ kind: 'hold'; percent: number } & Written)
@@ -82,8 +85,22 @@ export function driveActionText(result: RolloutDriveResult): string {
       return `Nothing to drive: ${result.idle ?? 'no running rollout'}. Nothing written.`
     case 'wait':
       return `${result.verdict === 'inconclusive' ? 'Inconclusive so far' : 'Healthy so far'}; the step is judged from ${utc(action.until)} (min_step_duration). Nothing written.`
-    case 'ready':
-      return `${version} is ready for promotion to ${action.next.join(' or ') || 'the next stage'}: an ordinary promotion with its gates. Nothing written.`
+    case 'ready': {
+      // `promote --to` a rollout stage is refused: the words name the command that starts it.
+      const starts = action.model === undefined ? [] : (action.starts ?? [])
+      const promotions = action.next.filter(stage => !starts.includes(stage))
+      const start = starts.map(
+        stage =>
+          `${stage}, a rollout stage: start it there (judged by its gates) with modelgate rollout ${action.model} --stage ${stage} --start --version ${version}`
+      )
+      const promote =
+        promotions.length > 0 || start.length === 0
+          ? [
+              `promotion to ${promotions.join(' or ') || 'the next stage'}: an ordinary promotion with its gates`
+            ]
+          : []
+      return `${version} is ready for ${[...start, ...promote].join('; or ')}. Nothing written.`
+    }
     case 'alert':
       return `Alert only: ${action.detail}. Nothing written.`
     case 'advance':
