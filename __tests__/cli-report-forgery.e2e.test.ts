@@ -255,9 +255,11 @@ stages:
       )
       expect(promoted.stderr).toBe('')
     }
-    // An aborted version starts again only forced (exit 1), past the rolled-back gate.
+    // An aborted version starts again only forced (exit 1), past the rolled-back gate. The first
+    // start passes with warnings (the canary has no gates beyond its stage order): exit 1, as
+    // promote's.
     const steps: Array<[number, string[], number]> = [
-      [T0, ['--start', '--version', 'v1.5.0'], 0],
+      [T0, ['--start', '--version', 'v1.5.0'], 1],
       [T0 + 10, ['--abort', '--reason', 'wrong version'], 0],
       [T0 + 20, ['--start', '--version', 'v1.5.0', '--force', '--reason', 'mix-up'], 1],
       [T0 + HOUR + 30, ['--advance'], 0],

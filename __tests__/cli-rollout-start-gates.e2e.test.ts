@@ -168,7 +168,8 @@ describe('modelgate rollout --start judges the stage as promote does (bundled CL
     await toDev(T0 + 90, 'v2.0.0')
     const shadow = await start(T0 + 100, 'shadow', 'v2.0.0')
     expect(shadow.stderr).toBe('')
-    expect(shadow.exitCode).toBe(0)
+    // The shadow has no gates beyond its stage order: passed with warnings, exit 1 as promote's.
+    expect(shadow.exitCode).toBe(1)
     // Healthy so far, but min_step_duration (1h) has not passed: waiting, not ready.
     const early = await start(T0 + 200, 'canary', 'v2.0.0')
     expect(early.exitCode).toBe(2)
@@ -183,7 +184,7 @@ describe('modelgate rollout --start judges the stage as promote does (bundled CL
 
   it('refuses a canary after a breaching shadow (forced: exit 1), and an unreadable source', async () => {
     await toDev(T0 + 3890, 'v1.5.0')
-    expect((await start(T0 + 3900, 'shadow', 'v1.5.0')).exitCode).toBe(0)
+    expect((await start(T0 + 3900, 'shadow', 'v1.5.0')).exitCode).toBe(1)
     const before = await originTags(sandbox)
     const breach = await start(T0 + 3900 + 3660, 'canary', 'v1.5.0')
     expect(breach.exitCode).toBe(2)

@@ -41,7 +41,9 @@ describe('modelgate rollout (bundled CLI, git registry with a bare origin)', () 
   async function step(seconds: number, args: string[], recorded: string) {
     const run = await cli(seconds, 'rollout', 'demo', '--stage', 'canary', ...args)
     expect(run.stderr).toBe('')
-    expect(run.exitCode).toBe(0)
+    // A start passes with warnings (the canary has no gates beyond its stage order): exit 1, as
+    // promote's.
+    expect(run.exitCode).toBe(args[0] === '--start' ? 1 : 0)
     expect(run.stdout).toContain(`recorded ${recorded}.`)
     const tags = await originTags(sandbox)
     const again = await cli(seconds + 5, 'rollout', 'demo', '--stage', 'canary', ...args)
@@ -112,7 +114,7 @@ describe('modelgate rollout (bundled CLI, git registry with a bare origin)', () 
       '--dry-run'
     )
     expect(dry.stderr).toBe('')
-    expect(dry.exitCode).toBe(0)
+    expect(dry.exitCode).toBe(1) // passed with warnings, as the start itself
     expect(dry.stdout).toContain('dry run, would record start (5%); nothing written.')
     expect(dry.stdout).toContain('Start rollout of demo v1.5.0 in canary at 5%')
     expect(await originTags(sandbox)).toEqual(before)

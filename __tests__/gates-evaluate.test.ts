@@ -326,7 +326,9 @@ describe('evaluateStage', () => {
     it('passes with a warning that nothing was checked', () => {
       const evaluation = evaluateStage({ policy, stage: 'dev', candidate: candidate(), now })
       expect(evaluation.gates).toEqual([])
-      expect(evaluation.warnings).toEqual(['dev configures no gates, so nothing was checked'])
+      expect(evaluation.warnings).toEqual([
+        'dev configures no gates beyond its stage order (no thresholds, regression, artifact, approvals or other checks), so none of those was checked'
+      ])
       expect(evaluation.decision).toBe('pass-with-warnings')
     })
 
@@ -512,7 +514,7 @@ describe('evaluateStage', () => {
       now
     })
     expect(named.warnings).toEqual([
-      'dev configures no gates, so nothing was checked',
+      'dev configures no gates beyond its stage order (no thresholds, regression, artifact, approvals or other checks), so none of those was checked',
       'metrics.json: recall is NaN — not checked for dev'
     ])
   })

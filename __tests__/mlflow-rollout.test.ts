@@ -261,14 +261,18 @@ it("a run's re-run after a new rollout began moves no alias (its step is recorde
     reason: 'step already recorded'
   })
   expect(stand.snapshot(model)).toEqual(before)
-  // And a new rollout of 2 again: the re-run of run 502's abort leaves it in the stage.
+  // And a new rollout of 2 again: the re-run of run 502's abort (of the earlier rollout) aborts
+  // this one, as asked now (an abort is never swallowed by an old one: that would fail open);
+  // its own re-run then writes nothing.
   written(await record({ kind: 'abort', version: '3', percent: 0, run: '504' }))
   written(await record({ ...start, run: '505' }))
-  const again = stand.snapshot(model)
-  expect(again.aliases.canary).toBe('2')
+  expect(stand.snapshot(model).aliases.canary).toBe('2')
+  written(await record({ kind: 'abort', version: '2', percent: 0, run: '502' }))
+  const aborted = stand.snapshot(model)
+  expect(aborted.aliases.canary).toBeUndefined()
   expect(await record({ kind: 'abort', version: '2', percent: 0, run: '502' })).toEqual({
     written: false,
     reason: 'step already recorded'
   })
-  expect(stand.snapshot(model)).toEqual(again)
+  expect(stand.snapshot(model)).toEqual(aborted)
 })

@@ -2,9 +2,11 @@
 // nothing twice: every step is stored with the run that took it, and `decideStep` judges a
 // request from a run that already recorded a step of the same kind in the stage as recorded
 // already, whatever the registry did since (min_step_duration passed, another step, a new
-// rollout). Without a run (the CLI) the rules are the ones they were.
+// rollout), except an abort: a run's abort of an earlier rollout never suppresses an abort of
+// the rollout running now (that would fail open). Without a run (the CLI) the rules are the ones
+// they were.
 import type { RolloutStep, RolloutStepRequest } from '../src/registry/port.js'
-import { decideStep, rolloutFacts, stepOfEvent } from '../src/rollout/steps.js'
+import { decideStep, recordedByRun, rolloutFacts, stepOfEvent } from '../src/rollout/steps.js'
 
 const T0 = Date.parse('2026-12-01T10:00:00Z')
 const HOUR = 3600_000
@@ -62,23 +64,49 @@ describe('decideStep: a request from a run that recorded a step of the same kind
     expect(decideStep([start, to10, hold, to25], { ...request, run: '105' }, WHERE)).toBe('write')
   })
 
-  it('abort and complete: the re-run after a new rollout of the same version leaves it alone', () => {
-    for (const [kind, percent] of [
-      ['abort', 0],
-      ['complete', 100]
-    ] as const) {
-      const ended = at(2, { kind, version: 'v2', percent, run: '103' })
-      const restart = at(3, { kind: 'start', version: 'v2', percent: 5, run: '104' })
-      const request: RolloutStepRequest = { kind, version: 'v2', percent }
-      expect(decideStep([start, to10, ended, restart], { ...request, run: '103' }, WHERE)).toEqual(
-        REPEAT
+  it('complete: the re-run after a new rollout of the same version leaves it alone', () => {
+    const ended = at(2, { kind: 'complete', version: 'v2', percent: 100, run: '103' })
+    const restart = at(3, { kind: 'start', version: 'v2', percent: 5, run: '104' })
+    const request: RolloutStepRequest = { kind: 'complete', version: 'v2', percent: 100 }
+    expect(decideStep([start, to10, ended, restart], { ...request, run: '103' }, WHERE)).toEqual(
+      REPEAT
+    )
+    // Another run (or the CLI) acts on the new rollout.
+    expect(decideStep([start, to10, ended, restart], { ...request, run: '105' }, WHERE)).toBe(
+      'write'
+    )
+    expect(decideStep([start, to10, ended, restart], request, WHERE)).toBe('write')
+  })
+
+  it('abort: the re-run after a new rollout aborts it (an abort asked for now is never swallowed by an old one)', () => {
+    // Run 103 aborted the first rollout of v2; its job is re-run while the second one runs: the
+    // abort is asked for now, of the rollout running now. Suppressing it would fail open.
+    const ended = at(2, { kind: 'abort', version: 'v2', percent: 0, run: '103' })
+    for (const version of ['v2', 'v3']) {
+      const restart = at(3, { kind: 'start', version, percent: 5, run: '104' })
+      const request: RolloutStepRequest = { kind: 'abort', version, percent: 0 }
+      expect(decideStep([start, to10, ended, restart], { ...request, run: '103' }, WHERE)).toBe(
+        'write'
       )
-      // Another run (or the CLI) acts on the new rollout.
       expect(decideStep([start, to10, ended, restart], { ...request, run: '105' }, WHERE)).toBe(
         'write'
       )
-      expect(decideStep([start, to10, ended, restart], request, WHERE)).toBe('write')
     }
+  })
+
+  it('abort: the re-run of the run that aborted the current rollout writes nothing', () => {
+    const ended = at(2, { kind: 'abort', version: 'v2', percent: 0, run: '103' })
+    const request: RolloutStepRequest = { kind: 'abort', version: 'v2', percent: 0, run: '103' }
+    expect(decideStep([start, to10, ended], request, WHERE)).toEqual(REPEAT)
+    expect(recordedByRun([start, to10, ended], request)).toMatchObject({ id: 'm#canary#2' })
+    // The same run's abort of an earlier rollout is not this one's.
+    const restart = at(3, { kind: 'start', version: 'v2', percent: 5, run: '104' })
+    expect(recordedByRun([start, to10, ended, restart], request)).toBeUndefined()
+    // Other kinds match in any rollout: an old advance's re-run must not advance today's.
+    const advance: RolloutStepRequest = { kind: 'advance', version: 'v2', percent: 10, run: '102' }
+    expect(recordedByRun([start, to10, ended, restart], advance)).toMatchObject({
+      id: 'm#canary#1'
+    })
   })
 
   it('without a run (the CLI), a second advance after min_step_duration is a new step', () => {

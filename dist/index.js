@@ -65505,7 +65505,7 @@ function describeRule(rule) {
  *
  * Decision: any `fail` → `blocked`; else any `pending` → `pending`; else any warning (every
  * skipped gate adds one) → `pass-with-warnings`; else `pass`. A stage with no gates configured
- * is never a plain `pass`: it warns that nothing was checked.
+ * is never a plain `pass`: it warns that nothing beyond its stage order was checked.
  *
  * @throws NotFoundError when the policy has no such stage (exit code 3).
  */
@@ -65661,8 +65661,11 @@ function evaluateStage(input) {
                 });
     }
     const warnings = [];
-    if (configured === 0)
-        warnings.push(`${input.stage} configures no gates, so nothing was checked`);
+    // The stage order (`from`) and the rolled-back mark are judged around these by the caller: the
+    // warning says what the stage itself asks for, nothing more.
+    if (configured === 0) {
+        warnings.push(`${input.stage} configures no gates beyond its stage order (no thresholds, regression, artifact, approvals or other checks), so none of those was checked`);
+    }
     for (const gate of gates) {
         if (gate.status === 'skipped')
             warnings.push(skippedWarning(gate));
@@ -68168,12 +68171,25 @@ const isActive = (state) => state.phase === 'running' || state.phase === 'held';
 /**
  * The step of the same kind that `request`'s workflow run recorded already in the stage, if
  * any (newest first): the request is then a re-run of that run's job (GitHub's "Re-run job"
- * keeps GITHUB_RUN_ID), whatever happened since. Never for a request without a run (the CLI).
+ * keeps GITHUB_RUN_ID). A start, advance, hold or complete matches in any rollout ever recorded
+ * in the stage, whatever happened since (a re-run of an old advance must not advance today's
+ * rollout). An abort matches only in the current rollout (the steps since the latest start, of
+ * its version): the run's abort of an earlier rollout never swallows an abort asked for now, which
+ * would fail open. Never for a request without a run (the CLI).
  */
 function recordedByRun(steps, request) {
     if (request.run === undefined)
         return undefined;
-    return [...steps].reverse().find(s => s.run === request.run && s.kind === request.kind);
+    const scope = request.kind === 'abort' ? (rolloutState(steps)?.steps ?? []) : steps;
+    return [...scope].reverse().find(s => s.run === request.run && s.kind === request.kind);
+}
+/**
+ * Where the stage stands now, as a step: the current rollout's version, share and latest step
+ * kind (after an abort: abort at 0%). What a step that wrote nothing reports and outputs, so a
+ * re-run never mixes the step an old run recorded with today's share.
+ */
+function standing(state) {
+    return { kind: state.last.kind, version: state.version, percent: state.percent };
 }
 /**
  * Judges `request` against the stage's recorded steps: `write` when it is the next step,
@@ -69088,6 +69104,16 @@ function renderRolloutSteps(steps, format = 'md') {
     const headers = ['When (UTC)', 'Step', 'Version', 'Traffic', 'From', 'By', 'Reason', 'Event'];
     return renderTable({ headers, rows }, format);
 }
+/**
+ * A re-run of a workflow run's job that wrote nothing: the step that run recorded (it may be of
+ * an earlier rollout) and where the stage stands now, never one for the other (plain text).
+ */
+function recordedAlreadyText(recorded, now) {
+    const standsNow = now
+        ? `; the stage stands now at ${now.kind} (${now.percent}%) of ${now.version}`
+        : '';
+    return `Recorded already by this workflow run at ${utcSeconds(recorded.at)} UTC: ${recorded.kind} (${recorded.percent}%) of ${recorded.version}${standsNow}.`;
+}
 function headline(result) {
     const name = `${markdown_escape(result.model)} ${markdown_escape(result.stage)}`;
     const step = result.step;
@@ -69110,6 +69136,9 @@ function renderRollout(result) {
         ? [renderMarkdown(result.evaluation, result.forced ? { forced: result.forced } : {}).trimEnd()]
         : [];
     const parts = [...judged, headline(result)];
+    if (result.recorded && !result.result?.written) {
+        parts.push(markdown_escape(recordedAlreadyText(result.recorded, result.now)));
+    }
     parts.push(result.state
         ? `Now: ${markdown_escape(rolloutLine(result.state))}.`
         : 'No rollout has been started in this stage.');
@@ -73363,6 +73392,7 @@ ${text}
 
 
 
+
 const VERDICT = {
     healthy: '✅ healthy',
     inconclusive: '❔ inconclusive',
@@ -73373,7 +73403,8 @@ const monitor_rollout_utc = (time) => new Date(time).toISOString().replace('.000
 /** One line: what the run did about the rollout (plain text; escaped by the caller). */
 function driveActionText(result) {
     const { action } = result;
-    const version = result.version ?? '';
+    // A re-run's step names the version that run stepped (maybe an earlier rollout's).
+    const version = result.recorded?.version ?? result.version ?? '';
     const what = (done, would, a) => a.dryRun
         ? `Would ${would} (dry run: nothing written).`
         : a.written
@@ -73419,6 +73450,9 @@ function rolloutMarkdown(result) {
         lines.push(`**${markdown_escape(result.version)}** at ${result.percent ?? 0}%${result.phase === 'held' ? ' (held)' : ''} since ${monitor_rollout_utc(result.window.watched.start)}${champion}; judged ${monitor_rollout_utc(result.window.watched.start)} → ${monitor_rollout_utc(result.window.watched.end)}; source ${markdown_escape(result.source)}.`, '', ...triggerRows(result.triggers), '');
     }
     lines.push(`**${markdown_escape(driveActionText(result))}**`);
+    if (result.recorded && !result.result?.written) {
+        lines.push('', markdown_escape(recordedAlreadyText(result.recorded, result.now)));
+    }
     if (result.reason && result.action.kind === 'abort') {
         lines.push('', `Evidence: ${markdown_escape(result.reason)}`);
     }
@@ -74246,15 +74280,25 @@ async function recordStep(context, request) {
         ...(context.actorEmail ? { actorEmail: context.actorEmail } : {}),
         ...(reason ? { reason } : {})
     }, request.dryRun ? { dryRun: true } : {});
-    if (!result.written && result.reason === 'step already recorded' && run !== undefined) {
-        const mine = recordedByRun(await context.registry.rolloutSteps(model, stage), step);
-        if (mine) {
-            const { kind, version, percent, from } = mine;
-            return {
-                ...result,
-                recorded: { kind, version, percent, ...(from === undefined ? {} : { from }), run }
-            };
-        }
+    if (!result.written && result.reason === 'step already recorded') {
+        const steps = await context.registry.rolloutSteps(model, stage);
+        const state = rolloutState(steps);
+        const mine = recordedByRun(steps, step);
+        const recorded = mine
+            ? {
+                kind: mine.kind,
+                version: mine.version,
+                percent: mine.percent,
+                ...(mine.from === undefined ? {} : { from: mine.from }),
+                ...(run === undefined ? {} : { run }),
+                at: mine.at
+            }
+            : undefined;
+        return {
+            ...result,
+            ...(state ? { now: standing(state) } : {}),
+            ...(recorded ? { recorded } : {})
+        };
     }
     if (result.written && context.rolloutHandoff) {
         await context.rolloutHandoff({
@@ -74427,10 +74471,15 @@ async function driveRollout(context, options, stage, rollout) {
         ...(champion !== undefined ? { champion } : {}),
         dryRun: options.dryRun
     });
-    // A re-run of a workflow run: the step that run recorded, not the one planned now.
+    // A re-run of a workflow run: the step that run recorded, not the one planned now; the outputs
+    // say where the stage stands now (`now`), never that step beside today's share.
     const taken = written.recorded ?? step;
     result.step = taken;
     result.result = written;
+    if (written.now)
+        result.now = written.now;
+    if (written.recorded)
+        result.recorded = written.recorded;
     const facts = { written: written.written, dryRun: options.dryRun };
     if (decision.kind === 'advance') {
         const from = taken.from ?? state.percent;
@@ -85338,25 +85387,38 @@ async function rollout(context, policy, options) {
         : undefined;
     if (result.written && record)
         context.audits.add(record);
-    const steps = result.written ? await registry.rolloutSteps(model, stage) : before;
+    // Written, or recorded already (the registry may have moved since `before`): read it again.
+    const steps = result.written || result.reason !== 'dry run'
+        ? await registry.rolloutSteps(model, stage)
+        : before;
     const done = result.written || result.reason === 'dry run';
     const evaluation = start?.judged.evaluation;
     return {
-        // A re-run of a workflow run's job: the step that run recorded, not the one planned now.
+        // A re-run of a workflow run's job: the step that run recorded, not the one planned now (the
+        // outputs say where the stage stands now: `now`).
         ...rollout_outcome({
             model,
             stage,
             step: result.recorded ?? step,
             steps,
             result,
+            ...(result.now ? { now: result.now } : {}),
+            ...(result.recorded ? { recorded: result.recorded } : {}),
             ...stateOf(steps),
             ...(evaluation ? { evaluation } : {}),
             ...(forced && done
                 ? { forced: result.written ? 'done' : 'planned' }
                 : {})
         }),
-        // Forced past failing gates: exit 1, as a forced promotion.
-        ...(forced && done ? { exitCode: errors/* ExitCode */.yU.PassWithWarnings } : {}),
+        // A start exits as promote does: 1 when its gates passed with warnings, or when forced past
+        // failing ones (as a forced promotion: a warning, not 2 as blocked); 0 when they passed.
+        ...(evaluation && done
+            ? {
+                exitCode: exitCodeFor(evaluation.decision) === errors/* ExitCode */.yU.Pass
+                    ? errors/* ExitCode */.yU.Pass
+                    : errors/* ExitCode */.yU.PassWithWarnings
+            }
+            : {}),
         ...(evaluation ? { decision: evaluation.decision } : {}),
         ...(champion !== undefined ? { champion } : {})
     };
@@ -85428,16 +85490,26 @@ function actionOf(settings) {
     }
     return { kind: settings.step };
 }
-/** The outputs of a step by hand: where the rollout stands after it. */
+/**
+ * The outputs of a step by hand: where the rollout stands after it. A step that wrote nothing
+ * (recorded already, by this workflow run or otherwise) outputs where the stage stands now, never
+ * the step an old run recorded beside today's share; nothing when that cannot be read.
+ */
 function rolloutOutputs(outcome) {
-    const { step, state } = outcome.rollout;
+    const { step, state, result, now } = outcome.rollout;
     if (!step)
+        return {};
+    const wroteNothing = result !== undefined && !result.written && result.reason !== 'dry run';
+    const shown = wroteNothing
+        ? now
+        : { kind: step.kind, version: step.version, percent: state?.percent ?? step.percent };
+    if (!shown)
         return {};
     const facts = {
         stage: outcome.rollout.stage,
-        step: step.kind,
-        percent: state?.percent ?? step.percent,
-        version: step.version,
+        step: shown.kind,
+        percent: shown.percent,
+        version: shown.version,
         ...(outcome.champion !== undefined ? { champion: outcome.champion } : {})
     };
     return stepOutputs(facts, [facts]);
@@ -85451,17 +85523,20 @@ function rolloutOutputs(outcome) {
  */
 function monitorRolloutOutputs(rollouts) {
     const steps = rollouts.flatMap((r) => {
-        if (!r.step)
+        // A step that wrote nothing (recorded already) outputs where the stage stands now.
+        const wroteNothing = r.result !== undefined && !r.result.written && r.result.reason !== 'dry run';
+        const shown = wroteNothing ? r.now : r.step;
+        if (!r.step || !shown)
             return [];
         // Once complete, the version is the full stage's holder: the champion now.
-        const champion = r.step.kind === 'complete' ? r.step.version : r.champion;
+        const champion = shown.kind === 'complete' ? shown.version : r.champion;
         return [
             {
                 stage: r.stage,
                 type: r.type,
-                step: r.step.kind,
-                percent: r.step.percent,
-                version: r.step.version,
+                step: shown.kind,
+                percent: shown.percent,
+                version: shown.version,
                 ...(champion !== undefined ? { champion } : {})
             }
         ];

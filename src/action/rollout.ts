@@ -60,15 +60,24 @@ function actionOf(settings: RolloutSettings): RolloutAction {
   return { kind: settings.step }
 }
 
-/** The outputs of a step by hand: where the rollout stands after it. */
+/**
+ * The outputs of a step by hand: where the rollout stands after it. A step that wrote nothing
+ * (recorded already, by this workflow run or otherwise) outputs where the stage stands now, never
+ * the step an old run recorded beside today's share; nothing when that cannot be read.
+ */
 function rolloutOutputs(outcome: RolloutOutcome): Record<string, string> {
-  const { step, state } = outcome.rollout
+  const { step, state, result, now } = outcome.rollout
   if (!step) return {}
+  const wroteNothing = result !== undefined && !result.written && result.reason !== 'dry run'
+  const shown = wroteNothing
+    ? now
+    : { kind: step.kind, version: step.version, percent: state?.percent ?? step.percent }
+  if (!shown) return {}
   const facts: StepFacts = {
     stage: outcome.rollout.stage,
-    step: step.kind,
-    percent: state?.percent ?? step.percent,
-    version: step.version,
+    step: shown.kind,
+    percent: shown.percent,
+    version: shown.version,
     ...(outcome.champion !== undefined ? { champion: outcome.champion } : {})
   }
   return stepOutputs(facts, [facts])
@@ -85,16 +94,20 @@ export function monitorRolloutOutputs(
   rollouts: readonly RolloutDriveResult[]
 ): Record<string, string> {
   const steps = rollouts.flatMap((r): StepFacts[] => {
-    if (!r.step) return []
+    // A step that wrote nothing (recorded already) outputs where the stage stands now.
+    const wroteNothing =
+      r.result !== undefined && !r.result.written && r.result.reason !== 'dry run'
+    const shown = wroteNothing ? r.now : r.step
+    if (!r.step || !shown) return []
     // Once complete, the version is the full stage's holder: the champion now.
-    const champion = r.step.kind === 'complete' ? r.step.version : r.champion
+    const champion = shown.kind === 'complete' ? shown.version : r.champion
     return [
       {
         stage: r.stage,
         type: r.type,
-        step: r.step.kind,
-        percent: r.step.percent,
-        version: r.step.version,
+        step: shown.kind,
+        percent: shown.percent,
+        version: shown.version,
         ...(champion !== undefined ? { champion } : {})
       }
     ]

@@ -190,10 +190,13 @@ export async function driveRollout(
     ...(champion !== undefined ? { champion } : {}),
     dryRun: options.dryRun
   })
-  // A re-run of a workflow run: the step that run recorded, not the one planned now.
+  // A re-run of a workflow run: the step that run recorded, not the one planned now; the outputs
+  // say where the stage stands now (`now`), never that step beside today's share.
   const taken = written.recorded ?? step
   result.step = taken
   result.result = written
+  if (written.now) result.now = written.now
+  if (written.recorded) result.recorded = written.recorded
   const facts = { written: written.written, dryRun: options.dryRun }
   if (decision.kind === 'advance') {
     const from = taken.from ?? state.percent

@@ -1,6 +1,6 @@
 import type { RunFacts } from '../audit/record.js'
 import type { RolloutStepRequest, WriteResult } from '../registry/port.js'
-import { isRunId, recordedByRun } from '../rollout/steps.js'
+import { isRunId, recordedByRun, rolloutState, standing } from '../rollout/steps.js'
 import type { RegistryContext } from './registry-context.js'
 
 /**
@@ -27,10 +27,16 @@ export interface RecordedStep {
 export type RolloutHandoff = (recorded: RecordedStep) => Promise<void>
 
 /**
- * The registry's answer; on a re-run of a workflow run's job, also the step that run recorded
- * (what to report and output: the step planned now may be a later one, as the registry moved on).
+ * The registry's answer. When it wrote nothing because the step is recorded already (by this
+ * workflow run's earlier attempt, or the same step again): `now`, where the stage stands now (the
+ * current rollout's version, share and latest step kind: what to output, never a mix of an old
+ * run's step with today's share); and on a re-run of a workflow run's job, `recorded`, the step
+ * that run recorded and when (what the report may name besides the current state).
  */
-export type StepWriteResult = WriteResult & { recorded?: RolloutStepRequest }
+export type StepWriteResult = WriteResult & {
+  now?: RolloutStepRequest
+  recorded?: RolloutStepRequest & { at: Date }
+}
 
 /**
  * The workflow run's id, from its URL (`…/actions/runs/<GITHUB_RUN_ID>`, the same on every
@@ -69,14 +75,24 @@ export async function recordStep(
     },
     request.dryRun ? { dryRun: true } : {}
   )
-  if (!result.written && result.reason === 'step already recorded' && run !== undefined) {
-    const mine = recordedByRun(await context.registry.rolloutSteps(model, stage), step)
-    if (mine) {
-      const { kind, version, percent, from } = mine
-      return {
-        ...result,
-        recorded: { kind, version, percent, ...(from === undefined ? {} : { from }), run }
-      }
+  if (!result.written && result.reason === 'step already recorded') {
+    const steps = await context.registry.rolloutSteps(model, stage)
+    const state = rolloutState(steps)
+    const mine = recordedByRun(steps, step)
+    const recorded = mine
+      ? {
+          kind: mine.kind,
+          version: mine.version,
+          percent: mine.percent,
+          ...(mine.from === undefined ? {} : { from: mine.from }),
+          ...(run === undefined ? {} : { run }),
+          at: mine.at
+        }
+      : undefined
+    return {
+      ...result,
+      ...(state ? { now: standing(state) } : {}),
+      ...(recorded ? { recorded } : {})
     }
   }
   if (result.written && context.rolloutHandoff) {

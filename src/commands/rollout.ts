@@ -152,25 +152,40 @@ export async function rollout(
     ? judgedAudit(context, judgingOptions, startSubject(start), start.judged, true)
     : undefined
   if (result.written && record) context.audits.add(record)
-  const steps = result.written ? await registry.rolloutSteps(model, stage) : before
+  // Written, or recorded already (the registry may have moved since `before`): read it again.
+  const steps =
+    result.written || result.reason !== 'dry run'
+      ? await registry.rolloutSteps(model, stage)
+      : before
   const done = result.written || result.reason === 'dry run'
   const evaluation = start?.judged.evaluation
   return {
-    // A re-run of a workflow run's job: the step that run recorded, not the one planned now.
+    // A re-run of a workflow run's job: the step that run recorded, not the one planned now (the
+    // outputs say where the stage stands now: `now`).
     ...outcome({
       model,
       stage,
       step: result.recorded ?? step,
       steps,
       result,
+      ...(result.now ? { now: result.now } : {}),
+      ...(result.recorded ? { recorded: result.recorded } : {}),
       ...stateOf(steps),
       ...(evaluation ? { evaluation } : {}),
       ...(forced && done
         ? { forced: result.written ? ('done' as const) : ('planned' as const) }
         : {})
     }),
-    // Forced past failing gates: exit 1, as a forced promotion.
-    ...(forced && done ? { exitCode: ExitCode.PassWithWarnings } : {}),
+    // A start exits as promote does: 1 when its gates passed with warnings, or when forced past
+    // failing ones (as a forced promotion: a warning, not 2 as blocked); 0 when they passed.
+    ...(evaluation && done
+      ? {
+          exitCode:
+            exitCodeFor(evaluation.decision) === ExitCode.Pass
+              ? ExitCode.Pass
+              : ExitCode.PassWithWarnings
+        }
+      : {}),
     ...(evaluation ? { decision: evaluation.decision } : {}),
     ...(champion !== undefined ? { champion } : {})
   }

@@ -63,7 +63,7 @@ export interface EvaluateInput {
  *
  * Decision: any `fail` → `blocked`; else any `pending` → `pending`; else any warning (every
  * skipped gate adds one) → `pass-with-warnings`; else `pass`. A stage with no gates configured
- * is never a plain `pass`: it warns that nothing was checked.
+ * is never a plain `pass`: it warns that nothing beyond its stage order was checked.
  *
  * @throws NotFoundError when the policy has no such stage (exit code 3).
  */
@@ -245,7 +245,13 @@ export function evaluateStage(input: EvaluateInput): Evaluation {
   }
 
   const warnings: string[] = []
-  if (configured === 0) warnings.push(`${input.stage} configures no gates, so nothing was checked`)
+  // The stage order (`from`) and the rolled-back mark are judged around these by the caller: the
+  // warning says what the stage itself asks for, nothing more.
+  if (configured === 0) {
+    warnings.push(
+      `${input.stage} configures no gates beyond its stage order (no thresholds, regression, artifact, approvals or other checks), so none of those was checked`
+    )
+  }
   for (const gate of gates) {
     if (gate.status === 'skipped') warnings.push(skippedWarning(gate))
   }

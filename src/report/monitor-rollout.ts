@@ -10,6 +10,7 @@ import type { RolloutStepRequest, WriteResult } from '../registry/port.js'
 import type { RolloutState } from '../rollout/steps.js'
 import { escape } from './markdown.js'
 import { triggerRows, triggerJson } from './monitor.js'
+import { recordedAlreadyText } from './rollout.js'
 import { renderRolloutChart, rolloutChartJson, type RolloutChart } from './rollout-chart.js'
 
 type Written = { written: boolean; dryRun: boolean }
@@ -50,6 +51,10 @@ export interface RolloutDriveResult {
   source: string
   /** The step recorded (or that would be, or was already). */
   step?: RolloutStepRequest
+  /** Nothing written, the step recorded already: where the stage stands now (the outputs). */
+  now?: RolloutStepRequest
+  /** A re-run of a workflow run's job: the step that run recorded, and when. */
+  recorded?: RolloutStepRequest & { at: Date }
   result?: WriteResult
   /** Each trigger over the whole rollout so far, candidate and champion (report/rollout-chart.ts). */
   chart?: RolloutChart
@@ -67,7 +72,8 @@ const utc = (time: Date | number) => new Date(time).toISOString().replace('.000Z
 /** One line: what the run did about the rollout (plain text; escaped by the caller). */
 export function driveActionText(result: RolloutDriveResult): string {
   const { action } = result
-  const version = result.version ?? ''
+  // A re-run's step names the version that run stepped (maybe an earlier rollout's).
+  const version = result.recorded?.version ?? result.version ?? ''
   const what = (done: string, would: string, a: Written) =>
     a.dryRun
       ? `Would ${would} (dry run: nothing written).`
@@ -140,6 +146,9 @@ export function rolloutMarkdown(result: RolloutDriveResult): string[] {
     )
   }
   lines.push(`**${escape(driveActionText(result))}**`)
+  if (result.recorded && !result.result?.written) {
+    lines.push('', escape(recordedAlreadyText(result.recorded, result.now)))
+  }
   if (result.reason && result.action.kind === 'abort') {
     lines.push('', `Evidence: ${escape(result.reason)}`)
   }

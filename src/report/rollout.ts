@@ -16,6 +16,13 @@ export interface RolloutResult {
   stage: string
   /** The step recorded, or that would be (dry run), or that was already recorded. */
   step?: RolloutStepRequest
+  /**
+   * Nothing written, the step recorded already: where the stage stands now (the current
+   * rollout's version, share and latest step), what the action outputs.
+   */
+  now?: RolloutStepRequest
+  /** A re-run of a workflow run's job: the step that run recorded, and when. */
+  recorded?: RolloutStepRequest & { at: Date }
   /** Where the rollout stands after the command. */
   state?: RolloutState
   /** Every step of the stage, oldest first, after the command. */
@@ -66,6 +73,20 @@ export function renderRolloutSteps(steps: readonly RolloutStep[], format: TableF
   return renderTable({ headers, rows }, format)
 }
 
+/**
+ * A re-run of a workflow run's job that wrote nothing: the step that run recorded (it may be of
+ * an earlier rollout) and where the stage stands now, never one for the other (plain text).
+ */
+export function recordedAlreadyText(
+  recorded: RolloutStepRequest & { at: Date },
+  now: RolloutStepRequest | undefined
+): string {
+  const standsNow = now
+    ? `; the stage stands now at ${now.kind} (${now.percent}%) of ${now.version}`
+    : ''
+  return `Recorded already by this workflow run at ${utcSeconds(recorded.at)} UTC: ${recorded.kind} (${recorded.percent}%) of ${recorded.version}${standsNow}.`
+}
+
 function headline(result: RolloutResult): string {
   const name = `${escape(result.model)} ${escape(result.stage)}`
   const step = result.step
@@ -87,6 +108,9 @@ export function renderRollout(result: RolloutResult): { markdown: string; json: 
     ? [renderMarkdown(result.evaluation, result.forced ? { forced: result.forced } : {}).trimEnd()]
     : []
   const parts = [...judged, headline(result)]
+  if (result.recorded && !result.result?.written) {
+    parts.push(escape(recordedAlreadyText(result.recorded, result.now)))
+  }
   parts.push(
     result.state
       ? `Now: ${escape(rolloutLine(result.state))}.`

@@ -128,14 +128,28 @@ export const isActive = (state: RolloutState): boolean =>
 /**
  * The step of the same kind that `request`'s workflow run recorded already in the stage, if
  * any (newest first): the request is then a re-run of that run's job (GitHub's "Re-run job"
- * keeps GITHUB_RUN_ID), whatever happened since. Never for a request without a run (the CLI).
+ * keeps GITHUB_RUN_ID). A start, advance, hold or complete matches in any rollout ever recorded
+ * in the stage, whatever happened since (a re-run of an old advance must not advance today's
+ * rollout). An abort matches only in the current rollout (the steps since the latest start, of
+ * its version): the run's abort of an earlier rollout never swallows an abort asked for now, which
+ * would fail open. Never for a request without a run (the CLI).
  */
 export function recordedByRun(
   steps: readonly RolloutStep[],
   request: RolloutStepRequest
 ): RolloutStep | undefined {
   if (request.run === undefined) return undefined
-  return [...steps].reverse().find(s => s.run === request.run && s.kind === request.kind)
+  const scope = request.kind === 'abort' ? (rolloutState(steps)?.steps ?? []) : steps
+  return [...scope].reverse().find(s => s.run === request.run && s.kind === request.kind)
+}
+
+/**
+ * Where the stage stands now, as a step: the current rollout's version, share and latest step
+ * kind (after an abort: abort at 0%). What a step that wrote nothing reports and outputs, so a
+ * re-run never mixes the step an old run recorded with today's share.
+ */
+export function standing(state: RolloutState): RolloutStepRequest {
+  return { kind: state.last.kind, version: state.version, percent: state.percent }
 }
 
 /**
