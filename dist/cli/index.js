@@ -37546,8 +37546,9 @@ class StepBuilders {
 }
 
 ;// CONCATENATED MODULE: ./src/registry/mlflow/adapter.ts
-// Over 600 lines (651): the port's thirteen methods and the constructor, each a few lines over the split modules
-// (rest, stage-map, holders, audit-tags, plan, step-builders); splitting the port would scatter it.
+// Over 600 lines (677): the port's thirteen methods, the rollout reads for status and history,
+// and the constructor, each a few lines over the split modules (rest, stage-map, holders,
+// audit-tags, plan, step-builders); splitting the port would scatter it.
 /**
  * The MLflow registry: the Registry port (and ModelSource) over MLflow's REST
  * API 2.0. See index.ts for what it writes and which servers it is for.
