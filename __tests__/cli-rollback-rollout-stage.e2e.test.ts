@@ -3,7 +3,7 @@
 // (and monitor kept advancing it). A rollout stage's versions come and go by steps only: rollback
 // there is refused, by the policy's `rollout:` or, without a policy, by the steps the registry
 // holds. Through the bundled CLI, git registry with a bare origin.
-import { rm } from 'node:fs/promises'
+import { rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { bundledCli } from './helpers/cli-bundle.js'
 import { makeSandbox, type Clone, type Sandbox } from './helpers/git-sandbox.js'
@@ -84,7 +84,32 @@ describe('rollback on a rollout stage (bundled CLI)', () => {
     expect(JSON.parse(status.stdout).rollout).toMatchObject({ version: 'v1.1.0', phase: 'running' })
   })
 
-  it('refuses it without a policy too: the registry holds the stage’s rollout steps', async () => {
+  it('rolls back a stage the policy now makes plain, though it once held a rollout', async () => {
+    // Second review: any step ever recorded refused rollback there forever (and the monitor's).
+    const plain = POLICY.replace(
+      /  canary:\n[\s\S]*?  production:/,
+      '  canary:\n    from: [dev]\n  production:'
+    )
+    await writeFile(path.join(clone.dir, 'plain.yml'), plain)
+    const dry = await cli(
+      'rollback',
+      'demo',
+      '--stage',
+      'canary',
+      '--restore',
+      'v1.0.0',
+      '--reason',
+      'plain now',
+      '--dry-run',
+      '--policy',
+      'plain.yml'
+    )
+    expect(dry.stderr).toBe('')
+    expect(dry.exitCode).toBe(0)
+    expect(dry.stdout).toContain('v1.0.0')
+  })
+
+  it('refuses it without a policy while a rollout runs: the registry holds its steps', async () => {
     await rm(path.join(clone.dir, 'policies'), { recursive: true, force: true })
     const before = await originTags(sandbox)
     const run = await cli('rollback', 'demo', '--stage', 'canary', '--reason', 'no policy here')

@@ -73880,20 +73880,31 @@ function priorRollback(event) {
 
 
 
+
 /**
  * A rollout stage's versions come and go by steps: a rollback there would put a version back
  * with no step and none of the start's gates (an aborted one too), while the recorded rollout
- * names another. Known by the policy's `rollout:`, or, without a policy (or with another one), by
- * the rollout steps the registry holds for the stage. Exit 2, before anything is written.
+ * names another. Known by the model's policy's `rollout:`, or, without that policy, by a rollout
+ * running in the stage as the registry records it. Exit 2, before anything is written.
  */
 async function refuseRolloutStage(context, options) {
     const { model, stage, policy } = options;
-    const byPolicy = policy?.model === model &&
-        Object.hasOwn(policy.stages, stage) &&
-        Boolean(policy.stages[stage]?.rollout);
-    if (!byPolicy && (await context.registry.rolloutSteps(model, stage)).length === 0)
-        return;
-    throw new errors/* InvalidInputError */.oC(`${model} ${stage}: ${stage} is a rollout stage (${byPolicy ? `stages.${stage}.rollout` : 'the registry holds its rollout steps'}): a version leaves it by an abort, not a rollback. Run: modelgate rollout ${model} --stage ${stage} --abort --reason R`);
+    const ownPolicy = policy?.model === model ? policy : undefined;
+    const byPolicy = ownPolicy !== undefined &&
+        Object.hasOwn(ownPolicy.stages, stage) &&
+        Boolean(ownPolicy.stages[stage]?.rollout);
+    // The model's own policy decides; without it, a rollout running in the stage does (a stage
+    // that once held a rollout and is plain now rolls back as any other).
+    let running;
+    if (!byPolicy) {
+        if (ownPolicy)
+            return;
+        const state = rolloutState(await context.registry.rolloutSteps(model, stage));
+        if (!state || !isActive(state))
+            return;
+        running = state;
+    }
+    throw new errors/* InvalidInputError */.oC(`${model} ${stage}: ${stage} is a rollout stage (${byPolicy ? `stages.${stage}.rollout` : `the registry holds a running rollout of ${running?.version ?? '?'}`}): a version leaves it by an abort, not a rollback. Run: modelgate rollout ${model} --stage ${stage} --abort --reason R`);
 }
 /**
  * `modelgate rollback`: put the stage back on its previous holder (or a named
