@@ -87,7 +87,7 @@ describe('rollback on a rollout stage (bundled CLI)', () => {
   it('rolls back a stage the policy now makes plain, though it once held a rollout', async () => {
     // Second review: any step ever recorded refused rollback there forever (and the monitor's).
     const plain = POLICY.replace(
-      /  canary:\n[\s\S]*?  production:/,
+      / {2}canary:\n[\s\S]*? {2}production:/,
       '  canary:\n    from: [dev]\n  production:'
     )
     await writeFile(path.join(clone.dir, 'plain.yml'), plain)
